@@ -1,0 +1,67 @@
+#pragma once
+// Backward formulas, one function per op family, called by the op front ends when an input
+// requires grad. Each makes the op's node (edges from the inputs, saved tensors, formula);
+// the caller attaches it to the output (set_history) or, for in-place ops, rebases the
+// modified tensor's history on it.
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "autograd/record.h"
+#include "kernels/kernels.h"
+
+namespace tg::autograd::derivatives {
+
+// Elementwise. `self` gives the edge; `self_value` is what the formula sees as self (a copy of
+// the old values for in-place ops); `result` the op's output.
+std::shared_ptr<Node> unary_node(kernels::UnaryOp op, const Tensor& self, const Tensor& self_value, const Tensor& result);
+std::shared_ptr<Node> binary_node(kernels::BinaryOp op, const Tensor& self, const Tensor& self_value, const Tensor& other,
+                             const Tensor& result, const Scalar& alpha);
+std::shared_ptr<Node> clamp_node(const Tensor& self, const Tensor& self_value, const std::optional<Scalar>& lo,
+                            const std::optional<Scalar>& hi);
+std::shared_ptr<Node> where_node(const Tensor& condition, const Tensor& self, const Tensor& other);
+std::shared_ptr<Node> cast_node(const Tensor& self);
+std::shared_ptr<Node> copy_node(const Tensor& dst, const Tensor& src);
+std::shared_ptr<Node> fill_node(const Tensor& self, const Tensor& value);
+
+// Views: the view's geometry relative to the input.
+std::shared_ptr<Node> reshape_like_node(const char* name, const Tensor& self);
+std::shared_ptr<Node> permute_node(const Tensor& self, const Shape& dims);
+std::shared_ptr<Node> expand_node(const Tensor& self);
+// A slicing view (narrow, select, slice, diagonal, as_strided) whose elements sit at (sizes,
+// strides, offset) of a contiguous tensor of self's shape.
+std::shared_ptr<Node> strided_view_node(const char* name, const Tensor& self, const Shape& sizes, const Shape& strides,
+                                   int64_t offset);
+std::shared_ptr<Node> clone_node(const Tensor& self);
+
+// Reductions.
+std::shared_ptr<Node> sum_node(const Tensor& self, const Shape& dims, bool keepdim);
+std::shared_ptr<Node> mean_node(const Tensor& self, const Shape& dims, bool keepdim);
+std::shared_ptr<Node> prod_node(const Tensor& self, const Tensor& result, const Shape& dims, bool keepdim);
+std::shared_ptr<Node> amax_amin_node(const char* name, const Tensor& self, const Tensor& result, const Shape& dims,
+                                bool keepdim);
+std::shared_ptr<Node> indexed_extreme_node(const char* name, const Tensor& self, const Tensor& indices, int64_t dim,
+                                      bool keepdim);
+std::shared_ptr<Node> norm_node(const Tensor& self, const Tensor& result, double p, const Shape& dims, bool keepdim);
+std::shared_ptr<Node> cumsum_node(const Tensor& self, int64_t dim);
+
+// Shape ops.
+std::shared_ptr<Node> cat_node(const tensor_list& inputs, int64_t dim);
+std::shared_ptr<Node> flip_node(const Tensor& self, const Shape& dims);
+std::shared_ptr<Node> pad_node(const Tensor& self, const std::vector<int64_t>& pads);
+
+// Indexing.
+std::shared_ptr<Node> index_node(const Tensor& self, const std::vector<std::optional<Tensor>>& indices);
+std::shared_ptr<Node> index_put_node(const Tensor& self, const std::vector<std::optional<Tensor>>& indices,
+                                const Tensor& values, bool accumulate);
+std::shared_ptr<Node> gather_node(const Tensor& self, int64_t dim, const Tensor& index);
+std::shared_ptr<Node> scatter_node(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool add);
+std::shared_ptr<Node> sorted_values_node(const char* name, const Tensor& self, int64_t dim, const Tensor& indices);
+std::shared_ptr<Node> strided_scatter_node(const Tensor& base, const Tensor& src, const Shape& sizes, const Shape& strides,
+                                      int64_t offset, bool accumulate);
+
+// Linear algebra and softmax.
+std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b);
+std::shared_ptr<Node> softmax_node(const Tensor& self, const Tensor& result, int64_t dim, bool log);
+
+}  // namespace tg::autograd::derivatives

@@ -1,0 +1,134 @@
+// Backward formulas of the elementwise ops. The table-driven ones take their formula from the
+// backward columns of unary_ops.def and binary_ops.def.
+#include "autograd/derivatives/derivatives.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/internal.h"
+
+namespace tg::autograd::derivatives {
+namespace {
+
+constexpr int kSaveSelf = 1, kSaveOther = 2, kSaveResult = 4;
+
+// Helpers named in the tables' backward columns.
+Tensor scaled(const Tensor& grad, const Scalar& alpha) { return alpha.to_double() == 1.0 ? grad : grad * alpha; }
+
+Tensor pow_grad_self(const Tensor& grad, const Tensor& self, const Tensor& exponent) {
+  // d/dx x^e = e x^(e-1), taken as 0 where e == 0 (so that 0^-1 does not make a NaN).
+  return where(eq(exponent, 0), 0.0, grad * exponent * pow(self, exponent - 1));
+}
+
+Tensor pow_grad_other(const Tensor& grad, const Tensor& self, const Tensor& exponent, const Tensor& result) {
+  // d/de x^e = x^e log x, taken as 0 at x == 0 for e >= 0 (the limit), as PyTorch does.
+  return where(logical_and(eq(self, 0), ge(exponent, 0)), 0.0, grad * result * log(self));
+}
+
+// Where a min/max picked `a` over `b`: 1, on ties 0.5 (the gradient is split), else 0.
+Tensor minmax_mask(const Tensor& a, const Tensor& b, bool is_min) {
+  const DType dt = a.is_floating_point() ? a.dtype() : b.dtype();
+  Tensor picked = (is_min ? lt(a, b) : gt(a, b)).to(dt);
+  return where(eq(a, b), 0.5, picked);
+}
+
+}  // namespace
+
+std::shared_ptr<Node> unary_node(kernels::UnaryOp op, const Tensor& self, const Tensor& self_value, const Tensor& result) {
+  switch (op) {
+#define TG_UNARY_OP(name, Name, kind, domain, f, saves, backward)                                            \
+  case kernels::UnaryOp::Name: {                                                                             \
+    auto node = make_node(#Name "Backward", {&self}, [](const Node& n, const tensor_list& g) -> tensor_list { \
+      const Tensor& grad = g[0];                                                                             \
+      size_t i = 0;                                                                                          \
+      [[maybe_unused]] Tensor self = ((saves) & kSaveSelf) ? n.saved(i++) : Tensor();                        \
+      [[maybe_unused]] Tensor result = ((saves) & kSaveResult) ? n.saved(i++) : Tensor();                    \
+      return {backward};                                                                                     \
+    });                                                                                                      \
+    if ((saves) & kSaveSelf) node->save(self_value);                                                         \
+    if ((saves) & kSaveResult) node->save(result, /*is_output=*/true);                                       \
+    return node;                                                                                             \
+  }
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+  }
+  TG_FAIL("unary backward: unknown op {}", static_cast<int>(op));
+}
+
+std::shared_ptr<Node> binary_node(kernels::BinaryOp op, const Tensor& self, const Tensor& self_value, const Tensor& other,
+                             const Tensor& result, const Scalar& alpha) {
+  const Shape self_shape = self.sizes(), other_shape = other.sizes();
+  switch (op) {
+#define TG_BINARY_OP(name, Name, kind, da, db, f, saves, grad_self, grad_other)                                   \
+  case kernels::BinaryOp::Name: {                                                                                 \
+    auto node = make_node(#Name "Backward", {&self, &other},                                                      \
+                          [self_shape, other_shape, alpha](const Node& n, const tensor_list& g) -> tensor_list {  \
+                            const Tensor& grad = g[0];                                                            \
+                            size_t i = 0;                                                                         \
+                            [[maybe_unused]] Tensor self = ((saves) & kSaveSelf) ? n.saved(i++) : Tensor();       \
+                            [[maybe_unused]] Tensor other = ((saves) & kSaveOther) ? n.saved(i++) : Tensor();     \
+                            [[maybe_unused]] Tensor result = ((saves) & kSaveResult) ? n.saved(i++) : Tensor();   \
+                            tensor_list r(2);                                                                     \
+                            if (n.needs_input_grad(0)) r[0] = ops::sum_to_shape(grad_self, self_shape);           \
+                            if (n.needs_input_grad(1)) r[1] = ops::sum_to_shape(grad_other, other_shape);         \
+                            return r;                                                                             \
+                          });                                                                                     \
+    if ((saves) & kSaveSelf) node->save(self_value);                                                              \
+    if ((saves) & kSaveOther) node->save(other);                                                                  \
+    if ((saves) & kSaveResult) node->save(result, /*is_output=*/true);                                            \
+    return node;                                                                                                  \
+  }
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+  }
+  TG_FAIL("binary backward: unknown op {}", static_cast<int>(op));
+}
+
+std::shared_ptr<Node> clamp_node(const Tensor& self, const Tensor& self_value, const std::optional<Scalar>& lo,
+                            const std::optional<Scalar>& hi) {
+  auto node = make_node("ClampBackward", {&self}, [lo, hi](const Node& n, const tensor_list& g) -> tensor_list {
+    Tensor x = n.saved(0);
+    Tensor keep;
+    if (lo) keep = ge(x, *lo);
+    if (hi) keep = keep.defined() ? logical_and(keep, le(x, *hi)) : le(x, *hi);
+    return {where(keep, g[0], 0.0)};
+  });
+  node->save(self_value);
+  return node;
+}
+
+std::shared_ptr<Node> where_node(const Tensor& condition, const Tensor& self, const Tensor& other) {
+  const Shape ss = self.sizes(), os = other.sizes();
+  auto node = make_node("WhereBackward", {&self, &other}, [ss, os](const Node& n, const tensor_list& g) -> tensor_list {
+    Tensor cond = n.saved(0);
+    tensor_list r(2);
+    if (n.needs_input_grad(0)) r[0] = ops::sum_to_shape(tg::where(cond, g[0], 0.0), ss);
+    if (n.needs_input_grad(1)) r[1] = ops::sum_to_shape(tg::where(cond, 0.0, g[0]), os);
+    return r;
+  });
+  node->save(condition);
+  return node;
+}
+
+std::shared_ptr<Node> cast_node(const Tensor& self) {
+  const DType dt = self.dtype();
+  return make_node("ToCopyBackward", {&self},
+                   [dt](const Node&, const tensor_list& g) -> tensor_list { return {g[0].to(dt)}; });
+}
+
+std::shared_ptr<Node> copy_node(const Tensor& dst, const Tensor& src) {
+  const Shape ss = src.sizes();
+  const DType sd = src.dtype();
+  return make_node("CopyBackward", {&dst, &src}, [ss, sd](const Node& n, const tensor_list& g) -> tensor_list {
+    tensor_list r(2);
+    if (n.needs_input_grad(1)) r[1] = ops::sum_to_shape(g[0], ss).to(sd);
+    return r;
+  });
+}
+
+std::shared_ptr<Node> fill_node(const Tensor& self, const Tensor& value) {
+  return make_node("FillBackward", {&self, &value}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    tensor_list r(2);
+    if (n.needs_input_grad(1)) r[1] = g[0].sum();
+    return r;
+  });
+}
+
+}  // namespace tg::autograd::derivatives

@@ -1,0 +1,40 @@
+// Backward formulas of cat, flip and pad.
+#include <vector>
+
+#include "autograd/derivatives/derivatives.h"
+#include "tapegrad/tensor/ops.h"
+
+namespace tg::autograd::derivatives {
+
+std::shared_ptr<Node> cat_node(const tensor_list& inputs, int64_t dim) {
+  std::vector<int64_t> sizes;
+  std::vector<DType> dtypes;
+  for (const Tensor& t : inputs) {
+    sizes.push_back(t.sizes()[static_cast<int>(dim)]);
+    dtypes.push_back(t.dtype());
+  }
+  return make_node("CatBackward", inputs, [=](const Node& n, const tensor_list& g) -> tensor_list {
+    tensor_list r(sizes.size());
+    int64_t offset = 0;
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (n.needs_input_grad(i)) r[i] = g[0].narrow(dim, offset, sizes[i]).to(dtypes[i]);
+      offset += sizes[i];
+    }
+    return r;
+  });
+}
+
+std::shared_ptr<Node> flip_node(const Tensor& self, const Shape& dims) {
+  return make_node("FlipBackward", {&self},
+                   [dims](const Node&, const tensor_list& g) -> tensor_list { return {g[0].flip(dims)}; });
+}
+
+std::shared_ptr<Node> pad_node(const Tensor& self, const std::vector<int64_t>& pads) {
+  std::vector<int64_t> undo(pads.size());
+  for (size_t i = 0; i < pads.size(); ++i) undo[i] = -pads[i];
+  // Padding by the negated amounts crops what was added and zero-fills what was cropped.
+  return make_node("PadBackward", {&self},
+                   [undo](const Node&, const tensor_list& g) -> tensor_list { return {tg::pad(g[0], undo, 0)}; });
+}
+
+}  // namespace tg::autograd::derivatives

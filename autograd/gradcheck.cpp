@@ -1,0 +1,162 @@
+// gradcheck / gradgradcheck: analytical Jacobians from backward against central differences.
+#include "tapegrad/autograd/gradcheck.h"
+
+#include <cmath>
+#include <vector>
+
+#include "tapegrad/autograd/engine.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg::autograd {
+namespace {
+
+using Matrix = std::vector<double>;  // rows: input elements, columns: output elements
+
+// Storage offset of logical element j of t (row-major order).
+int64_t element_offset(const Tensor& t, int64_t j) {
+  int64_t off = t.storage_offset();
+  for (int d = t.dim() - 1; d >= 0; --d) {
+    off += (j % t.sizes()[d]) * t.strides()[d];
+    j /= t.sizes()[d];
+  }
+  return off;
+}
+
+std::vector<double> values(const Tensor& t) { return t.detach().to_vector<double>(); }
+
+tensor_list differentiable_outputs(const tensor_list& outs) {
+  tensor_list r;
+  for (const Tensor& o : outs)
+    if (o.defined() && o.is_floating_point()) r.push_back(o);
+  return r;
+}
+
+bool fail(const GradcheckOptions& o, const std::string& msg) {
+  if (o.raise_exception) throw Error(msg);
+  return false;
+}
+
+}  // namespace
+
+bool gradcheck(const DifferentiableFn& fn, const tensor_list& inputs, const GradcheckOptions& options) {
+  std::vector<size_t> wrt;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;
+    TG_CHECK_TYPE(inputs[i].dtype() == kFloat64,
+                  "gradcheck: input {} requires grad but has dtype {}; finite differences need float64", i,
+                  inputs[i].dtype());
+    TG_CHECK(inputs[i].is_cpu(), "gradcheck: input {} must be on the CPU", i);
+    wrt.push_back(i);
+  }
+  TG_CHECK(!wrt.empty(), "gradcheck: no input requires grad");
+
+  // Numerical Jacobians, perturbing each element in place (without recording).
+  tensor_list outs0;
+  {
+    NoGradGuard no_grad;
+    outs0 = differentiable_outputs(fn(inputs));
+  }
+  TG_CHECK(!outs0.empty(), "gradcheck: the function has no floating-point output");
+  std::vector<std::vector<Matrix>> numerical(outs0.size(), std::vector<Matrix>(wrt.size()));
+  for (size_t w = 0; w < wrt.size(); ++w) {
+    const Tensor& x = inputs[wrt[w]];
+    double* data = static_cast<double*>(x.storage()->data());
+    for (size_t o = 0; o < outs0.size(); ++o) numerical[o][w].assign(static_cast<size_t>(x.numel() * outs0[o].numel()), 0.0);
+    for (int64_t j = 0; j < x.numel(); ++j) {
+      double& v = data[element_offset(x, j)];
+      const double orig = v;
+      // Read the outputs right away: they may alias the input being perturbed.
+      auto evaluate = [&](double value) {
+        NoGradGuard no_grad;
+        v = value;
+        std::vector<std::vector<double>> r;
+        for (const Tensor& out : differentiable_outputs(fn(inputs))) r.push_back(values(out));
+        return r;
+      };
+      const auto plus = evaluate(orig + options.eps);
+      const auto minus = evaluate(orig - options.eps);
+      v = orig;
+      for (size_t o = 0; o < outs0.size(); ++o) {
+        const std::vector<double>& p = plus[o];
+        const std::vector<double>& m = minus[o];
+        for (size_t k = 0; k < p.size(); ++k)
+          numerical[o][w][static_cast<size_t>(j) * p.size() + k] = (p[k] - m[k]) / (2 * options.eps);
+      }
+    }
+  }
+
+  // Analytical Jacobians, one backward per output element.
+  tensor_list outs = differentiable_outputs(fn(inputs));
+  tensor_list wrt_tensors;
+  for (size_t i : wrt) wrt_tensors.push_back(inputs[i]);
+  for (size_t o = 0; o < outs.size(); ++o) {
+    if (!outs[o].requires_grad()) {
+      for (size_t w = 0; w < wrt.size(); ++w)
+        for (double v : numerical[o][w])
+          if (std::fabs(v) > options.atol)
+            return fail(options, fmt::format("gradcheck: output {} does not require grad, but its numerical gradient "
+                                             "with respect to input {} is non-zero ({})",
+                                             o, wrt[w], v));
+      continue;
+    }
+    const int64_t n_out = outs[o].numel();
+    for (int64_t k = 0; k < n_out; ++k) {
+      Tensor onehot = zeros(outs[o].sizes(), outs[o].options());
+      static_cast<double*>(onehot.data_ptr())[k] = 1.0;
+      tensor_list g = autograd::grad({outs[o]}, wrt_tensors, {onehot}, /*retain_graph=*/true, false, /*allow_unused=*/true);
+      for (size_t w = 0; w < wrt.size(); ++w) {
+        const int64_t n_in = inputs[wrt[w]].numel();
+        const std::vector<double> a = g[w].defined() ? values(g[w]) : std::vector<double>(static_cast<size_t>(n_in), 0.0);
+        for (int64_t j = 0; j < n_in; ++j) {
+          const double an = a[static_cast<size_t>(j)];
+          const double nu = numerical[o][w][static_cast<size_t>(j * n_out + k)];
+          if (!(std::fabs(an - nu) <= options.atol + options.rtol * std::fabs(nu))) {
+            return fail(options,
+                        fmt::format("gradcheck: Jacobian mismatch for output {} with respect to input {} (input element "
+                                    "{}, output element {}): numerical {:.8g}, analytical {:.8g}",
+                                    o, wrt[w], j, k, nu, an));
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+bool gradgradcheck(const DifferentiableFn& fn, const tensor_list& inputs, const GradcheckOptions& options) {
+  tensor_list outs;
+  {
+    NoGradGuard no_grad;
+    outs = differentiable_outputs(fn(inputs));
+  }
+  // Random (but reproducible) gradients of the outputs become inputs of the checked function.
+  Generator gen(12345);
+  tensor_list grad_outputs;
+  for (const Tensor& o : outs) grad_outputs.push_back(randn(o.sizes(), gen, TensorOptions(kFloat64)).requires_grad_(true));
+  const size_t n = inputs.size();
+  auto vjp = [&fn, n](const tensor_list& all) -> tensor_list {
+    tensor_list ins(all.begin(), all.begin() + static_cast<long>(n));
+    tensor_list gouts(all.begin() + static_cast<long>(n), all.end());
+    tensor_list ys = differentiable_outputs(fn(ins));
+    tensor_list used_outs, used_grads, wrt;
+    for (size_t i = 0; i < ys.size(); ++i) {
+      if (!ys[i].requires_grad()) continue;
+      used_outs.push_back(ys[i]);
+      used_grads.push_back(gouts[i]);
+    }
+    for (const Tensor& t : ins)
+      if (t.defined() && t.requires_grad()) wrt.push_back(t);
+    if (used_outs.empty()) return {};
+    tensor_list g = autograd::grad(used_outs, wrt, used_grads, true, /*create_graph=*/true, /*allow_unused=*/true);
+    tensor_list r;
+    for (size_t i = 0; i < g.size(); ++i) r.push_back(g[i].defined() ? g[i] : zeros_like(wrt[i]));
+    return r;
+  };
+  tensor_list all = inputs;
+  all.insert(all.end(), grad_outputs.begin(), grad_outputs.end());
+  return gradcheck(vjp, all, options);
+}
+
+}  // namespace tg::autograd

@@ -1,0 +1,95 @@
+#include "tapegrad/autograd/node.h"
+
+#include <vector>
+
+#include "autograd/record.h"
+#include "tensor/ops/common.h"
+
+namespace tg::autograd {
+
+struct Node::Extras {
+  std::vector<std::shared_ptr<HookList>> output_hooks;
+  std::unique_ptr<CreationSite> site;
+};
+
+namespace {
+thread_local uint64_t next_sequence_nr = 0;
+}
+
+Node::Node() : sequence_nr_(next_sequence_nr++) {}
+Node::~Node() = default;
+
+void Node::release_saved() {
+  for (SavedTensor& s : saved_) s.release();
+  released_ = true;
+}
+
+const HookList* Node::output_hooks(uint32_t output_nr) const {
+  if (!extras_ || output_nr >= extras_->output_hooks.size()) return nullptr;
+  return extras_->output_hooks[output_nr].get();
+}
+
+std::shared_ptr<HookList> Node::output_hook_list(uint32_t output_nr) {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  auto& hooks = extras_->output_hooks;
+  if (hooks.size() <= output_nr) hooks.resize(output_nr + 1);
+  if (!hooks[output_nr]) hooks[output_nr] = std::make_shared<HookList>();
+  return hooks[output_nr];
+}
+
+const CreationSite* Node::creation_site() const { return extras_ ? extras_->site.get() : nullptr; }
+
+void Node::set_creation_site(std::unique_ptr<CreationSite> site) {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  extras_->site = std::move(site);
+}
+
+size_t Node::saved_bytes() const {
+  size_t n = 0;
+  for (const SavedTensor& s : saved_) n += s.nbytes();
+  return n;
+}
+
+Tensor Node::saved(size_t i) const {
+  TG_CHECK(!released_,
+           "{}: trying to backward through the graph a second time (or to read saved tensors after they were "
+           "freed). Saved tensors are freed after backward; call backward with retain_graph=true to keep them",
+           name());
+  return saved_[i].unpack(*this);
+}
+
+std::string CreationSite::str() const {
+  return function.empty() ? fmt::format("{}:{}", file, line) : fmt::format("{}:{} ({})", file, line, function);
+}
+
+// ---- saved tensors ---------------------------------------------------------------------------
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
+  if (!t.defined()) return;
+  version_ = t.version();
+  output_nr_ = t.output_nr();
+  // An output refers to its grad_fn, which refers to this: keep a plain alias instead.
+  data_ = is_output ? ops::alias(t) : t;
+}
+
+Tensor SavedTensor::unpack(const Node& owner) const {
+  if (!data_.defined()) {
+    TG_CHECK(!released_,
+             "{}: trying to backward through the graph a second time (or to read saved tensors after they were "
+             "freed). Call backward with retain_graph=true to keep them",
+             owner.name());
+    return {};
+  }
+  TG_CHECK(data_.version() == version_,
+           "{}: one of the tensors needed for gradient computation has been modified by an in-place operation: "
+           "{} {} is at version {}; expected version {} instead",
+           owner.name(), data_.dtype(), data_.sizes(), data_.version(), version_);
+  if (!is_output_) return data_;
+  Tensor t = ops::alias(data_);
+  t.impl()->grad_fn_ = std::const_pointer_cast<Node>(owner.shared_from_this());
+  t.impl()->output_nr_ = output_nr_;
+  t.impl()->requires_grad_ = true;
+  return t;
+}
+
+}  // namespace tg::autograd

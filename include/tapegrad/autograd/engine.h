@@ -1,0 +1,24 @@
+#pragma once
+// Running the tape backwards.
+#include <optional>
+
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg::autograd {
+
+// Accumulates d(sum of tensors[i] * grad_tensors[i]) / d(leaf) into each leaf's grad(). A
+// one-element tensor may omit its gradient (1 is used). With `inputs`, only those get gradients.
+// retain_graph defaults to create_graph; create_graph records the backward itself, for higher
+// derivatives.
+void backward(const tensor_list& tensors, const tensor_list& grad_tensors = {},
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+              const tensor_list& inputs = {});
+
+// Returns d(sum of outputs[i] * grad_outputs[i]) / d(inputs[j]) without touching grad().
+// allow_unused: an input that the outputs do not depend on gives an undefined tensor instead of
+// an error.
+tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs = {},
+                 std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+                 bool allow_unused = false);
+
+}  // namespace tg::autograd

@@ -1,0 +1,18 @@
+#pragma once
+// The whole public C++ API: #include <tapegrad/tapegrad.h> and link tapegrad::tapegrad.
+#include "tapegrad/autograd/anomaly.h"
+#include "tapegrad/autograd/engine.h"
+#include "tapegrad/autograd/function.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/autograd/gradcheck.h"
+#include "tapegrad/autograd/graph.h"
+#include "tapegrad/autograd/hooks.h"
+#include "tapegrad/autograd/node.h"
+#include "tapegrad/autograd/stepper.h"
+#include "tapegrad/nn/functional/loss.h"
+#include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/generator.h"
+#include "tapegrad/tensor/indexing.h"
+#include "tapegrad/tensor/ops.h"
+#include "tapegrad/tensor/parallel.h"
+#include "tapegrad/tensor/tensor.h"

@@ -1,0 +1,108 @@
+#pragma once
+// Making tensors: filled, ranged, random, from nested lists, vectors or foreign memory.
+#include <concepts>
+#include <functional>
+#include <initializer_list>
+#include <vector>
+
+#include "tapegrad/tensor/generator.h"
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg {
+
+Tensor empty(const Shape& size, const TensorOptions& options = {}, TG_CALLER);
+Tensor zeros(const Shape& size, const TensorOptions& options = {}, TG_CALLER);
+Tensor ones(const Shape& size, const TensorOptions& options = {}, TG_CALLER);
+// Without a dtype in `options`, the fill value decides it: bool, int64 or the default float.
+Tensor full(const Shape& size, const Scalar& value, const TensorOptions& options = {}, TG_CALLER);
+// A 0-dim tensor holding `value`.
+Tensor scalar_tensor(const Scalar& value, const TensorOptions& options = {}, TG_CALLER);
+
+// [start, end) in steps; int64 when all bounds are integers, else the default float dtype.
+Tensor arange(const Scalar& end, const TensorOptions& options = {}, TG_CALLER);
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1, const TensorOptions& options = {},
+              TG_CALLER);
+Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options = {}, TG_CALLER);
+Tensor eye(int64_t n, const TensorOptions& options = {}, TG_CALLER);
+Tensor eye(int64_t n, int64_t m, const TensorOptions& options = {}, TG_CALLER);
+
+// Uniform on [0, 1), standard normal, and integers on [low, high) (int64 unless told otherwise).
+Tensor rand(const Shape& size, const TensorOptions& options = {}, TG_CALLER);
+Tensor rand(const Shape& size, Generator& generator, const TensorOptions& options = {}, TG_CALLER);
+Tensor randn(const Shape& size, const TensorOptions& options = {}, TG_CALLER);
+Tensor randn(const Shape& size, Generator& generator, const TensorOptions& options = {}, TG_CALLER);
+Tensor randint(int64_t low, int64_t high, const Shape& size, const TensorOptions& options = {}, TG_CALLER);
+Tensor randint(int64_t high, const Shape& size, const TensorOptions& options = {}, TG_CALLER);
+Tensor randint(int64_t low, int64_t high, const Shape& size, Generator& generator, const TensorOptions& options = {},
+               TG_CALLER);
+// A random permutation of 0..n-1.
+Tensor randperm(int64_t n, const TensorOptions& options = {}, TG_CALLER);
+Tensor randperm(int64_t n, Generator& generator, const TensorOptions& options = {}, TG_CALLER);
+
+// Same shape, dtype and device as `t` unless `options` says otherwise; never requires grad
+// unless asked.
+Tensor empty_like(const Tensor& t, const TensorOptions& options = {}, TG_CALLER);
+Tensor zeros_like(const Tensor& t, const TensorOptions& options = {}, TG_CALLER);
+Tensor ones_like(const Tensor& t, const TensorOptions& options = {}, TG_CALLER);
+Tensor full_like(const Tensor& t, const Scalar& value, const TensorOptions& options = {}, TG_CALLER);
+Tensor rand_like(const Tensor& t, const TensorOptions& options = {}, TG_CALLER);
+Tensor randn_like(const Tensor& t, const TensorOptions& options = {}, TG_CALLER);
+Tensor randint_like(const Tensor& t, int64_t low, int64_t high, const TensorOptions& options = {}, TG_CALLER);
+
+// A nested list of numbers: tg::tensor({{1, 2}, {3, 4}}). Floats give the default float dtype,
+// integers int64, bools bool; ragged lists are an error.
+class TensorInit {
+ public:
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  TensorInit(T v) : scalar_(v), is_scalar_(true) {}  // NOLINT
+  TensorInit(std::initializer_list<TensorInit> list) : children_(list) {}  // NOLINT
+
+  bool is_scalar() const { return is_scalar_; }
+  const Scalar& scalar() const { return scalar_; }
+  const std::vector<TensorInit>& children() const { return children_; }
+
+ private:
+  Scalar scalar_;
+  std::vector<TensorInit> children_;
+  bool is_scalar_ = false;
+};
+Tensor tensor(const TensorInit& data, const TensorOptions& options = {}, TG_CALLER);
+
+namespace detail {
+Tensor tensor_from_buffer(const void* data, DType dtype, int64_t n, const TensorOptions& options);
+}
+// The element type a C++ number is stored as: bool, uint8, int8, int32, int64, float32 or float64.
+template <class T>
+using storage_type_t = std::conditional_t<
+    std::is_same_v<T, bool>, uint8_t,
+    std::conditional_t<
+        std::is_floating_point_v<T>, std::conditional_t<sizeof(T) == 4, float, double>,
+        std::conditional_t<sizeof(T) == 1, std::conditional_t<std::is_signed_v<T>, int8_t, uint8_t>,
+                           std::conditional_t<(sizeof(T) < 4 || (sizeof(T) == 4 && std::is_signed_v<T>)), int32_t,
+                                              int64_t>>>>;
+
+// A 1-D tensor holding a copy of `values`.
+template <class T>
+  requires std::is_arithmetic_v<T>
+Tensor tensor(const std::vector<T>& values, const TensorOptions& options = {}) {
+  using S = storage_type_t<T>;
+  const DType dt = std::is_same_v<T, bool> ? kBool : dtype_of<S>;
+  const auto n = static_cast<int64_t>(values.size());
+  if constexpr (std::is_same_v<T, S>) {
+    return detail::tensor_from_buffer(values.data(), dt, n, options);
+  } else {
+    std::vector<S> converted(values.begin(), values.end());
+    return detail::tensor_from_buffer(converted.data(), dt, n, options);
+  }
+}
+
+// A tensor over memory the caller owns (no copy). `deleter`, if given, runs when the last tensor
+// using the memory is gone.
+Tensor from_blob(void* data, const Shape& sizes, const TensorOptions& options = {});
+Tensor from_blob(void* data, const Shape& sizes, std::function<void(void*)> deleter,
+                 const TensorOptions& options = {});
+Tensor from_blob(void* data, const Shape& sizes, const Shape& strides, std::function<void(void*)> deleter,
+                 const TensorOptions& options = {});
+
+}  // namespace tg

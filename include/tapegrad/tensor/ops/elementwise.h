@@ -1,0 +1,87 @@
+#pragma once
+// Elementwise ops: the tables in unary_ops.def / binary_ops.def / compare_ops.def, activations,
+// clamp, where, lerp. All broadcast, follow PyTorch's type promotion, and record for autograd.
+#include <optional>
+#include <string_view>
+
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg {
+
+#define TG_UNARY_OP(name, ...)                         \
+  Tensor name(const Tensor& self, TG_CALLER);          \
+  const Tensor& name##_(const Tensor& self, TG_CALLER);
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+
+#define TG_BINARY_OP(name, ...)                                                   \
+  Tensor name(const Tensor& self, const Tensor& other, TG_CALLER);                \
+  Tensor name(const Tensor& self, const Scalar& other, TG_CALLER);                \
+  const Tensor& name##_(const Tensor& self, const Tensor& other, TG_CALLER);       \
+  const Tensor& name##_(const Tensor& self, const Scalar& other, TG_CALLER);
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+
+Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha, TG_CALLER);
+Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha, TG_CALLER);
+Tensor sub(const Tensor& self, const Tensor& other, const Scalar& alpha, TG_CALLER);
+Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha, TG_CALLER);
+const Tensor& add_(const Tensor& self, const Tensor& other, const Scalar& alpha, TG_CALLER);
+const Tensor& sub_(const Tensor& self, const Tensor& other, const Scalar& alpha, TG_CALLER);
+// Number-first forms: 2 - x, 1 / x, 2 ** x.
+Tensor sub(const Scalar& self, const Tensor& other, TG_CALLER);
+Tensor div(const Scalar& self, const Tensor& other, TG_CALLER);
+Tensor pow(const Scalar& self, const Tensor& exponent, TG_CALLER);
+// rounding_mode "trunc" or "floor" (true division without one).
+Tensor div(const Tensor& self, const Tensor& other, std::string_view rounding_mode, TG_CALLER);
+Tensor div(const Tensor& self, const Scalar& other, std::string_view rounding_mode, TG_CALLER);
+
+#define TG_COMPARE_OP(name, ...)                                      \
+  Tensor name(const Tensor& self, const Tensor& other, TG_CALLER);    \
+  Tensor name(const Tensor& self, const Scalar& other, TG_CALLER);
+#include "tapegrad/tensor/compare_ops.def"
+#undef TG_COMPARE_OP
+Tensor logical_not(const Tensor& self, TG_CALLER);
+Tensor isnan(const Tensor& self, TG_CALLER);
+Tensor isinf(const Tensor& self, TG_CALLER);
+Tensor isfinite(const Tensor& self, TG_CALLER);
+// Whether all elements are within atol + rtol * |other| (NaNs equal only with equal_nan).
+bool allclose(const Tensor& self, const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+// Same shape and the same values.
+bool equal(const Tensor& self, const Tensor& other);
+
+Tensor clamp(const Tensor& self, const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt,
+             TG_CALLER);
+Tensor clamp(const Tensor& self, const std::optional<Tensor>& min, const std::optional<Tensor>& max = std::nullopt,
+             TG_CALLER);
+const Tensor& clamp_(const Tensor& self, const std::optional<Scalar>& min,
+                     const std::optional<Scalar>& max = std::nullopt, TG_CALLER);
+Tensor clamp_min(const Tensor& self, const Scalar& min, TG_CALLER);
+Tensor clamp_max(const Tensor& self, const Scalar& max, TG_CALLER);
+Tensor square(const Tensor& self, TG_CALLER);
+
+// Activations (torch.nn.functional names and defaults).
+Tensor leaky_relu(const Tensor& self, double negative_slope = 0.01, TG_CALLER);
+const Tensor& leaky_relu_(const Tensor& self, double negative_slope = 0.01, TG_CALLER);
+Tensor elu(const Tensor& self, double alpha = 1.0, TG_CALLER);
+const Tensor& elu_(const Tensor& self, double alpha = 1.0, TG_CALLER);
+// approximate: "none" (exact, with erf) or "tanh".
+Tensor gelu(const Tensor& self, std::string_view approximate = "none", TG_CALLER);
+const Tensor& gelu_(const Tensor& self, std::string_view approximate = "none", TG_CALLER);
+Tensor silu(const Tensor& self, TG_CALLER);
+const Tensor& silu_(const Tensor& self, TG_CALLER);
+Tensor softplus(const Tensor& self, double beta = 1.0, double threshold = 20.0, TG_CALLER);
+const Tensor& softplus_(const Tensor& self, double beta = 1.0, double threshold = 20.0, TG_CALLER);
+
+// condition ? self : other, broadcasting all three.
+Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other, TG_CALLER);
+Tensor where(const Tensor& condition, const Tensor& self, const Scalar& other, TG_CALLER);
+Tensor where(const Tensor& condition, const Scalar& self, const Tensor& other, TG_CALLER);
+Tensor where(const Tensor& condition, const Scalar& self, const Scalar& other, TG_CALLER);
+// self + weight * (end - self)
+Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight, TG_CALLER);
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight, TG_CALLER);
+const Tensor& lerp_(const Tensor& self, const Tensor& end, const Scalar& weight, TG_CALLER);
+const Tensor& lerp_(const Tensor& self, const Tensor& end, const Tensor& weight, TG_CALLER);
+
+}  // namespace tg

@@ -1,0 +1,41 @@
+#pragma once
+// Indexing and selection: PyTorch-style index/index_put_, gather/scatter, masks, sort, topk.
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "tapegrad/tensor/indexing.h"
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg {
+
+Tensor index(const Tensor& self, const std::vector<TensorIndex>& indices, TG_CALLER);
+const Tensor& index_put_(const Tensor& self, const std::vector<TensorIndex>& indices, const Tensor& values,
+                         bool accumulate = false, TG_CALLER);
+// Advanced indexing with one optional index tensor per leading dim (aten::index semantics).
+Tensor index(const Tensor& self, const std::vector<std::optional<Tensor>>& indices, TG_CALLER);
+// A copy of self with self[indices] = values (or += with accumulate).
+Tensor index_put(const Tensor& self, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
+                 bool accumulate = false, TG_CALLER);
+Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, TG_CALLER);
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, TG_CALLER);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER);
+Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER);
+const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER);
+const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER);
+Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER);
+const Tensor& scatter_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER);
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value, TG_CALLER);
+Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value, TG_CALLER);
+const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value, TG_CALLER);
+const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, const Tensor& value, TG_CALLER);
+// The indices of non-zero elements, one row each: int64 of shape [n, dim].
+Tensor nonzero(const Tensor& self, TG_CALLER);
+// NaN sorts as the largest value.
+std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool descending = false, bool stable = false,
+                                TG_CALLER);
+Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false, bool stable = false, TG_CALLER);
+std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1, bool largest = true,
+                                bool sorted = true, TG_CALLER);
+
+}  // namespace tg

@@ -1,0 +1,43 @@
+#pragma once
+// Reductions over any set of dims (an empty list means all), with keepdim.
+#include <optional>
+#include <tuple>
+
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg {
+
+// Integer and bool inputs sum to int64 unless `dtype` says otherwise.
+Tensor sum(const Tensor& self, std::optional<DType> dtype = std::nullopt, TG_CALLER);
+Tensor sum(const Tensor& self, const Shape& dims, bool keepdim = false, std::optional<DType> dtype = std::nullopt,
+           TG_CALLER);
+Tensor mean(const Tensor& self, std::optional<DType> dtype = std::nullopt, TG_CALLER);
+Tensor mean(const Tensor& self, const Shape& dims, bool keepdim = false, std::optional<DType> dtype = std::nullopt,
+            TG_CALLER);
+Tensor prod(const Tensor& self, std::optional<DType> dtype = std::nullopt, TG_CALLER);
+Tensor prod(const Tensor& self, const Shape& dims, bool keepdim = false, std::optional<DType> dtype = std::nullopt,
+            TG_CALLER);
+// The largest element; along a dim, (values, indices).
+Tensor max(const Tensor& self, TG_CALLER);
+std::tuple<Tensor, Tensor> max(const Tensor& self, int64_t dim, bool keepdim = false, TG_CALLER);
+Tensor max(const Tensor& self, const Tensor& other, TG_CALLER);
+Tensor min(const Tensor& self, TG_CALLER);
+std::tuple<Tensor, Tensor> min(const Tensor& self, int64_t dim, bool keepdim = false, TG_CALLER);
+Tensor min(const Tensor& self, const Tensor& other, TG_CALLER);
+Tensor amax(const Tensor& self, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+Tensor amin(const Tensor& self, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+Tensor argmax(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false, TG_CALLER);
+Tensor argmin(const Tensor& self, std::optional<int64_t> dim = std::nullopt, bool keepdim = false, TG_CALLER);
+// Divides by N - correction (1: Bessel's correction).
+Tensor var(const Tensor& self, const Shape& dims = {}, double correction = 1, bool keepdim = false, TG_CALLER);
+Tensor std(const Tensor& self, const Shape& dims = {}, double correction = 1, bool keepdim = false, TG_CALLER);
+// p-norm; p may be any positive number, 0 (count of non-zeros) or +-infinity.
+Tensor norm(const Tensor& self, const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim = false, TG_CALLER);
+Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER);
+Tensor all(const Tensor& self, TG_CALLER);
+Tensor all(const Tensor& self, int64_t dim, bool keepdim = false, TG_CALLER);
+Tensor any(const Tensor& self, TG_CALLER);
+Tensor any(const Tensor& self, int64_t dim, bool keepdim = false, TG_CALLER);
+
+}  // namespace tg

@@ -1,0 +1,35 @@
+#pragma once
+// Views: new sizes, strides and offset over the same storage (no copy), plus the copies that
+// make a tensor contiguous or change its dtype.
+#include <optional>
+
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg {
+
+Tensor view(const Tensor& self, const Shape& shape, TG_CALLER);
+Tensor reshape(const Tensor& self, const Shape& shape, TG_CALLER);
+Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1, TG_CALLER);
+Tensor unflatten(const Tensor& self, int64_t dim, const Shape& sizes, TG_CALLER);
+Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1, TG_CALLER);
+Tensor t(const Tensor& self, TG_CALLER);
+Tensor permute(const Tensor& self, const Shape& dims, TG_CALLER);
+Tensor movedim(const Tensor& self, int64_t source, int64_t destination, TG_CALLER);
+Tensor squeeze(const Tensor& self, TG_CALLER);
+Tensor squeeze(const Tensor& self, int64_t dim, TG_CALLER);
+Tensor unsqueeze(const Tensor& self, int64_t dim, TG_CALLER);
+Tensor expand(const Tensor& self, const Shape& sizes, TG_CALLER);
+Tensor broadcast_to(const Tensor& self, const Shape& sizes, TG_CALLER);
+Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length, TG_CALLER);
+Tensor select(const Tensor& self, int64_t dim, int64_t index, TG_CALLER);
+Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
+             int64_t step = 1, TG_CALLER);
+Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides,
+                  std::optional<int64_t> storage_offset = std::nullopt, TG_CALLER);
+Tensor diagonal(const Tensor& self, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1, TG_CALLER);
+
+Tensor contiguous(const Tensor& self, TG_CALLER);
+Tensor clone(const Tensor& self, TG_CALLER);
+Tensor detach(const Tensor& self);
+
+}  // namespace tg

@@ -1,0 +1,363 @@
+#pragma once
+// tg::Tensor: a cheap, reference-counted handle to a TensorImpl (storage + sizes + strides +
+// offset + dtype + autograd state). Copying a Tensor shares the data; `clone()` copies it.
+//
+// Every op is also a free function in tg:: (tg::exp(x) == x.exp()); see tapegrad/tensor/ops.h.
+// Each op takes a defaulted SourceLoc as its last argument: leave it out, it records the caller's
+// line for anomaly mode.
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "tapegrad/tensor/device.h"
+#include "tapegrad/tensor/dtype.h"
+#include "tapegrad/tensor/error.h"
+#include "tapegrad/tensor/intrusive_ptr.h"
+#include "tapegrad/tensor/scalar.h"
+#include "tapegrad/tensor/shape.h"
+#include "tapegrad/tensor/source_loc.h"
+#include "tapegrad/tensor/storage.h"
+#include "tapegrad/tensor/tensor_options.h"
+
+#define TG_CALLER ::tg::SourceLoc loc = ::tg::SourceLoc::current()
+
+namespace tg {
+
+class Tensor;
+class TensorImpl;
+class TensorIndex;
+class HookHandle;
+class Operand;
+namespace autograd {
+class Node;
+}
+using tensor_list = std::vector<Tensor>;
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(IntrusivePtr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  // ---- identity and metadata --------------------------------------------------------------
+  bool defined() const { return static_cast<bool>(impl_); }
+  TensorImpl* impl() const { return impl_.get(); }
+  const IntrusivePtr<TensorImpl>& impl_ptr() const { return impl_; }
+  bool is_same(const Tensor& other) const { return impl_ == other.impl_; }
+  uint32_t use_count() const { return impl_.use_count(); }
+
+  int dim() const;
+  int ndim() const { return dim(); }
+  const Shape& sizes() const;
+  const Shape& shape() const { return sizes(); }
+  int64_t size(int64_t dim) const;
+  const Shape& strides() const;
+  int64_t stride(int64_t dim) const;
+  int64_t numel() const;
+  DType dtype() const;
+  Device device() const;
+  bool is_cpu() const { return device().is_cpu(); }
+  bool is_cuda() const { return device().is_cuda(); }
+  bool is_contiguous() const;
+  bool is_floating_point() const { return tg::is_floating_point(dtype()); }
+  int64_t storage_offset() const;
+  size_t element_size() const { return itemsize(dtype()); }
+  size_t nbytes() const { return static_cast<size_t>(numel()) * element_size(); }
+  TensorOptions options() const { return TensorOptions(dtype()).device(device()); }
+  const IntrusivePtr<StorageImpl>& storage() const;
+  // Bumped by every in-place op on this tensor or a view sharing its storage.
+  uint32_t version() const;
+  // Whether this tensor was made by a view op from another (its base) and shares its storage.
+  bool is_view() const;
+  Tensor base() const;
+
+  // Pointer to the first element; T must match the dtype (tg::TypeError otherwise).
+  template <class T>
+  T* data_ptr() const {
+    check_data_ptr(dtype_of<std::remove_const_t<T>>, "data_ptr");
+    return static_cast<T*>(raw_data_ptr());
+  }
+  void* data_ptr() const { return raw_data_ptr(); }
+  // The value of a one-element tensor.
+  Scalar item(TG_CALLER) const;
+  template <class T>
+  T item() const {
+    return item().to<T>();
+  }
+  // The elements in row-major order, converted to T.
+  template <class T>
+  std::vector<T> to_vector() const;
+  std::string str() const;
+
+  // ---- autograd ------------------------------------------------------------------------------
+  bool requires_grad() const;
+  const Tensor& requires_grad_(bool requires_grad = true) const;
+  void set_requires_grad(bool requires_grad) const { requires_grad_(requires_grad); }
+  // The gradient accumulated into this leaf by backward (undefined until then).
+  const Tensor& grad() const;
+  Tensor& mutable_grad() const;
+  void set_grad(const Tensor& grad) const;
+  // The node that produced this tensor (null for leaves).
+  const std::shared_ptr<autograd::Node>& grad_fn() const;
+  uint32_t output_nr() const;
+  bool is_leaf() const;
+  // Keep the gradient of this non-leaf in grad() after backward.
+  void retain_grad() const;
+  bool retains_grad() const;
+  Tensor detach() const;
+  const Tensor& detach_() const;
+  void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false, const tensor_list& inputs = {}) const;
+  // Calls `hook(grad)` when the gradient of this tensor is computed; a hook that returns a
+  // tensor replaces the gradient. The handle removes it.
+  template <class F>
+  HookHandle register_hook(F&& hook) const;
+  // A name shown by print_graph / to_dot (optional).
+  const std::string& name() const;
+  const Tensor& set_name(std::string name) const;
+
+  // ---- conversions and copies -------------------------------------------------------------
+  Tensor to(DType dtype, bool copy = false, TG_CALLER) const;
+  Tensor to(Device device, bool copy = false, TG_CALLER) const;
+  Tensor to(Device device, DType dtype, bool copy = false, TG_CALLER) const;
+  Tensor cpu(TG_CALLER) const;
+  Tensor cuda(int index = 0, TG_CALLER) const;
+  Tensor contiguous(TG_CALLER) const;
+  Tensor clone(TG_CALLER) const;
+  const Tensor& copy_(const Tensor& src, TG_CALLER) const;
+  const Tensor& fill_(const Scalar& value, TG_CALLER) const;
+  const Tensor& zero_(TG_CALLER) const;
+
+  // ---- views (share storage with this tensor) --------------------------------------------
+  Tensor view(const Shape& shape, TG_CALLER) const;
+  Tensor view_as(const Tensor& other, TG_CALLER) const;
+  Tensor reshape(const Shape& shape, TG_CALLER) const;  // a view when the strides allow it
+  Tensor reshape_as(const Tensor& other, TG_CALLER) const;
+  Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1, TG_CALLER) const;
+  Tensor unflatten(int64_t dim, const Shape& sizes, TG_CALLER) const;
+  Tensor transpose(int64_t dim0, int64_t dim1, TG_CALLER) const;
+  Tensor t(TG_CALLER) const;
+  Tensor mT(TG_CALLER) const;
+  Tensor permute(const Shape& dims, TG_CALLER) const;
+  Tensor squeeze(TG_CALLER) const;
+  Tensor squeeze(int64_t dim, TG_CALLER) const;
+  Tensor unsqueeze(int64_t dim, TG_CALLER) const;
+  Tensor expand(const Shape& sizes, TG_CALLER) const;
+  Tensor expand_as(const Tensor& other, TG_CALLER) const;
+  Tensor narrow(int64_t dim, int64_t start, int64_t length, TG_CALLER) const;
+  Tensor select(int64_t dim, int64_t index, TG_CALLER) const;
+  Tensor slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1,
+               TG_CALLER) const;
+  Tensor as_strided(const Shape& sizes, const Shape& strides, std::optional<int64_t> storage_offset = std::nullopt,
+                    TG_CALLER) const;
+  Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1, TG_CALLER) const;
+  Tensor operator[](int64_t index) const;
+
+  // ---- indexing -------------------------------------------------------------------------------
+  // PyTorch's indexing: t.index({Slice(0, 4, 2), 1, None, Ellipsis, mask, idx}).
+  Tensor index(std::initializer_list<TensorIndex> indices, TG_CALLER) const;
+  Tensor index(const std::vector<TensorIndex>& indices, TG_CALLER) const;
+  const Tensor& index_put_(std::initializer_list<TensorIndex> indices, const Tensor& values,
+                           bool accumulate = false, TG_CALLER) const;
+  const Tensor& index_put_(const std::vector<TensorIndex>& indices, const Tensor& values,
+                           bool accumulate = false, TG_CALLER) const;
+  const Tensor& index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value, TG_CALLER) const;
+  const Tensor& index_put_(const std::vector<TensorIndex>& indices, const Scalar& value, TG_CALLER) const;
+  Tensor index_select(int64_t dim, const Tensor& index, TG_CALLER) const;
+  Tensor gather(int64_t dim, const Tensor& index, TG_CALLER) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER) const;
+  const Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER) const;
+  const Tensor& scatter_(int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER) const;
+  const Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER) const;
+  Tensor masked_fill(const Tensor& mask, const Scalar& value, TG_CALLER) const;
+  Tensor masked_fill(const Tensor& mask, const Tensor& value, TG_CALLER) const;
+  const Tensor& masked_fill_(const Tensor& mask, const Scalar& value, TG_CALLER) const;
+  const Tensor& masked_fill_(const Tensor& mask, const Tensor& value, TG_CALLER) const;
+  // where(condition, *this, other), as PyTorch's Tensor.where.
+  Tensor where(const Tensor& condition, const Tensor& other, TG_CALLER) const;
+  Tensor where(const Tensor& condition, const Scalar& other, TG_CALLER) const;
+  Tensor nonzero(TG_CALLER) const;
+  std::tuple<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false, bool stable = false,
+                                  TG_CALLER) const;
+  Tensor argsort(int64_t dim = -1, bool descending = false, bool stable = false, TG_CALLER) const;
+  std::tuple<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true,
+                                  TG_CALLER) const;
+  Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false, TG_CALLER) const;
+  Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false, TG_CALLER) const;
+
+  // ---- elementwise ----------------------------------------------------------------------------
+#define TG_UNARY_OP(name, ...)             \
+  Tensor name(TG_CALLER) const;            \
+  const Tensor& name##_(TG_CALLER) const;
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+#define TG_BINARY_OP(name, ...)                                        \
+  Tensor name(const Tensor& other, TG_CALLER) const;                   \
+  Tensor name(const Scalar& other, TG_CALLER) const;                   \
+  const Tensor& name##_(const Tensor& other, TG_CALLER) const;         \
+  const Tensor& name##_(const Scalar& other, TG_CALLER) const;
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+  // add and sub also take PyTorch's multiplier: a.add(b, alpha) == a + alpha * b.
+  Tensor add(const Tensor& other, const Scalar& alpha, TG_CALLER) const;
+  Tensor sub(const Tensor& other, const Scalar& alpha, TG_CALLER) const;
+  const Tensor& add_(const Tensor& other, const Scalar& alpha, TG_CALLER) const;
+  const Tensor& sub_(const Tensor& other, const Scalar& alpha, TG_CALLER) const;
+  // Division rounded "trunc" or "floor".
+  Tensor div(const Tensor& other, std::string_view rounding_mode, TG_CALLER) const;
+  Tensor div(const Scalar& other, std::string_view rounding_mode, TG_CALLER) const;
+#define TG_COMPARE_OP(name, ...)                               \
+  Tensor name(const Tensor& other, TG_CALLER) const;           \
+  Tensor name(const Scalar& other, TG_CALLER) const;
+#include "tapegrad/tensor/compare_ops.def"
+#undef TG_COMPARE_OP
+  Tensor logical_not(TG_CALLER) const;
+  Tensor clamp(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt, TG_CALLER) const;
+  Tensor clamp(const std::optional<Tensor>& min, const std::optional<Tensor>& max = std::nullopt, TG_CALLER) const;
+  const Tensor& clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt,
+                       TG_CALLER) const;
+  Tensor clamp_min(const Scalar& min, TG_CALLER) const;
+  Tensor clamp_max(const Scalar& max, TG_CALLER) const;
+  Tensor lerp(const Tensor& end, const Scalar& weight, TG_CALLER) const;
+  Tensor lerp(const Tensor& end, const Tensor& weight, TG_CALLER) const;
+  const Tensor& lerp_(const Tensor& end, const Scalar& weight, TG_CALLER) const;
+  const Tensor& lerp_(const Tensor& end, const Tensor& weight, TG_CALLER) const;
+  Tensor square(TG_CALLER) const;
+
+  // ---- reductions (an empty dim list means every dim) ------------------------------------------
+  Tensor sum(std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor sum(const Shape& dims, bool keepdim = false, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor mean(std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor mean(const Shape& dims, bool keepdim = false, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor prod(std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor prod(const Shape& dims, bool keepdim = false, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor max(TG_CALLER) const;
+  std::tuple<Tensor, Tensor> max(int64_t dim, bool keepdim = false, TG_CALLER) const;
+  Tensor max(const Tensor& other, TG_CALLER) const;
+  Tensor min(TG_CALLER) const;
+  std::tuple<Tensor, Tensor> min(int64_t dim, bool keepdim = false, TG_CALLER) const;
+  Tensor min(const Tensor& other, TG_CALLER) const;
+  Tensor amax(const Shape& dims = {}, bool keepdim = false, TG_CALLER) const;
+  Tensor amin(const Shape& dims = {}, bool keepdim = false, TG_CALLER) const;
+  Tensor var(const Shape& dims = {}, double correction = 1, bool keepdim = false, TG_CALLER) const;
+  Tensor std(const Shape& dims = {}, double correction = 1, bool keepdim = false, TG_CALLER) const;
+  Tensor norm(const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER) const;
+  Tensor logsumexp(const Shape& dims, bool keepdim = false, TG_CALLER) const;
+  Tensor cumsum(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor all(TG_CALLER) const;
+  Tensor all(int64_t dim, bool keepdim = false, TG_CALLER) const;
+  Tensor any(TG_CALLER) const;
+  Tensor any(int64_t dim, bool keepdim = false, TG_CALLER) const;
+
+  // ---- shape ----------------------------------------------------------------------------------
+  Tensor repeat(const Shape& repeats, TG_CALLER) const;
+  Tensor flip(const Shape& dims, TG_CALLER) const;
+  Tensor roll(const Shape& shifts, const Shape& dims = {}, TG_CALLER) const;
+  Tensor tril(int64_t diagonal = 0, TG_CALLER) const;
+  Tensor triu(int64_t diagonal = 0, TG_CALLER) const;
+  tensor_list split(int64_t split_size, int64_t dim = 0, TG_CALLER) const;
+  tensor_list split(const std::vector<int64_t>& split_sizes, int64_t dim = 0, TG_CALLER) const;
+  tensor_list split_with_sizes(const std::vector<int64_t>& split_sizes, int64_t dim = 0, TG_CALLER) const;
+  tensor_list chunk(int64_t chunks, int64_t dim = 0, TG_CALLER) const;
+
+  // ---- linear algebra and softmax ---------------------------------------------------------
+  Tensor matmul(const Tensor& other, TG_CALLER) const;
+  Tensor mm(const Tensor& other, TG_CALLER) const;
+  Tensor bmm(const Tensor& other, TG_CALLER) const;
+  Tensor dot(const Tensor& other, TG_CALLER) const;
+  Tensor outer(const Tensor& other, TG_CALLER) const;
+  Tensor softmax(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor log_softmax(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+
+  // ---- compound assignment (in place) -----------------------------------------------------
+  const Tensor& operator+=(const Operand& other) const;
+  const Tensor& operator-=(const Operand& other) const;
+  const Tensor& operator*=(const Operand& other) const;
+  const Tensor& operator/=(const Operand& other) const;
+
+ private:
+  void check_data_ptr(DType requested, const char* what) const;
+  void* raw_data_ptr() const;
+  HookHandle add_hook(std::function<Tensor(const Tensor&)> hook) const;
+
+  IntrusivePtr<TensorImpl> impl_;
+};
+
+// An operand of an overloaded operator: a tensor or a number. Built implicitly at the operator's
+// call site, it remembers that site for anomaly mode (operators cannot take a defaulted argument).
+class Operand {
+ public:
+  Operand(const Tensor& t, SourceLoc loc = SourceLoc::current()) : tensor_(&t), loc_(loc) {}  // NOLINT
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  Operand(T v, SourceLoc loc = SourceLoc::current()) : scalar_(v), loc_(loc) {}  // NOLINT
+  Operand(const Scalar& s, SourceLoc loc = SourceLoc::current()) : scalar_(s), loc_(loc) {}  // NOLINT
+
+  bool is_tensor() const { return tensor_ != nullptr; }
+  const Tensor& tensor() const { return *tensor_; }
+  const Scalar& scalar() const { return scalar_; }
+  const SourceLoc& loc() const { return loc_; }
+
+ private:
+  const Tensor* tensor_ = nullptr;
+  Scalar scalar_;
+  SourceLoc loc_;
+};
+
+// A number on the left of an operator whose right side is a tensor (2 * x).
+class ScalarOperand {
+ public:
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  ScalarOperand(T v, SourceLoc loc = SourceLoc::current()) : scalar_(v), loc_(loc) {}  // NOLINT
+  ScalarOperand(const Scalar& s, SourceLoc loc = SourceLoc::current()) : scalar_(s), loc_(loc) {}  // NOLINT
+  const Scalar& scalar() const { return scalar_; }
+  const SourceLoc& loc() const { return loc_; }
+
+ private:
+  Scalar scalar_;
+  SourceLoc loc_;
+};
+
+Tensor operator+(const Tensor& a, const Operand& b);
+Tensor operator-(const Tensor& a, const Operand& b);
+Tensor operator*(const Tensor& a, const Operand& b);
+Tensor operator/(const Tensor& a, const Operand& b);
+Tensor operator+(const ScalarOperand& a, const Tensor& b);
+Tensor operator-(const ScalarOperand& a, const Tensor& b);
+Tensor operator*(const ScalarOperand& a, const Tensor& b);
+Tensor operator/(const ScalarOperand& a, const Tensor& b);
+Tensor operator-(const Operand& a);
+Tensor operator==(const Tensor& a, const Operand& b);
+Tensor operator!=(const Tensor& a, const Operand& b);
+Tensor operator<(const Tensor& a, const Operand& b);
+Tensor operator<=(const Tensor& a, const Operand& b);
+Tensor operator>(const Tensor& a, const Operand& b);
+Tensor operator>=(const Tensor& a, const Operand& b);
+Tensor operator==(const ScalarOperand& a, const Tensor& b);
+Tensor operator!=(const ScalarOperand& a, const Tensor& b);
+Tensor operator<(const ScalarOperand& a, const Tensor& b);
+Tensor operator<=(const ScalarOperand& a, const Tensor& b);
+Tensor operator>(const ScalarOperand& a, const Tensor& b);
+Tensor operator>=(const ScalarOperand& a, const Tensor& b);
+Tensor operator&(const Tensor& a, const Operand& b);
+Tensor operator|(const Tensor& a, const Operand& b);
+Tensor operator^(const Tensor& a, const Operand& b);
+Tensor operator~(const Operand& a);
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+std::string to_string(const Tensor& t);
+
+}  // namespace tg
+
+#include "tapegrad/tensor/tensor_impl.h"
+#include "tapegrad/autograd/hooks.h"

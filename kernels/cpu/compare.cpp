@@ -1,0 +1,94 @@
+// Comparisons, logical ops, NaN/Inf classification, where and clamp.
+#include <cmath>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/loops.h"
+#include "kernels/cpu/scalar_math.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+#define TG_COMPARE_OP(name, Name, formula, ...) \
+  struct Name##Fn {                             \
+    template <class V>                          \
+    bool operator()(V a, V b) const {           \
+      return formula;                           \
+    }                                           \
+  };
+#include "tapegrad/tensor/compare_ops.def"
+#undef TG_COMPARE_OP
+
+}  // namespace
+
+void compare(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b) {
+  dispatch_all(dtype, [&]<class T>() {
+    using A = acc_t<T>;
+    auto* o = static_cast<bool*>(out);
+    auto* x = static_cast<const T*>(a);
+    auto* y = static_cast<const T*>(b);
+    switch (op) {
+#define TG_COMPARE_OP(name, Name, ...) \
+  case CompareOp::Name:                \
+    return binary_loop(loop, o, x, y, [](T p, T q) { return Name##Fn{}(A(p), A(q)); });
+#include "tapegrad/tensor/compare_ops.def"
+#undef TG_COMPARE_OP
+    }
+  });
+}
+
+void classify(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in) {
+  dispatch_all(dtype, [&]<class T>() {
+    using A = acc_t<T>;
+    auto* o = static_cast<bool*>(out);
+    auto* x = static_cast<const T*>(in);
+    switch (op) {
+      case ClassifyOp::LogicalNot:
+        return unary_loop(loop, o, x, [](T v) { return !(A(v) != A(0)); });
+      case ClassifyOp::IsNan:
+        return unary_loop(loop, o, x, [](T v) {
+          if constexpr (std::is_floating_point_v<A>) return std::isnan(A(v));
+          else return false;
+        });
+      case ClassifyOp::IsInf:
+        return unary_loop(loop, o, x, [](T v) {
+          if constexpr (std::is_floating_point_v<A>) return std::isinf(A(v));
+          else return false;
+        });
+      case ClassifyOp::IsFinite:
+        return unary_loop(loop, o, x, [](T v) {
+          if constexpr (std::is_floating_point_v<A>) return std::isfinite(A(v));
+          else return true;
+        });
+    }
+  });
+}
+
+void where(DType dtype, const Loop& loop, void* out, const void* cond, const void* a, const void* b) {
+  // Selection moves bytes: dispatch on the element size only.
+  auto run = [&]<class U>() {
+    ternary_loop(loop, static_cast<U*>(out), static_cast<const bool*>(cond), static_cast<const U*>(a),
+                 static_cast<const U*>(b), [](bool c, U p, U q) { return c ? p : q; });
+  };
+  switch (itemsize(dtype)) {
+    case 1: return run.template operator()<uint8_t>();
+    case 2: return run.template operator()<uint16_t>();
+    case 4: return run.template operator()<uint32_t>();
+    default: return run.template operator()<uint64_t>();
+  }
+}
+
+void clamp(DType dtype, const Loop& loop, void* out, const void* in, const Scalar* lo, const Scalar* hi) {
+  dispatch_numeric(dtype, [&]<class T>() {
+    using A = acc_t<T>;
+    const A l = lo ? lo->to<A>() : A(0), h = hi ? hi->to<A>() : A(0);
+    const bool has_lo = lo != nullptr, has_hi = hi != nullptr;
+    unary_loop(loop, static_cast<T*>(out), static_cast<const T*>(in), [=](T v) {
+      A x = A(v);
+      if (has_lo) x = max_value(x, l);
+      if (has_hi) x = min_value(x, h);
+      return static_cast<T>(x);
+    });
+  });
+}
+
+}  // namespace tg::kernels::cpu

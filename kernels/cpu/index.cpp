@@ -1,0 +1,161 @@
+// Advanced indexing, gather/scatter, index checks and nonzero.
+#include <cstring>
+#include <vector>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/loops.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+// Calls fn(src_offset, dst_offset) for every element of the block (row-major).
+template <class F>
+inline void for_each_block_element(const IndexGeometry& g, F&& fn) {
+  int64_t counter[kMaxDims] = {};
+  int64_t total = 1;
+  for (int d = 0; d < g.block_ndim; ++d) total *= g.block_sizes[d];
+  int64_t so = 0, dof = 0;
+  for (int64_t e = 0; e < total; ++e) {
+    fn(so, dof);
+    for (int d = g.block_ndim - 1; d >= 0; --d) {
+      so += g.block_src_strides[d];
+      dof += g.block_dst_strides[d];
+      if (++counter[d] < g.block_sizes[d]) break;
+      so -= g.block_src_strides[d] * g.block_sizes[d];
+      dof -= g.block_dst_strides[d] * g.block_sizes[d];
+      counter[d] = 0;
+    }
+  }
+}
+
+inline int64_t indexed_offset(const IndexGeometry& g, int64_t pos) {
+  int64_t off = 0;
+  for (int k = 0; k < g.nindex; ++k) off += g.indices[k][pos] * g.index_strides[k];
+  return off;
+}
+
+template <class U>
+void gather_bytes(const IndexGeometry& g, U* out, const U* src) {
+  parallel_for(0, g.count, 64, [&](int64_t b, int64_t e) {
+    for (int64_t pos = b; pos < e; ++pos) {
+      const U* s = src + indexed_offset(g, pos);
+      U* o = out + pos * g.dst_position_stride;
+      for_each_block_element(g, [&](int64_t so, int64_t dof) { o[dof] = s[so]; });
+    }
+  });
+}
+
+// Iterates the index tensor's shape, handing out (index offset, self offset w/o dim, other offset).
+template <class F>
+void for_each_dim_index(const DimIndexGeometry& g, F&& fn) {
+  int64_t total = 1;
+  for (int d = 0; d < g.ndim; ++d) total *= g.sizes[d];
+  int64_t counter[kMaxDims] = {};
+  int64_t io = 0, so = 0, oo = 0;
+  for (int64_t e = 0; e < total; ++e) {
+    fn(io, so, oo);
+    for (int d = g.ndim - 1; d >= 0; --d) {
+      io += g.index_strides[d];
+      oo += g.other_strides[d];
+      if (d != g.dim) so += g.self_strides[d];
+      if (++counter[d] < g.sizes[d]) break;
+      io -= g.index_strides[d] * g.sizes[d];
+      oo -= g.other_strides[d] * g.sizes[d];
+      if (d != g.dim) so -= g.self_strides[d] * g.sizes[d];
+      counter[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+void index_gather(DType dtype, const IndexGeometry& g, void* out, const void* src) {
+  switch (itemsize(dtype)) {
+    case 1: return gather_bytes(g, static_cast<uint8_t*>(out), static_cast<const uint8_t*>(src));
+    case 2: return gather_bytes(g, static_cast<uint16_t*>(out), static_cast<const uint16_t*>(src));
+    case 4: return gather_bytes(g, static_cast<uint32_t*>(out), static_cast<const uint32_t*>(src));
+    default: return gather_bytes(g, static_cast<uint64_t*>(out), static_cast<const uint64_t*>(src));
+  }
+}
+
+void index_put(DType dtype, const IndexGeometry& g, void* dst, const void* values, bool accumulate) {
+  // Serial: repeated indices must accumulate (or overwrite) in order.
+  dispatch_all(dtype, [&]<class T>() {
+    T* d = static_cast<T*>(dst);
+    const T* v = static_cast<const T*>(values);
+    for (int64_t pos = 0; pos < g.count; ++pos) {
+      T* t = d + indexed_offset(g, pos);
+      const T* s = v + pos * g.src_position_stride;
+      if (accumulate) {
+        for_each_block_element(g, [&](int64_t so, int64_t dof) {
+          t[dof] = static_cast<T>(acc_t<T>(t[dof]) + acc_t<T>(s[so]));
+        });
+      } else {
+        for_each_block_element(g, [&](int64_t so, int64_t dof) { t[dof] = s[so]; });
+      }
+    }
+  });
+}
+
+void gather(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index) {
+  auto run = [&]<class U>() {
+    U* o = static_cast<U*>(out);
+    const U* s = static_cast<const U*>(self);
+    for_each_dim_index(g, [&](int64_t io, int64_t so, int64_t oo) { o[oo] = s[so + index[io] * g.self_strides[g.dim]]; });
+  };
+  switch (itemsize(dtype)) {
+    case 1: return run.template operator()<uint8_t>();
+    case 2: return run.template operator()<uint16_t>();
+    case 4: return run.template operator()<uint32_t>();
+    default: return run.template operator()<uint64_t>();
+  }
+}
+
+void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index, int reduce) {
+  dispatch_all(dtype, [&]<class T>() {
+    T* s = static_cast<T*>(self);
+    const T* v = static_cast<const T*>(src);
+    for_each_dim_index(g, [&](int64_t io, int64_t so, int64_t oo) {
+      T& t = s[so + index[io] * g.self_strides[g.dim]];
+      t = reduce == 1 ? static_cast<T>(acc_t<T>(t) + acc_t<T>(v[oo])) : v[oo];
+    });
+  });
+}
+
+int64_t check_indices(const int64_t* in, int64_t* out, int64_t n, int64_t size) {
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t v = in[i];
+    if (v < -size || v >= size) return i;
+    out[i] = v < 0 ? v + size : v;
+  }
+  return -1;
+}
+
+int64_t count_nonzero(DType dtype, const void* in, int64_t n) {
+  return dispatch_all(dtype, [&]<class T>() {
+    const T* x = static_cast<const T*>(in);
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; ++i) c += acc_t<T>(x[i]) != acc_t<T>(0);
+    return c;
+  });
+}
+
+void nonzero(DType dtype, const void* in, const Shape& sizes, int64_t* out) {
+  dispatch_all(dtype, [&]<class T>() {
+    const T* x = static_cast<const T*>(in);
+    const int nd = sizes.size();
+    const int64_t n = sizes.numel();
+    int64_t counter[kMaxDims] = {};
+    for (int64_t i = 0; i < n; ++i) {
+      if (acc_t<T>(x[i]) != acc_t<T>(0)) {
+        for (int d = 0; d < nd; ++d) *out++ = counter[d];
+      }
+      for (int d = nd - 1; d >= 0; --d) {
+        if (++counter[d] < sizes[d]) break;
+        counter[d] = 0;
+      }
+    }
+  });
+}
+
+}  // namespace tg::kernels::cpu

@@ -1,0 +1,193 @@
+#pragma once
+// Building blocks of the CPU kernels: dtype dispatch, OpenMP chunking, and row-wise iteration
+// over a Loop (the innermost dim as a run that the compiler can vectorise).
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/kernels.h"
+#include "tapegrad/tensor/error.h"
+#include "tapegrad/tensor/half.h"
+
+namespace tg::kernels::cpu {
+
+// Elements per thread below which a loop stays on one thread.
+inline constexpr int64_t kGrain = 32768;
+
+template <class T>
+inline constexpr bool is_reduced_float_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+// The type arithmetic happens in: float for the 16-bit floats, int for bool, else T itself.
+template <class T>
+using acc_t = std::conditional_t<is_reduced_float_v<T>, float, std::conditional_t<std::is_same_v<T, bool>, int, T>>;
+
+// Calls fn.template operator()<T>() with T the element type of dtype.
+template <class F>
+decltype(auto) dispatch_all(DType dt, F&& fn) {
+  switch (dt) {
+    case DType::Bool: return fn.template operator()<bool>();
+    case DType::UInt8: return fn.template operator()<uint8_t>();
+    case DType::Int8: return fn.template operator()<int8_t>();
+    case DType::Int32: return fn.template operator()<int32_t>();
+    case DType::Int64: return fn.template operator()<int64_t>();
+    case DType::Float16: return fn.template operator()<Half>();
+    case DType::BFloat16: return fn.template operator()<BFloat16>();
+    case DType::Float32: return fn.template operator()<float>();
+    case DType::Float64: return fn.template operator()<double>();
+  }
+  TG_FAIL("unknown dtype {}", static_cast<int>(dt));
+}
+template <class F>
+decltype(auto) dispatch_floating(DType dt, F&& fn) {
+  switch (dt) {
+    case DType::Float16: return fn.template operator()<Half>();
+    case DType::BFloat16: return fn.template operator()<BFloat16>();
+    case DType::Float32: return fn.template operator()<float>();
+    case DType::Float64: return fn.template operator()<double>();
+    default: TG_FAIL("kernel: dtype {} is not a floating-point type", dt);
+  }
+}
+// Every dtype but bool.
+template <class F>
+decltype(auto) dispatch_numeric(DType dt, F&& fn) {
+  if (dt == DType::Bool) TG_FAIL("kernel: bool is not supported here");
+  return dispatch_all(dt, std::forward<F>(fn));
+}
+
+template <class To, class From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, From>) {
+    return v;
+  } else if constexpr (std::is_same_v<To, bool>) {
+    if constexpr (is_reduced_float_v<From>) return static_cast<float>(v) != 0.0f;
+    else return v != From(0);
+  } else if constexpr (is_reduced_float_v<From>) {
+    return convert<To>(static_cast<float>(v));
+  } else if constexpr (is_reduced_float_v<To>) {
+    return To(static_cast<float>(v));
+  } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
+    // Out-of-range and NaN conversions are undefined in C++: saturate instead (NaN gives 0).
+    if (!(v == v)) return To(0);
+    if (v <= static_cast<From>(std::numeric_limits<To>::lowest())) return std::numeric_limits<To>::lowest();
+    if (v >= static_cast<From>(std::numeric_limits<To>::max())) return std::numeric_limits<To>::max();
+    return static_cast<To>(v);
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+inline int num_threads() { return omp_in_parallel() ? 1 : omp_get_max_threads(); }
+
+// Splits [begin, end) into one contiguous chunk per thread when it is large enough.
+template <class F>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& f) {
+  const int64_t n = end - begin;
+  if (n <= 0) return;
+  int nt = n > grain ? num_threads() : 1;
+  if (nt > 1) nt = static_cast<int>(std::min<int64_t>(nt, (n + grain - 1) / grain));
+  if (nt <= 1) {
+    f(begin, end);
+    return;
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    const int64_t t = omp_get_thread_num();
+    const int64_t chunk = (n + nt - 1) / nt;
+    const int64_t b = begin + t * chunk;
+    const int64_t e = std::min(end, b + chunk);
+    if (b < e) f(b, e);
+  }
+}
+
+// Visits elements [begin, end) of the loop in order, as runs along dim 0:
+// fn(offsets, n) with offsets[k] the element offset of operand k at the run's start.
+template <int N, class F>
+inline void for_each_row(const Loop& L, int64_t begin, int64_t end, F&& fn) {
+  int64_t counter[kMaxDims];
+  int64_t off[N];
+  int64_t rem = begin;
+  for (int k = 0; k < N; ++k) off[k] = 0;
+  for (int d = 0; d < L.ndim; ++d) {
+    counter[d] = rem % L.sizes[d];
+    rem /= L.sizes[d];
+    for (int k = 0; k < N; ++k) off[k] += counter[d] * L.strides[k][d];
+  }
+  int64_t i = begin;
+  while (i < end) {
+    const int64_t n = std::min(L.sizes[0] - counter[0], end - i);
+    fn(static_cast<const int64_t*>(off), n);
+    i += n;
+    counter[0] += n;
+    for (int k = 0; k < N; ++k) off[k] += n * L.strides[k][0];
+    for (int d = 0; d + 1 < L.ndim && counter[d] == L.sizes[d]; ++d) {
+      counter[d] = 0;
+      ++counter[d + 1];
+      for (int k = 0; k < N; ++k) off[k] += L.strides[k][d + 1] - L.sizes[d] * L.strides[k][d];
+    }
+  }
+}
+
+// out = f(in) elementwise over a loop with operands (out, in).
+template <class TO, class TI, class F>
+void unary_loop(const Loop& L, TO* out, const TI* in, F f) {
+  parallel_for(0, L.numel, kGrain, [&](int64_t begin, int64_t end) {
+    for_each_row<2>(L, begin, end, [&](const int64_t* off, int64_t n) {
+      TO* o = out + off[0];
+      const TI* x = in + off[1];
+      const int64_t so = L.strides[0][0], sx = L.strides[1][0];
+      if (so == 1 && sx == 1) {
+        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+      } else if (so == 1 && sx == 0) {
+        const TO v = f(x[0]);
+        for (int64_t i = 0; i < n; ++i) o[i] = v;
+      } else {
+        for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx]);
+      }
+    });
+  });
+}
+
+// out = f(a, b) elementwise over a loop with operands (out, a, b).
+template <class TO, class TA, class TB, class F>
+void binary_loop(const Loop& L, TO* out, const TA* a, const TB* b, F f) {
+  parallel_for(0, L.numel, kGrain, [&](int64_t begin, int64_t end) {
+    for_each_row<3>(L, begin, end, [&](const int64_t* off, int64_t n) {
+      TO* o = out + off[0];
+      const TA* x = a + off[1];
+      const TB* y = b + off[2];
+      const int64_t so = L.strides[0][0], sx = L.strides[1][0], sy = L.strides[2][0];
+      if (so == 1 && sx == 1 && sy == 1) {
+        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+      } else if (so == 1 && sx == 1 && sy == 0) {
+        const TB yv = y[0];
+        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+      } else if (so == 1 && sx == 0 && sy == 1) {
+        const TA xv = x[0];
+        for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+      } else {
+        for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx], y[i * sy]);
+      }
+    });
+  });
+}
+
+// out = f(a, b, c) elementwise over a loop with operands (out, a, b, c).
+template <class TO, class TA, class TB, class TC, class F>
+void ternary_loop(const Loop& L, TO* out, const TA* a, const TB* b, const TC* c, F f) {
+  parallel_for(0, L.numel, kGrain, [&](int64_t begin, int64_t end) {
+    for_each_row<4>(L, begin, end, [&](const int64_t* off, int64_t n) {
+      TO* o = out + off[0];
+      const TA* x = a + off[1];
+      const TB* y = b + off[2];
+      const TC* z = c + off[3];
+      const int64_t so = L.strides[0][0], sx = L.strides[1][0], sy = L.strides[2][0], sz = L.strides[3][0];
+      for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx], y[i * sy], z[i * sz]);
+    });
+  });
+}
+
+}  // namespace tg::kernels::cpu

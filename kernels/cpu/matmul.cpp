@@ -1,0 +1,191 @@
+// Batched matrix products: oneDNN matmul primitives for float32 / bfloat16 / float16 (cached per
+// shape and strides, per thread), and a plain kernel for float64, integers and anything oneDNN
+// declines.
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/loops.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+struct Problem {
+  int ndim;                        // batch dims + 2
+  int64_t c_sizes[kMaxDims];       // [batch..., m, n]
+  int64_t k;
+};
+
+Problem describe(const MatrixOperand& a, const MatrixOperand& b) {
+  Problem p{};
+  p.ndim = a.nbatch + 2;
+  for (int d = 0; d < a.nbatch; ++d) p.c_sizes[d] = std::max(a.sizes[d], b.sizes[d]);
+  p.c_sizes[a.nbatch] = a.sizes[a.nbatch];
+  p.c_sizes[a.nbatch + 1] = b.sizes[b.nbatch + 1];
+  p.k = a.sizes[a.nbatch + 1];
+  return p;
+}
+
+// ---- the plain kernel ------------------------------------------------------------------------
+
+template <class T>
+void matmul_plain(const MatrixOperand& a, const MatrixOperand& b, T* c) {
+  using Acc = std::conditional_t<std::is_floating_point_v<acc_t<T>>, acc_t<T>, int64_t>;
+  const Problem p = describe(a, b);
+  const int nb = a.nbatch;
+  const int64_t m = p.c_sizes[nb], n = p.c_sizes[nb + 1], k = p.k;
+  int64_t batches = 1;
+  for (int d = 0; d < nb; ++d) batches *= p.c_sizes[d];
+  const T* A = static_cast<const T*>(a.data);
+  const T* B = static_cast<const T*>(b.data);
+  const int64_t sam = a.strides[nb], sak = a.strides[nb + 1];
+  const int64_t sbk = b.strides[nb], sbn = b.strides[nb + 1];
+  parallel_for(0, batches * m, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n * k)), [&](int64_t lo, int64_t hi) {
+    std::vector<Acc> row(static_cast<size_t>(n));
+    for (int64_t r = lo; r < hi; ++r) {
+      const int64_t bi = r / m, i = r % m;
+      int64_t aoff = 0, boff = 0, rem = bi;
+      for (int d = nb - 1; d >= 0; --d) {
+        const int64_t idx = rem % p.c_sizes[d];
+        rem /= p.c_sizes[d];
+        if (a.sizes[d] != 1) aoff += idx * a.strides[d];
+        if (b.sizes[d] != 1) boff += idx * b.strides[d];
+      }
+      std::fill(row.begin(), row.end(), Acc(0));
+      for (int64_t kk = 0; kk < k; ++kk) {
+        const Acc av = static_cast<Acc>(acc_t<T>(A[aoff + i * sam + kk * sak]));
+        const T* brow = B + boff + kk * sbk;
+        if (sbn == 1) {
+          for (int64_t j = 0; j < n; ++j) row[static_cast<size_t>(j)] += av * static_cast<Acc>(acc_t<T>(brow[j]));
+        } else {
+          for (int64_t j = 0; j < n; ++j) row[static_cast<size_t>(j)] += av * static_cast<Acc>(acc_t<T>(brow[j * sbn]));
+        }
+      }
+      T* crow = c + r * n;
+      for (int64_t j = 0; j < n; ++j) crow[j] = static_cast<T>(static_cast<acc_t<T>>(row[static_cast<size_t>(j)]));
+    }
+  });
+}
+
+// ---- oneDNN --------------------------------------------------------------------------------
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::memory::data_type dnnl_type(DType t) {
+  switch (t) {
+    case DType::Float32: return dnnl::memory::data_type::f32;
+    case DType::BFloat16: return dnnl::memory::data_type::bf16;
+    case DType::Float16: return dnnl::memory::data_type::f16;
+    default: return dnnl::memory::data_type::undef;
+  }
+}
+
+struct Key {
+  DType dtype;
+  int ndim;
+  int64_t v[4 * kMaxDims];
+  bool operator==(const Key& o) const {
+    return dtype == o.dtype && ndim == o.ndim && std::memcmp(v, o.v, sizeof(int64_t) * 4 * ndim) == 0;
+  }
+};
+struct KeyHash {
+  size_t operator()(const Key& k) const {
+    size_t h = static_cast<size_t>(k.dtype) * 31 + static_cast<size_t>(k.ndim);
+    for (int i = 0; i < 4 * k.ndim; ++i) h = h * 1000003u ^ static_cast<size_t>(k.v[i]);
+    return h;
+  }
+};
+struct Entry {
+  dnnl::matmul prim;
+  dnnl::memory src, wei, dst;
+  bool usable = false;  // false: oneDNN has no implementation for this problem
+};
+
+// The primitive for a problem, created on first use. Per thread, so no lock on the hot path.
+Entry& lookup(DType dtype, const MatrixOperand& a, const MatrixOperand& b, const Problem& p) {
+  thread_local std::unordered_map<Key, Entry, KeyHash> cache;
+  Key key{};
+  key.dtype = dtype;
+  key.ndim = p.ndim;
+  for (int d = 0; d < p.ndim; ++d) {
+    key.v[d] = a.sizes[d];
+    key.v[p.ndim + d] = a.strides[d];
+    key.v[2 * p.ndim + d] = b.sizes[d];
+    key.v[3 * p.ndim + d] = b.strides[d];
+  }
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() > 4096) cache.clear();
+  Entry e;
+  dnnl::memory::dims ad(a.sizes, a.sizes + p.ndim), as(a.strides, a.strides + p.ndim);
+  dnnl::memory::dims bd(b.sizes, b.sizes + p.ndim), bs(b.strides, b.strides + p.ndim);
+  dnnl::memory::dims cd(p.c_sizes, p.c_sizes + p.ndim), cs(p.ndim);
+  int64_t s = 1;
+  for (int d = p.ndim - 1; d >= 0; --d) {
+    cs[static_cast<size_t>(d)] = s;
+    s *= p.c_sizes[d];
+  }
+  // A broadcast batch dim may carry any stride; oneDNN wants a plausible one.
+  for (int d = 0; d < p.ndim - 2; ++d) {
+    if (ad[static_cast<size_t>(d)] == 1) as[static_cast<size_t>(d)] = a.sizes[d + 1] * std::max<int64_t>(1, as[static_cast<size_t>(d + 1)]);
+    if (bd[static_cast<size_t>(d)] == 1) bs[static_cast<size_t>(d)] = b.sizes[d + 1] * std::max<int64_t>(1, bs[static_cast<size_t>(d + 1)]);
+  }
+  const auto dt = dnnl_type(dtype);
+  try {
+    dnnl::memory::desc amd(ad, dt, as), bmd(bd, dt, bs), cmd(cd, dt, cs);
+    dnnl::matmul::desc desc(amd, bmd, cmd);
+    dnnl::matmul::primitive_desc pd(desc, cpu_engine());
+    e.prim = dnnl::matmul(pd);
+    e.src = dnnl::memory(amd, cpu_engine(), DNNL_MEMORY_NONE);
+    e.wei = dnnl::memory(bmd, cpu_engine(), DNNL_MEMORY_NONE);
+    e.dst = dnnl::memory(cmd, cpu_engine(), DNNL_MEMORY_NONE);
+    e.usable = true;
+  } catch (const dnnl::error&) {
+    e.usable = false;
+  }
+  return cache.emplace(key, std::move(e)).first->second;
+}
+
+bool zero_or_negative_stride(const MatrixOperand& x) {
+  for (int d = x.nbatch; d < x.nbatch + 2; ++d)
+    if (x.strides[d] <= 0 && x.sizes[d] > 1) return true;
+  return false;
+}
+
+bool try_dnnl(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c) {
+  if (dnnl_type(dtype) == dnnl::memory::data_type::undef) return false;
+  if (zero_or_negative_stride(a) || zero_or_negative_stride(b)) return false;
+  const Problem p = describe(a, b);
+  Entry& e = lookup(dtype, a, b, p);
+  if (!e.usable) return false;
+  thread_local dnnl::stream stream(cpu_engine());
+  e.src.set_data_handle(const_cast<void*>(a.data));
+  e.wei.set_data_handle(const_cast<void*>(b.data));
+  e.dst.set_data_handle(c);
+  e.prim.execute(stream, {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_WEIGHTS, e.wei}, {DNNL_ARG_DST, e.dst}});
+  stream.wait();
+  return true;
+}
+
+}  // namespace
+
+void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c) {
+  const Problem p = describe(a, b);
+  if (p.k == 0) {
+    int64_t n = 1;
+    for (int d = 0; d < p.ndim; ++d) n *= p.c_sizes[d];
+    std::memset(c, 0, static_cast<size_t>(n) * itemsize(dtype));
+    return;
+  }
+  if (try_dnnl(dtype, a, b, c)) return;
+  dispatch_all(dtype, [&]<class T>() { matmul_plain<T>(a, b, static_cast<T*>(c)); });
+}
+
+}  // namespace tg::kernels::cpu

@@ -1,0 +1,227 @@
+// Reductions (sum, prod, max/min with or without indices, all/any) and cumsum.
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/loops.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+// Sums and products of floats accumulate in double; of integers and bools in int64.
+template <class T>
+using wide_t = std::conditional_t<std::is_floating_point_v<acc_t<T>>, double, int64_t>;
+
+template <class T>
+struct SumR {
+  using Acc = wide_t<T>;
+  Acc init() const { return 0; }
+  void step(Acc& a, acc_t<T> x, int64_t) const { a += static_cast<Acc>(x); }
+  void combine(Acc& a, const Acc& b) const { a += b; }
+};
+template <class T>
+struct ProdR {
+  using Acc = wide_t<T>;
+  Acc init() const { return 1; }
+  void step(Acc& a, acc_t<T> x, int64_t) const { a *= static_cast<Acc>(x); }
+  void combine(Acc& a, const Acc& b) const { a *= b; }
+};
+// Max/min keep the first index of the extreme value; NaN wins (and propagates).
+template <class T, bool kMax>
+struct ExtremeR {
+  using A = acc_t<T>;
+  struct Acc {
+    A value;
+    int64_t index;
+    bool valid;
+  };
+  Acc init() const { return {A(0), 0, false}; }
+  static bool better(A x, A cur) {
+    if constexpr (std::is_floating_point_v<A>) {
+      if (cur != cur) return false;
+      if (x != x) return true;
+    }
+    return kMax ? x > cur : x < cur;
+  }
+  void step(Acc& a, A x, int64_t i) const {
+    if (!a.valid || better(x, a.value)) a = {x, i, true};
+  }
+  void combine(Acc& a, const Acc& b) const {
+    if (!b.valid) return;
+    if (!a.valid || better(b.value, a.value) || (!better(a.value, b.value) && b.index < a.index && b.value == a.value))
+      a = b;
+  }
+};
+template <class T, bool kAll>
+struct LogicR {
+  using Acc = bool;
+  Acc init() const { return kAll; }
+  void step(Acc& a, acc_t<T> x, int64_t) const {
+    if constexpr (kAll) a = a && (x != acc_t<T>(0));
+    else a = a || (x != acc_t<T>(0));
+  }
+  void combine(Acc& a, const Acc& b) const { a = kAll ? (a && b) : (a || b); }
+};
+
+template <class Acc>
+auto value_of(const Acc& a) {
+  if constexpr (requires { a.value; }) return a.value;
+  else return a;
+}
+
+// Writes one result: the value converted to the output dtype, and the index if asked.
+template <class Acc>
+void write_result(DType out_dtype, void* out, int64_t* indices, int64_t pos, const Acc& a) {
+  if constexpr (requires { a.index; }) {
+    if (indices) indices[pos] = a.index;
+  }
+  if (!out) return;
+  auto v = value_of(a);
+  dispatch_all(out_dtype, [&]<class O>() { static_cast<O*>(out)[pos] = convert<O>(v); });
+}
+
+// Reduction of a contiguous run, with 16 independent partial sums so that the adds vectorise
+// and rounding error grows with the block, not with n.
+template <class T>
+double sum_run_float(const T* x, int64_t n) {
+  constexpr int64_t kBlock = 4096, kLanes = 16;
+  double total = 0;
+  for (int64_t start = 0; start < n; start += kBlock) {
+    const int64_t len = std::min(kBlock, n - start);
+    const T* p = x + start;
+    using L = std::conditional_t<std::is_same_v<T, double>, double, float>;
+    L lanes[kLanes] = {};
+    int64_t i = 0;
+    for (; i + kLanes <= len; i += kLanes)
+      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += static_cast<L>(p[i + j]);
+    double s = 0;
+    for (int64_t j = 0; j < kLanes; ++j) s += lanes[j];
+    for (; i < len; ++i) s += static_cast<double>(static_cast<L>(p[i]));
+    total += s;
+  }
+  return total;
+}
+
+template <class T, class R>
+typename R::Acc reduce_run(const R& r, const T* x, int64_t n, int64_t stride, int64_t first_index) {
+  using A = acc_t<T>;
+  typename R::Acc a = r.init();
+  if constexpr (std::is_same_v<R, SumR<T>> && std::is_floating_point_v<A>) {
+    if (stride == 1) return static_cast<typename R::Acc>(sum_run_float(x, n));
+  }
+  for (int64_t i = 0; i < n; ++i) r.step(a, A(x[i * stride]), first_index + i);
+  return a;
+}
+
+// Offset of reduced element number `r` (row-major over the reduced dims).
+inline int64_t reduced_offset(const ReduceGeometry& g, int64_t r) {
+  int64_t off = 0;
+  for (int d = g.n_reduced - 1; d >= 0; --d) {
+    off += (r % g.reduced_sizes[d]) * g.reduced_strides[d];
+    r /= g.reduced_sizes[d];
+  }
+  return off;
+}
+inline int64_t kept_offset(const ReduceGeometry& g, int64_t k) {
+  int64_t off = 0;
+  for (int d = g.n_kept - 1; d >= 0; --d) {
+    off += (k % g.kept_sizes[d]) * g.kept_strides[d];
+    k /= g.kept_sizes[d];
+  }
+  return off;
+}
+
+template <class T, class R>
+void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out, int64_t* indices, const T* in) {
+  using A = acc_t<T>;
+  using Acc = typename R::Acc;
+  const bool inner_run = g.n_reduced == 1;  // reduced dims coalesced into one strided run
+  if (g.kept_numel == 1) {
+    // One result: split the reduced range across threads and combine the partial results.
+    const int nt = num_threads();
+    std::unique_ptr<Acc[]> partial(new Acc[static_cast<size_t>(nt)]);  // not vector: Acc may be bool
+    for (int t = 0; t < nt; ++t) partial[t] = r.init();
+    parallel_for(0, g.reduced_numel, kGrain, [&](int64_t b, int64_t e) {
+      const int t = omp_in_parallel() ? omp_get_thread_num() : 0;
+      Acc a = r.init();
+      if (inner_run) {
+        a = reduce_run(r, in + b * g.reduced_strides[0], e - b, g.reduced_strides[0], b);
+      } else {
+        for (int64_t i = b; i < e; ++i) r.step(a, A(in[reduced_offset(g, i)]), i);
+      }
+      partial[t] = a;
+    });
+    Acc total = r.init();
+    for (int t = 0; t < nt; ++t) r.combine(total, partial[t]);
+    write_result(out_dtype, out, indices, 0, total);
+    return;
+  }
+  if (g.n_kept == 1 && !(inner_run && g.reduced_strides[0] == 1) && g.kept_strides[0] == 1) {
+    // Reducing over outer dims of rows that are contiguous: accumulate whole rows at a time.
+    parallel_for(0, g.kept_numel, 1024, [&](int64_t b, int64_t e) {
+      std::unique_ptr<Acc[]> acc(new Acc[static_cast<size_t>(e - b)]);
+      for (int64_t j = 0; j < e - b; ++j) acc[j] = r.init();
+      for (int64_t i = 0; i < g.reduced_numel; ++i) {
+        const T* row = in + reduced_offset(g, i) + b;
+        for (int64_t j = 0; j < e - b; ++j) r.step(acc[j], A(row[j]), i);
+      }
+      for (int64_t j = b; j < e; ++j) write_result(out_dtype, out, indices, j, acc[j - b]);
+    });
+    return;
+  }
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.reduced_numel));
+  parallel_for(0, g.kept_numel, grain, [&](int64_t b, int64_t e) {
+    for (int64_t k = b; k < e; ++k) {
+      const T* base = in + kept_offset(g, k);
+      Acc a = r.init();
+      if (inner_run) {
+        a = reduce_run(r, base, g.reduced_sizes[0], g.reduced_strides[0], 0);
+      } else {
+        for (int64_t i = 0; i < g.reduced_numel; ++i) r.step(a, A(base[reduced_offset(g, i)]), i);
+      }
+      write_result(out_dtype, out, indices, k, a);
+    }
+  });
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out, int64_t* indices,
+            const void* in) {
+  dispatch_all(in_dtype, [&]<class T>() {
+    const T* x = static_cast<const T*>(in);
+    switch (op) {
+      case ReduceOp::Sum: return reduce_impl(SumR<T>{}, g, out_dtype, out, indices, x);
+      case ReduceOp::Prod: return reduce_impl(ProdR<T>{}, g, out_dtype, out, indices, x);
+      case ReduceOp::Max: return reduce_impl(ExtremeR<T, true>{}, g, out_dtype, out, indices, x);
+      case ReduceOp::Min: return reduce_impl(ExtremeR<T, false>{}, g, out_dtype, out, indices, x);
+      case ReduceOp::All: return reduce_impl(LogicR<T, true>{}, g, out_dtype, out, indices, x);
+      case ReduceOp::Any: return reduce_impl(LogicR<T, false>{}, g, out_dtype, out, indices, x);
+    }
+  });
+}
+
+void cumsum(DType in_dtype, DType out_dtype, const DimGeometry& g, void* out, const void* in) {
+  dispatch_all(in_dtype, [&]<class T>() {
+    dispatch_all(out_dtype, [&]<class O>() {
+      using Acc = std::conditional_t<std::is_floating_point_v<acc_t<O>>, double, int64_t>;
+      const T* x = static_cast<const T*>(in);
+      O* y = static_cast<O*>(out);
+      parallel_for(0, g.outer * g.inner, 256, [&](int64_t b, int64_t e) {
+        for (int64_t p = b; p < e; ++p) {
+          const int64_t o = p / g.inner, i = p % g.inner;
+          const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
+          O* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
+          Acc acc = 0;
+          for (int64_t k = 0; k < g.size; ++k) {
+            acc += static_cast<Acc>(convert<acc_t<O>>(xs[k * g.in_dim_stride]));
+            ys[k * g.out_dim_stride] = convert<O>(acc);
+          }
+        }
+      });
+    });
+  });
+}
+
+}  // namespace tg::kernels::cpu

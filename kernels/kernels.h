@@ -1,0 +1,149 @@
+#pragma once
+// The interface between op front ends and device kernels: raw pointers, sizes and strides in,
+// no Tensor handles, no autograd, no allocation beyond scratch. Each device provides a Backend
+// (a table of kernel entry points); front ends call backend(device, op).<kernel>(...).
+#include <cstdint>
+
+#include "tapegrad/tensor/device.h"
+#include "tapegrad/tensor/dtype.h"
+#include "tapegrad/tensor/scalar.h"
+#include "tapegrad/tensor/shape.h"
+
+namespace tg::kernels {
+
+inline constexpr int kMaxOperands = 4;
+
+// An elementwise iteration space: the operands broadcast to one shape, dims coalesced where
+// memory allows, dim 0 innermost. Strides are in elements; operand 0 is the output. Broadcast
+// dims have stride 0.
+struct Loop {
+  int ndim = 1;
+  int noperands = 0;
+  int64_t numel = 1;
+  int64_t sizes[kMaxDims] = {1};
+  int64_t strides[kMaxOperands][kMaxDims] = {};
+};
+
+enum class UnaryOp : uint8_t {
+#define TG_UNARY_OP(name, Name, ...) Name,
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+};
+enum class BinaryOp : uint8_t {
+#define TG_BINARY_OP(name, Name, ...) Name,
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+};
+enum class CompareOp : uint8_t {
+#define TG_COMPARE_OP(name, Name, ...) Name,
+#include "tapegrad/tensor/compare_ops.def"
+#undef TG_COMPARE_OP
+};
+enum class ClassifyOp : uint8_t { IsNan, IsInf, IsFinite, LogicalNot };
+
+// A reduction: the input seen as [kept dims] x [reduced dims] (each list innermost-last). The
+// output is contiguous over the kept dims.
+struct ReduceGeometry {
+  int n_kept = 0;
+  int64_t kept_sizes[kMaxDims] = {};
+  int64_t kept_strides[kMaxDims] = {};  // input strides of the kept dims
+  int n_reduced = 0;
+  int64_t reduced_sizes[kMaxDims] = {};
+  int64_t reduced_strides[kMaxDims] = {};
+  int64_t kept_numel = 1;
+  int64_t reduced_numel = 1;
+};
+enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
+
+// Geometry of an op along one dim: [outer, dim, inner] with strides, for softmax and scans.
+struct DimGeometry {
+  int64_t outer = 1, size = 1, inner = 1;
+  int64_t in_outer_stride = 0, in_dim_stride = 0, in_inner_stride = 0;  // input
+  int64_t out_outer_stride = 0, out_dim_stride = 0, out_inner_stride = 0;  // output
+};
+
+// One operand of a (batched) matrix product: batch dims then rows, cols; strides in elements.
+struct MatrixOperand {
+  const void* data;
+  int nbatch;  // number of batch dims (same for a, b and c after broadcasting)
+  int64_t sizes[kMaxDims];
+  int64_t strides[kMaxDims];
+};
+
+// Advanced indexing: `nindex` index arrays (int64, contiguous, `count` entries each, already
+// range-checked and non-negative) select along dims with strides `index_strides` of the source;
+// for each position the remaining "block" (block_sizes with src/dst strides) is copied.
+struct IndexGeometry {
+  int nindex = 0;
+  const int64_t* indices[kMaxDims] = {};
+  int64_t index_strides[kMaxDims] = {};  // source (gather) or destination (put) strides
+  int64_t count = 0;                       // positions (broadcast index numel)
+  int block_ndim = 0;
+  int64_t block_sizes[kMaxDims] = {};
+  int64_t block_src_strides[kMaxDims] = {};
+  int64_t block_dst_strides[kMaxDims] = {};
+  int64_t src_position_stride = 0;  // how far the source moves per position (put: values)
+  int64_t dst_position_stride = 0;  // how far the destination moves per position (gather: out)
+};
+
+// gather/scatter along `dim`: iterates over the index tensor's shape.
+struct DimIndexGeometry {
+  int ndim = 0;
+  int64_t sizes[kMaxDims] = {};  // the index tensor's sizes
+  int64_t index_strides[kMaxDims] = {};
+  int64_t self_strides[kMaxDims] = {};  // gather: source; scatter: destination
+  int64_t other_strides[kMaxDims] = {};  // gather: output; scatter: source values
+  int dim = 0;
+};
+
+struct Backend {
+  void (*unary)(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in);
+  void (*binary)(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
+                 const Scalar& alpha);
+  // Output bool; a and b of `dtype`.
+  void (*compare)(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b);
+  void (*classify)(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in);
+  // out = cond ? a : b; cond is bool.
+  void (*where)(DType dtype, const Loop& loop, void* out, const void* cond, const void* a, const void* b);
+  // out = min(max(x, lo), hi) with optional bounds.
+  void (*clamp)(DType dtype, const Loop& loop, void* out, const void* in, const Scalar* lo, const Scalar* hi);
+  void (*copy)(const Loop& loop, void* out, DType out_dtype, const void* in, DType in_dtype);
+  void (*fill)(const Loop& loop, void* out, DType dtype, const Scalar& value);
+  // out[kept] = op over reduced of in; arg reductions also write int64 indices (may be null).
+  void (*reduce)(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out,
+                 int64_t* indices, const void* in);
+  void (*cumsum)(DType in_dtype, DType out_dtype, const DimGeometry& g, void* out, const void* in);
+  void (*softmax)(DType dtype, bool log, const DimGeometry& g, void* out, const void* in);
+  // c = a @ b (batched, batch dims broadcast via size 1); c contiguous.
+  void (*matmul)(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c);
+  void (*index_gather)(DType dtype, const IndexGeometry& g, void* out, const void* src);
+  void (*index_put)(DType dtype, const IndexGeometry& g, void* dst, const void* values, bool accumulate);
+  void (*gather)(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index);
+  // reduce: 0 assign, 1 add.
+  void (*scatter)(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index,
+                  int reduce);
+  // Sorts each slice along the dim; values and int64 indices written out (k first ones for topk).
+  void (*sort)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
+               bool descending, bool stable);
+  // Writes the multi-indices (int64 [count, ndim]) of non-zeros of a contiguous tensor.
+  int64_t (*count_nonzero)(DType dtype, const void* in, int64_t n);
+  void (*nonzero)(DType dtype, const void* in, const Shape& sizes, int64_t* out);
+  // Checks indices in [-size, size) and wraps negatives; returns the first bad index position
+  // or -1.
+  int64_t (*check_indices)(const int64_t* in, int64_t* out, int64_t n, int64_t size);
+  // Random: uniform [0,1), normal, integers [low, high) from the Philox stream (seed, offset).
+  void (*uniform)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
+  void (*normal)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
+  void (*randint)(DType dtype, void* out, int64_t n, int64_t low, int64_t high, uint64_t seed, uint64_t offset);
+  // Storage.
+  void* (*allocate)(size_t nbytes);
+  void (*deallocate)(void* p);
+};
+
+// The kernels of `device`'s backend; a tg::Error naming `op` when this build has none.
+const Backend& backend(Device device, const char* op);
+
+// The CPU backend (kernels/cpu).
+const Backend& cpu_backend();
+
+}  // namespace tg::kernels

@@ -1,0 +1,333 @@
+// Factories: filled, ranged, random and list-built tensors, and tensors over foreign memory.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg {
+namespace {
+
+void check_sizes(const char* name, const Shape& size) {
+  int64_t n = 1;
+  for (int64_t s : size) {
+    TG_CHECK_VALUE(s >= 0, "{}: negative dimension {} in shape {}", name, s, size);
+    TG_CHECK_VALUE(!__builtin_mul_overflow(n, s, &n), "{}: shape {} has too many elements", name, size);
+  }
+  TG_CHECK_VALUE(!__builtin_mul_overflow(n, 8, &n), "{}: shape {} has too many elements", name, size);
+}
+
+Tensor finish(Tensor t, const TensorOptions& options) {
+  if (options.requires_grad()) t.requires_grad_(true);
+  return t;
+}
+
+Tensor make(const char* name, const Shape& size, DType dtype, Device device) {
+  check_sizes(name, size);
+  kernels::backend(device, name);
+  return ops::empty(size, dtype, device);
+}
+
+// Random factories fill on the CPU kernels of the tensor's device.
+template <class F>
+Tensor random_tensor(const char* name, const Shape& size, DType dtype, Device device, F&& fill) {
+  Tensor t = make(name, size, dtype, device);
+  fill(kernels::backend(device, name), t);
+  return t;
+}
+
+}  // namespace
+
+Tensor empty(const Shape& size, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("empty", loc);
+  return finish(make("empty", size, options.dtype(), options.device()), options);
+}
+
+Tensor zeros(const Shape& size, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("zeros", loc);
+  Tensor t = make("zeros", size, options.dtype(), options.device());
+  ops::fill_into(t, 0);
+  return finish(t, options);
+}
+
+Tensor ones(const Shape& size, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("ones", loc);
+  Tensor t = make("ones", size, options.dtype(), options.device());
+  ops::fill_into(t, 1);
+  return finish(t, options);
+}
+
+Tensor full(const Shape& size, const Scalar& value, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("full", loc);
+  Tensor t = make("full", size, options.dtype_or(value.dtype()), options.device());
+  ops::fill_into(t, value);
+  return finish(t, options);
+}
+
+Tensor scalar_tensor(const Scalar& value, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("scalar_tensor", loc);
+  return full({}, value, options);
+}
+
+Tensor arange(const Scalar& end, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("arange", loc);
+  return arange(0, end, 1, options);
+}
+
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("arange", loc);
+  const bool integral = !start.is_floating_point() && !end.is_floating_point() && !step.is_floating_point();
+  const DType dtype = options.dtype_or(integral ? kInt64 : default_dtype());
+  const double s = start.to_double(), e = end.to_double(), st = step.to_double();
+  TG_CHECK_VALUE(st != 0, "arange: step must be non-zero");
+  TG_CHECK_VALUE(std::isfinite(s) && std::isfinite(e), "arange: bounds must be finite, got {} and {}", s, e);
+  TG_CHECK_VALUE((st > 0 && e >= s) || (st < 0 && e <= s),
+                 "arange: the range [{}, {}) and the step {} point in different directions", s, e, st);
+  int64_t n;
+  if (integral) {
+    const int64_t a = start.to_int(), b = end.to_int(), c = step.to_int();
+    n = c > 0 ? (b - a + c - 1) / c : (a - b - c - 1) / (-c);
+  } else {
+    n = static_cast<int64_t>(std::ceil((e - s) / st));
+  }
+  if (integral && !is_floating_point(dtype)) {
+    Tensor ints = make("arange", {n}, kInt64, Device::cpu());
+    int64_t* p = ints.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i) p[i] = start.to_int() + i * step.to_int();
+    return finish(ops::cast(ints, dtype), options);
+  }
+  Tensor cpu = make("arange", {n}, kFloat64, Device::cpu());
+  double* p = cpu.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) p[i] = s + static_cast<double>(i) * st;
+  return finish(ops::cast(cpu, dtype), options);
+}
+
+Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("linspace", loc);
+  TG_CHECK_VALUE(steps >= 0, "linspace: number of steps must be non-negative, got {}", steps);
+  Tensor cpu = make("linspace", {steps}, kFloat64, Device::cpu());
+  double* p = cpu.data_ptr<double>();
+  const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  // Computed from both ends so that the last value is exactly `end`.
+  for (int64_t i = 0; i < steps; ++i)
+    p[i] = i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
+  return finish(ops::cast(cpu, options.dtype()), options);
+}
+
+Tensor eye(int64_t n, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("eye", loc);
+  return eye(n, n, options);
+}
+
+Tensor eye(int64_t n, int64_t m, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("eye", loc);
+  TG_CHECK_VALUE(n >= 0 && m >= 0, "eye: sizes must be non-negative, got {} and {}", n, m);
+  Tensor t = make("eye", {n, m}, options.dtype(), options.device());
+  ops::fill_into(t, 0);
+  if (n > 0 && m > 0) ops::fill_into(ops::alias(t, {std::min(n, m)}, {m + 1}, 0), 1);
+  return finish(t, options);
+}
+
+Tensor rand(const Shape& size, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("rand", loc);
+  return rand(size, default_generator(), options);
+}
+Tensor rand(const Shape& size, Generator& generator, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("rand", loc);
+  TG_CHECK_TYPE(is_floating_point(options.dtype()), "rand: dtype must be floating-point, got {}", options.dtype());
+  Tensor t = random_tensor("rand", size, options.dtype(), options.device(), [&](const kernels::Backend& be, Tensor& x) {
+    be.uniform(x.dtype(), x.data_ptr(), x.numel(), generator.initial_seed(), generator.reserve(static_cast<uint64_t>(x.numel())));
+  });
+  return finish(t, options);
+}
+
+Tensor randn(const Shape& size, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("randn", loc);
+  return randn(size, default_generator(), options);
+}
+Tensor randn(const Shape& size, Generator& generator, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("randn", loc);
+  TG_CHECK_TYPE(is_floating_point(options.dtype()), "randn: dtype must be floating-point, got {}", options.dtype());
+  Tensor t = random_tensor("randn", size, options.dtype(), options.device(), [&](const kernels::Backend& be, Tensor& x) {
+    be.normal(x.dtype(), x.data_ptr(), x.numel(), generator.initial_seed(), generator.reserve(static_cast<uint64_t>(x.numel())));
+  });
+  return finish(t, options);
+}
+
+Tensor randint(int64_t low, int64_t high, const Shape& size, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("randint", loc);
+  return randint(low, high, size, default_generator(), options);
+}
+Tensor randint(int64_t high, const Shape& size, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("randint", loc);
+  return randint(0, high, size, default_generator(), options);
+}
+Tensor randint(int64_t low, int64_t high, const Shape& size, Generator& generator, const TensorOptions& options,
+               SourceLoc loc) {
+  detail::ApiScope scope("randint", loc);
+  TG_CHECK_VALUE(low < high, "randint: expected low < high, got low={} high={}", low, high);
+  const DType dtype = options.dtype_or(kInt64);
+  Tensor t = random_tensor("randint", size, dtype, options.device(), [&](const kernels::Backend& be, Tensor& x) {
+    be.randint(x.dtype(), x.data_ptr(), x.numel(), low, high, generator.initial_seed(),
+               generator.reserve(static_cast<uint64_t>(x.numel())));
+  });
+  return finish(t, options);
+}
+
+Tensor randperm(int64_t n, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("randperm", loc);
+  return randperm(n, default_generator(), options);
+}
+Tensor randperm(int64_t n, Generator& generator, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("randperm", loc);
+  TG_CHECK_VALUE(n >= 0, "randperm: n must be non-negative, got {}", n);
+  // Sorting random keys gives a uniformly random permutation (ties are vanishingly rare).
+  Tensor keys = rand({n}, generator, TensorOptions(kFloat64));
+  return argsort(keys).to(options.dtype_or(kInt64));
+}
+
+namespace {
+TensorOptions like(const Tensor& t, const TensorOptions& options) {
+  TensorOptions o = TensorOptions(options.dtype_or(t.dtype())).device(options.device_or(t.device()));
+  return o.requires_grad(options.requires_grad());
+}
+}  // namespace
+
+Tensor empty_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("empty_like", loc);
+  ops::check_defined("empty_like", t, "input");
+  return empty(t.sizes(), like(t, options));
+}
+Tensor zeros_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("zeros_like", loc);
+  ops::check_defined("zeros_like", t, "input");
+  return zeros(t.sizes(), like(t, options));
+}
+Tensor ones_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("ones_like", loc);
+  ops::check_defined("ones_like", t, "input");
+  return ones(t.sizes(), like(t, options));
+}
+Tensor full_like(const Tensor& t, const Scalar& value, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("full_like", loc);
+  ops::check_defined("full_like", t, "input");
+  return full(t.sizes(), value, like(t, options));
+}
+Tensor rand_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("rand_like", loc);
+  ops::check_defined("rand_like", t, "input");
+  return rand(t.sizes(), like(t, options));
+}
+Tensor randn_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("randn_like", loc);
+  ops::check_defined("randn_like", t, "input");
+  return randn(t.sizes(), like(t, options));
+}
+Tensor randint_like(const Tensor& t, int64_t low, int64_t high, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("randint_like", loc);
+  ops::check_defined("randint_like", t, "input");
+  return randint(low, high, t.sizes(), like(t, options));
+}
+
+// ---- nested lists --------------------------------------------------------------------------
+
+namespace {
+void infer_shape(const TensorInit& node, int depth, Shape& shape, bool& any_float, bool& any_int) {
+  if (node.is_scalar()) {
+    TG_CHECK_VALUE(depth == shape.size(), "tensor: ragged nested list: a number appears at depth {} but lists go {} deep",
+                   depth, shape.size());
+    any_float |= node.scalar().is_floating_point();
+    any_int |= node.scalar().is_integral();
+    return;
+  }
+  const auto n = static_cast<int64_t>(node.children().size());
+  if (depth == shape.size()) {
+    shape.push_back(n);
+  } else {
+    TG_CHECK_VALUE(shape[depth] == n, "tensor: ragged nested list: expected {} elements at depth {}, got {}",
+                   shape[depth], depth, n);
+  }
+  for (const TensorInit& c : node.children()) infer_shape(c, depth + 1, shape, any_float, any_int);
+}
+
+void flatten_values(const TensorInit& node, std::vector<double>& values) {
+  if (node.is_scalar()) {
+    values.push_back(node.scalar().to_double());
+    return;
+  }
+  for (const TensorInit& c : node.children()) flatten_values(c, values);
+}
+void flatten_ints(const TensorInit& node, std::vector<int64_t>& values) {
+  if (node.is_scalar()) {
+    values.push_back(node.scalar().to_int());
+    return;
+  }
+  for (const TensorInit& c : node.children()) flatten_ints(c, values);
+}
+}  // namespace
+
+Tensor tensor(const TensorInit& data, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("tensor", loc);
+  Shape shape;
+  bool any_float = false, any_int = false;
+  // A list's leaves must all sit at the same depth: find it from the first path down.
+  for (const TensorInit* node = &data; !node->is_scalar();) {
+    shape.push_back(static_cast<int64_t>(node->children().size()));
+    if (node->children().empty()) break;
+    node = &node->children()[0];
+  }
+  Shape checked;
+  infer_shape(data, 0, checked, any_float, any_int);
+  TG_CHECK_VALUE(checked == shape, "tensor: ragged nested list (shape {} vs {})", checked, shape);
+  const DType inferred = any_float ? default_dtype() : any_int ? kInt64 : (shape.numel() == 0 ? default_dtype() : kBool);
+  const DType dtype = options.dtype_or(inferred);
+  Tensor t;
+  if (any_float || !any_int) {
+    std::vector<double> values;
+    flatten_values(data, values);
+    t = ops::empty(shape, kFloat64, Device::cpu());
+    if (!values.empty()) std::memcpy(t.data_ptr(), values.data(), values.size() * sizeof(double));
+  } else {
+    std::vector<int64_t> values;
+    flatten_ints(data, values);
+    t = ops::empty(shape, kInt64, Device::cpu());
+    if (!values.empty()) std::memcpy(t.data_ptr(), values.data(), values.size() * sizeof(int64_t));
+  }
+  return finish(ops::cast(t, dtype).to(options.device()), options);
+}
+
+namespace detail {
+Tensor tensor_from_buffer(const void* data, DType dtype, int64_t n, const TensorOptions& options) {
+  Tensor t = ops::empty({n}, dtype, Device::cpu());
+  if (n > 0) std::memcpy(t.data_ptr(), data, static_cast<size_t>(n) * itemsize(dtype));
+  return finish(ops::cast(t, options.dtype_or(dtype)).to(options.device()), options);
+}
+}  // namespace detail
+
+Tensor from_blob(void* data, const Shape& sizes, const TensorOptions& options) {
+  return from_blob(data, sizes, contiguous_strides(sizes), nullptr, options);
+}
+Tensor from_blob(void* data, const Shape& sizes, std::function<void(void*)> deleter, const TensorOptions& options) {
+  return from_blob(data, sizes, contiguous_strides(sizes), std::move(deleter), options);
+}
+Tensor from_blob(void* data, const Shape& sizes, const Shape& strides, std::function<void(void*)> deleter,
+                 const TensorOptions& options) {
+  TG_CHECK_VALUE(data != nullptr || sizes.numel() == 0, "from_blob: data is a null pointer");
+  TG_CHECK(sizes.size() == strides.size(), "from_blob: {} sizes {} but {} strides {}", sizes.size(), sizes,
+           strides.size(), strides);
+  check_sizes("from_blob", sizes);
+  int64_t extent = sizes.numel() == 0 ? 0 : 1;
+  for (int i = 0; i < sizes.size(); ++i) {
+    TG_CHECK_VALUE(strides[i] >= 0, "from_blob: negative stride in {}", strides);
+    if (sizes[i] > 0 && extent > 0) extent += (sizes[i] - 1) * strides[i];
+  }
+  const DType dtype = options.dtype();
+  kernels::backend(options.device(), "from_blob");
+  auto storage = StorageImpl::wrap(data, static_cast<size_t>(extent) * itemsize(dtype), options.device(), std::move(deleter));
+  auto* impl = new TensorImpl(std::move(storage), dtype, sizes, strides, 0);
+  return finish(Tensor(IntrusivePtr<TensorImpl>::make(impl)), options);
+}
+
+}  // namespace tg

@@ -1,0 +1,167 @@
+#include "tensor/ops/common.h"
+
+namespace tg::ops {
+
+Tensor empty(const Shape& sizes, DType dtype, Device device) {
+  const int64_t n = sizes.numel();
+  auto storage = StorageImpl::allocate(static_cast<size_t>(n) * itemsize(dtype), device);
+  auto* impl = new TensorImpl(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0);
+  return Tensor(IntrusivePtr<TensorImpl>::make(impl));
+}
+
+Tensor alias(const Tensor& t) { return alias(t, t.sizes(), t.strides(), t.storage_offset()); }
+
+Tensor alias(const Tensor& t, const Shape& sizes, const Shape& strides, int64_t offset) {
+  auto* impl = new TensorImpl(t.storage(), t.dtype(), sizes, strides, offset);
+  return Tensor(IntrusivePtr<TensorImpl>::make(impl));
+}
+
+Tensor wrapped_scalar(const Scalar& s, DType dtype, Device device) {
+  Tensor t = empty({}, dtype, device);
+  fill_into(t, s);
+  t.impl()->wrapped_number_ = true;
+  return t;
+}
+
+kernels::Loop make_loop(const Tensor& out, std::initializer_list<const Tensor*> inputs) {
+  kernels::Loop L;
+  const int nd = out.dim();
+  L.noperands = 1 + static_cast<int>(inputs.size());
+  L.numel = out.numel();
+  const Shape& os = out.sizes();
+  int w = 0;
+  for (int k = 0; k < nd; ++k) {
+    const int d = nd - 1 - k;
+    const int64_t size = os[d];
+    if (size == 1) continue;
+    int64_t st[kernels::kMaxOperands];
+    st[0] = out.strides()[d];
+    int op = 1;
+    for (const Tensor* in : inputs) {
+      const int di = in->dim() - nd + d;
+      st[op++] = (di >= 0 && in->sizes()[di] == size) ? in->strides()[di] : 0;
+    }
+    bool merge = w > 0;
+    for (int o = 0; merge && o < L.noperands; ++o) merge = st[o] == L.strides[o][w - 1] * L.sizes[w - 1];
+    if (merge) {
+      L.sizes[w - 1] *= size;
+      continue;
+    }
+    L.sizes[w] = size;
+    for (int o = 0; o < L.noperands; ++o) L.strides[o][w] = st[o];
+    ++w;
+  }
+  if (w == 0) {
+    L.sizes[0] = out.numel() == 0 ? 0 : 1;
+    for (int o = 0; o < L.noperands; ++o) L.strides[o][0] = 0;
+    w = 1;
+  }
+  L.ndim = w;
+  return L;
+}
+
+Tensor cast(const Tensor& t, DType dtype) {
+  if (t.dtype() == dtype) return t;
+  Tensor out = empty(t.sizes(), dtype, t.device());
+  const auto loop = make_loop(out, {&t});
+  kernels::backend(t.device(), "to").copy(loop, out.data_ptr(), dtype, t.data_ptr(), t.dtype());
+  return out;
+}
+
+Tensor contiguous(const Tensor& t) {
+  if (t.is_contiguous()) return t;
+  Tensor out = empty(t.sizes(), t.dtype(), t.device());
+  const auto loop = make_loop(out, {&t});
+  kernels::backend(t.device(), "contiguous").copy(loop, out.data_ptr(), t.dtype(), t.data_ptr(), t.dtype());
+  return out;
+}
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+  check_same_device("copy_", dst, src);
+  TG_CHECK(broadcast_shapes(dst.sizes(), src.sizes(), "copy_") == dst.sizes(),
+           "copy_: source of shape {} cannot be broadcast to the destination's shape {}", src.sizes(), dst.sizes());
+  const auto& be = kernels::backend(dst.device(), "copy_");
+  Tensor s = src;
+  const bool same_geometry = src.sizes() == dst.sizes() && src.strides() == dst.strides() &&
+                             src.storage_offset() == dst.storage_offset();
+  if (src.storage() == dst.storage() && !same_geometry) {
+    // Source and destination share memory: read from a private copy, not from what is being written.
+    s = empty(src.sizes(), src.dtype(), src.device());
+    const auto l = make_loop(s, {&src});
+    be.copy(l, s.data_ptr(), src.dtype(), src.data_ptr(), src.dtype());
+  }
+  const auto loop = make_loop(dst, {&s});
+  be.copy(loop, dst.data_ptr(), dst.dtype(), s.data_ptr(), s.dtype());
+}
+
+void fill_into(const Tensor& dst, const Scalar& value) {
+  const auto loop = make_loop(dst, {});
+  kernels::backend(dst.device(), "fill_").fill(loop, dst.data_ptr(), dst.dtype(), value);
+}
+
+kernels::DimGeometry dim_geometry(const Shape& sizes, int d, int64_t out_size) {
+  kernels::DimGeometry g;
+  g.size = sizes.size() == 0 ? 1 : sizes[d];
+  for (int i = 0; i < d; ++i) g.outer *= sizes[i];
+  for (int i = d + 1; i < sizes.size(); ++i) g.inner *= sizes[i];
+  g.in_inner_stride = g.out_inner_stride = 1;
+  g.in_dim_stride = g.out_dim_stride = g.inner;
+  g.in_outer_stride = g.size * g.inner;
+  g.out_outer_stride = out_size * g.inner;
+  return g;
+}
+
+void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
+  TG_CHECK(a.device() == b.device(), "{}: expected all tensors on the same device, got {} and {}", op, a.device(),
+           b.device());
+}
+
+void check_defined(const char* op, const Tensor& t, const char* what) {
+  TG_CHECK(t.defined(), "{}: {} is an undefined tensor", op, what);
+}
+
+// ---- type promotion -----------------------------------------------------------------------
+
+void ResultType::add(const Tensor& t) {
+  if (t.impl()->wrapped_number_) {
+    merge(wrapped_, is_floating_point(t.dtype()) ? default_dtype() : t.dtype());
+  } else if (t.dim() == 0) {
+    merge(zero_, t.dtype());
+  } else {
+    merge(dim_, t.dtype());
+  }
+}
+
+void ResultType::add(const Scalar& s) { merge(wrapped_, s.dtype()); }
+
+namespace {
+int combine_categories(int higher, int lower) {
+  if (higher < 0) return lower;
+  if (lower < 0) return higher;
+  const auto h = static_cast<DType>(higher), l = static_cast<DType>(lower);
+  if (is_floating_point(h)) return higher;
+  if (h == kBool || is_floating_point(l)) return static_cast<int>(promote_types(h, l));
+  return higher;
+}
+}  // namespace
+
+DType ResultType::result() const {
+  const int r = combine_categories(dim_, combine_categories(zero_, wrapped_));
+  return r < 0 ? default_dtype() : static_cast<DType>(r);
+}
+
+DType result_type(const Tensor& a, const Tensor& b) {
+  ResultType r;
+  r.add(a);
+  r.add(b);
+  return r.result();
+}
+
+DType result_type(const Tensor& a, const Scalar& b) {
+  ResultType r;
+  r.add(a);
+  r.add(b);
+  return r.result();
+}
+
+}  // namespace tg::ops

@@ -1,0 +1,61 @@
+#pragma once
+// Helpers shared by the op front ends: allocation, raw views, elementwise loops, type promotion,
+// device checks. Nothing here records for autograd.
+#include <initializer_list>
+
+#include "kernels/kernels.h"
+#include "tapegrad/tensor/tensor.h"
+#include "tensor/thread_state.h"
+
+namespace tg::ops {
+
+// A fresh contiguous tensor (no checks beyond allocation).
+Tensor empty(const Shape& sizes, DType dtype, Device device);
+// A tensor over the same storage with other geometry; not a view for autograd purposes.
+Tensor alias(const Tensor& t);
+Tensor alias(const Tensor& t, const Shape& sizes, const Shape& strides, int64_t offset);
+// A 0-dim tensor standing for a number in type promotion.
+Tensor wrapped_scalar(const Scalar& s, DType dtype, Device device);
+
+// The elementwise loop writing `out` from `inputs` broadcast to out's shape.
+kernels::Loop make_loop(const Tensor& out, std::initializer_list<const Tensor*> inputs);
+
+// Conversion without autograd (returns t itself when the dtype already matches).
+Tensor cast(const Tensor& t, DType dtype);
+// Contiguous copy without autograd (t itself when already contiguous).
+Tensor contiguous(const Tensor& t);
+// A copy in fresh memory, without autograd.
+Tensor clone_raw(const Tensor& t);
+// dst (any strides) <- src broadcast and converted; no autograd, no version bump.
+void copy_into(const Tensor& dst, const Tensor& src);
+void fill_into(const Tensor& dst, const Scalar& value);
+
+void check_same_device(const char* op, const Tensor& a, const Tensor& b);
+void check_defined(const char* op, const Tensor& t, const char* what);
+
+// PyTorch's result_type: dimensioned tensors outrank 0-dim tensors, which outrank numbers,
+// unless a lower group holds a higher category (bool < integer < floating).
+class ResultType {
+ public:
+  void add(const Tensor& t);
+  void add(const Scalar& s);
+  DType result() const;
+
+ private:
+  static constexpr int kNone = -1;
+  static void merge(int& slot, DType t) {
+    slot = slot == kNone ? static_cast<int>(t) : static_cast<int>(promote_types(static_cast<DType>(slot), t));
+  }
+  int dim_ = kNone, zero_ = kNone, wrapped_ = kNone;
+};
+DType result_type(const Tensor& a, const Tensor& b);
+DType result_type(const Tensor& a, const Scalar& b);
+
+// [outer, dim, inner] of contiguous tensors: `sizes` in, the same sizes with dim `d` of size
+// `out_size` out.
+kernels::DimGeometry dim_geometry(const Shape& sizes, int d, int64_t out_size);
+
+// Bumps the version of a tensor modified in place.
+inline void bump_version(const Tensor& t) { t.storage()->bump_version(); }
+
+}  // namespace tg::ops

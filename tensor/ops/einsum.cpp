@@ -1,0 +1,257 @@
+// einsum over one or two operands, lowered onto diagonal / sum / permute / reshape and one
+// batched matrix product, so its backward comes from those ops.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg {
+namespace {
+
+// Labels are chars; the dims an ellipsis covers get labels from kEllipsisBase upwards.
+constexpr int kEllipsisBase = 256;
+
+struct Term {
+  Tensor t;
+  std::vector<int> labels;
+};
+
+std::vector<int> parse_term(std::string_view term, int ndim, int& ellipsis_dims, const char* what, bool allow_count) {
+  std::vector<int> labels;
+  bool seen_ellipsis = false;
+  int named = 0;
+  for (size_t i = 0; i < term.size(); ++i) {
+    const char c = term[i];
+    if (c == '.') {
+      TG_CHECK_VALUE(term.substr(i, 3) == "..." && !seen_ellipsis, "einsum: malformed ellipsis in {} \"{}\"", what, term);
+      seen_ellipsis = true;
+      labels.push_back(-1);
+      i += 2;
+    } else if (c == ' ') {
+      continue;
+    } else {
+      TG_CHECK_VALUE((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'), "einsum: invalid subscript '{}' in {} \"{}\"",
+                     c, what, term);
+      labels.push_back(static_cast<unsigned char>(c));
+      ++named;
+    }
+  }
+  if (allow_count) {
+    if (seen_ellipsis) {
+      TG_CHECK_VALUE(named <= ndim, "einsum: {} \"{}\" has more subscripts than the operand's {} dims", what, term, ndim);
+      ellipsis_dims = std::max(ellipsis_dims, ndim - named);
+    } else {
+      TG_CHECK_VALUE(named == ndim, "einsum: {} \"{}\" has {} subscripts but the operand has {} dims", what, term, named,
+                     ndim);
+    }
+  }
+  return labels;
+}
+
+// Replaces the ellipsis marker by the labels of the dims it covers (right-aligned).
+std::vector<int> expand_ellipsis(const std::vector<int>& labels, int covered) {
+  std::vector<int> out;
+  for (int l : labels) {
+    if (l != -1) {
+      out.push_back(l);
+      continue;
+    }
+    for (int i = 0; i < covered; ++i) out.push_back(kEllipsisBase + i);
+  }
+  return out;
+}
+
+// Takes diagonals for labels repeated within an operand.
+void take_diagonals(Term& op) {
+  for (size_t i = 0; i < op.labels.size(); ++i) {
+    for (size_t j = i + 1; j < op.labels.size();) {
+      if (op.labels[j] != op.labels[i]) {
+        ++j;
+        continue;
+      }
+      TG_CHECK_VALUE(op.t.sizes()[static_cast<int>(i)] == op.t.sizes()[static_cast<int>(j)],
+                     "einsum: subscript repeated over dims of different sizes ({} and {})",
+                     op.t.sizes()[static_cast<int>(i)], op.t.sizes()[static_cast<int>(j)]);
+      // diagonal() puts the diagonal last; move it back to position i.
+      Tensor d = op.t.diagonal(0, static_cast<int64_t>(i), static_cast<int64_t>(j));
+      d = movedim(d, -1, static_cast<int64_t>(i));
+      op.labels.erase(op.labels.begin() + static_cast<long>(j));
+      op.t = d;
+    }
+  }
+}
+
+// Sums dims whose label is not in `keep`.
+void sum_out(Term& op, const std::vector<int>& keep) {
+  Shape dims;
+  std::vector<int> kept;
+  for (size_t i = 0; i < op.labels.size(); ++i) {
+    if (std::find(keep.begin(), keep.end(), op.labels[i]) == keep.end()) dims.push_back(static_cast<int64_t>(i));
+    else kept.push_back(op.labels[i]);
+  }
+  if (dims.empty()) return;
+  op.t = sum(op.t, dims);
+  op.labels = kept;
+}
+
+// Permutes to `order` (labels all present) and returns the tensor.
+Tensor arrange(const Term& op, const std::vector<int>& order) {
+  Shape perm;
+  for (int l : order)
+    perm.push_back(std::find(op.labels.begin(), op.labels.end(), l) - op.labels.begin());
+  return permute(op.t, perm);
+}
+
+int64_t size_of(const Term& op, int label) {
+  auto it = std::find(op.labels.begin(), op.labels.end(), label);
+  return it == op.labels.end() ? 1 : op.t.sizes()[static_cast<int>(it - op.labels.begin())];
+}
+
+}  // namespace
+
+Tensor einsum(std::string_view equation, const tensor_list& operands, SourceLoc loc) {
+  detail::ApiScope scope("einsum", loc);
+  TG_CHECK_VALUE(operands.size() == 1 || operands.size() == 2, "einsum: supports one or two operands, got {}",
+                 operands.size());
+  for (size_t i = 0; i < operands.size(); ++i) TG_CHECK(operands[i].defined(), "einsum: operand {} is undefined", i);
+  const size_t arrow = equation.find("->");
+  const std::string_view lhs = equation.substr(0, arrow);
+  std::vector<std::string_view> terms;
+  for (size_t start = 0;;) {
+    const size_t comma = lhs.find(',', start);
+    terms.push_back(lhs.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  TG_CHECK_VALUE(terms.size() == operands.size(), "einsum: the equation \"{}\" has {} terms but {} operands were given",
+                 equation, terms.size(), operands.size());
+
+  int ellipsis_dims = 0;
+  std::vector<std::vector<int>> raw;
+  for (size_t i = 0; i < terms.size(); ++i) raw.push_back(parse_term(terms[i], operands[i].dim(), ellipsis_dims, "term", true));
+  std::vector<Term> ops_;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    const bool has_ellipsis = std::find(raw[i].begin(), raw[i].end(), -1) != raw[i].end();
+    int covered = 0;
+    if (has_ellipsis) covered = operands[i].dim() - (static_cast<int>(raw[i].size()) - 1);
+    // Right-align each operand's ellipsis dims with the widest one.
+    std::vector<int> labels;
+    for (int l : raw[i]) {
+      if (l != -1) {
+        labels.push_back(l);
+        continue;
+      }
+      for (int k = 0; k < covered; ++k) labels.push_back(kEllipsisBase + (ellipsis_dims - covered) + k);
+    }
+    ops_.push_back({operands[i], labels});
+  }
+
+  std::vector<int> out_labels;
+  if (arrow != std::string_view::npos) {
+    int unused = 0;
+    out_labels = expand_ellipsis(parse_term(equation.substr(arrow + 2), 0, unused, "output", false), ellipsis_dims);
+    for (size_t i = 0; i < out_labels.size(); ++i) {
+      TG_CHECK_VALUE(std::count(out_labels.begin(), out_labels.end(), out_labels[i]) == 1,
+                     "einsum: output subscript '{}' appears more than once", static_cast<char>(out_labels[i]));
+      bool found = false;
+      for (const Term& op : ops_) found |= std::find(op.labels.begin(), op.labels.end(), out_labels[i]) != op.labels.end();
+      TG_CHECK_VALUE(found || out_labels[i] >= kEllipsisBase, "einsum: output subscript '{}' does not appear in the inputs",
+                     static_cast<char>(out_labels[i]));
+    }
+  } else {
+    // Implicit output: ellipsis dims, then labels that appear exactly once, alphabetically.
+    std::map<int, int> counts;
+    for (const Term& op : ops_)
+      for (int l : op.labels) ++counts[l];
+    for (int i = 0; i < ellipsis_dims; ++i) out_labels.push_back(kEllipsisBase + i);
+    for (auto [l, c] : counts)
+      if (c == 1 && l < kEllipsisBase) out_labels.push_back(l);
+  }
+
+  for (Term& op : ops_) take_diagonals(op);
+  if (ops_.size() == 1) {
+    Term& a = ops_[0];
+    sum_out(a, out_labels);
+    std::vector<int> present;
+    for (int l : out_labels)
+      if (std::find(a.labels.begin(), a.labels.end(), l) != a.labels.end()) present.push_back(l);
+    Tensor r = arrange(a, present);
+    Shape shape;
+    for (int l : out_labels) shape.push_back(size_of(a, l));
+    return r.reshape(shape);
+  }
+
+  Term& a = ops_[0];
+  Term& b = ops_[1];
+  // Labels only one operand has and the output lacks are summed away first.
+  std::vector<int> keep_a = out_labels, keep_b = out_labels;
+  keep_a.insert(keep_a.end(), b.labels.begin(), b.labels.end());
+  keep_b.insert(keep_b.end(), a.labels.begin(), a.labels.end());
+  sum_out(a, keep_a);
+  sum_out(b, keep_b);
+  std::vector<int> batch, left, right, contracted;
+  for (int l : a.labels) {
+    const bool in_b = std::find(b.labels.begin(), b.labels.end(), l) != b.labels.end();
+    const bool in_out = std::find(out_labels.begin(), out_labels.end(), l) != out_labels.end();
+    if (in_b && in_out) batch.push_back(l);
+    else if (in_b) contracted.push_back(l);
+    else left.push_back(l);
+  }
+  for (int l : b.labels)
+    if (std::find(a.labels.begin(), a.labels.end(), l) == a.labels.end()) right.push_back(l);
+  // Shared labels may broadcast (size 1 against n).
+  auto common = [&](int l) {
+    const int64_t sa = size_of(a, l), sb = size_of(b, l);
+    TG_CHECK_VALUE(sa == sb || sa == 1 || sb == 1, "einsum: subscript '{}' has size {} in one operand and {} in the other",
+                   l < kEllipsisBase ? static_cast<char>(l) : '.', sa, sb);
+    return std::max(sa, sb);
+  };
+  Shape a_shape, b_shape, out_shape;
+  int64_t nb = 1, nl = 1, nr = 1, nc = 1;
+  for (int l : batch) {
+    const int64_t s = common(l);
+    a_shape.push_back(s);
+    nb *= s;
+  }
+  b_shape = a_shape;
+  for (int l : left) {
+    a_shape.push_back(size_of(a, l));
+    nl *= size_of(a, l);
+  }
+  for (int l : contracted) {
+    const int64_t s = common(l);
+    a_shape.push_back(s);
+    nc *= s;
+  }
+  for (int l : contracted) b_shape.push_back(common(l));
+  for (int l : right) {
+    b_shape.push_back(size_of(b, l));
+    nr *= size_of(b, l);
+  }
+  std::vector<int> a_order = batch, b_order = batch;
+  a_order.insert(a_order.end(), left.begin(), left.end());
+  a_order.insert(a_order.end(), contracted.begin(), contracted.end());
+  b_order.insert(b_order.end(), contracted.begin(), contracted.end());
+  b_order.insert(b_order.end(), right.begin(), right.end());
+  Tensor ta = arrange(a, a_order).expand(a_shape).reshape({nb, nl, nc});
+  Tensor tb = arrange(b, b_order).expand(b_shape).reshape({nb, nc, nr});
+  Tensor prod = bmm(ta, tb);
+  std::vector<int> prod_labels = batch;
+  prod_labels.insert(prod_labels.end(), left.begin(), left.end());
+  prod_labels.insert(prod_labels.end(), right.begin(), right.end());
+  Shape prod_shape;
+  for (int l : batch) prod_shape.push_back(common(l));
+  for (int l : left) prod_shape.push_back(size_of(a, l));
+  for (int l : right) prod_shape.push_back(size_of(b, l));
+  Term result{prod.reshape(prod_shape), prod_labels};
+  std::vector<int> present;
+  for (int l : out_labels)
+    if (std::find(prod_labels.begin(), prod_labels.end(), l) != prod_labels.end()) present.push_back(l);
+  for (int l : out_labels) out_shape.push_back(size_of(result, l));
+  return arrange(result, present).reshape(out_shape);
+}
+
+}  // namespace tg

@@ -1,0 +1,344 @@
+// Front ends of the table-driven elementwise ops (unary_ops.def, binary_ops.def,
+// compare_ops.def): validation, dtype promotion, broadcasting, the kernel call, and recording.
+#include "autograd/derivatives/derivatives.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+#include "tensor/ops/internal.h"
+
+namespace tg {
+namespace {
+
+using kernels::BinaryOp;
+using kernels::CompareOp;
+using kernels::UnaryOp;
+
+enum class Kind { Float, Signed, Real, Arith };
+constexpr int kSaveSelf = 1, kSaveOther = 2, kSaveResult = 4;
+
+struct UnaryInfo {
+  const char* name;
+  const char* inplace_name;
+  Kind kind;
+  int saves;
+};
+constexpr UnaryInfo kUnary[] = {
+#define TG_UNARY_OP(name, Name, kind, domain, f, saves, bwd) {#name, #name "_", Kind::kind, saves},
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+};
+
+struct BinaryInfo {
+  const char* name;
+  const char* inplace_name;
+  Kind kind;
+  int saves;
+};
+constexpr BinaryInfo kBinary[] = {
+#define TG_BINARY_OP(name, Name, kind, da, db, f, saves, gs, go) {#name, #name "_", Kind::kind, saves},
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+};
+constexpr const char* kCompareNames[] = {
+#define TG_COMPARE_OP(name, ...) #name,
+#include "tapegrad/tensor/compare_ops.def"
+#undef TG_COMPARE_OP
+};
+
+// ---- unary ------------------------------------------------------------------------------------
+
+DType unary_dtype(const UnaryInfo& info, DType in) {
+  if (info.kind == Kind::Float) return is_floating_point(in) ? in : default_dtype();
+  TG_CHECK_TYPE(in != kBool, "{}: not supported for bool tensors", info.name);
+  return in;
+}
+
+Tensor unary_op(UnaryOp op, const Tensor& self) {
+  const UnaryInfo& info = kUnary[static_cast<int>(op)];
+  ops::check_defined(info.name, self, "input");
+  const auto& be = kernels::backend(self.device(), info.name);
+  const DType dt = unary_dtype(info, self.dtype());
+  Tensor in = ops::cast(self, dt);
+  Tensor out = ops::empty(self.sizes(), dt, self.device());
+  be.unary(op, dt, ops::make_loop(out, {&in}), out.data_ptr(), in.data_ptr());
+  if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::unary_node(op, self, self, out));
+  return out;
+}
+
+const Tensor& unary_op_(UnaryOp op, const Tensor& self) {
+  const UnaryInfo& info = kUnary[static_cast<int>(op)];
+  ops::check_defined(info.inplace_name, self, "input");
+  const auto& be = kernels::backend(self.device(), info.inplace_name);
+  const DType dt = unary_dtype(info, self.dtype());
+  TG_CHECK_TYPE(dt == self.dtype(), "{}: the result type {} can't be cast to the tensor's dtype {}",
+                info.inplace_name, dt, self.dtype());
+  autograd::check_inplace(self, info.inplace_name);
+  const bool record = autograd::needs_grad(self);
+  Tensor original = record && (info.saves & kSaveSelf) ? ops::clone_raw(self) : Tensor();
+  be.unary(op, dt, ops::make_loop(self, {&self}), self.data_ptr(), self.data_ptr());
+  ops::bump_version(self);
+  if (record) autograd::rebase_history(self, autograd::derivatives::unary_node(op, self, original, self));
+  return self;
+}
+
+// ---- binary -----------------------------------------------------------------------------------
+
+DType compute_dtype(const BinaryInfo& info, BinaryOp op, DType common) {
+  if (info.kind == Kind::Float && !is_floating_point(common)) return default_dtype();
+  if (common == kBool) {
+    TG_CHECK_TYPE(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Minimum || op == BinaryOp::Maximum,
+                  "{}: not supported for two bool operands", info.name);
+  }
+  return common;
+}
+
+// Integer ops that would trap or be undefined on some values are refused up front.
+void check_integer_operands(BinaryOp op, const char* name, DType compute, const Tensor& other) {
+  if (is_floating_point(compute)) return;
+  const bool divides = op == BinaryOp::FloorDivide || op == BinaryOp::TruncDivide || op == BinaryOp::Remainder ||
+                       op == BinaryOp::Fmod;
+  if (divides) {
+    TG_CHECK_VALUE(!any(eq(other, 0)).item<bool>(), "{}: integer division by zero", name);
+  } else if (op == BinaryOp::Pow && compute != kUInt8) {
+    TG_CHECK_VALUE(!any(lt(other, 0)).item<bool>(), "{}: integers to negative integer powers are not allowed", name);
+  }
+}
+
+Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  const BinaryInfo& info = kBinary[static_cast<int>(op)];
+  ops::check_defined(info.name, self, "self");
+  ops::check_defined(info.name, other, "other");
+  ops::check_same_device(info.name, self, other);
+  const auto& be = kernels::backend(self.device(), info.name);
+  const DType compute = compute_dtype(info, op, ops::result_type(self, other));
+  const Shape shape = broadcast_shapes(self.sizes(), other.sizes(), info.name);
+  Tensor a = ops::cast(self, compute), b = ops::cast(other, compute);
+  check_integer_operands(op, info.name, compute, b);
+  TG_CHECK_TYPE(!(alpha.is_floating_point() && !is_floating_point(compute)),
+                "{}: a floating-point alpha needs floating-point operands (got {})", info.name, compute);
+  Tensor out = ops::empty(shape, compute, self.device());
+  be.binary(op, compute, ops::make_loop(out, {&a, &b}), out.data_ptr(), a.data_ptr(), b.data_ptr(), alpha);
+  if (is_floating_point(compute) && autograd::needs_grad(self, other))
+    autograd::set_history(out, autograd::derivatives::binary_node(op, self, self, other, out, alpha));
+  return out;
+}
+
+Tensor binary_op(BinaryOp op, const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  const BinaryInfo& info = kBinary[static_cast<int>(op)];
+  ops::check_defined(info.name, self, "self");
+  const DType compute = compute_dtype(info, op, ops::result_type(self, other));
+  return binary_op(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);
+}
+
+const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
+  const BinaryInfo& info = kBinary[static_cast<int>(op)];
+  ops::check_defined(info.inplace_name, self, "self");
+  ops::check_defined(info.inplace_name, other, "other");
+  ops::check_same_device(info.inplace_name, self, other);
+  const auto& be = kernels::backend(self.device(), info.inplace_name);
+  const DType compute = compute_dtype(info, op, ops::result_type(self, other));
+  TG_CHECK_TYPE(can_cast(compute, self.dtype()), "{}: the result type {} can't be cast to the tensor's dtype {}",
+                info.inplace_name, compute, self.dtype());
+  TG_CHECK(broadcast_shapes(self.sizes(), other.sizes(), info.inplace_name) == self.sizes(),
+           "{}: the result of broadcasting shapes {} and {} does not fit the tensor's shape {}", info.inplace_name,
+           self.sizes(), other.sizes(), self.sizes());
+  autograd::check_inplace(self, info.inplace_name);
+  Tensor b = ops::cast(other, compute);
+  check_integer_operands(op, info.inplace_name, compute, b);
+  const bool record = is_floating_point(compute) && autograd::needs_grad(self, other);
+  Tensor original = record && (info.saves & kSaveSelf) ? ops::clone_raw(self) : Tensor();
+  if (compute == self.dtype()) {
+    // `other` may share memory with self (x += x.t()): read it from a copy then.
+    if (b.storage() == self.storage() && !b.is_same(self)) b = ops::clone_raw(b);
+    be.binary(op, compute, ops::make_loop(self, {&self, &b}), self.data_ptr(), self.data_ptr(), b.data_ptr(), alpha);
+  } else {
+    Tensor a = ops::cast(self, compute);
+    Tensor tmp = ops::empty(self.sizes(), compute, self.device());
+    be.binary(op, compute, ops::make_loop(tmp, {&a, &b}), tmp.data_ptr(), a.data_ptr(), b.data_ptr(), alpha);
+    ops::copy_into(self, tmp);
+  }
+  ops::bump_version(self);
+  if (record) autograd::rebase_history(self, autograd::derivatives::binary_node(op, self, original, other, self, alpha));
+  return self;
+}
+
+const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Scalar& other, const Scalar& alpha) {
+  const BinaryInfo& info = kBinary[static_cast<int>(op)];
+  ops::check_defined(info.inplace_name, self, "self");
+  const DType compute = compute_dtype(info, op, ops::result_type(self, other));
+  return binary_op_(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);
+}
+
+// ---- comparisons ------------------------------------------------------------------------------
+
+Tensor compare_op(CompareOp op, const Tensor& self, const Tensor& other) {
+  const char* name = kCompareNames[static_cast<int>(op)];
+  ops::check_defined(name, self, "self");
+  ops::check_defined(name, other, "other");
+  ops::check_same_device(name, self, other);
+  const auto& be = kernels::backend(self.device(), name);
+  const DType common = ops::result_type(self, other);
+  const Shape shape = broadcast_shapes(self.sizes(), other.sizes(), name);
+  Tensor a = ops::cast(self, common), b = ops::cast(other, common);
+  Tensor out = ops::empty(shape, kBool, self.device());
+  be.compare(op, common, ops::make_loop(out, {&a, &b}), out.data_ptr(), a.data_ptr(), b.data_ptr());
+  return out;
+}
+
+Tensor compare_op(CompareOp op, const Tensor& self, const Scalar& other) {
+  ops::check_defined(kCompareNames[static_cast<int>(op)], self, "self");
+  return compare_op(op, self, ops::wrapped_scalar(other, ops::result_type(self, other), self.device()));
+}
+
+Tensor classify(kernels::ClassifyOp op, const char* name, const Tensor& self) {
+  ops::check_defined(name, self, "input");
+  const auto& be = kernels::backend(self.device(), name);
+  Tensor out = ops::empty(self.sizes(), kBool, self.device());
+  be.classify(op, self.dtype(), ops::make_loop(out, {&self}), out.data_ptr(), self.data_ptr());
+  return out;
+}
+
+}  // namespace
+
+// ---- the public functions, one set per table line ----------------------------------------------
+
+#define TG_UNARY_OP(name, Name, ...)                                    \
+  Tensor name(const Tensor& self, SourceLoc loc) {                      \
+    detail::ApiScope scope(#name, loc);                                 \
+    return unary_op(UnaryOp::Name, self);                               \
+  }                                                                     \
+  const Tensor& name##_(const Tensor& self, SourceLoc loc) {            \
+    detail::ApiScope scope(#name "_", loc);                             \
+    return unary_op_(UnaryOp::Name, self);                              \
+  }
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+
+#define TG_BINARY_OP(name, Name, ...)                                                   \
+  Tensor name(const Tensor& self, const Tensor& other, SourceLoc loc) {                 \
+    detail::ApiScope scope(#name, loc);                                                 \
+    return binary_op(BinaryOp::Name, self, other, 1);                                   \
+  }                                                                                     \
+  Tensor name(const Tensor& self, const Scalar& other, SourceLoc loc) {                 \
+    detail::ApiScope scope(#name, loc);                                                 \
+    return binary_op(BinaryOp::Name, self, other, 1);                                   \
+  }                                                                                     \
+  const Tensor& name##_(const Tensor& self, const Tensor& other, SourceLoc loc) {       \
+    detail::ApiScope scope(#name "_", loc);                                             \
+    return binary_op_(BinaryOp::Name, self, other, 1);                                  \
+  }                                                                                     \
+  const Tensor& name##_(const Tensor& self, const Scalar& other, SourceLoc loc) {       \
+    detail::ApiScope scope(#name "_", loc);                                             \
+    return binary_op_(BinaryOp::Name, self, other, 1);                                  \
+  }
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+
+#define TG_COMPARE_OP(name, Name, ...)                                  \
+  Tensor name(const Tensor& self, const Tensor& other, SourceLoc loc) { \
+    detail::ApiScope scope(#name, loc);                                 \
+    return compare_op(CompareOp::Name, self, other);                    \
+  }                                                                     \
+  Tensor name(const Tensor& self, const Scalar& other, SourceLoc loc) { \
+    detail::ApiScope scope(#name, loc);                                 \
+    return compare_op(CompareOp::Name, self, other);                    \
+  }
+#include "tapegrad/tensor/compare_ops.def"
+#undef TG_COMPARE_OP
+
+Tensor add(const Tensor& self, const Tensor& other, const Scalar& alpha, SourceLoc loc) {
+  detail::ApiScope scope("add", loc);
+  return binary_op(BinaryOp::Add, self, other, alpha);
+}
+Tensor add(const Tensor& self, const Scalar& other, const Scalar& alpha, SourceLoc loc) {
+  detail::ApiScope scope("add", loc);
+  return binary_op(BinaryOp::Add, self, other, alpha);
+}
+Tensor sub(const Tensor& self, const Tensor& other, const Scalar& alpha, SourceLoc loc) {
+  detail::ApiScope scope("sub", loc);
+  return binary_op(BinaryOp::Sub, self, other, alpha);
+}
+Tensor sub(const Tensor& self, const Scalar& other, const Scalar& alpha, SourceLoc loc) {
+  detail::ApiScope scope("sub", loc);
+  return binary_op(BinaryOp::Sub, self, other, alpha);
+}
+const Tensor& add_(const Tensor& self, const Tensor& other, const Scalar& alpha, SourceLoc loc) {
+  detail::ApiScope scope("add_", loc);
+  return binary_op_(BinaryOp::Add, self, other, alpha);
+}
+const Tensor& sub_(const Tensor& self, const Tensor& other, const Scalar& alpha, SourceLoc loc) {
+  detail::ApiScope scope("sub_", loc);
+  return binary_op_(BinaryOp::Sub, self, other, alpha);
+}
+
+Tensor sub(const Scalar& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("sub", loc);
+  ops::check_defined("sub", other, "other");
+  const DType compute = ops::result_type(other, self);
+  return binary_op(BinaryOp::Sub, ops::wrapped_scalar(self, compute, other.device()), other, 1);
+}
+Tensor div(const Scalar& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("div", loc);
+  ops::check_defined("div", other, "other");
+  const DType compute = ops::result_type(other, self);
+  return binary_op(BinaryOp::Div, ops::wrapped_scalar(self, compute, other.device()), other, 1);
+}
+Tensor pow(const Scalar& self, const Tensor& exponent, SourceLoc loc) {
+  detail::ApiScope scope("pow", loc);
+  ops::check_defined("pow", exponent, "exponent");
+  const DType compute = ops::result_type(exponent, self);
+  return binary_op(BinaryOp::Pow, ops::wrapped_scalar(self, compute, exponent.device()), exponent, 1);
+}
+
+namespace {
+BinaryOp rounding_op(std::string_view mode) {
+  if (mode == "trunc") return BinaryOp::TruncDivide;
+  if (mode == "floor") return BinaryOp::FloorDivide;
+  detail::fail<ValueError>("div: rounding_mode must be \"trunc\" or \"floor\", got \"{}\"", mode);
+}
+}  // namespace
+Tensor div(const Tensor& self, const Tensor& other, std::string_view rounding_mode, SourceLoc loc) {
+  detail::ApiScope scope("div", loc);
+  return binary_op(rounding_op(rounding_mode), self, other, 1);
+}
+Tensor div(const Tensor& self, const Scalar& other, std::string_view rounding_mode, SourceLoc loc) {
+  detail::ApiScope scope("div", loc);
+  return binary_op(rounding_op(rounding_mode), self, other, 1);
+}
+
+Tensor logical_not(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("logical_not", loc);
+  return classify(kernels::ClassifyOp::LogicalNot, "logical_not", self);
+}
+Tensor isnan(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("isnan", loc);
+  return classify(kernels::ClassifyOp::IsNan, "isnan", self);
+}
+Tensor isinf(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("isinf", loc);
+  return classify(kernels::ClassifyOp::IsInf, "isinf", self);
+}
+Tensor isfinite(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("isfinite", loc);
+  return classify(kernels::ClassifyOp::IsFinite, "isfinite", self);
+}
+
+bool allclose(const Tensor& self, const Tensor& other, double rtol, double atol, bool equal_nan) {
+  ops::check_defined("allclose", self, "self");
+  ops::check_defined("allclose", other, "other");
+  AutoGradMode no_grad(false);
+  Tensor a = ops::cast(self, kFloat64), b = ops::cast(other, kFloat64);
+  Tensor close = logical_or(eq(a, b), le(abs(a - b), atol + rtol * abs(b)));
+  if (equal_nan) close = logical_or(close, logical_and(isnan(a), isnan(b)));
+  return all(close).item<bool>();
+}
+
+bool equal(const Tensor& self, const Tensor& other) {
+  ops::check_defined("equal", self, "self");
+  ops::check_defined("equal", other, "other");
+  if (!(self.sizes() == other.sizes())) return false;
+  AutoGradMode no_grad(false);
+  return all(eq(self, other)).item<bool>();
+}
+
+}  // namespace tg

@@ -1,0 +1,118 @@
+// Matrix products: matmul (PyTorch's rank rules and batch broadcasting), mm, bmm, addmm, dot,
+// outer. One primitive, the batched product of operands with at least 2 dims.
+#include "autograd/derivatives/derivatives.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg {
+namespace {
+
+void check_operands(const char* name, const Tensor& a, const Tensor& b) {
+  ops::check_defined(name, a, "self");
+  ops::check_defined(name, b, "other");
+  ops::check_same_device(name, a, b);
+  TG_CHECK_TYPE(a.dtype() == b.dtype(), "{}: expected both operands to have the same dtype, got {} and {}", name,
+                a.dtype(), b.dtype());
+  TG_CHECK_TYPE(a.dtype() != kBool, "{}: not supported for bool tensors", name);
+}
+
+kernels::MatrixOperand operand(const Tensor& t, const Shape& batch) {
+  kernels::MatrixOperand m{};
+  m.data = t.data_ptr();
+  m.nbatch = batch.size();
+  const int lead = batch.size() + 2 - t.dim();
+  for (int d = 0; d < batch.size() + 2; ++d) {
+    const int s = d - lead;
+    m.sizes[d] = s >= 0 ? t.sizes()[s] : 1;
+    m.strides[d] = s >= 0 ? t.strides()[s] : 0;
+  }
+  return m;
+}
+
+// a: [..., m, k], b: [..., k, n], both with at least 2 dims; batch dims broadcast.
+Tensor batched_product(const char* name, const Tensor& a, const Tensor& b) {
+  const int64_t m = a.sizes()[a.dim() - 2], k = a.sizes()[a.dim() - 1];
+  const int64_t k2 = b.sizes()[b.dim() - 2], n = b.sizes()[b.dim() - 1];
+  TG_CHECK(k == k2, "{}: shapes {} and {} cannot be multiplied ({}x{} and {}x{})", name, a.sizes(), b.sizes(), m, k, k2, n);
+  Shape ba(std::span<const int64_t>(a.sizes().data(), static_cast<size_t>(a.dim() - 2)));
+  Shape bb(std::span<const int64_t>(b.sizes().data(), static_cast<size_t>(b.dim() - 2)));
+  Shape batch = broadcast_shapes(ba, bb, name);
+  TG_CHECK(batch.size() + 2 <= kMaxDims, "{}: too many batch dims", name);
+  const auto& be = kernels::backend(a.device(), name);
+  Shape out_shape = batch;
+  out_shape.push_back(m);
+  out_shape.push_back(n);
+  Tensor out = ops::empty(out_shape, a.dtype(), a.device());
+  be.matmul(a.dtype(), operand(a, batch), operand(b, batch), out.data_ptr());
+  if (a.is_floating_point() && autograd::needs_grad(a, b)) autograd::set_history(out, autograd::derivatives::matmul_node(a, b));
+  return out;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("matmul", loc);
+  check_operands("matmul", self, other);
+  TG_CHECK(self.dim() >= 1 && other.dim() >= 1, "matmul: both operands need at least 1 dim, got shapes {} and {}",
+           self.sizes(), other.sizes());
+  if (self.dim() == 1 && other.dim() == 1) {
+    TG_CHECK(self.sizes()[0] == other.sizes()[0], "matmul: 1-D operands of sizes {} and {} differ in length",
+             self.sizes()[0], other.sizes()[0]);
+    return batched_product("matmul", self.unsqueeze(0), other.unsqueeze(1)).reshape({});
+  }
+  if (self.dim() == 1) return batched_product("matmul", self.unsqueeze(0), other).squeeze(-2);
+  if (other.dim() == 1) return batched_product("matmul", self, other.unsqueeze(1)).squeeze(-1);
+  return batched_product("matmul", self, other);
+}
+
+Tensor mm(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("mm", loc);
+  check_operands("mm", self, other);
+  TG_CHECK(self.dim() == 2 && other.dim() == 2, "mm: expects 2-D operands, got shapes {} and {}", self.sizes(),
+           other.sizes());
+  return batched_product("mm", self, other);
+}
+
+Tensor bmm(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("bmm", loc);
+  check_operands("bmm", self, other);
+  TG_CHECK(self.dim() == 3 && other.dim() == 3, "bmm: expects 3-D operands, got shapes {} and {}", self.sizes(),
+           other.sizes());
+  TG_CHECK(self.sizes()[0] == other.sizes()[0], "bmm: batch sizes differ: shapes {} and {}", self.sizes(),
+           other.sizes());
+  return batched_product("bmm", self, other);
+}
+
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta, const Scalar& alpha,
+             SourceLoc loc) {
+  detail::ApiScope scope("addmm", loc);
+  ops::check_defined("addmm", self, "self");
+  check_operands("addmm", mat1, mat2);
+  TG_CHECK(mat1.dim() == 2 && mat2.dim() == 2, "addmm: expects 2-D matrices, got shapes {} and {}", mat1.sizes(),
+           mat2.sizes());
+  Tensor prod = batched_product("addmm", mat1, mat2);
+  TG_CHECK(broadcast_shapes(self.sizes(), prod.sizes(), "addmm") == prod.sizes(),
+           "addmm: self of shape {} does not broadcast to the product's shape {}", self.sizes(), prod.sizes());
+  if (alpha.to_double() != 1.0) prod = prod * alpha;
+  if (beta.to_double() == 0.0) return prod;  // self is ignored, NaNs included, as in PyTorch
+  return beta.to_double() == 1.0 ? prod + self : prod + self * beta;
+}
+
+Tensor dot(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("dot", loc);
+  check_operands("dot", self, other);
+  TG_CHECK(self.dim() == 1 && other.dim() == 1, "dot: expects 1-D tensors, got shapes {} and {}", self.sizes(),
+           other.sizes());
+  return matmul(self, other);
+}
+
+Tensor outer(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("outer", loc);
+  ops::check_defined("outer", self, "self");
+  ops::check_defined("outer", other, "other");
+  TG_CHECK(self.dim() == 1 && other.dim() == 1, "outer: expects 1-D tensors, got shapes {} and {}", self.sizes(),
+           other.sizes());
+  return self.unsqueeze(1) * other.unsqueeze(0);
+}
+
+}  // namespace tg

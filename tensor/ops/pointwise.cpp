@@ -1,0 +1,151 @@
+// clamp, where and lerp.
+#include "autograd/derivatives/derivatives.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+#include "tensor/ops/inplace.h"
+#include "tensor/ops/internal.h"
+
+namespace tg {
+namespace {
+
+Tensor clamp_impl(const char* name, const Tensor& self, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
+  ops::check_defined(name, self, "input");
+  TG_CHECK(lo || hi, "{}: at least one of min and max must be given", name);
+  TG_CHECK_TYPE(self.dtype() != kBool, "{}: not supported for bool tensors", name);
+  const auto& be = kernels::backend(self.device(), name);
+  ops::ResultType rt;
+  rt.add(self);
+  if (lo) rt.add(*lo);
+  if (hi) rt.add(*hi);
+  const DType dt = rt.result();
+  Tensor in = ops::cast(self, dt);
+  Tensor out = ops::empty(self.sizes(), dt, self.device());
+  be.clamp(dt, ops::make_loop(out, {&in}), out.data_ptr(), in.data_ptr(), lo ? &*lo : nullptr, hi ? &*hi : nullptr);
+  if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::clamp_node(self, self, lo, hi));
+  return out;
+}
+
+}  // namespace
+
+Tensor clamp(const Tensor& self, const std::optional<Scalar>& min, const std::optional<Scalar>& max, SourceLoc loc) {
+  detail::ApiScope scope("clamp", loc);
+  return clamp_impl("clamp", self, min, max);
+}
+
+Tensor clamp(const Tensor& self, const std::optional<Tensor>& min, const std::optional<Tensor>& max, SourceLoc loc) {
+  detail::ApiScope scope("clamp", loc);
+  ops::check_defined("clamp", self, "input");
+  TG_CHECK((min && min->defined()) || (max && max->defined()), "clamp: at least one of min and max must be given");
+  // Composed so that the bounds get gradients too (where the input is clipped to them).
+  Tensor r = self;
+  if (min && min->defined()) r = where(lt(r, *min), *min, r);
+  if (max && max->defined()) r = where(gt(r, *max), *max, r);
+  return r;
+}
+
+const Tensor& clamp_(const Tensor& self, const std::optional<Scalar>& min, const std::optional<Scalar>& max,
+                     SourceLoc loc) {
+  detail::ApiScope scope("clamp_", loc);
+  ops::check_defined("clamp_", self, "input");
+  TG_CHECK(min || max, "clamp_: at least one of min and max must be given");
+  TG_CHECK_TYPE(self.dtype() != kBool, "clamp_: not supported for bool tensors");
+  TG_CHECK_TYPE(!((min && min->is_floating_point()) || (max && max->is_floating_point())) || self.is_floating_point(),
+                "clamp_: floating-point bounds can't be applied in place to a {} tensor", self.dtype());
+  const auto& be = kernels::backend(self.device(), "clamp_");
+  autograd::check_inplace(self, "clamp_");
+  const bool record = autograd::needs_grad(self);
+  Tensor original = record ? ops::clone_raw(self) : Tensor();
+  be.clamp(self.dtype(), ops::make_loop(self, {&self}), self.data_ptr(), self.data_ptr(), min ? &*min : nullptr,
+           max ? &*max : nullptr);
+  ops::bump_version(self);
+  if (record) autograd::rebase_history(self, autograd::derivatives::clamp_node(self, original, min, max));
+  return self;
+}
+
+Tensor clamp_min(const Tensor& self, const Scalar& min, SourceLoc loc) {
+  detail::ApiScope scope("clamp_min", loc);
+  return clamp_impl("clamp_min", self, min, std::nullopt);
+}
+Tensor clamp_max(const Tensor& self, const Scalar& max, SourceLoc loc) {
+  detail::ApiScope scope("clamp_max", loc);
+  return clamp_impl("clamp_max", self, std::nullopt, max);
+}
+
+Tensor square(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("square", loc);
+  return mul(self, self);
+}
+
+// ---- where ------------------------------------------------------------------------------------
+
+Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("where", loc);
+  ops::check_defined("where", condition, "condition");
+  ops::check_defined("where", self, "self");
+  ops::check_defined("where", other, "other");
+  TG_CHECK_TYPE(condition.dtype() == kBool, "where: the condition must be a bool tensor, got {}", condition.dtype());
+  ops::check_same_device("where", condition, self);
+  ops::check_same_device("where", self, other);
+  const auto& be = kernels::backend(self.device(), "where");
+  const DType dt = ops::result_type(self, other);
+  const Shape shape = broadcast_shapes(broadcast_shapes(condition.sizes(), self.sizes(), "where"), other.sizes(), "where");
+  Tensor a = ops::cast(self, dt), b = ops::cast(other, dt);
+  Tensor out = ops::empty(shape, dt, self.device());
+  be.where(dt, ops::make_loop(out, {&condition, &a, &b}), out.data_ptr(), condition.data_ptr(), a.data_ptr(),
+           b.data_ptr());
+  if (is_floating_point(dt) && autograd::needs_grad(self, other))
+    autograd::set_history(out, autograd::derivatives::where_node(condition, self, other));
+  return out;
+}
+
+Tensor where(const Tensor& condition, const Tensor& self, const Scalar& other, SourceLoc loc) {
+  detail::ApiScope scope("where", loc);
+  ops::check_defined("where", self, "self");
+  return where(condition, self, ops::wrapped_scalar(other, ops::result_type(self, other), self.device()));
+}
+Tensor where(const Tensor& condition, const Scalar& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("where", loc);
+  ops::check_defined("where", other, "other");
+  return where(condition, ops::wrapped_scalar(self, ops::result_type(other, self), other.device()), other);
+}
+Tensor where(const Tensor& condition, const Scalar& self, const Scalar& other, SourceLoc loc) {
+  detail::ApiScope scope("where", loc);
+  ops::check_defined("where", condition, "condition");
+  ops::ResultType rt;
+  rt.add(self);
+  rt.add(other);
+  const DType dt = rt.result();
+  return where(condition, ops::wrapped_scalar(self, dt, condition.device()),
+               ops::wrapped_scalar(other, dt, condition.device()));
+}
+
+// ---- lerp -------------------------------------------------------------------------------------
+
+Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight, SourceLoc loc) {
+  detail::ApiScope scope("lerp", loc);
+  ops::check_defined("lerp", self, "self");
+  ops::check_defined("lerp", end, "end");
+  TG_CHECK_TYPE(self.is_floating_point() && end.is_floating_point(),
+                "lerp: expected floating-point tensors, got {} and {}", self.dtype(), end.dtype());
+  return self + weight * (end - self);
+}
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
+  detail::ApiScope scope("lerp", loc);
+  ops::check_defined("lerp", self, "self");
+  ops::check_defined("lerp", end, "end");
+  ops::check_defined("lerp", weight, "weight");
+  TG_CHECK_TYPE(self.is_floating_point() && end.is_floating_point() && weight.is_floating_point(),
+                "lerp: expected floating-point tensors, got {}, {} and {}", self.dtype(), end.dtype(), weight.dtype());
+  return self + weight * (end - self);
+}
+const Tensor& lerp_(const Tensor& self, const Tensor& end, const Scalar& weight, SourceLoc loc) {
+  detail::ApiScope scope("lerp_", loc);
+  return ops::inplace_via_copy(self, "lerp_", [&](const Tensor& s) { return lerp(s, end, weight); });
+}
+const Tensor& lerp_(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
+  detail::ApiScope scope("lerp_", loc);
+  return ops::inplace_via_copy(self, "lerp_", [&](const Tensor& s) { return lerp(s, end, weight); });
+}
+
+}  // namespace tg

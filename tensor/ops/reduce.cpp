@@ -1,0 +1,340 @@
+// Reductions: sum, mean, prod, max/min (with indices), amax/amin, argmax/argmin, var/std, norm,
+// logsumexp, cumsum, all/any.
+#include <cmath>
+#include <limits>
+
+#include "autograd/derivatives/derivatives.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg {
+namespace {
+
+using kernels::ReduceOp;
+
+// Which dims are reduced: a bit per dim. An empty list means every dim.
+uint32_t reduce_mask(const char* name, const Tensor& self, const Shape& dims) {
+  if (dims.empty()) return self.dim() == 0 ? 0 : (1u << self.dim()) - 1;
+  uint32_t mask = 0;
+  for (int64_t d : dims) {
+    const int w = wrap_dim(d, self.dim(), name);
+    TG_CHECK(!(mask & (1u << w)), "{}: dim {} appears more than once in {}", name, w, dims);
+    mask |= 1u << w;
+  }
+  return self.dim() == 0 ? 0 : mask;
+}
+
+Shape mask_to_dims(uint32_t mask, int ndim) {
+  Shape dims;
+  for (int d = 0; d < ndim; ++d)
+    if (mask & (1u << d)) dims.push_back(d);
+  return dims;
+}
+
+Shape reduced_shape(const Shape& sizes, uint32_t mask, bool keepdim) {
+  Shape out;
+  for (int d = 0; d < sizes.size(); ++d) {
+    if (!(mask & (1u << d))) out.push_back(sizes[d]);
+    else if (keepdim) out.push_back(1);
+  }
+  return out;
+}
+
+kernels::ReduceGeometry make_geometry(const Tensor& in, uint32_t mask) {
+  kernels::ReduceGeometry g;
+  int prev_kept = -2, prev_red = -2;
+  for (int d = 0; d < in.dim(); ++d) {
+    const int64_t size = in.sizes()[d], stride = in.strides()[d];
+    const bool reduced = mask & (1u << d);
+    if (reduced) g.reduced_numel *= size;
+    else g.kept_numel *= size;
+    if (size == 1) continue;
+    int& n = reduced ? g.n_reduced : g.n_kept;
+    int64_t* sizes = reduced ? g.reduced_sizes : g.kept_sizes;
+    int64_t* strides = reduced ? g.reduced_strides : g.kept_strides;
+    int& prev = reduced ? prev_red : prev_kept;
+    // Merge with the previous dim of the group when memory allows (they must be neighbours).
+    if (prev == d - 1 && n > 0 && strides[n - 1] == stride * size) {
+      sizes[n - 1] *= size;
+      strides[n - 1] = stride;
+    } else {
+      sizes[n] = size;
+      strides[n] = stride;
+      ++n;
+    }
+    prev = d;
+  }
+  return g;
+}
+
+Tensor reduce_raw(ReduceOp op, const char* name, const Tensor& in, uint32_t mask, bool keepdim, DType out_dtype,
+                  Tensor* indices = nullptr) {
+  const auto& be = kernels::backend(in.device(), name);
+  const Shape shape = reduced_shape(in.sizes(), mask, keepdim);
+  Tensor out = ops::empty(shape, out_dtype, in.device());
+  int64_t* idx = nullptr;
+  if (indices) {
+    *indices = ops::empty(shape, kInt64, in.device());
+    idx = indices->data_ptr<int64_t>();
+  }
+  be.reduce(op, in.dtype(), out_dtype, make_geometry(in, mask), out.data_ptr(), idx, in.data_ptr());
+  return out;
+}
+
+DType sum_dtype(const Tensor& self, std::optional<DType> dtype) {
+  if (dtype) return *dtype;
+  return is_floating_point(self.dtype()) ? self.dtype() : kInt64;
+}
+
+Tensor sum_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype) {
+  ops::check_defined("sum", self, "input");
+  const uint32_t mask = reduce_mask("sum", self, dims);
+  const DType out_dtype = sum_dtype(self, dtype);
+  Tensor in = is_floating_point(out_dtype) ? self.to(out_dtype) : self;
+  Tensor out = reduce_raw(ReduceOp::Sum, "sum", in, mask, keepdim, out_dtype);
+  if (is_floating_point(out_dtype) && autograd::needs_grad(in))
+    autograd::set_history(out, autograd::derivatives::sum_node(in, mask_to_dims(mask, self.dim()), keepdim));
+  return out;
+}
+
+Tensor mean_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype) {
+  ops::check_defined("mean", self, "input");
+  const DType out_dtype = dtype.value_or(self.dtype());
+  TG_CHECK_TYPE(is_floating_point(out_dtype),
+                "mean: could not infer the output dtype: the input is {}, pass a floating-point dtype", self.dtype());
+  const uint32_t mask = reduce_mask("mean", self, dims);
+  Tensor in = self.to(out_dtype);
+  Tensor out = reduce_raw(ReduceOp::Sum, "mean", in, mask, keepdim, out_dtype);
+  int64_t n = 1;
+  for (int d = 0; d < self.dim(); ++d)
+    if (mask & (1u << d)) n *= self.sizes()[d];
+  const auto& be = kernels::backend(out.device(), "mean");
+  Tensor scale = ops::wrapped_scalar(n == 0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / static_cast<double>(n),
+                                     out_dtype, out.device());
+  be.binary(kernels::BinaryOp::Mul, out_dtype, ops::make_loop(out, {&out, &scale}), out.data_ptr(), out.data_ptr(),
+            scale.data_ptr(), 1);
+  if (autograd::needs_grad(in))
+    autograd::set_history(out, autograd::derivatives::mean_node(in, mask_to_dims(mask, self.dim()), keepdim));
+  return out;
+}
+
+Tensor prod_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype) {
+  ops::check_defined("prod", self, "input");
+  const uint32_t mask = reduce_mask("prod", self, dims);
+  const DType out_dtype = sum_dtype(self, dtype);
+  Tensor in = is_floating_point(out_dtype) ? self.to(out_dtype) : self;
+  Tensor out = reduce_raw(ReduceOp::Prod, "prod", in, mask, keepdim, out_dtype);
+  if (is_floating_point(out_dtype) && autograd::needs_grad(in))
+    autograd::set_history(out, autograd::derivatives::prod_node(in, out, mask_to_dims(mask, self.dim()), keepdim));
+  return out;
+}
+
+void check_nonempty_reduction(const char* name, const Tensor& self, uint32_t mask) {
+  for (int d = 0; d < self.dim(); ++d)
+    TG_CHECK(!((mask & (1u << d)) && self.sizes()[d] == 0),
+             "{}: cannot reduce over dim {} of size 0 (shape {}): the result has no identity", name, d, self.sizes());
+  TG_CHECK(self.numel() > 0 || self.dim() > 0, "{}: the input is empty", name);
+}
+
+Tensor extreme_all(ReduceOp op, const char* name, const Tensor& self, const Shape& dims, bool keepdim) {
+  ops::check_defined(name, self, "input");
+  const uint32_t mask = reduce_mask(name, self, dims);
+  check_nonempty_reduction(name, self, mask);
+  TG_CHECK(self.numel() > 0 || mask != 0 || self.dim() == 0, "{}: the input is empty", name);
+  Tensor out = reduce_raw(op, name, self, mask, keepdim, self.dtype());
+  if (self.is_floating_point() && autograd::needs_grad(self))
+    autograd::set_history(
+        out, autograd::derivatives::amax_amin_node(op == ReduceOp::Max ? "AmaxBackward" : "AminBackward", self, out,
+                                              mask_to_dims(mask, self.dim()), keepdim));
+  return out;
+}
+
+std::tuple<Tensor, Tensor> extreme_dim(ReduceOp op, const char* name, const Tensor& self, int64_t dim, bool keepdim) {
+  ops::check_defined(name, self, "input");
+  const int d = wrap_dim(dim, self.dim(), name);
+  const uint32_t mask = self.dim() == 0 ? 0 : 1u << d;
+  check_nonempty_reduction(name, self, mask);
+  Tensor indices;
+  Tensor values = reduce_raw(op, name, self, mask, keepdim, self.dtype(), &indices);
+  if (self.is_floating_point() && autograd::needs_grad(self))
+    autograd::set_history(values, autograd::derivatives::indexed_extreme_node(op == ReduceOp::Max ? "MaxBackward" : "MinBackward",
+                                                                         self, indices, d, keepdim));
+  return {values, indices};
+}
+
+Tensor arg_extreme(ReduceOp op, const char* name, const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  ops::check_defined(name, self, "input");
+  if (!dim) {
+    Tensor flat = ops::contiguous(ops::alias(self)).reshape({-1});
+    TG_CHECK(flat.numel() > 0, "{}: the input is empty", name);
+    Tensor indices;
+    reduce_raw(op, name, flat, 1u, false, self.dtype(), &indices);
+    return keepdim ? indices.reshape(Shape::filled(self.dim(), 1)) : indices;
+  }
+  const int d = wrap_dim(*dim, self.dim(), name);
+  const uint32_t mask = self.dim() == 0 ? 0 : 1u << d;
+  check_nonempty_reduction(name, self, mask);
+  Tensor indices;
+  reduce_raw(op, name, self, mask, keepdim, self.dtype(), &indices);
+  return indices;
+}
+
+Tensor logic_reduce(ReduceOp op, const char* name, const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+  ops::check_defined(name, self, "input");
+  const uint32_t mask = dim ? (self.dim() == 0 ? 0 : 1u << wrap_dim(*dim, self.dim(), name)) : reduce_mask(name, self, {});
+  return reduce_raw(op, name, self, mask, keepdim, kBool);
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& self, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("sum", loc);
+  return sum_impl(self, {}, false, dtype);
+}
+Tensor sum(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("sum", loc);
+  return sum_impl(self, dims, keepdim, dtype);
+}
+Tensor mean(const Tensor& self, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("mean", loc);
+  return mean_impl(self, {}, false, dtype);
+}
+Tensor mean(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("mean", loc);
+  return mean_impl(self, dims, keepdim, dtype);
+}
+Tensor prod(const Tensor& self, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("prod", loc);
+  return prod_impl(self, {}, false, dtype);
+}
+Tensor prod(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("prod", loc);
+  return prod_impl(self, dims, keepdim, dtype);
+}
+
+Tensor max(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("max", loc);
+  return extreme_all(ReduceOp::Max, "max", self, {}, false);
+}
+std::tuple<Tensor, Tensor> max(const Tensor& self, int64_t dim, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("max", loc);
+  return extreme_dim(ReduceOp::Max, "max", self, dim, keepdim);
+}
+Tensor max(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("max", loc);
+  return maximum(self, other);
+}
+Tensor min(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("min", loc);
+  return extreme_all(ReduceOp::Min, "min", self, {}, false);
+}
+std::tuple<Tensor, Tensor> min(const Tensor& self, int64_t dim, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("min", loc);
+  return extreme_dim(ReduceOp::Min, "min", self, dim, keepdim);
+}
+Tensor min(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("min", loc);
+  return minimum(self, other);
+}
+Tensor amax(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("amax", loc);
+  return extreme_all(ReduceOp::Max, "amax", self, dims, keepdim);
+}
+Tensor amin(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("amin", loc);
+  return extreme_all(ReduceOp::Min, "amin", self, dims, keepdim);
+}
+Tensor argmax(const Tensor& self, std::optional<int64_t> dim, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("argmax", loc);
+  return arg_extreme(ReduceOp::Max, "argmax", self, dim, keepdim);
+}
+Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("argmin", loc);
+  return arg_extreme(ReduceOp::Min, "argmin", self, dim, keepdim);
+}
+
+Tensor var(const Tensor& self, const Shape& dims, double correction, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("var", loc);
+  ops::check_defined("var", self, "input");
+  TG_CHECK_TYPE(self.is_floating_point(), "var: expected a floating-point tensor, got {}", self.dtype());
+  const uint32_t mask = reduce_mask("var", self, dims);
+  const Shape d = mask_to_dims(mask, self.dim());
+  int64_t n = 1;
+  for (int64_t i : d) n *= self.sizes()[static_cast<int>(i)];
+  Tensor centered = self - mean(self, d, true);
+  return sum(centered * centered, d, keepdim) / std::max(0.0, static_cast<double>(n) - correction);
+}
+
+Tensor std(const Tensor& self, const Shape& dims, double correction, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("std", loc);
+  return sqrt(var(self, dims, correction, keepdim));
+}
+
+Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("norm", loc);
+  ops::check_defined("norm", self, "input");
+  TG_CHECK_TYPE(self.is_floating_point(), "norm: expected a floating-point tensor, got {}", self.dtype());
+  const double pv = p.to_double();
+  TG_CHECK_VALUE(pv >= 0 || std::isinf(pv), "norm: p must be non-negative or infinite, got {}", pv);
+  const uint32_t mask = reduce_mask("norm", self, dims);
+  const Shape d = mask_to_dims(mask, self.dim());
+  Tensor out;
+  {
+    AutoGradMode no_grad(false);
+    Tensor a = abs(self);
+    if (std::isinf(pv)) out = pv > 0 ? amax(a, d, keepdim) : amin(a, d, keepdim);
+    else if (pv == 0) out = sum(ne(self, 0).to(self.dtype()), d, keepdim);
+    else if (pv == 1) out = sum(a, d, keepdim);
+    else if (pv == 2) out = sqrt(sum(self * self, d, keepdim));
+    else out = pow(sum(pow(a, pv), d, keepdim), 1.0 / pv);
+  }
+  if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::norm_node(self, out, pv, d, keepdim));
+  return out;
+}
+
+Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("logsumexp", loc);
+  ops::check_defined("logsumexp", self, "input");
+  Tensor x = self.is_floating_point() ? self : self.to(default_dtype());
+  const Shape d = mask_to_dims(reduce_mask("logsumexp", x, dims), x.dim());
+  // Subtracting the (constant) max keeps exp() finite; it cancels out of the gradient.
+  Tensor m = amax(x.detach(), d, true);
+  m = where(isinf(m), 0.0, m);
+  Tensor r = log(sum(exp(x - m), d, true)) + m;
+  return keepdim ? r : r.reshape(reduced_shape(x.sizes(), reduce_mask("logsumexp", x, dims), false));
+}
+
+Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("cumsum", loc);
+  ops::check_defined("cumsum", self, "input");
+  const int d = wrap_dim(dim, self.dim(), "cumsum");
+  const DType out_dtype = sum_dtype(self, dtype);
+  Tensor in = ops::contiguous(is_floating_point(out_dtype) ? self.to(out_dtype) : self);
+  const auto& be = kernels::backend(self.device(), "cumsum");
+  Tensor out = ops::empty(self.sizes(), out_dtype, self.device());
+  const kernels::DimGeometry g = ops::dim_geometry(self.sizes(), d, self.dim() == 0 ? 1 : self.sizes()[d]);
+  be.cumsum(in.dtype(), out_dtype, g, out.data_ptr(), in.data_ptr());
+  if (is_floating_point(out_dtype) && autograd::needs_grad(in))
+    autograd::set_history(out, autograd::derivatives::cumsum_node(in, d));
+  return out;
+}
+
+Tensor all(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("all", loc);
+  return logic_reduce(ReduceOp::All, "all", self, std::nullopt, false);
+}
+Tensor all(const Tensor& self, int64_t dim, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("all", loc);
+  return logic_reduce(ReduceOp::All, "all", self, dim, keepdim);
+}
+Tensor any(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("any", loc);
+  return logic_reduce(ReduceOp::Any, "any", self, std::nullopt, false);
+}
+Tensor any(const Tensor& self, int64_t dim, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("any", loc);
+  return logic_reduce(ReduceOp::Any, "any", self, dim, keepdim);
+}
+
+}  // namespace tg
