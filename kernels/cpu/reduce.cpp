@@ -81,26 +81,19 @@ void write_result(DType out_dtype, void* out, int64_t* indices, int64_t pos, con
   dispatch_all(out_dtype, [&]<class O>() { static_cast<O*>(out)[pos] = convert<O>(v); });
 }
 
-// Reduction of a contiguous run, with 16 independent partial sums so that the adds vectorise
-// and rounding error grows with the block, not with n.
+// Sum of a contiguous run in double, with 16 independent partial sums so that the adds
+// vectorise (the compiler may not reorder a single floating-point accumulator).
 template <class T>
 double sum_run_float(const T* x, int64_t n) {
-  constexpr int64_t kBlock = 4096, kLanes = 16;
-  double total = 0;
-  for (int64_t start = 0; start < n; start += kBlock) {
-    const int64_t len = std::min(kBlock, n - start);
-    const T* p = x + start;
-    using L = std::conditional_t<std::is_same_v<T, double>, double, float>;
-    L lanes[kLanes] = {};
-    int64_t i = 0;
-    for (; i + kLanes <= len; i += kLanes)
-      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += static_cast<L>(p[i + j]);
-    double s = 0;
-    for (int64_t j = 0; j < kLanes; ++j) s += lanes[j];
-    for (; i < len; ++i) s += static_cast<double>(static_cast<L>(p[i]));
-    total += s;
-  }
-  return total;
+  constexpr int64_t kLanes = 16;
+  double lanes[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int64_t j = 0; j < kLanes; ++j) lanes[j] += static_cast<double>(static_cast<acc_t<T>>(x[i + j]));
+  double s = 0;
+  for (int64_t j = 0; j < kLanes; ++j) s += lanes[j];
+  for (; i < n; ++i) s += static_cast<double>(static_cast<acc_t<T>>(x[i]));
+  return s;
 }
 
 template <class T, class R>

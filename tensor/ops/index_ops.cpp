@@ -274,7 +274,10 @@ const Tensor& index_put_(const Tensor& self, const std::vector<TensorIndex>& ind
   auto [view, adv] = apply_basic("index_put_", self, indices);
   if (!any_defined(adv)) {
     ops::check_defined("index_put_", values, "values");
-    return accumulate ? (view.add_(values), self) : (view.copy_(values), self);
+    // Leading size-1 dims of the values are dropped, as in x[0] = y with y of shape [1, n].
+    Tensor v = values;
+    while (v.dim() > view.dim() && v.sizes()[0] == 1) v = v.squeeze(0);
+    return accumulate ? (view.add_(v), self) : (view.copy_(v), self);
   }
   index_put_impl(view, adv, values, accumulate);
   return self;

@@ -7,7 +7,7 @@ namespace tg::nn::functional {
 enum class Reduction { None, Mean, Sum };
 
 struct NLLLossOptions {
-  Tensor weight;               // a weight per class (1-D, size C), or undefined for all ones
+  Tensor weight = {};          // a weight per class (1-D, size C), or undefined for all ones
   int64_t ignore_index = -100;  // targets equal to this contribute nothing
   Reduction reduction = Reduction::Mean;
 };
@@ -16,7 +16,7 @@ struct NLLLossOptions {
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options = {}, TG_CALLER);
 
 struct CrossEntropyOptions {
-  Tensor weight;
+  Tensor weight = {};
   int64_t ignore_index = -100;
   Reduction reduction = Reduction::Mean;
   double label_smoothing = 0.0;

@@ -1,0 +1,362 @@
+// Elementwise ops: every table entry against an independent float64 reference, on contiguous,
+// transposed, sliced and broadcast inputs; promotion, in-place forms, integers, errors.
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::vals;
+
+namespace {
+
+const std::map<std::string, std::function<double(double)>>& unary_refs() {
+  static const std::map<std::string, std::function<double(double)>> refs = {
+      {"neg", [](double x) { return -x; }},
+      {"abs", [](double x) { return std::fabs(x); }},
+      {"sign", [](double x) { return static_cast<double>((x > 0) - (x < 0)); }},
+      {"reciprocal", [](double x) { return 1 / x; }},
+      {"sqrt", [](double x) { return std::sqrt(x); }},
+      {"rsqrt", [](double x) { return 1 / std::sqrt(x); }},
+      {"exp", [](double x) { return std::exp(x); }},
+      {"exp2", [](double x) { return std::pow(2.0, x); }},
+      {"log", [](double x) { return std::log(x); }},
+      {"log2", [](double x) { return std::log(x) / std::log(2.0); }},
+      {"log10", [](double x) { return std::log(x) / std::log(10.0); }},
+      {"log1p", [](double x) { return std::log(1 + x); }},
+      {"expm1", [](double x) { return std::exp(x) - 1; }},
+      {"sin", [](double x) { return std::sin(x); }},
+      {"cos", [](double x) { return std::cos(x); }},
+      {"tan", [](double x) { return std::sin(x) / std::cos(x); }},
+      {"asin", [](double x) { return std::asin(x); }},
+      {"acos", [](double x) { return std::acos(x); }},
+      {"atan", [](double x) { return std::atan(x); }},
+      {"sinh", [](double x) { return (std::exp(x) - std::exp(-x)) / 2; }},
+      {"cosh", [](double x) { return (std::exp(x) + std::exp(-x)) / 2; }},
+      {"tanh", [](double x) { return (std::exp(2 * x) - 1) / (std::exp(2 * x) + 1); }},
+      {"sigmoid", [](double x) { return 1 / (1 + std::exp(-x)); }},
+      {"erf", [](double x) { return std::erf(x); }},
+      {"relu", [](double x) { return x > 0 ? x : 0; }},
+      {"floor", [](double x) { return std::floor(x); }},
+      {"ceil", [](double x) { return std::ceil(x); }},
+      {"round", [](double x) { return std::nearbyint(x); }},
+      {"trunc", [](double x) { return std::trunc(x); }},
+  };
+  return refs;
+}
+
+struct UnaryCase {
+  std::string name;
+  std::function<Tensor(const Tensor&)> fn;
+  std::function<const Tensor&(const Tensor&)> inplace;
+  tgtest::Domain domain;
+};
+
+std::vector<UnaryCase> unary_cases() {
+  return {
+#define TG_UNARY_OP(name, Name, kind, domain, ...) \
+  {#name, [](const Tensor& x) { return tg::name(x); }, [](const Tensor& x) -> const Tensor& { return tg::name##_(x); }, tgtest::domain},
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+  };
+}
+
+Tensor apply_ref(const Tensor& x, const std::function<double(double)>& f) {
+  std::vector<double> v = vals(x);
+  for (double& e : v) e = f(e);
+  return tensor(v, kFloat64).view(x.sizes());
+}
+
+}  // namespace
+
+TEST(Unary, EveryOpMatchesReferenceOnEveryLayout) {
+  Generator gen(1);
+  for (const UnaryCase& c : unary_cases()) {
+    SCOPED_TRACE(c.name);
+    ASSERT_TRUE(unary_refs().count(c.name)) << "no reference for " << c.name;
+    const auto& ref = unary_refs().at(c.name);
+    for (DType dt : {kFloat64, kFloat32}) {
+      const double tol = dt == kFloat64 ? 1e-12 : 2e-6;
+      Tensor base = tgtest::sample(gen, {6, 8}, c.domain == tgtest::kNoGradcheck ? tgtest::kAnyValue : c.domain, dt);
+      const Tensor layouts[] = {base, base.t(), base.slice(1, 0, 8, 2), base.select(1, 3).unsqueeze(1).expand({6, 5})};
+      for (const Tensor& x : layouts) {
+        EXPECT_TRUE(close(c.fn(x), apply_ref(x, ref), tol, tol));
+      }
+      Tensor y = base.clone();
+      const Tensor& r = c.inplace(y);
+      EXPECT_TRUE(r.is_same(y));
+      EXPECT_TRUE(close(y, apply_ref(base, ref), tol, tol));
+    }
+  }
+}
+
+TEST(Unary, ReducedPrecisionFloats) {
+  Tensor x = tensor({0.5, 1.0, 2.0}, kFloat64);
+  for (DType dt : {kFloat16, kBFloat16}) {
+    Tensor y = exp(x.to(dt));
+    EXPECT_EQ(y.dtype(), dt);
+    EXPECT_TRUE(close(y, exp(x), 1e-2, 1e-2));
+  }
+}
+
+TEST(Unary, IntegerAndBoolInputs) {
+  Tensor i = tensor({-3, 0, 4});
+  EXPECT_EQ(abs(i).dtype(), kInt64);
+  EXPECT_EQ(vals(abs(i)), (std::vector<double>{3, 0, 4}));
+  EXPECT_EQ(vals(neg(i)), (std::vector<double>{3, 0, -4}));
+  EXPECT_EQ(vals(sign(i)), (std::vector<double>{-1, 0, 1}));
+  EXPECT_EQ(vals(relu(i)), (std::vector<double>{0, 0, 4}));
+  EXPECT_EQ(sqrt(tensor({4})).dtype(), kFloat32);  // float ops promote integers
+  EXPECT_EQ(vals(exp(tensor({false, true}))), (std::vector<double>{1, std::exp(1.0f)}));
+  EXPECT_THROW_WITH(neg(tensor({true})), TypeError, "neg: not supported for bool tensors");
+  EXPECT_THROW_WITH(i.clone().sqrt_(), TypeError, "sqrt_: the result type float32 can't be cast to the tensor's dtype int64");
+  EXPECT_THROW_WITH(exp(Tensor()), Error, "exp: input is an undefined tensor");
+}
+
+TEST(Unary, NanAndSpecialValues) {
+  Tensor x = tensor({NAN, -INFINITY, INFINITY, 0.0f, -0.0f});
+  Tensor r = relu(x);
+  EXPECT_TRUE(std::isnan(vals(r)[0]));
+  EXPECT_EQ(vals(r)[2], INFINITY);
+  EXPECT_TRUE(std::isnan(vals(sign(x))[0]));
+  EXPECT_EQ(vals(sigmoid(tensor({-1000.0f, 1000.0f}))), (std::vector<double>{0, 1}));
+}
+
+// ---- binary ----------------------------------------------------------------------------------
+
+namespace {
+struct BinaryCase {
+  std::string name;
+  std::function<Tensor(const Tensor&, const Tensor&)> fn;
+  std::function<double(double, double)> ref;
+  tgtest::Domain da, db;
+};
+
+double py_mod(double a, double b) {
+  double r = std::fmod(a, b);
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+
+std::vector<BinaryCase> binary_cases() {
+  std::map<std::string, std::function<double(double, double)>> refs = {
+      {"add", [](double a, double b) { return a + b; }},
+      {"sub", [](double a, double b) { return a - b; }},
+      {"mul", [](double a, double b) { return a * b; }},
+      {"div", [](double a, double b) { return a / b; }},
+      {"pow", [](double a, double b) { return std::pow(a, b); }},
+      {"minimum", [](double a, double b) { return std::min(a, b); }},
+      {"maximum", [](double a, double b) { return std::max(a, b); }},
+      {"atan2", [](double a, double b) { return std::atan2(a, b); }},
+      {"floor_divide", [](double a, double b) { return std::floor(a / b); }},
+      {"trunc_divide", [](double a, double b) { return std::trunc(a / b); }},
+      {"remainder", py_mod},
+      {"fmod", [](double a, double b) { return std::fmod(a, b); }},
+  };
+  std::vector<BinaryCase> cases = {
+#define TG_BINARY_OP(name, Name, kind, da, db, ...) \
+  {#name, [](const Tensor& a, const Tensor& b) { return tg::name(a, b); }, nullptr, tgtest::da, tgtest::db},
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+  };
+  for (auto& c : cases) c.ref = refs.at(c.name);
+  return cases;
+}
+
+Tensor apply_ref2(const Tensor& a, const Tensor& b, const std::function<double(double, double)>& f) {
+  const Shape s = broadcast_shapes(a.sizes(), b.sizes(), "test");
+  std::vector<double> x = vals(a.expand(s)), y = vals(b.expand(s));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = f(x[i], y[i]);
+  return tensor(x, kFloat64).view(s);
+}
+
+tgtest::Domain value_domain(tgtest::Domain d) { return d == tgtest::kNoGradcheck ? tgtest::kAwayFromZero : d; }
+}  // namespace
+
+TEST(Binary, EveryOpMatchesReferenceWithBroadcasting) {
+  Generator gen(2);
+  for (const BinaryCase& c : binary_cases()) {
+    SCOPED_TRACE(c.name);
+    const std::pair<Shape, Shape> shapes[] = {{{4, 5}, {4, 5}}, {{4, 5}, {5}}, {{4, 1}, {1, 5}}, {{}, {4, 5}}, {{3, 4, 5}, {4, 1}}};
+    for (const auto& [sa, sb] : shapes) {
+      Tensor a = tgtest::sample(gen, sa, value_domain(c.da)), b = tgtest::sample(gen, sb, value_domain(c.db));
+      EXPECT_TRUE(close(c.fn(a, b), apply_ref2(a, b, c.ref), 1e-12, 1e-12)) << sa.str() << " " << sb.str();
+    }
+    // Non-contiguous operands.
+    Tensor a = tgtest::sample(gen, {5, 4}, value_domain(c.da)).t();
+    Tensor b = tgtest::sample(gen, {4, 10}, value_domain(c.db)).slice(1, 0, 10, 2);
+    EXPECT_TRUE(close(c.fn(a, b), apply_ref2(a, b, c.ref), 1e-12, 1e-12));
+    // float32.
+    Tensor af = a.to(kFloat32), bf = b.to(kFloat32);
+    EXPECT_TRUE(close(c.fn(af, bf), apply_ref2(af, bf, c.ref), 1e-4, 1e-5));
+  }
+}
+
+TEST(Binary, ScalarAndReversedForms) {
+  Tensor x = tensor({1.0, 2.0, 4.0}, kFloat64);
+  EXPECT_EQ(vals(x + 1), (std::vector<double>{2, 3, 5}));
+  EXPECT_EQ(vals(1 + x), (std::vector<double>{2, 3, 5}));
+  EXPECT_EQ(vals(10 - x), (std::vector<double>{9, 8, 6}));
+  EXPECT_EQ(vals(x - 1), (std::vector<double>{0, 1, 3}));
+  EXPECT_EQ(vals(2 * x), (std::vector<double>{2, 4, 8}));
+  EXPECT_EQ(vals(8 / x), (std::vector<double>{8, 4, 2}));
+  EXPECT_EQ(vals(pow(2, x)), (std::vector<double>{2, 4, 16}));
+  EXPECT_EQ(vals(x.pow(2)), (std::vector<double>{1, 4, 16}));
+  EXPECT_EQ(vals(-x), (std::vector<double>{-1, -2, -4}));
+  EXPECT_EQ(vals(add(x, x, 0.5)), (std::vector<double>{1.5, 3, 6}));
+  EXPECT_EQ(vals(x.sub(ones_like(x), 2)), (std::vector<double>{-1, 0, 2}));
+  EXPECT_THROW_WITH(add(ones({2}, kInt64), ones({2}, kInt64), 0.5), TypeError, "alpha");
+}
+
+TEST(Binary, InPlaceForms) {
+  Tensor x = tensor({1.0f, 2.0f});
+  x += 1;
+  x *= tensor({2.0f, 3.0f});
+  x -= 1;
+  x /= 2;
+  EXPECT_EQ(vals(x), (std::vector<double>{1.5, 4}));
+  x.add_(tensor({1.0f, 1.0f}), 10);
+  EXPECT_EQ(vals(x), (std::vector<double>{11.5, 14}));
+  Tensor m = zeros({2, 3});
+  m.add_(arange(3, kFloat32));  // broadcast into self
+  EXPECT_EQ(vals(m), (std::vector<double>{0, 1, 2, 0, 1, 2}));
+  EXPECT_THROW_WITH(arange(3, kFloat32).add_(zeros({2, 3})), Error, "does not fit the tensor's shape [3]");
+  Tensor i = tensor({1, 2});
+  EXPECT_THROW_WITH(i.add_(0.5), TypeError, "float32 can't be cast to the tensor's dtype int64");
+  Tensor f = tensor({1.0f, 2.0f});
+  f.add_(tensor({1.0, 1.0}, kFloat64));  // float64 result written back into float32
+  EXPECT_EQ(f.dtype(), kFloat32);
+  EXPECT_EQ(vals(f), (std::vector<double>{2, 3}));
+  Tensor sq = arange(4, kFloat32).view({2, 2});
+  sq += sq.t();  // reads a transposed view of itself
+  EXPECT_EQ(vals(sq), (std::vector<double>{0, 3, 3, 6}));
+}
+
+TEST(Binary, IntegerSemantics) {
+  Tensor a = tensor({7, -7, 7, -7}), b = tensor({2, 2, -2, -2});
+  EXPECT_EQ(vals(floor_divide(a, b)), (std::vector<double>{3, -4, -4, 3}));
+  EXPECT_EQ(vals(trunc_divide(a, b)), (std::vector<double>{3, -3, -3, 3}));
+  EXPECT_EQ(vals(a.div(b, "floor")), (std::vector<double>{3, -4, -4, 3}));
+  EXPECT_EQ(vals(a.div(b, "trunc")), (std::vector<double>{3, -3, -3, 3}));
+  EXPECT_EQ(vals(remainder(a, b)), (std::vector<double>{1, 1, -1, -1}));
+  EXPECT_EQ(vals(fmod(a, b)), (std::vector<double>{1, -1, 1, -1}));
+  EXPECT_EQ(vals(a / b), (std::vector<double>{3.5, -3.5, -3.5, 3.5}));
+  EXPECT_EQ(vals(pow(tensor({2, 3}), 3)), (std::vector<double>{8, 27}));
+  EXPECT_EQ((a * b).dtype(), kInt64);
+  Tensor big = tensor({std::numeric_limits<int64_t>::min()});
+  EXPECT_EQ(vals(floor_divide(big, -1)).size(), 1u);  // no trap on INT_MIN / -1
+  EXPECT_THROW_WITH(floor_divide(a, tensor({1, 0, 1, 1})), ValueError, "integer division by zero");
+  EXPECT_THROW_WITH(remainder(a, 0), ValueError, "integer division by zero");
+  EXPECT_THROW_WITH(pow(tensor({2}), -1), ValueError, "negative integer powers");
+  EXPECT_THROW_WITH(a.div(b, "round"), ValueError, "rounding_mode");
+  EXPECT_EQ(vals(tensor({true, false}) + tensor({true, true})), (std::vector<double>{1, 1}));
+  EXPECT_THROW_WITH(tensor({true}) - tensor({true}), TypeError, "sub: not supported for two bool operands");
+}
+
+TEST(Binary, ErrorsNameOpAndShapes) {
+  EXPECT_THROW_WITH(ones({2, 3}) + ones({4}), Error, "add: shapes [2, 3] and [4] are not broadcastable");
+  EXPECT_THROW_WITH(mul(ones({2}), Tensor()), Error, "mul: other is an undefined tensor");
+}
+
+TEST(Binary, MinimumMaximumPropagateNan) {
+  Tensor a = tensor({NAN, 1.0f}), b = tensor({0.0f, NAN});
+  auto mn = vals(minimum(a, b)), mx = vals(maximum(a, b));
+  EXPECT_TRUE(std::isnan(mn[0]) && std::isnan(mn[1]) && std::isnan(mx[0]) && std::isnan(mx[1]));
+}
+
+// ---- comparisons, logical ops, classification -----------------------------------------------
+
+TEST(Compare, AllOpsAndOperators) {
+  Tensor a = tensor({1, 2, 3}), b = tensor({3.0, 2.0, 1.0});
+  EXPECT_EQ(vals(a == b), (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ(vals(a != b), (std::vector<double>{1, 0, 1}));
+  EXPECT_EQ(vals(a < b), (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ(vals(a <= b), (std::vector<double>{1, 1, 0}));
+  EXPECT_EQ(vals(a > b), (std::vector<double>{0, 0, 1}));
+  EXPECT_EQ(vals(a >= 2), (std::vector<double>{0, 1, 1}));
+  EXPECT_EQ(vals(2 < a), (std::vector<double>{0, 0, 1}));
+  EXPECT_EQ((a < b).dtype(), kBool);
+  Tensor p = tensor({true, true, false}), q = tensor({true, false, false});
+  EXPECT_EQ(vals(p & q), (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ(vals(p | q), (std::vector<double>{1, 1, 0}));
+  EXPECT_EQ(vals(p ^ q), (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ(vals(~p), (std::vector<double>{0, 0, 1}));
+  EXPECT_EQ(vals(logical_and(a, tensor({0, 1, 2}))), (std::vector<double>{0, 1, 1}));
+  EXPECT_EQ(vals(logical_not(tensor({0.0f, 2.0f}))), (std::vector<double>{1, 0}));
+  EXPECT_THROW_WITH(~a, TypeError, "only bool tensors");
+  Tensor s = tensor({NAN, INFINITY, 1.0f});
+  EXPECT_EQ(vals(isnan(s)), (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ(vals(isinf(s)), (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ(vals(isfinite(s)), (std::vector<double>{0, 0, 1}));
+  EXPECT_TRUE(allclose(tensor({1.0, 2.0}), tensor({1.0, 2.0 + 1e-9})));
+  EXPECT_FALSE(allclose(tensor({1.0}), tensor({1.1})));
+  EXPECT_FALSE(allclose(tensor({NAN}), tensor({NAN})));
+  EXPECT_TRUE(allclose(tensor({NAN}), tensor({NAN}), 1e-5, 1e-8, true));
+  EXPECT_TRUE(equal(tensor({1, 2}), tensor({1, 2})));
+  EXPECT_FALSE(equal(tensor({1, 2}), tensor({1, 2, 3})));
+}
+
+// ---- clamp, where, lerp, activations --------------------------------------------------------
+
+TEST(Pointwise, ClampWhereLerp) {
+  Tensor x = tensor({-2.0, -0.5, 0.5, 2.0}, kFloat64);
+  EXPECT_EQ(vals(x.clamp(-1, 1)), (std::vector<double>{-1, -0.5, 0.5, 1}));
+  EXPECT_EQ(vals(x.clamp(0)), (std::vector<double>{0, 0, 0.5, 2}));
+  EXPECT_EQ(vals(x.clamp(std::nullopt, 0)), (std::vector<double>{-2, -0.5, 0, 0}));
+  EXPECT_EQ(vals(x.clamp_min(1)), (std::vector<double>{1, 1, 1, 2}));
+  EXPECT_EQ(vals(x.clamp_max(-1)), (std::vector<double>{-2, -1, -1, -1}));
+  EXPECT_EQ(vals(clamp(x, std::optional<Tensor>(full({4}, -1.0, kFloat64)), std::optional<Tensor>(ones({4}, kFloat64)))),
+            (std::vector<double>{-1, -0.5, 0.5, 1}));
+  Tensor y = x.clone();
+  y.clamp_(-1, 1);
+  EXPECT_EQ(vals(y), (std::vector<double>{-1, -0.5, 0.5, 1}));
+  EXPECT_EQ(vals(tensor({-5, 5}).clamp(-2, 2)), (std::vector<double>{-2, 2}));
+  EXPECT_THROW_WITH(x.clamp(std::optional<Scalar>(), std::nullopt), Error, "at least one of min and max");
+  Tensor cond = tensor({true, false, true, false});
+  EXPECT_EQ(vals(where(cond, x, zeros_like(x))), (std::vector<double>{-2, 0, 0.5, 0}));
+  EXPECT_EQ(vals(where(cond, 1.0, x)), (std::vector<double>{1, -0.5, 1, 2}));
+  EXPECT_EQ(vals(where(cond, 1, 0)), (std::vector<double>{1, 0, 1, 0}));
+  EXPECT_EQ(where(tensor({true}).view({1, 1}), ones({3}), zeros({2, 1})).sizes(), (Shape{2, 3}));
+  EXPECT_THROW_WITH(where(ones({2}), x, x), TypeError, "condition must be a bool tensor");
+  EXPECT_EQ(vals(lerp(zeros({2}, kFloat64), full({2}, 10.0, kFloat64), 0.3)), (std::vector<double>{3, 3}));
+  EXPECT_EQ(vals(lerp(zeros({2}, kFloat64), full({2}, 10.0, kFloat64), tensor({0.1, 0.5}, kFloat64))),
+            (std::vector<double>{1, 5}));
+  Tensor l = zeros({2}, kFloat64);
+  l.lerp_(ones({2}, kFloat64), 0.25);
+  EXPECT_EQ(vals(l), (std::vector<double>{0.25, 0.25}));
+  EXPECT_EQ(vals(square(tensor({3.0f}))), (std::vector<double>{9}));
+}
+
+TEST(Pointwise, Activations) {
+  Tensor x = tensor({-2.0, -0.5, 0.0, 0.5, 3.0}, kFloat64);
+  auto each = [&](const std::function<double(double)>& f) {
+    std::vector<double> v = vals(x);
+    for (double& e : v) e = f(e);
+    return tensor(v, kFloat64);
+  };
+  EXPECT_TRUE(close(leaky_relu(x, 0.1), each([](double v) { return v > 0 ? v : 0.1 * v; })));
+  EXPECT_TRUE(close(elu(x, 1.5), each([](double v) { return v > 0 ? v : 1.5 * (std::exp(v) - 1); })));
+  EXPECT_TRUE(close(gelu(x), each([](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); })));
+  EXPECT_TRUE(close(gelu(x, "tanh"), each([](double v) {
+    return 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+  })));
+  EXPECT_TRUE(close(silu(x), each([](double v) { return v / (1 + std::exp(-v)); })));
+  EXPECT_TRUE(close(softplus(x), each([](double v) { return std::log1p(std::exp(v)); })));
+  EXPECT_TRUE(close(softplus(x, 2.0, 1.0), each([](double v) { return 2 * v > 1 ? v : std::log1p(std::exp(2 * v)) / 2; })));
+  EXPECT_EQ(vals(softplus(tensor({1000.0f})))[0], 1000.0);  // no overflow
+  Tensor y = x.clone();
+  leaky_relu_(y, 0.1);
+  EXPECT_TRUE(close(y, leaky_relu(x, 0.1)));
+  Tensor z = x.clone();
+  gelu_(z);
+  EXPECT_TRUE(close(z, gelu(x)));
+  Tensor w = x.clone();
+  elu_(w);
+  silu_(w);
+  softplus_(w);
+  EXPECT_TRUE(close(w, softplus(silu(elu(x)))));
+  EXPECT_THROW_WITH(gelu(x, "fast"), ValueError, "approximate");
+  EXPECT_THROW_WITH(leaky_relu(tensor({1, 2})), TypeError, "floating-point");
+}

@@ -1,0 +1,136 @@
+// PyTorch-style indexing and index_put_, gather/scatter, masks, nonzero, sort, topk.
+#include "test_util.h"
+
+using namespace tg;
+using namespace tg::indexing;
+using tgtest::vals;
+
+namespace {
+Tensor grid() { return arange(24, kFloat32).view({2, 3, 4}); }
+}
+
+TEST(Index, BasicIndicesAreViews) {
+  Tensor x = grid();
+  Tensor a = x.index({1, Slice(0, 3, 2), None, Ellipsis});
+  EXPECT_EQ(a.sizes(), (Shape{2, 1, 4}));
+  EXPECT_EQ(vals(a.flatten()), (std::vector<double>{12, 13, 14, 15, 20, 21, 22, 23}));
+  EXPECT_EQ(a.storage(), x.storage());
+  EXPECT_EQ(x.index({Ellipsis, -1}).sizes(), (Shape{2, 3}));
+  EXPECT_EQ(x.index({"...", 0}).sizes(), (Shape{2, 3}));
+  EXPECT_EQ(x.index({Slice(), Slice(None, 2)}).sizes(), (Shape{2, 2, 4}));
+  EXPECT_EQ(x.index({true}).sizes(), (Shape{1, 2, 3, 4}));
+  EXPECT_EQ(x.index({false}).sizes(), (Shape{0, 2, 3, 4}));
+  EXPECT_EQ(x.index({0, 1, 2}).item<float>(), 6.0f);
+  EXPECT_THROW_WITH(x.index({0, 0, 0, 0}), IndexError, "too many indices");
+  EXPECT_THROW_WITH(x.index({Ellipsis, Ellipsis}), IndexError, "single ellipsis");
+  EXPECT_THROW_WITH(x.index({2}), IndexError, "index 2 is out of range for dim 0 of size 2");
+}
+
+TEST(Index, AdvancedIndices) {
+  Tensor x = grid();
+  Tensor idx = tensor({2, 0});
+  Tensor a = x.index({Slice(), idx});
+  EXPECT_EQ(a.sizes(), (Shape{2, 2, 4}));
+  EXPECT_EQ(vals(a.select(0, 0).select(0, 0)), (std::vector<double>{8, 9, 10, 11}));
+  // Adjacent advanced indices replace their dims in place; separated ones go first.
+  Tensor i0 = tensor({0, 1}), i2 = tensor({3, 0});
+  EXPECT_EQ(x.index({i0, Slice(), i2}).sizes(), (Shape{2, 3}));
+  EXPECT_EQ(vals(x.index({i0, Slice(), i2}).select(1, 1)), (std::vector<double>{7, 16}));
+  EXPECT_EQ(x.index({Slice(), tensor({{0, 1}, {2, 2}}), tensor({1})}).sizes(), (Shape{2, 2, 2}));
+  EXPECT_EQ(x.index({Slice(), Slice(), tensor({-1})}).sizes(), (Shape{2, 3, 1}));
+  EXPECT_EQ(vals(x.index({0, 0, tensor({-1, 0})})), (std::vector<double>{3, 0}));
+  Tensor mask = x.select(2, 0) > 10;
+  Tensor m = x.index({mask});
+  EXPECT_EQ(m.sizes(), (Shape{3, 4}));
+  EXPECT_EQ(vals(m.select(1, 0)), (std::vector<double>{12, 16, 20}));
+  EXPECT_EQ(x.index({x > 20}).sizes(), (Shape{3}));
+  EXPECT_EQ(x.index({tensor({1}), Slice(), tensor({0, 1})}).sizes(), (Shape{2, 3}));
+  EXPECT_THROW_WITH(x.index({tensor({2})}), IndexError, "index 2 is out of bounds for dim 0 with size 2");
+  EXPECT_THROW_WITH(x.index({ones({2}, kFloat32)}), IndexError, "integer or bool");
+  EXPECT_THROW_WITH(x.index({ones({3}, kBool)}), IndexError, "does not match");
+  EXPECT_THROW_WITH(x.index({tensor({0, 1}), tensor({0, 1, 2})}), Error, "not broadcastable");
+}
+
+TEST(Index, IndexPut) {
+  Tensor x = zeros({3, 4});
+  x.index_put_({1}, 5.0);
+  x.index_put_({Slice(), 3}, tensor({7.0f, 8.0f, 9.0f}));
+  EXPECT_EQ(vals(x), (std::vector<double>{0, 0, 0, 7, 5, 5, 5, 8, 0, 0, 0, 9}));
+  x.index_put_({x > 6}, -1.0);
+  EXPECT_EQ(vals(x.select(1, 3)), (std::vector<double>{-1, -1, -1}));
+  Tensor y = zeros({5});
+  y.index_put_({tensor({0, 2, 0})}, tensor({1.0f, 2.0f, 3.0f}), /*accumulate=*/true);
+  EXPECT_EQ(vals(y), (std::vector<double>{4, 0, 2, 0, 0}));
+  Tensor z = zeros({2, 3});
+  z.index_put_({tensor({0, 1}), tensor({2, 0})}, tensor({1.0f, 2.0f}));
+  EXPECT_EQ(vals(z), (std::vector<double>{0, 0, 1, 2, 0, 0}));
+  Tensor w = index_put(zeros({3}), {tensor({1})}, tensor({4.0f}));
+  EXPECT_EQ(vals(w), (std::vector<double>{0, 4, 0}));
+  EXPECT_THROW_WITH(z.index_put_({tensor({0})}, ones({2})), Error, "not broadcastable");
+  EXPECT_THROW_WITH(tensor({1, 2}).index_put_({tensor({0})}, ones({1})), TypeError, "can't be written");
+  Tensor ints = tensor({1, 2});
+  ints.index_put_({0}, full({1}, 7.0));  // a basic index copies (and converts), as x[0] = ... does
+  EXPECT_EQ(vals(ints), (std::vector<double>{7, 2}));
+}
+
+TEST(Index, IndexSelectGatherScatter) {
+  Tensor x = arange(12, kFloat32).view({3, 4});
+  EXPECT_EQ(vals(x.index_select(1, tensor({3, 0}))), (std::vector<double>{3, 0, 7, 4, 11, 8}));
+  EXPECT_EQ(x.index_select(0, tensor({2})).sizes(), (Shape{1, 4}));
+  EXPECT_THROW_WITH(x.index_select(0, tensor({{0}})), IndexError, "1-D");
+  Tensor g = x.gather(1, tensor({{0, 0}, {1, 0}, {3, 2}}));
+  EXPECT_EQ(vals(g), (std::vector<double>{0, 0, 5, 4, 11, 10}));
+  EXPECT_EQ(vals(x.t().gather(0, tensor({{2, 1, 0}}))), (std::vector<double>{2, 5, 8}));
+  EXPECT_THROW_WITH(x.gather(1, tensor({{4}})), IndexError, "index 4 is out of bounds for dim 1 with size 4");
+  EXPECT_THROW_WITH(x.gather(1, tensor({0})), Error, "the index has 1 dims");
+  EXPECT_THROW_WITH(x.gather(1, tensor({{0}}, kInt32)), IndexError, "int64");
+  Tensor s = zeros({2, 3}).scatter(1, tensor({{2, 0}, {1, 1}}), tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}));
+  EXPECT_EQ(vals(s)[0], 2.0);
+  EXPECT_EQ(vals(s)[2], 1.0);
+  Tensor sa = zeros({2, 3}).scatter_add(1, tensor({{2, 2}, {1, 1}}), tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}));
+  EXPECT_EQ(vals(sa), (std::vector<double>{0, 0, 3, 0, 7, 0}));
+  Tensor sv = zeros({3}).scatter(0, tensor({1}), 5);
+  EXPECT_EQ(vals(sv), (std::vector<double>{0, 5, 0}));
+  Tensor inplace = zeros({3});
+  inplace.scatter_add_(0, tensor({0, 0}), tensor({1.0f, 1.0f}));
+  inplace.scatter_(0, tensor({2}), tensor({9.0f}));
+  EXPECT_EQ(vals(inplace), (std::vector<double>{2, 0, 9}));
+  EXPECT_THROW_WITH(zeros({3}).scatter(0, tensor({3}), tensor({1.0f})), IndexError, "out of bounds");
+}
+
+TEST(Index, MasksAndNonzero) {
+  Tensor x = tensor({{1.0f, -2.0f}, {-3.0f, 4.0f}});
+  EXPECT_EQ(vals(x.masked_fill(x < 0, 0)), (std::vector<double>{1, 0, 0, 4}));
+  EXPECT_EQ(vals(x.masked_fill(tensor({true, false}), 9)), (std::vector<double>{9, -2, 9, 4}));
+  EXPECT_EQ(x.masked_fill(x < 0, 0).dtype(), kFloat32);
+  EXPECT_EQ(tensor({1, 2}).masked_fill(tensor({true, false}), 2.7).dtype(), kInt64);
+  Tensor y = x.clone();
+  y.masked_fill_(y > 0, scalar_tensor(7.0f));
+  EXPECT_EQ(vals(y), (std::vector<double>{7, -2, -3, 7}));
+  EXPECT_THROW_WITH(x.masked_fill(ones({2}), 0), TypeError, "mask must be a bool tensor");
+  EXPECT_THROW_WITH(x.masked_fill(ones({3}, kBool), 0), Error, "not broadcastable");
+  EXPECT_THROW_WITH(x.masked_fill(x > 0, ones({2})), Error, "0-dim");
+  Tensor nz = nonzero(tensor({{0, 1}, {2, 0}}));
+  EXPECT_EQ(nz.sizes(), (Shape{2, 2}));
+  EXPECT_EQ(vals(nz), (std::vector<double>{0, 1, 1, 0}));
+  EXPECT_EQ(nonzero(zeros({3})).sizes(), (Shape{0, 1}));
+}
+
+TEST(Index, SortArgsortTopk) {
+  Tensor x = tensor({{3.0f, 1.0f, 2.0f}, {NAN, 0.0f, -1.0f}});
+  auto [v, i] = x.sort();
+  EXPECT_EQ(vals(v.select(0, 0)), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(vals(i), (std::vector<double>{1, 2, 0, 2, 1, 0}));  // NaN sorts last
+  auto [dv, di] = x.sort(1, /*descending=*/true);
+  EXPECT_EQ(vals(di.select(0, 1)), (std::vector<double>{0, 1, 2}));
+  EXPECT_EQ(vals(x.argsort(0).select(0, 1)), (std::vector<double>{1, 0, 0}));
+  Tensor dup = tensor({2, 1, 2, 1});
+  EXPECT_EQ(vals(dup.argsort(0, false, /*stable=*/true)), (std::vector<double>{1, 3, 0, 2}));
+  auto [tv, ti] = tensor({5.0f, 1.0f, 9.0f, 3.0f}).topk(2);
+  EXPECT_EQ(vals(tv), (std::vector<double>{9, 5}));
+  EXPECT_EQ(vals(ti), (std::vector<double>{2, 0}));
+  auto [sv, si] = tensor({5.0f, 1.0f, 9.0f, 3.0f}).topk(3, 0, /*largest=*/false);
+  EXPECT_EQ(vals(sv), (std::vector<double>{1, 3, 5}));
+  EXPECT_EQ(std::get<0>(arange(12).view({3, 4}).topk(2, 0)).sizes(), (Shape{2, 4}));
+  EXPECT_THROW_WITH(tensor({1.0f}).topk(2), IndexError, "k (2) is out of range");
+}

@@ -1,0 +1,120 @@
+// Matrix products against a naive float64 reference, in every rank combination, and einsum.
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::vals;
+
+namespace {
+// Naive batched product of 2-D+ operands with equal batch shapes (float64).
+Tensor reference_mm(const Tensor& a, const Tensor& b) {
+  const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+  Tensor a3 = a.reshape({-1, m, k}).to(kFloat64), b3 = b.reshape({-1, k, n}).to(kFloat64);
+  const int64_t batch = a3.size(0);
+  std::vector<double> A = vals(a3), B = vals(b3), C(static_cast<size_t>(batch * m * n), 0.0);
+  for (int64_t z = 0; z < batch; ++z)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double s = 0;
+        for (int64_t p = 0; p < k; ++p) s += A[(z * m + i) * k + p] * B[(z * k + p) * n + j];
+        C[(z * m + i) * n + j] = s;
+      }
+  Shape out = a.sizes();
+  out[out.size() - 1] = n;
+  return tensor(C, kFloat64).view(out);
+}
+}  // namespace
+
+TEST(Linalg, MatmulRanks) {
+  Generator gen(3);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const double tol = dt == kFloat32 ? 1e-4 : 1e-12;
+    Tensor a = randn({3, 4}, gen, dt), b = randn({4, 5}, gen, dt);
+    EXPECT_TRUE(close(a.matmul(b), reference_mm(a, b), tol, tol));
+    EXPECT_TRUE(close(mm(a, b), reference_mm(a, b), tol, tol));
+    Tensor v = randn({4}, gen, dt), w = randn({4}, gen, dt);
+    EXPECT_TRUE(close(v.matmul(w), (v * w).sum(), tol, tol));
+    EXPECT_EQ(v.matmul(w).dim(), 0);
+    EXPECT_TRUE(close(a.matmul(v), reference_mm(a, v.unsqueeze(1)).squeeze(1), tol, tol));
+    EXPECT_TRUE(close(v.matmul(b), reference_mm(v.unsqueeze(0), b).squeeze(0), tol, tol));
+    // Batched, with broadcasting of batch dims and a 1-D operand.
+    Tensor ba = randn({2, 1, 3, 4}, gen, dt), bb = randn({5, 4, 2}, gen, dt);
+    Tensor r = ba.matmul(bb);
+    EXPECT_EQ(r.sizes(), (Shape{2, 5, 3, 2}));
+    EXPECT_TRUE(close(r, reference_mm(ba.expand({2, 5, 3, 4}).contiguous(), bb.expand({2, 5, 4, 2}).contiguous()), tol, tol));
+    EXPECT_EQ(ba.matmul(v).sizes(), (Shape{2, 1, 3}));
+    EXPECT_EQ(v.matmul(bb).sizes(), (Shape{5, 2}));
+    // Transposed and sliced operands.
+    Tensor at = randn({4, 3}, gen, dt).t(), bs = randn({4, 10}, gen, dt).slice(1, 0, 10, 2);
+    EXPECT_TRUE(close(at.matmul(bs), reference_mm(at.contiguous(), bs.contiguous()), tol, tol));
+    Tensor x = randn({3, 5, 4}, gen, dt), y = randn({3, 4, 6}, gen, dt);
+    EXPECT_TRUE(close(bmm(x, y), reference_mm(x, y), tol, tol));
+    EXPECT_TRUE(close(bmm(x, y.transpose(1, 2).contiguous().transpose(1, 2)), reference_mm(x, y), tol, tol));
+  }
+}
+
+TEST(Linalg, LowPrecisionAndIntegers) {
+  Generator gen(4);
+  Tensor a = randn({8, 16}, gen), b = randn({16, 4}, gen);
+  Tensor ref = a.matmul(b);
+  EXPECT_TRUE(close(a.to(kBFloat16).matmul(b.to(kBFloat16)), ref, 5e-2, 1e-1));
+  EXPECT_TRUE(close(a.to(kFloat16).matmul(b.to(kFloat16)), ref, 1e-2, 2e-2));
+  Tensor i = tensor({{1, 2}, {3, 4}});
+  EXPECT_EQ(vals(i.matmul(i)), (std::vector<double>{7, 10, 15, 22}));
+  EXPECT_EQ(zeros({2, 0}).matmul(zeros({0, 3})).sizes(), (Shape{2, 3}));
+  EXPECT_EQ(vals(ones({2, 0}).matmul(ones({0, 3}))), std::vector<double>(6, 0.0));
+}
+
+TEST(Linalg, LargeMatmulMatchesReference) {
+  Generator gen(5);
+  Tensor a = randn({67, 129}, gen), b = randn({129, 45}, gen);
+  EXPECT_TRUE(close(a.matmul(b), reference_mm(a, b), 1e-4, 1e-4));
+}
+
+TEST(Linalg, AddmmDotOuter) {
+  Tensor m1 = tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64), m2 = eye(2, kFloat64), bias = tensor({10.0, 20.0}, kFloat64);
+  EXPECT_EQ(vals(addmm(bias, m1, m2)), (std::vector<double>{11, 22, 13, 24}));
+  EXPECT_EQ(vals(addmm(bias, m1, m2, 0.5, 2)), (std::vector<double>{7, 14, 11, 18}));
+  EXPECT_EQ(vals(addmm(full({2}, NAN, kFloat64), m1, m2, 0)), (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(dot(tensor({1.0f, 2.0f}), tensor({3.0f, 4.0f})).item<float>(), 11.0f);
+  EXPECT_EQ(vals(outer(tensor({1, 2}), tensor({3, 4, 5}))), (std::vector<double>{3, 4, 5, 6, 8, 10}));
+}
+
+TEST(Linalg, Errors) {
+  EXPECT_THROW_WITH(ones({2, 3}).matmul(ones({4, 2})), Error, "matmul: shapes [2, 3] and [4, 2] cannot be multiplied");
+  EXPECT_THROW_WITH(ones({3}).matmul(ones({4})), Error, "differ in length");
+  EXPECT_THROW_WITH(ones({2, 2}).matmul(ones({2, 2}, kFloat64)), TypeError, "same dtype");
+  EXPECT_THROW_WITH(mm(ones({2}), ones({2, 2})), Error, "mm: expects 2-D operands");
+  EXPECT_THROW_WITH(bmm(ones({2, 2, 2}), ones({3, 2, 2})), Error, "batch sizes differ");
+  EXPECT_THROW_WITH(dot(ones({2, 1}), ones({2})), Error, "dot: expects 1-D tensors");
+  EXPECT_THROW_WITH(ones({2, 3, 2}).matmul(ones({4, 2, 2})), Error, "not broadcastable");
+  EXPECT_THROW_WITH(ones({2, 2}, kBool).matmul(ones({2, 2}, kBool)), TypeError, "bool");
+}
+
+TEST(Einsum, CommonForms) {
+  Generator gen(6);
+  Tensor a = randn({3, 4}, gen, kFloat64), b = randn({4, 5}, gen, kFloat64), v = randn({4}, gen, kFloat64);
+  Tensor x = randn({2, 3, 4}, gen, kFloat64), y = randn({2, 4, 5}, gen, kFloat64);
+  EXPECT_TRUE(close(einsum("ij,jk->ik", {a, b}), a.matmul(b)));
+  EXPECT_TRUE(close(einsum("ij,jk", {a, b}), a.matmul(b)));
+  EXPECT_TRUE(close(einsum("bij,bjk->bik", {x, y}), bmm(x, y)));
+  EXPECT_TRUE(close(einsum("ij->ji", {a}), a.t()));
+  EXPECT_TRUE(close(einsum("ij->", {a}), a.sum()));
+  EXPECT_TRUE(close(einsum("ij->j", {a}), a.sum({0})));
+  EXPECT_TRUE(close(einsum("ij,j->i", {a, v}), a.matmul(v)));
+  EXPECT_TRUE(close(einsum("i,i->", {v, v}), v.dot(v)));
+  EXPECT_TRUE(close(einsum("i,j->ij", {v, v}), outer(v, v)));
+  EXPECT_TRUE(close(einsum("ij,ij->ij", {a, a}), a * a));
+  EXPECT_TRUE(close(einsum("...ij,...jk->...ik", {x, y}), bmm(x, y)));
+  EXPECT_TRUE(close(einsum("bij->bji", {x}), x.transpose(1, 2)));
+  Tensor sq = randn({4, 4}, gen, kFloat64);
+  EXPECT_TRUE(close(einsum("ii->i", {sq}), sq.diagonal()));
+  EXPECT_TRUE(close(einsum("ii", {sq}), sq.diagonal().sum()));
+  Tensor c = randn({2, 4}, gen, kFloat64);
+  EXPECT_TRUE(close(einsum("ij,kj->ik", {a, c}), a.matmul(c.t())));
+  EXPECT_THROW_WITH(einsum("ij,jk->ik", {a}), ValueError, "2 terms but 1 operands");
+  EXPECT_THROW_WITH(einsum("ijk->i", {a}), ValueError, "has 3 subscripts but the operand has 2 dims");
+  EXPECT_THROW_WITH(einsum("ij->iz", {a}), ValueError, "'z' does not appear");
+  EXPECT_THROW_WITH(einsum("ij,jk->ik", {a, a}), ValueError, "size 4 in one operand and 3");
+  EXPECT_THROW_WITH(einsum("i,i,i", {v, v, v}), ValueError, "one or two operands");
+}

@@ -1,0 +1,132 @@
+// Reductions over any dims with keepdim, on contiguous and non-contiguous inputs.
+#include <cmath>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::vals;
+
+namespace {
+// [2, 3, 4] with values 0..23
+Tensor cube() { return arange(24, kFloat64).view({2, 3, 4}); }
+}  // namespace
+
+TEST(Reduce, SumOverDims) {
+  Tensor x = cube();
+  EXPECT_EQ(x.sum().item<double>(), 276);
+  EXPECT_EQ(vals(x.sum({0})), vals(x[0] + x[1]));
+  EXPECT_EQ(x.sum({1}).sizes(), (Shape{2, 4}));
+  EXPECT_EQ(vals(x.sum({1})), (std::vector<double>{12, 15, 18, 21, 48, 51, 54, 57}));
+  EXPECT_EQ(x.sum({0, 2}).sizes(), (Shape{3}));
+  EXPECT_EQ(vals(x.sum({0, 2})), (std::vector<double>{60, 92, 124}));
+  EXPECT_EQ(x.sum({-1}, true).sizes(), (Shape{2, 3, 1}));
+  EXPECT_EQ(vals(x.transpose(0, 2).sum({0})), vals(x.sum({2}).t()));
+  EXPECT_EQ(vals(x.slice(2, 0, 4, 2).sum({2})), (std::vector<double>{2, 10, 18, 26, 34, 42}));
+  EXPECT_EQ(vals(x.select(2, 1).unsqueeze(2).expand({2, 3, 5}).sum({2})), vals(x.select(2, 1) * 5));
+  EXPECT_EQ(tensor({1, 2, 3}).sum().dtype(), kInt64);
+  EXPECT_EQ(tensor({true, true, false}).sum().item<int64_t>(), 2);
+  EXPECT_EQ(ones({3}, kInt32).sum(kFloat64).dtype(), kFloat64);
+  EXPECT_EQ(zeros({0, 3}).sum({0}).sizes(), (Shape{3}));
+  EXPECT_EQ(zeros({0}).sum().item<float>(), 0.0f);
+  EXPECT_THROW_WITH(x.sum({0, 0}), Error, "appears more than once");
+  EXPECT_THROW_WITH(x.sum({3}), IndexError, "dim 3 is out of range");
+}
+
+TEST(Reduce, LargeSumsAreAccurate) {
+  const int64_t n = 1 << 22;
+  Tensor x = full({n}, 0.1f);
+  EXPECT_NEAR(x.sum().item<double>(), 0.1f * n, 0.1f * n * 1e-6);
+  Tensor y = ones({3000, 1000});
+  EXPECT_EQ(vals(y.sum({0})), std::vector<double>(1000, 3000));
+  EXPECT_EQ(vals(y.sum({1})), std::vector<double>(3000, 1000));
+}
+
+TEST(Reduce, MeanProd) {
+  Tensor x = cube();
+  EXPECT_EQ(x.mean().item<double>(), 11.5);
+  EXPECT_EQ(vals(x.mean({0, 1})), (std::vector<double>{10, 11, 12, 13}));
+  EXPECT_EQ(tensor({1, 2}).mean(kFloat32).item<float>(), 1.5f);
+  EXPECT_THROW_WITH(tensor({1, 2}).mean(), TypeError, "mean: could not infer the output dtype");
+  EXPECT_TRUE(std::isnan(zeros({0}).mean().item<double>()));
+  Tensor p = tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64);
+  EXPECT_EQ(p.prod().item<double>(), 24);
+  EXPECT_EQ(vals(p.prod({1})), (std::vector<double>{2, 12}));
+  EXPECT_EQ(tensor({2, 3}).prod().item<int64_t>(), 6);
+}
+
+TEST(Reduce, MaxMinWithIndices) {
+  Tensor x = tensor({{3.0, 7.0, 7.0}, {9.0, -1.0, 2.0}}, kFloat64);
+  EXPECT_EQ(x.max().item<double>(), 9);
+  EXPECT_EQ(x.min().item<double>(), -1);
+  auto [v, i] = x.max(1);
+  EXPECT_EQ(vals(v), (std::vector<double>{7, 9}));
+  EXPECT_EQ(vals(i), (std::vector<double>{1, 0}));  // first of tied maxima
+  auto [v0, i0] = x.min(0, true);
+  EXPECT_EQ(v0.sizes(), (Shape{1, 3}));
+  EXPECT_EQ(vals(i0), (std::vector<double>{0, 1, 1}));
+  EXPECT_EQ(vals(x.amax({0})), (std::vector<double>{9, 7, 7}));
+  EXPECT_EQ(vals(x.amin({1}, true)), (std::vector<double>{3, -1}));
+  EXPECT_EQ(x.argmax().item<int64_t>(), 3);
+  EXPECT_EQ(vals(x.argmax(1)), (std::vector<double>{1, 0}));
+  EXPECT_EQ(vals(x.argmin(0)), (std::vector<double>{0, 1, 1}));
+  EXPECT_EQ(x.argmax(std::nullopt, true).sizes(), (Shape{1, 1}));
+  EXPECT_EQ(vals(x.t().argmax(0)), (std::vector<double>{1, 0}));
+  Tensor n = tensor({1.0f, NAN, 3.0f});
+  EXPECT_TRUE(std::isnan(n.max().item<double>()));
+  EXPECT_EQ(n.argmax().item<int64_t>(), 1);
+  EXPECT_EQ(tensor({4, 8, 1}).max().item<int64_t>(), 8);
+  EXPECT_THROW_WITH(zeros({0}).max(), Error, "size 0");
+  EXPECT_THROW_WITH(zeros({2, 0}).amax({1}), Error, "cannot reduce over dim 1 of size 0");
+  EXPECT_EQ(vals(max(tensor({1, 5}), tensor({4, 2}))), (std::vector<double>{4, 5}));
+}
+
+TEST(Reduce, VarStdNormLogsumexp) {
+  Tensor x = tensor({{1.0, 2.0, 3.0, 4.0}, {2.0, 2.0, 2.0, 2.0}}, kFloat64);
+  EXPECT_TRUE(close(x.var({1}), tensor({5.0 / 3.0, 0.0}, kFloat64)));
+  EXPECT_TRUE(close(x.var({1}, 0), tensor({1.25, 0.0}, kFloat64)));
+  EXPECT_TRUE(close(x.std({1}, 1, true), tensor({std::sqrt(5.0 / 3.0), 0.0}, kFloat64).view({2, 1})));
+  EXPECT_NEAR(x.var().item<double>(), 5.5 / 7, 1e-12);
+  EXPECT_TRUE(std::isinf(tensor({1.0}).var().item<double>()) || std::isnan(tensor({1.0}).var().item<double>()));
+  Tensor v = tensor({3.0, -4.0}, kFloat64);
+  EXPECT_EQ(v.norm().item<double>(), 5);
+  EXPECT_EQ(v.norm(1).item<double>(), 7);
+  EXPECT_EQ(v.norm(INFINITY).item<double>(), 4);
+  EXPECT_EQ(v.norm(-INFINITY).item<double>(), 3);
+  EXPECT_EQ(v.norm(0).item<double>(), 2);
+  EXPECT_NEAR(v.norm(3).item<double>(), std::cbrt(27.0 + 64.0), 1e-12);
+  EXPECT_TRUE(close(x.norm(2, {1}), tensor({std::sqrt(30.0), 4.0}, kFloat64)));
+  EXPECT_THROW_WITH(v.norm(-1), ValueError, "non-negative");
+  EXPECT_TRUE(close(x.logsumexp({1}), log(exp(x).sum({1}))));
+  EXPECT_TRUE(close(tensor({1000.0, 1000.0}, kFloat64).logsumexp({0}), tensor(1000.0 + std::log(2.0), kFloat64)));
+  EXPECT_EQ(tensor({-INFINITY, -INFINITY}).logsumexp({0}).item<float>(), -INFINITY);
+  EXPECT_EQ(x.logsumexp({0, 1}, true).sizes(), (Shape{1, 1}));
+}
+
+TEST(Reduce, CumsumAllAny) {
+  Tensor x = tensor({{1, 2, 3}, {4, 5, 6}});
+  EXPECT_EQ(vals(x.cumsum(1)), (std::vector<double>{1, 3, 6, 4, 9, 15}));
+  EXPECT_EQ(vals(x.cumsum(0)), (std::vector<double>{1, 2, 3, 5, 7, 9}));
+  EXPECT_EQ(x.cumsum(0).dtype(), kInt64);
+  EXPECT_EQ(vals(x.t().cumsum(0)), (std::vector<double>{1, 4, 3, 9, 6, 15}));
+  EXPECT_EQ(x.cumsum(1, kFloat64).dtype(), kFloat64);
+  Tensor b = tensor({{true, false}, {true, true}});
+  EXPECT_FALSE(b.all().item<bool>());
+  EXPECT_TRUE(b.any().item<bool>());
+  EXPECT_EQ(vals(b.all(1)), (std::vector<double>{0, 1}));
+  EXPECT_EQ(vals(b.any(0, true)), (std::vector<double>{1, 1}));
+  EXPECT_TRUE(zeros({0}).all().item<bool>());
+  EXPECT_EQ(vals(tensor({0.0f, 2.0f}).any(0)), (std::vector<double>{1}));
+}
+
+TEST(Reduce, ParallelMatchesSerial) {
+  Tensor x = randn({257, 1031}, kFloat64);
+  const int threads = get_num_threads();
+  set_num_threads(1);
+  Tensor s1 = x.sum({0}), m1 = std::get<0>(x.max(1)), a1 = x.sum();
+  set_num_threads(std::max(2, threads));
+  EXPECT_TRUE(close(x.sum({0}), s1, 1e-12, 1e-12));
+  EXPECT_TRUE(close(std::get<0>(x.max(1)), m1, 0, 0));
+  EXPECT_TRUE(close(x.sum(), a1, 1e-12, 1e-10));
+  set_num_threads(threads);
+}

@@ -1,0 +1,82 @@
+// cat, stack, split, chunk, unbind, repeat, flip, roll, pad, tril, triu.
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::vals;
+
+TEST(ShapeOps, CatStack) {
+  Tensor a = arange(6, kFloat32).view({2, 3}), b = full({1, 3}, 9.0f);
+  Tensor c = cat({a, b});
+  EXPECT_EQ(c.sizes(), (Shape{3, 3}));
+  EXPECT_EQ(vals(c), (std::vector<double>{0, 1, 2, 3, 4, 5, 9, 9, 9}));
+  EXPECT_EQ(vals(cat({a, a.t().t()}, 1)).size(), 12u);
+  EXPECT_EQ(cat({a, ones({2, 1}, kFloat64)}, -1).dtype(), kFloat64);
+  EXPECT_EQ(cat({a.t(), a.t()}, 0).sizes(), (Shape{6, 2}));
+  EXPECT_THROW_WITH(cat({}), Error, "non-empty");
+  EXPECT_THROW_WITH(cat({a, ones({2, 2})}), Error, "sizes must match except in dim 0");
+  EXPECT_THROW_WITH(cat({a, ones({3})}), Error, "tensor 1 has 1 dims");
+  Tensor s = stack({a, a + 1}, 1);
+  EXPECT_EQ(s.sizes(), (Shape{2, 2, 3}));
+  EXPECT_EQ(vals(s.select(1, 1)), vals(a + 1));
+  EXPECT_THROW_WITH(stack({a, b}), Error, "equal shape");
+}
+
+TEST(ShapeOps, SplitChunkUnbind) {
+  Tensor x = arange(10, kFloat32);
+  auto parts = x.split(4);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(vals(parts[2]), (std::vector<double>{8, 9}));
+  EXPECT_EQ(parts[0].storage(), x.storage());
+  auto sized = x.split_with_sizes({1, 2, 7});
+  EXPECT_EQ(vals(sized[1]), (std::vector<double>{1, 2}));
+  EXPECT_EQ(x.split(std::vector<int64_t>{5, 5}).size(), 2u);
+  EXPECT_THROW_WITH(x.split_with_sizes({1, 2}), ValueError, "add up to 3 but dim 0 has size 10");
+  auto ch = x.chunk(3);
+  ASSERT_EQ(ch.size(), 3u);
+  EXPECT_EQ(ch[0].numel(), 4);
+  EXPECT_EQ(ch[2].numel(), 2);
+  auto rows = unbind(arange(6).view({2, 3}), 1);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(vals(rows[1]), (std::vector<double>{1, 4}));
+  EXPECT_THROW_WITH(x.chunk(0), ValueError, "positive");
+}
+
+TEST(ShapeOps, RepeatFlipRoll) {
+  Tensor x = tensor({1, 2});
+  EXPECT_EQ(vals(x.repeat({3})), (std::vector<double>{1, 2, 1, 2, 1, 2}));
+  Tensor r = x.repeat({2, 2});
+  EXPECT_EQ(r.sizes(), (Shape{2, 4}));
+  EXPECT_EQ(vals(r), (std::vector<double>{1, 2, 1, 2, 1, 2, 1, 2}));
+  EXPECT_EQ(vals(tensor({{1, 2}, {3, 4}}).repeat({1, 2})), (std::vector<double>{1, 2, 1, 2, 3, 4, 3, 4}));
+  EXPECT_THROW_WITH(tensor({{1}}).repeat({2}), Error, "fewer than the tensor's 2 dims");
+  Tensor m = arange(6).view({2, 3});
+  EXPECT_EQ(vals(m.flip({1})), (std::vector<double>{2, 1, 0, 5, 4, 3}));
+  EXPECT_EQ(vals(m.flip({0, 1})), (std::vector<double>{5, 4, 3, 2, 1, 0}));
+  EXPECT_EQ(vals(m.t().flip({0})), (std::vector<double>{2, 5, 1, 4, 0, 3}));
+  EXPECT_EQ(vals(m.roll({1}, {1})), (std::vector<double>{2, 0, 1, 5, 3, 4}));
+  EXPECT_EQ(vals(m.roll({-1}, {0})), (std::vector<double>{3, 4, 5, 0, 1, 2}));
+  EXPECT_EQ(vals(m.roll({2})), (std::vector<double>{4, 5, 0, 1, 2, 3}));
+  EXPECT_EQ(vals(m.roll({4, 1}, {1, 0})), vals(m.roll({1}, {1}).roll({1}, {0})));
+}
+
+TEST(ShapeOps, Pad) {
+  Tensor x = tensor({{1.0f, 2.0f}, {3.0f, 4.0f}});
+  Tensor p = pad(x, {1, 2});
+  EXPECT_EQ(p.sizes(), (Shape{2, 5}));
+  EXPECT_EQ(vals(p), (std::vector<double>{0, 1, 2, 0, 0, 0, 3, 4, 0, 0}));
+  Tensor q = pad(x, {0, 0, 1, 0}, 9);
+  EXPECT_EQ(vals(q), (std::vector<double>{9, 9, 1, 2, 3, 4}));
+  EXPECT_EQ(vals(pad(x, {-1, 0})), (std::vector<double>{2, 4}));
+  EXPECT_THROW_WITH(pad(x, {1}), ValueError, "even length");
+  EXPECT_THROW_WITH(pad(x, {1, 1, 1, 1, 1, 1}), ValueError, "only 2");
+  EXPECT_THROW_WITH(pad(x, {-3, 0}), ValueError, "negative size");
+}
+
+TEST(ShapeOps, TrilTriu) {
+  Tensor m = ones({3, 3});
+  EXPECT_EQ(vals(m.tril()), (std::vector<double>{1, 0, 0, 1, 1, 0, 1, 1, 1}));
+  EXPECT_EQ(vals(m.triu(1)), (std::vector<double>{0, 1, 1, 0, 0, 1, 0, 0, 0}));
+  EXPECT_EQ(vals(m.tril(-1)), (std::vector<double>{0, 0, 0, 1, 0, 0, 1, 1, 0}));
+  EXPECT_EQ(ones({2, 3, 4}).triu().sizes(), (Shape{2, 3, 4}));
+  EXPECT_THROW_WITH(ones({3}).tril(), Error, "at least 2 dims");
+}

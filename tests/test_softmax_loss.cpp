@@ -1,0 +1,83 @@
+// softmax / log_softmax, nll_loss and cross_entropy against hand-computed values.
+#include <cmath>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::vals;
+
+TEST(Softmax, ValuesAndStability) {
+  Tensor x = tensor({{1.0, 2.0, 3.0}, {1000.0, 1000.0, -INFINITY}}, kFloat64);
+  Tensor s = softmax(x, 1);
+  const double e = std::exp(1.0), z = 1 + e + e * e;
+  EXPECT_TRUE(close(s.select(0, 0), tensor({1 / z, e / z, e * e / z}, kFloat64)));
+  EXPECT_TRUE(close(s.select(0, 1), tensor({0.5, 0.5, 0.0}, kFloat64)));
+  EXPECT_TRUE(close(log_softmax(x, 1).select(0, 0), log(s.select(0, 0))));
+  EXPECT_EQ(vals(log_softmax(x, -1).select(0, 1))[2], -INFINITY);
+  EXPECT_TRUE(close(softmax(x.t(), 0).t(), s));
+  EXPECT_TRUE(close(softmax(x.select(0, 0), 0), s.select(0, 0)));
+  EXPECT_EQ(softmax(tensor({1, 2}), 0, kFloat64).dtype(), kFloat64);
+  EXPECT_THROW_WITH(softmax(tensor({1, 2}), 0), TypeError, "floating-point");
+  EXPECT_THROW_WITH(softmax(x, 2), IndexError, "dim 2 is out of range");
+  Tensor h = softmax(x.select(0, 0).to(kBFloat16), 0);
+  EXPECT_TRUE(close(h, s.select(0, 0), 1e-2, 1e-2));
+}
+
+TEST(Loss, NllLoss) {
+  Tensor logp = tensor({{-1.0, -2.0, -3.0}, {-0.5, -1.5, -2.5}}, kFloat64);
+  Tensor target = tensor({2, 0});
+  EXPECT_NEAR(F::nll_loss(logp, target).item<double>(), (3.0 + 0.5) / 2, 1e-12);
+  EXPECT_NEAR(F::nll_loss(logp, target, {.reduction = F::Reduction::Sum}).item<double>(), 3.5, 1e-12);
+  EXPECT_TRUE(close(F::nll_loss(logp, target, {.reduction = F::Reduction::None}), tensor({3.0, 0.5}, kFloat64)));
+  Tensor w = tensor({1.0, 1.0, 4.0}, kFloat64);
+  EXPECT_NEAR(F::nll_loss(logp, target, {.weight = w}).item<double>(), (4 * 3.0 + 0.5) / 5, 1e-12);
+  EXPECT_NEAR(F::nll_loss(logp, tensor({2, -100})).item<double>(), 3.0, 1e-12);
+  EXPECT_NEAR(F::nll_loss(logp, tensor({1, 1}), {.ignore_index = 1, .reduction = F::Reduction::Sum}).item<double>(), 0, 1e-12);
+  EXPECT_NEAR(F::nll_loss(logp.select(0, 0), tensor(1)).item<double>(), 2.0, 1e-12);
+  Tensor spatial = logp.view({2, 3, 1});
+  EXPECT_NEAR(F::nll_loss(spatial, target.view({2, 1})).item<double>(), 1.75, 1e-12);
+  EXPECT_THROW_WITH(F::nll_loss(logp, tensor({3, 0})), IndexError, "target 3 is out of bounds for 3 classes");
+  EXPECT_THROW_WITH(F::nll_loss(logp, tensor({0})), Error, "needs a target of shape [2]");
+  EXPECT_THROW_WITH(F::nll_loss(logp, tensor({0, 1}, kInt32)), TypeError, "int64");
+  EXPECT_THROW_WITH(F::nll_loss(logp, target, {.weight = ones({2}, kFloat64)}), Error, "weight of shape [3]");
+}
+
+TEST(Loss, CrossEntropy) {
+  Tensor logits = tensor({{2.0, 1.0, 0.1}, {0.5, 2.5, 0.3}}, kFloat64);
+  Tensor target = tensor({0, 1});
+  auto lse = [](std::vector<double> r) {
+    double s = 0;
+    for (double v : r) s += std::exp(v);
+    return std::log(s);
+  };
+  const double l0 = lse({2.0, 1.0, 0.1}) - 2.0, l1 = lse({0.5, 2.5, 0.3}) - 2.5;
+  EXPECT_NEAR(F::cross_entropy(logits, target).item<double>(), (l0 + l1) / 2, 1e-12);
+  // Huge logits stay finite.
+  EXPECT_NEAR(F::cross_entropy(logits * 1000.0, target).item<double>(), (0 + 0) / 2.0, 1e-9);
+  // Label smoothing: (1 - eps) * nll + eps * mean over classes of -log p.
+  const double eps = 0.1;
+  auto smooth_row = [&](std::vector<double> r) {
+    const double z = lse(r);
+    double s = 0;
+    for (double v : r) s += z - v;
+    return s / 3.0;
+  };
+  const double smooth = (smooth_row({2.0, 1.0, 0.1}) + smooth_row({0.5, 2.5, 0.3})) / 2;
+  EXPECT_NEAR(F::cross_entropy(logits, target, {.label_smoothing = eps}).item<double>(),
+              (1 - eps) * (l0 + l1) / 2 + eps * smooth, 1e-12);
+  // Class probabilities as targets.
+  Tensor probs = tensor({{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}}, kFloat64);
+  EXPECT_NEAR(F::cross_entropy(logits, probs).item<double>(), (l0 + l1) / 2, 1e-12);
+  Tensor soft = tensor({{0.5, 0.5, 0.0}, {0.0, 0.0, 1.0}}, kFloat64);
+  const double s0 = 0.5 * (lse({2.0, 1.0, 0.1}) - 2.0) + 0.5 * (lse({2.0, 1.0, 0.1}) - 1.0);
+  const double s1 = lse({0.5, 2.5, 0.3}) - 0.3;
+  EXPECT_NEAR(F::cross_entropy(logits, soft).item<double>(), (s0 + s1) / 2, 1e-12);
+  // Weights and ignore_index.
+  Tensor w = tensor({2.0, 1.0, 1.0}, kFloat64);
+  EXPECT_NEAR(F::cross_entropy(logits, target, {.weight = w}).item<double>(), (2 * l0 + l1) / 3, 1e-12);
+  EXPECT_NEAR(F::cross_entropy(logits, tensor({0, 5}), {.ignore_index = 5}).item<double>(), l0, 1e-12);
+  EXPECT_NEAR(F::cross_entropy(logits.select(0, 1), tensor(1)).item<double>(), l1, 1e-12);
+  EXPECT_THROW_WITH(F::cross_entropy(logits, soft.narrow(1, 0, 2)), Error, "class-probability targets");
+  EXPECT_THROW_WITH(F::cross_entropy(logits, target, {.label_smoothing = 2}), ValueError, "label_smoothing");
+}

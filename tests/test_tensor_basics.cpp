@@ -1,0 +1,237 @@
+// Tensors, dtypes, devices, factories, conversions and element access.
+#include <cstring>
+#include <numeric>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::vals;
+
+TEST(DType, PromotionFollowsPyTorch) {
+  EXPECT_EQ(promote_types(kInt32, kInt64), kInt64);
+  EXPECT_EQ(promote_types(kBool, kUInt8), kUInt8);
+  EXPECT_EQ(promote_types(kInt64, kFloat16), kFloat16);
+  EXPECT_EQ(promote_types(kFloat16, kBFloat16), kFloat32);
+  EXPECT_EQ(promote_types(kFloat32, kFloat64), kFloat64);
+  EXPECT_EQ(promote_types(kUInt8, kInt8), kInt32);  // PyTorch gives int16, which tapegrad lacks
+  EXPECT_TRUE(can_cast(kInt64, kFloat32));
+  EXPECT_FALSE(can_cast(kFloat32, kInt64));
+  EXPECT_FALSE(can_cast(kInt32, kBool));
+  EXPECT_EQ(name(kBFloat16), "bfloat16");
+  EXPECT_EQ(itemsize(kFloat16), 2u);
+}
+
+TEST(DType, ResultTypeOfTensorsAndNumbers) {
+  Tensor i32 = ones({3}, kInt32), f16 = ones({3}, kFloat16), b = ones({3}, kBool);
+  EXPECT_EQ((i32 + 2).dtype(), kInt32);            // a number does not widen a tensor of its kind
+  EXPECT_EQ((i32 + 2.5).dtype(), kFloat32);        // a float number makes an int tensor float
+  EXPECT_EQ((f16 * 2.5).dtype(), kFloat16);
+  EXPECT_EQ((b + 1).dtype(), kInt64);
+  EXPECT_EQ((i32 + ones({}, kInt64)).dtype(), kInt32);   // 0-dim tensors rank below dimensioned ones
+  EXPECT_EQ((i32 + ones({}, kFloat64)).dtype(), kFloat64);  // ... unless of a higher category
+  EXPECT_EQ((i32 + ones({3}, kInt64)).dtype(), kInt64);
+  EXPECT_EQ((i32 / 2).dtype(), kFloat32);          // true division
+  EXPECT_EQ(exp(i32).dtype(), kFloat32);
+}
+
+TEST(DType, DefaultDtypeCanBeFloat64) {
+  set_default_dtype(kFloat64);
+  EXPECT_EQ(zeros({2}).dtype(), kFloat64);
+  EXPECT_EQ(tensor({1.5}).dtype(), kFloat64);
+  set_default_dtype(kFloat32);
+  EXPECT_EQ(zeros({2}).dtype(), kFloat32);
+  EXPECT_THROW_WITH(set_default_dtype(kInt64), TypeError, "float32 and float64");
+}
+
+TEST(Half, RoundTripsAndRounds) {
+  for (float f : {0.0f, 1.0f, -2.5f, 65504.0f, 6.1035156e-05f, 5.9604645e-08f, 0.1f})
+    EXPECT_NEAR(static_cast<float>(Half(f)), f, std::fabs(f) * 1e-3f + 1e-7f) << f;
+  EXPECT_TRUE(std::isinf(static_cast<float>(Half(70000.0f))));
+  EXPECT_TRUE(std::isnan(static_cast<float>(Half(NAN))));
+  EXPECT_EQ(Half(1.0f).bits, 0x3c00);
+  EXPECT_EQ(static_cast<float>(BFloat16(1.0f)), 1.0f);
+  EXPECT_NEAR(static_cast<float>(BFloat16(3.14159f)), 3.14159f, 0.02f);
+}
+
+TEST(Device, ParsesAndPrints) {
+  EXPECT_EQ(Device("cpu"), Device::cpu());
+  EXPECT_EQ(Device("cuda:1"), Device::cuda(1));
+  EXPECT_EQ(Device("cuda").str(), "cuda:0");
+  EXPECT_THROW_WITH(Device("gpu"), ValueError, "\"gpu\"");
+  EXPECT_THROW_WITH(Device("cuda:x"), ValueError, "cuda:x");
+}
+
+TEST(Device, CudaTensorsFailClearlyInThisBuild) {
+  EXPECT_THROW_WITH(zeros({2}, Device::cuda()), Error, "cuda:0");
+  EXPECT_THROW_WITH(ones({2}).to(Device::cuda()), Error, "CUDA");
+  EXPECT_THROW_WITH(ones({2}).cuda(), Error, "CUDA");
+}
+
+TEST(Shape, InlineUpToEightDims) {
+  Shape s{2, 3, 4};
+  EXPECT_EQ(s.numel(), 24);
+  EXPECT_EQ(s.str(), "[2, 3, 4]");
+  EXPECT_EQ(contiguous_strides(s), (Shape{12, 4, 1}));
+  EXPECT_THROW_WITH((Shape{1, 1, 1, 1, 1, 1, 1, 1, 1}), Error, "at most 8 dims");
+  EXPECT_EQ(broadcast_shapes({3, 1}, {4}, "op"), (Shape{3, 4}));
+  EXPECT_THROW_WITH(broadcast_shapes({3}, {4}, "add"), Error, "add: shapes [3] and [4] are not broadcastable");
+}
+
+TEST(Factories, Filled) {
+  EXPECT_EQ(vals(zeros({2, 2})), (std::vector<double>{0, 0, 0, 0}));
+  EXPECT_EQ(vals(ones({3}, kInt32)), (std::vector<double>{1, 1, 1}));
+  EXPECT_EQ(full({2}, 7).dtype(), kInt64);
+  EXPECT_EQ(full({2}, 7.5).dtype(), kFloat32);
+  EXPECT_EQ(full({2}, true).dtype(), kBool);
+  EXPECT_EQ(vals(full({2}, 2.5, kFloat64)), (std::vector<double>{2.5, 2.5}));
+  EXPECT_EQ(scalar_tensor(3).dim(), 0);
+  EXPECT_EQ(empty({0, 3}).numel(), 0);
+  EXPECT_THROW_WITH(zeros({-1, 2}), ValueError, "negative dimension");
+  EXPECT_THROW_WITH(zeros({1LL << 40, 1LL << 40}), ValueError, "too many elements");
+}
+
+TEST(Factories, Ranges) {
+  EXPECT_EQ(vals(arange(5)), (std::vector<double>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(arange(5).dtype(), kInt64);
+  EXPECT_EQ(vals(arange(1, 2, 0.25)), (std::vector<double>{1, 1.25, 1.5, 1.75}));
+  EXPECT_EQ(arange(1, 2, 0.25).dtype(), kFloat32);
+  EXPECT_EQ(vals(arange(10, 0, -3)), (std::vector<double>{10, 7, 4, 1}));
+  EXPECT_THROW_WITH(arange(0, 5, 0), ValueError, "step must be non-zero");
+  EXPECT_THROW_WITH(arange(0, 5, -1), ValueError, "different directions");
+  Tensor l = linspace(0, 1, 5, kFloat64);
+  EXPECT_EQ(vals(l), (std::vector<double>{0, 0.25, 0.5, 0.75, 1}));
+  EXPECT_EQ(linspace(0, 1, 0).numel(), 0);
+  EXPECT_EQ(vals(eye(2, 3)), (std::vector<double>{1, 0, 0, 0, 1, 0}));
+  EXPECT_EQ(eye(3).sizes(), (Shape{3, 3}));
+}
+
+TEST(Factories, RandomIsSeededAndInRange) {
+  manual_seed(7);
+  Tensor a = rand({1000});
+  manual_seed(7);
+  Tensor b = rand({1000});
+  EXPECT_TRUE(equal(a, b));
+  EXPECT_GE(a.min().item<double>(), 0.0);
+  EXPECT_LT(a.max().item<double>(), 1.0);
+  EXPECT_NEAR(a.mean().item<double>(), 0.5, 0.05);
+  Tensor n = randn({20000}, kFloat64);
+  EXPECT_NEAR(n.mean().item<double>(), 0.0, 0.03);
+  EXPECT_NEAR(n.std().item<double>(), 1.0, 0.03);
+  Tensor r = randint(3, 9, {1000});
+  EXPECT_EQ(r.dtype(), kInt64);
+  EXPECT_EQ(r.min().item<int64_t>(), 3);
+  EXPECT_EQ(r.max().item<int64_t>(), 8);
+  Generator g1(42), g2(42);
+  EXPECT_TRUE(equal(randn({5}, g1), randn({5}, g2)));
+  Tensor p = randperm(10);
+  EXPECT_EQ(vals(std::get<0>(p.sort())), (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_THROW_WITH(randint(5, 5, {2}), ValueError, "low < high");
+  EXPECT_THROW_WITH(rand({2}, kInt64), TypeError, "floating-point");
+}
+
+TEST(Factories, Like) {
+  Tensor x = ones({2, 3}, kFloat64);
+  EXPECT_EQ(zeros_like(x).dtype(), kFloat64);
+  EXPECT_EQ(zeros_like(x).sizes(), x.sizes());
+  EXPECT_EQ(ones_like(x, kInt32).dtype(), kInt32);
+  EXPECT_EQ(vals(full_like(x, 3)), std::vector<double>(6, 3.0));
+  EXPECT_EQ(rand_like(x).sizes(), x.sizes());
+  EXPECT_EQ(randn_like(x).dtype(), kFloat64);
+  EXPECT_EQ(randint_like(x, 0, 2).sizes(), x.sizes());
+  EXPECT_EQ(empty_like(x).sizes(), x.sizes());
+  EXPECT_FALSE(zeros_like(x.requires_grad_(true)).requires_grad());
+}
+
+TEST(Factories, NestedListsAndVectors) {
+  Tensor a = tensor({{1, 2, 3}, {4, 5, 6}});
+  EXPECT_EQ(a.sizes(), (Shape{2, 3}));
+  EXPECT_EQ(a.dtype(), kInt64);
+  EXPECT_EQ(tensor({{1.5, 2}, {3, 4}}).dtype(), kFloat32);
+  EXPECT_EQ(tensor({true, false}).dtype(), kBool);
+  EXPECT_EQ(tensor({1, 2}, kFloat64).dtype(), kFloat64);
+  EXPECT_EQ(tensor(2.5).dim(), 0);
+  EXPECT_THROW_WITH(tensor({{1, 2}, {3}}), ValueError, "ragged");
+  Tensor v = tensor(std::vector<float>{1, 2, 3});
+  EXPECT_EQ(v.dtype(), kFloat32);
+  EXPECT_EQ(tensor(std::vector<int>{1, 2}).dtype(), kInt32);
+  EXPECT_EQ(tensor(std::vector<bool>{true}).dtype(), kBool);
+  EXPECT_EQ(tensor(std::vector<long long>{5}).item<int64_t>(), 5);
+}
+
+TEST(Factories, FromBlobSharesMemoryAndRunsDeleter) {
+  std::vector<float> data{1, 2, 3, 4, 5, 6};
+  Tensor t = from_blob(data.data(), {2, 3}, kFloat32);
+  data[4] = 50;
+  EXPECT_EQ(t.to_vector<float>()[4], 50.0f);
+  t.index_put_({0, 0}, 9.0);
+  EXPECT_EQ(data[0], 9.0f);
+  bool deleted = false;
+  {
+    Tensor u = from_blob(data.data(), {3}, {2}, [&](void*) { deleted = true; }, kFloat32);
+    EXPECT_EQ(u.to_vector<float>(), (std::vector<float>{9, 3, 50}));
+  }
+  EXPECT_TRUE(deleted);
+  EXPECT_THROW_WITH(from_blob(nullptr, {2}), ValueError, "null pointer");
+}
+
+TEST(Tensor, ItemAndDataPtr) {
+  Tensor x = tensor({3.5}, kFloat64);
+  EXPECT_EQ(x.item<double>(), 3.5);
+  EXPECT_TRUE(x.item().is_floating_point());
+  EXPECT_EQ(tensor({7}).item<int64_t>(), 7);
+  EXPECT_THROW_WITH(ones({2}).item(), ValueError, "only one-element tensors");
+  EXPECT_EQ(x.data_ptr<double>()[0], 3.5);
+  EXPECT_THROW_WITH(x.data_ptr<float>(), TypeError, "requested element type float32 but the tensor has dtype float64");
+  EXPECT_THROW_WITH(Tensor().data_ptr<float>(), Error, "undefined");
+}
+
+TEST(Tensor, ConversionsAndCopies) {
+  Tensor x = tensor({1.7, -2.2, 3.0}, kFloat64);
+  EXPECT_EQ(vals(x.to(kInt64)), (std::vector<double>{1, -2, 3}));
+  EXPECT_EQ(vals(x.to(kBool)), (std::vector<double>{1, 1, 1}));
+  EXPECT_NEAR(vals(x.to(kFloat16))[0], 1.7, 1e-3);
+  EXPECT_NEAR(vals(x.to(kBFloat16))[1], -2.2, 1e-2);
+  EXPECT_TRUE(x.to(kFloat64).is_same(x));
+  EXPECT_FALSE(x.to(kFloat64, /*copy=*/true).is_same(x));
+  Tensor c = x.clone();
+  c.fill_(1);
+  EXPECT_EQ(vals(x)[0], 1.7);
+  Tensor y = zeros({2, 3});
+  y.copy_(tensor({1.0, 2.0, 3.0}));  // broadcast
+  EXPECT_EQ(vals(y), (std::vector<double>{1, 2, 3, 1, 2, 3}));
+  y.zero_();
+  EXPECT_EQ(vals(y.sum()), (std::vector<double>{0}));
+  EXPECT_THROW_WITH(y.copy_(ones({4})), Error, "not broadcastable");
+  // Non-finite and out-of-range conversions to integers saturate instead of being undefined.
+  Tensor odd = tensor({NAN, 1e30, -1e30});
+  EXPECT_EQ(vals(odd.to(kInt32)), (std::vector<double>{0, 2147483647, -2147483648.0}));
+}
+
+TEST(Tensor, CopyBetweenOverlappingViews) {
+  Tensor x = arange(6, kFloat32);
+  x.narrow(0, 1, 5).copy_(x.narrow(0, 0, 5));
+  EXPECT_EQ(vals(x), (std::vector<double>{0, 0, 1, 2, 3, 4}));
+  Tensor m = arange(4, kFloat32).view({2, 2});
+  m.copy_(m.t());
+  EXPECT_EQ(vals(m), (std::vector<double>{0, 2, 1, 3}));
+}
+
+TEST(Tensor, VersionCounterSharedWithViews) {
+  Tensor x = zeros({4});
+  Tensor v = x.narrow(0, 1, 2);
+  const uint32_t before = x.version();
+  v.add_(1);
+  EXPECT_EQ(x.version(), before + 1);
+  EXPECT_EQ(v.version(), x.version());
+  x.mul_(2);
+  EXPECT_EQ(v.version(), before + 2);
+}
+
+TEST(Tensor, ThreadsCanBeSet) {
+  const int n = get_num_threads();
+  set_num_threads(1);
+  EXPECT_EQ(get_num_threads(), 1);
+  set_num_threads(n);
+  EXPECT_THROW_WITH(set_num_threads(0), ValueError, "positive");
+}

@@ -1,0 +1,69 @@
+#pragma once
+// Shared helpers for the test suite: value comparison with readable failures, error-message
+// checks, and random inputs on the domains the op tables name.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <tapegrad/tapegrad.h>
+
+namespace tgtest {
+
+// Values of t as doubles (row-major).
+inline std::vector<double> vals(const tg::Tensor& t) { return t.to_vector<double>(); }
+
+inline ::testing::AssertionResult close(const tg::Tensor& actual, const tg::Tensor& expected, double rtol = 1e-5,
+                                        double atol = 1e-6) {
+  if (!(actual.sizes() == expected.sizes()))
+    return ::testing::AssertionFailure() << "shape " << actual.sizes().str() << " != expected "
+                                         << expected.sizes().str();
+  const auto a = vals(actual), e = vals(expected);
+  for (size_t i = 0; i < a.size(); ++i) {
+    const bool both_nan = std::isnan(a[i]) && std::isnan(e[i]);
+    const bool same_inf = std::isinf(a[i]) && a[i] == e[i];
+    if (!(both_nan || same_inf || std::fabs(a[i] - e[i]) <= atol + rtol * std::fabs(e[i])))
+      return ::testing::AssertionFailure() << "element " << i << ": " << a[i] << " != expected " << e[i]
+                                           << "\nactual:   " << actual.str() << "\nexpected: " << expected.str();
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// A float64 tensor with these values and shape.
+inline tg::Tensor t64(std::vector<double> values, tg::Shape shape) {
+  return tg::tensor(values).view(shape);
+}
+
+// Inputs for gradcheck and value tests, on the domains named in the op tables.
+enum Domain { kAnyValue, kPositive, kAwayFromZero, kUnitInterval, kAwayFromInts, kNoGradcheck };
+
+inline tg::Tensor sample(tg::Generator& gen, const tg::Shape& shape, Domain domain, tg::DType dtype = tg::kFloat64) {
+  using namespace tg;
+  Tensor u = rand(shape, gen, TensorOptions(kFloat64));
+  Tensor r;
+  switch (domain) {
+    case kPositive: r = u * 2.0 + 0.2; break;                                 // (0.2, 2.2)
+    case kAwayFromZero: r = where(rand(shape, gen, kFloat64) > 0.5, u + 0.3, -(u + 0.3)); break;
+    case kUnitInterval: r = u * 1.6 - 0.8; break;                             // (-0.8, 0.8)
+    case kAwayFromInts: r = floor(u * 6.0 - 3.0) + 0.2 + u * 0.6; break;     // k + (0.2, 0.8)
+    default: r = u * 4.0 - 2.0; break;                                        // (-2, 2)
+  }
+  return r.to(dtype);
+}
+
+}  // namespace tgtest
+
+// Expects `stmt` to throw exception type `type` whose message contains `substring`.
+#define EXPECT_THROW_WITH(stmt, type, substring)                                                 \
+  do {                                                                                           \
+    bool tg_thrown = false;                                                                      \
+    try {                                                                                        \
+      stmt;                                                                                      \
+    } catch (const type& e) {                                                                    \
+      tg_thrown = true;                                                                          \
+      EXPECT_NE(std::string(e.what()).find(substring), std::string::npos)                        \
+          << "message: " << e.what() << "\nexpected to contain: " << substring;                  \
+    }                                                                                            \
+    EXPECT_TRUE(tg_thrown) << "expected " #type " from: " #stmt;                                 \
+  } while (0)

@@ -1,0 +1,125 @@
+// View ops: values, shared storage, strides, and errors.
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::vals;
+
+namespace {
+Tensor grid() { return arange(24, kFloat32).view({2, 3, 4}); }
+bool shares(const Tensor& a, const Tensor& b) { return a.storage() == b.storage(); }
+}  // namespace
+
+TEST(Views, ViewAndReshape) {
+  Tensor x = grid().clone();  // not itself a view
+  Tensor v = x.view({6, -1});
+  EXPECT_EQ(v.sizes(), (Shape{6, 4}));
+  EXPECT_TRUE(shares(v, x));
+  EXPECT_TRUE(v.is_view());
+  EXPECT_TRUE(v.base().is_same(x));
+  EXPECT_THROW_WITH(x.view({5, -1}), Error, "invalid for input of size 24");
+  EXPECT_THROW_WITH(x.view({-1, -1}), Error, "only one dimension can be inferred");
+  Tensor t = x.transpose(0, 2);  // not viewable as flat
+  EXPECT_THROW_WITH(t.view({-1}), Error, "use reshape()");
+  Tensor r = t.reshape({-1});
+  EXPECT_FALSE(shares(r, x));
+  EXPECT_EQ(vals(r)[1], 12.0);
+  EXPECT_TRUE(shares(x.reshape({4, 6}), x));
+  EXPECT_EQ(x.flatten().sizes(), (Shape{24}));
+  EXPECT_EQ(x.flatten(1).sizes(), (Shape{2, 12}));
+  EXPECT_EQ(x.flatten(0, 1).sizes(), (Shape{6, 4}));
+  EXPECT_EQ(x.unflatten(2, {2, 2}).sizes(), (Shape{2, 3, 2, 2}));
+  EXPECT_EQ(x.unflatten(-1, {-1, 2}).sizes(), (Shape{2, 3, 2, 2}));
+  EXPECT_THROW_WITH(x.unflatten(2, {3, 3}), Error, "invalid");
+  EXPECT_EQ(scalar_tensor(1.0).flatten().sizes(), (Shape{1}));
+}
+
+TEST(Views, TransposePermute) {
+  Tensor x = grid();
+  Tensor t = x.transpose(0, 2);
+  EXPECT_EQ(t.sizes(), (Shape{4, 3, 2}));
+  EXPECT_EQ(t.strides(), (Shape{1, 4, 12}));
+  EXPECT_FALSE(t.is_contiguous());
+  EXPECT_EQ(t.index({1, 2, 1}).item<float>(), x.index({1, 2, 1}).item<float>());
+  Tensor p = x.permute({2, 0, 1});
+  EXPECT_EQ(p.sizes(), (Shape{4, 2, 3}));
+  EXPECT_EQ(p.index({3, 1, 2}).item<float>(), 23.0f);
+  EXPECT_THROW_WITH(x.permute({0, 0, 1}), Error, "repeats");
+  EXPECT_THROW_WITH(x.permute({0, 1}), Error, "got 2 dims");
+  Tensor m = arange(6).view({2, 3});
+  EXPECT_EQ(m.t().sizes(), (Shape{3, 2}));
+  EXPECT_EQ(m.mT().sizes(), (Shape{3, 2}));
+  EXPECT_THROW_WITH(x.t(), Error, "at most 2 dims");
+  EXPECT_EQ(movedim(x, 0, 2).sizes(), (Shape{3, 4, 2}));
+  EXPECT_THROW_WITH(x.transpose(0, 3), IndexError, "dim 3 is out of range");
+}
+
+TEST(Views, SqueezeUnsqueezeExpand) {
+  Tensor x = zeros({2, 1, 3, 1});
+  EXPECT_EQ(x.squeeze().sizes(), (Shape{2, 3}));
+  EXPECT_EQ(x.squeeze(1).sizes(), (Shape{2, 3, 1}));
+  EXPECT_EQ(x.squeeze(0).sizes(), x.sizes());
+  EXPECT_EQ(x.unsqueeze(0).sizes(), (Shape{1, 2, 1, 3, 1}));
+  EXPECT_EQ(x.unsqueeze(-1).sizes(), (Shape{2, 1, 3, 1, 1}));
+  Tensor r = arange(3, kFloat32).view({3, 1});
+  Tensor e = r.expand({2, 3, 4});
+  EXPECT_EQ(e.sizes(), (Shape{2, 3, 4}));
+  EXPECT_EQ(e.strides(), (Shape{0, 1, 0}));
+  EXPECT_EQ(vals(e.index({1, 2})), (std::vector<double>{2, 2, 2, 2}));
+  EXPECT_EQ(r.expand({-1, 5}).sizes(), (Shape{3, 5}));
+  EXPECT_THROW_WITH(r.expand({4, 1}), Error, "must match the target size");
+  EXPECT_THROW_WITH(r.expand({1}), Error, "fewer dims");
+  EXPECT_EQ(broadcast_to(r, {3, 3}).sizes(), (Shape{3, 3}));
+}
+
+TEST(Views, NarrowSelectSlice) {
+  Tensor x = arange(10, kFloat32);
+  EXPECT_EQ(vals(x.narrow(0, 2, 3)), (std::vector<double>{2, 3, 4}));
+  EXPECT_EQ(vals(x.narrow(0, -3, 2)), (std::vector<double>{7, 8}));
+  EXPECT_THROW_WITH(x.narrow(0, 8, 3), IndexError, "exceeds dim 0 of size 10");
+  EXPECT_EQ(x.select(0, -1).item<float>(), 9.0f);
+  EXPECT_THROW_WITH(x.select(0, 10), IndexError, "index 10 is out of range for dim 0 of size 10");
+  EXPECT_EQ(vals(x.slice(0, 1, 8, 3)), (std::vector<double>{1, 4, 7}));
+  EXPECT_EQ(vals(x.slice(0, -4, std::nullopt)), (std::vector<double>{6, 7, 8, 9}));
+  EXPECT_EQ(x.slice(0, 5, 2).numel(), 0);
+  EXPECT_EQ(vals(x.slice(0, -100, 2)), (std::vector<double>{0, 1}));
+  EXPECT_THROW_WITH(x.slice(0, 0, 5, 0), ValueError, "step must be positive");
+  Tensor m = grid();
+  EXPECT_EQ(m.select(1, 2).sizes(), (Shape{2, 4}));
+  EXPECT_EQ(m[1].sizes(), (Shape{3, 4}));
+  EXPECT_TRUE(shares(m.select(1, 2), m));
+}
+
+TEST(Views, DiagonalAndAsStrided) {
+  Tensor m = arange(12, kFloat32).view({3, 4});
+  EXPECT_EQ(vals(m.diagonal()), (std::vector<double>{0, 5, 10}));
+  EXPECT_EQ(vals(m.diagonal(1)), (std::vector<double>{1, 6, 11}));
+  EXPECT_EQ(vals(m.diagonal(-1)), (std::vector<double>{4, 9}));
+  EXPECT_EQ(grid().diagonal(0, 1, 2).sizes(), (Shape{2, 3}));
+  EXPECT_THROW_WITH(m.diagonal(0, 1, 1), Error, "both 1");
+  Tensor a = arange(6, kFloat32);
+  Tensor w = a.as_strided({2, 3}, {1, 1});  // overlapping windows
+  EXPECT_EQ(vals(w), (std::vector<double>{0, 1, 2, 1, 2, 3}));
+  EXPECT_EQ(vals(a.as_strided({2}, {2}, 1)), (std::vector<double>{1, 3}));
+  EXPECT_THROW_WITH(a.as_strided({4}, {2}), IndexError, "beyond the storage");
+}
+
+TEST(Views, ContiguousAndClone) {
+  Tensor t = grid().transpose(1, 2);
+  EXPECT_FALSE(t.is_contiguous());
+  Tensor c = t.contiguous();
+  EXPECT_TRUE(c.is_contiguous());
+  EXPECT_TRUE(tgtest::close(c, t));
+  Tensor already = grid();
+  EXPECT_TRUE(already.contiguous().is_same(already));
+  Tensor cl = already.clone();
+  EXPECT_FALSE(shares(cl, already));
+}
+
+TEST(Views, WritesThroughViewsReachTheBase) {
+  Tensor x = zeros({3, 4});
+  x.select(0, 1).fill_(2);
+  x.narrow(1, 3, 1).add_(5);
+  x.t().select(0, 0).copy_(tensor({7.0f, 8.0f, 9.0f}));
+  EXPECT_EQ(vals(x), (std::vector<double>{7, 0, 0, 5, 8, 2, 2, 7, 9, 0, 0, 5}));
+  EXPECT_THROW_WITH(x.select(0, 0).expand({2, 4}).add_(1), Error, "share memory");
+}
