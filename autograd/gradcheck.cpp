@@ -137,6 +137,7 @@ bool gradgradcheck(const DifferentiableFn& fn, const tensor_list& inputs, const 
   for (const Tensor& o : outs) grad_outputs.push_back(randn(o.sizes(), gen, TensorOptions(kFloat64)).requires_grad_(true));
   const size_t n = inputs.size();
   auto vjp = [&fn, n](const tensor_list& all) -> tensor_list {
+    EnableGradGuard grad_mode;  // gradcheck evaluates this under no_grad for its finite differences
     tensor_list ins(all.begin(), all.begin() + static_cast<long>(n));
     tensor_list gouts(all.begin() + static_cast<long>(n), all.end());
     tensor_list ys = differentiable_outputs(fn(ins));

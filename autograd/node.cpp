@@ -17,7 +17,25 @@ thread_local uint64_t next_sequence_nr = 0;
 }
 
 Node::Node() : sequence_nr_(next_sequence_nr++) {}
-Node::~Node() = default;
+
+Node::~Node() {
+  // Freeing a long tape node by node through nested destructors would overflow the stack.
+  // Instead, nodes this one is the last owner of are parked and freed in a loop by the
+  // outermost destructor. Saved tensors go first: they may hold the previous node too.
+  thread_local std::vector<std::shared_ptr<Node>> parked;
+  thread_local bool draining = false;
+  saved_.clear();
+  for (Edge& e : next_edges_)
+    if (e.function && e.function.use_count() == 1) parked.push_back(std::move(e.function));
+  if (draining) return;
+  draining = true;
+  while (!parked.empty()) {
+    std::shared_ptr<Node> next = std::move(parked.back());
+    parked.pop_back();
+    next.reset();
+  }
+  draining = false;
+}
 
 void Node::release_saved() {
   for (SavedTensor& s : saved_) s.release();

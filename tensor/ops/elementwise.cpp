@@ -74,7 +74,7 @@ const Tensor& unary_op_(UnaryOp op, const Tensor& self) {
                 info.inplace_name, dt, self.dtype());
   autograd::check_inplace(self, info.inplace_name);
   const bool record = autograd::needs_grad(self);
-  Tensor original = record && (info.saves & kSaveSelf) ? ops::clone_raw(self) : Tensor();
+  Tensor original = record && (info.saves & kSaveSelf) ? tg::clone(self) : Tensor();  // keeps the old history for double backward
   be.unary(op, dt, ops::make_loop(self, {&self}), self.data_ptr(), self.data_ptr());
   ops::bump_version(self);
   if (record) autograd::rebase_history(self, autograd::derivatives::unary_node(op, self, original, self));
@@ -146,7 +146,7 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, c
   Tensor b = ops::cast(other, compute);
   check_integer_operands(op, info.inplace_name, compute, b);
   const bool record = is_floating_point(compute) && autograd::needs_grad(self, other);
-  Tensor original = record && (info.saves & kSaveSelf) ? ops::clone_raw(self) : Tensor();
+  Tensor original = record && (info.saves & kSaveSelf) ? tg::clone(self) : Tensor();  // keeps the old history for double backward
   if (compute == self.dtype()) {
     // `other` may share memory with self (x += x.t()): read it from a copy then.
     if (b.storage() == self.storage() && !b.is_same(self)) b = ops::clone_raw(b);

@@ -55,7 +55,7 @@ const Tensor& clamp_(const Tensor& self, const std::optional<Scalar>& min, const
   const auto& be = kernels::backend(self.device(), "clamp_");
   autograd::check_inplace(self, "clamp_");
   const bool record = autograd::needs_grad(self);
-  Tensor original = record ? ops::clone_raw(self) : Tensor();
+  Tensor original = record ? tg::clone(self) : Tensor();
   be.clamp(self.dtype(), ops::make_loop(self, {&self}), self.data_ptr(), self.data_ptr(), min ? &*min : nullptr,
            max ? &*max : nullptr);
   ops::bump_version(self);

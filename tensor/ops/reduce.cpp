@@ -310,13 +310,14 @@ Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype, Sourc
   ops::check_defined("cumsum", self, "input");
   const int d = wrap_dim(dim, self.dim(), "cumsum");
   const DType out_dtype = sum_dtype(self, dtype);
-  Tensor in = ops::contiguous(is_floating_point(out_dtype) ? self.to(out_dtype) : self);
+  Tensor src = is_floating_point(out_dtype) ? self.to(out_dtype) : self;
+  Tensor in = ops::contiguous(src);
   const auto& be = kernels::backend(self.device(), "cumsum");
   Tensor out = ops::empty(self.sizes(), out_dtype, self.device());
   const kernels::DimGeometry g = ops::dim_geometry(self.sizes(), d, self.dim() == 0 ? 1 : self.sizes()[d]);
   be.cumsum(in.dtype(), out_dtype, g, out.data_ptr(), in.data_ptr());
-  if (is_floating_point(out_dtype) && autograd::needs_grad(in))
-    autograd::set_history(out, autograd::derivatives::cumsum_node(in, d));
+  if (is_floating_point(out_dtype) && autograd::needs_grad(src))
+    autograd::set_history(out, autograd::derivatives::cumsum_node(src, d));
   return out;
 }
 

@@ -1,0 +1,184 @@
+// The backward engine: graph shapes, accumulation, retain_graph, grad(), higher order, modes.
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::vals;
+
+namespace {
+Tensor leaf(std::vector<double> v) { return tensor(v, kFloat64).requires_grad_(true); }
+}  // namespace
+
+TEST(Engine, DiamondAndSharedSubgraph) {
+  Tensor x = leaf({2.0});
+  Tensor a = x * 3;       // shared by both branches
+  Tensor b = a.exp();
+  Tensor c = a * a;
+  Tensor y = (b + c).sum();
+  y.backward();
+  // dy/dx = 3 e^{3x} + 2 * 3x * 3
+  EXPECT_NEAR(x.grad().item<double>(), 3 * std::exp(6.0) + 36, 1e-9);
+  Tensor z = leaf({1.0, 2.0});
+  Tensor w = z * z;
+  (w.sum() + w.sum() * 2).backward();  // w used twice
+  EXPECT_EQ(vals(z.grad()), (std::vector<double>{6, 12}));
+}
+
+TEST(Engine, AccumulatesAcrossCallsAndRetainGraph) {
+  Tensor x = leaf({1.0, -1.0});
+  Tensor y = (x * x).sum();
+  y.backward({}, /*retain_graph=*/true);
+  y.backward();
+  EXPECT_EQ(vals(x.grad()), (std::vector<double>{4, -4}));
+  EXPECT_THROW_WITH(y.backward(), Error, "backward through the graph a second time");
+  x.mutable_grad() = Tensor();
+  (x * 2).sum().backward();
+  EXPECT_EQ(vals(x.grad()), (std::vector<double>{2, 2}));
+  x.set_grad(zeros_like(x));
+  EXPECT_EQ(vals(x.grad()), (std::vector<double>{0, 0}));
+  EXPECT_THROW_WITH(x.set_grad(zeros({3}, kFloat64)), Error, "set_grad: gradient has shape [3]");
+}
+
+TEST(Engine, NonScalarNeedsAGradient) {
+  Tensor x = leaf({1.0, 2.0});
+  Tensor y = x * 2;
+  EXPECT_THROW_WITH(y.backward(), Error, "only for one-element outputs; tensor 0 has shape [2]");
+  y.backward(tensor({1.0, 10.0}, kFloat64));
+  EXPECT_EQ(vals(x.grad()), (std::vector<double>{2, 20}));
+  EXPECT_THROW_WITH((x * 2).backward(ones({3}, kFloat64)), Error, "gradient 0 has shape [3] but the tensor has shape [2]");
+  EXPECT_THROW_WITH(ones({2}).sum().backward(), Error, "does not require grad");
+}
+
+TEST(Engine, GradFunction) {
+  Tensor x = leaf({1.0, 2.0}), y = leaf({3.0});
+  Tensor out = (x * y).sum();
+  tensor_list g = autograd::grad({out}, {x, y}, {}, true);
+  EXPECT_EQ(vals(g[0]), (std::vector<double>{3, 3}));
+  EXPECT_EQ(vals(g[1]), (std::vector<double>{3}));
+  EXPECT_FALSE(x.grad().defined());  // grad() does not accumulate into leaves
+  Tensor unused = leaf({5.0});
+  EXPECT_THROW_WITH(autograd::grad({out}, {unused}, {}, true), Error, "was not used to compute the outputs");
+  EXPECT_FALSE(autograd::grad({out}, {unused}, {}, true, false, true)[0].defined());
+  EXPECT_THROW_WITH(autograd::grad({out}, {ones({2})}), Error, "input 0 (shape [2]) does not require grad");
+  // Gradient with respect to an intermediate.
+  Tensor h = x * 2;
+  Tensor o = (h * h).sum();
+  EXPECT_EQ(vals(autograd::grad({o}, {h})[0]), (std::vector<double>{4, 8}));
+}
+
+TEST(Engine, HigherOrderAndHessianVectorProduct) {
+  Tensor x = leaf({1.0, 2.0});
+  Tensor y = (x * x * x).sum();
+  Tensor g = autograd::grad({y}, {x}, {}, std::nullopt, /*create_graph=*/true)[0];  // 3x^2
+  EXPECT_TRUE(g.requires_grad());
+  Tensor v = tensor({1.0, 0.5}, kFloat64);
+  Tensor hvp = autograd::grad({(g * v).sum()}, {x})[0];  // H v = diag(6x) v
+  EXPECT_EQ(vals(hvp), (std::vector<double>{6, 6}));
+  // Third derivative through backward(create_graph).
+  Tensor z = leaf({2.0});
+  Tensor w = z.pow(4);
+  w.backward({}, std::nullopt, /*create_graph=*/true);
+  Tensor dz = z.grad();  // 4 z^3
+  EXPECT_EQ(dz.item<double>(), 32);
+  Tensor d2 = autograd::grad({dz}, {z}, {}, true, true)[0];  // 12 z^2
+  EXPECT_EQ(d2.item<double>(), 48);
+  EXPECT_EQ(autograd::grad({d2}, {z})[0].item<double>(), 48);  // 24 z
+}
+
+TEST(Engine, BackwardWithInputs) {
+  Tensor a = leaf({1.0}), b = leaf({2.0});
+  Tensor y = a * b;
+  y.backward({}, std::nullopt, false, {a});
+  EXPECT_EQ(a.grad().item<double>(), 2);
+  EXPECT_FALSE(b.grad().defined());
+}
+
+TEST(Engine, GradModeGuards) {
+  Tensor x = leaf({1.0});
+  {
+    NoGradGuard no_grad;
+    EXPECT_FALSE(GradMode::is_enabled());
+    Tensor y = x * 2;
+    EXPECT_FALSE(y.requires_grad());
+    {
+      EnableGradGuard enable;
+      EXPECT_TRUE((x * 2).requires_grad());
+    }
+    EXPECT_FALSE((x * 2).requires_grad());
+  }
+  EXPECT_TRUE(GradMode::is_enabled());
+  EXPECT_TRUE((x * 2).requires_grad());
+}
+
+TEST(Engine, LeavesDetachAndRequiresGrad) {
+  Tensor x = leaf({1.0});
+  Tensor y = x * 2;
+  EXPECT_TRUE(x.is_leaf());
+  EXPECT_FALSE(y.is_leaf());
+  EXPECT_TRUE(y.grad_fn() != nullptr);
+  EXPECT_EQ(y.grad_fn()->name(), "MulBackward");
+  Tensor d = y.detach();
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_EQ(d.storage(), y.storage());
+  EXPECT_THROW_WITH(tensor({1, 2}).requires_grad_(), TypeError, "only floating-point tensors can require gradients");
+  EXPECT_THROW_WITH(y.requires_grad_(false), Error, "only leaf tensors");
+  Tensor z = y.clone();
+  z.detach_();
+  EXPECT_TRUE(z.is_leaf());
+  EXPECT_FALSE(z.requires_grad());
+  EXPECT_FALSE((ones({2}) * 2).requires_grad());
+  EXPECT_FALSE(tensor({1.0}).requires_grad());
+  EXPECT_TRUE(ones({2}, TensorOptions(kFloat64).requires_grad(true)).requires_grad());
+}
+
+TEST(Engine, RetainGrad) {
+  Tensor x = leaf({1.0, 2.0});
+  Tensor h = x * 3;
+  h.retain_grad();
+  EXPECT_TRUE(h.retains_grad());
+  Tensor y = (h * h).sum();
+  y.backward({}, true);
+  EXPECT_EQ(vals(h.grad()), (std::vector<double>{6, 12}));
+  y.backward();
+  EXPECT_EQ(vals(h.grad()), (std::vector<double>{12, 24}));
+  EXPECT_THROW_WITH(ones({1}).retain_grad(), Error, "does not require grad");
+}
+
+TEST(Engine, IntegerOutputsHaveNoGradient) {
+  Tensor x = leaf({1.5, -0.5});
+  EXPECT_FALSE(x.argmax().requires_grad());
+  EXPECT_FALSE((x > 0).requires_grad());
+  auto [v, i] = x.max(0);
+  EXPECT_TRUE(v.requires_grad());
+  EXPECT_FALSE(i.requires_grad());
+  EXPECT_FALSE(x.to(kInt64).requires_grad());
+  EXPECT_TRUE(x.to(kFloat32).requires_grad());
+  x.to(kFloat32).sum().backward();
+  EXPECT_EQ(x.grad().dtype(), kFloat64);
+}
+
+TEST(Engine, MixedDtypeGradientsComeBackInTheLeafDtype) {
+  Tensor a = ones({2}, kFloat32).requires_grad_(true), b = ones({2}, kFloat64).requires_grad_(true);
+  (a * b).sum().backward();
+  EXPECT_EQ(a.grad().dtype(), kFloat32);
+  EXPECT_EQ(b.grad().dtype(), kFloat64);
+}
+
+TEST(Engine, UnusedOutputsOfMultiOutputOps) {
+  Tensor x = leaf({1.0, 2.0, 3.0, 4.0});
+  auto parts = x.split(2);
+  (parts[1] * 2).sum().backward();
+  EXPECT_EQ(vals(x.grad()), (std::vector<double>{0, 0, 2, 2}));
+}
+
+TEST(Engine, LongChainDoesNotOverflowTheStack) {
+  Tensor x = leaf({1.0});
+  Tensor y = x;
+  for (int i = 0; i < 20000; ++i) y = y * 1.0001;
+  y.backward();
+  EXPECT_NEAR(x.grad().item<double>(), std::pow(1.0001, 20000), 1e-6);
+  // Building and dropping a much longer tape (destruction is iterative).
+  Tensor z = x;
+  for (int i = 0; i < 300000; ++i) z = z + 1.0;
+  z = Tensor();
+}

@@ -1,0 +1,242 @@
+// Every differentiable op against finite differences (float64): first and second derivatives,
+// over broadcast shapes and on non-contiguous inputs. The table ops come from the .def tables;
+// the rest are listed here, one line each.
+#include <functional>
+
+#include "test_util.h"
+
+using namespace tg;
+using namespace tg::indexing;
+using tgtest::Domain;
+
+namespace {
+
+struct OpCase {
+  std::string name;
+  std::function<Tensor(const tensor_list&)> fn;
+  std::vector<Shape> shapes;
+  std::vector<Domain> domains;  // one per input, or one for all
+  bool second_order = true;
+  bool transpose_first = false;  // feed input 0 as a transposed (non-contiguous) leaf
+};
+
+using tgtest::kAnyValue;
+using tgtest::kAwayFromInts;
+using tgtest::kAwayFromZero;
+using tgtest::kPositive;
+using tgtest::kUnitInterval;
+
+std::vector<OpCase> table_cases() {
+  std::vector<OpCase> cases;
+#define TG_UNARY_OP(name, Name, kind, domain, ...)                                                         \
+  if (tgtest::domain != tgtest::kNoGradcheck) {                                                            \
+    cases.push_back({#name, [](const tensor_list& x) { return tg::name(x[0]); }, {{3, 4}}, {tgtest::domain}}); \
+    cases.push_back({#name "_t", [](const tensor_list& x) { return tg::name(x[0]); }, {{4, 3}}, {tgtest::domain}, true, true}); \
+    cases.push_back({#name "_", [](const tensor_list& x) { Tensor y = x[0] * 1.0; tg::name##_(y); return y; }, {{5}}, {tgtest::domain}}); \
+  }
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+#define TG_BINARY_OP(name, Name, kind, da, db, ...)                                                                 \
+  if (tgtest::da != tgtest::kNoGradcheck) {                                                                         \
+    auto f = [](const tensor_list& x) { return tg::name(x[0], x[1]); };                                             \
+    cases.push_back({#name, f, {{3, 4}, {3, 4}}, {tgtest::da, tgtest::db}});                                        \
+    cases.push_back({#name "_bcast", f, {{2, 1, 4}, {3, 1}}, {tgtest::da, tgtest::db}});                            \
+    cases.push_back({#name "_t", f, {{3, 4}, {4}}, {tgtest::da, tgtest::db}, true, true});                          \
+    cases.push_back({#name "_", [](const tensor_list& x) { Tensor y = x[0] * 1.0; y.name##_(x[1]); return y; },     \
+                     {{2, 3}, {3}}, {tgtest::da, tgtest::db}});                                                     \
+    cases.push_back({#name "_scalar", [](const tensor_list& x) { return tg::name(x[0], 1.5); }, {{4}}, {tgtest::da}}); \
+  }
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+  return cases;
+}
+
+Tensor idx(std::vector<int64_t> v) { return tensor(v); }
+
+std::vector<OpCase> other_cases() {
+  using L = const tensor_list&;
+  return {
+      // pointwise
+      {"add_alpha", [](L x) { return add(x[0], x[1], 2.5); }, {{3}, {3}}, {kAnyValue}},
+      {"rsub_scalar", [](L x) { return 2.0 - x[0]; }, {{3}}, {kAnyValue}},
+      {"rdiv_scalar", [](L x) { return 2.0 / x[0]; }, {{3}}, {kAwayFromZero}},
+      {"rpow_scalar", [](L x) { return pow(2.0, x[0]); }, {{3}}, {kAnyValue}},
+      {"leaky_relu", [](L x) { return leaky_relu(x[0], 0.2); }, {{3, 4}}, {kAwayFromZero}},
+      {"elu", [](L x) { return elu(x[0], 1.3); }, {{3, 4}}, {kAwayFromZero}},
+      {"gelu", [](L x) { return gelu(x[0]); }, {{3, 4}}, {kAnyValue}},
+      {"gelu_tanh", [](L x) { return gelu(x[0], "tanh"); }, {{3, 4}}, {kAnyValue}},
+      {"silu", [](L x) { return silu(x[0]); }, {{3, 4}}, {kAnyValue}},
+      {"softplus", [](L x) { return softplus(x[0], 2.0, 3.0); }, {{3, 4}}, {kAwayFromZero}},
+      {"leaky_relu_", [](L x) { Tensor y = x[0] * 1.0; leaky_relu_(y); return y; }, {{4}}, {kAwayFromZero}},
+      {"gelu_", [](L x) { Tensor y = x[0] * 1.0; gelu_(y); return y; }, {{4}}, {kAnyValue}},
+      {"clamp", [](L x) { return x[0].clamp(-0.5, 0.7); }, {{3, 4}}, {kAnyValue}, false},
+      {"clamp_", [](L x) { Tensor y = x[0] * 1.0; y.clamp_(-0.5, 0.7); return y; }, {{6}}, {kAnyValue}, false},
+      {"clamp_tensor", [](L x) { return clamp(x[0], std::optional<Tensor>(x[1]), std::optional<Tensor>(x[2])); },
+       {{3, 4}, {4}, {3, 1}}, {kAnyValue}, false},
+      {"where", [](L x) { return where(x[0] > 0, x[0] * 2.0, x[1]); }, {{3, 4}, {4}}, {kAwayFromZero}},
+      {"lerp", [](L x) { return lerp(x[0], x[1], 0.3); }, {{3}, {3}}, {kAnyValue}},
+      {"lerp_tensor", [](L x) { return lerp(x[0], x[1], x[2]); }, {{2, 3}, {3}, {2, 1}}, {kAnyValue}},
+      {"lerp_", [](L x) { Tensor y = x[0] * 1.0; y.lerp_(x[1], x[2]); return y; }, {{3}, {3}, {3}}, {kAnyValue}},
+      {"square", [](L x) { return square(x[0]); }, {{3}}, {kAnyValue}},
+      {"to_same", [](L x) { return x[0].to(kFloat64); }, {{3}}, {kAnyValue}},
+      // reductions
+      {"sum", [](L x) { return x[0].sum(); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"sum_dims", [](L x) { return x[0].sum({0, 2}); }, {{2, 3, 4}}, {kAnyValue}},
+      {"sum_keepdim", [](L x) { return x[0].sum({1}, true); }, {{3, 4}}, {kAnyValue}},
+      {"mean", [](L x) { return x[0].mean({-1}); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"prod", [](L x) { return x[0].prod({1}); }, {{3, 4}}, {kAwayFromZero}},
+      {"prod_with_zeros", [](L x) { return (x[0] * tensor({1.0, 0.0, 1.0, 1.0}, kFloat64)).prod({1}); }, {{3, 4}},
+       {kAwayFromZero}, false},
+      {"prod_two_zeros", [](L x) { return (x[0] * tensor({0.0, 0.0, 1.0}, kFloat64)).prod(); }, {{3}}, {kAwayFromZero},
+       false},
+      {"max_all", [](L x) { return x[0].max(); }, {{3, 4}}, {kAnyValue}},
+      {"max_dim", [](L x) { return std::get<0>(x[0].max(1)); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"min_dim_keepdim", [](L x) { return std::get<0>(x[0].min(0, true)); }, {{3, 4}}, {kAnyValue}},
+      {"amax", [](L x) { return x[0].amax({0}); }, {{3, 4}}, {kAnyValue}},
+      {"amin", [](L x) { return x[0].amin({1}, true); }, {{3, 4}}, {kAnyValue}},
+      {"var", [](L x) { return x[0].var({1}); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"var_all_pop", [](L x) { return x[0].var({}, 0); }, {{3, 4}}, {kAnyValue}},
+      {"std", [](L x) { return x[0].std({0}, 1, true); }, {{3, 4}}, {kAnyValue}},
+      {"norm2", [](L x) { return x[0].norm(); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"norm2_dim", [](L x) { return x[0].norm(2, {1}); }, {{3, 4}}, {kAnyValue}},
+      {"norm1", [](L x) { return x[0].norm(1, {1}); }, {{3, 4}}, {kAwayFromZero}},
+      {"norm3", [](L x) { return x[0].norm(3, {0}); }, {{3, 4}}, {kAwayFromZero}},
+      {"norm_inf", [](L x) { return x[0].norm(INFINITY, {1}); }, {{3, 4}}, {kAwayFromZero}},
+      {"logsumexp", [](L x) { return x[0].logsumexp({1}); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"cumsum", [](L x) { return x[0].cumsum(1); }, {{3, 4}}, {kAnyValue}, true, true},
+      // views
+      {"view", [](L x) { return x[0].view({4, 3}); }, {{3, 4}}, {kAnyValue}},
+      {"reshape_copy", [](L x) { return x[0].reshape({12}); }, {{4, 3}}, {kAnyValue}, true, true},
+      {"flatten", [](L x) { return x[0].flatten(1); }, {{2, 3, 2}}, {kAnyValue}},
+      {"unflatten", [](L x) { return x[0].unflatten(1, {2, 2}); }, {{3, 4}}, {kAnyValue}},
+      {"transpose", [](L x) { return x[0].transpose(0, 2); }, {{2, 3, 4}}, {kAnyValue}},
+      {"permute", [](L x) { return x[0].permute({1, 2, 0}); }, {{2, 3, 4}}, {kAnyValue}},
+      {"movedim", [](L x) { return movedim(x[0], 0, -1); }, {{2, 3, 4}}, {kAnyValue}},
+      {"squeeze_unsqueeze", [](L x) { return x[0].unsqueeze(1).squeeze(); }, {{3, 1, 4}}, {kAnyValue}},
+      {"expand", [](L x) { return x[0].expand({2, 3, 4}); }, {{3, 1}}, {kAnyValue}},
+      {"narrow", [](L x) { return x[0].narrow(1, 1, 2); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"select", [](L x) { return x[0].select(0, -1); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"slice_step", [](L x) { return x[0].slice(1, 0, 4, 2); }, {{3, 4}}, {kAnyValue}},
+      {"diagonal", [](L x) { return x[0].diagonal(1); }, {{3, 4}}, {kAnyValue}},
+      {"as_strided_overlap", [](L x) { return x[0].as_strided({3, 2}, {1, 1}); }, {{4}}, {kAnyValue}},
+      {"contiguous", [](L x) { return x[0].contiguous(); }, {{4, 3}}, {kAnyValue}, true, true},
+      {"clone", [](L x) { return x[0].clone(); }, {{3}}, {kAnyValue}},
+      {"view_of_view", [](L x) { return x[0].t().narrow(0, 1, 2).select(1, 0); }, {{3, 4}}, {kAnyValue}},
+      // shape ops
+      {"cat", [](L x) { return cat({x[0], x[1]}, 1); }, {{2, 3}, {2, 2}}, {kAnyValue}},
+      {"stack", [](L x) { return stack({x[0], x[1]}, 0); }, {{2, 3}, {2, 3}}, {kAnyValue}},
+      {"split", [](L x) { auto p = x[0].split(2, 1); return p[0] * 2.0 + p[1] * p[1]; }, {{3, 4}}, {kAnyValue}},
+      {"chunk", [](L x) { auto p = x[0].chunk(3, 0); return p[2] - p[0]; }, {{3, 2}}, {kAnyValue}},
+      {"repeat", [](L x) { return x[0].repeat({2, 1, 2}); }, {{2, 3}}, {kAnyValue}},
+      {"flip", [](L x) { return x[0].flip({0, 1}); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"roll", [](L x) { return x[0].roll({1, -2}, {0, 1}); }, {{3, 4}}, {kAnyValue}},
+      {"pad", [](L x) { return pad(x[0], {1, 2, -1, 0}, 0.5); }, {{3, 4}}, {kAnyValue}},
+      {"tril", [](L x) { return x[0].tril(); }, {{3, 3}}, {kAnyValue}},
+      {"triu", [](L x) { return x[0].triu(1); }, {{2, 3, 3}}, {kAnyValue}},
+      // indexing
+      {"index_basic", [](L x) { return x[0].index({Slice(0, 3, 2), None, -1}); }, {{3, 4}}, {kAnyValue}},
+      {"index_advanced_repeats", [](L x) { return x[0].index({idx({2, 0, 2}), Slice(1)}); }, {{3, 4}}, {kAnyValue}},
+      {"index_mask", [](L x) { return x[0].index({x[0] > 0}); }, {{3, 4}}, {kAwayFromZero}},
+      {"index_put", [](L x) { return index_put(x[0], {idx({0, 2, 0})}, x[1], true); }, {{4, 2}, {3, 2}}, {kAnyValue}},
+      {"index_put_overwrite", [](L x) { return index_put(x[0], {std::nullopt, tensor(1)}, x[1]); }, {{3, 2}, {3}}, {kAnyValue}},
+      {"index_put_", [](L x) { Tensor y = x[0] * 1.0; y.index_put_({idx({1, 0})}, x[1]); return y; }, {{3, 2}, {2, 2}}, {kAnyValue}},
+      {"setitem_slice", [](L x) { Tensor y = x[0] * 1.0; y.index_put_({Slice(), 1}, x[1]); return y; }, {{3, 2}, {3}}, {kAnyValue}},
+      {"index_select", [](L x) { return x[0].index_select(1, idx({3, 3, 0})); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"gather", [](L x) { return x[0].gather(1, tensor({{0, 0}, {3, 1}, {2, 2}})); }, {{3, 4}}, {kAnyValue}},
+      {"scatter", [](L x) { return x[0].scatter(1, tensor({{0}, {3}, {1}}), x[1]); }, {{3, 4}, {3, 2}}, {kAnyValue}},
+      {"scatter_add", [](L x) { return x[0].scatter_add(0, tensor({{1, 1}, {1, 0}}), x[1]); }, {{3, 2}, {2, 2}}, {kAnyValue}},
+      {"scatter_", [](L x) { Tensor y = x[0] * 1.0; y.scatter_(0, tensor({2, 0}), x[1]); return y; }, {{3}, {2}}, {kAnyValue}},
+      {"masked_fill", [](L x) { return x[0].masked_fill(x[0] < 0, 2.0); }, {{3, 4}}, {kAwayFromZero}},
+      {"masked_fill_tensor", [](L x) { return x[0].masked_fill(x[0] < 0, x[1]); }, {{3, 4}, {}}, {kAwayFromZero}},
+      {"sort", [](L x) { return std::get<0>(x[0].sort(1, true)); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"topk", [](L x) { return std::get<0>(x[0].topk(2, 0)); }, {{3, 4}}, {kAnyValue}},
+      // linear algebra
+      {"mm", [](L x) { return mm(x[0], x[1]); }, {{3, 4}, {4, 2}}, {kAnyValue}, true, true},
+      {"matmul_vv", [](L x) { return matmul(x[0], x[1]); }, {{4}, {4}}, {kAnyValue}},
+      {"matmul_mv", [](L x) { return matmul(x[0], x[1]); }, {{3, 4}, {4}}, {kAnyValue}},
+      {"matmul_vm", [](L x) { return matmul(x[0], x[1]); }, {{3}, {3, 2}}, {kAnyValue}},
+      {"matmul_broadcast", [](L x) { return matmul(x[0], x[1]); }, {{2, 1, 2, 3}, {3, 3, 2}}, {kAnyValue}},
+      {"bmm", [](L x) { return bmm(x[0], x[1]); }, {{2, 2, 3}, {2, 3, 2}}, {kAnyValue}},
+      {"addmm", [](L x) { return addmm(x[0], x[1], x[2], 0.5, 2.0); }, {{2}, {3, 4}, {4, 2}}, {kAnyValue}},
+      {"dot", [](L x) { return dot(x[0], x[1]); }, {{5}, {5}}, {kAnyValue}},
+      {"outer", [](L x) { return outer(x[0], x[1]); }, {{3}, {2}}, {kAnyValue}},
+      {"einsum_contract", [](L x) { return einsum("bij,jk->bik", {x[0], x[1]}); }, {{2, 2, 3}, {3, 2}}, {kAnyValue}},
+      {"einsum_trace_outer", [](L x) { return einsum("ii,j->j", {x[0], x[1]}); }, {{3, 3}, {2}}, {kAnyValue}},
+      {"einsum_sum", [](L x) { return einsum("ij->i", {x[0]}); }, {{3, 4}}, {kAnyValue}},
+      // softmax and losses
+      {"softmax", [](L x) { return softmax(x[0], 1); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"log_softmax", [](L x) { return log_softmax(x[0], 0); }, {{3, 4}}, {kAnyValue}, true, true},
+      {"cross_entropy", [](L x) { return F::cross_entropy(x[0], idx({1, 0, 3})); }, {{3, 4}}, {kAnyValue}},
+      {"cross_entropy_opts",
+       [](L x) {
+         return F::cross_entropy(x[0], idx({1, -100, 3}), {.weight = x[1], .label_smoothing = 0.2});
+       },
+       {{3, 4}, {4}}, {kAnyValue, kPositive}},
+      {"cross_entropy_probs", [](L x) { return F::cross_entropy(x[0], softmax(x[1], 1)); }, {{3, 4}, {3, 4}}, {kAnyValue}},
+      {"cross_entropy_spatial", [](L x) { return F::cross_entropy(x[0], tensor({{0, 2}, {1, 1}})); }, {{2, 3, 2}}, {kAnyValue}},
+      {"nll_loss_sum",
+       [](L x) { return F::nll_loss(x[0], idx({2, 0}), {.reduction = F::Reduction::Sum}); }, {{2, 3}}, {kAnyValue}},
+  };
+}
+
+tensor_list make_inputs(const OpCase& c, Generator& gen) {
+  tensor_list in;
+  for (size_t i = 0; i < c.shapes.size(); ++i) {
+    const Domain d = c.domains.size() > i ? c.domains[i] : c.domains[0];
+    Shape s = c.shapes[i];
+    Tensor t;
+    if (i == 0 && c.transpose_first && s.size() == 2) {
+      t = tgtest::sample(gen, {s[1], s[0]}, d).t();  // non-contiguous leaf
+    } else {
+      t = tgtest::sample(gen, s, d);
+    }
+    in.push_back(t.requires_grad_(true));
+  }
+  return in;
+}
+
+}  // namespace
+
+TEST(Gradcheck, EveryOpFirstAndSecondOrder) {
+  std::vector<OpCase> cases = table_cases();
+  for (auto& c : other_cases()) cases.push_back(c);
+  Generator gen(11);
+  int checked = 0;
+  for (const OpCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    tensor_list in = make_inputs(c, gen);
+    if (c.transpose_first) {
+      ASSERT_FALSE(in[0].is_contiguous());
+    }
+    try {
+      EXPECT_TRUE(autograd::gradcheck(c.fn, in));
+      if (c.second_order) {
+        EXPECT_TRUE(autograd::gradgradcheck(c.fn, in));
+      }
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << c.name << ": " << e.what();
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 200);
+}
+
+TEST(Gradcheck, ReportsAWrongBackward) {
+  struct Wrong : autograd::Function<Wrong> {
+    static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x) {
+      ctx->save_for_backward({x});
+      return x * x;
+    }
+    static tensor_list backward(autograd::AutogradContext* ctx, tensor_list g) {
+      return {g[0] * ctx->get_saved_variables()[0]};  // should be 2x
+    }
+  };
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_(true);
+  auto fn = [](const tensor_list& in) { return Wrong::apply(in[0]); };
+  EXPECT_THROW_WITH(autograd::gradcheck(fn, {x}), Error, "Jacobian mismatch for output 0 with respect to input 0");
+  EXPECT_FALSE(autograd::gradcheck(fn, {x}, {.raise_exception = false}));
+  Tensor f32 = ones({2}).requires_grad_(true);
+  EXPECT_THROW_WITH(autograd::gradcheck([](const tensor_list& in) { return in[0] * 2; }, {f32}), TypeError, "float64");
+  EXPECT_THROW_WITH(autograd::gradcheck([](const tensor_list& in) { return in[0] * 2; }, {ones({2}, kFloat64)}), Error,
+                    "no input requires grad");
+}
