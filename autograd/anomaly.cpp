@@ -53,7 +53,7 @@ ValueSummary summarize(const Tensor& t) {
 
 std::string ValueSummary::str() const {
   if (!floating) return "(not floating-point)";
-  std::string r = fmt::format("min {:.6g}, max {:.6g}", min, max);
+  std::string r = min <= max ? fmt::format("min {:.6g}, max {:.6g}", min, max) : "no non-NaN values";
   if (nan) r += fmt::format(", {} NaN", nan);
   if (inf) r += fmt::format(", {} Inf", inf);
   return r;

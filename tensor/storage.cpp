@@ -1,7 +1,10 @@
 #include "tapegrad/tensor/storage.h"
 
 #include <cstdlib>
+#include <mutex>
 #include <new>
+#include <unordered_map>
+#include <vector>
 
 #include "kernels/kernels.h"
 #include "tapegrad/tensor/error.h"
@@ -11,19 +14,63 @@ namespace {
 // CPU storages keep their header and data in one block: one allocation per tensor's memory.
 constexpr size_t kHeader = (sizeof(StorageImpl) + 63) / 64 * 64;
 constexpr size_t kAlignedFrom = 4096;  // larger blocks are 64-byte aligned for vector loads
+
+// Large blocks are kept for reuse: fresh pages from the OS fault on first touch, which cost
+// more than the work done on them (an add of 2^24 floats ran 3x slower). Bounded, and keyed by
+// exact size, since training loops ask for the same sizes over and over.
+class BlockCache {
+ public:
+  static constexpr size_t kMinBytes = size_t{128} << 10, kMaxCached = size_t{512} << 20;
+  void* take(size_t bytes) {
+    if (bytes < kMinBytes) return nullptr;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = free_.find(bytes);
+    if (it == free_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    cached_ -= bytes;
+    return p;
+  }
+  bool give(void* p, size_t bytes) {
+    if (bytes < kMinBytes || bytes > kMaxCached) return false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = free_.begin(); cached_ + bytes > kMaxCached && it != free_.end(); ++it) {
+      while (!it->second.empty() && cached_ + bytes > kMaxCached) {
+        std::free(it->second.back());
+        it->second.pop_back();
+        cached_ -= it->first;
+      }
+    }
+    free_[bytes].push_back(p);
+    cached_ += bytes;
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  size_t cached_ = 0;
+};
+
+BlockCache& block_cache() {
+  static BlockCache* cache = new BlockCache();  // never destroyed: storages may outlive statics
+  return *cache;
+}
 }  // namespace
 
 IntrusivePtr<StorageImpl> StorageImpl::allocate(size_t nbytes, Device device) {
   if (device.is_cpu()) {
     const bool aligned = nbytes >= kAlignedFrom;
+    const size_t bytes = aligned ? (kHeader + nbytes + 63) / 64 * 64 : kHeader + nbytes;
     void* block = nullptr;
     if (nbytes <= (size_t{1} << 62)) {
-      block = aligned ? std::aligned_alloc(64, (kHeader + nbytes + 63) / 64 * 64) : std::malloc(kHeader + nbytes);
+      block = block_cache().take(bytes);
+      if (!block) block = aligned ? std::aligned_alloc(64, bytes) : std::malloc(bytes);
     }
     TG_CHECK(block != nullptr, "out of memory: could not allocate {} bytes on the CPU", nbytes);
     auto* s = new (block) StorageImpl(static_cast<char*>(block) + kHeader, nbytes, device);
     s->inline_data_ = true;
-    s->aligned_block_ = aligned;
+    s->block_bytes_ = bytes;
     return IntrusivePtr<StorageImpl>::make(s);
   }
   const kernels::Backend& be = kernels::backend(device, "allocate");
@@ -43,8 +90,9 @@ IntrusivePtr<StorageImpl> StorageImpl::wrap(void* data, size_t nbytes, Device de
 
 void StorageImpl::destroy(StorageImpl* s) {
   if (s->inline_data_) {
+    const size_t bytes = s->block_bytes_;
     s->~StorageImpl();
-    std::free(s);  // also right for aligned_alloc blocks
+    if (!block_cache().give(s, bytes)) std::free(s);  // free() is also right for aligned_alloc blocks
     return;
   }
   if (s->deleter_) s->deleter_(s->data_);

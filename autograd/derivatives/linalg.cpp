@@ -5,12 +5,27 @@
 
 namespace tg::autograd::derivatives {
 
+namespace {
+// An operand stored transposed (a weight used as w.t(), say) gets its gradient computed
+// transposed too, so that after the transpose's own backward it lands contiguous in the
+// weight's layout and needs no copy.
+bool stored_transposed(const Tensor& t) { return !t.is_contiguous() && t.mT().is_contiguous(); }
+}  // namespace
+
 std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b) {
   const Shape as = a.sizes(), bs = b.sizes();
-  auto node = make_node("MmBackward", {&a, &b}, [as, bs](const Node& n, const tensor_list& g) -> tensor_list {
+  const bool at = stored_transposed(a), bt = stored_transposed(b);
+  auto node = make_node("MmBackward", {&a, &b}, [=](const Node& n, const tensor_list& g) -> tensor_list {
     tensor_list r(2);
-    if (n.needs_input_grad(0)) r[0] = ops::sum_to_shape(tg::matmul(g[0], n.saved(1).mT()), as);
-    if (n.needs_input_grad(1)) r[1] = ops::sum_to_shape(tg::matmul(n.saved(0).mT(), g[0]), bs);
+    const Tensor& grad = g[0];
+    if (n.needs_input_grad(0)) {
+      Tensor b_ = n.saved(1);
+      r[0] = ops::sum_to_shape(at ? tg::matmul(b_, grad.mT()).mT() : tg::matmul(grad, b_.mT()), as);
+    }
+    if (n.needs_input_grad(1)) {
+      Tensor a_ = n.saved(0);
+      r[1] = ops::sum_to_shape(bt ? tg::matmul(grad.mT(), a_).mT() : tg::matmul(a_.mT(), grad), bs);
+    }
     return r;
   });
   node->save(a);

@@ -90,14 +90,15 @@ dnnl::memory::data_type dnnl_type(DType t) {
 struct Key {
   DType dtype;
   int ndim;
+  int threads;  // oneDNN fixes its thread partitioning when the primitive is made
   int64_t v[4 * kMaxDims];
   bool operator==(const Key& o) const {
-    return dtype == o.dtype && ndim == o.ndim && std::memcmp(v, o.v, sizeof(int64_t) * 4 * ndim) == 0;
+    return dtype == o.dtype && ndim == o.ndim && threads == o.threads && std::memcmp(v, o.v, sizeof(int64_t) * 4 * ndim) == 0;
   }
 };
 struct KeyHash {
   size_t operator()(const Key& k) const {
-    size_t h = static_cast<size_t>(k.dtype) * 31 + static_cast<size_t>(k.ndim);
+    size_t h = (static_cast<size_t>(k.dtype) * 31 + static_cast<size_t>(k.ndim)) * 131 + static_cast<size_t>(k.threads);
     for (int i = 0; i < 4 * k.ndim; ++i) h = h * 1000003u ^ static_cast<size_t>(k.v[i]);
     return h;
   }
@@ -114,6 +115,7 @@ Entry& lookup(DType dtype, const MatrixOperand& a, const MatrixOperand& b, const
   Key key{};
   key.dtype = dtype;
   key.ndim = p.ndim;
+  key.threads = omp_get_max_threads();
   for (int d = 0; d < p.ndim; ++d) {
     key.v[d] = a.sizes[d];
     key.v[p.ndim + d] = a.strides[d];

@@ -38,7 +38,7 @@ class StorageImpl {
   size_t nbytes_;
   Device device_;
   bool inline_data_ = false;   // data follows this header in the same allocation
-  bool aligned_block_ = false;  // the block came from aligned_alloc
+  size_t block_bytes_ = 0;      // size of that allocation
   std::function<void(void*)> deleter_;
 };
 
