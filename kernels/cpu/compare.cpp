@@ -23,13 +23,13 @@ namespace {
 void compare(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b) {
   dispatch_all(dtype, [&]<class T>() {
     using A = acc_t<T>;
-    auto* o = static_cast<bool*>(out);
+    auto* o = static_cast<uint8_t*>(out);  // bool storage as bytes, so that stores vectorise
     auto* x = static_cast<const T*>(a);
     auto* y = static_cast<const T*>(b);
     switch (op) {
 #define TG_COMPARE_OP(name, Name, ...) \
   case CompareOp::Name:                \
-    return binary_loop(loop, o, x, y, [](T p, T q) { return Name##Fn{}(A(p), A(q)); });
+    return binary_loop(loop, o, x, y, [](T p, T q) { return static_cast<uint8_t>(Name##Fn{}(A(p), A(q))); });
 #include "tapegrad/tensor/compare_ops.def"
 #undef TG_COMPARE_OP
     }
@@ -39,35 +39,36 @@ void compare(CompareOp op, DType dtype, const Loop& loop, void* out, const void*
 void classify(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in) {
   dispatch_all(dtype, [&]<class T>() {
     using A = acc_t<T>;
-    auto* o = static_cast<bool*>(out);
+    auto* o = static_cast<uint8_t*>(out);
     auto* x = static_cast<const T*>(in);
     switch (op) {
       case ClassifyOp::LogicalNot:
-        return unary_loop(loop, o, x, [](T v) { return !(A(v) != A(0)); });
+        return unary_loop(loop, o, x, [](T v) { return static_cast<uint8_t>(!(A(v) != A(0))); });
       case ClassifyOp::IsNan:
         return unary_loop(loop, o, x, [](T v) {
-          if constexpr (std::is_floating_point_v<A>) return std::isnan(A(v));
-          else return false;
+          if constexpr (std::is_floating_point_v<A>) return static_cast<uint8_t>(std::isnan(A(v)));
+          else return uint8_t{0};
         });
       case ClassifyOp::IsInf:
         return unary_loop(loop, o, x, [](T v) {
-          if constexpr (std::is_floating_point_v<A>) return std::isinf(A(v));
-          else return false;
+          if constexpr (std::is_floating_point_v<A>) return static_cast<uint8_t>(std::isinf(A(v)));
+          else return uint8_t{0};
         });
       case ClassifyOp::IsFinite:
         return unary_loop(loop, o, x, [](T v) {
-          if constexpr (std::is_floating_point_v<A>) return std::isfinite(A(v));
-          else return true;
+          if constexpr (std::is_floating_point_v<A>) return static_cast<uint8_t>(std::isfinite(A(v)));
+          else return uint8_t{1};
         });
     }
   });
 }
 
 void where(DType dtype, const Loop& loop, void* out, const void* cond, const void* a, const void* b) {
-  // Selection moves bytes: dispatch on the element size only.
+  // Selection moves bytes: dispatch on the element size only. The condition is read as bytes:
+  // GCC does not vectorise loads of bool.
   auto run = [&]<class U>() {
-    ternary_loop(loop, static_cast<U*>(out), static_cast<const bool*>(cond), static_cast<const U*>(a),
-                 static_cast<const U*>(b), [](bool c, U p, U q) { return c ? p : q; });
+    ternary_loop(loop, static_cast<U*>(out), static_cast<const uint8_t*>(cond), static_cast<const U*>(a),
+                 static_cast<const U*>(b), [](uint8_t c, U p, U q) { return c ? p : q; });
   };
   switch (itemsize(dtype)) {
     case 1: return run.template operator()<uint8_t>();
