@@ -140,7 +140,7 @@ bool all_finite(const tensor_list& ts) {
 
 }  // namespace
 
-BackwardStepper::Step GraphTask::step() {
+BackwardStepper::Step GraphTask::step(bool keep_gradients) {
   BackwardStepper::Step st;
   st.node = ready_.top().node;
   ready_.pop();
@@ -163,7 +163,7 @@ BackwardStepper::Step GraphTask::step() {
       captured_[c] = captured_[c].defined() && g.defined() ? captured_[c] + g : (g.defined() ? g : captured_[c]);
     }
   }
-  st.incoming = grads;
+  if (keep_gradients || detail::tls.anomaly_enabled) st.incoming = grads;
 
   const bool is_accumulator = dynamic_cast<AccumulateGrad*>(&node) != nullptr;
   const bool run_node = !filtering_ || needed_.count(&node) || (is_accumulator && run_accumulators_);
@@ -198,7 +198,7 @@ BackwardStepper::Step GraphTask::step() {
     if (i < outputs.size()) add_gradient(e, outputs[i]);
     if (--deps_[e.function.get()] == 0) ready_.push({e.function->sequence_nr(), e.function});
   }
-  st.outgoing = std::move(outputs);
+  if (keep_gradients) st.outgoing = std::move(outputs);
   return st;
 }
 

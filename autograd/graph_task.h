@@ -28,9 +28,12 @@ class GraphTask {
   bool done() const { return ready_.empty(); }
   std::shared_ptr<Node> peek() const { return ready_.empty() ? nullptr : ready_.top().node; }
   tensor_list pending(const Node* node) const;
-  BackwardStepper::Step step();
+  // Runs the next node. With keep_gradients, the step also returns copies of the gradients
+  // in and out (for the stepper); plain backward skips that, so that a leaf's accumulator can
+  // take the incoming gradient without copying it.
+  BackwardStepper::Step step(bool keep_gradients = true);
   void run() {
-    while (!done()) step();
+    while (!done()) step(false);
   }
   const tensor_list& captured() const { return captured_; }
 
