@@ -77,7 +77,7 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& node, uint32_t 
 void check_inplace(const Tensor& self, const char* op) {
   const TensorImpl* impl = self.impl();
   if (grad_mode_on()) {
-    TG_CHECK(!(impl->requires_grad_ && !impl->grad_fn_ && !impl->view_base_),
+    TG_CHECK(!(impl->requires_grad_ && !impl->grad_fn_),
              "{}: a leaf tensor that requires grad is being used in an in-place operation; do the update inside "
              "tg::NoGradGuard (as optimizers do) or work on a clone()",
              op);
@@ -182,4 +182,6 @@ const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
   if (autograd::view_is_stale(impl)) autograd::gradient_edge(*this);
   return impl->grad_fn_;
 }
+
+bool Tensor::is_leaf() const { return grad_fn() == nullptr; }
 }  // namespace tg

@@ -30,12 +30,16 @@ Tensor make(const char* name, const Shape& size, DType dtype, Device device) {
   return ops::empty(size, dtype, device);
 }
 
-// Random factories fill on the CPU kernels of the tensor's device.
-template <class F>
-Tensor random_tensor(const char* name, const Shape& size, DType dtype, Device device, F&& fill) {
-  Tensor t = make(name, size, dtype, device);
-  fill(kernels::backend(device, name), t);
-  return t;
+using FloatRandomKernel = void (*kernels::Backend::*)(DType, void*, int64_t, uint64_t, uint64_t);
+
+// rand / randn: a fresh tensor filled by `kernel` from the generator's stream.
+Tensor random_floats(const char* name, FloatRandomKernel kernel, const Shape& size, Generator& gen,
+                     const TensorOptions& options) {
+  TG_CHECK_TYPE(is_floating_point(options.dtype()), "{}: dtype must be floating-point, got {}", name, options.dtype());
+  Tensor t = make(name, size, options.dtype(), options.device());
+  (kernels::backend(options.device(), name).*kernel)(t.dtype(), t.data_ptr(), t.numel(), gen.initial_seed(),
+                                                      gen.reserve(static_cast<uint64_t>(t.numel())));
+  return finish(t, options);
 }
 
 }  // namespace
@@ -136,11 +140,7 @@ Tensor rand(const Shape& size, const TensorOptions& options, SourceLoc loc) {
 }
 Tensor rand(const Shape& size, Generator& generator, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("rand", loc);
-  TG_CHECK_TYPE(is_floating_point(options.dtype()), "rand: dtype must be floating-point, got {}", options.dtype());
-  Tensor t = random_tensor("rand", size, options.dtype(), options.device(), [&](const kernels::Backend& be, Tensor& x) {
-    be.uniform(x.dtype(), x.data_ptr(), x.numel(), generator.initial_seed(), generator.reserve(static_cast<uint64_t>(x.numel())));
-  });
-  return finish(t, options);
+  return random_floats("rand", &kernels::Backend::uniform, size, generator, options);
 }
 
 Tensor randn(const Shape& size, const TensorOptions& options, SourceLoc loc) {
@@ -149,11 +149,7 @@ Tensor randn(const Shape& size, const TensorOptions& options, SourceLoc loc) {
 }
 Tensor randn(const Shape& size, Generator& generator, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("randn", loc);
-  TG_CHECK_TYPE(is_floating_point(options.dtype()), "randn: dtype must be floating-point, got {}", options.dtype());
-  Tensor t = random_tensor("randn", size, options.dtype(), options.device(), [&](const kernels::Backend& be, Tensor& x) {
-    be.normal(x.dtype(), x.data_ptr(), x.numel(), generator.initial_seed(), generator.reserve(static_cast<uint64_t>(x.numel())));
-  });
-  return finish(t, options);
+  return random_floats("randn", &kernels::Backend::normal, size, generator, options);
 }
 
 Tensor randint(int64_t low, int64_t high, const Shape& size, const TensorOptions& options, SourceLoc loc) {
@@ -168,11 +164,10 @@ Tensor randint(int64_t low, int64_t high, const Shape& size, Generator& generato
                SourceLoc loc) {
   detail::ApiScope scope("randint", loc);
   TG_CHECK_VALUE(low < high, "randint: expected low < high, got low={} high={}", low, high);
-  const DType dtype = options.dtype_or(kInt64);
-  Tensor t = random_tensor("randint", size, dtype, options.device(), [&](const kernels::Backend& be, Tensor& x) {
-    be.randint(x.dtype(), x.data_ptr(), x.numel(), low, high, generator.initial_seed(),
-               generator.reserve(static_cast<uint64_t>(x.numel())));
-  });
+  Tensor t = make("randint", size, options.dtype_or(kInt64), options.device());
+  kernels::backend(options.device(), "randint")
+      .randint(t.dtype(), t.data_ptr(), t.numel(), low, high, generator.initial_seed(),
+               generator.reserve(static_cast<uint64_t>(t.numel())));
   return finish(t, options);
 }
 

@@ -89,6 +89,20 @@ TEST(InPlace, FillingABufferFromValuesThatRequireGrad) {
   EXPECT_EQ(vals(c.grad()), (std::vector<double>{0}));
 }
 
+TEST(InPlace, ViewsMadeBeforeTheBaseGotAHistory) {
+  Tensor y = leaf({1.0, 2.0, 3.0});
+  Tensor buf = zeros({3}, kFloat64);
+  Tensor v = buf.narrow(0, 1, 2);  // made while buf needs no gradient
+  EXPECT_FALSE(v.requires_grad());
+  buf.copy_(y * 2);
+  EXPECT_TRUE(v.requires_grad());
+  EXPECT_FALSE(v.is_leaf());
+  (v * v).sum().backward();  // v = 2 y[1:], so d/dy = 8 y there
+  EXPECT_EQ(vals(y.grad()), (std::vector<double>{0, 16, 24}));
+  Tensor t = randn({3, 2}, kFloat64).t().requires_grad_(true);  // a leaf that is also a view
+  EXPECT_THROW_WITH(t.add_(1), Error, "a leaf tensor that requires grad");
+}
+
 TEST(InPlace, OverlappingAndNonContiguousBases) {
   Tensor x = leaf({1.0});
   Tensor e = (x * 1).expand({3});

@@ -113,22 +113,20 @@ typename R::Acc reduce_run(const R& r, const T* x, int64_t n, int64_t stride, in
   return a;
 }
 
-// Offset of reduced element number `r` (row-major over the reduced dims).
-inline int64_t reduced_offset(const ReduceGeometry& g, int64_t r) {
+// Element offset of the i-th position (row-major) over dims with these sizes and strides.
+inline int64_t offset_of(int64_t i, int n, const int64_t* sizes, const int64_t* strides) {
   int64_t off = 0;
-  for (int d = g.n_reduced - 1; d >= 0; --d) {
-    off += (r % g.reduced_sizes[d]) * g.reduced_strides[d];
-    r /= g.reduced_sizes[d];
+  for (int d = n - 1; d >= 0; --d) {
+    off += (i % sizes[d]) * strides[d];
+    i /= sizes[d];
   }
   return off;
 }
+inline int64_t reduced_offset(const ReduceGeometry& g, int64_t r) {
+  return offset_of(r, g.n_reduced, g.reduced_sizes, g.reduced_strides);
+}
 inline int64_t kept_offset(const ReduceGeometry& g, int64_t k) {
-  int64_t off = 0;
-  for (int d = g.n_kept - 1; d >= 0; --d) {
-    off += (k % g.kept_sizes[d]) * g.kept_strides[d];
-    k /= g.kept_sizes[d];
-  }
-  return off;
+  return offset_of(k, g.n_kept, g.kept_sizes, g.kept_strides);
 }
 
 template <class T, class R>

@@ -16,25 +16,20 @@ using kernels::UnaryOp;
 enum class Kind { Float, Signed, Real, Arith };
 constexpr int kSaveSelf = 1, kSaveOther = 2, kSaveResult = 4;
 
-struct UnaryInfo {
+// What the front ends need from a table line.
+struct OpInfo {
   const char* name;
   const char* inplace_name;
   Kind kind;
   int saves;
 };
-constexpr UnaryInfo kUnary[] = {
+constexpr OpInfo kUnary[] = {
 #define TG_UNARY_OP(name, Name, kind, domain, f, saves, bwd) {#name, #name "_", Kind::kind, saves},
 #include "tapegrad/tensor/unary_ops.def"
 #undef TG_UNARY_OP
 };
 
-struct BinaryInfo {
-  const char* name;
-  const char* inplace_name;
-  Kind kind;
-  int saves;
-};
-constexpr BinaryInfo kBinary[] = {
+constexpr OpInfo kBinary[] = {
 #define TG_BINARY_OP(name, Name, kind, da, db, f, saves, gs, go) {#name, #name "_", Kind::kind, saves},
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
@@ -47,14 +42,14 @@ constexpr const char* kCompareNames[] = {
 
 // ---- unary ------------------------------------------------------------------------------------
 
-DType unary_dtype(const UnaryInfo& info, DType in) {
+DType unary_dtype(const OpInfo& info, DType in) {
   if (info.kind == Kind::Float) return is_floating_point(in) ? in : default_dtype();
   TG_CHECK_TYPE(in != kBool, "{}: not supported for bool tensors", info.name);
   return in;
 }
 
 Tensor unary_op(UnaryOp op, const Tensor& self) {
-  const UnaryInfo& info = kUnary[static_cast<int>(op)];
+  const OpInfo& info = kUnary[static_cast<int>(op)];
   ops::check_defined(info.name, self, "input");
   const auto& be = kernels::backend(self.device(), info.name);
   const DType dt = unary_dtype(info, self.dtype());
@@ -66,7 +61,7 @@ Tensor unary_op(UnaryOp op, const Tensor& self) {
 }
 
 const Tensor& unary_op_(UnaryOp op, const Tensor& self) {
-  const UnaryInfo& info = kUnary[static_cast<int>(op)];
+  const OpInfo& info = kUnary[static_cast<int>(op)];
   ops::check_defined(info.inplace_name, self, "input");
   const auto& be = kernels::backend(self.device(), info.inplace_name);
   const DType dt = unary_dtype(info, self.dtype());
@@ -83,7 +78,7 @@ const Tensor& unary_op_(UnaryOp op, const Tensor& self) {
 
 // ---- binary -----------------------------------------------------------------------------------
 
-DType compute_dtype(const BinaryInfo& info, BinaryOp op, DType common) {
+DType compute_dtype(const OpInfo& info, BinaryOp op, DType common) {
   if (info.kind == Kind::Float && !is_floating_point(common)) return default_dtype();
   if (common == kBool) {
     TG_CHECK_TYPE(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Minimum || op == BinaryOp::Maximum,
@@ -105,7 +100,7 @@ void check_integer_operands(BinaryOp op, const char* name, DType compute, const 
 }
 
 Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  const BinaryInfo& info = kBinary[static_cast<int>(op)];
+  const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.name, self, "self");
   ops::check_defined(info.name, other, "other");
   ops::check_same_device(info.name, self, other);
@@ -124,14 +119,14 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
 }
 
 Tensor binary_op(BinaryOp op, const Tensor& self, const Scalar& other, const Scalar& alpha) {
-  const BinaryInfo& info = kBinary[static_cast<int>(op)];
+  const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.name, self, "self");
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
   return binary_op(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);
 }
 
 const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
-  const BinaryInfo& info = kBinary[static_cast<int>(op)];
+  const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.inplace_name, self, "self");
   ops::check_defined(info.inplace_name, other, "other");
   ops::check_same_device(info.inplace_name, self, other);
@@ -163,7 +158,7 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, c
 }
 
 const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Scalar& other, const Scalar& alpha) {
-  const BinaryInfo& info = kBinary[static_cast<int>(op)];
+  const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.inplace_name, self, "self");
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
   return binary_op_(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);

@@ -90,9 +90,12 @@ inline int64_t Tensor::storage_offset() const { return impl_->offset_; }
 inline const IntrusivePtr<StorageImpl>& Tensor::storage() const { return impl_->storage_; }
 inline uint32_t Tensor::version() const { return impl_->storage_->version(); }
 inline bool Tensor::is_view() const { return static_cast<bool>(impl_->view_base_); }
-inline bool Tensor::requires_grad() const { return impl_->requires_grad_; }
+// A view requires grad when its base does, even if the base got its history after the view was
+// made (an in-place copy into the base, say); its grad_fn is then derived from the base's.
+inline bool Tensor::requires_grad() const {
+  return impl_->requires_grad_ || (impl_->view_base_ && impl_->view_base_->requires_grad_);
+}
 inline uint32_t Tensor::output_nr() const { return impl_->output_nr_; }
-inline bool Tensor::is_leaf() const { return impl_->grad_fn_ == nullptr; }
 inline void* Tensor::raw_data_ptr() const { return impl_->data(); }
 
 namespace detail {
