@@ -135,9 +135,6 @@ struct Backend {
   void (*uniform)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
   void (*normal)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
   void (*randint)(DType dtype, void* out, int64_t n, int64_t low, int64_t high, uint64_t seed, uint64_t offset);
-  // Storage.
-  void* (*allocate)(size_t nbytes);
-  void (*deallocate)(void* p);
 };
 
 // The kernels of `device`'s backend; a tg::Error naming `op` when this build has none.

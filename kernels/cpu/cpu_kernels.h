@@ -30,7 +30,5 @@ int64_t check_indices(const int64_t* in, int64_t* out, int64_t n, int64_t size);
 void uniform(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
 void normal(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
 void randint(DType dtype, void* out, int64_t n, int64_t low, int64_t high, uint64_t seed, uint64_t offset);
-void* allocate(size_t nbytes);
-void deallocate(void* p);
 
 }  // namespace tg::kernels::cpu

@@ -22,7 +22,6 @@ using OptionalIndices = std::vector<std::optional<Tensor>>;
 // range-checked, and the layout of the result.
 struct AdvancedIndex {
   OptionalIndices indices;            // per dim: the checked int64 index (broadcast, contiguous)
-  tensor_list holders;                // keeps the index arrays the geometry points into
   Shape result_shape;
   Shape broadcast;                    // the indices' common shape
   std::vector<int> indexed, rest;     // indexed dims; the others, in order
@@ -86,7 +85,6 @@ AdvancedIndex resolve(const char* name, const Tensor& self, const OptionalIndice
     TG_CHECK_INDEX(bad < 0, "{}: index {} is out of bounds for dim {} with size {}", name,
                    bad < 0 ? 0 : idx.data_ptr<int64_t>()[bad], d, size);
     a.indices[d] = checked;
-    a.holders.push_back(checked);
   }
   bool adjacent = true;
   for (size_t i = 1; i < a.indexed.size(); ++i) adjacent &= a.indexed[i] == a.indexed[i - 1] + 1;
@@ -126,9 +124,6 @@ kernels::IndexGeometry geometry(const AdvancedIndex& a, const Tensor& self, bool
   return g;
 }
 
-// The checked indices as autograd keeps them (one optional per dim).
-OptionalIndices checked_indices(const AdvancedIndex& a) { return a.indices; }
-
 void put_raw(const char* name, const Tensor& self, const AdvancedIndex& a, const Tensor& values, bool accumulate) {
   const auto& be = kernels::backend(self.device(), name);
   TG_CHECK(broadcast_shapes(a.result_shape, values.sizes(), name) == a.result_shape,
@@ -156,11 +151,17 @@ std::pair<Tensor, OptionalIndices> apply_basic(const char* name, const Tensor& s
   TG_CHECK_INDEX(specified <= self.dim(), "{}: too many indices for a tensor with {} dims: {} were indexed", name,
                  self.dim(), specified);
   Tensor result = self;
-  OptionalIndices adv;
+  OptionalIndices adv;  // only ever has entries for dims before `dim`
   int dim = 0;
   auto set_adv = [&](int d, Tensor t) {
-    if (adv.size() <= static_cast<size_t>(d)) adv.resize(static_cast<size_t>(d) + 1);
+    adv.resize(static_cast<size_t>(d) + 1);
     adv[static_cast<size_t>(d)] = std::move(t);
+  };
+  // A bool scalar adds a dim of size 1, which a false one then empties, as in NumPy.
+  auto bool_index = [&](bool value) {
+    result = result.unsqueeze(dim);
+    if (!value) set_adv(dim, zeros({0}, TensorOptions(kInt64).device(self.device())));
+    ++dim;
   };
   for (const TensorIndex& i : indices) {
     switch (i.kind()) {
@@ -171,27 +172,19 @@ std::pair<Tensor, OptionalIndices> apply_basic(const char* name, const Tensor& s
         break;
       case TensorIndex::Kind::None:
         result = result.unsqueeze(dim);
-        if (adv.size() > static_cast<size_t>(dim)) adv.insert(adv.begin() + dim, std::nullopt);
         ++dim;
         break;
       case TensorIndex::Kind::Ellipsis: dim += self.dim() - specified; break;
-      case TensorIndex::Kind::Boolean:
-        result = result.unsqueeze(dim);
-        if (adv.size() > static_cast<size_t>(dim)) adv.insert(adv.begin() + dim, std::nullopt);
-        if (!i.boolean()) set_adv(dim, zeros({0}, TensorOptions(kInt64).device(self.device())));
-        ++dim;
-        break;
+      case TensorIndex::Kind::Boolean: bool_index(i.boolean()); break;
       case TensorIndex::Kind::Tensor: {
         const Tensor& t = i.tensor();
         TG_CHECK_INDEX(t.defined(), "{}: an index tensor is undefined", name);
-        set_adv(dim, t);
-        dim += (t.dtype() == kBool || t.dtype() == kUInt8) ? t.dim() : 1;
-        if (t.dim() == 0 && (t.dtype() == kBool || t.dtype() == kUInt8)) {
-          // A 0-dim mask works like a bool scalar.
-          adv[static_cast<size_t>(dim)] = std::nullopt;
-          result = result.unsqueeze(dim);
-          if (!t.item<bool>()) set_adv(dim, zeros({0}, TensorOptions(kInt64).device(self.device())));
-          ++dim;
+        const bool mask = t.dtype() == kBool || t.dtype() == kUInt8;
+        if (mask && t.dim() == 0) {
+          bool_index(t.item<bool>());
+        } else {
+          set_adv(dim, t);
+          dim += mask ? t.dim() : 1;
         }
         break;
       }
@@ -212,7 +205,7 @@ Tensor index_impl(const Tensor& self, const OptionalIndices& indices) {
   Tensor out = ops::empty(a.result_shape, self.dtype(), self.device());
   be.index_gather(self.dtype(), geometry(a, self, true), out.data_ptr(), self.data_ptr());
   if (self.is_floating_point() && autograd::needs_grad(self))
-    autograd::set_history(out, autograd::derivatives::index_node(self, checked_indices(a)));
+    autograd::set_history(out, autograd::derivatives::index_node(self, a.indices));
   return out;
 }
 
@@ -231,7 +224,7 @@ const Tensor& index_put_impl(const Tensor& self, const OptionalIndices& indices,
   put_raw("index_put_", self, a, values, accumulate);
   ops::bump_version(self);
   if (record)
-    autograd::rebase_history(self, autograd::derivatives::index_put_node(self, checked_indices(a), values, accumulate));
+    autograd::rebase_history(self, autograd::derivatives::index_put_node(self, a.indices, values, accumulate));
   return self;
 }
 
@@ -263,7 +256,7 @@ Tensor index_put(const Tensor& self, const std::vector<std::optional<Tensor>>& i
     put_raw("index_put", out, a, values, accumulate);
   }
   if (self.is_floating_point() && autograd::needs_grad(self, values))
-    autograd::set_history(out, autograd::derivatives::index_put_node(self, checked_indices(a), values, accumulate));
+    autograd::set_history(out, autograd::derivatives::index_put_node(self, a.indices, values, accumulate));
   return out;
 }
 

@@ -20,14 +20,14 @@ struct Geometry {
 Geometry geometry_of(const Tensor& t) { return {t.sizes(), t.strides(), t.storage_offset()}; }
 Geometry contiguous_geometry(const Shape& sizes) { return {sizes, contiguous_strides(sizes), 0}; }
 
-// A view of `self` with geometry g. For slicing views, `backward` is the same view taken of a
-// contiguous tensor of self's shape: where the gradient goes.
-Tensor make_view(const char* name, const Tensor& self, const Geometry& g, const Geometry* backward) {
+// A slicing view of `self` with geometry g. `backward` is the same view taken of a contiguous
+// tensor of self's shape: where its gradient goes.
+Tensor make_view(const char* name, const Tensor& self, const Geometry& g, const Geometry& backward) {
   Tensor out = ops::alias(self, g.sizes, g.strides, g.offset);
   autograd::set_view_base(out, self);
-  if (backward && autograd::needs_grad(self))
-    autograd::set_history(out, autograd::derivatives::strided_view_node(name, self, backward->sizes, backward->strides,
-                                                                    backward->offset));
+  if (autograd::needs_grad(self))
+    autograd::set_history(out, autograd::derivatives::strided_view_node(name, self, backward.sizes, backward.strides,
+                                                                        backward.offset));
   return out;
 }
 
@@ -284,7 +284,7 @@ Tensor select(const Tensor& self, int64_t dim, int64_t index, SourceLoc loc) {
     return g;
   };
   const Geometry bw = take(contiguous_geometry(self.sizes()));
-  return make_view("SelectBackward", self, take(geometry_of(self)), &bw);
+  return make_view("SelectBackward", self, take(geometry_of(self)), bw);
 }
 
 Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step,
@@ -307,7 +307,7 @@ Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std:
     return g;
   };
   const Geometry bw = take(contiguous_geometry(self.sizes()));
-  return make_view("SliceBackward", self, take(geometry_of(self)), &bw);
+  return make_view("SliceBackward", self, take(geometry_of(self)), bw);
 }
 
 Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides, std::optional<int64_t> storage_offset,
@@ -335,7 +335,7 @@ Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides, 
              self.strides());
   }
   const Geometry bw{sizes, strides, offset - self.storage_offset()};
-  return make_view("AsStridedBackward", self, Geometry{sizes, strides, offset}, &bw);
+  return make_view("AsStridedBackward", self, Geometry{sizes, strides, offset}, bw);
 }
 
 Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2, SourceLoc loc) {
@@ -365,7 +365,7 @@ Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2, 
     return Geometry{sizes, strides, g.offset};
   };
   const Geometry bw = take(contiguous_geometry(self.sizes()));
-  return make_view("DiagonalBackward", self, take(geometry_of(self)), &bw);
+  return make_view("DiagonalBackward", self, take(geometry_of(self)), bw);
 }
 
 // ---- copies and conversions -----------------------------------------------------------------
