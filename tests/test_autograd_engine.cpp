@@ -5,9 +5,7 @@ using namespace tg;
 using tgtest::close;
 using tgtest::vals;
 
-namespace {
-Tensor leaf(std::vector<double> v) { return tensor(v, kFloat64).requires_grad_(true); }
-}  // namespace
+using tgtest::leaf;
 
 TEST(Engine, DiamondAndSharedSubgraph) {
   Tensor x = leaf({2.0});

@@ -4,9 +4,7 @@
 using namespace tg;
 using tgtest::vals;
 
-namespace {
-Tensor leaf(std::vector<double> v) { return tensor(v, kFloat64).requires_grad_(true); }
-}  // namespace
+using tgtest::leaf;
 
 TEST(Hooks, SeeReplaceAndRemove) {
   Tensor x = leaf({1.0, 2.0});

@@ -7,9 +7,7 @@ using namespace tg::indexing;
 using tgtest::close;
 using tgtest::vals;
 
-namespace {
-Tensor leaf(std::vector<double> v) { return tensor(v, kFloat64).requires_grad_(true); }
-}  // namespace
+using tgtest::leaf;
 
 TEST(InPlace, ModifiedSavedTensorIsAnErrorNamingTheOp) {
   Tensor x = leaf({1.0, 2.0});

@@ -30,6 +30,9 @@ inline ::testing::AssertionResult close(const tg::Tensor& actual, const tg::Tens
   return ::testing::AssertionSuccess();
 }
 
+// A float64 leaf that requires grad.
+inline tg::Tensor leaf(std::vector<double> values) { return tg::tensor(values, tg::kFloat64).requires_grad_(true); }
+
 // A float64 tensor with these values and shape.
 inline tg::Tensor t64(std::vector<double> values, tg::Shape shape) {
   return tg::tensor(values).view(shape);
