@@ -55,7 +55,6 @@ class TensorImpl {
   bool retains_grad_ = false;
   bool wrapped_number_ = false;   // a 0-dim tensor standing for a Python/C++ number in promotion
   uint32_t output_nr_ = 0;        // which output of grad_fn_ this is
-  uint32_t view_version_ = 0;     // storage version when a view's grad_fn_ was last valid
   std::shared_ptr<autograd::Node> grad_fn_;
   std::weak_ptr<autograd::Node> grad_accumulator_;  // the AccumulateGrad node of a leaf
   Tensor grad_;
