@@ -96,6 +96,36 @@ struct DimIndexGeometry {
   int dim = 0;
 };
 
+// A 2-D convolution over contiguous NCHW data (conv1d runs with H = 1). Output sizes follow
+// from the input, kernel, stride, dilation and the (possibly asymmetric) padding.
+struct ConvGeometry {
+  int64_t n = 1, c_in = 1, c_out = 1, groups = 1;
+  int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, k_h = 1, k_w = 1;
+  int64_t stride[2] = {1, 1}, dilation[2] = {1, 1};
+  int64_t pad_lo[2] = {0, 0}, pad_hi[2] = {0, 0};  // top/left and bottom/right
+};
+// Forward: out = y [N, K, OH, OW] from a = x, b = w [K, C/G, KH, KW].
+// BackwardData: out = dx [N, C, H, W] from a = dy, b = w.
+// BackwardWeights: out = dw [K, C/G, KH, KW] from a = x, b = dy.
+enum class ConvPass : uint8_t { Forward, BackwardData, BackwardWeights };
+
+// 2-D pooling over `planes` contiguous [H, W] planes.
+struct PoolGeometry {
+  int64_t planes = 1, in_h = 1, in_w = 1, out_h = 1, out_w = 1;
+  // Max pooling: the window of output (oh, ow) starts at oh * stride - pad, `kernel` taps
+  // `dilation` apart, clipped to the input.
+  int64_t kernel[2] = {1, 1}, stride[2] = {1, 1}, pad[2] = {0, 0}, dilation[2] = {1, 1};
+  // Average pooling: output row oh averages input rows [h_lo[oh], h_hi[oh]) (columns the same),
+  // divided by h_div[oh] * w_div[ow] (or by `divisor` when it is > 0).
+  const int64_t* h_lo = nullptr;
+  const int64_t* h_hi = nullptr;
+  const int64_t* h_div = nullptr;
+  const int64_t* w_lo = nullptr;
+  const int64_t* w_hi = nullptr;
+  const int64_t* w_div = nullptr;
+  int64_t divisor = 0;
+};
+
 struct Backend {
   void (*unary)(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in);
   void (*binary)(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
@@ -131,6 +161,11 @@ struct Backend {
   // Checks indices in [-size, size) and wraps negatives; returns the first bad index position
   // or -1.
   int64_t (*check_indices)(const int64_t* in, int64_t* out, int64_t n, int64_t size);
+  void (*conv2d)(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b);
+  // out [planes, OH, OW] and the flat (h * W + w) index of each maximum; NaN wins.
+  void (*max_pool2d)(DType dtype, const PoolGeometry& g, void* out, int64_t* indices, const void* in);
+  // Forward: out [planes, OH, OW] from in [planes, H, W]. Backward: out = d(in) from in = d(out).
+  void (*avg_pool2d)(DType dtype, const PoolGeometry& g, bool backward, void* out, const void* in);
   // Random: uniform [0,1), normal, integers [low, high) from the Philox stream (seed, offset).
   void (*uniform)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
   void (*normal)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);

@@ -77,6 +77,7 @@ TEST(ShapeOps, TrilTriu) {
   EXPECT_EQ(vals(m.tril()), (std::vector<double>{1, 0, 0, 1, 1, 0, 1, 1, 1}));
   EXPECT_EQ(vals(m.triu(1)), (std::vector<double>{0, 1, 1, 0, 0, 1, 0, 0, 0}));
   EXPECT_EQ(vals(m.tril(-1)), (std::vector<double>{0, 0, 0, 1, 0, 0, 1, 1, 0}));
+  EXPECT_EQ(ones({2, 2}, kBool).tril().dtype(), kBool);
   EXPECT_EQ(ones({2, 3, 4}).triu().sizes(), (Shape{2, 3, 4}));
   EXPECT_THROW_WITH(ones({3}).tril(), Error, "at least 2 dims");
 }

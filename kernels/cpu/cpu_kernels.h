@@ -27,6 +27,9 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
 int64_t count_nonzero(DType dtype, const void* in, int64_t n);
 void nonzero(DType dtype, const void* in, const Shape& sizes, int64_t* out);
 int64_t check_indices(const int64_t* in, int64_t* out, int64_t n, int64_t size);
+void conv2d(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b);
+void max_pool2d(DType dtype, const PoolGeometry& g, void* out, int64_t* indices, const void* in);
+void avg_pool2d(DType dtype, const PoolGeometry& g, bool backward, void* out, const void* in);
 void uniform(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
 void normal(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
 void randint(DType dtype, void* out, int64_t n, int64_t low, int64_t high, uint64_t seed, uint64_t offset);

@@ -1,14 +1,13 @@
 // Batched matrix products: oneDNN matmul primitives for float32 / bfloat16 / float16 (cached per
 // shape and strides, per thread), and a plain kernel for float64, integers and anything oneDNN
 // declines.
-#include <oneapi/dnnl/dnnl.hpp>
-
 #include <cstring>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/dnnl_util.h"
 #include "kernels/cpu/loops.h"
 
 namespace tg::kernels::cpu {
@@ -73,20 +72,6 @@ void matmul_plain(const MatrixOperand& a, const MatrixOperand& b, T* c) {
 
 // ---- oneDNN --------------------------------------------------------------------------------
 
-dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-dnnl::memory::data_type dnnl_type(DType t) {
-  switch (t) {
-    case DType::Float32: return dnnl::memory::data_type::f32;
-    case DType::BFloat16: return dnnl::memory::data_type::bf16;
-    case DType::Float16: return dnnl::memory::data_type::f16;
-    default: return dnnl::memory::data_type::undef;
-  }
-}
-
 struct Key {
   DType dtype;
   int ndim;
@@ -143,11 +128,11 @@ Entry& lookup(DType dtype, const MatrixOperand& a, const MatrixOperand& b, const
   try {
     dnnl::memory::desc amd(ad, dt, as), bmd(bd, dt, bs), cmd(cd, dt, cs);
     dnnl::matmul::desc desc(amd, bmd, cmd);
-    dnnl::matmul::primitive_desc pd(desc, cpu_engine());
+    dnnl::matmul::primitive_desc pd(desc, dnnl_engine());
     e.prim = dnnl::matmul(pd);
-    e.src = dnnl::memory(amd, cpu_engine(), DNNL_MEMORY_NONE);
-    e.wei = dnnl::memory(bmd, cpu_engine(), DNNL_MEMORY_NONE);
-    e.dst = dnnl::memory(cmd, cpu_engine(), DNNL_MEMORY_NONE);
+    e.src = dnnl::memory(amd, dnnl_engine(), DNNL_MEMORY_NONE);
+    e.wei = dnnl::memory(bmd, dnnl_engine(), DNNL_MEMORY_NONE);
+    e.dst = dnnl::memory(cmd, dnnl_engine(), DNNL_MEMORY_NONE);
     e.usable = true;
   } catch (const dnnl::error&) {
     e.usable = false;
@@ -167,7 +152,7 @@ bool try_dnnl(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void*
   const Problem p = describe(a, b);
   Entry& e = lookup(dtype, a, b, p);
   if (!e.usable) return false;
-  thread_local dnnl::stream stream(cpu_engine());
+  dnnl::stream& stream = dnnl_stream();
   e.src.set_data_handle(const_cast<void*>(a.data));
   e.wei.set_data_handle(const_cast<void*>(b.data));
   e.dst.set_data_handle(c);

@@ -1,5 +1,9 @@
-// nll_loss and cross_entropy, composed from log_softmax, gather and reductions.
+// Losses, composed from tensor ops so that autograd differentiates them (to any order):
+// nll_loss and cross_entropy from log_softmax, gather and reductions; the regression and
+// binary losses elementwise.
 #include "tapegrad/nn/functional/loss.h"
+
+#include "tapegrad/autograd/grad_mode.h"
 
 #include "tapegrad/tensor/ops.h"
 #include "tensor/thread_state.h"
@@ -7,8 +11,9 @@
 namespace tg::nn::functional {
 namespace {
 
-Tensor reduce(const Tensor& loss, Reduction reduction, const Tensor& denominator) {
+Tensor reduce(const Tensor& loss, Reduction reduction, const Tensor& denominator = {}) {
   switch (reduction) {
+    case Reduction::BatchMean: TG_FAIL_VALUE("reduction BatchMean is only for kl_div");
     case Reduction::None: return loss;
     case Reduction::Sum: return loss.sum();
     case Reduction::Mean: return denominator.defined() ? loss.sum() / denominator : loss.mean();
@@ -32,7 +37,81 @@ void check_index_target(const char* name, const Tensor& input, const Tensor& tar
              "{}: expected a weight of shape [{}] (one per class), got {}", name, classes, weight.sizes());
 }
 
+// Checks a loss's input and target and broadcasts them to one shape.
+std::pair<Tensor, Tensor> check_pointwise(const char* name, const Tensor& input, const Tensor& target) {
+  TG_CHECK(input.defined() && target.defined(), "{}: input and target must be defined", name);
+  TG_CHECK_TYPE(input.is_floating_point() && target.is_floating_point(),
+                "{}: expected floating-point input and target, got {} and {}", name, input.dtype(), target.dtype());
+  TG_CHECK(input.sizes() == target.sizes(), "{}: input of shape {} and target of shape {} differ", name, input.sizes(),
+           target.sizes());
+  return {input, target};
+}
+
 }  // namespace
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, SourceLoc loc) {
+  detail::ApiScope scope("mse_loss", loc);
+  auto [x, y] = check_pointwise("mse_loss", input, target);
+  return reduce(square(x - y), reduction);
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, SourceLoc loc) {
+  detail::ApiScope scope("l1_loss", loc);
+  auto [x, y] = check_pointwise("l1_loss", input, target);
+  return reduce(abs(x - y), reduction);
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta, SourceLoc loc) {
+  detail::ApiScope scope("smooth_l1_loss", loc);
+  auto [x, y] = check_pointwise("smooth_l1_loss", input, target);
+  TG_CHECK_VALUE(beta >= 0, "smooth_l1_loss: beta must be non-negative, got {}", beta);
+  Tensor d = abs(x - y);
+  if (beta == 0) return reduce(d, reduction);
+  return reduce(where(d < beta, square(d) * (0.5 / beta), d - 0.5 * beta), reduction);
+}
+
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("binary_cross_entropy", loc);
+  auto [x, y] = check_pointwise("binary_cross_entropy", input, target);
+  {
+    NoGradGuard no_grad;
+    TG_CHECK_VALUE(x.numel() == 0 || (amin(x).item<double>() >= 0 && amax(x).item<double>() <= 1),
+                   "binary_cross_entropy: input values must be probabilities in [0, 1]");
+  }
+  // PyTorch clamps the logs at -100 so that 0 * log(0) stays finite.
+  Tensor loss = -(y * clamp_min(log(x), -100.0) + (1 - y) * clamp_min(log(1 - x), -100.0));
+  if (options.weight.defined()) loss = loss * options.weight;
+  return reduce(loss, options.reduction);
+}
+
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BCEWithLogitsLossOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("binary_cross_entropy_with_logits", loc);
+  auto [x, y] = check_pointwise("binary_cross_entropy_with_logits", input, target);
+  // log(1 + exp(-x)) written so that neither large positive nor large negative x overflows.
+  Tensor log_sig_neg = softplus(-x);  // -log(sigmoid(x))
+  Tensor loss;
+  if (options.pos_weight.defined()) {
+    Tensor lw = (options.pos_weight - 1) * y + 1;
+    loss = (1 - y) * x + lw * log_sig_neg;
+  } else {
+    loss = (1 - y) * x + log_sig_neg;
+  }
+  if (options.weight.defined()) loss = loss * options.weight;
+  return reduce(loss, options.reduction);
+}
+
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("kl_div", loc);
+  auto [x, y] = check_pointwise("kl_div", input, target);
+  // target * (log(target) - input), with 0 * log(0) = 0.
+  Tensor loss = options.log_target ? exp(y) * (y - x) : where(y > 0, y * log(where(y > 0, y, 1.0)), 0.0) - y * x;
+  if (options.reduction == Reduction::BatchMean) {
+    const int64_t batch = x.dim() > 0 ? x.sizes()[0] : 1;
+    return loss.sum() / static_cast<double>(std::max<int64_t>(batch, 1));
+  }
+  return reduce(loss, options.reduction);
+}
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options, SourceLoc loc) {
   detail::ApiScope scope("nll_loss", loc);

@@ -228,7 +228,8 @@ Tensor triangle(const char* name, const Tensor& self, int64_t diagonal, bool low
   Tensor cols = arange(m, TensorOptions(kInt64).device(self.device())).unsqueeze(0);
   Tensor offset = cols - rows;
   Tensor keep = lower ? le(offset, diagonal) : ge(offset, diagonal);
-  return where(keep, self, 0);
+  // A bool zero keeps bool input bool (an int 0 would promote it).
+  return self.dtype() == kBool ? where(keep, self, false) : where(keep, self, 0);
 }
 }  // namespace
 

@@ -1,10 +1,11 @@
 #pragma once
-// Classification losses (torch.nn.functional names, arguments and defaults).
+// Losses (torch.nn.functional names, arguments and defaults).
 #include "tapegrad/tensor/tensor.h"
 
 namespace tg::nn::functional {
 
-enum class Reduction { None, Mean, Sum };
+// BatchMean (sum / batch size) is kl_div's alone.
+enum class Reduction { None, Mean, Sum, BatchMean };
 
 struct NLLLossOptions {
   Tensor weight = {};          // a weight per class (1-D, size C), or undefined for all ones
@@ -26,6 +27,36 @@ struct CrossEntropyOptions {
 // so large logits do not overflow.
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options = {},
                      TG_CALLER);
+
+// Regression losses: input and target broadcast against each other (same shape expected).
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, TG_CALLER);
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, TG_CALLER);
+// Quadratic below beta (0.5 d^2 / beta), linear above (|d| - 0.5 beta); beta = 0 is l1_loss.
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+                      double beta = 1.0, TG_CALLER);
+
+struct BCELossOptions {
+  Tensor weight = {};  // broadcast to the input's shape
+  Reduction reduction = Reduction::Mean;
+};
+// input: probabilities in [0, 1]; log terms are clamped at -100 as in PyTorch.
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options = {}, TG_CALLER);
+
+struct BCEWithLogitsLossOptions {
+  Tensor weight = {};
+  Tensor pos_weight = {};  // weight of positive examples, broadcast along the last (class) dim
+  Reduction reduction = Reduction::Mean;
+};
+// input: logits; computed in the log-sum-exp form, so large logits do not overflow.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const BCEWithLogitsLossOptions& options = {}, TG_CALLER);
+
+struct KLDivLossOptions {
+  Reduction reduction = Reduction::Mean;  // BatchMean gives the true KL divergence per sample
+  bool log_target = false;
+};
+// input: log-probabilities; target: probabilities (log-probabilities when log_target).
+Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& options = {}, TG_CALLER);
 
 }  // namespace tg::nn::functional
 

@@ -1,0 +1,25 @@
+#pragma once
+// tg::nn::functional (alias tg::F): the stateless forms of the nn layers, with PyTorch's names.
+#include "tapegrad/nn/functional/attention.h"
+#include "tapegrad/nn/functional/conv.h"
+#include "tapegrad/nn/functional/dropout.h"
+#include "tapegrad/nn/functional/embedding.h"
+#include "tapegrad/nn/functional/linear.h"
+#include "tapegrad/nn/functional/loss.h"
+#include "tapegrad/nn/functional/normalization.h"
+#include "tapegrad/nn/functional/pooling.h"
+#include "tapegrad/tensor/ops.h"
+
+namespace tg::nn::functional {
+// Activations are tensor ops; these make F::relu(x) read as it does in PyTorch.
+using tg::elu;
+using tg::gelu;
+using tg::leaky_relu;
+using tg::log_softmax;
+using tg::relu;
+using tg::sigmoid;
+using tg::silu;
+using tg::softmax;
+using tg::softplus;
+using tg::tanh;
+}  // namespace tg::nn::functional

@@ -1,0 +1,12 @@
+#pragma once
+// Dropout and other random regularisers (torch.nn.functional names and defaults).
+#include "tapegrad/tensor/generator.h"
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg::nn::functional {
+
+// Training: zeroes each element with probability p and scales the rest by 1 / (1 - p), drawing
+// from `generator` (the default generator when null). Eval: returns the input.
+Tensor dropout(const Tensor& input, double p = 0.5, bool training = true, Generator* generator = nullptr, TG_CALLER);
+
+}  // namespace tg::nn::functional

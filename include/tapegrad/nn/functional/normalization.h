@@ -1,0 +1,28 @@
+#pragma once
+// Normalisation layers' functional forms (torch.nn.functional names and defaults).
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg::nn::functional {
+
+struct BatchNormOptions {
+  Tensor weight = {};  // [C] scale (gamma), optional
+  Tensor bias = {};    // [C] shift (beta), optional
+  bool training = false;
+  double momentum = 0.1;  // running = (1 - momentum) * running + momentum * batch statistic
+  double eps = 1e-5;
+};
+// input [N, C, ...]. Training: normalises with the batch's statistics (biased variance) and,
+// when given, updates running_mean / running_var in place (unbiased variance). Eval: uses
+// the running statistics, which must then be given.
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormOptions& options = {}, TG_CALLER);
+
+// Normalises over the trailing dims `normalized_shape`; weight and bias have that shape.
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5, TG_CALLER);
+
+// input [N, C, ...]: normalises each of `num_groups` channel groups; weight and bias are [C].
+Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {}, const Tensor& bias = {},
+                  double eps = 1e-5, TG_CALLER);
+
+}  // namespace tg::nn::functional

@@ -1,0 +1,35 @@
+#pragma once
+// 2-D pooling over [N, C, H, W] or unbatched [C, H, W] inputs (torch.nn.functional names).
+#include <optional>
+#include <tuple>
+
+#include "tapegrad/nn/functional/options.h"
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg::nn::functional {
+
+struct MaxPool2dOptions {
+  Size2 kernel_size;
+  std::optional<Size2> stride = {};  // default: kernel_size
+  Size2 padding = 0;                 // at most half the kernel; padded cells never win
+  Size2 dilation = 1;
+  bool ceil_mode = false;
+};
+Tensor max_pool2d(const Tensor& input, const MaxPool2dOptions& options, TG_CALLER);
+// Also returns, per output, the flat index (h * W + w) of the maximum within its input plane.
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dOptions& options, TG_CALLER);
+
+struct AvgPool2dOptions {
+  Size2 kernel_size;
+  std::optional<Size2> stride = {};
+  Size2 padding = 0;
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  std::optional<int64_t> divisor_override = {};
+};
+Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, TG_CALLER);
+
+// Output cell i averages input rows [floor(i * H / OH), ceil((i + 1) * H / OH)).
+Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, TG_CALLER);
+
+}  // namespace tg::nn::functional

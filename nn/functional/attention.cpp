@@ -1,0 +1,51 @@
+// Scaled dot-product attention, composed from matmul, softmax and dropout (the "math" path).
+#include "tapegrad/nn/functional/attention.h"
+
+#include <cmath>
+#include <limits>
+
+#include "tapegrad/nn/functional/dropout.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg::nn::functional {
+
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const AttentionOptions& options, SourceLoc loc) {
+  const char* op = "scaled_dot_product_attention";
+  detail::ApiScope scope(op, loc);
+  ops::check_defined(op, query, "query");
+  ops::check_defined(op, key, "key");
+  ops::check_defined(op, value, "value");
+  TG_CHECK(query.dim() >= 2 && key.dim() >= 2 && value.dim() >= 2,
+           "{}: query, key and value need at least 2 dims, got shapes {}, {} and {}", op, query.sizes(), key.sizes(),
+           value.sizes());
+  const int64_t e = query.sizes()[query.dim() - 1], l = query.sizes()[query.dim() - 2];
+  const int64_t s = key.sizes()[key.dim() - 2];
+  TG_CHECK(key.sizes()[key.dim() - 1] == e, "{}: query of shape {} and key of shape {} differ in embedding size", op,
+           query.sizes(), key.sizes());
+  TG_CHECK(value.sizes()[value.dim() - 2] == s, "{}: key of shape {} and value of shape {} differ in sequence length",
+           op, key.sizes(), value.sizes());
+  TG_CHECK_VALUE(!(options.is_causal && options.attn_mask.defined()),
+                 "{}: pass either attn_mask or is_causal, not both", op);
+  const double scale = options.scale.value_or(1.0 / std::sqrt(static_cast<double>(e)));
+  Tensor scores = matmul(query, key.mT()) * scale;
+  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+  if (options.is_causal) {
+    Tensor allowed = ones({l, s}, TensorOptions(kBool).device(query.device())).tril();
+    scores = scores.masked_fill(allowed.logical_not(), kNegInf);
+  } else if (options.attn_mask.defined()) {
+    const Tensor& mask = options.attn_mask;
+    if (mask.dtype() == kBool) {
+      scores = scores.masked_fill(mask.logical_not(), kNegInf);
+    } else {
+      TG_CHECK_TYPE(mask.is_floating_point(), "{}: attn_mask must be bool or floating point, got {}", op, mask.dtype());
+      scores = scores + mask;
+    }
+  }
+  Tensor weights = softmax(scores, -1);
+  if (options.dropout_p > 0) weights = dropout(weights, options.dropout_p, true, options.generator);
+  return matmul(weights, value);
+}
+
+}  // namespace tg::nn::functional

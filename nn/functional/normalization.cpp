@@ -1,0 +1,113 @@
+// batch_norm, layer_norm and group_norm, composed from reductions and elementwise ops: the
+// statistics are reduced once, folded into a per-channel scale and shift, and applied in two
+// passes. Autograd differentiates through the statistics.
+#include "tapegrad/nn/functional/normalization.h"
+
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg::nn::functional {
+namespace {
+
+// [1, C, 1, ...] for broadcasting a per-channel vector against an [N, C, ...] input.
+Shape channel_shape(const Tensor& input) {
+  Shape s = Shape::filled(input.dim(), 1);
+  s[1] = input.sizes()[1];
+  return s;
+}
+
+void check_affine(const char* op, const Tensor& t, const char* what, const Shape& expected) {
+  if (!t.defined()) return;
+  TG_CHECK(t.sizes() == expected, "{}: expected {} of shape {}, got {}", op, what, expected, t.sizes());
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                  const BatchNormOptions& options, SourceLoc loc) {
+  const char* op = "batch_norm";
+  detail::ApiScope scope(op, loc);
+  ops::check_defined(op, input, "input");
+  TG_CHECK(input.dim() >= 2, "{}: expected an input [N, C, ...] with at least 2 dims, got shape {}", op, input.sizes());
+  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  const int64_t c = input.sizes()[1];
+  check_affine(op, options.weight, "weight", {c});
+  check_affine(op, options.bias, "bias", {c});
+  check_affine(op, running_mean, "running_mean", {c});
+  check_affine(op, running_var, "running_var", {c});
+  const Shape cs = channel_shape(input);
+  Shape dims;
+  for (int d = 0; d < input.dim(); ++d)
+    if (d != 1) dims.push_back(d);
+  Tensor mean, var;
+  if (options.training) {
+    const int64_t count = input.numel() / std::max<int64_t>(c, 1);
+    TG_CHECK_VALUE(count > 1, "{}: expected more than 1 value per channel when training, got input of shape {}", op,
+                   input.sizes());
+    mean = input.mean(dims, true);
+    var = input.var(dims, 0, true);
+    if (running_mean.defined() || running_var.defined()) {
+      NoGradGuard no_grad;
+      const double m = options.momentum;
+      if (running_mean.defined()) running_mean.mul_(1 - m).add_(mean.view({c}).to(running_mean.dtype()), m);
+      if (running_var.defined())
+        running_var.mul_(1 - m).add_(var.view({c}).to(running_var.dtype()), m * count / (count - 1.0));
+    }
+  } else {
+    TG_CHECK(running_mean.defined() && running_var.defined(),
+             "{}: evaluation mode needs running_mean and running_var", op);
+    mean = running_mean.to(input.dtype()).view(cs);
+    var = running_var.to(input.dtype()).view(cs);
+  }
+  Tensor scale = rsqrt(var + options.eps);
+  if (options.weight.defined()) scale = scale * options.weight.view(cs);
+  Tensor shift = -mean * scale;
+  if (options.bias.defined()) shift = shift + options.bias.view(cs);
+  return input * scale + shift;
+}
+
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+                  double eps, SourceLoc loc) {
+  const char* op = "layer_norm";
+  detail::ApiScope scope(op, loc);
+  ops::check_defined(op, input, "input");
+  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  const int k = normalized_shape.size();
+  bool matches = k >= 1 && k <= input.dim();
+  for (int i = 0; matches && i < k; ++i) matches = input.sizes()[input.dim() - k + i] == normalized_shape[i];
+  TG_CHECK(matches, "{}: normalized_shape {} does not match the trailing dims of the input of shape {}", op,
+           normalized_shape, input.sizes());
+  check_affine(op, weight, "weight", normalized_shape);
+  check_affine(op, bias, "bias", normalized_shape);
+  Shape dims;
+  for (int d = input.dim() - k; d < input.dim(); ++d) dims.push_back(d);
+  Tensor mean = input.mean(dims, true);
+  Tensor y = (input - mean) * rsqrt(input.var(dims, 0, true) + eps);
+  if (weight.defined()) y = y * weight;
+  if (bias.defined()) y = y + bias;
+  return y;
+}
+
+Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps,
+                  SourceLoc loc) {
+  const char* op = "group_norm";
+  detail::ApiScope scope(op, loc);
+  ops::check_defined(op, input, "input");
+  TG_CHECK(input.dim() >= 2, "{}: expected an input [N, C, ...] with at least 2 dims, got shape {}", op, input.sizes());
+  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  const int64_t n = input.sizes()[0], c = input.sizes()[1];
+  TG_CHECK_VALUE(num_groups > 0 && c % num_groups == 0, "{}: {} channels cannot be split into {} groups", op, c,
+                 num_groups);
+  check_affine(op, weight, "weight", {c});
+  check_affine(op, bias, "bias", {c});
+  Tensor x = input.reshape({n, num_groups, -1});
+  Tensor mean = x.mean({2}, true);
+  Tensor y = ((x - mean) * rsqrt(x.var({2}, 0, true) + eps)).view(input.sizes());
+  const Shape cs = channel_shape(input);
+  if (weight.defined()) y = y * weight.view(cs);
+  if (bias.defined()) y = y + bias.view(cs);
+  return y;
+}
+
+}  // namespace tg::nn::functional

@@ -1,0 +1,196 @@
+// 2-D pooling. Max pooling records the argmax indices and scatters gradients back through
+// them; average pooling (plain, padded and adaptive) is one linear "window average" whose
+// adjoint is the same windows run backward.
+#include "tapegrad/nn/functional/pooling.h"
+
+#include <memory>
+#include <vector>
+
+#include "autograd/record.h"
+#include "kernels/kernels.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg::nn::functional {
+namespace {
+
+// Batched [N, C, H, W] view of a 3-D or 4-D input.
+Tensor batched(const char* op, const Tensor& input) {
+  ops::check_defined(op, input, "input");
+  TG_CHECK(input.dim() == 3 || input.dim() == 4, "{}: expected a 3-D (unbatched) or 4-D (batched) input, got shape {}",
+           op, input.sizes());
+  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  return input.dim() == 4 ? input : input.unsqueeze(0);
+}
+
+Tensor unbatched_like(const Tensor& input, const Tensor& out) { return input.dim() == 4 ? out : out.squeeze(0); }
+
+// PyTorch's pooling_output_shape.
+int64_t pooled_size(const char* op, int64_t in, int64_t k, int64_t stride, int64_t pad, int64_t dilation, bool ceil_mode,
+                    const Shape& shape) {
+  const int64_t span = in + 2 * pad - dilation * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
+  int64_t out = (span >= 0 ? span / stride : -((-span + stride - 1) / stride)) + 1;
+  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+  TG_CHECK(out > 0, "{}: input of shape {} is too small for kernel {} (padding {}, dilation {}): output size {}", op,
+           shape, k, pad, dilation, out);
+  return out;
+}
+
+struct PoolParams {
+  Size2 kernel, stride, pad, dilation;
+};
+
+PoolParams check_params(const char* op, Size2 kernel, const std::optional<Size2>& stride, Size2 pad, Size2 dilation) {
+  PoolParams p{kernel, stride.value_or(kernel), pad, dilation};
+  TG_CHECK_VALUE(kernel.h > 0 && kernel.w > 0, "{}: kernel_size must be positive, got ({}, {})", op, kernel.h, kernel.w);
+  TG_CHECK_VALUE(p.stride.h > 0 && p.stride.w > 0, "{}: stride must be positive, got ({}, {})", op, p.stride.h,
+                 p.stride.w);
+  TG_CHECK_VALUE(dilation.h > 0 && dilation.w > 0, "{}: dilation must be positive, got ({}, {})", op, dilation.h,
+                 dilation.w);
+  TG_CHECK_VALUE(pad.h >= 0 && pad.w >= 0 && pad.h <= kernel.h / 2 && pad.w <= kernel.w / 2,
+                 "{}: padding ({}, {}) must be non-negative and at most half the kernel size ({}, {})", op, pad.h,
+                 pad.w, kernel.h, kernel.w);
+  return p;
+}
+
+// Averaging windows along both dims, shared by the forward and backward nodes.
+struct Windows {
+  kernels::PoolGeometry g;
+  std::vector<int64_t> h_lo, h_hi, h_div, w_lo, w_hi, w_div;
+  void point() {
+    g.h_lo = h_lo.data();
+    g.h_hi = h_hi.data();
+    g.h_div = h_div.data();
+    g.w_lo = w_lo.data();
+    g.w_hi = w_hi.data();
+    g.w_div = w_div.data();
+  }
+};
+
+Tensor window_average(const Tensor& x, const std::shared_ptr<const Windows>& win, bool backward);
+
+// x: [N, C, H, W] (forward) or the output gradient [N, C, OH, OW] (backward).
+Tensor window_average(const Tensor& x, const std::shared_ptr<const Windows>& win, bool backward) {
+  const auto& g = win->g;
+  const int64_t n = x.sizes()[0], c = x.sizes()[1];
+  Shape out_shape = backward ? Shape{n, c, g.in_h, g.in_w} : Shape{n, c, g.out_h, g.out_w};
+  Tensor xc = ops::contiguous(x);
+  Tensor out = ops::empty(out_shape, x.dtype(), x.device());
+  kernels::PoolGeometry geo = g;
+  geo.planes = n * c;
+  kernels::backend(x.device(), "avg_pool2d").avg_pool2d(x.dtype(), geo, backward, out.data_ptr(), xc.data_ptr());
+  if (autograd::needs_grad(x)) {
+    auto node = autograd::make_node(backward ? "AvgPool2dBackwardBackward" : "AvgPool2dBackward", {&x},
+                                    [win, backward](const autograd::Node&, const tensor_list& gr) -> tensor_list {
+                                      return {window_average(gr[0], win, !backward)};
+                                    });
+    autograd::set_history(out, node);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dOptions& options,
+                                                   SourceLoc loc) {
+  const char* op = "max_pool2d";
+  detail::ApiScope scope(op, loc);
+  Tensor x = batched(op, input);
+  const PoolParams p = check_params(op, options.kernel_size, options.stride, options.padding, options.dilation);
+  kernels::PoolGeometry g;
+  const int64_t n = x.sizes()[0], c = x.sizes()[1];
+  g.planes = n * c;
+  g.in_h = x.sizes()[2];
+  g.in_w = x.sizes()[3];
+  g.out_h = pooled_size(op, g.in_h, p.kernel.h, p.stride.h, p.pad.h, p.dilation.h, options.ceil_mode, input.sizes());
+  g.out_w = pooled_size(op, g.in_w, p.kernel.w, p.stride.w, p.pad.w, p.dilation.w, options.ceil_mode, input.sizes());
+  for (int d = 0; d < 2; ++d) {
+    g.kernel[d] = p.kernel[d];
+    g.stride[d] = p.stride[d];
+    g.pad[d] = p.pad[d];
+    g.dilation[d] = p.dilation[d];
+  }
+  Tensor xc = ops::contiguous(x);
+  Tensor out = ops::empty({n, c, g.out_h, g.out_w}, x.dtype(), x.device());
+  Tensor indices = ops::empty({n, c, g.out_h, g.out_w}, kInt64, x.device());
+  kernels::backend(x.device(), op).max_pool2d(x.dtype(), g, out.data_ptr(), indices.data_ptr<int64_t>(), xc.data_ptr());
+  if (autograd::needs_grad(x)) {
+    const Shape in_shape = x.sizes();
+    auto node = autograd::make_node("MaxPool2DWithIndicesBackward", {&x},
+                                    [in_shape](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+                                      const int64_t planes = in_shape[0] * in_shape[1];
+                                      Tensor idx = nd.saved(0).view({planes, -1});
+                                      Tensor grad = zeros({planes, in_shape[2] * in_shape[3]}, gr[0].options());
+                                      return {grad.scatter_add(1, idx, gr[0].reshape({planes, -1})).view(in_shape)};
+                                    });
+    node->save(indices);
+    autograd::set_history(out, node);
+  }
+  return {unbatched_like(input, out), unbatched_like(input, indices)};
+}
+
+Tensor max_pool2d(const Tensor& input, const MaxPool2dOptions& options, SourceLoc loc) {
+  return std::get<0>(max_pool2d_with_indices(input, options, loc));
+}
+
+Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, SourceLoc loc) {
+  const char* op = "avg_pool2d";
+  detail::ApiScope scope(op, loc);
+  Tensor x = batched(op, input);
+  const PoolParams p = check_params(op, options.kernel_size, options.stride, options.padding, 1);
+  if (options.divisor_override)
+    TG_CHECK_VALUE(*options.divisor_override > 0, "{}: divisor_override must be positive, got {}", op,
+                   *options.divisor_override);
+  auto win = std::make_shared<Windows>();
+  auto& g = win->g;
+  g.in_h = x.sizes()[2];
+  g.in_w = x.sizes()[3];
+  g.out_h = pooled_size(op, g.in_h, p.kernel.h, p.stride.h, p.pad.h, 1, options.ceil_mode, input.sizes());
+  g.out_w = pooled_size(op, g.in_w, p.kernel.w, p.stride.w, p.pad.w, 1, options.ceil_mode, input.sizes());
+  g.divisor = options.divisor_override.value_or(0);
+  auto fill = [&](int d, int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi,
+                  std::vector<int64_t>& div) {
+    for (int64_t o = 0; o < out; ++o) {
+      int64_t start = o * p.stride[d] - p.pad[d];
+      int64_t end = std::min(start + p.kernel[d], in + p.pad[d]);
+      const int64_t padded = end - start;
+      start = std::max<int64_t>(start, 0);
+      end = std::min(end, in);
+      lo.push_back(start);
+      hi.push_back(end);
+      div.push_back(options.count_include_pad ? padded : end - start);
+    }
+  };
+  fill(0, g.out_h, g.in_h, win->h_lo, win->h_hi, win->h_div);
+  fill(1, g.out_w, g.in_w, win->w_lo, win->w_hi, win->w_div);
+  win->point();
+  return unbatched_like(input, window_average(x, win, false));
+}
+
+Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc) {
+  const char* op = "adaptive_avg_pool2d";
+  detail::ApiScope scope(op, loc);
+  Tensor x = batched(op, input);
+  TG_CHECK_VALUE(output_size.h > 0 && output_size.w > 0, "{}: output_size must be positive, got ({}, {})", op,
+                 output_size.h, output_size.w);
+  auto win = std::make_shared<Windows>();
+  auto& g = win->g;
+  g.in_h = x.sizes()[2];
+  g.in_w = x.sizes()[3];
+  TG_CHECK(g.in_h > 0 && g.in_w > 0, "{}: input of shape {} has an empty plane", op, input.sizes());
+  g.out_h = output_size.h;
+  g.out_w = output_size.w;
+  auto fill = [](int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi, std::vector<int64_t>& div) {
+    for (int64_t o = 0; o < out; ++o) {
+      lo.push_back(o * in / out);
+      hi.push_back(((o + 1) * in + out - 1) / out);
+      div.push_back(hi.back() - lo.back());
+    }
+  };
+  fill(g.out_h, g.in_h, win->h_lo, win->h_hi, win->h_div);
+  fill(g.out_w, g.in_w, win->w_lo, win->w_hi, win->w_div);
+  win->point();
+  return unbatched_like(input, window_average(x, win, false));
+}
+
+}  // namespace tg::nn::functional

@@ -1,0 +1,196 @@
+// Convolutions and pooling: values against a direct float64 loop, float32 (oneDNN) against
+// float64 (plain kernels), gradients to second order, error messages.
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::sample;
+
+namespace {
+
+// Direct convolution in double: x [N, C, H, W], w [K, C/G, KH, KW].
+Tensor reference_conv2d(const Tensor& x, const Tensor& w, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh,
+                        int64_t dw, int64_t groups) {
+  const auto xs = x.sizes(), ws = w.sizes();
+  const int64_t n = xs[0], c = xs[1], h = xs[2], wd = xs[3], k = ws[0], cg = ws[1], kh = ws[2], kw = ws[3];
+  const int64_t oh = (h + 2 * ph - dh * (kh - 1) - 1) / sh + 1, ow = (wd + 2 * pw - dw * (kw - 1) - 1) / sw + 1;
+  const auto xv = tgtest::vals(x.contiguous()), wv = tgtest::vals(w.contiguous());
+  std::vector<double> out(static_cast<size_t>(n * k * oh * ow));
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t o = 0; o < k; ++o)
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j) {
+          double s = 0;
+          const int64_t g = o / (k / groups);
+          for (int64_t cc = 0; cc < cg; ++cc)
+            for (int64_t a = 0; a < kh; ++a)
+              for (int64_t bb = 0; bb < kw; ++bb) {
+                const int64_t y = i * sh - ph + a * dh, xx = j * sw - pw + bb * dw;
+                if (y < 0 || y >= h || xx < 0 || xx >= wd) continue;
+                s += xv[static_cast<size_t>(((b * c + g * cg + cc) * h + y) * wd + xx)] *
+                     wv[static_cast<size_t>(((o * cg + cc) * kh + a) * kw + bb)];
+              }
+          out[static_cast<size_t>(((b * k + o) * oh + i) * ow + j)] = s;
+        }
+  (void)c;
+  return tensor(out, kFloat64).view({n, k, oh, ow});
+}
+
+}  // namespace
+
+TEST(Conv, Conv2dMatchesDirectLoop) {
+  Generator gen(1);
+  struct Case {
+    Shape x, w;
+    int64_t sh, sw, ph, pw, dh, dw, groups;
+  };
+  for (const Case& c : {Case{{2, 3, 7, 6}, {4, 3, 3, 3}, 1, 1, 1, 1, 1, 1, 1}, Case{{1, 4, 9, 8}, {6, 2, 3, 2}, 2, 1, 1, 0, 1, 2, 2},
+                        Case{{2, 2, 5, 5}, {2, 1, 1, 1}, 1, 1, 0, 0, 1, 1, 2}, Case{{1, 1, 10, 4}, {3, 1, 4, 3}, 3, 2, 2, 1, 2, 1, 1}}) {
+    Tensor x = sample(gen, c.x, tgtest::kAnyValue), w = sample(gen, c.w, tgtest::kAnyValue);
+    Tensor expected = reference_conv2d(x, w, c.sh, c.sw, c.ph, c.pw, c.dh, c.dw, c.groups);
+    F::Conv2dOptions o{.stride = {c.sh, c.sw}, .padding = {c.ph, c.pw}, .dilation = {c.dh, c.dw}, .groups = c.groups};
+    EXPECT_TRUE(close(F::conv2d(x, w, o), expected, 1e-10, 1e-10));
+    // float32 goes through oneDNN.
+    EXPECT_TRUE(close(F::conv2d(x.to(kFloat32), w.to(kFloat32), o), expected, 1e-4, 1e-4));
+  }
+}
+
+TEST(Conv, BiasPaddingModesAndUnbatched) {
+  Generator gen(2);
+  Tensor x = sample(gen, {2, 3, 6, 5}, tgtest::kAnyValue), w = sample(gen, {4, 3, 2, 3}, tgtest::kAnyValue);
+  Tensor b = sample(gen, {4}, tgtest::kAnyValue);
+  Tensor y = F::conv2d(x, w, {.bias = b, .padding = "same"});
+  EXPECT_EQ(y.sizes(), Shape({2, 4, 6, 5}));
+  // "same" with an even kernel pads one more row below than above, as PyTorch does.
+  Tensor padded = pad(x, {1, 1, 0, 1});
+  EXPECT_TRUE(close(y, reference_conv2d(padded, w, 1, 1, 0, 0, 1, 1, 1) + b.view({1, 4, 1, 1}), 1e-10, 1e-10));
+  EXPECT_EQ(F::conv2d(x, w, {.padding = "valid"}).sizes(), Shape({2, 4, 5, 3}));
+  EXPECT_TRUE(close(F::conv2d(x.select(0, 1), w, {.bias = b, .padding = 1}),
+                    F::conv2d(x, w, {.bias = b, .padding = 1}).select(0, 1)));
+  // Non-contiguous inputs.
+  Tensor xt = x.transpose(2, 3).contiguous().transpose(2, 3);
+  EXPECT_TRUE(close(F::conv2d(xt, w), F::conv2d(x, w)));
+}
+
+TEST(Conv, Conv1dIsConv2dWithHeightOne) {
+  Generator gen(3);
+  Tensor x = sample(gen, {2, 4, 11}, tgtest::kAnyValue), w = sample(gen, {6, 2, 3}, tgtest::kAnyValue);
+  Tensor b = sample(gen, {6}, tgtest::kAnyValue);
+  Tensor y = F::conv1d(x, w, {.bias = b, .stride = 2, .padding = 2, .dilation = 2, .groups = 2});
+  Tensor y2 = F::conv2d(x.unsqueeze(2), w.unsqueeze(2), {.bias = b, .stride = {1, 2}, .padding = {0, 2}, .dilation = {1, 2}, .groups = 2});
+  EXPECT_TRUE(close(y, y2.squeeze(2)));
+  EXPECT_EQ(F::conv1d(x, w.narrow(1, 0, 2).contiguous(), {.padding = "same", .groups = 2}).sizes(), Shape({2, 6, 11}));
+  EXPECT_EQ(F::conv1d(x.select(0, 0), w, {.groups = 2}).sizes(), Shape({6, 9}));
+}
+
+TEST(Conv, TransposedIsTheAdjoint) {
+  // <conv(x, w), y> == <x, conv_transpose(y, w)> for matching geometry.
+  Generator gen(4);
+  Tensor x = sample(gen, {2, 4, 7, 8}, tgtest::kAnyValue), w = sample(gen, {6, 2, 3, 3}, tgtest::kAnyValue);
+  F::Conv2dOptions o{.stride = 2, .padding = 1, .dilation = 1, .groups = 2};
+  Tensor y = F::conv2d(x, w, o);
+  Tensor gy = sample(gen, y.sizes(), tgtest::kAnyValue);
+  Tensor back = F::conv_transpose2d(gy, w, {.stride = 2, .padding = 1, .output_padding = {0, 1}, .groups = 2});
+  EXPECT_EQ(back.sizes(), x.sizes());
+  EXPECT_NEAR((y * gy).sum().item<double>(), (x * back).sum().item<double>(), 1e-9);
+  // float32 through oneDNN agrees.
+  Tensor back32 = F::conv_transpose2d(gy.to(kFloat32), w.to(kFloat32), {.stride = 2, .padding = 1, .output_padding = {0, 1}, .groups = 2});
+  EXPECT_TRUE(close(back32, back, 1e-4, 1e-4));
+  // Output size formula and bias.
+  Tensor b = tensor({1.0, 2.0, 3.0, 4.0, 5.0, 6.0}, kFloat64);
+  Tensor t = F::conv_transpose2d(sample(gen, {1, 6, 3, 3}, tgtest::kAnyValue), w.transpose(0, 1).contiguous().view({6, 2, 3, 3}).narrow(1, 0, 1).contiguous(),
+                                 {.bias = b.narrow(0, 0, 1), .stride = 3, .dilation = 2});
+  EXPECT_EQ(t.sizes(), Shape({1, 1, 11, 11}));
+}
+
+TEST(Conv, Gradients) {
+  Generator gen(5);
+  auto l = [&](Shape s) { return sample(gen, s, tgtest::kAnyValue).requires_grad_(true); };
+  Tensor x = l({2, 4, 5, 4}), w = l({4, 2, 3, 2}), b = l({4});
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::conv2d(in[0], in[1], {.bias = in[2], .stride = {2, 1}, .padding = 1, .dilation = {1, 2}, .groups = 2}); }, {x, w, b}));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return F::conv2d(in[0], in[1], {.stride = {2, 1}, .padding = 1, .groups = 2}); }, {x, w}));
+  Tensor x1 = l({2, 3, 7}), w1 = l({2, 3, 3});
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::conv1d(in[0], in[1], {.padding = "same", .dilation = 2}); }, {x1, w1}));
+  Tensor xt = l({1, 4, 3, 3}), wt = l({4, 3, 3, 3});
+  auto tconv = [](const tensor_list& in) { return F::conv_transpose2d(in[0], in[1], {.stride = 2, .padding = 1, .output_padding = 1}); };
+  EXPECT_TRUE(autograd::gradcheck(tconv, {xt, wt}));
+  EXPECT_TRUE(autograd::gradgradcheck(tconv, {xt, wt}));
+}
+
+TEST(Conv, Errors) {
+  Tensor x = zeros({1, 3, 5, 5}), w = zeros({4, 3, 3, 3});
+  EXPECT_THROW_WITH(F::conv2d(zeros({3, 5}), w), Error, "conv2d: expected a 3-D (unbatched) or 4-D (batched) input, got shape [3, 5]");
+  EXPECT_THROW_WITH(F::conv2d(x, zeros({4, 2, 3, 3})), Error, "expects 2 input channels");
+  EXPECT_THROW_WITH(F::conv2d(x, w, {.groups = 2}), Error, "divisible by groups");
+  EXPECT_THROW_WITH(F::conv2d(x, w.to(kFloat64)), TypeError, "same dtype");
+  EXPECT_THROW_WITH(F::conv2d(x.to(kInt64), w.to(kInt64)), TypeError, "floating-point");
+  EXPECT_THROW_WITH(F::conv2d(x, zeros({4, 3, 7, 7})), Error, "smaller than the dilated kernel");
+  EXPECT_THROW_WITH(F::conv2d(x, w, {.stride = 2, .padding = "same"}), ValueError, "needs stride 1");
+  EXPECT_THROW_WITH(F::conv2d(x, w, {.stride = 0}), ValueError, "stride must be positive");
+  EXPECT_THROW_WITH(F::conv2d(x, w, {.bias = zeros({3})}), Error, "bias of shape [4]");
+  EXPECT_THROW_WITH(F::conv2d(x, w, {.padding = "full"}), ValueError, "\"same\", \"valid\"");
+  EXPECT_THROW_WITH(F::conv_transpose2d(zeros({1, 4, 5, 5}), w, {.stride = 2, .output_padding = 2}), ValueError, "output_padding (2)");
+  EXPECT_THROW_WITH(F::conv1d(zeros({1, 3, 5}), zeros({2, 3, 3, 3})), Error, "expected a 3-D weight");
+  EXPECT_THROW_WITH(F::conv_transpose2d(x, w), Error, "conv_transpose2d: weight of shape [4, 3, 3, 3] expects 4 input channels");
+}
+
+TEST(Pool, MaxPoolValuesAndIndices) {
+  Tensor x = arange(16, kFloat64).view({1, 1, 4, 4});
+  x.index_put_({0, 0, 1, 1}, 100.0);
+  auto [y, idx] = F::max_pool2d_with_indices(x, {.kernel_size = 2});
+  EXPECT_TRUE(close(y, tensor({100.0, 7.0, 13.0, 15.0}, kFloat64).view({1, 1, 2, 2})));
+  EXPECT_EQ(idx.to_vector<int64_t>(), (std::vector<int64_t>{5, 7, 13, 15}));
+  // Stride, padding (padded cells never win), dilation, ceil_mode.
+  Tensor z = -arange(25, kFloat64).view({1, 5, 5});
+  Tensor p = F::max_pool2d(z, {.kernel_size = 3, .stride = 2, .padding = 1});
+  EXPECT_TRUE(close(p, tensor({0.0, -1.0, -3.0, -5.0, -6.0, -8.0, -15.0, -16.0, -18.0}, kFloat64).view({1, 3, 3})));
+  EXPECT_EQ(F::max_pool2d(z, {.kernel_size = 2, .ceil_mode = true}).sizes(), Shape({1, 3, 3}));
+  EXPECT_EQ(F::max_pool2d(z, {.kernel_size = 2}).sizes(), Shape({1, 2, 2}));
+  EXPECT_TRUE(close(F::max_pool2d(z, {.kernel_size = 2, .dilation = 2}), tensor({0.0, -2.0, -10.0, -12.0}, kFloat64).view({1, 2, 2})));
+  // NaN propagates.
+  Tensor n = zeros({1, 1, 2, 2});
+  n.index_put_({0, 0, 1, 0}, NAN);
+  EXPECT_TRUE(std::isnan(F::max_pool2d(n, {.kernel_size = 2}).item<double>()));
+}
+
+TEST(Pool, AvgAndAdaptive) {
+  Tensor x = arange(16, kFloat64).view({1, 1, 4, 4});
+  EXPECT_TRUE(close(F::avg_pool2d(x, {.kernel_size = 2}), tensor({2.5, 4.5, 10.5, 12.5}, kFloat64).view({1, 1, 2, 2})));
+  // Padding: counted by default, excluded on request; divisor_override.
+  Tensor inc = F::avg_pool2d(x, {.kernel_size = 2, .stride = 2, .padding = 1});
+  Tensor exc = F::avg_pool2d(x, {.kernel_size = 2, .stride = 2, .padding = 1, .count_include_pad = false});
+  EXPECT_NEAR(inc.to_vector<double>()[0], 0.0 / 4, 1e-12);
+  EXPECT_NEAR(inc.to_vector<double>()[1], (1.0 + 2.0) / 4, 1e-12);
+  EXPECT_NEAR(exc.to_vector<double>()[1], (1.0 + 2.0) / 2, 1e-12);
+  EXPECT_NEAR(F::avg_pool2d(x, {.kernel_size = 2, .divisor_override = 1}).to_vector<double>()[0], 10.0, 1e-12);
+  // Adaptive: uneven windows [0,2), [1,3), [2,4)... for 4 -> 3.
+  Tensor a = F::adaptive_avg_pool2d(x, {3, 1});
+  EXPECT_TRUE(close(a.view({3}), tensor({(0 + 1 + 2 + 3 + 4 + 5 + 6 + 7) / 8.0, (4 + 5 + 6 + 7 + 8 + 9 + 10 + 11) / 8.0,
+                                         (8 + 9 + 10 + 11 + 12 + 13 + 14 + 15) / 8.0}, kFloat64)));
+  EXPECT_TRUE(close(F::adaptive_avg_pool2d(x, 1).view({1}), x.mean().view({1})));
+  EXPECT_TRUE(close(F::adaptive_avg_pool2d(x, 2), F::avg_pool2d(x, {.kernel_size = 2})));
+  EXPECT_TRUE(close(F::avg_pool2d(x.to(kFloat32), {.kernel_size = 2}), F::avg_pool2d(x, {.kernel_size = 2})));
+}
+
+TEST(Pool, Gradients) {
+  Generator gen(6);
+  Tensor x = sample(gen, {2, 2, 5, 6}, tgtest::kAnyValue).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::max_pool2d(in[0], {.kernel_size = 3, .stride = 2, .padding = 1}); }, {x}));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return F::max_pool2d(in[0], {.kernel_size = 2, .ceil_mode = true}); }, {x}));
+  auto avg = [](const tensor_list& in) { return F::avg_pool2d(in[0], {.kernel_size = 3, .stride = 2, .padding = 1, .ceil_mode = true, .count_include_pad = false}); };
+  EXPECT_TRUE(autograd::gradcheck(avg, {x}));
+  EXPECT_TRUE(autograd::gradgradcheck(avg, {x}));
+  auto adaptive = [](const tensor_list& in) { return F::adaptive_avg_pool2d(in[0], {3, 4}); };
+  EXPECT_TRUE(autograd::gradcheck(adaptive, {x}));
+  EXPECT_TRUE(autograd::gradgradcheck(adaptive, {x}));
+}
+
+TEST(Pool, Errors) {
+  Tensor x = zeros({1, 1, 4, 4});
+  EXPECT_THROW_WITH(F::max_pool2d(zeros({4, 4}), {.kernel_size = 2}), Error, "max_pool2d: expected a 3-D (unbatched) or 4-D (batched) input, got shape [4, 4]");
+  EXPECT_THROW_WITH(F::max_pool2d(x, {.kernel_size = 2, .padding = 2}), ValueError, "at most half the kernel size");
+  EXPECT_THROW_WITH(F::max_pool2d(x, {.kernel_size = 5}), Error, "too small for kernel 5");
+  EXPECT_THROW_WITH(F::avg_pool2d(x, {.kernel_size = 0}), ValueError, "kernel_size must be positive");
+  EXPECT_THROW_WITH(F::avg_pool2d(x.to(kInt64), {.kernel_size = 2}), TypeError, "floating-point");
+  EXPECT_THROW_WITH(F::adaptive_avg_pool2d(x, 0), ValueError, "output_size must be positive");
+}

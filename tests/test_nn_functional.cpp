@@ -1,0 +1,177 @@
+// The functional nn ops other than convolution and pooling: values against hand-written
+// formulas, gradients (to second order where they compose), and error messages.
+#include <cmath>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::sample;
+
+namespace {
+Tensor rnd(Generator& gen, Shape s, bool grad = true) {
+  Tensor t = sample(gen, s, tgtest::kAnyValue);
+  return grad ? t.requires_grad_(true) : t;
+}
+}  // namespace
+
+TEST(Functional, LinearAndBilinear) {
+  Generator gen(10);
+  Tensor x = rnd(gen, {3, 2, 4}), w = rnd(gen, {5, 4}), b = rnd(gen, {5});
+  EXPECT_TRUE(close(F::linear(x, w, b), matmul(x, w.t()) + b));
+  EXPECT_TRUE(close(F::linear(x, w), matmul(x, w.t())));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return F::linear(in[0], in[1], in[2]); }, {x, w, b}));
+  Tensor x1 = rnd(gen, {3, 4}), x2 = rnd(gen, {3, 2}), a = rnd(gen, {5, 4, 2}), ab = rnd(gen, {5});
+  Tensor y = F::bilinear(x1, x2, a, ab);
+  for (int64_t n = 0; n < 3; ++n)
+    for (int64_t o = 0; o < 5; ++o) {
+      double s = ab[o].item<double>();
+      for (int64_t i = 0; i < 4; ++i)
+        for (int64_t j = 0; j < 2; ++j)
+          s += x1[n][i].item<double>() * a[o][i][j].item<double>() * x2[n][j].item<double>();
+      EXPECT_NEAR(y[n][o].item<double>(), s, 1e-12);
+    }
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::bilinear(in[0], in[1], in[2], in[3]); }, {x1, x2, a, ab}));
+  EXPECT_THROW_WITH(F::linear(x, rnd(gen, {5, 3})), Error, "linear: input of shape [3, 2, 4] does not match weight of shape [5, 3]");
+  EXPECT_THROW_WITH(F::linear(x, w, zeros({4})), Error, "bias of shape [5]");
+  EXPECT_THROW_WITH(F::bilinear(x1, x1, a), Error, "do not match weight of shape [5, 4, 2]");
+}
+
+TEST(Functional, BatchNorm) {
+  Generator gen(11);
+  Tensor x = rnd(gen, {4, 3, 2, 2}), w = rnd(gen, {3}), b = rnd(gen, {3});
+  Tensor rm = zeros({3}, kFloat64), rv = ones({3}, kFloat64);
+  Tensor y = F::batch_norm(x, rm, rv, {.weight = w, .bias = b, .training = true, .momentum = 0.2});
+  Tensor mean = x.mean({0, 2, 3}, true), var = x.var({0, 2, 3}, 0, true);
+  Tensor expected = (x - mean) / sqrt(var + 1e-5) * w.view({1, 3, 1, 1}) + b.view({1, 3, 1, 1});
+  EXPECT_TRUE(close(y, expected));
+  EXPECT_TRUE(close(rm, mean.view({3}) * 0.2));
+  EXPECT_TRUE(close(rv, x.var({0, 2, 3}, 1).detach() * 0.2 + 0.8));
+  EXPECT_FALSE(rm.requires_grad());
+  Tensor ye = F::batch_norm(x, rm, rv, {.weight = w, .bias = b});
+  EXPECT_TRUE(close(ye, (x - rm.view({1, 3, 1, 1})) / sqrt(rv.view({1, 3, 1, 1}) + 1e-5) * w.view({1, 3, 1, 1}) + b.view({1, 3, 1, 1})));
+  auto train = [](const tensor_list& in) { return F::batch_norm(in[0], {}, {}, {.weight = in[1], .bias = in[2], .training = true}); };
+  EXPECT_TRUE(autograd::gradcheck(train, {x, w, b}));
+  EXPECT_TRUE(autograd::gradgradcheck(train, {x, w, b}));
+  // [N, C] input (BatchNorm1d).
+  EXPECT_EQ(F::batch_norm(rnd(gen, {5, 3}), rm, rv, {.training = true}).sizes(), Shape({5, 3}));
+  EXPECT_THROW_WITH(F::batch_norm(rnd(gen, {1, 3}), rm, rv, {.training = true}), ValueError, "more than 1 value per channel");
+  EXPECT_THROW_WITH(F::batch_norm(x, {}, {}), Error, "needs running_mean and running_var");
+  EXPECT_THROW_WITH(F::batch_norm(x, zeros({2}), rv), Error, "running_mean of shape [3], got [2]");
+}
+
+TEST(Functional, LayerAndGroupNorm) {
+  Generator gen(12);
+  Tensor x = rnd(gen, {2, 3, 4}), w = rnd(gen, {3, 4}), b = rnd(gen, {3, 4});
+  Tensor m = x.mean({1, 2}, true), v = x.var({1, 2}, 0, true);
+  EXPECT_TRUE(close(F::layer_norm(x, {3, 4}, w, b), (x - m) / sqrt(v + 1e-5) * w + b));
+  auto ln = [](const tensor_list& in) { return F::layer_norm(in[0], {4}, in[1], in[2], 1e-3); };
+  Tensor w4 = rnd(gen, {4}), b4 = rnd(gen, {4});
+  EXPECT_TRUE(autograd::gradcheck(ln, {x, w4, b4}));
+  EXPECT_TRUE(autograd::gradgradcheck(ln, {x, w4, b4}));
+  Tensor g = rnd(gen, {2, 6, 3}), gw = rnd(gen, {6}), gb = rnd(gen, {6});
+  Tensor gx = g.view({2, 2, 9});
+  Tensor gexp = ((gx - gx.mean({2}, true)) / sqrt(gx.var({2}, 0, true) + 1e-5)).view({2, 6, 3}) * gw.view({1, 6, 1}) + gb.view({1, 6, 1});
+  EXPECT_TRUE(close(F::group_norm(g, 2, gw, gb), gexp));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::group_norm(in[0], 3, in[1], in[2]); }, {g, gw, gb}));
+  EXPECT_THROW_WITH(F::layer_norm(x, {3}), Error, "layer_norm: normalized_shape [3] does not match the trailing dims of the input of shape [2, 3, 4]");
+  EXPECT_THROW_WITH(F::group_norm(g, 4), ValueError, "6 channels cannot be split into 4 groups");
+}
+
+TEST(Functional, Dropout) {
+  Tensor x = ones({100000});
+  Generator g1(7), g2(7);
+  Tensor a = F::dropout(x, 0.3, true, &g1), b = F::dropout(x, 0.3, true, &g2);
+  EXPECT_TRUE(equal(a, b));
+  const double kept = (a > 0).sum().item<double>() / 100000;
+  EXPECT_NEAR(kept, 0.7, 0.01);
+  EXPECT_NEAR(a.max().item<double>(), 1 / 0.7, 1e-6);
+  EXPECT_TRUE(F::dropout(x, 0.3, false).is_same(x));
+  EXPECT_EQ(F::dropout(x, 1.0).sum().item<double>(), 0.0);
+  Generator gen(13);
+  Tensor xs = rnd(gen, {20});
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { Generator g(3); return F::dropout(in[0], 0.4, true, &g); }, {xs}));
+  EXPECT_THROW_WITH(F::dropout(x, 1.5), ValueError, "between 0 and 1, but got 1.5");
+}
+
+TEST(Functional, EmbeddingAndOneHot) {
+  Tensor w = arange(12, kFloat64).view({4, 3}).requires_grad_(true);
+  Tensor idx = tensor({{0, 2}, {2, 3}});
+  Tensor e = F::embedding(idx, w, 2);
+  EXPECT_EQ(e.sizes(), Shape({2, 2, 3}));
+  EXPECT_TRUE(close(e[1][1], tensor({9.0, 10.0, 11.0}, kFloat64)));
+  e.sum().backward();
+  EXPECT_TRUE(close(w.grad(), tensor({{1.0, 1.0, 1.0}, {0.0, 0.0, 0.0}, {0.0, 0.0, 0.0}, {1.0, 1.0, 1.0}}, kFloat64)));
+  Generator gen(1);
+  Tensor wl = rnd(gen, {4, 3});
+  EXPECT_TRUE(autograd::gradgradcheck([idx](const tensor_list& in) { return F::embedding(idx, in[0]); }, {wl}));
+  EXPECT_THROW_WITH(F::embedding(tensor({4}), w), IndexError, "index 4 is out of range for a table of 4 rows");
+  EXPECT_THROW_WITH(F::embedding(tensor({1.0}), w), TypeError, "int64 or int32");
+  EXPECT_EQ(F::one_hot(tensor({0, 2})).to_vector<int64_t>(), (std::vector<int64_t>{1, 0, 0, 0, 0, 1}));
+  EXPECT_EQ(F::one_hot(tensor({1}), 4).sizes(), Shape({1, 4}));
+  EXPECT_THROW_WITH(F::one_hot(tensor({3}), 3), ValueError, "class value 3 is out of range for 3 classes");
+  EXPECT_THROW_WITH(F::one_hot(tensor({-1})), ValueError, "non-negative");
+}
+
+TEST(Functional, RegressionLosses) {
+  Tensor x = tensor({1.0, -2.0, 3.0, 0.5}, kFloat64), y = tensor({0.0, 0.0, 3.5, 2.5}, kFloat64);
+  EXPECT_NEAR(F::mse_loss(x, y).item<double>(), (1 + 4 + 0.25 + 4) / 4.0, 1e-12);
+  EXPECT_NEAR(F::l1_loss(x, y, F::Reduction::Sum).item<double>(), 1 + 2 + 0.5 + 2, 1e-12);
+  // |d| = 1, 2, 0.5, 2 with beta 1: 0.5, 1.5, 0.125, 1.5.
+  EXPECT_NEAR(F::smooth_l1_loss(x, y).item<double>(), (0.5 + 1.5 + 0.125 + 1.5) / 4, 1e-12);
+  EXPECT_TRUE(close(F::smooth_l1_loss(x, y, F::Reduction::None, 0.0), abs(x - y)));
+  Generator gen(14);
+  Tensor a = rnd(gen, {3, 4}), b = rnd(gen, {3, 4});
+  for (auto fn : {+[](const tensor_list& in) { return F::mse_loss(in[0], in[1]); },
+                  +[](const tensor_list& in) { return F::smooth_l1_loss(in[0], in[1], F::Reduction::Sum, 0.7); },
+                  +[](const tensor_list& in) { return F::l1_loss(in[0], in[1], F::Reduction::None); }})
+    EXPECT_TRUE(autograd::gradcheck(fn, {a, b}));
+  EXPECT_THROW_WITH(F::mse_loss(x, y.view({2, 2})), Error, "mse_loss: input of shape [4] and target of shape [2, 2] differ");
+  EXPECT_THROW_WITH(F::mse_loss(x, y, F::Reduction::BatchMean), ValueError, "only for kl_div");
+}
+
+TEST(Functional, BinaryAndKLLosses) {
+  Tensor p = tensor({0.9, 0.2, 0.0}, kFloat64), t = tensor({1.0, 0.0, 1.0}, kFloat64);
+  EXPECT_NEAR(F::binary_cross_entropy(p, t).item<double>(), (-std::log(0.9) - std::log(0.8) + 100) / 3, 1e-12);
+  Tensor w = tensor({1.0, 2.0, 0.0}, kFloat64);
+  EXPECT_NEAR(F::binary_cross_entropy(p, t, {.weight = w, .reduction = F::Reduction::Sum}).item<double>(),
+              -std::log(0.9) - 2 * std::log(0.8), 1e-12);
+  Tensor z = tensor({2.0, -1.0, 500.0}, kFloat64), zt = tensor({1.0, 0.0, 0.0}, kFloat64);
+  auto sp = [](double v) { return std::log1p(std::exp(-std::fabs(v))) + std::max(-v, 0.0); };  // -log sigmoid
+  EXPECT_NEAR(F::binary_cross_entropy_with_logits(z, zt).item<double>(), (sp(2.0) + sp(1.0) + 500.0) / 3, 1e-9);
+  Tensor pw = tensor({3.0}, kFloat64);
+  EXPECT_NEAR(F::binary_cross_entropy_with_logits(z, zt, {.pos_weight = pw, .reduction = F::Reduction::Sum}).item<double>(),
+              3 * sp(2.0) + sp(1.0) + 500.0, 1e-9);
+  Tensor lq = log(tensor({{0.25, 0.75}, {0.5, 0.5}}, kFloat64)), pt = tensor({{0.5, 0.5}, {1.0, 0.0}}, kFloat64);
+  const double kl0 = 0.5 * std::log(0.5 / 0.25) + 0.5 * std::log(0.5 / 0.75), kl1 = std::log(1.0 / 0.5);
+  EXPECT_NEAR(F::kl_div(lq, pt, {.reduction = F::Reduction::BatchMean}).item<double>(), (kl0 + kl1) / 2, 1e-12);
+  EXPECT_NEAR(F::kl_div(lq, pt, {.reduction = F::Reduction::Sum}).item<double>(), kl0 + kl1, 1e-12);
+  EXPECT_NEAR(F::kl_div(lq, log(tensor({{0.5, 0.5}, {0.999999, 0.000001}}, kFloat64)), {.reduction = F::Reduction::Sum, .log_target = true}).item<double>(),
+              kl0 + 0.999999 * std::log(0.999999 / 0.5) + 0.000001 * std::log(0.000001 / 0.5), 1e-9);
+  Generator gen(15);
+  Tensor x = (rand({3, 2}, gen, kFloat64) * 0.8 + 0.1).requires_grad_(true), y = rand({3, 2}, gen, kFloat64);
+  Tensor logits = rnd(gen, {3, 2}), pos = (rand({2}, gen, kFloat64) + 0.5).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradgradcheck([y](const tensor_list& in) { return F::binary_cross_entropy(in[0], y); }, {x}));
+  EXPECT_TRUE(autograd::gradgradcheck([y](const tensor_list& in) { return F::binary_cross_entropy_with_logits(in[0], y, {.pos_weight = in[1]}); }, {logits, pos}));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::kl_div(in[0], in[1], {.reduction = F::Reduction::BatchMean, .log_target = true}); }, {logits, rnd(gen, {3, 2})}));
+  EXPECT_THROW_WITH(F::binary_cross_entropy(tensor({1.5}, kFloat64), tensor({1.0}, kFloat64)), ValueError, "probabilities in [0, 1]");
+}
+
+TEST(Functional, ScaledDotProductAttention) {
+  Generator gen(16);
+  Tensor q = rnd(gen, {2, 3, 4}), k = rnd(gen, {2, 5, 4}), v = rnd(gen, {2, 5, 2});
+  Tensor ref = matmul(softmax(matmul(q, k.mT()) / 2.0, -1), v);
+  EXPECT_TRUE(close(F::scaled_dot_product_attention(q, k, v), ref));
+  // Causal: square, later keys masked.
+  Tensor kc = k.narrow(1, 0, 3), vc = v.narrow(1, 0, 3);
+  Tensor c = F::scaled_dot_product_attention(q, kc, vc, {.is_causal = true});
+  EXPECT_TRUE(close(c.select(1, 0), vc.select(1, 0)));
+  Tensor allowed = ones({3, 3}, kBool).tril();
+  EXPECT_TRUE(close(F::scaled_dot_product_attention(q, kc, vc, {.attn_mask = allowed}), c));
+  Tensor bias = where(allowed, 0.0, -INFINITY).to(kFloat64);
+  EXPECT_TRUE(close(F::scaled_dot_product_attention(q, kc, vc, {.attn_mask = bias}), c));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return F::scaled_dot_product_attention(in[0], in[1], in[2], {.is_causal = true, .scale = 0.3}); },
+                                      {q, kc, vc}));
+  EXPECT_THROW_WITH(F::scaled_dot_product_attention(q, v, v), Error, "differ in embedding size");
+  EXPECT_THROW_WITH(F::scaled_dot_product_attention(q, kc, vc, {.attn_mask = allowed, .is_causal = true}), ValueError, "not both");
+}
