@@ -63,6 +63,19 @@ const Tensor& Tensor::detach_() const {
   return *this;
 }
 
+const Tensor& Tensor::set_data(const Tensor& data) const {
+  TG_CHECK(data.defined(), "set_data: the new data is undefined");
+  TG_CHECK(is_leaf(), "set_data: only leaf tensors can take new data (this one has grad_fn {})",
+           impl_->grad_fn_ ? impl_->grad_fn_->name() : "");
+  TG_CHECK(!is_view() && !data.is_same(*this), "set_data: not supported on views");
+  impl_->storage_ = data.impl()->storage_;
+  impl_->dtype_ = data.dtype();
+  impl_->set_geometry(data.sizes(), data.strides(), data.storage_offset());
+  // Gradients accumulate into the new layout; a stale accumulator would carry the old metadata.
+  impl_->grad_accumulator_.reset();
+  return *this;
+}
+
 void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
                       const tensor_list& inputs) const {
   autograd::backward({*this}, gradient.defined() ? tensor_list{gradient} : tensor_list{}, retain_graph, create_graph,

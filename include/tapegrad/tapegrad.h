@@ -9,7 +9,7 @@
 #include "tapegrad/autograd/hooks.h"
 #include "tapegrad/autograd/node.h"
 #include "tapegrad/autograd/stepper.h"
-#include "tapegrad/nn/functional.h"
+#include "tapegrad/nn.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/generator.h"
 #include "tapegrad/tensor/indexing.h"

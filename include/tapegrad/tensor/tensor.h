@@ -113,6 +113,9 @@ class Tensor {
   bool retains_grad() const;
   Tensor detach() const;
   const Tensor& detach_() const;
+  // Gives this leaf `data`'s storage, dtype and geometry in place, keeping its identity,
+  // requires_grad and hooks (what Module::to uses; PyTorch's `t.data = data`).
+  const Tensor& set_data(const Tensor& data) const;
   void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
                 bool create_graph = false, const tensor_list& inputs = {}) const;
   // Calls `hook(grad)` when the gradient of this tensor is computed; a hook that returns a

@@ -1,0 +1,39 @@
+#pragma once
+// tg::nn::init: in-place initialisers with PyTorch's names, formulas and defaults. Each runs
+// without recording, draws from `generator` (the default generator when null) and returns
+// its tensor.
+#include <string_view>
+
+#include "tapegrad/tensor/generator.h"
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg::nn::init {
+
+enum class FanMode { FanIn, FanOut };
+
+// The recommended gain for a nonlinearity ("linear", "conv2d", "sigmoid", "tanh", "relu",
+// "leaky_relu" with its negative slope `param`, "selu").
+double calculate_gain(std::string_view nonlinearity, double param = 0.01);
+// (fan_in, fan_out) of a weight [out, in, kernel...]; at least 2 dims.
+std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& tensor);
+
+const Tensor& uniform_(const Tensor& tensor, double a = 0.0, double b = 1.0, Generator* generator = nullptr);
+const Tensor& normal_(const Tensor& tensor, double mean = 0.0, double std = 1.0, Generator* generator = nullptr);
+const Tensor& constant_(const Tensor& tensor, double value);
+const Tensor& zeros_(const Tensor& tensor);
+const Tensor& ones_(const Tensor& tensor);
+const Tensor& xavier_uniform_(const Tensor& tensor, double gain = 1.0, Generator* generator = nullptr);
+const Tensor& xavier_normal_(const Tensor& tensor, double gain = 1.0, Generator* generator = nullptr);
+// a: the negative slope of the rectifier after this layer (leaky_relu only).
+const Tensor& kaiming_uniform_(const Tensor& tensor, double a = 0.0, FanMode mode = FanMode::FanIn,
+                               std::string_view nonlinearity = "leaky_relu", Generator* generator = nullptr);
+const Tensor& kaiming_normal_(const Tensor& tensor, double a = 0.0, FanMode mode = FanMode::FanIn,
+                              std::string_view nonlinearity = "leaky_relu", Generator* generator = nullptr);
+// A (semi-)orthogonal matrix from the QR decomposition of a normal sample, times gain; the
+// trailing dims are flattened.
+const Tensor& orthogonal_(const Tensor& tensor, double gain = 1.0, Generator* generator = nullptr);
+// Normal(mean, std) conditioned on [a, b].
+const Tensor& trunc_normal_(const Tensor& tensor, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0,
+                            Generator* generator = nullptr);
+
+}  // namespace tg::nn::init

@@ -1,0 +1,267 @@
+#pragma once
+// tg::nn::Module, the base of every layer: a tree of named parameters, buffers and submodules,
+// with PyTorch's traversal, train/eval, to(), state_dict, hooks and printout.
+//
+//   struct NetImpl : tg::nn::Module {
+//     NetImpl() : Module("Net") {
+//       fc1 = register_module("fc1", tg::nn::Linear(784, 256));
+//       fc2 = register_module("fc2", tg::nn::Linear(256, 10));
+//     }
+//     tg::Tensor forward(const tg::Tensor& x) override { return fc2(tg::relu(fc1(x))); }
+//     tg::nn::Linear fc1{nullptr}, fc2{nullptr};
+//   };
+//   TG_MODULE(Net);   // Net is a shared handle: Net net; net(x); net->parameters();
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <tuple>
+#include <typeinfo>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "tapegrad/nn/ordered_dict.h"
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg::nn {
+
+class Module;
+using NamedTensors = OrderedDict<Tensor>;
+
+// Hooks (PyTorch's): a pre-hook may replace the inputs, a forward hook the outputs, a full
+// backward hook the gradients with respect to the inputs. Returning nullopt keeps them.
+using ForwardPreHook = std::function<std::optional<tensor_list>(Module&, const tensor_list& inputs)>;
+using ForwardHook =
+    std::function<std::optional<tensor_list>(Module&, const tensor_list& inputs, const tensor_list& outputs)>;
+using BackwardHook = std::function<std::optional<tensor_list>(Module&, const tensor_list& grad_inputs,
+                                                              const tensor_list& grad_outputs)>;
+
+// Unregisters a module hook; a no-op after the module is gone.
+class RemovableHandle {
+ public:
+  RemovableHandle() = default;
+  RemovableHandle(std::weak_ptr<void> owner, std::function<void()> remove)
+      : owner_(std::move(owner)), remove_(std::move(remove)) {}
+  void remove() {
+    if (remove_ && !owner_.expired()) remove_();
+    remove_ = nullptr;
+  }
+
+ private:
+  std::weak_ptr<void> owner_;
+  std::function<void()> remove_;
+};
+
+// What load_state_dict found; with strict=true any mismatch throws, naming all of them.
+struct LoadResult {
+  std::vector<std::string> missing_keys, unexpected_keys;
+};
+
+class Module : public std::enable_shared_from_this<Module> {
+ public:
+  explicit Module(std::string name = "Module");
+  virtual ~Module();
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // The type name shown in printouts ("Linear").
+  const std::string& name() const { return name_; }
+
+  // The one-tensor forward that containers call; layers override it. Modules with other
+  // signatures declare their own forward and are called through their handle.
+  virtual Tensor forward(const Tensor& input);
+  // forward with the hooks run around it.
+  Tensor operator()(const Tensor& input);
+
+  // ---- registration ----
+  Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
+  // persistent=false buffers are left out of state_dict (PyTorch's meaning).
+  Tensor& register_buffer(std::string name, Tensor tensor, bool persistent = true);
+  template <class M>
+  std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
+    add_child(std::move(name), module);
+    return module;
+  }
+  template <class Holder>
+    requires requires(const Holder& h) { h.ptr(); }
+  Holder register_module(std::string name, Holder holder) {
+    add_child(std::move(name), holder.ptr());
+    return holder;
+  }
+  // Replaces a registered submodule (same name), as PyTorch's setattr does.
+  template <class Holder>
+    requires requires(const Holder& h) { h.ptr(); }
+  Holder replace_module(const std::string& name, Holder holder) {
+    replace_child(name, holder.ptr());
+    return holder;
+  }
+
+  // ---- traversal (dotted names, registration order, each tensor/module once) ----
+  tensor_list parameters(bool recurse = true) const;
+  NamedTensors named_parameters(bool recurse = true) const;
+  tensor_list buffers(bool recurse = true) const;
+  NamedTensors named_buffers(bool recurse = true) const;
+  std::vector<std::shared_ptr<Module>> children() const;
+  OrderedDict<std::shared_ptr<Module>> named_children() const;
+  // This module first, then every descendant.
+  std::vector<std::shared_ptr<Module>> modules();
+  OrderedDict<std::shared_ptr<Module>> named_modules(const std::string& prefix = "");
+
+  // ---- state ----
+  virtual void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+  void zero_grad(bool set_to_none = true);
+  // Converts parameters and buffers in place (floating-point ones only for a dtype change).
+  void to(DType dtype);
+  void to(Device device);
+  void to(Device device, DType dtype);
+  // fn(module) on this module and every descendant, children first (PyTorch's order).
+  void apply(const std::function<void(Module&)>& fn);
+
+  NamedTensors state_dict() const;
+  LoadResult load_state_dict(const NamedTensors& state, bool strict = true);
+
+  // ---- hooks ----
+  RemovableHandle register_forward_pre_hook(ForwardPreHook hook);
+  RemovableHandle register_forward_hook(ForwardHook hook);
+  RemovableHandle register_full_backward_hook(BackwardHook hook);
+  bool has_hooks() const { return hooks_ != nullptr && any_hooks(); }
+
+  // ---- printing ----
+  // The text inside the parentheses of this module's line: "in_features=3, ...".
+  virtual std::string extra_repr() const { return {}; }
+  std::string str() const;
+
+  // For the handles' call path; not for users.
+  // call_state carries what the backward hooks of this call share, from pre to post.
+  tensor_list run_pre_hooks(tensor_list inputs, std::shared_ptr<void>& call_state);
+  tensor_list run_post_hooks(const tensor_list& inputs, tensor_list outputs, const std::shared_ptr<void>& call_state);
+  [[noreturn]] void fail_hooks_unsupported() const;
+
+ private:
+  struct Hooks;
+  bool any_hooks() const;
+  void add_child(std::string name, std::shared_ptr<Module> module);
+  void replace_child(const std::string& name, std::shared_ptr<Module> module);
+  void check_new_name(const std::string& name, const char* what) const;
+  void convert(const std::function<Tensor(const Tensor&)>& fn);
+  void collect(const std::string& prefix, bool params, bool recurse, NamedTensors& out,
+               std::vector<const TensorImpl*>& seen) const;
+  void print(std::string& out, int indent) const;
+
+  std::string name_;
+  bool training_ = true;
+  OrderedDict<Tensor> parameters_;
+  OrderedDict<Tensor> buffers_;
+  std::vector<std::string> non_persistent_;
+  OrderedDict<std::shared_ptr<Module>> children_;
+  std::shared_ptr<Hooks> hooks_;
+};
+
+std::ostream& operator<<(std::ostream& os, const Module& m);
+
+namespace detail {
+
+template <class T>
+inline constexpr bool is_tensor_tuple_v = false;
+template <class... T>
+inline constexpr bool is_tensor_tuple_v<std::tuple<T...>> = (std::is_same_v<T, Tensor> && ...);
+
+template <class Out>
+tensor_list flatten_outputs(const Out& out) {
+  if constexpr (std::is_same_v<Out, Tensor>) {
+    return {out};
+  } else {
+    return std::apply([](const auto&... t) { return tensor_list{t...}; }, out);
+  }
+}
+template <class Out>
+Out unflatten_outputs(const tensor_list& outs) {
+  if constexpr (std::is_same_v<Out, Tensor>) {
+    return outs.at(0);
+  } else {
+    return [&]<size_t... I>(std::index_sequence<I...>) { return Out{outs.at(I)...}; }(
+        std::make_index_sequence<std::tuple_size_v<Out>>{});
+  }
+}
+
+// Calls m.forward(args...) with m's hooks around it. Hooks need a forward whose arguments are
+// tensors and whose result is a Tensor or a tuple of Tensors.
+template <class M, class... Args>
+auto call_module(M& m, Args&&... args) {
+  using Out = decltype(m.forward(std::forward<Args>(args)...));
+  if (!m.has_hooks()) return m.forward(std::forward<Args>(args)...);
+  constexpr bool tensor_args = (std::is_convertible_v<Args, const Tensor&> && ...);
+  if constexpr (tensor_args && (std::is_same_v<Out, Tensor> || is_tensor_tuple_v<Out>)) {
+    std::shared_ptr<void> call_state;
+    tensor_list in = m.run_pre_hooks(tensor_list{Tensor(args)...}, call_state);
+    Out out = [&]<size_t... I>(std::index_sequence<I...>) { return m.forward(in[I]...); }(
+        std::index_sequence_for<Args...>{});
+    return unflatten_outputs<Out>(m.run_post_hooks(in, flatten_outputs(out), call_state));
+  } else {
+    m.fail_hooks_unsupported();
+  }
+}
+
+}  // namespace detail
+
+// A shared handle to a module implementation, as libtorch's ModuleHolder: `Linear fc(3, 4)`
+// makes a LinearImpl; fc->weight, fc(x), fc.ptr(); `Linear fc{nullptr}` is an empty handle.
+template <class Impl>
+class ModuleHolder {
+ public:
+  using ContainedType = Impl;
+
+  ModuleHolder()
+    requires std::is_default_constructible_v<Impl>
+      : impl_(std::make_shared<Impl>()) {}
+  ModuleHolder(std::nullptr_t) {}  // NOLINT
+  ModuleHolder(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}  // NOLINT
+  template <class First, class... Rest>
+    requires(!std::is_base_of_v<ModuleHolder, std::decay_t<First>> &&
+             !std::is_same_v<std::decay_t<First>, std::nullptr_t> &&
+             !std::is_same_v<std::decay_t<First>, std::shared_ptr<Impl>> &&
+             std::is_constructible_v<Impl, First, Rest...>)
+  explicit ModuleHolder(First&& first, Rest&&... rest)
+      : impl_(std::make_shared<Impl>(std::forward<First>(first), std::forward<Rest>(rest)...)) {}
+
+  Impl* operator->() const { return get(); }
+  Impl& operator*() const { return *get(); }
+  Impl* get() const {
+    TG_CHECK(impl_ != nullptr, "accessing an empty {} handle (constructed with nullptr)", typeid(Impl).name());
+    return impl_.get();
+  }
+  const std::shared_ptr<Impl>& ptr() const { return impl_; }
+  bool is_empty() const { return impl_ == nullptr; }
+  explicit operator bool() const { return impl_ != nullptr; }
+
+  template <class Arg>
+  decltype(auto) operator[](Arg&& arg) const {
+    return (*get())[std::forward<Arg>(arg)];
+  }
+
+  template <class... Args>
+  auto operator()(Args&&... args) const {
+    return detail::call_module(*get(), std::forward<Args>(args)...);
+  }
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+template <class Impl>
+std::ostream& operator<<(std::ostream& os, const ModuleHolder<Impl>& m) {
+  return os << *m;
+}
+
+}  // namespace tg::nn
+
+// Declares the handle `Name` for the implementation `Name##Impl`.
+#define TG_MODULE(Name)                                          \
+  class Name : public ::tg::nn::ModuleHolder<Name##Impl> {       \
+   public:                                                       \
+    using ::tg::nn::ModuleHolder<Name##Impl>::ModuleHolder;      \
+  }

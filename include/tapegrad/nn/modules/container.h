@@ -1,0 +1,99 @@
+#pragma once
+// Containers: Sequential (chains one-tensor forwards), ModuleList and ModuleDict.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tapegrad/nn/module.h"
+
+namespace tg::nn {
+
+// Any module handle or shared_ptr, as a shared_ptr<Module>.
+template <class M>
+std::shared_ptr<Module> as_module_ptr(const M& m) {
+  if constexpr (requires { m.ptr(); }) {
+    return m.ptr();
+  } else {
+    return m;
+  }
+}
+
+class SequentialImpl : public Module {
+ public:
+  SequentialImpl() : Module("Sequential") {}
+  template <class... M>
+    requires(sizeof...(M) > 0)
+  explicit SequentialImpl(const M&... modules) : SequentialImpl() {
+    (push_back(as_module_ptr(modules)), ...);
+  }
+  // Named children, as nn.Sequential(OrderedDict(...)).
+  explicit SequentialImpl(const OrderedDict<std::shared_ptr<Module>>& named);
+
+  Tensor forward(const Tensor& input) override;
+  void push_back(std::shared_ptr<Module> module);
+  template <class M>
+    requires requires(const M& m) { m.ptr(); }
+  void push_back(const M& m) {
+    push_back(std::shared_ptr<Module>(m.ptr()));
+  }
+  void push_back(const std::string& name, std::shared_ptr<Module> module);
+  size_t size() const { return modules_.size(); }
+  const std::shared_ptr<Module>& operator[](size_t i) const;
+  auto begin() const { return modules_.begin(); }
+  auto end() const { return modules_.end(); }
+
+ private:
+  std::vector<std::shared_ptr<Module>> modules_;
+};
+TG_MODULE(Sequential);
+
+class ModuleListImpl : public Module {
+ public:
+  ModuleListImpl() : Module("ModuleList") {}
+  template <class... M>
+    requires(sizeof...(M) > 0)
+  explicit ModuleListImpl(const M&... modules) : ModuleListImpl() {
+    (push_back(as_module_ptr(modules)), ...);
+  }
+  void push_back(std::shared_ptr<Module> module);
+  template <class M>
+    requires requires(const M& m) { m.ptr(); }
+  void push_back(const M& m) {
+    push_back(std::shared_ptr<Module>(m.ptr()));
+  }
+  size_t size() const { return modules_.size(); }
+  const std::shared_ptr<Module>& operator[](size_t i) const;
+  // The i-th module as its implementation type; a tg::Error when it is another type.
+  template <class Impl>
+  std::shared_ptr<Impl> at(size_t i) const {
+    auto p = std::dynamic_pointer_cast<Impl>((*this)[i]);
+    TG_CHECK(p != nullptr, "ModuleList: module {} is a {}, not the requested type", i, (*this)[i]->name());
+    return p;
+  }
+  auto begin() const { return modules_.begin(); }
+  auto end() const { return modules_.end(); }
+
+ private:
+  std::vector<std::shared_ptr<Module>> modules_;
+};
+TG_MODULE(ModuleList);
+
+class ModuleDictImpl : public Module {
+ public:
+  ModuleDictImpl() : Module("ModuleDict") {}
+  explicit ModuleDictImpl(const OrderedDict<std::shared_ptr<Module>>& modules);
+  void insert(const std::string& key, std::shared_ptr<Module> module);
+  template <class M>
+    requires requires(const M& m) { m.ptr(); }
+  void insert(const std::string& key, const M& m) {
+    insert(key, std::shared_ptr<Module>(m.ptr()));
+  }
+  bool contains(const std::string& key) const { return named_children().contains(key); }
+  std::shared_ptr<Module> operator[](const std::string& key) const;
+  size_t size() const { return named_children().size(); }
+  std::vector<std::string> keys() const { return named_children().keys(); }
+};
+TG_MODULE(ModuleDict);
+
+}  // namespace tg::nn

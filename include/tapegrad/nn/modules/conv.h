@@ -1,0 +1,86 @@
+#pragma once
+// Conv1d, Conv2d, ConvTranspose2d (torch.nn names; weights and biases initialised as PyTorch's:
+// kaiming_uniform_ with a = sqrt(5), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))). The handles spell
+// out their constructors so that options can be brace-initialised: Conv2d(1, 8, 3, {.padding = 1}).
+#include "tapegrad/nn/functional/options.h"
+#include "tapegrad/nn/module.h"
+
+namespace tg::nn {
+
+struct Conv1dOptions {
+  int64_t stride = 1;
+  ConvPadding padding = 0;
+  int64_t dilation = 1;
+  int64_t groups = 1;
+  bool bias = true;
+};
+class Conv1dImpl : public Module {
+ public:
+  Conv1dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size, const Conv1dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_parameters();
+
+  int64_t in_channels, out_channels, kernel_size;
+  Conv1dOptions options;
+  Tensor weight, bias;
+};
+class Conv1d : public ::tg::nn::ModuleHolder<Conv1dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size, const Conv1dOptions& options = {}) : ModuleHolder(std::make_shared<Conv1dImpl>(in_channels, out_channels, kernel_size, options)) {}
+};
+
+struct Conv2dOptions {
+  Size2 stride = 1;
+  ConvPadding padding = 0;
+  Size2 dilation = 1;
+  int64_t groups = 1;
+  bool bias = true;
+};
+class Conv2dImpl : public Module {
+ public:
+  Conv2dImpl(int64_t in_channels, int64_t out_channels, Size2 kernel_size, const Conv2dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_parameters();
+
+  int64_t in_channels, out_channels;
+  Size2 kernel_size;
+  Conv2dOptions options;
+  Tensor weight, bias;
+};
+class Conv2d : public ::tg::nn::ModuleHolder<Conv2dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, const Conv2dOptions& options = {}) : ModuleHolder(std::make_shared<Conv2dImpl>(in_channels, out_channels, kernel_size, options)) {}
+};
+
+struct ConvTranspose2dOptions {
+  Size2 stride = 1;
+  Size2 padding = 0;
+  Size2 output_padding = 0;
+  int64_t groups = 1;
+  bool bias = true;
+  Size2 dilation = 1;
+};
+class ConvTranspose2dImpl : public Module {
+ public:
+  ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, Size2 kernel_size,
+                      const ConvTranspose2dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_parameters();
+
+  int64_t in_channels, out_channels;
+  Size2 kernel_size;
+  ConvTranspose2dOptions options;
+  Tensor weight, bias;  // weight [in, out / groups, kh, kw]
+};
+class ConvTranspose2d : public ::tg::nn::ModuleHolder<ConvTranspose2dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, const ConvTranspose2dOptions& options = {}) : ModuleHolder(std::make_shared<ConvTranspose2dImpl>(in_channels, out_channels, kernel_size, options)) {}
+};
+
+}  // namespace tg::nn

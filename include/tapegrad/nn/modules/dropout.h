@@ -1,0 +1,34 @@
+#pragma once
+// Dropout and Embedding (torch.nn names and defaults).
+#include <optional>
+
+#include "tapegrad/nn/module.h"
+#include "tapegrad/tensor/generator.h"
+
+namespace tg::nn {
+
+// Active in training mode only. Draws from `generator` when set, else the default generator.
+class DropoutImpl : public Module {
+ public:
+  explicit DropoutImpl(double p = 0.5);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double p;
+  Generator* generator = nullptr;
+};
+TG_MODULE(Dropout);
+
+// A table [num_embeddings, embedding_dim] initialised N(0, 1) (the padding row zeroed).
+class EmbeddingImpl : public Module {
+ public:
+  EmbeddingImpl(int64_t num_embeddings, int64_t embedding_dim, std::optional<int64_t> padding_idx = std::nullopt);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_parameters();
+  int64_t num_embeddings, embedding_dim;
+  std::optional<int64_t> padding_idx;
+  Tensor weight;
+};
+TG_MODULE(Embedding);
+
+}  // namespace tg::nn

@@ -1,0 +1,79 @@
+#pragma once
+// BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm (torch.nn names and defaults).
+#include "tapegrad/nn/module.h"
+
+namespace tg::nn {
+
+struct BatchNormOptions {
+  double eps = 1e-5;
+  double momentum = 0.1;
+  bool affine = true;
+  bool track_running_stats = true;
+};
+// Shared by BatchNorm1d ([N, C] or [N, C, L]) and BatchNorm2d ([N, C, H, W]).
+class BatchNormImpl : public Module {
+ public:
+  BatchNormImpl(const char* name, int expected_dims_lo, int expected_dims_hi, int64_t num_features,
+                const BatchNormOptions& options);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_running_stats();
+  void reset_parameters();
+
+  int64_t num_features;
+  BatchNormOptions options;
+  Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+
+ private:
+  int dims_lo_, dims_hi_;
+};
+class BatchNorm1dImpl : public BatchNormImpl {
+ public:
+  explicit BatchNorm1dImpl(int64_t num_features, const BatchNormOptions& options = {})
+      : BatchNormImpl("BatchNorm1d", 2, 3, num_features, options) {}
+};
+class BatchNorm1d : public ::tg::nn::ModuleHolder<BatchNorm1dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  BatchNorm1d(int64_t num_features, const BatchNormOptions& options) : ModuleHolder(std::make_shared<BatchNorm1dImpl>(num_features, options)) {}
+};
+class BatchNorm2dImpl : public BatchNormImpl {
+ public:
+  explicit BatchNorm2dImpl(int64_t num_features, const BatchNormOptions& options = {})
+      : BatchNormImpl("BatchNorm2d", 4, 4, num_features, options) {}
+};
+class BatchNorm2d : public ::tg::nn::ModuleHolder<BatchNorm2dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  BatchNorm2d(int64_t num_features, const BatchNormOptions& options) : ModuleHolder(std::make_shared<BatchNorm2dImpl>(num_features, options)) {}
+};
+
+class LayerNormImpl : public Module {
+ public:
+  explicit LayerNormImpl(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true, bool bias = true);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  Shape normalized_shape;
+  double eps;
+  bool elementwise_affine;
+  Tensor weight, bias;
+};
+class LayerNorm : public ::tg::nn::ModuleHolder<LayerNormImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true, bool bias = true) : ModuleHolder(std::make_shared<LayerNormImpl>(normalized_shape, eps, elementwise_affine, bias)) {}
+};
+
+class GroupNormImpl : public Module {
+ public:
+  GroupNormImpl(int64_t num_groups, int64_t num_channels, double eps = 1e-5, bool affine = true);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t num_groups, num_channels;
+  double eps;
+  bool affine;
+  Tensor weight, bias;
+};
+TG_MODULE(GroupNorm);
+
+}  // namespace tg::nn

@@ -1,0 +1,362 @@
+// Module: registration, traversal, conversion, state_dict, hooks and printing.
+#include "tapegrad/nn/module.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "tapegrad/autograd/function.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+
+namespace tg::nn {
+
+struct Module::Hooks {
+  uint64_t next_id = 0;
+  std::vector<std::pair<uint64_t, ForwardPreHook>> pre;
+  std::vector<std::pair<uint64_t, ForwardHook>> post;
+  std::vector<std::pair<uint64_t, BackwardHook>> backward;
+  bool empty() const { return pre.empty() && post.empty() && backward.empty(); }
+};
+
+bool Module::any_hooks() const { return !hooks_->empty(); }
+
+Module::Module(std::string name) : name_(std::move(name)) {}
+Module::~Module() = default;
+
+Tensor Module::forward(const Tensor&) {
+  TG_FAIL("{}: this module does not take a single tensor; call it through its own forward", name_);
+}
+
+Tensor Module::operator()(const Tensor& input) { return detail::call_module(*this, input); }
+
+// ---- registration ------------------------------------------------------------------------------
+
+void Module::check_new_name(const std::string& name, const char* what) const {
+  TG_CHECK_VALUE(!name.empty() && name.find('.') == std::string::npos,
+                 "{}: {} name '{}' must be non-empty and contain no '.'", name_, what, name);
+  TG_CHECK_VALUE(!parameters_.contains(name) && !buffers_.contains(name) && !children_.contains(name),
+                 "{}: attribute '{}' is already registered", name_, name);
+}
+
+Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
+  check_new_name(name, "parameter");
+  if (tensor.defined()) {
+    TG_CHECK(tensor.is_leaf() || !tensor.requires_grad(),
+             "{}: parameter '{}' must be a leaf tensor (detach it first)", name_, name);
+    tensor.requires_grad_(requires_grad);
+  }
+  return parameters_.insert(std::move(name), std::move(tensor));
+}
+
+Tensor& Module::register_buffer(std::string name, Tensor tensor, bool persistent) {
+  check_new_name(name, "buffer");
+  if (!persistent) non_persistent_.push_back(name);
+  return buffers_.insert(std::move(name), std::move(tensor));
+}
+
+void Module::add_child(std::string name, std::shared_ptr<Module> module) {
+  check_new_name(name, "submodule");
+  TG_CHECK(module != nullptr, "{}: submodule '{}' is empty", name_, name);
+  children_.insert(std::move(name), std::move(module));
+}
+
+void Module::replace_child(const std::string& name, std::shared_ptr<Module> module) {
+  auto* slot = children_.find(name);
+  TG_CHECK(slot != nullptr, "{}: no submodule named '{}' to replace", name_, name);
+  *slot = std::move(module);
+}
+
+// ---- traversal ---------------------------------------------------------------------------------
+
+void Module::collect(const std::string& prefix, bool params, bool recurse, NamedTensors& out,
+                     std::vector<const TensorImpl*>& seen) const {
+  for (const auto& [name, t] : params ? parameters_ : buffers_) {
+    if (!t.defined() || std::find(seen.begin(), seen.end(), t.impl()) != seen.end()) continue;
+    seen.push_back(t.impl());
+    out.insert(prefix + name, t);
+  }
+  if (!recurse) return;
+  for (const auto& [name, child] : children_) child->collect(prefix + name + ".", params, true, out, seen);
+}
+
+NamedTensors Module::named_parameters(bool recurse) const {
+  NamedTensors out;
+  std::vector<const TensorImpl*> seen;
+  collect("", true, recurse, out, seen);
+  return out;
+}
+tensor_list Module::parameters(bool recurse) const { return named_parameters(recurse).values(); }
+
+NamedTensors Module::named_buffers(bool recurse) const {
+  NamedTensors out;
+  std::vector<const TensorImpl*> seen;
+  collect("", false, recurse, out, seen);
+  return out;
+}
+tensor_list Module::buffers(bool recurse) const { return named_buffers(recurse).values(); }
+
+std::vector<std::shared_ptr<Module>> Module::children() const { return children_.values(); }
+OrderedDict<std::shared_ptr<Module>> Module::named_children() const { return children_; }
+
+OrderedDict<std::shared_ptr<Module>> Module::named_modules(const std::string& prefix) {
+  OrderedDict<std::shared_ptr<Module>> out;
+  std::vector<const Module*> seen;
+  std::function<void(const std::string&, const std::shared_ptr<Module>&)> walk =
+      [&](const std::string& p, const std::shared_ptr<Module>& m) {
+        if (std::find(seen.begin(), seen.end(), m.get()) != seen.end()) return;
+        seen.push_back(m.get());
+        out.insert(p, m);
+        for (const auto& [name, child] : m->children_) walk(p.empty() ? name : p + "." + name, child);
+      };
+  // A module not held by a shared_ptr (a stack object) is listed through a non-owning pointer.
+  std::shared_ptr<Module> self = weak_from_this().lock();
+  if (!self) self = std::shared_ptr<Module>(std::shared_ptr<Module>{}, this);
+  walk(prefix, self);
+  return out;
+}
+std::vector<std::shared_ptr<Module>> Module::modules() { return named_modules().values(); }
+
+// ---- state -------------------------------------------------------------------------------------
+
+void Module::train(bool on) {
+  training_ = on;
+  for (const auto& [name, child] : children_) child->train(on);
+}
+
+void Module::zero_grad(bool set_to_none) {
+  for (const Tensor& p : parameters()) {
+    if (!p.grad().defined()) continue;
+    if (set_to_none) {
+      p.set_grad(Tensor());
+    } else {
+      NoGradGuard no_grad;
+      p.mutable_grad() = p.grad().detach();
+      p.grad().zero_();
+    }
+  }
+}
+
+void Module::convert(const std::function<Tensor(const Tensor&)>& fn) {
+  NoGradGuard no_grad;
+  auto visit = [&](const Tensor& t) {
+    if (!t.defined()) return;
+    Tensor converted = fn(t);
+    if (converted.is_same(t)) return;
+    const Tensor& grad = t.grad();
+    Tensor new_grad = grad.defined() ? fn(grad) : Tensor();
+    t.set_data(converted);
+    if (grad.defined()) t.set_grad(new_grad);
+  };
+  for (auto& [name, t] : parameters_) visit(t);
+  for (auto& [name, t] : buffers_) visit(t);
+  for (auto& [name, child] : children_) child->convert(fn);
+}
+
+void Module::to(DType dtype) {
+  TG_CHECK_TYPE(is_floating_point(dtype), "{}.to: modules convert to floating-point dtypes only, got {}", name_, dtype);
+  convert([dtype](const Tensor& t) { return t.is_floating_point() ? t.to(dtype) : t; });
+}
+void Module::to(Device device) {
+  convert([device](const Tensor& t) { return t.to(device); });
+}
+void Module::to(Device device, DType dtype) {
+  TG_CHECK_TYPE(is_floating_point(dtype), "{}.to: modules convert to floating-point dtypes only, got {}", name_, dtype);
+  convert([device, dtype](const Tensor& t) { return t.is_floating_point() ? t.to(device, dtype) : t.to(device); });
+}
+
+void Module::apply(const std::function<void(Module&)>& fn) {
+  for (auto& [name, child] : children_) child->apply(fn);
+  fn(*this);
+}
+
+NamedTensors Module::state_dict() const {
+  NamedTensors out;
+  std::function<void(const Module&, const std::string&)> walk = [&](const Module& m, const std::string& prefix) {
+    for (const auto& [name, t] : m.parameters_)
+      if (t.defined()) out.insert_or_assign(prefix + name, t.detach());
+    for (const auto& [name, t] : m.buffers_) {
+      const bool persistent = std::find(m.non_persistent_.begin(), m.non_persistent_.end(), name) == m.non_persistent_.end();
+      if (t.defined() && persistent) out.insert_or_assign(prefix + name, t.detach());
+    }
+    for (const auto& [name, child] : m.children_) walk(*child, prefix + name + ".");
+  };
+  walk(*this, "");
+  return out;
+}
+
+LoadResult Module::load_state_dict(const NamedTensors& state, bool strict) {
+  NamedTensors own = state_dict();
+  LoadResult result;
+  std::vector<std::string> mismatched;
+  for (const auto& [name, t] : own) {
+    const Tensor* src = state.find(name);
+    if (!src) {
+      result.missing_keys.push_back(name);
+    } else if (!(src->sizes() == t.sizes())) {
+      mismatched.push_back(fmt::format("'{}': checkpoint {} vs model {}", name, src->sizes(), t.sizes()));
+    }
+  }
+  for (const auto& [name, t] : state)
+    if (!own.contains(name)) result.unexpected_keys.push_back(name);
+  const bool bad = !mismatched.empty() || (strict && (!result.missing_keys.empty() || !result.unexpected_keys.empty()));
+  if (bad) {
+    std::string msg = fmt::format("{}.load_state_dict: the state does not match the model", name_);
+    if (!result.missing_keys.empty()) msg += fmt::format("\n  missing keys: {}", fmt::join(result.missing_keys, ", "));
+    if (!result.unexpected_keys.empty())
+      msg += fmt::format("\n  unexpected keys: {}", fmt::join(result.unexpected_keys, ", "));
+    if (!mismatched.empty()) msg += fmt::format("\n  shape mismatches: {}", fmt::join(mismatched, "; "));
+    throw Error(msg);
+  }
+  NoGradGuard no_grad;
+  for (const auto& [name, t] : own)
+    if (const Tensor* src = state.find(name)) t.copy_(*src);
+  return result;
+}
+
+// ---- hooks -------------------------------------------------------------------------------------
+
+namespace {
+
+// Per call: the module's backward hooks and the output gradients, seen by both identities.
+struct BackwardHookState {
+  std::weak_ptr<Module> module;
+  Module* raw = nullptr;
+  std::vector<BackwardHook> hooks;
+  tensor_list grad_outputs;
+  size_t n_inputs = 0;
+  bool inputs_need_grad = false;
+
+  tensor_list run(const tensor_list& grad_inputs) {
+    tensor_list current = grad_inputs;
+    for (auto& h : hooks) {
+      if (auto replaced = h(*raw, current, grad_outputs)) {
+        TG_CHECK(replaced->size() == current.size(), "{}: a backward hook returned {} gradients for {} inputs",
+                 raw->name(), replaced->size(), current.size());
+        current = std::move(*replaced);
+      }
+    }
+    return current;
+  }
+};
+
+// Identities whose backward passes hand the gradients to the module's hooks.
+struct BackwardHookOutputs : autograd::Function<BackwardHookOutputs> {
+  static tensor_list forward(autograd::AutogradContext* ctx, const tensor_list& outputs,
+                             std::shared_ptr<BackwardHookState> state) {
+    ctx->saved_data["state"] = state;
+    tensor_list out;
+    for (const Tensor& t : outputs) out.push_back(t.detach());
+    return out;
+  }
+  static tensor_list backward(autograd::AutogradContext* ctx, tensor_list grads) {
+    auto state = std::any_cast<std::shared_ptr<BackwardHookState>>(ctx->saved_data["state"]);
+    state->grad_outputs = grads;
+    if (!state->inputs_need_grad) state->run(tensor_list(state->n_inputs));
+    return grads;
+  }
+};
+struct BackwardHookInputs : autograd::Function<BackwardHookInputs> {
+  static tensor_list forward(autograd::AutogradContext* ctx, const tensor_list& inputs,
+                             std::shared_ptr<BackwardHookState> state) {
+    ctx->saved_data["state"] = state;
+    tensor_list out;
+    for (const Tensor& t : inputs) out.push_back(t.detach());
+    return out;
+  }
+  static tensor_list backward(autograd::AutogradContext* ctx, tensor_list grads) {
+    auto state = std::any_cast<std::shared_ptr<BackwardHookState>>(ctx->saved_data["state"]);
+    return state->run(grads);
+  }
+};
+
+}  // namespace
+
+tensor_list Module::run_pre_hooks(tensor_list inputs, std::shared_ptr<void>& call_state) {
+  for (auto& [id, h] : hooks_->pre)
+    if (auto replaced = h(*this, inputs)) inputs = std::move(*replaced);
+  if (!hooks_->backward.empty() && GradMode::is_enabled()) {
+    auto state = std::make_shared<BackwardHookState>();
+    state->module = weak_from_this();
+    state->raw = this;
+    for (auto& [id, h] : hooks_->backward) state->hooks.push_back(h);
+    state->n_inputs = inputs.size();
+    for (const Tensor& t : inputs) state->inputs_need_grad |= t.defined() && t.requires_grad();
+    if (state->inputs_need_grad) inputs = BackwardHookInputs::apply(inputs, state);
+    call_state = state;
+  }
+  return inputs;
+}
+
+tensor_list Module::run_post_hooks(const tensor_list& inputs, tensor_list outputs,
+                                   const std::shared_ptr<void>& call_state) {
+  for (auto& [id, h] : hooks_->post)
+    if (auto replaced = h(*this, inputs, outputs)) outputs = std::move(*replaced);
+  if (auto state = std::static_pointer_cast<BackwardHookState>(call_state)) {
+    bool any = false;
+    for (const Tensor& t : outputs) any |= t.defined() && t.requires_grad();
+    if (any) outputs = BackwardHookOutputs::apply(outputs, state);
+  }
+  return outputs;
+}
+
+void Module::fail_hooks_unsupported() const {
+  TG_FAIL("{}: hooks need a forward that takes tensors and returns a Tensor or a tuple of Tensors", name_);
+}
+
+RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
+  if (!hooks_) hooks_ = std::make_shared<Hooks>();
+  const uint64_t id = hooks_->next_id++;
+  hooks_->pre.emplace_back(id, std::move(hook));
+  std::weak_ptr<Hooks> weak = hooks_;
+  return RemovableHandle(hooks_, [weak, id] {
+    if (auto h = weak.lock()) std::erase_if(h->pre, [id](const auto& e) { return e.first == id; });
+  });
+}
+
+RemovableHandle Module::register_forward_hook(ForwardHook hook) {
+  if (!hooks_) hooks_ = std::make_shared<Hooks>();
+  const uint64_t id = hooks_->next_id++;
+  hooks_->post.emplace_back(id, std::move(hook));
+  std::weak_ptr<Hooks> weak = hooks_;
+  return RemovableHandle(hooks_, [weak, id] {
+    if (auto h = weak.lock()) std::erase_if(h->post, [id](const auto& e) { return e.first == id; });
+  });
+}
+
+RemovableHandle Module::register_full_backward_hook(BackwardHook hook) {
+  if (!hooks_) hooks_ = std::make_shared<Hooks>();
+  const uint64_t id = hooks_->next_id++;
+  hooks_->backward.emplace_back(id, std::move(hook));
+  std::weak_ptr<Hooks> weak = hooks_;
+  return RemovableHandle(hooks_, [weak, id] {
+    if (auto h = weak.lock()) std::erase_if(h->backward, [id](const auto& e) { return e.first == id; });
+  });
+}
+
+// ---- printing ----------------------------------------------------------------------------------
+
+void Module::print(std::string& out, int indent) const {
+  out += name_ + "(";
+  const std::string extra = extra_repr();
+  if (children_.empty()) {
+    out += extra + ")";
+    return;
+  }
+  const std::string pad(static_cast<size_t>(indent + 2), ' ');
+  if (!extra.empty()) out += fmt::format("\n{}{}", pad, extra);
+  for (const auto& [name, child] : children_) {
+    out += fmt::format("\n{}({}): ", pad, name);
+    child->print(out, indent + 2);
+  }
+  out += fmt::format("\n{})", std::string(static_cast<size_t>(indent), ' '));
+}
+
+std::string Module::str() const {
+  std::string out;
+  print(out, 0);
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& os, const Module& m) { return os << m.str(); }
+
+}  // namespace tg::nn

@@ -1,0 +1,91 @@
+// BatchNorm1d/2d, LayerNorm, GroupNorm.
+#include "tapegrad/nn/modules/normalization.h"
+
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/nn/functional/normalization.h"
+#include "tapegrad/nn/init.h"
+#include "tapegrad/tensor/factories.h"
+
+namespace tg::nn {
+
+BatchNormImpl::BatchNormImpl(const char* name, int lo, int hi, int64_t c, const BatchNormOptions& o)
+    : Module(name), num_features(c), options(o), dims_lo_(lo), dims_hi_(hi) {
+  TG_CHECK_VALUE(c > 0, "{}: num_features must be positive, got {}", name, c);
+  if (o.affine) {
+    weight = register_parameter("weight", ones({c}));
+    bias = register_parameter("bias", zeros({c}));
+  }
+  if (o.track_running_stats) {
+    running_mean = register_buffer("running_mean", zeros({c}));
+    running_var = register_buffer("running_var", ones({c}));
+    num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, kInt64));
+  }
+}
+
+void BatchNormImpl::reset_running_stats() {
+  if (!options.track_running_stats) return;
+  init::zeros_(running_mean);
+  init::ones_(running_var);
+  NoGradGuard no_grad;
+  num_batches_tracked.zero_();
+}
+
+void BatchNormImpl::reset_parameters() {
+  reset_running_stats();
+  if (options.affine) {
+    init::ones_(weight);
+    init::zeros_(bias);
+  }
+}
+
+Tensor BatchNormImpl::forward(const Tensor& input) {
+  TG_CHECK(input.defined() && input.dim() >= dims_lo_ && input.dim() <= dims_hi_,
+           "{}: expected a {}-D input, got shape {}", name(),
+           dims_lo_ == dims_hi_ ? fmt::format("{}", dims_lo_) : fmt::format("{}-D or {}", dims_lo_, dims_hi_),
+           input.defined() ? input.sizes() : Shape{});
+  const bool use_batch_stats = is_training() || !options.track_running_stats;
+  if (is_training() && options.track_running_stats) {
+    NoGradGuard no_grad;
+    num_batches_tracked.add_(1);
+  }
+  return functional::batch_norm(input, running_mean, running_var,
+                                {.weight = weight, .bias = bias, .training = use_batch_stats,
+                                 .momentum = options.momentum, .eps = options.eps});
+}
+
+std::string BatchNormImpl::extra_repr() const {
+  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features, options.eps,
+                     options.momentum, options.affine ? "True" : "False",
+                     options.track_running_stats ? "True" : "False");
+}
+
+LayerNormImpl::LayerNormImpl(Shape shape, double eps, bool affine, bool with_bias)
+    : Module("LayerNorm"), normalized_shape(shape), eps(eps), elementwise_affine(affine) {
+  if (affine) {
+    weight = register_parameter("weight", ones(shape));
+    if (with_bias) bias = register_parameter("bias", zeros(shape));
+  }
+}
+Tensor LayerNormImpl::forward(const Tensor& input) {
+  return functional::layer_norm(input, normalized_shape, weight, bias, eps);
+}
+std::string LayerNormImpl::extra_repr() const {
+  return fmt::format("({},), eps={}, elementwise_affine={}", fmt::join(normalized_shape.begin(), normalized_shape.end(), ", "),
+                     eps, elementwise_affine ? "True" : "False");
+}
+
+GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, bool affine)
+    : Module("GroupNorm"), num_groups(groups), num_channels(channels), eps(eps), affine(affine) {
+  TG_CHECK_VALUE(groups > 0 && channels % groups == 0, "GroupNorm: num_channels ({}) must be divisible by num_groups ({})",
+                 channels, groups);
+  if (affine) {
+    weight = register_parameter("weight", ones({channels}));
+    bias = register_parameter("bias", zeros({channels}));
+  }
+}
+Tensor GroupNormImpl::forward(const Tensor& input) { return functional::group_norm(input, num_groups, weight, bias, eps); }
+std::string GroupNormImpl::extra_repr() const {
+  return fmt::format("{}, {}, eps={}, affine={}", num_groups, num_channels, eps, affine ? "True" : "False");
+}
+
+}  // namespace tg::nn

@@ -1,0 +1,25 @@
+// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d.
+#include "tapegrad/nn/modules/pooling.h"
+
+namespace tg::nn {
+namespace {
+std::string size_repr(Size2 s) { return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("({}, {})", s.h, s.w); }
+}  // namespace
+
+Tensor MaxPool2dImpl::forward(const Tensor& input) { return functional::max_pool2d(input, options); }
+std::string MaxPool2dImpl::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", size_repr(options.kernel_size),
+                     size_repr(options.stride.value_or(options.kernel_size)), size_repr(options.padding),
+                     size_repr(options.dilation), options.ceil_mode ? "True" : "False");
+}
+
+Tensor AvgPool2dImpl::forward(const Tensor& input) { return functional::avg_pool2d(input, options); }
+std::string AvgPool2dImpl::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}", size_repr(options.kernel_size),
+                     size_repr(options.stride.value_or(options.kernel_size)), size_repr(options.padding));
+}
+
+Tensor AdaptiveAvgPool2dImpl::forward(const Tensor& input) { return functional::adaptive_avg_pool2d(input, output_size); }
+std::string AdaptiveAvgPool2dImpl::extra_repr() const { return "output_size=" + size_repr(output_size); }
+
+}  // namespace tg::nn

@@ -1,0 +1,281 @@
+// Module trees, containers, state_dict, hooks, printing and the layers' defaults.
+#include <cmath>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+
+namespace {
+
+struct NetImpl : nn::Module {
+  NetImpl() : Module("Net") {
+    fc1 = register_module("fc1", nn::Linear(4, 3));
+    bn = register_module("bn", nn::BatchNorm1d(3));
+    fc2 = register_module("fc2", nn::Linear(3, 2, false));
+    scale = register_parameter("scale", ones({1}));
+    register_buffer("steps", zeros({}, kInt64));
+  }
+  Tensor forward(const Tensor& x) override { return fc2(relu(bn(fc1(x)))) * scale; }
+  nn::Linear fc1{nullptr}, fc2{nullptr};
+  nn::BatchNorm1d bn{nullptr};
+  Tensor scale;
+};
+TG_MODULE(Net);
+
+std::vector<std::string> keys(const nn::NamedTensors& d) { return d.keys(); }
+
+}  // namespace
+
+TEST(Module, RegistrationAndTraversal) {
+  Net net;
+  EXPECT_EQ(keys(net->named_parameters()),
+            (std::vector<std::string>{"scale", "fc1.weight", "fc1.bias", "bn.weight", "bn.bias", "fc2.weight"}));
+  EXPECT_EQ(keys(net->named_parameters(false)), (std::vector<std::string>{"scale"}));
+  EXPECT_EQ(keys(net->named_buffers()),
+            (std::vector<std::string>{"steps", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked"}));
+  EXPECT_EQ(net->children().size(), 3u);
+  EXPECT_EQ(net->named_modules().keys(), (std::vector<std::string>{"", "fc1", "bn", "fc2"}));
+  EXPECT_EQ(net->modules().size(), 4u);
+  for (const Tensor& p : net->parameters()) EXPECT_TRUE(p.requires_grad());
+  EXPECT_TRUE(net->named_parameters()["fc1.weight"].is_same(net->fc1->weight));
+  EXPECT_THROW_WITH(net->register_parameter("fc1", zeros({1})), ValueError, "attribute 'fc1' is already registered");
+  EXPECT_THROW_WITH(net->register_buffer("a.b", zeros({1})), ValueError, "contain no '.'");
+  EXPECT_THROW_WITH(net->named_parameters()["nope"], IndexError, "no key 'nope'");
+  nn::Linear empty{nullptr};
+  EXPECT_THROW_WITH(empty->forward(zeros({1})), Error, "empty");
+}
+
+TEST(Module, TrainEvalZeroGradTo) {
+  Net net;
+  EXPECT_TRUE(net->bn->is_training());
+  net->eval();
+  EXPECT_FALSE(net->bn->is_training());
+  net->train();
+  EXPECT_TRUE(net->fc2->is_training());
+  Tensor x = randn({5, 4});
+  net(x).sum().backward();
+  EXPECT_TRUE(net->fc1->weight.grad().defined());
+  net->zero_grad(false);
+  EXPECT_EQ(net->fc1->weight.grad().abs().sum().item<double>(), 0.0);
+  net->zero_grad();
+  EXPECT_FALSE(net->fc1->weight.grad().defined());
+  // to() converts in place: the handles held by the layers see the new dtype.
+  Tensor w = net->fc1->weight;
+  net->to(kFloat64);
+  EXPECT_EQ(w.dtype(), kFloat64);
+  EXPECT_EQ(net->fc1->weight.dtype(), kFloat64);
+  EXPECT_EQ(net->bn->num_batches_tracked.dtype(), kInt64);
+  Tensor y = net(x.to(kFloat64));
+  EXPECT_EQ(y.dtype(), kFloat64);
+  y.sum().backward();
+  EXPECT_EQ(w.grad().dtype(), kFloat64);
+  EXPECT_THROW_WITH(net->to(kInt32), TypeError, "floating-point dtypes only");
+  int visited = 0;
+  net->apply([&](nn::Module&) { ++visited; });
+  EXPECT_EQ(visited, 4);
+}
+
+TEST(Module, StateDict) {
+  manual_seed(1);
+  Net a;
+  manual_seed(2);
+  Net b;
+  a(randn({6, 4}));  // moves the running statistics
+  nn::NamedTensors sd = a->state_dict();
+  EXPECT_EQ(sd.size(), 10u);
+  EXPECT_FALSE(sd["fc1.weight"].requires_grad());
+  b->load_state_dict(sd);
+  for (const auto& [k, v] : b->state_dict()) EXPECT_TRUE(equal(v, sd[k])) << k;
+  // Loading copies: the model's parameters stay its own tensors.
+  EXPECT_FALSE(b->fc1->weight.is_same(a->fc1->weight));
+  nn::NamedTensors bad = sd;
+  bad.erase("fc2.weight");
+  bad.insert("extra", zeros({1}));
+  bad["fc1.bias"] = zeros({7});
+  EXPECT_THROW_WITH(b->load_state_dict(bad), Error, "missing keys: fc2.weight");
+  EXPECT_THROW_WITH(b->load_state_dict(bad), Error, "unexpected keys: extra");
+  EXPECT_THROW_WITH(b->load_state_dict(bad), Error, "'fc1.bias': checkpoint [7] vs model [3]");
+  bad["fc1.bias"] = zeros({3});
+  nn::LoadResult r = b->load_state_dict(bad, false);
+  EXPECT_EQ(r.missing_keys, (std::vector<std::string>{"fc2.weight"}));
+  EXPECT_EQ(r.unexpected_keys, (std::vector<std::string>{"extra"}));
+  EXPECT_EQ(b->fc1->bias.abs().sum().item<double>(), 0.0);
+}
+
+TEST(Module, ForwardHooks) {
+  nn::Linear fc(3, 2);
+  Tensor x = randn({4, 3});
+  Tensor base = fc(x);
+  int calls = 0;
+  auto h1 = fc->register_forward_pre_hook([&](nn::Module& m, const tensor_list& in) -> std::optional<tensor_list> {
+    ++calls;
+    EXPECT_EQ(m.name(), "Linear");
+    return tensor_list{in[0] * 2};
+  });
+  auto h2 = fc->register_forward_hook([&](nn::Module&, const tensor_list&, const tensor_list& out) -> std::optional<tensor_list> {
+    return tensor_list{out[0] + 1};
+  });
+  EXPECT_TRUE(close(fc(x), (base - fc->bias) * 2 + fc->bias + 1));
+  h1.remove();
+  h2.remove();
+  EXPECT_TRUE(close(fc(x), base));
+  EXPECT_EQ(calls, 1);
+  // Hooks run inside containers too.
+  nn::Sequential seq(fc, nn::ReLU());
+  auto h3 = fc->register_forward_hook([&](nn::Module&, const tensor_list&, const tensor_list& out) -> std::optional<tensor_list> {
+    return tensor_list{-out[0]};
+  });
+  EXPECT_TRUE(close(seq(x), relu(-base)));
+  h3.remove();
+}
+
+TEST(Module, FullBackwardHook) {
+  nn::Linear fc(3, 2);
+  Tensor x = randn({4, 3}).requires_grad_(true);
+  tensor_list seen_in, seen_out;
+  auto h = fc->register_full_backward_hook([&](nn::Module&, const tensor_list& gin, const tensor_list& gout) -> std::optional<tensor_list> {
+    seen_in = gin;
+    seen_out = gout;
+    if (!gin[0].defined()) return std::nullopt;
+    return tensor_list{gin[0] * 0.5};
+  });
+  fc(x).sum().backward();
+  ASSERT_EQ(seen_out.size(), 1u);
+  EXPECT_TRUE(close(seen_out[0], ones({4, 2})));
+  EXPECT_TRUE(close(seen_in[0], ones({4, 2}).matmul(fc->weight.detach())));
+  EXPECT_TRUE(close(x.grad(), seen_in[0] * 0.5));
+  // Inputs that need no grad: the hook still sees the output gradients.
+  seen_out.clear();
+  fc(randn({2, 3})).sum().backward();
+  EXPECT_EQ(seen_out.size(), 1u);
+  EXPECT_FALSE(seen_in.empty() || seen_in[0].defined());
+  h.remove();
+}
+
+TEST(Module, Printout) {
+  nn::Sequential seq(nn::Conv2d(1, 8, 3, {.padding = 1}), nn::BatchNorm2d(8), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
+                     nn::Dropout(0.25), nn::Linear(8 * 14 * 14, 10));
+  EXPECT_EQ(seq->str(),
+            "Sequential(\n"
+            "  (0): Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
+            "  (1): BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n"
+            "  (2): ReLU()\n"
+            "  (3): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n"
+            "  (4): Flatten(start_dim=1, end_dim=-1)\n"
+            "  (5): Dropout(p=0.25, inplace=False)\n"
+            "  (6): Linear(in_features=1568, out_features=10, bias=True)\n"
+            ")");
+  EXPECT_EQ(seq(randn({2, 1, 28, 28})).sizes(), Shape({2, 10}));
+}
+
+TEST(Module, Containers) {
+  nn::ModuleList list(nn::Linear(2, 2), nn::Tanh());
+  list->push_back(nn::Sigmoid());
+  EXPECT_EQ(list->size(), 3u);
+  EXPECT_EQ(list[2]->name(), "Sigmoid");
+  EXPECT_EQ(list->at<nn::LinearImpl>(0)->out_features, 2);
+  EXPECT_THROW_WITH(list->at<nn::LinearImpl>(1), Error, "module 1 is a Tanh");
+  EXPECT_THROW_WITH(list[3], IndexError, "index 3 is out of range for 3 modules");
+  EXPECT_EQ(keys(list->named_parameters()), (std::vector<std::string>{"0.weight", "0.bias"}));
+  nn::ModuleDict dict;
+  dict->insert("enc", nn::Linear(2, 3));
+  dict->insert("act", nn::GELU());
+  EXPECT_TRUE(dict->contains("enc"));
+  EXPECT_EQ(dict->keys(), (std::vector<std::string>{"enc", "act"}));
+  EXPECT_EQ((*dict->operator[]("act"))(tensor({0.0})).item<double>(), 0.0);
+  EXPECT_THROW_WITH(dict->operator[]("x"), IndexError, "no module named 'x'");
+  nn::Sequential named(nn::OrderedDict<std::shared_ptr<nn::Module>>{{"lin", nn::Linear(2, 2).ptr()}, {"act", nn::ReLU().ptr()}});
+  EXPECT_EQ(keys(named->named_parameters()), (std::vector<std::string>{"lin.weight", "lin.bias"}));
+  EXPECT_THROW_WITH(nn::Sequential(nn::Bilinear(2, 2, 2))(zeros({1, 2})), Error, "Bilinear: this module does not take a single tensor");
+}
+
+TEST(Module, LayersAndDefaults) {
+  manual_seed(0);
+  nn::Linear fc(100, 50);
+  EXPECT_LE(fc->weight.abs().max().item<double>(), 0.1);
+  EXPECT_GT(fc->weight.abs().max().item<double>(), 0.09);
+  nn::Conv2d conv(4, 8, {3, 5}, {.stride = 2, .padding = "valid", .bias = false});
+  EXPECT_EQ(conv->weight.sizes(), Shape({8, 4, 3, 5}));
+  EXPECT_FALSE(conv->bias.defined());
+  EXPECT_LE(conv->weight.abs().max().item<double>(), 1 / std::sqrt(60.0));
+  EXPECT_EQ(conv(randn({1, 4, 9, 9})).sizes(), Shape({1, 8, 4, 3}));
+  nn::Conv1d c1(3, 6, 3, {.padding = "same", .groups = 3});
+  EXPECT_EQ(c1(randn({2, 3, 7})).sizes(), Shape({2, 6, 7}));
+  nn::ConvTranspose2d ct(4, 2, 2, {.stride = 2});
+  EXPECT_EQ(ct->weight.sizes(), Shape({4, 2, 2, 2}));
+  EXPECT_EQ(ct(randn({1, 4, 5, 5})).sizes(), Shape({1, 2, 10, 10}));
+  nn::Bilinear bl(3, 4, 5);
+  EXPECT_EQ(bl(randn({2, 3}), randn({2, 4})).sizes(), Shape({2, 5}));
+  nn::Embedding emb(10, 4, -1);
+  EXPECT_EQ(emb->padding_idx, 9);
+  EXPECT_EQ(emb->weight[9].abs().sum().item<double>(), 0.0);
+  EXPECT_EQ(emb(tensor({{1, 9}})).sizes(), Shape({1, 2, 4}));
+  nn::LayerNorm ln(Shape{4});
+  EXPECT_NEAR(ln(randn({3, 4})).mean({-1}).abs().max().item<double>(), 0.0, 1e-6);
+  nn::GroupNorm gn(2, 4);
+  EXPECT_EQ(gn(randn({2, 4, 3})).sizes(), Shape({2, 4, 3}));
+  EXPECT_EQ(nn::AvgPool2d(2)(randn({1, 1, 4, 4})).sizes(), Shape({1, 1, 2, 2}));
+  EXPECT_EQ(nn::AdaptiveAvgPool2d(1)(randn({2, 3, 5, 5})).sizes(), Shape({2, 3, 1, 1}));
+  EXPECT_EQ(nn::Unflatten(1, {2, 3})(randn({4, 6})).sizes(), Shape({4, 2, 3}));
+  EXPECT_TRUE(close(nn::LeakyReLU(0.2)(tensor({-1.0})), tensor({-0.2})));
+  EXPECT_TRUE(close(nn::Softmax(0)(tensor({0.0, 0.0})), tensor({0.5, 0.5})));
+  EXPECT_TRUE(close(nn::LogSoftmax(0)(tensor({0.0, 0.0})), log(tensor({0.5, 0.5}))));
+  EXPECT_TRUE(close(nn::SiLU()(tensor({1.0})), tensor({1.0}) * sigmoid(tensor({1.0}))));
+  EXPECT_TRUE(nn::Identity()(tensor({1.0})).defined());
+  // Dropout is a no-op in eval mode.
+  nn::Dropout drop(0.5);
+  Tensor x = ones({1000});
+  EXPECT_LT(drop(x).eq(0).sum().item<int64_t>(), 600);
+  drop->eval();
+  EXPECT_TRUE(drop(x).is_same(x));
+  // BatchNorm: batch statistics in training, running ones in eval.
+  nn::BatchNorm2d bn(3);
+  Tensor img = randn({4, 3, 2, 2}) * 3 + 1;
+  bn(img);
+  EXPECT_EQ(bn->num_batches_tracked.item<int64_t>(), 1);
+  EXPECT_TRUE(close(bn->running_mean, img.mean({0, 2, 3}) * 0.1, 1e-4, 1e-5));
+  bn->eval();
+  EXPECT_TRUE(close(bn(img), (img - bn->running_mean.view({1, 3, 1, 1})) / sqrt(bn->running_var.view({1, 3, 1, 1}) + 1e-5), 1e-4, 1e-5));
+  EXPECT_THROW_WITH(bn(randn({3, 2})), Error, "BatchNorm2d: expected a 4-D input, got shape [3, 2]");
+  EXPECT_THROW_WITH(nn::Conv2d(3, 4, 3, {.groups = 2}), ValueError, "divisible by groups");
+  EXPECT_THROW_WITH(nn::Dropout(2.0), ValueError, "between 0 and 1");
+}
+
+TEST(Init, Initialisers) {
+  Generator gen(3);
+  Tensor w = empty({300, 200});
+  nn::init::xavier_uniform_(w, 1.0, &gen);
+  EXPECT_LE(w.abs().max().item<double>(), std::sqrt(6.0 / 500));
+  nn::init::kaiming_normal_(w, 0, nn::init::FanMode::FanIn, "relu", &gen);
+  EXPECT_NEAR(w.std().item<double>(), std::sqrt(2.0 / 200), 0.002);
+  nn::init::xavier_normal_(w, 2.0, &gen);
+  EXPECT_NEAR(w.std().item<double>(), 2 * std::sqrt(2.0 / 500), 0.002);
+  nn::init::kaiming_uniform_(w, 0, nn::init::FanMode::FanOut, "relu", &gen);
+  EXPECT_LE(w.abs().max().item<double>(), std::sqrt(6.0 / 300));
+  nn::init::trunc_normal_(w, 0.5, 1.0, -0.5, 1.0, &gen);
+  EXPECT_GE(w.min().item<double>(), -0.5);
+  EXPECT_LE(w.max().item<double>(), 1.0);
+  Tensor q = empty({3, 5});
+  nn::init::orthogonal_(q, 1.0, &gen);
+  EXPECT_TRUE(close(q.matmul(q.t()), eye(3), 1e-5, 1e-5));
+  Tensor tall = empty({6, 2, 2}, kFloat64);
+  nn::init::orthogonal_(tall, 2.0, &gen);
+  Tensor flat = tall.view({6, 4});
+  EXPECT_TRUE(close(flat.t().matmul(flat), eye(4, kFloat64) * 4.0, 1e-9, 1e-9));
+  nn::init::constant_(q, 0.25);
+  EXPECT_EQ(q.sum().item<double>(), 0.25 * 15);
+  nn::init::uniform_(q, 2, 3, &gen);
+  EXPECT_GE(q.min().item<double>(), 2.0);
+  EXPECT_NEAR(nn::init::calculate_gain("leaky_relu", 0.2), std::sqrt(2.0 / 1.04), 1e-12);
+  EXPECT_NEAR(nn::init::calculate_gain("tanh"), 5.0 / 3, 1e-12);
+  EXPECT_THROW_WITH(nn::init::calculate_gain("swish"), ValueError, "unsupported nonlinearity 'swish'");
+  EXPECT_THROW_WITH(nn::init::xavier_uniform_(empty({3})), ValueError, "at least 2 dims");
+  EXPECT_THROW_WITH(nn::init::normal_(empty({3}, kInt64)), TypeError, "floating-point");
+  // Same seed, same numbers.
+  Generator g1(5), g2(5);
+  Tensor a = empty({4, 4}), b = empty({4, 4});
+  nn::init::kaiming_uniform_(a, 0, nn::init::FanMode::FanIn, "leaky_relu", &g1);
+  nn::init::kaiming_uniform_(b, 0, nn::init::FanMode::FanIn, "leaky_relu", &g2);
+  EXPECT_TRUE(equal(a, b));
+}
