@@ -6,6 +6,7 @@
 
 #include "tapegrad/autograd/function.h"
 #include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/autograd/node.h"
 #include "tapegrad/tensor/ops.h"
 
 namespace tg::nn {

@@ -1,5 +1,6 @@
 #pragma once
 // tg::nn: modules, containers, layers, initialisers and the functional forms.
+#include "tapegrad/nn/clip_grad.h"
 #include "tapegrad/nn/functional.h"
 #include "tapegrad/nn/init.h"
 #include "tapegrad/nn/module.h"

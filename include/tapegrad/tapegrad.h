@@ -10,6 +10,7 @@
 #include "tapegrad/autograd/node.h"
 #include "tapegrad/autograd/stepper.h"
 #include "tapegrad/nn.h"
+#include "tapegrad/optim.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/generator.h"
 #include "tapegrad/tensor/indexing.h"

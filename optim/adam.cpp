@@ -1,0 +1,56 @@
+// Adam and AdamW: torch.optim.Adam's single-tensor update (AdamW decays the weights first).
+#include "tapegrad/optim/adam.h"
+
+#include <cmath>
+
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/ops.h"
+
+namespace tg::optim {
+
+void AdamOptions::check(const char* name) const {
+  TG_CHECK_VALUE(lr >= 0, "{}: invalid learning rate {}", name, lr);
+  TG_CHECK_VALUE(eps >= 0, "{}: invalid epsilon value {}", name, eps);
+  TG_CHECK_VALUE(beta1 >= 0 && beta1 < 1, "{}: invalid beta parameter at index 0: {}", name, beta1);
+  TG_CHECK_VALUE(beta2 >= 0 && beta2 < 1, "{}: invalid beta parameter at index 1: {}", name, beta2);
+  TG_CHECK_VALUE(weight_decay >= 0, "{}: invalid weight_decay value {}", name, weight_decay);
+}
+
+void Adam::step() {
+  NoGradGuard no_grad;
+  for (auto& [g, p] : params_with_grad()) {
+    const AdamOptions& o = options_[g];
+    AdamState& s = state(p);
+    if (!s.step.defined()) {
+      s.step = zeros({}, kFloat32);
+      s.exp_avg = zeros_like(p);
+      s.exp_avg_sq = zeros_like(p);
+      if (o.amsgrad) s.max_exp_avg_sq = zeros_like(p);
+    }
+    s.step.add_(1);
+    const double step = s.step.item<double>();
+    Tensor grad = o.maximize ? -p.grad() : p.grad();
+    if (o.weight_decay != 0) {
+      if (decoupled_weight_decay_) {
+        p.mul_(1 - o.lr * o.weight_decay);
+      } else {
+        grad = grad.add(p, o.weight_decay);
+      }
+    }
+    s.exp_avg.lerp_(grad, 1 - o.beta1);
+    s.exp_avg_sq.mul_(o.beta2).add_(grad * grad, 1 - o.beta2);
+    const double bias_correction1 = 1 - std::pow(o.beta1, step);
+    const double bias_correction2_sqrt = std::sqrt(1 - std::pow(o.beta2, step));
+    Tensor second = s.exp_avg_sq;
+    if (o.amsgrad) {
+      if (!s.max_exp_avg_sq.defined()) s.max_exp_avg_sq = zeros_like(p);
+      s.max_exp_avg_sq.copy_(maximum(s.max_exp_avg_sq, s.exp_avg_sq));
+      second = s.max_exp_avg_sq;
+    }
+    Tensor denom = (sqrt(second) / bias_correction2_sqrt).add_(o.eps);
+    p.add_(s.exp_avg / denom, -o.lr / bias_correction1);
+  }
+}
+
+}  // namespace tg::optim

@@ -1,0 +1,202 @@
+// LR schedulers: torch.optim.lr_scheduler's get_lr formulas (the recursive forms).
+#include "tapegrad/optim/lr_scheduler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+namespace tg::optim {
+
+LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
+  for (size_t g = 0; g < optimizer.num_param_groups(); ++g) base_lrs_.push_back(optimizer.lr(g));
+}
+
+void LRScheduler::initialize() { step(); }
+
+void LRScheduler::step() {
+  ++last_epoch_;
+  std::vector<double> lrs = compute_lr();
+  for (size_t g = 0; g < lrs.size(); ++g) optimizer_.set_lr(g, lrs[g]);
+  last_lr_ = std::move(lrs);
+}
+
+namespace {
+std::vector<double> current(const Optimizer& o) {
+  std::vector<double> v;
+  for (size_t g = 0; g < o.num_param_groups(); ++g) v.push_back(o.lr(g));
+  return v;
+}
+}  // namespace
+
+StepLR::StepLR(Optimizer& o, int64_t step_size, double gamma) : LRScheduler(o), step_size_(step_size), gamma_(gamma) {
+  TG_CHECK_VALUE(step_size > 0, "StepLR: step_size must be positive, got {}", step_size);
+  initialize();
+}
+std::vector<double> StepLR::compute_lr() {
+  std::vector<double> lrs = current(optimizer_);
+  if (last_epoch_ == 0 || last_epoch_ % step_size_ != 0) return lrs;
+  for (double& lr : lrs) lr *= gamma_;
+  return lrs;
+}
+
+MultiStepLR::MultiStepLR(Optimizer& o, std::vector<int64_t> milestones, double gamma)
+    : LRScheduler(o), milestones_(std::move(milestones)), gamma_(gamma) {
+  std::sort(milestones_.begin(), milestones_.end());
+  initialize();
+}
+std::vector<double> MultiStepLR::compute_lr() {
+  std::vector<double> lrs = current(optimizer_);
+  const auto hits = std::count(milestones_.begin(), milestones_.end(), last_epoch_);
+  for (double& lr : lrs) lr *= std::pow(gamma_, static_cast<double>(hits));
+  return lrs;
+}
+
+ExponentialLR::ExponentialLR(Optimizer& o, double gamma) : LRScheduler(o), gamma_(gamma) { initialize(); }
+std::vector<double> ExponentialLR::compute_lr() {
+  std::vector<double> lrs = current(optimizer_);
+  if (last_epoch_ == 0) return lrs;
+  for (double& lr : lrs) lr *= gamma_;
+  return lrs;
+}
+
+CosineAnnealingLR::CosineAnnealingLR(Optimizer& o, int64_t t_max, double eta_min)
+    : LRScheduler(o), t_max_(t_max), eta_min_(eta_min) {
+  TG_CHECK_VALUE(t_max > 0, "CosineAnnealingLR: T_max must be positive, got {}", t_max);
+  initialize();
+}
+std::vector<double> CosineAnnealingLR::compute_lr() {
+  std::vector<double> lrs = current(optimizer_);
+  if (last_epoch_ == 0) return lrs;
+  const double pi = std::numbers::pi, e = static_cast<double>(last_epoch_), t = static_cast<double>(t_max_);
+  for (size_t g = 0; g < lrs.size(); ++g) {
+    if (last_epoch_ == 1 && t_max_ == 1) {
+      lrs[g] = eta_min_;
+    } else if ((last_epoch_ - 1 - t_max_) % (2 * t_max_) == 0) {
+      lrs[g] += (base_lrs_[g] - eta_min_) * (1 - std::cos(pi / t)) / 2;
+    } else {
+      lrs[g] = (1 + std::cos(pi * e / t)) / (1 + std::cos(pi * (e - 1) / t)) * (lrs[g] - eta_min_) + eta_min_;
+    }
+  }
+  return lrs;
+}
+
+LinearLR::LinearLR(Optimizer& o, double start, double end, int64_t total)
+    : LRScheduler(o), start_(start), end_(end), total_(total) {
+  TG_CHECK_VALUE(start > 0 && start <= 1, "LinearLR: start_factor must be in (0, 1], got {}", start);
+  TG_CHECK_VALUE(end >= 0 && end <= 1, "LinearLR: end_factor must be in [0, 1], got {}", end);
+  initialize();
+}
+std::vector<double> LinearLR::compute_lr() {
+  std::vector<double> lrs = current(optimizer_);
+  if (last_epoch_ == 0) {
+    for (double& lr : lrs) lr *= start_;
+  } else if (last_epoch_ <= total_) {
+    const double f = 1 + (end_ - start_) / (static_cast<double>(total_) * start_ +
+                                            static_cast<double>(last_epoch_ - 1) * (end_ - start_));
+    for (double& lr : lrs) lr *= f;
+  }
+  return lrs;
+}
+
+OneCycleLR::OneCycleLR(Optimizer& o, double max_lr, int64_t total_steps, const OneCycleOptions& options)
+    : LRScheduler(o), total_(total_steps), o_(options) {
+  TG_CHECK_VALUE(total_steps > 0, "OneCycleLR: total_steps must be positive, got {}", total_steps);
+  TG_CHECK_VALUE(options.pct_start >= 0 && options.pct_start <= 1, "OneCycleLR: pct_start must be in [0, 1], got {}",
+                 options.pct_start);
+  TG_CHECK(!options.cycle_momentum || o.has_momentum(),
+           "OneCycleLR: cycle_momentum needs an optimizer with momentum (SGD, Adam, RMSprop)");
+  for (size_t g = 0; g < o.num_param_groups(); ++g) {
+    initial_lr_.push_back(max_lr / options.div_factor);
+    max_lr_.push_back(max_lr);
+    min_lr_.push_back(initial_lr_.back() / options.final_div_factor);
+    o.set_lr(g, initial_lr_.back());
+    if (options.cycle_momentum) o.set_momentum(g, options.max_momentum);
+  }
+  const double up = options.pct_start * static_cast<double>(total_steps) - 1;
+  // lr_from / lr_to code: 0 initial, 1 max, 2 min.
+  if (options.three_phase) {
+    phases_ = {{up, 0, 1, options.max_momentum, options.base_momentum},
+               {2 * options.pct_start * static_cast<double>(total_steps) - 2, 1, 0, options.base_momentum, options.max_momentum},
+               {static_cast<double>(total_steps) - 1, 0, 2, options.max_momentum, options.max_momentum}};
+  } else {
+    phases_ = {{up, 0, 1, options.max_momentum, options.base_momentum},
+               {static_cast<double>(total_steps) - 1, 1, 2, options.base_momentum, options.max_momentum}};
+  }
+  base_lrs_ = initial_lr_;
+  initialize();
+}
+
+double OneCycleLR::anneal(double from, double to, double pct) const {
+  if (o_.cos_anneal) return to + (from - to) / 2.0 * (std::cos(std::numbers::pi * pct) + 1);
+  return (to - from) * pct + from;
+}
+
+std::vector<double> OneCycleLR::compute_lr() {
+  TG_CHECK_VALUE(last_epoch_ <= total_,
+                 "OneCycleLR: tried to step {} times with total_steps={}; make total_steps the number of batches",
+                 last_epoch_, total_);
+  std::vector<double> lrs(initial_lr_.size());
+  const double step = static_cast<double>(last_epoch_);
+  for (size_t g = 0; g < lrs.size(); ++g) {
+    const double levels[3] = {initial_lr_[g], max_lr_[g], min_lr_[g]};
+    double start = 0;
+    for (size_t i = 0; i < phases_.size(); ++i) {
+      const Phase& ph = phases_[i];
+      if (step <= ph.end_step || i + 1 == phases_.size()) {
+        const double pct = (step - start) / (ph.end_step - start);
+        lrs[g] = anneal(levels[static_cast<int>(ph.lr_from)], levels[static_cast<int>(ph.lr_to)], pct);
+        if (o_.cycle_momentum) optimizer_.set_momentum(g, anneal(ph.m_from, ph.m_to, pct));
+        break;
+      }
+      start = ph.end_step;
+    }
+  }
+  return lrs;
+}
+
+ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers)
+    : schedulers_(std::move(schedulers)) {
+  TG_CHECK_VALUE(!schedulers_.empty(), "ChainedScheduler: needs at least one scheduler");
+}
+void ChainedScheduler::step() {
+  for (auto& s : schedulers_) s->step();
+}
+
+ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options)
+    : optimizer_(optimizer), o_(options) {
+  TG_CHECK_VALUE(options.factor < 1, "ReduceLROnPlateau: factor should be < 1.0, got {}", options.factor);
+  best_ = options.mode_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+}
+
+bool ReduceLROnPlateau::is_better(double a, double best) const {
+  if (!o_.mode_max) return o_.threshold_rel ? a < best * (1 - o_.threshold) : a < best - o_.threshold;
+  return o_.threshold_rel ? a > best * (1 + o_.threshold) : a > best + o_.threshold;
+}
+
+void ReduceLROnPlateau::step(double metric) {
+  ++last_epoch_;
+  if (is_better(metric, best_)) {
+    best_ = metric;
+    num_bad_epochs_ = 0;
+  } else {
+    ++num_bad_epochs_;
+  }
+  if (cooldown_counter_ > 0) {
+    --cooldown_counter_;
+    num_bad_epochs_ = 0;
+  }
+  if (num_bad_epochs_ > o_.patience) {
+    for (size_t g = 0; g < optimizer_.num_param_groups(); ++g) {
+      const double old_lr = optimizer_.lr(g);
+      const double new_lr = std::max(old_lr * o_.factor, o_.min_lr);
+      if (old_lr - new_lr > o_.eps) optimizer_.set_lr(g, new_lr);
+    }
+    cooldown_counter_ = o_.cooldown;
+    num_bad_epochs_ = 0;
+  }
+}
+
+std::vector<double> ReduceLROnPlateau::get_last_lr() const { return current(optimizer_); }
+
+}  // namespace tg::optim

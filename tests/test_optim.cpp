@@ -1,0 +1,273 @@
+// Optimizers against scalar re-implementations of PyTorch's update rules in float64, LR
+// schedulers against their closed forms, gradient clipping, optimizer state round trips.
+#include <cmath>
+#include <functional>
+#include <numbers>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+
+namespace {
+
+const std::vector<double> kStart = {0.5, -1.5, 2.0};
+const std::vector<double> kShift = {0.3, -0.2, 0.7};
+
+// Gradient of sum((p - shift)^2 * (i + 1)), elementwise.
+double grad_at(double p, size_t i) { return 2 * (p - kShift[i]) * static_cast<double>(i + 1); }
+
+// Runs `steps` optimizer steps on the quadratic; returns the final parameter values.
+std::vector<double> run(optim::Optimizer& opt, const Tensor& p, int steps) {
+  for (int s = 0; s < steps; ++s) {
+    opt.zero_grad();
+    Tensor w = arange(1, 4, 1, kFloat64);
+    ((p - tensor(kShift, kFloat64)).square() * w).sum().backward();
+    opt.step();
+  }
+  return p.to_vector<double>();
+}
+
+// A scalar reference: update(i, p, g, t) -> new p, with its own state per element.
+std::vector<double> reference(int steps, const std::function<double(size_t, double, double, int)>& update) {
+  std::vector<double> p = kStart;
+  for (int t = 1; t <= steps; ++t)
+    for (size_t i = 0; i < p.size(); ++i) p[i] = update(i, p[i], grad_at(p[i], i), t);
+  return p;
+}
+
+void expect_near(const std::vector<double>& a, const std::vector<double>& b, double tol = 1e-12) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], tol) << "element " << i;
+}
+
+Tensor param() { return tensor(kStart, kFloat64).requires_grad_(true); }
+
+}  // namespace
+
+TEST(Optim, SGDMatchesReference) {
+  struct Case {
+    optim::SGDOptions o;
+  };
+  for (optim::SGDOptions o : {optim::SGDOptions{.lr = 0.05},
+                              optim::SGDOptions{.lr = 0.05, .momentum = 0.9, .dampening = 0.1, .weight_decay = 0.01},
+                              optim::SGDOptions{.lr = 0.02, .momentum = 0.8, .nesterov = true},
+                              optim::SGDOptions{.lr = 0.01, .momentum = 0.5, .maximize = true}}) {
+    Tensor p = param();
+    optim::SGD opt({p}, o);
+    std::vector<double> buf(3, 0.0);
+    auto ref = reference(6, [&](size_t i, double x, double g, int t) {
+      if (o.maximize) g = -g;
+      g += o.weight_decay * x;
+      if (o.momentum != 0) {
+        buf[i] = t == 1 ? g : o.momentum * buf[i] + (1 - o.dampening) * g;
+        g = o.nesterov ? g + o.momentum * buf[i] : buf[i];
+      }
+      return x - o.lr * g;
+    });
+    expect_near(run(opt, p, 6), ref);
+  }
+}
+
+TEST(Optim, AdamAndAdamWMatchReference) {
+  for (bool decoupled : {false, true})
+    for (bool amsgrad : {false, true}) {
+      optim::AdamOptions o{.lr = 0.1, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-6, .weight_decay = 0.05, .amsgrad = amsgrad};
+      Tensor p = param();
+      std::unique_ptr<optim::Optimizer> opt;
+      if (decoupled) {
+        opt = std::make_unique<optim::AdamW>(tensor_list{p}, o);
+      } else {
+        opt = std::make_unique<optim::Adam>(tensor_list{p}, o);
+      }
+      std::vector<double> m(3, 0), v(3, 0), vmax(3, 0);
+      auto ref = reference(7, [&](size_t i, double x, double g, int t) {
+        if (decoupled) {
+          x *= 1 - o.lr * o.weight_decay;
+        } else {
+          g += o.weight_decay * x;
+        }
+        m[i] = o.beta1 * m[i] + (1 - o.beta1) * g;
+        v[i] = o.beta2 * v[i] + (1 - o.beta2) * g * g;
+        vmax[i] = std::max(vmax[i], v[i]);
+        const double bc1 = 1 - std::pow(o.beta1, t), bc2 = 1 - std::pow(o.beta2, t);
+        const double denom = std::sqrt(amsgrad ? vmax[i] : v[i]) / std::sqrt(bc2) + o.eps;
+        return x - o.lr / bc1 * m[i] / denom;
+      });
+      expect_near(run(*opt, p, 7), ref);
+    }
+  optim::AdamW w({param()});
+  EXPECT_EQ(w.options().weight_decay, 0.01);
+}
+
+TEST(Optim, RMSpropAndAdagradMatchReference) {
+  for (optim::RMSpropOptions o : {optim::RMSpropOptions{.lr = 0.01},
+                                  optim::RMSpropOptions{.lr = 0.01, .alpha = 0.9, .weight_decay = 0.1, .momentum = 0.7, .centered = true}}) {
+    Tensor p = param();
+    optim::RMSprop opt({p}, o);
+    std::vector<double> sq(3, 0), ga(3, 0), buf(3, 0);
+    auto ref = reference(5, [&](size_t i, double x, double g, int) {
+      g += o.weight_decay * x;
+      sq[i] = o.alpha * sq[i] + (1 - o.alpha) * g * g;
+      double avg;
+      if (o.centered) {
+        ga[i] = o.alpha * ga[i] + (1 - o.alpha) * g;
+        avg = std::sqrt(sq[i] - ga[i] * ga[i]) + o.eps;
+      } else {
+        avg = std::sqrt(sq[i]) + o.eps;
+      }
+      if (o.momentum > 0) {
+        buf[i] = o.momentum * buf[i] + g / avg;
+        return x - o.lr * buf[i];
+      }
+      return x - o.lr * g / avg;
+    });
+    expect_near(run(opt, p, 5), ref);
+  }
+  optim::AdagradOptions o{.lr = 0.3, .lr_decay = 0.1, .weight_decay = 0.02, .initial_accumulator_value = 0.5};
+  Tensor p = param();
+  optim::Adagrad opt({p}, o);
+  std::vector<double> sum(3, 0.5);
+  auto ref = reference(5, [&](size_t i, double x, double g, int t) {
+    g += o.weight_decay * x;
+    sum[i] += g * g;
+    return x - o.lr / (1 + (t - 1) * o.lr_decay) * g / (std::sqrt(sum[i]) + o.eps);
+  });
+  expect_near(run(opt, p, 5), ref);
+}
+
+TEST(Optim, GroupsZeroGradAndErrors) {
+  Tensor a = param(), b = tensor({1.0}, kFloat64).requires_grad_(true);
+  optim::SGD opt(std::vector<optim::SGD::ParamGroup>{{{a}, {.lr = 0.1}}, {{b}, {.lr = 0.01, .momentum = 0.9}}});
+  EXPECT_EQ(opt.num_param_groups(), 2u);
+  (a.sum() + b.sum() * 2).backward();
+  opt.step();
+  EXPECT_NEAR(a.to_vector<double>()[0], 0.5 - 0.1, 1e-12);
+  EXPECT_NEAR(b.item<double>(), 1 - 0.02, 1e-12);
+  opt.zero_grad(false);
+  EXPECT_EQ(a.grad().abs().sum().item<double>(), 0.0);
+  opt.zero_grad();
+  EXPECT_FALSE(a.grad().defined());
+  // A parameter without a gradient is skipped.
+  opt.step();
+  EXPECT_NEAR(b.item<double>(), 1 - 0.02, 1e-12);
+  EXPECT_THROW_WITH(optim::SGD({a}, {.lr = -1}), ValueError, "SGD: invalid learning rate -1");
+  EXPECT_THROW_WITH(optim::SGD({a}, {.lr = 0.1, .nesterov = true}), ValueError, "Nesterov momentum requires");
+  EXPECT_THROW_WITH(optim::Adam({a}, {.beta1 = 1.0}), ValueError, "invalid beta parameter at index 0");
+  EXPECT_THROW_WITH(optim::Adam({a * 2}), Error, "can't optimize a non-leaf tensor");
+  EXPECT_THROW_WITH(optim::Adam({a, a}), ValueError, "appears twice");
+  EXPECT_THROW_WITH(optim::Adam({tensor({1, 2})}), TypeError, "only floating-point tensors");
+  EXPECT_THROW_WITH(optim::Adam(tensor_list{}), ValueError, "empty parameter list");
+}
+
+TEST(Optim, StateDictRoundTrip) {
+  Tensor p1 = param(), p2 = param();
+  optim::Adam a({p1}, {.lr = 0.05, .amsgrad = true});
+  run(a, p1, 3);
+  auto sd = a.state_dict();
+  EXPECT_TRUE(sd.contains("state.0.exp_avg"));
+  EXPECT_EQ(sd["state.0.step"].item<double>(), 3.0);
+  EXPECT_EQ(sd["param_groups.0.lr"].item<double>(), 0.05);
+  // A fresh optimizer on a copy of the parameters continues identically.
+  {
+    NoGradGuard no_grad;
+    p2.copy_(p1);
+  }
+  optim::Adam b({p2}, {.lr = 1.0});
+  b.load_state_dict(sd);
+  EXPECT_EQ(b.options().lr, 0.05);
+  EXPECT_TRUE(b.options().amsgrad);
+  expect_near(run(b, p2, 4), run(a, p1, 4), 0);
+  auto bad = sd;
+  bad["state.0.exp_avg"] = zeros({2}, kFloat64);
+  EXPECT_THROW_WITH(b.load_state_dict(bad), Error, "'state.0.exp_avg' has shape [2] but the parameter has shape [3]");
+  optim::Adam two(std::vector<optim::Adam::ParamGroup>{{{param()}, {}}, {{param()}, {}}});
+  EXPECT_THROW_WITH(two.load_state_dict(sd), Error, "the state has 1 parameter groups, the optimizer 2");
+}
+
+TEST(LRScheduler, ClosedForms) {
+  Tensor p = param();
+  const double base = 0.1;
+  auto check = [&](auto make, std::function<double(int)> expected, int epochs = 25) {
+    optim::SGD opt({p}, {.lr = base, .momentum = 0.9});
+    auto sched = make(opt);
+    for (int e = 0; e < epochs; ++e) {
+      EXPECT_NEAR(opt.lr(0), expected(e), 1e-12) << "epoch " << e;
+      EXPECT_NEAR(sched.get_last_lr()[0], opt.lr(0), 0);
+      sched.step();
+    }
+  };
+  check([](optim::Optimizer& o) { return optim::StepLR(o, 3, 0.5); }, [&](int e) { return base * std::pow(0.5, e / 3); });
+  check([](optim::Optimizer& o) { return optim::MultiStepLR(o, {7, 2, 7}, 0.1); },
+        [&](int e) { return base * (e >= 7 ? 1e-3 : e >= 2 ? 0.1 : 1.0); });
+  check([](optim::Optimizer& o) { return optim::ExponentialLR(o, 0.9); }, [&](int e) { return base * std::pow(0.9, e); });
+  check([](optim::Optimizer& o) { return optim::CosineAnnealingLR(o, 10, 0.001); },
+        [&](int e) { return 0.001 + (base - 0.001) * (1 + std::cos(std::numbers::pi * e / 10)) / 2; });
+  check([](optim::Optimizer& o) { return optim::LinearLR(o, 0.25, 1.0, 4); },
+        [&](int e) { return base * (0.25 + 0.75 * std::min(e, 4) / 4.0); });
+}
+
+TEST(LRScheduler, OneCycleChainedPlateau) {
+  Tensor p = param();
+  optim::Adam opt({p}, {.lr = 1.0});
+  optim::OneCycleLR sched(opt, 0.4, 10, {.pct_start = 0.3});
+  // Warm-up over steps 0..2 from 0.4/25 to 0.4, then cosine down to 0.4/25/1e4 at step 9.
+  const double init = 0.4 / 25, lo = init / 1e4;
+  auto cos_anneal = [](double a, double b, double pct) { return b + (a - b) / 2 * (std::cos(std::numbers::pi * pct) + 1); };
+  std::vector<double> lrs, betas;
+  for (int s = 0; s < 10; ++s) {
+    lrs.push_back(opt.lr(0));
+    betas.push_back(opt.options().beta1);
+    if (s < 9) sched.step();
+  }
+  EXPECT_NEAR(lrs[0], init, 1e-12);
+  EXPECT_NEAR(lrs[1], cos_anneal(init, 0.4, 0.5), 1e-12);
+  EXPECT_NEAR(lrs[2], 0.4, 1e-12);
+  EXPECT_NEAR(lrs[5], cos_anneal(0.4, lo, 3.0 / 7), 1e-12);
+  EXPECT_NEAR(lrs[9], lo, 1e-15);
+  EXPECT_NEAR(betas[0], 0.95, 1e-12);
+  EXPECT_NEAR(betas[2], 0.85, 1e-12);
+  EXPECT_NEAR(betas[9], 0.95, 1e-12);
+  sched.step();
+  EXPECT_THROW_WITH(sched.step(), ValueError, "tried to step 11 times with total_steps=10");
+
+  optim::SGD sgd({p}, {.lr = 1.0});
+  auto s1 = std::make_shared<optim::StepLR>(sgd, 2, 0.5);
+  auto s2 = std::make_shared<optim::ExponentialLR>(sgd, 0.9);
+  optim::ChainedScheduler chain({s1, s2});
+  for (int e = 0; e < 6; ++e) {
+    EXPECT_NEAR(sgd.lr(0), std::pow(0.5, e / 2) * std::pow(0.9, e), 1e-12) << e;
+    chain.step();
+  }
+
+  optim::SGD sgd2({p}, {.lr = 1.0});
+  optim::ReduceLROnPlateau plateau(sgd2, {.factor = 0.5, .patience = 2, .cooldown = 1, .min_lr = 0.2});
+  for (double metric : {1.0, 0.9, 0.95, 0.95, 0.95}) plateau.step(metric);  // 3 bad epochs > patience 2
+  EXPECT_NEAR(sgd2.lr(0), 0.5, 1e-12);
+  for (double metric : {0.95, 0.95, 0.95, 0.95}) plateau.step(metric);  // cooldown, then 3 bad again
+  EXPECT_NEAR(sgd2.lr(0), 0.25, 1e-12);
+  for (int i = 0; i < 8; ++i) plateau.step(1.0);
+  EXPECT_NEAR(sgd2.lr(0), 0.2, 1e-12);  // floored at min_lr
+  EXPECT_THROW_WITH(optim::StepLR(sgd, 0), ValueError, "step_size must be positive");
+}
+
+TEST(ClipGrad, NormAndValue) {
+  Tensor a = tensor({3.0, 0.0}, kFloat64).requires_grad_(true), b = tensor({4.0}, kFloat64).requires_grad_(true);
+  a.set_grad(tensor({3.0, 0.0}, kFloat64));
+  b.set_grad(tensor({4.0}, kFloat64));
+  Tensor norm = nn::utils::clip_grad_norm_({a, b}, 1.0);
+  EXPECT_NEAR(norm.item<double>(), 5.0, 1e-12);
+  EXPECT_NEAR(a.grad().to_vector<double>()[0], 3.0 / (5 + 1e-6), 1e-12);
+  EXPECT_NEAR(b.grad().item<double>(), 4.0 / (5 + 1e-6), 1e-12);
+  // Below the limit nothing changes.
+  EXPECT_NEAR(nn::utils::clip_grad_norm_({a, b}, 10.0).item<double>(), 1.0, 1e-6);
+  EXPECT_NEAR(b.grad().item<double>(), 4.0 / (5 + 1e-6), 1e-12);
+  b.set_grad(tensor({-7.0}, kFloat64));
+  EXPECT_NEAR(nn::utils::clip_grad_norm_({a, b}, 1.0, INFINITY).item<double>(), 7.0, 1e-12);
+  EXPECT_NEAR(b.grad().item<double>(), -7.0 / (7 + 1e-6), 1e-12);
+  b.set_grad(tensor({NAN}, kFloat64));
+  EXPECT_THROW_WITH(nn::utils::clip_grad_norm_({a, b}, 1.0, 2.0, true), Error, "non-finite");
+  b.set_grad(tensor({-7.0}, kFloat64));
+  nn::utils::clip_grad_value_({a, b}, 0.5);
+  EXPECT_EQ(b.grad().item<double>(), -0.5);
+}
