@@ -1,0 +1,151 @@
+// DataLoader: batches planned per epoch on the calling thread (so the order depends only on the
+// seed), made by workers that claim batch numbers in order and hand them back through a
+// reorder buffer, at most num_workers * prefetch_factor ahead of the consumer.
+#include "tapegrad/data/dataloader.h"
+
+#include <omp.h>
+
+#include <exception>
+
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/factories.h"
+
+namespace tg::data {
+
+struct DataLoader::Epoch {
+  std::mutex mu;
+  std::condition_variable produced, consumed_cv;
+  std::map<int64_t, Example> ready;
+  std::map<int64_t, std::exception_ptr> errors;
+  int64_t next_to_take = 0, consumed = 0, total = 0, window = 1;
+  bool stop = false;
+  std::vector<std::thread> workers;
+};
+
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
+    : dataset_(std::move(dataset)), options_(std::move(options)) {
+  TG_CHECK(dataset_ != nullptr, "DataLoader: the dataset is null");
+  TG_CHECK_VALUE(options_.batch_size > 0, "DataLoader: batch_size must be positive, got {}", options_.batch_size);
+  TG_CHECK_VALUE(options_.num_workers >= 0, "DataLoader: num_workers must be non-negative, got {}", options_.num_workers);
+  TG_CHECK_VALUE(options_.prefetch_factor > 0, "DataLoader: prefetch_factor must be positive, got {}",
+                 options_.prefetch_factor);
+}
+
+DataLoader::~DataLoader() { stop_workers(); }
+
+int64_t DataLoader::size() const {
+  const int64_t n = dataset_->size(), b = options_.batch_size;
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+Example DataLoader::make_batch(const std::vector<int64_t>& indices) const {
+  if (!options_.collate) return dataset_->get_batch(indices);
+  std::vector<Example> examples;
+  examples.reserve(indices.size());
+  for (int64_t i : indices) examples.push_back(dataset_->get(i));
+  return options_.collate(examples);
+}
+
+void DataLoader::stop_workers() {
+  if (!running_) return;
+  {
+    std::lock_guard<std::mutex> lock(running_->mu);
+    running_->stop = true;
+  }
+  running_->consumed_cv.notify_all();
+  for (auto& t : running_->workers) t.join();
+  running_.reset();
+}
+
+DataLoader::Iterator DataLoader::begin() {
+  stop_workers();
+  ++epoch_;
+  // Epoch e shuffles with the e-th permutation of the seeded stream.
+  const int64_t n = dataset_->size();
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  if (options_.shuffle) {
+    Generator gen(options_.seed);
+    Tensor perm;
+    for (int64_t e = 0; e <= epoch_; ++e) perm = randperm(n, gen);
+    order = perm.to_vector<int64_t>();
+  } else {
+    for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  }
+  batches_.clear();
+  for (int64_t b = 0; b < size(); ++b) {
+    const int64_t lo = b * options_.batch_size, hi = std::min(n, lo + options_.batch_size);
+    batches_.emplace_back(order.begin() + lo, order.begin() + hi);
+  }
+  if (options_.num_workers > 0 && !batches_.empty()) {
+    running_ = std::make_unique<Epoch>();
+    Epoch& ep = *running_;
+    ep.total = static_cast<int64_t>(batches_.size());
+    ep.window = static_cast<int64_t>(options_.num_workers) * options_.prefetch_factor;
+    for (int w = 0; w < options_.num_workers; ++w)
+      ep.workers.emplace_back([this, &ep] {
+        // Workers assemble batches; the math threads belong to the training loop.
+        omp_set_num_threads(1);
+        NoGradGuard no_grad;
+        for (;;) {
+          int64_t k;
+          {
+            std::unique_lock<std::mutex> lock(ep.mu);
+            ep.consumed_cv.wait(lock, [&] { return ep.stop || ep.next_to_take >= ep.total || ep.next_to_take < ep.consumed + ep.window; });
+            if (ep.stop || ep.next_to_take >= ep.total) return;
+            k = ep.next_to_take++;
+          }
+          Example batch;
+          std::exception_ptr error;
+          try {
+            batch = make_batch(batches_[static_cast<size_t>(k)]);
+          } catch (...) {
+            error = std::current_exception();
+          }
+          {
+            std::lock_guard<std::mutex> lock(ep.mu);
+            if (error) {
+              ep.errors[k] = error;
+            } else {
+              ep.ready[k] = std::move(batch);
+            }
+          }
+          ep.produced.notify_all();
+        }
+      });
+  }
+  return Iterator(this, 0);
+}
+
+Example DataLoader::next_batch(int64_t position) {
+  if (!running_) return make_batch(batches_[static_cast<size_t>(position)]);
+  Epoch& ep = *running_;
+  Example batch;
+  std::exception_ptr error;
+  {
+    std::unique_lock<std::mutex> lock(ep.mu);
+    ep.produced.wait(lock, [&] { return ep.ready.count(position) > 0 || ep.errors.count(position) > 0; });
+    if (auto it = ep.errors.find(position); it != ep.errors.end()) {
+      error = it->second;
+    } else {
+      auto node = ep.ready.extract(position);
+      batch = std::move(node.mapped());
+    }
+    ep.consumed = position + 1;
+  }
+  ep.consumed_cv.notify_all();
+  if (error) std::rethrow_exception(error);
+  return batch;
+}
+
+DataLoader::Iterator::Iterator(DataLoader* loader, int64_t position) : loader_(loader), position_(position) {
+  if (loader_ && position_ < loader_->size()) current_ = loader_->next_batch(position_);
+}
+
+DataLoader::Iterator& DataLoader::Iterator::operator++() {
+  ++position_;
+  current_ = {};
+  if (loader_ && position_ < loader_->size()) current_ = loader_->next_batch(position_);
+  return *this;
+}
+
+}  // namespace tg::data
