@@ -166,6 +166,20 @@ struct Backend {
   void (*max_pool2d)(DType dtype, const PoolGeometry& g, void* out, int64_t* indices, const void* in);
   // Forward: out [planes, OH, OW] from in [planes, H, W]. Backward: out = d(in) from in = d(out).
   void (*avg_pool2d)(DType dtype, const PoolGeometry& g, bool backward, void* out, const void* in);
+  // grad_in [planes, H, W] = zeros, then grad_out scattered (added) at the argmax indices.
+  void (*max_pool2d_backward)(DType dtype, const PoolGeometry& g, void* grad_in, const int64_t* indices,
+                              const void* grad_out);
+  // Batch norm over contiguous [n, c, inner] data; per-channel vectors are of `dtype` too.
+  // Mean and biased variance of each channel (accumulated in double).
+  void (*batch_norm_stats)(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, void* mean, void* var);
+  // y = x * scale[ch] + shift[ch].
+  void (*channel_affine)(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* scale,
+                         const void* shift, void* y);
+  // Per channel: sum_dy = sum(dy), sum_dy_xhat = sum(dy * (x - mean) * invstd); and, when dx is not
+  // null, dx = weight * invstd * (dy - sum_dy / M - xhat * sum_dy_xhat / M) (weight null: 1).
+  void (*batch_norm_backward)(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
+                              const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
+                              void* sum_dy_xhat);
   // Random: uniform [0,1), normal, integers [low, high) from the Philox stream (seed, offset).
   void (*uniform)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
   void (*normal)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);

@@ -30,6 +30,13 @@ int64_t check_indices(const int64_t* in, int64_t* out, int64_t n, int64_t size);
 void conv2d(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b);
 void max_pool2d(DType dtype, const PoolGeometry& g, void* out, int64_t* indices, const void* in);
 void avg_pool2d(DType dtype, const PoolGeometry& g, bool backward, void* out, const void* in);
+void max_pool2d_backward(DType dtype, const PoolGeometry& g, void* grad_in, const int64_t* indices, const void* grad_out);
+void batch_norm_stats(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, void* mean, void* var);
+void channel_affine(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* scale, const void* shift,
+                    void* y);
+void batch_norm_backward(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
+                         const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
+                         void* sum_dy_xhat);
 void uniform(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
 void normal(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
 void randint(DType dtype, void* out, int64_t n, int64_t low, int64_t high, uint64_t seed, uint64_t offset);

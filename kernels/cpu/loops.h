@@ -197,6 +197,11 @@ void ternary_loop(const Loop& L, TO* out, const TA* a, const TB* b, const TC* c,
       } else if (so == 1 && sx == 1 && sy == 0 && sz == 1) {
         const TB yv = y[0];
         for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv, z[i]);
+      } else if (so == 1 && sx == 1 && sy == 0 && sz == 0) {
+        // where(mask, expanded gradient, 0): both values broadcast.
+        const TB yv = y[0];
+        const TC zv = z[0];
+        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv, zv);
       } else {
         for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx], y[i * sy], z[i * sz]);
       }

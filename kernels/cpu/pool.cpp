@@ -9,35 +9,67 @@
 namespace tg::kernels::cpu {
 namespace {
 
+// Taps of output o along one dim that land inside the input: [first, last).
+inline void valid_taps(int64_t o, int64_t stride, int64_t pad, int64_t dilation, int64_t kernel, int64_t size,
+                       int64_t& first, int64_t& last) {
+  const int64_t start = o * stride - pad;
+  first = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
+  last = size > start ? std::min(kernel, (size - start + dilation - 1) / dilation) : 0;
+}
+
 template <class T>
 void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in) {
   using Acc = acc_t<T>;
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  // The valid taps of each output row and column, computed once (they cost divisions).
+  std::vector<int64_t> i0(static_cast<size_t>(g.out_h)), i1(i0.size()), j0(static_cast<size_t>(g.out_w)), j1(j0.size());
+  for (int64_t oh = 0; oh < g.out_h; ++oh)
+    valid_taps(oh, g.stride[0], g.pad[0], g.dilation[0], g.kernel[0], g.in_h, i0[static_cast<size_t>(oh)],
+               i1[static_cast<size_t>(oh)]);
+  for (int64_t ow = 0; ow < g.out_w; ++ow)
+    valid_taps(ow, g.stride[1], g.pad[1], g.dilation[1], g.kernel[1], g.in_w, j0[static_cast<size_t>(ow)],
+               j1[static_cast<size_t>(ow)]);
   parallel_for(0, g.planes, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, in_plane)), [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p) {
       const T* src = in + p * in_plane;
-      for (int64_t oh = 0; oh < g.out_h; ++oh)
+      T* dst = out + p * out_plane;
+      int64_t* idx = indices + p * out_plane;
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        const int64_t h0 = oh * g.stride[0] - g.pad[0], ia = i0[static_cast<size_t>(oh)], ib = i1[static_cast<size_t>(oh)];
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          Acc best = -std::numeric_limits<Acc>::infinity();
-          int64_t best_at = -1;
-          for (int64_t i = 0; i < g.kernel[0]; ++i) {
-            const int64_t ih = oh * g.stride[0] - g.pad[0] + i * g.dilation[0];
-            if (ih < 0 || ih >= g.in_h) continue;
-            for (int64_t j = 0; j < g.kernel[1]; ++j) {
-              const int64_t iw = ow * g.stride[1] - g.pad[1] + j * g.dilation[1];
-              if (iw < 0 || iw >= g.in_w) continue;
-              const Acc v = Acc(src[ih * g.in_w + iw]);
-              if (best_at < 0 || v > best || std::isnan(v)) {
-                best = v;
-                best_at = ih * g.in_w + iw;
-                if (std::isnan(v)) goto done;
-              }
+          const int64_t w0 = ow * g.stride[1] - g.pad[1], ja = j0[static_cast<size_t>(ow)], jb = j1[static_cast<size_t>(ow)];
+          // Padding is at most half the kernel, so every window holds at least one input.
+          int64_t best_at = (h0 + ia * g.dilation[0]) * g.in_w + w0 + ja * g.dilation[1];
+          Acc best = Acc(src[best_at]);
+          // Branch-free scan (on real data the comparison is a coin flip, and mispredictions
+          // cost more than the taps); a window holding a NaN is rescanned so that its first NaN wins.
+          bool has_nan = false;
+          for (int64_t i = ia; i < ib; ++i) {
+            const int64_t row = (h0 + i * g.dilation[0]) * g.in_w + w0;
+            for (int64_t j = ja; j < jb; ++j) {
+              const int64_t at = row + j * g.dilation[1];
+              const Acc v = Acc(src[at]);
+              const int64_t take = v > best;
+              best_at += (at - best_at) * take;
+              best = v > best ? v : best;
+              has_nan |= v != v;
             }
           }
-        done:
-          out[p * out_plane + oh * g.out_w + ow] = static_cast<T>(best);
-          indices[p * out_plane + oh * g.out_w + ow] = best_at;
+          if (has_nan) [[unlikely]] {
+            for (int64_t i = ia; i < ib && best == best; ++i)
+              for (int64_t j = ja; j < jb; ++j) {
+                const int64_t at = (h0 + i * g.dilation[0]) * g.in_w + w0 + j * g.dilation[1];
+                if (Acc(src[at]) != Acc(src[at])) {
+                  best = Acc(src[at]);
+                  best_at = at;
+                  break;
+                }
+              }
+          }
+          dst[oh * g.out_w + ow] = static_cast<T>(best);
+          idx[oh * g.out_w + ow] = best_at;
         }
+      }
     }
   });
 }
@@ -78,7 +110,28 @@ void avg_pool_plain(const PoolGeometry& g, bool backward, T* out, const T* in) {
   });
 }
 
+template <class T>
+void max_pool_backward_plain(const PoolGeometry& g, T* grad_in, const int64_t* indices, const T* grad_out) {
+  const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  parallel_for(0, g.planes, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, in_plane)), [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; ++p) {
+      T* dst = grad_in + p * in_plane;
+      std::fill(dst, dst + in_plane, T(0));
+      const int64_t* idx = indices + p * out_plane;
+      const T* src = grad_out + p * out_plane;
+      for (int64_t o = 0; o < out_plane; ++o)
+        if (idx[o] >= 0) dst[idx[o]] = static_cast<T>(acc_t<T>(dst[idx[o]]) + acc_t<T>(src[o]));
+    }
+  });
+}
+
 }  // namespace
+
+void max_pool2d_backward(DType dtype, const PoolGeometry& g, void* grad_in, const int64_t* indices, const void* grad_out) {
+  dispatch_floating(dtype, [&]<class T>() {
+    max_pool_backward_plain<T>(g, static_cast<T*>(grad_in), indices, static_cast<const T*>(grad_out));
+  });
+}
 
 void max_pool2d(DType dtype, const PoolGeometry& g, void* out, int64_t* indices, const void* in) {
   dispatch_floating(dtype, [&]<class T>() { max_pool_plain<T>(g, static_cast<T*>(out), indices, static_cast<const T*>(in)); });

@@ -90,11 +90,14 @@ double sum_run_float(const T* x, int64_t n) {
   using L = std::conditional_t<std::is_same_v<T, double>, double, float>;
   double total[kLanes] = {};
   int64_t i = 0;
-  for (; i + kBlock <= n; i += kBlock) {
+  while (i + kLanes <= n) {
+    // A full block, or what is left of the run in whole lanes (short runs, e.g. image planes).
+    const int64_t block = std::min(kBlock, (n - i) / kLanes * kLanes);
     L lanes[kLanes] = {};
-    for (int64_t k = 0; k < kBlock; k += kLanes)
+    for (int64_t k = 0; k < block; k += kLanes)
       for (int64_t j = 0; j < kLanes; ++j) lanes[j] += static_cast<L>(x[i + k + j]);
     for (int64_t j = 0; j < kLanes; ++j) total[j] += lanes[j];
+    i += block;
   }
   double s = 0;
   for (int64_t j = 0; j < kLanes; ++j) s += total[j];
@@ -172,11 +175,14 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
     for (int64_t k = b; k < e; ++k) {
       const T* base = in + kept_offset(g, k);
       Acc a = r.init();
-      if (inner_run) {
-        a = reduce_run(r, base, g.reduced_sizes[0], g.reduced_strides[0], 0);
-      } else {
-        for (int64_t i = 0; i < g.reduced_numel; ++i) r.step(a, A(base[reduced_offset(g, i)]), i);
-      }
+      // The innermost reduced dim is one run (vectorised when contiguous); the outer reduced
+      // positions are few, so their offsets may cost a division each.
+      const int last = g.n_reduced - 1;
+      const int64_t run = g.reduced_sizes[last];
+      const int64_t outer = run > 0 ? g.reduced_numel / run : 0;
+      for (int64_t o = 0; o < outer; ++o)
+        r.combine(a, reduce_run(r, base + offset_of(o, last, g.reduced_sizes, g.reduced_strides), run,
+                                g.reduced_strides[last], o * run));
       write_result(out_dtype, out, indices, k, a);
     }
   });

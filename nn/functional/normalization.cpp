@@ -3,6 +3,8 @@
 // passes. Autograd differentiates through the statistics.
 #include "tapegrad/nn/functional/normalization.h"
 
+#include "autograd/record.h"
+#include "kernels/kernels.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -20,6 +22,78 @@ Shape channel_shape(const Tensor& input) {
 void check_affine(const char* op, const Tensor& t, const char* what, const Shape& expected) {
   if (!t.defined()) return;
   TG_CHECK(t.sizes() == expected, "{}: expected {} of shape {}, got {}", op, what, expected, t.sizes());
+}
+
+// Training-mode batch norm on the fused kernels: statistics in one pass, output in one, and a
+// backward of two passes. Under create_graph the backward is written in tensor ops (statistics
+// recomputed from x), so higher derivatives stay exact.
+Tensor batch_norm_fused(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                        const BatchNormOptions& o) {
+  const int64_t n = input.sizes()[0], c = input.sizes()[1], inner = input.numel() / std::max<int64_t>(1, n * c);
+  const auto& be = kernels::backend(input.device(), "batch_norm");
+  Tensor mean = ops::empty({c}, input.dtype(), input.device()), var = ops::empty({c}, input.dtype(), input.device());
+  be.batch_norm_stats(input.dtype(), n, c, inner, input.data_ptr(), mean.data_ptr(), var.data_ptr());
+  const int64_t count = n * inner;
+  if (running_mean.defined() || running_var.defined()) {
+    NoGradGuard no_grad;
+    if (running_mean.defined()) running_mean.mul_(1 - o.momentum).add_(mean.to(running_mean.dtype()), o.momentum);
+    if (running_var.defined())
+      running_var.mul_(1 - o.momentum).add_(var.to(running_var.dtype()), o.momentum * count / (count - 1.0));
+  }
+  Tensor invstd, scale, shift;
+  {
+    NoGradGuard no_grad;
+    invstd = rsqrt(var + o.eps);
+    scale = o.weight.defined() ? invstd * o.weight.to(input.dtype()) : invstd;
+    shift = -mean * scale;
+    if (o.bias.defined()) shift = shift + o.bias;
+    scale = ops::contiguous(scale);
+    shift = ops::contiguous(shift);
+  }
+  Tensor out = ops::empty(input.sizes(), input.dtype(), input.device());
+  be.channel_affine(input.dtype(), n, c, inner, input.data_ptr(), scale.data_ptr(), shift.data_ptr(), out.data_ptr());
+  if (!autograd::needs_grad(input, o.weight, o.bias)) return out;
+  const Shape shape = input.sizes();
+  const double eps = o.eps;
+  const bool has_weight = o.weight.defined();
+  auto node = autograd::make_node(
+      "NativeBatchNormBackward", {&input, &o.weight, &o.bias},
+      [=](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+        Tensor x = nd.saved(0), w = has_weight ? nd.saved(1) : Tensor();
+        const Tensor& g = gr[0];
+        tensor_list r(3);
+        if (GradMode::is_enabled()) {
+          Shape cs = Shape::filled(x.dim(), 1), dims;
+          cs[1] = c;
+          for (int d = 0; d < x.dim(); ++d)
+            if (d != 1) dims.push_back(d);
+          Tensor m = x.mean(dims, true), is = rsqrt(x.var(dims, 0, true) + eps);
+          Tensor xhat = (x - m) * is;
+          Tensor gx = has_weight ? g * w.view(cs) : g;
+          r[0] = is * (gx - gx.mean(dims, true) - xhat * (gx * xhat).mean(dims, true));
+          if (has_weight) r[1] = (g * xhat).sum(dims);
+          r[2] = g.sum(dims);
+          return r;
+        }
+        Tensor gc = ops::contiguous(g);
+        Tensor dx = nd.needs_input_grad(0) ? ops::empty(shape, x.dtype(), x.device()) : Tensor();
+        Tensor sum_dy = ops::empty({c}, x.dtype(), x.device()), sum_dy_xhat = ops::empty({c}, x.dtype(), x.device());
+        Tensor wc = has_weight ? ops::contiguous(ops::cast(w, x.dtype())) : Tensor();
+        kernels::backend(x.device(), "batch_norm")
+            .batch_norm_backward(x.dtype(), n, c, inner, x.data_ptr(), gc.data_ptr(), nd.saved(2).data_ptr(),
+                                 nd.saved(3).data_ptr(), has_weight ? wc.data_ptr() : nullptr,
+                                 dx.defined() ? dx.data_ptr() : nullptr, sum_dy.data_ptr(), sum_dy_xhat.data_ptr());
+        r[0] = dx;
+        if (has_weight) r[1] = sum_dy_xhat.to(w.dtype());
+        r[2] = sum_dy;
+        return r;
+      });
+  node->save(input);
+  node->save(has_weight ? o.weight : Tensor());
+  node->save(mean);
+  node->save(invstd);
+  autograd::set_history(out, node);
+  return out;
 }
 
 }  // namespace
@@ -40,6 +114,14 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   Shape dims;
   for (int d = 0; d < input.dim(); ++d)
     if (d != 1) dims.push_back(d);
+  if (options.training && input.is_contiguous() && (input.dtype() == kFloat32 || input.dtype() == kFloat64) &&
+      (!options.weight.defined() || options.weight.dtype() == input.dtype()) &&
+      (!options.bias.defined() || options.bias.dtype() == input.dtype())) {
+    const int64_t count = input.numel() / std::max<int64_t>(c, 1);
+    TG_CHECK_VALUE(count > 1, "{}: expected more than 1 value per channel when training, got input of shape {}", op,
+                   input.sizes());
+    return batch_norm_fused(input, running_mean, running_var, options);
+  }
   Tensor mean, var;
   if (options.training) {
     const int64_t count = input.numel() / std::max<int64_t>(c, 1);

@@ -69,6 +69,26 @@ struct Windows {
 
 Tensor window_average(const Tensor& x, const std::shared_ptr<const Windows>& win, bool backward);
 
+// The input gradient of max pooling: `grad` [N, C, OH, OW] added at the argmax positions of
+// zero planes [N, C, H, W]. Linear in grad; its own gradient gathers at the same positions.
+Tensor max_pool_backward(const Tensor& grad, const Tensor& indices, const kernels::PoolGeometry& g) {
+  const int64_t n = grad.sizes()[0], c = grad.sizes()[1];
+  Tensor gc = ops::contiguous(grad);
+  Tensor out = ops::empty({n, c, g.in_h, g.in_w}, grad.dtype(), grad.device());
+  kernels::backend(grad.device(), "max_pool2d").max_pool2d_backward(grad.dtype(), g, out.data_ptr(),
+                                                                     indices.data_ptr<int64_t>(), gc.data_ptr());
+  if (autograd::needs_grad(grad)) {
+    auto node = autograd::make_node("MaxPool2DWithIndicesBackwardBackward", {&grad},
+                                    [n, c](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+                                      Tensor idx = nd.saved(0);
+                                      return {gr[0].reshape({n * c, -1}).gather(1, idx.view({n * c, -1})).view(idx.sizes())};
+                                    });
+    node->save(indices);
+    autograd::set_history(out, node);
+  }
+  return out;
+}
+
 // x: [N, C, H, W] (forward) or the output gradient [N, C, OH, OW] (backward).
 Tensor window_average(const Tensor& x, const std::shared_ptr<const Windows>& win, bool backward) {
   const auto& g = win->g;
@@ -115,13 +135,9 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Ma
   Tensor indices = ops::empty({n, c, g.out_h, g.out_w}, kInt64, x.device());
   kernels::backend(x.device(), op).max_pool2d(x.dtype(), g, out.data_ptr(), indices.data_ptr<int64_t>(), xc.data_ptr());
   if (autograd::needs_grad(x)) {
-    const Shape in_shape = x.sizes();
     auto node = autograd::make_node("MaxPool2DWithIndicesBackward", {&x},
-                                    [in_shape](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
-                                      const int64_t planes = in_shape[0] * in_shape[1];
-                                      Tensor idx = nd.saved(0).view({planes, -1});
-                                      Tensor grad = zeros({planes, in_shape[2] * in_shape[3]}, gr[0].options());
-                                      return {grad.scatter_add(1, idx, gr[0].reshape({planes, -1})).view(in_shape)};
+                                    [g](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+                                      return {max_pool_backward(gr[0], nd.saved(0), g)};
                                     });
     node->save(indices);
     autograd::set_history(out, node);

@@ -1,0 +1,113 @@
+// Batch normalisation over contiguous [n, c, inner] data: per-channel statistics, the fused
+// scale-and-shift, and the backward pass, each parallel over channels, reading every element
+// once or twice in contiguous runs of `inner`.
+#include <cmath>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/loops.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+template <class T>
+void stats_impl(int64_t n, int64_t c, int64_t inner, const T* x, T* mean, T* var) {
+  const double count = static_cast<double>(n * inner);
+  parallel_for(0, c, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t ch = lo; ch < hi; ++ch) {
+      // Shifted sums (by the channel's first value) keep the variance accurate for large means.
+      const double shift = n * inner > 0 ? static_cast<double>(acc_t<T>(x[ch * inner])) : 0.0;
+      double s = 0, ss = 0;
+      for (int64_t b = 0; b < n; ++b) {
+        const T* row = x + (b * c + ch) * inner;
+        acc_t<T> ls = 0, lss = 0;
+        for (int64_t i = 0; i < inner; ++i) {
+          const acc_t<T> d = acc_t<T>(row[i]) - static_cast<acc_t<T>>(shift);
+          ls += d;
+          lss += d * d;
+        }
+        s += ls;
+        ss += lss;
+      }
+      const double m = s / count;
+      mean[ch] = static_cast<T>(shift + m);
+      var[ch] = static_cast<T>(std::max(0.0, ss / count - m * m));
+    }
+  });
+}
+
+template <class T>
+void affine_impl(int64_t n, int64_t c, int64_t inner, const T* x, const T* scale, const T* shift, T* y) {
+  parallel_for(0, n * c, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, inner)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const acc_t<T> a = acc_t<T>(scale[r % c]), b = acc_t<T>(shift[r % c]);
+      const T* xr = x + r * inner;
+      T* yr = y + r * inner;
+      for (int64_t i = 0; i < inner; ++i) yr[i] = static_cast<T>(acc_t<T>(xr[i]) * a + b);
+    }
+  });
+}
+
+template <class T>
+void backward_impl(int64_t n, int64_t c, int64_t inner, const T* x, const T* dy, const T* mean, const T* invstd,
+                   const T* weight, T* dx, T* sum_dy, T* sum_dy_xhat) {
+  using A = acc_t<T>;
+  const double count = static_cast<double>(n * inner);
+  parallel_for(0, c, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t ch = lo; ch < hi; ++ch) {
+      const A m = A(mean[ch]), is = A(invstd[ch]);
+      double sd = 0, sdx = 0;
+      for (int64_t b = 0; b < n; ++b) {
+        const T* xr = x + (b * c + ch) * inner;
+        const T* gr = dy + (b * c + ch) * inner;
+        A ls = 0, lsx = 0;
+        for (int64_t i = 0; i < inner; ++i) {
+          const A g = A(gr[i]);
+          ls += g;
+          lsx += g * (A(xr[i]) - m);
+        }
+        sd += ls;
+        sdx += lsx;
+      }
+      sdx *= static_cast<double>(is);
+      sum_dy[ch] = static_cast<T>(sd);
+      sum_dy_xhat[ch] = static_cast<T>(sdx);
+      if (!dx) continue;
+      const A w = weight ? A(weight[ch]) : A(1);
+      const A k = w * is, mean_dy = static_cast<A>(sd / count), proj = static_cast<A>(sdx / count) * is;
+      for (int64_t b = 0; b < n; ++b) {
+        const T* xr = x + (b * c + ch) * inner;
+        const T* gr = dy + (b * c + ch) * inner;
+        T* dr = dx + (b * c + ch) * inner;
+        for (int64_t i = 0; i < inner; ++i) dr[i] = static_cast<T>(k * (A(gr[i]) - mean_dy - (A(xr[i]) - m) * proj));
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void batch_norm_stats(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, void* mean, void* var) {
+  dispatch_floating(dtype, [&]<class T>() {
+    stats_impl<T>(n, c, inner, static_cast<const T*>(x), static_cast<T*>(mean), static_cast<T*>(var));
+  });
+}
+
+void channel_affine(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* scale, const void* shift,
+                    void* y) {
+  dispatch_floating(dtype, [&]<class T>() {
+    affine_impl<T>(n, c, inner, static_cast<const T*>(x), static_cast<const T*>(scale), static_cast<const T*>(shift),
+                   static_cast<T*>(y));
+  });
+}
+
+void batch_norm_backward(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
+                         const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
+                         void* sum_dy_xhat) {
+  dispatch_floating(dtype, [&]<class T>() {
+    backward_impl<T>(n, c, inner, static_cast<const T*>(x), static_cast<const T*>(dy), static_cast<const T*>(mean),
+                     static_cast<const T*>(invstd), static_cast<const T*>(weight), static_cast<T*>(dx),
+                     static_cast<T*>(sum_dy), static_cast<T*>(sum_dy_xhat));
+  });
+}
+
+}  // namespace tg::kernels::cpu
