@@ -1,5 +1,5 @@
 // Trains a small CNN on Fashion-MNIST: two blocks of 3x3 convolution, batch norm, ReLU and
-// 2x2 max pooling, then two linear layers with dropout; Adam.
+// 2x2 max pooling, then two linear layers with dropout; Adam with a cosine learning-rate decay.
 //
 //   fashion_mnist_cnn [--epochs 5] [--batch 128] [--lr 1e-3] [--threads N] [--workers 1]
 //                     [--checkpoint cnn.safetensors [--resume]] [--data DIR] [--limit N]
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
     manual_seed(o.seed);
     CNN model;
     optim::Adam optimizer(model->parameters(), {.lr = o.lr});
-    return example::run(model->str().c_str(), model, optimizer, o);
+    return example::run(model->str().c_str(), model, optimizer, o, /*cosine_lr=*/true);
   } catch (const Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

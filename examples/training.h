@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include <tapegrad/tapegrad.h>
@@ -152,29 +153,43 @@ inline int load_checkpoint(const std::string& path, tg::nn::Module& model, tg::o
   return std::stoi(meta["epoch"]);
 }
 
-// The whole program: data, optional resume, epochs with test accuracy and checkpoints.
+// The whole program: data, optional resume, epochs with test accuracy and checkpoints. With
+// cosine_lr the learning rate follows a cosine from lr to 0 over the epochs (stepped per epoch).
 template <class Model>
-int run(const char* title, Model& model, tg::optim::Optimizer& optimizer, const Options& o) {
+int run(const char* title, Model& model, tg::optim::Optimizer& optimizer, const Options& o, bool cosine_lr = false) {
   auto [train, test] = load_data(o);
   std::printf("%s\nFashion-MNIST: %ld training, %ld test images; batch %ld, lr %g, %d threads\n", title,
               static_cast<long>(train.size()), static_cast<long>(test.size()), static_cast<long>(o.batch), o.lr,
               tg::get_num_threads());
+  std::unique_ptr<tg::optim::CosineAnnealingLR> schedule;
+  if (cosine_lr) schedule = std::make_unique<tg::optim::CosineAnnealingLR>(optimizer, o.epochs);
   int start = 1;
   if (o.resume) {
     start = load_checkpoint(o.checkpoint, *model, optimizer) + 1;
+    if (schedule) {
+      // Replay the schedule's epochs, then restore the exact optimizer state (rate included) again.
+      for (int e = 1; e < start; ++e) schedule->step();
+      load_checkpoint(o.checkpoint, *model, optimizer);
+    }
     std::printf("resumed from %s after epoch %d\n", o.checkpoint.c_str(), start - 1);
   }
   tg::data::DataLoader loader(train, {.batch_size = o.batch, .shuffle = true, .num_workers = o.workers, .seed = o.seed});
   // Epoch e of a resumed run draws the same shuffle as epoch e of an uninterrupted one.
   for (int e = 1; e < start; ++e) loader.begin();
-  double acc = 0;
+  double acc = 0, best = 0;
+  int best_epoch = 0;
   for (int epoch = start; epoch <= o.epochs; ++epoch) {
     const double rate = train_epoch(model, optimizer, loader, epoch, o.epochs);
+    if (schedule) schedule->step();
     acc = accuracy(model, test);
+    if (acc > best) {
+      best = acc;
+      best_epoch = epoch;
+    }
     std::printf("epoch %d  test accuracy %.4f  (%.0f samples/s)\n", epoch, acc, rate);
     if (!o.checkpoint.empty()) save_checkpoint(o.checkpoint, *model, optimizer, epoch, acc);
   }
-  std::printf("final test accuracy %.4f\n", acc);
+  std::printf("final test accuracy %.4f (best %.4f, epoch %d)\n", acc, best, best_epoch);
   return 0;
 }
 

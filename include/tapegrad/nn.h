@@ -11,3 +11,5 @@
 #include "tapegrad/nn/modules/linear.h"
 #include "tapegrad/nn/modules/normalization.h"
 #include "tapegrad/nn/modules/pooling.h"
+#include "tapegrad/nn/modules/rnn.h"
+#include "tapegrad/nn/modules/transformer.h"

@@ -1,0 +1,99 @@
+// Training throughput of the nn stack: the Fashion-MNIST MLP and CNN of examples/ (Adam,
+// batch 128, on synthetic data of the same shapes) and one large convolution, forward +
+// backward. benchmarks/bench_nn_torch.py is the same program in PyTorch; compare_nn.sh runs both.
+// Prints one "name value unit" line per figure, for 1 thread and for all threads.
+//   bench_nn [--quick] [--threads N]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <tapegrad/tapegrad.h>
+
+using namespace tg;
+
+namespace {
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+struct CNNImpl : nn::Module {
+  CNNImpl() : Module("CNN") {
+    net = register_module(
+        "net", nn::Sequential(nn::Conv2d(1, 32, 3, {.padding = 1}), nn::BatchNorm2d(32), nn::ReLU(), nn::MaxPool2d(2),
+                              nn::Conv2d(32, 64, 3, {.padding = 1}), nn::BatchNorm2d(64), nn::ReLU(), nn::MaxPool2d(2),
+                              nn::Flatten(), nn::Linear(64 * 7 * 7, 256), nn::ReLU(), nn::Dropout(0.5),
+                              nn::Linear(256, 10)));
+  }
+  Tensor forward(const Tensor& x) override { return net(x); }
+  nn::Sequential net{nullptr};
+};
+TG_MODULE(CNN);
+
+// Seconds per training step (median of `reps` timings of `steps` steps), after warm-up.
+template <class Model>
+double step_time(Model& model, const Tensor& x, const Tensor& y, int warmup, int steps, int reps) {
+  optim::Adam opt(model->parameters(), {.lr = 1e-3});
+  auto step = [&] {
+    opt.zero_grad();
+    F::cross_entropy(model(x), y).backward();
+    opt.step();
+  };
+  for (int i = 0; i < warmup; ++i) step();
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) {
+    const double t0 = now();
+    for (int i = 0; i < steps; ++i) step();
+    t.push_back((now() - t0) / steps);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+void report(const std::string& name, double value, const char* unit) {
+  std::printf("%-32s %12.3f %s\n", name.c_str(), value, unit);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  int all = get_num_threads();
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--quick") quick = true;
+    else if (a == "--threads" && i + 1 < argc) all = std::stoi(argv[++i]);
+  }
+  manual_seed(0);
+  const int64_t batch = 128;
+  Tensor xm = randn({batch, 784}), ym = randint(0, 10, {batch});
+  Tensor xc = randn({batch, 1, 28, 28});
+  const int64_t cn = quick ? 2 : 64, cs = quick ? 8 : 56;
+  Tensor conv_x = randn({cn, 128, cs, cs}).requires_grad_(true);
+  nn::Conv2d conv(128, 128, 3, {.padding = 1});
+  std::printf("tapegrad %s, %d threads available\n", "nn", all);
+  for (int threads : {1, all}) {
+    set_num_threads(threads);
+    const std::string t = fmt::format("/{}", threads);
+    manual_seed(1);
+    nn::Sequential mlp(nn::Linear(784, 256), nn::ReLU(), nn::Linear(256, 128), nn::ReLU(), nn::Linear(128, 100),
+                       nn::ReLU(), nn::Linear(100, 10));
+    const double mlp_step = step_time(mlp, xm, ym, quick ? 2 : 20, quick ? 2 : 100, quick ? 1 : 5);
+    report(fmt::format("mlp_train_samples_per_s{}", t), batch / mlp_step, "samples/s");
+    report(fmt::format("mlp_epoch_60k{}", t), mlp_step * (60000.0 / batch), "s");
+    CNN cnn;
+    const double cnn_step = step_time(cnn, xc, ym, quick ? 1 : 3, quick ? 1 : 10, quick ? 1 : 3);
+    report(fmt::format("cnn_train_samples_per_s{}", t), batch / cnn_step, "samples/s");
+    std::vector<double> ct;
+    for (int r = 0; r < (quick ? 2 : 6); ++r) {
+      conv_x.set_grad(Tensor());
+      const double t0 = now();
+      conv(conv_x).sum().backward();
+      ct.push_back(now() - t0);
+    }
+    std::sort(ct.begin() + 1, ct.end());  // the first run is warm-up
+    report(fmt::format("conv2d_64x128x56x56_k3_fwd_bwd{}", t), ct[(ct.size() + 1) / 2] * 1e3, "ms");
+  }
+  return 0;
+}

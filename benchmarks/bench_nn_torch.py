@@ -1,0 +1,71 @@
+"""The same measurements as bench_nn.cpp, in PyTorch (eager, CPU): the Fashion-MNIST MLP and CNN
+training steps (Adam, batch 128, synthetic data) and one large convolution forward + backward.
+Prints one "name value unit" line per figure, for 1 thread and for all threads.
+usage: bench_nn_torch.py [--threads N]"""
+import statistics
+import sys
+import time
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+def step_time(model, x, y, warmup, steps, reps):
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        times.append((time.perf_counter() - t0) / steps)
+    return statistics.median(times)
+
+
+def report(name, value, unit):
+    print(f"{name:32} {value:12.3f} {unit}", flush=True)
+
+
+def main():
+    all_threads = torch.get_num_threads()
+    if "--threads" in sys.argv:
+        all_threads = int(sys.argv[sys.argv.index("--threads") + 1])
+    torch.manual_seed(0)
+    batch = 128
+    xm, ym = torch.randn(batch, 784), torch.randint(0, 10, (batch,))
+    xc = torch.randn(batch, 1, 28, 28)
+    conv_x = torch.randn(64, 128, 56, 56, requires_grad=True)
+    conv = nn.Conv2d(128, 128, 3, padding=1)
+    print(f"torch {torch.__version__}, {all_threads} threads available")
+    for threads in (1, all_threads):
+        torch.set_num_threads(threads)
+        t = f"/{threads}"
+        mlp = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 100),
+                            nn.ReLU(), nn.Linear(100, 10))
+        mlp_step = step_time(mlp, xm, ym, 20, 100, 5)
+        report("mlp_train_samples_per_s" + t, batch / mlp_step, "samples/s")
+        report("mlp_epoch_60k" + t, mlp_step * (60000 / batch), "s")
+        cnn = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Flatten(), nn.Linear(64 * 7 * 7, 256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 10))
+        cnn_step = step_time(cnn, xc, ym, 3, 10, 3)
+        report("cnn_train_samples_per_s" + t, batch / cnn_step, "samples/s")
+        times = []
+        for _ in range(6):
+            conv_x.grad = None
+            t0 = time.perf_counter()
+            conv(conv_x).sum().backward()
+            times.append(time.perf_counter() - t0)
+        report("conv2d_64x128x56x56_k3_fwd_bwd" + t, statistics.median(times[1:]) * 1e3, "ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+#pragma once
+// LSTM and GRU (torch.nn names, parameter names, shapes, gate order and initialisation):
+// multi-layer, batch_first, bidirectional, dropout between layers.
+#include <optional>
+#include <tuple>
+
+#include "tapegrad/nn/module.h"
+
+namespace tg::nn {
+
+struct RNNOptions {
+  int64_t num_layers = 1;
+  bool bias = true;
+  bool batch_first = false;  // input [N, L, H_in] instead of [L, N, H_in]
+  double dropout = 0.0;      // on the outputs of every layer but the last, in training
+  bool bidirectional = false;
+};
+
+// Shared by LSTM and GRU: the weights weight_ih_l{k}[_reverse] [gates * H, in],
+// weight_hh_l{k}[_reverse] [gates * H, H], bias_ih_..., bias_hh_..., drawn from U(-1/sqrt(H), 1/sqrt(H)).
+class RNNBaseImpl : public Module {
+ public:
+  RNNBaseImpl(const char* name, int64_t gates, int64_t input_size, int64_t hidden_size, const RNNOptions& options);
+  std::string extra_repr() const override;
+  void reset_parameters();
+
+  int64_t input_size, hidden_size;
+  RNNOptions options;
+
+ protected:
+  struct Weights {
+    Tensor w_ih, w_hh, b_ih, b_hh;
+  };
+  // Runs all layers; `cell(x_proj_t, h, c, weights) -> (h, c)` does one step given the input
+  // projection of that step. Returns the output and the final h (and c) of every layer/direction.
+  using Cell = std::function<std::pair<Tensor, Tensor>(const Tensor&, const Tensor&, const Tensor&, const Weights&)>;
+  std::tuple<Tensor, Tensor, Tensor> run(const Tensor& input, const Tensor& h0, const Tensor& c0, bool has_cell,
+                                         const Cell& cell);
+  std::vector<Weights> weights_;  // layer-major, forward then reverse
+  int64_t gates_;
+};
+
+class LSTMImpl : public RNNBaseImpl {
+ public:
+  LSTMImpl(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
+      : RNNBaseImpl("LSTM", 4, input_size, hidden_size, options) {}
+  using Module::forward;
+  // input [L, N, H_in] (or batch_first, or unbatched [L, H_in]); hx = (h_0, c_0), each
+  // [D * num_layers, N, H], zeros when absent. Returns (output [L, N, D * H], (h_n, c_n)).
+  std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(const Tensor& input,
+                                                         const std::optional<std::tuple<Tensor, Tensor>>& hx = {});
+};
+class LSTM : public ModuleHolder<LSTMImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  LSTM(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
+      : ModuleHolder(std::make_shared<LSTMImpl>(input_size, hidden_size, options)) {}
+};
+
+class GRUImpl : public RNNBaseImpl {
+ public:
+  GRUImpl(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
+      : RNNBaseImpl("GRU", 3, input_size, hidden_size, options) {}
+  using Module::forward;
+  // Returns (output [L, N, D * H], h_n [D * num_layers, N, H]).
+  std::tuple<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {});
+};
+class GRU : public ModuleHolder<GRUImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  GRU(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
+      : ModuleHolder(std::make_shared<GRUImpl>(input_size, hidden_size, options)) {}
+};
+
+}  // namespace tg::nn
