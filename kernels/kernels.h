@@ -126,6 +126,13 @@ struct PoolGeometry {
   int64_t divisor = 0;
 };
 
+// One Adam/AdamW update of n contiguous elements (torch.optim.Adam's single-tensor formula).
+struct AdamStep {
+  double lr, beta1, beta2, eps, weight_decay;
+  double bias_correction1, bias_correction2_sqrt;  // 1 - beta1^t, sqrt(1 - beta2^t)
+  bool decoupled, amsgrad, maximize;
+};
+
 struct Backend {
   void (*unary)(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in);
   void (*binary)(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
@@ -180,6 +187,9 @@ struct Backend {
   void (*batch_norm_backward)(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
                               const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
                               void* sum_dy_xhat);
+  // p, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad) updated in place from grad.
+  void (*adam_step)(DType dtype, int64_t n, const AdamStep& s, void* param, const void* grad, void* exp_avg,
+                    void* exp_avg_sq, void* max_exp_avg_sq);
   // Random: uniform [0,1), normal, integers [low, high) from the Philox stream (seed, offset).
   void (*uniform)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
   void (*normal)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);

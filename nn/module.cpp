@@ -124,9 +124,9 @@ void Module::train(bool on) {
   for (const auto& [name, child] : children_) child->train(on);
 }
 
-void Module::zero_grad(bool set_to_none) {
-  for (const Tensor& p : parameters()) {
-    if (!p.grad().defined()) continue;
+void zero_grad(const tensor_list& params, bool set_to_none) {
+  for (const Tensor& p : params) {
+    if (!p.defined() || !p.grad().defined()) continue;
     if (set_to_none) {
       p.set_grad(Tensor());
     } else {
@@ -136,6 +136,8 @@ void Module::zero_grad(bool set_to_none) {
     }
   }
 }
+
+void Module::zero_grad(bool set_to_none) { nn::zero_grad(parameters(), set_to_none); }
 
 void Module::convert(const std::function<Tensor(const Tensor&)>& fn) {
   NoGradGuard no_grad;
@@ -304,34 +306,30 @@ void Module::fail_hooks_unsupported() const {
   TG_FAIL("{}: hooks need a forward that takes tensors and returns a Tensor or a tuple of Tensors", name_);
 }
 
+namespace {
+// Appends a hook to one of the lists; the handle erases it by id while the module lives.
+template <class Hook>
+RemovableHandle add_hook(const std::shared_ptr<void>& owner, uint64_t& next_id,
+                         std::vector<std::pair<uint64_t, Hook>>& list, Hook hook) {
+  const uint64_t id = next_id++;
+  list.emplace_back(id, std::move(hook));
+  return RemovableHandle(owner, [&list, id] { std::erase_if(list, [id](const auto& e) { return e.first == id; }); });
+}
+}  // namespace
+
 RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
   if (!hooks_) hooks_ = std::make_shared<Hooks>();
-  const uint64_t id = hooks_->next_id++;
-  hooks_->pre.emplace_back(id, std::move(hook));
-  std::weak_ptr<Hooks> weak = hooks_;
-  return RemovableHandle(hooks_, [weak, id] {
-    if (auto h = weak.lock()) std::erase_if(h->pre, [id](const auto& e) { return e.first == id; });
-  });
+  return add_hook(hooks_, hooks_->next_id, hooks_->pre, std::move(hook));
 }
 
 RemovableHandle Module::register_forward_hook(ForwardHook hook) {
   if (!hooks_) hooks_ = std::make_shared<Hooks>();
-  const uint64_t id = hooks_->next_id++;
-  hooks_->post.emplace_back(id, std::move(hook));
-  std::weak_ptr<Hooks> weak = hooks_;
-  return RemovableHandle(hooks_, [weak, id] {
-    if (auto h = weak.lock()) std::erase_if(h->post, [id](const auto& e) { return e.first == id; });
-  });
+  return add_hook(hooks_, hooks_->next_id, hooks_->post, std::move(hook));
 }
 
 RemovableHandle Module::register_full_backward_hook(BackwardHook hook) {
   if (!hooks_) hooks_ = std::make_shared<Hooks>();
-  const uint64_t id = hooks_->next_id++;
-  hooks_->backward.emplace_back(id, std::move(hook));
-  std::weak_ptr<Hooks> weak = hooks_;
-  return RemovableHandle(hooks_, [weak, id] {
-    if (auto h = weak.lock()) std::erase_if(h->backward, [id](const auto& e) { return e.first == id; });
-  });
+  return add_hook(hooks_, hooks_->next_id, hooks_->backward, std::move(hook));
 }
 
 // ---- printing ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "kernels/kernels.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
@@ -17,6 +18,17 @@ void AdamOptions::check(const char* name) const {
   TG_CHECK_VALUE(weight_decay >= 0, "{}: invalid weight_decay value {}", name, weight_decay);
 }
 
+namespace {
+// The fused kernel takes contiguous float32/float64 CPU tensors of one dtype.
+bool fusable(const Tensor& p, const AdamState& s) {
+  const Tensor& g = p.grad();
+  if (!p.is_cpu() || (p.dtype() != kFloat32 && p.dtype() != kFloat64)) return false;
+  for (const Tensor* t : {&p, &g, &s.exp_avg, &s.exp_avg_sq, &s.max_exp_avg_sq})
+    if (t->defined() && (!t->is_contiguous() || t->dtype() != p.dtype() || !t->is_cpu())) return false;
+  return true;
+}
+}  // namespace
+
 void Adam::step() {
   NoGradGuard no_grad;
   for (auto& [g, p] : params_with_grad()) {
@@ -30,6 +42,19 @@ void Adam::step() {
     }
     s.step.add_(1);
     const double step = s.step.item<double>();
+    if (o.amsgrad && !s.max_exp_avg_sq.defined()) s.max_exp_avg_sq = zeros_like(p);
+    const double bias_correction1 = 1 - std::pow(o.beta1, step);
+    const double bias_correction2_sqrt = std::sqrt(1 - std::pow(o.beta2, step));
+    if (fusable(p, s)) {
+      // One pass instead of a dozen elementwise ops; the same formula, in the same order.
+      const kernels::AdamStep k{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, bias_correction1, bias_correction2_sqrt,
+                                decoupled_weight_decay_, o.amsgrad, o.maximize};
+      kernels::backend(p.device(), "Adam").adam_step(p.dtype(), p.numel(), k, p.data_ptr(), p.grad().data_ptr(),
+                                                       s.exp_avg.data_ptr(), s.exp_avg_sq.data_ptr(),
+                                                       o.amsgrad ? s.max_exp_avg_sq.data_ptr() : nullptr);
+      for (const Tensor& t : {p, s.exp_avg, s.exp_avg_sq}) t.storage()->bump_version();
+      continue;
+    }
     Tensor grad = o.maximize ? -p.grad() : p.grad();
     if (o.weight_decay != 0) {
       if (decoupled_weight_decay_) {
@@ -40,11 +65,8 @@ void Adam::step() {
     }
     s.exp_avg.lerp_(grad, 1 - o.beta1);
     s.exp_avg_sq.mul_(o.beta2).add_(grad * grad, 1 - o.beta2);
-    const double bias_correction1 = 1 - std::pow(o.beta1, step);
-    const double bias_correction2_sqrt = std::sqrt(1 - std::pow(o.beta2, step));
     Tensor second = s.exp_avg_sq;
     if (o.amsgrad) {
-      if (!s.max_exp_avg_sq.defined()) s.max_exp_avg_sq = zeros_like(p);
       s.max_exp_avg_sq.copy_(maximum(s.max_exp_avg_sq, s.exp_avg_sq));
       second = s.max_exp_avg_sq;
     }

@@ -1,6 +1,8 @@
 // Optimizer base: groups, zero_grad, and the flattened state_dict.
 #include "tapegrad/optim/optimizer.h"
 
+#include "tapegrad/nn/module.h"
+
 #include <algorithm>
 
 #include "tapegrad/autograd/grad_mode.h"
@@ -37,17 +39,7 @@ double Optimizer::momentum(size_t) const { TG_FAIL("this optimizer has no moment
 void Optimizer::set_momentum(size_t, double) { TG_FAIL("this optimizer has no momentum"); }
 
 void Optimizer::zero_grad(bool set_to_none) {
-  for (const auto& g : group_params_)
-    for (const Tensor& p : g) {
-      if (!p.grad().defined()) continue;
-      if (set_to_none) {
-        p.set_grad(Tensor());
-      } else {
-        NoGradGuard no_grad;
-        p.mutable_grad() = p.grad().detach();
-        p.grad().zero_();
-      }
-    }
+  for (const auto& g : group_params_) nn::zero_grad(g, set_to_none);
 }
 
 std::vector<std::pair<size_t, Tensor>> Optimizer::params_with_grad() const {

@@ -9,7 +9,7 @@ const Backend& cpu_backend() {
       cpu::copy,         cpu::fill,    cpu::reduce,      cpu::cumsum,        cpu::softmax,       cpu::matmul,
       cpu::index_gather, cpu::index_put, cpu::gather,    cpu::scatter,       cpu::sort,          cpu::count_nonzero,
       cpu::nonzero,      cpu::check_indices, cpu::conv2d, cpu::max_pool2d, cpu::avg_pool2d, cpu::max_pool2d_backward, cpu::batch_norm_stats,
-      cpu::channel_affine, cpu::batch_norm_backward, cpu::uniform, cpu::normal,      cpu::randint,
+      cpu::channel_affine, cpu::batch_norm_backward, cpu::adam_step, cpu::uniform, cpu::normal,      cpu::randint,
   };
   return table;
 }

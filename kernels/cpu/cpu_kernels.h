@@ -37,6 +37,8 @@ void channel_affine(DType dtype, int64_t n, int64_t c, int64_t inner, const void
 void batch_norm_backward(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
                          const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
                          void* sum_dy_xhat);
+void adam_step(DType dtype, int64_t n, const AdamStep& s, void* param, const void* grad, void* exp_avg, void* exp_avg_sq,
+               void* max_exp_avg_sq);
 void uniform(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
 void normal(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
 void randint(DType dtype, void* out, int64_t n, int64_t low, int64_t high, uint64_t seed, uint64_t offset);

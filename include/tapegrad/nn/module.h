@@ -163,6 +163,9 @@ class Module : public std::enable_shared_from_this<Module> {
 
 std::ostream& operator<<(std::ostream& os, const Module& m);
 
+// Clears (set_to_none) or zeroes the gradients of `params`; what Module and Optimizer zero_grad do.
+void zero_grad(const tensor_list& params, bool set_to_none = true);
+
 namespace detail {
 
 template <class T>
