@@ -222,7 +222,7 @@ namespace {
 
 // Per call: the module's backward hooks and the output gradients, seen by both identities.
 struct BackwardHookState {
-  std::weak_ptr<Module> module;
+  std::shared_ptr<Module> keep;  // holds a shared module alive until its hooks have run
   Module* raw = nullptr;
   std::vector<BackwardHook> hooks;
   tensor_list grad_outputs;
@@ -279,7 +279,7 @@ tensor_list Module::run_pre_hooks(tensor_list inputs, std::shared_ptr<void>& cal
     if (auto replaced = h(*this, inputs)) inputs = std::move(*replaced);
   if (!hooks_->backward.empty() && GradMode::is_enabled()) {
     auto state = std::make_shared<BackwardHookState>();
-    state->module = weak_from_this();
+    state->keep = weak_from_this().lock();
     state->raw = this;
     for (auto& [id, h] : hooks_->backward) state->hooks.push_back(h);
     state->n_inputs = inputs.size();

@@ -53,6 +53,12 @@ TEST(Functional, BatchNorm) {
   auto train = [](const tensor_list& in) { return F::batch_norm(in[0], {}, {}, {.weight = in[1], .bias = in[2], .training = true}); };
   EXPECT_TRUE(autograd::gradcheck(train, {x, w, b}));
   EXPECT_TRUE(autograd::gradgradcheck(train, {x, w, b}));
+  // Eval mode through the running statistics, and non-contiguous input (the composite path).
+  Tensor rm2 = rnd(gen, {3}, false), rv2 = (rnd(gen, {3}, false).abs() + 0.5);
+  EXPECT_TRUE(autograd::gradgradcheck([&](const tensor_list& in) { return F::batch_norm(in[0], rm2, rv2, {.weight = in[1], .bias = in[2]}); }, {x, w, b}));
+  Tensor xt = rnd(gen, {2, 2, 3, 4}).transpose(0, 2);
+  EXPECT_TRUE(close(F::batch_norm(xt, {}, {}, {.training = true}), F::batch_norm(xt.contiguous(), {}, {}, {.training = true})));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::batch_norm(in[0].transpose(0, 2), {}, {}, {.training = true}); }, {rnd(gen, {2, 2, 3, 4})}));
   // [N, C] input (BatchNorm1d).
   EXPECT_EQ(F::batch_norm(rnd(gen, {5, 3}), rm, rv, {.training = true}).sizes(), Shape({5, 3}));
   EXPECT_THROW_WITH(F::batch_norm(rnd(gen, {1, 3}), rm, rv, {.training = true}), ValueError, "more than 1 value per channel");

@@ -42,6 +42,16 @@ TEST(Module, RegistrationAndTraversal) {
   EXPECT_THROW_WITH(net->register_parameter("fc1", zeros({1})), ValueError, "attribute 'fc1' is already registered");
   EXPECT_THROW_WITH(net->register_buffer("a.b", zeros({1})), ValueError, "contain no '.'");
   EXPECT_THROW_WITH(net->named_parameters()["nope"], IndexError, "no key 'nope'");
+  // Replacing a submodule keeps its place; an unknown name is an error.
+  net->replace_module("fc2", nn::Linear(3, 2));
+  EXPECT_TRUE(net->named_parameters().contains("fc2.bias"));
+  EXPECT_THROW_WITH(net->replace_module("fc9", nn::Linear(3, 2)), Error, "no submodule named 'fc9'");
+  nn::OrderedDict<int> d{{"a", 1}};
+  EXPECT_THROW_WITH(d.insert("a", 2), Error, "key 'a' already exists");
+  d.insert_or_assign("a", 3);
+  EXPECT_EQ(d["a"], 3);
+  EXPECT_TRUE(d.erase("a"));
+  EXPECT_TRUE(d.empty());
   nn::Linear empty{nullptr};
   EXPECT_THROW_WITH(empty->forward(zeros({1})), Error, "empty");
 }
@@ -178,6 +188,13 @@ TEST(Module, Containers) {
   EXPECT_THROW_WITH(list->at<nn::LinearImpl>(1), Error, "module 1 is a Tanh");
   EXPECT_THROW_WITH(list[3], IndexError, "index 3 is out of range for 3 modules");
   EXPECT_EQ(keys(list->named_parameters()), (std::vector<std::string>{"0.weight", "0.bias"}));
+  nn::Sequential seq(nn::Linear(2, 3), nn::ReLU());
+  EXPECT_EQ(seq->size(), 2u);
+  EXPECT_EQ(seq[1]->name(), "ReLU");
+  int n = 0;
+  for (const auto& m : *seq) n += m->parameters().size();
+  EXPECT_EQ(n, 2);
+  EXPECT_THROW_WITH(seq[2], IndexError, "index 2 is out of range for 2 modules");
   nn::ModuleDict dict;
   dict->insert("enc", nn::Linear(2, 3));
   dict->insert("act", nn::GELU());
