@@ -28,6 +28,17 @@ TEST(Reduce, SumOverDims) {
   EXPECT_EQ(tensor({true, true, false}).sum().item<int64_t>(), 2);
   EXPECT_EQ(ones({3}, kInt32).sum(kFloat64).dtype(), kFloat64);
   EXPECT_EQ(zeros({0, 3}).sum({0}).sizes(), (Shape{3}));
+  // Reducing only size-1 dims of a strided tensor (nothing left to reduce after coalescing).
+  Tensor one = arange(12, kFloat64).view({3, 1, 4}).transpose(0, 2);
+  EXPECT_EQ(vals(one.sum({1})), vals(one.squeeze(1)));
+  EXPECT_EQ(vals(one.amax({1})), vals(one.squeeze(1)));
+  // Strided reductions whose inner run is shorter than the vector blocks, and longer.
+  for (int64_t inner : {5, 7, 1500}) {
+    Tensor y = arange(2 * 3 * inner, kFloat64).view({2, 3, inner});
+    Tensor expected = y.sum({0}).sum({1});
+    EXPECT_EQ(vals(y.sum({0, 2})), vals(expected)) << inner;
+    EXPECT_EQ(vals(y.to(kFloat32).sum({0, 2})), vals(expected.to(kFloat32))) << inner;
+  }
   EXPECT_EQ(zeros({0}).sum().item<float>(), 0.0f);
   EXPECT_THROW_WITH(x.sum({0, 0}), Error, "appears more than once");
   EXPECT_THROW_WITH(x.sum({3}), IndexError, "dim 3 is out of range");

@@ -177,12 +177,16 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
       Acc a = r.init();
       // The innermost reduced dim is one run (vectorised when contiguous); the outer reduced
       // positions are few, so their offsets may cost a division each.
-      const int last = g.n_reduced - 1;
-      const int64_t run = g.reduced_sizes[last];
-      const int64_t outer = run > 0 ? g.reduced_numel / run : 0;
-      for (int64_t o = 0; o < outer; ++o)
-        r.combine(a, reduce_run(r, base + offset_of(o, last, g.reduced_sizes, g.reduced_strides), run,
-                                g.reduced_strides[last], o * run));
+      if (g.n_reduced == 0) {
+        a = reduce_run(r, base, 1, 1, 0);  // nothing reduced: each result is its one element
+      } else {
+        const int last = g.n_reduced - 1;
+        const int64_t run = g.reduced_sizes[last];
+        const int64_t outer = run > 0 ? g.reduced_numel / run : 0;
+        for (int64_t o = 0; o < outer; ++o)
+          r.combine(a, reduce_run(r, base + offset_of(o, last, g.reduced_sizes, g.reduced_strides), run,
+                                  g.reduced_strides[last], o * run));
+      }
       write_result(out_dtype, out, indices, k, a);
     }
   });
