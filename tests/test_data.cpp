@@ -41,6 +41,8 @@ void write_gz(const std::string& path, const std::vector<uint8_t>& bytes) {
 TEST(Data, TensorDatasetAndCollate) {
   auto ds = numbers(5);
   EXPECT_EQ(ds.size(), 5);
+  EXPECT_EQ(ds.data().sizes(), Shape({5, 1}));
+  EXPECT_EQ(ds.targets().sizes(), Shape({5}));
   EXPECT_EQ(ds.get(3).target.item<int64_t>(), 30);
   data::Example b = ds.get_batch({4, 0});
   EXPECT_EQ(b.data.sizes(), Shape({2, 1}));
@@ -55,6 +57,8 @@ TEST(Data, LoaderOrderBatchesAndDeterminism) {
   data::DataLoader plain(numbers(10), {.batch_size = 4});
   EXPECT_EQ(plain.size(), 3);
   EXPECT_EQ(order(plain), (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(plain.epoch(), 0);
+  EXPECT_EQ(plain.dataset().size(), 10);
   data::DataLoader dropped(numbers(10), {.batch_size = 4, .drop_last = true});
   EXPECT_EQ(dropped.size(), 2);
   EXPECT_EQ(order(dropped).size(), 8u);

@@ -35,6 +35,9 @@ TEST(Module, RegistrationAndTraversal) {
   EXPECT_EQ(keys(net->named_buffers()),
             (std::vector<std::string>{"steps", "bn.running_mean", "bn.running_var", "bn.num_batches_tracked"}));
   EXPECT_EQ(net->children().size(), 3u);
+  EXPECT_EQ(net->named_children().keys(), (std::vector<std::string>{"fc1", "bn", "fc2"}));
+  EXPECT_EQ(net->buffers().size(), 4u);
+  EXPECT_EQ(net->parameters(false).size(), 1u);
   EXPECT_EQ(net->named_modules().keys(), (std::vector<std::string>{"", "fc1", "bn", "fc2"}));
   EXPECT_EQ(net->modules().size(), 4u);
   for (const Tensor& p : net->parameters()) EXPECT_TRUE(p.requires_grad());
@@ -280,6 +283,13 @@ TEST(Init, Initialisers) {
   nn::init::orthogonal_(tall, 2.0, &gen);
   Tensor flat = tall.view({6, 4});
   EXPECT_TRUE(close(flat.t().matmul(flat), eye(4, kFloat64) * 4.0, 1e-9, 1e-9));
+  nn::init::ones_(q);
+  EXPECT_EQ(q.sum().item<double>(), 15.0);
+  nn::init::zeros_(q);
+  EXPECT_EQ(q.abs().sum().item<double>(), 0.0);
+  auto [fan_in, fan_out] = nn::init::calculate_fan_in_and_fan_out(empty({8, 4, 3, 3}));
+  EXPECT_EQ(fan_in, 36);
+  EXPECT_EQ(fan_out, 72);
   nn::init::constant_(q, 0.25);
   EXPECT_EQ(q.sum().item<double>(), 0.25 * 15);
   nn::init::uniform_(q, 2, 3, &gen);

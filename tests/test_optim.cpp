@@ -240,6 +240,16 @@ TEST(LRScheduler, OneCycleChainedPlateau) {
     chain.step();
   }
 
+  EXPECT_NEAR(chain.get_last_lr()[0], sgd.lr(0), 0);
+  EXPECT_EQ(s1->last_epoch(), 6);
+  EXPECT_TRUE(sgd.has_momentum());
+  EXPECT_EQ(sgd.params(0).size(), 1u);
+  EXPECT_THROW_WITH(sgd.params(1), IndexError, "no parameter group 1");
+  optim::Adagrad ada({p});
+  EXPECT_FALSE(ada.has_momentum());
+  EXPECT_THROW_WITH(ada.momentum(0), Error, "no momentum");
+  EXPECT_THROW_WITH(optim::OneCycleLR(ada, 0.1, 10), Error, "cycle_momentum needs an optimizer with momentum");
+
   optim::SGD sgd2({p}, {.lr = 1.0});
   optim::ReduceLROnPlateau plateau(sgd2, {.factor = 0.5, .patience = 2, .cooldown = 1, .min_lr = 0.2});
   for (double metric : {1.0, 0.9, 0.95, 0.95, 0.95}) plateau.step(metric);  // 3 bad epochs > patience 2
@@ -248,6 +258,8 @@ TEST(LRScheduler, OneCycleChainedPlateau) {
   EXPECT_NEAR(sgd2.lr(0), 0.25, 1e-12);
   for (int i = 0; i < 8; ++i) plateau.step(1.0);
   EXPECT_NEAR(sgd2.lr(0), 0.2, 1e-12);  // floored at min_lr
+  EXPECT_NEAR(plateau.get_last_lr()[0], 0.2, 1e-12);
+  EXPECT_GE(plateau.num_bad_epochs(), 0);
   EXPECT_THROW_WITH(optim::StepLR(sgd, 0), ValueError, "step_size must be positive");
 }
 

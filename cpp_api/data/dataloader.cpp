@@ -23,7 +23,7 @@ struct DataLoader::Epoch {
 };
 
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
-    : dataset_(std::move(dataset)), options_(std::move(options)) {
+    : dataset_(std::move(dataset)), options_(std::move(options)), generator_(options_.seed) {
   TG_CHECK(dataset_ != nullptr, "DataLoader: the dataset is null");
   TG_CHECK_VALUE(options_.batch_size > 0, "DataLoader: batch_size must be positive, got {}", options_.batch_size);
   TG_CHECK_VALUE(options_.num_workers >= 0, "DataLoader: num_workers must be non-negative, got {}", options_.num_workers);
@@ -60,14 +60,11 @@ void DataLoader::stop_workers() {
 DataLoader::Iterator DataLoader::begin() {
   stop_workers();
   ++epoch_;
-  // Epoch e shuffles with the e-th permutation of the seeded stream.
+  // Epoch e shuffles with the e-th permutation drawn from the seeded stream.
   const int64_t n = dataset_->size();
   std::vector<int64_t> order(static_cast<size_t>(n));
   if (options_.shuffle) {
-    Generator gen(options_.seed);
-    Tensor perm;
-    for (int64_t e = 0; e <= epoch_; ++e) perm = randperm(n, gen);
-    order = perm.to_vector<int64_t>();
+    order = randperm(n, generator_).to_vector<int64_t>();
   } else {
     for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
   }

@@ -74,6 +74,7 @@ class DataLoader {
 
   std::shared_ptr<const Dataset> dataset_;
   DataLoaderOptions options_;
+  Generator generator_;  // the shuffling stream, one permutation per epoch
   int64_t epoch_ = -1;
   std::vector<std::vector<int64_t>> batches_;
   std::unique_ptr<Epoch> running_;
