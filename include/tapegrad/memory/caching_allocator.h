@@ -1,0 +1,66 @@
+#pragma once
+// A caching allocator in the manner of PyTorch's CUDA one, over any raw allocator: requests are
+// rounded to 512 bytes, served from free lists binned by (stream, size), carved from segments
+// (2 MiB for requests up to 1 MiB, 20 MiB up to 10 MiB, the rounded size beyond), split when
+// the remainder is worth keeping and merged with free neighbours when freed. The raw allocator
+// is called only when no cached block fits; when it fails, the cache is emptied and the request
+// retried once before a tg::Error that names the request and the allocator's state.
+// The CUDA backend gives every device one of these over cudaMalloc/cudaFree.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace tg::memory {
+
+struct RawAllocator {
+  std::function<void*(size_t bytes)> allocate;  // nullptr when out of memory
+  std::function<void(void* ptr)> free;
+};
+
+// Blocks are reused only by the stream they were last used on (0 when there are no streams).
+using StreamId = uint64_t;
+
+struct AllocatorStats {
+  size_t allocated = 0;      // bytes in blocks handed out (rounded sizes)
+  size_t reserved = 0;       // bytes obtained from the raw allocator and not yet released
+  size_t max_allocated = 0;  // peaks since construction or reset_peak_stats()
+  size_t max_reserved = 0;
+  int64_t segments = 0;      // raw allocations held
+  int64_t raw_allocs = 0;    // raw allocations made, in total
+  int64_t ooms = 0;          // requests that failed even after emptying the cache
+};
+
+class CachingAllocator {
+ public:
+  static constexpr size_t kRound = 512;
+  static constexpr size_t kSmallRequest = size_t{1} << 20;
+  static constexpr size_t kSmallSegment = size_t{2} << 20;
+  static constexpr size_t kMediumRequest = size_t{10} << 20;
+  static constexpr size_t kMediumSegment = size_t{20} << 20;
+  static constexpr size_t kLargeRound = size_t{2} << 20;
+
+  // `device` names the memory in error messages ("cuda:0").
+  CachingAllocator(RawAllocator raw, std::string device);
+  ~CachingAllocator();  // returns every segment to the raw allocator
+  CachingAllocator(const CachingAllocator&) = delete;
+  CachingAllocator& operator=(const CachingAllocator&) = delete;
+
+  // A block of at least `bytes` (a unique non-null pointer also for 0 bytes).
+  void* allocate(size_t bytes, StreamId stream = 0);
+  // Returns a block from allocate(); a tg::Error for any other pointer.
+  void free(void* ptr);
+  // The usable size of an allocated block (its rounded size).
+  size_t block_size(const void* ptr) const;
+  // Releases the segments that are entirely free.
+  void empty_cache();
+  AllocatorStats stats() const;
+  void reset_peak_stats();
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace tg::memory

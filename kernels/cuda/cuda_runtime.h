@@ -1,0 +1,25 @@
+#pragma once
+// The CUDA runtime as the library uses it: checked calls and one caching allocator per device.
+// Private to the library; only compiled into builds with the toolkit (TG_WITH_CUDA).
+#include <cuda_runtime_api.h>
+
+#include "tapegrad/memory/caching_allocator.h"
+#include "tapegrad/tensor/error.h"
+
+// Checks a runtime call; the error names the call, the op and CUDA's own description.
+#define TG_CUDA_CHECK(call, op)                                                                        \
+  do {                                                                                                 \
+    const cudaError_t tg_err = (call);                                                                 \
+    if (tg_err != cudaSuccess) [[unlikely]]                                                            \
+      ::tg::detail::fail<::tg::Error>("{}: {} failed: {} ({})", op, #call, cudaGetErrorString(tg_err), \
+                                      cudaGetErrorName(tg_err));                                       \
+  } while (0)
+
+namespace tg::cuda::detail {
+
+// The caching allocator of `device` over cudaMalloc/cudaFree, made on first use.
+memory::CachingAllocator& device_allocator(int device);
+// The allocator of `device` if it has been made, else null (statistics need not make one).
+memory::CachingAllocator* existing_allocator(int device);
+
+}  // namespace tg::cuda::detail

@@ -1,0 +1,203 @@
+// The caching allocator: free blocks in ordered sets keyed by (stream, size, address), blocks
+// of one segment linked to their neighbours for splitting and merging, one mutex.
+#include "tapegrad/memory/caching_allocator.h"
+
+#include <mutex>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+#include "tapegrad/tensor/error.h"
+
+namespace tg::memory {
+namespace {
+
+struct Block {
+  char* ptr;
+  size_t size;
+  StreamId stream;
+  bool small;
+  bool allocated = false;
+  Block* prev = nullptr;  // neighbours within the segment
+  Block* next = nullptr;
+};
+
+struct BySize {
+  bool operator()(const Block* a, const Block* b) const {
+    return std::tie(a->stream, a->size, a->ptr) < std::tie(b->stream, b->size, b->ptr);
+  }
+};
+
+size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+std::string human(size_t bytes) {
+  if (bytes >= (size_t{1} << 30)) return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1 << 30));
+  if (bytes >= (size_t{1} << 20)) return fmt::format("{:.2f} MiB", static_cast<double>(bytes) / (1 << 20));
+  if (bytes >= 1024) return fmt::format("{:.2f} KiB", static_cast<double>(bytes) / 1024);
+  return fmt::format("{} bytes", bytes);
+}
+
+}  // namespace
+
+struct CachingAllocator::State {
+  RawAllocator raw;
+  std::string device;
+  mutable std::mutex mu;
+  std::set<Block*, BySize> small_free, large_free;
+  std::unordered_map<const void*, Block*> active;
+  AllocatorStats st;
+
+  std::set<Block*, BySize>& pool(bool small) { return small ? small_free : large_free; }
+
+  void release_free_segments() {
+    for (auto* pool : {&small_free, &large_free})
+      for (auto it = pool->begin(); it != pool->end();) {
+        Block* b = *it;
+        if (b->prev || b->next) {
+          ++it;
+          continue;
+        }
+        raw.free(b->ptr);
+        st.reserved -= b->size;
+        --st.segments;
+        it = pool->erase(it);
+        delete b;
+      }
+  }
+
+  Block* new_segment(size_t size, StreamId stream, bool small) {
+    const size_t segment = small ? kSmallSegment
+                           : size <= kMediumRequest ? kMediumSegment
+                                                    : round_up(size, kLargeRound);
+    void* p = raw.allocate(segment);
+    if (!p) {
+      // Cached free segments may be what stands in the way: give them back and try again.
+      release_free_segments();
+      p = raw.allocate(segment);
+    }
+    if (!p) {
+      ++st.ooms;
+      TG_FAIL("{}: out of memory: tried to allocate {} (a segment of {}); {} allocated, {} reserved, {} of it cached "
+              "and free",
+              device, human(size), human(segment), human(st.allocated), human(st.reserved),
+              human(st.reserved - st.allocated));
+    }
+    ++st.raw_allocs;
+    ++st.segments;
+    st.reserved += segment;
+    st.max_reserved = std::max(st.max_reserved, st.reserved);
+    return new Block{static_cast<char*>(p), segment, stream, small};
+  }
+};
+
+CachingAllocator::CachingAllocator(RawAllocator raw, std::string device) : s_(std::make_unique<State>()) {
+  TG_CHECK(raw.allocate && raw.free, "CachingAllocator: the raw allocator needs allocate and free");
+  s_->raw = std::move(raw);
+  s_->device = std::move(device);
+}
+
+CachingAllocator::~CachingAllocator() {
+  // Blocks still handed out die with their segments: free every segment from its first block.
+  std::set<char*> heads;
+  auto collect = [&](Block* b) {
+    while (b->prev) b = b->prev;
+    heads.insert(b->ptr);
+  };
+  for (Block* b : s_->small_free) collect(b);
+  for (Block* b : s_->large_free) collect(b);
+  for (auto& [p, b] : s_->active) collect(b);
+  std::set<Block*> all(s_->small_free.begin(), s_->small_free.end());
+  all.insert(s_->large_free.begin(), s_->large_free.end());
+  for (auto& [p, b] : s_->active) all.insert(b);
+  for (char* h : heads) s_->raw.free(h);
+  for (Block* b : all) delete b;
+}
+
+void* CachingAllocator::allocate(size_t bytes, StreamId stream) {
+  State& s = *s_;
+  const size_t size = round_up(std::max<size_t>(bytes, 1), kRound);
+  TG_CHECK(size >= bytes, "{}: allocation of {} bytes overflows", s.device, bytes);
+  const bool small = size <= kSmallRequest;
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto& pool = s.pool(small);
+  Block key{nullptr, size, stream, small};
+  Block* block = nullptr;
+  auto it = pool.lower_bound(&key);
+  if (it != pool.end() && (*it)->stream == stream) {
+    block = *it;
+    pool.erase(it);
+  } else {
+    block = s.new_segment(size, stream, small);
+  }
+  // Keep the remainder as a free block when it is worth it.
+  const size_t rest = block->size - size;
+  if (small ? rest >= kRound : rest > kSmallRequest) {
+    Block* tail = new Block{block->ptr + size, rest, stream, small, false, block, block->next};
+    if (block->next) block->next->prev = tail;
+    block->next = tail;
+    block->size = size;
+    pool.insert(tail);
+  }
+  block->allocated = true;
+  s.active.emplace(block->ptr, block);
+  s.st.allocated += block->size;
+  s.st.max_allocated = std::max(s.st.max_allocated, s.st.allocated);
+  return block->ptr;
+}
+
+void CachingAllocator::free(void* ptr) {
+  if (!ptr) return;
+  State& s = *s_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.active.find(ptr);
+  TG_CHECK(it != s.active.end(), "{}: free of a pointer this allocator did not hand out (or freed twice)", s.device);
+  Block* b = it->second;
+  s.active.erase(it);
+  s.st.allocated -= b->size;
+  b->allocated = false;
+  auto& pool = s.pool(b->small);
+  // Merge with free neighbours of the same segment.
+  if (b->prev && !b->prev->allocated) {
+    Block* p = b->prev;
+    pool.erase(p);
+    p->size += b->size;
+    p->next = b->next;
+    if (b->next) b->next->prev = p;
+    delete b;
+    b = p;
+  }
+  if (b->next && !b->next->allocated) {
+    Block* n = b->next;
+    pool.erase(n);
+    b->size += n->size;
+    b->next = n->next;
+    if (n->next) n->next->prev = b;
+    delete n;
+  }
+  pool.insert(b);
+}
+
+size_t CachingAllocator::block_size(const void* ptr) const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  auto it = s_->active.find(ptr);
+  TG_CHECK(it != s_->active.end(), "{}: block_size of a pointer this allocator did not hand out", s_->device);
+  return it->second->size;
+}
+
+void CachingAllocator::empty_cache() {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->release_free_segments();
+}
+
+AllocatorStats CachingAllocator::stats() const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  return s_->st;
+}
+
+void CachingAllocator::reset_peak_stats() {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->st.max_allocated = s_->st.allocated;
+  s_->st.max_reserved = s_->st.reserved;
+}
+
+}  // namespace tg::memory

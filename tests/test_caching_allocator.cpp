@@ -1,0 +1,159 @@
+// The caching allocator over a counting fake of cudaMalloc: reuse, splitting and merging,
+// stream separation, statistics, a randomized alloc/free pattern, and out-of-memory recovery.
+#include <cstdlib>
+#include <map>
+#include <random>
+
+#include "test_util.h"
+#include <tapegrad/memory/caching_allocator.h>
+
+using namespace tg;
+using memory::CachingAllocator;
+
+namespace {
+
+// malloc with a byte budget, recording what is outstanding.
+struct FakeDevice {
+  explicit FakeDevice(size_t b) : budget(b) {}
+  size_t budget, used = 0;
+  int64_t calls = 0;
+  std::map<void*, size_t> live;
+  memory::RawAllocator raw() {
+    return {[this](size_t n) -> void* {
+              ++calls;
+              if (used + n > budget) return nullptr;
+              void* p = std::malloc(n);
+              live[p] = n;
+              used += n;
+              return p;
+            },
+            [this](void* p) {
+              used -= live.at(p);
+              live.erase(p);
+              std::free(p);
+            }};
+  }
+};
+
+}  // namespace
+
+TEST(CachingAllocator, ReusesSplitsAndMerges) {
+  FakeDevice dev{size_t{1} << 30};
+  {
+    CachingAllocator a(dev.raw(), "fake:0");
+    void* p = a.allocate(1000);
+    EXPECT_EQ(a.block_size(p), 1024u);
+    EXPECT_EQ(dev.calls, 1);
+    EXPECT_EQ(a.stats().reserved, CachingAllocator::kSmallSegment);
+    void* q = a.allocate(3000);  // carved from the same 2 MiB segment
+    EXPECT_EQ(dev.calls, 1);
+    EXPECT_EQ(static_cast<char*>(q), static_cast<char*>(p) + 1024);
+    a.free(p);
+    void* r = a.allocate(512);  // best fit: the freed 1024-byte hole, split
+    EXPECT_EQ(r, p);
+    a.free(r);
+    a.free(q);
+    // Everything merged back: one free segment, released by empty_cache.
+    EXPECT_EQ(a.stats().allocated, 0u);
+    EXPECT_EQ(a.stats().segments, 1);
+    a.empty_cache();
+    EXPECT_EQ(a.stats().reserved, 0u);
+    EXPECT_EQ(dev.used, 0u);
+    // Large requests: 20 MiB segments up to 10 MiB, then the request rounded to 2 MiB.
+    void* big = a.allocate(5 << 20);
+    EXPECT_EQ(a.stats().reserved, CachingAllocator::kMediumSegment);
+    void* huge = a.allocate((30 << 20) + 1);
+    EXPECT_EQ(a.stats().reserved, CachingAllocator::kMediumSegment + (32u << 20));
+    EXPECT_EQ(a.stats().max_allocated, (5u << 20) + (30u << 20) + 512);
+    a.free(big);
+    a.free(huge);
+    a.reset_peak_stats();
+    EXPECT_EQ(a.stats().max_allocated, 0u);
+    // Streams do not share cached blocks.
+    void* s1 = a.allocate(4096, 1);
+    a.free(s1);
+    void* s2 = a.allocate(4096, 2);
+    EXPECT_NE(s1, s2);
+    a.free(s2);
+    EXPECT_THROW_WITH(a.free(s2), Error, "did not hand out (or freed twice)");
+    EXPECT_NE(a.allocate(0), nullptr);  // left allocated: the destructor returns its segment
+  }
+  EXPECT_EQ(dev.used, 0u);
+}
+
+TEST(CachingAllocator, RandomizedPatternKeepsBlocksDisjoint) {
+  FakeDevice dev{size_t{1} << 32};
+  CachingAllocator a(dev.raw(), "fake:0");
+  std::mt19937_64 rng(7);
+  std::map<char*, size_t> live;  // pointer -> block size
+  size_t expected_allocated = 0;
+  for (int step = 0; step < 20000; ++step) {
+    if (live.empty() || (live.size() < 300 && rng() % 2 == 0)) {
+      const size_t n = rng() % 4 == 0 ? rng() % (24u << 20) : rng() % 70000;
+      char* p = static_cast<char*>(a.allocate(n, rng() % 2));
+      const size_t size = a.block_size(p);
+      ASSERT_GE(size, n);
+      // Disjoint from its neighbours among live blocks.
+      auto next = live.lower_bound(p);
+      if (next != live.end()) {
+        ASSERT_LE(p + size, next->first);
+      }
+      if (next != live.begin()) {
+        ASSERT_LE(std::prev(next)->first + std::prev(next)->second, p);
+      }
+      live[p] = size;
+      expected_allocated += size;
+    } else {
+      auto it = live.begin();
+      std::advance(it, static_cast<long>(rng() % live.size()));
+      expected_allocated -= it->second;
+      a.free(it->first);
+      live.erase(it);
+    }
+    if (step % 997 == 0) {
+      ASSERT_EQ(a.stats().allocated, expected_allocated);
+      ASSERT_EQ(a.stats().reserved, dev.used);
+    }
+    if (step % 5003 == 0) a.empty_cache();
+  }
+  for (auto& [p, n] : live) a.free(p);
+  a.empty_cache();
+  EXPECT_EQ(a.stats().allocated, 0u);
+  EXPECT_EQ(dev.used, 0u);
+  EXPECT_LT(a.stats().raw_allocs, 2000);  // the cache served most requests
+}
+
+TEST(CachingAllocator, OutOfMemoryRetriesThenReports) {
+  FakeDevice dev{size_t{48} << 20};
+  CachingAllocator a(dev.raw(), "fake:0");
+  void* x = a.allocate(8 << 20);  // a 20 MiB segment
+  void* y = a.allocate(9 << 20);  // fits in the same segment's remainder
+  a.free(x);
+  a.free(y);
+  // 30 MiB needs a new 30 MiB segment: over the budget until the cached 20 MiB is released.
+  void* z = a.allocate(30 << 20);
+  EXPECT_EQ(a.stats().reserved, 30u << 20);
+  EXPECT_THROW_WITH(a.allocate(20 << 20), Error, "fake:0: out of memory: tried to allocate 20.00 MiB");
+  EXPECT_EQ(a.stats().ooms, 1);
+  a.free(z);
+  void* w = a.allocate(40 << 20);  // usable again after the failure
+  EXPECT_NE(w, nullptr);
+  a.free(w);
+}
+
+TEST(Cuda, DeviceQueriesWithOrWithoutAGpu) {
+  EXPECT_EQ(cuda::is_available(), cuda::device_count() > 0);
+  cuda::empty_cache();
+  cuda::reset_peak_memory_stats();
+  if (!cuda::is_available()) {
+    EXPECT_EQ(cuda::memory_allocated(), 0u);
+    EXPECT_EQ(cuda::memory_reserved(), 0u);
+    EXPECT_EQ(cuda::max_memory_allocated(), 0u);
+    EXPECT_THROW(cuda::synchronize(), Error);
+    GTEST_SKIP() << "no CUDA device: the device part of this test needs a GPU";
+  }
+  cuda::synchronize();
+  cuda::synchronize(0);
+  EXPECT_THROW_WITH(cuda::synchronize(cuda::device_count()), IndexError, "does not exist");
+  EXPECT_GE(cuda::memory_reserved(), cuda::memory_allocated());
+}
