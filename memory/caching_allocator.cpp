@@ -157,22 +157,21 @@ void CachingAllocator::free(void* ptr) {
   b->allocated = false;
   auto& pool = s.pool(b->small);
   // Merge with free neighbours of the same segment.
+  auto absorb = [&](Block* into, Block* gone) {  // `gone` directly follows `into`
+    into->size += gone->size;
+    into->next = gone->next;
+    if (gone->next) gone->next->prev = into;
+    delete gone;
+  };
   if (b->prev && !b->prev->allocated) {
     Block* p = b->prev;
     pool.erase(p);
-    p->size += b->size;
-    p->next = b->next;
-    if (b->next) b->next->prev = p;
-    delete b;
+    absorb(p, b);
     b = p;
   }
   if (b->next && !b->next->allocated) {
-    Block* n = b->next;
-    pool.erase(n);
-    b->size += n->size;
-    b->next = n->next;
-    if (n->next) n->next->prev = b;
-    delete n;
+    pool.erase(b->next);
+    absorb(b, b->next);
   }
   pool.insert(b);
 }

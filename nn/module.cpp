@@ -242,33 +242,24 @@ struct BackwardHookState {
   }
 };
 
-// Identities whose backward passes hand the gradients to the module's hooks.
-struct BackwardHookOutputs : autograd::Function<BackwardHookOutputs> {
-  static tensor_list forward(autograd::AutogradContext* ctx, const tensor_list& outputs,
-                             std::shared_ptr<BackwardHookState> state) {
+// An identity (PyTorch's BackwardHookFunction) put around a hooked call's inputs and outputs:
+// at the outputs its backward records the output gradients, at the inputs it hands the input
+// gradients with them to the module's hooks.
+struct BackwardHookFunction : autograd::Function<BackwardHookFunction> {
+  static tensor_list forward(autograd::AutogradContext* ctx, const tensor_list& tensors,
+                             std::shared_ptr<BackwardHookState> state, bool at_outputs) {
     ctx->saved_data["state"] = state;
+    ctx->saved_data["at_outputs"] = at_outputs;
     tensor_list out;
-    for (const Tensor& t : outputs) out.push_back(t.detach());
+    for (const Tensor& t : tensors) out.push_back(t.detach());
     return out;
   }
   static tensor_list backward(autograd::AutogradContext* ctx, tensor_list grads) {
     auto state = std::any_cast<std::shared_ptr<BackwardHookState>>(ctx->saved_data["state"]);
+    if (!std::any_cast<bool>(ctx->saved_data["at_outputs"])) return state->run(grads);
     state->grad_outputs = grads;
     if (!state->inputs_need_grad) state->run(tensor_list(state->n_inputs));
     return grads;
-  }
-};
-struct BackwardHookInputs : autograd::Function<BackwardHookInputs> {
-  static tensor_list forward(autograd::AutogradContext* ctx, const tensor_list& inputs,
-                             std::shared_ptr<BackwardHookState> state) {
-    ctx->saved_data["state"] = state;
-    tensor_list out;
-    for (const Tensor& t : inputs) out.push_back(t.detach());
-    return out;
-  }
-  static tensor_list backward(autograd::AutogradContext* ctx, tensor_list grads) {
-    auto state = std::any_cast<std::shared_ptr<BackwardHookState>>(ctx->saved_data["state"]);
-    return state->run(grads);
   }
 };
 
@@ -284,7 +275,7 @@ tensor_list Module::run_pre_hooks(tensor_list inputs, std::shared_ptr<void>& cal
     for (auto& [id, h] : hooks_->backward) state->hooks.push_back(h);
     state->n_inputs = inputs.size();
     for (const Tensor& t : inputs) state->inputs_need_grad |= t.defined() && t.requires_grad();
-    if (state->inputs_need_grad) inputs = BackwardHookInputs::apply(inputs, state);
+    if (state->inputs_need_grad) inputs = BackwardHookFunction::apply(inputs, state, false);
     call_state = state;
   }
   return inputs;
@@ -297,7 +288,7 @@ tensor_list Module::run_post_hooks(const tensor_list& inputs, tensor_list output
   if (auto state = std::static_pointer_cast<BackwardHookState>(call_state)) {
     bool any = false;
     for (const Tensor& t : outputs) any |= t.defined() && t.requires_grad();
-    if (any) outputs = BackwardHookOutputs::apply(outputs, state);
+    if (any) outputs = BackwardHookFunction::apply(outputs, state, true);
   }
   return outputs;
 }
