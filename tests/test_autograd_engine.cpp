@@ -81,6 +81,9 @@ TEST(Engine, HigherOrderAndHessianVectorProduct) {
   Tensor d2 = autograd::grad({dz}, {z}, {}, true, true)[0];  // 12 z^2
   EXPECT_EQ(d2.item<double>(), 48);
   EXPECT_EQ(autograd::grad({d2}, {z})[0].item<double>(), 48);  // 24 z
+  // backward(create_graph) on a leaf makes a cycle (leaf -> grad -> its graph -> the leaf's
+  // accumulator), as in PyTorch: clearing the gradient breaks it.
+  z.set_grad(Tensor());
 }
 
 TEST(Engine, BackwardWithInputs) {
