@@ -283,3 +283,47 @@ TEST(ClipGrad, NormAndValue) {
   nn::utils::clip_grad_value_({a, b}, 0.5);
   EXPECT_EQ(b.grad().item<double>(), -0.5);
 }
+
+TEST(GradScaler, SkipsOverflowsAndAdaptsTheScale) {
+  Tensor p = tensor({1.0, 2.0}, kFloat32).requires_grad_(true);
+  optim::SGD opt({p}, {.lr = 0.1});
+  amp::GradScaler scaler({.init_scale = 1024.0, .growth_interval = 2});
+  auto iteration = [&](double factor) {
+    opt.zero_grad();
+    scaler.scale((p * factor).sum()).backward();
+    const bool stepped = scaler.step(opt);
+    scaler.update();
+    return stepped;
+  };
+  // Finite gradients: unscaled (d/dp = 3), stepped; two clean steps double the scale.
+  EXPECT_TRUE(iteration(3.0));
+  EXPECT_NEAR(p.to_vector<double>()[0], 1.0 - 0.3, 1e-6);
+  EXPECT_EQ(scaler.get_scale(), 1024.0);
+  EXPECT_TRUE(iteration(3.0));
+  EXPECT_EQ(scaler.get_scale(), 2048.0);
+  // An overflow: no step, the scale halves.
+  const auto before = p.to_vector<double>();
+  EXPECT_FALSE(iteration(INFINITY));
+  EXPECT_EQ(p.to_vector<double>(), before);
+  EXPECT_EQ(scaler.get_scale(), 1024.0);
+  EXPECT_EQ(scaler.growth_tracker(), 0);
+  // unscale_ by hand (e.g. before clipping), then step: not unscaled twice.
+  opt.zero_grad();
+  scaler.scale(p.sum()).backward();
+  scaler.unscale_(opt);
+  EXPECT_NEAR(p.grad().to_vector<double>()[0], 1.0, 1e-6);
+  EXPECT_THROW_WITH(scaler.unscale_(opt), Error, "already called");
+  EXPECT_TRUE(scaler.step(opt));
+  scaler.update();
+  auto sd = scaler.state_dict();
+  amp::GradScaler other;
+  other.load_state_dict(sd);
+  EXPECT_EQ(other.get_scale(), scaler.get_scale());
+  EXPECT_EQ(other.growth_tracker(), scaler.growth_tracker());
+  // Disabled: a pass-through.
+  amp::GradScaler off({.enabled = false});
+  Tensor loss = p.sum();
+  EXPECT_TRUE(off.scale(loss).is_same(loss));
+  EXPECT_EQ(off.get_scale(), 1.0);
+  EXPECT_THROW_WITH(amp::GradScaler({.backoff_factor = 2.0}), ValueError, "backoff_factor must be in (0, 1)");
+}
