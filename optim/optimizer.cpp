@@ -78,7 +78,7 @@ void Optimizer::load_state_dict(const nn::OrderedDict<Tensor>& state) {
            groups, group_params_.size());
   std::vector<const Tensor*> by_index;
   for (size_t g = 0; g < groups; ++g) {
-    const Tensor& ids = state[fmt::format("param_groups.{}.params", g)];
+    const Tensor ids = state[fmt::format("param_groups.{}.params", g)];  // a handle: the key is a temporary
     TG_CHECK(ids.numel() == static_cast<int64_t>(group_params_[g].size()),
              "optimizer.load_state_dict: group {} has {} parameters in the state but {} in the optimizer", g, ids.numel(),
              group_params_[g].size());

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
                                                  {"u8", kUInt8},    {"bool", kBool}};
   nn::NamedTensors out;
   for (const auto& [name, dtype] : names) {
-    const Tensor& t = in[name];
+    const Tensor t = in[name];
     if (t.dtype() != dtype || !equal(t.to(kFloat64), expected(dtype, t.sizes()).to(kFloat64))) {
       std::fprintf(stderr, "tensor %s differs: %s\n", name, t.str().c_str());
       return 1;
