@@ -37,33 +37,35 @@ void check_index_target(const char* name, const Tensor& input, const Tensor& tar
              "{}: expected a weight of shape [{}] (one per class), got {}", name, classes, weight.sizes());
 }
 
-// Checks a loss's input and target and broadcasts them to one shape.
-std::pair<Tensor, Tensor> check_pointwise(const char* name, const Tensor& input, const Tensor& target) {
+// Checks that a loss's input and target are floating-point tensors of one shape.
+void check_pointwise(const char* name, const Tensor& input, const Tensor& target) {
   TG_CHECK(input.defined() && target.defined(), "{}: input and target must be defined", name);
   TG_CHECK_TYPE(input.is_floating_point() && target.is_floating_point(),
                 "{}: expected floating-point input and target, got {} and {}", name, input.dtype(), target.dtype());
   TG_CHECK(input.sizes() == target.sizes(), "{}: input of shape {} and target of shape {} differ", name, input.sizes(),
            target.sizes());
-  return {input, target};
 }
 
 }  // namespace
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, SourceLoc loc) {
   detail::ApiScope scope("mse_loss", loc);
-  auto [x, y] = check_pointwise("mse_loss", input, target);
+  check_pointwise("mse_loss", input, target);
+  const Tensor &x = input, &y = target;
   return reduce(square(x - y), reduction);
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, SourceLoc loc) {
   detail::ApiScope scope("l1_loss", loc);
-  auto [x, y] = check_pointwise("l1_loss", input, target);
+  check_pointwise("l1_loss", input, target);
+  const Tensor &x = input, &y = target;
   return reduce(abs(x - y), reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta, SourceLoc loc) {
   detail::ApiScope scope("smooth_l1_loss", loc);
-  auto [x, y] = check_pointwise("smooth_l1_loss", input, target);
+  check_pointwise("smooth_l1_loss", input, target);
+  const Tensor &x = input, &y = target;
   TG_CHECK_VALUE(beta >= 0, "smooth_l1_loss: beta must be non-negative, got {}", beta);
   Tensor d = abs(x - y);
   if (beta == 0) return reduce(d, reduction);
@@ -72,7 +74,8 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options, SourceLoc loc) {
   detail::ApiScope scope("binary_cross_entropy", loc);
-  auto [x, y] = check_pointwise("binary_cross_entropy", input, target);
+  check_pointwise("binary_cross_entropy", input, target);
+  const Tensor &x = input, &y = target;
   {
     NoGradGuard no_grad;
     TG_CHECK_VALUE(x.numel() == 0 || (amin(x).item<double>() >= 0 && amax(x).item<double>() <= 1),
@@ -87,7 +90,8 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BCEWithLogitsLossOptions& options, SourceLoc loc) {
   detail::ApiScope scope("binary_cross_entropy_with_logits", loc);
-  auto [x, y] = check_pointwise("binary_cross_entropy_with_logits", input, target);
+  check_pointwise("binary_cross_entropy_with_logits", input, target);
+  const Tensor &x = input, &y = target;
   // log(1 + exp(-x)) written so that neither large positive nor large negative x overflows.
   Tensor log_sig_neg = softplus(-x);  // -log(sigmoid(x))
   Tensor loss;
@@ -103,7 +107,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& options, SourceLoc loc) {
   detail::ApiScope scope("kl_div", loc);
-  auto [x, y] = check_pointwise("kl_div", input, target);
+  check_pointwise("kl_div", input, target);
+  const Tensor &x = input, &y = target;
   // target * (log(target) - input), with 0 * log(0) = 0.
   Tensor loss = options.log_target ? exp(y) * (y - x) : where(y > 0, y * log(where(y > 0, y, 1.0)), 0.0) - y * x;
   if (options.reduction == Reduction::BatchMean) {

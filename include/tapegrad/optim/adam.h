@@ -39,7 +39,7 @@ class Adam : public OptimizerImpl<AdamOptions, AdamState> {
   Adam(const std::vector<ParamGroup>& groups, const AdamOptions& defaults = {}) : OptimizerImpl("Adam", groups, defaults) {}
   void step() override;
   bool has_momentum() const override { return true; }
-  double momentum(size_t group) const override { return options_.at(group).beta1; }
+  double momentum(size_t group) const override { return options(group).beta1; }
   void set_momentum(size_t group, double m) override { options(group).beta1 = m; }
 
  protected:

@@ -77,8 +77,12 @@ class OptimizerImpl : public Optimizer {
     TG_CHECK_INDEX(group < options_.size(), "{}: no parameter group {}", name_, group);
     return options_[group];
   }
+  const Options& options(size_t group = 0) const {
+    TG_CHECK_INDEX(group < options_.size(), "{}: no parameter group {}", name_, group);
+    return options_[group];
+  }
   const Options& defaults() const { return defaults_; }
-  double lr(size_t group) const override { return const_cast<OptimizerImpl*>(this)->options(group).lr; }
+  double lr(size_t group) const override { return options(group).lr; }
   void set_lr(size_t group, double lr) override { options(group).lr = lr; }
 
  protected:

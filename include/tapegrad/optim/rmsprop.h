@@ -40,7 +40,7 @@ class RMSprop : public OptimizerImpl<RMSpropOptions, RMSpropState> {
       : OptimizerImpl("RMSprop", groups, defaults) {}
   void step() override;
   bool has_momentum() const override { return true; }
-  double momentum(size_t group) const override { return options_.at(group).momentum; }
+  double momentum(size_t group) const override { return options(group).momentum; }
   void set_momentum(size_t group, double m) override { options(group).momentum = m; }
 };
 

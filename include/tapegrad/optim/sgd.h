@@ -33,7 +33,7 @@ class SGD : public OptimizerImpl<SGDOptions, SGDState> {
   SGD(const std::vector<ParamGroup>& groups, const SGDOptions& defaults = {}) : OptimizerImpl("SGD", groups, defaults) {}
   void step() override;
   bool has_momentum() const override { return true; }
-  double momentum(size_t group) const override { return options_.at(group).momentum; }
+  double momentum(size_t group) const override { return options(group).momentum; }
   void set_momentum(size_t group, double m) override { options(group).momentum = m; }
 };
 

@@ -18,7 +18,6 @@ class MaxPool2d : public ::tg::nn::ModuleHolder<MaxPool2dImpl> {
   using ModuleHolder::ModuleHolder;
   MaxPool2d(const functional::MaxPool2dOptions& options) : ModuleHolder(std::make_shared<MaxPool2dImpl>(options)) {}
 };
-// (MaxPool2d(2) takes the kernel size.)
 
 class AvgPool2dImpl : public Module {
  public:
