@@ -33,7 +33,7 @@ ValueSummary summarize(const Tensor& t) {
   ValueSummary s;
   if (!t.defined() || !t.is_floating_point() || t.numel() == 0) return s;
   s.floating = true;
-  Tensor d = ops::contiguous(ops::cast(t, kFloat64));
+  Tensor d = ops::contiguous(ops::cast(t.is_cpu() ? t : ops::to_device(t, Device::cpu()), kFloat64));
   const double* p = d.data_ptr<double>();
   s.min = std::numeric_limits<double>::infinity();
   s.max = -s.min;

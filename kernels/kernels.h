@@ -199,7 +199,21 @@ struct Backend {
 // The kernels of `device`'s backend; a tg::Error naming `op` when this build has none.
 const Backend& backend(Device device, const char* op);
 
+// Copies `bytes` contiguous bytes between devices (at least one of them a GPU). Returns when the
+// data is in place for the host (device-to-host) or ordered before later work on the destination
+// device's current stream.
+void copy_between_devices(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes,
+                          bool src_pinned);
+// Device memory from the device's caching allocator, for the current stream; and its release.
+void* device_allocate(Device device, size_t bytes);
+void device_free(Device device, void* ptr);
+// Page-locked host memory (cudaHostAlloc) for fast and asynchronous copies; and its release.
+void* pinned_allocate(size_t bytes);
+void pinned_free(void* ptr);
+
 // The CPU backend (kernels/cpu).
 const Backend& cpu_backend();
+// The CUDA backend (kernels/cuda), in builds with the toolkit.
+const Backend& cuda_backend();
 
 }  // namespace tg::kernels

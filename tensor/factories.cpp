@@ -100,12 +100,12 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
     Tensor ints = make("arange", {n}, kInt64, Device::cpu());
     int64_t* p = ints.data_ptr<int64_t>();
     for (int64_t i = 0; i < n; ++i) p[i] = start.to_int() + i * step.to_int();
-    return finish(ops::cast(ints, dtype), options);
+    return finish(ops::cast(ints, dtype).to(options.device()), options);
   }
   Tensor cpu = make("arange", {n}, kFloat64, Device::cpu());
   double* p = cpu.data_ptr<double>();
   for (int64_t i = 0; i < n; ++i) p[i] = s + static_cast<double>(i) * st;
-  return finish(ops::cast(cpu, dtype), options);
+  return finish(ops::cast(cpu, dtype).to(options.device()), options);
 }
 
 Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options, SourceLoc loc) {
@@ -117,7 +117,7 @@ Tensor linspace(double start, double end, int64_t steps, const TensorOptions& op
   // Computed from both ends so that the last value is exactly `end`.
   for (int64_t i = 0; i < steps; ++i)
     p[i] = i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
-  return finish(ops::cast(cpu, options.dtype()), options);
+  return finish(ops::cast(cpu, options.dtype()).to(options.device()), options);
 }
 
 Tensor eye(int64_t n, const TensorOptions& options, SourceLoc loc) {

@@ -163,7 +163,7 @@ std::string to_string(const Tensor& t) {
     const Kind kind = t.is_floating_point() ? Kind::Float : t.dtype() == kBool ? Kind::Bool : Kind::Int;
     Values v;
     {
-      Tensor d = ops::contiguous(ops::cast(ops::alias(t), kFloat64));
+      Tensor d = ops::contiguous(ops::cast(ops::alias(t.is_cpu() ? t : ops::to_device(t, Device::cpu())), kFloat64));
       const double* p = d.data_ptr<double>();
       v.data.assign(p, p + d.numel());
     }

@@ -73,9 +73,19 @@ IntrusivePtr<StorageImpl> StorageImpl::allocate(size_t nbytes, Device device) {
     s->block_bytes_ = bytes;
     return IntrusivePtr<StorageImpl>::make(s);
   }
-  // Only the CPU has memory in this build; this names the device that has none.
-  kernels::backend(device, "allocate");
-  TG_FAIL("allocate: no allocator for {}", device);
+  // Device memory comes from the device's caching allocator (a tg::Error when it is out).
+  void* p = kernels::device_allocate(device, nbytes);
+  auto* s = new StorageImpl(p, nbytes, device);
+  s->deleter_ = [device](void* q) { kernels::device_free(device, q); };
+  return IntrusivePtr<StorageImpl>::make(s);
+}
+
+IntrusivePtr<StorageImpl> StorageImpl::allocate_pinned(size_t nbytes) {
+  void* p = kernels::pinned_allocate(nbytes);
+  auto* s = new StorageImpl(p, nbytes, Device::cpu());
+  s->deleter_ = [](void* q) { kernels::pinned_free(q); };
+  s->pinned_ = true;
+  return IntrusivePtr<StorageImpl>::make(s);
 }
 
 IntrusivePtr<StorageImpl> StorageImpl::wrap(void* data, size_t nbytes, Device device,

@@ -21,6 +21,7 @@ std::shared_ptr<Node> clamp_node(const Tensor& self, const Tensor& self_value, c
                             const std::optional<Scalar>& hi);
 std::shared_ptr<Node> where_node(const Tensor& condition, const Tensor& self, const Tensor& other);
 std::shared_ptr<Node> cast_node(const Tensor& self);
+std::shared_ptr<Node> to_device_node(const Tensor& self);
 std::shared_ptr<Node> copy_node(const Tensor& dst, const Tensor& src);
 std::shared_ptr<Node> fill_node(const Tensor& self, const Tensor& value);
 

@@ -113,12 +113,19 @@ std::shared_ptr<Node> cast_node(const Tensor& self) {
                    [dt](const Node&, const tensor_list& g) -> tensor_list { return {g[0].to(dt)}; });
 }
 
+std::shared_ptr<Node> to_device_node(const Tensor& self) {
+  const Device d = self.device();
+  return make_node("ToDeviceBackward", {&self},
+                   [d](const Node&, const tensor_list& g) -> tensor_list { return {g[0].to(d)}; });
+}
+
 std::shared_ptr<Node> copy_node(const Tensor& dst, const Tensor& src) {
   const Shape ss = src.sizes();
   const DType sd = src.dtype();
-  return make_node("CopyBackward", {&dst, &src}, [ss, sd](const Node& n, const tensor_list& g) -> tensor_list {
+  const Device sdev = src.device();  // copy_ may cross devices
+  return make_node("CopyBackward", {&dst, &src}, [ss, sd, sdev](const Node& n, const tensor_list& g) -> tensor_list {
     tensor_list r(2);
-    if (n.needs_input_grad(1)) r[1] = ops::sum_to_shape(g[0], ss).to(sd);
+    if (n.needs_input_grad(1)) r[1] = ops::sum_to_shape(g[0], ss).to(sdev, sd);
     return r;
   });
 }

@@ -17,6 +17,15 @@
 
 namespace tg::cuda::detail {
 
+inline constexpr int kMaxDevices = 64;
+
+// The stream this thread launches work on for the current device (the legacy default stream, 0,
+// unless a tg::cuda::StreamGuard says otherwise).
+cudaStream_t current_stream();
+// Makes `device` current for this thread (a cached check, so cheap when it already is).
+void set_current_device(int device);
+int current_device();
+
 // The caching allocator of `device` over cudaMalloc/cudaFree, made on first use.
 memory::CachingAllocator& device_allocator(int device);
 // The allocator of `device` if it has been made, else null (statistics need not make one).

@@ -12,13 +12,14 @@
 #include "kernels/cuda/cuda_runtime.h"
 #endif
 
+#include <atomic>
+
 namespace tg::cuda {
 
 #if TG_WITH_CUDA
 
 namespace detail {
 namespace {
-constexpr int kMaxDevices = 64;
 std::array<std::unique_ptr<memory::CachingAllocator>, kMaxDevices> allocators;
 std::mutex allocators_mu;
 
@@ -35,7 +36,7 @@ memory::CachingAllocator& device_allocator(int device) {
   auto& slot = allocators[static_cast<size_t>(device)];
   if (!slot) {
     memory::RawAllocator raw{[device](size_t n) -> void* {
-                               TG_CUDA_CHECK(cudaSetDevice(device), "CUDA allocator");
+                               set_current_device(device);
                                void* p = nullptr;
                                if (cudaMalloc(&p, n) != cudaSuccess) {
                                  (void)cudaGetLastError();  // out of memory is reported by the allocator
@@ -44,7 +45,10 @@ memory::CachingAllocator& device_allocator(int device) {
                                return p;
                              },
                              [device](void* p) {
-                               (void)cudaSetDevice(device);
+                               try {
+                                 set_current_device(device);
+                               } catch (const Error&) {  // freeing must not throw; cudaFree says the rest
+                               }
                                (void)cudaFree(p);
                              }};
     slot = std::make_unique<memory::CachingAllocator>(std::move(raw), fmt::format("cuda:{}", device));
@@ -61,23 +65,191 @@ memory::CachingAllocator* existing_allocator(int device) {
 }  // namespace detail
 
 int device_count() {
-  int n = 0;
-  if (cudaGetDeviceCount(&n) != cudaSuccess) {
-    (void)cudaGetLastError();  // no driver or no device: none available
-    return 0;
-  }
-  return n;
+  // Asked once: ops check device indices against it on every call.
+  static const int count = [] {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+      (void)cudaGetLastError();  // no driver or no device: none available
+      return 0;
+    }
+    return n;
+  }();
+  return count;
 }
 
 bool is_available() { return device_count() > 0; }
 
-void synchronize(int device) {
-  TG_CHECK(is_available(), "cuda::synchronize: no CUDA device is available");
-  if (device >= 0) {
-    TG_CHECK_INDEX(device < device_count(), "cuda::synchronize: cuda:{} does not exist", device);
-    TG_CUDA_CHECK(cudaSetDevice(device), "cuda::synchronize");
+namespace detail {
+namespace {
+// This thread's current device as last set through us (-1: not yet asked), and its current
+// stream per device (null: the legacy default stream).
+thread_local int tls_device = -1;
+thread_local std::array<cudaStream_t, kMaxDevices> tls_streams{};
+}  // namespace
+
+void set_current_device(int device) {
+  if (device == tls_device) [[likely]]
+    return;
+  TG_CUDA_CHECK(cudaSetDevice(device), "cuda");
+  tls_device = device;
+}
+
+int current_device() {
+  if (tls_device < 0) {
+    int d = 0;
+    TG_CUDA_CHECK(cudaGetDevice(&d), "cuda");
+    tls_device = d;
   }
-  TG_CUDA_CHECK(cudaDeviceSynchronize(), "cuda::synchronize");
+  return tls_device;
+}
+
+cudaStream_t current_stream() { return tls_streams[static_cast<size_t>(current_device())]; }
+}  // namespace detail
+
+namespace {
+int resolve_device(int device, const char* op) {
+  TG_CHECK(is_available(), "{}: no CUDA device is available", op);
+  if (device < 0) return detail::current_device();
+  const int n = device_count();
+  TG_CHECK_INDEX(device < n, "{}: cuda:{} does not exist ({} CUDA device{} present)", op, device, n, n == 1 ? "" : "s");
+  return device;
+}
+
+// Runs f with `device` current, restoring the previous device afterwards.
+template <class F>
+auto on_device(int device, F&& f) {
+  const int previous = detail::current_device();
+  detail::set_current_device(device);
+  struct Restore {
+    int d;
+    ~Restore() { detail::set_current_device(d); }
+  } restore{previous};
+  return f();
+}
+}  // namespace
+
+int current_device() {
+  TG_CHECK(is_available(), "cuda::current_device: no CUDA device is available");
+  return detail::current_device();
+}
+
+void set_device(int device) { detail::set_current_device(resolve_device(device, "cuda::set_device")); }
+
+void synchronize(int device) {
+  const int d = resolve_device(device, "cuda::synchronize");
+  on_device(d, [] { TG_CUDA_CHECK(cudaDeviceSynchronize(), "cuda::synchronize"); });
+}
+
+struct Stream::Owned {
+  cudaStream_t stream = nullptr;
+  int device = 0;
+  ~Owned() {
+    try {
+      on_device(device, [&] { (void)cudaStreamDestroy(stream); });
+    } catch (const Error&) {  // a destructor must not throw; the stream goes with the context
+    }
+  }
+};
+
+Stream::Stream(int device) : device_(resolve_device(device, "cuda::Stream")) {
+  auto owned = std::make_shared<Owned>();
+  owned->device = device_;
+  on_device(device_, [&] { TG_CUDA_CHECK(cudaStreamCreateWithFlags(&owned->stream, cudaStreamNonBlocking), "cuda::Stream"); });
+  owned_ = std::move(owned);
+}
+
+Stream Stream::default_stream(int device) { return Stream(resolve_device(device, "cuda::Stream"), nullptr); }
+
+namespace {
+// Streams made current by a guard, kept alive while they are current.
+thread_local std::array<std::shared_ptr<void>, detail::kMaxDevices> tls_stream_owners;
+}  // namespace
+
+Stream Stream::current(int device) {
+  const int d = resolve_device(device, "cuda::Stream::current");
+  auto owner = std::static_pointer_cast<Owned>(tls_stream_owners[static_cast<size_t>(d)]);
+  return Stream(d, std::move(owner));
+}
+
+void* Stream::handle() const { return owned_ ? owned_->stream : nullptr; }
+
+void Stream::synchronize() const {
+  on_device(device_, [&] {
+    TG_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(handle())), "cuda::Stream::synchronize");
+  });
+}
+
+bool Stream::query() const {
+  const cudaError_t e = cudaStreamQuery(static_cast<cudaStream_t>(handle()));
+  if (e == cudaErrorNotReady) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  TG_CUDA_CHECK(e, "cuda::Stream::query");
+  return true;
+}
+
+StreamGuard::StreamGuard(const Stream& stream) : previous_(Stream::current(stream.device())) {
+  const auto d = static_cast<size_t>(stream.device());
+  detail::tls_streams[d] = static_cast<cudaStream_t>(stream.handle());
+  tls_stream_owners[d] = stream.owned_;
+}
+
+StreamGuard::~StreamGuard() {
+  const auto d = static_cast<size_t>(previous_.device());
+  detail::tls_streams[d] = static_cast<cudaStream_t>(previous_.handle());
+  tls_stream_owners[d] = previous_.owned_;
+}
+
+struct Event::Owned {
+  cudaEvent_t event = nullptr;
+  bool timing = false;
+  bool recorded = false;
+  ~Owned() { (void)cudaEventDestroy(event); }
+};
+
+Event::Event(bool enable_timing) : owned_(std::make_shared<Owned>()) {
+  TG_CHECK(is_available(), "cuda::Event: no CUDA device is available");
+  owned_->timing = enable_timing;
+  TG_CUDA_CHECK(cudaEventCreateWithFlags(&owned_->event, enable_timing ? cudaEventDefault : cudaEventDisableTiming),
+                "cuda::Event");
+}
+
+void Event::record() { record(Stream::current()); }
+
+void Event::record(const Stream& stream) {
+  on_device(stream.device(), [&] {
+    TG_CUDA_CHECK(cudaEventRecord(owned_->event, static_cast<cudaStream_t>(stream.handle())), "cuda::Event::record");
+  });
+  owned_->recorded = true;
+}
+
+void Event::wait(const Stream& stream) const {
+  on_device(stream.device(), [&] {
+    TG_CUDA_CHECK(cudaStreamWaitEvent(static_cast<cudaStream_t>(stream.handle()), owned_->event, 0),
+                  "cuda::Event::wait");
+  });
+}
+
+void Event::synchronize() const { TG_CUDA_CHECK(cudaEventSynchronize(owned_->event), "cuda::Event::synchronize"); }
+
+bool Event::query() const {
+  const cudaError_t e = cudaEventQuery(owned_->event);
+  if (e == cudaErrorNotReady) {
+    (void)cudaGetLastError();
+    return false;
+  }
+  TG_CUDA_CHECK(e, "cuda::Event::query");
+  return true;
+}
+
+float Event::elapsed_time(const Event& end) const {
+  TG_CHECK(owned_->timing && end.owned_->timing,
+           "cuda::Event::elapsed_time: both events need enable_timing=true");
+  TG_CHECK(owned_->recorded && end.owned_->recorded, "cuda::Event::elapsed_time: both events must be recorded first");
+  float ms = 0;
+  TG_CUDA_CHECK(cudaEventElapsedTime(&ms, owned_->event, end.owned_->event), "cuda::Event::elapsed_time");
+  return ms;
 }
 
 namespace {
@@ -100,9 +272,32 @@ void empty_cache() {
 
 #else  // no toolkit in this build
 
+namespace {
+[[noreturn]] void no_cuda(const char* op) { TG_FAIL("{}: this build of tapegrad has no CUDA support", op); }
+}  // namespace
+
 bool is_available() { return false; }
 int device_count() { return 0; }
-void synchronize(int) { TG_FAIL("cuda::synchronize: this build of tapegrad has no CUDA support"); }
+int current_device() { no_cuda("cuda::current_device"); }
+void set_device(int) { no_cuda("cuda::set_device"); }
+void synchronize(int) { no_cuda("cuda::synchronize"); }
+struct Stream::Owned {};
+Stream::Stream(int) { no_cuda("cuda::Stream"); }
+Stream Stream::default_stream(int) { no_cuda("cuda::Stream"); }
+Stream Stream::current(int) { no_cuda("cuda::Stream"); }
+void* Stream::handle() const { return nullptr; }
+void Stream::synchronize() const { no_cuda("cuda::Stream::synchronize"); }
+bool Stream::query() const { no_cuda("cuda::Stream::query"); }
+StreamGuard::StreamGuard(const Stream& stream) : previous_(stream) { no_cuda("cuda::StreamGuard"); }
+StreamGuard::~StreamGuard() = default;
+struct Event::Owned {};
+Event::Event(bool) { no_cuda("cuda::Event"); }
+void Event::record() { no_cuda("cuda::Event::record"); }
+void Event::record(const Stream&) { no_cuda("cuda::Event::record"); }
+void Event::wait(const Stream&) const { no_cuda("cuda::Event::wait"); }
+void Event::synchronize() const { no_cuda("cuda::Event::synchronize"); }
+bool Event::query() const { no_cuda("cuda::Event::query"); }
+float Event::elapsed_time(const Event&) const { no_cuda("cuda::Event::elapsed_time"); }
 size_t memory_allocated(int) { return 0; }
 size_t memory_reserved(int) { return 0; }
 size_t max_memory_allocated(int) { return 0; }
@@ -110,5 +305,11 @@ void reset_peak_memory_stats(int) {}
 void empty_cache() {}
 
 #endif
+
+namespace {
+std::atomic<bool> allow_tf32{false};
+}  // namespace
+void set_matmul_allow_tf32(bool allow) { allow_tf32.store(allow, std::memory_order_relaxed); }
+bool matmul_allow_tf32() { return allow_tf32.load(std::memory_order_relaxed); }
 
 }  // namespace tg::cuda

@@ -26,6 +26,8 @@ Tensor cast(const Tensor& t, DType dtype);
 Tensor contiguous(const Tensor& t);
 // A copy in fresh memory, without autograd.
 Tensor clone_raw(const Tensor& t);
+// A contiguous copy of t on `device` (no autograd).
+Tensor to_device(const Tensor& t, Device device);
 // dst (any strides) <- src broadcast and converted; no autograd, no version bump.
 void copy_into(const Tensor& dst, const Tensor& src);
 void fill_into(const Tensor& dst, const Scalar& value);

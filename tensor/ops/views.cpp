@@ -1,6 +1,7 @@
 // View ops (same storage, new sizes/strides/offset), plus contiguous/clone/detach, dtype and
 // device conversion, copy_ and fill_.
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "autograd/derivatives/derivatives.h"
@@ -412,9 +413,38 @@ Tensor Tensor::to(Device device, bool copy, SourceLoc loc) const {
   detail::ApiScope scope("to", loc);
   ops::check_defined("to", *this, "input");
   if (device == this->device()) return copy ? tg::clone(*this) : *this;
-  kernels::backend(device, "to");  // a build without that device's backend says so here
-  TG_FAIL("to: copies between {} and {} are not supported by this build", this->device(), device);
+  kernels::backend(device, "to");  // names a device this build or machine does not have
+  Tensor out = ops::to_device(*this, device);
+  if (is_floating_point() && autograd::needs_grad(*this))
+    autograd::set_history(out, autograd::derivatives::to_device_node(*this));
+  return out;
 }
+
+Tensor Tensor::pin_memory(SourceLoc loc) const {
+  detail::ApiScope scope("pin_memory", loc);
+  ops::check_defined("pin_memory", *this, "input");
+  TG_CHECK(is_cpu(), "pin_memory: only CPU tensors can be pinned, this one is on {}", device());
+  if (is_pinned()) return *this;
+  Tensor src = ops::contiguous(*this);
+  auto storage = StorageImpl::allocate_pinned(static_cast<size_t>(numel()) * itemsize(dtype()));
+  if (numel() > 0) std::memcpy(storage->data(), src.data_ptr(), storage->nbytes());
+  Tensor out(IntrusivePtr<TensorImpl>::make(
+      new TensorImpl(std::move(storage), dtype(), sizes(), contiguous_strides(sizes()), 0)));
+  if (is_floating_point() && autograd::needs_grad(*this)) autograd::set_history(out, autograd::derivatives::clone_node(*this));
+  return out;
+}
+
+bool Tensor::is_pinned() const { return defined() && storage()->pinned(); }
+
+namespace ops {
+Tensor to_device(const Tensor& t, Device device) {
+  Tensor src = ops::contiguous(t);
+  Tensor out = empty(t.sizes(), t.dtype(), device);
+  kernels::copy_between_devices(out.data_ptr(), device, src.data_ptr(), src.device(),
+                                static_cast<size_t>(t.numel()) * itemsize(t.dtype()), src.storage()->pinned());
+  return out;
+}
+}  // namespace ops
 
 Tensor Tensor::to(Device device, DType dtype, bool copy, SourceLoc loc) const {
   return to(device, copy, loc).to(dtype, false, loc);
@@ -429,7 +459,13 @@ const Tensor& Tensor::copy_(const Tensor& src, SourceLoc loc) const {
   ops::check_defined("copy_", src, "source");
   autograd::check_inplace(*this, "copy_");
   const bool record = is_floating_point() && autograd::needs_grad(*this, src);
-  ops::copy_into(*this, src);
+  if (src.device() != device()) {
+    // Across devices: move the source over first (broadcast and casts happen on the destination).
+    Tensor moved = ops::to_device(src, device());
+    ops::copy_into(*this, moved);
+  } else {
+    ops::copy_into(*this, src);
+  }
   ops::bump_version(*this);
   if (record) autograd::rebase_history(*this, autograd::derivatives::copy_node(*this, src));
   return *this;

@@ -132,6 +132,10 @@ class Tensor {
   Tensor to(Device device, DType dtype, bool copy = false, TG_CALLER) const;
   Tensor cpu(TG_CALLER) const;
   Tensor cuda(int index = 0, TG_CALLER) const;
+  // A copy in page-locked memory (this tensor when it already is): copies from it to a GPU are
+  // faster. Needs a CUDA device.
+  Tensor pin_memory(TG_CALLER) const;
+  bool is_pinned() const;
   Tensor contiguous(TG_CALLER) const;
   Tensor clone(TG_CALLER) const;
   const Tensor& copy_(const Tensor& src, TG_CALLER) const;

@@ -1,29 +1,36 @@
 #pragma once
-// Scalar helpers named in the formula columns of the op tables, for the CPU kernels.
+// Scalar helpers named in the formula columns of the op tables, shared by the CPU kernels and
+// (compiled as device functions) the CUDA kernels.
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
 
-namespace tg::kernels::cpu {
+#if defined(__CUDACC__)
+#define TG_HOST_DEVICE __host__ __device__
+#else
+#define TG_HOST_DEVICE
+#endif
+
+namespace tg::kernels {
 
 template <class V>
-inline V abs_value(V x) {
+TG_HOST_DEVICE inline V abs_value(V x) {
   if constexpr (std::is_unsigned_v<V>) return x;
   else return x < 0 ? static_cast<V>(-x) : x;
 }
 template <class V>
-inline V sign_value(V x) {
+TG_HOST_DEVICE inline V sign_value(V x) {
   if constexpr (std::is_unsigned_v<V>) return static_cast<V>(x > 0);
   else if constexpr (std::is_floating_point_v<V>) return std::isnan(x) ? x : static_cast<V>((x > 0) - (x < 0));
   else return static_cast<V>((x > 0) - (x < 0));
 }
 template <class V>
-inline V relu_value(V x) {
+TG_HOST_DEVICE inline V relu_value(V x) {
   if constexpr (std::is_unsigned_v<V>) return x;
   else return x > 0 ? x : (x == x ? V(0) : x);  // NaN stays NaN, as in PyTorch
 }
 template <class V>
-inline V min_value(V a, V b) {
+TG_HOST_DEVICE inline V min_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
     if (a != a) return a;  // NaN propagates
     if (b != b) return b;
@@ -31,7 +38,7 @@ inline V min_value(V a, V b) {
   return b < a ? b : a;
 }
 template <class V>
-inline V max_value(V a, V b) {
+TG_HOST_DEVICE inline V max_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
     if (a != a) return a;
     if (b != b) return b;
@@ -39,7 +46,7 @@ inline V max_value(V a, V b) {
   return b > a ? b : a;
 }
 template <class V>
-inline V pow_value(V a, V b) {
+TG_HOST_DEVICE inline V pow_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
     if (b == V(2)) return a * a;
     if (b == V(1)) return a;
@@ -61,7 +68,7 @@ inline V pow_value(V a, V b) {
 // Integer division rounding towards zero; b == -1 is done without the INT_MIN / -1 trap.
 // (A zero divisor is refused by the front end.)
 template <class V>
-inline V trunc_div_value(V a, V b) {
+TG_HOST_DEVICE inline V trunc_div_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
     return std::trunc(a / b);
   } else {
@@ -72,7 +79,7 @@ inline V trunc_div_value(V a, V b) {
   }
 }
 template <class V>
-inline V floor_div_value(V a, V b) {
+TG_HOST_DEVICE inline V floor_div_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
     return std::floor(a / b);
   } else {
@@ -85,7 +92,7 @@ inline V floor_div_value(V a, V b) {
 }
 // Python's %: the result takes the divisor's sign.
 template <class V>
-inline V remainder_value(V a, V b) {
+TG_HOST_DEVICE inline V remainder_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
     V r = std::fmod(a, b);
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
@@ -103,7 +110,7 @@ inline V remainder_value(V a, V b) {
 }
 // C's fmod: the result takes the dividend's sign.
 template <class V>
-inline V fmod_value(V a, V b) {
+TG_HOST_DEVICE inline V fmod_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
     return std::fmod(a, b);
   } else {
@@ -114,4 +121,4 @@ inline V fmod_value(V a, V b) {
   }
 }
 
-}  // namespace tg::kernels::cpu
+}  // namespace tg::kernels

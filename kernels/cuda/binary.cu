@@ -1,0 +1,72 @@
+// Elementwise binary arithmetic on the GPU, one functor per line of binary_ops.def (the CPU's
+// formulas, in the same accumulation types).
+#include <cmath>
+
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/loops.cuh"
+
+namespace tg::kernels::cuda {
+namespace {
+
+#define TG_BINARY_OP(name, Name, kind, da, db, formula, ...)         \
+  struct Name##Fn {                                                  \
+    template <class V>                                               \
+    __device__ V operator()(V a, V b, [[maybe_unused]] V alpha) const { \
+      return static_cast<V>(formula);                                \
+    }                                                                \
+  };
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+
+template <class T, class Fn>
+struct Apply {
+  acc_t<T> alpha;
+  __device__ T operator()(T a, T b) const {
+    using A = acc_t<T>;
+    return static_cast<T>(Fn{}(static_cast<A>(a), static_cast<A>(b), alpha));
+  }
+};
+
+template <class T, class Fn>
+struct Strided {
+  T* out;
+  const T* a;
+  const T* b;
+  Apply<T, Fn> f;
+  __device__ void operator()(const int64_t* off) const { out[off[0]] = f(a[off[1]], b[off[2]]); }
+};
+
+template <class T, class Fn>
+void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& alpha) {
+  if (L.numel == 0) return;
+  auto* o = static_cast<T*>(out);
+  const auto* x = static_cast<const T*>(a);
+  const auto* y = static_cast<const T*>(b);
+  const Apply<T, Fn> f{scalar_as<acc_t<T>>(alpha)};
+  const bool flat = L.ndim == 1 && L.strides[0][0] == 1 && L.strides[1][0] == 1;
+  if (flat && (L.strides[2][0] == 0 || L.strides[2][0] == 1) && aligned16(o) && aligned16(x) && aligned16(y)) {
+    const unsigned grid = grid_for_vector(L.numel, Vec16<T>::kSize);
+    if (L.strides[2][0] == 1)
+      vector_kernel<T, Apply<T, Fn>, true, false><<<grid, kBlock, 0, current_stream()>>>(L.numel, o, x, y, f);
+    else
+      vector_kernel<T, Apply<T, Fn>, true, true><<<grid, kBlock, 0, current_stream()>>>(L.numel, o, x, y, f);
+    TG_CUDA_CHECK(cudaGetLastError(), "binary");
+  } else {
+    launch_strided<3>(L, Strided<T, Fn>{o, x, y, f}, "binary");
+  }
+}
+
+}  // namespace
+
+void binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
+            const Scalar& alpha) {
+  switch (op) {
+#define TG_BINARY_OP(name, Name, ...) \
+  case BinaryOp::Name:                \
+    return dispatch_all(dtype, [&]<class T>() { run<T, Name##Fn>(loop, out, a, b, alpha); });
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+  }
+}
+
+}  // namespace tg::kernels::cuda

@@ -1,0 +1,265 @@
+// Reductions (sum, prod, max/min with indices, all/any) and cumsum on the GPU. The reducers are
+// the CPU's (same accumulation types and NaN rules); the schedule is the GPU's own: a block per
+// result for long reductions, split across more blocks (a second pass combines them) when there
+// are too few results to fill the GPU, and a thread per result when the results are contiguous
+// and the reduced dims are outer (column sums), so that loads coalesce.
+#include <cmath>
+
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/loops.cuh"
+
+namespace tg::kernels::cuda {
+namespace {
+
+template <class T>
+using wide_t = std::conditional_t<std::is_floating_point_v<acc_t<T>>, double, int64_t>;
+
+template <class T>
+struct SumR {
+  using Acc = wide_t<T>;
+  __device__ Acc init() const { return 0; }
+  __device__ void step(Acc& a, acc_t<T> x, int64_t) const { a += static_cast<Acc>(x); }
+  __device__ void combine(Acc& a, const Acc& b) const { a += b; }
+};
+template <class T>
+struct ProdR {
+  using Acc = wide_t<T>;
+  __device__ Acc init() const { return 1; }
+  __device__ void step(Acc& a, acc_t<T> x, int64_t) const { a *= static_cast<Acc>(x); }
+  __device__ void combine(Acc& a, const Acc& b) const { a *= b; }
+};
+// Max/min keep the first index of the extreme value; NaN wins.
+template <class T, bool kMax>
+struct ExtremeR {
+  using A = acc_t<T>;
+  struct Acc {
+    A value;
+    int64_t index;
+    bool valid;
+  };
+  __device__ Acc init() const { return {A(0), 0, false}; }
+  __device__ static bool better(A x, A cur) {
+    if constexpr (std::is_floating_point_v<A>) {
+      if (cur != cur) return false;
+      if (x != x) return true;
+    }
+    return kMax ? x > cur : x < cur;
+  }
+  __device__ void step(Acc& a, A x, int64_t i) const {
+    if (!a.valid || better(x, a.value)) a = {x, i, true};
+  }
+  __device__ void combine(Acc& a, const Acc& b) const {
+    if (!b.valid) return;
+    if (!a.valid || better(b.value, a.value) || (!better(a.value, b.value) && b.index < a.index)) a = b;
+  }
+};
+template <class T, bool kAll>
+struct LogicR {
+  using Acc = bool;
+  __device__ Acc init() const { return kAll; }
+  __device__ void step(Acc& a, acc_t<T> x, int64_t) const {
+    if constexpr (kAll) a = a && (x != acc_t<T>(0));
+    else a = a || (x != acc_t<T>(0));
+  }
+  __device__ void combine(Acc& a, const Acc& b) const { a = kAll ? (a && b) : (a || b); }
+};
+
+// Stores v converted to the output dtype (a uniform switch: one kernel serves every output type).
+template <class V>
+__device__ void store_as(void* out, DType dt, int64_t pos, V v) {
+  switch (dt) {
+    case DType::Bool: static_cast<bool*>(out)[pos] = convert<bool>(v); break;
+    case DType::UInt8: static_cast<uint8_t*>(out)[pos] = convert<uint8_t>(v); break;
+    case DType::Int8: static_cast<int8_t*>(out)[pos] = convert<int8_t>(v); break;
+    case DType::Int32: static_cast<int32_t*>(out)[pos] = convert<int32_t>(v); break;
+    case DType::Int64: static_cast<int64_t*>(out)[pos] = convert<int64_t>(v); break;
+    case DType::Float16: static_cast<half*>(out)[pos] = convert<half>(v); break;
+    case DType::BFloat16: static_cast<bfloat16*>(out)[pos] = convert<bfloat16>(v); break;
+    case DType::Float32: static_cast<float*>(out)[pos] = convert<float>(v); break;
+    case DType::Float64: static_cast<double*>(out)[pos] = convert<double>(v); break;
+  }
+}
+
+template <class Acc>
+__device__ void write_result(void* out, DType out_dtype, int64_t* indices, int64_t pos, const Acc& a) {
+  if constexpr (requires { a.index; }) {
+    if (indices) indices[pos] = a.index;
+    if (out) store_as(out, out_dtype, pos, a.value);
+  } else {
+    if (out) store_as(out, out_dtype, pos, a);
+  }
+}
+
+// Offset of position i (row-major) over n dims with these sizes and strides.
+__device__ inline int64_t offset_of(int64_t i, int n, const int64_t* sizes, const int64_t* strides) {
+  if (n == 1) return i * strides[0];
+  int64_t off = 0;
+  for (int d = n - 1; d >= 0; --d) {
+    off += (i % sizes[d]) * strides[d];
+    i /= sizes[d];
+  }
+  return off;
+}
+
+struct Output {
+  void* out;
+  DType dtype;
+  int64_t* indices;
+};
+
+// Block (k, c) reduces positions [c * chunk, (c + 1) * chunk) of result k; with one chunk it
+// writes the result, else its partial into partial[k * gridDim.y + c].
+template <class T, class R>
+__global__ void reduce_blocks(const __grid_constant__ ReduceGeometry g, const T* __restrict__ in, int64_t chunk,
+                              Output o, typename R::Acc* partial) {
+  using Acc = typename R::Acc;
+  __shared__ Acc shared[kBlock];
+  const R r;
+  const int64_t k = blockIdx.x;
+  const T* base = in + offset_of(k, g.n_kept, g.kept_sizes, g.kept_strides);
+  const int64_t begin = static_cast<int64_t>(blockIdx.y) * chunk;
+  const int64_t end = min(g.reduced_numel, begin + chunk);
+  Acc a = r.init();
+  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x)
+    r.step(a, static_cast<acc_t<T>>(base[offset_of(i, g.n_reduced, g.reduced_sizes, g.reduced_strides)]), i);
+  shared[threadIdx.x] = a;
+  __syncthreads();
+  for (unsigned s = blockDim.x / 2; s > 0; s /= 2) {
+    if (threadIdx.x < s) r.combine(shared[threadIdx.x], shared[threadIdx.x + s]);
+    __syncthreads();
+  }
+  if (threadIdx.x != 0) return;
+  if (gridDim.y == 1) write_result(o.out, o.dtype, o.indices, k, shared[0]);
+  else partial[k * gridDim.y + blockIdx.y] = shared[0];
+}
+
+// Second pass: block k combines the n partial results of result k, in order.
+template <class R>
+__global__ void combine_partials(const typename R::Acc* __restrict__ partial, int64_t n, Output o) {
+  using Acc = typename R::Acc;
+  __shared__ Acc shared[kBlock];
+  const R r;
+  const int64_t k = blockIdx.x;
+  Acc a = r.init();
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) r.combine(a, partial[k * n + i]);
+  shared[threadIdx.x] = a;
+  __syncthreads();
+  for (unsigned s = blockDim.x / 2; s > 0; s /= 2) {
+    if (threadIdx.x < s) r.combine(shared[threadIdx.x], shared[threadIdx.x + s]);
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) write_result(o.out, o.dtype, o.indices, k, shared[0]);
+}
+
+// A thread per result: neighbouring threads read neighbouring elements when the kept dims are
+// innermost in memory.
+template <class T, class R>
+__global__ void reduce_threads(const __grid_constant__ ReduceGeometry g, const T* __restrict__ in, Output o) {
+  const R r;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < g.kept_numel; k += step) {
+    const T* base = in + offset_of(k, g.n_kept, g.kept_sizes, g.kept_strides);
+    typename R::Acc a = r.init();
+    for (int64_t i = 0; i < g.reduced_numel; ++i)
+      r.step(a, static_cast<acc_t<T>>(base[offset_of(i, g.n_reduced, g.reduced_sizes, g.reduced_strides)]), i);
+    write_result(o.out, o.dtype, o.indices, k, a);
+  }
+}
+
+unsigned threads_for(int64_t n) {
+  unsigned t = 32;
+  while (t < kBlock && t < n) t *= 2;
+  return t;
+}
+
+template <class T, class R>
+void reduce_impl(const ReduceGeometry& g, const Output& o, const T* in) {
+  using Acc = typename R::Acc;
+  if (g.kept_numel == 0) return;
+  cudaStream_t stream = current_stream();
+  const bool column = g.n_kept > 0 && g.kept_strides[g.n_kept - 1] == 1 && g.kept_numel >= 1024 &&
+                      !(g.n_reduced > 0 && g.reduced_strides[g.n_reduced - 1] == 1);
+  if (column || g.reduced_numel <= 16) {
+    reduce_threads<T, R><<<grid_for(g.kept_numel), kBlock, 0, stream>>>(g, in, o);
+    TG_CUDA_CHECK(cudaGetLastError(), "reduce");
+    return;
+  }
+  // Few results over many elements: split each into chunks so that the GPU has ~4 blocks per SM.
+  int64_t chunks = 1;
+  constexpr int64_t kMinChunk = 16 * kBlock;
+  if (g.kept_numel < 512 && g.reduced_numel > 2 * kMinChunk)
+    chunks = std::min<int64_t>({(512 + g.kept_numel - 1) / g.kept_numel, g.reduced_numel / kMinChunk, 65535});
+  const int64_t chunk = (g.reduced_numel + chunks - 1) / chunks;
+  const unsigned threads = threads_for(chunk);
+  TG_CHECK(g.kept_numel <= 0x7fffffff, "reduce: {} results are more than one CUDA launch can index", g.kept_numel);
+  const dim3 grid(static_cast<unsigned>(g.kept_numel), static_cast<unsigned>(chunks));
+  if (chunks == 1) {
+    reduce_blocks<T, R><<<grid, threads, 0, stream>>>(g, in, chunk, o, nullptr);
+    TG_CUDA_CHECK(cudaGetLastError(), "reduce");
+    return;
+  }
+  auto& alloc = ::tg::cuda::detail::device_allocator(::tg::cuda::detail::current_device());
+  const auto stream_id = reinterpret_cast<memory::StreamId>(stream);
+  void* scratch = alloc.allocate(sizeof(Acc) * static_cast<size_t>(g.kept_numel * chunks), stream_id);
+  auto* partial = static_cast<Acc*>(scratch);
+  reduce_blocks<T, R><<<grid, threads, 0, stream>>>(g, in, chunk, o, partial);
+  cudaError_t err = cudaGetLastError();
+  if (err == cudaSuccess) {
+    combine_partials<R><<<static_cast<unsigned>(g.kept_numel), threads_for(chunks), 0, stream>>>(partial, chunks, o);
+    err = cudaGetLastError();
+  }
+  alloc.free(scratch);  // stream-ordered: the next user of the block on this stream runs after us
+  TG_CUDA_CHECK(err, "reduce");
+}
+
+template <class T, class O>
+__global__ void cumsum_rows(const DimGeometry g, const T* __restrict__ x, O* __restrict__ y) {
+  using Acc = std::conditional_t<std::is_floating_point_v<acc_t<O>>, double, int64_t>;
+  const int64_t rows = g.outer * g.inner;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t p = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < rows; p += step) {
+    const int64_t o = p / g.inner, i = p % g.inner;
+    const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
+    O* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
+    Acc acc = 0;
+    for (int64_t k = 0; k < g.size; ++k) {
+      acc += static_cast<Acc>(convert<acc_t<O>>(xs[k * g.in_dim_stride]));
+      ys[k * g.out_dim_stride] = convert<O>(acc);
+    }
+  }
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out, int64_t* indices,
+            const void* in) {
+  const Output o{out, out_dtype, indices};
+  dispatch_all(in_dtype, [&]<class T>() {
+    const T* x = static_cast<const T*>(in);
+    switch (op) {
+      case ReduceOp::Sum: return reduce_impl<T, SumR<T>>(g, o, x);
+      case ReduceOp::Prod: return reduce_impl<T, ProdR<T>>(g, o, x);
+      case ReduceOp::Max: return reduce_impl<T, ExtremeR<T, true>>(g, o, x);
+      case ReduceOp::Min: return reduce_impl<T, ExtremeR<T, false>>(g, o, x);
+      case ReduceOp::All: return reduce_impl<T, LogicR<T, true>>(g, o, x);
+      case ReduceOp::Any: return reduce_impl<T, LogicR<T, false>>(g, o, x);
+    }
+  });
+}
+
+// A thread per row, scanning it in order (the CPU's summation order).
+void cumsum(DType in_dtype, DType out_dtype, const DimGeometry& g, void* out, const void* in) {
+  const int64_t rows = g.outer * g.inner;
+  if (rows == 0 || g.size == 0) return;
+  dispatch_all(in_dtype, [&]<class T>() {
+    auto run = [&]<class O>() {
+      cumsum_rows<T, O><<<grid_for(rows), kBlock, 0, current_stream()>>>(g, static_cast<const T*>(in),
+                                                                           static_cast<O*>(out));
+      TG_CUDA_CHECK(cudaGetLastError(), "cumsum");
+    };
+    if (out_dtype == in_dtype) run.template operator()<T>();  // every floating-point case
+    else dispatch_all(out_dtype, run);
+  });
+}
+
+}  // namespace tg::kernels::cuda

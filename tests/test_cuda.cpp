@@ -1,0 +1,373 @@
+// The CUDA backend held to the CPU's answers: every op that has a GPU kernel runs on random
+// inputs (contiguous, transposed, broadcast) on both devices and the results are compared.
+// Without a GPU the device tests skip with a message; what a build without a device must do
+// (clear errors) is tested everywhere.
+#include <tapegrad/cuda.h>
+
+#include <functional>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+
+namespace {
+
+#define TG_REQUIRE_CUDA() \
+  if (!cuda::is_available()) GTEST_SKIP() << "no CUDA device: this test needs a GPU"
+
+// The tolerance a dtype's results are held to against the CPU's.
+double rtol_for(DType dt) {
+  switch (dt) {
+    case kFloat16: return 2e-3;
+    case kBFloat16: return 1.6e-2;
+    case kFloat32: return 1e-5;
+    default: return 1e-12;
+  }
+}
+
+Tensor on_gpu(const Tensor& t) { return t.to(Device::cuda()); }
+
+// Runs f on CPU inputs and on the same inputs moved to the GPU; expects the same result.
+void expect_same(const std::function<Tensor(const std::vector<Tensor>&)>& f, const std::vector<Tensor>& inputs,
+                 double rtol, double atol = 1e-6) {
+  std::vector<Tensor> gpu;
+  for (const Tensor& t : inputs) gpu.push_back(on_gpu(t));
+  const Tensor expected = f(inputs);
+  const Tensor actual = f(gpu);
+  ASSERT_TRUE(actual.is_cuda());
+  EXPECT_EQ(actual.dtype(), expected.dtype());
+  EXPECT_TRUE(close(actual.cpu(), expected, rtol, atol));
+}
+
+}  // namespace
+
+// ---- what every build must do -----------------------------------------------------------------
+
+TEST(CudaErrors, NoDeviceOrNoBuildIsAClearError) {
+  if (cuda::is_available()) GTEST_SKIP() << "a GPU is present: the no-device errors cannot be seen";
+  const Tensor x = ones({2});
+  EXPECT_THROW_WITH(x.cuda(), Error, "cuda:0");
+  EXPECT_THROW_WITH(zeros({2}, TensorOptions().device(Device::cuda())), Error, "cuda:0");
+  EXPECT_THROW_WITH(x.pin_memory(), Error, "pin_memory");
+  EXPECT_THROW_WITH(cuda::Stream(), Error, "cuda::Stream");
+  EXPECT_THROW_WITH(cuda::Event(), Error, "cuda::Event");
+  EXPECT_THROW_WITH(cuda::set_device(0), Error, "cuda::set_device");
+  EXPECT_FALSE(x.is_pinned());
+}
+
+TEST(CudaErrors, Tf32SwitchIsOffByDefault) {
+  EXPECT_FALSE(cuda::matmul_allow_tf32());
+  cuda::set_matmul_allow_tf32(true);
+  EXPECT_TRUE(cuda::matmul_allow_tf32());
+  cuda::set_matmul_allow_tf32(false);
+  EXPECT_FALSE(cuda::matmul_allow_tf32());
+}
+
+// ---- device, copies, memory ---------------------------------------------------------------------
+
+TEST(Cuda, CopiesRoundTripEveryDtype) {
+  TG_REQUIRE_CUDA();
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8, kBool}) {
+    const Tensor x = (arange(24, kFloat64).view({2, 3, 4}) - 7.0).to(dt);
+    const Tensor g = x.cuda();
+    EXPECT_TRUE(g.is_cuda());
+    EXPECT_EQ(g.device(), Device::cuda(0));
+    EXPECT_EQ(g.dtype(), dt);
+    EXPECT_TRUE(close(g.cpu(), x, 0, 0)) << fmt::format("{}", dt);
+    // Non-contiguous sources are compacted first; views of GPU tensors copy back right.
+    EXPECT_TRUE(close(x.transpose(0, 2).cuda().cpu(), x.transpose(0, 2), 0, 0)) << fmt::format("{}", dt);
+    EXPECT_TRUE(close(g.transpose(0, 2).cpu(), x.transpose(0, 2), 0, 0)) << fmt::format("{}", dt);
+    EXPECT_TRUE(close(g.select(1, 2).contiguous().cpu(), x.select(1, 2), 0, 0)) << fmt::format("{}", dt);
+  }
+  EXPECT_EQ(ones({3}).cuda().sum().item<double>(), 3.0);
+}
+
+TEST(Cuda, FactoriesAndPrintingOnTheDevice) {
+  TG_REQUIRE_CUDA();
+  const auto opts = TensorOptions(kFloat32).device(Device::cuda());
+  EXPECT_TRUE(close(zeros({2, 2}, opts).cpu(), zeros({2, 2}), 0, 0));
+  EXPECT_TRUE(close(full({3}, 2.5, opts).cpu(), full({3}, 2.5), 0, 0));
+  EXPECT_TRUE(close(arange(5, opts).cpu(), arange(5, kFloat32), 0, 0));
+  EXPECT_TRUE(close(linspace(0, 1, 5, opts).cpu(), linspace(0, 1, 5, kFloat32), 0, 0));
+  EXPECT_TRUE(close(tensor({1.0, 2.0}, opts).cpu(), tensor({1.0, 2.0}, kFloat32), 0, 0));
+  EXPECT_NE(tensor({1.0, 2.0}, opts).str().find("device='cuda:0'"), std::string::npos);
+}
+
+TEST(Cuda, CrossDeviceOpsFailClearlyAndCopyWorks) {
+  TG_REQUIRE_CUDA();
+  const Tensor a = ones({2}), b = ones({2}).cuda();
+  EXPECT_THROW_WITH(a + b, Error, "cuda:0");
+  EXPECT_THROW_WITH(matmul(ones({2, 2}), ones({2, 2}).cuda()), Error, "cuda:0");
+  // copy_ crosses devices, as in PyTorch.
+  Tensor dst = zeros({2, 2}).cuda();
+  dst.copy_(tensor({1.0, 2.0}, kFloat32));
+  EXPECT_TRUE(close(dst.cpu(), tensor({1.0, 2.0, 1.0, 2.0}, kFloat32).view({2, 2}), 0, 0));
+  Tensor host = zeros({2});
+  host.copy_(b * 3.0);
+  EXPECT_TRUE(close(host, full({2}, 3.0), 0, 0));
+}
+
+TEST(Cuda, PinnedMemory) {
+  TG_REQUIRE_CUDA();
+  const Tensor x = randn({64, 3});
+  const Tensor p = x.pin_memory();
+  EXPECT_TRUE(p.is_pinned());
+  EXPECT_FALSE(x.is_pinned());
+  EXPECT_TRUE(close(p, x, 0, 0));
+  EXPECT_TRUE(close(p.cuda().cpu(), x, 0, 0));
+  EXPECT_THROW_WITH(p.cuda().pin_memory(), Error, "only CPU tensors");
+}
+
+TEST(Cuda, AllocatorStatsFollowTensors) {
+  TG_REQUIRE_CUDA();
+  cuda::synchronize();
+  const size_t before = cuda::memory_allocated();
+  {
+    const Tensor t = empty({1024, 1024}, TensorOptions(kFloat32).device(Device::cuda()));
+    EXPECT_GE(cuda::memory_allocated(), before + 4u * 1024 * 1024);
+    EXPECT_GE(cuda::max_memory_allocated(), cuda::memory_allocated());
+  }
+  EXPECT_EQ(cuda::memory_allocated(), before);
+  EXPECT_GE(cuda::memory_reserved(), 4u * 1024 * 1024);
+  cuda::empty_cache();
+  cuda::reset_peak_memory_stats();
+  EXPECT_EQ(cuda::max_memory_allocated(), cuda::memory_allocated());
+}
+
+TEST(Cuda, RandomizedAllocFreeKeepsDataIntact) {
+  TG_REQUIRE_CUDA();
+  Generator gen(7);
+  std::vector<std::pair<Tensor, double>> live;
+  for (int step = 0; step < 400; ++step) {
+    const int64_t n = randint(1, 1 << 18, {1}, gen).item<int64_t>();
+    const bool drop = !live.empty() && randint(0, 3, {1}, gen).item<int64_t>() == 0;
+    if (drop) {
+      const size_t k = static_cast<size_t>(randint(0, static_cast<int64_t>(live.size()), {1}, gen).item<int64_t>());
+      live.erase(live.begin() + static_cast<std::ptrdiff_t>(k));
+    } else {
+      const double v = static_cast<double>(step);
+      live.emplace_back(full({n}, v, TensorOptions(kFloat32).device(Device::cuda())), v);
+    }
+  }
+  // Every live block still holds its own value: no two tensors were handed the same memory.
+  for (const auto& [t, v] : live) {
+    EXPECT_EQ(t.min().item<double>(), v);
+    EXPECT_EQ(t.max().item<double>(), v);
+  }
+}
+
+TEST(Cuda, OutOfMemoryIsAnErrorAndTheProcessGoesOn) {
+  TG_REQUIRE_CUDA();
+  const auto opts = TensorOptions(kFloat32).device(Device::cuda());
+  EXPECT_THROW_WITH(empty({int64_t{1} << 40}, opts), Error, "out of memory");
+  const Tensor t = ones({1000}, opts);
+  EXPECT_EQ(t.sum().item<double>(), 1000.0);
+}
+
+TEST(Cuda, StreamsAndEvents) {
+  TG_REQUIRE_CUDA();
+  EXPECT_GE(cuda::current_device(), 0);
+  const cuda::Stream s;
+  EXPECT_FALSE(s.is_default());
+  EXPECT_TRUE(cuda::Stream::current().is_default());
+  cuda::Event start(true), end(true);
+  Tensor y;
+  {
+    cuda::StreamGuard guard(s);
+    EXPECT_EQ(cuda::Stream::current(), s);
+    start.record();
+    const Tensor x = ones({1 << 20}, TensorOptions(kFloat32).device(Device::cuda()));
+    y = (x * 2.0).sum();
+    end.record();
+  }
+  EXPECT_TRUE(cuda::Stream::current().is_default());
+  end.synchronize();
+  EXPECT_TRUE(end.query());
+  EXPECT_GE(start.elapsed_time(end), 0.0f);
+  s.synchronize();
+  EXPECT_TRUE(s.query());
+  EXPECT_EQ(y.item<double>(), 2.0 * (1 << 20));
+  cuda::Event untimed;
+  EXPECT_THROW_WITH(untimed.elapsed_time(end), Error, "enable_timing");
+}
+
+// ---- kernels against the CPU -----------------------------------------------------------------
+
+TEST(Cuda, UnaryOpsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(1);
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
+    const Tensor x = tgtest::sample(gen, {33, 17}, tgtest::kPositive, dt);
+    const double rtol = rtol_for(dt);
+    for (auto f : std::vector<Tensor (*)(const Tensor&, SourceLoc)>{tg::exp, tg::log, tg::sqrt, tg::tanh, tg::sigmoid,
+                                                                     tg::relu, tg::neg, tg::abs, tg::floor, tg::erf}) {
+      expect_same([f](const auto& in) { return f(in[0], SourceLoc::current()); }, {x}, rtol, 1e-5);
+      expect_same([f](const auto& in) { return f(in[0].t(), SourceLoc::current()); }, {x}, rtol, 1e-5);
+    }
+  }
+  const Tensor ints = randint(-50, 50, {101}, gen, kInt32);
+  expect_same([](const auto& in) { return tg::abs(in[0]); }, {ints}, 0, 0);
+  expect_same([](const auto& in) { return -in[0]; }, {ints}, 0, 0);
+}
+
+TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
+  TG_REQUIRE_CUDA();
+  Generator gen(2);
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
+    const Tensor a = tgtest::sample(gen, {5, 1, 7}, tgtest::kPositive, dt);
+    const Tensor b = tgtest::sample(gen, {4, 7}, tgtest::kAwayFromZero, dt);
+    const Tensor c = tgtest::sample(gen, {5, 4, 7}, tgtest::kAwayFromZero, dt);
+    const double rtol = rtol_for(dt);
+    expect_same([](const auto& in) { return in[0] + in[1]; }, {a, b}, rtol);
+    expect_same([](const auto& in) { return in[0] * in[1]; }, {c, c}, rtol);  // contiguous (vector path)
+    expect_same([](const auto& in) { return in[0] - in[1] * 2.5; }, {c, b}, rtol);
+    expect_same([](const auto& in) { return in[0] / in[1]; }, {a, b}, rtol);
+    expect_same([](const auto& in) { return pow(in[0], in[1]); }, {a, b}, rtol * 4, 1e-4);
+    expect_same([](const auto& in) { return maximum(in[0], in[1].transpose(0, 1).t()); }, {a, b}, rtol);
+    expect_same([](const auto& in) { return atan2(in[0], in[1]); }, {a, b}, rtol);
+    expect_same([](const auto& in) { return add(in[0], in[1], 0.5); }, {c, c}, rtol);
+    expect_same([](const auto& in) { return in[0] * 3.0; }, {c}, rtol);  // broadcast scalar operand
+  }
+  const Tensor i = randint(-20, 20, {64}, gen, kInt64);
+  const Tensor j = randint(1, 9, {64}, gen, kInt64);
+  expect_same([](const auto& in) { return floor_divide(in[0], in[1]); }, {i, j}, 0, 0);
+  expect_same([](const auto& in) { return remainder(in[0], in[1]); }, {i, j}, 0, 0);
+  expect_same([](const auto& in) { return in[0] * in[1] + 3; }, {i, j}, 0, 0);
+}
+
+TEST(Cuda, ComparisonsWhereClampAndClassification) {
+  TG_REQUIRE_CUDA();
+  Generator gen(3);
+  const Tensor a = randn({6, 9}, gen), b = randn({9}, gen);
+  expect_same([](const auto& in) { return lt(in[0], in[1]); }, {a, b}, 0, 0);
+  expect_same([](const auto& in) { return ge(in[0].t(), 0.25); }, {a}, 0, 0);
+  expect_same([](const auto& in) { return logical_and(in[0] > 0, in[1] > 0); }, {a, b}, 0, 0);
+  expect_same([](const auto& in) { return where(in[0] > 0, in[0], in[1]); }, {a, b}, 0, 0);
+  expect_same([](const auto& in) { return clamp(in[0], -0.5, 0.5); }, {a}, 0, 0);
+  expect_same([](const auto& in) { return clamp(in[0].t(), std::nullopt, 0.1); }, {a}, 0, 0);
+  const Tensor odd = tensor({1.0, NAN, INFINITY, -INFINITY, 0.0});
+  expect_same([](const auto& in) { return isnan(in[0]); }, {odd}, 0, 0);
+  expect_same([](const auto& in) { return isinf(in[0]); }, {odd}, 0, 0);
+  expect_same([](const auto& in) { return isfinite(in[0]); }, {odd}, 0, 0);
+  expect_same([](const auto& in) { return logical_not(in[0]); }, {odd}, 0, 0);
+}
+
+TEST(Cuda, CastsBetweenDtypes) {
+  TG_REQUIRE_CUDA();
+  const Tensor x = tensor({-300.7, -2.5, -0.0, 0.4, 1.5, 127.9, 70000.0, NAN});
+  for (DType from : {kFloat64, kFloat32, kFloat16, kBFloat16})
+    for (DType to : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8, kBool})
+      expect_same([from, to](const auto& in) { return in[0].to(from).to(to); }, {x}, 0, 0);
+  const Tensor i = tensor({-3, 0, 5, 300}, kInt64);
+  for (DType to : {kFloat32, kInt8, kUInt8, kBool, kInt32})
+    expect_same([to](const auto& in) { return in[0].to(to); }, {i}, 0, 0);
+}
+
+TEST(Cuda, ReductionsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(4);
+  const Tensor x = randn({37, 53, 11}, gen);
+  expect_same([](const auto& in) { return in[0].sum(); }, {x}, 1e-5, 1e-4);
+  expect_same([](const auto& in) { return in[0].sum({1}); }, {x}, 1e-5, 1e-5);
+  expect_same([](const auto& in) { return in[0].sum({0}); }, {x}, 1e-5, 1e-5);  // column sums
+  expect_same([](const auto& in) { return in[0].mean({0, 2}, true); }, {x}, 1e-5, 1e-6);
+  expect_same([](const auto& in) { return in[0].transpose(0, 2).sum({2}); }, {x}, 1e-5, 1e-5);
+  expect_same([](const auto& in) { return in[0].amax({1}); }, {x}, 0, 0);
+  expect_same([](const auto& in) { return in[0].argmax(2); }, {x}, 0, 0);
+  expect_same([](const auto& in) { return in[0].argmin(0); }, {x}, 0, 0);
+  expect_same([](const auto& in) { return std::get<1>(in[0].max(1)); }, {x}, 0, 0);
+  expect_same([](const auto& in) { return in[0].var({1}); }, {x}, 1e-5, 1e-6);
+  expect_same([](const auto& in) { return (in[0] > 0).all(); }, {x}, 0, 0);
+  expect_same([](const auto& in) { return (in[0] > 3.5).any({1}); }, {x}, 0, 0);
+  expect_same([](const auto& in) { return (in[0] * 0.1 + 1.0).prod({2}); }, {x}, 1e-5, 1e-6);
+  // A long reduction goes through the two-pass path; its sum is exact in float64.
+  const Tensor big = ones({1 << 22}, kFloat32);
+  EXPECT_EQ(big.cuda().sum().item<double>(), double(1 << 22));
+  expect_same([](const auto& in) { return in[0].sum(); }, {randn({3, 1 << 20}, gen, kFloat64)}, 1e-10, 1e-9);
+  const Tensor ints = randint(-5, 5, {1000}, gen, kInt32);
+  expect_same([](const auto& in) { return in[0].sum(); }, {ints}, 0, 0);  // int32 -> int64
+  expect_same([](const auto& in) { return in[0].cumsum(0); }, {ints}, 0, 0);
+  expect_same([](const auto& in) { return in[0].cumsum(1); }, {x}, 1e-5, 1e-5);
+  const Tensor with_nan = tensor({1.0, NAN, 3.0});
+  expect_same([](const auto& in) { return in[0].max(); }, {with_nan}, 0, 0);
+  expect_same([](const auto& in) { return in[0].argmax(); }, {with_nan}, 0, 0);
+}
+
+TEST(Cuda, SoftmaxMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(5);
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
+    const Tensor x = (randn({8, 1000}, gen) * 4.0).to(dt);
+    expect_same([](const auto& in) { return softmax(in[0], 1); }, {x}, rtol_for(dt), 1e-6);
+    expect_same([](const auto& in) { return log_softmax(in[0], 1); }, {x}, rtol_for(dt), 1e-4);
+    expect_same([](const auto& in) { return softmax(in[0], 0); }, {x}, rtol_for(dt), 1e-6);
+  }
+  const Tensor inf_row = tensor({-INFINITY, -INFINITY, -INFINITY});
+  expect_same([](const auto& in) { return softmax(in[0], 0); }, {inf_row}, 0, 0);
+}
+
+TEST(Cuda, MatmulMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(6);
+  const Tensor a = randn({37, 19}, gen, kFloat64), b = randn({19, 23}, gen, kFloat64);
+  expect_same([](const auto& in) { return matmul(in[0], in[1]); }, {a, b}, 1e-12, 1e-12);
+  expect_same([](const auto& in) { return matmul(in[1].t(), in[0].t()); }, {a, b}, 1e-12, 1e-12);
+  const Tensor x = randn({4, 1, 7, 5}, gen), y = randn({3, 5, 6}, gen);
+  expect_same([](const auto& in) { return matmul(in[0], in[1]); }, {x, y}, 1e-5, 1e-5);  // broadcast batch
+  expect_same([](const auto& in) { return matmul(in[0].transpose(2, 3).transpose(2, 3), in[1].transpose(1, 2).mT()); },
+              {x, y}, 1e-5, 1e-5);
+  // Operands without a unit stride are compacted.
+  const Tensor s = randn({12, 10}, gen);
+  expect_same([](const auto& in) { return matmul(in[0].slice(0, 0, 12, 2), in[0].slice(1, 0, 10, 2)); }, {s},
+              1e-5, 1e-5);
+  expect_same([](const auto& in) { return matmul(in[0], in[1]); }, {randn({5}, gen), randn({5, 3}, gen)}, 1e-5, 1e-5);
+  expect_same([](const auto& in) { return matmul(in[0], in[1]); }, {randn({2, 0}, gen), randn({0, 3}, gen)}, 0, 0);
+  for (DType dt : {kFloat16, kBFloat16}) {
+    const Tensor p = randn({64, 48}, gen).to(dt), q = randn({48, 32}, gen).to(dt);
+    expect_same([](const auto& in) { return matmul(in[0], in[1]).to(kFloat32); }, {p, q}, 3e-2, 3e-2);
+  }
+  cuda::set_matmul_allow_tf32(true);
+  expect_same([](const auto& in) { return matmul(in[0], in[1]); }, {randn({64, 64}, gen), randn({64, 64}, gen)}, 2e-2,
+              2e-2);
+  cuda::set_matmul_allow_tf32(false);
+  EXPECT_THROW_WITH(matmul(ones({2, 2}, kInt64).cuda(), ones({2, 2}, kInt64).cuda()), TypeError, "floating-point");
+}
+
+TEST(Cuda, RandomStreamsAreTheCpusForTheSameSeed) {
+  TG_REQUIRE_CUDA();
+  const auto gpu = TensorOptions(kFloat32).device(Device::cuda());
+  Generator g1(42), g2(42);
+  EXPECT_TRUE(close(rand({1000}, g1, gpu).cpu(), rand({1000}, g2, kFloat32), 0, 0));
+  EXPECT_TRUE(close(randn({1000}, g1, gpu.dtype(kFloat64)).cpu(), randn({1000}, g2, kFloat64), 1e-15, 0));
+  EXPECT_TRUE(close(randint(-5, 17, {1000}, g1, gpu.dtype(kInt64)).cpu(), randint(-5, 17, {1000}, g2, kInt64), 0, 0));
+}
+
+TEST(Cuda, BackwardOnTheGpuMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(8);
+  const Tensor x = randn({16, 10}, gen), w = randn({10, 4}, gen), b = randn({4}, gen);
+  auto run = [](const Tensor& x0, const Tensor& w0, const Tensor& b0) {
+    Tensor w1 = w0.detach().requires_grad_(true), b1 = b0.detach().requires_grad_(true);
+    const Tensor loss = (log_softmax(relu(matmul(x0, w1) + b1), 1) * -1.0).mean();
+    loss.backward();
+    return std::vector<Tensor>{loss.detach(), w1.grad(), b1.grad()};
+  };
+  const auto cpu = run(x, w, b);
+  const auto gpu = run(x.cuda(), w.cuda(), b.cuda());
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    EXPECT_TRUE(gpu[i].is_cuda());
+    EXPECT_TRUE(close(gpu[i].cpu(), cpu[i], 1e-5, 1e-6)) << i;
+  }
+  // Gradients flow back across a device move.
+  Tensor h = randn({3}, gen).requires_grad_(true);
+  (h.cuda() * 2.0).sum().backward();
+  EXPECT_TRUE(h.grad().is_cpu());
+  EXPECT_TRUE(close(h.grad(), full({3}, 2.0), 0, 0));
+}
+
+TEST(Cuda, OpsWithoutAGpuKernelSayWhich) {
+  TG_REQUIRE_CUDA();
+  const Tensor x = ones({1, 1, 4, 4}).cuda(), w = ones({1, 1, 3, 3}).cuda();
+  EXPECT_THROW_WITH(F::conv2d(x, w), Error, "not implemented for CUDA tensors yet");
+}
