@@ -19,12 +19,12 @@ void AdamOptions::check(const char* name) const {
 }
 
 namespace {
-// The fused kernel takes contiguous float32/float64 CPU tensors of one dtype.
+// The fused kernel takes contiguous float32/float64 tensors of one dtype on one device.
 bool fusable(const Tensor& p, const AdamState& s) {
   const Tensor& g = p.grad();
-  if (!p.is_cpu() || (p.dtype() != kFloat32 && p.dtype() != kFloat64)) return false;
+  if (p.dtype() != kFloat32 && p.dtype() != kFloat64) return false;
   for (const Tensor* t : {&p, &g, &s.exp_avg, &s.exp_avg_sq, &s.max_exp_avg_sq})
-    if (t->defined() && (!t->is_contiguous() || t->dtype() != p.dtype() || !t->is_cpu())) return false;
+    if (t->defined() && (!t->is_contiguous() || t->dtype() != p.dtype() || t->device() != p.device())) return false;
   return true;
 }
 }  // namespace

@@ -371,3 +371,97 @@ TEST(Cuda, OpsWithoutAGpuKernelSayWhich) {
   const Tensor x = ones({1, 1, 4, 4}).cuda(), w = ones({1, 1, 3, 3}).cuda();
   EXPECT_THROW_WITH(F::conv2d(x, w), Error, "not implemented for CUDA tensors yet");
 }
+
+TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(9);
+  const Tensor x = randn({7, 5, 6}, gen);
+  const Tensor idx = tensor({4, 0, -1, 2, 2}, kInt64);
+  expect_same([&](const auto& in) { return in[0].index_select(1, in[1]); }, {x, idx}, 0, 0);
+  expect_same([&](const auto& in) { return in[0].index({in[1], indexing::Slice(), in[1]}); }, {x, idx}, 0, 0);
+  expect_same([&](const auto& in) { return in[0].index({in[0] > 0.5}); }, {x}, 0, 0);  // masked select
+  expect_same([&](const auto& in) { return in[0].masked_fill(in[0] < 0, 0.0); }, {x}, 0, 0);
+  const Tensor g = randint(0, 5, {7, 3, 6}, gen, kInt64);
+  expect_same([&](const auto& in) { return in[0].gather(1, in[1]); }, {x, g}, 0, 0);
+  const Tensor src = randn({7, 3, 6}, gen);
+  expect_same([&](const auto& in) { return zeros({7, 5, 6}, in[0].options()).scatter_add(1, in[1], in[0]); },
+              {src, g}, 1e-6, 1e-6);
+  // index_put_ with repeated indices accumulates (atomic adds on the GPU).
+  const Tensor rep = tensor({1, 3, 1, 1}, kInt64), vals = tensor({1.0, 2.0, 3.0, 4.0}, kFloat32);
+  expect_same([](const auto& in) { return zeros({5}, in[0].options()).index_put_({in[1]}, in[0], true); },
+              {vals, rep}, 0, 0);
+  for (DType dt : {kFloat64, kFloat16, kInt32, kInt8, kUInt8, kBool})
+    expect_same([](const auto& in) { return zeros({5}, in[0].options()).index_put_({in[1]}, in[0], true); },
+                {vals.to(dt), rep}, 0, 0);
+  expect_same([](const auto& in) { return (in[0] > 0).nonzero(); }, {x}, 0, 0);
+  EXPECT_EQ(zeros({4}).cuda().nonzero().size(0), 0);
+  EXPECT_THROW_WITH(x.cuda().index_select(0, tensor({7}, kInt64).cuda()), IndexError, "index 7 is out of bounds");
+  EXPECT_THROW_WITH(x.cuda().index_select(0, tensor({0, -9}, kInt64).cuda()), IndexError, "index -9");
+}
+
+TEST(Cuda, SortAndTopkMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(10);
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kInt64, kInt32, kUInt8}) {
+    const Tensor x = (randn({6, 50}, gen) * 20.0).to(dt);  // integer dtypes get ties: stable order matters
+    for (bool desc : {false, true}) {
+      expect_same([desc](const auto& in) { return std::get<0>(in[0].sort(1, desc, true)); }, {x}, 0, 0);
+      expect_same([desc](const auto& in) { return std::get<1>(in[0].sort(1, desc, true)); }, {x}, 0, 0);
+      expect_same([desc](const auto& in) { return std::get<1>(in[0].sort(0, desc, true)); }, {x}, 0, 0);
+    }
+    expect_same([](const auto& in) { return std::get<0>(in[0].topk(5, 1)); }, {x}, 0, 0);
+  }
+  const Tensor with_nan = tensor({3.0, NAN, -1.0, INFINITY});
+  expect_same([](const auto& in) { return std::get<1>(in[0].sort(0)); }, {with_nan}, 0, 0);
+  expect_same([](const auto& in) { return std::get<1>(in[0].sort(0, true)); }, {with_nan}, 0, 0);
+  expect_same([](const auto& in) { return std::get<0>(in[0].sort(0)); }, {tensor({true, false, true})}, 0, 0);
+}
+
+TEST(Cuda, PoolingBatchNormAndLossesMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(11);
+  const Tensor x = randn({4, 3, 13, 11}, gen);
+  for (bool ceil : {false, true}) {
+    const F::MaxPool2dOptions mp{.kernel_size = 3, .stride = nn::Size2(2), .padding = 1, .dilation = 1, .ceil_mode = ceil};
+    expect_same([&](const auto& in) { return std::get<0>(F::max_pool2d_with_indices(in[0], mp)); }, {x}, 0, 0);
+    expect_same([&](const auto& in) { return std::get<1>(F::max_pool2d_with_indices(in[0], mp)); }, {x}, 0, 0);
+  }
+  const F::AvgPool2dOptions ap{.kernel_size = 3, .stride = nn::Size2(2), .padding = 1};
+  expect_same([&](const auto& in) { return F::avg_pool2d(in[0], ap); }, {x}, 1e-6, 1e-6);
+  expect_same([&](const auto& in) { return F::adaptive_avg_pool2d(in[0], {5, 4}); }, {x}, 1e-6, 1e-6);
+  // Backward passes of pooling, batch norm and cross-entropy.
+  auto grads = [](const Tensor& input, const Tensor& target) {
+    Tensor in = input.detach().requires_grad_(true);
+    Tensor w = ones({3}, in.options()).requires_grad_(true), b = zeros({3}, in.options()).requires_grad_(true);
+    Tensor rm = zeros({3}, in.options()), rv = ones({3}, in.options());
+    Tensor h = F::batch_norm(in, rm, rv, F::BatchNormOptions{.weight = w, .bias = b, .training = true});
+    h = F::max_pool2d(h, F::MaxPool2dOptions{.kernel_size = 2}) + F::avg_pool2d(h, F::AvgPool2dOptions{.kernel_size = 2});
+    const Tensor logits = h.flatten(1).narrow(1, 0, 10);
+    const Tensor loss = F::cross_entropy(logits, target);
+    loss.backward();
+    return std::vector<Tensor>{loss.detach(), in.grad(), w.grad(), b.grad(), rm, rv};
+  };
+  const Tensor target = randint(0, 10, {4}, gen, kInt64);
+  const auto cpu = grads(x, target);
+  const auto gpu = grads(x.cuda(), target.cuda());
+  for (size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(close(gpu[i].cpu(), cpu[i], 1e-4, 1e-5)) << i;
+}
+
+TEST(Cuda, AdamStepsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  for (bool amsgrad : {false, true}) {
+    auto run = [amsgrad](Device d) {
+      Generator gen(12);
+      Tensor p = randn({100}, gen).to(d).requires_grad_(true);
+      const Tensor target = randn({100}, gen).to(d);
+      optim::AdamW opt({p}, optim::AdamOptions{.lr = 1e-2, .weight_decay = 0.1, .amsgrad = amsgrad});
+      for (int step = 0; step < 5; ++step) {
+        opt.zero_grad();
+        ((p - target) * (p - target)).sum().backward();
+        opt.step();
+      }
+      return p.detach().cpu();
+    };
+    EXPECT_TRUE(close(run(Device::cuda()), run(Device::cpu()), 1e-5, 1e-6));
+  }
+}

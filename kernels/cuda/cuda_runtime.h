@@ -31,4 +31,25 @@ memory::CachingAllocator& device_allocator(int device);
 // The allocator of `device` if it has been made, else null (statistics need not make one).
 memory::CachingAllocator* existing_allocator(int device);
 
+// Scratch memory on the current device for the current stream, from its caching allocator; freed
+// at scope exit, which is safe while kernels still use it: the block is reused only by later work
+// on the same stream.
+class Scratch {
+ public:
+  explicit Scratch(size_t bytes)
+      : alloc_(device_allocator(current_device())),
+        ptr_(alloc_.allocate(bytes, reinterpret_cast<memory::StreamId>(current_stream()))) {}
+  ~Scratch() { alloc_.free(ptr_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  template <class T>
+  T* as() const {
+    return static_cast<T*>(ptr_);
+  }
+
+ private:
+  memory::CachingAllocator& alloc_;
+  void* ptr_;
+};
+
 }  // namespace tg::cuda::detail

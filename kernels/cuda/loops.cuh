@@ -17,6 +17,7 @@
 namespace tg::kernels::cuda {
 
 using ::tg::cuda::detail::current_stream;
+using ::tg::cuda::detail::Scratch;
 using half = __half;
 using bfloat16 = __nv_bfloat16;
 

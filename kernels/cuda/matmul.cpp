@@ -4,6 +4,7 @@
 #include <cublas_v2.h>
 
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -126,10 +127,12 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
   BlasView va{}, vb{};
   const bool a_ok = blas_view(m, k, a.strides[nb], a.strides[nb + 1], va);
   const bool b_ok = blas_view(k, n, b.strides[nb], b.strides[nb + 1], vb);
-  auto& alloc = ::tg::cuda::detail::device_allocator(::tg::cuda::detail::current_device());
-  const auto stream_id = reinterpret_cast<memory::StreamId>(stream);
-  void* a_tmp = a_ok ? nullptr : alloc.allocate(static_cast<size_t>(m * k) * item, stream_id);
-  void* b_tmp = b_ok ? nullptr : alloc.allocate(static_cast<size_t>(k * n) * item, stream_id);
+  using ::tg::cuda::detail::Scratch;
+  std::optional<Scratch> a_scratch, b_scratch;
+  if (!a_ok) a_scratch.emplace(static_cast<size_t>(m * k) * item);
+  if (!b_ok) b_scratch.emplace(static_cast<size_t>(k * n) * item);
+  void* a_tmp = a_ok ? nullptr : a_scratch->as<void>();
+  void* b_tmp = b_ok ? nullptr : b_scratch->as<void>();
   if (!a_ok) va = {CUBLAS_OP_N, k};
   if (!b_ok) vb = {CUBLAS_OP_N, n};
 
@@ -138,7 +141,7 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
   const void* alpha = ti.double_scale ? static_cast<const void*>(&one_d) : &one_f;
   const void* beta = ti.double_scale ? static_cast<const void*>(&zero_d) : &zero_f;
   cublasHandle_t h = handle();
-  try {
+  {
     const int64_t outer = batches / inner_count;
     for (int64_t ob = 0; ob < outer; ++ob) {
       // Offsets of this outer batch position in a and b.
@@ -175,13 +178,7 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
                         "matmul");
       }
     }
-  } catch (...) {
-    if (a_tmp) alloc.free(a_tmp);
-    if (b_tmp) alloc.free(b_tmp);
-    throw;
   }
-  if (a_tmp) alloc.free(a_tmp);
-  if (b_tmp) alloc.free(b_tmp);
 }
 
 }  // namespace tg::kernels::cuda

@@ -198,18 +198,12 @@ void reduce_impl(const ReduceGeometry& g, const Output& o, const T* in) {
     TG_CUDA_CHECK(cudaGetLastError(), "reduce");
     return;
   }
-  auto& alloc = ::tg::cuda::detail::device_allocator(::tg::cuda::detail::current_device());
-  const auto stream_id = reinterpret_cast<memory::StreamId>(stream);
-  void* scratch = alloc.allocate(sizeof(Acc) * static_cast<size_t>(g.kept_numel * chunks), stream_id);
-  auto* partial = static_cast<Acc*>(scratch);
-  reduce_blocks<T, R><<<grid, threads, 0, stream>>>(g, in, chunk, o, partial);
-  cudaError_t err = cudaGetLastError();
-  if (err == cudaSuccess) {
-    combine_partials<R><<<static_cast<unsigned>(g.kept_numel), threads_for(chunks), 0, stream>>>(partial, chunks, o);
-    err = cudaGetLastError();
-  }
-  alloc.free(scratch);  // stream-ordered: the next user of the block on this stream runs after us
-  TG_CUDA_CHECK(err, "reduce");
+  Scratch partial(sizeof(Acc) * static_cast<size_t>(g.kept_numel * chunks));
+  reduce_blocks<T, R><<<grid, threads, 0, stream>>>(g, in, chunk, o, partial.as<Acc>());
+  TG_CUDA_CHECK(cudaGetLastError(), "reduce");
+  combine_partials<R><<<static_cast<unsigned>(g.kept_numel), threads_for(chunks), 0, stream>>>(partial.as<Acc>(),
+                                                                                               chunks, o);
+  TG_CUDA_CHECK(cudaGetLastError(), "reduce");
 }
 
 template <class T, class O>

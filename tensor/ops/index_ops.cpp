@@ -82,8 +82,11 @@ AdvancedIndex resolve(const char* name, const Tensor& self, const OptionalIndice
     Tensor checked = ops::empty(a.broadcast, kInt64, self.device());
     const int64_t size = self.sizes()[d];
     const int64_t bad = be.check_indices(idx.data_ptr<int64_t>(), checked.data_ptr<int64_t>(), idx.numel(), size);
-    TG_CHECK_INDEX(bad < 0, "{}: index {} is out of bounds for dim {} with size {}", name,
-                   bad < 0 ? 0 : idx.data_ptr<int64_t>()[bad], d, size);
+    if (bad >= 0) {
+      // The offending value, read from wherever the indices live.
+      const Tensor value = ops::alias(idx, Shape{}, Shape{}, idx.storage_offset() + bad);
+      TG_FAIL_INDEX("{}: index {} is out of bounds for dim {} with size {}", name, value.item<int64_t>(), d, size);
+    }
     a.indices[d] = checked;
   }
   bool adjacent = true;

@@ -53,3 +53,4 @@ template <class E, class... Args>
 #define TG_CHECK_VALUE(cond, ...) TG_CHECK_AS(ValueError, cond, __VA_ARGS__)
 #define TG_FAIL(...) ::tg::detail::fail<::tg::Error>(__VA_ARGS__)
 #define TG_FAIL_VALUE(...) ::tg::detail::fail<::tg::ValueError>(__VA_ARGS__)
+#define TG_FAIL_INDEX(...) ::tg::detail::fail<::tg::IndexError>(__VA_ARGS__)

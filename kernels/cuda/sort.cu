@@ -1,0 +1,85 @@
+// Sorting along a dim (sort, argsort, topk) on the GPU: each slice becomes a segment of a
+// contiguous buffer, sorted by CUB's segmented radix sort (stable, so equal keys keep their
+// order), and the first k of each is written out. Radix order puts NaN above +inf, as PyTorch
+// does; -0.0 sorts before +0.0.
+#include <cub/device/device_segmented_radix_sort.cuh>
+
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/loops.cuh"
+
+namespace tg::kernels::cuda {
+namespace {
+
+// Slice r (= o * inner + i) of the input into row r of keys; positions 0..size-1 as values.
+template <class K>
+__global__ void gather_rows(const DimGeometry g, const K* in, K* keys, int64_t* order, int* offsets) {
+  const int64_t total = g.outer * g.inner * g.size;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
+    const int64_t r = t / g.size, j = t % g.size;
+    const int64_t o = r / g.inner, i = r % g.inner;
+    keys[t] = in[o * g.in_outer_stride + i * g.in_inner_stride + j * g.in_dim_stride];
+    order[t] = j;
+    if (j == 0) offsets[r] = static_cast<int>(r * g.size);
+    if (t == total - 1) offsets[r + 1] = static_cast<int>(total);
+  }
+}
+
+template <class K>
+__global__ void scatter_rows(const DimGeometry g, int64_t k, const K* keys, const int64_t* order, K* values,
+                             int64_t* indices) {
+  const int64_t total = g.outer * g.inner * k;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
+    const int64_t r = t / k, j = t % k;
+    const int64_t o = r / g.inner, i = r % g.inner;
+    const int64_t dst = o * g.out_outer_stride + i * g.out_inner_stride + j * g.out_dim_stride;
+    values[dst] = keys[r * g.size + j];
+    indices[dst] = order[r * g.size + j];
+  }
+}
+
+template <class K>
+void sort_impl(const DimGeometry& g, K* values, int64_t* indices, const K* in, int64_t k, bool descending) {
+  const int64_t rows = g.outer * g.inner, n = rows * g.size;
+  if (n == 0 || k == 0) return;
+  TG_CHECK(n < 0x7fffffff, "sort: {} elements are more than the CUDA sort handles in one call", n);
+  cudaStream_t stream = current_stream();
+  Scratch keys_in(sizeof(K) * static_cast<size_t>(n)), keys_out(sizeof(K) * static_cast<size_t>(n));
+  Scratch order_in(sizeof(int64_t) * static_cast<size_t>(n)), order_out(sizeof(int64_t) * static_cast<size_t>(n));
+  Scratch offsets(sizeof(int) * static_cast<size_t>(rows + 1));
+  gather_rows<K><<<grid_for(n), kBlock, 0, stream>>>(g, in, keys_in.as<K>(), order_in.as<int64_t>(), offsets.as<int>());
+  TG_CUDA_CHECK(cudaGetLastError(), "sort");
+  const int* begin = offsets.as<int>();
+  const int* end = begin + 1;
+  auto run = [&](void* temp, size_t& bytes) {
+    if (descending)
+      return cub::DeviceSegmentedRadixSort::SortPairsDescending(
+          temp, bytes, keys_in.as<K>(), keys_out.as<K>(), order_in.as<int64_t>(), order_out.as<int64_t>(),
+          static_cast<int>(n), static_cast<int>(rows), begin, end, 0, static_cast<int>(sizeof(K) * 8), stream);
+    return cub::DeviceSegmentedRadixSort::SortPairs(temp, bytes, keys_in.as<K>(), keys_out.as<K>(),
+                                                    order_in.as<int64_t>(), order_out.as<int64_t>(),
+                                                    static_cast<int>(n), static_cast<int>(rows), begin, end, 0,
+                                                    static_cast<int>(sizeof(K) * 8), stream);
+  };
+  size_t temp_bytes = 0;
+  TG_CUDA_CHECK(run(nullptr, temp_bytes), "sort");
+  Scratch temp(temp_bytes);
+  TG_CUDA_CHECK(run(temp.as<void>(), temp_bytes), "sort");
+  scatter_rows<K><<<grid_for(rows * k), kBlock, 0, stream>>>(g, k, keys_out.as<K>(), order_out.as<int64_t>(), values,
+                                                            indices);
+  TG_CUDA_CHECK(cudaGetLastError(), "sort");
+}
+
+}  // namespace
+
+void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
+          bool descending, bool stable) {
+  // Radix sort is stable, so `stable` costs nothing extra. Bool sorts as its bytes.
+  dispatch_all(dtype, [&]<class T>() {
+    using K = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+    sort_impl<K>(g, static_cast<K*>(values), indices, static_cast<const K*>(in), k, descending);
+  });
+}
+
+}  // namespace tg::kernels::cuda
