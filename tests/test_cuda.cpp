@@ -56,7 +56,8 @@ TEST(CudaErrors, NoDeviceOrNoBuildIsAClearError) {
   EXPECT_FALSE(x.is_pinned());
 }
 
-TEST(CudaErrors, Tf32SwitchIsOffByDefault) {
+TEST(CudaErrors, Tf32SwitchesHavePyTorchsDefaults) {
+  EXPECT_TRUE(cuda::cudnn_allow_tf32());
   EXPECT_FALSE(cuda::matmul_allow_tf32());
   cuda::set_matmul_allow_tf32(true);
   EXPECT_TRUE(cuda::matmul_allow_tf32());
@@ -366,10 +367,51 @@ TEST(Cuda, BackwardOnTheGpuMatchesTheCpu) {
   EXPECT_TRUE(close(h.grad(), full({3}, 2.0), 0, 0));
 }
 
-TEST(Cuda, OpsWithoutAGpuKernelSayWhich) {
+TEST(Cuda, ConvolutionsMatchTheCpuForwardAndBackward) {
   TG_REQUIRE_CUDA();
-  const Tensor x = ones({1, 1, 4, 4}).cuda(), w = ones({1, 1, 3, 3}).cuda();
-  EXPECT_THROW_WITH(F::conv2d(x, w), Error, "not implemented for CUDA tensors yet");
+  cuda::set_cudnn_allow_tf32(false);  // full float32 precision, to compare with the CPU
+  Generator gen(13);
+  struct Case {
+    Shape x, w;
+    F::Conv2dOptions o;
+  };
+  const std::vector<Case> cases = {
+      {{2, 3, 9, 8}, {4, 3, 3, 3}, {}},
+      {{2, 4, 9, 8}, {6, 2, 3, 2}, {.stride = nn::Size2(2, 1), .padding = nn::Size2(1), .dilation = 1, .groups = 2}},
+      {{1, 2, 11, 11}, {3, 2, 3, 3}, {.stride = 1, .padding = nn::Size2(2), .dilation = nn::Size2(2)}},
+      {{2, 3, 7, 7}, {5, 3, 3, 3}, {.padding = nn::ConvPadding("same")}},
+  };
+  for (DType dt : {kFloat32, kFloat64}) {
+    for (const Case& c : cases) {
+      auto run = [&](const Tensor& x0, const Tensor& w0, const Tensor& b0) {
+        Tensor x = x0.detach().requires_grad_(true), w = w0.detach().requires_grad_(true),
+               b = b0.detach().requires_grad_(true);
+        F::Conv2dOptions o = c.o;
+        o.bias = b;
+        const Tensor y = F::conv2d(x, w, o);
+        (y * y).sum().backward();
+        return std::vector<Tensor>{y.detach(), x.grad(), w.grad(), b.grad()};
+      };
+      const Tensor x = randn(c.x, gen, dt), w = randn(c.w, gen, dt), b = randn({c.w[0]}, gen, dt);
+      const auto cpu = run(x, w, b);
+      const auto gpu = run(x.cuda(), w.cuda(), b.cuda());
+      for (size_t i = 0; i < cpu.size(); ++i)
+        EXPECT_TRUE(close(gpu[i].cpu(), cpu[i], dt == kFloat64 ? 1e-10 : 1e-4, 1e-4)) << i;
+    }
+  }
+  const Tensor x = randn({2, 3, 6, 5}, gen), wt = randn({3, 4, 3, 3}, gen);
+  const F::ConvTranspose2dOptions to{.stride = 2, .padding = 1, .output_padding = 1};
+  expect_same([&](const auto& in) { return F::conv_transpose2d(in[0], in[1], to); }, {x, wt}, 1e-4, 1e-4);
+  expect_same([](const auto& in) { return F::conv1d(in[0], in[1]); }, {randn({2, 3, 20}, gen), randn({4, 3, 5}, gen)},
+              1e-4, 1e-4);
+  for (DType dt : {kFloat16, kBFloat16}) {
+    const Tensor p = randn({2, 8, 10, 10}, gen).to(dt), q = (randn({8, 8, 3, 3}, gen) * 0.2).to(dt);
+    expect_same([](const auto& in) { return F::conv2d(in[0], in[1]).to(kFloat32); }, {p, q}, 3e-2, 3e-2);
+  }
+  cuda::set_cudnn_allow_tf32(true);
+  // cuDNN pads both sides alike: "same" with an even kernel needs uneven padding.
+  EXPECT_THROW_WITH(F::conv2d(ones({1, 1, 4, 4}).cuda(), ones({1, 1, 2, 2}).cuda(), {.padding = nn::ConvPadding("same")}),
+                    Error, "asymmetric padding");
 }
 
 TEST(Cuda, IndexingGatherScatterMatchTheCpu) {

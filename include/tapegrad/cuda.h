@@ -80,6 +80,10 @@ class Event {
 // torch.backends.cuda.matmul.allow_tf32. Off by default, as in PyTorch.
 void set_matmul_allow_tf32(bool allow);
 bool matmul_allow_tf32();
+// float32 convolutions (cuDNN) on TF32 tensor cores, as torch.backends.cudnn.allow_tf32: on by
+// default, as in PyTorch.
+void set_cudnn_allow_tf32(bool allow);
+bool cudnn_allow_tf32();
 
 size_t memory_allocated(int device = 0);
 size_t memory_reserved(int device = 0);

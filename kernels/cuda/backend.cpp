@@ -44,7 +44,11 @@ const Backend& cuda_backend() {
       .count_nonzero = cuda::count_nonzero,
       .nonzero = cuda::nonzero,
       .check_indices = cuda::check_indices,
+      #if TG_WITH_CUDNN
+      .conv2d = cuda::conv2d,
+#else
       .conv2d = TG_MISSING(conv2d),
+#endif
       .max_pool2d = cuda::max_pool2d,
       .avg_pool2d = cuda::avg_pool2d,
       .max_pool2d_backward = cuda::max_pool2d_backward,

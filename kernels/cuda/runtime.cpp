@@ -307,9 +307,11 @@ void empty_cache() {}
 #endif
 
 namespace {
-std::atomic<bool> allow_tf32{false};
+std::atomic<bool> matmul_tf32{false}, cudnn_tf32{true};
 }  // namespace
-void set_matmul_allow_tf32(bool allow) { allow_tf32.store(allow, std::memory_order_relaxed); }
-bool matmul_allow_tf32() { return allow_tf32.load(std::memory_order_relaxed); }
+void set_matmul_allow_tf32(bool allow) { matmul_tf32.store(allow, std::memory_order_relaxed); }
+bool matmul_allow_tf32() { return matmul_tf32.load(std::memory_order_relaxed); }
+void set_cudnn_allow_tf32(bool allow) { cudnn_tf32.store(allow, std::memory_order_relaxed); }
+bool cudnn_allow_tf32() { return cudnn_tf32.load(std::memory_order_relaxed); }
 
 }  // namespace tg::cuda

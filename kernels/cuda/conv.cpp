@@ -1,0 +1,207 @@
+// 2-D convolutions on the GPU through cuDNN's convolution API: forward, backward data and
+// backward filter, with the algorithm chosen by cuDNN's heuristics once per geometry, dtype and
+// math mode and cached. float32 may use TF32 tensor cores, as PyTorch's cudnn.allow_tf32
+// (on by default there too); float16/bfloat16 use tensor cores with float accumulation.
+#include <cudnn.h>
+
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/cuda_runtime.h"
+#include "tapegrad/cuda.h"
+
+namespace tg::kernels::cuda {
+namespace {
+
+#define TG_CUDNN_CHECK(call, op)                                                                                 \
+  do {                                                                                                           \
+    const cudnnStatus_t tg_st = (call);                                                                          \
+    if (tg_st != CUDNN_STATUS_SUCCESS) [[unlikely]]                                                              \
+      ::tg::detail::fail<::tg::Error>("{}: {} failed: {}", op, #call, cudnnGetErrorString(tg_st));                \
+  } while (0)
+
+constexpr const char* kOp = "conv2d";
+
+cudnnHandle_t handle() {
+  thread_local std::array<cudnnHandle_t, ::tg::cuda::detail::kMaxDevices> handles{};
+  const int device = ::tg::cuda::detail::current_device();
+  cudnnHandle_t& h = handles[static_cast<size_t>(device)];
+  if (!h) TG_CUDNN_CHECK(cudnnCreate(&h), kOp);
+  TG_CUDNN_CHECK(cudnnSetStream(h, ::tg::cuda::detail::current_stream()), kOp);
+  return h;
+}
+
+cudnnDataType_t data_type(DType dt) {
+  switch (dt) {
+    case DType::Float32: return CUDNN_DATA_FLOAT;
+    case DType::Float64: return CUDNN_DATA_DOUBLE;
+    case DType::Float16: return CUDNN_DATA_HALF;
+    case DType::BFloat16: return CUDNN_DATA_BFLOAT16;
+    default: ::tg::detail::fail<::tg::TypeError>("{}: dtype {} is not supported on CUDA", kOp, dt);
+  }
+}
+
+struct Descriptors {
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  Descriptors(DType dt, const ConvGeometry& g) {
+    const cudnnDataType_t t = data_type(dt);
+    TG_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x), kOp);
+    TG_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y), kOp);
+    TG_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w), kOp);
+    TG_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv), kOp);
+    auto i = [](int64_t v) { return static_cast<int>(v); };
+    TG_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, t, i(g.n), i(g.c_in), i(g.in_h), i(g.in_w)), kOp);
+    TG_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, t, i(g.n), i(g.c_out), i(g.out_h), i(g.out_w)), kOp);
+    TG_CUDNN_CHECK(
+        cudnnSetFilter4dDescriptor(w, t, CUDNN_TENSOR_NCHW, i(g.c_out), i(g.c_in / g.groups), i(g.k_h), i(g.k_w)), kOp);
+    const cudnnDataType_t compute = dt == DType::Float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
+    TG_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, i(g.pad_lo[0]), i(g.pad_lo[1]), i(g.stride[0]),
+                                                   i(g.stride[1]), i(g.dilation[0]), i(g.dilation[1]),
+                                                   CUDNN_CROSS_CORRELATION, compute),
+                   kOp);
+    TG_CUDNN_CHECK(cudnnSetConvolutionGroupCount(conv, i(g.groups)), kOp);
+    cudnnMathType_t math = CUDNN_DEFAULT_MATH;  // float32: TF32 allowed on Ampere and later
+    if (dt == DType::Float16 || dt == DType::BFloat16) math = CUDNN_TENSOR_OP_MATH;
+    if (dt == DType::Float32 && !::tg::cuda::cudnn_allow_tf32()) math = CUDNN_FMA_MATH;
+    TG_CUDNN_CHECK(cudnnSetConvolutionMathType(conv, math), kOp);
+  }
+  ~Descriptors() {
+    cudnnDestroyConvolutionDescriptor(conv);
+    cudnnDestroyFilterDescriptor(w);
+    cudnnDestroyTensorDescriptor(y);
+    cudnnDestroyTensorDescriptor(x);
+  }
+  Descriptors(const Descriptors&) = delete;
+  Descriptors& operator=(const Descriptors&) = delete;
+};
+
+// What picks an algorithm: the pass, dtype, math mode, device and every number of the geometry.
+struct Key {
+  ConvGeometry g;
+  ConvPass pass;
+  DType dtype;
+  bool tf32;
+  int device;
+  bool operator==(const Key& o) const { return std::memcmp(this, &o, sizeof(Key)) == 0; }
+};
+struct KeyHash {
+  size_t operator()(const Key& k) const {
+    const auto* p = reinterpret_cast<const unsigned char*>(&k);
+    size_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < sizeof(Key); ++i) h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+  }
+};
+struct Choice {
+  int algo;
+  size_t workspace;
+};
+
+std::mutex cache_mu;
+std::unordered_map<Key, Choice, KeyHash>& cache() {
+  static auto* c = new std::unordered_map<Key, Choice, KeyHash>();
+  return *c;
+}
+
+// cuDNN's ranked candidates for the pass; the first that runs and whose workspace size is known.
+template <class Perf, class GetAlgos>
+Choice best_of(GetAlgos&& get_algos) {
+  Perf perf[16];
+  int count = 0;
+  TG_CUDNN_CHECK(get_algos(16, &count, perf), kOp);
+  for (int k = 0; k < count; ++k)
+    if (perf[k].status == CUDNN_STATUS_SUCCESS) return {static_cast<int>(perf[k].algo), perf[k].memory};
+  TG_FAIL("{}: cuDNN has no algorithm for this convolution", kOp);
+}
+
+Choice choose(cudnnHandle_t h, const Descriptors& d, const Key& key) {
+  {
+    std::lock_guard<std::mutex> lock(cache_mu);
+    auto it = cache().find(key);
+    if (it != cache().end()) return it->second;
+  }
+  Choice c{};
+  switch (key.pass) {
+    case ConvPass::Forward:
+      c = best_of<cudnnConvolutionFwdAlgoPerf_t>([&](int n, int* got, cudnnConvolutionFwdAlgoPerf_t* p) {
+        return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, n, got, p);
+      });
+      break;
+    case ConvPass::BackwardData:
+      c = best_of<cudnnConvolutionBwdDataAlgoPerf_t>([&](int n, int* got, cudnnConvolutionBwdDataAlgoPerf_t* p) {
+        return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, n, got, p);
+      });
+      break;
+    case ConvPass::BackwardWeights:
+      c = best_of<cudnnConvolutionBwdFilterAlgoPerf_t>([&](int n, int* got, cudnnConvolutionBwdFilterAlgoPerf_t* p) {
+        return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, n, got, p);
+      });
+      break;
+  }
+  std::lock_guard<std::mutex> lock(cache_mu);
+  cache().emplace(key, c);
+  return c;
+}
+
+}  // namespace
+
+void conv2d(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b) {
+  TG_CHECK(g.pad_lo[0] == g.pad_hi[0] && g.pad_lo[1] == g.pad_hi[1],
+           "{}: asymmetric padding ({}, {} / {}, {}) is not supported on CUDA (cuDNN pads both sides alike); pad the "
+           "input with F::pad first",
+           kOp, g.pad_lo[0], g.pad_hi[0], g.pad_lo[1], g.pad_hi[1]);
+  const int64_t out_numel = pass == ConvPass::Forward        ? g.n * g.c_out * g.out_h * g.out_w
+                            : pass == ConvPass::BackwardData ? g.n * g.c_in * g.in_h * g.in_w
+                                                             : g.c_out * (g.c_in / g.groups) * g.k_h * g.k_w;
+  if (out_numel == 0) return;
+  if (g.n == 0) {  // nothing to sum over: the weight gradient is zero
+    TG_CUDA_CHECK(cudaMemsetAsync(out, 0, static_cast<size_t>(out_numel) * itemsize(dtype),
+                                  ::tg::cuda::detail::current_stream()),
+                  kOp);
+    return;
+  }
+  Key key{};  // zero-filled, padding included: the key is compared bytewise
+  key.g = g;
+  key.pass = pass;
+  key.dtype = dtype;
+  key.tf32 = dtype == DType::Float32 && ::tg::cuda::cudnn_allow_tf32();
+  key.device = ::tg::cuda::detail::current_device();
+  const Descriptors d(dtype, g);
+  cudnnHandle_t h = handle();
+  const Choice c = choose(h, d, key);
+  std::optional<::tg::cuda::detail::Scratch> workspace;
+  if (c.workspace > 0) workspace.emplace(c.workspace);
+  void* ws = workspace ? workspace->as<void>() : nullptr;
+  const float one_f = 1.0f, zero_f = 0.0f;
+  const double one_d = 1.0, zero_d = 0.0;
+  const bool dbl = dtype == DType::Float64;
+  const void* alpha = dbl ? static_cast<const void*>(&one_d) : &one_f;
+  const void* beta = dbl ? static_cast<const void*>(&zero_d) : &zero_f;
+  switch (pass) {
+    case ConvPass::Forward:  // out = y from a = x, b = w
+      TG_CUDNN_CHECK(cudnnConvolutionForward(h, alpha, d.x, a, d.w, b, d.conv,
+                                             static_cast<cudnnConvolutionFwdAlgo_t>(c.algo), ws, c.workspace, beta,
+                                             d.y, out),
+                     kOp);
+      break;
+    case ConvPass::BackwardData:  // out = dx from a = dy, b = w
+      TG_CUDNN_CHECK(cudnnConvolutionBackwardData(h, alpha, d.w, b, d.y, a, d.conv,
+                                                  static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws, c.workspace,
+                                                  beta, d.x, out),
+                     "conv2d_backward_input");
+      break;
+    case ConvPass::BackwardWeights:  // out = dw from a = x, b = dy
+      TG_CUDNN_CHECK(cudnnConvolutionBackwardFilter(h, alpha, d.x, a, d.y, b, d.conv,
+                                                    static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws,
+                                                    c.workspace, beta, d.w, out),
+                     "conv2d_backward_weight");
+      break;
+  }
+}
+
+}  // namespace tg::kernels::cuda
