@@ -23,6 +23,7 @@ struct Options {
   std::string data = tg::data::FashionMNIST::kDefaultRoot;
   std::string checkpoint = {};  // written after every epoch when set
   bool resume = false;     // continue from `checkpoint`
+  tg::Device device = tg::Device::cpu();  // --device cuda: train on the GPU
 };
 
 inline Options parse(int argc, char** argv, Options o) {
@@ -42,8 +43,10 @@ inline Options parse(int argc, char** argv, Options o) {
     else if (a == "--data") o.data = next();
     else if (a == "--checkpoint") o.checkpoint = next();
     else if (a == "--resume") o.resume = true;
+    else if (a == "--device") o.device = tg::Device(next());
     else throw tg::ValueError("unknown option " + a +
-                              " (known: --epochs --batch --lr --threads --workers --limit --seed --data --checkpoint --resume)");
+                              " (known: --epochs --batch --lr --threads --workers --limit --seed --data --checkpoint"
+                              " --resume --device)");
   }
   if (o.resume && o.checkpoint.empty()) throw tg::ValueError("--resume needs --checkpoint PATH");
   if (o.threads > 0) tg::set_num_threads(o.threads);
@@ -100,13 +103,14 @@ class Progress {
 
 // One pass over the loader; returns samples per second.
 template <class Model>
-double train_epoch(Model& model, tg::optim::Optimizer& optimizer, tg::data::DataLoader& loader, int epoch, int epochs) {
+double train_epoch(Model& model, tg::optim::Optimizer& optimizer, tg::data::DataLoader& loader, int epoch, int epochs,
+                   tg::Device device) {
   model->train();
   Progress progress(epoch, epochs, loader.size());
   int64_t batch_no = 0, samples = 0;
   for (const tg::data::Example& batch : loader) {
     optimizer.zero_grad();
-    tg::Tensor loss = tg::F::cross_entropy(model(batch.data), batch.target);
+    tg::Tensor loss = tg::F::cross_entropy(model(batch.data.to(device)), batch.target.to(device));
     loss.backward();
     optimizer.step();
     samples += batch.data.size(0);
@@ -117,15 +121,15 @@ double train_epoch(Model& model, tg::optim::Optimizer& optimizer, tg::data::Data
 }
 
 template <class Model>
-double accuracy(Model& model, const tg::data::TensorDataset& test) {
+double accuracy(Model& model, const tg::data::TensorDataset& test, tg::Device device) {
   tg::NoGradGuard no_grad;
   model->eval();
   int64_t correct = 0;
   const int64_t n = test.size(), chunk = 1000;
   for (int64_t i = 0; i < n; i += chunk) {
     const int64_t len = std::min(chunk, n - i);
-    tg::Tensor logits = model(test.data().narrow(0, i, len));
-    correct += tg::eq(logits.argmax(1), test.targets().narrow(0, i, len)).sum().template item<int64_t>();
+    tg::Tensor logits = model(test.data().narrow(0, i, len).to(device));
+    correct += tg::eq(logits.argmax(1), test.targets().narrow(0, i, len).to(device)).sum().template item<int64_t>();
   }
   return static_cast<double>(correct) / static_cast<double>(n);
 }
@@ -157,9 +161,11 @@ inline int load_checkpoint(const std::string& path, tg::nn::Module& model, tg::o
 template <class Model>
 int run(const char* title, Model& model, tg::optim::Optimizer& optimizer, const Options& o, bool cosine_lr = false) {
   auto [train, test] = load_data(o);
-  std::printf("%s\nFashion-MNIST: %ld training, %ld test images; batch %ld, lr %g, %d threads\n", title,
+  // Parameters move in place, so the optimizer (made with them) follows.
+  model->to(o.device);
+  std::printf("%s\nFashion-MNIST: %ld training, %ld test images; batch %ld, lr %g, %d threads, on %s\n", title,
               static_cast<long>(train.size()), static_cast<long>(test.size()), static_cast<long>(o.batch), o.lr,
-              tg::get_num_threads());
+              tg::get_num_threads(), o.device.str().c_str());
   std::unique_ptr<tg::optim::CosineAnnealingLR> schedule;
   if (cosine_lr) schedule = std::make_unique<tg::optim::CosineAnnealingLR>(optimizer, o.epochs);
   int start = 1;
@@ -172,15 +178,19 @@ int run(const char* title, Model& model, tg::optim::Optimizer& optimizer, const 
     }
     std::printf("resumed from %s after epoch %d\n", o.checkpoint.c_str(), start - 1);
   }
-  tg::data::DataLoader loader(train, {.batch_size = o.batch, .shuffle = true, .num_workers = o.workers, .seed = o.seed});
+  tg::data::DataLoader loader(train, {.batch_size = o.batch,
+                                      .shuffle = true,
+                                      .num_workers = o.workers,
+                                      .seed = o.seed,
+                                      .pin_memory = o.device.is_cuda()});
   // Epoch e of a resumed run draws the same shuffle as epoch e of an uninterrupted one.
   for (int e = 1; e < start; ++e) loader.begin();
   double acc = 0, best = 0;
   int best_epoch = 0;
   for (int epoch = start; epoch <= o.epochs; ++epoch) {
-    const double rate = train_epoch(model, optimizer, loader, epoch, o.epochs);
+    const double rate = train_epoch(model, optimizer, loader, epoch, o.epochs, o.device);
     if (schedule) schedule->step();
-    acc = accuracy(model, test);
+    acc = accuracy(model, test, o.device);
     if (acc > best) {
       best = acc;
       best_epoch = epoch;

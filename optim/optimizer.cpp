@@ -105,7 +105,11 @@ void Optimizer::load_state_dict(const nn::OrderedDict<Tensor>& state) {
   for (const auto& [key, value] : state) {
     if (!key.starts_with("state.")) continue;
     const size_t dot = key.find('.', 6);
-    set_param_state(*by_index[std::stoul(key.substr(6, dot - 6))], key.substr(dot + 1), value);
+    const Tensor& param = *by_index[std::stoul(key.substr(6, dot - 6))];
+    const std::string name = key.substr(dot + 1);
+    // State lives with its parameter (a checkpoint read on the CPU may be resumed on a GPU); the
+    // step count stays on the CPU, as in PyTorch.
+    set_param_state(param, name, name == "step" ? value : value.to(param.device()));
   }
 }
 

@@ -507,3 +507,15 @@ TEST(Cuda, AdamStepsMatchTheCpu) {
     EXPECT_TRUE(close(run(Device::cuda()), run(Device::cpu()), 1e-5, 1e-6));
   }
 }
+
+TEST(CudaErrors, DataLoaderPinsBatchesWhenAGpuIsThere) {
+  data::TensorDataset ds(arange(12, kFloat32).view({6, 2}), arange(6, kInt64));
+  data::DataLoader loader(ds, {.batch_size = 4, .num_workers = 1, .pin_memory = true});
+  int64_t seen = 0;
+  for (const data::Example& b : loader) {
+    EXPECT_EQ(b.data.is_pinned(), cuda::is_available());
+    EXPECT_EQ(b.target.is_pinned(), cuda::is_available());
+    seen += b.data.size(0);
+  }
+  EXPECT_EQ(seen, 6);
+}

@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/cuda.h"
 #include "tapegrad/tensor/factories.h"
 
 namespace tg::data {
@@ -29,6 +30,8 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
   TG_CHECK_VALUE(options_.num_workers >= 0, "DataLoader: num_workers must be non-negative, got {}", options_.num_workers);
   TG_CHECK_VALUE(options_.prefetch_factor > 0, "DataLoader: prefetch_factor must be positive, got {}",
                  options_.prefetch_factor);
+  // As in PyTorch, pin_memory without a GPU is a no-op (pinned memory needs the CUDA driver).
+  pin_ = options_.pin_memory && cuda::is_available();
 }
 
 DataLoader::~DataLoader() { stop_workers(); }
@@ -39,11 +42,20 @@ int64_t DataLoader::size() const {
 }
 
 Example DataLoader::make_batch(const std::vector<int64_t>& indices) const {
-  if (!options_.collate) return dataset_->get_batch(indices);
-  std::vector<Example> examples;
-  examples.reserve(indices.size());
-  for (int64_t i : indices) examples.push_back(dataset_->get(i));
-  return options_.collate(examples);
+  Example batch;
+  if (!options_.collate) {
+    batch = dataset_->get_batch(indices);
+  } else {
+    std::vector<Example> examples;
+    examples.reserve(indices.size());
+    for (int64_t i : indices) examples.push_back(dataset_->get(i));
+    batch = options_.collate(examples);
+  }
+  if (options_.pin_memory && pin_) {
+    if (batch.data.defined()) batch.data = batch.data.pin_memory();
+    if (batch.target.defined()) batch.target = batch.target.pin_memory();
+  }
+  return batch;
 }
 
 void DataLoader::stop_workers() {

@@ -27,6 +27,9 @@ struct DataLoaderOptions {
   int prefetch_factor = 2;  // batches each worker may run ahead
   uint64_t seed = Generator::kDefaultSeed;  // the shuffling stream; epoch e uses its e-th draw
   Collate collate = nullptr;  // default: the dataset's get_batch (stacking)
+  // Batches in page-locked memory (made by the workers), so that copying them to a GPU is
+  // faster (ignored without a CUDA device, as in PyTorch).
+  bool pin_memory = false;
 };
 
 class DataLoader {
@@ -74,6 +77,7 @@ class DataLoader {
 
   std::shared_ptr<const Dataset> dataset_;
   DataLoaderOptions options_;
+  bool pin_ = false;  // pin_memory asked for and possible
   Generator generator_;  // the shuffling stream, one permutation per epoch
   int64_t epoch_ = -1;
   std::vector<std::vector<int64_t>> batches_;
