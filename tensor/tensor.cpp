@@ -22,7 +22,7 @@ Scalar Tensor::item(SourceLoc) const {
   TG_CHECK(defined(), "item: the tensor is undefined");
   TG_CHECK_VALUE(numel() == 1, "item: only one-element tensors can be converted to a number; the tensor has shape {}",
                  sizes());
-  Tensor cpu_t = is_cpu() ? *this : to(Device::cpu());
+  Tensor cpu_t = is_cpu() ? *this : ops::to_device(*this, Device::cpu());  // no autograd node for a number
   switch (dtype()) {
     case kBool: return Scalar(*static_cast<const bool*>(cpu_t.data_ptr()));
     case kFloat16:
@@ -38,7 +38,7 @@ Tensor Tensor::operator[](int64_t index) const { return select(0, index); }
 namespace detail {
 void copy_out(const Tensor& t, void* dst, DType dtype) {
   TG_CHECK(t.defined(), "to_vector: the tensor is undefined");
-  Tensor c = ops::contiguous(ops::cast(ops::alias(t.is_cpu() ? t : t.to(Device::cpu())), dtype));
+  Tensor c = ops::contiguous(ops::cast(ops::alias(t.is_cpu() ? t : ops::to_device(t, Device::cpu())), dtype));
   std::memcpy(dst, c.data_ptr(), static_cast<size_t>(c.numel()) * itemsize(dtype));
 }
 }  // namespace detail

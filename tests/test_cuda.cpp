@@ -519,3 +519,25 @@ TEST(CudaErrors, DataLoaderPinsBatchesWhenAGpuIsThere) {
   }
   EXPECT_EQ(seen, 6);
 }
+
+TEST(Cuda, GradcheckInFloat64OnTheGpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(14);
+  auto leaf_on_gpu = [&](const Shape& s) { return randn(s, gen, kFloat64).to(Device::cuda()).requires_grad_(true); };
+  const Tensor x = leaf_on_gpu({3, 4}), w = leaf_on_gpu({4, 5});
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return tensor_list{log_softmax(tanh(matmul(in[0], in[1])), 1)}; },
+                                  {x, w}));
+  const Tensor img = leaf_on_gpu({2, 2, 5, 5}), k = leaf_on_gpu({3, 2, 3, 3});
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const tensor_list& in) {
+        const Tensor y = F::conv2d(in[0], in[1], {.padding = 1});
+        return tensor_list{F::max_pool2d(y, F::MaxPool2dOptions{.kernel_size = 2}).sigmoid()};
+      },
+      {img, k}));
+  const Tensor bn = leaf_on_gpu({4, 3, 2});
+  EXPECT_TRUE(autograd::gradcheck(
+      [&](const tensor_list& in) {
+        return tensor_list{F::batch_norm(in[0], Tensor(), Tensor(), F::BatchNormOptions{.training = true}) * 1.5};
+      },
+      {bn}));
+}
