@@ -541,3 +541,24 @@ TEST(Cuda, GradcheckInFloat64OnTheGpu) {
       },
       {bn}));
 }
+
+TEST(CudaErrors, AutocastRegionsCastMatmulsDownAndSoftmaxUp) {
+  Generator gen(15);
+  Tensor w = randn({4, 3}, gen).requires_grad_(true);
+  const Tensor x = randn({2, 4}, gen);
+  Tensor y, p;
+  {
+    auto region = autocast(kBFloat16, kCPU);
+    EXPECT_TRUE(amp::is_autocast_enabled(kCPU));
+    EXPECT_FALSE(amp::is_autocast_enabled(kCUDA));
+    y = matmul(x, w);
+    p = log_softmax(y, 1);
+    EXPECT_EQ(matmul(x.to(kFloat64), w.to(kFloat64)).dtype(), kFloat64);  // float64 is left alone
+  }
+  EXPECT_FALSE(amp::is_autocast_enabled(kCPU));
+  EXPECT_EQ(y.dtype(), kBFloat16);
+  EXPECT_EQ(p.dtype(), kFloat32);
+  p.sum().backward();
+  EXPECT_EQ(w.grad().dtype(), kFloat32);  // the recorded cast brings the gradient back up
+  EXPECT_THROW_WITH(AutocastGuard(kFloat32, kCPU), ValueError, "bfloat16 or float16");
+}

@@ -1,5 +1,6 @@
 #pragma once
 // The whole public C++ API: #include <tapegrad/tapegrad.h> and link tapegrad::tapegrad.
+#include "tapegrad/amp/autocast.h"
 #include "tapegrad/autograd/anomaly.h"
 #include "tapegrad/autograd/engine.h"
 #include "tapegrad/autograd/function.h"

@@ -161,8 +161,11 @@ Tensor add_bias(const Tensor& y, const Tensor& bias, int64_t channels, const cha
 
 }  // namespace
 
-Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dOptions& options, SourceLoc loc) {
+Tensor conv2d(const Tensor& input_in, const Tensor& weight_in, const Conv2dOptions& options_in, SourceLoc loc) {
   detail::ApiScope scope("conv2d", loc);
+  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
+  Conv2dOptions options = options_in;
+  options.bias = ops::autocast_lower(options.bias);
   check_operands("conv2d", input, weight, options.bias, 2);
   const bool batched = input.dim() == 4;
   Tensor x = batched ? input : input.unsqueeze(0);
@@ -172,8 +175,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dOptions& op
   return batched ? y : y.squeeze(0);
 }
 
-Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dOptions& options, SourceLoc loc) {
+Tensor conv1d(const Tensor& input_in, const Tensor& weight_in, const Conv1dOptions& options_in, SourceLoc loc) {
   detail::ApiScope scope("conv1d", loc);
+  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
+  Conv1dOptions options = options_in;
+  options.bias = ops::autocast_lower(options.bias);
   check_operands("conv1d", input, weight, options.bias, 1);
   const bool batched = input.dim() == 3;
   Tensor x = (batched ? input : input.unsqueeze(0)).unsqueeze(2);
@@ -185,10 +191,13 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dOptions& op
   return batched ? y : y.squeeze(0);
 }
 
-Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const ConvTranspose2dOptions& options,
+Tensor conv_transpose2d(const Tensor& input_in, const Tensor& weight_in, const ConvTranspose2dOptions& options_in,
                         SourceLoc loc) {
   const char* op = "conv_transpose2d";
   detail::ApiScope scope(op, loc);
+  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
+  ConvTranspose2dOptions options = options_in;
+  options.bias = ops::autocast_lower(options.bias);
   check_operands(op, input, weight, options.bias, 2);
   check_positive(op, "stride", options.stride);
   check_positive(op, "dilation", options.dilation);

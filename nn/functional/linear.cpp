@@ -6,8 +6,11 @@
 
 namespace tg::nn::functional {
 
-Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias, SourceLoc loc) {
+Tensor linear(const Tensor& input_in, const Tensor& weight_in, const Tensor& bias_in, SourceLoc loc) {
   detail::ApiScope scope("linear", loc);
+  // Under autocast the bias goes down too, so that the sum stays in the lower precision.
+  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in),
+               bias = ops::autocast_lower(bias_in);
   ops::check_defined("linear", input, "input");
   ops::check_defined("linear", weight, "weight");
   TG_CHECK(weight.dim() == 2 || weight.dim() == 1, "linear: expected a weight [out_features, in_features], got shape {}",

@@ -149,10 +149,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   return input * scale + shift;
 }
 
-Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
+Tensor layer_norm(const Tensor& input_in, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias,
                   double eps, SourceLoc loc) {
   const char* op = "layer_norm";
   detail::ApiScope scope(op, loc);
+  const Tensor input = ops::autocast_float32(input_in);  // statistics need float32's range
   ops::check_defined(op, input, "input");
   TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
   const int k = normalized_shape.size();
@@ -171,10 +172,11 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
   return y;
 }
 
-Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps,
+Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps,
                   SourceLoc loc) {
   const char* op = "group_norm";
   detail::ApiScope scope(op, loc);
+  const Tensor input = ops::autocast_float32(input_in);
   ops::check_defined(op, input, "input");
   TG_CHECK(input.dim() >= 2, "{}: expected an input [N, C, ...] with at least 2 dims, got shape {}", op, input.sizes());
   TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());

@@ -26,6 +26,10 @@ Tensor cast(const Tensor& t, DType dtype);
 Tensor contiguous(const Tensor& t);
 // A copy in fresh memory, without autograd.
 Tensor clone_raw(const Tensor& t);
+// Inside an autocast region for t's device type: t cast (recorded) to the region's 16-bit dtype
+// (lower) or from a 16-bit dtype to float32 (float32); t itself otherwise.
+Tensor autocast_lower(const Tensor& t);
+Tensor autocast_float32(const Tensor& t);
 // A contiguous copy of t on `device` (no autograd).
 Tensor to_device(const Tensor& t, Device device);
 // dst (any strides) <- src broadcast and converted; no autograd, no version bump.

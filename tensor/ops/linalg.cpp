@@ -50,8 +50,9 @@ Tensor batched_product(const char* name, const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-Tensor matmul(const Tensor& self, const Tensor& other, SourceLoc loc) {
+Tensor matmul(const Tensor& self_in, const Tensor& other_in, SourceLoc loc) {
   detail::ApiScope scope("matmul", loc);
+  const Tensor self = ops::autocast_lower(self_in), other = ops::autocast_lower(other_in);
   check_operands("matmul", self, other);
   TG_CHECK(self.dim() >= 1 && other.dim() >= 1, "matmul: both operands need at least 1 dim, got shapes {} and {}",
            self.sizes(), other.sizes());
@@ -65,16 +66,18 @@ Tensor matmul(const Tensor& self, const Tensor& other, SourceLoc loc) {
   return batched_product("matmul", self, other);
 }
 
-Tensor mm(const Tensor& self, const Tensor& other, SourceLoc loc) {
+Tensor mm(const Tensor& self_in, const Tensor& other_in, SourceLoc loc) {
   detail::ApiScope scope("mm", loc);
+  const Tensor self = ops::autocast_lower(self_in), other = ops::autocast_lower(other_in);
   check_operands("mm", self, other);
   TG_CHECK(self.dim() == 2 && other.dim() == 2, "mm: expects 2-D operands, got shapes {} and {}", self.sizes(),
            other.sizes());
   return batched_product("mm", self, other);
 }
 
-Tensor bmm(const Tensor& self, const Tensor& other, SourceLoc loc) {
+Tensor bmm(const Tensor& self_in, const Tensor& other_in, SourceLoc loc) {
   detail::ApiScope scope("bmm", loc);
+  const Tensor self = ops::autocast_lower(self_in), other = ops::autocast_lower(other_in);
   check_operands("bmm", self, other);
   TG_CHECK(self.dim() == 3 && other.dim() == 3, "bmm: expects 3-D operands, got shapes {} and {}", self.sizes(),
            other.sizes());
@@ -83,9 +86,11 @@ Tensor bmm(const Tensor& self, const Tensor& other, SourceLoc loc) {
   return batched_product("bmm", self, other);
 }
 
-Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta, const Scalar& alpha,
-             SourceLoc loc) {
+Tensor addmm(const Tensor& self_in, const Tensor& mat1_in, const Tensor& mat2_in, const Scalar& beta,
+             const Scalar& alpha, SourceLoc loc) {
   detail::ApiScope scope("addmm", loc);
+  const Tensor self = ops::autocast_lower(self_in), mat1 = ops::autocast_lower(mat1_in),
+               mat2 = ops::autocast_lower(mat2_in);
   ops::check_defined("addmm", self, "self");
   check_operands("addmm", mat1, mat2);
   TG_CHECK(mat1.dim() == 2 && mat2.dim() == 2, "addmm: expects 2-D matrices, got shapes {} and {}", mat1.sizes(),

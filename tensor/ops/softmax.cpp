@@ -7,7 +7,7 @@ namespace tg {
 namespace {
 Tensor softmax_impl(const char* name, const Tensor& self, int64_t dim, std::optional<DType> dtype, bool log) {
   ops::check_defined(name, self, "input");
-  Tensor in = dtype ? self.to(*dtype) : self;
+  Tensor in = dtype ? self.to(*dtype) : ops::autocast_float32(self);
   TG_CHECK_TYPE(in.is_floating_point(), "{}: expected a floating-point tensor (or a floating dtype), got {}", name,
                 in.dtype());
   const int d = wrap_dim(dim, in.dim(), name);
