@@ -15,6 +15,8 @@
 #include <tapegrad/cuda.h>
 #include <tapegrad/tapegrad.h>
 
+#include "bench_models.h"
+
 using namespace tg;
 
 namespace {
@@ -37,18 +39,7 @@ double time_gpu(const std::function<void()>& f, int warmup, int iters, int reps)
   return t[t.size() / 2];
 }
 
-struct CNNImpl : nn::Module {
-  CNNImpl() : Module("CNN") {
-    net = register_module(
-        "net", nn::Sequential(nn::Conv2d(1, 32, 3, {.padding = 1}), nn::BatchNorm2d(32), nn::ReLU(), nn::MaxPool2d(2),
-                              nn::Conv2d(32, 64, 3, {.padding = 1}), nn::BatchNorm2d(64), nn::ReLU(), nn::MaxPool2d(2),
-                              nn::Flatten(), nn::Linear(64 * 7 * 7, 256), nn::ReLU(), nn::Dropout(0.5),
-                              nn::Linear(256, 10)));
-  }
-  Tensor forward(const Tensor& x) override { return net(x); }
-  nn::Sequential net{nullptr};
-};
-TG_MODULE(CNN);
+using bench::CNN;
 
 template <class Model>
 double train_rate(Model& model, const Tensor& x, const Tensor& y, int warmup, int steps, int reps) {

@@ -11,24 +11,15 @@
 
 #include <tapegrad/tapegrad.h>
 
+#include "bench_models.h"
+
 using namespace tg;
 
 namespace {
 
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-struct CNNImpl : nn::Module {
-  CNNImpl() : Module("CNN") {
-    net = register_module(
-        "net", nn::Sequential(nn::Conv2d(1, 32, 3, {.padding = 1}), nn::BatchNorm2d(32), nn::ReLU(), nn::MaxPool2d(2),
-                              nn::Conv2d(32, 64, 3, {.padding = 1}), nn::BatchNorm2d(64), nn::ReLU(), nn::MaxPool2d(2),
-                              nn::Flatten(), nn::Linear(64 * 7 * 7, 256), nn::ReLU(), nn::Dropout(0.5),
-                              nn::Linear(256, 10)));
-  }
-  Tensor forward(const Tensor& x) override { return net(x); }
-  nn::Sequential net{nullptr};
-};
-TG_MODULE(CNN);
+using bench::CNN;
 
 // Seconds per training step (median of `reps` timings of `steps` steps), after warm-up.
 template <class Model>

@@ -1,26 +1,16 @@
-// The CUDA backend's table of kernels. Kernels that the GPU does not have yet raise a tg::Error
-// naming the op, so that a user sees what to move to the CPU instead of a crash.
+// The CUDA backend's table of kernels: every entry has a GPU kernel (convolutions need cuDNN).
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_runtime.h"
 
 namespace tg::kernels {
+#if !TG_WITH_CUDNN
 namespace {
-
-template <const char* kName, class R, class... A>
-R not_on_cuda(A...) {
-  TG_FAIL("{}: this op is not implemented for CUDA tensors yet; move its inputs to the CPU with .cpu()", kName);
+void conv2d_without_cudnn(ConvPass, DType, const ConvGeometry&, void*, const void*, const void*) {
+  TG_FAIL("conv2d: this build found no cuDNN, so convolutions of CUDA tensors are not available; move them to the "
+          "CPU with .cpu() or rebuild with cuDNN installed");
 }
-template <const char* kName, class R, class... A>
-constexpr auto missing(R (*)(A...)) {
-  return &not_on_cuda<kName, R, A...>;
-}
-#define TG_MISSING(entry)                          \
-  [] {                                             \
-    static constexpr char kName[] = #entry;        \
-    return missing<kName>(decltype(Backend::entry){}); \
-  }()
-
 }  // namespace
+#endif
 
 const Backend& cuda_backend() {
   static const Backend table = {
@@ -47,7 +37,7 @@ const Backend& cuda_backend() {
       #if TG_WITH_CUDNN
       .conv2d = cuda::conv2d,
 #else
-      .conv2d = TG_MISSING(conv2d),
+      .conv2d = conv2d_without_cudnn,
 #endif
       .max_pool2d = cuda::max_pool2d,
       .avg_pool2d = cuda::avg_pool2d,

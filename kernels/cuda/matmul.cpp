@@ -141,42 +141,40 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
   const void* alpha = ti.double_scale ? static_cast<const void*>(&one_d) : &one_f;
   const void* beta = ti.double_scale ? static_cast<const void*>(&zero_d) : &zero_f;
   cublasHandle_t h = handle();
-  {
-    const int64_t outer = batches / inner_count;
-    for (int64_t ob = 0; ob < outer; ++ob) {
-      // Offsets of this outer batch position in a and b.
-      int64_t rem = ob, off_a = 0, off_b = 0;
-      for (int d = inner_from - 1; d >= 0; --d) {
-        const int64_t i = rem % c_sizes[static_cast<size_t>(d)];
-        rem /= c_sizes[static_cast<size_t>(d)];
-        off_a += i * batch_stride(a, d);
-        off_b += i * batch_stride(b, d);
+  const int64_t outer = batches / inner_count;
+  for (int64_t ob = 0; ob < outer; ++ob) {
+    // Offsets of this outer batch position in a and b.
+    int64_t rem = ob, off_a = 0, off_b = 0;
+    for (int d = inner_from - 1; d >= 0; --d) {
+      const int64_t i = rem % c_sizes[static_cast<size_t>(d)];
+      rem /= c_sizes[static_cast<size_t>(d)];
+      off_a += i * batch_stride(a, d);
+      off_b += i * batch_stride(b, d);
+    }
+    const char* pa = static_cast<const char*>(a.data) + off_a * static_cast<int64_t>(item);
+    const char* pb = static_cast<const char*>(b.data) + off_b * static_cast<int64_t>(item);
+    char* pc = static_cast<char*>(c) + ob * inner_count * m * n * static_cast<int64_t>(item);
+    const bool one_by_one = !a_ok || !b_ok;
+    for (int64_t ib = 0; ib < (one_by_one ? inner_count : 1); ++ib) {
+      const char* xa = pa + ib * sa * static_cast<int64_t>(item);
+      const char* xb = pb + ib * sb * static_cast<int64_t>(item);
+      char* xc = pc + ib * m * n * static_cast<int64_t>(item);
+      if (!a_ok) {
+        compact(dtype, xa, m, k, a.strides[nb], a.strides[nb + 1], a_tmp);
+        xa = static_cast<const char*>(a_tmp);
       }
-      const char* pa = static_cast<const char*>(a.data) + off_a * static_cast<int64_t>(item);
-      const char* pb = static_cast<const char*>(b.data) + off_b * static_cast<int64_t>(item);
-      char* pc = static_cast<char*>(c) + ob * inner_count * m * n * static_cast<int64_t>(item);
-      const bool one_by_one = !a_ok || !b_ok;
-      for (int64_t ib = 0; ib < (one_by_one ? inner_count : 1); ++ib) {
-        const char* xa = pa + ib * sa * static_cast<int64_t>(item);
-        const char* xb = pb + ib * sb * static_cast<int64_t>(item);
-        char* xc = pc + ib * m * n * static_cast<int64_t>(item);
-        if (!a_ok) {
-          compact(dtype, xa, m, k, a.strides[nb], a.strides[nb + 1], a_tmp);
-          xa = static_cast<const char*>(a_tmp);
-        }
-        if (!b_ok) {
-          compact(dtype, xb, k, n, b.strides[nb], b.strides[nb + 1], b_tmp);
-          xb = static_cast<const char*>(b_tmp);
-        }
-        // Column-major: C^T [n, m] = B^T [n, k] * A^T [k, m].
-        TG_CUBLAS_CHECK(cublasGemmStridedBatchedEx(h, vb.op, va.op, static_cast<int>(n), static_cast<int>(m),
-                                                   static_cast<int>(k), alpha, xb, ti.data, static_cast<int>(vb.ld),
-                                                   one_by_one ? 0 : sb, xa, ti.data, static_cast<int>(va.ld),
-                                                   one_by_one ? 0 : sa, beta, xc, ti.data, static_cast<int>(n), m * n,
-                                                   static_cast<int>(one_by_one ? 1 : inner_count), ti.compute,
-                                                   CUBLAS_GEMM_DEFAULT),
-                        "matmul");
+      if (!b_ok) {
+        compact(dtype, xb, k, n, b.strides[nb], b.strides[nb + 1], b_tmp);
+        xb = static_cast<const char*>(b_tmp);
       }
+      // Column-major: C^T [n, m] = B^T [n, k] * A^T [k, m].
+      TG_CUBLAS_CHECK(cublasGemmStridedBatchedEx(h, vb.op, va.op, static_cast<int>(n), static_cast<int>(m),
+                                                 static_cast<int>(k), alpha, xb, ti.data, static_cast<int>(vb.ld),
+                                                 one_by_one ? 0 : sb, xa, ti.data, static_cast<int>(va.ld),
+                                                 one_by_one ? 0 : sa, beta, xc, ti.data, static_cast<int>(n), m * n,
+                                                 static_cast<int>(one_by_one ? 1 : inner_count), ti.compute,
+                                                 CUBLAS_GEMM_DEFAULT),
+                      "matmul");
     }
   }
 }

@@ -20,7 +20,9 @@ namespace tg::cuda {
 
 namespace detail {
 namespace {
-std::array<std::unique_ptr<memory::CachingAllocator>, kMaxDevices> allocators;
+// Made once per device and never replaced: every op allocates and frees through these, so the
+// lookup is a lock-free load once the allocator exists.
+std::array<std::atomic<memory::CachingAllocator*>, kMaxDevices> allocators{};
 std::mutex allocators_mu;
 
 void check_device(int device, const char* op) {
@@ -32,9 +34,11 @@ void check_device(int device, const char* op) {
 
 memory::CachingAllocator& device_allocator(int device) {
   check_device(device, "CUDA allocator");
-  std::lock_guard<std::mutex> lock(allocators_mu);
   auto& slot = allocators[static_cast<size_t>(device)];
-  if (!slot) {
+  if (auto* a = slot.load(std::memory_order_acquire)) [[likely]]
+    return *a;
+  std::lock_guard<std::mutex> lock(allocators_mu);
+  if (!slot.load(std::memory_order_relaxed)) {
     memory::RawAllocator raw{[device](size_t n) -> void* {
                                set_current_device(device);
                                void* p = nullptr;
@@ -51,15 +55,15 @@ memory::CachingAllocator& device_allocator(int device) {
                                }
                                (void)cudaFree(p);
                              }};
-    slot = std::make_unique<memory::CachingAllocator>(std::move(raw), fmt::format("cuda:{}", device));
+    // Never deleted: storages may be freed after static destruction.
+    slot.store(new memory::CachingAllocator(std::move(raw), fmt::format("cuda:{}", device)), std::memory_order_release);
   }
-  return *slot;
+  return *slot.load(std::memory_order_relaxed);
 }
 
 memory::CachingAllocator* existing_allocator(int device) {
   if (device < 0 || device >= kMaxDevices) return nullptr;
-  std::lock_guard<std::mutex> lock(allocators_mu);
-  return allocators[static_cast<size_t>(device)].get();
+  return allocators[static_cast<size_t>(device)].load(std::memory_order_acquire);
 }
 
 }  // namespace detail

@@ -413,7 +413,6 @@ Tensor Tensor::to(Device device, bool copy, SourceLoc loc) const {
   detail::ApiScope scope("to", loc);
   ops::check_defined("to", *this, "input");
   if (device == this->device()) return copy ? tg::clone(*this) : *this;
-  kernels::backend(device, "to");  // names a device this build or machine does not have
   Tensor out = ops::to_device(*this, device);
   if (is_floating_point() && autograd::needs_grad(*this))
     autograd::set_history(out, autograd::derivatives::to_device_node(*this));
@@ -438,6 +437,7 @@ bool Tensor::is_pinned() const { return defined() && storage()->pinned(); }
 
 namespace ops {
 Tensor to_device(const Tensor& t, Device device) {
+  kernels::backend(device, "to");  // names a device this build or machine does not have
   Tensor src = ops::contiguous(t);
   Tensor out = empty(t.sizes(), t.dtype(), device);
   kernels::copy_between_devices(out.data_ptr(), device, src.data_ptr(), src.device(),
