@@ -1,6 +1,7 @@
 // Grad mode, anomaly mode, and the value summaries anomaly reports print.
 #include "tapegrad/autograd/anomaly.h"
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 
@@ -60,10 +61,15 @@ std::string ValueSummary::str() const {
 }
 
 namespace {
+std::atomic<CallSiteProvider> call_site_provider{nullptr};
+
 std::unique_ptr<CreationSite> current_site(const Node& node) {
   auto site = std::make_unique<CreationSite>();
   const detail::ThreadState& s = detail::tls;
   site->op = s.api_op ? s.api_op : node.name();
+  if (CallSiteProvider provider = call_site_provider.load(std::memory_order_acquire);
+      provider && provider(site->file, site->line, site->function))
+    return site;
   site->file = s.api_loc.file_name();
   site->line = s.api_loc.line();
   site->function = s.api_loc.function_name();
@@ -84,6 +90,8 @@ void note_inputs(Node& node, const Range& inputs) {
   node.set_creation_site(std::move(site));
 }
 }  // namespace
+
+void set_call_site_provider(CallSiteProvider provider) { call_site_provider.store(provider, std::memory_order_release); }
 
 void anomaly_note_inputs(Node& node, std::initializer_list<const Tensor*> inputs) { note_inputs(node, inputs); }
 

@@ -64,6 +64,33 @@ TEST(Anomaly, ForwardNamesTheOpThatCreatedTheNan) {
   }
 }
 
+TEST(Anomaly, ACallSiteProviderNamesAnotherLanguagesLine) {
+  // What the Python binding does: the user's line is a Python one, not the C++ caller's.
+  autograd::set_call_site_provider([](std::string& file, uint32_t& line, std::string& function) {
+    file = "train.py";
+    line = 42;
+    function = "step";
+    return true;
+  });
+  Tensor x = leaf({-1.0}, "x");
+  autograd::DetectAnomalyGuard guard;
+  try {
+    (void)log(x);
+    FAIL() << "expected an anomaly";
+  } catch (const autograd::AnomalyError& e) {
+    EXPECT_EQ(e.location(), "train.py:42 (step)");
+  }
+  // A provider that has no site (a thread without Python frames) falls back to the C++ caller.
+  autograd::set_call_site_provider([](std::string&, uint32_t&, std::string&) { return false; });
+  try {
+    (void)log(x);
+    FAIL() << "expected an anomaly";
+  } catch (const autograd::AnomalyError& e) {
+    EXPECT_TRUE(has(e.location(), "test_debugging.cpp")) << e.location();
+  }
+  autograd::set_call_site_provider(nullptr);
+}
+
 TEST(Anomaly, ForwardSkipsOpsThatMerelyPassNansOn) {
   Tensor x = tensor({NAN, 1.0}, kFloat64).requires_grad_(true);
   autograd::DetectAnomalyGuard guard;

@@ -6,6 +6,7 @@
 // AnomalyError naming the op, the call site and the ranges of its inputs. In backward, the first
 // node whose gradients turn non-finite from finite incoming gradients raises one naming that
 // node and the call site of the op that created it.
+#include <cstdint>
 #include <string>
 
 #include "tapegrad/tensor/error.h"
@@ -17,6 +18,12 @@ struct AnomalyMode {
   static bool checks_forward();
   static void set_enabled(bool enabled, bool check_forward = true);
 };
+
+// For front ends in other languages (the Python binding): anomaly mode asks the provider where
+// the user called an op; when it fills in a site and returns true, that site is reported instead
+// of the C++ caller. Called only while anomaly mode is on. nullptr removes it.
+using CallSiteProvider = bool (*)(std::string& file, uint32_t& line, std::string& function);
+void set_call_site_provider(CallSiteProvider provider);
 
 class DetectAnomalyGuard {
  public:

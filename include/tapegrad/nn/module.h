@@ -141,6 +141,10 @@ class Module : public std::enable_shared_from_this<Module> {
   tensor_list run_post_hooks(const tensor_list& inputs, tensor_list outputs, const std::shared_ptr<void>& call_state);
   [[noreturn]] void fail_hooks_unsupported() const;
 
+ protected:
+  // For modules that learn their type name after construction (Python subclasses).
+  void set_name(std::string name) { name_ = std::move(name); }
+
  private:
   struct Hooks;
   bool any_hooks() const;

@@ -1,0 +1,235 @@
+// tg._C.autograd: the tape's nodes, backward and grad, grad mode, anomaly mode (reporting the
+// Python line that called the op), gradcheck, the printed tape, the step-through backward, and
+// custom Functions written in Python.
+#include "bindings.h"
+
+#include <pybind11/functional.h>
+
+#include <any>
+#include <string>
+
+namespace tgpy {
+
+namespace {
+
+py::object tensor_or_none(const tg::Tensor& t) { return t.defined() ? py::cast(t) : py::none(); }
+
+py::tuple tensors_or_none(const tg::tensor_list& ts) {
+  py::tuple out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = tensor_or_none(ts[i]);
+  return out;
+}
+
+// Tensors, or None for "no gradient": what backward functions and hooks return.
+tg::tensor_list to_tensor_list(py::handle obj) {
+  tg::tensor_list out;
+  if (PyTuple_Check(obj.ptr()) || PyList_Check(obj.ptr())) {
+    for (const py::handle h : obj) out.push_back(h.is_none() ? tg::Tensor() : to_tensor(h));
+  } else {
+    out.push_back(obj.is_none() ? tg::Tensor() : to_tensor(obj));
+  }
+  return out;
+}
+
+// ---- anomaly mode: the Python line that called the op ----
+std::string package_dir;  // frames in tapegrad's own .py files are skipped
+
+bool python_call_site(std::string& file, uint32_t& line, std::string& function) {
+  if (!Py_IsInitialized()) return false;
+  PyGILState_STATE gil = PyGILState_Ensure();
+  bool found = false;
+  PyFrameObject* frame = PyEval_GetFrame();
+  Py_XINCREF(frame);
+  while (frame && !found) {
+    PyCodeObject* code = PyFrame_GetCode(frame);
+    const std::string filename = py::str(reinterpret_cast<PyObject*>(code->co_filename));
+    if (package_dir.empty() || filename.rfind(package_dir, 0) != 0) {
+      file = filename;
+      line = static_cast<uint32_t>(PyFrame_GetLineNumber(frame));
+      function = py::str(reinterpret_cast<PyObject*>(code->co_name));
+      found = true;
+    }
+    Py_DECREF(code);
+    PyFrameObject* back = PyFrame_GetBack(frame);
+    Py_DECREF(frame);
+    frame = back;
+  }
+  Py_XDECREF(frame);
+  PyGILState_Release(gil);
+  return found;
+}
+
+// ---- custom Functions: a CustomNode whose backward calls the Python class's backward ----
+tg::tensor_list python_backward(tg::autograd::AutogradContext* ctx, tg::tensor_list grads) {
+  py::gil_scoped_acquire gil;
+  const auto& cls = std::any_cast<const PyCallable&>(ctx->saved_data.at("cls")).get();
+  const auto& py_ctx = std::any_cast<const PyCallable&>(ctx->saved_data.at("ctx")).get();
+  py::tuple args(grads.size() + 1);
+  args[0] = py_ctx;
+  for (size_t i = 0; i < grads.size(); ++i) args[i + 1] = tensor_or_none(grads[i]);
+  py::object result = cls.attr("backward")(*args);
+  return to_tensor_list(result);
+}
+
+py::object function_apply(py::object cls, py::args args) {
+  const std::string name = py::cast<std::string>(cls.attr("__name__"));
+  auto node = std::make_shared<tg::autograd::CustomNode>(name + "Backward", &python_backward);
+  tg::tensor_list inputs;
+  std::vector<bool> is_tensor_arg;
+  py::tuple needs(args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    const bool t = is_tensor(args[i]);
+    is_tensor_arg.push_back(t);
+    if (t) inputs.push_back(as_tensor(args[i]));
+    needs[i] = py::bool_(t && as_tensor(args[i]).requires_grad() && tg::GradMode::is_enabled());
+  }
+  node->set_inputs(inputs, std::move(is_tensor_arg));
+  tg::autograd::AutogradContext* ctx = node->ctx();
+  py::object py_ctx = py::cast(ctx, py::return_value_policy::reference);
+  py_ctx.attr("needs_input_grad") = needs;
+  ctx->saved_data["cls"] = PyCallable(cls);
+  ctx->saved_data["ctx"] = PyCallable(py_ctx);
+
+  py::tuple fargs(args.size() + 1);
+  fargs[0] = py_ctx;
+  for (size_t i = 0; i < args.size(); ++i) fargs[i + 1] = args[i];
+  py::object result;
+  {
+    tg::NoGradGuard no_grad;
+    result = cls.attr("forward")(*fargs);
+  }
+  const bool single = !PyTuple_Check(result.ptr()) && !PyList_Check(result.ptr());
+  tg::tensor_list outputs = to_tensor_list(result);
+  outputs = node->wrap_outputs(inputs, std::move(outputs));
+  if (single) return py::cast(outputs.at(0));
+  return tensors_or_none(outputs);
+}
+
+tg::autograd::GradcheckOptions gradcheck_options(double eps, double atol, double rtol, bool raise_exception) {
+  return {.eps = eps, .atol = atol, .rtol = rtol, .raise_exception = raise_exception};
+}
+
+// fn(*inputs) from Python as a DifferentiableFn.
+tg::autograd::DifferentiableFn differentiable(py::object fn) {
+  PyCallable f(std::move(fn));
+  return [f](const tg::tensor_list& in) {
+    py::gil_scoped_acquire gil;
+    py::tuple args(in.size());
+    for (size_t i = 0; i < in.size(); ++i) args[i] = py::cast(in[i]);
+    return to_tensor_list(f.get()(*args));
+  };
+}
+
+}  // namespace
+
+void bind_autograd(py::module_& root) {
+  py::module_ m = root.def_submodule("autograd", "the tape: nodes, backward, grad, anomaly mode, gradcheck");
+
+  py::class_<tg::autograd::Node, std::shared_ptr<tg::autograd::Node>>(m, "Node")
+      .def("name", &tg::autograd::Node::name)
+      .def("__repr__", [](const tg::autograd::Node& n) { return fmt::format("<{}>", n.name()); })
+      .def_property_readonly("next_functions", [](const tg::autograd::Node& n) {
+        py::tuple out(n.num_inputs());
+        for (size_t i = 0; i < n.num_inputs(); ++i) {
+          const auto& e = n.next_edge(i);
+          out[i] = py::make_tuple(e.function ? py::cast(e.function) : py::none(), e.input_nr);
+        }
+        return out;
+      })
+      .def_property_readonly("sequence_nr", &tg::autograd::Node::sequence_nr)
+      .def_property_readonly("num_outputs", &tg::autograd::Node::num_outputs)
+      .def_property_readonly("saved_tensors", [](const tg::autograd::Node& n) {
+        py::list out;
+        for (const auto& s : n.saved_tensors()) out.append(tensor_or_none(s.data()));
+        return out;
+      })
+      .def_property_readonly("saved_bytes", &tg::autograd::Node::saved_bytes)
+      .def_property_readonly("creation_site", [](const tg::autograd::Node& n) -> py::object {
+        const auto* site = n.creation_site();
+        return site ? py::cast(site->str()) : py::none();
+      });
+
+  m.def("is_grad_enabled", &tg::GradMode::is_enabled);
+  m.def("set_grad_enabled", &tg::GradMode::set_enabled, py::arg("mode"));
+  m.def("backward", [](py::object tensors, py::object grads, std::optional<bool> retain, bool create_graph,
+                       py::object inputs) {
+    const tg::tensor_list ts = tensors_arg(tensors), gs = tensors_arg(grads), in = tensors_arg(inputs);
+    nogil([&] { tg::autograd::backward(ts, gs, retain, create_graph, in); });
+  }, py::arg("tensors"), py::arg("grad_tensors") = py::none(), py::arg("retain_graph") = py::none(),
+     py::arg("create_graph") = false, py::arg("inputs") = py::none());
+  m.def("grad", [](py::object outputs, py::object inputs, py::object grad_outputs, std::optional<bool> retain,
+                   bool create_graph, bool allow_unused) {
+    const tg::tensor_list out = tensors_arg(outputs), in = tensors_arg(inputs);
+    tg::tensor_list go;
+    if (!grad_outputs.is_none()) go = to_tensor_list(grad_outputs);
+    return tensors_or_none(nogil([&] { return tg::autograd::grad(out, in, go, retain, create_graph, allow_unused); }));
+  }, py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs") = py::none(), py::arg("retain_graph") = py::none(),
+     py::arg("create_graph") = false, py::arg("allow_unused") = false);
+
+  m.def("is_anomaly_enabled", &tg::autograd::AnomalyMode::is_enabled);
+  m.def("is_anomaly_check_forward_enabled", &tg::autograd::AnomalyMode::checks_forward);
+  m.def("set_detect_anomaly", &tg::autograd::AnomalyMode::set_enabled, py::arg("mode"), py::arg("check_forward") = true);
+  m.def("_set_package_dir", [](std::string dir) {
+    package_dir = std::move(dir);
+    tg::autograd::set_call_site_provider(&python_call_site);
+  });
+
+  m.def("gradcheck", [](py::object fn, py::object in, double eps, double atol, double rtol, bool raise) {
+    auto f = differentiable(std::move(fn));
+    const tg::tensor_list inputs = tensors_arg(in);
+    return nogil([&] { return tg::autograd::gradcheck(f, inputs, gradcheck_options(eps, atol, rtol, raise)); });
+  }, py::arg("func"), py::arg("inputs"), py::arg("eps") = 1e-6, py::arg("atol") = 1e-5, py::arg("rtol") = 1e-3,
+     py::arg("raise_exception") = true);
+  m.def("gradgradcheck", [](py::object fn, py::object in, double eps, double atol, double rtol, bool raise) {
+    auto f = differentiable(std::move(fn));
+    const tg::tensor_list inputs = tensors_arg(in);
+    return nogil([&] { return tg::autograd::gradgradcheck(f, inputs, gradcheck_options(eps, atol, rtol, raise)); });
+  }, py::arg("func"), py::arg("inputs"), py::arg("eps") = 1e-6, py::arg("atol") = 1e-5, py::arg("rtol") = 1e-3,
+     py::arg("raise_exception") = true);
+
+  m.def("format_graph", &tg::autograd::format_graph, py::arg("tensor"));
+  m.def("to_dot", &tg::autograd::to_dot, py::arg("tensor"));
+
+  using Stepper = tg::autograd::BackwardStepper;
+  py::class_<Stepper::Step>(m, "BackwardStep")
+      .def_readonly("node", &Stepper::Step::node)
+      .def_property_readonly("incoming", [](const Stepper::Step& s) { return tensors_or_none(s.incoming); })
+      .def_property_readonly("outgoing", [](const Stepper::Step& s) { return tensors_or_none(s.outgoing); })
+      .def("__repr__", [](const Stepper::Step& s) {
+        return fmt::format("BackwardStep({}, {} in, {} out)", s.node->name(), s.incoming.size(), s.outgoing.size());
+      });
+  py::class_<Stepper>(m, "BackwardStepper")
+      .def(py::init([](const tg::Tensor& root, std::optional<tg::Tensor> gradient, bool retain, bool create) {
+             return std::make_unique<Stepper>(root, gradient.value_or(tg::Tensor()), retain, create);
+           }),
+           py::arg("root"), py::arg("gradient") = py::none(), py::arg("retain_graph") = false,
+           py::arg("create_graph") = false)
+      .def_property_readonly("done", &Stepper::done)
+      .def_property_readonly("next_node", &Stepper::next_node)
+      .def_property_readonly("next_incoming", [](const Stepper& s) { return tensors_or_none(s.next_incoming()); })
+      .def_property_readonly("steps_taken", &Stepper::steps_taken)
+      .def("step", [](Stepper& s) { return nogil([&] { return s.step(); }); })
+      .def("run_to_end", [](Stepper& s) { nogil([&] { s.run_to_end(); }); })
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__", [](Stepper& s) {
+        if (s.done()) throw py::stop_iteration();
+        return nogil([&] { return s.step(); });
+      });
+
+  py::class_<tg::autograd::AutogradContext>(m, "FunctionCtx", py::dynamic_attr())
+      .def("save_for_backward", [](tg::autograd::AutogradContext& c, py::args tensors) {
+        tg::tensor_list ts;
+        for (const py::handle t : tensors) ts.push_back(t.is_none() ? tg::Tensor() : as_tensor(t));
+        c.save_for_backward(ts);
+      })
+      .def_property_readonly("saved_tensors", [](const tg::autograd::AutogradContext& c) {
+        return tensors_or_none(c.get_saved_variables());
+      })
+      .def("mark_non_differentiable", [](tg::autograd::AutogradContext& c, py::args tensors) {
+        c.mark_non_differentiable(py::cast<tg::tensor_list>(tensors));
+      })
+      .def("set_materialize_grads", &tg::autograd::AutogradContext::set_materialize_grads, py::arg("value"));
+  m.def("_function_apply", &function_apply, py::arg("cls"));
+}
+
+}  // namespace tgpy

@@ -1,0 +1,162 @@
+// Making tensors from Python: tg.tensor / as_tensor, the filled, ranged and random factories
+// (sizes as varargs or one sequence, PyTorch's keywords), the *_like forms and generators.
+#include "bindings.h"
+
+namespace tgpy {
+
+namespace {
+
+// The keywords every factory takes: dtype, device, requires_grad (and generator for random ones).
+struct FactoryKwargs {
+  tg::TensorOptions options;
+  tg::Generator* generator = nullptr;
+  bool requires_grad = false;
+
+  FactoryKwargs(const py::kwargs& kwargs, const char* op, bool random = false) {
+    for (const auto& [key, value] : kwargs) {
+      const std::string k = py::cast<std::string>(key);
+      if (k == "dtype") {
+        if (!value.is_none()) options = options.dtype(py::cast<tg::DType>(value));
+      } else if (k == "device") {
+        if (!value.is_none()) options = options.device(py::cast<tg::Device>(value));
+      } else if (k == "requires_grad") {
+        requires_grad = py::cast<bool>(value);
+      } else if (random && k == "generator") {
+        if (!value.is_none()) generator = &py::cast<tg::Generator&>(value);
+      } else if (k != "layout" && k != "pin_memory" && k != "out") {
+        throw tg::TypeError(fmt::format("{}: unexpected keyword argument '{}'", op, k));
+      }
+    }
+  }
+  tg::Tensor finish(tg::Tensor t) const {
+    if (requires_grad) t.requires_grad_(true);
+    return t;
+  }
+};
+
+template <class F>
+void def_filled(py::module_& m, const char* name, F make) {
+  m.def(name, [make, name](py::args size, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, name);
+    tg::Shape s = size.empty() ? tg::Shape{} : shape_from_args(size, name);
+    return kw.finish(nogil([&] { return make(s, kw.options); }));
+  });
+}
+
+template <class F>
+void def_random(py::module_& m, const char* name, F make) {
+  m.def(name, [make, name](py::args size, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, name, true);
+    tg::Shape s = size.empty() ? tg::Shape{} : shape_from_args(size, name);
+    return kw.finish(nogil([&] { return make(s, kw.generator, kw.options); }));
+  });
+}
+
+template <class F>
+void def_like(py::module_& m, const char* name, F make) {
+  m.def(name, [make, name](const tg::Tensor& t, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, name);
+    return kw.finish(nogil([&] { return make(t, kw.options); }));
+  }, py::arg("input"));
+}
+
+}  // namespace
+
+void bind_factories(py::module_& m) {
+  m.def("tensor", [](py::handle data, std::optional<tg::DType> dtype, std::optional<tg::Device> device, bool requires_grad) {
+    tg::Tensor t = to_tensor(data, dtype, device);
+    if (is_tensor(data) && t.is_same(as_tensor(data))) t = nogil([&] { return t.detach().clone(); });
+    if (requires_grad) t.requires_grad_(true);
+    return t;
+  }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+     py::arg("requires_grad") = false);
+  // No copy when the data already is a tensor or an array of a supported type.
+  m.def("as_tensor", [](py::handle data, std::optional<tg::DType> dtype, std::optional<tg::Device> device) {
+    if (!is_tensor(data) && !is_number(data) && PyObject_CheckBuffer(data.ptr())) {
+      tg::Tensor t = tensor_from_buffer(data);
+      if (dtype) t = t.to(*dtype);
+      if (device) t = t.to(*device);
+      return t;
+    }
+    return to_tensor(data, dtype, device);
+  }, py::arg("data"), py::arg("dtype") = py::none(), py::arg("device") = py::none());
+  m.def("scalar_tensor", [](const tg::Scalar& s, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "scalar_tensor");
+    return kw.finish(tg::scalar_tensor(s, kw.options));
+  }, py::arg("s"));
+
+  def_filled(m, "empty", [](const tg::Shape& s, const tg::TensorOptions& o) { return tg::empty(s, o); });
+  def_filled(m, "zeros", [](const tg::Shape& s, const tg::TensorOptions& o) { return tg::zeros(s, o); });
+  def_filled(m, "ones", [](const tg::Shape& s, const tg::TensorOptions& o) { return tg::ones(s, o); });
+  m.def("full", [](const tg::Shape& size, const tg::Scalar& value, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "full");
+    return kw.finish(nogil([&] { return tg::full(size, value, kw.options); }));
+  }, py::arg("size"), py::arg("fill_value"));
+  m.def("arange", [](const tg::Scalar& a, std::optional<tg::Scalar> b, const tg::Scalar& step, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "arange");
+    return kw.finish(nogil([&] { return b ? tg::arange(a, *b, step, kw.options) : tg::arange(a, kw.options); }));
+  }, py::arg("start"), py::arg("end") = py::none(), py::arg("step") = 1);
+  m.def("linspace", [](double start, double end, int64_t steps, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "linspace");
+    return kw.finish(nogil([&] { return tg::linspace(start, end, steps, kw.options); }));
+  }, py::arg("start"), py::arg("end"), py::arg("steps"));
+  m.def("eye", [](int64_t n, std::optional<int64_t> cols, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "eye");
+    return kw.finish(nogil([&] { return cols ? tg::eye(n, *cols, kw.options) : tg::eye(n, kw.options); }));
+  }, py::arg("n"), py::arg("m") = py::none());
+
+  def_random(m, "rand", [](const tg::Shape& s, tg::Generator* g, const tg::TensorOptions& o) {
+    return g ? tg::rand(s, *g, o) : tg::rand(s, o);
+  });
+  def_random(m, "randn", [](const tg::Shape& s, tg::Generator* g, const tg::TensorOptions& o) {
+    return g ? tg::randn(s, *g, o) : tg::randn(s, o);
+  });
+  // randint(high, size) or randint(low, high, size).
+  m.def("randint", [](int64_t a, py::object b, py::object c, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "randint", true);
+    int64_t low = 0, high = a;
+    tg::Shape size;
+    if (c.is_none()) {
+      TG_CHECK_TYPE(!b.is_none(), "randint: expected (high, size) or (low, high, size)");
+      size = py::cast<tg::Shape>(b);
+    } else {
+      low = a;
+      high = py::cast<int64_t>(b);
+      size = py::cast<tg::Shape>(c);
+    }
+    return kw.finish(nogil([&] {
+      return kw.generator ? tg::randint(low, high, size, *kw.generator, kw.options) : tg::randint(low, high, size, kw.options);
+    }));
+  }, py::arg("low"), py::arg("high") = py::none(), py::arg("size") = py::none());
+  m.def("randperm", [](int64_t n, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "randperm", true);
+    return kw.finish(nogil([&] { return kw.generator ? tg::randperm(n, *kw.generator, kw.options) : tg::randperm(n, kw.options); }));
+  }, py::arg("n"));
+
+  def_like(m, "empty_like", [](const tg::Tensor& t, const tg::TensorOptions& o) { return tg::empty_like(t, o); });
+  def_like(m, "zeros_like", [](const tg::Tensor& t, const tg::TensorOptions& o) { return tg::zeros_like(t, o); });
+  def_like(m, "ones_like", [](const tg::Tensor& t, const tg::TensorOptions& o) { return tg::ones_like(t, o); });
+  def_like(m, "rand_like", [](const tg::Tensor& t, const tg::TensorOptions& o) { return tg::rand_like(t, o); });
+  def_like(m, "randn_like", [](const tg::Tensor& t, const tg::TensorOptions& o) { return tg::randn_like(t, o); });
+  m.def("full_like", [](const tg::Tensor& t, const tg::Scalar& v, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "full_like");
+    return kw.finish(nogil([&] { return tg::full_like(t, v, kw.options); }));
+  }, py::arg("input"), py::arg("fill_value"));
+
+  py::class_<tg::Generator>(m, "Generator")
+      .def(py::init([](std::optional<uint64_t> seed) { return tg::Generator(seed.value_or(tg::Generator::kDefaultSeed)); }),
+           py::arg("seed") = py::none())
+      .def("manual_seed", [](py::object self, uint64_t seed) {
+        py::cast<tg::Generator&>(self).manual_seed(seed);
+        return self;
+      }, py::arg("seed"))
+      .def("initial_seed", &tg::Generator::initial_seed)
+      .def("get_state", &tg::Generator::state)
+      .def("set_state", &tg::Generator::set_state, py::arg("state"));
+  m.def("manual_seed", &tg::manual_seed, py::arg("seed"));
+  m.def("default_generator", &tg::default_generator, py::return_value_policy::reference);
+  m.def("get_num_threads", &tg::get_num_threads);
+  m.def("set_num_threads", &tg::set_num_threads, py::arg("n"));
+}
+
+}  // namespace tgpy

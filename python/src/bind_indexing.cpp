@@ -1,0 +1,108 @@
+// Indexing with Python's syntax (x[1:, None, mask] = 0) and the index ops: gather, scatter,
+// masked_fill, where, nonzero, sort, topk.
+#include "bindings.h"
+
+namespace tgpy {
+
+void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
+  cls.def("__getitem__",
+          [](const tg::Tensor& t, py::handle index) {
+            // x[i] with a plain int is the common case in loops: one select, no index list.
+            if (PyLong_CheckExact(index.ptr())) return nogil([&, i = py::cast<int64_t>(index)] { return t.select(0, i); });
+            std::vector<tg::TensorIndex> idx = to_indices(index);
+            return nogil([&] { return t.index(idx); });
+          })
+      .def("__setitem__", [](const tg::Tensor& t, py::handle index, py::handle value) {
+        std::vector<tg::TensorIndex> idx = to_indices(index);
+        if (is_number(value)) {
+          tg::Scalar v = to_scalar(value);
+          nogil([&] { t.index_put_(idx, v); });
+        } else {
+          tg::Tensor v = to_tensor(value);
+          nogil([&] { t.index_put_(idx, v); });
+        }
+      });
+  cls.def(
+      "index_put_",
+      [](py::object self, py::tuple indices, const tg::Tensor& values, bool accumulate) {
+        std::vector<tg::TensorIndex> idx = to_indices(indices);
+        nogil([&] { as_tensor(self).index_put_(idx, values, accumulate); });
+        return self;
+      },
+      py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
+
+  def_op(m, cls, "index_select", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index) {
+    return nogil([&] { return t.index_select(dim, index); });
+  }, py::arg("dim"), py::arg("index"));
+  def_op(m, cls, "gather", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index) {
+    return nogil([&] { return t.gather(dim, index); });
+  }, py::arg("dim"), py::arg("index"));
+  def_op(m, cls, "scatter", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src) {
+    if (is_number(src)) return nogil([&, v = to_scalar(src)] { return t.scatter(dim, index, v); });
+    tg::Tensor s = to_tensor(src);
+    return nogil([&] { return t.scatter(dim, index, s); });
+  }, py::arg("dim"), py::arg("index"), py::arg("src"));
+  def_op(m, cls, "scatter_add", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src) {
+    return nogil([&] { return t.scatter_add(dim, index, src); });
+  }, py::arg("dim"), py::arg("index"), py::arg("src"));
+  def_inplace<int64_t, const tg::Tensor&, py::handle>(cls, "scatter_",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src) {
+        if (is_number(src)) {
+          tg::Scalar v = to_scalar(src);
+          nogil([&] { t.scatter_(dim, index, v); });
+        } else {
+          tg::Tensor s = to_tensor(src);
+          nogil([&] { t.scatter_(dim, index, s); });
+        }
+      }, py::arg("dim"), py::arg("index"), py::arg("src"));
+  def_inplace<int64_t, const tg::Tensor&, const tg::Tensor&>(cls, "scatter_add_",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src) {
+        nogil([&] { t.scatter_add_(dim, index, src); });
+      }, py::arg("dim"), py::arg("index"), py::arg("src"));
+  def_op(m, cls, "masked_fill", [](const tg::Tensor& t, const tg::Tensor& mask, py::handle value) {
+    if (is_number(value)) return nogil([&, v = to_scalar(value)] { return t.masked_fill(mask, v); });
+    tg::Tensor v = to_tensor(value);
+    return nogil([&] { return t.masked_fill(mask, v); });
+  }, py::arg("mask"), py::arg("value"));
+  def_inplace<const tg::Tensor&, py::handle>(cls, "masked_fill_",
+      [](const tg::Tensor& t, const tg::Tensor& mask, py::handle value) {
+        if (is_number(value)) {
+          tg::Scalar v = to_scalar(value);
+          nogil([&] { t.masked_fill_(mask, v); });
+        } else {
+          tg::Tensor v = to_tensor(value);
+          nogil([&] { t.masked_fill_(mask, v); });
+        }
+      }, py::arg("mask"), py::arg("value"));
+  cls.def("where", [](const tg::Tensor& t, const tg::Tensor& condition, py::handle other) {
+    if (is_number(other)) return nogil([&, v = to_scalar(other)] { return t.where(condition, v); });
+    tg::Tensor o = to_tensor(other);
+    return nogil([&] { return t.where(condition, o); });
+  }, py::arg("condition"), py::arg("other"));
+  m.def("where", [](const tg::Tensor& condition, py::handle input, py::handle other) {
+    // Numbers stay numbers so that they take the other side's dtype, as in PyTorch.
+    const bool ni = is_number(input), no = is_number(other);
+    if (ni && no) return nogil([&, a = to_scalar(input), b = to_scalar(other)] { return tg::where(condition, a, b); });
+    if (ni) return nogil([&, a = to_scalar(input), b = to_tensor(other)] { return tg::where(condition, a, b); });
+    if (no) return nogil([&, a = to_tensor(input), b = to_scalar(other)] { return tg::where(condition, a, b); });
+    return nogil([&, a = to_tensor(input), b = to_tensor(other)] { return tg::where(condition, a, b); });
+  }, py::arg("condition"), py::arg("input"), py::arg("other"));
+  def_op(m, cls, "nonzero", [](const tg::Tensor& t) { return nogil([&] { return t.nonzero(); }); });
+  def_op(m, cls, "sort", [](const tg::Tensor& t, int64_t dim, bool descending, bool stable) {
+    return nogil([&] { return t.sort(dim, descending, stable); });
+  }, py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);
+  def_op(m, cls, "argsort", [](const tg::Tensor& t, int64_t dim, bool descending, bool stable) {
+    return nogil([&] { return t.argsort(dim, descending, stable); });
+  }, py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);
+  def_op(m, cls, "topk", [](const tg::Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) {
+    return nogil([&] { return t.topk(k, dim, largest, sorted); });
+  }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
+  def_op(m, cls, "argmax", [](const tg::Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+    return nogil([&] { return t.argmax(dim, keepdim); });
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_op(m, cls, "argmin", [](const tg::Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+    return nogil([&] { return t.argmin(dim, keepdim); });
+  }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+}
+
+}  // namespace tgpy

@@ -1,0 +1,418 @@
+// The math of tg.Tensor, each op both a method and a function of tg: the elementwise tables
+// (unary_ops.def, binary_ops.def, compare_ops.def), Python's operators, reductions, shape ops,
+// matrix products and softmax.
+#include "bindings.h"
+
+namespace tgpy {
+
+namespace {
+
+// f(a, b) with b a tensor, a number (kept a number, so it takes a's dtype, as in PyTorch) or
+// anything tensor-like.
+template <class F>
+tg::Tensor binary(const tg::Tensor& a, py::handle b, F f) {
+  if (is_tensor(b)) {
+    const tg::Tensor& bt = as_tensor(b);
+    return nogil([&] { return f(a, bt); });
+  }
+  if (is_number(b)) {
+    const tg::Scalar s = to_scalar(b);
+    return nogil([&] { return f(a, s); });
+  }
+  const tg::Tensor bt = to_tensor(b);
+  return nogil([&] { return f(a, bt); });
+}
+
+// f(b, a) for the reflected operators (2 - x): b is a number or tensor-like.
+template <class FS, class FT>
+tg::Tensor reflected(const tg::Tensor& a, py::handle b, FS with_scalar, FT with_tensor) {
+  if (is_number(b)) {
+    const tg::Scalar s = to_scalar(b);
+    return nogil([&] { return with_scalar(s, a); });
+  }
+  const tg::Tensor bt = to_tensor(b);
+  return nogil([&] { return with_tensor(bt, a); });
+}
+
+template <class F>
+void def_binary_inplace(TensorClass& cls, const char* name, F f) {
+  cls.def(
+      name,
+      [f](py::object self, py::handle other) {
+        const tg::Tensor& t = as_tensor(self);
+        binary(t, other, [&](const tg::Tensor& a, const auto& b) { f(a, b); return a; });
+        return self;
+      },
+      py::arg("other"));
+}
+
+template <class F>
+void def_compare(TensorClass& cls, const char* op, bool with_none, F f) {
+  cls.def(op, [with_none, f](const tg::Tensor& a, py::handle b) -> py::object {
+    if (b.is_none()) return py::bool_(with_none);
+    return py::cast(binary(a, b, f));
+  });
+}
+
+std::optional<tg::Shape> dims_of(const py::object& dim) {
+  if (dim.is_none()) return std::nullopt;
+  return py::cast<tg::Shape>(dim);
+}
+
+}  // namespace
+
+void bind_math(py::module_& m, TensorClass& cls) {
+  // ---- elementwise tables ----
+#define TG_UNARY_OP(name, ...)                                                                           \
+  def_op(m, cls, #name, [](const tg::Tensor& t) { return nogil([&] { return tg::name(t); }); });          \
+  cls.def(#name "_", [](py::object self) {                                                              \
+    nogil([&] { tg::name##_(as_tensor(self)); });                                                        \
+    return self;                                                                                        \
+  });
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+#define TG_BINARY_OP(name, ...)                                                                          \
+  def_op(m, cls, #name, [](const tg::Tensor& t, py::handle other) {                                      \
+    return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });           \
+  }, py::arg("other"));                                                                                  \
+  def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); });
+#include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+#define TG_COMPARE_OP(name, ...)                                                                         \
+  def_op(m, cls, #name, [](const tg::Tensor& t, py::handle other) {                                      \
+    return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });           \
+  }, py::arg("other"));
+#include "tapegrad/tensor/compare_ops.def"
+#undef TG_COMPARE_OP
+
+  // add/sub with PyTorch's alpha, div with a rounding mode: the same names, more arguments.
+  for (const char* name : {"add", "sub"}) {
+    const bool is_add = name[0] == 'a';
+    def_op(m, cls, name, [is_add](const tg::Tensor& t, py::handle other, const tg::Scalar& alpha) {
+      return binary(t, other, [&](const tg::Tensor& a, const auto& b) {
+        return is_add ? tg::add(a, b, alpha) : tg::sub(a, b, alpha);
+      });
+    }, py::arg("other"), py::kw_only(), py::arg("alpha"));
+    cls.def(fmt::format("{}_", name).c_str(), [is_add](py::object self, const tg::Tensor& other, const tg::Scalar& alpha) {
+      nogil([&] { is_add ? tg::add_(as_tensor(self), other, alpha) : tg::sub_(as_tensor(self), other, alpha); });
+      return self;
+    }, py::arg("other"), py::kw_only(), py::arg("alpha"));
+  }
+  def_op(m, cls, "div", [](const tg::Tensor& t, py::handle other, std::optional<std::string> rounding_mode) {
+    return binary(t, other, [&](const tg::Tensor& a, const auto& b) {
+      return rounding_mode ? tg::div(a, b, *rounding_mode) : tg::div(a, b);
+    });
+  }, py::arg("other"), py::kw_only(), py::arg("rounding_mode"));
+  for (const char* alias : {"multiply", "subtract", "divide", "true_divide"}) {
+    const std::string target = alias[0] == 'm' ? "mul" : alias[0] == 's' ? "sub" : "div";
+    m.attr(alias) = m.attr(target.c_str());
+    cls.attr(alias) = cls.attr(target.c_str());
+  }
+  def_op(m, cls, "logical_not", [](const tg::Tensor& t) { return nogil([&] { return t.logical_not(); }); });
+  def_op(m, cls, "isnan", [](const tg::Tensor& t) { return nogil([&] { return tg::isnan(t); }); });
+  def_op(m, cls, "isinf", [](const tg::Tensor& t) { return nogil([&] { return tg::isinf(t); }); });
+  def_op(m, cls, "isfinite", [](const tg::Tensor& t) { return nogil([&] { return tg::isfinite(t); }); });
+  def_op(m, cls, "square", [](const tg::Tensor& t) { return nogil([&] { return t.square(); }); });
+  def_op(m, cls, "allclose", [](const tg::Tensor& a, const tg::Tensor& b, double rtol, double atol, bool equal_nan) {
+    return nogil([&] { return tg::allclose(a, b, rtol, atol, equal_nan); });
+  }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
+  def_op(m, cls, "equal", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return tg::equal(a, b); }); },
+         py::arg("other"));
+
+  // clamp(min, max) with numbers or tensors for the bounds.
+  auto clamp = [](const tg::Tensor& t, py::object min, py::object max) {
+    const bool tensors = (!min.is_none() && !is_number(min)) || (!max.is_none() && !is_number(max));
+    TG_CHECK_VALUE(!min.is_none() || !max.is_none(), "clamp: at least one of min and max must be given");
+    if (tensors) {
+      std::optional<tg::Tensor> lo, hi;
+      if (!min.is_none()) lo = to_tensor(min);
+      if (!max.is_none()) hi = to_tensor(max);
+      return nogil([&] { return t.clamp(lo, hi); });
+    }
+    std::optional<tg::Scalar> lo, hi;
+    if (!min.is_none()) lo = to_scalar(min);
+    if (!max.is_none()) hi = to_scalar(max);
+    return nogil([&] { return t.clamp(lo, hi); });
+  };
+  def_op(m, cls, "clamp", clamp, py::arg("min") = py::none(), py::arg("max") = py::none());
+  def_op(m, cls, "clip", clamp, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def("clamp_", [](py::object self, std::optional<tg::Scalar> min, std::optional<tg::Scalar> max) {
+    nogil([&] { as_tensor(self).clamp_(min, max); });
+    return self;
+  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  def_op(m, cls, "clamp_min", [](const tg::Tensor& t, const tg::Scalar& v) { return nogil([&] { return t.clamp_min(v); }); },
+         py::arg("min"));
+  def_op(m, cls, "clamp_max", [](const tg::Tensor& t, const tg::Scalar& v) { return nogil([&] { return t.clamp_max(v); }); },
+         py::arg("max"));
+  def_op(m, cls, "lerp", [](const tg::Tensor& t, const tg::Tensor& end, py::handle weight) {
+    if (is_number(weight)) return nogil([&, w = to_scalar(weight)] { return t.lerp(end, w); });
+    tg::Tensor w = to_tensor(weight);
+    return nogil([&] { return t.lerp(end, w); });
+  }, py::arg("end"), py::arg("weight"));
+
+  // Activations that take parameters (relu, sigmoid, tanh are in the unary table).
+  m.def("leaky_relu", [](const tg::Tensor& t, double slope) { return nogil([&] { return tg::leaky_relu(t, slope); }); },
+        py::arg("input"), py::arg("negative_slope") = 0.01);
+  m.def("elu", [](const tg::Tensor& t, double alpha) { return nogil([&] { return tg::elu(t, alpha); }); },
+        py::arg("input"), py::arg("alpha") = 1.0);
+  m.def("gelu", [](const tg::Tensor& t, const std::string& a) { return nogil([&] { return tg::gelu(t, a); }); },
+        py::arg("input"), py::arg("approximate") = "none");
+  m.def("silu", [](const tg::Tensor& t) { return nogil([&] { return tg::silu(t); }); }, py::arg("input"));
+  m.def("softplus", [](const tg::Tensor& t, double beta, double threshold) {
+    return nogil([&] { return tg::softplus(t, beta, threshold); });
+  }, py::arg("input"), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+
+  // ---- operators ----
+  auto add = [](const tg::Tensor& a, const auto& b) { return tg::add(a, b); };
+  auto mul = [](const tg::Tensor& a, const auto& b) { return tg::mul(a, b); };
+  cls.def("__add__", [add](const tg::Tensor& a, py::handle b) { return binary(a, b, add); })
+      .def("__radd__", [add](const tg::Tensor& a, py::handle b) { return binary(a, b, add); })
+      .def("__mul__", [mul](const tg::Tensor& a, py::handle b) { return binary(a, b, mul); })
+      .def("__rmul__", [mul](const tg::Tensor& a, py::handle b) { return binary(a, b, mul); })
+      .def("__sub__", [](const tg::Tensor& a, py::handle b) {
+        return binary(a, b, [](const tg::Tensor& x, const auto& y) { return tg::sub(x, y); });
+      })
+      .def("__rsub__", [](const tg::Tensor& a, py::handle b) {
+        return reflected(a, b, [](const tg::Scalar& s, const tg::Tensor& x) { return tg::sub(s, x); },
+                         [](const tg::Tensor& y, const tg::Tensor& x) { return tg::sub(y, x); });
+      })
+      .def("__truediv__", [](const tg::Tensor& a, py::handle b) {
+        return binary(a, b, [](const tg::Tensor& x, const auto& y) { return tg::div(x, y); });
+      })
+      .def("__rtruediv__", [](const tg::Tensor& a, py::handle b) {
+        return reflected(a, b, [](const tg::Scalar& s, const tg::Tensor& x) { return tg::div(s, x); },
+                         [](const tg::Tensor& y, const tg::Tensor& x) { return tg::div(y, x); });
+      })
+      .def("__floordiv__", [](const tg::Tensor& a, py::handle b) {
+        return binary(a, b, [](const tg::Tensor& x, const auto& y) { return tg::floor_divide(x, y); });
+      })
+      .def("__rfloordiv__", [](const tg::Tensor& a, py::handle b) {
+        return reflected(a, b, [](const tg::Scalar& s, const tg::Tensor& x) { return tg::floor_divide(tg::full_like(x, s, tg::promote_types(x.dtype(), s.dtype())), x); },
+                         [](const tg::Tensor& y, const tg::Tensor& x) { return tg::floor_divide(y, x); });
+      })
+      .def("__mod__", [](const tg::Tensor& a, py::handle b) {
+        return binary(a, b, [](const tg::Tensor& x, const auto& y) { return tg::remainder(x, y); });
+      })
+      .def("__rmod__", [](const tg::Tensor& a, py::handle b) {
+        return reflected(a, b, [](const tg::Scalar& s, const tg::Tensor& x) { return tg::remainder(tg::full_like(x, s, tg::promote_types(x.dtype(), s.dtype())), x); },
+                         [](const tg::Tensor& y, const tg::Tensor& x) { return tg::remainder(y, x); });
+      })
+      .def("__pow__", [](const tg::Tensor& a, py::handle b) {
+        return binary(a, b, [](const tg::Tensor& x, const auto& y) { return tg::pow(x, y); });
+      })
+      .def("__rpow__", [](const tg::Tensor& a, py::handle b) {
+        return reflected(a, b, [](const tg::Scalar& s, const tg::Tensor& x) { return tg::pow(s, x); },
+                         [](const tg::Tensor& y, const tg::Tensor& x) { return tg::pow(y, x); });
+      })
+      .def("__matmul__", [](const tg::Tensor& a, py::handle b) {
+        const tg::Tensor bt = to_tensor(b);
+        return nogil([&] { return tg::matmul(a, bt); });
+      })
+      .def("__rmatmul__", [](const tg::Tensor& a, py::handle b) {
+        const tg::Tensor bt = to_tensor(b);
+        return nogil([&] { return tg::matmul(bt, a); });
+      })
+      .def("__neg__", [](const tg::Tensor& a) { return nogil([&] { return tg::neg(a); }); })
+      .def("__pos__", [](const tg::Tensor& a) { return a; })
+      .def("__abs__", [](const tg::Tensor& a) { return nogil([&] { return tg::abs(a); }); })
+      .def("__invert__", [](const tg::Tensor& a) { return nogil([&] { return ~a; }); });
+  for (const char* op : {"__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__"}) {
+    const char kind = op[2] == 'r' ? op[3] : op[2];
+    cls.def(op, [kind](const tg::Tensor& a, py::handle b) {
+      const tg::Tensor bt = is_number(b) ? tg::scalar_tensor(to_scalar(b), tg::TensorOptions(a.dtype()).device(a.device()))
+                                         : to_tensor(b);
+      return nogil([&] { return kind == 'a' ? (a & bt) : kind == 'o' ? (a | bt) : (a ^ bt); });
+    });
+  }
+  // Comparisons (x == None is False and x != None True, as in PyTorch).
+  def_compare(cls, "__eq__", false, [](const tg::Tensor& x, const auto& y) { return tg::eq(x, y); });
+  def_compare(cls, "__ne__", true, [](const tg::Tensor& x, const auto& y) { return tg::ne(x, y); });
+  def_compare(cls, "__lt__", false, [](const tg::Tensor& x, const auto& y) { return tg::lt(x, y); });
+  def_compare(cls, "__le__", false, [](const tg::Tensor& x, const auto& y) { return tg::le(x, y); });
+  def_compare(cls, "__gt__", false, [](const tg::Tensor& x, const auto& y) { return tg::gt(x, y); });
+  def_compare(cls, "__ge__", false, [](const tg::Tensor& x, const auto& y) { return tg::ge(x, y); });
+  // In-place operators return the object itself.
+  const std::pair<const char*, const char*> inplace_ops[] = {
+      {"__iadd__", "add_"}, {"__isub__", "sub_"}, {"__imul__", "mul_"}, {"__itruediv__", "div_"}, {"__ipow__", "pow_"}};
+  for (const auto& [op, method] : inplace_ops) cls.attr(op) = cls.attr(method);
+
+  // ---- reductions ----
+  for (const char* name : {"sum", "mean", "prod"}) {
+    const char kind = name[0] == 's' ? 's' : name[0] == 'm' ? 'm' : 'p';
+    def_op(m, cls, name, [kind](const tg::Tensor& t, py::object dim, bool keepdim, std::optional<tg::DType> dtype) {
+      std::optional<tg::Shape> dims = dims_of(dim);
+      return nogil([&] {
+        if (!dims) {
+          tg::Tensor r = kind == 's' ? t.sum(dtype) : kind == 'm' ? t.mean(dtype) : t.prod(dtype);
+          return keepdim ? r.reshape(tg::Shape::filled(t.dim(), 1)) : r;
+        }
+        return kind == 's' ? t.sum(*dims, keepdim, dtype) : kind == 'm' ? t.mean(*dims, keepdim, dtype)
+                                                          : t.prod(*dims, keepdim, dtype);
+      });
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
+  }
+  for (const char* name : {"max", "min"}) {
+    const bool is_max = name[1] == 'a';
+    def_op(m, cls, name, [is_max](const tg::Tensor& t, py::object dim, bool keepdim) -> py::object {
+      if (dim.is_none()) return py::cast(nogil([&] { return is_max ? t.max() : t.min(); }));
+      if (is_tensor(dim)) {
+        const tg::Tensor& o = as_tensor(dim);
+        return py::cast(nogil([&] { return is_max ? t.max(o) : t.min(o); }));
+      }
+      const auto d = py::cast<int64_t>(dim);
+      return py::cast(nogil([&] { return is_max ? t.max(d, keepdim) : t.min(d, keepdim); }));
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
+  for (const char* name : {"amax", "amin"}) {
+    const bool is_max = name[2] == 'a';
+    def_op(m, cls, name, [is_max](const tg::Tensor& t, py::object dim, bool keepdim) {
+      tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+      return nogil([&] { return is_max ? t.amax(dims, keepdim) : t.amin(dims, keepdim); });
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
+  for (const char* name : {"var", "std"}) {
+    const bool is_var = name[0] == 'v';
+    def_op(m, cls, name, [is_var](const tg::Tensor& t, py::object dim, std::optional<bool> unbiased, bool keepdim,
+                                  std::optional<double> correction) {
+      tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+      const double c = correction ? *correction : (unbiased.value_or(true) ? 1.0 : 0.0);
+      return nogil([&] { return is_var ? t.var(dims, c, keepdim) : t.std(dims, c, keepdim); });
+    }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+       py::arg("correction") = py::none());
+  }
+  def_op(m, cls, "norm", [](const tg::Tensor& t, const tg::Scalar& p, py::object dim, bool keepdim) {
+    tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+    return nogil([&] { return t.norm(p, dims, keepdim); });
+  }, py::arg("p") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_op(m, cls, "logsumexp", [](const tg::Tensor& t, const tg::Shape& dim, bool keepdim) {
+    return nogil([&] { return t.logsumexp(dim, keepdim); });
+  }, py::arg("dim"), py::arg("keepdim") = false);
+  def_op(m, cls, "cumsum", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
+    return nogil([&] { return t.cumsum(dim, dtype); });
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  for (const char* name : {"all", "any"}) {
+    const bool is_all = name[1] == 'l';
+    def_op(m, cls, name, [is_all](const tg::Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+      return nogil([&] {
+        if (!dim) return is_all ? t.all() : t.any();
+        return is_all ? t.all(*dim, keepdim) : t.any(*dim, keepdim);
+      });
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
+
+  // ---- views and shape ----
+  cls.def("view", [](const tg::Tensor& t, py::args shape) {
+    tg::Shape s = shape_from_args(shape, "view");
+    return nogil([&] { return t.view(s); });
+  });
+  cls.def("reshape", [](const tg::Tensor& t, py::args shape) {
+    tg::Shape s = shape_from_args(shape, "reshape");
+    return nogil([&] { return t.reshape(s); });
+  });
+  m.def("reshape", [](const tg::Tensor& t, const tg::Shape& s) { return nogil([&] { return t.reshape(s); }); },
+        py::arg("input"), py::arg("shape"));
+  cls.def("permute", [](const tg::Tensor& t, py::args dims) {
+    tg::Shape s = shape_from_args(dims, "permute");
+    return nogil([&] { return t.permute(s); });
+  });
+  m.def("permute", [](const tg::Tensor& t, const tg::Shape& s) { return nogil([&] { return t.permute(s); }); },
+        py::arg("input"), py::arg("dims"));
+  cls.def("expand", [](const tg::Tensor& t, py::args sizes) {
+    tg::Shape s = shape_from_args(sizes, "expand");
+    return nogil([&] { return t.expand(s); });
+  });
+  cls.def("repeat", [](const tg::Tensor& t, py::args sizes) {
+    tg::Shape s = shape_from_args(sizes, "repeat");
+    return nogil([&] { return t.repeat(s); });
+  });
+  cls.def("view_as", [](const tg::Tensor& t, const tg::Tensor& o) { return nogil([&] { return t.view_as(o); }); }, py::arg("other"));
+  cls.def("reshape_as", [](const tg::Tensor& t, const tg::Tensor& o) { return nogil([&] { return t.reshape_as(o); }); }, py::arg("other"));
+  cls.def("expand_as", [](const tg::Tensor& t, const tg::Tensor& o) { return nogil([&] { return t.expand_as(o); }); }, py::arg("other"));
+  def_op(m, cls, "broadcast_to", [](const tg::Tensor& t, const tg::Shape& s) { return nogil([&] { return tg::broadcast_to(t, s); }); },
+         py::arg("size"));
+  def_op(m, cls, "flatten", [](const tg::Tensor& t, int64_t start, int64_t end) {
+    return nogil([&] { return t.flatten(start, end); });
+  }, py::arg("start_dim") = 0, py::arg("end_dim") = -1);
+  def_op(m, cls, "unflatten", [](const tg::Tensor& t, int64_t dim, const tg::Shape& sizes) {
+    return nogil([&] { return t.unflatten(dim, sizes); });
+  }, py::arg("dim"), py::arg("sizes"));
+  for (const char* name : {"transpose", "swapaxes", "swapdims"})
+    def_op(m, cls, name, [](const tg::Tensor& t, int64_t d0, int64_t d1) { return nogil([&] { return t.transpose(d0, d1); }); },
+           py::arg("dim0"), py::arg("dim1"));
+  def_op(m, cls, "t", [](const tg::Tensor& t) { return nogil([&] { return t.t(); }); });
+  cls.def_property_readonly("T", [](const tg::Tensor& t) {
+    tg::Shape dims;
+    for (int i = t.dim() - 1; i >= 0; --i) dims.push_back(i);
+    return nogil([&] { return t.permute(dims); });
+  });
+  cls.def_property_readonly("mT", [](const tg::Tensor& t) { return nogil([&] { return t.mT(); }); });
+  def_op(m, cls, "squeeze", [](const tg::Tensor& t, std::optional<int64_t> dim) {
+    return nogil([&] { return dim ? t.squeeze(*dim) : t.squeeze(); });
+  }, py::arg("dim") = py::none());
+  def_op(m, cls, "unsqueeze", [](const tg::Tensor& t, int64_t dim) { return nogil([&] { return t.unsqueeze(dim); }); },
+         py::arg("dim"));
+  def_op(m, cls, "narrow", [](const tg::Tensor& t, int64_t dim, int64_t start, int64_t length) {
+    return nogil([&] { return t.narrow(dim, start, length); });
+  }, py::arg("dim"), py::arg("start"), py::arg("length"));
+  def_op(m, cls, "select", [](const tg::Tensor& t, int64_t dim, int64_t index) {
+    return nogil([&] { return t.select(dim, index); });
+  }, py::arg("dim"), py::arg("index"));
+  def_op(m, cls, "as_strided", [](const tg::Tensor& t, const tg::Shape& size, const tg::Shape& stride,
+                                  std::optional<int64_t> offset) {
+    return nogil([&] { return t.as_strided(size, stride, offset); });
+  }, py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  def_op(m, cls, "diagonal", [](const tg::Tensor& t, int64_t offset, int64_t d1, int64_t d2) {
+    return nogil([&] { return t.diagonal(offset, d1, d2); });
+  }, py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
+  def_op(m, cls, "movedim", [](const tg::Tensor& t, int64_t s, int64_t d) { return nogil([&] { return tg::movedim(t, s, d); }); },
+         py::arg("source"), py::arg("destination"));
+  def_op(m, cls, "unbind", [](const tg::Tensor& t, int64_t dim) { return nogil([&] { return tg::unbind(t, dim); }); },
+         py::arg("dim") = 0);
+  def_op(m, cls, "flip", [](const tg::Tensor& t, const tg::Shape& dims) { return nogil([&] { return t.flip(dims); }); },
+         py::arg("dims"));
+  def_op(m, cls, "roll", [](const tg::Tensor& t, const tg::Shape& shifts, py::object dims) {
+    tg::Shape d = dims_of(dims).value_or(tg::Shape{});
+    return nogil([&] { return t.roll(shifts, d); });
+  }, py::arg("shifts"), py::arg("dims") = py::none());
+  def_op(m, cls, "tril", [](const tg::Tensor& t, int64_t d) { return nogil([&] { return t.tril(d); }); }, py::arg("diagonal") = 0);
+  def_op(m, cls, "triu", [](const tg::Tensor& t, int64_t d) { return nogil([&] { return t.triu(d); }); }, py::arg("diagonal") = 0);
+  def_op(m, cls, "split", [](const tg::Tensor& t, py::object split, int64_t dim) {
+    if (PyLong_Check(split.ptr())) return nogil([&, s = py::cast<int64_t>(split)] { return t.split(s, dim); });
+    auto sizes = py::cast<std::vector<int64_t>>(split);
+    return nogil([&] { return t.split(sizes, dim); });
+  }, py::arg("split_size_or_sections"), py::arg("dim") = 0);
+  def_op(m, cls, "chunk", [](const tg::Tensor& t, int64_t chunks, int64_t dim) {
+    return nogil([&] { return t.chunk(chunks, dim); });
+  }, py::arg("chunks"), py::arg("dim") = 0);
+  for (const char* name : {"cat", "concat", "concatenate"})
+    m.def(name, [](const tg::tensor_list& ts, int64_t dim) { return nogil([&] { return tg::cat(ts, dim); }); },
+          py::arg("tensors"), py::arg("dim") = 0);
+  m.def("stack", [](const tg::tensor_list& ts, int64_t dim) { return nogil([&] { return tg::stack(ts, dim); }); },
+        py::arg("tensors"), py::arg("dim") = 0);
+
+  // ---- matrix products and softmax ----
+  def_op(m, cls, "matmul", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.matmul(b); }); }, py::arg("other"));
+  def_op(m, cls, "mm", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.mm(b); }); }, py::arg("mat2"));
+  def_op(m, cls, "bmm", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.bmm(b); }); }, py::arg("mat2"));
+  def_op(m, cls, "dot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.dot(b); }); }, py::arg("other"));
+  def_op(m, cls, "outer", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.outer(b); }); }, py::arg("vec2"));
+  def_op(m, cls, "addmm", [](const tg::Tensor& t, const tg::Tensor& a, const tg::Tensor& b, const tg::Scalar& beta,
+                             const tg::Scalar& alpha) { return nogil([&] { return tg::addmm(t, a, b, beta, alpha); }); },
+         py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  m.def("einsum", [](const std::string& eq, py::args operands) {
+    tg::tensor_list ts;
+    if (operands.size() == 1 && (PyList_Check(operands[0].ptr()) || PyTuple_Check(operands[0].ptr())))
+      ts = py::cast<tg::tensor_list>(operands[0]);
+    else
+      for (const py::handle o : operands) ts.push_back(to_tensor(o));
+    return nogil([&] { return tg::einsum(eq, ts); });
+  }, py::arg("equation"));
+  def_op(m, cls, "softmax", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
+    return nogil([&] { return t.softmax(dim, dtype); });
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  def_op(m, cls, "log_softmax", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
+    return nogil([&] { return t.log_softmax(dim, dtype); });
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+}
+
+}  // namespace tgpy

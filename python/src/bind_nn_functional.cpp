@@ -1,0 +1,187 @@
+// tg.nn.functional (torch.nn.functional's names and keywords), tg.nn.init and tg.nn.utils.
+#include "bindings.h"
+
+namespace tgpy {
+
+namespace {
+
+namespace F = tg::nn::functional;
+using tg::Tensor;
+using OptTensor = std::optional<Tensor>;
+
+Tensor or_undefined(const OptTensor& t) { return t.value_or(Tensor()); }
+
+// The generator keyword of init functions: None means the default generator.
+tg::Generator* generator_of(const py::object& g) { return g.is_none() ? nullptr : &py::cast<tg::Generator&>(g); }
+
+}  // namespace
+
+void bind_nn_functional(py::module_& nn) {
+  py::module_ f = nn.def_submodule("functional", "torch.nn.functional's ops");
+  f.def("linear", [](const Tensor& x, const Tensor& w, OptTensor b) {
+    return nogil([&] { return F::linear(x, w, or_undefined(b)); });
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  f.def("bilinear", [](const Tensor& x1, const Tensor& x2, const Tensor& w, OptTensor b) {
+    return nogil([&] { return F::bilinear(x1, x2, w, or_undefined(b)); });
+  }, py::arg("input1"), py::arg("input2"), py::arg("weight"), py::arg("bias") = py::none());
+  f.def("conv1d", [](const Tensor& x, const Tensor& w, OptTensor b, int64_t stride, tg::nn::ConvPadding padding,
+                     int64_t dilation, int64_t groups) {
+    return nogil([&] { return F::conv1d(x, w, {or_undefined(b), stride, padding, dilation, groups}); });
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+     py::arg("dilation") = 1, py::arg("groups") = 1);
+  f.def("conv2d", [](const Tensor& x, const Tensor& w, OptTensor b, tg::nn::Size2 stride, tg::nn::ConvPadding padding,
+                     tg::nn::Size2 dilation, int64_t groups) {
+    return nogil([&] { return F::conv2d(x, w, {or_undefined(b), stride, padding, dilation, groups}); });
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+     py::arg("dilation") = 1, py::arg("groups") = 1);
+  f.def("conv_transpose2d", [](const Tensor& x, const Tensor& w, OptTensor b, tg::nn::Size2 stride, tg::nn::Size2 padding,
+                               tg::nn::Size2 output_padding, int64_t groups, tg::nn::Size2 dilation) {
+    return nogil([&] {
+      return F::conv_transpose2d(x, w, {or_undefined(b), stride, padding, output_padding, groups, dilation});
+    });
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+     py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("dilation") = 1);
+  f.def("max_pool2d", [](const Tensor& x, tg::nn::Size2 k, std::optional<tg::nn::Size2> stride, tg::nn::Size2 padding,
+                         tg::nn::Size2 dilation, bool ceil_mode, bool return_indices) -> py::object {
+    F::MaxPool2dOptions o{k, stride, padding, dilation, ceil_mode};
+    if (return_indices) return py::cast(nogil([&] { return F::max_pool2d_with_indices(x, o); }));
+    return py::cast(nogil([&] { return F::max_pool2d(x, o); }));
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+     py::arg("dilation") = 1, py::arg("ceil_mode") = false, py::arg("return_indices") = false);
+  f.def("avg_pool2d", [](const Tensor& x, tg::nn::Size2 k, std::optional<tg::nn::Size2> stride, tg::nn::Size2 padding,
+                         bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override) {
+    return nogil([&] { return F::avg_pool2d(x, {k, stride, padding, ceil_mode, count_include_pad, divisor_override}); });
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+     py::arg("ceil_mode") = false, py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
+  f.def("adaptive_avg_pool2d", [](const Tensor& x, tg::nn::Size2 size) {
+    return nogil([&] { return F::adaptive_avg_pool2d(x, size); });
+  }, py::arg("input"), py::arg("output_size"));
+  f.def("batch_norm", [](const Tensor& x, OptTensor mean, OptTensor var, OptTensor w, OptTensor b, bool training,
+                         double momentum, double eps) {
+    return nogil([&] {
+      return F::batch_norm(x, or_undefined(mean), or_undefined(var),
+                           {or_undefined(w), or_undefined(b), training, momentum, eps});
+    });
+  }, py::arg("input"), py::arg("running_mean"), py::arg("running_var"), py::arg("weight") = py::none(),
+     py::arg("bias") = py::none(), py::arg("training") = false, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  f.def("layer_norm", [](const Tensor& x, const tg::Shape& shape, OptTensor w, OptTensor b, double eps) {
+    return nogil([&] { return F::layer_norm(x, shape, or_undefined(w), or_undefined(b), eps); });
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+     py::arg("eps") = 1e-5);
+  f.def("group_norm", [](const Tensor& x, int64_t groups, OptTensor w, OptTensor b, double eps) {
+    return nogil([&] { return F::group_norm(x, groups, or_undefined(w), or_undefined(b), eps); });
+  }, py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+     py::arg("eps") = 1e-5);
+  f.def("dropout", [](const Tensor& x, double p, bool training, bool) {
+    return nogil([&] { return F::dropout(x, p, training); });
+  }, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true, py::arg("inplace") = false);
+  f.def("embedding", [](const Tensor& x, const Tensor& w, std::optional<int64_t> padding_idx) {
+    return nogil([&] { return F::embedding(x, w, padding_idx); });
+  }, py::arg("input"), py::arg("weight"), py::arg("padding_idx") = py::none());
+  f.def("one_hot", [](const Tensor& x, int64_t n) { return nogil([&] { return F::one_hot(x, n); }); },
+        py::arg("input"), py::arg("num_classes") = -1);
+  f.def("scaled_dot_product_attention", [](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask,
+                                           double dropout_p, bool is_causal, std::optional<double> scale) {
+    return nogil([&] { return F::scaled_dot_product_attention(q, k, v, {or_undefined(mask), dropout_p, is_causal, scale}); });
+  }, py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(), py::arg("dropout_p") = 0.0,
+     py::arg("is_causal") = false, py::kw_only(), py::arg("scale") = py::none());
+
+  // ---- losses ----
+  f.def("cross_entropy", [](const Tensor& x, const Tensor& target, OptTensor weight, int64_t ignore_index,
+                            F::Reduction reduction, double label_smoothing) {
+    return nogil([&] { return F::cross_entropy(x, target, {or_undefined(weight), ignore_index, reduction, label_smoothing}); });
+  }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
+     py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0);
+  f.def("nll_loss", [](const Tensor& x, const Tensor& target, OptTensor weight, int64_t ignore_index, F::Reduction reduction) {
+    return nogil([&] { return F::nll_loss(x, target, {or_undefined(weight), ignore_index, reduction}); });
+  }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
+     py::arg("reduction") = "mean");
+  f.def("mse_loss", [](const Tensor& x, const Tensor& t, F::Reduction r) { return nogil([&] { return F::mse_loss(x, t, r); }); },
+        py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  f.def("l1_loss", [](const Tensor& x, const Tensor& t, F::Reduction r) { return nogil([&] { return F::l1_loss(x, t, r); }); },
+        py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  f.def("smooth_l1_loss", [](const Tensor& x, const Tensor& t, F::Reduction r, double beta) {
+    return nogil([&] { return F::smooth_l1_loss(x, t, r, beta); });
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("beta") = 1.0);
+  f.def("binary_cross_entropy", [](const Tensor& x, const Tensor& t, OptTensor weight, F::Reduction r) {
+    return nogil([&] { return F::binary_cross_entropy(x, t, {or_undefined(weight), r}); });
+  }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean");
+  f.def("binary_cross_entropy_with_logits", [](const Tensor& x, const Tensor& t, OptTensor weight, F::Reduction r,
+                                               OptTensor pos_weight) {
+    return nogil([&] { return F::binary_cross_entropy_with_logits(x, t, {or_undefined(weight), or_undefined(pos_weight), r}); });
+  }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean",
+     py::arg("pos_weight") = py::none());
+  f.def("kl_div", [](const Tensor& x, const Tensor& t, F::Reduction r, bool log_target) {
+    return nogil([&] { return F::kl_div(x, t, {r, log_target}); });
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("log_target") = false);
+  f.def("pad", [](const Tensor& x, const std::vector<int64_t>& pad, const std::string& mode, const tg::Scalar& value) {
+    TG_CHECK_VALUE(mode == "constant", "pad: only mode='constant' is supported, got '{}'", mode);
+    return nogil([&] { return tg::pad(x, pad, value); });
+  }, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0);
+
+  // ---- init ----
+  py::module_ init = nn.def_submodule("init", "torch.nn.init's initialisers (in place)");
+  namespace I = tg::nn::init;
+  init.def("calculate_gain", &I::calculate_gain, py::arg("nonlinearity"), py::arg("param") = 0.01);
+  init.def("_calculate_fan_in_and_fan_out", &I::calculate_fan_in_and_fan_out, py::arg("tensor"));
+  auto mode_of = [](const std::string& mode) {
+    TG_CHECK_VALUE(mode == "fan_in" || mode == "fan_out", "init: mode must be 'fan_in' or 'fan_out', got '{}'", mode);
+    return mode == "fan_in" ? I::FanMode::FanIn : I::FanMode::FanOut;
+  };
+  const auto g = py::arg("generator") = py::none();
+  init.def("uniform_", [](py::object t, double a, double b, py::object gen) {
+    I::uniform_(as_tensor(t), a, b, generator_of(gen));
+    return t;
+  }, py::arg("tensor"), py::arg("a") = 0.0, py::arg("b") = 1.0, g);
+  init.def("normal_", [](py::object t, double mean, double std, py::object gen) {
+    I::normal_(as_tensor(t), mean, std, generator_of(gen));
+    return t;
+  }, py::arg("tensor"), py::arg("mean") = 0.0, py::arg("std") = 1.0, g);
+  init.def("constant_", [](py::object t, double val) {
+    I::constant_(as_tensor(t), val);
+    return t;
+  }, py::arg("tensor"), py::arg("val"));
+  init.def("zeros_", [](py::object t) {
+    I::zeros_(as_tensor(t));
+    return t;
+  }, py::arg("tensor"));
+  init.def("ones_", [](py::object t) {
+    I::ones_(as_tensor(t));
+    return t;
+  }, py::arg("tensor"));
+  init.def("xavier_uniform_", [](py::object t, double gain, py::object gen) {
+    I::xavier_uniform_(as_tensor(t), gain, generator_of(gen));
+    return t;
+  }, py::arg("tensor"), py::arg("gain") = 1.0, g);
+  init.def("xavier_normal_", [](py::object t, double gain, py::object gen) {
+    I::xavier_normal_(as_tensor(t), gain, generator_of(gen));
+    return t;
+  }, py::arg("tensor"), py::arg("gain") = 1.0, g);
+  init.def("kaiming_uniform_", [mode_of](py::object t, double a, const std::string& mode, const std::string& nl, py::object gen) {
+    I::kaiming_uniform_(as_tensor(t), a, mode_of(mode), nl, generator_of(gen));
+    return t;
+  }, py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in", py::arg("nonlinearity") = "leaky_relu", g);
+  init.def("kaiming_normal_", [mode_of](py::object t, double a, const std::string& mode, const std::string& nl, py::object gen) {
+    I::kaiming_normal_(as_tensor(t), a, mode_of(mode), nl, generator_of(gen));
+    return t;
+  }, py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in", py::arg("nonlinearity") = "leaky_relu", g);
+  init.def("orthogonal_", [](py::object t, double gain, py::object gen) {
+    I::orthogonal_(as_tensor(t), gain, generator_of(gen));
+    return t;
+  }, py::arg("tensor"), py::arg("gain") = 1.0, g);
+  init.def("trunc_normal_", [](py::object t, double mean, double std, double a, double b, py::object gen) {
+    I::trunc_normal_(as_tensor(t), mean, std, a, b, generator_of(gen));
+    return t;
+  }, py::arg("tensor"), py::arg("mean") = 0.0, py::arg("std") = 1.0, py::arg("a") = -2.0, py::arg("b") = 2.0, g);
+
+  // ---- utils ----
+  py::module_ utils = nn.def_submodule("utils", "gradient clipping");
+  utils.def("clip_grad_norm_", [](const tg::tensor_list& params, double max_norm, double norm_type, bool error) {
+    return nogil([&] { return tg::nn::utils::clip_grad_norm_(params, max_norm, norm_type, error); });
+  }, py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false);
+  utils.def("clip_grad_value_", [](const tg::tensor_list& params, double clip) {
+    nogil([&] { tg::nn::utils::clip_grad_value_(params, clip); });
+  }, py::arg("parameters"), py::arg("clip_value"));
+}
+
+}  // namespace tgpy

@@ -1,0 +1,269 @@
+// The C++ layers as tg.nn classes, constructed with torch.nn's arguments and keywords, and the
+// containers (Sequential, ModuleList, ModuleDict) that also hold Python modules.
+#include "bindings.h"
+
+namespace tgpy {
+
+namespace {
+
+using namespace tg::nn;
+
+template <class Impl>
+using Layer = py::class_<Impl, Module, py::smart_holder>;
+
+std::shared_ptr<Module> as_module(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
+
+}  // namespace
+
+void bind_nn_layers(py::module_& nn) {
+  Layer<IdentityImpl>(nn, "Identity").def(py::init([](py::args, py::kwargs) { return std::make_shared<IdentityImpl>(); }));
+  {
+    Layer<LinearImpl> c(nn, "Linear");
+    c.def(py::init<int64_t, int64_t, bool>(), py::arg("in_features"), py::arg("out_features"), py::arg("bias") = true)
+        .def_readonly("in_features", &LinearImpl::in_features)
+        .def_readonly("out_features", &LinearImpl::out_features)
+        .def("reset_parameters", &LinearImpl::reset_parameters);
+  }
+  Layer<BilinearImpl>(nn, "Bilinear")
+      .def(py::init<int64_t, int64_t, int64_t, bool>(), py::arg("in1_features"), py::arg("in2_features"),
+           py::arg("out_features"), py::arg("bias") = true)
+      .def("forward", [](BilinearImpl& m, const tg::Tensor& a, const tg::Tensor& b) {
+        return nogil([&] { return m.forward(a, b); });
+      }, py::arg("input1"), py::arg("input2"));
+  Layer<FlattenImpl>(nn, "Flatten").def(py::init<int64_t, int64_t>(), py::arg("start_dim") = 1, py::arg("end_dim") = -1);
+  Layer<UnflattenImpl>(nn, "Unflatten").def(py::init<int64_t, tg::Shape>(), py::arg("dim"), py::arg("unflattened_size"));
+
+  Layer<Conv1dImpl>(nn, "Conv1d")
+      .def(py::init([](int64_t in, int64_t out, int64_t k, int64_t stride, ConvPadding padding, int64_t dilation,
+                       int64_t groups, bool bias) {
+             return std::make_shared<Conv1dImpl>(in, out, k, Conv1dOptions{stride, padding, dilation, groups, bias});
+           }),
+           py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
+           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true)
+      .def_readonly("in_channels", &Conv1dImpl::in_channels)
+      .def_readonly("out_channels", &Conv1dImpl::out_channels);
+  Layer<Conv2dImpl>(nn, "Conv2d")
+      .def(py::init([](int64_t in, int64_t out, Size2 k, Size2 stride, ConvPadding padding, Size2 dilation,
+                       int64_t groups, bool bias) {
+             return std::make_shared<Conv2dImpl>(in, out, k, Conv2dOptions{stride, padding, dilation, groups, bias});
+           }),
+           py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
+           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true)
+      .def_readonly("in_channels", &Conv2dImpl::in_channels)
+      .def_readonly("out_channels", &Conv2dImpl::out_channels)
+      .def_readonly("kernel_size", &Conv2dImpl::kernel_size);
+  Layer<ConvTranspose2dImpl>(nn, "ConvTranspose2d")
+      .def(py::init([](int64_t in, int64_t out, Size2 k, Size2 stride, Size2 padding, Size2 output_padding,
+                       int64_t groups, bool bias, Size2 dilation) {
+             return std::make_shared<ConvTranspose2dImpl>(
+                 in, out, k, ConvTranspose2dOptions{stride, padding, output_padding, groups, bias, dilation});
+           }),
+           py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
+           py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
+           py::arg("dilation") = 1)
+      .def_readonly("in_channels", &ConvTranspose2dImpl::in_channels)
+      .def_readonly("out_channels", &ConvTranspose2dImpl::out_channels);
+
+  py::class_<BatchNormImpl, Module, py::smart_holder>(nn, "_BatchNorm")
+      .def_readonly("num_features", &BatchNormImpl::num_features)
+      .def("reset_running_stats", &BatchNormImpl::reset_running_stats);
+  auto bn_options = [](double eps, std::optional<double> momentum, bool affine, bool track) {
+    TG_CHECK_VALUE(momentum.has_value(), "BatchNorm: momentum=None (a cumulative average) is not supported");
+    return BatchNormOptions{eps, *momentum, affine, track};
+  };
+  py::class_<BatchNorm1dImpl, BatchNormImpl, py::smart_holder>(nn, "BatchNorm1d")
+      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
+             return std::make_shared<BatchNorm1dImpl>(n, bn_options(eps, momentum, affine, track));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
+           py::arg("track_running_stats") = true);
+  py::class_<BatchNorm2dImpl, BatchNormImpl, py::smart_holder>(nn, "BatchNorm2d")
+      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
+             return std::make_shared<BatchNorm2dImpl>(n, bn_options(eps, momentum, affine, track));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
+           py::arg("track_running_stats") = true);
+  Layer<LayerNormImpl>(nn, "LayerNorm")
+      .def(py::init<tg::Shape, double, bool, bool>(), py::arg("normalized_shape"), py::arg("eps") = 1e-5,
+           py::arg("elementwise_affine") = true, py::arg("bias") = true)
+      .def_readonly("normalized_shape", &LayerNormImpl::normalized_shape)
+      .def_readonly("eps", &LayerNormImpl::eps);
+  Layer<GroupNormImpl>(nn, "GroupNorm")
+      .def(py::init<int64_t, int64_t, double, bool>(), py::arg("num_groups"), py::arg("num_channels"),
+           py::arg("eps") = 1e-5, py::arg("affine") = true);
+  Layer<DropoutImpl>(nn, "Dropout").def(py::init<double>(), py::arg("p") = 0.5).def_readonly("p", &DropoutImpl::p);
+  Layer<EmbeddingImpl>(nn, "Embedding")
+      .def(py::init<int64_t, int64_t, std::optional<int64_t>>(), py::arg("num_embeddings"), py::arg("embedding_dim"),
+           py::arg("padding_idx") = py::none())
+      .def_readonly("num_embeddings", &EmbeddingImpl::num_embeddings)
+      .def_readonly("embedding_dim", &EmbeddingImpl::embedding_dim);
+
+  Layer<MaxPool2dImpl>(nn, "MaxPool2d")
+      .def(py::init([](Size2 k, std::optional<Size2> stride, Size2 padding, Size2 dilation, bool return_indices,
+                       bool ceil_mode) {
+             TG_CHECK_VALUE(!return_indices, "MaxPool2d: return_indices=True is not supported by the module; use "
+                                             "tg.nn.functional.max_pool2d_with_indices");
+             return std::make_shared<MaxPool2dImpl>(functional::MaxPool2dOptions{k, stride, padding, dilation, ceil_mode});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("dilation") = 1,
+           py::arg("return_indices") = false, py::arg("ceil_mode") = false);
+  Layer<AvgPool2dImpl>(nn, "AvgPool2d")
+      .def(py::init([](Size2 k, std::optional<Size2> stride, Size2 padding, bool ceil_mode, bool count_include_pad,
+                       std::optional<int64_t> divisor_override) {
+             return std::make_shared<AvgPool2dImpl>(
+                 functional::AvgPool2dOptions{k, stride, padding, ceil_mode, count_include_pad, divisor_override});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
+           py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
+  Layer<AdaptiveAvgPool2dImpl>(nn, "AdaptiveAvgPool2d").def(py::init<Size2>(), py::arg("output_size"));
+
+  Layer<ReLUImpl>(nn, "ReLU").def(py::init([](bool) { return std::make_shared<ReLUImpl>(); }), py::arg("inplace") = false);
+  Layer<LeakyReLUImpl>(nn, "LeakyReLU")
+      .def(py::init([](double slope, bool) { return std::make_shared<LeakyReLUImpl>(slope); }),
+           py::arg("negative_slope") = 0.01, py::arg("inplace") = false);
+  Layer<GELUImpl>(nn, "GELU").def(py::init<std::string>(), py::arg("approximate") = "none");
+  Layer<SiLUImpl>(nn, "SiLU").def(py::init([](bool) { return std::make_shared<SiLUImpl>(); }), py::arg("inplace") = false);
+  Layer<TanhImpl>(nn, "Tanh").def(py::init<>());
+  Layer<SigmoidImpl>(nn, "Sigmoid").def(py::init<>());
+  Layer<SoftmaxImpl>(nn, "Softmax").def(py::init<int64_t>(), py::arg("dim"));
+  Layer<LogSoftmaxImpl>(nn, "LogSoftmax").def(py::init<int64_t>(), py::arg("dim"));
+
+  Layer<MultiheadAttentionImpl>(nn, "MultiheadAttention")
+      .def(py::init([](int64_t embed_dim, int64_t num_heads, double dropout, bool bias, bool batch_first) {
+             return std::make_shared<MultiheadAttentionImpl>(embed_dim, num_heads,
+                                                             MultiheadAttentionOptions{dropout, bias, batch_first});
+           }),
+           py::arg("embed_dim"), py::arg("num_heads"), py::arg("dropout") = 0.0, py::arg("bias") = true,
+           py::arg("batch_first") = false)
+      .def("forward", [](MultiheadAttentionImpl& m, const tg::Tensor& q, const tg::Tensor& k, const tg::Tensor& v,
+                         std::optional<tg::Tensor> key_padding_mask, bool need_weights, std::optional<tg::Tensor> attn_mask,
+                         bool average_attn_weights, bool is_causal) {
+        MultiheadAttentionForward args{key_padding_mask.value_or(tg::Tensor()), need_weights,
+                                       attn_mask.value_or(tg::Tensor()), average_attn_weights, is_causal};
+        auto [out, weights] = nogil([&] { return m.forward(q, k, v, args); });
+        return py::make_tuple(out, weights.defined() ? py::cast(weights) : py::none());
+      }, py::arg("query"), py::arg("key"), py::arg("value"), py::arg("key_padding_mask") = py::none(),
+         py::arg("need_weights") = true, py::arg("attn_mask") = py::none(), py::arg("average_attn_weights") = true,
+         py::arg("is_causal") = false);
+  Layer<TransformerEncoderLayerImpl>(nn, "TransformerEncoderLayer")
+      .def(py::init([](int64_t d_model, int64_t nhead, int64_t dim_feedforward, double dropout, std::string activation,
+                       double eps, bool batch_first, bool norm_first, bool bias) {
+             return std::make_shared<TransformerEncoderLayerImpl>(
+                 d_model, nhead,
+                 TransformerEncoderLayerOptions{dim_feedforward, dropout, std::move(activation), eps, batch_first,
+                                                norm_first, bias});
+           }),
+           py::arg("d_model"), py::arg("nhead"), py::arg("dim_feedforward") = 2048, py::arg("dropout") = 0.1,
+           py::arg("activation") = "relu", py::arg("layer_norm_eps") = 1e-5, py::arg("batch_first") = false,
+           py::arg("norm_first") = false, py::arg("bias") = true)
+      .def("forward", [](TransformerEncoderLayerImpl& m, const tg::Tensor& src, std::optional<tg::Tensor> src_mask,
+                         std::optional<tg::Tensor> src_key_padding_mask, bool is_causal) {
+        return nogil([&] {
+          return m.forward(src, src_mask.value_or(tg::Tensor()), src_key_padding_mask.value_or(tg::Tensor()), is_causal);
+        });
+      }, py::arg("src"), py::arg("src_mask") = py::none(), py::arg("src_key_padding_mask") = py::none(),
+         py::arg("is_causal") = false);
+  auto rnn_options = [](int64_t layers, bool bias, bool batch_first, double dropout, bool bidirectional) {
+    return RNNOptions{layers, bias, batch_first, dropout, bidirectional};
+  };
+  py::class_<RNNBaseImpl, Module, py::smart_holder>(nn, "RNNBase")
+      .def_readonly("input_size", &RNNBaseImpl::input_size)
+      .def_readonly("hidden_size", &RNNBaseImpl::hidden_size);
+  py::class_<LSTMImpl, RNNBaseImpl, py::smart_holder>(nn, "LSTM")
+      .def(py::init([rnn_options](int64_t in, int64_t hidden, int64_t layers, bool bias, bool batch_first,
+                                  double dropout, bool bidirectional) {
+             return std::make_shared<LSTMImpl>(in, hidden, rnn_options(layers, bias, batch_first, dropout, bidirectional));
+           }),
+           py::arg("input_size"), py::arg("hidden_size"), py::arg("num_layers") = 1, py::arg("bias") = true,
+           py::arg("batch_first") = false, py::arg("dropout") = 0.0, py::arg("bidirectional") = false)
+      .def("forward", [](LSTMImpl& m, const tg::Tensor& input, std::optional<std::tuple<tg::Tensor, tg::Tensor>> hx) {
+        return nogil([&] { return m.forward(input, hx); });
+      }, py::arg("input"), py::arg("hx") = py::none());
+  py::class_<GRUImpl, RNNBaseImpl, py::smart_holder>(nn, "GRU")
+      .def(py::init([rnn_options](int64_t in, int64_t hidden, int64_t layers, bool bias, bool batch_first,
+                                  double dropout, bool bidirectional) {
+             return std::make_shared<GRUImpl>(in, hidden, rnn_options(layers, bias, batch_first, dropout, bidirectional));
+           }),
+           py::arg("input_size"), py::arg("hidden_size"), py::arg("num_layers") = 1, py::arg("bias") = true,
+           py::arg("batch_first") = false, py::arg("dropout") = 0.0, py::arg("bidirectional") = false)
+      .def("forward", [](GRUImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
+        return nogil([&] { return m.forward(input, hx.value_or(tg::Tensor())); });
+      }, py::arg("input"), py::arg("hx") = py::none());
+
+  // ---- containers ----
+  Layer<SequentialImpl>(nn, "Sequential")
+      .def(py::init([](py::args modules) {
+        auto s = std::make_shared<SequentialImpl>();
+        if (modules.size() == 1 && py::isinstance<py::dict>(modules[0])) {
+          for (const auto& [k, v] : py::cast<py::dict>(modules[0])) s->push_back(py::cast<std::string>(k), as_module(v));
+        } else {
+          for (const py::handle m : modules) s->push_back(as_module(m));
+        }
+        return s;
+      }))
+      .def("append", [](py::object self, py::object m) {
+        py::cast<SequentialImpl&>(self).push_back(as_module(m));
+        return self;
+      }, py::arg("module"))
+      .def("__len__", &SequentialImpl::size)
+      .def("__getitem__", [](const SequentialImpl& s, int64_t i) {
+        const auto n = static_cast<int64_t>(s.size());
+        TG_CHECK_INDEX(i >= -n && i < n, "Sequential: index {} is out of range for {} modules", i, n);
+        return s[static_cast<size_t>(i < 0 ? i + n : i)];
+      })
+      .def("__iter__", [](const SequentialImpl& s) {
+        return py::iter(py::cast(std::vector<std::shared_ptr<Module>>(s.begin(), s.end())));
+      });
+  Layer<ModuleListImpl>(nn, "ModuleList")
+      .def(py::init([](std::optional<py::iterable> modules) {
+        auto l = std::make_shared<ModuleListImpl>();
+        if (modules)
+          for (const py::handle m : *modules) l->push_back(as_module(m));
+        return l;
+      }), py::arg("modules") = py::none())
+      .def("append", [](py::object self, py::object m) {
+        py::cast<ModuleListImpl&>(self).push_back(as_module(m));
+        return self;
+      }, py::arg("module"))
+      .def("extend", [](py::object self, py::iterable ms) {
+        for (const py::handle m : ms) py::cast<ModuleListImpl&>(self).push_back(as_module(m));
+        return self;
+      }, py::arg("modules"))
+      .def("__len__", &ModuleListImpl::size)
+      .def("__getitem__", [](const ModuleListImpl& l, int64_t i) {
+        const auto n = static_cast<int64_t>(l.size());
+        TG_CHECK_INDEX(i >= -n && i < n, "ModuleList: index {} is out of range for {} modules", i, n);
+        return l[static_cast<size_t>(i < 0 ? i + n : i)];
+      })
+      .def("__iter__", [](const ModuleListImpl& l) {
+        return py::iter(py::cast(std::vector<std::shared_ptr<Module>>(l.begin(), l.end())));
+      });
+  Layer<ModuleDictImpl>(nn, "ModuleDict")
+      .def(py::init([](std::optional<py::dict> modules) {
+        auto d = std::make_shared<ModuleDictImpl>();
+        if (modules)
+          for (const auto& [k, v] : *modules) d->insert(py::cast<std::string>(k), as_module(v));
+        return d;
+      }), py::arg("modules") = py::none())
+      .def("__getitem__", [](const ModuleDictImpl& d, const std::string& k) {
+        TG_CHECK_AS(IndexError, d.contains(k), "ModuleDict: no module named '{}'", k);
+        return d[k];
+      })
+      .def("__setitem__", [](ModuleDictImpl& d, const std::string& k, py::object m) { d.insert(k, as_module(m)); })
+      .def("__contains__", &ModuleDictImpl::contains)
+      .def("__len__", &ModuleDictImpl::size)
+      .def("__iter__", [](const ModuleDictImpl& d) { return py::iter(py::cast(d.keys())); })
+      .def("keys", &ModuleDictImpl::keys)
+      .def("values", [](const ModuleDictImpl& d) {
+        std::vector<std::shared_ptr<Module>> out;
+        for (const auto& k : d.keys()) out.push_back(d[k]);
+        return out;
+      })
+      .def("items", [](const ModuleDictImpl& d) {
+        py::list out;
+        for (const auto& k : d.keys()) out.append(py::make_tuple(k, d[k]));
+        return out;
+      });
+}
+
+}  // namespace tgpy

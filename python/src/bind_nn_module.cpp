@@ -1,0 +1,258 @@
+// tg.nn.Module for Python: one class for C++ layers and Python subclasses alike. A Python
+// subclass's forward overrides the C++ virtual (so C++ containers can hold Python modules), and
+// assigning a Parameter, a buffer or a Module to an attribute registers it in the C++ tree.
+#include "bindings.h"
+
+#include <pybind11/functional.h>
+
+namespace tgpy {
+
+namespace {
+
+using tg::nn::Module;
+
+class PyModule : public Module, public py::trampoline_self_life_support {
+ public:
+  PyModule() : Module("Module") {}
+  tg::Tensor forward(const tg::Tensor& input) override {
+    PYBIND11_OVERRIDE_NAME(tg::Tensor, Module, "forward", forward, input);
+  }
+  std::string extra_repr() const override { PYBIND11_OVERRIDE(std::string, Module, extra_repr, ); }
+  void train(bool on) override { PYBIND11_OVERRIDE(void, Module, train, on); }
+  // The Python class name ("Net"), known only once the Python object exists.
+  void take_type_name(py::handle self) { set_name(py::cast<std::string>(py::type::handle_of(self).attr("__name__"))); }
+};
+
+PyObject* parameter_class = nullptr;  // tg.nn.Parameter, set by the package
+
+std::shared_ptr<Module> module_ptr(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
+
+// Names Python subclasses in this tree after their classes (printouts and errors show "Net").
+void name_python_modules(Module& root) {
+  for (const auto& m : root.modules())
+    if (auto* p = dynamic_cast<PyModule*>(m.get()); p && p->name() == "Module") {
+      py::object self = py::cast(m);
+      if (py::type::handle_of(self).ptr() != py::type::of<Module>().ptr()) p->take_type_name(self);
+    }
+}
+
+// What a hook gets and returns: one tensor as a Tensor, several as a tuple.
+py::object pack(const tg::tensor_list& ts) {
+  if (ts.size() == 1) return ts[0].defined() ? py::cast(ts[0]) : py::none();
+  py::tuple out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = ts[i].defined() ? py::cast(ts[i]) : py::none();
+  return out;
+}
+py::tuple pack_tuple(const tg::tensor_list& ts) {
+  py::tuple out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = ts[i].defined() ? py::cast(ts[i]) : py::none();
+  return out;
+}
+std::optional<tg::tensor_list> unpack(const py::object& r) {
+  if (r.is_none()) return std::nullopt;
+  tg::tensor_list out;
+  if (PyTuple_Check(r.ptr()) || PyList_Check(r.ptr())) {
+    for (const py::handle h : r) out.push_back(h.is_none() ? tg::Tensor() : to_tensor(h));
+  } else {
+    out.push_back(to_tensor(r));
+  }
+  return out;
+}
+
+py::object module_call(py::object self, py::args args, py::kwargs kwargs) {
+  Module& m = py::cast<Module&>(self);
+  if (!m.has_hooks()) return self.attr("forward")(*args, **kwargs);
+  TG_CHECK(kwargs.empty(), "{}: modules with hooks take tensors as positional arguments only", m.name());
+  tg::tensor_list in;
+  for (const py::handle a : args) in.push_back(to_tensor(a));
+  std::shared_ptr<void> call_state;
+  in = m.run_pre_hooks(std::move(in), call_state);
+  py::object out = self.attr("forward")(*pack_tuple(in));
+  const bool single = !PyTuple_Check(out.ptr());
+  tg::tensor_list outs = *unpack(out);
+  outs = m.run_post_hooks(in, std::move(outs), call_state);
+  return single ? py::cast(outs.at(0)) : py::object(pack_tuple(outs));
+}
+
+py::object module_getattr(py::object self, const std::string& name) {
+  const Module& m = py::cast<const Module&>(self);
+  if (const tg::Tensor* p = m.named_parameters(false).find(name)) return p->defined() ? py::cast(*p) : py::none();
+  if (const tg::Tensor* b = m.named_buffers(false).find(name)) return b->defined() ? py::cast(*b) : py::none();
+  if (const auto* c = m.named_children().find(name)) return py::cast(*c);
+  throw py::attribute_error(fmt::format("'{}' object has no attribute '{}'", m.name(), name));
+}
+
+struct ModulePtr {  // what Module::replace_module takes
+  std::shared_ptr<Module> p;
+  const std::shared_ptr<Module>& ptr() const { return p; }
+};
+
+void module_setattr(py::object self, const std::string& name, py::object value) {
+  Module& m = py::cast<Module&>(self);
+  if (auto* p = dynamic_cast<PyModule*>(&m); p && p->name() == "Module") p->take_type_name(self);
+  const bool is_param = parameter_class && PyObject_IsInstance(value.ptr(), parameter_class) == 1;
+  const bool is_module = py::isinstance<Module>(value);
+  tg::nn::NamedTensors params = m.named_parameters(false), buffers = m.named_buffers(false);
+  if (is_module) {
+    if (m.named_children().contains(name)) m.replace_module(name, ModulePtr{module_ptr(value)});
+    else m.register_module(name, module_ptr(value));
+    return;
+  }
+  if (is_param && !params.contains(name)) {
+    m.register_parameter(name, as_tensor(value), as_tensor(value).requires_grad());
+    return;
+  }
+  if (params.contains(name)) {
+    // The registered tensor keeps its identity (C++ layers hold it as a field) and takes the data.
+    TG_CHECK_TYPE(is_param || value.is_none(), "{}: cannot assign {} as parameter '{}' (tg.nn.Parameter expected)",
+                  m.name(), Py_TYPE(value.ptr())->tp_name, name);
+    TG_CHECK_TYPE(!value.is_none(), "{}: cannot assign None to parameter '{}'", m.name(), name);
+    params[name].set_data(as_tensor(value).detach());
+    params[name].requires_grad_(as_tensor(value).requires_grad());
+    return;
+  }
+  if (buffers.contains(name)) {
+    TG_CHECK_TYPE(is_tensor(value), "{}: cannot assign {} to buffer '{}' (a tensor expected)", m.name(),
+                  Py_TYPE(value.ptr())->tp_name, name);
+    buffers[name].set_data(as_tensor(value).detach());
+    return;
+  }
+  py::module_::import("builtins").attr("object").attr("__setattr__")(self, name, value);
+}
+
+}  // namespace
+
+void bind_nn_module(py::module_& nn) {
+  py::class_<Module, PyModule, py::smart_holder> cls(nn, "Module", py::dynamic_attr());
+  cls.def(py::init<>())
+      .def("forward", [](Module& m, const tg::Tensor& x) { return nogil([&] { return m.forward(x); }); }, py::arg("input"))
+      .def("__call__", &module_call)
+      .def("__getattr__", &module_getattr)
+      .def("__setattr__", &module_setattr)
+      .def("_get_name", [](py::object self) {
+        name_python_modules(py::cast<Module&>(self));
+        return py::cast<Module&>(self).name();
+      })
+      .def("extra_repr", &Module::extra_repr)
+      .def("__repr__", [](py::object self) {
+        Module& m = py::cast<Module&>(self);
+        name_python_modules(m);
+        return m.str();
+      })
+      .def("register_parameter", [](Module& m, std::string name, std::optional<tg::Tensor> p) {
+        m.register_parameter(std::move(name), p.value_or(tg::Tensor()), p && p->requires_grad());
+      }, py::arg("name"), py::arg("param"))
+      .def("register_buffer", [](Module& m, std::string name, std::optional<tg::Tensor> t, bool persistent) {
+        m.register_buffer(std::move(name), t.value_or(tg::Tensor()), persistent);
+      }, py::arg("name"), py::arg("tensor"), py::arg("persistent") = true)
+      .def("register_module", [](Module& m, std::string name, py::object child) {
+        m.register_module(std::move(name), module_ptr(child));
+      }, py::arg("name"), py::arg("module"))
+      .def("add_module", [](Module& m, std::string name, py::object child) {
+        m.register_module(std::move(name), module_ptr(child));
+      }, py::arg("name"), py::arg("module"))
+      .def("parameters", &Module::parameters, py::arg("recurse") = true)
+      .def("named_parameters", [](const Module& m, const std::string& prefix, bool recurse) {
+        py::list out;
+        for (const auto& [k, v] : m.named_parameters(recurse)) out.append(py::make_tuple(prefix.empty() ? k : prefix + "." + k, v));
+        return out;
+      }, py::arg("prefix") = "", py::arg("recurse") = true)
+      .def("buffers", &Module::buffers, py::arg("recurse") = true)
+      .def("named_buffers", [](const Module& m, const std::string& prefix, bool recurse) {
+        py::list out;
+        for (const auto& [k, v] : m.named_buffers(recurse)) out.append(py::make_tuple(prefix.empty() ? k : prefix + "." + k, v));
+        return out;
+      }, py::arg("prefix") = "", py::arg("recurse") = true)
+      .def("children", &Module::children)
+      .def("named_children", [](const Module& m) {
+        py::list out;
+        for (const auto& [k, v] : m.named_children()) out.append(py::make_tuple(k, v));
+        return out;
+      })
+      .def("modules", &Module::modules)
+      .def("named_modules", [](Module& m, const std::string& prefix) {
+        py::list out;
+        for (const auto& [k, v] : m.named_modules(prefix)) out.append(py::make_tuple(k, v));
+        return out;
+      }, py::arg("prefix") = "")
+      .def("train", [](py::object self, bool mode) {
+        py::cast<Module&>(self).train(mode);
+        return self;
+      }, py::arg("mode") = true)
+      .def("eval", [](py::object self) {
+        py::cast<Module&>(self).train(false);
+        return self;
+      })
+      .def_property_readonly("training", &Module::is_training)
+      .def("zero_grad", &Module::zero_grad, py::arg("set_to_none") = true)
+      .def("to", [](py::object self, py::args args, py::kwargs kwargs) {
+        Module& m = py::cast<Module&>(self);
+        std::optional<tg::DType> dtype;
+        std::optional<tg::Device> device;
+        for (const py::handle a : args) {
+          if (py::isinstance<tg::DType>(a)) dtype = py::cast<tg::DType>(a);
+          else device = py::cast<tg::Device>(a);
+        }
+        for (const auto& [k, v] : kwargs) {
+          if (py::cast<std::string>(k) == "dtype") dtype = py::cast<tg::DType>(v);
+          else if (py::cast<std::string>(k) == "device") device = py::cast<tg::Device>(v);
+        }
+        nogil([&] {
+          if (dtype && device) m.to(*device, *dtype);
+          else if (device) m.to(*device);
+          else if (dtype) m.to(*dtype);
+        });
+        return self;
+      })
+      .def("apply", [](py::object self, py::object fn) {
+        py::cast<Module&>(self).apply([&](Module& child) { fn(py::cast(child.shared_from_this())); });
+        return self;
+      }, py::arg("fn"))
+      .def("state_dict", [](const Module& m) {
+        py::dict out;
+        for (const auto& [k, v] : m.state_dict()) out[py::str(k)] = v;
+        return out;
+      })
+      .def("load_state_dict", [](Module& m, const py::dict& state, bool strict) {
+        tg::nn::NamedTensors s;
+        for (const auto& [k, v] : state) s.insert(py::cast<std::string>(k), to_tensor(v));
+        tg::nn::LoadResult r = nogil([&] { return m.load_state_dict(s, strict); });
+        return py::make_tuple(r.missing_keys, r.unexpected_keys);
+      }, py::arg("state_dict"), py::arg("strict") = true)
+      .def("register_forward_pre_hook", [](Module& m, py::object hook) {
+        PyCallable h(std::move(hook));
+        return m.register_forward_pre_hook([h](Module& mod, const tg::tensor_list& in) {
+          py::gil_scoped_acquire gil;
+          return unpack(h(py::cast(mod.shared_from_this()), pack_tuple(in)));
+        });
+      }, py::arg("hook"))
+      .def("register_forward_hook", [](Module& m, py::object hook) {
+        PyCallable h(std::move(hook));
+        return m.register_forward_hook([h](Module& mod, const tg::tensor_list& in, const tg::tensor_list& out) {
+          py::gil_scoped_acquire gil;
+          return unpack(h(py::cast(mod.shared_from_this()), pack_tuple(in), pack(out)));
+        });
+      }, py::arg("hook"))
+      .def("register_full_backward_hook", [](Module& m, py::object hook) {
+        PyCallable h(std::move(hook));
+        return m.register_full_backward_hook(
+            [h](Module& mod, const tg::tensor_list& grad_in, const tg::tensor_list& grad_out) {
+              py::gil_scoped_acquire gil;
+              return unpack(h(py::cast(mod.shared_from_this()), pack_tuple(grad_in), pack_tuple(grad_out)));
+            });
+      }, py::arg("hook"));
+  py::class_<tg::nn::RemovableHandle>(nn, "RemovableHandle")
+      .def("remove", &tg::nn::RemovableHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](tg::nn::RemovableHandle& h, py::args) { h.remove(); });
+  nn.def("_set_parameter_class", [](py::object cls) { parameter_class = cls.release().ptr(); });
+}
+
+void bind_nn(py::module_& m) {
+  py::module_ nn = m.def_submodule("nn", "modules, layers, functional ops and initialisers");
+  bind_nn_module(nn);
+  bind_nn_layers(nn);
+  bind_nn_functional(nn);
+}
+
+}  // namespace tgpy

@@ -1,0 +1,190 @@
+// tg.optim: the optimizers with torch.optim's keywords (and parameter groups as dicts), and the
+// learning-rate schedulers.
+#include "bindings.h"
+
+
+namespace tgpy {
+
+namespace {
+
+using namespace tg::optim;
+
+// Sets the fields of an options struct from torch.optim keywords ("betas" is (beta1, beta2)).
+template <class Options>
+void apply_options(Options& o, const py::dict& kwargs, const char* optimizer) {
+  for (const auto& [key, value] : kwargs) {
+    const std::string k = py::cast<std::string>(key);
+    if (k == "params") continue;
+    if (k == "betas") {
+      auto betas = py::cast<std::pair<double, double>>(value);
+      bool found = false;
+      o.visit([&](const char* n, auto& v) {
+        if (std::string_view(n) == "beta1") v = betas.first, found = true;
+        if (std::string_view(n) == "beta2") v = betas.second;
+      });
+      TG_CHECK_TYPE(found, "{}: unexpected keyword argument 'betas'", optimizer);
+      continue;
+    }
+    bool found = false;
+    o.visit([&](const char* n, auto& v) {
+      if (k == n) {
+        v = py::cast<std::remove_reference_t<decltype(v)>>(value);
+        found = true;
+      }
+    });
+    TG_CHECK_TYPE(found, "{}: unexpected keyword argument '{}'", optimizer, k);
+  }
+}
+
+// params: an iterable of tensors, or of dicts {"params": [...], "lr": ...} (parameter groups).
+template <class Opt, class Options>
+std::shared_ptr<Opt> make_optimizer(const char* name, py::iterable params, const py::kwargs& kwargs, Options defaults) {
+  apply_options(defaults, kwargs, name);
+  py::list items(params);
+  if (items.size() > 0 && py::isinstance<py::dict>(items[0])) {
+    std::vector<typename Opt::ParamGroup> groups;
+    for (const py::handle g : items) {
+      py::dict d = py::cast<py::dict>(g);
+      TG_CHECK_VALUE(d.contains("params"), "{}: a parameter group needs a 'params' entry", name);
+      Options o = defaults;
+      apply_options(o, d, name);
+      groups.push_back({py::cast<tg::tensor_list>(d["params"]), o});
+    }
+    return std::make_shared<Opt>(groups, defaults);
+  }
+  return std::make_shared<Opt>(py::cast<tg::tensor_list>(items), defaults);
+}
+
+// optimizer.param_groups[i]["lr"] reads and writes through to the optimizer, as in PyTorch.
+struct ParamGroupView {
+  std::shared_ptr<Optimizer> opt;
+  size_t index;
+};
+
+}  // namespace
+
+void bind_optim(py::module_& root) {
+  py::module_ m = root.def_submodule("optim", "optimizers and learning-rate schedulers");
+  py::class_<Optimizer, std::shared_ptr<Optimizer>>(m, "Optimizer")
+      .def("step", [](Optimizer& o, py::object closure) -> py::object {
+        py::object loss = py::none();
+        if (!closure.is_none()) {
+          tg::EnableGradGuard grad;
+          loss = closure();
+        }
+        nogil([&] { o.step(); });
+        return loss;
+      }, py::arg("closure") = py::none())
+      .def("zero_grad", &Optimizer::zero_grad, py::arg("set_to_none") = true)
+      .def_property_readonly("param_groups", [](const std::shared_ptr<Optimizer>& o) {
+        std::vector<ParamGroupView> out;
+        for (size_t i = 0; i < o->num_param_groups(); ++i) out.push_back({o, i});
+        return out;
+      })
+      .def("state_dict", [](const Optimizer& o) {
+        py::dict out;
+        for (const auto& [k, v] : o.state_dict()) out[py::str(k)] = v;
+        return out;
+      })
+      .def("load_state_dict", [](Optimizer& o, const py::dict& state) {
+        tg::nn::NamedTensors s;
+        for (const auto& [k, v] : state) s.insert(py::cast<std::string>(k), to_tensor(v));
+        o.load_state_dict(s);
+      }, py::arg("state_dict"));
+  py::class_<ParamGroupView>(m, "ParamGroup")
+      .def("__getitem__", [](const ParamGroupView& g, const std::string& key) -> py::object {
+        if (key == "lr") return py::float_(g.opt->lr(g.index));
+        if (key == "params") return py::cast(g.opt->params(g.index));
+        if (key == "momentum" && g.opt->has_momentum()) return py::float_(g.opt->momentum(g.index));
+        throw py::key_error(key);
+      })
+      .def("__setitem__", [](const ParamGroupView& g, const std::string& key, double value) {
+        if (key == "lr") g.opt->set_lr(g.index, value);
+        else if (key == "momentum" && g.opt->has_momentum()) g.opt->set_momentum(g.index, value);
+        else throw py::key_error(key + " (only 'lr' and 'momentum' can be set)");
+      })
+      .def("keys", [](const ParamGroupView& g) {
+        std::vector<std::string> k{"params", "lr"};
+        if (g.opt->has_momentum()) k.push_back("momentum");
+        return k;
+      });
+
+  py::class_<SGD, Optimizer, std::shared_ptr<SGD>>(m, "SGD")
+      .def(py::init([](py::iterable params, py::kwargs kw) { return make_optimizer<SGD>("SGD", params, kw, SGDOptions{}); }),
+           py::arg("params"));
+  py::class_<Adam, Optimizer, std::shared_ptr<Adam>>(m, "Adam")
+      .def(py::init([](py::iterable params, py::kwargs kw) { return make_optimizer<Adam>("Adam", params, kw, AdamOptions{}); }),
+           py::arg("params"));
+  py::class_<AdamW, Adam, std::shared_ptr<AdamW>>(m, "AdamW")
+      .def(py::init([](py::iterable params, py::kwargs kw) {
+             return make_optimizer<AdamW>("AdamW", params, kw, adamw_defaults());
+           }),
+           py::arg("params"));
+  py::class_<RMSprop, Optimizer, std::shared_ptr<RMSprop>>(m, "RMSprop")
+      .def(py::init([](py::iterable params, py::kwargs kw) {
+             return make_optimizer<RMSprop>("RMSprop", params, kw, RMSpropOptions{});
+           }),
+           py::arg("params"));
+  py::class_<Adagrad, Optimizer, std::shared_ptr<Adagrad>>(m, "Adagrad")
+      .def(py::init([](py::iterable params, py::kwargs kw) {
+             return make_optimizer<Adagrad>("Adagrad", params, kw, AdagradOptions{});
+           }),
+           py::arg("params"));
+
+  // ---- schedulers (each keeps its optimizer alive) ----
+  py::module_ s = m.def_submodule("lr_scheduler", "learning-rate schedulers");
+  py::class_<LRScheduler, std::shared_ptr<LRScheduler>>(s, "LRScheduler")
+      .def("step", &LRScheduler::step)
+      .def("get_last_lr", &LRScheduler::get_last_lr)
+      .def_property_readonly("last_epoch", &LRScheduler::last_epoch);
+  const auto keep = py::keep_alive<1, 2>();
+  py::class_<StepLR, LRScheduler, std::shared_ptr<StepLR>>(s, "StepLR")
+      .def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("step_size"), py::arg("gamma") = 0.1, keep);
+  py::class_<MultiStepLR, LRScheduler, std::shared_ptr<MultiStepLR>>(s, "MultiStepLR")
+      .def(py::init<Optimizer&, std::vector<int64_t>, double>(), py::arg("optimizer"), py::arg("milestones"),
+           py::arg("gamma") = 0.1, keep);
+  py::class_<ExponentialLR, LRScheduler, std::shared_ptr<ExponentialLR>>(s, "ExponentialLR")
+      .def(py::init<Optimizer&, double>(), py::arg("optimizer"), py::arg("gamma"), keep);
+  py::class_<CosineAnnealingLR, LRScheduler, std::shared_ptr<CosineAnnealingLR>>(s, "CosineAnnealingLR")
+      .def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("T_max"), py::arg("eta_min") = 0.0, keep);
+  py::class_<LinearLR, LRScheduler, std::shared_ptr<LinearLR>>(s, "LinearLR")
+      .def(py::init<Optimizer&, double, double, int64_t>(), py::arg("optimizer"), py::arg("start_factor") = 1.0 / 3,
+           py::arg("end_factor") = 1.0, py::arg("total_iters") = 5, keep);
+  py::class_<OneCycleLR, LRScheduler, std::shared_ptr<OneCycleLR>>(s, "OneCycleLR")
+      .def(py::init([](Optimizer& o, double max_lr, int64_t total_steps, double pct_start, const std::string& anneal,
+                       bool cycle_momentum, double base_momentum, double max_momentum, double div_factor,
+                       double final_div_factor, bool three_phase) {
+             TG_CHECK_VALUE(anneal == "cos" || anneal == "linear",
+                            "OneCycleLR: anneal_strategy must be 'cos' or 'linear', got '{}'", anneal);
+             return std::make_shared<OneCycleLR>(
+                 o, max_lr, total_steps,
+                 OneCycleOptions{pct_start, anneal == "cos", cycle_momentum, base_momentum, max_momentum, div_factor,
+                                 final_div_factor, three_phase});
+           }),
+           py::arg("optimizer"), py::arg("max_lr"), py::arg("total_steps"), py::arg("pct_start") = 0.3,
+           py::arg("anneal_strategy") = "cos", py::arg("cycle_momentum") = true, py::arg("base_momentum") = 0.85,
+           py::arg("max_momentum") = 0.95, py::arg("div_factor") = 25.0, py::arg("final_div_factor") = 1e4,
+           py::arg("three_phase") = false, keep);
+  py::class_<ChainedScheduler, std::shared_ptr<ChainedScheduler>>(s, "ChainedScheduler")
+      .def(py::init<std::vector<std::shared_ptr<LRScheduler>>>(), py::arg("schedulers"), keep)
+      .def("step", &ChainedScheduler::step)
+      .def("get_last_lr", &ChainedScheduler::get_last_lr);
+  py::class_<ReduceLROnPlateau, std::shared_ptr<ReduceLROnPlateau>>(s, "ReduceLROnPlateau")
+      .def(py::init([](Optimizer& o, const std::string& mode, double factor, int64_t patience, double threshold,
+                       const std::string& threshold_mode, int64_t cooldown, double min_lr, double eps) {
+             TG_CHECK_VALUE(mode == "min" || mode == "max", "ReduceLROnPlateau: mode must be 'min' or 'max', got '{}'", mode);
+             TG_CHECK_VALUE(threshold_mode == "rel" || threshold_mode == "abs",
+                            "ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got '{}'", threshold_mode);
+             return std::make_shared<ReduceLROnPlateau>(
+                 o, ReduceLROnPlateauOptions{mode == "max", factor, patience, threshold, threshold_mode == "rel",
+                                             cooldown, min_lr, eps});
+           }),
+           py::arg("optimizer"), py::arg("mode") = "min", py::arg("factor") = 0.1, py::arg("patience") = 10,
+           py::arg("threshold") = 1e-4, py::arg("threshold_mode") = "rel", py::arg("cooldown") = 0,
+           py::arg("min_lr") = 0.0, py::arg("eps") = 1e-8, keep)
+      .def("step", &ReduceLROnPlateau::step, py::arg("metrics"))
+      .def("get_last_lr", &ReduceLROnPlateau::get_last_lr)
+      .def_property_readonly("num_bad_epochs", &ReduceLROnPlateau::num_bad_epochs);
+}
+
+}  // namespace tgpy

@@ -1,0 +1,262 @@
+// tg.Tensor: construction, metadata, Python protocols (repr, len, iteration, numbers), autograd
+// state, conversions and copies. Math lives in bind_math.cpp, indexing in bind_indexing.cpp.
+#include "bindings.h"
+
+#include <pybind11/functional.h>
+
+namespace tgpy {
+
+namespace {
+
+py::object grad_or_none(const tg::Tensor& t) {
+  const tg::Tensor& g = t.grad();
+  return g.defined() ? py::cast(g) : py::none();
+}
+
+// Nested Python lists of t's values (PyTorch's tolist).
+py::object to_list(const tg::Tensor& t) {
+  tg::Tensor c = nogil([&] { return t.detach().cpu().contiguous(); });
+  const tg::DType dt = c.dtype();
+  std::vector<py::object> flat;
+  flat.reserve(c.numel());
+  if (dt == tg::kBool) {
+    for (bool v : c.to_vector<bool>()) flat.push_back(py::bool_(v));
+  } else if (tg::is_integral(dt, false)) {
+    for (int64_t v : c.to_vector<int64_t>()) flat.push_back(py::int_(v));
+  } else {
+    for (double v : c.to_vector<double>()) flat.push_back(py::float_(v));
+  }
+  if (c.dim() == 0) return flat.at(0);
+  size_t pos = 0;
+  auto build = [&](auto& self, int d) -> py::object {
+    py::list out(c.size(d));
+    for (int64_t i = 0; i < c.size(d); ++i)
+      out[i] = d + 1 == c.dim() ? flat[pos++] : self(self, d + 1);
+    return out;
+  };
+  return build(build, 0);
+}
+
+tg::Scalar single_value(const tg::Tensor& t, const char* what) {
+  TG_CHECK(t.numel() == 1, "{}: only a one-element tensor converts to a Python number, got shape {}", what, t.sizes());
+  return nogil([&] { return t.item(); });
+}
+
+// Tensor.to(*args, **kwargs): to(dtype), to(device), to(device, dtype), to(other) and the
+// keywords dtype=, device=, copy=.
+tg::Tensor tensor_to(const tg::Tensor& t, const py::args& args, const py::kwargs& kwargs) {
+  std::optional<tg::DType> dtype;
+  std::optional<tg::Device> device;
+  bool copy = false;
+  for (const py::handle a : args) {
+    if (py::isinstance<tg::DType>(a)) dtype = py::cast<tg::DType>(a);
+    else if (py::isinstance<tg::Device>(a) || py::isinstance<py::str>(a)) device = py::cast<tg::Device>(a);
+    else if (is_tensor(a)) {
+      dtype = as_tensor(a).dtype();
+      device = as_tensor(a).device();
+    } else if (PyBool_Check(a.ptr())) {
+      copy = a.ptr() == Py_True;  // to(dtype, non_blocking, copy) positional flags
+    } else {
+      throw tg::TypeError(fmt::format("to: unexpected argument of type {}", Py_TYPE(a.ptr())->tp_name));
+    }
+  }
+  for (const auto& [key, value] : kwargs) {
+    const std::string k = py::cast<std::string>(key);
+    if (k == "dtype") dtype = py::cast<tg::DType>(value);
+    else if (k == "device") device = py::cast<tg::Device>(value);
+    else if (k == "copy") copy = py::cast<bool>(value);
+    else if (k != "non_blocking") throw tg::TypeError(fmt::format("to: unexpected keyword argument '{}'", k));
+  }
+  return nogil([&] {
+    if (dtype && device) return t.to(*device, *dtype, copy);
+    if (device) return t.to(*device, copy);
+    if (dtype) return t.to(*dtype, copy);
+    return copy ? t.clone() : t;
+  });
+}
+
+}  // namespace
+
+TensorClass bind_tensor_class(py::module_& m) {
+  TensorClass cls(m, "Tensor", py::dynamic_attr());
+  tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  cls.def(py::init([](py::handle data) { return to_tensor(data); }), py::arg("data"))
+      .def(py::init([]() { return tg::empty({0}); }));
+  // Lists, numbers and arrays convert wherever a tensor is expected.
+  py::implicitly_convertible<py::list, tg::Tensor>();
+  py::implicitly_convertible<py::tuple, tg::Tensor>();
+  py::implicitly_convertible<py::float_, tg::Tensor>();
+  py::implicitly_convertible<py::int_, tg::Tensor>();
+  py::implicitly_convertible<py::buffer, tg::Tensor>();
+
+  // ---- metadata ----
+  cls.def_property_readonly("shape", [](const tg::Tensor& t) { return t.sizes(); })
+      .def("size", [](const tg::Tensor& t) { return t.sizes(); })
+      .def("size", [](const tg::Tensor& t, int64_t dim) { return t.size(dim); }, py::arg("dim"))
+      .def("stride", [](const tg::Tensor& t) { return t.strides(); })
+      .def("stride", [](const tg::Tensor& t, int64_t dim) { return t.stride(dim); }, py::arg("dim"))
+      .def("dim", &tg::Tensor::dim)
+      .def("ndimension", &tg::Tensor::dim)
+      .def_property_readonly("ndim", &tg::Tensor::dim)
+      .def("numel", &tg::Tensor::numel)
+      .def("nelement", &tg::Tensor::numel)
+      .def_property_readonly("dtype", &tg::Tensor::dtype)
+      .def_property_readonly("device", &tg::Tensor::device)
+      .def_property_readonly("is_cuda", &tg::Tensor::is_cuda)
+      .def_property_readonly("is_cpu", &tg::Tensor::is_cpu)
+      .def("is_contiguous", &tg::Tensor::is_contiguous)
+      .def("is_floating_point", &tg::Tensor::is_floating_point)
+      .def("storage_offset", &tg::Tensor::storage_offset)
+      .def("element_size", &tg::Tensor::element_size)
+      .def_property_readonly("itemsize", &tg::Tensor::element_size)
+      .def_property_readonly("nbytes", &tg::Tensor::nbytes)
+      .def("data_ptr", [](const tg::Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); })
+      .def_property_readonly("_version", &tg::Tensor::version)
+      .def("is_view", &tg::Tensor::is_view)
+      .def_property_readonly("_base", [](const tg::Tensor& t) { return t.is_view() ? py::cast(t.base()) : py::none(); })
+      .def_property("name", &tg::Tensor::name, [](const tg::Tensor& t, std::string n) { t.set_name(std::move(n)); });
+
+  // ---- Python protocols ----
+  cls.def("__repr__", [](const tg::Tensor& t) { return nogil([&] { return t.str(); }); })
+      .def("__len__",
+           [](const tg::Tensor& t) {
+             TG_CHECK_TYPE(t.dim() > 0, "len() of a 0-d tensor");
+             return t.size(0);
+           })
+      .def("__iter__",
+           [](const tg::Tensor& t) {
+             TG_CHECK_TYPE(t.dim() > 0, "iteration over a 0-d tensor");
+             return py::iter(py::cast(nogil([&] { return tg::unbind(t, 0); })));
+           })
+      .def("__bool__", [](const tg::Tensor& t) { return single_value(t, "bool").to_bool(); })
+      .def("__float__", [](const tg::Tensor& t) { return single_value(t, "float").to_double(); })
+      .def("__int__", [](const tg::Tensor& t) { return single_value(t, "int").to_int(); })
+      .def("__index__",
+           [](const tg::Tensor& t) {
+             TG_CHECK_TYPE(tg::is_integral(t.dtype(), true), "only integer tensors can be used as an index, got {}",
+                           t.dtype());
+             return single_value(t, "index").to_int();
+           })
+      .def("__hash__", [](const tg::Tensor& t) { return reinterpret_cast<uintptr_t>(t.impl()); })
+      .def("item", [](const tg::Tensor& t) { return single_value(t, "item"); })
+      .def("tolist", &to_list)
+      .def(py::pickle(
+          [](const tg::Tensor& t) { return py::make_tuple(to_list(t), t.dtype(), t.requires_grad()); },
+          [](const py::tuple& s) {
+            tg::Tensor t = to_tensor(s[0], py::cast<tg::DType>(s[1]));
+            t.requires_grad_(py::cast<bool>(s[2]));
+            return t;
+          }));
+
+  // ---- autograd state ----
+  cls.def_property("requires_grad", &tg::Tensor::requires_grad,
+                   [](const tg::Tensor& t, bool r) { t.requires_grad_(r); })
+      .def(
+          "requires_grad_",
+          [](py::object self, bool r) {
+            as_tensor(self).requires_grad_(r);
+            return self;
+          },
+          py::arg("requires_grad") = true)
+      .def_property(
+          "grad", &grad_or_none,
+          [](const tg::Tensor& t, std::optional<tg::Tensor> g) { t.set_grad(g ? *g : tg::Tensor()); })
+      .def_property_readonly("grad_fn", [](const tg::Tensor& t) { return t.grad_fn(); })
+      .def_property_readonly("is_leaf", &tg::Tensor::is_leaf)
+      .def_property_readonly("output_nr", &tg::Tensor::output_nr)
+      .def("retain_grad", &tg::Tensor::retain_grad)
+      .def_property_readonly("retains_grad", &tg::Tensor::retains_grad)
+      .def("detach", &tg::Tensor::detach)
+      .def(
+          "detach_",
+          [](py::object self) {
+            as_tensor(self).detach_();
+            return self;
+          })
+      .def_property(
+          "data", [](const tg::Tensor& t) { return t.detach(); },
+          [](const tg::Tensor& t, const tg::Tensor& d) { t.set_data(d); })
+      .def(
+          "backward",
+          [](const tg::Tensor& t, std::optional<tg::Tensor> gradient, std::optional<bool> retain_graph,
+             bool create_graph, py::object inputs) {
+            const tg::tensor_list in = tensors_arg(inputs);
+            nogil([&] { t.backward(gradient.value_or(tg::Tensor()), retain_graph, create_graph, in); });
+          },
+          py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
+          py::arg("inputs") = py::none())
+      .def(
+          "register_hook",
+          [](const tg::Tensor& t, py::object fn) {
+            PyCallable hook(std::move(fn));
+            return t.register_hook([hook](const tg::Tensor& grad) -> tg::Tensor {
+              py::gil_scoped_acquire gil;
+              py::object r = hook(grad);
+              return r.is_none() ? tg::Tensor() : to_tensor(r);
+            });
+          },
+          py::arg("hook"));
+  py::class_<tg::HookHandle>(m, "RemovableHandle")
+      .def("remove", &tg::HookHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](tg::HookHandle& h, py::args) { h.remove(); });
+
+  // ---- conversions and copies ----
+  cls.def("to", &tensor_to)
+      .def("cpu", [](const tg::Tensor& t) { return nogil([&] { return t.cpu(); }); })
+      .def(
+          "cuda",
+          [](const tg::Tensor& t, std::optional<py::object> device) {
+            tg::Device d = tg::Device::cuda(0);
+            if (device && PyLong_Check(device->ptr())) d = tg::Device::cuda(py::cast<int>(*device));
+            else if (device && !device->is_none()) d = py::cast<tg::Device>(*device);
+            return nogil([&] { return t.to(d); });
+          },
+          py::arg("device") = py::none())
+      .def("pin_memory", [](const tg::Tensor& t) { return nogil([&] { return t.pin_memory(); }); })
+      .def("is_pinned", &tg::Tensor::is_pinned)
+      .def("contiguous", [](const tg::Tensor& t) { return nogil([&] { return t.contiguous(); }); })
+      .def("clone", [](const tg::Tensor& t) { return nogil([&] { return t.clone(); }); })
+      .def(
+          "copy_",
+          [](py::object self, py::handle src) {
+            tg::Tensor s = to_tensor(src);
+            nogil([&] { as_tensor(self).copy_(s); });
+            return self;
+          },
+          py::arg("src"))
+      .def(
+          "fill_",
+          [](py::object self, py::handle value) {
+            if (is_tensor(value)) {
+              const tg::Tensor& v = as_tensor(value);
+              nogil([&] { as_tensor(self).copy_(v.expand(as_tensor(self).sizes())); });
+            } else {
+              tg::Scalar v = to_scalar(value);
+              nogil([&] { as_tensor(self).fill_(v); });
+            }
+            return self;
+          },
+          py::arg("value"))
+      .def("zero_", [](py::object self) {
+        nogil([&] { as_tensor(self).zero_(); });
+        return self;
+      });
+  const std::pair<const char*, tg::DType> casts[] = {{"float", tg::kFloat32},  {"double", tg::kFloat64},
+                                                     {"half", tg::kFloat16},   {"bfloat16", tg::kBFloat16},
+                                                     {"int", tg::kInt32},      {"long", tg::kInt64},
+                                                     {"bool", tg::kBool},      {"byte", tg::kUInt8},
+                                                     {"char", tg::kInt8}};
+  for (const auto& [name, dtype] : casts)
+    cls.def(name, [dtype](const tg::Tensor& t) { return nogil([&] { return t.to(dtype); }); });
+  cls.def(
+      "type",
+      [](const tg::Tensor& t, std::optional<tg::DType> dtype) -> py::object {
+        if (!dtype) return py::str(fmt::format("tapegrad.{}", tg::name(t.dtype())));
+        return py::cast(nogil([&] { return t.to(*dtype); }));
+      },
+      py::arg("dtype") = py::none());
+  return cls;
+}
+
+}  // namespace tgpy

@@ -1,0 +1,43 @@
+#pragma once
+// The parts of tapegrad._C, one function per bind_*.cpp, called in this order by module.cpp.
+#include "convert.h"
+
+namespace tgpy {
+
+using TensorClass = py::class_<tg::Tensor>;
+
+void bind_types(py::module_& m);                       // dtype, device, errors
+TensorClass bind_tensor_class(py::module_& m);         // tg.Tensor: metadata, autograd, conversions
+void bind_tensor_indexing(py::module_& m, TensorClass& cls);          // __getitem__ / __setitem__ and index ops
+void bind_math(py::module_& m, TensorClass& cls);      // elementwise, reductions, shape, linalg
+void bind_factories(py::module_& m);                   // tg.tensor, zeros, randn, ..., generators
+void bind_interop(py::module_& m, TensorClass& cls);   // NumPy and DLPack
+void bind_autograd(py::module_& m);                    // tg._C.autograd
+void bind_nn(py::module_& m);                          // tg._C.nn: Module, layers, functional, init
+void bind_nn_module(py::module_& nn);
+void bind_nn_layers(py::module_& nn);
+void bind_nn_functional(py::module_& nn);
+void bind_optim(py::module_& m);                       // tg._C.optim
+void bind_utils(py::module_& m);                       // save/load, data, cuda
+
+// Binds f as the method `name` of tg.Tensor and as the function tg.name(input, ...).
+template <class F, class... Extra>
+void def_op(py::module_& m, TensorClass& cls, const char* name, F&& f, const Extra&... extra) {
+  cls.def(name, f, extra...);
+  m.def(name, std::forward<F>(f), py::arg("input"), extra...);
+}
+
+// Binds an in-place method that returns the Python object it was called on (x.add_(1) is x).
+// Args are the types of the arguments after self.
+template <class... Args, class F, class... Extra>
+void def_inplace(TensorClass& cls, const char* name, F f, const Extra&... extra) {
+  cls.def(
+      name,
+      [f](py::object self, Args... args) {
+        f(as_tensor(self), args...);
+        return self;
+      },
+      extra...);
+}
+
+}  // namespace tgpy

@@ -1,0 +1,369 @@
+#include "convert.h"
+
+#include <pybind11/numpy.h>
+
+#include <string>
+#include <vector>
+
+namespace tgpy {
+
+PyTypeObject* tensor_type = nullptr;
+
+namespace {
+
+// Python objects may be dropped by the library on any thread, also while the interpreter shuts
+// down; after that point they are leaked rather than touched.
+bool python_alive() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsInitialized() && !Py_IsFinalizing();
+#else
+  return Py_IsInitialized() && !_Py_IsFinalizing();
+#endif
+}
+
+// NumPy's scalar base class when NumPy has been imported (never imports it).
+PyObject* numpy_generic() {
+  static PyObject* generic = nullptr;
+  if (generic) return generic;
+  PyObject* numpy = PyDict_GetItemString(PyImport_GetModuleDict(), "numpy");
+  if (!numpy) return nullptr;
+  generic = PyObject_GetAttrString(numpy, "generic");  // kept for the life of the process
+  if (!generic) PyErr_Clear();
+  return generic;
+}
+
+// 'b' (bool), 'i'/'u' (integer), 'f' (floating) or 0 for a NumPy scalar.
+char numpy_scalar_kind(py::handle h) {
+  PyObject* generic = numpy_generic();
+  if (!generic || !PyObject_IsInstance(h.ptr(), generic)) return 0;
+  const std::string kind = py::str(h.attr("dtype").attr("kind"));
+  return kind.empty() ? 0 : kind[0];
+}
+
+}  // namespace
+
+bool is_number(py::handle h) {
+  PyObject* o = h.ptr();
+  if (PyBool_Check(o) || PyLong_Check(o) || PyFloat_Check(o)) return true;
+  if (is_tensor(h)) return false;
+  const char k = numpy_scalar_kind(h);
+  return k == 'b' || k == 'i' || k == 'u' || k == 'f';
+}
+
+tg::Scalar to_scalar(py::handle h) {
+  PyObject* o = h.ptr();
+  if (PyBool_Check(o)) return tg::Scalar(o == Py_True);
+  if (PyLong_Check(o)) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) throw tg::ValueError("the integer " + std::string(py::str(h)) + " does not fit in int64");
+    return tg::Scalar(static_cast<int64_t>(v));
+  }
+  if (PyFloat_Check(o)) return tg::Scalar(PyFloat_AS_DOUBLE(o));
+  switch (numpy_scalar_kind(h)) {
+    case 'b': return tg::Scalar(static_cast<bool>(PyObject_IsTrue(o)));
+    case 'i':
+    case 'u': return tg::Scalar(static_cast<int64_t>(py::int_(py::reinterpret_borrow<py::object>(h))));
+    case 'f': return tg::Scalar(static_cast<double>(py::float_(py::reinterpret_borrow<py::object>(h))));
+    default: break;
+  }
+  throw tg::TypeError(fmt::format("expected a number (bool, int or float), got {}", Py_TYPE(o)->tp_name));
+}
+
+namespace {
+
+// Walks a nested list, checking that it is rectangular, and collects the numbers.
+struct NestedList {
+  std::vector<int64_t> shape;
+  std::vector<tg::Scalar> values;
+  int kind = 0;  // 0 bool, 1 int, 2 float: the widest seen
+
+  void visit(py::handle obj, size_t depth) {
+    PyObject* o = obj.ptr();
+    if (PyList_Check(o) || PyTuple_Check(o)) {
+      const auto n = static_cast<int64_t>(PySequence_Fast_GET_SIZE(o));
+      if (depth == shape.size()) {
+        if (depth > 0 && !values.empty()) ragged(depth);
+        shape.push_back(n);
+      } else if (shape[depth] != n) {
+        ragged(depth);
+      }
+      PyObject** items = PySequence_Fast_ITEMS(o);
+      for (int64_t i = 0; i < n; ++i) visit(items[i], depth + 1);
+      return;
+    }
+    if (depth != shape.size()) ragged(depth);
+    tg::Scalar s;
+    if (is_tensor(obj)) {
+      const tg::Tensor& t = as_tensor(obj);
+      if (t.numel() != 1)
+        throw tg::ValueError(fmt::format("tensor: a nested list may hold only numbers and one-element tensors, "
+                                         "found a tensor of shape {}", t.sizes()));
+      s = t.item();
+    } else if (is_number(obj)) {
+      s = to_scalar(obj);
+    } else {
+      throw tg::TypeError(fmt::format("tensor: cannot make a tensor element from {}", Py_TYPE(o)->tp_name));
+    }
+    kind = std::max(kind, s.is_floating_point() ? 2 : s.is_integral() ? 1 : 0);
+    values.push_back(s);
+  }
+  [[noreturn]] static void ragged(size_t depth) {
+    throw tg::ValueError(fmt::format("tensor: the nested list is ragged (its lengths differ at depth {})", depth));
+  }
+
+  tg::Tensor build() const {
+    tg::Tensor flat;
+    if (kind == 2) {
+      std::vector<double> v;
+      v.reserve(values.size());
+      for (const auto& s : values) v.push_back(s.to_double());
+      flat = tg::tensor(v).to(tg::default_dtype());
+    } else if (kind == 1) {
+      std::vector<int64_t> v;
+      v.reserve(values.size());
+      for (const auto& s : values) v.push_back(s.to_int());
+      flat = tg::tensor(v);
+    } else {
+      std::vector<bool> v;
+      v.reserve(values.size());
+      for (const auto& s : values) v.push_back(s.to_bool());
+      flat = values.empty() ? tg::empty({0}) : tg::tensor(v);
+    }
+    return flat.view(tg::Shape(shape));
+  }
+};
+
+tg::DType dtype_of_format(const py::buffer_info& info) {
+  std::string f = info.format;
+  if (!f.empty() && (f[0] == '<' || f[0] == '=' || f[0] == '@' || f[0] == '|')) f.erase(0, 1);
+  if (!f.empty() && (f[0] == '>' || f[0] == '!'))
+    throw tg::TypeError("from_numpy: big-endian arrays are not supported; convert with .astype('<...')");
+  if (f.size() == 1) {
+    switch (f[0]) {
+      case '?': return tg::kBool;
+      case 'b': return tg::kInt8;
+      case 'B': return tg::kUInt8;
+      case 'e': return tg::kFloat16;
+      case 'f': return tg::kFloat32;
+      case 'd': return tg::kFloat64;
+      case 'i':
+      case 'l':
+      case 'q':
+        if (info.itemsize == 4) return tg::kInt32;
+        if (info.itemsize == 8) return tg::kInt64;
+        break;
+      default: break;
+    }
+  }
+  throw tg::TypeError(fmt::format("from_numpy: arrays of format '{}' ({} bytes per item) are not supported; "
+                                  "supported: bool, int8, uint8, int32, int64, float16, float32, float64",
+                                  info.format, info.itemsize));
+}
+
+}  // namespace
+
+tg::Tensor tensor_from_buffer(py::handle obj) {
+  auto info = std::make_unique<py::buffer_info>(py::reinterpret_borrow<py::buffer>(obj).request());
+  const tg::DType dtype = dtype_of_format(*info);
+  tg::Shape sizes, strides;
+  for (size_t i = 0; i < info->shape.size(); ++i) {
+    if (info->strides[i] < 0 || info->strides[i] % info->itemsize != 0)
+      throw tg::ValueError(fmt::format("from_numpy: stride {} of dim {} is negative or not a multiple of the item "
+                                       "size {}; copy the array first (np.ascontiguousarray)",
+                                       info->strides[i], i, info->itemsize));
+    sizes.push_back(info->shape[i]);
+    strides.push_back(info->strides[i] / info->itemsize);
+  }
+  void* data = info->ptr;
+  // The buffer view keeps the exporter (and its memory) alive until the last tensor lets go.
+  return tg::from_blob(
+      data, sizes, strides,
+      [view = info.release()](void*) {
+        if (!python_alive()) return;
+        py::gil_scoped_acquire gil;
+        delete view;
+      },
+      dtype);
+}
+
+py::object to_numpy(const tg::Tensor& t) {
+  TG_CHECK_TYPE(t.is_cpu(), "numpy: the tensor is on {}; call .cpu() first", t.device());
+  TG_CHECK(!t.requires_grad(), "numpy: the tensor requires grad; use tensor.detach().numpy()");
+  std::string format;
+  switch (t.dtype()) {
+    case tg::kBool: format = "?"; break;
+    case tg::kUInt8: format = "B"; break;
+    case tg::kInt8: format = "b"; break;
+    case tg::kInt32: format = "i4"; break;
+    case tg::kInt64: format = "i8"; break;
+    case tg::kFloat16: format = "f2"; break;
+    case tg::kFloat32: format = "f4"; break;
+    case tg::kFloat64: format = "f8"; break;
+    default: throw tg::TypeError(fmt::format("numpy: NumPy has no {} type; convert with .float() first", t.dtype()));
+  }
+  std::vector<py::ssize_t> shape, strides;
+  const auto item = static_cast<py::ssize_t>(t.element_size());
+  for (int i = 0; i < t.dim(); ++i) {
+    shape.push_back(t.size(i));
+    strides.push_back(t.stride(i) * item);
+  }
+  // The array's base owns a handle to the tensor, so the memory lives as long as either.
+  py::capsule owner(new tg::Tensor(t), [](void* p) { delete static_cast<tg::Tensor*>(p); });
+  return py::array(py::dtype(format), shape, strides, t.data_ptr(), owner);
+}
+
+tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype, std::optional<tg::Device> device) {
+  tg::Tensor t;
+  if (is_tensor(obj)) {
+    t = as_tensor(obj);
+  } else if (is_number(obj)) {
+    const tg::Scalar s = to_scalar(obj);
+    t = tg::scalar_tensor(s, tg::TensorOptions(dtype.value_or(s.dtype())));
+  } else if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) {
+    NestedList list;
+    list.visit(obj, 0);
+    t = list.build();
+  } else if (PyObject_CheckBuffer(obj.ptr())) {
+    t = tensor_from_buffer(obj).clone();
+  } else {
+    throw tg::TypeError(fmt::format("expected a tensor, a number, a (nested) list or an array, got {}",
+                                    Py_TYPE(obj.ptr())->tp_name));
+  }
+  if (dtype && device) return t.to(*device, *dtype);
+  if (dtype) return t.to(*dtype);
+  if (device) return t.to(*device);
+  return t;
+}
+
+tg::tensor_list tensors_arg(py::handle obj) {
+  if (obj.is_none()) return {};
+  if (is_tensor(obj)) return {as_tensor(obj)};
+  tg::tensor_list out;
+  for (const py::handle h : py::reinterpret_borrow<py::iterable>(obj)) out.push_back(to_tensor(h));
+  return out;
+}
+
+tg::Shape shape_from_args(const py::args& args, const char* op) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return py::cast<tg::Shape>(args[0]);
+  tg::Shape s;
+  for (const py::handle a : args) {
+    if (!PyIndex_Check(a.ptr()) || PyBool_Check(a.ptr()) || is_tensor(a))
+      throw tg::TypeError(fmt::format("{}: expected ints or one sequence of ints, got {}", op, Py_TYPE(a.ptr())->tp_name));
+    s.push_back(py::cast<int64_t>(a));
+  }
+  return s;
+}
+
+namespace {
+
+std::optional<int64_t> slice_bound(PyObject* v) {
+  if (v == Py_None) return std::nullopt;
+  const Py_ssize_t i = PyNumber_AsSsize_t(v, nullptr);  // clamps huge values, as Python does
+  if (i == -1 && PyErr_Occurred()) throw py::error_already_set();
+  return static_cast<int64_t>(i);
+}
+
+tg::TensorIndex to_index(py::handle h) {
+  PyObject* o = h.ptr();
+  if (o == Py_None) return tg::indexing::None;
+  if (o == Py_Ellipsis) return tg::indexing::Ellipsis;
+  if (PyBool_Check(o)) return tg::TensorIndex(o == Py_True);
+  if (is_tensor(h)) return tg::TensorIndex(as_tensor(h));
+  if (PySlice_Check(o)) {
+    auto* s = reinterpret_cast<PySliceObject*>(o);
+    return tg::indexing::Slice(slice_bound(s->start), slice_bound(s->stop), slice_bound(s->step));
+  }
+  const char kind = PyLong_Check(o) ? 'i' : numpy_scalar_kind(h);
+  if (kind == 'i' || kind == 'u')
+    return tg::TensorIndex(py::cast<int64_t>(py::int_(py::reinterpret_borrow<py::object>(h))));
+  return tg::TensorIndex(to_tensor(h));
+}
+
+}  // namespace
+
+std::vector<tg::TensorIndex> to_indices(py::handle index) {
+  std::vector<tg::TensorIndex> out;
+  if (PyTuple_Check(index.ptr())) {
+    for (const py::handle item : py::reinterpret_borrow<py::tuple>(index)) out.push_back(to_index(item));
+  } else {
+    out.push_back(to_index(index));
+  }
+  return out;
+}
+
+void PyCallable::Release::operator()(py::object* o) const {
+  if (!python_alive()) return;  // leaked: the interpreter is gone
+  py::gil_scoped_acquire gil;
+  delete o;
+}
+
+}  // namespace tgpy
+
+namespace pybind11::detail {
+
+bool type_caster<tg::Shape>::load(handle src, bool) {
+  PyObject* o = src.ptr();
+  auto as_int = [](PyObject* v, int64_t& out) {
+    if (PyBool_Check(v) || !PyIndex_Check(v) || tgpy::is_tensor(v)) return false;
+    out = PyLong_AsLongLong(py::int_(py::reinterpret_borrow<py::object>(v)).ptr());
+    return true;
+  };
+  int64_t one = 0;
+  if (as_int(o, one)) {
+    value = tg::Shape{one};
+    return true;
+  }
+  if (!PyList_Check(o) && !PyTuple_Check(o)) return false;
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+  if (n > tg::kMaxDims) throw tg::ValueError(fmt::format("a shape has at most {} dims, got {}", tg::kMaxDims, n));
+  tg::Shape s;
+  PyObject** items = PySequence_Fast_ITEMS(o);
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    int64_t v = 0;
+    if (!as_int(items[i], v)) return false;
+    s.push_back(v);
+  }
+  value = s;
+  return true;
+}
+
+bool type_caster<tg::nn::Size2>::load(handle src, bool) {
+  PyObject* o = src.ptr();
+  if (PyLong_Check(o) && !PyBool_Check(o)) {
+    value = tg::nn::Size2(py::cast<int64_t>(src));
+    return true;
+  }
+  if ((PyTuple_Check(o) || PyList_Check(o)) && PySequence_Fast_GET_SIZE(o) == 2) {
+    PyObject** items = PySequence_Fast_ITEMS(o);
+    if (!PyLong_Check(items[0]) || !PyLong_Check(items[1])) return false;
+    value = tg::nn::Size2(PyLong_AsLongLong(items[0]), PyLong_AsLongLong(items[1]));
+    return true;
+  }
+  return false;
+}
+
+bool type_caster<tg::nn::ConvPadding>::load(handle src, bool convert) {
+  if (PyUnicode_Check(src.ptr())) {
+    value = tg::nn::ConvPadding(py::cast<std::string>(src));
+    return true;
+  }
+  type_caster<tg::nn::Size2> size;
+  if (!size.load(src, convert)) return false;
+  value = tg::nn::ConvPadding(static_cast<tg::nn::Size2>(size));
+  return true;
+}
+
+bool type_caster<tg::nn::functional::Reduction>::load(handle src, bool) {
+  if (!PyUnicode_Check(src.ptr())) return false;
+  using R = tg::nn::functional::Reduction;
+  const std::string s = py::cast<std::string>(src);
+  if (s == "none") value = R::None;
+  else if (s == "mean") value = R::Mean;
+  else if (s == "sum") value = R::Sum;
+  else if (s == "batchmean") value = R::BatchMean;
+  else throw tg::ValueError("reduction: expected 'none', 'mean', 'sum' or 'batchmean', got '" + s + "'");
+  return true;
+}
+
+}  // namespace pybind11::detail

@@ -1,0 +1,151 @@
+#pragma once
+// Conversions between Python objects and tapegrad's argument types, shared by every bind_*.cpp:
+// numbers to tg::Scalar, int sequences to tg::Shape, and anything tensor-like (a Tensor, a number,
+// a nested list, a buffer such as a NumPy array) to tg::Tensor. Also the GIL release used
+// around every call into the library.
+#include <Python.h>
+
+#include <optional>
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <tapegrad/tapegrad.h>
+
+namespace py = pybind11;
+
+namespace tgpy {
+
+// Releases the GIL for its lifetime: wraps every call that runs kernels or backward, so that
+// other Python threads (a DataLoader, a UI) keep running. Cheaper than gil_scoped_release, which
+// consults pybind11's internals on each use.
+class Unlocked {
+ public:
+  Unlocked() : state_(PyEval_SaveThread()) {}
+  ~Unlocked() { PyEval_RestoreThread(state_); }
+  Unlocked(const Unlocked&) = delete;
+  Unlocked& operator=(const Unlocked&) = delete;
+
+ private:
+  PyThreadState* state_;
+};
+
+// Runs f() without the GIL.
+template <class F>
+decltype(auto) nogil(F&& f) {
+  Unlocked unlocked;
+  return f();
+}
+
+// The Python type object of tg.Tensor (set once the class is bound).
+extern PyTypeObject* tensor_type;
+inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), tensor_type); }
+inline tg::Tensor& as_tensor(py::handle h) { return py::cast<tg::Tensor&>(h); }
+
+// bool, int or float, including NumPy's scalar types; never a tensor.
+bool is_number(py::handle h);
+tg::Scalar to_scalar(py::handle h);
+
+// A tensor from any tensor-like object: Tensors are returned as they are (converted when dtype or
+// device is given); numbers, nested lists/tuples and buffer objects (NumPy arrays) are copied.
+tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype = std::nullopt,
+                     std::optional<tg::Device> device = std::nullopt);
+// One tensor or a sequence of tensors (what torch.autograd.grad and friends accept), as a list.
+tg::tensor_list tensors_arg(py::handle obj);
+
+// A tensor over a buffer object's memory (no copy); the object stays alive while the tensor does.
+tg::Tensor tensor_from_buffer(py::handle obj);
+// t as a NumPy array over the same memory.
+py::object to_numpy(const tg::Tensor& t);
+
+// The shape given as varargs (x.view(2, 3)) or as one sequence (x.view((2, 3))).
+tg::Shape shape_from_args(const py::args& args, const char* op);
+
+// Indexing with Python's syntax: ints, slices, None, Ellipsis, bools, tensors and lists.
+std::vector<tg::TensorIndex> to_indices(py::handle index);
+
+// A C++ std::function that keeps a Python callable; it takes the GIL to call and to release it,
+// because the library may call or drop it from a thread that does not hold the GIL.
+class PyCallable {
+ public:
+  explicit PyCallable(py::object fn) : fn_(new py::object(std::move(fn)), Release{}) {}
+  template <class... Args>
+  py::object operator()(Args&&... args) const {
+    py::gil_scoped_acquire gil;
+    return (*fn_)(std::forward<Args>(args)...);
+  }
+  const py::object& get() const { return *fn_; }
+
+ private:
+  struct Release {
+    void operator()(py::object* o) const;
+  };
+  std::shared_ptr<py::object> fn_;
+};
+
+}  // namespace tgpy
+
+namespace pybind11::detail {
+
+// Python numbers (and NumPy scalars) <-> tg::Scalar.
+template <>
+struct type_caster<tg::Scalar> {
+  PYBIND11_TYPE_CASTER(tg::Scalar, const_name("Number"));
+  bool load(handle src, bool) {
+    if (!tgpy::is_number(src)) return false;
+    value = tgpy::to_scalar(src);
+    return true;
+  }
+  static handle cast(const tg::Scalar& s, return_value_policy, handle) {
+    if (s.is_bool()) return PyBool_FromLong(s.to_bool());
+    if (s.is_integral()) return PyLong_FromLongLong(s.to_int());
+    return PyFloat_FromDouble(s.to_double());
+  }
+};
+
+// An int or a sequence of ints <-> tg::Shape (returned as a tuple).
+template <>
+struct type_caster<tg::Shape> {
+  PYBIND11_TYPE_CASTER(tg::Shape, const_name("Sequence[int]"));
+  bool load(handle src, bool convert);
+  static handle cast(const tg::Shape& s, return_value_policy, handle) {
+    PyObject* t = PyTuple_New(s.size());
+    for (int i = 0; i < s.size(); ++i) PyTuple_SET_ITEM(t, i, PyLong_FromLongLong(s[i]));
+    return t;
+  }
+};
+
+// A size for each spatial dim or one for all: 3 or (3, 1) <-> tg::nn::Size2.
+template <>
+struct type_caster<tg::nn::Size2> {
+  PYBIND11_TYPE_CASTER(tg::nn::Size2, const_name("int | tuple[int, int]"));
+  bool load(handle src, bool convert);
+  static handle cast(const tg::nn::Size2& s, return_value_policy, handle) {
+    return py::make_tuple(s.h, s.w).release();
+  }
+};
+
+// Convolution padding: a size (as Size2) or "same" / "valid".
+template <>
+struct type_caster<tg::nn::ConvPadding> {
+  PYBIND11_TYPE_CASTER(tg::nn::ConvPadding, const_name("int | tuple[int, int] | str"));
+  bool load(handle src, bool convert);
+  static handle cast(const tg::nn::ConvPadding& p, return_value_policy, handle) {
+    if (p.mode == tg::nn::ConvPadding::Mode::Same) return py::str("same").release();
+    if (p.mode == tg::nn::ConvPadding::Mode::Valid) return py::str("valid").release();
+    return py::make_tuple(p.size.h, p.size.w).release();
+  }
+};
+
+// Loss reductions by PyTorch's names: "none", "mean", "sum", "batchmean".
+template <>
+struct type_caster<tg::nn::functional::Reduction> {
+  PYBIND11_TYPE_CASTER(tg::nn::functional::Reduction, const_name("str"));
+  bool load(handle src, bool convert);
+  static handle cast(tg::nn::functional::Reduction r, return_value_policy, handle) {
+    using R = tg::nn::functional::Reduction;
+    return py::str(r == R::None ? "none" : r == R::Sum ? "sum" : r == R::BatchMean ? "batchmean" : "mean").release();
+  }
+};
+
+}  // namespace pybind11::detail

@@ -1,0 +1,25 @@
+"""Anomaly mode: the first op (forward) or node (backward) that makes a NaN or Inf raises
+tg.AnomalyError naming the op and the Python line that called it."""
+from .. import _C
+
+is_anomaly_enabled = _C.autograd.is_anomaly_enabled
+
+
+class detect_anomaly:
+    """``with tg.autograd.detect_anomaly():`` (check_forward=False checks backward only)."""
+
+    def __init__(self, check_forward=True):
+        self._check_forward = check_forward
+
+    def __enter__(self):
+        self._prev = (_C.autograd.is_anomaly_enabled(), _C.autograd.is_anomaly_check_forward_enabled())
+        _C.autograd.set_detect_anomaly(True, self._check_forward)
+        return self
+
+    def __exit__(self, *exc):
+        _C.autograd.set_detect_anomaly(*self._prev)
+        return False
+
+
+def set_detect_anomaly(mode, check_forward=True):
+    _C.autograd.set_detect_anomaly(bool(mode), check_forward)

@@ -1,0 +1,18 @@
+"""tg.nn.Parameter: a tensor that a Module registers when assigned to one of its attributes."""
+from .. import _C
+
+
+class Parameter(_C.Tensor):
+    """A leaf tensor (sharing ``data``'s memory) that requires grad unless told otherwise."""
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            data = _C.empty(0)
+        super().__init__(data.detach() if isinstance(data, _C.Tensor) else _C.tensor(data))
+        self.requires_grad_(requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+_C.nn._set_parameter_class(Parameter)

@@ -1,0 +1,4 @@
+"""tg.utils: data loading."""
+from . import data
+
+__all__ = ["data"]

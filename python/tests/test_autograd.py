@@ -1,0 +1,206 @@
+"""Autograd from Python: backward, grad, grad mode, hooks, custom Functions, gradcheck, anomaly
+mode naming the Python line, the printed tape, the step-through backward and the GIL."""
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import tapegrad as tg
+from conftest import assert_close
+
+
+def test_backward_and_grad():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    assert x.grad.tolist() == [2.0, 4.0, 6.0] and x.is_leaf and not y.is_leaf
+    (gx,) = tg.autograd.grad((x ** 3).sum(), [x])
+    assert gx.tolist() == [3.0, 12.0, 27.0]
+    # second derivative through create_graph
+    (g,) = tg.autograd.grad((x ** 3).sum(), [x], create_graph=True)
+    (gg,) = tg.autograd.grad(g.sum(), [x])
+    assert gg.tolist() == [6.0, 12.0, 18.0]
+    z = tg.ones(2, requires_grad=True)
+    assert tg.autograd.grad((x * 2).sum(), [x, z], allow_unused=True)[1] is None
+    v = x * 2
+    v.backward(tg.tensor([1.0, 0.0, 1.0]))
+    x.grad = None
+    assert x.grad is None
+
+
+def test_grad_mode_context_managers_and_decorators():
+    x = tg.ones(2, requires_grad=True)
+    with tg.no_grad():
+        assert not (x * 2).requires_grad
+        with tg.enable_grad():
+            assert (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+    @tg.no_grad()
+    def f(t):
+        return t * 2
+
+    assert not f(x).requires_grad and tg.is_grad_enabled()
+    with tg.set_grad_enabled(False):
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+    assert not x.detach().requires_grad and (x.data * 2).grad_fn is None
+
+
+def test_tensor_hooks_and_retain_grad():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    h = x.register_hook(lambda g: seen.append(g.tolist()))
+    x.register_hook(lambda g: g * 10)
+    y = x * 3
+    y.retain_grad()
+    y.sum().backward()
+    assert seen == [[3.0, 3.0]] and x.grad.tolist() == [30.0, 30.0] and y.grad.tolist() == [1.0, 1.0]
+    h.remove()
+    x.grad = None
+    (x * 3).sum().backward()
+    assert len(seen) == 1
+
+
+def test_exceptions_in_hooks_propagate_with_their_type():
+    x = tg.ones(2, requires_grad=True)
+
+    def bad_hook(g):
+        raise KeyError("from the hook")
+
+    x.register_hook(bad_hook)
+    with pytest.raises(KeyError, match="from the hook") as info:
+        (x * 2).sum().backward()
+    assert any(frame.name == "bad_hook" for frame in info.traceback)
+
+
+class Cube(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x * x * x * scale
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x * x * ctx.scale, None
+
+
+def test_custom_function():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = Cube.apply(x, 2.0)
+    assert y.grad_fn.name() == "CubeBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [6.0, 24.0]
+    xd = tg.rand(3, dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda t: Cube.apply(t, 1.5), [xd])
+
+
+class Split(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        assert ctx.needs_input_grad == (True,)
+        return x * 2, x.argmax()
+
+    @staticmethod
+    def backward(ctx, g_double, g_index):
+        return g_double * 2
+
+
+def test_custom_function_with_two_outputs_and_errors():
+    x = tg.tensor([1.0, 5.0], requires_grad=True)
+    doubled, index = Split.apply(x)
+    assert index.item() == 1 and index.grad_fn is None
+    doubled.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+
+    class Broken(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("broken backward")
+
+    with pytest.raises(ValueError, match="broken backward"):
+        Broken.apply(x).sum().backward()
+
+
+def test_gradcheck_from_python():
+    a = tg.rand(3, 4, dtype=tg.float64, requires_grad=True)
+    b = tg.rand(4, 2, dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda x, y: (x @ y).tanh(), [a, b])
+    assert tg.autograd.gradgradcheck(lambda x, y: (x @ y).sigmoid().sum(), [a, b])
+    with pytest.raises(RuntimeError):
+        tg.autograd.gradcheck(lambda x: Wrong.apply(x), [tg.rand(2, dtype=tg.float64, requires_grad=True)])
+    assert not tg.autograd.gradcheck(lambda x: Wrong.apply(x), [tg.rand(2, dtype=tg.float64, requires_grad=True)],
+                                     raise_exception=False)
+
+
+class Wrong(tg.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        return g  # should be 2 x g
+
+
+def test_anomaly_mode_names_the_python_line():
+    x = tg.tensor([1.0, -1.0], requires_grad=True)
+    here = sys._getframe().f_lineno
+    with tg.autograd.detect_anomaly():
+        with pytest.raises(tg.AnomalyError) as info:
+            x.log()  # the planted NaN: log(-1)
+    assert info.value.op == "log"
+    assert f"test_autograd.py:{here + 3}" in info.value.location, info.value.location
+    assert "test_anomaly_mode_names_the_python_line" in str(info.value)
+    with tg.autograd.detect_anomaly(check_forward=False):
+        y = tg.sqrt(x - 1)
+        with pytest.raises(tg.AnomalyError, match="backward"):
+            y.sum().backward()
+
+
+def test_print_graph_to_dot_and_stepping():
+    w = tg.ones(2, 2, requires_grad=True)
+    w.name = "w"
+    loss = (w @ tg.ones(2, 1)).relu().sum()
+    text = tg.autograd.format_graph(loss)
+    assert "SumBackward" in text and "MmBackward" in text or "MatmulBackward" in text
+    assert "digraph" in tg.autograd.to_dot(loss)
+    names = [step.node.name() for step in tg.autograd.backward_steps(loss)]
+    assert names[0] == "SumBackward" and names[-1] == "AccumulateGrad" and len(names) >= 4
+    assert w.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    fn = loss.grad_fn
+    assert fn.next_functions[0][0].name() == "ReluBackward"
+
+
+def test_gil_is_released_while_kernels_run():
+    counter = [0]
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            counter[0] += 1
+
+    thread = threading.Thread(target=spin)
+    thread.start()
+    try:
+        a = tg.randn(600, 600)
+        time.sleep(0.01)
+        before = counter[0]
+        start = time.perf_counter()
+        for _ in range(20):
+            a = (a @ a).tanh()
+        elapsed = time.perf_counter() - start
+        during = counter[0] - before
+    finally:
+        stop.set()
+        thread.join()
+    # With the GIL held across each call the spinning thread would barely run.
+    assert during > 1000 * elapsed, (during, elapsed)

@@ -1,0 +1,58 @@
+"""C++ errors arrive as the matching Python exception with the C++ message."""
+import pytest
+
+import tapegrad as tg
+
+
+def test_shape_errors_name_op_and_shapes():
+    with pytest.raises(RuntimeError, match=r"add.*\[2, 3\].*\[4\]"):
+        tg.ones(2, 3) + tg.ones(4)
+    with pytest.raises(RuntimeError, match="matmul"):
+        tg.ones(2, 3) @ tg.ones(2, 3)
+    with pytest.raises(RuntimeError, match="view"):
+        tg.ones(2, 3).view(4, 2)
+
+
+def test_type_and_value_errors():
+    with pytest.raises(ValueError, match="ragged"):
+        tg.tensor([[1, 2], [3]])
+    with pytest.raises(TypeError, match="str"):
+        tg.tensor(["a"])
+    with pytest.raises(TypeError):
+        tg.ones(2) + "x"
+    with pytest.raises(ValueError):
+        tg.device("tpu")
+    with pytest.raises(TypeError, match="0-d"):
+        len(tg.tensor(1.0))
+    with pytest.raises(RuntimeError, match="one-element"):
+        float(tg.ones(3))
+    with pytest.raises(ValueError, match="int64"):
+        tg.tensor([2**70])
+    with pytest.raises(TypeError, match="unexpected keyword argument 'dtpye'"):
+        tg.zeros(2, dtpye=tg.float64)
+
+
+def test_device_errors_without_a_gpu():
+    if tg.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert tg.cuda.device_count() == 0
+    # "cuda:0 does not exist" (IndexError) in a CUDA build, "no CUDA backend" without one.
+    with pytest.raises((IndexError, RuntimeError), match=r"to: .*cuda:0 (does not exist|.*no CUDA backend)"):
+        tg.ones(2).cuda()
+    with pytest.raises((IndexError, RuntimeError), match=r"zeros: .*cuda:0"):
+        tg.zeros(2, device="cuda")
+
+
+def test_backward_errors():
+    x = tg.ones(2, requires_grad=True)
+    y = x * x
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph|released|freed"):
+        y.sum().backward()
+    with pytest.raises(RuntimeError):
+        tg.ones(2).backward()
+    w = tg.ones(2, requires_grad=True) * 1
+    v = w.sin()  # saves w for backward
+    w.add_(1)
+    with pytest.raises(RuntimeError, match="version|modified|in-place"):
+        v.sum().backward()

@@ -1,0 +1,206 @@
+"""tg.nn from Python: Python subclasses of Module mixed with C++ layers, registration by
+assignment, traversal, state_dict through tg.save/load, hooks, functional ops and optimizers."""
+import numpy as np
+import pytest
+
+import tapegrad as tg
+from tapegrad import nn
+from tapegrad.nn import functional as F
+from conftest import assert_close
+
+
+class Block(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.linear = nn.Linear(n, n)
+        self.gain = nn.Parameter(tg.ones(n))
+        self.register_buffer("calls", tg.zeros((), dtype=tg.int64))
+        self.note = "plain attribute"
+
+    def forward(self, x):
+        self.calls.add_(1)
+        return F.relu(self.linear(x)) * self.gain
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([Block(4), Block(4)])
+        self.head = nn.Sequential(nn.Linear(4, 3), nn.LogSoftmax(dim=1))
+
+    def forward(self, x):
+        for b in self.blocks:
+            x = b(x)
+        return self.head(x)
+
+
+def test_python_modules_register_and_traverse():
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["blocks.0.gain", "blocks.0.linear.weight", "blocks.0.linear.bias", "blocks.1.gain",
+                     "blocks.1.linear.weight", "blocks.1.linear.bias", "head.0.weight", "head.0.bias"]
+    assert [n for n, _ in net.named_buffers()] == ["blocks.0.calls", "blocks.1.calls"]
+    assert [n for n, _ in net.named_modules()][:3] == ["", "blocks", "blocks.0"]
+    assert net.blocks[0].note == "plain attribute" and isinstance(net.blocks[1], Block)
+    assert len(net.parameters()) == 8 and len(list(net.children())) == 2
+    text = repr(net)
+    assert text.startswith("Net(") and "(0): Block(" in text and "Linear(in_features=4, out_features=3, bias=True)" in text
+    assert net.head[0].in_features == 4 and net.head[0].weight.shape == (3, 4)
+
+
+def test_forward_backward_and_train_eval():
+    net = Net()
+    out = net(tg.randn(5, 4))
+    assert out.shape == (5, 3)
+    assert_close(out.exp().sum(1), np.ones(5), rtol=1e-5)
+    out.sum().backward()
+    assert net.blocks[0].linear.weight.grad is not None and net.blocks[0].calls.item() == 1
+    net.eval()
+    assert not net.training and not net.blocks[1].training
+    net.train()
+    assert net.head[1].training
+    net.zero_grad()
+    assert net.blocks[0].linear.weight.grad is None
+
+
+def test_assignment_replaces_and_errors():
+    b = Block(2)
+    b.linear = nn.Linear(2, 2, bias=False)
+    assert [n for n, _ in b.named_parameters()] == ["gain", "linear.weight"]
+    b.gain = nn.Parameter(tg.full((2,), 3.0))
+    assert b.gain.tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match="Parameter"):
+        b.gain = tg.ones(2)
+    with pytest.raises(AttributeError):
+        b.missing
+    lin = nn.Linear(2, 2)
+    lin.weight = nn.Parameter(tg.zeros(2, 2))
+    assert lin(tg.ones(1, 2)).tolist() == [lin.bias.tolist()]
+
+
+def test_state_dict_round_trip_through_safetensors(tmp_path):
+    net, other = Net(), Net()
+    path = tmp_path / "net.safetensors"
+    tg.save(net.state_dict(), path)
+    missing, unexpected = other.load_state_dict(tg.load(path))
+    assert missing == [] and unexpected == []
+    x = tg.randn(2, 4)
+    assert tg.allclose(net(x), other(x))
+    with pytest.raises(RuntimeError, match="head.0.weight"):
+        other.load_state_dict({"head.0.weight": tg.zeros(1)})
+    tg.save(net, tmp_path / "whole.safetensors")
+    assert set(tg.load(tmp_path / "whole.safetensors")) == set(net.state_dict())
+
+
+def test_state_dict_exchanges_with_safetensors_package(tmp_path):
+    st = pytest.importorskip("safetensors.numpy")
+    lin = nn.Linear(3, 2)
+    tg.save(lin.state_dict(), tmp_path / "a.safetensors")
+    arrays = st.load_file(str(tmp_path / "a.safetensors"))
+    np.testing.assert_array_equal(arrays["weight"], lin.weight.detach().numpy())
+    st.save_file({"weight": np.ones((2, 3), np.float32), "bias": np.zeros(2, np.float32)}, str(tmp_path / "b.safetensors"))
+    lin.load_state_dict(tg.load(tmp_path / "b.safetensors"))
+    assert lin(tg.ones(1, 3)).tolist() == [[3.0, 3.0]]
+
+
+def test_module_hooks_from_python():
+    lin = nn.Linear(2, 2)
+    calls = []
+    pre = lin.register_forward_pre_hook(lambda m, args: calls.append(("pre", type(m).__name__, len(args))))
+    post = lin.register_forward_hook(lambda m, args, out: out * 0)
+    assert lin(tg.ones(1, 2)).abs().sum().item() == 0 and calls == [("pre", "Linear", 1)]
+    pre.remove()
+    post.remove()
+    assert lin(tg.ones(1, 2)).abs().sum().item() > 0
+    grads = []
+    lin.register_full_backward_hook(lambda m, gin, gout: grads.append((gin[0].shape, gout[0].shape)))
+    x = tg.ones(1, 2, requires_grad=True)
+    lin(x).sum().backward()
+    assert grads == [((1, 2), (1, 2))]
+
+
+def test_cpp_containers_call_python_modules():
+    seq = nn.Sequential(Block(3), nn.ReLU(), Block(3))
+    assert seq(tg.randn(2, 3)).shape == (2, 3)
+    d = nn.ModuleDict({"a": Block(2), "b": nn.Tanh()})
+    assert set(d.keys()) == {"a", "b"} and "a" in d and isinstance(d["a"], Block)
+
+
+def test_layers_take_pytorch_arguments():
+    assert nn.Conv2d(1, 8, 3, padding=1)(tg.randn(2, 1, 28, 28)).shape == (2, 8, 28, 28)
+    assert nn.Conv2d(3, 6, (3, 5), stride=2, padding="valid")(tg.randn(1, 3, 11, 11)).shape == (1, 6, 5, 4)
+    assert nn.MaxPool2d(2)(tg.randn(1, 1, 4, 4)).shape == (1, 1, 2, 2)
+    assert nn.BatchNorm2d(8)(tg.randn(2, 8, 3, 3)).shape == (2, 8, 3, 3)
+    assert nn.LayerNorm(5)(tg.randn(2, 5)).shape == (2, 5)
+    assert nn.Embedding(10, 3, padding_idx=0)(tg.tensor([[0, 9]])).shape == (1, 2, 3)
+    out, (h, c) = nn.LSTM(4, 6, num_layers=2, batch_first=True)(tg.randn(3, 5, 4))
+    assert out.shape == (3, 5, 6) and h.shape == (2, 3, 6)
+    attn_out, weights = nn.MultiheadAttention(8, 2, batch_first=True)(tg.randn(2, 3, 8), tg.randn(2, 4, 8), tg.randn(2, 4, 8))
+    assert attn_out.shape == (2, 3, 8) and weights.shape == (2, 3, 4)
+    assert nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True)(tg.randn(2, 3, 8)).shape == (2, 3, 8)
+    assert nn.Dropout(0.5).eval()(tg.ones(4)).tolist() == [1.0] * 4
+    with pytest.raises(ValueError, match="padding"):
+        nn.Conv2d(1, 1, 3, padding="full")
+
+
+def test_functional_and_init():
+    logits = tg.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
+    target = tg.tensor([0, 2])
+    ref = -np.log(np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True))[[0, 1], [0, 2]].mean()
+    assert_close(F.cross_entropy(logits, target), ref, rtol=1e-5)
+    assert F.cross_entropy(logits, target, reduction="none").shape == (2,)
+    assert_close(F.mse_loss(tg.ones(3), tg.zeros(3)), 1.0)
+    assert F.one_hot(tg.tensor([1, 0]), 3).tolist() == [[0, 1, 0], [1, 0, 0]]
+    assert F.max_pool2d(tg.randn(1, 1, 4, 4), 2, return_indices=True)[1].dtype == tg.int64
+    w = tg.empty(64, 32)
+    assert nn.init.xavier_uniform_(w) is w and w.abs().max().item() <= (6 / 96) ** 0.5 + 1e-6
+    nn.init.constant_(w, 0.5)
+    assert w.sum().item() == 64 * 32 * 0.5
+    with pytest.raises(ValueError, match="reduction"):
+        F.mse_loss(tg.ones(1), tg.ones(1), reduction="avg")
+
+
+def test_optimizers_and_schedulers():
+    w = nn.Parameter(tg.tensor([1.0, -2.0]))
+    opt = tg.optim.SGD([w], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        opt.zero_grad()
+        (w * w).sum().backward()
+        opt.step()
+    # v1 = g0, w1 = w0 - lr v1; v2 = 0.9 v1 + g1, w2 = w1 - lr v2 (PyTorch's SGD)
+    w0 = np.array([1.0, -2.0])
+    v1 = 2 * w0
+    w1 = w0 - 0.1 * v1
+    w2 = w1 - 0.1 * (0.9 * v1 + 2 * w1)
+    assert_close(w, w2, rtol=1e-6)
+    groups = tg.optim.Adam([{"params": [w], "lr": 0.5}], betas=(0.8, 0.9))
+    assert groups.param_groups[0]["lr"] == 0.5
+    groups.param_groups[0]["lr"] = 0.25
+    assert groups.param_groups[0]["lr"] == 0.25
+    sched = tg.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    sched.step()
+    assert sched.get_last_lr() == [pytest.approx(0.05)] and opt.param_groups[0]["lr"] == pytest.approx(0.05)
+    state = opt.state_dict()
+    opt2 = tg.optim.SGD([w], lr=0.1, momentum=0.9)
+    opt2.load_state_dict(state)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lrr'"):
+        tg.optim.Adam([w], lrr=1)
+    assert tg.nn.utils.clip_grad_norm_([w], 0.1).item() > 0
+
+
+def test_data_loader_and_python_datasets():
+    ds = tg.utils.data.TensorDataset(tg.arange(10).float().view(10, 1), tg.arange(10))
+    batches = list(tg.utils.data.DataLoader(ds, batch_size=4, shuffle=True, seed=3))
+    assert [b[0].shape[0] for b in batches] == [4, 4, 2]
+    assert sorted(t for _, y in batches for t in y.tolist()) == list(range(10))
+
+    class Squares(tg.utils.data.Dataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            return tg.tensor([float(i)]), tg.tensor(i * i)
+
+    loader = tg.utils.data.DataLoader(Squares(), batch_size=3, num_workers=2)
+    seen = [y.tolist() for _, y in loader]
+    assert seen == [[0, 1, 4], [9, 16, 25]] and len(loader) == 2

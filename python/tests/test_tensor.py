@@ -1,0 +1,180 @@
+"""Tensors from Python: construction, metadata, operators against NumPy, reductions, shapes."""
+import math
+
+import numpy as np
+import pytest
+
+import tapegrad as tg
+from conftest import assert_close
+
+
+def test_construction_and_dtypes():
+    assert tg.tensor([1, 2, 3]).dtype == tg.int64
+    assert tg.tensor([1.0, 2]).dtype == tg.float32
+    assert tg.tensor([True, False]).dtype == tg.bool
+    assert tg.tensor([[1, 2], [3, 4]], dtype=tg.float64).dtype == tg.float64
+    assert tg.tensor(3.5).shape == ()
+    assert tg.tensor([]).shape == (0,)
+    assert tg.zeros(2, 3).shape == (2, 3) and tg.ones((4,)).tolist() == [1.0] * 4
+    assert tg.full((2,), 7).dtype == tg.int64
+    assert tg.arange(5).tolist() == [0, 1, 2, 3, 4]
+    assert tg.arange(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert_close(tg.linspace(0, 1, 5), np.linspace(0, 1, 5))
+    assert tg.eye(3).sum().item() == 3
+    assert tg.randint(0, 10, (100,)).max().item() < 10
+    assert tg.randint(5, (3,)).shape == (3,)
+    assert sorted(tg.randperm(6).tolist()) == list(range(6))
+    assert tg.zeros_like(tg.ones(2, 2), dtype=tg.float64).dtype == tg.float64
+    assert tg.rand(3, requires_grad=True).requires_grad
+    assert repr(tg.float32) == "tapegrad.float32" and tg.float == tg.float32 and tg.long == tg.int64
+
+
+def test_nested_lists_and_numpy_scalars():
+    t = tg.tensor([[1, 2.5], [np.float32(3), np.int64(4)]])
+    assert t.dtype == tg.float32 and t.tolist() == [[1.0, 2.5], [3.0, 4.0]]
+    assert tg.tensor([np.bool_(True)]).dtype == tg.bool
+    assert tg.tensor([tg.tensor(1.5), 2.0]).tolist() == [1.5, 2.0]
+
+
+def test_generators_are_reproducible():
+    g1, g2 = tg.Generator(7), tg.Generator(7)
+    assert tg.equal(tg.randn(5, generator=g1), tg.randn(5, generator=g2))
+    tg.manual_seed(3)
+    a = tg.rand(4)
+    tg.manual_seed(3)
+    assert tg.equal(a, tg.rand(4))
+
+
+def test_metadata_and_protocols():
+    t = tg.arange(12).reshape(3, 4)
+    assert t.shape == (3, 4) and t.size() == (3, 4) and t.size(1) == 4 and t.ndim == 2 and t.dim() == 2
+    assert t.stride() == (4, 1) and t.numel() == 12 and len(t) == 3
+    assert t.device == tg.device("cpu") and str(t.device) == "cpu" and t.device == "cpu"
+    assert [row.tolist() for row in t][1] == [4, 5, 6, 7]
+    assert t.T.shape == (4, 3) and t.mT.shape == (4, 3)
+    assert int(tg.tensor(3)) == 3 and float(tg.tensor(2.5)) == 2.5 and bool(tg.tensor(1))
+    assert [10, 20, 30][tg.tensor(1)] == 20
+    assert tg.tensor([1.0, 2.0]).element_size() == 4 and t.is_contiguous() and not t.T.is_contiguous()
+    assert hash(t) == hash(t)
+
+
+def test_repr_matches_pytorch_layout():
+    assert repr(tg.tensor([1.0, 2.5, -3.0])) == "tensor([ 1.0000,  2.5000, -3.0000])"
+    assert repr(tg.tensor([[1, 2], [3, 40]])) == "tensor([[ 1,  2],\n        [ 3, 40]])"
+    assert "requires_grad=True" in repr(tg.ones(2, requires_grad=True))
+    assert "grad_fn=<MulBackward>" in repr(tg.ones(2, requires_grad=True) * 2)
+
+
+BINARY = [
+    (lambda a, b: a + b, np.add),
+    (lambda a, b: a - b, np.subtract),
+    (lambda a, b: a * b, np.multiply),
+    (lambda a, b: a / b, np.divide),
+    (lambda a, b: a ** b, np.power),
+    (lambda a, b: a // b, np.floor_divide),
+    (lambda a, b: a % b, np.mod),
+]
+
+
+@pytest.mark.parametrize("op,ref", BINARY)
+def test_operators_broadcast_like_numpy(op, ref):
+    a = np.random.rand(3, 1, 4).astype(np.float32) + 0.5
+    b = np.random.rand(5, 1).astype(np.float32) + 0.5
+    ta, tb = tg.from_numpy(a), tg.from_numpy(b)
+    assert_close(op(ta, tb), ref(a, b), rtol=1e-5)
+    assert_close(op(ta, 2.0), ref(a, np.float32(2.0)), rtol=1e-5)
+    assert_close(op(2.0, ta), ref(np.float32(2.0), a), rtol=1e-5)
+    assert_close(op(ta, b.tolist()), ref(a, b), rtol=1e-5)
+
+
+def test_scalar_operands_keep_the_tensor_dtype():
+    x = tg.tensor([1, 2, 3])
+    assert (x * 2).dtype == tg.int64
+    assert (x * 2.5).dtype == tg.float32
+    assert (tg.ones(2, dtype=tg.float64) * 2).dtype == tg.float64
+    assert (x / 2).dtype == tg.float32
+
+
+def test_comparisons_logic_and_unary():
+    x = tg.tensor([-1.5, 0.0, 2.0])
+    assert (x > 0).tolist() == [False, False, True]
+    assert (x == 0).tolist() == [False, True, False]
+    assert (0 < x).tolist() == [False, False, True]
+    assert ((x > -1) & (x < 1)).tolist() == [False, True, False]
+    assert (~(x > 0)).tolist() == [True, True, False]
+    assert (-x).tolist() == [1.5, -0.0, -2.0] and abs(x).tolist() == [1.5, 0.0, 2.0]
+    assert (x == None) is False and (x != None) is True  # noqa: E711
+    assert_close(x.exp(), np.exp([-1.5, 0.0, 2.0]))
+    assert_close(tg.sigmoid(x), 1 / (1 + np.exp(-np.array([-1.5, 0.0, 2.0]))))
+    assert_close(x.clamp(min=-1, max=1), [-1, 0, 1])
+    assert_close(tg.where(x > 0, x, 0.0), [0, 0, 2])
+    assert tg.allclose(x, x + 1e-9)
+
+
+def test_inplace_ops_return_self_and_bump_version():
+    x = tg.zeros(3)
+    v = x._version
+    assert x.add_(1) is x and x.mul_(3) is x
+    y = x
+    y += 1
+    assert y is x and x.tolist() == [4.0, 4.0, 4.0] and x._version > v
+    assert x.fill_(2).tolist() == [2.0, 2.0, 2.0] and x.zero_().sum().item() == 0
+    assert x.add_(tg.ones(3), alpha=2).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_reductions_against_numpy():
+    a = np.random.rand(3, 4, 5).astype(np.float32)
+    t = tg.from_numpy(a)
+    assert_close(t.sum(), a.sum(), rtol=1e-5)
+    assert_close(t.sum(1), a.sum(1), rtol=1e-5)
+    assert_close(t.sum((0, 2), keepdim=True), a.sum((0, 2), keepdims=True), rtol=1e-5)
+    assert_close(t.mean(-1), a.mean(-1), rtol=1e-5)
+    assert_close(t.var(1), a.var(1, ddof=1), rtol=1e-4)
+    assert_close(t.std(1, unbiased=False), a.std(1), rtol=1e-4)
+    assert_close(t.amax((1, 2)), a.max((1, 2)))
+    values, indices = t.max(2)
+    assert_close(values, a.max(2)) and np.testing.assert_array_equal(indices.numpy(), a.argmax(2))
+    assert t.argmax().item() == a.argmax()
+    assert_close(t.norm(), np.linalg.norm(a.ravel()), rtol=1e-5)
+    assert_close(t.logsumexp(0), np.log(np.exp(a).sum(0)), rtol=1e-5)
+    assert_close(t.cumsum(1), a.cumsum(1), rtol=1e-5)
+    assert tg.tensor([True, False]).any().item() and not tg.tensor([True, False]).all().item()
+
+
+def test_shape_ops():
+    t = tg.arange(24).view(2, 3, 4)
+    assert t.view(6, 4).shape == (6, 4) and t.reshape((4, -1)).shape == (4, 6) and t.reshape(-1).shape == (24,)
+    assert t.permute(2, 0, 1).shape == (4, 2, 3) and t.transpose(0, 2).shape == (4, 3, 2)
+    assert t.unsqueeze(0).shape == (1, 2, 3, 4) and t[:1].squeeze(0).shape == (3, 4)
+    assert t.flatten(1).shape == (2, 12) and t.flatten(1).unflatten(1, (3, 4)).shape == (2, 3, 4)
+    assert tg.cat([t, t], dim=1).shape == (2, 6, 4) and tg.stack([t, t]).shape == (2, 2, 3, 4)
+    assert [p.shape for p in t.split(2, dim=2)] == [(2, 3, 2), (2, 3, 2)]
+    assert [p.shape for p in t.chunk(3, 1)] == [(2, 1, 4)] * 3
+    assert t.expand(5, 2, 3, 4).shape == (5, 2, 3, 4) and tg.ones(1, 3).expand(2, -1).shape == (2, 3)
+    assert t.repeat(1, 2, 1).shape == (2, 6, 4) and t.flip(0)[0, 0, 0].item() == 12
+    np.testing.assert_array_equal(tg.tril(tg.ones(3, 3)).numpy(), np.tril(np.ones((3, 3))))
+
+
+def test_linear_algebra_and_softmax():
+    a = np.random.rand(2, 3, 4).astype(np.float32)
+    b = np.random.rand(4, 5).astype(np.float32)
+    ta, tb = tg.from_numpy(a), tg.from_numpy(b)
+    assert_close(ta @ tb, a @ b, rtol=1e-5)
+    assert_close(tg.matmul(ta, tb), a @ b, rtol=1e-5)
+    assert_close(tg.einsum("bij,jk->bik", ta, tb), np.einsum("bij,jk->bik", a, b), rtol=1e-5)
+    s = ta.softmax(-1)
+    assert_close(s.sum(-1), np.ones((2, 3)), rtol=1e-5)
+    assert_close(ta.log_softmax(1).exp(), np.exp(a) / np.exp(a).sum(1, keepdims=True), rtol=1e-5)
+
+
+def test_conversions():
+    x = tg.tensor([1.7, -2.2])
+    assert x.int().tolist() == [1, -2] and x.double().dtype == tg.float64 and x.half().dtype == tg.float16
+    assert x.to(tg.int64).dtype == tg.int64 and x.to("cpu") is not None and x.to(dtype=tg.float64).dtype == tg.float64
+    assert x.to(tg.ones(1, dtype=tg.float64)).dtype == tg.float64
+    assert x.bfloat16().float().tolist() == pytest.approx([1.703125, -2.203125])
+    c = x.clone()
+    c.add_(1)
+    assert x.tolist()[0] == pytest.approx(1.7)
+    assert x.type() == "tapegrad.float32"
+    assert math.isclose(x.sum().item(), -0.5, rel_tol=1e-6)
