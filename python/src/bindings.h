@@ -2,6 +2,8 @@
 // The parts of tapegrad._C, one function per bind_*.cpp, called in this order by module.cpp.
 #include "convert.h"
 
+#include <tapegrad/extension.h>
+
 namespace tgpy {
 
 using TensorClass = py::class_<tg::Tensor>;
@@ -19,6 +21,7 @@ void bind_nn_layers(py::module_& nn);
 void bind_nn_functional(py::module_& nn);
 void bind_optim(py::module_& m);                       // tg._C.optim
 void bind_utils(py::module_& m);                       // save/load, data, cuda
+void bind_extension(py::module_& m);                   // tg._C.ext: C++/CUDA extension ops
 
 // Binds f as the method `name` of tg.Tensor and as the function tg.name(input, ...).
 template <class F, class... Extra>

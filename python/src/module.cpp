@@ -13,4 +13,5 @@ PYBIND11_MODULE(_C, m) {
   tgpy::bind_nn(m);
   tgpy::bind_optim(m);
   tgpy::bind_utils(m);
+  tgpy::bind_extension(m);
 }

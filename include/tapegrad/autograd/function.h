@@ -15,6 +15,7 @@
 //
 // forward runs without recording and returns a Tensor or a tensor_list; backward returns one
 // gradient per tensor argument of forward (or one per argument, undefined for non-tensors).
+#include <algorithm>
 #include <any>
 #include <memory>
 #include <string>
@@ -98,17 +99,21 @@ template <class T>
 struct Function {
   template <class... Args>
   static auto apply(Args&&... args) {
-    std::string name = detail::demangle(typeid(T).name());
-    if (auto pos = name.rfind("::"); pos != std::string::npos) name = name.substr(pos + 2);
-    auto node = std::make_shared<CustomNode>(name + "Backward", &T::backward);
+    using Ret = decltype(T::forward(std::declval<AutogradContext*>(), std::forward<Args>(args)...));
+    static_assert(std::is_same_v<Ret, Tensor> || std::is_same_v<Ret, tensor_list>,
+                  "Function::forward must return tg::Tensor or tg::tensor_list");
     tensor_list inputs;
     std::vector<bool> is_tensor;
     (detail::collect_tensors(inputs, is_tensor, args), ...);
+    // Nothing to record: forward runs with a context of its own and no node is made.
+    if (!GradMode::is_enabled() ||
+        std::none_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined() && t.requires_grad(); })) {
+      AutogradContext ctx;
+      NoGradGuard no_grad;
+      return T::forward(&ctx, std::forward<Args>(args)...);
+    }
+    auto node = std::make_shared<CustomNode>(node_name(), &T::backward);
     node->set_inputs(inputs, std::move(is_tensor));
-
-    using Ret = decltype(T::forward(node->ctx(), std::forward<Args>(args)...));
-    static_assert(std::is_same_v<Ret, Tensor> || std::is_same_v<Ret, tensor_list>,
-                  "Function::forward must return tg::Tensor or tg::tensor_list");
     tensor_list outputs;
     {
       NoGradGuard no_grad;
@@ -124,6 +129,17 @@ struct Function {
     } else {
       return outputs;
     }
+  }
+
+ private:
+  // "CubeBackward" for struct Cube, demangled once.
+  static const std::string& node_name() {
+    static const std::string name = [] {
+      std::string n = detail::demangle(typeid(T).name());
+      if (auto pos = n.rfind("::"); pos != std::string::npos) n = n.substr(pos + 2);
+      return n + "Backward";
+    }();
+    return name;
   }
 };
 

@@ -1,4 +1,4 @@
-"""tg.utils: data loading."""
-from . import data
+"""tg.utils: data loading and C++/CUDA extensions."""
+from . import cpp_extension, data
 
-__all__ = ["data"]
+__all__ = ["cpp_extension", "data"]

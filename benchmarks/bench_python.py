@@ -1,0 +1,49 @@
+"""Per-op overhead from Python, for tapegrad or PyTorch (the same code runs on either):
+a 1-element add, the same while recording for autograd, a custom op's call where one is
+given, and a 1,000-step `x = x * a + b` chain forward + backward. Prints "name value unit"
+lines for side_by_side.py.
+usage: bench_python.py [tapegrad|torch]"""
+import importlib
+import sys
+import time
+
+
+def best_of(fn, number, repeat=7):
+    """The fastest of `repeat` runs of `number` calls, in microseconds per call."""
+    for _ in range(max(1, number // 10)):
+        fn()
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best * 1e6
+
+
+def main():
+    name = sys.argv[1] if len(sys.argv) > 1 else "tapegrad"
+    lib = importlib.import_module(name)
+    lib.set_num_threads(1)
+    print(f"{name} {lib.__version__} from Python {sys.version.split()[0]}, CPU tensors, 1 thread")
+
+    a, b = lib.ones(1), lib.ones(1)
+    print(f"python_add_1elem {best_of(lambda: a + b, 100_000):.3f} us")
+    leaf = lib.ones(1, requires_grad=True)
+    print(f"python_add_1elem_recording {best_of(lambda: leaf + b, 100_000):.3f} us")
+    print(f"python_mul_scalar_1elem {best_of(lambda: a * 2.0, 100_000):.3f} us")
+
+    x0 = lib.ones(1, requires_grad=True)
+    w, c = lib.full((1,), 1.0001), lib.full((1,), 1e-4)
+
+    def chain():
+        x = x0
+        for _ in range(1000):
+            x = x * w + c
+        x.backward()
+
+    print(f"python_chain_1000_fwd_bwd {best_of(chain, 5) / 1000:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()
