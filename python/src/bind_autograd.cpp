@@ -122,9 +122,8 @@ tg::autograd::DifferentiableFn differentiable(py::object fn) {
 
 }  // namespace
 
-void bind_autograd(py::module_& root) {
+void bind_autograd_node(py::module_& root) {
   py::module_ m = root.def_submodule("autograd", "the tape: nodes, backward, grad, anomaly mode, gradcheck");
-
   py::class_<tg::autograd::Node, std::shared_ptr<tg::autograd::Node>>(m, "Node")
       .def("name", &tg::autograd::Node::name)
       .def("__repr__", [](const tg::autograd::Node& n) { return fmt::format("<{}>", n.name()); })
@@ -148,6 +147,11 @@ void bind_autograd(py::module_& root) {
         const auto* site = n.creation_site();
         return site ? py::cast(site->str()) : py::none();
       });
+
+}
+
+void bind_autograd(py::module_& root) {
+  py::module_ m = root.attr("autograd");
 
   m.def("is_grad_enabled", &tg::GradMode::is_enabled);
   m.def("set_grad_enabled", &tg::GradMode::set_enabled, py::arg("mode"));

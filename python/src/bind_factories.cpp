@@ -69,7 +69,9 @@ void bind_factories(py::module_& m) {
     if (requires_grad) t.requires_grad_(true);
     return t;
   }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
-     py::arg("requires_grad") = false);
+     py::arg("requires_grad") = false,
+     "A new tensor holding a copy of data (a nested list, a number, an array or a tensor). Floats give the "
+     "default dtype (float32), ints int64, bools bool, unless dtype says otherwise.");
   // No copy when the data already is a tensor or an array of a supported type.
   m.def("as_tensor", [](py::handle data, std::optional<tg::DType> dtype, std::optional<tg::Device> device) {
     if (!is_tensor(data) && !is_number(data) && PyObject_CheckBuffer(data.ptr())) {
@@ -79,7 +81,8 @@ void bind_factories(py::module_& m) {
       return t;
     }
     return to_tensor(data, dtype, device);
-  }, py::arg("data"), py::arg("dtype") = py::none(), py::arg("device") = py::none());
+  }, py::arg("data"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+     "data as a tensor without copying where possible: tensors as they are, arrays shared (tg.from_numpy).");
   m.def("scalar_tensor", [](const tg::Scalar& s, py::kwargs kwargs) {
     FactoryKwargs kw(kwargs, "scalar_tensor");
     return kw.finish(tg::scalar_tensor(s, kw.options));

@@ -64,7 +64,8 @@ std::optional<tg::Shape> dims_of(const py::object& dim) {
 void bind_math(py::module_& m, TensorClass& cls) {
   // ---- elementwise tables ----
 #define TG_UNARY_OP(name, ...)                                                                           \
-  def_op(m, cls, #name, [](const tg::Tensor& t) { return nogil([&] { return tg::name(t); }); });          \
+  def_op(m, cls, #name, [](const tg::Tensor& t) { return nogil([&] { return tg::name(t); }); },         \
+         py::doc("Elementwise " #name " (records for autograd); in place: Tensor." #name "_()."));      \
   cls.def(#name "_", [](py::object self) {                                                              \
     nogil([&] { tg::name##_(as_tensor(self)); });                                                        \
     return self;                                                                                        \
@@ -74,14 +75,15 @@ void bind_math(py::module_& m, TensorClass& cls) {
 #define TG_BINARY_OP(name, ...)                                                                          \
   def_op(m, cls, #name, [](const tg::Tensor& t, py::handle other) {                                      \
     return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });           \
-  }, py::arg("other"));                                                                                  \
+  }, py::arg("other"), py::doc("Elementwise " #name " with broadcasting; other is a tensor, a number or "  \
+                               "a list. In place: Tensor." #name "_(other)."));                        \
   def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); });
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
 #define TG_COMPARE_OP(name, ...)                                                                         \
   def_op(m, cls, #name, [](const tg::Tensor& t, py::handle other) {                                      \
     return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });           \
-  }, py::arg("other"));
+  }, py::arg("other"), py::doc("Elementwise " #name " with broadcasting; a bool tensor."));
 #include "tapegrad/tensor/compare_ops.def"
 #undef TG_COMPARE_OP
 

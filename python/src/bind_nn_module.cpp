@@ -123,7 +123,16 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
 }  // namespace
 
 void bind_nn_module(py::module_& nn) {
-  py::class_<Module, PyModule, py::smart_holder> cls(nn, "Module", py::dynamic_attr());
+  py::class_<tg::nn::RemovableHandle>(nn, "RemovableHandle")
+      .def("remove", &tg::nn::RemovableHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](tg::nn::RemovableHandle& h, py::args) { h.remove(); });
+  py::class_<Module, PyModule, py::smart_holder> cls(nn, "Module", py::dynamic_attr(), R"(The base of every layer.
+
+Subclass it in Python: call super().__init__(), assign Parameters, buffers (register_buffer) and
+submodules to attributes (they register by name, in order), and define forward. Calling the
+module runs its hooks around forward. C++ layers (tg.nn.Linear, ...) are Modules too, and both
+kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/eval(), to().)");
   cls.def(py::init<>())
       .def("forward", [](Module& m, const tg::Tensor& x) { return nogil([&] { return m.forward(x); }); }, py::arg("input"))
       .def("__call__", &module_call)
@@ -241,10 +250,6 @@ void bind_nn_module(py::module_& nn) {
               return unpack(h(py::cast(mod.shared_from_this()), pack_tuple(grad_in), pack_tuple(grad_out)));
             });
       }, py::arg("hook"));
-  py::class_<tg::nn::RemovableHandle>(nn, "RemovableHandle")
-      .def("remove", &tg::nn::RemovableHandle::remove)
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](tg::nn::RemovableHandle& h, py::args) { h.remove(); });
   nn.def("_set_parameter_class", [](py::object cls) { parameter_class = cls.release().ptr(); });
 }
 

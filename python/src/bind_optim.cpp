@@ -65,6 +65,24 @@ struct ParamGroupView {
 
 void bind_optim(py::module_& root) {
   py::module_ m = root.def_submodule("optim", "optimizers and learning-rate schedulers");
+  py::class_<ParamGroupView>(m, "ParamGroup")
+      .def("__getitem__", [](const ParamGroupView& g, const std::string& key) -> py::object {
+        if (key == "lr") return py::float_(g.opt->lr(g.index));
+        if (key == "params") return py::cast(g.opt->params(g.index));
+        if (key == "momentum" && g.opt->has_momentum()) return py::float_(g.opt->momentum(g.index));
+        throw py::key_error(key);
+      })
+      .def("__setitem__", [](const ParamGroupView& g, const std::string& key, double value) {
+        if (key == "lr") g.opt->set_lr(g.index, value);
+        else if (key == "momentum" && g.opt->has_momentum()) g.opt->set_momentum(g.index, value);
+        else throw py::key_error(key + " (only 'lr' and 'momentum' can be set)");
+      })
+      .def("keys", [](const ParamGroupView& g) {
+        std::vector<std::string> k{"params", "lr"};
+        if (g.opt->has_momentum()) k.push_back("momentum");
+        return k;
+      });
+
   py::class_<Optimizer, std::shared_ptr<Optimizer>>(m, "Optimizer")
       .def("step", [](Optimizer& o, py::object closure) -> py::object {
         py::object loss = py::none();
@@ -91,24 +109,6 @@ void bind_optim(py::module_& root) {
         for (const auto& [k, v] : state) s.insert(py::cast<std::string>(k), to_tensor(v));
         o.load_state_dict(s);
       }, py::arg("state_dict"));
-  py::class_<ParamGroupView>(m, "ParamGroup")
-      .def("__getitem__", [](const ParamGroupView& g, const std::string& key) -> py::object {
-        if (key == "lr") return py::float_(g.opt->lr(g.index));
-        if (key == "params") return py::cast(g.opt->params(g.index));
-        if (key == "momentum" && g.opt->has_momentum()) return py::float_(g.opt->momentum(g.index));
-        throw py::key_error(key);
-      })
-      .def("__setitem__", [](const ParamGroupView& g, const std::string& key, double value) {
-        if (key == "lr") g.opt->set_lr(g.index, value);
-        else if (key == "momentum" && g.opt->has_momentum()) g.opt->set_momentum(g.index, value);
-        else throw py::key_error(key + " (only 'lr' and 'momentum' can be set)");
-      })
-      .def("keys", [](const ParamGroupView& g) {
-        std::vector<std::string> k{"params", "lr"};
-        if (g.opt->has_momentum()) k.push_back("momentum");
-        return k;
-      });
-
   py::class_<SGD, Optimizer, std::shared_ptr<SGD>>(m, "SGD")
       .def(py::init([](py::iterable params, py::kwargs kw) { return make_optimizer<SGD>("SGD", params, kw, SGDOptions{}); }),
            py::arg("params"));

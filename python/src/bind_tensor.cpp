@@ -78,7 +78,13 @@ tg::Tensor tensor_to(const tg::Tensor& t, const py::args& args, const py::kwargs
 }  // namespace
 
 TensorClass bind_tensor_class(py::module_& m) {
-  TensorClass cls(m, "Tensor", py::dynamic_attr());
+  TensorClass cls(m, "Tensor", py::dynamic_attr(), R"(A tensor: a view of storage on a device, with autograd state.
+
+tg.Tensor(data) makes one from a nested list, a number or an array (copied); tg.tensor(data,
+dtype=, device=, requires_grad=) is the usual spelling, tg.from_numpy(a) shares memory. Every
+op is a method and a function of tg (x.exp() == tg.exp(x)); Python's operators, NumPy's
+indexing and broadcasting apply. Ops record the tape when an input requires grad; backward()
+fills .grad of the leaves.)");
   tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
   cls.def(py::init([](py::handle data) { return to_tensor(data); }), py::arg("data"))
       .def(py::init([]() { return tg::empty({0}); }));
@@ -148,6 +154,11 @@ TensorClass bind_tensor_class(py::module_& m) {
             return t;
           }));
 
+  py::class_<tg::HookHandle>(m, "RemovableHandle")
+      .def("remove", &tg::HookHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](tg::HookHandle& h, py::args) { h.remove(); });
+
   // ---- autograd state ----
   cls.def_property("requires_grad", &tg::Tensor::requires_grad,
                    [](const tg::Tensor& t, bool r) { t.requires_grad_(r); })
@@ -196,11 +207,6 @@ TensorClass bind_tensor_class(py::module_& m) {
             });
           },
           py::arg("hook"));
-  py::class_<tg::HookHandle>(m, "RemovableHandle")
-      .def("remove", &tg::HookHandle::remove)
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](tg::HookHandle& h, py::args) { h.remove(); });
-
   // ---- conversions and copies ----
   cls.def("to", &tensor_to)
       .def("cpu", [](const tg::Tensor& t) { return nogil([&] { return t.cpu(); }); })

@@ -112,6 +112,22 @@ void bind_utils(py::module_& m) {
         return std::vector<std::string>(std::begin(tg::data::FashionMNIST::kClasses), std::end(tg::data::FashionMNIST::kClasses));
       });
 
+  py::class_<LoaderIterator>(data, "_DataLoaderIterator")
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__", [](LoaderIterator& it) {
+        nogil([&] {
+          if (!it.started) {
+            it.it = it.loader->begin();
+            it.end = it.loader->end();
+            it.started = true;
+          } else if (!(it.it == it.end)) {
+            ++it.it;
+          }
+        });
+        if (it.it == it.end) throw py::stop_iteration();
+        return py::make_tuple(it.it->data, it.it->target);
+      });
+
   py::class_<tg::data::DataLoader, std::shared_ptr<tg::data::DataLoader>>(data, "DataLoader")
       .def(py::init([](std::shared_ptr<Dataset> dataset, int64_t batch_size, bool shuffle, bool drop_last,
                        int num_workers, int prefetch_factor, std::optional<uint64_t> seed, bool pin_memory) {
@@ -131,22 +147,6 @@ void bind_utils(py::module_& m) {
       .def("__len__", &tg::data::DataLoader::size)
       .def_property_readonly("epoch", &tg::data::DataLoader::epoch)
       .def("__iter__", [](const std::shared_ptr<tg::data::DataLoader>& l) { return LoaderIterator{l, {}, {}, false}; });
-  py::class_<LoaderIterator>(data, "_DataLoaderIterator")
-      .def("__iter__", [](py::object self) { return self; })
-      .def("__next__", [](LoaderIterator& it) {
-        nogil([&] {
-          if (!it.started) {
-            it.it = it.loader->begin();
-            it.end = it.loader->end();
-            it.started = true;
-          } else if (!(it.it == it.end)) {
-            ++it.it;
-          }
-        });
-        if (it.it == it.end) throw py::stop_iteration();
-        return py::make_tuple(it.it->data, it.it->target);
-      });
-
   // ---- cuda ----
   py::module_ cuda = m.def_submodule("cuda", "CUDA devices and memory");
   cuda.def("is_available", &tg::cuda::is_available);

@@ -9,6 +9,7 @@ namespace tgpy {
 using TensorClass = py::class_<tg::Tensor>;
 
 void bind_types(py::module_& m);                       // dtype, device, errors
+void bind_autograd_node(py::module_& m);               // tg._C.autograd.Node (before the tensor class)
 TensorClass bind_tensor_class(py::module_& m);         // tg.Tensor: metadata, autograd, conversions
 void bind_tensor_indexing(py::module_& m, TensorClass& cls);          // __getitem__ / __setitem__ and index ops
 void bind_math(py::module_& m, TensorClass& cls);      // elementwise, reductions, shape, linalg

@@ -90,7 +90,7 @@ namespace pybind11::detail {
 // Python numbers (and NumPy scalars) <-> tg::Scalar.
 template <>
 struct type_caster<tg::Scalar> {
-  PYBIND11_TYPE_CASTER(tg::Scalar, const_name("Number"));
+  PYBIND11_TYPE_CASTER(tg::Scalar, const_name("float | int | bool"));
   bool load(handle src, bool) {
     if (!tgpy::is_number(src)) return false;
     value = tgpy::to_scalar(src);
@@ -106,7 +106,7 @@ struct type_caster<tg::Scalar> {
 // An int or a sequence of ints <-> tg::Shape (returned as a tuple).
 template <>
 struct type_caster<tg::Shape> {
-  PYBIND11_TYPE_CASTER(tg::Shape, const_name("Sequence[int]"));
+  PYBIND11_TYPE_CASTER(tg::Shape, const_name("typing.Sequence[int] | int"));
   bool load(handle src, bool convert);
   static handle cast(const tg::Shape& s, return_value_policy, handle) {
     PyObject* t = PyTuple_New(s.size());

@@ -7,18 +7,13 @@ arranges the names.
 import os as _os
 
 from . import _C
-from ._reexport import reexport as _reexport
+from ._C import *  # noqa: F401,F403  (tensors, dtypes, devices, ops, factories)
+from ._C import AnomalyError, Tensor
 
-__all__ = _reexport(_C, globals())
-Tensor = _C.Tensor
-AnomalyError = _C.AnomalyError
+from . import autograd, cuda, nn, optim, utils  # noqa: E402  (the Python packages over _C's submodules)
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
+from .serialization import load, save  # noqa: E402
 
-from . import autograd, cuda, nn, optim, utils  # noqa: E402
-from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled  # noqa: E402
-from .serialization import save, load  # noqa: E402
-
-__all__ += ["autograd", "cuda", "nn", "optim", "utils", "no_grad", "enable_grad", "set_grad_enabled",
-            "is_grad_enabled", "save", "load"]
 __version__ = "0.1.0"
 
 # Anomaly mode reports the user's line, skipping frames inside this package.

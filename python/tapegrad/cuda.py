@@ -1,5 +1,2 @@
 """tg.cuda: CUDA devices and the caching allocator's statistics."""
-from . import _C
-from ._reexport import reexport as _reexport
-
-__all__ = _reexport(_C.cuda, globals())
+from ._C.cuda import *  # noqa: F401,F403

@@ -1,8 +1,6 @@
 """tg.nn.functional: torch.nn.functional's ops with its names and keywords."""
 from .. import _C
-from .._reexport import reexport as _reexport
-
-__all__ = _reexport(_C.nn.functional, globals())
+from .._C.nn.functional import *  # noqa: F401,F403
 
 
 def _activation(name):
@@ -35,5 +33,3 @@ def softmax(input, dim, dtype=None):
 def log_softmax(input, dim, dtype=None):
     return _C.log_softmax(input, dim, dtype=dtype)
 
-
-__all__ += ["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu", "softplus", "softmax", "log_softmax"]

@@ -1,6 +1,3 @@
 """tg.nn.init: torch.nn.init's in-place initialisers."""
-from .. import _C
-from .._reexport import reexport as _reexport
-
-__all__ = _reexport(_C.nn.init, globals())
-_calculate_fan_in_and_fan_out = _C.nn.init._calculate_fan_in_and_fan_out
+from .._C.nn.init import *  # noqa: F401,F403
+from .._C.nn.init import _calculate_fan_in_and_fan_out  # noqa: F401

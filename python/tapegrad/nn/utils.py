@@ -1,5 +1,2 @@
 """tg.nn.utils: gradient clipping."""
-from .. import _C
-from .._reexport import reexport as _reexport
-
-__all__ = _reexport(_C.nn.utils, globals())
+from .._C.nn.utils import *  # noqa: F401,F403
