@@ -16,6 +16,11 @@ def test_fashion_mnist_notebook_runs():
     env_before = os.environ.get("TAPEGRAD_NOTEBOOK_QUICK")
     os.environ["TAPEGRAD_NOTEBOOK_QUICK"] = "1"
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # The kernel runs in the notebook's folder: it must find this tapegrad by an absolute path.
+    import tapegrad
+
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(tapegrad.__file__)))
+    os.environ["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [os.environ.get("PYTHONPATH")])])
     try:
         client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                          resources={"metadata": {"path": os.path.dirname(NOTEBOOK)}})
