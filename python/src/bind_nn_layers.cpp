@@ -13,6 +13,24 @@ using Layer = py::class_<Impl, Module, py::smart_holder>;
 
 std::shared_ptr<Module> as_module(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
 
+// What Sequential and ModuleList share: append, len, indexing from either end, iteration.
+template <class Impl>
+void def_module_sequence(Layer<Impl>& cls, const char* what) {
+  cls.def("append", [](py::object self, py::object m) {
+       py::cast<Impl&>(self).push_back(as_module(m));
+       return self;
+     }, py::arg("module"))
+      .def("__len__", &Impl::size)
+      .def("__getitem__", [what](const Impl& s, int64_t i) {
+        const auto n = static_cast<int64_t>(s.size());
+        TG_CHECK_INDEX(i >= -n && i < n, "{}: index {} is out of range for {} modules", what, i, n);
+        return s[static_cast<size_t>(i < 0 ? i + n : i)];
+      })
+      .def("__iter__", [](const Impl& s) {
+        return py::iter(py::cast(std::vector<std::shared_ptr<Module>>(s.begin(), s.end())));
+      });
+}
+
 }  // namespace
 
 void bind_nn_layers(py::module_& nn) {
@@ -191,8 +209,8 @@ void bind_nn_layers(py::module_& nn) {
       }, py::arg("input"), py::arg("hx") = py::none());
 
   // ---- containers ----
-  Layer<SequentialImpl>(nn, "Sequential")
-      .def(py::init([](py::args modules) {
+  Layer<SequentialImpl> sequential(nn, "Sequential");
+  sequential.def(py::init([](py::args modules) {
         auto s = std::make_shared<SequentialImpl>();
         if (modules.size() == 1 && py::isinstance<py::dict>(modules[0])) {
           for (const auto& [k, v] : py::cast<py::dict>(modules[0])) s->push_back(py::cast<std::string>(k), as_module(v));
@@ -200,44 +218,20 @@ void bind_nn_layers(py::module_& nn) {
           for (const py::handle m : modules) s->push_back(as_module(m));
         }
         return s;
-      }))
-      .def("append", [](py::object self, py::object m) {
-        py::cast<SequentialImpl&>(self).push_back(as_module(m));
-        return self;
-      }, py::arg("module"))
-      .def("__len__", &SequentialImpl::size)
-      .def("__getitem__", [](const SequentialImpl& s, int64_t i) {
-        const auto n = static_cast<int64_t>(s.size());
-        TG_CHECK_INDEX(i >= -n && i < n, "Sequential: index {} is out of range for {} modules", i, n);
-        return s[static_cast<size_t>(i < 0 ? i + n : i)];
-      })
-      .def("__iter__", [](const SequentialImpl& s) {
-        return py::iter(py::cast(std::vector<std::shared_ptr<Module>>(s.begin(), s.end())));
-      });
-  Layer<ModuleListImpl>(nn, "ModuleList")
-      .def(py::init([](std::optional<py::iterable> modules) {
+      }));
+  def_module_sequence(sequential, "Sequential");
+  Layer<ModuleListImpl> module_list(nn, "ModuleList");
+  module_list.def(py::init([](std::optional<py::iterable> modules) {
         auto l = std::make_shared<ModuleListImpl>();
         if (modules)
           for (const py::handle m : *modules) l->push_back(as_module(m));
         return l;
       }), py::arg("modules") = py::none())
-      .def("append", [](py::object self, py::object m) {
-        py::cast<ModuleListImpl&>(self).push_back(as_module(m));
-        return self;
-      }, py::arg("module"))
       .def("extend", [](py::object self, py::iterable ms) {
         for (const py::handle m : ms) py::cast<ModuleListImpl&>(self).push_back(as_module(m));
         return self;
-      }, py::arg("modules"))
-      .def("__len__", &ModuleListImpl::size)
-      .def("__getitem__", [](const ModuleListImpl& l, int64_t i) {
-        const auto n = static_cast<int64_t>(l.size());
-        TG_CHECK_INDEX(i >= -n && i < n, "ModuleList: index {} is out of range for {} modules", i, n);
-        return l[static_cast<size_t>(i < 0 ? i + n : i)];
-      })
-      .def("__iter__", [](const ModuleListImpl& l) {
-        return py::iter(py::cast(std::vector<std::shared_ptr<Module>>(l.begin(), l.end())));
-      });
+      }, py::arg("modules"));
+  def_module_sequence(module_list, "ModuleList");
   Layer<ModuleDictImpl>(nn, "ModuleDict")
       .def(py::init([](std::optional<py::dict> modules) {
         auto d = std::make_shared<ModuleDictImpl>();

@@ -139,7 +139,18 @@ void bind_utils(py::module_& m) {
              o.prefetch_factor = prefetch_factor;
              o.seed = seed.value_or(tg::Generator::kDefaultSeed);
              o.pin_memory = pin_memory;
-             return std::make_shared<tg::data::DataLoader>(std::shared_ptr<const Dataset>(std::move(dataset)), o);
+             // Destroying a loader joins its workers, which may be waiting for the GIL inside a
+             // Python dataset's __getitem__: let go of the GIL while they finish.
+             return std::shared_ptr<tg::data::DataLoader>(
+                 new tg::data::DataLoader(std::shared_ptr<const Dataset>(std::move(dataset)), o),
+                 [](tg::data::DataLoader* loader) {
+                   if (PyGILState_Check()) {
+                     Unlocked unlocked;
+                     delete loader;
+                   } else {
+                     delete loader;
+                   }
+                 });
            }),
            py::arg("dataset"), py::arg("batch_size") = 1, py::arg("shuffle") = false, py::arg("drop_last") = false,
            py::arg("num_workers") = 0, py::arg("prefetch_factor") = 2, py::arg("seed") = py::none(),

@@ -204,3 +204,8 @@ def test_data_loader_and_python_datasets():
     loader = tg.utils.data.DataLoader(Squares(), batch_size=3, num_workers=2)
     seen = [y.tolist() for _, y in loader]
     assert seen == [[0, 1, 4], [9, 16, 25]] and len(loader) == 2
+    # Leaving early and dropping the loader while its workers are busy in Python must not hang.
+    for _ in range(3):
+        busy = tg.utils.data.DataLoader(Squares(), batch_size=1, num_workers=2, prefetch_factor=2)
+        next(iter(busy))
+        del busy
