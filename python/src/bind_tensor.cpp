@@ -94,6 +94,8 @@ fills .grad of the leaves.)");
   py::implicitly_convertible<py::float_, tg::Tensor>();
   py::implicitly_convertible<py::int_, tg::Tensor>();
   py::implicitly_convertible<py::buffer, tg::Tensor>();
+  // NumPy defers to the tensor's reflected operators (array + tensor is a tensor).
+  cls.attr("__array_priority__") = 1000;
 
   // ---- metadata ----
   cls.def_property_readonly("shape", [](const tg::Tensor& t) { return t.sizes(); })
@@ -144,6 +146,16 @@ fills .grad of the leaves.)");
              return single_value(t, "index").to_int();
            })
       .def("__hash__", [](const tg::Tensor& t) { return reinterpret_cast<uintptr_t>(t.impl()); })
+      .def("__contains__", [](const tg::Tensor& t, py::handle value) {
+        tg::Tensor hit = is_number(value) ? nogil([&, v = to_scalar(value)] { return tg::eq(t, v).any(); })
+                                          : nogil([&, v = to_tensor(value)] { return tg::eq(t, v).any(); });
+        return hit.item().to_bool();
+      })
+      .def("__format__", [](const tg::Tensor& t, const std::string& spec) -> py::object {
+        // f"{loss:.4f}" works on one-element tensors, as in PyTorch.
+        if (t.numel() == 1 && !spec.empty()) return py::str(py::cast(single_value(t, "format")).attr("__format__")(spec));
+        return py::str(nogil([&] { return t.str(); }));
+      })
       .def("item", [](const tg::Tensor& t) { return single_value(t, "item"); })
       .def("tolist", &to_list)
       .def(py::pickle(

@@ -43,6 +43,12 @@ def test_grad_mode_context_managers_and_decorators():
         return t * 2
 
     assert not f(x).requires_grad and tg.is_grad_enabled()
+
+    @tg.no_grad
+    def g(t):
+        return t * 2
+
+    assert not g(x).requires_grad and g.__name__ == "g"
     with tg.set_grad_enabled(False):
         assert not tg.is_grad_enabled()
     assert tg.is_grad_enabled()

@@ -56,6 +56,8 @@ def test_metadata_and_protocols():
     assert [10, 20, 30][tg.tensor(1)] == 20
     assert tg.tensor([1.0, 2.0]).element_size() == 4 and t.is_contiguous() and not t.T.is_contiguous()
     assert hash(t) == hash(t)
+    assert 5 in t and 100 not in t and f"{tg.tensor(2.0):.2f}" == "2.00" and f"{t[0, 0]}" == "tensor(0)"
+    assert isinstance(np.ones(3, np.float32) + tg.ones(3), tg.Tensor)
 
 
 def test_repr_matches_pytorch_layout():

@@ -9,6 +9,12 @@ is_grad_enabled = _C.autograd.is_grad_enabled
 class _GradModeContext:
     _mode = True
 
+    def __new__(cls, *args):
+        # @tg.no_grad (without parentheses) decorates the function directly.
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]):
+            return super().__new__(cls)(args[0])
+        return super().__new__(cls)
+
     def __enter__(self):
         self._prev = _C.autograd.is_grad_enabled()
         _C.autograd.set_grad_enabled(self._mode)
