@@ -89,13 +89,13 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
   }, py::arg("condition"), py::arg("input"), py::arg("other"));
   def_op(m, cls, "nonzero", [](const tg::Tensor& t) { return nogil([&] { return t.nonzero(); }); });
   def_op(m, cls, "sort", [](const tg::Tensor& t, int64_t dim, bool descending, bool stable) {
-    return nogil([&] { return t.sort(dim, descending, stable); });
+    return values_indices(nogil([&] { return t.sort(dim, descending, stable); }));
   }, py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);
   def_op(m, cls, "argsort", [](const tg::Tensor& t, int64_t dim, bool descending, bool stable) {
     return nogil([&] { return t.argsort(dim, descending, stable); });
   }, py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);
   def_op(m, cls, "topk", [](const tg::Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) {
-    return nogil([&] { return t.topk(k, dim, largest, sorted); });
+    return values_indices(nogil([&] { return t.topk(k, dim, largest, sorted); }));
   }, py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true);
   def_op(m, cls, "argmax", [](const tg::Tensor& t, std::optional<int64_t> dim, bool keepdim) {
     return nogil([&] { return t.argmax(dim, keepdim); });

@@ -262,7 +262,7 @@ void bind_math(py::module_& m, TensorClass& cls) {
         return py::cast(nogil([&] { return is_max ? t.max(o) : t.min(o); }));
       }
       const auto d = py::cast<int64_t>(dim);
-      return py::cast(nogil([&] { return is_max ? t.max(d, keepdim) : t.min(d, keepdim); }));
+      return values_indices(nogil([&] { return is_max ? t.max(d, keepdim) : t.min(d, keepdim); }));
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
   for (const char* name : {"amax", "amin"}) {

@@ -260,6 +260,32 @@ fills .grad of the leaves.)");
         nogil([&] { as_tensor(self).zero_(); });
         return self;
       });
+  // new_zeros & co.: the tensor's dtype and device unless given.
+  auto like = [](const tg::Tensor& t, std::optional<tg::DType> dtype, std::optional<tg::Device> device) {
+    return tg::TensorOptions(dtype.value_or(t.dtype())).device(device.value_or(t.device()));
+  };
+  for (const char* name : {"new_zeros", "new_ones", "new_empty"}) {
+    const char kind = name[4];
+    cls.def(name, [kind, like](const tg::Tensor& t, py::args size, std::optional<tg::DType> dtype,
+                              std::optional<tg::Device> device, bool requires_grad) {
+      const tg::Shape s = shape_from_args(size, "new_zeros");
+      tg::Tensor r = nogil([&] {
+        const tg::TensorOptions o = like(t, dtype, device);
+        return kind == 'z' ? tg::zeros(s, o) : kind == 'o' ? tg::ones(s, o) : tg::empty(s, o);
+      });
+      r.requires_grad_(requires_grad);
+      return r;
+    }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
+  }
+  cls.def("new_full", [like](const tg::Tensor& t, const tg::Shape& size, const tg::Scalar& value,
+                            std::optional<tg::DType> dtype, std::optional<tg::Device> device) {
+    return nogil([&] { return tg::full(size, value, like(t, dtype, device)); });
+  }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none());
+  cls.def("new_tensor", [](const tg::Tensor& t, py::handle data, std::optional<tg::DType> dtype,
+                           std::optional<tg::Device> device) {
+    tg::Tensor r = to_tensor(data, dtype.value_or(t.dtype()), device.value_or(t.device()));
+    return is_tensor(data) && r.is_same(as_tensor(data)) ? nogil([&] { return r.detach().clone(); }) : r;
+  }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none());
   const std::pair<const char*, tg::DType> casts[] = {{"float", tg::kFloat32},  {"double", tg::kFloat64},
                                                      {"half", tg::kFloat16},   {"bfloat16", tg::kBFloat16},
                                                      {"int", tg::kInt32},      {"long", tg::kInt64},

@@ -236,6 +236,15 @@ tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype, std::option
   return t;
 }
 
+py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = [] {
+    py::object t = py::module_::import("collections").attr("namedtuple")("values_indices", py::make_tuple("values", "indices"));
+    t.attr("__module__") = "tapegrad.return_types";
+    return t.release().ptr();  // kept for the life of the process
+  }();
+  return py::reinterpret_borrow<py::object>(type)(std::get<0>(r), std::get<1>(r));
+}
+
 tg::tensor_list tensors_arg(py::handle obj) {
   if (obj.is_none()) return {};
   if (is_tensor(obj)) return {as_tensor(obj)};

@@ -50,6 +50,9 @@ tg::Scalar to_scalar(py::handle h);
 // device is given); numbers, nested lists/tuples and buffer objects (NumPy arrays) are copied.
 tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype = std::nullopt,
                      std::optional<tg::Device> device = std::nullopt);
+// (values, indices) as PyTorch's named result: r.values, r.indices, or unpacked like a tuple.
+py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r);
+
 // One tensor or a sequence of tensors (what torch.autograd.grad and friends accept), as a list.
 tg::tensor_list tensors_arg(py::handle obj);
 

@@ -166,6 +166,9 @@ def test_anomaly_mode_names_the_python_line():
     assert info.value.op == "log"
     assert f"test_autograd.py:{here + 3}" in info.value.location, info.value.location
     assert "test_anomaly_mode_names_the_python_line" in str(info.value)
+    with tg.autograd.set_detect_anomaly(True):
+        assert tg.autograd.is_anomaly_enabled()
+    assert not tg.autograd.is_anomaly_enabled()
     with tg.autograd.detect_anomaly(check_forward=False):
         y = tg.sqrt(x - 1)
         with pytest.raises(tg.AnomalyError, match="backward"):

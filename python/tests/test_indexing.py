@@ -54,7 +54,10 @@ def test_index_ops():
         [2.0, 1.0, 0.0], [0.0, 0.0, 3.0]]
     values, indices = t.sort(dim=1, descending=True)
     assert values.tolist() == [[5, 3, 1], [9, 4, 2]] and indices.tolist() == [[1, 2, 0], [0, 2, 1]]
-    assert t.topk(1).values.tolist() if hasattr(t.topk(1), "values") else t.topk(1)[0].tolist() == [[5], [9]]
+    assert t.topk(1).values.tolist() == [[5], [9]] and t.topk(1).indices.tolist() == [[1], [0]]
+    assert t.max(1).indices.tolist() == [1, 0] and tg.min(t, 0).values.tolist() == [1, 2, 3]
+    v, i = t.sort(1)
+    assert v.tolist() == [[1, 3, 5], [2, 4, 9]]
     assert t.nonzero().shape == (6, 2)
 
 

@@ -179,4 +179,8 @@ def test_conversions():
     c.add_(1)
     assert x.tolist()[0] == pytest.approx(1.7)
     assert x.type() == "tapegrad.float32"
+    d = tg.ones(2, dtype=tg.float64)
+    assert d.new_zeros(3).dtype == tg.float64 and d.new_ones((2, 2)).sum().item() == 4
+    assert d.new_full((2,), 7).tolist() == [7.0, 7.0] and d.new_tensor([1, 2]).dtype == tg.float64
+    assert d.new_empty(4, dtype=tg.int32).dtype == tg.int32
     assert math.isclose(x.sum().item(), -0.5, rel_tol=1e-6)

@@ -21,5 +21,17 @@ class detect_anomaly:
         return False
 
 
-def set_detect_anomaly(mode, check_forward=True):
-    _C.autograd.set_detect_anomaly(bool(mode), check_forward)
+class set_detect_anomaly:
+    """Turns anomaly mode on or off: for the rest of the thread when called, or for a block when
+    used as ``with tg.autograd.set_detect_anomaly(True):``."""
+
+    def __init__(self, mode, check_forward=True):
+        self._prev = (_C.autograd.is_anomaly_enabled(), _C.autograd.is_anomaly_check_forward_enabled())
+        _C.autograd.set_detect_anomaly(bool(mode), check_forward)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _C.autograd.set_detect_anomaly(*self._prev)
+        return False
