@@ -32,6 +32,14 @@ def main():
     leaf = lib.ones(1, requires_grad=True)
     print(f"python_add_1elem_recording {best_of(lambda: leaf + b, 100_000):.3f} us")
     print(f"python_mul_scalar_1elem {best_of(lambda: a * 2.0, 100_000):.3f} us")
+    print(f"python_sigmoid_1elem {best_of(lambda: lib.sigmoid(a), 100_000):.3f} us")
+    if name == "tapegrad":
+        # The documented extension op (examples/extension): the same work as a built-in's call.
+        import os
+
+        source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples", "extension", "swish.cpp")
+        ext = lib.utils.cpp_extension.load("swish_ext", sources=[source])
+        print(f"python_custom_op_swish_1elem {best_of(lambda: ext.swish(a, 1.0), 100_000):.3f} us")
 
     x0 = lib.ones(1, requires_grad=True)
     w, c = lib.full((1,), 1.0001), lib.full((1,), 1e-4)

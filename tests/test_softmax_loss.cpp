@@ -81,3 +81,42 @@ TEST(Loss, CrossEntropy) {
   EXPECT_THROW_WITH(F::cross_entropy(logits, soft.narrow(1, 0, 2)), Error, "class-probability targets");
   EXPECT_THROW_WITH(F::cross_entropy(logits, target, {.label_smoothing = 2}), ValueError, "label_smoothing");
 }
+
+TEST(LossModules, CallTheirFunctionalFormWithTheirOptions) {
+  Tensor logits = tensor({{2.0f, 0.5f, -1.0f}, {0.1f, 0.2f, 3.0f}});
+  Tensor target = tensor({0, 2});
+  Tensor weight = tensor({1.0f, 2.0f, 3.0f});
+  nn::CrossEntropyLoss ce(nn::functional::CrossEntropyOptions{.weight = weight, .label_smoothing = 0.1});
+  EXPECT_TRUE(allclose(ce(logits, target),
+                       nn::functional::cross_entropy(logits, target, {.weight = weight, .label_smoothing = 0.1})));
+  // The class weights are a buffer: state_dict carries them and to() converts them.
+  EXPECT_EQ(ce->state_dict().keys(), std::vector<std::string>{"weight"});
+  ce->to(kFloat64);
+  EXPECT_EQ(ce->options.weight.dtype(), kFloat64);
+  EXPECT_EQ(ce->str(), "CrossEntropyLoss()");
+
+  nn::NLLLoss nll;
+  EXPECT_TRUE(allclose(nll(log_softmax(logits, 1), target), nn::functional::cross_entropy(logits, target)));
+  nn::MSELoss mse(nn::RegressionLossOptions{.reduction = nn::functional::Reduction::Sum});
+  EXPECT_EQ(mse(ones({3}), zeros({3})).item<float>(), 3.0f);
+  nn::L1Loss l1;
+  EXPECT_EQ(l1(full({2}, -2.0f), zeros({2})).item<float>(), 2.0f);
+  nn::SmoothL1Loss smooth(nn::RegressionLossOptions{.beta = 0.5});
+  EXPECT_EQ(smooth->str(), "SmoothL1Loss(beta=0.5)");
+  EXPECT_NEAR(smooth(tensor({0.25f}), zeros({1})).item<float>(), 0.0625f, 1e-7);
+  nn::BCELoss bce;
+  EXPECT_NEAR(bce(full({1}, 0.5f), ones({1})).item<float>(), std::log(2.0f), 1e-6);
+  nn::BCEWithLogitsLoss bcel(nn::functional::BCEWithLogitsLossOptions{.pos_weight = full({1}, 2.0f)});
+  EXPECT_NEAR(bcel(zeros({1}), ones({1})).item<float>(), 2 * std::log(2.0f), 1e-6);
+  nn::KLDivLoss kl(nn::functional::KLDivLossOptions{.reduction = nn::functional::Reduction::BatchMean});
+  Tensor p = softmax(logits, 1);
+  EXPECT_NEAR(kl(log(p), p).item<float>(), 0.0f, 1e-6);
+  // Module hooks see both arguments.
+  int calls = 0;
+  mse->register_forward_pre_hook([&](nn::Module&, const tensor_list& in) -> std::optional<tensor_list> {
+    calls += static_cast<int>(in.size());
+    return std::nullopt;
+  });
+  mse(ones({2}), ones({2}));
+  EXPECT_EQ(calls, 2);
+}

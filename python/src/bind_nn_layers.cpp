@@ -208,6 +208,58 @@ void bind_nn_layers(py::module_& nn) {
         return nogil([&] { return m.forward(input, hx.value_or(tg::Tensor())); });
       }, py::arg("input"), py::arg("hx") = py::none());
 
+  // ---- losses: criterion(input, target) ----
+  auto def_loss_forward = [](auto& cls) {
+    using Impl = typename std::remove_reference_t<decltype(cls)>::type;
+    cls.def("forward", [](Impl& m, const tg::Tensor& input, const tg::Tensor& target) {
+      return nogil([&] { return m.forward(input, target); });
+    }, py::arg("input"), py::arg("target"));
+  };
+  auto weight_of = [](std::optional<tg::Tensor> w) { return w.value_or(tg::Tensor()); };
+  Layer<CrossEntropyLossImpl> ce(nn, "CrossEntropyLoss");
+  ce.def(py::init([weight_of](std::optional<tg::Tensor> weight, int64_t ignore_index, functional::Reduction reduction,
+                              double label_smoothing) {
+      return std::make_shared<CrossEntropyLossImpl>(
+          functional::CrossEntropyOptions{weight_of(weight), ignore_index, reduction, label_smoothing});
+    }), py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("reduction") = "mean",
+    py::arg("label_smoothing") = 0.0);
+  def_loss_forward(ce);
+  Layer<NLLLossImpl> nll(nn, "NLLLoss");
+  nll.def(py::init([weight_of](std::optional<tg::Tensor> weight, int64_t ignore_index, functional::Reduction reduction) {
+       return std::make_shared<NLLLossImpl>(functional::NLLLossOptions{weight_of(weight), ignore_index, reduction});
+     }), py::arg("weight") = py::none(), py::arg("ignore_index") = -100, py::arg("reduction") = "mean");
+  def_loss_forward(nll);
+  Layer<BCELossImpl> bce(nn, "BCELoss");
+  bce.def(py::init([weight_of](std::optional<tg::Tensor> weight, functional::Reduction reduction) {
+       return std::make_shared<BCELossImpl>(functional::BCELossOptions{weight_of(weight), reduction});
+     }), py::arg("weight") = py::none(), py::arg("reduction") = "mean");
+  def_loss_forward(bce);
+  Layer<BCEWithLogitsLossImpl> bcel(nn, "BCEWithLogitsLoss");
+  bcel.def(py::init([weight_of](std::optional<tg::Tensor> weight, functional::Reduction reduction,
+                                std::optional<tg::Tensor> pos_weight) {
+        return std::make_shared<BCEWithLogitsLossImpl>(
+            functional::BCEWithLogitsLossOptions{weight_of(weight), weight_of(pos_weight), reduction});
+      }), py::arg("weight") = py::none(), py::arg("reduction") = "mean", py::arg("pos_weight") = py::none());
+  def_loss_forward(bcel);
+  Layer<KLDivLossImpl> kl(nn, "KLDivLoss");
+  kl.def(py::init([](functional::Reduction reduction, bool log_target) {
+      return std::make_shared<KLDivLossImpl>(functional::KLDivLossOptions{reduction, log_target});
+    }), py::arg("reduction") = "mean", py::arg("log_target") = false);
+  def_loss_forward(kl);
+  Layer<MSELossImpl> mse(nn, "MSELoss");
+  mse.def(py::init([](functional::Reduction r) { return std::make_shared<MSELossImpl>(RegressionLossOptions{r}); }),
+          py::arg("reduction") = "mean");
+  def_loss_forward(mse);
+  Layer<L1LossImpl> l1(nn, "L1Loss");
+  l1.def(py::init([](functional::Reduction r) { return std::make_shared<L1LossImpl>(RegressionLossOptions{r}); }),
+         py::arg("reduction") = "mean");
+  def_loss_forward(l1);
+  Layer<SmoothL1LossImpl> smooth(nn, "SmoothL1Loss");
+  smooth.def(py::init([](functional::Reduction r, double beta) {
+          return std::make_shared<SmoothL1LossImpl>(RegressionLossOptions{r, beta});
+        }), py::arg("reduction") = "mean", py::arg("beta") = 1.0);
+  def_loss_forward(smooth);
+
   // ---- containers ----
   Layer<SequentialImpl> sequential(nn, "Sequential");
   sequential.def(py::init([](py::args modules) {

@@ -213,6 +213,18 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
         });
         return self;
       })
+      .def("cpu", [](py::object self) {
+        nogil([&] { py::cast<Module&>(self).to(tg::Device::cpu()); });
+        return self;
+      })
+      .def("cuda", [](py::object self, std::optional<int> device) {
+        nogil([&] { py::cast<Module&>(self).to(tg::Device::cuda(device.value_or(0))); });
+        return self;
+      }, py::arg("device") = py::none())
+      .def("requires_grad_", [](py::object self, bool requires_grad) {
+        for (const tg::Tensor& p : py::cast<Module&>(self).parameters()) p.requires_grad_(requires_grad);
+        return self;
+      }, py::arg("requires_grad") = true)
       .def("apply", [](py::object self, py::object fn) {
         py::cast<Module&>(self).apply([&](Module& child) { fn(py::cast(child.shared_from_this())); });
         return self;
@@ -250,6 +262,14 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
               return unpack(h(py::cast(mod.shared_from_this()), pack_tuple(grad_in), pack_tuple(grad_out)));
             });
       }, py::arg("hook"));
+  // module.float() & co.: Module.to with one dtype.
+  const std::pair<const char*, tg::DType> casts[] = {
+      {"float", tg::kFloat32}, {"double", tg::kFloat64}, {"half", tg::kFloat16}, {"bfloat16", tg::kBFloat16}};
+  for (const auto& [name, dtype] : casts)
+    cls.def(name, [dtype](py::object self) {
+      nogil([&] { py::cast<Module&>(self).to(dtype); });
+      return self;
+    });
   nn.def("_set_parameter_class", [](py::object cls) { parameter_class = cls.release().ptr(); });
 }
 

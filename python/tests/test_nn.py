@@ -143,6 +143,26 @@ def test_layers_take_pytorch_arguments():
         nn.Conv2d(1, 1, 3, padding="full")
 
 
+def test_loss_modules_and_module_conveniences():
+    criterion = nn.CrossEntropyLoss(weight=tg.tensor([1.0, 2.0, 3.0]), label_smoothing=0.1)
+    logits, target = tg.randn(4, 3, requires_grad=True), tg.tensor([0, 1, 2, 1])
+    loss = criterion(logits, target)
+    assert tg.allclose(loss, F.cross_entropy(logits, target, weight=tg.tensor([1.0, 2.0, 3.0]), label_smoothing=0.1))
+    loss.backward()
+    assert logits.grad.shape == (4, 3) and list(criterion.state_dict()) == ["weight"]
+    assert repr(criterion) == "CrossEntropyLoss()" and repr(nn.SmoothL1Loss(beta=0.5)) == "SmoothL1Loss(beta=0.5)"
+    assert nn.MSELoss(reduction="sum")(tg.ones(3), tg.zeros(3)).item() == 3
+    assert nn.L1Loss()(tg.ones(2), tg.zeros(2)).item() == 1
+    assert nn.NLLLoss()(logits.log_softmax(1), target).item() == pytest.approx(F.cross_entropy(logits, target).item())
+    assert nn.BCEWithLogitsLoss(pos_weight=tg.tensor([2.0]))(tg.zeros(1), tg.ones(1)).item() == pytest.approx(2 * np.log(2))
+    assert nn.BCELoss()(tg.full((1,), 0.5), tg.ones(1)).item() == pytest.approx(np.log(2))
+    assert nn.KLDivLoss(reduction="batchmean")(tg.log(tg.full((2, 2), 0.5)), tg.full((2, 2), 0.5)).item() == pytest.approx(0)
+    net = Net()
+    assert net.double() is net and net.head[0].weight.dtype == tg.float64 and net.float().head[0].weight.dtype == tg.float32
+    assert net.requires_grad_(False) is net and not any(p.requires_grad for p in net.parameters())
+    assert net.cpu() is net
+
+
 def test_functional_and_init():
     logits = tg.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]])
     target = tg.tensor([0, 2])

@@ -2,3 +2,4 @@
 from .._C.nn import *  # noqa: F401,F403
 from . import functional, init, utils  # noqa: E402
 from .parameter import Parameter  # noqa: E402
+
