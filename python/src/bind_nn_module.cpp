@@ -76,9 +76,12 @@ py::object module_call(py::object self, py::args args, py::kwargs kwargs) {
 
 py::object module_getattr(py::object self, const std::string& name) {
   const Module& m = py::cast<const Module&>(self);
-  if (const tg::Tensor* p = m.named_parameters(false).find(name)) return p->defined() ? py::cast(*p) : py::none();
-  if (const tg::Tensor* b = m.named_buffers(false).find(name)) return b->defined() ? py::cast(*b) : py::none();
-  if (const auto* c = m.named_children().find(name)) return py::cast(*c);
+  const tg::nn::NamedTensors params = m.named_parameters(false), buffers = m.named_buffers(false);
+  const tg::Tensor* t = params.find(name);
+  if (!t) t = buffers.find(name);
+  if (t) return t->defined() ? py::cast(*t) : py::none();
+  const auto children = m.named_children();
+  if (const auto* c = children.find(name)) return py::cast(*c);
   throw py::attribute_error(fmt::format("'{}' object has no attribute '{}'", m.name(), name));
 }
 
@@ -87,37 +90,39 @@ struct ModulePtr {  // what Module::replace_module takes
   const std::shared_ptr<Module>& ptr() const { return p; }
 };
 
+// Registered attributes are also kept in the instance's __dict__, so that `self.fc` in a forward
+// is a plain attribute lookup; __getattr__ (a search of the C++ registry) is only the fallback.
+void mirror(py::handle self, const std::string& name, py::handle value) {
+  if (PyObject_GenericSetAttr(self.ptr(), py::str(name).ptr(), value.ptr()) != 0) throw py::error_already_set();
+}
+
 void module_setattr(py::object self, const std::string& name, py::object value) {
   Module& m = py::cast<Module&>(self);
   if (auto* p = dynamic_cast<PyModule*>(&m); p && p->name() == "Module") p->take_type_name(self);
   const bool is_param = parameter_class && PyObject_IsInstance(value.ptr(), parameter_class) == 1;
-  const bool is_module = py::isinstance<Module>(value);
   tg::nn::NamedTensors params = m.named_parameters(false), buffers = m.named_buffers(false);
-  if (is_module) {
+  if (py::isinstance<Module>(value)) {
     if (m.named_children().contains(name)) m.replace_module(name, ModulePtr{module_ptr(value)});
     else m.register_module(name, module_ptr(value));
-    return;
-  }
-  if (is_param && !params.contains(name)) {
+  } else if (tg::Tensor* registered = params.find(name)) {
+    // The registered tensor keeps its identity (C++ layers and optimizers hold it) and takes the data.
+    TG_CHECK_TYPE(is_param, "{}: cannot assign {} as parameter '{}' (tg.nn.Parameter expected)", m.name(),
+                  Py_TYPE(value.ptr())->tp_name, name);
+    registered->set_data(as_tensor(value).detach());
+    registered->requires_grad_(as_tensor(value).requires_grad());
+    py::dict attrs = self.attr("__dict__");
+    if (attrs.contains(name) && is_tensor(attrs[py::str(name)]) && as_tensor(attrs[py::str(name)]).is_same(*registered))
+      return;  // the attribute already is that parameter's Python object
+    value = py::cast(*registered);
+  } else if (is_param) {
     m.register_parameter(name, as_tensor(value), as_tensor(value).requires_grad());
-    return;
-  }
-  if (params.contains(name)) {
-    // The registered tensor keeps its identity (C++ layers hold it as a field) and takes the data.
-    TG_CHECK_TYPE(is_param || value.is_none(), "{}: cannot assign {} as parameter '{}' (tg.nn.Parameter expected)",
-                  m.name(), Py_TYPE(value.ptr())->tp_name, name);
-    TG_CHECK_TYPE(!value.is_none(), "{}: cannot assign None to parameter '{}'", m.name(), name);
-    params[name].set_data(as_tensor(value).detach());
-    params[name].requires_grad_(as_tensor(value).requires_grad());
-    return;
-  }
-  if (buffers.contains(name)) {
+  } else if (tg::Tensor* buffer = buffers.find(name)) {
     TG_CHECK_TYPE(is_tensor(value), "{}: cannot assign {} to buffer '{}' (a tensor expected)", m.name(),
                   Py_TYPE(value.ptr())->tp_name, name);
-    buffers[name].set_data(as_tensor(value).detach());
-    return;
+    buffer->set_data(as_tensor(value).detach());
+    value = py::cast(*buffer);
   }
-  py::module_::import("builtins").attr("object").attr("__setattr__")(self, name, value);
+  mirror(self, name, value);
 }
 
 }  // namespace
@@ -148,19 +153,22 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
         name_python_modules(m);
         return m.str();
       })
-      .def("register_parameter", [](Module& m, std::string name, std::optional<tg::Tensor> p) {
-        m.register_parameter(std::move(name), p.value_or(tg::Tensor()), p && p->requires_grad());
+      .def("register_parameter", [](py::object self, const std::string& name, py::object param) {
+        const std::optional<tg::Tensor> p = param.is_none() ? std::nullopt : std::optional(as_tensor(param));
+        py::cast<Module&>(self).register_parameter(name, p.value_or(tg::Tensor()), p && p->requires_grad());
+        mirror(self, name, param);
       }, py::arg("name"), py::arg("param"))
-      .def("register_buffer", [](Module& m, std::string name, std::optional<tg::Tensor> t, bool persistent) {
-        m.register_buffer(std::move(name), t.value_or(tg::Tensor()), persistent);
-      }, py::arg("name"), py::arg("tensor"), py::arg("persistent") = true)
-      .def("register_module", [](Module& m, std::string name, py::object child) {
-        m.register_module(std::move(name), module_ptr(child));
-      }, py::arg("name"), py::arg("module"))
-      .def("add_module", [](Module& m, std::string name, py::object child) {
-        m.register_module(std::move(name), module_ptr(child));
-      }, py::arg("name"), py::arg("module"))
-      .def("parameters", &Module::parameters, py::arg("recurse") = true)
+      .def("register_buffer", [](py::object self, const std::string& name, py::object tensor, bool persistent) {
+        const tg::Tensor t = tensor.is_none() ? tg::Tensor() : to_tensor(tensor);
+        py::cast<Module&>(self).register_buffer(name, t, persistent);
+        mirror(self, name, t.defined() ? py::cast(t) : py::none());
+      }, py::arg("name"), py::arg("tensor"), py::arg("persistent") = true);
+  for (const char* method : {"register_module", "add_module"})
+    cls.def(method, [](py::object self, const std::string& name, py::object child) {
+      py::cast<Module&>(self).register_module(name, module_ptr(child));
+      mirror(self, name, child);
+    }, py::arg("name"), py::arg("module"));
+  cls.def("parameters", &Module::parameters, py::arg("recurse") = true)
       .def("named_parameters", [](const Module& m, const std::string& prefix, bool recurse) {
         py::list out;
         for (const auto& [k, v] : m.named_parameters(recurse)) out.append(py::make_tuple(prefix.empty() ? k : prefix + "." + k, v));

@@ -67,8 +67,15 @@ def test_assignment_replaces_and_errors():
     b = Block(2)
     b.linear = nn.Linear(2, 2, bias=False)
     assert [n for n, _ in b.named_parameters()] == ["gain", "linear.weight"]
+    assert isinstance(b.gain, nn.Parameter) and b.gain is b.gain and b.linear is b.linear
+    registered = b.gain
     b.gain = nn.Parameter(tg.full((2,), 3.0))
-    assert b.gain.tolist() == [3.0, 3.0]
+    # The registered parameter (which optimizers hold) takes the new data and stays the attribute.
+    assert b.gain is registered and registered.tolist() == [3.0, 3.0] and b.parameters()[0].tolist() == [3.0, 3.0]
+    b.register_buffer("extra", None)
+    assert b.extra is None
+    b.add_module("head", nn.Tanh())
+    assert isinstance(b.head, nn.Tanh) and [n for n, _ in b.named_children()] == ["linear", "head"]
     with pytest.raises(TypeError, match="Parameter"):
         b.gain = tg.ones(2)
     with pytest.raises(AttributeError):
