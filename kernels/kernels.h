@@ -126,11 +126,29 @@ struct PoolGeometry {
   int64_t divisor = 0;
 };
 
-// One Adam/AdamW update of n contiguous elements (torch.optim.Adam's single-tensor formula).
+// The constants of one Adam/AdamW step, shared by the tensors updated together.
 struct AdamStep {
   double lr, beta1, beta2, eps, weight_decay;
   double bias_correction1, bias_correction2_sqrt;  // 1 - beta1^t, sqrt(1 - beta2^t)
   bool decoupled, amsgrad, maximize;
+};
+
+// Cross entropy of `rows` contiguous rows of `classes` logits against int64 class targets:
+// loss[r] = (1 - s) * w[t] * (lse - x[t]) + s / C * sum_c w[c] * (lse - x[c]), with s the label
+// smoothing and w the class weights (null: 1); rows whose target is ignore_index get 0.
+struct CrossEntropyParams {
+  int64_t rows = 0, classes = 0, ignore_index = -100;
+  double smoothing = 0;
+  const int64_t* target = nullptr;
+  const void* weight = nullptr;  // [classes] of the logits' dtype, or null
+};
+
+// One Adam/AdamW update of n contiguous elements (torch.optim.Adam's single-tensor formula).
+struct AdamTensor {
+  int64_t n;
+  void *param;
+  const void* grad;
+  void *exp_avg, *exp_avg_sq, *max_exp_avg_sq;  // max_exp_avg_sq: amsgrad only
 };
 
 struct Backend {
@@ -187,9 +205,27 @@ struct Backend {
   void (*batch_norm_backward)(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
                               const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
                               void* sum_dy_xhat);
-  // p, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad) updated in place from grad.
-  void (*adam_step)(DType dtype, int64_t n, const AdamStep& s, void* param, const void* grad, void* exp_avg,
-                    void* exp_avg_sq, void* max_exp_avg_sq);
+  // Layer norm of `rows` contiguous rows of `cols`: y = (x - mean) * rstd * weight + bias per
+  // row (weight, bias [cols] or null), with each row's mean and rstd = 1 / sqrt(var + eps) written.
+  void (*layer_norm)(DType dtype, int64_t rows, int64_t cols, double eps, const void* x, const void* weight,
+                     const void* bias, void* y, void* mean, void* rstd);
+  // dx = rstd * (dy*w - mean(dy*w) - xhat * mean(dy*w*xhat)) per row; dweight = sum over rows of
+  // dy * xhat, dbias = sum of dy. Any of dx, dweight, dbias may be null (not wanted).
+  void (*layer_norm_backward)(DType dtype, int64_t rows, int64_t cols, const void* x, const void* dy,
+                              const void* mean, const void* rstd, const void* weight, void* dx, void* dweight,
+                              void* dbias);
+  // loss[rows], lse[rows] (log-sum-exp of each row) and row_weight[rows] (w[t], 0 when ignored:
+  // the mean's denominator). Returns the first row whose target is out of range and not ignored,
+  // or -1 (then the outputs are not to be used).
+  int64_t (*cross_entropy)(DType dtype, const CrossEntropyParams& p, const void* logits, void* loss, void* lse,
+                           void* row_weight);
+  // dx = d(loss[r]) * dloss/dlogits from the forward's lse; grad_loss steps by grad_stride (0: one
+  // value for all rows).
+  void (*cross_entropy_backward)(DType dtype, const CrossEntropyParams& p, const void* logits, const void* lse,
+                                 const void* grad_loss, int64_t grad_stride, void* dx);
+  // p, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad) of `count` tensors updated in place
+  // from their grads, with one launch (on the GPU) for all of them.
+  void (*adam_step)(DType dtype, const AdamStep& s, int64_t count, const AdamTensor* tensors);
   // Random: uniform [0,1), normal, integers [low, high) from the Philox stream (seed, offset).
   void (*uniform)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);
   void (*normal)(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset);

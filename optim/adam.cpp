@@ -2,6 +2,7 @@
 #include "tapegrad/optim/adam.h"
 
 #include <cmath>
+#include <vector>
 
 #include "kernels/kernels.h"
 #include "tapegrad/autograd/grad_mode.h"
@@ -31,6 +32,35 @@ bool fusable(const Tensor& p, const AdamState& s) {
 
 void Adam::step() {
   NoGradGuard no_grad;
+  // Fusable tensors that share a group, device, dtype and step count are updated together: one
+  // kernel launch for all of them (the multi-tensor step), flushed when the key changes.
+  struct Batch {
+    size_t group = 0;
+    Device device;
+    DType dtype = kFloat32;
+    double step = 0;
+    std::vector<kernels::AdamTensor> tensors;
+    std::vector<Tensor> bumped;  // whose versions move: the parameters and their state
+  } batch;
+  auto flush = [&] {
+    if (batch.tensors.empty()) return;
+    const AdamOptions& o = options_[batch.group];
+    const kernels::AdamStep k{o.lr,
+                              o.beta1,
+                              o.beta2,
+                              o.eps,
+                              o.weight_decay,
+                              1 - std::pow(o.beta1, batch.step),
+                              std::sqrt(1 - std::pow(o.beta2, batch.step)),
+                              decoupled_weight_decay_,
+                              o.amsgrad,
+                              o.maximize};
+    kernels::backend(batch.device, "Adam")
+        .adam_step(batch.dtype, k, static_cast<int64_t>(batch.tensors.size()), batch.tensors.data());
+    for (const Tensor& t : batch.bumped) t.storage()->bump_version();
+    batch.tensors.clear();
+    batch.bumped.clear();
+  };
   for (auto& [g, p] : params_with_grad()) {
     const AdamOptions& o = options_[g];
     AdamState& s = state(p);
@@ -47,12 +77,16 @@ void Adam::step() {
     const double bias_correction2_sqrt = std::sqrt(1 - std::pow(o.beta2, step));
     if (fusable(p, s)) {
       // One pass instead of a dozen elementwise ops; the same formula, in the same order.
-      const kernels::AdamStep k{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, bias_correction1, bias_correction2_sqrt,
-                                decoupled_weight_decay_, o.amsgrad, o.maximize};
-      kernels::backend(p.device(), "Adam").adam_step(p.dtype(), p.numel(), k, p.data_ptr(), p.grad().data_ptr(),
-                                                       s.exp_avg.data_ptr(), s.exp_avg_sq.data_ptr(),
-                                                       o.amsgrad ? s.max_exp_avg_sq.data_ptr() : nullptr);
-      for (const Tensor& t : {p, s.exp_avg, s.exp_avg_sq}) t.storage()->bump_version();
+      if (!batch.tensors.empty() &&
+          (batch.group != g || batch.device != p.device() || batch.dtype != p.dtype() || batch.step != step))
+        flush();
+      batch.group = g;
+      batch.device = p.device();
+      batch.dtype = p.dtype();
+      batch.step = step;
+      batch.tensors.push_back({p.numel(), p.data_ptr(), p.grad().data_ptr(), s.exp_avg.data_ptr(),
+                               s.exp_avg_sq.data_ptr(), o.amsgrad ? s.max_exp_avg_sq.data_ptr() : nullptr});
+      batch.bumped.insert(batch.bumped.end(), {p, s.exp_avg, s.exp_avg_sq});
       continue;
     }
     Tensor grad = o.maximize ? -p.grad() : p.grad();
@@ -73,6 +107,7 @@ void Adam::step() {
     Tensor denom = (sqrt(second) / bias_correction2_sqrt).add_(o.eps);
     p.add_(s.exp_avg / denom, -o.lr / bias_correction1);
   }
+  flush();
 }
 
 }  // namespace tg::optim

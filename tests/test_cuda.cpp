@@ -508,6 +508,80 @@ TEST(Cuda, AdamStepsMatchTheCpu) {
   }
 }
 
+// The fused layer-norm and cross-entropy kernels: values and every gradient against the CPU's
+// kernels, rows wider than a block and narrower than a warp.
+TEST(Cuda, FusedLayerNormAndCrossEntropyMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(31);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const double tol = dt == kFloat32 ? 1e-4 : 1e-10;
+    for (int64_t cols : {5, 96, 1000}) {
+      SCOPED_TRACE(fmt::format("{} cols={}", dt, cols));
+      const Tensor x = randn({300, cols}, gen, dt) * 2.0 + 1.0, w = randn({cols}, gen, dt), b = randn({cols}, gen, dt);
+      const Tensor g = randn({300, cols}, gen, dt);
+      auto ln = [&](Device d) {
+        Tensor xi = x.to(d).requires_grad_(true), wi = w.to(d).requires_grad_(true), bi = b.to(d).requires_grad_(true);
+        Tensor y = F::layer_norm(xi, {cols}, wi, bi);
+        y.backward(g.to(d));
+        return std::vector<Tensor>{y.detach().cpu(), xi.grad().cpu(), wi.grad().cpu(), bi.grad().cpu()};
+      };
+      const auto lc = ln(Device::cpu()), lg = ln(Device::cuda());
+      for (size_t i = 0; i < lc.size(); ++i) EXPECT_TRUE(close(lg[i], lc[i], tol, tol)) << "layer_norm output " << i;
+
+      Tensor target = randint(0, cols, {300}, gen, kInt64);
+      target.index_put_({tensor({7})}, tensor({-100}));
+      for (double eps : {0.0, 0.1}) {
+        for (bool weighted : {false, true}) {
+          for (auto red : {F::Reduction::Mean, F::Reduction::None}) {
+            auto ce = [&](Device d) {
+              Tensor xi = x.to(d).requires_grad_(true);
+              const F::CrossEntropyOptions o{.weight = weighted ? (w.abs() + 0.1).to(d) : Tensor(), .reduction = red,
+                                             .label_smoothing = eps};
+              Tensor l = F::cross_entropy(xi, target.to(d), o);
+              l.backward(red == F::Reduction::None ? g.select(1, 0).to(d) : ones({}, TensorOptions(dt).device(d)));
+              return std::vector<Tensor>{l.detach().cpu(), xi.grad().cpu()};
+            };
+            const auto cc = ce(Device::cpu()), cg = ce(Device::cuda());
+            EXPECT_TRUE(close(cg[0], cc[0], tol, tol)) << "cross_entropy eps=" << eps << " weighted=" << weighted;
+            EXPECT_TRUE(close(cg[1], cc[1], tol, tol)) << "cross_entropy grad eps=" << eps << " weighted=" << weighted;
+          }
+        }
+      }
+      EXPECT_THROW_WITH(F::cross_entropy(x.cuda(), full({300}, cols, kInt64).cuda()), IndexError, "out of bounds");
+    }
+  }
+}
+
+// The multi-tensor Adam launch: more tensors than one launch carries, tensors longer than a
+// launch's blocks, and tensors of one element, against the CPU's step.
+TEST(Cuda, MultiTensorAdamMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(8);
+  std::vector<Shape> shapes;
+  for (int i = 0; i < 60; ++i) shapes.push_back({1 + (i * 7919) % 5000});
+  shapes.push_back({320 * 65536 + 12345});  // over one launch's blocks by itself
+  shapes.push_back({1});
+  std::vector<Tensor> start, grads;
+  for (const Shape& s : shapes) {
+    start.push_back(randn(s, gen));
+    grads.push_back(randn(s, gen));
+  }
+  auto run = [&](Device d) {
+    tensor_list params;
+    for (const Tensor& t : start) params.push_back(t.to(d).requires_grad_(true));
+    optim::Adam opt(params, optim::AdamOptions{.lr = 1e-2, .weight_decay = 0.01});
+    for (int step = 0; step < 3; ++step) {
+      for (size_t i = 0; i < params.size(); ++i) params[i].set_grad((grads[i] * (step + 1.0)).to(d));
+      opt.step();
+    }
+    tensor_list out;
+    for (const Tensor& p : params) out.push_back(p.detach().cpu());
+    return out;
+  };
+  const tensor_list cpu = run(Device::cpu()), gpu = run(Device::cuda());
+  for (size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(close(gpu[i], cpu[i], 1e-5, 1e-6)) << "tensor " << i;
+}
+
 TEST(CudaErrors, DataLoaderPinsBatchesWhenAGpuIsThere) {
   data::TensorDataset ds(arange(12, kFloat32).view({6, 2}), arange(6, kInt64));
   data::DataLoader loader(ds, {.batch_size = 4, .num_workers = 1, .pin_memory = true});

@@ -84,6 +84,42 @@ TEST(Functional, LayerAndGroupNorm) {
   EXPECT_THROW_WITH(F::group_norm(g, 4), ValueError, "6 channels cannot be split into 4 groups");
 }
 
+// The fused layer-norm kernels against the composed formula, forward and every gradient, in
+// both float dtypes, with and without the affine parameters and over several trailing dims.
+TEST(Functional, FusedLayerNormMatchesTheComposedFormula) {
+  Generator gen(21);
+  for (DType dt : {kFloat64, kFloat32}) {
+    for (int affine = 0; affine < 4; ++affine) {
+      SCOPED_TRACE(fmt::format("{} affine={}", dt, affine));
+      const Tensor x0 = randn({6, 5, 7, 9}, gen, dt) * 2.0 + 3.0;
+      const Tensor w0 = randn({7, 9}, gen, dt), b0 = randn({7, 9}, gen, dt);
+      auto leaf = [](const Tensor& t) { return t.detach().requires_grad_(true); };
+      Tensor xa = leaf(x0), wa = leaf(w0), ba = leaf(b0), xb = leaf(x0), wb = leaf(w0), bb = leaf(b0);
+      const bool has_w = affine & 1, has_b = affine & 2;
+      const Tensor y = F::layer_norm(xa, {7, 9}, has_w ? wa : Tensor(), has_b ? ba : Tensor(), 1e-4);
+      Tensor ref = (xb - xb.mean({2, 3}, true)) * rsqrt(xb.var({2, 3}, 0, true) + 1e-4);
+      if (has_w) ref = ref * wb;
+      if (has_b) ref = ref + bb;
+      const double tol = dt == kFloat64 ? 1e-10 : 2e-4;
+      EXPECT_TRUE(close(y, ref, tol, tol));
+      const Tensor g = randn(y.sizes(), gen, dt);
+      y.backward(g);
+      ref.backward(g);
+      EXPECT_TRUE(close(xa.grad(), xb.grad(), tol, tol));
+      if (has_w) {
+        EXPECT_TRUE(close(wa.grad(), wb.grad(), tol, tol));
+      }
+      if (has_b) {
+        EXPECT_TRUE(close(ba.grad(), bb.grad(), tol, tol));
+      }
+    }
+  }
+  // A non-contiguous input, and a weight of another dtype (the composed path).
+  const Tensor xt = randn({4, 6}, gen, kFloat64).t();
+  EXPECT_TRUE(close(F::layer_norm(xt, {4}), F::layer_norm(xt.contiguous(), {4})));
+  EXPECT_TRUE(close(F::layer_norm(xt, {4}, ones({4}, kFloat32)), F::layer_norm(xt, {4}), 1e-6, 1e-6));
+}
+
 TEST(Functional, Dropout) {
   Tensor x = ones({100000});
   Generator g1(7), g2(7);

@@ -100,6 +100,45 @@ TEST(Optim, AdamAndAdamWMatchReference) {
   EXPECT_EQ(w.options().weight_decay, 0.01);
 }
 
+// The multi-tensor step (one call for every contiguous parameter, split across threads at
+// arbitrary element boundaries) against the composed per-tensor formula, which a
+// non-contiguous parameter takes.
+TEST(Optim, MultiTensorAdamMatchesThePerTensorFormula) {
+  Generator gen(3);
+  const std::vector<Shape> shapes{{1}, {300, 250}, {5}, {70001}, {3, 7}};
+  using Group = optim::AdamW::ParamGroup;
+  for (bool amsgrad : {false, true}) {
+    tensor_list fused, composed;
+    for (const Shape& s : shapes) {
+      Tensor v = randn(s, gen, kFloat64);  // float64: the two formulas round float32 differently
+      fused.push_back(v.clone().requires_grad_(true));
+      // The same values in every other element of a buffer: not contiguous, so not fusable.
+      Tensor t = zeros({2 * v.numel()}, kFloat64).slice(0, 0, 2 * v.numel(), 2);
+      t.copy_(v.reshape({-1}));
+      t = t.view(s.size() == 1 ? s : Shape{v.numel()});
+      ASSERT_FALSE(t.is_contiguous() && t.numel() > 1);
+      composed.push_back(t.detach().requires_grad_(true));
+    }
+    // Two groups with different learning rates: batches must not cross groups.
+    const optim::AdamOptions o1{.lr = 0.05, .weight_decay = 0.1, .amsgrad = amsgrad};
+    const optim::AdamOptions o2{.lr = 0.02, .weight_decay = 0.1, .amsgrad = amsgrad};
+    optim::AdamW a(std::vector<Group>{{{fused[0], fused[1], fused[2]}, o1}, {{fused[3], fused[4]}, o2}}, o1);
+    optim::AdamW b(std::vector<Group>{{{composed[0], composed[1], composed[2]}, o1}, {{composed[3], composed[4]}, o2}},
+                   o1);
+    for (int step = 0; step < 4; ++step) {
+      for (size_t i = 0; i < shapes.size(); ++i) {
+        const Tensor g = randn(shapes[i], gen, kFloat64);
+        fused[i].set_grad(g);
+        composed[i].set_grad(g.reshape(composed[i].sizes()).clone());
+      }
+      a.step();
+      b.step();
+    }
+    for (size_t i = 0; i < shapes.size(); ++i)
+      EXPECT_TRUE(tgtest::close(fused[i].reshape({-1}), composed[i].reshape({-1}), 1e-12, 1e-12)) << i;
+  }
+}
+
 TEST(Optim, RMSpropAndAdagradMatchReference) {
   for (optim::RMSpropOptions o : {optim::RMSpropOptions{.lr = 0.01},
                                   optim::RMSpropOptions{.lr = 0.01, .alpha = 0.9, .weight_decay = 0.1, .momentum = 0.7, .centered = true}}) {

@@ -82,6 +82,52 @@ TEST(Loss, CrossEntropy) {
   EXPECT_THROW_WITH(F::cross_entropy(logits, target, {.label_smoothing = 2}), ValueError, "label_smoothing");
 }
 
+// The fused cross-entropy kernel (float32/float64 [N, C] logits, class indices) against the
+// composed formula written out here, for every option, forward and backward.
+TEST(Loss, FusedCrossEntropyMatchesTheComposedFormula) {
+  Generator gen(5);
+  for (DType dt : {kFloat64, kFloat32}) {
+    const int64_t n = 37, c = 11;
+    const Tensor x0 = randn({n, c}, gen, dt) * 3.0;
+    Tensor target = randint(0, c, {n}, gen, kInt64);
+    target.index_put_({tensor({3, 17})}, tensor({-100, -100}));
+    const Tensor w = rand({c}, gen, dt) + 0.5;
+    for (double eps : {0.0, 0.15}) {
+      for (bool weighted : {false, true}) {
+        for (auto red : {F::Reduction::Mean, F::Reduction::Sum, F::Reduction::None}) {
+          SCOPED_TRACE(fmt::format("{} eps={} weighted={} reduction={}", dt, eps, weighted, static_cast<int>(red)));
+          const F::CrossEntropyOptions o{.weight = weighted ? w : Tensor(), .reduction = red, .label_smoothing = eps};
+          Tensor xa = x0.detach().requires_grad_(true), xb = x0.detach().requires_grad_(true);
+          const Tensor fused = F::cross_entropy(xa, target, o);
+          // Composed: -(1 - eps) w_t logp_t - eps / C sum_c w_c logp_c, ignored rows dropped.
+          const Tensor logp = log_softmax(xb, 1);
+          const Tensor valid = ne(target, -100), safe = where(valid, target, 0);
+          const Tensor wv = weighted ? w : ones({c}, dt);
+          const Tensor wt = where(valid, wv.index_select(0, safe), 0.0);
+          const Tensor picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1);
+          const Tensor rows = -(picked * wt) * (1 - eps) - where(valid, (logp * wv).sum({1}), 0.0) * (eps / c);
+          const Tensor ref = red == F::Reduction::None ? rows : red == F::Reduction::Sum ? rows.sum() : rows.sum() / wt.sum();
+          const double tol = dt == kFloat64 ? 1e-12 : 1e-5;
+          EXPECT_TRUE(close(fused, ref, tol, tol));
+          const Tensor g = red == F::Reduction::None ? randn({n}, gen, dt) : ones({}, dt);
+          fused.backward(g);
+          ref.backward(g);
+          EXPECT_TRUE(close(xa.grad(), xb.grad(), tol, tol));
+        }
+      }
+    }
+  }
+  // A [C] input with a 0-dim target, and a target out of range (not the ignore index).
+  const Tensor v = tensor({0.5, -1.0, 2.0}, kFloat64);
+  EXPECT_NEAR(F::cross_entropy(v, tensor(2)).item<double>(), -log_softmax(v, 0)[2].item<double>(), 1e-12);
+  EXPECT_EQ(F::cross_entropy(v, tensor(2), {.reduction = F::Reduction::None}).dim(), 0);
+  EXPECT_THROW_WITH(F::cross_entropy(v.view({1, 3}), tensor({3})), IndexError,
+                    "cross_entropy: target 3 is out of bounds for 3 classes");
+  EXPECT_THROW_WITH(F::cross_entropy(v.view({1, 3}), tensor({-2})), IndexError, "target -2 is out of bounds");
+  // Rows that are all ignored give NaN for the mean, as in PyTorch.
+  EXPECT_TRUE(std::isnan(F::cross_entropy(v.view({1, 3}), tensor({-100})).item<double>()));
+}
+
 TEST(LossModules, CallTheirFunctionalFormWithTheirOptions) {
   Tensor logits = tensor({{2.0f, 0.5f, -1.0f}, {0.1f, 0.2f, 3.0f}});
   Tensor target = tensor({0, 2});

@@ -52,6 +52,15 @@ decltype(auto) dispatch_floating(DType dt, F&& fn) {
   }
 }
 // Every dtype but bool.
+// float32 and float64 only: the fused kernels whose callers cast 16-bit inputs up first.
+template <class F>
+decltype(auto) dispatch_single_double(DType dt, F&& fn) {
+  switch (dt) {
+    case DType::Float32: return fn.template operator()<float>();
+    case DType::Float64: return fn.template operator()<double>();
+    default: TG_FAIL("kernel: dtype {} is not float32 or float64", dt);
+  }
+}
 template <class F>
 decltype(auto) dispatch_numeric(DType dt, F&& fn) {
   if (dt == DType::Bool) TG_FAIL("kernel: bool is not supported here");

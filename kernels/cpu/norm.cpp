@@ -1,7 +1,10 @@
 // Batch normalisation over contiguous [n, c, inner] data: per-channel statistics, the fused
 // scale-and-shift, and the backward pass, each parallel over channels, reading every element
-// once or twice in contiguous runs of `inner`.
+// once or twice in contiguous runs of `inner`. Layer normalisation over contiguous rows: each
+// row's statistics and output in one visit (parallel over rows), and the weight and bias
+// gradients as column sums (parallel over columns).
 #include <cmath>
+#include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
@@ -84,7 +87,98 @@ void backward_impl(int64_t n, int64_t c, int64_t inner, const T* x, const T* dy,
   });
 }
 
+template <class T>
+void layer_norm_impl(int64_t rows, int64_t cols, double eps, const T* x, const T* w, const T* b, T* y, T* mean,
+                     T* rstd) {
+  parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const T* xr = x + r * cols;
+      T* yr = y + r * cols;
+      // Two passes over a row that stays in cache: the variance of (x - mean) has no
+      // cancellation, unlike E[x^2] - mean^2.
+      T s = 0;
+      for (int64_t j = 0; j < cols; ++j) s += xr[j];
+      const T mu = s / static_cast<T>(cols);
+      T ss = 0;
+      for (int64_t j = 0; j < cols; ++j) ss += (xr[j] - mu) * (xr[j] - mu);
+      const T rs = T(1) / std::sqrt(ss / static_cast<T>(cols) + static_cast<T>(eps));
+      mean[r] = mu;
+      rstd[r] = rs;
+      if (w && b) {
+        for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs * w[j] + b[j];
+      } else if (w) {
+        for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs * w[j];
+      } else if (b) {
+        for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs + b[j];
+      } else {
+        for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs;
+      }
+    }
+  });
+}
+
+template <class T>
+void layer_norm_backward_impl(int64_t rows, int64_t cols, const T* x, const T* dy, const T* mean, const T* rstd,
+                              const T* w, T* dx, T* dw, T* db) {
+  if (dx) {
+    parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) {
+        const T* xr = x + r * cols;
+        const T* gr = dy + r * cols;
+        T* dr = dx + r * cols;
+        const T mu = mean[r], rs = rstd[r];
+        T a = 0, bsum = 0;  // sums of dy*w and dy*w*xhat
+        for (int64_t j = 0; j < cols; ++j) {
+          const T gw = w ? gr[j] * w[j] : gr[j];
+          a += gw;
+          bsum += gw * (xr[j] - mu);
+        }
+        const T inv = T(1) / static_cast<T>(cols), ma = a * inv, mb = bsum * rs * inv;
+        for (int64_t j = 0; j < cols; ++j) {
+          const T gw = w ? gr[j] * w[j] : gr[j];
+          dr[j] = rs * (gw - ma - (xr[j] - mu) * rs * mb);
+        }
+      }
+    });
+  }
+  if (!dw && !db) return;
+  // Column sums: each thread owns a run of columns and walks the rows, reading contiguous runs.
+  parallel_for(0, cols, std::max<int64_t>(16, kGrain / std::max<int64_t>(1, rows)), [&](int64_t lo, int64_t hi) {
+    std::vector<double> sw(static_cast<size_t>(hi - lo)), sb(static_cast<size_t>(hi - lo));
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* xr = x + r * cols;
+      const T* gr = dy + r * cols;
+      const T mu = mean[r], rs = rstd[r];
+      for (int64_t j = lo; j < hi; ++j) {
+        sw[static_cast<size_t>(j - lo)] += static_cast<double>(gr[j] * (xr[j] - mu) * rs);
+        sb[static_cast<size_t>(j - lo)] += static_cast<double>(gr[j]);
+      }
+    }
+    for (int64_t j = lo; j < hi; ++j) {
+      if (dw) dw[j] = static_cast<T>(sw[static_cast<size_t>(j - lo)]);
+      if (db) db[j] = static_cast<T>(sb[static_cast<size_t>(j - lo)]);
+    }
+  });
+}
+
 }  // namespace
+
+void layer_norm(DType dtype, int64_t rows, int64_t cols, double eps, const void* x, const void* weight, const void* bias,
+                void* y, void* mean, void* rstd) {
+  dispatch_single_double(dtype, [&]<class T>() {
+    layer_norm_impl<T>(rows, cols, eps, static_cast<const T*>(x), static_cast<const T*>(weight),
+                       static_cast<const T*>(bias), static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd));
+  });
+}
+
+void layer_norm_backward(DType dtype, int64_t rows, int64_t cols, const void* x, const void* dy, const void* mean,
+                         const void* rstd, const void* weight, void* dx, void* dweight, void* dbias) {
+  dispatch_single_double(dtype, [&]<class T>() {
+    layer_norm_backward_impl<T>(rows, cols, static_cast<const T*>(x), static_cast<const T*>(dy),
+                                static_cast<const T*>(mean), static_cast<const T*>(rstd), static_cast<const T*>(weight),
+                                static_cast<T*>(dx), static_cast<T*>(dweight), static_cast<T*>(dbias));
+  });
+}
 
 void batch_norm_stats(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, void* mean, void* var) {
   dispatch_floating(dtype, [&]<class T>() {

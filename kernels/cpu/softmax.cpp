@@ -1,4 +1,7 @@
-// softmax / log_softmax along one dim, max-subtracted for stability.
+// softmax / log_softmax along one dim, max-subtracted for stability; cross entropy of rows of
+// logits against class indices (log_softmax and nll_loss in one visit of each row, and the
+// backward as softmax minus the smoothed one-hot target).
+#include <atomic>
 #include <cmath>
 #include <limits>
 
@@ -37,6 +40,100 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
         }
       }
     });
+  });
+}
+
+namespace {
+
+template <class T>
+int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* lse_out, T* row_weight) {
+  const T* w = static_cast<const T*>(p.weight);
+  const int64_t C = p.classes;
+  const T keep = T(1 - p.smoothing), spread = T(p.smoothing / static_cast<double>(C));
+  T wsum = 0;  // sum of the class weights, for the smoothing term
+  if (p.smoothing > 0) {
+    for (int64_t c = 0; c < C; ++c) wsum += w ? w[c] : T(1);
+  }
+  std::atomic<int64_t> bad{-1};
+  parallel_for(0, p.rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, C)), [&](int64_t lo, int64_t hi) {
+  for (int64_t r = lo; r < hi; ++r) {
+    const T* xr = x + r * C;
+    const int64_t t = p.target[r];
+    if (t == p.ignore_index) {
+      loss[r] = 0;
+      lse_out[r] = 0;
+      row_weight[r] = 0;
+      continue;
+    }
+    if (t < 0 || t >= C) {
+      int64_t seen = bad.load();
+      while ((seen < 0 || r < seen) && !bad.compare_exchange_weak(seen, r)) {
+      }
+      continue;
+    }
+    T mx = -std::numeric_limits<T>::infinity();
+    for (int64_t c = 0; c < C; ++c)
+      if (xr[c] > mx || xr[c] != xr[c]) mx = xr[c];
+    const T shift = std::isinf(mx) && mx < 0 ? T(0) : mx;
+    T sum = 0;
+    for (int64_t c = 0; c < C; ++c) sum += std::exp(xr[c] - shift);
+    const T lse = shift + std::log(sum);
+    const T wt = w ? w[t] : T(1);
+    T l = keep * wt * (lse - xr[t]);
+    if (p.smoothing > 0) {
+      T wx = 0;
+      for (int64_t c = 0; c < C; ++c) wx += (w ? w[c] : T(1)) * xr[c];
+      l += spread * (wsum * lse - wx);
+    }
+    loss[r] = l;
+    lse_out[r] = lse;
+    row_weight[r] = wt;
+  }
+  });
+  return bad.load();
+}
+
+template <class T>
+void cross_entropy_backward_impl(const CrossEntropyParams& p, const T* x, const T* lse, const T* g,
+                                 int64_t grad_stride, T* dx) {
+  const T* w = static_cast<const T*>(p.weight);
+  const int64_t C = p.classes;
+  const T keep = T(1 - p.smoothing), spread = T(p.smoothing / static_cast<double>(C));
+  T wsum = 0;
+  for (int64_t c = 0; c < C; ++c) wsum += w ? w[c] : T(1);
+  parallel_for(0, p.rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, C)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const T* xr = x + r * C;
+      T* dr = dx + r * C;
+      const int64_t t = p.target[r];
+      if (t == p.ignore_index) {
+        std::fill(dr, dr + C, T(0));
+        continue;
+      }
+      const T gr = g[r * grad_stride], l = lse[r];
+      // d/dx_c of w_t (lse - x_t) is w_t (p_c - [c == t]); of sum_k w_k (lse - x_k), W p_c - w_c.
+      const T a = gr * (keep * (w ? w[t] : T(1)) + spread * wsum), sp = gr * spread;
+      for (int64_t c = 0; c < C; ++c) dr[c] = a * std::exp(xr[c] - l) - sp * (w ? w[c] : T(1));
+      dr[t] -= gr * keep * (w ? w[t] : T(1));
+    }
+  });
+}
+
+}  // namespace
+
+int64_t cross_entropy(DType dtype, const CrossEntropyParams& p, const void* logits, void* loss, void* lse,
+                      void* row_weight) {
+  return dispatch_single_double(dtype, [&]<class T>() {
+    return cross_entropy_impl<T>(p, static_cast<const T*>(logits), static_cast<T*>(loss), static_cast<T*>(lse),
+                                 static_cast<T*>(row_weight));
+  });
+}
+
+void cross_entropy_backward(DType dtype, const CrossEntropyParams& p, const void* logits, const void* lse,
+                            const void* grad_loss, int64_t grad_stride, void* dx) {
+  dispatch_single_double(dtype, [&]<class T>() {
+    cross_entropy_backward_impl<T>(p, static_cast<const T*>(logits), static_cast<const T*>(lse),
+                                   static_cast<const T*>(grad_loss), grad_stride, static_cast<T*>(dx));
   });
 }
 

@@ -1,6 +1,9 @@
 // Batch normalisation over contiguous [n, c, inner] data on the GPU: a block per channel for the
 // statistics and the backward pass (sums in double, shifted by the channel's first value as on
-// the CPU), and an elementwise kernel for the per-channel scale and shift.
+// the CPU), and an elementwise kernel for the per-channel scale and shift. Layer normalisation:
+// a block per row for the output and the input gradient (the CPU kernel's two-pass statistics),
+// and the weight and bias gradients as column sums over row chunks, then over the chunks.
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -9,9 +12,10 @@
 namespace tg::kernels::cuda {
 namespace {
 
-// Sums a and b over the block; every thread gets the totals.
-__device__ inline void block_sum2(double& a, double& b) {
-  __shared__ double sa[kBlock / 32], sb[kBlock / 32];
+// Sums a and b over the block (whole warps, at most kBlock threads); every thread gets the totals.
+template <class A>
+__device__ inline void block_sum2(A& a, A& b) {
+  __shared__ A sa[kBlock / 32], sb[kBlock / 32];
   for (int o = 16; o > 0; o /= 2) {
     a += __shfl_down_sync(0xffffffffu, a, o);
     b += __shfl_down_sync(0xffffffffu, b, o);
@@ -90,7 +94,156 @@ __global__ void backward_kernel(int64_t n, int64_t c, int64_t inner, const T* x,
   }
 }
 
+template <class T>
+__global__ void layer_norm_kernel(int64_t cols, T eps, const T* __restrict__ x, const T* __restrict__ w,
+                                  const T* __restrict__ b, T* __restrict__ y, T* __restrict__ mean,
+                                  T* __restrict__ rstd) {
+  const int64_t r = blockIdx.x;
+  const T* xr = x + r * cols;
+  T* yr = y + r * cols;
+  T s = 0, unused = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += xr[j];
+  block_sum2(s, unused);
+  const T mu = s / static_cast<T>(cols);
+  T ss = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) ss += (xr[j] - mu) * (xr[j] - mu);
+  block_sum2(ss, unused);
+  const T rs = T(1) / sqrt(ss / static_cast<T>(cols) + eps);
+  if (threadIdx.x == 0) {
+    mean[r] = mu;
+    rstd[r] = rs;
+  }
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    T v = (xr[j] - mu) * rs;
+    if (w) v *= w[j];
+    if (b) v += b[j];
+    yr[j] = v;
+  }
+}
+
+template <class T>
+__global__ void layer_norm_dx_kernel(int64_t cols, const T* __restrict__ x, const T* __restrict__ dy,
+                                     const T* __restrict__ mean, const T* __restrict__ rstd,
+                                     const T* __restrict__ w, T* __restrict__ dx) {
+  const int64_t r = blockIdx.x;
+  const T* xr = x + r * cols;
+  const T* gr = dy + r * cols;
+  T* dr = dx + r * cols;
+  const T mu = mean[r], rs = rstd[r];
+  T a = 0, bsum = 0;  // sums of dy*w and dy*w*(x - mean)
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    const T gw = w ? gr[j] * w[j] : gr[j];
+    a += gw;
+    bsum += gw * (xr[j] - mu);
+  }
+  block_sum2(a, bsum);
+  const T inv = T(1) / static_cast<T>(cols), ma = a * inv, mb = bsum * rs * inv;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    const T gw = w ? gr[j] * w[j] : gr[j];
+    dr[j] = rs * (gw - ma - (xr[j] - mu) * rs * mb);
+  }
+}
+
+// Partial column sums of dy * xhat and dy over `rows_per_chunk` rows: a block of 32 columns x
+// 8 row lanes, so each warp reads 32 consecutive values of a row.
+template <class T>
+__global__ void layer_norm_param_partial(int64_t rows, int64_t cols, int64_t rows_per_chunk, const T* __restrict__ x,
+                                         const T* __restrict__ dy, const T* __restrict__ mean,
+                                         const T* __restrict__ rstd, T* __restrict__ pw, T* __restrict__ pb) {
+  __shared__ T sw[8][33], sb[8][33];
+  const int64_t j = static_cast<int64_t>(blockIdx.x) * 32 + threadIdx.x;
+  const int64_t r0 = static_cast<int64_t>(blockIdx.y) * rows_per_chunk;
+  const int64_t r1 = min(rows, r0 + rows_per_chunk);
+  T aw = 0, ab = 0;
+  if (j < cols) {
+    for (int64_t r = r0 + threadIdx.y; r < r1; r += 8) {
+      const T g = dy[r * cols + j];
+      aw += g * (x[r * cols + j] - mean[r]) * rstd[r];
+      ab += g;
+    }
+  }
+  sw[threadIdx.y][threadIdx.x] = aw;
+  sb[threadIdx.y][threadIdx.x] = ab;
+  __syncthreads();
+  if (threadIdx.y == 0 && j < cols) {
+    for (int k = 1; k < 8; ++k) {
+      aw += sw[k][threadIdx.x];
+      ab += sb[k][threadIdx.x];
+    }
+    pw[static_cast<int64_t>(blockIdx.y) * cols + j] = aw;
+    pb[static_cast<int64_t>(blockIdx.y) * cols + j] = ab;
+  }
+}
+
+template <class T>
+__global__ void layer_norm_param_final(int64_t chunks, int64_t cols, const T* __restrict__ pw,
+                                       const T* __restrict__ pb, T* __restrict__ dw, T* __restrict__ db) {
+  const int64_t j = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (j >= cols) return;
+  T aw = 0, ab = 0;
+  for (int64_t c = 0; c < chunks; ++c) {
+    aw += pw[c * cols + j];
+    ab += pb[c * cols + j];
+  }
+  if (dw) dw[j] = aw;
+  if (db) db[j] = ab;
+}
+
+// Threads for a block per row: whole warps, no more than the row needs, at most kBlock.
+unsigned row_threads(int64_t cols) {
+  unsigned threads = 32;
+  while (threads < kBlock && threads < cols) threads *= 2;
+  return threads;
+}
+
 }  // namespace
+
+void layer_norm(DType dtype, int64_t rows, int64_t cols, double eps, const void* x, const void* weight, const void* bias,
+                void* y, void* mean, void* rstd) {
+  if (rows == 0) return;
+  TG_CHECK(rows <= 0x7fffffff, "layer_norm: {} rows are more than one CUDA launch can index", rows);
+  dispatch_single_double(dtype, [&]<class T>() {
+    layer_norm_kernel<T><<<static_cast<unsigned>(rows), row_threads(cols), 0, current_stream()>>>(
+        cols, T(eps), static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias),
+        static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd));
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), "layer_norm");
+}
+
+void layer_norm_backward(DType dtype, int64_t rows, int64_t cols, const void* x, const void* dy, const void* mean,
+                         const void* rstd, const void* weight, void* dx, void* dweight, void* dbias) {
+  if (rows == 0 || cols == 0) {
+    const size_t bytes = static_cast<size_t>(cols) * itemsize(dtype);
+    if (dweight && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dweight, 0, bytes, current_stream()), "layer_norm_backward");
+    if (dbias && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dbias, 0, bytes, current_stream()), "layer_norm_backward");
+    return;
+  }
+  TG_CHECK(rows <= 0x7fffffff, "layer_norm_backward: {} rows are more than one CUDA launch can index", rows);
+  dispatch_single_double(dtype, [&]<class T>() {
+    const T* xs = static_cast<const T*>(x);
+    const T* gs = static_cast<const T*>(dy);
+    const T* ms = static_cast<const T*>(mean);
+    const T* rs = static_cast<const T*>(rstd);
+    if (dx) {
+      layer_norm_dx_kernel<T><<<static_cast<unsigned>(rows), row_threads(cols), 0, current_stream()>>>(
+          cols, xs, gs, ms, rs, static_cast<const T*>(weight), static_cast<T*>(dx));
+      TG_CUDA_CHECK(cudaGetLastError(), "layer_norm_backward");
+    }
+    if (!dweight && !dbias) return;
+    const int64_t chunks = std::min<int64_t>((rows + 31) / 32, 256);
+    const int64_t per_chunk = (rows + chunks - 1) / chunks;
+    Scratch partial(static_cast<size_t>(2 * chunks * cols) * sizeof(T));
+    T* pw = partial.as<T>();
+    T* pb = pw + chunks * cols;
+    const dim3 grid(static_cast<unsigned>((cols + 31) / 32), static_cast<unsigned>(chunks));
+    layer_norm_param_partial<T><<<grid, dim3(32, 8), 0, current_stream()>>>(rows, cols, per_chunk, xs, gs, ms, rs, pw,
+                                                                            pb);
+    TG_CUDA_CHECK(cudaGetLastError(), "layer_norm_backward");
+    layer_norm_param_final<T><<<static_cast<unsigned>((cols + kBlock - 1) / kBlock), kBlock, 0, current_stream()>>>(
+        chunks, cols, pw, pb, static_cast<T*>(dweight), static_cast<T*>(dbias));
+    TG_CUDA_CHECK(cudaGetLastError(), "layer_norm_backward");
+  });
+}
 
 void batch_norm_stats(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, void* mean, void* var) {
   if (c == 0) return;

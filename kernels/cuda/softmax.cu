@@ -1,5 +1,7 @@
 // softmax / log_softmax along one dim on the GPU: a block per row, max-subtracted for stability
-// (the CPU kernel's formula and its rule for rows of -inf).
+// (the CPU kernel's formula and its rule for rows of -inf). Cross entropy against class indices:
+// a block per row for the loss (log-sum-exp, the target's logit, the smoothing sums) and for the
+// gradient (softmax minus the smoothed one-hot target).
 #include <cmath>
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -54,14 +56,130 @@ __global__ void softmax_rows(const DimGeometry g, bool log, const T* __restrict_
   }
 }
 
+// Sums of w over the classes and of w * x over a row, for the label-smoothing term.
+template <class T>
+__device__ void smoothing_sums(const T* w, const T* xr, int64_t C, T* shared, T& wsum, T& wx) {
+  wsum = 0;
+  wx = 0;
+  for (int64_t c = threadIdx.x; c < C; c += blockDim.x) {
+    const T wc = w ? w[c] : T(1);
+    wsum += wc;
+    wx += wc * xr[c];
+  }
+  wsum = block_reduce<false>(wsum, shared);
+  wx = block_reduce<false>(wx, shared);
+}
+
+template <class T>
+__global__ void cross_entropy_rows(const CrossEntropyParams p, const T* __restrict__ x, T* __restrict__ loss,
+                                   T* __restrict__ lse_out, T* __restrict__ row_weight,
+                                   unsigned long long* __restrict__ bad) {
+  __shared__ T shared[kBlock / 32];
+  const int64_t r = blockIdx.x, C = p.classes;
+  const T* w = static_cast<const T*>(p.weight);
+  const T* xr = x + r * C;
+  const int64_t t = p.target[r];
+  if (t == p.ignore_index || t < 0 || t >= C) {
+    if (threadIdx.x == 0) {
+      loss[r] = 0;
+      lse_out[r] = 0;
+      row_weight[r] = 0;
+      if (t != p.ignore_index) atomicMin(bad, static_cast<unsigned long long>(r));
+    }
+    return;
+  }
+  T mx = -INFINITY;
+  for (int64_t c = threadIdx.x; c < C; c += blockDim.x)
+    if (xr[c] > mx || xr[c] != xr[c]) mx = xr[c];
+  mx = block_reduce<true>(mx, shared);
+  const T shift = isinf(mx) && mx < 0 ? T(0) : mx;
+  T sum = 0;
+  for (int64_t c = threadIdx.x; c < C; c += blockDim.x) sum += exp(xr[c] - shift);
+  sum = block_reduce<false>(sum, shared);
+  const T lse = shift + ::log(sum);
+  const T wt = w ? w[t] : T(1);
+  T l = T(1 - p.smoothing) * wt * (lse - xr[t]);
+  if (p.smoothing > 0) {
+    T wsum, wx;
+    smoothing_sums(w, xr, C, shared, wsum, wx);
+    l += T(p.smoothing / static_cast<double>(C)) * (wsum * lse - wx);
+  }
+  if (threadIdx.x == 0) {
+    loss[r] = l;
+    lse_out[r] = lse;
+    row_weight[r] = wt;
+  }
+}
+
+template <class T>
+__global__ void cross_entropy_backward_rows(const CrossEntropyParams p, const T* __restrict__ x,
+                                            const T* __restrict__ lse, const T* __restrict__ g, int64_t grad_stride,
+                                            T* __restrict__ dx) {
+  __shared__ T shared[kBlock / 32];
+  const int64_t r = blockIdx.x, C = p.classes;
+  const T* w = static_cast<const T*>(p.weight);
+  const T* xr = x + r * C;
+  T* dr = dx + r * C;
+  const int64_t t = p.target[r];
+  if (t == p.ignore_index) {
+    for (int64_t c = threadIdx.x; c < C; c += blockDim.x) dr[c] = 0;
+    return;
+  }
+  const T keep = T(1 - p.smoothing), spread = T(p.smoothing / static_cast<double>(C));
+  T wsum = 0, unused = 0;
+  if (p.smoothing > 0) smoothing_sums(w, xr, C, shared, wsum, unused);
+  const T gr = g[r * grad_stride], l = lse[r], wt = w ? w[t] : T(1);
+  const T a = gr * (keep * wt + spread * wsum), sp = gr * spread;
+  for (int64_t c = threadIdx.x; c < C; c += blockDim.x)
+    dr[c] = a * exp(xr[c] - l) - sp * (w ? w[c] : T(1)) - (c == t ? gr * keep * wt : T(0));
+}
+
+unsigned row_threads(int64_t size) {
+  unsigned threads = 32;
+  while (threads < kBlock && threads < size) threads *= 2;
+  return threads;
+}
+
 }  // namespace
+
+int64_t cross_entropy(DType dtype, const CrossEntropyParams& p, const void* logits, void* loss, void* lse,
+                      void* row_weight) {
+  if (p.rows == 0) return -1;
+  TG_CHECK(p.rows <= 0x7fffffff, "cross_entropy: {} rows are more than one CUDA launch can index", p.rows);
+  // The first bad row, or all ones: read back below, which waits for the kernel (as the CPU's
+  // range check of the targets does).
+  Scratch flag(sizeof(unsigned long long));
+  auto* bad = flag.as<unsigned long long>();
+  TG_CUDA_CHECK(cudaMemsetAsync(bad, 0xff, sizeof(unsigned long long), current_stream()), "cross_entropy");
+  dispatch_single_double(dtype, [&]<class T>() {
+    cross_entropy_rows<T><<<static_cast<unsigned>(p.rows), row_threads(p.classes), 0, current_stream()>>>(
+        p, static_cast<const T*>(logits), static_cast<T*>(loss), static_cast<T*>(lse), static_cast<T*>(row_weight),
+        bad);
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), "cross_entropy");
+  unsigned long long host = 0;
+  TG_CUDA_CHECK(cudaMemcpyAsync(&host, bad, sizeof(host), cudaMemcpyDeviceToHost, current_stream()), "cross_entropy");
+  TG_CUDA_CHECK(cudaStreamSynchronize(current_stream()), "cross_entropy");
+  return host == ~0ULL ? -1 : static_cast<int64_t>(host);
+}
+
+void cross_entropy_backward(DType dtype, const CrossEntropyParams& p, const void* logits, const void* lse,
+                            const void* grad_loss, int64_t grad_stride, void* dx) {
+  if (p.rows == 0) return;
+  TG_CHECK(p.rows <= 0x7fffffff, "cross_entropy_backward: {} rows are more than one CUDA launch can index", p.rows);
+  dispatch_single_double(dtype, [&]<class T>() {
+    cross_entropy_backward_rows<T><<<static_cast<unsigned>(p.rows), row_threads(p.classes), 0, current_stream()>>>(
+        p, static_cast<const T*>(logits), static_cast<const T*>(lse), static_cast<const T*>(grad_loss), grad_stride,
+        static_cast<T*>(dx));
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), "cross_entropy_backward");
+}
 
 void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void* in) {
   const int64_t rows = g.outer * g.inner;
   if (rows == 0 || g.size == 0) return;
   TG_CHECK(rows <= 0x7fffffff, "softmax: {} rows are more than one CUDA launch can index", rows);
-  unsigned threads = 32;
-  while (threads < kBlock && threads < g.size) threads *= 2;
+  const unsigned threads = row_threads(g.size);
   dispatch_floating(dtype, [&]<class T>() {
     softmax_rows<T><<<static_cast<unsigned>(rows), threads, 0, current_stream()>>>(g, log, static_cast<const T*>(in),
                                                                                    static_cast<T*>(out));

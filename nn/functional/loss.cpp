@@ -1,9 +1,14 @@
 // Losses, composed from tensor ops so that autograd differentiates them (to any order):
 // nll_loss and cross_entropy from log_softmax, gather and reductions; the regression and
-// binary losses elementwise.
+// binary losses elementwise. cross_entropy of [N, C] logits against class indices, the loss of
+// every classifier, has a fused kernel with a hand-written backward.
 #include "tapegrad/nn/functional/loss.h"
 
+#include "autograd/record.h"
+#include "kernels/kernels.h"
 #include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/nn/functional/embedding.h"
+#include "tensor/ops/common.h"
 
 #include "tapegrad/tensor/ops.h"
 #include "tensor/thread_state.h"
@@ -44,6 +49,65 @@ void check_pointwise(const char* name, const Tensor& input, const Tensor& target
                 "{}: expected floating-point input and target, got {} and {}", name, input.dtype(), target.dtype());
   TG_CHECK(input.sizes() == target.sizes(), "{}: input of shape {} and target of shape {} differ", name, input.sizes(),
            target.sizes());
+}
+
+// Cross entropy of [N, C] (or [C]) float32/float64 logits against class indices on the fused
+// kernels: one visit of each row forward (log-sum-exp and the smoothing sums), one backward
+// (softmax minus the smoothed one-hot target), no [N, C] intermediates. Under create_graph the
+// backward is written in tensor ops, so higher derivatives stay exact.
+Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
+  const bool single = input.dim() == 1;
+  const Tensor x = ops::contiguous(single ? input.unsqueeze(0) : input);
+  const Tensor t = ops::contiguous(single ? target.unsqueeze(0) : target);
+  const Tensor w = o.weight.defined() ? ops::contiguous(o.weight) : Tensor();
+  const int64_t rows = x.sizes()[0], classes = x.sizes()[1];
+  const kernels::CrossEntropyParams params{rows, classes, o.ignore_index, o.label_smoothing, t.data_ptr<int64_t>(),
+                                           w.defined() ? w.data_ptr() : nullptr};
+  const auto& be = kernels::backend(x.device(), "cross_entropy");
+  Tensor loss = ops::empty({rows}, x.dtype(), x.device()), lse = ops::empty({rows}, x.dtype(), x.device()),
+         row_weight = ops::empty({rows}, x.dtype(), x.device());
+  const int64_t bad = be.cross_entropy(x.dtype(), params, x.data_ptr(), loss.data_ptr(), lse.data_ptr(),
+                                       row_weight.data_ptr());
+  if (bad >= 0)
+    TG_FAIL_INDEX("cross_entropy: target {} is out of bounds for {} classes", t.select(0, bad).item<int64_t>(), classes);
+  if (autograd::needs_grad(input)) {
+    const double keep = 1 - o.label_smoothing, spread = o.label_smoothing / static_cast<double>(classes);
+    const int64_t ignore = o.ignore_index;
+    auto node = autograd::make_node(
+        "CrossEntropyBackward", {&input}, [=](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+          Tensor xs = nd.saved(0);
+          const Tensor& g = gr[0];
+          if (GradMode::is_enabled()) {
+            Tensor valid = ne(t, ignore), safe = where(valid, t, 0);
+            Tensor wt = w.defined() ? w.index_select(0, safe) : ones({rows}, TensorOptions(xs.dtype()).device(xs.device()));
+            Tensor wsum = w.defined() ? w.sum() : full({}, static_cast<double>(classes), TensorOptions(xs.dtype()).device(xs.device()));
+            Tensor gv = where(valid, g, 0.0).unsqueeze(1);
+            Tensor onehot = one_hot(safe, classes).to(xs.dtype());
+            Tensor d = (wt * keep + wsum * spread).unsqueeze(1) * softmax(xs, 1) - wt.unsqueeze(1) * onehot * keep;
+            if (spread != 0) d = d - (w.defined() ? w : ones({classes}, TensorOptions(xs.dtype()).device(xs.device()))) * spread;
+            Tensor dx = gv * d;
+            return {single ? dx.squeeze(0) : dx};
+          }
+          Tensor dx = ops::empty(xs.sizes(), xs.dtype(), xs.device());
+          // A gradient broadcast from a reduction is one value for every row: read it with stride 0.
+          const bool uniform = g.dim() == 1 && g.strides()[0] == 0;
+          Tensor gc = uniform ? g : ops::contiguous(g);
+          kernels::backend(xs.device(), "cross_entropy")
+              .cross_entropy_backward(xs.dtype(), params, xs.data_ptr(), nd.saved(1).data_ptr(), gc.data_ptr(),
+                                      uniform ? 0 : 1, dx.data_ptr());
+          return {single ? dx.squeeze(0) : dx};
+        });
+    node->save(x);
+    node->save(lse);
+    autograd::set_history(loss, node);
+  }
+  switch (o.reduction) {
+    case Reduction::None: return single ? loss.squeeze(0) : loss;
+    case Reduction::Sum: return loss.sum();
+    case Reduction::Mean: return loss.sum() / row_weight.sum();
+    case Reduction::BatchMean: break;
+  }
+  TG_FAIL_VALUE("cross_entropy: reduction BatchMean is only for kl_div");
 }
 
 }  // namespace
@@ -147,6 +211,13 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   const int class_dim = input.dim() == 1 ? 0 : 1;
   const int64_t classes = input.sizes()[class_dim];
   const double eps = options.label_smoothing;
+  if (!target.is_floating_point() && input.dim() <= 2 && (input.dtype() == kFloat32 || input.dtype() == kFloat64)) {
+    check_index_target("cross_entropy", input, target, options.weight);
+    ops::check_same_device("cross_entropy", input, target);
+    const Tensor& w = options.weight;
+    if (!w.defined() || (w.dtype() == input.dtype() && w.device() == input.device() && !autograd::needs_grad(w)))
+      return cross_entropy_fused(input, target, options);
+  }
   Tensor logp = log_softmax(input, class_dim);
   // The weight, shaped to broadcast along the class dim.
   Tensor wshape;
