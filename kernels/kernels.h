@@ -169,8 +169,9 @@ struct Backend {
                  int64_t* indices, const void* in);
   void (*cumsum)(DType in_dtype, DType out_dtype, const DimGeometry& g, void* out, const void* in);
   void (*softmax)(DType dtype, bool log, const DimGeometry& g, void* out, const void* in);
-  // c = a @ b (batched, batch dims broadcast via size 1); c contiguous.
-  void (*matmul)(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c);
+  // c = a @ b (batched, batch dims broadcast via size 1); c contiguous. A bias (contiguous [n],
+  // or null) is added to every row in the same call: oneDNN's bias argument, cuBLASLt's epilogue.
+  void (*matmul)(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c, const void* bias);
   void (*index_gather)(DType dtype, const IndexGeometry& g, void* out, const void* src);
   void (*index_put)(DType dtype, const IndexGeometry& g, void* dst, const void* values, bool accumulate);
   void (*gather)(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index);

@@ -2,10 +2,13 @@
 // of one segment linked to their neighbours for splitting and merging, one mutex.
 #include "tapegrad/memory/caching_allocator.h"
 
+#include <algorithm>
+#include <list>
 #include <mutex>
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <vector>
 
 #include "tapegrad/tensor/error.h"
 
@@ -20,6 +23,7 @@ struct Block {
   bool allocated = false;
   Block* prev = nullptr;  // neighbours within the segment
   Block* next = nullptr;
+  std::vector<StreamId> other_streams;  // record_stream: streams besides `stream` that use it
 };
 
 struct BySize {
@@ -45,11 +49,59 @@ struct CachingAllocator::State {
   mutable std::mutex mu;
   std::set<Block*, BySize> small_free, large_free;
   std::unordered_map<const void*, Block*> active;
+  // Freed blocks waiting for events on the other streams that used them.
+  struct Pending {
+    Block* block;
+    std::vector<void*> events;
+  };
+  std::list<Pending> pending;
   AllocatorStats st;
 
   std::set<Block*, BySize>& pool(bool small) { return small ? small_free : large_free; }
 
+  // A block no longer in use goes back to its pool, merged with free neighbours.
+  void release(Block* b) {
+    b->allocated = false;
+    b->other_streams.clear();
+    auto& p = pool(b->small);
+    auto absorb = [&](Block* into, Block* gone) {  // `gone` directly follows `into`
+      into->size += gone->size;
+      into->next = gone->next;
+      if (gone->next) gone->next->prev = into;
+      delete gone;
+    };
+    if (b->prev && !b->prev->allocated) {
+      Block* q = b->prev;
+      p.erase(q);
+      absorb(q, b);
+      b = q;
+    }
+    if (b->next && !b->next->allocated) {
+      p.erase(b->next);
+      absorb(b, b->next);
+    }
+    p.insert(b);
+  }
+
+  // Releases the pending blocks whose events have all passed.
+  void process_events() {
+    for (auto it = pending.begin(); it != pending.end();) {
+      auto& ev = it->events;
+      while (!ev.empty() && raw.event_done(ev.back())) {
+        raw.destroy_event(ev.back());
+        ev.pop_back();
+      }
+      if (!ev.empty()) {
+        ++it;
+        continue;
+      }
+      release(it->block);
+      it = pending.erase(it);
+    }
+  }
+
   void release_free_segments() {
+    if (!pending.empty()) process_events();
     for (auto* pool : {&small_free, &large_free})
       for (auto it = pool->begin(); it != pool->end();) {
         Block* b = *it;
@@ -86,7 +138,7 @@ struct CachingAllocator::State {
     ++st.segments;
     st.reserved += segment;
     st.max_reserved = std::max(st.max_reserved, st.reserved);
-    return new Block{static_cast<char*>(p), segment, stream, small};
+    return new Block{static_cast<char*>(p), segment, stream, small, false, nullptr, nullptr, {}};
   }
 };
 
@@ -106,9 +158,14 @@ CachingAllocator::~CachingAllocator() {
   for (Block* b : s_->small_free) collect(b);
   for (Block* b : s_->large_free) collect(b);
   for (auto& [p, b] : s_->active) collect(b);
+  for (auto& pend : s_->pending) {
+    collect(pend.block);
+    for (void* e : pend.events) s_->raw.destroy_event(e);
+  }
   std::set<Block*> all(s_->small_free.begin(), s_->small_free.end());
   all.insert(s_->large_free.begin(), s_->large_free.end());
   for (auto& [p, b] : s_->active) all.insert(b);
+  for (auto& pend : s_->pending) all.insert(pend.block);
   for (char* h : heads) s_->raw.free(h);
   for (Block* b : all) delete b;
 }
@@ -119,8 +176,9 @@ void* CachingAllocator::allocate(size_t bytes, StreamId stream) {
   TG_CHECK(size >= bytes, "{}: allocation of {} bytes overflows", s.device, bytes);
   const bool small = size <= kSmallRequest;
   std::lock_guard<std::mutex> lock(s.mu);
+  if (!s.pending.empty()) s.process_events();
   auto& pool = s.pool(small);
-  Block key{nullptr, size, stream, small};
+  Block key{nullptr, size, stream, small, false, nullptr, nullptr, {}};
   Block* block = nullptr;
   auto it = pool.lower_bound(&key);
   if (it != pool.end() && (*it)->stream == stream) {
@@ -132,7 +190,7 @@ void* CachingAllocator::allocate(size_t bytes, StreamId stream) {
   // Keep the remainder as a free block when it is worth it.
   const size_t rest = block->size - size;
   if (small ? rest >= kRound : rest > kSmallRequest) {
-    Block* tail = new Block{block->ptr + size, rest, stream, small, false, block, block->next};
+    Block* tail = new Block{block->ptr + size, rest, stream, small, false, block, block->next, {}};
     if (block->next) block->next->prev = tail;
     block->next = tail;
     block->size = size;
@@ -154,26 +212,27 @@ void CachingAllocator::free(void* ptr) {
   Block* b = it->second;
   s.active.erase(it);
   s.st.allocated -= b->size;
-  b->allocated = false;
-  auto& pool = s.pool(b->small);
-  // Merge with free neighbours of the same segment.
-  auto absorb = [&](Block* into, Block* gone) {  // `gone` directly follows `into`
-    into->size += gone->size;
-    into->next = gone->next;
-    if (gone->next) gone->next->prev = into;
-    delete gone;
-  };
-  if (b->prev && !b->prev->allocated) {
-    Block* p = b->prev;
-    pool.erase(p);
-    absorb(p, b);
-    b = p;
+  if (b->other_streams.empty()) {
+    s.release(b);
+    return;
   }
-  if (b->next && !b->next->allocated) {
-    pool.erase(b->next);
-    absorb(b, b->next);
-  }
-  pool.insert(b);
+  // Used on other streams too: reusable once their work queued so far is done.
+  State::Pending pend{b, {}};
+  for (StreamId other : b->other_streams) pend.events.push_back(s.raw.record_event(other));
+  s.pending.push_back(std::move(pend));
+}
+
+void CachingAllocator::record_stream(void* ptr, StreamId stream) {
+  State& s = *s_;
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.active.find(ptr);
+  TG_CHECK(it != s.active.end(), "{}: record_stream of a pointer this allocator did not hand out", s.device);
+  TG_CHECK(s.raw.record_event && s.raw.event_done && s.raw.destroy_event,
+           "{}: record_stream needs events, which this allocator's device does not provide", s.device);
+  Block* b = it->second;
+  if (stream == b->stream || std::find(b->other_streams.begin(), b->other_streams.end(), stream) != b->other_streams.end())
+    return;
+  b->other_streams.push_back(stream);
 }
 
 size_t CachingAllocator::block_size(const void* ptr) const {

@@ -18,6 +18,8 @@ struct FakeDevice {
   size_t budget, used = 0;
   int64_t calls = 0;
   std::map<void*, size_t> live;
+  // Events: a number per record; those up to `done_upto` have passed.
+  int64_t events_made = 0, done_upto = 0, events_live = 0;
   memory::RawAllocator raw() {
     return {[this](size_t n) -> void* {
               ++calls;
@@ -31,7 +33,13 @@ struct FakeDevice {
               used -= live.at(p);
               live.erase(p);
               std::free(p);
-            }};
+            },
+            [this](memory::StreamId) -> void* {
+              ++events_live;
+              return reinterpret_cast<void*>(++events_made);
+            },
+            [this](void* e) { return reinterpret_cast<int64_t>(e) <= done_upto; },
+            [this](void*) { --events_live; }};
   }
 };
 
@@ -121,6 +129,50 @@ TEST(CachingAllocator, RandomizedPatternKeepsBlocksDisjoint) {
   EXPECT_EQ(a.stats().allocated, 0u);
   EXPECT_EQ(dev.used, 0u);
   EXPECT_LT(a.stats().raw_allocs, 2000);  // the cache served most requests
+}
+
+// record_stream: a block used on a second stream is not handed out again, on any stream,
+// until the event recorded on that stream at free() has passed.
+TEST(CachingAllocator, RecordStreamDelaysReuseUntilTheOtherStreamIsDone) {
+  FakeDevice dev(size_t{64} << 20);
+  {
+    CachingAllocator a(dev.raw(), "fake:0");
+    void* p = a.allocate(4096, /*stream=*/1);
+    a.record_stream(p, 2);
+    a.record_stream(p, 2);  // once is enough
+    a.record_stream(p, 1);  // its own stream: nothing to wait for
+    a.free(p);
+    EXPECT_EQ(dev.events_made, 1);
+    EXPECT_EQ(a.stats().allocated, 0u);
+    void* q = a.allocate(4096, 1);
+    EXPECT_NE(q, p);  // the event has not passed: p stays out of the pool
+    dev.done_upto = 1;
+    a.free(q);
+    void* r = a.allocate(4096, 1);
+    EXPECT_TRUE(r == p || r == q);  // both back in the pool (merged with their neighbours)
+    EXPECT_EQ(dev.events_live, 0);
+    a.free(r);
+    // A block freed while its event is pending is still returned by the destructor.
+    void* s = a.allocate(100, 3);
+    a.record_stream(s, 4);
+    a.free(s);
+    EXPECT_EQ(dev.events_live, 1);
+    // empty_cache releases what has passed, and keeps what has not.
+    a.empty_cache();
+    EXPECT_GT(a.stats().reserved, 0u);
+    dev.done_upto = dev.events_made;
+    a.empty_cache();
+    EXPECT_EQ(a.stats().reserved, 0u);
+    EXPECT_THROW_WITH(a.record_stream(reinterpret_cast<void*>(16), 2), Error, "did not hand out");
+  }
+  EXPECT_EQ(dev.events_live, 0);
+  EXPECT_TRUE(dev.live.empty());
+  // Without event hooks, record_stream is a clear error.
+  CachingAllocator plain({.allocate = [](size_t n) { return std::malloc(n); }, .free = [](void* p) { std::free(p); }},
+                         "plain");
+  void* p = plain.allocate(10);
+  EXPECT_THROW_WITH(plain.record_stream(p, 2), Error, "record_stream needs events");
+  plain.free(p);
 }
 
 TEST(CachingAllocator, OutOfMemoryRetriesThenReports) {

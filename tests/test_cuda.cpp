@@ -191,6 +191,24 @@ TEST(Cuda, StreamsAndEvents) {
   EXPECT_EQ(y.item<double>(), 2.0 * (1 << 20));
   cuda::Event untimed;
   EXPECT_THROW_WITH(untimed.elapsed_time(end), Error, "enable_timing");
+
+  // record_stream: memory used on a side stream is not handed out again while that stream may
+  // still be reading it; what the side stream computed stays right.
+  for (int round = 0; round < 20; ++round) {
+    Tensor big = full({1 << 22}, 3.0f, TensorOptions().device(Device::cuda()));
+    Tensor out;
+    {
+      cuda::StreamGuard guard(s);
+      for (int i = 0; i < 8; ++i) out = i == 0 ? big * 2.0f : out + big;
+    }
+    cuda::record_stream(big, s);
+    big = Tensor();  // freed while s may still read it
+    Tensor scribble = full({1 << 22}, -1.0f, TensorOptions().device(Device::cuda()));
+    s.synchronize();
+    EXPECT_EQ(amin(out).item<float>(), 27.0f) << round;  // 3 * 2 + 7 * 3
+    EXPECT_EQ(amax(out).item<float>(), 27.0f) << round;
+  }
+  EXPECT_THROW_WITH(cuda::record_stream(ones({2}), s), Error, "expected a CUDA tensor");
 }
 
 // ---- kernels against the CPU -----------------------------------------------------------------
@@ -380,6 +398,9 @@ TEST(Cuda, ConvolutionsMatchTheCpuForwardAndBackward) {
       {{2, 4, 9, 8}, {6, 2, 3, 2}, {.stride = nn::Size2(2, 1), .padding = nn::Size2(1), .dilation = 1, .groups = 2}},
       {{1, 2, 11, 11}, {3, 2, 3, 3}, {.stride = 1, .padding = nn::Size2(2), .dilation = nn::Size2(2)}},
       {{2, 3, 7, 7}, {5, 3, 3, 3}, {.padding = nn::ConvPadding("same")}},
+      // "same" with even kernels pads unevenly, which cuDNN cannot: an explicitly padded copy.
+      {{2, 3, 7, 6}, {5, 3, 2, 4}, {.padding = nn::ConvPadding("same")}},
+      {{1, 4, 8, 9}, {4, 2, 4, 3}, {.padding = nn::ConvPadding("same"), .dilation = nn::Size2(1, 2), .groups = 2}},
   };
   for (DType dt : {kFloat32, kFloat64}) {
     for (const Case& c : cases) {
@@ -409,9 +430,6 @@ TEST(Cuda, ConvolutionsMatchTheCpuForwardAndBackward) {
     expect_same([](const auto& in) { return F::conv2d(in[0], in[1]).to(kFloat32); }, {p, q}, 3e-2, 3e-2);
   }
   cuda::set_cudnn_allow_tf32(true);
-  // cuDNN pads both sides alike: "same" with an even kernel needs uneven padding.
-  EXPECT_THROW_WITH(F::conv2d(ones({1, 1, 4, 4}).cuda(), ones({1, 1, 2, 2}).cuda(), {.padding = nn::ConvPadding("same")}),
-                    Error, "asymmetric padding");
 }
 
 TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
@@ -549,6 +567,32 @@ TEST(Cuda, FusedLayerNormAndCrossEntropyMatchTheCpu) {
       }
       EXPECT_THROW_WITH(F::cross_entropy(x.cuda(), full({300}, cols, kInt64).cuda()), IndexError, "out of bounds");
     }
+  }
+}
+
+// linear / addmm with the bias fused by cuBLASLt's epilogue (aligned operands) or added after the
+// GEMM (a view at an offset, batched products), against the CPU.
+TEST(Cuda, LinearWithFusedBiasMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(17);
+  for (DType dt : {kFloat32, kFloat64, kBFloat16}) {
+    const double tol = dt == kBFloat16 ? 3e-2 : 1e-4;
+    const Tensor x = randn({4, 65, 96}, gen).to(dt), w = randn({72, 96}, gen).to(dt), b = randn({72}, gen).to(dt);
+    expect_same([](const auto& in) { return F::linear(in[0], in[1], in[2]); }, {x, w, b}, tol, tol);
+    expect_same([](const auto& in) { return addmm(in[2], in[0].select(0, 1), in[1].t()); }, {x, w, b}, tol, tol);
+    expect_same([](const auto& in) { return addmm(in[2], in[0].select(0, 1).narrow(0, 1, 60), in[1].t()); }, {x, w, b},
+                tol, tol);  // a row offset: not 256-byte aligned
+    expect_same([](const auto& in) { return addmm(in[2].view({1, 72}), in[0].select(0, 2), in[1].t()); }, {x, w, b}, tol,
+                tol);
+    // Gradients through AddmmBackward.
+    auto grads = [&](Device d) {
+      Tensor xi = x.to(d).requires_grad_(true), wi = w.to(d).requires_grad_(true), bi = b.to(d).requires_grad_(true);
+      F::linear(xi, wi, bi).sum().backward();
+      return std::vector<Tensor>{xi.grad().cpu(), wi.grad().cpu(), bi.grad().cpu()};
+    };
+    const auto gc = grads(Device::cpu()), gg = grads(Device::cuda());
+    for (size_t i = 0; i < gc.size(); ++i)
+      EXPECT_TRUE(close(gg[i].to(kFloat32), gc[i].to(kFloat32), tol * 4, tol * 8)) << fmt::format("{} grad {}", dt, i);
   }
 }
 

@@ -158,6 +158,8 @@ std::vector<OpCase> other_cases() {
       {"matmul_broadcast", [](L x) { return matmul(x[0], x[1]); }, {{2, 1, 2, 3}, {3, 3, 2}}, {kAnyValue}},
       {"bmm", [](L x) { return bmm(x[0], x[1]); }, {{2, 2, 3}, {2, 3, 2}}, {kAnyValue}},
       {"addmm", [](L x) { return addmm(x[0], x[1], x[2], 0.5, 2.0); }, {{2}, {3, 4}, {4, 2}}, {kAnyValue}},
+      {"addmm_fused_bias", [](L x) { return addmm(x[0], x[1], x[2]); }, {{2}, {3, 4}, {4, 2}}, {kAnyValue}},
+      {"addmm_fused_row", [](L x) { return addmm(x[0], x[1], x[2].t()); }, {{1, 3}, {5, 4}, {3, 4}}, {kAnyValue}},
       {"dot", [](L x) { return dot(x[0], x[1]); }, {{5}, {5}}, {kAnyValue}},
       {"outer", [](L x) { return outer(x[0], x[1]); }, {{3}, {2}}, {kAnyValue}},
       {"einsum_contract", [](L x) { return einsum("bij,jk->bik", {x[0], x[1]}); }, {{2, 2, 3}, {3, 2}}, {kAnyValue}},

@@ -76,6 +76,24 @@ TEST(Linalg, AddmmDotOuter) {
   EXPECT_EQ(vals(addmm(bias, m1, m2)), (std::vector<double>{11, 22, 13, 24}));
   EXPECT_EQ(vals(addmm(bias, m1, m2, 0.5, 2)), (std::vector<double>{7, 14, 11, 18}));
   EXPECT_EQ(vals(addmm(full({2}, NAN, kFloat64), m1, m2, 0)), (std::vector<double>{1, 2, 3, 4}));
+  // The bias fused into the product's kernel (oneDNN for float32, the plain kernel plus a row add
+  // for float64 and integers), against the product and a separate add, gradients included.
+  Generator gen(4);
+  for (DType dt : {kFloat32, kFloat64, kBFloat16}) {
+    const double tol = dt == kBFloat16 ? 2e-2 : 1e-5;
+    const Tensor x = randn({33, 70}, gen).to(dt), w = randn({40, 70}, gen).to(dt), b = randn({40}, gen).to(dt);
+    Tensor xa = x.detach().requires_grad_(true), wa = w.detach().requires_grad_(true), ba = b.detach().requires_grad_(true);
+    Tensor xb = x.detach().requires_grad_(true), wb = w.detach().requires_grad_(true), bb = b.detach().requires_grad_(true);
+    const Tensor fused = addmm(ba, xa, wa.t()), ref = matmul(xb, wb.t()) + bb;
+    EXPECT_EQ(fused.grad_fn()->name(), "AddmmBackward");
+    EXPECT_TRUE(close(fused, ref, tol, tol)) << fmt::format("{}", dt);
+    const Tensor g = randn({33, 40}, gen).to(dt);
+    fused.backward(g);
+    ref.backward(g);
+    for (auto [p, q] : {std::pair{xa, xb}, {wa, wb}, {ba, bb}}) EXPECT_TRUE(close(p.grad(), q.grad(), tol, tol)) << fmt::format("{}", dt);
+    EXPECT_TRUE(close(addmm(b.view({1, 40}), x, w.t()), matmul(x, w.t()) + b, tol, tol)) << fmt::format("{}", dt);
+  }
+  EXPECT_EQ(vals(addmm(tensor({1, 2}), tensor({{1, 2}}), tensor({{3, 4}, {5, 6}}))), (std::vector<double>{14, 18}));
   EXPECT_EQ(dot(tensor({1.0f, 2.0f}), tensor({3.0f, 4.0f})).item<float>(), 11.0f);
   EXPECT_EQ(vals(outer(tensor({1, 2}), tensor({3, 4, 5}))), (std::vector<double>{3, 4, 5, 6, 8, 10}));
 }

@@ -20,6 +20,11 @@ TEST(Functional, LinearAndBilinear) {
   Tensor x = rnd(gen, {3, 2, 4}), w = rnd(gen, {5, 4}), b = rnd(gen, {5});
   EXPECT_TRUE(close(F::linear(x, w, b), matmul(x, w.t()) + b));
   EXPECT_TRUE(close(F::linear(x, w), matmul(x, w.t())));
+  // float32 takes oneDNN's fused bias; 1-D and 2-D inputs keep their shapes.
+  const Tensor xf = x.detach().to(kFloat32), wf = w.detach().to(kFloat32), bf = b.detach().to(kFloat32);
+  EXPECT_TRUE(close(F::linear(xf, wf, bf), matmul(xf, wf.t()) + bf, 1e-5, 1e-6));
+  EXPECT_EQ(F::linear(xf.select(0, 0).select(0, 0), wf, bf).sizes(), Shape({5}));
+  EXPECT_TRUE(close(F::linear(xf.select(0, 0), wf, bf), matmul(xf.select(0, 0), wf.t()) + bf, 1e-5, 1e-6));
   EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return F::linear(in[0], in[1], in[2]); }, {x, w, b}));
   Tensor x1 = rnd(gen, {3, 4}), x2 = rnd(gen, {3, 2}), a = rnd(gen, {5, 4, 2}), ab = rnd(gen, {5});
   Tensor y = F::bilinear(x1, x2, a, ab);

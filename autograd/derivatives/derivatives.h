@@ -62,7 +62,8 @@ std::shared_ptr<Node> strided_scatter_node(const Tensor& base, const Tensor& src
                                       int64_t offset, bool accumulate);
 
 // Linear algebra and softmax.
-std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b);
+// a @ b (+ bias, broadcast over the rows, when defined).
+std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b, const Tensor& bias = {});
 std::shared_ptr<Node> softmax_node(const Tensor& self, const Tensor& result, int64_t dim, bool log);
 
 }  // namespace tg::autograd::derivatives

@@ -12,11 +12,11 @@ namespace {
 bool stored_transposed(const Tensor& t) { return !t.is_contiguous() && t.mT().is_contiguous(); }
 }  // namespace
 
-std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b) {
-  const Shape as = a.sizes(), bs = b.sizes();
-  const bool at = stored_transposed(a), bt = stored_transposed(b);
-  auto node = make_node("MmBackward", {&a, &b}, [=](const Node& n, const tensor_list& g) -> tensor_list {
-    tensor_list r(2);
+std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b, const Tensor& bias) {
+  const Shape as = a.sizes(), bs = b.sizes(), biass = bias.defined() ? bias.sizes() : Shape();
+  const bool at = stored_transposed(a), bt = stored_transposed(b), has_bias = bias.defined();
+  auto backward = [=](const Node& n, const tensor_list& g) -> tensor_list {
+    tensor_list r(has_bias ? 3 : 2);
     const Tensor& grad = g[0];
     if (n.needs_input_grad(0)) {
       Tensor b_ = n.saved(1);
@@ -26,8 +26,10 @@ std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b) {
       Tensor a_ = n.saved(0);
       r[1] = ops::sum_to_shape(bt ? tg::matmul(grad.mT(), a_).mT() : tg::matmul(a_.mT(), grad), bs);
     }
+    if (has_bias && n.needs_input_grad(2)) r[2] = ops::sum_to_shape(grad, biass);
     return r;
-  });
+  };
+  auto node = has_bias ? make_node("AddmmBackward", {&a, &b, &bias}, backward) : make_node("MmBackward", {&a, &b}, backward);
   node->save(a);
   node->save(b);
   return node;

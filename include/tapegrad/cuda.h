@@ -6,6 +6,10 @@
 #include <cstddef>
 #include <memory>
 
+namespace tg {
+class Tensor;
+}  // namespace tg
+
 namespace tg::cuda {
 
 // Whether this build has CUDA and the machine at least one usable device.
@@ -91,5 +95,10 @@ size_t max_memory_allocated(int device = 0);
 void reset_peak_memory_stats(int device = 0);
 // Returns the cached, unused blocks of every device to the driver.
 void empty_cache();
+
+// Marks the memory of `tensor` (a CUDA tensor allocated by tapegrad) as used by work queued on
+// `stream` besides the stream it was allocated on, as PyTorch's Tensor.record_stream: once the
+// tensor is freed, its memory is handed out again only after that work is done.
+void record_stream(const Tensor& tensor, const Stream& stream);
 
 }  // namespace tg::cuda

@@ -74,31 +74,34 @@ void matmul_plain(const MatrixOperand& a, const MatrixOperand& b, T* c) {
 
 struct Key {
   DType dtype;
+  bool bias;
   int ndim;
   int threads;  // oneDNN fixes its thread partitioning when the primitive is made
   int64_t v[4 * kMaxDims];
   bool operator==(const Key& o) const {
-    return dtype == o.dtype && ndim == o.ndim && threads == o.threads && std::memcmp(v, o.v, sizeof(int64_t) * 4 * ndim) == 0;
+    return dtype == o.dtype && bias == o.bias && ndim == o.ndim && threads == o.threads && std::memcmp(v, o.v, sizeof(int64_t) * 4 * ndim) == 0;
   }
 };
 struct KeyHash {
   size_t operator()(const Key& k) const {
     size_t h = (static_cast<size_t>(k.dtype) * 31 + static_cast<size_t>(k.ndim)) * 131 + static_cast<size_t>(k.threads);
+    h = h * 2 + static_cast<size_t>(k.bias);
     for (int i = 0; i < 4 * k.ndim; ++i) h = h * 1000003u ^ static_cast<size_t>(k.v[i]);
     return h;
   }
 };
 struct Entry {
   dnnl::matmul prim;
-  dnnl::memory src, wei, dst;
+  dnnl::memory src, wei, dst, bias;
   bool usable = false;  // false: oneDNN has no implementation for this problem
 };
 
 // The primitive for a problem, created on first use. Per thread, so no lock on the hot path.
-Entry& lookup(DType dtype, const MatrixOperand& a, const MatrixOperand& b, const Problem& p) {
+Entry& lookup(DType dtype, const MatrixOperand& a, const MatrixOperand& b, const Problem& p, bool with_bias) {
   thread_local std::unordered_map<Key, Entry, KeyHash> cache;
   Key key{};
   key.dtype = dtype;
+  key.bias = with_bias;
   key.ndim = p.ndim;
   key.threads = omp_get_max_threads();
   for (int d = 0; d < p.ndim; ++d) {
@@ -127,12 +130,18 @@ Entry& lookup(DType dtype, const MatrixOperand& a, const MatrixOperand& b, const
   const auto dt = dnnl_type(dtype);
   try {
     dnnl::memory::desc amd(ad, dt, as), bmd(bd, dt, bs), cmd(cd, dt, cs);
-    dnnl::matmul::desc desc(amd, bmd, cmd);
+    // The bias: [1, ..., 1, n], broadcast over the batch and the rows.
+    dnnl::memory::dims biasd(static_cast<size_t>(p.ndim), 1), biass(static_cast<size_t>(p.ndim), p.c_sizes[p.ndim - 1]);
+    biasd.back() = p.c_sizes[p.ndim - 1];
+    biass.back() = 1;
+    dnnl::memory::desc biasmd(biasd, dt, biass);
+    dnnl::matmul::desc desc = with_bias ? dnnl::matmul::desc(amd, bmd, biasmd, cmd) : dnnl::matmul::desc(amd, bmd, cmd);
     dnnl::matmul::primitive_desc pd(desc, dnnl_engine());
     e.prim = dnnl::matmul(pd);
     e.src = dnnl::memory(amd, dnnl_engine(), DNNL_MEMORY_NONE);
     e.wei = dnnl::memory(bmd, dnnl_engine(), DNNL_MEMORY_NONE);
     e.dst = dnnl::memory(cmd, dnnl_engine(), DNNL_MEMORY_NONE);
+    if (with_bias) e.bias = dnnl::memory(biasmd, dnnl_engine(), DNNL_MEMORY_NONE);
     e.usable = true;
   } catch (const dnnl::error&) {
     e.usable = false;
@@ -146,33 +155,58 @@ bool zero_or_negative_stride(const MatrixOperand& x) {
   return false;
 }
 
-bool try_dnnl(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c) {
+bool try_dnnl(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c, const void* bias) {
   if (dnnl_type(dtype) == dnnl::memory::data_type::undef) return false;
   if (zero_or_negative_stride(a) || zero_or_negative_stride(b)) return false;
   const Problem p = describe(a, b);
-  Entry& e = lookup(dtype, a, b, p);
+  Entry& e = lookup(dtype, a, b, p, bias != nullptr);
   if (!e.usable) return false;
   dnnl::stream& stream = dnnl_stream();
   e.src.set_data_handle(const_cast<void*>(a.data));
   e.wei.set_data_handle(const_cast<void*>(b.data));
   e.dst.set_data_handle(c);
-  e.prim.execute(stream, {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_WEIGHTS, e.wei}, {DNNL_ARG_DST, e.dst}});
+  if (bias) {
+    e.bias.set_data_handle(const_cast<void*>(bias));
+    e.prim.execute(stream, {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_WEIGHTS, e.wei}, {DNNL_ARG_BIAS, e.bias}, {DNNL_ARG_DST, e.dst}});
+  } else {
+    e.prim.execute(stream, {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_WEIGHTS, e.wei}, {DNNL_ARG_DST, e.dst}});
+  }
   stream.wait();
   return true;
 }
 
+// c[r, :] += bias for every row of a contiguous [rows, n] c: the binary add kernel over a 2-D
+// loop whose bias operand steps by 0 along the rows.
+void add_bias_rows(DType dtype, void* c, const void* bias, int64_t total, int64_t n) {
+  if (total == 0 || n == 0) return;
+  Loop L;
+  L.ndim = 2;
+  L.noperands = 3;
+  L.numel = total;
+  L.sizes[0] = n;
+  L.sizes[1] = total / n;
+  L.strides[0][0] = 1;
+  L.strides[0][1] = n;
+  L.strides[1][0] = 1;
+  L.strides[1][1] = n;
+  L.strides[2][0] = 1;
+  L.strides[2][1] = 0;
+  binary(BinaryOp::Add, dtype, L, c, c, bias, Scalar(1));
+}
+
 }  // namespace
 
-void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c) {
+void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c, const void* bias) {
   const Problem p = describe(a, b);
+  int64_t total = 1;
+  for (int d = 0; d < p.ndim; ++d) total *= p.c_sizes[d];
+  if (p.k > 0 && try_dnnl(dtype, a, b, c, bias)) return;
   if (p.k == 0) {
-    int64_t n = 1;
-    for (int d = 0; d < p.ndim; ++d) n *= p.c_sizes[d];
-    std::memset(c, 0, static_cast<size_t>(n) * itemsize(dtype));
-    return;
+    std::memset(c, 0, static_cast<size_t>(total) * itemsize(dtype));
+  } else {
+    dispatch_all(dtype, [&]<class T>() { matmul_plain<T>(a, b, static_cast<T*>(c)); });
   }
-  if (try_dnnl(dtype, a, b, c)) return;
-  dispatch_all(dtype, [&]<class T>() { matmul_plain<T>(a, b, static_cast<T*>(c)); });
+  if (bias) add_bias_rows(dtype, c, bias, total, p.c_sizes[p.ndim - 1]);
 }
 
 }  // namespace tg::kernels::cpu

@@ -2,8 +2,10 @@
 // backward filter, with the algorithm chosen by cuDNN's heuristics once per geometry, dtype and
 // math mode and cached. float32 may use TF32 tensor cores, as PyTorch's cudnn.allow_tf32
 // (on by default there too); float16/bfloat16 use tensor cores with float accumulation.
+// Asymmetric padding, which cuDNN lacks, runs over an explicitly padded copy.
 #include <cudnn.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -148,13 +150,55 @@ Choice choose(cudnnHandle_t h, const Descriptors& d, const Key& key) {
   return c;
 }
 
+// Copies the [n, c, h, w] planes of `src` into (or, `inward` false, out of) the interior of the
+// larger [n, c, h + pad_h, w + pad_w] planes of `padded`, at offset (top, left).
+void copy_interior(DType dt, const ConvGeometry& g, int64_t ph, int64_t pw, bool inward, void* padded, void* plain) {
+  const int64_t H = g.in_h + ph, W = g.in_w + pw;
+  Loop L;
+  L.ndim = 3;
+  L.noperands = 2;
+  L.numel = g.n * g.c_in * g.in_h * g.in_w;
+  L.sizes[0] = g.in_w;
+  L.sizes[1] = g.in_h;
+  L.sizes[2] = g.n * g.c_in;
+  const int64_t padded_strides[3] = {1, W, H * W}, plain_strides[3] = {1, g.in_w, g.in_h * g.in_w};
+  const int o = inward ? 0 : 1;  // operand 0 is the destination
+  for (int d = 0; d < 3; ++d) {
+    L.strides[o][d] = padded_strides[d];
+    L.strides[1 - o][d] = plain_strides[d];
+  }
+  char* interior = static_cast<char*>(padded) + (g.pad_lo[0] * W + g.pad_lo[1]) * static_cast<int64_t>(itemsize(dt));
+  if (inward) {
+    copy(L, interior, dt, plain, dt);
+  } else {
+    copy(L, plain, dt, interior, dt);
+  }
+}
+
 }  // namespace
 
 void conv2d(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b) {
-  TG_CHECK(g.pad_lo[0] == g.pad_hi[0] && g.pad_lo[1] == g.pad_hi[1],
-           "{}: asymmetric padding ({}, {} / {}, {}) is not supported on CUDA (cuDNN pads both sides alike); pad the "
-           "input with F::pad first",
-           kOp, g.pad_lo[0], g.pad_hi[0], g.pad_lo[1], g.pad_hi[1]);
+  if (g.pad_lo[0] != g.pad_hi[0] || g.pad_lo[1] != g.pad_hi[1]) {
+    // cuDNN pads both sides alike ("same" with an even kernel does not): run the convolution
+    // unpadded over an explicitly zero-padded copy of the input (or of its gradient).
+    const int64_t ph = g.pad_lo[0] + g.pad_hi[0], pw = g.pad_lo[1] + g.pad_hi[1];
+    ConvGeometry gp = g;
+    gp.in_h += ph;
+    gp.in_w += pw;
+    gp.pad_lo[0] = gp.pad_lo[1] = gp.pad_hi[0] = gp.pad_hi[1] = 0;
+    const size_t bytes = static_cast<size_t>(g.n * g.c_in * gp.in_h * gp.in_w) * itemsize(dtype);
+    ::tg::cuda::detail::Scratch padded(std::max<size_t>(bytes, 1));
+    cudaStream_t stream = ::tg::cuda::detail::current_stream();
+    if (pass == ConvPass::BackwardData) {
+      conv2d(pass, dtype, gp, padded.as<void>(), a, b);
+      if (bytes > 0) copy_interior(dtype, g, ph, pw, false, padded.as<void>(), out);
+      return;
+    }
+    TG_CUDA_CHECK(cudaMemsetAsync(padded.as<void>(), 0, bytes, stream), kOp);
+    if (bytes > 0) copy_interior(dtype, g, ph, pw, true, padded.as<void>(), const_cast<void*>(a));
+    conv2d(pass, dtype, gp, out, padded.as<void>(), b);
+    return;
+  }
   const int64_t out_numel = pass == ConvPass::Forward        ? g.n * g.c_out * g.out_h * g.out_w
                             : pass == ConvPass::BackwardData ? g.n * g.c_in * g.in_h * g.in_w
                                                              : g.c_out * (g.c_in / g.groups) * g.k_h * g.k_w;

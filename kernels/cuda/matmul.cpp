@@ -1,10 +1,15 @@
 // Matrix products on the GPU through cuBLAS: batched products as strided-batched GEMMs over the
 // longest run of batch dims that both operands step through evenly, with row-major operands read
-// as transposed column-major ones (no copies unless an operand has no unit stride).
+// as transposed column-major ones (no copies unless an operand has no unit stride). A single
+// product with a bias (linear, addmm) goes through cuBLASLt with the bias fused as its epilogue;
+// whatever cuBLASLt declines gets a GEMM and then the bias added by the elementwise kernel.
+#include <cublasLt.h>
 #include <cublas_v2.h>
 
 #include <array>
+#include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -85,9 +90,123 @@ void compact(DType dt, const void* src, int64_t rows, int64_t cols, int64_t rs, 
   copy(L, dst, dt, src, dt);
 }
 
+// c[r, :] += bias for every row of a contiguous [rows, n] c (bias stride 0 along the rows).
+void add_bias_rows(DType dt, void* c, const void* bias, int64_t total, int64_t n) {
+  if (total == 0 || n == 0) return;
+  Loop L;
+  L.ndim = 2;
+  L.noperands = 3;
+  L.numel = total;
+  L.sizes[0] = n;
+  L.sizes[1] = total / n;
+  L.strides[0][0] = 1;
+  L.strides[0][1] = n;
+  L.strides[1][0] = 1;
+  L.strides[1][1] = n;
+  L.strides[2][0] = 1;
+  L.strides[2][1] = 0;
+  binary(BinaryOp::Add, dt, L, c, c, bias, Scalar(1));
+}
+
+// ---- cuBLASLt with the bias epilogue ----------------------------------------------------------
+
+#define TG_LT_OK(call) ((call) == CUBLAS_STATUS_SUCCESS)
+
+cublasLtHandle_t lt_handle() {
+  thread_local std::array<cublasLtHandle_t, ::tg::cuda::detail::kMaxDevices> handles{};
+  cublasLtHandle_t& h = handles[static_cast<size_t>(::tg::cuda::detail::current_device())];
+  if (!h) TG_CUBLAS_CHECK(cublasLtCreate(&h), "linear");
+  return h;
+}
+
+// One problem's descriptors and the heuristic's algorithm, made once per shape and thread.
+struct LtPlan {
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+  bool usable = false;
+};
+struct LtKey {
+  int device, dtype, compute, op_a, op_b;
+  int64_t m, n, k, ld_a, ld_b;
+  bool operator==(const LtKey&) const = default;
+};
+struct LtKeyHash {
+  size_t operator()(const LtKey& k) const {
+    size_t h = 0;
+    for (int64_t v : {int64_t{k.device}, int64_t{k.dtype}, int64_t{k.compute}, int64_t{k.op_a}, int64_t{k.op_b}, k.m,
+                      k.n, k.k, k.ld_a, k.ld_b})
+      h = h * 1000003u ^ static_cast<size_t>(v);
+    return h;
+  }
+};
+
+constexpr size_t kLtWorkspace = size_t{32} << 20;  // what cuBLASLt's Hopper kernels ask for
+
+// Column-major D [n, m] = op(A) [n, k] * op(B) [k, m] + bias [n] per column, where A is the
+// row-major b operand and B the row-major a operand (as in the GEMM path).
+LtPlan& lt_plan(DType dtype, const TypeInfo& ti, int64_t m, int64_t n, int64_t k, const BlasView& vb,
+                const BlasView& va) {
+  thread_local std::unordered_map<LtKey, LtPlan, LtKeyHash> plans;
+  const LtKey key{::tg::cuda::detail::current_device(), static_cast<int>(dtype), static_cast<int>(ti.compute),
+                  static_cast<int>(vb.op), static_cast<int>(va.op), m, n, k, vb.ld, va.ld};
+  auto it = plans.find(key);
+  if (it != plans.end()) return it->second;
+  LtPlan plan;
+  const cudaDataType_t scale = ti.double_scale ? CUDA_R_64F : CUDA_R_32F;
+  const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
+  cublasLtMatmulPreference_t pref = nullptr;
+  bool ok = TG_LT_OK(cublasLtMatmulDescCreate(&plan.op, ti.compute, scale)) &&
+            TG_LT_OK(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_TRANSA, &vb.op, sizeof(vb.op))) &&
+            TG_LT_OK(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_TRANSB, &va.op, sizeof(va.op))) &&
+            TG_LT_OK(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue,
+                                                    sizeof(epilogue))) &&
+            // Stored shapes: an operand read transposed is stored [cols, rows] of its op.
+            TG_LT_OK(cublasLtMatrixLayoutCreate(&plan.a, ti.data, static_cast<uint64_t>(vb.op == CUBLAS_OP_N ? n : k),
+                                                static_cast<uint64_t>(vb.op == CUBLAS_OP_N ? k : n), vb.ld)) &&
+            TG_LT_OK(cublasLtMatrixLayoutCreate(&plan.b, ti.data, static_cast<uint64_t>(va.op == CUBLAS_OP_N ? k : m),
+                                                static_cast<uint64_t>(va.op == CUBLAS_OP_N ? m : k), va.ld)) &&
+            TG_LT_OK(cublasLtMatrixLayoutCreate(&plan.d, ti.data, static_cast<uint64_t>(n), static_cast<uint64_t>(m), n)) &&
+            TG_LT_OK(cublasLtMatmulPreferenceCreate(&pref)) &&
+            TG_LT_OK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &kLtWorkspace,
+                                                          sizeof(kLtWorkspace)));
+  if (ok) {
+    cublasLtMatmulHeuristicResult_t result{};
+    int found = 0;
+    ok = TG_LT_OK(cublasLtMatmulAlgoGetHeuristic(lt_handle(), plan.op, plan.a, plan.b, plan.d, plan.d, pref, 1, &result,
+                                                 &found)) &&
+         found > 0 && result.state == CUBLAS_STATUS_SUCCESS && result.workspaceSize <= kLtWorkspace;
+    if (ok) plan.algo = result.algo;
+  }
+  if (pref) cublasLtMatmulPreferenceDestroy(pref);
+  plan.usable = ok;
+  if (plans.size() > 1024) plans.clear();  // leaks the old descriptors' few bytes rather than tracking them
+  return plans.emplace(key, plan).first->second;
+}
+
+// The product with its bias fused, or false when cuBLASLt declines (the caller falls back).
+bool lt_matmul_bias(DType dtype, const TypeInfo& ti, int64_t m, int64_t n, int64_t k, const void* a, const BlasView& va,
+                    const void* b, const BlasView& vb, void* c, const void* bias) {
+  // The heuristic assumes operands aligned to 256 bytes (cuBLASLt's default minimum alignment);
+  // views at an offset take the GEMM path.
+  for (const void* ptr : {a, b, static_cast<const void*>(c), bias})
+    if (reinterpret_cast<uintptr_t>(ptr) % 256 != 0) return false;
+  LtPlan& plan = lt_plan(dtype, ti, m, n, k, vb, va);
+  if (!plan.usable) return false;
+  if (!TG_LT_OK(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias))))
+    return false;
+  const float one_f = 1.0f, zero_f = 0.0f;
+  const double one_d = 1.0, zero_d = 0.0;
+  const void* alpha = ti.double_scale ? static_cast<const void*>(&one_d) : &one_f;
+  const void* beta = ti.double_scale ? static_cast<const void*>(&zero_d) : &zero_f;
+  ::tg::cuda::detail::Scratch workspace(kLtWorkspace);
+  return TG_LT_OK(cublasLtMatmul(lt_handle(), plan.op, alpha, b, plan.a, a, plan.b, beta, c, plan.d, c, plan.d,
+                                 &plan.algo, workspace.as<void>(), kLtWorkspace, ::tg::cuda::detail::current_stream()));
+}
+
 }  // namespace
 
-void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c) {
+void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c, const void* bias) {
   const TypeInfo ti = type_info(dtype);
   const int nb = a.nbatch;
   const int64_t m = a.sizes[nb], k = a.sizes[nb + 1], n = b.sizes[nb + 1];
@@ -102,7 +221,14 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
   cudaStream_t stream = ::tg::cuda::detail::current_stream();
   if (k == 0) {
     TG_CUDA_CHECK(cudaMemsetAsync(c, 0, static_cast<size_t>(batches * m * n) * item, stream), "matmul");
+    if (bias) add_bias_rows(dtype, c, bias, batches * m * n, n);
     return;
+  }
+  if (bias && batches == 1) {
+    BlasView va{}, vb{};
+    if (blas_view(m, k, a.strides[nb], a.strides[nb + 1], va) && blas_view(k, n, b.strides[nb], b.strides[nb + 1], vb) &&
+        lt_matmul_bias(dtype, ti, m, n, k, a.data, va, b.data, vb, c, bias))
+      return;
   }
   // Batch strides in elements; a broadcast (size-1) batch dim steps by 0.
   auto batch_stride = [&](const MatrixOperand& x, int d) { return x.sizes[d] == 1 ? int64_t{0} : x.strides[d]; };
@@ -177,6 +303,7 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
                       "matmul");
     }
   }
+  if (bias) add_bias_rows(dtype, c, bias, batches * m * n, n);
 }
 
 }  // namespace tg::kernels::cuda

@@ -3,6 +3,7 @@
 #include "tapegrad/cuda.h"
 
 #include "tapegrad/tensor/error.h"
+#include "tapegrad/tensor/tensor.h"
 
 #if TG_WITH_CUDA
 #include <array>
@@ -54,7 +55,21 @@ memory::CachingAllocator& device_allocator(int device) {
                                } catch (const Error&) {  // freeing must not throw; cudaFree says the rest
                                }
                                (void)cudaFree(p);
-                             }};
+                             },
+                             [device](memory::StreamId stream) -> void* {
+                               set_current_device(device);
+                               cudaEvent_t e = nullptr;
+                               TG_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming), "record_stream");
+                               TG_CUDA_CHECK(cudaEventRecord(e, reinterpret_cast<cudaStream_t>(stream)), "record_stream");
+                               return e;
+                             },
+                             [](void* e) {
+                               const cudaError_t st = cudaEventQuery(static_cast<cudaEvent_t>(e));
+                               if (st == cudaSuccess) return true;
+                               (void)cudaGetLastError();  // not ready (or failed: the next CUDA call says so)
+                               return st != cudaErrorNotReady;
+                             },
+                             [](void* e) { (void)cudaEventDestroy(static_cast<cudaEvent_t>(e)); }};
     // Never deleted: storages may be freed after static destruction.
     slot.store(new memory::CachingAllocator(std::move(raw), fmt::format("cuda:{}", device)), std::memory_order_release);
   }
@@ -274,6 +289,15 @@ void empty_cache() {
     if (auto* a = detail::existing_allocator(d)) a->empty_cache();
 }
 
+void record_stream(const Tensor& tensor, const Stream& stream) {
+  TG_CHECK(tensor.defined() && tensor.is_cuda(), "cuda::record_stream: expected a CUDA tensor, got {}",
+           tensor.defined() ? tensor.device().str() : std::string("an undefined tensor"));
+  TG_CHECK(tensor.device().index() == stream.device(),
+           "cuda::record_stream: the tensor is on {} but the stream on cuda:{}", tensor.device(), stream.device());
+  detail::device_allocator(stream.device())
+      .record_stream(tensor.storage()->data(), reinterpret_cast<memory::StreamId>(stream.handle()));
+}
+
 #else  // no toolkit in this build
 
 namespace {
@@ -307,6 +331,7 @@ size_t memory_reserved(int) { return 0; }
 size_t max_memory_allocated(int) { return 0; }
 void reset_peak_memory_stats(int) {}
 void empty_cache() {}
+void record_stream(const Tensor&, const Stream&) { no_cuda("cuda::record_stream"); }
 
 #endif
 

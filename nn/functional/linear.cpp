@@ -1,4 +1,5 @@
-// linear and bilinear, composed from matmul so that autograd and the matmul kernels serve them.
+// linear and bilinear, composed from matmul / addmm so that autograd and the matmul kernels serve
+// them (linear's bias rides in the product's kernel).
 #include "tapegrad/nn/functional/linear.h"
 
 #include "tapegrad/tensor/ops.h"
@@ -18,10 +19,21 @@ Tensor linear(const Tensor& input_in, const Tensor& weight_in, const Tensor& bia
   TG_CHECK(input.dim() >= 1 && input.sizes()[input.dim() - 1] == weight.sizes()[weight.dim() - 1],
            "linear: input of shape {} does not match weight of shape {} (in_features {})", input.sizes(),
            weight.sizes(), weight.sizes()[weight.dim() - 1]);
+  if (bias.defined())
+    TG_CHECK(bias.dim() <= 1 && bias.numel() == (weight.dim() == 2 ? weight.sizes()[0] : 1),
+             "linear: expected a bias of shape [{}], got {}", weight.dim() == 2 ? weight.sizes()[0] : 1, bias.sizes());
+  // [..., in] as [rows, in] and the bias through addmm: one product with the bias fused.
+  if (bias.defined() && bias.dim() == 1 && weight.dim() == 2 && input.dim() >= 2 && input.dtype() == weight.dtype() &&
+      bias.dtype() == weight.dtype()) {
+    const int64_t in = weight.sizes()[1], out = weight.sizes()[0];
+    Shape out_shape = input.sizes();
+    out_shape[out_shape.size() - 1] = out;
+    const Tensor x2 = input.dim() == 2 ? input : input.reshape({-1, in});
+    const Tensor y = addmm(bias, x2, weight.t());
+    return input.dim() == 2 ? y : y.view(out_shape);
+  }
   Tensor y = matmul(input, weight.dim() == 2 ? weight.t() : weight);
   if (!bias.defined()) return y;
-  TG_CHECK(bias.dim() <= 1 && bias.numel() == (weight.dim() == 2 ? weight.sizes()[0] : 1),
-           "linear: expected a bias of shape [{}], got {}", weight.dim() == 2 ? weight.sizes()[0] : 1, bias.sizes());
   return y + bias;
 }
 

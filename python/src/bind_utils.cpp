@@ -176,6 +176,58 @@ void bind_utils(py::module_& m) {
   cuda.def("matmul_allow_tf32", &tg::cuda::matmul_allow_tf32);
   cuda.def("set_cudnn_allow_tf32", &tg::cuda::set_cudnn_allow_tf32, py::arg("allow"));
   cuda.def("cudnn_allow_tf32", &tg::cuda::cudnn_allow_tf32);
+  auto device_arg = [](const py::object& d) {
+    if (d.is_none()) return -1;
+    return PyLong_Check(d.ptr()) ? py::cast<int>(d) : py::cast<tg::Device>(d).index();
+  };
+  py::class_<tg::cuda::Stream>(cuda, "Stream", "A CUDA stream (torch.cuda.Stream): work on it runs in order")
+      .def(py::init([device_arg](const py::object& device) { return tg::cuda::Stream(device_arg(device)); }),
+           py::arg("device") = py::none())
+      .def_property_readonly("device", [](const tg::cuda::Stream& s) { return tg::Device::cuda(s.device()); })
+      .def_property_readonly("cuda_stream",
+                             [](const tg::cuda::Stream& s) { return reinterpret_cast<uintptr_t>(s.handle()); })
+      .def("synchronize", [](const tg::cuda::Stream& s) { nogil([&] { s.synchronize(); }); })
+      .def("query", &tg::cuda::Stream::query)
+      .def("__eq__", [](const tg::cuda::Stream& a, const tg::cuda::Stream& b) { return a == b; })
+      .def("__hash__", [](const tg::cuda::Stream& s) { return std::hash<const void*>()(s.handle()) ^ s.device(); })
+      .def("__repr__", [](const tg::cuda::Stream& s) {
+        return fmt::format("<tapegrad.cuda.Stream device=cuda:{} cuda_stream={:#x}>", s.device(),
+                           reinterpret_cast<uintptr_t>(s.handle()));
+      });
+  cuda.def("current_stream", [device_arg](const py::object& d) { return tg::cuda::Stream::current(device_arg(d)); },
+           py::arg("device") = py::none());
+  cuda.def("default_stream",
+           [device_arg](const py::object& d) { return tg::cuda::Stream::default_stream(device_arg(d)); },
+           py::arg("device") = py::none());
+  // `with tg.cuda.stream(s):` makes s current on its device for the block.
+  struct StreamContext {
+    tg::cuda::Stream stream;
+    std::unique_ptr<tg::cuda::StreamGuard> guard;
+  };
+  py::class_<StreamContext>(cuda, "StreamContext")
+      .def("__enter__", [](StreamContext& c) {
+        c.guard = std::make_unique<tg::cuda::StreamGuard>(c.stream);
+        return c.stream;
+      })
+      .def("__exit__", [](StreamContext& c, const py::args&) { c.guard.reset(); });
+  cuda.def("stream", [](const tg::cuda::Stream& s) { return StreamContext{s, nullptr}; }, py::arg("stream"));
+  py::class_<tg::cuda::Event>(cuda, "Event", "A CUDA event (torch.cuda.Event): a point in a stream's work")
+      .def(py::init<bool>(), py::arg("enable_timing") = false)
+      .def("record", [](tg::cuda::Event& e, const std::optional<tg::cuda::Stream>& s) { s ? e.record(*s) : e.record(); },
+           py::arg("stream") = py::none())
+      .def("wait", [](const tg::cuda::Event& e, const std::optional<tg::cuda::Stream>& s) {
+             e.wait(s ? *s : tg::cuda::Stream::current());
+           }, py::arg("stream") = py::none())
+      .def("synchronize", [](const tg::cuda::Event& e) { nogil([&] { e.synchronize(); }); })
+      .def("query", &tg::cuda::Event::query)
+      .def("elapsed_time", &tg::cuda::Event::elapsed_time, py::arg("end_event"));
+  cuda.def("record_stream", &tg::cuda::record_stream, py::arg("tensor"), py::arg("stream"));
+  // Tensor.record_stream, added here where Stream is known.
+  py::object tensor_cls = py::type::of<tg::Tensor>();
+  tensor_cls.attr("record_stream") = py::cpp_function(
+      [](const tg::Tensor& t, const tg::cuda::Stream& s) { tg::cuda::record_stream(t, s); }, py::name("record_stream"),
+      py::is_method(tensor_cls), py::arg("stream"),
+      "Marks this CUDA tensor's memory as used by work on `stream`: once freed, it is reused only after that work.");
 }
 
 }  // namespace tgpy

@@ -41,6 +41,32 @@ def test_device_errors_without_a_gpu():
         tg.ones(2).cuda()
     with pytest.raises((IndexError, RuntimeError), match=r"zeros: .*cuda:0"):
         tg.zeros(2, device="cuda")
+    with pytest.raises(RuntimeError, match=r"cuda::Stream"):
+        tg.cuda.Stream()
+    with pytest.raises(RuntimeError, match=r"cuda::Event"):
+        tg.cuda.Event()
+
+
+def test_cuda_streams_events_and_record_stream():
+    if not tg.cuda.is_available():
+        pytest.skip("no GPU")
+    s = tg.cuda.Stream()
+    assert s != tg.cuda.default_stream() and s.device == tg.device("cuda:0")
+    start, end = tg.cuda.Event(enable_timing=True), tg.cuda.Event(enable_timing=True)
+    x = tg.ones(1 << 20, device="cuda")
+    with tg.cuda.stream(s):
+        assert tg.cuda.current_stream() == s
+        start.record()
+        y = x * 2
+        y.record_stream(s)
+        end.record()
+    assert tg.cuda.current_stream() == tg.cuda.default_stream()
+    end.synchronize()
+    assert end.query() and start.elapsed_time(end) >= 0
+    s.synchronize()
+    assert y.sum().item() == 2 * (1 << 20)
+    with pytest.raises(RuntimeError, match="expected a CUDA tensor"):
+        tg.ones(2).record_stream(s)
 
 
 def test_backward_errors():

@@ -29,8 +29,9 @@ kernels::MatrixOperand operand(const Tensor& t, const Shape& batch) {
   return m;
 }
 
-// a: [..., m, k], b: [..., k, n], both with at least 2 dims; batch dims broadcast.
-Tensor batched_product(const char* name, const Tensor& a, const Tensor& b) {
+// a: [..., m, k], b: [..., k, n], both with at least 2 dims; batch dims broadcast. A bias
+// (contiguous, n values) is added to every row by the kernel itself.
+Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias = {}) {
   const int64_t m = a.sizes()[a.dim() - 2], k = a.sizes()[a.dim() - 1];
   const int64_t k2 = b.sizes()[b.dim() - 2], n = b.sizes()[b.dim() - 1];
   TG_CHECK(k == k2, "{}: shapes {} and {} cannot be multiplied ({}x{} and {}x{})", name, a.sizes(), b.sizes(), m, k, k2, n);
@@ -43,8 +44,9 @@ Tensor batched_product(const char* name, const Tensor& a, const Tensor& b) {
   out_shape.push_back(m);
   out_shape.push_back(n);
   Tensor out = ops::empty(out_shape, a.dtype(), a.device());
-  be.matmul(a.dtype(), operand(a, batch), operand(b, batch), out.data_ptr());
-  if (a.is_floating_point() && autograd::needs_grad(a, b)) autograd::set_history(out, autograd::derivatives::matmul_node(a, b));
+  be.matmul(a.dtype(), operand(a, batch), operand(b, batch), out.data_ptr(), bias.defined() ? bias.data_ptr() : nullptr);
+  if (a.is_floating_point() && autograd::needs_grad(a, b, bias))
+    autograd::set_history(out, autograd::derivatives::matmul_node(a, b, bias));
   return out;
 }
 
@@ -95,6 +97,13 @@ Tensor addmm(const Tensor& self_in, const Tensor& mat1_in, const Tensor& mat2_in
   check_operands("addmm", mat1, mat2);
   TG_CHECK(mat1.dim() == 2 && mat2.dim() == 2, "addmm: expects 2-D matrices, got shapes {} and {}", mat1.sizes(),
            mat2.sizes());
+  const int64_t n = mat2.sizes()[1];
+  // The bias of a linear layer: one row added to every row of the product, fused into the
+  // product's kernel (oneDNN's bias, cuBLASLt's epilogue).
+  if (alpha.to_double() == 1.0 && beta.to_double() == 1.0 && self.is_contiguous() && self.dtype() == mat1.dtype() &&
+      self.device() == mat1.device() && self.numel() == n && n > 1 &&
+      (self.dim() == 1 || (self.dim() == 2 && self.sizes()[0] == 1)) && mat1.dtype() != kBool)
+    return batched_product("addmm", mat1, mat2, self);
   Tensor prod = batched_product("addmm", mat1, mat2);
   TG_CHECK(broadcast_shapes(self.sizes(), prod.sizes(), "addmm") == prod.sizes(),
            "addmm: self of shape {} does not broadcast to the product's shape {}", self.sizes(), prod.sizes());

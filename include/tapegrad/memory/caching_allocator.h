@@ -5,7 +5,9 @@
 // the remainder is worth keeping and merged with free neighbours when freed. The raw allocator
 // is called only when no cached block fits; when it fails, the cache is emptied and the request
 // retried once before a tg::Error that names the request and the allocator's state.
-// The CUDA backend gives every device one of these over cudaMalloc/cudaFree.
+// A block also used on other streams (record_stream) goes back to the free lists only once
+// events recorded on those streams at free() have passed.
+// The CUDA backend gives every device one of these over cudaMalloc/cudaFree and CUDA events.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -14,13 +16,19 @@
 
 namespace tg::memory {
 
+// Blocks are reused only by the stream they were last used on (0 when there are no streams).
+using StreamId = uint64_t;
+
 struct RawAllocator {
   std::function<void*(size_t bytes)> allocate;  // nullptr when out of memory
   std::function<void(void* ptr)> free;
+  // Events, for blocks used on more than their own stream (record_stream): record one at the
+  // current end of a stream's work, ask whether it has passed, destroy it. Optional when no
+  // block is ever recorded on another stream.
+  std::function<void*(StreamId stream)> record_event = nullptr;
+  std::function<bool(void* event)> event_done = nullptr;
+  std::function<void(void* event)> destroy_event = nullptr;
 };
-
-// Blocks are reused only by the stream they were last used on (0 when there are no streams).
-using StreamId = uint64_t;
 
 struct AllocatorStats {
   size_t allocated = 0;      // bytes in blocks handed out (rounded sizes)
@@ -49,8 +57,12 @@ class CachingAllocator {
 
   // A block of at least `bytes` (a unique non-null pointer also for 0 bytes).
   void* allocate(size_t bytes, StreamId stream = 0);
-  // Returns a block from allocate(); a tg::Error for any other pointer.
+  // Returns a block from allocate(); a tg::Error for any other pointer. A block that was
+  // recorded on other streams is reused only once their work queued before this call is done.
   void free(void* ptr);
+  // Marks the block as also used by `stream` (PyTorch's record_stream): work queued there may
+  // still read or write it after free(), so its reuse waits for that work.
+  void record_stream(void* ptr, StreamId stream);
   // The usable size of an allocated block (its rounded size).
   size_t block_size(const void* ptr) const;
   // Releases the segments that are entirely free.
