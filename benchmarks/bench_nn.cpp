@@ -1,6 +1,7 @@
 // Training throughput of the nn stack: the Fashion-MNIST MLP and CNN of examples/ (Adam,
 // batch 128, on synthetic data of the same shapes) and one large convolution, forward +
-// backward. benchmarks/bench_nn_torch.py is the same program in PyTorch; compare_nn.sh runs both.
+// backward, and the fused layer norm and cross-entropy, forward + backward.
+// benchmarks/bench_nn_torch.py is the same program in PyTorch; compare_nn.sh runs both.
 // Prints one "name value unit" line per figure, for 1 thread and for all threads.
 //   bench_nn [--quick] [--threads N]
 #include <algorithm>
@@ -63,6 +64,11 @@ int main(int argc, char** argv) {
   const int64_t cn = quick ? 2 : 64, cs = quick ? 8 : 56;
   Tensor conv_x = randn({cn, 128, cs, cs}).requires_grad_(true);
   nn::Conv2d conv(128, 128, 3, {.padding = 1});
+  // A transformer's layer norm and a classifier's loss: the fused kernels' figures.
+  const int64_t rows = quick ? 64 : 8192;
+  Tensor ln_x = randn({rows, 768}).requires_grad_(true), ln_g = randn({rows, 768});
+  nn::LayerNorm ln(Shape{768});
+  Tensor ce_x = randn({rows / 2, 1000}).requires_grad_(true), ce_y = randint(0, 1000, {rows / 2});
   std::printf("tapegrad %s, %d threads available\n", "nn", all);
   for (int threads : {1, all}) {
     set_num_threads(threads);
@@ -85,6 +91,26 @@ int main(int argc, char** argv) {
     }
     std::sort(ct.begin() + 1, ct.end());  // the first run is warm-up
     report(fmt::format("conv2d_64x128x56x56_k3_fwd_bwd{}", t), ct[(ct.size() + 1) / 2] * 1e3, "ms");
+    auto median_ms = [&](auto&& fn) {
+      std::vector<double> ts;
+      for (int r = 0; r < (quick ? 2 : 12); ++r) {
+        const double t0 = now();
+        fn();
+        ts.push_back(now() - t0);
+      }
+      std::sort(ts.begin() + 1, ts.end());
+      return ts[(ts.size() + 1) / 2] * 1e3;
+    };
+    report(fmt::format("layer_norm_8192x768_fwd_bwd{}", t), median_ms([&] {
+             ln_x.set_grad(Tensor());
+             ln(ln_x).backward(ln_g);
+           }),
+           "ms");
+    report(fmt::format("cross_entropy_4096x1000_fwd_bwd{}", t), median_ms([&] {
+             ce_x.set_grad(Tensor());
+             F::cross_entropy(ce_x, ce_y, {.label_smoothing = 0.1}).backward();
+           }),
+           "ms");
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 """The same measurements as bench_nn.cpp, in PyTorch (eager, CPU): the Fashion-MNIST MLP and CNN
-training steps (Adam, batch 128, synthetic data) and one large convolution forward + backward.
+training steps (Adam, batch 128, synthetic data), one large convolution forward + backward, and
+layer norm and cross-entropy forward + backward.
 Prints one "name value unit" line per figure, for 1 thread and for all threads.
 usage: bench_nn_torch.py [--threads N]"""
 import statistics
@@ -44,6 +45,9 @@ def main():
     xc = torch.randn(batch, 1, 28, 28)
     conv_x = torch.randn(64, 128, 56, 56, requires_grad=True)
     conv = nn.Conv2d(128, 128, 3, padding=1)
+    ln_x, ln_g = torch.randn(8192, 768, requires_grad=True), torch.randn(8192, 768)
+    ln = nn.LayerNorm(768)
+    ce_x, ce_y = torch.randn(4096, 1000, requires_grad=True), torch.randint(0, 1000, (4096,))
     print(f"torch {torch.__version__}, {all_threads} threads available")
     for threads in (1, all_threads):
         torch.set_num_threads(threads)
@@ -65,6 +69,25 @@ def main():
             conv(conv_x).sum().backward()
             times.append(time.perf_counter() - t0)
         report("conv2d_64x128x56x56_k3_fwd_bwd" + t, statistics.median(times[1:]) * 1e3, "ms")
+
+        def median_ms(fn):
+            ts = []
+            for _ in range(12):
+                t0 = time.perf_counter()
+                fn()
+                ts.append(time.perf_counter() - t0)
+            return statistics.median(ts[1:]) * 1e3
+
+        def ln_step():
+            ln_x.grad = None
+            ln(ln_x).backward(ln_g)
+
+        def ce_step():
+            ce_x.grad = None
+            F.cross_entropy(ce_x, ce_y, label_smoothing=0.1).backward()
+
+        report("layer_norm_8192x768_fwd_bwd" + t, median_ms(ln_step), "ms")
+        report("cross_entropy_4096x1000_fwd_bwd" + t, median_ms(ce_step), "ms")
 
 
 if __name__ == "__main__":

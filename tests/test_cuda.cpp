@@ -680,3 +680,42 @@ TEST(CudaErrors, AutocastRegionsCastMatmulsDownAndSoftmaxUp) {
   EXPECT_EQ(w.grad().dtype(), kFloat32);  // the recorded cast brings the gradient back up
   EXPECT_THROW_WITH(AutocastGuard(kFloat32, kCPU), ValueError, "bfloat16 or float16");
 }
+
+// A parameter used by several ops in one region is cast once; the cache empties when the
+// outermost region ends, and an in-place change (a new version) gets a fresh cast.
+TEST(CudaErrors, AutocastCastsEachParameterOncePerRegion) {
+  Generator gen(16);
+  Tensor w = randn({4, 4}, gen).requires_grad_(true);
+  const Tensor x = randn({2, 4}, gen);
+  Tensor out;
+  {
+    auto region = autocast(kBFloat16, kCPU);
+    Tensor h = matmul(x, w);
+    {
+      auto inner = autocast(kBFloat16, kCPU);
+      h = matmul(h, w);
+    }
+    EXPECT_EQ(amp::autocast_cache_size(kCPU), 1u);  // an inner region keeps the outer one's cache
+    out = matmul(h, w);
+    EXPECT_EQ(amp::autocast_cache_size(kCPU), 1u);
+    {
+      NoGradGuard no_grad;
+      w.add_(0.0);  // a new version: the next use casts again
+    }
+    (void)matmul(x, w);
+    EXPECT_EQ(amp::autocast_cache_size(kCPU), 1u);
+    {
+      NoGradGuard no_grad;  // casts under no_grad are not cached (they record no backward)
+      Tensor v = randn({4, 4}, gen).requires_grad_(true);
+      (void)matmul(x, v);
+    }
+    EXPECT_EQ(amp::autocast_cache_size(kCPU), 1u);
+  }
+  EXPECT_EQ(amp::autocast_cache_size(kCPU), 0u);
+  // The gradient through the shared cast sums the three uses, as without the cache.
+  out.sum().backward();
+  Tensor w2 = w.detach().clone().requires_grad_(true);
+  const Tensor wb = w2.to(kBFloat16);
+  matmul(matmul(matmul(x.to(kBFloat16), wb), wb), wb).sum().backward();
+  EXPECT_TRUE(close(w.grad(), w2.grad(), 1e-2, 1e-2));
+}

@@ -21,6 +21,9 @@ namespace amp {
 bool is_autocast_enabled(DeviceType device = kCUDA);
 // The lower-precision dtype of the device type's region (bfloat16 when none is active).
 DType autocast_dtype(DeviceType device = kCUDA);
+// How many parameters' lower-precision casts the current region holds (emptied when the
+// outermost region ends).
+size_t autocast_cache_size(DeviceType device = kCUDA);
 }  // namespace amp
 
 class AutocastGuard {
