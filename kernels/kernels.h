@@ -24,6 +24,21 @@ struct Loop {
   int64_t strides[kMaxOperands][kMaxDims] = {};
 };
 
+// The loop that adds a contiguous [n] bias to every row of a contiguous [total / n, n] matrix in
+// place (operands: the matrix as output and as input, then the bias, which steps by 0 along rows).
+inline Loop bias_rows_loop(int64_t total, int64_t n) {
+  Loop L;
+  L.ndim = 2;
+  L.noperands = 3;
+  L.numel = total;
+  L.sizes[0] = n;
+  L.sizes[1] = total / n;
+  L.strides[0][0] = L.strides[1][0] = L.strides[2][0] = 1;
+  L.strides[0][1] = L.strides[1][1] = n;
+  L.strides[2][1] = 0;
+  return L;
+}
+
 enum class UnaryOp : uint8_t {
 #define TG_UNARY_OP(name, Name, ...) Name,
 #include "tapegrad/tensor/unary_ops.def"

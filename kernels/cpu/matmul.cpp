@@ -179,19 +179,7 @@ bool try_dnnl(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void*
 // loop whose bias operand steps by 0 along the rows.
 void add_bias_rows(DType dtype, void* c, const void* bias, int64_t total, int64_t n) {
   if (total == 0 || n == 0) return;
-  Loop L;
-  L.ndim = 2;
-  L.noperands = 3;
-  L.numel = total;
-  L.sizes[0] = n;
-  L.sizes[1] = total / n;
-  L.strides[0][0] = 1;
-  L.strides[0][1] = n;
-  L.strides[1][0] = 1;
-  L.strides[1][1] = n;
-  L.strides[2][0] = 1;
-  L.strides[2][1] = 0;
-  binary(BinaryOp::Add, dtype, L, c, c, bias, Scalar(1));
+  binary(BinaryOp::Add, dtype, bias_rows_loop(total, n), c, c, bias, Scalar(1));
 }
 
 }  // namespace

@@ -93,19 +93,7 @@ void compact(DType dt, const void* src, int64_t rows, int64_t cols, int64_t rs, 
 // c[r, :] += bias for every row of a contiguous [rows, n] c (bias stride 0 along the rows).
 void add_bias_rows(DType dt, void* c, const void* bias, int64_t total, int64_t n) {
   if (total == 0 || n == 0) return;
-  Loop L;
-  L.ndim = 2;
-  L.noperands = 3;
-  L.numel = total;
-  L.sizes[0] = n;
-  L.sizes[1] = total / n;
-  L.strides[0][0] = 1;
-  L.strides[0][1] = n;
-  L.strides[1][0] = 1;
-  L.strides[1][1] = n;
-  L.strides[2][0] = 1;
-  L.strides[2][1] = 0;
-  binary(BinaryOp::Add, dt, L, c, c, bias, Scalar(1));
+  binary(BinaryOp::Add, dt, bias_rows_loop(total, n), c, c, bias, Scalar(1));
 }
 
 // ---- cuBLASLt with the bias epilogue ----------------------------------------------------------

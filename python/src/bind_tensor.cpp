@@ -75,6 +75,15 @@ tg::Tensor tensor_to(const tg::Tensor& t, const py::args& args, const py::kwargs
   });
 }
 
+PyObject* size_class = nullptr;  // tg.Size (a tuple subclass), set by the package
+
+// A shape as tg.Size, PyTorch's torch.Size: a tuple with numel() and a readable repr.
+py::object size_object(const tg::Shape& s) {
+  py::object t = py::cast(s);
+  if (!size_class) return t;
+  return py::reinterpret_steal<py::object>(PyObject_CallOneArg(size_class, t.ptr()));
+}
+
 }  // namespace
 
 TensorClass bind_tensor_class(py::module_& m) {
@@ -98,8 +107,9 @@ fills .grad of the leaves.)");
   cls.attr("__array_priority__") = 1000;
 
   // ---- metadata ----
-  cls.def_property_readonly("shape", [](const tg::Tensor& t) { return t.sizes(); })
-      .def("size", [](const tg::Tensor& t) { return t.sizes(); })
+  m.def("_set_size_class", [](py::object c) { size_class = c.release().ptr(); });
+  cls.def_property_readonly("shape", [](const tg::Tensor& t) { return size_object(t.sizes()); })
+      .def("size", [](const tg::Tensor& t) { return size_object(t.sizes()); })
       .def("size", [](const tg::Tensor& t, int64_t dim) { return t.size(dim); }, py::arg("dim"))
       .def("stride", [](const tg::Tensor& t) { return t.strides(); })
       .def("stride", [](const tg::Tensor& t, int64_t dim) { return t.stride(dim); }, py::arg("dim"))

@@ -9,6 +9,9 @@ import os as _os
 from . import _C
 from ._C import *  # noqa: F401,F403  (tensors, dtypes, devices, ops, factories)
 from ._C import AnomalyError, Tensor
+from ._size import Size
+
+_C._set_size_class(Size)
 
 from . import autograd, cuda, nn, optim, utils  # noqa: E402  (the Python packages over _C's submodules)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402

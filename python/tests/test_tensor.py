@@ -48,6 +48,11 @@ def test_generators_are_reproducible():
 def test_metadata_and_protocols():
     t = tg.arange(12).reshape(3, 4)
     assert t.shape == (3, 4) and t.size() == (3, 4) and t.size(1) == 4 and t.ndim == 2 and t.dim() == 2
+    # torch.Size's behaviour: a tuple with numel(), slices and sums stay Sizes.
+    assert isinstance(t.shape, tg.Size) and isinstance(t.shape, tuple) and t.shape.numel() == 12
+    assert repr(t.shape) == "tapegrad.Size([3, 4])" and isinstance(t.shape[1:], tg.Size) and t.shape[0] == 3
+    assert t.shape + (5,) == (3, 4, 5) and isinstance(t.shape + (5,), tg.Size) and tg.zeros(t.shape).shape == (3, 4)
+    assert tg.tensor(1.0).shape.numel() == 1 and tg.Size([2, 0]).numel() == 0
     assert t.stride() == (4, 1) and t.numel() == 12 and len(t) == 3
     assert t.device == tg.device("cpu") and str(t.device) == "cpu" and t.device == "cpu"
     assert [row.tolist() for row in t][1] == [4, 5, 6, 7]
