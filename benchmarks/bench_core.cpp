@@ -74,6 +74,23 @@ void sum_large(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * n * 4);
 }
 
+// A transcendental op: exp of 2^24 floats (vector math on both sides), and sigmoid.
+void exp_large(benchmark::State& state) {
+  Threads t(static_cast<int>(state.range(0)));
+  const int64_t n = int64_t{1} << 24;
+  tg::Tensor a = tg::randn({n});
+  for (auto _ : state) benchmark::DoNotOptimize(a.exp());
+  state.SetBytesProcessed(state.iterations() * 2 * n * 4);
+}
+
+void sigmoid_large(benchmark::State& state) {
+  Threads t(static_cast<int>(state.range(0)));
+  const int64_t n = int64_t{1} << 24;
+  tg::Tensor a = tg::randn({n});
+  for (auto _ : state) benchmark::DoNotOptimize(a.sigmoid());
+  state.SetBytesProcessed(state.iterations() * 2 * n * 4);
+}
+
 void matmul_1024(benchmark::State& state) {
   Threads t(static_cast<int>(state.range(0)));
   tg::Tensor a = tg::randn({1024, 1024}), b = tg::randn({1024, 1024});
@@ -90,5 +107,7 @@ BENCHMARK(chain_1000_forward_backward)->Unit(benchmark::kMillisecond);
 BENCHMARK(mlp_step)->Arg(1)->Arg(0)->Unit(benchmark::kMicrosecond);  // 0 = all threads
 BENCHMARK(add_large)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK(sum_large)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(exp_large)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
+BENCHMARK(sigmoid_large)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK(matmul_1024)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

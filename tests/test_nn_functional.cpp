@@ -119,6 +119,18 @@ TEST(Functional, FusedLayerNormMatchesTheComposedFormula) {
       }
     }
   }
+  // Enough rows for every thread and for several 64-row blocks of the weight-gradient sums.
+  {
+    auto leaf = [](const Tensor& t) { return t.detach().requires_grad_(true); };
+    const Tensor x0 = randn({2000, 20}, gen) + 1.0, w0 = randn({20}, gen), g = randn({2000, 20}, gen);
+    Tensor xa = leaf(x0), wa = leaf(w0), ba = leaf(zeros({20})), xb = leaf(x0.to(kFloat64)),
+           wb = leaf(w0.to(kFloat64)), bb = leaf(zeros({20}, kFloat64));
+    F::layer_norm(xa, {20}, wa, ba).backward(g);
+    F::layer_norm(xb, {20}, wb, bb).backward(g.to(kFloat64));
+    EXPECT_TRUE(close(xa.grad(), xb.grad().to(kFloat32), 1e-4, 1e-4));
+    EXPECT_TRUE(close(wa.grad(), wb.grad().to(kFloat32), 1e-4, 1e-4));
+    EXPECT_TRUE(close(ba.grad(), bb.grad().to(kFloat32), 1e-4, 1e-4));
+  }
   // A non-contiguous input, and a weight of another dtype (the composed path).
   const Tensor xt = randn({4, 6}, gen, kFloat64).t();
   EXPECT_TRUE(close(F::layer_norm(xt, {4}), F::layer_norm(xt.contiguous(), {4})));

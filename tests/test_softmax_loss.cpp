@@ -24,6 +24,32 @@ TEST(Softmax, ValuesAndStability) {
   EXPECT_TRUE(close(h, s.select(0, 0), 1e-2, 1e-2));
 }
 
+TEST(Softmax, LongRowsMatchFloat64AndPropagateNaN) {
+  // Rows long enough for the vector exp (8 lanes) with a tail, in float32 against float64.
+  Generator gen(3);
+  const Tensor x = randn({5, 1003}, gen) * 4.0;
+  const Tensor ref = softmax(x.to(kFloat64), 1), lref = log_softmax(x.to(kFloat64), 1);
+  EXPECT_TRUE(close(softmax(x, 1), ref.to(kFloat32), 1e-5, 1e-7));
+  EXPECT_TRUE(close(log_softmax(x, 1), lref.to(kFloat32), 1e-5, 1e-5));
+  // A NaN in a vector lane or in the tail makes its row NaN and leaves the others alone.
+  Tensor y = x.clone();
+  y.index_put_({1, 4}, NAN);
+  y.index_put_({3, 1002}, NAN);
+  for (bool log : {false, true}) {
+    const Tensor s = log ? log_softmax(y, 1) : softmax(y, 1);
+    EXPECT_TRUE(isnan(s.select(0, 1)).all().item<bool>());
+    EXPECT_TRUE(isnan(s.select(0, 3)).all().item<bool>());
+    EXPECT_FALSE(isnan(s.select(0, 0)).any().item<bool>());
+    EXPECT_TRUE(close(s.select(0, 4), (log ? lref : ref).select(0, 4).to(kFloat32), 1e-5, 1e-5));
+  }
+  // A -inf entry is an exact 0 (log: -inf), and F::cross_entropy of the long rows agrees too.
+  y.index_put_({0, 9}, -INFINITY);
+  EXPECT_EQ(vals(softmax(y, 1).select(0, 0))[9], 0.0);
+  EXPECT_EQ(vals(log_softmax(y, 1).select(0, 0))[9], -INFINITY);
+  const Tensor t = randint(0, 1003, {5}, gen);
+  EXPECT_NEAR(F::cross_entropy(x, t).item<double>(), F::cross_entropy(x.to(kFloat64), t).item<double>(), 1e-5);
+}
+
 TEST(Loss, NllLoss) {
   Tensor logp = tensor({{-1.0, -2.0, -3.0}, {-0.5, -1.5, -2.5}}, kFloat64);
   Tensor target = tensor({2, 0});

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
@@ -143,16 +144,21 @@ inline void for_each_row(const Loop& L, int64_t begin, int64_t end, F&& fn) {
   }
 }
 
-// out = f(in) elementwise over a loop with operands (out, in).
-template <class TO, class TI, class F>
-void unary_loop(const Loop& L, TO* out, const TI* in, F f) {
+// out = f(in) elementwise over a loop with operands (out, in); contiguous runs go to
+// run(out, in, n) when one is given (a hand-vectorised form of f).
+template <class TO, class TI, class F, class Run = std::nullptr_t>
+void unary_loop(const Loop& L, TO* out, const TI* in, F f, Run run = nullptr) {
   parallel_for(0, L.numel, kGrain, [&](int64_t begin, int64_t end) {
     for_each_row<2>(L, begin, end, [&](const int64_t* off, int64_t n) {
       TO* o = out + off[0];
       const TI* x = in + off[1];
       const int64_t so = L.strides[0][0], sx = L.strides[1][0];
       if (so == 1 && sx == 1) {
-        for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+        if constexpr (std::is_same_v<Run, std::nullptr_t>) {
+          for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+        } else {
+          run(o, x, n);
+        }
       } else if (so == 1 && sx == 0) {
         const TO v = f(x[0]);
         for (int64_t i = 0; i < n; ++i) o[i] = v;

@@ -1,13 +1,14 @@
 // Batch normalisation over contiguous [n, c, inner] data: per-channel statistics, the fused
 // scale-and-shift, and the backward pass, each parallel over channels, reading every element
 // once or twice in contiguous runs of `inner`. Layer normalisation over contiguous rows: each
-// row's statistics and output in one visit (parallel over rows), and the weight and bias
-// gradients as column sums (parallel over columns).
+// row's statistics and output in one visit (parallel over rows); the backward gathers the weight
+// and bias gradients' column sums in the same visit of each row as the input gradient.
 #include <cmath>
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -96,10 +97,9 @@ void layer_norm_impl(int64_t rows, int64_t cols, double eps, const T* x, const T
       T* yr = y + r * cols;
       // Two passes over a row that stays in cache: the variance of (x - mean) has no
       // cancellation, unlike E[x^2] - mean^2.
-      T s = 0;
-      for (int64_t j = 0; j < cols; ++j) s += xr[j];
-      const T mu = s / static_cast<T>(cols);
+      const T mu = sum_run(xr, cols) / static_cast<T>(cols);
       T ss = 0;
+#pragma omp simd reduction(+ : ss)
       for (int64_t j = 0; j < cols; ++j) ss += (xr[j] - mu) * (xr[j] - mu);
       const T rs = T(1) / std::sqrt(ss / static_cast<T>(cols) + static_cast<T>(eps));
       mean[r] = mu;
@@ -120,45 +120,66 @@ void layer_norm_impl(int64_t rows, int64_t cols, double eps, const T* x, const T
 template <class T>
 void layer_norm_backward_impl(int64_t rows, int64_t cols, const T* x, const T* dy, const T* mean, const T* rstd,
                               const T* w, T* dx, T* dw, T* db) {
-  if (dx) {
-    parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t lo, int64_t hi) {
-      for (int64_t r = lo; r < hi; ++r) {
-        const T* xr = x + r * cols;
-        const T* gr = dy + r * cols;
+  const bool params = dw || db;
+  // The weight and bias gradients are column sums of dy * xhat and dy. Each thread gathers its
+  // rows' sums in the same visit of a row as dx (a separate pass would read x and dy from memory
+  // again): in T for up to kBlock rows, then flushed into double.
+  constexpr int64_t kBlock = 64;
+  const int nt = num_threads();
+  const size_t width = static_cast<size_t>(cols);
+  std::vector<double> total(params ? static_cast<size_t>(nt) * 2 * width : 0, 0.0);
+  std::vector<T> block(params ? static_cast<size_t>(nt) * 2 * width : 0, T(0));
+  parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t lo, int64_t hi) {
+    const size_t t = static_cast<size_t>(omp_in_parallel() ? omp_get_thread_num() : 0);
+    T* bw = params ? block.data() + t * 2 * width : nullptr;
+    T* bb = params ? bw + width : nullptr;
+    double* tw = params ? total.data() + t * 2 * width : nullptr;
+    double* tb = params ? tw + width : nullptr;
+    for (int64_t r = lo; r < hi; ++r) {
+      const T* xr = x + r * cols;
+      const T* gr = dy + r * cols;
+      const T mu = mean[r], rs = rstd[r];
+      if (dx) {
         T* dr = dx + r * cols;
-        const T mu = mean[r], rs = rstd[r];
         T a = 0, bsum = 0;  // sums of dy*w and dy*w*xhat
+#pragma omp simd reduction(+ : a, bsum)
         for (int64_t j = 0; j < cols; ++j) {
           const T gw = w ? gr[j] * w[j] : gr[j];
           a += gw;
           bsum += gw * (xr[j] - mu);
         }
         const T inv = T(1) / static_cast<T>(cols), ma = a * inv, mb = bsum * rs * inv;
+#pragma omp simd
         for (int64_t j = 0; j < cols; ++j) {
           const T gw = w ? gr[j] * w[j] : gr[j];
           dr[j] = rs * (gw - ma - (xr[j] - mu) * rs * mb);
         }
       }
-    });
-  }
-  if (!dw && !db) return;
-  // Column sums: each thread owns a run of columns and walks the rows, reading contiguous runs.
-  parallel_for(0, cols, std::max<int64_t>(16, kGrain / std::max<int64_t>(1, rows)), [&](int64_t lo, int64_t hi) {
-    std::vector<double> sw(static_cast<size_t>(hi - lo)), sb(static_cast<size_t>(hi - lo));
-    for (int64_t r = 0; r < rows; ++r) {
-      const T* xr = x + r * cols;
-      const T* gr = dy + r * cols;
-      const T mu = mean[r], rs = rstd[r];
-      for (int64_t j = lo; j < hi; ++j) {
-        sw[static_cast<size_t>(j - lo)] += static_cast<double>(gr[j] * (xr[j] - mu) * rs);
-        sb[static_cast<size_t>(j - lo)] += static_cast<double>(gr[j]);
+      if (!params) continue;
+#pragma omp simd
+      for (int64_t j = 0; j < cols; ++j) {
+        bw[j] += gr[j] * (xr[j] - mu) * rs;
+        bb[j] += gr[j];
+      }
+      if ((r - lo + 1) % kBlock == 0 || r + 1 == hi) {
+        for (int64_t j = 0; j < cols; ++j) {
+          tw[j] += static_cast<double>(bw[j]);
+          tb[j] += static_cast<double>(bb[j]);
+          bw[j] = bb[j] = T(0);
+        }
       }
     }
-    for (int64_t j = lo; j < hi; ++j) {
-      if (dw) dw[j] = static_cast<T>(sw[static_cast<size_t>(j - lo)]);
-      if (db) db[j] = static_cast<T>(sb[static_cast<size_t>(j - lo)]);
-    }
   });
+  if (!params) return;
+  for (int64_t j = 0; j < cols; ++j) {
+    double sw = 0, sb = 0;
+    for (size_t t = 0; t < static_cast<size_t>(nt); ++t) {
+      sw += total[t * 2 * width + static_cast<size_t>(j)];
+      sb += total[(t * 2 + 1) * width + static_cast<size_t>(j)];
+    }
+    if (dw) dw[j] = static_cast<T>(sw);
+    if (db) db[j] = static_cast<T>(sb);
+  }
 }
 
 }  // namespace

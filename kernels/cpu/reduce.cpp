@@ -81,13 +81,14 @@ void write_result(DType out_dtype, void* out, int64_t* indices, int64_t pos, con
   dispatch_all(out_dtype, [&]<class O>() { static_cast<O*>(out)[pos] = convert<O>(v); });
 }
 
-// Sum of a contiguous run: 16 independent partial sums so that the adds vectorise (one
-// floating-point accumulator cannot be reordered), kept in float for 1024 elements at a time
-// (64 adds per lane) and then flushed into double, so that error grows with the block, not n.
+// Sum of a contiguous run: independent partial sums (four AVX registers' worth, enough to
+// hide the add latency) so that the adds vectorise (one floating-point accumulator cannot be
+// reordered), kept in float for 1024 elements at a time (32 adds per lane) and then flushed
+// into double, so that error grows with the block, not n.
 template <class T>
 double sum_run_float(const T* x, int64_t n) {
-  constexpr int64_t kLanes = 16, kBlock = 1024;
   using L = std::conditional_t<std::is_same_v<T, double>, double, float>;
+  constexpr int64_t kLanes = std::is_same_v<L, double> ? 16 : 32, kBlock = 1024;
   double total[kLanes] = {};
   int64_t i = 0;
   while (i + kLanes <= n) {

@@ -7,8 +7,29 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace tg::kernels::cpu {
+namespace {
+
+// A contiguous row of float or double: vector max, exp and sums.
+template <class T>
+void softmax_row(bool log, const T* x, T* y, int64_t n) {
+  const T mx = max_run(x, n);
+  // A row of -inf stays -inf / 0 rather than turning into NaN through inf - inf.
+  const T shift = std::isinf(mx) && mx < 0 ? T(0) : mx;
+  if (log) {
+    const T off = shift + std::log(exp_shifted_run<false>(x, shift, static_cast<T*>(nullptr), n));
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) y[k] = x[k] - off;
+  } else {
+    const T inv = T(1) / exp_shifted_run<true>(x, shift, y, n);
+#pragma omp simd
+    for (int64_t k = 0; k < n; ++k) y[k] *= inv;
+  }
+}
+
+}  // namespace
 
 void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void* in) {
   dispatch_floating(dtype, [&]<class T>() {
@@ -22,6 +43,12 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
         const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
         T* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
         const int64_t sx = g.in_dim_stride, sy = g.out_dim_stride;
+        if constexpr (std::is_same_v<T, A>) {
+          if (sx == 1 && sy == 1) {
+            softmax_row(log, xs, ys, g.size);
+            continue;
+          }
+        }
         A mx = -std::numeric_limits<A>::infinity();
         for (int64_t k = 0; k < g.size; ++k) {
           const A v = A(xs[k * sx]);
@@ -71,18 +98,19 @@ int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* 
       }
       continue;
     }
-    T mx = -std::numeric_limits<T>::infinity();
-    for (int64_t c = 0; c < C; ++c)
-      if (xr[c] > mx || xr[c] != xr[c]) mx = xr[c];
+    const T mx = max_run(xr, C);
     const T shift = std::isinf(mx) && mx < 0 ? T(0) : mx;
-    T sum = 0;
-    for (int64_t c = 0; c < C; ++c) sum += std::exp(xr[c] - shift);
-    const T lse = shift + std::log(sum);
+    const T lse = shift + std::log(exp_shifted_run<false>(xr, shift, static_cast<T*>(nullptr), C));
     const T wt = w ? w[t] : T(1);
     T l = keep * wt * (lse - xr[t]);
     if (p.smoothing > 0) {
       T wx = 0;
-      for (int64_t c = 0; c < C; ++c) wx += (w ? w[c] : T(1)) * xr[c];
+      if (w) {
+#pragma omp simd reduction(+ : wx)
+        for (int64_t c = 0; c < C; ++c) wx += w[c] * xr[c];
+      } else {
+        wx = sum_run(xr, C);
+      }
       l += spread * (wsum * lse - wx);
     }
     loss[r] = l;
@@ -113,7 +141,14 @@ void cross_entropy_backward_impl(const CrossEntropyParams& p, const T* x, const 
       const T gr = g[r * grad_stride], l = lse[r];
       // d/dx_c of w_t (lse - x_t) is w_t (p_c - [c == t]); of sum_k w_k (lse - x_k), W p_c - w_c.
       const T a = gr * (keep * (w ? w[t] : T(1)) + spread * wsum), sp = gr * spread;
-      for (int64_t c = 0; c < C; ++c) dr[c] = a * std::exp(xr[c] - l) - sp * (w ? w[c] : T(1));
+      exp_shifted_run<true>(xr, l, dr, C);
+      if (w) {
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) dr[c] = a * dr[c] - sp * w[c];
+      } else {
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) dr[c] = a * dr[c] - sp;
+      }
       dr[t] -= gr * keep * (w ? w[t] : T(1));
     }
   });

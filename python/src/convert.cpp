@@ -112,13 +112,15 @@ struct NestedList {
     throw tg::ValueError(fmt::format("tensor: the nested list is ragged (its lengths differ at depth {})", depth));
   }
 
-  tg::Tensor build() const {
+  // Floats are collected in float64 and cast once to the dtype asked for (the default dtype when
+  // none), so tg.tensor([0.1], dtype=tg.float64) holds the double 0.1, not a rounded float32.
+  tg::Tensor build(std::optional<tg::DType> dtype) const {
     tg::Tensor flat;
     if (kind == 2) {
       std::vector<double> v;
       v.reserve(values.size());
       for (const auto& s : values) v.push_back(s.to_double());
-      flat = tg::tensor(v).to(tg::default_dtype());
+      flat = tg::tensor(v).to(dtype.value_or(tg::default_dtype()));
     } else if (kind == 1) {
       std::vector<int64_t> v;
       v.reserve(values.size());
@@ -223,7 +225,7 @@ tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype, std::option
   } else if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) {
     NestedList list;
     list.visit(obj, 0);
-    t = list.build();
+    t = list.build(dtype);
   } else if (PyObject_CheckBuffer(obj.ptr())) {
     t = tensor_from_buffer(obj).clone();
   } else {

@@ -34,6 +34,9 @@ def test_nested_lists_and_numpy_scalars():
     assert t.dtype == tg.float32 and t.tolist() == [[1.0, 2.5], [3.0, 4.0]]
     assert tg.tensor([np.bool_(True)]).dtype == tg.bool
     assert tg.tensor([tg.tensor(1.5), 2.0]).tolist() == [1.5, 2.0]
+    # A list of floats with a dtype is converted once, straight from the Python doubles.
+    assert tg.tensor([0.1], dtype=tg.float64).item() == 0.1
+    assert tg.tensor([[0.1, 1e300]], dtype=tg.float64).tolist() == [[0.1, 1e300]]
 
 
 def test_generators_are_reproducible():

@@ -1,0 +1,250 @@
+"""Values and gradients against PyTorch, where it is installed (skipped otherwise): the same
+inputs and weights through tapegrad and torch, ops, layers, losses, optimizer trajectories and
+schedules, and safetensors files written by one and read by the other."""
+import numpy as np
+import pytest
+
+import tapegrad as tg
+from tapegrad import nn
+from tapegrad.nn import functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def leaves(a):
+    """The same float64 values as a tapegrad leaf and a torch leaf."""
+    return tg.tensor(a.tolist(), dtype=tg.float64, requires_grad=True), torch.tensor(a, dtype=torch.float64,
+                                                                                       requires_grad=True)
+
+
+def check(t, p, rtol=1e-10, atol=1e-10):
+    np.testing.assert_allclose(np.asarray(t.detach()), p.detach().numpy(), rtol=rtol, atol=atol)
+
+
+def check_fn(tg_fn, torch_fn, *arrays, rtol=1e-10, atol=1e-10):
+    """Forward values and the gradients of every input for a random output gradient."""
+    pairs = [leaves(a) for a in arrays]
+    out_t = tg_fn(*[t for t, _ in pairs])
+    out_p = torch_fn(*[p for _, p in pairs])
+    check(out_t, out_p, rtol, atol)
+    g = np.asarray(np.random.randn(*out_p.shape))
+    out_t.backward(tg.tensor(g.tolist(), dtype=tg.float64))
+    out_p.backward(torch.tensor(g))
+    for t, p in pairs:
+        check(t.grad, p.grad, rtol, atol)
+
+
+UNARY = ["exp", "log", "sqrt", "tanh", "sigmoid", "sin", "cos", "erf", "relu", "abs", "log1p", "expm1", "rsqrt",
+         "atan", "sinh", "cosh", "reciprocal", "square"]
+
+
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_ops(name):
+    a = np.random.rand(3, 17) + 0.2  # positive, for log and sqrt
+    check_fn(getattr(tg, name), getattr(torch, name), a)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_vectorised_transcendentals_in_float32_and_float64(dtype):
+    # Long runs (the vector exp/log/tanh paths) with a tail, non-finite values included.
+    a = (np.random.randn(1031) * 8).astype(dtype)
+    a[[3, 700]] = [np.inf, -np.inf]
+    a[1030] = np.nan
+    for name in ["exp", "log", "tanh", "sigmoid"]:
+        x = np.abs(a) if name == "log" else a
+        got = np.asarray(getattr(tg, name)(tg.from_numpy(x.copy())))
+        want = getattr(torch, name)(torch.from_numpy(x.copy())).numpy()
+        np.testing.assert_allclose(got, want, rtol=2e-6 if dtype == "float32" else 1e-13, atol=0, equal_nan=True,
+                                   err_msg=name)
+
+
+def test_binary_and_broadcasting_ops():
+    a, b = np.random.randn(4, 1, 5), np.random.rand(3, 1) + 0.5
+    check_fn(lambda x, y: x * y + x / y - y, lambda x, y: x * y + x / y - y, a, b)
+    check_fn(tg.maximum, torch.maximum, a, np.random.randn(3, 5))
+    check_fn(lambda x, y: tg.pow(x, y), lambda x, y: torch.pow(x, y), np.random.rand(3, 4) + 0.5, np.random.randn(4))
+    check_fn(tg.atan2, torch.atan2, a, np.random.randn(3, 5))
+    check_fn(lambda x: tg.clamp(x, -0.5, 0.7), lambda x: torch.clamp(x, -0.5, 0.7), a)
+    check_fn(lambda x, y: tg.where(x > 0, x, y), lambda x, y: torch.where(x > 0, x, y), a, np.random.randn(3, 5))
+
+
+def test_reductions():
+    a = np.random.randn(4, 6, 5)
+    check_fn(lambda x: x.sum((0, 2)), lambda x: x.sum((0, 2)), a)
+    check_fn(lambda x: x.mean(1, keepdim=True), lambda x: x.mean(1, keepdim=True), a)
+    check_fn(lambda x: x.var(2, correction=0), lambda x: x.var(2, correction=0), a)
+    check_fn(lambda x: x.std(0), lambda x: x.std(0), a)
+    check_fn(lambda x: tg.logsumexp(x, 1), lambda x: torch.logsumexp(x, 1), a)
+    check_fn(lambda x: x.amax(2), lambda x: x.amax(2), a)
+    check_fn(lambda x: tg.cumsum(x, 1), lambda x: torch.cumsum(x, 1), a)
+    check_fn(lambda x: x.prod(2), lambda x: x.prod(2), a)
+    check_fn(lambda x: tg.norm(x), lambda x: torch.norm(x), a)
+    vt, it = tg.max(tg.from_numpy(a), 1)
+    vp, ip = torch.max(torch.from_numpy(a), 1)
+    check(vt, vp)
+    assert np.array_equal(np.asarray(it), ip.numpy())
+    check(tg.softmax(tg.from_numpy(a), 1), torch.softmax(torch.from_numpy(a), 1))
+
+
+def test_linear_algebra():
+    check_fn(tg.matmul, torch.matmul, np.random.randn(2, 3, 4, 5), np.random.randn(5, 2))
+    check_fn(tg.bmm, torch.bmm, np.random.randn(3, 4, 5), np.random.randn(3, 5, 2))
+    check_fn(lambda b, x, y: tg.addmm(b, x, y), lambda b, x, y: torch.addmm(b, x, y), np.random.randn(3),
+             np.random.randn(4, 2), np.random.randn(2, 3))
+    check_fn(lambda x, y: tg.einsum("bij,bjk->bik", x, y), lambda x, y: torch.einsum("bij,bjk->bik", x, y),
+             np.random.randn(2, 3, 4), np.random.randn(2, 4, 5))
+
+
+def test_indexing_and_shape_ops():
+    a = np.random.randn(5, 6)
+    idx = [4, 0, 2, 2]
+    check_fn(lambda x: x[1:4:2, 1:5:3], lambda x: x[1:4:2, 1:5:3], a)
+    check_fn(lambda x: x[[4, 0, 2]][:, None, 2:], lambda x: x[[4, 0, 2]][:, None, 2:], a)
+    check_fn(lambda x: x[x > 0.5], lambda x: x[x > 0.5], a)
+    check_fn(lambda x: tg.index_select(x, 0, tg.tensor(idx)), lambda x: torch.index_select(x, 0, torch.tensor(idx)), a)
+    g = np.random.randint(0, 6, (5, 3))
+    check_fn(lambda x: tg.gather(x, 1, tg.tensor(g.tolist())), lambda x: torch.gather(x, 1, torch.tensor(g)), a)
+    check_fn(lambda x: x.permute(1, 0).reshape(3, 10).flip(1), lambda x: x.permute(1, 0).reshape(3, 10).flip(1), a)
+    check_fn(lambda x, y: tg.cat([x, y], 1), lambda x, y: torch.cat([x, y], 1), a, np.random.randn(5, 2))
+    check_fn(lambda x: tg.roll(x, 2, 1), lambda x: torch.roll(x, 2, 1), a)
+
+
+def copy_params(tg_module, torch_module):
+    """Loads the torch module's parameters and buffers into the tapegrad one (float64)."""
+    state = {k: tg.tensor(v.detach().double().numpy().tolist(), dtype=tg.float64)
+             for k, v in torch_module.state_dict().items() if v.dtype.is_floating_point}
+    tg_module.to(tg.float64)
+    tg_module.load_state_dict({**dict(tg_module.state_dict()), **state})
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.Linear(7, 4),
+    lambda m: m.Conv2d(3, 4, 3, stride=2, padding=1),
+    lambda m: m.Conv2d(4, 6, 3, padding=2, dilation=2, groups=2),
+    lambda m: m.ConvTranspose2d(3, 2, 3, stride=2, padding=1, output_padding=1),
+    lambda m: m.Conv1d(3, 5, 3, padding=1),
+    lambda m: m.LayerNorm(7),
+    lambda m: m.GroupNorm(2, 4),
+    lambda m: m.BatchNorm2d(3),
+    lambda m: m.MaxPool2d(2),
+    lambda m: m.AvgPool2d(3, stride=2, padding=1),
+    lambda m: m.AdaptiveAvgPool2d((2, 3)),
+    lambda m: m.GELU(),
+    lambda m: m.SiLU(),
+    lambda m: m.LeakyReLU(0.1),
+])
+def test_layers(make):
+    tmod = make(torch.nn).double()
+    gmod = make(nn)
+    copy_params(gmod, tmod)
+    name = type(tmod).__name__
+    shape = {"Linear": (5, 7), "LayerNorm": (2, 5, 7), "Conv1d": (2, 3, 9), "GroupNorm": (2, 4, 5, 5),
+             "BatchNorm2d": (4, 3, 5, 5), "Conv2d": (2, tmod.in_channels if hasattr(tmod, "in_channels") else 3, 9, 9)}
+    shape = shape.get(name, (2, 3, 8, 8) if name != "ConvTranspose2d" else (2, 3, 5, 5))
+    if name == "GELU" or name == "SiLU" or name == "LeakyReLU":
+        shape = (4, 9)
+    check_fn(gmod, tmod, np.random.randn(*shape), rtol=1e-9, atol=1e-10)
+    for (n, p), (_, q) in zip(sorted(gmod.named_parameters()), sorted(tmod.named_parameters())):
+        check(p.grad, q.grad, 1e-9, 1e-10)
+    if name == "BatchNorm2d":
+        check(gmod.running_mean, tmod.running_mean)
+        check(gmod.running_var, tmod.running_var)
+
+
+def test_attention_and_recurrent_layers():
+    torch.manual_seed(0)
+    tmha = torch.nn.MultiheadAttention(8, 2, batch_first=True).double()
+    gmha = nn.MultiheadAttention(8, 2, batch_first=True)
+    copy_params(gmha, tmha)
+    q = np.random.randn(2, 5, 8)
+    check_fn(lambda x: gmha(x, x, x)[0], lambda x: tmha(x, x, x)[0], q, rtol=1e-9, atol=1e-10)
+    for cls in ("LSTM", "GRU"):
+        trnn = getattr(torch.nn, cls)(4, 6, num_layers=2, batch_first=True).double()
+        grnn = getattr(nn, cls)(4, 6, num_layers=2, batch_first=True)
+        copy_params(grnn, trnn)
+        check_fn(lambda x: grnn(x)[0], lambda x: trnn(x)[0], np.random.randn(3, 7, 4), rtol=1e-9, atol=1e-10)
+
+
+def test_losses():
+    logits, target = np.random.randn(6, 5), [0, 4, 2, 2, -100, 1]
+    w = np.random.rand(5) + 0.5
+    wt, wp = tg.tensor(w.tolist(), dtype=tg.float64), torch.tensor(w)
+    for kw in ({}, {"label_smoothing": 0.2}, {"reduction": "sum"}, {"reduction": "none"},
+               {"weight": True, "label_smoothing": 0.1}, {"weight": True, "reduction": "none"}):
+        kw = dict(kw)
+        weighted = kw.pop("weight", False)
+        check_fn(lambda x: F.cross_entropy(x, tg.tensor(target), weight=wt if weighted else None, **kw),
+                 lambda x: TF.cross_entropy(x, torch.tensor(target), weight=wp if weighted else None, **kw), logits)
+    spatial, st = np.random.randn(2, 4, 3, 3), np.random.randint(0, 4, (2, 3, 3))
+    check_fn(lambda x: F.cross_entropy(x, tg.tensor(st.tolist())),
+             lambda x: TF.cross_entropy(x, torch.tensor(st)), spatial)
+    check_fn(lambda x: F.nll_loss(tg.log_softmax(x, 1), tg.tensor([1, 0, 3, 4, 2, 2])),
+             lambda x: TF.nll_loss(torch.log_softmax(x, 1), torch.tensor([1, 0, 3, 4, 2, 2])), logits)
+    a, b = np.random.randn(4, 3), np.random.rand(4, 3)
+    check_fn(F.mse_loss, TF.mse_loss, a, b)
+    check_fn(F.l1_loss, TF.l1_loss, a, b)
+    check_fn(lambda x, y: F.smooth_l1_loss(x, y, beta=0.5), lambda x, y: TF.smooth_l1_loss(x, y, beta=0.5), a, b)
+    check_fn(F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits, a, b)
+    check_fn(lambda x, y: F.kl_div(tg.log_softmax(x, 1), y, reduction="batchmean"),
+             lambda x, y: TF.kl_div(torch.log_softmax(x, 1), y, reduction="batchmean"), a, b)
+
+
+@pytest.mark.parametrize("name,kw", [
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("SGD", {"lr": 0.1, "momentum": 0.8, "dampening": 0.3}),
+    ("Adam", {"lr": 0.01, "betas": (0.8, 0.95), "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.01, "amsgrad": True}),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.05}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+])
+def test_optimizer_trajectories(name, kw):
+    start = np.random.randn(3, 4)
+    pt, pp = leaves(start)
+    ot, op = getattr(tg.optim, name)([pt], **kw), getattr(torch.optim, name)([pp], **kw)
+    for step in range(6):
+        g = np.random.randn(3, 4)
+        pt.grad = tg.tensor(g.tolist(), dtype=tg.float64)
+        pp.grad = torch.tensor(g)
+        ot.step()
+        op.step()
+        check(pt, pp, 1e-12, 1e-12)
+
+
+def test_lr_schedules():
+    def lrs(mod, make, steps):
+        p = mod.nn.Parameter(mod.zeros(1))
+        opt = mod.optim.SGD([p], lr=0.1)
+        sched = make(mod.optim.lr_scheduler, opt)
+        out = []
+        for _ in range(steps):
+            opt.step()
+            sched.step()
+            out.append(opt.param_groups[0]["lr"])
+        return out
+
+    for make in (lambda s, o: s.OneCycleLR(o, max_lr=1.0, total_steps=20),
+                 lambda s, o: s.CosineAnnealingLR(o, T_max=7, eta_min=0.01),
+                 lambda s, o: s.MultiStepLR(o, [3, 8], gamma=0.5),
+                 lambda s, o: s.LinearLR(o, start_factor=0.25, total_iters=5)):
+        np.testing.assert_allclose(lrs(tg, make, 19), lrs(torch, make, 19), rtol=1e-12)
+
+
+def test_safetensors_files_cross_between_torch_and_tapegrad(tmp_path):
+    st = pytest.importorskip("safetensors.torch")
+    tensors = {"w": torch.randn(3, 4), "step": torch.tensor(7), "half": torch.randn(5).half(),
+               "bf": torch.randn(2, 2).bfloat16()}
+    st.save_file(tensors, str(tmp_path / "torch.safetensors"))
+    loaded = tg.load(str(tmp_path / "torch.safetensors"))
+    for k, v in tensors.items():
+        np.testing.assert_array_equal(np.asarray(loaded[k].float() if k == "bf" else loaded[k]),
+                                      (v.float() if k == "bf" else v).numpy())
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    tg.save(model.state_dict(), str(tmp_path / "tg.safetensors"))
+    back = st.load_file(str(tmp_path / "tg.safetensors"))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    tmodel.load_state_dict(back)
+    x = np.random.randn(5, 4).astype(np.float32)
+    np.testing.assert_allclose(np.asarray(model(tg.from_numpy(x)).detach()),
+                               tmodel(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
