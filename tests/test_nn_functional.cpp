@@ -234,3 +234,29 @@ TEST(Functional, ScaledDotProductAttention) {
   EXPECT_THROW_WITH(F::scaled_dot_product_attention(q, v, v), Error, "differ in embedding size");
   EXPECT_THROW_WITH(F::scaled_dot_product_attention(q, kc, vc, {.attn_mask = allowed, .is_causal = true}), ValueError, "not both");
 }
+
+TEST(Functional, PadModes) {
+  const Tensor x = arange(1.0, 5.0, 1.0, kFloat64).view({1, 4});  // [1, 2, 3, 4]
+  EXPECT_EQ(tgtest::vals(F::pad(x, {2, 1}, "reflect")), (std::vector<double>{3, 2, 1, 2, 3, 4, 3}));
+  EXPECT_EQ(tgtest::vals(F::pad(x, {2, 1}, "replicate")), (std::vector<double>{1, 1, 1, 2, 3, 4, 4}));
+  EXPECT_EQ(tgtest::vals(F::pad(x, {2, 1}, "circular")), (std::vector<double>{3, 4, 1, 2, 3, 4, 1}));
+  EXPECT_EQ(tgtest::vals(F::pad(x, {1, 0}, "constant", 7)), (std::vector<double>{7, 1, 2, 3, 4}));
+  // Two dims, the last first; the 0-pad dim is left alone.
+  const Tensor m = arange(0.0, 6.0, 1.0, kFloat64).view({2, 3});
+  EXPECT_EQ(tgtest::vals(F::pad(m, {0, 0, 1, 1}, "reflect")), (std::vector<double>{3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2}));
+  EXPECT_EQ(F::pad(m, {1, 2, 1, 0}, "circular").sizes(), Shape({3, 6}));
+  EXPECT_FALSE(F::pad(m, {0, 0}, "reflect").is_same(m));
+  // The gradient of an edge element gathers every copy of it.
+  Generator gen(4);
+  for (const char* mode : {"reflect", "replicate", "circular"}) {
+    SCOPED_TRACE(mode);
+    const Tensor in = rnd(gen, {2, 3, 4, 5});
+    EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& t) { return F::pad(t[0], {2, 1, 3, 0}, mode); }, {in}));
+  }
+  EXPECT_THROW_WITH(F::pad(x, {4, 0}, "reflect"), ValueError, "must be less than its size 4");
+  EXPECT_THROW_WITH(F::pad(x, {5, 0}, "circular"), ValueError, "at most its size 4");
+  EXPECT_THROW_WITH(F::pad(x, {-1, 0}, "replicate"), ValueError, "non-negative pads");
+  EXPECT_THROW_WITH(F::pad(x, {1, 0}, "wrap"), ValueError, "mode must be");
+  EXPECT_THROW_WITH(F::pad(x, {1, 0, 1, 0, 1, 0}, "reflect"), ValueError, "input has only 2");
+  EXPECT_THROW_WITH(F::pad(zeros({2, 0}), {1, 1}, "replicate"), ValueError, "non-empty dim");
+}

@@ -115,9 +115,9 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::kl_div(x, t, {r, log_target}); });
   }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("log_target") = false);
   f.def("pad", [](const Tensor& x, const std::vector<int64_t>& pad, const std::string& mode, const tg::Scalar& value) {
-    TG_CHECK_VALUE(mode == "constant", "pad: only mode='constant' is supported, got '{}'", mode);
-    return nogil([&] { return tg::pad(x, pad, value); });
-  }, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0);
+    return nogil([&] { return F::pad(x, pad, mode, value); });
+  }, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0,
+     "Pads the last len(pad) // 2 dims, last dim first; mode 'constant', 'reflect', 'replicate' or 'circular'.");
 
   // ---- init ----
   py::module_ init = nn.def_submodule("init", "torch.nn.init's initialisers (in place)");

@@ -3,6 +3,7 @@
 #include "bindings.h"
 
 #include <pybind11/functional.h>
+#include <pybind11/typing.h>
 
 namespace tgpy {
 
@@ -77,11 +78,14 @@ tg::Tensor tensor_to(const tg::Tensor& t, const py::args& args, const py::kwargs
 
 PyObject* size_class = nullptr;  // tg.Size (a tuple subclass), set by the package
 
-// A shape as tg.Size, PyTorch's torch.Size: a tuple with numel() and a readable repr.
-py::object size_object(const tg::Shape& s) {
-  py::object t = py::cast(s);
-  if (!size_class) return t;
-  return py::reinterpret_steal<py::object>(PyObject_CallOneArg(size_class, t.ptr()));
+// A shape as tg.Size, PyTorch's torch.Size: a tuple with numel() and a readable repr (typed as
+// tuple[int, ...] in the stubs, which tg.Size is).
+py::typing::Tuple<py::int_, py::ellipsis> size_object(const tg::Shape& s) {
+  py::tuple t = py::cast(s);
+  if (!size_class) return py::reinterpret_steal<py::typing::Tuple<py::int_, py::ellipsis>>(t.release());
+  PyObject* size = PyObject_CallOneArg(size_class, t.ptr());
+  if (!size) throw py::error_already_set();
+  return py::reinterpret_steal<py::typing::Tuple<py::int_, py::ellipsis>>(size);
 }
 
 }  // namespace

@@ -248,3 +248,96 @@ def test_safetensors_files_cross_between_torch_and_tapegrad(tmp_path):
     x = np.random.randn(5, 4).astype(np.float32)
     np.testing.assert_allclose(np.asarray(model(tg.from_numpy(x)).detach()),
                                tmodel(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_type_promotion_matches_torch():
+    samples = {"b": [True, False], "u8": np.array([1, 2], np.uint8), "i32": np.array([1, 2], np.int32),
+               "i64": np.array([1, 2]), "f32": np.array([1.5, 2], np.float32), "f64": np.array([1.5, 2.0])}
+
+    def both(v):
+        if isinstance(v, list):
+            return tg.tensor(v), torch.tensor(v)
+        return tg.from_numpy(v), torch.from_numpy(v)
+
+    for ka, va in samples.items():
+        for kb, vb in samples.items():
+            (ta, pa), (tb, pb) = both(va), both(vb)
+            assert str(torch.result_type(pa, pb)).split(".")[1] == str((ta + tb).dtype).split(".")[1], (ka, kb)
+        ta, pa = both(va)
+        for scalar in (2, 2.5, True):
+            assert str((pa * scalar).dtype).split(".")[1] == str((ta * scalar).dtype).split(".")[1], (ka, scalar)
+
+
+def test_sort_topk_scatter_and_setitem():
+    a = np.random.randn(4, 9)
+    for fn in (lambda m, x: m.sort(x, 1, descending=True)[0], lambda m, x: m.topk(x, 3, 1)[0],
+               lambda m, x: m.sort(x, 0)[0]):
+        check_fn(lambda x: fn(tg, x), lambda x: fn(torch, x), a)
+    idx = np.random.randint(0, 9, (4, 5))
+    check_fn(lambda x, s: tg.scatter_add(x, 1, tg.tensor(idx.tolist()), s),
+             lambda x, s: torch.scatter_add(x, 1, torch.tensor(idx), s), a, np.random.randn(4, 5))
+    t, p = tg.from_numpy(a.copy()), torch.from_numpy(a.copy())
+    for key, value in (((slice(None), slice(1, 7, 2)), 0.5), ((1, [0, 3]), -1.0), ((Ellipsis, None, 2), 3.0)):
+        t[key] = value
+        p[key] = value
+    t[t > 1.0] = 1.0
+    p[p > 1.0] = 1.0
+    check(t, p)
+
+
+def test_padding_embedding_and_one_hot():
+    a = np.random.randn(2, 3, 4, 5)
+    for mode in ("constant", "reflect", "replicate", "circular"):
+        check_fn(lambda x: F.pad(x, (1, 2, 2, 1), mode=mode), lambda x: TF.pad(x, (1, 2, 2, 1), mode=mode), a)
+    weight = np.random.randn(7, 3)
+    ids = [[0, 2, 6], [2, 2, 1]]
+    check_fn(lambda w: F.embedding(tg.tensor(ids), w, padding_idx=2),
+             lambda w: TF.embedding(torch.tensor(ids), w, padding_idx=2), weight)
+    assert F.one_hot(tg.tensor([0, 3, 1]), 5).tolist() == TF.one_hot(torch.tensor([0, 3, 1]), 5).tolist()
+
+
+def test_attention_function_and_transformer_layer():
+    q, k, v = np.random.randn(2, 3, 5, 4), np.random.randn(2, 3, 6, 4), np.random.randn(2, 3, 6, 4)
+    mask = np.random.rand(5, 6) > 0.3
+    mask[:, 0] = True
+    check_fn(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, attn_mask=tg.tensor(mask.tolist())),
+             lambda a, b, c: TF.scaled_dot_product_attention(a, b, c, attn_mask=torch.tensor(mask)), q, k, v)
+    check_fn(lambda a, b, c: F.scaled_dot_product_attention(a, b, c[:, :, :5], is_causal=True),
+             lambda a, b, c: TF.scaled_dot_product_attention(a, b, c[:, :, :5], is_causal=True), q, q, v)
+    torch.manual_seed(1)
+    tlayer = torch.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True).double()
+    glayer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True)
+    copy_params(glayer, tlayer)
+    check_fn(glayer, tlayer, np.random.randn(2, 5, 8), rtol=1e-9, atol=1e-10)
+
+
+def test_clip_grad_and_more_schedules():
+    grads = [np.random.randn(3, 4) * 5, np.random.randn(6)]
+    tps, pps = [leaves(g)[0] for g in grads], [leaves(g)[1] for g in grads]
+    for t, p, g in zip(tps, pps, grads):
+        t.grad = tg.tensor(g.tolist(), dtype=tg.float64)
+        p.grad = torch.tensor(g)
+    nt = nn.utils.clip_grad_norm_(tps, 2.0)
+    np_ = torch.nn.utils.clip_grad_norm_(pps, 2.0)
+    np.testing.assert_allclose(float(nt), float(np_), rtol=1e-12)
+    for t, p in zip(tps, pps):
+        check(t.grad, p.grad)
+
+    def lrs(mod, make, losses):
+        p = mod.nn.Parameter(mod.zeros(1))
+        opt = mod.optim.SGD([p], lr=0.1)
+        sched = make(mod.optim.lr_scheduler, opt)
+        out = []
+        for loss in losses:
+            opt.step()
+            sched.step(loss) if loss is not None else sched.step()
+            out.append(opt.param_groups[0]["lr"])
+        return out
+
+    plateau = [1.0, 0.9, 0.9, 0.95, 0.91, 0.92, 0.93, 0.5, 0.6, 0.7, 0.8, 0.9]
+    np.testing.assert_allclose(
+        lrs(tg, lambda s, o: s.ReduceLROnPlateau(o, factor=0.5, patience=2, cooldown=1), plateau),
+        lrs(torch, lambda s, o: s.ReduceLROnPlateau(o, factor=0.5, patience=2, cooldown=1), plateau), rtol=1e-12)
+    for make in (lambda s, o: s.StepLR(o, 3, gamma=0.3), lambda s, o: s.ExponentialLR(o, 0.9),
+                 lambda s, o: s.ChainedScheduler([s.ExponentialLR(o, 0.9), s.StepLR(o, 4, gamma=0.5)])):
+        np.testing.assert_allclose(lrs(tg, make, [None] * 12), lrs(torch, make, [None] * 12), rtol=1e-12)

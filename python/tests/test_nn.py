@@ -148,6 +148,13 @@ def test_layers_take_pytorch_arguments():
     assert nn.Dropout(0.5).eval()(tg.ones(4)).tolist() == [1.0] * 4
     with pytest.raises(ValueError, match="padding"):
         nn.Conv2d(1, 1, 3, padding="full")
+    row = tg.tensor([[1.0, 2.0, 3.0]])
+    assert F.pad(row, (2, 1), mode="reflect").tolist() == [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
+    assert F.pad(row, (1, 1), mode="replicate").tolist() == [[1.0, 1.0, 2.0, 3.0, 3.0]]
+    assert F.pad(row, (1, 2), mode="circular").tolist() == [[3.0, 1.0, 2.0, 3.0, 1.0, 2.0]]
+    assert F.pad(tg.tensor([[1, 2]]), (1, 0), value=7).tolist() == [[7, 1, 2]]
+    with pytest.raises(ValueError, match="must be less than its size 3"):
+        F.pad(row, (3, 0), mode="reflect")
 
 
 def test_loss_modules_and_module_conveniences():

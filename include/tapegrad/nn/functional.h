@@ -7,6 +7,7 @@
 #include "tapegrad/nn/functional/linear.h"
 #include "tapegrad/nn/functional/loss.h"
 #include "tapegrad/nn/functional/normalization.h"
+#include "tapegrad/nn/functional/padding.h"
 #include "tapegrad/nn/functional/pooling.h"
 #include "tapegrad/tensor/ops.h"
 
