@@ -327,6 +327,31 @@ TEST(Pointwise, ClampWhereLerp) {
   l.lerp_(ones({2}, kFloat64), 0.25);
   EXPECT_EQ(vals(l), (std::vector<double>{0.25, 0.25}));
   EXPECT_EQ(vals(square(tensor({3.0f}))), (std::vector<double>{9}));
+  // NaN stays NaN through numeric bounds; a NaN bound makes everything NaN, as in PyTorch.
+  const Tensor n = tensor({NAN, -3.0f, 0.25f, 7.0f});
+  const std::vector<double> c = vals(n.clamp(-1, 1));
+  EXPECT_TRUE(std::isnan(c[0]));
+  EXPECT_EQ(std::vector<double>(c.begin() + 1, c.end()), (std::vector<double>{-1, 0.25, 1}));
+  EXPECT_TRUE(std::isnan(vals(n.clamp_min(0))[0]));
+  EXPECT_TRUE(isnan(n.clamp(NAN, 1)).all().item<bool>());
+}
+
+TEST(Pointwise, TransposedAndPermutedOperandsTakeTheTiledLoops) {
+  // Layouts whose inputs step through memory along the output's second dim, with sizes that
+  // leave partial tiles, against the same ops on contiguous copies.
+  Generator gen(9);
+  const Tensor a = randn({37, 300}, gen, kFloat64), img = randn({3, 20, 9, 11}, gen);
+  const Tensor at = a.t(), p = img.permute({0, 2, 3, 1});
+  EXPECT_EQ(at.contiguous().to_vector<double>(), at.to_vector<double>());
+  EXPECT_TRUE(close(at.exp(), at.contiguous().exp(), 1e-14, 1e-14));
+  EXPECT_TRUE(close(at * 2.0 - at.contiguous(), at.contiguous(), 1e-14, 1e-14));
+  EXPECT_TRUE(close(p + p.contiguous() * 3.0, p.contiguous() * 4.0, 1e-6, 1e-6));
+  EXPECT_TRUE(equal(where(gt(p, 0), p, 0.0f), where(gt(p.contiguous(), 0), p.contiguous(), 0.0f)));
+  EXPECT_TRUE(equal(p.clamp(-0.5, 0.5), p.contiguous().clamp(-0.5, 0.5)));
+  Tensor q = zeros({3, 9, 11, 20});
+  q.copy_(p);
+  EXPECT_TRUE(equal(q, p.contiguous()));
+  EXPECT_EQ(p.contiguous().to_vector<double>(), p.to_vector<double>());
 }
 
 TEST(Pointwise, Activations) {

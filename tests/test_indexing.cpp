@@ -98,6 +98,26 @@ TEST(Index, IndexSelectGatherScatter) {
   EXPECT_THROW_WITH(zeros({3}).scatter(0, tensor({3}), tensor({1.0f})), IndexError, "out of bounds");
 }
 
+TEST(Index, RowBlocksCopyAndAccumulateAsRuns) {
+  // index_select over rows (contiguous runs) and columns of a transposed tensor (strided runs),
+  // and index_add-style accumulation with repeated rows (the embedding backward).
+  Generator gen(2);
+  const Tensor table = randn({50, 33}, gen, kFloat64);
+  const Tensor idx = tensor({4, 0, 49, 4, 17});
+  const Tensor rows = table.index_select(0, idx);
+  for (int64_t k = 0; k < 5; ++k) EXPECT_TRUE(equal(rows[k], table[idx[k].item<int64_t>()]));
+  const Tensor cols = table.t().index_select(1, idx);
+  for (int64_t k = 0; k < 5; ++k) EXPECT_TRUE(equal(cols.select(1, k), table[idx[k].item<int64_t>()]));
+  Tensor w = table.detach().requires_grad_(true);
+  w.index_select(0, idx).sum().backward();
+  std::vector<double> expect(50, 0.0);
+  for (int64_t k : {4, 0, 49, 4, 17}) expect[static_cast<size_t>(k)] += 1.0;
+  EXPECT_EQ(w.grad().select(1, 32).to_vector<double>(), expect);
+  Tensor acc = zeros({6, 4}, kFloat64);
+  acc.index_put_({tensor({1, 1, 5})}, ones({3, 4}, kFloat64), true);
+  EXPECT_EQ(vals(acc.sum({1})), (std::vector<double>{0, 8, 0, 0, 0, 4}));
+}
+
 TEST(Index, MasksAndNonzero) {
   Tensor x = tensor({{1.0f, -2.0f}, {-3.0f, 4.0f}});
   EXPECT_EQ(vals(x.masked_fill(x < 0, 0)), (std::vector<double>{1, 0, 0, 4}));

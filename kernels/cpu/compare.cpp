@@ -83,7 +83,26 @@ void clamp(DType dtype, const Loop& loop, void* out, const void* in, const Scala
     using A = acc_t<T>;
     const A l = lo ? lo->to<A>() : A(0), h = hi ? hi->to<A>() : A(0);
     const bool has_lo = lo != nullptr, has_hi = hi != nullptr;
-    unary_loop(loop, static_cast<T*>(out), static_cast<const T*>(in), [=](T v) {
+    T* o = static_cast<T*>(out);
+    const T* x = static_cast<const T*>(in);
+    // Bounds that are numbers: selects without branches (vector max/min; a NaN input stays NaN
+    // because the comparisons with it are false). On random data a branch per bound mispredicts
+    // for every element near the edge.
+    if (!(has_lo && l != l) && !(has_hi && h != h)) {
+      if (has_lo && has_hi) {
+        unary_loop(loop, o, x, [=](T v) {
+          A y = A(v);
+          y = l > y ? l : y;
+          return static_cast<T>(h < y ? h : y);
+        });
+      } else if (has_lo) {
+        unary_loop(loop, o, x, [=](T v) { return static_cast<T>(l > A(v) ? l : A(v)); });
+      } else {
+        unary_loop(loop, o, x, [=](T v) { return static_cast<T>(h < A(v) ? h : A(v)); });
+      }
+      return;
+    }
+    unary_loop(loop, o, x, [=](T v) {
       A x = A(v);
       if (has_lo) x = max_value(x, l);
       if (has_hi) x = min_value(x, h);

@@ -8,16 +8,23 @@
 namespace tg::kernels::cpu {
 namespace {
 
-// Calls fn(src_offset, dst_offset) for every element of the block (row-major).
+// Calls fn(src_offset, dst_offset, n, src_step, dst_step) for every run of the block along its
+// last dim (a per-element counter walk would cost more than the copy for row-sized blocks).
 template <class F>
-inline void for_each_block_element(const IndexGeometry& g, F&& fn) {
+inline void for_each_block_run(const IndexGeometry& g, F&& fn) {
+  if (g.block_ndim == 0) {
+    fn(int64_t{0}, int64_t{0}, int64_t{1}, int64_t{0}, int64_t{0});
+    return;
+  }
+  const int last = g.block_ndim - 1;
+  const int64_t n = g.block_sizes[last], ss = g.block_src_strides[last], ds = g.block_dst_strides[last];
   int64_t counter[kMaxDims] = {};
-  int64_t total = 1;
-  for (int d = 0; d < g.block_ndim; ++d) total *= g.block_sizes[d];
+  int64_t runs = 1;
+  for (int d = 0; d < last; ++d) runs *= g.block_sizes[d];
   int64_t so = 0, dof = 0;
-  for (int64_t e = 0; e < total; ++e) {
-    fn(so, dof);
-    for (int d = g.block_ndim - 1; d >= 0; --d) {
+  for (int64_t r = 0; r < runs; ++r) {
+    fn(so, dof, n, ss, ds);
+    for (int d = last - 1; d >= 0; --d) {
       so += g.block_src_strides[d];
       dof += g.block_dst_strides[d];
       if (++counter[d] < g.block_sizes[d]) break;
@@ -40,7 +47,13 @@ void gather_bytes(const IndexGeometry& g, U* out, const U* src) {
     for (int64_t pos = b; pos < e; ++pos) {
       const U* s = src + indexed_offset(g, pos);
       U* o = out + pos * g.dst_position_stride;
-      for_each_block_element(g, [&](int64_t so, int64_t dof) { o[dof] = s[so]; });
+      for_each_block_run(g, [&](int64_t so, int64_t dof, int64_t n, int64_t ss, int64_t ds) {
+        if (ss == 1 && ds == 1) {
+          std::memcpy(o + dof, s + so, static_cast<size_t>(n) * sizeof(U));
+        } else {
+          for (int64_t i = 0; i < n; ++i) o[dof + i * ds] = s[so + i * ss];
+        }
+      });
     }
   });
 }
@@ -86,13 +99,17 @@ void index_put(DType dtype, const IndexGeometry& g, void* dst, const void* value
     for (int64_t pos = 0; pos < g.count; ++pos) {
       T* t = d + indexed_offset(g, pos);
       const T* s = v + pos * g.src_position_stride;
-      if (accumulate) {
-        for_each_block_element(g, [&](int64_t so, int64_t dof) {
-          t[dof] = static_cast<T>(acc_t<T>(t[dof]) + acc_t<T>(s[so]));
-        });
-      } else {
-        for_each_block_element(g, [&](int64_t so, int64_t dof) { t[dof] = s[so]; });
-      }
+      for_each_block_run(g, [&](int64_t so, int64_t dof, int64_t n, int64_t ss, int64_t ds) {
+        T* tr = t + dof;
+        const T* sr = s + so;
+        if (accumulate && ss == 1 && ds == 1) {
+          for (int64_t i = 0; i < n; ++i) tr[i] = static_cast<T>(acc_t<T>(tr[i]) + acc_t<T>(sr[i]));
+        } else if (accumulate) {
+          for (int64_t i = 0; i < n; ++i) tr[i * ds] = static_cast<T>(acc_t<T>(tr[i * ds]) + acc_t<T>(sr[i * ss]));
+        } else {
+          for (int64_t i = 0; i < n; ++i) tr[i * ds] = sr[i * ss];
+        }
+      });
     }
   });
 }
