@@ -14,24 +14,6 @@
 #include "tapegrad/tensor/error.h"
 #include "tapegrad/tensor/half.h"
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 namespace tg::kernels::cpu {
 
 // Elements per thread below which a loop stays on one thread.
