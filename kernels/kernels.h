@@ -56,6 +56,14 @@ enum class CompareOp : uint8_t {
 };
 enum class ClassifyOp : uint8_t { IsNan, IsInf, IsFinite, LogicalNot };
 
+// The activations with a fused kernel (formulas in activation_math.h): one pass forward, one
+// backward, where composing them from the table ops takes five to ten.
+enum class ActivationOp : uint8_t { Gelu, GeluTanh, Silu, Elu, LeakyRelu, Softplus };
+// alpha: elu's alpha, leaky_relu's negative slope; beta and threshold: softplus's.
+struct ActivationParams {
+  double alpha = 0, beta = 1, threshold = 20;
+};
+
 // A reduction: the input seen as [kept dims] x [reduced dims] (each list innermost-last). The
 // output is contiguous over the kept dims.
 struct ReduceGeometry {
@@ -173,6 +181,12 @@ struct Backend {
   // Output bool; a and b of `dtype`.
   void (*compare)(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b);
   void (*classify)(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in);
+  // out = f(in) over a loop with operands (out, in); floating dtypes.
+  void (*activation)(ActivationOp op, DType dtype, const ActivationParams& p, const Loop& loop, void* out,
+                     const void* in);
+  // dx = dy * f'(x) over a loop with operands (dx, dy, x).
+  void (*activation_backward)(ActivationOp op, DType dtype, const ActivationParams& p, const Loop& loop, void* dx,
+                              const void* dy, const void* x);
   // out = cond ? a : b; cond is bool.
   void (*where)(DType dtype, const Loop& loop, void* out, const void* cond, const void* a, const void* b);
   // out = min(max(x, lo), hi) with optional bounds.

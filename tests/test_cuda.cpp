@@ -230,6 +230,34 @@ TEST(Cuda, UnaryOpsMatchTheCpu) {
   expect_same([](const auto& in) { return -in[0]; }, {ints}, 0, 0);
 }
 
+TEST(Cuda, FusedActivationsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(11);
+  const std::vector<std::function<Tensor(const Tensor&)>> ops = {
+      [](const Tensor& t) { return gelu(t); },          [](const Tensor& t) { return gelu(t, "tanh"); },
+      [](const Tensor& t) { return silu(t); },          [](const Tensor& t) { return elu(t, 0.7); },
+      [](const Tensor& t) { return leaky_relu(t, 0.2); }, [](const Tensor& t) { return softplus(t, 1.5, 10.0); },
+  };
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
+    const Tensor x = tgtest::sample(gen, {33, 17}, tgtest::kAnyValue, dt);
+    const Tensor dy = tgtest::sample(gen, {33, 17}, tgtest::kAnyValue, dt);
+    const double rtol = rtol_for(dt);
+    for (const auto& f : ops) {
+      expect_same([&](const auto& in) { return f(in[0]); }, {x}, rtol, 1e-5);
+      expect_same([&](const auto& in) { return f(in[0].t()); }, {x}, rtol, 1e-5);  // strided
+      // The backward kernel, with a full and with an expanded (sum's) gradient.
+      expect_same([&](const auto& in) {
+        Tensor leaf = in[0].detach().requires_grad_(true);
+        return autograd::grad({f(leaf)}, {leaf}, {in[1]})[0];
+      }, {x, dy}, rtol, 1e-5);
+      expect_same([&](const auto& in) {
+        Tensor leaf = in[0].detach().requires_grad_(true);
+        return autograd::grad({f(leaf).sum()}, {leaf})[0];
+      }, {x}, rtol, 1e-5);
+    }
+  }
+}
+
 TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
   TG_REQUIRE_CUDA();
   Generator gen(2);

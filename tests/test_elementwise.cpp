@@ -385,3 +385,62 @@ TEST(Pointwise, Activations) {
   EXPECT_THROW_WITH(gelu(x, "fast"), ValueError, "approximate");
   EXPECT_THROW_WITH(leaky_relu(tensor({1, 2})), TypeError, "floating-point");
 }
+
+// The fused kernels against the formulas computed in float64 from tensor ops, on runs long
+// enough for the vector lanes and a tail, with NaN, infinities and huge values among them; and
+// their backward kernel (plain and with an expanded gradient) against the derivative in tensor
+// ops that create_graph takes.
+TEST(Pointwise, FusedActivationsMatchTheirFormulas) {
+  using Fn = std::function<Tensor(const Tensor&)>;
+  const std::vector<std::pair<std::string, Fn>> ops = {
+      {"gelu", [](const Tensor& t) { return gelu(t); }},
+      {"gelu_tanh", [](const Tensor& t) { return gelu(t, "tanh"); }},
+      {"silu", [](const Tensor& t) { return silu(t); }},
+      {"elu", [](const Tensor& t) { return elu(t, 0.7); }},
+      {"leaky_relu", [](const Tensor& t) { return leaky_relu(t, 0.2); }},
+      {"softplus", [](const Tensor& t) { return softplus(t, 1.5, 10.0); }},
+  };
+  const std::vector<Fn> refs = {
+      [](const Tensor& t) { return t * 0.5 * (erf(t * M_SQRT1_2) + 1); },
+      [](const Tensor& t) { return t * 0.5 * (tanh((t + t * t * t * 0.044715) * std::sqrt(2 / M_PI)) + 1); },
+      [](const Tensor& t) { return t / (exp(-t) + 1); },
+      [](const Tensor& t) { return where(gt(t, 0), t, expm1(t) * 0.7); },
+      [](const Tensor& t) { return where(gt(t, 0), t, t * 0.2); },
+      [](const Tensor& t) { return where(gt(t * 1.5, 10.0), t, log1p(exp(t * 1.5)) / 1.5); },
+  };
+  Generator gen(7);
+  for (DType dt : {kFloat32, kFloat64}) {
+    Tensor x = randn({1003}, gen, TensorOptions().dtype(dt)) * 4;
+    x.index_put_({tensor({5, 100, 500, 1001})}, tensor({NAN, INFINITY, -INFINITY, 90.0}, dt));
+    const double rtol = dt == kFloat32 ? 2e-6 : 1e-12;
+    for (size_t k = 0; k < ops.size(); ++k) {
+      SCOPED_TRACE(ops[k].first + " " + std::string(name(dt)));
+      const Tensor got = ops[k].second(x);
+      const Tensor want = refs[k](x.to(kFloat64));
+      EXPECT_TRUE(allclose(got.to(kFloat64), want, rtol, 1e-6, /*equal_nan=*/true));
+      EXPECT_TRUE(allclose(ops[k].second(x.view({17, 59}).t()), want.view({17, 59}).t().to(dt), rtol, 1e-6, true));
+
+      Tensor leaf = x.clone().requires_grad_(true);
+      const Tensor dy = randn({1003}, gen, TensorOptions().dtype(dt));
+      const Tensor fused = autograd::grad({ops[k].second(leaf)}, {leaf}, {dy})[0];
+      const Tensor composed = autograd::grad({ops[k].second(leaf)}, {leaf}, {dy}, std::nullopt, true)[0];
+      EXPECT_TRUE(allclose(fused, composed.detach(), rtol * 4, 1e-6, true));
+      const Tensor summed = autograd::grad({ops[k].second(leaf).sum()}, {leaf})[0];
+      const Tensor summed_composed = autograd::grad({ops[k].second(leaf).sum()}, {leaf}, {}, std::nullopt, true)[0];
+      EXPECT_TRUE(allclose(summed, summed_composed.detach(), rtol * 4, 1e-6, true));
+    }
+  }
+  // 16-bit inputs compute in float and round once.
+  const Tensor h = randn({40}, gen);
+  EXPECT_TRUE(allclose(gelu(h.to(kBFloat16)).to(kFloat32), gelu(h.to(kBFloat16).to(kFloat32)).to(kBFloat16).to(kFloat32)));
+  // In place outside recording: the kernel writes self, and the version moves.
+  Tensor y = h.clone();
+  const uint32_t version = y.version();
+  silu_(y);
+  EXPECT_GT(y.version(), version);
+  EXPECT_TRUE(allclose(y, silu(h)));
+  EXPECT_THROW_WITH(softplus(h, 0.0), ValueError, "softplus: beta must be non-zero");
+  EXPECT_THROW_WITH(softplus_(y, 0.0), ValueError, "softplus_: beta must be non-zero");
+  EXPECT_THROW_WITH(gelu_(y, "fast"), ValueError, "gelu_: approximate");
+  EXPECT_THROW_WITH(elu_(tensor({1, 2}), 1.0), TypeError, "elu_: expected a floating-point tensor, got int64");
+}

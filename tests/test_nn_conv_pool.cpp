@@ -183,6 +183,10 @@ TEST(Pool, Gradients) {
   auto adaptive = [](const tensor_list& in) { return F::adaptive_avg_pool2d(in[0], {3, 4}); };
   EXPECT_TRUE(autograd::gradcheck(adaptive, {x}));
   EXPECT_TRUE(autograd::gradgradcheck(adaptive, {x}));
+  auto global = [](const tensor_list& in) { return F::adaptive_avg_pool2d(in[0], 1); };  // the mean shortcut
+  EXPECT_TRUE(autograd::gradcheck(global, {x}));
+  EXPECT_TRUE(autograd::gradgradcheck(global, {x}));
+  EXPECT_EQ(F::adaptive_avg_pool2d(x.select(0, 0), 1).sizes(), Shape({2, 1, 1}));
 }
 
 TEST(Pool, Errors) {

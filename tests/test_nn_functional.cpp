@@ -85,6 +85,11 @@ TEST(Functional, LayerAndGroupNorm) {
   Tensor gexp = ((gx - gx.mean({2}, true)) / sqrt(gx.var({2}, 0, true) + 1e-5)).view({2, 6, 3}) * gw.view({1, 6, 1}) + gb.view({1, 6, 1});
   EXPECT_TRUE(close(F::group_norm(g, 2, gw, gb), gexp));
   EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::group_norm(in[0], 3, in[1], in[2]); }, {g, gw, gb}));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return F::group_norm(in[0], 3, in[1], in[2]); }, {g, gw, gb}));
+  // float32 (the fused rows) against float64, and the composed path of a 16-bit input.
+  EXPECT_TRUE(close(F::group_norm(g.to(kFloat32), 2, gw.to(kFloat32), gb.to(kFloat32)).to(kFloat64), gexp, 1e-5, 1e-5));
+  EXPECT_TRUE(close(F::group_norm(g.to(kBFloat16), 2).to(kFloat64), F::group_norm(g, 2), 2e-2, 2e-2));
+  EXPECT_EQ(F::group_norm(zeros({0, 6, 3}), 2).sizes(), Shape({0, 6, 3}));
   EXPECT_THROW_WITH(F::layer_norm(x, {3}), Error, "layer_norm: normalized_shape [3] does not match the trailing dims of the input of shape [2, 3, 4]");
   EXPECT_THROW_WITH(F::group_norm(g, 4), ValueError, "6 channels cannot be split into 4 groups");
 }

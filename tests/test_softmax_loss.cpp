@@ -154,6 +154,37 @@ TEST(Loss, FusedCrossEntropyMatchesTheComposedFormula) {
   EXPECT_TRUE(std::isnan(F::cross_entropy(v.view({1, 3}), tensor({-100})).item<double>()));
 }
 
+// [N, C, H, W] logits (a segmentation loss) take the fused kernel over one row per position.
+TEST(Loss, FusedCrossEntropyOverSpatialDims) {
+  Generator gen(6);
+  const int64_t c = 5;
+  const Tensor x0 = randn({3, c, 4, 6}, gen, kFloat64) * 2.0;
+  Tensor target = randint(0, c, {3, 4, 6}, gen, kInt64);
+  target.index_put_({tensor({0, 2}), tensor({1, 3}), tensor({5, 0})}, tensor({-100, -100}));
+  const Tensor w = rand({c}, gen, kFloat64) + 0.5;
+  for (auto red : {F::Reduction::Mean, F::Reduction::Sum, F::Reduction::None}) {
+    SCOPED_TRACE(static_cast<int>(red));
+    const double eps = 0.1;
+    const F::CrossEntropyOptions o{.weight = w, .reduction = red, .label_smoothing = eps};
+    Tensor xa = x0.detach().requires_grad_(true), xb = x0.detach().requires_grad_(true);
+    const Tensor fused = F::cross_entropy(xa, target, o);
+    const Tensor logp = log_softmax(xb, 1);
+    const Tensor valid = ne(target, -100), safe = where(valid, target, 0);
+    const Tensor wt = where(valid, w.index_select(0, safe.reshape({-1})).view(safe.sizes()), 0.0);
+    const Tensor picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1);
+    const Tensor terms = -(picked * wt) * (1 - eps) - where(valid, (logp * w.view({1, c, 1, 1})).sum({1}), 0.0) * (eps / c);
+    const Tensor ref = red == F::Reduction::None ? terms : red == F::Reduction::Sum ? terms.sum() : terms.sum() / wt.sum();
+    EXPECT_EQ(fused.sizes(), ref.sizes());
+    EXPECT_TRUE(close(fused, ref, 1e-12, 1e-12));
+    const Tensor g = red == F::Reduction::None ? randn({3, 4, 6}, gen, kFloat64) : ones({}, kFloat64);
+    fused.backward(g);
+    ref.backward(g);
+    EXPECT_TRUE(close(xa.grad(), xb.grad(), 1e-12, 1e-12));
+  }
+  EXPECT_THROW_WITH(F::cross_entropy(x0, target.narrow(2, 0, 5)), Error, "needs a target of shape [3, 4, 6]");
+  EXPECT_THROW_WITH(F::cross_entropy(x0, full({3, 4, 6}, 7, kInt64)), IndexError, "target 7 is out of bounds for 5 classes");
+}
+
 TEST(LossModules, CallTheirFunctionalFormWithTheirOptions) {
   Tensor logits = tensor({{2.0f, 0.5f, -1.0f}, {0.1f, 0.2f, 3.0f}});
   Tensor target = tensor({0, 2});

@@ -9,6 +9,8 @@ const Backend& cpu_backend() {
       .binary = cpu::binary,
       .compare = cpu::compare,
       .classify = cpu::classify,
+      .activation = cpu::activation,
+      .activation_backward = cpu::activation_backward,
       .where = cpu::where,
       .clamp = cpu::clamp,
       .copy = cpu::copy,

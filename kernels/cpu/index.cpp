@@ -58,26 +58,33 @@ void gather_bytes(const IndexGeometry& g, U* out, const U* src) {
   });
 }
 
-// Iterates the index tensor's shape, handing out (index offset, self offset w/o dim, other offset).
+// Visits the index tensor's shape in order, handing fn(index offset, self offset without the
+// dim, other offset) for each element: rows along the last dim with fixed strides (self's 0 when
+// the last dim is the indexed one), the rows spread over threads when `parallel`.
 template <class F>
-void for_each_dim_index(const DimIndexGeometry& g, F&& fn) {
-  int64_t total = 1;
-  for (int d = 0; d < g.ndim; ++d) total *= g.sizes[d];
-  int64_t counter[kMaxDims] = {};
-  int64_t io = 0, so = 0, oo = 0;
-  for (int64_t e = 0; e < total; ++e) {
-    fn(io, so, oo);
-    for (int d = g.ndim - 1; d >= 0; --d) {
-      io += g.index_strides[d];
-      oo += g.other_strides[d];
-      if (d != g.dim) so += g.self_strides[d];
-      if (++counter[d] < g.sizes[d]) break;
-      io -= g.index_strides[d] * g.sizes[d];
-      oo -= g.other_strides[d] * g.sizes[d];
-      if (d != g.dim) so -= g.self_strides[d] * g.sizes[d];
-      counter[d] = 0;
+void for_each_dim_index(const DimIndexGeometry& g, bool parallel, F&& fn) {
+  if (g.ndim == 0) return fn(int64_t{0}, int64_t{0}, int64_t{0});
+  const int last = g.ndim - 1;
+  const int64_t len = g.sizes[last];
+  int64_t rows = 1;
+  for (int d = 0; d < last; ++d) rows *= g.sizes[d];
+  if (len == 0 || rows == 0) return;
+  const int64_t is = g.index_strides[last], os = g.other_strides[last], ss = last == g.dim ? 0 : g.self_strides[last];
+  auto body = [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      int64_t rem = r, io = 0, so = 0, oo = 0;
+      for (int d = last - 1; d >= 0; --d) {
+        const int64_t c = rem % g.sizes[d];
+        rem /= g.sizes[d];
+        io += c * g.index_strides[d];
+        oo += c * g.other_strides[d];
+        if (d != g.dim) so += c * g.self_strides[d];
+      }
+      for (int64_t i = 0; i < len; ++i) fn(io + i * is, so + i * ss, oo + i * os);
     }
-  }
+  };
+  if (parallel) parallel_for(0, rows, std::max<int64_t>(1, kGrain / len), body);
+  else body(0, rows);
 }
 
 }  // namespace
@@ -118,7 +125,8 @@ void gather(DType dtype, const DimIndexGeometry& g, void* out, const void* self,
   auto run = [&]<class U>() {
     U* o = static_cast<U*>(out);
     const U* s = static_cast<const U*>(self);
-    for_each_dim_index(g, [&](int64_t io, int64_t so, int64_t oo) { o[oo] = s[so + index[io] * g.self_strides[g.dim]]; });
+    const int64_t step = g.self_strides[g.dim];
+    for_each_dim_index(g, /*parallel=*/true, [&](int64_t io, int64_t so, int64_t oo) { o[oo] = s[so + index[io] * step]; });
   };
   switch (itemsize(dtype)) {
     case 1: return run.template operator()<uint8_t>();
@@ -129,10 +137,11 @@ void gather(DType dtype, const DimIndexGeometry& g, void* out, const void* self,
 }
 
 void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index, int reduce) {
+  // Serial: elements sent to one place must accumulate (or overwrite) in order.
   dispatch_all(dtype, [&]<class T>() {
     T* s = static_cast<T*>(self);
     const T* v = static_cast<const T*>(src);
-    for_each_dim_index(g, [&](int64_t io, int64_t so, int64_t oo) {
+    for_each_dim_index(g, /*parallel=*/false, [&](int64_t io, int64_t so, int64_t oo) {
       T& t = s[so + index[io] * g.self_strides[g.dim]];
       t = reduce == 1 ? static_cast<T>(acc_t<T>(t) + acc_t<T>(v[oo])) : v[oo];
     });

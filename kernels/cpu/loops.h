@@ -216,14 +216,19 @@ void unary_loop(const Loop& L, TO* out, const TI* in, F f, Run run = nullptr) {
   });
 }
 
-// out = f(a, b) elementwise over a loop with operands (out, a, b).
-template <class TO, class TA, class TB, class F>
-void binary_loop(const Loop& L, TO* out, const TA* a, const TB* b, F f) {
+// out = f(a, b) elementwise over a loop with operands (out, a, b). When a hand-vectorised form
+// of f is given, runs where out and b are contiguous and a is contiguous or one broadcast value
+// (a gradient expanded from a sum) go to run(out, a, b, n, a_step), a_step 1 or 0.
+template <class TO, class TA, class TB, class F, class Run = std::nullptr_t>
+void binary_loop(const Loop& L, TO* out, const TA* a, const TB* b, F f, Run run = nullptr) {
   parallel_rows<3>(L, [&](const int64_t* off, int64_t n) {
     TO* o = out + off[0];
     const TA* x = a + off[1];
     const TB* y = b + off[2];
     const int64_t so = L.strides[0][0], sx = L.strides[1][0], sy = L.strides[2][0];
+    if constexpr (!std::is_same_v<Run, std::nullptr_t>) {
+      if (so == 1 && sy == 1 && (sx == 0 || sx == 1)) return run(o, x, y, n, sx);
+    }
     if (so == 1 && sx == 1 && sy == 1) {
       for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
     } else if (so == 1 && sx == 1 && sy == 0) {

@@ -1,5 +1,6 @@
 // Reductions (sum, prod, max/min with or without indices, all/any) and cumsum.
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -36,7 +37,32 @@ struct ExtremeR {
     int64_t index;
     bool valid;
   };
+  bool values_only = false;  // no indices wanted (amax, amin): contiguous runs take vector loops
   Acc init() const { return {A(0), 0, false}; }
+  // The extreme of n > 0 contiguous elements, NaN if any is NaN; its index is not looked for.
+  Acc run_values(const T* x, int64_t n, int64_t first_index) const {
+    A m = A(x[0]);
+    bool nan = false;
+    if constexpr (kMax) {
+#pragma omp simd reduction(max : m) reduction(| : nan)
+      for (int64_t i = 0; i < n; ++i) {
+        const A v = A(x[i]);
+        m = v > m ? v : m;
+        nan |= v != v;
+      }
+    } else {
+#pragma omp simd reduction(min : m) reduction(| : nan)
+      for (int64_t i = 0; i < n; ++i) {
+        const A v = A(x[i]);
+        m = v < m ? v : m;
+        nan |= v != v;
+      }
+    }
+    if constexpr (std::is_floating_point_v<A>) {
+      if (nan) m = std::numeric_limits<A>::quiet_NaN();
+    }
+    return {m, first_index, true};
+  }
   static bool better(A x, A cur) {
     if constexpr (std::is_floating_point_v<A>) {
       if (cur != cur) return false;
@@ -112,6 +138,9 @@ typename R::Acc reduce_run(const R& r, const T* x, int64_t n, int64_t stride, in
   typename R::Acc a = r.init();
   if constexpr (std::is_same_v<R, SumR<T>> && std::is_floating_point_v<A>) {
     if (stride == 1) return static_cast<typename R::Acc>(sum_run_float(x, n));
+  }
+  if constexpr (requires { r.values_only; }) {
+    if (r.values_only && stride == 1 && n > 0) return r.run_values(x, n, first_index);
   }
   for (int64_t i = 0; i < n; ++i) r.step(a, A(x[i * stride]), first_index + i);
   return a;
@@ -202,8 +231,8 @@ void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& 
     switch (op) {
       case ReduceOp::Sum: return reduce_impl(SumR<T>{}, g, out_dtype, out, indices, x);
       case ReduceOp::Prod: return reduce_impl(ProdR<T>{}, g, out_dtype, out, indices, x);
-      case ReduceOp::Max: return reduce_impl(ExtremeR<T, true>{}, g, out_dtype, out, indices, x);
-      case ReduceOp::Min: return reduce_impl(ExtremeR<T, false>{}, g, out_dtype, out, indices, x);
+      case ReduceOp::Max: return reduce_impl(ExtremeR<T, true>{indices == nullptr}, g, out_dtype, out, indices, x);
+      case ReduceOp::Min: return reduce_impl(ExtremeR<T, false>{indices == nullptr}, g, out_dtype, out, indices, x);
       case ReduceOp::All: return reduce_impl(LogicR<T, true>{}, g, out_dtype, out, indices, x);
       case ReduceOp::Any: return reduce_impl(LogicR<T, false>{}, g, out_dtype, out, indices, x);
     }

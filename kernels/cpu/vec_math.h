@@ -1,6 +1,6 @@
 #pragma once
-// Vector helpers over contiguous runs of float and double: exp, log, tanh and sigmoid eight
-// (four) at a time through glibc's vector math library (libmvec, the same routines GCC calls
+// Vector helpers over contiguous runs of float and double: exp, log, tanh and sigmoid (and the
+// activation formulas' erf, expm1 and log1p) eight (four) at a time through glibc's vector math library (libmvec, the same routines GCC calls
 // when it vectorises exp under -ffast-math) where the build targets AVX2 and links it, std::exp
 // one element at a time elsewhere; and the max and sum of a run. The softmax and cross-entropy
 // rows spend nearly all their time here: scalar exp costs ~10 ns per element, the vector one
@@ -17,9 +17,16 @@ extern "C" __m256d _ZGVdN4v_exp(__m256d);
 extern "C" __m256 _ZGVdN8v_logf(__m256);
 extern "C" __m256d _ZGVdN4v_log(__m256d);
 #define TG_VECTOR_EXP 1
-#ifdef TG_HAVE_LIBMVEC_TANH  // glibc 2.35 and later
+#ifdef TG_HAVE_LIBMVEC_2_35  // glibc 2.35 added these
 extern "C" __m256 _ZGVdN8v_tanhf(__m256);
 extern "C" __m256d _ZGVdN4v_tanh(__m256d);
+extern "C" __m256 _ZGVdN8v_erff(__m256);
+extern "C" __m256d _ZGVdN4v_erf(__m256d);
+extern "C" __m256 _ZGVdN8v_expm1f(__m256);
+extern "C" __m256d _ZGVdN4v_expm1(__m256d);
+extern "C" __m256 _ZGVdN8v_log1pf(__m256);
+extern "C" __m256d _ZGVdN4v_log1p(__m256d);
+#define TG_VECTOR_ACTIVATIONS 1
 #endif
 #endif
 
@@ -41,7 +48,7 @@ struct Avx<float> {
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V exp(V v) { return _ZGVdN8v_expf(v); }
   static V log(V v) { return _ZGVdN8v_logf(v); }
-#ifdef TG_HAVE_LIBMVEC_TANH
+#ifdef TG_HAVE_LIBMVEC_2_35
   static V tanh(V v) { return _ZGVdN8v_tanhf(v); }
 #endif
 };
@@ -57,10 +64,44 @@ struct Avx<double> {
   static V div(V a, V b) { return _mm256_div_pd(a, b); }
   static V exp(V v) { return _ZGVdN4v_exp(v); }
   static V log(V v) { return _ZGVdN4v_log(v); }
-#ifdef TG_HAVE_LIBMVEC_TANH
+#ifdef TG_HAVE_LIBMVEC_2_35
   static V tanh(V v) { return _ZGVdN4v_tanh(v); }
 #endif
 };
+#endif
+
+#ifdef TG_VECTOR_ACTIVATIONS
+// AVX registers as GCC vector types: their operators and `?:` act lane by lane, so the scalar
+// formulas of activation_math.h compile unchanged for them.
+using Floats8 = float __attribute__((vector_size(32)));
+using Doubles4 = double __attribute__((vector_size(32)));
+template <class T>
+using VectorOf = std::conditional_t<std::is_same_v<T, float>, Floats8, Doubles4>;
+
+// libmvec for those formulas (the M of activation_math.h).
+struct VectorMath {
+  static Floats8 exp(Floats8 x) { return _ZGVdN8v_expf(x); }
+  static Doubles4 exp(Doubles4 x) { return _ZGVdN4v_exp(x); }
+  static Floats8 expm1(Floats8 x) { return _ZGVdN8v_expm1f(x); }
+  static Doubles4 expm1(Doubles4 x) { return _ZGVdN4v_expm1(x); }
+  static Floats8 log1p(Floats8 x) { return _ZGVdN8v_log1pf(x); }
+  static Doubles4 log1p(Doubles4 x) { return _ZGVdN4v_log1p(x); }
+  static Floats8 erf(Floats8 x) { return _ZGVdN8v_erff(x); }
+  static Doubles4 erf(Doubles4 x) { return _ZGVdN4v_erf(x); }
+  static Floats8 tanh(Floats8 x) { return _ZGVdN8v_tanhf(x); }
+  static Doubles4 tanh(Doubles4 x) { return _ZGVdN4v_tanh(x); }
+};
+
+template <class V, class T>
+V load_vector(const T* p) {
+  V v;
+  __builtin_memcpy(&v, p, sizeof(V));
+  return v;
+}
+template <class V, class T>
+void store_vector(T* p, V v) {
+  __builtin_memcpy(p, &v, sizeof(V));
+}
 #endif
 
 // out[i] = exp(x[i] - shift) when kStore (out may alias x); returns the sum of those values,
@@ -82,6 +123,17 @@ T exp_shifted_run(const T* x, T shift, T* out, int64_t n) {
   T lanes[A::kLanes];
   A::store(lanes, acc);
   for (T v : lanes) sum += v;
+  if (i < n) {
+    // The tail in one vector too (short rows, 21 classes say, are mostly tail): padded with
+    // the shift, its extra lanes computed and dropped.
+    T tail[A::kLanes];
+    for (int64_t j = 0; j < A::kLanes; ++j) tail[j] = i + j < n ? x[i + j] : shift;
+    A::store(tail, A::exp(A::sub(A::load(tail), s)));
+    for (int64_t j = 0; i < n; ++i, ++j) {
+      if constexpr (kStore) out[i] = tail[j];
+      sum += tail[j];
+    }
+  }
 #endif
   for (; i < n; ++i) {
     const T e = std::exp(x[i] - shift);
@@ -101,7 +153,7 @@ void vector_map(const T* x, T* y, int64_t n, S scalar) {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
   int64_t i = 0;
 #ifdef TG_VECTOR_EXP
-#ifndef TG_HAVE_LIBMVEC_TANH
+#ifndef TG_HAVE_LIBMVEC_2_35
   if constexpr (kFn != VectorFn::Tanh)
 #endif
   {
@@ -112,7 +164,7 @@ void vector_map(const T* x, T* y, int64_t n, S scalar) {
       if constexpr (kFn == VectorFn::Exp) A::store(y + i, A::exp(v));
       else if constexpr (kFn == VectorFn::Log) A::store(y + i, A::log(v));
       else if constexpr (kFn == VectorFn::Sigmoid) A::store(y + i, A::div(one, A::add(one, A::exp(A::sub(zero, v)))));
-#ifdef TG_HAVE_LIBMVEC_TANH
+#ifdef TG_HAVE_LIBMVEC_2_35
       else A::store(y + i, A::tanh(v));
 #endif
     }

@@ -18,6 +18,8 @@ const Backend& cuda_backend() {
       .binary = cuda::binary,
       .compare = cuda::compare,
       .classify = cuda::classify,
+      .activation = cuda::activation,
+      .activation_backward = cuda::activation_backward,
       .where = cuda::where,
       .clamp = cuda::clamp,
       .copy = cuda::copy,
@@ -34,7 +36,7 @@ const Backend& cuda_backend() {
       .count_nonzero = cuda::count_nonzero,
       .nonzero = cuda::nonzero,
       .check_indices = cuda::check_indices,
-      #if TG_WITH_CUDNN
+#if TG_WITH_CUDNN
       .conv2d = cuda::conv2d,
 #else
       .conv2d = conv2d_without_cudnn,

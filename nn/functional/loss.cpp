@@ -1,7 +1,7 @@
 // Losses, composed from tensor ops so that autograd differentiates them (to any order):
 // nll_loss and cross_entropy from log_softmax, gather and reductions; the regression and
-// binary losses elementwise. cross_entropy of [N, C] logits against class indices, the loss of
-// every classifier, has a fused kernel with a hand-written backward.
+// binary losses elementwise. cross_entropy of [N, C] (or [N, C, d...]) logits against class
+// indices, the loss of every classifier, has a fused kernel with a hand-written backward.
 #include "tapegrad/nn/functional/loss.h"
 
 #include "autograd/record.h"
@@ -211,12 +211,18 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
   const int class_dim = input.dim() == 1 ? 0 : 1;
   const int64_t classes = input.sizes()[class_dim];
   const double eps = options.label_smoothing;
-  if (!target.is_floating_point() && input.dim() <= 2 && (input.dtype() == kFloat32 || input.dtype() == kFloat64)) {
+  if (!target.is_floating_point() && (input.dtype() == kFloat32 || input.dtype() == kFloat64) &&
+      (input.dim() <= 2 || input.numel() > 0)) {
     check_index_target("cross_entropy", input, target, options.weight);
     ops::check_same_device("cross_entropy", input, target);
     const Tensor& w = options.weight;
-    if (!w.defined() || (w.dtype() == input.dtype() && w.device() == input.device() && !autograd::needs_grad(w)))
-      return cross_entropy_fused(input, target, options);
+    if (!w.defined() || (w.dtype() == input.dtype() && w.device() == input.device() && !autograd::needs_grad(w))) {
+      if (input.dim() <= 2) return cross_entropy_fused(input, target, options);
+      // [N, C, d...]: one row of classes per position, the class dim moved last (a copy the
+      // tiled loops make at memory speed, and its backward another); then the rows kernel.
+      Tensor loss = cross_entropy_fused(movedim(input, 1, -1).reshape({-1, classes}), target.reshape({-1}), options);
+      return options.reduction == Reduction::None ? loss.view(target.sizes()) : loss;
+    }
   }
   Tensor logp = log_softmax(input, class_dim);
   // The weight, shaped to broadcast along the class dim.

@@ -243,9 +243,18 @@ Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weig
                  num_groups);
   check_affine(op, weight, "weight", {c});
   check_affine(op, bias, "bias", {c});
-  Tensor x = input.reshape({n, num_groups, -1});
-  Tensor mean = x.mean({2}, true);
-  Tensor y = ((x - mean) * rsqrt(x.var({2}, 0, true) + eps)).view(input.sizes());
+  Tensor y;
+  if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && input.numel() > 0) {
+    // Each (sample, group) is one contiguous row: the layer-norm kernels, without their affine
+    // (the weight here is per channel, not per column).
+    const int64_t rows = n * num_groups;
+    y = layer_norm_fused(input.reshape({rows, -1}), input.numel() / rows, {}, {}, eps).view(input.sizes());
+  } else {
+    int64_t group_size = c / num_groups;  // explicit, not -1: an empty batch has no size to infer
+    for (int d = 2; d < input.dim(); ++d) group_size *= input.sizes()[d];
+    Tensor x = input.reshape({n, num_groups, group_size});
+    y = ((x - x.mean({2}, true)) * rsqrt(x.var({2}, 0, true) + eps)).view(input.sizes());
+  }
   const Shape cs = channel_shape(input);
   if (weight.defined()) y = y * weight.view(cs);
   if (bias.defined()) y = y + bias.view(cs);

@@ -194,6 +194,8 @@ Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc
   g.in_h = x.sizes()[2];
   g.in_w = x.sizes()[3];
   TG_CHECK(g.in_h > 0 && g.in_w > 0, "{}: input of shape {} has an empty plane", op, input.sizes());
+  // Global average pooling (a classifier's head) is a mean over each plane's contiguous run.
+  if (output_size.h == 1 && output_size.w == 1) return unbatched_like(input, x.mean({2, 3}, true));
   g.out_h = output_size.h;
   g.out_w = output_size.w;
   auto fill = [](int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi, std::vector<int64_t>& div) {

@@ -1,75 +1,97 @@
-// Activations composed from primitive ops, so that their backward (and double backward) come
-// from the primitives' formulas.
-#include <cmath>
-
+// Activations on the fused kernels (kernels::ActivationOp): one pass forward and one backward.
+// Their double backward is written in tensor ops (autograd/derivatives/activation.cpp).
+#include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/inplace.h"
 
 namespace tg {
 namespace {
+using kernels::ActivationOp;
+using kernels::ActivationParams;
+
 void check_floating(const char* name, const Tensor& self) {
   ops::check_defined(name, self, "input");
   TG_CHECK_TYPE(self.is_floating_point(), "{}: expected a floating-point tensor, got {}", name, self.dtype());
+}
+
+Tensor activation(ActivationOp op, const char* name, const Tensor& self, const ActivationParams& p) {
+  check_floating(name, self);
+  const auto& be = kernels::backend(self.device(), name);
+  Tensor out = ops::empty(self.sizes(), self.dtype(), self.device());
+  be.activation(op, self.dtype(), p, ops::make_loop(out, {&self}), out.data_ptr(), self.data_ptr());
+  if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::activation_node(op, p, self));
+  return out;
+}
+
+// Outside recording the kernel overwrites self; while recording, backward needs the old values,
+// so the op runs on a clone and the result is copied in.
+const Tensor& activation_(ActivationOp op, const char* name, const Tensor& self, const ActivationParams& p) {
+  if (autograd::needs_grad(self))
+    return ops::inplace_via_copy(self, name, [&](const Tensor& s) { return activation(op, name, s, p); });
+  check_floating(name, self);
+  autograd::check_inplace(self, name);
+  const auto& be = kernels::backend(self.device(), name);
+  be.activation(op, self.dtype(), p, ops::make_loop(self, {&self}), self.data_ptr(), self.data_ptr());
+  ops::bump_version(self);
+  return self;
+}
+
+ActivationOp gelu_op(std::string_view approximate, const char* name) {
+  if (approximate == "none") return ActivationOp::Gelu;
+  TG_CHECK_VALUE(approximate == "tanh", "{}: approximate must be \"none\" or \"tanh\", got \"{}\"", name, approximate);
+  return ActivationOp::GeluTanh;
+}
+
+ActivationParams softplus_params(double beta, double threshold, const char* name) {
+  TG_CHECK_VALUE(beta != 0, "{}: beta must be non-zero", name);
+  return {.beta = beta, .threshold = threshold};
 }
 }  // namespace
 
 Tensor leaky_relu(const Tensor& self, double negative_slope, SourceLoc loc) {
   detail::ApiScope scope("leaky_relu", loc);
-  check_floating("leaky_relu", self);
-  return where(gt(self, 0), self, self * negative_slope);
+  return activation(ActivationOp::LeakyRelu, "leaky_relu", self, {.alpha = negative_slope});
 }
 const Tensor& leaky_relu_(const Tensor& self, double negative_slope, SourceLoc loc) {
   detail::ApiScope scope("leaky_relu_", loc);
-  return ops::inplace_via_copy(self, "leaky_relu_", [&](const Tensor& s) { return leaky_relu(s, negative_slope); });
+  return activation_(ActivationOp::LeakyRelu, "leaky_relu_", self, {.alpha = negative_slope});
 }
 
 Tensor elu(const Tensor& self, double alpha, SourceLoc loc) {
   detail::ApiScope scope("elu", loc);
-  check_floating("elu", self);
-  // expm1 of min(x, 0): the branch that where() drops never overflows, so its zero gradient
-  // stays zero instead of 0 * inf.
-  return where(gt(self, 0), self, expm1(clamp_max(self, 0)) * alpha);
+  return activation(ActivationOp::Elu, "elu", self, {.alpha = alpha});
 }
 const Tensor& elu_(const Tensor& self, double alpha, SourceLoc loc) {
   detail::ApiScope scope("elu_", loc);
-  return ops::inplace_via_copy(self, "elu_", [&](const Tensor& s) { return elu(s, alpha); });
+  return activation_(ActivationOp::Elu, "elu_", self, {.alpha = alpha});
 }
 
 Tensor gelu(const Tensor& self, std::string_view approximate, SourceLoc loc) {
   detail::ApiScope scope("gelu", loc);
-  check_floating("gelu", self);
-  if (approximate == "none") return self * 0.5 * (erf(self * M_SQRT1_2) + 1);
-  TG_CHECK_VALUE(approximate == "tanh", "gelu: approximate must be \"none\" or \"tanh\", got \"{}\"", approximate);
-  const double k = std::sqrt(2.0 / M_PI);
-  return self * 0.5 * (tanh((self + self * self * self * 0.044715) * k) + 1);
+  return activation(gelu_op(approximate, "gelu"), "gelu", self, {});
 }
 const Tensor& gelu_(const Tensor& self, std::string_view approximate, SourceLoc loc) {
   detail::ApiScope scope("gelu_", loc);
-  return ops::inplace_via_copy(self, "gelu_", [&](const Tensor& s) { return gelu(s, approximate); });
+  return activation_(gelu_op(approximate, "gelu_"), "gelu_", self, {});
 }
 
 Tensor silu(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("silu", loc);
-  check_floating("silu", self);
-  return self * sigmoid(self);
+  return activation(ActivationOp::Silu, "silu", self, {});
 }
 const Tensor& silu_(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("silu_", loc);
-  return ops::inplace_via_copy(self, "silu_", [&](const Tensor& s) { return silu(s); });
+  return activation_(ActivationOp::Silu, "silu_", self, {});
 }
 
 Tensor softplus(const Tensor& self, double beta, double threshold, SourceLoc loc) {
   detail::ApiScope scope("softplus", loc);
-  check_floating("softplus", self);
-  TG_CHECK_VALUE(beta != 0, "softplus: beta must be non-zero");
-  Tensor scaled = self * beta;
-  // Above the threshold softplus is the identity; min() keeps exp() finite on that branch.
-  return where(gt(scaled, threshold), self, log1p(exp(clamp_max(scaled, threshold))) / beta);
+  return activation(ActivationOp::Softplus, "softplus", self, softplus_params(beta, threshold, "softplus"));
 }
 const Tensor& softplus_(const Tensor& self, double beta, double threshold, SourceLoc loc) {
   detail::ApiScope scope("softplus_", loc);
-  return ops::inplace_via_copy(self, "softplus_", [&](const Tensor& s) { return softplus(s, beta, threshold); });
+  return activation_(ActivationOp::Softplus, "softplus_", self, softplus_params(beta, threshold, "softplus_"));
 }
 
 }  // namespace tg

@@ -1,0 +1,70 @@
+// Backward of the fused activations: the backward kernel (one pass), or under create_graph the
+// same derivative written in tensor ops, so that higher derivatives stay exact.
+#include "autograd/derivatives/derivatives.h"
+#include "kernels/activation_math.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg::autograd::derivatives {
+namespace {
+using kernels::ActivationOp;
+
+Tensor differentiable_grad(ActivationOp op, const kernels::ActivationParams& p, const Tensor& grad, const Tensor& x) {
+  switch (op) {
+    case ActivationOp::Gelu: {
+      Tensor cdf = (erf(x * kernels::kSqrtHalf) + 1) * 0.5;
+      Tensor pdf = exp(x * x * -0.5) * kernels::kInvSqrt2Pi;
+      return grad * (cdf + x * pdf);
+    }
+    case ActivationOp::GeluTanh: {
+      Tensor x2 = x * x;
+      Tensor t = tanh((x + x2 * x * kernels::kGeluTanhCubic) * kernels::kSqrt2OverPi);
+      Tensor dinner = (x2 * (3 * kernels::kGeluTanhCubic) + 1) * kernels::kSqrt2OverPi;
+      return grad * 0.5 * (t + 1 + x * (1 - t * t) * dinner);
+    }
+    case ActivationOp::Silu: {
+      Tensor s = sigmoid(x);
+      return grad * s * (x * (1 - s) + 1);
+    }
+    case ActivationOp::Elu:  // exp of min(x, 0): the branch where() drops stays finite
+      return where(gt(x, 0), grad, grad * exp(clamp_max(x, 0)) * p.alpha);
+    case ActivationOp::LeakyRelu:
+      return where(gt(x, 0), grad, grad * p.alpha);
+    case ActivationOp::Softplus: {
+      Tensor z = x * p.beta;
+      return where(gt(z, p.threshold), grad, grad * sigmoid(z));
+    }
+  }
+  TG_FAIL("activation backward: unknown op {}", static_cast<int>(op));
+}
+
+const char* node_name(ActivationOp op) {
+  switch (op) {
+    case ActivationOp::Gelu:
+    case ActivationOp::GeluTanh: return "GeluBackward";
+    case ActivationOp::Silu: return "SiluBackward";
+    case ActivationOp::Elu: return "EluBackward";
+    case ActivationOp::LeakyRelu: return "LeakyReluBackward";
+    case ActivationOp::Softplus: return "SoftplusBackward";
+  }
+  return "ActivationBackward";
+}
+}  // namespace
+
+std::shared_ptr<Node> activation_node(ActivationOp op, const kernels::ActivationParams& p, const Tensor& self) {
+  auto node = make_node(node_name(op), {&self}, [op, p](const Node& n, const tensor_list& g) -> tensor_list {
+    Tensor x = n.saved(0);
+    if (GradMode::is_enabled()) return {differentiable_grad(op, p, g[0], x)};
+    Tensor dy = ops::cast(g[0], x.dtype());
+    Tensor dx = ops::empty(x.sizes(), x.dtype(), x.device());
+    kernels::backend(x.device(), node_name(op))
+        .activation_backward(op, x.dtype(), p, ops::make_loop(dx, {&dy, &x}), dx.data_ptr(), dy.data_ptr(),
+                             x.data_ptr());
+    return {dx};
+  });
+  node->save(self);
+  return node;
+}
+
+}  // namespace tg::autograd::derivatives

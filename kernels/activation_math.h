@@ -1,0 +1,100 @@
+#pragma once
+// The formulas of the fused activations (ActivationOp), shared by the CPU kernels (on scalars
+// and on GCC vector types, whose operators and `?:` act lane by lane) and, as device functions,
+// by the CUDA kernels. `M` supplies the transcendental functions for V; S is V's element type.
+// Both arms of a `?:` are evaluated on vectors, so each arm must be harmless where not chosen.
+#include <cmath>
+
+#include "kernels/kernels.h"
+#include "kernels/scalar_math.h"
+
+namespace tg::kernels {
+
+// std:: functions, for scalars on either device.
+struct ScalarMath {
+  template <class V>
+  TG_HOST_DEVICE static V exp(V x) { return std::exp(x); }
+  template <class V>
+  TG_HOST_DEVICE static V expm1(V x) { return std::expm1(x); }
+  template <class V>
+  TG_HOST_DEVICE static V log1p(V x) { return std::log1p(x); }
+  template <class V>
+  TG_HOST_DEVICE static V erf(V x) { return std::erf(x); }
+  template <class V>
+  TG_HOST_DEVICE static V tanh(V x) { return std::tanh(x); }
+};
+
+// The parameters in the compute type.
+template <class S>
+struct ActivationArgs {
+  S alpha, beta, threshold;
+  explicit ActivationArgs(const ActivationParams& p)
+      : alpha(static_cast<S>(p.alpha)), beta(static_cast<S>(p.beta)), threshold(static_cast<S>(p.threshold)) {}
+};
+
+// The constants of the formulas, exact to double.
+inline constexpr double kSqrtHalf = 0.70710678118654752440;     // 1 / sqrt(2)
+inline constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // 1 / sqrt(2 pi)
+inline constexpr double kSqrt2OverPi = 0.79788456080286535588;  // sqrt(2 / pi)
+inline constexpr double kGeluTanhCubic = 0.044715;
+
+// Calls fn.template operator()<kOp>() with kOp = op (host code).
+template <class F>
+void dispatch_activation(ActivationOp op, F&& fn) {
+  switch (op) {
+    case ActivationOp::Gelu: return fn.template operator()<ActivationOp::Gelu>();
+    case ActivationOp::GeluTanh: return fn.template operator()<ActivationOp::GeluTanh>();
+    case ActivationOp::Silu: return fn.template operator()<ActivationOp::Silu>();
+    case ActivationOp::Elu: return fn.template operator()<ActivationOp::Elu>();
+    case ActivationOp::LeakyRelu: return fn.template operator()<ActivationOp::LeakyRelu>();
+    case ActivationOp::Softplus: return fn.template operator()<ActivationOp::Softplus>();
+  }
+}
+
+// f(x).
+template <ActivationOp kOp, class M, class S, class V>
+TG_HOST_DEVICE inline V activation_value(V x, const ActivationArgs<S>& a) {
+  const V zero = V{}, one = V{} + S(1), half = V{} + S(0.5);
+  if constexpr (kOp == ActivationOp::Gelu) {
+    return x * half * (one + M::erf(x * S(kSqrtHalf)));
+  } else if constexpr (kOp == ActivationOp::GeluTanh) {
+    return x * half * (one + M::tanh(S(kSqrt2OverPi) * (x + S(kGeluTanhCubic) * x * x * x)));
+  } else if constexpr (kOp == ActivationOp::Silu) {
+    return x / (one + M::exp(zero - x));
+  } else if constexpr (kOp == ActivationOp::Elu) {
+    return x > S(0) ? x : a.alpha * M::expm1(x);
+  } else if constexpr (kOp == ActivationOp::LeakyRelu) {
+    return x > S(0) ? x : x * a.alpha;
+  } else {  // Softplus: the identity above the threshold, where log1p(exp) would overflow
+    const V z = x * a.beta;
+    return z > a.threshold ? x : M::log1p(M::exp(z)) / a.beta;
+  }
+}
+
+// dy * f'(x).
+template <ActivationOp kOp, class M, class S, class V>
+TG_HOST_DEVICE inline V activation_grad(V dy, V x, const ActivationArgs<S>& a) {
+  const V zero = V{}, one = V{} + S(1), half = V{} + S(0.5);
+  if constexpr (kOp == ActivationOp::Gelu) {
+    const V cdf = half * (one + M::erf(x * S(kSqrtHalf)));
+    const V pdf = M::exp(S(-0.5) * x * x) * S(kInvSqrt2Pi);
+    return dy * (cdf + x * pdf);
+  } else if constexpr (kOp == ActivationOp::GeluTanh) {
+    const V x2 = x * x;
+    const V t = M::tanh(S(kSqrt2OverPi) * (x + S(kGeluTanhCubic) * x2 * x));
+    const V dinner = S(kSqrt2OverPi) * (one + S(3 * kGeluTanhCubic) * x2);
+    return dy * half * (one + t + x * (one - t * t) * dinner);
+  } else if constexpr (kOp == ActivationOp::Silu) {
+    const V s = one / (one + M::exp(zero - x));
+    return dy * s * (one + x * (one - s));
+  } else if constexpr (kOp == ActivationOp::Elu) {
+    return x > S(0) ? dy : dy * a.alpha * M::exp(x);
+  } else if constexpr (kOp == ActivationOp::LeakyRelu) {
+    return x > S(0) ? dy : dy * a.alpha;
+  } else {  // Softplus: sigmoid(beta x), in the form that neither overflows nor divides inf by inf
+    const V z = x * a.beta;
+    return z > a.threshold ? dy : dy / (one + M::exp(zero - z));
+  }
+}
+
+}  // namespace tg::kernels

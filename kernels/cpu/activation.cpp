@@ -1,0 +1,89 @@
+// The fused activations (activation_math.h): contiguous float and double runs eight (four)
+// lanes at a time through libmvec, everything else one element at a time.
+#include "kernels/activation_math.h"
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/loops.h"
+#include "kernels/cpu/vec_math.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+template <class T>
+constexpr bool kVectorised =
+#ifdef TG_VECTOR_ACTIVATIONS
+    std::is_same_v<T, float> || std::is_same_v<T, double>;
+#else
+    false;
+#endif
+
+template <ActivationOp kOp, class T>
+void forward(const ActivationParams& p, const Loop& L, void* out, const void* in) {
+  using A = acc_t<T>;
+  const ActivationArgs<A> args(p);
+  const auto f = [args](T x) { return static_cast<T>(activation_value<kOp, ScalarMath>(static_cast<A>(x), args)); };
+  auto* o = static_cast<T*>(out);
+  const auto* x = static_cast<const T*>(in);
+  if constexpr (kVectorised<T>) {
+#ifdef TG_VECTOR_ACTIVATIONS
+    unary_loop(L, o, x, f, [&](T* y, const T* v, int64_t n) {
+      using V = VectorOf<T>;
+      constexpr int64_t kLanes = sizeof(V) / sizeof(T);
+      int64_t i = 0;
+      for (; i + kLanes <= n; i += kLanes)
+        store_vector(y + i, activation_value<kOp, VectorMath>(load_vector<V>(v + i), args));
+      for (; i < n; ++i) y[i] = f(v[i]);
+    });
+#endif
+  } else {
+    unary_loop(L, o, x, f);
+  }
+}
+
+template <ActivationOp kOp, class T>
+void backward(const ActivationParams& p, const Loop& L, void* dx, const void* dy, const void* x) {
+  using A = acc_t<T>;
+  const ActivationArgs<A> args(p);
+  const auto f = [args](T g, T v) {
+    return static_cast<T>(activation_grad<kOp, ScalarMath>(static_cast<A>(g), static_cast<A>(v), args));
+  };
+  auto* o = static_cast<T*>(dx);
+  const auto* g = static_cast<const T*>(dy);
+  const auto* v = static_cast<const T*>(x);
+  if constexpr (kVectorised<T>) {
+#ifdef TG_VECTOR_ACTIVATIONS
+    binary_loop(L, o, g, v, f, [&](T* out, const T* gs, const T* xs, int64_t n, int64_t g_step) {
+      using V = VectorOf<T>;
+      constexpr int64_t kLanes = sizeof(V) / sizeof(T);
+      int64_t i = 0;
+      if (g_step == 0) {
+        const V gv = V{} + gs[0];
+        for (; i + kLanes <= n; i += kLanes)
+          store_vector(out + i, activation_grad<kOp, VectorMath>(gv, load_vector<V>(xs + i), args));
+      } else {
+        for (; i + kLanes <= n; i += kLanes)
+          store_vector(out + i, activation_grad<kOp, VectorMath>(load_vector<V>(gs + i), load_vector<V>(xs + i), args));
+      }
+      for (; i < n; ++i) out[i] = f(gs[i * g_step], xs[i]);
+    });
+#endif
+  } else {
+    binary_loop(L, o, g, v, f);
+  }
+}
+
+}  // namespace
+
+void activation(ActivationOp op, DType dtype, const ActivationParams& p, const Loop& loop, void* out, const void* in) {
+  dispatch_activation(op, [&]<ActivationOp kOp>() {
+    dispatch_floating(dtype, [&]<class T>() { forward<kOp, T>(p, loop, out, in); });
+  });
+}
+
+void activation_backward(ActivationOp op, DType dtype, const ActivationParams& p, const Loop& loop, void* dx,
+                         const void* dy, const void* x) {
+  dispatch_activation(op, [&]<ActivationOp kOp>() {
+    dispatch_floating(dtype, [&]<class T>() { backward<kOp, T>(p, loop, dx, dy, x); });
+  });
+}
+
+}  // namespace tg::kernels::cpu
