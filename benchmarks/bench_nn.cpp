@@ -69,6 +69,12 @@ int main(int argc, char** argv) {
   Tensor ln_x = randn({rows, 768}).requires_grad_(true), ln_g = randn({rows, 768});
   nn::LayerNorm ln(Shape{768});
   Tensor ce_x = randn({rows / 2, 1000}).requires_grad_(true), ce_y = randint(0, 1000, {rows / 2});
+  // A transformer's MLP activation, a diffusion U-Net's norm, a segmentation loss (21 classes).
+  Tensor gelu_x = randn({rows / 2, 3072}).requires_grad_(true);
+  const int64_t gn = quick ? 2 : 32, sn = quick ? 2 : 8;
+  Tensor gn_x = randn({gn, 64, 28, 28}).requires_grad_(true);
+  nn::GroupNorm gnorm(8, 64);
+  Tensor seg_x = randn({sn, 21, 64, 64}).requires_grad_(true), seg_y = randint(0, 21, {sn, 64, 64});
   std::printf("tapegrad %s, %d threads available\n", "nn", all);
   for (int threads : {1, all}) {
     set_num_threads(threads);
@@ -109,6 +115,21 @@ int main(int argc, char** argv) {
     report(fmt::format("cross_entropy_4096x1000_fwd_bwd{}", t), median_ms([&] {
              ce_x.set_grad(Tensor());
              F::cross_entropy(ce_x, ce_y, {.label_smoothing = 0.1}).backward();
+           }),
+           "ms");
+    report(fmt::format("gelu_4096x3072_fwd_bwd{}", t), median_ms([&] {
+             gelu_x.set_grad(Tensor());
+             gelu(gelu_x).sum().backward();
+           }),
+           "ms");
+    report(fmt::format("group_norm_32x64x28x28_g8_fwd_bwd{}", t), median_ms([&] {
+             gn_x.set_grad(Tensor());
+             gnorm(gn_x).sum().backward();
+           }),
+           "ms");
+    report(fmt::format("cross_entropy_8x21x64x64_fwd_bwd{}", t), median_ms([&] {
+             seg_x.set_grad(Tensor());
+             F::cross_entropy(seg_x, seg_y).backward();
            }),
            "ms");
   }

