@@ -166,6 +166,12 @@ struct CrossEntropyParams {
   const void* weight = nullptr;  // [classes] of the logits' dtype, or null
 };
 
+// Group norm over contiguous [n, c, inner] data in `groups` groups of c / groups channels: each
+// (sample, group) is one row of c / groups * inner elements.
+struct GroupNormGeometry {
+  int64_t n = 0, c = 0, inner = 0, groups = 1;
+};
+
 // One Adam/AdamW update of n contiguous elements (torch.optim.Adam's single-tensor formula).
 struct AdamTensor {
   int64_t n;
@@ -244,6 +250,13 @@ struct Backend {
   void (*layer_norm_backward)(DType dtype, int64_t rows, int64_t cols, const void* x, const void* dy,
                               const void* mean, const void* rstd, const void* weight, void* dx, void* dweight,
                               void* dbias);
+  // Each row's mean and rstd = 1 / sqrt(var + eps) ([n * groups]), and y = (x - mean) * rstd *
+  // weight[ch] + bias[ch] (weight, bias [c] or null).
+  void (*group_norm)(DType dtype, const GroupNormGeometry& g, double eps, const void* x, const void* weight,
+                     const void* bias, void* y, void* mean, void* rstd);
+  // The gradients of x, weight and bias from dy; any of dx, dweight, dbias may be null.
+  void (*group_norm_backward)(DType dtype, const GroupNormGeometry& g, const void* x, const void* dy, const void* mean,
+                              const void* rstd, const void* weight, void* dx, void* dweight, void* dbias);
   // loss[rows], lse[rows] (log-sum-exp of each row) and row_weight[rows] (w[t], 0 when ignored:
   // the mean's denominator). Returns the first row whose target is out of range and not ignored,
   // or -1 (then the outputs are not to be used).

@@ -258,6 +258,26 @@ TEST(Cuda, FusedActivationsMatchTheCpu) {
   }
 }
 
+TEST(Cuda, FusedGroupNormMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(12);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor x = tgtest::sample(gen, {3, 8, 5, 7}, tgtest::kAnyValue, dt);
+    const Tensor w = tgtest::sample(gen, {8}, tgtest::kAnyValue, dt), b = tgtest::sample(gen, {8}, tgtest::kAnyValue, dt);
+    const Tensor dy = tgtest::sample(gen, {3, 8, 5, 7}, tgtest::kAnyValue, dt);
+    const double rtol = rtol_for(dt);
+    expect_same([](const auto& in) { return F::group_norm(in[0], 4, in[1], in[2]); }, {x, w, b}, rtol, 1e-5);
+    expect_same([](const auto& in) { return F::group_norm(in[0], 2); }, {x}, rtol, 1e-5);
+    for (int k = 0; k < 3; ++k) {  // the gradient of x, of the weight, of the bias
+      expect_same([k](const auto& in) {
+        std::vector<Tensor> leaves = {in[0].detach().requires_grad_(true), in[1].detach().requires_grad_(true),
+                                      in[2].detach().requires_grad_(true)};
+        return autograd::grad({F::group_norm(leaves[0], 4, leaves[1], leaves[2])}, {leaves[k]}, {in[3]})[0];
+      }, {x, w, b, dy}, rtol * 10, 1e-4);
+    }
+  }
+}
+
 TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
   TG_REQUIRE_CUDA();
   Generator gen(2);

@@ -36,6 +36,8 @@ const Backend& cpu_backend() {
       .batch_norm_backward = cpu::batch_norm_backward,
       .layer_norm = cpu::layer_norm,
       .layer_norm_backward = cpu::layer_norm_backward,
+      .group_norm = cpu::group_norm,
+      .group_norm_backward = cpu::group_norm_backward,
       .cross_entropy = cpu::cross_entropy,
       .cross_entropy_backward = cpu::cross_entropy_backward,
       .adam_step = cpu::adam_step,

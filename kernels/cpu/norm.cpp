@@ -2,7 +2,8 @@
 // scale-and-shift, and the backward pass, each parallel over channels, reading every element
 // once or twice in contiguous runs of `inner`. Layer normalisation over contiguous rows: each
 // row's statistics and output in one visit (parallel over rows); the backward gathers the weight
-// and bias gradients' column sums in the same visit of each row as the input gradient.
+// and bias gradients' column sums in the same visit of each row as the input gradient. Group
+// normalisation: layer norm's rows per (sample, group), with a per-channel affine.
 #include <cmath>
 #include <vector>
 
@@ -191,7 +192,111 @@ void layer_norm_backward_impl(int64_t rows, int64_t cols, const T* x, const T* d
   }
 }
 
+// Group norm: each (sample, group) row's statistics as layer norm's, then the output channel by
+// channel with the weight and bias folded into one scale and shift.
+template <class T>
+void group_norm_impl(const GroupNormGeometry& g, double eps, const T* x, const T* w, const T* b, T* y, T* mean,
+                     T* rstd) {
+  const int64_t cpg = g.c / g.groups, cols = cpg * g.inner, rows = g.n * g.groups;
+  parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const T* xr = x + r * cols;
+      T* yr = y + r * cols;
+      const T mu = sum_run(xr, cols) / static_cast<T>(cols);
+      T ss = 0;
+#pragma omp simd reduction(+ : ss)
+      for (int64_t j = 0; j < cols; ++j) ss += (xr[j] - mu) * (xr[j] - mu);
+      const T rs = T(1) / std::sqrt(ss / static_cast<T>(cols) + static_cast<T>(eps));
+      mean[r] = mu;
+      rstd[r] = rs;
+      const int64_t ch0 = (r % g.groups) * cpg;
+      for (int64_t k = 0; k < cpg; ++k) {
+        const T a = rs * (w ? w[ch0 + k] : T(1)), shift = (b ? b[ch0 + k] : T(0)) - mu * a;
+        const T* xc = xr + k * g.inner;
+        T* yc = yr + k * g.inner;
+#pragma omp simd
+        for (int64_t i = 0; i < g.inner; ++i) yc[i] = xc[i] * a + shift;
+      }
+    }
+  });
+}
+
+// Per (sample, channel) sums of dy and dy * x in one visit of each row, then dx in a second:
+// with dxhat = dy * w, B = sum(dxhat) and A = sum(dxhat * x) over the row, dx = rstd * w * dy
+// + q * x + r0 with q = -rstd^3 (A - mean B) / cols and r0 = -rstd B / cols - q mean. The weight
+// and bias gradients sum rstd * (sum(dy x) - mean sum(dy)) and sum(dy) over the samples.
+template <class T>
+void group_norm_backward_impl(const GroupNormGeometry& g, const T* x, const T* dy, const T* mean, const T* rstd,
+                              const T* w, T* dx, T* dw, T* db) {
+  const int64_t cpg = g.c / g.groups, cols = cpg * g.inner, rows = g.n * g.groups;
+  std::vector<T> sum_dy(static_cast<size_t>(g.n * g.c)), sum_dy_x(static_cast<size_t>(g.n * g.c));
+  parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const int64_t ch0 = (r % g.groups) * cpg, base = (r / g.groups) * g.c + ch0;
+      const T* xr = x + r * cols;
+      const T* gr = dy + r * cols;
+      T A = 0, B = 0;
+      for (int64_t k = 0; k < cpg; ++k) {
+        const T* xc = xr + k * g.inner;
+        const T* gc = gr + k * g.inner;
+        T s0 = 0, s1 = 0;
+#pragma omp simd reduction(+ : s0, s1)
+        for (int64_t i = 0; i < g.inner; ++i) {
+          s0 += gc[i];
+          s1 += gc[i] * xc[i];
+        }
+        sum_dy[static_cast<size_t>(base + k)] = s0;
+        sum_dy_x[static_cast<size_t>(base + k)] = s1;
+        const T wc = w ? w[ch0 + k] : T(1);
+        B += wc * s0;
+        A += wc * s1;
+      }
+      if (!dx) continue;
+      const T mu = mean[r], rs = rstd[r], inv = T(1) / static_cast<T>(cols);
+      const T q = -rs * rs * rs * (A - mu * B) * inv, r0 = -rs * B * inv - q * mu;
+      T* dr = dx + r * cols;
+      for (int64_t k = 0; k < cpg; ++k) {
+        const T p = rs * (w ? w[ch0 + k] : T(1));
+        const T* xc = xr + k * g.inner;
+        const T* gc = gr + k * g.inner;
+        T* dc = dr + k * g.inner;
+#pragma omp simd
+        for (int64_t i = 0; i < g.inner; ++i) dc[i] = gc[i] * p + xc[i] * q + r0;
+      }
+    }
+  });
+  if (!dw && !db) return;
+  for (int64_t ch = 0; ch < g.c; ++ch) {
+    double sw = 0, sb = 0;
+    for (int64_t s = 0; s < g.n; ++s) {
+      const size_t i = static_cast<size_t>(s * g.c + ch);
+      const int64_t r = s * g.groups + ch / cpg;
+      sw += static_cast<double>(rstd[r]) * (static_cast<double>(sum_dy_x[i]) - static_cast<double>(mean[r]) * sum_dy[i]);
+      sb += sum_dy[i];
+    }
+    if (dw) dw[ch] = static_cast<T>(sw);
+    if (db) db[ch] = static_cast<T>(sb);
+  }
+}
+
 }  // namespace
+
+void group_norm(DType dtype, const GroupNormGeometry& g, double eps, const void* x, const void* weight, const void* bias,
+                void* y, void* mean, void* rstd) {
+  dispatch_single_double(dtype, [&]<class T>() {
+    group_norm_impl<T>(g, eps, static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias),
+                       static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd));
+  });
+}
+
+void group_norm_backward(DType dtype, const GroupNormGeometry& g, const void* x, const void* dy, const void* mean,
+                         const void* rstd, const void* weight, void* dx, void* dweight, void* dbias) {
+  dispatch_single_double(dtype, [&]<class T>() {
+    group_norm_backward_impl<T>(g, static_cast<const T*>(x), static_cast<const T*>(dy), static_cast<const T*>(mean),
+                                static_cast<const T*>(rstd), static_cast<const T*>(weight), static_cast<T*>(dx),
+                                static_cast<T*>(dweight), static_cast<T*>(dbias));
+  });
+}
 
 void layer_norm(DType dtype, int64_t rows, int64_t cols, double eps, const void* x, const void* weight, const void* bias,
                 void* y, void* mean, void* rstd) {

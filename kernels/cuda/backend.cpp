@@ -49,6 +49,8 @@ const Backend& cuda_backend() {
       .batch_norm_backward = cuda::batch_norm_backward,
       .layer_norm = cuda::layer_norm,
       .layer_norm_backward = cuda::layer_norm_backward,
+      .group_norm = cuda::group_norm,
+      .group_norm_backward = cuda::group_norm_backward,
       .cross_entropy = cuda::cross_entropy,
       .cross_entropy_backward = cuda::cross_entropy_backward,
       .adam_step = cuda::adam_step,

@@ -2,7 +2,8 @@
 // statistics and the backward pass (sums in double, shifted by the channel's first value as on
 // the CPU), and an elementwise kernel for the per-channel scale and shift. Layer normalisation:
 // a block per row for the output and the input gradient (the CPU kernel's two-pass statistics),
-// and the weight and bias gradients as column sums over row chunks, then over the chunks.
+// and the weight and bias gradients as column sums over row chunks, then over the chunks. Group
+// normalisation: a block per (sample, group) row, and per-plane sums for its backward.
 #include <algorithm>
 #include <cmath>
 
@@ -196,7 +197,146 @@ unsigned row_threads(int64_t cols) {
   return threads;
 }
 
+// Group norm: a block per (sample, group) row, layer norm's two-pass statistics, then the
+// output with the channel's weight and bias.
+template <class T>
+__global__ void group_norm_kernel(GroupNormGeometry g, T eps, const T* __restrict__ x, const T* __restrict__ w,
+                                  const T* __restrict__ b, T* __restrict__ y, T* __restrict__ mean,
+                                  T* __restrict__ rstd) {
+  const int64_t r = blockIdx.x, cpg = g.c / g.groups, cols = cpg * g.inner, ch0 = (r % g.groups) * cpg;
+  const T* xr = x + r * cols;
+  T* yr = y + r * cols;
+  T s = 0, unused = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += xr[j];
+  block_sum2(s, unused);
+  const T mu = s / static_cast<T>(cols);
+  T ss = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) ss += (xr[j] - mu) * (xr[j] - mu);
+  block_sum2(ss, unused);
+  const T rs = T(1) / sqrt(ss / static_cast<T>(cols) + eps);
+  if (threadIdx.x == 0) {
+    mean[r] = mu;
+    rstd[r] = rs;
+  }
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    const int64_t ch = ch0 + j / g.inner;
+    T v = (xr[j] - mu) * rs;
+    if (w) v *= w[ch];
+    if (b) v += b[ch];
+    yr[j] = v;
+  }
+}
+
+// Sums of dy and dy * x over each (sample, channel) plane: a block per plane.
+template <class T>
+__global__ void group_norm_plane_sums(int64_t inner, const T* __restrict__ x, const T* __restrict__ dy,
+                                      T* __restrict__ sum_dy, T* __restrict__ sum_dy_x) {
+  const int64_t p = blockIdx.x;
+  const T* xp = x + p * inner;
+  const T* gp = dy + p * inner;
+  T s0 = 0, s1 = 0;
+  for (int64_t i = threadIdx.x; i < inner; i += blockDim.x) {
+    s0 += gp[i];
+    s1 += gp[i] * xp[i];
+  }
+  block_sum2(s0, s1);
+  if (threadIdx.x == 0) {
+    sum_dy[p] = s0;
+    sum_dy_x[p] = s1;
+  }
+}
+
+// dx of one (sample, group) row per block, from the plane sums (the CPU kernel's formula).
+template <class T>
+__global__ void group_norm_dx_kernel(GroupNormGeometry g, const T* __restrict__ x, const T* __restrict__ dy,
+                                     const T* __restrict__ mean, const T* __restrict__ rstd, const T* __restrict__ w,
+                                     const T* __restrict__ sum_dy, const T* __restrict__ sum_dy_x, T* __restrict__ dx) {
+  const int64_t r = blockIdx.x, cpg = g.c / g.groups, cols = cpg * g.inner, ch0 = (r % g.groups) * cpg;
+  const int64_t base = (r / g.groups) * g.c + ch0;
+  T A = 0, B = 0;
+  for (int64_t k = 0; k < cpg; ++k) {
+    const T wc = w ? w[ch0 + k] : T(1);
+    B += wc * sum_dy[base + k];
+    A += wc * sum_dy_x[base + k];
+  }
+  const T mu = mean[r], rs = rstd[r], inv = T(1) / static_cast<T>(cols);
+  const T q = -rs * rs * rs * (A - mu * B) * inv, r0 = -rs * B * inv - q * mu;
+  const T* xr = x + r * cols;
+  const T* gr = dy + r * cols;
+  T* dr = dx + r * cols;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    const T p = rs * (w ? w[ch0 + j / g.inner] : T(1));
+    dr[j] = gr[j] * p + xr[j] * q + r0;
+  }
+}
+
+// The weight and bias gradients: a thread per channel, summing over the samples.
+template <class T>
+__global__ void group_norm_param_kernel(GroupNormGeometry g, const T* __restrict__ mean, const T* __restrict__ rstd,
+                                        const T* __restrict__ sum_dy, const T* __restrict__ sum_dy_x,
+                                        T* __restrict__ dw, T* __restrict__ db) {
+  const int64_t ch = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (ch >= g.c) return;
+  const int64_t cpg = g.c / g.groups;
+  double sw = 0, sb = 0;
+  for (int64_t s = 0; s < g.n; ++s) {
+    const int64_t i = s * g.c + ch, r = s * g.groups + ch / cpg;
+    sw += static_cast<double>(rstd[r]) * (static_cast<double>(sum_dy_x[i]) - static_cast<double>(mean[r]) * sum_dy[i]);
+    sb += sum_dy[i];
+  }
+  if (dw) dw[ch] = static_cast<T>(sw);
+  if (db) db[ch] = static_cast<T>(sb);
+}
+
 }  // namespace
+
+void group_norm(DType dtype, const GroupNormGeometry& g, double eps, const void* x, const void* weight, const void* bias,
+                void* y, void* mean, void* rstd) {
+  const int64_t rows = g.n * g.groups;
+  if (rows == 0) return;
+  TG_CHECK(rows <= 0x7fffffff, "group_norm: {} rows are more than one CUDA launch can index", rows);
+  dispatch_single_double(dtype, [&]<class T>() {
+    group_norm_kernel<T><<<static_cast<unsigned>(rows), row_threads(g.c / g.groups * g.inner), 0, current_stream()>>>(
+        g, T(eps), static_cast<const T*>(x), static_cast<const T*>(weight), static_cast<const T*>(bias),
+        static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd));
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), "group_norm");
+}
+
+void group_norm_backward(DType dtype, const GroupNormGeometry& g, const void* x, const void* dy, const void* mean,
+                         const void* rstd, const void* weight, void* dx, void* dweight, void* dbias) {
+  const int64_t rows = g.n * g.groups, planes = g.n * g.c;
+  if (planes == 0) {
+    const size_t bytes = static_cast<size_t>(g.c) * itemsize(dtype);
+    if (dweight && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dweight, 0, bytes, current_stream()), "group_norm_backward");
+    if (dbias && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dbias, 0, bytes, current_stream()), "group_norm_backward");
+    return;
+  }
+  TG_CHECK(planes <= 0x7fffffff, "group_norm_backward: {} planes are more than one CUDA launch can index", planes);
+  dispatch_single_double(dtype, [&]<class T>() {
+    const T* xs = static_cast<const T*>(x);
+    const T* gs = static_cast<const T*>(dy);
+    const T* ms = static_cast<const T*>(mean);
+    const T* rs = static_cast<const T*>(rstd);
+    Scratch sums(static_cast<size_t>(2 * planes) * sizeof(T));
+    T* sum_dy = sums.as<T>();
+    T* sum_dy_x = sum_dy + planes;
+    group_norm_plane_sums<T><<<static_cast<unsigned>(planes), row_threads(g.inner), 0, current_stream()>>>(
+        g.inner, xs, gs, sum_dy, sum_dy_x);
+    TG_CUDA_CHECK(cudaGetLastError(), "group_norm_backward");
+    if (dx) {
+      group_norm_dx_kernel<T><<<static_cast<unsigned>(rows), row_threads(g.c / g.groups * g.inner), 0,
+                                current_stream()>>>(g, xs, gs, ms, rs, static_cast<const T*>(weight), sum_dy, sum_dy_x,
+                                                    static_cast<T*>(dx));
+      TG_CUDA_CHECK(cudaGetLastError(), "group_norm_backward");
+    }
+    if (dweight || dbias) {
+      group_norm_param_kernel<T><<<static_cast<unsigned>((g.c + kBlock - 1) / kBlock), kBlock, 0, current_stream()>>>(
+          g, ms, rs, sum_dy, sum_dy_x, static_cast<T*>(dweight), static_cast<T*>(dbias));
+      TG_CUDA_CHECK(cudaGetLastError(), "group_norm_backward");
+    }
+  });
+}
 
 void layer_norm(DType dtype, int64_t rows, int64_t cols, double eps, const void* x, const void* weight, const void* bias,
                 void* y, void* mean, void* rstd) {

@@ -149,55 +149,60 @@ Tensor layer_norm_fused(const Tensor& input, int64_t cols, const Tensor& weight,
   return out;
 }
 
-// y = x * w[ch] + b[ch] over contiguous [N, C, ...] (group norm's affine) in one pass instead of
-// a multiply and an add; its backward in one pass for dx (channel_affine with w and no shift) and
-// one for dw and db (batch_norm_backward's channel sums: with mean 0 and invstd 1 its xhat is x).
-// Under create_graph the backward is written in tensor ops.
-Tensor channel_affine_fused(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  const int64_t n = x.sizes()[0], c = x.sizes()[1], inner = x.numel() / (n * c);
-  const TensorOptions opts = TensorOptions(x.dtype()).device(x.device());
-  const Tensor zero = zeros({c}, opts), one = ones({c}, opts);
-  const Tensor w = weight.defined() ? ops::contiguous(weight) : one, b = bias.defined() ? ops::contiguous(bias) : zero;
-  Tensor out = ops::empty(x.sizes(), x.dtype(), x.device());
-  kernels::backend(x.device(), "group_norm")
-      .channel_affine(x.dtype(), n, c, inner, x.data_ptr(), w.data_ptr(), b.data_ptr(), out.data_ptr());
-  if (!autograd::needs_grad(x, weight, bias)) return out;
-  const bool has_weight = weight.defined();
+// Group norm on the fused kernels: each (sample, group) row's statistics and the output with the
+// per-channel weight and bias in one visit; backward in two (per-channel sums, then dx). Under
+// create_graph the backward is written in tensor ops (statistics recomputed from x).
+Tensor group_norm_fused(const Tensor& input, int64_t groups, const Tensor& weight, const Tensor& bias, double eps) {
+  const int64_t n = input.sizes()[0], c = input.sizes()[1];
+  const kernels::GroupNormGeometry g{n, c, input.numel() / (n * c), groups};
+  const auto& be = kernels::backend(input.device(), "group_norm");
+  Tensor x = ops::contiguous(input);
+  Tensor w = weight.defined() ? ops::contiguous(weight) : Tensor(), b = bias.defined() ? ops::contiguous(bias) : Tensor();
+  Tensor out = ops::empty(input.sizes(), input.dtype(), input.device());
+  Tensor mean = ops::empty({n * groups}, input.dtype(), input.device());
+  Tensor rstd = ops::empty({n * groups}, input.dtype(), input.device());
+  be.group_norm(input.dtype(), g, eps, x.data_ptr(), w.defined() ? w.data_ptr() : nullptr,
+                b.defined() ? b.data_ptr() : nullptr, out.data_ptr(), mean.data_ptr(), rstd.data_ptr());
+  if (!autograd::needs_grad(input, weight, bias)) return out;
+  const bool has_weight = weight.defined(), has_bias = bias.defined();
   auto node = autograd::make_node(
-      "GroupNormAffineBackward", {&x, &weight, &bias},
+      "NativeGroupNormBackward", {&input, &weight, &bias},
       [=](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
         Tensor xs = nd.saved(0), ws = has_weight ? nd.saved(1) : Tensor();
-        const Tensor& g = gr[0];
         tensor_list r(3);
         if (GradMode::is_enabled()) {
           Shape cs = Shape::filled(xs.dim(), 1), dims;
           cs[1] = c;
           for (int d = 0; d < xs.dim(); ++d)
             if (d != 1) dims.push_back(d);
-          r[0] = has_weight ? g * ws.view(cs) : g;
-          if (has_weight) r[1] = (g * xs).sum(dims);
-          r[2] = g.sum(dims);
+          const Shape rows{n, groups, xs.numel() / (n * groups)};
+          Tensor x3 = xs.reshape(rows);
+          Tensor is = rsqrt(x3.var({2}, 0, true) + eps);
+          Tensor xhat = (x3 - x3.mean({2}, true)) * is;
+          Tensor gx = (has_weight ? gr[0] * ws.view(cs) : gr[0]).reshape(rows);
+          r[0] = (is * (gx - gx.mean({2}, true) - xhat * (gx * xhat).mean({2}, true))).view(xs.sizes());
+          if (has_weight) r[1] = (gr[0] * xhat.view(xs.sizes())).sum(dims);
+          if (has_bias) r[2] = gr[0].sum(dims);
           return r;
         }
-        Tensor gc = ops::contiguous(g);
-        const auto& be = kernels::backend(xs.device(), "group_norm");
-        if (nd.needs_input_grad(0)) {
-          r[0] = has_weight ? ops::empty(xs.sizes(), xs.dtype(), xs.device()) : gc;
-          if (has_weight)
-            be.channel_affine(xs.dtype(), n, c, inner, gc.data_ptr(), ops::contiguous(ws).data_ptr(), zero.data_ptr(),
-                              r[0].data_ptr());
-        }
-        if (nd.needs_input_grad(1) || nd.needs_input_grad(2)) {
-          Tensor sum_dy = ops::empty({c}, xs.dtype(), xs.device()), sum_dy_x = ops::empty({c}, xs.dtype(), xs.device());
-          be.batch_norm_backward(xs.dtype(), n, c, inner, xs.data_ptr(), gc.data_ptr(), zero.data_ptr(), one.data_ptr(),
-                                 nullptr, nullptr, sum_dy.data_ptr(), sum_dy_x.data_ptr());
-          if (has_weight) r[1] = sum_dy_x;
-          r[2] = sum_dy;
-        }
+        Tensor dy = ops::contiguous(gr[0]);
+        Tensor dx = nd.needs_input_grad(0) ? ops::empty(xs.sizes(), xs.dtype(), xs.device()) : Tensor();
+        Tensor dw = has_weight && nd.needs_input_grad(1) ? ops::empty({c}, xs.dtype(), xs.device()) : Tensor();
+        Tensor db = has_bias && nd.needs_input_grad(2) ? ops::empty({c}, xs.dtype(), xs.device()) : Tensor();
+        kernels::backend(xs.device(), "group_norm")
+            .group_norm_backward(xs.dtype(), g, xs.data_ptr(), dy.data_ptr(), nd.saved(2).data_ptr(),
+                                 nd.saved(3).data_ptr(), has_weight ? ws.data_ptr() : nullptr,
+                                 dx.defined() ? dx.data_ptr() : nullptr, dw.defined() ? dw.data_ptr() : nullptr,
+                                 db.defined() ? db.data_ptr() : nullptr);
+        r[0] = dx;
+        r[1] = dw;
+        r[2] = db;
         return r;
       });
   node->save(x);
-  node->save(has_weight ? weight : Tensor());
+  node->save(has_weight ? w : Tensor());
+  node->save(mean);
+  node->save(rstd);
   autograd::set_history(out, node);
   return out;
 }
@@ -296,22 +301,13 @@ Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weig
                  num_groups);
   check_affine(op, weight, "weight", {c});
   check_affine(op, bias, "bias", {c});
-  Tensor y;
-  if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && input.numel() > 0) {
-    // Each (sample, group) is one contiguous row: the layer-norm kernels, without their affine
-    // (the weight here is per channel, not per column).
-    const int64_t rows = n * num_groups;
-    y = layer_norm_fused(input.reshape({rows, -1}), input.numel() / rows, {}, {}, eps).view(input.sizes());
-  } else {
-    int64_t group_size = c / num_groups;  // explicit, not -1: an empty batch has no size to infer
-    for (int d = 2; d < input.dim(); ++d) group_size *= input.sizes()[d];
-    Tensor x = input.reshape({n, num_groups, group_size});
-    y = ((x - x.mean({2}, true)) * rsqrt(x.var({2}, 0, true) + eps)).view(input.sizes());
-  }
-  auto same = [&](const Tensor& t) { return !t.defined() || (t.dtype() == y.dtype() && t.device() == y.device()); };
-  if ((weight.defined() || bias.defined()) && y.numel() > 0 && (y.dtype() == kFloat32 || y.dtype() == kFloat64) &&
-      same(weight) && same(bias))
-    return channel_affine_fused(y, weight, bias);
+  auto same = [&](const Tensor& t) { return !t.defined() || (t.dtype() == input.dtype() && t.device() == input.device()); };
+  if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && input.numel() > 0 && same(weight) && same(bias))
+    return group_norm_fused(input, num_groups, weight, bias, eps);
+  int64_t group_size = c / num_groups;  // explicit, not -1: an empty batch has no size to infer
+  for (int d = 2; d < input.dim(); ++d) group_size *= input.sizes()[d];
+  Tensor x = input.reshape({n, num_groups, group_size});
+  Tensor y = ((x - x.mean({2}, true)) * rsqrt(x.var({2}, 0, true) + eps)).view(input.sizes());
   const Shape cs = channel_shape(input);
   if (weight.defined()) y = y * weight.view(cs);
   if (bias.defined()) y = y + bias.view(cs);
