@@ -5,6 +5,7 @@
 // and bias gradients' column sums in the same visit of each row as the input gradient. Group
 // normalisation: layer norm's rows per (sample, group), with a per-channel affine.
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
@@ -89,6 +90,17 @@ void backward_impl(int64_t n, int64_t c, int64_t inner, const T* x, const T* dy,
   });
 }
 
+// A row's mean and 1 / sqrt(var + eps), in two passes over a row that stays in cache: the
+// variance of (x - mean) has no cancellation, unlike E[x^2] - mean^2.
+template <class T>
+std::pair<T, T> row_stats(const T* xr, int64_t cols, double eps) {
+  const T mu = sum_run(xr, cols) / static_cast<T>(cols);
+  T ss = 0;
+#pragma omp simd reduction(+ : ss)
+  for (int64_t j = 0; j < cols; ++j) ss += (xr[j] - mu) * (xr[j] - mu);
+  return {mu, T(1) / std::sqrt(ss / static_cast<T>(cols) + static_cast<T>(eps))};
+}
+
 template <class T>
 void layer_norm_impl(int64_t rows, int64_t cols, double eps, const T* x, const T* w, const T* b, T* y, T* mean,
                      T* rstd) {
@@ -96,13 +108,7 @@ void layer_norm_impl(int64_t rows, int64_t cols, double eps, const T* x, const T
     for (int64_t r = lo; r < hi; ++r) {
       const T* xr = x + r * cols;
       T* yr = y + r * cols;
-      // Two passes over a row that stays in cache: the variance of (x - mean) has no
-      // cancellation, unlike E[x^2] - mean^2.
-      const T mu = sum_run(xr, cols) / static_cast<T>(cols);
-      T ss = 0;
-#pragma omp simd reduction(+ : ss)
-      for (int64_t j = 0; j < cols; ++j) ss += (xr[j] - mu) * (xr[j] - mu);
-      const T rs = T(1) / std::sqrt(ss / static_cast<T>(cols) + static_cast<T>(eps));
+      const auto [mu, rs] = row_stats(xr, cols, eps);
       mean[r] = mu;
       rstd[r] = rs;
       if (w && b) {
@@ -202,11 +208,7 @@ void group_norm_impl(const GroupNormGeometry& g, double eps, const T* x, const T
     for (int64_t r = lo; r < hi; ++r) {
       const T* xr = x + r * cols;
       T* yr = y + r * cols;
-      const T mu = sum_run(xr, cols) / static_cast<T>(cols);
-      T ss = 0;
-#pragma omp simd reduction(+ : ss)
-      for (int64_t j = 0; j < cols; ++j) ss += (xr[j] - mu) * (xr[j] - mu);
-      const T rs = T(1) / std::sqrt(ss / static_cast<T>(cols) + static_cast<T>(eps));
+      const auto [mu, rs] = row_stats(xr, cols, eps);
       mean[r] = mu;
       rstd[r] = rs;
       const int64_t ch0 = (r % g.groups) * cpg;

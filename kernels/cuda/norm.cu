@@ -95,6 +95,19 @@ __global__ void backward_kernel(int64_t n, int64_t c, int64_t inner, const T* x,
   }
 }
 
+// A row's mean and 1 / sqrt(var + eps) over the block, in the CPU kernels' two passes.
+template <class T>
+__device__ inline void block_row_stats(const T* xr, int64_t cols, T eps, T& mu, T& rs) {
+  T s = 0, unused = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += xr[j];
+  block_sum2(s, unused);
+  mu = s / static_cast<T>(cols);
+  T ss = 0;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) ss += (xr[j] - mu) * (xr[j] - mu);
+  block_sum2(ss, unused);
+  rs = T(1) / sqrt(ss / static_cast<T>(cols) + eps);
+}
+
 template <class T>
 __global__ void layer_norm_kernel(int64_t cols, T eps, const T* __restrict__ x, const T* __restrict__ w,
                                   const T* __restrict__ b, T* __restrict__ y, T* __restrict__ mean,
@@ -102,14 +115,8 @@ __global__ void layer_norm_kernel(int64_t cols, T eps, const T* __restrict__ x, 
   const int64_t r = blockIdx.x;
   const T* xr = x + r * cols;
   T* yr = y + r * cols;
-  T s = 0, unused = 0;
-  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += xr[j];
-  block_sum2(s, unused);
-  const T mu = s / static_cast<T>(cols);
-  T ss = 0;
-  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) ss += (xr[j] - mu) * (xr[j] - mu);
-  block_sum2(ss, unused);
-  const T rs = T(1) / sqrt(ss / static_cast<T>(cols) + eps);
+  T mu, rs;
+  block_row_stats(xr, cols, eps, mu, rs);
   if (threadIdx.x == 0) {
     mean[r] = mu;
     rstd[r] = rs;
@@ -206,14 +213,8 @@ __global__ void group_norm_kernel(GroupNormGeometry g, T eps, const T* __restric
   const int64_t r = blockIdx.x, cpg = g.c / g.groups, cols = cpg * g.inner, ch0 = (r % g.groups) * cpg;
   const T* xr = x + r * cols;
   T* yr = y + r * cols;
-  T s = 0, unused = 0;
-  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) s += xr[j];
-  block_sum2(s, unused);
-  const T mu = s / static_cast<T>(cols);
-  T ss = 0;
-  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) ss += (xr[j] - mu) * (xr[j] - mu);
-  block_sum2(ss, unused);
-  const T rs = T(1) / sqrt(ss / static_cast<T>(cols) + eps);
+  T mu, rs;
+  block_row_stats(xr, cols, eps, mu, rs);
   if (threadIdx.x == 0) {
     mean[r] = mu;
     rstd[r] = rs;
