@@ -156,14 +156,18 @@ struct AdamStep {
   bool decoupled, amsgrad, maximize;
 };
 
-// Cross entropy of `rows` contiguous rows of `classes` logits against int64 class targets:
+// Cross entropy of `rows` rows of `classes` logits against int64 class targets:
 // loss[r] = (1 - s) * w[t] * (lse - x[t]) + s / C * sum_c w[c] * (lse - x[c]), with s the label
-// smoothing and w the class weights (null: 1); rows whose target is ignore_index get 0.
+// smoothing and w the class weights (null: 1); rows whose target is ignore_index get 0. The
+// logits are contiguous [rows / inner, classes, inner]: inner = 1 for [N, C], the positions of
+// a sample for [N, C, d...] (row r = sample * inner + position, class stride inner); the
+// targets and the per-row outputs are in row order.
 struct CrossEntropyParams {
   int64_t rows = 0, classes = 0, ignore_index = -100;
   double smoothing = 0;
   const int64_t* target = nullptr;
   const void* weight = nullptr;  // [classes] of the logits' dtype, or null
+  int64_t inner = 1;
 };
 
 // Group norm over contiguous [n, c, inner] data in `groups` groups of c / groups channels: each

@@ -616,6 +616,25 @@ TEST(Cuda, FusedLayerNormAndCrossEntropyMatchTheCpu) {
       EXPECT_THROW_WITH(F::cross_entropy(x.cuda(), full({300}, cols, kInt64).cuda()), IndexError, "out of bounds");
     }
   }
+  // [N, C, H, W] logits: the class stride is the positions' count.
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor x = tgtest::sample(gen, {3, 7, 5, 6}, tgtest::kAnyValue, dt);
+    Tensor target = randint(0, 7, {3, 5, 6}, gen, kInt64);
+    target.view({-1}).index_put_({tensor({4})}, tensor({-100}));
+    const Tensor w = tgtest::sample(gen, {7}, tgtest::kPositive, dt);
+    for (auto red : {F::Reduction::Mean, F::Reduction::None}) {
+      auto ce = [&](Device d) {
+        Tensor xi = x.to(d).requires_grad_(true);
+        Tensor l = F::cross_entropy(xi, target.to(d), {.weight = w.to(d), .reduction = red, .label_smoothing = 0.1});
+        l.backward(red == F::Reduction::None ? ones({3, 5, 6}, TensorOptions(dt).device(d)) * 0.5
+                                             : ones({}, TensorOptions(dt).device(d)));
+        return std::vector<Tensor>{l.detach().cpu(), xi.grad().cpu()};
+      };
+      const auto cc = ce(Device::cpu()), cg = ce(Device::cuda());
+      EXPECT_TRUE(close(cg[0], cc[0], 1e-5, 1e-5)) << "spatial cross_entropy";
+      EXPECT_TRUE(close(cg[1], cc[1], 1e-5, 1e-5)) << "spatial cross_entropy grad";
+    }
+  }
 }
 
 // linear / addmm with the bias fused by cuBLASLt's epilogue (aligned operands) or added after the

@@ -239,6 +239,10 @@ TEST(Module, LayersAndDefaults) {
   EXPECT_EQ(nn::AdaptiveAvgPool2d(1)(randn({2, 3, 5, 5})).sizes(), Shape({2, 3, 1, 1}));
   EXPECT_EQ(nn::Unflatten(1, {2, 3})(randn({4, 6})).sizes(), Shape({4, 2, 3}));
   EXPECT_TRUE(close(nn::LeakyReLU(0.2)(tensor({-1.0})), tensor({-0.2})));
+  EXPECT_TRUE(close(nn::ELU(0.5)(tensor({-1.0, 2.0})), tensor({0.5 * std::expm1(-1.0), 2.0})));
+  EXPECT_TRUE(close(nn::Softplus(2.0, 4.0)(tensor({0.5, 3.0})), tensor({std::log1p(std::exp(1.0)) / 2, 3.0})));
+  EXPECT_EQ(nn::Softplus(2.0, 4.0)->extra_repr(), "beta=2, threshold=4");
+  EXPECT_EQ(nn::ELU()->extra_repr(), "alpha=1");
   EXPECT_TRUE(close(nn::Softmax(0)(tensor({0.0, 0.0})), tensor({0.5, 0.5})));
   EXPECT_TRUE(close(nn::LogSoftmax(0)(tensor({0.0, 0.0})), log(tensor({0.5, 0.5}))));
   EXPECT_TRUE(close(nn::SiLU()(tensor({1.0})), tensor({1.0}) * sigmoid(tensor({1.0}))));

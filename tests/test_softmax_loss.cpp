@@ -154,35 +154,63 @@ TEST(Loss, FusedCrossEntropyMatchesTheComposedFormula) {
   EXPECT_TRUE(std::isnan(F::cross_entropy(v.view({1, 3}), tensor({-100})).item<double>()));
 }
 
-// [N, C, H, W] logits (a segmentation loss) take the fused kernel over one row per position.
+// [N, C, H, W] and [N, C, L] logits (a segmentation loss) take the fused kernels over the
+// positions: chunks of 256 down the classes (here one partial chunk, and two with a tail).
 TEST(Loss, FusedCrossEntropyOverSpatialDims) {
   Generator gen(6);
   const int64_t c = 5;
-  const Tensor x0 = randn({3, c, 4, 6}, gen, kFloat64) * 2.0;
-  Tensor target = randint(0, c, {3, 4, 6}, gen, kInt64);
-  target.index_put_({tensor({0, 2}), tensor({1, 3}), tensor({5, 0})}, tensor({-100, -100}));
-  const Tensor w = rand({c}, gen, kFloat64) + 0.5;
-  for (auto red : {F::Reduction::Mean, F::Reduction::Sum, F::Reduction::None}) {
-    SCOPED_TRACE(static_cast<int>(red));
-    const double eps = 0.1;
-    const F::CrossEntropyOptions o{.weight = w, .reduction = red, .label_smoothing = eps};
-    Tensor xa = x0.detach().requires_grad_(true), xb = x0.detach().requires_grad_(true);
-    const Tensor fused = F::cross_entropy(xa, target, o);
-    const Tensor logp = log_softmax(xb, 1);
-    const Tensor valid = ne(target, -100), safe = where(valid, target, 0);
-    const Tensor wt = where(valid, w.index_select(0, safe.reshape({-1})).view(safe.sizes()), 0.0);
-    const Tensor picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1);
-    const Tensor terms = -(picked * wt) * (1 - eps) - where(valid, (logp * w.view({1, c, 1, 1})).sum({1}), 0.0) * (eps / c);
-    const Tensor ref = red == F::Reduction::None ? terms : red == F::Reduction::Sum ? terms.sum() : terms.sum() / wt.sum();
-    EXPECT_EQ(fused.sizes(), ref.sizes());
-    EXPECT_TRUE(close(fused, ref, 1e-12, 1e-12));
-    const Tensor g = red == F::Reduction::None ? randn({3, 4, 6}, gen, kFloat64) : ones({}, kFloat64);
-    fused.backward(g);
-    ref.backward(g);
-    EXPECT_TRUE(close(xa.grad(), xb.grad(), 1e-12, 1e-12));
+  for (DType dt : {kFloat64, kFloat32}) {
+    for (const Shape& shape : {Shape{3, c, 4, 6}, Shape{2, c, 300}}) {
+      const Tensor x0 = randn(shape, gen, dt) * 2.0;
+      Shape tshape = shape;
+      tshape.erase(1);
+      Tensor target = randint(0, c, tshape, gen, kInt64);
+      target.view({-1}).index_put_({tensor({1, 7, 40})}, tensor({-100, -100, -100}));
+      const Tensor w = rand({c}, gen, dt) + 0.5;
+      Shape cs = Shape::filled(static_cast<int64_t>(shape.size()), 1);
+      cs[1] = c;
+      Shape dims;
+      for (int d = 0; d < static_cast<int>(shape.size()); ++d)
+        if (d != 1) dims.push_back(d);
+      for (double eps : {0.0, 0.1}) {
+        for (auto red : {F::Reduction::Mean, F::Reduction::Sum, F::Reduction::None}) {
+          SCOPED_TRACE(fmt::format("{} {} eps={} reduction={}", dt, shape, eps, static_cast<int>(red)));
+          const F::CrossEntropyOptions o{.weight = w, .reduction = red, .label_smoothing = eps};
+          Tensor xa = x0.detach().requires_grad_(true), xb = x0.detach().requires_grad_(true);
+          const Tensor fused = F::cross_entropy(xa, target, o);
+          const Tensor logp = log_softmax(xb, 1);
+          const Tensor valid = ne(target, -100), safe = where(valid, target, 0);
+          const Tensor wt = where(valid, w.index_select(0, safe.reshape({-1})).view(safe.sizes()), 0.0);
+          const Tensor picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1);
+          const Tensor terms = -(picked * wt) * (1 - eps) - where(valid, (logp * w.view(cs)).sum({1}), 0.0) * (eps / c);
+          const Tensor ref =
+              red == F::Reduction::None ? terms : red == F::Reduction::Sum ? terms.sum() : terms.sum() / wt.sum();
+          const double tol = dt == kFloat64 ? 1e-12 : 2e-5;
+          EXPECT_EQ(fused.sizes(), ref.sizes());
+          EXPECT_TRUE(close(fused, ref, tol, tol));
+          const Tensor g = red == F::Reduction::None ? randn(tshape, gen, dt) : ones({}, dt);
+          fused.backward(g);
+          ref.backward(g);
+          EXPECT_TRUE(close(xa.grad(), xb.grad(), tol, tol));
+          // Under create_graph: the gradient in tensor ops, differentiable again.
+          Tensor xc = x0.detach().requires_grad_(true);
+          const Tensor gc = autograd::grad({F::cross_entropy(xc, target, o)}, {xc}, {g}, std::nullopt, true)[0];
+          EXPECT_TRUE(close(gc.detach(), xb.grad(), tol, tol));
+          EXPECT_TRUE(gc.requires_grad());
+        }
+      }
+    }
   }
+  const Tensor x0 = randn({3, c, 4, 6}, gen, kFloat64);
+  Tensor target = randint(0, c, {3, 4, 6}, gen, kInt64);
+  const Tensor small = randn({2, c, 3, 2}, gen, kFloat64).requires_grad_(true);
+  const Tensor small_target = randint(0, c, {2, 3, 2}, gen, kInt64);
+  auto loss = [&](const tensor_list& in) { return F::cross_entropy(in[0], small_target, {.label_smoothing = 0.2}); };
+  EXPECT_TRUE(autograd::gradcheck(loss, {small}));
+  EXPECT_TRUE(autograd::gradgradcheck(loss, {small}));
   EXPECT_THROW_WITH(F::cross_entropy(x0, target.narrow(2, 0, 5)), Error, "needs a target of shape [3, 4, 6]");
-  EXPECT_THROW_WITH(F::cross_entropy(x0, full({3, 4, 6}, 7, kInt64)), IndexError, "target 7 is out of bounds for 5 classes");
+  target.view({-1}).index_put_({tensor({50})}, tensor({7}));
+  EXPECT_THROW_WITH(F::cross_entropy(x0, target), IndexError, "target 7 is out of bounds for 5 classes");
 }
 
 TEST(LossModules, CallTheirFunctionalFormWithTheirOptions) {

@@ -109,15 +109,137 @@ void rows_lse(const T* x, int64_t m, int64_t C, T* lse) {
   }
 }
 
+// The class weights (null: 1), the target's share 1 - s, each class's share s / C of the label
+// smoothing s, and the weights' sum (the smoothing term's).
+template <class T>
+struct CrossEntropyTerms {
+  const T* w;
+  T keep, spread, wsum = 0;
+  explicit CrossEntropyTerms(const CrossEntropyParams& p)
+      : w(static_cast<const T*>(p.weight)),
+        keep(T(1 - p.smoothing)),
+        spread(T(p.smoothing / static_cast<double>(p.classes))) {
+    for (int64_t c = 0; c < p.classes; ++c) wsum += w ? w[c] : T(1);
+  }
+};
+
+// Keeps the first row whose target is out of range (rows are visited out of order in parallel).
+inline void note_bad_row(std::atomic<int64_t>& bad, int64_t r) {
+  int64_t seen = bad.load();
+  while ((seen < 0 || r < seen) && !bad.compare_exchange_weak(seen, r)) {
+  }
+}
+
+// [N, C, d...] logits (a loss per position of a segmentation map): a sample's positions are
+// contiguous within each class, so chunks of them run as vector lanes down the classes, with no
+// horizontal sums and no copy into rows.
+constexpr int64_t kPositionChunk = 256;
+
+// Calls fn(sample, first position, count) for every chunk of positions, in parallel.
+template <class F>
+void for_each_position_chunk(const CrossEntropyParams& p, F&& fn) {
+  const int64_t inner = p.inner, per_sample = (inner + kPositionChunk - 1) / kPositionChunk;
+  const int64_t chunks = p.rows / inner * per_sample;
+  parallel_for(0, chunks, std::max<int64_t>(1, kGrain / (kPositionChunk * std::max<int64_t>(1, p.classes))),
+               [&](int64_t lo, int64_t hi) {
+                 for (int64_t q = lo; q < hi; ++q) {
+                   const int64_t i0 = q % per_sample * kPositionChunk;
+                   fn(q / per_sample, i0, std::min(kPositionChunk, inner - i0));
+                 }
+               });
+}
+
+template <class T>
+int64_t cross_entropy_positions(const CrossEntropyParams& p, const T* x, T* loss, T* lse_out, T* row_weight) {
+  const int64_t C = p.classes, inner = p.inner;
+  const auto [w, keep, spread, wsum] = CrossEntropyTerms<T>(p);
+  std::atomic<int64_t> bad{-1};
+  for_each_position_chunk(p, [&](int64_t s, int64_t i0, int64_t m) {
+    T shift[kPositionChunk], sum[kPositionChunk], buf[kPositionChunk], wx[kPositionChunk];
+    const T* xs = x + s * C * inner + i0;  // class c of position i at xs[c * inner + i]
+    for (int64_t i = 0; i < m; ++i) shift[i] = -INFINITY;
+    for (int64_t c = 0; c < C; ++c) {
+      const T* xc = xs + c * inner;
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) shift[i] = xc[i] > shift[i] ? xc[i] : shift[i];
+    }
+    for (int64_t i = 0; i < m; ++i) {
+      shift[i] = std::isinf(shift[i]) && shift[i] < 0 ? T(0) : shift[i];
+      sum[i] = wx[i] = 0;
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      const T* xc = xs + c * inner;
+      for (int64_t i = 0; i < m; ++i) buf[i] = xc[i] - shift[i];
+      vector_map<VectorFn::Exp>(buf, buf, m, [](T v) { return std::exp(v); });
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) sum[i] += buf[i];
+      if (p.smoothing > 0) {
+        const T wc = w ? w[c] : T(1);
+#pragma omp simd
+        for (int64_t i = 0; i < m; ++i) wx[i] += wc * xc[i];
+      }
+    }
+    vector_map<VectorFn::Log>(sum, sum, m, [](T v) { return std::log(v); });
+    for (int64_t i = 0; i < m; ++i) {
+      const int64_t r = s * inner + i0 + i, t = p.target[r];
+      if (t == p.ignore_index || t < 0 || t >= C) {
+        loss[r] = lse_out[r] = row_weight[r] = 0;
+        if (t == p.ignore_index) continue;
+        note_bad_row(bad, r);
+        continue;
+      }
+      const T lse = shift[i] + sum[i], wt = w ? w[t] : T(1);
+      T l = keep * wt * (lse - xs[t * inner + i]);
+      if (p.smoothing > 0) l += spread * (wsum * lse - wx[i]);
+      loss[r] = l;
+      lse_out[r] = lse;
+      row_weight[r] = wt;
+    }
+  });
+  return bad.load();
+}
+
+template <class T>
+void cross_entropy_backward_positions(const CrossEntropyParams& p, const T* x, const T* lse, const T* g,
+                                      int64_t grad_stride, T* dx) {
+  const int64_t C = p.classes, inner = p.inner;
+  const auto [w, keep, spread, wsum] = CrossEntropyTerms<T>(p);
+  for_each_position_chunk(p, [&](int64_t s, int64_t i0, int64_t m) {
+    T a[kPositionChunk], sp[kPositionChunk], l[kPositionChunk];
+    const int64_t r0 = s * inner + i0;
+    for (int64_t i = 0; i < m; ++i) {
+      const int64_t t = p.target[r0 + i];
+      const T gr = t == p.ignore_index ? T(0) : g[(r0 + i) * grad_stride];
+      a[i] = gr * (keep * (w && t != p.ignore_index ? w[t] : T(1)) + spread * wsum);
+      sp[i] = gr * spread;
+      l[i] = lse[r0 + i];
+    }
+    const T* xs = x + s * C * inner + i0;
+    T* ds = dx + s * C * inner + i0;
+    for (int64_t c = 0; c < C; ++c) {
+      const T* xc = xs + c * inner;
+      T* dc = ds + c * inner;
+      const T wc = w ? w[c] : T(1);
+      for (int64_t i = 0; i < m; ++i) dc[i] = xc[i] - l[i];
+      vector_map<VectorFn::Exp>(dc, dc, m, [](T v) { return std::exp(v); });
+#pragma omp simd
+      for (int64_t i = 0; i < m; ++i) dc[i] = a[i] * dc[i] - sp[i] * wc;
+    }
+    for (int64_t i = 0; i < m; ++i) {
+      const int64_t t = p.target[r0 + i];
+      if (t != p.ignore_index) {
+        ds[t * inner + i] -= g[(r0 + i) * grad_stride] * keep * (w ? w[t] : T(1));
+      } else {  // exact zeros, whatever exp(x) was
+        for (int64_t c = 0; c < C; ++c) ds[c * inner + i] = 0;
+      }
+    }
+  });
+}
+
 template <class T>
 int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* lse_out, T* row_weight) {
-  const T* w = static_cast<const T*>(p.weight);
   const int64_t C = p.classes;
-  const T keep = T(1 - p.smoothing), spread = T(p.smoothing / static_cast<double>(C));
-  T wsum = 0;  // sum of the class weights, for the smoothing term
-  if (p.smoothing > 0) {
-    for (int64_t c = 0; c < C; ++c) wsum += w ? w[c] : T(1);
-  }
+  const auto [w, keep, spread, wsum] = CrossEntropyTerms<T>(p);
   std::atomic<int64_t> bad{-1};
   parallel_for(0, p.rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, C)), [&](int64_t lo, int64_t hi) {
   rows_lse(x + lo * C, hi - lo, C, lse_out + lo);
@@ -131,9 +253,7 @@ int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* 
       continue;
     }
     if (t < 0 || t >= C) {
-      int64_t seen = bad.load();
-      while ((seen < 0 || r < seen) && !bad.compare_exchange_weak(seen, r)) {
-      }
+      note_bad_row(bad, r);
       continue;
     }
     const T lse = lse_out[r];
@@ -159,11 +279,8 @@ int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* 
 template <class T>
 void cross_entropy_backward_impl(const CrossEntropyParams& p, const T* x, const T* lse, const T* g,
                                  int64_t grad_stride, T* dx) {
-  const T* w = static_cast<const T*>(p.weight);
   const int64_t C = p.classes;
-  const T keep = T(1 - p.smoothing), spread = T(p.smoothing / static_cast<double>(C));
-  T wsum = 0;
-  for (int64_t c = 0; c < C; ++c) wsum += w ? w[c] : T(1);
+  const auto [w, keep, spread, wsum] = CrossEntropyTerms<T>(p);
   parallel_for(0, p.rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, C)), [&](int64_t lo, int64_t hi) {
     const bool short_rows = C < kShortRow;
     if (short_rows) {  // the softmax of all the chunk's rows as one run (see kShortRow)
@@ -200,6 +317,9 @@ void cross_entropy_backward_impl(const CrossEntropyParams& p, const T* x, const 
 int64_t cross_entropy(DType dtype, const CrossEntropyParams& p, const void* logits, void* loss, void* lse,
                       void* row_weight) {
   return dispatch_single_double(dtype, [&]<class T>() {
+    if (p.inner > 1)
+      return cross_entropy_positions<T>(p, static_cast<const T*>(logits), static_cast<T*>(loss), static_cast<T*>(lse),
+                                        static_cast<T*>(row_weight));
     return cross_entropy_impl<T>(p, static_cast<const T*>(logits), static_cast<T*>(loss), static_cast<T*>(lse),
                                  static_cast<T*>(row_weight));
   });
@@ -208,6 +328,9 @@ int64_t cross_entropy(DType dtype, const CrossEntropyParams& p, const void* logi
 void cross_entropy_backward(DType dtype, const CrossEntropyParams& p, const void* logits, const void* lse,
                             const void* grad_loss, int64_t grad_stride, void* dx) {
   dispatch_single_double(dtype, [&]<class T>() {
+    if (p.inner > 1)
+      return cross_entropy_backward_positions<T>(p, static_cast<const T*>(logits), static_cast<const T*>(lse),
+                                                 static_cast<const T*>(grad_loss), grad_stride, static_cast<T*>(dx));
     cross_entropy_backward_impl<T>(p, static_cast<const T*>(logits), static_cast<const T*>(lse),
                                    static_cast<const T*>(grad_loss), grad_stride, static_cast<T*>(dx));
   });

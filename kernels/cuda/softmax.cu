@@ -58,13 +58,13 @@ __global__ void softmax_rows(const DimGeometry g, bool log, const T* __restrict_
 
 // Sums of w over the classes and of w * x over a row, for the label-smoothing term.
 template <class T>
-__device__ void smoothing_sums(const T* w, const T* xr, int64_t C, T* shared, T& wsum, T& wx) {
+__device__ void smoothing_sums(const T* w, const T* xr, int64_t C, int64_t cs, T* shared, T& wsum, T& wx) {
   wsum = 0;
   wx = 0;
   for (int64_t c = threadIdx.x; c < C; c += blockDim.x) {
     const T wc = w ? w[c] : T(1);
     wsum += wc;
-    wx += wc * xr[c];
+    wx += wc * xr[c * cs];
   }
   wsum = block_reduce<false>(wsum, shared);
   wx = block_reduce<false>(wx, shared);
@@ -75,9 +75,9 @@ __global__ void cross_entropy_rows(const CrossEntropyParams p, const T* __restri
                                    T* __restrict__ lse_out, T* __restrict__ row_weight,
                                    unsigned long long* __restrict__ bad) {
   __shared__ T shared[kBlock / 32];
-  const int64_t r = blockIdx.x, C = p.classes;
+  const int64_t r = blockIdx.x, C = p.classes, cs = p.inner;  // cs: the class stride
   const T* w = static_cast<const T*>(p.weight);
-  const T* xr = x + r * C;
+  const T* xr = x + (r / cs) * C * cs + r % cs;
   const int64_t t = p.target[r];
   if (t == p.ignore_index || t < 0 || t >= C) {
     if (threadIdx.x == 0) {
@@ -90,18 +90,18 @@ __global__ void cross_entropy_rows(const CrossEntropyParams p, const T* __restri
   }
   T mx = -INFINITY;
   for (int64_t c = threadIdx.x; c < C; c += blockDim.x)
-    if (xr[c] > mx || xr[c] != xr[c]) mx = xr[c];
+    if (xr[c * cs] > mx || xr[c * cs] != xr[c * cs]) mx = xr[c * cs];
   mx = block_reduce<true>(mx, shared);
   const T shift = isinf(mx) && mx < 0 ? T(0) : mx;
   T sum = 0;
-  for (int64_t c = threadIdx.x; c < C; c += blockDim.x) sum += exp(xr[c] - shift);
+  for (int64_t c = threadIdx.x; c < C; c += blockDim.x) sum += exp(xr[c * cs] - shift);
   sum = block_reduce<false>(sum, shared);
   const T lse = shift + ::log(sum);
   const T wt = w ? w[t] : T(1);
-  T l = T(1 - p.smoothing) * wt * (lse - xr[t]);
+  T l = T(1 - p.smoothing) * wt * (lse - xr[t * cs]);
   if (p.smoothing > 0) {
     T wsum, wx;
-    smoothing_sums(w, xr, C, shared, wsum, wx);
+    smoothing_sums(w, xr, C, cs, shared, wsum, wx);
     l += T(p.smoothing / static_cast<double>(C)) * (wsum * lse - wx);
   }
   if (threadIdx.x == 0) {
@@ -116,22 +116,23 @@ __global__ void cross_entropy_backward_rows(const CrossEntropyParams p, const T*
                                             const T* __restrict__ lse, const T* __restrict__ g, int64_t grad_stride,
                                             T* __restrict__ dx) {
   __shared__ T shared[kBlock / 32];
-  const int64_t r = blockIdx.x, C = p.classes;
+  const int64_t r = blockIdx.x, C = p.classes, cs = p.inner;
   const T* w = static_cast<const T*>(p.weight);
-  const T* xr = x + r * C;
-  T* dr = dx + r * C;
+  const int64_t base = (r / cs) * C * cs + r % cs;
+  const T* xr = x + base;
+  T* dr = dx + base;
   const int64_t t = p.target[r];
   if (t == p.ignore_index) {
-    for (int64_t c = threadIdx.x; c < C; c += blockDim.x) dr[c] = 0;
+    for (int64_t c = threadIdx.x; c < C; c += blockDim.x) dr[c * cs] = 0;
     return;
   }
   const T keep = T(1 - p.smoothing), spread = T(p.smoothing / static_cast<double>(C));
   T wsum = 0, unused = 0;
-  if (p.smoothing > 0) smoothing_sums(w, xr, C, shared, wsum, unused);
+  if (p.smoothing > 0) smoothing_sums(w, xr, C, cs, shared, wsum, unused);
   const T gr = g[r * grad_stride], l = lse[r], wt = w ? w[t] : T(1);
   const T a = gr * (keep * wt + spread * wsum), sp = gr * spread;
   for (int64_t c = threadIdx.x; c < C; c += blockDim.x)
-    dr[c] = a * exp(xr[c] - l) - sp * (w ? w[c] : T(1)) - (c == t ? gr * keep * wt : T(0));
+    dr[c * cs] = a * exp(xr[c * cs] - l) - sp * (w ? w[c] : T(1)) - (c == t ? gr * keep * wt : T(0));
 }
 
 unsigned row_threads(int64_t size) {

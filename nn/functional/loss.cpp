@@ -51,25 +51,28 @@ void check_pointwise(const char* name, const Tensor& input, const Tensor& target
            target.sizes());
 }
 
-// Cross entropy of [N, C] (or [C]) float32/float64 logits against class indices on the fused
-// kernels: one visit of each row forward (log-sum-exp and the smoothing sums), one backward
-// (softmax minus the smoothed one-hot target), no [N, C] intermediates. Under create_graph the
-// backward is written in tensor ops, so higher derivatives stay exact.
+// Cross entropy of [N, C] (or [C], or [N, C, d...]) float32/float64 logits against class
+// indices on the fused kernels: one visit of each row forward (log-sum-exp and the smoothing
+// sums), one backward (softmax minus the smoothed one-hot target), no [N, C] intermediates.
+// Under create_graph the backward is written in tensor ops, so higher derivatives stay exact.
 Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
   const bool single = input.dim() == 1;
   const Tensor x = ops::contiguous(single ? input.unsqueeze(0) : input);
   const Tensor t = ops::contiguous(single ? target.unsqueeze(0) : target);
   const Tensor w = o.weight.defined() ? ops::contiguous(o.weight) : Tensor();
-  const int64_t rows = x.sizes()[0], classes = x.sizes()[1];
+  const int64_t rows = t.numel(), classes = x.sizes()[1];
+  int64_t inner = 1;  // positions per sample of [N, C, d...] logits
+  for (int d = 2; d < x.dim(); ++d) inner *= x.sizes()[d];
   const kernels::CrossEntropyParams params{rows, classes, o.ignore_index, o.label_smoothing, t.data_ptr<int64_t>(),
-                                           w.defined() ? w.data_ptr() : nullptr};
+                                           w.defined() ? w.data_ptr() : nullptr, inner};
   const auto& be = kernels::backend(x.device(), "cross_entropy");
   Tensor loss = ops::empty({rows}, x.dtype(), x.device()), lse = ops::empty({rows}, x.dtype(), x.device()),
          row_weight = ops::empty({rows}, x.dtype(), x.device());
   const int64_t bad = be.cross_entropy(x.dtype(), params, x.data_ptr(), loss.data_ptr(), lse.data_ptr(),
                                        row_weight.data_ptr());
   if (bad >= 0)
-    TG_FAIL_INDEX("cross_entropy: target {} is out of bounds for {} classes", t.select(0, bad).item<int64_t>(), classes);
+    TG_FAIL_INDEX("cross_entropy: target {} is out of bounds for {} classes", t.reshape({-1}).select(0, bad).item<int64_t>(),
+                  classes);
   if (autograd::needs_grad(input)) {
     const double keep = 1 - o.label_smoothing, spread = o.label_smoothing / static_cast<double>(classes);
     const int64_t ignore = o.ignore_index;
@@ -78,13 +81,16 @@ Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const Cros
           Tensor xs = nd.saved(0);
           const Tensor& g = gr[0];
           if (GradMode::is_enabled()) {
+            const TensorOptions opts = TensorOptions(xs.dtype()).device(xs.device());
+            Shape cs = Shape::filled(xs.dim(), 1);  // a per-class vector broadcast along dim 1
+            cs[1] = classes;
             Tensor valid = ne(t, ignore), safe = where(valid, t, 0);
-            Tensor wt = w.defined() ? w.index_select(0, safe) : ones({rows}, TensorOptions(xs.dtype()).device(xs.device()));
-            Tensor wsum = w.defined() ? w.sum() : full({}, static_cast<double>(classes), TensorOptions(xs.dtype()).device(xs.device()));
-            Tensor gv = where(valid, g, 0.0).unsqueeze(1);
-            Tensor onehot = one_hot(safe, classes).to(xs.dtype());
+            Tensor wt = w.defined() ? w.index_select(0, safe.reshape({-1})).view(safe.sizes()) : ones(safe.sizes(), opts);
+            Tensor wsum = w.defined() ? w.sum() : full({}, static_cast<double>(classes), opts);
+            Tensor gv = where(valid, g.reshape(safe.sizes()), 0.0).unsqueeze(1);
+            Tensor onehot = movedim(one_hot(safe, classes), -1, 1).to(xs.dtype());
             Tensor d = (wt * keep + wsum * spread).unsqueeze(1) * softmax(xs, 1) - wt.unsqueeze(1) * onehot * keep;
-            if (spread != 0) d = d - (w.defined() ? w : ones({classes}, TensorOptions(xs.dtype()).device(xs.device()))) * spread;
+            if (spread != 0) d = d - (w.defined() ? w : ones({classes}, opts)).view(cs) * spread;
             Tensor dx = gv * d;
             return {single ? dx.squeeze(0) : dx};
           }
@@ -102,7 +108,7 @@ Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const Cros
     autograd::set_history(loss, node);
   }
   switch (o.reduction) {
-    case Reduction::None: return single ? loss.squeeze(0) : loss;
+    case Reduction::None: return loss.view(target.sizes());
     case Reduction::Sum: return loss.sum();
     case Reduction::Mean: return loss.sum() / row_weight.sum();
     case Reduction::BatchMean: break;
@@ -217,11 +223,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
     ops::check_same_device("cross_entropy", input, target);
     const Tensor& w = options.weight;
     if (!w.defined() || (w.dtype() == input.dtype() && w.device() == input.device() && !autograd::needs_grad(w))) {
-      if (input.dim() <= 2) return cross_entropy_fused(input, target, options);
-      // [N, C, d...]: one row of classes per position, the class dim moved last (a copy the
-      // tiled loops make at memory speed, and its backward another); then the rows kernel.
-      Tensor loss = cross_entropy_fused(movedim(input, 1, -1).reshape({-1, classes}), target.reshape({-1}), options);
-      return options.reduction == Reduction::None ? loss.view(target.sizes()) : loss;
+      return cross_entropy_fused(input, target, options);
     }
   }
   Tensor logp = log_softmax(input, class_dim);

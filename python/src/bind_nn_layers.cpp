@@ -139,6 +139,10 @@ void bind_nn_layers(py::module_& nn) {
   Layer<LeakyReLUImpl>(nn, "LeakyReLU")
       .def(py::init([](double slope, bool) { return std::make_shared<LeakyReLUImpl>(slope); }),
            py::arg("negative_slope") = 0.01, py::arg("inplace") = false);
+  Layer<ELUImpl>(nn, "ELU")
+      .def(py::init([](double alpha, bool) { return std::make_shared<ELUImpl>(alpha); }), py::arg("alpha") = 1.0,
+           py::arg("inplace") = false);
+  Layer<SoftplusImpl>(nn, "Softplus").def(py::init<double, double>(), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
   Layer<GELUImpl>(nn, "GELU").def(py::init<std::string>(), py::arg("approximate") = "none");
   Layer<SiLUImpl>(nn, "SiLU").def(py::init([](bool) { return std::make_shared<SiLUImpl>(); }), py::arg("inplace") = false);
   Layer<TanhImpl>(nn, "Tanh").def(py::init<>());

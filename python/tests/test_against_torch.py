@@ -133,6 +133,10 @@ def copy_params(tg_module, torch_module):
     lambda m: m.GELU(),
     lambda m: m.SiLU(),
     lambda m: m.LeakyReLU(0.1),
+    lambda m: m.GELU(approximate="tanh"),
+    lambda m: m.ELU(0.7),
+    lambda m: m.Softplus(1.5, 5.0),
+    lambda m: m.GroupNorm(4, 8, affine=False),
 ])
 def test_layers(make):
     tmod = make(torch.nn).double()
@@ -142,8 +146,10 @@ def test_layers(make):
     shape = {"Linear": (5, 7), "LayerNorm": (2, 5, 7), "Conv1d": (2, 3, 9), "GroupNorm": (2, 4, 5, 5),
              "BatchNorm2d": (4, 3, 5, 5), "Conv2d": (2, tmod.in_channels if hasattr(tmod, "in_channels") else 3, 9, 9)}
     shape = shape.get(name, (2, 3, 8, 8) if name != "ConvTranspose2d" else (2, 3, 5, 5))
-    if name == "GELU" or name == "SiLU" or name == "LeakyReLU":
+    if name in ("GELU", "SiLU", "LeakyReLU", "ELU", "Softplus"):
         shape = (4, 9)
+    if name == "GroupNorm" and not tmod.affine:
+        shape = (3, 8, 4)
     check_fn(gmod, tmod, np.random.randn(*shape), rtol=1e-9, atol=1e-10)
     for (n, p), (_, q) in zip(sorted(gmod.named_parameters()), sorted(tmod.named_parameters())):
         check(p.grad, q.grad, 1e-9, 1e-10)
@@ -179,6 +185,13 @@ def test_losses():
     spatial, st = np.random.randn(2, 4, 3, 3), np.random.randint(0, 4, (2, 3, 3))
     check_fn(lambda x: F.cross_entropy(x, tg.tensor(st.tolist())),
              lambda x: TF.cross_entropy(x, torch.tensor(st)), spatial)
+    st[0, 1, 2] = -100
+    w4 = np.random.rand(4) + 0.5
+    for kw in ({"label_smoothing": 0.2}, {"reduction": "none"}, {"reduction": "sum", "label_smoothing": 0.1}):
+        check_fn(lambda x: F.cross_entropy(x, tg.tensor(st.tolist()), weight=tg.tensor(w4.tolist(), dtype=tg.float64), **kw),
+                 lambda x: TF.cross_entropy(x, torch.tensor(st), weight=torch.tensor(w4), **kw), spatial)
+    seq, sq = np.random.randn(2, 5, 300), np.random.randint(0, 5, (2, 300))  # positions past one 256 chunk
+    check_fn(lambda x: F.cross_entropy(x, tg.tensor(sq.tolist())), lambda x: TF.cross_entropy(x, torch.tensor(sq)), seq)
     check_fn(lambda x: F.nll_loss(tg.log_softmax(x, 1), tg.tensor([1, 0, 3, 4, 2, 2])),
              lambda x: TF.nll_loss(torch.log_softmax(x, 1), torch.tensor([1, 0, 3, 4, 2, 2])), logits)
     a, b = np.random.randn(4, 3), np.random.rand(4, 3)

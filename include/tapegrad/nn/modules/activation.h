@@ -22,6 +22,25 @@ class LeakyReLUImpl : public Module {
 };
 TG_MODULE(LeakyReLU);
 
+class ELUImpl : public Module {
+ public:
+  explicit ELUImpl(double alpha = 1.0) : Module("ELU"), alpha(alpha) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double alpha;
+};
+TG_MODULE(ELU);
+
+class SoftplusImpl : public Module {
+ public:
+  explicit SoftplusImpl(double beta = 1.0, double threshold = 20.0)
+      : Module("Softplus"), beta(beta), threshold(threshold) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double beta, threshold;
+};
+TG_MODULE(Softplus);
+
 class GELUImpl : public Module {
  public:
   explicit GELUImpl(std::string approximate = "none") : Module("GELU"), approximate(std::move(approximate)) {}
