@@ -10,7 +10,7 @@ using OptionalIndices = std::vector<std::optional<Tensor>>;
 std::shared_ptr<Node> index_node(const Tensor& self, const OptionalIndices& indices) {
   const Shape shape = self.sizes();
   return make_node("IndexBackward", {&self}, [=](const Node&, const tensor_list& g) -> tensor_list {
-    return {tg::index_put(zeros(shape, g[0].options()), indices, g[0], /*accumulate=*/true)};
+    return {ops::index_put_into_zeros(shape, indices, g[0])};
   });
 }
 

@@ -7,6 +7,7 @@
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/inplace.h"
+#include "tensor/ops/internal.h"
 
 namespace tg {
 
@@ -260,6 +261,17 @@ Tensor index_put(const Tensor& self, const std::vector<std::optional<Tensor>>& i
   }
   if (self.is_floating_point() && autograd::needs_grad(self, values))
     autograd::set_history(out, autograd::derivatives::index_put_node(self, a.indices, values, accumulate));
+  return out;
+}
+
+Tensor ops::index_put_into_zeros(const Shape& shape, const std::vector<std::optional<Tensor>>& indices,
+                                 const Tensor& values) {
+  Tensor out = zeros(shape, values.options());
+  AdvancedIndex a = resolve("index_put", out, indices);
+  if (a.indexed.empty()) return tg::index_put(out, indices, values, /*accumulate=*/true);
+  put_raw("index_put", out, a, values, /*accumulate=*/true);
+  if (values.is_floating_point() && autograd::needs_grad(values))
+    autograd::set_history(out, autograd::derivatives::index_put_node(out, a.indices, values, /*accumulate=*/true));
   return out;
 }
 

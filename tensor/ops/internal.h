@@ -1,5 +1,8 @@
 #pragma once
 // Differentiable building blocks used by backward formulas, not part of the public API.
+#include <optional>
+#include <vector>
+
 #include "tapegrad/tensor/tensor.h"
 
 namespace tg::ops {
@@ -11,5 +14,10 @@ Tensor sum_to_shape(const Tensor& grad, const Shape& shape);
 // Differentiable in base and src.
 Tensor strided_scatter(const Tensor& base, const Tensor& src, const Shape& sizes, const Shape& strides,
                        int64_t offset, bool accumulate);
+
+// index_put(zeros(shape), indices, values, accumulate = true) without copying the zeros: the
+// backward of indexing (an embedding's gradient is a table of zeros). Differentiable in values.
+Tensor index_put_into_zeros(const Shape& shape, const std::vector<std::optional<Tensor>>& indices,
+                            const Tensor& values);
 
 }  // namespace tg::ops
