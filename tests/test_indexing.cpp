@@ -154,3 +154,30 @@ TEST(Index, SortArgsortTopk) {
   EXPECT_EQ(std::get<0>(arange(12).view({3, 4}).topk(2, 0)).sizes(), (Shape{2, 4}));
   EXPECT_THROW_WITH(tensor({1.0f}).topk(2), IndexError, "k (2) is out of range");
 }
+
+// float32, the 16-bit floats and int32 sort as packed (key, position) integers; float64 and
+// int64 through the positions. Both must give one order: NaN last, -0 == +0, ties by position
+// when stable, along a contiguous and a strided dim, ascending and descending, and for topk.
+TEST(Index, PackedSortMatchesTheGenericOne) {
+  Generator gen(31);
+  Tensor f = randint(-4, 4, {6, 257}, gen, kFloat64) * 0.5;  // many ties
+  f.view({-1}).index_put_({tensor({0, 1, 2, 3, 4})}, tensor({NAN, -0.0, 0.0, INFINITY, -INFINITY}));
+  f.index_put_({tensor({5}), tensor({9})}, tensor({NAN}));
+  for (DType dt : {kFloat32, kFloat16, kBFloat16, kInt32}) {
+    const Tensor x = dt == kInt32 ? (where(isnan(f), 7.0, f).clamp(-9.0, 9.0) * 2).to(kInt32) : f.to(dt);
+    const Tensor ref = dt == kInt32 ? x.to(kInt64) : x.to(kFloat64);
+    for (int64_t dim : {1, 0}) {
+      for (bool descending : {false, true}) {
+        SCOPED_TRACE(fmt::format("{} dim={} descending={}", dt, dim, descending));
+        auto [v, i] = x.sort(dim, descending, /*stable=*/true);
+        auto [rv, ri] = ref.sort(dim, descending, /*stable=*/true);
+        EXPECT_TRUE(equal(v.to(rv.dtype()), rv) || allclose(v.to(rv.dtype()), rv, 0, 0, /*equal_nan=*/true));
+        EXPECT_TRUE(equal(i, ri));
+        auto [tv, ti] = x.topk(5, dim, /*largest=*/descending);
+        auto [rtv, rti] = ref.topk(5, dim, descending);
+        EXPECT_TRUE(allclose(tv.to(rtv.dtype()), rtv, 0, 0, /*equal_nan=*/true));
+        EXPECT_TRUE(allclose(x.gather(dim, ti).to(rtv.dtype()), rtv, 0, 0, true));  // the indices point at them
+      }
+    }
+  }
+}

