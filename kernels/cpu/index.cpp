@@ -58,12 +58,12 @@ void gather_bytes(const IndexGeometry& g, U* out, const U* src) {
   });
 }
 
-// Visits the index tensor's shape in order, handing fn(index offset, self offset without the
-// dim, other offset) for each element: rows along the last dim with fixed strides (self's 0 when
-// the last dim is the indexed one), the rows spread over threads when `parallel`.
+// Visits the index tensor's shape in order, as rows along its last dim: fn(index offset, self
+// offset without the dim, other offset, n, and the three operands' steps along the row) (self's
+// step 0 when the last dim is the indexed one); the rows spread over threads when `parallel`.
 template <class F>
-void for_each_dim_index(const DimIndexGeometry& g, bool parallel, F&& fn) {
-  if (g.ndim == 0) return fn(int64_t{0}, int64_t{0}, int64_t{0});
+void for_each_dim_index_row(const DimIndexGeometry& g, bool parallel, F&& fn) {
+  if (g.ndim == 0) return fn(int64_t{0}, int64_t{0}, int64_t{0}, int64_t{1}, int64_t{0}, int64_t{0}, int64_t{0});
   const int last = g.ndim - 1;
   const int64_t len = g.sizes[last];
   int64_t rows = 1;
@@ -80,7 +80,7 @@ void for_each_dim_index(const DimIndexGeometry& g, bool parallel, F&& fn) {
         oo += c * g.other_strides[d];
         if (d != g.dim) so += c * g.self_strides[d];
       }
-      for (int64_t i = 0; i < len; ++i) fn(io + i * is, so + i * ss, oo + i * os);
+      fn(io, so, oo, len, is, ss, os);
     }
   };
   if (parallel) parallel_for(0, rows, std::max<int64_t>(1, kGrain / len), body);
@@ -126,7 +126,15 @@ void gather(DType dtype, const DimIndexGeometry& g, void* out, const void* self,
     U* o = static_cast<U*>(out);
     const U* s = static_cast<const U*>(self);
     const int64_t step = g.self_strides[g.dim];
-    for_each_dim_index(g, /*parallel=*/true, [&](int64_t io, int64_t so, int64_t oo) { o[oo] = s[so + index[io] * step]; });
+    for_each_dim_index_row(g, /*parallel=*/true, [&](int64_t io, int64_t so, int64_t oo, int64_t n, int64_t is,
+                                                     int64_t ss, int64_t os) {
+      if (is == 1 && os == 1 && ss == 0 && step == 1) {  // along the last dim of contiguous tensors
+        const U* row = s + so;
+        for (int64_t i = 0; i < n; ++i) o[oo + i] = row[index[io + i]];
+      } else {
+        for (int64_t i = 0; i < n; ++i) o[oo + i * os] = s[so + i * ss + index[io + i * is] * step];
+      }
+    });
   };
   switch (itemsize(dtype)) {
     case 1: return run.template operator()<uint8_t>();
@@ -141,9 +149,14 @@ void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src
   dispatch_all(dtype, [&]<class T>() {
     T* s = static_cast<T*>(self);
     const T* v = static_cast<const T*>(src);
-    for_each_dim_index(g, /*parallel=*/false, [&](int64_t io, int64_t so, int64_t oo) {
-      T& t = s[so + index[io] * g.self_strides[g.dim]];
-      t = reduce == 1 ? static_cast<T>(acc_t<T>(t) + acc_t<T>(v[oo])) : v[oo];
+    const int64_t step = g.self_strides[g.dim];
+    for_each_dim_index_row(g, /*parallel=*/false, [&](int64_t io, int64_t so, int64_t oo, int64_t n, int64_t is,
+                                                      int64_t ss, int64_t os) {
+      for (int64_t i = 0; i < n; ++i) {
+        T& t = s[so + i * ss + index[io + i * is] * step];
+        const T src = v[oo + i * os];
+        t = reduce == 1 ? static_cast<T>(acc_t<T>(t) + acc_t<T>(src)) : src;
+      }
     });
   });
 }
