@@ -1,10 +1,10 @@
 #pragma once
 // Vector helpers over contiguous runs of float and double: exp, log, tanh and sigmoid (and the
-// activation formulas' erf, expm1 and log1p) eight (four) at a time through glibc's vector math library (libmvec, the same routines GCC calls
-// when it vectorises exp under -ffast-math) where the build targets AVX2 and links it, std::exp
-// one element at a time elsewhere; and the max and sum of a run. The softmax and cross-entropy
-// rows spend nearly all their time here: scalar exp costs ~10 ns per element, the vector one
-// under 1.
+// activation formulas' erf, expm1 and log1p) eight (four) at a time through glibc's vector math
+// library (libmvec, the same routines GCC calls when it vectorises exp under -ffast-math) where
+// the build targets AVX2 and links it, std::exp one element at a time elsewhere; and the max and
+// sum of a run. The softmax and cross-entropy rows spend nearly all their time here: scalar exp
+// costs ~10 ns per element, the vector one under 1.
 #include <cmath>
 #include <cstdint>
 #include <type_traits>

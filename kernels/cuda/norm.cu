@@ -204,6 +204,23 @@ unsigned row_threads(int64_t cols) {
   return threads;
 }
 
+// The channel of a thread's element j of a group-norm row as j steps by the block size, kept
+// without a 64-bit division per element (j = (ch - first channel) * inner + i throughout).
+struct ChannelWalk {
+  int64_t ch, i, inner, step_ch, step_i;
+  __device__ ChannelWalk(int64_t first, int64_t inner_)
+      : ch(first + threadIdx.x / inner_), i(threadIdx.x % inner_), inner(inner_), step_ch(blockDim.x / inner_),
+        step_i(blockDim.x % inner_) {}
+  __device__ void next() {
+    ch += step_ch;
+    i += step_i;
+    if (i >= inner) {
+      i -= inner;
+      ++ch;
+    }
+  }
+};
+
 // Group norm: a block per (sample, group) row, layer norm's two-pass statistics, then the
 // output with the channel's weight and bias.
 template <class T>
@@ -219,11 +236,11 @@ __global__ void group_norm_kernel(GroupNormGeometry g, T eps, const T* __restric
     mean[r] = mu;
     rstd[r] = rs;
   }
-  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
-    const int64_t ch = ch0 + j / g.inner;
+  ChannelWalk walk(ch0, g.inner);
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x, walk.next()) {
     T v = (xr[j] - mu) * rs;
-    if (w) v *= w[ch];
-    if (b) v += b[ch];
+    if (w) v *= w[walk.ch];
+    if (b) v += b[walk.ch];
     yr[j] = v;
   }
 }
@@ -265,8 +282,9 @@ __global__ void group_norm_dx_kernel(GroupNormGeometry g, const T* __restrict__ 
   const T* xr = x + r * cols;
   const T* gr = dy + r * cols;
   T* dr = dx + r * cols;
-  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
-    const T p = rs * (w ? w[ch0 + j / g.inner] : T(1));
+  ChannelWalk walk(ch0, g.inner);
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x, walk.next()) {
+    const T p = rs * (w ? w[walk.ch] : T(1));
     dr[j] = gr[j] * p + xr[j] * q + r0;
   }
 }
@@ -289,6 +307,13 @@ __global__ void group_norm_param_kernel(GroupNormGeometry g, const T* __restrict
   if (db) db[ch] = static_cast<T>(sb);
 }
 
+// The weight and bias gradients (`count` each, either may be null) of an input with no elements.
+void zero_param_grads(DType dtype, int64_t count, void* dweight, void* dbias, const char* op) {
+  const size_t bytes = static_cast<size_t>(count) * itemsize(dtype);
+  if (dweight && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dweight, 0, bytes, current_stream()), op);
+  if (dbias && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dbias, 0, bytes, current_stream()), op);
+}
+
 }  // namespace
 
 void group_norm(DType dtype, const GroupNormGeometry& g, double eps, const void* x, const void* weight, const void* bias,
@@ -307,12 +332,7 @@ void group_norm(DType dtype, const GroupNormGeometry& g, double eps, const void*
 void group_norm_backward(DType dtype, const GroupNormGeometry& g, const void* x, const void* dy, const void* mean,
                          const void* rstd, const void* weight, void* dx, void* dweight, void* dbias) {
   const int64_t rows = g.n * g.groups, planes = g.n * g.c;
-  if (planes == 0) {
-    const size_t bytes = static_cast<size_t>(g.c) * itemsize(dtype);
-    if (dweight && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dweight, 0, bytes, current_stream()), "group_norm_backward");
-    if (dbias && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dbias, 0, bytes, current_stream()), "group_norm_backward");
-    return;
-  }
+  if (planes == 0) return zero_param_grads(dtype, g.c, dweight, dbias, "group_norm_backward");
   TG_CHECK(planes <= 0x7fffffff, "group_norm_backward: {} planes are more than one CUDA launch can index", planes);
   dispatch_single_double(dtype, [&]<class T>() {
     const T* xs = static_cast<const T*>(x);
@@ -353,12 +373,7 @@ void layer_norm(DType dtype, int64_t rows, int64_t cols, double eps, const void*
 
 void layer_norm_backward(DType dtype, int64_t rows, int64_t cols, const void* x, const void* dy, const void* mean,
                          const void* rstd, const void* weight, void* dx, void* dweight, void* dbias) {
-  if (rows == 0 || cols == 0) {
-    const size_t bytes = static_cast<size_t>(cols) * itemsize(dtype);
-    if (dweight && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dweight, 0, bytes, current_stream()), "layer_norm_backward");
-    if (dbias && bytes) TG_CUDA_CHECK(cudaMemsetAsync(dbias, 0, bytes, current_stream()), "layer_norm_backward");
-    return;
-  }
+  if (rows == 0 || cols == 0) return zero_param_grads(dtype, cols, dweight, dbias, "layer_norm_backward");
   TG_CHECK(rows <= 0x7fffffff, "layer_norm_backward: {} rows are more than one CUDA launch can index", rows);
   dispatch_single_double(dtype, [&]<class T>() {
     const T* xs = static_cast<const T*>(x);

@@ -71,8 +71,8 @@ Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const Cros
   const int64_t bad = be.cross_entropy(x.dtype(), params, x.data_ptr(), loss.data_ptr(), lse.data_ptr(),
                                        row_weight.data_ptr());
   if (bad >= 0)
-    TG_FAIL_INDEX("cross_entropy: target {} is out of bounds for {} classes", t.reshape({-1}).select(0, bad).item<int64_t>(),
-                  classes);
+    TG_FAIL_INDEX("cross_entropy: target {} is out of bounds for {} classes",
+                  t.reshape({-1}).select(0, bad).item<int64_t>(), classes);
   if (autograd::needs_grad(input)) {
     const double keep = 1 - o.label_smoothing, spread = o.label_smoothing / static_cast<double>(classes);
     const int64_t ignore = o.ignore_index;
@@ -85,7 +85,8 @@ Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const Cros
             Shape cs = Shape::filled(xs.dim(), 1);  // a per-class vector broadcast along dim 1
             cs[1] = classes;
             Tensor valid = ne(t, ignore), safe = where(valid, t, 0);
-            Tensor wt = w.defined() ? w.index_select(0, safe.reshape({-1})).view(safe.sizes()) : ones(safe.sizes(), opts);
+            Tensor wt = w.defined() ? w.index_select(0, safe.reshape({-1})).view(safe.sizes())
+                                    : ones(safe.sizes(), opts);
             Tensor wsum = w.defined() ? w.sum() : full({}, static_cast<double>(classes), opts);
             Tensor gv = where(valid, g.reshape(safe.sizes()), 0.0).unsqueeze(1);
             Tensor onehot = movedim(one_hot(safe, classes), -1, 1).to(xs.dtype());

@@ -1,5 +1,5 @@
-// batch_norm, layer_norm and group_norm. Training-mode batch norm and layer norm of float32 /
-// float64 run on fused kernels with a hand-written backward; the other cases are composed from
+// batch_norm, layer_norm and group_norm. Training-mode batch norm, layer norm and group norm of
+// float32 / float64 run on fused kernels with a hand-written backward; the other cases are composed from
 // reductions and elementwise ops (statistics folded into a per-channel scale and shift), and
 // autograd differentiates through the statistics.
 #include "tapegrad/nn/functional/normalization.h"
@@ -18,6 +18,33 @@ Shape channel_shape(const Tensor& input) {
   Shape s = Shape::filled(input.dim(), 1);
   s[1] = input.sizes()[1];
   return s;
+}
+
+// The gradients a fused norm's backward kernel writes: the input's, and the weight's and bias's
+// (of `param` shape) where those exist; each allocated only when wanted, else undefined.
+tensor_list norm_grads(const autograd::Node& nd, const Tensor& x, const Shape& param, bool has_weight, bool has_bias) {
+  tensor_list r(3);
+  if (nd.needs_input_grad(0)) r[0] = ops::empty(x.sizes(), x.dtype(), x.device());
+  if (has_weight && nd.needs_input_grad(1)) r[1] = ops::empty(param, x.dtype(), x.device());
+  if (has_bias && nd.needs_input_grad(2)) r[2] = ops::empty(param, x.dtype(), x.device());
+  return r;
+}
+
+void* data_or_null(const Tensor& t) { return t.defined() ? t.data_ptr() : nullptr; }
+Tensor contiguous_or_undefined(const Tensor& t) { return t.defined() ? ops::contiguous(t) : Tensor(); }
+
+// Whether an optional affine parameter can go to a fused kernel with `input`.
+bool fits_fused(const Tensor& param, const Tensor& input) {
+  return !param.defined() || (param.dtype() == input.dtype() && param.device() == input.device());
+}
+
+// What a fused norm's backward reads: the input, the weight (or nothing) and each row's statistics.
+void save_norm_inputs(autograd::Node& node, const Tensor& x, const Tensor& weight, const Tensor& mean,
+                      const Tensor& rstd) {
+  node.save(x);
+  node.save(weight);
+  node.save(mean);
+  node.save(rstd);
 }
 
 void check_affine(const char* op, const Tensor& t, const char* what, const Shape& expected) {
@@ -104,9 +131,10 @@ Tensor layer_norm_fused(const Tensor& input, int64_t cols, const Tensor& weight,
   const int64_t rows = cols == 0 ? 0 : input.numel() / cols;
   const auto& be = kernels::backend(input.device(), "layer_norm");
   Tensor x = ops::contiguous(input);
-  Tensor w = weight.defined() ? ops::contiguous(weight) : Tensor(), b = bias.defined() ? ops::contiguous(bias) : Tensor();
+  Tensor w = contiguous_or_undefined(weight), b = contiguous_or_undefined(bias);
   Tensor out = ops::empty(input.sizes(), input.dtype(), input.device());
-  Tensor mean = ops::empty({rows}, input.dtype(), input.device()), rstd = ops::empty({rows}, input.dtype(), input.device());
+  Tensor mean = ops::empty({rows}, input.dtype(), input.device());
+  Tensor rstd = ops::empty({rows}, input.dtype(), input.device());
   be.layer_norm(input.dtype(), rows, cols, eps, x.data_ptr(), w.defined() ? w.data_ptr() : nullptr,
                 b.defined() ? b.data_ptr() : nullptr, out.data_ptr(), mean.data_ptr(), rstd.data_ptr());
   if (!autograd::needs_grad(input, weight, bias)) return out;
@@ -128,23 +156,14 @@ Tensor layer_norm_fused(const Tensor& input, int64_t cols, const Tensor& weight,
           return r;
         }
         Tensor g = ops::contiguous(gr[0]);
-        Tensor dx = nd.needs_input_grad(0) ? ops::empty(xs.sizes(), xs.dtype(), xs.device()) : Tensor();
-        Tensor dw = has_weight && nd.needs_input_grad(1) ? ops::empty(wshape, xs.dtype(), xs.device()) : Tensor();
-        Tensor db = has_bias && nd.needs_input_grad(2) ? ops::empty(wshape, xs.dtype(), xs.device()) : Tensor();
+        r = norm_grads(nd, xs, wshape, has_weight, has_bias);
         kernels::backend(xs.device(), "layer_norm")
             .layer_norm_backward(xs.dtype(), rows, cols, xs.data_ptr(), g.data_ptr(), nd.saved(2).data_ptr(),
-                                 nd.saved(3).data_ptr(), has_weight ? ws.data_ptr() : nullptr,
-                                 dx.defined() ? dx.data_ptr() : nullptr, dw.defined() ? dw.data_ptr() : nullptr,
-                                 db.defined() ? db.data_ptr() : nullptr);
-        r[0] = dx;
-        r[1] = dw;
-        r[2] = db;
+                                 nd.saved(3).data_ptr(), data_or_null(ws), data_or_null(r[0]), data_or_null(r[1]),
+                                 data_or_null(r[2]));
         return r;
       });
-  node->save(x);
-  node->save(has_weight ? w : Tensor());
-  node->save(mean);
-  node->save(rstd);
+  save_norm_inputs(*node, x, w, mean, rstd);
   autograd::set_history(out, node);
   return out;
 }
@@ -157,7 +176,7 @@ Tensor group_norm_fused(const Tensor& input, int64_t groups, const Tensor& weigh
   const kernels::GroupNormGeometry g{n, c, input.numel() / (n * c), groups};
   const auto& be = kernels::backend(input.device(), "group_norm");
   Tensor x = ops::contiguous(input);
-  Tensor w = weight.defined() ? ops::contiguous(weight) : Tensor(), b = bias.defined() ? ops::contiguous(bias) : Tensor();
+  Tensor w = contiguous_or_undefined(weight), b = contiguous_or_undefined(bias);
   Tensor out = ops::empty(input.sizes(), input.dtype(), input.device());
   Tensor mean = ops::empty({n * groups}, input.dtype(), input.device());
   Tensor rstd = ops::empty({n * groups}, input.dtype(), input.device());
@@ -186,23 +205,14 @@ Tensor group_norm_fused(const Tensor& input, int64_t groups, const Tensor& weigh
           return r;
         }
         Tensor dy = ops::contiguous(gr[0]);
-        Tensor dx = nd.needs_input_grad(0) ? ops::empty(xs.sizes(), xs.dtype(), xs.device()) : Tensor();
-        Tensor dw = has_weight && nd.needs_input_grad(1) ? ops::empty({c}, xs.dtype(), xs.device()) : Tensor();
-        Tensor db = has_bias && nd.needs_input_grad(2) ? ops::empty({c}, xs.dtype(), xs.device()) : Tensor();
+        r = norm_grads(nd, xs, {c}, has_weight, has_bias);
         kernels::backend(xs.device(), "group_norm")
             .group_norm_backward(xs.dtype(), g, xs.data_ptr(), dy.data_ptr(), nd.saved(2).data_ptr(),
-                                 nd.saved(3).data_ptr(), has_weight ? ws.data_ptr() : nullptr,
-                                 dx.defined() ? dx.data_ptr() : nullptr, dw.defined() ? dw.data_ptr() : nullptr,
-                                 db.defined() ? db.data_ptr() : nullptr);
-        r[0] = dx;
-        r[1] = dw;
-        r[2] = db;
+                                 nd.saved(3).data_ptr(), data_or_null(ws), data_or_null(r[0]), data_or_null(r[1]),
+                                 data_or_null(r[2]));
         return r;
       });
-  node->save(x);
-  node->save(has_weight ? w : Tensor());
-  node->save(mean);
-  node->save(rstd);
+  save_norm_inputs(*node, x, w, mean, rstd);
   autograd::set_history(out, node);
   return out;
 }
@@ -276,8 +286,7 @@ Tensor layer_norm(const Tensor& input_in, const Shape& normalized_shape, const T
   check_affine(op, bias, "bias", normalized_shape);
   int64_t cols = 1;
   for (int i = 0; i < k; ++i) cols *= normalized_shape[i];
-  auto same_dtype = [&](const Tensor& t) { return !t.defined() || (t.dtype() == input.dtype() && t.device() == input.device()); };
-  if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && same_dtype(weight) && same_dtype(bias))
+  if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && fits_fused(weight, input) && fits_fused(bias, input))
     return layer_norm_fused(input, cols, weight, bias, eps);
   Shape dims;
   for (int d = input.dim() - k; d < input.dim(); ++d) dims.push_back(d);
@@ -301,8 +310,8 @@ Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weig
                  num_groups);
   check_affine(op, weight, "weight", {c});
   check_affine(op, bias, "bias", {c});
-  auto same = [&](const Tensor& t) { return !t.defined() || (t.dtype() == input.dtype() && t.device() == input.device()); };
-  if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && input.numel() > 0 && same(weight) && same(bias))
+  if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && input.numel() > 0 && fits_fused(weight, input) &&
+      fits_fused(bias, input))
     return group_norm_fused(input, num_groups, weight, bias, eps);
   int64_t group_size = c / num_groups;  // explicit, not -1: an empty batch has no size to infer
   for (int d = 2; d < input.dim(); ++d) group_size *= input.sizes()[d];
