@@ -354,6 +354,45 @@ TEST(Pointwise, TransposedAndPermutedOperandsTakeTheTiledLoops) {
   EXPECT_EQ(p.contiguous().to_vector<double>(), p.to_vector<double>());
 }
 
+TEST(Pointwise, ResultsKeepAPermutedInputsLayout) {
+  // As in PyTorch: the first input with the result's shape decides its memory order, so that an
+  // op on a permuted tensor is one linear pass; a contiguous or broadcast first input keeps the
+  // result contiguous.
+  Generator gen(12);
+  const Tensor img = randn({3, 5, 4, 6}, gen), p = img.permute({0, 2, 3, 1});  // channels-last
+  const Shape dense_p{120, 6, 1, 24};  // p's own strides: it is dense, in another order
+  for (const Tensor& r : {p + 1.0, 1.0 + p, p.exp(), relu(p), gelu(p), p.clamp(-1, 1), gt(p, 0), isnan(p),
+                          where(gt(p, 0), p, 0.0f), p * p.contiguous()}) {
+    EXPECT_FALSE(r.is_contiguous());
+    EXPECT_EQ(r.strides(), dense_p) << r.strides().str();
+  }
+  EXPECT_TRUE(equal(p.exp().contiguous(), p.contiguous().exp()));
+  EXPECT_TRUE(equal((p * 2.0 + p).contiguous(), p.contiguous() * 3.0));
+  // A contiguous first operand, a broadcast one, an expanded one.
+  EXPECT_TRUE((p.contiguous() + p).is_contiguous());
+  EXPECT_TRUE(equal(p.contiguous() + p, p.contiguous() * 2.0));
+  EXPECT_EQ((randn({5}, gen) + p).strides(), dense_p);
+  EXPECT_EQ((randn({6, 1}, gen).expand({3, 4, 6, 5}) + p).strides(), dense_p);
+  // A transposed slice: not dense, but its order of dims is kept.
+  const Tensor a = randn({10, 8}, gen), s = a.t().slice(1, 0, 10, 2);  // [8, 5], strides (1, 16)
+  EXPECT_EQ((s * 3.0).strides(), Shape({1, 8}));
+  EXPECT_TRUE(close((s * 3.0).contiguous(), s.contiguous() * 3.0, 0, 0));
+  // Such a result cannot be viewed as flat, as in PyTorch; reshape copies.
+  EXPECT_THROW_WITH((p + 1.0).view({-1}), Error, "view");
+  EXPECT_TRUE(equal((p + 1.0).reshape({-1}), (p.contiguous() + 1.0).reshape({-1})));
+  // In place on a permuted tensor with a contiguous other, and gradients through both layouts.
+  Tensor q = p.contiguous().permute({0, 3, 1, 2});  // img's values, stored channels-last
+  ASSERT_FALSE(q.is_contiguous());
+  q.add_(img);
+  EXPECT_TRUE(equal(q.contiguous(), img * 2.0));
+  Tensor x = randn({4, 3, 5}, gen, kFloat64).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return (in[0].permute({2, 0, 1}).sin() * 2.0).tanh(); },
+                        {x}));
+  Tensor y = x.permute({2, 0, 1}).exp();
+  y.sum().backward();
+  EXPECT_TRUE(close(x.grad(), x.detach().exp(), 1e-14, 0));
+}
+
 TEST(Pointwise, Activations) {
   Tensor x = tensor({-2.0, -0.5, 0.0, 0.5, 3.0}, kFloat64);
   auto each = [&](const std::function<double(double)>& f) {

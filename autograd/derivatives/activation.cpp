@@ -57,7 +57,7 @@ std::shared_ptr<Node> activation_node(ActivationOp op, const kernels::Activation
     Tensor x = n.saved(0);
     if (GradMode::is_enabled()) return {differentiable_grad(op, p, g[0], x)};
     Tensor dy = ops::cast(g[0], x.dtype());
-    Tensor dx = ops::empty(x.sizes(), x.dtype(), x.device());
+    Tensor dx = ops::empty_like_inputs(x.sizes(), x.dtype(), x.device(), {&dy, &x});
     kernels::backend(x.device(), node_name(op))
         .activation_backward(op, x.dtype(), p, ops::make_loop(dx, {&dy, &x}), dx.data_ptr(), dy.data_ptr(),
                              x.data_ptr());

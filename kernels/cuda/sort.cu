@@ -1,7 +1,9 @@
 // Sorting along a dim (sort, argsort, topk) on the GPU: each slice becomes a segment of a
 // contiguous buffer, sorted by CUB's segmented radix sort (stable, so equal keys keep their
-// order), and the first k of each is written out. Radix order puts NaN above +inf, as PyTorch
-// does; -0.0 sorts before +0.0.
+// order), and the first k of each is written out. CUB treats -0.0 and +0.0 as equal, as the CPU
+// does; it orders NaNs by their bits, so a NaN with its sign bit set (x86's 0/0) would sort below
+// -inf: the keys hold every NaN as the positive quiet NaN, which sorts above +inf on both devices,
+// and the values are read back from the input by position, so they keep their exact bits.
 #include <cub/device/device_segmented_radix_sort.cuh>
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -11,6 +13,15 @@ namespace tg::kernels::cuda {
 namespace {
 
 // Slice r (= o * inner + i) of the input into row r of keys; positions 0..size-1 as values.
+// Every NaN as the positive quiet NaN, the largest key in radix order.
+template <class K>
+__device__ inline K sort_key(K v) {
+  if constexpr (std::is_floating_point_v<K> || is_reduced_float_v<K>) {
+    if (!(v == v)) return convert<K>(__int_as_float(0x7fc00000));
+  }
+  return v;
+}
+
 template <class K>
 __global__ void gather_rows(const DimGeometry g, const K* in, K* keys, int64_t* order, int* offsets) {
   const int64_t total = g.outer * g.inner * g.size;
@@ -18,7 +29,7 @@ __global__ void gather_rows(const DimGeometry g, const K* in, K* keys, int64_t* 
   for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
     const int64_t r = t / g.size, j = t % g.size;
     const int64_t o = r / g.inner, i = r % g.inner;
-    keys[t] = in[o * g.in_outer_stride + i * g.in_inner_stride + j * g.in_dim_stride];
+    keys[t] = sort_key(in[o * g.in_outer_stride + i * g.in_inner_stride + j * g.in_dim_stride]);
     order[t] = j;
     if (j == 0) offsets[r] = static_cast<int>(r * g.size);
     if (t == total - 1) offsets[r + 1] = static_cast<int>(total);
@@ -26,7 +37,7 @@ __global__ void gather_rows(const DimGeometry g, const K* in, K* keys, int64_t* 
 }
 
 template <class K>
-__global__ void scatter_rows(const DimGeometry g, int64_t k, const K* keys, const int64_t* order, K* values,
+__global__ void scatter_rows(const DimGeometry g, int64_t k, const K* in, const int64_t* order, K* values,
                              int64_t* indices) {
   const int64_t total = g.outer * g.inner * k;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
@@ -34,8 +45,9 @@ __global__ void scatter_rows(const DimGeometry g, int64_t k, const K* keys, cons
     const int64_t r = t / k, j = t % k;
     const int64_t o = r / g.inner, i = r % g.inner;
     const int64_t dst = o * g.out_outer_stride + i * g.out_inner_stride + j * g.out_dim_stride;
-    values[dst] = keys[r * g.size + j];
-    indices[dst] = order[r * g.size + j];
+    const int64_t from = order[r * g.size + j];
+    values[dst] = in[o * g.in_outer_stride + i * g.in_inner_stride + from * g.in_dim_stride];
+    indices[dst] = from;
   }
 }
 
@@ -66,8 +78,7 @@ void sort_impl(const DimGeometry& g, K* values, int64_t* indices, const K* in, i
   TG_CUDA_CHECK(run(nullptr, temp_bytes), "sort");
   Scratch temp(temp_bytes);
   TG_CUDA_CHECK(run(temp.as<void>(), temp_bytes), "sort");
-  scatter_rows<K><<<grid_for(rows * k), kBlock, 0, stream>>>(g, k, keys_out.as<K>(), order_out.as<int64_t>(), values,
-                                                            indices);
+  scatter_rows<K><<<grid_for(rows * k), kBlock, 0, stream>>>(g, k, in, order_out.as<int64_t>(), values, indices);
   TG_CUDA_CHECK(cudaGetLastError(), "sort");
 }
 

@@ -150,9 +150,9 @@ Tensor layer_norm_fused(const Tensor& input, int64_t cols, const Tensor& weight,
           Tensor m = x2.mean({1}, true), is = rsqrt(x2.var({1}, 0, true) + eps);
           Tensor xhat = (x2 - m) * is;
           Tensor gx = has_weight ? g2 * ws.reshape({cols}) : g2;
-          r[0] = (is * (gx - gx.mean({1}, true) - xhat * (gx * xhat).mean({1}, true))).view(xs.sizes());
-          if (has_weight) r[1] = (g2 * xhat).sum({0}).view(wshape);
-          if (has_bias) r[2] = g2.sum({0}).view(wshape);
+          r[0] = (is * (gx - gx.mean({1}, true) - xhat * (gx * xhat).mean({1}, true))).reshape(xs.sizes());
+          if (has_weight) r[1] = (g2 * xhat).sum({0}).reshape(wshape);
+          if (has_bias) r[2] = g2.sum({0}).reshape(wshape);
           return r;
         }
         Tensor g = ops::contiguous(gr[0]);
@@ -199,8 +199,8 @@ Tensor group_norm_fused(const Tensor& input, int64_t groups, const Tensor& weigh
           Tensor is = rsqrt(x3.var({2}, 0, true) + eps);
           Tensor xhat = (x3 - x3.mean({2}, true)) * is;
           Tensor gx = (has_weight ? gr[0] * ws.view(cs) : gr[0]).reshape(rows);
-          r[0] = (is * (gx - gx.mean({2}, true) - xhat * (gx * xhat).mean({2}, true))).view(xs.sizes());
-          if (has_weight) r[1] = (gr[0] * xhat.view(xs.sizes())).sum(dims);
+          r[0] = (is * (gx - gx.mean({2}, true) - xhat * (gx * xhat).mean({2}, true))).reshape(xs.sizes());
+          if (has_weight) r[1] = (gr[0] * xhat.reshape(xs.sizes())).sum(dims);
           if (has_bias) r[2] = gr[0].sum(dims);
           return r;
         }
@@ -316,7 +316,7 @@ Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weig
   int64_t group_size = c / num_groups;  // explicit, not -1: an empty batch has no size to infer
   for (int d = 2; d < input.dim(); ++d) group_size *= input.sizes()[d];
   Tensor x = input.reshape({n, num_groups, group_size});
-  Tensor y = ((x - x.mean({2}, true)) * rsqrt(x.var({2}, 0, true) + eps)).view(input.sizes());
+  Tensor y = ((x - x.mean({2}, true)) * rsqrt(x.var({2}, 0, true) + eps)).reshape(input.sizes());
   const Shape cs = channel_shape(input);
   if (weight.defined()) y = y * weight.view(cs);
   if (bias.defined()) y = y + bias.view(cs);

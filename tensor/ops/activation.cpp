@@ -18,7 +18,7 @@ void check_floating(const char* name, const Tensor& self) {
 Tensor activation(ActivationOp op, const char* name, const Tensor& self, const ActivationParams& p) {
   check_floating(name, self);
   const auto& be = kernels::backend(self.device(), name);
-  Tensor out = ops::empty(self.sizes(), self.dtype(), self.device());
+  Tensor out = ops::empty_like_inputs(self.sizes(), self.dtype(), self.device(), {&self});
   be.activation(op, self.dtype(), p, ops::make_loop(out, {&self}), out.data_ptr(), self.data_ptr());
   if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::activation_node(op, p, self));
   return out;

@@ -1,11 +1,48 @@
 #include "tensor/ops/common.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 namespace tg::ops {
 
 Tensor empty(const Shape& sizes, DType dtype, Device device) {
   const int64_t n = sizes.numel();
   auto storage = StorageImpl::allocate(static_cast<size_t>(n) * itemsize(dtype), device);
   auto* impl = new TensorImpl(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0);
+  return Tensor(IntrusivePtr<TensorImpl>::make(impl));
+}
+
+Shape result_strides(const Shape& sizes, std::initializer_list<const Tensor*> inputs) {
+  for (const Tensor* in : inputs) {
+    if (!(in->sizes() == sizes)) continue;  // a broadcast input does not decide
+    if (in->is_contiguous()) break;
+    const Shape& st = in->strides();
+    int order[kMaxDims], m = 0;
+    bool overlapping = false;
+    for (int d = 0; d < sizes.size(); ++d) {
+      if (sizes[d] == 1) continue;
+      overlapping |= st[d] == 0;
+      order[m++] = d;
+    }
+    if (overlapping) continue;  // an expanded input has no layout to keep: the next one decides
+    // The dims from the outermost in memory to the innermost (stable, so ties keep their order).
+    std::stable_sort(order, order + m, [&](int a, int b) { return std::abs(st[a]) > std::abs(st[b]); });
+    if (std::is_sorted(order, order + m)) break;  // the logical order: contiguous
+    Shape out = contiguous_strides(sizes);
+    int64_t running = 1;
+    for (int i = m - 1; i >= 0; --i) {
+      out[order[i]] = running;
+      running *= sizes[order[i]];
+    }
+    return out;
+  }
+  return contiguous_strides(sizes);
+}
+
+Tensor empty_like_inputs(const Shape& sizes, DType dtype, Device device, std::initializer_list<const Tensor*> inputs) {
+  const Shape strides = result_strides(sizes, inputs);
+  auto storage = StorageImpl::allocate(static_cast<size_t>(sizes.numel()) * itemsize(dtype), device);
+  auto* impl = new TensorImpl(std::move(storage), dtype, sizes, strides, 0);
   return Tensor(IntrusivePtr<TensorImpl>::make(impl));
 }
 
@@ -29,18 +66,36 @@ kernels::Loop make_loop(const Tensor& out, std::initializer_list<const Tensor*> 
   L.noperands = 1 + static_cast<int>(inputs.size());
   L.numel = out.numel();
   const Shape& os = out.sizes();
-  int w = 0;
+  // The dims of size > 1, innermost first, with every operand's stride (0 where broadcast).
+  int64_t sizes[kMaxDims], strides[kMaxDims][kernels::kMaxOperands];
+  int m = 0;
+  bool in_order = true;
   for (int k = 0; k < nd; ++k) {
     const int d = nd - 1 - k;
-    const int64_t size = os[d];
-    if (size == 1) continue;
-    int64_t st[kernels::kMaxOperands];
-    st[0] = out.strides()[d];
+    if (os[d] == 1) continue;
+    sizes[m] = os[d];
+    strides[m][0] = out.strides()[d];
     int op = 1;
     for (const Tensor* in : inputs) {
       const int di = in->dim() - nd + d;
-      st[op++] = (di >= 0 && in->sizes()[di] == size) ? in->strides()[di] : 0;
+      strides[m][op++] = (di >= 0 && in->sizes()[di] == os[d]) ? in->strides()[di] : 0;
     }
+    in_order &= m == 0 || std::abs(strides[m][0]) >= std::abs(strides[m - 1][0]);
+    ++m;
+  }
+  // Visit the dims in the output's memory order (a permuted output, as a permuted input's
+  // result is, then runs as one linear pass); insertion sort keeps ties in logical order.
+  int order[kMaxDims];
+  for (int i = 0; i < m; ++i) order[i] = i;
+  if (!in_order) {
+    for (int i = 1; i < m; ++i)
+      for (int j = i; j > 0 && std::abs(strides[order[j]][0]) < std::abs(strides[order[j - 1]][0]); --j)
+        std::swap(order[j], order[j - 1]);
+  }
+  int w = 0;
+  for (int i = 0; i < m; ++i) {
+    const int64_t size = sizes[order[i]];
+    const int64_t* st = strides[order[i]];
     bool merge = w > 0;
     for (int o = 0; merge && o < L.noperands; ++o) merge = st[o] == L.strides[o][w - 1] * L.sizes[w - 1];
     if (merge) {

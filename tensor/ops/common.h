@@ -11,6 +11,13 @@ namespace tg::ops {
 
 // A fresh contiguous tensor (no checks beyond allocation).
 Tensor empty(const Shape& sizes, DType dtype, Device device);
+// The strides of a fresh elementwise result: the memory order of the first input that has the
+// result's shape and is neither contiguous nor expanded, laid out densely, as PyTorch keeps a
+// permuted input's layout (x.permute(...) + 1 is then one linear pass, not a transposing copy);
+// contiguous when the first full-shape input is contiguous or none has the full shape.
+Shape result_strides(const Shape& sizes, std::initializer_list<const Tensor*> inputs);
+// A fresh tensor with result_strides(sizes, inputs).
+Tensor empty_like_inputs(const Shape& sizes, DType dtype, Device device, std::initializer_list<const Tensor*> inputs);
 // A tensor over the same storage with other geometry; not a view for autograd purposes.
 Tensor alias(const Tensor& t);
 Tensor alias(const Tensor& t, const Shape& sizes, const Shape& strides, int64_t offset);

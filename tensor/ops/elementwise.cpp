@@ -54,7 +54,7 @@ Tensor unary_op(UnaryOp op, const Tensor& self) {
   const auto& be = kernels::backend(self.device(), info.name);
   const DType dt = unary_dtype(info, self.dtype());
   Tensor in = ops::cast(self, dt);
-  Tensor out = ops::empty(self.sizes(), dt, self.device());
+  Tensor out = ops::empty_like_inputs(self.sizes(), dt, self.device(), {&in});
   be.unary(op, dt, ops::make_loop(out, {&in}), out.data_ptr(), in.data_ptr());
   if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::unary_node(op, self, self, out));
   return out;
@@ -111,7 +111,7 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
   check_integer_operands(op, info.name, compute, b);
   TG_CHECK_TYPE(!(alpha.is_floating_point() && !is_floating_point(compute)),
                 "{}: a floating-point alpha needs floating-point operands (got {})", info.name, compute);
-  Tensor out = ops::empty(shape, compute, self.device());
+  Tensor out = ops::empty_like_inputs(shape, compute, self.device(), {&a, &b});
   be.binary(op, compute, ops::make_loop(out, {&a, &b}), out.data_ptr(), a.data_ptr(), b.data_ptr(), alpha);
   if (is_floating_point(compute) && autograd::needs_grad(self, other))
     autograd::set_history(out, autograd::derivatives::binary_node(op, self, self, other, out, alpha));
@@ -175,7 +175,7 @@ Tensor compare_op(CompareOp op, const Tensor& self, const Tensor& other) {
   const DType common = ops::result_type(self, other);
   const Shape shape = broadcast_shapes(self.sizes(), other.sizes(), name);
   Tensor a = ops::cast(self, common), b = ops::cast(other, common);
-  Tensor out = ops::empty(shape, kBool, self.device());
+  Tensor out = ops::empty_like_inputs(shape, kBool, self.device(), {&a, &b});
   be.compare(op, common, ops::make_loop(out, {&a, &b}), out.data_ptr(), a.data_ptr(), b.data_ptr());
   return out;
 }
@@ -188,7 +188,7 @@ Tensor compare_op(CompareOp op, const Tensor& self, const Scalar& other) {
 Tensor classify(kernels::ClassifyOp op, const char* name, const Tensor& self) {
   ops::check_defined(name, self, "input");
   const auto& be = kernels::backend(self.device(), name);
-  Tensor out = ops::empty(self.sizes(), kBool, self.device());
+  Tensor out = ops::empty_like_inputs(self.sizes(), kBool, self.device(), {&self});
   be.classify(op, self.dtype(), ops::make_loop(out, {&self}), out.data_ptr(), self.data_ptr());
   return out;
 }

@@ -20,7 +20,7 @@ Tensor clamp_impl(const char* name, const Tensor& self, const std::optional<Scal
   if (hi) rt.add(*hi);
   const DType dt = rt.result();
   Tensor in = ops::cast(self, dt);
-  Tensor out = ops::empty(self.sizes(), dt, self.device());
+  Tensor out = ops::empty_like_inputs(self.sizes(), dt, self.device(), {&in});
   be.clamp(dt, ops::make_loop(out, {&in}), out.data_ptr(), in.data_ptr(), lo ? &*lo : nullptr, hi ? &*hi : nullptr);
   if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::clamp_node(self, self, lo, hi));
   return out;
@@ -91,7 +91,7 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other, S
   const DType dt = ops::result_type(self, other);
   const Shape shape = broadcast_shapes(broadcast_shapes(condition.sizes(), self.sizes(), "where"), other.sizes(), "where");
   Tensor a = ops::cast(self, dt), b = ops::cast(other, dt);
-  Tensor out = ops::empty(shape, dt, self.device());
+  Tensor out = ops::empty_like_inputs(shape, dt, self.device(), {&condition, &a, &b});
   be.where(dt, ops::make_loop(out, {&condition, &a, &b}), out.data_ptr(), condition.data_ptr(), a.data_ptr(),
            b.data_ptr());
   if (is_floating_point(dt) && autograd::needs_grad(self, other))
