@@ -117,6 +117,7 @@ struct DimIndexGeometry {
   int64_t self_strides[kMaxDims] = {};  // gather: source; scatter: destination
   int64_t other_strides[kMaxDims] = {};  // gather: output; scatter: source values
   int dim = 0;
+  int64_t dim_size = 0;  // self's size along dim (gather checks its indices against it)
 };
 
 // A 2-D convolution over contiguous NCHW data (conv1d runs with H = 1). Output sizes follow
@@ -213,7 +214,9 @@ struct Backend {
   void (*matmul)(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c, const void* bias);
   void (*index_gather)(DType dtype, const IndexGeometry& g, void* out, const void* src);
   void (*index_put)(DType dtype, const IndexGeometry& g, void* dst, const void* values, bool accumulate);
-  void (*gather)(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index);
+  // Checks each index against g.dim_size as it reads: returns the position (in the contiguous
+  // index) of the first one out of range, or -1; with one, the output holds no meaning.
+  int64_t (*gather)(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index);
   // reduce: 0 assign, 1 add.
   void (*scatter)(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index,
                   int reduce);

@@ -492,6 +492,10 @@ TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
   expect_same([&](const auto& in) { return in[0].masked_fill(in[0] < 0, 0.0); }, {x}, 0, 0);
   const Tensor g = randint(0, 5, {7, 3, 6}, gen, kInt64);
   expect_same([&](const auto& in) { return in[0].gather(1, in[1]); }, {x, g}, 0, 0);
+  expect_same([&](const auto& in) { return in[0].transpose(0, 2).gather(2, in[1].transpose(0, 2)); }, {x, g}, 0, 0);
+  EXPECT_THROW_WITH(x.cuda().gather(1, tensor({{{0}}, {{5}}}, kInt64).cuda()), IndexError,
+                    "index 5 is out of bounds for dim 1 with size 5");
+  EXPECT_THROW_WITH(x.cuda().gather(1, tensor({{{-2}}, {{7}}}, kInt64).cuda()), IndexError, "index -2");
   const Tensor src = randn({7, 3, 6}, gen);
   expect_same([&](const auto& in) { return zeros({7, 5, 6}, in[0].options()).scatter_add(1, in[1], in[0]); },
               {src, g}, 1e-6, 1e-6);

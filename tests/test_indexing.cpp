@@ -82,6 +82,13 @@ TEST(Index, IndexSelectGatherScatter) {
   EXPECT_EQ(vals(g), (std::vector<double>{0, 0, 5, 4, 11, 10}));
   EXPECT_EQ(vals(x.t().gather(0, tensor({{2, 1, 0}}))), (std::vector<double>{2, 5, 8}));
   EXPECT_THROW_WITH(x.gather(1, tensor({{4}})), IndexError, "index 4 is out of bounds for dim 1 with size 4");
+  // The kernel checks as it reads: the first bad index in the index's order is named, for
+  // negative ones, transposed indices, gathers along an outer dim and an empty dim.
+  EXPECT_THROW_WITH(x.gather(1, tensor({{0, 1}, {-1, 9}, {2, 0}})), IndexError, "index -1 is out of bounds for dim 1");
+  EXPECT_THROW_WITH(x.gather(0, tensor({{0, 7}, {3, 2}}).t()), IndexError, "index 3 is out of bounds for dim 0 with size 3");
+  EXPECT_THROW_WITH(x.t().gather(1, tensor({{0, 1, 2}, {0, 3, 0}})), IndexError, "index 3 is out of bounds for dim 1");
+  EXPECT_THROW_WITH(zeros({2, 0}).gather(1, tensor({{0}, {0}})), IndexError, "index 0 is out of bounds for dim 1 with size 0");
+  EXPECT_EQ(zeros({2, 0}).gather(1, zeros({2, 0}, kInt64)).sizes(), (Shape{2, 0}));
   EXPECT_THROW_WITH(x.gather(1, tensor({0})), Error, "the index has 1 dims");
   EXPECT_THROW_WITH(x.gather(1, tensor({{0}}, kInt32)), IndexError, "int64");
   Tensor s = zeros({2, 3}).scatter(1, tensor({{2, 0}, {1, 1}}), tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}));

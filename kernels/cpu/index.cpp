@@ -1,4 +1,5 @@
 // Advanced indexing, gather/scatter, index checks and nonzero.
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -41,8 +42,37 @@ inline int64_t indexed_offset(const IndexGeometry& g, int64_t pos) {
   return off;
 }
 
+// Whether every position moves one whole contiguous row of `self` (index_select along dim 0, an
+// embedding and its gradient): those rows are random accesses whose addresses are known ahead.
+bool moves_rows(const IndexGeometry& g, int64_t other_position_stride) {
+  return g.nindex == 1 && g.block_ndim == 1 && g.block_src_strides[0] == 1 && g.block_dst_strides[0] == 1 &&
+         other_position_stride == g.block_sizes[0];
+}
+
+// Asks for the first lines of self's row used kAhead positions on, so that its memory latency
+// overlaps this row's work (the hardware prefetcher cannot guess random rows; it streams the
+// rest of a long row once the first lines arrive).
+constexpr int64_t kAhead = 8;
+template <int kWrite, class U>
+inline void prefetch_row(const IndexGeometry& g, const U* self, int64_t pos, int64_t end, size_t bytes) {
+  if (pos + kAhead >= end) return;
+  const char* row = reinterpret_cast<const char*>(self + g.indices[0][pos + kAhead] * g.index_strides[0]);
+  for (size_t line = 0; line < std::min<size_t>(bytes, 1024); line += 64) __builtin_prefetch(row + line, kWrite);
+}
+
 template <class U>
 void gather_bytes(const IndexGeometry& g, U* out, const U* src) {
+  if (moves_rows(g, g.dst_position_stride)) {
+    const int64_t n = g.block_sizes[0], stride = g.index_strides[0];
+    const auto bytes = static_cast<size_t>(n) * sizeof(U);
+    parallel_for(0, g.count, 64, [&](int64_t b, int64_t e) {
+      for (int64_t pos = b; pos < e; ++pos) {
+        prefetch_row<0>(g, src, pos, e, bytes);
+        std::memcpy(out + pos * n, src + g.indices[0][pos] * stride, bytes);
+      }
+    });
+    return;
+  }
   parallel_for(0, g.count, 64, [&](int64_t b, int64_t e) {
     for (int64_t pos = b; pos < e; ++pos) {
       const U* s = src + indexed_offset(g, pos);
@@ -103,6 +133,16 @@ void index_put(DType dtype, const IndexGeometry& g, void* dst, const void* value
   dispatch_all(dtype, [&]<class T>() {
     T* d = static_cast<T*>(dst);
     const T* v = static_cast<const T*>(values);
+    if (accumulate && moves_rows(g, g.src_position_stride)) {
+      const int64_t n = g.block_sizes[0];
+      for (int64_t pos = 0; pos < g.count; ++pos) {
+        prefetch_row<1>(g, d, pos, g.count, static_cast<size_t>(n) * sizeof(T));
+        T* tr = d + g.indices[0][pos] * g.index_strides[0];
+        const T* sr = v + pos * n;
+        for (int64_t i = 0; i < n; ++i) tr[i] = static_cast<T>(acc_t<T>(tr[i]) + acc_t<T>(sr[i]));
+      }
+      return;
+    }
     for (int64_t pos = 0; pos < g.count; ++pos) {
       T* t = d + indexed_offset(g, pos);
       const T* s = v + pos * g.src_position_stride;
@@ -121,27 +161,52 @@ void index_put(DType dtype, const IndexGeometry& g, void* dst, const void* value
   });
 }
 
-void gather(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index) {
+int64_t gather(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index) {
+  std::atomic<int64_t> bad{-1};
+  // The bounds check rides along: an index outside [0, size) reads element size - 1 instead (as
+  // unsigned, a negative one is above size too), and a row that had one is scanned again for the
+  // first. No branch in the loop, and no separate pass over the index.
+  const auto size = static_cast<uint64_t>(g.dim_size), last = size - 1;
   auto run = [&]<class U>() {
     U* o = static_cast<U*>(out);
     const U* s = static_cast<const U*>(self);
     const int64_t step = g.self_strides[g.dim];
     for_each_dim_index_row(g, /*parallel=*/true, [&](int64_t io, int64_t so, int64_t oo, int64_t n, int64_t is,
                                                      int64_t ss, int64_t os) {
+      bool out_of_range = false;
       if (is == 1 && os == 1 && ss == 0 && step == 1) {  // along the last dim of contiguous tensors
         const U* row = s + so;
-        for (int64_t i = 0; i < n; ++i) o[oo + i] = row[index[io + i]];
+        for (int64_t i = 0; i < n; ++i) {
+          const auto k = static_cast<uint64_t>(index[io + i]);
+          out_of_range |= k >= size;
+          o[oo + i] = row[std::min(k, last)];
+        }
       } else {
-        for (int64_t i = 0; i < n; ++i) o[oo + i * os] = s[so + i * ss + index[io + i * is] * step];
+        for (int64_t i = 0; i < n; ++i) {
+          const auto k = static_cast<uint64_t>(index[io + i * is]);
+          out_of_range |= k >= size;
+          o[oo + i * os] = s[so + i * ss + static_cast<int64_t>(std::min(k, last)) * step];
+        }
       }
+      if (!out_of_range) [[likely]]
+        return;
+      for (int64_t i = 0; i < n; ++i)
+        if (static_cast<uint64_t>(index[io + i * is]) >= size) return note_first_bad(bad, io + i * is);
     });
   };
-  switch (itemsize(dtype)) {
-    case 1: return run.template operator()<uint8_t>();
-    case 2: return run.template operator()<uint16_t>();
-    case 4: return run.template operator()<uint32_t>();
-    default: return run.template operator()<uint64_t>();
+  if (size == 0) {  // nothing to read: any index is out of range
+    for_each_dim_index_row(g, false, [&](int64_t io, int64_t, int64_t, int64_t n, int64_t, int64_t, int64_t) {
+      if (n > 0) note_first_bad(bad, io);
+    });
+    return bad.load();
   }
+  switch (itemsize(dtype)) {
+    case 1: run.template operator()<uint8_t>(); break;
+    case 2: run.template operator()<uint16_t>(); break;
+    case 4: run.template operator()<uint32_t>(); break;
+    default: run.template operator()<uint64_t>(); break;
+  }
+  return bad.load();
 }
 
 void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index, int reduce) {

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -113,6 +114,14 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& f) {
     const int64_t b = begin + t * chunk;
     const int64_t e = std::min(end, b + chunk);
     if (t < chunks && b < e) f(b, e);
+  }
+}
+
+// Keeps the lowest position reported bad (-1: none yet), when positions are visited out of order
+// by several threads.
+inline void note_first_bad(std::atomic<int64_t>& bad, int64_t pos) {
+  int64_t seen = bad.load();
+  while ((seen < 0 || pos < seen) && !bad.compare_exchange_weak(seen, pos)) {
   }
 }
 

@@ -123,13 +123,6 @@ struct CrossEntropyTerms {
   }
 };
 
-// Keeps the first row whose target is out of range (rows are visited out of order in parallel).
-inline void note_bad_row(std::atomic<int64_t>& bad, int64_t r) {
-  int64_t seen = bad.load();
-  while ((seen < 0 || r < seen) && !bad.compare_exchange_weak(seen, r)) {
-  }
-}
-
 // [N, C, d...] logits (a loss per position of a segmentation map): a sample's positions are
 // contiguous within each class, so chunks of them run as vector lanes down the classes, with no
 // horizontal sums and no copy into rows.
@@ -185,7 +178,7 @@ int64_t cross_entropy_positions(const CrossEntropyParams& p, const T* x, T* loss
       if (t == p.ignore_index || t < 0 || t >= C) {
         loss[r] = lse_out[r] = row_weight[r] = 0;
         if (t == p.ignore_index) continue;
-        note_bad_row(bad, r);
+        note_first_bad(bad, r);
         continue;
       }
       const T lse = shift[i] + sum[i], wt = w ? w[t] : T(1);
@@ -253,7 +246,7 @@ int64_t cross_entropy_impl(const CrossEntropyParams& p, const T* x, T* loss, T* 
       continue;
     }
     if (t < 0 || t >= C) {
-      note_bad_row(bad, r);
+      note_first_bad(bad, r);
       continue;
     }
     const T lse = lse_out[r];

@@ -107,14 +107,20 @@ int64_t dim_index_numel(const DimIndexGeometry& g) {
   return n;
 }
 
+// Checks each index as it reads it; the first out of range (lowest position) wins through atomicMin.
 template <class U>
 __global__ void gather_kernel(const __grid_constant__ DimIndexGeometry g, int64_t total, U* out, const U* self,
-                              const int64_t* index) {
+                              const int64_t* index, unsigned long long* first_bad) {
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
     int64_t io, so, oo;
     dim_index_offsets(g, t, io, so, oo);
-    out[oo] = self[so + index[io] * g.self_strides[g.dim]];
+    const int64_t k = index[io];
+    if (k < 0 || k >= g.dim_size) {
+      atomicMin(first_bad, static_cast<unsigned long long>(io));
+      continue;
+    }
+    out[oo] = self[so + k * g.self_strides[g.dim]];
   }
 }
 
@@ -199,10 +205,10 @@ void select_nonzero(DType dtype, const void* in, int64_t n, int64_t* positions, 
                 "nonzero");
 }
 
-int64_t read_back(const int64_t* device_value) {
+int64_t read_back(const int64_t* device_value, const char* op) {
   int64_t v = 0;
-  TG_CUDA_CHECK(cudaMemcpyAsync(&v, device_value, sizeof v, cudaMemcpyDeviceToHost, current_stream()), "nonzero");
-  TG_CUDA_CHECK(cudaStreamSynchronize(current_stream()), "nonzero");
+  TG_CUDA_CHECK(cudaMemcpyAsync(&v, device_value, sizeof v, cudaMemcpyDeviceToHost, current_stream()), op);
+  TG_CUDA_CHECK(cudaStreamSynchronize(current_stream()), op);
   return v;
 }
 
@@ -228,14 +234,18 @@ void index_put(DType dtype, const IndexGeometry& g, void* dst, const void* value
   TG_CUDA_CHECK(cudaGetLastError(), "index_put_");
 }
 
-void gather(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index) {
+// Reads one number back, so it waits for the GPU (as the index check before it did).
+int64_t gather(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index) {
   const int64_t total = dim_index_numel(g);
-  if (total == 0) return;
+  if (total == 0) return -1;
+  Scratch first_bad(sizeof(unsigned long long));
+  TG_CUDA_CHECK(cudaMemsetAsync(first_bad.as<void>(), 0xff, sizeof(unsigned long long), current_stream()), "gather");
   by_size(dtype, [&]<class U>() {
-    gather_kernel<U><<<grid_for(total), kBlock, 0, current_stream()>>>(g, total, static_cast<U*>(out),
-                                                                       static_cast<const U*>(self), index);
+    gather_kernel<U><<<grid_for(total), kBlock, 0, current_stream()>>>(
+        g, total, static_cast<U*>(out), static_cast<const U*>(self), index, first_bad.as<unsigned long long>());
   });
   TG_CUDA_CHECK(cudaGetLastError(), "gather");
+  return read_back(first_bad.as<int64_t>(), "gather");  // all ones reads back as -1: none was bad
 }
 
 void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index, int reduce) {
@@ -259,7 +269,7 @@ int64_t check_indices(const int64_t* in, int64_t* out, int64_t n, int64_t size) 
   check_indices_kernel<<<grid_for(n), kBlock, 0, current_stream()>>>(in, out, n, size,
                                                                       first_bad.as<unsigned long long>());
   TG_CUDA_CHECK(cudaGetLastError(), "index");
-  const int64_t bad = read_back(first_bad.as<int64_t>());
+  const int64_t bad = read_back(first_bad.as<int64_t>(), "index");
   return bad == -1 ? -1 : bad;  // ~0ull reads back as -1: none was bad
 }
 
@@ -267,7 +277,7 @@ int64_t count_nonzero(DType dtype, const void* in, int64_t n) {
   if (n == 0) return 0;
   Scratch positions(sizeof(int64_t) * static_cast<size_t>(n)), count(sizeof(int64_t));
   select_nonzero(dtype, in, n, positions.as<int64_t>(), count.as<int64_t>());
-  return read_back(count.as<int64_t>());
+  return read_back(count.as<int64_t>(), "count_nonzero");
 }
 
 void nonzero(DType dtype, const void* in, const Shape& sizes, int64_t* out) {
