@@ -92,6 +92,52 @@ TEST(Reduce, MaxMinWithIndices) {
   EXPECT_EQ(vals(max(tensor({1, 5}), tensor({4, 2}))), (std::vector<double>{4, 5}));
 }
 
+TEST(Reduce, MaxMinIndicesMatchAScalarScanOnEveryLength) {
+  // Contiguous rows take vector loops (the extreme, then the first element equal to it): held to
+  // a plain first-wins scan over ties, NaNs, signed zeros and lengths around the 32-lane blocks.
+  Generator gen(21);
+  for (int64_t n : {1, 2, 31, 32, 33, 64, 100, 257}) {
+    for (DType dt : {kFloat32, kFloat64, kInt32, kFloat16}) {
+      Tensor x = randint(-3, 4, {5, n}, gen, kFloat64);  // many ties
+      std::vector<double> v = vals(x);
+      v[static_cast<size_t>(n / 2)] = -0.0;  // row 0: a signed zero among the zeros
+      if (is_floating_point(dt)) {
+        v[static_cast<size_t>(n + n - 1)] = NAN;  // row 1: NaN last
+        v[static_cast<size_t>(2 * n + n / 3)] = NAN;  // row 2: NaN inside
+      }
+      x = tensor(v, kFloat64).view({5, n}).to(dt);
+      const std::vector<double> xv = vals(x);
+      // Along the rows, and down the columns of the transposed copy (whole rows updated at once).
+      const Tensor columns = x.t().contiguous();
+      EXPECT_TRUE(close(x.amax({1}), std::get<0>(x.max(1)), 0, 0));
+      EXPECT_TRUE(close(columns.amax({0}), std::get<0>(x.max(1)), 0, 0));
+      EXPECT_TRUE(close(columns.amin({0}), std::get<0>(x.min(1)), 0, 0));
+      for (int variant = 0; variant < 4; ++variant) {
+        const bool is_max = variant % 2 == 0;
+        auto [values, indices] = variant < 2 ? (is_max ? x.max(1) : x.min(1)) : (is_max ? columns.max(0) : columns.min(0));
+        const std::vector<double> got_v = vals(values), got_i = vals(indices);
+        for (int64_t r = 0; r < 5; ++r) {
+          int64_t best = 0;
+          for (int64_t i = 1; i < n; ++i) {
+            const double a = xv[static_cast<size_t>(r * n + i)], b = xv[static_cast<size_t>(r * n + best)];
+            if (std::isnan(b)) break;
+            if (std::isnan(a) || (is_max ? a > b : a < b)) best = i;
+          }
+          const double want = xv[static_cast<size_t>(r * n + best)];
+          SCOPED_TRACE(fmt::format("n={} dtype={} variant={} row={}", n, dt, variant, r));
+          EXPECT_EQ(got_i[static_cast<size_t>(r)], static_cast<double>(best));
+          if (std::isnan(want)) {
+            EXPECT_TRUE(std::isnan(got_v[static_cast<size_t>(r)]));
+          } else {
+            EXPECT_EQ(got_v[static_cast<size_t>(r)], want);
+            EXPECT_EQ(std::signbit(got_v[static_cast<size_t>(r)]), std::signbit(want));
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(Reduce, VarStdNormLogsumexp) {
   Tensor x = tensor({{1.0, 2.0, 3.0, 4.0}, {2.0, 2.0, 2.0, 2.0}}, kFloat64);
   EXPECT_TRUE(close(x.var({1}), tensor({5.0 / 3.0, 0.0}, kFloat64)));

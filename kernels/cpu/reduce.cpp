@@ -37,12 +37,14 @@ struct ExtremeR {
     int64_t index;
     bool valid;
   };
-  bool values_only = false;  // no indices wanted (amax, amin): contiguous runs take vector loops
+  bool values_only = false;  // no indices wanted (amax, amin): the index is not looked for
   Acc init() const { return {A(0), 0, false}; }
-  // The extreme of n > 0 contiguous elements, NaN if any is NaN; its index is not looked for.
-  Acc run_values(const T* x, int64_t n, int64_t first_index) const {
+  // The extreme of n > 0 contiguous elements in vector loops, NaN if any is NaN; then, unless
+  // values_only, the first element equal to it (the first NaN), which is also the value returned
+  // (so that a max over +0 and -0 gives the sign of the element its index names).
+  Acc run_contiguous(const T* x, int64_t n, int64_t first_index) const {
     A m = A(x[0]);
-    bool nan = false;
+    int nan = 0;  // an int: GCC does not vectorise reductions into a bool
     if constexpr (kMax) {
 #pragma omp simd reduction(max : m) reduction(| : nan)
       for (int64_t i = 0; i < n; ++i) {
@@ -61,7 +63,48 @@ struct ExtremeR {
     if constexpr (std::is_floating_point_v<A>) {
       if (nan) m = std::numeric_limits<A>::quiet_NaN();
     }
-    return {m, first_index, true};
+    if (values_only) return {m, first_index, true};
+    const int64_t i = nan ? first_where(x, n, [](A v) { return v != v; }) : first_where(x, n, [m](A v) { return v == m; });
+    return {A(x[i]), first_index + i, true};
+  }
+  // The first i with pred(x[i]) (one exists): blocks of lanes tested in vector loops, then the
+  // block that holds it scanned.
+  template <class P>
+  static int64_t first_where(const T* x, int64_t n, P pred) {
+    constexpr int64_t kLanes = 32;
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes) {
+      int hit = 0;
+#pragma omp simd reduction(| : hit)
+      for (int64_t j = 0; j < kLanes; ++j) hit |= pred(A(x[i + j]));
+      if (hit) break;
+    }
+    while (i < n - 1 && !pred(A(x[i]))) ++i;
+    return i;
+  }
+  // Whether x replaces cur as the extreme so far (a NaN replaces any number, nothing a NaN),
+  // without branches: bitwise, so that column updates vectorise.
+  static bool takes(A x, A cur) {
+    if constexpr (std::is_floating_point_v<A>) return (kMax ? x > cur : x < cur) | ((x != x) & (cur == cur));
+    else return kMax ? x > cur : x < cur;
+  }
+  // One more row (reduced position i) of m contiguous columns into their extremes so far.
+  void update_columns(A* best, int64_t* at, const T* row, int64_t m, int64_t i) const {
+    if (values_only) {
+#pragma omp simd
+      for (int64_t j = 0; j < m; ++j) {
+        const A v = A(row[j]), c = best[j];
+        best[j] = takes(v, c) ? v : c;
+      }
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < m; ++j) {
+        const A v = A(row[j]), c = best[j];
+        const bool t = takes(v, c);
+        best[j] = t ? v : c;
+        at[j] = t ? i : at[j];
+      }
+    }
   }
   static bool better(A x, A cur) {
     if constexpr (std::is_floating_point_v<A>) {
@@ -140,7 +183,7 @@ typename R::Acc reduce_run(const R& r, const T* x, int64_t n, int64_t stride, in
     if (stride == 1) return static_cast<typename R::Acc>(sum_run_float(x, n));
   }
   if constexpr (requires { r.values_only; }) {
-    if (r.values_only && stride == 1 && n > 0) return r.run_values(x, n, first_index);
+    if (stride == 1 && n > 0) return r.run_contiguous(x, n, first_index);
   }
   for (int64_t i = 0; i < n; ++i) r.step(a, A(x[i * stride]), first_index + i);
   return a;
@@ -189,6 +232,22 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
   }
   if (g.n_kept == 1 && !(inner_run && g.reduced_strides[0] == 1) && g.kept_strides[0] == 1) {
     // Reducing over outer dims of rows that are contiguous: accumulate whole rows at a time.
+    if constexpr (requires { r.values_only; }) {
+      if (g.reduced_numel > 0) {  // max/min: values and indices in separate arrays, vector updates
+        parallel_for(0, g.kept_numel, 1024, [&](int64_t b, int64_t e) {
+          const int64_t m = e - b;
+          std::vector<A> best(static_cast<size_t>(m));
+          std::vector<int64_t> at(static_cast<size_t>(m), 0);
+          const T* first = in + reduced_offset(g, 0) + b;
+          for (int64_t j = 0; j < m; ++j) best[static_cast<size_t>(j)] = A(first[j]);
+          for (int64_t i = 1; i < g.reduced_numel; ++i)
+            r.update_columns(best.data(), at.data(), in + reduced_offset(g, i) + b, m, i);
+          for (int64_t j = 0; j < m; ++j)
+            write_result(out_dtype, out, indices, b + j, Acc{best[static_cast<size_t>(j)], at[static_cast<size_t>(j)], true});
+        });
+        return;
+      }
+    }
     parallel_for(0, g.kept_numel, 1024, [&](int64_t b, int64_t e) {
       std::unique_ptr<Acc[]> acc(new Acc[static_cast<size_t>(e - b)]);
       for (int64_t j = 0; j < e - b; ++j) acc[j] = r.init();
