@@ -71,6 +71,23 @@ TEST(Linalg, LargeMatmulMatchesReference) {
   EXPECT_TRUE(close(a.matmul(b), reference_mm(a, b), 1e-4, 1e-4));
 }
 
+TEST(Linalg, ExpandedAndBatchBroadcastOperands) {
+  // An expanded operand (sum's gradient reaching a linear layer) is copied for the library; a
+  // broadcast batch dim is not.
+  Generator gen(6);
+  Tensor b = randn({129, 45}, gen), row = randn({1, 129}, gen);
+  const Tensor expanded = row.expand({67, 129});
+  EXPECT_TRUE(close(expanded.matmul(b), reference_mm(expanded.contiguous(), b), 1e-4, 1e-4));
+  EXPECT_TRUE(close(b.t().matmul(full({129, 1}, 2.0).expand({129, 7})), reference_mm(b.t().contiguous(), full({129, 7}, 2.0)),
+                    1e-4, 1e-4));
+  Tensor w = randn({45, 129}, gen).requires_grad_(true), x = randn({67, 129}, gen).requires_grad_(true);
+  nn::functional::linear(x, w).sum().backward();
+  EXPECT_TRUE(close(w.grad(), ones({45, 67}).matmul(x.detach()), 1e-5, 1e-5));
+  EXPECT_TRUE(close(x.grad(), ones({67, 45}).matmul(w.detach()), 1e-5, 1e-5));
+  const Tensor batch = randn({3, 67, 129}, gen);
+  EXPECT_TRUE(close(batch.matmul(b.unsqueeze(0).expand({3, 129, 45}))[1], reference_mm(batch[1], b), 1e-4, 1e-4));
+}
+
 TEST(Linalg, AddmmDotOuter) {
   Tensor m1 = tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64), m2 = eye(2, kFloat64), bias = tensor({10.0, 20.0}, kFloat64);
   EXPECT_EQ(vals(addmm(bias, m1, m2)), (std::vector<double>{11, 22, 13, 24}));
