@@ -138,6 +138,52 @@ TEST(Reduce, MaxMinIndicesMatchAScalarScanOnEveryLength) {
   }
 }
 
+TEST(Reduce, MiddleAndOuterDimsAccumulateWholeRows) {
+  // Reductions whose innermost kept dim is contiguous and whose reduced dims are not (a middle
+  // dim of [N, L, D], several outer dims) accumulate rows of columns: every op against a loop.
+  Generator gen(22);
+  const Tensor x = randn({4, 5, 6, 9}, gen, kFloat64);
+  const std::vector<double> xv = vals(x);
+  auto at = [&](int64_t a, int64_t b, int64_t c, int64_t d) { return xv[static_cast<size_t>(((a * 5 + b) * 6 + c) * 9 + d)]; };
+  // Over dims 1 and 2: kept [4, 9].
+  std::vector<double> sum(36, 0.0);
+  for (int64_t a = 0; a < 4; ++a)
+    for (int64_t b = 0; b < 5; ++b)
+      for (int64_t c = 0; c < 6; ++c)
+        for (int64_t d = 0; d < 9; ++d) sum[static_cast<size_t>(a * 9 + d)] += at(a, b, c, d);
+  EXPECT_TRUE(close(x.sum({1, 2}), tensor(sum, kFloat64).view({4, 9}), 1e-12, 1e-12));
+  EXPECT_TRUE(close(x.to(kFloat32).sum({1, 2}), tensor(sum, kFloat64).view({4, 9}), 1e-5, 1e-5));
+  EXPECT_TRUE(close(x.to(kFloat32).mean({1}), x.mean({1}), 1e-6, 1e-6));
+  // Over dim 1 only, with indices: kept [4, 6, 9].
+  for (int64_t a = 0; a < 4; ++a)
+    for (int64_t c = 0; c < 6; ++c)
+      for (int64_t d = 0; d < 9; ++d) {
+        double best = -INFINITY;
+        int64_t where = 0;
+        for (int64_t b = 0; b < 5; ++b)
+          if (at(a, b, c, d) > best) best = at(a, b, c, d), where = b;
+        EXPECT_EQ(std::get<0>(x.max(1))[a][c][d].item<double>(), best);
+        EXPECT_EQ(std::get<1>(x.max(1))[a][c][d].item<int64_t>(), where);
+      }
+  // Integers, bool and products down the same layout.
+  const Tensor i = randint(-3, 4, {4, 5, 9}, gen, kInt64);
+  EXPECT_EQ(vals(i.sum({1})), vals(i.to(kFloat64).sum({1})));
+  const Tensor pos = gt(x, 0);
+  for (int64_t a = 0; a < 4; ++a)
+    for (int64_t d = 0; d < 9; ++d) {
+      bool any_pos = false, all_pos = true;
+      double prod = 1;
+      for (int64_t b = 0; b < 5; ++b) {
+        any_pos |= at(a, b, 0, d) > 0;
+        all_pos &= at(a, b, 0, d) > 0;
+        prod *= at(a, b, 0, d);
+      }
+      EXPECT_NEAR(x.prod({1})[a][0][d].item<double>(), prod, 1e-12 * (1 + std::fabs(prod)));
+      EXPECT_EQ(pos.any(1)[a][0][d].item<bool>(), any_pos);
+      EXPECT_EQ(pos.all(1)[a][0][d].item<bool>(), all_pos);
+    }
+}
+
 TEST(Reduce, VarStdNormLogsumexp) {
   Tensor x = tensor({{1.0, 2.0, 3.0, 4.0}, {2.0, 2.0, 2.0, 2.0}}, kFloat64);
   EXPECT_TRUE(close(x.var({1}), tensor({5.0 / 3.0, 0.0}, kFloat64)));
