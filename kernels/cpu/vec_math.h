@@ -26,6 +26,13 @@ extern "C" __m256 _ZGVdN8v_expm1f(__m256);
 extern "C" __m256d _ZGVdN4v_expm1(__m256d);
 extern "C" __m256 _ZGVdN8v_log1pf(__m256);
 extern "C" __m256d _ZGVdN4v_log1p(__m256d);
+// The other transcendental unary ops (sin and cos are older, but come along here).
+#define TG_DECLARE_LIBMVEC(fn)                 \
+  extern "C" __m256 _ZGVdN8v_##fn##f(__m256); \
+  extern "C" __m256d _ZGVdN4v_##fn(__m256d);
+#define TG_LIBMVEC_UNARY(X) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(exp2) X(log2) X(log10)
+TG_LIBMVEC_UNARY(TG_DECLARE_LIBMVEC)
+#undef TG_DECLARE_LIBMVEC
 #define TG_VECTOR_ACTIVATIONS 1
 #endif
 #endif
@@ -90,6 +97,11 @@ struct VectorMath {
   static Doubles4 erf(Doubles4 x) { return _ZGVdN4v_erf(x); }
   static Floats8 tanh(Floats8 x) { return _ZGVdN8v_tanhf(x); }
   static Doubles4 tanh(Doubles4 x) { return _ZGVdN4v_tanh(x); }
+#define TG_VECTOR_MATH_FN(fn)                                           \
+  static Floats8 fn(Floats8 x) { return _ZGVdN8v_##fn##f(x); }        \
+  static Doubles4 fn(Doubles4 x) { return _ZGVdN4v_##fn(x); }
+  TG_LIBMVEC_UNARY(TG_VECTOR_MATH_FN)
+#undef TG_VECTOR_MATH_FN
 };
 
 template <class V, class T>
