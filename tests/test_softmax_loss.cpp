@@ -50,6 +50,27 @@ TEST(Softmax, LongRowsMatchFloat64AndPropagateNaN) {
   EXPECT_NEAR(F::cross_entropy(x, t).item<double>(), F::cross_entropy(x.to(kFloat64), t).item<double>(), 1e-5);
 }
 
+TEST(Softmax, OuterDimsRunColumnsSideBySide) {
+  // Softmax along a dim that is not innermost walks inner positions as vector lanes: against the
+  // same softmax along the last dim of a moved copy, with a NaN column, a column of -inf and an
+  // inner size that leaves a partial chunk of 256.
+  Generator gen(4);
+  for (DType dt : {kFloat32, kFloat64}) {
+    Tensor x = (randn({3, 7, 300}, gen) * 3.0).to(dt);
+    x.index_put_({1, 2, 5}, NAN);
+    x.index_put_({0, indexing::Slice(), 9}, -INFINITY);
+    for (bool log : {false, true}) {
+      const Tensor got = log ? log_softmax(x, 1) : softmax(x, 1);
+      const Tensor moved = movedim(x, 1, 2).contiguous();
+      const Tensor want = movedim(log ? log_softmax(moved, 2) : softmax(moved, 2), 2, 1);
+      EXPECT_TRUE(close(got, want, dt == kFloat32 ? 1e-5 : 1e-13, dt == kFloat32 ? 1e-6 : 1e-13));
+      EXPECT_TRUE(isnan(got.select(0, 1).select(1, 5)).all().item<bool>());
+      EXPECT_FALSE(isnan(got.select(0, 1).select(1, 6)).any().item<bool>());
+    }
+    EXPECT_TRUE(close(softmax(x.select(0, 2), 0), softmax(x.select(0, 2).t().contiguous(), 1).t(), 1e-6, 1e-7));
+  }
+}
+
 TEST(Loss, NllLoss) {
   Tensor logp = tensor({{-1.0, -2.0, -3.0}, {-0.5, -1.5, -2.5}}, kFloat64);
   Tensor target = tensor({2, 0});
