@@ -234,6 +234,28 @@ TEST(Binary, InPlaceForms) {
   EXPECT_EQ(vals(sq), (std::vector<double>{0, 3, 3, 6}));
 }
 
+TEST(Binary, PowByOneExponentMatchesStdPow) {
+  // One broadcast exponent takes products, roots and reciprocals for the small powers and
+  // libmvec's pow otherwise (vectors of 8 with a tail): held to std::pow on signed, zero,
+  // infinite and NaN bases.
+  std::vector<double> base = {-3.5, -2.0, -1.0, -0.0, 0.0, 0.25, 1.0, 1.5, 2.0, 7.0, 1e10, INFINITY, -INFINITY, NAN};
+  for (int i = 0; i < 20; ++i) base.push_back(0.1 + 0.37 * i);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor x = tensor(base, kFloat64).to(dt);
+    for (double e : {2.0, 3.0, 1.0, 0.0, -1.0, -2.0, 2.5, -1.5, 0.3}) {
+      SCOPED_TRACE(fmt::format("{} ** {}", dt, e));
+      std::vector<double> want;
+      for (double b : vals(x)) want.push_back(dt == kFloat32 ? double(std::pow(float(b), float(e))) : std::pow(b, e));
+      EXPECT_TRUE(close(x.pow(e), tensor(want, kFloat64), dt == kFloat32 ? 1e-6 : 1e-14, 0));
+      EXPECT_TRUE(close(x.pow(full({static_cast<int64_t>(base.size())}, e, dt)), tensor(want, kFloat64), dt == kFloat32 ? 1e-6 : 1e-14, 0));
+    }
+    // The roots: sqrt and 1 / sqrt on the non-negative bases (PyTorch's forms, also for -0.0).
+    const Tensor p = where(isfinite(x), x.abs(), 4.0);
+    EXPECT_TRUE(close(p.pow(0.5), p.sqrt(), 1e-7, 0));
+    EXPECT_TRUE(close(p.pow(-0.5), p.rsqrt(), 1e-6, 0));
+  }
+}
+
 TEST(Binary, IntegerSemantics) {
   Tensor a = tensor({7, -7, 7, -7}), b = tensor({2, 2, -2, -2});
   EXPECT_EQ(vals(floor_divide(a, b)), (std::vector<double>{3, -4, -4, 3}));

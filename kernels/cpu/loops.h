@@ -219,6 +219,8 @@ void unary_loop(const Loop& L, TO* out, const TI* in, F f, Run run = nullptr) {
     } else if (so == 1 && sx == 0) {
       const TO v = f(x[0]);
       for (int64_t i = 0; i < n; ++i) o[i] = v;
+    } else if (so == 1 && sx == -1) {  // a flipped input: a constant step vectorises (reversed lanes)
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[-i]);
     } else {
       for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx]);
     }

@@ -33,6 +33,8 @@ extern "C" __m256d _ZGVdN4v_log1p(__m256d);
 #define TG_LIBMVEC_UNARY(X) X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(exp2) X(log2) X(log10)
 TG_LIBMVEC_UNARY(TG_DECLARE_LIBMVEC)
 #undef TG_DECLARE_LIBMVEC
+extern "C" __m256 _ZGVdN8vv_powf(__m256, __m256);
+extern "C" __m256d _ZGVdN4vv_pow(__m256d, __m256d);
 #define TG_VECTOR_ACTIVATIONS 1
 #endif
 #endif
@@ -102,6 +104,8 @@ struct VectorMath {
   static Doubles4 fn(Doubles4 x) { return _ZGVdN4v_##fn(x); }
   TG_LIBMVEC_UNARY(TG_VECTOR_MATH_FN)
 #undef TG_VECTOR_MATH_FN
+  static Floats8 pow(Floats8 a, Floats8 b) { return _ZGVdN8vv_powf(a, b); }
+  static Doubles4 pow(Doubles4 a, Doubles4 b) { return _ZGVdN4vv_pow(a, b); }
 };
 
 template <class V, class T>
