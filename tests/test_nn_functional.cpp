@@ -236,6 +236,19 @@ TEST(Functional, RegressionLosses) {
                   +[](const tensor_list& in) { return F::smooth_l1_loss(in[0], in[1], F::Reduction::Sum, 0.7); },
                   +[](const tensor_list& in) { return F::l1_loss(in[0], in[1], F::Reduction::None); }})
     EXPECT_TRUE(autograd::gradcheck(fn, {a, b}));
+  // mse_loss's own backward (one scaled copy of the saved difference), to the second order, for
+  // both reductions, and against the composed formula.
+  for (auto red : {F::Reduction::Mean, F::Reduction::Sum}) {
+    auto mse = [red](const tensor_list& in) { return F::mse_loss(in[0], in[1], red); };
+    EXPECT_TRUE(autograd::gradcheck(mse, {a, b}));
+    EXPECT_TRUE(autograd::gradgradcheck(mse, {a, b}));
+    Tensor p = a.detach().requires_grad_(true), q = b.detach().requires_grad_(true);
+    F::mse_loss(p, q, red).backward();
+    const double n = red == F::Reduction::Mean ? 12.0 : 1.0;
+    EXPECT_TRUE(close(p.grad(), (a - b) * (2.0 / n), 1e-12, 1e-12));
+    EXPECT_TRUE(close(q.grad(), (b - a) * (2.0 / n), 1e-12, 1e-12));
+  }
+  EXPECT_TRUE(std::isnan(F::mse_loss(zeros({0}), zeros({0})).item<double>()));
   EXPECT_THROW_WITH(F::mse_loss(x, y.view({2, 2})), Error, "mse_loss: input of shape [4] and target of shape [2, 2] differ");
   EXPECT_THROW_WITH(F::mse_loss(x, y, F::Reduction::BatchMean), ValueError, "only for kl_div");
 }
