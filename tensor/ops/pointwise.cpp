@@ -128,7 +128,7 @@ Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight, SourceL
   ops::check_defined("lerp", end, "end");
   TG_CHECK_TYPE(self.is_floating_point() && end.is_floating_point(),
                 "lerp: expected floating-point tensors, got {} and {}", self.dtype(), end.dtype());
-  return self + weight * (end - self);
+  return add(self, end - self, weight);  // the scale rides in add's alpha: two passes, not three
 }
 Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
   detail::ApiScope scope("lerp", loc);

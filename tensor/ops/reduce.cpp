@@ -282,12 +282,12 @@ Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim
   Tensor out;
   {
     AutoGradMode no_grad(false);
-    Tensor a = abs(self);
-    if (std::isinf(pv)) out = pv > 0 ? amax(a, d, keepdim) : amin(a, d, keepdim);
+    // |x| only where the formula reads it (it is a whole pass over the input).
+    if (std::isinf(pv)) out = pv > 0 ? amax(abs(self), d, keepdim) : amin(abs(self), d, keepdim);
     else if (pv == 0) out = sum(ne(self, 0).to(self.dtype()), d, keepdim);
-    else if (pv == 1) out = sum(a, d, keepdim);
+    else if (pv == 1) out = sum(abs(self), d, keepdim);
     else if (pv == 2) out = sqrt(sum(self * self, d, keepdim));
-    else out = pow(sum(pow(a, pv), d, keepdim), 1.0 / pv);
+    else out = pow(sum(pow(abs(self), pv), d, keepdim), 1.0 / pv);
   }
   if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::norm_node(self, out, pv, d, keepdim));
   return out;

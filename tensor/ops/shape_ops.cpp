@@ -226,8 +226,9 @@ Tensor triangle(const char* name, const Tensor& self, int64_t diagonal, bool low
   const int64_t n = self.sizes()[self.dim() - 2], m = self.sizes()[self.dim() - 1];
   Tensor rows = arange(n, TensorOptions(kInt64).device(self.device())).unsqueeze(1);
   Tensor cols = arange(m, TensorOptions(kInt64).device(self.device())).unsqueeze(0);
-  Tensor offset = cols - rows;
-  Tensor keep = lower ? le(offset, diagonal) : ge(offset, diagonal);
+  // col - row <= diagonal, compared straight from the broadcast vectors (no [n, m] offsets).
+  Tensor bound = rows + diagonal;
+  Tensor keep = lower ? le(cols, bound) : ge(cols, bound);
   // A bool zero keeps bool input bool (an int 0 would promote it).
   return self.dtype() == kBool ? where(keep, self, false) : where(keep, self, 0);
 }
