@@ -143,6 +143,32 @@ TEST(Index, MasksAndNonzero) {
   EXPECT_EQ(nonzero(zeros({3})).sizes(), (Shape{0, 1}));
 }
 
+TEST(Index, NonzeroOfLargeMasksInEveryRank) {
+  // Chunks counted in parallel and written from their offsets, positions staged 512 at a time:
+  // against a plain scan, for ranks 1 to 3 and sizes that split across threads and stages.
+  Generator gen(31);
+  for (const Shape& shape : {Shape{70001}, Shape{301, 257}, Shape{7, 130, 61}}) {
+    const Tensor mask = gt(rand(shape, gen), 0.6);
+    const std::vector<double> m = vals(mask);
+    std::vector<double> want;
+    for (size_t i = 0; i < m.size(); ++i) {
+      if (m[i] == 0) continue;
+      int64_t rem = static_cast<int64_t>(i);
+      std::vector<double> c(static_cast<size_t>(shape.size()));
+      for (int d = shape.size() - 1; d >= 0; --d) {
+        c[static_cast<size_t>(d)] = static_cast<double>(rem % shape[d]);
+        rem /= shape[d];
+      }
+      want.insert(want.end(), c.begin(), c.end());
+    }
+    const Tensor nz = mask.nonzero();
+    EXPECT_EQ(nz.sizes(), (Shape{static_cast<int64_t>(want.size()) / shape.size(), shape.size()}));
+    EXPECT_EQ(vals(nz), want);
+    EXPECT_EQ(vals(mask.to(kFloat32).nonzero()), want);
+    EXPECT_EQ(vals(mask.to(kInt64).nonzero()), want);
+  }
+}
+
 TEST(Index, SortArgsortTopk) {
   Tensor x = tensor({{3.0f, 1.0f, 2.0f}, {NAN, 0.0f, -1.0f}});
   auto [v, i] = x.sort();

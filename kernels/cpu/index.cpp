@@ -1,5 +1,6 @@
 // Advanced indexing, gather/scatter, index checks and nonzero.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <vector>
 
@@ -235,29 +236,86 @@ int64_t check_indices(const int64_t* in, int64_t* out, int64_t n, int64_t size) 
   return -1;
 }
 
+namespace {
+// Whether each element is non-zero, as bytes-sized work: 1-byte types compare their bytes (bool
+// and uint8 alike), the others their value.
+template <class T>
+inline int64_t count_run(const T* x, int64_t n) {
+  int64_t c = 0;
+#pragma omp simd reduction(+ : c)
+  for (int64_t i = 0; i < n; ++i) c += acc_t<T>(x[i]) != acc_t<T>(0);
+  return c;
+}
+}  // namespace
+
 int64_t count_nonzero(DType dtype, const void* in, int64_t n) {
   return dispatch_all(dtype, [&]<class T>() {
     const T* x = static_cast<const T*>(in);
-    int64_t c = 0;
-    for (int64_t i = 0; i < n; ++i) c += acc_t<T>(x[i]) != acc_t<T>(0);
-    return c;
+    std::atomic<int64_t> total{0};
+    parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) { total += count_run(x + b, e - b); });
+    return total.load();
   });
 }
 
+// The chunks of the input are counted in parallel, then each writes its coordinates from its
+// offset: positions are staged branch-free (written always, the cursor advanced by the test, so
+// a random mask costs no mispredictions), and turned into coordinates by stepping a counter.
 void nonzero(DType dtype, const void* in, const Shape& sizes, int64_t* out) {
   dispatch_all(dtype, [&]<class T>() {
     const T* x = static_cast<const T*>(in);
     const int nd = sizes.size();
     const int64_t n = sizes.numel();
-    int64_t counter[kMaxDims] = {};
-    for (int64_t i = 0; i < n; ++i) {
-      if (acc_t<T>(x[i]) != acc_t<T>(0)) {
-        for (int d = 0; d < nd; ++d) *out++ = counter[d];
+    const int threads = n > kGrain ? num_threads() : 1;
+    const int64_t chunk = (n + threads - 1) / threads;
+    std::vector<int64_t> start(static_cast<size_t>(threads) + 1, 0);
+    for (int t = 0; t < threads; ++t) {
+      const int64_t b = std::min(n, t * chunk), e = std::min(n, b + chunk);
+      start[static_cast<size_t>(t) + 1] = count_run(x + b, e - b);
+    }
+    for (int t = 0; t < threads; ++t) start[static_cast<size_t>(t) + 1] += start[static_cast<size_t>(t)];
+    auto write = [&](int64_t b, int64_t e, int64_t* o) {
+      constexpr int64_t kStage = 512;
+      int64_t staged[kStage + 1];
+      int64_t counter[kMaxDims] = {}, at = b;  // the coordinates of position `at`
+      for (int64_t rem = b, d = nd - 1; d >= 0; --d) {
+        counter[d] = rem % sizes[static_cast<int>(d)];
+        rem /= sizes[static_cast<int>(d)];
       }
-      for (int d = nd - 1; d >= 0; --d) {
-        if (++counter[d] < sizes[d]) break;
-        counter[d] = 0;
+      for (int64_t s = b; s < e; s += kStage) {
+        const int64_t len = std::min(kStage, e - s);
+        int64_t k = 0;
+        for (int64_t i = 0; i < len; ++i) {
+          staged[k] = s + i;
+          k += acc_t<T>(x[s + i]) != acc_t<T>(0);
+        }
+        for (int64_t j = 0; j < k; ++j) {
+          if (nd == 1) {
+            *o++ = staged[j];
+            continue;
+          }
+          counter[nd - 1] += staged[j] - at;
+          at = staged[j];
+          for (int d = nd - 1; d > 0 && counter[d] >= sizes[d]; --d) {
+            counter[d - 1] += counter[d] / sizes[d];
+            counter[d] %= sizes[d];
+          }
+          if (nd == 2) {  // the common case, as two stores (the loop becomes a memcpy call)
+            o[0] = counter[0];
+            o[1] = counter[1];
+            o += 2;
+          } else {
+            for (int d = 0; d < nd; ++d) *o++ = counter[d];
+          }
+        }
       }
+    };
+    if (nd == 0) return;  // a 0-dim tensor's non-zero has no coordinates to write
+    if (threads == 1) return write(0, n, out);
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num();
+      const int64_t b = std::min(n, t * chunk), e = std::min(n, b + chunk);
+      if (b < e) write(b, e, out + start[static_cast<size_t>(t)] * nd);
     }
   });
 }
