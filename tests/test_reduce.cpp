@@ -213,6 +213,14 @@ TEST(Reduce, CumsumAllAny) {
   EXPECT_EQ(x.cumsum(0).dtype(), kInt64);
   EXPECT_EQ(vals(x.t().cumsum(0)), (std::vector<double>{1, 4, 3, 9, 6, 15}));
   EXPECT_EQ(x.cumsum(1, kFloat64).dtype(), kFloat64);
+  // Along an outer dim with many inner positions (running sums of whole rows, in blocks of 512
+  // positions): against the last-dim scan of a transposed copy, float and int, 3 dims.
+  Generator gen(23);
+  const Tensor big = randn({3, 40, 1100}, gen);
+  EXPECT_TRUE(close(big.cumsum(1), big.transpose(1, 2).contiguous().cumsum(2).transpose(1, 2), 1e-6, 1e-5));
+  const Tensor ints = randint(-50, 50, {40, 600}, gen, kInt32);
+  EXPECT_EQ(vals(ints.cumsum(0)), vals(ints.t().contiguous().cumsum(1).t()));
+  EXPECT_EQ(ints.cumsum(0).dtype(), kInt64);
   Tensor b = tensor({{true, false}, {true, true}});
   EXPECT_FALSE(b.all().item<bool>());
   EXPECT_TRUE(b.any().item<bool>());
