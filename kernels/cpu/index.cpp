@@ -74,6 +74,12 @@ void gather_bytes(const IndexGeometry& g, U* out, const U* src) {
     });
     return;
   }
+  if (g.block_ndim == 0) {  // every dim indexed (a mask, x[i, j]): one element per position
+    parallel_for(0, g.count, kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t pos = b; pos < e; ++pos) out[pos * g.dst_position_stride] = src[indexed_offset(g, pos)];
+    });
+    return;
+  }
   parallel_for(0, g.count, 64, [&](int64_t b, int64_t e) {
     for (int64_t pos = b; pos < e; ++pos) {
       const U* s = src + indexed_offset(g, pos);
