@@ -1,6 +1,9 @@
 #include "tapegrad/tensor/storage.h"
 
 #include <cstdlib>
+#include <deque>
+#include <iterator>
+#include <list>
 #include <mutex>
 #include <new>
 #include <unordered_map>
@@ -17,7 +20,10 @@ constexpr size_t kAlignedFrom = 4096;  // larger blocks are 64-byte aligned for 
 
 // Large blocks are kept for reuse: fresh pages from the OS fault on first touch, which cost
 // more than the work done on them (an add of 2^24 floats ran 3x slower). Bounded, and keyed by
-// exact size, since training loops ask for the same sizes over and over.
+// exact size, since training loops ask for the same sizes over and over. When full, the blocks
+// freed longest ago go first: after a phase with other sizes (a big layer, an evaluation), the
+// sizes in use now stay cached, where evicting in hash order could drop them and leave every
+// later allocation faulting its pages in again.
 class BlockCache {
  public:
   static constexpr size_t kMinBytes = size_t{128} << 10, kMaxCached = size_t{512} << 20;
@@ -26,29 +32,34 @@ class BlockCache {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = free_.find(bytes);
     if (it == free_.end() || it->second.empty()) return nullptr;
-    void* p = it->second.back();
+    const auto entry = it->second.back();  // the most recently freed: likeliest still in cache
     it->second.pop_back();
+    void* p = entry->second;
+    order_.erase(entry);
     cached_ -= bytes;
     return p;
   }
   bool give(void* p, size_t bytes) {
     if (bytes < kMinBytes || bytes > kMaxCached) return false;
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto it = free_.begin(); cached_ + bytes > kMaxCached && it != free_.end(); ++it) {
-      while (!it->second.empty() && cached_ + bytes > kMaxCached) {
-        std::free(it->second.back());
-        it->second.pop_back();
-        cached_ -= it->first;
-      }
+    while (cached_ + bytes > kMaxCached && !order_.empty()) {
+      const auto [size, block] = order_.front();  // the oldest of its size, so its list's front
+      free_[size].pop_front();
+      order_.pop_front();
+      std::free(block);
+      cached_ -= size;
     }
-    free_[bytes].push_back(p);
+    order_.emplace_back(bytes, p);
+    free_[bytes].push_back(std::prev(order_.end()));
     cached_ += bytes;
     return true;
   }
 
  private:
+  using Order = std::list<std::pair<size_t, void*>>;  // free blocks, oldest first
   std::mutex mutex_;
-  std::unordered_map<size_t, std::vector<void*>> free_;
+  Order order_;
+  std::unordered_map<size_t, std::deque<Order::iterator>> free_;
   size_t cached_ = 0;
 };
 
