@@ -229,6 +229,7 @@ typename R::Acc reduce_run(const R& r, const T* x, int64_t n, int64_t stride, in
 
 // Element offset of the i-th position (row-major) over dims with these sizes and strides.
 inline int64_t offset_of(int64_t i, int n, const int64_t* sizes, const int64_t* strides) {
+  if (n == 1) return i * strides[0];  // the common case, without a 64-bit division
   int64_t off = 0;
   for (int d = n - 1; d >= 0; --d) {
     off += (i % sizes[d]) * strides[d];
