@@ -281,7 +281,7 @@ void nonzero(DType dtype, const void* in, const Shape& sizes, int64_t* out) {
     for (int t = 0; t < threads; ++t) start[static_cast<size_t>(t) + 1] += start[static_cast<size_t>(t)];
     auto write = [&](int64_t b, int64_t e, int64_t* o) {
       constexpr int64_t kStage = 512;
-      int64_t staged[kStage + 1];
+      int64_t staged[kStage];
       int64_t counter[kMaxDims] = {}, at = b;  // the coordinates of position `at`
       for (int64_t rem = b, d = nd - 1; d >= 0; --d) {
         counter[d] = rem % sizes[static_cast<int>(d)];

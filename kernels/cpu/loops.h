@@ -117,6 +117,13 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, F&& f) {
   }
 }
 
+// Whether [outer, size, inner] data is laid out densely in that order, in and out: then an op
+// along a dim that is not innermost can walk inner positions side by side as vector lanes.
+inline bool is_dense(const DimGeometry& g) {
+  return g.in_inner_stride == 1 && g.out_inner_stride == 1 && g.in_dim_stride == g.inner &&
+         g.out_dim_stride == g.inner && g.in_outer_stride == g.size * g.inner && g.out_outer_stride == g.size * g.inner;
+}
+
 // Keeps the lowest position reported bad (-1: none yet), when positions are visited out of order
 // by several threads.
 inline void note_first_bad(std::atomic<int64_t>& bad, int64_t pos) {

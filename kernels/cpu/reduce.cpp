@@ -370,10 +370,7 @@ void cumsum(DType in_dtype, DType out_dtype, const DimGeometry& g, void* out, co
       using Acc = std::conditional_t<std::is_floating_point_v<acc_t<O>>, double, int64_t>;
       const T* x = static_cast<const T*>(in);
       O* y = static_cast<O*>(out);
-      const bool dense = g.in_inner_stride == 1 && g.out_inner_stride == 1 && g.in_dim_stride == g.inner &&
-                         g.out_dim_stride == g.inner && g.in_outer_stride == g.size * g.inner &&
-                         g.out_outer_stride == g.size * g.inner;
-      if (dense && g.inner >= 8) {
+      if (is_dense(g) && g.inner >= 8) {
         // Along an outer dim: a block of inner positions side by side, each row added to the
         // running sums in vector loops, instead of one strided scan per position.
         constexpr int64_t kWidth = 512;

@@ -84,10 +84,7 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
     const T* x = static_cast<const T*>(in);
     T* y = static_cast<T*>(out);
     if constexpr (std::is_same_v<T, A>) {
-      const bool dense = g.in_inner_stride == 1 && g.out_inner_stride == 1 && g.in_dim_stride == g.inner &&
-                         g.out_dim_stride == g.inner && g.in_outer_stride == g.size * g.inner &&
-                         g.out_outer_stride == g.size * g.inner;
-      if (dense && g.inner >= 8 && g.size > 0) {
+      if (is_dense(g) && g.inner >= 8 && g.size > 0) {
         constexpr int64_t kWidth = 256;
         const int64_t chunks = (g.inner + kWidth - 1) / kWidth;
         parallel_for(0, g.outer * chunks, std::max<int64_t>(1, kGrain / (g.size * kWidth)), [&](int64_t b, int64_t e) {

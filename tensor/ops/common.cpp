@@ -5,11 +5,17 @@
 
 namespace tg::ops {
 
-Tensor empty(const Shape& sizes, DType dtype, Device device) {
-  const int64_t n = sizes.numel();
-  auto storage = StorageImpl::allocate(static_cast<size_t>(n) * itemsize(dtype), device);
-  auto* impl = new TensorImpl(std::move(storage), dtype, sizes, contiguous_strides(sizes), 0);
+namespace {
+// Fresh memory for a dense tensor with these strides (a permutation of contiguous ones).
+Tensor empty_dense(const Shape& sizes, const Shape& strides, DType dtype, Device device) {
+  auto storage = StorageImpl::allocate(static_cast<size_t>(sizes.numel()) * itemsize(dtype), device);
+  auto* impl = new TensorImpl(std::move(storage), dtype, sizes, strides, 0);
   return Tensor(IntrusivePtr<TensorImpl>::make(impl));
+}
+}  // namespace
+
+Tensor empty(const Shape& sizes, DType dtype, Device device) {
+  return empty_dense(sizes, contiguous_strides(sizes), dtype, device);
 }
 
 Shape result_strides(const Shape& sizes, std::initializer_list<const Tensor*> inputs) {
@@ -40,10 +46,7 @@ Shape result_strides(const Shape& sizes, std::initializer_list<const Tensor*> in
 }
 
 Tensor empty_like_inputs(const Shape& sizes, DType dtype, Device device, std::initializer_list<const Tensor*> inputs) {
-  const Shape strides = result_strides(sizes, inputs);
-  auto storage = StorageImpl::allocate(static_cast<size_t>(sizes.numel()) * itemsize(dtype), device);
-  auto* impl = new TensorImpl(std::move(storage), dtype, sizes, strides, 0);
-  return Tensor(IntrusivePtr<TensorImpl>::make(impl));
+  return empty_dense(sizes, result_strides(sizes, inputs), dtype, device);
 }
 
 Tensor alias(const Tensor& t) { return alias(t, t.sizes(), t.strides(), t.storage_offset()); }
