@@ -27,9 +27,15 @@ struct ScalarMath {
 // The parameters in the compute type.
 template <class S>
 struct ActivationArgs {
-  S alpha, beta, threshold;
+  S alpha, beta, threshold, scale, input_scale, min_val, max_val;
   explicit ActivationArgs(const ActivationParams& p)
-      : alpha(static_cast<S>(p.alpha)), beta(static_cast<S>(p.beta)), threshold(static_cast<S>(p.threshold)) {}
+      : alpha(static_cast<S>(p.alpha)),
+        beta(static_cast<S>(p.beta)),
+        threshold(static_cast<S>(p.threshold)),
+        scale(static_cast<S>(p.scale)),
+        input_scale(static_cast<S>(p.input_scale)),
+        min_val(static_cast<S>(p.min_val)),
+        max_val(static_cast<S>(p.max_val)) {}
 };
 
 // The constants of the formulas, exact to double.
@@ -48,6 +54,10 @@ void dispatch_activation(ActivationOp op, F&& fn) {
     case ActivationOp::Elu: return fn.template operator()<ActivationOp::Elu>();
     case ActivationOp::LeakyRelu: return fn.template operator()<ActivationOp::LeakyRelu>();
     case ActivationOp::Softplus: return fn.template operator()<ActivationOp::Softplus>();
+    case ActivationOp::Hardtanh: return fn.template operator()<ActivationOp::Hardtanh>();
+    case ActivationOp::Hardsigmoid: return fn.template operator()<ActivationOp::Hardsigmoid>();
+    case ActivationOp::Hardswish: return fn.template operator()<ActivationOp::Hardswish>();
+    case ActivationOp::Mish: return fn.template operator()<ActivationOp::Mish>();
   }
 }
 
@@ -62,12 +72,21 @@ TG_HOST_DEVICE inline V activation_value(V x, const ActivationArgs<S>& a) {
   } else if constexpr (kOp == ActivationOp::Silu) {
     return x / (one + M::exp(zero - x));
   } else if constexpr (kOp == ActivationOp::Elu) {
-    return x > S(0) ? x : a.alpha * M::expm1(x);
+    return x > S(0) ? x * a.scale : a.scale * a.alpha * M::expm1(x * a.input_scale);
   } else if constexpr (kOp == ActivationOp::LeakyRelu) {
     return x > S(0) ? x : x * a.alpha;
-  } else {  // Softplus: the identity above the threshold, where log1p(exp) would overflow
+  } else if constexpr (kOp == ActivationOp::Softplus) {  // the identity above the threshold, where log1p(exp) overflows
     const V z = x * a.beta;
     return z > a.threshold ? x : M::log1p(M::exp(z)) / a.beta;
+  } else if constexpr (kOp == ActivationOp::Hardtanh) {
+    const V lo = V{} + a.min_val, hi = V{} + a.max_val;
+    return x < a.min_val ? lo : (x > a.max_val ? hi : x);
+  } else if constexpr (kOp == ActivationOp::Hardsigmoid) {
+    return x <= S(-3) ? zero : (x >= S(3) ? one : x * S(1.0 / 6) + half);
+  } else if constexpr (kOp == ActivationOp::Hardswish) {
+    return x <= S(-3) ? zero : (x >= S(3) ? x : x * (x + S(3)) * S(1.0 / 6));
+  } else {  // Mish: x tanh(softplus(x)); log1p(exp(x)) is inf only where tanh is already 1
+    return x * M::tanh(M::log1p(M::exp(x)));
   }
 }
 
@@ -88,12 +107,22 @@ TG_HOST_DEVICE inline V activation_grad(V dy, V x, const ActivationArgs<S>& a) {
     const V s = one / (one + M::exp(zero - x));
     return dy * s * (one + x * (one - s));
   } else if constexpr (kOp == ActivationOp::Elu) {
-    return x > S(0) ? dy : dy * a.alpha * M::exp(x);
+    return x > S(0) ? dy * a.scale : dy * (a.scale * a.alpha * a.input_scale) * M::exp(x * a.input_scale);
   } else if constexpr (kOp == ActivationOp::LeakyRelu) {
     return x > S(0) ? dy : dy * a.alpha;
-  } else {  // Softplus: sigmoid(beta x), in the form that neither overflows nor divides inf by inf
+  } else if constexpr (kOp == ActivationOp::Softplus) {  // sigmoid(beta x), never inf / inf
     const V z = x * a.beta;
     return z > a.threshold ? dy : dy / (one + M::exp(zero - z));
+  } else if constexpr (kOp == ActivationOp::Hardtanh) {  // zero at the bounds, as PyTorch
+    return x <= a.min_val ? zero : (x >= a.max_val ? zero : dy);
+  } else if constexpr (kOp == ActivationOp::Hardsigmoid) {  // NaN gets none, as PyTorch
+    return x > S(-3) ? (x < S(3) ? dy * S(1.0 / 6) : zero) : zero;
+  } else if constexpr (kOp == ActivationOp::Hardswish) {
+    return x <= S(-3) ? zero : (x < S(3) ? dy * (x * S(1.0 / 3) + half) : dy);
+  } else {  // Mish: tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)
+    const V t = M::tanh(M::log1p(M::exp(x)));
+    const V s = one / (one + M::exp(zero - x));
+    return dy * (t + x * s * (one - t * t));
   }
 }
 

@@ -58,10 +58,13 @@ enum class ClassifyOp : uint8_t { IsNan, IsInf, IsFinite, LogicalNot };
 
 // The activations with a fused kernel (formulas in activation_math.h): one pass forward, one
 // backward, where composing them from the table ops takes five to ten.
-enum class ActivationOp : uint8_t { Gelu, GeluTanh, Silu, Elu, LeakyRelu, Softplus };
-// alpha: elu's alpha, leaky_relu's negative slope; beta and threshold: softplus's.
+enum class ActivationOp : uint8_t {
+  Gelu, GeluTanh, Silu, Elu, LeakyRelu, Softplus, Hardtanh, Hardsigmoid, Hardswish, Mish
+};
+// alpha: elu's alpha, leaky_relu's negative slope; beta and threshold: softplus's; scale and
+// input_scale: elu's outer and inner factors (selu and celu are elus); min_val, max_val: hardtanh's.
 struct ActivationParams {
-  double alpha = 0, beta = 1, threshold = 20;
+  double alpha = 0, beta = 1, threshold = 20, scale = 1, input_scale = 1, min_val = -1, max_val = 1;
 };
 
 // A reduction: the input seen as [kept dims] x [reduced dims] (each list innermost-last). The

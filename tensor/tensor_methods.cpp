@@ -47,6 +47,27 @@ const Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::option
 Tensor Tensor::clamp_min(const Scalar& min, SourceLoc loc) const { return tg::clamp_min(*this, min, loc); }
 Tensor Tensor::clamp_max(const Scalar& max, SourceLoc loc) const { return tg::clamp_max(*this, max, loc); }
 Tensor Tensor::lerp(const Tensor& end, const Scalar& weight, SourceLoc loc) const { return tg::lerp(*this, end, weight, loc); }
+Tensor Tensor::addcmul(const Tensor& t1, const Tensor& t2, const Scalar& value, SourceLoc loc) const {
+  return tg::addcmul(*this, t1, t2, value, loc);
+}
+const Tensor& Tensor::addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value, SourceLoc loc) const {
+  return tg::addcmul_(*this, t1, t2, value, loc);
+}
+Tensor Tensor::addcdiv(const Tensor& t1, const Tensor& t2, const Scalar& value, SourceLoc loc) const {
+  return tg::addcdiv(*this, t1, t2, value, loc);
+}
+const Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value, SourceLoc loc) const {
+  return tg::addcdiv_(*this, t1, t2, value, loc);
+}
+Tensor Tensor::logaddexp(const Tensor& other, SourceLoc loc) const { return tg::logaddexp(*this, other, loc); }
+Tensor Tensor::hypot(const Tensor& other, SourceLoc loc) const { return tg::hypot(*this, other, loc); }
+Tensor Tensor::nan_to_num(double nan, std::optional<double> posinf, std::optional<double> neginf,
+                          SourceLoc loc) const {
+  return tg::nan_to_num(*this, nan, posinf, neginf, loc);
+}
+Tensor Tensor::isclose(const Tensor& other, double rtol, double atol, bool equal_nan, SourceLoc loc) const {
+  return tg::isclose(*this, other, rtol, atol, equal_nan, loc);
+}
 Tensor Tensor::lerp(const Tensor& end, const Tensor& weight, SourceLoc loc) const { return tg::lerp(*this, end, weight, loc); }
 const Tensor& Tensor::lerp_(const Tensor& end, const Scalar& weight, SourceLoc loc) const {
   return tg::lerp_(*this, end, weight, loc);
@@ -205,6 +226,18 @@ Tensor Tensor::any(int64_t dim, bool keepdim, SourceLoc loc) const { return tg::
 
 // Shape ops.
 Tensor Tensor::repeat(const Shape& repeats, SourceLoc loc) const { return tg::repeat(*this, repeats, loc); }
+Tensor Tensor::tile(const Shape& dims, SourceLoc loc) const { return tg::tile(*this, dims, loc); }
+Tensor Tensor::repeat_interleave(int64_t repeats, std::optional<int64_t> dim, SourceLoc loc) const {
+  return tg::repeat_interleave(*this, repeats, dim, loc);
+}
+Tensor Tensor::repeat_interleave(const Tensor& repeats, std::optional<int64_t> dim, SourceLoc loc) const {
+  return tg::repeat_interleave(*this, repeats, dim, loc);
+}
+Tensor Tensor::diff(int64_t n, int64_t dim, const Tensor& prepend, const Tensor& append, SourceLoc loc) const {
+  return tg::diff(*this, n, dim, prepend, append, loc);
+}
+Tensor Tensor::diag(int64_t diagonal, SourceLoc loc) const { return tg::diag(*this, diagonal, loc); }
+Tensor Tensor::trace(SourceLoc loc) const { return tg::trace(*this, loc); }
 Tensor Tensor::flip(const Shape& dims, SourceLoc loc) const { return tg::flip(*this, dims, loc); }
 Tensor Tensor::roll(const Shape& shifts, const Shape& dims, SourceLoc loc) const { return tg::roll(*this, shifts, dims, loc); }
 Tensor Tensor::tril(int64_t diagonal, SourceLoc loc) const { return tg::tril(*this, diagonal, loc); }

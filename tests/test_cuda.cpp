@@ -238,6 +238,9 @@ TEST(Cuda, FusedActivationsMatchTheCpu) {
       [](const Tensor& t) { return gelu(t); },          [](const Tensor& t) { return gelu(t, "tanh"); },
       [](const Tensor& t) { return silu(t); },          [](const Tensor& t) { return elu(t, 0.7); },
       [](const Tensor& t) { return leaky_relu(t, 0.2); }, [](const Tensor& t) { return softplus(t, 1.5, 10.0); },
+      [](const Tensor& t) { return selu(t); },          [](const Tensor& t) { return celu(t, 0.6); },
+      [](const Tensor& t) { return hardtanh(t, -0.5, 2.0); }, [](const Tensor& t) { return hardswish(t * 3); },
+      [](const Tensor& t) { return hardsigmoid(t * 3); }, [](const Tensor& t) { return mish(t * 3); },
   };
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
     const Tensor x = tgtest::sample(gen, {33, 17}, tgtest::kAnyValue, dt);
@@ -567,6 +570,26 @@ TEST(Cuda, PoolingBatchNormAndLossesMatchTheCpu) {
   const auto cpu = grads(x, target);
   const auto gpu = grads(x.cuda(), target.cuda());
   for (size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(close(gpu[i].cpu(), cpu[i], 1e-4, 1e-5)) << i;
+}
+
+// interpolate and the composed activations are tensor ops: the same taps and weights go to the
+// GPU, and index_select's backward adds with atomics there.
+TEST(Cuda, InterpolateAndComposedActivationsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(12);
+  const Tensor x = randn({2, 3, 7, 5}, gen), dy = randn({2, 3, 11, 9}, gen);
+  for (const char* mode : {"nearest", "nearest-exact", "bilinear", "bicubic"}) {
+    SCOPED_TRACE(mode);
+    const F::InterpolateOptions o{.size = {11, 9}, .mode = mode};
+    expect_same([&](const auto& in) { return F::interpolate(in[0], o); }, {x}, 1e-5, 1e-5);
+    expect_same([&](const auto& in) {
+      Tensor leaf = in[0].detach().requires_grad_(true);
+      return autograd::grad({F::interpolate(leaf, o)}, {leaf}, {in[1]})[0];
+    }, {x, dy}, 1e-5, 1e-5);
+  }
+  expect_same([](const auto& in) { return F::interpolate(in[0], {.size = {3, 2}, .mode = "area"}); }, {x}, 1e-5, 1e-5);
+  expect_same([](const auto& in) { return F::prelu(in[0], full({3}, 0.1, in[0].options())); }, {x}, 1e-6, 1e-6);
+  expect_same([](const auto& in) { return F::glu(in[0], 1) + F::logsigmoid(in[0].narrow(1, 0, 1)); }, {x}, 1e-6, 1e-6);
 }
 
 TEST(Cuda, AdamStepsMatchTheCpu) {

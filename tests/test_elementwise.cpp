@@ -460,7 +460,15 @@ TEST(Pointwise, FusedActivationsMatchTheirFormulas) {
       {"elu", [](const Tensor& t) { return elu(t, 0.7); }},
       {"leaky_relu", [](const Tensor& t) { return leaky_relu(t, 0.2); }},
       {"softplus", [](const Tensor& t) { return softplus(t, 1.5, 10.0); }},
+      {"selu", [](const Tensor& t) { return selu(t); }},
+      {"celu", [](const Tensor& t) { return celu(t, 0.6); }},
+      {"hardtanh", [](const Tensor& t) { return hardtanh(t, -0.5, 2.0); }},
+      {"relu6", [](const Tensor& t) { return relu6(t); }},
+      {"hardsigmoid", [](const Tensor& t) { return hardsigmoid(t); }},
+      {"hardswish", [](const Tensor& t) { return hardswish(t); }},
+      {"mish", [](const Tensor& t) { return mish(t); }},
   };
+  const double selu_alpha = 1.6732632423543772848170429916717, selu_scale = 1.0507009873554804934193349852946;
   const std::vector<Fn> refs = {
       [](const Tensor& t) { return t * 0.5 * (erf(t * M_SQRT1_2) + 1); },
       [](const Tensor& t) { return t * 0.5 * (tanh((t + t * t * t * 0.044715) * std::sqrt(2 / M_PI)) + 1); },
@@ -468,6 +476,13 @@ TEST(Pointwise, FusedActivationsMatchTheirFormulas) {
       [](const Tensor& t) { return where(gt(t, 0), t, expm1(t) * 0.7); },
       [](const Tensor& t) { return where(gt(t, 0), t, t * 0.2); },
       [](const Tensor& t) { return where(gt(t * 1.5, 10.0), t, log1p(exp(t * 1.5)) / 1.5); },
+      [&](const Tensor& t) { return where(gt(t, 0), t, expm1(t) * selu_alpha) * selu_scale; },
+      [](const Tensor& t) { return where(gt(t, 0), t, expm1(t / 0.6) * 0.6); },
+      [](const Tensor& t) { return where(isnan(t), t, t.clamp(-0.5, 2.0)); },
+      [](const Tensor& t) { return where(isnan(t), t, t.clamp(0.0, 6.0)); },
+      [](const Tensor& t) { return where(isnan(t), t, (t + 3).clamp(0.0, 6.0) / 6); },
+      [](const Tensor& t) { return where(le(t, -3.0), 0.0, t * where(isnan(t), t, (t + 3).clamp(0.0, 6.0) / 6)); },
+      [](const Tensor& t) { return t * tanh(where(gt(t, 20.0), t, log1p(exp(t)))); },
   };
   Generator gen(7);
   for (DType dt : {kFloat32, kFloat64}) {
@@ -504,4 +519,49 @@ TEST(Pointwise, FusedActivationsMatchTheirFormulas) {
   EXPECT_THROW_WITH(softplus_(y, 0.0), ValueError, "softplus_: beta must be non-zero");
   EXPECT_THROW_WITH(gelu_(y, "fast"), ValueError, "gelu_: approximate");
   EXPECT_THROW_WITH(elu_(tensor({1, 2}), 1.0), TypeError, "elu_: expected a floating-point tensor, got int64");
+  EXPECT_THROW_WITH(celu(h, 0.0), ValueError, "celu: alpha must be non-zero");
+  EXPECT_THROW_WITH(hardtanh_(y, 2.0, 1.0), ValueError, "hardtanh_: min_val (2) must not exceed max_val (1)");
+  EXPECT_THROW_WITH(mish(tensor({1, 2})), TypeError, "mish: expected a floating-point tensor, got int64");
+}
+
+// The gradients of the clamping activations at their bounds are PyTorch's: hardtanh, relu6 and
+// hardsigmoid pass none at the bound, hardswish takes the outer side's slope there.
+TEST(Pointwise, ClampingActivationsAtTheirBounds) {
+  Tensor x = tensor({-3.0, -1.0, 0.0, 1.0, 3.0, 6.0}, kFloat64).requires_grad_(true);
+  auto grad_of = [&](const Tensor& y) { return autograd::grad({y.sum()}, {x})[0]; };
+  EXPECT_TRUE(close(grad_of(hardtanh(x)), tensor({0.0, 0.0, 1.0, 0.0, 0.0, 0.0}, kFloat64)));
+  EXPECT_TRUE(close(grad_of(relu6(x)), tensor({0.0, 0.0, 0.0, 1.0, 1.0, 0.0}, kFloat64)));
+  EXPECT_TRUE(close(grad_of(hardsigmoid(x)), tensor({0.0, 1 / 6.0, 1 / 6.0, 1 / 6.0, 0.0, 0.0}, kFloat64)));
+  EXPECT_TRUE(close(grad_of(hardswish(x)), tensor({0.0, 1 / 6.0, 0.5, 5 / 6.0, 1.0, 1.0}, kFloat64)));
+  EXPECT_TRUE(close(hardswish(x), tensor({0.0, -1 / 3.0, 0.0, 2 / 3.0, 3.0, 6.0}, kFloat64)));
+  EXPECT_EQ(relu6(x).grad_fn()->name(), "HardtanhBackward");
+  Tensor y = x.detach().clone();
+  relu6_(y);
+  EXPECT_TRUE(close(y, tensor({0.0, 0.0, 0.0, 1.0, 3.0, 6.0}, kFloat64)));
+}
+
+TEST(Pointwise, ComposedPointwiseOps) {
+  Tensor x = tensor({1.0, -2.0, 3.0}, kFloat64), a = tensor({2.0, 2.0, 2.0}, kFloat64);
+  Tensor b = tensor({4.0, -1.0, 0.5}, kFloat64);
+  EXPECT_TRUE(close(addcmul(x, a, b, 0.5), x + a * b * 0.5));
+  EXPECT_TRUE(close(x.addcdiv(a, b, 2), x + a / b * 2));
+  Tensor y = x.clone();
+  y.addcmul_(a, b);
+  EXPECT_TRUE(close(y, x + a * b));
+  y.addcdiv_(a, b, -1);
+  EXPECT_TRUE(close(y, x + a * b - a / b));
+  EXPECT_THROW_WITH(addcdiv(x, tensor({1, 2, 3}), tensor({1, 1, 1})), TypeError, "addcdiv: integer division");
+  // logaddexp stays finite where exp overflows, and handles equal infinities.
+  Tensor big = tensor({1000.0, -INFINITY, INFINITY, 0.0}, kFloat64);
+  EXPECT_TRUE(close(logaddexp(big, big.clone()),
+                    tensor({1000.0 + std::log(2.0), -INFINITY, INFINITY, std::log(2.0)}, kFloat64)));
+  EXPECT_TRUE(close(tensor({3.0}).hypot(tensor({4.0})), tensor({5.0})));
+  Tensor odd = tensor({NAN, INFINITY, -INFINITY, 1.5f});
+  const double fmax = std::numeric_limits<float>::max();
+  EXPECT_EQ(vals(odd.nan_to_num()), (std::vector<double>{0, fmax, -fmax, 1.5}));
+  EXPECT_EQ(vals(nan_to_num(odd, 1, 2, -3)), (std::vector<double>{1, 2, -3, 1.5}));
+  EXPECT_EQ(vals(nan_to_num(odd.to(kFloat16))), (std::vector<double>{0, 65504, -65504, 1.5}));
+  EXPECT_EQ(vals(isclose(tensor({1.0, NAN, 2.0}), tensor({1.0 + 1e-9, NAN, 2.1}))), (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ(vals(isclose(tensor({NAN}), tensor({NAN}), 1e-5, 1e-8, true)), (std::vector<double>{1}));
+  EXPECT_THROW_WITH(isclose(x, x, -1.0), ValueError, "isclose: rtol and atol must be non-negative");
 }

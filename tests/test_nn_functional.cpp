@@ -324,3 +324,120 @@ TEST(Functional, PadModes) {
   EXPECT_THROW_WITH(F::pad(x, {1, 0, 1, 0, 1, 0}, "reflect"), ValueError, "input has only 2");
   EXPECT_THROW_WITH(F::pad(zeros({2, 0}), {1, 1}, "replicate"), ValueError, "non-empty dim");
 }
+
+TEST(Functional, ComposedActivations) {
+  Tensor x = tensor({-3.0, -1.0, -0.25, 0.0, 0.75, 2.0, 40.0}, kFloat64);
+  auto each = [&](const std::function<double(double)>& f) {
+    std::vector<double> v = tgtest::vals(x);
+    for (double& e : v) e = f(e);
+    return tensor(v, kFloat64);
+  };
+  EXPECT_TRUE(close(F::logsigmoid(x), each([](double v) { return -std::log1p(std::exp(-v)); })));
+  EXPECT_TRUE(close(F::logsigmoid(tensor({-200.0f})), tensor({-200.0f})));  // no log(0)
+  EXPECT_TRUE(close(F::softsign(x), each([](double v) { return v / (1 + std::abs(v)); })));
+  EXPECT_TRUE(close(F::tanhshrink(x), each([](double v) { return v - std::tanh(v); })));
+  EXPECT_TRUE(close(F::hardshrink(x), each([](double v) { return std::abs(v) > 0.5 ? v : 0.0; })));
+  EXPECT_TRUE(close(F::softshrink(x, 1.0), each([](double v) { return v > 1 ? v - 1 : (v < -1 ? v + 1 : 0.0); })));
+  EXPECT_TRUE(close(F::threshold(x, 0.5, -7.0), each([](double v) { return v > 0.5 ? v : -7.0; })));
+  EXPECT_TRUE(close(F::softmin(x, 0), softmax(-x, 0)));
+  Tensor g = tensor({{1.0, 2.0, 0.0, -1.0}}, kFloat64);
+  EXPECT_TRUE(close(F::glu(g), tensor({{1.0 / (1 + std::exp(0.0)), 2.0 / (1 + std::exp(1.0))}}, kFloat64)));
+  EXPECT_TRUE(close(F::glu(g.t(), 0), F::glu(g).t()));
+  // prelu: one slope, or one per channel in dim 1.
+  Tensor img = tensor({{{-1.0, 2.0}, {-3.0, 4.0}}}, kFloat64);  // [1, 2, 2]
+  EXPECT_TRUE(close(F::prelu(img, tensor({0.5}, kFloat64)), tensor({{{-0.5, 2.0}, {-1.5, 4.0}}}, kFloat64)));
+  EXPECT_TRUE(close(F::prelu(img, tensor({0.5, 0.1}, kFloat64)), tensor({{{-0.5, 2.0}, {-0.3, 4.0}}}, kFloat64)));
+  EXPECT_THROW_WITH(F::prelu(img, tensor({0.5, 0.1, 0.2}, kFloat64)), ValueError,
+                    "prelu: weight has 3 slopes but the input (shape [1, 2, 2]) has 2 channels in dim 1");
+  EXPECT_THROW_WITH(F::prelu(img, ones({2, 2}, kFloat64)), ValueError, "prelu: weight must be a scalar or 1-D");
+  EXPECT_THROW_WITH(F::glu(ones({3, 5})), ValueError, "glu: dim 1 of the input (shape [3, 5]) must have an even size");
+  EXPECT_THROW_WITH(F::softshrink(x, -1.0), ValueError, "softshrink: lambd must be non-negative");
+  EXPECT_THROW_WITH(F::softsign(tensor({1, 2})), TypeError, "softsign: expected a floating-point tensor, got int64");
+}
+
+TEST(Functional, Interpolate) {
+  using Opts = F::InterpolateOptions;
+  Tensor img = tensor({{{{1.0, 2.0}, {3.0, 4.0}}}}, kFloat64);
+  EXPECT_TRUE(close(F::interpolate(img, Opts{.scale_factor = {2}}),
+                    tensor({{{{1.0, 1.0, 2.0, 2.0}, {1.0, 1.0, 2.0, 2.0}, {3.0, 3.0, 4.0, 4.0}, {3.0, 3.0, 4.0, 4.0}}}},
+                           kFloat64)));
+  EXPECT_EQ(F::interpolate(img, Opts{.size = {3, 5}}).sizes(), Shape({1, 1, 3, 5}));
+  // Linear: half-pixel centres clamped at the edges, or corners aligned.
+  Tensor ramp = tensor({{{0.0, 1.0, 2.0, 3.0}}}, kFloat64);
+  EXPECT_TRUE(close(F::interpolate(ramp, Opts{.size = {8}, .mode = "linear"}),
+                    tensor({{{0.0, 0.25, 0.75, 1.25, 1.75, 2.25, 2.75, 3.0}}}, kFloat64)));
+  EXPECT_TRUE(close(F::interpolate(ramp, Opts{.size = {7}, .mode = "linear", .align_corners = true}),
+                    tensor({{{0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0}}}, kFloat64)));
+  // nearest-exact rounds to the nearest source centre; nearest floors.
+  Tensor five = arange(5, kFloat64).reshape({1, 1, 5});
+  EXPECT_TRUE(
+      close(F::interpolate(five, Opts{.size = {3}, .mode = "nearest-exact"}), tensor({{{0.0, 2.0, 4.0}}}, kFloat64)));
+  EXPECT_TRUE(close(F::interpolate(five, Opts{.size = {3}}), tensor({{{0.0, 1.0, 3.0}}}, kFloat64)));
+  // Area is adaptive average pooling; bicubic weights sum to one.
+  EXPECT_TRUE(close(F::interpolate(ramp, Opts{.size = {2}, .mode = "area"}), tensor({{{0.5, 2.5}}}, kFloat64)));
+  Tensor vol = arange(2 * 4 * 6 * 2, kFloat64).reshape({1, 2, 4, 6, 2});
+  EXPECT_TRUE(close(F::interpolate(vol, Opts{.size = {2, 3, 1}, .mode = "area"}),
+                    vol.reshape({1, 2, 2, 2, 3, 2, 1, 2}).mean({3, 5, 7})));
+  EXPECT_TRUE(close(F::interpolate(full({1, 2, 3, 4}, 2.5, kFloat64), Opts{.size = {7, 5}, .mode = "bicubic"}),
+                    full({1, 2, 7, 5}, 2.5, kFloat64)));
+  // Integer images resize with nearest; the same size gives a copy.
+  Tensor bytes = tensor({{{{1, 2}, {3, 4}}}}, kUInt8);
+  EXPECT_EQ(F::interpolate(bytes, Opts{.scale_factor = {1.5}}).dtype(), kUInt8);
+  Tensor same = F::interpolate(img, Opts{.size = {2, 2}, .mode = "bilinear"});
+  EXPECT_TRUE(close(same, img));
+  EXPECT_FALSE(same.is_same(img));
+  // The module.
+  nn::Upsample up(Opts{.scale_factor = {2}, .mode = "bilinear", .align_corners = false});
+  EXPECT_EQ(up(img).sizes(), Shape({1, 1, 4, 4}));
+  EXPECT_EQ(up->extra_repr(), "scale_factor=2, mode='bilinear'");
+
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{}), ValueError,
+                    "interpolate: give exactly one of size and scale_factor (got neither)");
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{.size = {2}, .scale_factor = {2}}), ValueError, "(got both)");
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{.size = {2}, .mode = "linear"}), ValueError,
+                    "interpolate: mode \"linear\" takes 3-D input, got shape [1, 1, 2, 2]");
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{.size = {2}, .mode = "cubic"}), ValueError, "interpolate: mode must be");
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{.size = {2}, .align_corners = true}), ValueError,
+                    "align_corners can only be set with the modes linear, bilinear, bicubic and trilinear");
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{.size = {2, 2, 2}}), ValueError,
+                    "interpolate: size has 3 values but the input (shape [1, 1, 2, 2]) has 2 spatial dims");
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{.scale_factor = {0.1}}), ValueError,
+                    "interpolate: the output size must be positive in every spatial dim, got 0 for dim 2");
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{.scale_factor = {-1}}), ValueError, "scale_factor must be positive");
+  EXPECT_THROW_WITH(F::interpolate(img, Opts{.size = {3}, .recompute_scale_factor = true}), ValueError,
+                    "recompute_scale_factor is not meaningful with an explicit size");
+  EXPECT_THROW_WITH(F::interpolate(bytes, Opts{.size = {3}, .mode = "bilinear"}), TypeError,
+                    "interpolate: mode \"bilinear\" needs a floating-point input, got uint8");
+  EXPECT_THROW_WITH(F::interpolate(ones({2, 2}), Opts{.size = {3}}), ValueError,
+                    "interpolate: expected a 3-D, 4-D or 5-D input [N, C, ...], got shape [2, 2]");
+}
+
+TEST(Functional, NormalizeDistancesHuberAndRmsNorm) {
+  Tensor x = tensor({{3.0, 4.0}, {0.0, 0.0}}, kFloat64);
+  EXPECT_TRUE(close(F::normalize(x), tensor({{0.6, 0.8}, {0.0, 0.0}}, kFloat64)));  // eps keeps the zero row finite
+  EXPECT_TRUE(close(F::normalize(x, 1.0, 0), tensor({{1.0, 1.0}, {0.0, 0.0}}, kFloat64)));
+  Tensor a = tensor({{1.0, 0.0}, {1.0, 1.0}}, kFloat64), b = tensor({1.0, 1.0}, kFloat64);
+  EXPECT_TRUE(close(F::cosine_similarity(a, b), tensor({M_SQRT1_2, 1.0}, kFloat64)));
+  EXPECT_TRUE(close(F::cosine_similarity(a, a.t(), 0), tensor({M_SQRT1_2, M_SQRT1_2}, kFloat64)));
+  EXPECT_TRUE(close(F::pairwise_distance(a, b, 2.0, 0.0), tensor({1.0, 0.0}, kFloat64)));
+  EXPECT_EQ(F::pairwise_distance(a, b, 1.0, 1e-6, true).sizes(), Shape({2, 1}));
+  EXPECT_TRUE(close(nn::CosineSimilarity(1)(a, b), F::cosine_similarity(a, b)));
+  EXPECT_TRUE(close(nn::PairwiseDistance()(a, b), F::pairwise_distance(a, b)));
+  // Huber: quadratic inside delta, linear outside.
+  Tensor in = tensor({0.5, 3.0}, kFloat64), target = zeros({2}, kFloat64);
+  EXPECT_TRUE(close(F::huber_loss(in, target, F::Reduction::None, 2.0), tensor({0.125, 2.0 * (3.0 - 1.0)}, kFloat64)));
+  EXPECT_TRUE(close(nn::HuberLoss(nn::RegressionLossOptions{.delta = 2.0})(in, target), tensor(2.0625, kFloat64)));
+  EXPECT_THROW_WITH(F::huber_loss(in, target, F::Reduction::Mean, 0.0), ValueError,
+                    "huber_loss: delta must be positive");
+  // rms_norm: x / sqrt(mean(x^2) + eps) over the trailing dims, eps the dtype's by default.
+  Tensor r = tensor({{3.0, 4.0}}, kFloat64);
+  EXPECT_TRUE(close(F::rms_norm(r, {2}, {}, 0.0), r / std::sqrt(12.5)));
+  const Tensor w = tensor({2.0, 1.0}, kFloat64);
+  EXPECT_TRUE(close(F::rms_norm(r, {2}, w), r / std::sqrt(12.5) * w));
+  nn::RMSNorm norm(Shape{2});
+  EXPECT_EQ(norm->parameters().size(), 1u);
+  EXPECT_TRUE(close(norm(r), F::rms_norm(r, {2})));
+  EXPECT_EQ(norm->extra_repr(), "(2,), eps=None, elementwise_affine=True");
+  EXPECT_THROW_WITH(F::rms_norm(r, {3}), Error, "rms_norm: normalized_shape [3] does not match the trailing dims");
+  EXPECT_THROW_WITH(F::normalize(tensor({1, 2})), TypeError, "normalize: expected a floating-point input, got int64");
+}

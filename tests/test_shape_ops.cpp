@@ -81,3 +81,53 @@ TEST(ShapeOps, TrilTriu) {
   EXPECT_EQ(ones({2, 3, 4}).triu().sizes(), (Shape{2, 3, 4}));
   EXPECT_THROW_WITH(ones({3}).tril(), Error, "at least 2 dims");
 }
+
+TEST(ShapeOps, TileRepeatInterleaveMeshgridDiff) {
+  Tensor a = arange(6, kFloat32).view({2, 3});
+  EXPECT_EQ(a.tile({2}).sizes(), (Shape{2, 6}));  // fewer counts than dims: the leading ones are 1
+  EXPECT_TRUE(tgtest::close(a.tile({2}), cat({a, a}, 1)));
+  EXPECT_EQ(tile(a, {2, 1, 1}).sizes(), (Shape{2, 2, 3}));
+  Tensor r = tensor({1, 2, 3});
+  EXPECT_EQ(vals(r.repeat_interleave(2)), (std::vector<double>{1, 1, 2, 2, 3, 3}));
+  EXPECT_EQ(vals(a.repeat_interleave(2, 0)), (std::vector<double>{0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}));
+  EXPECT_EQ(vals(r.repeat_interleave(tensor({0, 1, 2}))), (std::vector<double>{2, 3, 3}));
+  EXPECT_EQ(a.repeat_interleave(tensor({3, 1}), 0).sizes(), (Shape{4, 3}));
+  EXPECT_EQ(a.repeat_interleave(tensor({2})).sizes(), (Shape{12}));  // no dim: flattened
+  EXPECT_THROW_WITH(a.repeat_interleave(tensor({1, 2, 3}), 0), ValueError,
+                    "repeat_interleave: repeats has 3 counts but dim 0 of the input (shape [2, 3]) has 2 elements");
+  EXPECT_THROW_WITH(r.repeat_interleave(tensor({1, -1, 0})), ValueError, "non-negative, got -1 at position 1");
+  EXPECT_THROW_WITH(r.repeat_interleave(tensor({1.0, 2.0})), TypeError, "repeats must be an integer tensor");
+
+  auto g = meshgrid({tensor({1, 2, 3}), tensor({4, 5})});
+  EXPECT_EQ(g[0].sizes(), (Shape{3, 2}));
+  EXPECT_EQ(vals(g[0]), (std::vector<double>{1, 1, 2, 2, 3, 3}));
+  EXPECT_EQ(vals(g[1]), (std::vector<double>{4, 5, 4, 5, 4, 5}));
+  auto xy = meshgrid({tensor({1, 2, 3}), tensor({4, 5})}, "xy");
+  EXPECT_EQ(xy[0].sizes(), (Shape{2, 3}));
+  EXPECT_EQ(vals(xy[0]), (std::vector<double>{1, 2, 3, 1, 2, 3}));
+  EXPECT_THROW_WITH(meshgrid({r}, "ji"), ValueError, "meshgrid: indexing must be \"ij\" or \"xy\"");
+  EXPECT_THROW_WITH(meshgrid({a}), ValueError, "meshgrid: expected 0-D or 1-D tensors, got shape [2, 3] at position 0");
+
+  Tensor s = tensor({1.0, 4.0, 9.0, 16.0});
+  EXPECT_EQ(vals(s.diff()), (std::vector<double>{3, 5, 7}));
+  EXPECT_EQ(vals(s.diff(2)), (std::vector<double>{2, 2}));
+  EXPECT_EQ(vals(s.diff(1, 0, tensor({0.0}), tensor({20.0}))), (std::vector<double>{1, 3, 5, 7, 4}));
+  EXPECT_EQ(vals(a.diff(1, 0)), (std::vector<double>{3, 3, 3}));
+  EXPECT_EQ(vals(tensor({true, true, false}).diff()), (std::vector<double>{0, 1}));
+  EXPECT_THROW_WITH(s.diff(-1), ValueError, "diff: n must be non-negative");
+}
+
+TEST(ShapeOps, DiagAndTrace) {
+  Tensor v = tensor({1.0, 2.0});
+  EXPECT_EQ(vals(diag(v)), (std::vector<double>{1, 0, 0, 2}));
+  EXPECT_EQ(vals(diag(v, 1)), (std::vector<double>{0, 1, 0, 0, 0, 2, 0, 0, 0}));
+  EXPECT_EQ(vals(diag(v, -1)), (std::vector<double>{0, 0, 0, 1, 0, 0, 0, 2, 0}));
+  Tensor m = arange(9, kFloat64).view({3, 3});
+  EXPECT_EQ(vals(m.diag()), (std::vector<double>{0, 4, 8}));
+  EXPECT_EQ(vals(m.diag(1)), (std::vector<double>{1, 5}));
+  EXPECT_EQ(m.trace().item<double>(), 12.0);
+  EXPECT_EQ(arange(6).view({2, 3}).trace().dtype(), kInt64);
+  EXPECT_EQ(diag(tensor({true, false})).dtype(), kBool);
+  EXPECT_THROW_WITH(diag(ones({2, 2, 2})), ValueError, "diag: expected a 1-D or 2-D tensor, got shape [2, 2, 2]");
+  EXPECT_THROW_WITH(trace(v), ValueError, "trace: expected a matrix, got shape [2]");
+}

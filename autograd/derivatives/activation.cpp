@@ -28,12 +28,23 @@ Tensor differentiable_grad(ActivationOp op, const kernels::ActivationParams& p, 
       return grad * s * (x * (1 - s) + 1);
     }
     case ActivationOp::Elu:  // exp of min(x, 0): the branch where() drops stays finite
-      return where(gt(x, 0), grad, grad * exp(clamp_max(x, 0)) * p.alpha);
+      return where(gt(x, 0), grad * p.scale,
+                   grad * exp(clamp_max(x * p.input_scale, 0)) * (p.scale * p.alpha * p.input_scale));
     case ActivationOp::LeakyRelu:
       return where(gt(x, 0), grad, grad * p.alpha);
     case ActivationOp::Softplus: {
       Tensor z = x * p.beta;
       return where(gt(z, p.threshold), grad, grad * sigmoid(z));
+    }
+    case ActivationOp::Hardtanh:
+      return where(logical_or(le(x, p.min_val), ge(x, p.max_val)), 0.0, grad);
+    case ActivationOp::Hardsigmoid:
+      return where(logical_and(gt(x, -3.0), lt(x, 3.0)), grad / 6, 0.0);
+    case ActivationOp::Hardswish:
+      return where(le(x, -3.0), 0.0, where(lt(x, 3.0), grad * (x / 3 + 0.5), grad));
+    case ActivationOp::Mish: {
+      Tensor t = tanh(softplus(x));
+      return grad * (t + x * sigmoid(x) * (1 - t * t));
     }
   }
   TG_FAIL("activation backward: unknown op {}", static_cast<int>(op));
@@ -47,6 +58,10 @@ const char* node_name(ActivationOp op) {
     case ActivationOp::Elu: return "EluBackward";
     case ActivationOp::LeakyRelu: return "LeakyReluBackward";
     case ActivationOp::Softplus: return "SoftplusBackward";
+    case ActivationOp::Hardtanh: return "HardtanhBackward";
+    case ActivationOp::Hardsigmoid: return "HardsigmoidBackward";
+    case ActivationOp::Hardswish: return "HardswishBackward";
+    case ActivationOp::Mish: return "MishBackward";
   }
   return "ActivationBackward";
 }

@@ -7,6 +7,7 @@
 #include "tapegrad/nn/modules/activation.h"
 #include "tapegrad/nn/modules/container.h"
 #include "tapegrad/nn/modules/conv.h"
+#include "tapegrad/nn/modules/distance.h"
 #include "tapegrad/nn/modules/dropout.h"
 #include "tapegrad/nn/modules/linear.h"
 #include "tapegrad/nn/modules/loss.h"
@@ -14,3 +15,4 @@
 #include "tapegrad/nn/modules/pooling.h"
 #include "tapegrad/nn/modules/rnn.h"
 #include "tapegrad/nn/modules/transformer.h"
+#include "tapegrad/nn/modules/upsampling.h"

@@ -168,6 +168,15 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
   return reduce(where(d < beta, square(d) * (0.5 / beta), d - 0.5 * beta), reduction);
 }
 
+// Huber is smooth L1 with beta = delta, scaled by delta.
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta, SourceLoc loc) {
+  detail::ApiScope scope("huber_loss", loc);
+  check_pointwise("huber_loss", input, target);
+  TG_CHECK_VALUE(delta > 0, "huber_loss: delta must be positive, got {}", delta);
+  Tensor d = abs(input - target);
+  return reduce(where(d < delta, square(d) * 0.5, (d - 0.5 * delta) * delta), reduction);
+}
+
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options, SourceLoc loc) {
   detail::ApiScope scope("binary_cross_entropy", loc);
   check_pointwise("binary_cross_entropy", input, target);

@@ -47,6 +47,27 @@ void save_norm_inputs(autograd::Node& node, const Tensor& x, const Tensor& weigh
   node.save(rstd);
 }
 
+// torch.finfo(dtype).eps
+double machine_epsilon(DType dtype) {
+  switch (dtype) {
+    case kFloat16: return 0.0009765625;
+    case kBFloat16: return 0.0078125;
+    case kFloat32: return 1.1920928955078125e-07;
+    default: return 2.220446049250313e-16;
+  }
+}
+
+// A floating-point input whose trailing dims are normalized_shape (layer_norm, rms_norm).
+void check_normalized_shape(const char* op, const Tensor& input, const Shape& normalized_shape) {
+  ops::check_defined(op, input, "input");
+  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  const int k = normalized_shape.size();
+  bool matches = k >= 1 && k <= input.dim();
+  for (int i = 0; matches && i < k; ++i) matches = input.sizes()[input.dim() - k + i] == normalized_shape[i];
+  TG_CHECK(matches, "{}: normalized_shape {} does not match the trailing dims of the input of shape {}", op,
+           normalized_shape, input.sizes());
+}
+
 void check_affine(const char* op, const Tensor& t, const char* what, const Shape& expected) {
   if (!t.defined()) return;
   TG_CHECK(t.sizes() == expected, "{}: expected {} of shape {}, got {}", op, what, expected, t.sizes());
@@ -275,13 +296,8 @@ Tensor layer_norm(const Tensor& input_in, const Shape& normalized_shape, const T
   const char* op = "layer_norm";
   detail::ApiScope scope(op, loc);
   const Tensor input = ops::autocast_float32(input_in);  // statistics need float32's range
-  ops::check_defined(op, input, "input");
-  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  check_normalized_shape(op, input, normalized_shape);
   const int k = normalized_shape.size();
-  bool matches = k >= 1 && k <= input.dim();
-  for (int i = 0; matches && i < k; ++i) matches = input.sizes()[input.dim() - k + i] == normalized_shape[i];
-  TG_CHECK(matches, "{}: normalized_shape {} does not match the trailing dims of the input of shape {}", op,
-           normalized_shape, input.sizes());
   check_affine(op, weight, "weight", normalized_shape);
   check_affine(op, bias, "bias", normalized_shape);
   int64_t cols = 1;
@@ -295,6 +311,21 @@ Tensor layer_norm(const Tensor& input_in, const Shape& normalized_shape, const T
   if (weight.defined()) y = y * weight;
   if (bias.defined()) y = y + bias;
   return y;
+}
+
+Tensor rms_norm(const Tensor& input_in, const Shape& normalized_shape, const Tensor& weight, std::optional<double> eps,
+                SourceLoc loc) {
+  const char* op = "rms_norm";
+  detail::ApiScope scope(op, loc);
+  const Tensor input = ops::autocast_float32(input_in);
+  check_normalized_shape(op, input, normalized_shape);
+  const int k = normalized_shape.size();
+  check_affine(op, weight, "weight", normalized_shape);
+  Shape dims;
+  for (int d = input.dim() - k; d < input.dim(); ++d) dims.push_back(d);
+  const double e = eps.value_or(machine_epsilon(input.dtype()));
+  Tensor y = input * rsqrt(square(input).mean(dims, true) + e);
+  return weight.defined() ? y * weight : y;
 }
 
 Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps,

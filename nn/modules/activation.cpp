@@ -1,6 +1,7 @@
 // Activation modules.
 #include "tapegrad/nn/modules/activation.h"
 
+#include "tapegrad/nn/functional/activation.h"
 #include "tapegrad/tensor/ops.h"
 
 namespace tg::nn {
@@ -21,5 +22,35 @@ Tensor SoftmaxImpl::forward(const Tensor& input) { return softmax(input, dim); }
 std::string SoftmaxImpl::extra_repr() const { return fmt::format("dim={}", dim); }
 Tensor LogSoftmaxImpl::forward(const Tensor& input) { return log_softmax(input, dim); }
 std::string LogSoftmaxImpl::extra_repr() const { return fmt::format("dim={}", dim); }
+
+Tensor ReLU6Impl::forward(const Tensor& input) { return relu6(input); }
+Tensor SELUImpl::forward(const Tensor& input) { return selu(input); }
+Tensor HardsigmoidImpl::forward(const Tensor& input) { return hardsigmoid(input); }
+Tensor HardswishImpl::forward(const Tensor& input) { return hardswish(input); }
+Tensor MishImpl::forward(const Tensor& input) { return mish(input); }
+Tensor LogSigmoidImpl::forward(const Tensor& input) { return functional::logsigmoid(input); }
+Tensor SoftsignImpl::forward(const Tensor& input) { return functional::softsign(input); }
+Tensor TanhshrinkImpl::forward(const Tensor& input) { return functional::tanhshrink(input); }
+Tensor CELUImpl::forward(const Tensor& input) { return celu(input, alpha); }
+std::string CELUImpl::extra_repr() const { return fmt::format("alpha={}", alpha); }
+Tensor HardtanhImpl::forward(const Tensor& input) { return hardtanh(input, min_val, max_val); }
+std::string HardtanhImpl::extra_repr() const { return fmt::format("min_val={}, max_val={}", min_val, max_val); }
+Tensor HardshrinkImpl::forward(const Tensor& input) { return functional::hardshrink(input, lambd); }
+std::string HardshrinkImpl::extra_repr() const { return fmt::format("{}", lambd); }
+Tensor SoftshrinkImpl::forward(const Tensor& input) { return functional::softshrink(input, lambd); }
+std::string SoftshrinkImpl::extra_repr() const { return fmt::format("{}", lambd); }
+Tensor ThresholdImpl::forward(const Tensor& input) { return functional::threshold(input, threshold, value); }
+std::string ThresholdImpl::extra_repr() const { return fmt::format("threshold={}, value={}", threshold, value); }
+Tensor GLUImpl::forward(const Tensor& input) { return functional::glu(input, dim); }
+std::string GLUImpl::extra_repr() const { return fmt::format("dim={}", dim); }
+Tensor SoftminImpl::forward(const Tensor& input) { return functional::softmin(input, dim); }
+std::string SoftminImpl::extra_repr() const { return fmt::format("dim={}", dim); }
+
+PReLUImpl::PReLUImpl(int64_t num_parameters, double init) : Module("PReLU"), num_parameters(num_parameters) {
+  TG_CHECK_VALUE(num_parameters > 0, "PReLU: num_parameters must be positive, got {}", num_parameters);
+  weight = register_parameter("weight", full({num_parameters}, init));
+}
+Tensor PReLUImpl::forward(const Tensor& input) { return functional::prelu(input, weight); }
+std::string PReLUImpl::extra_repr() const { return fmt::format("num_parameters={}", num_parameters); }
 
 }  // namespace tg::nn

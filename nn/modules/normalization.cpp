@@ -74,6 +74,19 @@ std::string LayerNormImpl::extra_repr() const {
                      eps, elementwise_affine ? "True" : "False");
 }
 
+RMSNormImpl::RMSNormImpl(Shape shape, std::optional<double> eps, bool affine)
+    : Module("RMSNorm"), normalized_shape(shape), eps(eps), elementwise_affine(affine) {
+  if (affine) weight = register_parameter("weight", ones(shape));
+}
+Tensor RMSNormImpl::forward(const Tensor& input) {
+  return functional::rms_norm(input, normalized_shape, weight, eps);
+}
+std::string RMSNormImpl::extra_repr() const {
+  return fmt::format("({},), eps={}, elementwise_affine={}",
+                     fmt::join(normalized_shape.begin(), normalized_shape.end(), ", "),
+                     eps ? fmt::format("{}", *eps) : "None", elementwise_affine ? "True" : "False");
+}
+
 GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, bool affine)
     : Module("GroupNorm"), num_groups(groups), num_channels(channels), eps(eps), affine(affine) {
   TG_CHECK_VALUE(groups > 0 && channels % groups == 0, "GroupNorm: num_channels ({}) must be divisible by num_groups ({})",

@@ -34,6 +34,27 @@ tg::Tensor reflected(const tg::Tensor& a, py::handle b, FS with_scalar, FT with_
   return nogil([&] { return with_tensor(bt, a); });
 }
 
+// name(input, params...) for an activation with parameters A..., and name_ (in place) returning
+// the input object.
+template <class... A>
+struct Params {};
+
+template <class... A, class Fn, class... Extra>
+void def_inplace_activation(py::module_& m, const char* name, Params<A...>, Fn fn_, const Extra&... extra) {
+  m.def(name, [fn_](py::object self, A... a) {
+    nogil([&] { fn_(as_tensor(self), a..., tg::SourceLoc::current()); });
+    return self;
+  }, py::arg("input"), extra...);
+}
+template <class... A, class Fn, class FnInplace, class... Extra>
+void def_activation(py::module_& m, const char* name, Params<A...> params, Fn fn, FnInplace fn_,
+                    const Extra&... extra) {
+  m.def(name, [fn](const tg::Tensor& t, A... a) {
+    return nogil([&] { return fn(t, a..., tg::SourceLoc::current()); });
+  }, py::arg("input"), extra...);
+  def_inplace_activation(m, (std::string(name) + "_").c_str(), params, fn_, extra...);
+}
+
 template <class F>
 void def_binary_inplace(TensorClass& cls, const char* name, F f) {
   cls.def(
@@ -120,6 +141,29 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
   def_op(m, cls, "equal", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return tg::equal(a, b); }); },
          py::arg("other"));
+  def_op(m, cls, "isclose", [](const tg::Tensor& a, const tg::Tensor& b, double rtol, double atol, bool equal_nan) {
+    return nogil([&] { return tg::isclose(a, b, rtol, atol, equal_nan); });
+  }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
+  for (const char* name : {"addcmul", "addcdiv"}) {
+    const bool mul = std::string_view(name) == "addcmul";
+    def_op(m, cls, name, [mul](const tg::Tensor& t, const tg::Tensor& a, const tg::Tensor& b, const tg::Scalar& v) {
+      return nogil([&] { return mul ? t.addcmul(a, b, v) : t.addcdiv(a, b, v); });
+    }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+    cls.def((std::string(name) + "_").c_str(), [mul](py::object self, const tg::Tensor& a, const tg::Tensor& b,
+                                                    const tg::Scalar& v) {
+      nogil([&] { mul ? as_tensor(self).addcmul_(a, b, v) : as_tensor(self).addcdiv_(a, b, v); });
+      return self;
+    }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  }
+  def_op(m, cls, "logaddexp", [](const tg::Tensor& a, const tg::Tensor& b) {
+    return nogil([&] { return a.logaddexp(b); });
+  }, py::arg("other"));
+  def_op(m, cls, "hypot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.hypot(b); }); },
+         py::arg("other"));
+  def_op(m, cls, "nan_to_num", [](const tg::Tensor& t, double nan, std::optional<double> posinf,
+                                  std::optional<double> neginf) {
+    return nogil([&] { return t.nan_to_num(nan, posinf, neginf); });
+  }, py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
 
   // clamp(min, max) with numbers or tensors for the bounds.
   auto clamp = [](const tg::Tensor& t, py::object min, py::object max) {
@@ -163,6 +207,18 @@ void bind_math(py::module_& m, TensorClass& cls) {
   m.def("softplus", [](const tg::Tensor& t, double beta, double threshold) {
     return nogil([&] { return tg::softplus(t, beta, threshold); });
   }, py::arg("input"), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+  // Each with its in-place twin (tg.selu_, which returns the input object).
+  def_activation(m, "selu", Params<>{}, &tg::selu, &tg::selu_);
+  def_activation(m, "celu", Params<double>{}, &tg::celu, &tg::celu_, py::arg("alpha") = 1.0);
+  def_activation(m, "hardtanh", Params<double, double>{}, &tg::hardtanh, &tg::hardtanh_, py::arg("min_val") = -1.0,
+                 py::arg("max_val") = 1.0);
+  def_activation(m, "relu6", Params<>{}, &tg::relu6, &tg::relu6_);
+  def_activation(m, "hardsigmoid", Params<>{}, &tg::hardsigmoid, &tg::hardsigmoid_);
+  def_activation(m, "hardswish", Params<>{}, &tg::hardswish, &tg::hardswish_);
+  def_activation(m, "mish", Params<>{}, &tg::mish, &tg::mish_);
+  def_inplace_activation(m, "silu_", Params<>{}, &tg::silu_);
+  def_inplace_activation(m, "leaky_relu_", Params<double>{}, &tg::leaky_relu_, py::arg("negative_slope") = 0.01);
+  def_inplace_activation(m, "elu_", Params<double>{}, &tg::elu_, py::arg("alpha") = 1.0);
 
   // ---- operators ----
   auto add = [](const tg::Tensor& a, const auto& b) { return tg::add(a, b); };
@@ -327,6 +383,33 @@ void bind_math(py::module_& m, TensorClass& cls) {
     tg::Shape s = shape_from_args(sizes, "repeat");
     return nogil([&] { return t.repeat(s); });
   });
+  cls.def("tile", [](const tg::Tensor& t, py::args dims) {
+    tg::Shape s = shape_from_args(dims, "tile");
+    return nogil([&] { return t.tile(s); });
+  });
+  m.def("tile", [](const tg::Tensor& t, const tg::Shape& dims) { return nogil([&] { return t.tile(dims); }); },
+        py::arg("input"), py::arg("dims"));
+  def_op(m, cls, "repeat_interleave", [](const tg::Tensor& t, py::handle repeats, std::optional<int64_t> dim) {
+    if (is_number(repeats)) return nogil([&, r = py::cast<int64_t>(repeats)] { return t.repeat_interleave(r, dim); });
+    tg::Tensor r = to_tensor(repeats);
+    return nogil([&] { return t.repeat_interleave(r, dim); });
+  }, py::arg("repeats"), py::arg("dim") = py::none());
+  def_op(m, cls, "diff", [](const tg::Tensor& t, int64_t n, int64_t dim, std::optional<tg::Tensor> prepend,
+                            std::optional<tg::Tensor> append) {
+    return nogil([&] { return t.diff(n, dim, prepend.value_or(tg::Tensor()), append.value_or(tg::Tensor())); });
+  }, py::arg("n") = 1, py::arg("dim") = -1, py::arg("prepend") = py::none(), py::arg("append") = py::none());
+  def_op(m, cls, "diag", [](const tg::Tensor& t, int64_t d) { return nogil([&] { return t.diag(d); }); },
+         py::arg("diagonal") = 0);
+  def_op(m, cls, "trace", [](const tg::Tensor& t) { return nogil([&] { return t.trace(); }); });
+  m.def("meshgrid", [](py::args tensors, const std::string& indexing) {
+    tg::tensor_list ts;
+    if (tensors.size() == 1 && (PyList_Check(tensors[0].ptr()) || PyTuple_Check(tensors[0].ptr())))
+      ts = py::cast<tg::tensor_list>(tensors[0]);
+    else
+      ts = py::cast<tg::tensor_list>(tensors);
+    tg::tensor_list out = nogil([&] { return tg::meshgrid(ts, indexing); });
+    return py::tuple(py::cast(out));
+  }, py::kw_only(), py::arg("indexing") = "ij");
   cls.def("view_as", [](const tg::Tensor& t, const tg::Tensor& o) { return nogil([&] { return t.view_as(o); }); }, py::arg("other"));
   cls.def("reshape_as", [](const tg::Tensor& t, const tg::Tensor& o) { return nogil([&] { return t.reshape_as(o); }); }, py::arg("other"));
   cls.def("expand_as", [](const tg::Tensor& t, const tg::Tensor& o) { return nogil([&] { return t.expand_as(o); }); }, py::arg("other"));

@@ -14,6 +14,21 @@ Tensor or_undefined(const OptTensor& t) { return t.value_or(Tensor()); }
 // The generator keyword of init functions: None means the default generator.
 tg::Generator* generator_of(const py::object& g) { return g.is_none() ? nullptr : &py::cast<tg::Generator&>(g); }
 
+// A number or a sequence of numbers (interpolate's size and scale_factor); None is empty.
+template <class T>
+std::vector<T> one_or_many(const py::object& v) {
+  if (v.is_none()) return {};
+  if (py::isinstance<py::sequence>(v)) return py::cast<std::vector<T>>(v);
+  return {py::cast<T>(v)};
+}
+
+F::InterpolateOptions interpolate_options(const py::object& size, const py::object& scale_factor, std::string mode,
+                                          std::optional<bool> align_corners,
+                                          std::optional<bool> recompute_scale_factor) {
+  return {one_or_many<int64_t>(size), one_or_many<double>(scale_factor), std::move(mode), align_corners,
+          recompute_scale_factor};
+}
+
 }  // namespace
 
 void bind_nn_functional(py::module_& nn) {
@@ -103,6 +118,21 @@ void bind_nn_functional(py::module_& nn) {
   f.def("smooth_l1_loss", [](const Tensor& x, const Tensor& t, F::Reduction r, double beta) {
     return nogil([&] { return F::smooth_l1_loss(x, t, r, beta); });
   }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("beta") = 1.0);
+  f.def("normalize", [](const Tensor& x, double p, int64_t dim, double eps) {
+    return nogil([&] { return F::normalize(x, p, dim, eps); });
+  }, py::arg("input"), py::arg("p") = 2.0, py::arg("dim") = 1, py::arg("eps") = 1e-12);
+  f.def("cosine_similarity", [](const Tensor& a, const Tensor& b, int64_t dim, double eps) {
+    return nogil([&] { return F::cosine_similarity(a, b, dim, eps); });
+  }, py::arg("x1"), py::arg("x2"), py::arg("dim") = 1, py::arg("eps") = 1e-8);
+  f.def("pairwise_distance", [](const Tensor& a, const Tensor& b, double p, double eps, bool keepdim) {
+    return nogil([&] { return F::pairwise_distance(a, b, p, eps, keepdim); });
+  }, py::arg("x1"), py::arg("x2"), py::arg("p") = 2.0, py::arg("eps") = 1e-6, py::arg("keepdim") = false);
+  f.def("rms_norm", [](const Tensor& x, const tg::Shape& shape, OptTensor weight, std::optional<double> eps) {
+    return nogil([&] { return F::rms_norm(x, shape, or_undefined(weight), eps); });
+  }, py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(), py::arg("eps") = py::none());
+  f.def("huber_loss", [](const Tensor& x, const Tensor& t, F::Reduction r, double delta) {
+    return nogil([&] { return F::huber_loss(x, t, r, delta); });
+  }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("delta") = 1.0);
   f.def("binary_cross_entropy", [](const Tensor& x, const Tensor& t, OptTensor weight, F::Reduction r) {
     return nogil([&] { return F::binary_cross_entropy(x, t, {or_undefined(weight), r}); });
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean");
@@ -118,6 +148,41 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::pad(x, pad, mode, value); });
   }, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0,
      "Pads the last len(pad) // 2 dims, last dim first; mode 'constant', 'reflect', 'replicate' or 'circular'.");
+
+  // Activations composed of tensor ops (the fused ones are tg's, and functional.py names them).
+  f.def("logsigmoid", [](const Tensor& x) { return nogil([&] { return F::logsigmoid(x); }); }, py::arg("input"));
+  f.def("softsign", [](const Tensor& x) { return nogil([&] { return F::softsign(x); }); }, py::arg("input"));
+  f.def("tanhshrink", [](const Tensor& x) { return nogil([&] { return F::tanhshrink(x); }); }, py::arg("input"));
+  f.def("hardshrink", [](const Tensor& x, double l) { return nogil([&] { return F::hardshrink(x, l); }); },
+        py::arg("input"), py::arg("lambd") = 0.5);
+  f.def("softshrink", [](const Tensor& x, double l) { return nogil([&] { return F::softshrink(x, l); }); },
+        py::arg("input"), py::arg("lambd") = 0.5);
+  f.def("_threshold", [](const Tensor& x, double t, double v) { return nogil([&] { return F::threshold(x, t, v); }); },
+        py::arg("input"), py::arg("threshold"), py::arg("value"));
+  f.def("glu", [](const Tensor& x, int64_t dim) { return nogil([&] { return F::glu(x, dim); }); }, py::arg("input"),
+        py::arg("dim") = -1);
+  f.def("_softmin", [](const Tensor& x, int64_t dim) { return nogil([&] { return F::softmin(x, dim); }); },
+        py::arg("input"), py::arg("dim"));
+  f.def("prelu", [](const Tensor& x, const Tensor& w) { return nogil([&] { return F::prelu(x, w); }); },
+        py::arg("input"), py::arg("weight"));
+
+  f.def("interpolate", [](const Tensor& x, py::object size, py::object scale_factor, std::string mode,
+                          std::optional<bool> align_corners, std::optional<bool> recompute_scale_factor,
+                          bool antialias) {
+    TG_CHECK_VALUE(!antialias, "interpolate: antialias=True is not supported");
+    auto o = interpolate_options(size, scale_factor, std::move(mode), align_corners, recompute_scale_factor);
+    return nogil([&] { return F::interpolate(x, o); });
+  }, py::arg("input"), py::arg("size") = py::none(), py::arg("scale_factor") = py::none(),
+     py::arg("mode") = "nearest", py::arg("align_corners") = py::none(), py::arg("recompute_scale_factor") = py::none(),
+     py::arg("antialias") = false);
+  py::class_<tg::nn::UpsampleImpl, tg::nn::Module, py::smart_holder>(nn, "Upsample")
+      .def(py::init([](py::object size, py::object scale_factor, std::string mode, std::optional<bool> align_corners,
+                       std::optional<bool> recompute_scale_factor) {
+             return std::make_shared<tg::nn::UpsampleImpl>(
+                 interpolate_options(size, scale_factor, std::move(mode), align_corners, recompute_scale_factor));
+           }),
+           py::arg("size") = py::none(), py::arg("scale_factor") = py::none(), py::arg("mode") = "nearest",
+           py::arg("align_corners") = py::none(), py::arg("recompute_scale_factor") = py::none());
 
   // ---- init ----
   py::module_ init = nn.def_submodule("init", "torch.nn.init's initialisers (in place)");

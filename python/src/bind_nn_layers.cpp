@@ -106,6 +106,21 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("elementwise_affine") = true, py::arg("bias") = true)
       .def_readonly("normalized_shape", &LayerNormImpl::normalized_shape)
       .def_readonly("eps", &LayerNormImpl::eps);
+  Layer<RMSNormImpl>(nn, "RMSNorm")
+      .def(py::init<tg::Shape, std::optional<double>, bool>(), py::arg("normalized_shape"), py::arg("eps") = py::none(),
+           py::arg("elementwise_affine") = true)
+      .def_readonly("normalized_shape", &RMSNormImpl::normalized_shape)
+      .def_readonly("eps", &RMSNormImpl::eps);
+  Layer<CosineSimilarityImpl>(nn, "CosineSimilarity")
+      .def(py::init<int64_t, double>(), py::arg("dim") = 1, py::arg("eps") = 1e-8)
+      .def("forward", [](CosineSimilarityImpl& m, const tg::Tensor& a, const tg::Tensor& b) {
+        return nogil([&] { return m.forward(a, b); });
+      }, py::arg("x1"), py::arg("x2"));
+  Layer<PairwiseDistanceImpl>(nn, "PairwiseDistance")
+      .def(py::init<double, double, bool>(), py::arg("p") = 2.0, py::arg("eps") = 1e-6, py::arg("keepdim") = false)
+      .def("forward", [](PairwiseDistanceImpl& m, const tg::Tensor& a, const tg::Tensor& b) {
+        return nogil([&] { return m.forward(a, b); });
+      }, py::arg("x1"), py::arg("x2"));
   Layer<GroupNormImpl>(nn, "GroupNorm")
       .def(py::init<int64_t, int64_t, double, bool>(), py::arg("num_groups"), py::arg("num_channels"),
            py::arg("eps") = 1e-5, py::arg("affine") = true);
@@ -145,6 +160,36 @@ void bind_nn_layers(py::module_& nn) {
   Layer<SoftplusImpl>(nn, "Softplus").def(py::init<double, double>(), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
   Layer<GELUImpl>(nn, "GELU").def(py::init<std::string>(), py::arg("approximate") = "none");
   Layer<SiLUImpl>(nn, "SiLU").def(py::init([](bool) { return std::make_shared<SiLUImpl>(); }), py::arg("inplace") = false);
+  // torch.nn's inplace flag is accepted and ignored: the layers return a new tensor.
+  Layer<ReLU6Impl>(nn, "ReLU6")
+      .def(py::init([](bool) { return std::make_shared<ReLU6Impl>(); }), py::arg("inplace") = false);
+  Layer<SELUImpl>(nn, "SELU")
+      .def(py::init([](bool) { return std::make_shared<SELUImpl>(); }), py::arg("inplace") = false);
+  Layer<CELUImpl>(nn, "CELU")
+      .def(py::init([](double alpha, bool) { return std::make_shared<CELUImpl>(alpha); }), py::arg("alpha") = 1.0,
+           py::arg("inplace") = false);
+  Layer<HardtanhImpl>(nn, "Hardtanh")
+      .def(py::init([](double lo, double hi, bool) { return std::make_shared<HardtanhImpl>(lo, hi); }),
+           py::arg("min_val") = -1.0, py::arg("max_val") = 1.0, py::arg("inplace") = false);
+  Layer<HardsigmoidImpl>(nn, "Hardsigmoid")
+      .def(py::init([](bool) { return std::make_shared<HardsigmoidImpl>(); }), py::arg("inplace") = false);
+  Layer<HardswishImpl>(nn, "Hardswish")
+      .def(py::init([](bool) { return std::make_shared<HardswishImpl>(); }), py::arg("inplace") = false);
+  Layer<MishImpl>(nn, "Mish")
+      .def(py::init([](bool) { return std::make_shared<MishImpl>(); }), py::arg("inplace") = false);
+  Layer<LogSigmoidImpl>(nn, "LogSigmoid").def(py::init<>());
+  Layer<SoftsignImpl>(nn, "Softsign").def(py::init<>());
+  Layer<TanhshrinkImpl>(nn, "Tanhshrink").def(py::init<>());
+  Layer<HardshrinkImpl>(nn, "Hardshrink").def(py::init<double>(), py::arg("lambd") = 0.5);
+  Layer<SoftshrinkImpl>(nn, "Softshrink").def(py::init<double>(), py::arg("lambd") = 0.5);
+  Layer<ThresholdImpl>(nn, "Threshold")
+      .def(py::init([](double t, double v, bool) { return std::make_shared<ThresholdImpl>(t, v); }),
+           py::arg("threshold"), py::arg("value"), py::arg("inplace") = false);
+  Layer<GLUImpl>(nn, "GLU").def(py::init<int64_t>(), py::arg("dim") = -1);
+  Layer<SoftminImpl>(nn, "Softmin").def(py::init<int64_t>(), py::arg("dim"));
+  Layer<PReLUImpl>(nn, "PReLU")
+      .def(py::init<int64_t, double>(), py::arg("num_parameters") = 1, py::arg("init") = 0.25)
+      .def_readonly("num_parameters", &PReLUImpl::num_parameters);
   Layer<TanhImpl>(nn, "Tanh").def(py::init<>());
   Layer<SigmoidImpl>(nn, "Sigmoid").def(py::init<>());
   Layer<SoftmaxImpl>(nn, "Softmax").def(py::init<int64_t>(), py::arg("dim"));
@@ -263,6 +308,11 @@ void bind_nn_layers(py::module_& nn) {
           return std::make_shared<SmoothL1LossImpl>(RegressionLossOptions{r, beta});
         }), py::arg("reduction") = "mean", py::arg("beta") = 1.0);
   def_loss_forward(smooth);
+  Layer<HuberLossImpl> huber(nn, "HuberLoss");
+  huber.def(py::init([](functional::Reduction r, double delta) {
+         return std::make_shared<HuberLossImpl>(RegressionLossOptions{.reduction = r, .delta = delta});
+       }), py::arg("reduction") = "mean", py::arg("delta") = 1.0);
+  def_loss_forward(huber);
 
   // ---- containers ----
   Layer<SequentialImpl> sequential(nn, "Sequential");

@@ -354,3 +354,139 @@ def test_clip_grad_and_more_schedules():
     for make in (lambda s, o: s.StepLR(o, 3, gamma=0.3), lambda s, o: s.ExponentialLR(o, 0.9),
                  lambda s, o: s.ChainedScheduler([s.ExponentialLR(o, 0.9), s.StepLR(o, 4, gamma=0.5)])):
         np.testing.assert_allclose(lrs(tg, make, [None] * 12), lrs(torch, make, [None] * 12), rtol=1e-12)
+
+
+ACTIVATIONS = [
+    ("relu6", {}), ("selu", {}), ("celu", {"alpha": 0.6}), ("hardtanh", {"min_val": -0.5, "max_val": 2.0}),
+    ("hardsigmoid", {}), ("hardswish", {}), ("mish", {}), ("logsigmoid", {}), ("softsign", {}), ("tanhshrink", {}),
+    ("hardshrink", {"lambd": 0.7}), ("softshrink", {"lambd": 0.7}), ("threshold", {"threshold": 0.3, "value": -2.0}),
+    ("glu", {"dim": 0}), ("softmin", {"dim": 1}), ("leaky_relu", {"negative_slope": 0.2}), ("elu", {"alpha": 0.5}),
+]
+
+
+@pytest.mark.parametrize("name,kw", ACTIVATIONS)
+def test_activations(name, kw):
+    # Random values, and the bounds where the clamping ones change formula (their gradient there is PyTorch's).
+    a = np.concatenate([np.random.randn(4, 9) * 4, [[-3.0, -1.0, -0.5, 0.0, 0.3, 0.7, 1.0, 2.0, 3.0]] * 2])
+    # torch's celu and hardsigmoid gradients round 1 / alpha and 1 / 6 to float32; ours keep float64.
+    tol = 1e-6 if name in ("celu", "hardsigmoid") else 1e-10
+    check_fn(lambda x: getattr(F, name)(x, **kw), lambda x: getattr(TF, name)(x, **kw), a, rtol=tol, atol=tol)
+    if name not in ("glu", "softmin", "logsigmoid", "softsign", "tanhshrink", "softshrink", "hardshrink"):
+        x = tg.from_numpy(a.copy())
+        out = getattr(F, name)(x, **kw, inplace=True)
+        assert out is x
+        check(x, getattr(TF, name)(torch.from_numpy(a.copy()), **kw))
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.ReLU6(), lambda m: m.SELU(), lambda m: m.CELU(1.5), lambda m: m.Hardtanh(-2.0, 0.5),
+    lambda m: m.Hardsigmoid(), lambda m: m.Hardswish(), lambda m: m.Mish(), lambda m: m.LogSigmoid(),
+    lambda m: m.Softsign(), lambda m: m.Tanhshrink(), lambda m: m.Hardshrink(0.3), lambda m: m.Softshrink(0.3),
+    lambda m: m.Threshold(0.1, 20.0), lambda m: m.GLU(), lambda m: m.Softmin(-1), lambda m: m.PReLU(),
+    lambda m: m.PReLU(3, 0.1),
+])
+def test_activation_layers(make):
+    tmod = make(torch.nn).double()
+    gmod = make(nn)
+    name = type(tmod).__name__
+    assert type(gmod).__name__ == name
+    copy_params(gmod, tmod)
+    tol = 1e-7 if name == "Hardsigmoid" else 1e-10  # torch's gradient uses a float32 1 / 6
+    check_fn(gmod, tmod, np.random.randn(2, 3, 4) * 3, rtol=tol, atol=tol)
+    for p, q in zip(gmod.parameters(), tmod.parameters()):
+        check(p.grad, q.grad)
+
+
+def test_activations_on_float32_match_torch():
+    # The fused kernels' vector paths (long runs with a tail), non-finite values included.
+    a = (np.random.randn(1031) * 5).astype("float32")
+    a[[3, 700, 1030]] = [np.inf, -np.inf, np.nan]
+    for name in ["relu6", "selu", "celu", "hardtanh", "hardsigmoid", "hardswish", "mish"]:
+        got = np.asarray(getattr(F, name)(tg.from_numpy(a.copy())))
+        want = getattr(TF, name)(torch.from_numpy(a.copy())).numpy()
+        if name == "hardswish":  # torch computes -inf * 0 there; the function is 0 below -3
+            assert got[700] == 0 and np.isnan(want[700])
+            want[700] = 0
+        np.testing.assert_allclose(got, want, rtol=4e-6, atol=1e-6, equal_nan=True, err_msg=name)
+
+
+INTERPOLATE = [
+    ((2, 3, 5), {"scale_factor": 2}),
+    ((2, 3, 5), {"size": 3, "mode": "nearest-exact"}),
+    ((2, 3, 5), {"size": 12, "mode": "linear"}),
+    ((2, 3, 5), {"size": 3, "mode": "linear", "align_corners": True}),
+    ((2, 3, 5), {"size": 2, "mode": "area"}),
+    ((1, 2, 5, 4), {"scale_factor": (1.7, 0.6)}),
+    ((1, 2, 5, 4), {"scale_factor": 1.3, "mode": "bilinear", "recompute_scale_factor": True}),
+    ((1, 2, 5, 4), {"scale_factor": 1.2, "mode": "bilinear"}),
+    ((1, 2, 5, 4), {"size": (9, 3), "mode": "bilinear", "align_corners": True}),
+    ((1, 2, 5, 4), {"size": (8, 7), "mode": "bicubic"}),
+    ((1, 2, 5, 4), {"size": (3, 9), "mode": "bicubic", "align_corners": True}),
+    ((1, 2, 5, 4), {"size": (3, 3), "mode": "area"}),
+    ((1, 2, 5, 4), {"size": (7, 6), "mode": "nearest-exact"}),
+    ((1, 2, 3, 4, 2), {"scale_factor": 2, "mode": "trilinear"}),
+    ((1, 2, 3, 4, 2), {"size": (2, 3, 3), "mode": "trilinear", "align_corners": True}),
+    ((1, 2, 3, 4, 5), {"size": (2, 3, 2), "mode": "area"}),
+    ((1, 2, 3, 4, 2), {"size": (5, 2, 3)}),
+]
+
+
+@pytest.mark.parametrize("shape,kw", INTERPOLATE)
+def test_interpolate(shape, kw):
+    check_fn(lambda x: F.interpolate(x, **kw), lambda x: TF.interpolate(x, **kw), np.random.randn(*shape))
+    up_t, up_g = torch.nn.Upsample(**kw), nn.Upsample(**kw)
+    check_fn(up_g, up_t, np.random.randn(*shape))
+
+
+def test_interpolate_errors_are_value_errors():
+    x = tg.ones(1, 1, 2, 2)
+    with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
+        F.interpolate(x)
+    with pytest.raises(ValueError, match="antialias"):
+        F.interpolate(x, size=3, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match="takes 5-D input"):
+        F.interpolate(x, size=3, mode="trilinear")
+
+
+def test_composed_pointwise_shape_and_distance_ops():
+    a, b, c = np.random.randn(3, 4), np.random.randn(4), np.random.randn(3, 1) + 3
+    check_fn(lambda x, y, z: tg.addcmul(x, y, z, value=0.3), lambda x, y, z: torch.addcmul(x, y, z, value=0.3), a, b, c)
+    check_fn(lambda x, y, z: x.addcdiv(y, z, value=-2), lambda x, y, z: x.addcdiv(y, z, value=-2), a, b, c)
+    check_fn(tg.logaddexp, torch.logaddexp, a, b)
+    check_fn(tg.hypot, torch.hypot, a, b)
+    check_fn(lambda x: x.tile((2, 1, 3)), lambda x: x.tile((2, 1, 3)), a)
+    check_fn(lambda x: x.repeat_interleave(2, dim=1), lambda x: x.repeat_interleave(2, dim=1), a)
+    reps = [2, 0, 1]
+    check_fn(lambda x: x.repeat_interleave(tg.tensor(reps), dim=0),
+             lambda x: x.repeat_interleave(torch.tensor(reps), dim=0), a)
+    check_fn(lambda x: x.diff(n=2, dim=0), lambda x: x.diff(n=2, dim=0), a)
+    check_fn(lambda x: tg.diag(x, 1), lambda x: torch.diag(x, 1), a)
+    check_fn(lambda x: tg.diag(x, -2), lambda x: torch.diag(x, -2), b)
+    check_fn(lambda x: x.trace(), lambda x: x.trace(), a)
+    check_fn(lambda x, y: (lambda g: g[0] * g[1] ** 2)(tg.meshgrid(x, y, indexing="xy")),
+             lambda x, y: (lambda g: g[0] * g[1] ** 2)(torch.meshgrid(x, y, indexing="xy")), b, c.ravel())
+    check_fn(lambda x: F.normalize(x, p=3, dim=0), lambda x: TF.normalize(x, p=3, dim=0), a)
+    check_fn(lambda x, y: F.cosine_similarity(x, y, dim=-1), lambda x, y: TF.cosine_similarity(x, y, dim=-1), a, b)
+    check_fn(lambda x, y: F.pairwise_distance(x, y, p=1.5), lambda x, y: TF.pairwise_distance(x, y, p=1.5), a, b)
+    check_fn(lambda x, y: F.huber_loss(x, y, delta=0.7), lambda x, y: TF.huber_loss(x, y, delta=0.7), a, a * 0.3)
+    check_fn(lambda x, w: F.rms_norm(x, (4,), w), lambda x, w: TF.rms_norm(x, (4,), w), a, b)
+    odd = np.array([np.nan, np.inf, -np.inf, 2.5], dtype=np.float32)
+    assert np.array_equal(np.asarray(tg.from_numpy(odd).nan_to_num()), torch.from_numpy(odd).nan_to_num().numpy())
+    assert np.array_equal(np.asarray(tg.isclose(tg.from_numpy(odd), tg.from_numpy(odd), equal_nan=True)),
+                          torch.isclose(torch.from_numpy(odd), torch.from_numpy(odd), equal_nan=True).numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.RMSNorm(5), lambda m: m.RMSNorm((3, 5), eps=1e-3, elementwise_affine=False), lambda m: m.HuberLoss(),
+])
+def test_rms_norm_and_huber_layers(make):
+    tmod, gmod = make(torch.nn).double(), make(nn)
+    copy_params(gmod, tmod)
+    if type(tmod).__name__ == "HuberLoss":
+        t = np.random.randn(2, 3, 5)
+        check_fn(lambda x: gmod(x, tg.tensor(t.tolist(), dtype=tg.float64)), lambda x: tmod(x, torch.tensor(t)),
+                 np.random.randn(2, 3, 5))
+        return
+    check_fn(gmod, tmod, np.random.randn(2, 3, 5))
+    for p, q in zip(gmod.parameters(), tmod.parameters()):
+        check(p.grad, q.grad)

@@ -47,6 +47,19 @@ ActivationParams softplus_params(double beta, double threshold, const char* name
   TG_CHECK_VALUE(beta != 0, "{}: beta must be non-zero", name);
   return {.beta = beta, .threshold = threshold};
 }
+
+constexpr ActivationParams kSelu{.alpha = 1.6732632423543772848170429916717,
+                                 .scale = 1.0507009873554804934193349852946};
+
+ActivationParams celu_params(double alpha, const char* name) {
+  TG_CHECK_VALUE(alpha != 0, "{}: alpha must be non-zero", name);
+  return {.alpha = alpha, .input_scale = 1 / alpha};
+}
+
+ActivationParams hardtanh_params(double min_val, double max_val, const char* name) {
+  TG_CHECK_VALUE(min_val <= max_val, "{}: min_val ({}) must not exceed max_val ({})", name, min_val, max_val);
+  return {.min_val = min_val, .max_val = max_val};
+}
 }  // namespace
 
 Tensor leaky_relu(const Tensor& self, double negative_slope, SourceLoc loc) {
@@ -93,5 +106,28 @@ const Tensor& softplus_(const Tensor& self, double beta, double threshold, Sourc
   detail::ApiScope scope("softplus_", loc);
   return activation_(ActivationOp::Softplus, "softplus_", self, softplus_params(beta, threshold, "softplus_"));
 }
+
+
+// The activations below have no parameter beyond what their name fixes, or one that needs checking;
+// each is its out-of-place form and its in-place twin.
+#define TG_ACTIVATION(name, op, params_expr, ...)                                  \
+  Tensor name(const Tensor& self __VA_OPT__(, ) __VA_ARGS__, SourceLoc loc) {       \
+    detail::ApiScope scope(#name, loc);                                            \
+    [[maybe_unused]] const char* fn = #name;                                       \
+    return activation(ActivationOp::op, #name, self, params_expr);                 \
+  }                                                                                \
+  const Tensor& name##_(const Tensor& self __VA_OPT__(, ) __VA_ARGS__, SourceLoc loc) { \
+    detail::ApiScope scope(#name "_", loc);                                        \
+    [[maybe_unused]] const char* fn = #name "_";                                   \
+    return activation_(ActivationOp::op, #name "_", self, params_expr);            \
+  }
+TG_ACTIVATION(selu, Elu, kSelu)
+TG_ACTIVATION(celu, Elu, celu_params(alpha, fn), double alpha)
+TG_ACTIVATION(hardtanh, Hardtanh, hardtanh_params(min_val, max_val, fn), double min_val, double max_val)
+TG_ACTIVATION(relu6, Hardtanh, (ActivationParams{.min_val = 0, .max_val = 6}))
+TG_ACTIVATION(hardsigmoid, Hardsigmoid, {})
+TG_ACTIVATION(hardswish, Hardswish, {})
+TG_ACTIVATION(mish, Mish, {})
+#undef TG_ACTIVATION
 
 }  // namespace tg

@@ -318,14 +318,27 @@ Tensor isfinite(const Tensor& self, SourceLoc loc) {
   return classify(kernels::ClassifyOp::IsFinite, "isfinite", self);
 }
 
-bool allclose(const Tensor& self, const Tensor& other, double rtol, double atol, bool equal_nan) {
-  ops::check_defined("allclose", self, "self");
-  ops::check_defined("allclose", other, "other");
+namespace {
+Tensor isclose_impl(const char* name, const Tensor& self, const Tensor& other, double rtol, double atol,
+                    bool equal_nan) {
+  ops::check_defined(name, self, "self");
+  ops::check_defined(name, other, "other");
+  TG_CHECK_VALUE(rtol >= 0 && atol >= 0, "{}: rtol and atol must be non-negative, got {} and {}", name, rtol, atol);
   AutoGradMode no_grad(false);
   Tensor a = ops::cast(self, kFloat64), b = ops::cast(other, kFloat64);
   Tensor close = logical_or(eq(a, b), le(abs(a - b), atol + rtol * abs(b)));
   if (equal_nan) close = logical_or(close, logical_and(isnan(a), isnan(b)));
-  return all(close).item<bool>();
+  return close;
+}
+}  // namespace
+
+Tensor isclose(const Tensor& self, const Tensor& other, double rtol, double atol, bool equal_nan, SourceLoc loc) {
+  detail::ApiScope scope("isclose", loc);
+  return isclose_impl("isclose", self, other, rtol, atol, equal_nan);
+}
+
+bool allclose(const Tensor& self, const Tensor& other, double rtol, double atol, bool equal_nan) {
+  return all(isclose_impl("allclose", self, other, rtol, atol, equal_nan)).item<bool>();
 }
 
 bool equal(const Tensor& self, const Tensor& other) {

@@ -1,4 +1,7 @@
-// clamp, where and lerp.
+// clamp, where, lerp, and the pointwise ops composed of others (addcmul, addcdiv, logaddexp, hypot,
+// nan_to_num).
+#include <limits>
+
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
@@ -146,6 +149,84 @@ const Tensor& lerp_(const Tensor& self, const Tensor& end, const Scalar& weight,
 const Tensor& lerp_(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
   detail::ApiScope scope("lerp_", loc);
   return ops::inplace_via_copy(self, "lerp_", [&](const Tensor& s) { return lerp(s, end, weight); });
+}
+
+// ---- addcmul, addcdiv -------------------------------------------------------------------------
+
+namespace {
+void check_addc(const char* name, const Tensor& self, const Tensor& t1, const Tensor& t2) {
+  ops::check_defined(name, self, "self");
+  ops::check_defined(name, t1, "tensor1");
+  ops::check_defined(name, t2, "tensor2");
+}
+}  // namespace
+
+Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {
+  detail::ApiScope scope("addcmul", loc);
+  check_addc("addcmul", self, tensor1, tensor2);
+  return add(self, tensor1 * tensor2, value);  // the scale rides in add's alpha
+}
+const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
+                       SourceLoc loc) {
+  detail::ApiScope scope("addcmul_", loc);
+  return ops::inplace_via_copy(self, "addcmul_", [&](const Tensor& s) { return addcmul(s, tensor1, tensor2, value); });
+}
+Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {
+  detail::ApiScope scope("addcdiv", loc);
+  check_addc("addcdiv", self, tensor1, tensor2);
+  TG_CHECK_TYPE(tensor1.is_floating_point() || tensor2.is_floating_point(),
+                "addcdiv: integer division is not supported (tensor1 is {}, tensor2 is {}); use addcmul with a "
+                "reciprocal or cast to a floating-point dtype",
+                tensor1.dtype(), tensor2.dtype());
+  return add(self, tensor1 / tensor2, value);
+}
+const Tensor& addcdiv_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
+                       SourceLoc loc) {
+  detail::ApiScope scope("addcdiv_", loc);
+  return ops::inplace_via_copy(self, "addcdiv_", [&](const Tensor& s) { return addcdiv(s, tensor1, tensor2, value); });
+}
+
+// ---- logaddexp, hypot, nan_to_num -------------------------------------------------------------
+
+Tensor logaddexp(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("logaddexp", loc);
+  ops::check_defined("logaddexp", self, "self");
+  ops::check_defined("logaddexp", other, "other");
+  // max + log1p(exp(-|a - b|)); where both are the same infinity, a - b is NaN and the max is the answer.
+  Tensor m = maximum(self, other);
+  Tensor d = abs(self - other);
+  return where(logical_and(isinf(self), eq(self, other)), m, m + log1p(exp(-d)));
+}
+
+Tensor hypot(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("hypot", loc);
+  ops::check_defined("hypot", self, "self");
+  ops::check_defined("hypot", other, "other");
+  TG_CHECK_TYPE(self.is_floating_point() && other.is_floating_point(),
+                "hypot: expected floating-point tensors, got {} and {}", self.dtype(), other.dtype());
+  return sqrt(self * self + other * other);
+}
+
+namespace {
+double largest_finite(DType dtype) {
+  switch (dtype) {
+    case kFloat16: return 65504.0;
+    case kBFloat16: return 3.38953138925153547590e38;
+    case kFloat32: return std::numeric_limits<float>::max();
+    default: return std::numeric_limits<double>::max();
+  }
+}
+}  // namespace
+
+Tensor nan_to_num(const Tensor& self, double nan, std::optional<double> posinf, std::optional<double> neginf,
+                  SourceLoc loc) {
+  detail::ApiScope scope("nan_to_num", loc);
+  ops::check_defined("nan_to_num", self, "self");
+  if (!self.is_floating_point()) return clone(self);
+  const double big = largest_finite(self.dtype());
+  Tensor out = where(isnan(self), nan, self);
+  out = where(logical_and(isinf(self), gt(self, 0)), posinf.value_or(big), out);
+  return where(logical_and(isinf(self), lt(self, 0)), neginf.value_or(-big), out);
 }
 
 }  // namespace tg

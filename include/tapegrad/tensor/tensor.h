@@ -239,6 +239,16 @@ class Tensor {
   const Tensor& lerp_(const Tensor& end, const Scalar& weight, TG_CALLER) const;
   const Tensor& lerp_(const Tensor& end, const Tensor& weight, TG_CALLER) const;
   Tensor square(TG_CALLER) const;
+  Tensor addcmul(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
+  const Tensor& addcmul_(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
+  Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
+  const Tensor& addcdiv_(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
+  Tensor logaddexp(const Tensor& other, TG_CALLER) const;
+  Tensor hypot(const Tensor& other, TG_CALLER) const;
+  Tensor nan_to_num(double nan = 0.0, std::optional<double> posinf = std::nullopt,
+                    std::optional<double> neginf = std::nullopt, TG_CALLER) const;
+  Tensor isclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false,
+                 TG_CALLER) const;
 
   // ---- reductions (an empty dim list means every dim) ------------------------------------------
   Tensor sum(std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
@@ -275,6 +285,13 @@ class Tensor {
   tensor_list split(const std::vector<int64_t>& split_sizes, int64_t dim = 0, TG_CALLER) const;
   tensor_list split_with_sizes(const std::vector<int64_t>& split_sizes, int64_t dim = 0, TG_CALLER) const;
   tensor_list chunk(int64_t chunks, int64_t dim = 0, TG_CALLER) const;
+  Tensor tile(const Shape& dims, TG_CALLER) const;
+  Tensor repeat_interleave(int64_t repeats, std::optional<int64_t> dim = std::nullopt, TG_CALLER) const;
+  Tensor repeat_interleave(const Tensor& repeats, std::optional<int64_t> dim = std::nullopt, TG_CALLER) const;
+  Tensor diff(int64_t n = 1, int64_t dim = -1, const Tensor& prepend = {}, const Tensor& append = {},
+              TG_CALLER) const;
+  Tensor diag(int64_t diagonal = 0, TG_CALLER) const;
+  Tensor trace(TG_CALLER) const;
 
   // ---- linear algebra and softmax ---------------------------------------------------------
   Tensor matmul(const Tensor& other, TG_CALLER) const;

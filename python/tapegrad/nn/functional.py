@@ -16,14 +16,51 @@ def _activation(name):
     return activation
 
 
+def _inplace_activation(name):
+    """tg.<name>, with PyTorch's inplace flag (tg.<name>_ in place)."""
+    fn, fn_ = getattr(_C, name), getattr(_C, name + "_")
+
+    def activation(input, *args, inplace=False, **kwargs):
+        return (fn_ if inplace else fn)(input, *args, **kwargs)
+
+    activation.__name__ = name
+    activation.__doc__ = f"tg.{name}, with PyTorch's inplace flag."
+    return activation
+
+
 relu = _activation("relu")
 sigmoid = _C.sigmoid
 tanh = _C.tanh
-leaky_relu = _C.leaky_relu
-elu = _C.elu
 gelu = _C.gelu
-silu = _C.silu
 softplus = _C.softplus
+silu = _inplace_activation("silu")
+leaky_relu = _inplace_activation("leaky_relu")
+elu = _inplace_activation("elu")
+selu = _inplace_activation("selu")
+celu = _inplace_activation("celu")
+hardtanh = _inplace_activation("hardtanh")
+relu6 = _inplace_activation("relu6")
+hardsigmoid = _inplace_activation("hardsigmoid")
+hardswish = _inplace_activation("hardswish")
+mish = _inplace_activation("mish")
+leaky_relu_ = _C.leaky_relu_
+elu_ = _C.elu_
+selu_ = _C.selu_
+celu_ = _C.celu_
+hardtanh_ = _C.hardtanh_
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def threshold(input, threshold, value, inplace=False):
+    out = _C.nn.functional._threshold(input, threshold, value)
+    return input.copy_(out) if inplace else out
+
+
+def softmin(input, dim, dtype=None):
+    return _C.nn.functional._softmin(input if dtype is None else input.to(dtype), dim)
 
 
 def softmax(input, dim, dtype=None):

@@ -32,6 +32,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, TG_CALLER);
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, TG_CALLER);
 // Quadratic below beta (0.5 d^2 / beta), linear above (|d| - 0.5 beta); beta = 0 is l1_loss.
+// 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), d = input - target; delta > 0.
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean, double delta = 1.0,
+                  TG_CALLER);
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
                       double beta = 1.0, TG_CALLER);
 

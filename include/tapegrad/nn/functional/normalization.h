@@ -1,5 +1,7 @@
 #pragma once
 // Normalisation layers' functional forms (torch.nn.functional names and defaults).
+#include <optional>
+
 #include "tapegrad/tensor/tensor.h"
 
 namespace tg::nn::functional {
@@ -20,6 +22,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
 // Normalises over the trailing dims `normalized_shape`; weight and bias have that shape.
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5, TG_CALLER);
+
+// Scales by the reciprocal root mean square over the trailing dims `normalized_shape` (no
+// centring); eps defaults to the dtype's machine epsilon, as in PyTorch.
+Tensor rms_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {},
+                std::optional<double> eps = std::nullopt, TG_CALLER);
 
 // input [N, C, ...]: normalises each of `num_groups` channel groups; weight and bias are [C].
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {}, const Tensor& bias = {},

@@ -89,4 +89,97 @@ class LogSoftmaxImpl : public Module {
 };
 TG_MODULE(LogSoftmax);
 
+// Activations without parameters.
+#define TG_PLAIN_ACTIVATION(Name)                   \
+  class Name##Impl : public Module {                \
+   public:                                          \
+    Name##Impl() : Module(#Name) {}                 \
+    Tensor forward(const Tensor& input) override;   \
+  };                                                \
+  TG_MODULE(Name)
+TG_PLAIN_ACTIVATION(ReLU6);
+TG_PLAIN_ACTIVATION(SELU);
+TG_PLAIN_ACTIVATION(Hardsigmoid);
+TG_PLAIN_ACTIVATION(Hardswish);
+TG_PLAIN_ACTIVATION(Mish);
+TG_PLAIN_ACTIVATION(LogSigmoid);
+TG_PLAIN_ACTIVATION(Softsign);
+TG_PLAIN_ACTIVATION(Tanhshrink);
+#undef TG_PLAIN_ACTIVATION
+
+class CELUImpl : public Module {
+ public:
+  explicit CELUImpl(double alpha = 1.0) : Module("CELU"), alpha(alpha) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double alpha;
+};
+TG_MODULE(CELU);
+
+class HardtanhImpl : public Module {
+ public:
+  explicit HardtanhImpl(double min_val = -1.0, double max_val = 1.0)
+      : Module("Hardtanh"), min_val(min_val), max_val(max_val) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double min_val, max_val;
+};
+TG_MODULE(Hardtanh);
+
+class HardshrinkImpl : public Module {
+ public:
+  explicit HardshrinkImpl(double lambd = 0.5) : Module("Hardshrink"), lambd(lambd) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double lambd;
+};
+TG_MODULE(Hardshrink);
+
+class SoftshrinkImpl : public Module {
+ public:
+  explicit SoftshrinkImpl(double lambd = 0.5) : Module("Softshrink"), lambd(lambd) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double lambd;
+};
+TG_MODULE(Softshrink);
+
+class ThresholdImpl : public Module {
+ public:
+  ThresholdImpl(double threshold, double value) : Module("Threshold"), threshold(threshold), value(value) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double threshold, value;
+};
+TG_MODULE(Threshold);
+
+class GLUImpl : public Module {
+ public:
+  explicit GLUImpl(int64_t dim = -1) : Module("GLU"), dim(dim) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t dim;
+};
+TG_MODULE(GLU);
+
+class SoftminImpl : public Module {
+ public:
+  explicit SoftminImpl(int64_t dim) : Module("Softmin"), dim(dim) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t dim;
+};
+TG_MODULE(Softmin);
+
+// One learnable negative slope, or one per channel (dim 1 of the input), each starting at init.
+class PReLUImpl : public Module {
+ public:
+  explicit PReLUImpl(int64_t num_parameters = 1, double init = 0.25);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t num_parameters;
+  Tensor weight;
+};
+TG_MODULE(PReLU);
+
 }  // namespace tg::nn

@@ -53,7 +53,8 @@ TG_MODULE(KLDivLoss);
 
 struct RegressionLossOptions {
   functional::Reduction reduction = functional::Reduction::Mean;
-  double beta = 1.0;  // SmoothL1Loss only
+  double beta = 1.0;   // SmoothL1Loss only
+  double delta = 1.0;  // HuberLoss only
 };
 
 class MSELossImpl : public LossImpl<RegressionLossOptions> {
@@ -77,5 +78,13 @@ class SmoothL1LossImpl : public LossImpl<RegressionLossOptions> {
   std::string extra_repr() const override;
 };
 TG_MODULE(SmoothL1Loss);
+
+class HuberLossImpl : public LossImpl<RegressionLossOptions> {
+ public:
+  explicit HuberLossImpl(RegressionLossOptions options = {}) : LossImpl("HuberLoss", options) {}
+  Tensor forward(const Tensor& input, const Tensor& target);
+  std::string extra_repr() const override;
+};
+TG_MODULE(HuberLoss);
 
 }  // namespace tg::nn

@@ -1,5 +1,7 @@
 #pragma once
 // BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm (torch.nn names and defaults).
+#include <optional>
+
 #include "tapegrad/nn/module.h"
 
 namespace tg::nn {
@@ -62,6 +64,24 @@ class LayerNorm : public ::tg::nn::ModuleHolder<LayerNormImpl> {
  public:
   using ModuleHolder::ModuleHolder;
   LayerNorm(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true, bool bias = true) : ModuleHolder(std::make_shared<LayerNormImpl>(normalized_shape, eps, elementwise_affine, bias)) {}
+};
+
+class RMSNormImpl : public Module {
+ public:
+  explicit RMSNormImpl(Shape normalized_shape, std::optional<double> eps = std::nullopt,
+                       bool elementwise_affine = true);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  Shape normalized_shape;
+  std::optional<double> eps;
+  bool elementwise_affine;
+  Tensor weight;
+};
+class RMSNorm : public ::tg::nn::ModuleHolder<RMSNormImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  RMSNorm(Shape normalized_shape, std::optional<double> eps = std::nullopt, bool elementwise_affine = true)
+      : ModuleHolder(std::make_shared<RMSNormImpl>(normalized_shape, eps, elementwise_affine)) {}
 };
 
 class GroupNormImpl : public Module {

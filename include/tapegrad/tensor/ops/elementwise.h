@@ -45,6 +45,9 @@ Tensor logical_not(const Tensor& self, TG_CALLER);
 Tensor isnan(const Tensor& self, TG_CALLER);
 Tensor isinf(const Tensor& self, TG_CALLER);
 Tensor isfinite(const Tensor& self, TG_CALLER);
+// Where self is within atol + rtol * |other| of other (NaNs equal only with equal_nan), as bool.
+Tensor isclose(const Tensor& self, const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false,
+               TG_CALLER);
 // Whether all elements are within atol + rtol * |other| (NaNs equal only with equal_nan).
 bool allclose(const Tensor& self, const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
 // Same shape and the same values.
@@ -72,6 +75,24 @@ Tensor silu(const Tensor& self, TG_CALLER);
 const Tensor& silu_(const Tensor& self, TG_CALLER);
 Tensor softplus(const Tensor& self, double beta = 1.0, double threshold = 20.0, TG_CALLER);
 const Tensor& softplus_(const Tensor& self, double beta = 1.0, double threshold = 20.0, TG_CALLER);
+// SELU's fixed alpha and scale (Klambauer et al.); CELU: max(0, x) + min(0, alpha (exp(x / alpha) - 1)).
+Tensor selu(const Tensor& self, TG_CALLER);
+const Tensor& selu_(const Tensor& self, TG_CALLER);
+Tensor celu(const Tensor& self, double alpha = 1.0, TG_CALLER);
+const Tensor& celu_(const Tensor& self, double alpha = 1.0, TG_CALLER);
+// Clamps to [min_val, max_val]; the gradient is zero at and beyond the bounds. relu6 is hardtanh(0, 6).
+Tensor hardtanh(const Tensor& self, double min_val = -1.0, double max_val = 1.0, TG_CALLER);
+const Tensor& hardtanh_(const Tensor& self, double min_val = -1.0, double max_val = 1.0, TG_CALLER);
+Tensor relu6(const Tensor& self, TG_CALLER);
+const Tensor& relu6_(const Tensor& self, TG_CALLER);
+// relu6(x + 3) / 6, and x times that.
+Tensor hardsigmoid(const Tensor& self, TG_CALLER);
+const Tensor& hardsigmoid_(const Tensor& self, TG_CALLER);
+Tensor hardswish(const Tensor& self, TG_CALLER);
+const Tensor& hardswish_(const Tensor& self, TG_CALLER);
+// x tanh(softplus(x)).
+Tensor mish(const Tensor& self, TG_CALLER);
+const Tensor& mish_(const Tensor& self, TG_CALLER);
 
 // condition ? self : other, broadcasting all three.
 Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other, TG_CALLER);
@@ -83,5 +104,19 @@ Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight, TG_CALL
 Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight, TG_CALLER);
 const Tensor& lerp_(const Tensor& self, const Tensor& end, const Scalar& weight, TG_CALLER);
 const Tensor& lerp_(const Tensor& self, const Tensor& end, const Tensor& weight, TG_CALLER);
+// self + value * tensor1 * tensor2, and self + value * tensor1 / tensor2 (not for integer tensors).
+Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER);
+const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1,
+                       TG_CALLER);
+Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER);
+const Tensor& addcdiv_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1,
+                       TG_CALLER);
+// log(exp(self) + exp(other)) without overflow, and sqrt(self^2 + other^2).
+Tensor logaddexp(const Tensor& self, const Tensor& other, TG_CALLER);
+Tensor hypot(const Tensor& self, const Tensor& other, TG_CALLER);
+// NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest and
+// lowest finite values).
+Tensor nan_to_num(const Tensor& self, double nan = 0.0, std::optional<double> posinf = std::nullopt,
+                  std::optional<double> neginf = std::nullopt, TG_CALLER);
 
 }  // namespace tg

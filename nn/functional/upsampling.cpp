@@ -1,0 +1,200 @@
+// interpolate: each spatial dim resized on its own (every mode here is separable), as a sum of
+// index_selects along that dim weighted by per-position factors. The taps and weights are
+// computed on the host once per dim; the gradient is index_select's (index_add), and the same
+// code runs on every device.
+#include "tapegrad/nn/functional/upsampling.h"
+
+#include <cmath>
+
+#include "tapegrad/nn/functional/pooling.h"
+#include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg::nn::functional {
+namespace {
+
+enum class Mode { Nearest, NearestExact, Linear, Cubic, Area };
+
+struct ModeSpec {
+  Mode mode;
+  int input_dims;  // 0: any of 3, 4 and 5
+};
+
+ModeSpec parse_mode(const std::string& mode) {
+  if (mode == "nearest") return {Mode::Nearest, 0};
+  if (mode == "nearest-exact") return {Mode::NearestExact, 0};
+  if (mode == "linear") return {Mode::Linear, 3};
+  if (mode == "bilinear") return {Mode::Linear, 4};
+  if (mode == "trilinear") return {Mode::Linear, 5};
+  if (mode == "bicubic") return {Mode::Cubic, 4};
+  if (mode == "area") return {Mode::Area, 0};
+  TG_FAIL_VALUE(
+      "interpolate: mode must be \"nearest\", \"nearest-exact\", \"linear\", \"bilinear\", \"bicubic\", "
+      "\"trilinear\" or \"area\", got \"{}\"",
+      mode);
+}
+
+// The step from one output position to the next in input coordinates (PyTorch's
+// area_pixel_compute_scale).
+double source_step(int64_t in, int64_t out, bool align_corners, std::optional<double> scale_factor) {
+  if (align_corners) return out > 1 ? static_cast<double>(in - 1) / static_cast<double>(out - 1) : 0.0;
+  if (scale_factor) return 1.0 / *scale_factor;
+  return static_cast<double>(in) / static_cast<double>(out);
+}
+
+// Output position o reads input positions index[k][o] with weights weight[k][o].
+struct Taps {
+  std::vector<std::vector<int64_t>> index;
+  std::vector<std::vector<double>> weight;  // empty for nearest: one tap of weight 1
+};
+
+Taps nearest_taps(int64_t in, int64_t out, double step, bool exact) {
+  Taps t{{std::vector<int64_t>(static_cast<size_t>(out))}, {}};
+  for (int64_t o = 0; o < out; ++o) {
+    const double src = exact ? (static_cast<double>(o) + 0.5) * step : static_cast<double>(o) * step;
+    t.index[0][static_cast<size_t>(o)] = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
+  }
+  return t;
+}
+
+double source_coordinate(int64_t o, double step, bool align_corners, bool clamp_at_zero) {
+  if (align_corners) return static_cast<double>(o) * step;
+  const double src = (static_cast<double>(o) + 0.5) * step - 0.5;
+  return clamp_at_zero && src < 0 ? 0.0 : src;
+}
+
+Taps linear_taps(int64_t in, int64_t out, double step, bool align_corners) {
+  Taps t{std::vector<std::vector<int64_t>>(2, std::vector<int64_t>(static_cast<size_t>(out))),
+         std::vector<std::vector<double>>(2, std::vector<double>(static_cast<size_t>(out)))};
+  for (int64_t o = 0; o < out; ++o) {
+    const double src = source_coordinate(o, step, align_corners, true);
+    const auto i0 = std::min(static_cast<int64_t>(src), in - 1);
+    const auto k = static_cast<size_t>(o);
+    const double frac = i0 < in - 1 ? src - static_cast<double>(i0) : 0.0;
+    t.index[0][k] = i0;
+    t.index[1][k] = std::min(i0 + 1, in - 1);
+    t.weight[0][k] = 1 - frac;
+    t.weight[1][k] = frac;
+  }
+  return t;
+}
+
+// Keys' cubic convolution with a = -0.75, PyTorch's choice; positions outside the input read
+// the nearest edge.
+Taps cubic_taps(int64_t in, int64_t out, double step, bool align_corners) {
+  constexpr double a = -0.75;
+  auto near = [](double x) { return ((a + 2) * x - (a + 3)) * x * x + 1; };        // |x| <= 1
+  auto far = [](double x) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; };  // 1 < |x| < 2
+  Taps t{std::vector<std::vector<int64_t>>(4, std::vector<int64_t>(static_cast<size_t>(out))),
+         std::vector<std::vector<double>>(4, std::vector<double>(static_cast<size_t>(out)))};
+  for (int64_t o = 0; o < out; ++o) {
+    const double src = source_coordinate(o, step, align_corners, false);
+    const double base = std::floor(src), f = src - base;
+    const double w[4] = {far(f + 1), near(f), near(1 - f), far(2 - f)};
+    const auto k = static_cast<size_t>(o);
+    for (int j = 0; j < 4; ++j) {
+      t.index[static_cast<size_t>(j)][k] = std::clamp(static_cast<int64_t>(base) - 1 + j, int64_t{0}, in - 1);
+      t.weight[static_cast<size_t>(j)][k] = w[j];
+    }
+  }
+  return t;
+}
+
+Tensor apply_taps(const Tensor& x, int dim, const Taps& taps) {
+  const TensorOptions on_x = TensorOptions().dtype(kInt64).device(x.device());
+  if (taps.weight.empty()) return index_select(x, dim, tensor(taps.index[0], on_x));
+  Shape shape = Shape::filled(x.dim(), 1);
+  shape[dim] = static_cast<int64_t>(taps.index[0].size());
+  Tensor out;
+  for (size_t j = 0; j < taps.index.size(); ++j) {
+    Tensor w = tensor(taps.weight[j], TensorOptions().dtype(x.dtype()).device(x.device())).reshape(shape);
+    Tensor term = index_select(x, dim, tensor(taps.index[j], on_x)) * w;
+    out = j == 0 ? term : out + term;
+  }
+  return out;
+}
+
+// Adaptive average pooling is separable too: a box's mean is the mean over one side of the
+// means over the other. 2-D pooling over [.., 1, L] or [.., D, H*W] views does one dim at a time.
+Tensor area(const Tensor& x, const std::vector<int64_t>& out) {
+  const Shape s = x.sizes();
+  if (x.dim() == 3) return adaptive_avg_pool2d(x.unsqueeze(2), {1, out[0]}).squeeze(2);
+  if (x.dim() == 4) return adaptive_avg_pool2d(x, {out[0], out[1]});
+  Tensor hw = adaptive_avg_pool2d(x.reshape({s[0], s[1] * s[2], s[3], s[4]}), {out[1], out[2]});
+  Tensor d = adaptive_avg_pool2d(hw.reshape({s[0], s[1], s[2], out[1] * out[2]}), {out[0], out[1] * out[2]});
+  return d.reshape({s[0], s[1], out[0], out[1], out[2]});
+}
+
+}  // namespace
+
+Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc loc) {
+  detail::ApiScope scope("interpolate", loc);
+  ops::check_defined("interpolate", input, "input");
+  const ModeSpec spec = parse_mode(o.mode);
+  const int nd = input.dim();
+  TG_CHECK_VALUE(nd >= 3 && nd <= 5, "interpolate: expected a 3-D, 4-D or 5-D input [N, C, ...], got shape {}",
+                 input.sizes());
+  TG_CHECK_VALUE(spec.input_dims == 0 || spec.input_dims == nd,
+                 "interpolate: mode \"{}\" takes {}-D input, got shape {}", o.mode, spec.input_dims, input.sizes());
+  const bool interpolating = spec.mode == Mode::Linear || spec.mode == Mode::Cubic;
+  TG_CHECK_VALUE(interpolating || !o.align_corners.has_value(),
+                 "interpolate: align_corners can only be set with the modes linear, bilinear, bicubic and trilinear, "
+                 "not \"{}\"",
+                 o.mode);
+  TG_CHECK_VALUE(o.size.empty() != o.scale_factor.empty(),
+                 "interpolate: give exactly one of size and scale_factor (got {})",
+                 o.size.empty() ? "neither" : "both");
+  TG_CHECK_VALUE(o.size.empty() || !o.recompute_scale_factor.value_or(false),
+                 "interpolate: recompute_scale_factor is not meaningful with an explicit size");
+  TG_CHECK_TYPE(!interpolating && spec.mode != Mode::Area ? true : input.is_floating_point(),
+                "interpolate: mode \"{}\" needs a floating-point input, got {}", o.mode, input.dtype());
+  const int spatial = nd - 2;
+  const size_t given = o.size.empty() ? o.scale_factor.size() : o.size.size();
+  TG_CHECK_VALUE(given == 1 || given == static_cast<size_t>(spatial),
+                 "interpolate: {} has {} values but the input (shape {}) has {} spatial dims; give 1 or {}",
+                 o.size.empty() ? "scale_factor" : "size", given, input.sizes(), spatial, spatial);
+  auto pick = [given](const auto& v, int i) { return v[given == 1 ? 0 : static_cast<size_t>(i)]; };
+
+  std::vector<int64_t> out(static_cast<size_t>(spatial));
+  std::vector<std::optional<double>> scale(static_cast<size_t>(spatial));
+  for (int i = 0; i < spatial; ++i) {
+    const int64_t in = input.sizes()[i + 2];
+    TG_CHECK_VALUE(in > 0, "interpolate: the input's spatial dims must be non-empty, got shape {}", input.sizes());
+    if (o.size.empty()) {
+      const double f = pick(o.scale_factor, i);
+      TG_CHECK_VALUE(f > 0 && std::isfinite(f), "interpolate: scale_factor must be positive and finite, got {}", f);
+      out[static_cast<size_t>(i)] = static_cast<int64_t>(std::floor(static_cast<double>(in) * f));
+      if (!o.recompute_scale_factor.value_or(false)) scale[static_cast<size_t>(i)] = f;
+    } else {
+      out[static_cast<size_t>(i)] = pick(o.size, i);
+    }
+    TG_CHECK_VALUE(out[static_cast<size_t>(i)] > 0,
+                   "interpolate: the output size must be positive in every spatial dim, got {} for dim {} (input "
+                   "shape {})",
+                   out[static_cast<size_t>(i)], i + 2, input.sizes());
+  }
+  if (spec.mode == Mode::Area) return area(input, out);
+
+  const bool align = o.align_corners.value_or(false);
+  Tensor x = input;
+  for (int i = 0; i < spatial; ++i) {
+    const int64_t in = input.sizes()[i + 2], n = out[static_cast<size_t>(i)];
+    const double step = source_step(in, n, align, scale[static_cast<size_t>(i)]);
+    // With step 1 every mode reads each position back. PyTorch's CPU kernels also leave a dim of
+    // unchanged size alone in nearest and linear modes whatever the scale factor, and so does this.
+    const bool kept = spec.mode == Mode::Nearest || spec.mode == Mode::Linear;
+    if (in == n && (step == 1.0 || kept)) continue;
+    Taps taps;
+    switch (spec.mode) {
+      case Mode::Nearest: taps = nearest_taps(in, n, step, false); break;
+      case Mode::NearestExact: taps = nearest_taps(in, n, step, true); break;
+      case Mode::Linear: taps = linear_taps(in, n, step, align); break;
+      default: taps = cubic_taps(in, n, step, align); break;
+    }
+    x = apply_taps(x, i + 2, taps);
+  }
+  return x.is_same(input) ? input.clone() : x;
+}
+
+}  // namespace tg::nn::functional
