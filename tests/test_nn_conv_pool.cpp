@@ -5,6 +5,7 @@
 using namespace tg;
 using tgtest::close;
 using tgtest::sample;
+using tgtest::vals;
 
 namespace {
 
@@ -197,4 +198,21 @@ TEST(Pool, Errors) {
   EXPECT_THROW_WITH(F::avg_pool2d(x, {.kernel_size = 0}), ValueError, "kernel_size must be positive");
   EXPECT_THROW_WITH(F::avg_pool2d(x.to(kInt64), {.kernel_size = 2}), TypeError, "floating-point");
   EXPECT_THROW_WITH(F::adaptive_avg_pool2d(x, 0), ValueError, "output_size must be positive");
+}
+
+TEST(Pool, OneDimensionalPoolsAreThePlaneOnes) {
+  Tensor x = tensor({{{1.0, 5.0, 2.0, 4.0, 3.0}}}, kFloat64);  // [1, 1, 5]
+  EXPECT_EQ(vals(F::max_pool1d(x, {.kernel_size = 2})), (std::vector<double>{5, 4}));
+  auto [m, idx] = F::max_pool1d_with_indices(x, {.kernel_size = 3, .stride = 1, .padding = 1});
+  EXPECT_EQ(vals(m), (std::vector<double>{5, 5, 5, 4, 4}));
+  EXPECT_EQ(vals(idx), (std::vector<double>{1, 1, 1, 3, 3}));
+  EXPECT_EQ(vals(F::avg_pool1d(x, {.kernel_size = 2, .stride = 1})), (std::vector<double>{3, 3.5, 3, 3.5}));
+  EXPECT_EQ(vals(F::adaptive_avg_pool1d(x, 2)), (std::vector<double>{8.0 / 3, 3}));
+  EXPECT_EQ(F::max_pool1d(x[0], {.kernel_size = 2}).sizes(), Shape({1, 2}));  // unbatched [C, L]
+  EXPECT_EQ(nn::MaxPool1d(2)(x).sizes(), Shape({1, 1, 2}));
+  EXPECT_EQ(nn::AvgPool1d(F::AvgPool1dOptions{.kernel_size = 3, .padding = 1})(x).sizes(), Shape({1, 1, 2}));
+  EXPECT_EQ(nn::AdaptiveAvgPool1d(3)(x).sizes(), Shape({1, 1, 3}));
+  EXPECT_EQ(nn::MaxPool1d(2)->extra_repr(), "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False");
+  EXPECT_THROW_WITH(F::max_pool1d(ones({2, 2, 2, 2}), {.kernel_size = 2}), Error,
+                    "max_pool1d: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape [2, 2, 2, 2]");
 }

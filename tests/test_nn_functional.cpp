@@ -7,6 +7,7 @@
 using namespace tg;
 using tgtest::close;
 using tgtest::sample;
+using tgtest::vals;
 
 namespace {
 Tensor rnd(Generator& gen, Shape s, bool grad = true) {
@@ -328,7 +329,7 @@ TEST(Functional, PadModes) {
 TEST(Functional, ComposedActivations) {
   Tensor x = tensor({-3.0, -1.0, -0.25, 0.0, 0.75, 2.0, 40.0}, kFloat64);
   auto each = [&](const std::function<double(double)>& f) {
-    std::vector<double> v = tgtest::vals(x);
+    std::vector<double> v = vals(x);
     for (double& e : v) e = f(e);
     return tensor(v, kFloat64);
   };
@@ -440,4 +441,53 @@ TEST(Functional, NormalizeDistancesHuberAndRmsNorm) {
   EXPECT_EQ(norm->extra_repr(), "(2,), eps=None, elementwise_affine=True");
   EXPECT_THROW_WITH(F::rms_norm(r, {3}), Error, "rms_norm: normalized_shape [3] does not match the trailing dims");
   EXPECT_THROW_WITH(F::normalize(tensor({1, 2})), TypeError, "normalize: expected a floating-point input, got int64");
+}
+
+TEST(Functional, InstanceNormChannelDropoutPixelShuffleAndPadLayers) {
+  Generator gen(31);
+  Tensor x = randn({2, 3, 4, 5}, gen, kFloat64);
+  // Instance norm: each (sample, channel) plane to mean 0, variance 1.
+  Tensor y = F::instance_norm(x);
+  EXPECT_LT(y.mean({2, 3}).abs().max().item<double>(), 1e-12);
+  EXPECT_TRUE(close(y, F::group_norm(x, 3)));
+  Tensor rm = zeros({3}, kFloat64), rv = ones({3}, kFloat64);
+  F::instance_norm(x, {.running_mean = rm, .running_var = rv, .momentum = 1.0});
+  EXPECT_TRUE(close(rm, x.mean({2, 3}).mean({0})));
+  EXPECT_TRUE(close(rv, x.var({2, 3}).mean({0})));
+  EXPECT_TRUE(close(F::instance_norm(x, {.running_mean = rm, .running_var = rv, .use_input_stats = false}),
+                    (x - rm.view({3, 1, 1})) / sqrt(rv.view({3, 1, 1}) + 1e-5)));
+  nn::InstanceNorm2d in2(3, nn::BatchNormOptions{.affine = true, .track_running_stats = true});
+  EXPECT_EQ(in2->parameters().size(), 2u);
+  EXPECT_EQ(in2->buffers().size(), 2u);
+  in2(x);
+  in2->eval();
+  EXPECT_TRUE(close(in2(x[0]), in2(x).narrow(0, 0, 1).squeeze(0)));  // unbatched [C, H, W]
+  EXPECT_EQ(nn::InstanceNorm1d(3)(randn({2, 3, 7}, gen)).sizes(), Shape({2, 3, 7}));
+  EXPECT_THROW_WITH(nn::InstanceNorm1d(3)(randn({2, 4, 7}, gen)), Error, "InstanceNorm1d: expected 3 channels");
+  EXPECT_THROW_WITH(F::instance_norm(x, {.use_input_stats = false}), Error, "use_input_stats=false needs running_mean");
+  // Channel dropout zeroes whole planes.
+  Tensor d = F::dropout2d(ones({4, 8, 3, 3}, kFloat64), 0.5, true, &gen);
+  Tensor per_plane = d.amax({2, 3});
+  EXPECT_TRUE(close(d.amin({2, 3}), per_plane));
+  EXPECT_TRUE(all(logical_or(eq(per_plane, 0.0), eq(per_plane, 2.0))).item<bool>());
+  EXPECT_EQ(F::dropout1d(ones({5, 3}), 0.3, true).amin({1}).sizes(), Shape({5}));
+  nn::Dropout2d drop(0.5);
+  drop->eval();
+  EXPECT_TRUE(close(drop(x), x));
+  EXPECT_THROW_WITH(F::dropout2d(ones({5}), 0.5), ValueError, "dropout2d: expected a 4-D or 3-D (unbatched) input");
+  // Pixel shuffle moves channel blocks into space, and unshuffle undoes it.
+  Tensor c = arange(8, kFloat64).view({1, 8, 1, 1});
+  EXPECT_EQ(vals(F::pixel_shuffle(c, 2)), (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(F::pixel_shuffle(c, 2).sizes(), Shape({1, 2, 2, 2}));
+  Tensor img = randn({2, 3, 4, 6}, gen, kFloat64);
+  EXPECT_TRUE(close(F::pixel_shuffle(F::pixel_unshuffle(img, 2), 2), img));
+  EXPECT_EQ(nn::PixelUnshuffle(2)(img).sizes(), Shape({2, 12, 2, 3}));
+  EXPECT_THROW_WITH(F::pixel_shuffle(ones({1, 3, 2, 2}), 2), ValueError, "3 channels are not divisible");
+  // Padding layers.
+  Tensor row = tensor({{{1.0, 2.0, 3.0}}}, kFloat64);
+  EXPECT_EQ(vals(nn::ReflectionPad1d(std::vector<int64_t>{2})(row)), (std::vector<double>{3, 2, 1, 2, 3, 2, 1}));
+  EXPECT_EQ(vals(nn::ConstantPad1d(std::vector<int64_t>{1, 0}, 7.0)(row)), (std::vector<double>{7, 1, 2, 3}));
+  EXPECT_EQ(nn::ZeroPad2d(std::vector<int64_t>{1, 0, 2, 0})(img).sizes(), Shape({2, 3, 6, 7}));
+  EXPECT_EQ(nn::ReplicationPad2d(std::vector<int64_t>{1})->extra_repr(), "(1, 1, 1, 1)");
+  EXPECT_THROW_WITH(nn::ZeroPad2d(std::vector<int64_t>{1, 2}), ValueError, "ZeroPad2d: expected 1 or 4 padding values");
 }

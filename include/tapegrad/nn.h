@@ -12,6 +12,7 @@
 #include "tapegrad/nn/modules/linear.h"
 #include "tapegrad/nn/modules/loss.h"
 #include "tapegrad/nn/modules/normalization.h"
+#include "tapegrad/nn/modules/padding.h"
 #include "tapegrad/nn/modules/pooling.h"
 #include "tapegrad/nn/modules/rnn.h"
 #include "tapegrad/nn/modules/transformer.h"

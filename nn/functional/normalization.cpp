@@ -328,6 +328,31 @@ Tensor rms_norm(const Tensor& input_in, const Shape& normalized_shape, const Ten
   return weight.defined() ? y * weight : y;
 }
 
+// Instance norm is group norm with a group per channel; the running statistics, when kept, are
+// the batch's average of the per-sample ones, and eval mode is batch norm on them.
+Tensor instance_norm(const Tensor& input, const InstanceNormOptions& o, SourceLoc loc) {
+  const char* op = "instance_norm";
+  detail::ApiScope scope(op, loc);
+  ops::check_defined(op, input, "input");
+  TG_CHECK(input.dim() >= 3, "{}: expected an input [N, C, ...] with spatial dims, got shape {}", op, input.sizes());
+  TG_CHECK(o.running_mean.defined() == o.running_var.defined(),
+           "{}: give both running_mean and running_var, or neither", op);
+  if (!o.use_input_stats) {
+    TG_CHECK(o.running_mean.defined(), "{}: use_input_stats=false needs running_mean and running_var", op);
+    return batch_norm(input, o.running_mean, o.running_var,
+                      BatchNormOptions{.weight = o.weight, .bias = o.bias, .training = false, .eps = o.eps});
+  }
+  if (o.running_mean.defined()) {
+    NoGradGuard no_grad;
+    Shape spatial;
+    for (int d = 2; d < input.dim(); ++d) spatial.push_back(d);
+    Tensor x = input.detach();
+    o.running_mean.mul_(1 - o.momentum).add_(x.mean(spatial).mean({0}).to(o.running_mean.dtype()) * o.momentum);
+    o.running_var.mul_(1 - o.momentum).add_(x.var(spatial, 1).mean({0}).to(o.running_var.dtype()) * o.momentum);
+  }
+  return group_norm(input, input.sizes()[1], o.weight, o.bias, o.eps);
+}
+
 Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps,
                   SourceLoc loc) {
   const char* op = "group_norm";

@@ -211,4 +211,49 @@ Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc
   return unbatched_like(input, window_average(x, win, false));
 }
 
+// ---- 1-D pooling: the 2-D ops over [.., 1, L] ------------------------------------------------
+
+namespace {
+Tensor as_plane(const char* op, const Tensor& input) {
+  ops::check_defined(op, input, "input");
+  TG_CHECK(input.dim() == 2 || input.dim() == 3, "{}: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape {}", op,
+           input.sizes());
+  return input.unsqueeze(-2);
+}
+MaxPool2dOptions plane_options(const MaxPool1dOptions& o) {
+  return {.kernel_size = Size2(1, o.kernel_size),
+          .stride = Size2(1, o.stride.value_or(o.kernel_size)),
+          .padding = Size2(0, o.padding),
+          .dilation = Size2(1, o.dilation),
+          .ceil_mode = o.ceil_mode};
+}
+}  // namespace
+
+Tensor max_pool1d(const Tensor& input, const MaxPool1dOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("max_pool1d", loc);
+  return max_pool2d(as_plane("max_pool1d", input), plane_options(options)).squeeze(-2);
+}
+
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, const MaxPool1dOptions& options,
+                                                   SourceLoc loc) {
+  detail::ApiScope scope("max_pool1d_with_indices", loc);
+  auto [out, index] = max_pool2d_with_indices(as_plane("max_pool1d_with_indices", input), plane_options(options));
+  return {out.squeeze(-2), index.squeeze(-2)};  // h * W + w is w on a plane of height one
+}
+
+Tensor avg_pool1d(const Tensor& input, const AvgPool1dOptions& o, SourceLoc loc) {
+  detail::ApiScope scope("avg_pool1d", loc);
+  const AvgPool2dOptions plane{.kernel_size = Size2(1, o.kernel_size),
+                               .stride = Size2(1, o.stride.value_or(o.kernel_size)),
+                               .padding = Size2(0, o.padding),
+                               .ceil_mode = o.ceil_mode,
+                               .count_include_pad = o.count_include_pad};
+  return avg_pool2d(as_plane("avg_pool1d", input), plane).squeeze(-2);
+}
+
+Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size, SourceLoc loc) {
+  detail::ApiScope scope("adaptive_avg_pool1d", loc);
+  return adaptive_avg_pool2d(as_plane("adaptive_avg_pool1d", input), Size2(1, output_size)).squeeze(-2);
+}
+
 }  // namespace tg::nn::functional

@@ -197,4 +197,44 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
   return x.is_same(input) ? input.clone() : x;
 }
 
+// Both are one reshape, one permute and one copy: [*, C, r, r, H, W] <-> [*, C, H, r, W, r].
+Tensor pixel_shuffle(const Tensor& input, int64_t r, SourceLoc loc) {
+  detail::ApiScope scope("pixel_shuffle", loc);
+  ops::check_defined("pixel_shuffle", input, "input");
+  TG_CHECK_VALUE(input.dim() >= 3, "pixel_shuffle: expected an input [*, C, H, W] with at least 3 dims, got shape {}",
+                 input.sizes());
+  TG_CHECK_VALUE(r > 0, "pixel_shuffle: upscale_factor must be positive, got {}", r);
+  const int n = input.dim();
+  const int64_t c = input.sizes()[n - 3], h = input.sizes()[n - 2], w = input.sizes()[n - 1];
+  TG_CHECK_VALUE(c % (r * r) == 0, "pixel_shuffle: {} channels are not divisible by upscale_factor^2 = {} (shape {})",
+                 c, r * r, input.sizes());
+  Shape lead(std::span<const int64_t>(input.sizes().data(), static_cast<size_t>(n - 3)));
+  Shape split = lead, out = lead, order;
+  for (int64_t v : {c / (r * r), r, r, h, w}) split.push_back(v);
+  for (int64_t v : {c / (r * r), h * r, w * r}) out.push_back(v);
+  for (int d = 0; d < n - 3; ++d) order.push_back(d);
+  for (int d : {0, 3, 1, 4, 2}) order.push_back(n - 3 + d);
+  return input.reshape(split).permute(order).reshape(out);
+}
+
+Tensor pixel_unshuffle(const Tensor& input, int64_t r, SourceLoc loc) {
+  detail::ApiScope scope("pixel_unshuffle", loc);
+  ops::check_defined("pixel_unshuffle", input, "input");
+  TG_CHECK_VALUE(input.dim() >= 3,
+                 "pixel_unshuffle: expected an input [*, C, H, W] with at least 3 dims, got shape {}", input.sizes());
+  TG_CHECK_VALUE(r > 0, "pixel_unshuffle: downscale_factor must be positive, got {}", r);
+  const int n = input.dim();
+  const int64_t c = input.sizes()[n - 3], h = input.sizes()[n - 2], w = input.sizes()[n - 1];
+  TG_CHECK_VALUE(h % r == 0 && w % r == 0,
+                 "pixel_unshuffle: height {} and width {} must be divisible by downscale_factor {} (shape {})", h, w,
+                 r, input.sizes());
+  Shape lead(std::span<const int64_t>(input.sizes().data(), static_cast<size_t>(n - 3)));
+  Shape split = lead, out = lead, order;
+  for (int64_t v : {c, h / r, r, w / r, r}) split.push_back(v);
+  for (int64_t v : {c * r * r, h / r, w / r}) out.push_back(v);
+  for (int d = 0; d < n - 3; ++d) order.push_back(d);
+  for (int d : {0, 2, 4, 1, 3}) order.push_back(n - 3 + d);
+  return input.reshape(split).permute(order).reshape(out);
+}
+
 }  // namespace tg::nn::functional

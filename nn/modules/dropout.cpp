@@ -9,11 +9,13 @@
 
 namespace tg::nn {
 
-DropoutImpl::DropoutImpl(double p) : Module("Dropout"), p(p) {
-  TG_CHECK_VALUE(p >= 0 && p <= 1, "Dropout: probability has to be between 0 and 1, but got {}", p);
+DropoutImpl::DropoutImpl(const char* name, double p) : Module(name), p(p) {
+  TG_CHECK_VALUE(p >= 0 && p <= 1, "{}: probability has to be between 0 and 1, but got {}", name, p);
 }
 Tensor DropoutImpl::forward(const Tensor& input) { return functional::dropout(input, p, is_training(), generator); }
 std::string DropoutImpl::extra_repr() const { return fmt::format("p={}, inplace=False", p); }
+Tensor Dropout1dImpl::forward(const Tensor& input) { return functional::dropout1d(input, p, is_training(), generator); }
+Tensor Dropout2dImpl::forward(const Tensor& input) { return functional::dropout2d(input, p, is_training(), generator); }
 
 EmbeddingImpl::EmbeddingImpl(int64_t n, int64_t dim, std::optional<int64_t> pad)
     : Module("Embedding"), num_embeddings(n), embedding_dim(dim), padding_idx(pad) {

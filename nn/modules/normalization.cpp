@@ -74,6 +74,42 @@ std::string LayerNormImpl::extra_repr() const {
                      eps, elementwise_affine ? "True" : "False");
 }
 
+InstanceNormImpl::InstanceNormImpl(const char* name, int spatial_dims, int64_t num_features,
+                                   const BatchNormOptions& options)
+    : Module(name), num_features(num_features), options(options), spatial_dims_(spatial_dims) {
+  TG_CHECK_VALUE(num_features > 0, "{}: num_features must be positive, got {}", name, num_features);
+  if (options.affine) {
+    weight = register_parameter("weight", ones({num_features}));
+    bias = register_parameter("bias", zeros({num_features}));
+  }
+  if (options.track_running_stats) {
+    running_mean = register_buffer("running_mean", zeros({num_features}));
+    running_var = register_buffer("running_var", ones({num_features}));
+  }
+}
+Tensor InstanceNormImpl::forward(const Tensor& input) {
+  const int batched = spatial_dims_ + 2;
+  TG_CHECK(input.defined() && (input.dim() == batched || input.dim() == batched - 1),
+           "{}: expected a {}-D or {}-D (unbatched) input, got shape {}", name(), batched, batched - 1,
+           input.defined() ? input.sizes() : Shape{});
+  const Tensor x = input.dim() == batched ? input : input.unsqueeze(0);
+  TG_CHECK(x.sizes()[1] == num_features, "{}: expected {} channels, got input of shape {}", name(), num_features,
+           input.sizes());
+  const Tensor y = functional::instance_norm(x, {.running_mean = running_mean,
+                                                 .running_var = running_var,
+                                                 .weight = weight,
+                                                 .bias = bias,
+                                                 .use_input_stats = is_training() || !options.track_running_stats,
+                                                 .momentum = options.momentum,
+                                                 .eps = options.eps});
+  return input.dim() == batched ? y : y.squeeze(0);
+}
+std::string InstanceNormImpl::extra_repr() const {
+  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features, options.eps,
+                     options.momentum, options.affine ? "True" : "False",
+                     options.track_running_stats ? "True" : "False");
+}
+
 RMSNormImpl::RMSNormImpl(Shape shape, std::optional<double> eps, bool affine)
     : Module("RMSNorm"), normalized_shape(shape), eps(eps), elementwise_affine(affine) {
   if (affine) weight = register_parameter("weight", ones(shape));

@@ -1,4 +1,4 @@
-// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d.
+// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and their 1-D forms.
 #include "tapegrad/nn/modules/pooling.h"
 
 namespace tg::nn {
@@ -21,5 +21,23 @@ std::string AvgPool2dImpl::extra_repr() const {
 
 Tensor AdaptiveAvgPool2dImpl::forward(const Tensor& input) { return functional::adaptive_avg_pool2d(input, output_size); }
 std::string AdaptiveAvgPool2dImpl::extra_repr() const { return "output_size=" + size_repr(output_size); }
+
+Tensor MaxPool1dImpl::forward(const Tensor& input) { return functional::max_pool1d(input, options); }
+std::string MaxPool1dImpl::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", options.kernel_size,
+                     options.stride.value_or(options.kernel_size), options.padding, options.dilation,
+                     options.ceil_mode ? "True" : "False");
+}
+
+Tensor AvgPool1dImpl::forward(const Tensor& input) { return functional::avg_pool1d(input, options); }
+std::string AvgPool1dImpl::extra_repr() const {
+  return fmt::format("kernel_size=({},), stride=({},), padding=({},)", options.kernel_size,
+                     options.stride.value_or(options.kernel_size), options.padding);
+}
+
+Tensor AdaptiveAvgPool1dImpl::forward(const Tensor& input) {
+  return functional::adaptive_avg_pool1d(input, output_size);
+}
+std::string AdaptiveAvgPool1dImpl::extra_repr() const { return fmt::format("output_size={}", output_size); }
 
 }  // namespace tg::nn

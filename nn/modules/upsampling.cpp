@@ -1,4 +1,4 @@
-// Upsample.
+// Upsample, PixelShuffle, PixelUnshuffle.
 #include "tapegrad/nn/modules/upsampling.h"
 
 #include <fmt/ranges.h>
@@ -14,5 +14,12 @@ std::string UpsampleImpl::extra_repr() const {
                                        : fmt::format("size={}", fmt::join(options.size, ", "));
   return s + ", mode='" + options.mode + "'";
 }
+
+Tensor PixelShuffleImpl::forward(const Tensor& input) { return functional::pixel_shuffle(input, upscale_factor); }
+std::string PixelShuffleImpl::extra_repr() const { return fmt::format("upscale_factor={}", upscale_factor); }
+Tensor PixelUnshuffleImpl::forward(const Tensor& input) {
+  return functional::pixel_unshuffle(input, downscale_factor);
+}
+std::string PixelUnshuffleImpl::extra_repr() const { return fmt::format("downscale_factor={}", downscale_factor); }
 
 }  // namespace tg::nn

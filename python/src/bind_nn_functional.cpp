@@ -71,6 +71,33 @@ void bind_nn_functional(py::module_& nn) {
   f.def("adaptive_avg_pool2d", [](const Tensor& x, tg::nn::Size2 size) {
     return nogil([&] { return F::adaptive_avg_pool2d(x, size); });
   }, py::arg("input"), py::arg("output_size"));
+  f.def("max_pool1d", [](const Tensor& x, int64_t k, std::optional<int64_t> stride, int64_t padding, int64_t dilation,
+                         bool ceil_mode, bool return_indices) -> py::object {
+    F::MaxPool1dOptions o{k, stride, padding, dilation, ceil_mode};
+    if (return_indices) return py::cast(nogil([&] { return F::max_pool1d_with_indices(x, o); }));
+    return py::cast(nogil([&] { return F::max_pool1d(x, o); }));
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+     py::arg("dilation") = 1, py::arg("ceil_mode") = false, py::arg("return_indices") = false);
+  f.def("avg_pool1d", [](const Tensor& x, int64_t k, std::optional<int64_t> stride, int64_t padding, bool ceil_mode,
+                         bool count_include_pad) {
+    return nogil([&] { return F::avg_pool1d(x, {k, stride, padding, ceil_mode, count_include_pad}); });
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+     py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
+  f.def("adaptive_avg_pool1d", [](const Tensor& x, int64_t size) {
+    return nogil([&] { return F::adaptive_avg_pool1d(x, size); });
+  }, py::arg("input"), py::arg("output_size"));
+  f.def("instance_norm", [](const Tensor& x, OptTensor mean, OptTensor var, OptTensor w, OptTensor b,
+                            bool use_input_stats, double momentum, double eps) {
+    F::InstanceNormOptions o{or_undefined(mean), or_undefined(var), or_undefined(w), or_undefined(b), use_input_stats,
+                             momentum, eps};
+    return nogil([&] { return F::instance_norm(x, o); });
+  }, py::arg("input"), py::arg("running_mean") = py::none(), py::arg("running_var") = py::none(),
+     py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("use_input_stats") = true,
+     py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  f.def("pixel_shuffle", [](const Tensor& x, int64_t r) { return nogil([&] { return F::pixel_shuffle(x, r); }); },
+        py::arg("input"), py::arg("upscale_factor"));
+  f.def("pixel_unshuffle", [](const Tensor& x, int64_t r) { return nogil([&] { return F::pixel_unshuffle(x, r); }); },
+        py::arg("input"), py::arg("downscale_factor"));
   f.def("batch_norm", [](const Tensor& x, OptTensor mean, OptTensor var, OptTensor w, OptTensor b, bool training,
                          double momentum, double eps) {
     return nogil([&] {
@@ -87,6 +114,10 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::group_norm(x, groups, or_undefined(w), or_undefined(b), eps); });
   }, py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
      py::arg("eps") = 1e-5);
+  for (auto [name, fn] : {std::pair{"dropout1d", &F::dropout1d}, std::pair{"dropout2d", &F::dropout2d}})
+    f.def(name, [fn](const Tensor& x, double p, bool training, bool) {
+      return nogil([&] { return fn(x, p, training, nullptr, tg::SourceLoc::current()); });
+    }, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true, py::arg("inplace") = false);
   f.def("dropout", [](const Tensor& x, double p, bool training, bool) {
     return nogil([&] { return F::dropout(x, p, training); });
   }, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true, py::arg("inplace") = false);

@@ -101,6 +101,19 @@ void bind_nn_layers(py::module_& nn) {
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
            py::arg("track_running_stats") = true);
+  Layer<InstanceNormImpl>(nn, "_InstanceNorm");
+  py::class_<InstanceNorm1dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm1d")
+      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
+             return std::make_shared<InstanceNorm1dImpl>(n, bn_options(eps, momentum, affine, track));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
+           py::arg("track_running_stats") = false);
+  py::class_<InstanceNorm2dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm2d")
+      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
+             return std::make_shared<InstanceNorm2dImpl>(n, bn_options(eps, momentum, affine, track));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
+           py::arg("track_running_stats") = false);
   Layer<LayerNormImpl>(nn, "LayerNorm")
       .def(py::init<tg::Shape, double, bool, bool>(), py::arg("normalized_shape"), py::arg("eps") = 1e-5,
            py::arg("elementwise_affine") = true, py::arg("bias") = true)
@@ -124,7 +137,16 @@ void bind_nn_layers(py::module_& nn) {
   Layer<GroupNormImpl>(nn, "GroupNorm")
       .def(py::init<int64_t, int64_t, double, bool>(), py::arg("num_groups"), py::arg("num_channels"),
            py::arg("eps") = 1e-5, py::arg("affine") = true);
-  Layer<DropoutImpl>(nn, "Dropout").def(py::init<double>(), py::arg("p") = 0.5).def_readonly("p", &DropoutImpl::p);
+  Layer<DropoutImpl>(nn, "Dropout")
+      .def(py::init([](double p, bool) { return std::make_shared<DropoutImpl>(p); }), py::arg("p") = 0.5,
+           py::arg("inplace") = false)
+      .def_readonly("p", &DropoutImpl::p);
+  py::class_<Dropout1dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout1d")
+      .def(py::init([](double p, bool) { return std::make_shared<Dropout1dImpl>(p); }), py::arg("p") = 0.5,
+           py::arg("inplace") = false);
+  py::class_<Dropout2dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout2d")
+      .def(py::init([](double p, bool) { return std::make_shared<Dropout2dImpl>(p); }), py::arg("p") = 0.5,
+           py::arg("inplace") = false);
   Layer<EmbeddingImpl>(nn, "Embedding")
       .def(py::init<int64_t, int64_t, std::optional<int64_t>>(), py::arg("num_embeddings"), py::arg("embedding_dim"),
            py::arg("padding_idx") = py::none())
@@ -149,6 +171,52 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
            py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
   Layer<AdaptiveAvgPool2dImpl>(nn, "AdaptiveAvgPool2d").def(py::init<Size2>(), py::arg("output_size"));
+
+  Layer<MaxPool1dImpl>(nn, "MaxPool1d")
+      .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding, int64_t dilation, bool return_indices,
+                       bool ceil_mode) {
+             TG_CHECK_VALUE(!return_indices, "MaxPool1d: return_indices=True is not supported by the module; use "
+                                             "tg.nn.functional.max_pool1d(..., return_indices=True)");
+             return std::make_shared<MaxPool1dImpl>(
+                 functional::MaxPool1dOptions{k, stride, padding, dilation, ceil_mode});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("dilation") = 1,
+           py::arg("return_indices") = false, py::arg("ceil_mode") = false);
+  Layer<AvgPool1dImpl>(nn, "AvgPool1d")
+      .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding, bool ceil_mode,
+                       bool count_include_pad) {
+             return std::make_shared<AvgPool1dImpl>(
+                 functional::AvgPool1dOptions{k, stride, padding, ceil_mode, count_include_pad});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
+           py::arg("count_include_pad") = true);
+  Layer<AdaptiveAvgPool1dImpl>(nn, "AdaptiveAvgPool1d").def(py::init<int64_t>(), py::arg("output_size"));
+  Layer<PixelShuffleImpl>(nn, "PixelShuffle").def(py::init<int64_t>(), py::arg("upscale_factor"));
+  Layer<PixelUnshuffleImpl>(nn, "PixelUnshuffle").def(py::init<int64_t>(), py::arg("downscale_factor"));
+  // Padding layers: an int pads every side, a tuple gives each.
+  auto pad_list = [](py::object p) {
+    return py::isinstance<py::sequence>(p) ? py::cast<std::vector<int64_t>>(p)
+                                           : std::vector<int64_t>{py::cast<int64_t>(p)};
+  };
+  Layer<PadImpl>(nn, "_Pad").def_readonly("padding", &PadImpl::padding);
+  auto def_pad = [&]<class Impl>(const char* name) {
+    py::class_<Impl, PadImpl, py::smart_holder>(nn, name).def(
+        py::init([pad_list](py::object p) { return std::make_shared<Impl>(pad_list(p)); }), py::arg("padding"));
+  };
+  def_pad.operator()<ZeroPad1dImpl>("ZeroPad1d");
+  def_pad.operator()<ZeroPad2dImpl>("ZeroPad2d");
+  def_pad.operator()<ReflectionPad1dImpl>("ReflectionPad1d");
+  def_pad.operator()<ReflectionPad2dImpl>("ReflectionPad2d");
+  def_pad.operator()<ReplicationPad1dImpl>("ReplicationPad1d");
+  def_pad.operator()<ReplicationPad2dImpl>("ReplicationPad2d");
+  def_pad.operator()<CircularPad1dImpl>("CircularPad1d");
+  def_pad.operator()<CircularPad2dImpl>("CircularPad2d");
+  py::class_<ConstantPad1dImpl, PadImpl, py::smart_holder>(nn, "ConstantPad1d")
+      .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad1dImpl>(pad_list(p), v); }),
+           py::arg("padding"), py::arg("value"));
+  py::class_<ConstantPad2dImpl, PadImpl, py::smart_holder>(nn, "ConstantPad2d")
+      .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad2dImpl>(pad_list(p), v); }),
+           py::arg("padding"), py::arg("value"));
 
   Layer<ReLUImpl>(nn, "ReLU").def(py::init([](bool) { return std::make_shared<ReLUImpl>(); }), py::arg("inplace") = false);
   Layer<LeakyReLUImpl>(nn, "LeakyReLU")

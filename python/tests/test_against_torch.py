@@ -490,3 +490,43 @@ def test_rms_norm_and_huber_layers(make):
     check_fn(gmod, tmod, np.random.randn(2, 3, 5))
     for p, q in zip(gmod.parameters(), tmod.parameters()):
         check(p.grad, q.grad)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda m: m.MaxPool1d(3, stride=2, padding=1), (2, 3, 9)),
+    (lambda m: m.AvgPool1d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 9)),
+    (lambda m: m.AdaptiveAvgPool1d(4), (2, 3, 9)),
+    (lambda m: m.InstanceNorm1d(3, affine=True), (2, 3, 9)),
+    (lambda m: m.InstanceNorm2d(3), (2, 3, 4, 5)),
+    (lambda m: m.InstanceNorm2d(3, affine=True, track_running_stats=True), (2, 3, 4, 5)),
+    (lambda m: m.PixelShuffle(2), (2, 8, 3, 4)),
+    (lambda m: m.PixelUnshuffle(2), (2, 2, 4, 6)),
+    (lambda m: m.ReflectionPad2d((1, 2, 0, 3)), (2, 3, 4, 5)),
+    (lambda m: m.ReplicationPad1d(2), (2, 3, 5)),
+    (lambda m: m.ConstantPad2d(1, 3.5), (2, 3, 4, 5)),
+    (lambda m: m.ZeroPad2d((1, 0, 2, 1)), (2, 3, 4, 5)),
+    (lambda m: m.CircularPad1d((2, 1)), (2, 3, 5)),
+])
+def test_more_layers(make, shape):
+    tmod, gmod = make(torch.nn).double(), make(nn)
+    assert type(gmod).__name__ == type(tmod).__name__
+    copy_params(gmod, tmod)
+    check_fn(gmod, tmod, np.random.randn(*shape))
+    for p, q in zip(gmod.parameters(), tmod.parameters()):
+        check(p.grad, q.grad)
+    ours = dict(gmod.named_buffers())
+    for n, c in tmod.named_buffers():
+        if c.dtype.is_floating_point:
+            check(ours[n], c)
+    gmod.eval(), tmod.eval()
+    check_fn(gmod, tmod, np.random.randn(*shape))
+
+
+def test_pool1d_indices_and_channel_dropout():
+    a = np.random.randn(2, 3, 10)
+    got = F.max_pool1d(tg.from_numpy(a.copy()), 3, stride=2, return_indices=True)
+    want = TF.max_pool1d(torch.from_numpy(a.copy()), 3, stride=2, return_indices=True)
+    check(got[0], want[0])
+    assert np.array_equal(np.asarray(got[1]), want[1].numpy())
+    d = np.asarray(F.dropout2d(tg.ones(4, 6, 3, 3, dtype=tg.float64), 0.5))
+    assert set(np.unique(d)) <= {0.0, 2.0} and (d.min(axis=(2, 3)) == d.max(axis=(2, 3))).all()

@@ -28,6 +28,17 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
 Tensor rms_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight = {},
                 std::optional<double> eps = std::nullopt, TG_CALLER);
 
+// input [N, C, ...]: normalises each sample's channel over its spatial dims. With running
+// statistics given and use_input_stats, they are updated in place (the batch's mean of the
+// per-sample statistics, unbiased variance); without use_input_stats they normalise instead.
+struct InstanceNormOptions {
+  Tensor running_mean = {}, running_var = {}, weight = {}, bias = {};
+  bool use_input_stats = true;
+  double momentum = 0.1;
+  double eps = 1e-5;
+};
+Tensor instance_norm(const Tensor& input, const InstanceNormOptions& options = {}, TG_CALLER);
+
 // input [N, C, ...]: normalises each of `num_groups` channel groups; weight and bias are [C].
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {}, const Tensor& bias = {},
                   double eps = 1e-5, TG_CALLER);

@@ -1,5 +1,6 @@
 #pragma once
-// 2-D pooling over [N, C, H, W] or unbatched [C, H, W] inputs (torch.nn.functional names).
+// 2-D pooling over [N, C, H, W] or unbatched [C, H, W] inputs, and 1-D pooling over [N, C, L]
+// or [C, L] (torch.nn.functional names).
 #include <optional>
 #include <tuple>
 
@@ -31,5 +32,26 @@ Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, TG_CALLE
 
 // Output cell i averages input rows [floor(i * H / OH), ceil((i + 1) * H / OH)).
 Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, TG_CALLER);
+
+// 1-D pooling over [N, C, L] or unbatched [C, L]: the 2-D kernels over a height of one.
+struct MaxPool1dOptions {
+  int64_t kernel_size;
+  std::optional<int64_t> stride = {};  // default: kernel_size
+  int64_t padding = 0;
+  int64_t dilation = 1;
+  bool ceil_mode = false;
+};
+Tensor max_pool1d(const Tensor& input, const MaxPool1dOptions& options, TG_CALLER);
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, const MaxPool1dOptions& options, TG_CALLER);
+
+struct AvgPool1dOptions {
+  int64_t kernel_size;
+  std::optional<int64_t> stride = {};
+  int64_t padding = 0;
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+};
+Tensor avg_pool1d(const Tensor& input, const AvgPool1dOptions& options, TG_CALLER);
+Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size, TG_CALLER);
 
 }  // namespace tg::nn::functional

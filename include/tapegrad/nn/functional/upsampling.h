@@ -1,6 +1,6 @@
 #pragma once
 // torch.nn.functional.interpolate: resizing the spatial dims (all dims after the first two) of
-// a [N, C, ...] input.
+// a [N, C, ...] input; pixel_shuffle and pixel_unshuffle.
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,5 +24,9 @@ struct InterpolateOptions {
 };
 
 Tensor interpolate(const Tensor& input, const InterpolateOptions& options, TG_CALLER);
+
+// [*, C * r^2, H, W] -> [*, C, H * r, W * r], moving channel blocks into space; and back.
+Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor, TG_CALLER);
+Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor, TG_CALLER);
 
 }  // namespace tg::nn::functional

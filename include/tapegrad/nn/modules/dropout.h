@@ -10,13 +10,30 @@ namespace tg::nn {
 // Active in training mode only. Draws from `generator` when set, else the default generator.
 class DropoutImpl : public Module {
  public:
-  explicit DropoutImpl(double p = 0.5);
+  explicit DropoutImpl(double p = 0.5) : DropoutImpl("Dropout", p) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double p;
   Generator* generator = nullptr;
+
+ protected:
+  DropoutImpl(const char* name, double p);
 };
 TG_MODULE(Dropout);
+
+// Channel dropout (functional::dropout1d / dropout2d).
+class Dropout1dImpl : public DropoutImpl {
+ public:
+  explicit Dropout1dImpl(double p = 0.5) : DropoutImpl("Dropout1d", p) {}
+  Tensor forward(const Tensor& input) override;
+};
+TG_MODULE(Dropout1d);
+class Dropout2dImpl : public DropoutImpl {
+ public:
+  explicit Dropout2dImpl(double p = 0.5) : DropoutImpl("Dropout2d", p) {}
+  Tensor forward(const Tensor& input) override;
+};
+TG_MODULE(Dropout2d);
 
 // A table [num_embeddings, embedding_dim] initialised N(0, 1) (the padding row zeroed).
 class EmbeddingImpl : public Module {

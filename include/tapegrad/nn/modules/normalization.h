@@ -1,5 +1,5 @@
 #pragma once
-// BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm (torch.nn names and defaults).
+// BatchNorm1d/2d, InstanceNorm1d/2d, LayerNorm, RMSNorm, GroupNorm (torch.nn names and defaults).
 #include <optional>
 
 #include "tapegrad/nn/module.h"
@@ -49,6 +49,34 @@ class BatchNorm2d : public ::tg::nn::ModuleHolder<BatchNorm2dImpl> {
   using ModuleHolder::ModuleHolder;
   BatchNorm2d(int64_t num_features, const BatchNormOptions& options) : ModuleHolder(std::make_shared<BatchNorm2dImpl>(num_features, options)) {}
 };
+
+// Shared by InstanceNorm1d ([N, C, L] or unbatched [C, L]) and InstanceNorm2d ([N, C, H, W] or
+// [C, H, W]). PyTorch's defaults differ from batch norm's: no affine and no running statistics.
+class InstanceNormImpl : public Module {
+ public:
+  InstanceNormImpl(const char* name, int spatial_dims, int64_t num_features, const BatchNormOptions& options);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t num_features;
+  BatchNormOptions options;
+  Tensor weight, bias, running_mean, running_var;
+
+ private:
+  int spatial_dims_;
+};
+inline constexpr BatchNormOptions kInstanceNormDefaults{.affine = false, .track_running_stats = false};
+class InstanceNorm1dImpl : public InstanceNormImpl {
+ public:
+  explicit InstanceNorm1dImpl(int64_t num_features, const BatchNormOptions& options = kInstanceNormDefaults)
+      : InstanceNormImpl("InstanceNorm1d", 1, num_features, options) {}
+};
+TG_MODULE(InstanceNorm1d);
+class InstanceNorm2dImpl : public InstanceNormImpl {
+ public:
+  explicit InstanceNorm2dImpl(int64_t num_features, const BatchNormOptions& options = kInstanceNormDefaults)
+      : InstanceNormImpl("InstanceNorm2d", 2, num_features, options) {}
+};
+TG_MODULE(InstanceNorm2d);
 
 class LayerNormImpl : public Module {
  public:

@@ -46,4 +46,35 @@ class AdaptiveAvgPool2d : public ::tg::nn::ModuleHolder<AdaptiveAvgPool2dImpl> {
   AdaptiveAvgPool2d(Size2 output_size) : ModuleHolder(std::make_shared<AdaptiveAvgPool2dImpl>(output_size)) {}
 };
 
+class MaxPool1dImpl : public Module {
+ public:
+  explicit MaxPool1dImpl(functional::MaxPool1dOptions options) : Module("MaxPool1d"), options(options) {}
+  explicit MaxPool1dImpl(int64_t kernel_size)
+      : MaxPool1dImpl(functional::MaxPool1dOptions{.kernel_size = kernel_size}) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  functional::MaxPool1dOptions options;
+};
+TG_MODULE(MaxPool1d);
+
+class AvgPool1dImpl : public Module {
+ public:
+  explicit AvgPool1dImpl(functional::AvgPool1dOptions options) : Module("AvgPool1d"), options(options) {}
+  explicit AvgPool1dImpl(int64_t kernel_size)
+      : AvgPool1dImpl(functional::AvgPool1dOptions{.kernel_size = kernel_size}) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  functional::AvgPool1dOptions options;
+};
+TG_MODULE(AvgPool1d);
+
+class AdaptiveAvgPool1dImpl : public Module {
+ public:
+  explicit AdaptiveAvgPool1dImpl(int64_t output_size) : Module("AdaptiveAvgPool1d"), output_size(output_size) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t output_size;
+};
+TG_MODULE(AdaptiveAvgPool1d);
+
 }  // namespace tg::nn

@@ -1,5 +1,5 @@
 #pragma once
-// torch.nn.Upsample: F::interpolate with fixed options.
+// torch.nn.Upsample (F::interpolate with fixed options), PixelShuffle and PixelUnshuffle.
 #include <string>
 
 #include "tapegrad/nn/functional/upsampling.h"
@@ -15,5 +15,24 @@ class UpsampleImpl : public Module {
   functional::InterpolateOptions options;
 };
 TG_MODULE(Upsample);
+
+class PixelShuffleImpl : public Module {
+ public:
+  explicit PixelShuffleImpl(int64_t upscale_factor) : Module("PixelShuffle"), upscale_factor(upscale_factor) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t upscale_factor;
+};
+TG_MODULE(PixelShuffle);
+
+class PixelUnshuffleImpl : public Module {
+ public:
+  explicit PixelUnshuffleImpl(int64_t downscale_factor)
+      : Module("PixelUnshuffle"), downscale_factor(downscale_factor) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t downscale_factor;
+};
+TG_MODULE(PixelUnshuffle);
 
 }  // namespace tg::nn
