@@ -214,3 +214,33 @@ TEST(Index, PackedSortMatchesTheGenericOne) {
     }
   }
 }
+
+TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
+  Tensor x = zeros({3, 2});
+  Tensor src = tensor({{1.0f, 2.0f}, {3.0f, 4.0f}, {5.0f, 6.0f}});
+  EXPECT_EQ(vals(index_add(x, 0, tensor({2, 0, 2}), src, 2)), (std::vector<double>{6, 8, 0, 0, 12, 16}));
+  EXPECT_EQ(vals(index_copy(x, 0, tensor({2, 0, 1}), src)), (std::vector<double>{3, 4, 5, 6, 1, 2}));
+  EXPECT_EQ(vals(index_fill(x, 1, tensor({1}), 7)), (std::vector<double>{0, 7, 0, 7, 0, 7}));
+  Tensor y = x.clone();
+  index_add_(y, 1, tensor({0}), ones({3, 1}));
+  EXPECT_EQ(vals(y), (std::vector<double>{1, 0, 1, 0, 1, 0}));
+  index_fill_(y, 0, tensor({1}), -1);
+  index_copy_(y, 0, tensor({0}), full({1, 2}, 9.0f));
+  EXPECT_EQ(vals(y), (std::vector<double>{9, 9, -1, -1, 1, 0}));
+  EXPECT_THROW_WITH(index_add(x, 0, tensor({0, 1}), src), ValueError,
+                    "index_add: source of shape [3, 2] must have self's shape [3, 2] with dim 0 of size 2");
+  EXPECT_THROW_WITH(index_copy(x, 0, tensor({0.0}), src.narrow(0, 0, 1)), TypeError,
+                    "index_copy: index must be an integer tensor");
+  // masked_select broadcasts the mask.
+  EXPECT_EQ(vals(masked_select(src, tensor({true, false}))), (std::vector<double>{1, 3, 5}));
+  EXPECT_THROW_WITH(masked_select(src, tensor({1, 0})), TypeError, "masked_select: mask must be a bool tensor");
+  // unique: sorted values, each element's group, the group sizes.
+  auto [values, inverse, counts] = unique(tensor({{3, 1}, {3, 2}}), true, true);
+  EXPECT_EQ(vals(values), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(inverse.sizes(), (Shape{2, 2}));
+  EXPECT_EQ(vals(inverse), (std::vector<double>{2, 0, 2, 1}));
+  EXPECT_EQ(vals(counts), (std::vector<double>{1, 1, 2}));
+  EXPECT_FALSE(std::get<1>(unique(tensor({1.0}))).defined());
+  EXPECT_EQ(std::get<0>(unique(tensor({NAN, 1.0f, NAN}))).numel(), 3);  // NaNs are all distinct
+  EXPECT_EQ(std::get<0>(unique(zeros({0}))).numel(), 0);
+}

@@ -241,3 +241,25 @@ TEST(Reduce, ParallelMatchesSerial) {
   EXPECT_TRUE(close(x.sum(), a1, 1e-12, 1e-10));
   set_num_threads(threads);
 }
+
+TEST(Reduce, ComposedReductions) {
+  Tensor x = tensor({{1.0, NAN, 3.0}, {4.0, 5.0, NAN}}, kFloat64);
+  EXPECT_EQ(vals(nansum(x)), (std::vector<double>{13}));
+  EXPECT_EQ(vals(nansum(x, {1})), (std::vector<double>{4, 9}));
+  EXPECT_EQ(vals(nanmean(x, {0})), (std::vector<double>{2.5, 5, 3}));
+  EXPECT_TRUE(std::isnan(nanmean(full({2}, NAN, kFloat64)).item<double>()));
+  EXPECT_EQ(nansum(tensor({1, 2})).item<int64_t>(), 3);
+  Tensor y = tensor({{1.0, 2.0, 6.0}, {0.0, 5.0, 1.0}}, kFloat64);
+  auto [v, m] = var_mean(y, {1}, 0);
+  EXPECT_TRUE(close(v, y.var({1}, 0)));
+  EXPECT_TRUE(close(m, y.mean({1})));
+  auto [s, m2] = std_mean(y);
+  EXPECT_TRUE(close(s, y.std()));
+  EXPECT_TRUE(close(m2, y.mean()));
+  auto [lo, hi] = aminmax(y, {0}, true);
+  EXPECT_EQ(vals(lo), (std::vector<double>{0, 2, 1}));
+  EXPECT_EQ(vals(hi), (std::vector<double>{1, 5, 6}));
+  EXPECT_EQ(count_nonzero(y).item<int64_t>(), 5);
+  EXPECT_EQ(vals(count_nonzero(y, {0})), (std::vector<double>{1, 2, 2}));
+  EXPECT_THROW_WITH(nanmean(tensor({1, 2})), TypeError, "nanmean: expected a floating-point tensor, got int64");
+}

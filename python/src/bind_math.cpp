@@ -338,6 +338,31 @@ void bind_math(py::module_& m, TensorClass& cls) {
     }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
        py::arg("correction") = py::none());
   }
+  for (const char* name : {"var_mean", "std_mean"}) {
+    const bool is_var = name[0] == 'v';
+    m.def(name, [is_var](const tg::Tensor& t, py::object dim, std::optional<bool> unbiased, bool keepdim,
+                         std::optional<double> correction) {
+      tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+      const double c = correction ? *correction : (unbiased.value_or(true) ? 1.0 : 0.0);
+      return nogil([&] { return is_var ? tg::var_mean(t, dims, c, keepdim) : tg::std_mean(t, dims, c, keepdim); });
+    }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
+       py::kw_only(), py::arg("correction") = py::none());
+  }
+  for (const char* name : {"nansum", "nanmean"}) {
+    const bool is_sum = name[3] == 's';
+    def_op(m, cls, name, [is_sum](const tg::Tensor& t, py::object dim, bool keepdim) {
+      tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+      return nogil([&] { return is_sum ? tg::nansum(t, dims, keepdim) : tg::nanmean(t, dims, keepdim); });
+    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
+  def_op(m, cls, "aminmax", [](const tg::Tensor& t, py::object dim, bool keepdim) {
+    tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+    return nogil([&] { return tg::aminmax(t, dims, keepdim); });
+  }, py::kw_only(), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  def_op(m, cls, "count_nonzero", [](const tg::Tensor& t, py::object dim) {
+    tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+    return nogil([&] { return tg::count_nonzero(t, dims); });
+  }, py::arg("dim") = py::none());
   def_op(m, cls, "norm", [](const tg::Tensor& t, const tg::Scalar& p, py::object dim, bool keepdim) {
     tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
     return nogil([&] { return t.norm(p, dims, keepdim); });
@@ -383,6 +408,44 @@ void bind_math(py::module_& m, TensorClass& cls) {
     tg::Shape s = shape_from_args(sizes, "repeat");
     return nogil([&] { return t.repeat(s); });
   });
+  def_op(m, cls, "index_add", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& source,
+                                 const tg::Scalar& alpha) {
+    return nogil([&] { return tg::index_add(t, dim, index, source, alpha); });
+  }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1);
+  cls.def("index_add_", [](py::object self, int64_t dim, const tg::Tensor& index, const tg::Tensor& source,
+                           const tg::Scalar& alpha) {
+    nogil([&] { tg::index_add_(as_tensor(self), dim, index, source, alpha); });
+    return self;
+  }, py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(), py::arg("alpha") = 1);
+  def_op(m, cls, "index_copy", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& source) {
+    return nogil([&] { return tg::index_copy(t, dim, index, source); });
+  }, py::arg("dim"), py::arg("index"), py::arg("source"));
+  cls.def("index_copy_", [](py::object self, int64_t dim, const tg::Tensor& index, const tg::Tensor& source) {
+    nogil([&] { tg::index_copy_(as_tensor(self), dim, index, source); });
+    return self;
+  }, py::arg("dim"), py::arg("index"), py::arg("source"));
+  def_op(m, cls, "index_fill", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Scalar& v) {
+    return nogil([&] { return tg::index_fill(t, dim, index, v); });
+  }, py::arg("dim"), py::arg("index"), py::arg("value"));
+  cls.def("index_fill_", [](py::object self, int64_t dim, const tg::Tensor& index, const tg::Scalar& v) {
+    nogil([&] { tg::index_fill_(as_tensor(self), dim, index, v); });
+    return self;
+  }, py::arg("dim"), py::arg("index"), py::arg("value"));
+  def_op(m, cls, "masked_select", [](const tg::Tensor& t, const tg::Tensor& mask) {
+    return nogil([&] { return tg::masked_select(t, mask); });
+  }, py::arg("mask"));
+  def_op(m, cls, "unique", [](const tg::Tensor& t, bool sorted, bool return_inverse, bool return_counts,
+                              std::optional<int64_t> dim) -> py::object {
+    TG_CHECK_VALUE(!dim.has_value(), "unique: dim is not supported; unique works on the flattened tensor");
+    auto [values, inverse, counts] = nogil([&] { return tg::unique(t, return_inverse, return_counts); });
+    if (!return_inverse && !return_counts) return py::cast(values);
+    py::list out;
+    out.append(py::cast(values));
+    if (return_inverse) out.append(py::cast(inverse));
+    if (return_counts) out.append(py::cast(counts));
+    return py::tuple(out);
+  }, py::arg("sorted") = true, py::arg("return_inverse") = false, py::arg("return_counts") = false,
+     py::arg("dim") = py::none());
   cls.def("tile", [](const tg::Tensor& t, py::args dims) {
     tg::Shape s = shape_from_args(dims, "tile");
     return nogil([&] { return t.tile(s); });

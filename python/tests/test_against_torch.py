@@ -530,3 +530,32 @@ def test_pool1d_indices_and_channel_dropout():
     assert np.array_equal(np.asarray(got[1]), want[1].numpy())
     d = np.asarray(F.dropout2d(tg.ones(4, 6, 3, 3, dtype=tg.float64), 0.5))
     assert set(np.unique(d)) <= {0.0, 2.0} and (d.min(axis=(2, 3)) == d.max(axis=(2, 3))).all()
+
+
+def test_index_and_reduction_composites():
+    a, s = np.random.randn(4, 3), np.random.randn(4, 2)
+    idx = [2, 0]
+    check_fn(lambda x, y: x.index_add(1, tg.tensor(idx), y, alpha=0.5),
+             lambda x, y: x.index_add(1, torch.tensor(idx), y, alpha=0.5), a, s)
+    check_fn(lambda x, y: x.index_copy(1, tg.tensor(idx), y), lambda x, y: x.index_copy(1, torch.tensor(idx), y), a, s)
+    check_fn(lambda x: x.index_fill(0, tg.tensor([1, 3]), -2.0), lambda x: x.index_fill(0, torch.tensor([1, 3]), -2.0),
+             a)
+    mask = [True, False, True]
+    check_fn(lambda x: x.masked_select(tg.tensor(mask)), lambda x: x.masked_select(torch.tensor(mask)), a)
+    b = a.copy()
+    b[[0, 2], [1, 2]] = np.nan
+    check_fn(lambda x: tg.nansum(x, dim=1), lambda x: torch.nansum(x, dim=1), b)
+    check_fn(lambda x: x.nanmean(0, keepdim=True), lambda x: x.nanmean(0, keepdim=True), b)
+    for fn in ("var_mean", "std_mean"):
+        got, want = getattr(tg, fn)(tg.from_numpy(a.copy()), 0, correction=0), getattr(torch, fn)(
+            torch.from_numpy(a.copy()), 0, correction=0)
+        check(got[0], want[0]), check(got[1], want[1])
+    got, want = tg.from_numpy(a.copy()).aminmax(dim=1), torch.from_numpy(a.copy()).aminmax(dim=1)
+    check(got[0], want[0]), check(got[1], want[1])
+    ints = np.random.randint(0, 5, size=(6, 5))
+    assert int(tg.count_nonzero(tg.from_numpy(ints.copy()))) == int(torch.count_nonzero(torch.from_numpy(ints.copy())))
+    for kw in ({}, {"return_inverse": True}, {"return_counts": True}, {"return_inverse": True, "return_counts": True}):
+        got, want = tg.unique(tg.from_numpy(ints.copy()), **kw), torch.unique(torch.from_numpy(ints.copy()), **kw)
+        got, want = (got, want) if kw else ((got,), (want,))
+        for g, w in zip(got, want):
+            assert np.array_equal(np.asarray(g), w.numpy()), kw

@@ -338,4 +338,44 @@ Tensor any(const Tensor& self, int64_t dim, bool keepdim, SourceLoc loc) {
   return logic_reduce(ReduceOp::Any, "any", self, dim, keepdim);
 }
 
+// ---- composed reductions -----------------------------------------------------------------------
+
+std::tuple<Tensor, Tensor> var_mean(const Tensor& self, const Shape& dims, double correction, bool keepdim,
+                                    SourceLoc loc) {
+  detail::ApiScope scope("var_mean", loc);
+  return {var(self, dims, correction, keepdim), mean(self, dims, keepdim)};
+}
+
+std::tuple<Tensor, Tensor> std_mean(const Tensor& self, const Shape& dims, double correction, bool keepdim,
+                                    SourceLoc loc) {
+  detail::ApiScope scope("std_mean", loc);
+  return {std(self, dims, correction, keepdim), mean(self, dims, keepdim)};
+}
+
+Tensor nansum(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("nansum", loc);
+  ops::check_defined("nansum", self, "input");
+  if (!self.is_floating_point()) return sum(self, dims, keepdim);
+  return sum(where(isnan(self), 0.0, self), dims, keepdim);
+}
+
+Tensor nanmean(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("nanmean", loc);
+  ops::check_defined("nanmean", self, "input");
+  TG_CHECK_TYPE(self.is_floating_point(), "nanmean: expected a floating-point tensor, got {}", self.dtype());
+  const Tensor present = logical_not(isnan(self));
+  return sum(where(present, self, 0.0), dims, keepdim) / sum(present, dims, keepdim).to(self.dtype());
+}
+
+std::tuple<Tensor, Tensor> aminmax(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("aminmax", loc);
+  return {amin(self, dims, keepdim), amax(self, dims, keepdim)};
+}
+
+Tensor count_nonzero(const Tensor& self, const Shape& dims, SourceLoc loc) {
+  detail::ApiScope scope("count_nonzero", loc);
+  ops::check_defined("count_nonzero", self, "input");
+  return sum(ne(self, 0), dims, false, kInt64);
+}
+
 }  // namespace tg

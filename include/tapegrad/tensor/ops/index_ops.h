@@ -38,4 +38,22 @@ Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false, bo
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1, bool largest = true,
                                 bool sorted = true, TG_CALLER);
 
+// Along dim, slice index[i] of the result is slice index[i] of self plus alpha times slice i of
+// source (index_add), slice i of source (index_copy), or value (index_fill). Out of place.
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1,
+                 TG_CALLER);
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, TG_CALLER);
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER);
+const Tensor& index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                         const Scalar& alpha = 1, TG_CALLER);
+const Tensor& index_copy_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, TG_CALLER);
+const Tensor& index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER);
+// The elements where mask (broadcast with self) is true, as a 1-D tensor.
+Tensor masked_select(const Tensor& self, const Tensor& mask, TG_CALLER);
+// The sorted distinct values of the flattened tensor; with return_inverse, each element's
+// position among them (self's shape); with return_counts, how often each occurs. NaNs are all
+// distinct, as in PyTorch. Not differentiable.
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool return_inverse = false, bool return_counts = false,
+                                          TG_CALLER);
+
 }  // namespace tg

@@ -35,6 +35,18 @@ Tensor std(const Tensor& self, const Shape& dims = {}, double correction = 1, bo
 Tensor norm(const Tensor& self, const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
 Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim = false, TG_CALLER);
 Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER);
+// (var, mean) and (std, mean) over the same dims.
+std::tuple<Tensor, Tensor> var_mean(const Tensor& self, const Shape& dims = {}, double correction = 1,
+                                    bool keepdim = false, TG_CALLER);
+std::tuple<Tensor, Tensor> std_mean(const Tensor& self, const Shape& dims = {}, double correction = 1,
+                                    bool keepdim = false, TG_CALLER);
+// Sum and mean that skip NaNs (a mean of only NaNs is NaN).
+Tensor nansum(const Tensor& self, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+Tensor nanmean(const Tensor& self, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+// (amin, amax) over the same dims.
+std::tuple<Tensor, Tensor> aminmax(const Tensor& self, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+// The number of non-zero elements over dims (all of them by default), as int64.
+Tensor count_nonzero(const Tensor& self, const Shape& dims = {}, TG_CALLER);
 Tensor all(const Tensor& self, TG_CALLER);
 Tensor all(const Tensor& self, int64_t dim, bool keepdim = false, TG_CALLER);
 Tensor any(const Tensor& self, TG_CALLER);

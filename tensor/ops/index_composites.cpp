@@ -1,0 +1,114 @@
+// Index ops composed of scatter, gather, boolean indexing and sort: index_add, index_copy,
+// index_fill, masked_select, unique. Their gradients are those ops', and they run on every device.
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+#include "tensor/ops/inplace.h"
+
+namespace tg {
+namespace {
+
+// index [k] as a scatter index of `like`'s shape with k at dim: slice i of it holds index[i].
+Tensor slice_index(const char* op, const Tensor& self, int dim, const Tensor& index, const Shape& like) {
+  ops::check_defined(op, index, "index");
+  TG_CHECK_TYPE(index.dtype() == kInt64 || index.dtype() == kInt32, "{}: index must be an integer tensor, got {}", op,
+                index.dtype());
+  TG_CHECK_VALUE(index.dim() <= 1, "{}: index must be 0-D or 1-D, got shape {}", op, index.sizes());
+  Shape shape = Shape::filled(self.dim(), 1);
+  shape[dim] = index.numel();
+  return index.to(kInt64).reshape(shape).expand(like);
+}
+
+Tensor checked_source(const char* op, const Tensor& self, int dim, const Tensor& index, const Tensor& source) {
+  ops::check_defined(op, source, "source");
+  Shape expected = self.sizes();
+  expected[dim] = index.numel();
+  TG_CHECK_VALUE(source.sizes() == expected,
+                 "{}: source of shape {} must have self's shape {} with dim {} of size {} (the index's length)", op,
+                 source.sizes(), self.sizes(), dim, index.numel());
+  return source;
+}
+
+}  // namespace
+
+Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha,
+                 SourceLoc loc) {
+  detail::ApiScope scope("index_add", loc);
+  ops::check_defined("index_add", self, "input");
+  const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_add");
+  checked_source("index_add", self, d, index, source);
+  const Tensor scaled = alpha.to_double() == 1.0 ? source : source * alpha;
+  return scatter_add(self, d, slice_index("index_add", self, d, index, source.sizes()), scaled);
+}
+
+Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, SourceLoc loc) {
+  detail::ApiScope scope("index_copy", loc);
+  ops::check_defined("index_copy", self, "input");
+  const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_copy");
+  checked_source("index_copy", self, d, index, source);
+  return scatter(self, d, slice_index("index_copy", self, d, index, source.sizes()), source);
+}
+
+Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, SourceLoc loc) {
+  detail::ApiScope scope("index_fill", loc);
+  ops::check_defined("index_fill", self, "input");
+  const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_fill");
+  Shape like = self.sizes();
+  like[d] = index.defined() ? index.numel() : 0;
+  return scatter(self, d, slice_index("index_fill", self, d, index, like), value);
+}
+
+const Tensor& index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                         const Scalar& alpha, SourceLoc loc) {
+  detail::ApiScope scope("index_add_", loc);
+  return ops::inplace_via_copy(self, "index_add_",
+                               [&](const Tensor& s) { return index_add(s, dim, index, source, alpha); });
+}
+const Tensor& index_copy_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, SourceLoc loc) {
+  detail::ApiScope scope("index_copy_", loc);
+  return ops::inplace_via_copy(self, "index_copy_", [&](const Tensor& s) { return index_copy(s, dim, index, source); });
+}
+const Tensor& index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, SourceLoc loc) {
+  detail::ApiScope scope("index_fill_", loc);
+  return ops::inplace_via_copy(self, "index_fill_", [&](const Tensor& s) { return index_fill(s, dim, index, value); });
+}
+
+Tensor masked_select(const Tensor& self, const Tensor& mask, SourceLoc loc) {
+  detail::ApiScope scope("masked_select", loc);
+  ops::check_defined("masked_select", self, "input");
+  ops::check_defined("masked_select", mask, "mask");
+  TG_CHECK_TYPE(mask.dtype() == kBool, "masked_select: mask must be a bool tensor, got {}", mask.dtype());
+  const Shape shape = broadcast_shapes(self.sizes(), mask.sizes(), "masked_select");
+  return index(self.expand(shape), std::vector<std::optional<Tensor>>{mask.expand(shape)});
+}
+
+// Sorting brings equal values together: a value starts a group where it differs from the one
+// before, the groups' starts give the counts, and the running count of starts each element's
+// group, scattered back through the sort's permutation.
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool return_inverse, bool return_counts,
+                                          SourceLoc loc) {
+  detail::ApiScope scope("unique", loc);
+  ops::check_defined("unique", self, "input");
+  NoGradGuard no_grad;
+  const Tensor flat = self.reshape({-1});
+  const int64_t n = flat.numel();
+  const TensorOptions longs = TensorOptions().dtype(kInt64).device(self.device());
+  if (n == 0)
+    return {flat.clone(), return_inverse ? zeros(self.sizes(), longs) : Tensor(),
+            return_counts ? zeros({0}, longs) : Tensor()};
+  auto [sorted, perm] = sort(flat, 0, false, true);
+  const Tensor starts =
+      cat({ones({1}, TensorOptions().dtype(kBool).device(self.device())), ne(sorted.narrow(0, 1, n - 1),
+                                                                                sorted.narrow(0, 0, n - 1))});
+  Tensor values = index(sorted, std::vector<std::optional<Tensor>>{starts});
+  Tensor inverse, counts;
+  if (return_inverse) {
+    const Tensor group = cumsum(starts, 0, kInt64) - 1;
+    inverse = scatter(zeros({n}, longs), 0, perm, group).reshape(self.sizes());
+  }
+  if (return_counts) counts = diff(nonzero(starts).reshape({-1}), 1, 0, {}, full({1}, n, longs));
+  return {values, inverse, counts};
+}
+
+}  // namespace tg
