@@ -86,6 +86,8 @@ std::vector<OpCase> other_cases() {
       {"prelu", [](L x) { return F::prelu(x[0], x[1]); }, {{2, 3, 4}, {3}}, {kAwayFromZero}},
       {"interpolate_nearest", [](L x) { return F::interpolate(x[0], {.scale_factor = {2, 1.5}}); }, {{1, 2, 3, 2}},
        {kAnyValue}},
+      {"interpolate_nearest_whole", [](L x) { return F::interpolate(x[0], {.size = {4, 6}}); }, {{1, 2, 2, 2}},
+       {kAnyValue}},
       {"interpolate_bilinear", [](L x) { return F::interpolate(x[0], {.size = {5, 2}, .mode = "bilinear"}); },
        {{1, 2, 3, 3}}, {kAnyValue}},
       {"interpolate_bicubic", [](L x) {

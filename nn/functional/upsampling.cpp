@@ -115,6 +115,40 @@ Tensor apply_taps(const Tensor& x, int dim, const Taps& taps) {
   return out;
 }
 
+// Nearest upsampling by whole factors s (output position o reads o / s in every dim) is a
+// broadcast: [.., H, 1, W, 1] expanded to [.., H, s, W, s] and copied; its gradient is a sum over
+// the broadcast dims. The last dim goes first, on its own, so that the copy of the others moves
+// whole rows. Undefined where some dim is not such a factor.
+Tensor nearest_by_whole_factors(const Tensor& input, const std::vector<int64_t>& out,
+                                const std::vector<std::optional<double>>& scale) {
+  std::vector<int64_t> factor(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int64_t in = input.sizes()[static_cast<int>(i) + 2];
+    if (out[i] % in != 0) return {};
+    factor[i] = out[i] / in;
+    // With a scale factor, the taps follow it: only one equal to the factor gives o / s.
+    if (scale[i] && *scale[i] != static_cast<double>(factor[i])) return {};
+  }
+  auto repeat_each = [](const Tensor& x, const std::vector<int64_t>& s, size_t first) {
+    Shape split{x.sizes()[0], x.sizes()[1]}, expanded = split, result = split;
+    for (int d = 2; d < x.dim(); ++d) {
+      const size_t i = static_cast<size_t>(d - 2);
+      const int64_t f = i >= first ? s[i] : 1;
+      split.push_back(x.sizes()[d]);
+      split.push_back(1);
+      expanded.push_back(x.sizes()[d]);
+      expanded.push_back(f);
+      result.push_back(x.sizes()[d] * f);
+    }
+    return x.reshape(split).expand(expanded).reshape(result);
+  };
+  const size_t last = out.size() - 1;
+  std::vector<int64_t> outer = factor;
+  outer[last] = 1;
+  Tensor x = factor[last] > 1 && out.size() > 1 ? repeat_each(input, factor, last) : input;
+  return repeat_each(x, out.size() > 1 ? outer : factor, 0);
+}
+
 // Adaptive average pooling is separable too: a box's mean is the mean over one side of the
 // means over the other. 2-D pooling over [.., 1, L] or [.., D, H*W] views does one dim at a time.
 Tensor area(const Tensor& x, const std::vector<int64_t>& out) {
@@ -177,6 +211,9 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
   if (spec.mode == Mode::Area) return area(input, out);
 
   const bool align = o.align_corners.value_or(false);
+  if (spec.mode == Mode::Nearest) {
+    if (Tensor y = nearest_by_whole_factors(input, out, scale); y.defined()) return y;
+  }
   Tensor x = input;
   for (int i = 0; i < spatial; ++i) {
     const int64_t in = input.sizes()[i + 2], n = out[static_cast<size_t>(i)];

@@ -428,6 +428,8 @@ INTERPOLATE = [
     ((1, 2, 3, 4, 2), {"size": (2, 3, 3), "mode": "trilinear", "align_corners": True}),
     ((1, 2, 3, 4, 5), {"size": (2, 3, 2), "mode": "area"}),
     ((1, 2, 3, 4, 2), {"size": (5, 2, 3)}),
+    ((1, 2, 3, 4, 2), {"scale_factor": (2, 1, 3)}),
+    ((1, 2, 3, 4), {"size": (6, 12)}),
 ]
 
 
