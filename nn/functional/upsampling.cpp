@@ -115,10 +115,10 @@ Tensor apply_taps(const Tensor& x, int dim, const Taps& taps) {
   return out;
 }
 
-// Nearest upsampling by whole factors s (output position o reads o / s in every dim) is a
-// broadcast: [.., H, 1, W, 1] expanded to [.., H, s, W, s] and copied; its gradient is a sum over
-// the broadcast dims. The last dim goes first, on its own, so that the copy of the others moves
-// whole rows. Undefined where some dim is not such a factor.
+// Nearest upsampling by whole factors s (output position o reads o / s in every dim) is
+// repeat_interleave in each dim, a broadcast copy whose gradient is a sum. The last dim goes
+// first, so that the copies of the others move whole rows. Undefined where some dim is not such
+// a factor.
 Tensor nearest_by_whole_factors(const Tensor& input, const std::vector<int64_t>& out,
                                 const std::vector<std::optional<double>>& scale) {
   std::vector<int64_t> factor(out.size());
@@ -129,24 +129,10 @@ Tensor nearest_by_whole_factors(const Tensor& input, const std::vector<int64_t>&
     // With a scale factor, the taps follow it: only one equal to the factor gives o / s.
     if (scale[i] && *scale[i] != static_cast<double>(factor[i])) return {};
   }
-  auto repeat_each = [](const Tensor& x, const std::vector<int64_t>& s, size_t first) {
-    Shape split{x.sizes()[0], x.sizes()[1]}, expanded = split, result = split;
-    for (int d = 2; d < x.dim(); ++d) {
-      const size_t i = static_cast<size_t>(d - 2);
-      const int64_t f = i >= first ? s[i] : 1;
-      split.push_back(x.sizes()[d]);
-      split.push_back(1);
-      expanded.push_back(x.sizes()[d]);
-      expanded.push_back(f);
-      result.push_back(x.sizes()[d] * f);
-    }
-    return x.reshape(split).expand(expanded).reshape(result);
-  };
-  const size_t last = out.size() - 1;
-  std::vector<int64_t> outer = factor;
-  outer[last] = 1;
-  Tensor x = factor[last] > 1 && out.size() > 1 ? repeat_each(input, factor, last) : input;
-  return repeat_each(x, out.size() > 1 ? outer : factor, 0);
+  Tensor x = input;
+  for (size_t i = out.size(); i-- > 0;)
+    if (factor[i] > 1) x = repeat_interleave(x, factor[i], static_cast<int64_t>(i) + 2);
+  return x.is_same(input) ? input.clone() : x;
 }
 
 // Adaptive average pooling is separable too: a box's mean is the mean over one side of the
@@ -181,7 +167,7 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
                  o.size.empty() ? "neither" : "both");
   TG_CHECK_VALUE(o.size.empty() || !o.recompute_scale_factor.value_or(false),
                  "interpolate: recompute_scale_factor is not meaningful with an explicit size");
-  TG_CHECK_TYPE(!interpolating && spec.mode != Mode::Area ? true : input.is_floating_point(),
+  TG_CHECK_TYPE(spec.mode == Mode::Nearest || spec.mode == Mode::NearestExact || input.is_floating_point(),
                 "interpolate: mode \"{}\" needs a floating-point input, got {}", o.mode, input.dtype());
   const int spatial = nd - 2;
   const size_t given = o.size.empty() ? o.scale_factor.size() : o.size.size();
@@ -214,13 +200,13 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
   if (spec.mode == Mode::Nearest) {
     if (Tensor y = nearest_by_whole_factors(input, out, scale); y.defined()) return y;
   }
+  // With step 1 every mode reads each position back. PyTorch's CPU kernels also leave a dim of
+  // unchanged size alone in nearest and linear modes whatever the scale factor, and so does this.
+  const bool kept = spec.mode == Mode::Nearest || spec.mode == Mode::Linear;
   Tensor x = input;
   for (int i = 0; i < spatial; ++i) {
     const int64_t in = input.sizes()[i + 2], n = out[static_cast<size_t>(i)];
     const double step = source_step(in, n, align, scale[static_cast<size_t>(i)]);
-    // With step 1 every mode reads each position back. PyTorch's CPU kernels also leave a dim of
-    // unchanged size alone in nearest and linear modes whatever the scale factor, and so does this.
-    const bool kept = spec.mode == Mode::Nearest || spec.mode == Mode::Linear;
     if (in == n && (step == 1.0 || kept)) continue;
     Taps taps;
     switch (spec.mode) {
