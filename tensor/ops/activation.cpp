@@ -109,7 +109,8 @@ const Tensor& softplus_(const Tensor& self, double beta, double threshold, Sourc
 
 
 // The activations below have no parameter beyond what their name fixes, or one that needs checking;
-// each is its out-of-place form and its in-place twin.
+// each is its out-of-place form and its in-place twin. params_expr builds the ActivationParams
+// from the trailing parameters and may name the function being defined as `fn`, for its errors.
 #define TG_ACTIVATION(name, op, params_expr, ...)                                  \
   Tensor name(const Tensor& self __VA_OPT__(, ) __VA_ARGS__, SourceLoc loc) {       \
     detail::ApiScope scope(#name, loc);                                            \

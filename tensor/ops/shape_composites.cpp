@@ -1,7 +1,5 @@
 // Shape ops composed of views, repeat, cat, index_select and where: their gradients are those
 // ops', and they run on every device.
-#include <string>
-
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
