@@ -80,12 +80,20 @@ struct ReduceGeometry {
   int64_t reduced_numel = 1;
 };
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
+// Running reductions along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp.
+enum class ScanOp : uint8_t { Sum, Prod, Max, Min, LogSumExp };
 
 // Geometry of an op along one dim: [outer, dim, inner] with strides, for softmax and scans.
 struct DimGeometry {
   int64_t outer = 1, size = 1, inner = 1;
   int64_t in_outer_stride = 0, in_dim_stride = 0, in_inner_stride = 0;  // input
   int64_t out_outer_stride = 0, out_dim_stride = 0, out_inner_stride = 0;  // output
+};
+
+// `rows` rows of `count` contiguous values, each looked up in a contiguous row of `size` sorted
+// boundaries: row r's boundaries start at r * sorted_row_stride (0: one row shared by all).
+struct SearchGeometry {
+  int64_t rows = 0, count = 0, size = 0, sorted_row_stride = 0;
 };
 
 // One operand of a (batched) matrix product: batch dims then rows, cols; strides in elements.
@@ -210,7 +218,11 @@ struct Backend {
   // out[kept] = op over reduced of in; arg reductions also write int64 indices (may be null).
   void (*reduce)(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out,
                  int64_t* indices, const void* in);
-  void (*cumsum)(DType in_dtype, DType out_dtype, const DimGeometry& g, void* out, const void* in);
+  // out[.., k, ..] = op over in[.., 0..k, ..] along the dim, both of `dtype` (sums and products
+  // accumulate in double or int64). Max/Min also write the int64 index of the running extreme,
+  // laid out as out: the last of equal values; a NaN holds once reached (PyTorch's cummax).
+  // LogSumExp: floating dtypes.
+  void (*scan)(ScanOp op, DType dtype, const DimGeometry& g, void* out, int64_t* indices, const void* in);
   void (*softmax)(DType dtype, bool log, const DimGeometry& g, void* out, const void* in);
   // c = a @ b (batched, batch dims broadcast via size 1); c contiguous. A bias (contiguous [n],
   // or null) is added to every row in the same call: oneDNN's bias argument, cuBLASLt's epilogue.
@@ -223,6 +235,10 @@ struct Backend {
   // reduce: 0 assign, 1 add.
   void (*scatter)(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index,
                   int reduce);
+  // out[r, j] = how many of row r's boundaries are < values[r, j] (<= with right): the insertion
+  // point that keeps the row sorted. NaN values go last, as in PyTorch.
+  void (*searchsorted)(DType dtype, const SearchGeometry& g, int64_t* out, const void* sorted, const void* values,
+                       bool right);
   // Sorts each slice along the dim; values and int64 indices written out (k first ones for topk).
   void (*sort)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
                bool descending, bool stable);

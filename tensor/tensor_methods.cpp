@@ -219,6 +219,12 @@ Tensor Tensor::logsumexp(const Shape& dims, bool keepdim, SourceLoc loc) const {
   return tg::logsumexp(*this, dims, keepdim, loc);
 }
 Tensor Tensor::cumsum(int64_t dim, std::optional<DType> dtype, SourceLoc loc) const { return tg::cumsum(*this, dim, dtype, loc); }
+Tensor Tensor::cumprod(int64_t dim, std::optional<DType> dtype, SourceLoc loc) const {
+  return tg::cumprod(*this, dim, dtype, loc);
+}
+std::tuple<Tensor, Tensor> Tensor::cummax(int64_t dim, SourceLoc loc) const { return tg::cummax(*this, dim, loc); }
+std::tuple<Tensor, Tensor> Tensor::cummin(int64_t dim, SourceLoc loc) const { return tg::cummin(*this, dim, loc); }
+Tensor Tensor::logcumsumexp(int64_t dim, SourceLoc loc) const { return tg::logcumsumexp(*this, dim, loc); }
 Tensor Tensor::all(SourceLoc loc) const { return tg::all(*this, loc); }
 Tensor Tensor::all(int64_t dim, bool keepdim, SourceLoc loc) const { return tg::all(*this, dim, keepdim, loc); }
 Tensor Tensor::any(SourceLoc loc) const { return tg::any(*this, loc); }

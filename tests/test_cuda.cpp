@@ -405,6 +405,41 @@ TEST(Cuda, MatmulMatchesTheCpu) {
   EXPECT_THROW_WITH(matmul(ones({2, 2}, kInt64).cuda(), ones({2, 2}, kInt64).cuda()), TypeError, "floating-point");
 }
 
+TEST(Cuda, ScansAndSearchesMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(12);
+  const Tensor x = randn({23, 40, 9}, gen);
+  const Tensor near_one = x * 0.05 + 1.0;
+  expect_same([](const auto& in) { return in[0].cumprod(1); }, {near_one}, 1e-5, 1e-6);
+  expect_same([](const auto& in) { return in[0].cumprod(2); }, {near_one.to(kFloat64)}, 1e-12, 1e-12);
+  expect_same([](const auto& in) { return in[0].transpose(0, 2).cumprod(0); }, {near_one}, 1e-5, 1e-6);
+  const Tensor ties = randint(0, 4, {30, 50}, gen).to(kFloat32);
+  for (int d : {0, 1}) {
+    expect_same([d](const auto& in) { return std::get<0>(in[0].cummax(d)); }, {ties}, 0, 0);
+    expect_same([d](const auto& in) { return std::get<1>(in[0].cummax(d)); }, {ties}, 0, 0);
+    expect_same([d](const auto& in) { return std::get<1>(in[0].cummin(d)); }, {ties}, 0, 0);
+  }
+  expect_same([](const auto& in) { return std::get<1>(in[0].cummax(0)); }, {tensor({1.0, NAN, 5.0})}, 0, 0);
+  expect_same([](const auto& in) { return std::get<1>(in[0].cummin(1)); }, {randint(-9, 9, {7, 300}, gen)}, 0, 0);
+  expect_same([](const auto& in) { return in[0].logcumsumexp(1); }, {x}, 1e-5, 1e-5);
+  expect_same([](const auto& in) { return in[0].to(kBFloat16).logcumsumexp(0).to(kFloat32); }, {x}, 1e-2, 1e-2);
+  const Tensor sorted = std::get<0>(sort(randn({1000}, gen)));
+  const Tensor values = randn({64, 100}, gen);
+  expect_same([](const auto& in) { return searchsorted(in[0], in[1]); }, {sorted, values}, 0, 0);
+  expect_same([](const auto& in) { return searchsorted(in[0], in[1], true, true); }, {sorted, values}, 0, 0);
+  const Tensor rows = std::get<0>(sort(randint(0, 50, {64, 30}, gen), 1));
+  expect_same([](const auto& in) { return searchsorted(in[0], in[1], false, true); },
+              {rows, randint(-5, 55, {64, 7}, gen)}, 0, 0);
+  expect_same([](const auto& in) { return bucketize(in[0], in[1]); }, {values, sorted}, 0, 0);
+  // The samplers draw the same uniforms on both devices for one seed, so they agree exactly.
+  const Tensor w = rand({6, 20}, gen);
+  Generator g1(5), g2(5);
+  EXPECT_TRUE(close(multinomial(w.cuda(), 50, true, g1).cpu(), multinomial(w, 50, true, g2), 0, 0));
+  EXPECT_TRUE(close(multinomial(w.cuda(), 20, false, g1).cpu(), multinomial(w, 20, false, g2), 0, 0));
+  EXPECT_TRUE(close(bernoulli(w.cuda(), g1).cpu(), bernoulli(w, g2), 0, 0));
+  EXPECT_THROW_WITH(searchsorted(sorted.cuda(), values), Error, "same device");
+}
+
 TEST(Cuda, RandomStreamsAreTheCpusForTheSameSeed) {
   TG_REQUIRE_CUDA();
   const auto gpu = TensorOptions(kFloat32).device(Device::cuda());
@@ -475,6 +510,9 @@ TEST(Cuda, ConvolutionsMatchTheCpuForwardAndBackward) {
   const Tensor x = randn({2, 3, 6, 5}, gen), wt = randn({3, 4, 3, 3}, gen);
   const F::ConvTranspose2dOptions to{.stride = 2, .padding = 1, .output_padding = 1};
   expect_same([&](const auto& in) { return F::conv_transpose2d(in[0], in[1], to); }, {x, wt}, 1e-4, 1e-4);
+  const F::ConvTranspose1dOptions to1{.stride = 2, .padding = 1, .output_padding = 1};
+  expect_same([&](const auto& in) { return F::conv_transpose1d(in[0].select(2, 0), in[1].select(2, 1), to1); },
+              {x, wt}, 1e-4, 1e-4);
   expect_same([](const auto& in) { return F::conv1d(in[0], in[1]); }, {randn({2, 3, 20}, gen), randn({4, 3, 5}, gen)},
               1e-4, 1e-4);
   for (DType dt : {kFloat16, kBFloat16}) {
@@ -513,6 +551,11 @@ TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
   EXPECT_EQ(zeros({4}).cuda().nonzero().size(0), 0);
   EXPECT_THROW_WITH(x.cuda().index_select(0, tensor({7}, kInt64).cuda()), IndexError, "index 7 is out of bounds");
   EXPECT_THROW_WITH(x.cuda().index_select(0, tensor({0, -9}, kInt64).cuda()), IndexError, "index -9");
+  // embedding_bag: bags summed by index_add (atomics on the GPU) or padded for max.
+  const Tensor table = randn({50, 16}, gen), entries = randint(0, 50, {40}, gen), starts = tensor({0, 3, 3, 17, 30});
+  for (const char* mode : {"sum", "mean", "max"})
+    expect_same([&](const auto& in) { return F::embedding_bag(in[1], in[0], {.offsets = in[2], .mode = mode}); },
+                {table, entries, starts}, 1e-5, 1e-5);
 }
 
 TEST(Cuda, SortAndTopkMatchTheCpu) {
@@ -554,6 +597,8 @@ TEST(Cuda, PoolingBatchNormAndLossesMatchTheCpu) {
   const F::AvgPool2dOptions ap{.kernel_size = 3, .stride = nn::Size2(2), .padding = 1};
   expect_same([&](const auto& in) { return F::avg_pool2d(in[0], ap); }, {x}, 1e-6, 1e-6);
   expect_same([&](const auto& in) { return F::adaptive_avg_pool2d(in[0], {5, 4}); }, {x}, 1e-6, 1e-6);
+  expect_same([&](const auto& in) { return std::get<1>(F::adaptive_max_pool2d_with_indices(in[0], {5, 4})); }, {x}, 0,
+              0);
   // Backward passes of pooling, batch norm and cross-entropy.
   auto grads = [](const Tensor& input, const Tensor& target) {
     Tensor in = input.detach().requires_grad_(true);

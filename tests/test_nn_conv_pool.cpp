@@ -104,6 +104,34 @@ TEST(Conv, TransposedIsTheAdjoint) {
   EXPECT_EQ(t.sizes(), Shape({1, 1, 11, 11}));
 }
 
+TEST(Conv, Transposed1dIsTheAdjointOfConv1d) {
+  Generator gen(14);
+  const Tensor x = sample(gen, {2, 4, 11}, tgtest::kAnyValue), w = sample(gen, {6, 2, 3}, tgtest::kAnyValue);
+  const Tensor y = F::conv1d(x, w, {.stride = 2, .padding = 1, .dilation = 2, .groups = 2});
+  const Tensor gy = sample(gen, y.sizes(), tgtest::kAnyValue);
+  const Tensor back =
+      F::conv_transpose1d(gy, w, {.stride = 2, .padding = 1, .groups = 2, .dilation = 2});
+  EXPECT_EQ(back.sizes(), x.sizes());
+  EXPECT_NEAR((y * gy).sum().item<double>(), (x * back).sum().item<double>(), 1e-9);
+  // Bias, unbatched input, and the plane form it runs as.
+  const Tensor b = tensor({0.5, -1.0}, kFloat64), w2 = sample(gen, {3, 2, 4}, tgtest::kAnyValue);
+  const Tensor in = sample(gen, {3, 5}, tgtest::kAnyValue);
+  const Tensor t = F::conv_transpose1d(in, w2, {.bias = b, .stride = 3});
+  EXPECT_EQ(t.sizes(), Shape({2, 16}));
+  EXPECT_TRUE(close(t, F::conv_transpose2d(in.unsqueeze(1), w2.unsqueeze(2), {.bias = b, .stride = nn::Size2(1, 3)})
+                           .squeeze(1)));
+  nn::ConvTranspose1d ct(4, 6, 3, {.stride = 2, .padding = 1, .output_padding = 1});
+  EXPECT_EQ(ct->weight.sizes(), Shape({4, 6, 3}));
+  EXPECT_EQ(ct(randn({2, 4, 5})).sizes(), Shape({2, 6, 10}));
+  EXPECT_EQ(ct->str(), "ConvTranspose1d(4, 6, kernel_size=(3,), stride=(2,), padding=(1,), output_padding=(1,))");
+  EXPECT_THROW_WITH(F::conv_transpose1d(zeros({1, 3, 5}), zeros({4, 3, 3})), Error,
+                    "conv_transpose1d: weight of shape [4, 3, 3] expects 4 input channels");
+  EXPECT_THROW_WITH(F::conv_transpose1d(zeros({1, 4, 5}), zeros({4, 3, 3}), {.stride = 2, .output_padding = 2}),
+                    ValueError, "conv_transpose1d: output_padding (2)");
+  EXPECT_THROW_WITH(F::conv_transpose1d(zeros({5}), zeros({4, 3, 3})), Error, "conv_transpose1d: expected a 2-D");
+  EXPECT_THROW_WITH(F::conv_transpose1d(zeros({1, 4, 5}), zeros({4, 3, 3, 3})), Error, "expected a 3-D weight");
+}
+
 TEST(Conv, Gradients) {
   Generator gen(5);
   auto l = [&](Shape s) { return sample(gen, s, tgtest::kAnyValue).requires_grad_(true); };
@@ -116,6 +144,12 @@ TEST(Conv, Gradients) {
   auto tconv = [](const tensor_list& in) { return F::conv_transpose2d(in[0], in[1], {.stride = 2, .padding = 1, .output_padding = 1}); };
   EXPECT_TRUE(autograd::gradcheck(tconv, {xt, wt}));
   EXPECT_TRUE(autograd::gradgradcheck(tconv, {xt, wt}));
+  Tensor x1t = l({2, 4, 5}), w1t = l({4, 3, 3}), b1t = l({3});
+  auto tconv1 = [](const tensor_list& in) {
+    return F::conv_transpose1d(in[0], in[1], {.bias = in[2], .stride = 2, .padding = 1, .dilation = 2});
+  };
+  EXPECT_TRUE(autograd::gradcheck(tconv1, {x1t, w1t, b1t}));
+  EXPECT_TRUE(autograd::gradgradcheck(tconv1, {x1t, w1t, b1t}));
 }
 
 TEST(Conv, Errors) {
@@ -173,6 +207,51 @@ TEST(Pool, AvgAndAdaptive) {
   EXPECT_TRUE(close(F::avg_pool2d(x.to(kFloat32), {.kernel_size = 2}), F::avg_pool2d(x, {.kernel_size = 2})));
 }
 
+TEST(Pool, AdaptiveMax) {
+  // 5 x 7 -> 3 x 4: uneven, overlapping windows, e.g. rows [0, 2), [1, 4), [3, 5).
+  Generator gen(9);
+  const Tensor x = randn({2, 3, 5, 7}, gen, kFloat64);
+  auto [values, indices] = F::adaptive_max_pool2d_with_indices(x, {3, 4});
+  EXPECT_EQ(values.sizes(), (Shape{2, 3, 3, 4}));
+  EXPECT_EQ(indices.dtype(), kInt64);
+  const auto xs = x.contiguous().to_vector<double>();
+  const auto vs = values.to_vector<double>();
+  const auto is = indices.to_vector<int64_t>();
+  for (int64_t p = 0; p < 6; ++p)
+    for (int64_t oh = 0; oh < 3; ++oh)
+      for (int64_t ow = 0; ow < 4; ++ow) {
+        double best = -INFINITY;
+        int64_t at = -1;
+        for (int64_t h = oh * 5 / 3; h < ((oh + 1) * 5 + 2) / 3; ++h)
+          for (int64_t w = ow * 7 / 4; w < ((ow + 1) * 7 + 3) / 4; ++w)
+            if (xs[static_cast<size_t>(p * 35 + h * 7 + w)] > best) {
+              best = xs[static_cast<size_t>(p * 35 + h * 7 + w)];
+              at = h * 7 + w;
+            }
+        const auto o = static_cast<size_t>(p * 12 + oh * 4 + ow);
+        EXPECT_EQ(vs[o], best);
+        EXPECT_EQ(is[o], at);
+      }
+  // Ties go to the first in row-major order, as in PyTorch.
+  auto [tv, ti] = F::adaptive_max_pool2d_with_indices(ones({1, 3, 3}), {2, 2});
+  EXPECT_EQ(vals(ti), (std::vector<double>{0, 1, 3, 4}));
+  // Whole windows are plain max pooling; 1-D is the plane form.
+  EXPECT_TRUE(close(F::adaptive_max_pool2d(x.narrow(2, 0, 4), {2, 7}),
+                    F::max_pool2d(x.narrow(2, 0, 4), {.kernel_size = nn::Size2(2, 1)})));
+  auto [v1, i1] = F::adaptive_max_pool1d_with_indices(x.select(2, 0), 3);
+  EXPECT_TRUE(close(v1, std::get<0>(F::adaptive_max_pool2d_with_indices(x.narrow(2, 0, 1), {1, 3})).squeeze(2)));
+  EXPECT_EQ(vals(i1), vals(std::get<1>(F::adaptive_max_pool2d_with_indices(x.narrow(2, 0, 1), {1, 3})).squeeze(2)));
+  EXPECT_EQ(F::adaptive_max_pool2d(x[0], 2).sizes(), (Shape{3, 2, 2}));
+  nn::AdaptiveMaxPool2d pool(nn::Size2(3, 4));
+  EXPECT_TRUE(close(pool(x), values));
+  EXPECT_EQ(pool->str(), "AdaptiveMaxPool2d(output_size=(3, 4))");
+  EXPECT_EQ(nn::AdaptiveMaxPool1d(3)(x.select(2, 0)).sizes(), (Shape{2, 3, 3}));
+  EXPECT_THROW_WITH(F::adaptive_max_pool2d(x, {0, 2}), ValueError, "adaptive_max_pool2d: output_size must be positive");
+  EXPECT_THROW_WITH(F::adaptive_max_pool2d(zeros({1, 1, 0, 3}), 1), Error, "has an empty plane");
+  EXPECT_THROW_WITH(F::adaptive_max_pool1d(zeros({4}), 1), Error, "adaptive_max_pool1d: expected a 2-D");
+  EXPECT_THROW_WITH(F::adaptive_max_pool2d(x.to(kInt64), 1), TypeError, "floating-point");
+}
+
 TEST(Pool, Gradients) {
   Generator gen(6);
   Tensor x = sample(gen, {2, 2, 5, 6}, tgtest::kAnyValue).requires_grad_(true);
@@ -188,6 +267,9 @@ TEST(Pool, Gradients) {
   EXPECT_TRUE(autograd::gradcheck(global, {x}));
   EXPECT_TRUE(autograd::gradgradcheck(global, {x}));
   EXPECT_EQ(F::adaptive_avg_pool2d(x.select(0, 0), 1).sizes(), Shape({2, 1, 1}));
+  auto adaptive_max = [](const tensor_list& in) { return F::adaptive_max_pool2d(in[0], {3, 4}); };
+  EXPECT_TRUE(autograd::gradcheck(adaptive_max, {x}));
+  EXPECT_TRUE(autograd::gradgradcheck(adaptive_max, {x}));
 }
 
 TEST(Pool, Errors) {

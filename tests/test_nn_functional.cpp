@@ -491,3 +491,68 @@ TEST(Functional, InstanceNormChannelDropoutPixelShuffleAndPadLayers) {
   EXPECT_EQ(nn::ReplicationPad2d(std::vector<int64_t>{1})->extra_repr(), "(1, 1, 1, 1)");
   EXPECT_THROW_WITH(nn::ZeroPad2d(std::vector<int64_t>{1, 2}), ValueError, "ZeroPad2d: expected 1 or 4 padding values");
 }
+
+TEST(Functional, EmbeddingBag) {
+  const Tensor w = arange(12, kFloat64).view({6, 2});  // row r = [2r, 2r + 1]
+  // 2-D input: each row a bag.
+  const Tensor rows = tensor({{0, 2, 4}, {1, 1, 5}});
+  EXPECT_EQ(vals(F::embedding_bag(rows, w, {.mode = "sum"})), (std::vector<double>{12, 15, 14, 17}));
+  EXPECT_EQ(vals(F::embedding_bag(rows, w)), (std::vector<double>{4, 5, 14.0 / 3, 17.0 / 3}));
+  EXPECT_EQ(vals(F::embedding_bag(rows, w, {.mode = "max"})), (std::vector<double>{8, 9, 10, 11}));
+  // 1-D input cut at offsets, with an empty bag (zeros) and include_last_offset.
+  const Tensor flat = tensor({3, 0, 5, 1}), offsets = tensor({0, 1, 1});
+  EXPECT_EQ(vals(F::embedding_bag(flat, w, {.offsets = offsets, .mode = "sum"})),
+            (std::vector<double>{6, 7, 0, 0, 12, 15}));
+  EXPECT_EQ(vals(F::embedding_bag(flat, w, {.offsets = offsets, .mode = "max"})),
+            (std::vector<double>{6, 7, 0, 0, 10, 11}));
+  // The last bag ends at offset 3: the entry after it is left out.
+  EXPECT_EQ(vals(F::embedding_bag(flat, w, {.offsets = tensor({0, 1, 3}), .include_last_offset = true})),
+            (std::vector<double>{6, 7, 5, 6}));
+  // per_sample_weights scale the rows; padding_idx entries are left out of sums, means and maxima.
+  const Tensor psw_rows = tensor({{1.0, 0.5, 0.0}, {2.0, 0.0, 1.0}}, kFloat64);
+  EXPECT_EQ(vals(F::embedding_bag(rows, w, {.mode = "sum", .per_sample_weights = psw_rows})),
+            (std::vector<double>{2, 3.5, 14, 17}));
+  EXPECT_EQ(vals(F::embedding_bag(rows, w, {.padding_idx = 1})), (std::vector<double>{4, 5, 10, 11}));
+  EXPECT_EQ(vals(F::embedding_bag(rows, w, {.mode = "max", .padding_idx = 4})), (std::vector<double>{4, 5, 10, 11}));
+  // Gradients: sums and means spread over the bag's rows; max goes to the winning row.
+  auto grad_of = [&](const std::string& mode) {
+    Tensor leaf = w.detach().requires_grad_();
+    F::embedding_bag(rows, leaf, {.mode = mode}).sum().backward();
+    return vals(leaf.grad().select(1, 0));
+  };
+  EXPECT_EQ(grad_of("sum"), (std::vector<double>{1, 2, 1, 0, 1, 1}));
+  EXPECT_EQ(grad_of("max"), (std::vector<double>{0, 0, 0, 0, 1, 1}));
+  Generator gen(2);
+  const Tensor table = randn({7, 3}, gen, kFloat64).requires_grad_();
+  const Tensor psw = rand({5}, gen, kFloat64).requires_grad_();
+  for (const char* mode : {"sum", "mean", "max"})
+    EXPECT_TRUE(autograd::gradcheck(
+        [mode](const tensor_list& in) {
+          return F::embedding_bag(tensor({4, 2, 6, 2, 0}), in[0], {.offsets = tensor({0, 2}), .mode = mode});
+        },
+        {table}))
+        << mode;
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [](const tensor_list& in) {
+        return F::embedding_bag(tensor({4, 2, 6, 2, 0}), in[0],
+                                {.offsets = tensor({0, 2}), .mode = "sum", .per_sample_weights = in[1]});
+      },
+      {table, psw}));
+  nn::EmbeddingBag bag(10, 3, "max", false, 0);
+  EXPECT_EQ(bag(tensor({{1, 2}, {0, 3}})).sizes(), (Shape{2, 3}));
+  EXPECT_EQ(bag->forward(tensor({1, 2, 3}), tensor({0, 2})).sizes(), (Shape{2, 3}));
+  EXPECT_EQ(bag->str(), "EmbeddingBag(10, 3, mode='max', padding_idx=0)");
+  EXPECT_THROW_WITH(F::embedding_bag(rows, w, {.mode = "min"}), ValueError, "embedding_bag: mode must be");
+  EXPECT_THROW_WITH(F::embedding_bag(flat, w), Error, "a 1-D input needs 1-D offsets, got none");
+  EXPECT_THROW_WITH(F::embedding_bag(rows, w, {.offsets = offsets}), Error,
+                    "offsets must be undefined for a 2-D input");
+  EXPECT_THROW_WITH(F::embedding_bag(flat, w, {.offsets = tensor({1, 2})}), ValueError, "offsets[0] must be 0, got 1");
+  EXPECT_THROW_WITH(F::embedding_bag(flat, w, {.offsets = tensor({0, 3, 2})}), ValueError, "non-decreasing");
+  EXPECT_THROW_WITH(F::embedding_bag(rows, w, {.per_sample_weights = ones({2, 3}, kFloat64)}), ValueError,
+                    "only supported in \"sum\" mode");
+  EXPECT_THROW_WITH(F::embedding_bag(rows, w, {.mode = "sum", .per_sample_weights = ones({3}, kFloat64)}), Error,
+                    "per_sample_weights of shape [3] must have the input's shape [2, 3]");
+  EXPECT_THROW_WITH(F::embedding_bag(tensor({{7}}), w), IndexError, "index 7 is out of range");
+  EXPECT_THROW_WITH(F::embedding_bag(rows, w.to(kInt64)), TypeError, "embedding_bag: expected a floating-point weight");
+  EXPECT_THROW_WITH(nn::EmbeddingBag(4, 2, "avg"), ValueError, "EmbeddingBag: mode must be");
+}

@@ -46,7 +46,12 @@ std::shared_ptr<Node> amax_amin_node(const char* name, const Tensor& self, const
 std::shared_ptr<Node> indexed_extreme_node(const char* name, const Tensor& self, const Tensor& indices, int64_t dim,
                                       bool keepdim);
 std::shared_ptr<Node> norm_node(const Tensor& self, const Tensor& result, double p, const Shape& dims, bool keepdim);
+
+// Scans along dim; `result` is the op's output, `indices` cummax/cummin's positions.
 std::shared_ptr<Node> cumsum_node(const Tensor& self, int64_t dim);
+std::shared_ptr<Node> cumprod_node(const Tensor& self, const Tensor& result, int64_t dim);
+std::shared_ptr<Node> cummax_cummin_node(const char* name, const Tensor& self, const Tensor& indices, int64_t dim);
+std::shared_ptr<Node> logcumsumexp_node(const Tensor& self, const Tensor& result, int64_t dim);
 
 // Shape ops.
 std::shared_ptr<Node> cat_node(const tensor_list& inputs, int64_t dim);

@@ -109,11 +109,4 @@ std::shared_ptr<Node> norm_node(const Tensor& self, const Tensor& result, double
   return node;
 }
 
-std::shared_ptr<Node> cumsum_node(const Tensor& self, int64_t dim) {
-  return make_node("CumsumBackward", {&self}, [dim](const Node&, const tensor_list& g) -> tensor_list {
-    if (g[0].dim() == 0) return {g[0]};
-    return {g[0].flip({dim}).cumsum(dim).flip({dim})};
-  });
-}
-
 }  // namespace tg::autograd::derivatives

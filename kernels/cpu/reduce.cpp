@@ -1,4 +1,4 @@
-// Reductions (sum, prod, max/min with or without indices, all/any) and cumsum.
+// Reductions (sum, prod, max/min with or without indices, all/any).
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -361,50 +361,6 @@ void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& 
       case ReduceOp::All: return reduce_impl(LogicR<T, true>{}, g, out_dtype, out, indices, x);
       case ReduceOp::Any: return reduce_impl(LogicR<T, false>{}, g, out_dtype, out, indices, x);
     }
-  });
-}
-
-void cumsum(DType in_dtype, DType out_dtype, const DimGeometry& g, void* out, const void* in) {
-  dispatch_all(in_dtype, [&]<class T>() {
-    dispatch_all(out_dtype, [&]<class O>() {
-      using Acc = std::conditional_t<std::is_floating_point_v<acc_t<O>>, double, int64_t>;
-      const T* x = static_cast<const T*>(in);
-      O* y = static_cast<O*>(out);
-      if (is_dense(g) && g.inner >= 8) {
-        // Along an outer dim: a block of inner positions side by side, each row added to the
-        // running sums in vector loops, instead of one strided scan per position.
-        constexpr int64_t kWidth = 512;
-        const int64_t chunks = (g.inner + kWidth - 1) / kWidth;
-        parallel_for(0, g.outer * chunks, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size * kWidth)),
-                     [&](int64_t b, int64_t e) {
-                       std::vector<Acc> acc(kWidth);
-                       for (int64_t t = b; t < e; ++t) {
-                         const int64_t o = t / chunks, j0 = (t % chunks) * kWidth, w = std::min(kWidth, g.inner - j0);
-                         std::fill(acc.begin(), acc.end(), Acc(0));
-                         for (int64_t k = 0; k < g.size; ++k) {
-                           const int64_t at = (o * g.size + k) * g.inner + j0;
-                           for (int64_t j = 0; j < w; ++j) {
-                             acc[static_cast<size_t>(j)] += static_cast<Acc>(convert<acc_t<O>>(x[at + j]));
-                             y[at + j] = convert<O>(acc[static_cast<size_t>(j)]);
-                           }
-                         }
-                       }
-                     });
-        return;
-      }
-      parallel_for(0, g.outer * g.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size)), [&](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; ++p) {
-          const int64_t o = p / g.inner, i = p % g.inner;
-          const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
-          O* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
-          Acc acc = 0;
-          for (int64_t k = 0; k < g.size; ++k) {
-            acc += static_cast<Acc>(convert<acc_t<O>>(xs[k * g.in_dim_stride]));
-            ys[k * g.out_dim_stride] = convert<O>(acc);
-          }
-        }
-      });
-    });
   });
 }
 

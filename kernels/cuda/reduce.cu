@@ -1,12 +1,14 @@
-// Reductions (sum, prod, max/min with indices, all/any) and cumsum on the GPU. The reducers are
-// the CPU's (same accumulation types and NaN rules); the schedule is the GPU's own: a block per
-// result for long reductions, split across more blocks (a second pass combines them) when there
-// are too few results to fill the GPU, and a thread per result when the results are contiguous
-// and the reduced dims are outer (column sums), so that loads coalesce.
+// Reductions (sum, prod, max/min with indices, all/any) and scans (cumsum, cumprod, cummax/cummin,
+// logcumsumexp) on the GPU. The reducers and scanners are the CPU's (same accumulation types and
+// NaN rules); the schedule is the GPU's own: a block per result for long reductions, split across
+// more blocks (a second pass combines them) when there are too few results to fill the GPU, and a
+// thread per result when the results are contiguous and the reduced dims are outer (column sums),
+// so that loads coalesce.
 #include <cmath>
 
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
+#include "kernels/scan_math.h"
 
 namespace tg::kernels::cuda {
 namespace {
@@ -206,19 +208,23 @@ void reduce_impl(const ReduceGeometry& g, const Output& o, const T* in) {
   TG_CUDA_CHECK(cudaGetLastError(), "reduce");
 }
 
-template <class T, class O>
-__global__ void cumsum_rows(const DimGeometry g, const T* __restrict__ x, O* __restrict__ y) {
-  using Acc = std::conditional_t<std::is_floating_point_v<acc_t<O>>, double, int64_t>;
+// A thread per row, pushing its elements in order (the CPU's order, so the same sums).
+template <ScanOp kOp, class T>
+__global__ void scan_rows(const DimGeometry g, const T* __restrict__ x, T* __restrict__ y, int64_t* __restrict__ idx) {
+  using A = acc_t<T>;
+  using Sc = Scanner<kOp, A>;
   const int64_t rows = g.outer * g.inner;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t p = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < rows; p += step) {
     const int64_t o = p / g.inner, i = p % g.inner;
     const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
-    O* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
-    Acc acc = 0;
+    const int64_t out_at = o * g.out_outer_stride + i * g.out_inner_stride;
+    typename Sc::S acc = Sc::init();
+    int64_t at = 0;
     for (int64_t k = 0; k < g.size; ++k) {
-      acc += static_cast<Acc>(convert<acc_t<O>>(xs[k * g.in_dim_stride]));
-      ys[k * g.out_dim_stride] = convert<O>(acc);
+      if (Sc::push(acc, convert<A>(xs[k * g.in_dim_stride]), k)) at = k;
+      y[out_at + k * g.out_dim_stride] = convert<T>(acc);
+      if (idx) idx[out_at + k * g.out_dim_stride] = at;
     }
   }
 }
@@ -241,18 +247,24 @@ void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& 
   });
 }
 
-// A thread per row, scanning it in order (the CPU's summation order).
-void cumsum(DType in_dtype, DType out_dtype, const DimGeometry& g, void* out, const void* in) {
+void scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, int64_t* indices, const void* in) {
   const int64_t rows = g.outer * g.inner;
   if (rows == 0 || g.size == 0) return;
-  dispatch_all(in_dtype, [&]<class T>() {
-    auto run = [&]<class O>() {
-      cumsum_rows<T, O><<<grid_for(rows), kBlock, 0, current_stream()>>>(g, static_cast<const T*>(in),
-                                                                           static_cast<O*>(out));
-      TG_CUDA_CHECK(cudaGetLastError(), "cumsum");
+  dispatch_all(dtype, [&]<class T>() {
+    auto run = [&]<ScanOp kOp>(int64_t* idx) {
+      scan_rows<kOp, T><<<grid_for(rows), kBlock, 0, current_stream()>>>(g, static_cast<const T*>(in),
+                                                                          static_cast<T*>(out), idx);
+      TG_CUDA_CHECK(cudaGetLastError(), "scan");
     };
-    if (out_dtype == in_dtype) run.template operator()<T>();  // every floating-point case
-    else dispatch_all(out_dtype, run);
+    switch (op) {
+      case ScanOp::Sum: return run.template operator()<ScanOp::Sum>(nullptr);
+      case ScanOp::Prod: return run.template operator()<ScanOp::Prod>(nullptr);
+      case ScanOp::Max: return run.template operator()<ScanOp::Max>(indices);
+      case ScanOp::Min: return run.template operator()<ScanOp::Min>(indices);
+      case ScanOp::LogSumExp:
+        if constexpr (std::is_floating_point_v<acc_t<T>>) return run.template operator()<ScanOp::LogSumExp>(nullptr);
+        else TG_FAIL("logcumsumexp kernel: dtype {} is not a floating-point type", dtype);
+    }
   });
 }
 

@@ -1,9 +1,10 @@
-// Sorting along a dim (sort, argsort, topk) on the GPU: each slice becomes a segment of a
-// contiguous buffer, sorted by CUB's segmented radix sort (stable, so equal keys keep their
-// order), and the first k of each is written out. CUB treats -0.0 and +0.0 as equal, as the CPU
-// does; it orders NaNs by their bits, so a NaN with its sign bit set (x86's 0/0) would sort below
-// -inf: the keys hold every NaN as the positive quiet NaN, which sorts above +inf on both devices,
-// and the values are read back from the input by position, so they keep their exact bits.
+// Sorting along a dim (sort, argsort, topk) and searchsorted on the GPU. Each slice to sort
+// becomes a segment of a contiguous buffer, sorted by CUB's segmented radix sort (stable, so equal
+// keys keep their order), and the first k of each is written out. CUB treats -0.0 and +0.0 as
+// equal, as the CPU does; it orders NaNs by their bits, so a NaN with its sign bit set (x86's
+// 0/0) would sort below -inf: the keys hold every NaN as the positive quiet NaN, which sorts above
+// +inf on both devices, and the values are read back from the input by position, so they keep
+// their exact bits.
 #include <cub/device/device_segmented_radix_sort.cuh>
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -82,7 +83,39 @@ void sort_impl(const DimGeometry& g, K* values, int64_t* indices, const K* in, i
   TG_CUDA_CHECK(cudaGetLastError(), "sort");
 }
 
+// A thread per value: a binary search of its row with the CPU's comparisons.
+template <class T>
+__global__ void search_rows(const SearchGeometry g, const T* __restrict__ sorted, const T* __restrict__ values,
+                            int64_t* __restrict__ out, bool right) {
+  using A = acc_t<T>;
+  const int64_t total = g.rows * g.count;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
+    const T* row = sorted + (t / g.count) * g.sorted_row_stride;
+    const A v = convert<A>(values[t]);
+    int64_t lo = 0, hi = g.size;
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      const A m = convert<A>(row[mid]);
+      if (right ? !(m > v) : !(m >= v)) lo = mid + 1;
+      else hi = mid;
+    }
+    out[t] = lo;
+  }
+}
+
 }  // namespace
+
+void searchsorted(DType dtype, const SearchGeometry& g, int64_t* out, const void* sorted, const void* values,
+                  bool right) {
+  const int64_t total = g.rows * g.count;
+  if (total == 0) return;
+  dispatch_numeric(dtype, [&]<class T>() {
+    search_rows<T><<<grid_for(total), kBlock, 0, current_stream()>>>(g, static_cast<const T*>(sorted),
+                                                                      static_cast<const T*>(values), out, right);
+    TG_CUDA_CHECK(cudaGetLastError(), "searchsorted");
+  });
+}
 
 void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
           bool descending, bool stable) {

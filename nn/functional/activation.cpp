@@ -5,40 +5,34 @@
 #include "tensor/ops/common.h"
 
 namespace tg::nn::functional {
-namespace {
-void check_floating(const char* name, const Tensor& input) {
-  ops::check_defined(name, input, "input");
-  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point tensor, got {}", name, input.dtype());
-}
-}  // namespace
 
 Tensor logsigmoid(const Tensor& input, SourceLoc loc) {
   detail::ApiScope scope("logsigmoid", loc);
-  check_floating("logsigmoid", input);
+  ops::check_floating("logsigmoid", input);
   return -softplus(-input);
 }
 
 Tensor softsign(const Tensor& input, SourceLoc loc) {
   detail::ApiScope scope("softsign", loc);
-  check_floating("softsign", input);
+  ops::check_floating("softsign", input);
   return input / (abs(input) + 1);
 }
 
 Tensor tanhshrink(const Tensor& input, SourceLoc loc) {
   detail::ApiScope scope("tanhshrink", loc);
-  check_floating("tanhshrink", input);
+  ops::check_floating("tanhshrink", input);
   return input - tanh(input);
 }
 
 Tensor hardshrink(const Tensor& input, double lambd, SourceLoc loc) {
   detail::ApiScope scope("hardshrink", loc);
-  check_floating("hardshrink", input);
+  ops::check_floating("hardshrink", input);
   return where(gt(abs(input), lambd), input, 0.0);
 }
 
 Tensor softshrink(const Tensor& input, double lambd, SourceLoc loc) {
   detail::ApiScope scope("softshrink", loc);
-  check_floating("softshrink", input);
+  ops::check_floating("softshrink", input);
   TG_CHECK_VALUE(lambd >= 0, "softshrink: lambd must be non-negative, got {}", lambd);
   return where(gt(input, lambd), input - lambd, where(lt(input, -lambd), input + lambd, 0.0));
 }
@@ -51,7 +45,7 @@ Tensor threshold(const Tensor& input, double threshold, double value, SourceLoc 
 
 Tensor glu(const Tensor& input, int64_t dim, SourceLoc loc) {
   detail::ApiScope scope("glu", loc);
-  check_floating("glu", input);
+  ops::check_floating("glu", input);
   TG_CHECK_INDEX(input.dim() > 0, "glu: expected a tensor with at least one dim, got a scalar");
   const int d = wrap_dim(dim, input.dim(), "glu");
   const int64_t n = input.sizes()[d];
@@ -61,13 +55,13 @@ Tensor glu(const Tensor& input, int64_t dim, SourceLoc loc) {
 
 Tensor softmin(const Tensor& input, int64_t dim, SourceLoc loc) {
   detail::ApiScope scope("softmin", loc);
-  check_floating("softmin", input);
+  ops::check_floating("softmin", input);
   return softmax(-input, dim);
 }
 
 Tensor prelu(const Tensor& input, const Tensor& weight, SourceLoc loc) {
   detail::ApiScope scope("prelu", loc);
-  check_floating("prelu", input);
+  ops::check_floating("prelu", input);
   ops::check_defined("prelu", weight, "weight");
   TG_CHECK_VALUE(weight.dim() <= 1, "prelu: weight must be a scalar or 1-D, got shape {}", weight.sizes());
   const int64_t slopes = weight.numel();

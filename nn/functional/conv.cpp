@@ -191,21 +191,14 @@ Tensor conv1d(const Tensor& input_in, const Tensor& weight_in, const Conv1dOptio
   return batched ? y : y.squeeze(0);
 }
 
-Tensor conv_transpose2d(const Tensor& input_in, const Tensor& weight_in, const ConvTranspose2dOptions& options_in,
-                        SourceLoc loc) {
-  const char* op = "conv_transpose2d";
-  detail::ApiScope scope(op, loc);
-  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
-  ConvTranspose2dOptions options = options_in;
-  options.bias = ops::autocast_lower(options.bias);
-  check_operands(op, input, weight, options.bias, 2);
+namespace {
+
+// The transposed convolution of batched x [N, C, H, W] (conv_transpose1d: H = 1): the input
+// gradient of the convolution whose input is our output and whose output is our input.
+Tensor transposed_conv(const char* op, const Tensor& x, const Tensor& weight, const ConvTranspose2dOptions& options) {
   check_positive(op, "stride", options.stride);
   check_positive(op, "dilation", options.dilation);
   TG_CHECK_VALUE(options.groups > 0, "{}: groups must be positive, got {}", op, options.groups);
-  const bool batched = input.dim() == 4;
-  Tensor x = batched ? input : input.unsqueeze(0);
-  // The transposed convolution is the input gradient of the convolution whose input is our
-  // output and whose output is our input.
   ConvGeometry g;
   g.n = x.sizes()[0];
   g.c_out = x.sizes()[1];
@@ -237,8 +230,43 @@ Tensor conv_transpose2d(const Tensor& input_in, const Tensor& weight_in, const C
   }
   g.in_h = out_sizes[0];
   g.in_w = out_sizes[1];
-  Tensor y = add_bias(conv_input_grad(x, weight, g), options.bias, g.c_in, op);
+  return add_bias(conv_input_grad(x, weight, g), options.bias, g.c_in, op);
+}
+
+}  // namespace
+
+Tensor conv_transpose2d(const Tensor& input_in, const Tensor& weight_in, const ConvTranspose2dOptions& options_in,
+                        SourceLoc loc) {
+  const char* op = "conv_transpose2d";
+  detail::ApiScope scope(op, loc);
+  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
+  ConvTranspose2dOptions options = options_in;
+  options.bias = ops::autocast_lower(options.bias);
+  check_operands(op, input, weight, options.bias, 2);
+  const bool batched = input.dim() == 4;
+  Tensor y = transposed_conv(op, batched ? input : input.unsqueeze(0), weight, options);
   return batched ? y : y.squeeze(0);
+}
+
+Tensor conv_transpose1d(const Tensor& input_in, const Tensor& weight_in, const ConvTranspose1dOptions& o,
+                        SourceLoc loc) {
+  const char* op = "conv_transpose1d";
+  detail::ApiScope scope(op, loc);
+  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
+  const Tensor bias = ops::autocast_lower(o.bias);
+  check_operands(op, input, weight, bias, 1);
+  const bool batched = input.dim() == 3;
+  TG_CHECK(weight.sizes()[0] == input.sizes()[batched ? 1 : 0],
+           "{}: weight of shape {} expects {} input channels, got input of shape {}", op, weight.sizes(),
+           weight.sizes()[0], input.sizes());
+  const ConvTranspose2dOptions plane{.bias = bias,
+                                     .stride = Size2(1, o.stride),
+                                     .padding = Size2(0, o.padding),
+                                     .output_padding = Size2(0, o.output_padding),
+                                     .groups = o.groups,
+                                     .dilation = Size2(1, o.dilation)};
+  Tensor y = transposed_conv(op, (batched ? input : input.unsqueeze(0)).unsqueeze(2), weight.unsqueeze(2), plane);
+  return batched ? y.squeeze(2) : y.squeeze(2).squeeze(0);
 }
 
 }  // namespace tg::nn::functional

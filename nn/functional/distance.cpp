@@ -5,24 +5,18 @@
 #include "tensor/ops/common.h"
 
 namespace tg::nn::functional {
-namespace {
-void check_floating(const char* name, const Tensor& t, const char* what) {
-  ops::check_defined(name, t, what);
-  TG_CHECK_TYPE(t.is_floating_point(), "{}: expected a floating-point {}, got {}", name, what, t.dtype());
-}
-}  // namespace
 
 Tensor normalize(const Tensor& input, double p, int64_t dim, double eps, SourceLoc loc) {
   detail::ApiScope scope("normalize", loc);
-  check_floating("normalize", input, "input");
+  ops::check_floating("normalize", input, "input");
   const int d = wrap_dim(dim, std::max(input.dim(), 1), "normalize");
   return input / clamp_min(norm(input, p, {d}, true), eps);
 }
 
 Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double eps, SourceLoc loc) {
   detail::ApiScope scope("cosine_similarity", loc);
-  check_floating("cosine_similarity", x1, "x1");
-  check_floating("cosine_similarity", x2, "x2");
+  ops::check_floating("cosine_similarity", x1, "x1");
+  ops::check_floating("cosine_similarity", x2, "x2");
   const Shape shape = broadcast_shapes(x1.sizes(), x2.sizes(), "cosine_similarity");
   const int d = wrap_dim(dim, std::max(shape.size(), 1), "cosine_similarity");
   const Tensor a = x1.expand(shape), b = x2.expand(shape);  // views: the norms run along the common dim
@@ -31,8 +25,8 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double
 
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double eps, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("pairwise_distance", loc);
-  check_floating("pairwise_distance", x1, "x1");
-  check_floating("pairwise_distance", x2, "x2");
+  ops::check_floating("pairwise_distance", x1, "x1");
+  ops::check_floating("pairwise_distance", x2, "x2");
   const Tensor d = x1 - x2 + eps;
   TG_CHECK_VALUE(d.dim() > 0, "pairwise_distance: expected inputs with at least one dim, got scalars");
   return norm(d, p, {-1}, keepdim);

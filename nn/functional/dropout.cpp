@@ -12,7 +12,7 @@ Tensor masked_dropout(const char* op, const Tensor& input, const Shape& mask_sha
                       Generator* generator) {
   TG_CHECK_VALUE(p >= 0 && p <= 1, "{}: probability has to be between 0 and 1, but got {}", op, p);
   if (!training || p == 0) return input;
-  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  ops::check_floating(op, input, "input");
   if (p == 1) return input * 0.0;
   Generator& gen = generator ? *generator : default_generator();
   Tensor keep = rand(mask_shape, gen, input.options()) >= p;

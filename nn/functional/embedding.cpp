@@ -1,5 +1,8 @@
-// embedding (a row gather with autograd through index_select) and one_hot.
+// embedding (a row gather with autograd through index_select), embedding_bag (the gathered rows
+// summed into their bags by index_add, or padded to the longest bag for max) and one_hot.
 #include "tapegrad/nn/functional/embedding.h"
+
+#include <vector>
 
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -34,6 +37,107 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
     if (out.requires_grad()) out = where(eq(input, pad).unsqueeze(-1), out.detach(), out);
   }
   return out;
+}
+
+namespace {
+
+// Where each bag starts in the flattened indices and how many it holds.
+struct Bags {
+  std::vector<int64_t> start, length;
+};
+
+Bags bags_of(const char* op, const Tensor& input, const EmbeddingBagOptions& o) {
+  Bags b;
+  const int64_t n = input.numel();
+  if (input.dim() == 2) {
+    TG_CHECK(!o.offsets.defined(), "{}: offsets must be undefined for a 2-D input (each row is a bag), got shape {}",
+             op, o.offsets.sizes());
+    for (int64_t i = 0; i < input.sizes()[0]; ++i) {
+      b.start.push_back(i * input.sizes()[1]);
+      b.length.push_back(input.sizes()[1]);
+    }
+    return b;
+  }
+  TG_CHECK(input.dim() == 1, "{}: expected a 1-D input with offsets or a 2-D input [bags, size], got shape {}", op,
+           input.sizes());
+  TG_CHECK(o.offsets.defined() && o.offsets.dim() == 1, "{}: a 1-D input needs 1-D offsets, got {}", op,
+           o.offsets.defined() ? o.offsets.sizes().str() : std::string("none"));
+  TG_CHECK_TYPE(o.offsets.dtype() == kInt64 || o.offsets.dtype() == kInt32,
+                "{}: expected int64 or int32 offsets, got {}", op, o.offsets.dtype());
+  const std::vector<int64_t> offs = o.offsets.to(Device::cpu(), kInt64).contiguous().to_vector<int64_t>();
+  const size_t bags = o.include_last_offset ? (offs.empty() ? 0 : offs.size() - 1) : offs.size();
+  TG_CHECK_VALUE(offs.empty() || offs[0] == 0, "{}: offsets[0] must be 0, got {}", op, offs.empty() ? 0 : offs[0]);
+  for (size_t i = 0; i < bags; ++i) {
+    const int64_t end = i + 1 < offs.size() ? offs[i + 1] : n;
+    TG_CHECK_VALUE(offs[i] <= end && end <= n,
+                   "{}: offsets must be non-decreasing and at most the input's length {}, got {} then {}", op, n,
+                   offs[i], end);
+    b.start.push_back(offs[i]);
+    b.length.push_back(end - offs[i]);
+  }
+  return b;
+}
+
+}  // namespace
+
+Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingBagOptions& o, SourceLoc loc) {
+  const char* op = "embedding_bag";
+  detail::ApiScope scope(op, loc);
+  ops::check_defined(op, input, "input");
+  ops::check_floating(op, weight, "weight");
+  TG_CHECK_VALUE(o.mode == "sum" || o.mode == "mean" || o.mode == "max",
+                 "{}: mode must be \"sum\", \"mean\" or \"max\", got \"{}\"", op, o.mode);
+  const Bags bags = bags_of(op, input, o);
+  const auto count = static_cast<int64_t>(bags.start.size());
+  const Tensor flat = input.reshape({-1});
+  Tensor rows = embedding(flat, weight, o.padding_idx);  // checks the indices and the table
+  const TensorOptions on_weight = weight.options().requires_grad(false);
+  // Which entries count: all but padding_idx's, times their per-sample weights.
+  Tensor keep = ones({flat.numel()}, on_weight);
+  if (o.padding_idx) {
+    const int64_t pad = *o.padding_idx < 0 ? *o.padding_idx + weight.sizes()[0] : *o.padding_idx;
+    keep = ne(flat, pad).to(weight.dtype());
+  }
+  if (o.per_sample_weights.defined()) {
+    TG_CHECK_VALUE(o.mode == "sum", "{}: per_sample_weights are only supported in \"sum\" mode, got \"{}\"", op,
+                   o.mode);
+    TG_CHECK(o.per_sample_weights.sizes() == input.sizes(),
+             "{}: per_sample_weights of shape {} must have the input's shape {}", op, o.per_sample_weights.sizes(),
+             input.sizes());
+    TG_CHECK_TYPE(o.per_sample_weights.dtype() == weight.dtype(),
+                  "{}: per_sample_weights ({}) must have the weight's dtype ({})", op, o.per_sample_weights.dtype(),
+                  weight.dtype());
+  }
+  const int64_t dim = weight.sizes()[1];
+  const TensorOptions on_device = TensorOptions(kInt64).device(weight.device());
+  // Per bag slot (b, j < longest): the entry it holds, and 1 where it holds one.
+  int64_t longest = 0;
+  for (int64_t len : bags.length) longest = std::max(longest, len);
+  std::vector<int64_t> at(static_cast<size_t>(count * longest), 0), used(at.size(), 0);
+  for (int64_t b = 0; b < count; ++b)
+    for (int64_t j = 0; j < bags.length[static_cast<size_t>(b)]; ++j) {
+      at[static_cast<size_t>(b * longest + j)] = bags.start[static_cast<size_t>(b)] + j;
+      used[static_cast<size_t>(b * longest + j)] = 1;
+    }
+  const Tensor slot_entry = tensor(at, on_device), slot_used = tensor(used, on_device);
+  if (o.mode != "max") {
+    // Each entry's bag (entries in no bag, past include_last_offset's end, get weight 0).
+    const Tensor bag_of_slot = repeat_interleave(arange(count, on_device), longest);
+    const Tensor in_bag = index_add(zeros({flat.numel()}, on_device), 0, slot_entry, slot_used).to(weight.dtype());
+    const Tensor bag = index_add(zeros({flat.numel()}, on_device), 0, slot_entry, bag_of_slot * slot_used);
+    keep = keep * in_bag;
+    const Tensor scale = o.per_sample_weights.defined() ? keep * o.per_sample_weights.reshape({-1}) : keep;
+    const Tensor out = index_add(zeros({count, dim}, on_weight), 0, bag, rows * scale.unsqueeze(1));
+    if (o.mode == "sum") return out;
+    const Tensor sizes = index_add(zeros({count}, on_weight), 0, bag, keep);
+    return out / sizes.clamp_min(1).unsqueeze(1);
+  }
+  // Max over the bags padded to the longest; padding slots and padding_idx entries never win.
+  if (longest == 0) return zeros({count, dim}, on_weight);
+  const Tensor valid =
+      logical_and(ne(slot_used, 0), ne(keep.index_select(0, slot_entry), 0)).view({count, longest, 1});
+  const Tensor padded = where(valid, rows.index_select(0, slot_entry).view({count, longest, dim}), -INFINITY);
+  return where(valid.any(1), std::get<0>(padded.max(1)), 0.0);
 }
 
 Tensor one_hot(const Tensor& input, int64_t num_classes, SourceLoc loc) {

@@ -59,8 +59,7 @@ double machine_epsilon(DType dtype) {
 
 // A floating-point input whose trailing dims are normalized_shape (layer_norm, rms_norm).
 void check_normalized_shape(const char* op, const Tensor& input, const Shape& normalized_shape) {
-  ops::check_defined(op, input, "input");
-  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  ops::check_floating(op, input, "input");
   const int k = normalized_shape.size();
   bool matches = k >= 1 && k <= input.dim();
   for (int i = 0; matches && i < k; ++i) matches = input.sizes()[input.dim() - k + i] == normalized_shape[i];
@@ -244,9 +243,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                   const BatchNormOptions& options, SourceLoc loc) {
   const char* op = "batch_norm";
   detail::ApiScope scope(op, loc);
-  ops::check_defined(op, input, "input");
+  ops::check_floating(op, input, "input");
   TG_CHECK(input.dim() >= 2, "{}: expected an input [N, C, ...] with at least 2 dims, got shape {}", op, input.sizes());
-  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
   const int64_t c = input.sizes()[1];
   check_affine(op, options.weight, "weight", {c});
   check_affine(op, options.bias, "bias", {c});
@@ -358,9 +356,8 @@ Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weig
   const char* op = "group_norm";
   detail::ApiScope scope(op, loc);
   const Tensor input = ops::autocast_float32(input_in);
-  ops::check_defined(op, input, "input");
+  ops::check_floating(op, input, "input");
   TG_CHECK(input.dim() >= 2, "{}: expected an input [N, C, ...] with at least 2 dims, got shape {}", op, input.sizes());
-  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
   const int64_t n = input.sizes()[0], c = input.sizes()[1];
   TG_CHECK_VALUE(num_groups > 0 && c % num_groups == 0, "{}: {} channels cannot be split into {} groups", op, c,
                  num_groups);

@@ -16,10 +16,9 @@ namespace {
 
 // Batched [N, C, H, W] view of a 3-D or 4-D input.
 Tensor batched(const char* op, const Tensor& input) {
-  ops::check_defined(op, input, "input");
+  ops::check_floating(op, input, "input");
   TG_CHECK(input.dim() == 3 || input.dim() == 4, "{}: expected a 3-D (unbatched) or 4-D (batched) input, got shape {}",
            op, input.sizes());
-  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
   return input.dim() == 4 ? input : input.unsqueeze(0);
 }
 
@@ -211,6 +210,62 @@ Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc
   return unbatched_like(input, window_average(x, win, false));
 }
 
+namespace {
+
+// Adaptive max pooling along one dim of size `in` into `out` cells: cell o takes input positions
+// [floor(o * in / out), ceil((o + 1) * in / out)), all cells padded to the widest by repeating
+// their last position (a repeat changes neither the max nor, the first occurrence winning, its
+// position). [out, width] int64.
+std::vector<int64_t> adaptive_taps(int64_t in, int64_t out, int64_t& width) {
+  width = 0;
+  for (int64_t o = 0; o < out; ++o) width = std::max(width, ((o + 1) * in + out - 1) / out - o * in / out);
+  std::vector<int64_t> taps;
+  for (int64_t o = 0; o < out; ++o) {
+    const int64_t lo = o * in / out, hi = ((o + 1) * in + out - 1) / out;
+    for (int64_t j = 0; j < width; ++j) taps.push_back(std::min(lo + j, hi - 1));
+  }
+  return taps;
+}
+
+// The max of each adaptive window along dim d of x, and its input position along d: the windows
+// gathered side by side (index_select), then max over them, so autograd and both devices follow.
+std::tuple<Tensor, Tensor> adaptive_max_along(const Tensor& x, int d, int64_t out) {
+  int64_t width = 0;
+  const std::vector<int64_t> host = adaptive_taps(x.sizes()[d], out, width);
+  const Tensor taps = tensor(host, TensorOptions(kInt64).device(x.device()));
+  auto [values, which] = x.index_select(d, taps).unflatten(d, {out, width}).max(d + 1);
+  Shape cell = Shape::filled(x.dim() - d, 1);
+  cell[0] = out;
+  const Tensor flat = which + (arange(out, TensorOptions(kInt64).device(x.device())) * width).view(cell);
+  return {values, taps.index_select(0, flat.flatten()).view(flat.sizes())};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, Size2 output_size, SourceLoc loc) {
+  const char* op = "adaptive_max_pool2d";
+  detail::ApiScope scope(op, loc);
+  Tensor x = batched(op, input);
+  TG_CHECK_VALUE(output_size.h > 0 && output_size.w > 0, "{}: output_size must be positive, got ({}, {})", op,
+                 output_size.h, output_size.w);
+  const int64_t in_h = x.sizes()[2], in_w = x.sizes()[3];
+  TG_CHECK(in_h > 0 && in_w > 0, "{}: input of shape {} has an empty plane", op, input.sizes());
+  if (in_h % output_size.h == 0 && in_w % output_size.w == 0) {
+    // Whole windows that tile the plane: plain max pooling, one kernel.
+    const Size2 k(in_h / output_size.h, in_w / output_size.w);
+    return max_pool2d_with_indices(input, {.kernel_size = k});
+  }
+  // Max is separable: along W, then along H, where each row's argmax picks its column.
+  auto [row_max, col] = adaptive_max_along(x, 3, output_size.w);
+  auto [values, row] = adaptive_max_along(row_max, 2, output_size.h);
+  const Tensor index = row * in_w + col.gather(2, row);
+  return {unbatched_like(input, values), unbatched_like(input, index)};
+}
+
+Tensor adaptive_max_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc) {
+  return std::get<0>(adaptive_max_pool2d_with_indices(input, output_size, loc));
+}
+
 // ---- 1-D pooling: the 2-D ops over [.., 1, L] ------------------------------------------------
 
 namespace {
@@ -249,6 +304,17 @@ Tensor avg_pool1d(const Tensor& input, const AvgPool1dOptions& o, SourceLoc loc)
                                .ceil_mode = o.ceil_mode,
                                .count_include_pad = o.count_include_pad};
   return avg_pool2d(as_plane("avg_pool1d", input), plane).squeeze(-2);
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& input, int64_t output_size, SourceLoc loc) {
+  detail::ApiScope scope("adaptive_max_pool1d", loc);
+  auto [out, index] =
+      adaptive_max_pool2d_with_indices(as_plane("adaptive_max_pool1d", input), Size2(1, output_size));
+  return {out.squeeze(-2), index.squeeze(-2)};
+}
+
+Tensor adaptive_max_pool1d(const Tensor& input, int64_t output_size, SourceLoc loc) {
+  return std::get<0>(adaptive_max_pool1d_with_indices(input, output_size, loc));
 }
 
 Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size, SourceLoc loc) {

@@ -1,4 +1,4 @@
-// Conv1d, Conv2d, ConvTranspose2d.
+// Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d.
 #include "tapegrad/nn/modules/conv.h"
 
 #include <cmath>
@@ -103,9 +103,35 @@ Tensor ConvTranspose2dImpl::forward(const Tensor& input) {
 std::string ConvTranspose2dImpl::extra_repr() const {
   std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels, out_channels, pair(kernel_size),
                               pair(options.stride));
+  // PyTorch's order: dilation before output_padding.
   if (options.padding != Size2(0)) s += ", padding=" + pair(options.padding);
-  if (options.output_padding != Size2(0)) s += ", output_padding=" + pair(options.output_padding);
   if (options.dilation != Size2(1)) s += ", dilation=" + pair(options.dilation);
+  if (options.output_padding != Size2(0)) s += ", output_padding=" + pair(options.output_padding);
+  if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
+  if (!options.bias) s += ", bias=False";
+  return s;
+}
+
+ConvTranspose1dImpl::ConvTranspose1dImpl(int64_t in, int64_t out, int64_t k, const ConvTranspose1dOptions& o)
+    : Module("ConvTranspose1d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
+  check_channels("ConvTranspose1d", in, out, o.groups);
+  weight = register_parameter("weight", empty({in, out / o.groups, k}));
+  if (o.bias) bias = register_parameter("bias", empty({out}));
+  reset_parameters();
+}
+void ConvTranspose1dImpl::reset_parameters() { reset_conv(weight, bias); }
+Tensor ConvTranspose1dImpl::forward(const Tensor& input) {
+  return functional::conv_transpose1d(input, weight,
+                                      {.bias = bias, .stride = options.stride, .padding = options.padding,
+                                       .output_padding = options.output_padding, .groups = options.groups,
+                                       .dilation = options.dilation});
+}
+std::string ConvTranspose1dImpl::extra_repr() const {
+  std::string s = fmt::format("{}, {}, kernel_size=({},), stride=({},)", in_channels, out_channels, kernel_size,
+                              options.stride);
+  if (options.padding != 0) s += fmt::format(", padding=({},)", options.padding);
+  if (options.dilation != 1) s += fmt::format(", dilation=({},)", options.dilation);
+  if (options.output_padding != 0) s += fmt::format(", output_padding=({},)", options.output_padding);
   if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
   if (!options.bias) s += ", bias=False";
   return s;

@@ -1,4 +1,4 @@
-// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and their 1-D forms.
+// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and their 1-D forms.
 #include "tapegrad/nn/modules/pooling.h"
 
 namespace tg::nn {
@@ -22,6 +22,11 @@ std::string AvgPool2dImpl::extra_repr() const {
 Tensor AdaptiveAvgPool2dImpl::forward(const Tensor& input) { return functional::adaptive_avg_pool2d(input, output_size); }
 std::string AdaptiveAvgPool2dImpl::extra_repr() const { return "output_size=" + size_repr(output_size); }
 
+Tensor AdaptiveMaxPool2dImpl::forward(const Tensor& input) {
+  return functional::adaptive_max_pool2d(input, output_size);
+}
+std::string AdaptiveMaxPool2dImpl::extra_repr() const { return "output_size=" + size_repr(output_size); }
+
 Tensor MaxPool1dImpl::forward(const Tensor& input) { return functional::max_pool1d(input, options); }
 std::string MaxPool1dImpl::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", options.kernel_size,
@@ -39,5 +44,10 @@ Tensor AdaptiveAvgPool1dImpl::forward(const Tensor& input) {
   return functional::adaptive_avg_pool1d(input, output_size);
 }
 std::string AdaptiveAvgPool1dImpl::extra_repr() const { return fmt::format("output_size={}", output_size); }
+
+Tensor AdaptiveMaxPool1dImpl::forward(const Tensor& input) {
+  return functional::adaptive_max_pool1d(input, output_size);
+}
+std::string AdaptiveMaxPool1dImpl::extra_repr() const { return fmt::format("output_size={}", output_size); }
 
 }  // namespace tg::nn

@@ -373,6 +373,18 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "cumsum", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.cumsum(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  def_op(m, cls, "cumprod", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
+    return nogil([&] { return t.cumprod(dim, dtype); });
+  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  def_op(m, cls, "cummax", [](const tg::Tensor& t, int64_t dim) {
+    return values_indices(nogil([&] { return t.cummax(dim); }));
+  }, py::arg("dim"));
+  def_op(m, cls, "cummin", [](const tg::Tensor& t, int64_t dim) {
+    return values_indices(nogil([&] { return t.cummin(dim); }));
+  }, py::arg("dim"));
+  def_op(m, cls, "logcumsumexp", [](const tg::Tensor& t, int64_t dim) {
+    return nogil([&] { return t.logcumsumexp(dim); });
+  }, py::arg("dim"));
   for (const char* name : {"all", "any"}) {
     const bool is_all = name[1] == 'l';
     def_op(m, cls, name, [is_all](const tg::Tensor& t, std::optional<int64_t> dim, bool keepdim) {
@@ -446,6 +458,28 @@ void bind_math(py::module_& m, TensorClass& cls) {
     return py::tuple(out);
   }, py::arg("sorted") = true, py::arg("return_inverse") = false, py::arg("return_counts") = false,
      py::arg("dim") = py::none());
+  m.def("searchsorted", [](const tg::Tensor& sorted, py::handle input, bool out_int32, bool right,
+                           std::optional<std::string> side, std::optional<tg::Tensor> sorter) {
+    if (side) {
+      TG_CHECK_VALUE(*side == "left" || *side == "right", "searchsorted: side must be 'left' or 'right', got '{}'",
+                     *side);
+      TG_CHECK_VALUE(!right || *side == "right", "searchsorted: side='left' contradicts right=True");
+      right = *side == "right";
+    }
+    if (is_number(input))
+      return nogil([&, v = to_scalar(input)] { return tg::searchsorted(sorted, v, out_int32, right, sorter); });
+    return nogil([&, v = to_tensor(input)] { return tg::searchsorted(sorted, v, out_int32, right, sorter); });
+  }, py::arg("sorted_sequence"), py::arg("input"), py::kw_only(), py::arg("out_int32") = false,
+     py::arg("right") = false, py::arg("side") = py::none(), py::arg("sorter") = py::none());
+  m.def("bucketize", [](const tg::Tensor& input, const tg::Tensor& boundaries, bool out_int32, bool right) {
+    return nogil([&] { return tg::bucketize(input, boundaries, out_int32, right); });
+  }, py::arg("input"), py::arg("boundaries"), py::kw_only(), py::arg("out_int32") = false, py::arg("right") = false);
+  def_op(m, cls, "multinomial", [](const tg::Tensor& t, int64_t n, bool replacement, tg::Generator* gen) {
+    return nogil([&] { return gen ? tg::multinomial(t, n, replacement, *gen) : tg::multinomial(t, n, replacement); });
+  }, py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(), py::arg("generator") = py::none());
+  def_op(m, cls, "bernoulli", [](const tg::Tensor& t, tg::Generator* gen) {
+    return nogil([&] { return gen ? tg::bernoulli(t, *gen) : tg::bernoulli(t); });
+  }, py::kw_only(), py::arg("generator") = py::none());
   cls.def("tile", [](const tg::Tensor& t, py::args dims) {
     tg::Shape s = shape_from_args(dims, "tile");
     return nogil([&] { return t.tile(s); });

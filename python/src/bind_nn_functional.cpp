@@ -56,6 +56,13 @@ void bind_nn_functional(py::module_& nn) {
     });
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
      py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("dilation") = 1);
+  f.def("conv_transpose1d", [](const Tensor& x, const Tensor& w, OptTensor b, int64_t stride, int64_t padding,
+                               int64_t output_padding, int64_t groups, int64_t dilation) {
+    return nogil([&] {
+      return F::conv_transpose1d(x, w, {or_undefined(b), stride, padding, output_padding, groups, dilation});
+    });
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+     py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("dilation") = 1);
   f.def("max_pool2d", [](const Tensor& x, tg::nn::Size2 k, std::optional<tg::nn::Size2> stride, tg::nn::Size2 padding,
                          tg::nn::Size2 dilation, bool ceil_mode, bool return_indices) -> py::object {
     F::MaxPool2dOptions o{k, stride, padding, dilation, ceil_mode};
@@ -86,6 +93,14 @@ void bind_nn_functional(py::module_& nn) {
   f.def("adaptive_avg_pool1d", [](const Tensor& x, int64_t size) {
     return nogil([&] { return F::adaptive_avg_pool1d(x, size); });
   }, py::arg("input"), py::arg("output_size"));
+  f.def("adaptive_max_pool2d", [](const Tensor& x, tg::nn::Size2 size, bool return_indices) -> py::object {
+    if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool2d_with_indices(x, size); }));
+    return py::cast(nogil([&] { return F::adaptive_max_pool2d(x, size); }));
+  }, py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
+  f.def("adaptive_max_pool1d", [](const Tensor& x, int64_t size, bool return_indices) -> py::object {
+    if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool1d_with_indices(x, size); }));
+    return py::cast(nogil([&] { return F::adaptive_max_pool1d(x, size); }));
+  }, py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
   f.def("instance_norm", [](const Tensor& x, OptTensor mean, OptTensor var, OptTensor w, OptTensor b,
                             bool use_input_stats, double momentum, double eps) {
     F::InstanceNormOptions o{or_undefined(mean), or_undefined(var), or_undefined(w), or_undefined(b), use_input_stats,
@@ -124,6 +139,14 @@ void bind_nn_functional(py::module_& nn) {
   f.def("embedding", [](const Tensor& x, const Tensor& w, std::optional<int64_t> padding_idx) {
     return nogil([&] { return F::embedding(x, w, padding_idx); });
   }, py::arg("input"), py::arg("weight"), py::arg("padding_idx") = py::none());
+  f.def("embedding_bag", [](const Tensor& x, const Tensor& w, OptTensor offsets, std::string mode, OptTensor psw,
+                            bool include_last_offset, std::optional<int64_t> padding_idx) {
+    return nogil([&] {
+      return F::embedding_bag(x, w, {or_undefined(offsets), mode, or_undefined(psw), include_last_offset, padding_idx});
+    });
+  }, py::arg("input"), py::arg("weight"), py::arg("offsets") = py::none(), py::kw_only(), py::arg("mode") = "mean",
+     py::arg("per_sample_weights") = py::none(), py::arg("include_last_offset") = false,
+     py::arg("padding_idx") = py::none());
   f.def("one_hot", [](const Tensor& x, int64_t n) { return nogil([&] { return F::one_hot(x, n); }); },
         py::arg("input"), py::arg("num_classes") = -1);
   f.def("scaled_dot_product_attention", [](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask,

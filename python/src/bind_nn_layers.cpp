@@ -70,6 +70,17 @@ void bind_nn_layers(py::module_& nn) {
       .def_readonly("in_channels", &Conv2dImpl::in_channels)
       .def_readonly("out_channels", &Conv2dImpl::out_channels)
       .def_readonly("kernel_size", &Conv2dImpl::kernel_size);
+  Layer<ConvTranspose1dImpl>(nn, "ConvTranspose1d")
+      .def(py::init([](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding, int64_t output_padding,
+                       int64_t groups, bool bias, int64_t dilation) {
+             return std::make_shared<ConvTranspose1dImpl>(
+                 in, out, k, ConvTranspose1dOptions{stride, padding, output_padding, groups, bias, dilation});
+           }),
+           py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
+           py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
+           py::arg("dilation") = 1)
+      .def_readonly("in_channels", &ConvTranspose1dImpl::in_channels)
+      .def_readonly("out_channels", &ConvTranspose1dImpl::out_channels);
   Layer<ConvTranspose2dImpl>(nn, "ConvTranspose2d")
       .def(py::init([](int64_t in, int64_t out, Size2 k, Size2 stride, Size2 padding, Size2 output_padding,
                        int64_t groups, bool bias, Size2 dilation) {
@@ -152,6 +163,19 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("padding_idx") = py::none())
       .def_readonly("num_embeddings", &EmbeddingImpl::num_embeddings)
       .def_readonly("embedding_dim", &EmbeddingImpl::embedding_dim);
+  Layer<EmbeddingBagImpl>(nn, "EmbeddingBag")
+      .def(py::init<int64_t, int64_t, std::string, bool, std::optional<int64_t>>(), py::arg("num_embeddings"),
+           py::arg("embedding_dim"), py::kw_only(), py::arg("mode") = "mean", py::arg("include_last_offset") = false,
+           py::arg("padding_idx") = py::none())
+      .def("forward", [](EmbeddingBagImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> offsets,
+                         std::optional<tg::Tensor> per_sample_weights) {
+        return nogil([&] {
+          return m.forward(input, offsets.value_or(tg::Tensor()), per_sample_weights.value_or(tg::Tensor()));
+        });
+      }, py::arg("input"), py::arg("offsets") = py::none(), py::arg("per_sample_weights") = py::none())
+      .def_readonly("num_embeddings", &EmbeddingBagImpl::num_embeddings)
+      .def_readonly("embedding_dim", &EmbeddingBagImpl::embedding_dim)
+      .def_readonly("mode", &EmbeddingBagImpl::mode);
 
   Layer<MaxPool2dImpl>(nn, "MaxPool2d")
       .def(py::init([](Size2 k, std::optional<Size2> stride, Size2 padding, Size2 dilation, bool return_indices,
@@ -191,6 +215,20 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
            py::arg("count_include_pad") = true);
   Layer<AdaptiveAvgPool1dImpl>(nn, "AdaptiveAvgPool1d").def(py::init<int64_t>(), py::arg("output_size"));
+  Layer<AdaptiveMaxPool2dImpl>(nn, "AdaptiveMaxPool2d")
+      .def(py::init([](Size2 size, bool return_indices) {
+             TG_CHECK_VALUE(!return_indices, "AdaptiveMaxPool2d: return_indices=True is not supported by the module; "
+                                             "use tg.nn.functional.adaptive_max_pool2d(..., return_indices=True)");
+             return std::make_shared<AdaptiveMaxPool2dImpl>(size);
+           }),
+           py::arg("output_size"), py::arg("return_indices") = false);
+  Layer<AdaptiveMaxPool1dImpl>(nn, "AdaptiveMaxPool1d")
+      .def(py::init([](int64_t size, bool return_indices) {
+             TG_CHECK_VALUE(!return_indices, "AdaptiveMaxPool1d: return_indices=True is not supported by the module; "
+                                             "use tg.nn.functional.adaptive_max_pool1d(..., return_indices=True)");
+             return std::make_shared<AdaptiveMaxPool1dImpl>(size);
+           }),
+           py::arg("output_size"), py::arg("return_indices") = false);
   Layer<PixelShuffleImpl>(nn, "PixelShuffle").def(py::init<int64_t>(), py::arg("upscale_factor"));
   Layer<PixelUnshuffleImpl>(nn, "PixelUnshuffle").def(py::init<int64_t>(), py::arg("downscale_factor"));
   // Padding layers: an int pads every side, a tuple gives each.

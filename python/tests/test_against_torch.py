@@ -561,3 +561,96 @@ def test_index_and_reduction_composites():
         got, want = (got, want) if kw else ((got,), (want,))
         for g, w in zip(got, want):
             assert np.array_equal(np.asarray(g), w.numpy()), kw
+
+
+def test_scans_match_torch():
+    a = np.random.randn(4, 6)
+    for dim in (0, 1):
+        check_fn(lambda x: x.cumprod(dim), lambda x: x.cumprod(dim), a)
+        check_fn(lambda x: tg.logcumsumexp(x, dim), lambda x: torch.logcumsumexp(x, dim), a)
+        check_fn(lambda x: x.cummax(dim).values, lambda x: x.cummax(dim).values, a)
+        check_fn(lambda x: tg.cummin(x, dim)[0], lambda x: torch.cummin(x, dim)[0], a)
+    z = a.copy()
+    z[1, 2] = z[3, 4] = z[3, 1] = 0.0  # cumprod's gradient through zeros, one and two in a row
+    check_fn(lambda x: x.cumprod(1), lambda x: x.cumprod(1), z)
+    ties = np.random.randint(0, 3, size=(5, 8))
+    for fn in ("cummax", "cummin"):
+        got, want = getattr(tg, fn)(tg.from_numpy(ties.copy()), 1), getattr(torch, fn)(torch.from_numpy(ties.copy()), 1)
+        assert np.array_equal(np.asarray(got.indices), want.indices.numpy()), fn
+        assert np.array_equal(np.asarray(got.values), want.values.numpy()), fn
+    nan = np.array([1.0, np.nan, 3.0, -1.0])
+    for fn in ("cummax", "cummin"):
+        got, want = getattr(tg, fn)(tg.from_numpy(nan.copy()), 0), getattr(torch, fn)(torch.from_numpy(nan.copy()), 0)
+        assert np.array_equal(np.asarray(got.indices), want.indices.numpy()), fn
+    assert tg.tensor([1, 2, 3], dtype=tg.int32).cumprod(0).dtype == tg.int64
+    assert torch.tensor([1, 2, 3], dtype=torch.int32).cumprod(0).dtype == torch.int64
+
+
+def test_searchsorted_and_bucketize_match_torch():
+    seq = np.sort(np.random.randint(0, 20, size=12)).astype(np.float64)
+    vals = np.random.randint(-2, 22, size=(3, 5)).astype(np.float64)
+    rows = np.sort(np.random.randn(3, 9), axis=1)
+    for kw in ({}, {"right": True}, {"side": "right"}, {"out_int32": True}):
+        for s, v in ((seq, vals), (rows, np.random.randn(3, 4))):
+            got = tg.searchsorted(tg.from_numpy(s.copy()), tg.from_numpy(v.copy()), **kw)
+            want = torch.searchsorted(torch.from_numpy(s.copy()), torch.from_numpy(v.copy()), **kw)
+            assert np.array_equal(np.asarray(got), want.numpy()) and str(got.dtype)[-5:] == str(want.dtype)[-5:], kw
+        got = tg.bucketize(tg.from_numpy(vals.copy()), tg.from_numpy(seq.copy()), **{k: v for k, v in kw.items()
+                                                                                      if k != "side"})
+        want = torch.bucketize(torch.from_numpy(vals.copy()), torch.from_numpy(seq.copy()),
+                               **{k: v for k, v in kw.items() if k != "side"})
+        assert np.array_equal(np.asarray(got), want.numpy()), kw
+    perm = np.random.permutation(12)
+    unsorted = seq[perm]
+    sorter = np.argsort(unsorted, kind="stable")
+    got = tg.searchsorted(tg.from_numpy(unsorted.copy()), tg.from_numpy(vals.copy()), sorter=tg.from_numpy(sorter))
+    want = torch.searchsorted(torch.from_numpy(unsorted.copy()), torch.from_numpy(vals.copy()),
+                              sorter=torch.from_numpy(sorter))
+    assert np.array_equal(np.asarray(got), want.numpy())
+    assert int(tg.searchsorted(tg.tensor([1.0, 2.0, 3.0]), 2.5)) == int(
+        torch.searchsorted(torch.tensor([1.0, 2.0, 3.0]), 2.5))
+
+
+@pytest.mark.parametrize("shape,size", [((2, 3, 5, 7), (3, 4)), ((3, 6, 6), 2), ((2, 2, 9, 4), (4, 3))])
+def test_adaptive_max_pool_matches_torch(shape, size):
+    a = np.random.randn(*shape)
+    check_fn(lambda x: F.adaptive_max_pool2d(x, size), lambda x: TF.adaptive_max_pool2d(x, size), a)
+    got = F.adaptive_max_pool2d(tg.from_numpy(a.copy()), size, return_indices=True)[1]
+    want = TF.adaptive_max_pool2d(torch.from_numpy(a.copy()), size, return_indices=True)[1]
+    assert np.array_equal(np.asarray(got), want.numpy())
+    line = a.reshape(a.shape[0], -1, a.shape[-1])
+    check_fn(lambda x: nn.AdaptiveMaxPool1d(3)(x), lambda x: torch.nn.AdaptiveMaxPool1d(3)(x), line)
+    assert repr(nn.AdaptiveMaxPool2d(size)) == repr(torch.nn.AdaptiveMaxPool2d(size))
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_matches_torch(mode):
+    table = np.random.randn(12, 5)
+    flat, offsets = [3, 0, 7, 7, 11, 2, 5, 0], [0, 2, 2, 5]
+    kw = dict(mode=mode, padding_idx=7)
+    check_fn(lambda w: F.embedding_bag(tg.tensor(flat), w, tg.tensor(offsets), **kw),
+             lambda w: TF.embedding_bag(torch.tensor(flat), w, torch.tensor(offsets), **kw), table)
+    rows = [[1, 4, 4], [0, 9, 2]]
+    check_fn(lambda w: F.embedding_bag(tg.tensor(rows), w, mode=mode),
+             lambda w: TF.embedding_bag(torch.tensor(rows), w, mode=mode), table)
+    check_fn(lambda w: F.embedding_bag(tg.tensor(flat), w, tg.tensor([0, 3, 6]), mode=mode, include_last_offset=True),
+             lambda w: TF.embedding_bag(torch.tensor(flat), w, torch.tensor([0, 3, 6]), mode=mode,
+                                        include_last_offset=True), table)
+    if mode == "sum":
+        psw = np.random.rand(8)
+        check_fn(lambda w, p: F.embedding_bag(tg.tensor(flat), w, tg.tensor(offsets), mode="sum", per_sample_weights=p),
+                 lambda w, p: TF.embedding_bag(torch.tensor(flat), w, torch.tensor(offsets), mode="sum",
+                                               per_sample_weights=p), table, psw)
+    assert repr(nn.EmbeddingBag(12, 5, mode=mode, padding_idx=7)) == repr(
+        torch.nn.EmbeddingBag(12, 5, mode=mode, padding_idx=7))
+
+
+def test_conv_transpose1d_matches_torch():
+    x, w, b = np.random.randn(2, 4, 7), np.random.randn(4, 3, 3), np.random.randn(6)
+    kw = dict(stride=2, padding=1, output_padding=1, groups=2, dilation=1)
+    check_fn(lambda x, w, b: F.conv_transpose1d(x, w, b, **kw),
+             lambda x, w, b: TF.conv_transpose1d(x, w, b, **kw), x, w, b)
+    assert repr(nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, dilation=2)) == repr(
+        torch.nn.ConvTranspose1d(4, 6, 3, stride=2, padding=1, output_padding=1, dilation=2))
+    assert repr(nn.ConvTranspose2d(4, 6, 3, output_padding=1, dilation=2)) == repr(
+        torch.nn.ConvTranspose2d(4, 6, 3, output_padding=1, dilation=2))

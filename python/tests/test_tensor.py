@@ -151,6 +151,38 @@ def test_reductions_against_numpy():
     assert tg.tensor([True, False]).any().item() and not tg.tensor([True, False]).all().item()
 
 
+def test_scans_searches_and_sampling_against_numpy():
+    a = np.random.rand(3, 5) + 0.5
+    t = tg.from_numpy(a)
+    assert_close(t.cumprod(1), a.cumprod(1), rtol=1e-12)
+    assert_close(tg.cumprod(t, 0, dtype=tg.float32), a.cumprod(0), rtol=1e-6)
+    values, indices = t.cummax(1)
+    assert_close(values, np.maximum.accumulate(a, 1))
+    assert_close(tg.cummin(t, dim=0).values, np.minimum.accumulate(a, 0))
+    assert indices.dtype == tg.int64
+    assert_close(t.logcumsumexp(1), np.log(np.exp(a).cumsum(1)), rtol=1e-12)
+    seq, v = np.array([1.0, 3.0, 5.0, 7.0]), np.array([[0.0, 3.0], [6.0, 9.0]])
+    for side in ("left", "right"):
+        got = tg.searchsorted(tg.from_numpy(seq), tg.from_numpy(v), side=side)
+        np.testing.assert_array_equal(got.numpy(), np.searchsorted(seq, v, side=side))
+        got = tg.bucketize(tg.from_numpy(v), tg.from_numpy(seq), right=side == "right")
+        np.testing.assert_array_equal(got.numpy(), np.searchsorted(seq, v, side=side))
+    assert tg.searchsorted(tg.from_numpy(seq), 4).item() == 2
+    assert tg.searchsorted(tg.from_numpy(seq), tg.from_numpy(v), out_int32=True).dtype == tg.int32
+    with pytest.raises(ValueError, match="side must be 'left' or 'right'"):
+        tg.searchsorted(tg.from_numpy(seq), 1.0, side="middle")
+    g = tg.Generator(3)
+    draws = tg.tensor([[0.0, 1.0, 3.0]]).multinomial(4000, True, generator=g)
+    assert draws.shape == (1, 4000) and draws.dtype == tg.int64
+    counts = np.bincount(draws.numpy().ravel(), minlength=3) / 4000
+    np.testing.assert_allclose(counts, [0, 0.25, 0.75], atol=0.03)
+    assert sorted(tg.multinomial(tg.tensor([1.0, 2.0, 3.0]), 3).tolist()) == [0, 1, 2]
+    with pytest.raises(ValueError, match="without replacement"):
+        tg.multinomial(tg.tensor([1.0, 2.0]), 3)
+    b = tg.bernoulli(tg.full((2000,), 0.25), generator=g)
+    assert set(np.unique(b.numpy())) <= {0.0, 1.0} and abs(b.mean().item() - 0.25) < 0.04
+
+
 def test_shape_ops():
     t = tg.arange(24).view(2, 3, 4)
     assert t.view(6, 4).shape == (6, 4) and t.reshape((4, -1)).shape == (4, 6) and t.reshape(-1).shape == (24,)

@@ -10,13 +10,8 @@ namespace {
 using kernels::ActivationOp;
 using kernels::ActivationParams;
 
-void check_floating(const char* name, const Tensor& self) {
-  ops::check_defined(name, self, "input");
-  TG_CHECK_TYPE(self.is_floating_point(), "{}: expected a floating-point tensor, got {}", name, self.dtype());
-}
-
 Tensor activation(ActivationOp op, const char* name, const Tensor& self, const ActivationParams& p) {
-  check_floating(name, self);
+  ops::check_floating(name, self);
   const auto& be = kernels::backend(self.device(), name);
   Tensor out = ops::empty_like_inputs(self.sizes(), self.dtype(), self.device(), {&self});
   be.activation(op, self.dtype(), p, ops::make_loop(out, {&self}), out.data_ptr(), self.data_ptr());
@@ -29,7 +24,7 @@ Tensor activation(ActivationOp op, const char* name, const Tensor& self, const A
 const Tensor& activation_(ActivationOp op, const char* name, const Tensor& self, const ActivationParams& p) {
   if (autograd::needs_grad(self))
     return ops::inplace_via_copy(self, name, [&](const Tensor& s) { return activation(op, name, s, p); });
-  check_floating(name, self);
+  ops::check_floating(name, self);
   autograd::check_inplace(self, name);
   const auto& be = kernels::backend(self.device(), name);
   be.activation(op, self.dtype(), p, ops::make_loop(self, {&self}), self.data_ptr(), self.data_ptr());

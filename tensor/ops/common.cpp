@@ -178,6 +178,11 @@ void check_defined(const char* op, const Tensor& t, const char* what) {
   TG_CHECK(t.defined(), "{}: {} is an undefined tensor", op, what);
 }
 
+void check_floating(const char* op, const Tensor& t, const char* what) {
+  check_defined(op, t, what);
+  TG_CHECK_TYPE(t.is_floating_point(), "{}: expected a floating-point {}, got {}", op, what, t.dtype());
+}
+
 // ---- type promotion -----------------------------------------------------------------------
 
 void ResultType::add(const Tensor& t) {

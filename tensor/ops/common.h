@@ -45,6 +45,8 @@ void fill_into(const Tensor& dst, const Scalar& value);
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b);
 void check_defined(const char* op, const Tensor& t, const char* what);
+// t defined and of a floating-point dtype; `what` names it in the error ("input", "weight").
+void check_floating(const char* op, const Tensor& t, const char* what = "tensor");
 
 // PyTorch's result_type: dimensioned tensors outrank 0-dim tensors, which outrank numbers,
 // unless a lower group holds a higher category (bool < integer < floating).

@@ -1,5 +1,5 @@
 // Reductions: sum, mean, prod, max/min (with indices), amax/amin, argmax/argmin, var/std, norm,
-// logsumexp, cumsum, all/any.
+// logsumexp, all/any.
 #include <cmath>
 #include <limits>
 
@@ -256,8 +256,7 @@ Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim, Sour
 
 Tensor var(const Tensor& self, const Shape& dims, double correction, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("var", loc);
-  ops::check_defined("var", self, "input");
-  TG_CHECK_TYPE(self.is_floating_point(), "var: expected a floating-point tensor, got {}", self.dtype());
+  ops::check_floating("var", self);
   const uint32_t mask = reduce_mask("var", self, dims);
   const Shape d = mask_to_dims(mask, self.dim());
   int64_t n = 1;
@@ -273,8 +272,7 @@ Tensor std(const Tensor& self, const Shape& dims, double correction, bool keepdi
 
 Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("norm", loc);
-  ops::check_defined("norm", self, "input");
-  TG_CHECK_TYPE(self.is_floating_point(), "norm: expected a floating-point tensor, got {}", self.dtype());
+  ops::check_floating("norm", self);
   const double pv = p.to_double();
   TG_CHECK_VALUE(pv >= 0 || std::isinf(pv), "norm: p must be non-negative or infinite, got {}", pv);
   const uint32_t mask = reduce_mask("norm", self, dims);
@@ -303,22 +301,6 @@ Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc 
   m = where(isinf(m), 0.0, m);
   Tensor r = log(sum(exp(x - m), d, true)) + m;
   return keepdim ? r : r.reshape(reduced_shape(x.sizes(), reduce_mask("logsumexp", x, dims), false));
-}
-
-Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype, SourceLoc loc) {
-  detail::ApiScope scope("cumsum", loc);
-  ops::check_defined("cumsum", self, "input");
-  const int d = wrap_dim(dim, self.dim(), "cumsum");
-  const DType out_dtype = sum_dtype(self, dtype);
-  Tensor src = is_floating_point(out_dtype) ? self.to(out_dtype) : self;
-  Tensor in = ops::contiguous(src);
-  const auto& be = kernels::backend(self.device(), "cumsum");
-  Tensor out = ops::empty(self.sizes(), out_dtype, self.device());
-  const kernels::DimGeometry g = ops::dim_geometry(self.sizes(), d, self.dim() == 0 ? 1 : self.sizes()[d]);
-  be.cumsum(in.dtype(), out_dtype, g, out.data_ptr(), in.data_ptr());
-  if (is_floating_point(out_dtype) && autograd::needs_grad(src))
-    autograd::set_history(out, autograd::derivatives::cumsum_node(src, d));
-  return out;
 }
 
 Tensor all(const Tensor& self, SourceLoc loc) {
@@ -361,8 +343,7 @@ Tensor nansum(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc
 
 Tensor nanmean(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("nanmean", loc);
-  ops::check_defined("nanmean", self, "input");
-  TG_CHECK_TYPE(self.is_floating_point(), "nanmean: expected a floating-point tensor, got {}", self.dtype());
+  ops::check_floating("nanmean", self);
   const Tensor present = logical_not(isnan(self));
   return sum(where(present, self, 0.0), dims, keepdim) / sum(present, dims, keepdim).to(self.dtype());
 }

@@ -38,6 +38,14 @@ Tensor randint(int64_t low, int64_t high, const Shape& size, Generator& generato
 // A random permutation of 0..n-1.
 Tensor randperm(int64_t n, const TensorOptions& options = {}, TG_CALLER);
 Tensor randperm(int64_t n, Generator& generator, const TensorOptions& options = {}, TG_CALLER);
+// Sampling from given probabilities. bernoulli: 1 with probability p (each element of `p`, in
+// [0, 1]), else 0, in p's dtype. multinomial: num_samples category indices per row of the
+// non-negative weights `input` (1-D [C] or 2-D [R, C], rows need not sum to 1), int64; without
+// replacement no index repeats within a row.
+Tensor bernoulli(const Tensor& p, TG_CALLER);
+Tensor bernoulli(const Tensor& p, Generator& generator, TG_CALLER);
+Tensor multinomial(const Tensor& input, int64_t num_samples, bool replacement = false, TG_CALLER);
+Tensor multinomial(const Tensor& input, int64_t num_samples, bool replacement, Generator& generator, TG_CALLER);
 
 // Same shape, dtype and device as `t` unless `options` says otherwise; never requires grad
 // unless asked.

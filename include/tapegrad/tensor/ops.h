@@ -5,6 +5,7 @@
 #include "tapegrad/tensor/ops/index_ops.h"
 #include "tapegrad/tensor/ops/linalg.h"
 #include "tapegrad/tensor/ops/reduce.h"
+#include "tapegrad/tensor/ops/scan.h"
 #include "tapegrad/tensor/ops/shape_ops.h"
 #include "tapegrad/tensor/ops/softmax.h"
 #include "tapegrad/tensor/ops/views.h"

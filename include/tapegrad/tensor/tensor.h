@@ -270,6 +270,10 @@ class Tensor {
   Tensor norm(const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER) const;
   Tensor logsumexp(const Shape& dims, bool keepdim = false, TG_CALLER) const;
   Tensor cumsum(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  Tensor cumprod(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  std::tuple<Tensor, Tensor> cummax(int64_t dim, TG_CALLER) const;
+  std::tuple<Tensor, Tensor> cummin(int64_t dim, TG_CALLER) const;
+  Tensor logcumsumexp(int64_t dim, TG_CALLER) const;
   Tensor all(TG_CALLER) const;
   Tensor all(int64_t dim, bool keepdim = false, TG_CALLER) const;
   Tensor any(TG_CALLER) const;

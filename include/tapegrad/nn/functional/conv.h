@@ -36,4 +36,15 @@ struct ConvTranspose2dOptions {
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const ConvTranspose2dOptions& options = {},
                         TG_CALLER);
 
+struct ConvTranspose1dOptions {
+  Tensor bias = {};
+  int64_t stride = 1;
+  int64_t padding = 0;
+  int64_t output_padding = 0;
+  int64_t groups = 1;
+  int64_t dilation = 1;
+};
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const ConvTranspose1dOptions& options = {},
+                        TG_CALLER);
+
 }  // namespace tg::nn::functional

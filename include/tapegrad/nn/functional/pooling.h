@@ -32,6 +32,9 @@ Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, TG_CALLE
 
 // Output cell i averages input rows [floor(i * H / OH), ceil((i + 1) * H / OH)).
 Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, TG_CALLER);
+// Output cell i takes the max over the same windows; with indices, the flat h * W + w of each.
+Tensor adaptive_max_pool2d(const Tensor& input, Size2 output_size, TG_CALLER);
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, Size2 output_size, TG_CALLER);
 
 // 1-D pooling over [N, C, L] or unbatched [C, L]: the 2-D kernels over a height of one.
 struct MaxPool1dOptions {
@@ -53,5 +56,7 @@ struct AvgPool1dOptions {
 };
 Tensor avg_pool1d(const Tensor& input, const AvgPool1dOptions& options, TG_CALLER);
 Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size, TG_CALLER);
+Tensor adaptive_max_pool1d(const Tensor& input, int64_t output_size, TG_CALLER);
+std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& input, int64_t output_size, TG_CALLER);
 
 }  // namespace tg::nn::functional

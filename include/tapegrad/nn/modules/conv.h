@@ -1,5 +1,5 @@
 #pragma once
-// Conv1d, Conv2d, ConvTranspose2d (torch.nn names; weights and biases initialised as PyTorch's:
+// Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (torch.nn names; weights and biases initialised as PyTorch's:
 // kaiming_uniform_ with a = sqrt(5), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))). The handles spell
 // out their constructors so that options can be brace-initialised: Conv2d(1, 8, 3, {.padding = 1}).
 #include "tapegrad/nn/functional/options.h"
@@ -81,6 +81,34 @@ class ConvTranspose2d : public ::tg::nn::ModuleHolder<ConvTranspose2dImpl> {
  public:
   using ModuleHolder::ModuleHolder;
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, const ConvTranspose2dOptions& options = {}) : ModuleHolder(std::make_shared<ConvTranspose2dImpl>(in_channels, out_channels, kernel_size, options)) {}
+};
+
+struct ConvTranspose1dOptions {
+  int64_t stride = 1;
+  int64_t padding = 0;
+  int64_t output_padding = 0;
+  int64_t groups = 1;
+  bool bias = true;
+  int64_t dilation = 1;
+};
+class ConvTranspose1dImpl : public Module {
+ public:
+  ConvTranspose1dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                      const ConvTranspose1dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_parameters();
+
+  int64_t in_channels, out_channels, kernel_size;
+  ConvTranspose1dOptions options;
+  Tensor weight, bias;  // weight [in, out / groups, k]
+};
+class ConvTranspose1d : public ::tg::nn::ModuleHolder<ConvTranspose1dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  ConvTranspose1d(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                  const ConvTranspose1dOptions& options = {})
+      : ModuleHolder(std::make_shared<ConvTranspose1dImpl>(in_channels, out_channels, kernel_size, options)) {}
 };
 
 }  // namespace tg::nn

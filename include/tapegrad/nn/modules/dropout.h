@@ -1,6 +1,7 @@
 #pragma once
-// Dropout and Embedding (torch.nn names and defaults).
+// Dropout, Embedding and EmbeddingBag (torch.nn names and defaults).
 #include <optional>
+#include <string>
 
 #include "tapegrad/nn/module.h"
 #include "tapegrad/tensor/generator.h"
@@ -47,5 +48,22 @@ class EmbeddingImpl : public Module {
   Tensor weight;
 };
 TG_MODULE(Embedding);
+
+// Bags of embeddings reduced by mode "sum", "mean" or "max" (functional::embedding_bag).
+class EmbeddingBagImpl : public Module {
+ public:
+  EmbeddingBagImpl(int64_t num_embeddings, int64_t embedding_dim, std::string mode = "mean",
+                   bool include_last_offset = false, std::optional<int64_t> padding_idx = std::nullopt);
+  Tensor forward(const Tensor& input) override;
+  Tensor forward(const Tensor& input, const Tensor& offsets, const Tensor& per_sample_weights = {});
+  std::string extra_repr() const override;
+  void reset_parameters();
+  int64_t num_embeddings, embedding_dim;
+  std::string mode;
+  bool include_last_offset;
+  std::optional<int64_t> padding_idx;
+  Tensor weight;
+};
+TG_MODULE(EmbeddingBag);
 
 }  // namespace tg::nn

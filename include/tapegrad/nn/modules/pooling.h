@@ -1,5 +1,6 @@
 #pragma once
-// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d (torch.nn names and defaults).
+// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and their 1-D forms (torch.nn names
+// and defaults).
 #include "tapegrad/nn/functional/pooling.h"
 #include "tapegrad/nn/module.h"
 
@@ -46,6 +47,19 @@ class AdaptiveAvgPool2d : public ::tg::nn::ModuleHolder<AdaptiveAvgPool2dImpl> {
   AdaptiveAvgPool2d(Size2 output_size) : ModuleHolder(std::make_shared<AdaptiveAvgPool2dImpl>(output_size)) {}
 };
 
+class AdaptiveMaxPool2dImpl : public Module {
+ public:
+  explicit AdaptiveMaxPool2dImpl(Size2 output_size) : Module("AdaptiveMaxPool2d"), output_size(output_size) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  Size2 output_size;
+};
+class AdaptiveMaxPool2d : public ::tg::nn::ModuleHolder<AdaptiveMaxPool2dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  AdaptiveMaxPool2d(Size2 output_size) : ModuleHolder(std::make_shared<AdaptiveMaxPool2dImpl>(output_size)) {}
+};
+
 class MaxPool1dImpl : public Module {
  public:
   explicit MaxPool1dImpl(functional::MaxPool1dOptions options) : Module("MaxPool1d"), options(options) {}
@@ -76,5 +90,14 @@ class AdaptiveAvgPool1dImpl : public Module {
   int64_t output_size;
 };
 TG_MODULE(AdaptiveAvgPool1d);
+
+class AdaptiveMaxPool1dImpl : public Module {
+ public:
+  explicit AdaptiveMaxPool1dImpl(int64_t output_size) : Module("AdaptiveMaxPool1d"), output_size(output_size) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t output_size;
+};
+TG_MODULE(AdaptiveMaxPool1d);
 
 }  // namespace tg::nn

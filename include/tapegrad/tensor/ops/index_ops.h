@@ -37,6 +37,16 @@ std::tuple<Tensor, Tensor> sort(const Tensor& self, int64_t dim = -1, bool desce
 Tensor argsort(const Tensor& self, int64_t dim = -1, bool descending = false, bool stable = false, TG_CALLER);
 std::tuple<Tensor, Tensor> topk(const Tensor& self, int64_t k, int64_t dim = -1, bool largest = true,
                                 bool sorted = true, TG_CALLER);
+// For each value, the index where inserting it into the sorted last dim of sorted_sequence keeps
+// that sorted: the first boundary >= the value (> with right). sorted_sequence is 1-D, or has
+// values' leading dims; `sorter` (int64, sorted_sequence's shape) sorts an unsorted one, as
+// argsort gives. int64 results, int32 with out_int32. Not differentiable.
+Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool out_int32 = false, bool right = false,
+                    const std::optional<Tensor>& sorter = std::nullopt, TG_CALLER);
+Tensor searchsorted(const Tensor& sorted_sequence, const Scalar& value, bool out_int32 = false, bool right = false,
+                    const std::optional<Tensor>& sorter = std::nullopt, TG_CALLER);
+// The bucket of each element among 1-D sorted boundaries: searchsorted(boundaries, input).
+Tensor bucketize(const Tensor& input, const Tensor& boundaries, bool out_int32 = false, bool right = false, TG_CALLER);
 
 // Along dim, slice index[i] of the result is slice index[i] of self plus alpha times slice i of
 // source (index_add), slice i of source (index_copy), or value (index_fill). Out of place.

@@ -34,7 +34,6 @@ Tensor std(const Tensor& self, const Shape& dims = {}, double correction = 1, bo
 // p-norm; p may be any positive number, 0 (count of non-zeros) or +-infinity.
 Tensor norm(const Tensor& self, const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
 Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim = false, TG_CALLER);
-Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER);
 // (var, mean) and (std, mean) over the same dims.
 std::tuple<Tensor, Tensor> var_mean(const Tensor& self, const Shape& dims = {}, double correction = 1,
                                     bool keepdim = false, TG_CALLER);

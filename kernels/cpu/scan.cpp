@@ -1,0 +1,104 @@
+// Scans along a dim (cumsum, cumprod, cummax/cummin with indices, logcumsumexp) and
+// searchsorted.
+#include <vector>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/loops.h"
+#include "kernels/scan_math.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+template <ScanOp kOp, class T>
+void scan_impl(const DimGeometry& g, T* y, int64_t* idx, const T* x) {
+  using A = acc_t<T>;
+  using Sc = Scanner<kOp, A>;
+  using S = typename Sc::S;
+  if (is_dense(g) && g.inner >= 8) {
+    // Along an outer dim: a block of inner positions side by side, each row pushed into the
+    // running values in one loop, instead of one strided scan per position.
+    constexpr int64_t kWidth = 512;
+    const int64_t chunks = (g.inner + kWidth - 1) / kWidth;
+    parallel_for(0, g.outer * chunks, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size * kWidth)),
+                 [&](int64_t b, int64_t e) {
+                   std::vector<S> acc(kWidth);
+                   std::vector<int64_t> at(kWidth);
+                   for (int64_t t = b; t < e; ++t) {
+                     const int64_t o = t / chunks, j0 = (t % chunks) * kWidth, w = std::min(kWidth, g.inner - j0);
+                     std::fill(acc.begin(), acc.end(), Sc::init());
+                     for (int64_t k = 0; k < g.size; ++k) {
+                       const int64_t row = (o * g.size + k) * g.inner + j0;
+                       for (int64_t j = 0; j < w; ++j) {
+                         const auto u = static_cast<size_t>(j);
+                         if (Sc::push(acc[u], convert<A>(x[row + j]), k)) at[u] = k;
+                         y[row + j] = convert<T>(acc[u]);
+                       }
+                       if (idx) std::copy(at.begin(), at.begin() + w, idx + row);
+                     }
+                   }
+                 });
+    return;
+  }
+  parallel_for(0, g.outer * g.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t p = b; p < e; ++p) {
+                   const int64_t o = p / g.inner, i = p % g.inner;
+                   const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
+                   const int64_t out_at = o * g.out_outer_stride + i * g.out_inner_stride;
+                   S acc = Sc::init();
+                   int64_t at = 0;
+                   for (int64_t k = 0; k < g.size; ++k) {
+                     if (Sc::push(acc, convert<A>(xs[k * g.in_dim_stride]), k)) at = k;
+                     y[out_at + k * g.out_dim_stride] = convert<T>(acc);
+                     if (idx) idx[out_at + k * g.out_dim_stride] = at;
+                   }
+                 }
+               });
+}
+
+// The first position in [0, n) whose boundary is not below v (above v with right), as
+// PyTorch's searchsorted compares: a NaN value goes past every boundary.
+template <class A, class T>
+int64_t bound(const T* row, int64_t n, A v, bool right) {
+  int64_t lo = 0, hi = n;
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    const A m = convert<A>(row[mid]);
+    if (right ? !(m > v) : !(m >= v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+}  // namespace
+
+void scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, int64_t* indices, const void* in) {
+  if (g.outer * g.inner == 0 || g.size == 0) return;
+  dispatch_all(dtype, [&]<class T>() {
+    T* y = static_cast<T*>(out);
+    const T* x = static_cast<const T*>(in);
+    switch (op) {
+      case ScanOp::Sum: return scan_impl<ScanOp::Sum>(g, y, nullptr, x);
+      case ScanOp::Prod: return scan_impl<ScanOp::Prod>(g, y, nullptr, x);
+      case ScanOp::Max: return scan_impl<ScanOp::Max>(g, y, indices, x);
+      case ScanOp::Min: return scan_impl<ScanOp::Min>(g, y, indices, x);
+      case ScanOp::LogSumExp:
+        if constexpr (std::is_floating_point_v<acc_t<T>>) return scan_impl<ScanOp::LogSumExp>(g, y, nullptr, x);
+        else TG_FAIL("logcumsumexp kernel: dtype {} is not a floating-point type", dtype);
+    }
+  });
+}
+
+void searchsorted(DType dtype, const SearchGeometry& g, int64_t* out, const void* sorted, const void* values,
+                  bool right) {
+  dispatch_numeric(dtype, [&]<class T>() {
+    const T* s = static_cast<const T*>(sorted);
+    const T* v = static_cast<const T*>(values);
+    parallel_for(0, g.rows * g.count, std::max<int64_t>(1, kGrain / 16), [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t)
+        out[t] = bound(s + (t / g.count) * g.sorted_row_stride, g.size, convert<acc_t<T>>(v[t]), right);
+    });
+  });
+}
+
+}  // namespace tg::kernels::cpu

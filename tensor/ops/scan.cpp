@@ -1,0 +1,81 @@
+// Scans along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp.
+#include "autograd/derivatives/derivatives.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg {
+namespace {
+
+using kernels::ScanOp;
+
+// The scan of `in` along dim d, in its dtype; Max and Min also fill `indices`.
+Tensor scan_raw(ScanOp op, const char* name, const Tensor& self, int d, Tensor* indices = nullptr) {
+  const Tensor in = ops::contiguous(self);
+  Tensor out = ops::empty(self.sizes(), self.dtype(), self.device());
+  int64_t* idx = nullptr;
+  if (indices) {
+    *indices = ops::empty(self.sizes(), kInt64, self.device());
+    idx = indices->data_ptr<int64_t>();
+  }
+  const kernels::DimGeometry g = ops::dim_geometry(self.sizes(), d, self.dim() == 0 ? 1 : self.sizes()[d]);
+  kernels::backend(self.device(), name).scan(op, self.dtype(), g, out.data_ptr(), idx, in.data_ptr());
+  return out;
+}
+
+// cumsum and cumprod: the input is converted to the result's dtype first, as in PyTorch.
+Tensor accumulate(ScanOp op, const char* name, const Tensor& self, int64_t dim, std::optional<DType> dtype) {
+  ops::check_defined(name, self, "input");
+  const int d = wrap_dim(dim, self.dim(), name);
+  const Tensor src = self.to(dtype ? *dtype : is_floating_point(self.dtype()) ? self.dtype() : kInt64);
+  Tensor out = scan_raw(op, name, src, d);
+  if (src.is_floating_point() && autograd::needs_grad(src))
+    autograd::set_history(out, op == ScanOp::Sum ? autograd::derivatives::cumsum_node(src, d)
+                                                 : autograd::derivatives::cumprod_node(src, out, d));
+  return out;
+}
+
+std::tuple<Tensor, Tensor> running_extreme(ScanOp op, const char* name, const Tensor& self, int64_t dim) {
+  ops::check_defined(name, self, "input");
+  const int d = wrap_dim(dim, self.dim(), name);
+  Tensor indices;
+  Tensor values = scan_raw(op, name, self, d, &indices);
+  if (self.is_floating_point() && autograd::needs_grad(self))
+    autograd::set_history(values, autograd::derivatives::cummax_cummin_node(
+                                      op == ScanOp::Max ? "CummaxBackward" : "CumminBackward", self, indices, d));
+  return {values, indices};
+}
+
+}  // namespace
+
+Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("cumsum", loc);
+  return accumulate(ScanOp::Sum, "cumsum", self, dim, dtype);
+}
+
+Tensor cumprod(const Tensor& self, int64_t dim, std::optional<DType> dtype, SourceLoc loc) {
+  detail::ApiScope scope("cumprod", loc);
+  return accumulate(ScanOp::Prod, "cumprod", self, dim, dtype);
+}
+
+std::tuple<Tensor, Tensor> cummax(const Tensor& self, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("cummax", loc);
+  return running_extreme(ScanOp::Max, "cummax", self, dim);
+}
+
+std::tuple<Tensor, Tensor> cummin(const Tensor& self, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("cummin", loc);
+  return running_extreme(ScanOp::Min, "cummin", self, dim);
+}
+
+Tensor logcumsumexp(const Tensor& self, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("logcumsumexp", loc);
+  ops::check_floating("logcumsumexp", self);
+  const int d = wrap_dim(dim, self.dim(), "logcumsumexp");
+  Tensor out = scan_raw(ScanOp::LogSumExp, "logcumsumexp", self, d);
+  if (autograd::needs_grad(self))
+    autograd::set_history(out, autograd::derivatives::logcumsumexp_node(self, out, d));
+  return out;
+}
+
+}  // namespace tg
