@@ -440,6 +440,35 @@ TEST(Cuda, ScansAndSearchesMatchTheCpu) {
   EXPECT_THROW_WITH(searchsorted(sorted.cuda(), values), Error, "same device");
 }
 
+TEST(Cuda, SolversAndFactorizationsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  TG_REQUIRE_LAPACK();
+  Generator gen(13);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const double tol = dt == kFloat64 ? 1e-10 : 1e-4;
+    const Tensor a = (randn({3, 6, 6}, gen) + eye(6) * 6.0).to(dt), b = randn({3, 6, 2}, gen).to(dt);
+    expect_same([](const auto& in) { return linalg::inv(in[0]); }, {a}, tol, tol);
+    expect_same([](const auto& in) { return linalg::det(in[0]); }, {a}, tol, tol);
+    expect_same([](const auto& in) { return std::get<0>(linalg::slogdet(in[0])); }, {a.neg()}, 0, 0);
+    expect_same([](const auto& in) { return std::get<1>(linalg::slogdet(in[0])); }, {a}, tol, tol);
+    expect_same([](const auto& in) { return linalg::solve(in[0], in[1]); }, {a, b}, tol, tol);
+    expect_same([](const auto& in) { return linalg::solve(in[0].mT(), in[1][0].select(1, 0)); }, {a, b}, tol, tol);
+    expect_same([](const auto& in) { return linalg::cholesky(matmul(in[0], in[0].mT())); }, {a}, tol, tol);
+  }
+  const Tensor singular = tensor({{1.0, 2.0}, {2.0, 4.0}}).cuda();
+  EXPECT_EQ(linalg::det(singular).item<float>(), 0.0f);
+  EXPECT_THROW_WITH(linalg::inv(singular), Error, "linalg.inv: the input matrix is singular");
+  EXPECT_THROW_WITH(linalg::cholesky(-eye(3).cuda()), ValueError, "not positive-definite");
+  // Gradients on the GPU agree with the CPU's.
+  const Tensor m = randn({4, 4}, gen, kFloat64) + eye(4, kFloat64) * 4.0;
+  auto grad_of = [](const Tensor& x0) {
+    Tensor x = x0.detach().requires_grad_(true);
+    (linalg::inv(x).sum() + linalg::det(x) + linalg::cholesky(matmul(x, x.mT())).sum()).backward();
+    return x.grad();
+  };
+  EXPECT_TRUE(close(grad_of(m.cuda()).cpu(), grad_of(m), 1e-9, 1e-9));
+}
+
 TEST(Cuda, RandomStreamsAreTheCpusForTheSameSeed) {
   TG_REQUIRE_CUDA();
   const auto gpu = TensorOptions(kFloat32).device(Device::cuda());

@@ -1,4 +1,10 @@
 // Matrix products against a naive float64 reference, in every rank combination, and einsum.
+#include <cmath>
+#include <functional>
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "test_util.h"
 
 using namespace tg;
@@ -152,4 +158,109 @@ TEST(Einsum, CommonForms) {
   EXPECT_THROW_WITH(einsum("ij->iz", {a}), ValueError, "'z' does not appear");
   EXPECT_THROW_WITH(einsum("ij,jk->ik", {a, a}), ValueError, "size 4 in one operand and 3");
   EXPECT_THROW_WITH(einsum("i,i,i", {v, v, v}), ValueError, "one or two operands");
+}
+
+namespace {
+// Well-conditioned [..., n, n] matrices: random plus n on the diagonal.
+Tensor well_conditioned(Generator& gen, Shape shape) {
+  const int64_t n = shape[shape.size() - 1];
+  return randn(shape, gen, kFloat64) + eye(n, kFloat64) * static_cast<double>(n);
+}
+}  // namespace
+
+TEST(LinalgSolvers, InvDetSlogdetOnKnownMatrices) {
+  TG_REQUIRE_LAPACK();
+  const Tensor a = tensor({{4.0, 7.0}, {2.0, 6.0}}, kFloat64);
+  EXPECT_TRUE(close(linalg::inv(a), tensor({{0.6, -0.7}, {-0.2, 0.4}}, kFloat64), 1e-12, 1e-12));
+  EXPECT_NEAR(linalg::det(a).item<double>(), 10.0, 1e-12);
+  // A row swap flips the sign; the permutation's parity comes from the pivots.
+  const Tensor swapped = tensor({{2.0, 6.0}, {4.0, 7.0}}, kFloat64);
+  EXPECT_NEAR(det(swapped).item<double>(), -10.0, 1e-12);
+  auto [s, l] = linalg::slogdet(swapped);
+  EXPECT_EQ(s.item<double>(), -1.0);
+  EXPECT_NEAR(l.item<double>(), std::log(10.0), 1e-12);
+  EXPECT_TRUE(std::isnan(logdet(swapped).item<double>()));
+  EXPECT_NEAR(logdet(a).item<double>(), std::log(10.0), 1e-12);
+  // Singular: det 0, slogdet (0, -inf), inv an error naming the batch element.
+  const Tensor singular = tensor({{1.0, 2.0}, {2.0, 4.0}}, kFloat64);
+  EXPECT_EQ(det(singular).item<double>(), 0.0);
+  auto [s0, l0] = slogdet(singular);
+  EXPECT_EQ(s0.item<double>(), 0.0);
+  EXPECT_EQ(l0.item<double>(), -INFINITY);
+  EXPECT_THROW_WITH(inverse(stack({a, singular})), Error, "linalg.inv: the input matrix is singular (batch element 1)");
+  // Batched, float32, non-contiguous, and 0 x 0 (det 1).
+  Generator gen(3);
+  const Tensor m = well_conditioned(gen, {3, 2, 4, 4});
+  EXPECT_TRUE(close(matmul(m, linalg::inv(m)), eye(4, kFloat64).expand({3, 2, 4, 4}), 1e-10, 1e-10));
+  EXPECT_TRUE(close(linalg::inv(m.mT()), linalg::inv(m).mT(), 1e-10, 1e-10));
+  EXPECT_TRUE(close(linalg::inv(m.to(kFloat32)), linalg::inv(m).to(kFloat32), 1e-4, 1e-5));
+  const Tensor e = linalg::det(m);
+  EXPECT_EQ(e.sizes(), (Shape{3, 2}));
+  EXPECT_TRUE(close(e, std::get<0>(linalg::slogdet(m)) * exp(std::get<1>(linalg::slogdet(m))), 1e-10, 1e-10));
+  EXPECT_EQ(det(zeros({0, 0}, kFloat64)).item<double>(), 1.0);
+  EXPECT_THROW_WITH(linalg::inv(ones({2, 3}, kFloat64)), Error, "linalg.inv: expected square matrices [..., n, n]");
+  EXPECT_THROW_WITH(linalg::det(ones({2, 2}, kFloat16)), TypeError, "expected float32 or float64");
+  EXPECT_THROW_WITH(linalg::det(ones({2, 2}, kInt64)), TypeError, "linalg.det: expected a floating-point input");
+}
+
+TEST(LinalgSolvers, Solve) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(4);
+  const Tensor A = well_conditioned(gen, {2, 5, 5});
+  const Tensor B = randn({2, 5, 3}, gen, kFloat64);
+  const Tensor X = linalg::solve(A, B);
+  EXPECT_EQ(X.sizes(), (Shape{2, 5, 3}));
+  EXPECT_TRUE(close(matmul(A, X), B, 1e-10, 1e-10));
+  // Vectors: 1-D, or A's shape without the last dim; batch dims broadcast.
+  const Tensor v = randn({5}, gen, kFloat64);
+  EXPECT_TRUE(close(matmul(A, linalg::solve(A, v).unsqueeze(-1)).squeeze(-1), v.expand({2, 5}), 1e-10, 1e-10));
+  EXPECT_EQ(linalg::solve(A, randn({2, 5}, gen, kFloat64)).sizes(), (Shape{2, 5}));
+  const Tensor per_item = stack({linalg::solve(A[0], B[0]), linalg::solve(A[0], B[1])});
+  EXPECT_TRUE(close(linalg::solve(A[0], B), per_item, 1e-12, 1e-12));
+  EXPECT_EQ(linalg::solve(A, randn({4, 1, 5, 2}, gen, kFloat64)).sizes(), (Shape{4, 2, 5, 2}));
+  EXPECT_THROW_WITH(linalg::solve(A, randn({2, 4, 3}, gen, kFloat64)), Error, "needs B with 5 rows");
+  EXPECT_THROW_WITH(linalg::solve(A, B.to(kFloat32)), TypeError, "same dtype");
+  EXPECT_THROW_WITH(linalg::solve(zeros({3, 3}, kFloat64), ones({3}, kFloat64)), Error,
+                    "linalg.solve: the input matrix is singular: U[0][0] is zero");
+}
+
+TEST(LinalgSolvers, Cholesky) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(5);
+  const Tensor m = randn({3, 4, 4}, gen, kFloat64);
+  const Tensor A = matmul(m, m.mT()) + eye(4, kFloat64);
+  const Tensor L = linalg::cholesky(A);
+  EXPECT_TRUE(close(matmul(L, L.mT()), A, 1e-10, 1e-10));
+  EXPECT_TRUE(close(L, tril(L), 0, 0));
+  EXPECT_TRUE(gt(L.diagonal(0, -2, -1), 0).all().item<bool>());
+  EXPECT_TRUE(close(linalg::cholesky(A, /*upper=*/true), L.mT(), 0, 0));
+  // Only the lower triangle is read.
+  EXPECT_TRUE(close(linalg::cholesky(tril(A)), L, 1e-12, 1e-12));
+  EXPECT_TRUE(close(linalg::cholesky(A.to(kFloat32)), L.to(kFloat32), 1e-4, 1e-5));
+  EXPECT_THROW_WITH(linalg::cholesky(tensor({{1.0, 2.0}, {2.0, 1.0}}, kFloat64)), ValueError,
+                    "linalg.cholesky: the input is not positive-definite: its leading minor of order 2");
+  EXPECT_THROW_WITH(linalg::cholesky(stack({A[0], -A[1]})), ValueError, "(batch element 1)");
+}
+
+TEST(LinalgSolvers, Gradients) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(6);
+  const Tensor A = well_conditioned(gen, {2, 3, 3}).requires_grad_(true);
+  const Tensor B = randn({2, 3, 2}, gen, kFloat64).requires_grad_(true);
+  const Tensor v = randn({3}, gen, kFloat64).requires_grad_(true);
+  using L = const tensor_list&;
+  for (const auto& [name, f, in] : std::vector<std::tuple<std::string, std::function<Tensor(L)>, tensor_list>>{
+           {"inv", [](L x) { return linalg::inv(x[0]); }, {A}},
+           {"det", [](L x) { return linalg::det(x[0]); }, {A}},
+           {"slogdet", [](L x) { return std::get<1>(linalg::slogdet(x[0])); }, {A}},
+           {"logdet", [](L x) { return logdet(x[0] + 5.0 * eye(3, kFloat64)); }, {A}},
+           {"solve", [](L x) { return linalg::solve(x[0], x[1]); }, {A, B}},
+           {"solve_vector_broadcast", [](L x) { return linalg::solve(x[0], x[1]); }, {A, v}},
+           {"cholesky", [](L x) { return linalg::cholesky(matmul(x[0], x[0].mT())); }, {A}},
+           {"cholesky_upper", [](L x) { return linalg::cholesky(matmul(x[0], x[0].mT()), true); }, {A}},
+       }) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(autograd::gradcheck(f, in));
+    EXPECT_TRUE(autograd::gradgradcheck(f, in));
+  }
 }

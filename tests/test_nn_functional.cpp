@@ -505,15 +505,27 @@ TEST(Functional, EmbeddingBag) {
             (std::vector<double>{6, 7, 0, 0, 12, 15}));
   EXPECT_EQ(vals(F::embedding_bag(flat, w, {.offsets = offsets, .mode = "max"})),
             (std::vector<double>{6, 7, 0, 0, 10, 11}));
-  // The last bag ends at offset 3: the entry after it is left out.
-  EXPECT_EQ(vals(F::embedding_bag(flat, w, {.offsets = tensor({0, 1, 3}), .include_last_offset = true})),
-            (std::vector<double>{6, 7, 5, 6}));
+  EXPECT_EQ(vals(F::embedding_bag(flat, w, {.offsets = tensor({0, 1, 4}), .include_last_offset = true})),
+            (std::vector<double>{6, 7, 4, 5}));
+  EXPECT_THROW_WITH(F::embedding_bag(flat, w, {.offsets = tensor({0, 1, 3}), .include_last_offset = true}),
+                    ValueError, "with include_last_offset the last offset must be the input's length 4, got 3");
   // per_sample_weights scale the rows; padding_idx entries are left out of sums, means and maxima.
   const Tensor psw_rows = tensor({{1.0, 0.5, 0.0}, {2.0, 0.0, 1.0}}, kFloat64);
   EXPECT_EQ(vals(F::embedding_bag(rows, w, {.mode = "sum", .per_sample_weights = psw_rows})),
             (std::vector<double>{2, 3.5, 14, 17}));
   EXPECT_EQ(vals(F::embedding_bag(rows, w, {.padding_idx = 1})), (std::vector<double>{4, 5, 10, 11}));
   EXPECT_EQ(vals(F::embedding_bag(rows, w, {.mode = "max", .padding_idx = 4})), (std::vector<double>{4, 5, 10, 11}));
+  // Very uneven bags (99 empty, one of 100) are summed without padding; same results.
+  Generator g0(1);
+  const Tensor many = randint(0, 6, {100}, g0);
+  const Tensor late = cat({zeros({1}, kInt64), full({99}, 100, kInt64)});  // the first bag holds everything
+  for (const char* mode : {"sum", "mean"}) {
+    const Tensor got = F::embedding_bag(many, w, {.offsets = late, .mode = mode, .padding_idx = 2});
+    const Tensor keep = ne(many, 2).to(kFloat64).unsqueeze(1);
+    const Tensor sum = (w.index_select(0, many) * keep).sum({0});
+    EXPECT_TRUE(close(got[0], std::string(mode) == "sum" ? sum : sum / keep.sum(), 1e-12, 1e-12)) << mode;
+    EXPECT_EQ(got.narrow(0, 1, 99).abs().sum().item<double>(), 0.0);
+  }
   // Gradients: sums and means spread over the bag's rows; max goes to the winning row.
   auto grad_of = [&](const std::string& mode) {
     Tensor leaf = w.detach().requires_grad_();

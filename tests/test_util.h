@@ -55,7 +55,20 @@ inline tg::Tensor sample(tg::Generator& gen, const tg::Shape& shape, Domain doma
   return r.to(dtype);
 }
 
+// Whether the library was built with LAPACK (the CPU's tg::linalg factorizations).
+inline bool has_lapack() {
+  try {
+    (void)tg::linalg::det(tg::eye(1, tg::kFloat64));
+    return true;
+  } catch (const tg::Error&) {
+    return false;
+  }
+}
+
 }  // namespace tgtest
+
+#define TG_REQUIRE_LAPACK() \
+  if (!tgtest::has_lapack()) GTEST_SKIP() << "built without LAPACK (liblapacke-dev): no CPU factorizations"
 
 // Expects `stmt` to throw exception type `type` whose message contains `substring`.
 #define EXPECT_THROW_WITH(stmt, type, substring)                                                 \

@@ -71,6 +71,13 @@ std::shared_ptr<Node> strided_scatter_node(const Tensor& base, const Tensor& src
 // Linear algebra and softmax.
 // a @ b (+ bias, broadcast over the rows, when defined).
 std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b, const Tensor& bias = {});
+// Square solvers: A X = B for A, B of one batch shape (B [..., n, k]); result X.
+std::shared_ptr<Node> solve_node(const Tensor& A, const Tensor& B, const Tensor& result);
+// det and log|det| of A (their results' gradients flow through A^-T).
+std::shared_ptr<Node> det_node(const Tensor& A, const Tensor& result);
+std::shared_ptr<Node> logabsdet_node(const Tensor& A);
+// The lower Cholesky factor L of A.
+std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L);
 std::shared_ptr<Node> softmax_node(const Tensor& self, const Tensor& result, int64_t dim, bool log);
 
 }  // namespace tg::autograd::derivatives

@@ -1,4 +1,4 @@
-// Backward formulas of matrix products and softmax.
+// Backward formulas of matrix products, square solvers and factorizations, and softmax.
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/internal.h"
@@ -45,6 +45,50 @@ std::shared_ptr<Node> softmax_node(const Tensor& self, const Tensor& result, int
                           return {y * (grad - (grad * y).sum({dim}, true))};
                         });
   node->save(result, /*is_output=*/true);
+  return node;
+}
+
+std::shared_ptr<Node> solve_node(const Tensor& A, const Tensor& B, const Tensor& result) {
+  auto node = make_node("LinalgSolveBackward", {&A, &B}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    // X = A^-1 B: dB = A^-T dX, dA = -dB X^T.
+    Tensor gB = linalg::solve(n.saved(0).mT(), g[0]);
+    return {n.needs_input_grad(0) ? -tg::matmul(gB, n.saved(1).mT()) : Tensor(), gB};
+  });
+  node->save(A);
+  node->save(result, /*is_output=*/true);
+  return node;
+}
+
+std::shared_ptr<Node> det_node(const Tensor& A, const Tensor& result) {
+  auto node = make_node("LinalgDetBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    return {(g[0] * n.saved(1)).unsqueeze(-1).unsqueeze(-1) * linalg::inv(n.saved(0)).mT()};
+  });
+  node->save(A);
+  node->save(result, /*is_output=*/true);
+  return node;
+}
+
+std::shared_ptr<Node> logabsdet_node(const Tensor& A) {
+  auto node = make_node("LinalgSlogdetBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    return {g[0].unsqueeze(-1).unsqueeze(-1) * linalg::inv(n.saved(0)).mT()};
+  });
+  node->save(A);
+  return node;
+}
+
+std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L) {
+  auto node = make_node("LinalgCholeskyBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    // dA = L^-T phi(L^T dL) L^-1, symmetrized; phi keeps the lower triangle and halves the
+    // diagonal (PyTorch's formula; the solves are general ones on triangular matrices).
+    const Tensor L = n.saved(0);
+    const int64_t size = L.sizes()[L.dim() - 1];
+    const Tensor half_diagonal = 1.0 - eye(size, L.options().requires_grad(false)) * 0.5;
+    const Tensor phi = tril(tg::matmul(L.mT(), g[0])) * half_diagonal;
+    const Tensor left = linalg::solve(L.mT(), phi);                    // L^-T phi
+    const Tensor gA = linalg::solve(L.mT(), left.mT()).mT();           // (L^-T phi) L^-1
+    return {(gA + gA.mT()) * 0.5};
+  });
+  node->save(L, /*is_output=*/true);
   return node;
 }
 

@@ -67,6 +67,9 @@ Bags bags_of(const char* op, const Tensor& input, const EmbeddingBagOptions& o) 
   const std::vector<int64_t> offs = o.offsets.to(Device::cpu(), kInt64).contiguous().to_vector<int64_t>();
   const size_t bags = o.include_last_offset ? (offs.empty() ? 0 : offs.size() - 1) : offs.size();
   TG_CHECK_VALUE(offs.empty() || offs[0] == 0, "{}: offsets[0] must be 0, got {}", op, offs.empty() ? 0 : offs[0]);
+  TG_CHECK_VALUE(!o.include_last_offset || (!offs.empty() && offs.back() == n),
+                 "{}: with include_last_offset the last offset must be the input's length {}, got {}", op, n,
+                 offs.empty() ? std::string("none") : std::to_string(offs.back()));
   for (size_t i = 0; i < bags; ++i) {
     const int64_t end = i + 1 < offs.size() ? offs[i + 1] : n;
     TG_CHECK_VALUE(offs[i] <= end && end <= n,
@@ -87,17 +90,6 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingB
   ops::check_floating(op, weight, "weight");
   TG_CHECK_VALUE(o.mode == "sum" || o.mode == "mean" || o.mode == "max",
                  "{}: mode must be \"sum\", \"mean\" or \"max\", got \"{}\"", op, o.mode);
-  const Bags bags = bags_of(op, input, o);
-  const auto count = static_cast<int64_t>(bags.start.size());
-  const Tensor flat = input.reshape({-1});
-  Tensor rows = embedding(flat, weight, o.padding_idx);  // checks the indices and the table
-  const TensorOptions on_weight = weight.options().requires_grad(false);
-  // Which entries count: all but padding_idx's, times their per-sample weights.
-  Tensor keep = ones({flat.numel()}, on_weight);
-  if (o.padding_idx) {
-    const int64_t pad = *o.padding_idx < 0 ? *o.padding_idx + weight.sizes()[0] : *o.padding_idx;
-    keep = ne(flat, pad).to(weight.dtype());
-  }
   if (o.per_sample_weights.defined()) {
     TG_CHECK_VALUE(o.mode == "sum", "{}: per_sample_weights are only supported in \"sum\" mode, got \"{}\"", op,
                    o.mode);
@@ -108,11 +100,24 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingB
                   "{}: per_sample_weights ({}) must have the weight's dtype ({})", op, o.per_sample_weights.dtype(),
                   weight.dtype());
   }
-  const int64_t dim = weight.sizes()[1];
+  const Bags bags = bags_of(op, input, o);
+  const auto count = static_cast<int64_t>(bags.start.size());
+  const Tensor flat = input.reshape({-1});
+  const int64_t n = flat.numel(), dim = weight.sizes()[1];
+  const TensorOptions on_weight = weight.options().requires_grad(false);
   const TensorOptions on_device = TensorOptions(kInt64).device(weight.device());
-  // Per bag slot (b, j < longest): the entry it holds, and 1 where it holds one.
+  // Each entry's weight: 0 for padding_idx's, else 1 or its per-sample weight.
+  Tensor scale = ones({n}, on_weight);
+  if (o.padding_idx) {
+    const int64_t pad = *o.padding_idx < 0 ? *o.padding_idx + weight.sizes()[0] : *o.padding_idx;
+    scale = ne(flat, pad).to(weight.dtype());
+  }
+  const Tensor counted = scale;
+  if (o.per_sample_weights.defined()) scale = scale * o.per_sample_weights.reshape({-1});
+  // The bags as slots (b, j < longest): the entry each holds, and 1 where it holds one.
   int64_t longest = 0;
   for (int64_t len : bags.length) longest = std::max(longest, len);
+  if (longest == 0) return zeros({count, dim}, on_weight);
   std::vector<int64_t> at(static_cast<size_t>(count * longest), 0), used(at.size(), 0);
   for (int64_t b = 0; b < count; ++b)
     for (int64_t j = 0; j < bags.length[static_cast<size_t>(b)]; ++j) {
@@ -120,24 +125,29 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingB
       used[static_cast<size_t>(b * longest + j)] = 1;
     }
   const Tensor slot_entry = tensor(at, on_device), slot_used = tensor(used, on_device);
-  if (o.mode != "max") {
-    // Each entry's bag (entries in no bag, past include_last_offset's end, get weight 0).
-    const Tensor bag_of_slot = repeat_interleave(arange(count, on_device), longest);
-    const Tensor in_bag = index_add(zeros({flat.numel()}, on_device), 0, slot_entry, slot_used).to(weight.dtype());
-    const Tensor bag = index_add(zeros({flat.numel()}, on_device), 0, slot_entry, bag_of_slot * slot_used);
-    keep = keep * in_bag;
-    const Tensor scale = o.per_sample_weights.defined() ? keep * o.per_sample_weights.reshape({-1}) : keep;
+  if (o.mode != "max" && count * longest > 2 * n + 64) {
+    // Bags of very uneven sizes: the rows summed into their bags, without padding.
+    const Tensor slot_bag = repeat_interleave(arange(count, on_device), longest);
+    const Tensor bag = index_add(zeros({n}, on_device), 0, slot_entry, slot_bag * slot_used);
+    const Tensor rows = embedding(flat, weight, o.padding_idx);  // checks the indices and the table
     const Tensor out = index_add(zeros({count, dim}, on_weight), 0, bag, rows * scale.unsqueeze(1));
     if (o.mode == "sum") return out;
-    const Tensor sizes = index_add(zeros({count}, on_weight), 0, bag, keep);
-    return out / sizes.clamp_min(1).unsqueeze(1);
+    return out / index_add(zeros({count}, on_weight), 0, bag, counted).clamp_min(1).unsqueeze(1);
   }
-  // Max over the bags padded to the longest; padding slots and padding_idx entries never win.
-  if (longest == 0) return zeros({count, dim}, on_weight);
-  const Tensor valid =
-      logical_and(ne(slot_used, 0), ne(keep.index_select(0, slot_entry), 0)).view({count, longest, 1});
-  const Tensor padded = where(valid, rows.index_select(0, slot_entry).view({count, longest, dim}), -INFINITY);
-  return where(valid.any(1), std::get<0>(padded.max(1)), 0.0);
+  // One gather of the padded bags [count, longest, dim], then a reduction over the slots.
+  const Tensor rows = embedding(flat.index_select(0, slot_entry).view({count, longest}), weight, o.padding_idx);
+  const Tensor in_slot = slot_used.to(weight.dtype()).view({count, longest});
+  if (o.mode == "max") {
+    // Padding slots and padding_idx entries never win; a bag without entries gives zeros.
+    const Tensor counted_slot = counted.index_select(0, slot_entry).view({count, longest});
+    const Tensor valid = logical_and(ne(in_slot, 0), ne(counted_slot, 0)).unsqueeze(-1);
+    return where(valid.any(1), std::get<0>(where(valid, rows, -INFINITY).max(1)), 0.0);
+  }
+  const Tensor slot_scale = scale.index_select(0, slot_entry).view({count, longest}) * in_slot;
+  const Tensor out = matmul(slot_scale.unsqueeze(1), rows).squeeze(1);  // [count, 1, longest] @ rows
+  if (o.mode == "sum") return out;
+  const Tensor sizes = (counted.index_select(0, slot_entry).view({count, longest}) * in_slot).sum({1});
+  return out / sizes.clamp_min(1).unsqueeze(1);
 }
 
 Tensor one_hot(const Tensor& input, int64_t num_classes, SourceLoc loc) {

@@ -589,6 +589,23 @@ void bind_math(py::module_& m, TensorClass& cls) {
       for (const py::handle o : operands) ts.push_back(to_tensor(o));
     return nogil([&] { return tg::einsum(eq, ts); });
   }, py::arg("equation"));
+  // ---- square solvers and factorizations (torch.linalg) ----
+  auto slogdet = [](const tg::Tensor& a) { return sign_logabsdet(nogil([&] { return tg::linalg::slogdet(a); })); };
+  py::module_ la = m.def_submodule("linalg", "torch.linalg's square solvers and factorizations");
+  la.def("inv", [](const tg::Tensor& a) { return nogil([&] { return tg::linalg::inv(a); }); }, py::arg("A"));
+  la.def("det", [](const tg::Tensor& a) { return nogil([&] { return tg::linalg::det(a); }); }, py::arg("A"));
+  la.def("slogdet", slogdet, py::arg("A"));
+  la.def("solve", [](const tg::Tensor& a, const tg::Tensor& b, bool left) {
+    TG_CHECK_VALUE(left, "linalg.solve: left=False (X A = B) is not supported; solve A^T X^T = B^T instead");
+    return nogil([&] { return tg::linalg::solve(a, b); });
+  }, py::arg("A"), py::arg("B"), py::kw_only(), py::arg("left") = true);
+  la.def("cholesky", [](const tg::Tensor& a, bool upper) {
+    return nogil([&] { return tg::linalg::cholesky(a, upper); });
+  }, py::arg("A"), py::kw_only(), py::arg("upper") = false);
+  def_op(m, cls, "inverse", [](const tg::Tensor& a) { return nogil([&] { return tg::inverse(a); }); });
+  def_op(m, cls, "det", [](const tg::Tensor& a) { return nogil([&] { return tg::det(a); }); });
+  def_op(m, cls, "logdet", [](const tg::Tensor& a) { return nogil([&] { return tg::logdet(a); }); });
+  def_op(m, cls, "slogdet", slogdet);
   def_op(m, cls, "softmax", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.softmax(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());

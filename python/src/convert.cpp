@@ -238,13 +238,26 @@ tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype, std::option
   return t;
 }
 
-py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r) {
-  static PyObject* type = [] {
-    py::object t = py::module_::import("collections").attr("namedtuple")("values_indices", py::make_tuple("values", "indices"));
-    t.attr("__module__") = "tapegrad.return_types";
-    return t.release().ptr();  // kept for the life of the process
-  }();
+namespace {
+// A namedtuple type of two fields, as torch.return_types has; kept for the life of the process.
+PyObject* pair_type(const char* name, const char* first, const char* second) {
+  py::object t = py::module_::import("collections").attr("namedtuple")(name, py::make_tuple(first, second));
+  t.attr("__module__") = "tapegrad.return_types";
+  return t.release().ptr();
+}
+py::object make_pair(PyObject* type, const std::tuple<tg::Tensor, tg::Tensor>& r) {
   return py::reinterpret_borrow<py::object>(type)(std::get<0>(r), std::get<1>(r));
+}
+}  // namespace
+
+py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = pair_type("values_indices", "values", "indices");
+  return make_pair(type, r);
+}
+
+py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = pair_type("slogdet", "sign", "logabsdet");
+  return make_pair(type, r);
 }
 
 tg::tensor_list tensors_arg(py::handle obj) {

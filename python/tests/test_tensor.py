@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
-from conftest import assert_close
+from conftest import assert_close, requires_lapack
 
 
 def test_construction_and_dtypes():
@@ -181,6 +181,31 @@ def test_scans_searches_and_sampling_against_numpy():
         tg.multinomial(tg.tensor([1.0, 2.0]), 3)
     b = tg.bernoulli(tg.full((2000,), 0.25), generator=g)
     assert set(np.unique(b.numpy())) <= {0.0, 1.0} and abs(b.mean().item() - 0.25) < 0.04
+
+
+@requires_lapack
+def test_linalg_solvers_against_numpy():
+    a = np.random.randn(2, 4, 4) + 4 * np.eye(4)
+    b = np.random.randn(2, 4, 3)
+    t = tg.from_numpy(a)
+    assert_close(tg.linalg.inv(t), np.linalg.inv(a), rtol=1e-10, atol=1e-12)
+    assert_close(t.inverse(), np.linalg.inv(a), rtol=1e-10, atol=1e-12)
+    assert_close(tg.linalg.det(t), np.linalg.det(a), rtol=1e-10)
+    sign, logabsdet = tg.linalg.slogdet(t)
+    want = np.linalg.slogdet(a)
+    assert_close(sign, want[0]) and assert_close(logabsdet, want[1], rtol=1e-10)
+    assert tg.slogdet(t).logabsdet.shape == (2,)
+    assert_close(tg.linalg.solve(t, tg.from_numpy(b)), np.linalg.solve(a, b), rtol=1e-10, atol=1e-12)
+    spd = a @ a.transpose(0, 2, 1) + np.eye(4)
+    assert_close(tg.linalg.cholesky(tg.from_numpy(spd)), np.linalg.cholesky(spd), rtol=1e-10, atol=1e-12)
+    assert_close(tg.linalg.cholesky(tg.from_numpy(spd), upper=True),
+                 np.linalg.cholesky(spd).transpose(0, 2, 1), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="not positive-definite"):
+        tg.linalg.cholesky(tg.from_numpy(-spd))
+    with pytest.raises(RuntimeError, match="singular"):
+        tg.linalg.inv(tg.zeros(3, 3, dtype=tg.float64))
+    with pytest.raises(ValueError, match="left=False"):
+        tg.linalg.solve(t, tg.from_numpy(b), left=False)
 
 
 def test_shape_ops():

@@ -15,7 +15,7 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
 // Sums, means or maxima of bags of embeddings, without the [bags, bag size, dim] tensor in
 // between for sum and mean. A 2-D input [B, L] is B bags of L indices; a 1-D input is cut into
 // bags where `offsets` (1-D int) says, each bag running to the next offset (with
-// include_last_offset, offsets has B + 1 entries, the last ending the last bag). An empty bag
+// include_last_offset, offsets has B + 1 entries, the last the input's length). An empty bag
 // gives zeros. per_sample_weights (input's shape) scale each row in "sum" mode; padding_idx rows
 // are left out (and not counted in a mean). Returns [B, dim].
 struct EmbeddingBagOptions {

@@ -1,0 +1,88 @@
+// Dense factorizations through LAPACK (LAPACKE's C interface, column-major), one matrix per task
+// across threads. Without LAPACK at build time each one is a clear error.
+#ifdef TG_WITH_LAPACK
+#include <lapacke.h>
+#endif
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/loops.h"
+
+namespace tg::kernels::cpu {
+namespace {
+
+#ifdef TG_WITH_LAPACK
+// LAPACKE's NaN scan would turn a NaN input into an "illegal argument" error; PyTorch lets NaNs
+// flow through to the results instead.
+const bool kNoNanCheck = [] {
+  LAPACKE_set_nancheck(0);
+  return true;
+}();
+
+// Runs f(matrix index) for every matrix, a few per thread.
+template <class F>
+void each_matrix(int64_t batch, int64_t n, F f) {
+  parallel_for(0, batch, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n * n * n)), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) f(i);
+  });
+}
+#else
+[[noreturn]] void no_lapack(const char* op) {
+  TG_FAIL("{}: tapegrad was built without LAPACK (install liblapacke-dev and rebuild)", op);
+}
+#endif
+
+}  // namespace
+
+void lu_factor(DType dtype, int64_t batch, int64_t n, void* a, int32_t* pivots, int32_t* info) {
+#ifdef TG_WITH_LAPACK
+  (void)kNoNanCheck;
+  dispatch_single_double(dtype, [&]<class T>() {
+    each_matrix(batch, n, [&](int64_t i) {
+      T* m = static_cast<T*>(a) + i * n * n;
+      const auto nn = static_cast<lapack_int>(n);
+      int32_t* piv = pivots + i * n;
+      if constexpr (std::is_same_v<T, float>) info[i] = LAPACKE_sgetrf(LAPACK_COL_MAJOR, nn, nn, m, nn, piv);
+      else info[i] = LAPACKE_dgetrf(LAPACK_COL_MAJOR, nn, nn, m, nn, piv);
+    });
+  });
+#else
+  no_lapack("lu_factor");
+#endif
+}
+
+void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* pivots, void* b,
+              bool transpose) {
+#ifdef TG_WITH_LAPACK
+  dispatch_single_double(dtype, [&]<class T>() {
+    each_matrix(batch, n, [&](int64_t i) {
+      const T* m = static_cast<const T*>(lu) + i * n * n;
+      T* rhs = static_cast<T*>(b) + i * n * nrhs;
+      const auto nn = static_cast<lapack_int>(n), k = static_cast<lapack_int>(nrhs);
+      const char trans = transpose ? 'T' : 'N';
+      const int32_t* piv = pivots + i * n;
+      if constexpr (std::is_same_v<T, float>) LAPACKE_sgetrs(LAPACK_COL_MAJOR, trans, nn, k, m, nn, piv, rhs, nn);
+      else LAPACKE_dgetrs(LAPACK_COL_MAJOR, trans, nn, k, m, nn, piv, rhs, nn);
+    });
+  });
+#else
+  no_lapack("lu_solve");
+#endif
+}
+
+void cholesky(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info) {
+#ifdef TG_WITH_LAPACK
+  (void)kNoNanCheck;
+  dispatch_single_double(dtype, [&]<class T>() {
+    each_matrix(batch, n, [&](int64_t i) {
+      T* m = static_cast<T*>(a) + i * n * n;
+      const auto nn = static_cast<lapack_int>(n);
+      if constexpr (std::is_same_v<T, float>) info[i] = LAPACKE_spotrf(LAPACK_COL_MAJOR, 'L', nn, m, nn);
+      else info[i] = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', nn, m, nn);
+    });
+  });
+#else
+  no_lapack("cholesky");
+#endif
+}
+
+}  // namespace tg::kernels::cpu
