@@ -249,6 +249,10 @@ struct Backend {
   void (*lu_solve)(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* pivots, void* b,
                    bool transpose);
   void (*cholesky)(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info);
+  // Eigenvalues (ascending, into w [batch, n]) of the symmetric matrices read from a's lower
+  // triangle; with vectors, a is overwritten with the orthonormal eigenvectors as its columns.
+  // info > 0: the iteration did not converge.
+  void (*eigh)(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors, int32_t* info);
   // Sorts each slice along the dim; values and int64 indices written out (k first ones for topk).
   void (*sort)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
                bool descending, bool stable);

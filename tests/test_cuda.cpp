@@ -454,6 +454,9 @@ TEST(Cuda, SolversAndFactorizationsMatchTheCpu) {
     expect_same([](const auto& in) { return linalg::solve(in[0], in[1]); }, {a, b}, tol, tol);
     expect_same([](const auto& in) { return linalg::solve(in[0].mT(), in[1][0].select(1, 0)); }, {a, b}, tol, tol);
     expect_same([](const auto& in) { return linalg::cholesky(matmul(in[0], in[0].mT())); }, {a}, tol, tol);
+    expect_same([](const auto& in) { return linalg::eigvalsh(in[0] + in[0].mT()); }, {a}, tol, tol);
+    // Eigenvectors up to sign: their squares.
+    expect_same([](const auto& in) { return square(std::get<1>(linalg::eigh(in[0] + in[0].mT()))); }, {a}, tol, tol);
   }
   const Tensor singular = tensor({{1.0, 2.0}, {2.0, 4.0}}).cuda();
   EXPECT_EQ(linalg::det(singular).item<float>(), 0.0f);

@@ -264,3 +264,36 @@ TEST(LinalgSolvers, Gradients) {
     EXPECT_TRUE(autograd::gradgradcheck(f, in));
   }
 }
+
+TEST(LinalgSolvers, Eigh) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(7);
+  const Tensor m = randn({2, 5, 5}, gen, kFloat64);
+  const Tensor A = m + m.mT();
+  auto [w, V] = linalg::eigh(A);
+  EXPECT_EQ(w.sizes(), (Shape{2, 5}));
+  EXPECT_TRUE(le(w.narrow(1, 0, 4), w.narrow(1, 1, 4)).all().item<bool>());  // ascending
+  EXPECT_TRUE(close(matmul(V.mT(), V), eye(5, kFloat64).expand({2, 5, 5}), 1e-10, 1e-10));
+  EXPECT_TRUE(close(matmul(V * w.unsqueeze(-2), V.mT()), A, 1e-10, 1e-10));
+  EXPECT_TRUE(close(linalg::eigvalsh(A), w, 1e-12, 1e-12));
+  // Only one triangle is read.
+  EXPECT_TRUE(close(linalg::eigvalsh(tril(A)), w, 1e-12, 1e-12));
+  EXPECT_TRUE(close(linalg::eigvalsh(triu(A), "U"), w, 1e-12, 1e-12));
+  EXPECT_TRUE(close(linalg::eigvalsh(tensor({{2.0, 1.0}, {1.0, 2.0}}, kFloat64)), tensor({1.0, 3.0}, kFloat64), 1e-12,
+                    1e-12));
+  EXPECT_TRUE(close(linalg::eigvalsh(A.to(kFloat32)), w.to(kFloat32), 1e-4, 1e-4));
+  EXPECT_THROW_WITH(linalg::eigh(A, "X"), ValueError, "linalg.eigh: uplo must be \"L\" or \"U\"");
+  EXPECT_THROW_WITH(linalg::eigvalsh(ones({2, 3}, kFloat64)), Error, "linalg.eigvalsh: expected square matrices");
+  // Gradients of sign-independent functions of the eigenvectors, and of the eigenvalues.
+  const Tensor x = randn({4, 4}, gen, kFloat64).requires_grad_(true);
+  using L = const tensor_list&;
+  auto values = [](L in) { return linalg::eigvalsh(in[0] + in[0].mT()); };
+  auto vectors = [](L in) {
+    auto [ev, vec] = linalg::eigh(in[0] + in[0].mT());
+    return ev.unsqueeze(-2) * vec * vec;
+  };
+  for (const auto& f : std::vector<std::function<Tensor(L)>>{values, vectors}) {
+    EXPECT_TRUE(autograd::gradcheck(f, {x}));
+    EXPECT_TRUE(autograd::gradgradcheck(f, {x}));
+  }
+}

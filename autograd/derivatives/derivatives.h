@@ -78,6 +78,9 @@ std::shared_ptr<Node> det_node(const Tensor& A, const Tensor& result);
 std::shared_ptr<Node> logabsdet_node(const Tensor& A);
 // The lower Cholesky factor L of A.
 std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L);
+// eigh's two outputs, eigenvalues w and eigenvectors V: the caller sets both outputs' history
+// and then saves w and V (saved outputs record their output number when saved).
+std::shared_ptr<Node> eigh_node(const Tensor& A);
 std::shared_ptr<Node> softmax_node(const Tensor& self, const Tensor& result, int64_t dim, bool log);
 
 }  // namespace tg::autograd::derivatives

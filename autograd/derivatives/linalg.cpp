@@ -92,4 +92,21 @@ std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L) {
   return node;
 }
 
+std::shared_ptr<Node> eigh_node(const Tensor& A) {
+  auto node = make_node("LinalgEighBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    // dA = V (diag(dw) + skew(V^T dV) / E) V^T with E[i][j] = w[j] - w[i] off the diagonal
+    // (PyTorch's formula); the skew part makes the result symmetric.
+    const Tensor w = n.saved(0), V = n.saved(1);
+    const int64_t size = w.sizes()[w.dim() - 1];
+    const Tensor identity = eye(size, w.options().requires_grad(false));
+    Tensor inner = g[0].defined() ? g[0].unsqueeze(-1) * identity : zeros_like(V);
+    if (g.size() > 1 && g[1].defined()) {
+      const Tensor VtgV = tg::matmul(V.mT(), g[1]);
+      inner = inner + (VtgV - VtgV.mT()) * 0.5 / (w.unsqueeze(-2) - w.unsqueeze(-1) + identity);
+    }
+    return {tg::matmul(V, tg::matmul(inner, V.mT()))};
+  });
+  return node;
+}
+
 }  // namespace tg::autograd::derivatives

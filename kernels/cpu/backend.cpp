@@ -27,6 +27,7 @@ const Backend& cpu_backend() {
       .lu_factor = cpu::lu_factor,
       .lu_solve = cpu::lu_solve,
       .cholesky = cpu::cholesky,
+      .eigh = cpu::eigh,
       .sort = cpu::sort,
       .count_nonzero = cpu::count_nonzero,
       .nonzero = cpu::nonzero,

@@ -85,4 +85,22 @@ void cholesky(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info) {
 #endif
 }
 
+void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors, int32_t* info) {
+#ifdef TG_WITH_LAPACK
+  (void)kNoNanCheck;
+  dispatch_single_double(dtype, [&]<class T>() {
+    each_matrix(batch, n, [&](int64_t i) {
+      T* m = static_cast<T*>(a) + i * n * n;
+      T* values = static_cast<T*>(w) + i * n;
+      const auto nn = static_cast<lapack_int>(n);
+      const char job = vectors ? 'V' : 'N';
+      if constexpr (std::is_same_v<T, float>) info[i] = LAPACKE_ssyevd(LAPACK_COL_MAJOR, job, 'L', nn, m, nn, values);
+      else info[i] = LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, 'L', nn, m, nn, values);
+    });
+  });
+#else
+  no_lapack("eigh");
+#endif
+}
+
 }  // namespace tg::kernels::cpu

@@ -36,6 +36,7 @@ const Backend& cuda_backend() {
       .lu_factor = cuda::lu_factor,
       .lu_solve = cuda::lu_solve,
       .cholesky = cuda::cholesky,
+      .eigh = cuda::eigh,
       .sort = cuda::sort,
       .count_nonzero = cuda::count_nonzero,
       .nonzero = cuda::nonzero,

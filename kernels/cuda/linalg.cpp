@@ -111,4 +111,27 @@ void cholesky(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info) {
   codes.copy_to(info);
 }
 
+void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors, int32_t* info) {
+  const char* op = "eigh";
+  cusolverDnHandle_t h = handle(op);
+  const int nn = static_cast<int>(n);
+  const cusolverEigMode_t job = vectors ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  InfoCodes codes(batch, op);
+  auto run = [&]<class T>(auto buffer_size, auto solve) {
+    T* m = static_cast<T*>(a);
+    T* values = static_cast<T*>(w);
+    int lwork = 0;
+    TG_CUSOLVER_CHECK(buffer_size(h, job, CUBLAS_FILL_MODE_LOWER, nn, m, nn, values, &lwork), op);
+    Scratch work(sizeof(T) * static_cast<size_t>(std::max(lwork, 1)));
+    for (int64_t i = 0; i < batch; ++i)
+      TG_CUSOLVER_CHECK(solve(h, job, CUBLAS_FILL_MODE_LOWER, nn, m + i * n * n, nn, values + i * n, work.as<T>(),
+                              lwork, codes.at(i)),
+                        op);
+  };
+  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSsyevd_bufferSize, cusolverDnSsyevd);
+  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDsyevd_bufferSize, cusolverDnDsyevd);
+  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  codes.copy_to(info);
+}
+
 }  // namespace tg::kernels::cuda

@@ -602,6 +602,12 @@ void bind_math(py::module_& m, TensorClass& cls) {
   la.def("cholesky", [](const tg::Tensor& a, bool upper) {
     return nogil([&] { return tg::linalg::cholesky(a, upper); });
   }, py::arg("A"), py::kw_only(), py::arg("upper") = false);
+  la.def("eigh", [](const tg::Tensor& a, const std::string& uplo) {
+    return eigenvalues_eigenvectors(nogil([&] { return tg::linalg::eigh(a, uplo); }));
+  }, py::arg("A"), py::arg("UPLO") = "L");
+  la.def("eigvalsh", [](const tg::Tensor& a, const std::string& uplo) {
+    return nogil([&] { return tg::linalg::eigvalsh(a, uplo); });
+  }, py::arg("A"), py::arg("UPLO") = "L");
   def_op(m, cls, "inverse", [](const tg::Tensor& a) { return nogil([&] { return tg::inverse(a); }); });
   def_op(m, cls, "det", [](const tg::Tensor& a) { return nogil([&] { return tg::det(a); }); });
   def_op(m, cls, "logdet", [](const tg::Tensor& a) { return nogil([&] { return tg::logdet(a); }); });

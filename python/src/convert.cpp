@@ -260,6 +260,11 @@ py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   return make_pair(type, r);
 }
 
+py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = pair_type("eigh", "eigenvalues", "eigenvectors");
+  return make_pair(type, r);
+}
+
 tg::tensor_list tensors_arg(py::handle obj) {
   if (obj.is_none()) return {};
   if (is_tensor(obj)) return {as_tensor(obj)};

@@ -54,6 +54,8 @@ tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype = std::nullo
 py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r);
 // torch.linalg.slogdet's result: (sign, logabsdet).
 py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r);
+// torch.linalg.eigh's result: (eigenvalues, eigenvectors).
+py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r);
 
 // One tensor or a sequence of tensors (what torch.autograd.grad and friends accept), as a list.
 tg::tensor_list tensors_arg(py::handle obj);

@@ -671,6 +671,9 @@ def test_linalg_solvers_match_torch():
     for upper in (False, True):
         check_fn(lambda x: tg.linalg.cholesky(x @ x.mT, upper=upper),
                  lambda x: torch.linalg.cholesky(x @ x.mT, upper=upper), a)
+    check_fn(lambda x: tg.linalg.eigvalsh(x + x.mT), lambda x: torch.linalg.eigvalsh(x + x.mT), a)
+    check_fn(lambda x: tg.linalg.eigh(x + x.mT, UPLO="U").eigenvectors ** 2,
+             lambda x: torch.linalg.eigh(x + x.mT, UPLO="U").eigenvectors ** 2, a, rtol=1e-8, atol=1e-10)
     s = np.array([[2.0, 6.0], [4.0, 7.0]])
     got, want = tg.linalg.slogdet(tg.from_numpy(s.copy())), torch.linalg.slogdet(torch.from_numpy(s.copy()))
     assert float(got.sign) == float(want.sign) and abs(float(got.logabsdet) - float(want.logabsdet)) < 1e-12

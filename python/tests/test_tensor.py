@@ -200,6 +200,10 @@ def test_linalg_solvers_against_numpy():
     assert_close(tg.linalg.cholesky(tg.from_numpy(spd)), np.linalg.cholesky(spd), rtol=1e-10, atol=1e-12)
     assert_close(tg.linalg.cholesky(tg.from_numpy(spd), upper=True),
                  np.linalg.cholesky(spd).transpose(0, 2, 1), rtol=1e-10, atol=1e-12)
+    w, v = tg.linalg.eigh(tg.from_numpy(spd))
+    assert_close(w, np.linalg.eigvalsh(spd), rtol=1e-10)
+    assert_close(v.abs(), np.abs(np.linalg.eigh(spd)[1]), rtol=1e-8, atol=1e-10)
+    assert_close(tg.linalg.eigvalsh(tg.from_numpy(spd), UPLO="U"), np.linalg.eigvalsh(spd, UPLO="U"), rtol=1e-10)
     with pytest.raises(ValueError, match="not positive-definite"):
         tg.linalg.cholesky(tg.from_numpy(-spd))
     with pytest.raises(RuntimeError, match="singular"):

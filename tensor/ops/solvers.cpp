@@ -1,6 +1,6 @@
-// Square-matrix solvers and factorizations (torch.linalg's inv, det, slogdet, solve, cholesky)
-// over the backend's LU and Cholesky kernels. The kernels work on column-major copies: a
-// row-major [..., n, n] buffer holding A^T is A in column-major order.
+// Square-matrix solvers and factorizations (torch.linalg's inv, det, slogdet, solve, cholesky,
+// eigh, eigvalsh) over the backend's LU, Cholesky and symmetric eigen kernels. The kernels work
+// on column-major copies: a row-major [..., n, n] buffer holding A^T is A in column-major order.
 #include <string>
 #include <vector>
 
@@ -184,6 +184,50 @@ Tensor cholesky(const Tensor& A, bool upper, SourceLoc loc) {
   }
   if (autograd::needs_grad(A)) autograd::set_history(L, autograd::derivatives::cholesky_node(A, L));
   return upper ? L.mT() : L;
+}
+
+namespace {
+// Eigenvalues, and eigenvectors when asked or needed for the gradient (else undefined).
+std::tuple<Tensor, Tensor> symmetric_eigen(const char* op, const Tensor& A, std::string_view uplo, bool vectors) {
+  check_square(op, A);
+  TG_CHECK_VALUE(uplo == "L" || uplo == "U", "{}: uplo must be \"L\" or \"U\", got \"{}\"", op, uplo);
+  const bool grad = autograd::needs_grad(A);
+  Tensor w, V;
+  {
+    NoGradGuard no_grad;
+    // The kernel reads the lower triangle; A's upper one is its transpose's lower one.
+    Tensor a = column_major(uplo == "L" ? A : A.mT());
+    Shape values = A.sizes();
+    values.pop_back();
+    w = ops::empty(values, A.dtype(), A.device());
+    std::vector<int32_t> info(static_cast<size_t>(matrix_count(A)), 0);
+    if (!info.empty())
+      kernels::backend(A.device(), op).eigh(A.dtype(), matrix_count(A), A.sizes()[A.dim() - 1], a.data_ptr(),
+                                            w.data_ptr(), vectors || grad, info.data());
+    for (size_t b = 0; b < info.size(); ++b)
+      TG_CHECK(info[b] <= 0, "{}: the eigenvalue iteration did not converge{} ({} off-diagonal elements left)", op,
+               where_in_batch(A, static_cast<int64_t>(b)), info[b]);
+    if (vectors || grad) V = a.mT();  // the columns of the column-major buffer
+  }
+  // Both outputs go on the tape even for eigvalsh: the gradient's own gradient needs V's.
+  if (grad) {
+    auto node = autograd::derivatives::eigh_node(A);
+    autograd::set_history(tensor_list{w, V}, node);
+    node->save(w, /*is_output=*/true);
+    node->save(V, /*is_output=*/true);
+  }
+  return {w, V};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo, SourceLoc loc) {
+  detail::ApiScope scope("linalg.eigh", loc);
+  return symmetric_eigen("linalg.eigh", A, uplo, true);
+}
+
+Tensor eigvalsh(const Tensor& A, std::string_view uplo, SourceLoc loc) {
+  detail::ApiScope scope("linalg.eigvalsh", loc);
+  return std::get<0>(symmetric_eigen("linalg.eigvalsh", A, uplo, false));
 }
 
 }  // namespace linalg

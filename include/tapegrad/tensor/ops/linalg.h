@@ -35,6 +35,12 @@ Tensor solve(const Tensor& A, const Tensor& B, TG_CALLER);
 // L lower-triangular with L L^T = A (U = L^T with upper), from A's lower triangle; a matrix
 // that is not positive-definite is an error.
 Tensor cholesky(const Tensor& A, bool upper = false, TG_CALLER);
+// (eigenvalues ascending [..., n], orthonormal eigenvectors as columns [..., n, n]) of the
+// symmetric matrices read from A's lower triangle ("L") or upper one ("U"). Each eigenvector's
+// sign is arbitrary; gradients are for losses that do not depend on it, and are unbounded where
+// eigenvalues repeat.
+std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo = "L", TG_CALLER);
+Tensor eigvalsh(const Tensor& A, std::string_view uplo = "L", TG_CALLER);
 }  // namespace linalg
 
 Tensor inverse(const Tensor& A, TG_CALLER);
