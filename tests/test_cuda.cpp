@@ -667,6 +667,14 @@ TEST(Cuda, InterpolateAndComposedActivationsMatchTheCpu) {
   expect_same([](const auto& in) { return F::interpolate(in[0], {.size = {3, 2}, .mode = "area"}); }, {x}, 1e-5, 1e-5);
   expect_same([](const auto& in) { return F::prelu(in[0], full({3}, 0.1, in[0].options())); }, {x}, 1e-6, 1e-6);
   expect_same([](const auto& in) { return F::glu(in[0], 1) + F::logsigmoid(in[0].narrow(1, 0, 1)); }, {x}, 1e-6, 1e-6);
+  const Tensor grid = rand({2, 4, 6, 2}, gen) * 2.4 - 1.2;
+  for (const char* pad : {"zeros", "border", "reflection"}) {
+    expect_same([&](const auto& in) { return F::grid_sample(in[0], in[1], {.padding_mode = pad}); }, {x, grid}, 1e-5,
+                1e-5);
+    expect_same([&](const auto& in) { return F::grid_sample(in[0], in[1], {.mode = "nearest", .padding_mode = pad}); },
+                {x, grid}, 1e-6, 1e-6);
+  }
+  expect_same([](const auto& in) { return std::get<0>(unique_dim(in[0], 1)); }, {randint(0, 2, {3, 40}, gen)}, 0, 0);
 }
 
 TEST(Cuda, AdamStepsMatchTheCpu) {

@@ -234,6 +234,20 @@ TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
   EXPECT_THROW_WITH(index_add(x, 1, tensor({-1}), src.narrow(1, 0, 1)), IndexError, "index -1 is out of bounds");
   EXPECT_THROW_WITH(index_copy(x, 0, tensor({0.0}), src.narrow(0, 0, 1)), TypeError,
                     "index_copy: index must be an integer tensor");
+  // unique_dim: distinct rows (or columns) in lexicographic order.
+  const Tensor m = tensor({{1, 2}, {0, 5}, {1, 2}, {1, 0}});
+  auto [rows, row_of, row_counts] = unique_dim(m, 0, true, true);
+  EXPECT_EQ(vals(rows), (std::vector<double>{0, 5, 1, 0, 1, 2}));
+  EXPECT_EQ(vals(row_of), (std::vector<double>{2, 0, 2, 1}));
+  EXPECT_EQ(vals(row_counts), (std::vector<double>{1, 1, 2}));
+  auto [cols, col_of, col_counts] = unique_dim(tensor({{3, 1, 3}, {4, 1, 4}}), -1, true, true);
+  EXPECT_EQ(cols.sizes(), (Shape{2, 2}));
+  EXPECT_EQ(vals(cols), (std::vector<double>{1, 3, 1, 4}));
+  EXPECT_EQ(vals(col_of), (std::vector<double>{1, 0, 1}));
+  EXPECT_EQ(vals(col_counts), (std::vector<double>{1, 2}));
+  EXPECT_EQ(std::get<0>(unique_dim(zeros({0, 3}), 0)).sizes(), (Shape{0, 3}));
+  EXPECT_THROW_WITH(unique_dim(tensor(1), 0), Error, "unique_dim: a 0-dim tensor has no dim 0");
+  EXPECT_THROW_WITH(unique_dim(m, 2), IndexError, "unique_dim");
   // masked_select broadcasts the mask.
   EXPECT_EQ(vals(masked_select(src, tensor({true, false}))), (std::vector<double>{1, 3, 5}));
   EXPECT_THROW_WITH(masked_select(src, tensor({1, 0})), TypeError, "masked_select: mask must be a bool tensor");

@@ -568,3 +568,43 @@ TEST(Functional, EmbeddingBag) {
   EXPECT_THROW_WITH(F::embedding_bag(rows, w.to(kInt64)), TypeError, "embedding_bag: expected a floating-point weight");
   EXPECT_THROW_WITH(nn::EmbeddingBag(4, 2, "avg"), ValueError, "EmbeddingBag: mode must be");
 }
+
+TEST(Functional, AffineGridAndGridSample) {
+  Generator gen(8);
+  const Tensor img = randn({2, 3, 5, 7}, gen, kFloat64);
+  const Tensor identity = tensor({{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}}, kFloat64).expand({2, 2, 3});
+  for (bool corners : {false, true}) {
+    const Tensor grid = F::affine_grid(identity, {2, 3, 5, 7}, corners);
+    EXPECT_EQ(grid.sizes(), (Shape{2, 5, 7, 2}));
+    // The identity transform samples every pixel at its own centre, in either mode.
+    EXPECT_TRUE(close(F::grid_sample(img, grid, {.align_corners = corners}), img, 1e-12, 1e-12));
+    EXPECT_TRUE(close(F::grid_sample(img, grid, {.mode = "nearest", .align_corners = corners}), img, 0, 0));
+  }
+  // Corners: x = -1 and 1 are the outer edges without align_corners (half a pixel of zeros).
+  const Tensor one = ones({1, 1, 2, 2}, kFloat64);
+  const Tensor corner = tensor({{{{-1.0, -1.0}}}}, kFloat64);
+  EXPECT_NEAR(F::grid_sample(one, corner).item<double>(), 0.25, 1e-12);
+  EXPECT_NEAR(F::grid_sample(one, corner, {.align_corners = true}).item<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(F::grid_sample(one, corner, {.padding_mode = "border"}).item<double>(), 1.0, 1e-12);
+  // Reflection: a point beyond the right edge reads its mirror image inside.
+  const Tensor row = tensor({{{{0.0, 1.0, 2.0, 3.0}}}}, kFloat64);
+  const Tensor beyond = tensor({{{{1.5, 0.0}}}}, kFloat64);  // x pixel 4.5 -> reflected to 2.5 about 4
+  EXPECT_NEAR(F::grid_sample(row, beyond, {.padding_mode = "reflection"}).item<double>(), 2.5, 1e-12);
+  // Gradients reach the image and (bilinear) the grid.
+  const Tensor x = randn({1, 2, 4, 5}, gen, kFloat64).requires_grad_(true);
+  const Tensor g = (rand({1, 3, 2, 2}, gen, kFloat64) * 2.2 - 1.1).requires_grad_(true);
+  for (const char* pad : {"zeros", "border", "reflection"}) {
+    auto f = [pad](const tensor_list& in) { return F::grid_sample(in[0], in[1], {.padding_mode = pad}); };
+    EXPECT_TRUE(autograd::gradcheck(f, {x, g})) << pad;
+  }
+  const Tensor theta = randn({2, 2, 3}, gen, kFloat64).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::affine_grid(in[0], {2, 1, 3, 4}); }, {theta}));
+  EXPECT_THROW_WITH(F::grid_sample(img, randn({2, 4, 4, 3}, gen, kFloat64)), Error,
+                    "expected a grid [2, H_out, W_out, 2]");
+  EXPECT_THROW_WITH(F::grid_sample(img, F::affine_grid(identity, {2, 3, 5, 7}), {.mode = "bicubic"}), ValueError,
+                    "grid_sample: mode must be \"bilinear\" or \"nearest\"");
+  EXPECT_THROW_WITH(F::grid_sample(img, F::affine_grid(identity, {2, 3, 5, 7}), {.padding_mode = "wrap"}),
+                    ValueError, "padding_mode must be");
+  EXPECT_THROW_WITH(F::affine_grid(identity, {2, 3, 5}), Error, "affine_grid: expected a 4-D output size");
+  EXPECT_THROW_WITH(F::affine_grid(identity, {3, 3, 5, 7}), Error, "expected theta of shape [3, 2, 3]");
+}

@@ -448,8 +448,9 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }, py::arg("mask"));
   def_op(m, cls, "unique", [](const tg::Tensor& t, bool sorted, bool return_inverse, bool return_counts,
                               std::optional<int64_t> dim) -> py::object {
-    TG_CHECK_VALUE(!dim.has_value(), "unique: dim is not supported; unique works on the flattened tensor");
-    auto [values, inverse, counts] = nogil([&] { return tg::unique(t, return_inverse, return_counts); });
+    auto [values, inverse, counts] = nogil([&] {
+      return dim ? tg::unique_dim(t, *dim, return_inverse, return_counts) : tg::unique(t, return_inverse, return_counts);
+    });
     if (!return_inverse && !return_counts) return py::cast(values);
     py::list out;
     out.append(py::cast(values));

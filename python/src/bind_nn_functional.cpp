@@ -147,6 +147,14 @@ void bind_nn_functional(py::module_& nn) {
   }, py::arg("input"), py::arg("weight"), py::arg("offsets") = py::none(), py::kw_only(), py::arg("mode") = "mean",
      py::arg("per_sample_weights") = py::none(), py::arg("include_last_offset") = false,
      py::arg("padding_idx") = py::none());
+  f.def("affine_grid", [](const Tensor& theta, const tg::Shape& size, bool align_corners) {
+    return nogil([&] { return F::affine_grid(theta, size, align_corners); });
+  }, py::arg("theta"), py::arg("size"), py::arg("align_corners") = false);
+  f.def("grid_sample", [](const Tensor& x, const Tensor& grid, std::string mode, std::string padding_mode,
+                          std::optional<bool> align_corners) {
+    return nogil([&] { return F::grid_sample(x, grid, {mode, padding_mode, align_corners.value_or(false)}); });
+  }, py::arg("input"), py::arg("grid"), py::arg("mode") = "bilinear", py::arg("padding_mode") = "zeros",
+     py::arg("align_corners") = py::none());
   f.def("one_hot", [](const Tensor& x, int64_t n) { return nogil([&] { return F::one_hot(x, n); }); },
         py::arg("input"), py::arg("num_classes") = -1);
   f.def("scaled_dot_product_attention", [](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask,

@@ -562,6 +562,12 @@ def test_index_and_reduction_composites():
         got, want = (got, want) if kw else ((got,), (want,))
         for g, w in zip(got, want):
             assert np.array_equal(np.asarray(g), w.numpy()), kw
+    rows = np.random.randint(0, 2, size=(9, 3))
+    for dim in (0, 1):
+        got = tg.unique(tg.from_numpy(rows.copy()), dim=dim, return_inverse=True, return_counts=True)
+        want = torch.unique(torch.from_numpy(rows.copy()), dim=dim, return_inverse=True, return_counts=True)
+        for g, w in zip(got, want):
+            assert np.array_equal(np.asarray(g), w.numpy()), dim
 
 
 def test_scans_match_torch():
@@ -677,3 +683,20 @@ def test_linalg_solvers_match_torch():
     s = np.array([[2.0, 6.0], [4.0, 7.0]])
     got, want = tg.linalg.slogdet(tg.from_numpy(s.copy())), torch.linalg.slogdet(torch.from_numpy(s.copy()))
     assert float(got.sign) == float(want.sign) and abs(float(got.logabsdet) - float(want.logabsdet)) < 1e-12
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
+    img = np.random.randn(2, 3, 5, 6)
+    grid = np.random.rand(2, 4, 3, 2) * 2.6 - 1.3  # some points outside the image
+    kw = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    if mode == "bilinear":
+        check_fn(lambda x, g: F.grid_sample(x, g, **kw), lambda x, g: TF.grid_sample(x, g, **kw), img, grid)
+    else:
+        check_fn(lambda x: F.grid_sample(x, tg.from_numpy(grid.copy()), **kw),
+                 lambda x: TF.grid_sample(x, torch.from_numpy(grid.copy()), **kw), img)
+    theta = np.random.randn(2, 2, 3)
+    check_fn(lambda t: F.affine_grid(t, (2, 3, 4, 5), align_corners=align_corners),
+             lambda t: TF.affine_grid(t, (2, 3, 4, 5), align_corners=align_corners), theta)

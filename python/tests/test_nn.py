@@ -243,3 +243,21 @@ def test_data_loader_and_python_datasets():
         busy = tg.utils.data.DataLoader(Squares(), batch_size=1, num_workers=2, prefetch_factor=2)
         next(iter(busy))
         del busy
+
+
+def test_spatial_transformer_layers_and_new_layers():
+    img = tg.randn(2, 3, 5, 7)
+    theta = tg.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]).expand(2, 2, 3)
+    grid = F.affine_grid(theta, (2, 3, 5, 7))
+    assert grid.shape == (2, 5, 7, 2)
+    assert_close(F.grid_sample(img, grid), img.numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="padding_mode"):
+        F.grid_sample(img, grid, padding_mode="wrap")
+    bag = nn.EmbeddingBag(10, 4, mode="sum")
+    out = bag(tg.tensor([1, 2, 3, 4]), tg.tensor([0, 3]))
+    assert out.shape == (2, 4)
+    assert_close(out[1], bag.weight[4].detach().numpy(), rtol=1e-6)
+    assert nn.ConvTranspose1d(4, 2, 3, stride=2)(tg.randn(1, 4, 5)).shape == (1, 2, 11)
+    pooled, where = F.adaptive_max_pool2d(img, 3, return_indices=True)
+    assert pooled.shape == (2, 3, 3, 3) and where.dtype == tg.int64
+    assert nn.AdaptiveMaxPool1d(2)(tg.randn(2, 3, 7)).shape == (2, 3, 2)

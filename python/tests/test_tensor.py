@@ -183,6 +183,15 @@ def test_scans_searches_and_sampling_against_numpy():
     assert set(np.unique(b.numpy())) <= {0.0, 1.0} and abs(b.mean().item() - 0.25) < 0.04
 
 
+def test_unique_along_a_dim_against_numpy():
+    rows = np.random.randint(0, 2, size=(8, 3))
+    values, inverse, counts = tg.unique(tg.from_numpy(rows), dim=0, return_inverse=True, return_counts=True)
+    want, want_inverse, want_counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(values.numpy(), want)
+    np.testing.assert_array_equal(inverse.numpy(), want_inverse.ravel())
+    np.testing.assert_array_equal(counts.numpy(), want_counts)
+
+
 @requires_lapack
 def test_linalg_solvers_against_numpy():
     a = np.random.randn(2, 4, 4) + 4 * np.eye(4)

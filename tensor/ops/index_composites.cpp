@@ -1,5 +1,5 @@
 // Index ops composed of scatter, gather, boolean indexing and sort: index_add, index_copy,
-// index_fill, masked_select, unique. Their gradients are those ops', and they run on every device.
+// index_fill, masked_select, unique, unique_dim. Their gradients are those ops', and they run on every device.
 #include <vector>
 
 #include "tapegrad/autograd/grad_mode.h"
@@ -101,6 +101,25 @@ Tensor masked_select(const Tensor& self, const Tensor& mask, SourceLoc loc) {
 // Sorting brings equal values together: a value starts a group where it differs from the one
 // before, the groups' starts give the counts, and the running count of starts each element's
 // group, scattered back through the sort's permutation.
+namespace {
+// From `sorted` (self's entries along dim 0 in order `perm`) and `starts` (true where a run of
+// equal entries begins): the first of each run, each input entry's run, each run's length.
+std::tuple<Tensor, Tensor, Tensor> runs_of(const Tensor& sorted, const Tensor& perm, const Tensor& starts,
+                                           bool return_inverse, bool return_counts) {
+  const int64_t n = perm.numel();
+  const TensorOptions longs = TensorOptions().dtype(kInt64).device(perm.device());
+  Tensor values = index(sorted, std::vector<std::optional<Tensor>>{starts});
+  Tensor inverse, counts;
+  if (return_inverse) inverse = scatter(zeros({n}, longs), 0, perm, cumsum(starts, 0, kInt64) - 1);
+  if (return_counts) counts = diff(nonzero(starts).reshape({-1}), 1, 0, {}, full({1}, n, longs));
+  return {values, inverse, counts};
+}
+
+Tensor true_then(const Tensor& rest) {
+  return cat({ones({1}, TensorOptions().dtype(kBool).device(rest.device())), rest});
+}
+}  // namespace
+
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool return_inverse, bool return_counts,
                                           SourceLoc loc) {
   detail::ApiScope scope("unique", loc);
@@ -113,17 +132,34 @@ std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool return_invers
     return {flat.clone(), return_inverse ? zeros(self.sizes(), longs) : Tensor(),
             return_counts ? zeros({0}, longs) : Tensor()};
   auto [sorted, perm] = sort(flat, 0, false, true);
-  const Tensor starts =
-      cat({ones({1}, TensorOptions().dtype(kBool).device(self.device())), ne(sorted.narrow(0, 1, n - 1),
-                                                                                sorted.narrow(0, 0, n - 1))});
-  Tensor values = index(sorted, std::vector<std::optional<Tensor>>{starts});
-  Tensor inverse, counts;
-  if (return_inverse) {
-    const Tensor group = cumsum(starts, 0, kInt64) - 1;
-    inverse = scatter(zeros({n}, longs), 0, perm, group).reshape(self.sizes());
-  }
-  if (return_counts) counts = diff(nonzero(starts).reshape({-1}), 1, 0, {}, full({1}, n, longs));
-  return {values, inverse, counts};
+  const Tensor starts = true_then(ne(sorted.narrow(0, 1, n - 1), sorted.narrow(0, 0, n - 1)));
+  auto [values, inverse, counts] = runs_of(sorted, perm, starts, return_inverse, return_counts);
+  return {values, return_inverse ? inverse.reshape(self.sizes()) : inverse, counts};
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& self, int64_t dim, bool return_inverse, bool return_counts,
+                                              SourceLoc loc) {
+  detail::ApiScope scope("unique_dim", loc);
+  ops::check_defined("unique_dim", self, "input");
+  TG_CHECK(self.dim() > 0, "unique_dim: a 0-dim tensor has no dim {}", dim);
+  const int d = wrap_dim(dim, self.dim(), "unique_dim");
+  NoGradGuard no_grad;
+  const Tensor slices = movedim(self, d, 0);
+  const int64_t n = slices.sizes()[0];
+  const TensorOptions longs = TensorOptions().dtype(kInt64).device(self.device());
+  if (n == 0)
+    return {self.clone(), return_inverse ? zeros({0}, longs) : Tensor(), return_counts ? zeros({0}, longs) : Tensor()};
+  // Slices as rows, ordered lexicographically: stable sorts by each column, the last first.
+  const Tensor rows = slices.reshape({n, -1});
+  Tensor perm = arange(n, longs);
+  for (int64_t c = rows.sizes()[1] - 1; c >= 0; --c)
+    perm = perm.index_select(0, argsort(rows.select(1, c).index_select(0, perm), 0, false, /*stable=*/true));
+  const Tensor sorted = rows.index_select(0, perm);
+  const Tensor starts = true_then(ne(sorted.narrow(0, 1, n - 1), sorted.narrow(0, 0, n - 1)).any(1));
+  auto [values, inverse, counts] = runs_of(sorted, perm, starts, return_inverse, return_counts);
+  Shape shape = slices.sizes();
+  shape[0] = values.sizes()[0];
+  return {movedim(values.reshape(shape), 0, d), inverse, counts};
 }
 
 }  // namespace tg

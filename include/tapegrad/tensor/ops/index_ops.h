@@ -65,5 +65,9 @@ Tensor masked_select(const Tensor& self, const Tensor& mask, TG_CALLER);
 // distinct, as in PyTorch. Not differentiable.
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, bool return_inverse = false, bool return_counts = false,
                                           TG_CALLER);
+// The same along a dim: the distinct slices along `dim`, in lexicographic order; the inverse
+// gives each slice's position among them.
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& self, int64_t dim, bool return_inverse = false,
+                                              bool return_counts = false, TG_CALLER);
 
 }  // namespace tg
