@@ -475,10 +475,14 @@ void bind_math(py::module_& m, TensorClass& cls) {
   m.def("bucketize", [](const tg::Tensor& input, const tg::Tensor& boundaries, bool out_int32, bool right) {
     return nogil([&] { return tg::bucketize(input, boundaries, out_int32, right); });
   }, py::arg("input"), py::arg("boundaries"), py::kw_only(), py::arg("out_int32") = false, py::arg("right") = false);
-  def_op(m, cls, "multinomial", [](const tg::Tensor& t, int64_t n, bool replacement, tg::Generator* gen) {
+  // generator: a py::object, so that the signature names the Python class (registered later).
+  auto generator_of = [](const py::object& g) { return g.is_none() ? nullptr : &py::cast<tg::Generator&>(g); };
+  def_op(m, cls, "multinomial", [generator_of](const tg::Tensor& t, int64_t n, bool replacement, py::object g) {
+    tg::Generator* gen = generator_of(g);
     return nogil([&] { return gen ? tg::multinomial(t, n, replacement, *gen) : tg::multinomial(t, n, replacement); });
   }, py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(), py::arg("generator") = py::none());
-  def_op(m, cls, "bernoulli", [](const tg::Tensor& t, tg::Generator* gen) {
+  def_op(m, cls, "bernoulli", [generator_of](const tg::Tensor& t, py::object g) {
+    tg::Generator* gen = generator_of(g);
     return nogil([&] { return gen ? tg::bernoulli(t, *gen) : tg::bernoulli(t); });
   }, py::kw_only(), py::arg("generator") = py::none());
   cls.def("tile", [](const tg::Tensor& t, py::args dims) {

@@ -39,7 +39,7 @@ Tensor column_major(const Tensor& a) {
 }
 
 struct LU {
-  Tensor factors;  // column-major L\\U
+  Tensor factors;  // column-major: U on and above the diagonal, L (unit diagonal) below it
   Tensor pivots;   // int32 [..., n], 1-based
   std::vector<int32_t> info;
 };
