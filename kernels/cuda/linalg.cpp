@@ -73,16 +73,14 @@ void lu_factor(DType dtype, int64_t batch, int64_t n, void* a, int32_t* pivots, 
   codes.copy_to(info);
 }
 
-void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* pivots, void* b,
-              bool transpose) {
+void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* pivots, void* b) {
   const char* op = "lu_solve";
   cusolverDnHandle_t h = handle(op);
   const int nn = static_cast<int>(n), k = static_cast<int>(nrhs);
-  const cublasOperation_t trans = transpose ? CUBLAS_OP_T : CUBLAS_OP_N;
   InfoCodes codes(batch, op);  // getrs reports only illegal arguments, which cannot happen here
   auto run = [&]<class T>(auto solve) {
     for (int64_t i = 0; i < batch; ++i)
-      TG_CUSOLVER_CHECK(solve(h, trans, nn, k, static_cast<const T*>(lu) + i * n * n, nn, pivots + i * n,
+      TG_CUSOLVER_CHECK(solve(h, CUBLAS_OP_N, nn, k, static_cast<const T*>(lu) + i * n * n, nn, pivots + i * n,
                               static_cast<T*>(b) + i * n * nrhs, nn, codes.at(i)),
                         op);
   };

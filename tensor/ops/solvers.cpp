@@ -71,7 +71,7 @@ Tensor solve_raw(const char* op, const Tensor& A, const Tensor& B) {
   const int64_t n = A.sizes()[A.dim() - 1], k = B.sizes()[B.dim() - 1];
   if (!f.info.empty() && k > 0)
     kernels::backend(A.device(), op).lu_solve(A.dtype(), matrix_count(A), n, k, f.factors.data_ptr(),
-                                              f.pivots.data_ptr<int32_t>(), x.data_ptr(), false);
+                                              f.pivots.data_ptr<int32_t>(), x.data_ptr());
   return x.mT();
 }
 
