@@ -253,6 +253,31 @@ struct Backend {
   // triangle; with vectors, a is overwritten with the orthonormal eigenvectors as its columns.
   // info > 0: the iteration did not converge.
   void (*eigh)(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors, int32_t* info);
+  // Householder QR of `batch` column-major m x n matrices, in place (LAPACK's geqrf): R on and
+  // above the diagonal, the reflectors below it, their scales in tau [batch, min(m, n)].
+  void (*geqrf)(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* tau);
+  // Overwrites `batch` column-major m x n matrices (n <= m) whose first k columns hold geqrf's
+  // reflectors (tau [batch, k]) with the first n columns of their product Q (LAPACK's orgqr).
+  void (*orgqr)(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void* a, const void* tau);
+  // SVD A = U diag(s) Vh of `batch` contiguous row-major m x n matrices a (destroyed): singular
+  // values descending into s [batch, min(m, n)]; with u and vh non-null, U row-major [m, m] and
+  // Vh [n, n] (full) or [m, k] and [k, n] (k = min(m, n)). info > 0: no convergence.
+  void (*svd)(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, void* u, void* vh, bool full,
+              int32_t* info);
+  // Overwrites b, `batch` column-major n x nrhs right-hand sides, with X solving A X = B for the
+  // triangular column-major n x n a (upper or lower; unit: its diagonal taken as ones). The
+  // caller rules out zeros on the diagonal.
+  void (*triangular_solve)(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* a, void* b, bool upper,
+                           bool unit);
+  // Least squares on the CPU (LAPACK's gels, gelsy, gelsd or gelss: driver 'g', 'y', 'd' or 's')
+  // of `batch` column-major m x n matrices a (destroyed) against b, column-major max(m, n) x
+  // nrhs, overwritten with the (minimum-norm) solutions in its first n rows; for the
+  // rank-revealing drivers, singular values at most rcond * the largest count as zero. rank
+  // [batch] is written, and s [batch, min(m, n)] for gelsd and gelss. info > 0: gels met an
+  // exactly rank-deficient A, the others no convergence. The GPU has none (its only driver,
+  // QR-based gels, is composed by the front end).
+  void (*lstsq)(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t nrhs, void* a, void* b, double rcond,
+                char driver, int64_t* rank, void* s, int32_t* info);
   // Sorts each slice along the dim; values and int64 indices written out (k first ones for topk).
   void (*sort)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
                bool descending, bool stable);

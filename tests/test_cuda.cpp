@@ -472,6 +472,53 @@ TEST(Cuda, SolversAndFactorizationsMatchTheCpu) {
   EXPECT_TRUE(close(grad_of(m.cuda()).cpu(), grad_of(m), 1e-9, 1e-9));
 }
 
+TEST(Cuda, DecompositionsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  TG_REQUIRE_LAPACK();
+  Generator gen(17);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const double tol = dt == kFloat64 ? 1e-10 : 1e-4;
+    for (const Shape& shape : {Shape{3, 6, 4}, Shape{2, 4, 7}}) {
+      const Tensor a = randn(shape, gen).to(dt), b = randn({shape[0], shape[1], 2}, gen).to(dt);
+      // Q R and U S Vh are unique up to signs: compare what does not depend on them.
+      expect_same([](const auto& in) { return abs(std::get<1>(linalg::qr(in[0]))); }, {a}, tol, tol);
+      expect_same([](const auto& in) { return abs(std::get<0>(linalg::qr(in[0], "complete"))); }, {a}, tol, tol);
+      expect_same([](const auto& in) { return linalg::svdvals(in[0]); }, {a}, tol, tol);
+      expect_same(
+          [](const auto& in) {
+            auto [U, S, Vh] = linalg::svd(in[0], false);
+            return cat({square(U).flatten(), square(Vh).flatten()});
+          },
+          {a}, tol, tol);
+      expect_same([](const auto& in) { return square(std::get<0>(linalg::svd(in[0]))); }, {a}, tol, tol);
+      expect_same([](const auto& in) { return linalg::pinv(in[0]); }, {a}, tol, tol);
+      expect_same([](const auto& in) { return std::get<0>(linalg::lstsq(in[0], in[1], std::nullopt, "gels")); },
+                  {a, b}, 10 * tol, 10 * tol);
+    }
+    const Tensor t = (randn({2, 5, 5}, gen) + eye(5) * 5.0).to(dt), rhs = randn({2, 5, 3}, gen).to(dt);
+    expect_same([](const auto& in) { return linalg::solve_triangular(in[0], in[1], true); }, {t, rhs}, tol, tol);
+    expect_same([](const auto& in) { return linalg::solve_triangular(in[0], in[1], false, true, true); }, {t, rhs},
+                tol, tol);
+    expect_same([](const auto& in) { return linalg::solve_triangular(in[0], in[1].mT(), false, false); }, {t, rhs},
+                tol, tol);
+    expect_same([](const auto& in) { return linalg::matrix_norm(in[0], "nuc"); }, {t}, tol, tol);
+  }
+  EXPECT_THROW_WITH(linalg::lstsq(eye(3).cuda(), ones({3, 1}).cuda(), std::nullopt, "gelsd"), ValueError,
+                    "only driver \"gels\" runs on cuda");
+  EXPECT_THROW_WITH(linalg::solve_triangular(zeros({2, 2}).cuda(), ones({2, 1}).cuda(), true), Error,
+                    "has a zero on its diagonal");
+  // Gradients through QR and SVD agree with the CPU's.
+  const Tensor m = randn({5, 3}, gen, kFloat64);
+  auto grad_of = [](const Tensor& x0) {
+    Tensor x = x0.detach().requires_grad_(true);
+    auto [Q, R] = linalg::qr(x);
+    auto [U, S, Vh] = linalg::svd(x, false);
+    (square(Q).sum() + R.abs().sum() + S.sum() + square(U).sum() + linalg::pinv(x).sum()).backward();
+    return x.grad();
+  };
+  EXPECT_TRUE(close(grad_of(m.cuda()).cpu(), grad_of(m), 1e-8, 1e-8));
+}
+
 TEST(Cuda, RandomStreamsAreTheCpusForTheSameSeed) {
   TG_REQUIRE_CUDA();
   const auto gpu = TensorOptions(kFloat32).device(Device::cuda());

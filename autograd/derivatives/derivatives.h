@@ -5,6 +5,7 @@
 // modified tensor's history on it.
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "autograd/record.h"
@@ -81,6 +82,17 @@ std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L);
 // eigh's two outputs, eigenvalues w and eigenvectors V: the caller sets both outputs' history
 // and then saves w and V (saved outputs record their output number when saved).
 std::shared_ptr<Node> eigh_node(const Tensor& A);
+// X with A X = B for triangular A (upper or lower; unit: diagonal taken as ones), A and B of one
+// batch shape; A's gradient keeps to the triangle read.
+std::shared_ptr<Node> triangular_solve_node(const Tensor& A, const Tensor& B, const Tensor& X, bool upper, bool unit);
+// qr's outputs Q and R, and svd's U, S and Vh: the caller sets the outputs' history, then saves
+// them in that order. qr in mode "r", or "complete" with more rows than columns, and an svd with
+// full matrices narrowed to the first min(m, n) vectors in the backward (PyTorch's rules).
+std::shared_ptr<Node> qr_node(const Tensor& A, std::string_view mode);
+std::shared_ptr<Node> svd_node(const Tensor& A, bool full_matrices);
+// The least-squares solution X = pinv(A) B of a rank-revealing solver, pinv's singular values
+// at most rtol * the largest dropped.
+std::shared_ptr<Node> lstsq_node(const Tensor& A, const Tensor& B, double rtol);
 std::shared_ptr<Node> softmax_node(const Tensor& self, const Tensor& result, int64_t dim, bool log);
 
 }  // namespace tg::autograd::derivatives

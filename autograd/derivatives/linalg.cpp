@@ -1,4 +1,6 @@
 // Backward formulas of matrix products, square solvers and factorizations, and softmax.
+#include <string>
+
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/internal.h"
@@ -106,6 +108,119 @@ std::shared_ptr<Node> eigh_node(const Tensor& A) {
     }
     return {tg::matmul(V, tg::matmul(inner, V.mT()))};
   });
+  return node;
+}
+
+std::shared_ptr<Node> triangular_solve_node(const Tensor& A, const Tensor& B, const Tensor& X, bool upper, bool unit) {
+  auto node = make_node("LinalgSolveTriangularBackward", {&A, &B},
+                        [upper, unit](const Node& n, const tensor_list& g) -> tensor_list {
+                          // X = A^-1 B: dB = A^-T dX, dA = -dB X^T within A's triangle.
+                          const Tensor A = n.saved(0);
+                          const Tensor gB = linalg::solve_triangular(A.mT(), g[0], !upper, true, unit);
+                          Tensor gA;
+                          if (n.needs_input_grad(0)) {
+                            const Tensor full = -tg::matmul(gB, n.saved(1).mT());
+                            const int64_t off = unit ? 1 : 0;
+                            gA = upper ? triu(full, off) : tril(full, -off);
+                          }
+                          return {gA, gB};
+                        });
+  node->save(A);
+  node->save(X, /*is_output=*/true);
+  return node;
+}
+
+namespace {
+// The gradient of A = QR for square or tall A (Q [m, n], R [n, n] upper), as TensorFlow's
+// QrGrad: gA = Q (gR + tril(Q^T gQ - gQ^T Q + R gR^T - gR R^T) R^-T) + (gQ - Q Q^T gQ) R^-T.
+Tensor qr_backward_tall(const Tensor& Q, const Tensor& R, const Tensor& gQ, const Tensor& gR) {
+  const Tensor QtgQ = tg::matmul(Q.mT(), gQ), RgRt = tg::matmul(R, gR.mT());
+  const Tensor lower = tril(QtgQ - QtgQ.mT() + RgRt - RgRt.mT());
+  // X R^-T, as (R^-1 X^T)^T.
+  auto right_solve = [&](const Tensor& X) { return linalg::solve_triangular(R, X.mT(), true).mT(); };
+  return tg::matmul(Q, gR + right_solve(lower)) + right_solve(gQ - tg::matmul(Q, QtgQ));
+}
+}  // namespace
+
+std::shared_ptr<Node> qr_node(const Tensor& A, std::string_view mode) {
+  const std::string how(mode);
+  const int64_t rows = A.sizes()[A.dim() - 2], cols = A.sizes()[A.dim() - 1];
+  auto backward = [how, rows, cols](const Node& n, const tensor_list& g) -> tensor_list {
+    TG_CHECK(how != "r",
+             "linalg.qr: the derivative depends on Q, which mode \"r\" does not compute; use mode \"reduced\"");
+    TG_CHECK(how != "complete" || rows <= cols,
+             "linalg.qr: the QR decomposition is not differentiable in mode \"complete\" with more rows than columns "
+             "({} > {})",
+             rows, cols);
+    const Tensor Q = n.saved(0), R = n.saved(1);
+    const Tensor gQ = g[0].defined() ? g[0] : zeros_like(Q), gR = g[1].defined() ? g[1] : zeros_like(R);
+    if (rows >= cols) return {qr_backward_tall(Q, R, gQ, gR)};
+    // Wide A = [X | Y] with R = [U | V]: X = QU is square, Y = QV adds Y gV^T to Q's gradient.
+    const Tensor U = R.narrow(-1, 0, rows), V = R.narrow(-1, rows, cols - rows);
+    const Tensor gU = gR.narrow(-1, 0, rows), gV = gR.narrow(-1, rows, cols - rows);
+    const Tensor Y = tg::matmul(Q, V);
+    const Tensor gX = qr_backward_tall(Q, U, gQ + tg::matmul(Y, gV.mT()), gU);
+    return {cat({gX, tg::matmul(Q, gV)}, -1)};
+  };
+  return make_node("LinalgQrBackward", {&A}, backward);
+}
+
+std::shared_ptr<Node> svd_node(const Tensor& A, bool full_matrices) {
+  auto node = make_node("LinalgSvdBackward", {&A}, [full_matrices](const Node& n, const tensor_list& g) -> tensor_list {
+    Tensor U = n.saved(0), S = n.saved(1), Vh = n.saved(2);
+    Tensor gU = g[0], gS = g[1], gVh = g[2];
+    const int64_t m = U.sizes()[U.dim() - 2], cols = Vh.sizes()[Vh.dim() - 1], k = S.sizes()[S.dim() - 1];
+    if (full_matrices) {
+      // Vectors past the k-th are any orthonormal completion; their gradient is dropped.
+      U = U.narrow(-1, 0, k);
+      Vh = Vh.narrow(-2, 0, k);
+      if (gU.defined()) gU = gU.narrow(-1, 0, k);
+      if (gVh.defined()) gVh = gVh.narrow(-2, 0, k);
+    }
+    // Townsend's formula: gA = U [J S + diag(gS) + S K] Vh plus the parts of gU and gV outside
+    // U's and V's spans, with J = F o (U^T gU - gU^T U), K = F o (V^T gV - gV^T V) and
+    // F[i][j] = 1 / (s_j^2 - s_i^2) off the diagonal.
+    const Tensor V = Vh.mT();
+    Tensor inner = gS.defined() ? gS.unsqueeze(-1) * eye(k, S.options().requires_grad(false)) : Tensor();
+    auto add = [](Tensor& sum, const Tensor& term) { sum = sum.defined() ? sum + term : term; };
+    if (gU.defined() || gVh.defined()) {
+      const Tensor s2 = square(S);
+      const Tensor E = s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye(k, S.options().requires_grad(false));
+      if (gU.defined()) {
+        const Tensor UtgU = tg::matmul(U.mT(), gU);
+        add(inner, (UtgU - UtgU.mT()) / E * S.unsqueeze(-2));
+      }
+      if (gVh.defined()) {
+        const Tensor VtgV = tg::matmul(Vh, gVh.mT());
+        add(inner, S.unsqueeze(-1) * ((VtgV - VtgV.mT()) / E));
+      }
+    }
+    Tensor gA = inner.defined() ? tg::matmul(U, tg::matmul(inner, Vh)) : Tensor();
+    if (gU.defined() && m > k)
+      add(gA, tg::matmul(gU - tg::matmul(U, tg::matmul(U.mT(), gU)), Vh / S.unsqueeze(-1)));
+    if (gVh.defined() && cols > k)
+      add(gA, tg::matmul(U / S.unsqueeze(-2), gVh - tg::matmul(tg::matmul(gVh, V), Vh)));
+    return {gA};
+  });
+  return node;
+}
+
+std::shared_ptr<Node> lstsq_node(const Tensor& A, const Tensor& B, double rtol) {
+  auto node = make_node("LinalgLstsqBackward", {&A, &B}, [rtol](const Node& n, const tensor_list& g) -> tensor_list {
+    // X = P B with P = pinv(A): dB = P^T dX; with dP = dX B^T, the pseudo-inverse's derivative
+    // (constant rank) gives dA = -P^T dP P^T + (I - A P) dP^T P P^T + P^T P dP^T (I - P A).
+    const Tensor A = n.saved(0), B = n.saved(1), P = linalg::pinv(A, std::nullopt, rtol);
+    Tensor gA;
+    if (n.needs_input_grad(0)) {
+      const Tensor gP = tg::matmul(g[0], B.mT()), gPt = gP.mT(), Pt = P.mT();
+      const Tensor AP = tg::matmul(A, P), PA = tg::matmul(P, A);
+      gA = -tg::matmul(Pt, tg::matmul(gP, Pt)) + tg::matmul(gPt - tg::matmul(AP, gPt), tg::matmul(P, Pt)) +
+           tg::matmul(tg::matmul(Pt, P), gPt - tg::matmul(gPt, PA));
+    }
+    return {gA, n.needs_input_grad(1) ? tg::matmul(P.mT(), g[0]) : Tensor()};
+  });
+  node->save(A);
+  node->save(B);
   return node;
 }
 

@@ -4,6 +4,8 @@
 #include <lapacke.h>
 #endif
 
+#include <vector>
+
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
 
@@ -87,6 +89,113 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
   });
 #else
   no_lapack("eigh");
+#endif
+}
+
+void geqrf(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* tau) {
+#ifdef TG_WITH_LAPACK
+  const auto mm = static_cast<lapack_int>(m), nn = static_cast<lapack_int>(n);
+  const int64_t k = std::min(m, n);
+  each_matrix(dtype, batch, std::max(m, n), [&]<class T>(int64_t i) {
+    T* x = static_cast<T*>(a) + i * m * n;
+    T* t = static_cast<T*>(tau) + i * k;
+    if constexpr (std::is_same_v<T, float>) LAPACKE_sgeqrf(LAPACK_COL_MAJOR, mm, nn, x, std::max(mm, 1), t);
+    else LAPACKE_dgeqrf(LAPACK_COL_MAJOR, mm, nn, x, std::max(mm, 1), t);
+  });
+#else
+  no_lapack("geqrf");
+#endif
+}
+
+void orgqr(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void* a, const void* tau) {
+#ifdef TG_WITH_LAPACK
+  const auto mm = static_cast<lapack_int>(m), nn = static_cast<lapack_int>(n), kk = static_cast<lapack_int>(k);
+  each_matrix(dtype, batch, m, [&]<class T>(int64_t i) {
+    T* x = static_cast<T*>(a) + i * m * n;
+    const T* t = static_cast<const T*>(tau) + i * k;
+    if constexpr (std::is_same_v<T, float>) LAPACKE_sorgqr(LAPACK_COL_MAJOR, mm, nn, kk, x, std::max(mm, 1), t);
+    else LAPACKE_dorgqr(LAPACK_COL_MAJOR, mm, nn, kk, x, std::max(mm, 1), t);
+  });
+#else
+  no_lapack("orgqr");
+#endif
+}
+
+void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, void* u, void* vh, bool full,
+         int32_t* info) {
+#ifdef TG_WITH_LAPACK
+  // The row-major m x n buffer is A^T in column-major order, and A^T = V S U^T: LAPACK's U of
+  // it is V (column-major, so Vh row-major) and its V^T is U^T (so U row-major), no copies.
+  const int64_t k = std::min(m, n), u_cols = full ? m : k, v_rows = full ? n : k;
+  const char job = !u ? 'N' : full ? 'A' : 'S';
+  const auto rows = static_cast<lapack_int>(n), cols = static_cast<lapack_int>(m);
+  const auto ld_v = static_cast<lapack_int>(std::max<int64_t>(n, 1));
+  const auto ld_u = static_cast<lapack_int>(std::max<int64_t>(u_cols, 1));
+  each_matrix(dtype, batch, std::max(m, n), [&]<class T>(int64_t i) {
+    T* x = static_cast<T*>(a) + i * m * n;
+    T* values = static_cast<T*>(s) + i * k;
+    T* v_out = u ? static_cast<T*>(vh) + i * v_rows * n : nullptr;
+    T* u_out = u ? static_cast<T*>(u) + i * m * u_cols : nullptr;
+    if constexpr (std::is_same_v<T, float>)
+      info[i] = LAPACKE_sgesdd(LAPACK_COL_MAJOR, job, rows, cols, x, ld_v, values, v_out, ld_v, u_out, ld_u);
+    else info[i] = LAPACKE_dgesdd(LAPACK_COL_MAJOR, job, rows, cols, x, ld_v, values, v_out, ld_v, u_out, ld_u);
+  });
+#else
+  no_lapack("svd");
+#endif
+}
+
+void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* a, void* b, bool upper,
+                      bool unit) {
+#ifdef TG_WITH_LAPACK
+  const auto nn = static_cast<lapack_int>(n), k = static_cast<lapack_int>(nrhs);
+  const char uplo = upper ? 'U' : 'L', diag = unit ? 'U' : 'N';
+  each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
+    const T* m = static_cast<const T*>(a) + i * n * n;
+    T* rhs = static_cast<T*>(b) + i * n * nrhs;
+    if constexpr (std::is_same_v<T, float>) LAPACKE_strtrs(LAPACK_COL_MAJOR, uplo, 'N', diag, nn, k, m, nn, rhs, nn);
+    else LAPACKE_dtrtrs(LAPACK_COL_MAJOR, uplo, 'N', diag, nn, k, m, nn, rhs, nn);
+  });
+#else
+  no_lapack("triangular_solve");
+#endif
+}
+
+void lstsq(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t nrhs, void* a, void* b, double rcond, char driver,
+           int64_t* rank, void* s, int32_t* info) {
+#ifdef TG_WITH_LAPACK
+  const auto mm = static_cast<lapack_int>(m), nn = static_cast<lapack_int>(n), k = static_cast<lapack_int>(nrhs);
+  const int64_t ldb = std::max<int64_t>({m, n, 1}), min_mn = std::min(m, n);
+  const auto lda = static_cast<lapack_int>(std::max<int64_t>(m, 1)), ld_b = static_cast<lapack_int>(ldb);
+  each_matrix(dtype, batch, std::max(m, n), [&]<class T>(int64_t i) {
+    T* x = static_cast<T*>(a) + i * m * n;
+    T* rhs = static_cast<T*>(b) + i * ldb * nrhs;
+    T* values = s ? static_cast<T*>(s) + i * min_mn : nullptr;
+    const T cut = static_cast<T>(rcond);
+    lapack_int r = 0;
+    if (driver == 'g') {
+      if constexpr (std::is_same_v<T, float>)
+        info[i] = LAPACKE_sgels(LAPACK_COL_MAJOR, 'N', mm, nn, k, x, lda, rhs, ld_b);
+      else info[i] = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', mm, nn, k, x, lda, rhs, ld_b);
+      r = static_cast<lapack_int>(min_mn);
+    } else if (driver == 'y') {
+      std::vector<lapack_int> pivots(static_cast<size_t>(std::max<int64_t>(n, 1)), 0);  // all columns free
+      if constexpr (std::is_same_v<T, float>)
+        info[i] = LAPACKE_sgelsy(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, pivots.data(), cut, &r);
+      else info[i] = LAPACKE_dgelsy(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, pivots.data(), cut, &r);
+    } else if (driver == 'd') {
+      if constexpr (std::is_same_v<T, float>)
+        info[i] = LAPACKE_sgelsd(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
+      else info[i] = LAPACKE_dgelsd(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
+    } else {
+      if constexpr (std::is_same_v<T, float>)
+        info[i] = LAPACKE_sgelss(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
+      else info[i] = LAPACKE_dgelss(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
+    }
+    rank[i] = r;
+  });
+#else
+  no_lapack("lstsq");
 #endif
 }
 

@@ -1,6 +1,10 @@
 // Batched matrix products: oneDNN matmul primitives for float32 / bfloat16 / float16 (cached per
-// shape and strides, per thread), and a plain kernel for float64, integers and anything oneDNN
-// declines.
+// shape and strides, per thread), CBLAS's dgemm for float64 (when built with it), and a plain
+// kernel for integers and anything else.
+#ifdef TG_WITH_BLAS
+#include <cblas.h>
+#endif
+
 #include <cstring>
 #include <memory>
 #include <unordered_map>
@@ -69,6 +73,63 @@ void matmul_plain(const MatrixOperand& a, const MatrixOperand& b, T* c) {
     }
   });
 }
+
+// ---- CBLAS (float64) ------------------------------------------------------------------------
+
+#ifdef TG_WITH_BLAS
+// One operand as CBLAS reads a row-major matrix: rows x cols with a unit stride along one of them.
+bool blas_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride, CBLAS_TRANSPOSE& t,
+                 int64_t& ld) {
+  if ((col_stride == 1 || cols == 1) && (rows == 1 || row_stride >= std::max<int64_t>(cols, 1))) {
+    t = CblasNoTrans;
+    ld = rows == 1 ? std::max<int64_t>(cols, 1) : row_stride;
+    return true;
+  }
+  if ((row_stride == 1 || rows == 1) && (cols == 1 || col_stride >= std::max<int64_t>(rows, 1))) {
+    t = CblasTrans;
+    ld = cols == 1 ? std::max<int64_t>(rows, 1) : col_stride;
+    return true;
+  }
+  return false;
+}
+
+// dgemm per batch matrix: one call (OpenBLAS's threads) for a single product, else the batch
+// across threads (OpenBLAS runs single-threaded inside a parallel region).
+bool try_blas(const MatrixOperand& a, const MatrixOperand& b, double* c) {
+  const Problem p = describe(a, b);
+  const int nb = a.nbatch;
+  const int64_t m = p.c_sizes[nb], n = p.c_sizes[nb + 1], k = p.k;
+  CBLAS_TRANSPOSE ta, tb;
+  int64_t lda, ldb;
+  if (!blas_layout(m, k, a.strides[nb], a.strides[nb + 1], ta, lda) ||
+      !blas_layout(k, n, b.strides[nb], b.strides[nb + 1], tb, ldb))
+    return false;
+  int64_t batches = 1;
+  for (int d = 0; d < nb; ++d) batches *= p.c_sizes[d];
+  auto product = [&](int64_t bi) {
+    int64_t aoff = 0, boff = 0, rem = bi;
+    for (int d = nb - 1; d >= 0; --d) {
+      const int64_t idx = rem % p.c_sizes[d];
+      rem /= p.c_sizes[d];
+      if (a.sizes[d] != 1) aoff += idx * a.strides[d];
+      if (b.sizes[d] != 1) boff += idx * b.strides[d];
+    }
+    cblas_dgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
+                static_cast<const double*>(a.data) + aoff, static_cast<int>(lda),
+                static_cast<const double*>(b.data) + boff, static_cast<int>(ldb), 0.0, c + bi * m * n,
+                static_cast<int>(std::max<int64_t>(n, 1)));
+  };
+  if (batches == 1) {
+    product(0);
+  } else {
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, m * n * k));
+    parallel_for(0, batches, grain, [&](int64_t lo, int64_t hi) {
+      for (int64_t bi = lo; bi < hi; ++bi) product(bi);
+    });
+  }
+  return true;
+}
+#endif
 
 // ---- oneDNN --------------------------------------------------------------------------------
 
@@ -189,11 +250,13 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
   int64_t total = 1;
   for (int d = 0; d < p.ndim; ++d) total *= p.c_sizes[d];
   if (p.k > 0 && try_dnnl(dtype, a, b, c, bias)) return;
-  if (p.k == 0) {
-    std::memset(c, 0, static_cast<size_t>(total) * itemsize(dtype));
-  } else {
-    dispatch_all(dtype, [&]<class T>() { matmul_plain<T>(a, b, static_cast<T*>(c)); });
-  }
+#ifdef TG_WITH_BLAS
+  const bool by_blas = p.k > 0 && total > 0 && dtype == DType::Float64 && try_blas(a, b, static_cast<double*>(c));
+#else
+  const bool by_blas = false;
+#endif
+  if (p.k == 0) std::memset(c, 0, static_cast<size_t>(total) * itemsize(dtype));
+  else if (!by_blas) dispatch_all(dtype, [&]<class T>() { matmul_plain<T>(a, b, static_cast<T*>(c)); });
   if (bias) add_bias_rows(dtype, c, bias, total, p.c_sizes[p.ndim - 1]);
 }
 

@@ -1,11 +1,12 @@
-// Dense factorizations on the GPU through cuSOLVER's dense API, one call per matrix on the
-// current stream (column-major, as LAPACK). The per-matrix info codes come back to the host at
-// the end of the batch, one copy and one wait.
+// Dense factorizations on the GPU through cuSOLVER's dense API (triangular solves through
+// cuBLAS), one call per matrix on the current stream (column-major, as LAPACK). The per-matrix
+// info codes come back to the host at the end of the batch, one copy and one wait.
 #include <cusolverDn.h>
 
 #include <array>
 #include <vector>
 
+#include "kernels/cuda/cublas_handle.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_runtime.h"
 
@@ -130,6 +131,121 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
   else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDsyevd_bufferSize, cusolverDnDsyevd);
   else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
   codes.copy_to(info);
+}
+
+void geqrf(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* tau) {
+  const char* op = "geqrf";
+  cusolverDnHandle_t h = handle(op);
+  const int mm = static_cast<int>(m), nn = static_cast<int>(n), lda = std::max(mm, 1);
+  const int64_t k = std::min(m, n);
+  InfoCodes codes(batch, op);  // geqrf reports only illegal arguments
+  auto run = [&]<class T>(auto buffer_size, auto factor) {
+    T* x = static_cast<T*>(a);
+    int lwork = 0;
+    TG_CUSOLVER_CHECK(buffer_size(h, mm, nn, x, lda, &lwork), op);
+    Scratch work(sizeof(T) * static_cast<size_t>(std::max(lwork, 1)));
+    for (int64_t i = 0; i < batch; ++i)
+      TG_CUSOLVER_CHECK(factor(h, mm, nn, x + i * m * n, lda, static_cast<T*>(tau) + i * k, work.as<T>(), lwork,
+                               codes.at(i)),
+                        op);
+  };
+  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSgeqrf_bufferSize, cusolverDnSgeqrf);
+  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDgeqrf_bufferSize, cusolverDnDgeqrf);
+  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+}
+
+void orgqr(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void* a, const void* tau) {
+  const char* op = "orgqr";
+  cusolverDnHandle_t h = handle(op);
+  const int mm = static_cast<int>(m), nn = static_cast<int>(n), kk = static_cast<int>(k), lda = std::max(mm, 1);
+  InfoCodes codes(batch, op);  // orgqr reports only illegal arguments
+  auto run = [&]<class T>(auto buffer_size, auto form) {
+    T* x = static_cast<T*>(a);
+    const T* t = static_cast<const T*>(tau);
+    int lwork = 0;
+    TG_CUSOLVER_CHECK(buffer_size(h, mm, nn, kk, x, lda, t, &lwork), op);
+    Scratch work(sizeof(T) * static_cast<size_t>(std::max(lwork, 1)));
+    for (int64_t i = 0; i < batch; ++i)
+      TG_CUSOLVER_CHECK(form(h, mm, nn, kk, x + i * m * n, lda, t + i * k, work.as<T>(), lwork, codes.at(i)), op);
+  };
+  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSorgqr_bufferSize, cusolverDnSorgqr);
+  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDorgqr_bufferSize, cusolverDnDorgqr);
+  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+}
+
+void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, void* u, void* vh, bool full,
+         int32_t* info) {
+  const char* op = "svd";
+  cusolverDnHandle_t h = handle(op);
+  // Jacobi SVD of A^T (the row-major buffer read column-major), A^T = V S U^T: its left vectors
+  // are V, column-major, so Vh row-major as wanted; its right ones are U column-major, turned
+  // row-major by a cuBLAS transpose. Vectors are always computed (into scratch when not asked
+  // for): the values-only path is not worth a second, untested mode.
+  const int64_t k = std::min(m, n), u_cols = full ? m : k, v_rows = full ? n : k;
+  const int rows = static_cast<int>(n), cols = static_cast<int>(m), ld_v = std::max(rows, 1), ld_u = std::max(cols, 1);
+  gesvdjInfo_t params = nullptr;
+  TG_CUSOLVER_CHECK(cusolverDnCreateGesvdjInfo(&params), op);
+  struct Release {
+    gesvdjInfo_t p;
+    ~Release() { cusolverDnDestroyGesvdjInfo(p); }
+  } release{params};
+  InfoCodes codes(batch, op);
+  auto run = [&]<class T>(auto buffer_size, auto decompose, auto transpose) {
+    T* x = static_cast<T*>(a);
+    T* values = static_cast<T*>(s);
+    Scratch v_scratch(u ? 1 : sizeof(T) * static_cast<size_t>(std::max<int64_t>(batch * v_rows * n, 1)));
+    T* v_out = u ? static_cast<T*>(vh) : v_scratch.as<T>();
+    Scratch u_cm(sizeof(T) * static_cast<size_t>(std::max<int64_t>(batch * m * u_cols, 1)));
+    int lwork = 0;
+    TG_CUSOLVER_CHECK(buffer_size(h, CUSOLVER_EIG_MODE_VECTOR, full ? 0 : 1, rows, cols, x, ld_v, values, v_out, ld_v,
+                                  u_cm.as<T>(), ld_u, &lwork, params),
+                      op);
+    Scratch work(sizeof(T) * static_cast<size_t>(std::max(lwork, 1)));
+    for (int64_t i = 0; i < batch; ++i)
+      TG_CUSOLVER_CHECK(decompose(h, CUSOLVER_EIG_MODE_VECTOR, full ? 0 : 1, rows, cols, x + i * m * n, ld_v,
+                                  values + i * k, v_out + i * v_rows * n, ld_v, u_cm.as<T>() + i * m * u_cols, ld_u,
+                                  work.as<T>(), lwork, codes.at(i), params),
+                        op);
+    if (!u || m * u_cols == 0) return;
+    cublasHandle_t blas = blas_handle(op);
+    const T one = 1, zero = 0;
+    const int uc = static_cast<int>(u_cols);
+    for (int64_t i = 0; i < batch; ++i) {
+      T* dst = static_cast<T*>(u) + i * m * u_cols;
+      TG_CUBLAS_CHECK(transpose(blas, CUBLAS_OP_T, CUBLAS_OP_N, uc, cols, &one, u_cm.as<T>() + i * m * u_cols, ld_u,
+                                &zero, dst, uc, dst, uc),
+                      op);
+    }
+  };
+  if (dtype == DType::Float32)
+    run.template operator()<float>(cusolverDnSgesvdj_bufferSize, cusolverDnSgesvdj, cublasSgeam);
+  else if (dtype == DType::Float64)
+    run.template operator()<double>(cusolverDnDgesvdj_bufferSize, cusolverDnDgesvdj, cublasDgeam);
+  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  codes.copy_to(info);
+}
+
+void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* a, void* b, bool upper,
+                      bool unit) {
+  const char* op = "triangular_solve";
+  cublasHandle_t h = blas_handle(op);
+  const int nn = static_cast<int>(n), k = static_cast<int>(nrhs), ld = std::max(nn, 1);
+  const cublasFillMode_t fill = upper ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
+  const cublasDiagType_t diag = unit ? CUBLAS_DIAG_UNIT : CUBLAS_DIAG_NON_UNIT;
+  auto run = [&]<class T>(auto trsm) {
+    const T one = 1;
+    for (int64_t i = 0; i < batch; ++i)
+      TG_CUBLAS_CHECK(trsm(h, CUBLAS_SIDE_LEFT, fill, CUBLAS_OP_N, diag, nn, k, &one,
+                           static_cast<const T*>(a) + i * n * n, ld, static_cast<T*>(b) + i * n * nrhs, ld),
+                      op);
+  };
+  if (dtype == DType::Float32) run.template operator()<float>(cublasStrsm);
+  else if (dtype == DType::Float64) run.template operator()<double>(cublasDtrsm);
+  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+}
+
+void lstsq(DType, int64_t, int64_t, int64_t, int64_t, void*, void*, double, char driver, int64_t*, void*, int32_t*) {
+  TG_FAIL("lstsq: driver '{}' has no GPU kernel; on the GPU least squares is QR-based (driver \"gels\")", driver);
 }
 
 }  // namespace tg::kernels::cuda

@@ -4,7 +4,6 @@
 // product with a bias (linear, addmm) goes through cuBLASLt with the bias fused as its epilogue;
 // whatever cuBLASLt declines gets a GEMM and then the bias added by the elementwise kernel.
 #include <cublasLt.h>
-#include <cublas_v2.h>
 
 #include <array>
 #include <cstdint>
@@ -12,31 +11,23 @@
 #include <unordered_map>
 #include <vector>
 
+#include "kernels/cuda/cublas_handle.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_runtime.h"
 #include "tapegrad/cuda.h"
 
 namespace tg::kernels::cuda {
-namespace {
 
-#define TG_CUBLAS_CHECK(call, op)                                                                        \
-  do {                                                                                                   \
-    const cublasStatus_t tg_st = (call);                                                                 \
-    if (tg_st != CUBLAS_STATUS_SUCCESS) [[unlikely]]                                                     \
-      ::tg::detail::fail<::tg::Error>("{}: {} failed: {} ({})", op, #call, cublasGetStatusString(tg_st), \
-                                      cublasGetStatusName(tg_st));                                       \
-  } while (0)
-
-// One handle per device and thread (a handle is not to be shared between threads that use it at
-// the same time), bound to the current stream before each use.
-cublasHandle_t handle() {
+cublasHandle_t blas_handle(const char* op) {
   thread_local std::array<cublasHandle_t, ::tg::cuda::detail::kMaxDevices> handles{};
   const int device = ::tg::cuda::detail::current_device();
   cublasHandle_t& h = handles[static_cast<size_t>(device)];
-  if (!h) TG_CUBLAS_CHECK(cublasCreate(&h), "matmul");
-  TG_CUBLAS_CHECK(cublasSetStream(h, ::tg::cuda::detail::current_stream()), "matmul");
+  if (!h) TG_CUBLAS_CHECK(cublasCreate(&h), op);
+  TG_CUBLAS_CHECK(cublasSetStream(h, ::tg::cuda::detail::current_stream()), op);
   return h;
 }
+
+namespace {
 
 // A row-major operand [rows, cols] with strides (rs, cs) as cuBLAS sees it: the column-major
 // transpose with leading dimension ld, or (cs > 1, rs == 1) the plain column-major matrix.
@@ -254,7 +245,7 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
   const double one_d = 1.0, zero_d = 0.0;
   const void* alpha = ti.double_scale ? static_cast<const void*>(&one_d) : &one_f;
   const void* beta = ti.double_scale ? static_cast<const void*>(&zero_d) : &zero_f;
-  cublasHandle_t h = handle();
+  cublasHandle_t h = blas_handle("matmul");
   const int64_t outer = batches / inner_count;
   for (int64_t ob = 0; ob < outer; ++ob) {
     // Offsets of this outer batch position in a and b.

@@ -75,11 +75,6 @@ void def_compare(TensorClass& cls, const char* op, bool with_none, F f) {
   });
 }
 
-std::optional<tg::Shape> dims_of(const py::object& dim) {
-  if (dim.is_none()) return std::nullopt;
-  return py::cast<tg::Shape>(dim);
-}
-
 }  // namespace
 
 void bind_math(py::module_& m, TensorClass& cls) {
@@ -577,7 +572,7 @@ void bind_math(py::module_& m, TensorClass& cls) {
   m.def("stack", [](const tg::tensor_list& ts, int64_t dim) { return nogil([&] { return tg::stack(ts, dim); }); },
         py::arg("tensors"), py::arg("dim") = 0);
 
-  // ---- matrix products and softmax ----
+  // ---- matrix products and softmax (solvers and factorizations: bind_linalg.cpp) ----
   def_op(m, cls, "matmul", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.matmul(b); }); }, py::arg("other"));
   def_op(m, cls, "mm", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.mm(b); }); }, py::arg("mat2"));
   def_op(m, cls, "bmm", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.bmm(b); }); }, py::arg("mat2"));
@@ -594,29 +589,6 @@ void bind_math(py::module_& m, TensorClass& cls) {
       for (const py::handle o : operands) ts.push_back(to_tensor(o));
     return nogil([&] { return tg::einsum(eq, ts); });
   }, py::arg("equation"));
-  // ---- square solvers and factorizations (torch.linalg) ----
-  auto slogdet = [](const tg::Tensor& a) { return sign_logabsdet(nogil([&] { return tg::linalg::slogdet(a); })); };
-  py::module_ la = m.def_submodule("linalg", "torch.linalg's square solvers and factorizations");
-  la.def("inv", [](const tg::Tensor& a) { return nogil([&] { return tg::linalg::inv(a); }); }, py::arg("A"));
-  la.def("det", [](const tg::Tensor& a) { return nogil([&] { return tg::linalg::det(a); }); }, py::arg("A"));
-  la.def("slogdet", slogdet, py::arg("A"));
-  la.def("solve", [](const tg::Tensor& a, const tg::Tensor& b, bool left) {
-    TG_CHECK_VALUE(left, "linalg.solve: left=False (X A = B) is not supported; solve A^T X^T = B^T instead");
-    return nogil([&] { return tg::linalg::solve(a, b); });
-  }, py::arg("A"), py::arg("B"), py::kw_only(), py::arg("left") = true);
-  la.def("cholesky", [](const tg::Tensor& a, bool upper) {
-    return nogil([&] { return tg::linalg::cholesky(a, upper); });
-  }, py::arg("A"), py::kw_only(), py::arg("upper") = false);
-  la.def("eigh", [](const tg::Tensor& a, const std::string& uplo) {
-    return eigenvalues_eigenvectors(nogil([&] { return tg::linalg::eigh(a, uplo); }));
-  }, py::arg("A"), py::arg("UPLO") = "L");
-  la.def("eigvalsh", [](const tg::Tensor& a, const std::string& uplo) {
-    return nogil([&] { return tg::linalg::eigvalsh(a, uplo); });
-  }, py::arg("A"), py::arg("UPLO") = "L");
-  def_op(m, cls, "inverse", [](const tg::Tensor& a) { return nogil([&] { return tg::inverse(a); }); });
-  def_op(m, cls, "det", [](const tg::Tensor& a) { return nogil([&] { return tg::det(a); }); });
-  def_op(m, cls, "logdet", [](const tg::Tensor& a) { return nogil([&] { return tg::logdet(a); }); });
-  def_op(m, cls, "slogdet", slogdet);
   def_op(m, cls, "softmax", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.softmax(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());

@@ -12,7 +12,8 @@ void bind_types(py::module_& m);                       // dtype, device, errors
 void bind_autograd_node(py::module_& m);               // tg._C.autograd.Node (before the tensor class)
 TensorClass bind_tensor_class(py::module_& m);         // tg.Tensor: metadata, autograd, conversions
 void bind_tensor_indexing(py::module_& m, TensorClass& cls);          // __getitem__ / __setitem__ and index ops
-void bind_math(py::module_& m, TensorClass& cls);      // elementwise, reductions, shape, linalg
+void bind_math(py::module_& m, TensorClass& cls);      // elementwise, reductions, shape, products
+void bind_linalg(py::module_& m, TensorClass& cls);    // tg.linalg and the matching Tensor methods
 void bind_factories(py::module_& m);                   // tg.tensor, zeros, randn, ..., generators
 void bind_interop(py::module_& m, TensorClass& cls);   // NumPy and DLPack
 void bind_autograd(py::module_& m);                    // tg._C.autograd

@@ -239,30 +239,54 @@ tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype, std::option
 }
 
 namespace {
-// A namedtuple type of two fields, as torch.return_types has; kept for the life of the process.
-PyObject* pair_type(const char* name, const char* first, const char* second) {
-  py::object t = py::module_::import("collections").attr("namedtuple")(name, py::make_tuple(first, second));
+// A namedtuple type, as torch.return_types has; kept for the life of the process.
+PyObject* tuple_type(const char* name, std::initializer_list<const char*> fields) {
+  py::tuple names(fields.size());
+  size_t i = 0;
+  for (const char* f : fields) names[i++] = py::str(f);
+  py::object t = py::module_::import("collections").attr("namedtuple")(name, names);
   t.attr("__module__") = "tapegrad.return_types";
   return t.release().ptr();
 }
-py::object make_pair(PyObject* type, const std::tuple<tg::Tensor, tg::Tensor>& r) {
-  return py::reinterpret_borrow<py::object>(type)(std::get<0>(r), std::get<1>(r));
+template <class... T>
+py::object make_tuple_of(PyObject* type, const std::tuple<T...>& r) {
+  return std::apply([&](const auto&... x) { return py::reinterpret_borrow<py::object>(type)(x...); }, r);
 }
 }  // namespace
 
 py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r) {
-  static PyObject* type = pair_type("values_indices", "values", "indices");
-  return make_pair(type, r);
+  static PyObject* type = tuple_type("values_indices", {"values", "indices"});
+  return make_tuple_of(type, r);
 }
 
 py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r) {
-  static PyObject* type = pair_type("slogdet", "sign", "logabsdet");
-  return make_pair(type, r);
+  static PyObject* type = tuple_type("slogdet", {"sign", "logabsdet"});
+  return make_tuple_of(type, r);
 }
 
 py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r) {
-  static PyObject* type = pair_type("eigh", "eigenvalues", "eigenvectors");
-  return make_pair(type, r);
+  static PyObject* type = tuple_type("eigh", {"eigenvalues", "eigenvectors"});
+  return make_tuple_of(type, r);
+}
+
+py::object qr_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_qr", {"Q", "R"});
+  return make_tuple_of(type, r);
+}
+
+py::object svd_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_svd", {"U", "S", "Vh"});
+  return make_tuple_of(type, r);
+}
+
+py::object lstsq_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_lstsq", {"solution", "residuals", "rank", "singular_values"});
+  return make_tuple_of(type, r);
+}
+
+std::optional<tg::Shape> dims_of(const py::object& dim) {
+  if (dim.is_none()) return std::nullopt;
+  return py::cast<tg::Shape>(dim);
 }
 
 tg::tensor_list tensors_arg(py::handle obj) {

@@ -56,6 +56,13 @@ py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r);
 py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r);
 // torch.linalg.eigh's result: (eigenvalues, eigenvectors).
 py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r);
+// torch.return_types' linalg_qr (Q, R), linalg_svd (U, S, Vh) and linalg_lstsq (solution,
+// residuals, rank, singular_values).
+py::object qr_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
+py::object svd_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r);
+py::object lstsq_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor, tg::Tensor>& r);
+// A dim argument: None (nullopt), an int or a sequence of ints.
+std::optional<tg::Shape> dims_of(const py::object& dim);
 
 // One tensor or a sequence of tensors (what torch.autograd.grad and friends accept), as a list.
 tg::tensor_list tensors_arg(py::handle obj);

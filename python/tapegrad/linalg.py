@@ -1,3 +1,5 @@
-"""tg.linalg: torch.linalg's square solvers and factorizations (inv, det, slogdet, solve,
-cholesky, eigh, eigvalsh), batched over leading dims, float32 or float64, differentiable."""
+"""tg.linalg: torch.linalg's solvers and factorizations (inv, det, slogdet, solve, cholesky, eigh,
+eigvalsh, qr, svd, svdvals, solve_triangular, lstsq, pinv, matrix_rank), norms (vector_norm,
+matrix_norm, norm, cond) and products (matrix_power, multi_dot, cross); batched over leading
+dims, float32 or float64, differentiable."""
 from ._C.linalg import *  # noqa: F401,F403

@@ -685,6 +685,75 @@ def test_linalg_solvers_match_torch():
     assert float(got.sign) == float(want.sign) and abs(float(got.logabsdet) - float(want.logabsdet)) < 1e-12
 
 
+@requires_lapack
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (2, 4, 4)])
+def test_qr_svd_and_what_builds_on_them_match_torch(shape):
+    a = np.random.randn(*shape)
+    # Signs of Q's columns and singular vectors are LAPACK's on both sides, but only
+    # sign-independent quantities are compared for the gradients' sake.
+    for mode in ("reduced", "complete"):
+        check_fn(lambda x: tg.linalg.qr(x, mode=mode).R.abs(), lambda x: torch.linalg.qr(x, mode=mode).R.abs(), a,
+                 rtol=1e-8, atol=1e-10) if mode == "reduced" or shape[-2] <= shape[-1] else None
+    check_fn(lambda x: tg.linalg.qr(x).Q ** 2, lambda x: torch.linalg.qr(x).Q ** 2, a, rtol=1e-8, atol=1e-10)
+    check_fn(lambda x: tg.linalg.svdvals(x), lambda x: torch.linalg.svdvals(x), a, rtol=1e-8, atol=1e-10)
+    check_fn(lambda x: tg.linalg.svd(x, full_matrices=False).U ** 2,
+             lambda x: torch.linalg.svd(x, full_matrices=False).U ** 2, a, rtol=1e-7, atol=1e-9)
+    check_fn(lambda x: tg.linalg.svd(x, full_matrices=False).Vh ** 2,
+             lambda x: torch.linalg.svd(x, full_matrices=False).Vh ** 2, a, rtol=1e-7, atol=1e-9)
+    check_fn(lambda x: tg.linalg.pinv(x), lambda x: torch.linalg.pinv(x), a, rtol=1e-8, atol=1e-10)
+    for ord in (None, "fro", "nuc", 2, -2, 1, -1, float("inf"), -float("inf")):
+        check_fn(lambda x: tg.linalg.matrix_norm(x, ord=ord if ord is not None else "fro", keepdim=True),
+                 lambda x: torch.linalg.matrix_norm(x, ord=ord if ord is not None else "fro", keepdim=True), a,
+                 rtol=1e-8, atol=1e-10)
+    check_fn(lambda x: tg.linalg.cond(x), lambda x: torch.linalg.cond(x), a, rtol=1e-8, atol=1e-10)
+    assert np.array_equal(np.asarray(tg.linalg.matrix_rank(tg.from_numpy(a.copy()))),
+                          torch.linalg.matrix_rank(torch.from_numpy(a.copy())).numpy())
+
+
+@requires_lapack
+def test_triangular_lstsq_norms_and_products_match_torch():
+    a = np.random.randn(2, 4, 4) + 4 * np.eye(4)
+    b = np.random.randn(2, 4, 3)
+    for upper, left, unit in ((True, True, False), (False, True, True), (True, False, False)):
+        rhs = b if left else b.swapaxes(-1, -2)
+        check_fn(lambda x, y: tg.linalg.solve_triangular(x, y, upper=upper, left=left, unitriangular=unit),
+                 lambda x, y: torch.linalg.solve_triangular(x, y, upper=upper, left=left, unitriangular=unit), a, rhs)
+    tall, rhs = np.random.randn(2, 6, 3), np.random.randn(2, 6, 2)
+    for driver in ("gels", "gelsy", "gelsd", "gelss"):
+        got = tg.linalg.lstsq(tg.from_numpy(tall.copy()), tg.from_numpy(rhs.copy()), driver=driver)
+        want = torch.linalg.lstsq(torch.from_numpy(tall.copy()), torch.from_numpy(rhs.copy()), driver=driver)
+        for field in ("solution", "residuals", "rank", "singular_values"):
+            g, w = np.asarray(getattr(got, field)), getattr(want, field).numpy()
+            assert g.shape == w.shape, (driver, field)
+            np.testing.assert_allclose(g, w, rtol=1e-8, atol=1e-10)
+    check_fn(lambda x, y: tg.linalg.lstsq(x, y).solution, lambda x, y: torch.linalg.lstsq(x, y).solution, tall, rhs,
+             rtol=1e-8, atol=1e-10)
+    wide = np.random.randn(3, 5)
+    check_fn(lambda x, y: tg.linalg.lstsq(x, y, driver="gelsd").solution,
+             lambda x, y: torch.linalg.lstsq(x, y, driver="gelsd").solution, wide, rhs[0, :3], rtol=1e-8, atol=1e-10)
+    v = np.random.randn(3, 5)
+    check(tg.linalg.vector_norm(tg.from_numpy(v.copy()), ord=0, dim=1),
+          torch.linalg.vector_norm(torch.from_numpy(v), 0, 1))
+    for ord in (2, 1, float("inf"), -float("inf"), 3.5, -1):
+        check_fn(lambda x: tg.linalg.vector_norm(x, ord=ord, dim=1),
+                 lambda x: torch.linalg.vector_norm(x, ord=ord, dim=1), v, rtol=1e-8, atol=1e-10)
+    for ord, dim in ((None, None), (2, 1), ("fro", None), (float("inf"), (0, 1)), (None, (0,))):
+        check_fn(lambda x: tg.linalg.norm(x, ord=ord, dim=dim), lambda x: torch.linalg.norm(x, ord=ord, dim=dim), v,
+                 rtol=1e-8, atol=1e-10)
+    # torch's cond in the norms other than 2 / -2 modifies a saved tensor in place: values only.
+    for p in (1, "fro", float("inf"), -2):
+        check(tg.linalg.cond(tg.from_numpy(a.copy()), p), torch.linalg.cond(torch.from_numpy(a), p), 1e-8, 1e-10)
+    check(tg.linalg.matrix_power(tg.from_numpy(a.copy()), 0), torch.linalg.matrix_power(torch.from_numpy(a), 0))
+    for n in (1, 3, -2):
+        check_fn(lambda x: tg.linalg.matrix_power(x, n), lambda x: torch.linalg.matrix_power(x, n), a, rtol=1e-8,
+                 atol=1e-10)
+    m1, m2, m3 = np.random.randn(4), np.random.randn(4, 6), np.random.randn(6, 2)
+    check_fn(lambda x, y, z: tg.linalg.multi_dot([x, y, z]), lambda x, y, z: torch.linalg.multi_dot([x, y, z]),
+             m1, m2, m3)
+    c1, c2 = np.random.randn(5, 3), np.random.randn(1, 3)
+    check_fn(lambda x, y: tg.linalg.cross(x, y), lambda x, y: torch.linalg.cross(x, y), c1, c2)
+
+
 @pytest.mark.parametrize("mode", ["bilinear", "nearest"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [False, True])

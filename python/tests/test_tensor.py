@@ -217,8 +217,55 @@ def test_linalg_solvers_against_numpy():
         tg.linalg.cholesky(tg.from_numpy(-spd))
     with pytest.raises(RuntimeError, match="singular"):
         tg.linalg.inv(tg.zeros(3, 3, dtype=tg.float64))
-    with pytest.raises(ValueError, match="left=False"):
-        tg.linalg.solve(t, tg.from_numpy(b), left=False)
+    bt = b.swapaxes(-1, -2)
+    assert_close(tg.linalg.solve(t, tg.from_numpy(bt.copy()), left=False),
+                 np.linalg.solve(a.swapaxes(-1, -2), b).swapaxes(-1, -2), rtol=1e-10, atol=1e-12)
+
+
+@requires_lapack
+def test_linalg_decompositions_and_norms_against_numpy():
+    a = np.random.randn(2, 5, 3)
+    t = tg.from_numpy(a)
+    q, r = tg.linalg.qr(t)
+    assert_close(q @ r, a, rtol=1e-10, atol=1e-12)
+    assert type(tg.linalg.qr(t)).__name__ == "linalg_qr" and tg.linalg.qr(t, mode="complete").Q.shape == (2, 5, 5)
+    assert_close(tg.linalg.qr(t, mode="r").R.abs(), np.abs(np.linalg.qr(a, mode="r")), rtol=1e-10, atol=1e-12)
+    u, s, vh = tg.linalg.svd(t, full_matrices=False)
+    assert_close(s, np.linalg.svd(a, compute_uv=False), rtol=1e-10)
+    assert_close((u * s.unsqueeze(-2)) @ vh, a, rtol=1e-10, atol=1e-12)
+    assert tg.linalg.svd(t).U.shape == (2, 5, 5) and tg.linalg.svd(t).Vh.shape == (2, 3, 3)
+    assert_close(tg.linalg.svdvals(t), np.linalg.svd(a, compute_uv=False), rtol=1e-10)
+    assert_close(tg.linalg.pinv(t), np.linalg.pinv(a), rtol=1e-9, atol=1e-12)
+    assert_close(t.pinverse(), np.linalg.pinv(a), rtol=1e-9, atol=1e-12)
+    assert np.array_equal(tg.linalg.matrix_rank(t).numpy(), np.linalg.matrix_rank(a))
+    b = np.random.randn(2, 5, 2)
+    sol = tg.linalg.lstsq(t, tg.from_numpy(b))
+    assert_close(sol.solution, np.stack([np.linalg.lstsq(a[i], b[i], rcond=None)[0] for i in range(2)]), rtol=1e-9)
+    assert sol.rank.tolist() == [3, 3] and sol.residuals.numel() == 0
+    tri = np.triu(np.random.randn(4, 4)) + 4 * np.eye(4)
+    y = np.random.randn(4, 2)
+    assert_close(tg.linalg.solve_triangular(tg.from_numpy(tri), tg.from_numpy(y), upper=True), np.linalg.solve(tri, y),
+                 rtol=1e-10, atol=1e-12)
+    for ord in ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf):
+        assert_close(tg.linalg.matrix_norm(t, ord=ord), np.linalg.norm(a, ord=ord, axis=(-2, -1)), rtol=1e-10)
+        assert_close(tg.linalg.cond(tg.from_numpy(tri), ord), np.linalg.cond(tri, ord), rtol=1e-9)
+    assert_close(tg.linalg.norm(t), np.linalg.norm(a.ravel()), rtol=1e-10)
+    assert_close(tg.linalg.vector_norm(t, ord=3, dim=(1, 2)), (np.abs(a) ** 3).sum((1, 2)) ** (1 / 3), rtol=1e-10)
+    sq = tg.from_numpy(tri)
+    assert_close(tg.linalg.matrix_power(sq, 3), np.linalg.matrix_power(tri, 3), rtol=1e-10)
+    assert_close(sq.matrix_power(-1), np.linalg.inv(tri), rtol=1e-10, atol=1e-12)
+    assert_close(tg.linalg.multi_dot([t[0].mT, t[0], sq[:3, :3]]), a[0].T @ a[0] @ tri[:3, :3], rtol=1e-10)
+    assert_close(tg.linalg.cross(t[0], t[1]), np.cross(a[0], a[1]), rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="mode must be"):
+        tg.linalg.qr(t, mode="full")
+    with pytest.raises(ValueError, match="driver must be one of"):
+        tg.linalg.lstsq(t, tg.from_numpy(b), driver="lu")
+    with pytest.raises(ValueError, match="ord must be"):
+        tg.linalg.matrix_norm(t, ord=3)
+    with pytest.raises(TypeError, match="ord must be None, a number or a string"):
+        tg.linalg.norm(t, ord=[1])
+    with pytest.raises(RuntimeError, match="zero on its diagonal"):
+        tg.linalg.solve_triangular(tg.zeros(2, 2, dtype=tg.float64), tg.ones(2, 1, dtype=tg.float64), upper=True)
 
 
 def test_shape_ops():

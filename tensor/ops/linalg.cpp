@@ -1,5 +1,10 @@
 // Matrix products: matmul (PyTorch's rank rules and batch broadcasting), mm, bmm, addmm, dot,
-// outer. One primitive, the batched product of operands with at least 2 dims.
+// outer, and the products built of them (matrix_power, multi_dot, cross). One primitive, the
+// batched product of operands with at least 2 dims.
+#include <functional>
+#include <limits>
+#include <vector>
+
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -137,6 +142,105 @@ Tensor outer(const Tensor& self, const Tensor& other, SourceLoc loc) {
   TG_CHECK(self.dim() == 1 && other.dim() == 1, "outer: expects 1-D tensors, got shapes {} and {}", self.sizes(),
            other.sizes());
   return self.unsqueeze(1) * other.unsqueeze(0);
+}
+
+namespace linalg {
+
+Tensor matrix_power(const Tensor& A, int64_t n, SourceLoc loc) {
+  const char* op = "linalg.matrix_power";
+  detail::ApiScope scope(op, loc);
+  ops::check_defined(op, A, "input");
+  TG_CHECK(A.dim() >= 2 && A.sizes()[A.dim() - 1] == A.sizes()[A.dim() - 2],
+           "{}: expected square matrices [..., n, n], got shape {}", op, A.sizes());
+  const int64_t size = A.sizes()[A.dim() - 1];
+  // Identities, still on the tape (a zero gradient) when A is, as PyTorch's.
+  if (n == 0) return A.clone().copy_(eye(size, TensorOptions(A.dtype()).device(A.device())).expand(A.sizes()));
+  // Repeated squaring: the product of the squares A^(2^i) for the bits i of |n|.
+  Tensor base = n < 0 ? inv(A) : A, result;
+  for (uint64_t bits = static_cast<uint64_t>(n < 0 ? -n : n);; bits >>= 1) {
+    if (bits & 1) result = result.defined() ? matmul(result, base) : base;
+    if (bits <= 1) break;
+    base = matmul(base, base);
+  }
+  return result;
+}
+
+Tensor multi_dot(const tensor_list& tensors, SourceLoc loc) {
+  const char* op = "linalg.multi_dot";
+  detail::ApiScope scope(op, loc);
+  const size_t count = tensors.size();
+  TG_CHECK(count >= 2, "{}: expected at least 2 tensors, got {}", op, count);
+  // The first and last may be vectors: a row and a column, dropped from the result.
+  std::vector<Tensor> mats(count);
+  for (size_t i = 0; i < count; ++i) {
+    const Tensor& t = tensors[i];
+    ops::check_defined(op, t, "tensor");
+    const bool end = i == 0 || i + 1 == count;
+    TG_CHECK(t.dim() == 2 || (end && t.dim() == 1), "{}: tensor {} must be 2-D{}, got shape {}", op, i,
+             end ? " (or 1-D, at either end)" : "", t.sizes());
+    TG_CHECK_TYPE(t.dtype() == tensors[0].dtype(), "{}: tensor {} is {} but tensor 0 is {}", op, i, t.dtype(),
+                  tensors[0].dtype());
+    ops::check_same_device(op, tensors[0], t);
+    mats[i] = t.dim() == 2 ? t : i == 0 ? t.unsqueeze(0) : t.unsqueeze(1);
+  }
+  for (size_t i = 0; i + 1 < count; ++i)
+    TG_CHECK(mats[i].sizes()[1] == mats[i + 1].sizes()[0],
+             "{}: tensors {} and {} cannot be multiplied (shapes {} and {})", op, i, i + 1, tensors[i].sizes(),
+             tensors[i + 1].sizes());
+  // The classic matrix-chain order: cost[i][j] the fewest multiplications for mats i..j.
+  std::vector<int64_t> dims(count + 1);
+  for (size_t i = 0; i < count; ++i) dims[i] = mats[i].sizes()[0];
+  dims[count] = mats[count - 1].sizes()[1];
+  std::vector<std::vector<double>> cost(count, std::vector<double>(count, 0));
+  std::vector<std::vector<size_t>> split(count, std::vector<size_t>(count, 0));
+  for (size_t len = 1; len < count; ++len)
+    for (size_t i = 0; i + len < count; ++i) {
+      const size_t j = i + len;
+      cost[i][j] = std::numeric_limits<double>::infinity();
+      for (size_t k = i; k < j; ++k) {
+        const double c = cost[i][k] + cost[k + 1][j] + static_cast<double>(dims[i]) *
+                                                           static_cast<double>(dims[k + 1]) *
+                                                           static_cast<double>(dims[j + 1]);
+        if (c < cost[i][j]) {
+          cost[i][j] = c;
+          split[i][j] = k;
+        }
+      }
+    }
+  std::function<Tensor(size_t, size_t)> product = [&](size_t i, size_t j) -> Tensor {
+    if (i == j) return mats[i];
+    return mm(product(i, split[i][j]), product(split[i][j] + 1, j));
+  };
+  Tensor r = product(0, count - 1);
+  if (tensors[count - 1].dim() == 1) r = r.squeeze(1);
+  if (tensors[0].dim() == 1) r = r.squeeze(0);
+  return r;
+}
+
+Tensor cross(const Tensor& a, const Tensor& b, int64_t dim, SourceLoc loc) {
+  const char* op = "linalg.cross";
+  detail::ApiScope scope(op, loc);
+  check_operands(op, a, b);
+  const Shape shape = broadcast_shapes(a.sizes(), b.sizes(), op);
+  const auto rank = static_cast<int64_t>(shape.size());
+  TG_CHECK_INDEX(dim >= -rank && dim < rank, "{}: dim {} out of range for {} dims", op, dim, rank);
+  const int64_t d = dim < 0 ? dim + rank : dim;
+  TG_CHECK(shape[d] == 3, "{}: dim {} must have size 3, got shapes {} and {}", op, dim, a.sizes(), b.sizes());
+  // c_i = a_(i+1) b_(i+2) - a_(i+2) b_(i+1), indices mod 3, over views of the components.
+  const Tensor x = a.expand(shape), y = b.expand(shape);
+  auto part = [d](const Tensor& t, int64_t i) { return t.narrow(d, i, 1); };
+  auto component = [&](int64_t i) {
+    const int64_t j = (i + 1) % 3, k = (i + 2) % 3;
+    return part(x, j) * part(y, k) - part(x, k) * part(y, j);
+  };
+  return cat({component(0), component(1), component(2)}, d);
+}
+
+}  // namespace linalg
+
+Tensor matrix_power(const Tensor& A, int64_t n, SourceLoc loc) {
+  detail::ApiScope scope("matrix_power", loc);
+  return linalg::matrix_power(A, n);
 }
 
 }  // namespace tg

@@ -1,5 +1,6 @@
-// Square-matrix solvers and factorizations (torch.linalg's inv, det, slogdet, solve, cholesky,
-// eigh, eigvalsh) over the backend's LU, Cholesky and symmetric eigen kernels. The kernels work
+// Solvers and square-matrix factorizations (torch.linalg's inv, det, slogdet, solve, cholesky,
+// eigh, eigvalsh, solve_triangular, lstsq) over the backend's LU, Cholesky, symmetric eigen and
+// triangular-solve kernels, and the QR and SVD of decompositions.cpp. The kernels work
 // on column-major copies: a row-major [..., n, n] buffer holding A^T is A in column-major order.
 #include <string>
 #include <vector>
@@ -8,35 +9,16 @@
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/matrix_helpers.h"
 
 namespace tg {
 namespace {
 
-void check_square(const char* op, const Tensor& a) {
-  ops::check_floating(op, a, "input");
-  TG_CHECK(a.dim() >= 2 && a.sizes()[a.dim() - 1] == a.sizes()[a.dim() - 2],
-           "{}: expected square matrices [..., n, n], got shape {}", op, a.sizes());
-  TG_CHECK_TYPE(a.dtype() == kFloat32 || a.dtype() == kFloat64, "{}: expected float32 or float64 matrices, got {}", op,
-                a.dtype());
-}
+void check_square(const char* op, const Tensor& a) { ops::check_matrices(op, a, /*square=*/true); }
 
-int64_t matrix_count(const Tensor& a) {
-  const int64_t n = a.sizes()[a.dim() - 1];
-  return n == 0 ? 0 : a.numel() / (n * n);
-}
-
-// " (batch element b)" for batched inputs, as PyTorch's messages say.
-std::string where_in_batch(const Tensor& a, int64_t b) {
-  return a.dim() > 2 ? " (batch element " + std::to_string(b) + ")" : std::string();
-}
-
-// A fresh contiguous copy of a's transpose: a's matrices in column-major order; no autograd.
-Tensor column_major(const Tensor& a) {
-  const Tensor t = a.detach().mT();
-  Tensor out = ops::empty(t.sizes(), a.dtype(), a.device());
-  ops::copy_into(out, t);
-  return out;
-}
+using ops::column_major;
+using ops::matrix_count;
+using ops::where_in_batch;
 
 struct LU {
   Tensor factors;  // column-major: U on and above the diagonal, L (unit diagonal) below it
@@ -228,6 +210,148 @@ std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo, SourceLo
 Tensor eigvalsh(const Tensor& A, std::string_view uplo, SourceLoc loc) {
   detail::ApiScope scope("linalg.eigvalsh", loc);
   return std::get<0>(symmetric_eigen("linalg.eigvalsh", A, uplo, false));
+}
+
+namespace {
+// The first matrix of a [..., n, n] with a zero on its diagonal, or -1.
+int64_t first_zero_diagonal(const Tensor& a) {
+  const Tensor zero = eq(a.detach().diagonal(0, -2, -1), 0);
+  if (!zero.any().item<bool>()) return -1;  // one pass and one sync in the usual case
+  return argmax(zero.reshape({-1, a.sizes()[a.dim() - 1]}).any(1).to(kInt32)).item<int64_t>();
+}
+
+// A X = B for triangular A [..., n, n] and B [..., n, k] of one batch shape, with autograd.
+Tensor triangular_matrices(const char* op, const Tensor& A, const Tensor& B, bool upper, bool unit) {
+  Tensor x;
+  {
+    NoGradGuard no_grad;
+    if (!unit) {
+      const int64_t b = first_zero_diagonal(A);
+      TG_CHECK(b < 0, "{}: the triangular matrix is singular{}: it has a zero on its diagonal", op,
+               where_in_batch(A, b));
+    }
+    const Tensor a = column_major(A);
+    x = column_major(B);  // [..., k, n]: X^T once solved
+    const int64_t n = A.sizes()[A.dim() - 1], k = B.sizes()[B.dim() - 1];
+    if (matrix_count(A) > 0 && k > 0)
+      kernels::backend(A.device(), op).triangular_solve(A.dtype(), matrix_count(A), n, k, a.data_ptr(), x.data_ptr(),
+                                                        upper, unit);
+    x = x.mT();
+  }
+  if (autograd::needs_grad(A) || autograd::needs_grad(B))
+    autograd::set_history(x, autograd::derivatives::triangular_solve_node(A, B, x, upper, unit));
+  return x;
+}
+
+// (solution, rank, singular values) from LAPACK's least-squares driver `name` for A [..., m, n]
+// and B [..., m, k] of one batch shape (rank empty for gels, values empty but for gelsd and
+// gelss); no autograd.
+std::tuple<Tensor, Tensor, Tensor> lapack_lstsq(const char* op, const Tensor& a, const Tensor& b, std::string_view name,
+                                                double tol) {
+  NoGradGuard no_grad;
+  const int64_t m = a.sizes()[a.dim() - 2], n = a.sizes()[a.dim() - 1], k = b.sizes()[b.dim() - 1];
+  const Shape batch = ops::batch_shape(a);
+  const TensorOptions real = TensorOptions(a.dtype()).device(a.device());
+  Tensor a_cm = column_major(a);
+  Tensor b_cm = zeros(ops::with_matrix_dims(batch, k, std::max(m, n)), real);  // column-major max(m, n) x k
+  b_cm.narrow(-1, 0, m).copy_(b.detach().mT());
+  Tensor rank = ops::empty(batch, kInt64, a.device()), values = zeros({0}, real);
+  if (name == "gelsd" || name == "gelss") {
+    Shape s = batch;
+    s.push_back(std::min(m, n));
+    values = ops::empty(s, a.dtype(), a.device());
+  }
+  int64_t count = 1;
+  for (int64_t d : batch) count *= d;
+  std::vector<int32_t> info(static_cast<size_t>(count), 0);
+  const char driver = name == "gels" ? 'g' : name == "gelsy" ? 'y' : name == "gelsd" ? 'd' : 's';
+  if (count > 0)
+    kernels::backend(a.device(), op).lstsq(a.dtype(), count, m, n, k, a_cm.data_ptr(), b_cm.data_ptr(), tol, driver,
+                                           rank.data_ptr<int64_t>(), values.numel() > 0 ? values.data_ptr() : nullptr,
+                                           info.data());
+  for (size_t i = 0; i < info.size(); ++i) {
+    TG_CHECK(info[i] <= 0 || driver != 'g',
+             "{}: A is rank-deficient{}, which driver \"gels\" cannot solve (use \"gelsd\")", op,
+             where_in_batch(a, static_cast<int64_t>(i)));
+    TG_CHECK(info[i] <= 0, "{}: the SVD did not converge{} (LAPACK info {})", op,
+             where_in_batch(a, static_cast<int64_t>(i)), info[i]);
+  }
+  if (driver == 'g') rank = zeros({0}, TensorOptions(kInt64).device(a.device()));
+  return {b_cm.narrow(-1, 0, n).mT(), rank, values};
+}
+
+// B's dtype and device checked against A's.
+void check_right_hand_side(const char* op, const Tensor& A, const Tensor& B) {
+  ops::check_defined(op, B, "B");
+  ops::check_same_device(op, A, B);
+  TG_CHECK_TYPE(A.dtype() == B.dtype(), "{}: A ({}) and B ({}) must have the same dtype", op, A.dtype(), B.dtype());
+}
+}  // namespace
+
+Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left, bool unitriangular, SourceLoc loc) {
+  const char* op = "linalg.solve_triangular";
+  detail::ApiScope scope(op, loc);
+  check_square(op, A);
+  check_right_hand_side(op, A, B);
+  TG_CHECK(B.dim() >= 2, "{}: expected B of at least 2 dims ([..., n, k] or [..., k, n]), got shape {}", op,
+           B.sizes());
+  // X A = B is A^T X^T = B^T, with A^T triangular the other way.
+  if (!left) return solve_triangular(A.mT(), B.mT(), !upper, true, unitriangular).mT();
+  const int64_t n = A.sizes()[A.dim() - 1];
+  TG_CHECK(B.sizes()[B.dim() - 2] == n, "{}: A of shape {} needs B with {} rows, got shape {}", op, A.sizes(), n,
+           B.sizes());
+  const Shape batch = broadcast_shapes(ops::batch_shape(A), ops::batch_shape(B), op);
+  return triangular_matrices(op, A.expand(ops::with_matrix_dims(batch, n, n)),
+                             B.expand(ops::with_matrix_dims(batch, n, B.sizes()[B.dim() - 1])), upper, unitriangular);
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B, std::optional<double> rcond,
+                                                 std::optional<std::string_view> driver, SourceLoc loc) {
+  const char* op = "linalg.lstsq";
+  detail::ApiScope scope(op, loc);
+  ops::check_matrices(op, A, /*square=*/false);
+  check_right_hand_side(op, A, B);
+  const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes()[A.dim() - 1];
+  // B is a (batch of) vector(s) with one dim fewer than A (PyTorch's rule).
+  const bool vector = B.dim() == A.dim() - 1;
+  const Tensor b0 = vector ? B.unsqueeze(-1) : B;
+  TG_CHECK(b0.dim() >= 2 && b0.sizes()[b0.dim() - 2] == m,
+           "{}: A of shape {} needs B with {} rows ([..., {}, k] or [..., {}]), got shape {}", op, A.sizes(), m, m, m,
+           B.sizes());
+  const std::string_view name = driver ? *driver : A.device().is_cuda() ? "gels" : "gelsy";
+  TG_CHECK_VALUE(name == "gels" || name == "gelsy" || name == "gelsd" || name == "gelss",
+                 "{}: driver must be one of gels, gelsy, gelsd, gelss, got \"{}\"", op, name);
+  TG_CHECK_VALUE(!A.device().is_cuda() || name == "gels", "{}: only driver \"gels\" runs on {}, got \"{}\"", op,
+                 A.device(), name);
+  const Shape batch = broadcast_shapes(ops::batch_shape(A), ops::batch_shape(b0), op);
+  const Tensor a = A.expand(ops::with_matrix_dims(batch, m, n));
+  const Tensor b = b0.expand(ops::with_matrix_dims(batch, m, b0.sizes()[b0.dim() - 1]));
+  const TensorOptions real = TensorOptions(A.dtype()).device(A.device());
+  Tensor x, rank = zeros({0}, TensorOptions(kInt64).device(A.device())), values = zeros({0}, real);
+  bool full_rank = true;
+  if (name == "gels" && A.device().is_cuda()) {
+    // Full rank assumed: X = R^-1 Q^T B for tall A = QR; the minimum-norm Q R^-T B for wide A^T = QR.
+    const bool tall = m >= n;
+    auto [Q, R] = qr(tall ? a : a.mT());
+    const int64_t singular = first_zero_diagonal(R);
+    TG_CHECK(singular < 0, "{}: A is rank-deficient{}, which driver \"gels\" cannot solve (use \"gelsd\")", op,
+             where_in_batch(a, singular));
+    x = tall ? solve_triangular(R, matmul(Q.mT(), b), true) : matmul(Q, solve_triangular(R.mT(), b, false));
+  } else {
+    const double tol =
+        rcond && *rcond >= 0 ? *rcond : ops::machine_eps(A.dtype()) * static_cast<double>(std::max(m, n));
+    std::tie(x, rank, values) = lapack_lstsq(op, a, b, name, tol);
+    if (autograd::needs_grad(a) || autograd::needs_grad(b))
+      autograd::set_history(x, autograd::derivatives::lstsq_node(a, b, tol));
+    full_rank = eq(rank, std::min(m, n)).all().item<bool>();
+  }
+  Tensor residuals = zeros({0}, real);
+  if (name != "gelsy" && m > n && full_rank && ops::matrix_count(a) > 0) residuals = square(matmul(a, x) - b).sum({-2});
+  if (vector) {
+    x = x.squeeze(-1);
+    if (residuals.numel() > 0) residuals = residuals.squeeze(-1);
+  }
+  return {x, residuals, rank, values};
 }
 
 }  // namespace linalg

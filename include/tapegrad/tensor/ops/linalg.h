@@ -1,6 +1,7 @@
 #pragma once
-// Matrix products (float32 and bfloat16 on oneDNN matmul primitives, cached by shape) and
-// square-matrix solvers and factorizations (LAPACK on the CPU, cuSOLVER on the GPU).
+// Matrix products (float32 and bfloat16 on oneDNN matmul primitives, cached by shape), solvers,
+// factorizations (LAPACK on the CPU, cuSOLVER and cuBLAS on the GPU) and norms.
+#include <optional>
 #include <string_view>
 #include <tuple>
 
@@ -41,6 +42,72 @@ Tensor cholesky(const Tensor& A, bool upper = false, TG_CALLER);
 // eigenvalues repeat.
 std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo = "L", TG_CALLER);
 Tensor eigvalsh(const Tensor& A, std::string_view uplo = "L", TG_CALLER);
+
+// The rest take any [..., m, n] matrices.
+// A = Q R with Q's columns orthonormal and R upper-triangular. mode "reduced": Q [..., m, k], R
+// [..., k, n] (k = min(m, n)); "complete": Q [..., m, m], R [..., m, n]; "r": R only (Q empty,
+// not differentiable). Differentiable in "reduced" mode and in "complete" mode with m <= n.
+std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode = "reduced", TG_CALLER);
+// A = U diag(S) Vh, singular values S descending: U [..., m, m], Vh [..., n, n] with
+// full_matrices, else [..., m, k] and [..., k, n]. The signs of each pair of singular vectors are
+// arbitrary; gradients (full_matrices false only) are for losses that do not depend on them, and
+// are unbounded where singular values repeat.
+std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& A, bool full_matrices = true, TG_CALLER);
+Tensor svdvals(const Tensor& A, TG_CALLER);
+// X with A X = B (left) or X A = B for triangular A [..., n, n] (read from its upper or lower
+// triangle; unitriangular: ones taken on the diagonal), B [..., n, k] or [..., k, n]; batch dims
+// broadcast. A zero on the diagonal is an error.
+Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left = true, bool unitriangular = false,
+                        TG_CALLER);
+// The least-squares solution X of A X = B, A [..., m, n], B [..., m, k] (batch dims broadcast),
+// as (solution, residuals, rank, singular_values), torch.linalg.lstsq's fields. driver "gels"
+// (QR; every A of full rank) or, on the CPU, LAPACK's rank-revealing "gelsy" (pivoted QR),
+// "gelsd", "gelss" (SVD), giving the minimum-norm solution with singular values below rcond *
+// the largest treated as zero (rcond defaults to the dtype's eps * max(m, n)). The default:
+// "gelsy" on the CPU, "gels" on the GPU, as in PyTorch. rank is
+// returned by all but "gels", singular_values by "gelsd" and "gelss", residuals (the squared
+// residual norm of each column) when m > n and every A has full rank; the rest are empty.
+std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B,
+                                                 std::optional<double> rcond = std::nullopt,
+                                                 std::optional<std::string_view> driver = std::nullopt, TG_CALLER);
+// Moore-Penrose pseudo-inverse [..., n, m]: singular values at most max(atol, rtol * largest)
+// count as zero (atol 0 and rtol eps * max(m, n) when neither is given); hermitian: A is
+// symmetric, decomposed by eigh.
+Tensor pinv(const Tensor& A, std::optional<double> atol = std::nullopt, std::optional<double> rtol = std::nullopt,
+            bool hermitian = false, TG_CALLER);
+// How many singular values exceed that same tolerance, int64 [...].
+Tensor matrix_rank(const Tensor& A, std::optional<double> atol = std::nullopt,
+                   std::optional<double> rtol = std::nullopt, bool hermitian = false, TG_CALLER);
+// The ord-norm of x over dims (all when empty) as one flattened vector: sum(|x|^ord)^(1/ord),
+// with 0 counting non-zeros and +-inf the largest or smallest |x|.
+Tensor vector_norm(const Tensor& x, const Scalar& ord = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+// Matrix norms over the two dims: "fro", "nuc" (sum of singular values), 2 / -2 (largest /
+// smallest singular value), 1 / -1 (largest / smallest column sum of |A|), inf / -inf (rows).
+Tensor matrix_norm(const Tensor& A, std::string_view ord = "fro", const Shape& dims = {-2, -1}, bool keepdim = false,
+                   TG_CALLER);
+Tensor matrix_norm(const Tensor& A, double ord, const Shape& dims = {-2, -1}, bool keepdim = false, TG_CALLER);
+inline Tensor matrix_norm(const Tensor& A, const char* ord, const Shape& dims = {-2, -1}, bool keepdim = false,
+                          TG_CALLER) {
+  return matrix_norm(A, std::string_view(ord), dims, keepdim, loc);
+}
+// torch.linalg.norm: without ord, the 2-norm of the flattened dims (all by default); with ord,
+// a vector norm over one dim or a matrix norm over two (a 1-D or 2-D A when no dims are given).
+Tensor norm(const Tensor& A, std::optional<double> ord = std::nullopt, const Shape& dims = {}, bool keepdim = false,
+            TG_CALLER);
+Tensor norm(const Tensor& A, std::string_view ord, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+inline Tensor norm(const Tensor& A, const char* ord, const Shape& dims = {}, bool keepdim = false, TG_CALLER) {
+  return norm(A, std::string_view(ord), dims, keepdim, loc);
+}
+// The condition number in a matrix norm: ||A|| ||A^-1|| (for 2 / -2 and no ord: the ratio of
+// the extreme singular values, any shape).
+Tensor cond(const Tensor& A, std::optional<double> ord = std::nullopt, TG_CALLER);
+Tensor cond(const Tensor& A, std::string_view ord, TG_CALLER);
+// A^n for square A, by repeated squaring; n < 0 inverts first, n == 0 gives identities.
+Tensor matrix_power(const Tensor& A, int64_t n, TG_CALLER);
+// The product of a chain of matrices (the first may be 1-D, as the last), in the cheapest order.
+Tensor multi_dot(const tensor_list& tensors, TG_CALLER);
+// Cross products of 3-vectors along dim (broadcast).
+Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1, TG_CALLER);
 }  // namespace linalg
 
 Tensor inverse(const Tensor& A, TG_CALLER);
@@ -48,5 +115,7 @@ Tensor det(const Tensor& A, TG_CALLER);
 // log(det(A)): NaN where det < 0, -inf where it is 0.
 Tensor logdet(const Tensor& A, TG_CALLER);
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A, TG_CALLER);
+Tensor pinverse(const Tensor& A, double rcond = 1e-15, TG_CALLER);
+Tensor matrix_power(const Tensor& A, int64_t n, TG_CALLER);
 
 }  // namespace tg

@@ -1,0 +1,114 @@
+// tg.linalg (solvers, factorizations, norms: torch.linalg's names and arguments) and the
+// Tensor methods and tg functions that share them (inverse, det, pinverse, matrix_power, ...).
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "bindings.h"
+
+namespace tgpy {
+namespace {
+
+// A norm's ord: None, a number (inf included) or a string ("fro", "nuc").
+std::variant<std::monostate, double, std::string> ord_of(const py::object& ord) {
+  if (ord.is_none()) return std::monostate{};
+  if (py::isinstance<py::str>(ord)) return py::cast<std::string>(ord);
+  if (is_number(ord) && !py::isinstance<py::bool_>(ord)) return py::cast<double>(ord);
+  throw tg::TypeError(fmt::format("ord must be None, a number or a string, got {}", Py_TYPE(ord.ptr())->tp_name));
+}
+
+}  // namespace
+
+void bind_linalg(py::module_& m, TensorClass& cls) {
+  using tg::Tensor;
+  using std::optional;
+  auto slogdet = [](const Tensor& a) { return sign_logabsdet(nogil([&] { return tg::linalg::slogdet(a); })); };
+  py::module_ la = m.def_submodule("linalg", "torch.linalg: solvers, factorizations and norms");
+  la.def("inv", [](const Tensor& a) { return nogil([&] { return tg::linalg::inv(a); }); }, py::arg("A"));
+  la.def("det", [](const Tensor& a) { return nogil([&] { return tg::linalg::det(a); }); }, py::arg("A"));
+  la.def("slogdet", slogdet, py::arg("A"));
+  la.def("solve", [](const Tensor& a, const Tensor& b, bool left) {
+    // X A = B is A^T X^T = B^T.
+    return nogil([&] { return left ? tg::linalg::solve(a, b) : tg::linalg::solve(a.mT(), b.mT()).mT(); });
+  }, py::arg("A"), py::arg("B"), py::kw_only(), py::arg("left") = true);
+  la.def("cholesky", [](const Tensor& a, bool upper) {
+    return nogil([&] { return tg::linalg::cholesky(a, upper); });
+  }, py::arg("A"), py::kw_only(), py::arg("upper") = false);
+  la.def("eigh", [](const Tensor& a, const std::string& uplo) {
+    return eigenvalues_eigenvectors(nogil([&] { return tg::linalg::eigh(a, uplo); }));
+  }, py::arg("A"), py::arg("UPLO") = "L");
+  la.def("eigvalsh", [](const Tensor& a, const std::string& uplo) {
+    return nogil([&] { return tg::linalg::eigvalsh(a, uplo); });
+  }, py::arg("A"), py::arg("UPLO") = "L");
+  la.def("qr", [](const Tensor& a, const std::string& mode) {
+    return qr_result(nogil([&] { return tg::linalg::qr(a, mode); }));
+  }, py::arg("A"), py::arg("mode") = "reduced");
+  la.def("svd", [](const Tensor& a, bool full) {
+    return svd_result(nogil([&] { return tg::linalg::svd(a, full); }));
+  }, py::arg("A"), py::arg("full_matrices") = true);
+  la.def("svdvals", [](const Tensor& a) { return nogil([&] { return tg::linalg::svdvals(a); }); }, py::arg("A"));
+  la.def("solve_triangular", [](const Tensor& a, const Tensor& b, bool upper, bool left, bool unit) {
+    return nogil([&] { return tg::linalg::solve_triangular(a, b, upper, left, unit); });
+  }, py::arg("A"), py::arg("B"), py::kw_only(), py::arg("upper"), py::arg("left") = true,
+     py::arg("unitriangular") = false);
+  la.def("lstsq", [](const Tensor& a, const Tensor& b, optional<double> rcond, optional<std::string> driver) {
+    return lstsq_result(nogil([&] {
+      return tg::linalg::lstsq(a, b, rcond, driver ? optional<std::string_view>(*driver) : std::nullopt);
+    }));
+  }, py::arg("A"), py::arg("B"), py::arg("rcond") = py::none(), py::kw_only(), py::arg("driver") = py::none());
+  la.def("pinv", [](const Tensor& a, optional<double> atol, optional<double> rtol, bool hermitian) {
+    return nogil([&] { return tg::linalg::pinv(a, atol, rtol, hermitian); });
+  }, py::arg("A"), py::kw_only(), py::arg("atol") = py::none(), py::arg("rtol") = py::none(),
+     py::arg("hermitian") = false);
+  la.def("matrix_rank", [](const Tensor& a, optional<double> atol, optional<double> rtol, bool hermitian) {
+    return nogil([&] { return tg::linalg::matrix_rank(a, atol, rtol, hermitian); });
+  }, py::arg("A"), py::kw_only(), py::arg("atol") = py::none(), py::arg("rtol") = py::none(),
+     py::arg("hermitian") = false);
+  la.def("vector_norm", [](const Tensor& x, double ord, py::object dim, bool keepdim) {
+    const tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+    return nogil([&] { return tg::linalg::vector_norm(x, ord, dims, keepdim); });
+  }, py::arg("x"), py::arg("ord") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  la.def("matrix_norm", [](const Tensor& a, py::object ord, const tg::Shape& dim, bool keepdim) {
+    const auto o = ord_of(ord);
+    if (const auto* s = std::get_if<std::string>(&o))
+      return nogil([&] { return tg::linalg::matrix_norm(a, std::string_view(*s), dim, keepdim); });
+    if (const auto* d = std::get_if<double>(&o))
+      return nogil([&] { return tg::linalg::matrix_norm(a, *d, dim, keepdim); });
+    throw tg::TypeError("linalg.matrix_norm: ord must be a number or a string, got None");
+  }, py::arg("A"), py::arg("ord") = "fro", py::arg("dim") = py::make_tuple(-2, -1), py::arg("keepdim") = false);
+  la.def("norm", [](const Tensor& a, py::object ord, py::object dim, bool keepdim) {
+    const auto o = ord_of(ord);
+    const tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+    if (const auto* s = std::get_if<std::string>(&o))
+      return nogil([&] { return tg::linalg::norm(a, std::string_view(*s), dims, keepdim); });
+    const auto* d = std::get_if<double>(&o);
+    return nogil([&] { return tg::linalg::norm(a, d ? optional<double>(*d) : std::nullopt, dims, keepdim); });
+  }, py::arg("A"), py::arg("ord") = py::none(), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  la.def("cond", [](const Tensor& a, py::object p) {
+    const auto o = ord_of(p);
+    if (const auto* s = std::get_if<std::string>(&o))
+      return nogil([&] { return tg::linalg::cond(a, std::string_view(*s)); });
+    const auto* d = std::get_if<double>(&o);
+    return nogil([&] { return tg::linalg::cond(a, d ? optional<double>(*d) : std::nullopt); });
+  }, py::arg("A"), py::arg("p") = py::none());
+  la.def("matrix_power", [](const Tensor& a, int64_t n) {
+    return nogil([&] { return tg::linalg::matrix_power(a, n); });
+  }, py::arg("A"), py::arg("n"));
+  la.def("multi_dot", [](const tg::tensor_list& ts) { return nogil([&] { return tg::linalg::multi_dot(ts); }); },
+         py::arg("tensors"));
+  la.def("cross", [](const Tensor& a, const Tensor& b, int64_t dim) {
+    return nogil([&] { return tg::linalg::cross(a, b, dim); });
+  }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("dim") = -1);
+  def_op(m, cls, "inverse", [](const Tensor& a) { return nogil([&] { return tg::inverse(a); }); });
+  def_op(m, cls, "det", [](const Tensor& a) { return nogil([&] { return tg::det(a); }); });
+  def_op(m, cls, "logdet", [](const Tensor& a) { return nogil([&] { return tg::logdet(a); }); });
+  def_op(m, cls, "slogdet", slogdet);
+  def_op(m, cls, "pinverse", [](const Tensor& a, double rcond) {
+    return nogil([&] { return tg::pinverse(a, rcond); });
+  }, py::arg("rcond") = 1e-15);
+  def_op(m, cls, "matrix_power", [](const Tensor& a, int64_t n) {
+    return nogil([&] { return tg::matrix_power(a, n); });
+  }, py::arg("n"));
+}
+
+}  // namespace tgpy

@@ -1,0 +1,49 @@
+// Helpers shared by the solver and factorization front ends.
+#include "tensor/ops/matrix_helpers.h"
+
+#include <limits>
+
+#include "tensor/ops/common.h"
+
+namespace tg::ops {
+
+void check_matrices(const char* op, const Tensor& a, bool square) {
+  check_floating(op, a, "input");
+  if (square)
+    TG_CHECK(a.dim() >= 2 && a.sizes()[a.dim() - 1] == a.sizes()[a.dim() - 2],
+             "{}: expected square matrices [..., n, n], got shape {}", op, a.sizes());
+  else
+    TG_CHECK(a.dim() >= 2, "{}: expected matrices [..., m, n] (at least 2 dims), got shape {}", op, a.sizes());
+  TG_CHECK_TYPE(a.dtype() == kFloat32 || a.dtype() == kFloat64, "{}: expected float32 or float64 matrices, got {}", op,
+                a.dtype());
+}
+
+int64_t matrix_count(const Tensor& a) {
+  const int64_t size = a.sizes()[a.dim() - 2] * a.sizes()[a.dim() - 1];
+  return size == 0 ? 0 : a.numel() / size;
+}
+
+std::string where_in_batch(const Tensor& a, int64_t b) {
+  return a.dim() > 2 ? " (batch element " + std::to_string(b) + ")" : std::string();
+}
+
+Tensor column_major(const Tensor& a) {
+  const Tensor t = a.detach().mT();
+  Tensor out = empty(t.sizes(), a.dtype(), a.device());
+  copy_into(out, t);
+  return out;
+}
+
+Shape batch_shape(const Tensor& a) { return Shape(std::vector<int64_t>(a.sizes().begin(), a.sizes().end() - 2)); }
+
+Shape with_matrix_dims(Shape batch, int64_t rows, int64_t cols) {
+  batch.push_back(rows);
+  batch.push_back(cols);
+  return batch;
+}
+
+double machine_eps(DType dtype) {
+  return dtype == kFloat64 ? std::numeric_limits<double>::epsilon() : std::numeric_limits<float>::epsilon();
+}
+
+}  // namespace tg::ops

@@ -1,0 +1,24 @@
+#pragma once
+// Helpers shared by the solver and factorization front ends: input checks, batch counts and the
+// column-major copies LAPACK-style kernels work on. Nothing here records for autograd.
+#include <string>
+
+#include "tapegrad/tensor/tensor.h"
+
+namespace tg::ops {
+
+// A floating [..., m, n] input (square with `square`) of float32 or float64.
+void check_matrices(const char* op, const Tensor& a, bool square);
+// The number of m x n matrices in a [..., m, n] (0 when any dim is 0).
+int64_t matrix_count(const Tensor& a);
+// " (batch element b)" for batched inputs, as PyTorch's messages say; empty for one matrix.
+std::string where_in_batch(const Tensor& a, int64_t b);
+// A fresh contiguous copy of a's transpose: a's matrices in column-major order; no autograd.
+Tensor column_major(const Tensor& a);
+// a's batch dims (all but the last two); a batch shape with rows x cols appended.
+Shape batch_shape(const Tensor& a);
+Shape with_matrix_dims(Shape batch, int64_t rows, int64_t cols);
+// The machine epsilon of float32 or float64 (default tolerances of rank decisions).
+double machine_eps(DType dtype);
+
+}  // namespace tg::ops

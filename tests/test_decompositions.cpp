@@ -1,0 +1,344 @@
+// QR, SVD, triangular solves, least squares, pseudo-inverse, rank, norms, condition numbers and
+// the products built of matmul (matrix_power, multi_dot, cross).
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+
+namespace {
+using L = const tensor_list&;
+using GradCase = std::tuple<std::string, std::function<Tensor(L)>, tensor_list>;
+
+void expect_gradients(const std::vector<GradCase>& cases) {
+  for (const auto& [name, f, in] : cases) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(autograd::gradcheck(f, in));
+    EXPECT_TRUE(autograd::gradgradcheck(f, in));
+  }
+}
+
+Tensor identity_like(const Tensor& q) { return eye(q.size(-1), kFloat64).expand({q.size(-1), q.size(-1)}); }
+}  // namespace
+
+TEST(LinalgQr, ShapesModesAndReconstruction) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(11);
+  for (const Shape& shape : {Shape{5, 3}, Shape{3, 5}, Shape{2, 4, 4}, Shape{3, 6, 2}}) {
+    SCOPED_TRACE(fmt::format("{}", shape));
+    const Tensor A = randn(shape, gen, kFloat64);
+    const int64_t m = A.size(-2), n = A.size(-1), k = std::min(m, n);
+    auto [Q, R] = linalg::qr(A);
+    EXPECT_EQ(Q.size(-1), k);
+    EXPECT_EQ(R.size(-2), k);
+    EXPECT_TRUE(close(matmul(Q, R), A, 1e-10, 1e-10));
+    EXPECT_TRUE(close(matmul(Q.mT(), Q), identity_like(Q).expand(Q.mT().matmul(Q).sizes()), 1e-10, 1e-10));
+    EXPECT_TRUE(close(R, triu(R), 0, 0));
+    auto [Qc, Rc] = linalg::qr(A, "complete");
+    EXPECT_EQ(Qc.size(-1), m);
+    EXPECT_EQ(Rc.size(-2), m);
+    EXPECT_TRUE(close(matmul(Qc, Rc), A, 1e-10, 1e-10));
+    EXPECT_TRUE(close(matmul(Qc.mT(), Qc), identity_like(Qc).expand(Qc.mT().matmul(Qc).sizes()), 1e-10, 1e-10));
+    auto [Qr, Rr] = linalg::qr(A, "r");
+    EXPECT_EQ(Qr.numel(), 0);
+    EXPECT_TRUE(close(Rr, R, 0, 0));
+  }
+  // float32, non-contiguous, and an empty matrix (complete Q the identity).
+  const Tensor A = randn({4, 6}, gen, kFloat64).mT();
+  auto [Q, R] = linalg::qr(A.to(kFloat32));
+  EXPECT_TRUE(close(matmul(Q, R), A.to(kFloat32), 1e-4, 1e-5));
+  auto [Qe, Re] = linalg::qr(zeros({3, 0}, kFloat64), "complete");
+  EXPECT_TRUE(close(Qe, eye(3, kFloat64), 0, 0));
+  EXPECT_EQ(Re.sizes(), (Shape{3, 0}));
+  EXPECT_THROW_WITH(linalg::qr(A, "full"), ValueError, "linalg.qr: mode must be \"reduced\", \"complete\" or \"r\"");
+  EXPECT_THROW_WITH(linalg::qr(ones({3}, kFloat64)), Error, "linalg.qr: expected matrices [..., m, n]");
+  EXPECT_THROW_WITH(linalg::qr(ones({3, 3}, kInt64)), TypeError, "linalg.qr: expected a floating-point input");
+}
+
+TEST(LinalgQr, Gradients) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(12);
+  const Tensor tall = randn({5, 3}, gen, kFloat64).requires_grad_(true);
+  const Tensor wide = randn({2, 3, 5}, gen, kFloat64).requires_grad_(true);
+  const Tensor square_ = randn({4, 4}, gen, kFloat64).requires_grad_(true);
+  auto both = [](L x) {
+    auto [Q, R] = linalg::qr(x[0]);
+    return cat({Q.reshape({-1}), R.reshape({-1})});
+  };
+  expect_gradients({
+      {"tall", both, {tall}},
+      {"wide", both, {wide}},
+      {"square_complete", [](L x) { return std::get<0>(linalg::qr(x[0], "complete")); }, {square_}},
+      {"only_R", [](L x) { return std::get<1>(linalg::qr(x[0])); }, {tall}},
+  });
+  auto [Qc, Rc] = linalg::qr(tall, "complete");
+  EXPECT_THROW_WITH(Rc.sum().backward(), Error, "not differentiable in mode \"complete\" with more rows than columns");
+  auto [Qr, Rr] = linalg::qr(tall, "r");
+  EXPECT_THROW_WITH(Rr.sum().backward(), Error, "mode \"r\" does not compute");
+}
+
+TEST(LinalgSvd, ValuesVectorsAndShapes) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(13);
+  for (const Shape& shape : {Shape{5, 3}, Shape{3, 5}, Shape{2, 4, 4}}) {
+    SCOPED_TRACE(fmt::format("{}", shape));
+    const Tensor A = randn(shape, gen, kFloat64);
+    const int64_t m = A.size(-2), n = A.size(-1), k = std::min(m, n);
+    auto [U, S, Vh] = linalg::svd(A, false);
+    EXPECT_EQ(U.size(-1), k);
+    EXPECT_EQ(Vh.size(-2), k);
+    EXPECT_TRUE(close(matmul(U * S.unsqueeze(-2), Vh), A, 1e-10, 1e-10));
+    EXPECT_TRUE(ge(S.narrow(-1, 0, k - 1), S.narrow(-1, 1, k - 1)).all().item<bool>());
+    auto [Uf, Sf, Vhf] = linalg::svd(A);
+    EXPECT_EQ(Uf.size(-1), m);
+    EXPECT_EQ(Vhf.size(-2), n);
+    EXPECT_TRUE(close(matmul(Uf.mT(), Uf), eye(m, kFloat64).expand(matmul(Uf.mT(), Uf).sizes()), 1e-10, 1e-10));
+    EXPECT_TRUE(close(matmul(Vhf, Vhf.mT()), eye(n, kFloat64).expand(matmul(Vhf, Vhf.mT()).sizes()), 1e-10, 1e-10));
+    EXPECT_TRUE(close(Sf, S, 1e-12, 1e-12));
+    EXPECT_TRUE(close(linalg::svdvals(A), S, 1e-12, 1e-12));
+    // The squared singular values are the eigenvalues of A^T A (and A A^T), ascending there.
+    const Tensor gram = k == n ? matmul(A.mT(), A) : matmul(A, A.mT());
+    EXPECT_TRUE(close(linalg::eigvalsh(gram).flip({-1}), square(S), 1e-9, 1e-9));
+  }
+  EXPECT_TRUE(close(linalg::svdvals(tensor({{3.0, 0.0}, {0.0, -4.0}}, kFloat64)), tensor({4.0, 3.0}, kFloat64), 1e-12,
+                    1e-12));
+  const Tensor f = randn({6, 4}, gen, kFloat64);
+  EXPECT_TRUE(close(linalg::svdvals(f.to(kFloat32)), linalg::svdvals(f).to(kFloat32), 1e-4, 1e-5));
+  EXPECT_TRUE(close(linalg::svdvals(f.mT()), linalg::svdvals(f), 1e-12, 1e-12));
+  auto [Ue, Se, Vhe] = linalg::svd(zeros({2, 0}, kFloat64));
+  EXPECT_TRUE(close(Ue, eye(2, kFloat64), 0, 0));
+  EXPECT_EQ(Se.numel(), 0);
+  EXPECT_THROW_WITH(linalg::svd(ones({4}, kFloat64)), Error, "linalg.svd: expected matrices");
+}
+
+TEST(LinalgSvd, Gradients) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(14);
+  const Tensor tall = randn({5, 3}, gen, kFloat64).requires_grad_(true);
+  const Tensor wide = randn({2, 3, 4}, gen, kFloat64).requires_grad_(true);
+  // Functions independent of each singular pair's sign: U diag(s) Vh products, squares.
+  auto invariant = [](L x) {
+    auto [U, S, Vh] = linalg::svd(x[0], false);
+    return cat({(U * U).reshape({-1}), (Vh * Vh).reshape({-1}), matmul(U * S.sqrt().unsqueeze(-2), Vh).reshape({-1})});
+  };
+  expect_gradients({
+      {"values", [](L x) { return linalg::svdvals(x[0]); }, {tall}},
+      {"tall_vectors", invariant, {tall}},
+      {"wide_vectors", invariant, {wide}},
+      {"full_first_columns",
+       [](L x) {
+         auto [U, S, Vh] = linalg::svd(x[0]);
+         return (U.narrow(-1, 0, 3) * U.narrow(-1, 0, 3)).sum({-1});
+       },
+       {tall}},
+  });
+}
+
+TEST(LinalgSolveTriangular, LeftRightUnitAndBroadcast) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(15);
+  const Tensor M = randn({2, 4, 4}, gen, kFloat64) + 4.0 * eye(4, kFloat64);
+  const Tensor U = triu(M), Lw = tril(M);
+  const Tensor B = randn({2, 4, 3}, gen, kFloat64);
+  EXPECT_TRUE(close(matmul(U, linalg::solve_triangular(U, B, true)), B, 1e-10, 1e-10));
+  EXPECT_TRUE(close(matmul(Lw, linalg::solve_triangular(Lw, B, false)), B, 1e-10, 1e-10));
+  // Only the named triangle is read; unitriangular takes ones on the diagonal.
+  EXPECT_TRUE(close(linalg::solve_triangular(M, B, true), linalg::solve_triangular(U, B, true), 1e-12, 1e-12));
+  const Tensor unit = triu(U, 1) + eye(4, kFloat64);
+  EXPECT_TRUE(close(linalg::solve_triangular(U, B, true, true, true), linalg::solve_triangular(unit, B, true), 1e-12,
+                    1e-12));
+  // X A = B, and a batch of B against one A.
+  const Tensor Bt = randn({3, 4}, gen, kFloat64);
+  EXPECT_TRUE(close(matmul(linalg::solve_triangular(U[0], Bt, true, false), U[0]), Bt, 1e-10, 1e-10));
+  EXPECT_EQ(linalg::solve_triangular(U[0], B, true).sizes(), (Shape{2, 4, 3}));
+  EXPECT_TRUE(close(linalg::solve_triangular(U.to(kFloat32), B.to(kFloat32), true),
+                    linalg::solve_triangular(U, B, true).to(kFloat32), 1e-4, 1e-5));
+  EXPECT_THROW_WITH(linalg::solve_triangular(triu(ones({3, 3}, kFloat64), 1), ones({3, 1}, kFloat64), true), Error,
+                    "linalg.solve_triangular: the triangular matrix is singular: it has a zero on its diagonal");
+  EXPECT_THROW_WITH(linalg::solve_triangular(U, randn({2, 5, 3}, gen, kFloat64), true), Error, "needs B with 4 rows");
+  EXPECT_THROW_WITH(linalg::solve_triangular(U, ones({4}, kFloat64), true), Error, "expected B of at least 2 dims");
+  EXPECT_THROW_WITH(linalg::solve_triangular(U, B.to(kFloat32), true), TypeError, "same dtype");
+  const Tensor Ag = U[0].clone().requires_grad_(true), Bg = B[0].clone().requires_grad_(true);
+  expect_gradients({
+      {"upper_left", [](L x) { return linalg::solve_triangular(triu(x[0]), x[1], true); }, {Ag, Bg}},
+      {"lower_right", [](L x) { return linalg::solve_triangular(x[0].mT(), x[1].mT(), false, false); }, {Ag, Bg}},
+      {"unit", [](L x) { return linalg::solve_triangular(x[0], x[1], true, true, true); }, {Ag, Bg}},
+  });
+}
+
+TEST(LinalgLstsq, DriversAgreeAndFields) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(16);
+  const Tensor A = randn({2, 6, 3}, gen, kFloat64), B = randn({2, 6, 2}, gen, kFloat64);
+  // The normal equations' solution, for full-rank tall A.
+  const Tensor expected = linalg::solve(matmul(A.mT(), A), matmul(A.mT(), B));
+  for (const char* driver : {"gels", "gelsy", "gelsd", "gelss"}) {
+    SCOPED_TRACE(driver);
+    auto [x, residuals, rank, values] = linalg::lstsq(A, B, std::nullopt, driver);
+    EXPECT_TRUE(close(x, expected, 1e-9, 1e-9));
+    const std::string d = driver;
+    if (d == "gelsy") EXPECT_EQ(residuals.numel(), 0);
+    else EXPECT_TRUE(close(residuals, square(matmul(A, x) - B).sum({-2}), 1e-9, 1e-9));
+    if (d == "gels") EXPECT_EQ(rank.numel(), 0);
+    else EXPECT_TRUE(close(rank, full({2}, 3, kInt64), 0, 0));
+    EXPECT_EQ(values.numel(), d == "gelsd" || d == "gelss" ? 6 : 0);
+  }
+  // Wide A: the minimum-norm solution, A^T (A A^T)^-1 B.
+  const Tensor W = randn({3, 5}, gen, kFloat64), b = randn({3}, gen, kFloat64);
+  const Tensor min_norm = matmul(W.mT(), linalg::solve(matmul(W, W.mT()), b));
+  EXPECT_TRUE(close(std::get<0>(linalg::lstsq(W, b, std::nullopt, "gels")), min_norm, 1e-9, 1e-9));
+  EXPECT_TRUE(close(std::get<0>(linalg::lstsq(W, b)), min_norm, 1e-9, 1e-9));
+  // Rank-deficient: the SVD drivers give the minimum-norm solution and the rank; gels refuses.
+  const Tensor D = ones({4, 3}, kFloat64), y = tensor({1.0, 2.0, 3.0, 4.0}, kFloat64);
+  auto [xd, rd, rank_d, sd] = linalg::lstsq(D, y, std::nullopt, "gelsd");
+  EXPECT_TRUE(close(xd, full({3}, 2.5 / 3.0, kFloat64), 1e-9, 1e-9));
+  EXPECT_EQ(rank_d.item<int64_t>(), 1);
+  EXPECT_EQ(rd.numel(), 0);
+  // gels sees an exact zero on R's diagonal (LAPACK's test; near-zeros pass, as there).
+  const Tensor zero_column = tensor({{1.0, 0.0}, {2.0, 0.0}, {3.0, 0.0}, {4.0, 0.0}}, kFloat64);
+  EXPECT_THROW_WITH(linalg::lstsq(zero_column, y, std::nullopt, "gels"), Error,
+                    "linalg.lstsq: A is rank-deficient, which driver \"gels\" cannot solve");
+  EXPECT_THROW_WITH(linalg::lstsq(A, B, std::nullopt, "lu"), ValueError, "driver must be one of");
+  EXPECT_THROW_WITH(linalg::lstsq(A, randn({2, 5, 2}, gen, kFloat64)), Error, "needs B with 6 rows");
+  const Tensor Ag = A[0].clone().requires_grad_(true), Bg = B[0].clone().requires_grad_(true);
+  expect_gradients({
+      {"gels", [](L x) { return std::get<0>(linalg::lstsq(x[0], x[1], std::nullopt, "gels")); }, {Ag, Bg}},
+      {"gelsd", [](L x) { return std::get<0>(linalg::lstsq(x[0], x[1], std::nullopt, "gelsd")); }, {Ag, Bg}},
+      {"wide_gels",
+       [](L x) { return std::get<0>(linalg::lstsq(x[0].mT(), x[1].narrow(0, 0, 3), std::nullopt, "gels")); },
+       {Ag, Bg}},
+  });
+}
+
+TEST(LinalgPinvRank, AgainstDefinitions) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(17);
+  const Tensor A = randn({2, 5, 3}, gen, kFloat64);
+  const Tensor P = linalg::pinv(A);
+  EXPECT_EQ(P.sizes(), (Shape{2, 3, 5}));
+  // The four Penrose conditions.
+  EXPECT_TRUE(close(matmul(matmul(A, P), A), A, 1e-10, 1e-10));
+  EXPECT_TRUE(close(matmul(matmul(P, A), P), P, 1e-10, 1e-10));
+  EXPECT_TRUE(close(matmul(A, P).mT(), matmul(A, P), 1e-10, 1e-10));
+  EXPECT_TRUE(close(matmul(P, A).mT(), matmul(P, A), 1e-10, 1e-10));
+  EXPECT_TRUE(close(pinverse(A), P, 1e-10, 1e-10));
+  const Tensor sym = matmul(A[0].mT(), A[0]);
+  EXPECT_TRUE(close(linalg::pinv(sym, std::nullopt, std::nullopt, true), linalg::inv(sym), 1e-9, 1e-9));
+  // Rank: a rank-1 outer product, a tolerance that drops the small values, the hermitian path.
+  const Tensor r1 = outer(tensor({1.0, 2.0, 3.0}, kFloat64), tensor({1.0, -1.0}, kFloat64));
+  EXPECT_EQ(linalg::matrix_rank(r1).item<int64_t>(), 1);
+  EXPECT_TRUE(close(linalg::matrix_rank(A), full({2}, 3, kInt64), 0, 0));
+  const Tensor diag_ = diag(tensor({10.0, 1.0, 1e-3}, kFloat64));
+  EXPECT_EQ(linalg::matrix_rank(diag_, 0.01).item<int64_t>(), 2);
+  EXPECT_EQ(linalg::matrix_rank(diag_, std::nullopt, 0.5).item<int64_t>(), 1);
+  EXPECT_EQ(linalg::matrix_rank(diag_, std::nullopt, std::nullopt, true).item<int64_t>(), 3);
+  EXPECT_EQ(linalg::matrix_rank(zeros({3, 3}, kFloat64)).item<int64_t>(), 0);
+  // pinv of a singular matrix drops the zero singular value (no inf, no NaN gradient).
+  const Tensor rg = r1.clone().requires_grad_(true);
+  linalg::pinv(rg).sum().backward();
+  EXPECT_TRUE(isfinite(rg.grad()).all().item<bool>());
+  EXPECT_THROW_WITH(linalg::pinv(ones({2, 3}, kFloat64), std::nullopt, std::nullopt, true), Error,
+                    "expected square matrices");
+  const Tensor Ag = A[0].clone().requires_grad_(true);
+  expect_gradients({{"pinv", [](L x) { return linalg::pinv(x[0]); }, {Ag}},
+                    {"pinv_hermitian", [](L x) { return linalg::pinv(matmul(x[0].mT(), x[0]), std::nullopt,
+                                                                         std::nullopt, true); },
+                     {Ag}}});
+}
+
+TEST(LinalgNorms, VectorMatrixNormAndCond) {
+  TG_REQUIRE_LAPACK();
+  const Tensor A = tensor({{1.0, -2.0}, {3.0, 4.0}}, kFloat64);
+  EXPECT_NEAR(linalg::matrix_norm(A).item<double>(), std::sqrt(30.0), 1e-12);
+  EXPECT_NEAR(linalg::matrix_norm(A, 1).item<double>(), 6.0, 1e-12);   // largest column sum
+  EXPECT_NEAR(linalg::matrix_norm(A, -1).item<double>(), 4.0, 1e-12);
+  EXPECT_NEAR(linalg::matrix_norm(A, INFINITY).item<double>(), 7.0, 1e-12);  // largest row sum
+  EXPECT_NEAR(linalg::matrix_norm(A, -INFINITY).item<double>(), 3.0, 1e-12);
+  const Tensor s = linalg::svdvals(A);
+  EXPECT_NEAR(linalg::matrix_norm(A, 2).item<double>(), s[0].item<double>(), 1e-12);
+  EXPECT_NEAR(linalg::matrix_norm(A, -2).item<double>(), s[1].item<double>(), 1e-12);
+  EXPECT_NEAR(linalg::matrix_norm(A, "nuc").item<double>(), s.sum().item<double>(), 1e-12);
+  // Other dims, keepdim, batches.
+  Generator gen(18);
+  const Tensor X = randn({3, 4, 5}, gen, kFloat64);
+  EXPECT_TRUE(close(linalg::matrix_norm(X, 1, {0, 2}), linalg::matrix_norm(X.permute({1, 0, 2}), 1), 1e-12, 1e-12));
+  EXPECT_EQ(linalg::matrix_norm(X, "nuc", {2, 0}, true).sizes(), (Shape{1, 4, 1}));
+  EXPECT_EQ(linalg::matrix_norm(X, INFINITY, {-2, -1}, true).sizes(), (Shape{3, 1, 1}));
+  EXPECT_TRUE(close(linalg::matrix_norm(X, 2, {-1, -2}), linalg::matrix_norm(X.mT(), 2), 1e-12, 1e-12));
+  // Vector norms, including negative orders; linalg.norm's dispatch.
+  const Tensor v = tensor({3.0, -4.0, 0.0}, kFloat64);
+  EXPECT_NEAR(linalg::vector_norm(v).item<double>(), 5.0, 1e-12);
+  EXPECT_NEAR(linalg::vector_norm(v, 0).item<double>(), 2.0, 1e-12);
+  EXPECT_NEAR(linalg::vector_norm(v, INFINITY).item<double>(), 4.0, 1e-12);
+  EXPECT_NEAR(linalg::vector_norm(v, -INFINITY).item<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(linalg::vector_norm(tensor({2.0, 2.0}, kFloat64), -1).item<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(linalg::norm(A).item<double>(), std::sqrt(30.0), 1e-12);
+  EXPECT_NEAR(linalg::norm(A, 1).item<double>(), 6.0, 1e-12);  // 2-D with an ord: the matrix norm
+  EXPECT_NEAR(linalg::norm(v, 1).item<double>(), 7.0, 1e-12);
+  EXPECT_NEAR(linalg::norm(A, "nuc").item<double>(), s.sum().item<double>(), 1e-12);
+  EXPECT_TRUE(close(linalg::norm(X, 1, {1}), X.abs().sum({1}), 1e-12, 1e-12));
+  EXPECT_TRUE(close(linalg::norm(X, 2, {1, 2}), linalg::matrix_norm(X, 2), 1e-12, 1e-12));
+  EXPECT_THROW_WITH(linalg::norm(X, 2), Error, "an ord with no dims needs a 1-D or 2-D input");
+  EXPECT_THROW_WITH(linalg::norm(v, "fro"), Error, "ord \"fro\" is a matrix norm");
+  EXPECT_THROW_WITH(linalg::matrix_norm(A, 3), ValueError, "ord must be \"fro\", \"nuc\" or one of");
+  EXPECT_THROW_WITH(linalg::matrix_norm(A, "max"), ValueError, "ord must be");
+  EXPECT_THROW_WITH(linalg::matrix_norm(v), Error, "expected a tensor of at least 2 dims");
+  EXPECT_THROW_WITH(linalg::matrix_norm(X, "fro", {1, 1}), Error, "the two dims must differ");
+  // Condition numbers: the singular values' ratio, and ||A|| ||A^-1||; singular gives inf.
+  EXPECT_NEAR(linalg::cond(A).item<double>(), (s[0] / s[1]).item<double>(), 1e-10);
+  EXPECT_NEAR(linalg::cond(A, 1).item<double>(),
+              (linalg::matrix_norm(A, 1) * linalg::matrix_norm(linalg::inv(A), 1)).item<double>(), 1e-10);
+  EXPECT_NEAR(linalg::cond(A, "fro").item<double>(),
+              (linalg::matrix_norm(A) * linalg::matrix_norm(linalg::inv(A))).item<double>(), 1e-10);
+  EXPECT_EQ(linalg::cond(ones({2, 2}, kFloat64), 1).item<double>(), INFINITY);
+  const Tensor Xg = randn({3, 3}, gen, kFloat64).requires_grad_(true);
+  expect_gradients({
+      {"fro", [](L x) { return linalg::matrix_norm(x[0]); }, {Xg}},
+      {"nuc", [](L x) { return linalg::matrix_norm(x[0], "nuc"); }, {Xg}},
+      {"spectral", [](L x) { return linalg::matrix_norm(x[0], 2); }, {Xg}},
+      {"one", [](L x) { return linalg::matrix_norm(x[0], 1); }, {Xg}},
+      {"vector_negative", [](L x) { return linalg::vector_norm(x[0], -2, {1}); }, {Xg}},
+      {"cond", [](L x) { return linalg::cond(x[0]); }, {Xg}},
+      {"cond_inf", [](L x) { return linalg::cond(x[0], INFINITY); }, {Xg}},
+  });
+}
+
+TEST(LinalgProducts, MatrixPowerMultiDotCross) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(19);
+  const Tensor A = randn({2, 3, 3}, gen, kFloat64) + 3.0 * eye(3, kFloat64);
+  EXPECT_TRUE(close(linalg::matrix_power(A, 0), eye(3, kFloat64).expand({2, 3, 3}), 0, 0));
+  EXPECT_TRUE(close(linalg::matrix_power(A, 1), A, 0, 0));
+  EXPECT_TRUE(close(linalg::matrix_power(A, 5), matmul(matmul(matmul(matmul(A, A), A), A), A), 1e-10, 1e-10));
+  EXPECT_TRUE(close(matrix_power(A, -2), linalg::inv(matmul(A, A)), 1e-10, 1e-10));
+  EXPECT_THROW_WITH(linalg::matrix_power(ones({2, 3}, kFloat64), 2), Error, "expected square matrices");
+  const Tensor a = randn({4}, gen, kFloat64), B = randn({4, 6}, gen, kFloat64), C = randn({6, 2}, gen, kFloat64),
+               d = randn({2}, gen, kFloat64);
+  EXPECT_TRUE(close(linalg::multi_dot({B, C}), matmul(B, C), 1e-12, 1e-12));
+  EXPECT_TRUE(close(linalg::multi_dot({a, B, C, d}), matmul(matmul(matmul(a, B), C), d), 1e-12, 1e-12));
+  EXPECT_EQ(linalg::multi_dot({a, B, C}).sizes(), (Shape{2}));
+  EXPECT_THROW_WITH(linalg::multi_dot({B}), Error, "expected at least 2 tensors");
+  EXPECT_THROW_WITH(linalg::multi_dot({B, B}), Error, "tensors 0 and 1 cannot be multiplied");
+  EXPECT_THROW_WITH(linalg::multi_dot({B, a, C}), Error, "tensor 1 must be 2-D");
+  const Tensor x = tensor({1.0, 0.0, 0.0}, kFloat64), y = tensor({0.0, 1.0, 0.0}, kFloat64);
+  EXPECT_TRUE(close(linalg::cross(x, y), tensor({0.0, 0.0, 1.0}, kFloat64), 0, 0));
+  const Tensor P = randn({5, 3}, gen, kFloat64), Q = randn({3}, gen, kFloat64);
+  const Tensor c = linalg::cross(P, Q);
+  EXPECT_TRUE(close((c * P).sum({-1}), zeros({5}, kFloat64), 0, 1e-12));  // orthogonal to both
+  EXPECT_TRUE(close(linalg::cross(P.mT(), Q.unsqueeze(1), 0), c.mT(), 1e-12, 1e-12));
+  EXPECT_THROW_WITH(linalg::cross(randn({4}, gen, kFloat64), randn({4}, gen, kFloat64)), Error, "must have size 3");
+  const Tensor Ag = A[0].clone().requires_grad_(true), Pg = P.clone().requires_grad_(true),
+               Bg = B.clone().requires_grad_(true);
+  expect_gradients({
+      {"power", [](L in) { return linalg::matrix_power(in[0], 3); }, {Ag}},
+      {"power_negative", [](L in) { return linalg::matrix_power(in[0], -1); }, {Ag}},
+      {"multi_dot", [](L in) { return linalg::multi_dot({in[1].narrow(1, 0, 3), in[0], in[0]}); }, {Ag, Bg.mT()}},
+      {"cross", [](L in) { return linalg::cross(in[0], in[0].roll({1}, {0})); }, {Pg}},
+  });
+}
