@@ -148,8 +148,10 @@ enum class ConvPass : uint8_t { Forward, BackwardData, BackwardWeights };
 struct PoolGeometry {
   int64_t planes = 1, in_h = 1, in_w = 1, out_h = 1, out_w = 1;
   // Max pooling: the window of output (oh, ow) starts at oh * stride - pad, `kernel` taps
-  // `dilation` apart, clipped to the input.
+  // `dilation` apart, clipped to the input; adaptive: rows [floor(oh * in_h / out_h),
+  // ceil((oh + 1) * in_h / out_h)), columns the same (kernel, stride, pad, dilation unused).
   int64_t kernel[2] = {1, 1}, stride[2] = {1, 1}, pad[2] = {0, 0}, dilation[2] = {1, 1};
+  bool adaptive = false;
   // Average pooling: output row oh averages input rows [h_lo[oh], h_hi[oh]) (columns the same),
   // divided by h_div[oh] * w_div[ow] (or by `divisor` when it is > 0).
   const int64_t* h_lo = nullptr;

@@ -5,39 +5,31 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/pool_math.h"
 
 namespace tg::kernels::cpu {
 namespace {
-
-// Taps of output o along one dim that land inside the input: [first, last).
-inline void valid_taps(int64_t o, int64_t stride, int64_t pad, int64_t dilation, int64_t kernel, int64_t size,
-                       int64_t& first, int64_t& last) {
-  const int64_t start = o * stride - pad;
-  first = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
-  last = size > start ? std::min(kernel, (size - start + dilation - 1) / dilation) : 0;
-}
 
 template <class T>
 void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in) {
   using Acc = acc_t<T>;
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-  // The valid taps of each output row and column, computed once (they cost divisions).
-  std::vector<int64_t> i0(static_cast<size_t>(g.out_h)), i1(i0.size()), j0(static_cast<size_t>(g.out_w)), j1(j0.size());
-  for (int64_t oh = 0; oh < g.out_h; ++oh)
-    valid_taps(oh, g.stride[0], g.pad[0], g.dilation[0], g.kernel[0], g.in_h, i0[static_cast<size_t>(oh)],
-               i1[static_cast<size_t>(oh)]);
-  for (int64_t ow = 0; ow < g.out_w; ++ow)
-    valid_taps(ow, g.stride[1], g.pad[1], g.dilation[1], g.kernel[1], g.in_w, j0[static_cast<size_t>(ow)],
-               j1[static_cast<size_t>(ow)]);
+  // The windows of each output row and column, computed once (they cost divisions).
+  const auto rows = static_cast<size_t>(g.out_h), cols = static_cast<size_t>(g.out_w);
+  std::vector<int64_t> hs(rows), i0(rows), i1(rows), ws(cols), j0(cols), j1(cols);
+  for (size_t oh = 0; oh < rows; ++oh) window_taps(g, 0, static_cast<int64_t>(oh), hs[oh], i0[oh], i1[oh]);
+  for (size_t ow = 0; ow < cols; ++ow) window_taps(g, 1, static_cast<int64_t>(ow), ws[ow], j0[ow], j1[ow]);
   parallel_for(0, g.planes, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, in_plane)), [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p) {
       const T* src = in + p * in_plane;
       T* dst = out + p * out_plane;
       int64_t* idx = indices + p * out_plane;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
-        const int64_t h0 = oh * g.stride[0] - g.pad[0], ia = i0[static_cast<size_t>(oh)], ib = i1[static_cast<size_t>(oh)];
+        const auto r = static_cast<size_t>(oh);
+        const int64_t h0 = hs[r], ia = i0[r], ib = i1[r];
         for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          const int64_t w0 = ow * g.stride[1] - g.pad[1], ja = j0[static_cast<size_t>(ow)], jb = j1[static_cast<size_t>(ow)];
+          const auto c = static_cast<size_t>(ow);
+          const int64_t w0 = ws[c], ja = j0[c], jb = j1[c];
           // Padding is at most half the kernel, so every window holds at least one input.
           int64_t best_at = (h0 + ia * g.dilation[0]) * g.in_w + w0 + ja * g.dilation[1];
           Acc best = Acc(src[best_at]);

@@ -6,17 +6,10 @@
 
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
+#include "kernels/pool_math.h"
 
 namespace tg::kernels::cuda {
 namespace {
-
-// Taps of output o along one dim that land inside the input: [first, last).
-__device__ inline void valid_taps(int64_t o, int64_t stride, int64_t pad, int64_t dilation, int64_t kernel,
-                                  int64_t size, int64_t& first, int64_t& last) {
-  const int64_t start = o * stride - pad;
-  first = start >= 0 ? 0 : (-start + dilation - 1) / dilation;
-  last = size > start ? min(kernel, (size - start + dilation - 1) / dilation) : 0;
-}
 
 template <class T>
 __global__ void max_pool_kernel(const PoolGeometry g, T* out, int64_t* indices, const T* in) {
@@ -25,11 +18,10 @@ __global__ void max_pool_kernel(const PoolGeometry g, T* out, int64_t* indices, 
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
     const int64_t p = t / out_plane, oh = (t % out_plane) / g.out_w, ow = t % g.out_w;
-    int64_t ia, ib, ja, jb;
-    valid_taps(oh, g.stride[0], g.pad[0], g.dilation[0], g.kernel[0], g.in_h, ia, ib);
-    valid_taps(ow, g.stride[1], g.pad[1], g.dilation[1], g.kernel[1], g.in_w, ja, jb);
+    int64_t h0, ia, ib, w0, ja, jb;
+    window_taps(g, 0, oh, h0, ia, ib);
+    window_taps(g, 1, ow, w0, ja, jb);
     const T* src = in + p * g.in_h * g.in_w;
-    const int64_t h0 = oh * g.stride[0] - g.pad[0], w0 = ow * g.stride[1] - g.pad[1];
     int64_t best_at = (h0 + ia * g.dilation[0]) * g.in_w + w0 + ja * g.dilation[1];
     A best = static_cast<A>(src[best_at]);
     for (int64_t i = ia; i < ib && best == best; ++i) {

@@ -110,25 +110,13 @@ Tensor window_average(const Tensor& x, const std::shared_ptr<const Windows>& win
 
 }  // namespace
 
-std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dOptions& options,
-                                                   SourceLoc loc) {
-  const char* op = "max_pool2d";
-  detail::ApiScope scope(op, loc);
-  Tensor x = batched(op, input);
-  const PoolParams p = check_params(op, options.kernel_size, options.stride, options.padding, options.dilation);
-  kernels::PoolGeometry g;
+namespace {
+// Max pooling of batched x [N, C, H, W] over the windows g describes (planes set here), with the
+// argmax positions and autograd; the results shaped as `input` (batched or not).
+std::tuple<Tensor, Tensor> max_pool_windows(const char* op, const Tensor& input, const Tensor& x,
+                                            kernels::PoolGeometry g) {
   const int64_t n = x.sizes()[0], c = x.sizes()[1];
   g.planes = n * c;
-  g.in_h = x.sizes()[2];
-  g.in_w = x.sizes()[3];
-  g.out_h = pooled_size(op, g.in_h, p.kernel.h, p.stride.h, p.pad.h, p.dilation.h, options.ceil_mode, input.sizes());
-  g.out_w = pooled_size(op, g.in_w, p.kernel.w, p.stride.w, p.pad.w, p.dilation.w, options.ceil_mode, input.sizes());
-  for (int d = 0; d < 2; ++d) {
-    g.kernel[d] = p.kernel[d];
-    g.stride[d] = p.stride[d];
-    g.pad[d] = p.pad[d];
-    g.dilation[d] = p.dilation[d];
-  }
   Tensor xc = ops::contiguous(x);
   Tensor out = ops::empty({n, c, g.out_h, g.out_w}, x.dtype(), x.device());
   Tensor indices = ops::empty({n, c, g.out_h, g.out_w}, kInt64, x.device());
@@ -142,6 +130,27 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Ma
     autograd::set_history(out, node);
   }
   return {unbatched_like(input, out), unbatched_like(input, indices)};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dOptions& options,
+                                                   SourceLoc loc) {
+  const char* op = "max_pool2d";
+  detail::ApiScope scope(op, loc);
+  Tensor x = batched(op, input);
+  const PoolParams p = check_params(op, options.kernel_size, options.stride, options.padding, options.dilation);
+  kernels::PoolGeometry g;
+  g.in_h = x.sizes()[2];
+  g.in_w = x.sizes()[3];
+  g.out_h = pooled_size(op, g.in_h, p.kernel.h, p.stride.h, p.pad.h, p.dilation.h, options.ceil_mode, input.sizes());
+  g.out_w = pooled_size(op, g.in_w, p.kernel.w, p.stride.w, p.pad.w, p.dilation.w, options.ceil_mode, input.sizes());
+  for (int d = 0; d < 2; ++d) {
+    g.kernel[d] = p.kernel[d];
+    g.stride[d] = p.stride[d];
+    g.pad[d] = p.pad[d];
+    g.dilation[d] = p.dilation[d];
+  }
+  return max_pool_windows(op, input, x, g);
 }
 
 Tensor max_pool2d(const Tensor& input, const MaxPool2dOptions& options, SourceLoc loc) {
@@ -210,38 +219,6 @@ Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc
   return unbatched_like(input, window_average(x, win, false));
 }
 
-namespace {
-
-// Adaptive max pooling along one dim of size `in` into `out` cells: cell o takes input positions
-// [floor(o * in / out), ceil((o + 1) * in / out)), all cells padded to the widest by repeating
-// their last position (a repeat changes neither the max nor, the first occurrence winning, its
-// position). [out, width] int64.
-std::vector<int64_t> adaptive_taps(int64_t in, int64_t out, int64_t& width) {
-  width = 0;
-  for (int64_t o = 0; o < out; ++o) width = std::max(width, ((o + 1) * in + out - 1) / out - o * in / out);
-  std::vector<int64_t> taps;
-  for (int64_t o = 0; o < out; ++o) {
-    const int64_t lo = o * in / out, hi = ((o + 1) * in + out - 1) / out;
-    for (int64_t j = 0; j < width; ++j) taps.push_back(std::min(lo + j, hi - 1));
-  }
-  return taps;
-}
-
-// The max of each adaptive window along dim d of x, and its input position along d: the windows
-// gathered side by side (index_select), then max over them, so autograd and both devices follow.
-std::tuple<Tensor, Tensor> adaptive_max_along(const Tensor& x, int d, int64_t out) {
-  int64_t width = 0;
-  const std::vector<int64_t> host = adaptive_taps(x.sizes()[d], out, width);
-  const Tensor taps = tensor(host, TensorOptions(kInt64).device(x.device()));
-  auto [values, which] = x.index_select(d, taps).unflatten(d, {out, width}).max(d + 1);
-  Shape cell = Shape::filled(x.dim() - d, 1);
-  cell[0] = out;
-  const Tensor flat = which + (arange(out, TensorOptions(kInt64).device(x.device())) * width).view(cell);
-  return {values, taps.index_select(0, flat.flatten()).view(flat.sizes())};
-}
-
-}  // namespace
-
 std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, Size2 output_size, SourceLoc loc) {
   const char* op = "adaptive_max_pool2d";
   detail::ApiScope scope(op, loc);
@@ -250,16 +227,19 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input,
                  output_size.h, output_size.w);
   const int64_t in_h = x.sizes()[2], in_w = x.sizes()[3];
   TG_CHECK(in_h > 0 && in_w > 0, "{}: input of shape {} has an empty plane", op, input.sizes());
+  kernels::PoolGeometry g;
+  g.in_h = in_h;
+  g.in_w = in_w;
+  g.out_h = output_size.h;
+  g.out_w = output_size.w;
   if (in_h % output_size.h == 0 && in_w % output_size.w == 0) {
-    // Whole windows that tile the plane: plain max pooling, one kernel.
-    const Size2 k(in_h / output_size.h, in_w / output_size.w);
-    return max_pool2d_with_indices(input, {.kernel_size = k});
+    // Whole windows that tile the plane: a fixed kernel and stride, whose taps need no divisions.
+    g.kernel[0] = g.stride[0] = in_h / output_size.h;
+    g.kernel[1] = g.stride[1] = in_w / output_size.w;
+  } else {
+    g.adaptive = true;
   }
-  // Max is separable: along W, then along H, where each row's argmax picks its column.
-  auto [row_max, col] = adaptive_max_along(x, 3, output_size.w);
-  auto [values, row] = adaptive_max_along(row_max, 2, output_size.h);
-  const Tensor index = row * in_w + col.gather(2, row);
-  return {unbatched_like(input, values), unbatched_like(input, index)};
+  return max_pool_windows(op, input, x, g);
 }
 
 Tensor adaptive_max_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc) {
