@@ -96,6 +96,15 @@ struct SearchGeometry {
   int64_t rows = 0, count = 0, size = 0, sorted_row_stride = 0;
 };
 
+// grid_sample of contiguous input [n, c, in_h, in_w] at contiguous grid [n, out_h, out_w, 2]
+// (normalised x, y) into [n, c, out_h, out_w].
+struct GridSampleGeometry {
+  int64_t n = 0, c = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
+  bool nearest = false;  // else bilinear
+  int padding = 0;       // 0 zeros, 1 border, 2 reflection
+  bool align_corners = false;
+};
+
 // One operand of a (batched) matrix product: batch dims then rows, cols; strides in elements.
 struct MatrixOperand {
   const void* data;
@@ -280,6 +289,11 @@ struct Backend {
   // QR-based gels, is composed by the front end).
   void (*lstsq)(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t nrhs, void* a, void* b, double rcond,
                 char driver, int64_t* rank, void* s, int32_t* info);
+  // grid_sample's forward, and its backward: grad_input (zeroed, then accumulated) and
+  // grad_grid, either null when not wanted (nearest mode gives the grid a zero gradient).
+  void (*grid_sample)(DType dtype, const GridSampleGeometry& g, void* out, const void* input, const void* grid);
+  void (*grid_sample_backward)(DType dtype, const GridSampleGeometry& g, void* grad_input, void* grad_grid,
+                               const void* grad_out, const void* input, const void* grid);
   // Sorts each slice along the dim; values and int64 indices written out (k first ones for topk).
   void (*sort)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
                bool descending, bool stable);

@@ -596,7 +596,16 @@ TEST(Functional, AffineGridAndGridSample) {
   for (const char* pad : {"zeros", "border", "reflection"}) {
     auto f = [pad](const tensor_list& in) { return F::grid_sample(in[0], in[1], {.padding_mode = pad}); };
     EXPECT_TRUE(autograd::gradcheck(f, {x, g})) << pad;
+    // The second derivative goes through the composed form (the kernels' backward is first-order).
+    EXPECT_TRUE(autograd::gradgradcheck(f, {x, g})) << pad;
+    auto nearest = [pad](const tensor_list& in) {
+      return F::grid_sample(in[0], in[1], {.mode = "nearest", .padding_mode = pad});
+    };
+    EXPECT_TRUE(autograd::gradcheck(nearest, {x, g.detach()})) << pad;
   }
+  // A NaN coordinate reads nothing (zeros), as a point outside the image does.
+  const Tensor nan_grid = tensor({{{{NAN, 0.0}, {5.0, 0.0}}}}, kFloat64);
+  EXPECT_TRUE(close(F::grid_sample(row, nan_grid), zeros({1, 1, 1, 2}, kFloat64), 0, 0));
   const Tensor theta = randn({2, 2, 3}, gen, kFloat64).requires_grad_(true);
   EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::affine_grid(in[0], {2, 1, 3, 4}); }, {theta}));
   EXPECT_THROW_WITH(F::grid_sample(img, randn({2, 4, 4, 3}, gen, kFloat64)), Error,

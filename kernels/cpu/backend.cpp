@@ -33,6 +33,8 @@ const Backend& cpu_backend() {
       .svd = cpu::svd,
       .triangular_solve = cpu::triangular_solve,
       .lstsq = cpu::lstsq,
+      .grid_sample = cpu::grid_sample,
+      .grid_sample_backward = cpu::grid_sample_backward,
       .sort = cpu::sort,
       .count_nonzero = cpu::count_nonzero,
       .nonzero = cpu::nonzero,

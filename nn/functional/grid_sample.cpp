@@ -1,8 +1,12 @@
-// affine_grid and grid_sample composed of tensor ops: coordinates mapped to pixel space, the
-// taps read with gather from each image's flattened planes and blended by their weights, so
-// gradients reach both the image and the grid, on every device.
+// affine_grid (tensor ops) and grid_sample: a kernel on each device for the forward and the
+// backward, and the same sampling composed of tensor ops (coordinates mapped to pixel space, the
+// taps gathered from each image's flattened planes and blended by their weights) for a
+// backward that is itself differentiated (create_graph).
 #include "tapegrad/nn/functional/grid_sample.h"
 
+#include "autograd/record.h"
+#include "tapegrad/autograd/engine.h"
+#include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -59,22 +63,10 @@ Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners, S
   return matmul(base.view({1, h * w, 3}), theta.mT()).view({size[0], h, w, 2});
 }
 
-Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOptions& o, SourceLoc loc) {
-  const char* op = "grid_sample";
-  detail::ApiScope scope(op, loc);
-  ops::check_floating(op, input, "input");
-  ops::check_floating(op, grid, "grid");
-  ops::check_same_device(op, input, grid);
-  TG_CHECK(input.dim() == 4, "{}: expected a 4-D input [N, C, H, W], got shape {}", op, input.sizes());
-  TG_CHECK(grid.dim() == 4 && grid.sizes()[3] == 2 && grid.sizes()[0] == input.sizes()[0],
-           "{}: expected a grid [{}, H_out, W_out, 2] for input of shape {}, got shape {}", op, input.sizes()[0],
-           input.sizes(), grid.sizes());
-  TG_CHECK_TYPE(input.dtype() == grid.dtype(), "{}: input ({}) and grid ({}) must have the same dtype", op,
-                input.dtype(), grid.dtype());
-  TG_CHECK_VALUE(o.mode == "bilinear" || o.mode == "nearest",
-                 "{}: mode must be \"bilinear\" or \"nearest\", got \"{}\"", op, o.mode);
-  TG_CHECK_VALUE(o.padding_mode == "zeros" || o.padding_mode == "border" || o.padding_mode == "reflection",
-                 "{}: padding_mode must be \"zeros\", \"border\" or \"reflection\", got \"{}\"", op, o.padding_mode);
+namespace {
+
+// grid_sample in tensor ops (autograd records every step).
+Tensor grid_sample_composed(const Tensor& input, const Tensor& grid, const GridSampleOptions& o) {
   const int64_t n = input.sizes()[0], c = input.sizes()[1], h = input.sizes()[2], w = input.sizes()[3];
   const int64_t ho = grid.sizes()[1], wo = grid.sizes()[2];
   const Tensor x = pad_coordinates(unnormalize(grid.select(3, 0), w, o.align_corners), w, o.padding_mode,
@@ -102,6 +94,74 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
           tap(x0, y0 + 1.0, (1.0 - fx) * fy) + tap(x0 + 1.0, y0 + 1.0, fx * fy);
   }
   return out.view({n, c, ho, wo});
+}
+
+kernels::GridSampleGeometry geometry_of(const Tensor& input, const Tensor& grid, const GridSampleOptions& o) {
+  kernels::GridSampleGeometry g;
+  g.n = input.sizes()[0];
+  g.c = input.sizes()[1];
+  g.in_h = input.sizes()[2];
+  g.in_w = input.sizes()[3];
+  g.out_h = grid.sizes()[1];
+  g.out_w = grid.sizes()[2];
+  g.nearest = o.mode == "nearest";
+  g.padding = o.padding_mode == "zeros" ? 0 : o.padding_mode == "border" ? 1 : 2;
+  g.align_corners = o.align_corners;
+  return g;
+}
+
+}  // namespace
+
+Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOptions& o, SourceLoc loc) {
+  const char* op = "grid_sample";
+  detail::ApiScope scope(op, loc);
+  ops::check_floating(op, input, "input");
+  ops::check_floating(op, grid, "grid");
+  ops::check_same_device(op, input, grid);
+  TG_CHECK(input.dim() == 4, "{}: expected a 4-D input [N, C, H, W], got shape {}", op, input.sizes());
+  TG_CHECK(grid.dim() == 4 && grid.sizes()[3] == 2 && grid.sizes()[0] == input.sizes()[0],
+           "{}: expected a grid [{}, H_out, W_out, 2] for input of shape {}, got shape {}", op, input.sizes()[0],
+           input.sizes(), grid.sizes());
+  TG_CHECK_TYPE(input.dtype() == grid.dtype(), "{}: input ({}) and grid ({}) must have the same dtype", op,
+                input.dtype(), grid.dtype());
+  TG_CHECK_VALUE(o.mode == "bilinear" || o.mode == "nearest",
+                 "{}: mode must be \"bilinear\" or \"nearest\", got \"{}\"", op, o.mode);
+  TG_CHECK_VALUE(o.padding_mode == "zeros" || o.padding_mode == "border" || o.padding_mode == "reflection",
+                 "{}: padding_mode must be \"zeros\", \"border\" or \"reflection\", got \"{}\"", op, o.padding_mode);
+  const kernels::GridSampleGeometry g = geometry_of(input, grid, o);
+  Tensor out = ops::empty({g.n, g.c, g.out_h, g.out_w}, input.dtype(), input.device());
+  {
+    const Tensor in = ops::contiguous(input), at = ops::contiguous(grid);
+    kernels::backend(input.device(), op).grid_sample(input.dtype(), g, out.data_ptr(), in.data_ptr(), at.data_ptr());
+  }
+  if (!autograd::needs_grad(input) && !autograd::needs_grad(grid)) return out;
+  auto node = autograd::make_node(
+      "GridSampler2DBackward", {&input, &grid}, [g, o](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+        const Tensor in = nd.saved(0), at = nd.saved(1);
+        if (GradMode::is_enabled()) {
+          // create_graph: the composed sampling's gradient, itself recorded.
+          tensor_list wanted, result(2);
+          for (int i = 0; i < 2; ++i)
+            if (nd.needs_input_grad(i)) wanted.push_back(i == 0 ? in : at);
+          const tensor_list grads = autograd::grad({grid_sample_composed(in, at, o)}, wanted, {gr[0]}, true, true,
+                                                   /*allow_unused=*/true);
+          for (int i = 0, j = 0; i < 2; ++i)
+            if (nd.needs_input_grad(i)) result[static_cast<size_t>(i)] = grads[static_cast<size_t>(j++)];
+          return result;
+        }
+        Tensor grad_input = nd.needs_input_grad(0) ? ops::empty(in.sizes(), in.dtype(), in.device()) : Tensor();
+        Tensor grad_grid = nd.needs_input_grad(1) ? ops::empty(at.sizes(), at.dtype(), at.device()) : Tensor();
+        const Tensor go = ops::contiguous(gr[0]), ic = ops::contiguous(in), ac = ops::contiguous(at);
+        kernels::backend(in.device(), "grid_sample_backward")
+            .grid_sample_backward(in.dtype(), g, grad_input.defined() ? grad_input.data_ptr() : nullptr,
+                                  grad_grid.defined() ? grad_grid.data_ptr() : nullptr, go.data_ptr(), ic.data_ptr(),
+                                  ac.data_ptr());
+        return {grad_input, grad_grid};
+      });
+  node->save(input);
+  node->save(grid);
+  autograd::set_history(out, node);
+  return out;
 }
 
 }  // namespace tg::nn::functional
