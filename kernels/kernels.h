@@ -105,6 +105,15 @@ struct GridSampleGeometry {
   bool align_corners = false;
 };
 
+// Resampling along one dim: in [outer, in_size, inner] -> out [outer, out_size, inner], with
+// out[., o, .] = sum over k < taps of weight[k][o] * in[., index[k][o], .] (index and weight
+// [taps, out_size]; weight of the accumulation type, float64 for float64 and float32 otherwise,
+// or null for one tap of weight 1).
+struct ResampleGeometry {
+  int64_t outer = 0, in_size = 0, out_size = 0, inner = 0;
+  int taps = 1;
+};
+
 // One operand of a (batched) matrix product: batch dims then rows, cols; strides in elements.
 struct MatrixOperand {
   const void* data;
@@ -289,6 +298,10 @@ struct Backend {
   // QR-based gels, is composed by the front end).
   void (*lstsq)(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t nrhs, void* a, void* b, double rcond,
                 char driver, int64_t* rank, void* s, int32_t* info);
+  // Forward: out from in. Backward: out = d(in) (zeroed, then accumulated) from in = d(out).
+  // The forward copies any dtype when weight is null; the rest is floating-point.
+  void (*resample)(DType dtype, const ResampleGeometry& g, bool backward, void* out, const void* in,
+                   const int64_t* index, const void* weight);
   // grid_sample's forward, and its backward: grad_input (zeroed, then accumulated) and
   // grad_grid, either null when not wanted (nearest mode gives the grid a zero gradient).
   void (*grid_sample)(DType dtype, const GridSampleGeometry& g, void* out, const void* input, const void* grid);

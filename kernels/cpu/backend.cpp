@@ -33,6 +33,7 @@ const Backend& cpu_backend() {
       .svd = cpu::svd,
       .triangular_solve = cpu::triangular_solve,
       .lstsq = cpu::lstsq,
+      .resample = cpu::resample,
       .grid_sample = cpu::grid_sample,
       .grid_sample_backward = cpu::grid_sample_backward,
       .sort = cpu::sort,

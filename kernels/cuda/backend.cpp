@@ -42,6 +42,7 @@ const Backend& cuda_backend() {
       .svd = cuda::svd,
       .triangular_solve = cuda::triangular_solve,
       .lstsq = cuda::lstsq,
+      .resample = cuda::resample,
       .grid_sample = cuda::grid_sample,
       .grid_sample_backward = cuda::grid_sample_backward,
       .sort = cuda::sort,

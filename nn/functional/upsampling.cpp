@@ -1,10 +1,13 @@
-// interpolate: each spatial dim resized on its own (every mode here is separable), as a sum of
-// index_selects along that dim weighted by per-position factors. The taps and weights are
-// computed on the host once per dim; the gradient is index_select's (index_add), and the same
-// code runs on every device.
+// interpolate: each spatial dim resized on its own (every mode here is separable) by the
+// resampling kernel, each output position a weighted sum of up to four input positions. The
+// taps and weights are computed on the host once per dim; the kernel's backward is the same
+// resampling transposed, on every device.
 #include "tapegrad/nn/functional/upsampling.h"
 
 #include <cmath>
+#include <memory>
+
+#include "autograd/record.h"
 
 #include "tapegrad/nn/functional/pooling.h"
 #include "tapegrad/tensor/factories.h"
@@ -101,38 +104,56 @@ Taps cubic_taps(int64_t in, int64_t out, double step, bool align_corners) {
   return t;
 }
 
-Tensor apply_taps(const Tensor& x, int dim, const Taps& taps) {
-  const TensorOptions on_x = TensorOptions().dtype(kInt64).device(x.device());
-  if (taps.weight.empty()) return index_select(x, dim, tensor(taps.index[0], on_x));
-  Shape shape = Shape::filled(x.dim(), 1);
-  shape[dim] = static_cast<int64_t>(taps.index[0].size());
-  Tensor out;
-  for (size_t j = 0; j < taps.index.size(); ++j) {
-    Tensor w = tensor(taps.weight[j], TensorOptions().dtype(x.dtype()).device(x.device())).reshape(shape);
-    Tensor term = index_select(x, dim, tensor(taps.index[j], on_x)) * w;
-    out = j == 0 ? term : out + term;
+// One dim's taps on x's device: index [taps, out] int64, weight [taps, out] of the accumulation
+// type (undefined for nearest).
+struct DeviceTaps {
+  Tensor index, weight;
+  int taps = 1;
+  int64_t in_size = 0, out_size = 0;
+};
+
+// Resampling along `dim` with the kernel: x [.., in, ..] -> [.., out, ..], or (backward) the
+// output's gradient back to [.., in, ..]. Each is linear, and the other is its gradient.
+Tensor resample_along(const Tensor& x, int dim, const std::shared_ptr<const DeviceTaps>& t, bool backward) {
+  kernels::ResampleGeometry g;
+  g.outer = 1;
+  g.inner = 1;
+  for (int d = 0; d < dim; ++d) g.outer *= x.sizes()[d];
+  for (int d = dim + 1; d < x.dim(); ++d) g.inner *= x.sizes()[d];
+  g.in_size = t->in_size;
+  g.out_size = t->out_size;
+  g.taps = t->taps;
+  Shape shape = x.sizes();
+  shape[dim] = backward ? t->in_size : t->out_size;
+  const Tensor xc = ops::contiguous(x);
+  Tensor out = ops::empty(shape, x.dtype(), x.device());
+  kernels::backend(x.device(), "interpolate")
+      .resample(x.dtype(), g, backward, out.data_ptr(), xc.data_ptr(), t->index.data_ptr<int64_t>(),
+                t->weight.defined() ? t->weight.data_ptr() : nullptr);
+  if (autograd::needs_grad(x)) {
+    auto node = autograd::make_node(backward ? "UpsampleBackwardBackward" : "UpsampleBackward", {&x},
+                                    [dim, t, backward](const autograd::Node&, const tensor_list& gr) -> tensor_list {
+                                      return {resample_along(gr[0], dim, t, !backward)};
+                                    });
+    autograd::set_history(out, node);
   }
   return out;
 }
 
-// Nearest upsampling by whole factors s (output position o reads o / s in every dim) is
-// repeat_interleave in each dim, a broadcast copy whose gradient is a sum. The last dim goes
-// first, so that the copies of the others move whole rows. Undefined where some dim is not such
-// a factor.
-Tensor nearest_by_whole_factors(const Tensor& input, const std::vector<int64_t>& out,
-                                const std::vector<std::optional<double>>& scale) {
-  std::vector<int64_t> factor(out.size());
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int64_t in = input.sizes()[static_cast<int>(i) + 2];
-    if (out[i] % in != 0) return {};
-    factor[i] = out[i] / in;
-    // With a scale factor, the taps follow it: only one equal to the factor gives o / s.
-    if (scale[i] && *scale[i] != static_cast<double>(factor[i])) return {};
+Tensor apply_taps(const Tensor& x, int dim, const Taps& taps) {
+  auto t = std::make_shared<DeviceTaps>();
+  t->taps = static_cast<int>(taps.index.size());
+  t->in_size = x.sizes()[dim];
+  t->out_size = static_cast<int64_t>(taps.index[0].size());
+  std::vector<int64_t> index;
+  for (const auto& row : taps.index) index.insert(index.end(), row.begin(), row.end());
+  t->index = tensor(index, TensorOptions(kInt64).device(x.device()));
+  if (!taps.weight.empty()) {
+    std::vector<double> weight;
+    for (const auto& row : taps.weight) weight.insert(weight.end(), row.begin(), row.end());
+    t->weight = tensor(weight, TensorOptions(x.dtype() == kFloat64 ? kFloat64 : kFloat32).device(x.device()));
   }
-  Tensor x = input;
-  for (size_t i = out.size(); i-- > 0;)
-    if (factor[i] > 1) x = repeat_interleave(x, factor[i], static_cast<int64_t>(i) + 2);
-  return x.is_same(input) ? input.clone() : x;
+  return resample_along(x, dim, t, false);
 }
 
 // Adaptive average pooling is separable too: a box's mean is the mean over one side of the
@@ -197,14 +218,12 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
   if (spec.mode == Mode::Area) return area(input, out);
 
   const bool align = o.align_corners.value_or(false);
-  if (spec.mode == Mode::Nearest) {
-    if (Tensor y = nearest_by_whole_factors(input, out, scale); y.defined()) return y;
-  }
   // With step 1 every mode reads each position back. PyTorch's CPU kernels also leave a dim of
   // unchanged size alone in nearest and linear modes whatever the scale factor, and so does this.
   const bool kept = spec.mode == Mode::Nearest || spec.mode == Mode::Linear;
+  // The last dim first: its pass reads single values, so it goes where the others are smallest.
   Tensor x = input;
-  for (int i = 0; i < spatial; ++i) {
+  for (int i = spatial - 1; i >= 0; --i) {
     const int64_t in = input.sizes()[i + 2], n = out[static_cast<size_t>(i)];
     const double step = source_step(in, n, align, scale[static_cast<size_t>(i)]);
     if (in == n && (step == 1.0 || kept)) continue;
