@@ -307,6 +307,10 @@ struct Backend {
   void (*grid_sample)(DType dtype, const GridSampleGeometry& g, void* out, const void* input, const void* grid);
   void (*grid_sample_backward)(DType dtype, const GridSampleGeometry& g, void* grad_input, void* grad_grid,
                                const void* grad_out, const void* input, const void* grid);
+  // embedding_bag's sums: out [bags, dim] row b = sum over entries i in [offsets[b],
+  // offsets[b + 1]) of scale[i] * table[index[i]] (scale null: 1); index already checked.
+  void (*bag_sum)(DType dtype, int64_t bags, int64_t dim, void* out, const void* table, const int64_t* index,
+                  const int64_t* offsets, const void* scale);
   // Sorts each slice along the dim; values and int64 indices written out (k first ones for topk).
   void (*sort)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
                bool descending, bool stable);

@@ -630,11 +630,18 @@ TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
   EXPECT_EQ(zeros({4}).cuda().nonzero().size(0), 0);
   EXPECT_THROW_WITH(x.cuda().index_select(0, tensor({7}, kInt64).cuda()), IndexError, "index 7 is out of bounds");
   EXPECT_THROW_WITH(x.cuda().index_select(0, tensor({0, -9}, kInt64).cuda()), IndexError, "index -9");
-  // embedding_bag: bags summed by index_add (atomics on the GPU) or padded for max.
+  // embedding_bag: bags summed by the bag kernel (weighted, with padding), or padded for max; the
+  // table's gradient is index_add'ed (atomics on the GPU).
   const Tensor table = randn({50, 16}, gen), entries = randint(0, 50, {40}, gen), starts = tensor({0, 3, 3, 17, 30});
   for (const char* mode : {"sum", "mean", "max"})
     expect_same([&](const auto& in) { return F::embedding_bag(in[1], in[0], {.offsets = in[2], .mode = mode}); },
                 {table, entries, starts}, 1e-5, 1e-5);
+  expect_same([&](const auto& in) {
+    const Tensor leaf = in[0].detach().requires_grad_(true);
+    const Tensor out = F::embedding_bag(in[1], leaf, {.offsets = in[2], .mode = "sum", .per_sample_weights = in[3],
+                                                      .padding_idx = 7});
+    return cat({out.flatten(), autograd::grad({out}, {leaf}, {in[4]})[0].flatten()});
+  }, {table, entries, starts, rand({40}, gen), randn({5, 16}, gen)}, 1e-5, 1e-5);
 }
 
 TEST(Cuda, SortAndTopkMatchTheCpu) {

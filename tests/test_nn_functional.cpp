@@ -515,7 +515,7 @@ TEST(Functional, EmbeddingBag) {
             (std::vector<double>{2, 3.5, 14, 17}));
   EXPECT_EQ(vals(F::embedding_bag(rows, w, {.padding_idx = 1})), (std::vector<double>{4, 5, 10, 11}));
   EXPECT_EQ(vals(F::embedding_bag(rows, w, {.mode = "max", .padding_idx = 4})), (std::vector<double>{4, 5, 10, 11}));
-  // Very uneven bags (99 empty, one of 100) are summed without padding; same results.
+  // Very uneven bags (99 empty, one of 100).
   Generator g0(1);
   const Tensor many = randint(0, 6, {100}, g0);
   const Tensor late = cat({zeros({1}, kInt64), full({99}, 100, kInt64)});  // the first bag holds everything
@@ -548,6 +548,13 @@ TEST(Functional, EmbeddingBag) {
       [](const tensor_list& in) {
         return F::embedding_bag(tensor({4, 2, 6, 2, 0}), in[0],
                                 {.offsets = tensor({0, 2}), .mode = "sum", .per_sample_weights = in[1]});
+      },
+      {table, psw}));
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [](const tensor_list& in) {
+        return F::embedding_bag(tensor({4, 2, 6, 2, 0}), in[0],
+                                {.offsets = tensor({0, 2, 2}), .mode = "sum", .per_sample_weights = in[1],
+                                 .padding_idx = 2});
       },
       {table, psw}));
   nn::EmbeddingBag bag(10, 3, "max", false, 0);

@@ -36,6 +36,7 @@ const Backend& cpu_backend() {
       .resample = cpu::resample,
       .grid_sample = cpu::grid_sample,
       .grid_sample_backward = cpu::grid_sample_backward,
+      .bag_sum = cpu::bag_sum,
       .sort = cpu::sort,
       .count_nonzero = cpu::count_nonzero,
       .nonzero = cpu::nonzero,

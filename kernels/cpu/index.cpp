@@ -233,6 +233,37 @@ void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src
   });
 }
 
+void bag_sum(DType dtype, int64_t bags, int64_t dim, void* out, const void* table, const int64_t* index,
+             const int64_t* offsets, const void* scale) {
+  dispatch_floating(dtype, [&]<class T>() {
+    using A = acc_t<T>;
+    const T* rows = static_cast<const T*>(table);
+    const T* s = static_cast<const T*>(scale);
+    const int64_t per_bag = bags > 0 ? std::max<int64_t>(1, offsets[bags] / bags) : 1;
+    const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, per_bag * dim));
+    parallel_for(0, bags, grain, [&](int64_t lo, int64_t hi) {
+      std::vector<A> acc(static_cast<size_t>(dim));
+      for (int64_t b = lo; b < hi; ++b) {
+        std::fill(acc.begin(), acc.end(), A(0));
+        A* __restrict sum = acc.data();
+        for (int64_t i = offsets[b]; i < offsets[b + 1]; ++i) {
+          // The rows are scattered over the table: ask for one a few entries ahead.
+          if (i + 4 < offsets[bags]) {
+            const char* ahead = reinterpret_cast<const char*>(rows + index[i + 4] * dim);
+            for (int64_t line = 0; line < dim * static_cast<int64_t>(sizeof(T)); line += 64)
+              __builtin_prefetch(ahead + line);
+          }
+          const T* __restrict row = rows + index[i] * dim;
+          const A w = s ? A(s[i]) : A(1);
+          for (int64_t j = 0; j < dim; ++j) sum[j] += w * A(row[j]);
+        }
+        T* dst = static_cast<T*>(out) + b * dim;
+        for (int64_t j = 0; j < dim; ++j) dst[j] = static_cast<T>(acc[static_cast<size_t>(j)]);
+      }
+    });
+  });
+}
+
 int64_t check_indices(const int64_t* in, int64_t* out, int64_t n, int64_t size) {
   for (int64_t i = 0; i < n; ++i) {
     int64_t v = in[i];

@@ -45,6 +45,7 @@ const Backend& cuda_backend() {
       .resample = cuda::resample,
       .grid_sample = cuda::grid_sample,
       .grid_sample_backward = cuda::grid_sample_backward,
+      .bag_sum = cuda::bag_sum,
       .sort = cuda::sort,
       .count_nonzero = cuda::count_nonzero,
       .nonzero = cuda::nonzero,

@@ -212,6 +212,22 @@ int64_t read_back(const int64_t* device_value, const char* op) {
   return v;
 }
 
+// One thread per (bag, column): the bag's entries summed down the column (coalesced across it).
+template <class T>
+__global__ void bag_sum_kernel(int64_t bags, int64_t dim, T* out, const T* table, const int64_t* index,
+                               const int64_t* offsets, const T* scale) {
+  using A = acc_t<T>;
+  const int64_t total = bags * dim;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
+    const int64_t b = t / dim, j = t % dim;
+    A sum = 0;
+    for (int64_t i = offsets[b]; i < offsets[b + 1]; ++i)
+      sum += (scale ? static_cast<A>(scale[i]) : A(1)) * static_cast<A>(table[index[i] * dim + j]);
+    out[t] = static_cast<T>(sum);
+  }
+}
+
 }  // namespace
 
 void index_gather(DType dtype, const IndexGeometry& g, void* out, const void* src) {
@@ -290,6 +306,18 @@ void nonzero(DType dtype, const void* in, const Shape& sizes, int64_t* out) {
   if (s.ndim == 0) return;  // a 0-dim tensor's non-zero has no coordinates to write
   multi_indices<<<grid_for(n), kBlock, 0, current_stream()>>>(positions.as<int64_t>(), count.as<int64_t>(), s, out);
   TG_CUDA_CHECK(cudaGetLastError(), "nonzero");
+}
+
+void bag_sum(DType dtype, int64_t bags, int64_t dim, void* out, const void* table, const int64_t* index,
+             const int64_t* offsets, const void* scale) {
+  const int64_t total = bags * dim;
+  if (total == 0) return;
+  dispatch_floating(dtype, [&]<class T>() {
+    bag_sum_kernel<T><<<grid_for(total), kBlock, 0, current_stream()>>>(bags, dim, static_cast<T*>(out),
+                                                                        static_cast<const T*>(table), index, offsets,
+                                                                        static_cast<const T*>(scale));
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), "embedding_bag");
 }
 
 }  // namespace tg::kernels::cuda

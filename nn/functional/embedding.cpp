@@ -1,13 +1,26 @@
-// embedding (a row gather with autograd through index_select), embedding_bag (the gathered rows
-// summed into their bags by index_add, or padded to the longest bag for max) and one_hot.
+// embedding (a row gather with autograd through index_select), embedding_bag (sums by a kernel
+// that adds each bag's rows up in place; max over the bags padded to the longest) and one_hot.
 #include "tapegrad/nn/functional/embedding.h"
 
 #include <vector>
 
+#include "autograd/record.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 
 namespace tg::nn::functional {
+namespace {
+// The indices as contiguous int64, each checked to address one of the table's `rows` rows.
+Tensor checked_indices(const char* op, const Tensor& indices, int64_t rows) {
+  const Tensor flat = ops::contiguous(indices.to(kInt64));
+  if (flat.numel() > 0) {
+    const int64_t lo = amin(flat).item<int64_t>(), hi = amax(flat).item<int64_t>();
+    TG_CHECK_INDEX(lo >= 0 && hi < rows, "{}: index {} is out of range for a table of {} rows", op, lo < 0 ? lo : hi,
+                   rows);
+  }
+  return flat;
+}
+}  // namespace
 
 Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx, SourceLoc loc) {
   const char* op = "embedding";
@@ -19,12 +32,7 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
   TG_CHECK(weight.dim() == 2, "{}: expected a weight [num_embeddings, embedding_dim], got shape {}", op,
            weight.sizes());
   const int64_t rows = weight.sizes()[0];
-  Tensor flat = input.reshape({-1}).to(kInt64);
-  if (flat.numel() > 0) {
-    const int64_t lo = amin(flat).item<int64_t>(), hi = amax(flat).item<int64_t>();
-    TG_CHECK_INDEX(lo >= 0 && hi < rows, "{}: index {} is out of range for a table of {} rows", op, lo < 0 ? lo : hi,
-                   rows);
-  }
+  const Tensor flat = checked_indices(op, input.reshape({-1}), rows);
   Shape out_shape = input.sizes();
   out_shape.push_back(weight.sizes()[1]);
   Tensor out = weight.index_select(0, flat).view(out_shape);
@@ -109,45 +117,87 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const EmbeddingB
   // Each entry's weight: 0 for padding_idx's, else 1 or its per-sample weight.
   Tensor scale = ones({n}, on_weight);
   if (o.padding_idx) {
-    const int64_t pad = *o.padding_idx < 0 ? *o.padding_idx + weight.sizes()[0] : *o.padding_idx;
+    const int64_t rows = weight.sizes()[0];
+    TG_CHECK_INDEX(*o.padding_idx >= -rows && *o.padding_idx < rows,
+                   "{}: padding_idx {} is out of range for a table of {} rows", op, *o.padding_idx, rows);
+    const int64_t pad = *o.padding_idx < 0 ? *o.padding_idx + rows : *o.padding_idx;
     scale = ne(flat, pad).to(weight.dtype());
   }
   const Tensor counted = scale;
   if (o.per_sample_weights.defined()) scale = scale * o.per_sample_weights.reshape({-1});
-  // The bags as slots (b, j < longest): the entry each holds, and 1 where it holds one.
   int64_t longest = 0;
   for (int64_t len : bags.length) longest = std::max(longest, len);
   if (longest == 0) return zeros({count, dim}, on_weight);
-  std::vector<int64_t> at(static_cast<size_t>(count * longest), 0), used(at.size(), 0);
-  for (int64_t b = 0; b < count; ++b)
-    for (int64_t j = 0; j < bags.length[static_cast<size_t>(b)]; ++j) {
-      at[static_cast<size_t>(b * longest + j)] = bags.start[static_cast<size_t>(b)] + j;
-      used[static_cast<size_t>(b * longest + j)] = 1;
-    }
-  const Tensor slot_entry = tensor(at, on_device), slot_used = tensor(used, on_device);
-  if (o.mode != "max" && count * longest > 2 * n + 64) {
-    // Bags of very uneven sizes: the rows summed into their bags, without padding.
-    const Tensor slot_bag = repeat_interleave(arange(count, on_device), longest);
-    const Tensor bag = index_add(zeros({n}, on_device), 0, slot_entry, slot_bag * slot_used);
-    const Tensor rows = embedding(flat, weight, o.padding_idx);  // checks the indices and the table
-    const Tensor out = index_add(zeros({count, dim}, on_weight), 0, bag, rows * scale.unsqueeze(1));
-    if (o.mode == "sum") return out;
-    return out / index_add(zeros({count}, on_weight), 0, bag, counted).clamp_min(1).unsqueeze(1);
-  }
-  // One gather of the padded bags [count, longest, dim], then a reduction over the slots.
-  const Tensor rows = embedding(flat.index_select(0, slot_entry).view({count, longest}), weight, o.padding_idx);
-  const Tensor in_slot = slot_used.to(weight.dtype()).view({count, longest});
   if (o.mode == "max") {
-    // Padding slots and padding_idx entries never win; a bag without entries gives zeros.
+    // The bags as slots (b, j < longest): the entry each holds, and 1 where it holds one. One
+    // gather of the padded bags [count, longest, dim], then a max over the slots. Padding slots
+    // and padding_idx entries never win; a bag without entries gives zeros.
+    std::vector<int64_t> at(static_cast<size_t>(count * longest), 0), used(at.size(), 0);
+    for (int64_t b = 0; b < count; ++b)
+      for (int64_t j = 0; j < bags.length[static_cast<size_t>(b)]; ++j) {
+        at[static_cast<size_t>(b * longest + j)] = bags.start[static_cast<size_t>(b)] + j;
+        used[static_cast<size_t>(b * longest + j)] = 1;
+      }
+    const Tensor slot_entry = tensor(at, on_device), slot_used = tensor(used, on_device);
+    const Tensor rows = embedding(flat.index_select(0, slot_entry).view({count, longest}), weight, o.padding_idx);
+    const Tensor in_slot = slot_used.to(weight.dtype()).view({count, longest});
     const Tensor counted_slot = counted.index_select(0, slot_entry).view({count, longest});
     const Tensor valid = logical_and(ne(in_slot, 0), ne(counted_slot, 0)).unsqueeze(-1);
     return where(valid.any(1), std::get<0>(where(valid, rows, -INFINITY).max(1)), 0.0);
   }
-  const Tensor slot_scale = scale.index_select(0, slot_entry).view({count, longest}) * in_slot;
-  const Tensor out = matmul(slot_scale.unsqueeze(1), rows).squeeze(1);  // [count, 1, longest] @ rows
+  // Sums: each bag's entries added up in place by one kernel, no gathered copy. The gradient is
+  // composed (each entry's bag gradient index_add'ed back into the table), so it differentiates
+  // again.
+  const Tensor index = checked_indices(op, flat, weight.sizes()[0]);
+  std::vector<int64_t> bounds(bags.start);
+  bounds.push_back(bags.start.back() + bags.length.back());
+  const Tensor offsets = tensor(bounds, on_device);
+  // Each entry's bag, for the gradient and for counting entries past padding_idx's.
+  auto entry_bags = [&] {
+    std::vector<int64_t> owner(static_cast<size_t>(n), 0);
+    for (int64_t b = 0; b < count; ++b)
+      for (int64_t j = 0; j < bags.length[static_cast<size_t>(b)]; ++j)
+        owner[static_cast<size_t>(bags.start[static_cast<size_t>(b)] + j)] = b;
+    return tensor(owner, on_device);
+  };
+  const bool scaled = o.padding_idx.has_value() || o.per_sample_weights.defined();
+  Tensor out = ops::empty({count, dim}, weight.dtype(), weight.device());
+  {
+    const Tensor table = ops::contiguous(weight), factor = scaled ? ops::contiguous(scale.detach()) : Tensor();
+    kernels::backend(weight.device(), op).bag_sum(weight.dtype(), count, dim, out.data_ptr(), table.data_ptr(),
+                                                  index.data_ptr<int64_t>(), offsets.data_ptr<int64_t>(),
+                                                  scaled ? factor.data_ptr() : nullptr);
+  }
+  const Tensor& psw = o.per_sample_weights;
+  if (autograd::needs_grad(weight) || (psw.defined() && autograd::needs_grad(psw))) {
+    const Shape input_shape = input.sizes();
+    const Tensor bag = entry_bags();
+    auto node = autograd::make_node(
+        "EmbeddingBagBackward", {&weight, &psw},
+        [index, bag, counted, scaled, input_shape](const autograd::Node& nd, const tensor_list& g) -> tensor_list {
+          const Tensor table = nd.saved(0), weights = nd.saved(1);
+          const Tensor per_entry = g[0].index_select(0, bag);  // [n, dim]: each entry's bag's gradient
+          tensor_list r(2);
+          if (nd.needs_input_grad(0)) {
+            const Tensor factor = weights.defined() ? counted * weights.reshape({-1}) : counted;
+            r[0] = index_add(zeros_like(table), 0, index, scaled ? per_entry * factor.unsqueeze(1) : per_entry);
+          }
+          if (nd.needs_input_grad(1))
+            r[1] = ((per_entry * table.index_select(0, index)).sum({1}) * counted).reshape(input_shape);
+          return r;
+        });
+    node->save(weight);
+    node->save(psw);
+    autograd::set_history(out, node);
+  }
   if (o.mode == "sum") return out;
-  const Tensor sizes = (counted.index_select(0, slot_entry).view({count, longest}) * in_slot).sum({1});
-  return out / sizes.clamp_min(1).unsqueeze(1);
+  if (o.padding_idx) {
+    const Tensor entries = index_add(zeros({count}, on_weight), 0, entry_bags(), counted);
+    return out / entries.clamp_min(1).unsqueeze(1);
+  }
+  std::vector<double> sizes(bags.length.begin(), bags.length.end());
+  for (double& v : sizes) v = std::max(v, 1.0);
+  return out / tensor(sizes, on_weight).unsqueeze(1);
 }
 
 Tensor one_hot(const Tensor& input, int64_t num_classes, SourceLoc loc) {
