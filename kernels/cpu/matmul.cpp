@@ -33,6 +33,19 @@ Problem describe(const MatrixOperand& a, const MatrixOperand& b) {
   return p;
 }
 
+// Where batch matrix bi (row-major over the output's batch dims) starts in a and in b; a
+// broadcast dim (size 1) stays put.
+inline void batch_offsets(const Problem& p, const MatrixOperand& a, const MatrixOperand& b, int64_t bi, int64_t& aoff,
+                          int64_t& boff) {
+  aoff = boff = 0;
+  for (int d = a.nbatch - 1; d >= 0; --d) {
+    const int64_t idx = bi % p.c_sizes[d];
+    bi /= p.c_sizes[d];
+    if (a.sizes[d] != 1) aoff += idx * a.strides[d];
+    if (b.sizes[d] != 1) boff += idx * b.strides[d];
+  }
+}
+
 // ---- the plain kernel ------------------------------------------------------------------------
 
 template <class T>
@@ -51,13 +64,8 @@ void matmul_plain(const MatrixOperand& a, const MatrixOperand& b, T* c) {
     std::vector<Acc> row(static_cast<size_t>(n));
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t bi = r / m, i = r % m;
-      int64_t aoff = 0, boff = 0, rem = bi;
-      for (int d = nb - 1; d >= 0; --d) {
-        const int64_t idx = rem % p.c_sizes[d];
-        rem /= p.c_sizes[d];
-        if (a.sizes[d] != 1) aoff += idx * a.strides[d];
-        if (b.sizes[d] != 1) boff += idx * b.strides[d];
-      }
+      int64_t aoff, boff;
+      batch_offsets(p, a, b, bi, aoff, boff);
       std::fill(row.begin(), row.end(), Acc(0));
       for (int64_t kk = 0; kk < k; ++kk) {
         const Acc av = static_cast<Acc>(acc_t<T>(A[aoff + i * sam + kk * sak]));
@@ -107,13 +115,8 @@ bool try_blas(const MatrixOperand& a, const MatrixOperand& b, double* c) {
   int64_t batches = 1;
   for (int d = 0; d < nb; ++d) batches *= p.c_sizes[d];
   auto product = [&](int64_t bi) {
-    int64_t aoff = 0, boff = 0, rem = bi;
-    for (int d = nb - 1; d >= 0; --d) {
-      const int64_t idx = rem % p.c_sizes[d];
-      rem /= p.c_sizes[d];
-      if (a.sizes[d] != 1) aoff += idx * a.strides[d];
-      if (b.sizes[d] != 1) boff += idx * b.strides[d];
-    }
+    int64_t aoff, boff;
+    batch_offsets(p, a, b, bi, aoff, boff);
     cblas_dgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
                 static_cast<const double*>(a.data) + aoff, static_cast<int>(lda),
                 static_cast<const double*>(b.data) + boff, static_cast<int>(ldb), 0.0, c + bi * m * n,

@@ -12,12 +12,6 @@
 namespace tg::linalg {
 namespace {
 
-int64_t batch_count(const Shape& batch) {
-  int64_t count = 1;
-  for (int64_t d : batch) count *= d;
-  return count;
-}
-
 // Identity matrices [..., n, n] of a's dtype and device.
 Tensor identities(const Tensor& a, const Shape& batch, int64_t n) {
   return eye(n, TensorOptions(a.dtype()).device(a.device())).expand(ops::with_matrix_dims(batch, n, n)).contiguous();
@@ -27,7 +21,7 @@ Tensor identities(const Tensor& a, const Shape& batch, int64_t n) {
 std::tuple<Tensor, Tensor, Tensor> svd_raw(const char* op, const Tensor& A, bool full, bool vectors) {
   const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes()[A.dim() - 1], k = std::min(m, n);
   const Shape batch = ops::batch_shape(A);
-  const int64_t count = batch_count(batch);
+  const int64_t count = batch.numel();
   Tensor a = ops::empty(A.sizes(), A.dtype(), A.device());
   ops::copy_into(a, A.detach());
   Shape values = batch;
@@ -101,7 +95,7 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode, SourceLoc 
                  "{}: mode must be \"reduced\", \"complete\" or \"r\", got \"{}\"", op, mode);
   const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes()[A.dim() - 1], k = std::min(m, n);
   const Shape batch = ops::batch_shape(A);
-  const int64_t count = batch_count(batch);
+  const int64_t count = batch.numel();
   Tensor Q, R;
   {
     NoGradGuard no_grad;

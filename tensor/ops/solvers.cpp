@@ -20,6 +20,13 @@ using ops::column_major;
 using ops::matrix_count;
 using ops::where_in_batch;
 
+// B's dtype and device checked against A's.
+void check_right_hand_side(const char* op, const Tensor& A, const Tensor& B) {
+  ops::check_defined(op, B, "B");
+  ops::check_same_device(op, A, B);
+  TG_CHECK_TYPE(A.dtype() == B.dtype(), "{}: A ({}) and B ({}) must have the same dtype", op, A.dtype(), B.dtype());
+}
+
 struct LU {
   Tensor factors;  // column-major: U on and above the diagonal, L (unit diagonal) below it
   Tensor pivots;   // int32 [..., n], 1-based
@@ -84,9 +91,7 @@ Tensor solve(const Tensor& A, const Tensor& B, SourceLoc loc) {
   const char* op = "linalg.solve";
   detail::ApiScope scope(op, loc);
   check_square(op, A);
-  ops::check_defined(op, B, "B");
-  ops::check_same_device(op, A, B);
-  TG_CHECK_TYPE(A.dtype() == B.dtype(), "{}: A ({}) and B ({}) must have the same dtype", op, A.dtype(), B.dtype());
+  check_right_hand_side(op, A, B);
   const int64_t n = A.sizes()[A.dim() - 1];
   // B is a (batch of) vector(s) when 1-D or shaped as A without its last dim (PyTorch's rule).
   const Shape a_rows(std::vector<int64_t>(A.sizes().begin(), A.sizes().end() - 1));
@@ -95,15 +100,9 @@ Tensor solve(const Tensor& A, const Tensor& B, SourceLoc loc) {
   TG_CHECK(b.dim() >= 2 && b.sizes()[b.dim() - 2] == n,
            "{}: A of shape {} needs B with {} rows ([..., {}, k] or [..., {}]), got shape {}", op, A.sizes(), n, n, n,
            B.sizes());
-  const Shape a_batch(std::vector<int64_t>(A.sizes().begin(), A.sizes().end() - 2));
-  const Shape b_batch(std::vector<int64_t>(b.sizes().begin(), b.sizes().end() - 2));
-  Shape batch = broadcast_shapes(a_batch, b_batch, op);
-  Shape a_shape = batch, b_shape = batch;
-  a_shape.push_back(n);
-  a_shape.push_back(n);
-  b_shape.push_back(n);
-  b_shape.push_back(b.sizes()[b.dim() - 1]);
-  const Tensor x = solve_matrices(op, A.expand(a_shape), b.expand(b_shape));
+  const Shape batch = broadcast_shapes(ops::batch_shape(A), ops::batch_shape(b), op);
+  const Tensor x = solve_matrices(op, A.expand(ops::with_matrix_dims(batch, n, n)),
+                                  b.expand(ops::with_matrix_dims(batch, n, b.sizes()[b.dim() - 1])));
   return vector ? x.squeeze(-1) : x;
 }
 
@@ -261,8 +260,7 @@ std::tuple<Tensor, Tensor, Tensor> lapack_lstsq(const char* op, const Tensor& a,
     s.push_back(std::min(m, n));
     values = ops::empty(s, a.dtype(), a.device());
   }
-  int64_t count = 1;
-  for (int64_t d : batch) count *= d;
+  const int64_t count = batch.numel();
   std::vector<int32_t> info(static_cast<size_t>(count), 0);
   const char driver = name == "gels" ? 'g' : name == "gelsy" ? 'y' : name == "gelsd" ? 'd' : 's';
   if (count > 0)
@@ -280,12 +278,6 @@ std::tuple<Tensor, Tensor, Tensor> lapack_lstsq(const char* op, const Tensor& a,
   return {b_cm.narrow(-1, 0, n).mT(), rank, values};
 }
 
-// B's dtype and device checked against A's.
-void check_right_hand_side(const char* op, const Tensor& A, const Tensor& B) {
-  ops::check_defined(op, B, "B");
-  ops::check_same_device(op, A, B);
-  TG_CHECK_TYPE(A.dtype() == B.dtype(), "{}: A ({}) and B ({}) must have the same dtype", op, A.dtype(), B.dtype());
-}
 }  // namespace
 
 Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left, bool unitriangular, SourceLoc loc) {
