@@ -149,17 +149,23 @@ struct DimIndexGeometry {
   int64_t dim_size = 0;  // self's size along dim (gather checks its indices against it)
 };
 
-// A 2-D convolution over contiguous NCHW data (conv1d runs with H = 1). Output sizes follow
-// from the input, kernel, stride, dilation and the (possibly asymmetric) padding.
+// A 2-D or 3-D convolution over contiguous NCHW / NCDHW data (conv1d runs as 2-D with H = 1).
+// Spatial arrays run (depth, height, width); a 2-D convolution has depth 1 and trivial depth
+// parameters. Output sizes follow from the input, kernel, stride, dilation and the (possibly
+// asymmetric) padding. Every field is an int64_t, so the geometry hashes and compares bytewise.
 struct ConvGeometry {
+  int64_t spatial = 2;  // 2 or 3
   int64_t n = 1, c_in = 1, c_out = 1, groups = 1;
-  int64_t in_h = 1, in_w = 1, out_h = 1, out_w = 1, k_h = 1, k_w = 1;
-  int64_t stride[2] = {1, 1}, dilation[2] = {1, 1};
-  int64_t pad_lo[2] = {0, 0}, pad_hi[2] = {0, 0};  // top/left and bottom/right
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1};
+  int64_t stride[3] = {1, 1, 1}, dilation[3] = {1, 1, 1};
+  int64_t pad_lo[3] = {0, 0, 0}, pad_hi[3] = {0, 0, 0};  // front/top/left and back/bottom/right
+  int64_t in_volume() const { return in[0] * in[1] * in[2]; }
+  int64_t out_volume() const { return out[0] * out[1] * out[2]; }
+  int64_t k_volume() const { return k[0] * k[1] * k[2]; }
 };
-// Forward: out = y [N, K, OH, OW] from a = x, b = w [K, C/G, KH, KW].
-// BackwardData: out = dx [N, C, H, W] from a = dy, b = w.
-// BackwardWeights: out = dw [K, C/G, KH, KW] from a = x, b = dy.
+// Forward: out = y [N, K, OD, OH, OW] from a = x, b = w [K, C/G, KD, KH, KW].
+// BackwardData: out = dx [N, C, D, H, W] from a = dy, b = w.
+// BackwardWeights: out = dw [K, C/G, KD, KH, KW] from a = x, b = dy.
 enum class ConvPass : uint8_t { Forward, BackwardData, BackwardWeights };
 
 // 2-D pooling over `planes` contiguous [H, W] planes.
@@ -320,7 +326,7 @@ struct Backend {
   // Checks indices in [-size, size) and wraps negatives; returns the first bad index position
   // or -1.
   int64_t (*check_indices)(const int64_t* in, int64_t* out, int64_t n, int64_t size);
-  void (*conv2d)(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b);
+  void (*conv)(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b);
   // out [planes, OH, OW] and the flat (h * W + w) index of each maximum; NaN wins.
   void (*max_pool2d)(DType dtype, const PoolGeometry& g, void* out, int64_t* indices, const void* in);
   // Forward: out [planes, OH, OW] from in [planes, H, W]. Backward: out = d(in) from in = d(out).

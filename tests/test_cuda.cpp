@@ -598,6 +598,28 @@ TEST(Cuda, ConvolutionsMatchTheCpuForwardAndBackward) {
     const Tensor p = randn({2, 8, 10, 10}, gen).to(dt), q = (randn({8, 8, 3, 3}, gen) * 0.2).to(dt);
     expect_same([](const auto& in) { return F::conv2d(in[0], in[1]).to(kFloat32); }, {p, q}, 3e-2, 3e-2);
   }
+  // 3-D: cuDNN's N-d descriptors, and the padded copy for uneven "same" padding.
+  const Tensor x3 = randn({2, 4, 5, 6, 7}, gen), w3 = randn({6, 2, 3, 2, 3}, gen), b3 = randn({6}, gen);
+  const F::Conv3dOptions o3{.stride = {1, 2, 1}, .padding = {1, 0, 1}, .dilation = {2, 1, 1}, .groups = 2};
+  auto conv3 = [&](const Tensor& x, const Tensor& w, const Tensor& b) {
+    F::Conv3dOptions o = o3;
+    o.bias = b;
+    return F::conv3d(x, w, o);
+  };
+  expect_same([&](const auto& in) { return conv3(in[0], in[1], in[2]); }, {x3, w3, b3}, 1e-4, 1e-4);
+  // Both backward passes: the input, weight and bias gradients side by side.
+  expect_same([&](const auto& in) {
+    tensor_list leaves;
+    for (const Tensor& t : in) leaves.push_back(t.detach().requires_grad_(true));
+    const Tensor y = conv3(leaves[0], leaves[1], leaves[2]);
+    const tensor_list g = autograd::grad({(y * y).sum()}, leaves);
+    return cat({g[0].flatten(), g[1].flatten(), g[2]});
+  }, {x3, w3, b3}, 1e-4, 1e-4);
+  expect_same([](const auto& in) { return F::conv3d(in[0], in[1], {.padding = "same"}); },
+              {x3, randn({3, 4, 2, 3, 2}, gen)}, 1e-4, 1e-4);
+  const F::ConvTranspose3dOptions t3{.stride = 2, .padding = {0, 1, 1}, .output_padding = {1, 0, 1}};
+  expect_same([&](const auto& in) { return F::conv_transpose3d(in[0], in[1], t3); },
+              {randn({2, 3, 3, 4, 3}, gen), randn({3, 2, 2, 3, 3}, gen)}, 1e-4, 1e-4);
   cuda::set_cudnn_allow_tf32(true);
 }
 

@@ -37,7 +37,94 @@ Tensor reference_conv2d(const Tensor& x, const Tensor& w, int64_t sh, int64_t sw
   return tensor(out, kFloat64).view({n, k, oh, ow});
 }
 
+// Direct 3-D convolution in double: x [N, C, D, H, W], w [K, C/G, KD, KH, KW]; s, p, d per dim.
+Tensor reference_conv3d(const Tensor& x, const Tensor& w, std::array<int64_t, 3> s, std::array<int64_t, 3> p,
+                        std::array<int64_t, 3> d, int64_t groups) {
+  const auto xs = x.sizes(), ws = w.sizes();
+  const int64_t n = xs[0], c = xs[1], k = ws[0], cg = ws[1];
+  int64_t in[3], kk[3], out[3];
+  for (int i = 0; i < 3; ++i) {
+    in[i] = xs[2 + i];
+    kk[i] = ws[2 + i];
+    out[i] = (in[i] + 2 * p[i] - d[i] * (kk[i] - 1) - 1) / s[i] + 1;
+  }
+  const auto xv = tgtest::vals(x.contiguous()), wv = tgtest::vals(w.contiguous());
+  std::vector<double> y(static_cast<size_t>(n * k * out[0] * out[1] * out[2]));
+  size_t e = 0;
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t o = 0; o < k; ++o)
+      for (int64_t od = 0; od < out[0]; ++od)
+        for (int64_t oh = 0; oh < out[1]; ++oh)
+          for (int64_t ow = 0; ow < out[2]; ++ow, ++e) {
+            const int64_t g = o / (k / groups);
+            for (int64_t cc = 0; cc < cg; ++cc)
+              for (int64_t a = 0; a < kk[0]; ++a)
+                for (int64_t i = 0; i < kk[1]; ++i)
+                  for (int64_t j = 0; j < kk[2]; ++j) {
+                    const int64_t id = od * s[0] - p[0] + a * d[0], ih = oh * s[1] - p[1] + i * d[1],
+                                  iw = ow * s[2] - p[2] + j * d[2];
+                    if (id < 0 || id >= in[0] || ih < 0 || ih >= in[1] || iw < 0 || iw >= in[2]) continue;
+                    y[e] += xv[static_cast<size_t>((((b * c + g * cg + cc) * in[0] + id) * in[1] + ih) * in[2] + iw)] *
+                            wv[static_cast<size_t>((((o * cg + cc) * kk[0] + a) * kk[1] + i) * kk[2] + j)];
+                  }
+          }
+  return tensor(y, kFloat64).view({n, k, out[0], out[1], out[2]});
+}
+
 }  // namespace
+
+TEST(Conv, Conv3dMatchesDirectLoop) {
+  Generator gen(21);
+  struct Case {
+    Shape x, w;
+    std::array<int64_t, 3> s, p, d;
+    int64_t groups;
+  };
+  for (const Case& c : {Case{{2, 3, 5, 6, 4}, {4, 3, 3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, 1},
+                        Case{{1, 4, 7, 5, 6}, {6, 2, 2, 3, 2}, {2, 1, 2}, {0, 1, 1}, {2, 1, 1}, 2},
+                        Case{{2, 2, 3, 3, 3}, {2, 1, 1, 1, 1}, {1, 1, 1}, {0, 0, 0}, {1, 1, 1}, 2}}) {
+    Tensor x = sample(gen, c.x, tgtest::kAnyValue), w = sample(gen, c.w, tgtest::kAnyValue);
+    Tensor expected = reference_conv3d(x, w, c.s, c.p, c.d, c.groups);
+    F::Conv3dOptions o{.stride = {c.s[0], c.s[1], c.s[2]},
+                       .padding = {c.p[0], c.p[1], c.p[2]},
+                       .dilation = {c.d[0], c.d[1], c.d[2]},
+                       .groups = c.groups};
+    EXPECT_TRUE(close(F::conv3d(x, w, o), expected, 1e-10, 1e-10));
+    // float32 goes through oneDNN's 5-D primitives.
+    EXPECT_TRUE(close(F::conv3d(x.to(kFloat32), w.to(kFloat32), o), expected, 1e-4, 1e-4));
+  }
+  // Bias, "same" padding with an even kernel (the odd row goes to the far side), unbatched input.
+  Tensor x = sample(gen, {2, 3, 4, 5, 3}, tgtest::kAnyValue), w = sample(gen, {2, 3, 2, 3, 2}, tgtest::kAnyValue);
+  Tensor b = tensor({0.5, -1.5}, kFloat64);
+  Tensor y = F::conv3d(x, w, {.bias = b, .padding = "same"});
+  EXPECT_EQ(y.sizes(), Shape({2, 2, 4, 5, 3}));
+  Tensor padded = pad(x, {0, 1, 1, 1, 0, 1});
+  EXPECT_TRUE(close(y, reference_conv3d(padded, w, {1, 1, 1}, {0, 0, 0}, {1, 1, 1}, 1) + b.view({1, 2, 1, 1, 1}),
+                    1e-10, 1e-10));
+  EXPECT_TRUE(close(F::conv3d(x.select(0, 1), w, {.bias = b}), F::conv3d(x, w, {.bias = b}).select(0, 1)));
+  EXPECT_EQ(F::conv3d(x, w, {.padding = "valid"}).sizes(), Shape({2, 2, 3, 3, 2}));
+  // float32 "same" with even kernels (asymmetric padding) through oneDNN.
+  EXPECT_TRUE(close(F::conv3d(x.to(kFloat32), w.to(kFloat32), {.bias = b.to(kFloat32), .padding = "same"}), y, 1e-4,
+                    1e-4));
+}
+
+TEST(Conv, Transposed3dIsTheAdjointOfConv3d) {
+  Generator gen(22);
+  Tensor x = sample(gen, {2, 4, 5, 6, 5}, tgtest::kAnyValue), w = sample(gen, {6, 2, 3, 2, 3}, tgtest::kAnyValue);
+  F::Conv3dOptions o{.stride = nn::Size3(2, 1, 2), .padding = {1, 0, 1}, .dilation = {1, 2, 1}, .groups = 2};
+  Tensor y = F::conv3d(x, w, o);
+  Tensor gy = sample(gen, y.sizes(), tgtest::kAnyValue);
+  F::ConvTranspose3dOptions t{.stride = nn::Size3(2, 1, 2), .padding = {1, 0, 1}, .groups = 2, .dilation = {1, 2, 1}};
+  Tensor back = F::conv_transpose3d(gy, w, t);
+  EXPECT_EQ(back.sizes(), x.sizes());
+  EXPECT_NEAR((y * gy).sum().item<double>(), (x * back).sum().item<double>(), 1e-9);
+  EXPECT_TRUE(close(F::conv_transpose3d(gy.to(kFloat32), w.to(kFloat32), t), back, 1e-4, 1e-4));
+  // output_padding, bias and the output size formula: (in - 1) * s - 2p + d (k - 1) + op + 1.
+  Tensor wt = sample(gen, {3, 2, 2, 3, 3}, tgtest::kAnyValue), b = tensor({1.0, -2.0}, kFloat64);
+  Tensor z = F::conv_transpose3d(sample(gen, {3, 2, 3, 4}, tgtest::kAnyValue), wt,
+                                 {.bias = b, .stride = {2, 3, 1}, .padding = {0, 1, 1}, .output_padding = {1, 2, 0}});
+  EXPECT_EQ(z.sizes(), Shape({2, 5, 9, 4}));
+}
 
 TEST(Conv, Conv2dMatchesDirectLoop) {
   Generator gen(1);
@@ -150,6 +237,18 @@ TEST(Conv, Gradients) {
   };
   EXPECT_TRUE(autograd::gradcheck(tconv1, {x1t, w1t, b1t}));
   EXPECT_TRUE(autograd::gradgradcheck(tconv1, {x1t, w1t, b1t}));
+  Tensor x3 = l({2, 2, 4, 3, 4}), w3 = l({2, 1, 2, 2, 3}), b3 = l({2});
+  auto conv3 = [](const tensor_list& in) {
+    return F::conv3d(in[0], in[1], {.bias = in[2], .stride = {2, 1, 1}, .padding = {0, 1, 1}, .groups = 2});
+  };
+  EXPECT_TRUE(autograd::gradcheck(conv3, {x3, w3, b3}));
+  EXPECT_TRUE(autograd::gradgradcheck(conv3, {x3, w3, b3}));
+  Tensor x3t = l({1, 2, 2, 3, 2}), w3t = l({2, 2, 2, 2, 2});
+  auto tconv3 = [](const tensor_list& in) {
+    return F::conv_transpose3d(in[0], in[1], {.stride = {1, 2, 2}, .padding = {0, 1, 0}, .output_padding = {0, 1, 0}});
+  };
+  EXPECT_TRUE(autograd::gradcheck(tconv3, {x3t, w3t}));
+  EXPECT_TRUE(autograd::gradgradcheck(tconv3, {x3t, w3t}));
 }
 
 TEST(Conv, Errors) {
@@ -167,6 +266,18 @@ TEST(Conv, Errors) {
   EXPECT_THROW_WITH(F::conv_transpose2d(zeros({1, 4, 5, 5}), w, {.stride = 2, .output_padding = 2}), ValueError, "output_padding (2)");
   EXPECT_THROW_WITH(F::conv1d(zeros({1, 3, 5}), zeros({2, 3, 3, 3})), Error, "expected a 3-D weight");
   EXPECT_THROW_WITH(F::conv_transpose2d(x, w), Error, "conv_transpose2d: weight of shape [4, 3, 3, 3] expects 4 input channels");
+  Tensor x3 = zeros({1, 3, 4, 5, 5}), w3 = zeros({4, 3, 3, 3, 3});
+  EXPECT_THROW_WITH(F::conv3d(zeros({3, 5, 5}), w3), Error, "conv3d: expected a 4-D (unbatched) or 5-D (batched) input, got shape [3, 5, 5]");
+  EXPECT_THROW_WITH(F::conv3d(x3, w), Error, "conv3d: expected a 5-D weight");
+  EXPECT_THROW_WITH(F::conv3d(x3, zeros({4, 3, 5, 3, 3})), Error, "conv3d: input of shape [1, 3, 4, 5, 5] (padded by (0, 0, 0)) is smaller");
+  EXPECT_THROW_WITH(F::conv3d(x3, w3, {.stride = {1, 0, 1}}), ValueError, "conv3d: stride must be positive, got (1, 0, 1)");
+  EXPECT_THROW_WITH(F::conv3d(x3, w3, {.stride = {1, 2, 1}, .padding = "same"}), ValueError, "conv3d: padding=\"same\" needs stride 1, got (1, 2, 1)");
+  EXPECT_THROW_WITH(F::conv3d(x3, w3, {.padding = {0, -1, 0}}), ValueError, "conv3d: padding must be non-negative, got (0, -1, 0)");
+  EXPECT_THROW_WITH(F::conv3d(x3, w3, {.groups = 2}), Error, "divisible by groups");
+  EXPECT_THROW_WITH(F::conv3d(x3, w3.to(kFloat64)), TypeError, "conv3d: input (float32) and weight (float64)");
+  EXPECT_THROW_WITH(F::conv_transpose3d(zeros({1, 4, 2, 2, 2}), w3, {.stride = 2, .output_padding = {0, 2, 0}}), ValueError,
+                    "conv_transpose3d: output_padding (2)");
+  EXPECT_THROW_WITH(F::conv_transpose3d(x3, w3), Error, "conv_transpose3d: weight of shape [4, 3, 3, 3, 3] expects 4 input channels");
 }
 
 TEST(Pool, MaxPoolValuesAndIndices) {
@@ -297,4 +408,170 @@ TEST(Pool, OneDimensionalPoolsAreThePlaneOnes) {
   EXPECT_EQ(nn::MaxPool1d(2)->extra_repr(), "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False");
   EXPECT_THROW_WITH(F::max_pool1d(ones({2, 2, 2, 2}), {.kernel_size = 2}), Error,
                     "max_pool1d: expected a 2-D [C, L] or 3-D [N, C, L] input, got shape [2, 2, 2, 2]");
+}
+
+namespace {
+
+// One dim of a 3-D pooling reference: per output, the input positions its window covers and the
+// window's padded length (average pooling's count_include_pad divisor).
+struct Axis {
+  std::vector<std::vector<int64_t>> taps;
+  std::vector<int64_t> padded;
+};
+
+Axis pool_axis(int64_t in, int64_t k, int64_t s, int64_t p, int64_t dil, bool ceil_mode) {
+  const int64_t span = in + 2 * p - dil * (k - 1) - 1;
+  int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  Axis a;
+  for (int64_t o = 0; o < out; ++o) {
+    std::vector<int64_t> t;
+    for (int64_t i = 0; i < k; ++i)
+      if (const int64_t at = o * s - p + i * dil; at >= 0 && at < in) t.push_back(at);
+    a.taps.push_back(t);
+    a.padded.push_back(std::min(o * s - p + k, in + p) - (o * s - p));
+  }
+  return a;
+}
+
+Axis adaptive_axis(int64_t in, int64_t out) {
+  Axis a;
+  for (int64_t o = 0; o < out; ++o) {
+    std::vector<int64_t> t;
+    for (int64_t i = o * in / out; i < ((o + 1) * in + out - 1) / out; ++i) t.push_back(i);
+    a.padded.push_back(static_cast<int64_t>(t.size()));
+    a.taps.push_back(t);
+  }
+  return a;
+}
+
+// Max (with flat d * H * W + h * W + w indices, first maximum in (d, h, w) order) or average of
+// every [D, H, W] volume of x [P, D, H, W] over the windows of three axes.
+struct Pooled3d {
+  std::vector<double> values;
+  std::vector<int64_t> indices;
+};
+Pooled3d reference_pool3d(const Tensor& x, const Axis (&ax)[3], bool max, bool include_pad = true,
+                          int64_t divisor = 0) {
+  const auto xv = vals(x.contiguous());
+  const int64_t D = x.sizes()[1], H = x.sizes()[2], W = x.sizes()[3];
+  Pooled3d r;
+  for (int64_t p = 0; p < x.sizes()[0]; ++p)
+    for (size_t od = 0; od < ax[0].taps.size(); ++od)
+      for (size_t oh = 0; oh < ax[1].taps.size(); ++oh)
+        for (size_t ow = 0; ow < ax[2].taps.size(); ++ow) {
+          double best = -INFINITY, sum = 0;
+          int64_t at = -1, count = 0;
+          for (int64_t d : ax[0].taps[od])
+            for (int64_t h : ax[1].taps[oh])
+              for (int64_t w : ax[2].taps[ow]) {
+                const int64_t flat = (d * H + h) * W + w;
+                const double v = xv[static_cast<size_t>(p * D * H * W + flat)];
+                if (at < 0 || v > best) best = v, at = flat;
+                sum += v;
+                ++count;
+              }
+          if (max) {
+            r.values.push_back(best);
+            r.indices.push_back(at);
+          } else {
+            const int64_t div = divisor > 0   ? divisor
+                                : include_pad ? ax[0].padded[od] * ax[1].padded[oh] * ax[2].padded[ow]
+                                              : count;
+            r.values.push_back(sum / static_cast<double>(div));
+          }
+        }
+  return r;
+}
+
+}  // namespace
+
+TEST(Pool, ThreeDimensionalPoolsMatchDirectLoops) {
+  Generator gen(31);
+  const Tensor x = randn({2, 3, 5, 6, 7}, gen, kFloat64);
+  const Tensor flat = x.reshape({6, 5, 6, 7});
+  struct Case {
+    nn::Size3 k, s, p, dil;
+    bool ceil;
+  };
+  for (const Case& c : {Case{2, 2, 0, 1, false}, Case{{3, 2, 3}, {2, 1, 2}, {1, 1, 1}, 1, true},
+                        Case{{2, 3, 2}, {1, 2, 3}, {0, 1, 1}, {2, 1, 2}, false}}) {
+    const Axis ax[3] = {pool_axis(5, c.k.d, c.s.d, c.p.d, c.dil.d, c.ceil),
+                        pool_axis(6, c.k.h, c.s.h, c.p.h, c.dil.h, c.ceil),
+                        pool_axis(7, c.k.w, c.s.w, c.p.w, c.dil.w, c.ceil)};
+    const Shape out{2, 3, static_cast<int64_t>(ax[0].taps.size()), static_cast<int64_t>(ax[1].taps.size()),
+                    static_cast<int64_t>(ax[2].taps.size())};
+    auto [m, idx] = F::max_pool3d_with_indices(
+        x, {.kernel_size = c.k, .stride = c.s, .padding = c.p, .dilation = c.dil, .ceil_mode = c.ceil});
+    const Pooled3d ref = reference_pool3d(flat, ax, true);
+    EXPECT_EQ(m.sizes(), out);
+    EXPECT_EQ(vals(m), ref.values);
+    EXPECT_EQ(idx.to_vector<int64_t>(), ref.indices);
+    if (c.dil != nn::Size3(1)) continue;
+    for (bool include : {true, false}) {
+      const F::AvgPool3dOptions o{
+          .kernel_size = c.k, .stride = c.s, .padding = c.p, .ceil_mode = c.ceil, .count_include_pad = include};
+      EXPECT_TRUE(close(F::avg_pool3d(x, o), tensor(reference_pool3d(flat, ax, false, include).values, kFloat64).view(out),
+                        1e-12, 1e-12));
+    }
+    F::AvgPool3dOptions o{.kernel_size = c.k, .stride = c.s, .padding = c.p, .ceil_mode = c.ceil, .divisor_override = 5};
+    EXPECT_TRUE(close(F::avg_pool3d(x, o), tensor(reference_pool3d(flat, ax, false, true, 5).values, kFloat64).view(out),
+                      1e-12, 1e-12));
+  }
+  // Adaptive, uneven windows; the first maximum of a tie wins, as in PyTorch.
+  const Axis ax[3] = {adaptive_axis(5, 3), adaptive_axis(6, 4), adaptive_axis(7, 3)};
+  auto [am, aidx] = F::adaptive_max_pool3d_with_indices(x, {3, 4, 3});
+  const Pooled3d ref = reference_pool3d(flat, ax, true);
+  EXPECT_EQ(vals(am), ref.values);
+  EXPECT_EQ(aidx.to_vector<int64_t>(), ref.indices);
+  EXPECT_TRUE(close(F::adaptive_avg_pool3d(x, {3, 4, 3}),
+                    tensor(reference_pool3d(flat, ax, false).values, kFloat64).view({2, 3, 3, 4, 3}), 1e-12, 1e-12));
+  EXPECT_TRUE(close(F::adaptive_avg_pool3d(x, 1), x.mean({2, 3, 4}, true)));
+  const Tensor ties = zeros({1, 1, 2, 2, 2});
+  EXPECT_EQ(std::get<1>(F::max_pool3d_with_indices(ties, {.kernel_size = 2})).to_vector<int64_t>(), std::vector<int64_t>{0});
+  // NaN wins; float32; unbatched input; modules.
+  Tensor n = zeros({1, 2, 2, 2});
+  n.index_put_({0, 1, 0, 1}, NAN);
+  EXPECT_TRUE(std::isnan(F::max_pool3d(n, {.kernel_size = 2}).item<double>()));
+  EXPECT_TRUE(close(F::max_pool3d(x.to(kFloat32), {.kernel_size = 2}), F::max_pool3d(x, {.kernel_size = 2}), 1e-6, 1e-6));
+  EXPECT_TRUE(close(F::avg_pool3d(x[1], {.kernel_size = {1, 2, 3}}), F::avg_pool3d(x, {.kernel_size = {1, 2, 3}})[1]));
+  EXPECT_EQ(nn::MaxPool3d(2)(x).sizes(), Shape({2, 3, 2, 3, 3}));
+  EXPECT_EQ(nn::AvgPool3d(F::AvgPool3dOptions{.kernel_size = 3, .stride = 1, .padding = 1})(x).sizes(), x.sizes());
+  EXPECT_EQ(nn::AdaptiveAvgPool3d(nn::Size3(1, 2, 2))(x).sizes(), Shape({2, 3, 1, 2, 2}));
+  EXPECT_EQ(nn::AdaptiveMaxPool3d(2)(x[0]).sizes(), Shape({3, 2, 2, 2}));
+  EXPECT_EQ(nn::MaxPool3d(F::MaxPool3dOptions{.kernel_size = {1, 2, 2}, .stride = 2})->extra_repr(),
+            "kernel_size=(1, 2, 2), stride=2, padding=0, dilation=1, ceil_mode=False");
+  EXPECT_EQ(nn::AvgPool3d(2)->extra_repr(), "kernel_size=2, stride=2, padding=0");
+  EXPECT_EQ(nn::AdaptiveAvgPool3d(nn::Size3(1, 2, 3))->extra_repr(), "output_size=(1, 2, 3)");
+}
+
+TEST(Pool, ThreeDimensionalGradientsAndErrors) {
+  Generator gen(32);
+  const Tensor x = randn({1, 2, 4, 5, 4}, gen, kFloat64).requires_grad_(true);
+  auto maxp = [](const tensor_list& in) {
+    return F::max_pool3d(in[0], {.kernel_size = {2, 3, 2}, .stride = nn::Size3(1, 2, 2), .padding = {1, 1, 0}});
+  };
+  auto avgp = [](const tensor_list& in) {
+    return F::avg_pool3d(in[0], {.kernel_size = {3, 2, 2}, .stride = nn::Size3(2, 1, 2), .padding = {1, 0, 1},
+                                 .ceil_mode = true, .count_include_pad = false});
+  };
+  auto adaptive = [](const tensor_list& in) { return F::adaptive_max_pool3d(in[0], {3, 2, 3}); };
+  auto adaptive_avg = [](const tensor_list& in) { return F::adaptive_avg_pool3d(in[0], {3, 3, 2}); };
+  for (const auto& f : {std::function<Tensor(const tensor_list&)>(maxp), std::function<Tensor(const tensor_list&)>(avgp),
+                        std::function<Tensor(const tensor_list&)>(adaptive),
+                        std::function<Tensor(const tensor_list&)>(adaptive_avg)}) {
+    EXPECT_TRUE(autograd::gradcheck(f, {x}));
+    EXPECT_TRUE(autograd::gradgradcheck(f, {x}));
+  }
+  const Tensor v = zeros({1, 1, 4, 4, 4});
+  EXPECT_THROW_WITH(F::max_pool3d(zeros({4, 4, 4}), {.kernel_size = 2}), Error,
+                    "max_pool3d: expected a 4-D (unbatched) or 5-D (batched) input, got shape [4, 4, 4]");
+  EXPECT_THROW_WITH(F::max_pool3d(v, {.kernel_size = 2, .padding = {0, 2, 0}}), ValueError,
+                    "max_pool3d: padding (0, 2, 0) must be non-negative and at most half the kernel size (2, 2, 2)");
+  EXPECT_THROW_WITH(F::max_pool3d(v, {.kernel_size = {5, 1, 1}}), Error, "max_pool3d: input of shape [1, 1, 4, 4, 4] is too small for kernel 5");
+  EXPECT_THROW_WITH(F::avg_pool3d(v, {.kernel_size = {1, 0, 1}}), ValueError, "avg_pool3d: kernel_size must be positive, got (1, 0, 1)");
+  EXPECT_THROW_WITH(F::avg_pool3d(v, {.kernel_size = 2, .divisor_override = 0}), ValueError, "divisor_override must be positive");
+  EXPECT_THROW_WITH(F::avg_pool3d(v.to(kInt64), {.kernel_size = 2}), TypeError, "avg_pool3d");
+  EXPECT_THROW_WITH(F::adaptive_avg_pool3d(v, {1, 0, 1}), ValueError, "adaptive_avg_pool3d: output_size must be positive, got (1, 0, 1)");
+  EXPECT_THROW_WITH(F::adaptive_max_pool3d(zeros({1, 0, 2, 2}), 1), Error, "adaptive_max_pool3d: input of shape [1, 0, 2, 2] has an empty volume");
 }

@@ -463,6 +463,10 @@ TEST(Functional, InstanceNormChannelDropoutPixelShuffleAndPadLayers) {
   in2->eval();
   EXPECT_TRUE(close(in2(x[0]), in2(x).narrow(0, 0, 1).squeeze(0)));  // unbatched [C, H, W]
   EXPECT_EQ(nn::InstanceNorm1d(3)(randn({2, 3, 7}, gen)).sizes(), Shape({2, 3, 7}));
+  const Tensor vol = randn({2, 3, 2, 3, 4}, gen, kFloat64);
+  EXPECT_TRUE(close(nn::InstanceNorm3d(3)(vol), F::group_norm(vol, 3)));
+  EXPECT_TRUE(close(nn::InstanceNorm3d(3)(vol[1]), F::group_norm(vol, 3)[1]));  // unbatched [C, D, H, W]
+  EXPECT_THROW_WITH(nn::InstanceNorm3d(3)(randn({3, 4}, gen)), Error, "InstanceNorm3d: expected a 5-D or 4-D (unbatched) input");
   EXPECT_THROW_WITH(nn::InstanceNorm1d(3)(randn({2, 4, 7}, gen)), Error, "InstanceNorm1d: expected 3 channels");
   EXPECT_THROW_WITH(F::instance_norm(x, {.use_input_stats = false}), Error, "use_input_stats=false needs running_mean");
   // Channel dropout zeroes whole planes.
@@ -471,6 +475,10 @@ TEST(Functional, InstanceNormChannelDropoutPixelShuffleAndPadLayers) {
   EXPECT_TRUE(close(d.amin({2, 3}), per_plane));
   EXPECT_TRUE(all(logical_or(eq(per_plane, 0.0), eq(per_plane, 2.0))).item<bool>());
   EXPECT_EQ(F::dropout1d(ones({5, 3}), 0.3, true).amin({1}).sizes(), Shape({5}));
+  const Tensor d3 = F::dropout3d(ones({4, 6, 2, 3, 2}, kFloat64), 0.5, true, &gen);
+  EXPECT_TRUE(close(d3.amin({2, 3, 4}), d3.amax({2, 3, 4})));
+  EXPECT_THROW_WITH(F::dropout3d(ones({2, 2, 2})), ValueError, "dropout3d: expected a 5-D or 4-D (unbatched) input");
+  EXPECT_EQ(nn::Dropout3d(0.2)(ones({2, 3, 2, 2, 2})).sizes(), Shape({2, 3, 2, 2, 2}));
   nn::Dropout2d drop(0.5);
   drop->eval();
   EXPECT_TRUE(close(drop(x), x));

@@ -225,6 +225,18 @@ TEST(Module, LayersAndDefaults) {
   nn::ConvTranspose2d ct(4, 2, 2, {.stride = 2});
   EXPECT_EQ(ct->weight.sizes(), Shape({4, 2, 2, 2}));
   EXPECT_EQ(ct(randn({1, 4, 5, 5})).sizes(), Shape({1, 2, 10, 10}));
+  nn::Conv3d c3(2, 4, {2, 3, 3}, {.stride = {1, 2, 2}, .padding = {0, 1, 1}, .groups = 2});
+  EXPECT_EQ(c3->weight.sizes(), Shape({4, 1, 2, 3, 3}));
+  EXPECT_LE(c3->bias.abs().max().item<double>(), 1 / std::sqrt(18.0));
+  EXPECT_EQ(c3(randn({1, 2, 5, 8, 8})).sizes(), Shape({1, 4, 4, 4, 4}));
+  EXPECT_EQ(c3->extra_repr(), "2, 4, kernel_size=(2, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1), groups=2");
+  EXPECT_EQ(nn::Conv3d(1, 1, 3, {.padding = "same"})->extra_repr(),
+            "1, 1, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=same");
+  nn::ConvTranspose3d ct3(4, 2, 2, {.stride = 2, .bias = false});
+  EXPECT_EQ(ct3->weight.sizes(), Shape({4, 2, 2, 2, 2}));
+  EXPECT_FALSE(ct3->bias.defined());
+  EXPECT_EQ(ct3(randn({4, 3, 5, 5})).sizes(), Shape({2, 6, 10, 10}));
+  EXPECT_EQ(ct3->extra_repr(), "4, 2, kernel_size=(2, 2, 2), stride=(2, 2, 2), bias=False");
   nn::Bilinear bl(3, 4, 5);
   EXPECT_EQ(bl(randn({2, 3}), randn({2, 4})).sizes(), Shape({2, 5}));
   nn::Embedding emb(10, 4, -1);
@@ -286,6 +298,14 @@ TEST(Module, LayersAndDefaults) {
   bn->eval();
   EXPECT_TRUE(close(bn(img), (img - bn->running_mean.view({1, 3, 1, 1})) / sqrt(bn->running_var.view({1, 3, 1, 1}) + 1e-5), 1e-4, 1e-5));
   EXPECT_THROW_WITH(bn(randn({3, 2})), Error, "BatchNorm2d: expected a 4-D input, got shape [3, 2]");
+  nn::BatchNorm3d bn3(2);
+  Tensor vol = randn({3, 2, 2, 3, 2}) * 2 - 1;
+  bn3(vol);
+  EXPECT_TRUE(close(bn3->running_mean, vol.mean({0, 2, 3, 4}) * 0.1, 1e-4, 1e-5));
+  bn3->eval();
+  EXPECT_TRUE(close(bn3(vol), (vol - bn3->running_mean.view({1, 2, 1, 1, 1})) /
+                                  sqrt(bn3->running_var.view({1, 2, 1, 1, 1}) + 1e-5), 1e-4, 1e-5));
+  EXPECT_THROW_WITH(bn3(img), Error, "BatchNorm3d: expected a 5-D input, got shape [4, 3, 2, 2]");
   EXPECT_THROW_WITH(nn::Conv2d(3, 4, 3, {.groups = 2}), ValueError, "divisible by groups");
   EXPECT_THROW_WITH(nn::Dropout(2.0), ValueError, "between 0 and 1");
 }

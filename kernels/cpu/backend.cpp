@@ -41,7 +41,7 @@ const Backend& cpu_backend() {
       .count_nonzero = cpu::count_nonzero,
       .nonzero = cpu::nonzero,
       .check_indices = cpu::check_indices,
-      .conv2d = cpu::conv2d,
+      .conv = cpu::conv,
       .max_pool2d = cpu::max_pool2d,
       .avg_pool2d = cpu::avg_pool2d,
       .max_pool2d_backward = cpu::max_pool2d_backward,

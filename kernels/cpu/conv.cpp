@@ -1,4 +1,4 @@
-// 2-D convolution, forward and both backward passes: oneDNN primitives for float32 / bfloat16
+// 2-D and 3-D convolutions, forward and both backward passes: oneDNN primitives for float32 / bfloat16
 // (made with layout "any", so oneDNN picks its blocked layouts; our NCHW data is reordered in
 // and out), cached per geometry and thread; plain loops for float64 and what oneDNN declines.
 #include <cstring>
@@ -13,38 +13,53 @@ namespace {
 
 // ---- the plain kernels -----------------------------------------------------------------------
 
-// Input position of output `o` at tap `k` along one dim, or -1 outside the input.
-inline int64_t input_pos(int64_t o, int64_t k, int64_t stride, int64_t dilation, int64_t pad, int64_t size) {
-  const int64_t i = o * stride - pad + k * dilation;
-  return i >= 0 && i < size ? i : -1;
+// Input position of output `o` at tap `k` along spatial dim `d`, or -1 outside the input.
+inline int64_t input_pos(const ConvGeometry& g, int d, int64_t o, int64_t k) {
+  const int64_t i = o * g.stride[d] - g.pad_lo[d] + k * g.dilation[d];
+  return i >= 0 && i < g.in[d] ? i : -1;
+}
+
+// Calls f(input offset, output offset, kernel offset) for every (output, tap) pair of one
+// [D, H, W] input plane and one [OD, OH, OW] output plane whose tap lands inside the input.
+template <class F>
+void for_each_tap(const ConvGeometry& g, F&& f) {
+  for (int64_t od = 0; od < g.out[0]; ++od)
+    for (int64_t a = 0; a < g.k[0]; ++a) {
+      const int64_t id = input_pos(g, 0, od, a);
+      if (id < 0) continue;
+      for (int64_t oh = 0; oh < g.out[1]; ++oh)
+        for (int64_t i = 0; i < g.k[1]; ++i) {
+          const int64_t ih = input_pos(g, 1, oh, i);
+          if (ih < 0) continue;
+          const int64_t in_row = (id * g.in[1] + ih) * g.in[2], out_row = (od * g.out[1] + oh) * g.out[2];
+          const int64_t k_row = (a * g.k[1] + i) * g.k[2];
+          for (int64_t ow = 0; ow < g.out[2]; ++ow)
+            for (int64_t j = 0; j < g.k[2]; ++j) {
+              const int64_t iw = input_pos(g, 2, ow, j);
+              if (iw >= 0) f(in_row + iw, out_row + ow, k_row + j);
+            }
+        }
+    }
 }
 
 template <class T>
 void conv_forward_plain(const ConvGeometry& g, T* y, const T* x, const T* w) {
   using Acc = acc_t<T>;
   const int64_t cg = g.c_in / g.groups, kg = g.c_out / g.groups;
-  const int64_t plane = g.out_h * g.out_w;
+  const int64_t in_plane = g.in_volume(), out_plane = g.out_volume(), taps = g.k_volume();
   parallel_for(0, g.n * g.c_out, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<Acc> acc(static_cast<size_t>(out_plane));
     for (int64_t nk = lo; nk < hi; ++nk) {
       const int64_t n = nk / g.c_out, k = nk % g.c_out, grp = k / kg;
-      T* out = y + nk * plane;
-      for (int64_t oh = 0; oh < g.out_h; ++oh)
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
-          Acc acc = 0;
-          for (int64_t c = 0; c < cg; ++c) {
-            const T* xin = x + ((n * g.c_in + grp * cg + c) * g.in_h) * g.in_w;
-            const T* wk = w + ((k * cg + c) * g.k_h) * g.k_w;
-            for (int64_t i = 0; i < g.k_h; ++i) {
-              const int64_t ih = input_pos(oh, i, g.stride[0], g.dilation[0], g.pad_lo[0], g.in_h);
-              if (ih < 0) continue;
-              for (int64_t j = 0; j < g.k_w; ++j) {
-                const int64_t iw = input_pos(ow, j, g.stride[1], g.dilation[1], g.pad_lo[1], g.in_w);
-                if (iw >= 0) acc += Acc(xin[ih * g.in_w + iw]) * Acc(wk[i * g.k_w + j]);
-              }
-            }
-          }
-          out[oh * g.out_w + ow] = static_cast<T>(acc);
-        }
+      std::fill(acc.begin(), acc.end(), Acc(0));
+      for (int64_t c = 0; c < cg; ++c) {
+        const T* xin = x + (n * g.c_in + grp * cg + c) * in_plane;
+        const T* wk = w + (k * cg + c) * taps;
+        for_each_tap(g,
+                     [&](int64_t i, int64_t o, int64_t t) { acc[static_cast<size_t>(o)] += Acc(xin[i]) * Acc(wk[t]); });
+      }
+      T* out = y + nk * out_plane;
+      for (int64_t e = 0; e < out_plane; ++e) out[e] = static_cast<T>(acc[static_cast<size_t>(e)]);
     }
   });
 }
@@ -53,29 +68,20 @@ template <class T>
 void conv_backward_data_plain(const ConvGeometry& g, T* dx, const T* dy, const T* w) {
   using Acc = acc_t<T>;
   const int64_t cg = g.c_in / g.groups, kg = g.c_out / g.groups;
+  const int64_t in_plane = g.in_volume(), out_plane = g.out_volume(), taps = g.k_volume();
   parallel_for(0, g.n * g.c_in, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<Acc> plane(static_cast<size_t>(g.in_h * g.in_w));
+    std::vector<Acc> acc(static_cast<size_t>(in_plane));
     for (int64_t nc = lo; nc < hi; ++nc) {
       const int64_t n = nc / g.c_in, c = nc % g.c_in, grp = c / cg, cl = c % cg;
-      std::fill(plane.begin(), plane.end(), Acc(0));
+      std::fill(acc.begin(), acc.end(), Acc(0));
       for (int64_t k = grp * kg; k < (grp + 1) * kg; ++k) {
-        const T* g_out = dy + (n * g.c_out + k) * g.out_h * g.out_w;
-        const T* wk = w + ((k * cg + cl) * g.k_h) * g.k_w;
-        for (int64_t oh = 0; oh < g.out_h; ++oh)
-          for (int64_t i = 0; i < g.k_h; ++i) {
-            const int64_t ih = input_pos(oh, i, g.stride[0], g.dilation[0], g.pad_lo[0], g.in_h);
-            if (ih < 0) continue;
-            for (int64_t ow = 0; ow < g.out_w; ++ow) {
-              const Acc go = Acc(g_out[oh * g.out_w + ow]);
-              for (int64_t j = 0; j < g.k_w; ++j) {
-                const int64_t iw = input_pos(ow, j, g.stride[1], g.dilation[1], g.pad_lo[1], g.in_w);
-                if (iw >= 0) plane[static_cast<size_t>(ih * g.in_w + iw)] += go * Acc(wk[i * g.k_w + j]);
-              }
-            }
-          }
+        const T* g_out = dy + (n * g.c_out + k) * out_plane;
+        const T* wk = w + (k * cg + cl) * taps;
+        for_each_tap(
+            g, [&](int64_t i, int64_t o, int64_t t) { acc[static_cast<size_t>(i)] += Acc(g_out[o]) * Acc(wk[t]); });
       }
-      T* out = dx + nc * g.in_h * g.in_w;
-      for (int64_t e = 0; e < g.in_h * g.in_w; ++e) out[e] = static_cast<T>(plane[static_cast<size_t>(e)]);
+      T* out = dx + nc * in_plane;
+      for (int64_t e = 0; e < in_plane; ++e) out[e] = static_cast<T>(acc[static_cast<size_t>(e)]);
     }
   });
 }
@@ -84,26 +90,20 @@ template <class T>
 void conv_backward_weights_plain(const ConvGeometry& g, T* dw, const T* x, const T* dy) {
   using Acc = acc_t<T>;
   const int64_t cg = g.c_in / g.groups, kg = g.c_out / g.groups;
+  const int64_t in_plane = g.in_volume(), out_plane = g.out_volume(), taps = g.k_volume();
   parallel_for(0, g.c_out * cg, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<Acc> acc(static_cast<size_t>(taps));
     for (int64_t kc = lo; kc < hi; ++kc) {
       const int64_t k = kc / cg, cl = kc % cg, c = (k / kg) * cg + cl;
-      for (int64_t i = 0; i < g.k_h; ++i)
-        for (int64_t j = 0; j < g.k_w; ++j) {
-          Acc acc = 0;
-          for (int64_t n = 0; n < g.n; ++n) {
-            const T* xin = x + (n * g.c_in + c) * g.in_h * g.in_w;
-            const T* g_out = dy + (n * g.c_out + k) * g.out_h * g.out_w;
-            for (int64_t oh = 0; oh < g.out_h; ++oh) {
-              const int64_t ih = input_pos(oh, i, g.stride[0], g.dilation[0], g.pad_lo[0], g.in_h);
-              if (ih < 0) continue;
-              for (int64_t ow = 0; ow < g.out_w; ++ow) {
-                const int64_t iw = input_pos(ow, j, g.stride[1], g.dilation[1], g.pad_lo[1], g.in_w);
-                if (iw >= 0) acc += Acc(xin[ih * g.in_w + iw]) * Acc(g_out[oh * g.out_w + ow]);
-              }
-            }
-          }
-          dw[(kc * g.k_h + i) * g.k_w + j] = static_cast<T>(acc);
-        }
+      std::fill(acc.begin(), acc.end(), Acc(0));
+      for (int64_t n = 0; n < g.n; ++n) {
+        const T* xin = x + (n * g.c_in + c) * in_plane;
+        const T* g_out = dy + (n * g.c_out + k) * out_plane;
+        for_each_tap(
+            g, [&](int64_t i, int64_t o, int64_t t) { acc[static_cast<size_t>(t)] += Acc(xin[i]) * Acc(g_out[o]); });
+      }
+      T* out = dw + kc * taps;
+      for (int64_t e = 0; e < taps; ++e) out[e] = static_cast<T>(acc[static_cast<size_t>(e)]);
     }
   });
 }
@@ -156,14 +156,23 @@ Entry make_entry(ConvPass pass, DType dtype, const ConvGeometry& g) {
   using tag = dnnl::memory::format_tag;
   using dims = dnnl::memory::dims;
   const auto dt = dnnl_type(dtype);
-  const dims src{g.n, g.c_in, g.in_h, g.in_w}, dst{g.n, g.c_out, g.out_h, g.out_w};
-  const dims wei = g.groups > 1 ? dims{g.groups, g.c_out / g.groups, g.c_in / g.groups, g.k_h, g.k_w}
-                                : dims{g.c_out, g.c_in, g.k_h, g.k_w};
-  const tag wtag = g.groups > 1 ? tag::goihw : tag::oihw;
-  const dims strides{g.stride[0], g.stride[1]}, dil{g.dilation[0] - 1, g.dilation[1] - 1};
-  const dims pl{g.pad_lo[0], g.pad_lo[1]}, pr{g.pad_hi[0], g.pad_hi[1]};
+  // 2-D geometries stay 4-D for oneDNN: its 3-D kernels would not be picked for depth 1.
+  const bool three = g.spatial == 3;
+  const int first = three ? 0 : 1;
+  auto spatial = [&](dims head, const int64_t* v, int64_t offset = 0) {
+    for (int d = first; d < 3; ++d) head.push_back(v[d] + offset);
+    return head;
+  };
+  const dims src = spatial({g.n, g.c_in}, g.in), dst = spatial({g.n, g.c_out}, g.out);
+  const dims wei =
+      g.groups > 1 ? spatial({g.groups, g.c_out / g.groups, g.c_in / g.groups}, g.k) : spatial({g.c_out, g.c_in}, g.k);
+  const tag act_tag = three ? tag::ncdhw : tag::nchw;
+  const tag wtag = three ? (g.groups > 1 ? tag::goidhw : tag::oidhw) : (g.groups > 1 ? tag::goihw : tag::oihw);
+  // oneDNN counts dilation from 0 (no gap), PyTorch from 1.
+  const dims strides = spatial({}, g.stride), dil = spatial({}, g.dilation, -1);
+  const dims pl = spatial({}, g.pad_lo), pr = spatial({}, g.pad_hi);
   const dnnl::memory::desc src_any(src, dt, tag::any), dst_any(dst, dt, tag::any), wei_any(wei, dt, tag::any);
-  const dnnl::memory::desc src_user(src, dt, tag::nchw), dst_user(dst, dt, tag::nchw), wei_user(wei, dt, wtag);
+  const dnnl::memory::desc src_user(src, dt, act_tag), dst_user(dst, dt, act_tag), wei_user(wei, dt, wtag);
   auto& eng = dnnl_engine();
   Entry e;
   dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, src_any,
@@ -237,7 +246,7 @@ bool try_dnnl(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, cons
 
 }  // namespace
 
-void conv2d(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b) {
+void conv(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b) {
   if (try_dnnl(pass, dtype, g, out, a, b)) return;
   dispatch_floating(dtype, [&]<class T>() {
     switch (pass) {

@@ -5,9 +5,9 @@
 namespace tg::kernels {
 #if !TG_WITH_CUDNN
 namespace {
-void conv2d_without_cudnn(ConvPass, DType, const ConvGeometry&, void*, const void*, const void*) {
-  TG_FAIL("conv2d: this build found no cuDNN, so convolutions of CUDA tensors are not available; move them to the "
-          "CPU with .cpu() or rebuild with cuDNN installed");
+void conv_without_cudnn(ConvPass, DType, const ConvGeometry&, void*, const void*, const void*) {
+  TG_FAIL("convolution: this build found no cuDNN, so convolutions of CUDA tensors are not available; move them "
+          "to the CPU with .cpu() or rebuild with cuDNN installed");
 }
 }  // namespace
 #endif
@@ -51,9 +51,9 @@ const Backend& cuda_backend() {
       .nonzero = cuda::nonzero,
       .check_indices = cuda::check_indices,
 #if TG_WITH_CUDNN
-      .conv2d = cuda::conv2d,
+      .conv = cuda::conv,
 #else
-      .conv2d = conv2d_without_cudnn,
+      .conv = conv_without_cudnn,
 #endif
       .max_pool2d = cuda::max_pool2d,
       .avg_pool2d = cuda::avg_pool2d,

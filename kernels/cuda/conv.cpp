@@ -1,4 +1,4 @@
-// 2-D convolutions on the GPU through cuDNN's convolution API: forward, backward data and
+// 2-D and 3-D convolutions on the GPU through cuDNN's convolution API: forward, backward data and
 // backward filter, with the algorithm chosen by cuDNN's heuristics once per geometry, dtype and
 // math mode and cached. float32 may use TF32 tensor cores, as PyTorch's cudnn.allow_tf32
 // (on by default there too); float16/bfloat16 use tensor cores with float accumulation.
@@ -25,7 +25,7 @@ namespace {
       ::tg::detail::fail<::tg::Error>("{}: {} failed: {}", op, #call, cudnnGetErrorString(tg_st));                \
   } while (0)
 
-constexpr const char* kOp = "conv2d";
+constexpr const char* kOp = "convolution";
 
 cudnnHandle_t handle() {
   thread_local std::array<cudnnHandle_t, ::tg::cuda::detail::kMaxDevices> handles{};
@@ -56,17 +56,33 @@ struct Descriptors {
     TG_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y), kOp);
     TG_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w), kOp);
     TG_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(&conv), kOp);
-    auto i = [](int64_t v) { return static_cast<int>(v); };
-    TG_CUDNN_CHECK(cudnnSetTensor4dDescriptor(x, CUDNN_TENSOR_NCHW, t, i(g.n), i(g.c_in), i(g.in_h), i(g.in_w)), kOp);
-    TG_CUDNN_CHECK(cudnnSetTensor4dDescriptor(y, CUDNN_TENSOR_NCHW, t, i(g.n), i(g.c_out), i(g.out_h), i(g.out_w)), kOp);
-    TG_CUDNN_CHECK(
-        cudnnSetFilter4dDescriptor(w, t, CUDNN_TENSOR_NCHW, i(g.c_out), i(g.c_in / g.groups), i(g.k_h), i(g.k_w)), kOp);
+    // 2-D geometries keep cuDNN's 4-D descriptors; 3-D ones add the depth.
+    const int first = g.spatial == 3 ? 0 : 1, nd = 3 - first;
+    int xd[5], yd[5], xs[5], ys[5], wd[5], pad[3], stride[3], dil[3];
+    xd[0] = yd[0] = static_cast<int>(g.n);
+    xd[1] = static_cast<int>(g.c_in);
+    yd[1] = static_cast<int>(g.c_out);
+    wd[0] = static_cast<int>(g.c_out);
+    wd[1] = static_cast<int>(g.c_in / g.groups);
+    for (int d = 0; d < nd; ++d) {
+      xd[2 + d] = static_cast<int>(g.in[first + d]);
+      yd[2 + d] = static_cast<int>(g.out[first + d]);
+      wd[2 + d] = static_cast<int>(g.k[first + d]);
+      pad[d] = static_cast<int>(g.pad_lo[first + d]);
+      stride[d] = static_cast<int>(g.stride[first + d]);
+      dil[d] = static_cast<int>(g.dilation[first + d]);
+    }
+    xs[nd + 1] = ys[nd + 1] = 1;  // contiguous strides
+    for (int d = nd; d >= 0; --d) {
+      xs[d] = xs[d + 1] * xd[d + 1];
+      ys[d] = ys[d + 1] * yd[d + 1];
+    }
+    TG_CUDNN_CHECK(cudnnSetTensorNdDescriptor(x, t, nd + 2, xd, xs), kOp);
+    TG_CUDNN_CHECK(cudnnSetTensorNdDescriptor(y, t, nd + 2, yd, ys), kOp);
+    TG_CUDNN_CHECK(cudnnSetFilterNdDescriptor(w, t, CUDNN_TENSOR_NCHW, nd + 2, wd), kOp);
     const cudnnDataType_t compute = dt == DType::Float64 ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
-    TG_CUDNN_CHECK(cudnnSetConvolution2dDescriptor(conv, i(g.pad_lo[0]), i(g.pad_lo[1]), i(g.stride[0]),
-                                                   i(g.stride[1]), i(g.dilation[0]), i(g.dilation[1]),
-                                                   CUDNN_CROSS_CORRELATION, compute),
-                   kOp);
-    TG_CUDNN_CHECK(cudnnSetConvolutionGroupCount(conv, i(g.groups)), kOp);
+    TG_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(conv, nd, pad, stride, dil, CUDNN_CROSS_CORRELATION, compute), kOp);
+    TG_CUDNN_CHECK(cudnnSetConvolutionGroupCount(conv, static_cast<int>(g.groups)), kOp);
     cudnnMathType_t math = CUDNN_DEFAULT_MATH;  // float32: TF32 allowed on Ampere and later
     if (dt == DType::Float16 || dt == DType::BFloat16) math = CUDNN_TENSOR_OP_MATH;
     if (dt == DType::Float32 && !::tg::cuda::cudnn_allow_tf32()) math = CUDNN_FMA_MATH;
@@ -150,24 +166,27 @@ Choice choose(cudnnHandle_t h, const Descriptors& d, const Key& key) {
   return c;
 }
 
-// Copies the [n, c, h, w] planes of `src` into (or, `inward` false, out of) the interior of the
-// larger [n, c, h + pad_h, w + pad_w] planes of `padded`, at offset (top, left).
-void copy_interior(DType dt, const ConvGeometry& g, int64_t ph, int64_t pw, bool inward, void* padded, void* plain) {
-  const int64_t H = g.in_h + ph, W = g.in_w + pw;
+// Copies the [n, c, d, h, w] volumes of `src` into (or, `inward` false, out of) the interior of
+// the larger [n, c, d + pad[0], h + pad[1], w + pad[2]] volumes of `padded`, at the low pads.
+void copy_interior(DType dt, const ConvGeometry& g, const int64_t* pad, bool inward, void* padded, void* plain) {
+  const int64_t D = g.in[0] + pad[0], H = g.in[1] + pad[1], W = g.in[2] + pad[2];
   Loop L;
-  L.ndim = 3;
+  L.ndim = 4;
   L.noperands = 2;
-  L.numel = g.n * g.c_in * g.in_h * g.in_w;
-  L.sizes[0] = g.in_w;
-  L.sizes[1] = g.in_h;
-  L.sizes[2] = g.n * g.c_in;
-  const int64_t padded_strides[3] = {1, W, H * W}, plain_strides[3] = {1, g.in_w, g.in_h * g.in_w};
+  L.numel = g.n * g.c_in * g.in_volume();
+  L.sizes[0] = g.in[2];
+  L.sizes[1] = g.in[1];
+  L.sizes[2] = g.in[0];
+  L.sizes[3] = g.n * g.c_in;
+  const int64_t padded_strides[4] = {1, W, H * W, D * H * W};
+  const int64_t plain_strides[4] = {1, g.in[2], g.in[1] * g.in[2], g.in_volume()};
   const int o = inward ? 0 : 1;  // operand 0 is the destination
-  for (int d = 0; d < 3; ++d) {
+  for (int d = 0; d < 4; ++d) {
     L.strides[o][d] = padded_strides[d];
     L.strides[1 - o][d] = plain_strides[d];
   }
-  char* interior = static_cast<char*>(padded) + (g.pad_lo[0] * W + g.pad_lo[1]) * static_cast<int64_t>(itemsize(dt));
+  const int64_t offset = (g.pad_lo[0] * H + g.pad_lo[1]) * W + g.pad_lo[2];
+  char* interior = static_cast<char*>(padded) + offset * static_cast<int64_t>(itemsize(dt));
   if (inward) {
     copy(L, interior, dt, plain, dt);
   } else {
@@ -177,31 +196,33 @@ void copy_interior(DType dt, const ConvGeometry& g, int64_t ph, int64_t pw, bool
 
 }  // namespace
 
-void conv2d(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b) {
-  if (g.pad_lo[0] != g.pad_hi[0] || g.pad_lo[1] != g.pad_hi[1]) {
+void conv(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b) {
+  if (!std::equal(g.pad_lo, g.pad_lo + 3, g.pad_hi)) {
     // cuDNN pads both sides alike ("same" with an even kernel does not): run the convolution
     // unpadded over an explicitly zero-padded copy of the input (or of its gradient).
-    const int64_t ph = g.pad_lo[0] + g.pad_hi[0], pw = g.pad_lo[1] + g.pad_hi[1];
+    int64_t pad[3];
     ConvGeometry gp = g;
-    gp.in_h += ph;
-    gp.in_w += pw;
-    gp.pad_lo[0] = gp.pad_lo[1] = gp.pad_hi[0] = gp.pad_hi[1] = 0;
-    const size_t bytes = static_cast<size_t>(g.n * g.c_in * gp.in_h * gp.in_w) * itemsize(dtype);
+    for (int d = 0; d < 3; ++d) {
+      pad[d] = g.pad_lo[d] + g.pad_hi[d];
+      gp.in[d] += pad[d];
+      gp.pad_lo[d] = gp.pad_hi[d] = 0;
+    }
+    const size_t bytes = static_cast<size_t>(g.n * g.c_in * gp.in_volume()) * itemsize(dtype);
     ::tg::cuda::detail::Scratch padded(std::max<size_t>(bytes, 1));
     cudaStream_t stream = ::tg::cuda::detail::current_stream();
     if (pass == ConvPass::BackwardData) {
-      conv2d(pass, dtype, gp, padded.as<void>(), a, b);
-      if (bytes > 0) copy_interior(dtype, g, ph, pw, false, padded.as<void>(), out);
+      conv(pass, dtype, gp, padded.as<void>(), a, b);
+      if (bytes > 0) copy_interior(dtype, g, pad, false, padded.as<void>(), out);
       return;
     }
     TG_CUDA_CHECK(cudaMemsetAsync(padded.as<void>(), 0, bytes, stream), kOp);
-    if (bytes > 0) copy_interior(dtype, g, ph, pw, true, padded.as<void>(), const_cast<void*>(a));
-    conv2d(pass, dtype, gp, out, padded.as<void>(), b);
+    if (bytes > 0) copy_interior(dtype, g, pad, true, padded.as<void>(), const_cast<void*>(a));
+    conv(pass, dtype, gp, out, padded.as<void>(), b);
     return;
   }
-  const int64_t out_numel = pass == ConvPass::Forward        ? g.n * g.c_out * g.out_h * g.out_w
-                            : pass == ConvPass::BackwardData ? g.n * g.c_in * g.in_h * g.in_w
-                                                             : g.c_out * (g.c_in / g.groups) * g.k_h * g.k_w;
+  const int64_t out_numel = pass == ConvPass::Forward        ? g.n * g.c_out * g.out_volume()
+                            : pass == ConvPass::BackwardData ? g.n * g.c_in * g.in_volume()
+                                                             : g.c_out * (g.c_in / g.groups) * g.k_volume();
   if (out_numel == 0) return;
   if (g.n == 0) {  // nothing to sum over: the weight gradient is zero
     TG_CUDA_CHECK(cudaMemsetAsync(out, 0, static_cast<size_t>(out_numel) * itemsize(dtype),
@@ -237,13 +258,13 @@ void conv2d(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const 
       TG_CUDNN_CHECK(cudnnConvolutionBackwardData(h, alpha, d.w, b, d.y, a, d.conv,
                                                   static_cast<cudnnConvolutionBwdDataAlgo_t>(c.algo), ws, c.workspace,
                                                   beta, d.x, out),
-                     "conv2d_backward_input");
+                     "convolution_backward_input");
       break;
     case ConvPass::BackwardWeights:  // out = dw from a = x, b = dy
       TG_CUDNN_CHECK(cudnnConvolutionBackwardFilter(h, alpha, d.x, a, d.y, b, d.conv,
                                                     static_cast<cudnnConvolutionBwdFilterAlgo_t>(c.algo), ws,
                                                     c.workspace, beta, d.w, out),
-                     "conv2d_backward_weight");
+                     "convolution_backward_weight");
       break;
   }
 }

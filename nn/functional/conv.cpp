@@ -2,7 +2,7 @@
 // convolution y = conv(x, w), its input gradient dx = conv_input_grad(dy, w) (which is also
 // the transposed convolution) and its weight gradient dw = conv_weight_grad(x, dy). Each is
 // the others' backward, so gradients of any order come from the same three kernels. conv1d
-// runs as conv2d with height 1.
+// runs as conv2d with height 1; conv3d and conv_transpose3d use the same geometry with a depth.
 #include "tapegrad/nn/functional/conv.h"
 
 #include "autograd/record.h"
@@ -19,13 +19,18 @@ using kernels::ConvPass;
 Tensor run(ConvPass pass, const ConvGeometry& g, const Tensor& a, const Tensor& b, const Shape& out_shape) {
   Tensor ac = ops::contiguous(a), bc = ops::contiguous(b);
   Tensor out = ops::empty(out_shape, a.dtype(), a.device());
-  kernels::backend(a.device(), "conv2d").conv2d(pass, a.dtype(), g, out.data_ptr(), ac.data_ptr(), bc.data_ptr());
+  kernels::backend(a.device(), "convolution").conv(pass, a.dtype(), g, out.data_ptr(), ac.data_ptr(), bc.data_ptr());
   return out;
 }
 
-Shape input_shape(const ConvGeometry& g) { return {g.n, g.c_in, g.in_h, g.in_w}; }
-Shape output_shape(const ConvGeometry& g) { return {g.n, g.c_out, g.out_h, g.out_w}; }
-Shape weight_shape(const ConvGeometry& g) { return {g.c_out, g.c_in / g.groups, g.k_h, g.k_w}; }
+// [head..., spatial sizes...]: the depth only for 3-D geometries.
+Shape with_spatial(const ConvGeometry& g, Shape head, const int64_t* v) {
+  for (int d = g.spatial == 3 ? 0 : 1; d < 3; ++d) head.push_back(v[d]);
+  return head;
+}
+Shape input_shape(const ConvGeometry& g) { return with_spatial(g, {g.n, g.c_in}, g.in); }
+Shape output_shape(const ConvGeometry& g) { return with_spatial(g, {g.n, g.c_out}, g.out); }
+Shape weight_shape(const ConvGeometry& g) { return with_spatial(g, {g.c_out, g.c_in / g.groups}, g.k); }
 
 Tensor conv_forward(const Tensor& x, const Tensor& w, const ConvGeometry& g);
 Tensor conv_input_grad(const Tensor& dy, const Tensor& w, const ConvGeometry& g);
@@ -99,24 +104,45 @@ void check_operands(const char* op, const Tensor& input, const Tensor& weight, c
   }
 }
 
-void check_positive(const char* op, const char* what, Size2 s) {
-  TG_CHECK_VALUE(s.h > 0 && s.w > 0, "{}: {} must be positive, got ({}, {})", op, what, s.h, s.w);
+// Per-dim arguments in (depth, height, width) order; 2-D ones have a trivial depth.
+struct Dims {
+  int64_t v[3] = {1, 1, 1};
+  Dims(Size2 s, int64_t depth = 1) : v{depth, s.h, s.w} {}  // NOLINT
+  Dims(Size3 s) : v{s.d, s.h, s.w} {}                       // NOLINT
+  int64_t operator[](int d) const { return v[d]; }
+};
+struct Padding {
+  ConvPaddingMode mode;
+  Dims size;
+  Padding(const ConvPadding& p) : mode(p.mode), size(p.size, 0) {}  // NOLINT
+  Padding(const ConvPadding3& p) : mode(p.mode), size(p.size) {}    // NOLINT
+};
+
+// "(2, 3)" or "(1, 2, 3)": the dims the user gave.
+std::string dims_repr(const Dims& v, int spatial) {
+  return spatial == 3 ? fmt::format("({}, {}, {})", v[0], v[1], v[2]) : fmt::format("({}, {})", v[1], v[2]);
 }
 
-// x: [N, C, H, W] (batched by now).
-ConvGeometry forward_geometry(const char* op, const Tensor& x, const Tensor& w, Size2 stride, ConvPadding padding,
-                              Size2 dilation, int64_t groups) {
-  check_positive(op, "stride", stride);
-  check_positive(op, "dilation", dilation);
+void check_positive(const char* op, const char* what, const Dims& s, int spatial) {
+  TG_CHECK_VALUE(s[0] > 0 && s[1] > 0 && s[2] > 0, "{}: {} must be positive, got {}", op, what, dims_repr(s, spatial));
+}
+
+// x: [N, C, (D,) H, W] (batched by now).
+ConvGeometry forward_geometry(const char* op, const Tensor& x, const Tensor& w, int spatial, const Dims& stride,
+                              const Padding& padding, const Dims& dilation, int64_t groups) {
+  check_positive(op, "stride", stride, spatial);
+  check_positive(op, "dilation", dilation, spatial);
   TG_CHECK_VALUE(groups > 0, "{}: groups must be positive, got {}", op, groups);
   ConvGeometry g;
+  g.spatial = spatial;
   g.n = x.sizes()[0];
   g.c_in = x.sizes()[1];
-  g.in_h = x.sizes()[2];
-  g.in_w = x.sizes()[3];
   g.c_out = w.sizes()[0];
-  g.k_h = w.sizes()[2];
-  g.k_w = w.sizes()[3];
+  const int first = 3 - spatial;
+  for (int d = first; d < 3; ++d) {
+    g.in[d] = x.sizes()[2 + d - first];
+    g.k[d] = w.sizes()[2 + d - first];
+  }
   g.groups = groups;
   TG_CHECK(g.c_in % groups == 0 && g.c_out % groups == 0,
            "{}: in_channels ({}) and out_channels ({}) must both be divisible by groups ({})", op, g.c_in, g.c_out,
@@ -124,31 +150,33 @@ ConvGeometry forward_geometry(const char* op, const Tensor& x, const Tensor& w, 
   TG_CHECK(w.sizes()[1] * groups == g.c_in,
            "{}: weight of shape {} with groups={} expects {} input channels, got input of shape {}", op, w.sizes(),
            groups, w.sizes()[1] * groups, x.sizes());
-  for (int d = 0; d < 2; ++d) {
+  bool fits = true;
+  for (int d = 0; d < 3; ++d) {
     g.stride[d] = stride[d];
     g.dilation[d] = dilation[d];
-    const int64_t extent = dilation[d] * ((d == 0 ? g.k_h : g.k_w) - 1);
+    const int64_t extent = dilation[d] * (g.k[d] - 1);
     switch (padding.mode) {
-      case ConvPadding::Mode::Explicit:
-        TG_CHECK_VALUE(padding.size[d] >= 0, "{}: padding must be non-negative, got ({}, {})", op, padding.size.h,
-                       padding.size.w);
+      case ConvPaddingMode::Explicit:
+        TG_CHECK_VALUE(padding.size[d] >= 0, "{}: padding must be non-negative, got {}", op,
+                       dims_repr(padding.size, spatial));
         g.pad_lo[d] = g.pad_hi[d] = padding.size[d];
         break;
-      case ConvPadding::Mode::Same:
-        TG_CHECK_VALUE(stride[d] == 1, "{}: padding=\"same\" needs stride 1, got ({}, {})", op, stride.h, stride.w);
+      case ConvPaddingMode::Same:
+        TG_CHECK_VALUE(stride[d] == 1, "{}: padding=\"same\" needs stride 1, got {}", op, dims_repr(stride, spatial));
         g.pad_lo[d] = extent / 2;
         g.pad_hi[d] = extent - extent / 2;  // PyTorch puts the odd element on the far side
         break;
-      case ConvPadding::Mode::Valid: break;
+      case ConvPaddingMode::Valid:
+        break;
     }
+    const int64_t span = g.in[d] + g.pad_lo[d] + g.pad_hi[d] - extent - 1;
+    fits = fits && span >= 0;
+    g.out[d] = fits ? span / stride[d] + 1 : 0;
   }
-  const int64_t span_h = g.in_h + g.pad_lo[0] + g.pad_hi[0] - dilation.h * (g.k_h - 1) - 1;
-  const int64_t span_w = g.in_w + g.pad_lo[1] + g.pad_hi[1] - dilation.w * (g.k_w - 1) - 1;
-  TG_CHECK(span_h >= 0 && span_w >= 0,
-           "{}: input of shape {} (padded by ({}, {})) is smaller than the dilated kernel of shape {}", op, x.sizes(),
-           g.pad_lo[0] + g.pad_hi[0], g.pad_lo[1] + g.pad_hi[1], w.sizes());
-  g.out_h = span_h / stride.h + 1;
-  g.out_w = span_w / stride.w + 1;
+  TG_CHECK(
+      fits, "{}: input of shape {} (padded by {}) is smaller than the dilated kernel of shape {}", op, x.sizes(),
+      dims_repr(Dims(Size3(g.pad_lo[0] + g.pad_hi[0], g.pad_lo[1] + g.pad_hi[1], g.pad_lo[2] + g.pad_hi[2])), spatial),
+      w.sizes());
   return g;
 }
 
@@ -156,117 +184,126 @@ Tensor add_bias(const Tensor& y, const Tensor& bias, int64_t channels, const cha
   if (!bias.defined()) return y;
   TG_CHECK(bias.dim() == 1 && bias.sizes()[0] == channels, "{}: expected a bias of shape [{}], got {}", op, channels,
            bias.sizes());
-  return y + bias.view({1, channels, 1, 1});
+  std::vector<int64_t> shape(static_cast<size_t>(y.dim()), 1);
+  shape[1] = channels;
+  return y + bias.view(shape);
 }
 
-}  // namespace
-
-Tensor conv2d(const Tensor& input_in, const Tensor& weight_in, const Conv2dOptions& options_in, SourceLoc loc) {
-  detail::ApiScope scope("conv2d", loc);
+// The convolution every public entry runs: batches an unbatched input, checks and adds the bias.
+Tensor convolution(const char* op, const Tensor& input_in, const Tensor& weight_in, const Tensor& bias_in, int spatial,
+                   const Dims& stride, const Padding& padding, const Dims& dilation, int64_t groups) {
   const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
-  Conv2dOptions options = options_in;
-  options.bias = ops::autocast_lower(options.bias);
-  check_operands("conv2d", input, weight, options.bias, 2);
-  const bool batched = input.dim() == 4;
+  const Tensor bias = ops::autocast_lower(bias_in);
+  check_operands(op, input, weight, bias, spatial);
+  const bool batched = input.dim() == spatial + 2;
   Tensor x = batched ? input : input.unsqueeze(0);
-  ConvGeometry g = forward_geometry("conv2d", x, weight, options.stride, options.padding, options.dilation,
-                                    options.groups);
-  Tensor y = add_bias(conv_forward(x, weight, g), options.bias, g.c_out, "conv2d");
+  ConvGeometry g = forward_geometry(op, x, weight, spatial, stride, padding, dilation, groups);
+  Tensor y = add_bias(conv_forward(x, weight, g), bias, g.c_out, op);
   return batched ? y : y.squeeze(0);
 }
 
-Tensor conv1d(const Tensor& input_in, const Tensor& weight_in, const Conv1dOptions& options_in, SourceLoc loc) {
-  detail::ApiScope scope("conv1d", loc);
-  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
-  Conv1dOptions options = options_in;
-  options.bias = ops::autocast_lower(options.bias);
-  check_operands("conv1d", input, weight, options.bias, 1);
-  const bool batched = input.dim() == 3;
-  Tensor x = (batched ? input : input.unsqueeze(0)).unsqueeze(2);
-  ConvPadding padding = options.padding;
-  if (padding.mode == ConvPadding::Mode::Explicit) padding.size = Size2(0, padding.size.w);
-  ConvGeometry g = forward_geometry("conv1d", x, weight.unsqueeze(2), Size2(1, options.stride), padding,
-                                    Size2(1, options.dilation), options.groups);
-  Tensor y = add_bias(conv_forward(x, weight.unsqueeze(2), g), options.bias, g.c_out, "conv1d").squeeze(2);
-  return batched ? y : y.squeeze(0);
-}
-
-namespace {
-
-// The transposed convolution of batched x [N, C, H, W] (conv_transpose1d: H = 1): the input
-// gradient of the convolution whose input is our output and whose output is our input.
-Tensor transposed_conv(const char* op, const Tensor& x, const Tensor& weight, const ConvTranspose2dOptions& options) {
-  check_positive(op, "stride", options.stride);
-  check_positive(op, "dilation", options.dilation);
-  TG_CHECK_VALUE(options.groups > 0, "{}: groups must be positive, got {}", op, options.groups);
+// The transposed convolution of batched x [N, C, (D,) H, W]: the input gradient of the
+// convolution whose input is our output and whose output is our input.
+Tensor transposed_conv(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias, int spatial,
+                       const Dims& stride, const Dims& padding, const Dims& output_padding, const Dims& dilation,
+                       int64_t groups) {
+  check_positive(op, "stride", stride, spatial);
+  check_positive(op, "dilation", dilation, spatial);
+  TG_CHECK_VALUE(groups > 0, "{}: groups must be positive, got {}", op, groups);
   ConvGeometry g;
+  g.spatial = spatial;
   g.n = x.sizes()[0];
   g.c_out = x.sizes()[1];
   TG_CHECK(weight.sizes()[0] == g.c_out, "{}: weight of shape {} expects {} input channels, got input of shape {}", op,
            weight.sizes(), weight.sizes()[0], x.sizes());
-  g.groups = options.groups;
+  g.groups = groups;
   TG_CHECK(g.c_out % g.groups == 0, "{}: in_channels ({}) must be divisible by groups ({})", op, g.c_out, g.groups);
   g.c_in = weight.sizes()[1] * g.groups;
-  g.out_h = x.sizes()[2];
-  g.out_w = x.sizes()[3];
-  g.k_h = weight.sizes()[2];
-  g.k_w = weight.sizes()[3];
-  const int64_t in_sizes[2] = {g.out_h, g.out_w}, ks[2] = {g.k_h, g.k_w};
-  int64_t out_sizes[2];
-  for (int d = 0; d < 2; ++d) {
-    const int64_t s = options.stride[d], p = options.padding[d], op_ = options.output_padding[d],
-                  dil = options.dilation[d];
+  const int first = 3 - spatial;
+  for (int d = first; d < 3; ++d) {
+    g.out[d] = x.sizes()[2 + d - first];
+    g.k[d] = weight.sizes()[2 + d - first];
+  }
+  for (int d = 0; d < 3; ++d) {
+    const int64_t s = stride[d], p = d < first ? 0 : padding[d], op_ = d < first ? 0 : output_padding[d],
+                  dil = dilation[d];
     TG_CHECK_VALUE(p >= 0 && op_ >= 0, "{}: padding and output_padding must be non-negative", op);
     TG_CHECK_VALUE(op_ < s || op_ < dil,
                    "{}: output_padding ({}) must be smaller than either stride ({}) or dilation ({})", op, op_, s, dil);
-    out_sizes[d] = (in_sizes[d] - 1) * s - 2 * p + dil * (ks[d] - 1) + op_ + 1;
-    TG_CHECK(out_sizes[d] > 0, "{}: input of shape {} with weight {} gives an empty output", op, x.sizes(),
-             weight.sizes());
+    g.in[d] = (g.out[d] - 1) * s - 2 * p + dil * (g.k[d] - 1) + op_ + 1;
+    TG_CHECK(g.in[d] > 0, "{}: input of shape {} with weight {} gives an empty output", op, x.sizes(), weight.sizes());
     g.stride[d] = s;
     g.dilation[d] = dil;
     g.pad_lo[d] = p;
     // Exact far-side padding, so that the forward convolution over our output lands on our input.
-    g.pad_hi[d] = (in_sizes[d] - 1) * s + dil * (ks[d] - 1) + 1 - out_sizes[d] - p;
+    g.pad_hi[d] = (g.out[d] - 1) * s + dil * (g.k[d] - 1) + 1 - g.in[d] - p;
   }
-  g.in_h = out_sizes[0];
-  g.in_w = out_sizes[1];
-  return add_bias(conv_input_grad(x, weight, g), options.bias, g.c_in, op);
+  return add_bias(conv_input_grad(x, weight, g), bias, g.c_in, op);
+}
+
+Tensor transposed_convolution(const char* op, const Tensor& input_in, const Tensor& weight_in, const Tensor& bias_in,
+                              int spatial, const Dims& stride, const Dims& padding, const Dims& output_padding,
+                              const Dims& dilation, int64_t groups) {
+  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
+  const Tensor bias = ops::autocast_lower(bias_in);
+  check_operands(op, input, weight, bias, spatial);
+  const bool batched = input.dim() == spatial + 2;
+  Tensor y = transposed_conv(op, batched ? input : input.unsqueeze(0), weight, bias, spatial, stride, padding,
+                             output_padding, dilation, groups);
+  return batched ? y : y.squeeze(0);
 }
 
 }  // namespace
 
-Tensor conv_transpose2d(const Tensor& input_in, const Tensor& weight_in, const ConvTranspose2dOptions& options_in,
-                        SourceLoc loc) {
-  const char* op = "conv_transpose2d";
-  detail::ApiScope scope(op, loc);
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dOptions& o, SourceLoc loc) {
+  detail::ApiScope scope("conv2d", loc);
+  return convolution("conv2d", input, weight, o.bias, 2, o.stride, o.padding, o.dilation, o.groups);
+}
+
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Conv3dOptions& o, SourceLoc loc) {
+  detail::ApiScope scope("conv3d", loc);
+  return convolution("conv3d", input, weight, o.bias, 3, o.stride, o.padding, o.dilation, o.groups);
+}
+
+Tensor conv1d(const Tensor& input_in, const Tensor& weight_in, const Conv1dOptions& o, SourceLoc loc) {
+  detail::ApiScope scope("conv1d", loc);
   const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
-  ConvTranspose2dOptions options = options_in;
-  options.bias = ops::autocast_lower(options.bias);
-  check_operands(op, input, weight, options.bias, 2);
-  const bool batched = input.dim() == 4;
-  Tensor y = transposed_conv(op, batched ? input : input.unsqueeze(0), weight, options);
-  return batched ? y : y.squeeze(0);
+  check_operands("conv1d", input, weight, ops::autocast_lower(o.bias), 1);
+  // A row of height 1: [N, C, L] -> [N, C, 1, L].
+  ConvPadding padding = o.padding;
+  if (padding.mode == ConvPaddingMode::Explicit) padding.size = Size2(0, padding.size.w);
+  const int64_t h_dim = input.dim() - 1;
+  return convolution("conv1d", input.unsqueeze(h_dim), weight.unsqueeze(2), o.bias, 2, Size2(1, o.stride), padding,
+                     Size2(1, o.dilation), o.groups)
+      .squeeze(h_dim);
+}
+
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const ConvTranspose2dOptions& o, SourceLoc loc) {
+  detail::ApiScope scope("conv_transpose2d", loc);
+  return transposed_convolution("conv_transpose2d", input, weight, o.bias, 2, o.stride, o.padding, o.output_padding,
+                                o.dilation, o.groups);
+}
+
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const ConvTranspose3dOptions& o, SourceLoc loc) {
+  detail::ApiScope scope("conv_transpose3d", loc);
+  return transposed_convolution("conv_transpose3d", input, weight, o.bias, 3, o.stride, o.padding, o.output_padding,
+                                o.dilation, o.groups);
 }
 
 Tensor conv_transpose1d(const Tensor& input_in, const Tensor& weight_in, const ConvTranspose1dOptions& o,
                         SourceLoc loc) {
-  const char* op = "conv_transpose1d";
-  detail::ApiScope scope(op, loc);
+  detail::ApiScope scope("conv_transpose1d", loc);
   const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
-  const Tensor bias = ops::autocast_lower(o.bias);
-  check_operands(op, input, weight, bias, 1);
-  const bool batched = input.dim() == 3;
-  TG_CHECK(weight.sizes()[0] == input.sizes()[batched ? 1 : 0],
-           "{}: weight of shape {} expects {} input channels, got input of shape {}", op, weight.sizes(),
+  check_operands("conv_transpose1d", input, weight, ops::autocast_lower(o.bias), 1);
+  const int64_t channels = input.sizes()[input.dim() - 2];
+  TG_CHECK(weight.sizes()[0] == channels,
+           "conv_transpose1d: weight of shape {} expects {} input channels, got input of shape {}", weight.sizes(),
            weight.sizes()[0], input.sizes());
-  const ConvTranspose2dOptions plane{.bias = bias,
-                                     .stride = Size2(1, o.stride),
-                                     .padding = Size2(0, o.padding),
-                                     .output_padding = Size2(0, o.output_padding),
-                                     .groups = o.groups,
-                                     .dilation = Size2(1, o.dilation)};
-  Tensor y = transposed_conv(op, (batched ? input : input.unsqueeze(0)).unsqueeze(2), weight.unsqueeze(2), plane);
-  return batched ? y.squeeze(2) : y.squeeze(2).squeeze(0);
+  const int64_t h_dim = input.dim() - 1;
+  return transposed_convolution("conv_transpose1d", input.unsqueeze(h_dim), weight.unsqueeze(2), o.bias, 2,
+                                Size2(1, o.stride), Size2(0, o.padding), Size2(0, o.output_padding),
+                                Size2(1, o.dilation), o.groups)
+      .squeeze(h_dim);
 }
 
 }  // namespace tg::nn::functional

@@ -47,4 +47,9 @@ Tensor dropout2d(const Tensor& input, double p, bool training, Generator* genera
   return channel_dropout("dropout2d", 2, input, p, training, generator);
 }
 
+Tensor dropout3d(const Tensor& input, double p, bool training, Generator* generator, SourceLoc loc) {
+  detail::ApiScope scope("dropout3d", loc);
+  return channel_dropout("dropout3d", 3, input, p, training, generator);
+}
+
 }  // namespace tg::nn::functional

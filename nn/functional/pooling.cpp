@@ -302,4 +302,164 @@ Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size, SourceLoc l
   return adaptive_avg_pool2d(as_plane("adaptive_avg_pool1d", input), Size2(1, output_size)).squeeze(-2);
 }
 
+// ---- 3-D pooling: the 2-D ops over the (H, W) planes, then over [D, OH * OW] planes ----------
+// Max and average pooling are separable: a box's max is the max over D of the (H, W) maxima,
+// and its average (count_include_pad or not) divides by a product of per-dim counts. The
+// first maximum in (d, h, w) order wins, as in PyTorch: the plane pass keeps the first in
+// (h, w) order and the depth pass the smallest d.
+
+namespace {
+
+struct Volume {
+  Tensor x;  // batched [N, C, D, H, W]
+  int64_t n, c, d, h, w;
+};
+
+Volume batched_volume(const char* op, const Tensor& input) {
+  ops::check_floating(op, input, "input");
+  TG_CHECK(input.dim() == 4 || input.dim() == 5, "{}: expected a 4-D (unbatched) or 5-D (batched) input, got shape {}",
+           op, input.sizes());
+  Volume v;
+  v.x = input.dim() == 5 ? input : input.unsqueeze(0);
+  const Shape& s = v.x.sizes();
+  v.n = s[0], v.c = s[1], v.d = s[2], v.h = s[3], v.w = s[4];
+  return v;
+}
+
+Tensor unbatched_volume(const Tensor& input, const Tensor& out) { return input.dim() == 5 ? out : out.squeeze(0); }
+
+// The (H, W) planes of the volume, [N, C * D, H, W].
+Tensor planes(const Volume& v) { return v.x.reshape({v.n, v.c * v.d, v.h, v.w}); }
+
+// The plane pass's result [N, C * D, OH, OW] as the depth pass's planes [N, C, D, OH * OW].
+Tensor depth_planes(const Volume& v, const Tensor& pooled) {
+  return pooled.view({v.n, v.c, v.d, pooled.sizes()[2] * pooled.sizes()[3]});
+}
+
+std::string triple(Size3 s) { return fmt::format("({}, {}, {})", s.d, s.h, s.w); }
+
+struct Pool3dParams {
+  Size3 kernel, stride, pad, dilation;
+};
+
+Pool3dParams check_params3(const char* op, Size3 kernel, const std::optional<Size3>& stride, Size3 pad,
+                           Size3 dilation) {
+  Pool3dParams p{kernel, stride.value_or(kernel), pad, dilation};
+  auto positive = [](Size3 s) { return s.d > 0 && s.h > 0 && s.w > 0; };
+  TG_CHECK_VALUE(positive(kernel), "{}: kernel_size must be positive, got {}", op, triple(kernel));
+  TG_CHECK_VALUE(positive(p.stride), "{}: stride must be positive, got {}", op, triple(p.stride));
+  TG_CHECK_VALUE(positive(dilation), "{}: dilation must be positive, got {}", op, triple(dilation));
+  for (int i = 0; i < 3; ++i)
+    TG_CHECK_VALUE(pad[i] >= 0 && pad[i] <= kernel[i] / 2,
+                   "{}: padding {} must be non-negative and at most half the kernel size {}", op, triple(pad),
+                   triple(kernel));
+  return p;
+}
+
+// Checks that every output size is positive (with this op's name) before the passes run.
+void check_pooled_sizes(const char* op, const Volume& v, const Pool3dParams& p, bool ceil_mode, const Shape& shape) {
+  const int64_t sizes[3] = {v.d, v.h, v.w};
+  for (int i = 0; i < 3; ++i)
+    pooled_size(op, sizes[i], p.kernel[i], p.stride[i], p.pad[i], p.dilation[i], ceil_mode, shape);
+}
+
+// Flat d * H * W + h * W + w indices from the plane pass's (h * W + w) indices [N, C * D, OH, OW]
+// and the depth pass's (d * OH * OW + j) indices [N, C, OD, OH * OW].
+Tensor volume_indices(const Volume& v, const Tensor& plane_idx, const Tensor& depth_idx) {
+  const int64_t oh = plane_idx.sizes()[2], ow = plane_idx.sizes()[3], od = depth_idx.sizes()[2];
+  const Tensor at = depth_idx.reshape({v.n, v.c, od * oh * ow});
+  const Tensor hw = plane_idx.reshape({v.n, v.c, v.d * oh * ow}).gather(2, at);
+  return (at.div(oh * ow, "floor") * (v.h * v.w) + hw).view({v.n, v.c, od, oh, ow});
+}
+
+// The depth pass's result [N, C, OD, OH * OW] as [N, C, OD, OH, OW].
+Tensor as_volume(const Tensor& out, const Tensor& plane_pooled) {
+  return out.view({out.sizes()[0], out.sizes()[1], out.sizes()[2], plane_pooled.sizes()[2], plane_pooled.sizes()[3]});
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, const MaxPool3dOptions& o, SourceLoc loc) {
+  const char* op = "max_pool3d";
+  detail::ApiScope scope(op, loc);
+  const Volume v = batched_volume(op, input);
+  const Pool3dParams p = check_params3(op, o.kernel_size, o.stride, o.padding, o.dilation);
+  check_pooled_sizes(op, v, p, o.ceil_mode, input.sizes());
+  auto [plane, plane_idx] = max_pool2d_with_indices(planes(v), {.kernel_size = Size2(p.kernel.h, p.kernel.w),
+                                                                .stride = Size2(p.stride.h, p.stride.w),
+                                                                .padding = Size2(p.pad.h, p.pad.w),
+                                                                .dilation = Size2(p.dilation.h, p.dilation.w),
+                                                                .ceil_mode = o.ceil_mode});
+  auto [out, depth_idx] = max_pool2d_with_indices(depth_planes(v, plane), {.kernel_size = Size2(p.kernel.d, 1),
+                                                                           .stride = Size2(p.stride.d, 1),
+                                                                           .padding = Size2(p.pad.d, 0),
+                                                                           .dilation = Size2(p.dilation.d, 1),
+                                                                           .ceil_mode = o.ceil_mode});
+  return {unbatched_volume(input, as_volume(out, plane)),
+          unbatched_volume(input, volume_indices(v, plane_idx, depth_idx))};
+}
+
+Tensor max_pool3d(const Tensor& input, const MaxPool3dOptions& options, SourceLoc loc) {
+  return std::get<0>(max_pool3d_with_indices(input, options, loc));
+}
+
+Tensor avg_pool3d(const Tensor& input, const AvgPool3dOptions& o, SourceLoc loc) {
+  const char* op = "avg_pool3d";
+  detail::ApiScope scope(op, loc);
+  const Volume v = batched_volume(op, input);
+  const Pool3dParams p = check_params3(op, o.kernel_size, o.stride, o.padding, 1);
+  check_pooled_sizes(op, v, p, o.ceil_mode, input.sizes());
+  if (o.divisor_override)
+    TG_CHECK_VALUE(*o.divisor_override > 0, "{}: divisor_override must be positive, got {}", op, *o.divisor_override);
+  // With a divisor override the plane pass sums (divides by 1) and the depth pass divides once.
+  const std::optional<int64_t> plane_divisor = o.divisor_override ? std::optional<int64_t>(1) : std::nullopt;
+  const Tensor plane = avg_pool2d(planes(v), {.kernel_size = Size2(p.kernel.h, p.kernel.w),
+                                              .stride = Size2(p.stride.h, p.stride.w),
+                                              .padding = Size2(p.pad.h, p.pad.w),
+                                              .ceil_mode = o.ceil_mode,
+                                              .count_include_pad = o.count_include_pad,
+                                              .divisor_override = plane_divisor});
+  const Tensor out = avg_pool2d(depth_planes(v, plane), {.kernel_size = Size2(p.kernel.d, 1),
+                                                         .stride = Size2(p.stride.d, 1),
+                                                         .padding = Size2(p.pad.d, 0),
+                                                         .ceil_mode = o.ceil_mode,
+                                                         .count_include_pad = o.count_include_pad,
+                                                         .divisor_override = o.divisor_override});
+  return unbatched_volume(input, as_volume(out, plane));
+}
+
+namespace {
+void check_output_size3(const char* op, const Volume& v, Size3 size, const Shape& shape) {
+  TG_CHECK_VALUE(size.d > 0 && size.h > 0 && size.w > 0, "{}: output_size must be positive, got {}", op, triple(size));
+  TG_CHECK(v.d > 0 && v.h > 0 && v.w > 0, "{}: input of shape {} has an empty volume", op, shape);
+}
+}  // namespace
+
+Tensor adaptive_avg_pool3d(const Tensor& input, Size3 output_size, SourceLoc loc) {
+  const char* op = "adaptive_avg_pool3d";
+  detail::ApiScope scope(op, loc);
+  const Volume v = batched_volume(op, input);
+  check_output_size3(op, v, output_size, input.sizes());
+  if (output_size == Size3(1)) return unbatched_volume(input, v.x.mean({2, 3, 4}, true));
+  const Tensor plane = adaptive_avg_pool2d(planes(v), Size2(output_size.h, output_size.w));
+  const Tensor out = adaptive_avg_pool2d(depth_planes(v, plane), Size2(output_size.d, output_size.h * output_size.w));
+  return unbatched_volume(input, as_volume(out, plane));
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, Size3 output_size, SourceLoc loc) {
+  const char* op = "adaptive_max_pool3d";
+  detail::ApiScope scope(op, loc);
+  const Volume v = batched_volume(op, input);
+  check_output_size3(op, v, output_size, input.sizes());
+  auto [plane, plane_idx] = adaptive_max_pool2d_with_indices(planes(v), Size2(output_size.h, output_size.w));
+  auto [out, depth_idx] =
+      adaptive_max_pool2d_with_indices(depth_planes(v, plane), Size2(output_size.d, output_size.h * output_size.w));
+  return {unbatched_volume(input, as_volume(out, plane)),
+          unbatched_volume(input, volume_indices(v, plane_idx, depth_idx))};
+}
+
+Tensor adaptive_max_pool3d(const Tensor& input, Size3 output_size, SourceLoc loc) {
+  return std::get<0>(adaptive_max_pool3d_with_indices(input, output_size, loc));
+}
+
 }  // namespace tg::nn::functional

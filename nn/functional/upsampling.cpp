@@ -156,15 +156,11 @@ Tensor apply_taps(const Tensor& x, int dim, const Taps& taps) {
   return resample_along(x, dim, t, false);
 }
 
-// Adaptive average pooling is separable too: a box's mean is the mean over one side of the
-// means over the other. 2-D pooling over [.., 1, L] or [.., D, H*W] views does one dim at a time.
+// "area" is adaptive average pooling of the input's rank.
 Tensor area(const Tensor& x, const std::vector<int64_t>& out) {
-  const Shape s = x.sizes();
-  if (x.dim() == 3) return adaptive_avg_pool2d(x.unsqueeze(2), {1, out[0]}).squeeze(2);
+  if (x.dim() == 3) return adaptive_avg_pool1d(x, out[0]);
   if (x.dim() == 4) return adaptive_avg_pool2d(x, {out[0], out[1]});
-  Tensor hw = adaptive_avg_pool2d(x.reshape({s[0], s[1] * s[2], s[3], s[4]}), {out[1], out[2]});
-  Tensor d = adaptive_avg_pool2d(hw.reshape({s[0], s[1], s[2], out[1] * out[2]}), {out[0], out[1] * out[2]});
-  return d.reshape({s[0], s[1], out[0], out[1], out[2]});
+  return adaptive_avg_pool3d(x, {out[0], out[1], out[2]});
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d.
+// Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d.
 #include "tapegrad/nn/modules/conv.h"
 
 #include <cmath>
@@ -26,15 +26,20 @@ void reset_conv(const Tensor& weight, const Tensor& bias) {
   }
 }
 
-std::string padding_repr(const ConvPadding& p) {
+std::string pair(Size2 s) { return fmt::format("({}, {})", s.h, s.w); }
+std::string pair(Size3 s) { return fmt::format("({}, {}, {})", s.d, s.h, s.w); }
+
+template <class S>
+std::string padding_repr(const BasicConvPadding<S>& p) {
   switch (p.mode) {
-    case ConvPadding::Mode::Same: return ", padding=same";
-    case ConvPadding::Mode::Valid: return ", padding=valid";
-    default: return p.size == Size2(0) ? "" : fmt::format(", padding=({}, {})", p.size.h, p.size.w);
+    case ConvPaddingMode::Same:
+      return ", padding=same";
+    case ConvPaddingMode::Valid:
+      return ", padding=valid";
+    default:
+      return p.size == S(0) ? "" : ", padding=" + pair(p.size);
   }
 }
-
-std::string pair(Size2 s) { return fmt::format("({}, {})", s.h, s.w); }
 
 }  // namespace
 
@@ -54,9 +59,9 @@ Tensor Conv1dImpl::forward(const Tensor& input) {
 std::string Conv1dImpl::extra_repr() const {
   std::string s = fmt::format("{}, {}, kernel_size=({},), stride=({},)", in_channels, out_channels, kernel_size,
                               options.stride);
-  if (options.padding.mode != ConvPadding::Mode::Explicit || options.padding.size.w != 0)
-    s += options.padding.mode == ConvPadding::Mode::Explicit ? fmt::format(", padding=({},)", options.padding.size.w)
-                                                               : padding_repr(options.padding);
+  if (options.padding.mode != ConvPaddingMode::Explicit || options.padding.size.w != 0)
+    s += options.padding.mode == ConvPaddingMode::Explicit ? fmt::format(", padding=({},)", options.padding.size.w)
+                                                           : padding_repr(options.padding);
   if (options.dilation != 1) s += fmt::format(", dilation=({},)", options.dilation);
   if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
   if (!options.bias) s += ", bias=False";
@@ -107,6 +112,60 @@ std::string ConvTranspose2dImpl::extra_repr() const {
   if (options.padding != Size2(0)) s += ", padding=" + pair(options.padding);
   if (options.dilation != Size2(1)) s += ", dilation=" + pair(options.dilation);
   if (options.output_padding != Size2(0)) s += ", output_padding=" + pair(options.output_padding);
+  if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
+  if (!options.bias) s += ", bias=False";
+  return s;
+}
+
+Conv3dImpl::Conv3dImpl(int64_t in, int64_t out, Size3 k, const Conv3dOptions& o)
+    : Module("Conv3d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
+  check_channels("Conv3d", in, out, o.groups);
+  weight = register_parameter("weight", empty({out, in / o.groups, k.d, k.h, k.w}));
+  if (o.bias) bias = register_parameter("bias", empty({out}));
+  reset_parameters();
+}
+void Conv3dImpl::reset_parameters() { reset_conv(weight, bias); }
+Tensor Conv3dImpl::forward(const Tensor& input) {
+  return functional::conv3d(input, weight,
+                            {.bias = bias,
+                             .stride = options.stride,
+                             .padding = options.padding,
+                             .dilation = options.dilation,
+                             .groups = options.groups});
+}
+std::string Conv3dImpl::extra_repr() const {
+  std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels, out_channels, pair(kernel_size),
+                              pair(options.stride));
+  s += padding_repr(options.padding);
+  if (options.dilation != Size3(1)) s += ", dilation=" + pair(options.dilation);
+  if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
+  if (!options.bias) s += ", bias=False";
+  return s;
+}
+
+ConvTranspose3dImpl::ConvTranspose3dImpl(int64_t in, int64_t out, Size3 k, const ConvTranspose3dOptions& o)
+    : Module("ConvTranspose3d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
+  check_channels("ConvTranspose3d", in, out, o.groups);
+  weight = register_parameter("weight", empty({in, out / o.groups, k.d, k.h, k.w}));
+  if (o.bias) bias = register_parameter("bias", empty({out}));
+  reset_parameters();
+}
+void ConvTranspose3dImpl::reset_parameters() { reset_conv(weight, bias); }
+Tensor ConvTranspose3dImpl::forward(const Tensor& input) {
+  return functional::conv_transpose3d(input, weight,
+                                      {.bias = bias,
+                                       .stride = options.stride,
+                                       .padding = options.padding,
+                                       .output_padding = options.output_padding,
+                                       .groups = options.groups,
+                                       .dilation = options.dilation});
+}
+std::string ConvTranspose3dImpl::extra_repr() const {
+  std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels, out_channels, pair(kernel_size),
+                              pair(options.stride));
+  if (options.padding != Size3(0)) s += ", padding=" + pair(options.padding);
+  if (options.dilation != Size3(1)) s += ", dilation=" + pair(options.dilation);
+  if (options.output_padding != Size3(0)) s += ", output_padding=" + pair(options.output_padding);
   if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
   if (!options.bias) s += ", bias=False";
   return s;

@@ -16,6 +16,7 @@ Tensor DropoutImpl::forward(const Tensor& input) { return functional::dropout(in
 std::string DropoutImpl::extra_repr() const { return fmt::format("p={}, inplace=False", p); }
 Tensor Dropout1dImpl::forward(const Tensor& input) { return functional::dropout1d(input, p, is_training(), generator); }
 Tensor Dropout2dImpl::forward(const Tensor& input) { return functional::dropout2d(input, p, is_training(), generator); }
+Tensor Dropout3dImpl::forward(const Tensor& input) { return functional::dropout3d(input, p, is_training(), generator); }
 
 namespace {
 // The table's sizes and padding_idx (made non-negative), checked as PyTorch does.

@@ -49,6 +49,19 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::conv2d(x, w, {or_undefined(b), stride, padding, dilation, groups}); });
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
      py::arg("dilation") = 1, py::arg("groups") = 1);
+  f.def("conv3d", [](const Tensor& x, const Tensor& w, OptTensor b, tg::nn::Size3 stride, tg::nn::ConvPadding3 padding,
+                     tg::nn::Size3 dilation, int64_t groups) {
+    return nogil([&] { return F::conv3d(x, w, {or_undefined(b), stride, padding, dilation, groups}); });
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+     py::arg("dilation") = 1, py::arg("groups") = 1);
+  f.def("conv_transpose3d", [](const Tensor& x, const Tensor& w, OptTensor b, tg::nn::Size3 stride,
+                               tg::nn::Size3 padding, tg::nn::Size3 output_padding, int64_t groups,
+                               tg::nn::Size3 dilation) {
+    return nogil([&] {
+      return F::conv_transpose3d(x, w, {or_undefined(b), stride, padding, output_padding, groups, dilation});
+    });
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+     py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("dilation") = 1);
   f.def("conv_transpose2d", [](const Tensor& x, const Tensor& w, OptTensor b, tg::nn::Size2 stride, tg::nn::Size2 padding,
                                tg::nn::Size2 output_padding, int64_t groups, tg::nn::Size2 dilation) {
     return nogil([&] {
@@ -78,6 +91,26 @@ void bind_nn_functional(py::module_& nn) {
   f.def("adaptive_avg_pool2d", [](const Tensor& x, tg::nn::Size2 size) {
     return nogil([&] { return F::adaptive_avg_pool2d(x, size); });
   }, py::arg("input"), py::arg("output_size"));
+  f.def("max_pool3d", [](const Tensor& x, tg::nn::Size3 k, std::optional<tg::nn::Size3> stride, tg::nn::Size3 padding,
+                         tg::nn::Size3 dilation, bool ceil_mode, bool return_indices) -> py::object {
+    F::MaxPool3dOptions o{k, stride, padding, dilation, ceil_mode};
+    if (return_indices) return py::cast(nogil([&] { return F::max_pool3d_with_indices(x, o); }));
+    return py::cast(nogil([&] { return F::max_pool3d(x, o); }));
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+     py::arg("dilation") = 1, py::arg("ceil_mode") = false, py::arg("return_indices") = false);
+  f.def("avg_pool3d", [](const Tensor& x, tg::nn::Size3 k, std::optional<tg::nn::Size3> stride, tg::nn::Size3 padding,
+                         bool ceil_mode, bool count_include_pad, std::optional<int64_t> divisor_override) {
+    return nogil(
+        [&] { return F::avg_pool3d(x, {k, stride, padding, ceil_mode, count_include_pad, divisor_override}); });
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+     py::arg("ceil_mode") = false, py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
+  f.def("adaptive_avg_pool3d", [](const Tensor& x, tg::nn::Size3 size) {
+    return nogil([&] { return F::adaptive_avg_pool3d(x, size); });
+  }, py::arg("input"), py::arg("output_size"));
+  f.def("adaptive_max_pool3d", [](const Tensor& x, tg::nn::Size3 size, bool return_indices) -> py::object {
+    if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool3d_with_indices(x, size); }));
+    return py::cast(nogil([&] { return F::adaptive_max_pool3d(x, size); }));
+  }, py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
   f.def("max_pool1d", [](const Tensor& x, int64_t k, std::optional<int64_t> stride, int64_t padding, int64_t dilation,
                          bool ceil_mode, bool return_indices) -> py::object {
     F::MaxPool1dOptions o{k, stride, padding, dilation, ceil_mode};
@@ -129,7 +162,8 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::group_norm(x, groups, or_undefined(w), or_undefined(b), eps); });
   }, py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(), py::arg("bias") = py::none(),
      py::arg("eps") = 1e-5);
-  for (auto [name, fn] : {std::pair{"dropout1d", &F::dropout1d}, std::pair{"dropout2d", &F::dropout2d}})
+  for (auto [name, fn] : {std::pair{"dropout1d", &F::dropout1d}, std::pair{"dropout2d", &F::dropout2d},
+                            std::pair{"dropout3d", &F::dropout3d}})
     f.def(name, [fn](const Tensor& x, double p, bool training, bool) {
       return nogil([&] { return fn(x, p, training, nullptr, tg::SourceLoc::current()); });
     }, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true, py::arg("inplace") = false);

@@ -70,6 +70,16 @@ void bind_nn_layers(py::module_& nn) {
       .def_readonly("in_channels", &Conv2dImpl::in_channels)
       .def_readonly("out_channels", &Conv2dImpl::out_channels)
       .def_readonly("kernel_size", &Conv2dImpl::kernel_size);
+  Layer<Conv3dImpl>(nn, "Conv3d")
+      .def(py::init([](int64_t in, int64_t out, Size3 k, Size3 stride, ConvPadding3 padding, Size3 dilation,
+                       int64_t groups, bool bias) {
+             return std::make_shared<Conv3dImpl>(in, out, k, Conv3dOptions{stride, padding, dilation, groups, bias});
+           }),
+           py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
+           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true)
+      .def_readonly("in_channels", &Conv3dImpl::in_channels)
+      .def_readonly("out_channels", &Conv3dImpl::out_channels)
+      .def_readonly("kernel_size", &Conv3dImpl::kernel_size);
   Layer<ConvTranspose1dImpl>(nn, "ConvTranspose1d")
       .def(py::init([](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding, int64_t output_padding,
                        int64_t groups, bool bias, int64_t dilation) {
@@ -92,6 +102,17 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("dilation") = 1)
       .def_readonly("in_channels", &ConvTranspose2dImpl::in_channels)
       .def_readonly("out_channels", &ConvTranspose2dImpl::out_channels);
+  Layer<ConvTranspose3dImpl>(nn, "ConvTranspose3d")
+      .def(py::init([](int64_t in, int64_t out, Size3 k, Size3 stride, Size3 padding, Size3 output_padding,
+                       int64_t groups, bool bias, Size3 dilation) {
+             return std::make_shared<ConvTranspose3dImpl>(
+                 in, out, k, ConvTranspose3dOptions{stride, padding, output_padding, groups, bias, dilation});
+           }),
+           py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
+           py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
+           py::arg("dilation") = 1)
+      .def_readonly("in_channels", &ConvTranspose3dImpl::in_channels)
+      .def_readonly("out_channels", &ConvTranspose3dImpl::out_channels);
 
   py::class_<BatchNormImpl, Module, py::smart_holder>(nn, "_BatchNorm")
       .def_readonly("num_features", &BatchNormImpl::num_features)
@@ -112,6 +133,12 @@ void bind_nn_layers(py::module_& nn) {
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
            py::arg("track_running_stats") = true);
+  py::class_<BatchNorm3dImpl, BatchNormImpl, py::smart_holder>(nn, "BatchNorm3d")
+      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
+             return std::make_shared<BatchNorm3dImpl>(n, bn_options(eps, momentum, affine, track));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
+           py::arg("track_running_stats") = true);
   Layer<InstanceNormImpl>(nn, "_InstanceNorm");
   py::class_<InstanceNorm1dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm1d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
@@ -122,6 +149,12 @@ void bind_nn_layers(py::module_& nn) {
   py::class_<InstanceNorm2dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm2d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
              return std::make_shared<InstanceNorm2dImpl>(n, bn_options(eps, momentum, affine, track));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
+           py::arg("track_running_stats") = false);
+  py::class_<InstanceNorm3dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm3d")
+      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
+             return std::make_shared<InstanceNorm3dImpl>(n, bn_options(eps, momentum, affine, track));
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
            py::arg("track_running_stats") = false);
@@ -157,6 +190,9 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("inplace") = false);
   py::class_<Dropout2dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout2d")
       .def(py::init([](double p, bool) { return std::make_shared<Dropout2dImpl>(p); }), py::arg("p") = 0.5,
+           py::arg("inplace") = false);
+  py::class_<Dropout3dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout3d")
+      .def(py::init([](double p, bool) { return std::make_shared<Dropout3dImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false);
   Layer<EmbeddingImpl>(nn, "Embedding")
       .def(py::init<int64_t, int64_t, std::optional<int64_t>>(), py::arg("num_embeddings"), py::arg("embedding_dim"),
@@ -195,6 +231,32 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
            py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
   Layer<AdaptiveAvgPool2dImpl>(nn, "AdaptiveAvgPool2d").def(py::init<Size2>(), py::arg("output_size"));
+  Layer<MaxPool3dImpl>(nn, "MaxPool3d")
+      .def(py::init([](Size3 k, std::optional<Size3> stride, Size3 padding, Size3 dilation, bool return_indices,
+                       bool ceil_mode) {
+             TG_CHECK_VALUE(!return_indices, "MaxPool3d: return_indices=True is not supported by the module; use "
+                                             "tg.nn.functional.max_pool3d(..., return_indices=True)");
+             return std::make_shared<MaxPool3dImpl>(
+                 functional::MaxPool3dOptions{k, stride, padding, dilation, ceil_mode});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("dilation") = 1,
+           py::arg("return_indices") = false, py::arg("ceil_mode") = false);
+  Layer<AvgPool3dImpl>(nn, "AvgPool3d")
+      .def(py::init([](Size3 k, std::optional<Size3> stride, Size3 padding, bool ceil_mode, bool count_include_pad,
+                       std::optional<int64_t> divisor_override) {
+             return std::make_shared<AvgPool3dImpl>(
+                 functional::AvgPool3dOptions{k, stride, padding, ceil_mode, count_include_pad, divisor_override});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
+           py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
+  Layer<AdaptiveAvgPool3dImpl>(nn, "AdaptiveAvgPool3d").def(py::init<Size3>(), py::arg("output_size"));
+  Layer<AdaptiveMaxPool3dImpl>(nn, "AdaptiveMaxPool3d")
+      .def(py::init([](Size3 size, bool return_indices) {
+             TG_CHECK_VALUE(!return_indices, "AdaptiveMaxPool3d: return_indices=True is not supported by the module; "
+                                             "use tg.nn.functional.adaptive_max_pool3d(..., return_indices=True)");
+             return std::make_shared<AdaptiveMaxPool3dImpl>(size);
+           }),
+           py::arg("output_size"), py::arg("return_indices") = false);
 
   Layer<MaxPool1dImpl>(nn, "MaxPool1d")
       .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding, int64_t dilation, bool return_indices,

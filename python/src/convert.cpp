@@ -381,29 +381,18 @@ bool type_caster<tg::Shape>::load(handle src, bool) {
   return true;
 }
 
-bool type_caster<tg::nn::Size2>::load(handle src, bool) {
+bool load_sizes(handle src, int64_t* out, int n) {
   PyObject* o = src.ptr();
   if (PyLong_Check(o) && !PyBool_Check(o)) {
-    value = tg::nn::Size2(py::cast<int64_t>(src));
+    std::fill(out, out + n, py::cast<int64_t>(src));
     return true;
   }
-  if ((PyTuple_Check(o) || PyList_Check(o)) && PySequence_Fast_GET_SIZE(o) == 2) {
-    PyObject** items = PySequence_Fast_ITEMS(o);
-    if (!PyLong_Check(items[0]) || !PyLong_Check(items[1])) return false;
-    value = tg::nn::Size2(PyLong_AsLongLong(items[0]), PyLong_AsLongLong(items[1]));
-    return true;
+  if (!(PyTuple_Check(o) || PyList_Check(o)) || PySequence_Fast_GET_SIZE(o) != n) return false;
+  PyObject** items = PySequence_Fast_ITEMS(o);
+  for (int i = 0; i < n; ++i) {
+    if (!PyLong_Check(items[i])) return false;
+    out[i] = PyLong_AsLongLong(items[i]);
   }
-  return false;
-}
-
-bool type_caster<tg::nn::ConvPadding>::load(handle src, bool convert) {
-  if (PyUnicode_Check(src.ptr())) {
-    value = tg::nn::ConvPadding(py::cast<std::string>(src));
-    return true;
-  }
-  type_caster<tg::nn::Size2> size;
-  if (!size.load(src, convert)) return false;
-  value = tg::nn::ConvPadding(static_cast<tg::nn::Size2>(size));
   return true;
 }
 

@@ -129,25 +129,58 @@ struct type_caster<tg::Shape> {
   }
 };
 
+// Reads an int, or a tuple or list of `n` ints, into `out`; false for anything else.
+bool load_sizes(handle src, int64_t* out, int n);
+
 // A size for each spatial dim or one for all: 3 or (3, 1) <-> tg::nn::Size2.
 template <>
 struct type_caster<tg::nn::Size2> {
   PYBIND11_TYPE_CASTER(tg::nn::Size2, const_name("int | tuple[int, int]"));
-  bool load(handle src, bool convert);
+  bool load(handle src, bool) {
+    int64_t v[2];
+    if (!load_sizes(src, v, 2)) return false;
+    value = tg::nn::Size2(v[0], v[1]);
+    return true;
+  }
   static handle cast(const tg::nn::Size2& s, return_value_policy, handle) {
     return py::make_tuple(s.h, s.w).release();
   }
 };
 
-// Convolution padding: a size (as Size2) or "same" / "valid".
+// 3 or (1, 3, 3) <-> tg::nn::Size3.
 template <>
-struct type_caster<tg::nn::ConvPadding> {
-  PYBIND11_TYPE_CASTER(tg::nn::ConvPadding, const_name("int | tuple[int, int] | str"));
-  bool load(handle src, bool convert);
-  static handle cast(const tg::nn::ConvPadding& p, return_value_policy, handle) {
-    if (p.mode == tg::nn::ConvPadding::Mode::Same) return py::str("same").release();
-    if (p.mode == tg::nn::ConvPadding::Mode::Valid) return py::str("valid").release();
-    return py::make_tuple(p.size.h, p.size.w).release();
+struct type_caster<tg::nn::Size3> {
+  PYBIND11_TYPE_CASTER(tg::nn::Size3, const_name("int | tuple[int, int, int]"));
+  bool load(handle src, bool) {
+    int64_t v[3];
+    if (!load_sizes(src, v, 3)) return false;
+    value = tg::nn::Size3(v[0], v[1], v[2]);
+    return true;
+  }
+  static handle cast(const tg::nn::Size3& s, return_value_policy, handle) {
+    return py::make_tuple(s.d, s.h, s.w).release();
+  }
+};
+
+// Convolution padding: a size (as Size2 or Size3) or "same" / "valid".
+template <class S>
+struct type_caster<tg::nn::BasicConvPadding<S>> {
+  using Padding = tg::nn::BasicConvPadding<S>;
+  PYBIND11_TYPE_CASTER(Padding, make_caster<S>::name + const_name(" | str"));
+  bool load(handle src, bool convert) {
+    if (PyUnicode_Check(src.ptr())) {
+      value = Padding(py::cast<std::string>(src));
+      return true;
+    }
+    make_caster<S> size;
+    if (!size.load(src, convert)) return false;
+    value = Padding(static_cast<S>(size));
+    return true;
+  }
+  static handle cast(const Padding& p, return_value_policy policy, handle parent) {
+    if (p.mode == tg::nn::ConvPaddingMode::Same) return py::str("same").release();
+    if (p.mode == tg::nn::ConvPaddingMode::Valid) return py::str("valid").release();
+    return make_caster<S>::cast(p.size, policy, parent);
   }
 };
 

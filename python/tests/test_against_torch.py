@@ -509,6 +509,18 @@ def test_rms_norm_and_huber_layers(make):
     (lambda m: m.ConstantPad2d(1, 3.5), (2, 3, 4, 5)),
     (lambda m: m.ZeroPad2d((1, 0, 2, 1)), (2, 3, 4, 5)),
     (lambda m: m.CircularPad1d((2, 1)), (2, 3, 5)),
+    (lambda m: m.Conv3d(3, 4, (2, 3, 3), stride=(1, 2, 1), padding=(1, 0, 1), dilation=(2, 1, 1)), (2, 3, 6, 7, 5)),
+    (lambda m: m.Conv3d(4, 6, (2, 3, 2), padding="same", groups=2), (2, 4, 4, 5, 6)),
+    (lambda m: m.ConvTranspose3d(3, 2, (3, 2, 3), stride=2, padding=1, output_padding=(1, 0, 1)), (2, 3, 3, 4, 3)),
+    (lambda m: m.MaxPool3d((2, 3, 2), stride=(1, 2, 2), padding=(1, 1, 0), ceil_mode=True), (2, 3, 5, 6, 7)),
+    (lambda m: m.MaxPool3d(2, dilation=(2, 1, 1)), (2, 3, 5, 6, 7)),
+    (lambda m: m.AvgPool3d(3, stride=2, padding=1, count_include_pad=False), (2, 3, 5, 6, 7)),
+    (lambda m: m.AvgPool3d((2, 3, 2), stride=1, padding=(1, 1, 0), ceil_mode=True, divisor_override=4),
+     (2, 3, 5, 6, 7)),
+    (lambda m: m.AdaptiveAvgPool3d((3, 4, 2)), (2, 3, 5, 6, 7)),
+    (lambda m: m.AdaptiveMaxPool3d((3, 4, 2)), (2, 3, 5, 6, 7)),
+    (lambda m: m.BatchNorm3d(3), (2, 3, 3, 4, 2)),
+    (lambda m: m.InstanceNorm3d(3, affine=True), (2, 3, 3, 4, 2)),
 ])
 def test_more_layers(make, shape):
     tmod, gmod = make(torch.nn).double(), make(nn)
@@ -525,6 +537,34 @@ def test_more_layers(make, shape):
     check_fn(gmod, tmod, np.random.randn(*shape))
 
 
+def test_conv3d_and_pool3d_functions_and_reprs_match_torch():
+    x, w, b = np.random.randn(2, 4, 5, 6, 5), np.random.randn(6, 2, 3, 2, 3), np.random.randn(6)
+    kw = dict(stride=(2, 1, 1), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2)
+    check_fn(lambda x, w, b: F.conv3d(x, w, b, **kw), lambda x, w, b: TF.conv3d(x, w, b, **kw), x, w, b)
+    wt = np.random.randn(4, 3, 2, 2, 3)
+    kt = dict(stride=2, padding=(0, 1, 1), output_padding=(1, 0, 1), dilation=(1, 1, 2))
+    check_fn(lambda x, w: F.conv_transpose3d(x, w, **kt), lambda x, w: TF.conv_transpose3d(x, w, **kt), x, wt)
+    # Unbatched input.
+    check_fn(lambda x, w: F.conv3d(x, w, padding="same"), lambda x, w: TF.conv3d(x, w, padding="same"),
+             x[0], np.random.randn(2, 4, 2, 2, 3))
+    for fn, kw in (("max_pool3d", dict(kernel_size=(3, 2, 2), stride=2, padding=1, return_indices=True)),
+                   ("adaptive_max_pool3d", dict(output_size=(2, 4, 3), return_indices=True))):
+        got, want = getattr(F, fn)(tg.from_numpy(x.copy()), **kw), getattr(TF, fn)(torch.from_numpy(x.copy()), **kw)
+        check(got[0], want[0])
+        assert np.array_equal(np.asarray(got[1]), want[1].numpy())
+    check_fn(lambda x: F.avg_pool3d(x, 2, ceil_mode=True), lambda x: TF.avg_pool3d(x, 2, ceil_mode=True), x[0])
+    check_fn(lambda x: F.adaptive_avg_pool3d(x, 1), lambda x: TF.adaptive_avg_pool3d(x, 1), x)
+    for make in (lambda m: m.Conv3d(4, 6, (3, 1, 2), stride=(1, 2, 1), padding=(1, 0, 0),
+                                    groups=2, bias=False),
+                 lambda m: m.Conv3d(2, 2, 3, padding="same"),
+                 lambda m: m.ConvTranspose3d(4, 6, 3, stride=2, output_padding=1, dilation=2),
+                 lambda m: m.MaxPool3d(2), lambda m: m.MaxPool3d((1, 2, 2), stride=(1, 2, 1)),
+                 lambda m: m.AvgPool3d(3, stride=2, padding=1), lambda m: m.AdaptiveAvgPool3d((1, 2, 3)),
+                 lambda m: m.AdaptiveMaxPool3d(2),
+                 lambda m: m.Dropout3d(0.2)):
+        assert repr(make(nn)) == repr(make(torch.nn))
+
+
 def test_pool1d_indices_and_channel_dropout():
     a = np.random.randn(2, 3, 10)
     got = F.max_pool1d(tg.from_numpy(a.copy()), 3, stride=2, return_indices=True)
@@ -533,6 +573,8 @@ def test_pool1d_indices_and_channel_dropout():
     assert np.array_equal(np.asarray(got[1]), want[1].numpy())
     d = np.asarray(F.dropout2d(tg.ones(4, 6, 3, 3, dtype=tg.float64), 0.5))
     assert set(np.unique(d)) <= {0.0, 2.0} and (d.min(axis=(2, 3)) == d.max(axis=(2, 3))).all()
+    d = np.asarray(F.dropout3d(tg.ones(4, 6, 2, 3, 3, dtype=tg.float64), 0.5))
+    assert set(np.unique(d)) <= {0.0, 2.0} and (d.min(axis=(2, 3, 4)) == d.max(axis=(2, 3, 4))).all()
 
 
 def test_index_and_reduction_composites():

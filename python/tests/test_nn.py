@@ -137,6 +137,21 @@ def test_layers_take_pytorch_arguments():
     assert nn.Conv2d(1, 8, 3, padding=1)(tg.randn(2, 1, 28, 28)).shape == (2, 8, 28, 28)
     assert nn.Conv2d(3, 6, (3, 5), stride=2, padding="valid")(tg.randn(1, 3, 11, 11)).shape == (1, 6, 5, 4)
     assert nn.MaxPool2d(2)(tg.randn(1, 1, 4, 4)).shape == (1, 1, 2, 2)
+    vol = tg.randn(2, 3, 4, 6, 6)
+    assert nn.Conv3d(3, 8, (3, 3, 3), padding=1)(vol).shape == (2, 8, 4, 6, 6)
+    assert nn.Conv3d(3, 6, 3, stride=(1, 2, 2), padding="valid", groups=3)(vol).shape == (2, 6, 2, 2, 2)
+    assert nn.ConvTranspose3d(3, 2, 2, stride=2)(vol).shape == (2, 2, 8, 12, 12)
+    assert nn.MaxPool3d((1, 2, 2))(vol).shape == (2, 3, 4, 3, 3)
+    values, where = F.max_pool3d(vol, 2, return_indices=True)
+    assert values.shape == where.shape == (2, 3, 2, 3, 3) and where.dtype == tg.int64
+    assert nn.AvgPool3d(2, stride=1)(vol).shape == (2, 3, 3, 5, 5)
+    assert nn.AdaptiveAvgPool3d(1)(vol).shape == (2, 3, 1, 1, 1)
+    assert nn.AdaptiveMaxPool3d((2, 3, 3))(vol[0]).shape == (3, 2, 3, 3)
+    assert nn.BatchNorm3d(3)(vol).shape == nn.InstanceNorm3d(3)(vol).shape == nn.Dropout3d()(vol).shape == vol.shape
+    with pytest.raises(ValueError, match="conv3d: stride must be positive"):
+        F.conv3d(vol, tg.randn(2, 3, 1, 1, 1), stride=(1, 0, 1))
+    with pytest.raises(TypeError):
+        nn.Conv3d(3, 3, (3, 3))
     assert nn.BatchNorm2d(8)(tg.randn(2, 8, 3, 3)).shape == (2, 8, 3, 3)
     assert nn.LayerNorm(5)(tg.randn(2, 5)).shape == (2, 5)
     assert nn.Embedding(10, 3, padding_idx=0)(tg.tensor([[0, 9]])).shape == (1, 2, 3)

@@ -25,6 +25,15 @@ struct Conv2dOptions {
 };
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dOptions& options = {}, TG_CALLER);
 
+struct Conv3dOptions {
+  Tensor bias = {};
+  Size3 stride = 1;
+  ConvPadding3 padding = 0;
+  Size3 dilation = 1;
+  int64_t groups = 1;
+};
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Conv3dOptions& options = {}, TG_CALLER);
+
 struct ConvTranspose2dOptions {
   Tensor bias = {};
   Size2 stride = 1;
@@ -34,6 +43,17 @@ struct ConvTranspose2dOptions {
   Size2 dilation = 1;
 };
 Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const ConvTranspose2dOptions& options = {},
+                        TG_CALLER);
+
+struct ConvTranspose3dOptions {
+  Tensor bias = {};
+  Size3 stride = 1;
+  Size3 padding = 0;
+  Size3 output_padding = 0;
+  int64_t groups = 1;
+  Size3 dilation = 1;
+};
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const ConvTranspose3dOptions& options = {},
                         TG_CALLER);
 
 struct ConvTranspose1dOptions {

@@ -9,10 +9,12 @@ namespace tg::nn::functional {
 // from `generator` (the default generator when null). Eval: returns the input.
 Tensor dropout(const Tensor& input, double p = 0.5, bool training = true, Generator* generator = nullptr, TG_CALLER);
 // Channel dropout: whole channels of [N, C, L] or [C, L] (dropout1d), [N, C, H, W] or [C, H, W]
-// (dropout2d) are zeroed together, the others scaled by 1 / (1 - p).
+// (dropout2d), [N, C, D, H, W] or [C, D, H, W] (dropout3d) are zeroed together, the others
+// scaled by 1 / (1 - p).
 Tensor dropout1d(const Tensor& input, double p = 0.5, bool training = true, Generator* generator = nullptr,
                  TG_CALLER);
 Tensor dropout2d(const Tensor& input, double p = 0.5, bool training = true, Generator* generator = nullptr,
                  TG_CALLER);
+Tensor dropout3d(const Tensor& input, double p = 0.5, bool training = true, Generator* generator = nullptr, TG_CALLER);
 
 }  // namespace tg::nn::functional

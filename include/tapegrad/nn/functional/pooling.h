@@ -1,6 +1,6 @@
 #pragma once
-// 2-D pooling over [N, C, H, W] or unbatched [C, H, W] inputs, and 1-D pooling over [N, C, L]
-// or [C, L] (torch.nn.functional names).
+// 2-D pooling over [N, C, H, W] or unbatched [C, H, W] inputs, 1-D pooling over [N, C, L] or
+// [C, L] and 3-D pooling over [N, C, D, H, W] or [C, D, H, W] (torch.nn.functional names).
 #include <optional>
 #include <tuple>
 
@@ -58,5 +58,32 @@ Tensor avg_pool1d(const Tensor& input, const AvgPool1dOptions& options, TG_CALLE
 Tensor adaptive_avg_pool1d(const Tensor& input, int64_t output_size, TG_CALLER);
 Tensor adaptive_max_pool1d(const Tensor& input, int64_t output_size, TG_CALLER);
 std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& input, int64_t output_size, TG_CALLER);
+
+// 3-D pooling over [N, C, D, H, W] or unbatched [C, D, H, W]. Every 3-D pool is separable: it
+// runs as the 2-D kernels over the (H, W) planes, then along D.
+struct MaxPool3dOptions {
+  Size3 kernel_size;
+  std::optional<Size3> stride = {};  // default: kernel_size
+  Size3 padding = 0;                 // at most half the kernel
+  Size3 dilation = 1;
+  bool ceil_mode = false;
+};
+Tensor max_pool3d(const Tensor& input, const MaxPool3dOptions& options, TG_CALLER);
+// Also returns, per output, the flat index (d * H * W + h * W + w) of the maximum in its volume.
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, const MaxPool3dOptions& options, TG_CALLER);
+
+struct AvgPool3dOptions {
+  Size3 kernel_size;
+  std::optional<Size3> stride = {};
+  Size3 padding = 0;
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  std::optional<int64_t> divisor_override = {};
+};
+Tensor avg_pool3d(const Tensor& input, const AvgPool3dOptions& options, TG_CALLER);
+
+Tensor adaptive_avg_pool3d(const Tensor& input, Size3 output_size, TG_CALLER);
+Tensor adaptive_max_pool3d(const Tensor& input, Size3 output_size, TG_CALLER);
+std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, Size3 output_size, TG_CALLER);
 
 }  // namespace tg::nn::functional

@@ -1,7 +1,7 @@
 #pragma once
-// Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d (torch.nn names; weights and biases initialised as PyTorch's:
-// kaiming_uniform_ with a = sqrt(5), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))). The handles spell
-// out their constructors so that options can be brace-initialised: Conv2d(1, 8, 3, {.padding = 1}).
+// Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d (torch.nn names; weights and biases
+// initialised as PyTorch's: kaiming_uniform_ with a = sqrt(5), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))). The handles
+// spell out their constructors so that options can be brace-initialised: Conv2d(1, 8, 3, {.padding = 1}).
 #include "tapegrad/nn/functional/options.h"
 #include "tapegrad/nn/module.h"
 
@@ -56,6 +56,32 @@ class Conv2d : public ::tg::nn::ModuleHolder<Conv2dImpl> {
   Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, const Conv2dOptions& options = {}) : ModuleHolder(std::make_shared<Conv2dImpl>(in_channels, out_channels, kernel_size, options)) {}
 };
 
+struct Conv3dOptions {
+  Size3 stride = 1;
+  ConvPadding3 padding = 0;
+  Size3 dilation = 1;
+  int64_t groups = 1;
+  bool bias = true;
+};
+class Conv3dImpl : public Module {
+ public:
+  Conv3dImpl(int64_t in_channels, int64_t out_channels, Size3 kernel_size, const Conv3dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_parameters();
+
+  int64_t in_channels, out_channels;
+  Size3 kernel_size;
+  Conv3dOptions options;
+  Tensor weight, bias;
+};
+class Conv3d : public ::tg::nn::ModuleHolder<Conv3dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  Conv3d(int64_t in_channels, int64_t out_channels, Size3 kernel_size, const Conv3dOptions& options = {})
+      : ModuleHolder(std::make_shared<Conv3dImpl>(in_channels, out_channels, kernel_size, options)) {}
+};
+
 struct ConvTranspose2dOptions {
   Size2 stride = 1;
   Size2 padding = 0;
@@ -81,6 +107,35 @@ class ConvTranspose2d : public ::tg::nn::ModuleHolder<ConvTranspose2dImpl> {
  public:
   using ModuleHolder::ModuleHolder;
   ConvTranspose2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size, const ConvTranspose2dOptions& options = {}) : ModuleHolder(std::make_shared<ConvTranspose2dImpl>(in_channels, out_channels, kernel_size, options)) {}
+};
+
+struct ConvTranspose3dOptions {
+  Size3 stride = 1;
+  Size3 padding = 0;
+  Size3 output_padding = 0;
+  int64_t groups = 1;
+  bool bias = true;
+  Size3 dilation = 1;
+};
+class ConvTranspose3dImpl : public Module {
+ public:
+  ConvTranspose3dImpl(int64_t in_channels, int64_t out_channels, Size3 kernel_size,
+                      const ConvTranspose3dOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  void reset_parameters();
+
+  int64_t in_channels, out_channels;
+  Size3 kernel_size;
+  ConvTranspose3dOptions options;
+  Tensor weight, bias;  // weight [in, out / groups, kd, kh, kw]
+};
+class ConvTranspose3d : public ::tg::nn::ModuleHolder<ConvTranspose3dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  ConvTranspose3d(int64_t in_channels, int64_t out_channels, Size3 kernel_size,
+                  const ConvTranspose3dOptions& options = {})
+      : ModuleHolder(std::make_shared<ConvTranspose3dImpl>(in_channels, out_channels, kernel_size, options)) {}
 };
 
 struct ConvTranspose1dOptions {

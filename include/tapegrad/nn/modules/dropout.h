@@ -22,7 +22,7 @@ class DropoutImpl : public Module {
 };
 TG_MODULE(Dropout);
 
-// Channel dropout (functional::dropout1d / dropout2d).
+// Channel dropout (functional::dropout1d / dropout2d / dropout3d).
 class Dropout1dImpl : public DropoutImpl {
  public:
   explicit Dropout1dImpl(double p = 0.5) : DropoutImpl("Dropout1d", p) {}
@@ -35,6 +35,12 @@ class Dropout2dImpl : public DropoutImpl {
   Tensor forward(const Tensor& input) override;
 };
 TG_MODULE(Dropout2d);
+class Dropout3dImpl : public DropoutImpl {
+ public:
+  explicit Dropout3dImpl(double p = 0.5) : DropoutImpl("Dropout3d", p) {}
+  Tensor forward(const Tensor& input) override;
+};
+TG_MODULE(Dropout3d);
 
 // A table [num_embeddings, embedding_dim] initialised N(0, 1) (the padding row zeroed).
 class EmbeddingImpl : public Module {

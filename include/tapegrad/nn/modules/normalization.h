@@ -1,5 +1,5 @@
 #pragma once
-// BatchNorm1d/2d, InstanceNorm1d/2d, LayerNorm, RMSNorm, GroupNorm (torch.nn names and defaults).
+// BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, RMSNorm, GroupNorm (torch.nn names and defaults).
 #include <optional>
 
 #include "tapegrad/nn/module.h"
@@ -12,7 +12,8 @@ struct BatchNormOptions {
   bool affine = true;
   bool track_running_stats = true;
 };
-// Shared by BatchNorm1d ([N, C] or [N, C, L]) and BatchNorm2d ([N, C, H, W]).
+// Shared by BatchNorm1d ([N, C] or [N, C, L]), BatchNorm2d ([N, C, H, W]) and BatchNorm3d
+// ([N, C, D, H, W]).
 class BatchNormImpl : public Module {
  public:
   BatchNormImpl(const char* name, int expected_dims_lo, int expected_dims_hi, int64_t num_features,
@@ -49,6 +50,17 @@ class BatchNorm2d : public ::tg::nn::ModuleHolder<BatchNorm2dImpl> {
   using ModuleHolder::ModuleHolder;
   BatchNorm2d(int64_t num_features, const BatchNormOptions& options) : ModuleHolder(std::make_shared<BatchNorm2dImpl>(num_features, options)) {}
 };
+class BatchNorm3dImpl : public BatchNormImpl {
+ public:
+  explicit BatchNorm3dImpl(int64_t num_features, const BatchNormOptions& options = {})
+      : BatchNormImpl("BatchNorm3d", 5, 5, num_features, options) {}
+};
+class BatchNorm3d : public ::tg::nn::ModuleHolder<BatchNorm3dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  BatchNorm3d(int64_t num_features, const BatchNormOptions& options)
+      : ModuleHolder(std::make_shared<BatchNorm3dImpl>(num_features, options)) {}
+};
 
 // Shared by InstanceNorm1d ([N, C, L] or unbatched [C, L]) and InstanceNorm2d ([N, C, H, W] or
 // [C, H, W]). PyTorch's defaults differ from batch norm's: no affine and no running statistics.
@@ -77,6 +89,12 @@ class InstanceNorm2dImpl : public InstanceNormImpl {
       : InstanceNormImpl("InstanceNorm2d", 2, num_features, options) {}
 };
 TG_MODULE(InstanceNorm2d);
+class InstanceNorm3dImpl : public InstanceNormImpl {
+ public:
+  explicit InstanceNorm3dImpl(int64_t num_features, const BatchNormOptions& options = kInstanceNormDefaults)
+      : InstanceNormImpl("InstanceNorm3d", 3, num_features, options) {}
+};
+TG_MODULE(InstanceNorm3d);
 
 class LayerNormImpl : public Module {
  public:

@@ -1,6 +1,6 @@
 #pragma once
-// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and their 1-D forms (torch.nn names
-// and defaults).
+// MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d and their 1-D and 3-D forms
+// (torch.nn names and defaults).
 #include "tapegrad/nn/functional/pooling.h"
 #include "tapegrad/nn/module.h"
 
@@ -99,5 +99,51 @@ class AdaptiveMaxPool1dImpl : public Module {
   int64_t output_size;
 };
 TG_MODULE(AdaptiveMaxPool1d);
+
+class MaxPool3dImpl : public Module {
+ public:
+  explicit MaxPool3dImpl(functional::MaxPool3dOptions options) : Module("MaxPool3d"), options(options) {}
+  explicit MaxPool3dImpl(Size3 kernel_size) : MaxPool3dImpl(functional::MaxPool3dOptions{.kernel_size = kernel_size}) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  functional::MaxPool3dOptions options;
+};
+class MaxPool3d : public ::tg::nn::ModuleHolder<MaxPool3dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  MaxPool3d(const functional::MaxPool3dOptions& options) : ModuleHolder(std::make_shared<MaxPool3dImpl>(options)) {}
+};
+
+class AvgPool3dImpl : public Module {
+ public:
+  explicit AvgPool3dImpl(functional::AvgPool3dOptions options) : Module("AvgPool3d"), options(options) {}
+  explicit AvgPool3dImpl(Size3 kernel_size) : AvgPool3dImpl(functional::AvgPool3dOptions{.kernel_size = kernel_size}) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  functional::AvgPool3dOptions options;
+};
+class AvgPool3d : public ::tg::nn::ModuleHolder<AvgPool3dImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  AvgPool3d(const functional::AvgPool3dOptions& options) : ModuleHolder(std::make_shared<AvgPool3dImpl>(options)) {}
+};
+
+class AdaptiveAvgPool3dImpl : public Module {
+ public:
+  explicit AdaptiveAvgPool3dImpl(Size3 output_size) : Module("AdaptiveAvgPool3d"), output_size(output_size) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  Size3 output_size;
+};
+TG_MODULE(AdaptiveAvgPool3d);
+
+class AdaptiveMaxPool3dImpl : public Module {
+ public:
+  explicit AdaptiveMaxPool3dImpl(Size3 output_size) : Module("AdaptiveMaxPool3d"), output_size(output_size) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  Size3 output_size;
+};
+TG_MODULE(AdaptiveMaxPool3d);
 
 }  // namespace tg::nn
