@@ -1,8 +1,11 @@
 // 2-D and 3-D convolutions, forward and both backward passes: oneDNN primitives for float32 / bfloat16
 // (made with layout "any", so oneDNN picks its blocked layouts; our NCHW data is reordered in
-// and out), cached per geometry and thread; plain loops for float64 and what oneDNN declines.
+// and out), cached per geometry and thread; for float64 and what oneDNN declines, matrix
+// products over unfolded inputs.
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dnnl_util.h"
@@ -11,7 +14,7 @@
 namespace tg::kernels::cpu {
 namespace {
 
-// ---- the plain kernels -----------------------------------------------------------------------
+// ---- unfolded inputs and matrix products -----------------------------------------------------------------------
 
 // Input position of output `o` at tap `k` along spatial dim `d`, or -1 outside the input.
 inline int64_t input_pos(const ConvGeometry& g, int d, int64_t o, int64_t k) {
@@ -42,70 +45,88 @@ void for_each_tap(const ConvGeometry& g, F&& f) {
     }
 }
 
+// Unfolds one sample's channels [c_lo, c_lo + count) of x into cols [count * taps, out_volume]:
+// row c * taps + t holds, for every output position, the input under tap t (0 in the padding).
 template <class T>
-void conv_forward_plain(const ConvGeometry& g, T* y, const T* x, const T* w) {
-  using Acc = acc_t<T>;
-  const int64_t cg = g.c_in / g.groups, kg = g.c_out / g.groups;
+void im2col(const ConvGeometry& g, const T* x, int64_t count, T* cols) {
   const int64_t in_plane = g.in_volume(), out_plane = g.out_volume(), taps = g.k_volume();
-  parallel_for(0, g.n * g.c_out, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<Acc> acc(static_cast<size_t>(out_plane));
-    for (int64_t nk = lo; nk < hi; ++nk) {
-      const int64_t n = nk / g.c_out, k = nk % g.c_out, grp = k / kg;
-      std::fill(acc.begin(), acc.end(), Acc(0));
-      for (int64_t c = 0; c < cg; ++c) {
-        const T* xin = x + (n * g.c_in + grp * cg + c) * in_plane;
-        const T* wk = w + (k * cg + c) * taps;
-        for_each_tap(g,
-                     [&](int64_t i, int64_t o, int64_t t) { acc[static_cast<size_t>(o)] += Acc(xin[i]) * Acc(wk[t]); });
-      }
-      T* out = y + nk * out_plane;
-      for (int64_t e = 0; e < out_plane; ++e) out[e] = static_cast<T>(acc[static_cast<size_t>(e)]);
+  parallel_for(0, count, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t c = lo; c < hi; ++c) {
+      T* rows = cols + c * taps * out_plane;
+      std::fill(rows, rows + taps * out_plane, T(0));
+      const T* xin = x + c * in_plane;
+      for_each_tap(g, [&](int64_t i, int64_t o, int64_t t) { rows[t * out_plane + o] = xin[i]; });
     }
   });
 }
 
+// The adjoint of im2col: dx (count channels, zeroed here) gets every column entry added back
+// at its input position.
 template <class T>
-void conv_backward_data_plain(const ConvGeometry& g, T* dx, const T* dy, const T* w) {
+void col2im(const ConvGeometry& g, const T* cols, int64_t count, T* dx) {
   using Acc = acc_t<T>;
-  const int64_t cg = g.c_in / g.groups, kg = g.c_out / g.groups;
   const int64_t in_plane = g.in_volume(), out_plane = g.out_volume(), taps = g.k_volume();
-  parallel_for(0, g.n * g.c_in, 1, [&](int64_t lo, int64_t hi) {
+  parallel_for(0, count, 1, [&](int64_t lo, int64_t hi) {
     std::vector<Acc> acc(static_cast<size_t>(in_plane));
-    for (int64_t nc = lo; nc < hi; ++nc) {
-      const int64_t n = nc / g.c_in, c = nc % g.c_in, grp = c / cg, cl = c % cg;
+    for (int64_t c = lo; c < hi; ++c) {
       std::fill(acc.begin(), acc.end(), Acc(0));
-      for (int64_t k = grp * kg; k < (grp + 1) * kg; ++k) {
-        const T* g_out = dy + (n * g.c_out + k) * out_plane;
-        const T* wk = w + (k * cg + cl) * taps;
-        for_each_tap(
-            g, [&](int64_t i, int64_t o, int64_t t) { acc[static_cast<size_t>(i)] += Acc(g_out[o]) * Acc(wk[t]); });
-      }
-      T* out = dx + nc * in_plane;
-      for (int64_t e = 0; e < in_plane; ++e) out[e] = static_cast<T>(acc[static_cast<size_t>(e)]);
+      const T* rows = cols + c * taps * out_plane;
+      for_each_tap(
+          g, [&](int64_t i, int64_t o, int64_t t) { acc[static_cast<size_t>(i)] += Acc(rows[t * out_plane + o]); });
+      for (int64_t e = 0; e < in_plane; ++e) dx[c * in_plane + e] = static_cast<T>(acc[static_cast<size_t>(e)]);
     }
   });
 }
 
+// A row-major [rows, cols] matrix at `data` (its transpose when `transposed`: then `data` holds
+// [cols, rows]).
+MatrixOperand matrix(const void* data, int64_t rows, int64_t cols, bool transposed = false) {
+  MatrixOperand m{};
+  m.data = data;
+  m.nbatch = 0;
+  m.sizes[0] = rows;
+  m.sizes[1] = cols;
+  m.strides[0] = transposed ? 1 : cols;
+  m.strides[1] = transposed ? rows : 1;
+  return m;
+}
+
+// The convolution as matrix products over unfolded inputs (PyTorch's slow path, and ours where
+// oneDNN has no kernel, float64 above all): per sample and group, y = W cols(x),
+// cols(dx) = W^T dy and dW += dy cols(x)^T, with the products on the matmul kernel (BLAS).
 template <class T>
-void conv_backward_weights_plain(const ConvGeometry& g, T* dw, const T* x, const T* dy) {
+void conv_unfolded(ConvPass pass, DType dtype, const ConvGeometry& g, T* out, const T* a, const T* b) {
   using Acc = acc_t<T>;
   const int64_t cg = g.c_in / g.groups, kg = g.c_out / g.groups;
   const int64_t in_plane = g.in_volume(), out_plane = g.out_volume(), taps = g.k_volume();
-  parallel_for(0, g.c_out * cg, 1, [&](int64_t lo, int64_t hi) {
-    std::vector<Acc> acc(static_cast<size_t>(taps));
-    for (int64_t kc = lo; kc < hi; ++kc) {
-      const int64_t k = kc / cg, cl = kc % cg, c = (k / kg) * cg + cl;
-      std::fill(acc.begin(), acc.end(), Acc(0));
-      for (int64_t n = 0; n < g.n; ++n) {
-        const T* xin = x + (n * g.c_in + c) * in_plane;
-        const T* g_out = dy + (n * g.c_out + k) * out_plane;
-        for_each_tap(
-            g, [&](int64_t i, int64_t o, int64_t t) { acc[static_cast<size_t>(t)] += Acc(xin[i]) * Acc(g_out[o]); });
+  const int64_t rows = cg * taps;  // one group's unfolded rows
+  std::vector<T> cols(static_cast<size_t>(rows * out_plane));
+  std::vector<T> partial(pass == ConvPass::BackwardWeights ? static_cast<size_t>(kg * rows) : 0);
+  std::vector<Acc> dw(pass == ConvPass::BackwardWeights ? static_cast<size_t>(g.c_out * rows) : 0);
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t grp = 0; grp < g.groups; ++grp) {
+      const int64_t x_off = (n * g.c_in + grp * cg) * in_plane, y_off = (n * g.c_out + grp * kg) * out_plane;
+      const int64_t w_off = grp * kg * rows;
+      switch (pass) {
+        case ConvPass::Forward:  // out = y from a = x, b = w
+          im2col(g, a + x_off, cg, cols.data());
+          matmul(dtype, matrix(b + w_off, kg, rows), matrix(cols.data(), rows, out_plane), out + y_off, nullptr);
+          break;
+        case ConvPass::BackwardData:  // out = dx from a = dy, b = w
+          matmul(dtype, matrix(b + w_off, rows, kg, true), matrix(a + y_off, kg, out_plane), cols.data(), nullptr);
+          col2im(g, cols.data(), cg, out + x_off);
+          break;
+        case ConvPass::BackwardWeights:  // out = dw from a = x, b = dy
+          im2col(g, a + x_off, cg, cols.data());
+          matmul(dtype, matrix(b + y_off, kg, out_plane), matrix(cols.data(), out_plane, rows, true), partial.data(),
+                 nullptr);
+          for (int64_t e = 0; e < kg * rows; ++e)
+            dw[static_cast<size_t>(w_off + e)] += Acc(partial[static_cast<size_t>(e)]);
+          break;
       }
-      T* out = dw + kc * taps;
-      for (int64_t e = 0; e < taps; ++e) out[e] = static_cast<T>(acc[static_cast<size_t>(e)]);
     }
-  });
+  if (pass == ConvPass::BackwardWeights)
+    for (size_t e = 0; e < dw.size(); ++e) out[e] = static_cast<T>(dw[e]);
 }
 
 // ---- oneDNN ----------------------------------------------------------------------------------
@@ -249,17 +270,7 @@ bool try_dnnl(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, cons
 void conv(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const void* a, const void* b) {
   if (try_dnnl(pass, dtype, g, out, a, b)) return;
   dispatch_floating(dtype, [&]<class T>() {
-    switch (pass) {
-      case ConvPass::Forward:
-        conv_forward_plain<T>(g, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b));
-        break;
-      case ConvPass::BackwardData:
-        conv_backward_data_plain<T>(g, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b));
-        break;
-      case ConvPass::BackwardWeights:
-        conv_backward_weights_plain<T>(g, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b));
-        break;
-    }
+    conv_unfolded<T>(pass, dtype, g, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b));
   });
 }
 

@@ -73,9 +73,39 @@ void avg_pool_plain(const PoolGeometry& g, bool backward, T* out, const T* in) {
   auto divisor = [&](int64_t oh, int64_t ow) {
     return static_cast<Acc>(g.divisor > 0 ? g.divisor : g.h_div[oh] * g.w_div[ow]);
   };
+  // Windows one column wide at every column (the depth pass of 3-D pooling, whose planes are
+  // [D, OH * OW]): whole rows add up, which vectorises.
+  bool by_rows = g.in_w == g.out_w;
+  for (int64_t ow = 0; by_rows && ow < g.out_w; ++ow) by_rows = g.w_lo[ow] == ow && g.w_hi[ow] == ow + 1;
   parallel_for(0, g.planes, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, in_plane)), [&](int64_t lo, int64_t hi) {
-    std::vector<Acc> acc(backward ? static_cast<size_t>(in_plane) : 0);
+    std::vector<Acc> acc(backward || by_rows ? static_cast<size_t>(std::max(in_plane, g.out_w)) : 0);
     for (int64_t p = lo; p < hi; ++p) {
+      if (by_rows) {
+        const int64_t W = g.out_w;
+        if (backward) std::fill(acc.begin(), acc.begin() + in_plane, Acc(0));
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          if (!backward) {
+            std::fill(acc.begin(), acc.begin() + W, Acc(0));
+            for (int64_t ih = g.h_lo[oh]; ih < g.h_hi[oh]; ++ih) {
+              const T* row = in + p * in_plane + ih * W;
+              for (int64_t w = 0; w < W; ++w) acc[static_cast<size_t>(w)] += Acc(row[w]);
+            }
+            T* dst = out + p * out_plane + oh * W;
+            for (int64_t w = 0; w < W; ++w) dst[w] = static_cast<T>(acc[static_cast<size_t>(w)] / divisor(oh, w));
+            continue;
+          }
+          const T* grad = in + p * out_plane + oh * W;
+          for (int64_t ih = g.h_lo[oh]; ih < g.h_hi[oh]; ++ih) {
+            Acc* row = acc.data() + ih * W;
+            for (int64_t w = 0; w < W; ++w) row[w] += Acc(grad[w]) / divisor(oh, w);
+          }
+        }
+        if (backward) {
+          T* dst = out + p * in_plane;
+          for (int64_t e = 0; e < in_plane; ++e) dst[e] = static_cast<T>(acc[static_cast<size_t>(e)]);
+        }
+        continue;
+      }
       if (!backward) {
         const T* src = in + p * in_plane;
         for (int64_t oh = 0; oh < g.out_h; ++oh)
