@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
   Tensor gn_x = randn({gn, 64, 28, 28}).requires_grad_(true);
   nn::GroupNorm gnorm(8, 64);
   Tensor seg_x = randn({sn, 21, 64, 64}).requires_grad_(true), seg_y = randint(0, 21, {sn, 64, 64});
+  // A volumetric (video or medical) network's stage: 3-D convolution, batch norm, ReLU, max pooling.
+  const int64_t vn = quick ? 1 : 8, vs = quick ? 8 : 32;
+  Tensor vol_x = randn({vn, 16, vs / 2, vs, vs}).requires_grad_(true);
+  nn::Sequential vol_stage(nn::Conv3d(16, 32, 3, {.padding = 1}), nn::BatchNorm3d(32), nn::ReLU(), nn::MaxPool3d(2));
   std::printf("tapegrad %s, %d threads available\n", "nn", all);
   for (int threads : {1, all}) {
     set_num_threads(threads);
@@ -130,6 +134,11 @@ int main(int argc, char** argv) {
     report(fmt::format("cross_entropy_8x21x64x64_fwd_bwd{}", t), median_ms([&] {
              seg_x.set_grad(Tensor());
              F::cross_entropy(seg_x, seg_y).backward();
+           }),
+           "ms");
+    report(fmt::format("conv3d_bn_relu_maxpool3d_8x16x16x32x32_fwd_bwd{}", t), median_ms([&] {
+             vol_x.set_grad(Tensor());
+             vol_stage->forward(vol_x).sum().backward();
            }),
            "ms");
   }

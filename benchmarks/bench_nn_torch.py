@@ -51,6 +51,8 @@ def main():
     gelu_x = torch.randn(4096, 3072, requires_grad=True)
     gn_x, gnorm = torch.randn(32, 64, 28, 28, requires_grad=True), nn.GroupNorm(8, 64)
     seg_x, seg_y = torch.randn(8, 21, 64, 64, requires_grad=True), torch.randint(0, 21, (8, 64, 64))
+    vol_x = torch.randn(8, 16, 16, 32, 32, requires_grad=True)
+    vol_stage = nn.Sequential(nn.Conv3d(16, 32, 3, padding=1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2))
     print(f"torch {torch.__version__}, {all_threads} threads available")
     for threads in (1, all_threads):
         torch.set_num_threads(threads)
@@ -107,6 +109,12 @@ def main():
         report("gelu_4096x3072_fwd_bwd" + t, median_ms(gelu_step), "ms")
         report("group_norm_32x64x28x28_g8_fwd_bwd" + t, median_ms(gn_step), "ms")
         report("cross_entropy_8x21x64x64_fwd_bwd" + t, median_ms(seg_step), "ms")
+
+        def vol_step():
+            vol_x.grad = None
+            vol_stage(vol_x).sum().backward()
+
+        report("conv3d_bn_relu_maxpool3d_8x16x16x32x32_fwd_bwd" + t, median_ms(vol_step), "ms")
 
 
 if __name__ == "__main__":

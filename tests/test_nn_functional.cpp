@@ -498,6 +498,15 @@ TEST(Functional, InstanceNormChannelDropoutPixelShuffleAndPadLayers) {
   EXPECT_EQ(nn::ZeroPad2d(std::vector<int64_t>{1, 0, 2, 0})(img).sizes(), Shape({2, 3, 6, 7}));
   EXPECT_EQ(nn::ReplicationPad2d(std::vector<int64_t>{1})->extra_repr(), "(1, 1, 1, 1)");
   EXPECT_THROW_WITH(nn::ZeroPad2d(std::vector<int64_t>{1, 2}), ValueError, "ZeroPad2d: expected 1 or 4 padding values");
+  const Tensor box = arange(24, kFloat64).view({1, 2, 3, 4});  // unbatched [C, D, H, W]
+  EXPECT_EQ(nn::ReflectionPad3d(std::vector<int64_t>{1})(box).sizes(), Shape({1, 4, 5, 6}));
+  EXPECT_TRUE(close(nn::ReplicationPad3d(std::vector<int64_t>{0, 0, 0, 0, 2, 0})(box).narrow(1, 0, 3),
+                    box.narrow(1, 0, 1).expand({1, 3, 3, 4})));
+  EXPECT_EQ(nn::CircularPad3d(std::vector<int64_t>{1, 0, 0, 1, 1, 0})(box).sizes(), Shape({1, 3, 4, 5}));
+  EXPECT_EQ(nn::ZeroPad3d(std::vector<int64_t>{1})(box).sum().item<double>(), box.sum().item<double>());
+  EXPECT_EQ(nn::ConstantPad3d(std::vector<int64_t>{1, 1, 0, 0, 0, 0}, 2.5)->extra_repr(),
+            "padding=(1, 1, 0, 0, 0, 0), value=2.5");
+  EXPECT_THROW_WITH(nn::ZeroPad3d(std::vector<int64_t>{1, 2, 3, 4}), ValueError, "ZeroPad3d: expected 1 or 6 padding values");
 }
 
 TEST(Functional, EmbeddingBag) {

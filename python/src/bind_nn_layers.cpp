@@ -311,11 +311,18 @@ void bind_nn_layers(py::module_& nn) {
   def_pad.operator()<ReplicationPad2dImpl>("ReplicationPad2d");
   def_pad.operator()<CircularPad1dImpl>("CircularPad1d");
   def_pad.operator()<CircularPad2dImpl>("CircularPad2d");
+  def_pad.operator()<ZeroPad3dImpl>("ZeroPad3d");
+  def_pad.operator()<ReflectionPad3dImpl>("ReflectionPad3d");
+  def_pad.operator()<ReplicationPad3dImpl>("ReplicationPad3d");
+  def_pad.operator()<CircularPad3dImpl>("CircularPad3d");
   py::class_<ConstantPad1dImpl, PadImpl, py::smart_holder>(nn, "ConstantPad1d")
       .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad1dImpl>(pad_list(p), v); }),
            py::arg("padding"), py::arg("value"));
   py::class_<ConstantPad2dImpl, PadImpl, py::smart_holder>(nn, "ConstantPad2d")
       .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad2dImpl>(pad_list(p), v); }),
+           py::arg("padding"), py::arg("value"));
+  py::class_<ConstantPad3dImpl, PadImpl, py::smart_holder>(nn, "ConstantPad3d")
+      .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad3dImpl>(pad_list(p), v); }),
            py::arg("padding"), py::arg("value"));
 
   Layer<ReLUImpl>(nn, "ReLU").def(py::init([](bool) { return std::make_shared<ReLUImpl>(); }), py::arg("inplace") = false);

@@ -520,6 +520,10 @@ def test_rms_norm_and_huber_layers(make):
     (lambda m: m.AdaptiveAvgPool3d((3, 4, 2)), (2, 3, 5, 6, 7)),
     (lambda m: m.AdaptiveMaxPool3d((3, 4, 2)), (2, 3, 5, 6, 7)),
     (lambda m: m.BatchNorm3d(3), (2, 3, 3, 4, 2)),
+    (lambda m: m.ReflectionPad3d((1, 2, 0, 1, 2, 1)), (2, 3, 4, 5, 3)),
+    (lambda m: m.ReplicationPad3d(2), (2, 3, 4, 5, 3)),
+    (lambda m: m.ConstantPad3d((1, 0, 2, 1, 0, 1), -1.5), (2, 3, 4, 5, 3)),
+    (lambda m: m.CircularPad3d(1), (3, 4, 5, 3)),
     (lambda m: m.InstanceNorm3d(3, affine=True), (2, 3, 3, 4, 2)),
 ])
 def test_more_layers(make, shape):

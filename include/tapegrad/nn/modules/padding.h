@@ -1,7 +1,7 @@
 #pragma once
 // The padding layers (ZeroPad2d, ConstantPad1d, ReflectionPad2d, ...): F::pad with a fixed
 // mode, padding and value. The padding is F::pad's list: {left, right} for the 1-D layers,
-// {left, right, top, bottom} for the 2-D ones.
+// {left, right, top, bottom} for the 2-D ones, then {front, back} for the 3-D ones.
 #include <string>
 #include <vector>
 
@@ -35,6 +35,10 @@ TG_PAD_MODULE(ReplicationPad1d, "replicate", 1);
 TG_PAD_MODULE(ReplicationPad2d, "replicate", 2);
 TG_PAD_MODULE(CircularPad1d, "circular", 1);
 TG_PAD_MODULE(CircularPad2d, "circular", 2);
+TG_PAD_MODULE(ZeroPad3d, "constant", 3);
+TG_PAD_MODULE(ReflectionPad3d, "reflect", 3);
+TG_PAD_MODULE(ReplicationPad3d, "replicate", 3);
+TG_PAD_MODULE(CircularPad3d, "circular", 3);
 #undef TG_PAD_MODULE
 
 class ConstantPad1dImpl : public PadImpl {
@@ -49,5 +53,11 @@ class ConstantPad2dImpl : public PadImpl {
       : PadImpl("ConstantPad2d", "constant", 2, std::move(padding), value) {}
 };
 TG_MODULE(ConstantPad2d);
+class ConstantPad3dImpl : public PadImpl {
+ public:
+  ConstantPad3dImpl(std::vector<int64_t> padding, double value)
+      : PadImpl("ConstantPad3d", "constant", 3, std::move(padding), value) {}
+};
+TG_MODULE(ConstantPad3d);
 
 }  // namespace tg::nn
