@@ -1,5 +1,5 @@
-// QR, SVD, triangular solves, least squares, pseudo-inverse, rank, norms, condition numbers and
-// the products built of matmul (matrix_power, multi_dot, cross).
+// QR, SVD, LU, triangular solves, least squares, pseudo-inverse, rank, norms, condition numbers,
+// the products built of matmul (matrix_power, multi_dot, cross) and matrix_exp.
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -341,4 +341,102 @@ TEST(LinalgProducts, MatrixPowerMultiDotCross) {
       {"multi_dot", [](L in) { return linalg::multi_dot({in[1].narrow(1, 0, 3), in[0], in[0]}); }, {Ag, Bg.mT()}},
       {"cross", [](L in) { return linalg::cross(in[0], in[0].roll({1}, {0})); }, {Pg}},
   });
+}
+
+TEST(LinalgLu, FactorsReconstructAndSolve) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(41);
+  const Tensor A = randn({3, 5, 5}, gen, kFloat64);
+  auto [LU, pivots] = linalg::lu_factor(A);
+  EXPECT_EQ(pivots.dtype(), kInt32);
+  EXPECT_EQ(pivots.sizes(), (Shape{3, 5}));
+  auto [P, L, U] = linalg::lu(A);
+  EXPECT_TRUE(close(matmul(P, matmul(L, U)), A, 1e-12, 1e-12));
+  EXPECT_TRUE(close(L, tril(L), 0, 0));
+  EXPECT_TRUE(close(L.diagonal(0, -2, -1), ones({3, 5}, kFloat64), 0, 0));
+  EXPECT_TRUE(close(U, triu(U), 0, 0));
+  EXPECT_TRUE(close(tril(LU, -1) + U, LU, 0, 0));  // the packed form holds the same factors
+  EXPECT_TRUE(close(matmul(P.mT(), P), eye(5, kFloat64).expand({3, 5, 5}), 0, 0));
+  // Partial pivoting: the first pivot is the column's largest entry; a known 3 x 3 case.
+  const Tensor K = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}, {7.0, 8.0, 10.0}}, kFloat64);
+  EXPECT_EQ(std::get<1>(linalg::lu_factor(K)).to_vector<int32_t>(), (std::vector<int32_t>{3, 3, 3}));
+  // Solves, every form, against solve; B batched over one factorization.
+  const Tensor B = randn({3, 5, 2}, gen, kFloat64), Bt = randn({3, 2, 5}, gen, kFloat64);
+  EXPECT_TRUE(close(linalg::lu_solve(LU, pivots, B), linalg::solve(A, B), 1e-10, 1e-10));
+  EXPECT_TRUE(close(linalg::lu_solve(LU, pivots, B, true, true), linalg::solve(A.mT(), B), 1e-10, 1e-10));
+  EXPECT_TRUE(close(matmul(linalg::lu_solve(LU, pivots, Bt, false), A), Bt, 1e-10, 1e-10));
+  EXPECT_TRUE(close(matmul(linalg::lu_solve(LU, pivots, Bt, false, true), A.mT()), Bt, 1e-10, 1e-10));
+  EXPECT_TRUE(close(linalg::lu_solve(LU[1], pivots[1], B), linalg::solve(A[1], B), 1e-10, 1e-10));
+  // float32, and a singular matrix factors (with a zero on U's diagonal).
+  EXPECT_TRUE(close(std::get<0>(linalg::lu_factor(A.to(kFloat32))), LU.to(kFloat32), 1e-4, 1e-5));
+  const Tensor S = tensor({{1.0, 2.0}, {2.0, 4.0}}, kFloat64);
+  EXPECT_EQ(std::get<2>(linalg::lu(S))[1][1].item<double>(), 0.0);
+  // Errors.
+  EXPECT_THROW_WITH(linalg::lu_factor(randn({3, 4}, gen, kFloat64)), Error,
+                    "linalg.lu_factor: expected square matrices [..., n, n], got shape [3, 4]");
+  EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots.to(kInt64), B), TypeError, "linalg.lu_solve: expected int32 pivots");
+  EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots[0], B), Error,
+                    "linalg.lu_solve: LU of shape [3, 5, 5] needs pivots of shape [3, 5], got [5]");
+  EXPECT_THROW_WITH(linalg::lu_solve(LU, zeros({3, 5}, kInt32), B), ValueError, "pivots must lie in [1, 5]");
+  EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots, Bt), Error, "linalg.lu_solve: LU of shape [3, 5, 5] needs B with 5 rows");
+  EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots, B.to(kFloat32)), TypeError, "same dtype");
+}
+
+TEST(LinalgLu, Gradients) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(42);
+  const Tensor A = (randn({2, 4, 4}, gen, kFloat64) + 2.0 * eye(4, kFloat64)).requires_grad_(true);
+  const Tensor B = randn({2, 4, 3}, gen, kFloat64).requires_grad_(true);
+  const Tensor Bt = randn({2, 3, 4}, gen, kFloat64).requires_grad_(true);
+  const Tensor LU = std::get<0>(linalg::lu_factor(A.detach())).requires_grad_(true);
+  const Tensor piv = std::get<1>(linalg::lu_factor(A.detach()));
+  expect_gradients({
+      {"lu_factor", [](L x) { return std::get<0>(linalg::lu_factor(x[0])); }, {A}},
+      {"lu", [](L x) {
+         auto [P, Lf, U] = linalg::lu(x[0]);
+         return cat({Lf, U * 0.5}, -1);
+       }, {A}},
+      {"lu_U_only", [](L x) { return std::get<2>(linalg::lu(x[0])); }, {A}},
+      {"lu_solve", [piv](L x) { return linalg::lu_solve(x[0], piv, x[1]); }, {LU, B}},
+      {"lu_solve_adjoint", [piv](L x) { return linalg::lu_solve(x[0], piv, x[1], true, true); }, {LU, B}},
+      {"lu_solve_right", [piv](L x) { return linalg::lu_solve(x[0], piv, x[1], false); }, {LU, Bt}},
+      {"lu_solve_right_adjoint", [piv](L x) { return linalg::lu_solve(x[0], piv, x[1], false, true); }, {LU, Bt}},
+      {"factor_then_solve", [](L x) {
+         auto [F, p] = linalg::lu_factor(x[0]);
+         return linalg::lu_solve(F, p, x[1]);
+       }, {A, B}},
+  });
+}
+
+TEST(LinalgMatrixExp, AgainstSeriesAndClosedForms) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(43);
+  // A small matrix: the Taylor series converges fast.
+  const Tensor A = randn({4, 4}, gen, kFloat64) * 0.3;
+  Tensor series = eye(4, kFloat64), term = eye(4, kFloat64);
+  for (int k = 1; k < 30; ++k) {
+    term = matmul(term, A) / static_cast<double>(k);
+    series = series + term;
+  }
+  EXPECT_TRUE(close(linalg::matrix_exp(A), series, 1e-13, 1e-13));
+  // Rotations: exp([[0, -t], [t, 0]]) = [[cos t, -sin t], [sin t, cos t]], t large (squarings).
+  const double t = 7.5;
+  const Tensor R = linalg::matrix_exp(tensor({{0.0, -t}, {t, 0.0}}, kFloat64));
+  EXPECT_TRUE(close(R, tensor({{std::cos(t), -std::sin(t)}, {std::sin(t), std::cos(t)}}, kFloat64), 1e-12, 1e-12));
+  // Diagonal and nilpotent matrices, a batch with very different norms, float32, the tg:: name.
+  EXPECT_TRUE(close(linalg::matrix_exp(diag(tensor({1.0, -2.0, 30.0}, kFloat64))),
+                    diag(tensor({std::exp(1.0), std::exp(-2.0), std::exp(30.0)}, kFloat64)), 1e-13, 0));
+  EXPECT_TRUE(close(linalg::matrix_exp(tensor({{0.0, 1.0}, {0.0, 0.0}}, kFloat64)),
+                    tensor({{1.0, 1.0}, {0.0, 1.0}}, kFloat64), 0, 1e-15));
+  const Tensor batch = stack({A, A * 40.0});
+  const Tensor e = linalg::matrix_exp(batch);
+  EXPECT_TRUE(close(e[0], series, 1e-12, 1e-12));
+  EXPECT_TRUE(close(e[1], linalg::matrix_exp(A * 40.0), 1e-12, 1e-12));
+  EXPECT_TRUE(close(matrix_exp(A.to(kFloat32)), series.to(kFloat32), 1e-5, 1e-6));
+  EXPECT_EQ(linalg::matrix_exp(zeros({0, 3, 3}, kFloat64)).sizes(), (Shape{0, 3, 3}));
+  EXPECT_THROW_WITH(linalg::matrix_exp(zeros({2, 3})), Error, "linalg.matrix_exp: expected square matrices");
+  EXPECT_THROW_WITH(linalg::matrix_exp(zeros({2, 2}, kInt64)), TypeError, "linalg.matrix_exp");
+  const Tensor Ag = (randn({3, 3}, gen, kFloat64) * 2.0).requires_grad_(true);
+  expect_gradients({{"matrix_exp", [](L x) { return linalg::matrix_exp(x[0]); }, {Ag}},
+                    {"matrix_exp_small", [](L x) { return linalg::matrix_exp(x[0] * 0.1); }, {Ag}}});
 }

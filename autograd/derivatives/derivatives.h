@@ -93,6 +93,11 @@ std::shared_ptr<Node> svd_node(const Tensor& A, bool full_matrices);
 // The least-squares solution X = pinv(A) B of a rank-revealing solver, pinv's singular values
 // at most rtol * the largest dropped.
 std::shared_ptr<Node> lstsq_node(const Tensor& A, const Tensor& B, double rtol);
+// The LU factorization A = P L U of square A. lu_factor's output is the packed LU (the caller
+// saves it as an output, then the permutation P); lu's node has L and U as its outputs (the
+// caller saves P, then L and U as outputs).
+std::shared_ptr<Node> lu_factor_node(const Tensor& A);
+std::shared_ptr<Node> lu_node(const Tensor& A);
 std::shared_ptr<Node> softmax_node(const Tensor& self, const Tensor& result, int64_t dim, bool log);
 
 }  // namespace tg::autograd::derivatives

@@ -165,6 +165,41 @@ std::shared_ptr<Node> qr_node(const Tensor& A, std::string_view mode) {
   return make_node("LinalgQrBackward", {&A}, backward);
 }
 
+namespace {
+// PyTorch's linalg_lu_backward for square A = P L U: gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T.
+Tensor lu_backward(const Tensor& P, const Tensor& L, const Tensor& U, const Tensor& gL, const Tensor& gU) {
+  Tensor inner;
+  if (gL.defined()) inner = tril(tg::matmul(L.mT(), gL), -1);
+  if (gU.defined()) {
+    const Tensor upper = triu(tg::matmul(gU, U.mT()));
+    inner = inner.defined() ? inner + upper : upper;
+  }
+  if (!inner.defined()) return {};
+  inner = linalg::solve_triangular(U.mT(), inner, /*upper=*/false, /*left=*/false);
+  inner = linalg::solve_triangular(L.mT(), inner, /*upper=*/true, /*left=*/true, /*unitriangular=*/true);
+  return tg::matmul(P, inner);
+}
+
+// L (unit diagonal) and U of a packed LU.
+Tensor unit_lower(const Tensor& LU) {
+  const int64_t n = LU.sizes()[LU.dim() - 1];
+  return tril(LU, -1) + eye(n, LU.options().requires_grad(false));
+}
+}  // namespace
+
+std::shared_ptr<Node> lu_factor_node(const Tensor& A) {
+  return make_node("LinalgLuFactorExBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    const Tensor LU = n.saved(0), P = n.saved(1);
+    return {lu_backward(P, unit_lower(LU), triu(LU), tril(g[0], -1), triu(g[0]))};
+  });
+}
+
+std::shared_ptr<Node> lu_node(const Tensor& A) {
+  return make_node("LinalgLuBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    return {lu_backward(n.saved(0), n.saved(1), n.saved(2), g[0], g[1])};
+  });
+}
+
 std::shared_ptr<Node> svd_node(const Tensor& A, bool full_matrices) {
   auto node = make_node("LinalgSvdBackward", {&A}, [full_matrices](const Node& n, const tensor_list& g) -> tensor_list {
     Tensor U = n.saved(0), S = n.saved(1), Vh = n.saved(2);

@@ -47,6 +47,16 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
     return svd_result(nogil([&] { return tg::linalg::svd(a, full); }));
   }, py::arg("A"), py::arg("full_matrices") = true);
   la.def("svdvals", [](const Tensor& a) { return nogil([&] { return tg::linalg::svdvals(a); }); }, py::arg("A"));
+  la.def("lu_factor", [](const Tensor& a) {
+    return lu_factor_result(nogil([&] { return tg::linalg::lu_factor(a); }));
+  }, py::arg("A"));
+  la.def("lu", [](const Tensor& a) { return lu_result(nogil([&] { return tg::linalg::lu(a); })); }, py::arg("A"));
+  la.def("lu_solve", [](const Tensor& lu, const Tensor& pivots, const Tensor& b, bool left, bool adjoint) {
+    return nogil([&] { return tg::linalg::lu_solve(lu, pivots, b, left, adjoint); });
+  }, py::arg("LU"), py::arg("pivots"), py::arg("B"), py::kw_only(), py::arg("left") = true,
+     py::arg("adjoint") = false);
+  la.def("matrix_exp", [](const Tensor& a) { return nogil([&] { return tg::linalg::matrix_exp(a); }); },
+         py::arg("A"));
   la.def("solve_triangular", [](const Tensor& a, const Tensor& b, bool upper, bool left, bool unit) {
     return nogil([&] { return tg::linalg::solve_triangular(a, b, upper, left, unit); });
   }, py::arg("A"), py::arg("B"), py::kw_only(), py::arg("upper"), py::arg("left") = true,
@@ -109,6 +119,7 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "matrix_power", [](const Tensor& a, int64_t n) {
     return nogil([&] { return tg::matrix_power(a, n); });
   }, py::arg("n"));
+  def_op(m, cls, "matrix_exp", [](const Tensor& a) { return nogil([&] { return tg::matrix_exp(a); }); });
 }
 
 }  // namespace tgpy

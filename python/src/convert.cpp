@@ -274,6 +274,16 @@ py::object qr_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   return make_tuple_of(type, r);
 }
 
+py::object lu_factor_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_lu_factor", {"LU", "pivots"});
+  return make_tuple_of(type, r);
+}
+
+py::object lu_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_lu", {"P", "L", "U"});
+  return make_tuple_of(type, r);
+}
+
 py::object svd_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r) {
   static PyObject* type = tuple_type("linalg_svd", {"U", "S", "Vh"});
   return make_tuple_of(type, r);

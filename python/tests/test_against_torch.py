@@ -757,6 +757,29 @@ def test_qr_svd_and_what_builds_on_them_match_torch(shape):
 
 
 @requires_lapack
+def test_lu_family_and_matrix_exp_match_torch():
+    a, b, bt = np.random.randn(3, 5, 5), np.random.randn(3, 5, 2), np.random.randn(3, 2, 5)
+    got, want = tg.linalg.lu_factor(tg.from_numpy(a.copy())), torch.linalg.lu_factor(torch.from_numpy(a.copy()))
+    check(got.LU, want.LU)
+    assert np.array_equal(np.asarray(got.pivots), want.pivots.numpy()) and got.pivots.dtype == tg.int32
+    check_fn(lambda x: tg.linalg.lu_factor(x).LU, lambda x: torch.linalg.lu_factor(x).LU, a, rtol=1e-8, atol=1e-10)
+    for field in ("P", "L", "U"):
+        check(getattr(tg.linalg.lu(tg.from_numpy(a.copy())), field), getattr(torch.linalg.lu(torch.from_numpy(a)), field))
+    check_fn(lambda x: tg.linalg.lu(x).L + tg.linalg.lu(x).U, lambda x: torch.linalg.lu(x).L + torch.linalg.lu(x).U, a,
+             rtol=1e-8, atol=1e-10)
+    lu_t, piv_t = torch.linalg.lu_factor(torch.from_numpy(a))
+    lu_np, piv = lu_t.numpy(), tg.from_numpy(piv_t.numpy().copy())
+    for left, adjoint, rhs in ((True, False, b), (True, True, b), (False, False, bt), (False, True, bt)):
+        check_fn(lambda f, y: tg.linalg.lu_solve(f, piv, y, left=left, adjoint=adjoint),
+                 lambda f, y: torch.linalg.lu_solve(f, piv_t, y, left=left, adjoint=adjoint), lu_np, rhs,
+                 rtol=1e-8, atol=1e-10)
+    for scale in (0.1, 1.0, 25.0):
+        check_fn(lambda x: tg.linalg.matrix_exp(x), lambda x: torch.linalg.matrix_exp(x), a * scale, rtol=1e-9,
+                 atol=1e-9)
+    check_fn(lambda x: x.matrix_exp(), lambda x: x.matrix_exp(), a[0], rtol=1e-10, atol=1e-10)
+
+
+@requires_lapack
 def test_triangular_lstsq_norms_and_products_match_torch():
     a = np.random.randn(2, 4, 4) + 4 * np.eye(4)
     b = np.random.randn(2, 4, 3)

@@ -223,6 +223,23 @@ def test_linalg_solvers_against_numpy():
 
 
 @requires_lapack
+def test_lu_family_and_matrix_exp():
+    a, b = np.random.randn(2, 4, 4), np.random.randn(2, 4, 3)
+    t = tg.from_numpy(a)
+    p, l, u = tg.linalg.lu(t)
+    assert type(tg.linalg.lu(t)).__name__ == "linalg_lu"
+    assert_close(p @ l @ u, a, rtol=1e-10, atol=1e-12)
+    lu, pivots = tg.linalg.lu_factor(t)
+    assert pivots.dtype == tg.int32 and pivots.shape == (2, 4)
+    assert_close(tg.linalg.lu_solve(lu, pivots, tg.from_numpy(b)), np.linalg.solve(a, b), rtol=1e-9, atol=1e-12)
+    with pytest.raises(TypeError, match="int32 pivots"):
+        tg.linalg.lu_solve(lu, pivots.long(), tg.from_numpy(b))
+    rot = tg.tensor([[0.0, -1.0], [1.0, 0.0]], dtype=tg.float64) * (np.pi / 2)
+    assert_close(tg.linalg.matrix_exp(rot), [[0.0, -1.0], [1.0, 0.0]], atol=1e-14)
+    assert_close(tg.matrix_exp(tg.zeros(3, 3)), np.eye(3)) and assert_close(rot.matrix_exp(), tg.linalg.matrix_exp(rot))
+
+
+@requires_lapack
 def test_linalg_decompositions_and_norms_against_numpy():
     a = np.random.randn(2, 5, 3)
     t = tg.from_numpy(a)

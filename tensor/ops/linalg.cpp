@@ -1,13 +1,16 @@
 // Matrix products: matmul (PyTorch's rank rules and batch broadcasting), mm, bmm, addmm, dot,
-// outer, and the products built of them (matrix_power, multi_dot, cross). One primitive, the
+// outer, and the products built of them (matrix_power, matrix_exp, multi_dot, cross). One primitive, the
 // batched product of operands with at least 2 dims.
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <vector>
 
 #include "autograd/derivatives/derivatives.h"
+#include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/matrix_helpers.h"
 
 namespace tg {
 namespace {
@@ -165,6 +168,37 @@ Tensor matrix_power(const Tensor& A, int64_t n, SourceLoc loc) {
   return result;
 }
 
+Tensor matrix_exp(const Tensor& A, SourceLoc loc) {
+  const char* op = "linalg.matrix_exp";
+  detail::ApiScope scope(op, loc);
+  ops::check_matrices(op, A, /*square=*/true);
+  if (A.numel() == 0) return A.clone();
+  // Scale A by 2^-s so that its 1-norm is at most theta_13, where the degree-13 Pade approximant
+  // is exact to double precision, then square s times. One s serves the whole batch (the largest
+  // norm's): a smaller matrix scaled further loses nothing measurable.
+  constexpr double kTheta13 = 5.371920351148152;
+  double norm = 0;
+  {
+    NoGradGuard no_grad;
+    norm = A.abs().sum({-2}).amax().to(kFloat64).item<double>();
+  }
+  const int squarings = norm > kTheta13 ? static_cast<int>(std::ceil(std::log2(norm / kTheta13))) : 0;
+  const Tensor X = squarings > 0 ? A * std::ldexp(1.0, -squarings) : A;
+  const Tensor I = eye(A.sizes()[A.dim() - 1], TensorOptions(A.dtype()).device(A.device()));
+  // clang-format off
+  static constexpr double b[] = {64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+                                 129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+                                 40840800.0, 960960.0, 16380.0, 182.0, 1.0};  // Higham's b_0 ... b_13
+  // clang-format on
+  const Tensor X2 = matmul(X, X), X4 = matmul(X2, X2), X6 = matmul(X4, X2);
+  const Tensor U =
+      matmul(X, matmul(X6, b[13] * X6 + b[11] * X4 + b[9] * X2) + b[7] * X6 + b[5] * X4 + b[3] * X2 + b[1] * I);
+  const Tensor V = matmul(X6, b[12] * X6 + b[10] * X4 + b[8] * X2) + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * I;
+  Tensor E = solve(V - U, V + U);
+  for (int i = 0; i < squarings; ++i) E = matmul(E, E);
+  return E;
+}
+
 Tensor multi_dot(const tensor_list& tensors, SourceLoc loc) {
   const char* op = "linalg.multi_dot";
   detail::ApiScope scope(op, loc);
@@ -241,6 +275,11 @@ Tensor cross(const Tensor& a, const Tensor& b, int64_t dim, SourceLoc loc) {
 Tensor matrix_power(const Tensor& A, int64_t n, SourceLoc loc) {
   detail::ApiScope scope("matrix_power", loc);
   return linalg::matrix_power(A, n);
+}
+
+Tensor matrix_exp(const Tensor& A, SourceLoc loc) {
+  detail::ApiScope scope("matrix_exp", loc);
+  return linalg::matrix_exp(A);
 }
 
 }  // namespace tg

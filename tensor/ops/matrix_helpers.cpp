@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "kernels/kernels.h"
 #include "tensor/ops/common.h"
 
 namespace tg::ops {
@@ -44,6 +45,18 @@ Shape with_matrix_dims(Shape batch, int64_t rows, int64_t cols) {
 
 double machine_eps(DType dtype) {
   return dtype == kFloat64 ? std::numeric_limits<double>::epsilon() : std::numeric_limits<float>::epsilon();
+}
+
+LU lu_factor(const Tensor& a) {
+  LU f{column_major(a), {}, std::vector<int32_t>(static_cast<size_t>(matrix_count(a)), 0)};
+  const int64_t n = a.sizes()[a.dim() - 1];
+  Shape piv = a.sizes();
+  piv.pop_back();
+  f.pivots = empty(piv, kInt32, a.device());
+  if (!f.info.empty())
+    kernels::backend(a.device(), "lu_factor")
+        .lu_factor(a.dtype(), matrix_count(a), n, f.factors.data_ptr(), f.pivots.data_ptr<int32_t>(), f.info.data());
+  return f;
 }
 
 }  // namespace tg::ops

@@ -2,6 +2,7 @@
 // Helpers shared by the solver and factorization front ends: input checks, batch counts and the
 // column-major copies LAPACK-style kernels work on. Nothing here records for autograd.
 #include <string>
+#include <vector>
 
 #include "tapegrad/tensor/tensor.h"
 
@@ -18,6 +19,14 @@ Tensor column_major(const Tensor& a);
 // a's batch dims (all but the last two); a batch shape with rows x cols appended.
 Shape batch_shape(const Tensor& a);
 Shape with_matrix_dims(Shape batch, int64_t rows, int64_t cols);
+// The LU factorization P A = L U of square a [..., n, n] with partial pivoting, on the backend's
+// kernel (LAPACK's getrf, cuSOLVER's).
+struct LU {
+  Tensor factors;             // column-major: U on and above the diagonal, L (unit diagonal) below it
+  Tensor pivots;              // int32 [..., n], 1-based: row i was swapped with row pivots[i] - 1
+  std::vector<int32_t> info;  // per matrix: k > 0 when U[k - 1][k - 1] is exactly zero
+};
+LU lu_factor(const Tensor& a);
 // The machine epsilon of float32 or float64 (default tolerances of rank decisions).
 double machine_eps(DType dtype);
 

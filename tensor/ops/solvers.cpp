@@ -27,23 +27,7 @@ void check_right_hand_side(const char* op, const Tensor& A, const Tensor& B) {
   TG_CHECK_TYPE(A.dtype() == B.dtype(), "{}: A ({}) and B ({}) must have the same dtype", op, A.dtype(), B.dtype());
 }
 
-struct LU {
-  Tensor factors;  // column-major: U on and above the diagonal, L (unit diagonal) below it
-  Tensor pivots;   // int32 [..., n], 1-based
-  std::vector<int32_t> info;
-};
-
-LU lu_factor(const Tensor& a) {
-  LU f{column_major(a), {}, std::vector<int32_t>(static_cast<size_t>(matrix_count(a)), 0)};
-  const int64_t n = a.sizes()[a.dim() - 1];
-  Shape piv = a.sizes();
-  piv.pop_back();
-  f.pivots = ops::empty(piv, kInt32, a.device());
-  if (!f.info.empty())
-    kernels::backend(a.device(), "lu_factor")
-        .lu_factor(a.dtype(), matrix_count(a), n, f.factors.data_ptr(), f.pivots.data_ptr<int32_t>(), f.info.data());
-  return f;
-}
+using ops::LU;
 
 void check_nonsingular(const char* op, const Tensor& a, const LU& f) {
   for (size_t b = 0; b < f.info.size(); ++b)
@@ -54,7 +38,7 @@ void check_nonsingular(const char* op, const Tensor& a, const LU& f) {
 
 // X with A X = B: A [..., n, n] and B [..., n, k] of one batch shape; no autograd.
 Tensor solve_raw(const char* op, const Tensor& A, const Tensor& B) {
-  const LU f = lu_factor(A);
+  const LU f = ops::lu_factor(A);
   check_nonsingular(op, A, f);
   Tensor x = column_major(B);  // [..., k, n]: X^T once solved
   const int64_t n = A.sizes()[A.dim() - 1], k = B.sizes()[B.dim() - 1];
@@ -121,7 +105,7 @@ Tensor det(const Tensor& A, SourceLoc loc) {
   Tensor d;
   {
     NoGradGuard no_grad;
-    const LU f = lu_factor(A);
+    const LU f = ops::lu_factor(A);
     // The permutation's sign times the product of U's diagonal (a zero pivot gives 0).
     d = permutation_sign(A, f) * f.factors.diagonal(0, -2, -1).prod({-1});
   }
@@ -136,7 +120,7 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A, SourceLoc loc) {
   Tensor sign_of, logabs;
   {
     NoGradGuard no_grad;
-    const LU f = lu_factor(A);
+    const LU f = ops::lu_factor(A);
     const Tensor diagonal = f.factors.diagonal(0, -2, -1);
     sign_of = permutation_sign(A, f) * sign(diagonal).prod({-1});
     logabs = log(abs(diagonal)).sum({-1});

@@ -106,6 +106,19 @@ Tensor cond(const Tensor& A, std::string_view ord, TG_CALLER);
 Tensor matrix_power(const Tensor& A, int64_t n, TG_CALLER);
 // The product of a chain of matrices (the first may be 1-D, as the last), in the cheapest order.
 Tensor multi_dot(const tensor_list& tensors, TG_CALLER);
+// The LU factorization with partial pivoting of square A [..., n, n]: A = P L U, L unit lower
+// triangular. lu_factor returns (LU, pivots): L below LU's diagonal, U on and above it, and
+// LAPACK's int32 pivots [..., n] (1-based: row i was swapped with row pivots[i] - 1, in order);
+// a singular A factors too (a zero on U's diagonal). lu returns (P, L, U). Both differentiable.
+std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, TG_CALLER);
+std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, TG_CALLER);
+// X with A X = B (left) or X A = B, A given by lu_factor's (LU, pivots); adjoint: with A^T.
+// Differentiable in LU and B.
+Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true, bool adjoint = false,
+                TG_CALLER);
+// e^A of square A [..., n, n]: scaling and squaring with the degree-13 Pade approximant
+// (Higham 2005); differentiable through its products and solve.
+Tensor matrix_exp(const Tensor& A, TG_CALLER);
 // Cross products of 3-vectors along dim (broadcast).
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1, TG_CALLER);
 }  // namespace linalg
@@ -117,5 +130,6 @@ Tensor logdet(const Tensor& A, TG_CALLER);
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A, TG_CALLER);
 Tensor pinverse(const Tensor& A, double rcond = 1e-15, TG_CALLER);
 Tensor matrix_power(const Tensor& A, int64_t n, TG_CALLER);
+Tensor matrix_exp(const Tensor& A, TG_CALLER);
 
 }  // namespace tg

@@ -1,0 +1,142 @@
+// torch.linalg's LU family: lu_factor (the packed factors and LAPACK's pivots), lu (P, L, U) and
+// lu_solve, over the backend's getrf and getrs kernels. Where a gradient is recorded (or for the
+// adjoint and right-hand forms) lu_solve is composed of triangular solves, whose gradients give
+// those to B and to the factors.
+#include <vector>
+
+#include "autograd/derivatives/derivatives.h"
+#include "kernels/kernels.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+#include "tensor/ops/matrix_helpers.h"
+
+namespace tg::linalg {
+namespace {
+
+// The permutation matrices P [..., n, n] with A = P L U, from 1-based pivots [..., n] (row i was
+// swapped with row pivots[i] - 1, in order), of dtype and device `like`'s.
+Tensor permutation_matrices(const Tensor& pivots, const Tensor& like) {
+  const int64_t n = pivots.sizes()[pivots.dim() - 1];
+  const int64_t count = n == 0 ? 0 : pivots.numel() / n;
+  const std::vector<int32_t> piv = pivots.contiguous().cpu().to_vector<int32_t>();
+  std::vector<double> p(static_cast<size_t>(count * n * n), 0.0);
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  for (int64_t b = 0; b < count; ++b) {
+    for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
+    for (int64_t i = 0; i < n; ++i)
+      std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(piv[static_cast<size_t>(b * n + i)] - 1)]);
+    // Row i of P^T A is row perm[i] of A, so P[perm[i]][i] = 1.
+    for (int64_t i = 0; i < n; ++i) p[static_cast<size_t>((b * n + perm[static_cast<size_t>(i)]) * n + i)] = 1.0;
+  }
+  Shape shape = pivots.sizes();
+  shape.push_back(n);
+  return tensor(p, kFloat64).view(shape).to(like.dtype()).to(like.device());
+}
+
+void check_lu(const char* op, const Tensor& LU, const Tensor& pivots) {
+  ops::check_matrices(op, LU, /*square=*/true);
+  ops::check_defined(op, pivots, "pivots");
+  ops::check_same_device(op, LU, pivots);
+  TG_CHECK_TYPE(pivots.dtype() == kInt32, "{}: expected int32 pivots (as lu_factor returns), got {}", op,
+                pivots.dtype());
+  Shape expected = LU.sizes();
+  expected.pop_back();
+  TG_CHECK(pivots.sizes() == expected, "{}: LU of shape {} needs pivots of shape {}, got {}", op, LU.sizes(), expected,
+           pivots.sizes());
+  const int64_t n = LU.sizes()[LU.dim() - 1];
+  if (pivots.numel() > 0) {
+    const Tensor p = pivots.cpu();
+    TG_CHECK_VALUE(p.min().item<int64_t>() >= 1 && p.max().item<int64_t>() <= n,
+                   "{}: pivots must lie in [1, {}] (LAPACK's 1-based rows)", op, n);
+  }
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, SourceLoc loc) {
+  const char* op = "linalg.lu_factor";
+  detail::ApiScope scope(op, loc);
+  ops::check_matrices(op, A, /*square=*/true);
+  const ops::LU f = ops::lu_factor(A);
+  const Tensor LU = f.factors.mT();
+  if (autograd::needs_grad(A)) {
+    auto node = autograd::derivatives::lu_factor_node(A);
+    autograd::set_history(LU, node);
+    node->save(LU, /*is_output=*/true);
+    node->save(permutation_matrices(f.pivots, A));
+  }
+  return {LU, f.pivots};
+}
+
+std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, SourceLoc loc) {
+  const char* op = "linalg.lu";
+  detail::ApiScope scope(op, loc);
+  ops::check_matrices(op, A, /*square=*/true);
+  const int64_t n = A.sizes()[A.dim() - 1];
+  const ops::LU f = ops::lu_factor(A);
+  Tensor P = permutation_matrices(f.pivots, A), L, U;
+  {
+    NoGradGuard no_grad;
+    const Tensor LU = f.factors.mT();
+    L = tril(LU, -1) + eye(n, A.options().requires_grad(false));
+    U = triu(LU);
+  }
+  if (autograd::needs_grad(A)) {
+    auto node = autograd::derivatives::lu_node(A);
+    autograd::set_history(tensor_list{L, U}, node);  // P has no gradient
+    node->save(P);
+    node->save(L, /*is_output=*/true);
+    node->save(U, /*is_output=*/true);
+  }
+  return {P, L, U};
+}
+
+Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint, SourceLoc loc) {
+  const char* op = "linalg.lu_solve";
+  detail::ApiScope scope(op, loc);
+  check_lu(op, LU, pivots);
+  ops::check_defined(op, B, "B");
+  ops::check_same_device(op, LU, B);
+  TG_CHECK_TYPE(LU.dtype() == B.dtype(), "{}: LU ({}) and B ({}) must have the same dtype", op, LU.dtype(), B.dtype());
+  const int64_t n = LU.sizes()[LU.dim() - 1];
+  TG_CHECK(B.dim() >= 2 && B.sizes()[B.dim() - (left ? 2 : 1)] == n,
+           "{}: LU of shape {} needs B with {} {} ([..., {}]), got shape {}", op, LU.sizes(), n,
+           left ? "rows" : "columns", left ? fmt::format("{}, k", n) : fmt::format("k, {}", n), B.sizes());
+  if (left && !adjoint && !autograd::needs_grad(LU) && !autograd::needs_grad(B)) {
+    // No gradient to record: LAPACK's getrs (cuSOLVER's) on column-major copies.
+    const Shape batch = broadcast_shapes(ops::batch_shape(LU), ops::batch_shape(B), op);
+    const int64_t k = B.sizes()[B.dim() - 1];
+    // lu_factor's LU is the transpose of a contiguous buffer: the kernel reads that in place.
+    const Tensor full = LU.expand(ops::with_matrix_dims(batch, n, n));
+    const Tensor factors = full.mT().is_contiguous() ? full.mT() : ops::column_major(full);
+    Shape pivot_shape = batch;
+    pivot_shape.push_back(n);
+    const Tensor piv = pivots.expand(pivot_shape).contiguous();
+    Tensor x = ops::column_major(B.expand(ops::with_matrix_dims(batch, n, k)));  // [..., k, n]: X^T once solved
+    if (ops::matrix_count(factors) > 0 && k > 0)
+      kernels::backend(LU.device(), op)
+          .lu_solve(LU.dtype(), ops::matrix_count(factors), n, k, factors.data_ptr(), piv.data_ptr<int32_t>(),
+                    x.data_ptr());
+    return x.mT();
+  }
+  // A = P L U, with L (unit diagonal) below LU's diagonal and U on and above it.
+  const Tensor P = permutation_matrices(pivots, LU);
+  if (left && !adjoint) {  // X = U^-1 L^-1 P^T B
+    const Tensor Y = solve_triangular(LU, tg::matmul(P.mT(), B), /*upper=*/false, true, /*unitriangular=*/true);
+    return solve_triangular(LU, Y, /*upper=*/true);
+  }
+  if (left) {  // A^T X = B: X = P L^-T U^-T B
+    const Tensor Y = solve_triangular(LU.mT(), B, /*upper=*/false);
+    return tg::matmul(P, solve_triangular(LU.mT(), Y, /*upper=*/true, true, /*unitriangular=*/true));
+  }
+  if (!adjoint) {  // X A = B: X = B U^-1 L^-1 P^T
+    const Tensor Y = solve_triangular(LU, B, /*upper=*/true, /*left=*/false);
+    return tg::matmul(solve_triangular(LU, Y, /*upper=*/false, /*left=*/false, /*unitriangular=*/true), P.mT());
+  }
+  // X A^T = B: X = B P L^-T U^-T
+  const Tensor Y = solve_triangular(LU.mT(), tg::matmul(B, P), /*upper=*/true, /*left=*/false, /*unitriangular=*/true);
+  return solve_triangular(LU.mT(), Y, /*upper=*/false, /*left=*/false);
+}
+
+}  // namespace tg::linalg
