@@ -9,7 +9,10 @@ namespace tg::nn::functional {
 Tensor logsigmoid(const Tensor& input, SourceLoc loc) {
   detail::ApiScope scope("logsigmoid", loc);
   ops::check_floating("logsigmoid", input);
-  return -softplus(-input);
+  // softplus with beta = -1 is -log1p(exp(-x)) = log(sigmoid(x)), one fused pass (and its
+  // derivative sigmoid(-x) is logsigmoid's); below x = -40 it returns x, exact to double
+  // precision (the dropped log1p(exp(x)) is under 5e-18).
+  return softplus(input, -1.0, 40.0);
 }
 
 Tensor softsign(const Tensor& input, SourceLoc loc) {

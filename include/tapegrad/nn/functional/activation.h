@@ -6,7 +6,7 @@
 
 namespace tg::nn::functional {
 
-// log(sigmoid(x)), computed as -softplus(-x) so that it is exact for large |x|.
+// log(sigmoid(x)), computed as softplus with beta = -1 (one fused pass, exact for large |x|).
 Tensor logsigmoid(const Tensor& input, TG_CALLER);
 // x / (1 + |x|).
 Tensor softsign(const Tensor& input, TG_CALLER);
