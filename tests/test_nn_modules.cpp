@@ -232,6 +232,20 @@ TEST(Module, LayersAndDefaults) {
   EXPECT_EQ(c3->extra_repr(), "2, 4, kernel_size=(2, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1), groups=2");
   EXPECT_EQ(nn::Conv3d(1, 1, 3, {.padding = "same"})->extra_repr(),
             "1, 1, kernel_size=(3, 3, 3), stride=(1, 1, 1), padding=same");
+  // padding_mode: the input padded by F::pad in that mode, then an unpadded convolution.
+  nn::Conv2d reflect(2, 3, 3, {.padding = {1, 2}, .dilation = {1, 2}, .padding_mode = "reflect"});
+  const Tensor plane = randn({1, 2, 6, 7});
+  EXPECT_TRUE(close(reflect(plane), F::conv2d(F::pad(plane, {2, 2, 1, 1}, "reflect"), reflect->weight,
+                                            {.bias = reflect->bias, .dilation = {1, 2}}), 1e-5, 1e-6));
+  EXPECT_EQ(reflect->extra_repr(), "2, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 2), dilation=(1, 2), padding_mode=reflect");
+  nn::Conv1d circ(2, 2, 4, {.padding = "same", .padding_mode = "circular"});  // even kernel: one more on the right
+  const Tensor seq = randn({2, 2, 9});
+  EXPECT_TRUE(close(circ(seq), F::conv1d(F::pad(seq, {1, 2}, "circular"), circ->weight, {.bias = circ->bias}), 1e-5,
+                    1e-6));
+  nn::Conv3d rep(1, 1, 3, {.padding = 1, .padding_mode = "replicate"});
+  EXPECT_EQ(rep(randn({1, 4, 4, 4})).sizes(), Shape({1, 4, 4, 4}));  // unbatched [C, D, H, W]
+  EXPECT_THROW_WITH(nn::Conv2d(1, 1, 3, {.padding_mode = "mirror"}), ValueError,
+                    "Conv2d: padding_mode must be \"zeros\", \"reflect\", \"replicate\" or \"circular\", got \"mirror\"");
   nn::ConvTranspose3d ct3(4, 2, 2, {.stride = 2, .bias = false});
   EXPECT_EQ(ct3->weight.sizes(), Shape({4, 2, 2, 2, 2}));
   EXPECT_FALSE(ct3->bias.defined());

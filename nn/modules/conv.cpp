@@ -4,11 +4,40 @@
 #include <cmath>
 
 #include "tapegrad/nn/functional/conv.h"
+#include "tapegrad/nn/functional/padding.h"
 #include "tapegrad/nn/init.h"
 #include "tapegrad/tensor/factories.h"
 
 namespace tg::nn {
 namespace {
+
+void check_padding_mode(const char* name, const std::string& mode) {
+  TG_CHECK_VALUE(mode == "zeros" || mode == "reflect" || mode == "replicate" || mode == "circular",
+                 "{}: padding_mode must be \"zeros\", \"reflect\", \"replicate\" or \"circular\", got \"{}\"", name,
+                 mode);
+}
+
+// F::pad's list (last dim first) for a padding_mode other than "zeros": what the convolution
+// would pad on each side ("same" puts the odd element on the far side, as PyTorch).
+std::vector<int64_t> mode_pads(ConvPaddingMode mode, const std::vector<int64_t>& sizes, const std::vector<int64_t>& k,
+                               const std::vector<int64_t>& dilation) {
+  std::vector<int64_t> pads;
+  for (size_t d = sizes.size(); d-- > 0;) {
+    int64_t lo = 0, hi = 0;
+    if (mode == ConvPaddingMode::Explicit) {
+      lo = hi = sizes[d];
+    } else if (mode == ConvPaddingMode::Same) {
+      const int64_t total = dilation[d] * (k[d] - 1);
+      lo = total / 2;
+      hi = total - lo;
+    }
+    pads.push_back(lo);
+    pads.push_back(hi);
+  }
+  return pads;
+}
+
+std::string padding_mode_repr(const std::string& mode) { return mode == "zeros" ? "" : ", padding_mode=" + mode; }
 
 void check_channels(const char* name, int64_t in, int64_t out, int64_t groups) {
   TG_CHECK_VALUE(in > 0 && out > 0, "{}: channels must be positive, got in={} out={}", name, in, out);
@@ -46,12 +75,19 @@ std::string padding_repr(const BasicConvPadding<S>& p) {
 Conv1dImpl::Conv1dImpl(int64_t in, int64_t out, int64_t k, const Conv1dOptions& o)
     : Module("Conv1d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("Conv1d", in, out, o.groups);
+  check_padding_mode("Conv1d", o.padding_mode);
   weight = register_parameter("weight", empty({out, in / o.groups, k}));
   if (o.bias) bias = register_parameter("bias", empty({out}));
   reset_parameters();
 }
 void Conv1dImpl::reset_parameters() { reset_conv(weight, bias); }
 Tensor Conv1dImpl::forward(const Tensor& input) {
+  if (options.padding_mode != "zeros")
+    return functional::conv1d(
+        functional::pad(input,
+                        mode_pads(options.padding.mode, {options.padding.size.w}, {kernel_size}, {options.dilation}),
+                        options.padding_mode),
+        weight, {.bias = bias, .stride = options.stride, .dilation = options.dilation, .groups = options.groups});
   return functional::conv1d(input, weight,
                             {.bias = bias, .stride = options.stride, .padding = options.padding,
                              .dilation = options.dilation, .groups = options.groups});
@@ -65,18 +101,27 @@ std::string Conv1dImpl::extra_repr() const {
   if (options.dilation != 1) s += fmt::format(", dilation=({},)", options.dilation);
   if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
   if (!options.bias) s += ", bias=False";
+  s += padding_mode_repr(options.padding_mode);
   return s;
 }
 
 Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, Size2 k, const Conv2dOptions& o)
     : Module("Conv2d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("Conv2d", in, out, o.groups);
+  check_padding_mode("Conv2d", o.padding_mode);
   weight = register_parameter("weight", empty({out, in / o.groups, k.h, k.w}));
   if (o.bias) bias = register_parameter("bias", empty({out}));
   reset_parameters();
 }
 void Conv2dImpl::reset_parameters() { reset_conv(weight, bias); }
 Tensor Conv2dImpl::forward(const Tensor& input) {
+  if (options.padding_mode != "zeros") {
+    const Size2 p = options.padding.size, d = options.dilation;
+    return functional::conv2d(
+        functional::pad(input, mode_pads(options.padding.mode, {p.h, p.w}, {kernel_size.h, kernel_size.w}, {d.h, d.w}),
+                        options.padding_mode),
+        weight, {.bias = bias, .stride = options.stride, .dilation = d, .groups = options.groups});
+  }
   return functional::conv2d(input, weight,
                             {.bias = bias, .stride = options.stride, .padding = options.padding,
                              .dilation = options.dilation, .groups = options.groups});
@@ -88,6 +133,7 @@ std::string Conv2dImpl::extra_repr() const {
   if (options.dilation != Size2(1)) s += ", dilation=" + pair(options.dilation);
   if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
   if (!options.bias) s += ", bias=False";
+  s += padding_mode_repr(options.padding_mode);
   return s;
 }
 
@@ -120,12 +166,20 @@ std::string ConvTranspose2dImpl::extra_repr() const {
 Conv3dImpl::Conv3dImpl(int64_t in, int64_t out, Size3 k, const Conv3dOptions& o)
     : Module("Conv3d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("Conv3d", in, out, o.groups);
+  check_padding_mode("Conv3d", o.padding_mode);
   weight = register_parameter("weight", empty({out, in / o.groups, k.d, k.h, k.w}));
   if (o.bias) bias = register_parameter("bias", empty({out}));
   reset_parameters();
 }
 void Conv3dImpl::reset_parameters() { reset_conv(weight, bias); }
 Tensor Conv3dImpl::forward(const Tensor& input) {
+  if (options.padding_mode != "zeros") {
+    const Size3 p = options.padding.size, d = options.dilation, k = kernel_size;
+    return functional::conv3d(
+        functional::pad(input, mode_pads(options.padding.mode, {p.d, p.h, p.w}, {k.d, k.h, k.w}, {d.d, d.h, d.w}),
+                        options.padding_mode),
+        weight, {.bias = bias, .stride = options.stride, .dilation = d, .groups = options.groups});
+  }
   return functional::conv3d(input, weight,
                             {.bias = bias,
                              .stride = options.stride,
@@ -140,6 +194,7 @@ std::string Conv3dImpl::extra_repr() const {
   if (options.dilation != Size3(1)) s += ", dilation=" + pair(options.dilation);
   if (options.groups != 1) s += fmt::format(", groups={}", options.groups);
   if (!options.bias) s += ", bias=False";
+  s += padding_mode_repr(options.padding_mode);
   return s;
 }
 

@@ -53,30 +53,36 @@ void bind_nn_layers(py::module_& nn) {
 
   Layer<Conv1dImpl>(nn, "Conv1d")
       .def(py::init([](int64_t in, int64_t out, int64_t k, int64_t stride, ConvPadding padding, int64_t dilation,
-                       int64_t groups, bool bias) {
-             return std::make_shared<Conv1dImpl>(in, out, k, Conv1dOptions{stride, padding, dilation, groups, bias});
+                       int64_t groups, bool bias, std::string padding_mode) {
+             return std::make_shared<Conv1dImpl>(
+                 in, out, k, Conv1dOptions{stride, padding, dilation, groups, bias, std::move(padding_mode)});
            }),
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
-           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true)
+           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
+           py::arg("padding_mode") = "zeros")
       .def_readonly("in_channels", &Conv1dImpl::in_channels)
       .def_readonly("out_channels", &Conv1dImpl::out_channels);
   Layer<Conv2dImpl>(nn, "Conv2d")
       .def(py::init([](int64_t in, int64_t out, Size2 k, Size2 stride, ConvPadding padding, Size2 dilation,
-                       int64_t groups, bool bias) {
-             return std::make_shared<Conv2dImpl>(in, out, k, Conv2dOptions{stride, padding, dilation, groups, bias});
+                       int64_t groups, bool bias, std::string padding_mode) {
+             return std::make_shared<Conv2dImpl>(
+                 in, out, k, Conv2dOptions{stride, padding, dilation, groups, bias, std::move(padding_mode)});
            }),
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
-           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true)
+           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
+           py::arg("padding_mode") = "zeros")
       .def_readonly("in_channels", &Conv2dImpl::in_channels)
       .def_readonly("out_channels", &Conv2dImpl::out_channels)
       .def_readonly("kernel_size", &Conv2dImpl::kernel_size);
   Layer<Conv3dImpl>(nn, "Conv3d")
       .def(py::init([](int64_t in, int64_t out, Size3 k, Size3 stride, ConvPadding3 padding, Size3 dilation,
-                       int64_t groups, bool bias) {
-             return std::make_shared<Conv3dImpl>(in, out, k, Conv3dOptions{stride, padding, dilation, groups, bias});
+                       int64_t groups, bool bias, std::string padding_mode) {
+             return std::make_shared<Conv3dImpl>(
+                 in, out, k, Conv3dOptions{stride, padding, dilation, groups, bias, std::move(padding_mode)});
            }),
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
-           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true)
+           py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
+           py::arg("padding_mode") = "zeros")
       .def_readonly("in_channels", &Conv3dImpl::in_channels)
       .def_readonly("out_channels", &Conv3dImpl::out_channels)
       .def_readonly("kernel_size", &Conv3dImpl::kernel_size);

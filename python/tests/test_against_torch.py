@@ -520,6 +520,9 @@ def test_rms_norm_and_huber_layers(make):
     (lambda m: m.AdaptiveAvgPool3d((3, 4, 2)), (2, 3, 5, 6, 7)),
     (lambda m: m.AdaptiveMaxPool3d((3, 4, 2)), (2, 3, 5, 6, 7)),
     (lambda m: m.BatchNorm3d(3), (2, 3, 3, 4, 2)),
+    (lambda m: m.Conv2d(3, 4, 3, padding=(1, 2), dilation=(1, 2), padding_mode="reflect"), (2, 3, 7, 8)),
+    (lambda m: m.Conv1d(3, 4, 4, padding="same", padding_mode="circular"), (2, 3, 9)),
+    (lambda m: m.Conv3d(3, 2, 3, padding=1, padding_mode="replicate"), (2, 3, 4, 5, 3)),
     (lambda m: m.ReflectionPad3d((1, 2, 0, 1, 2, 1)), (2, 3, 4, 5, 3)),
     (lambda m: m.ReplicationPad3d(2), (2, 3, 4, 5, 3)),
     (lambda m: m.ConstantPad3d((1, 0, 2, 1, 0, 1), -1.5), (2, 3, 4, 5, 3)),
@@ -565,6 +568,7 @@ def test_conv3d_and_pool3d_functions_and_reprs_match_torch():
                  lambda m: m.MaxPool3d(2), lambda m: m.MaxPool3d((1, 2, 2), stride=(1, 2, 1)),
                  lambda m: m.AvgPool3d(3, stride=2, padding=1), lambda m: m.AdaptiveAvgPool3d((1, 2, 3)),
                  lambda m: m.AdaptiveMaxPool3d(2),
+                 lambda m: m.Conv2d(3, 4, 3, padding=1, padding_mode="circular", bias=False),
                  lambda m: m.Dropout3d(0.2)):
         assert repr(make(nn)) == repr(make(torch.nn))
 

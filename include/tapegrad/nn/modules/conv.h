@@ -2,17 +2,22 @@
 // Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d (torch.nn names; weights and biases
 // initialised as PyTorch's: kaiming_uniform_ with a = sqrt(5), bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))). The handles
 // spell out their constructors so that options can be brace-initialised: Conv2d(1, 8, 3, {.padding = 1}).
+#include <string>
+
 #include "tapegrad/nn/functional/options.h"
 #include "tapegrad/nn/module.h"
 
 namespace tg::nn {
 
+// padding_mode: "zeros" (the convolution's own padding), or "reflect", "replicate" or
+// "circular": the input padded by F::pad in that mode first, as PyTorch's modules do.
 struct Conv1dOptions {
   int64_t stride = 1;
   ConvPadding padding = 0;
   int64_t dilation = 1;
   int64_t groups = 1;
   bool bias = true;
+  std::string padding_mode = "zeros";
 };
 class Conv1dImpl : public Module {
  public:
@@ -37,6 +42,7 @@ struct Conv2dOptions {
   Size2 dilation = 1;
   int64_t groups = 1;
   bool bias = true;
+  std::string padding_mode = "zeros";
 };
 class Conv2dImpl : public Module {
  public:
@@ -62,6 +68,7 @@ struct Conv3dOptions {
   Size3 dilation = 1;
   int64_t groups = 1;
   bool bias = true;
+  std::string padding_mode = "zeros";
 };
 class Conv3dImpl : public Module {
  public:
