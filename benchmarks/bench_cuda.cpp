@@ -1,8 +1,8 @@
 // The GPU figures of the CUDA issue: elementwise add of 2^28 float32 and a plain copy (GB/s
 // moved), 8192^3 matmul in float32, TF32 and bfloat16 (TFLOP/s), the 3x3 convolution N=64
-// C=K=128 56x56 forward + backward (ms), the cost of one 1-element add from C++ (us per op,
-// launch included), and Fashion-MNIST-shaped MLP and CNN training steps (Adam, batch 128,
-// synthetic data already on the GPU; samples/s). benchmarks/bench_cuda_torch.py is the same
+// C=K=128 56x56 and a 3x3x3 one (N=16, C=K=64, 16x56x56) forward + backward (ms), the cost of
+// one 1-element add from C++ (us per op, launch included), and Fashion-MNIST-shaped MLP and CNN
+// training steps (Adam, batch 128, synthetic data already on the GPU; samples/s). benchmarks/bench_cuda_torch.py is the same
 // program in PyTorch; compare_cuda.sh runs both. Prints one "name value unit" line per figure.
 //   bench_cuda [--quick]
 #include <algorithm>
@@ -102,6 +102,21 @@ int main(int argc, char** argv) {
         },
         3, 10, reps);
     std::printf("conv3x3_64x128x56x56_fwd_bwd %.3f ms\n", t * 1e3);
+  }
+  {
+    // A video network's 3x3x3 convolution: cuDNN's N-d path.
+    const int64_t nb = quick ? 2 : 16;
+    Tensor x = randn({nb, 64, 16, 56, 56}, gpu).requires_grad_(true);
+    Tensor w = (randn({64, 64, 3, 3, 3}, gpu) * 0.03).requires_grad_(true);
+    const double t = time_gpu(
+        [&] {
+          Tensor y = F::conv3d(x, w, {.padding = 1});
+          y.backward(ones_like(y));
+          x.set_grad(Tensor());
+          w.set_grad(Tensor());
+        },
+        3, 10, reps);
+    std::printf("conv3x3x3_16x64x16x56x56_fwd_bwd %.3f ms\n", t * 1e3);
   }
   {
     Tensor a = ones({1}, gpu), b = ones({1}, gpu);

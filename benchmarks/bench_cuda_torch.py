@@ -79,6 +79,19 @@ def main():
 
     print(f"conv3x3_64x128x56x56_fwd_bwd {time_gpu(conv, 3, 10, reps) * 1e3:.3f} ms")
 
+    nb = 2 if quick else 16
+    x3 = torch.randn(nb, 64, 16, 56, 56, device=dev, requires_grad=True)
+    w3 = (torch.randn(64, 64, 3, 3, 3, device=dev) * 0.03).requires_grad_()
+
+    def conv3():
+        y = F.conv3d(x3, w3, padding=1)
+        y.backward(torch.ones_like(y))
+        x3.grad = None
+        w3.grad = None
+
+    print(f"conv3x3x3_16x64x16x56x56_fwd_bwd {time_gpu(conv3, 3, 10, reps) * 1e3:.3f} ms")
+    del x3, w3
+
     a, b = torch.ones(1, device=dev), torch.ones(1, device=dev)
     t = time_gpu(lambda: a + b, 100, 1000 if quick else 100000, reps)
     print(f"add_1elem_per_op {t * 1e6:.2f} us")
