@@ -2,8 +2,9 @@
 // moved), 8192^3 matmul in float32, TF32 and bfloat16 (TFLOP/s), the 3x3 convolution N=64
 // C=K=128 56x56 and a 3x3x3 one (N=16, C=K=64, 16x56x56) forward + backward (ms), the cost of
 // one 1-element add from C++ (us per op, launch included), and Fashion-MNIST-shaped MLP and CNN
-// training steps (Adam, batch 128, synthetic data already on the GPU; samples/s). benchmarks/bench_cuda_torch.py is the same
-// program in PyTorch; compare_cuda.sh runs both. Prints one "name value unit" line per figure.
+// training steps (Adam, batch 128, synthetic data already on the GPU; samples/s).
+// benchmarks/bench_cuda_torch.py is the same program in PyTorch; compare_cuda.sh runs both.
+// Prints one "name value unit" line per figure.
 //   bench_cuda [--quick]
 #include <algorithm>
 #include <chrono>
