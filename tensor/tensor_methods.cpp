@@ -110,6 +110,9 @@ Tensor Tensor::as_strided(const Shape& sizes, const Shape& strides, std::optiona
 Tensor Tensor::diagonal(int64_t offset, int64_t d1, int64_t d2, SourceLoc loc) const {
   return tg::diagonal(*this, offset, d1, d2, loc);
 }
+Tensor Tensor::unfold(int64_t dim, int64_t size, int64_t step, SourceLoc loc) const {
+  return tg::unfold(*this, dim, size, step, loc);
+}
 Tensor Tensor::contiguous(SourceLoc loc) const { return tg::contiguous(*this, loc); }
 Tensor Tensor::clone(SourceLoc loc) const { return tg::clone(*this, loc); }
 

@@ -575,3 +575,69 @@ TEST(Pool, ThreeDimensionalGradientsAndErrors) {
   EXPECT_THROW_WITH(F::adaptive_avg_pool3d(v, {1, 0, 1}), ValueError, "adaptive_avg_pool3d: output_size must be positive, got (1, 0, 1)");
   EXPECT_THROW_WITH(F::adaptive_max_pool3d(zeros({1, 0, 2, 2}), 1), Error, "adaptive_max_pool3d: input of shape [1, 0, 2, 2] has an empty volume");
 }
+
+TEST(Fold, UnfoldIsIm2colAndFoldItsAdjoint) {
+  Generator gen(51);
+  const Tensor x = randn({2, 3, 7, 6}, gen, kFloat64);
+  const F::FoldOptions o{.kernel_size = {3, 2}, .dilation = {1, 2}, .padding = {1, 1}, .stride = {2, 1}};
+  const Tensor cols = F::unfold(x, o);
+  // A convolution is the weight matrix times the unfolded columns.
+  const Tensor w = randn({4, 3, 3, 2}, gen, kFloat64);
+  const Tensor y = F::conv2d(x, w, {.stride = {2, 1}, .padding = {1, 1}, .dilation = {1, 2}});
+  EXPECT_EQ(cols.sizes(), (Shape{2, 18, y.size(2) * y.size(3)}));
+  EXPECT_TRUE(close(matmul(w.view({4, 18}), cols).view(y.sizes()), y, 1e-12, 1e-12));
+  // fold is unfold's adjoint: <unfold(x), c> == <x, fold(c)>; and fold(unfold(ones)) counts overlaps.
+  const Tensor c = randn(cols.sizes(), gen, kFloat64);
+  const Tensor back = F::fold(c, {7, 6}, o);
+  EXPECT_EQ(back.sizes(), x.sizes());
+  EXPECT_NEAR((cols * c).sum().item<double>(), (x * back).sum().item<double>(), 1e-10);
+  const F::FoldOptions k2{.kernel_size = 2};
+  EXPECT_EQ(vals(F::fold(F::unfold(ones({1, 1, 3, 3}, kFloat64), {.kernel_size = 2, .stride = 1}), {3, 3},
+                         {.kernel_size = 2, .stride = 1})),
+            (std::vector<double>{1, 2, 1, 2, 4, 2, 1, 2, 1}));
+  const F::FoldOptions disjoint{.kernel_size = 2, .stride = 2};
+  EXPECT_TRUE(close(F::fold(F::unfold(x, disjoint), {6, 6}, disjoint), x.narrow(2, 0, 6), 0, 0));
+  // Unbatched, float32, the modules.
+  EXPECT_TRUE(close(F::unfold(x[1], o), cols[1], 0, 0));
+  EXPECT_TRUE(close(F::fold(c[1], {7, 6}, o), back[1], 1e-12, 1e-12));
+  EXPECT_TRUE(close(F::unfold(x.to(kFloat32), o), cols.to(kFloat32), 1e-6, 1e-6));
+  EXPECT_EQ(nn::Unfold(o)(x).sizes(), cols.sizes());
+  EXPECT_EQ(nn::Fold(nn::Size2(7, 6), o)(c).sizes(), x.sizes());
+  EXPECT_EQ(nn::Fold(nn::Size2(4, 5), k2)->extra_repr(), "output_size=(4, 5), kernel_size=2, dilation=1, padding=0, stride=1");
+  // Gradients, first and second order.
+  const Tensor xg = randn({1, 2, 4, 5}, gen, kFloat64).requires_grad_(true);
+  const Tensor cg = randn({1, 8, 6}, gen, kFloat64).requires_grad_(true);
+  const F::FoldOptions g{.kernel_size = 2, .padding = {0, 1}, .stride = {2, 1}};
+  auto unfold_f = [g](const tensor_list& in) { return F::unfold(in[0], g); };
+  auto fold_f = [](const tensor_list& in) { return F::fold(in[0], {3, 4}, {.kernel_size = 2, .stride = 1}); };
+  EXPECT_TRUE(autograd::gradcheck(unfold_f, {xg}));
+  EXPECT_TRUE(autograd::gradgradcheck(unfold_f, {xg}));
+  EXPECT_TRUE(autograd::gradcheck(fold_f, {cg}));
+  EXPECT_TRUE(autograd::gradgradcheck(fold_f, {cg}));
+  // Errors.
+  EXPECT_THROW_WITH(F::unfold(zeros({3, 4}), k2), Error, "unfold: expected a 3-D (unbatched) or 4-D (batched) input");
+  EXPECT_THROW_WITH(F::unfold(x, {.kernel_size = 8}), Error, "unfold: the image (7, 6) padded by (0, 0) is smaller");
+  EXPECT_THROW_WITH(F::unfold(x, {.kernel_size = 2, .stride = 0}), ValueError, "unfold: stride must be positive");
+  EXPECT_THROW_WITH(F::fold(c, {7, 6}, {.kernel_size = 4}), Error, "fold: the input's 18 rows must be a multiple");
+  EXPECT_THROW_WITH(F::fold(c, {10, 6}, o), Error, "fold: an output of (10, 6) with these options has");
+  EXPECT_THROW_WITH(F::fold(zeros({2, 2, 2, 2}), {2, 2}, k2), Error, "fold: expected a 2-D (unbatched) or 3-D");
+}
+
+TEST(Fold, TensorUnfoldIsAWindowView) {
+  const Tensor x = arange(10, kFloat64).view({2, 5});
+  const Tensor w = x.unfold(1, 3, 2);  // windows [0, 3) and [2, 5) of each row
+  EXPECT_EQ(w.sizes(), (Shape{2, 2, 3}));
+  EXPECT_EQ(vals(w), (std::vector<double>{0, 1, 2, 2, 3, 4, 5, 6, 7, 7, 8, 9}));
+  EXPECT_EQ(w.storage().get(), x.storage().get());  // a view
+  EXPECT_EQ(x.unfold(0, 2, 1).sizes(), (Shape{1, 5, 2}));
+  EXPECT_EQ(tensor(4.0).unfold(0, 1, 1).sizes(), (Shape{1}));
+  // Overlapping windows add their gradients.
+  const Tensor leaf = arange(5, kFloat64).requires_grad_(true);
+  leaf.unfold(0, 3, 1).sum().backward();
+  EXPECT_EQ(vals(leaf.grad()), (std::vector<double>{1, 2, 3, 2, 1}));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return in[0].unfold(-1, 2, 1) * in[0].unfold(-1, 2, 1); },
+                                      {randn({3, 4}, kFloat64).requires_grad_(true)}));
+  EXPECT_THROW_WITH(x.unfold(1, 6, 1), Error, "unfold: the window size 6 does not fit dim 1 of size 5");
+  EXPECT_THROW_WITH(x.unfold(1, 2, 0), ValueError, "unfold: step must be positive");
+  EXPECT_THROW_WITH(x.unfold(2, 2, 1), Error, "unfold");
+}

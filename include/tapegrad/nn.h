@@ -9,6 +9,7 @@
 #include "tapegrad/nn/modules/conv.h"
 #include "tapegrad/nn/modules/distance.h"
 #include "tapegrad/nn/modules/dropout.h"
+#include "tapegrad/nn/modules/fold.h"
 #include "tapegrad/nn/modules/linear.h"
 #include "tapegrad/nn/modules/loss.h"
 #include "tapegrad/nn/modules/normalization.h"

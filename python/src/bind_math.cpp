@@ -546,6 +546,9 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "diagonal", [](const tg::Tensor& t, int64_t offset, int64_t d1, int64_t d2) {
     return nogil([&] { return t.diagonal(offset, d1, d2); });
   }, py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
+  cls.def("unfold", [](const tg::Tensor& t, int64_t dim, int64_t size, int64_t step) {
+    return nogil([&] { return t.unfold(dim, size, step); });
+  }, py::arg("dimension"), py::arg("size"), py::arg("step"));
   def_op(m, cls, "movedim", [](const tg::Tensor& t, int64_t s, int64_t d) { return nogil([&] { return tg::movedim(t, s, d); }); },
          py::arg("source"), py::arg("destination"));
   def_op(m, cls, "unbind", [](const tg::Tensor& t, int64_t dim) { return nogil([&] { return tg::unbind(t, dim); }); },

@@ -142,6 +142,15 @@ void bind_nn_functional(py::module_& nn) {
   }, py::arg("input"), py::arg("running_mean") = py::none(), py::arg("running_var") = py::none(),
      py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("use_input_stats") = true,
      py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  f.def("unfold", [](const Tensor& x, tg::nn::Size2 k, tg::nn::Size2 dilation, tg::nn::Size2 padding,
+                     tg::nn::Size2 stride) {
+    return nogil([&] { return F::unfold(x, {k, dilation, padding, stride}); });
+  }, py::arg("input"), py::arg("kernel_size"), py::arg("dilation") = 1, py::arg("padding") = 0, py::arg("stride") = 1);
+  f.def("fold", [](const Tensor& x, tg::nn::Size2 size, tg::nn::Size2 k, tg::nn::Size2 dilation,
+                   tg::nn::Size2 padding, tg::nn::Size2 stride) {
+    return nogil([&] { return F::fold(x, size, {k, dilation, padding, stride}); });
+  }, py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1,
+     py::arg("padding") = 0, py::arg("stride") = 1);
   f.def("pixel_shuffle", [](const Tensor& x, int64_t r) { return nogil([&] { return F::pixel_shuffle(x, r); }); },
         py::arg("input"), py::arg("upscale_factor"));
   f.def("pixel_unshuffle", [](const Tensor& x, int64_t r) { return nogil([&] { return F::pixel_unshuffle(x, r); }); },

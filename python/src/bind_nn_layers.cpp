@@ -297,6 +297,17 @@ void bind_nn_layers(py::module_& nn) {
              return std::make_shared<AdaptiveMaxPool1dImpl>(size);
            }),
            py::arg("output_size"), py::arg("return_indices") = false);
+  Layer<UnfoldImpl>(nn, "Unfold")
+      .def(py::init([](Size2 k, Size2 dilation, Size2 padding, Size2 stride) {
+             return std::make_shared<UnfoldImpl>(functional::FoldOptions{k, dilation, padding, stride});
+           }),
+           py::arg("kernel_size"), py::arg("dilation") = 1, py::arg("padding") = 0, py::arg("stride") = 1);
+  Layer<FoldImpl>(nn, "Fold")
+      .def(py::init([](Size2 size, Size2 k, Size2 dilation, Size2 padding, Size2 stride) {
+             return std::make_shared<FoldImpl>(size, functional::FoldOptions{k, dilation, padding, stride});
+           }),
+           py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1, py::arg("padding") = 0,
+           py::arg("stride") = 1);
   Layer<PixelShuffleImpl>(nn, "PixelShuffle").def(py::init<int64_t>(), py::arg("upscale_factor"));
   Layer<PixelUnshuffleImpl>(nn, "PixelUnshuffle").def(py::init<int64_t>(), py::arg("downscale_factor"));
   // Padding layers: an int pads every side, a tuple gives each.

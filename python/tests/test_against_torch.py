@@ -573,6 +573,19 @@ def test_conv3d_and_pool3d_functions_and_reprs_match_torch():
         assert repr(make(nn)) == repr(make(torch.nn))
 
 
+def test_unfold_fold_and_tensor_unfold_match_torch():
+    x = np.random.randn(2, 3, 7, 6)
+    kw = dict(kernel_size=(3, 2), dilation=(1, 2), padding=1, stride=(2, 1))
+    check_fn(lambda x: F.unfold(x, **kw), lambda x: TF.unfold(x, **kw), x)
+    check_fn(lambda x: F.unfold(x, 2), lambda x: TF.unfold(x, 2), x[0])
+    cols = np.random.randn(2, 18, 4 * 6)
+    check_fn(lambda c: F.fold(c, (7, 6), **kw), lambda c: TF.fold(c, (7, 6), **kw), cols)
+    check_fn(lambda c: nn.Fold((5, 4), 2)(c), lambda c: torch.nn.Fold((5, 4), 2)(c), np.random.randn(8, 12))
+    check_fn(lambda x: x.unfold(1, 3, 2) * 2, lambda x: x.unfold(1, 3, 2) * 2, np.random.randn(3, 8, 2))
+    assert repr(nn.Unfold(2, padding=1)) == repr(torch.nn.Unfold(2, padding=1))
+    assert repr(nn.Fold((4, 5), 2, stride=2)) == repr(torch.nn.Fold((4, 5), 2, stride=2))
+
+
 def test_pool1d_indices_and_channel_dropout():
     a = np.random.randn(2, 3, 10)
     got = F.max_pool1d(tg.from_numpy(a.copy()), 3, stride=2, return_indices=True)

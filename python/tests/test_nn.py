@@ -152,6 +152,12 @@ def test_layers_take_pytorch_arguments():
         F.conv3d(vol, tg.randn(2, 3, 1, 1, 1), stride=(1, 0, 1))
     with pytest.raises(TypeError):
         nn.Conv3d(3, 3, (3, 3))
+    img = tg.randn(2, 3, 6, 6)
+    cols = F.unfold(img, 3, padding=1)
+    assert cols.shape == (2, 27, 36) and nn.Unfold(2, stride=2)(img).shape == (2, 12, 9)
+    assert nn.Fold((6, 6), 2, stride=2)(nn.Unfold(2, stride=2)(img)).allclose(img)
+    assert tg.arange(5).unfold(0, 2, 1).tolist() == [[0, 1], [1, 2], [2, 3], [3, 4]]
+    assert nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect")(img).shape == (2, 4, 6, 6)
     assert nn.BatchNorm2d(8)(tg.randn(2, 8, 3, 3)).shape == (2, 8, 3, 3)
     assert nn.LayerNorm(5)(tg.randn(2, 5)).shape == (2, 5)
     assert nn.Embedding(10, 3, padding_idx=0)(tg.tensor([[0, 9]])).shape == (1, 2, 3)

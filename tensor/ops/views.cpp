@@ -339,6 +339,26 @@ Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides, 
   return make_view("AsStridedBackward", self, Geometry{sizes, strides, offset}, bw);
 }
 
+Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step, SourceLoc loc) {
+  detail::ApiScope scope("unfold", loc);
+  ops::check_defined("unfold", self, "input");
+  // A 0-dim tensor unfolds as one element, as in PyTorch.
+  if (self.dim() == 0) return unfold(self.view({1}), dim, size, step).squeeze(0);
+  const int d = wrap_dim(dim, self.dim(), "unfold");
+  TG_CHECK_VALUE(step > 0, "unfold: step must be positive, got {}", step);
+  TG_CHECK(size >= 0 && size <= self.sizes()[d], "unfold: the window size {} does not fit dim {} of size {} (shape {})",
+           size, d, self.sizes()[d], self.sizes());
+  auto take = [&](Geometry g) {
+    const int64_t stride = g.strides[d];
+    g.sizes[d] = (g.sizes[d] - size) / step + 1;
+    g.strides[d] = stride * step;
+    g.sizes.push_back(size);
+    g.strides.push_back(stride);
+    return g;
+  };
+  return make_view("UnfoldBackward", self, take(geometry_of(self)), take(contiguous_geometry(self.sizes())));
+}
+
 Tensor diagonal(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2, SourceLoc loc) {
   detail::ApiScope scope("diagonal", loc);
   ops::check_defined("diagonal", self, "input");

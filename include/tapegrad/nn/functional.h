@@ -6,6 +6,7 @@
 #include "tapegrad/nn/functional/distance.h"
 #include "tapegrad/nn/functional/dropout.h"
 #include "tapegrad/nn/functional/embedding.h"
+#include "tapegrad/nn/functional/fold.h"
 #include "tapegrad/nn/functional/grid_sample.h"
 #include "tapegrad/nn/functional/linear.h"
 #include "tapegrad/nn/functional/loss.h"

@@ -165,6 +165,7 @@ class Tensor {
   Tensor as_strided(const Shape& sizes, const Shape& strides, std::optional<int64_t> storage_offset = std::nullopt,
                     TG_CALLER) const;
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1, TG_CALLER) const;
+  Tensor unfold(int64_t dim, int64_t size, int64_t step, TG_CALLER) const;
   Tensor operator[](int64_t index) const;
 
   // ---- indexing -------------------------------------------------------------------------------

@@ -27,6 +27,9 @@ Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std:
 Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides,
                   std::optional<int64_t> storage_offset = std::nullopt, TG_CALLER);
 Tensor diagonal(const Tensor& self, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1, TG_CALLER);
+// The windows of `size` elements, `step` apart, along dim: dim shrinks to the window count and a
+// last dim of `size` is added (a view; windows may overlap).
+Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step, TG_CALLER);
 
 Tensor contiguous(const Tensor& self, TG_CALLER);
 Tensor clone(const Tensor& self, TG_CALLER);
