@@ -86,14 +86,19 @@ Tensor conv_weight_grad(const Tensor& x, const Tensor& dy, const ConvGeometry& g
   return dw;
 }
 
-void check_operands(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias, int spatial) {
+// The ranks an op with `spatial` dims takes (conv1d checks its own before running as 2-D).
+void check_ranks(const char* op, const Tensor& input, const Tensor& weight, int spatial) {
   ops::check_defined(op, input, "input");
   ops::check_defined(op, weight, "weight");
-  ops::check_same_device(op, input, weight);
   TG_CHECK(input.dim() == spatial + 1 || input.dim() == spatial + 2,
            "{}: expected a {}-D (unbatched) or {}-D (batched) input, got shape {}", op, spatial + 1, spatial + 2,
            input.sizes());
   TG_CHECK(weight.dim() == spatial + 2, "{}: expected a {}-D weight, got shape {}", op, spatial + 2, weight.sizes());
+}
+
+void check_operands(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias, int spatial) {
+  check_ranks(op, input, weight, spatial);
+  ops::check_same_device(op, input, weight);
   TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
   TG_CHECK_TYPE(input.dtype() == weight.dtype(), "{}: input ({}) and weight ({}) must have the same dtype", op,
                 input.dtype(), weight.dtype());
@@ -202,11 +207,16 @@ Tensor convolution(const char* op, const Tensor& input_in, const Tensor& weight_
   return batched ? y : y.squeeze(0);
 }
 
-// The transposed convolution of batched x [N, C, (D,) H, W]: the input gradient of the
-// convolution whose input is our output and whose output is our input.
-Tensor transposed_conv(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias, int spatial,
-                       const Dims& stride, const Dims& padding, const Dims& output_padding, const Dims& dilation,
-                       int64_t groups) {
+// The transposed convolution: the input gradient of the convolution whose input is our output
+// and whose output is our input.
+Tensor transposed_convolution(const char* op, const Tensor& input_in, const Tensor& weight_in, const Tensor& bias_in,
+                              int spatial, const Dims& stride, const Dims& padding, const Dims& output_padding,
+                              const Dims& dilation, int64_t groups) {
+  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
+  const Tensor bias = ops::autocast_lower(bias_in);
+  check_operands(op, input, weight, bias, spatial);
+  const bool batched = input.dim() == spatial + 2;
+  const Tensor x = batched ? input : input.unsqueeze(0);
   check_positive(op, "stride", stride, spatial);
   check_positive(op, "dilation", dilation, spatial);
   TG_CHECK_VALUE(groups > 0, "{}: groups must be positive, got {}", op, groups);
@@ -238,18 +248,7 @@ Tensor transposed_conv(const char* op, const Tensor& x, const Tensor& weight, co
     // Exact far-side padding, so that the forward convolution over our output lands on our input.
     g.pad_hi[d] = (g.out[d] - 1) * s + dil * (g.k[d] - 1) + 1 - g.in[d] - p;
   }
-  return add_bias(conv_input_grad(x, weight, g), bias, g.c_in, op);
-}
-
-Tensor transposed_convolution(const char* op, const Tensor& input_in, const Tensor& weight_in, const Tensor& bias_in,
-                              int spatial, const Dims& stride, const Dims& padding, const Dims& output_padding,
-                              const Dims& dilation, int64_t groups) {
-  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
-  const Tensor bias = ops::autocast_lower(bias_in);
-  check_operands(op, input, weight, bias, spatial);
-  const bool batched = input.dim() == spatial + 2;
-  Tensor y = transposed_conv(op, batched ? input : input.unsqueeze(0), weight, bias, spatial, stride, padding,
-                             output_padding, dilation, groups);
+  const Tensor y = add_bias(conv_input_grad(x, weight, g), bias, g.c_in, op);
   return batched ? y : y.squeeze(0);
 }
 
@@ -265,10 +264,9 @@ Tensor conv3d(const Tensor& input, const Tensor& weight, const Conv3dOptions& o,
   return convolution("conv3d", input, weight, o.bias, 3, o.stride, o.padding, o.dilation, o.groups);
 }
 
-Tensor conv1d(const Tensor& input_in, const Tensor& weight_in, const Conv1dOptions& o, SourceLoc loc) {
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dOptions& o, SourceLoc loc) {
   detail::ApiScope scope("conv1d", loc);
-  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
-  check_operands("conv1d", input, weight, ops::autocast_lower(o.bias), 1);
+  check_ranks("conv1d", input, weight, 1);
   // A row of height 1: [N, C, L] -> [N, C, 1, L].
   ConvPadding padding = o.padding;
   if (padding.mode == ConvPaddingMode::Explicit) padding.size = Size2(0, padding.size.w);
@@ -290,11 +288,9 @@ Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const ConvTra
                                 o.dilation, o.groups);
 }
 
-Tensor conv_transpose1d(const Tensor& input_in, const Tensor& weight_in, const ConvTranspose1dOptions& o,
-                        SourceLoc loc) {
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const ConvTranspose1dOptions& o, SourceLoc loc) {
   detail::ApiScope scope("conv_transpose1d", loc);
-  const Tensor input = ops::autocast_lower(input_in), weight = ops::autocast_lower(weight_in);
-  check_operands("conv_transpose1d", input, weight, ops::autocast_lower(o.bias), 1);
+  check_ranks("conv_transpose1d", input, weight, 1);
   const int64_t channels = input.sizes()[input.dim() - 2];
   TG_CHECK(weight.sizes()[0] == channels,
            "conv_transpose1d: weight of shape {} expects {} input channels, got input of shape {}", weight.sizes(),
