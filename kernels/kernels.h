@@ -55,6 +55,8 @@ enum class CompareOp : uint8_t {
 #undef TG_COMPARE_OP
 };
 enum class ClassifyOp : uint8_t { IsNan, IsInf, IsFinite, LogicalNot };
+// The pointwise ops of three operands, fused: one pass where composing them takes two or three.
+enum class TernaryOp : uint8_t { AddCMul, AddCDiv, Lerp };
 
 // The activations with a fused kernel (formulas in activation_math.h): one pass forward, one
 // backward, where composing them from the table ops takes five to ten.
@@ -226,6 +228,10 @@ struct Backend {
   void (*unary)(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in);
   void (*binary)(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
                  const Scalar& alpha);
+  // out = f(a, b, c), all of `dtype`: addcmul a + value * b * c, addcdiv a + value * b / c, lerp
+  // a + c * (b - a) (floating dtypes; value unused). Formulas in scalar_math.h.
+  void (*ternary)(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b, const void* c,
+                  const Scalar& value);
   // Output bool; a and b of `dtype`.
   void (*compare)(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b);
   void (*classify)(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in);

@@ -121,4 +121,21 @@ TG_HOST_DEVICE inline V fmod_value(V a, V b) {
   }
 }
 
+// The ternary ops (kernels::TernaryOp): addcmul and addcdiv in PyTorch's order of operations,
+// lerp in its two-sided form, exact at both ends (weight 0 gives a, 1 gives b).
+template <int Op, class V>  // Op: the TernaryOp's number, so that each loop holds one formula
+TG_HOST_DEVICE inline V ternary_value(V a, V b, V c, [[maybe_unused]] V value) {
+  if constexpr (Op == 0) {
+    return static_cast<V>(a + value * b * c);
+  } else if constexpr (Op == 1) {
+    return static_cast<V>(a + value * b / c);
+  } else {
+    // Both forms, then a select, not a branch: one on random weights mispredicts half the time.
+    // (The CPU kernels vectorise it because they build with -fno-trapping-math.)
+    const V d = static_cast<V>(b - a);
+    const V near_a = static_cast<V>(a + c * d), near_b = static_cast<V>(b - d * (V(1) - c));
+    return abs_value(c) < V(0.5) ? near_a : near_b;
+  }
+}
+
 }  // namespace tg::kernels

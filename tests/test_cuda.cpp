@@ -299,12 +299,19 @@ TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
     expect_same([](const auto& in) { return atan2(in[0], in[1]); }, {a, b}, rtol);
     expect_same([](const auto& in) { return add(in[0], in[1], 0.5); }, {c, c}, rtol);
     expect_same([](const auto& in) { return in[0] * 3.0; }, {c}, rtol);  // broadcast scalar operand
+    // The fused ternary kernels, broadcast and transposed operands included.
+    expect_same([](const auto& in) { return addcmul(in[0], in[1], in[2], 0.5); }, {c, a, b}, rtol);
+    expect_same([](const auto& in) { return addcdiv(in[0].transpose(0, 1), in[1].t(), in[2], -2); },
+                {c, a.squeeze(1).t().contiguous(), b}, rtol);
+    expect_same([](const auto& in) { return lerp(in[0], in[1], 0.75); }, {c, b}, rtol);
+    expect_same([](const auto& in) { return lerp(in[0], in[1], in[2].sigmoid()); }, {a, b, c}, rtol);
   }
   const Tensor i = randint(-20, 20, {64}, gen, kInt64);
   const Tensor j = randint(1, 9, {64}, gen, kInt64);
   expect_same([](const auto& in) { return floor_divide(in[0], in[1]); }, {i, j}, 0, 0);
   expect_same([](const auto& in) { return remainder(in[0], in[1]); }, {i, j}, 0, 0);
   expect_same([](const auto& in) { return in[0] * in[1] + 3; }, {i, j}, 0, 0);
+  expect_same([](const auto& in) { return addcmul(in[0], in[1], in[0], -3); }, {i, j}, 0, 0);
 }
 
 TEST(Cuda, ComparisonsWhereClampAndClassification) {

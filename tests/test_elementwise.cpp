@@ -551,6 +551,55 @@ TEST(Pointwise, ComposedPointwiseOps) {
   y.addcdiv_(a, b, -1);
   EXPECT_TRUE(close(y, x + a * b - a / b));
   EXPECT_THROW_WITH(addcdiv(x, tensor({1, 2, 3}), tensor({1, 1, 1})), TypeError, "addcdiv: integer division");
+}
+
+TEST(Pointwise, FusedTernaryOps) {
+  Tensor x = tensor({1.0, -2.0, 3.0}, kFloat64), a = tensor({2.0, 2.0, 2.0}, kFloat64);
+  // Broadcast together: [2, 1] x [3] x [] -> [2, 3], promoted to the widest dtype.
+  Tensor col = tensor({1.0f, 10.0f}).reshape({2, 1});
+  Tensor r = addcmul(col, x, tensor(2.0f), 0.5);
+  EXPECT_EQ(r.sizes(), (Shape{2, 3}));
+  EXPECT_EQ(r.dtype(), kFloat64);
+  EXPECT_EQ(vals(r), (std::vector<double>{2, -1, 4, 11, 8, 13}));
+  EXPECT_EQ(addcmul(col, x.to(kFloat32), x.to(kFloat32)).dtype(), kFloat32);
+  // Integers stay integers, with an integer value; a fractional one is refused.
+  Tensor i = tensor({1, 2, 3});
+  EXPECT_EQ(vals(addcmul(i, i, i, -2)), (std::vector<double>{-1, -6, -15}));
+  EXPECT_EQ(addcmul(i, i, i).dtype(), kInt64);
+  EXPECT_THROW_WITH(addcmul(i, i, i, 0.5), TypeError, "addcmul: a floating-point value needs floating-point operands");
+  EXPECT_EQ(vals(addcmul(tensor({true, false}), tensor({true, true}), tensor({false, true}))),
+            (std::vector<double>{1, 1}));
+  EXPECT_THROW_WITH(addcmul(x, tensor({1.0, 2.0}, kFloat64), x), Error,
+                    "addcmul: shapes [3] and [2] are not broadcastable");
+  // In place, with an operand that is self seen another way (read from a copy, not half-updated).
+  Tensor y = tensor({1.0, 2.0, 3.0}, kFloat64);
+  y.addcmul_(y.flip({0}), a);
+  EXPECT_EQ(vals(y), (std::vector<double>{7, 6, 5}));
+  Tensor z = tensor({1.0f, 2.0f, 3.0f});
+  z.addcdiv_(x, a, 2);  // float64 operands into a float32 tensor: computed in float64, then stored
+  EXPECT_EQ(vals(z), (std::vector<double>{2, 0, 6}));
+  EXPECT_THROW_WITH(i.addcmul_(x, x), TypeError, "addcmul_: the result type float64 can't be cast");
+  EXPECT_THROW_WITH(tensor({1.0}).addcmul_(x, x), Error,
+                    "addcmul_: the result of broadcasting shapes [1], [3] and [3] does not fit the tensor's shape [1]");
+  // lerp is exact at both ends, on either side of the switch between its two forms.
+  Tensor s = tensor({0.1, -7.3, 1e8}, kFloat64), e = tensor({3.3, 0.2, -1e-8}, kFloat64);
+  EXPECT_EQ(vals(lerp(s, e, 0.0)), vals(s));
+  EXPECT_EQ(vals(lerp(s, e, 1.0)), vals(e));
+  EXPECT_TRUE(
+      close(lerp(s, e, tensor({0.25, 0.5, 0.75}, kFloat64)), s + (e - s) * tensor({0.25, 0.5, 0.75}, kFloat64)));
+  EXPECT_TRUE(close(lerp(s.to(kBFloat16), e.to(kBFloat16), 0.5).to(kFloat64),
+                    lerp(s.to(kBFloat16).to(kFloat64), e.to(kBFloat16).to(kFloat64), 0.5), 1e-2));
+  EXPECT_THROW_WITH(lerp(i, i, 0.5), TypeError, "lerp: expected floating-point tensors, got int64, int64");
+  EXPECT_THROW_WITH(lerp(s, e, i), TypeError, "lerp: expected floating-point tensors, got float64, float64 and int64");
+  // Backward saves only what it reads: changing self in place after addcmul is fine.
+  Tensor p = tensor({1.0, 2.0}, kFloat64).requires_grad_(), q = tensor({3.0, 4.0}, kFloat64).requires_grad_();
+  Tensor base = tensor({0.0, 0.0}, kFloat64);
+  Tensor out = addcmul(base, p, q, 2);
+  base.add_(1);
+  out.sum().backward();
+  EXPECT_EQ(vals(p.grad()), (std::vector<double>{6, 8}));
+  EXPECT_EQ(vals(q.grad()), (std::vector<double>{2, 4}));
+  EXPECT_EQ(out.grad_fn()->name(), "AddcmulBackward");
   // logaddexp stays finite where exp overflows, and handles equal infinities.
   Tensor big = tensor({1000.0, -INFINITY, INFINITY, 0.0}, kFloat64);
   EXPECT_TRUE(close(logaddexp(big, big.clone()),

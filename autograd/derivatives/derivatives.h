@@ -20,6 +20,9 @@ std::shared_ptr<Node> binary_node(kernels::BinaryOp op, const Tensor& self, cons
                              const Tensor& result, const Scalar& alpha);
 std::shared_ptr<Node> clamp_node(const Tensor& self, const Tensor& self_value, const std::optional<Scalar>& lo,
                             const std::optional<Scalar>& hi);
+// addcmul, addcdiv and lerp (self, tensor1 or end, tensor2 or weight).
+std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, const Tensor& b, const Tensor& c,
+                                   const Scalar& value);
 std::shared_ptr<Node> where_node(const Tensor& condition, const Tensor& self, const Tensor& other);
 std::shared_ptr<Node> cast_node(const Tensor& self);
 std::shared_ptr<Node> to_device_node(const Tensor& self);

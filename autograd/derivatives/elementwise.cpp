@@ -94,6 +94,56 @@ std::shared_ptr<Node> clamp_node(const Tensor& self, const Tensor& self_value, c
   return node;
 }
 
+std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, const Tensor& b, const Tensor& c,
+                                   const Scalar& value) {
+  using kernels::TernaryOp;
+  const Shape s0 = self.sizes(), s1 = b.sizes(), s2 = c.sizes();
+  const char* name = op == TernaryOp::AddCMul   ? "AddcmulBackward"
+                     : op == TernaryOp::AddCDiv ? "AddcdivBackward"
+                                                : "LerpBackward";
+  auto node = make_node(name, {&self, &b, &c}, [op, s0, s1, s2, value](const Node& n, const tensor_list& g) {
+    const Tensor& grad = g[0];
+    const Tensor x = n.saved(0), y = n.saved(1), z = n.saved(2);
+    tensor_list r(3);
+    switch (op) {
+      case TernaryOp::AddCMul:  // self + value * y * z
+        if (n.needs_input_grad(0)) r[0] = grad;
+        if (n.needs_input_grad(1)) r[1] = scaled(grad * z, value);
+        if (n.needs_input_grad(2)) r[2] = scaled(grad * y, value);
+        break;
+      case TernaryOp::AddCDiv: {  // self + value * y / z
+        if (n.needs_input_grad(0)) r[0] = grad;
+        Tensor gz = scaled(grad, value) / z;
+        if (n.needs_input_grad(1)) r[1] = gz;
+        if (n.needs_input_grad(2)) r[2] = -gz * y / z;
+        break;
+      }
+      case TernaryOp::Lerp: {  // x + z * (y - x)
+        // grad - grad * z, not grad * (1 - z): a scalar weight is a wrapped number, and 1 - z
+        // would take the default dtype.
+        Tensor gz = n.needs_input_grad(0) || n.needs_input_grad(1) ? grad * z : Tensor();
+        if (n.needs_input_grad(0)) r[0] = grad - gz;
+        if (n.needs_input_grad(1)) r[1] = gz;
+        if (n.needs_input_grad(2)) r[2] = grad * (y - x);
+        break;
+      }
+    }
+    if (r[0].defined()) r[0] = ops::sum_to_shape(r[0], s0);
+    if (r[1].defined()) r[1] = ops::sum_to_shape(r[1], s1);
+    if (r[2].defined()) r[2] = ops::sum_to_shape(r[2], s2);
+    return r;
+  });
+  // Only what the gradients read, so that changing the other operands in place stays allowed.
+  const bool lerp = op == TernaryOp::Lerp;
+  node->save(lerp && node->needs_input_grad(2) ? self : Tensor());
+  node->save(node->needs_input_grad(2) ? b : Tensor());
+  node->save(node->needs_input_grad(1) || (op == TernaryOp::AddCDiv && node->needs_input_grad(2)) ||
+                     (lerp && (node->needs_input_grad(0) || node->needs_input_grad(1)))
+                 ? c
+                 : Tensor());
+  return node;
+}
+
 std::shared_ptr<Node> where_node(const Tensor& condition, const Tensor& self, const Tensor& other) {
   const Shape ss = self.sizes(), os = other.sizes();
   auto node = make_node("WhereBackward", {&self, &other}, [ss, os](const Node& n, const tensor_list& g) -> tensor_list {

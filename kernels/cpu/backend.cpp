@@ -7,6 +7,7 @@ const Backend& cpu_backend() {
   static const Backend table = {
       .unary = cpu::unary,
       .binary = cpu::binary,
+      .ternary = cpu::ternary,
       .compare = cpu::compare,
       .classify = cpu::classify,
       .activation = cpu::activation,

@@ -53,7 +53,6 @@ decltype(auto) dispatch_floating(DType dt, F&& fn) {
     default: TG_FAIL("kernel: dtype {} is not a floating-point type", dt);
   }
 }
-// Every dtype but bool.
 // float32 and float64 only: the fused kernels whose callers cast 16-bit inputs up first.
 template <class F>
 decltype(auto) dispatch_single_double(DType dt, F&& fn) {
@@ -63,6 +62,7 @@ decltype(auto) dispatch_single_double(DType dt, F&& fn) {
     default: TG_FAIL("kernel: dtype {} is not float32 or float64", dt);
   }
 }
+// Every dtype but bool.
 template <class F>
 decltype(auto) dispatch_numeric(DType dt, F&& fn) {
   if (dt == DType::Bool) TG_FAIL("kernel: bool is not supported here");

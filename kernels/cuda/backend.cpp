@@ -16,6 +16,7 @@ const Backend& cuda_backend() {
   static const Backend table = {
       .unary = cuda::unary,
       .binary = cuda::binary,
+      .ternary = cuda::ternary,
       .compare = cuda::compare,
       .classify = cuda::classify,
       .activation = cuda::activation,

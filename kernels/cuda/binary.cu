@@ -1,5 +1,5 @@
 // Elementwise binary arithmetic on the GPU, one functor per line of binary_ops.def (the CPU's
-// formulas, in the same accumulation types).
+// formulas, in the same accumulation types), and the fused ternary ops.
 #include <cmath>
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -56,7 +56,43 @@ void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& a
   }
 }
 
+template <class T, int Op>
+struct TernaryStrided {
+  T* out;
+  const T* a;
+  const T* b;
+  const T* c;
+  acc_t<T> value;
+  __device__ void operator()(const int64_t* off) const {
+    using A = acc_t<T>;
+    out[off[0]] = static_cast<T>(
+        ternary_value<Op>(static_cast<A>(a[off[1]]), static_cast<A>(b[off[2]]), static_cast<A>(c[off[3]]), value));
+  }
+};
+
+template <class T, int Op>
+void run_ternary(const Loop& L, void* out, const void* a, const void* b, const void* c, const Scalar& value) {
+  using A = acc_t<T>;
+  const A v = Op == static_cast<int>(TernaryOp::Lerp) ? A(0) : scalar_as<A>(value);
+  launch_strided<4>(L,
+                    TernaryStrided<T, Op>{static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b),
+                                          static_cast<const T*>(c), v},
+                    "ternary");
+}
+
 }  // namespace
+
+void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b, const void* c,
+             const Scalar& value) {
+  switch (op) {
+    case TernaryOp::AddCMul:
+      return dispatch_numeric(dtype, [&]<class T>() { run_ternary<T, 0>(loop, out, a, b, c, value); });
+    case TernaryOp::AddCDiv:
+      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, 1>(loop, out, a, b, c, value); });
+    case TernaryOp::Lerp:
+      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, 2>(loop, out, a, b, c, value); });
+  }
+}
 
 void binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
             const Scalar& alpha) {

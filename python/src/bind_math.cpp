@@ -190,6 +190,16 @@ void bind_math(py::module_& m, TensorClass& cls) {
     tg::Tensor w = to_tensor(weight);
     return nogil([&] { return t.lerp(end, w); });
   }, py::arg("end"), py::arg("weight"));
+  cls.def("lerp_", [](py::object self, const tg::Tensor& end, py::handle weight) {
+    const tg::Tensor& t = as_tensor(self);
+    if (is_number(weight)) {
+      nogil([&, w = to_scalar(weight)] { t.lerp_(end, w); });
+    } else {
+      tg::Tensor w = to_tensor(weight);
+      nogil([&] { t.lerp_(end, w); });
+    }
+    return self;
+  }, py::arg("end"), py::arg("weight"));
 
   // Activations that take parameters (relu, sigmoid, tanh are in the unary table).
   m.def("leaky_relu", [](const tg::Tensor& t, double slope) { return nogil([&] { return tg::leaky_relu(t, slope); }); },

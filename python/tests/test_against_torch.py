@@ -455,6 +455,9 @@ def test_composed_pointwise_shape_and_distance_ops():
     a, b, c = np.random.randn(3, 4), np.random.randn(4), np.random.randn(3, 1) + 3
     check_fn(lambda x, y, z: tg.addcmul(x, y, z, value=0.3), lambda x, y, z: torch.addcmul(x, y, z, value=0.3), a, b, c)
     check_fn(lambda x, y, z: x.addcdiv(y, z, value=-2), lambda x, y, z: x.addcdiv(y, z, value=-2), a, b, c)
+    w = np.random.uniform(-0.5, 1.5, (3, 4))  # both sides of lerp's switch at |w| = 0.5
+    check_fn(tg.lerp, torch.lerp, a, b, w)
+    check_fn(lambda x, y: x.lerp(y, 0.7), lambda x, y: x.lerp(y, 0.7), a, b)
     check_fn(tg.logaddexp, torch.logaddexp, a, b)
     check_fn(tg.hypot, torch.hypot, a, b)
     check_fn(lambda x: x.tile((2, 1, 3)), lambda x: x.tile((2, 1, 3)), a)

@@ -130,6 +130,11 @@ def test_inplace_ops_return_self_and_bump_version():
     assert y is x and x.tolist() == [4.0, 4.0, 4.0] and x._version > v
     assert x.fill_(2).tolist() == [2.0, 2.0, 2.0] and x.zero_().sum().item() == 0
     assert x.add_(tg.ones(3), alpha=2).tolist() == [2.0, 2.0, 2.0]
+    assert x.lerp_(tg.tensor([4.0, 6.0, 10.0]), 0.5) is x and x.tolist() == [3.0, 4.0, 6.0]
+    assert x.lerp_(tg.zeros(3), tg.tensor([1.0, 0.0, 0.5])).tolist() == [0.0, 4.0, 3.0]
+    assert x.addcmul_(tg.ones(3), x, value=2) is x and x.tolist() == [0.0, 12.0, 9.0]
+    with pytest.raises(TypeError, match="lerp_: expected floating-point tensors"):
+        tg.ones(3, dtype=tg.int64).lerp_(tg.ones(3, dtype=tg.int64), 0.5)
 
 
 def test_reductions_against_numpy():

@@ -1,6 +1,7 @@
-// clamp, where, lerp, and the pointwise ops composed of others (addcmul, addcdiv, logaddexp, hypot,
-// nan_to_num).
+// clamp, where, the fused ternary ops (addcmul, addcdiv, lerp), and the pointwise ops composed of
+// others (logaddexp, hypot, nan_to_num).
 #include <limits>
+#include <string_view>
 
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
@@ -123,67 +124,135 @@ Tensor where(const Tensor& condition, const Scalar& self, const Scalar& other, S
                ops::wrapped_scalar(other, dt, condition.device()));
 }
 
-// ---- lerp -------------------------------------------------------------------------------------
-
-Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight, SourceLoc loc) {
-  detail::ApiScope scope("lerp", loc);
-  ops::check_defined("lerp", self, "self");
-  ops::check_defined("lerp", end, "end");
-  TG_CHECK_TYPE(self.is_floating_point() && end.is_floating_point(),
-                "lerp: expected floating-point tensors, got {} and {}", self.dtype(), end.dtype());
-  return add(self, end - self, weight);  // the scale rides in add's alpha: two passes, not three
-}
-Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
-  detail::ApiScope scope("lerp", loc);
-  ops::check_defined("lerp", self, "self");
-  ops::check_defined("lerp", end, "end");
-  ops::check_defined("lerp", weight, "weight");
-  TG_CHECK_TYPE(self.is_floating_point() && end.is_floating_point() && weight.is_floating_point(),
-                "lerp: expected floating-point tensors, got {}, {} and {}", self.dtype(), end.dtype(), weight.dtype());
-  return self + weight * (end - self);
-}
-const Tensor& lerp_(const Tensor& self, const Tensor& end, const Scalar& weight, SourceLoc loc) {
-  detail::ApiScope scope("lerp_", loc);
-  return ops::inplace_via_copy(self, "lerp_", [&](const Tensor& s) { return lerp(s, end, weight); });
-}
-const Tensor& lerp_(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
-  detail::ApiScope scope("lerp_", loc);
-  return ops::inplace_via_copy(self, "lerp_", [&](const Tensor& s) { return lerp(s, end, weight); });
-}
-
-// ---- addcmul, addcdiv -------------------------------------------------------------------------
+// ---- addcmul, addcdiv, lerp: one fused kernel over three operands ------------------------------
 
 namespace {
+
+using kernels::TernaryOp;
+
+Tensor ternary_op(TernaryOp op, const char* name, const Tensor& self, const Tensor& b, const Tensor& c,
+                  const Scalar& value, DType dt) {
+  ops::check_same_device(name, self, b);
+  ops::check_same_device(name, self, c);
+  TG_CHECK_TYPE(!(value.is_floating_point() && !is_floating_point(dt)),
+                "{}: a floating-point value needs floating-point operands (got {})", name, dt);
+  const auto& be = kernels::backend(self.device(), name);
+  const Shape shape = broadcast_shapes(broadcast_shapes(self.sizes(), b.sizes(), name), c.sizes(), name);
+  Tensor x = ops::cast(self, dt), y = ops::cast(b, dt), z = ops::cast(c, dt);
+  Tensor out = ops::empty_like_inputs(shape, dt, self.device(), {&x, &y, &z});
+  be.ternary(op, dt, ops::make_loop(out, {&x, &y, &z}), out.data_ptr(), x.data_ptr(), y.data_ptr(), z.data_ptr(),
+             value);
+  if (is_floating_point(dt) && autograd::needs_grad(self, b, c))
+    autograd::set_history(out, autograd::derivatives::ternary_node(op, self, b, c, value));
+  return out;
+}
+
+// In place: the kernel writes into self where nothing is recorded and self holds the result as
+// it is (its dtype and shape); otherwise out of place and a copy.
+template <class F>
+const Tensor& ternary_op_(TernaryOp op, const char* name, const Tensor& self, const Tensor& b, const Tensor& c,
+                          const Scalar& value, DType dt, F&& composed) {
+  const Shape shape = broadcast_shapes(broadcast_shapes(self.sizes(), b.sizes(), name), c.sizes(), name);
+  TG_CHECK(shape == self.sizes(),
+           "{}: the result of broadcasting shapes {}, {} and {} does not fit the tensor's shape {}", name, self.sizes(),
+           b.sizes(), c.sizes(), self.sizes());
+  const bool direct = dt == self.dtype() && !autograd::needs_grad(self, b, c) && self.device() == b.device() &&
+                      self.device() == c.device() && !(value.is_floating_point() && !is_floating_point(dt));
+  if (!direct) return ops::inplace_via_copy(self, name, composed);
+  autograd::check_inplace(self, name);
+  // An operand sharing self's memory at other positions (x.addcmul_(x.t(), y)) is read from a copy.
+  auto apart = [&](const Tensor& t) {
+    return t.storage() == self.storage() && !t.is_same(self) ? ops::clone_raw(t) : t;
+  };
+  Tensor y = apart(ops::cast(b, dt)), z = apart(ops::cast(c, dt));
+  kernels::backend(self.device(), name)
+      .ternary(op, dt, ops::make_loop(self, {&self, &y, &z}), self.data_ptr(), self.data_ptr(), y.data_ptr(),
+               z.data_ptr(), value);
+  ops::bump_version(self);
+  return self;
+}
+
 void check_addc(const char* name, const Tensor& self, const Tensor& t1, const Tensor& t2) {
   ops::check_defined(name, self, "self");
   ops::check_defined(name, t1, "tensor1");
   ops::check_defined(name, t2, "tensor2");
+  if (std::string_view(name).starts_with("addcdiv")) {
+    TG_CHECK_TYPE(t1.is_floating_point() || t2.is_floating_point(),
+                  "{}: integer division is not supported (tensor1 is {}, tensor2 is {}); use addcmul with a "
+                  "reciprocal or cast to a floating-point dtype",
+                  name, t1.dtype(), t2.dtype());
+  }
 }
+
+DType addc_dtype(const Tensor& self, const Tensor& t1, const Tensor& t2) {
+  ops::ResultType rt;
+  rt.add(self);
+  rt.add(t1);
+  rt.add(t2);
+  return rt.result();
+}
+
+void check_lerp(const char* name, const Tensor& self, const Tensor& end, const Tensor* weight) {
+  ops::check_defined(name, self, "self");
+  ops::check_defined(name, end, "end");
+  if (weight) ops::check_defined(name, *weight, "weight");
+  TG_CHECK_TYPE(self.is_floating_point() && end.is_floating_point() && (!weight || weight->is_floating_point()),
+                "{}: expected floating-point tensors, got {}, {}{}{}", name, self.dtype(), end.dtype(),
+                weight ? " and " : "", weight ? fmt::format("{}", weight->dtype()) : std::string());
+}
+
 }  // namespace
 
 Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("addcmul", loc);
   check_addc("addcmul", self, tensor1, tensor2);
-  return add(self, tensor1 * tensor2, value);  // the scale rides in add's alpha
+  const DType dt = addc_dtype(self, tensor1, tensor2);
+  if (dt == kBool) return add(self, tensor1 * tensor2, value);  // logical: or of self with the and
+  return ternary_op(TernaryOp::AddCMul, "addcmul", self, tensor1, tensor2, value, dt);
 }
 const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
                        SourceLoc loc) {
   detail::ApiScope scope("addcmul_", loc);
-  return ops::inplace_via_copy(self, "addcmul_", [&](const Tensor& s) { return addcmul(s, tensor1, tensor2, value); });
+  check_addc("addcmul_", self, tensor1, tensor2);
+  return ternary_op_(TernaryOp::AddCMul, "addcmul_", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2),
+                     [&](const Tensor& s) { return addcmul(s, tensor1, tensor2, value); });
 }
 Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("addcdiv", loc);
   check_addc("addcdiv", self, tensor1, tensor2);
-  TG_CHECK_TYPE(tensor1.is_floating_point() || tensor2.is_floating_point(),
-                "addcdiv: integer division is not supported (tensor1 is {}, tensor2 is {}); use addcmul with a "
-                "reciprocal or cast to a floating-point dtype",
-                tensor1.dtype(), tensor2.dtype());
-  return add(self, tensor1 / tensor2, value);
+  return ternary_op(TernaryOp::AddCDiv, "addcdiv", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2));
 }
 const Tensor& addcdiv_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
                        SourceLoc loc) {
   detail::ApiScope scope("addcdiv_", loc);
-  return ops::inplace_via_copy(self, "addcdiv_", [&](const Tensor& s) { return addcdiv(s, tensor1, tensor2, value); });
+  check_addc("addcdiv_", self, tensor1, tensor2);
+  return ternary_op_(TernaryOp::AddCDiv, "addcdiv_", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2),
+                     [&](const Tensor& s) { return addcdiv(s, tensor1, tensor2, value); });
+}
+
+Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight, SourceLoc loc) {
+  detail::ApiScope scope("lerp", loc);
+  check_lerp("lerp", self, end, nullptr);
+  const DType dt = ops::result_type(self, end);
+  return ternary_op(TernaryOp::Lerp, "lerp", self, end, ops::wrapped_scalar(weight, dt, self.device()), 0, dt);
+}
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
+  detail::ApiScope scope("lerp", loc);
+  check_lerp("lerp", self, end, &weight);
+  return ternary_op(TernaryOp::Lerp, "lerp", self, end, weight, 0, addc_dtype(self, end, weight));
+}
+const Tensor& lerp_(const Tensor& self, const Tensor& end, const Scalar& weight, SourceLoc loc) {
+  detail::ApiScope scope("lerp_", loc);
+  check_lerp("lerp_", self, end, nullptr);
+  const DType dt = ops::result_type(self, end);
+  return ternary_op_(TernaryOp::Lerp, "lerp_", self, end, ops::wrapped_scalar(weight, dt, self.device()), 0, dt,
+                     [&](const Tensor& s) { return lerp(s, end, weight); });
+}
+const Tensor& lerp_(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
+  detail::ApiScope scope("lerp_", loc);
+  check_lerp("lerp_", self, end, &weight);
+  return ternary_op_(TernaryOp::Lerp, "lerp_", self, end, weight, 0, addc_dtype(self, end, weight),
+                     [&](const Tensor& s) { return lerp(s, end, weight); });
 }
 
 // ---- logaddexp, hypot, nan_to_num -------------------------------------------------------------
