@@ -272,12 +272,13 @@ struct Backend {
   void (*searchsorted)(DType dtype, const SearchGeometry& g, int64_t* out, const void* sorted, const void* values,
                        bool right);
   // Dense factorizations (LAPACK on the CPU, cuSOLVER on the GPU) of `batch` contiguous
-  // column-major n x n float32/float64 matrices, in place; info (host memory, one per matrix) is
-  // LAPACK's: > 0 where a matrix is singular (LU: U[i][i] == 0) or not positive-definite
-  // (Cholesky). lu_factor writes 1-based int32 pivots (device memory) [batch, n]; lu_solve
+  // column-major n x n float32/float64 matrices (lu_factor: m x n), in place; info (host memory,
+  // one per matrix) is LAPACK's: > 0 where a matrix is singular (LU: U[i][i] == 0) or not
+  // positive-definite (Cholesky). lu_factor writes 1-based int32 pivots (device memory)
+  // [batch, min(m, n)]; lu_solve
   // overwrites b, `batch` column-major n x nrhs right-hand sides, with the solutions of A X = B;
   // cholesky writes the lower factor, leaving the upper triangle as it was.
-  void (*lu_factor)(DType dtype, int64_t batch, int64_t n, void* a, int32_t* pivots, int32_t* info);
+  void (*lu_factor)(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, int32_t* pivots, int32_t* info);
   void (*lu_solve)(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* pivots,
                    void* b);
   void (*cholesky)(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info);

@@ -462,6 +462,12 @@ TEST(Cuda, SolversAndFactorizationsMatchTheCpu) {
     expect_same([](const auto& in) { return linalg::solve(in[0].mT(), in[1][0].select(1, 0)); }, {a, b}, tol, tol);
     expect_same([](const auto& in) { return linalg::cholesky(matmul(in[0], in[0].mT())); }, {a}, tol, tol);
     expect_same([](const auto& in) { return linalg::eigvalsh(in[0] + in[0].mT()); }, {a}, tol, tol);
+    // Rectangular LU (cuSOLVER's getrf with m != n): the factors, and the pivots exactly.
+    for (const Tensor& r : {a.narrow(1, 0, 4), a.narrow(2, 0, 4)}) {
+      expect_same([](const auto& in) { return std::get<0>(linalg::lu_factor(in[0])); }, {r}, tol, tol);
+      expect_same([](const auto& in) { return std::get<1>(linalg::lu_factor(in[0])); }, {r}, 0, 0);
+      expect_same([](const auto& in) { return std::get<1>(linalg::lu(in[0])); }, {r}, tol, tol);
+    }
     // Eigenvectors up to sign: their squares.
     expect_same([](const auto& in) { return square(std::get<1>(linalg::eigh(in[0] + in[0].mT()))); }, {a}, tol, tol);
   }

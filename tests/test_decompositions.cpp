@@ -372,14 +372,53 @@ TEST(LinalgLu, FactorsReconstructAndSolve) {
   const Tensor S = tensor({{1.0, 2.0}, {2.0, 4.0}}, kFloat64);
   EXPECT_EQ(std::get<2>(linalg::lu(S))[1][1].item<double>(), 0.0);
   // Errors.
-  EXPECT_THROW_WITH(linalg::lu_factor(randn({3, 4}, gen, kFloat64)), Error,
-                    "linalg.lu_factor: expected square matrices [..., n, n], got shape [3, 4]");
+  EXPECT_THROW_WITH(linalg::lu_factor(tensor({1.0, 2.0}, kFloat64)), Error,
+                    "linalg.lu_factor: expected matrices [..., m, n] (at least 2 dims), got shape [2]");
+  EXPECT_THROW_WITH(linalg::lu(zeros({2, 2}, kInt64)), TypeError,
+                    "linalg.lu: expected a floating-point input, got int64");
   EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots.to(kInt64), B), TypeError, "linalg.lu_solve: expected int32 pivots");
   EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots[0], B), Error,
                     "linalg.lu_solve: LU of shape [3, 5, 5] needs pivots of shape [3, 5], got [5]");
   EXPECT_THROW_WITH(linalg::lu_solve(LU, zeros({3, 5}, kInt32), B), ValueError, "pivots must lie in [1, 5]");
   EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots, Bt), Error, "linalg.lu_solve: LU of shape [3, 5, 5] needs B with 5 rows");
   EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots, B.to(kFloat32)), TypeError, "same dtype");
+}
+
+TEST(LinalgLu, RectangularFactors) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(44);
+  // Wide and tall, batched: P [m, m], L [m, k] (unit lower trapezoidal), U [k, n], k = min(m, n).
+  for (const Shape& shape : {Shape{2, 3, 5}, Shape{2, 5, 3}, Shape{1, 4}, Shape{4, 1}}) {
+    const Tensor A = randn(shape, gen, kFloat64);
+    const int64_t m = shape[shape.size() - 2], n = shape.back(), k = std::min(m, n);
+    auto [LU, pivots] = linalg::lu_factor(A);
+    auto [P, L, U] = linalg::lu(A);
+    EXPECT_EQ(LU.sizes(), A.sizes());
+    EXPECT_EQ(pivots.sizes().back(), k);
+    EXPECT_EQ(P.sizes().back(), m);
+    EXPECT_EQ(L.sizes()[L.dim() - 2], m);
+    EXPECT_EQ(L.sizes().back(), k);
+    EXPECT_EQ(U.sizes()[U.dim() - 2], k);
+    EXPECT_EQ(U.sizes().back(), n);
+    EXPECT_TRUE(close(matmul(P, matmul(L, U)), A, 1e-12, 1e-12)) << fmt::format("{}", shape);
+    EXPECT_TRUE(close(L, tril(L), 0, 0));
+    EXPECT_TRUE(close(U, triu(U), 0, 0));
+    EXPECT_TRUE(close(L.diagonal(0, -2, -1), ones({k}, kFloat64).expand(L.diagonal(0, -2, -1).sizes()), 0, 0));
+    // Partial pivoting: every entry of L is at most 1 in magnitude.
+    EXPECT_LE(L.abs().max().item<double>(), 1.0);
+  }
+  // A known wide case: the pivots pick the largest entry of each column in turn.
+  const Tensor W = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}}, kFloat64);
+  EXPECT_EQ(std::get<1>(linalg::lu_factor(W)).to_vector<int32_t>(), (std::vector<int32_t>{2, 2}));
+  auto [P, L, U] = linalg::lu(W);
+  EXPECT_TRUE(close(U, tensor({{4.0, 5.0, 6.0}, {0.0, 0.75, 1.5}}, kFloat64), 1e-15, 1e-15));
+  // lu_solve needs square factors.
+  auto [LU, piv] = linalg::lu_factor(W);
+  EXPECT_THROW_WITH(linalg::lu_solve(LU, piv, ones({2, 1}, kFloat64)), Error,
+                    "linalg.lu_solve: expected square matrices [..., n, n], got shape [2, 3]");
+  // Empty matrices.
+  EXPECT_EQ(std::get<0>(linalg::lu_factor(zeros({3, 0, 4}, kFloat64))).sizes(), (Shape{3, 0, 4}));
+  EXPECT_EQ(std::get<0>(linalg::lu(zeros({2, 0}, kFloat64))).sizes(), (Shape{2, 2}));
 }
 
 TEST(LinalgLu, Gradients) {
@@ -390,21 +429,43 @@ TEST(LinalgLu, Gradients) {
   const Tensor Bt = randn({2, 3, 4}, gen, kFloat64).requires_grad_(true);
   const Tensor LU = std::get<0>(linalg::lu_factor(A.detach())).requires_grad_(true);
   const Tensor piv = std::get<1>(linalg::lu_factor(A.detach()));
+  const Tensor Wide = randn({2, 3, 5}, gen, kFloat64).requires_grad_(true);
+  const Tensor Tall = randn({2, 5, 3}, gen, kFloat64).requires_grad_(true);
   expect_gradients({
       {"lu_factor", [](L x) { return std::get<0>(linalg::lu_factor(x[0])); }, {A}},
-      {"lu", [](L x) {
+      {"lu",
+       [](L x) {
          auto [P, Lf, U] = linalg::lu(x[0]);
          return cat({Lf, U * 0.5}, -1);
-       }, {A}},
+       },
+       {A}},
       {"lu_U_only", [](L x) { return std::get<2>(linalg::lu(x[0])); }, {A}},
+      {"lu_factor_wide", [](L x) { return std::get<0>(linalg::lu_factor(x[0])); }, {Wide}},
+      {"lu_factor_tall", [](L x) { return std::get<0>(linalg::lu_factor(x[0])); }, {Tall}},
+      {"lu_wide",
+       [](L x) {
+         auto [P, Lf, U] = linalg::lu(x[0]);
+         return cat({Lf.flatten(-2), U.flatten(-2) * 0.5}, -1);
+       },
+       {Wide}},
+      {"lu_tall",
+       [](L x) {
+         auto [P, Lf, U] = linalg::lu(x[0]);
+         return cat({Lf.flatten(-2), U.flatten(-2) * 0.5}, -1);
+       },
+       {Tall}},
+      {"lu_tall_L_only", [](L x) { return std::get<1>(linalg::lu(x[0])); }, {Tall}},
+      {"lu_wide_U_only", [](L x) { return std::get<2>(linalg::lu(x[0])); }, {Wide}},
       {"lu_solve", [piv](L x) { return linalg::lu_solve(x[0], piv, x[1]); }, {LU, B}},
       {"lu_solve_adjoint", [piv](L x) { return linalg::lu_solve(x[0], piv, x[1], true, true); }, {LU, B}},
       {"lu_solve_right", [piv](L x) { return linalg::lu_solve(x[0], piv, x[1], false); }, {LU, Bt}},
       {"lu_solve_right_adjoint", [piv](L x) { return linalg::lu_solve(x[0], piv, x[1], false, true); }, {LU, Bt}},
-      {"factor_then_solve", [](L x) {
+      {"factor_then_solve",
+       [](L x) {
          auto [F, p] = linalg::lu_factor(x[0]);
          return linalg::lu_solve(F, p, x[1]);
-       }, {A, B}},
+       },
+       {A, B}},
   });
 }
 

@@ -166,31 +166,58 @@ std::shared_ptr<Node> qr_node(const Tensor& A, std::string_view mode) {
 }
 
 namespace {
-// PyTorch's linalg_lu_backward for square A = P L U: gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T.
+// PyTorch's linalg_lu_backward for A = P L U [m, n], k = min(m, n), L [m, k] (unit diagonal) and
+// U [k, n]. Square: gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T. Wide, U = [U1 | U2]:
+// gA = P L^-T [(tril(L^T gL - gU2 U2^T, -1) + triu(gU1 U1^T)) U1^-T | gU2]. Tall, L = [L1; L2]:
+// gA = P [L1^-T (tril(L1^T gL1, -1) + triu(gU U^T - L2^T gL2)) U^-T; gL2 U^-T].
 Tensor lu_backward(const Tensor& P, const Tensor& L, const Tensor& U, const Tensor& gL, const Tensor& gU) {
+  if (!gL.defined() && !gU.defined()) return {};
+  const int64_t m = L.sizes()[L.dim() - 2], n = U.sizes()[U.dim() - 1], k = std::min(m, n);
+  auto add = [](Tensor& sum, const Tensor& term) { sum = sum.defined() ? sum + term : term; };
+  // The square k x k parts, and what the rest of the wide U or tall L adds to the inner matrix.
+  const Tensor L1 = L.narrow(-2, 0, k), U1 = U.narrow(-1, 0, k);
+  const Tensor gL1 = gL.defined() ? gL.narrow(-2, 0, k) : Tensor(), gU1 = gU.defined() ? gU.narrow(-1, 0, k) : Tensor();
+  Tensor lower, upper;
+  if (gL1.defined()) lower = tg::matmul(L1.mT(), gL1);
+  if (gU1.defined()) upper = tg::matmul(gU1, U1.mT());
+  if (n > k && gU.defined()) add(lower, -tg::matmul(gU.narrow(-1, k, n - k), U.narrow(-1, k, n - k).mT()));
+  if (m > k && gL.defined()) add(upper, -tg::matmul(L.narrow(-2, k, m - k).mT(), gL.narrow(-2, k, m - k)));
   Tensor inner;
-  if (gL.defined()) inner = tril(tg::matmul(L.mT(), gL), -1);
-  if (gU.defined()) {
-    const Tensor upper = triu(tg::matmul(gU, U.mT()));
-    inner = inner.defined() ? inner + upper : upper;
+  if (lower.defined()) inner = tril(lower, -1);
+  if (upper.defined()) add(inner, triu(upper));
+  if (!inner.defined()) inner = zeros_like(U1);
+  inner = linalg::solve_triangular(U1.mT(), inner, /*upper=*/false, /*left=*/false);
+  if (n > k) {
+    const Tensor gU2 = gU.defined() ? gU.narrow(-1, k, n - k) : zeros_like(U.narrow(-1, k, n - k));
+    inner = cat({inner, gU2}, -1);
   }
-  if (!inner.defined()) return {};
-  inner = linalg::solve_triangular(U.mT(), inner, /*upper=*/false, /*left=*/false);
-  inner = linalg::solve_triangular(L.mT(), inner, /*upper=*/true, /*left=*/true, /*unitriangular=*/true);
+  inner = linalg::solve_triangular(L1.mT(), inner, /*upper=*/true, /*left=*/true, /*unitriangular=*/true);
+  if (m > k) {
+    const Tensor gL2 = gL.defined() ? gL.narrow(-2, k, m - k) : zeros_like(L.narrow(-2, k, m - k));
+    inner = cat({inner, linalg::solve_triangular(U1.mT(), gL2, /*upper=*/false, /*left=*/false)}, -2);
+  }
   return tg::matmul(P, inner);
 }
 
-// L (unit diagonal) and U of a packed LU.
-Tensor unit_lower(const Tensor& LU) {
-  const int64_t n = LU.sizes()[LU.dim() - 1];
-  return tril(LU, -1) + eye(n, LU.options().requires_grad(false));
+// The parts of a packed LU [m, n], k = min(m, n): below the diagonal [m, k] (L without its unit
+// diagonal), on and above it [k, n] (U).
+Tensor strictly_lower_part(const Tensor& LU) {
+  const int64_t k = std::min(LU.sizes()[LU.dim() - 2], LU.sizes()[LU.dim() - 1]);
+  return tril(LU, -1).narrow(-1, 0, k);
+}
+Tensor upper_part(const Tensor& LU) {
+  const int64_t k = std::min(LU.sizes()[LU.dim() - 2], LU.sizes()[LU.dim() - 1]);
+  return triu(LU).narrow(-2, 0, k);
 }
 }  // namespace
 
 std::shared_ptr<Node> lu_factor_node(const Tensor& A) {
   return make_node("LinalgLuFactorExBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
     const Tensor LU = n.saved(0), P = n.saved(1);
-    return {lu_backward(P, unit_lower(LU), triu(LU), tril(g[0], -1), triu(g[0]))};
+    const Tensor strict = strictly_lower_part(LU);
+    const Tensor L = strict + eye(strict.sizes()[strict.dim() - 2], strict.sizes()[strict.dim() - 1],
+                                  LU.options().requires_grad(false));
+    return {lu_backward(P, L, upper_part(LU), strictly_lower_part(g[0]), upper_part(g[0]))};
   });
 }
 

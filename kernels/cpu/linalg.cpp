@@ -35,14 +35,17 @@ void each_matrix(DType dtype, int64_t batch, int64_t n, F f) {
 
 }  // namespace
 
-void lu_factor(DType dtype, int64_t batch, int64_t n, void* a, int32_t* pivots, int32_t* info) {
+void lu_factor(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, int32_t* pivots, int32_t* info) {
 #ifdef TG_WITH_LAPACK
-  const auto nn = static_cast<lapack_int>(n);
-  each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
-    T* m = static_cast<T*>(a) + i * n * n;
-    int32_t* piv = pivots + i * n;
-    if constexpr (std::is_same_v<T, float>) info[i] = LAPACKE_sgetrf(LAPACK_COL_MAJOR, nn, nn, m, nn, piv);
-    else info[i] = LAPACKE_dgetrf(LAPACK_COL_MAJOR, nn, nn, m, nn, piv);
+  const auto mm = static_cast<lapack_int>(m), nn = static_cast<lapack_int>(n);
+  const int64_t k = std::min(m, n);
+  each_matrix(dtype, batch, std::max(k, int64_t{1}), [&]<class T>(int64_t i) {
+    T* x = static_cast<T*>(a) + i * m * n;
+    int32_t* piv = pivots + i * k;
+    if constexpr (std::is_same_v<T, float>)
+      info[i] = LAPACKE_sgetrf(LAPACK_COL_MAJOR, mm, nn, x, std::max(mm, 1), piv);
+    else
+      info[i] = LAPACKE_dgetrf(LAPACK_COL_MAJOR, mm, nn, x, std::max(mm, 1), piv);
   });
 #else
   no_lapack("lu_factor");

@@ -55,18 +55,19 @@ class InfoCodes {
 
 }  // namespace
 
-void lu_factor(DType dtype, int64_t batch, int64_t n, void* a, int32_t* pivots, int32_t* info) {
+void lu_factor(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, int32_t* pivots, int32_t* info) {
   const char* op = "lu_factor";
   cusolverDnHandle_t h = handle(op);
-  const int nn = static_cast<int>(n);
+  const int mm = static_cast<int>(m), nn = static_cast<int>(n), lda = std::max(mm, 1);
+  const int64_t k = std::min(m, n);
   InfoCodes codes(batch, op);
   auto run = [&]<class T>(auto buffer_size, auto factor) {
-    T* m = static_cast<T*>(a);
+    T* x = static_cast<T*>(a);
     int lwork = 0;
-    TG_CUSOLVER_CHECK(buffer_size(h, nn, nn, m, nn, &lwork), op);
+    TG_CUSOLVER_CHECK(buffer_size(h, mm, nn, x, lda, &lwork), op);
     Scratch work(sizeof(T) * static_cast<size_t>(std::max(lwork, 1)));
     for (int64_t i = 0; i < batch; ++i)
-      TG_CUSOLVER_CHECK(factor(h, nn, nn, m + i * n * n, nn, work.as<T>(), pivots + i * n, codes.at(i)), op);
+      TG_CUSOLVER_CHECK(factor(h, mm, nn, x + i * m * n, lda, work.as<T>(), pivots + i * k, codes.at(i)), op);
   };
   if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSgetrf_bufferSize, cusolverDnSgetrf);
   else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDgetrf_bufferSize, cusolverDnDgetrf);

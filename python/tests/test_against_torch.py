@@ -787,6 +787,18 @@ def test_lu_family_and_matrix_exp_match_torch():
         check(getattr(tg.linalg.lu(tg.from_numpy(a.copy())), field), getattr(torch.linalg.lu(torch.from_numpy(a)), field))
     check_fn(lambda x: tg.linalg.lu(x).L + tg.linalg.lu(x).U, lambda x: torch.linalg.lu(x).L + torch.linalg.lu(x).U, a,
              rtol=1e-8, atol=1e-10)
+    for rect in (np.random.randn(2, 3, 5), np.random.randn(2, 5, 3)):  # wide and tall
+        got, want = tg.linalg.lu_factor(tg.from_numpy(rect.copy())), torch.linalg.lu_factor(torch.from_numpy(rect))
+        check(got.LU, want.LU)
+        assert np.array_equal(np.asarray(got.pivots), want.pivots.numpy())
+        for field in ("P", "L", "U"):
+            check(getattr(tg.linalg.lu(tg.from_numpy(rect.copy())), field),
+                  getattr(torch.linalg.lu(torch.from_numpy(rect)), field))
+        check_fn(lambda x: tg.linalg.lu_factor(x).LU, lambda x: torch.linalg.lu_factor(x).LU, rect, rtol=1e-8,
+                 atol=1e-10)
+        check_fn(lambda x: tg.linalg.lu(x).L.sum(-1) + tg.linalg.lu(x).U.sum(-2)[..., :1],
+                 lambda x: torch.linalg.lu(x).L.sum(-1) + torch.linalg.lu(x).U.sum(-2)[..., :1], rect, rtol=1e-8,
+                 atol=1e-10)
     lu_t, piv_t = torch.linalg.lu_factor(torch.from_numpy(a))
     lu_np, piv = lu_t.numpy(), tg.from_numpy(piv_t.numpy().copy())
     for left, adjoint, rhs in ((True, False, b), (True, True, b), (False, False, bt), (False, True, bt)):

@@ -1,7 +1,7 @@
-// torch.linalg's LU family: lu_factor (the packed factors and LAPACK's pivots), lu (P, L, U) and
-// lu_solve, over the backend's getrf and getrs kernels. Where a gradient is recorded (or for the
-// adjoint and right-hand forms) lu_solve is composed of triangular solves, whose gradients give
-// those to B and to the factors.
+// torch.linalg's LU family: lu_factor (the packed factors and LAPACK's pivots) and lu (P, L, U) of
+// m x n matrices, and lu_solve (square factors), over the backend's getrf and getrs kernels. Where
+// a gradient is recorded (or for the adjoint and right-hand forms) lu_solve is composed of
+// triangular solves, whose gradients give those to B and to the factors.
 #include <vector>
 
 #include "autograd/derivatives/derivatives.h"
@@ -14,23 +14,26 @@
 namespace tg::linalg {
 namespace {
 
-// The permutation matrices P [..., n, n] with A = P L U, from 1-based pivots [..., n] (row i was
+// The permutation matrices P [..., m, m] with A = P L U, from 1-based pivots [..., k] (row i was
 // swapped with row pivots[i] - 1, in order), of dtype and device `like`'s.
-Tensor permutation_matrices(const Tensor& pivots, const Tensor& like) {
-  const int64_t n = pivots.sizes()[pivots.dim() - 1];
-  const int64_t count = n == 0 ? 0 : pivots.numel() / n;
+Tensor permutation_matrices(const Tensor& pivots, int64_t m, const Tensor& like) {
+  const int64_t k = pivots.sizes()[pivots.dim() - 1];
+  int64_t count = 1;
+  for (int64_t d = 0; d + 1 < pivots.dim(); ++d) count *= pivots.sizes()[d];
   const std::vector<int32_t> piv = pivots.contiguous().cpu().to_vector<int32_t>();
-  std::vector<double> p(static_cast<size_t>(count * n * n), 0.0);
-  std::vector<int64_t> perm(static_cast<size_t>(n));
+  std::vector<double> p(static_cast<size_t>(count * m * m), 0.0);
+  std::vector<int64_t> perm(static_cast<size_t>(m));
   for (int64_t b = 0; b < count; ++b) {
-    for (int64_t i = 0; i < n; ++i) perm[static_cast<size_t>(i)] = i;
-    for (int64_t i = 0; i < n; ++i)
-      std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(piv[static_cast<size_t>(b * n + i)] - 1)]);
+    for (int64_t i = 0; i < m; ++i) perm[static_cast<size_t>(i)] = i;
+    for (int64_t i = 0; i < k; ++i)
+      std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(piv[static_cast<size_t>(b * k + i)] - 1)]);
     // Row i of P^T A is row perm[i] of A, so P[perm[i]][i] = 1.
-    for (int64_t i = 0; i < n; ++i) p[static_cast<size_t>((b * n + perm[static_cast<size_t>(i)]) * n + i)] = 1.0;
+    for (int64_t i = 0; i < m; ++i) p[static_cast<size_t>((b * m + perm[static_cast<size_t>(i)]) * m + i)] = 1.0;
   }
   Shape shape = pivots.sizes();
-  shape.push_back(n);
+  shape.pop_back();
+  shape.push_back(m);
+  shape.push_back(m);
   return tensor(p, kFloat64).view(shape).to(like.dtype()).to(like.device());
 }
 
@@ -57,14 +60,14 @@ void check_lu(const char* op, const Tensor& LU, const Tensor& pivots) {
 std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, SourceLoc loc) {
   const char* op = "linalg.lu_factor";
   detail::ApiScope scope(op, loc);
-  ops::check_matrices(op, A, /*square=*/true);
+  ops::check_matrices(op, A, /*square=*/false);
   const ops::LU f = ops::lu_factor(A);
   const Tensor LU = f.factors.mT();
   if (autograd::needs_grad(A)) {
     auto node = autograd::derivatives::lu_factor_node(A);
     autograd::set_history(LU, node);
     node->save(LU, /*is_output=*/true);
-    node->save(permutation_matrices(f.pivots, A));
+    node->save(permutation_matrices(f.pivots, A.sizes()[A.dim() - 2], A));
   }
   return {LU, f.pivots};
 }
@@ -72,15 +75,15 @@ std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, SourceLoc loc) {
 std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, SourceLoc loc) {
   const char* op = "linalg.lu";
   detail::ApiScope scope(op, loc);
-  ops::check_matrices(op, A, /*square=*/true);
-  const int64_t n = A.sizes()[A.dim() - 1];
+  ops::check_matrices(op, A, /*square=*/false);
+  const int64_t m = A.sizes()[A.dim() - 2], k = std::min(m, A.sizes()[A.dim() - 1]);
   const ops::LU f = ops::lu_factor(A);
-  Tensor P = permutation_matrices(f.pivots, A), L, U;
+  Tensor P = permutation_matrices(f.pivots, m, A), L, U;
   {
     NoGradGuard no_grad;
     const Tensor LU = f.factors.mT();
-    L = tril(LU, -1) + eye(n, A.options().requires_grad(false));
-    U = triu(LU);
+    L = tril(LU, -1).narrow(-1, 0, k) + eye(m, k, A.options().requires_grad(false));
+    U = triu(LU).narrow(-2, 0, k);
   }
   if (autograd::needs_grad(A)) {
     auto node = autograd::derivatives::lu_node(A);
@@ -121,7 +124,7 @@ Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool le
     return x.mT();
   }
   // A = P L U, with L (unit diagonal) below LU's diagonal and U on and above it.
-  const Tensor P = permutation_matrices(pivots, LU);
+  const Tensor P = permutation_matrices(pivots, n, LU);
   if (left && !adjoint) {  // X = U^-1 L^-1 P^T B
     const Tensor Y = solve_triangular(LU, tg::matmul(P.mT(), B), /*upper=*/false, true, /*unitriangular=*/true);
     return solve_triangular(LU, Y, /*upper=*/true);

@@ -49,13 +49,15 @@ double machine_eps(DType dtype) {
 
 LU lu_factor(const Tensor& a) {
   LU f{column_major(a), {}, std::vector<int32_t>(static_cast<size_t>(matrix_count(a)), 0)};
-  const int64_t n = a.sizes()[a.dim() - 1];
+  const int64_t m = a.sizes()[a.dim() - 2], n = a.sizes()[a.dim() - 1];
   Shape piv = a.sizes();
   piv.pop_back();
+  piv.pop_back();
+  piv.push_back(std::min(m, n));
   f.pivots = empty(piv, kInt32, a.device());
   if (!f.info.empty())
     kernels::backend(a.device(), "lu_factor")
-        .lu_factor(a.dtype(), matrix_count(a), n, f.factors.data_ptr(), f.pivots.data_ptr<int32_t>(), f.info.data());
+        .lu_factor(a.dtype(), matrix_count(a), m, n, f.factors.data_ptr(), f.pivots.data_ptr<int32_t>(), f.info.data());
   return f;
 }
 

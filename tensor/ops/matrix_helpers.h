@@ -19,11 +19,11 @@ Tensor column_major(const Tensor& a);
 // a's batch dims (all but the last two); a batch shape with rows x cols appended.
 Shape batch_shape(const Tensor& a);
 Shape with_matrix_dims(Shape batch, int64_t rows, int64_t cols);
-// The LU factorization P A = L U of square a [..., n, n] with partial pivoting, on the backend's
-// kernel (LAPACK's getrf, cuSOLVER's).
+// The LU factorization A = P L U of a [..., m, n] with partial pivoting, on the backend's kernel
+// (LAPACK's getrf, cuSOLVER's); k = min(m, n).
 struct LU {
   Tensor factors;             // column-major: U on and above the diagonal, L (unit diagonal) below it
-  Tensor pivots;              // int32 [..., n], 1-based: row i was swapped with row pivots[i] - 1
+  Tensor pivots;              // int32 [..., k], 1-based: row i was swapped with row pivots[i] - 1
   std::vector<int32_t> info;  // per matrix: k > 0 when U[k - 1][k - 1] is exactly zero
 };
 LU lu_factor(const Tensor& a);
