@@ -54,47 +54,73 @@ TG_HOST_DEVICE inline int64_t grid_tap(A v, int64_t size) {
   return v > A(-2) && v < static_cast<A>(size) + 1 ? static_cast<int64_t>(v) : -2;
 }
 
-TG_HOST_DEVICE inline bool grid_inside(int64_t x, int64_t y, int64_t w, int64_t h) {
-  return x >= 0 && x < w && y >= 0 && y < h;
-}
-
-// The taps of one output point (one for nearest, four for bilinear): plane offsets, 0 with a
-// weight of 0 outside the image (so that reading them needs no branch); the weights'
-// derivatives along the pixel x and y (bilinear), and the pixel coordinates' slopes against
-// the grid's.
-template <class A>
+// The taps of one output point over S = 2 or 3 spatial dims (one for nearest, 2^S for
+// bilinear / trilinear; tap k takes the upper neighbour along dim s when bit s of k is set, dims
+// in the grid's order x, y, z): offsets into the image's plane or volume, 0 with a weight of 0
+// outside it (so that reading them needs no branch); the weights' derivatives along each pixel
+// coordinate, and the pixel coordinates' slopes against the grid's.
+template <class A, int S>
 struct GridTaps {
-  int64_t at[4];
-  A weight[4], d_x[4], d_y[4];
-  A slope_x, slope_y;
+  static constexpr int kTaps = 1 << S;
+  int64_t at[kTaps];
+  A weight[kTaps], d[S][kTaps];
+  A slope[S];
 };
 
-template <class A>
-TG_HOST_DEVICE inline GridTaps<A> grid_taps(const GridSampleGeometry& g, A grid_x, A grid_y) {
-  GridTaps<A> t;
-  const A x = grid_source_index(grid_x, g.in_w, g.padding, g.align_corners, t.slope_x);
-  const A y = grid_source_index(grid_y, g.in_h, g.padding, g.align_corners, t.slope_y);
+// kDerivatives: also the weights' derivatives (the backward; the forward skips them).
+template <int S, bool kDerivatives, class A>
+TG_HOST_DEVICE inline GridTaps<A, S> grid_taps(const GridSampleGeometry& g, const A* coords) {
+  constexpr int kTaps = GridTaps<A, S>::kTaps;
+  GridTaps<A, S> t;
+  const int64_t size[3] = {g.in_w, g.in_h, g.in_d};
+  A pos[S];
+  for (int s = 0; s < S; ++s) pos[s] = grid_source_index(coords[s], size[s], g.padding, g.align_corners, t.slope[s]);
   if (g.nearest) {
-    const int64_t xi = grid_tap(std::nearbyint(x), g.in_w), yi = grid_tap(std::nearbyint(y), g.in_h);
-    const bool inside = grid_inside(xi, yi, g.in_w, g.in_h);
-    for (int k = 0; k < 4; ++k) {
-      t.at[k] = k == 0 && inside ? yi * g.in_w + xi : 0;
+    bool inside = true;
+    int64_t offset = 0;
+    for (int s = S - 1; s >= 0; --s) {
+      const int64_t i = grid_tap(std::nearbyint(pos[s]), size[s]);
+      inside = inside && i >= 0 && i < size[s];
+      offset = offset * size[s] + i;
+    }
+    for (int k = 0; k < kTaps; ++k) {
+      t.at[k] = k == 0 && inside ? offset : 0;
       t.weight[k] = k == 0 && inside ? A(1) : A(0);
-      t.d_x[k] = t.d_y[k] = 0;
+      if constexpr (kDerivatives)
+        for (int s = 0; s < S; ++s) t.d[s][k] = 0;
     }
     return t;
   }
-  const A fx = std::floor(x), fy = std::floor(y), wx = x - fx, wy = y - fy;
-  const int64_t x0 = grid_tap(fx, g.in_w), y0 = grid_tap(fy, g.in_h);
-  const A weights[4] = {(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy};
-  const A dx[4] = {-(1 - wy), 1 - wy, -wy, wy}, dy[4] = {-(1 - wx), -wx, 1 - wx, wx};
-  for (int k = 0; k < 4; ++k) {
-    const int64_t xi = x0 + (k & 1), yi = y0 + (k >> 1);
-    const bool inside = grid_inside(xi, yi, g.in_w, g.in_h);
-    t.at[k] = inside ? yi * g.in_w + xi : 0;
-    t.weight[k] = inside ? weights[k] : A(0);
-    t.d_x[k] = inside ? dx[k] : A(0);
-    t.d_y[k] = inside ? dy[k] : A(0);
+  int64_t low[S];
+  A frac[S];
+  for (int s = 0; s < S; ++s) {
+    const A f = std::floor(pos[s]);
+    low[s] = grid_tap(f, size[s]);
+    frac[s] = pos[s] - f;
+  }
+  for (int k = 0; k < kTaps; ++k) {
+    bool inside = true;
+    int64_t offset = 0;
+    A part[S];  // the tap's weight factor along each dim
+    for (int s = S - 1; s >= 0; --s) {
+      const bool up = (k >> s) & 1;
+      const int64_t i = low[s] + up;
+      inside = inside && i >= 0 && i < size[s];
+      offset = offset * size[s] + i;
+      part[s] = up ? frac[s] : 1 - frac[s];
+    }
+    A weight = 1;
+    for (int s = 0; s < S; ++s) weight *= part[s];
+    t.at[k] = inside ? offset : 0;
+    t.weight[k] = inside ? weight : A(0);
+    if constexpr (kDerivatives) {
+      for (int s = 0; s < S; ++s) {
+        A others = 1;  // d(weight)/d(pos[s]): the other dims' factors, signed by the side taken
+        for (int r = 0; r < S; ++r)
+          if (r != s) others *= part[r];
+        t.d[s][k] = inside ? (((k >> s) & 1) ? others : -others) : A(0);
+      }
+    }
   }
   return t;
 }

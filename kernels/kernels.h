@@ -100,9 +100,12 @@ struct SearchGeometry {
 
 // grid_sample of contiguous input [n, c, in_h, in_w] at contiguous grid [n, out_h, out_w, 2]
 // (normalised x, y) into [n, c, out_h, out_w].
+// grid_sample of images [N, C, (D,) H, W] at grids [N, (Do,) Ho, Wo, spatial] of normalised
+// (x, y(, z)) points; in_d = out_d = 1 for 2-D.
 struct GridSampleGeometry {
-  int64_t n = 0, c = 0, in_h = 0, in_w = 0, out_h = 0, out_w = 0;
-  bool nearest = false;  // else bilinear
+  int64_t n = 0, c = 0, in_d = 1, in_h = 0, in_w = 0, out_d = 1, out_h = 0, out_w = 0;
+  int spatial = 2;       // 2 or 3
+  bool nearest = false;  // else bilinear (trilinear in 3-D)
   int padding = 0;       // 0 zeros, 1 border, 2 reflection
   bool align_corners = false;
 };

@@ -769,6 +769,20 @@ TEST(Cuda, InterpolateAndComposedActivationsMatchTheCpu) {
         const Tensor out = F::grid_sample(image, at, {.padding_mode = pad});
         return autograd::grad({out}, {which == 0 ? image : at}, {in[2]})[0];
       }, {x, grid, randn({2, 3, 4, 6}, gen)}, 1e-5, 1e-5);
+    // 3-D: trilinear and nearest forward, and both gradients.
+    const Tensor volume = randn({2, 3, 4, 5, 6}, gen), grid3 = rand({2, 3, 4, 2, 3}, gen) * 2.4 - 1.2;
+    expect_same([&](const auto& in) { return F::grid_sample(in[0], in[1], {.padding_mode = pad}); }, {volume, grid3},
+                1e-5, 1e-5);
+    expect_same([&](const auto& in) { return F::grid_sample(in[0], in[1], {.mode = "nearest", .padding_mode = pad}); },
+                {volume, grid3}, 1e-6, 1e-6);
+    for (int which = 0; which < 2; ++which)
+      expect_same(
+          [&](const auto& in) {
+            Tensor image = in[0].detach().requires_grad_(true), at = in[1].detach().requires_grad_(true);
+            const Tensor out = F::grid_sample(image, at, {.padding_mode = pad, .align_corners = true});
+            return autograd::grad({out}, {which == 0 ? image : at}, {in[2]})[0];
+          },
+          {volume, grid3, randn({2, 3, 3, 4, 2}, gen)}, 1e-5, 1e-5);
   }
   expect_same([](const auto& in) { return std::get<0>(unique_dim(in[0], 1)); }, {randint(0, 2, {3, 40}, gen)}, 0, 0);
 }

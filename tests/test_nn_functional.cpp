@@ -634,10 +634,64 @@ TEST(Functional, AffineGridAndGridSample) {
   EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::affine_grid(in[0], {2, 1, 3, 4}); }, {theta}));
   EXPECT_THROW_WITH(F::grid_sample(img, randn({2, 4, 4, 3}, gen, kFloat64)), Error,
                     "expected a grid [2, H_out, W_out, 2]");
+  EXPECT_THROW_WITH(F::grid_sample(img, randn({2, 1, 4, 4, 3}, gen, kFloat64)), Error,
+                    "expected a grid [2, H_out, W_out, 2] for input of shape [2, 3, 5, 7], got shape [2, 1, 4, 4, 3]");
+  EXPECT_THROW_WITH(F::grid_sample(img[0], randn({3, 4, 4, 2}, gen, kFloat64)), Error,
+                    "grid_sample: expected a 4-D input [N, C, H, W] or a 5-D one [N, C, D, H, W], got shape [3, 5, 7]");
   EXPECT_THROW_WITH(F::grid_sample(img, F::affine_grid(identity, {2, 3, 5, 7}), {.mode = "bicubic"}), ValueError,
                     "grid_sample: mode must be \"bilinear\" or \"nearest\"");
   EXPECT_THROW_WITH(F::grid_sample(img, F::affine_grid(identity, {2, 3, 5, 7}), {.padding_mode = "wrap"}),
                     ValueError, "padding_mode must be");
-  EXPECT_THROW_WITH(F::affine_grid(identity, {2, 3, 5}), Error, "affine_grid: expected a 4-D output size");
+  EXPECT_THROW_WITH(F::affine_grid(identity, {2, 3, 5}), Error,
+                    "affine_grid: expected an output size [N, C, H, W] or [N, C, D, H, W], got [2, 3, 5]");
   EXPECT_THROW_WITH(F::affine_grid(identity, {3, 3, 5, 7}), Error, "expected theta of shape [3, 2, 3]");
+  EXPECT_THROW_WITH(F::affine_grid(identity, {2, 3, 4, 5, 7}), Error,
+                    "affine_grid: expected theta of shape [2, 3, 4] for size [2, 3, 4, 5, 7], got [2, 2, 3]");
+}
+
+TEST(Functional, VolumetricAffineGridAndGridSample) {
+  Generator gen(9);
+  const Tensor vol = randn({2, 3, 4, 5, 6}, gen, kFloat64);
+  const Tensor identity =
+      tensor({{1.0, 0.0, 0.0, 0.0}, {0.0, 1.0, 0.0, 0.0}, {0.0, 0.0, 1.0, 0.0}}, kFloat64).expand({2, 3, 4});
+  for (bool corners : {false, true}) {
+    const Tensor grid = F::affine_grid(identity, {2, 3, 4, 5, 6}, corners);
+    EXPECT_EQ(grid.sizes(), (Shape{2, 4, 5, 6, 3}));
+    EXPECT_TRUE(close(F::grid_sample(vol, grid, {.align_corners = corners}), vol, 1e-12, 1e-12));
+    EXPECT_TRUE(close(F::grid_sample(vol, grid, {.mode = "nearest", .align_corners = corners}), vol, 0, 0));
+  }
+  // x runs along W, y along H, z along D: a grid whose only varying coordinate is z reads across
+  // the depth; a shift by one voxel in z (2 / D in normalised units) reads the next slice.
+  const Tensor ramp = arange(4, kFloat64).view({1, 1, 4, 1, 1}).expand({1, 1, 4, 2, 2}).contiguous();
+  const Tensor shift = tensor({{{1.0, 0.0, 0.0, 0.0}, {0.0, 1.0, 0.0, 0.0}, {0.0, 0.0, 1.0, 0.5}}}, kFloat64);
+  const Tensor moved = F::grid_sample(ramp, F::affine_grid(shift, {1, 1, 4, 2, 2}), {.padding_mode = "border"});
+  EXPECT_TRUE(close(moved.select(3, 0).select(3, 0).flatten(), tensor({1.0, 2.0, 3.0, 3.0}, kFloat64), 1e-12, 1e-12));
+  // Trilinear: the centre of a 2 x 2 x 2 volume is the mean of its corners.
+  const Tensor cube = arange(8, kFloat64).view({1, 1, 2, 2, 2});
+  EXPECT_NEAR(F::grid_sample(cube, zeros({1, 1, 1, 1, 3}, kFloat64)).item<double>(), 3.5, 1e-12);
+  // Gradients reach the volume and (trilinear) the grid, for each padding mode; the second
+  // derivative through the composed form.
+  const Tensor x = randn({1, 2, 3, 3, 4}, gen, kFloat64).requires_grad_(true);
+  const Tensor g = (rand({1, 2, 2, 2, 3}, gen, kFloat64) * 2.2 - 1.1).requires_grad_(true);
+  for (const char* pad : {"zeros", "border", "reflection"}) {
+    for (bool corners : {false, true}) {
+      auto f = [pad, corners](const tensor_list& in) {
+        return F::grid_sample(in[0], in[1], {.padding_mode = pad, .align_corners = corners});
+      };
+      EXPECT_TRUE(autograd::gradcheck(f, {x, g})) << pad;
+      auto nearest = [pad, corners](const tensor_list& in) {
+        return F::grid_sample(in[0], in[1], {.mode = "nearest", .padding_mode = pad, .align_corners = corners});
+      };
+      EXPECT_TRUE(autograd::gradcheck(nearest, {x, g.detach()})) << pad;
+    }
+    auto f = [pad](const tensor_list& in) { return F::grid_sample(in[0], in[1], {.padding_mode = pad}); };
+    EXPECT_TRUE(autograd::gradgradcheck(f, {x, g})) << pad;
+  }
+  const Tensor theta = randn({2, 3, 4}, gen, kFloat64).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const tensor_list& in) {
+        return F::affine_grid(in[0], {2, 1, 2, 3, 4}, true);
+      },
+      {theta}));
+  EXPECT_EQ(F::grid_sample(x, g).grad_fn()->name(), "GridSampler3DBackward");
 }

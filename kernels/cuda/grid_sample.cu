@@ -1,4 +1,4 @@
-// grid_sample on the GPU: one thread per output point, looping over the channels with the
+// grid_sample on the GPU, 2-D and 3-D: one thread per output point, looping over the channels with the
 // point's taps (the coordinate maths shared with the CPU in grid_sample_math.h); the backward
 // adds the input's gradient with atomics and reduces the grid's over channels in the thread.
 #include "kernels/cuda/cuda_kernels.h"
@@ -8,65 +8,72 @@
 namespace tg::kernels::cuda {
 namespace {
 
-template <class T>
+template <int S, bool kDerivatives, class T>
+__device__ GridTaps<acc_t<T>, S> point_taps(const GridSampleGeometry& g, const T* grid, int64_t t) {
+  acc_t<T> coords[S];
+  for (int s = 0; s < S; ++s) coords[s] = static_cast<acc_t<T>>(grid[S * t + s]);
+  return grid_taps<S, kDerivatives>(g, coords);
+}
+
+template <class T, int S>
 __global__ void forward_kernel(const GridSampleGeometry g, T* out, const T* in, const T* grid) {
   using A = acc_t<T>;
-  const int64_t plane = g.in_h * g.in_w, points = g.out_h * g.out_w, total = g.n * points;
+  const int64_t plane = g.in_d * g.in_h * g.in_w, points = g.out_d * g.out_h * g.out_w, total = g.n * points;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
     const int64_t b = t / points, p = t % points;
-    const GridTaps<A> taps = grid_taps(g, static_cast<A>(grid[2 * t]), static_cast<A>(grid[2 * t + 1]));
+    const GridTaps<A, S> taps = point_taps<S, false>(g, grid, t);
     const T* src = in + b * g.c * plane;
     T* dst = out + b * g.c * points + p;
     for (int64_t ch = 0; ch < g.c; ++ch, src += plane) {
       A sum = 0;
-      for (int k = 0; k < 4; ++k) sum += static_cast<A>(src[taps.at[k]]) * taps.weight[k];
+      for (int k = 0; k < GridTaps<A, S>::kTaps; ++k) sum += static_cast<A>(src[taps.at[k]]) * taps.weight[k];
       dst[ch * points] = static_cast<T>(sum);
     }
   }
 }
 
-template <class T>
-__global__ void backward_kernel(const GridSampleGeometry g, T* grad_input, T* grad_grid, const T* grad_out,
-                                const T* in, const T* grid) {
+template <class T, int S>
+__global__ void backward_kernel(const GridSampleGeometry g, T* grad_input, T* grad_grid, const T* grad_out, const T* in,
+                                const T* grid) {
   using A = acc_t<T>;
-  const int64_t plane = g.in_h * g.in_w, points = g.out_h * g.out_w, total = g.n * points;
+  const int64_t plane = g.in_d * g.in_h * g.in_w, points = g.out_d * g.out_h * g.out_w, total = g.n * points;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
     const int64_t b = t / points, p = t % points;
-    const GridTaps<A> taps = grid_taps(g, static_cast<A>(grid[2 * t]), static_cast<A>(grid[2 * t + 1]));
+    const GridTaps<A, S> taps = point_taps<S, true>(g, grid, t);
     const T* src = in + b * g.c * plane;
     const T* go = grad_out + b * g.c * points + p;
     T* gi = grad_input ? grad_input + b * g.c * plane : nullptr;
-    A gx = 0, gy = 0;
+    A gc[S] = {};
     for (int64_t ch = 0; ch < g.c; ++ch) {
       const A gv = static_cast<A>(go[ch * points]);
-      for (int k = 0; k < 4; ++k) {
+      for (int k = 0; k < GridTaps<A, S>::kTaps; ++k) {
         // A tap outside has weight 0 (no atomic spent on it) and derivatives 0.
         if (gi && taps.weight[k] != A(0))
           atomicAdd(gi + ch * plane + taps.at[k], static_cast<T>(taps.weight[k] * gv));
         if (grad_grid && !g.nearest) {
           const A v = static_cast<A>(src[ch * plane + taps.at[k]]) * gv;
-          gx += v * taps.d_x[k];
-          gy += v * taps.d_y[k];
+          for (int s = 0; s < S; ++s) gc[s] += v * taps.d[s][k];
         }
       }
     }
-    if (grad_grid) {
-      grad_grid[2 * t] = static_cast<T>(gx * taps.slope_x);
-      grad_grid[2 * t + 1] = static_cast<T>(gy * taps.slope_y);
-    }
+    if (grad_grid)
+      for (int s = 0; s < S; ++s) grad_grid[S * t + s] = static_cast<T>(gc[s] * taps.slope[s]);
   }
 }
 
 }  // namespace
 
 void grid_sample(DType dtype, const GridSampleGeometry& g, void* out, const void* input, const void* grid) {
-  const int64_t total = g.n * g.out_h * g.out_w;
+  const int64_t total = g.n * g.out_d * g.out_h * g.out_w;
   if (total == 0 || g.c == 0) return;
   dispatch_floating(dtype, [&]<class T>() {
-    forward_kernel<T><<<grid_for(total), kBlock, 0, current_stream()>>>(
-        g, static_cast<T*>(out), static_cast<const T*>(input), static_cast<const T*>(grid));
+    auto launch = [&](auto kernel) {
+      kernel<<<grid_for(total), kBlock, 0, current_stream()>>>(g, static_cast<T*>(out), static_cast<const T*>(input),
+                                                               static_cast<const T*>(grid));
+    };
+    g.spatial == 3 ? launch(forward_kernel<T, 3>) : launch(forward_kernel<T, 2>);
   });
   TG_CUDA_CHECK(cudaGetLastError(), "grid_sample");
 }
@@ -75,15 +82,18 @@ void grid_sample_backward(DType dtype, const GridSampleGeometry& g, void* grad_i
                           const void* grad_out, const void* input, const void* grid) {
   const char* op = "grid_sample_backward";
   if (grad_input) {
-    const size_t bytes = static_cast<size_t>(g.n * g.c * g.in_h * g.in_w) * itemsize(dtype);
+    const size_t bytes = static_cast<size_t>(g.n * g.c * g.in_d * g.in_h * g.in_w) * itemsize(dtype);
     if (bytes > 0) TG_CUDA_CHECK(cudaMemsetAsync(grad_input, 0, bytes, current_stream()), op);
   }
-  const int64_t total = g.n * g.out_h * g.out_w;
+  const int64_t total = g.n * g.out_d * g.out_h * g.out_w;
   if (total == 0) return;
   dispatch_floating(dtype, [&]<class T>() {
-    backward_kernel<T><<<grid_for(total), kBlock, 0, current_stream()>>>(
-        g, static_cast<T*>(grad_input), static_cast<T*>(grad_grid), static_cast<const T*>(grad_out),
-        static_cast<const T*>(input), static_cast<const T*>(grid));
+    auto launch = [&](auto kernel) {
+      kernel<<<grid_for(total), kBlock, 0, current_stream()>>>(
+          g, static_cast<T*>(grad_input), static_cast<T*>(grad_grid), static_cast<const T*>(grad_out),
+          static_cast<const T*>(input), static_cast<const T*>(grid));
+    };
+    g.spatial == 3 ? launch(backward_kernel<T, 3>) : launch(backward_kernel<T, 2>);
   });
   TG_CUDA_CHECK(cudaGetLastError(), op);
 }

@@ -1,4 +1,4 @@
-// affine_grid (tensor ops) and grid_sample: a kernel on each device for the forward and the
+// affine_grid (tensor ops) and grid_sample, 2-D and 3-D: a kernel on each device for the forward and the
 // backward, and the same sampling composed of tensor ops (coordinates mapped to pixel space, the
 // taps gathered from each image's flattened planes and blended by their weights) for a
 // backward that is itself differentiated (create_graph).
@@ -46,10 +46,13 @@ Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners, S
   const char* op = "affine_grid";
   detail::ApiScope scope(op, loc);
   ops::check_floating(op, theta, "theta");
-  TG_CHECK(size.size() == 4, "{}: expected a 4-D output size [N, C, H, W], got {}", op, size);
-  TG_CHECK(theta.dim() == 3 && theta.sizes()[1] == 2 && theta.sizes()[2] == 3 && theta.sizes()[0] == size[0],
-           "{}: expected theta of shape [{}, 2, 3] for size {}, got {}", op, size[0], size, theta.sizes());
-  const int64_t h = size[2], w = size[3];
+  TG_CHECK(size.size() == 4 || size.size() == 5, "{}: expected an output size [N, C, H, W] or [N, C, D, H, W], got {}",
+           op, size);
+  const int64_t spatial = static_cast<int64_t>(size.size()) - 2;
+  TG_CHECK(
+      theta.dim() == 3 && theta.sizes()[1] == spatial && theta.sizes()[2] == spatial + 1 && theta.sizes()[0] == size[0],
+      "{}: expected theta of shape [{}, {}, {}] for size {}, got {}", op, size[0], spatial, spatial + 1, size,
+      theta.sizes());
   const TensorOptions on = TensorOptions(theta.dtype()).device(theta.device());
   // The normalised centres of the output's pixels along one dim.
   auto centres = [&](int64_t n) {
@@ -57,53 +60,102 @@ Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners, S
     if (align_corners) return n == 1 ? zeros({1}, on) : steps * (2.0 / static_cast<double>(n - 1)) - 1.0;
     return (steps * 2.0 + 1.0) / static_cast<double>(n) - 1.0;
   };
-  const Tensor base = stack({centres(w).view({1, w}).expand({h, w}), centres(h).view({h, 1}).expand({h, w}),
-                             ones({h, w}, on)},
-                            -1);  // [H, W, 3]: (x, y, 1)
-  return matmul(base.view({1, h * w, 3}), theta.mT()).view({size[0], h, w, 2});
+  // [(D,) H, W, spatial + 1]: (x, y(, z), 1), x running along the last dim.
+  const Shape dims(std::vector<int64_t>(size.begin() + 2, size.end()));
+  int64_t points = 1;
+  for (int64_t d : dims) points *= d;
+  tensor_list coords;
+  for (int64_t s = 0; s < spatial; ++s) {
+    const int64_t dim = spatial - 1 - s;  // x along the last dim, y the one before, z the first
+    Shape along(std::vector<int64_t>(static_cast<size_t>(spatial), 1));
+    along[dim] = dims[dim];
+    coords.push_back(centres(dims[dim]).view(along).expand(dims));
+  }
+  coords.push_back(ones(dims, on));
+  const Tensor base = stack(coords, -1);
+  Shape out = size;
+  out.erase(1);
+  out.push_back(spatial);
+  return matmul(base.view({1, points, spatial + 1}), theta.mT()).view(out);
 }
 
 namespace {
 
-// grid_sample in tensor ops (autograd records every step).
+// grid_sample in tensor ops (autograd records every step), 2-D or 3-D.
 Tensor grid_sample_composed(const Tensor& input, const Tensor& grid, const GridSampleOptions& o) {
-  const int64_t n = input.sizes()[0], c = input.sizes()[1], h = input.sizes()[2], w = input.sizes()[3];
-  const int64_t ho = grid.sizes()[1], wo = grid.sizes()[2];
-  const Tensor x = pad_coordinates(unnormalize(grid.select(3, 0), w, o.align_corners), w, o.padding_mode,
-                                   o.align_corners);  // [N, Ho, Wo]
-  const Tensor y = pad_coordinates(unnormalize(grid.select(3, 1), h, o.align_corners), h, o.padding_mode,
-                                   o.align_corners);
-  const Tensor planes = input.reshape({n, c, h * w});
-  // The input at integer pixel (px, py) of each output point, times `weight`; taps outside the
-  // image read pixel 0 with weight 0.
-  auto tap = [&](const Tensor& px, const Tensor& py, const Tensor& weight) {
-    const Tensor inside =
-        logical_and(logical_and(ge(px, 0.0), le(px, w - 1.0)), logical_and(ge(py, 0.0), le(py, h - 1.0)));
-    const Tensor at = where(inside, py * static_cast<double>(w) + px, 0.0).to(kInt64).reshape({n, 1, ho * wo});
-    const Tensor values = planes.gather(2, at.expand({n, c, ho * wo}));
-    return values * (weight * inside.to(weight.dtype())).reshape({n, 1, ho * wo});
+  const int64_t S = input.dim() - 2, n = input.sizes()[0], c = input.sizes()[1];
+  std::vector<int64_t> size(static_cast<size_t>(S));  // along x, y(, z): W, H(, D)
+  int64_t volume = 1;
+  for (int64_t s = 0; s < S; ++s) {
+    size[static_cast<size_t>(s)] = input.sizes()[input.dim() - 1 - s];
+    volume *= size[static_cast<size_t>(s)];
+  }
+  const int64_t points = grid.numel() / std::max<int64_t>(1, n * S);
+  tensor_list pos;  // pixel coordinates [N, 1, points]
+  for (int64_t s = 0; s < S; ++s) {
+    const int64_t len = size[static_cast<size_t>(s)];
+    pos.push_back(
+        pad_coordinates(unnormalize(grid.select(-1, s), len, o.align_corners), len, o.padding_mode, o.align_corners)
+            .reshape({n, 1, points}));
+  }
+  const Tensor volumes = input.reshape({n, c, volume});
+  // The input at integer pixel idx of each output point, times `weight`; taps outside the image
+  // read pixel 0 with weight 0.
+  auto tap = [&](const tensor_list& idx, const Tensor& weight) {
+    Tensor inside, flat;
+    for (int64_t s = S - 1; s >= 0; --s) {
+      const Tensor& i = idx[static_cast<size_t>(s)];
+      const double len = static_cast<double>(size[static_cast<size_t>(s)]);
+      const Tensor in_s = logical_and(ge(i, 0.0), le(i, len - 1.0));
+      inside = inside.defined() ? logical_and(inside, in_s) : in_s;
+      flat = flat.defined() ? flat * len + i : i;
+    }
+    const Tensor at = where(inside, flat, 0.0).to(kInt64);
+    return volumes.gather(2, at.expand({n, c, points})) * (weight * inside.to(weight.dtype()));
   };
   Tensor out;
   if (o.mode == "nearest") {
-    const Tensor px = round(x).detach(), py = round(y).detach();
-    out = tap(px, py, ones_like(px));
+    tensor_list idx;
+    for (const Tensor& p : pos) idx.push_back(round(p).detach());
+    out = tap(idx, ones_like(idx[0]));
   } else {
-    const Tensor x0 = floor(x).detach(), y0 = floor(y).detach();
-    const Tensor fx = x - x0, fy = y - y0;  // the grid's gradient flows through these
-    out = tap(x0, y0, (1.0 - fx) * (1.0 - fy)) + tap(x0 + 1.0, y0, fx * (1.0 - fy)) +
-          tap(x0, y0 + 1.0, (1.0 - fx) * fy) + tap(x0 + 1.0, y0 + 1.0, fx * fy);
+    tensor_list low, frac;
+    for (const Tensor& p : pos) {
+      low.push_back(floor(p).detach());
+      frac.push_back(p - low.back());  // the grid's gradient flows through these
+    }
+    for (int64_t k = 0; k < (int64_t{1} << S); ++k) {
+      tensor_list idx;
+      Tensor weight;
+      for (int64_t s = 0; s < S; ++s) {
+        const bool up = (k >> s) & 1;
+        const auto u = static_cast<size_t>(s);
+        idx.push_back(up ? low[u] + 1.0 : low[u]);
+        const Tensor part = up ? frac[u] : 1.0 - frac[u];
+        weight = weight.defined() ? weight * part : part;
+      }
+      const Tensor term = tap(idx, weight);
+      out = out.defined() ? out + term : term;
+    }
   }
-  return out.view({n, c, ho, wo});
+  Shape shape = grid.sizes();
+  shape.pop_back();
+  shape.insert(1, c);
+  return out.view(shape);
 }
 
 kernels::GridSampleGeometry geometry_of(const Tensor& input, const Tensor& grid, const GridSampleOptions& o) {
   kernels::GridSampleGeometry g;
+  const int64_t r = input.dim();
+  g.spatial = static_cast<int>(r - 2);
   g.n = input.sizes()[0];
   g.c = input.sizes()[1];
-  g.in_h = input.sizes()[2];
-  g.in_w = input.sizes()[3];
-  g.out_h = grid.sizes()[1];
-  g.out_w = grid.sizes()[2];
+  g.in_d = r == 5 ? input.sizes()[2] : 1;
+  g.in_h = input.sizes()[r - 2];
+  g.in_w = input.sizes()[r - 1];
+  g.out_d = r == 5 ? grid.sizes()[1] : 1;
+  g.out_h = grid.sizes()[r - 3];
+  g.out_w = grid.sizes()[r - 2];
   g.nearest = o.mode == "nearest";
   g.padding = o.padding_mode == "zeros" ? 0 : o.padding_mode == "border" ? 1 : 2;
   g.align_corners = o.align_corners;
@@ -118,10 +170,13 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
   ops::check_floating(op, input, "input");
   ops::check_floating(op, grid, "grid");
   ops::check_same_device(op, input, grid);
-  TG_CHECK(input.dim() == 4, "{}: expected a 4-D input [N, C, H, W], got shape {}", op, input.sizes());
-  TG_CHECK(grid.dim() == 4 && grid.sizes()[3] == 2 && grid.sizes()[0] == input.sizes()[0],
-           "{}: expected a grid [{}, H_out, W_out, 2] for input of shape {}, got shape {}", op, input.sizes()[0],
-           input.sizes(), grid.sizes());
+  TG_CHECK(input.dim() == 4 || input.dim() == 5,
+           "{}: expected a 4-D input [N, C, H, W] or a 5-D one [N, C, D, H, W], got shape {}", op, input.sizes());
+  const bool volumetric = input.dim() == 5;
+  TG_CHECK(grid.dim() == input.dim() && grid.sizes()[grid.dim() - 1] == input.dim() - 2 &&
+               grid.sizes()[0] == input.sizes()[0],
+           "{}: expected a grid [{}, {}H_out, W_out, {}] for input of shape {}, got shape {}", op, input.sizes()[0],
+           volumetric ? "D_out, " : "", input.dim() - 2, input.sizes(), grid.sizes());
   TG_CHECK_TYPE(input.dtype() == grid.dtype(), "{}: input ({}) and grid ({}) must have the same dtype", op,
                 input.dtype(), grid.dtype());
   TG_CHECK_VALUE(o.mode == "bilinear" || o.mode == "nearest",
@@ -129,14 +184,18 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
   TG_CHECK_VALUE(o.padding_mode == "zeros" || o.padding_mode == "border" || o.padding_mode == "reflection",
                  "{}: padding_mode must be \"zeros\", \"border\" or \"reflection\", got \"{}\"", op, o.padding_mode);
   const kernels::GridSampleGeometry g = geometry_of(input, grid, o);
-  Tensor out = ops::empty({g.n, g.c, g.out_h, g.out_w}, input.dtype(), input.device());
+  Shape out_shape = grid.sizes();
+  out_shape.pop_back();
+  out_shape.insert(1, g.c);
+  Tensor out = ops::empty(out_shape, input.dtype(), input.device());
   {
     const Tensor in = ops::contiguous(input), at = ops::contiguous(grid);
     kernels::backend(input.device(), op).grid_sample(input.dtype(), g, out.data_ptr(), in.data_ptr(), at.data_ptr());
   }
   if (!autograd::needs_grad(input) && !autograd::needs_grad(grid)) return out;
   auto node = autograd::make_node(
-      "GridSampler2DBackward", {&input, &grid}, [g, o](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+      volumetric ? "GridSampler3DBackward" : "GridSampler2DBackward", {&input, &grid},
+      [g, o](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
         const Tensor in = nd.saved(0), at = nd.saved(1);
         if (GradMode::is_enabled()) {
           // create_graph: the composed sampling's gradient, itself recorded.

@@ -870,3 +870,13 @@ def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
     theta = np.random.randn(2, 2, 3)
     check_fn(lambda t: F.affine_grid(t, (2, 3, 4, 5), align_corners=align_corners),
              lambda t: TF.affine_grid(t, (2, 3, 4, 5), align_corners=align_corners), theta)
+    # 3-D: volumes [N, C, D, H, W] at grids [N, Do, Ho, Wo, 3] (trilinear for "bilinear").
+    vol = np.random.randn(2, 2, 4, 5, 3)
+    grid3 = np.random.rand(2, 3, 2, 4, 3) * 2.6 - 1.3
+    if mode == "bilinear":
+        check_fn(lambda x, g: F.grid_sample(x, g, **kw), lambda x, g: TF.grid_sample(x, g, **kw), vol, grid3)
+    else:
+        check_fn(lambda x: F.grid_sample(x, tg.from_numpy(grid3.copy()), **kw),
+                 lambda x: TF.grid_sample(x, torch.from_numpy(grid3.copy()), **kw), vol)
+    check_fn(lambda t: F.affine_grid(t, (2, 3, 4, 5, 6), align_corners=align_corners),
+             lambda t: TF.affine_grid(t, (2, 3, 4, 5, 6), align_corners=align_corners), np.random.randn(2, 3, 4))

@@ -274,6 +274,10 @@ def test_spatial_transformer_layers_and_new_layers():
     assert_close(F.grid_sample(img, grid), img.numpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="padding_mode"):
         F.grid_sample(img, grid, padding_mode="wrap")
+    vol = tg.randn(1, 2, 3, 4, 5)
+    grid3 = F.affine_grid(tg.eye(3, 4).unsqueeze(0), (1, 2, 3, 4, 5), align_corners=True)
+    assert grid3.shape == (1, 3, 4, 5, 3)
+    assert_close(F.grid_sample(vol, grid3, align_corners=True), vol.numpy(), rtol=1e-5, atol=1e-6)
     bag = nn.EmbeddingBag(10, 4, mode="sum")
     out = bag(tg.tensor([1, 2, 3, 4]), tg.tensor([0, 3]))
     assert out.shape == (2, 4)
