@@ -188,6 +188,23 @@ TEST(LinalgSolvers, InvDetSlogdetOnKnownMatrices) {
   EXPECT_EQ(s0.item<double>(), 0.0);
   EXPECT_EQ(l0.item<double>(), -INFINITY);
   EXPECT_THROW_WITH(inverse(stack({a, singular})), Error, "linalg.inv: the input matrix is singular (batch element 1)");
+  // det's gradient, the cofactor matrix, exists at singular matrices too: [[d, -c], [-b, a]] in
+  // 2 x 2; zero for rank n - 2 and below. A batch mixing singular and invertible matrices.
+  const Tensor rank1 = tensor({{1.0, 2.0, 3.0}, {2.0, 4.0, 6.0}, {-1.0, -2.0, -3.0}}, kFloat64);
+  const Tensor rank2 = tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}, {7.0, 8.0, 9.0}}, kFloat64);
+  const Tensor batch = stack({rank1, rank2, rank2 + eye(3, kFloat64)}).requires_grad_(true);
+  linalg::det(batch).sum().backward();
+  EXPECT_TRUE(close(batch.grad()[0], zeros({3, 3}, kFloat64), 0, 1e-12));
+  // The cofactors of rank2 (its adjugate, transposed): row i, column j is (-1)^(i+j) times the minor.
+  EXPECT_TRUE(close(batch.grad()[1], tensor({{-3.0, 6.0, -3.0}, {6.0, -12.0, 6.0}, {-3.0, 6.0, -3.0}}, kFloat64), 1e-10,
+                    1e-10));
+  const Tensor inv2 = linalg::inv(rank2.detach() + eye(3, kFloat64));
+  EXPECT_TRUE(close(batch.grad()[2], linalg::det(rank2 + eye(3, kFloat64)) * inv2.mT(), 1e-10, 1e-10));
+  const Tensor s2 = singular.clone().requires_grad_(true);
+  linalg::det(s2).backward();
+  EXPECT_TRUE(close(s2.grad(), tensor({{4.0, -2.0}, {-2.0, 1.0}}, kFloat64), 1e-12, 1e-12));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return linalg::det(in[0]); },
+                                  {rank2.clone().requires_grad_(true)}));
   // Batched, float32, non-contiguous, and 0 x 0 (det 1).
   Generator gen(3);
   const Tensor m = well_conditioned(gen, {3, 2, 4, 4});

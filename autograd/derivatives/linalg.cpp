@@ -61,9 +61,27 @@ std::shared_ptr<Node> solve_node(const Tensor& A, const Tensor& B, const Tensor&
   return node;
 }
 
+namespace {
+// d det(A) / dA, the cofactor matrix: det(A) A^-T where A is invertible. Where it is not
+// (det(A) == 0 exactly, where the inverse does not exist but the cofactors do), from the SVD
+// A = U diag(s) Vh: det(U) det(Vh) U diag(prod over j != i of s_j) Vh, as PyTorch does.
+Tensor det_cofactors(const Tensor& A, const Tensor& det) {
+  if (!tg::any(eq(det, 0.0)).item<bool>()) return det.unsqueeze(-1).unsqueeze(-1) * linalg::inv(A).mT();
+  auto [U, S, Vh] = linalg::svd(A);
+  const int64_t n = S.sizes()[S.dim() - 1];
+  // The product of the other singular values: exclusive prefix times exclusive suffix products
+  // (no division, so exact at the zeros).
+  const Tensor one = ones_like(S.narrow(-1, 0, 1));
+  const Tensor before = cat({one, cumprod(S, -1).narrow(-1, 0, n - 1)}, -1);
+  const Tensor after = cat({flip(cumprod(flip(S, {-1}), -1), {-1}).narrow(-1, 1, n - 1), one}, -1);
+  const Tensor sign = linalg::det(U) * linalg::det(Vh);
+  return sign.unsqueeze(-1).unsqueeze(-1) * tg::matmul(U * (before * after).unsqueeze(-2), Vh);
+}
+}  // namespace
+
 std::shared_ptr<Node> det_node(const Tensor& A, const Tensor& result) {
   auto node = make_node("LinalgDetBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
-    return {(g[0] * n.saved(1)).unsqueeze(-1).unsqueeze(-1) * linalg::inv(n.saved(0)).mT()};
+    return {g[0].unsqueeze(-1).unsqueeze(-1) * det_cofactors(n.saved(0), n.saved(1))};
   });
   node->save(A);
   node->save(result, /*is_output=*/true);

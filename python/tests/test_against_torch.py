@@ -735,6 +735,20 @@ def test_linalg_solvers_match_torch():
     b = np.random.randn(2, 4, 2)
     check_fn(lambda x: tg.linalg.inv(x), lambda x: torch.linalg.inv(x), a)
     check_fn(lambda x: tg.linalg.det(x), lambda x: torch.linalg.det(x), a)
+    # At exactly singular matrices det's gradient is still the cofactor matrix (Jacobi's formula);
+    # PyTorch returns zeros there (pytorch/pytorch#104675), so the reference is the cofactors,
+    # from the minors.
+    def cofactors(m):
+        n = m.shape[0]
+        minor = lambda i, j: np.linalg.det(np.delete(np.delete(m, i, 0), j, 1))
+        return np.array([[(-1) ** (i + j) * minor(i, j) for j in range(n)] for i in range(n)])
+    v = np.random.randn(3)
+    batch = np.stack([np.outer(v, [1.0, 2.0, -1.0]) + np.outer([0.5, 1.0, 2.0], v),  # rank 2
+                      np.outer(v, v), np.random.randn(3, 3)])  # rank 1, invertible
+    x = tg.from_numpy(batch.copy()).requires_grad_()
+    check(tg.linalg.det(x), torch.linalg.det(torch.from_numpy(batch)), rtol=1e-9, atol=1e-12)
+    tg.linalg.det(x).sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad), np.stack([cofactors(m) for m in batch]), rtol=1e-9, atol=1e-12)
     check_fn(lambda x: tg.linalg.slogdet(x).logabsdet, lambda x: torch.linalg.slogdet(x).logabsdet, a)
     check_fn(lambda x: tg.logdet(x @ x.mT), lambda x: torch.logdet(x @ x.mT), a)
     check_fn(lambda x, y: tg.linalg.solve(x, y), lambda x, y: torch.linalg.solve(x, y), a, b)
