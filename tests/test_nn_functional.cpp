@@ -532,6 +532,16 @@ TEST(Functional, EmbeddingBag) {
             (std::vector<double>{2, 3.5, 14, 17}));
   EXPECT_EQ(vals(F::embedding_bag(rows, w, {.padding_idx = 1})), (std::vector<double>{4, 5, 10, 11}));
   EXPECT_EQ(vals(F::embedding_bag(rows, w, {.mode = "max", .padding_idx = 4})), (std::vector<double>{4, 5, 10, 11}));
+  // Rows wider than the kernel's column blocks (64 float32 / 32 float64 columns) and a narrower
+  // remainder, scaled, against gathered rows summed.
+  Generator gw(3);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor table = randn({40, 150}, gw, dt), picks = randint(0, 40, {5, 9}, gw);
+    const Tensor scales = rand({5, 9}, gw, dt);
+    const Tensor want = (table.index_select(0, picks.flatten()).view({5, 9, 150}) * scales.unsqueeze(-1)).sum({1});
+    EXPECT_TRUE(close(F::embedding_bag(picks, table, {.mode = "sum", .per_sample_weights = scales}), want,
+                      dt == kFloat32 ? 1e-5 : 1e-12, dt == kFloat32 ? 1e-5 : 1e-12));
+  }
   // Very uneven bags (99 empty, one of 100).
   Generator g0(1);
   const Tensor many = randint(0, 6, {100}, g0);

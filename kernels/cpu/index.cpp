@@ -237,28 +237,44 @@ void bag_sum(DType dtype, int64_t bags, int64_t dim, void* out, const void* tabl
              const int64_t* offsets, const void* scale) {
   dispatch_floating(dtype, [&]<class T>() {
     using A = acc_t<T>;
+    // The sums run over column blocks of a fixed width, whose partial sums stay in registers
+    // while every row of the bag adds into them (no load and store of the sum per row).
+    constexpr int64_t kBlock = 256 / sizeof(A), kAhead = 8;  // rows prefetched ahead of use
     const T* rows = static_cast<const T*>(table);
     const T* s = static_cast<const T*>(scale);
     const int64_t per_bag = bags > 0 ? std::max<int64_t>(1, offsets[bags] / bags) : 1;
+    auto prefetch_row = [&](int64_t i) {
+      const char* row = reinterpret_cast<const char*>(rows + index[i] * dim);
+      for (int64_t line = 0; line < dim * static_cast<int64_t>(sizeof(T)); line += 64) __builtin_prefetch(row + line);
+    };
     const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, per_bag * dim));
     parallel_for(0, bags, grain, [&](int64_t lo, int64_t hi) {
-      std::vector<A> acc(static_cast<size_t>(dim));
       for (int64_t b = lo; b < hi; ++b) {
-        std::fill(acc.begin(), acc.end(), A(0));
-        A* __restrict sum = acc.data();
-        for (int64_t i = offsets[b]; i < offsets[b + 1]; ++i) {
-          // The rows are scattered over the table: ask for one a few entries ahead.
-          if (i + 4 < offsets[bags]) {
-            const char* ahead = reinterpret_cast<const char*>(rows + index[i + 4] * dim);
-            for (int64_t line = 0; line < dim * static_cast<int64_t>(sizeof(T)); line += 64)
-              __builtin_prefetch(ahead + line);
-          }
-          const T* __restrict row = rows + index[i] * dim;
-          const A w = s ? A(s[i]) : A(1);
-          for (int64_t j = 0; j < dim; ++j) sum[j] += w * A(row[j]);
-        }
+        const int64_t begin = offsets[b], end = offsets[b + 1];
         T* dst = static_cast<T*>(out) + b * dim;
-        for (int64_t j = 0; j < dim; ++j) dst[j] = static_cast<T>(acc[static_cast<size_t>(j)]);
+        // The rows are scattered over the table: each is asked for kAhead rows before its use
+        // (the bag's first ones here).
+        for (int64_t i = begin; i < std::min(end, begin + kAhead); ++i) prefetch_row(i);
+        int64_t j0 = 0;
+        for (; j0 + kBlock <= dim; j0 += kBlock) {
+          A part[kBlock] = {};
+          for (int64_t i = begin; i < end; ++i) {
+            if (j0 == 0 && i + kAhead < end) prefetch_row(i + kAhead);
+            const T* row = rows + index[i] * dim + j0;
+            const A w = s ? A(s[i]) : A(1);
+            for (int64_t j = 0; j < kBlock; ++j) part[j] += w * A(row[j]);
+          }
+          for (int64_t j = 0; j < kBlock; ++j) dst[j0 + j] = static_cast<T>(part[j]);
+        }
+        if (j0 == dim) continue;
+        A part[kBlock] = {};  // the last, narrower block
+        const int64_t width = dim - j0;
+        for (int64_t i = begin; i < end; ++i) {
+          const T* row = rows + index[i] * dim + j0;
+          const A w = s ? A(s[i]) : A(1);
+          for (int64_t j = 0; j < width; ++j) part[j] += w * A(row[j]);
+        }
+        for (int64_t j = 0; j < width; ++j) dst[j0 + j] = static_cast<T>(part[j]);
       }
     });
   });
