@@ -60,28 +60,42 @@ void backward(const GridSampleGeometry& g, T* grad_input, T* grad_grid, const T*
   constexpr int kTaps = GridTaps<A, S>::kTaps;
   const int64_t plane = g.in_d * g.in_h * g.in_w, points = g.out_d * g.out_h * g.out_w;
   std::vector<GridTaps<A, S>> all(grad_input ? static_cast<size_t>(g.n * points) : 0);
-  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, kTaps * g.c));
-  parallel_for(0, g.n * points, grain, [&](int64_t lo, int64_t hi) {
-    for (int64_t t = lo; t < hi; ++t) {
-      A coords[S];
-      for (int s = 0; s < S; ++s) coords[s] = A(grid[S * t + s]);
-      const GridTaps<A, S> taps = grid_taps<S, true>(g, coords);
-      if (grad_input) all[static_cast<size_t>(t)] = taps;
+  // Blocks of points of one image, as in the forward: their taps, then the grid's gradient
+  // summed channel by channel over the block (the output gradient read along its rows).
+  constexpr int64_t kBlockPoints = 128;
+  const int64_t blocks = (points + kBlockPoints - 1) / kBlockPoints;
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, kBlockPoints * kTaps * g.c));
+  parallel_for(0, g.n * blocks, grain, [&](int64_t lo, int64_t hi) {
+    GridTaps<A, S> taps[kBlockPoints];
+    A sums[kBlockPoints][S];
+    for (int64_t blk = lo; blk < hi; ++blk) {
+      const int64_t b = blk / blocks, p0 = (blk % blocks) * kBlockPoints;
+      const int64_t count = std::min(kBlockPoints, points - p0);
+      for (int64_t i = 0; i < count; ++i) {
+        const int64_t t = b * points + p0 + i;
+        A coords[S];
+        for (int s = 0; s < S; ++s) coords[s] = A(grid[S * t + s]);
+        taps[i] = grid_taps<S, true>(g, coords);
+        if (grad_input) all[static_cast<size_t>(t)] = taps[i];
+        for (int s = 0; s < S; ++s) sums[i][s] = 0;
+      }
       if (!grad_grid) continue;
-      A gc[S] = {};
       if (!g.nearest) {
-        const int64_t b = t / points, p = t % points;
         const T* src = in + b * g.c * plane;
-        const T* go = grad_out + b * g.c * points + p;
-        for (int64_t ch = 0; ch < g.c; ++ch, src += plane) {
-          const A gv = A(go[ch * points]);
-          for (int k = 0; k < kTaps; ++k) {
-            const A v = A(src[taps.at[k]]) * gv;
-            for (int s = 0; s < S; ++s) gc[s] += v * taps.d[s][k];
+        const T* go = grad_out + b * g.c * points + p0;
+        for (int64_t ch = 0; ch < g.c; ++ch, src += plane, go += points) {
+          for (int64_t i = 0; i < count; ++i) {
+            const A gv = A(go[i]);
+            for (int k = 0; k < kTaps; ++k) {
+              const A v = A(src[taps[i].at[k]]) * gv;
+              for (int s = 0; s < S; ++s) sums[i][s] += v * taps[i].d[s][k];
+            }
           }
         }
       }
-      for (int s = 0; s < S; ++s) grad_grid[S * t + s] = static_cast<T>(gc[s] * taps.slope[s]);
+      T* gg = grad_grid + S * (b * points + p0);
+      for (int64_t i = 0; i < count; ++i)
+        for (int s = 0; s < S; ++s) gg[S * i + s] = static_cast<T>(sums[i][s] * taps[i].slope[s]);
     }
   });
   if (!grad_input) return;
