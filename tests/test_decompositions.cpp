@@ -384,6 +384,32 @@ TEST(LinalgLu, FactorsReconstructAndSolve) {
   EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots, B.to(kFloat32)), TypeError, "same dtype");
 }
 
+TEST(LinalgLu, SmallAndLargeSystemsSolveAlike) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(45);
+  // Below 65 rows the CPU substitutes by hand (by columns for fewer than 4 right-hand sides, by
+  // rows otherwise); above, LAPACK's getrs and trtrs. Every path against the residual.
+  for (int64_t n : {1, 7, 64, 70}) {
+    for (int64_t k : {1, 3, 4, 17}) {
+      for (DType dt : {kFloat64, kFloat32}) {
+        const double tol = dt == kFloat64 ? 1e-9 : 1e-3;
+        // Off-diagonal entries of order 1/n: well conditioned with the diagonal or with ones on it.
+        const Tensor A = (randn({2, n, n}, gen, kFloat64) / double(n) + 2.0 * eye(n, kFloat64)).to(dt);
+        const Tensor B = randn({2, n, k}, gen, kFloat64).to(dt);
+        auto [LU, piv] = linalg::lu_factor(A);
+        EXPECT_TRUE(close(matmul(A, linalg::lu_solve(LU, piv, B)), B, tol, tol)) << n << " " << k;
+        for (bool upper : {false, true})
+          for (bool unit : {false, true}) {
+            const Tensor T = upper ? triu(A) : tril(A);
+            const Tensor Tu = unit ? T * (1.0 - eye(n, dt)) + eye(n, dt) : T;  // the diagonal taken as ones
+            const Tensor X = linalg::solve_triangular(T, B, upper, true, unit);
+            EXPECT_TRUE(close(matmul(Tu, X), B, tol, tol)) << n << " " << k << " " << upper << unit;
+          }
+      }
+    }
+  }
+}
+
 TEST(LinalgLu, RectangularFactors) {
   TG_REQUIRE_LAPACK();
   Generator gen(44);

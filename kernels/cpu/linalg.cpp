@@ -27,6 +27,52 @@ void each_matrix(DType dtype, int64_t batch, int64_t n, F f) {
     });
   });
 }
+
+// Small systems skip LAPACK: its trsm packs its operands and splits the work into blocks, which
+// costs more than the solve itself below this size.
+constexpr int64_t kSmallSolve = 64;
+
+// Overwrites the column-major n x k right-hand sides x with the solutions of A X = B for the
+// column-major triangular n x n a. With several right-hand sides they are laid out row by row
+// first, so that each step (row i -= a[i][j] * row j) runs along k contiguous values.
+template <class T>
+void small_triangular_solve(int64_t n, int64_t k, const T* a, T* x, bool upper, bool unit) {
+  if (k < 4) {  // by columns of A: each step an axpy along a contiguous column
+    for (int64_t c = 0; c < k; ++c, x += n) {
+      for (int64_t step = 0; step < n; ++step) {
+        const int64_t j = upper ? n - 1 - step : step;
+        if (!unit) x[j] /= a[j + j * n];
+        const T xj = x[j];
+        const T* __restrict col = a + j * n;
+        T* __restrict y = x;
+        const int64_t lo = upper ? 0 : j + 1, hi = upper ? j : n;
+        for (int64_t i = lo; i < hi; ++i) y[i] -= xj * col[i];
+      }
+    }
+    return;
+  }
+  thread_local std::vector<T> scratch;
+  scratch.resize(static_cast<size_t>(n * k));
+  T* rows = scratch.data();
+  for (int64_t c = 0; c < k; ++c)
+    for (int64_t r = 0; r < n; ++r) rows[r * k + c] = x[c * n + r];
+  for (int64_t step = 0; step < n; ++step) {
+    const int64_t j = upper ? n - 1 - step : step;
+    T* __restrict rj = rows + j * k;
+    if (!unit) {
+      const T d = a[j + j * n];
+      for (int64_t c = 0; c < k; ++c) rj[c] /= d;
+    }
+    const int64_t lo = upper ? 0 : j + 1, hi = upper ? j : n;
+    for (int64_t i = lo; i < hi; ++i) {
+      const T f = a[i + j * n];
+      T* __restrict ri = rows + i * k;
+      for (int64_t c = 0; c < k; ++c) ri[c] -= f * rj[c];
+    }
+  }
+  for (int64_t c = 0; c < k; ++c)
+    for (int64_t r = 0; r < n; ++r) x[c * n + r] = rows[r * k + c];
+}
 #else
 [[noreturn]] void no_lapack(const char* op) {
   TG_FAIL("{}: tapegrad was built without LAPACK (install liblapacke-dev and rebuild)", op);
@@ -59,6 +105,13 @@ void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* l
     const T* m = static_cast<const T*>(lu) + i * n * n;
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
     const int32_t* piv = pivots + i * n;
+    if (n <= kSmallSolve) {  // getrs: the row swaps, then L (unit diagonal) and U
+      for (int64_t c = 0; c < nrhs; ++c)
+        for (int64_t r = 0; r < n; ++r) std::swap(rhs[c * n + r], rhs[c * n + piv[r] - 1]);
+      small_triangular_solve(n, nrhs, m, rhs, /*upper=*/false, /*unit=*/true);
+      small_triangular_solve(n, nrhs, m, rhs, /*upper=*/true, /*unit=*/false);
+      return;
+    }
     if constexpr (std::is_same_v<T, float>) LAPACKE_sgetrs(LAPACK_COL_MAJOR, 'N', nn, k, m, nn, piv, rhs, nn);
     else LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', nn, k, m, nn, piv, rhs, nn);
   });
@@ -156,6 +209,7 @@ void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const
   each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
     const T* m = static_cast<const T*>(a) + i * n * n;
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
+    if (n <= kSmallSolve) return small_triangular_solve(n, nrhs, m, rhs, upper, unit);
     if constexpr (std::is_same_v<T, float>) LAPACKE_strtrs(LAPACK_COL_MAJOR, uplo, 'N', diag, nn, k, m, nn, rhs, nn);
     else LAPACKE_dtrtrs(LAPACK_COL_MAJOR, uplo, 'N', diag, nn, k, m, nn, rhs, nn);
   });
