@@ -39,6 +39,7 @@ namespace detail {
 void copy_out(const Tensor& t, void* dst, DType dtype) {
   TG_CHECK(t.defined(), "to_vector: the tensor is undefined");
   Tensor c = ops::contiguous(ops::cast(ops::alias(t.is_cpu() ? t : ops::to_device(t, Device::cpu())), dtype));
+  if (c.numel() == 0) return;  // dst (an empty vector's data) may be null, which memcpy forbids
   std::memcpy(dst, c.data_ptr(), static_cast<size_t>(c.numel()) * itemsize(dtype));
 }
 }  // namespace detail

@@ -170,6 +170,7 @@ TEST(Factories, FromBlobSharesMemoryAndRunsDeleter) {
   {
     Tensor u = from_blob(data.data(), {3}, {2}, [&](void*) { deleted = true; }, kFloat32);
     EXPECT_EQ(u.to_vector<float>(), (std::vector<float>{9, 3, 50}));
+    EXPECT_TRUE(zeros({0, 3}).to_vector<int32_t>().empty());  // no copy into an empty vector's null data
   }
   EXPECT_TRUE(deleted);
   EXPECT_THROW_WITH(from_blob(nullptr, {2}), ValueError, "null pointer");
