@@ -98,10 +98,9 @@ struct SearchGeometry {
   int64_t rows = 0, count = 0, size = 0, sorted_row_stride = 0;
 };
 
-// grid_sample of contiguous input [n, c, in_h, in_w] at contiguous grid [n, out_h, out_w, 2]
-// (normalised x, y) into [n, c, out_h, out_w].
-// grid_sample of images [N, C, (D,) H, W] at grids [N, (Do,) Ho, Wo, spatial] of normalised
-// (x, y(, z)) points; in_d = out_d = 1 for 2-D.
+// grid_sample of contiguous images [n, c, (in_d,) in_h, in_w] at contiguous grids
+// [n, (out_d,) out_h, out_w, spatial] of normalised (x, y(, z)) points into
+// [n, c, (out_d,) out_h, out_w]; in_d = out_d = 1 in 2-D.
 struct GridSampleGeometry {
   int64_t n = 0, c = 0, in_d = 1, in_h = 0, in_w = 0, out_d = 1, out_h = 0, out_w = 0;
   int spatial = 2;       // 2 or 3
@@ -232,7 +231,7 @@ struct Backend {
   void (*binary)(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
                  const Scalar& alpha);
   // out = f(a, b, c), all of `dtype`: addcmul a + value * b * c, addcdiv a + value * b / c, lerp
-  // a + c * (b - a) (floating dtypes; value unused). Formulas in scalar_math.h.
+  // a + c * (b - a) (floating dtypes; value 0, unused). Formulas in scalar_math.h.
   void (*ternary)(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b, const void* c,
                   const Scalar& value);
   // Output bool; a and b of `dtype`.
@@ -278,9 +277,9 @@ struct Backend {
   // column-major n x n float32/float64 matrices (lu_factor: m x n), in place; info (host memory,
   // one per matrix) is LAPACK's: > 0 where a matrix is singular (LU: U[i][i] == 0) or not
   // positive-definite (Cholesky). lu_factor writes 1-based int32 pivots (device memory)
-  // [batch, min(m, n)]; lu_solve
-  // overwrites b, `batch` column-major n x nrhs right-hand sides, with the solutions of A X = B;
-  // cholesky writes the lower factor, leaving the upper triangle as it was.
+  // [batch, min(m, n)]; lu_solve overwrites b, `batch` column-major n x nrhs right-hand sides,
+  // with the solutions of A X = B; cholesky writes the lower factor, leaving the upper triangle
+  // as it was.
   void (*lu_factor)(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, int32_t* pivots, int32_t* info);
   void (*lu_solve)(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* pivots,
                    void* b);

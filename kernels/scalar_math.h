@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/kernels.h"
+
 #if defined(__CUDACC__)
 #define TG_HOST_DEVICE __host__ __device__
 #else
@@ -123,11 +125,11 @@ TG_HOST_DEVICE inline V fmod_value(V a, V b) {
 
 // The ternary ops (kernels::TernaryOp): addcmul and addcdiv in PyTorch's order of operations,
 // lerp in its two-sided form, exact at both ends (weight 0 gives a, 1 gives b).
-template <int Op, class V>  // Op: the TernaryOp's number, so that each loop holds one formula
+template <TernaryOp Op, class V>  // a template parameter, so that each loop holds one formula
 TG_HOST_DEVICE inline V ternary_value(V a, V b, V c, [[maybe_unused]] V value) {
-  if constexpr (Op == 0) {
+  if constexpr (Op == TernaryOp::AddCMul) {
     return static_cast<V>(a + value * b * c);
-  } else if constexpr (Op == 1) {
+  } else if constexpr (Op == TernaryOp::AddCDiv) {
     return static_cast<V>(a + value * b / c);
   } else {
     // Both forms, then a select, not a branch: one on random weights mispredicts half the time.

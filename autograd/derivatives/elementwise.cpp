@@ -133,14 +133,13 @@ std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, co
     if (r[2].defined()) r[2] = ops::sum_to_shape(r[2], s2);
     return r;
   });
-  // Only what the gradients read, so that changing the other operands in place stays allowed.
+  // Only what the gradients read, so that changing the other operands in place stays allowed:
+  // c's gradient reads b (and, for lerp, self); b's reads c, as do addcdiv's c's and lerp's self's.
+  const bool g0 = node->needs_input_grad(0), g1 = node->needs_input_grad(1), g2 = node->needs_input_grad(2);
   const bool lerp = op == TernaryOp::Lerp;
-  node->save(lerp && node->needs_input_grad(2) ? self : Tensor());
-  node->save(node->needs_input_grad(2) ? b : Tensor());
-  node->save(node->needs_input_grad(1) || (op == TernaryOp::AddCDiv && node->needs_input_grad(2)) ||
-                     (lerp && (node->needs_input_grad(0) || node->needs_input_grad(1)))
-                 ? c
-                 : Tensor());
+  node->save(lerp && g2 ? self : Tensor());
+  node->save(g2 ? b : Tensor());
+  node->save(g1 || (op == TernaryOp::AddCDiv && g2) || (lerp && g0) ? c : Tensor());
   return node;
 }
 

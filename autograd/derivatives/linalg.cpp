@@ -4,6 +4,7 @@
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/internal.h"
+#include "tensor/ops/matrix_helpers.h"
 
 namespace tg::autograd::derivatives {
 
@@ -217,25 +218,16 @@ Tensor lu_backward(const Tensor& P, const Tensor& L, const Tensor& U, const Tens
   return tg::matmul(P, inner);
 }
 
-// The parts of a packed LU [m, n], k = min(m, n): below the diagonal [m, k] (L without its unit
-// diagonal), on and above it [k, n] (U).
-Tensor strictly_lower_part(const Tensor& LU) {
-  const int64_t k = std::min(LU.sizes()[LU.dim() - 2], LU.sizes()[LU.dim() - 1]);
-  return tril(LU, -1).narrow(-1, 0, k);
-}
-Tensor upper_part(const Tensor& LU) {
-  const int64_t k = std::min(LU.sizes()[LU.dim() - 2], LU.sizes()[LU.dim() - 1]);
-  return triu(LU).narrow(-2, 0, k);
-}
 }  // namespace
 
 std::shared_ptr<Node> lu_factor_node(const Tensor& A) {
   return make_node("LinalgLuFactorExBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
     const Tensor LU = n.saved(0), P = n.saved(1);
-    const Tensor strict = strictly_lower_part(LU);
-    const Tensor L = strict + eye(strict.sizes()[strict.dim() - 2], strict.sizes()[strict.dim() - 1],
-                                  LU.options().requires_grad(false));
-    return {lu_backward(P, L, upper_part(LU), strictly_lower_part(g[0]), upper_part(g[0]))};
+    auto [lower, U] = ops::lu_parts(LU);
+    auto [g_lower, gU] = ops::lu_parts(g[0]);
+    const Tensor L =
+        lower + eye(lower.sizes()[lower.dim() - 2], lower.sizes()[lower.dim() - 1], LU.options().requires_grad(false));
+    return {lu_backward(P, L, U, g_lower, gU)};
   });
 }
 

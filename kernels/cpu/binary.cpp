@@ -95,10 +95,10 @@ void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& a
   }
 }
 
-template <class T, int Op>
+template <class T, TernaryOp Op>
 void run_ternary(const Loop& L, void* out, const void* a, const void* b, const void* c, const Scalar& value) {
   using A = acc_t<T>;
-  const A v = Op == static_cast<int>(TernaryOp::Lerp) ? A(0) : value.to<A>();
+  const A v = value.to<A>();
   ternary_loop(L, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b), static_cast<const T*>(c),
                [v](T p, T q, T r) { return static_cast<T>(ternary_value<Op>(A(p), A(q), A(r), v)); });
 }
@@ -109,11 +109,12 @@ void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void*
              const Scalar& value) {
   switch (op) {
     case TernaryOp::AddCMul:
-      return dispatch_numeric(dtype, [&]<class T>() { run_ternary<T, 0>(loop, out, a, b, c, value); });
+      return dispatch_numeric(dtype, [&]<class T>() { run_ternary<T, TernaryOp::AddCMul>(loop, out, a, b, c, value); });
     case TernaryOp::AddCDiv:
-      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, 1>(loop, out, a, b, c, value); });
+      return dispatch_floating(dtype,
+                               [&]<class T>() { run_ternary<T, TernaryOp::AddCDiv>(loop, out, a, b, c, value); });
     case TernaryOp::Lerp:
-      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, 2>(loop, out, a, b, c, value); });
+      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, TernaryOp::Lerp>(loop, out, a, b, c, value); });
   }
 }
 

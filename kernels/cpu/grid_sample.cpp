@@ -1,6 +1,7 @@
 // grid_sample on the CPU, 2-D and 3-D: each output point's taps and weights computed once and
-// applied to every channel. The backward records them per point, then scatters the input's gradient plane
-// by plane (so that no two threads add into one plane) and reduces the grid's over channels.
+// applied to every channel. The backward records them per point, then scatters the input's
+// gradient plane by plane (so that no two threads add into one plane) and sums the grid's over
+// channels.
 #include <cmath>
 #include <vector>
 

@@ -4,6 +4,8 @@
 #include <lapacke.h>
 #endif
 
+#include <algorithm>
+#include <initializer_list>
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
@@ -32,21 +34,32 @@ void each_matrix(DType dtype, int64_t batch, int64_t n, F f) {
 // costs more than the solve itself below this size.
 constexpr int64_t kSmallSolve = 64;
 
-// Overwrites the column-major n x k right-hand sides x with the solutions of A X = B for the
-// column-major triangular n x n a. With several right-hand sides they are laid out row by row
-// first, so that each step (row i -= a[i][j] * row j) runs along k contiguous values.
+// One triangle of a's: its upper or lower part, with its own diagonal or ones (unit).
+struct Triangle {
+  bool upper, unit;
+};
+
+// Overwrites the column-major n x k right-hand sides x with the solutions of A X = B, where A is
+// P T1 T2 ...: the row swaps of 1-based `pivots` (LAPACK's, applied in order; null for none),
+// then the triangles `steps` of the column-major n x n a, solved one after the other. With
+// several right-hand sides they are laid out row by row once, so that each step (row i -=
+// a[i][j] * row j) runs along k contiguous values.
 template <class T>
-void small_triangular_solve(int64_t n, int64_t k, const T* a, T* x, bool upper, bool unit) {
+void small_solve(int64_t n, int64_t k, const T* a, const int32_t* pivots, std::initializer_list<Triangle> steps, T* x) {
   if (k < 4) {  // by columns of A: each step an axpy along a contiguous column
     for (int64_t c = 0; c < k; ++c, x += n) {
-      for (int64_t step = 0; step < n; ++step) {
-        const int64_t j = upper ? n - 1 - step : step;
-        if (!unit) x[j] /= a[j + j * n];
-        const T xj = x[j];
-        const T* __restrict col = a + j * n;
-        T* __restrict y = x;
-        const int64_t lo = upper ? 0 : j + 1, hi = upper ? j : n;
-        for (int64_t i = lo; i < hi; ++i) y[i] -= xj * col[i];
+      if (pivots)
+        for (int64_t r = 0; r < n; ++r) std::swap(x[r], x[pivots[r] - 1]);
+      for (const Triangle& t : steps) {
+        for (int64_t step = 0; step < n; ++step) {
+          const int64_t j = t.upper ? n - 1 - step : step;
+          if (!t.unit) x[j] /= a[j + j * n];
+          const T xj = x[j];
+          const T* __restrict col = a + j * n;
+          T* __restrict y = x;
+          const int64_t lo = t.upper ? 0 : j + 1, hi = t.upper ? j : n;
+          for (int64_t i = lo; i < hi; ++i) y[i] -= xj * col[i];
+        }
       }
     }
     return;
@@ -56,18 +69,24 @@ void small_triangular_solve(int64_t n, int64_t k, const T* a, T* x, bool upper, 
   T* rows = scratch.data();
   for (int64_t c = 0; c < k; ++c)
     for (int64_t r = 0; r < n; ++r) rows[r * k + c] = x[c * n + r];
-  for (int64_t step = 0; step < n; ++step) {
-    const int64_t j = upper ? n - 1 - step : step;
-    T* __restrict rj = rows + j * k;
-    if (!unit) {
-      const T d = a[j + j * n];
-      for (int64_t c = 0; c < k; ++c) rj[c] /= d;
-    }
-    const int64_t lo = upper ? 0 : j + 1, hi = upper ? j : n;
-    for (int64_t i = lo; i < hi; ++i) {
-      const T f = a[i + j * n];
-      T* __restrict ri = rows + i * k;
-      for (int64_t c = 0; c < k; ++c) ri[c] -= f * rj[c];
+  if (pivots) {
+    for (int64_t r = 0; r < n; ++r)
+      if (pivots[r] - 1 != r) std::swap_ranges(rows + r * k, rows + (r + 1) * k, rows + (pivots[r] - 1) * k);
+  }
+  for (const Triangle& t : steps) {
+    for (int64_t step = 0; step < n; ++step) {
+      const int64_t j = t.upper ? n - 1 - step : step;
+      T* __restrict rj = rows + j * k;
+      if (!t.unit) {
+        const T d = a[j + j * n];
+        for (int64_t c = 0; c < k; ++c) rj[c] /= d;
+      }
+      const int64_t lo = t.upper ? 0 : j + 1, hi = t.upper ? j : n;
+      for (int64_t i = lo; i < hi; ++i) {
+        const T f = a[i + j * n];
+        T* __restrict ri = rows + i * k;
+        for (int64_t c = 0; c < k; ++c) ri[c] -= f * rj[c];
+      }
     }
   }
   for (int64_t c = 0; c < k; ++c)
@@ -106,11 +125,7 @@ void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* l
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
     const int32_t* piv = pivots + i * n;
     if (n <= kSmallSolve) {  // getrs: the row swaps, then L (unit diagonal) and U
-      for (int64_t c = 0; c < nrhs; ++c)
-        for (int64_t r = 0; r < n; ++r) std::swap(rhs[c * n + r], rhs[c * n + piv[r] - 1]);
-      small_triangular_solve(n, nrhs, m, rhs, /*upper=*/false, /*unit=*/true);
-      small_triangular_solve(n, nrhs, m, rhs, /*upper=*/true, /*unit=*/false);
-      return;
+      return small_solve(n, nrhs, m, piv, {{.upper = false, .unit = true}, {.upper = true, .unit = false}}, rhs);
     }
     if constexpr (std::is_same_v<T, float>) LAPACKE_sgetrs(LAPACK_COL_MAJOR, 'N', nn, k, m, nn, piv, rhs, nn);
     else LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', nn, k, m, nn, piv, rhs, nn);
@@ -209,7 +224,7 @@ void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const
   each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
     const T* m = static_cast<const T*>(a) + i * n * n;
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
-    if (n <= kSmallSolve) return small_triangular_solve(n, nrhs, m, rhs, upper, unit);
+    if (n <= kSmallSolve) return small_solve(n, nrhs, m, nullptr, {{.upper = upper, .unit = unit}}, rhs);
     if constexpr (std::is_same_v<T, float>) LAPACKE_strtrs(LAPACK_COL_MAJOR, uplo, 'N', diag, nn, k, m, nn, rhs, nn);
     else LAPACKE_dtrtrs(LAPACK_COL_MAJOR, uplo, 'N', diag, nn, k, m, nn, rhs, nn);
   });

@@ -56,7 +56,7 @@ void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& a
   }
 }
 
-template <class T, int Op>
+template <class T, TernaryOp Op>
 struct TernaryStrided {
   T* out;
   const T* a;
@@ -70,10 +70,10 @@ struct TernaryStrided {
   }
 };
 
-template <class T, int Op>
+template <class T, TernaryOp Op>
 void run_ternary(const Loop& L, void* out, const void* a, const void* b, const void* c, const Scalar& value) {
   using A = acc_t<T>;
-  const A v = Op == static_cast<int>(TernaryOp::Lerp) ? A(0) : scalar_as<A>(value);
+  const A v = scalar_as<A>(value);
   launch_strided<4>(L,
                     TernaryStrided<T, Op>{static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b),
                                           static_cast<const T*>(c), v},
@@ -86,11 +86,12 @@ void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void*
              const Scalar& value) {
   switch (op) {
     case TernaryOp::AddCMul:
-      return dispatch_numeric(dtype, [&]<class T>() { run_ternary<T, 0>(loop, out, a, b, c, value); });
+      return dispatch_numeric(dtype, [&]<class T>() { run_ternary<T, TernaryOp::AddCMul>(loop, out, a, b, c, value); });
     case TernaryOp::AddCDiv:
-      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, 1>(loop, out, a, b, c, value); });
+      return dispatch_floating(dtype,
+                               [&]<class T>() { run_ternary<T, TernaryOp::AddCDiv>(loop, out, a, b, c, value); });
     case TernaryOp::Lerp:
-      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, 2>(loop, out, a, b, c, value); });
+      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, TernaryOp::Lerp>(loop, out, a, b, c, value); });
   }
 }
 

@@ -1,7 +1,7 @@
-// affine_grid (tensor ops) and grid_sample, 2-D and 3-D: a kernel on each device for the forward and the
-// backward, and the same sampling composed of tensor ops (coordinates mapped to pixel space, the
-// taps gathered from each image's flattened planes and blended by their weights) for a
-// backward that is itself differentiated (create_graph).
+// affine_grid (tensor ops) and grid_sample, 2-D and 3-D: a kernel on each device for the forward
+// and the backward, and the same sampling composed of tensor ops (coordinates mapped to pixel
+// space, the taps gathered from each image's flattened planes or volumes and blended by their
+// weights) for a backward that is itself differentiated (create_graph).
 #include "tapegrad/nn/functional/grid_sample.h"
 
 #include "autograd/record.h"

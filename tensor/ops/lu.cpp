@@ -81,9 +81,9 @@ std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, SourceLoc loc) {
   Tensor P = permutation_matrices(f.pivots, m, A), L, U;
   {
     NoGradGuard no_grad;
-    const Tensor LU = f.factors.mT();
-    L = tril(LU, -1).narrow(-1, 0, k) + eye(m, k, A.options().requires_grad(false));
-    U = triu(LU).narrow(-2, 0, k);
+    auto [lower, upper] = ops::lu_parts(f.factors.mT());
+    L = lower + eye(m, k, A.options().requires_grad(false));
+    U = upper;
   }
   if (autograd::needs_grad(A)) {
     auto node = autograd::derivatives::lu_node(A);

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "kernels/kernels.h"
+#include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 
 namespace tg::ops {
@@ -59,6 +60,11 @@ LU lu_factor(const Tensor& a) {
     kernels::backend(a.device(), "lu_factor")
         .lu_factor(a.dtype(), matrix_count(a), m, n, f.factors.data_ptr(), f.pivots.data_ptr<int32_t>(), f.info.data());
   return f;
+}
+
+std::pair<Tensor, Tensor> lu_parts(const Tensor& LU) {
+  const int64_t k = std::min(LU.sizes()[LU.dim() - 2], LU.sizes()[LU.dim() - 1]);
+  return {tril(LU, -1).narrow(-1, 0, k), triu(LU).narrow(-2, 0, k)};
 }
 
 }  // namespace tg::ops

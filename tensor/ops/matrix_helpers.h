@@ -1,7 +1,9 @@
 #pragma once
 // Helpers shared by the solver and factorization front ends: input checks, batch counts and the
-// column-major copies LAPACK-style kernels work on. Nothing here records for autograd.
+// column-major copies LAPACK-style kernels work on. Nothing here records for autograd but
+// lu_parts, which is made of tensor ops (so that gradients flow through it where they are on).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tapegrad/tensor/tensor.h"
@@ -27,6 +29,10 @@ struct LU {
   std::vector<int32_t> info;  // per matrix: k > 0 when U[k - 1][k - 1] is exactly zero
 };
 LU lu_factor(const Tensor& a);
+// The parts of a packed LU [..., m, n] (lu_factor's form, or a gradient of that shape),
+// k = min(m, n): strictly below the diagonal [..., m, k] (L without its unit diagonal), and on
+// and above it [..., k, n] (U).
+std::pair<Tensor, Tensor> lu_parts(const Tensor& LU);
 // The machine epsilon of float32 or float64 (default tolerances of rank decisions).
 double machine_eps(DType dtype);
 

@@ -1,7 +1,6 @@
 // clamp, where, the fused ternary ops (addcmul, addcdiv, lerp), and the pointwise ops composed of
 // others (logaddexp, hypot, nan_to_num).
 #include <limits>
-#include <string_view>
 
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
@@ -130,12 +129,16 @@ namespace {
 
 using kernels::TernaryOp;
 
+void check_value(const char* name, const Scalar& value, DType dt) {
+  TG_CHECK_TYPE(!(value.is_floating_point() && !is_floating_point(dt)),
+                "{}: a floating-point value needs floating-point operands (got {})", name, dt);
+}
+
 Tensor ternary_op(TernaryOp op, const char* name, const Tensor& self, const Tensor& b, const Tensor& c,
                   const Scalar& value, DType dt) {
   ops::check_same_device(name, self, b);
   ops::check_same_device(name, self, c);
-  TG_CHECK_TYPE(!(value.is_floating_point() && !is_floating_point(dt)),
-                "{}: a floating-point value needs floating-point operands (got {})", name, dt);
+  check_value(name, value, dt);
   const auto& be = kernels::backend(self.device(), name);
   const Shape shape = broadcast_shapes(broadcast_shapes(self.sizes(), b.sizes(), name), c.sizes(), name);
   Tensor x = ops::cast(self, dt), y = ops::cast(b, dt), z = ops::cast(c, dt);
@@ -156,8 +159,9 @@ const Tensor& ternary_op_(TernaryOp op, const char* name, const Tensor& self, co
   TG_CHECK(shape == self.sizes(),
            "{}: the result of broadcasting shapes {}, {} and {} does not fit the tensor's shape {}", name, self.sizes(),
            b.sizes(), c.sizes(), self.sizes());
+  check_value(name, value, dt);
   const bool direct = dt == self.dtype() && !autograd::needs_grad(self, b, c) && self.device() == b.device() &&
-                      self.device() == c.device() && !(value.is_floating_point() && !is_floating_point(dt));
+                      self.device() == c.device();
   if (!direct) return ops::inplace_via_copy(self, name, composed);
   autograd::check_inplace(self, name);
   // An operand sharing self's memory at other positions (x.addcmul_(x.t(), y)) is read from a copy.
@@ -172,11 +176,11 @@ const Tensor& ternary_op_(TernaryOp op, const char* name, const Tensor& self, co
   return self;
 }
 
-void check_addc(const char* name, const Tensor& self, const Tensor& t1, const Tensor& t2) {
+void check_addc(const char* name, const Tensor& self, const Tensor& t1, const Tensor& t2, bool divides) {
   ops::check_defined(name, self, "self");
   ops::check_defined(name, t1, "tensor1");
   ops::check_defined(name, t2, "tensor2");
-  if (std::string_view(name).starts_with("addcdiv")) {
+  if (divides) {
     TG_CHECK_TYPE(t1.is_floating_point() || t2.is_floating_point(),
                   "{}: integer division is not supported (tensor1 is {}, tensor2 is {}); use addcmul with a "
                   "reciprocal or cast to a floating-point dtype",
@@ -205,7 +209,7 @@ void check_lerp(const char* name, const Tensor& self, const Tensor& end, const T
 
 Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("addcmul", loc);
-  check_addc("addcmul", self, tensor1, tensor2);
+  check_addc("addcmul", self, tensor1, tensor2, /*divides=*/false);
   const DType dt = addc_dtype(self, tensor1, tensor2);
   if (dt == kBool) return add(self, tensor1 * tensor2, value);  // logical: or of self with the and
   return ternary_op(TernaryOp::AddCMul, "addcmul", self, tensor1, tensor2, value, dt);
@@ -213,19 +217,19 @@ Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2,
 const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
                        SourceLoc loc) {
   detail::ApiScope scope("addcmul_", loc);
-  check_addc("addcmul_", self, tensor1, tensor2);
+  check_addc("addcmul_", self, tensor1, tensor2, /*divides=*/false);
   return ternary_op_(TernaryOp::AddCMul, "addcmul_", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2),
                      [&](const Tensor& s) { return addcmul(s, tensor1, tensor2, value); });
 }
 Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("addcdiv", loc);
-  check_addc("addcdiv", self, tensor1, tensor2);
+  check_addc("addcdiv", self, tensor1, tensor2, /*divides=*/true);
   return ternary_op(TernaryOp::AddCDiv, "addcdiv", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2));
 }
 const Tensor& addcdiv_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
                        SourceLoc loc) {
   detail::ApiScope scope("addcdiv_", loc);
-  check_addc("addcdiv_", self, tensor1, tensor2);
+  check_addc("addcdiv_", self, tensor1, tensor2, /*divides=*/true);
   return ternary_op_(TernaryOp::AddCDiv, "addcdiv_", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2),
                      [&](const Tensor& s) { return addcdiv(s, tensor1, tensor2, value); });
 }
