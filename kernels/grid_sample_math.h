@@ -10,12 +10,11 @@
 
 namespace tg::kernels {
 
-// The pixel coordinate of normalised c along a dim of `size` pixels; `slope` d(pixel)/d(c).
+// A pixel coordinate x along a dim of `size` pixels moved inside it by the padding mode, and
+// `slope` (d(pixel)/d(normalised) so far) scaled by d(moved)/d(x).
 template <class A>
-TG_HOST_DEVICE inline A grid_source_index(A c, int64_t size, int padding, bool align_corners, A& slope) {
+TG_HOST_DEVICE inline A grid_pad(A x, int64_t size, int padding, bool align_corners, A& slope) {
   const A s = static_cast<A>(size);
-  A x = align_corners ? (c + 1) / 2 * (s - 1) : ((c + 1) * s - 1) / 2;
-  slope = align_corners ? (s - 1) / 2 : s / 2;
   if (padding == 2) {
     // Reflected about [low, high] (the corner pixels' centres, or the image's edges) until inside.
     const A low = align_corners ? A(0) : A(-0.5), span = align_corners ? s - 1 : s;
@@ -47,6 +46,21 @@ TG_HOST_DEVICE inline A grid_source_index(A c, int64_t size, int padding, bool a
   return x;
 }
 
+// The pixel coordinate of normalised c along a dim of `size` pixels, before padding; `slope`
+// d(pixel)/d(c).
+template <class A>
+TG_HOST_DEVICE inline A grid_unnormalize(A c, int64_t size, bool align_corners, A& slope) {
+  const A s = static_cast<A>(size);
+  slope = align_corners ? (s - 1) / 2 : s / 2;
+  return align_corners ? (c + 1) / 2 * (s - 1) : ((c + 1) * s - 1) / 2;
+}
+
+// The padded pixel coordinate of normalised c (bilinear and nearest sampling).
+template <class A>
+TG_HOST_DEVICE inline A grid_source_index(A c, int64_t size, int padding, bool align_corners, A& slope) {
+  return grid_pad(grid_unnormalize(c, size, align_corners, slope), size, padding, align_corners, slope);
+}
+
 // floor(v) or round-half-even(v) as an index, and anything far outside (or NaN) as -2, so that
 // it and its neighbour fail the bounds test.
 template <class A>
@@ -55,13 +69,14 @@ TG_HOST_DEVICE inline int64_t grid_tap(A v, int64_t size) {
 }
 
 // The taps of one output point over S = 2 or 3 spatial dims (one for nearest, 2^S for
-// bilinear / trilinear; tap k takes the upper neighbour along dim s when bit s of k is set, dims
-// in the grid's order x, y, z): offsets into the image's plane or volume, 0 with a weight of 0
-// outside it (so that reading them needs no branch); the weights' derivatives along each pixel
-// coordinate, and the pixel coordinates' slopes against the grid's.
-template <class A, int S>
+// bilinear / trilinear, tap k taking the upper neighbour along dim s when bit s of k is set, dims
+// in the grid's order x, y, z; 16 for bicubic, tap i + 4 j at x offset i - 1 and y offset j - 1):
+// offsets into the image's plane or volume, 0 with a weight of 0 outside it (so that reading
+// them needs no branch); the weights' derivatives along each pixel coordinate, and the pixel
+// coordinates' slopes against the grid's.
+template <class A, int S, bool kCubic = false>
 struct GridTaps {
-  static constexpr int kTaps = 1 << S;
+  static constexpr int kTaps = kCubic ? 16 : 1 << S;
   int64_t at[kTaps];
   A weight[kTaps], d[S][kTaps];
   A slope[S];
@@ -123,6 +138,87 @@ TG_HOST_DEVICE inline GridTaps<A, S> grid_taps(const GridSampleGeometry& g, cons
     }
   }
   return t;
+}
+
+// Keys' cubic convolution (a = -0.75, PyTorch's) at fraction t past floor(x): the weights of the
+// taps floor(x) - 1 .. floor(x) + 2, and (kDerivatives) their derivatives along t.
+template <bool kDerivatives, class A>
+TG_HOST_DEVICE inline void cubic_weights(A t, A w[4], A dw[4]) {
+  constexpr double a = -0.75;
+  const A near_a = A(a + 2), near_b = A(a + 3), far_a = A(a);
+  auto near = [&](A x) { return (near_a * x - near_b) * x * x + 1; };                         // |x| <= 1
+  auto far = [&](A x) { return ((far_a * x - 5 * far_a) * x + 8 * far_a) * x - 4 * far_a; };  // 1 < |x| < 2
+  w[0] = far(t + 1);
+  w[1] = near(t);
+  w[2] = near(1 - t);
+  w[3] = far(2 - t);
+  if constexpr (kDerivatives) {
+    auto near_d = [&](A x) { return (3 * near_a * x - 2 * near_b) * x; };
+    auto far_d = [&](A x) { return (3 * far_a * x - 10 * far_a) * x + 8 * far_a; };
+    dw[0] = far_d(t + 1);
+    dw[1] = near_d(t);
+    dw[2] = -near_d(1 - t);
+    dw[3] = -far_d(2 - t);
+  }
+}
+
+// Bicubic taps (2-D only): the 4 x 4 pixels around the unpadded coordinate, each moved inside
+// by the padding mode on its own (PyTorch's get_value_bounded), so the grid's slope is the
+// unnormalisation's alone.
+template <bool kDerivatives, class A>
+TG_HOST_DEVICE inline GridTaps<A, 2, true> grid_cubic_taps(const GridSampleGeometry& g, const A* coords) {
+  GridTaps<A, 2, true> t;
+  const int64_t size[2] = {g.in_w, g.in_h};
+  int64_t index[2][4];
+  bool inside[2][4];
+  A w[2][4], dw[2][4];
+  for (int s = 0; s < 2; ++s) {
+    const A pos = grid_unnormalize(coords[s], size[s], g.align_corners, t.slope[s]);
+    const A low = std::floor(pos);
+    cubic_weights<kDerivatives>(pos - low, w[s], dw[s]);
+    for (int j = 0; j < 4; ++j) {
+      A unused = 0;
+      const int64_t i = grid_tap(grid_pad(low + A(j - 1), size[s], g.padding, g.align_corners, unused), size[s]);
+      inside[s][j] = i >= 0 && i < size[s];
+      index[s][j] = i;
+    }
+  }
+  for (int j = 0; j < 4; ++j) {
+    for (int i = 0; i < 4; ++i) {
+      const int k = i + 4 * j;
+      const bool in = inside[0][i] && inside[1][j];
+      t.at[k] = in ? index[1][j] * size[0] + index[0][i] : 0;
+      t.weight[k] = in ? w[0][i] * w[1][j] : A(0);
+      if constexpr (kDerivatives) {
+        t.d[0][k] = in ? dw[0][i] * w[1][j] : A(0);
+        t.d[1][k] = in ? w[0][i] * dw[1][j] : A(0);
+      }
+    }
+  }
+  return t;
+}
+
+// The taps of one point for the kernels: bicubic, or grid_taps' nearest and (tri)linear.
+template <int S, bool kCubic, bool kDerivatives, class A>
+TG_HOST_DEVICE inline GridTaps<A, S, kCubic> sample_taps(const GridSampleGeometry& g, const A* coords) {
+  if constexpr (kCubic) {
+    static_assert(S == 2, "bicubic sampling is 2-D");
+    return grid_cubic_taps<kDerivatives>(g, coords);
+  } else {
+    return grid_taps<S, kDerivatives>(g, coords);
+  }
+}
+
+// Calls run.template operator()<S, kCubic>() with the geometry's sampler: the kernels'
+// instantiations, picked at run time.
+template <class F>
+inline void with_sampler(const GridSampleGeometry& g, F&& run) {
+  if (g.spatial == 3)
+    run.template operator()<3, false>();
+  else if (g.bicubic)
+    run.template operator()<2, true>();
+  else
+    run.template operator()<2, false>();
 }
 
 }  // namespace tg::kernels

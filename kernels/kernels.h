@@ -105,6 +105,7 @@ struct GridSampleGeometry {
   int64_t n = 0, c = 0, in_d = 1, in_h = 0, in_w = 0, out_d = 1, out_h = 0, out_w = 0;
   int spatial = 2;       // 2 or 3
   bool nearest = false;  // else bilinear (trilinear in 3-D)
+  bool bicubic = false;  // 2-D only
   int padding = 0;       // 0 zeros, 1 border, 2 reflection
   bool align_corners = false;
 };

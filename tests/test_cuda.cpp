@@ -762,13 +762,18 @@ TEST(Cuda, InterpolateAndComposedActivationsMatchTheCpu) {
                 1e-5);
     expect_same([&](const auto& in) { return F::grid_sample(in[0], in[1], {.mode = "nearest", .padding_mode = pad}); },
                 {x, grid}, 1e-6, 1e-6);
+    expect_same([&](const auto& in) { return F::grid_sample(in[0], in[1], {.mode = "bicubic", .padding_mode = pad}); },
+                {x, grid}, 1e-5, 1e-5);
     // The backward kernels: the image's gradient (atomics on the GPU) and the grid's.
-    for (int which = 0; which < 2; ++which)
-      expect_same([&](const auto& in) {
-        Tensor image = in[0].detach().requires_grad_(true), at = in[1].detach().requires_grad_(true);
-        const Tensor out = F::grid_sample(image, at, {.padding_mode = pad});
-        return autograd::grad({out}, {which == 0 ? image : at}, {in[2]})[0];
-      }, {x, grid, randn({2, 3, 4, 6}, gen)}, 1e-5, 1e-5);
+    for (const char* mode : {"bilinear", "bicubic"})
+      for (int which = 0; which < 2; ++which)
+        expect_same(
+            [&](const auto& in) {
+              Tensor image = in[0].detach().requires_grad_(true), at = in[1].detach().requires_grad_(true);
+              const Tensor out = F::grid_sample(image, at, {.mode = mode, .padding_mode = pad});
+              return autograd::grad({out}, {which == 0 ? image : at}, {in[2]})[0];
+            },
+            {x, grid, randn({2, 3, 4, 6}, gen)}, 1e-5, 1e-5);
     // 3-D: trilinear and nearest forward, and both gradients.
     const Tensor volume = randn({2, 3, 4, 5, 6}, gen), grid3 = rand({2, 3, 4, 2, 3}, gen) * 2.4 - 1.2;
     expect_same([&](const auto& in) { return F::grid_sample(in[0], in[1], {.padding_mode = pad}); }, {volume, grid3},

@@ -648,8 +648,8 @@ TEST(Functional, AffineGridAndGridSample) {
                     "expected a grid [2, H_out, W_out, 2] for input of shape [2, 3, 5, 7], got shape [2, 1, 4, 4, 3]");
   EXPECT_THROW_WITH(F::grid_sample(img[0], randn({3, 4, 4, 2}, gen, kFloat64)), Error,
                     "grid_sample: expected a 4-D input [N, C, H, W] or a 5-D one [N, C, D, H, W], got shape [3, 5, 7]");
-  EXPECT_THROW_WITH(F::grid_sample(img, F::affine_grid(identity, {2, 3, 5, 7}), {.mode = "bicubic"}), ValueError,
-                    "grid_sample: mode must be \"bilinear\" or \"nearest\"");
+  EXPECT_THROW_WITH(F::grid_sample(img, F::affine_grid(identity, {2, 3, 5, 7}), {.mode = "cubic"}), ValueError,
+                    "grid_sample: mode must be \"bilinear\", \"nearest\" or \"bicubic\", got \"cubic\"");
   EXPECT_THROW_WITH(F::grid_sample(img, F::affine_grid(identity, {2, 3, 5, 7}), {.padding_mode = "wrap"}),
                     ValueError, "padding_mode must be");
   EXPECT_THROW_WITH(F::affine_grid(identity, {2, 3, 5}), Error,
@@ -657,6 +657,64 @@ TEST(Functional, AffineGridAndGridSample) {
   EXPECT_THROW_WITH(F::affine_grid(identity, {3, 3, 5, 7}), Error, "expected theta of shape [3, 2, 3]");
   EXPECT_THROW_WITH(F::affine_grid(identity, {2, 3, 4, 5, 7}), Error,
                     "affine_grid: expected theta of shape [2, 3, 4] for size [2, 3, 4, 5, 7], got [2, 2, 3]");
+}
+
+TEST(Functional, BicubicGridSample) {
+  Generator gen(10);
+  const Tensor img = randn({2, 3, 5, 7}, gen, kFloat64);
+  const Tensor identity = tensor({{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}}, kFloat64).expand({2, 2, 3});
+  for (bool corners : {false, true})
+    for (const char* pad : {"zeros", "border", "reflection"}) {
+      // At a pixel's centre the cubic weights are 0, 1, 0, 0: the identity reads the image back.
+      const F::GridSampleOptions o{.mode = "bicubic", .padding_mode = pad, .align_corners = corners};
+      EXPECT_TRUE(close(F::grid_sample(img, F::affine_grid(identity, {2, 3, 5, 7}, corners), o), img, 1e-12, 1e-12));
+    }
+  // Keys' weights (a = -0.75) of taps floor(p) - 1 .. floor(p) + 2 on a ramp whose pixel i holds i:
+  // inside, at pixel 3.3, taps 2..5; at pixel 0.25 the border repeats pixel 0 for tap -1.
+  auto weights = [](double t) {
+    const double a = -0.75;
+    auto near = [a](double x) { return ((a + 2) * x - (a + 3)) * x * x + 1; };
+    auto far = [a](double x) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; };
+    return std::vector<double>{far(t + 1), near(t), near(1 - t), far(2 - t)};
+  };
+  const std::vector<double> w_in = weights(0.3), w_edge = weights(0.25);
+  const double inside = 2 * w_in[0] + 3 * w_in[1] + 4 * w_in[2] + 5 * w_in[3];
+  const double edge = 0 * w_edge[0] + 0 * w_edge[1] + 1 * w_edge[2] + 2 * w_edge[3];
+  const Tensor ramp = arange(8, kFloat64).view({1, 1, 1, 8});
+  const Tensor at = tensor({{{{3.3 / 7 * 2 - 1, 0.0}, {0.25 / 7 * 2 - 1, 0.0}}}}, kFloat64);
+  const Tensor read = F::grid_sample(ramp, at, {.mode = "bicubic", .padding_mode = "border", .align_corners = true});
+  EXPECT_TRUE(close(read.flatten(), tensor({inside, edge}, kFloat64), 1e-12, 1e-12));
+  // Zeros padding reads 0 for the taps outside: at pixel 0.25, tap -1 is outside.
+  const Tensor zero_pad = F::grid_sample(ramp, at, {.mode = "bicubic", .align_corners = true});
+  EXPECT_NEAR(zero_pad.flatten()[1].item<double>(), edge, 1e-12);
+  const Tensor shifted = F::grid_sample(ramp + 1.0, at, {.mode = "bicubic", .align_corners = true});
+  EXPECT_NEAR(shifted.flatten()[1].item<double>(), edge + w_edge[1] + w_edge[2] + w_edge[3], 1e-12);
+  // Gradients reach the image and the grid, for each padding mode, with points outside the image;
+  // the composed form (create_graph) agrees with the kernels' backward and has its own gradient.
+  const Tensor x = randn({1, 2, 4, 5}, gen, kFloat64).requires_grad_(true);
+  const Tensor g = (rand({1, 3, 2, 2}, gen, kFloat64) * 2.6 - 1.3).requires_grad_(true);
+  const Tensor dy = randn({1, 2, 3, 2}, gen, kFloat64);
+  for (const char* pad : {"zeros", "border", "reflection"}) {
+    for (bool corners : {false, true}) {
+      SCOPED_TRACE(std::string(pad) + (corners ? " align_corners" : ""));
+      auto f = [pad, corners](const tensor_list& in) {
+        return F::grid_sample(in[0], in[1], {.mode = "bicubic", .padding_mode = pad, .align_corners = corners});
+      };
+      EXPECT_TRUE(autograd::gradcheck(f, {x, g}));
+      const tensor_list kernel = autograd::grad({f({x, g})}, {x, g}, {dy});
+      const tensor_list composed = autograd::grad({f({x, g})}, {x, g}, {dy}, true, true);
+      EXPECT_TRUE(close(kernel[0], composed[0], 1e-12, 1e-12));
+      EXPECT_TRUE(close(kernel[1], composed[1], 1e-12, 1e-12));
+    }
+    auto f = [pad](const tensor_list& in) {
+      return F::grid_sample(in[0], in[1], {.mode = "bicubic", .padding_mode = pad});
+    };
+    EXPECT_TRUE(autograd::gradgradcheck(f, {x, g}));
+  }
+  EXPECT_EQ(F::grid_sample(x, g, {.mode = "bicubic"}).grad_fn()->name(), "GridSampler2DBackward");
+  EXPECT_THROW_WITH(F::grid_sample(randn({1, 1, 2, 3, 4}, gen), rand({1, 1, 2, 2, 3}, gen), {.mode = "bicubic"}),
+                    ValueError,
+                    "grid_sample: mode \"bicubic\" needs a 4-D input [N, C, H, W], got shape [1, 1, 2, 3, 4]");
 }
 
 TEST(Functional, VolumetricAffineGridAndGridSample) {

@@ -1,7 +1,6 @@
-// grid_sample on the CPU, 2-D and 3-D: each output point's taps and weights computed once and
-// applied to every channel. The backward records them per point, then scatters the input's
-// gradient plane by plane (so that no two threads add into one plane) and sums the grid's over
-// channels.
+// grid_sample on the CPU, 2-D (bilinear, nearest, bicubic) and 3-D: each output point's taps and weights computed once
+// and applied to every channel. The backward records them per point, then scatters the input's gradient plane by plane
+// (so that no two threads add into one plane) and sums the grid's over channels.
 #include <cmath>
 #include <vector>
 
@@ -12,10 +11,11 @@
 namespace tg::kernels::cpu {
 namespace {
 
-template <class T, int S>
+template <class T, int S, bool kCubic>
 void forward(const GridSampleGeometry& g, T* out, const T* in, const T* grid) {
   using A = acc_t<T>;
-  constexpr int kTaps = GridTaps<A, S>::kTaps;
+  using Taps = GridTaps<A, S, kCubic>;
+  constexpr int kTaps = Taps::kTaps;
   const int64_t plane = g.in_d * g.in_h * g.in_w, points = g.out_d * g.out_h * g.out_w;
   // Blocks of points of one image: their taps first, then each channel's run over the block
   // (contiguous writes, no branches).
@@ -32,7 +32,7 @@ void forward(const GridSampleGeometry& g, T* out, const T* in, const T* grid) {
                      const T* point = grid + S * (b * points + p0 + i);
                      A coords[S];
                      for (int s = 0; s < S; ++s) coords[s] = A(point[s]);
-                     const GridTaps<A, S> taps = grid_taps<S, false>(g, coords);
+                     const Taps taps = sample_taps<S, kCubic, false>(g, coords);
                      for (int k = 0; k < kTaps; ++k) {
                        at[i][k] = taps.at[k];
                        weight[i][k] = taps.weight[k];
@@ -55,19 +55,20 @@ void forward(const GridSampleGeometry& g, T* out, const T* in, const T* grid) {
                });
 }
 
-template <class T, int S>
+template <class T, int S, bool kCubic>
 void backward(const GridSampleGeometry& g, T* grad_input, T* grad_grid, const T* grad_out, const T* in, const T* grid) {
   using A = acc_t<T>;
-  constexpr int kTaps = GridTaps<A, S>::kTaps;
+  using Taps = GridTaps<A, S, kCubic>;
+  constexpr int kTaps = Taps::kTaps;
   const int64_t plane = g.in_d * g.in_h * g.in_w, points = g.out_d * g.out_h * g.out_w;
-  std::vector<GridTaps<A, S>> all(grad_input ? static_cast<size_t>(g.n * points) : 0);
+  std::vector<Taps> all(grad_input ? static_cast<size_t>(g.n * points) : 0);
   // Blocks of points of one image, as in the forward: their taps, then the grid's gradient
   // summed channel by channel over the block (the output gradient read along its rows).
   constexpr int64_t kBlockPoints = 128;
   const int64_t blocks = (points + kBlockPoints - 1) / kBlockPoints;
   const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, kBlockPoints * kTaps * g.c));
   parallel_for(0, g.n * blocks, grain, [&](int64_t lo, int64_t hi) {
-    GridTaps<A, S> taps[kBlockPoints];
+    Taps taps[kBlockPoints];
     A sums[kBlockPoints][S];
     for (int64_t blk = lo; blk < hi; ++blk) {
       const int64_t b = blk / blocks, p0 = (blk % blocks) * kBlockPoints;
@@ -76,7 +77,7 @@ void backward(const GridSampleGeometry& g, T* grad_input, T* grad_grid, const T*
         const int64_t t = b * points + p0 + i;
         A coords[S];
         for (int s = 0; s < S; ++s) coords[s] = A(grid[S * t + s]);
-        taps[i] = grid_taps<S, true>(g, coords);
+        taps[i] = sample_taps<S, kCubic, true>(g, coords);
         if (grad_input) all[static_cast<size_t>(t)] = taps[i];
         for (int s = 0; s < S; ++s) sums[i][s] = 0;
       }
@@ -107,7 +108,7 @@ void backward(const GridSampleGeometry& g, T* grad_input, T* grad_grid, const T*
       const int64_t b = pc / g.c;
       std::fill(acc.begin(), acc.end(), A(0));
       const T* go = grad_out + pc * points;
-      const GridTaps<A, S>* taps = all.data() + b * points;
+      const Taps* taps = all.data() + b * points;
       for (int64_t p = 0; p < points; ++p) {
         const A gv = A(go[p]);
         for (int k = 0; k < kTaps; ++k) acc[static_cast<size_t>(taps[p].at[k])] += taps[p].weight[k] * gv;
@@ -122,21 +123,22 @@ void backward(const GridSampleGeometry& g, T* grad_input, T* grad_grid, const T*
 
 void grid_sample(DType dtype, const GridSampleGeometry& g, void* out, const void* input, const void* grid) {
   dispatch_floating(dtype, [&]<class T>() {
-    auto run = [&]<int S>() {
-      forward<T, S>(g, static_cast<T*>(out), static_cast<const T*>(input), static_cast<const T*>(grid));
+    auto run = [&]<int S, bool kCubic>() {
+      forward<T, S, kCubic>(g, static_cast<T*>(out), static_cast<const T*>(input), static_cast<const T*>(grid));
     };
-    g.spatial == 3 ? run.template operator()<3>() : run.template operator()<2>();
+    with_sampler(g, run);
   });
 }
 
 void grid_sample_backward(DType dtype, const GridSampleGeometry& g, void* grad_input, void* grad_grid,
                           const void* grad_out, const void* input, const void* grid) {
   dispatch_floating(dtype, [&]<class T>() {
-    auto run = [&]<int S>() {
-      backward<T, S>(g, static_cast<T*>(grad_input), static_cast<T*>(grad_grid), static_cast<const T*>(grad_out),
-                     static_cast<const T*>(input), static_cast<const T*>(grid));
+    auto run = [&]<int S, bool kCubic>() {
+      backward<T, S, kCubic>(g, static_cast<T*>(grad_input), static_cast<T*>(grad_grid),
+                             static_cast<const T*>(grad_out), static_cast<const T*>(input),
+                             static_cast<const T*>(grid));
     };
-    g.spatial == 3 ? run.template operator()<3>() : run.template operator()<2>();
+    with_sampler(g, run);
   });
 }
 

@@ -1,7 +1,7 @@
-// affine_grid (tensor ops) and grid_sample, 2-D and 3-D: a kernel on each device for the forward
-// and the backward, and the same sampling composed of tensor ops (coordinates mapped to pixel
-// space, the taps gathered from each image's flattened planes or volumes and blended by their
-// weights) for a backward that is itself differentiated (create_graph).
+// affine_grid (tensor ops) and grid_sample, 2-D (bilinear, nearest, bicubic) and 3-D: a kernel on each device for the
+// forward and the backward, and the same sampling composed of tensor ops (coordinates mapped to pixel space, the taps
+// gathered from each image's flattened planes or volumes and blended by their weights) for a backward that is itself
+// differentiated (create_graph).
 #include "tapegrad/nn/functional/grid_sample.h"
 
 #include "autograd/record.h"
@@ -91,12 +91,12 @@ Tensor grid_sample_composed(const Tensor& input, const Tensor& grid, const GridS
     volume *= size[static_cast<size_t>(s)];
   }
   const int64_t points = grid.numel() / std::max<int64_t>(1, n * S);
-  tensor_list pos;  // pixel coordinates [N, 1, points]
+  const bool bicubic = o.mode == "bicubic";
+  tensor_list pos;  // pixel coordinates [N, 1, points], padded but for bicubic (whose taps are)
   for (int64_t s = 0; s < S; ++s) {
     const int64_t len = size[static_cast<size_t>(s)];
-    pos.push_back(
-        pad_coordinates(unnormalize(grid.select(-1, s), len, o.align_corners), len, o.padding_mode, o.align_corners)
-            .reshape({n, 1, points}));
+    const Tensor p = unnormalize(grid.select(-1, s), len, o.align_corners);
+    pos.push_back((bicubic ? p : pad_coordinates(p, len, o.padding_mode, o.align_corners)).reshape({n, 1, points}));
   }
   const Tensor volumes = input.reshape({n, c, volume});
   // The input at integer pixel idx of each output point, times `weight`; taps outside the image
@@ -114,7 +114,25 @@ Tensor grid_sample_composed(const Tensor& input, const Tensor& grid, const GridS
     return volumes.gather(2, at.expand({n, c, points})) * (weight * inside.to(weight.dtype()));
   };
   Tensor out;
-  if (o.mode == "nearest") {
+  if (bicubic) {
+    // Keys' cubic weights (a = -0.75) of the taps floor(p) - 1 .. floor(p) + 2 along x and y, each
+    // tap moved inside by the padding mode on its own.
+    constexpr double a = -0.75;
+    auto near = [](const Tensor& x) { return ((a + 2) * x - (a + 3)) * x * x + 1.0; };
+    auto far = [](const Tensor& x) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; };
+    std::vector<tensor_list> at(2), weight(2);
+    for (size_t s = 0; s < 2; ++s) {
+      const Tensor low = floor(pos[s]).detach(), t = pos[s] - low;
+      weight[s] = {far(t + 1.0), near(t), near(1.0 - t), far(2.0 - t)};
+      for (int j = 0; j < 4; ++j)
+        at[s].push_back(pad_coordinates(low + static_cast<double>(j - 1), size[s], o.padding_mode, o.align_corners));
+    }
+    for (size_t j = 0; j < 4; ++j)
+      for (size_t i = 0; i < 4; ++i) {
+        const Tensor term = tap({at[0][i], at[1][j]}, weight[0][i] * weight[1][j]);
+        out = out.defined() ? out + term : term;
+      }
+  } else if (o.mode == "nearest") {
     tensor_list idx;
     for (const Tensor& p : pos) idx.push_back(round(p).detach());
     out = tap(idx, ones_like(idx[0]));
@@ -157,6 +175,7 @@ kernels::GridSampleGeometry geometry_of(const Tensor& input, const Tensor& grid,
   g.out_h = grid.sizes()[r - 3];
   g.out_w = grid.sizes()[r - 2];
   g.nearest = o.mode == "nearest";
+  g.bicubic = o.mode == "bicubic";
   g.padding = o.padding_mode == "zeros" ? 0 : o.padding_mode == "border" ? 1 : 2;
   g.align_corners = o.align_corners;
   return g;
@@ -179,8 +198,10 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
            volumetric ? "D_out, " : "", input.dim() - 2, input.sizes(), grid.sizes());
   TG_CHECK_TYPE(input.dtype() == grid.dtype(), "{}: input ({}) and grid ({}) must have the same dtype", op,
                 input.dtype(), grid.dtype());
-  TG_CHECK_VALUE(o.mode == "bilinear" || o.mode == "nearest",
-                 "{}: mode must be \"bilinear\" or \"nearest\", got \"{}\"", op, o.mode);
+  TG_CHECK_VALUE(o.mode == "bilinear" || o.mode == "nearest" || o.mode == "bicubic",
+                 "{}: mode must be \"bilinear\", \"nearest\" or \"bicubic\", got \"{}\"", op, o.mode);
+  TG_CHECK_VALUE(o.mode != "bicubic" || !volumetric,
+                 "{}: mode \"bicubic\" needs a 4-D input [N, C, H, W], got shape {}", op, input.sizes());
   TG_CHECK_VALUE(o.padding_mode == "zeros" || o.padding_mode == "border" || o.padding_mode == "reflection",
                  "{}: padding_mode must be \"zeros\", \"border\" or \"reflection\", got \"{}\"", op, o.padding_mode);
   const kernels::GridSampleGeometry g = geometry_of(input, grid, o);

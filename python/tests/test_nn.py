@@ -278,6 +278,9 @@ def test_spatial_transformer_layers_and_new_layers():
     grid3 = F.affine_grid(tg.eye(3, 4).unsqueeze(0), (1, 2, 3, 4, 5), align_corners=True)
     assert grid3.shape == (1, 3, 4, 5, 3)
     assert_close(F.grid_sample(vol, grid3, align_corners=True), vol.numpy(), rtol=1e-5, atol=1e-6)
+    assert_close(F.grid_sample(img, grid, mode="bicubic"), img.numpy(), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="bicubic.*4-D"):
+        F.grid_sample(vol, grid3, mode="bicubic")
     bag = nn.EmbeddingBag(10, 4, mode="sum")
     out = bag(tg.tensor([1, 2, 3, 4]), tg.tensor([0, 3]))
     assert out.shape == (2, 4)

@@ -14,13 +14,15 @@ namespace tg::nn::functional {
 Tensor affine_grid(const Tensor& theta, const Shape& size, bool align_corners = false, TG_CALLER);
 
 struct GridSampleOptions {
-  std::string mode = "bilinear";       // trilinear for 5-D inputs; or "nearest" (ties to even, as PyTorch)
+  // "bilinear" (trilinear for 5-D inputs), "nearest" (ties to even, as PyTorch) or "bicubic"
+  // (4-D inputs; Keys' a = -0.75, each of the 4 x 4 taps padded on its own, as PyTorch).
+  std::string mode = "bilinear";
   std::string padding_mode = "zeros";  // outside the image: 0, the nearest "border" pixel, or "reflection"
   bool align_corners = false;
 };
 // input [N, C, H, W] read at grid [N, Ho, Wo, 2] (normalised x, y) -> [N, C, Ho, Wo], or
 // input [N, C, D, H, W] at grid [N, Do, Ho, Wo, 3] (x, y, z) -> [N, C, Do, Ho, Wo];
-// differentiable in both (bilinear mode: the grid too).
+// differentiable in both (bilinear and bicubic modes: the grid too).
 Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOptions& options = {}, TG_CALLER);
 
 }  // namespace tg::nn::functional
