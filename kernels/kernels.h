@@ -85,6 +85,11 @@ enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
 // Running reductions along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp.
 enum class ScanOp : uint8_t { Sum, Prod, Max, Min, LogSumExp };
 
+// Which element of each slice `select` picks (NaN ordered above every number): the k-th smallest;
+// the lower median, or the slice's first NaN when it holds one (median); the lower median of the
+// values that are not NaN, or the first element when all are (nanmedian).
+enum class SelectOp : uint8_t { Kth, Median, NanMedian };
+
 // Geometry of an op along one dim: [outer, dim, inner] with strides, for softmax and scans.
 struct DimGeometry {
   int64_t outer = 1, size = 1, inner = 1;
@@ -330,6 +335,10 @@ struct Backend {
   // Sorts each slice along the dim; values and int64 indices written out (k first ones for topk).
   void (*sort)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
                bool descending, bool stable);
+  // One element of each slice along the dim (SelectOp; k the 0-based rank for Kth): its value and
+  // int64 position, written at out_outer_stride / out_inner_stride; ties go by position.
+  void (*select)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, SelectOp op,
+                 int64_t k);
   // Writes the multi-indices (int64 [count, ndim]) of non-zeros of a contiguous tensor.
   int64_t (*count_nonzero)(DType dtype, const void* in, int64_t n);
   void (*nonzero)(DType dtype, const void* in, const Shape& sizes, int64_t* out);

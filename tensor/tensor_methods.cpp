@@ -218,6 +218,36 @@ Tensor Tensor::std(const Shape& dims, double correction, bool keepdim, SourceLoc
 Tensor Tensor::norm(const Scalar& p, const Shape& dims, bool keepdim, SourceLoc loc) const {
   return tg::norm(*this, p, dims, keepdim, loc);
 }
+std::tuple<Tensor, Tensor> Tensor::kthvalue(int64_t k, int64_t dim, bool keepdim, SourceLoc loc) const {
+  return tg::kthvalue(*this, k, dim, keepdim, loc);
+}
+Tensor Tensor::median(SourceLoc loc) const { return tg::median(*this, loc); }
+std::tuple<Tensor, Tensor> Tensor::median(int64_t dim, bool keepdim, SourceLoc loc) const {
+  return tg::median(*this, dim, keepdim, loc);
+}
+Tensor Tensor::nanmedian(SourceLoc loc) const { return tg::nanmedian(*this, loc); }
+std::tuple<Tensor, Tensor> Tensor::nanmedian(int64_t dim, bool keepdim, SourceLoc loc) const {
+  return tg::nanmedian(*this, dim, keepdim, loc);
+}
+std::tuple<Tensor, Tensor> Tensor::mode(int64_t dim, bool keepdim, SourceLoc loc) const {
+  return tg::mode(*this, dim, keepdim, loc);
+}
+Tensor Tensor::quantile(double q, std::optional<int64_t> dim, bool keepdim, std::string_view interpolation,
+                        SourceLoc loc) const {
+  return tg::quantile(*this, q, dim, keepdim, interpolation, loc);
+}
+Tensor Tensor::quantile(const Tensor& q, std::optional<int64_t> dim, bool keepdim, std::string_view interpolation,
+                        SourceLoc loc) const {
+  return tg::quantile(*this, q, dim, keepdim, interpolation, loc);
+}
+Tensor Tensor::nanquantile(double q, std::optional<int64_t> dim, bool keepdim, std::string_view interpolation,
+                           SourceLoc loc) const {
+  return tg::nanquantile(*this, q, dim, keepdim, interpolation, loc);
+}
+Tensor Tensor::nanquantile(const Tensor& q, std::optional<int64_t> dim, bool keepdim, std::string_view interpolation,
+                           SourceLoc loc) const {
+  return tg::nanquantile(*this, q, dim, keepdim, interpolation, loc);
+}
 Tensor Tensor::logsumexp(const Shape& dims, bool keepdim, SourceLoc loc) const {
   return tg::logsumexp(*this, dims, keepdim, loc);
 }

@@ -706,6 +706,70 @@ TEST(Cuda, SortAndTopkMatchTheCpu) {
   }
 }
 
+// The GPU's selection sorts each slice and picks a rank; ties and NaNs go to the same element as
+// the CPU's nth_element over (value, position) keys.
+TEST(Cuda, OrderStatisticsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(11);
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kInt64, kInt32}) {
+    Tensor x = (randn({7, 40}, gen) * 10.0).to(dt);  // ties in the integer dtypes
+    if (is_floating_point(dt)) {
+      x.index_put_({indexing::Slice(0, 2), indexing::Slice(3, 5)}, NAN);
+      x.index_put_({4}, NAN);
+    }
+    for (int d : {0, 1}) {
+      expect_same([d](const auto& in) { return std::get<0>(kthvalue(in[0], 5, d)); }, {x}, 0, 0);
+      expect_same([d](const auto& in) { return std::get<1>(kthvalue(in[0], 5, d)); }, {x}, 0, 0);
+      expect_same([d](const auto& in) { return std::get<1>(median(in[0], d)); }, {x}, 0, 0);
+      expect_same([d](const auto& in) { return std::get<1>(nanmedian(in[0], d, true)); }, {x}, 0, 0);
+      expect_same([d](const auto& in) { return std::get<1>(mode(in[0], d)); }, {x}, 0, 0);
+    }
+    expect_same([](const auto& in) { return median(in[0]); }, {x}, 0, 0);
+    expect_same([](const auto& in) { return nanmedian(in[0]); }, {x}, 0, 0);
+  }
+  const Tensor y = randn({6, 30}, gen);
+  expect_same(
+      [](const auto& in) {
+        return quantile(in[0], tensor({0.1f, 0.5f, 0.97f}).to(in[0].device()), 1);
+      },
+      {y}, 1e-6, 1e-6);
+  expect_same([](const auto& in) { return nanquantile(in[0], 0.3, 0, true, "midpoint"); }, {y}, 1e-6, 1e-6);
+  // Gradients: scattered to the picked positions; median() shares among ties.
+  expect_same(
+      [](const auto& in) {
+        const Tensor leaf = in[0].detach().requires_grad_(true);
+        return autograd::grad({std::get<0>(median(leaf, 1)).sum() + median(leaf.round())}, {leaf})[0];
+      },
+      {y}, 1e-6, 1e-6);
+}
+
+// The margin and likelihood losses are tensor ops: the same values and gradients on the GPU.
+TEST(Cuda, MarginAndLikelihoodLossesMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(12);
+  const Tensor a = randn({8, 5}, gen), b = randn({8, 5}, gen), c = randn({8, 5}, gen);
+  const Tensor classes = randint(0, 5, {8}, gen), labels = randint(-1, 5, {8, 5}, gen);
+  auto grads = [](const Tensor& loss, const Tensor& leaf) { return autograd::grad({loss}, {leaf})[0]; };
+  expect_same(
+      [&](const auto& in) {
+        const Tensor x = in[0].detach().requires_grad_(true);
+        const Tensor loss = F::multi_margin_loss(x, in[1], {.p = 2}) + F::multilabel_margin_loss(x, in[2]) +
+                            F::soft_margin_loss(x, sign(in[3])) +
+                            F::cosine_embedding_loss(x, in[3], sign(in[3].select(1, 0)));
+        return grads(loss, x);
+      },
+      {a, classes, labels, b}, 1e-5, 1e-6);
+  expect_same(
+      [&](const auto& in) {
+        const Tensor x = in[0].detach().requires_grad_(true);
+        const Tensor loss = F::triplet_margin_loss(x, in[1], in[2], {.swap = true}) +
+                            F::gaussian_nll_loss(x, in[1], abs(in[2])) +
+                            F::poisson_nll_loss(x, abs(in[1]), {.full = true});
+        return grads(loss, x);
+      },
+      {a, b, c}, 1e-5, 1e-6);
+}
+
 TEST(Cuda, PoolingBatchNormAndLossesMatchTheCpu) {
   TG_REQUIRE_CUDA();
   Generator gen(11);

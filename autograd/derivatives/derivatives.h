@@ -47,6 +47,9 @@ std::shared_ptr<Node> mean_node(const Tensor& self, const Shape& dims, bool keep
 std::shared_ptr<Node> prod_node(const Tensor& self, const Tensor& result, const Shape& dims, bool keepdim);
 std::shared_ptr<Node> amax_amin_node(const char* name, const Tensor& self, const Tensor& result, const Shape& dims,
                                 bool keepdim);
+// A full reduction that picked one value (median()): the gradient shared evenly by the elements
+// equal to it, or by the NaNs when it is NaN, as PyTorch's evenly_distribute_backward.
+std::shared_ptr<Node> evenly_distributed_node(const char* name, const Tensor& self, const Tensor& result);
 std::shared_ptr<Node> indexed_extreme_node(const char* name, const Tensor& self, const Tensor& indices, int64_t dim,
                                       bool keepdim);
 std::shared_ptr<Node> norm_node(const Tensor& self, const Tensor& result, double p, const Shape& dims, bool keepdim);

@@ -72,6 +72,17 @@ std::shared_ptr<Node> amax_amin_node(const char* name, const Tensor& self, const
   return node;
 }
 
+std::shared_ptr<Node> evenly_distributed_node(const char* name, const Tensor& self, const Tensor& result) {
+  auto node = make_node(name, {&self}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    const Tensor x = n.saved(0), res = n.saved(1);
+    const Tensor mask = logical_or(eq(x, res), logical_and(isnan(x), isnan(res)));
+    return {mask.to(x.dtype()) * (g[0] / mask.sum())};
+  });
+  node->save(self);
+  node->save(result, /*is_output=*/true);
+  return node;
+}
+
 std::shared_ptr<Node> indexed_extreme_node(const char* name, const Tensor& self, const Tensor& indices, int64_t dim,
                                       bool keepdim) {
   const Shape shape = self.sizes();

@@ -12,6 +12,7 @@
 #include "tapegrad/nn/modules/fold.h"
 #include "tapegrad/nn/modules/linear.h"
 #include "tapegrad/nn/modules/loss.h"
+#include "tapegrad/nn/modules/margin_loss.h"
 #include "tapegrad/nn/modules/normalization.h"
 #include "tapegrad/nn/modules/padding.h"
 #include "tapegrad/nn/modules/pooling.h"

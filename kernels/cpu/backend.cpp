@@ -39,6 +39,7 @@ const Backend& cpu_backend() {
       .grid_sample_backward = cpu::grid_sample_backward,
       .bag_sum = cpu::bag_sum,
       .sort = cpu::sort,
+      .select = cpu::select,
       .count_nonzero = cpu::count_nonzero,
       .nonzero = cpu::nonzero,
       .check_indices = cpu::check_indices,

@@ -1,4 +1,5 @@
-// Sorting along a dim (sort, argsort, topk). NaN sorts as the largest value, as in PyTorch.
+// Sorting along a dim (sort, argsort, topk) and selecting one element of each slice (kthvalue,
+// median, nanmedian). NaN sorts as the largest value, as in PyTorch.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -21,6 +22,16 @@ inline uint32_t sortable_key(float a) {
 }
 inline uint32_t sortable_key(int32_t a) { return static_cast<uint32_t>(a) ^ 0x80000000u; }
 
+// a < b with NaN above every number.
+template <class A>
+inline bool nan_last_less(A a, A b) {
+  if constexpr (std::is_floating_point_v<A>) {
+    if (b != b) return a == a;
+    if (a != a) return false;
+  }
+  return a < b;
+}
+
 // Rows of 32-bit values (float, the 16-bit floats, int32) sort as 64-bit integers: the key
 // above the position, so ties keep their order (every sort is stable) and a comparison is one
 // instruction, not two loads through the positions. 2-3x std::sort over positions.
@@ -42,13 +53,6 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
     using A = acc_t<T>;
     const T* x = static_cast<const T*>(in);
     T* v = static_cast<T*>(values);
-    auto less = [](A a, A b) {
-      if constexpr (std::is_floating_point_v<A>) {
-        if (b != b) return a == a;  // everything but NaN is less than NaN
-        if (a != a) return false;
-      }
-      return a < b;
-    };
     if constexpr (std::is_same_v<A, float> || std::is_same_v<A, int32_t>) {
       if (g.size < (int64_t{1} << 32)) {
         parallel_for(0, g.outer * g.inner, 16, [&](int64_t b, int64_t e) {
@@ -79,7 +83,7 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
         std::iota(order.begin(), order.end(), int64_t{0});
         auto cmp = [&](int64_t p, int64_t q) {
           const A a = key[static_cast<size_t>(p)], c = key[static_cast<size_t>(q)];
-          return descending ? less(c, a) : less(a, c);
+          return descending ? nan_last_less(c, a) : nan_last_less(a, c);
         };
         if (stable) {
           std::stable_sort(order.begin(), order.end(), cmp);
@@ -96,6 +100,83 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
           is[j * g.out_dim_stride] = src;
         }
       }
+    });
+  });
+}
+
+namespace {
+
+// The rank of the wanted element among a row's n values holding `nans` NaNs (which sort last),
+// or -1 for "the first NaN" (median with NaNs).
+inline int64_t select_rank(SelectOp op, int64_t k, int64_t n, int64_t nans) {
+  switch (op) {
+    case SelectOp::Kth:
+      return k;
+    case SelectOp::Median:
+      return nans > 0 ? -1 : (n - 1) / 2;
+    case SelectOp::NanMedian:
+      return n == nans ? 0 : (n - nans - 1) / 2;
+  }
+  return k;
+}
+
+}  // namespace
+
+void select(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, SelectOp op, int64_t k) {
+  dispatch_all(dtype, [&]<class T>() {
+    using A = acc_t<T>;
+    const T* x = static_cast<const T*>(in);
+    T* v = static_cast<T*>(values);
+    // Row by row: the rank wanted (after counting NaNs), then the position that pick(row, rank)
+    // finds; make_pick gives each thread a picker with its own scratch.
+    auto run = [&](auto make_pick) {
+      parallel_for(0, g.outer * g.inner, 16, [&](int64_t b, int64_t e) {
+        auto pick = make_pick();
+        for (int64_t r = b; r < e; ++r) {
+          const int64_t o = r / g.inner, i = r % g.inner;
+          const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
+          int64_t nans = 0, first_nan = -1;
+          if constexpr (std::is_floating_point_v<A>) {
+            for (int64_t j = 0; op != SelectOp::Kth && j < g.size; ++j) {
+              const A a = A(xs[j * g.in_dim_stride]);
+              if (a != a && nans++ == 0) first_nan = j;
+            }
+          }
+          const int64_t rank = select_rank(op, k, g.size, nans);
+          const int64_t src = rank < 0 ? first_nan : pick(xs, rank);
+          const int64_t dst = o * g.out_outer_stride + i * g.out_inner_stride;
+          v[dst] = xs[src * g.in_dim_stride];
+          indices[dst] = src;
+        }
+      });
+    };
+    if constexpr (std::is_same_v<A, float> || std::is_same_v<A, int32_t>) {
+      if (g.size < (int64_t{1} << 32)) {
+        // Packed keys as in sort: their order is the values' with ties by position, so
+        // nth_element picks the element a stable sort would put at the rank.
+        run([&] {
+          return [&, packed = std::vector<uint64_t>(static_cast<size_t>(g.size))](const T* xs, int64_t rank) mutable {
+            for (int64_t j = 0; j < g.size; ++j)
+              packed[static_cast<size_t>(j)] =
+                  static_cast<uint64_t>(sortable_key(A(xs[j * g.in_dim_stride]))) << 32 | static_cast<uint64_t>(j);
+            std::nth_element(packed.begin(), packed.begin() + rank, packed.end());
+            return static_cast<int64_t>(packed[static_cast<size_t>(rank)] & 0xFFFFFFFFu);
+          };
+        });
+        return;
+      }
+    }
+    run([&] {
+      return [&, order = std::vector<int64_t>(static_cast<size_t>(g.size)),
+              key = std::vector<A>(static_cast<size_t>(g.size))](const T* xs, int64_t rank) mutable {
+        for (int64_t j = 0; j < g.size; ++j) key[static_cast<size_t>(j)] = A(xs[j * g.in_dim_stride]);
+        std::iota(order.begin(), order.end(), int64_t{0});
+        std::nth_element(order.begin(), order.begin() + rank, order.end(), [&](int64_t p, int64_t q) {
+          const A a = key[static_cast<size_t>(p)], c = key[static_cast<size_t>(q)];
+          return nan_last_less(a, c) || (!nan_last_less(c, a) && p < q);
+        });
+        return order[static_cast<size_t>(rank)];
+      };
     });
   });
 }

@@ -1,4 +1,5 @@
-// Sorting along a dim (sort, argsort, topk) and searchsorted on the GPU. Each slice to sort
+// Sorting along a dim (sort, argsort, topk), selecting one element of each slice (kthvalue,
+// median, nanmedian) and searchsorted on the GPU. Each slice to sort
 // becomes a segment of a contiguous buffer, sorted by CUB's segmented radix sort (stable, so equal
 // keys keep their order), and the first k of each is written out. CUB treats -0.0 and +0.0 as
 // equal, as the CPU does; it orders NaNs by their bits, so a NaN with its sign bit set (x86's
@@ -52,35 +53,78 @@ __global__ void scatter_rows(const DimGeometry g, int64_t k, const K* in, const 
   }
 }
 
+// Each slice's keys sorted, with their positions (rows of g.size).
+struct SortedRows {
+  SortedRows(const DimGeometry& g, size_t key_bytes)
+      : keys(key_bytes * static_cast<size_t>(g.outer * g.inner * g.size)),
+        order(sizeof(int64_t) * static_cast<size_t>(g.outer * g.inner * g.size)) {}
+  Scratch keys, order;
+};
+
 template <class K>
-void sort_impl(const DimGeometry& g, K* values, int64_t* indices, const K* in, int64_t k, bool descending) {
+void sort_rows(const DimGeometry& g, const K* in, bool descending, const char* op, SortedRows& out) {
   const int64_t rows = g.outer * g.inner, n = rows * g.size;
-  if (n == 0 || k == 0) return;
-  TG_CHECK(n < 0x7fffffff, "sort: {} elements are more than the CUDA sort handles in one call", n);
+  TG_CHECK(n < 0x7fffffff, "{}: {} elements are more than the CUDA sort handles in one call", op, n);
   cudaStream_t stream = current_stream();
-  Scratch keys_in(sizeof(K) * static_cast<size_t>(n)), keys_out(sizeof(K) * static_cast<size_t>(n));
-  Scratch order_in(sizeof(int64_t) * static_cast<size_t>(n)), order_out(sizeof(int64_t) * static_cast<size_t>(n));
+  Scratch keys_in(sizeof(K) * static_cast<size_t>(n));
+  Scratch order_in(sizeof(int64_t) * static_cast<size_t>(n));
   Scratch offsets(sizeof(int) * static_cast<size_t>(rows + 1));
   gather_rows<K><<<grid_for(n), kBlock, 0, stream>>>(g, in, keys_in.as<K>(), order_in.as<int64_t>(), offsets.as<int>());
-  TG_CUDA_CHECK(cudaGetLastError(), "sort");
+  TG_CUDA_CHECK(cudaGetLastError(), op);
   const int* begin = offsets.as<int>();
   const int* end = begin + 1;
   auto run = [&](void* temp, size_t& bytes) {
     if (descending)
       return cub::DeviceSegmentedRadixSort::SortPairsDescending(
-          temp, bytes, keys_in.as<K>(), keys_out.as<K>(), order_in.as<int64_t>(), order_out.as<int64_t>(),
+          temp, bytes, keys_in.as<K>(), out.keys.as<K>(), order_in.as<int64_t>(), out.order.as<int64_t>(),
           static_cast<int>(n), static_cast<int>(rows), begin, end, 0, static_cast<int>(sizeof(K) * 8), stream);
-    return cub::DeviceSegmentedRadixSort::SortPairs(temp, bytes, keys_in.as<K>(), keys_out.as<K>(),
-                                                    order_in.as<int64_t>(), order_out.as<int64_t>(),
-                                                    static_cast<int>(n), static_cast<int>(rows), begin, end, 0,
-                                                    static_cast<int>(sizeof(K) * 8), stream);
+    return cub::DeviceSegmentedRadixSort::SortPairs(
+        temp, bytes, keys_in.as<K>(), out.keys.as<K>(), order_in.as<int64_t>(), out.order.as<int64_t>(),
+        static_cast<int>(n), static_cast<int>(rows), begin, end, 0, static_cast<int>(sizeof(K) * 8), stream);
   };
   size_t temp_bytes = 0;
-  TG_CUDA_CHECK(run(nullptr, temp_bytes), "sort");
+  TG_CUDA_CHECK(run(nullptr, temp_bytes), op);
   Scratch temp(temp_bytes);
-  TG_CUDA_CHECK(run(temp.as<void>(), temp_bytes), "sort");
-  scatter_rows<K><<<grid_for(rows * k), kBlock, 0, stream>>>(g, k, in, order_out.as<int64_t>(), values, indices);
+  TG_CUDA_CHECK(run(temp.as<void>(), temp_bytes), op);
+}
+
+template <class K>
+void sort_impl(const DimGeometry& g, K* values, int64_t* indices, const K* in, int64_t k, bool descending) {
+  const int64_t rows = g.outer * g.inner;
+  if (rows * g.size == 0 || k == 0) return;
+  SortedRows sorted(g, sizeof(K));
+  sort_rows(g, in, descending, "sort", sorted);
+  scatter_rows<K>
+      <<<grid_for(rows * k), kBlock, 0, current_stream()>>>(g, k, in, sorted.order.as<int64_t>(), values, indices);
   TG_CUDA_CHECK(cudaGetLastError(), "sort");
+}
+
+// One thread per row: the rank `select` wants in the sorted row (NaNs, all keyed alike, sort
+// last; the first of them in the sort is the row's first, as the sort is stable).
+template <class K>
+__global__ void pick_rows(const DimGeometry g, SelectOp op, int64_t k, const K* in, const K* keys, const int64_t* order,
+                          K* values, int64_t* indices) {
+  const int64_t rows = g.outer * g.inner;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t r = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += step) {
+    const K* row = keys + r * g.size;
+    int64_t lo = 0, hi = g.size;  // the first NaN's rank: binary search, NaNs being last
+    while (lo < hi) {
+      const int64_t mid = (lo + hi) / 2;
+      if (row[mid] == row[mid])
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    int64_t rank = k;
+    if (op == SelectOp::Median) rank = lo < g.size ? lo : (g.size - 1) / 2;
+    if (op == SelectOp::NanMedian) rank = lo == 0 ? 0 : (lo - 1) / 2;
+    const int64_t o = r / g.inner, i = r % g.inner;
+    const int64_t dst = o * g.out_outer_stride + i * g.out_inner_stride;
+    const int64_t from = order[r * g.size + rank];
+    values[dst] = in[o * g.in_outer_stride + i * g.in_inner_stride + from * g.in_dim_stride];
+    indices[dst] = from;
+  }
 }
 
 // A thread per value: a binary search of its row with the CPU's comparisons.
@@ -124,6 +168,22 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
     using K = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
     sort_impl<K>(g, static_cast<K*>(values), indices, static_cast<const K*>(in), k, descending);
   });
+}
+
+void select(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, SelectOp op, int64_t k) {
+  // A full sort, then one element of each row: the sort's stability settles ties by position,
+  // as on the CPU.
+  const int64_t rows = g.outer * g.inner;
+  if (rows * g.size == 0) return;
+  dispatch_all(dtype, [&]<class T>() {
+    using K = std::conditional_t<std::is_same_v<T, bool>, uint8_t, T>;
+    const K* x = static_cast<const K*>(in);
+    SortedRows sorted(g, sizeof(K));
+    sort_rows(g, x, false, "select", sorted);
+    pick_rows<K><<<grid_for(rows), kBlock, 0, current_stream()>>>(
+        g, op, k, x, sorted.keys.as<K>(), sorted.order.as<int64_t>(), static_cast<K*>(values), indices);
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), "select");
 }
 
 }  // namespace tg::kernels::cuda

@@ -6,6 +6,7 @@
 
 #include "autograd/record.h"
 #include "kernels/kernels.h"
+#include "nn/functional/loss_reduction.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/nn/functional/embedding.h"
 #include "tensor/ops/common.h"
@@ -14,9 +15,8 @@
 #include "tensor/thread_state.h"
 
 namespace tg::nn::functional {
-namespace {
 
-Tensor reduce(const Tensor& loss, Reduction reduction, const Tensor& denominator = {}) {
+Tensor reduce_loss(const Tensor& loss, Reduction reduction, const Tensor& denominator) {
   switch (reduction) {
     case Reduction::BatchMean: TG_FAIL_VALUE("reduction BatchMean is only for kl_div");
     case Reduction::None: return loss;
@@ -25,6 +25,8 @@ Tensor reduce(const Tensor& loss, Reduction reduction, const Tensor& denominator
   }
   return loss;
 }
+
+namespace {
 
 // Checks input [N, C, d...] (or [C]) against class-index targets [N, d...] (or []).
 void check_index_target(const char* name, const Tensor& input, const Tensor& target, const Tensor& weight) {
@@ -124,7 +126,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, 
   check_pointwise("mse_loss", input, target);
   const Tensor &x = input, &y = target;
   if ((reduction != Reduction::Mean && reduction != Reduction::Sum) || x.dtype() != y.dtype())
-    return reduce(square(x - y), reduction);
+    return reduce_loss(square(x - y), reduction);
   // Mean or sum: the difference is computed once and saved, and the backward is one scaled copy
   // of it (the composed form made 7 passes over the data, this 4). Under create_graph the
   // backward is written in tensor ops, so higher derivatives stay exact.
@@ -155,7 +157,7 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, S
   detail::ApiScope scope("l1_loss", loc);
   check_pointwise("l1_loss", input, target);
   const Tensor &x = input, &y = target;
-  return reduce(abs(x - y), reduction);
+  return reduce_loss(abs(x - y), reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta, SourceLoc loc) {
@@ -164,8 +166,8 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
   const Tensor &x = input, &y = target;
   TG_CHECK_VALUE(beta >= 0, "smooth_l1_loss: beta must be non-negative, got {}", beta);
   Tensor d = abs(x - y);
-  if (beta == 0) return reduce(d, reduction);
-  return reduce(where(d < beta, square(d) * (0.5 / beta), d - 0.5 * beta), reduction);
+  if (beta == 0) return reduce_loss(d, reduction);
+  return reduce_loss(where(d < beta, square(d) * (0.5 / beta), d - 0.5 * beta), reduction);
 }
 
 // Huber is smooth L1 with beta = delta, scaled by delta.
@@ -174,7 +176,7 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
   check_pointwise("huber_loss", input, target);
   TG_CHECK_VALUE(delta > 0, "huber_loss: delta must be positive, got {}", delta);
   Tensor d = abs(input - target);
-  return reduce(where(d < delta, square(d) * 0.5, (d - 0.5 * delta) * delta), reduction);
+  return reduce_loss(where(d < delta, square(d) * 0.5, (d - 0.5 * delta) * delta), reduction);
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options, SourceLoc loc) {
@@ -189,7 +191,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCE
   // PyTorch clamps the logs at -100 so that 0 * log(0) stays finite.
   Tensor loss = -(y * clamp_min(log(x), -100.0) + (1 - y) * clamp_min(log(1 - x), -100.0));
   if (options.weight.defined()) loss = loss * options.weight;
-  return reduce(loss, options.reduction);
+  return reduce_loss(loss, options.reduction);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
@@ -207,7 +209,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
     loss = (1 - y) * x + log_sig_neg;
   }
   if (options.weight.defined()) loss = loss * options.weight;
-  return reduce(loss, options.reduction);
+  return reduce_loss(loss, options.reduction);
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& options, SourceLoc loc) {
@@ -220,7 +222,7 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions&
     const int64_t batch = x.dim() > 0 ? x.sizes()[0] : 1;
     return loss.sum() / static_cast<double>(std::max<int64_t>(batch, 1));
   }
-  return reduce(loss, options.reduction);
+  return reduce_loss(loss, options.reduction);
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions& options, SourceLoc loc) {
@@ -240,7 +242,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
                                       : ones_like(picked);
   w = where(valid, w, 0.0);
   Tensor loss = -(picked * w);
-  return reduce(loss, options.reduction, options.reduction == Reduction::Mean ? w.sum() : Tensor());
+  return reduce_loss(loss, options.reduction, options.reduction == Reduction::Mean ? w.sum() : Tensor());
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& options, SourceLoc loc) {
@@ -280,10 +282,11 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
     Tensor terms = logp * t;
     if (wshape.defined()) terms = terms * wshape;
     Tensor loss = -terms.sum({class_dim});
-    return reduce(loss, options.reduction,
-                  options.reduction == Reduction::Mean
-                      ? scalar_tensor(static_cast<double>(input.numel() / std::max<int64_t>(1, classes)), input.dtype())
-                      : Tensor());
+    return reduce_loss(
+        loss, options.reduction,
+        options.reduction == Reduction::Mean
+            ? scalar_tensor(static_cast<double>(input.numel() / std::max<int64_t>(1, classes)), input.dtype())
+            : Tensor());
   }
 
   Tensor nll = nll_loss(logp, target, {options.weight, options.ignore_index, options.reduction});
@@ -298,7 +301,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
                       ? where(valid, options.weight.to(input.dtype()).index_select(0, where(valid, target, 0).reshape({-1})).view(target.sizes()), 0.0).sum()
                       : valid.sum().to(input.dtype());
   }
-  return nll * (1 - eps) + reduce(smooth, options.reduction, denominator) * (eps / static_cast<double>(classes));
+  return nll * (1 - eps) + reduce_loss(smooth, options.reduction, denominator) * (eps / static_cast<double>(classes));
 }
 
 }  // namespace tg::nn::functional

@@ -360,6 +360,51 @@ void bind_math(py::module_& m, TensorClass& cls) {
       return nogil([&] { return is_sum ? tg::nansum(t, dims, keepdim) : tg::nanmean(t, dims, keepdim); });
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
+  for (const char* name : {"median", "nanmedian"}) {
+    const bool skip_nan = name[0] == 'n';
+    def_op(
+        m, cls, name,
+        [skip_nan](const tg::Tensor& t, std::optional<int64_t> dim, bool keepdim) -> py::object {
+          if (!dim) return py::cast(nogil([&] { return skip_nan ? tg::nanmedian(t) : tg::median(t); }));
+          return values_indices(
+              nogil([&] { return skip_nan ? tg::nanmedian(t, *dim, keepdim) : tg::median(t, *dim, keepdim); }));
+        },
+        py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }
+  def_op(
+      m, cls, "kthvalue",
+      [](const tg::Tensor& t, int64_t k, int64_t dim, bool keepdim) {
+        return values_indices(nogil([&] { return tg::kthvalue(t, k, dim, keepdim); }));
+      },
+      py::arg("k"), py::arg("dim") = -1, py::arg("keepdim") = false);
+  def_op(
+      m, cls, "mode",
+      [](const tg::Tensor& t, int64_t dim, bool keepdim) {
+        return values_indices(nogil([&] { return tg::mode(t, dim, keepdim); }));
+      },
+      py::arg("dim") = -1, py::arg("keepdim") = false);
+  for (const char* name : {"quantile", "nanquantile"}) {
+    const bool skip_nan = name[0] == 'n';
+    def_op(
+        m, cls, name,
+        [skip_nan](const tg::Tensor& t, py::object q, std::optional<int64_t> dim, bool keepdim,
+                   const std::string& interpolation) {
+          if (is_tensor(q)) {
+            const tg::Tensor& qt = as_tensor(q);
+            return nogil([&] {
+              return skip_nan ? tg::nanquantile(t, qt, dim, keepdim, interpolation)
+                              : tg::quantile(t, qt, dim, keepdim, interpolation);
+            });
+          }
+          const auto qv = py::cast<double>(q);
+          return nogil([&] {
+            return skip_nan ? tg::nanquantile(t, qv, dim, keepdim, interpolation)
+                            : tg::quantile(t, qv, dim, keepdim, interpolation);
+          });
+        },
+        py::arg("q"), py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+        py::arg("interpolation") = "linear");
+  }
   def_op(m, cls, "aminmax", [](const tg::Tensor& t, py::object dim, bool keepdim) {
     tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
     return nogil([&] { return tg::aminmax(t, dims, keepdim); });

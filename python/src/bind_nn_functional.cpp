@@ -249,6 +249,81 @@ void bind_nn_functional(py::module_& nn) {
   f.def("kl_div", [](const Tensor& x, const Tensor& t, F::Reduction r, bool log_target) {
     return nogil([&] { return F::kl_div(x, t, {r, log_target}); });
   }, py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("log_target") = false);
+  f.def(
+      "margin_ranking_loss",
+      [](const Tensor& a, const Tensor& b, const Tensor& t, double margin, F::Reduction r) {
+        return nogil([&] { return F::margin_ranking_loss(a, b, t, margin, r); });
+      },
+      py::arg("input1"), py::arg("input2"), py::arg("target"), py::arg("margin") = 0.0, py::arg("reduction") = "mean");
+  f.def(
+      "hinge_embedding_loss",
+      [](const Tensor& x, const Tensor& t, double margin, F::Reduction r) {
+        return nogil([&] { return F::hinge_embedding_loss(x, t, margin, r); });
+      },
+      py::arg("input"), py::arg("target"), py::arg("margin") = 1.0, py::arg("reduction") = "mean");
+  f.def(
+      "cosine_embedding_loss",
+      [](const Tensor& a, const Tensor& b, const Tensor& t, double margin, F::Reduction r) {
+        return nogil([&] { return F::cosine_embedding_loss(a, b, t, margin, r); });
+      },
+      py::arg("input1"), py::arg("input2"), py::arg("target"), py::arg("margin") = 0.0, py::arg("reduction") = "mean");
+  f.def(
+      "soft_margin_loss",
+      [](const Tensor& x, const Tensor& t, F::Reduction r) {
+        return nogil([&] { return F::soft_margin_loss(x, t, r); });
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  f.def(
+      "multilabel_soft_margin_loss",
+      [](const Tensor& x, const Tensor& t, OptTensor weight, F::Reduction r) {
+        return nogil([&] { return F::multilabel_soft_margin_loss(x, t, {or_undefined(weight), r}); });
+      },
+      py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean");
+  f.def(
+      "multi_margin_loss",
+      [](const Tensor& x, const Tensor& t, int64_t p, double margin, OptTensor weight, F::Reduction r) {
+        return nogil([&] { return F::multi_margin_loss(x, t, {p, margin, or_undefined(weight), r}); });
+      },
+      py::arg("input"), py::arg("target"), py::arg("p") = 1, py::arg("margin") = 1.0, py::arg("weight") = py::none(),
+      py::arg("reduction") = "mean");
+  f.def(
+      "multilabel_margin_loss",
+      [](const Tensor& x, const Tensor& t, F::Reduction r) {
+        return nogil([&] { return F::multilabel_margin_loss(x, t, r); });
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  f.def(
+      "triplet_margin_loss",
+      [](const Tensor& a, const Tensor& pos, const Tensor& neg, double margin, double p, double eps, bool swap,
+         F::Reduction r) {
+        return nogil([&] { return F::triplet_margin_loss(a, pos, neg, {margin, p, eps, swap, r}); });
+      },
+      py::arg("anchor"), py::arg("positive"), py::arg("negative"), py::arg("margin") = 1.0, py::arg("p") = 2.0,
+      py::arg("eps") = 1e-6, py::arg("swap") = false, py::arg("reduction") = "mean");
+  f.def(
+      "triplet_margin_with_distance_loss",
+      [](const Tensor& a, const Tensor& pos, const Tensor& neg, py::object distance_function, double margin, bool swap,
+         F::Reduction r) {
+        auto distance = tensor_pair_function(distance_function);
+        return nogil([&] { return F::triplet_margin_with_distance_loss(a, pos, neg, {distance, margin, swap, r}); });
+      },
+      py::arg("anchor"), py::arg("positive"), py::arg("negative"), py::kw_only(),
+      py::arg("distance_function") = py::none(), py::arg("margin") = 1.0, py::arg("swap") = false,
+      py::arg("reduction") = "mean");
+  f.def(
+      "poisson_nll_loss",
+      [](const Tensor& x, const Tensor& t, bool log_input, bool full, double eps, F::Reduction r) {
+        return nogil([&] { return F::poisson_nll_loss(x, t, {log_input, full, eps, r}); });
+      },
+      py::arg("input"), py::arg("target"), py::arg("log_input") = true, py::arg("full") = false, py::arg("eps") = 1e-8,
+      py::arg("reduction") = "mean");
+  f.def(
+      "gaussian_nll_loss",
+      [](const Tensor& x, const Tensor& t, const Tensor& var, bool full, double eps, F::Reduction r) {
+        return nogil([&] { return F::gaussian_nll_loss(x, t, var, {full, eps, r}); });
+      },
+      py::arg("input"), py::arg("target"), py::arg("var"), py::arg("full") = false, py::arg("eps") = 1e-6,
+      py::arg("reduction") = "mean");
   f.def("pad", [](const Tensor& x, const std::vector<int64_t>& pad, const std::string& mode, const tg::Scalar& value) {
     return nogil([&] { return F::pad(x, pad, mode, value); });
   }, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0,

@@ -505,6 +505,100 @@ void bind_nn_layers(py::module_& nn) {
          return std::make_shared<HuberLossImpl>(RegressionLossOptions{.reduction = r, .delta = delta});
        }), py::arg("reduction") = "mean", py::arg("delta") = 1.0);
   def_loss_forward(huber);
+  auto def_pair_loss_forward = [](auto& cls) {
+    using Impl = typename std::remove_reference_t<decltype(cls)>::type;
+    cls.def(
+        "forward",
+        [](Impl& m, const tg::Tensor& input1, const tg::Tensor& input2, const tg::Tensor& target) {
+          return nogil([&] { return m.forward(input1, input2, target); });
+        },
+        py::arg("input1"), py::arg("input2"), py::arg("target"));
+  };
+  Layer<MarginRankingLossImpl> ranking(nn, "MarginRankingLoss");
+  ranking.def(py::init([](double margin, functional::Reduction r) {
+                return std::make_shared<MarginRankingLossImpl>(MarginLossOptions{margin, r});
+              }),
+              py::arg("margin") = 0.0, py::arg("reduction") = "mean");
+  def_pair_loss_forward(ranking);
+  Layer<HingeEmbeddingLossImpl> hinge(nn, "HingeEmbeddingLoss");
+  hinge.def(py::init([](double margin, functional::Reduction r) {
+              return std::make_shared<HingeEmbeddingLossImpl>(MarginLossOptions{margin, r});
+            }),
+            py::arg("margin") = 1.0, py::arg("reduction") = "mean");
+  def_loss_forward(hinge);
+  Layer<CosineEmbeddingLossImpl> cosine(nn, "CosineEmbeddingLoss");
+  cosine.def(py::init([](double margin, functional::Reduction r) {
+               return std::make_shared<CosineEmbeddingLossImpl>(MarginLossOptions{margin, r});
+             }),
+             py::arg("margin") = 0.0, py::arg("reduction") = "mean");
+  def_pair_loss_forward(cosine);
+  Layer<SoftMarginLossImpl> soft(nn, "SoftMarginLoss");
+  soft.def(py::init([](functional::Reduction r) { return std::make_shared<SoftMarginLossImpl>(r); }),
+           py::arg("reduction") = "mean");
+  def_loss_forward(soft);
+  Layer<MultiLabelMarginLossImpl> multilabel(nn, "MultiLabelMarginLoss");
+  multilabel.def(py::init([](functional::Reduction r) { return std::make_shared<MultiLabelMarginLossImpl>(r); }),
+                 py::arg("reduction") = "mean");
+  def_loss_forward(multilabel);
+  Layer<MultiLabelSoftMarginLossImpl> multilabel_soft(nn, "MultiLabelSoftMarginLoss");
+  multilabel_soft.def(py::init([weight_of](std::optional<tg::Tensor> weight, functional::Reduction r) {
+                        return std::make_shared<MultiLabelSoftMarginLossImpl>(
+                            functional::MultiLabelSoftMarginLossOptions{weight_of(weight), r});
+                      }),
+                      py::arg("weight") = py::none(), py::arg("reduction") = "mean");
+  def_loss_forward(multilabel_soft);
+  Layer<MultiMarginLossImpl> multi(nn, "MultiMarginLoss");
+  multi.def(py::init([weight_of](int64_t p, double margin, std::optional<tg::Tensor> weight, functional::Reduction r) {
+              return std::make_shared<MultiMarginLossImpl>(
+                  functional::MultiMarginLossOptions{p, margin, weight_of(weight), r});
+            }),
+            py::arg("p") = 1, py::arg("margin") = 1.0, py::arg("weight") = py::none(), py::arg("reduction") = "mean");
+  def_loss_forward(multi);
+  auto def_triplet_forward = [](auto& cls) {
+    using Impl = typename std::remove_reference_t<decltype(cls)>::type;
+    cls.def(
+        "forward",
+        [](Impl& m, const tg::Tensor& anchor, const tg::Tensor& positive, const tg::Tensor& negative) {
+          return nogil([&] { return m.forward(anchor, positive, negative); });
+        },
+        py::arg("anchor"), py::arg("positive"), py::arg("negative"));
+  };
+  Layer<TripletMarginLossImpl> triplet(nn, "TripletMarginLoss");
+  triplet.def(
+      py::init([](double margin, double p, double eps, bool swap, functional::Reduction r) {
+        return std::make_shared<TripletMarginLossImpl>(functional::TripletMarginLossOptions{margin, p, eps, swap, r});
+      }),
+      py::arg("margin") = 1.0, py::arg("p") = 2.0, py::arg("eps") = 1e-6, py::arg("swap") = false,
+      py::arg("reduction") = "mean");
+  def_triplet_forward(triplet);
+  Layer<TripletMarginWithDistanceLossImpl> triplet_distance(nn, "TripletMarginWithDistanceLoss");
+  triplet_distance.def(
+      py::init([](py::object distance_function, double margin, bool swap, functional::Reduction r) {
+        return std::make_shared<TripletMarginWithDistanceLossImpl>(
+            functional::TripletMarginWithDistanceLossOptions{tensor_pair_function(distance_function), margin, swap, r});
+      }),
+      py::kw_only(), py::arg("distance_function") = py::none(), py::arg("margin") = 1.0, py::arg("swap") = false,
+      py::arg("reduction") = "mean");
+  def_triplet_forward(triplet_distance);
+  Layer<PoissonNLLLossImpl> poisson(nn, "PoissonNLLLoss");
+  poisson.def(py::init([](bool log_input, bool full, double eps, functional::Reduction r) {
+                return std::make_shared<PoissonNLLLossImpl>(functional::PoissonNLLLossOptions{log_input, full, eps, r});
+              }),
+              py::arg("log_input") = true, py::arg("full") = false, py::arg("eps") = 1e-8,
+              py::arg("reduction") = "mean");
+  def_loss_forward(poisson);
+  Layer<GaussianNLLLossImpl> gaussian(nn, "GaussianNLLLoss");
+  gaussian
+      .def(py::init([](bool full, double eps, functional::Reduction r) {
+             return std::make_shared<GaussianNLLLossImpl>(functional::GaussianNLLLossOptions{full, eps, r});
+           }),
+           py::kw_only(), py::arg("full") = false, py::arg("eps") = 1e-6, py::arg("reduction") = "mean")
+      .def(
+          "forward",
+          [](GaussianNLLLossImpl& m, const tg::Tensor& input, const tg::Tensor& target, const tg::Tensor& var) {
+            return nogil([&] { return m.forward(input, target, var); });
+          },
+          py::arg("input"), py::arg("target"), py::arg("var"));
 
   // ---- containers ----
   Layer<SequentialImpl> sequential(nn, "Sequential");

@@ -254,6 +254,14 @@ py::object make_tuple_of(PyObject* type, const std::tuple<T...>& r) {
 }
 }  // namespace
 
+std::function<tg::Tensor(const tg::Tensor&, const tg::Tensor&)> tensor_pair_function(py::object fn) {
+  if (fn.is_none()) return {};
+  return [call = PyCallable(std::move(fn))](const tg::Tensor& x1, const tg::Tensor& x2) {
+    py::gil_scoped_acquire gil;  // the caller may have released it
+    return py::cast<tg::Tensor>(call.get()(x1, x2));
+  };
+}
+
 py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   static PyObject* type = tuple_type("values_indices", {"values", "indices"});
   return make_tuple_of(type, r);

@@ -5,6 +5,7 @@
 // around every call into the library.
 #include <Python.h>
 
+#include <functional>
 #include <optional>
 
 #include <pybind11/pybind11.h>
@@ -98,6 +99,9 @@ class PyCallable {
   };
   std::shared_ptr<py::object> fn_;
 };
+
+// f(x1, x2) -> Tensor of a Python callable (None: an empty function), callable without the GIL.
+std::function<tg::Tensor(const tg::Tensor&, const tg::Tensor&)> tensor_pair_function(py::object fn);
 
 }  // namespace tgpy
 

@@ -204,6 +204,84 @@ def test_losses():
              lambda x, y: TF.kl_div(torch.log_softmax(x, 1), y, reduction="batchmean"), a, b)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_margin_and_likelihood_losses(reduction):
+    r = dict(reduction=reduction)
+    a, b, c = np.random.randn(5, 4), np.random.randn(5, 4), np.random.randn(5, 4)
+    sign = np.where(np.random.rand(5, 4) > 0.5, 1.0, -1.0)
+    row_sign = np.where(np.random.rand(5) > 0.5, 1.0, -1.0)
+
+    def both(x):
+        return tg.tensor(x.tolist(), dtype=tg.float64 if x.dtype == np.float64 else tg.int64), torch.tensor(x)
+
+    (st, sp), (rt, rp) = both(sign), both(row_sign)
+    check_fn(lambda x, y: F.margin_ranking_loss(x, y, st, margin=0.3, **r),
+             lambda x, y: TF.margin_ranking_loss(x, y, sp, margin=0.3, **r), a, b)
+    check_fn(lambda x: F.hinge_embedding_loss(x, st, margin=0.5, **r),
+             lambda x: TF.hinge_embedding_loss(x, sp, margin=0.5, **r), a)
+    check_fn(lambda x: F.soft_margin_loss(x, st, **r), lambda x: TF.soft_margin_loss(x, sp, **r), a)
+    check_fn(lambda x, y: F.cosine_embedding_loss(x, y, rt, margin=-0.2, **r),
+             lambda x, y: TF.cosine_embedding_loss(x, y, rp, margin=-0.2, **r), a, b)
+    labels = (np.random.rand(5, 4) > 0.5).astype(np.float64)
+    w = np.random.rand(4) + 0.5
+    (lt, lp), (wt, wp) = both(labels), both(w)
+    check_fn(lambda x: F.multilabel_soft_margin_loss(x, lt, weight=wt, **r),
+             lambda x: TF.multilabel_soft_margin_loss(x, lp, weight=wp, **r), a)
+    ct, cp = both(np.random.randint(0, 4, 5))
+    for p in (1, 2):
+        check_fn(lambda x: F.multi_margin_loss(x, ct, p=p, margin=0.7, weight=wt, **r),
+                 lambda x: TF.multi_margin_loss(x, cp, p=p, margin=0.7, weight=wp, **r), a)
+    mt, mp = both(np.array([[3, 0, -1, 2], [1, -1, 0, 0], [0, 1, 2, 3], [-1, 0, 0, 0], [2, 2, -1, 1]]))
+    check_fn(lambda x: F.multilabel_margin_loss(x, mt, **r), lambda x: TF.multilabel_margin_loss(x, mp, **r), a)
+    for kw in ({}, {"margin": 2.0, "p": 1.0, "swap": True}, {"p": 3.0, "eps": 1e-3}):
+        check_fn(lambda x, y, z: F.triplet_margin_loss(x, y, z, **kw, **r),
+                 lambda x, y, z: TF.triplet_margin_loss(x, y, z, **kw, **r), a, b, c)
+    check_fn(lambda x, y, z: F.triplet_margin_with_distance_loss(
+        x, y, z, distance_function=lambda u, v: 1.0 - F.cosine_similarity(u, v), swap=True, **r),
+             lambda x, y, z: TF.triplet_margin_with_distance_loss(
+        x, y, z, distance_function=lambda u, v: 1.0 - TF.cosine_similarity(u, v), swap=True, **r), a, b, c)
+    counts = np.random.poisson(2.0, (5, 4)).astype(np.float64)
+    for kw in ({}, {"full": True}, {"log_input": False}):
+        pos = np.abs(a) + 0.1 if kw.get("log_input") is False else a
+        check_fn(lambda x, t: F.poisson_nll_loss(x, t, **kw, **r), lambda x, t: TF.poisson_nll_loss(x, t, **kw, **r),
+                 pos, counts)
+    var = np.random.rand(5, 4) + 0.1
+    var[0, 0] = 1e-9  # clamped at eps
+    for v in (var, var[:, 0], var[:, :1]):
+        check_fn(lambda x, y, s: F.gaussian_nll_loss(x, y, s, full=True, **r),
+                 lambda x, y, s: TF.gaussian_nll_loss(x, y, s, full=True, **r), a, b, v)
+
+
+def test_margin_loss_modules_match_torch():
+    a, b, c = np.random.randn(3, 4), np.random.randn(3, 4), np.random.randn(3, 4)
+    sign = np.where(np.random.rand(3) > 0.5, 1.0, -1.0)
+    s_t, s_p = tg.tensor(sign.tolist(), dtype=tg.float64), torch.tensor(sign)
+    check_fn(lambda x, y: nn.CosineEmbeddingLoss(margin=0.1)(x, y, s_t),
+             lambda x, y: torch.nn.CosineEmbeddingLoss(margin=0.1)(x, y, s_p), a, b)
+    check_fn(lambda x, y: nn.MarginRankingLoss(margin=0.2)(x[:, 0], y[:, 0], s_t),
+             lambda x, y: torch.nn.MarginRankingLoss(margin=0.2)(x[:, 0], y[:, 0], s_p), a, b)
+    check_fn(lambda x, y, z: nn.TripletMarginLoss(margin=0.5, swap=True)(x, y, z),
+             lambda x, y, z: torch.nn.TripletMarginLoss(margin=0.5, swap=True)(x, y, z), a, b, c)
+    check_fn(lambda x, y, z: nn.TripletMarginWithDistanceLoss(distance_function=F.pairwise_distance)(x, y, z),
+             lambda x, y, z: torch.nn.TripletMarginWithDistanceLoss(distance_function=TF.pairwise_distance)(x, y, z),
+             a, b, c)
+    check_fn(lambda x, y: nn.GaussianNLLLoss(full=True)(x, y, tg.ones(3, 1, dtype=tg.float64)),
+             lambda x, y: torch.nn.GaussianNLLLoss(full=True)(x, y, torch.ones(3, 1, dtype=torch.float64)), a, b)
+    check_fn(lambda x, y: nn.PoissonNLLLoss(full=True)(x, y.abs()),
+             lambda x, y: torch.nn.PoissonNLLLoss(full=True)(x, y.abs()), a, b)
+    t = [1, 0, 3]
+    check_fn(lambda x: nn.MultiMarginLoss(p=2)(x, tg.tensor(t)), lambda x: torch.nn.MultiMarginLoss(p=2)(x, torch.tensor(t)), a)
+    check_fn(lambda x: nn.MultiLabelMarginLoss()(x, tg.tensor([[1, -1, 0, 0]] * 3)),
+             lambda x: torch.nn.MultiLabelMarginLoss()(x, torch.tensor([[1, -1, 0, 0]] * 3)), a)
+    pos_t, pos_p = tg.tensor((b > 0).astype(np.float64).tolist(), dtype=tg.float64), torch.tensor((b > 0) * 1.0)
+    sgn_t, sgn_p = tg.tensor(np.sign(b).tolist(), dtype=tg.float64), torch.tensor(np.sign(b))
+    check_fn(lambda x: nn.MultiLabelSoftMarginLoss()(x, pos_t), lambda x: torch.nn.MultiLabelSoftMarginLoss()(x, pos_p), a)
+    check_fn(lambda x: nn.SoftMarginLoss(reduction="sum")(x, sgn_t),
+             lambda x: torch.nn.SoftMarginLoss(reduction="sum")(x, sgn_p), a)
+    check_fn(lambda x: nn.HingeEmbeddingLoss(margin=0.3)(x, sgn_t),
+             lambda x: torch.nn.HingeEmbeddingLoss(margin=0.3)(x, sgn_p), a)
+
+
 @pytest.mark.parametrize("name,kw", [
     ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
     ("SGD", {"lr": 0.1, "momentum": 0.8, "dampening": 0.3}),
@@ -297,6 +375,51 @@ def test_sort_topk_scatter_and_setitem():
     t[t > 1.0] = 1.0
     p[p > 1.0] = 1.0
     check(t, p)
+
+
+def test_order_statistics_match_torch():
+    a = np.random.randn(5, 8)  # distinct values: the indices are defined
+    for fn in (lambda m, x: m.kthvalue(x, 3, 1)[0], lambda m, x: m.kthvalue(x, 2, 0, keepdim=True)[0],
+               lambda m, x: m.median(x, 1)[0], lambda m, x: m.median(x, 0, True)[0], lambda m, x: m.median(x),
+               lambda m, x: m.nanmedian(x, 1)[0], lambda m, x: m.nanmedian(x), lambda m, x: x.median(-1)[0]):
+        check_fn(lambda x: fn(tg, x), lambda x: fn(torch, x), a)
+    for fn in (lambda m, x: m.kthvalue(x, 4, 1), lambda m, x: m.median(x, 1), lambda m, x: m.nanmedian(x, 0)):
+        got, want = fn(tg, tg.from_numpy(a.copy())), fn(torch, torch.from_numpy(a.copy()))
+        assert got.indices.tolist() == want.indices.tolist()
+    nan = a.copy()
+    nan[0, [1, 5]] = np.nan
+    nan[2, :] = np.nan
+    for name in ("median", "nanmedian"):
+        got, want = getattr(tg, name)(tg.from_numpy(nan.copy()), 1), getattr(torch, name)(torch.from_numpy(nan), 1)
+        np.testing.assert_array_equal(np.asarray(got.values), want.values.numpy())
+        # Where every value is NaN, nanmedian's index is PyTorch's quickselect's choice; ours is 0.
+        rows = [0, 1, 3, 4] if name == "nanmedian" else range(5)
+        assert [got.indices.tolist()[i] for i in rows] == [want.indices.tolist()[i] for i in rows]
+        assert np.isnan(float(getattr(tg, name)(tg.from_numpy(nan.copy())))) == bool(getattr(torch, name)(
+            torch.from_numpy(nan)).isnan())
+    ints = np.random.randint(0, 4, (6, 11))
+    got, want = tg.mode(tg.from_numpy(ints.copy()), 1), torch.mode(torch.from_numpy(ints), 1)
+    assert got.values.tolist() == want.values.tolist()
+    assert got.indices.tolist() == want.indices.tolist()
+    check_fn(lambda x: tg.mode(x, 1)[0], lambda x: torch.mode(x, 1)[0], np.round(a * 2) / 2)
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_quantile_matches_torch(interpolation):
+    a = np.random.randn(4, 7)
+    q = np.array([0.0, 0.3, 0.5, 0.85, 1.0])
+    kw = dict(interpolation=interpolation)
+    check_fn(lambda x: tg.quantile(x, tg.tensor(q.tolist(), dtype=tg.float64), 1, **kw),
+             lambda x: torch.quantile(x, torch.tensor(q), 1, **kw), a)
+    check_fn(lambda x: tg.quantile(x, 0.4, 0, True, **kw), lambda x: torch.quantile(x, 0.4, 0, True, **kw), a)
+    check_fn(lambda x: x.quantile(0.7, **kw), lambda x: x.quantile(0.7, **kw), a)
+    nan = a.copy()
+    nan[1, [0, 3]] = np.nan
+    nan[3, :] = np.nan
+    for name in ("quantile", "nanquantile"):
+        got = getattr(tg, name)(tg.from_numpy(nan.copy()), tg.tensor(q.tolist(), dtype=tg.float64), 1, **kw)
+        want = getattr(torch, name)(torch.from_numpy(nan), torch.tensor(q), 1, **kw)
+        np.testing.assert_allclose(np.asarray(got), want.numpy(), rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
 def test_padding_embedding_and_one_hot():

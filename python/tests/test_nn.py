@@ -289,3 +289,26 @@ def test_spatial_transformer_layers_and_new_layers():
     pooled, where = F.adaptive_max_pool2d(img, 3, return_indices=True)
     assert pooled.shape == (2, 3, 3, 3) and where.dtype == tg.int64
     assert nn.AdaptiveMaxPool1d(2)(tg.randn(2, 3, 7)).shape == (2, 3, 2)
+
+
+def test_margin_and_likelihood_losses():
+    a, b = tg.tensor([[0.5, -1.0], [2.0, 0.0]]), tg.tensor([[1.0, 1.0], [0.0, 2.0]])
+    y = tg.tensor([[1.0, -1.0], [-1.0, 1.0]])
+    assert_close(F.margin_ranking_loss(a, b, y, margin=0.5, reduction="none"), [[1.0, 0.0], [2.5, 2.5]])
+    assert_close(nn.HingeEmbeddingLoss()(a, y), np.mean([0.5, 2.0, 0.0, 0.0]))
+    assert_close(F.soft_margin_loss(a, y, reduction="sum"), np.log1p(np.exp(-(a * y).numpy())).sum(), rtol=1e-6)
+    sims = nn.CosineEmbeddingLoss(margin=0.1)(a, b, tg.tensor([1.0, -1.0]))
+    assert sims.shape == ()
+    # Sample 0 (class 1): max(0, 1 - (-1) + 0.5) / 2; sample 1 (class 0): max(0, 1 - 2 + 0) / 2.
+    assert_close(F.multi_margin_loss(a, tg.tensor([1, 0]), reduction="none"), [1.25, 0.0])
+    assert_close(nn.MultiLabelMarginLoss()(a, tg.tensor([[1, -1], [0, 1]])), (2.5 / 2 + 0.0) / 2)
+    anchor = tg.tensor([[0.0, 0.0]])
+    loss = F.triplet_margin_with_distance_loss(anchor, tg.tensor([[3.0, 4.0]]), tg.tensor([[0.0, 1.0]]),
+                                               distance_function=lambda u, v: (u - v).abs().sum(-1))
+    assert_close(loss, 1.0 + 7.0 - 1.0)
+    assert_close(nn.GaussianNLLLoss()(a, b, tg.ones(2)), 0.5 * ((a - b) ** 2).numpy().mean(), rtol=1e-6)
+    assert_close(F.poisson_nll_loss(a, b.abs()), (np.exp(a.numpy()) - b.abs().numpy() * a.numpy()).mean(), rtol=1e-6)
+    with pytest.raises(ValueError, match="var has negative entries"):
+        F.gaussian_nll_loss(a, b, -tg.ones(2))
+    with pytest.raises(IndexError, match="target values must be class indices"):
+        F.multi_margin_loss(a, tg.tensor([0, 2]))

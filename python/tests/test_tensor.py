@@ -156,6 +156,31 @@ def test_reductions_against_numpy():
     assert tg.tensor([True, False]).any().item() and not tg.tensor([True, False]).all().item()
 
 
+def test_order_statistics_against_numpy():
+    a = np.random.rand(5, 7)
+    t = tg.from_numpy(a)
+    values, indices = t.kthvalue(3, 1)
+    assert_close(values, np.sort(a, 1)[:, 2])
+    np.testing.assert_array_equal(indices.numpy(), np.argsort(a, 1)[:, 2])
+    assert_close(tg.median(t, 0).values, np.median(a, 0))  # odd count: the middle value
+    assert_close(t.median(), np.sort(a.ravel())[(a.size - 1) // 2])
+    with_nan = a.copy()
+    with_nan[0, 2] = np.nan
+    assert_close(tg.nanmedian(tg.from_numpy(with_nan), 1).values[0], np.sort(with_nan[0])[2])
+    assert np.isnan(tg.median(tg.from_numpy(with_nan), 1).values[0].item())
+    assert_close(t.quantile(0.3, 1), np.quantile(a, 0.3, 1), rtol=1e-12)
+    assert_close(tg.quantile(t, tg.tensor([0.1, 0.9], dtype=tg.float64), interpolation="midpoint"),
+                 np.quantile(a, [0.1, 0.9], method="midpoint"), rtol=1e-12)
+    assert_close(tg.nanquantile(tg.from_numpy(with_nan), 0.5, 1), np.nanquantile(with_nan, 0.5, 1), rtol=1e-12)
+    assert tg.mode(tg.tensor([2, 1, 2, 1, 3])).values.item() == 1
+    with pytest.raises(IndexError, match="kthvalue: k \\(8\\) is out of range"):
+        t.kthvalue(8, 1)
+    with pytest.raises(ValueError, match="interpolation must be one of"):
+        t.quantile(0.5, interpolation="cubic")
+    with pytest.raises(TypeError, match="quantile: expected a floating-point input"):
+        tg.quantile(tg.tensor([1, 2]), 0.5)
+
+
 def test_scans_searches_and_sampling_against_numpy():
     a = np.random.rand(3, 5) + 0.5
     t = tg.from_numpy(a)

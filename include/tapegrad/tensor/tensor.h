@@ -270,6 +270,20 @@ class Tensor {
   Tensor std(const Shape& dims = {}, double correction = 1, bool keepdim = false, TG_CALLER) const;
   Tensor norm(const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER) const;
   Tensor logsumexp(const Shape& dims, bool keepdim = false, TG_CALLER) const;
+  std::tuple<Tensor, Tensor> kthvalue(int64_t k, int64_t dim = -1, bool keepdim = false, TG_CALLER) const;
+  Tensor median(TG_CALLER) const;
+  std::tuple<Tensor, Tensor> median(int64_t dim, bool keepdim = false, TG_CALLER) const;
+  Tensor nanmedian(TG_CALLER) const;
+  std::tuple<Tensor, Tensor> nanmedian(int64_t dim, bool keepdim = false, TG_CALLER) const;
+  std::tuple<Tensor, Tensor> mode(int64_t dim = -1, bool keepdim = false, TG_CALLER) const;
+  Tensor quantile(double q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                  std::string_view interpolation = "linear", TG_CALLER) const;
+  Tensor quantile(const Tensor& q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                  std::string_view interpolation = "linear", TG_CALLER) const;
+  Tensor nanquantile(double q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                     std::string_view interpolation = "linear", TG_CALLER) const;
+  Tensor nanquantile(const Tensor& q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                     std::string_view interpolation = "linear", TG_CALLER) const;
   Tensor cumsum(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
   Tensor cumprod(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
   std::tuple<Tensor, Tensor> cummax(int64_t dim, TG_CALLER) const;
