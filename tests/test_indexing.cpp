@@ -1,4 +1,8 @@
 // PyTorch-style indexing and index_put_, gather/scatter, masks, nonzero, sort, topk.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
 #include "test_util.h"
 
 using namespace tg;
@@ -210,6 +214,35 @@ TEST(Index, PackedSortMatchesTheGenericOne) {
         auto [rtv, rti] = ref.topk(5, dim, descending);
         EXPECT_TRUE(allclose(tv.to(rtv.dtype()), rtv, 0, 0, /*equal_nan=*/true));
         EXPECT_TRUE(allclose(x.gather(dim, ti).to(rtv.dtype()), rtv, 0, 0, true));  // the indices point at them
+      }
+    }
+  }
+}
+
+// Long rows sort by radix (32-bit keys from 256 values, 8-bit digits, 11-bit from 65536; 64-bit
+// keys from 1024): still stable, NaN last, -0 tied with +0, as std::stable_sort says.
+TEST(Index, RadixSortOfLongRowsIsStable) {
+  Generator gen(32);
+  for (int64_t n : {int64_t{300}, int64_t{1500}, int64_t{70000}}) {
+    Tensor f = randint(-50, 50, {n}, gen, kFloat64) * 0.25;  // ties
+    f.index_put_({tensor({0, 7, 9, 11})}, tensor({NAN, -0.0, INFINITY, 0.0}));
+    for (DType dt : {kFloat32, kInt32, kFloat64, kInt64}) {
+      const Tensor x = is_floating_point(dt) ? f.to(dt) : where(isnan(f), 3.0, f).mul(4.0).to(dt);
+      const std::vector<double> v = vals(x);
+      for (bool descending : {false, true}) {
+        SCOPED_TRACE(fmt::format("{} n={} descending={}", dt, n, descending));
+        std::vector<int64_t> expected(static_cast<size_t>(n));
+        std::iota(expected.begin(), expected.end(), int64_t{0});
+        std::stable_sort(expected.begin(), expected.end(), [&](int64_t p, int64_t q) {
+          const double a = v[static_cast<size_t>(descending ? q : p)], b = v[static_cast<size_t>(descending ? p : q)];
+          return std::isnan(b) ? !std::isnan(a) : a < b;
+        });
+        EXPECT_EQ(std::get<1>(x.sort(0, descending, /*stable=*/true)).to_vector<int64_t>(), expected);
+        // A k past an eighth of the row sorts all of it, then keeps k (the values; ties may swap).
+        const int64_t k = n / 2;
+        const Tensor picked = x.index_select(0, std::get<1>(x.topk(k, 0, descending)));
+        const Tensor want = x.index_select(0, tensor(std::vector<int64_t>(expected.begin(), expected.begin() + k)));
+        EXPECT_TRUE(allclose(picked.to(kFloat64), want.to(kFloat64), 0, 0, /*equal_nan=*/true));
       }
     }
   }

@@ -12,6 +12,8 @@
 namespace tg::kernels::cpu {
 namespace {
 
+constexpr int64_t kRadixFrom = 256;  // shorter rows: std::sort beats the digit counts' setup
+
 // A 32-bit key whose unsigned order is the values' order (NaN largest, -0 == +0).
 inline uint32_t sortable_key(float a) {
   if (a != a) return 0xFFFFFFFFu;
@@ -35,14 +37,90 @@ inline bool nan_last_less(A a, A b) {
 // Rows of 32-bit values (float, the 16-bit floats, int32) sort as 64-bit integers: the key
 // above the position, so ties keep their order (every sort is stable) and a comparison is one
 // instruction, not two loads through the positions. 2-3x std::sort over positions.
+//
+// Rows of 256 and more sort by radix instead: LSD over the keys' 32 bits, stable, so ties keep
+// the positions' order as std::sort on the whole word does; kBits-bit digits (fewer passes for
+// long rows, smaller counts for short ones). A digit that all keys share moves nothing and is
+// skipped. [256, 1024] float32 rows: 7.6 -> 1.7 ms; one row of 262144: 13.7 -> 1.7 ms.
+template <int kBits>
+void radix_sort_keys(uint64_t* a, uint64_t* scratch, int64_t n) {
+  constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+  uint64_t* src = a;
+  uint64_t* dst = scratch;
+  for (int shift = 32; shift < 64; shift += kBits) {
+    int64_t start[kMask + 1] = {};
+    for (int64_t j = 0; j < n; ++j) ++start[(src[j] >> shift) & kMask];
+    if (start[(src[0] >> shift) & kMask] == n) continue;
+    int64_t sum = 0;
+    for (auto& c : start) {
+      const int64_t count = c;
+      c = sum;
+      sum += count;
+    }
+    for (int64_t j = 0; j < n; ++j) dst[start[(src[j] >> shift) & kMask]++] = src[j];
+    std::swap(src, dst);
+  }
+  if (src != a) std::copy(src, src + n, a);
+}
+
+// The same for 64-bit values (double, int64): keys whose unsigned order is the values'.
+inline uint64_t sortable_key64(double a) {
+  if (a != a) return ~uint64_t{0};
+  if (a == 0) a = 0;
+  uint64_t u;
+  std::memcpy(&u, &a, sizeof(u));
+  return u >> 63 ? ~u : u | (uint64_t{1} << 63);
+}
+inline uint64_t sortable_key64(int64_t a) { return static_cast<uint64_t>(a) ^ (uint64_t{1} << 63); }
+
+// LSD radix sort of positions by 64-bit keys, 11-bit digits (constant ones skipped), stable:
+// unique of 1M int64 spends most of its time here.
+void radix_sort_pairs(std::vector<uint64_t>& keys, std::vector<int64_t>& order, std::vector<uint64_t>& key_scratch,
+                      std::vector<int64_t>& order_scratch) {
+  constexpr int kBits = 11;
+  constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+  const auto n = static_cast<int64_t>(keys.size());
+  key_scratch.resize(keys.size());
+  order_scratch.resize(order.size());
+  for (int shift = 0; shift < 64; shift += kBits) {
+    int64_t start[kMask + 1] = {};
+    for (int64_t j = 0; j < n; ++j) ++start[(keys[static_cast<size_t>(j)] >> shift) & kMask];
+    if (start[(keys[0] >> shift) & kMask] == n) continue;
+    int64_t sum = 0;
+    for (auto& c : start) {
+      const int64_t count = c;
+      c = sum;
+      sum += count;
+    }
+    for (int64_t j = 0; j < n; ++j) {
+      const uint64_t key = keys[static_cast<size_t>(j)];
+      const auto to = static_cast<size_t>(start[(key >> shift) & kMask]++);
+      key_scratch[to] = key;
+      order_scratch[to] = order[static_cast<size_t>(j)];
+    }
+    keys.swap(key_scratch);
+    order.swap(order_scratch);
+  }
+}
+
 template <class A, class T>
-void sort_row_packed(const T* xs, int64_t stride, int64_t n, int64_t k, bool descending, uint64_t* packed) {
+void sort_row_packed(const T* xs, int64_t stride, int64_t n, int64_t k, bool descending, uint64_t* packed,
+                     std::vector<uint64_t>& scratch) {
   for (int64_t j = 0; j < n; ++j) {
     const uint32_t key = sortable_key(A(xs[j * stride]));
     packed[j] = static_cast<uint64_t>(descending ? ~key : key) << 32 | static_cast<uint64_t>(j);
   }
-  if (k < n) std::partial_sort(packed, packed + k, packed + n);
-  else std::sort(packed, packed + n);
+  if (k < n && (n < kRadixFrom || k * 8 < n)) {
+    std::partial_sort(packed, packed + k, packed + n);  // a few first ones: a heap over the row
+  } else if (n >= kRadixFrom) {
+    scratch.resize(static_cast<size_t>(n));
+    if (n >= 65536)
+      radix_sort_keys<11>(packed, scratch.data(), n);
+    else
+      radix_sort_keys<8>(packed, scratch.data(), n);
+  } else {
+    std::sort(packed, packed + n);
+  }
 }
 
 }  // namespace
@@ -56,11 +134,11 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
     if constexpr (std::is_same_v<A, float> || std::is_same_v<A, int32_t>) {
       if (g.size < (int64_t{1} << 32)) {
         parallel_for(0, g.outer * g.inner, 16, [&](int64_t b, int64_t e) {
-          std::vector<uint64_t> packed(static_cast<size_t>(g.size));
+          std::vector<uint64_t> packed(static_cast<size_t>(g.size)), scratch;
           for (int64_t r = b; r < e; ++r) {
             const int64_t o = r / g.inner, i = r % g.inner;
             const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
-            sort_row_packed<A>(xs, g.in_dim_stride, g.size, k, descending, packed.data());
+            sort_row_packed<A>(xs, g.in_dim_stride, g.size, k, descending, packed.data(), scratch);
             T* vs = v + o * g.out_outer_stride + i * g.out_inner_stride;
             int64_t* is = indices + o * g.out_outer_stride + i * g.out_inner_stride;
             for (int64_t j = 0; j < k; ++j) {
@@ -73,19 +151,34 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
         return;
       }
     }
+    constexpr bool kWide = std::is_same_v<A, double> || std::is_same_v<A, int64_t>;
+    const bool radix = kWide && g.size >= 4 * kRadixFrom && k * 8 >= g.size;  // 6 passes of 2048 counts
     parallel_for(0, g.outer * g.inner, 16, [&](int64_t b, int64_t e) {
-      std::vector<int64_t> order(static_cast<size_t>(g.size));
+      std::vector<int64_t> order(static_cast<size_t>(g.size)), order_scratch;
       std::vector<A> key(static_cast<size_t>(g.size));
+      std::vector<uint64_t> wide, wide_scratch;
       for (int64_t r = b; r < e; ++r) {
         const int64_t o = r / g.inner, i = r % g.inner;
         const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
-        for (int64_t j = 0; j < g.size; ++j) key[static_cast<size_t>(j)] = A(xs[j * g.in_dim_stride]);
         std::iota(order.begin(), order.end(), int64_t{0});
+        if constexpr (kWide) {
+          if (radix) {
+            wide.resize(static_cast<size_t>(g.size));
+            for (int64_t j = 0; j < g.size; ++j) {
+              const uint64_t w = sortable_key64(A(xs[j * g.in_dim_stride]));
+              wide[static_cast<size_t>(j)] = descending ? ~w : w;
+            }
+            radix_sort_pairs(wide, order, wide_scratch, order_scratch);
+          }
+        }
+        for (int64_t j = 0; !radix && j < g.size; ++j) key[static_cast<size_t>(j)] = A(xs[j * g.in_dim_stride]);
         auto cmp = [&](int64_t p, int64_t q) {
           const A a = key[static_cast<size_t>(p)], c = key[static_cast<size_t>(q)];
           return descending ? nan_last_less(c, a) : nan_last_less(a, c);
         };
-        if (stable) {
+        if (radix) {
+          // sorted above
+        } else if (stable) {
           std::stable_sort(order.begin(), order.end(), cmp);
         } else if (k < g.size) {
           std::partial_sort(order.begin(), order.begin() + k, order.end(), cmp);
