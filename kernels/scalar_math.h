@@ -140,4 +140,74 @@ TG_HOST_DEVICE inline V ternary_value(V a, V b, V c, [[maybe_unused]] V value) {
   }
 }
 
+// log|Gamma(x)|. The host's lgamma writes the global signgam, a race between threads: the
+// reentrant form instead.
+template <class V>
+TG_HOST_DEVICE inline V lgamma_value(V x) {
+#if defined(__CUDA_ARCH__)
+  return ::lgamma(x);
+#else
+  int sign = 0;
+  if constexpr (std::is_same_v<V, float>)
+    return ::lgammaf_r(x, &sign);
+  else
+    return static_cast<V>(::lgamma_r(static_cast<double>(x), &sign));
+#endif
+}
+
+// digamma(x) = d/dx log Gamma(x) (Cephes' psi, as PyTorch): the recurrence up to 10, then the
+// asymptotic series; reflection for negative x; poles at 0 and the negative integers.
+template <class V>
+TG_HOST_DEVICE inline V digamma_value(V x) {
+  constexpr double kPi = 3.14159265358979323846;
+  double v = static_cast<double>(x), result = 0;
+  if (v == 0) return static_cast<V>(std::signbit(v) ? INFINITY : -INFINITY);
+  if (v < 0) {
+    if (v == std::trunc(v)) return static_cast<V>(NAN);
+    // psi(1 - x) - psi(x) = pi / tan(pi x)
+    const double q = v - std::floor(v);
+    result = -kPi / std::tan(kPi * q);
+    v = 1 - v;
+  }
+  while (v < 10) {
+    result -= 1 / v;
+    v += 1;
+  }
+  constexpr double kA[] = {8.33333333333333333333E-2,  -2.10927960927960927961E-2, 7.57575757575757575758E-3,
+                           -4.16666666666666666667E-3, 3.96825396825396825397E-3,  -8.33333333333333333333E-3,
+                           8.33333333333333333333E-2};
+  double y = 0;
+  if (v < 1e17) {
+    const double z = 1 / (v * v);
+    double p = 0;
+    for (double a : kA) p = p * z + a;
+    y = z * p;
+  }
+  return static_cast<V>(result + std::log(v) - 0.5 / v - y);
+}
+
+// The inverse of erf on (-1, 1): a rational first guess, then two Newton steps on erf.
+template <class V>
+TG_HOST_DEVICE inline V erfinv_value(V y) {
+  const double v = static_cast<double>(y), a = v < 0 ? -v : v;
+  if (a > 1 || v != v) return static_cast<V>(NAN);
+  if (a == 1) return static_cast<V>(v < 0 ? -INFINITY : INFINITY);
+  double x;
+  if (a <= 0.7) {
+    const double z = v * v;
+    const double num = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899;
+    const double den = (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1;
+    x = v * num / den;
+  } else {
+    const double z = std::sqrt(-std::log((1 - a) / 2));
+    const double num = ((1.641345311 * z + 3.429567803) * z - 1.624906493) * z - 1.970840454;
+    const double den = (1.637067800 * z + 3.543889200) * z + 1;
+    x = v < 0 ? -num / den : num / den;
+  }
+  constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
+  x -= (std::erf(x) - v) / (kTwoOverSqrtPi * std::exp(-x * x));
+  x -= (std::erf(x) - v) / (kTwoOverSqrtPi * std::exp(-x * x));
+  return static_cast<V>(x);
+}
+
 }  // namespace tg::kernels

@@ -221,6 +221,7 @@ Tensor Tensor::norm(const Scalar& p, const Shape& dims, bool keepdim, SourceLoc 
 std::tuple<Tensor, Tensor> Tensor::kthvalue(int64_t k, int64_t dim, bool keepdim, SourceLoc loc) const {
   return tg::kthvalue(*this, k, dim, keepdim, loc);
 }
+Tensor Tensor::polygamma(int64_t n, SourceLoc loc) const { return tg::polygamma(n, *this, loc); }
 Tensor Tensor::median(SourceLoc loc) const { return tg::median(*this, loc); }
 std::tuple<Tensor, Tensor> Tensor::median(int64_t dim, bool keepdim, SourceLoc loc) const {
   return tg::median(*this, dim, keepdim, loc);

@@ -12,6 +12,25 @@ using tgtest::vals;
 
 namespace {
 
+// digamma from its asymptotic series past 30 (the library's kernel switches at 10).
+double digamma_ref(double x) {
+  double shift = 0;
+  for (; x < 30; x += 1) shift -= 1 / x;
+  const double z2 = 1 / (x * x);
+  return shift + std::log(x) - 0.5 / x -
+         z2 * (1.0 / 12 - z2 * (1.0 / 120 - z2 * (1.0 / 252 - z2 * (1.0 / 240 - z2 * (1.0 / 132)))));
+}
+
+// erf's inverse by bisection.
+double erfinv_ref(double y) {
+  double lo = -6, hi = 6;
+  for (int i = 0; i < 200; ++i) {
+    const double mid = (lo + hi) / 2;
+    (std::erf(mid) < y ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
+
 const std::map<std::string, std::function<double(double)>>& unary_refs() {
   static const std::map<std::string, std::function<double(double)>> refs = {
       {"neg", [](double x) { return -x; }},
@@ -38,6 +57,10 @@ const std::map<std::string, std::function<double(double)>>& unary_refs() {
       {"tanh", [](double x) { return (std::exp(2 * x) - 1) / (std::exp(2 * x) + 1); }},
       {"sigmoid", [](double x) { return 1 / (1 + std::exp(-x)); }},
       {"erf", [](double x) { return std::erf(x); }},
+      {"erfc", [](double x) { return std::erfc(x); }},
+      {"erfinv", erfinv_ref},
+      {"lgamma", [](double x) { return std::lgamma(x); }},
+      {"digamma", digamma_ref},
       {"relu", [](double x) { return x > 0 ? x : 0; }},
       {"floor", [](double x) { return std::floor(x); }},
       {"ceil", [](double x) { return std::ceil(x); }},
@@ -113,6 +136,43 @@ TEST(Unary, IntegerAndBoolInputs) {
   EXPECT_THROW_WITH(neg(tensor({true})), TypeError, "neg: not supported for bool tensors");
   EXPECT_THROW_WITH(i.clone().sqrt_(), TypeError, "sqrt_: the result type float32 can't be cast to the tensor's dtype int64");
   EXPECT_THROW_WITH(exp(Tensor()), Error, "exp: input is an undefined tensor");
+}
+
+TEST(Unary, SpecialFunctions) {
+  constexpr double kPi = 3.14159265358979323846, kEuler = 0.57721566490153286061;
+  const Tensor x = tensor({0.5, 1.0, -0.5, 7.25}, kFloat64);
+  EXPECT_TRUE(close(lgamma(x),
+                    tensor({0.5 * std::log(kPi), 0.0, std::log(2 * std::sqrt(kPi)), std::lgamma(7.25)}, kFloat64),
+                    1e-14, 1e-14));
+  // psi(1) = -gamma, psi(1/2) = -gamma - 2 log 2, the reflection below 0, poles at 0 and -1.
+  EXPECT_TRUE(close(digamma(tensor({1.0, 0.5, -0.5}, kFloat64)),
+                    tensor({-kEuler, -kEuler - 2 * std::log(2.0), 0.03648997397857652}, kFloat64), 1e-13, 1e-13));
+  EXPECT_EQ(vals(digamma(tensor({0.0, -0.0}, kFloat64))), (std::vector<double>{-INFINITY, INFINITY}));
+  EXPECT_TRUE(std::isnan(digamma(tensor({-1.0})).item<double>()));
+  // polygamma of orders 1, 2, 3 at 1 and 1/2: pi^2 / 6, -2 zeta(3), pi^4; at -0.5 by the
+  // reflection psi1(1 - x) + psi1(x) = pi^2 / sin^2(pi x).
+  EXPECT_NEAR(polygamma(1, tensor({1.0}, kFloat64)).item<double>(), kPi * kPi / 6, 1e-13);
+  EXPECT_NEAR(polygamma(2, tensor({1.0}, kFloat64)).item<double>(), -2 * 1.2020569031595942854, 1e-13);
+  EXPECT_NEAR(polygamma(3, tensor({0.5}, kFloat64)).item<double>(), std::pow(kPi, 4), 1e-10);
+  EXPECT_NEAR(polygamma(1, tensor({-0.5}, kFloat64)).item<double>(),
+              kPi * kPi - polygamma(1, tensor({1.5}, kFloat64)).item<double>(), 1e-11);
+  EXPECT_TRUE(close(polygamma(0, x), digamma(x), 0, 0));
+  EXPECT_TRUE(close(x.polygamma(1), polygamma(1, x), 0, 0));
+  EXPECT_EQ(polygamma(1, tensor({1, 2})).dtype(), default_dtype());
+  // erfinv: the ends, and erf's inverse in float32 too.
+  EXPECT_EQ(vals(erfinv(tensor({-1.0, 1.0}))), (std::vector<double>{-INFINITY, INFINITY}));
+  EXPECT_TRUE(std::isnan(erfinv(tensor({1.5})).item<double>()));
+  const Tensor y = tensor({-0.999999, -0.3, 0.0, 0.71, 0.9999}, kFloat64);
+  EXPECT_TRUE(close(erf(erfinv(y)), y, 1e-14, 1e-15));
+  const Tensor y32 = y.to(kFloat32);
+  EXPECT_TRUE(close(erfinv(y32), erfinv(y32.to(kFloat64)).to(kFloat32), 1e-6, 1e-6));
+  // Gradients: digamma's goes through polygamma (composed), differentiable again.
+  const Tensor leaf = tensor({0.7, 1.9, 3.2}, kFloat64).requires_grad_(true);
+  auto psi = [](const tensor_list& in) { return digamma(in[0]); };
+  EXPECT_TRUE(autograd::gradgradcheck(psi, {leaf}));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return polygamma(2, in[0]); }, {leaf}));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return lgamma(in[0]); }, {leaf}));
+  EXPECT_THROW_WITH(polygamma(-1, leaf), ValueError, "polygamma: the order n must be non-negative, got -1");
 }
 
 TEST(Unary, NanAndSpecialValues) {

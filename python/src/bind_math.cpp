@@ -360,6 +360,10 @@ void bind_math(py::module_& m, TensorClass& cls) {
       return nogil([&] { return is_sum ? tg::nansum(t, dims, keepdim) : tg::nanmean(t, dims, keepdim); });
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
+  m.def("polygamma", [](int64_t n, const tg::Tensor& t) { return nogil([&] { return tg::polygamma(n, t); }); },
+        py::arg("n"), py::arg("input"));
+  cls.def("polygamma", [](const tg::Tensor& t, int64_t n) { return nogil([&] { return t.polygamma(n); }); },
+          py::arg("n"));
   for (const char* name : {"median", "nanmedian"}) {
     const bool skip_nan = name[0] == 'n';
     def_op(

@@ -356,3 +356,15 @@ def test_conversions():
     assert d.new_full((2,), 7).tolist() == [7.0, 7.0] and d.new_tensor([1, 2]).dtype == tg.float64
     assert d.new_empty(4, dtype=tg.int32).dtype == tg.int32
     assert math.isclose(x.sum().item(), -0.5, rel_tol=1e-6)
+
+
+def test_special_functions_against_math():
+    xs = [0.3, 1.0, 2.5, 7.0]
+    t = tg.tensor(xs, dtype=tg.float64)
+    assert_close(tg.lgamma(t), [math.lgamma(x) for x in xs], rtol=1e-13)
+    assert_close(t.erfc(), [math.erfc(x) for x in xs], rtol=1e-13)
+    assert_close(tg.erfinv(tg.erf(t * 0.3)), (t * 0.3).numpy(), rtol=1e-13)
+    assert_close(tg.digamma(tg.tensor([1.0], dtype=tg.float64)), [-0.5772156649015329], rtol=1e-13)
+    assert_close(tg.polygamma(1, tg.tensor([1.0], dtype=tg.float64)), [math.pi ** 2 / 6], rtol=1e-13)
+    with pytest.raises(ValueError, match="polygamma: the order n must be non-negative"):
+        tg.polygamma(-1, t)

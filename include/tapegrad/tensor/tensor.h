@@ -270,6 +270,7 @@ class Tensor {
   Tensor std(const Shape& dims = {}, double correction = 1, bool keepdim = false, TG_CALLER) const;
   Tensor norm(const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER) const;
   Tensor logsumexp(const Shape& dims, bool keepdim = false, TG_CALLER) const;
+  Tensor polygamma(int64_t n, TG_CALLER) const;
   std::tuple<Tensor, Tensor> kthvalue(int64_t k, int64_t dim = -1, bool keepdim = false, TG_CALLER) const;
   Tensor median(TG_CALLER) const;
   std::tuple<Tensor, Tensor> median(int64_t dim, bool keepdim = false, TG_CALLER) const;

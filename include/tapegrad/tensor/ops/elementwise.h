@@ -118,5 +118,7 @@ Tensor hypot(const Tensor& self, const Tensor& other, TG_CALLER);
 // lowest finite values).
 Tensor nan_to_num(const Tensor& self, double nan = 0.0, std::optional<double> posinf = std::nullopt,
                   std::optional<double> neginf = std::nullopt, TG_CALLER);
+// The n-th derivative of digamma (n >= 0; n = 0 is digamma), differentiable to any order.
+Tensor polygamma(int64_t n, const Tensor& self, TG_CALLER);
 
 }  // namespace tg
