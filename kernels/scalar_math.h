@@ -210,4 +210,29 @@ TG_HOST_DEVICE inline V erfinv_value(V y) {
   return static_cast<V>(x);
 }
 
+// Keys' cubic convolution (a = -0.75, PyTorch's; bicubic interpolate and grid_sample) at
+// fraction t past floor(x): the weights of the taps floor(x) - 1 .. floor(x) + 2, and
+// (kDerivatives) their derivatives along t.
+constexpr double kCubicA = -0.75;
+
+template <bool kDerivatives, class A>
+TG_HOST_DEVICE inline void cubic_weights(A t, A w[4], A dw[4]) {
+  constexpr double a = kCubicA;
+  const A near_a = A(a + 2), near_b = A(a + 3), far_a = A(a);
+  auto near = [&](A x) { return (near_a * x - near_b) * x * x + 1; };                         // |x| <= 1
+  auto far = [&](A x) { return ((far_a * x - 5 * far_a) * x + 8 * far_a) * x - 4 * far_a; };  // 1 < |x| < 2
+  w[0] = far(t + 1);
+  w[1] = near(t);
+  w[2] = near(1 - t);
+  w[3] = far(2 - t);
+  if constexpr (kDerivatives) {
+    auto near_d = [&](A x) { return (3 * near_a * x - 2 * near_b) * x; };
+    auto far_d = [&](A x) { return (3 * far_a * x - 10 * far_a) * x + 8 * far_a; };
+    dw[0] = far_d(t + 1);
+    dw[1] = near_d(t);
+    dw[2] = -near_d(1 - t);
+    dw[3] = -far_d(2 - t);
+  }
+}
+
 }  // namespace tg::kernels

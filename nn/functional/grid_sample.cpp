@@ -5,6 +5,7 @@
 #include "tapegrad/nn/functional/grid_sample.h"
 
 #include "autograd/record.h"
+#include "kernels/scalar_math.h"
 #include "tapegrad/autograd/engine.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/factories.h"
@@ -117,7 +118,7 @@ Tensor grid_sample_composed(const Tensor& input, const Tensor& grid, const GridS
   if (bicubic) {
     // Keys' cubic weights (a = -0.75) of the taps floor(p) - 1 .. floor(p) + 2 along x and y, each
     // tap moved inside by the padding mode on its own.
-    constexpr double a = -0.75;
+    constexpr double a = kernels::kCubicA;
     auto near = [](const Tensor& x) { return ((a + 2) * x - (a + 3)) * x * x + 1.0; };
     auto far = [](const Tensor& x) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; };
     std::vector<tensor_list> at(2), weight(2);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "autograd/record.h"
+#include "kernels/scalar_math.h"
 
 #include "tapegrad/nn/functional/pooling.h"
 #include "tapegrad/tensor/factories.h"
@@ -86,15 +87,13 @@ Taps linear_taps(int64_t in, int64_t out, double step, bool align_corners) {
 // Keys' cubic convolution with a = -0.75, PyTorch's choice; positions outside the input read
 // the nearest edge.
 Taps cubic_taps(int64_t in, int64_t out, double step, bool align_corners) {
-  constexpr double a = -0.75;
-  auto near = [](double x) { return ((a + 2) * x - (a + 3)) * x * x + 1; };        // |x| <= 1
-  auto far = [](double x) { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; };  // 1 < |x| < 2
   Taps t{std::vector<std::vector<int64_t>>(4, std::vector<int64_t>(static_cast<size_t>(out))),
          std::vector<std::vector<double>>(4, std::vector<double>(static_cast<size_t>(out)))};
   for (int64_t o = 0; o < out; ++o) {
     const double src = source_coordinate(o, step, align_corners, false);
     const double base = std::floor(src), f = src - base;
-    const double w[4] = {far(f + 1), near(f), near(1 - f), far(2 - f)};
+    double w[4];
+    kernels::cubic_weights<false>(f, w, static_cast<double*>(nullptr));
     const auto k = static_cast<size_t>(o);
     for (int j = 0; j < 4; ++j) {
       t.index[static_cast<size_t>(j)][k] = std::clamp(static_cast<int64_t>(base) - 1 + j, int64_t{0}, in - 1);
