@@ -1087,3 +1087,42 @@ TEST(CudaErrors, AutocastCastsEachParameterOncePerRegion) {
   matmul(matmul(matmul(x.to(kBFloat16), wb), wb), wb).sum().backward();
   EXPECT_TRUE(close(w.grad(), w2.grad(), 1e-2, 1e-2));
 }
+
+TEST(Cuda, SequenceModulesMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  manual_seed(31);
+  // The same modules (copies of one state) on both devices: outputs and every parameter's gradient.
+  auto compare = [](nn::Module& cpu, nn::Module& gpu, const std::function<Tensor(nn::Module&, bool)>& run) {
+    gpu.load_state_dict(cpu.state_dict());
+    run(cpu, false).sum().backward();
+    Tensor out = run(gpu, true);
+    out.sum().backward();
+    EXPECT_TRUE(close(out.cpu(), run(cpu, false), 1e-10, 1e-12));
+    auto gp = gpu.named_parameters();
+    for (const auto& [name, p] : cpu.named_parameters())
+      EXPECT_TRUE(close(gp[name].grad().cpu(), p.grad(), 1e-9, 1e-11)) << name;
+  };
+  Tensor x = randn({6, 3, 4}, kFloat64);
+  auto dev = [](const Tensor& t, bool gpu) { return gpu ? on_gpu(t) : t; };
+  nn::LSTM lstm(4, 5, {.num_layers = 2, .bidirectional = true, .proj_size = 3}),
+      lstm_gpu(4, 5, {.num_layers = 2, .bidirectional = true, .proj_size = 3});
+  lstm->to(kFloat64);
+  lstm_gpu->to(Device::cuda(), kFloat64);
+  compare(*lstm, *lstm_gpu,
+          [&](nn::Module& m, bool gpu) { return std::get<0>(static_cast<nn::LSTMImpl&>(m).forward(dev(x, gpu))); });
+  nn::GRUCell cell(4, 5), cell_gpu(4, 5);
+  cell->to(kFloat64);
+  cell_gpu->to(Device::cuda(), kFloat64);
+  compare(*cell, *cell_gpu, [&](nn::Module& m, bool gpu) { return m.forward(dev(x[0], gpu)); });
+  const nn::TransformerOptions o{
+      .d_model = 4, .nhead = 2, .num_encoder_layers = 1, .num_decoder_layers = 1, .dim_feedforward = 8, .dropout = 0.0};
+  nn::Transformer model(o), model_gpu(o);
+  model->to(kFloat64);
+  model_gpu->to(Device::cuda(), kFloat64);
+  Tensor tgt = randn({5, 3, 4}, kFloat64);
+  compare(*model, *model_gpu, [&](nn::Module& m, bool gpu) {
+    Tensor mask =
+        nn::TransformerImpl::generate_square_subsequent_mask(5, TensorOptions(kFloat64).device(dev(x, gpu).device()));
+    return static_cast<nn::TransformerImpl&>(m).forward(dev(x, gpu), dev(tgt, gpu), {.tgt_mask = mask});
+  });
+}

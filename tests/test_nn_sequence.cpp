@@ -1,4 +1,4 @@
-// LSTM, GRU, MultiheadAttention and TransformerEncoderLayer against step-by-step references
+// RNN, LSTM, GRU, their cells, MultiheadAttention and the Transformer modules against step-by-step references
 // written from PyTorch's documented formulas, plus shapes, names, masks and gradients.
 #include <cmath>
 
@@ -95,6 +95,129 @@ TEST(RNN, StackedBidirectionalAndGradients) {
   EXPECT_THROW_WITH(lstm(x, std::tuple{zeros({1, 2, 2}), zeros({1, 2, 2})}), Error, "expected hidden state h_0 of shape [4, 2, 2]");
 }
 
+TEST(RNN, ElmanRNNMatchesTheFormula) {
+  manual_seed(11);
+  const int64_t in = 3, hid = 4, steps = 4, n = 2;
+  for (const char* nl : {"tanh", "relu"}) {
+    nn::RNN rnn(in, hid, {.nonlinearity = nl});
+    rnn->to(kFloat64);
+    EXPECT_EQ(rnn->named_parameters()["weight_ih_l0"].sizes(), Shape({hid, in}));
+    Tensor x = randn({steps, n, in}, kFloat64), h0 = randn({1, n, hid}, kFloat64);
+    auto [out, hn] = rnn(x, h0);
+    auto p = rnn->named_parameters();
+    Tensor h = h0[0];
+    for (int64_t t = 0; t < steps; ++t) {
+      Tensor pre =
+          matmul(x[t], p["weight_ih_l0"].t()) + p["bias_ih_l0"] + matmul(h, p["weight_hh_l0"].t()) + p["bias_hh_l0"];
+      h = std::string(nl) == "relu" ? relu(pre) : tanh(pre);
+      EXPECT_TRUE(close(out[t], h, 1e-10, 1e-12)) << nl << " step " << t;
+    }
+    EXPECT_TRUE(close(hn[0], h, 1e-10, 1e-12));
+  }
+  nn::RNN deep(2, 3, {.num_layers = 2, .bias = false, .bidirectional = true});
+  EXPECT_EQ(deep->str(), "RNN(2, 3, num_layers=2, bias=False, bidirectional=True)");
+  EXPECT_EQ(deep->parameters().size(), 8U);
+  auto [o, hn] = deep(randn({5, 2}));
+  EXPECT_EQ(o.sizes(), Shape({5, 6}));
+  EXPECT_EQ(hn.sizes(), Shape({4, 3}));
+  EXPECT_THROW_WITH(nn::RNN(2, 3, {.nonlinearity = "sigmoid"}), ValueError,
+                    "nonlinearity must be \"tanh\" or \"relu\"");
+  EXPECT_THROW_WITH(nn::GRU(2, 3, {.nonlinearity = "relu"}), ValueError, "GRU: the nonlinearity option is RNN's");
+  EXPECT_THROW_WITH(nn::RNN(2, 3, {.proj_size = 2}), ValueError, "proj_size must be 0");
+}
+
+TEST(RNN, LSTMProjection) {
+  manual_seed(12);
+  const int64_t in = 3, hid = 5, proj = 2, steps = 3, n = 2;
+  nn::LSTM lstm(in, hid, {.proj_size = proj});
+  lstm->to(kFloat64);
+  EXPECT_EQ(lstm->str(), "LSTM(3, 5, proj_size=2)");
+  auto p = lstm->named_parameters();
+  EXPECT_EQ(p.keys(),
+            (std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_hr_l0"}));
+  EXPECT_EQ(p["weight_hh_l0"].sizes(), Shape({4 * hid, proj}));
+  EXPECT_EQ(p["weight_hr_l0"].sizes(), Shape({proj, hid}));
+  Tensor x = randn({steps, n, in}, kFloat64), h0 = randn({1, n, proj}, kFloat64), c0 = randn({1, n, hid}, kFloat64);
+  auto [out, state] = lstm(x, std::tuple{h0, c0});
+  EXPECT_EQ(out.sizes(), Shape({steps, n, proj}));
+  Tensor h = h0[0], c = c0[0];
+  for (int64_t t = 0; t < steps; ++t) {
+    tensor_list g =
+        (matmul(x[t], p["weight_ih_l0"].t()) + p["bias_ih_l0"] + matmul(h, p["weight_hh_l0"].t()) + p["bias_hh_l0"])
+            .chunk(4, -1);
+    c = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
+    h = matmul(sigmoid(g[3]) * tanh(c), p["weight_hr_l0"].t());
+    EXPECT_TRUE(close(out[t], h, 1e-10, 1e-12)) << "step " << t;
+  }
+  EXPECT_TRUE(close(std::get<1>(state)[0], c, 1e-10, 1e-12));
+  // Stacked and bidirectional: the next layer sees 2 * proj features.
+  nn::LSTM deep(3, 5, {.num_layers = 2, .bidirectional = true, .proj_size = 2});
+  EXPECT_EQ(deep->named_parameters()["weight_ih_l1_reverse"].sizes(), Shape({20, 4}));
+  auto [o2, s2] = deep(randn({4, 2, 3}));
+  EXPECT_EQ(o2.sizes(), Shape({4, 2, 4}));
+  EXPECT_EQ(std::get<0>(s2).sizes(), Shape({4, 2, 2}));
+  EXPECT_EQ(std::get<1>(s2).sizes(), Shape({4, 2, 5}));
+  EXPECT_THROW_WITH(nn::LSTM(3, 5, {.proj_size = 5}), ValueError,
+                    "proj_size must be 0, or for LSTM in (0, hidden_size = 5)");
+  EXPECT_THROW_WITH(lstm(x, std::tuple{zeros({1, n, hid}, kFloat64), c0}), Error,
+                    "hidden state h_0 of shape [1, 2, 2]");
+}
+
+TEST(RNN, CellsMatchOneStepOfTheLayers) {
+  manual_seed(13);
+  const int64_t in = 3, hid = 4, n = 2;
+  Tensor x = randn({n, in}, kFloat64), h = randn({n, hid}, kFloat64), c = randn({n, hid}, kFloat64);
+  auto load = [](nn::Module& cell, nn::Module& layer) {
+    nn::NamedTensors state;
+    for (const auto& [k, v] : layer.named_parameters()) state.insert(k.substr(0, k.size() - 3), v);  // drop "_l0"
+    cell.load_state_dict(state);
+  };
+  nn::RNNCell rc(in, hid, true, "relu");
+  nn::RNN rl(in, hid, {.nonlinearity = "relu"});
+  rc->to(kFloat64);
+  rl->to(kFloat64);
+  load(*rc, *rl);
+  EXPECT_EQ(rc->str(), "RNNCell(3, 4, nonlinearity=relu)");
+  EXPECT_TRUE(close(rc(x, h), std::get<0>(rl(x.unsqueeze(0), h.unsqueeze(0)))[0], 1e-12, 1e-14));
+  nn::LSTMCell lc(in, hid);
+  nn::LSTM ll(in, hid);
+  lc->to(kFloat64);
+  ll->to(kFloat64);
+  load(*lc, *ll);
+  auto [h1, c1] = lc(x, std::tuple{h, c});
+  auto [lo, ls] = ll(x.unsqueeze(0), std::tuple{h.unsqueeze(0), c.unsqueeze(0)});
+  EXPECT_TRUE(close(h1, lo[0], 1e-12, 1e-14));
+  EXPECT_TRUE(close(c1, std::get<1>(ls)[0], 1e-12, 1e-14));
+  nn::GRUCell gc(in, hid, false);
+  nn::GRU gl(in, hid, {.bias = false});
+  EXPECT_EQ(gc->str(), "GRUCell(3, 4, bias=False)");
+  EXPECT_EQ(gc->parameters().size(), 2U);
+  gc->to(kFloat64);
+  gl->to(kFloat64);
+  load(*gc, *gl);
+  EXPECT_TRUE(close(gc(x, h), std::get<0>(gl(x.unsqueeze(0), h.unsqueeze(0)))[0], 1e-12, 1e-14));
+  // Unbatched inputs, zero default states, use in Sequential, gradients.
+  EXPECT_TRUE(close(gc(x[0]), gc(x.narrow(0, 0, 1))[0]));
+  EXPECT_EQ(std::get<1>(lc(x[1])).sizes(), Shape({hid}));
+  nn::Sequential seq(nn::RNNCell(in, hid), nn::Linear(hid, 1));
+  seq->to(kFloat64);
+  EXPECT_EQ(seq(x).sizes(), Shape({n, 1}));
+  Tensor xs = x.clone().requires_grad_(true), hs = h.clone().requires_grad_(true), cs = c.clone().requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck(
+      [&](const tensor_list& v) {
+        auto [a, b] = lc(v[0], std::tuple{v[1], v[2]});
+        return a * b;
+      },
+      {xs, hs, cs, lc->weight_hh}));
+  EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& v) { return gc(v[0], v[1]); }, {xs, hs}));
+  EXPECT_THROW_WITH(gc(randn({n, in + 1}, kFloat64)), Error, "GRUCell: input of shape [2, 4] should have 3 features");
+  EXPECT_THROW_WITH(gc(x, randn({n + 1, hid}, kFloat64)), Error,
+                    "expected hidden state hx of shape [2, 4], got [3, 4]");
+  EXPECT_THROW_WITH(gc(randn({1, n, in}, kFloat64)), Error, "expected a 1-D (unbatched) or 2-D (batched) input");
+  EXPECT_THROW_WITH(gc(x.to(kFloat32)), TypeError, "GRUCell: input is float32 but the weights are float64");
+  EXPECT_THROW_WITH(nn::RNNCell(3, 4, true, "gelu"), ValueError, "RNNCell: nonlinearity must be");
+}
+
 TEST(Attention, MultiheadAttentionMatchesReference) {
   manual_seed(8);
   const int64_t e = 6, heads = 2, l = 3, s = 4, n = 2;
@@ -176,4 +299,104 @@ TEST(Attention, TransformerEncoderLayer) {
   Tensor xs = randn({2, 1, 8}, kFloat64).requires_grad_(true);
   EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return layer(in[0]); }, {xs}));
   EXPECT_THROW_WITH(nn::TransformerEncoderLayer(8, 2, {.activation = "tanh"}), ValueError, "activation must be");
+}
+
+TEST(Attention, TransformerDecoderLayer) {
+  manual_seed(14);
+  nn::TransformerDecoderLayer layer(8, 2, {.dim_feedforward = 16, .dropout = 0.0});
+  layer->to(kFloat64);
+  EXPECT_TRUE(layer->named_parameters().contains("multihead_attn.out_proj.weight"));
+  EXPECT_TRUE(layer->named_parameters().contains("norm3.bias"));
+  Tensor tgt = randn({4, 3, 8}, kFloat64), mem = randn({6, 3, 8}, kFloat64);
+  Tensor y = layer(tgt, mem);
+  EXPECT_EQ(y.sizes(), tgt.sizes());
+  Tensor h1 = layer->norm1(tgt + std::get<0>(layer->self_attn(tgt, tgt, tgt)));
+  Tensor h2 = layer->norm2(h1 + std::get<0>(layer->multihead_attn(h1, mem, mem)));
+  Tensor ref = layer->norm3(h2 + layer->linear2(relu(layer->linear1(h2))));
+  EXPECT_TRUE(close(y, ref, 1e-10, 1e-12));
+  nn::TransformerDecoderLayer pre(8, 2,
+                                  {.dim_feedforward = 16, .dropout = 0.0, .activation = "gelu", .norm_first = true});
+  pre->to(kFloat64);
+  Tensor n1 = pre->norm1(tgt);
+  Tensor a = tgt + std::get<0>(pre->self_attn(n1, n1, n1));
+  Tensor b = a + std::get<0>(pre->multihead_attn(pre->norm2(a), mem, mem));
+  EXPECT_TRUE(close(pre(tgt, mem), b + pre->linear2(gelu(pre->linear1(pre->norm3(b)))), 1e-10, 1e-12));
+  // A causal target: step 0's output depends on tgt[0] and the memory only.
+  Tensor causal = layer->forward(tgt, mem, {}, {}, {}, {}, true);
+  EXPECT_TRUE(close(causal[0], layer(tgt.narrow(0, 0, 1), mem)[0], 1e-10, 1e-12));
+  // Padding the memory's last key equals dropping it.
+  Tensor pad = zeros({3, 6}, kBool);
+  pad.narrow(1, 5, 1).fill_(1);
+  EXPECT_TRUE(close(layer->forward(tgt, mem, {}, {}, {}, pad), layer(tgt, mem.narrow(0, 0, 5)), 1e-10, 1e-12));
+  Tensor ts = randn({2, 1, 8}, kFloat64).requires_grad_(true), ms = randn({3, 1, 8}, kFloat64).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return layer(in[0], in[1]); }, {ts, ms}));
+  EXPECT_THROW_WITH(layer(tgt, mem[0]), Error, "TransformerDecoderLayer: memory must have as many dimensions");
+  EXPECT_THROW_WITH(nn::TransformerDecoderLayer(8, 3), ValueError, "embed_dim (8) must be divisible by num_heads (3)");
+}
+
+TEST(Attention, TransformerStacksAndTransformer) {
+  manual_seed(15);
+  nn::TransformerEncoderLayer enc_layer(8, 2, {.dim_feedforward = 16, .dropout = 0.0});
+  enc_layer->to(kFloat64);
+  nn::TransformerEncoder enc(enc_layer, 3, nn::LayerNorm(Shape{8}));
+  EXPECT_EQ(enc->layers->size(), 3U);
+  auto params = enc->named_parameters();
+  EXPECT_TRUE(params.contains("layers.2.linear1.weight"));
+  EXPECT_TRUE(params.contains("norm.weight"));
+  // Copies, not shared: same values, separate storage; on the prototype's dtype.
+  EXPECT_TRUE(close(params["layers.1.linear1.weight"], enc_layer->linear1->weight, 0, 0));
+  EXPECT_NE(params["layers.1.linear1.weight"].data_ptr(), enc_layer->linear1->weight.data_ptr());
+  EXPECT_EQ(params["layers.0.self_attn.in_proj_weight"].dtype(), kFloat64);
+  enc->norm->to(kFloat64);
+  Tensor src = randn({5, 2, 8}, kFloat64);
+  Tensor ref = src;
+  for (int i = 0; i < 3; ++i) ref = enc_layer(ref);
+  auto& norm = static_cast<nn::LayerNormImpl&>(*enc->norm);
+  EXPECT_TRUE(close(enc(src), norm.forward(ref), 1e-10, 1e-12));
+  nn::TransformerEncoder plain(enc_layer, 1);
+  EXPECT_FALSE(plain->named_parameters().contains("norm.weight"));
+  EXPECT_TRUE(close(plain(src), enc_layer(src), 1e-12, 1e-14));
+
+  nn::TransformerDecoderLayer dec_layer(8, 2, {.dim_feedforward = 16, .dropout = 0.0});
+  dec_layer->to(kFloat64);
+  nn::TransformerDecoder dec(dec_layer, 2);
+  Tensor tgt = randn({4, 2, 8}, kFloat64);
+  EXPECT_TRUE(close(dec(tgt, src), dec_layer(dec_layer(tgt, src), src), 1e-10, 1e-12));
+
+  nn::Transformer model({.d_model = 8,
+                         .nhead = 2,
+                         .num_encoder_layers = 2,
+                         .num_decoder_layers = 1,
+                         .dim_feedforward = 16,
+                         .dropout = 0.0,
+                         .batch_first = true});
+  model->to(kFloat64);
+  EXPECT_TRUE(model->named_parameters().contains("encoder.layers.1.self_attn.in_proj_weight"));
+  EXPECT_TRUE(model->named_parameters().contains("decoder.norm.bias"));
+  EXPECT_FALSE(model->named_parameters().contains("decoder.layers.1.norm1.weight"));
+  Tensor s = randn({2, 5, 8}, kFloat64), t = randn({2, 4, 8}, kFloat64);
+  Tensor mask = nn::TransformerImpl::generate_square_subsequent_mask(4, kFloat64);
+  EXPECT_TRUE(close(mask[1], tensor({0.0, 0.0, -INFINITY, -INFINITY}, kFloat64), 0, 0));
+  Tensor y = model(s, t, {.tgt_mask = mask});
+  EXPECT_EQ(y.sizes(), t.sizes());
+  Tensor memory = model->encoder(s);
+  EXPECT_TRUE(close(y, model->decoder->forward(t, memory, mask), 1e-12, 1e-14));
+  // With the causal mask, changing later target steps leaves earlier outputs alone.
+  Tensor t2 = t.clone();
+  t2.narrow(1, 3, 1).fill_(5.0);
+  EXPECT_TRUE(close(model(s, t2, {.tgt_mask = mask}).narrow(1, 0, 3), y.narrow(1, 0, 3), 1e-10, 1e-12));
+  EXPECT_TRUE(close(model(s, t, {.tgt_is_causal = true}), y, 1e-10, 1e-12));
+  // Everything trains: every parameter gets a gradient.
+  model(s, t).sum().backward();
+  for (const auto& [name, p] : model->named_parameters()) EXPECT_TRUE(p.grad().defined()) << name;
+  EXPECT_THROW_WITH(model(s, randn({3, 4, 8}, kFloat64)), Error, "must have the same batch size");
+  EXPECT_THROW_WITH(model(s, randn({2, 4, 6}, kFloat64)), Error, "must have d_model = 8 features");
+  EXPECT_THROW_WITH(model(s, t[0]), Error, "expected src and tgt both 2-D (unbatched) or both 3-D");
+  EXPECT_THROW_WITH(nn::TransformerEncoder(enc_layer, 0), ValueError,
+                    "TransformerEncoder: num_layers must be positive");
+  EXPECT_THROW_WITH(nn::Transformer({.activation = "tanh"}), ValueError, "activation must be");
+  // Custom stacks are used as given (and re-initialised, as PyTorch does).
+  nn::Transformer custom({.d_model = 8, .nhead = 2, .custom_encoder = enc, .custom_decoder = dec});
+  EXPECT_EQ(custom->encoder.ptr(), enc.ptr());
+  EXPECT_EQ(custom->named_parameters().size(), enc->named_parameters().size() + dec->named_parameters().size());
 }

@@ -41,6 +41,31 @@ TEST(ShapeOps, SplitChunkUnbind) {
   EXPECT_THROW_WITH(x.chunk(0), ValueError, "positive");
 }
 
+TEST(ShapeOps, SplitAndUnbindShareOneBackwardNode) {
+  Tensor x = randn({4, 6}, kFloat64).requires_grad_(true);
+  auto parts = x.split({1, 3, 2}, 1);
+  EXPECT_EQ(parts[0].grad_fn(), parts[2].grad_fn());
+  EXPECT_EQ(parts[1].grad_fn()->name(), "SplitBackward");
+  // Gradients of the pieces that were used; zeros for the others.
+  (parts[0] * 2.0 + parts[2].sum({1}, true)).sum().backward();
+  EXPECT_EQ(vals(x.grad()[0]), (std::vector<double>{2, 0, 0, 0, 1, 1}));
+  auto rows = unbind(x * 1.0, 0);
+  EXPECT_EQ(rows[3].grad_fn()->name(), "UnbindBackward");
+  EXPECT_TRUE(
+      autograd::gradcheck([](const tensor_list& in) { return unbind(in[0], 1)[2] * unbind(in[0], 1)[0]; }, {x}));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return in[0].chunk(2, 0)[1].pow(3); }, {x}));
+  // An in-place change of one piece reaches the base's gradient.
+  Tensor y = x * 1.0;
+  auto pieces = y.chunk(2, 0);
+  pieces[1].mul_(3.0);
+  x.grad().zero_();
+  y.sum().backward();
+  EXPECT_EQ(vals(x.grad().select(1, 0)), (std::vector<double>{1, 1, 3, 3}));
+  // Without grad mode the pieces are plain views.
+  NoGradGuard guard;
+  EXPECT_EQ(x.split(2, 1)[0].grad_fn(), nullptr);
+}
+
 TEST(ShapeOps, RepeatFlipRoll) {
   Tensor x = tensor({1, 2});
   EXPECT_EQ(vals(x.repeat({3})), (std::vector<double>{1, 2, 1, 2, 1, 2}));

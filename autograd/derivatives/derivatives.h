@@ -62,6 +62,9 @@ std::shared_ptr<Node> logcumsumexp_node(const Tensor& self, const Tensor& result
 
 // Shape ops.
 std::shared_ptr<Node> cat_node(const tensor_list& inputs, int64_t dim);
+// Multi-output views: every piece is an output of one node.
+std::shared_ptr<Node> split_node(const Tensor& self, int64_t dim);
+std::shared_ptr<Node> unbind_node(const Tensor& self, int64_t dim);
 std::shared_ptr<Node> flip_node(const Tensor& self, const Shape& dims);
 std::shared_ptr<Node> pad_node(const Tensor& self, const std::vector<int64_t>& pads);
 

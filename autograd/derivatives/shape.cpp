@@ -1,4 +1,4 @@
-// Backward formulas of cat, flip and pad.
+// Backward formulas of cat, split, unbind, flip and pad.
 #include <vector>
 
 #include "autograd/derivatives/derivatives.h"
@@ -22,6 +22,17 @@ std::shared_ptr<Node> cat_node(const tensor_list& inputs, int64_t dim) {
     }
     return r;
   });
+}
+
+// The pieces' gradients arrive together (missing ones as zeros): one cat or stack rebuilds the input's.
+std::shared_ptr<Node> split_node(const Tensor& self, int64_t dim) {
+  return make_node("SplitBackward", {&self},
+                   [dim](const Node&, const tensor_list& g) -> tensor_list { return {cat(g, dim)}; });
+}
+
+std::shared_ptr<Node> unbind_node(const Tensor& self, int64_t dim) {
+  return make_node("UnbindBackward", {&self},
+                   [dim](const Node&, const tensor_list& g) -> tensor_list { return {stack(g, dim)}; });
 }
 
 std::shared_ptr<Node> flip_node(const Tensor& self, const Shape& dims) {

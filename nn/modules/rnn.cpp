@@ -1,45 +1,98 @@
-// LSTM and GRU: per layer and direction, the input projection of every step in one matmul,
-// then a loop over time of the recurrent cell, all in differentiable tensor ops.
+// RNN, LSTM and GRU: per layer and direction, the input projection of every step in one matmul,
+// then a loop over time of the recurrent cell, all in differentiable tensor ops. The cells run the
+// same step functions on one step's projection.
 #include "tapegrad/nn/modules/rnn.h"
 
 #include <cmath>
 
 #include "tapegrad/nn/functional/dropout.h"
+#include "tapegrad/nn/functional/linear.h"
 #include "tapegrad/nn/init.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
 
 namespace tg::nn {
 
+namespace {
+
+// The steps. RNN's and LSTM's take xp = the input's projection with both biases, so that h's
+// product adds onto it in one addmm; GRU's reset gate scales h's projection with its bias, so
+// its xp holds bias_ih only. Gate blocks are in PyTorch's order.
+Tensor rnn_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, bool relu_nonlinearity) {
+  Tensor pre = addmm(xp, h, w_hh.t());
+  return relu_nonlinearity ? relu(pre) : tanh(pre);
+}
+
+// Input, forget, cell and output gates; with w_hr the new h is projected.
+std::pair<Tensor, Tensor> lstm_step(const Tensor& xp, const Tensor& h, const Tensor& c, const Tensor& w_hh,
+                                    const Tensor& w_hr = {}) {
+  const tensor_list g = addmm(xp, h, w_hh.t()).chunk(4, -1);
+  Tensor c2 = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
+  Tensor h2 = sigmoid(g[3]) * tanh(c2);
+  return {w_hr.defined() ? functional::linear(h2, w_hr) : h2, c2};
+}
+
+// Reset, update and new gates; the reset gate scales h's projection including its bias.
+Tensor gru_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, const Tensor& b_hh) {
+  tensor_list xg = xp.chunk(3, -1), hg = functional::linear(h, w_hh, b_hh).chunk(3, -1);
+  Tensor r = sigmoid(xg[0] + hg[0]), z = sigmoid(xg[1] + hg[1]);
+  Tensor cand = tanh(xg[2] + r * hg[2]);
+  return (1 - z) * cand + z * h;
+}
+
+// x W_ih^T + b_ih, plus b_hh when the step takes both biases there.
+Tensor input_projection(const Tensor& x, const Tensor& w_ih, const Tensor& b_ih, const Tensor& b_hh, bool both) {
+  return functional::linear(x, w_ih, both && b_ih.defined() ? b_ih + b_hh : b_ih);
+}
+
+void check_nonlinearity(const char* op, const std::string& nonlinearity) {
+  TG_CHECK_VALUE(nonlinearity == "tanh" || nonlinearity == "relu",
+                 "{}: nonlinearity must be \"tanh\" or \"relu\", got \"{}\"", op, nonlinearity);
+}
+
+void init_uniform(const tensor_list& params, int64_t hidden_size) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(hidden_size));
+  for (const Tensor& p : params) init::uniform_(p, -bound, bound);
+}
+
+}  // namespace
+
 RNNBaseImpl::RNNBaseImpl(const char* name, int64_t gates, int64_t in, int64_t hidden, const RNNOptions& o)
     : Module(name), input_size(in), hidden_size(hidden), options(o), gates_(gates) {
   TG_CHECK_VALUE(in > 0 && hidden > 0, "{}: input_size and hidden_size must be positive, got {} and {}", name, in, hidden);
   TG_CHECK_VALUE(o.num_layers > 0, "{}: num_layers must be positive, got {}", name, o.num_layers);
   TG_CHECK_VALUE(o.dropout >= 0 && o.dropout <= 1, "{}: dropout must be in [0, 1], got {}", name, o.dropout);
-  const int64_t dirs = o.bidirectional ? 2 : 1;
+  const bool lstm = gates == 4, elman = gates == 1;
+  TG_CHECK_VALUE(o.proj_size == 0 || (lstm && o.proj_size > 0 && o.proj_size < hidden),
+                 "{}: proj_size must be 0, or for LSTM in (0, hidden_size = {}), got {}", name, hidden, o.proj_size);
+  if (elman) {
+    check_nonlinearity(name, o.nonlinearity);
+  } else {
+    TG_CHECK_VALUE(o.nonlinearity == "tanh", "{}: the nonlinearity option is RNN's; got \"{}\"", name, o.nonlinearity);
+  }
+  const int64_t dirs = o.bidirectional ? 2 : 1, out = o.proj_size > 0 ? o.proj_size : hidden;
   for (int64_t layer = 0; layer < o.num_layers; ++layer)
     for (int64_t d = 0; d < dirs; ++d) {
       const std::string suffix = fmt::format("_l{}{}", layer, d == 1 ? "_reverse" : "");
-      const int64_t layer_in = layer == 0 ? in : hidden * dirs;
+      const int64_t layer_in = layer == 0 ? in : out * dirs;
       Weights w;
       w.w_ih = register_parameter("weight_ih" + suffix, empty({gates * hidden, layer_in}));
-      w.w_hh = register_parameter("weight_hh" + suffix, empty({gates * hidden, hidden}));
+      w.w_hh = register_parameter("weight_hh" + suffix, empty({gates * hidden, out}));
       if (o.bias) {
         w.b_ih = register_parameter("bias_ih" + suffix, empty({gates * hidden}));
         w.b_hh = register_parameter("bias_hh" + suffix, empty({gates * hidden}));
       }
+      if (o.proj_size > 0) w.w_hr = register_parameter("weight_hr" + suffix, empty({o.proj_size, hidden}));
       weights_.push_back(w);
     }
   reset_parameters();
 }
 
-void RNNBaseImpl::reset_parameters() {
-  const double bound = 1.0 / std::sqrt(static_cast<double>(hidden_size));
-  for (const Tensor& p : parameters()) init::uniform_(p, -bound, bound);
-}
+void RNNBaseImpl::reset_parameters() { init_uniform(parameters(), hidden_size); }
 
 std::string RNNBaseImpl::extra_repr() const {
   std::string s = fmt::format("{}, {}", input_size, hidden_size);
+  if (options.proj_size != 0) s += fmt::format(", proj_size={}", options.proj_size);
   if (options.num_layers != 1) s += fmt::format(", num_layers={}", options.num_layers);
   if (!options.bias) s += ", bias=False";
   if (options.batch_first) s += ", batch_first=True";
@@ -62,28 +115,31 @@ std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run(const Tensor& input, const T
   Tensor x = batched ? (options.batch_first ? input.transpose(0, 1) : input) : input.unsqueeze(1);  // [L, N, in]
   const int64_t steps = x.sizes()[0], n = x.sizes()[1];
   const int64_t dirs = options.bidirectional ? 2 : 1, total = options.num_layers * dirs;
-  auto initial = [&](const Tensor& s, const char* what) {
-    if (!s.defined()) return zeros({total, n, hidden_size}, x.options());
-    const Shape expected = batched ? Shape{total, n, hidden_size} : Shape{total, hidden_size};
+  const int64_t out_size = options.proj_size > 0 ? options.proj_size : hidden_size;
+  auto initial = [&](const Tensor& s, int64_t size, const char* what) {
+    if (!s.defined()) return zeros({total, n, size}, x.options());
+    const Shape expected = batched ? Shape{total, n, size} : Shape{total, size};
     TG_CHECK(s.sizes() == expected, "{}: expected {} of shape {}, got {}", op, what, expected, s.sizes());
     return batched ? s : s.unsqueeze(1);
   };
-  Tensor h_init = initial(h0, "hidden state h_0"), c_init = has_cell ? initial(c0, "cell state c_0") : Tensor();
+  Tensor h_init = initial(h0, out_size, "hidden state h_0");
+  Tensor c_init = has_cell ? initial(c0, hidden_size, "cell state c_0") : Tensor();
   tensor_list h_last, c_last;
   for (int64_t layer = 0; layer < options.num_layers; ++layer) {
     tensor_list per_dir;
     for (int64_t d = 0; d < dirs; ++d) {
       const Weights& w = weights_[static_cast<size_t>(layer * dirs + d)];
-      Tensor proj = matmul(x, w.w_ih.t());
-      if (w.b_ih.defined()) proj = proj + w.b_ih;
+      // unbind: one backward node for all steps' slices (a select per step would scatter each
+      // step's gradient into a zero tensor of the whole sequence).
+      const tensor_list proj = unbind(input_projection(x, w.w_ih, w.b_ih, w.b_hh, gates_ != 3), 0);
       Tensor h = h_init[layer * dirs + d], c = has_cell ? c_init[layer * dirs + d] : Tensor();
       tensor_list outs(static_cast<size_t>(steps));
       for (int64_t k = 0; k < steps; ++k) {
         const int64_t t = d == 0 ? k : steps - 1 - k;
-        std::tie(h, c) = cell(proj[t], h, c, w);
+        std::tie(h, c) = cell(proj[static_cast<size_t>(t)], h, c, w);
         outs[static_cast<size_t>(t)] = h;
       }
-      per_dir.push_back(steps > 0 ? stack(outs, 0) : zeros({0, n, hidden_size}, x.options()));
+      per_dir.push_back(steps > 0 ? stack(outs, 0) : zeros({0, n, out_size}, x.options()));
       h_last.push_back(h);
       if (has_cell) c_last.push_back(c);
     }
@@ -100,30 +156,108 @@ std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run(const Tensor& input, const T
   return {out, hn, cn};
 }
 
+std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input, const Tensor& hx) {
+  const bool relu_nonlinearity = options.nonlinearity == "relu";
+  auto [out, hn, cn] =
+      run(input, hx, {}, false, [&](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
+        return std::pair{rnn_step(xp, h, w.w_hh, relu_nonlinearity), Tensor()};
+      });
+  return {out, hn};
+}
+
 std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(const Tensor& input,
                                                                  const std::optional<std::tuple<Tensor, Tensor>>& hx) {
   Tensor h0, c0;
   if (hx) std::tie(h0, c0) = *hx;
-  auto [out, hn, cn] = run(input, h0, c0, true, [](const Tensor& xp, const Tensor& h, const Tensor& c, const Weights& w) {
-    Tensor gates = xp + matmul(h, w.w_hh.t());
-    if (w.b_hh.defined()) gates = gates + w.b_hh;
-    tensor_list g = gates.chunk(4, -1);  // input, forget, cell, output (PyTorch's order)
-    Tensor c2 = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
-    return std::pair{sigmoid(g[3]) * tanh(c2), c2};
-  });
+  auto [out, hn, cn] =
+      run(input, h0, c0, true, [](const Tensor& xp, const Tensor& h, const Tensor& c, const Weights& w) {
+        return lstm_step(xp, h, c, w.w_hh, w.w_hr);
+      });
   return {out, {hn, cn}};
 }
 
 std::tuple<Tensor, Tensor> GRUImpl::forward(const Tensor& input, const Tensor& hx) {
-  auto [out, hn, cn] = run(input, hx, {}, false, [](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
-    Tensor hp = matmul(h, w.w_hh.t());
-    if (w.b_hh.defined()) hp = hp + w.b_hh;
-    tensor_list xg = xp.chunk(3, -1), hg = hp.chunk(3, -1);  // reset, update, new
-    Tensor r = sigmoid(xg[0] + hg[0]), z = sigmoid(xg[1] + hg[1]);
-    Tensor cand = tanh(xg[2] + r * hg[2]);
-    return std::pair{(1 - z) * cand + z * h, Tensor()};
-  });
+  auto [out, hn, cn] =
+      run(input, hx, {}, false, [](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
+        return std::pair{gru_step(xp, h, w.w_hh, w.b_hh), Tensor()};
+      });
   return {out, hn};
+}
+
+// ---- cells ----
+
+RNNCellBaseImpl::RNNCellBaseImpl(const char* name, int64_t gates, int64_t in, int64_t hidden, bool with_bias)
+    : Module(name), input_size(in), hidden_size(hidden), bias(with_bias) {
+  TG_CHECK_VALUE(in > 0 && hidden > 0, "{}: input_size and hidden_size must be positive, got {} and {}", name, in,
+                 hidden);
+  weight_ih = register_parameter("weight_ih", empty({gates * hidden, in}));
+  weight_hh = register_parameter("weight_hh", empty({gates * hidden, hidden}));
+  if (with_bias) {
+    bias_ih = register_parameter("bias_ih", empty({gates * hidden}));
+    bias_hh = register_parameter("bias_hh", empty({gates * hidden}));
+  }
+  reset_parameters();
+}
+
+void RNNCellBaseImpl::reset_parameters() { init_uniform(parameters(), hidden_size); }
+
+std::string RNNCellBaseImpl::extra_repr() const {
+  return fmt::format("{}, {}{}", input_size, hidden_size, bias ? "" : ", bias=False");
+}
+
+Tensor RNNCellBaseImpl::batch_input(const Tensor& input, bool& batched) const {
+  const char* op = name().c_str();
+  TG_CHECK(input.defined() && (input.dim() == 1 || input.dim() == 2),
+           "{}: expected a 1-D (unbatched) or 2-D (batched) input, got shape {}", op,
+           input.defined() ? input.sizes() : Shape{});
+  TG_CHECK(input.sizes()[input.dim() - 1] == input_size, "{}: input of shape {} should have {} features (input_size)",
+           op, input.sizes(), input_size);
+  TG_CHECK_TYPE(input.dtype() == weight_ih.dtype(), "{}: input is {} but the weights are {}", op, input.dtype(),
+                weight_ih.dtype());
+  batched = input.dim() == 2;
+  return batched ? input : input.unsqueeze(0);
+}
+
+Tensor RNNCellBaseImpl::batch_state(const Tensor& state, const Tensor& input, bool batched, const char* what) const {
+  const int64_t n = input.sizes()[0];
+  if (!state.defined()) return zeros({n, hidden_size}, input.options());
+  const Shape expected = batched ? Shape{n, hidden_size} : Shape{hidden_size};
+  TG_CHECK(state.sizes() == expected, "{}: expected {} of shape {}, got {}", name(), what, expected, state.sizes());
+  return batched ? state : state.unsqueeze(0);
+}
+
+RNNCellImpl::RNNCellImpl(int64_t in, int64_t hidden, bool with_bias, std::string nl)
+    : RNNCellBaseImpl("RNNCell", 1, in, hidden, with_bias), nonlinearity(std::move(nl)) {
+  check_nonlinearity("RNNCell", nonlinearity);
+}
+
+std::string RNNCellImpl::extra_repr() const {
+  return RNNCellBaseImpl::extra_repr() + (nonlinearity == "tanh" ? "" : ", nonlinearity=" + nonlinearity);
+}
+
+Tensor RNNCellImpl::forward(const Tensor& input, const Tensor& hx) {
+  bool batched = false;
+  Tensor x = batch_input(input, batched), h = batch_state(hx, x, batched, "hidden state hx");
+  Tensor h2 = rnn_step(input_projection(x, weight_ih, bias_ih, bias_hh, true), h, weight_hh, nonlinearity == "relu");
+  return batched ? h2 : h2.squeeze(0);
+}
+
+std::tuple<Tensor, Tensor> LSTMCellImpl::forward(const Tensor& input,
+                                                 const std::optional<std::tuple<Tensor, Tensor>>& hx) {
+  bool batched = false;
+  Tensor x = batch_input(input, batched);
+  Tensor h = batch_state(hx ? std::get<0>(*hx) : Tensor(), x, batched, "hidden state h");
+  Tensor c = batch_state(hx ? std::get<1>(*hx) : Tensor(), x, batched, "cell state c");
+  auto [h2, c2] = lstm_step(input_projection(x, weight_ih, bias_ih, bias_hh, true), h, c, weight_hh);
+  if (!batched) return {h2.squeeze(0), c2.squeeze(0)};
+  return {h2, c2};
+}
+
+Tensor GRUCellImpl::forward(const Tensor& input, const Tensor& hx) {
+  bool batched = false;
+  Tensor x = batch_input(input, batched), h = batch_state(hx, x, batched, "hidden state hx");
+  Tensor h2 = gru_step(input_projection(x, weight_ih, bias_ih, bias_hh, false), h, weight_hh, bias_hh);
+  return batched ? h2 : h2.squeeze(0);
 }
 
 }  // namespace tg::nn

@@ -1,5 +1,5 @@
-// MultiheadAttention (the math path, with explicit weights when asked for) and
-// TransformerEncoderLayer (post-norm or pre-norm).
+// MultiheadAttention (the math path, with explicit weights when asked for), the encoder and
+// decoder layers (post-norm or pre-norm), their stacks and Transformer.
 #include "tapegrad/nn/modules/transformer.h"
 
 #include <cmath>
@@ -117,45 +117,206 @@ std::tuple<Tensor, Tensor> MultiheadAttentionImpl::forward(const Tensor& query, 
   return {out, weights};
 }
 
-TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(int64_t d_model, int64_t nhead,
-                                                         const TransformerEncoderLayerOptions& o)
-    : Module("TransformerEncoderLayer"), options(o) {
+namespace {
+
+void check_layer(const char* op, int64_t d_model, int64_t nhead, const TransformerEncoderLayerOptions& o) {
   TG_CHECK_VALUE(o.activation == "relu" || o.activation == "gelu",
-                 "TransformerEncoderLayer: activation must be \"relu\" or \"gelu\", got \"{}\"", o.activation);
-  self_attn = register_module("self_attn", MultiheadAttention(d_model, nhead,
-                                                              {.dropout = o.dropout, .bias = o.bias, .batch_first = o.batch_first}));
-  linear1 = register_module("linear1", Linear(d_model, o.dim_feedforward, o.bias));
+                 "{}: activation must be \"relu\" or \"gelu\", got \"{}\"", op, o.activation);
+  TG_CHECK_VALUE(d_model > 0 && nhead > 0 && o.dim_feedforward > 0,
+                 "{}: d_model, nhead and dim_feedforward must be positive, got {}, {} and {}", op, d_model, nhead,
+                 o.dim_feedforward);
+}
+
+MultiheadAttention make_attention(int64_t d_model, int64_t nhead, const TransformerEncoderLayerOptions& o) {
+  return MultiheadAttention(d_model, nhead, {.dropout = o.dropout, .bias = o.bias, .batch_first = o.batch_first});
+}
+
+// Attention of x to kv without weights, then dropout: the layers' _sa_block and _mha_block.
+Tensor attention_block(MultiheadAttention& attn, Dropout& drop, const Tensor& x, const Tensor& kv, const Tensor& mask,
+                       const Tensor& key_padding_mask, bool is_causal) {
+  MultiheadAttentionForward args;
+  args.key_padding_mask = key_padding_mask;
+  args.need_weights = false;
+  args.attn_mask = mask;
+  args.is_causal = is_causal && !mask.defined();
+  return drop(std::get<0>(attn(x, kv, kv, args)));
+}
+
+// linear2(dropout(activation(linear1(x)))), before the block's own dropout.
+Tensor feed_forward(const Tensor& x, Linear& linear1, Dropout& dropout, Linear& linear2,
+                    const std::string& activation) {
+  Tensor h = linear1(x);
+  h = activation == "gelu" ? gelu(h) : relu(h);
+  return linear2(dropout(h));
+}
+
+// A layer built from the same arguments, on the same device and dtype, holding copies of the
+// original's parameters and buffers.
+template <class Layer>
+std::shared_ptr<Layer> copy_layer(const Layer& layer) {
+  auto copy = std::make_shared<Layer>(layer.d_model, layer.nhead, layer.options);
+  const tensor_list params = layer.parameters();
+  if (!params.empty()) copy->to(params[0].device(), params[0].dtype());
+  copy->load_state_dict(layer.state_dict());
+  copy->train(layer.is_training());
+  return copy;
+}
+
+template <class Layer>
+ModuleList stack_copies(const char* op, const Layer& layer, int64_t num_layers) {
+  TG_CHECK_VALUE(num_layers > 0, "{}: num_layers must be positive, got {}", op, num_layers);
+  ModuleList layers;
+  for (int64_t i = 0; i < num_layers; ++i) layers->push_back(copy_layer(layer));
+  return layers;
+}
+
+}  // namespace
+
+TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(int64_t d, int64_t h, const TransformerEncoderLayerOptions& o)
+    : Module("TransformerEncoderLayer"), d_model(d), nhead(h), options(o) {
+  check_layer("TransformerEncoderLayer", d, h, o);
+  self_attn = register_module("self_attn", make_attention(d, h, o));
+  linear1 = register_module("linear1", Linear(d, o.dim_feedforward, o.bias));
   dropout = register_module("dropout", Dropout(o.dropout));
-  linear2 = register_module("linear2", Linear(o.dim_feedforward, d_model, o.bias));
-  norm1 = register_module("norm1", LayerNorm(Shape{d_model}, o.layer_norm_eps, true, o.bias));
-  norm2 = register_module("norm2", LayerNorm(Shape{d_model}, o.layer_norm_eps, true, o.bias));
+  linear2 = register_module("linear2", Linear(o.dim_feedforward, d, o.bias));
+  norm1 = register_module("norm1", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
+  norm2 = register_module("norm2", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
   dropout1 = register_module("dropout1", Dropout(o.dropout));
   dropout2 = register_module("dropout2", Dropout(o.dropout));
 }
 
-Tensor TransformerEncoderLayerImpl::feed_forward(const Tensor& x) {
-  Tensor h = linear1(x);
-  h = options.activation == "gelu" ? gelu(h) : relu(h);
-  return dropout2(linear2(dropout(h)));
-}
+std::shared_ptr<TransformerEncoderLayerImpl> TransformerEncoderLayerImpl::clone() const { return copy_layer(*this); }
 
 Tensor TransformerEncoderLayerImpl::forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask,
                                             bool is_causal) {
   auto attend = [&](const Tensor& x) {
-    MultiheadAttentionForward args;
-    args.key_padding_mask = src_key_padding_mask;
-    args.need_weights = false;
-    args.attn_mask = src_mask;
-    args.is_causal = is_causal && !src_mask.defined();
-    return dropout1(std::get<0>(self_attn->forward(x, x, x, args)));
+    return attention_block(self_attn, dropout1, x, x, src_mask, src_key_padding_mask, is_causal);
   };
+  auto ff = [&](const Tensor& x) { return dropout2(feed_forward(x, linear1, dropout, linear2, options.activation)); };
   Tensor x = src;
   if (options.norm_first) {
     x = x + attend(norm1(x));
-    return x + feed_forward(norm2(x));
+    return x + ff(norm2(x));
   }
   x = norm1(x + attend(x));
-  return norm2(x + feed_forward(x));
+  return norm2(x + ff(x));
+}
+
+TransformerDecoderLayerImpl::TransformerDecoderLayerImpl(int64_t d, int64_t h, const TransformerDecoderLayerOptions& o)
+    : Module("TransformerDecoderLayer"), d_model(d), nhead(h), options(o) {
+  check_layer("TransformerDecoderLayer", d, h, o);
+  self_attn = register_module("self_attn", make_attention(d, h, o));
+  multihead_attn = register_module("multihead_attn", make_attention(d, h, o));
+  linear1 = register_module("linear1", Linear(d, o.dim_feedforward, o.bias));
+  dropout = register_module("dropout", Dropout(o.dropout));
+  linear2 = register_module("linear2", Linear(o.dim_feedforward, d, o.bias));
+  norm1 = register_module("norm1", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
+  norm2 = register_module("norm2", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
+  norm3 = register_module("norm3", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
+  dropout1 = register_module("dropout1", Dropout(o.dropout));
+  dropout2 = register_module("dropout2", Dropout(o.dropout));
+  dropout3 = register_module("dropout3", Dropout(o.dropout));
+}
+
+std::shared_ptr<TransformerDecoderLayerImpl> TransformerDecoderLayerImpl::clone() const { return copy_layer(*this); }
+
+Tensor TransformerDecoderLayerImpl::forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask,
+                                            const Tensor& memory_mask, const Tensor& tgt_key_padding_mask,
+                                            const Tensor& memory_key_padding_mask, bool tgt_is_causal,
+                                            bool memory_is_causal) {
+  TG_CHECK(memory.defined() && memory.dim() == tgt.dim(),
+           "TransformerDecoderLayer: memory must have as many dimensions as tgt {}, got {}", tgt.sizes(),
+           memory.defined() ? memory.sizes() : Shape{});
+  auto self_block = [&](const Tensor& x) {
+    return attention_block(self_attn, dropout1, x, x, tgt_mask, tgt_key_padding_mask, tgt_is_causal);
+  };
+  auto cross_block = [&](const Tensor& x) {
+    return attention_block(multihead_attn, dropout2, x, memory, memory_mask, memory_key_padding_mask, memory_is_causal);
+  };
+  auto ff = [&](const Tensor& x) { return dropout3(feed_forward(x, linear1, dropout, linear2, options.activation)); };
+  Tensor x = tgt;
+  if (options.norm_first) {
+    x = x + self_block(norm1(x));
+    x = x + cross_block(norm2(x));
+    return x + ff(norm3(x));
+  }
+  x = norm1(x + self_block(x));
+  x = norm2(x + cross_block(x));
+  return norm3(x + ff(x));
+}
+
+TransformerEncoderImpl::TransformerEncoderImpl(const TransformerEncoderLayer& encoder_layer, int64_t num_layers,
+                                               std::shared_ptr<Module> norm_module)
+    : Module("TransformerEncoder") {
+  layers = register_module("layers", stack_copies("TransformerEncoder", *encoder_layer, num_layers));
+  if (norm_module) norm = register_module("norm", std::move(norm_module));
+}
+
+Tensor TransformerEncoderImpl::forward(const Tensor& src, const Tensor& mask, const Tensor& src_key_padding_mask,
+                                       bool is_causal) {
+  Tensor x = src;
+  for (const auto& layer : *layers)
+    x = static_cast<TransformerEncoderLayerImpl&>(*layer).forward(x, mask, src_key_padding_mask, is_causal);
+  return norm ? (*norm)(x) : x;
+}
+
+TransformerDecoderImpl::TransformerDecoderImpl(const TransformerDecoderLayer& decoder_layer, int64_t num_layers,
+                                               std::shared_ptr<Module> norm_module)
+    : Module("TransformerDecoder") {
+  layers = register_module("layers", stack_copies("TransformerDecoder", *decoder_layer, num_layers));
+  if (norm_module) norm = register_module("norm", std::move(norm_module));
+}
+
+Tensor TransformerDecoderImpl::forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask,
+                                       const Tensor& memory_mask, const Tensor& tgt_key_padding_mask,
+                                       const Tensor& memory_key_padding_mask, bool tgt_is_causal,
+                                       bool memory_is_causal) {
+  Tensor x = tgt;
+  for (const auto& layer : *layers)
+    x = static_cast<TransformerDecoderLayerImpl&>(*layer).forward(x, memory, tgt_mask, memory_mask,
+                                                                  tgt_key_padding_mask, memory_key_padding_mask,
+                                                                  tgt_is_causal, memory_is_causal);
+  return norm ? (*norm)(x) : x;
+}
+
+TransformerImpl::TransformerImpl(const TransformerOptions& o) : Module("Transformer"), options(o) {
+  const TransformerEncoderLayerOptions layer{o.dim_feedforward, o.dropout,    o.activation, o.layer_norm_eps,
+                                             o.batch_first,     o.norm_first, o.bias};
+  auto final_norm = [&] { return LayerNorm(Shape{o.d_model}, o.layer_norm_eps, true, o.bias); };
+  encoder = register_module("encoder", o.custom_encoder
+                                           ? o.custom_encoder
+                                           : TransformerEncoder(TransformerEncoderLayer(o.d_model, o.nhead, layer),
+                                                                o.num_encoder_layers, final_norm()));
+  decoder = register_module("decoder", o.custom_decoder
+                                           ? o.custom_decoder
+                                           : TransformerDecoder(TransformerDecoderLayer(o.d_model, o.nhead, layer),
+                                                                o.num_decoder_layers, final_norm()));
+  reset_parameters();
+}
+
+void TransformerImpl::reset_parameters() {
+  for (const Tensor& p : parameters())
+    if (p.dim() > 1) init::xavier_uniform_(p);
+}
+
+Tensor TransformerImpl::generate_square_subsequent_mask(int64_t size, const TensorOptions& options) {
+  TG_CHECK_VALUE(size >= 0, "Transformer.generate_square_subsequent_mask: size must be non-negative, got {}", size);
+  return full({size, size}, -std::numeric_limits<double>::infinity(), options).triu(1);
+}
+
+Tensor TransformerImpl::forward(const Tensor& src, const Tensor& tgt, const TransformerMasks& m) {
+  const char* op = "Transformer";
+  TG_CHECK(src.defined() && tgt.defined() && src.dim() == tgt.dim() && (src.dim() == 2 || src.dim() == 3),
+           "{}: expected src and tgt both 2-D (unbatched) or both 3-D, got shapes {} and {}", op,
+           src.defined() ? src.sizes() : Shape{}, tgt.defined() ? tgt.sizes() : Shape{});
+  const int64_t batch_dim = options.batch_first ? 0 : 1;
+  TG_CHECK(src.dim() == 2 || src.sizes()[batch_dim] == tgt.sizes()[batch_dim],
+           "{}: src {} and tgt {} must have the same batch size", op, src.sizes(), tgt.sizes());
+  TG_CHECK(src.sizes()[src.dim() - 1] == options.d_model && tgt.sizes()[tgt.dim() - 1] == options.d_model,
+           "{}: src {} and tgt {} must have d_model = {} features", op, src.sizes(), tgt.sizes(), options.d_model);
+  Tensor memory = encoder->forward(src, m.src_mask, m.src_key_padding_mask, m.src_is_causal);
+  return decoder->forward(tgt, memory, m.tgt_mask, m.memory_mask, m.tgt_key_padding_mask, m.memory_key_padding_mask,
+                          m.tgt_is_causal, m.memory_is_causal);
 }
 
 }  // namespace tg::nn

@@ -8,9 +8,6 @@ namespace {
 
 using namespace tg::nn;
 
-template <class Impl>
-using Layer = py::class_<Impl, Module, py::smart_holder>;
-
 std::shared_ptr<Module> as_module(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
 
 // What Sequential and ModuleList share: append, len, indexing from either end, iteration.
@@ -386,68 +383,6 @@ void bind_nn_layers(py::module_& nn) {
   Layer<SigmoidImpl>(nn, "Sigmoid").def(py::init<>());
   Layer<SoftmaxImpl>(nn, "Softmax").def(py::init<int64_t>(), py::arg("dim"));
   Layer<LogSoftmaxImpl>(nn, "LogSoftmax").def(py::init<int64_t>(), py::arg("dim"));
-
-  Layer<MultiheadAttentionImpl>(nn, "MultiheadAttention")
-      .def(py::init([](int64_t embed_dim, int64_t num_heads, double dropout, bool bias, bool batch_first) {
-             return std::make_shared<MultiheadAttentionImpl>(embed_dim, num_heads,
-                                                             MultiheadAttentionOptions{dropout, bias, batch_first});
-           }),
-           py::arg("embed_dim"), py::arg("num_heads"), py::arg("dropout") = 0.0, py::arg("bias") = true,
-           py::arg("batch_first") = false)
-      .def("forward", [](MultiheadAttentionImpl& m, const tg::Tensor& q, const tg::Tensor& k, const tg::Tensor& v,
-                         std::optional<tg::Tensor> key_padding_mask, bool need_weights, std::optional<tg::Tensor> attn_mask,
-                         bool average_attn_weights, bool is_causal) {
-        MultiheadAttentionForward args{key_padding_mask.value_or(tg::Tensor()), need_weights,
-                                       attn_mask.value_or(tg::Tensor()), average_attn_weights, is_causal};
-        auto [out, weights] = nogil([&] { return m.forward(q, k, v, args); });
-        return py::make_tuple(out, weights.defined() ? py::cast(weights) : py::none());
-      }, py::arg("query"), py::arg("key"), py::arg("value"), py::arg("key_padding_mask") = py::none(),
-         py::arg("need_weights") = true, py::arg("attn_mask") = py::none(), py::arg("average_attn_weights") = true,
-         py::arg("is_causal") = false);
-  Layer<TransformerEncoderLayerImpl>(nn, "TransformerEncoderLayer")
-      .def(py::init([](int64_t d_model, int64_t nhead, int64_t dim_feedforward, double dropout, std::string activation,
-                       double eps, bool batch_first, bool norm_first, bool bias) {
-             return std::make_shared<TransformerEncoderLayerImpl>(
-                 d_model, nhead,
-                 TransformerEncoderLayerOptions{dim_feedforward, dropout, std::move(activation), eps, batch_first,
-                                                norm_first, bias});
-           }),
-           py::arg("d_model"), py::arg("nhead"), py::arg("dim_feedforward") = 2048, py::arg("dropout") = 0.1,
-           py::arg("activation") = "relu", py::arg("layer_norm_eps") = 1e-5, py::arg("batch_first") = false,
-           py::arg("norm_first") = false, py::arg("bias") = true)
-      .def("forward", [](TransformerEncoderLayerImpl& m, const tg::Tensor& src, std::optional<tg::Tensor> src_mask,
-                         std::optional<tg::Tensor> src_key_padding_mask, bool is_causal) {
-        return nogil([&] {
-          return m.forward(src, src_mask.value_or(tg::Tensor()), src_key_padding_mask.value_or(tg::Tensor()), is_causal);
-        });
-      }, py::arg("src"), py::arg("src_mask") = py::none(), py::arg("src_key_padding_mask") = py::none(),
-         py::arg("is_causal") = false);
-  auto rnn_options = [](int64_t layers, bool bias, bool batch_first, double dropout, bool bidirectional) {
-    return RNNOptions{layers, bias, batch_first, dropout, bidirectional};
-  };
-  py::class_<RNNBaseImpl, Module, py::smart_holder>(nn, "RNNBase")
-      .def_readonly("input_size", &RNNBaseImpl::input_size)
-      .def_readonly("hidden_size", &RNNBaseImpl::hidden_size);
-  py::class_<LSTMImpl, RNNBaseImpl, py::smart_holder>(nn, "LSTM")
-      .def(py::init([rnn_options](int64_t in, int64_t hidden, int64_t layers, bool bias, bool batch_first,
-                                  double dropout, bool bidirectional) {
-             return std::make_shared<LSTMImpl>(in, hidden, rnn_options(layers, bias, batch_first, dropout, bidirectional));
-           }),
-           py::arg("input_size"), py::arg("hidden_size"), py::arg("num_layers") = 1, py::arg("bias") = true,
-           py::arg("batch_first") = false, py::arg("dropout") = 0.0, py::arg("bidirectional") = false)
-      .def("forward", [](LSTMImpl& m, const tg::Tensor& input, std::optional<std::tuple<tg::Tensor, tg::Tensor>> hx) {
-        return nogil([&] { return m.forward(input, hx); });
-      }, py::arg("input"), py::arg("hx") = py::none());
-  py::class_<GRUImpl, RNNBaseImpl, py::smart_holder>(nn, "GRU")
-      .def(py::init([rnn_options](int64_t in, int64_t hidden, int64_t layers, bool bias, bool batch_first,
-                                  double dropout, bool bidirectional) {
-             return std::make_shared<GRUImpl>(in, hidden, rnn_options(layers, bias, batch_first, dropout, bidirectional));
-           }),
-           py::arg("input_size"), py::arg("hidden_size"), py::arg("num_layers") = 1, py::arg("bias") = true,
-           py::arg("batch_first") = false, py::arg("dropout") = 0.0, py::arg("bidirectional") = false)
-      .def("forward", [](GRUImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
-        return nogil([&] { return m.forward(input, hx.value_or(tg::Tensor())); });
-      }, py::arg("input"), py::arg("hx") = py::none());
 
   // ---- losses: criterion(input, target) ----
   auto def_loss_forward = [](auto& cls) {

@@ -285,6 +285,7 @@ void bind_nn(py::module_& m) {
   py::module_ nn = m.def_submodule("nn", "modules, layers, functional ops and initialisers");
   bind_nn_module(nn);
   bind_nn_layers(nn);
+  bind_nn_sequence(nn);
   bind_nn_functional(nn);
 }
 

@@ -7,6 +7,9 @@
 namespace tgpy {
 
 using TensorClass = py::class_<tg::Tensor>;
+// A C++ layer as a subclass of tg.nn.Module.
+template <class Impl>
+using Layer = py::class_<Impl, tg::nn::Module, py::smart_holder>;
 
 void bind_types(py::module_& m);                       // dtype, device, errors
 void bind_autograd_node(py::module_& m);               // tg._C.autograd.Node (before the tensor class)
@@ -21,6 +24,7 @@ void bind_nn(py::module_& m);                          // tg._C.nn: Module, laye
 void bind_nn_module(py::module_& nn);
 void bind_nn_layers(py::module_& nn);
 void bind_nn_functional(py::module_& nn);
+void bind_nn_sequence(py::module_& nn);                // recurrent layers, attention, Transformer
 void bind_optim(py::module_& m);                       // tg._C.optim
 void bind_utils(py::module_& m);                       // save/load, data, cuda
 void bind_extension(py::module_& m);                   // tg._C.ext: C++/CUDA extension ops

@@ -1039,3 +1039,86 @@ def test_grid_sample_matches_torch(mode, padding_mode, align_corners):
                  lambda x: TF.grid_sample(x, torch.from_numpy(grid3.copy()), **kw), vol)
     check_fn(lambda t: F.affine_grid(t, (2, 3, 4, 5, 6), align_corners=align_corners),
              lambda t: TF.affine_grid(t, (2, 3, 4, 5, 6), align_corners=align_corners), np.random.randn(2, 3, 4))
+
+
+def check_param_grads(gmod, tmod, rtol=1e-9, atol=1e-10):
+    tgrads = {k: p.grad for k, p in tmod.named_parameters()}
+    for k, p in gmod.named_parameters():
+        check(p.grad, tgrads[k], rtol, atol)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.RNN(4, 5, num_layers=2, nonlinearity="relu", bidirectional=True),
+    lambda m: m.RNN(4, 5, batch_first=True, bias=False),
+    lambda m: m.LSTM(4, 6, proj_size=3, num_layers=2, bidirectional=True, batch_first=True),
+    lambda m: m.GRU(4, 5, bidirectional=True),
+])
+def test_recurrent_layers_match_torch(make):
+    torch.manual_seed(3)
+    tmod, gmod = make(torch.nn).double(), make(nn)
+    copy_params(gmod, tmod)
+    assert str(gmod) == str(tmod)
+    check_fn(lambda x: gmod(x)[0], lambda x: tmod(x)[0], np.random.randn(3, 7, 4), rtol=1e-9, atol=1e-10)
+    check_param_grads(gmod, tmod)
+    # Initial states, and the final states' values.
+    out_t, out_p = gmod(tg.tensor(np.ones((3, 7, 4)).tolist(), dtype=tg.float64)), tmod(torch.ones(3, 7, 4).double())
+    check(out_t[1][0] if isinstance(out_t[1], tuple) else out_t[1],
+          out_p[1][0] if isinstance(out_p[1], tuple) else out_p[1], 1e-9, 1e-10)
+
+
+@pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
+def test_cells_match_torch(cls):
+    torch.manual_seed(4)
+    kw = {"nonlinearity": "relu"} if cls == "RNNCell" else {}
+    tmod, gmod = getattr(torch.nn, cls)(4, 5, **kw).double(), getattr(nn, cls)(4, 5, **kw)
+    copy_params(gmod, tmod)
+    assert str(gmod) == str(tmod)
+    x, h = np.random.randn(3, 4), np.random.randn(3, 5)
+    if cls == "LSTMCell":
+        c = np.random.randn(3, 5)
+        check_fn(lambda a, b, d: gmod(a, (b, d))[1] * 2 + gmod(a, (b, d))[0],
+                 lambda a, b, d: tmod(a, (b, d))[1] * 2 + tmod(a, (b, d))[0], x, h, c)
+    else:
+        check_fn(gmod, tmod, x, h)
+        check_fn(gmod, tmod, x[0])  # unbatched, zero state
+    check_param_grads(gmod, tmod)
+
+
+def test_transformer_decoder_stacks_and_transformer_match_torch():
+    torch.manual_seed(5)
+    kw = dict(dim_feedforward=16, dropout=0.0)
+    for extra in ({}, {"norm_first": True, "activation": "gelu", "batch_first": True}):
+        tdec = torch.nn.TransformerDecoderLayer(8, 2, **kw, **extra).double()
+        gdec = nn.TransformerDecoderLayer(8, 2, **kw, **extra)
+        copy_params(gdec, tdec)
+        shapes = ((3, 4, 8), (3, 5, 8)) if extra else ((4, 3, 8), (5, 3, 8))
+        check_fn(gdec, tdec, *(np.random.randn(*s) for s in shapes), rtol=1e-9, atol=1e-10)
+        check_param_grads(gdec, tdec)
+    tmask = torch.nn.Transformer.generate_square_subsequent_mask(4, dtype=torch.float64)
+    gmask = nn.Transformer.generate_square_subsequent_mask(4, dtype=tg.float64)
+    np.testing.assert_array_equal(gmask.numpy(), tmask.numpy())
+
+    tenc = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(8, 2, **kw), 2,
+                                       norm=torch.nn.LayerNorm(8), enable_nested_tensor=False).double()
+    genc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, **kw), 2, norm=nn.LayerNorm(8))
+    copy_params(genc, tenc)
+    pad = np.zeros((3, 5), dtype=bool)
+    pad[1, 3:] = True
+    check_fn(lambda x: genc(x, src_key_padding_mask=tg.tensor(pad.tolist())),
+             lambda x: tenc(x, src_key_padding_mask=torch.tensor(pad)), np.random.randn(5, 3, 8), rtol=1e-9, atol=1e-10)
+    tdecs = torch.nn.TransformerDecoder(torch.nn.TransformerDecoderLayer(8, 2, **kw), 2).double()
+    gdecs = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, **kw), 2)
+    copy_params(gdecs, tdecs)
+    check_fn(lambda t, m: gdecs(t, m, tgt_mask=gmask), lambda t, m: tdecs(t, m, tgt_mask=tmask),
+             np.random.randn(4, 3, 8), np.random.randn(5, 3, 8), rtol=1e-9, atol=1e-10)
+
+    tt = torch.nn.Transformer(8, 2, 2, 1, 16, 0.0, batch_first=True).double()
+    gt = nn.Transformer(8, 2, 2, 1, 16, 0.0, batch_first=True)
+    assert sorted(k for k, _ in gt.named_parameters()) == sorted(k for k, _ in tt.named_parameters())
+    copy_params(gt, tt)
+    tpad = np.zeros((2, 4), dtype=bool)
+    tpad[0, 3] = True
+    check_fn(lambda s, t: gt(s, t, tgt_mask=gmask, tgt_key_padding_mask=tg.tensor(tpad.tolist())),
+             lambda s, t: tt(s, t, tgt_mask=tmask, tgt_key_padding_mask=torch.tensor(tpad)),
+             np.random.randn(2, 5, 8), np.random.randn(2, 4, 8), rtol=1e-9, atol=1e-10)
+    check_param_grads(gt, tt)

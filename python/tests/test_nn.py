@@ -178,6 +178,47 @@ def test_layers_take_pytorch_arguments():
         F.pad(row, (3, 0), mode="reflect")
 
 
+
+def test_recurrent_cells_and_transformer_stacks():
+    rnn = nn.RNN(4, 6, num_layers=2, nonlinearity="relu")
+    out, h = rnn(tg.randn(5, 3, 4))
+    assert out.shape == (5, 3, 6) and h.shape == (2, 3, 6) and rnn.nonlinearity == "relu"
+    out, (h, c) = nn.LSTM(4, 6, proj_size=2)(tg.randn(5, 3, 4))
+    assert out.shape == (5, 3, 2) and h.shape == (1, 3, 2) and c.shape == (1, 3, 6)
+    cell = nn.LSTMCell(4, 6)
+    h, c = cell(tg.randn(3, 4))
+    h, c = cell(tg.randn(3, 4), (h, c))
+    assert h.shape == c.shape == (3, 6) and cell.weight_ih.shape == (24, 4)
+    assert nn.GRUCell(4, 6)(tg.randn(4)).shape == (6,)
+    seq = nn.Sequential(nn.RNNCell(4, 6), nn.Linear(6, 1))
+    assert seq(tg.randn(2, 4)).shape == (2, 1)
+    with pytest.raises(ValueError, match="nonlinearity must be"):
+        nn.RNN(4, 6, nonlinearity="gelu")
+    with pytest.raises(ValueError, match="proj_size must be 0"):
+        nn.LSTM(4, 6, proj_size=6)
+    with pytest.raises(RuntimeError, match="expected hidden state hx of shape"):
+        nn.GRUCell(4, 6)(tg.randn(3, 4), tg.randn(2, 6))
+
+    layer = nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, batch_first=True)
+    assert layer(tg.randn(2, 3, 8), tg.randn(2, 5, 8)).shape == (2, 3, 8)
+    enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), 2, norm=nn.LayerNorm(8))
+    assert len(enc.layers) == 2 and "norm.weight" in dict(enc.named_parameters())
+    memory = enc(tg.randn(5, 2, 8))
+    dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2, dim_feedforward=16), 3)
+    mask = nn.Transformer.generate_square_subsequent_mask(4)
+    assert dec(tg.randn(4, 2, 8), memory, tgt_mask=mask, tgt_is_causal=True).shape == (4, 2, 8)
+    model = nn.Transformer(d_model=8, nhead=2, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=16,
+                           custom_encoder=enc)
+    assert model.encoder is enc and len(model.encoder.layers) == 2
+    y = model(tg.randn(5, 2, 8), tg.randn(4, 2, 8), tgt_mask=mask)
+    y.sum().backward()
+    assert y.shape == (4, 2, 8) and all(p.grad is not None for p in model.parameters())
+    with pytest.raises(RuntimeError, match="must have the same batch size"):
+        model(tg.randn(5, 2, 8), tg.randn(4, 3, 8))
+    with pytest.raises(ValueError, match="num_layers must be positive"):
+        nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2), 0)
+
+
 def test_loss_modules_and_module_conveniences():
     criterion = nn.CrossEntropyLoss(weight=tg.tensor([1.0, 2.0, 3.0]), label_smoothing=0.1)
     logits, target = tg.randn(4, 3, requires_grad=True), tg.tensor([0, 1, 2, 1])

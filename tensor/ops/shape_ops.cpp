@@ -61,6 +61,17 @@ Tensor stack(const tensor_list& tensors, int64_t dim, SourceLoc loc) {
   return cat(parts, d);
 }
 
+namespace {
+
+// A view of part of self, `offset` elements past self's own offset.
+Tensor piece(const Tensor& self, const Shape& sizes, const Shape& strides, int64_t offset) {
+  Tensor out = ops::alias(self, sizes, strides, self.storage_offset() + offset);
+  autograd::set_view_base(out, self);
+  return out;
+}
+
+}  // namespace
+
 tensor_list split_with_sizes(const Tensor& self, const std::vector<int64_t>& split_sizes, int64_t dim, SourceLoc loc) {
   detail::ApiScope scope("split_with_sizes", loc);
   ops::check_defined("split", self, "input");
@@ -76,9 +87,14 @@ tensor_list split_with_sizes(const Tensor& self, const std::vector<int64_t>& spl
   tensor_list out;
   int64_t start = 0;
   for (int64_t s : split_sizes) {
-    out.push_back(self.narrow(d, start, s));
+    Shape sizes = self.sizes();
+    sizes[d] = s;
+    out.push_back(piece(self, sizes, self.strides(), start * self.strides()[d]));
     start += s;
   }
+  // One node for all pieces: its backward concatenates their gradients, where one node per
+  // piece would each scatter into a zero tensor of the whole input.
+  if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::split_node(self, d));
   return out;
 }
 
@@ -111,8 +127,12 @@ tensor_list unbind(const Tensor& self, int64_t dim, SourceLoc loc) {
   ops::check_defined("unbind", self, "input");
   TG_CHECK(self.dim() > 0, "unbind: cannot unbind a 0-dim tensor");
   const int d = wrap_dim(dim, self.dim(), "unbind");
+  Shape sizes = self.sizes(), strides = self.strides();
+  sizes.erase(d);
+  strides.erase(d);
   tensor_list out;
-  for (int64_t i = 0; i < self.sizes()[d]; ++i) out.push_back(self.select(d, i));
+  for (int64_t i = 0; i < self.sizes()[d]; ++i) out.push_back(piece(self, sizes, strides, i * self.strides()[d]));
+  if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::unbind_node(self, d));
   return out;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// LSTM and GRU (torch.nn names, parameter names, shapes, gate order and initialisation):
-// multi-layer, batch_first, bidirectional, dropout between layers.
+// RNN, LSTM and GRU (torch.nn names, parameter names, shapes, gate order and initialisation):
+// multi-layer, batch_first, bidirectional, dropout between layers, LSTM's projection; and the
+// one-step cells RNNCell, LSTMCell and GRUCell.
 #include <optional>
+#include <string>
 #include <tuple>
 
 #include "tapegrad/nn/module.h"
@@ -14,9 +16,11 @@ struct RNNOptions {
   bool batch_first = false;  // input [N, L, H_in] instead of [L, N, H_in]
   double dropout = 0.0;      // on the outputs of every layer but the last, in training
   bool bidirectional = false;
+  int64_t proj_size = 0;              // LSTM only: h is projected to this size by weight_hr_l{k}
+  std::string nonlinearity = "tanh";  // RNN only: "tanh" or "relu"
 };
 
-// Shared by LSTM and GRU: the weights weight_ih_l{k}[_reverse] [gates * H, in],
+// Shared by RNN, LSTM and GRU: the weights weight_ih_l{k}[_reverse] [gates * H, in],
 // weight_hh_l{k}[_reverse] [gates * H, H], bias_ih_..., bias_hh_..., drawn from U(-1/sqrt(H), 1/sqrt(H)).
 class RNNBaseImpl : public Module {
  public:
@@ -29,7 +33,7 @@ class RNNBaseImpl : public Module {
 
  protected:
   struct Weights {
-    Tensor w_ih, w_hh, b_ih, b_hh;
+    Tensor w_ih, w_hh, b_ih, b_hh, w_hr;
   };
   // Runs all layers; `cell(x_proj_t, h, c, weights) -> (h, c)` does one step given the input
   // projection of that step. Returns the output and the final h (and c) of every layer/direction.
@@ -40,6 +44,22 @@ class RNNBaseImpl : public Module {
   int64_t gates_;
 };
 
+// Elman RNN: h' = nonlinearity(x W_ih^T + b_ih + h W_hh^T + b_hh).
+class RNNImpl : public RNNBaseImpl {
+ public:
+  RNNImpl(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
+      : RNNBaseImpl("RNN", 1, input_size, hidden_size, options) {}
+  using Module::forward;
+  // Returns (output [L, N, D * H], h_n [D * num_layers, N, H]).
+  std::tuple<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {});
+};
+class RNN : public ModuleHolder<RNNImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  RNN(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
+      : ModuleHolder(std::make_shared<RNNImpl>(input_size, hidden_size, options)) {}
+};
+
 class LSTMImpl : public RNNBaseImpl {
  public:
   LSTMImpl(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
@@ -47,6 +67,7 @@ class LSTMImpl : public RNNBaseImpl {
   using Module::forward;
   // input [L, N, H_in] (or batch_first, or unbatched [L, H_in]); hx = (h_0, c_0), each
   // [D * num_layers, N, H], zeros when absent. Returns (output [L, N, D * H], (h_n, c_n)).
+  // With proj_size P > 0, h_0, h_n and the output have P features instead of H.
   std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(const Tensor& input,
                                                          const std::optional<std::tuple<Tensor, Tensor>>& hx = {});
 };
@@ -71,5 +92,55 @@ class GRU : public ModuleHolder<GRUImpl> {
   GRU(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
       : ModuleHolder(std::make_shared<GRUImpl>(input_size, hidden_size, options)) {}
 };
+
+// One step of a cell: weight_ih [G * H, in], weight_hh [G * H, H], bias_ih and bias_hh [G * H],
+// all drawn from U(-1/sqrt(H), 1/sqrt(H)). Inputs are [N, in] or unbatched [in]; a missing
+// state is zeros.
+class RNNCellBaseImpl : public Module {
+ public:
+  RNNCellBaseImpl(const char* name, int64_t gates, int64_t input_size, int64_t hidden_size, bool bias);
+  std::string extra_repr() const override;
+  void reset_parameters();
+
+  int64_t input_size, hidden_size;
+  bool bias;
+  Tensor weight_ih, weight_hh, bias_ih, bias_hh;
+
+ protected:
+  // The input as [N, in], checked; `batched` says whether it came with a batch dimension.
+  Tensor batch_input(const Tensor& input, bool& batched) const;
+  // A state for that input, as [N, H] (zeros when undefined), checked against the input.
+  Tensor batch_state(const Tensor& state, const Tensor& input, bool batched, const char* what) const;
+};
+
+class RNNCellImpl : public RNNCellBaseImpl {
+ public:
+  RNNCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true, std::string nonlinearity = "tanh");
+  Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }
+  Tensor forward(const Tensor& input, const Tensor& hx);
+  std::string extra_repr() const override;
+
+  std::string nonlinearity;
+};
+TG_MODULE(RNNCell);
+
+class LSTMCellImpl : public RNNCellBaseImpl {
+ public:
+  LSTMCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true)
+      : RNNCellBaseImpl("LSTMCell", 4, input_size, hidden_size, bias) {}
+  using Module::forward;
+  // hx = (h, c); returns (h', c').
+  std::tuple<Tensor, Tensor> forward(const Tensor& input, const std::optional<std::tuple<Tensor, Tensor>>& hx = {});
+};
+TG_MODULE(LSTMCell);
+
+class GRUCellImpl : public RNNCellBaseImpl {
+ public:
+  GRUCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true)
+      : RNNCellBaseImpl("GRUCell", 3, input_size, hidden_size, bias) {}
+  Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }
+  Tensor forward(const Tensor& input, const Tensor& hx);
+};
+TG_MODULE(GRUCell);
 
 }  // namespace tg::nn
