@@ -58,6 +58,20 @@ std::vector<OpCase> other_cases() {
   return {
       // pointwise
       {"add_alpha", [](L x) { return add(x[0], x[1], 2.5); }, {{3}, {3}}, {kAnyValue}},
+      {"xlogy", [](L x) { return xlogy(x[0], x[1]) + xlogy(2.0, x[1]); }, {{3, 4}, {4}}, {kAnyValue, kPositive}},
+      {"xlog1py", [](L x) { return xlog1py(x[0], x[1]); }, {{3}, {3}}, {kAnyValue, kPositive}},
+      {"logit_eps", [](L x) { return logit(x[0] * 0.4 + 0.5, 0.2); }, {{6}}, {kUnitInterval}},
+      {"copysign", [](L x) { return copysign(x[0], x[1]) + copysign(x[0], -1.0); }, {{3, 4}, {4}}, {kAwayFromZero}},
+      {"sinc", [](L x) { return sinc(x[0]); }, {{5}}, {kAnyValue}},
+      {"deg2rad_rad2deg", [](L x) { return deg2rad(x[0]) * rad2deg(x[0]); }, {{4}}, {kAnyValue}},
+      {"frac", [](L x) { return frac(x[0]); }, {{4}}, {kAwayFromInts}},
+      {"float_power", [](L x) { return float_power(x[0], x[1]) + float_power(x[0], 2.5); }, {{3}, {3}}, {kPositive}},
+      {"ldexp",
+       [](L x) {
+         return ldexp(x[0], tensor({2, -1, 0}));
+       },
+       {{3}},
+       {kAnyValue}},
       {"rsub_scalar", [](L x) { return 2.0 - x[0]; }, {{3}}, {kAnyValue}},
       {"rdiv_scalar", [](L x) { return 2.0 / x[0]; }, {{3}}, {kAwayFromZero}},
       {"rpow_scalar", [](L x) { return pow(2.0, x[0]); }, {{3}}, {kAnyValue}},
@@ -74,7 +88,14 @@ std::vector<OpCase> other_cases() {
       {"hardsigmoid", [](L x) { return hardsigmoid(x[0] * 1.5); }, {{3, 4}}, {kAwayFromInts}},
       {"hardswish", [](L x) { return hardswish(x[0] * 1.5); }, {{3, 4}}, {kAwayFromInts}},
       {"mish", [](L x) { return mish(x[0]); }, {{3, 4}}, {kAnyValue}},
-      {"hardswish_", [](L x) { Tensor y = x[0] * 1.5; hardswish_(y); return y; }, {{4}}, {kAwayFromInts}},
+      {"hardswish_",
+       [](L x) {
+         Tensor y = x[0] * 1.5;
+         hardswish_(y);
+         return y;
+       },
+       {{4}},
+       {kAwayFromInts}},
       {"logsigmoid", [](L x) { return F::logsigmoid(x[0]); }, {{3, 4}}, {kAnyValue}},
       {"softsign", [](L x) { return F::softsign(x[0]); }, {{3, 4}}, {kAwayFromZero}},
       {"tanhshrink", [](L x) { return F::tanhshrink(x[0]); }, {{3, 4}}, {kAnyValue}},
@@ -84,31 +105,74 @@ std::vector<OpCase> other_cases() {
       {"glu", [](L x) { return F::glu(x[0], 0); }, {{4, 3}}, {kAnyValue}},
       {"softmin", [](L x) { return F::softmin(x[0], 1); }, {{3, 4}}, {kAnyValue}},
       {"prelu", [](L x) { return F::prelu(x[0], x[1]); }, {{2, 3, 4}, {3}}, {kAwayFromZero}},
-      {"interpolate_nearest", [](L x) { return F::interpolate(x[0], {.scale_factor = {2, 1.5}}); }, {{1, 2, 3, 2}},
+      {"interpolate_nearest",
+       [](L x) {
+         return F::interpolate(x[0], {.scale_factor = {2, 1.5}});
+       },
+       {{1, 2, 3, 2}},
        {kAnyValue}},
-      {"interpolate_nearest_whole", [](L x) { return F::interpolate(x[0], {.size = {4, 6}}); }, {{1, 2, 2, 2}},
+      {"interpolate_nearest_whole",
+       [](L x) {
+         return F::interpolate(x[0], {.size = {4, 6}});
+       },
+       {{1, 2, 2, 2}},
        {kAnyValue}},
-      {"interpolate_bilinear", [](L x) { return F::interpolate(x[0], {.size = {5, 2}, .mode = "bilinear"}); },
-       {{1, 2, 3, 3}}, {kAnyValue}},
-      {"interpolate_bicubic", [](L x) {
+      {"interpolate_bilinear",
+       [](L x) {
+         return F::interpolate(x[0], {.size = {5, 2}, .mode = "bilinear"});
+       },
+       {{1, 2, 3, 3}},
+       {kAnyValue}},
+      {"interpolate_bicubic",
+       [](L x) {
          return F::interpolate(x[0], {.size = {4, 5}, .mode = "bicubic", .align_corners = true});
-       }, {{1, 1, 3, 3}}, {kAnyValue}},
-      {"interpolate_trilinear", [](L x) { return F::interpolate(x[0], {.scale_factor = {1.5}, .mode = "trilinear"}); },
-       {{1, 1, 2, 3, 2}}, {kAnyValue}},
-      {"interpolate_area", [](L x) { return F::interpolate(x[0], {.size = {2}, .mode = "area"}); }, {{2, 1, 5}},
+       },
+       {{1, 1, 3, 3}},
+       {kAnyValue}},
+      {"interpolate_trilinear",
+       [](L x) { return F::interpolate(x[0], {.scale_factor = {1.5}, .mode = "trilinear"}); },
+       {{1, 1, 2, 3, 2}},
+       {kAnyValue}},
+      {"interpolate_area",
+       [](L x) { return F::interpolate(x[0], {.size = {2}, .mode = "area"}); },
+       {{2, 1, 5}},
        {kAnyValue}},
       {"addcmul", [](L x) { return addcmul(x[0], x[1], x[2], 0.7); }, {{3, 4}, {4}, {3, 1}}, {kAnyValue}},
-      {"addcdiv", [](L x) { return addcdiv(x[0], x[1], x[2], -1.5); }, {{3, 4}, {4}, {3, 1}},
+      {"addcdiv",
+       [](L x) { return addcdiv(x[0], x[1], x[2], -1.5); },
+       {{3, 4}, {4}, {3, 1}},
        {kAnyValue, kAnyValue, kAwayFromZero}},
-      {"addcmul_", [](L x) { Tensor y = x[0] * 1.0; y.addcmul_(x[1], x[2]); return y; }, {{3}, {3}, {3}}, {kAnyValue}},
+      {"addcmul_",
+       [](L x) {
+         Tensor y = x[0] * 1.0;
+         y.addcmul_(x[1], x[2]);
+         return y;
+       },
+       {{3}, {3}, {3}},
+       {kAnyValue}},
       {"logaddexp", [](L x) { return logaddexp(x[0], x[1]); }, {{3, 4}, {4}}, {kAnyValue}},
       {"hypot", [](L x) { return hypot(x[0], x[1]); }, {{3, 4}, {4}}, {kAwayFromZero}},
       {"nan_to_num", [](L x) { return nan_to_num(x[0] / x[1]); }, {{3}, {3}}, {kAnyValue, kAwayFromZero}},
-      {"tile", [](L x) { return x[0].tile({2, 1, 2}); }, {{2, 3}}, {kAnyValue}},
-      {"repeat_interleave", [](L x) { return x[0].repeat_interleave(3, 1); }, {{2, 3}}, {kAnyValue}},
-      {"repeat_interleave_tensor", [](L x) { return x[0].repeat_interleave(tensor({2, 0, 1}), 1); }, {{2, 3}},
+      {"tile",
+       [](L x) {
+         return x[0].tile({2, 1, 2});
+       },
+       {{2, 3}},
        {kAnyValue}},
-      {"meshgrid", [](L x) { auto g = meshgrid({x[0], x[1]}, "xy"); return g[0] * g[1]; }, {{3}, {2}}, {kAnyValue}},
+      {"repeat_interleave", [](L x) { return x[0].repeat_interleave(3, 1); }, {{2, 3}}, {kAnyValue}},
+      {"repeat_interleave_tensor",
+       [](L x) {
+         return x[0].repeat_interleave(tensor({2, 0, 1}), 1);
+       },
+       {{2, 3}},
+       {kAnyValue}},
+      {"meshgrid",
+       [](L x) {
+         auto g = meshgrid({x[0], x[1]}, "xy");
+         return g[0] * g[1];
+       },
+       {{3}, {2}},
+       {kAnyValue}},
       {"diff", [](L x) { return x[0].diff(2, 0, x[1]); }, {{4, 3}, {1, 3}}, {kAnyValue}},
       {"diag_embed", [](L x) { return diag(x[0], -1); }, {{3}}, {kAnyValue}},
       {"diag_extract", [](L x) { return diag(x[0], 1); }, {{3, 4}}, {kAnyValue}},
@@ -116,49 +180,123 @@ std::vector<OpCase> other_cases() {
       {"normalize", [](L x) { return F::normalize(x[0], 3.0, 0); }, {{3, 4}}, {kAwayFromZero}},
       {"cosine_similarity", [](L x) { return F::cosine_similarity(x[0], x[1], -1); }, {{3, 4}, {4}}, {kAwayFromZero}},
       {"pairwise_distance", [](L x) { return F::pairwise_distance(x[0], x[1]); }, {{3, 4}, {3, 4}}, {kAnyValue}},
-      {"huber_loss", [](L x) { return F::huber_loss(x[0], x[1], F::Reduction::Sum, 0.3); }, {{3, 4}, {3, 4}},
+      {"huber_loss",
+       [](L x) { return F::huber_loss(x[0], x[1], F::Reduction::Sum, 0.3); },
+       {{3, 4}, {3, 4}},
        {kAnyValue}},
       {"rms_norm", [](L x) { return F::rms_norm(x[0], {4}, x[1], 1e-5); }, {{3, 4}, {4}}, {kAnyValue}},
-      {"max_pool1d", [](L x) { return F::max_pool1d(x[0], {.kernel_size = 3, .stride = 2, .padding = 1}); },
-       {{2, 2, 7}}, {kAnyValue}},
-      {"avg_pool1d", [](L x) { return F::avg_pool1d(x[0], {.kernel_size = 3, .stride = 2, .padding = 1}); },
-       {{2, 2, 7}}, {kAnyValue}},
+      {"max_pool1d",
+       [](L x) { return F::max_pool1d(x[0], {.kernel_size = 3, .stride = 2, .padding = 1}); },
+       {{2, 2, 7}},
+       {kAnyValue}},
+      {"avg_pool1d",
+       [](L x) { return F::avg_pool1d(x[0], {.kernel_size = 3, .stride = 2, .padding = 1}); },
+       {{2, 2, 7}},
+       {kAnyValue}},
       {"adaptive_avg_pool1d", [](L x) { return F::adaptive_avg_pool1d(x[0], 3); }, {{2, 2, 7}}, {kAnyValue}},
       {"adaptive_max_pool1d", [](L x) { return F::adaptive_max_pool1d(x[0], 3); }, {{2, 2, 7}}, {kAnyValue}},
-      {"instance_norm", [](L x) { return F::instance_norm(x[0], {.weight = x[1], .bias = x[2]}); },
-       {{2, 3, 4}, {3}, {3}}, {kAnyValue}},
+      {"instance_norm",
+       [](L x) { return F::instance_norm(x[0], {.weight = x[1], .bias = x[2]}); },
+       {{2, 3, 4}, {3}, {3}},
+       {kAnyValue}},
       {"pixel_shuffle", [](L x) { return F::pixel_shuffle(x[0], 2) * x[1]; }, {{1, 8, 2, 3}, {4, 6}}, {kAnyValue}},
-      {"pixel_unshuffle", [](L x) { return F::pixel_unshuffle(x[0], 2) * x[1]; }, {{1, 2, 4, 2}, {1, 1}},
+      {"pixel_unshuffle", [](L x) { return F::pixel_unshuffle(x[0], 2) * x[1]; }, {{1, 2, 4, 2}, {1, 1}}, {kAnyValue}},
+      {"index_add",
+       [](L x) {
+         return index_add(x[0], 1, tensor({2, 0, 2}), x[1], 0.5);
+       },
+       {{2, 3}, {2, 3}},
        {kAnyValue}},
-      {"index_add", [](L x) { return index_add(x[0], 1, tensor({2, 0, 2}), x[1], 0.5); }, {{2, 3}, {2, 3}},
+      {"index_copy",
+       [](L x) {
+         return index_copy(x[0], 0, tensor({1, 0}), x[1]);
+       },
+       {{3, 2}, {2, 2}},
        {kAnyValue}},
-      {"index_copy", [](L x) { return index_copy(x[0], 0, tensor({1, 0}), x[1]); }, {{3, 2}, {2, 2}}, {kAnyValue}},
       {"index_fill", [](L x) { return index_fill(x[0], 1, tensor({1}), 2.0); }, {{3, 2}}, {kAnyValue}},
-      {"masked_select", [](L x) { return masked_select(x[0], tensor({true, false, true})); }, {{2, 3}}, {kAnyValue}},
+      {"masked_select",
+       [](L x) {
+         return masked_select(x[0], tensor({true, false, true}));
+       },
+       {{2, 3}},
+       {kAnyValue}},
       {"nansum", [](L x) { return nansum(x[0], {1}); }, {{2, 3}}, {kAnyValue}},
       {"nanmean", [](L x) { return nanmean(x[0], {0}, true); }, {{2, 3}}, {kAnyValue}},
-      {"var_mean", [](L x) { auto [v, m] = var_mean(x[0], {1}); return v * m; }, {{2, 3}}, {kAnyValue}},
-      {"leaky_relu_", [](L x) { Tensor y = x[0] * 1.0; leaky_relu_(y); return y; }, {{4}}, {kAwayFromZero}},
-      {"gelu_", [](L x) { Tensor y = x[0] * 1.0; gelu_(y); return y; }, {{4}}, {kAnyValue}},
+      {"var_mean",
+       [](L x) {
+         auto [v, m] = var_mean(x[0], {1});
+         return v * m;
+       },
+       {{2, 3}},
+       {kAnyValue}},
+      {"leaky_relu_",
+       [](L x) {
+         Tensor y = x[0] * 1.0;
+         leaky_relu_(y);
+         return y;
+       },
+       {{4}},
+       {kAwayFromZero}},
+      {"gelu_",
+       [](L x) {
+         Tensor y = x[0] * 1.0;
+         gelu_(y);
+         return y;
+       },
+       {{4}},
+       {kAnyValue}},
       {"clamp", [](L x) { return x[0].clamp(-0.5, 0.7); }, {{3, 4}}, {kAnyValue}, false},
-      {"clamp_", [](L x) { Tensor y = x[0] * 1.0; y.clamp_(-0.5, 0.7); return y; }, {{6}}, {kAnyValue}, false},
-      {"clamp_tensor", [](L x) { return clamp(x[0], std::optional<Tensor>(x[1]), std::optional<Tensor>(x[2])); },
-       {{3, 4}, {4}, {3, 1}}, {kAnyValue}, false},
+      {"clamp_",
+       [](L x) {
+         Tensor y = x[0] * 1.0;
+         y.clamp_(-0.5, 0.7);
+         return y;
+       },
+       {{6}},
+       {kAnyValue},
+       false},
+      {"clamp_tensor",
+       [](L x) { return clamp(x[0], std::optional<Tensor>(x[1]), std::optional<Tensor>(x[2])); },
+       {{3, 4}, {4}, {3, 1}},
+       {kAnyValue},
+       false},
       {"where", [](L x) { return where(x[0] > 0, x[0] * 2.0, x[1]); }, {{3, 4}, {4}}, {kAwayFromZero}},
       {"lerp", [](L x) { return lerp(x[0], x[1], 0.3); }, {{3}, {3}}, {kAnyValue}},
       {"lerp_tensor", [](L x) { return lerp(x[0], x[1], x[2]); }, {{2, 3}, {3}, {2, 1}}, {kAnyValue}},
-      {"lerp_", [](L x) { Tensor y = x[0] * 1.0; y.lerp_(x[1], x[2]); return y; }, {{3}, {3}, {3}}, {kAnyValue}},
+      {"lerp_",
+       [](L x) {
+         Tensor y = x[0] * 1.0;
+         y.lerp_(x[1], x[2]);
+         return y;
+       },
+       {{3}, {3}, {3}},
+       {kAnyValue}},
       {"square", [](L x) { return square(x[0]); }, {{3}}, {kAnyValue}},
       {"to_same", [](L x) { return x[0].to(kFloat64); }, {{3}}, {kAnyValue}},
       // reductions
       {"sum", [](L x) { return x[0].sum(); }, {{3, 4}}, {kAnyValue}, true, true},
-      {"sum_dims", [](L x) { return x[0].sum({0, 2}); }, {{2, 3, 4}}, {kAnyValue}},
+      {"sum_dims",
+       [](L x) {
+         return x[0].sum({0, 2});
+       },
+       {{2, 3, 4}},
+       {kAnyValue}},
       {"sum_keepdim", [](L x) { return x[0].sum({1}, true); }, {{3, 4}}, {kAnyValue}},
       {"mean", [](L x) { return x[0].mean({-1}); }, {{3, 4}}, {kAnyValue}, true, true},
       {"prod", [](L x) { return x[0].prod({1}); }, {{3, 4}}, {kAwayFromZero}},
-      {"prod_with_zeros", [](L x) { return (x[0] * tensor({1.0, 0.0, 1.0, 1.0}, kFloat64)).prod({1}); }, {{3, 4}},
-       {kAwayFromZero}, false},
-      {"prod_two_zeros", [](L x) { return (x[0] * tensor({0.0, 0.0, 1.0}, kFloat64)).prod(); }, {{3}}, {kAwayFromZero},
+      {"prod_with_zeros",
+       [](L x) {
+         return (x[0] * tensor({1.0, 0.0, 1.0, 1.0}, kFloat64)).prod({1});
+       },
+       {{3, 4}},
+       {kAwayFromZero},
+       false},
+      {"prod_two_zeros",
+       [](L x) {
+         return (x[0] * tensor({0.0, 0.0, 1.0}, kFloat64)).prod();
+       },
+       {{3}},
+       {kAwayFromZero},
        false},
       {"max_all", [](L x) { return x[0].max(); }, {{3, 4}}, {kAnyValue}},
       {"max_dim", [](L x) { return std::get<0>(x[0].max(1)); }, {{3, 4}}, {kAnyValue}, true, true},
@@ -179,57 +317,258 @@ std::vector<OpCase> other_cases() {
       {"cumprod", [](L x) { return x[0].cumprod(1); }, {{3, 4}}, {kAwayFromZero}, true, true},
       {"cumprod_dim0", [](L x) { return x[0].cumprod(0); }, {{4, 3}}, {kAwayFromZero}},
       // One zero in a row (the at-zero term), and two (everything after the first is cut off).
-      {"cumprod_zero", [](L x) { return (x[0] * tensor({1.0, 0.0, 1.0, 1.0}, kFloat64)).cumprod(1); }, {{3, 4}},
+      {"cumprod_zero",
+       [](L x) {
+         return (x[0] * tensor({1.0, 0.0, 1.0, 1.0}, kFloat64)).cumprod(1);
+       },
+       {{3, 4}},
        {kAwayFromZero}},
-      {"cumprod_two_zeros", [](L x) { return (x[0] * tensor({1.0, 0.0, 1.0, 0.0, 1.0}, kFloat64)).cumprod(0); },
-       {{5}}, {kAwayFromZero}},
+      {"cumprod_two_zeros",
+       [](L x) {
+         return (x[0] * tensor({1.0, 0.0, 1.0, 0.0, 1.0}, kFloat64)).cumprod(0);
+       },
+       {{5}},
+       {kAwayFromZero}},
       {"cummax", [](L x) { return std::get<0>(x[0].cummax(1)); }, {{3, 5}}, {kAnyValue}, true, true},
       {"cummin", [](L x) { return std::get<0>(x[0].cummin(0)); }, {{5, 3}}, {kAnyValue}},
       {"logcumsumexp", [](L x) { return x[0].logcumsumexp(1); }, {{3, 4}}, {kAnyValue}, true, true},
-      {"logcumsumexp_dim0", [](L x) { return x[0].logcumsumexp(0) * tensor({1.0, -2.0, 0.5}, kFloat64); },
-       {{4, 3}}, {kAnyValue}},
+      {"logcumsumexp_dim0",
+       [](L x) {
+         return x[0].logcumsumexp(0) * tensor({1.0, -2.0, 0.5}, kFloat64);
+       },
+       {{4, 3}},
+       {kAnyValue}},
       // views
-      {"view", [](L x) { return x[0].view({4, 3}); }, {{3, 4}}, {kAnyValue}},
+      {"view",
+       [](L x) {
+         return x[0].view({4, 3});
+       },
+       {{3, 4}},
+       {kAnyValue}},
       {"reshape_copy", [](L x) { return x[0].reshape({12}); }, {{4, 3}}, {kAnyValue}, true, true},
       {"flatten", [](L x) { return x[0].flatten(1); }, {{2, 3, 2}}, {kAnyValue}},
-      {"unflatten", [](L x) { return x[0].unflatten(1, {2, 2}); }, {{3, 4}}, {kAnyValue}},
+      {"unflatten",
+       [](L x) {
+         return x[0].unflatten(1, {2, 2});
+       },
+       {{3, 4}},
+       {kAnyValue}},
       {"transpose", [](L x) { return x[0].transpose(0, 2); }, {{2, 3, 4}}, {kAnyValue}},
-      {"permute", [](L x) { return x[0].permute({1, 2, 0}); }, {{2, 3, 4}}, {kAnyValue}},
+      {"permute",
+       [](L x) {
+         return x[0].permute({1, 2, 0});
+       },
+       {{2, 3, 4}},
+       {kAnyValue}},
       {"movedim", [](L x) { return movedim(x[0], 0, -1); }, {{2, 3, 4}}, {kAnyValue}},
       {"squeeze_unsqueeze", [](L x) { return x[0].unsqueeze(1).squeeze(); }, {{3, 1, 4}}, {kAnyValue}},
-      {"expand", [](L x) { return x[0].expand({2, 3, 4}); }, {{3, 1}}, {kAnyValue}},
+      {"expand",
+       [](L x) {
+         return x[0].expand({2, 3, 4});
+       },
+       {{3, 1}},
+       {kAnyValue}},
       {"narrow", [](L x) { return x[0].narrow(1, 1, 2); }, {{3, 4}}, {kAnyValue}, true, true},
       {"select", [](L x) { return x[0].select(0, -1); }, {{3, 4}}, {kAnyValue}, true, true},
       {"slice_step", [](L x) { return x[0].slice(1, 0, 4, 2); }, {{3, 4}}, {kAnyValue}},
       {"diagonal", [](L x) { return x[0].diagonal(1); }, {{3, 4}}, {kAnyValue}},
-      {"as_strided_overlap", [](L x) { return x[0].as_strided({3, 2}, {1, 1}); }, {{4}}, {kAnyValue}},
+      {"as_strided_overlap",
+       [](L x) {
+         return x[0].as_strided({3, 2}, {1, 1});
+       },
+       {{4}},
+       {kAnyValue}},
       {"contiguous", [](L x) { return x[0].contiguous(); }, {{4, 3}}, {kAnyValue}, true, true},
       {"clone", [](L x) { return x[0].clone(); }, {{3}}, {kAnyValue}},
       {"view_of_view", [](L x) { return x[0].t().narrow(0, 1, 2).select(1, 0); }, {{3, 4}}, {kAnyValue}},
       // shape ops
-      {"cat", [](L x) { return cat({x[0], x[1]}, 1); }, {{2, 3}, {2, 2}}, {kAnyValue}},
-      {"stack", [](L x) { return stack({x[0], x[1]}, 0); }, {{2, 3}, {2, 3}}, {kAnyValue}},
-      {"split", [](L x) { auto p = x[0].split(2, 1); return p[0] * 2.0 + p[1] * p[1]; }, {{3, 4}}, {kAnyValue}},
-      {"chunk", [](L x) { auto p = x[0].chunk(3, 0); return p[2] - p[0]; }, {{3, 2}}, {kAnyValue}},
-      {"repeat", [](L x) { return x[0].repeat({2, 1, 2}); }, {{2, 3}}, {kAnyValue}},
-      {"flip", [](L x) { return x[0].flip({0, 1}); }, {{3, 4}}, {kAnyValue}, true, true},
-      {"roll", [](L x) { return x[0].roll({1, -2}, {0, 1}); }, {{3, 4}}, {kAnyValue}},
-      {"pad", [](L x) { return pad(x[0], {1, 2, -1, 0}, 0.5); }, {{3, 4}}, {kAnyValue}},
+      {"cat",
+       [](L x) {
+         return cat({x[0], x[1]}, 1);
+       },
+       {{2, 3}, {2, 2}},
+       {kAnyValue}},
+      {"stack",
+       [](L x) {
+         return stack({x[0], x[1]}, 0);
+       },
+       {{2, 3}, {2, 3}},
+       {kAnyValue}},
+      {"split",
+       [](L x) {
+         auto p = x[0].split(2, 1);
+         return p[0] * 2.0 + p[1] * p[1];
+       },
+       {{3, 4}},
+       {kAnyValue}},
+      {"chunk",
+       [](L x) {
+         auto p = x[0].chunk(3, 0);
+         return p[2] - p[0];
+       },
+       {{3, 2}},
+       {kAnyValue}},
+      {"repeat",
+       [](L x) {
+         return x[0].repeat({2, 1, 2});
+       },
+       {{2, 3}},
+       {kAnyValue}},
+      {"flip",
+       [](L x) {
+         return x[0].flip({0, 1});
+       },
+       {{3, 4}},
+       {kAnyValue},
+       true,
+       true},
+      {"roll",
+       [](L x) {
+         return x[0].roll({1, -2}, {0, 1});
+       },
+       {{3, 4}},
+       {kAnyValue}},
+      {"pad",
+       [](L x) {
+         return pad(x[0], {1, 2, -1, 0}, 0.5);
+       },
+       {{3, 4}},
+       {kAnyValue}},
       {"tril", [](L x) { return x[0].tril(); }, {{3, 3}}, {kAnyValue}},
       {"triu", [](L x) { return x[0].triu(1); }, {{2, 3, 3}}, {kAnyValue}},
+      // arrangement (arrange.h)
+      {"tensor_split",
+       [](L x) {
+         auto p = tensor_split(x[0], {1, -1}, 1);
+         return cat({p[2], p[0] * 3.0}, 1);
+       },
+       {{3, 4}},
+       {kAnyValue}},
+      {"hvd_stack",
+       [](L x) {
+         return dstack({vstack({x[0], hstack({x[1], x[1]})}), x[0].unsqueeze(0).expand({2, 4})});
+       },
+       {{4}, {2}},
+       {kAnyValue}},
+      {"column_stack",
+       [](L x) {
+         return column_stack({x[0], x[1]});
+       },
+       {{3}, {3, 2}},
+       {kAnyValue}},
+      {"rot90", [](L x) { return rot90(x[0], 1) * rot90(x[0], -1); }, {{3, 3}}, {kAnyValue}},
+      {"diag_embed", [](L x) { return diag_embed(x[0], -1, 0, 2); }, {{2, 3}}, {kAnyValue}},
+      {"diagflat", [](L x) { return diagflat(x[0], 1); }, {{2, 2}}, {kAnyValue}},
+      {"block_diag",
+       [](L x) {
+         return block_diag({x[0], x[1], x[0].sum()});
+       },
+       {{2, 3}, {2}},
+       {kAnyValue}},
+      {"kron", [](L x) { return kron(x[0], x[1]); }, {{2, 3}, {2, 1, 2}}, {kAnyValue}},
+      {"cartesian_prod",
+       [](L x) {
+         return cartesian_prod({x[0], x[1]});
+       },
+       {{3}, {2}},
+       {kAnyValue}},
+      {"combinations", [](L x) { return combinations(x[0], 2, true); }, {{3}}, {kAnyValue}},
+      {"take_along_dim",
+       [](L x) {
+         return take_along_dim(x[0], tensor({{0, 2}}), 0);
+       },
+       {{3, 2}},
+       {kAnyValue}},
+      {"vander", [](L x) { return vander(x[0], 4); }, {{3}}, {kAnyValue}},
+      // statistics (statistics.h)
+      {"cov_weighted",
+       [](L x) {
+         return cov(x[0], 1, tensor({1, 2, 1, 3}), x[1].abs() + 0.5);
+       },
+       {{2, 4}, {4}},
+       {kAnyValue}},
+      {"corrcoef", [](L x) { return corrcoef(x[0]); }, {{3, 5}}, {kAnyValue}},
+      {"trapezoid", [](L x) { return trapezoid(x[0], x[1].cumsum(0), 0); }, {{4, 2}, {4}}, {kAnyValue, kPositive}},
+      {"cumulative_trapezoid", [](L x) { return cumulative_trapezoid(x[0], 0.5); }, {{2, 5}}, {kAnyValue}},
+      {"cdist", [](L x) { return cdist(x[0], x[1], 1.5); }, {{2, 3, 2}, {4, 2}}, {kAnyValue}},
+      {"cdist_mm", [](L x) { return cdist(x[0], x[1]); }, {{26, 2}, {3, 2}}, {kAnyValue}},
+      {"pdist", [](L x) { return pdist(x[0], 3.0); }, {{4, 3}}, {kAnyValue}},
       // indexing
-      {"index_basic", [](L x) { return x[0].index({Slice(0, 3, 2), None, -1}); }, {{3, 4}}, {kAnyValue}},
-      {"index_advanced_repeats", [](L x) { return x[0].index({idx({2, 0, 2}), Slice(1)}); }, {{3, 4}}, {kAnyValue}},
+      {"index_basic",
+       [](L x) {
+         return x[0].index({Slice(0, 3, 2), None, -1});
+       },
+       {{3, 4}},
+       {kAnyValue}},
+      {"index_advanced_repeats",
+       [](L x) {
+         return x[0].index({idx({2, 0, 2}), Slice(1)});
+       },
+       {{3, 4}},
+       {kAnyValue}},
       {"index_mask", [](L x) { return x[0].index({x[0] > 0}); }, {{3, 4}}, {kAwayFromZero}},
-      {"index_put", [](L x) { return index_put(x[0], {idx({0, 2, 0})}, x[1], true); }, {{4, 2}, {3, 2}}, {kAnyValue}},
-      {"index_put_overwrite", [](L x) { return index_put(x[0], {std::nullopt, tensor(1)}, x[1]); }, {{3, 2}, {3}}, {kAnyValue}},
-      {"index_put_", [](L x) { Tensor y = x[0] * 1.0; y.index_put_({idx({1, 0})}, x[1]); return y; }, {{3, 2}, {2, 2}}, {kAnyValue}},
-      {"setitem_slice", [](L x) { Tensor y = x[0] * 1.0; y.index_put_({Slice(), 1}, x[1]); return y; }, {{3, 2}, {3}}, {kAnyValue}},
-      {"index_select", [](L x) { return x[0].index_select(1, idx({3, 3, 0})); }, {{3, 4}}, {kAnyValue}, true, true},
-      {"gather", [](L x) { return x[0].gather(1, tensor({{0, 0}, {3, 1}, {2, 2}})); }, {{3, 4}}, {kAnyValue}},
-      {"scatter", [](L x) { return x[0].scatter(1, tensor({{0}, {3}, {1}}), x[1]); }, {{3, 4}, {3, 2}}, {kAnyValue}},
-      {"scatter_add", [](L x) { return x[0].scatter_add(0, tensor({{1, 1}, {1, 0}}), x[1]); }, {{3, 2}, {2, 2}}, {kAnyValue}},
-      {"scatter_", [](L x) { Tensor y = x[0] * 1.0; y.scatter_(0, tensor({2, 0}), x[1]); return y; }, {{3}, {2}}, {kAnyValue}},
+      {"index_put",
+       [](L x) {
+         return index_put(x[0], {idx({0, 2, 0})}, x[1], true);
+       },
+       {{4, 2}, {3, 2}},
+       {kAnyValue}},
+      {"index_put_overwrite",
+       [](L x) {
+         return index_put(x[0], {std::nullopt, tensor(1)}, x[1]);
+       },
+       {{3, 2}, {3}},
+       {kAnyValue}},
+      {"index_put_",
+       [](L x) {
+         Tensor y = x[0] * 1.0;
+         y.index_put_({idx({1, 0})}, x[1]);
+         return y;
+       },
+       {{3, 2}, {2, 2}},
+       {kAnyValue}},
+      {"setitem_slice",
+       [](L x) {
+         Tensor y = x[0] * 1.0;
+         y.index_put_({Slice(), 1}, x[1]);
+         return y;
+       },
+       {{3, 2}, {3}},
+       {kAnyValue}},
+      {"index_select",
+       [](L x) {
+         return x[0].index_select(1, idx({3, 3, 0}));
+       },
+       {{3, 4}},
+       {kAnyValue},
+       true,
+       true},
+      {"gather",
+       [](L x) {
+         return x[0].gather(1, tensor({{0, 0}, {3, 1}, {2, 2}}));
+       },
+       {{3, 4}},
+       {kAnyValue}},
+      {"scatter",
+       [](L x) {
+         return x[0].scatter(1, tensor({{0}, {3}, {1}}), x[1]);
+       },
+       {{3, 4}, {3, 2}},
+       {kAnyValue}},
+      {"scatter_add",
+       [](L x) {
+         return x[0].scatter_add(0, tensor({{1, 1}, {1, 0}}), x[1]);
+       },
+       {{3, 2}, {2, 2}},
+       {kAnyValue}},
+      {"scatter_",
+       [](L x) {
+         Tensor y = x[0] * 1.0;
+         y.scatter_(0, tensor({2, 0}), x[1]);
+         return y;
+       },
+       {{3}, {2}},
+       {kAnyValue}},
       {"masked_fill", [](L x) { return x[0].masked_fill(x[0] < 0, 2.0); }, {{3, 4}}, {kAwayFromZero}},
       {"masked_fill_tensor", [](L x) { return x[0].masked_fill(x[0] < 0, x[1]); }, {{3, 4}, {}}, {kAwayFromZero}},
       {"sort", [](L x) { return std::get<0>(x[0].sort(1, true)); }, {{3, 4}}, {kAnyValue}, true, true},
@@ -246,22 +585,50 @@ std::vector<OpCase> other_cases() {
       {"addmm_fused_row", [](L x) { return addmm(x[0], x[1], x[2].t()); }, {{1, 3}, {5, 4}, {3, 4}}, {kAnyValue}},
       {"dot", [](L x) { return dot(x[0], x[1]); }, {{5}, {5}}, {kAnyValue}},
       {"outer", [](L x) { return outer(x[0], x[1]); }, {{3}, {2}}, {kAnyValue}},
-      {"einsum_contract", [](L x) { return einsum("bij,jk->bik", {x[0], x[1]}); }, {{2, 2, 3}, {3, 2}}, {kAnyValue}},
-      {"einsum_trace_outer", [](L x) { return einsum("ii,j->j", {x[0], x[1]}); }, {{3, 3}, {2}}, {kAnyValue}},
+      {"einsum_contract",
+       [](L x) {
+         return einsum("bij,jk->bik", {x[0], x[1]});
+       },
+       {{2, 2, 3}, {3, 2}},
+       {kAnyValue}},
+      {"einsum_trace_outer",
+       [](L x) {
+         return einsum("ii,j->j", {x[0], x[1]});
+       },
+       {{3, 3}, {2}},
+       {kAnyValue}},
       {"einsum_sum", [](L x) { return einsum("ij->i", {x[0]}); }, {{3, 4}}, {kAnyValue}},
       // softmax and losses
       {"softmax", [](L x) { return softmax(x[0], 1); }, {{3, 4}}, {kAnyValue}, true, true},
       {"log_softmax", [](L x) { return log_softmax(x[0], 0); }, {{3, 4}}, {kAnyValue}, true, true},
-      {"cross_entropy", [](L x) { return F::cross_entropy(x[0], idx({1, 0, 3})); }, {{3, 4}}, {kAnyValue}},
+      {"cross_entropy",
+       [](L x) {
+         return F::cross_entropy(x[0], idx({1, 0, 3}));
+       },
+       {{3, 4}},
+       {kAnyValue}},
       {"cross_entropy_opts",
        [](L x) {
          return F::cross_entropy(x[0], idx({1, -100, 3}), {.weight = x[1], .label_smoothing = 0.2});
        },
-       {{3, 4}, {4}}, {kAnyValue, kPositive}},
-      {"cross_entropy_probs", [](L x) { return F::cross_entropy(x[0], softmax(x[1], 1)); }, {{3, 4}, {3, 4}}, {kAnyValue}},
-      {"cross_entropy_spatial", [](L x) { return F::cross_entropy(x[0], tensor({{0, 2}, {1, 1}})); }, {{2, 3, 2}}, {kAnyValue}},
+       {{3, 4}, {4}},
+       {kAnyValue, kPositive}},
+      {"cross_entropy_probs",
+       [](L x) { return F::cross_entropy(x[0], softmax(x[1], 1)); },
+       {{3, 4}, {3, 4}},
+       {kAnyValue}},
+      {"cross_entropy_spatial",
+       [](L x) {
+         return F::cross_entropy(x[0], tensor({{0, 2}, {1, 1}}));
+       },
+       {{2, 3, 2}},
+       {kAnyValue}},
       {"nll_loss_sum",
-       [](L x) { return F::nll_loss(x[0], idx({2, 0}), {.reduction = F::Reduction::Sum}); }, {{2, 3}}, {kAnyValue}},
+       [](L x) {
+         return F::nll_loss(x[0], idx({2, 0}), {.reduction = F::Reduction::Sum});
+       },
+       {{2, 3}},
+       {kAnyValue}},
   };
 }
 

@@ -107,6 +107,16 @@ void bind_factories(py::module_& m) {
     FactoryKwargs kw(kwargs, "eye");
     return kw.finish(nogil([&] { return cols ? tg::eye(n, *cols, kw.options) : tg::eye(n, kw.options); }));
   }, py::arg("n"), py::arg("m") = py::none());
+  for (const char* name : {"tril_indices", "triu_indices"}) {
+    const bool lower = name[3] == 'l';
+    m.def(name, [lower, name](int64_t row, int64_t col, int64_t offset, py::kwargs kwargs) {
+      FactoryKwargs kw(kwargs, name);
+      if (!kwargs.contains("dtype") || kwargs["dtype"].is_none()) kw.options = kw.options.dtype(tg::kInt64);
+      return kw.finish(nogil([&] {
+        return lower ? tg::tril_indices(row, col, offset, kw.options) : tg::triu_indices(row, col, offset, kw.options);
+      }));
+    }, py::arg("row"), py::arg("col"), py::arg("offset") = 0);
+  }
 
   def_random(m, "rand", [](const tg::Shape& s, tg::Generator* g, const tg::TensorOptions& o) {
     return g ? tg::rand(s, *g, o) : tg::rand(s, o);

@@ -505,12 +505,7 @@ void bind_math(py::module_& m, TensorClass& cls) {
     auto [values, inverse, counts] = nogil([&] {
       return dim ? tg::unique_dim(t, *dim, return_inverse, return_counts) : tg::unique(t, return_inverse, return_counts);
     });
-    if (!return_inverse && !return_counts) return py::cast(values);
-    py::list out;
-    out.append(py::cast(values));
-    if (return_inverse) out.append(py::cast(inverse));
-    if (return_counts) out.append(py::cast(counts));
-    return py::tuple(out);
+    return unique_result(values, inverse, counts, return_inverse, return_counts);
   }, py::arg("sorted") = true, py::arg("return_inverse") = false, py::arg("return_counts") = false,
      py::arg("dim") = py::none());
   m.def("searchsorted", [](const tg::Tensor& sorted, py::handle input, bool out_int32, bool right,

@@ -16,6 +16,7 @@ void bind_autograd_node(py::module_& m);               // tg._C.autograd.Node (b
 TensorClass bind_tensor_class(py::module_& m);         // tg.Tensor: metadata, autograd, conversions
 void bind_tensor_indexing(py::module_& m, TensorClass& cls);          // __getitem__ / __setitem__ and index ops
 void bind_math(py::module_& m, TensorClass& cls);      // elementwise, reductions, shape, products
+void bind_composites(py::module_& m, TensorClass& cls);  // composed pointwise, arrangement and statistics ops
 void bind_linalg(py::module_& m, TensorClass& cls);    // tg.linalg and the matching Tensor methods
 void bind_factories(py::module_& m);                   // tg.tensor, zeros, randn, ..., generators
 void bind_interop(py::module_& m, TensorClass& cls);   // NumPy and DLPack
@@ -28,6 +29,18 @@ void bind_nn_sequence(py::module_& nn);                // recurrent layers, atte
 void bind_optim(py::module_& m);                       // tg._C.optim
 void bind_utils(py::module_& m);                       // save/load, data, cuda
 void bind_extension(py::module_& m);                   // tg._C.ext: C++/CUDA extension ops
+
+// unique's and unique_consecutive's result: the values alone, or a tuple with the inverse and
+// counts that were asked for.
+inline py::object unique_result(const tg::Tensor& values, const tg::Tensor& inverse, const tg::Tensor& counts,
+                                bool return_inverse, bool return_counts) {
+  if (!return_inverse && !return_counts) return py::cast(values);
+  py::list out;
+  out.append(py::cast(values));
+  if (return_inverse) out.append(py::cast(inverse));
+  if (return_counts) out.append(py::cast(counts));
+  return py::tuple(out);
+}
 
 // Binds f as the method `name` of tg.Tensor and as the function tg.name(input, ...).
 template <class F, class... Extra>

@@ -8,6 +8,7 @@ PYBIND11_MODULE(_C, m) {
   tgpy::TensorClass tensor = tgpy::bind_tensor_class(m);
   tgpy::bind_tensor_indexing(m, tensor);
   tgpy::bind_math(m, tensor);
+  tgpy::bind_composites(m, tensor);
   tgpy::bind_linalg(m, tensor);
   tgpy::bind_factories(m);
   tgpy::bind_interop(m, tensor);

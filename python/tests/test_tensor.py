@@ -368,3 +368,52 @@ def test_special_functions_against_math():
     assert_close(tg.polygamma(1, tg.tensor([1.0], dtype=tg.float64)), [math.pi ** 2 / 6], rtol=1e-13)
     with pytest.raises(ValueError, match="polygamma: the order n must be non-negative"):
         tg.polygamma(-1, t)
+
+
+def test_composed_ops_against_numpy():
+    m = np.random.randn(4, 6)
+    t = tg.tensor(m.tolist(), dtype=tg.float64)
+    for g, n in zip(tg.tensor_split(t, [1, 4], dim=1), np.split(m, [1, 4], axis=1)):
+        assert_close(g, n)
+    assert [p.shape for p in t.hsplit(3)] == [(4, 2)] * 3
+    assert_close(tg.hstack([t, t]), np.hstack([m, m]))
+    assert_close(tg.vstack([t[0], t[1]]), np.vstack([m[0], m[1]]))
+    assert_close(tg.dstack([t, t]), np.dstack([m, m]))
+    assert_close(tg.column_stack([t[:, 0], t]), np.column_stack([m[:, 0], m]))
+    assert tg.atleast_3d(t).shape == np.atleast_3d(m).shape and len(tg.atleast_1d(t, t)) == 2
+    assert_close(t.rot90(1), np.rot90(m))
+    assert_close(t.fliplr(), np.fliplr(m))
+    assert_close(tg.kron(t[:2, :2], t[:2, :3]), np.kron(m[:2, :2], m[:2, :3]))
+    assert_close(t[0].diag_embed(1), np.diag(m[0], 1))
+    assert_close(tg.block_diag(t[:1, :2], t[1])[1, 2:], m[1])
+    assert tg.cartesian_prod(tg.arange(2), tg.arange(3)).shape == (6, 2)
+    assert tg.combinations(tg.arange(4), 3).shape == (4, 3)
+    idx = np.argsort(m, axis=1)
+    assert_close(tg.take_along_dim(t, tg.tensor(idx.tolist()), 1), np.take_along_axis(m, idx, 1))
+    assert tg.triu_indices(3, 3, 1).tolist() == [list(r) for r in np.triu_indices(3, 1, 3)]
+    assert tg.tril_indices(3, 2, dtype=tg.int32).dtype == tg.int32
+    assert_close(tg.vander(tg.tensor([1.0, 2.0, 3.0], dtype=tg.float64), 3), np.vander([1.0, 2.0, 3.0], 3))
+    assert_close(t.cov(), np.cov(m))
+    assert_close(t.corrcoef(), np.corrcoef(m))
+    assert tg.histc(tg.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3).tolist() == [0, 2, 1, 0]
+    assert tg.bincount(tg.tensor([0, 3, 3])).tolist() == np.bincount([0, 3, 3]).tolist()
+    assert tg.isin(tg.tensor([1, 5, 2]), tg.tensor([2, 1])).tolist() == [True, False, True]
+    values, counts = tg.unique_consecutive(tg.tensor([1, 1, 2, 1]), return_counts=True)
+    assert values.tolist() == [1, 2, 1] and counts.tolist() == [2, 1, 1]
+    assert_close(tg.trapezoid(t, dx=0.5), np.trapezoid(m, dx=0.5) if hasattr(np, "trapezoid") else np.trapz(m, dx=0.5))
+    assert_close(tg.cdist(t, t[:2]), np.sqrt(((m[:, None] - m[None, :2]) ** 2).sum(-1)))
+    assert tg.pdist(t).shape == (6,) and tg.nn.functional.pdist(t, 1).shape == (6,)
+    assert_close(tg.xlogy(tg.tensor([0.0, 2.0]), 3.0), [0.0, 2 * math.log(3)])
+    assert tg.signbit(tg.tensor([-0.0, 1.0])).tolist() == [True, False]
+    assert_close(t.frac(), m - np.trunc(m))
+    assert t.float_power(2).dtype == tg.float64
+    with pytest.raises(ValueError, match="tensor_split: number of sections must be greater than 0"):
+        tg.tensor_split(t, 0)
+    with pytest.raises(ValueError, match="hsplit: the size 6 of dimension 1 is not divisible"):
+        t.hsplit(4)
+    with pytest.raises(TypeError, match="bincount: input must be an integer tensor"):
+        tg.bincount(t[0])
+    with pytest.raises(RuntimeError, match="cdist: x1 .* must have the same number of columns"):
+        tg.cdist(t, t[:, :2])
+    with pytest.raises(ValueError, match="x and dx cannot both be given"):
+        tg.trapezoid(t, t[0], dx=1.0)

@@ -70,3 +70,7 @@ def softmax(input, dim, dtype=None):
 def log_softmax(input, dim, dtype=None):
     return _C.log_softmax(input, dim, dtype=dtype)
 
+
+
+def pdist(input, p=2):
+    return _C.pdist(input, p)

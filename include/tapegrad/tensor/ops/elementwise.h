@@ -118,6 +118,27 @@ Tensor hypot(const Tensor& self, const Tensor& other, TG_CALLER);
 // lowest finite values).
 Tensor nan_to_num(const Tensor& self, double nan = 0.0, std::optional<double> posinf = std::nullopt,
                   std::optional<double> neginf = std::nullopt, TG_CALLER);
+// Composed pointwise functions (torch names): self * log(other) and self * log1p(other), 0 where
+// self is 0 and other is not NaN; log(p / (1 - p)) of p clamped to
+// [eps, 1 - eps] when eps is given; |self| with other's sign; 0, values or 1 by self's sign;
+// sin(pi x) / (pi x) (1 at 0); angle conversions; the fractional part (self - trunc(self));
+// self ** exponent in float64; whether the sign bit is set; self * 2 ** other.
+Tensor xlogy(const Tensor& self, const Tensor& other, TG_CALLER);
+Tensor xlogy(const Tensor& self, const Scalar& other, TG_CALLER);
+Tensor xlogy(const Scalar& self, const Tensor& other, TG_CALLER);
+Tensor xlog1py(const Tensor& self, const Tensor& other, TG_CALLER);
+Tensor logit(const Tensor& self, std::optional<double> eps = std::nullopt, TG_CALLER);
+Tensor copysign(const Tensor& self, const Tensor& other, TG_CALLER);
+Tensor copysign(const Tensor& self, const Scalar& other, TG_CALLER);
+Tensor heaviside(const Tensor& self, const Tensor& values, TG_CALLER);
+Tensor sinc(const Tensor& self, TG_CALLER);
+Tensor deg2rad(const Tensor& self, TG_CALLER);
+Tensor rad2deg(const Tensor& self, TG_CALLER);
+Tensor frac(const Tensor& self, TG_CALLER);
+Tensor float_power(const Tensor& self, const Tensor& exponent, TG_CALLER);
+Tensor float_power(const Tensor& self, const Scalar& exponent, TG_CALLER);
+Tensor signbit(const Tensor& self, TG_CALLER);
+Tensor ldexp(const Tensor& self, const Tensor& other, TG_CALLER);
 // The n-th derivative of digamma (n >= 0; n = 0 is digamma), differentiable to any order.
 Tensor polygamma(int64_t n, const Tensor& self, TG_CALLER);
 

@@ -1,0 +1,158 @@
+// Pointwise functions composed of the table ops and where: xlogy, xlog1py, logit, copysign,
+// heaviside, sinc, deg2rad, rad2deg, frac, float_power, signbit, ldexp. Their gradients come from
+// those ops (with the masked branch's input made safe, so that where's zero gradient is not
+// multiplied by an infinity), and they run on every device.
+#include <numbers>
+
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg {
+
+namespace {
+
+// Integer and bool operands become the default floating type, as PyTorch's float ops promote them.
+Tensor as_float(const Tensor& t) { return is_floating_point(t.dtype()) ? t : t.to(default_dtype()); }
+
+// Both operands in their promoted type, floating point.
+std::pair<Tensor, Tensor> float_pair(const char* op, const Tensor& a, const Tensor& b) {
+  ops::check_defined(op, a, "input");
+  ops::check_defined(op, b, "other");
+  ops::check_same_device(op, a, b);
+  DType t = promote_types(a.dtype(), b.dtype());
+  if (!is_floating_point(t)) t = default_dtype();
+  return {a.to(t), b.to(t)};
+}
+
+// A number as a 0-D tensor beside `like`, typed as PyTorch's wrapped numbers: like's dtype unless
+// a float number meets an integer tensor.
+Tensor scalar_like(const Scalar& s, const Tensor& like) {
+  const DType t = is_floating_point(like.dtype()) || !s.is_floating_point() ? like.dtype() : default_dtype();
+  return scalar_tensor(s, TensorOptions(t).device(like.device()));
+}
+
+// self * f(other), 0 where self is 0 and other is not NaN; f(safe) stands in for f(other) there.
+Tensor x_times(const Tensor& x, const Tensor& y, Tensor (*f)(const Tensor&, SourceLoc), double safe) {
+  const Tensor zero_x = logical_and(eq(x, 0), logical_not(isnan(y)));
+  return where(zero_x, 0.0, x * f(where(zero_x, safe, y), SourceLoc::current()));
+}
+
+}  // namespace
+
+Tensor xlogy(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("xlogy", loc);
+  auto [x, y] = float_pair("xlogy", self, other);
+  return x_times(x, y, &tg::log, 1.0);
+}
+
+Tensor xlogy(const Tensor& self, const Scalar& other, SourceLoc loc) {
+  detail::ApiScope scope("xlogy", loc);
+  ops::check_defined("xlogy", self, "input");
+  return xlogy(self, scalar_like(other, self));
+}
+
+Tensor xlogy(const Scalar& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("xlogy", loc);
+  ops::check_defined("xlogy", other, "other");
+  return xlogy(scalar_like(self, other), other);
+}
+
+Tensor xlog1py(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("xlog1py", loc);
+  auto [x, y] = float_pair("xlog1py", self, other);
+  return x_times(x, y, &tg::log1p, 0.0);
+}
+
+Tensor logit(const Tensor& self, std::optional<double> eps, SourceLoc loc) {
+  detail::ApiScope scope("logit", loc);
+  ops::check_defined("logit", self, "input");
+  Tensor p = as_float(self);
+  if (eps) p = clamp(p, *eps, 1.0 - *eps);
+  return log(p / (1.0 - p));
+}
+
+Tensor copysign(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("copysign", loc);
+  auto [x, y] = float_pair("copysign", self, other);
+  return where(signbit(y), -abs(x), abs(x));
+}
+
+Tensor copysign(const Tensor& self, const Scalar& other, SourceLoc loc) {
+  detail::ApiScope scope("copysign", loc);
+  ops::check_defined("copysign", self, "input");
+  return copysign(self, scalar_like(other, self));
+}
+
+Tensor heaviside(const Tensor& self, const Tensor& values, SourceLoc loc) {
+  detail::ApiScope scope("heaviside", loc);
+  ops::check_defined("heaviside", self, "input");
+  ops::check_defined("heaviside", values, "values");
+  ops::check_same_device("heaviside", self, values);
+  TG_CHECK_TYPE(self.dtype() == values.dtype(), "heaviside: input ({}) and values ({}) must have the same dtype",
+                self.dtype(), values.dtype());
+  // A step function: not differentiable (PyTorch has no derivative for it either).
+  NoGradGuard no_grad;
+  return where(eq(self, 0), values, gt(self, 0).to(self.dtype()));
+}
+
+Tensor sinc(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("sinc", loc);
+  ops::check_defined("sinc", self, "input");
+  const Tensor x = as_float(self), at_zero = eq(x, 0);
+  const Tensor px = where(at_zero, 1.0, x) * std::numbers::pi;
+  return where(at_zero, 1.0, sin(px) / px);
+}
+
+Tensor deg2rad(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("deg2rad", loc);
+  ops::check_defined("deg2rad", self, "input");
+  return as_float(self) * (std::numbers::pi / 180.0);
+}
+
+Tensor rad2deg(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("rad2deg", loc);
+  ops::check_defined("rad2deg", self, "input");
+  return as_float(self) * (180.0 / std::numbers::pi);
+}
+
+Tensor frac(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("frac", loc);
+  ops::check_defined("frac", self, "input");
+  TG_CHECK_TYPE(is_floating_point(self.dtype()), "frac: expected a floating-point tensor, got {}", self.dtype());
+  return self - trunc(self);
+}
+
+Tensor float_power(const Tensor& self, const Tensor& exponent, SourceLoc loc) {
+  detail::ApiScope scope("float_power", loc);
+  ops::check_defined("float_power", self, "input");
+  ops::check_defined("float_power", exponent, "exponent");
+  return pow(self.to(kFloat64), exponent.to(kFloat64));
+}
+
+Tensor float_power(const Tensor& self, const Scalar& exponent, SourceLoc loc) {
+  detail::ApiScope scope("float_power", loc);
+  ops::check_defined("float_power", self, "input");
+  return pow(self.to(kFloat64), exponent.to<double>());
+}
+
+Tensor signbit(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("signbit", loc);
+  ops::check_defined("signbit", self, "input");
+  if (self.dtype() == kBool || self.dtype() == kUInt8) return zeros(self.sizes(), TensorOptions(kBool).device(self.device()));
+  if (!is_floating_point(self.dtype())) return lt(self, 0);
+  // The sign bit itself (set for -0.0 and negative NaNs): the same bits read as a signed integer.
+  const Tensor x = (self.dtype() == kFloat32 || self.dtype() == kFloat64 ? self : self.to(kFloat32)).detach();
+  const Tensor bits(IntrusivePtr<TensorImpl>::make(new TensorImpl(x.storage(), x.dtype() == kFloat32 ? kInt32 : kInt64,
+                                                                  x.sizes(), x.strides(), x.storage_offset())));
+  return lt(bits, 0);
+}
+
+Tensor ldexp(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("ldexp", loc);
+  auto [x, e] = float_pair("ldexp", self, other);
+  return x * exp2(e);
+}
+
+}  // namespace tg

@@ -1,0 +1,265 @@
+// cov and corrcoef, histc and bincount, isin, unique_consecutive, the trapezoid rule, cdist and
+// pdist: composed of reductions, matmul, sort, scatter and vector_norm (torch's formulas), so
+// they run on every device; the differentiable ones get their gradients from those ops.
+#include <cmath>
+
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+
+namespace tg {
+
+namespace {
+
+Tensor as_float(const Tensor& t) { return is_floating_point(t.dtype()) ? t : t.to(default_dtype()); }
+
+// A per-observation weight vector, checked.
+void check_weights(const char* what, const Tensor& w, int64_t observations, bool integral) {
+  TG_CHECK(w.dim() <= 1, "cov: expected {} to have one or fewer dimensions, got shape {}", what, w.sizes());
+  TG_CHECK(w.numel() == observations, "cov: expected {} to have the same numel as there are observations ({}), got {}",
+           what, observations, w.numel());
+  TG_CHECK_TYPE(integral ? !is_floating_point(w.dtype()) && w.dtype() != kBool : is_floating_point(w.dtype()),
+                "cov: {} must be {}, got {}", what, integral ? "an integer tensor" : "floating point", w.dtype());
+  TG_CHECK_VALUE(w.numel() == 0 || w.min().item<double>() >= 0, "cov: {} cannot be negative", what);
+}
+
+}  // namespace
+
+Tensor cov(const Tensor& self, int64_t correction, const Tensor& fweights, const Tensor& aweights, SourceLoc loc) {
+  detail::ApiScope scope("cov", loc);
+  ops::check_defined("cov", self, "input");
+  TG_CHECK(self.dim() <= 2, "cov: expected input to have two or fewer dimensions, got shape {}", self.sizes());
+  const Tensor x = self.dim() < 2 ? as_float(self).reshape({1, -1}) : as_float(self);
+  const int64_t observations = x.sizes()[1];
+  Tensor w;
+  if (fweights.defined()) {
+    check_weights("fweights", fweights, observations, true);
+    w = fweights.to(x.dtype());
+  }
+  if (aweights.defined()) {
+    check_weights("aweights", aweights, observations, false);
+    w = w.defined() ? w * aweights.to(x.dtype()) : aweights.to(x.dtype());
+  }
+  // With weights, the weighted mean and torch's normalisation w_sum - correction * sum(w * a) / w_sum.
+  const Tensor w_sum = w.defined() ? w.sum() : scalar_tensor(static_cast<double>(observations), x.options());
+  const Tensor avg = w.defined() ? (x * w).sum({1}) / w_sum : x.mean({1});
+  Tensor norm_factor = w_sum;
+  if (correction != 0) {
+    if (w.defined() && aweights.defined()) {
+      norm_factor = w_sum - static_cast<double>(correction) * (w * aweights.to(x.dtype())).sum() / w_sum;
+    } else {
+      norm_factor = w_sum - static_cast<double>(correction);
+    }
+  }
+  norm_factor = clamp_min(norm_factor, 0.0);
+  const Tensor xm = x - avg.unsqueeze(1);
+  const Tensor c = matmul(xm, (w.defined() ? xm * w : xm).t()) / norm_factor;
+  return c.squeeze();
+}
+
+Tensor corrcoef(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("corrcoef", loc);
+  ops::check_defined("corrcoef", self, "input");
+  const Tensor c = cov(self);
+  if (c.dim() == 0) return c / c;
+  const Tensor stddev = sqrt(c.diagonal());
+  return clamp(c / stddev.view({-1, 1}) / stddev.view({1, -1}), -1.0, 1.0);
+}
+
+Tensor histc(const Tensor& self, int64_t bins, double min, double max, SourceLoc loc) {
+  detail::ApiScope scope("histc", loc);
+  ops::check_defined("histc", self, "input");
+  TG_CHECK_TYPE(is_floating_point(self.dtype()), "histc: expected a floating-point input, got {}", self.dtype());
+  TG_CHECK_VALUE(bins > 0, "histc: bins must be > 0, got {}", bins);
+  TG_CHECK_VALUE(!(min > max), "histc: max must be larger than min, got min {} and max {}", min, max);
+  NoGradGuard no_grad;
+  const Tensor x = self.detach().reshape({-1});
+  if (min == 0 && max == 0 && x.numel() > 0) {
+    min = x.min().item<double>();
+    max = x.max().item<double>();
+  }
+  if (min == max) {
+    min -= 1;
+    max += 1;
+  }
+  TG_CHECK_VALUE(std::isfinite(min) && std::isfinite(max), "histc: range of [{}, {}] is not finite", min, max);
+  const Tensor inside = logical_and(ge(x, min), le(x, max));
+  const Tensor v = masked_select(x, inside);
+  // PyTorch's binning: a first guess from the position, corrected against the bin edges so
+  // that a value on an edge lands in the bin that starts there; max falls in the last bin.
+  const Tensor edges = linspace(min, max, bins + 1, x.options());
+  Tensor pos = clamp(floor((v - min) * static_cast<double>(bins) / (max - min)), 0.0, static_cast<double>(bins - 1))
+                   .to(kInt64);
+  pos = pos - gt(edges.index_select(0, pos), v).to(kInt64);
+  pos = pos + logical_and(lt(pos + 1, bins), le(edges.index_select(0, clamp_max(pos + 1, bins)), v)).to(kInt64);
+  return zeros({bins}, self.options()).scatter_add(0, pos, ones_like(v));
+}
+
+Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength, SourceLoc loc) {
+  detail::ApiScope scope("bincount", loc);
+  ops::check_defined("bincount", self, "input");
+  TG_CHECK(self.dim() == 1, "bincount: input should be 1-D, got shape {}", self.sizes());
+  TG_CHECK_TYPE(!is_floating_point(self.dtype()) && self.dtype() != kBool,
+                "bincount: input must be an integer tensor, got {}", self.dtype());
+  TG_CHECK_VALUE(minlength >= 0, "bincount: minlength should be >= 0, got {}", minlength);
+  const int64_t smallest = self.numel() > 0 ? self.min().item<int64_t>() : 0;
+  TG_CHECK_VALUE(smallest >= 0, "bincount: input should contain only non-negative values, found {}", smallest);
+  if (weights.defined())
+    TG_CHECK(weights.sizes() == self.sizes(), "bincount: weights {} should have the same shape as input {}",
+             weights.sizes(), self.sizes());
+  NoGradGuard no_grad;
+  const int64_t n = std::max(minlength, self.numel() > 0 ? self.max().item<int64_t>() + 1 : 0);
+  const Tensor index = self.to(kInt64);
+  if (!weights.defined()) return zeros({n}, TensorOptions(kInt64).device(self.device())).scatter_add(0, index, ones_like(index));
+  // PyTorch's result types: float32 weights count in float32, all others in float64.
+  const DType dtype = weights.dtype() == kFloat32 ? kFloat32 : kFloat64;
+  return zeros({n}, TensorOptions(dtype).device(self.device())).scatter_add(0, index, weights.detach().to(dtype));
+}
+
+Tensor isin(const Tensor& elements, const Tensor& test_elements, bool assume_unique, bool invert, SourceLoc loc) {
+  detail::ApiScope scope("isin", loc);
+  ops::check_defined("isin", elements, "elements");
+  ops::check_defined("isin", test_elements, "test_elements");
+  ops::check_same_device("isin", elements, test_elements);
+  (void)assume_unique;  // only a speed hint in PyTorch; a sorted search serves both cases
+  NoGradGuard no_grad;
+  const DType common = promote_types(elements.dtype(), test_elements.dtype());
+  const Tensor e = elements.detach().to(common);
+  // NaN matches nothing, and would break the sorted search: dropped from the test set.
+  Tensor test = test_elements.detach().to(common).reshape({-1});
+  if (is_floating_point(common)) test = masked_select(test, logical_not(isnan(test)));
+  if (test.numel() == 0) return full(elements.sizes(), invert, TensorOptions(kBool).device(elements.device()));
+  const Tensor sorted = std::get<0>(sort(test));
+  const Tensor pos = clamp_max(searchsorted(sorted, e.contiguous()), sorted.numel() - 1);
+  const Tensor found = eq(sorted.index_select(0, pos.reshape({-1})).view(e.sizes()), e);
+  return invert ? logical_not(found) : found;
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, bool return_inverse, bool return_counts,
+                                                      std::optional<int64_t> dim, SourceLoc loc) {
+  detail::ApiScope scope("unique_consecutive", loc);
+  ops::check_defined("unique_consecutive", self, "input");
+  NoGradGuard no_grad;
+  const Tensor x = self.detach();
+  const int d = dim ? wrap_dim(*dim, std::max<int64_t>(x.dim(), 1), "unique_consecutive") : 0;
+  // Rows to compare: the flattened elements, or the slices along dim (flattened).
+  const Tensor rows = dim ? movedim(x.dim() == 0 ? x.reshape({1}) : x, d, 0).reshape({x.dim() == 0 ? 1 : x.sizes()[d], -1})
+                          : x.reshape({-1, 1});
+  const int64_t n = rows.sizes()[0];
+  const TensorOptions index_options = TensorOptions(kInt64).device(x.device());
+  if (n == 0) {
+    Tensor inverse = return_inverse ? empty(dim ? Shape{0} : x.sizes(), index_options) : Tensor();
+    return {x.clone(), inverse, return_counts ? empty({0}, index_options) : Tensor()};
+  }
+  // A run starts at row 0 and wherever a row differs from the one before (NaN differs from NaN).
+  Tensor starts = ones({1}, TensorOptions(kBool).device(x.device()));
+  if (n > 1) starts = cat({starts, ne(rows.narrow(0, 1, n - 1), rows.narrow(0, 0, n - 1)).any(1)});
+  const Tensor first = nonzero(starts).reshape({-1});
+  Tensor values = dim ? x.index_select(d, first) : x.reshape({-1}).index_select(0, first);
+  Tensor inverse, counts;
+  if (return_inverse) {
+    inverse = starts.to(kInt64).cumsum(0) - 1;
+    if (!dim) inverse = inverse.view(x.sizes());
+  }
+  if (return_counts) counts = diff(first, 1, 0, {}, full({1}, n, index_options));
+  return {values, inverse, counts};
+}
+
+namespace {
+
+// Sample spacings along dim for trapezoid: diff of x, a 1-D x laid along dim.
+Tensor spacings(const char* op, const Tensor& y, const Tensor& x, int d) {
+  ops::check_defined(op, x, "x");
+  ops::check_same_device(op, y, x);
+  if (x.dim() == 1) {
+    TG_CHECK(x.numel() == y.sizes()[d], "{}: there must be one `x` value for each sample point, got {} for {}", op,
+             x.numel(), y.sizes()[d]);
+    Shape shape = Shape::filled(y.dim(), 1);
+    shape[d] = x.numel() - 1;
+    return diff(x).view(shape);
+  }
+  TG_CHECK(x.dim() == y.dim(), "{}: x {} must be 1-D or have y's number of dims {}", op, x.sizes(), y.sizes());
+  TG_CHECK(x.sizes()[d] == y.sizes()[d], "{}: x {} and y {} must have the same size along dim {}", op, x.sizes(),
+           y.sizes(), d);
+  return diff(x, 1, d);
+}
+
+// y checked and made floating point, and dim wrapped.
+std::pair<Tensor, int> samples(const char* op, const Tensor& y, int64_t dim) {
+  ops::check_defined(op, y, "y");
+  TG_CHECK(y.dim() > 0, "{}: y must have at least one dim", op);
+  return {as_float(y), wrap_dim(dim, y.dim(), op)};
+}
+
+// The trapezoids' areas (y[i] + y[i+1]) / 2 * dx_i along dim.
+Tensor trapezoids(const Tensor& y, const Tensor& dx, int d) {
+  const int64_t n = y.sizes()[d];
+  return (y.narrow(d, 1, n - 1) + y.narrow(d, 0, n - 1)) * dx / 2.0;
+}
+
+}  // namespace
+
+Tensor trapezoid(const Tensor& y_in, const Tensor& x, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("trapezoid", loc);
+  auto [y, d] = samples("trapezoid", y_in, dim);
+  const Tensor dx = spacings("trapezoid", y, x, d);
+  if (y.sizes()[d] == 0) return zeros_like(y.sum({d}));
+  return trapezoids(y, dx, d).sum({d});
+}
+
+Tensor trapezoid(const Tensor& y_in, double dx, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("trapezoid", loc);
+  auto [y, d] = samples("trapezoid", y_in, dim);
+  if (y.sizes()[d] == 0) return zeros_like(y.sum({d}));
+  return (y.sum({d}) - (y.select(d, 0) + y.select(d, -1)) * 0.5) * dx;
+}
+
+Tensor cumulative_trapezoid(const Tensor& y_in, const Tensor& x, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("cumulative_trapezoid", loc);
+  auto [y, d] = samples("cumulative_trapezoid", y_in, dim);
+  const Tensor dx = spacings("cumulative_trapezoid", y, x, d);
+  if (y.sizes()[d] == 0) return y.clone();
+  return trapezoids(y, dx, d).cumsum(d);
+}
+
+Tensor cumulative_trapezoid(const Tensor& y_in, double dx, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("cumulative_trapezoid", loc);
+  auto [y, d] = samples("cumulative_trapezoid", y_in, dim);
+  if (y.sizes()[d] == 0) return y.clone();
+  return trapezoids(y, scalar_tensor(dx, y.options()), d).cumsum(d);
+}
+
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p, SourceLoc loc) {
+  detail::ApiScope scope("cdist", loc);
+  ops::check_defined("cdist", x1, "x1");
+  ops::check_defined("cdist", x2, "x2");
+  ops::check_same_device("cdist", x1, x2);
+  TG_CHECK(x1.dim() >= 2 && x2.dim() >= 2, "cdist: x1 {} and x2 {} must be at least 2-D", x1.sizes(), x2.sizes());
+  TG_CHECK(x1.sizes()[x1.dim() - 1] == x2.sizes()[x2.dim() - 1],
+           "cdist: x1 {} and x2 {} must have the same number of columns", x1.sizes(), x2.sizes());
+  TG_CHECK_TYPE(is_floating_point(x1.dtype()) && x1.dtype() == x2.dtype(),
+                "cdist: x1 and x2 must have the same floating-point dtype, got {} and {}", x1.dtype(), x2.dtype());
+  TG_CHECK_VALUE(p >= 0, "cdist: p value must be non-negative, got {}", p);
+  const int64_t rows1 = x1.sizes()[x1.dim() - 2], rows2 = x2.sizes()[x2.dim() - 2];
+  if (p == 2 && (rows1 > 25 || rows2 > 25)) {
+    // PyTorch's default for many rows: |a|^2 + |b|^2 - 2 a.b by one product, clamped before the
+    // square root (which also keeps the gradient finite at zero distance).
+    const Tensor n1 = x1.pow(2).sum({-1}, true), n2 = x2.pow(2).sum({-1}, true);
+    return clamp_min(n1 - 2.0 * matmul(x1, x2.mT()) + n2.mT(), 1e-30).sqrt();
+  }
+  return linalg::vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, {-1});
+}
+
+Tensor pdist(const Tensor& self, double p, SourceLoc loc) {
+  detail::ApiScope scope("pdist", loc);
+  ops::check_defined("pdist", self, "input");
+  TG_CHECK(self.dim() == 2, "pdist: only supports 2-D tensors, got shape {}", self.sizes());
+  TG_CHECK_TYPE(is_floating_point(self.dtype()), "pdist: only supports floating-point dtypes, got {}", self.dtype());
+  TG_CHECK_VALUE(p >= 0, "pdist: only supports non-negative p values, got {}", p);
+  const int64_t n = self.sizes()[0];
+  const Tensor pairs = triu_indices(n, n, 1, TensorOptions(kInt64).device(self.device()));
+  return linalg::vector_norm(self.index_select(0, pairs[0]) - self.index_select(0, pairs[1]), p, {-1});
+}
+
+}  // namespace tg

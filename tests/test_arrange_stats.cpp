@@ -1,0 +1,188 @@
+// The composed ops of arrange.h, statistics.h and the composed pointwise functions: values
+// worked out by hand (PyTorch's conventions), shapes, views, and every error path. Gradients are
+// in test_gradcheck_ops.cpp, comparisons with PyTorch in python/tests/test_against_torch.py.
+#include <cmath>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using tgtest::vals;
+
+using V = std::vector<double>;
+
+TEST(Arrange, SplitsAndStacks) {
+  Tensor x = arange(7);
+  auto parts = tensor_split(x, 3);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(vals(parts[0]), (V{0, 1, 2}));
+  EXPECT_EQ(vals(parts[2]), (V{5, 6}));
+  EXPECT_EQ(parts[1].storage(), x.storage());
+  auto at = tensor_split(x, {2, -2, 9});
+  ASSERT_EQ(at.size(), 4u);
+  EXPECT_EQ(vals(at[1]), (V{2, 3, 4}));
+  EXPECT_EQ(at[2].numel(), 2);
+  EXPECT_EQ(at[3].numel(), 0);
+  Tensor m = arange(12).view({2, 6});
+  EXPECT_EQ(hsplit(m, 3)[1].sizes(), Shape({2, 2}));
+  EXPECT_EQ(vals(hsplit(arange(4), std::vector<int64_t>{1})[1]), (V{1, 2, 3}));
+  EXPECT_EQ(vsplit(m, 2)[1].sizes(), Shape({1, 6}));
+  EXPECT_EQ(dsplit(m.view({1, 2, 6}), std::vector<int64_t>{4})[0].sizes(), Shape({1, 2, 4}));
+  EXPECT_EQ(vals(hstack({arange(2), arange(3)})), (V{0, 1, 0, 1, 2}));
+  EXPECT_EQ(vstack({arange(3), arange(3)}).sizes(), Shape({2, 3}));
+  EXPECT_EQ(dstack({arange(3), arange(3)}).sizes(), Shape({1, 3, 2}));
+  EXPECT_EQ(vals(column_stack({arange(2), tensor({{5, 6}, {7, 8}})})), (V{0, 5, 6, 1, 7, 8}));
+  EXPECT_EQ(atleast_1d(tensor(3.0)).sizes(), Shape({1}));
+  EXPECT_EQ(atleast_2d(arange(3)).sizes(), Shape({1, 3}));
+  EXPECT_EQ(atleast_3d(arange(3)).sizes(), Shape({1, 3, 1}));
+  EXPECT_EQ(atleast_3d(m).sizes(), Shape({2, 6, 1}));
+  EXPECT_THROW_WITH(tensor_split(x, 0), ValueError, "tensor_split: number of sections must be greater than 0");
+  EXPECT_THROW_WITH(tensor_split(tensor(1.0), 2), Error, "tensor_split: expected at least a 1-dimensional tensor");
+  EXPECT_THROW_WITH(hsplit(m, 4), ValueError, "hsplit: the size 6 of dimension 1 is not divisible by the number of sections 4");
+  EXPECT_THROW_WITH(vsplit(x, 1), Error, "vsplit: requires a tensor with at least 2 dimensions, but got a tensor with 1");
+  EXPECT_THROW_WITH(dsplit(m, 1), Error, "dsplit: requires a tensor with at least 3 dimensions");
+  EXPECT_THROW_WITH(vstack({}), Error, "vstack: expected a non-empty list");
+  EXPECT_THROW_WITH(hstack({arange(2), m}), Error, "cat: tensor 1 has 2 dims but tensor 0 has 1");
+}
+
+TEST(Arrange, FlipsTurnsAndDiagonals) {
+  Tensor m = arange(6).view({2, 3});
+  EXPECT_EQ(vals(fliplr(m)), (V{2, 1, 0, 5, 4, 3}));
+  EXPECT_EQ(vals(flipud(m)), (V{3, 4, 5, 0, 1, 2}));
+  // One quarter turn counter-clockwise (NumPy's rot90): the last column becomes the first row.
+  EXPECT_EQ(vals(rot90(m)), (V{2, 5, 1, 4, 0, 3}));
+  EXPECT_EQ(vals(rot90(m, -1)), (V{3, 0, 4, 1, 5, 2}));
+  EXPECT_EQ(vals(rot90(m, 2)), vals(m.flip({0, 1})));
+  EXPECT_EQ(vals(rot90(m, 4)), vals(m));
+  Tensor d = diag_embed(tensor({1.0, 2.0}), 1);
+  EXPECT_EQ(d.sizes(), Shape({3, 3}));
+  EXPECT_EQ(vals(d), (V{0, 1, 0, 0, 0, 2, 0, 0, 0}));
+  Tensor b = diag_embed(tensor({{1.0, 2.0}, {3.0, INFINITY}}), 0, 0, 2);
+  EXPECT_EQ(b.sizes(), Shape({2, 2, 2}));
+  EXPECT_EQ(vals(b.select(1, 1)), (V{3, 0, 0, INFINITY}));  // infinities stay on the diagonal
+  EXPECT_EQ(vals(diagflat(tensor({{1.0, 2.0}}), -1)), (V{0, 0, 0, 1, 0, 0, 0, 2, 0}));
+  EXPECT_EQ(vals(block_diag({tensor({{1, 2}}), tensor(3), tensor({4, 5})})), (V{1, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 5}));
+  EXPECT_EQ(block_diag({tensor({1}), tensor({0.5})}).dtype(), kFloat32);
+  EXPECT_THROW_WITH(fliplr(arange(3)), Error, "fliplr: input must be at least 2-D");
+  EXPECT_THROW_WITH(rot90(m, 1, {0, 0}), Error, "rot90: the rotation dims must differ");
+  EXPECT_THROW_WITH(rot90(arange(3)), Error, "rot90: expected a tensor of at least 2 dims");
+  EXPECT_THROW_WITH(diag_embed(m, 0, 1, -2), Error, "diag_embed: diagonal dimensions cannot be identical");
+  EXPECT_THROW_WITH(block_diag({zeros({1, 1, 1})}), Error, "block_diag: input tensors must have 2 or fewer dimensions");
+}
+
+TEST(Arrange, ProductsCombinationsAndIndices) {
+  EXPECT_EQ(vals(kron(tensor({{1, 2}}), tensor({{1, 10}, {100, 1000}}))),
+            (V{1, 10, 2, 20, 100, 1000, 200, 2000}));
+  EXPECT_EQ(kron(ones({2, 3}), ones({4})).sizes(), Shape({2, 12}));
+  Tensor cp = cartesian_prod({tensor({1, 2}), tensor({7, 8, 9})});
+  EXPECT_EQ(cp.sizes(), Shape({6, 2}));
+  EXPECT_EQ(vals(cp.select(1, 1)), (V{7, 8, 9, 7, 8, 9}));
+  EXPECT_EQ(vals(combinations(tensor({5, 6, 7}))), (V{5, 6, 5, 7, 6, 7}));
+  EXPECT_EQ(combinations(tensor({5, 6, 7}), 2, true).sizes(), Shape({6, 2}));
+  EXPECT_EQ(combinations(tensor({5, 6}), 3).sizes(), Shape({0, 3}));
+  Tensor m = tensor({{10.0, 30.0, 20.0}, {60.0, 40.0, 50.0}});
+  EXPECT_EQ(vals(take_along_dim(m, std::get<1>(m.sort(1)), 1)), (V{10, 20, 30, 40, 50, 60}));
+  EXPECT_EQ(vals(take_along_dim(m, tensor({{0}, {2}}), 1)), (V{10, 50}));
+  EXPECT_EQ(vals(take_along_dim(m, tensor({5, 0}))), (V{50, 10}));
+  EXPECT_EQ(vals(tril_indices(3, 3)), (V{0, 1, 1, 2, 2, 2, 0, 0, 1, 0, 1, 2}));
+  EXPECT_EQ(vals(triu_indices(2, 3, 1)), (V{0, 0, 1, 1, 2, 2}));
+  EXPECT_EQ(tril_indices(2, 2, 0, kInt32).dtype(), kInt32);
+  EXPECT_EQ(vals(vander(tensor({2.0, 3.0}), 3)), (V{4, 2, 1, 9, 3, 1}));
+  EXPECT_EQ(vals(vander(tensor({2, 3}), std::nullopt, true)), (V{1, 2, 1, 3}));
+  EXPECT_THROW_WITH(kron(zeros({1, 1, 1, 1, 1}), ones({1})), Error, "kron: at most");
+  EXPECT_THROW_WITH(cartesian_prod({ones({2, 2})}), Error, "cartesian_prod: expected 1-D tensors, tensor 0 has shape [2, 2]");
+  EXPECT_THROW_WITH(combinations(ones({2, 2})), Error, "combinations: expected a 1-D tensor");
+  EXPECT_THROW_WITH(take_along_dim(m, tensor({{0.5}}), 1), TypeError, "take_along_dim: indices must be an integer tensor");
+  EXPECT_THROW_WITH(take_along_dim(m, tensor({0}), 1), Error, "must have the same number of dims");
+  EXPECT_THROW_WITH(tril_indices(-1, 2), ValueError, "tril_indices: row and col must be non-negative");
+  EXPECT_THROW_WITH(vander(m), Error, "vander: x must be a one-dimensional tensor");
+}
+
+TEST(Statistics, CovarianceAndCorrelation) {
+  Tensor x = tensor({{0.0, 1.0, 2.0}, {2.0, 1.0, 0.0}});
+  EXPECT_TRUE(close(cov(x), tensor({{1.0, -1.0}, {-1.0, 1.0}})));
+  EXPECT_TRUE(close(cov(x, 0), tensor({{2.0 / 3, -2.0 / 3}, {-2.0 / 3, 2.0 / 3}})));
+  // Frequency weights count observations: weights (1, 1, 2) equal the data (0, 1, 2, 2).
+  EXPECT_TRUE(close(cov(x[0], 1, tensor({1, 1, 2})), cov(tensor({0.0, 1.0, 2.0, 2.0}))));
+  EXPECT_EQ(cov(x[0]).dim(), 0);
+  EXPECT_TRUE(close(corrcoef(x), tensor({{1.0, -1.0}, {-1.0, 1.0}})));
+  EXPECT_TRUE(std::isnan(corrcoef(tensor({{1.0, 1.0}, {0.0, 1.0}}))[0][1].item<double>()));
+  EXPECT_THROW_WITH(cov(zeros({2, 2, 2})), Error, "cov: expected input to have two or fewer dimensions");
+  EXPECT_THROW_WITH(cov(x, 1, tensor({1, 2})), Error, "cov: expected fweights to have the same numel as there are observations (3)");
+  EXPECT_THROW_WITH(cov(x, 1, tensor({1.0, 2.0, 1.0})), TypeError, "cov: fweights must be an integer tensor");
+  EXPECT_THROW_WITH(cov(x, 1, {}, tensor({1.0, -2.0, 1.0})), ValueError, "cov: aweights cannot be negative");
+}
+
+TEST(Statistics, HistogramsCountsAndMembership) {
+  EXPECT_EQ(vals(histc(tensor({1.0, 2.0, 1.0}), 4, 0, 3)), (V{0, 2, 1, 0}));
+  EXPECT_EQ(vals(histc(tensor({0.0, 0.25, 0.5, 1.0, 1.5}), 4, 0, 1)), (V{1, 1, 1, 1}));  // max in the last bin
+  EXPECT_EQ(vals(histc(tensor({2.0, 2.0}), 2)), (V{0, 2}));  // a one-value range widens to [1, 3]
+  EXPECT_EQ(vals(bincount(tensor({0, 3, 3, 1}))), (V{1, 1, 0, 2}));
+  EXPECT_EQ(vals(bincount(tensor({1, 1}), tensor({0.5, 2.0}), 4)), (V{0, 2.5, 0, 0}));
+  EXPECT_EQ(bincount(tensor({1}), tensor({0.5}, kFloat64)).dtype(), kFloat64);
+  EXPECT_EQ(bincount(tensor(std::vector<int64_t>{})).numel(), 0);
+  EXPECT_EQ(vals(isin(tensor({{1, 2}, {3, 4}}), tensor({4, 1}))), (V{1, 0, 0, 1}));
+  EXPECT_EQ(vals(isin(tensor({1.0, NAN, 2.0}), tensor({NAN, 2.0}), false, true)), (V{1, 1, 0}));
+  EXPECT_EQ(vals(isin(tensor({1, 2}), tensor(std::vector<int64_t>{}))), (V{0, 0}));
+  auto [values, inverse, counts] = unique_consecutive(tensor({1, 1, 2, 2, 3, 1}), true, true);
+  EXPECT_EQ(vals(values), (V{1, 2, 3, 1}));
+  EXPECT_EQ(vals(inverse), (V{0, 0, 1, 1, 2, 3}));
+  EXPECT_EQ(vals(counts), (V{2, 2, 1, 1}));
+  auto [cols, cinv, ccount] = unique_consecutive(tensor({{1, 1, 2}, {0, 0, 0}}), true, true, 1);
+  EXPECT_EQ(cols.sizes(), Shape({2, 2}));
+  EXPECT_EQ(vals(ccount), (V{2, 1}));
+  EXPECT_THROW_WITH(histc(tensor({1, 2}), 3), TypeError, "histc: expected a floating-point input");
+  EXPECT_THROW_WITH(histc(tensor({1.0}), 0), ValueError, "histc: bins must be > 0");
+  EXPECT_THROW_WITH(histc(tensor({1.0}), 3, 2, 1), ValueError, "histc: max must be larger than min");
+  EXPECT_THROW_WITH(bincount(tensor({1, -1})), ValueError, "bincount: input should contain only non-negative values");
+  EXPECT_THROW_WITH(bincount(tensor({1.0})), TypeError, "bincount: input must be an integer tensor");
+  EXPECT_THROW_WITH(bincount(tensor({1, 2}), tensor({1.0})), Error, "bincount: weights [1] should have the same shape");
+}
+
+TEST(Statistics, TrapezoidAndDistances) {
+  Tensor y = tensor({{1.0, 2.0, 3.0}, {0.0, 0.0, 4.0}});
+  EXPECT_EQ(vals(trapezoid(y)), (V{4, 2}));
+  EXPECT_EQ(vals(trapezoid(y, 0.5)), (V{2, 1}));
+  EXPECT_EQ(vals(trapezoid(y, tensor({0.0, 1.0, 3.0}))), (V{6.5, 4}));
+  EXPECT_EQ(vals(cumulative_trapezoid(y, 1.0)), (V{1.5, 4, 0, 2}));
+  EXPECT_EQ(vals(trapezoid(tensor({1, 2, 3}))), (V{4}));
+  EXPECT_EQ(trapezoid(zeros({2, 0})).sizes(), Shape({2}));
+  Tensor a = tensor({{0.0, 0.0}, {3.0, 4.0}}), b = tensor({{0.0, 0.0}, {1.0, 1.0}, {3.0, 0.0}});
+  EXPECT_TRUE(close(cdist(a, b), tensor({{0.0, std::sqrt(2.0), 3.0}, {5.0, std::sqrt(13.0), 4.0}})));
+  EXPECT_TRUE(close(cdist(a, b, 1), tensor({{0.0, 2.0, 3.0}, {7.0, 5.0, 4.0}})));
+  EXPECT_TRUE(close(cdist(a, b, INFINITY), tensor({{0.0, 1.0, 3.0}, {4.0, 3.0, 4.0}})));
+  EXPECT_TRUE(close(cdist(a, b, 0), tensor({{0.0, 2.0, 1.0}, {2.0, 2.0, 1.0}})));
+  EXPECT_EQ(cdist(randn({3, 1, 4, 2}), randn({2, 5, 2})).sizes(), Shape({3, 2, 4, 5}));
+  EXPECT_TRUE(close(pdist(b), tensor({std::sqrt(2.0), 3.0, std::sqrt(5.0)})));
+  // Many rows take the product form; its gradient stays finite at zero distance.
+  Tensor many = randn({30, 3}, kFloat64).requires_grad_(true);
+  cdist(many, many).sum().backward();
+  EXPECT_TRUE(isfinite(many.grad()).all().item<bool>());
+  EXPECT_THROW_WITH(trapezoid(y, tensor({0.0, 1.0})), Error, "trapezoid: there must be one `x` value for each sample point");
+  EXPECT_THROW_WITH(cdist(a, ones({2, 3})), Error, "cdist: x1 [2, 2] and x2 [2, 3] must have the same number of columns");
+  EXPECT_THROW_WITH(cdist(a, b, -1), ValueError, "cdist: p value must be non-negative");
+  EXPECT_THROW_WITH(cdist(a, b.to(kFloat64)), TypeError, "cdist: x1 and x2 must have the same floating-point dtype");
+  EXPECT_THROW_WITH(pdist(ones({2, 2, 2})), Error, "pdist: only supports 2-D tensors");
+}
+
+TEST(PointwiseComposites, ValuesAndErrors) {
+  EXPECT_EQ(vals(xlogy(tensor({0.0, 0.0, 2.0}), tensor({0.0, INFINITY, 1.0}))), (V{0, 0, 0}));
+  EXPECT_TRUE(std::isnan(xlogy(tensor({0.0}), tensor({NAN}))[0].item<double>()));
+  EXPECT_EQ(xlogy(tensor({1, 2}), 3).dtype(), kFloat32);
+  EXPECT_EQ(vals(xlog1py(tensor({0.0}), tensor({-1.0}))), (V{0}));
+  EXPECT_TRUE(close(logit(tensor({0.5, 0.0}), 0.25), tensor({0.0, std::log(1.0 / 3)})));
+  EXPECT_EQ(vals(copysign(tensor({1.0, -2.0, 3.0}), tensor({-0.0, 1.0, NAN}))), (V{-1, 2, 3}));
+  EXPECT_EQ(vals(heaviside(tensor({-1.0, 0.0, 2.0}), tensor({0.5}))), (V{0, 0.5, 1}));
+  EXPECT_FALSE(heaviside(tensor({1.0}).requires_grad_(true), tensor({0.5})).requires_grad());
+  EXPECT_TRUE(close(sinc(tensor({0.0, 0.5})), tensor({1.0, 2.0 / M_PI})));
+  EXPECT_TRUE(close(rad2deg(deg2rad(tensor({90, 180}))), tensor({90.0, 180.0})));
+  EXPECT_EQ(vals(frac(tensor({1.5, -2.25}))), (V{0.5, -0.25}));
+  EXPECT_EQ(float_power(tensor({2}), 3).dtype(), kFloat64);
+  EXPECT_EQ(vals(signbit(tensor({-0.0, 0.0, -NAN, 1.0}))), (V{1, 0, 1, 0}));
+  EXPECT_EQ(vals(signbit(tensor({-3, 0}))), (V{1, 0}));
+  EXPECT_EQ(vals(ldexp(tensor({1.0, 3.0}), tensor({3, -1}))), (V{8, 1.5}));
+  EXPECT_THROW_WITH(heaviside(tensor({1.0}), tensor({1.0}, kFloat64)), TypeError,
+                    "heaviside: input (float32) and values (float64) must have the same dtype");
+  EXPECT_THROW_WITH(frac(tensor({1})), TypeError, "frac: expected a floating-point tensor, got int64");
+  EXPECT_THROW_WITH(xlogy(tensor({1.0}), Tensor()), Error, "xlogy");
+}
