@@ -50,4 +50,9 @@ Tensor GaussianNLLLossImpl::forward(const Tensor& input, const Tensor& target, c
   return F::gaussian_nll_loss(input, target, var, options);
 }
 
+Tensor CTCLossImpl::forward(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                            const Tensor& target_lengths) {
+  return F::ctc_loss(log_probs, targets, input_lengths, target_lengths, options);
+}
+
 }  // namespace tg::nn

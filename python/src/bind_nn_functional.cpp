@@ -324,6 +324,16 @@ void bind_nn_functional(py::module_& nn) {
       },
       py::arg("input"), py::arg("target"), py::arg("var"), py::arg("full") = false, py::arg("eps") = 1e-6,
       py::arg("reduction") = "mean");
+  f.def(
+      "ctc_loss",
+      [](const Tensor& log_probs, py::handle targets, py::handle input_lengths, py::handle target_lengths,
+         int64_t blank, F::Reduction r, bool zero_infinity) {
+        // Lengths may be tensors or sequences of ints, as in PyTorch.
+        const Tensor tg_targets = to_tensor(targets), il = to_tensor(input_lengths), tl = to_tensor(target_lengths);
+        return nogil([&] { return F::ctc_loss(log_probs, tg_targets, il, tl, {blank, r, zero_infinity}); });
+      },
+      py::arg("log_probs"), py::arg("targets"), py::arg("input_lengths"), py::arg("target_lengths"),
+      py::arg("blank") = 0, py::arg("reduction") = "mean", py::arg("zero_infinity") = false);
   f.def("pad", [](const Tensor& x, const std::vector<int64_t>& pad, const std::string& mode, const tg::Scalar& value) {
     return nogil([&] { return F::pad(x, pad, mode, value); });
   }, py::arg("input"), py::arg("pad"), py::arg("mode") = "constant", py::arg("value") = 0,

@@ -535,6 +535,20 @@ void bind_nn_layers(py::module_& nn) {
           },
           py::arg("input"), py::arg("target"), py::arg("var"));
 
+  Layer<CTCLossImpl>(nn, "CTCLoss")
+      .def(py::init([](int64_t blank, functional::Reduction r, bool zero_infinity) {
+             return std::make_shared<CTCLossImpl>(functional::CTCLossOptions{blank, r, zero_infinity});
+           }),
+           py::arg("blank") = 0, py::arg("reduction") = "mean", py::arg("zero_infinity") = false)
+      .def(
+          "forward",
+          [](CTCLossImpl& m, const tg::Tensor& log_probs, py::handle targets, py::handle input_lengths,
+             py::handle target_lengths) {
+            const tg::Tensor t = to_tensor(targets), il = to_tensor(input_lengths), tl = to_tensor(target_lengths);
+            return nogil([&] { return m.forward(log_probs, t, il, tl); });
+          },
+          py::arg("log_probs"), py::arg("targets"), py::arg("input_lengths"), py::arg("target_lengths"));
+
   // ---- containers ----
   Layer<SequentialImpl> sequential(nn, "Sequential");
   sequential.def(py::init([](py::args modules) {

@@ -1234,3 +1234,21 @@ def test_statistics_match_torch():
     for p in (2.0, 1.0, 0.5, float("inf")):
         check_fn(lambda a: tg.pdist(a, p), lambda a: torch.pdist(a, p), np.random.randn(6, 4))
         check_fn(lambda a: tg.nn.functional.pdist(a, p), lambda a: torch.nn.functional.pdist(a, p), np.random.randn(5, 2))
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_ctc_loss_matches_torch(reduction):
+    T, N, C = 12, 4, 6
+    targets = np.random.randint(1, C, (N, 5))
+    targets[0, 1] = targets[0, 2]  # a repeated label needs a blank between
+    lengths = ([5, 3, 0, 4], [12, 10, 7, 9])  # every target fits its input, repeats included
+    for tl, il, zero_inf in ((*lengths, False), ([5, 3, 0, 4], [12, 10, 7, 3], True)):  # the second: one impossible
+        check_fn(lambda x: F.ctc_loss(tg.log_softmax(x, 2), tg.tensor(targets.tolist()), il, tl, reduction=reduction,
+                                      zero_infinity=zero_inf),
+                 lambda x: TF.ctc_loss(TF.log_softmax(x, 2), torch.tensor(targets), torch.tensor(il), torch.tensor(tl),
+                                       reduction=reduction, zero_infinity=zero_inf), np.random.randn(T, N, C))
+    flat = np.concatenate([targets[i, :lengths[0][i]] for i in range(N)])
+    crit_t, crit_g = torch.nn.CTCLoss(blank=0, reduction=reduction), nn.CTCLoss(blank=0, reduction=reduction)
+    check_fn(lambda x: crit_g(tg.log_softmax(x, 2), tg.tensor(flat.tolist()), tg.tensor(lengths[1]), tg.tensor(lengths[0])),
+             lambda x: crit_t(TF.log_softmax(x, 2), torch.tensor(flat), torch.tensor(lengths[1]), torch.tensor(lengths[0])),
+             np.random.randn(T, N, C))

@@ -219,6 +219,16 @@ def test_recurrent_cells_and_transformer_stacks():
         nn.TransformerDecoder(nn.TransformerDecoderLayer(8, 2), 0)
 
 
+def test_ctc_loss():
+    log_probs = tg.randn(10, 2, 5, requires_grad=True).log_softmax(2)
+    loss = nn.CTCLoss()(log_probs, tg.tensor([[1, 2, 2], [3, 0, 0]]), [10, 8], [3, 1])
+    loss.backward()
+    assert loss.dim() == 0 and loss.item() > 0
+    assert F.ctc_loss(log_probs, tg.tensor([1, 2, 2, 3]), [10, 8], [3, 1], reduction="none").shape == (2,)
+    with pytest.raises(ValueError, match="ctc_loss: input length 11 of sequence 0 is outside"):
+        F.ctc_loss(log_probs, tg.tensor([[1, 2, 2], [3, 0, 0]]), [11, 8], [3, 1])
+
+
 def test_loss_modules_and_module_conveniences():
     criterion = nn.CrossEntropyLoss(weight=tg.tensor([1.0, 2.0, 3.0]), label_smoothing=0.1)
     logits, target = tg.randn(4, 3, requires_grad=True), tg.tensor([0, 1, 2, 1])

@@ -3,6 +3,7 @@
 #include "tapegrad/nn/functional/activation.h"
 #include "tapegrad/nn/functional/attention.h"
 #include "tapegrad/nn/functional/conv.h"
+#include "tapegrad/nn/functional/ctc_loss.h"
 #include "tapegrad/nn/functional/distance.h"
 #include "tapegrad/nn/functional/dropout.h"
 #include "tapegrad/nn/functional/embedding.h"

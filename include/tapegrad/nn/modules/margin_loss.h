@@ -2,7 +2,8 @@
 // Modules of the margin, embedding and likelihood losses (torch.nn's names), each calling its
 // functional form with its options: criterion(input, target), or (input1, input2, target) for
 // the pairwise losses, (anchor, positive, negative) for the triplet losses and (input, target,
-// var) for GaussianNLLLoss.
+// var) for GaussianNLLLoss, (log_probs, targets, input_lengths, target_lengths) for CTCLoss.
+#include "tapegrad/nn/functional/ctc_loss.h"
 #include "tapegrad/nn/functional/margin_loss.h"
 #include "tapegrad/nn/modules/loss.h"
 
@@ -95,5 +96,13 @@ class GaussianNLLLossImpl : public LossImpl<functional::GaussianNLLLossOptions> 
   Tensor forward(const Tensor& input, const Tensor& target, const Tensor& var);
 };
 TG_MODULE(GaussianNLLLoss);
+
+class CTCLossImpl : public LossImpl<functional::CTCLossOptions> {
+ public:
+  explicit CTCLossImpl(functional::CTCLossOptions options = {}) : LossImpl("CTCLoss", options) {}
+  Tensor forward(const Tensor& log_probs, const Tensor& targets, const Tensor& input_lengths,
+                 const Tensor& target_lengths);
+};
+TG_MODULE(CTCLoss);
 
 }  // namespace tg::nn
