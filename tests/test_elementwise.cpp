@@ -674,3 +674,14 @@ TEST(Pointwise, FusedTernaryOps) {
   EXPECT_EQ(vals(isclose(tensor({NAN}), tensor({NAN}), 1e-5, 1e-8, true)), (std::vector<double>{1}));
   EXPECT_THROW_WITH(isclose(x, x, -1.0), ValueError, "isclose: rtol and atol must be non-negative");
 }
+
+TEST(Elementwise, PowGradientKeepsANumberExponentsPrecision) {
+  // The exponent 1/3 arrives as a wrapped float64 number; e - 1 must not round it to float32.
+  Tensor x = tensor({0.5, 2.0, 7.0}, kFloat64).requires_grad_(true);
+  x.pow(1.0 / 3).sum().backward();
+  const auto g = x.grad().to_vector<double>();
+  for (size_t i = 0; i < g.size(); ++i) {
+    const double v = std::vector<double>{0.5, 2.0, 7.0}[i];
+    EXPECT_NEAR(g[i], std::pow(v, -2.0 / 3) / 3, 1e-15);
+  }
+}

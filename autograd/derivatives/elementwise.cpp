@@ -13,8 +13,10 @@ constexpr int kSaveSelf = 1, kSaveOther = 2, kSaveResult = 4;
 Tensor scaled(const Tensor& grad, const Scalar& alpha) { return alpha.to_double() == 1.0 ? grad : grad * alpha; }
 
 Tensor pow_grad_self(const Tensor& grad, const Tensor& self, const Tensor& exponent) {
-  // d/dx x^e = e x^(e-1), taken as 0 where e == 0 (so that 0^-1 does not make a NaN).
-  return where(eq(exponent, 0), 0.0, grad * exponent * pow(self, exponent - 1));
+  // d/dx x^e = e x^(e-1), taken as 0 where e == 0 (so that 0^-1 does not make a NaN). e - 1 by a
+  // tensor of ones: a number exponent (a wrapped scalar) minus the number 1 would be computed in
+  // the default dtype, rounding e.g. 1/3 to float.
+  return where(eq(exponent, 0), 0.0, grad * exponent * pow(self, exponent - ones_like(exponent)));
 }
 
 Tensor pow_grad_other(const Tensor& grad, const Tensor& self, const Tensor& exponent, const Tensor& result) {

@@ -7,6 +7,7 @@
 #include "autograd/record.h"
 #include "kernels/kernels.h"
 #include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/nn/functional/pooling.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 
@@ -374,6 +375,21 @@ Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weig
   if (weight.defined()) y = y * weight.view(cs);
   if (bias.defined()) y = y + bias.view(cs);
   return y;
+}
+
+Tensor local_response_norm(const Tensor& input, int64_t size, double alpha, double beta, double k, SourceLoc loc) {
+  detail::ApiScope scope("local_response_norm", loc);
+  ops::check_defined("local_response_norm", input, "input");
+  TG_CHECK(input.dim() >= 3, "local_response_norm: expected an input [N, C, *] with at least 3 dims, got shape {}",
+           input.sizes());
+  TG_CHECK_VALUE(size > 0, "local_response_norm: size must be positive, got {}", size);
+  if (input.numel() == 0) return input.clone();
+  // The mean of x^2 over the channel window: [N, C, rest] padded along C, then a moving average.
+  const int64_t n = input.sizes()[0], c = input.sizes()[1];
+  Tensor sq = (input * input).reshape({n, 1, c, -1});
+  sq = tg::pad(sq, {0, 0, size / 2, (size - 1) / 2});
+  const Tensor window = avg_pool2d(sq, {.kernel_size = Size2(size, 1), .stride = Size2(1, 1)}).reshape(input.sizes());
+  return input / (window * alpha + k).pow(beta);
 }
 
 }  // namespace tg::nn::functional

@@ -274,4 +274,19 @@ Tensor pixel_unshuffle(const Tensor& input, int64_t r, SourceLoc loc) {
   return input.reshape(split).permute(order).reshape(out);
 }
 
+Tensor channel_shuffle(const Tensor& input, int64_t groups, SourceLoc loc) {
+  detail::ApiScope scope("channel_shuffle", loc);
+  ops::check_defined("channel_shuffle", input, "input");
+  TG_CHECK(input.dim() >= 3, "channel_shuffle: expected an input [N, C, *] with at least 3 dims, got shape {}",
+           input.sizes());
+  const int64_t c = input.sizes()[1];
+  TG_CHECK_VALUE(groups > 0 && c % groups == 0,
+                 "channel_shuffle: the number of channels ({}) must be divisible by groups ({})", c, groups);
+  // [N, g, C / g, *] with the two group dims swapped.
+  Shape split = input.sizes();
+  split[1] = c / groups;
+  split.insert(1, groups);
+  return input.reshape(split).transpose(1, 2).reshape(input.sizes());
+}
+
 }  // namespace tg::nn::functional

@@ -2,6 +2,7 @@
 #include "tapegrad/nn/modules/activation.h"
 
 #include "tapegrad/nn/functional/activation.h"
+#include "tapegrad/nn/functional/dropout.h"
 #include "tapegrad/tensor/ops.h"
 
 namespace tg::nn {
@@ -52,5 +53,10 @@ PReLUImpl::PReLUImpl(int64_t num_parameters, double init) : Module("PReLU"), num
 }
 Tensor PReLUImpl::forward(const Tensor& input) { return functional::prelu(input, weight); }
 std::string PReLUImpl::extra_repr() const { return fmt::format("num_parameters={}", num_parameters); }
+
+Tensor RReLUImpl::forward(const Tensor& input) {
+  return functional::rrelu(input, lower, upper, is_training(), generator);
+}
+std::string RReLUImpl::extra_repr() const { return fmt::format("lower={}, upper={}", lower, upper); }
 
 }  // namespace tg::nn

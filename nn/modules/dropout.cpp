@@ -81,4 +81,11 @@ std::string EmbeddingBagImpl::extra_repr() const {
   return s;
 }
 
+Tensor AlphaDropoutImpl::forward(const Tensor& input) {
+  return functional::alpha_dropout(input, p, is_training(), generator);
+}
+Tensor FeatureAlphaDropoutImpl::forward(const Tensor& input) {
+  return functional::feature_alpha_dropout(input, p, is_training(), generator);
+}
+
 }  // namespace tg::nn

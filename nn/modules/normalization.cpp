@@ -137,4 +137,11 @@ std::string GroupNormImpl::extra_repr() const {
   return fmt::format("{}, {}, eps={}, affine={}", num_groups, num_channels, eps, affine ? "True" : "False");
 }
 
+Tensor LocalResponseNormImpl::forward(const Tensor& input) {
+  return functional::local_response_norm(input, size, alpha, beta, k);
+}
+std::string LocalResponseNormImpl::extra_repr() const {
+  return fmt::format("{}, alpha={}, beta={}, k={}", size, alpha, beta, k);
+}
+
 }  // namespace tg::nn

@@ -3,6 +3,7 @@
 
 namespace tg::nn {
 namespace {
+std::string size_repr(int64_t s) { return fmt::format("{}", s); }
 std::string size_repr(Size2 s) { return s.h == s.w ? fmt::format("{}", s.h) : fmt::format("({}, {})", s.h, s.w); }
 std::string size_repr(Size3 s) {
   return s.d == s.h && s.h == s.w ? fmt::format("{}", s.d) : fmt::format("({}, {}, {})", s.d, s.h, s.w);
@@ -75,5 +76,62 @@ Tensor AdaptiveMaxPool3dImpl::forward(const Tensor& input) {
   return functional::adaptive_max_pool3d(input, output_size);
 }
 std::string AdaptiveMaxPool3dImpl::extra_repr() const { return "output_size=" + size_repr(output_size); }
+
+namespace {
+// 1, 2 or 3 spatial dims by the size type.
+template <class Size>
+constexpr int kDims = std::is_same_v<Size, int64_t> ? 1
+                      : std::is_same_v<Size, Size2> ? 2
+                                                    : 3;
+}  // namespace
+
+template <class Size>
+LPPoolImpl<Size>::LPPoolImpl(LPPoolOptions<Size> o) : Module(fmt::format("LPPool{}d", kDims<Size>)), options(o) {}
+
+template <class Size>
+Tensor LPPoolImpl<Size>::forward(const Tensor& input) {
+  const auto& o = options;
+  if constexpr (kDims<Size> == 1)
+    return functional::lp_pool1d(input, o.norm_type, o.kernel_size, o.stride, o.ceil_mode);
+  if constexpr (kDims<Size> == 2)
+    return functional::lp_pool2d(input, o.norm_type, o.kernel_size, o.stride, o.ceil_mode);
+  if constexpr (kDims<Size> == 3)
+    return functional::lp_pool3d(input, o.norm_type, o.kernel_size, o.stride, o.ceil_mode);
+}
+
+template <class Size>
+std::string LPPoolImpl<Size>::extra_repr() const {
+  return fmt::format("norm_type={}, kernel_size={}, stride={}, ceil_mode={}", options.norm_type,
+                     size_repr(options.kernel_size), options.stride ? size_repr(*options.stride) : "None",
+                     options.ceil_mode ? "True" : "False");
+}
+
+template <class Size>
+MaxUnpoolImpl<Size>::MaxUnpoolImpl(MaxUnpoolOptions<Size> o)
+    : Module(fmt::format("MaxUnpool{}d", kDims<Size>)), options(o) {}
+
+template <class Size>
+Tensor MaxUnpoolImpl<Size>::forward(const Tensor& input, const Tensor& indices, std::optional<Size> output_size) {
+  const auto& o = options;
+  if constexpr (kDims<Size> == 1)
+    return functional::max_unpool1d(input, indices, o.kernel_size, o.stride, o.padding, output_size);
+  if constexpr (kDims<Size> == 2)
+    return functional::max_unpool2d(input, indices, o.kernel_size, o.stride, o.padding, output_size);
+  if constexpr (kDims<Size> == 3)
+    return functional::max_unpool3d(input, indices, o.kernel_size, o.stride, o.padding, output_size);
+}
+
+template <class Size>
+std::string MaxUnpoolImpl<Size>::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}", size_repr(options.kernel_size),
+                     size_repr(options.stride.value_or(options.kernel_size)), size_repr(options.padding));
+}
+
+template class LPPoolImpl<int64_t>;
+template class LPPoolImpl<Size2>;
+template class LPPoolImpl<Size3>;
+template class MaxUnpoolImpl<int64_t>;
+template class MaxUnpoolImpl<Size2>;
+template class MaxUnpoolImpl<Size3>;
 
 }  // namespace tg::nn

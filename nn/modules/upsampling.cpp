@@ -22,4 +22,7 @@ Tensor PixelUnshuffleImpl::forward(const Tensor& input) {
 }
 std::string PixelUnshuffleImpl::extra_repr() const { return fmt::format("downscale_factor={}", downscale_factor); }
 
+Tensor ChannelShuffleImpl::forward(const Tensor& input) { return functional::channel_shuffle(input, groups); }
+std::string ChannelShuffleImpl::extra_repr() const { return fmt::format("groups={}", groups); }
+
 }  // namespace tg::nn

@@ -8,6 +8,8 @@ namespace {
 namespace F = tg::nn::functional;
 using tg::Tensor;
 using OptTensor = std::optional<Tensor>;
+using tg::nn::Size2;
+using tg::nn::Size3;
 
 Tensor or_undefined(const OptTensor& t) { return t.value_or(Tensor()); }
 
@@ -151,6 +153,68 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::fold(x, size, {k, dilation, padding, stride}); });
   }, py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1,
      py::arg("padding") = 0, py::arg("stride") = 1);
+  f.def("lp_pool1d", [](const Tensor& x, double p, int64_t k, std::optional<int64_t> stride, bool ceil_mode) {
+    return nogil([&] { return F::lp_pool1d(x, p, k, stride, ceil_mode); });
+  }, py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+     py::arg("ceil_mode") = false);
+  f.def("lp_pool2d", [](const Tensor& x, double p, Size2 k, std::optional<Size2> stride, bool ceil_mode) {
+    return nogil([&] { return F::lp_pool2d(x, p, k, stride, ceil_mode); });
+  }, py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+     py::arg("ceil_mode") = false);
+  f.def("lp_pool3d", [](const Tensor& x, double p, Size3 k, std::optional<Size3> stride, bool ceil_mode) {
+    return nogil([&] { return F::lp_pool3d(x, p, k, stride, ceil_mode); });
+  }, py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+     py::arg("ceil_mode") = false);
+  // output_size may carry the batch and channel dims too (PyTorch takes the trailing ones).
+  auto trailing = [](const py::object& size, size_t n) -> std::optional<std::vector<int64_t>> {
+    if (size.is_none()) return std::nullopt;
+    std::vector<int64_t> v = py::isinstance<py::sequence>(size) ? py::cast<std::vector<int64_t>>(size)
+                                                                : std::vector<int64_t>(n, py::cast<int64_t>(size));
+    TG_CHECK_VALUE(v.size() >= n, "max_unpool: output_size needs {} spatial sizes, got {}", n, v.size());
+    return std::vector<int64_t>(v.end() - static_cast<std::ptrdiff_t>(n), v.end());
+  };
+  f.def("max_unpool1d", [trailing](const Tensor& x, const Tensor& idx, int64_t k, std::optional<int64_t> stride,
+                                   int64_t padding, py::object output_size) {
+    auto o = trailing(output_size, 1);
+    std::optional<int64_t> out = o ? std::optional<int64_t>((*o)[0]) : std::nullopt;
+    return nogil([&] { return F::max_unpool1d(x, idx, k, stride, padding, out); });
+  }, py::arg("input"), py::arg("indices"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+     py::arg("padding") = 0, py::arg("output_size") = py::none());
+  f.def("max_unpool2d", [trailing](const Tensor& x, const Tensor& idx, Size2 k, std::optional<Size2> stride,
+                                   Size2 padding, py::object output_size) {
+    auto o = trailing(output_size, 2);
+    std::optional<Size2> out = o ? std::optional<Size2>(Size2((*o)[0], (*o)[1])) : std::nullopt;
+    return nogil([&] { return F::max_unpool2d(x, idx, k, stride, padding, out); });
+  }, py::arg("input"), py::arg("indices"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+     py::arg("padding") = 0, py::arg("output_size") = py::none());
+  f.def("max_unpool3d", [trailing](const Tensor& x, const Tensor& idx, Size3 k, std::optional<Size3> stride,
+                                   Size3 padding, py::object output_size) {
+    auto o = trailing(output_size, 3);
+    std::optional<Size3> out = o ? std::optional<Size3>(Size3((*o)[0], (*o)[1], (*o)[2])) : std::nullopt;
+    return nogil([&] { return F::max_unpool3d(x, idx, k, stride, padding, out); });
+  }, py::arg("input"), py::arg("indices"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+     py::arg("padding") = 0, py::arg("output_size") = py::none());
+  f.def("local_response_norm", [](const Tensor& x, int64_t size, double alpha, double beta, double k) {
+    return nogil([&] { return F::local_response_norm(x, size, alpha, beta, k); });
+  }, py::arg("input"), py::arg("size"), py::arg("alpha") = 1e-4, py::arg("beta") = 0.75, py::arg("k") = 1.0);
+  f.def("channel_shuffle", [](const Tensor& x, int64_t groups) {
+    return nogil([&] { return F::channel_shuffle(x, groups); });
+  }, py::arg("input"), py::arg("groups"));
+  f.def("native_channel_shuffle", [](const Tensor& x, int64_t groups) {
+    return nogil([&] { return F::channel_shuffle(x, groups); });
+  }, py::arg("input"), py::arg("groups"));
+  for (auto [name, fn] : {std::pair{"alpha_dropout", &F::alpha_dropout},
+                          std::pair{"feature_alpha_dropout", &F::feature_alpha_dropout}})
+    f.def(name, [fn](const Tensor& x, double p, bool training, bool) {
+      return nogil([&] { return fn(x, p, training, nullptr, tg::SourceLoc::current()); });
+    }, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = false, py::arg("inplace") = false);
+  f.def("rrelu", [](const Tensor& x, double lower, double upper, bool training, bool) {
+    return nogil([&] { return F::rrelu(x, lower, upper, training); });
+  }, py::arg("input"), py::arg("lower") = 1.0 / 8, py::arg("upper") = 1.0 / 3, py::arg("training") = false,
+     py::arg("inplace") = false);
+  f.def("gumbel_softmax", [](const Tensor& logits, double tau, bool hard, double, int64_t dim) {
+    return nogil([&] { return F::gumbel_softmax(logits, tau, hard, dim); });
+  }, py::arg("logits"), py::arg("tau") = 1.0, py::arg("hard") = false, py::arg("eps") = 1e-10, py::arg("dim") = -1);
   f.def("pixel_shuffle", [](const Tensor& x, int64_t r) { return nogil([&] { return F::pixel_shuffle(x, r); }); },
         py::arg("input"), py::arg("upscale_factor"));
   f.def("pixel_unshuffle", [](const Tensor& x, int64_t r) { return nogil([&] { return F::pixel_unshuffle(x, r); }); },

@@ -191,6 +191,12 @@ void bind_nn_layers(py::module_& nn) {
   py::class_<Dropout1dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout1d")
       .def(py::init([](double p, bool) { return std::make_shared<Dropout1dImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false);
+  py::class_<AlphaDropoutImpl, DropoutImpl, py::smart_holder>(nn, "AlphaDropout")
+      .def(py::init([](double p, bool) { return std::make_shared<AlphaDropoutImpl>(p); }), py::arg("p") = 0.5,
+           py::arg("inplace") = false);
+  py::class_<FeatureAlphaDropoutImpl, DropoutImpl, py::smart_holder>(nn, "FeatureAlphaDropout")
+      .def(py::init([](double p, bool) { return std::make_shared<FeatureAlphaDropoutImpl>(p); }), py::arg("p") = 0.5,
+           py::arg("inplace") = false);
   py::class_<Dropout2dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout2d")
       .def(py::init([](double p, bool) { return std::make_shared<Dropout2dImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false);
@@ -306,6 +312,57 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1, py::arg("padding") = 0,
            py::arg("stride") = 1);
   Layer<PixelShuffleImpl>(nn, "PixelShuffle").def(py::init<int64_t>(), py::arg("upscale_factor"));
+  Layer<ChannelShuffleImpl>(nn, "ChannelShuffle").def(py::init<int64_t>(), py::arg("groups"));
+  Layer<LocalResponseNormImpl>(nn, "LocalResponseNorm")
+      .def(py::init<int64_t, double, double, double>(), py::arg("size"), py::arg("alpha") = 1e-4,
+           py::arg("beta") = 0.75, py::arg("k") = 1.0);
+  Layer<LPPool1dImpl>(nn, "LPPool1d")
+      .def(py::init([](double p, int64_t k, std::optional<int64_t> stride, bool ceil_mode) {
+             return std::make_shared<LPPool1dImpl>(LPPoolOptions<int64_t>{p, k, stride, ceil_mode});
+           }),
+           py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("ceil_mode") = false);
+  Layer<LPPool2dImpl>(nn, "LPPool2d")
+      .def(py::init([](double p, Size2 k, std::optional<Size2> stride, bool ceil_mode) {
+             return std::make_shared<LPPool2dImpl>(LPPoolOptions<Size2>{p, k, stride, ceil_mode});
+           }),
+           py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("ceil_mode") = false);
+  Layer<LPPool3dImpl>(nn, "LPPool3d")
+      .def(py::init([](double p, Size3 k, std::optional<Size3> stride, bool ceil_mode) {
+             return std::make_shared<LPPool3dImpl>(LPPoolOptions<Size3>{p, k, stride, ceil_mode});
+           }),
+           py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("ceil_mode") = false);
+  Layer<MaxUnpool1dImpl>(nn, "MaxUnpool1d")
+      .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding) {
+             return std::make_shared<MaxUnpool1dImpl>(MaxUnpoolOptions<int64_t>{k, stride, padding});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0)
+      .def("forward", [](MaxUnpool1dImpl& m, const tg::Tensor& x, const tg::Tensor& idx, std::optional<int64_t> out) {
+        return nogil([&] { return m.forward(x, idx, out); });
+      }, py::arg("input"), py::arg("indices"), py::arg("output_size") = py::none());
+  Layer<MaxUnpool2dImpl>(nn, "MaxUnpool2d")
+      .def(py::init([](Size2 k, std::optional<Size2> stride, Size2 padding) {
+             return std::make_shared<MaxUnpool2dImpl>(MaxUnpoolOptions<Size2>{k, stride, padding});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0)
+      .def("forward", [](MaxUnpool2dImpl& m, const tg::Tensor& x, const tg::Tensor& idx, py::object out) {
+        if (out.is_none()) return nogil([&] { return m.forward(x, idx); });
+        auto v = py::cast<std::vector<int64_t>>(out);
+        TG_CHECK_VALUE(v.size() >= 2, "MaxUnpool2d: output_size needs 2 spatial sizes, got {}", v.size());
+        const Size2 s(v[v.size() - 2], v[v.size() - 1]);
+        return nogil([&] { return m.forward(x, idx, s); });
+      }, py::arg("input"), py::arg("indices"), py::arg("output_size") = py::none());
+  Layer<MaxUnpool3dImpl>(nn, "MaxUnpool3d")
+      .def(py::init([](Size3 k, std::optional<Size3> stride, Size3 padding) {
+             return std::make_shared<MaxUnpool3dImpl>(MaxUnpoolOptions<Size3>{k, stride, padding});
+           }),
+           py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0)
+      .def("forward", [](MaxUnpool3dImpl& m, const tg::Tensor& x, const tg::Tensor& idx, py::object out) {
+        if (out.is_none()) return nogil([&] { return m.forward(x, idx); });
+        auto v = py::cast<std::vector<int64_t>>(out);
+        TG_CHECK_VALUE(v.size() >= 3, "MaxUnpool3d: output_size needs 3 spatial sizes, got {}", v.size());
+        const Size3 s(v[v.size() - 3], v[v.size() - 2], v[v.size() - 1]);
+        return nogil([&] { return m.forward(x, idx, s); });
+      }, py::arg("input"), py::arg("indices"), py::arg("output_size") = py::none());
   Layer<PixelUnshuffleImpl>(nn, "PixelUnshuffle").def(py::init<int64_t>(), py::arg("downscale_factor"));
   // Padding layers: an int pads every side, a tuple gives each.
   auto pad_list = [](py::object p) {
@@ -340,6 +397,9 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("padding"), py::arg("value"));
 
   Layer<ReLUImpl>(nn, "ReLU").def(py::init([](bool) { return std::make_shared<ReLUImpl>(); }), py::arg("inplace") = false);
+  Layer<RReLUImpl>(nn, "RReLU")
+      .def(py::init([](double lower, double upper, bool) { return std::make_shared<RReLUImpl>(lower, upper); }),
+           py::arg("lower") = 1.0 / 8, py::arg("upper") = 1.0 / 3, py::arg("inplace") = false);
   Layer<LeakyReLUImpl>(nn, "LeakyReLU")
       .def(py::init([](double slope, bool) { return std::make_shared<LeakyReLUImpl>(slope); }),
            py::arg("negative_slope") = 0.01, py::arg("inplace") = false);

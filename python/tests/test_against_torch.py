@@ -1252,3 +1252,62 @@ def test_ctc_loss_matches_torch(reduction):
     check_fn(lambda x: crit_g(tg.log_softmax(x, 2), tg.tensor(flat.tolist()), tg.tensor(lengths[1]), tg.tensor(lengths[0])),
              lambda x: crit_t(TF.log_softmax(x, 2), torch.tensor(flat), torch.tensor(lengths[1]), torch.tensor(lengths[0])),
              np.random.randn(T, N, C))
+
+
+def test_lp_pool_unpool_lrn_and_shuffles_match_torch():
+    x2, x3 = np.random.rand(2, 3, 7, 6) + 0.1, np.random.rand(1, 2, 5, 4, 6) + 0.1
+    for p in (2.0, 3.0, 1.5):
+        check_fn(lambda x: F.lp_pool1d(x, p, 3, 2, ceil_mode=True), lambda x: TF.lp_pool1d(x, p, 3, 2, ceil_mode=True),
+                 x2[:, :, 0])
+        check_fn(lambda x: F.lp_pool2d(x, p, (3, 2)), lambda x: TF.lp_pool2d(x, p, (3, 2)), x2)
+        check_fn(lambda x: F.lp_pool3d(x, p, 2, (1, 2, 3)), lambda x: TF.lp_pool3d(x, p, 2, (1, 2, 3)), x3)
+    check_fn(nn.LPPool2d(2, 3, stride=1), torch.nn.LPPool2d(2, 3, stride=1), x2)
+    # max_unpool from max_pool's indices, and with a larger output_size.
+    for dims, k, s, pad in ((1, 2, 2, 0), (2, (3, 2), 2, (1, 0)), (3, 2, None, 0)):
+        shape = {1: (2, 3, 9), 2: (2, 3, 7, 6), 3: (1, 2, 4, 6, 4)}[dims]
+        data = np.random.randn(*shape)
+        _, tidx = getattr(TF, f"max_pool{dims}d")(torch.tensor(data), k, s, pad, return_indices=True)
+        gidx = tg.tensor(tidx.numpy().tolist())
+        pooled = np.random.randn(*tidx.shape)
+        check_fn(lambda v: getattr(F, f"max_unpool{dims}d")(v, gidx, k, s, pad),
+                 lambda v: getattr(TF, f"max_unpool{dims}d")(v, tidx, k, s, pad), pooled)
+        check_fn(lambda v: getattr(F, f"max_unpool{dims}d")(v, gidx, k, s, pad, output_size=shape),
+                 lambda v: getattr(TF, f"max_unpool{dims}d")(v, tidx, k, s, pad, output_size=shape), pooled)
+    mod_t, mod_g = torch.nn.MaxUnpool2d(2), nn.MaxUnpool2d(2)
+    _, tidx = TF.max_pool2d(torch.tensor(x2), 2, return_indices=True)
+    check_fn(lambda v: mod_g(v, tg.tensor(tidx.numpy().tolist())), lambda v: mod_t(v, tidx), np.random.randn(*tidx.shape))
+    for size in (1, 2, 3, 5):
+        check_fn(lambda x: F.local_response_norm(x, size, 1e-2, 0.6, 2.0),
+                 lambda x: TF.local_response_norm(x, size, 1e-2, 0.6, 2.0), np.random.randn(2, 6, 3, 4))
+    check_fn(nn.LocalResponseNorm(3), torch.nn.LocalResponseNorm(3), np.random.randn(2, 5, 7))
+    check_fn(lambda x: F.channel_shuffle(x, 3), lambda x: TF.channel_shuffle(x, 3), np.random.randn(2, 6, 2, 2))
+    check_fn(nn.ChannelShuffle(2), torch.nn.ChannelShuffle(2), np.random.randn(1, 4, 3))
+    check_fn(lambda x: F.rrelu(x, 0.1, 0.3), lambda x: TF.rrelu(x, 0.1, 0.3), np.random.randn(4, 5))
+
+
+def test_random_regularisers_have_torchs_statistics():
+    tg.manual_seed(3)
+    x = tg.randn(200000, dtype=tg.float64)
+    for fn in (F.alpha_dropout, F.feature_alpha_dropout):
+        y = fn(x.view(1000, 200), 0.3, training=True)
+        assert abs(float(y.mean())) < 0.02 and abs(float(y.std()) - 1) < 0.02  # SELU's fixed point is kept
+        assert fn(x.view(1000, 200), 0.3).equal(x.view(1000, 200))  # eval: the identity
+    # Dropped values all equal PyTorch's constant alpha' a (p - 1); kept ones are a x + alpha' a p.
+    y = F.alpha_dropout(x, 0.2, training=True).numpy()
+    a = 1 / np.sqrt((1.7580993408473766 ** 2 * 0.2 + 1) * 0.8)
+    dropped = np.isclose(y, 1.7580993408473766 * a * (0.2 - 1))
+    assert abs(dropped.mean() - 0.2) < 0.01
+    np.testing.assert_allclose(y[~dropped], a * x.numpy()[~dropped] + 1.7580993408473766 * a * 0.2, rtol=1e-12)
+    neg = -tg.rand(10000, dtype=tg.float64) - 0.1
+    slopes = (F.rrelu(neg, 0.1, 0.3, training=True) / neg).numpy()
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and abs(slopes.mean() - 0.2) < 0.01
+    logits = tg.tensor([[1.0, 2.0, 0.5]], dtype=tg.float64, requires_grad=True)
+    soft = F.gumbel_softmax(logits.expand(20000, 3), tau=0.5)
+    np.testing.assert_allclose(soft.sum(1).detach().numpy(), 1.0, rtol=1e-12)
+    # The argmax of the perturbed logits is a sample of softmax(logits) (the Gumbel-max trick).
+    hard = F.gumbel_softmax(logits.expand(20000, 3), hard=True)
+    freq = hard.mean(0).detach().numpy()
+    np.testing.assert_allclose(freq, torch.softmax(torch.tensor([1.0, 2.0, 0.5]), 0).numpy(), atol=0.015)
+    assert set(np.unique(hard.detach().numpy())) == {0.0, 1.0}
+    hard.sum().backward()  # straight through: the soft sample's gradient
+    assert logits.grad is not None

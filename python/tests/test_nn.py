@@ -363,3 +363,22 @@ def test_margin_and_likelihood_losses():
         F.gaussian_nll_loss(a, b, -tg.ones(2))
     with pytest.raises(IndexError, match="target values must be class indices"):
         F.multi_margin_loss(a, tg.tensor([0, 2]))
+
+
+def test_lp_pool_unpool_lrn_shuffle_and_random_layers():
+    x = tg.rand(2, 4, 6, 6) + 0.1
+    assert nn.LPPool2d(2, 2)(x).shape == (2, 4, 3, 3) and F.lp_pool1d(x[0], 3, 2).shape == (4, 6, 3)
+    pooled, idx = F.max_pool2d(x, 2, return_indices=True)
+    up = nn.MaxUnpool2d(2)(pooled, idx, output_size=[2, 4, 7, 6])
+    assert up.shape == (2, 4, 7, 6) and int((up != 0).sum()) == pooled.numel()
+    assert nn.LocalResponseNorm(2)(x).shape == x.shape
+    assert F.channel_shuffle(tg.arange(4.0).view(1, 4, 1), 2).flatten().tolist() == [0.0, 2.0, 1.0, 3.0]
+    drop = nn.AlphaDropout(0.3)
+    assert drop(x).shape == x.shape and drop.eval()(x).equal(x)
+    assert nn.FeatureAlphaDropout(0.5)(x).shape == x.shape and nn.RReLU()(x - 0.5).shape == x.shape
+    hard = F.gumbel_softmax(tg.randn(5, 3), hard=True)
+    assert hard.sum(1).tolist() == [1.0] * 5
+    with pytest.raises(ValueError, match="channel_shuffle: the number of channels"):
+        F.channel_shuffle(x, 3)
+    with pytest.raises(TypeError, match="max_unpool2d: indices must be int64"):
+        F.max_unpool2d(pooled, idx.int(), 2)

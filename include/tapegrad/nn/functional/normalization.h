@@ -43,4 +43,9 @@ Tensor instance_norm(const Tensor& input, const InstanceNormOptions& options = {
 Tensor group_norm(const Tensor& input, int64_t num_groups, const Tensor& weight = {}, const Tensor& bias = {},
                   double eps = 1e-5, TG_CALLER);
 
+// Local response normalization across channels of [N, C, ...]: x / (k + alpha * mean of x^2 over
+// `size` neighbouring channels)^beta (PyTorch's form, the window zero-padded).
+Tensor local_response_norm(const Tensor& input, int64_t size, double alpha = 1e-4, double beta = 0.75, double k = 1.0,
+                           TG_CALLER);
+
 }  // namespace tg::nn::functional

@@ -86,4 +86,22 @@ Tensor adaptive_avg_pool3d(const Tensor& input, Size3 output_size, TG_CALLER);
 Tensor adaptive_max_pool3d(const Tensor& input, Size3 output_size, TG_CALLER);
 std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, Size3 output_size, TG_CALLER);
 
+// Power-average pooling: (sum over the window of x^p)^(1/p), PyTorch's form (avg_pool of x^p
+// times the window size; a negative window sum is taken as 0). No padding.
+Tensor lp_pool1d(const Tensor& input, double norm_type, int64_t kernel_size, std::optional<int64_t> stride = {},
+                 bool ceil_mode = false, TG_CALLER);
+Tensor lp_pool2d(const Tensor& input, double norm_type, Size2 kernel_size, std::optional<Size2> stride = {},
+                 bool ceil_mode = false, TG_CALLER);
+Tensor lp_pool3d(const Tensor& input, double norm_type, Size3 kernel_size, std::optional<Size3> stride = {},
+                 bool ceil_mode = false, TG_CALLER);
+
+// The inverse of max pooling: each input value placed at its max_pool*_with_indices index in a
+// zero output of output_size (default (in - 1) * stride - 2 * padding + kernel per spatial dim).
+Tensor max_unpool1d(const Tensor& input, const Tensor& indices, int64_t kernel_size, std::optional<int64_t> stride = {},
+                    int64_t padding = 0, std::optional<int64_t> output_size = {}, TG_CALLER);
+Tensor max_unpool2d(const Tensor& input, const Tensor& indices, Size2 kernel_size, std::optional<Size2> stride = {},
+                    Size2 padding = 0, std::optional<Size2> output_size = {}, TG_CALLER);
+Tensor max_unpool3d(const Tensor& input, const Tensor& indices, Size3 kernel_size, std::optional<Size3> stride = {},
+                    Size3 padding = 0, std::optional<Size3> output_size = {}, TG_CALLER);
+
 }  // namespace tg::nn::functional

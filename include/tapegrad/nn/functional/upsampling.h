@@ -28,5 +28,7 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& options, TG_CA
 // [*, C * r^2, H, W] -> [*, C, H * r, W * r], moving channel blocks into space; and back.
 Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor, TG_CALLER);
 Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor, TG_CALLER);
+// [N, C, *] with C = g * k: channel j * k + i moves to i * g + j (ShuffleNet's shuffle).
+Tensor channel_shuffle(const Tensor& input, int64_t groups, TG_CALLER);
 
 }  // namespace tg::nn::functional

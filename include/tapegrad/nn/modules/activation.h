@@ -3,6 +3,7 @@
 #include <string>
 
 #include "tapegrad/nn/module.h"
+#include "tapegrad/tensor/generator.h"
 
 namespace tg::nn {
 
@@ -181,5 +182,16 @@ class PReLUImpl : public Module {
   Tensor weight;
 };
 TG_MODULE(PReLU);
+
+// Randomized leaky ReLU (functional::rrelu): random slopes in training, their mean in eval.
+class RReLUImpl : public Module {
+ public:
+  explicit RReLUImpl(double lower = 1.0 / 8, double upper = 1.0 / 3) : Module("RReLU"), lower(lower), upper(upper) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  double lower, upper;
+  Generator* generator = nullptr;
+};
+TG_MODULE(RReLU);
 
 }  // namespace tg::nn

@@ -72,4 +72,19 @@ class EmbeddingBagImpl : public Module {
 };
 TG_MODULE(EmbeddingBag);
 
+// SELU's dropout (functional::alpha_dropout / feature_alpha_dropout).
+class AlphaDropoutImpl : public DropoutImpl {
+ public:
+  explicit AlphaDropoutImpl(double p = 0.5) : DropoutImpl("AlphaDropout", p) {}
+  Tensor forward(const Tensor& input) override;
+};
+TG_MODULE(AlphaDropout);
+
+class FeatureAlphaDropoutImpl : public DropoutImpl {
+ public:
+  explicit FeatureAlphaDropoutImpl(double p = 0.5) : DropoutImpl("FeatureAlphaDropout", p) {}
+  Tensor forward(const Tensor& input) override;
+};
+TG_MODULE(FeatureAlphaDropout);
+
 }  // namespace tg::nn

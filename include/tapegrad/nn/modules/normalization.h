@@ -142,4 +142,16 @@ class GroupNormImpl : public Module {
 };
 TG_MODULE(GroupNorm);
 
+// Local response normalization across channels (functional::local_response_norm).
+class LocalResponseNormImpl : public Module {
+ public:
+  explicit LocalResponseNormImpl(int64_t size, double alpha = 1e-4, double beta = 0.75, double k = 1.0)
+      : Module("LocalResponseNorm"), size(size), alpha(alpha), beta(beta), k(k) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t size;
+  double alpha, beta, k;
+};
+TG_MODULE(LocalResponseNorm);
+
 }  // namespace tg::nn

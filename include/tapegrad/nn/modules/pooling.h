@@ -146,4 +146,54 @@ class AdaptiveMaxPool3dImpl : public Module {
 };
 TG_MODULE(AdaptiveMaxPool3d);
 
+// Power-average pooling (functional::lp_pool1d / 2d / 3d): Size is int64_t, Size2 or Size3.
+template <class Size>
+struct LPPoolOptions {
+  double norm_type;
+  Size kernel_size;
+  std::optional<Size> stride = {};
+  bool ceil_mode = false;
+};
+
+template <class Size>
+class LPPoolImpl : public Module {
+ public:
+  explicit LPPoolImpl(LPPoolOptions<Size> options);
+  LPPoolImpl(double norm_type, Size kernel_size) : LPPoolImpl(LPPoolOptions<Size>{norm_type, kernel_size}) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  LPPoolOptions<Size> options;
+};
+using LPPool1dImpl = LPPoolImpl<int64_t>;
+using LPPool2dImpl = LPPoolImpl<Size2>;
+using LPPool3dImpl = LPPoolImpl<Size3>;
+TG_MODULE(LPPool1d);
+TG_MODULE(LPPool2d);
+TG_MODULE(LPPool3d);
+
+// The inverse of max pooling (functional::max_unpool1d / 2d / 3d): forward(input, indices[, output_size]).
+template <class Size>
+struct MaxUnpoolOptions {
+  Size kernel_size;
+  std::optional<Size> stride = {};
+  Size padding = 0;
+};
+
+template <class Size>
+class MaxUnpoolImpl : public Module {
+ public:
+  explicit MaxUnpoolImpl(MaxUnpoolOptions<Size> options);
+  explicit MaxUnpoolImpl(Size kernel_size) : MaxUnpoolImpl(MaxUnpoolOptions<Size>{kernel_size}) {}
+  using Module::forward;
+  Tensor forward(const Tensor& input, const Tensor& indices, std::optional<Size> output_size = {});
+  std::string extra_repr() const override;
+  MaxUnpoolOptions<Size> options;
+};
+using MaxUnpool1dImpl = MaxUnpoolImpl<int64_t>;
+using MaxUnpool2dImpl = MaxUnpoolImpl<Size2>;
+using MaxUnpool3dImpl = MaxUnpoolImpl<Size3>;
+TG_MODULE(MaxUnpool1d);
+TG_MODULE(MaxUnpool2d);
+TG_MODULE(MaxUnpool3d);
+
 }  // namespace tg::nn

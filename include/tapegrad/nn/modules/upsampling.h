@@ -35,4 +35,13 @@ class PixelUnshuffleImpl : public Module {
 };
 TG_MODULE(PixelUnshuffle);
 
+class ChannelShuffleImpl : public Module {
+ public:
+  explicit ChannelShuffleImpl(int64_t groups) : Module("ChannelShuffle"), groups(groups) {}
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  int64_t groups;
+};
+TG_MODULE(ChannelShuffle);
+
 }  // namespace tg::nn
