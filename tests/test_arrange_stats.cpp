@@ -186,3 +186,36 @@ TEST(PointwiseComposites, ValuesAndErrors) {
   EXPECT_THROW_WITH(frac(tensor({1})), TypeError, "frac: expected a floating-point tensor, got int64");
   EXPECT_THROW_WITH(xlogy(tensor({1.0}), Tensor()), Error, "xlogy");
 }
+
+TEST(Windows, ValuesDtypesAndErrors) {
+  // Symmetric Hann of 5: 0.5 - 0.5 cos(2 pi n / 4); periodic of 4 is its first 4 samples.
+  EXPECT_TRUE(close(hann_window(5, false, kFloat64), tensor({0.0, 0.5, 1.0, 0.5, 0.0}, kFloat64), 1e-15, 1e-15));
+  EXPECT_TRUE(close(hann_window(4, true, kFloat64), tensor({0.0, 0.5, 1.0, 0.5}, kFloat64), 1e-15, 1e-15));
+  EXPECT_TRUE(close(hamming_window(3, false, 0.54, 0.46, kFloat64), tensor({0.08, 1.0, 0.08}, kFloat64), 1e-15, 1e-15));
+  EXPECT_TRUE(close(blackman_window(3, false, kFloat64), tensor({0.0, 1.0, 0.0}, kFloat64), 1e-15, 1e-15));
+  EXPECT_TRUE(close(bartlett_window(5, false, kFloat64), tensor({0.0, 0.5, 1.0, 0.5, 0.0}, kFloat64), 1e-15, 1e-15));
+  EXPECT_EQ(vals(bartlett_window(1)), (V{1}));
+  EXPECT_EQ(hann_window(0).numel(), 0);
+  EXPECT_EQ(hann_window(8).dtype(), kFloat32);
+  EXPECT_THROW_WITH(hann_window(-1), ValueError, "hann_window: window_length must be non-negative");
+  EXPECT_THROW_WITH(blackman_window(4, true, kInt64), TypeError, "blackman_window: expected a floating-point dtype");
+}
+
+TEST(PadSequence, LayoutsGradientsAndErrors) {
+  namespace R = tg::nn::utils::rnn;
+  Tensor a = tensor({{1.0, 2.0}, {3.0, 4.0}, {5.0, 6.0}}, kFloat64).requires_grad_(true);
+  Tensor b = tensor({{7.0, 8.0}}, kFloat64).requires_grad_(true);
+  Tensor p = R::pad_sequence({a, b});
+  EXPECT_EQ(p.sizes(), Shape({3, 2, 2}));
+  EXPECT_EQ(vals(p.select(1, 1)), (V{7, 8, 0, 0, 0, 0}));
+  Tensor q = R::pad_sequence({a, b}, true, -1.0, "left");
+  EXPECT_EQ(q.sizes(), Shape({2, 3, 2}));
+  EXPECT_EQ(vals(q[1]), (V{-1, -1, -1, -1, 7, 8}));
+  (q * q).sum().backward();
+  EXPECT_EQ(vals(b.grad()), (V{14, 16}));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return R::pad_sequence({in[0], in[1]}, true); }, {a, b}));
+  EXPECT_THROW_WITH(R::pad_sequence({}), Error, "pad_sequence: received an empty list of sequences");
+  EXPECT_THROW_WITH(R::pad_sequence({a, ones({2, 3}, kFloat64)}), Error,
+                    "pad_sequence: sequence 1 has shape [2, 3], but sequence 0 has [3, 2]");
+  EXPECT_THROW_WITH(R::pad_sequence({a}, false, 0, "middle"), ValueError, "padding_side must be 'left' or 'right'");
+}

@@ -19,3 +19,4 @@
 #include "tapegrad/nn/modules/rnn.h"
 #include "tapegrad/nn/modules/transformer.h"
 #include "tapegrad/nn/modules/upsampling.h"
+#include "tapegrad/nn/rnn_utils.h"

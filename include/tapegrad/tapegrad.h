@@ -21,3 +21,4 @@
 #include "tapegrad/tensor/ops.h"
 #include "tapegrad/tensor/parallel.h"
 #include "tapegrad/tensor/tensor.h"
+#include "tapegrad/tensor/windows.h"

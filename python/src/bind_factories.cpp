@@ -107,6 +107,19 @@ void bind_factories(py::module_& m) {
     FactoryKwargs kw(kwargs, "eye");
     return kw.finish(nogil([&] { return cols ? tg::eye(n, *cols, kw.options) : tg::eye(n, kw.options); }));
   }, py::arg("n"), py::arg("m") = py::none());
+  // Window functions: float dtypes, the default when unset.
+  using Window = tg::Tensor (*)(int64_t, bool, const tg::TensorOptions&, tg::SourceLoc);
+  for (auto [name, fn] : {std::pair<const char*, Window>{"hann_window", &tg::hann_window},
+                          {"blackman_window", &tg::blackman_window}, {"bartlett_window", &tg::bartlett_window}}) {
+    m.def(name, [fn, name](int64_t length, bool periodic, py::kwargs kwargs) {
+      FactoryKwargs kw(kwargs, name);
+      return kw.finish(nogil([&] { return fn(length, periodic, kw.options, tg::SourceLoc::current()); }));
+    }, py::arg("window_length"), py::arg("periodic") = true);
+  }
+  m.def("hamming_window", [](int64_t length, bool periodic, double alpha, double beta, py::kwargs kwargs) {
+    FactoryKwargs kw(kwargs, "hamming_window");
+    return kw.finish(nogil([&] { return tg::hamming_window(length, periodic, alpha, beta, kw.options); }));
+  }, py::arg("window_length"), py::arg("periodic") = true, py::arg("alpha") = 0.54, py::arg("beta") = 0.46);
   for (const char* name : {"tril_indices", "triu_indices"}) {
     const bool lower = name[3] == 'l';
     m.def(name, [lower, name](int64_t row, int64_t col, int64_t offset, py::kwargs kwargs) {

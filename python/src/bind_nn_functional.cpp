@@ -494,7 +494,13 @@ void bind_nn_functional(py::module_& nn) {
   }, py::arg("tensor"), py::arg("mean") = 0.0, py::arg("std") = 1.0, py::arg("a") = -2.0, py::arg("b") = 2.0, g);
 
   // ---- utils ----
-  py::module_ utils = nn.def_submodule("utils", "gradient clipping");
+  py::module_ utils = nn.def_submodule("utils", "gradient clipping, sequence padding");
+  py::module_ rnn = utils.def_submodule("rnn", "batching variable-length sequences");
+  rnn.def("pad_sequence", [](const tg::tensor_list& sequences, bool batch_first, double padding_value,
+                             const std::string& padding_side) {
+    return nogil([&] { return tg::nn::utils::rnn::pad_sequence(sequences, batch_first, padding_value, padding_side); });
+  }, py::arg("sequences"), py::arg("batch_first") = false, py::arg("padding_value") = 0.0,
+     py::arg("padding_side") = "right");
   utils.def("clip_grad_norm_", [](const tg::tensor_list& params, double max_norm, double norm_type, bool error) {
     return nogil([&] { return tg::nn::utils::clip_grad_norm_(params, max_norm, norm_type, error); });
   }, py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false);

@@ -1311,3 +1311,20 @@ def test_random_regularisers_have_torchs_statistics():
     assert set(np.unique(hard.detach().numpy())) == {0.0, 1.0}
     hard.sum().backward()  # straight through: the soft sample's gradient
     assert logits.grad is not None
+
+
+def test_windows_and_pad_sequence_match_torch():
+    for name in ("hann_window", "hamming_window", "blackman_window", "bartlett_window"):
+        for length in (0, 1, 2, 7, 16):
+            for periodic in (True, False):
+                check(getattr(tg, name)(length, periodic, dtype=tg.float64),
+                      getattr(torch, name)(length, periodic, dtype=torch.float64))
+    check(tg.hamming_window(9, True, 0.5, 0.5, dtype=tg.float64),
+          torch.hamming_window(9, True, 0.5, 0.5, dtype=torch.float64))
+    from tapegrad.nn.utils.rnn import pad_sequence
+    seqs = [np.random.randn(n, 3) for n in (4, 2, 5)]
+    for batch_first in (False, True):
+        for side in ("right", "left"):
+            check_fn(lambda *s: pad_sequence(list(s), batch_first=batch_first, padding_value=-1.0, padding_side=side),
+                     lambda *s: torch.nn.utils.rnn.pad_sequence(list(s), batch_first=batch_first, padding_value=-1.0,
+                                                                padding_side=side), *seqs)

@@ -382,3 +382,13 @@ def test_lp_pool_unpool_lrn_shuffle_and_random_layers():
         F.channel_shuffle(x, 3)
     with pytest.raises(TypeError, match="max_unpool2d: indices must be int64"):
         F.max_unpool2d(pooled, idx.int(), 2)
+
+
+def test_pad_sequence_and_windows():
+    from tapegrad.nn.utils.rnn import pad_sequence
+    padded = pad_sequence([tg.ones(3, 2), tg.ones(1, 2)], batch_first=True)
+    assert padded.shape == (2, 3, 2) and padded[1].sum().item() == 2.0
+    assert nn.utils.rnn.pad_sequence([tg.ones(2)]).shape == (2, 1)
+    assert tg.hann_window(4).tolist() == pytest.approx([0.0, 0.5, 1.0, 0.5])
+    with pytest.raises(ValueError, match="padding_side must be 'left' or 'right'"):
+        pad_sequence([tg.ones(2)], padding_side="up")

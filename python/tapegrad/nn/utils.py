@@ -1,2 +1,0 @@
-"""tg.nn.utils: gradient clipping."""
-from .._C.nn.utils import *  # noqa: F401,F403
