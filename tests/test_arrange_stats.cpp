@@ -169,6 +169,10 @@ TEST(PointwiseComposites, ValuesAndErrors) {
   EXPECT_EQ(vals(xlogy(tensor({0.0, 0.0, 2.0}), tensor({0.0, INFINITY, 1.0}))), (V{0, 0, 0}));
   EXPECT_TRUE(std::isnan(xlogy(tensor({0.0}), tensor({NAN}))[0].item<double>()));
   EXPECT_EQ(xlogy(tensor({1, 2}), 3).dtype(), kFloat32);
+  // The binary ops' promotion: numbers and 0-D tensors do not widen a tensor of their kind.
+  EXPECT_EQ(xlogy(ones({2}, kFloat16), 2.0).dtype(), kFloat16);
+  EXPECT_EQ(xlogy(2.0, ones({2}, kFloat16)).dtype(), kFloat16);
+  EXPECT_EQ(copysign(ones({2}), tensor(-1.0, kFloat64)).dtype(), kFloat32);
   EXPECT_EQ(vals(xlog1py(tensor({0.0}), tensor({-1.0}))), (V{0}));
   EXPECT_TRUE(close(logit(tensor({0.5, 0.0}), 0.25), tensor({0.0, std::log(1.0 / 3)})));
   EXPECT_EQ(vals(copysign(tensor({1.0, -2.0, 3.0}), tensor({-0.0, 1.0, NAN}))), (V{-1, 2, 3}));

@@ -185,8 +185,6 @@ TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(int64_t d, int64_t h, c
   dropout2 = register_module("dropout2", Dropout(o.dropout));
 }
 
-std::shared_ptr<TransformerEncoderLayerImpl> TransformerEncoderLayerImpl::clone() const { return copy_layer(*this); }
-
 Tensor TransformerEncoderLayerImpl::forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask,
                                             bool is_causal) {
   auto attend = [&](const Tensor& x) {
@@ -217,8 +215,6 @@ TransformerDecoderLayerImpl::TransformerDecoderLayerImpl(int64_t d, int64_t h, c
   dropout2 = register_module("dropout2", Dropout(o.dropout));
   dropout3 = register_module("dropout3", Dropout(o.dropout));
 }
-
-std::shared_ptr<TransformerDecoderLayerImpl> TransformerDecoderLayerImpl::clone() const { return copy_layer(*this); }
 
 Tensor TransformerDecoderLayerImpl::forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask,
                                             const Tensor& memory_mask, const Tensor& tgt_key_padding_mask,

@@ -20,4 +20,8 @@ Tensor strided_scatter(const Tensor& base, const Tensor& src, const Shape& sizes
 Tensor index_put_into_zeros(const Shape& shape, const std::vector<std::optional<Tensor>>& indices,
                             const Tensor& values);
 
+// t itself when floating point; integers and bools in the default dtype, as PyTorch's float ops
+// promote them (differentiable).
+Tensor as_floating(const Tensor& t);
+
 }  // namespace tg::ops

@@ -8,29 +8,27 @@
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/internal.h"
 
 namespace tg {
 
 namespace {
 
-// Integer and bool operands become the default floating type, as PyTorch's float ops promote them.
-Tensor as_float(const Tensor& t) { return is_floating_point(t.dtype()) ? t : t.to(default_dtype()); }
-
-// Both operands in their promoted type, floating point.
+// Both operands in their promoted type (the binary ops' rule: 0-D and number operands do not
+// widen a tensor of their kind), floating point.
 std::pair<Tensor, Tensor> float_pair(const char* op, const Tensor& a, const Tensor& b) {
   ops::check_defined(op, a, "input");
   ops::check_defined(op, b, "other");
   ops::check_same_device(op, a, b);
-  DType t = promote_types(a.dtype(), b.dtype());
+  DType t = ops::result_type(a, b);
   if (!is_floating_point(t)) t = default_dtype();
   return {a.to(t), b.to(t)};
 }
 
-// A number as a 0-D tensor beside `like`, typed as PyTorch's wrapped numbers: like's dtype unless
-// a float number meets an integer tensor.
-Tensor scalar_like(const Scalar& s, const Tensor& like) {
-  const DType t = is_floating_point(like.dtype()) || !s.is_floating_point() ? like.dtype() : default_dtype();
-  return scalar_tensor(s, TensorOptions(t).device(like.device()));
+// A number operand as a plain 0-D tensor of the binary ops' result type with `other`: a wrapped
+// number would take the default dtype again in the composed ops' own scalar arithmetic.
+Tensor number_like(const Scalar& s, const Tensor& other) {
+  return scalar_tensor(s, TensorOptions(ops::result_type(other, s)).device(other.device()));
 }
 
 // self * f(other), 0 where self is 0 and other is not NaN; f(safe) stands in for f(other) there.
@@ -50,13 +48,13 @@ Tensor xlogy(const Tensor& self, const Tensor& other, SourceLoc loc) {
 Tensor xlogy(const Tensor& self, const Scalar& other, SourceLoc loc) {
   detail::ApiScope scope("xlogy", loc);
   ops::check_defined("xlogy", self, "input");
-  return xlogy(self, scalar_like(other, self));
+  return xlogy(self, number_like(other, self));
 }
 
 Tensor xlogy(const Scalar& self, const Tensor& other, SourceLoc loc) {
   detail::ApiScope scope("xlogy", loc);
   ops::check_defined("xlogy", other, "other");
-  return xlogy(scalar_like(self, other), other);
+  return xlogy(number_like(self, other), other);
 }
 
 Tensor xlog1py(const Tensor& self, const Tensor& other, SourceLoc loc) {
@@ -68,7 +66,7 @@ Tensor xlog1py(const Tensor& self, const Tensor& other, SourceLoc loc) {
 Tensor logit(const Tensor& self, std::optional<double> eps, SourceLoc loc) {
   detail::ApiScope scope("logit", loc);
   ops::check_defined("logit", self, "input");
-  Tensor p = as_float(self);
+  Tensor p = ops::as_floating(self);
   if (eps) p = clamp(p, *eps, 1.0 - *eps);
   return log(p / (1.0 - p));
 }
@@ -82,7 +80,7 @@ Tensor copysign(const Tensor& self, const Tensor& other, SourceLoc loc) {
 Tensor copysign(const Tensor& self, const Scalar& other, SourceLoc loc) {
   detail::ApiScope scope("copysign", loc);
   ops::check_defined("copysign", self, "input");
-  return copysign(self, scalar_like(other, self));
+  return copysign(self, number_like(other, self));
 }
 
 Tensor heaviside(const Tensor& self, const Tensor& values, SourceLoc loc) {
@@ -100,7 +98,7 @@ Tensor heaviside(const Tensor& self, const Tensor& values, SourceLoc loc) {
 Tensor sinc(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("sinc", loc);
   ops::check_defined("sinc", self, "input");
-  const Tensor x = as_float(self), at_zero = eq(x, 0);
+  const Tensor x = ops::as_floating(self), at_zero = eq(x, 0);
   const Tensor px = where(at_zero, 1.0, x) * std::numbers::pi;
   return where(at_zero, 1.0, sin(px) / px);
 }
@@ -108,13 +106,13 @@ Tensor sinc(const Tensor& self, SourceLoc loc) {
 Tensor deg2rad(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("deg2rad", loc);
   ops::check_defined("deg2rad", self, "input");
-  return as_float(self) * (std::numbers::pi / 180.0);
+  return ops::as_floating(self) * (std::numbers::pi / 180.0);
 }
 
 Tensor rad2deg(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("rad2deg", loc);
   ops::check_defined("rad2deg", self, "input");
-  return as_float(self) * (180.0 / std::numbers::pi);
+  return ops::as_floating(self) * (180.0 / std::numbers::pi);
 }
 
 Tensor frac(const Tensor& self, SourceLoc loc) {

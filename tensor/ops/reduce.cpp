@@ -7,6 +7,7 @@
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/internal.h"
 
 namespace tg {
 namespace {
@@ -294,7 +295,7 @@ Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim
 Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("logsumexp", loc);
   ops::check_defined("logsumexp", self, "input");
-  Tensor x = self.is_floating_point() ? self : self.to(default_dtype());
+  Tensor x = ops::as_floating(self);
   const Shape d = mask_to_dims(reduce_mask("logsumexp", x, dims), x.dim());
   // Subtracting the (constant) max keeps exp() finite; it cancels out of the gradient.
   Tensor m = amax(x.detach(), d, true);

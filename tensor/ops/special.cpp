@@ -7,6 +7,7 @@
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/internal.h"
 
 namespace tg {
 
@@ -17,7 +18,7 @@ Tensor polygamma(int64_t n, const Tensor& self, SourceLoc loc) {
   TG_CHECK_VALUE(n >= 0, "{}: the order n must be non-negative, got {}", name, n);
   TG_CHECK_VALUE(n <= 170, "{}: the order n ({}) is past the largest n! a float64 holds", name, n);
   if (n == 0) return digamma(self);
-  const Tensor x = self.is_floating_point() ? self : self.to(default_dtype());
+  const Tensor x = ops::as_floating(self);
   // Terms up to x + K >= 10 for the smallest x: the tail's series converges from there.
   const double lowest = x.numel() > 0 ? amin(x.detach()).item<double>() : 0.0;
   TG_CHECK_VALUE(std::isnan(lowest) || lowest > -1e6, "{}: inputs below -1e6 (here {}) are not supported", name,

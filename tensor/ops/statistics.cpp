@@ -7,12 +7,11 @@
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/internal.h"
 
 namespace tg {
 
 namespace {
-
-Tensor as_float(const Tensor& t) { return is_floating_point(t.dtype()) ? t : t.to(default_dtype()); }
 
 // A per-observation weight vector, checked.
 void check_weights(const char* what, const Tensor& w, int64_t observations, bool integral) {
@@ -30,7 +29,7 @@ Tensor cov(const Tensor& self, int64_t correction, const Tensor& fweights, const
   detail::ApiScope scope("cov", loc);
   ops::check_defined("cov", self, "input");
   TG_CHECK(self.dim() <= 2, "cov: expected input to have two or fewer dimensions, got shape {}", self.sizes());
-  const Tensor x = self.dim() < 2 ? as_float(self).reshape({1, -1}) : as_float(self);
+  const Tensor x = self.dim() < 2 ? ops::as_floating(self).reshape({1, -1}) : ops::as_floating(self);
   const int64_t observations = x.sizes()[1];
   Tensor w;
   if (fweights.defined()) {
@@ -189,7 +188,7 @@ Tensor spacings(const char* op, const Tensor& y, const Tensor& x, int d) {
 std::pair<Tensor, int> samples(const char* op, const Tensor& y, int64_t dim) {
   ops::check_defined(op, y, "y");
   TG_CHECK(y.dim() > 0, "{}: y must have at least one dim", op);
-  return {as_float(y), wrap_dim(dim, y.dim(), op)};
+  return {ops::as_floating(y), wrap_dim(dim, y.dim(), op)};
 }
 
 // The trapezoids' areas (y[i] + y[i+1]) / 2 * dx_i along dim.

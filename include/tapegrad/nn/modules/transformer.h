@@ -77,8 +77,6 @@ class TransformerEncoderLayerImpl : public Module {
   Tensor forward(const Tensor& src) override { return forward(src, {}, {}, false); }
   Tensor forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask = {},
                  bool is_causal = false);
-  // A layer of the same configuration with copies of this one's parameters (PyTorch's deepcopy).
-  std::shared_ptr<TransformerEncoderLayerImpl> clone() const;
 
   int64_t d_model, nhead;
   TransformerEncoderLayerOptions options;
@@ -105,7 +103,6 @@ class TransformerDecoderLayerImpl : public Module {
   Tensor forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask = {}, const Tensor& memory_mask = {},
                  const Tensor& tgt_key_padding_mask = {}, const Tensor& memory_key_padding_mask = {},
                  bool tgt_is_causal = false, bool memory_is_causal = false);
-  std::shared_ptr<TransformerDecoderLayerImpl> clone() const;
 
   int64_t d_model, nhead;
   TransformerDecoderLayerOptions options;
