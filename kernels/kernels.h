@@ -55,6 +55,11 @@ enum class CompareOp : uint8_t {
 #undef TG_COMPARE_OP
 };
 enum class ClassifyOp : uint8_t { IsNan, IsInf, IsFinite, LogicalNot };
+enum class BitwiseOp : uint8_t {
+#define TG_BITWISE_OP(name, Name, ...) Name,
+#include "tapegrad/tensor/bitwise_ops.def"
+#undef TG_BITWISE_OP
+};
 // The pointwise ops of three operands, fused: one pass where composing them takes two or three.
 enum class TernaryOp : uint8_t { AddCMul, AddCDiv, Lerp };
 
@@ -243,6 +248,8 @@ struct Backend {
   // Output bool; a and b of `dtype`.
   void (*compare)(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b);
   void (*classify)(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in);
+  // out = f(a, b), all of `dtype`: bool or an integer type (shifts: integers only).
+  void (*bitwise)(BitwiseOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b);
   // out = f(in) over a loop with operands (out, in); floating dtypes.
   void (*activation)(ActivationOp op, DType dtype, const ActivationParams& p, const Loop& loop, void* out,
                      const void* in);

@@ -123,6 +123,31 @@ TG_HOST_DEVICE inline V fmod_value(V a, V b) {
   }
 }
 
+// The bitwise ops (kernels::BitwiseOp) on integers, bool arriving as int. Out-of-range shift
+// counts (negative, or at least the width) are defined as PyTorch defines them: a left shift
+// gives 0, a right shift the sign fill; a negative count is the count's bits read as signed.
+template <BitwiseOp Op, class V>
+TG_HOST_DEVICE inline V bitwise_value(V a, V b) {
+  if constexpr (Op == BitwiseOp::And) {
+    return static_cast<V>(a & b);
+  } else if constexpr (Op == BitwiseOp::Or) {
+    return static_cast<V>(a | b);
+  } else if constexpr (Op == BitwiseOp::Xor) {
+    return static_cast<V>(a ^ b);
+  } else {
+    constexpr int kBits = static_cast<int>(sizeof(V) * 8);
+    const bool negative = static_cast<std::make_signed_t<V>>(b) < 0;
+    if constexpr (Op == BitwiseOp::LeftShift) {
+      if (negative || b >= static_cast<V>(kBits)) return V(0);
+      return static_cast<V>(static_cast<std::make_unsigned_t<V>>(a) << b);
+    } else {
+      constexpr int kMaxShift = kBits - (std::is_signed_v<V> ? 1 : 0);
+      if (negative || b >= static_cast<V>(kMaxShift)) return static_cast<V>(a >> kMaxShift);
+      return static_cast<V>(a >> b);
+    }
+  }
+}
+
 // The ternary ops (kernels::TernaryOp): addcmul and addcdiv in PyTorch's order of operations,
 // lerp in its two-sided form, exact at both ends (weight 0 gives a, 1 gives b).
 template <TernaryOp Op, class V>  // a template parameter, so that each loop holds one formula

@@ -35,6 +35,15 @@ const Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha, SourceLoc l
 Tensor Tensor::div(const Tensor& other, std::string_view mode, SourceLoc loc) const { return tg::div(*this, other, mode, loc); }
 Tensor Tensor::div(const Scalar& other, std::string_view mode, SourceLoc loc) const { return tg::div(*this, other, mode, loc); }
 Tensor Tensor::logical_not(SourceLoc loc) const { return tg::logical_not(*this, loc); }
+#define TG_BITWISE_OP(name, ...)                                                                                     \
+  Tensor Tensor::name(const Tensor& other, SourceLoc loc) const { return tg::name(*this, other, loc); }              \
+  Tensor Tensor::name(const Scalar& other, SourceLoc loc) const { return tg::name(*this, other, loc); }              \
+  const Tensor& Tensor::name##_(const Tensor& other, SourceLoc loc) const { return tg::name##_(*this, other, loc); } \
+  const Tensor& Tensor::name##_(const Scalar& other, SourceLoc loc) const { return tg::name##_(*this, other, loc); }
+#include "tapegrad/tensor/bitwise_ops.def"
+#undef TG_BITWISE_OP
+Tensor Tensor::bitwise_not(SourceLoc loc) const { return tg::bitwise_not(*this, loc); }
+const Tensor& Tensor::bitwise_not_(SourceLoc loc) const { return tg::bitwise_not_(*this, loc); }
 Tensor Tensor::clamp(const std::optional<Scalar>& min, const std::optional<Scalar>& max, SourceLoc loc) const {
   return tg::clamp(*this, min, max, loc);
 }
@@ -328,9 +337,9 @@ TG_OPERATOR(<, lt)
 TG_OPERATOR(<=, le)
 TG_OPERATOR(>, gt)
 TG_OPERATOR(>=, ge)
-TG_OPERATOR(&, logical_and)
-TG_OPERATOR(|, logical_or)
-TG_OPERATOR(^, logical_xor)
+TG_OPERATOR(&, bitwise_and)
+TG_OPERATOR(|, bitwise_or)
+TG_OPERATOR(^, bitwise_xor)
 #undef TG_OPERATOR
 
 Tensor operator+(const ScalarOperand& a, const Tensor& b) { return tg::add(b, a.scalar(), a.loc()); }
@@ -351,9 +360,7 @@ Tensor operator-(const Operand& a) {
 }
 Tensor operator~(const Operand& a) {
   TG_CHECK(a.is_tensor(), "~: expected a tensor");
-  TG_CHECK_TYPE(a.tensor().dtype() == kBool, "~: only bool tensors are supported (logical not), got {}",
-                a.tensor().dtype());
-  return tg::logical_not(a.tensor(), a.loc());
+  return tg::bitwise_not(a.tensor(), a.loc());
 }
 
 #define TG_COMPOUND(op, fn)                                                                                   \
@@ -365,6 +372,9 @@ TG_COMPOUND(+=, add_)
 TG_COMPOUND(-=, sub_)
 TG_COMPOUND(*=, mul_)
 TG_COMPOUND(/=, div_)
+TG_COMPOUND(&=, bitwise_and_)
+TG_COMPOUND(|=, bitwise_or_)
+TG_COMPOUND(^=, bitwise_xor_)
 #undef TG_COMPOUND
 
 }  // namespace tg

@@ -331,6 +331,24 @@ TEST(Cuda, ComparisonsWhereClampAndClassification) {
   expect_same([](const auto& in) { return logical_not(in[0]); }, {odd}, 0, 0);
 }
 
+TEST(Cuda, BitwiseOpsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(4);
+  for (DType dt : {kUInt8, kInt8, kInt32, kInt64}) {
+    const Tensor a = randint(-100, 100, {6, 9}, gen, kInt64).to(dt), b = randint(-100, 100, {9}, gen, kInt64).to(dt);
+    const Tensor counts = randint(-2, 70, {6, 9}, gen, kInt64).to(dt);  // out-of-range counts too
+    expect_same([](const auto& in) { return in[0] & in[1]; }, {a, b}, 0, 0);
+    expect_same([](const auto& in) { return in[0].t() | in[1].t(); }, {a, counts}, 0, 0);
+    expect_same([](const auto& in) { return in[0] ^ 5; }, {a}, 0, 0);
+    expect_same([](const auto& in) { return ~in[0]; }, {a}, 0, 0);
+    expect_same([](const auto& in) { return bitwise_left_shift(in[0], in[1]); }, {a, counts}, 0, 0);
+    expect_same([](const auto& in) { return bitwise_right_shift(in[0], in[1]); }, {a, counts}, 0, 0);
+    expect_same([](const auto& in) { return bitwise_left_shift(in[0].contiguous(), 3); }, {a}, 0, 0);  // vector path
+  }
+  const Tensor p = tensor({true, true, false, false}), q = tensor({true, false, true, false});
+  expect_same([](const auto& in) { return (in[0] & in[1]) | (in[0] ^ ~in[1]); }, {p, q}, 0, 0);
+}
+
 TEST(Cuda, CastsBetweenDtypes) {
   TG_REQUIRE_CUDA();
   const Tensor x = tensor({-300.7, -2.5, -0.0, 0.4, 1.5, 127.9, 70000.0, NAN});

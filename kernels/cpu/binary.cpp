@@ -95,6 +95,14 @@ void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& a
   }
 }
 
+template <BitwiseOp Op>
+struct BitwiseFn {
+  template <class V>
+  V operator()(V a, V b, V) const {
+    return bitwise_value<Op>(a, b);
+  }
+};
+
 template <class T, TernaryOp Op>
 void run_ternary(const Loop& L, void* out, const void* a, const void* b, const void* c, const Scalar& value) {
   using A = acc_t<T>;
@@ -104,6 +112,22 @@ void run_ternary(const Loop& L, void* out, const void* a, const void* b, const v
 }
 
 }  // namespace
+
+void bitwise(BitwiseOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b) {
+  dispatch_all(dtype, [&]<class T>() {
+    if constexpr (std::is_integral_v<T>) {
+      switch (op) {
+#define TG_BITWISE_OP(name, Name, ...) \
+  case BitwiseOp::Name:                \
+    return run<T, BitwiseFn<BitwiseOp::Name>>(loop, out, a, b, 1);
+#include "tapegrad/tensor/bitwise_ops.def"
+#undef TG_BITWISE_OP
+      }
+    } else {
+      TG_FAIL("bitwise: dtype {} is not bool or an integer type", dtype);
+    }
+  });
+}
 
 void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b, const void* c,
              const Scalar& value) {

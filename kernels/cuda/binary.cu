@@ -56,6 +56,14 @@ void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& a
   }
 }
 
+template <BitwiseOp Op>
+struct BitwiseFn {
+  template <class V>
+  __device__ V operator()(V a, V b, V) const {
+    return bitwise_value<Op>(a, b);
+  }
+};
+
 template <class T, TernaryOp Op>
 struct TernaryStrided {
   T* out;
@@ -93,6 +101,22 @@ void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void*
     case TernaryOp::Lerp:
       return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, TernaryOp::Lerp>(loop, out, a, b, c, value); });
   }
+}
+
+void bitwise(BitwiseOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b) {
+  dispatch_all(dtype, [&]<class T>() {
+    if constexpr (std::is_integral_v<T>) {
+      switch (op) {
+#define TG_BITWISE_OP(name, Name, ...) \
+  case BitwiseOp::Name:                \
+    return run<T, BitwiseFn<BitwiseOp::Name>>(loop, out, a, b, 1);
+#include "tapegrad/tensor/bitwise_ops.def"
+#undef TG_BITWISE_OP
+      }
+    } else {
+      TG_FAIL("CUDA bitwise: dtype {} is not bool or an integer type", dtype);
+    }
+  });
 }
 
 void binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,

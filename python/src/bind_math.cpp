@@ -96,6 +96,23 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); });
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
+#define TG_BITWISE_OP(name, ...)                                                                    \
+  def_op(                                                                                           \
+      m, cls, #name,                                                                                \
+      [](const tg::Tensor& t, py::handle other) {                                                   \
+        return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); }); \
+      },                                                                                            \
+      py::arg("other"),                                                                             \
+      py::doc("Elementwise " #name " of bool or integer tensors, with broadcasting; "               \
+              "other is a tensor, a number or a list. In place: Tensor." #name "_(other)."));       \
+  def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); });
+#include "tapegrad/tensor/bitwise_ops.def"
+#undef TG_BITWISE_OP
+  def_op(m, cls, "bitwise_not", [](const tg::Tensor& t) { return nogil([&] { return tg::bitwise_not(t); }); });
+  cls.def("bitwise_not_", [](py::object self) {
+    nogil([&] { tg::bitwise_not_(as_tensor(self)); });
+    return self;
+  });
 #define TG_COMPARE_OP(name, ...)                                                                         \
   def_op(m, cls, #name, [](const tg::Tensor& t, py::handle other) {                                      \
     return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });           \
@@ -278,15 +295,19 @@ void bind_math(py::module_& m, TensorClass& cls) {
       .def("__neg__", [](const tg::Tensor& a) { return nogil([&] { return tg::neg(a); }); })
       .def("__pos__", [](const tg::Tensor& a) { return a; })
       .def("__abs__", [](const tg::Tensor& a) { return nogil([&] { return tg::abs(a); }); })
-      .def("__invert__", [](const tg::Tensor& a) { return nogil([&] { return ~a; }); });
-  for (const char* op : {"__and__", "__rand__", "__or__", "__ror__", "__xor__", "__rxor__"}) {
-    const char kind = op[2] == 'r' ? op[3] : op[2];
-    cls.def(op, [kind](const tg::Tensor& a, py::handle b) {
-      const tg::Tensor bt = is_number(b) ? tg::scalar_tensor(to_scalar(b), tg::TensorOptions(a.dtype()).device(a.device()))
-                                         : to_tensor(b);
-      return nogil([&] { return kind == 'a' ? (a & bt) : kind == 'o' ? (a | bt) : (a ^ bt); });
-    });
-  }
+      .def("__invert__", [](const tg::Tensor& a) { return nogil([&] { return tg::bitwise_not(a); }); });
+  // &, |, ^, <<, >> are the bitwise ops (logical ones for bool tensors), as in PyTorch.
+#define TG_BITWISE_OP(name, Name, op)                                                               \
+  cls.def("__" #op "__", [](const tg::Tensor& a, py::handle b) {                                    \
+    return binary(a, b, [](const tg::Tensor& x, const auto& y) { return tg::name(x, y); });          \
+  });                                                                                                \
+  cls.def("__r" #op "__", [](const tg::Tensor& a, py::handle b) {                                   \
+    return reflected(a, b, [](const tg::Scalar& s, const tg::Tensor& x) { return tg::name(s, x); },  \
+                     [](const tg::Tensor& y, const tg::Tensor& x) { return tg::name(y, x); });       \
+  });                                                                                                \
+  cls.attr("__i" #op "__") = cls.attr(#name "_");
+#include "tapegrad/tensor/bitwise_ops.def"
+#undef TG_BITWISE_OP
   // Comparisons (x == None is False and x != None True, as in PyTorch).
   def_compare(cls, "__eq__", false, [](const tg::Tensor& x, const auto& y) { return tg::eq(x, y); });
   def_compare(cls, "__ne__", true, [](const tg::Tensor& x, const auto& y) { return tg::ne(x, y); });

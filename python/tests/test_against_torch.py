@@ -90,6 +90,47 @@ def test_binary_and_broadcasting_ops():
     check_fn(lambda x, y: tg.where(x > 0, x, y), lambda x, y: torch.where(x > 0, x, y), a, np.random.randn(3, 5))
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int32", "int64"])
+def test_bitwise_ops_and_operators(dtype):
+    rng = np.random.default_rng(5)
+    a = rng.integers(-128, 128, (4, 6)).astype(dtype)
+    b = rng.integers(-128, 128, (6,)).astype(dtype)
+    counts = rng.integers(0 if dtype == "uint8" else -3, 70, (4, 6)).astype(dtype)  # out-of-range counts too
+    ta, tb, tc = (tg.tensor(x.tolist(), dtype=getattr(tg, dtype)) for x in (a, b, counts))
+    pa, pb, pc = (torch.tensor(x) for x in (a, b, counts))
+    pairs = [(ta & tb, pa & pb), (ta | tb, pa | pb), (ta ^ tb, pa ^ pb), (~ta, ~pa), (ta << tc, pa << pc),
+             (ta >> tc, pa >> pc), (ta.t() & 12, pa.t() & 12), (5 | ta, 5 | pa), (1 << tc, 1 << pc),
+             (tg.bitwise_left_shift(ta, 2), torch.bitwise_left_shift(pa, 2)), (ta.bitwise_not(), pa.bitwise_not()),
+             (tg.bitwise_xor(ta, tg.tensor(3)), torch.bitwise_xor(pa, torch.tensor(3)))]
+    for got, want in pairs:
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        assert np.array_equal(np.asarray(got), want.numpy())
+    x, y = ta.clone(), pa.clone()
+    x &= tb
+    y &= pb
+    x <<= 1
+    y <<= 1
+    x.bitwise_or_(3)
+    y.bitwise_or_(3)
+    assert np.array_equal(np.asarray(x), y.numpy())
+
+
+def test_bitwise_ops_on_bool_and_mixed_dtypes():
+    p, q = [True, True, False, False], [True, False, True, False]
+    tp, tq, pp, pq = tg.tensor(p), tg.tensor(q), torch.tensor(p), torch.tensor(q)
+    for got, want in [(tp & tq, pp & pq), (tp | tq, pp | pq), (tp ^ tq, pp ^ pq), (~tp, ~pp), (tp | 2, pp | 2),
+                      (tg.tensor([3], dtype=tg.int8) & tg.tensor([6], dtype=tg.int32),
+                       torch.tensor([3], dtype=torch.int8) & torch.tensor([6], dtype=torch.int32))]:
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        assert np.array_equal(np.asarray(got), want.numpy())
+    with pytest.raises(TypeError, match="bitwise_and: needs bool or integer operands, got float32"):
+        tg.tensor([1.0]) & tg.tensor([1])
+    with pytest.raises(TypeError, match="bitwise_left_shift: needs integer operands"):
+        tp << tq
+    with pytest.raises(TypeError, match="bitwise_not: needs a bool or integer tensor"):
+        ~tg.tensor([1.0])
+
+
 def test_reductions():
     a = np.random.randn(4, 6, 5)
     check_fn(lambda x: x.sum((0, 2)), lambda x: x.sum((0, 2)), a)

@@ -229,6 +229,15 @@ class Tensor {
 #include "tapegrad/tensor/compare_ops.def"
 #undef TG_COMPARE_OP
   Tensor logical_not(TG_CALLER) const;
+#define TG_BITWISE_OP(name, ...)                               \
+  Tensor name(const Tensor& other, TG_CALLER) const;           \
+  Tensor name(const Scalar& other, TG_CALLER) const;           \
+  const Tensor& name##_(const Tensor& other, TG_CALLER) const; \
+  const Tensor& name##_(const Scalar& other, TG_CALLER) const;
+#include "tapegrad/tensor/bitwise_ops.def"
+#undef TG_BITWISE_OP
+  Tensor bitwise_not(TG_CALLER) const;
+  const Tensor& bitwise_not_(TG_CALLER) const;
   Tensor clamp(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt, TG_CALLER) const;
   Tensor clamp(const std::optional<Tensor>& min, const std::optional<Tensor>& max = std::nullopt, TG_CALLER) const;
   const Tensor& clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt,
@@ -327,6 +336,9 @@ class Tensor {
   const Tensor& operator-=(const Operand& other) const;
   const Tensor& operator*=(const Operand& other) const;
   const Tensor& operator/=(const Operand& other) const;
+  const Tensor& operator&=(const Operand& other) const;
+  const Tensor& operator|=(const Operand& other) const;
+  const Tensor& operator^=(const Operand& other) const;
 
  private:
   void check_data_ptr(DType requested, const char* what) const;

@@ -1,5 +1,6 @@
 #pragma once
-// Elementwise ops: the tables in unary_ops.def / binary_ops.def / compare_ops.def, activations,
+// Elementwise ops: the tables in unary_ops.def / binary_ops.def / compare_ops.def /
+// bitwise_ops.def, activations,
 // clamp, where, lerp. All broadcast, follow PyTorch's type promotion, and record for autograd.
 #include <optional>
 #include <string_view>
@@ -42,6 +43,17 @@ Tensor div(const Tensor& self, const Scalar& other, std::string_view rounding_mo
 #include "tapegrad/tensor/compare_ops.def"
 #undef TG_COMPARE_OP
 Tensor logical_not(const Tensor& self, TG_CALLER);
+#define TG_BITWISE_OP(name, ...)                                             \
+  Tensor name(const Tensor& self, const Tensor& other, TG_CALLER);           \
+  Tensor name(const Tensor& self, const Scalar& other, TG_CALLER);           \
+  Tensor name(const Scalar& self, const Tensor& other, TG_CALLER);           \
+  const Tensor& name##_(const Tensor& self, const Tensor& other, TG_CALLER); \
+  const Tensor& name##_(const Tensor& self, const Scalar& other, TG_CALLER);
+#include "tapegrad/tensor/bitwise_ops.def"
+#undef TG_BITWISE_OP
+// ~x: logical not of a bool tensor, the bits flipped in an integer one.
+Tensor bitwise_not(const Tensor& self, TG_CALLER);
+const Tensor& bitwise_not_(const Tensor& self, TG_CALLER);
 Tensor isnan(const Tensor& self, TG_CALLER);
 Tensor isinf(const Tensor& self, TG_CALLER);
 Tensor isfinite(const Tensor& self, TG_CALLER);
