@@ -1128,6 +1128,13 @@ TEST(Cuda, SequenceModulesMatchTheCpu) {
   lstm_gpu->to(Device::cuda(), kFloat64);
   compare(*lstm, *lstm_gpu,
           [&](nn::Module& m, bool gpu) { return std::get<0>(static_cast<nn::LSTMImpl&>(m).forward(dev(x, gpu))); });
+  // A packed batch: sequences of different lengths, unsorted, the indices on the GPU.
+  compare(*lstm, *lstm_gpu, [&](nn::Module& m, bool gpu) {
+    namespace R = nn::utils::rnn;
+    const R::PackedSequence packed = R::pack_padded_sequence(dev(x, gpu), tensor({4, 6, 1}), false, false);
+    auto [out, state] = static_cast<nn::LSTMImpl&>(m).forward_with_packed_input(packed);
+    return std::get<0>(R::pad_packed_sequence(out, true)) + std::get<1>(state).sum();
+  });
   nn::GRUCell cell(4, 5), cell_gpu(4, 5);
   cell->to(kFloat64);
   cell_gpu->to(Device::cuda(), kFloat64);

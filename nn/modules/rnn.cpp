@@ -3,6 +3,7 @@
 // same step functions on one step's projection.
 #include "tapegrad/nn/modules/rnn.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "tapegrad/nn/functional/dropout.h"
@@ -101,20 +102,112 @@ std::string RNNBaseImpl::extra_repr() const {
   return s;
 }
 
+void RNNBaseImpl::check_features(const Tensor& x) const {
+  TG_CHECK(x.sizes()[x.dim() - 1] == input_size, "{}: input of shape {} should have {} features (input_size)", name(),
+           x.sizes(), input_size);
+  TG_CHECK_TYPE(x.dtype() == weights_[0].w_ih.dtype(), "{}: input is {} but the weights are {}", name(), x.dtype(),
+                weights_[0].w_ih.dtype());
+}
+
+namespace {
+
+// One layer in one direction over the steps' input projections. A packed batch's steps shrink as
+// sequences end (it is sorted by length): going forward, the rows that leave keep their state as
+// their final one; going back, rows join with their initial state as their sequences begin.
+std::tuple<tensor_list, Tensor, Tensor> run_direction(
+    const tensor_list& proj, bool reverse, const Tensor& h0, const Tensor& c0, bool has_cell,
+    const std::function<std::pair<Tensor, Tensor>(const Tensor&, const Tensor&, const Tensor&)>& step) {
+  const auto steps = static_cast<int64_t>(proj.size());
+  const int64_t n = h0.sizes()[0];
+  auto rows = [](const Tensor& t, int64_t lo, int64_t hi) { return t.defined() ? t.slice(0, lo, hi) : t; };
+  tensor_list outs(proj.size());
+  Tensor h = h0, c = c0;
+  if (!reverse) {
+    tensor_list done_h, done_c;  // the rows that left, latest first once reversed
+    for (int64_t t = 0; t < steps; ++t) {
+      const int64_t bs = proj[static_cast<size_t>(t)].sizes()[0], live = h.sizes()[0];
+      if (bs < live) {
+        done_h.push_back(rows(h, bs, live));
+        done_c.push_back(rows(c, bs, live));
+        h = rows(h, 0, bs);
+        c = rows(c, 0, bs);
+      }
+      std::tie(h, c) = step(proj[static_cast<size_t>(t)], h, c);
+      outs[static_cast<size_t>(t)] = h;
+    }
+    if (!done_h.empty()) {
+      done_h.push_back(h);
+      done_c.push_back(c);
+      std::reverse(done_h.begin(), done_h.end());
+      std::reverse(done_c.begin(), done_c.end());
+      h = cat(done_h, 0);
+      if (has_cell) c = cat(done_c, 0);
+    }
+  } else {
+    const int64_t first = steps > 0 ? proj.back().sizes()[0] : n;
+    if (first < n) {
+      h = rows(h0, 0, first);
+      c = rows(c0, 0, first);
+    }
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      const int64_t bs = proj[static_cast<size_t>(t)].sizes()[0], live = h.sizes()[0];
+      if (bs > live) {
+        h = cat({h, rows(h0, live, bs)}, 0);
+        if (has_cell) c = cat({c, rows(c0, live, bs)}, 0);
+      }
+      std::tie(h, c) = step(proj[static_cast<size_t>(t)], h, c);
+      outs[static_cast<size_t>(t)] = h;
+    }
+  }
+  return {outs, h, c};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run_layers(Tensor x, const std::vector<int64_t>& batch_sizes,
+                                                           const Tensor& h_init, const Tensor& c_init, bool has_cell,
+                                                           const Cell& cell) {
+  const bool packed = !batch_sizes.empty();
+  const int64_t dirs = options.bidirectional ? 2 : 1;
+  const int64_t out_size = options.proj_size > 0 ? options.proj_size : hidden_size;
+  tensor_list h_last, c_last;
+  for (int64_t layer = 0; layer < options.num_layers; ++layer) {
+    tensor_list per_dir;
+    for (int64_t d = 0; d < dirs; ++d) {
+      const int64_t i = layer * dirs + d;
+      const Weights& w = weights_[static_cast<size_t>(i)];
+      // One backward node for all steps' slices (a select per step would scatter each step's
+      // gradient into a zero tensor of the whole sequence).
+      const Tensor projection = input_projection(x, w.w_ih, w.b_ih, w.b_hh, gates_ != 3);
+      const tensor_list proj = packed ? split_with_sizes(projection, batch_sizes, 0) : unbind(projection, 0);
+      auto [outs, h, c] =
+          run_direction(proj, d == 1, h_init[i], has_cell ? c_init[i] : Tensor(), has_cell,
+                        [&](const Tensor& xp, const Tensor& hp, const Tensor& cp) { return cell(xp, hp, cp, w); });
+      if (packed)
+        per_dir.push_back(cat(outs, 0));
+      else
+        per_dir.push_back(outs.empty() ? zeros({0, h_init.sizes()[1], out_size}, x.options()) : stack(outs, 0));
+      h_last.push_back(h);
+      if (has_cell) c_last.push_back(c);
+    }
+    x = dirs == 2 ? cat(per_dir, -1) : per_dir[0];
+    if (options.dropout > 0 && is_training() && layer + 1 < options.num_layers)
+      x = functional::dropout(x, options.dropout, true);
+  }
+  return {x, stack(h_last, 0), has_cell ? stack(c_last, 0) : Tensor()};
+}
+
 std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run(const Tensor& input, const Tensor& h0, const Tensor& c0,
                                                     bool has_cell, const Cell& cell) {
   const char* op = name().c_str();
   TG_CHECK(input.defined() && (input.dim() == 2 || input.dim() == 3),
            "{}: expected a 2-D (unbatched) or 3-D (batched) input, got shape {}", op,
            input.defined() ? input.sizes() : Shape{});
-  TG_CHECK(input.sizes()[input.dim() - 1] == input_size, "{}: input of shape {} should have {} features (input_size)",
-           op, input.sizes(), input_size);
-  TG_CHECK_TYPE(input.dtype() == weights_[0].w_ih.dtype(), "{}: input is {} but the weights are {}", op, input.dtype(),
-                weights_[0].w_ih.dtype());
+  check_features(input);
   const bool batched = input.dim() == 3;
   Tensor x = batched ? (options.batch_first ? input.transpose(0, 1) : input) : input.unsqueeze(1);  // [L, N, in]
-  const int64_t steps = x.sizes()[0], n = x.sizes()[1];
-  const int64_t dirs = options.bidirectional ? 2 : 1, total = options.num_layers * dirs;
+  const int64_t n = x.sizes()[1];
+  const int64_t total = options.num_layers * (options.bidirectional ? 2 : 1);
   const int64_t out_size = options.proj_size > 0 ? options.proj_size : hidden_size;
   auto initial = [&](const Tensor& s, int64_t size, const char* what) {
     if (!s.defined()) return zeros({total, n, size}, x.options());
@@ -124,31 +217,8 @@ std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run(const Tensor& input, const T
   };
   Tensor h_init = initial(h0, out_size, "hidden state h_0");
   Tensor c_init = has_cell ? initial(c0, hidden_size, "cell state c_0") : Tensor();
-  tensor_list h_last, c_last;
-  for (int64_t layer = 0; layer < options.num_layers; ++layer) {
-    tensor_list per_dir;
-    for (int64_t d = 0; d < dirs; ++d) {
-      const Weights& w = weights_[static_cast<size_t>(layer * dirs + d)];
-      // unbind: one backward node for all steps' slices (a select per step would scatter each
-      // step's gradient into a zero tensor of the whole sequence).
-      const tensor_list proj = unbind(input_projection(x, w.w_ih, w.b_ih, w.b_hh, gates_ != 3), 0);
-      Tensor h = h_init[layer * dirs + d], c = has_cell ? c_init[layer * dirs + d] : Tensor();
-      tensor_list outs(static_cast<size_t>(steps));
-      for (int64_t k = 0; k < steps; ++k) {
-        const int64_t t = d == 0 ? k : steps - 1 - k;
-        std::tie(h, c) = cell(proj[static_cast<size_t>(t)], h, c, w);
-        outs[static_cast<size_t>(t)] = h;
-      }
-      per_dir.push_back(steps > 0 ? stack(outs, 0) : zeros({0, n, out_size}, x.options()));
-      h_last.push_back(h);
-      if (has_cell) c_last.push_back(c);
-    }
-    x = dirs == 2 ? cat(per_dir, 2) : per_dir[0];
-    if (options.dropout > 0 && is_training() && layer + 1 < options.num_layers)
-      x = functional::dropout(x, options.dropout, true);
-  }
-  Tensor out = batched ? (options.batch_first ? x.transpose(0, 1) : x) : x.squeeze(1);
-  Tensor hn = stack(h_last, 0), cn = has_cell ? stack(c_last, 0) : Tensor();
+  auto [y, hn, cn] = run_layers(x, {}, h_init, c_init, has_cell, cell);
+  Tensor out = batched ? (options.batch_first ? y.transpose(0, 1) : y) : y.squeeze(1);
   if (!batched) {
     hn = hn.squeeze(1);
     if (has_cell) cn = cn.squeeze(1);
@@ -156,10 +226,59 @@ std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run(const Tensor& input, const T
   return {out, hn, cn};
 }
 
+std::tuple<utils::rnn::PackedSequence, Tensor, Tensor> RNNBaseImpl::run_packed(const utils::rnn::PackedSequence& input,
+                                                                               const Tensor& h0, const Tensor& c0,
+                                                                               bool has_cell, const Cell& cell) {
+  const char* op = name().c_str();
+  const Tensor& data = input.data;
+  TG_CHECK(data.defined() && data.dim() == 2, "{}: expected packed data of 2 dims [sum of lengths, {}], got shape {}",
+           op, input_size, data.defined() ? data.sizes() : Shape{});
+  check_features(data);
+  TG_CHECK(input.batch_sizes.defined() && input.batch_sizes.dim() == 1 && input.batch_sizes.sizes()[0] > 0,
+           "{}: a packed sequence needs a 1-D batch_sizes with at least one step", op);
+  const std::vector<int64_t> batch_sizes = input.batch_sizes.to(kInt64).to_vector<int64_t>();
+  int64_t rows = 0;
+  for (size_t t = 0; t < batch_sizes.size(); ++t) {
+    TG_CHECK(batch_sizes[t] > 0 && (t == 0 || batch_sizes[t] <= batch_sizes[t - 1]),
+             "{}: batch_sizes must be positive and non-increasing, got {}", op, input.batch_sizes.str());
+    rows += batch_sizes[t];
+  }
+  TG_CHECK(rows == data.sizes()[0], "{}: batch_sizes sum to {} but the packed data has {} rows", op, rows,
+           data.sizes()[0]);
+  const int64_t n = batch_sizes[0];
+  const int64_t total = options.num_layers * (options.bidirectional ? 2 : 1);
+  const int64_t out_size = options.proj_size > 0 ? options.proj_size : hidden_size;
+  // States come in the batch's order; the layers run in the packed (sorted) order.
+  auto initial = [&](const Tensor& s, int64_t size, const char* what) {
+    if (!s.defined()) return zeros({total, n, size}, data.options());
+    TG_CHECK(s.sizes() == Shape({total, n, size}), "{}: expected {} of shape {}, got {}", op, what,
+             Shape({total, n, size}), s.sizes());
+    return input.sorted_indices.defined() ? index_select(s, 1, input.sorted_indices) : s;
+  };
+  Tensor h_init = initial(h0, out_size, "hidden state h_0");
+  Tensor c_init = has_cell ? initial(c0, hidden_size, "cell state c_0") : Tensor();
+  auto [y, hn, cn] = run_layers(data, batch_sizes, h_init, c_init, has_cell, cell);
+  if (input.unsorted_indices.defined()) {
+    hn = index_select(hn, 1, input.unsorted_indices);
+    if (has_cell) cn = index_select(cn, 1, input.unsorted_indices);
+  }
+  return {utils::rnn::PackedSequence{y, input.batch_sizes, input.sorted_indices, input.unsorted_indices}, hn, cn};
+}
+
 std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input, const Tensor& hx) {
   const bool relu_nonlinearity = options.nonlinearity == "relu";
   auto [out, hn, cn] =
       run(input, hx, {}, false, [&](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
+        return std::pair{rnn_step(xp, h, w.w_hh, relu_nonlinearity), Tensor()};
+      });
+  return {out, hn};
+}
+
+std::tuple<utils::rnn::PackedSequence, Tensor> RNNImpl::forward_with_packed_input(
+    const utils::rnn::PackedSequence& input, const Tensor& hx) {
+  const bool relu_nonlinearity = options.nonlinearity == "relu";
+  auto [out, hn, cn] =
+      run_packed(input, hx, {}, false, [&](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
         return std::pair{rnn_step(xp, h, w.w_hh, relu_nonlinearity), Tensor()};
       });
   return {out, hn};
@@ -176,9 +295,29 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(const Tensor& i
   return {out, {hn, cn}};
 }
 
+std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> LSTMImpl::forward_with_packed_input(
+    const utils::rnn::PackedSequence& input, const std::optional<std::tuple<Tensor, Tensor>>& hx) {
+  Tensor h0, c0;
+  if (hx) std::tie(h0, c0) = *hx;
+  auto [out, hn, cn] =
+      run_packed(input, h0, c0, true, [](const Tensor& xp, const Tensor& h, const Tensor& c, const Weights& w) {
+        return lstm_step(xp, h, c, w.w_hh, w.w_hr);
+      });
+  return {out, {hn, cn}};
+}
+
 std::tuple<Tensor, Tensor> GRUImpl::forward(const Tensor& input, const Tensor& hx) {
   auto [out, hn, cn] =
       run(input, hx, {}, false, [](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
+        return std::pair{gru_step(xp, h, w.w_hh, w.b_hh), Tensor()};
+      });
+  return {out, hn};
+}
+
+std::tuple<utils::rnn::PackedSequence, Tensor> GRUImpl::forward_with_packed_input(
+    const utils::rnn::PackedSequence& input, const Tensor& hx) {
+  auto [out, hn, cn] =
+      run_packed(input, hx, {}, false, [](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
         return std::pair{gru_step(xp, h, w.w_hh, w.b_hh), Tensor()};
       });
   return {out, hn};

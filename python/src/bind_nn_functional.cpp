@@ -501,6 +501,46 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return tg::nn::utils::rnn::pad_sequence(sequences, batch_first, padding_value, padding_side); });
   }, py::arg("sequences"), py::arg("batch_first") = false, py::arg("padding_value") = 0.0,
      py::arg("padding_side") = "right");
+  using tg::nn::utils::rnn::PackedSequence;
+  namespace R = tg::nn::utils::rnn;
+  // Lengths and indices arrive as tensors or lists (PyTorch takes both); None for no indices.
+  auto indices = [](py::handle h) { return h.is_none() ? tg::Tensor() : to_tensor(h, tg::kInt64); };
+  auto optional = [](const tg::Tensor& t) { return t.defined() ? py::cast(t) : py::none(); };
+  py::class_<PackedSequence>(rnn, "PackedSequence")
+      .def(py::init([indices](const tg::Tensor& data, py::handle batch_sizes, py::handle sorted, py::handle unsorted) {
+             return PackedSequence{data, indices(batch_sizes), indices(sorted), indices(unsorted)};
+           }),
+           py::arg("data"), py::arg("batch_sizes"), py::arg("sorted_indices") = py::none(),
+           py::arg("unsorted_indices") = py::none())
+      .def_readonly("data", &PackedSequence::data)
+      .def_readonly("batch_sizes", &PackedSequence::batch_sizes)
+      .def_property_readonly("sorted_indices", [optional](const PackedSequence& p) { return optional(p.sorted_indices); })
+      .def_property_readonly("unsorted_indices",
+                             [optional](const PackedSequence& p) { return optional(p.unsorted_indices); })
+      .def("to", [](const PackedSequence& p, const tg::Device& device) { return p.to(device); }, py::arg("device"))
+      .def("__repr__", [](const PackedSequence& p) {
+        return fmt::format("PackedSequence(data={}, batch_sizes={})", p.data.str(), p.batch_sizes.str());
+      });
+  rnn.def("pack_padded_sequence", [indices](const tg::Tensor& input, py::handle lengths, bool batch_first,
+                                            bool enforce_sorted) {
+    const tg::Tensor l = indices(lengths);
+    return nogil([&] { return R::pack_padded_sequence(input, l, batch_first, enforce_sorted); });
+  }, py::arg("input"), py::arg("lengths"), py::arg("batch_first") = false, py::arg("enforce_sorted") = true);
+  rnn.def("pad_packed_sequence", [](const PackedSequence& sequence, bool batch_first, double padding_value,
+                                    std::optional<int64_t> total_length) {
+    return nogil([&] { return R::pad_packed_sequence(sequence, batch_first, padding_value, total_length); });
+  }, py::arg("sequence"), py::arg("batch_first") = false, py::arg("padding_value") = 0.0,
+     py::arg("total_length") = py::none());
+  rnn.def("pack_sequence", [](const tg::tensor_list& sequences, bool enforce_sorted) {
+    return nogil([&] { return R::pack_sequence(sequences, enforce_sorted); });
+  }, py::arg("sequences"), py::arg("enforce_sorted") = true);
+  rnn.def("unpad_sequence", [indices](const tg::Tensor& padded, py::handle lengths, bool batch_first) {
+    const tg::Tensor l = indices(lengths);
+    return nogil([&] { return R::unpad_sequence(padded, l, batch_first); });
+  }, py::arg("padded_sequences"), py::arg("lengths"), py::arg("batch_first") = false);
+  rnn.def("unpack_sequence", [](const PackedSequence& packed) {
+    return nogil([&] { return R::unpack_sequence(packed); });
+  }, py::arg("packed_sequences"));
   utils.def("clip_grad_norm_", [](const tg::tensor_list& params, double max_norm, double norm_type, bool error) {
     return nogil([&] { return tg::nn::utils::clip_grad_norm_(params, max_norm, norm_type, error); });
   }, py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false);

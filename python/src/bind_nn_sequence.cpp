@@ -7,8 +7,20 @@ namespace tgpy {
 namespace {
 
 using namespace tg::nn;
+using Packed = tg::nn::utils::rnn::PackedSequence;
 
 tg::Tensor or_undefined(const std::optional<tg::Tensor>& t) { return t.value_or(tg::Tensor()); }
+
+// forward(input, hx=None) of RNN and GRU (one state tensor), on a padded or a packed batch.
+template <class Impl>
+void def_forward(py::class_<Impl, RNNBaseImpl, py::smart_holder>& cls) {
+  cls.def("forward", [](Impl& m, const Packed& input, std::optional<tg::Tensor> hx) {
+    return nogil([&] { return m.forward_with_packed_input(input, or_undefined(hx)); });
+  }, py::arg("input"), py::arg("hx") = py::none());
+  cls.def("forward", [](Impl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
+    return nogil([&] { return m.forward(input, or_undefined(hx)); });
+  }, py::arg("input"), py::arg("hx") = py::none());
+}
 
 void bind_recurrent(py::module_& nn) {
   py::class_<RNNBaseImpl, Module, py::smart_holder>(nn, "RNNBase")
@@ -19,7 +31,8 @@ void bind_recurrent(py::module_& nn) {
       .def_property_readonly("bidirectional", [](const RNNBaseImpl& m) { return m.options.bidirectional; })
       .def_property_readonly("proj_size", [](const RNNBaseImpl& m) { return m.options.proj_size; })
       .def("reset_parameters", &RNNBaseImpl::reset_parameters);
-  py::class_<RNNImpl, RNNBaseImpl, py::smart_holder>(nn, "RNN")
+  py::class_<RNNImpl, RNNBaseImpl, py::smart_holder> rnn(nn, "RNN");
+  rnn
       .def(py::init([](int64_t in, int64_t hidden, int64_t layers, std::string nonlinearity, bool bias,
                        bool batch_first, double dropout, bool bidirectional) {
              return std::make_shared<RNNImpl>(
@@ -28,10 +41,8 @@ void bind_recurrent(py::module_& nn) {
            py::arg("input_size"), py::arg("hidden_size"), py::arg("num_layers") = 1, py::arg("nonlinearity") = "tanh",
            py::arg("bias") = true, py::arg("batch_first") = false, py::arg("dropout") = 0.0,
            py::arg("bidirectional") = false)
-      .def_property_readonly("nonlinearity", [](const RNNImpl& m) { return m.options.nonlinearity; })
-      .def("forward", [](RNNImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
-        return nogil([&] { return m.forward(input, or_undefined(hx)); });
-      }, py::arg("input"), py::arg("hx") = py::none());
+      .def_property_readonly("nonlinearity", [](const RNNImpl& m) { return m.options.nonlinearity; });
+  def_forward(rnn);
   py::class_<LSTMImpl, RNNBaseImpl, py::smart_holder>(nn, "LSTM")
       .def(py::init([](int64_t in, int64_t hidden, int64_t layers, bool bias, bool batch_first, double dropout,
                        bool bidirectional, int64_t proj_size) {
@@ -41,19 +52,27 @@ void bind_recurrent(py::module_& nn) {
            py::arg("input_size"), py::arg("hidden_size"), py::arg("num_layers") = 1, py::arg("bias") = true,
            py::arg("batch_first") = false, py::arg("dropout") = 0.0, py::arg("bidirectional") = false,
            py::arg("proj_size") = 0)
-      .def("forward", [](LSTMImpl& m, const tg::Tensor& input, std::optional<std::tuple<tg::Tensor, tg::Tensor>> hx) {
-        return nogil([&] { return m.forward(input, hx); });
-      }, py::arg("input"), py::arg("hx") = py::none());
-  py::class_<GRUImpl, RNNBaseImpl, py::smart_holder>(nn, "GRU")
+      .def(
+          "forward",
+          [](LSTMImpl& m, const Packed& input, std::optional<std::tuple<tg::Tensor, tg::Tensor>> hx) {
+            return nogil([&] { return m.forward_with_packed_input(input, hx); });
+          },
+          py::arg("input"), py::arg("hx") = py::none())
+      .def(
+          "forward",
+          [](LSTMImpl& m, const tg::Tensor& input, std::optional<std::tuple<tg::Tensor, tg::Tensor>> hx) {
+            return nogil([&] { return m.forward(input, hx); });
+          },
+          py::arg("input"), py::arg("hx") = py::none());
+  py::class_<GRUImpl, RNNBaseImpl, py::smart_holder> gru(nn, "GRU");
+  gru
       .def(py::init([](int64_t in, int64_t hidden, int64_t layers, bool bias, bool batch_first, double dropout,
                        bool bidirectional) {
              return std::make_shared<GRUImpl>(in, hidden, RNNOptions{layers, bias, batch_first, dropout, bidirectional});
            }),
            py::arg("input_size"), py::arg("hidden_size"), py::arg("num_layers") = 1, py::arg("bias") = true,
-           py::arg("batch_first") = false, py::arg("dropout") = 0.0, py::arg("bidirectional") = false)
-      .def("forward", [](GRUImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
-        return nogil([&] { return m.forward(input, or_undefined(hx)); });
-      }, py::arg("input"), py::arg("hx") = py::none());
+           py::arg("batch_first") = false, py::arg("dropout") = 0.0, py::arg("bidirectional") = false);
+  def_forward(gru);
 
   py::class_<RNNCellBaseImpl, Module, py::smart_holder>(nn, "RNNCellBase")
       .def_readonly("input_size", &RNNCellBaseImpl::input_size)

@@ -1107,6 +1107,63 @@ def test_recurrent_layers_match_torch(make):
           out_p[1][0] if isinstance(out_p[1], tuple) else out_p[1], 1e-9, 1e-10)
 
 
+def test_packing_matches_torch():
+    from tapegrad.nn.utils import rnn as R
+    TR = torch.nn.utils.rnn
+    x = np.random.randn(5, 4, 3)
+    for lengths, enforce in [([3, 5, 1, 4], False), ([5, 4, 2, 2], True)]:
+        for batch_first in (False, True):
+            xb = x.transpose(1, 0, 2) if batch_first else x
+            got = R.pack_padded_sequence(tg.tensor(xb.tolist(), dtype=tg.float64), lengths, batch_first=batch_first,
+                                         enforce_sorted=enforce)
+            want = TR.pack_padded_sequence(torch.tensor(xb), torch.tensor(lengths), batch_first=batch_first,
+                                           enforce_sorted=enforce)
+            check(got.data, want.data, 0, 0)
+            assert np.array_equal(np.asarray(got.batch_sizes), want.batch_sizes.numpy())
+            assert (got.sorted_indices is None) == (want.sorted_indices is None)
+            if want.sorted_indices is not None:
+                assert np.array_equal(np.asarray(got.sorted_indices), want.sorted_indices.numpy())
+                assert np.array_equal(np.asarray(got.unsorted_indices), want.unsorted_indices.numpy())
+            padded, lens = R.pad_packed_sequence(got, batch_first=batch_first, padding_value=-1.0, total_length=6)
+            want_padded, want_lens = TR.pad_packed_sequence(want, batch_first=batch_first, padding_value=-1.0,
+                                                            total_length=6)
+            check(padded, want_padded, 0, 0)
+            assert np.array_equal(np.asarray(lens), want_lens.numpy())
+    seqs = [np.random.randn(n, 2) for n in (2, 4, 1)]
+    got = R.pack_sequence([tg.tensor(s.tolist(), dtype=tg.float64) for s in seqs], enforce_sorted=False)
+    want = TR.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
+    check(got.data, want.data, 0, 0)
+    for a, b in zip(R.unpack_sequence(got), TR.unpack_sequence(want)):
+        check(a, b, 0, 0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.LSTM(3, 5, num_layers=2, bidirectional=True),
+    lambda m: m.LSTM(3, 5, proj_size=2, batch_first=True),
+    lambda m: m.GRU(3, 4, bidirectional=True),
+    lambda m: m.RNN(3, 4, nonlinearity="relu"),
+])
+def test_recurrent_layers_on_packed_batches_match_torch(make):
+    from tapegrad.nn.utils import rnn as R
+    TR = torch.nn.utils.rnn
+    torch.manual_seed(6)
+    tmod, gmod = make(torch.nn).double(), make(nn)
+    copy_params(gmod, tmod)
+    lengths = [2, 5, 3]
+    x = np.random.randn(5, 3, 3)
+    gx, tx = leaves(x)
+    out_t, state_t = gmod(R.pack_padded_sequence(gx, lengths, enforce_sorted=False))
+    out_p, state_p = tmod(TR.pack_padded_sequence(tx, torch.tensor(lengths), enforce_sorted=False))
+    check(out_t.data, out_p.data, 1e-9, 1e-10)
+    h_t, h_p = (state_t[0], state_p[0]) if isinstance(state_p, tuple) else (state_t, state_p)
+    check(h_t, h_p, 1e-9, 1e-10)
+    g = np.random.randn(*out_p.data.shape)
+    (out_t.data * tg.tensor(g.tolist(), dtype=tg.float64)).sum().backward()
+    (out_p.data * torch.tensor(g)).sum().backward()
+    check(gx.grad, tx.grad, 1e-9, 1e-10)
+    check_param_grads(gmod, tmod)
+
+
 @pytest.mark.parametrize("cls", ["RNNCell", "LSTMCell", "GRUCell"])
 def test_cells_match_torch(cls):
     torch.manual_seed(4)

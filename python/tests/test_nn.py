@@ -392,3 +392,30 @@ def test_pad_sequence_and_windows():
     assert tg.hann_window(4).tolist() == pytest.approx([0.0, 0.5, 1.0, 0.5])
     with pytest.raises(ValueError, match="padding_side must be 'left' or 'right'"):
         pad_sequence([tg.ones(2)], padding_side="up")
+def test_packed_sequences_through_an_lstm():
+    from tapegrad.nn.utils.rnn import (PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence,
+                                       unpack_sequence, unpad_sequence)
+    x = tg.randn(4, 3, 2)
+    packed = pack_padded_sequence(x, [2, 4, 1], enforce_sorted=False)
+    assert isinstance(packed, PackedSequence) and "PackedSequence(data=" in repr(packed)
+    assert packed.batch_sizes.tolist() == [3, 2, 1, 1] and packed.sorted_indices.tolist() == [1, 0, 2]
+    lstm = nn.LSTM(2, 5, bidirectional=True)
+    out, (h, c) = lstm(packed)
+    assert isinstance(out, PackedSequence) and out.data.shape == (7, 10) and h.shape == (2, 3, 5)
+    padded, lengths = pad_packed_sequence(out, batch_first=True)
+    assert padded.shape == (3, 4, 10) and lengths.tolist() == [2, 4, 1]
+    assert padded[2, 1:].abs().sum().item() == 0.0
+    padded.sum().backward()
+    assert lstm.weight_ih_l0.grad is not None
+    same = PackedSequence(packed.data, packed.batch_sizes, [1, 0, 2], [1, 0, 2])
+    assert pad_packed_sequence(same)[0].tolist() == pad_packed_sequence(packed)[0].tolist()
+    seqs = [tg.ones(3, 2), tg.zeros(1, 2)]
+    assert [s.shape for s in unpack_sequence(pack_sequence(seqs))] == [(3, 2), (1, 2)]
+    assert [s.shape for s in unpad_sequence(x, [4, 2, 1])] == [(4, 2), (2, 2), (1, 2)]
+    assert pack_padded_sequence(x, tg.tensor([4, 2, 1])).sorted_indices is None
+    with pytest.raises(ValueError, match="the lengths must be in decreasing order"):
+        pack_padded_sequence(x, [1, 2, 3])
+    with pytest.raises(ValueError, match="total_length 2 is less than the longest sequence, 4"):
+        pad_packed_sequence(packed, total_length=2)
+
+

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "tapegrad/nn/module.h"
+#include "tapegrad/nn/rnn_utils.h"
 
 namespace tg::nn {
 
@@ -35,11 +36,22 @@ class RNNBaseImpl : public Module {
   struct Weights {
     Tensor w_ih, w_hh, b_ih, b_hh, w_hr;
   };
+  // The feature count and dtype of an input (the last dim of `x`).
+  void check_features(const Tensor& x) const;
   // Runs all layers; `cell(x_proj_t, h, c, weights) -> (h, c)` does one step given the input
   // projection of that step. Returns the output and the final h (and c) of every layer/direction.
   using Cell = std::function<std::pair<Tensor, Tensor>(const Tensor&, const Tensor&, const Tensor&, const Weights&)>;
   std::tuple<Tensor, Tensor, Tensor> run(const Tensor& input, const Tensor& h0, const Tensor& c0, bool has_cell,
                                          const Cell& cell);
+  // The same over a packed batch: each sequence runs for its own length, and h_n (c_n) holds each
+  // one's state after its last step. h0, c0 and the returned states are in the batch's order.
+  std::tuple<utils::rnn::PackedSequence, Tensor, Tensor> run_packed(const utils::rnn::PackedSequence& input,
+                                                                    const Tensor& h0, const Tensor& c0, bool has_cell,
+                                                                    const Cell& cell);
+  // The layers over x, padded [L, N, in] (batch_sizes empty) or packed [sum, in]; h_init and
+  // c_init [layers * D, N, *] in sorted order. Returns the last layer's output as x was laid out.
+  std::tuple<Tensor, Tensor, Tensor> run_layers(Tensor x, const std::vector<int64_t>& batch_sizes, const Tensor& h_init,
+                                                const Tensor& c_init, bool has_cell, const Cell& cell);
   std::vector<Weights> weights_;  // layer-major, forward then reverse
   int64_t gates_;
 };
@@ -52,6 +64,9 @@ class RNNImpl : public RNNBaseImpl {
   using Module::forward;
   // Returns (output [L, N, D * H], h_n [D * num_layers, N, H]).
   std::tuple<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {});
+  // A packed batch in, a packed output [sum, D * H] out (libtorch's name).
+  std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(const utils::rnn::PackedSequence& input,
+                                                                           const Tensor& hx = {});
 };
 class RNN : public ModuleHolder<RNNImpl> {
  public:
@@ -70,6 +85,8 @@ class LSTMImpl : public RNNBaseImpl {
   // With proj_size P > 0, h_0, h_n and the output have P features instead of H.
   std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(const Tensor& input,
                                                          const std::optional<std::tuple<Tensor, Tensor>>& hx = {});
+  std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> forward_with_packed_input(
+      const utils::rnn::PackedSequence& input, const std::optional<std::tuple<Tensor, Tensor>>& hx = {});
 };
 class LSTM : public ModuleHolder<LSTMImpl> {
  public:
@@ -85,6 +102,8 @@ class GRUImpl : public RNNBaseImpl {
   using Module::forward;
   // Returns (output [L, N, D * H], h_n [D * num_layers, N, H]).
   std::tuple<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {});
+  std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(const utils::rnn::PackedSequence& input,
+                                                                           const Tensor& hx = {});
 };
 class GRU : public ModuleHolder<GRUImpl> {
  public:
