@@ -313,10 +313,11 @@ struct Backend {
   void (*svd)(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, void* u, void* vh, bool full,
               int32_t* info);
   // Overwrites b, `batch` column-major n x nrhs right-hand sides, with X solving A X = B for the
-  // triangular column-major n x n a (upper or lower; unit: its diagonal taken as ones). The
-  // caller rules out zeros on the diagonal.
+  // triangular n x n a (upper or lower; unit: its diagonal taken as ones), column-major, or
+  // row-major with row_major (a contiguous tensor, read in place). The caller rules out zeros on
+  // the diagonal.
   void (*triangular_solve)(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* a, void* b, bool upper,
-                           bool unit);
+                           bool unit, bool row_major);
   // Least squares on the CPU (LAPACK's gels, gelsy, gelsd or gelss: driver 'g', 'y', 'd' or 's')
   // of `batch` column-major m x n matrices a (destroyed) against b, column-major max(m, n) x
   // nrhs, overwritten with the (minimum-norm) solutions in its first n rows; for the

@@ -532,6 +532,12 @@ TEST(Cuda, DecompositionsMatchTheCpu) {
                 tol, tol);
     expect_same([](const auto& in) { return linalg::solve_triangular(in[0], in[1].mT(), false, false); }, {t, rhs},
                 tol, tol);
+    // A read in place as row-major, as column-major (above), or copied (a broadcast batch).
+    expect_same(
+        [](const auto& in) {
+          return linalg::solve_triangular(in[0][0].expand({2, 5, 5}), in[1], true);
+        },
+        {t, rhs}, tol, tol);
     expect_same([](const auto& in) { return linalg::matrix_norm(in[0], "nuc"); }, {t}, tol, tol);
   }
   EXPECT_THROW_WITH(linalg::lstsq(eye(3).cuda(), ones({3, 1}).cuda(), std::nullopt, "gelsd"), ValueError,

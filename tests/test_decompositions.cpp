@@ -172,6 +172,38 @@ TEST(LinalgSolveTriangular, LeftRightUnitAndBroadcast) {
   });
 }
 
+TEST(LinalgSolveTriangular, EveryLayoutOfAAtEverySize) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(16);
+  // Row-major A is read in place (solved with its transpose), column-major too, others copied;
+  // n = 80 takes LAPACK's path, n = 6 the small-matrix loops.
+  for (int64_t n : {6, 80}) {
+    // Small off-diagonal entries: well conditioned with its diagonal and with a unit one.
+    const Tensor M = randn({2, n, n}, gen, kFloat64) / static_cast<double>(n) + eye(n, kFloat64);
+    const Tensor B = randn({2, n, 3}, gen, kFloat64);
+    Tensor every_other = zeros({2, n, 2 * n}, kFloat64), block = zeros({2, n, n + 3}, kFloat64);
+    every_other.slice(-1, 0, 2 * n, 2).copy_(M);
+    block.slice(-1, 0, n).copy_(M);
+    for (bool upper : {true, false}) {
+      auto tri = [upper](const Tensor& a) { return upper ? triu(a) : tril(a); };
+      const std::pair<const char*, Tensor> layouts[] = {
+          {"row-major", M},
+          {"column-major", M.mT().contiguous().mT()},
+          {"every other column", every_other.slice(-1, 0, 2 * n, 2)},
+          {"a block of a wider matrix", block.slice(-1, 0, n)},
+          {"broadcast", M[0].expand({2, n, n})},
+      };
+      for (const auto& [name, A] : layouts) {
+        const Tensor X = linalg::solve_triangular(A, B, upper);
+        EXPECT_TRUE(close(matmul(tri(A), X), B, 1e-10, 1e-10)) << name << " n=" << n << " upper=" << upper;
+        const Tensor U = linalg::solve_triangular(A, B, upper, true, true);
+        const Tensor unit = (upper ? triu(A, 1) : tril(A, -1)) + eye(n, kFloat64);
+        EXPECT_TRUE(close(matmul(unit, U), B, 1e-10, 1e-10)) << name << " unitriangular n=" << n;
+      }
+    }
+  }
+}
+
 TEST(LinalgLstsq, DriversAgreeAndFields) {
   TG_REQUIRE_LAPACK();
   Generator gen(16);

@@ -217,16 +217,29 @@ void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, voi
 }
 
 void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* a, void* b, bool upper,
-                      bool unit) {
+                      bool unit, bool row_major) {
 #ifdef TG_WITH_LAPACK
   const auto nn = static_cast<lapack_int>(n), k = static_cast<lapack_int>(nrhs);
-  const char uplo = upper ? 'U' : 'L', diag = unit ? 'U' : 'N';
+  // A row-major A is the column-major A^T, triangular the other way: LAPACK solves with its
+  // transpose, so the matrix is never copied.
+  const char uplo = upper != row_major ? 'U' : 'L', trans = row_major ? 'T' : 'N', diag = unit ? 'U' : 'N';
   each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
     const T* m = static_cast<const T*>(a) + i * n * n;
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
-    if (n <= kSmallSolve) return small_solve(n, nrhs, m, nullptr, {{.upper = upper, .unit = unit}}, rhs);
-    if constexpr (std::is_same_v<T, float>) LAPACKE_strtrs(LAPACK_COL_MAJOR, uplo, 'N', diag, nn, k, m, nn, rhs, nn);
-    else LAPACKE_dtrtrs(LAPACK_COL_MAJOR, uplo, 'N', diag, nn, k, m, nn, rhs, nn);
+    if (n <= kSmallSolve) {
+      if (row_major) {  // small: one transposing copy, then the column-major loops
+        thread_local std::vector<T> cm;
+        cm.resize(static_cast<size_t>(n * n));
+        for (int64_t r = 0; r < n; ++r)
+          for (int64_t c = 0; c < n; ++c) cm[static_cast<size_t>(c * n + r)] = m[r * n + c];
+        m = cm.data();
+      }
+      return small_solve(n, nrhs, m, nullptr, {{.upper = upper, .unit = unit}}, rhs);
+    }
+    if constexpr (std::is_same_v<T, float>)
+      LAPACKE_strtrs(LAPACK_COL_MAJOR, uplo, trans, diag, nn, k, m, nn, rhs, nn);
+    else
+      LAPACKE_dtrtrs(LAPACK_COL_MAJOR, uplo, trans, diag, nn, k, m, nn, rhs, nn);
   });
 #else
   no_lapack("triangular_solve");

@@ -227,17 +227,19 @@ void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, voi
 }
 
 void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* a, void* b, bool upper,
-                      bool unit) {
+                      bool unit, bool row_major) {
   const char* op = "triangular_solve";
   cublasHandle_t h = blas_handle(op);
   const int nn = static_cast<int>(n), k = static_cast<int>(nrhs), ld = std::max(nn, 1);
-  const cublasFillMode_t fill = upper ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
+  // A row-major A is the column-major A^T, triangular the other way: solve with its transpose.
+  const cublasFillMode_t fill = upper != row_major ? CUBLAS_FILL_MODE_UPPER : CUBLAS_FILL_MODE_LOWER;
+  const cublasOperation_t trans = row_major ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasDiagType_t diag = unit ? CUBLAS_DIAG_UNIT : CUBLAS_DIAG_NON_UNIT;
   auto run = [&]<class T>(auto trsm) {
     const T one = 1;
     for (int64_t i = 0; i < batch; ++i)
-      TG_CUBLAS_CHECK(trsm(h, CUBLAS_SIDE_LEFT, fill, CUBLAS_OP_N, diag, nn, k, &one,
-                           static_cast<const T*>(a) + i * n * n, ld, static_cast<T*>(b) + i * n * nrhs, ld),
+      TG_CUBLAS_CHECK(trsm(h, CUBLAS_SIDE_LEFT, fill, trans, diag, nn, k, &one, static_cast<const T*>(a) + i * n * n,
+                           ld, static_cast<T*>(b) + i * n * nrhs, ld),
                       op);
   };
   if (dtype == DType::Float32) run.template operator()<float>(cublasStrsm);

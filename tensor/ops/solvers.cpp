@@ -213,12 +213,15 @@ Tensor triangular_matrices(const char* op, const Tensor& A, const Tensor& B, boo
       TG_CHECK(b < 0, "{}: the triangular matrix is singular{}: it has a zero on its diagonal", op,
                where_in_batch(A, b));
     }
-    const Tensor a = column_major(A);
+    // A row-major or column-major A (contiguous, or the transpose of a contiguous tensor) is
+    // read in place; other layouts are copied column-major.
+    const bool row_major = A.is_contiguous();
+    const Tensor a = row_major || A.mT().is_contiguous() ? A.detach() : column_major(A);
     x = column_major(B);  // [..., k, n]: X^T once solved
     const int64_t n = A.sizes()[A.dim() - 1], k = B.sizes()[B.dim() - 1];
     if (matrix_count(A) > 0 && k > 0)
-      kernels::backend(A.device(), op).triangular_solve(A.dtype(), matrix_count(A), n, k, a.data_ptr(), x.data_ptr(),
-                                                        upper, unit);
+      kernels::backend(A.device(), op)
+          .triangular_solve(A.dtype(), matrix_count(A), n, k, a.data_ptr(), x.data_ptr(), upper, unit, row_major);
     x = x.mT();
   }
   if (autograd::needs_grad(A) || autograd::needs_grad(B))
