@@ -22,7 +22,8 @@ struct Scanner {
     else return S(0);
   }
   // Adds element x at position k; for Max and Min, whether x became the running extreme: ties go
-  // to the later element and a NaN, once reached, stays (torch.cummax's rule).
+  // to the later element, and a NaN is taken and stays, each later NaN taking its index
+  // (torch.cummax's rule).
   TG_HOST_DEVICE static bool push(S& s, A x, int64_t k) {
     if constexpr (kOp == ScanOp::Sum) {
       s += static_cast<S>(x);
@@ -32,7 +33,7 @@ struct Scanner {
       s = log_add_exp(s, static_cast<double>(x));
     } else {
       bool take = kOp == ScanOp::Max ? x >= s : x <= s;
-      if constexpr (std::is_floating_point_v<A>) take = s == s && (x != x || take);
+      if constexpr (std::is_floating_point_v<A>) take = x != x || (s == s && take);
       if (k == 0 || take) s = x;
       return k == 0 || take;
     }

@@ -444,7 +444,7 @@ TEST(Cuda, ScansAndSearchesMatchTheCpu) {
     expect_same([d](const auto& in) { return std::get<1>(in[0].cummax(d)); }, {ties}, 0, 0);
     expect_same([d](const auto& in) { return std::get<1>(in[0].cummin(d)); }, {ties}, 0, 0);
   }
-  expect_same([](const auto& in) { return std::get<1>(in[0].cummax(0)); }, {tensor({1.0, NAN, 5.0})}, 0, 0);
+  expect_same([](const auto& in) { return std::get<1>(in[0].cummax(0)); }, {tensor({1.0, NAN, 5.0, NAN, 2.0})}, 0, 0);
   expect_same([](const auto& in) { return std::get<1>(in[0].cummin(1)); }, {randint(-9, 9, {7, 300}, gen)}, 0, 0);
   expect_same([](const auto& in) { return in[0].logcumsumexp(1); }, {x}, 1e-5, 1e-5);
   expect_same([](const auto& in) { return in[0].to(kBFloat16).logcumsumexp(0).to(kFloat32); }, {x}, 1e-2, 1e-2);

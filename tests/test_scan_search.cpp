@@ -43,11 +43,14 @@ TEST(Scan, CummaxCummin) {
   auto [mn, imn] = cummin(x, -1);
   EXPECT_EQ(vals(mn), (std::vector<double>{1, 1, 1, 1, 1, 4, 1, 1, 0, 0}));
   EXPECT_EQ(vals(imn), (std::vector<double>{0, 0, 0, 0, 0, 0, 1, 2, 3, 3}));
-  // A NaN, once reached, is the running value.
-  auto [nv, ni] = tensor({1.0, NAN, 5.0}).cummax(0);
+  // A NaN, once reached, is the running value, and each later NaN takes its index (PyTorch's rule).
+  auto [nv, ni] = tensor({1.0, NAN, 5.0, NAN, 2.0}).cummax(0);
   EXPECT_EQ(nv[0].item<double>(), 1.0);
   EXPECT_TRUE(std::isnan(nv[2].item<double>()));
-  EXPECT_EQ(vals(ni), (std::vector<double>{0, 1, 1}));
+  EXPECT_EQ(vals(ni), (std::vector<double>{0, 1, 1, 3, 3}));
+  // The same along an outer dim (the kernel's blocked path) and for cummin.
+  const Tensor column = tensor({1.0, NAN, 5.0, NAN, 2.0}).view({5, 1}).expand({5, 9}).contiguous();
+  EXPECT_EQ(vals(std::get<1>(column.cummin(0)).select(1, 8)), (std::vector<double>{0, 1, 1, 3, 3}));
   EXPECT_EQ(vals(std::get<0>(tensor({3, 1, 4, 1, 5}).cummin(0))), (std::vector<double>{3, 1, 1, 1, 1}));
   EXPECT_EQ(std::get<0>(tensor({3, 1}, kInt32).cummax(0)).dtype(), kInt32);
   // The gradient goes to the element each position copied.

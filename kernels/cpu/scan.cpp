@@ -39,21 +39,32 @@ void scan_impl(const DimGeometry& g, T* y, int64_t* idx, const T* x) {
                  });
     return;
   }
-  parallel_for(0, g.outer * g.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size)),
-               [&](int64_t b, int64_t e) {
-                 for (int64_t p = b; p < e; ++p) {
-                   const int64_t o = p / g.inner, i = p % g.inner;
-                   const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
-                   const int64_t out_at = o * g.out_outer_stride + i * g.out_inner_stride;
-                   S acc = Sc::init();
-                   int64_t at = 0;
-                   for (int64_t k = 0; k < g.size; ++k) {
-                     if (Sc::push(acc, convert<A>(xs[k * g.in_dim_stride]), k)) at = k;
-                     y[out_at + k * g.out_dim_stride] = convert<T>(acc);
-                     if (idx) idx[out_at + k * g.out_dim_stride] = at;
+  // One scan per position; the loop is instantiated for unit strides (rows along the last dim)
+  // and with or without indices, so that the common case has no stride arithmetic or branch.
+  auto scan_all = [&]<bool kUnit, bool kIndices>() {
+    const int64_t in_step = kUnit ? 1 : g.in_dim_stride, out_step = kUnit ? 1 : g.out_dim_stride;
+    parallel_for(0, g.outer * g.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t p = b; p < e; ++p) {
+                     const int64_t o = p / g.inner, i = p % g.inner;
+                     const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
+                     T* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
+                     int64_t* is = kIndices ? idx + (ys - y) : nullptr;
+                     S acc = Sc::init();
+                     int64_t at = 0;
+                     for (int64_t k = 0; k < g.size; ++k) {
+                       if (Sc::push(acc, convert<A>(xs[k * in_step]), k)) at = k;
+                       ys[k * out_step] = convert<T>(acc);
+                       if constexpr (kIndices) is[k * out_step] = at;
+                     }
                    }
-                 }
-               });
+                 });
+  };
+  const bool unit = g.in_dim_stride == 1 && g.out_dim_stride == 1;
+  if (idx)
+    unit ? scan_all.template operator()<true, true>() : scan_all.template operator()<false, true>();
+  else
+    unit ? scan_all.template operator()<true, false>() : scan_all.template operator()<false, false>();
 }
 
 // The first position in [0, n) whose boundary is not below v (above v with right), as

@@ -835,7 +835,7 @@ def test_scans_match_torch():
         got, want = getattr(tg, fn)(tg.from_numpy(ties.copy()), 1), getattr(torch, fn)(torch.from_numpy(ties.copy()), 1)
         assert np.array_equal(np.asarray(got.indices), want.indices.numpy()), fn
         assert np.array_equal(np.asarray(got.values), want.values.numpy()), fn
-    nan = np.array([1.0, np.nan, 3.0, -1.0])
+    nan = np.array([1.0, np.nan, 3.0, -1.0, np.nan, 0.5])
     for fn in ("cummax", "cummin"):
         got, want = getattr(tg, fn)(tg.from_numpy(nan.copy()), 0), getattr(torch, fn)(torch.from_numpy(nan.copy()), 0)
         assert np.array_equal(np.asarray(got.indices), want.indices.numpy()), fn
