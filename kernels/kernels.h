@@ -344,7 +344,8 @@ struct Backend {
   void (*sort)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, int64_t k,
                bool descending, bool stable);
   // One element of each slice along the dim (SelectOp; k the 0-based rank for Kth): its value and
-  // int64 position, written at out_outer_stride / out_inner_stride; ties go by position.
+  // int64 position, written at out_outer_stride / out_inner_stride; ties go by position. With
+  // indices null, the value alone (which the CPU finds faster).
   void (*select)(DType dtype, const DimGeometry& g, void* values, int64_t* indices, const void* in, SelectOp op,
                  int64_t k);
   // Writes the multi-indices (int64 [count, ndim]) of non-zeros of a contiguous tensor.

@@ -44,6 +44,27 @@ TEST(OrderStats, KthvalueAndMedianAlongADim) {
   EXPECT_TRUE(std::isnan(median(zeros({0})).item<double>()));
 }
 
+TEST(OrderStats, WholeTensorMedianOfEveryDtype) {
+  // median() selects among bare keys (no positions): its value must be the one the sort gives.
+  Generator gen(21);
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8}) {
+    for (int64_t n : {1, 2, 7, 1000}) {
+      const Tensor x = (randint(0, 50, {n}, gen, kInt64) - (dt == kUInt8 ? 0 : 20)).to(dt);  // many ties
+      const Tensor sorted = std::get<0>(sort(x));
+      EXPECT_EQ(median(x).item<double>(), sorted[(n - 1) / 2].item<double>()) << name(dt) << " n=" << n;
+      EXPECT_EQ(median(x.view({-1, 1}).expand({n, 3}).t()).item<double>(), sorted[(n - 1) / 2].item<double>());
+      if (is_floating_point(dt)) {
+        EXPECT_EQ(nanmedian(x).item<double>(), median(x).item<double>());
+      }
+    }
+  }
+  const Tensor with_nan = tensor({3.0, NAN, -1.0, 2.0, NAN, 0.5});
+  EXPECT_TRUE(std::isnan(median(with_nan).item<double>()));
+  EXPECT_EQ(nanmedian(with_nan).item<double>(), 0.5);  // the lower median of the four numbers
+  EXPECT_TRUE(std::isnan(nanmedian(tensor({NAN, NAN})).item<double>()));
+  EXPECT_EQ(median(tensor({-0.0f, 1.0f, -2.0f})).item<float>(), 0.0f);
+}
+
 TEST(OrderStats, NaNRules) {
   const Tensor x = tensor({{3.0, 1.0, NAN, 2.0, NAN}, {4.0, 4.0, 1.0, 4.0, 2.0}, {NAN, NAN, NAN, NAN, NAN}});
   // median: NaN at the slice's first NaN; nanmedian: the lower median of the rest.

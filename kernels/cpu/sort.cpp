@@ -244,10 +244,34 @@ void select(DType dtype, const DimGeometry& g, void* values, int64_t* indices, c
           const int64_t src = rank < 0 ? first_nan : pick(xs, rank);
           const int64_t dst = o * g.out_outer_stride + i * g.out_inner_stride;
           v[dst] = xs[src * g.in_dim_stride];
-          indices[dst] = src;
+          if (indices) indices[dst] = src;
         }
       });
     };
+    if (!indices) {
+      // The value alone: nth_element over the bare order-preserving keys (half the bytes of the
+      // packed ones, and no position), then the first element holding the key found.
+      using Key = std::conditional_t<sizeof(A) == 8, uint64_t, uint32_t>;
+      auto key_of = [](A a) -> Key {
+        if constexpr (sizeof(A) == 8)
+          return sortable_key64(a);
+        else if constexpr (std::is_floating_point_v<A>)
+          return sortable_key(static_cast<float>(a));
+        else
+          return sortable_key(static_cast<int32_t>(a));
+      };
+      run([&] {
+        return [&, keys = std::vector<Key>(static_cast<size_t>(g.size))](const T* xs, int64_t rank) mutable {
+          for (int64_t j = 0; j < g.size; ++j) keys[static_cast<size_t>(j)] = key_of(A(xs[j * g.in_dim_stride]));
+          std::nth_element(keys.begin(), keys.begin() + rank, keys.end());
+          const Key want = keys[static_cast<size_t>(rank)];
+          int64_t j = 0;
+          while (key_of(A(xs[j * g.in_dim_stride])) != want) ++j;
+          return j;
+        };
+      });
+      return;
+    }
     if constexpr (std::is_same_v<A, float> || std::is_same_v<A, int32_t>) {
       if (g.size < (int64_t{1} << 32)) {
         // Packed keys as in sort: their order is the values' with ties by position, so

@@ -49,7 +49,7 @@ __global__ void scatter_rows(const DimGeometry g, int64_t k, const K* in, const 
     const int64_t dst = o * g.out_outer_stride + i * g.out_inner_stride + j * g.out_dim_stride;
     const int64_t from = order[r * g.size + j];
     values[dst] = in[o * g.in_outer_stride + i * g.in_inner_stride + from * g.in_dim_stride];
-    indices[dst] = from;
+    if (indices) indices[dst] = from;
   }
 }
 

@@ -55,7 +55,11 @@ Tensor median_all(const char* name, const char* node, const Tensor& self, kernel
     TG_CHECK_TYPE(self.is_floating_point(), "{}: the median of an empty {} tensor is undefined", name, self.dtype());
     return full({}, NAN, self.options());
   }
-  Tensor value = std::get<0>(select_dim(name, node, self.detach().reshape({-1}), 0, false, op, 0));
+  // The value alone: without positions the kernel selects among plain keys.
+  const Tensor flat = ops::contiguous(self.detach().reshape({-1}));
+  Tensor value = ops::empty({}, self.dtype(), self.device());
+  kernels::backend(self.device(), name)
+      .select(self.dtype(), ops::dim_geometry(flat.sizes(), 0, 1), value.data_ptr(), nullptr, flat.data_ptr(), op, 0);
   if (self.is_floating_point() && autograd::needs_grad(self))
     autograd::set_history(value, autograd::derivatives::evenly_distributed_node(node, self, value));
   return value;
