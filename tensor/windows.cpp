@@ -53,4 +53,13 @@ Tensor bartlett_window(int64_t length, bool periodic, const TensorOptions& optio
                 [](const Tensor& t) { return 1.0 - abs(t / std::numbers::pi - 1.0); });
 }
 
+Tensor kaiser_window(int64_t length, bool periodic, double beta, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("kaiser_window", loc);
+  // 2 n / (N - 1) - 1 = t / pi - 1; the clamp keeps rounding at the ends out of sqrt's domain.
+  return window("kaiser_window", length, periodic, options, [&](const Tensor& t) {
+    const Tensor u = t / std::numbers::pi - 1.0;
+    return i0(beta * sqrt((1.0 - u * u).clamp_min(0.0))) / i0(full({}, beta, t.options()));
+  });
+}
+
 }  // namespace tg

@@ -203,6 +203,13 @@ TEST(Windows, ValuesDtypesAndErrors) {
   EXPECT_EQ(hann_window(8).dtype(), kFloat32);
   EXPECT_THROW_WITH(hann_window(-1), ValueError, "hann_window: window_length must be non-negative");
   EXPECT_THROW_WITH(blackman_window(4, true, kInt64), TypeError, "blackman_window: expected a floating-point dtype");
+  // Kaiser: I0(beta sqrt(1 - (2 n / (N - 1) - 1)^2)) / I0(beta), symmetric of 5 and periodic of 4.
+  const double b = 5.0, edge = 1 / std::cyl_bessel_i(0.0, b), mid = std::cyl_bessel_i(0.0, b * std::sqrt(0.75)) * edge;
+  EXPECT_TRUE(close(kaiser_window(5, false, b, kFloat64), tensor({edge, mid, 1.0, mid, edge}, kFloat64), 1e-14, 0));
+  EXPECT_TRUE(close(kaiser_window(4, true, b, kFloat64), tensor({edge, mid, 1.0, mid}, kFloat64), 1e-14, 0));
+  EXPECT_EQ(kaiser_window(6).dtype(), kFloat32);
+  EXPECT_EQ(vals(kaiser_window(1)), (V{1}));
+  EXPECT_THROW_WITH(kaiser_window(-2), ValueError, "kaiser_window: window_length must be non-negative");
 }
 
 TEST(PadSequence, LayoutsGradientsAndErrors) {

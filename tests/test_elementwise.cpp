@@ -61,6 +61,11 @@ const std::map<std::string, std::function<double(double)>>& unary_refs() {
       {"erfinv", erfinv_ref},
       {"lgamma", [](double x) { return std::lgamma(x); }},
       {"digamma", digamma_ref},
+      {"i0", [](double x) { return std::cyl_bessel_i(0.0, std::fabs(x)); }},
+      {"i0e", [](double x) { return std::exp(-std::fabs(x)) * std::cyl_bessel_i(0.0, std::fabs(x)); }},
+      {"i1", [](double x) { return std::copysign(std::cyl_bessel_i(1.0, std::fabs(x)), x); }},
+      {"i1e",
+       [](double x) { return std::copysign(std::exp(-std::fabs(x)) * std::cyl_bessel_i(1.0, std::fabs(x)), x); }},
       {"relu", [](double x) { return x > 0 ? x : 0; }},
       {"floor", [](double x) { return std::floor(x); }},
       {"ceil", [](double x) { return std::ceil(x); }},
@@ -136,6 +141,33 @@ TEST(Unary, IntegerAndBoolInputs) {
   EXPECT_THROW_WITH(neg(tensor({true})), TypeError, "neg: not supported for bool tensors");
   EXPECT_THROW_WITH(i.clone().sqrt_(), TypeError, "sqrt_: the result type float32 can't be cast to the tensor's dtype int64");
   EXPECT_THROW_WITH(exp(Tensor()), Error, "exp: input is an undefined tensor");
+}
+
+TEST(Unary, ModifiedBesselFunctions) {
+  // Both series (to 30 and past it), the symmetry, the overflow edge, and the special values.
+  const Tensor x = tensor({0.0, 1e-3, 2.5, -2.5, 29.0, 31.0, -60.0, 700.0}, kFloat64);
+  const auto xs = vals(x);
+  std::vector<double> i0_ref, i1e_ref;
+  for (double v : xs) {
+    i0_ref.push_back(std::cyl_bessel_i(0.0, std::fabs(v)));
+    i1e_ref.push_back(std::copysign(std::exp(-std::fabs(v)) * std::cyl_bessel_i(1.0, std::fabs(v)), v));
+  }
+  EXPECT_TRUE(close(i0(x), tensor(i0_ref, kFloat64), 1e-14, 0));
+  EXPECT_TRUE(close(i1e(x), tensor(i1e_ref, kFloat64), 1e-14, 0));
+  EXPECT_TRUE(std::isfinite(i0(tensor({712.0}, kFloat64)).item<double>()));  // past exp's overflow at 709.8
+  EXPECT_EQ(vals(i0(tensor({INFINITY, -INFINITY}))), (std::vector<double>{INFINITY, INFINITY}));
+  EXPECT_EQ(vals(i1(tensor({INFINITY, -INFINITY}))), (std::vector<double>{INFINITY, -INFINITY}));
+  EXPECT_EQ(vals(i0e(tensor({INFINITY, -INFINITY}))), (std::vector<double>{0, 0}));
+  EXPECT_TRUE(std::isnan(i1(tensor({NAN})).item<double>()));
+  EXPECT_EQ(i0(tensor({1, 2})).dtype(), kFloat32);  // integers compute in the default dtype
+  EXPECT_TRUE(close(i0(tensor({3.0f}, kFloat32)), tensor({std::cyl_bessel_i(0.0, 3.0)}), 1e-6, 0));
+  // I1'(0) = I1e'(0) = 1/2, where the general formulas divide by zero.
+  Tensor z = tensor({0.0}, kFloat64).requires_grad_(true);
+  i1(z).sum().backward();
+  EXPECT_EQ(z.grad().item<double>(), 0.5);
+  Tensor z2 = tensor({0.0}, kFloat64).requires_grad_(true);
+  i1e(z2).sum().backward();
+  EXPECT_EQ(z2.grad().item<double>(), 0.5);
 }
 
 TEST(Unary, SpecialFunctions) {

@@ -120,6 +120,13 @@ void bind_factories(py::module_& m) {
     FactoryKwargs kw(kwargs, "hamming_window");
     return kw.finish(nogil([&] { return tg::hamming_window(length, periodic, alpha, beta, kw.options); }));
   }, py::arg("window_length"), py::arg("periodic") = true, py::arg("alpha") = 0.54, py::arg("beta") = 0.46);
+  m.def(
+      "kaiser_window",
+      [](int64_t length, bool periodic, double beta, py::kwargs kwargs) {
+        FactoryKwargs kw(kwargs, "kaiser_window");
+        return kw.finish(nogil([&] { return tg::kaiser_window(length, periodic, beta, kw.options); }));
+      },
+      py::arg("window_length"), py::arg("periodic") = true, py::arg("beta") = 12.0);
   for (const char* name : {"tril_indices", "triu_indices"}) {
     const bool lower = name[3] == 'l';
     m.def(name, [lower, name](int64_t row, int64_t col, int64_t offset, py::kwargs kwargs) {

@@ -64,6 +64,16 @@ def test_special_functions_match_torch():
     f32 = (np.random.rand(1000) * 1.9 - 0.95).astype(np.float32)
     np.testing.assert_allclose(np.asarray(tg.erfinv(tg.from_numpy(f32))), torch.erfinv(torch.from_numpy(f32)).numpy(),
                                rtol=2e-6, atol=1e-7)
+    # The modified Bessel functions: values and gradients, both series, and the edges.
+    wide = np.concatenate([np.random.rand(20) * 80 - 40, [0.0, 1e-8, 29.9, 30.1, 700.0, -700.0]])
+    for name in ("i0", "i0e", "i1", "i1e"):
+        check_fn(getattr(tg, name), getattr(torch.special, name), x, rtol=1e-13, atol=1e-15)
+        got = np.asarray(getattr(tg, name)(tg.from_numpy(wide.copy())))
+        np.testing.assert_allclose(got, getattr(torch.special, name)(torch.from_numpy(wide)).numpy(), rtol=1e-13,
+                                   err_msg=name)
+        w32 = wide[np.abs(wide) < 80].astype(np.float32)
+        np.testing.assert_allclose(np.asarray(getattr(tg, name)(tg.from_numpy(w32))),
+                                   getattr(torch.special, name)(torch.from_numpy(w32)).numpy(), rtol=2e-6, err_msg=name)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -1419,6 +1429,11 @@ def test_windows_and_pad_sequence_match_torch():
                       getattr(torch, name)(length, periodic, dtype=torch.float64))
     check(tg.hamming_window(9, True, 0.5, 0.5, dtype=tg.float64),
           torch.hamming_window(9, True, 0.5, 0.5, dtype=torch.float64))
+    for length in (0, 1, 2, 7, 16):
+        for periodic in (True, False):
+            for beta in (0.0, 5.0, 12.0):
+                check(tg.kaiser_window(length, periodic, beta, dtype=tg.float64),
+                      torch.kaiser_window(length, periodic, beta, dtype=torch.float64), 1e-14, 1e-15)
     from tapegrad.nn.utils.rnn import pad_sequence
     seqs = [np.random.randn(n, 3) for n in (4, 2, 5)]
     for batch_first in (False, True):
