@@ -115,7 +115,7 @@ namespace {
 // sequences end (it is sorted by length): going forward, the rows that leave keep their state as
 // their final one; going back, rows join with their initial state as their sequences begin.
 std::tuple<tensor_list, Tensor, Tensor> run_direction(
-    const tensor_list& proj, bool reverse, const Tensor& h0, const Tensor& c0, bool has_cell,
+    const tensor_list& proj, bool reverse, const Tensor& h0, const Tensor& c0,
     const std::function<std::pair<Tensor, Tensor>(const Tensor&, const Tensor&, const Tensor&)>& step) {
   const auto steps = static_cast<int64_t>(proj.size());
   const int64_t n = h0.sizes()[0];
@@ -141,7 +141,7 @@ std::tuple<tensor_list, Tensor, Tensor> run_direction(
       std::reverse(done_h.begin(), done_h.end());
       std::reverse(done_c.begin(), done_c.end());
       h = cat(done_h, 0);
-      if (has_cell) c = cat(done_c, 0);
+      if (c0.defined()) c = cat(done_c, 0);
     }
   } else {
     const int64_t first = steps > 0 ? proj.back().sizes()[0] : n;
@@ -153,7 +153,7 @@ std::tuple<tensor_list, Tensor, Tensor> run_direction(
       const int64_t bs = proj[static_cast<size_t>(t)].sizes()[0], live = h.sizes()[0];
       if (bs > live) {
         h = cat({h, rows(h0, live, bs)}, 0);
-        if (has_cell) c = cat({c, rows(c0, live, bs)}, 0);
+        if (c0.defined()) c = cat({c, rows(c0, live, bs)}, 0);
       }
       std::tie(h, c) = step(proj[static_cast<size_t>(t)], h, c);
       outs[static_cast<size_t>(t)] = h;
@@ -181,7 +181,7 @@ std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run_layers(Tensor x, const std::
       const Tensor projection = input_projection(x, w.w_ih, w.b_ih, w.b_hh, gates_ != 3);
       const tensor_list proj = packed ? split_with_sizes(projection, batch_sizes, 0) : unbind(projection, 0);
       auto [outs, h, c] =
-          run_direction(proj, d == 1, h_init[i], has_cell ? c_init[i] : Tensor(), has_cell,
+          run_direction(proj, d == 1, h_init[i], has_cell ? c_init[i] : Tensor(),
                         [&](const Tensor& xp, const Tensor& hp, const Tensor& cp) { return cell(xp, hp, cp, w); });
       if (packed)
         per_dir.push_back(cat(outs, 0));
