@@ -42,11 +42,15 @@ inline Loop bias_rows_loop(int64_t total, int64_t n) {
 enum class UnaryOp : uint8_t {
 #define TG_UNARY_OP(name, Name, ...) Name,
 #include "tapegrad/tensor/unary_ops.def"
+// then tg::special's kernels
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
 };
 enum class BinaryOp : uint8_t {
 #define TG_BINARY_OP(name, Name, ...) Name,
 #include "tapegrad/tensor/binary_ops.def"
+// then tg::special's kernels
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP
 };
 enum class CompareOp : uint8_t {

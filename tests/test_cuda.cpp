@@ -231,6 +231,43 @@ TEST(Cuda, UnaryOpsMatchTheCpu) {
   expect_same([](const auto& in) { return -in[0]; }, {ints}, 0, 0);
 }
 
+// Every line of the unary tables and tg::special's kernels, on each op's domain, both floating
+// widths and a strided layout.
+TEST(Cuda, EveryTableOpMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(21);
+  struct Case {
+    const char* name;
+    Tensor (*fn)(const Tensor&);
+    tgtest::Domain domain;
+  };
+  const Case cases[] = {
+#define TG_UNARY_OP(name, Name, kind, domain, ...) {#name, [](const Tensor& t) { return tg::name(t); }, tgtest::domain},
+#include "tapegrad/tensor/unary_ops.def"
+#undef TG_UNARY_OP
+#define TG_UNARY_OP(name, Name, kind, domain, ...) \
+  {#name, [](const Tensor& t) { return special::name(t); }, tgtest::domain},
+#include "tapegrad/tensor/special_ops.def"
+#undef TG_UNARY_OP
+  };
+  for (DType dt : {kFloat32, kFloat64}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(c.name);
+      const Tensor x =
+          tgtest::sample(gen, {33, 17}, c.domain == tgtest::kNoGradcheck ? tgtest::kAnyValue : c.domain, dt);
+      expect_same([&c](const auto& in) { return c.fn(in[0]); }, {x}, rtol_for(dt), 1e-5);
+      expect_same([&c](const auto& in) { return c.fn(in[0].t()); }, {x}, rtol_for(dt), 1e-5);
+    }
+  }
+  // The special binary kernels, broadcast, with their larger arguments (series and continued fraction).
+  const Tensor s = tgtest::sample(gen, {5, 1}, tgtest::kAboveOne, kFloat64) * 3.0;
+  const Tensor q = tgtest::sample(gen, {1, 40}, tgtest::kPositive, kFloat64) * 20.0;
+  expect_same([](const auto& in) { return special::zeta(in[0], in[1]); }, {s, q}, 1e-12, 0);
+  expect_same([](const auto& in) { return special::gammainc(in[0], in[1]); }, {s, q}, 1e-12, 1e-15);
+  expect_same([](const auto& in) { return special::gammaincc(in[0].to(kFloat32), in[1].to(kFloat32)); }, {s, q}, 1e-6,
+              1e-7);
+}
+
 TEST(Cuda, FusedActivationsMatchTheCpu) {
   TG_REQUIRE_CUDA();
   Generator gen(11);

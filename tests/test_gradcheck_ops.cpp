@@ -48,6 +48,34 @@ std::vector<OpCase> table_cases() {
   }
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
+  // tg::special's kernels (no in-place forms); zeta and the incomplete gamma functions differentiate
+  // their second argument only, so the first is a constant here.
+#define TG_UNARY_OP(name, Name, kind, domain, ...)                                                               \
+  cases.push_back(                                                                                               \
+      {"special." #name, [](const tensor_list& x) { return special::name(x[0]); }, {{3, 4}}, {tgtest::domain}}); \
+  cases.push_back({"special." #name "_t",                                                                        \
+                   [](const tensor_list& x) { return special::name(x[0]); },                                     \
+                   {{4, 3}},                                                                                     \
+                   {tgtest::domain},                                                                             \
+                   true,                                                                                         \
+                   true});
+#include "tapegrad/tensor/special_ops.def"
+#undef TG_UNARY_OP
+#define TG_BINARY_OP(name, Name, kind, da, db, ...)                                                    \
+  cases.push_back({"special." #name,                                                                   \
+                   [](const tensor_list& x) {                                                          \
+                     return special::name(tensor({1.7, 2.5, 3.25, 4.0}, kFloat64).view({4, 1}), x[0]); \
+                   },                                                                                  \
+                   {{3}},                                                                              \
+                   {tgtest::db}});                                                                     \
+  cases.push_back({"special." #name "_number",                                                         \
+                   [](const tensor_list& x) { return special::name(2.5, x[0]); },                      \
+                   {{2, 3}},                                                                           \
+                   {tgtest::db},                                                                       \
+                   true,                                                                               \
+                   true});
+#include "tapegrad/tensor/special_ops.def"
+#undef TG_BINARY_OP
   return cases;
 }
 
@@ -60,6 +88,8 @@ std::vector<OpCase> other_cases() {
       {"add_alpha", [](L x) { return add(x[0], x[1], 2.5); }, {{3}, {3}}, {kAnyValue}},
       {"xlogy", [](L x) { return xlogy(x[0], x[1]) + xlogy(2.0, x[1]); }, {{3, 4}, {4}}, {kAnyValue, kPositive}},
       {"xlog1py", [](L x) { return xlog1py(x[0], x[1]); }, {{3}, {3}}, {kAnyValue, kPositive}},
+      {"special.entr", [](L x) { return special::entr(x[0]); }, {{6}}, {kPositive}},
+      {"mvlgamma", [](L x) { return mvlgamma(x[0] + 1.0, 3); }, {{2, 3}}, {kPositive}},
       {"logit_eps", [](L x) { return logit(x[0] * 0.4 + 0.5, 0.2); }, {{6}}, {kUnitInterval}},
       {"copysign", [](L x) { return copysign(x[0], x[1]) + copysign(x[0], -1.0); }, {{3, 4}, {4}}, {kAwayFromZero}},
       {"sinc", [](L x) { return sinc(x[0]); }, {{5}}, {kAnyValue}},

@@ -39,7 +39,9 @@ inline tg::Tensor t64(std::vector<double> values, tg::Shape shape) {
 }
 
 // Inputs for gradcheck and value tests, on the domains named in the op tables.
-enum Domain { kAnyValue, kPositive, kAwayFromZero, kUnitInterval, kAwayFromInts, kNoGradcheck };
+enum Domain {
+  kAnyValue, kPositive, kAwayFromZero, kUnitInterval, kAwayFromInts, kProbability, kAboveOne, kNoGradcheck
+};
 
 inline tg::Tensor sample(tg::Generator& gen, const tg::Shape& shape, Domain domain, tg::DType dtype = tg::kFloat64) {
   using namespace tg;
@@ -50,6 +52,8 @@ inline tg::Tensor sample(tg::Generator& gen, const tg::Shape& shape, Domain doma
     case kAwayFromZero: r = where(rand(shape, gen, kFloat64) > 0.5, u + 0.3, -(u + 0.3)); break;
     case kUnitInterval: r = u * 1.6 - 0.8; break;                             // (-0.8, 0.8)
     case kAwayFromInts: r = floor(u * 6.0 - 3.0) + 0.2 + u * 0.6; break;     // k + (0.2, 0.8)
+    case kProbability: r = u * 0.8 + 0.1; break;                              // (0.1, 0.9)
+    case kAboveOne: r = u * 3.0 + 1.5; break;                                 // (1.5, 4.5)
     default: r = u * 4.0 - 2.0; break;                                        // (-2, 2)
   }
   return r.to(dtype);

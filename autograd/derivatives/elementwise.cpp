@@ -1,5 +1,5 @@
 // Backward formulas of the elementwise ops. The table-driven ones take their formula from the
-// backward columns of unary_ops.def and binary_ops.def.
+// backward columns of unary_ops.def, binary_ops.def and special_ops.def.
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/internal.h"
@@ -11,6 +11,11 @@ constexpr int kSaveSelf = 1, kSaveOther = 2, kSaveResult = 4;
 
 // Helpers named in the tables' backward columns.
 Tensor scaled(const Tensor& grad, const Scalar& alpha) { return alpha.to_double() == 1.0 ? grad : grad * alpha; }
+
+// An input the op has no derivative for (as in PyTorch): an error once a gradient reaches it.
+[[noreturn]] Tensor not_differentiable(const Tensor& /*grad*/, const char* op, const char* input) {
+  TG_FAIL("{}: the derivative with respect to '{}' is not implemented", op, input);
+}
 
 Tensor pow_grad_self(const Tensor& grad, const Tensor& self, const Tensor& exponent) {
   // d/dx x^e = e x^(e-1), taken as 0 where e == 0 (so that 0^-1 does not make a NaN). e - 1 by a
@@ -49,6 +54,8 @@ std::shared_ptr<Node> unary_node(kernels::UnaryOp op, const Tensor& self, const 
     return node;                                                                                             \
   }
 #include "tapegrad/tensor/unary_ops.def"
+// tg::special's kernels
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
   }
   TG_FAIL("unary backward: unknown op {}", static_cast<int>(op));
@@ -78,6 +85,7 @@ std::shared_ptr<Node> binary_node(kernels::BinaryOp op, const Tensor& self, cons
     return node;                                                                                                  \
   }
 #include "tapegrad/tensor/binary_ops.def"
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP
   }
   TG_FAIL("binary backward: unknown op {}", static_cast<int>(op));

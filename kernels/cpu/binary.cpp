@@ -5,6 +5,7 @@
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/vec_math.h"
 #include "kernels/scalar_math.h"
+#include "kernels/special_math.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -17,6 +18,7 @@ namespace {
     }                                                             \
   };
 #include "tapegrad/tensor/binary_ops.def"
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP
 
 #ifdef TG_VECTOR_ACTIVATIONS
@@ -149,6 +151,12 @@ void binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a
   case BinaryOp::Name:                \
     return dispatch_all(dtype, [&]<class T>() { run<T, Name##Fn>(loop, out, a, b, alpha); });
 #include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+// torch.special's: their front ends hand them floating dtypes only.
+#define TG_BINARY_OP(name, Name, ...) \
+  case BinaryOp::Name:                \
+    return dispatch_floating(dtype, [&]<class T>() { run<T, Name##Fn>(loop, out, a, b, alpha); });
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP
   }
 }

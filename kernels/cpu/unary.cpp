@@ -5,6 +5,7 @@
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/vec_math.h"
 #include "kernels/scalar_math.h"
+#include "kernels/special_math.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -17,6 +18,8 @@ namespace {
     }                                                        \
   };
 #include "tapegrad/tensor/unary_ops.def"
+// then tg::special's kernels
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
 
 // The ops with a vector form (vec_math.h), for float and double contiguous runs.
@@ -111,6 +114,8 @@ void unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in)
   case UnaryOp::Name:                      \
     return dispatch_kind<Name##Fn>(dtype, kFloatKind_##kind, loop, out, in);
 #include "tapegrad/tensor/unary_ops.def"
+// then tg::special's kernels
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
   }
 }

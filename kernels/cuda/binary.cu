@@ -4,6 +4,7 @@
 
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
+#include "kernels/special_math.h"
 
 namespace tg::kernels::cuda {
 namespace {
@@ -16,6 +17,7 @@ namespace {
     }                                                                \
   };
 #include "tapegrad/tensor/binary_ops.def"
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP
 
 template <class T, class Fn>
@@ -126,6 +128,12 @@ void binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a
   case BinaryOp::Name:                \
     return dispatch_all(dtype, [&]<class T>() { run<T, Name##Fn>(loop, out, a, b, alpha); });
 #include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+// torch.special's: their front ends hand them floating dtypes only.
+#define TG_BINARY_OP(name, Name, ...) \
+  case BinaryOp::Name:                \
+    return dispatch_floating(dtype, [&]<class T>() { run<T, Name##Fn>(loop, out, a, b, alpha); });
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP
   }
 }

@@ -4,6 +4,7 @@
 
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
+#include "kernels/special_math.h"
 
 namespace tg::kernels::cuda {
 namespace {
@@ -16,6 +17,8 @@ namespace {
     }                                                        \
   };
 #include "tapegrad/tensor/unary_ops.def"
+// then tg::special's kernels
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
 
 template <class T, class Fn>
@@ -65,6 +68,8 @@ void unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in)
   case UnaryOp::Name:                      \
     return dispatch_kind<Name##Fn, kFloatKind_##kind>(dtype, loop, out, in);
 #include "tapegrad/tensor/unary_ops.def"
+// then tg::special's kernels
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
   }
 }

@@ -10,6 +10,7 @@ PYBIND11_MODULE(_C, m) {
   tgpy::bind_math(m, tensor);
   tgpy::bind_composites(m, tensor);
   tgpy::bind_linalg(m, tensor);
+  tgpy::bind_special(m, tensor);
   tgpy::bind_factories(m);
   tgpy::bind_interop(m, tensor);
   tgpy::bind_autograd(m);

@@ -13,7 +13,7 @@ from ._size import Size
 
 _C._set_size_class(Size)
 
-from . import autograd, cuda, linalg, nn, optim, utils  # noqa: E402  (the Python packages over _C's submodules)
+from . import autograd, cuda, linalg, nn, optim, special, utils  # noqa: E402  (the Python packages over _C's submodules)
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .serialization import load, save  # noqa: E402
 

@@ -1,5 +1,5 @@
 // Front ends of the table-driven elementwise ops (unary_ops.def, binary_ops.def,
-// compare_ops.def): validation, dtype promotion, broadcasting, the kernel call, and recording.
+// special_ops.def, compare_ops.def): validation, dtype promotion, broadcasting, the kernel call, and recording.
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
@@ -27,11 +27,17 @@ constexpr OpInfo kUnary[] = {
 #define TG_UNARY_OP(name, Name, kind, domain, f, saves, bwd) {#name, #name "_", Kind::kind, saves},
 #include "tapegrad/tensor/unary_ops.def"
 #undef TG_UNARY_OP
+#define TG_UNARY_OP(name, Name, kind, domain, f, saves, bwd) {"special." #name, "", Kind::kind, saves},
+#include "tapegrad/tensor/special_ops.def"
+#undef TG_UNARY_OP
 };
 
 constexpr OpInfo kBinary[] = {
 #define TG_BINARY_OP(name, Name, kind, da, db, f, saves, gs, go) {#name, #name "_", Kind::kind, saves},
 #include "tapegrad/tensor/binary_ops.def"
+#undef TG_BINARY_OP
+#define TG_BINARY_OP(name, Name, kind, da, db, f, saves, gs, go) {"special." #name, "", Kind::kind, saves},
+#include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP
 };
 constexpr const char* kCompareNames[] = {
@@ -123,6 +129,13 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Scalar& other, const Sca
   ops::check_defined(info.name, self, "self");
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
   return binary_op(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);
+}
+
+Tensor binary_op_scalar_first(BinaryOp op, const Scalar& self, const Tensor& other) {
+  const OpInfo& info = kBinary[static_cast<int>(op)];
+  ops::check_defined(info.name, other, "other");
+  const DType compute = compute_dtype(info, op, ops::result_type(other, self));
+  return binary_op(op, ops::wrapped_scalar(self, compute, other.device()), other, 1);
 }
 
 const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
@@ -228,6 +241,33 @@ Tensor classify(kernels::ClassifyOp op, const char* name, const Tensor& self) {
   }
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
+
+// torch.special's own kernels: no in-place forms; either argument of the binary ones may be a number.
+namespace special {
+#define TG_UNARY_OP(name, Name, ...)               \
+  Tensor name(const Tensor& self, SourceLoc loc) { \
+    detail::ApiScope scope("special." #name, loc); \
+    return unary_op(UnaryOp::Name, self);          \
+  }
+#include "tapegrad/tensor/special_ops.def"
+#undef TG_UNARY_OP
+
+#define TG_BINARY_OP(name, Name, ...)                                   \
+  Tensor name(const Tensor& self, const Tensor& other, SourceLoc loc) { \
+    detail::ApiScope scope("special." #name, loc);                      \
+    return binary_op(BinaryOp::Name, self, other, 1);                   \
+  }                                                                     \
+  Tensor name(const Tensor& self, const Scalar& other, SourceLoc loc) { \
+    detail::ApiScope scope("special." #name, loc);                      \
+    return binary_op(BinaryOp::Name, self, other, 1);                   \
+  }                                                                     \
+  Tensor name(const Scalar& self, const Tensor& other, SourceLoc loc) { \
+    detail::ApiScope scope("special." #name, loc);                      \
+    return binary_op_scalar_first(BinaryOp::Name, self, other);         \
+  }
+#include "tapegrad/tensor/special_ops.def"
+#undef TG_BINARY_OP
+}  // namespace special
 
 #define TG_COMPARE_OP(name, Name, ...)                                  \
   Tensor name(const Tensor& self, const Tensor& other, SourceLoc loc) { \

@@ -1,7 +1,6 @@
-// polygamma of order n >= 1, composed of tensor ops (so that its own derivatives, digamma's second
-// and higher ones, come from autograd): n! times the series sum over k of (x + k)^-(n + 1), its
-// first terms summed until x + K >= 10 and the rest by Euler-Maclaurin (Hurwitz zeta's
-// asymptotic series), as Cephes' zeta sums before its tail.
+// The gamma-function family composed of tensor ops (polygamma, mvlgamma), entr, round to
+// decimals, and tg::special's names for tg's own ops (the kernels of tg::special's own are the
+// table-driven ones in elementwise.cpp).
 #include <cmath>
 
 #include "tapegrad/tensor/factories.h"
@@ -11,6 +10,10 @@
 
 namespace tg {
 
+// polygamma of order n >= 1, composed of tensor ops (so that its own derivatives, digamma's second
+// and higher ones, come from autograd): n! times the series sum over k of (x + k)^-(n + 1), its
+// first terms summed until x + K >= 10 and the rest by Euler-Maclaurin (Hurwitz zeta's
+// asymptotic series), as Cephes' zeta sums before its tail.
 Tensor polygamma(int64_t n, const Tensor& self, SourceLoc loc) {
   const char* name = "polygamma";
   detail::ApiScope scope(name, loc);
@@ -42,5 +45,94 @@ Tensor polygamma(int64_t n, const Tensor& self, SourceLoc loc) {
   for (int64_t i = 2; i <= n; ++i) n_factorial *= static_cast<double>(i);
   return (sum + tail) * ((n % 2 == 1 ? 1.0 : -1.0) * n_factorial);
 }
+
+Tensor mvlgamma(const Tensor& self, int64_t p, SourceLoc loc) {
+  const char* name = "mvlgamma";
+  detail::ApiScope scope(name, loc);
+  ops::check_defined(name, self, "input");
+  TG_CHECK_VALUE(p >= 1, "{}: p must be at least 1, got {}", name, p);
+  const Tensor x = ops::as_floating(self);
+  // PyTorch refuses the inputs where a term's argument would be at or below 0.
+  const double lowest = x.numel() > 0 ? amin(x.detach()).item<double>() : INFINITY;
+  TG_CHECK_VALUE(!(lowest <= (static_cast<double>(p) - 1) / 2),
+                 "{}: all elements must be greater than (p-1)/2 = {}, got {}", name, (static_cast<double>(p) - 1) / 2,
+                 lowest);
+  // The p terms as one broadcast lgamma over a trailing dim of offsets 0, 1/2, ..., (p-1)/2.
+  const Tensor offsets = arange(0.0, static_cast<double>(p), 1.0, TensorOptions(x.dtype()).device(x.device())) * 0.5;
+  const Tensor terms = lgamma(x.unsqueeze(-1) - offsets);
+  const double constant = std::log(3.14159265358979323846) * static_cast<double>(p) * static_cast<double>(p - 1) / 4;
+  return sum(terms, {-1}) + constant;
+}
+
+Tensor round(const Tensor& self, int64_t decimals, SourceLoc loc) {
+  const char* name = "round";
+  detail::ApiScope scope(name, loc);
+  ops::check_defined(name, self, "input");
+  if (decimals == 0) return round(self);
+  TG_CHECK_TYPE(self.is_floating_point(), "{}: decimals needs a floating-point tensor, got {}", name, self.dtype());
+  // As PyTorch: scale by 10^|decimals| (multiplying for positive decimals, dividing for negative).
+  const double scale = std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals));
+  return decimals > 0 ? round(self * scale) / scale : round(self / scale) * scale;
+}
+
+Tensor igamma(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("igamma", loc);
+  return special::gammainc(self, other);
+}
+
+Tensor igammac(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("igammac", loc);
+  return special::gammaincc(self, other);
+}
+
+namespace special {
+
+Tensor entr(const Tensor& self, SourceLoc loc) {
+  const char* name = "special.entr";
+  detail::ApiScope scope(name, loc);
+  ops::check_defined(name, self, "input");
+  const Tensor x = ops::as_floating(self);
+  // log of 1 where x <= 0, so that neither branch's gradient is a NaN times 0.
+  const Tensor positive = x > 0, safe = where(positive, x, 1.0);
+  const Tensor outside = where(x == 0, 0.0, where(x < 0, -INFINITY, x));  // NaN stays NaN
+  return where(positive, -safe * log(safe), outside.detach());
+}
+
+Tensor multigammaln(const Tensor& self, int64_t p, SourceLoc loc) { return mvlgamma(self, p, loc); }
+
+// torch.special's other names (the source location passes through to the op's error).
+Tensor digamma(const Tensor& self, SourceLoc loc) { return tg::digamma(self, loc); }
+Tensor psi(const Tensor& self, SourceLoc loc) { return tg::digamma(self, loc); }
+Tensor polygamma(int64_t n, const Tensor& self, SourceLoc loc) { return tg::polygamma(n, self, loc); }
+Tensor gammaln(const Tensor& self, SourceLoc loc) { return tg::lgamma(self, loc); }
+Tensor erf(const Tensor& self, SourceLoc loc) { return tg::erf(self, loc); }
+Tensor erfc(const Tensor& self, SourceLoc loc) { return tg::erfc(self, loc); }
+Tensor erfinv(const Tensor& self, SourceLoc loc) { return tg::erfinv(self, loc); }
+Tensor exp2(const Tensor& self, SourceLoc loc) { return tg::exp2(self, loc); }
+Tensor expm1(const Tensor& self, SourceLoc loc) { return tg::expm1(self, loc); }
+Tensor expit(const Tensor& self, SourceLoc loc) { return tg::sigmoid(self, loc); }
+Tensor log1p(const Tensor& self, SourceLoc loc) { return tg::log1p(self, loc); }
+Tensor logit(const Tensor& self, std::optional<double> eps, SourceLoc loc) { return tg::logit(self, eps, loc); }
+Tensor i0(const Tensor& self, SourceLoc loc) { return tg::i0(self, loc); }
+Tensor i0e(const Tensor& self, SourceLoc loc) { return tg::i0e(self, loc); }
+Tensor i1(const Tensor& self, SourceLoc loc) { return tg::i1(self, loc); }
+Tensor i1e(const Tensor& self, SourceLoc loc) { return tg::i1e(self, loc); }
+Tensor modified_bessel_i0(const Tensor& self, SourceLoc loc) { return tg::i0(self, loc); }
+Tensor modified_bessel_i1(const Tensor& self, SourceLoc loc) { return tg::i1(self, loc); }
+Tensor sinc(const Tensor& self, SourceLoc loc) { return tg::sinc(self, loc); }
+Tensor round(const Tensor& self, int64_t decimals, SourceLoc loc) { return tg::round(self, decimals, loc); }
+Tensor xlogy(const Tensor& self, const Tensor& other, SourceLoc loc) { return tg::xlogy(self, other, loc); }
+Tensor xlog1py(const Tensor& self, const Tensor& other, SourceLoc loc) { return tg::xlog1py(self, other, loc); }
+Tensor softmax(const Tensor& self, int64_t dim, std::optional<DType> dtype, SourceLoc loc) {
+  return tg::softmax(self, dim, dtype, loc);
+}
+Tensor log_softmax(const Tensor& self, int64_t dim, std::optional<DType> dtype, SourceLoc loc) {
+  return tg::log_softmax(self, dim, dtype, loc);
+}
+Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  return tg::logsumexp(self, dims, keepdim, loc);
+}
+
+}  // namespace special
 
 }  // namespace tg

@@ -9,5 +9,6 @@
 #include "tapegrad/tensor/ops/scan.h"
 #include "tapegrad/tensor/ops/shape_ops.h"
 #include "tapegrad/tensor/ops/softmax.h"
+#include "tapegrad/tensor/ops/special.h"
 #include "tapegrad/tensor/ops/statistics.h"
 #include "tapegrad/tensor/ops/views.h"

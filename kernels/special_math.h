@@ -1,0 +1,399 @@
+#pragma once
+// The scalar forms of torch.special's functions that libm lacks (special_ops.def), shared by the
+// CPU and CUDA kernels. They compute in double for every dtype: none is on a model's hot path,
+// and one code path keeps float inputs within an ulp of the double result.
+#include "kernels/scalar_math.h"
+
+namespace tg::kernels {
+namespace special_math {
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kEulerGamma = 0.57721566490153286061;
+constexpr double kSqrtHalf = 0.70710678118654752440;
+constexpr double kSqrtPi = 1.77245385090551602730;
+constexpr double kSqrtTwoPi = 2.50662827463100050242;
+constexpr double kEps = 1.1102230246251565e-16;
+
+// e^(x^2) to the accuracy of exp itself: x * x split into its rounded value and the rounding error.
+TG_HOST_DEVICE inline double exp_square(double x) {
+  const double hi = x * x, lo = std::fma(x, x, -hi);
+  return std::exp(hi) * (1 + lo);
+}
+
+// The asymptotic (Hankel) series of J, Y and K of order nu at large x: the terms
+// a_k = prod_{j<=k} (4 nu^2 - (2j - 1)^2) / (k! (8x)^k), summed until they fall below 1e-17.
+// Returns sum a_k (the K series) and, in p and q, the P and Q series of J and Y.
+TG_HOST_DEVICE inline double hankel_series(int nu, double x, double* p, double* q) {
+  const double mu = 4.0 * nu * nu;
+  double term = 1, all = 1, even = 1, odd = 0;
+  for (int k = 1; k < 60; ++k) {
+    term *= (mu - (2.0 * k - 1) * (2.0 * k - 1)) / (8.0 * k * x);
+    all += term;
+    // P = a_0 - a_2 + a_4 ..., Q = a_1 - a_3 + ...
+    const double sign = (k / 2) % 2 == 0 ? 1.0 : -1.0;
+    if (k % 2 == 0)
+      even += sign * term;
+    else
+      odd += sign * term;
+    if (std::fabs(term) < 1e-17) break;
+  }
+  *p = even;
+  *q = odd;
+  return all;
+}
+
+// J_0, J_1 and (kWithY) Y_0, Y_1 at x > 0: the power series up to 2; Miller's backward recurrence
+// from order ~x + 30 up to 25, normalised by J_0 + 2 sum J_2k = 1, with Y_0 from Neumann's series
+// (2/pi)(log(x/2) + gamma) J_0 - (4/pi) sum (-1)^k J_2k / k and Y_1 = -Y_0' term by term; past 25
+// the Hankel series, to about 1e-16 absolute.
+template <bool kWithY>
+TG_HOST_DEVICE inline void bessel_jy01(double x, double* j, double* y) {
+  const double log_half_x = std::log(x / 2);
+  if (x <= 2) {
+    const double q = x * x / 4;
+    double t0 = 1, t1 = 1, harmonic = 0;                      // (-q)^k / k!^2, (-q)^k / (k! (k + 1)!), H_k
+    double j0 = 1, j1 = 1, y0 = 0, y1 = 1 - 2 * kEulerGamma;  // the k = 0 terms
+    for (int k = 1; k < 40 && std::fabs(t0) > 1e-18; ++k) {
+      t0 *= -q / (double(k) * k);
+      t1 *= -q / (double(k) * (k + 1));
+      j0 += t0;
+      j1 += t1;
+      const double psi_sum = -2 * kEulerGamma + 2 * (harmonic + 1.0 / k) + 1.0 / (k + 1);  // psi(k+1) + psi(k+2)
+      harmonic += 1.0 / k;
+      y0 -= harmonic * t0;  // (-1)^(k+1) H_k q^k / k!^2 = -H_k t0
+      y1 += psi_sum * t1;
+    }
+    j[0] = j0;
+    j[1] = x / 2 * j1;
+    if (kWithY) {
+      y[0] = 2 / kPi * ((log_half_x + kEulerGamma) * j[0] + y0);
+      y[1] = -2 / (kPi * x) + 2 / kPi * log_half_x * j[1] - x / (2 * kPi) * y1;
+    }
+    return;
+  }
+  if (x <= 25) {
+    const int top = 2 * static_cast<int>((x + 30) / 2);
+    double next2 = 0, next = 0, cur = 1;  // J_{m+2}, J_{m+1}, J_m, unnormalised
+    double even_sum = 0, neumann = 0, neumann_d = 0;
+    for (int m = top; m >= 0; --m) {
+      if (m < top) {
+        next2 = next;
+        next = cur;
+        cur = 2.0 * (m + 1) / x * next - next2;
+      }
+      if (m >= 2 && m % 2 == 0) {
+        const int k = m / 2;
+        even_sum += cur;
+        neumann += (k % 2 == 0 ? cur : -cur) / k;
+      } else if (m % 2 == 1) {
+        const int k = (m + 1) / 2;
+        neumann_d += (k % 2 == 0 ? 1.0 : -1.0) * (cur - next2) / k;
+      }
+    }
+    const double norm = cur + 2 * even_sum;
+    j[0] = cur / norm;
+    j[1] = next / norm;
+    if (kWithY) {
+      y[0] = 2 / kPi * ((log_half_x + kEulerGamma) * j[0] - 2 * neumann / norm);
+      y[1] = 2 / kPi * ((log_half_x + kEulerGamma) * j[1] - j[0] / x + neumann_d / norm);
+    }
+    return;
+  }
+  // cos and sin of x - pi/4 and x - 3pi/4 from those of x: x - pi/4 rounds for large x.
+  const double c = std::cos(x), s = std::sin(x), scale = std::sqrt(2 / (kPi * x));
+  const double cos0 = (c + s) * kSqrtHalf, sin0 = (s - c) * kSqrtHalf;
+  const double cos1 = (s - c) * kSqrtHalf, sin1 = -(s + c) * kSqrtHalf;
+  double p0, q0, p1, q1;
+  hankel_series(0, x, &p0, &q0);
+  hankel_series(1, x, &p1, &q1);
+  j[0] = scale * (p0 * cos0 - q0 * sin0);
+  j[1] = scale * (p1 * cos1 - q1 * sin1);
+  if (kWithY) {
+    y[0] = scale * (p0 * sin0 + q0 * cos0);
+    y[1] = scale * (p1 * sin1 + q1 * cos1);
+  }
+}
+
+// J_n (n = 0, 1): J_0 even, J_1 odd.
+template <int kOrder>
+TG_HOST_DEVICE inline double bessel_j(double x) {
+  if (x != x) return x;
+  const double ax = std::fabs(x);
+  if (ax == 0) return kOrder == 0 ? 1.0 : x;
+  if (ax == INFINITY) return 0.0;
+  double j[2], y[2];
+  bessel_jy01<false>(ax, j, y);
+  return kOrder == 1 && x < 0 ? -j[1] : j[kOrder];
+}
+
+// Y_n (n = 0, 1): -inf at 0, NaN below (as PyTorch).
+template <int kOrder>
+TG_HOST_DEVICE inline double bessel_y(double x) {
+  if (x != x) return x;
+  if (x == 0) return -INFINITY;
+  if (x < 0) return NAN;
+  if (x == INFINITY) return 0.0;
+  double j[2], y[2];
+  bessel_jy01<true>(x, j, y);
+  return y[kOrder];
+}
+
+// e^x K_n(x) (n = 0, 1) at x > 0: the power series up to 2 (with I_n); the trapezoidal rule on
+// e^x K_n(x) = int_0^inf e^(-x (cosh t - 1)) cosh(n t) dt up to 25, which converges doubly
+// exponentially (step 0.1: the error is below e^(x - pi^2 / 0.1)); past 25 the asymptotic series.
+template <int kOrder>
+TG_HOST_DEVICE inline double scaled_bessel_k_positive(double x) {
+  if (x <= 2) {
+    const double q = x * x / 4, log_half_x = std::log(x / 2);
+    double t = 1, harmonic = 0, i_sum = 1, k_sum = 0;
+    if (kOrder == 0) {
+      for (int k = 1; k < 40 && t > 1e-18 * i_sum; ++k) {  // t = q^k / k!^2
+        t *= q / (double(k) * k);
+        harmonic += 1.0 / k;
+        i_sum += t;
+        k_sum += harmonic * t;
+      }
+      return (-(log_half_x + kEulerGamma) * i_sum + k_sum) * std::exp(x);
+    }
+    k_sum = 1 - 2 * kEulerGamma;                         // k = 0: psi(1) + psi(2)
+    for (int k = 1; k < 40 && t > 1e-18 * i_sum; ++k) {  // t = q^k / (k! (k + 1)!)
+      t *= q / (double(k) * (k + 1));
+      const double psi_sum = -2 * kEulerGamma + 2 * (harmonic + 1.0 / k) + 1.0 / (k + 1);
+      harmonic += 1.0 / k;
+      i_sum += t;
+      k_sum += psi_sum * t;
+    }
+    return (1 / x + log_half_x * (x / 2) * i_sum - x / 4 * k_sum) * std::exp(x);
+  }
+  if (x <= 25) {
+    constexpr double h = 0.1;
+    double sum = 0.5;
+    for (int m = 1; m < 200; ++m) {
+      const double t = m * h, e = x * (std::cosh(t) - 1);
+      sum += std::exp(-e) * (kOrder == 0 ? 1.0 : std::cosh(t));
+      if (e - t > 42) break;
+    }
+    return h * sum;
+  }
+  double p, q;
+  return std::sqrt(kPi / (2 * x)) * hankel_series(kOrder, x, &p, &q);
+}
+
+// K_n and e^x K_n (n = 0, 1): +inf at 0, NaN below.
+template <int kOrder, bool kScaled>
+TG_HOST_DEVICE inline double bessel_k(double x) {
+  if (x != x) return x;
+  if (x == 0) return INFINITY;
+  if (x < 0) return NAN;
+  if (x == INFINITY) return 0.0;
+  const double r = scaled_bessel_k_positive<kOrder>(x);
+  return kScaled ? r : r * std::exp(-x);
+}
+
+// sin(x) / x, by its Taylor series near 0 (through x^12).
+TG_HOST_DEVICE inline double spherical_bessel_j0(double x) {
+  if (std::fabs(x) == INFINITY) return 0.0;
+  if (std::fabs(x) < 0.5) {
+    const double z = x * x;
+    constexpr double kC[] = {1.0 / 6227020800, -1.0 / 39916800, 1.0 / 362880, -1.0 / 5040, 1.0 / 120, -1.0 / 6, 1.0};
+    double r = 0;
+    for (double c : kC) r = r * z + c;
+    return r;
+  }
+  return std::sin(x) / x;
+}
+
+// e^(x^2) erfc(x): through erfc while it is a normal number, then the asymptotic series
+// 1 / (x sqrt(pi)) sum (-1)^n (2n - 1)!! / (2x^2)^n; below 0 from 2 e^(x^2) - erfcx(-x).
+TG_HOST_DEVICE inline double erfcx(double x) {
+  if (x != x) return x;
+  const double ax = std::fabs(x);
+  double r;
+  if (ax < 25) {
+    r = exp_square(ax) * std::erfc(ax);
+  } else {
+    const double z = 1 / (2 * ax * ax);
+    double term = 1, sum = 1;
+    for (int n = 1; n < 20 && std::fabs(term) > 1e-17; ++n) {
+      term *= -(2 * n - 1) * z;
+      sum += term;
+    }
+    r = sum / (ax * kSqrtPi);
+  }
+  if (x >= 0) return r;
+  return x < -26.7 ? INFINITY : 2 * exp_square(x) - r;
+}
+
+// The standard normal distribution function and its log: erfc for the lower tail, log1p of the
+// upper tail above 0, and for log below 0 log(erfcx(-x / sqrt 2) / 2) - x^2 / 2 (no underflow).
+TG_HOST_DEVICE inline double ndtr(double x) { return 0.5 * std::erfc(-x * kSqrtHalf); }
+
+TG_HOST_DEVICE inline double log_ndtr(double x) {
+  if (x != x) return x;
+  if (x >= 0) return std::log1p(-0.5 * std::erfc(x * kSqrtHalf));
+  return std::log(0.5 * erfcx(-x * kSqrtHalf)) - 0.5 * x * x;
+}
+
+// The inverse of ndtr. Near the middle sqrt 2 erfinv(2p - 1), where 2p - 1 is exact; in the tails
+// (p < 1/4, and 1 - p for p > 3/4, also exact) a rational first guess in sqrt(-2 log p)
+// (Abramowitz and Stegun 26.2.23, to 4.5e-4) and Newton's method on log ndtr(x) = log p, whose
+// step (log ndtr(x) - log p) ndtr(x) / phi(x) needs no tiny numbers.
+TG_HOST_DEVICE inline double ndtri_lower(double p) {
+  const double t = std::sqrt(-2 * std::log(p)), log_p = std::log(p);
+  double x = -(t - (2.515517 + (0.802853 + 0.010328 * t) * t) / (1 + (1.432788 + (0.189269 + 0.001308 * t) * t) * t));
+  for (int i = 0; i < 5; ++i) {
+    const double e = erfcx(-x * kSqrtHalf);
+    const double step = (std::log(0.5 * e) - 0.5 * x * x - log_p) * 0.5 * e * kSqrtTwoPi;
+    x -= step;
+    if (std::fabs(step) <= 1e-16 * std::fabs(x)) break;
+  }
+  return x;
+}
+
+TG_HOST_DEVICE inline double ndtri(double p) {
+  if (p != p || p < 0 || p > 1) return NAN;
+  if (p == 0) return -INFINITY;
+  if (p == 1) return INFINITY;
+  if (p < 0.25) return ndtri_lower(p);
+  if (p > 0.75) return -ndtri_lower(1 - p);
+  return 1.41421356237309504880 * erfinv_value(2 * p - 1);
+}
+
+// Hurwitz's zeta(x, q) = sum_k (q + k)^-x (Cephes' algorithm, as PyTorch): at least 10 terms and
+// until q + k > 9, then Euler-Maclaurin with the Bernoulli numbers B_2..B_24 (kA = (2j)! / B_2j).
+TG_HOST_DEVICE inline double zeta(double x, double q) {
+  if (x != x || q != q) return NAN;
+  if (x == 1) return INFINITY;
+  if (x < 1) return NAN;
+  if (q <= 0) {
+    if (q == std::floor(q)) return INFINITY;
+    if (x != std::floor(x)) return NAN;  // q^-x is not real
+  }
+  constexpr double kA[] = {12.0,
+                           -720.0,
+                           30240.0,
+                           -1209600.0,
+                           47900160.0,
+                           -1892437580.3183792,
+                           74724249600.0,
+                           -2950130727918.164,
+                           116467828143500.67,
+                           -4597978722407473.0,
+                           1.8152105401943546e+17,
+                           -7.166165256175667e+18};
+  double s = std::pow(q, -x), a = q, b = 0;
+  int i = 0;
+  while (i < 9 || a <= 9) {
+    ++i;
+    a += 1;
+    b = std::pow(a, -x);
+    s += b;
+    if (std::fabs(b / s) < kEps) return s;
+  }
+  const double w = a;
+  s += b * w / (x - 1) - 0.5 * b;
+  double rising = 1, k = 0;
+  for (double coefficient : kA) {
+    rising *= x + k;
+    b /= w;
+    const double t = rising * b / coefficient;
+    s += t;
+    if (std::fabs(t / s) < kEps) break;
+    k += 1;
+    rising *= x + k;
+    b /= w;
+    k += 1;
+  }
+  return s;
+}
+
+// log(x^a e^-x / Gamma(a)) for the incomplete gamma functions, with the large terms cancelled
+// analytically for a >= 10: a (log(x / a) - d) - log(2 pi a) / 2 + log(a) - stirling(a) with
+// d = (x - a) / a, from lgamma(a) = (a - 1/2) log a - a + log(2 pi) / 2 + stirling(a).
+TG_HOST_DEVICE inline double igamma_log_factor(double a, double x) {
+  if (a < 10) return a * std::log(x) - x - lgamma_value(a);
+  const double inv = 1 / a, inv2 = inv * inv;
+  const double stirling =
+      inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 * (1.0 / 1260 - inv2 * (1.0 / 1680 - inv2 / 1188))));
+  // log1p(d) near x = a; away from it log(x / a), as 1 + d would round.
+  const double d = (x - a) / a, log_ratio = std::fabs(d) < 0.5 ? std::log1p(d) : std::log(x / a);
+  return a * (log_ratio - d) - 0.5 * std::log(2 * kPi * a) + std::log(a) - stirling;
+}
+
+// The regularised lower and upper incomplete gamma functions P(a, x) and Q(a, x): the power series
+// of P below x = a + 1, a continued fraction for Q (modified Lentz) above; edge cases as PyTorch.
+TG_HOST_DEVICE inline double igamma(double a, double x, bool upper) {
+  if (a != a || x != x || a < 0 || x < 0) return NAN;
+  if (a == 0) {
+    if (x == 0) return NAN;
+    return upper ? 0.0 : 1.0;
+  }
+  if (x == 0) return upper ? 1.0 : 0.0;
+  if (a == INFINITY) return x == INFINITY ? NAN : (upper ? 1.0 : 0.0);
+  if (x == INFINITY) return upper ? 0.0 : 1.0;
+  const double factor = std::exp(igamma_log_factor(a, x));
+  if (x < a + 1) {
+    double term = 1 / a, sum = term;
+    for (int n = 1; n < 100000 && term > sum * kEps; ++n) {
+      term *= x / (a + n);
+      sum += term;
+    }
+    const double p = factor * sum;
+    return upper ? 1 - p : p;
+  }
+  constexpr double kTiny = 1e-300;
+  double b = x + 1 - a, c = 1 / kTiny, d = 1 / b, h = d;
+  for (int n = 1; n < 100000; ++n) {
+    const double an = -n * (n - a);
+    b += 2;
+    d = an * d + b;
+    if (std::fabs(d) < kTiny) d = kTiny;
+    c = b + an / c;
+    if (std::fabs(c) < kTiny) c = kTiny;
+    d = 1 / d;
+    const double delta = d * c;
+    h *= delta;
+    if (std::fabs(delta - 1) < kEps) break;
+  }
+  const double q = factor * h;
+  return upper ? q : 1 - q;
+}
+
+}  // namespace special_math
+
+// The formula-column names (special_ops.def), any dtype in, the dtype out.
+#define TG_SPECIAL_VALUE(name, expr)         \
+  template <class V>                         \
+  TG_HOST_DEVICE inline V name(V v) {        \
+    const double x = static_cast<double>(v); \
+    return static_cast<V>(expr);             \
+  }
+TG_SPECIAL_VALUE(bessel_j0_value, special_math::bessel_j<0>(x))
+TG_SPECIAL_VALUE(bessel_j1_value, special_math::bessel_j<1>(x))
+TG_SPECIAL_VALUE(bessel_y0_value, special_math::bessel_y<0>(x))
+TG_SPECIAL_VALUE(bessel_y1_value, special_math::bessel_y<1>(x))
+TG_SPECIAL_VALUE(bessel_k0_value, (special_math::bessel_k<0, false>(x)))
+TG_SPECIAL_VALUE(bessel_k1_value, (special_math::bessel_k<1, false>(x)))
+TG_SPECIAL_VALUE(bessel_k0e_value, (special_math::bessel_k<0, true>(x)))
+TG_SPECIAL_VALUE(bessel_k1e_value, (special_math::bessel_k<1, true>(x)))
+TG_SPECIAL_VALUE(spherical_j0_value, special_math::spherical_bessel_j0(x))
+TG_SPECIAL_VALUE(erfcx_value, special_math::erfcx(x))
+TG_SPECIAL_VALUE(ndtr_value, special_math::ndtr(x))
+TG_SPECIAL_VALUE(log_ndtr_value, special_math::log_ndtr(x))
+TG_SPECIAL_VALUE(ndtri_value, special_math::ndtri(x))
+#undef TG_SPECIAL_VALUE
+
+template <class V>
+TG_HOST_DEVICE inline V zeta_value(V x, V q) {
+  return static_cast<V>(special_math::zeta(static_cast<double>(x), static_cast<double>(q)));
+}
+template <class V>
+TG_HOST_DEVICE inline V igamma_value(V a, V x) {
+  return static_cast<V>(special_math::igamma(static_cast<double>(a), static_cast<double>(x), false));
+}
+template <class V>
+TG_HOST_DEVICE inline V igammac_value(V a, V x) {
+  return static_cast<V>(special_math::igamma(static_cast<double>(a), static_cast<double>(x), true));
+}
+
+}  // namespace tg::kernels
