@@ -64,7 +64,22 @@ TG_LIBMVEC_FORM(Cosh, cosh)
 TG_LIBMVEC_FORM(Exp2, exp2)
 TG_LIBMVEC_FORM(Log2, log2)
 TG_LIBMVEC_FORM(Log10, log10)
+TG_LIBMVEC_FORM(Erfc, erfc)
 #undef TG_LIBMVEC_FORM
+// ndtr(x) = erfc(-x / sqrt 2) / 2 in double lanes, as special_math.h's scalar form (in float,
+// the rounding of x / sqrt 2 alone costs 2 x^2 float ulps in the tail).
+template <>
+struct LibmvecForm<NdtrFn> {
+  static constexpr bool kHas = true;
+  static Doubles4 apply(Doubles4 v) { return VectorMath::erfc(v * -special_math::kSqrtHalf) * 0.5; }
+  static Floats8 apply(Floats8 v) {
+    using Floats4 = float __attribute__((vector_size(16)));
+    const Floats4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3), hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    const Floats4 a = __builtin_convertvector(apply(__builtin_convertvector(lo, Doubles4)), Floats4);
+    const Floats4 b = __builtin_convertvector(apply(__builtin_convertvector(hi, Doubles4)), Floats4);
+    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+  }
+};
 #endif
 
 template <class T, class Fn>
