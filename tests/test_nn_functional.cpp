@@ -277,6 +277,16 @@ TEST(Functional, BinaryAndKLLosses) {
   Tensor logits = rnd(gen, {3, 2}), pos = (rand({2}, gen, kFloat64) + 0.5).requires_grad_(true);
   EXPECT_TRUE(autograd::gradgradcheck([y](const tensor_list& in) { return F::binary_cross_entropy(in[0], y); }, {x}));
   EXPECT_TRUE(autograd::gradgradcheck([y](const tensor_list& in) { return F::binary_cross_entropy_with_logits(in[0], y, {.pos_weight = in[1]}); }, {logits, pos}));
+  // The fused mean / sum path (no weights): both inputs' gradients, to second order, and its
+  // value against the elementwise (reduction None) form.
+  Tensor soft_target = (rand({3, 2}, gen, kFloat64)).requires_grad_(true);
+  for (auto reduction : {F::Reduction::Mean, F::Reduction::Sum}) {
+    EXPECT_TRUE(autograd::gradgradcheck([reduction](const tensor_list& in) {
+      return F::binary_cross_entropy_with_logits(in[0], in[1], {.reduction = reduction});
+    }, {logits, soft_target}));
+  }
+  const Tensor elementwise = F::binary_cross_entropy_with_logits(logits, soft_target, {.reduction = F::Reduction::None});
+  EXPECT_NEAR(F::binary_cross_entropy_with_logits(logits, soft_target).item<double>(), elementwise.mean().item<double>(), 1e-15);
   EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::kl_div(in[0], in[1], {.reduction = F::Reduction::BatchMean, .log_target = true}); }, {logits, rnd(gen, {3, 2})}));
   EXPECT_THROW_WITH(F::binary_cross_entropy(tensor({1.5}, kFloat64), tensor({1.0}, kFloat64)), ValueError, "probabilities in [0, 1]");
 }
