@@ -48,10 +48,10 @@ std::vector<int64_t> lengths_of(const std::vector<int64_t>& batch_sizes, const s
   return lengths;
 }
 
-void check_lengths(const char* op, const Tensor& lengths) {
-  TG_CHECK(lengths.defined() && lengths.dim() == 1, "{}: lengths must be a 1-D tensor, got shape {}", op,
+void check_lengths(const char* op, const Tensor& lengths, const char* what = "lengths") {
+  TG_CHECK(lengths.defined() && lengths.dim() == 1, "{}: {} must be a 1-D tensor, got shape {}", op, what,
            lengths.defined() ? lengths.sizes() : Shape{});
-  TG_CHECK_TYPE(is_integral(lengths.dtype(), false), "{}: lengths must be integers, got {}", op, lengths.dtype());
+  TG_CHECK_TYPE(is_integral(lengths.dtype(), false), "{}: {} must be integers, got {}", op, what, lengths.dtype());
 }
 
 }  // namespace
@@ -132,15 +132,8 @@ std::tuple<Tensor, Tensor> pad_packed_sequence(const PackedSequence& sequence, b
                                                std::optional<int64_t> total_length) {
   const char* op = "pad_packed_sequence";
   const Tensor& data = sequence.data;
-  TG_CHECK(data.defined() && data.dim() >= 1, "{}: the packed data must be at least 1-D", op);
-  check_lengths(op, sequence.batch_sizes);
-  const std::vector<int64_t> batch_sizes = values_of(sequence.batch_sizes);
-  TG_CHECK(!batch_sizes.empty(), "{}: the packed sequence has no steps", op);
+  const std::vector<int64_t> batch_sizes = sequence.checked_batch_sizes(op);
   const int64_t batch = batch_sizes[0];
-  const int64_t total = std::accumulate(batch_sizes.begin(), batch_sizes.end(), int64_t{0});
-  TG_CHECK(total == data.sizes()[0] && std::is_sorted(batch_sizes.rbegin(), batch_sizes.rend()),
-           "{}: batch_sizes {} (decreasing, summing to the data's {} rows) do not describe the data", op,
-           sequence.batch_sizes.str(), data.sizes()[0]);
   const auto longest = static_cast<int64_t>(batch_sizes.size());
   const int64_t steps = total_length.value_or(longest);
   TG_CHECK_VALUE(steps >= longest, "{}: total_length {} is less than the longest sequence, {}", op, steps, longest);
@@ -155,6 +148,22 @@ std::tuple<Tensor, Tensor> pad_packed_sequence(const PackedSequence& sequence, b
   shape[0] = batch_first ? steps : batch;
   shape.insert(0, batch_first ? batch : steps);
   return {padded.view(shape), tensor(lengths_of(batch_sizes, order))};
+}
+
+std::vector<int64_t> PackedSequence::checked_batch_sizes(const char* op) const {
+  TG_CHECK(data.defined() && data.dim() >= 1, "{}: the packed data must be at least 1-D", op);
+  check_lengths(op, batch_sizes, "batch_sizes");
+  const std::vector<int64_t> sizes = values_of(batch_sizes);
+  TG_CHECK(!sizes.empty(), "{}: the packed sequence has no steps", op);
+  int64_t rows = 0;
+  for (size_t t = 0; t < sizes.size(); ++t) {
+    TG_CHECK(sizes[t] > 0 && (t == 0 || sizes[t] <= sizes[t - 1]),
+             "{}: batch_sizes must be positive and non-increasing, got {}", op, batch_sizes.str());
+    rows += sizes[t];
+  }
+  TG_CHECK(rows == data.sizes()[0], "{}: batch_sizes sum to {} but the packed data has {} rows", op, rows,
+           data.sizes()[0]);
+  return sizes;
 }
 
 PackedSequence pack_sequence(const tensor_list& sequences, bool enforce_sorted) {

@@ -169,4 +169,13 @@ TEST(PackedSequence, ErrorsNameTheFunctionAndTheShapes) {
   broken.batch_sizes = tensor({3, 3, 3});
   EXPECT_THROW_WITH(gru->forward_with_packed_input(broken), Error,
                     "GRU: batch_sizes sum to 9 but the packed data has 7 rows");
+  EXPECT_THROW_WITH(R::pad_packed_sequence(broken), Error,
+                    "pad_packed_sequence: batch_sizes sum to 9 but the packed data has 7 rows");
+  broken.batch_sizes = tensor({2, 3, 2});
+  EXPECT_THROW_WITH(R::pad_packed_sequence(broken), Error,
+                    "pad_packed_sequence: batch_sizes must be positive and non-increasing, got");
+  broken.batch_sizes = tensor({7.0});
+  EXPECT_THROW_WITH(gru->forward_with_packed_input(broken), TypeError, "GRU: batch_sizes must be integers");
+  broken.batch_sizes = tensor(std::vector<int64_t>{});
+  EXPECT_THROW_WITH(R::pad_packed_sequence(broken), Error, "pad_packed_sequence: the packed sequence has no steps");
 }

@@ -234,17 +234,7 @@ std::tuple<utils::rnn::PackedSequence, Tensor, Tensor> RNNBaseImpl::run_packed(c
   TG_CHECK(data.defined() && data.dim() == 2, "{}: expected packed data of 2 dims [sum of lengths, {}], got shape {}",
            op, input_size, data.defined() ? data.sizes() : Shape{});
   check_features(data);
-  TG_CHECK(input.batch_sizes.defined() && input.batch_sizes.dim() == 1 && input.batch_sizes.sizes()[0] > 0,
-           "{}: a packed sequence needs a 1-D batch_sizes with at least one step", op);
-  const std::vector<int64_t> batch_sizes = input.batch_sizes.to(kInt64).to_vector<int64_t>();
-  int64_t rows = 0;
-  for (size_t t = 0; t < batch_sizes.size(); ++t) {
-    TG_CHECK(batch_sizes[t] > 0 && (t == 0 || batch_sizes[t] <= batch_sizes[t - 1]),
-             "{}: batch_sizes must be positive and non-increasing, got {}", op, input.batch_sizes.str());
-    rows += batch_sizes[t];
-  }
-  TG_CHECK(rows == data.sizes()[0], "{}: batch_sizes sum to {} but the packed data has {} rows", op, rows,
-           data.sizes()[0]);
+  const std::vector<int64_t> batch_sizes = input.checked_batch_sizes(op);
   const int64_t n = batch_sizes[0];
   const int64_t total = options.num_layers * (options.bidirectional ? 2 : 1);
   const int64_t out_size = options.proj_size > 0 ? options.proj_size : hidden_size;

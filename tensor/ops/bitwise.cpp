@@ -3,7 +3,6 @@
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/inplace.h"
-#include "tensor/ops/internal.h"
 
 namespace tg {
 namespace {

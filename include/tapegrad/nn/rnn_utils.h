@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include "tapegrad/tensor/tensor.h"
 
@@ -26,6 +27,9 @@ struct PackedSequence {
 
   // data (and the indices) on `device`; batch_sizes stays on the CPU.
   PackedSequence to(Device device) const;
+  // batch_sizes as numbers, checked to describe data: 1-D integers, positive, non-increasing,
+  // summing to data's rows (errors name `op`).
+  std::vector<int64_t> checked_batch_sizes(const char* op) const;
 };
 
 // Packs a padded batch [T, B, *] (or [B, T, *] with batch_first) whose sequence b is lengths[b]
