@@ -184,6 +184,31 @@ TEST(Reduce, MiddleAndOuterDimsAccumulateWholeRows) {
     }
 }
 
+TEST(Reduce, Float32ColumnBlocksAndBatchedResults) {
+  // float32 sums down rows take 32 columns and up to 32 rows at a time in registers: odd row
+  // counts, a column tail, several reduced dims and a strided view, against float64.
+  Generator gen(23);
+  const Tensor a = randn({3, 75, 70}, gen, kFloat64), b = randn({5, 7, 3, 40}, gen, kFloat64);
+  EXPECT_TRUE(close(a.to(kFloat32).sum({1}), a.sum({1}), 1e-5, 1e-5));
+  EXPECT_TRUE(close(b.to(kFloat32).sum({0, 2}), b.sum({0, 2}), 1e-5, 1e-5));
+  EXPECT_TRUE(close(a.to(kFloat32).slice(2, 1, 70, 2).sum({1}), a.slice(2, 1, 70, 2).sum({1}), 1e-5, 1e-5));
+  EXPECT_TRUE(close(a.to(kFloat32).mean({0, 1}), a.mean({0, 1}), 1e-6, 1e-6));
+  // Results along the innermost reduced dim are written 64 at a time: 130 rows of argmax / sum.
+  const Tensor c = randn({130, 7}, gen, kFloat64);
+  const std::vector<double> cv = vals(c);
+  const Tensor where = std::get<1>(c.max(1)), total = c.sum({1});
+  for (int64_t r = 0; r < 130; ++r) {
+    int64_t best = 0;
+    double sum = 0;
+    for (int64_t k = 0; k < 7; ++k) {
+      if (cv[static_cast<size_t>(r * 7 + k)] > cv[static_cast<size_t>(r * 7 + best)]) best = k;
+      sum += cv[static_cast<size_t>(r * 7 + k)];
+    }
+    EXPECT_EQ(where[r].item<int64_t>(), best);
+    EXPECT_NEAR(total[r].item<double>(), sum, 1e-12);
+  }
+}
+
 TEST(Reduce, VarStdNormLogsumexp) {
   Tensor x = tensor({{1.0, 2.0, 3.0, 4.0}, {2.0, 2.0, 2.0, 2.0}}, kFloat64);
   EXPECT_TRUE(close(x.var({1}), tensor({5.0 / 3.0, 0.0}, kFloat64)));
