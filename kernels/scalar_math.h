@@ -264,28 +264,53 @@ TG_HOST_DEVICE inline V digamma_value(V x) {
   return static_cast<V>(result + std::log(v) - 0.5 / v - y);
 }
 
-// The inverse of erf on (-1, 1): a rational first guess, then two Newton steps on erf.
+// c0 / 2 + sum_k c_k T_k(t) by Clenshaw's recurrence, the coefficients passed highest first as
+// literals (a local array of them would be copied on every call).
+template <class... C>
+TG_HOST_DEVICE inline double chebyshev(double t, double c0, C... descending) {
+  double b1 = 0, b2 = 0;
+  auto step = [&](double c) {
+    const double b0 = 2 * t * b1 - b2 + c;
+    b2 = b1;
+    b1 = b0;
+  };
+  (step(descending), ...);
+  return t * b1 - b2 + 0.5 * c0;
+}
+
+// The inverse of erf on (-1, 1), from Chebyshev series fitted with mpmath at 60 digits (the terms
+// left off are below 1e-16 of the value): up to |y| = 3/4 erfinv(y) / y in y^2 on [0, 9/16];
+// beyond, erfinv in z = sqrt(-log((1 - |y|) / 2)) (as 1 - |y| is exact there) on [1.442, 2.6]
+// and [2.6, 6.2], the whole range of doubles below 1. Within 5e-16 (relative) of mpmath's.
 template <class V>
 TG_HOST_DEVICE inline V erfinv_value(V y) {
   const double v = static_cast<double>(y), a = v < 0 ? -v : v;
   if (a > 1 || v != v) return static_cast<V>(NAN);
   if (a == 1) return static_cast<V>(v < 0 ? -INFINITY : INFINITY);
-  double x;
-  if (a <= 0.7) {
-    const double z = v * v;
-    const double num = ((-0.140543331 * z + 0.914624893) * z - 1.645349621) * z + 0.886226899;
-    const double den = (((0.012229801 * z - 0.329097515) * z + 1.442710462) * z - 2.118377725) * z + 1;
-    x = v * num / den;
-  } else {
-    const double z = std::sqrt(-std::log((1 - a) / 2));
-    const double num = ((1.641345311 * z + 3.429567803) * z - 1.624906493) * z - 1.970840454;
-    const double den = (1.637067800 * z + 3.543889200) * z + 1;
-    x = v < 0 ? -num / den : num / den;
-  }
-  constexpr double kTwoOverSqrtPi = 1.12837916709551257390;
-  x -= (std::erf(x) - v) / (kTwoOverSqrtPi * std::exp(-x * x));
-  x -= (std::erf(x) - v) / (kTwoOverSqrtPi * std::exp(-x * x));
-  return static_cast<V>(x);
+  if (a <= 0.75)
+    return static_cast<V>(
+        v * chebyshev(v * v / 0.28125 - 1, 1.9489718392394175, 1.319990081950303e-17, 6.810937482440025e-17,
+                      3.5229350975383005e-16, 1.8271407438754928e-15, 9.504612363589054e-15, 4.960649711523937e-14,
+                      2.598708098538055e-13, 1.3670906380006421e-12, 7.226135143013051e-12, 3.8404854958353785e-11,
+                      2.0540500062873634e-10, 1.1067505460742694e-09, 6.015922964924221e-09, 3.3048595802566894e-08,
+                      1.8393099988652242e-07, 1.0405605281919531e-06, 6.013052435846527e-06, 3.5754642695386944e-05,
+                      0.00022139561793534646, 0.00145839261934236, 0.0106798426748877, 0.09767121365429762));
+  const double z = std::sqrt(-std::log((1 - a) / 2));
+  const double x =
+      z <= 2.6
+          ? chebyshev((z - 2.0210134433004416) / 0.5789865566995585, 2.985841529563983, -4.4559269909152405e-17,
+                      3.250053283473735e-16, -2.3800189448508652e-15, 1.7507876672728176e-14, -1.2945610827291162e-13,
+                      9.629009169165273e-13, -7.211469930309046e-12, 5.444573937018724e-11, -4.1499587476405215e-10,
+                      3.1993172654125983e-09, -2.5001628141240972e-08, 1.9857057749025869e-07, -1.607692172128507e-06,
+                      1.3314311636494052e-05, -0.00011325573569596713, 0.000995472233082179, -0.00914390074155794,
+                      0.6692331392209396)
+          : chebyshev((z - 4.4) / 1.8, 8.1335159062952, -7.626667702623202e-17, 3.759863427999067e-16,
+                      -1.858450050042365e-15, 9.212723529090853e-15, -4.5815848983760973e-14, 2.286559871902035e-13,
+                      -1.1456544661835993e-12, 5.765139423981489e-12, -2.915049242113631e-11, 1.4817266645380865e-10,
+                      -7.575149117561485e-10, 3.897057674684254e-09, -2.018530633741941e-08, 1.053257016201212e-07,
+                      -5.540128106664747e-07, 2.940067347622868e-06, -1.5760409476058294e-05, 8.549913943090095e-05,
+                      -0.00047086260405940667, 0.0026471450972520823, -0.015357523475948796, 1.8942734352115966);
+  return static_cast<V>(v < 0 ? -x : x);
 }
 
 // Keys' cubic convolution (a = -0.75, PyTorch's; bicubic interpolate and grid_sample) at
