@@ -293,7 +293,8 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
       std::unique_ptr<Acc[]> acc(new Acc[width]);  // not vector: Acc may be bool
       std::vector<A> best, part;
       std::vector<int64_t> at;
-      if constexpr (std::is_same_v<R, SumR<T>>) part.resize(width);
+      if constexpr (std::is_same_v<R, SumR<T>> && !std::is_same_v<T, float>)
+        part.resize(width);  // float sums in registers
       if constexpr (requires { r.values_only; }) {
         best.resize(width);
         at.resize(width);
@@ -381,7 +382,7 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
   parallel_for(0, g.kept_numel, grain, [&](int64_t b, int64_t e) {
     // Results gathered 64 at a time for write_results.
     constexpr int64_t kBatch = 64;
-    std::unique_ptr<Acc[]> results(new Acc[kBatch]);  // not an array: Acc may lack a default constructor
+    Acc results[kBatch];
     for (int64_t k = b; k < e; ++k) {
       const T* base = in + kept_offset(g, k);
       Acc a = r.init();
@@ -399,7 +400,7 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
       }
       const int64_t slot = (k - b) % kBatch;
       results[slot] = a;
-      if (slot == kBatch - 1 || k == e - 1) write_results(out_dtype, out, indices, k - slot, results.get(), slot + 1);
+      if (slot == kBatch - 1 || k == e - 1) write_results(out_dtype, out, indices, k - slot, results, slot + 1);
     }
   });
 }
