@@ -31,13 +31,21 @@ def main():
         inputs = {"wide": u * 40, "unit": u * 0.98 + 0.01, "normal": u * 16 - 8}
         cases = [("bessel_j0", "wide"), ("bessel_y1", "wide"), ("modified_bessel_k0", "wide"),
                  ("scaled_modified_bessel_k1", "wide"), ("spherical_bessel_j0", "wide"), ("erfcx", "normal"),
-                 ("ndtr", "normal"), ("log_ndtr", "normal"), ("ndtri", "unit"), ("i0e", "wide"), ("i1e", "wide")]
+                 ("ndtr", "normal"), ("log_ndtr", "normal"), ("ndtri", "unit"), ("i0e", "wide"), ("i1e", "wide"),
+                 ("airy_ai", "normal")]
         for fn_name, domain in cases:
             fn, x = getattr(lib.special, fn_name), inputs[domain]
             print(f"{fn_name}_{dtype_name} {best_of(lambda: fn(x)):.3f} ms")
         a, q = inputs["unit"] * 5 + 1.5, inputs["wide"] + 0.5
         print(f"zeta_{dtype_name} {best_of(lambda: lib.special.zeta(a, q)):.3f} ms")
         print(f"gammainc_{dtype_name} {best_of(lambda: lib.special.gammainc(a * 4, q)):.3f} ms")
+        # The polynomials at degree 5 (recurrences) and 40 (torch: trigonometric forms inside [-1, 1]).
+        x = inputs["unit"] * 2 - 1
+        for poly in ("chebyshev_polynomial_t", "chebyshev_polynomial_u", "hermite_polynomial_h", "laguerre_polynomial_l",
+                     "legendre_polynomial_p"):
+            fn = getattr(lib.special, poly)
+            for n in (5, 40):
+                print(f"{poly}_n{n}_{dtype_name} {best_of(lambda: fn(x, n)):.3f} ms")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 // The scalar forms of torch.special's functions that libm lacks (special_ops.def), shared by the
 // CPU and CUDA kernels. They compute in double for every dtype: none is on a model's hot path,
 // and one code path keeps float inputs within an ulp of the double result.
+#include "kernels/double_double.h"
+#include "kernels/orthogonal_polynomials.h"
 #include "kernels/scalar_math.h"
 
 namespace tg::kernels {
@@ -23,7 +25,7 @@ TG_HOST_DEVICE inline double exp_square(double x) {
 // The asymptotic (Hankel) series of J, Y and K of order nu at large x: the terms
 // a_k = prod_{j<=k} (4 nu^2 - (2j - 1)^2) / (k! (8x)^k), summed until they fall below 1e-17.
 // Returns sum a_k (the K series) and, in p and q, the P and Q series of J and Y.
-TG_HOST_DEVICE inline double hankel_series(int nu, double x, double* p, double* q) {
+TG_HOST_DEVICE inline double hankel_series(double nu, double x, double* p, double* q) {
   const double mu = 4.0 * nu * nu, inv_8x = 1 / (8 * x);
   double term = 1, all = 1, even = 1, odd = 0;
   for (int k = 1; k < 60; ++k) {
@@ -135,9 +137,29 @@ TG_HOST_DEVICE inline double bessel_y(double x) {
   return y[kOrder];
 }
 
-// e^x K_n(x) (n = 0, 1) at x > 0: the power series up to 2 (with I_n); the trapezoidal rule on
-// e^x K_n(x) = int_0^inf e^(-x (cosh t - 1)) cosh(n t) dt up to 25, which converges doubly
-// exponentially (with step h the error is below e^(x - pi^2 / h)); past 25 the asymptotic series.
+// e^x K_nu(x) for nu = kNum / kDen in [0, 1] by the trapezoidal rule on
+// int_0^inf e^(-x (cosh t - 1)) cosh(nu t) dt, which converges doubly exponentially: with step h
+// the error is below e^(x - pi^2 / h), 1e-18 for x up to 25. cosh(m h) by its recurrence.
+template <int kNum, int kDen>
+TG_HOST_DEVICE inline double scaled_bessel_k_trapezoid(double x) {
+  const double h = kPi * kPi / (x + 42), c1 = std::cosh(h);
+  const double w1 = kNum == 0 ? 1.0 : kNum == kDen ? c1 : std::cosh(h * kNum / kDen);
+  double sum = 0.5, c_prev = 1, c = c1, w_prev = 1, w = w1;
+  for (int m = 1; m < 200; ++m) {
+    const double e = x * (c - 1);
+    sum += std::exp(-e) * w;
+    if (e - m * h > 42) break;
+    const double c_next = 2 * c1 * c - c_prev, w_next = 2 * w1 * w - w_prev;
+    c_prev = c;
+    c = c_next;
+    w_prev = w;
+    w = w_next;
+  }
+  return h * sum;
+}
+
+// e^x K_n(x) (n = 0, 1) at x > 0: the power series up to 2 (with I_n); the trapezoidal rule up
+// to 25; past 25 the asymptotic series.
 template <int kOrder>
 TG_HOST_DEVICE inline double scaled_bessel_k_positive(double x) {
   if (x <= 2) {
@@ -162,20 +184,7 @@ TG_HOST_DEVICE inline double scaled_bessel_k_positive(double x) {
     }
     return (1 / x + log_half_x * (x / 2) * i_sum - x / 4 * k_sum) * std::exp(x);
   }
-  if (x <= 25) {
-    // The step from the error bound e^(x - pi^2 / h) < 1e-18; cosh(m h) by its recurrence.
-    const double h = kPi * kPi / (x + 42), c1 = std::cosh(h);
-    double sum = 0.5, c_prev = 1, c = c1;
-    for (int m = 1; m < 200; ++m) {
-      const double e = x * (c - 1);
-      sum += std::exp(-e) * (kOrder == 0 ? 1.0 : c);
-      if (e - m * h > 42) break;
-      const double c_next = 2 * c1 * c - c_prev;
-      c_prev = c;
-      c = c_next;
-    }
-    return h * sum;
-  }
+  if (x <= 25) return scaled_bessel_k_trapezoid<kOrder, 1>(x);
   double p, q;
   return std::sqrt(kPi / (2 * x)) * hankel_series(kOrder, x, &p, &q);
 }
@@ -189,6 +198,100 @@ TG_HOST_DEVICE inline double bessel_k(double x) {
   if (x == INFINITY) return 0.0;
   const double r = scaled_bessel_k_positive<kOrder>(x);
   return kScaled ? r : r * std::exp(-x);
+}
+
+// sum_j b_j with b_{j+1} = b_j x^3 / ((3j + kA)(3j + kB)) in double-double, to 1e-33 of the
+// largest term: the Maclaurin series of Ai and Ai' cancel e^zeta of their size for negative x.
+template <int kA, int kB>
+TG_HOST_DEVICE inline DoubleDouble airy_series(DoubleDouble first, DoubleDouble x3) {
+  DoubleDouble term = first, sum = first;
+  double largest = std::fabs(first.hi);
+  for (int j = 0; j < 80; ++j) {
+    term = dd_div(dd_mul(term, x3), double(3 * j + kA) * double(3 * j + kB));
+    sum = dd_add(sum, term);
+    largest = std::fmax(largest, std::fabs(term.hi));
+    if (std::fabs(term.hi) < 1e-33 * largest) break;
+  }
+  return sum;
+}
+
+// zeta = 2/3 x^(3/2) in double-double: its rounding error, times zeta, would be the error of
+// Ai's phase (below 0) and of its exponential decay (above).
+TG_HOST_DEVICE inline DoubleDouble airy_zeta(double x) {
+  const double r = std::sqrt(x), r_lo = std::fma(-r, r, x) / (2 * r);
+  if (r * x > 1e308) return {INFINITY, 0};  // (past 4e205; fma's error term would be NaN)
+  return dd_div(dd_mul(DoubleDouble{r, r_lo}, 2 * x), 3);
+}
+
+// The same sum in double, where it cancels less than a digit (-2.5 <= x <= 1).
+template <int kA, int kB>
+TG_HOST_DEVICE inline double airy_series(double first, double x3) {
+  double term = first, sum = first, largest = std::fabs(first);
+  for (int j = 0; j < 40; ++j) {
+    term *= x3 / (double(3 * j + kA) * double(3 * j + kB));
+    sum += term;
+    largest = std::fmax(largest, std::fabs(term));
+    if (std::fabs(term) < 1e-17 * largest) break;
+  }
+  return sum;
+}
+
+// Ai(x) and (kDerivative) Ai'(x). Above 1, from K_1/3 and K_2/3 of zeta = 2/3 x^(3/2):
+// Ai = sqrt(x / 3) K_1/3(zeta) / pi, Ai' = -x K_2/3(zeta) / (pi sqrt 3), by the trapezoidal rule up
+// to zeta = 25 and the asymptotic series past it. From -10 to 1, the Maclaurin series
+// Ai = Ai(0) f - |Ai'(0)| g, in double-double below -2.5. Below -10, the asymptotic forms
+// Ai(-x) = x^(-1/4) (P cos(zeta - pi/4) - Q sin(zeta - pi/4)) / sqrt(pi) and
+// Ai'(-x) = x^(1/4) (P sin(zeta - pi/4) + Q cos(zeta - pi/4)) / sqrt(pi), with Hankel's P and Q of
+// order 1/3 (2/3), whose error is below e^(-2 zeta) ~ 1e-18; the phase is good to zeta's rounding.
+template <bool kDerivative>
+TG_HOST_DEVICE inline double airy_ai(double x) {
+  if (x != x) return x;
+  if (x == INFINITY) return 0.0;
+  if (x == -INFINITY) return 0.0;
+  if (x > 1) {
+    const DoubleDouble zeta_dd = airy_zeta(x);
+    const double zeta = zeta_dd.hi;
+    double k, p, q;
+    if (zeta <= 25) {
+      k = kDerivative ? scaled_bessel_k_trapezoid<2, 3>(zeta) : scaled_bessel_k_trapezoid<1, 3>(zeta);
+    } else {
+      k = std::sqrt(kPi / (2 * zeta)) * hankel_series(kDerivative ? 2.0 / 3 : 1.0 / 3, zeta, &p, &q);
+    }
+    k *= std::exp(-zeta) * (1 - zeta_dd.lo);
+    return kDerivative ? -x * k / (kPi * 1.73205080756887729353) : std::sqrt(x / 3) * k / kPi;
+  }
+  if (x >= -2.5) {
+    constexpr double kAi0 = 0.35502805388781723926, kMinusAiPrime0 = 0.25881940379280679841;
+    const double x3 = x * x * x;
+    return kDerivative ? kAi0 * airy_series<3, 5>(x * x / 2, x3) - kMinusAiPrime0 * airy_series<1, 3>(1.0, x3)
+                       : kAi0 * airy_series<2, 3>(1.0, x3) - kMinusAiPrime0 * airy_series<3, 4>(x, x3);
+  }
+  if (x >= -10) {
+    const DoubleDouble x2 = dd_quick_sum(x * x, std::fma(x, x, -x * x)), x3 = dd_mul(x2, x);
+    constexpr DoubleDouble kAi0 = {0.3550280538878172, 2.05233632436212e-17};
+    constexpr DoubleDouble kMinusAiPrime0 = {0.2588194037928068, -2.522243111610832e-17};
+    DoubleDouble f, g;
+    if (kDerivative) {
+      f = airy_series<3, 5>(dd_div(x2, 2), x3);  // f' = x^2 / 2 + x^5 / 30 + ...
+      g = airy_series<1, 3>({1, 0}, x3);         // g' = 1 + x^3 / 3 + ...
+    } else {
+      f = airy_series<2, 3>({1, 0}, x3);  // f = 1 + x^3 / 6 + ...
+      g = airy_series<3, 4>({x, 0}, x3);  // g = x + x^4 / 12 + ...
+    }
+    const DoubleDouble r = dd_add(dd_mul(f, kAi0), dd_mul(g, DoubleDouble{-kMinusAiPrime0.hi, -kMinusAiPrime0.lo}));
+    return r.hi + r.lo;
+  }
+  const double z = -x;
+  const DoubleDouble zeta = airy_zeta(z);
+  if (zeta.hi == INFINITY) return 0.0;  // below -1e205: the amplitude's limit (no phase is left)
+  double p, q;
+  hankel_series(kDerivative ? 2.0 / 3 : 1.0 / 3, zeta.hi, &p, &q);
+  // cos and sin of zeta - pi/4 from its double-double value: the phase to 1e-16 absolute.
+  const DoubleDouble a = dd_add(zeta, DoubleDouble{-0.7853981633974483, -3.061616997868383e-17});
+  const double c0 = std::cos(a.hi), s0 = std::sin(a.hi), c_lo = std::cos(a.lo), s_lo = std::sin(a.lo);
+  const double c = c0 * c_lo - s0 * s_lo, s = s0 * c_lo + c0 * s_lo;
+  return kDerivative ? std::sqrt(std::sqrt(z)) * (p * s + q * c) / kSqrtPi
+                     : (p * c - q * s) / (std::sqrt(std::sqrt(z)) * kSqrtPi);
 }
 
 // sin(x) / x, by its Taylor series near 0 (through x^12).
@@ -383,6 +486,8 @@ TG_SPECIAL_VALUE(erfcx_value, special_math::erfcx(x))
 TG_SPECIAL_VALUE(ndtr_value, special_math::ndtr(x))
 TG_SPECIAL_VALUE(log_ndtr_value, special_math::log_ndtr(x))
 TG_SPECIAL_VALUE(ndtri_value, special_math::ndtri(x))
+TG_SPECIAL_VALUE(airy_ai_value, special_math::airy_ai<false>(x))
+TG_SPECIAL_VALUE(airy_ai_prime_value, special_math::airy_ai<true>(x))
 #undef TG_SPECIAL_VALUE
 
 template <class V>
@@ -397,5 +502,30 @@ template <class V>
 TG_HOST_DEVICE inline V igammac_value(V a, V x) {
   return static_cast<V>(special_math::igamma(static_cast<double>(a), static_cast<double>(x), true));
 }
+
+// The polynomials at x (shifted: at 2x - 1, formed in double) of degree n.
+#define TG_POLYNOMIAL_VALUE(name, expr)                                       \
+  template <class V>                                                          \
+  TG_HOST_DEVICE inline V name(V v, V degree) {                               \
+    const double x = static_cast<double>(v), n = static_cast<double>(degree); \
+    return static_cast<V>(expr);                                              \
+  }
+TG_POLYNOMIAL_VALUE(chebyshev_t_value, special_math::chebyshev_polynomial<special_math::Chebyshev::T>(x, n))
+TG_POLYNOMIAL_VALUE(chebyshev_u_value, special_math::chebyshev_polynomial<special_math::Chebyshev::U>(x, n))
+TG_POLYNOMIAL_VALUE(chebyshev_v_value, special_math::chebyshev_polynomial<special_math::Chebyshev::V>(x, n))
+TG_POLYNOMIAL_VALUE(chebyshev_w_value, special_math::chebyshev_polynomial<special_math::Chebyshev::W>(x, n))
+TG_POLYNOMIAL_VALUE(shifted_chebyshev_t_value,
+                    special_math::chebyshev_polynomial<special_math::Chebyshev::T>(2 * x - 1, n))
+TG_POLYNOMIAL_VALUE(shifted_chebyshev_u_value,
+                    special_math::chebyshev_polynomial<special_math::Chebyshev::U>(2 * x - 1, n))
+TG_POLYNOMIAL_VALUE(shifted_chebyshev_v_value,
+                    special_math::chebyshev_polynomial<special_math::Chebyshev::V>(2 * x - 1, n))
+TG_POLYNOMIAL_VALUE(shifted_chebyshev_w_value,
+                    special_math::chebyshev_polynomial<special_math::Chebyshev::W>(2 * x - 1, n))
+TG_POLYNOMIAL_VALUE(hermite_h_value, special_math::hermite_polynomial<true>(x, n))
+TG_POLYNOMIAL_VALUE(hermite_he_value, special_math::hermite_polynomial<false>(x, n))
+TG_POLYNOMIAL_VALUE(laguerre_l_value, special_math::laguerre_polynomial(x, n))
+TG_POLYNOMIAL_VALUE(legendre_p_value, special_math::legendre_polynomial(x, n))
+#undef TG_POLYNOMIAL_VALUE
 
 }  // namespace tg::kernels

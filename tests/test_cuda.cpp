@@ -266,6 +266,19 @@ TEST(Cuda, EveryTableOpMatchesTheCpu) {
   expect_same([](const auto& in) { return special::gammainc(in[0], in[1]); }, {s, q}, 1e-12, 1e-15);
   expect_same([](const auto& in) { return special::gammaincc(in[0].to(kFloat32), in[1].to(kFloat32)); }, {s, q}, 1e-6,
               1e-7);
+  // The orthogonal polynomials: x against the degrees of the recurrences and of the closed forms.
+  const Tensor px = tgtest::sample(gen, {40, 1}, tgtest::kAnyValue, kFloat64);
+  const Tensor pn = tensor({-1.0, 0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 12.5, 200.0}, kFloat64);
+  const Tensor inside = px * 0.45, far = tensor({1500.0, 3000.0}, kFloat64);
+#define TG_BINARY_OP(name, Name, kind, da, db, ...)                                                       \
+  if (tgtest::db == tgtest::kDegree) {                                                                    \
+    SCOPED_TRACE(#name);                                                                                  \
+    expect_same([](const auto& in) { return special::name(in[0], in[1]); }, {px, pn}, 1e-12, 1e-12);      \
+    expect_same([](const auto& in) { return special::name(in[0], in[1]); }, {inside, far}, 1e-10, 1e-12); \
+    expect_same([](const auto& in) { return special::name(in[0].to(kFloat32), 4); }, {px}, 1e-6, 1e-6);   \
+  }
+#include "tapegrad/tensor/special_ops.def"
+#undef TG_BINARY_OP
 }
 
 TEST(Cuda, FusedActivationsMatchTheCpu) {

@@ -49,7 +49,8 @@ std::vector<OpCase> table_cases() {
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
   // tg::special's kernels (no in-place forms); zeta and the incomplete gamma functions differentiate
-  // their second argument only, so the first is a constant here.
+  // their second argument only, so the first is a constant here; the polynomials their first (the
+  // second is the degree, 0 to 6 here and 2.7 truncated to 2 as a number).
 #define TG_UNARY_OP(name, Name, kind, domain, ...)                                                               \
   cases.push_back(                                                                                               \
       {"special." #name, [](const tensor_list& x) { return special::name(x[0]); }, {{3, 4}}, {tgtest::domain}}); \
@@ -61,19 +62,34 @@ std::vector<OpCase> table_cases() {
                    true});
 #include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
-#define TG_BINARY_OP(name, Name, kind, da, db, ...)                                                    \
-  cases.push_back({"special." #name,                                                                   \
-                   [](const tensor_list& x) {                                                          \
-                     return special::name(tensor({1.7, 2.5, 3.25, 4.0}, kFloat64).view({4, 1}), x[0]); \
-                   },                                                                                  \
-                   {{3}},                                                                              \
-                   {tgtest::db}});                                                                     \
-  cases.push_back({"special." #name "_number",                                                         \
-                   [](const tensor_list& x) { return special::name(2.5, x[0]); },                      \
-                   {{2, 3}},                                                                           \
-                   {tgtest::db},                                                                       \
-                   true,                                                                               \
-                   true});
+#define TG_BINARY_OP(name, Name, kind, da, db, ...)                                                               \
+  if (tgtest::db == tgtest::kDegree) {                                                                            \
+    cases.push_back({"special." #name,                                                                            \
+                     [](const tensor_list& x) {                                                                   \
+                       return special::name(x[0], tensor({0.0, 1.0, 2.0, 3.0, 5.0, 7.0}, kFloat64).view({6, 1})); \
+                     },                                                                                           \
+                     {{4}},                                                                                       \
+                     {tgtest::da}});                                                                              \
+    cases.push_back({"special." #name "_number",                                                                  \
+                     [](const tensor_list& x) { return special::name(x[0], 2.7); },                               \
+                     {{2, 3}},                                                                                    \
+                     {tgtest::da},                                                                                \
+                     true,                                                                                        \
+                     true});                                                                                      \
+  } else {                                                                                                        \
+    cases.push_back({"special." #name,                                                                            \
+                     [](const tensor_list& x) {                                                                   \
+                       return special::name(tensor({1.7, 2.5, 3.25, 4.0}, kFloat64).view({4, 1}), x[0]);          \
+                     },                                                                                           \
+                     {{3}},                                                                                       \
+                     {tgtest::db}});                                                                              \
+    cases.push_back({"special." #name "_number",                                                                  \
+                     [](const tensor_list& x) { return special::name(2.5, x[0]); },                               \
+                     {{2, 3}},                                                                                    \
+                     {tgtest::db},                                                                                \
+                     true,                                                                                        \
+                     true});                                                                                      \
+  }
 #include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP
   return cases;

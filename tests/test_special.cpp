@@ -141,6 +141,40 @@ const std::map<std::string, Points>& reference() {
         {3.0, -1.3508099647481937988e-3},
         {9.0, -1.1285884059538406478e-19},
         {20.0, 0.0}}},
+      {"airy_ai",
+       {{-1000.5, -4.6895461515614125919e-2},
+        {-30.5, -4.3336372887428654469e-3},
+        {-10.5, -3.1192603505105060085e-1},
+        {-9.9, 1.3623502644797942888e-1},
+        {-5.3, 1.8256793106833963344e-1},
+        {-2.2, 9.61453780076688799e-2},
+        {-0.7, 5.1100039757501014297e-1},
+        {0.0, 3.5502805388781723926e-1},
+        {0.3, 2.7880648195500492466e-1},
+        {1.0, 1.3529241631288141552e-1},
+        {1.001, 1.3513333651380933685e-1},
+        {2.5, 1.5725923380470489995e-2},
+        {7.0, 7.4921288639971670808e-7},
+        {11.3, 1.5418177365564034763e-12},
+        {40.0, 6.3657426585529149096e-75},
+        {100.0, 2.6344821520881844896e-291}}},
+      {"airy_ai_prime",
+       {{-1000.5, -2.8050205709318076578},
+        {-30.5, -1.3256903303662555097},
+        {-10.5, 9.0957487390681672879e-2},
+        {-9.9, 9.0781333153715091824e-1},
+        {-5.3, 7.5457541994701086913e-1},
+        {-2.2, 6.862448249090017474e-1},
+        {-0.7, -1.4464128564332104329e-1},
+        {0.0, -2.5881940379280679841e-1},
+        {0.3, -2.4514636421905480437e-1},
+        {1.0, -1.5914744129679321279e-1},
+        {1.001, -1.59012160838477334e-1},
+        {2.5, -2.6250881035903230365e-2},
+        {7.0, -2.0081508947387919912e-6},
+        {11.3, -5.2164638717962280316e-12},
+        {40.0, -4.0300179776006780423e-74},
+        {100.0, -2.6351403616044099336e-290}}},
       {"ndtri",
        {{1e-300, -3.7047096299361199237e+1},
         {1e-20, -9.2623400897984075796},
@@ -240,6 +274,23 @@ TEST(Special, EdgeValuesFollowPyTorch) {
   expect(special::ndtr(tensor({inf, -inf}, kFloat64)), {1, 0});
   expect(special::log_ndtr(tensor({inf, -inf}, kFloat64)), {0, -inf});
   expect(special::ndtri(tensor({0.0, 1.0, -0.1, 1.1, nan}, kFloat64)), {-inf, inf, nan, nan, nan});
+  // Ai: 0 at both infinities (and past -1e205, where no phase is left), underflowing above 104.
+  expect(special::airy_ai(tensor({inf, -inf, nan, 200.0, -1e300}, kFloat64)), {0, 0, nan, 0, 0});
+  expect(special::airy_ai_prime(tensor({inf, -inf, nan}, kFloat64)), {0, 0, nan});
+}
+
+TEST(Special, AiryAcrossItsRegimes) {
+  // Ai'' = x Ai by central differences, across the algorithms' seams (1 and -10), and
+  // Ai' as the derivative of Ai.
+  const Tensor x = tensor({-10.2, -10.0, -9.8, -3.0, 0.0, 0.9, 1.0, 1.1, 5.0, 11.2, 11.3}, kFloat64);
+  const double h = 1e-4;
+  const Tensor second = (special::airy_ai(x + h) - 2 * special::airy_ai(x) + special::airy_ai(x - h)) / (h * h);
+  EXPECT_TRUE(close(second, x * special::airy_ai(x), 1e-6, 1e-7));
+  const Tensor first = (special::airy_ai(x + h) - special::airy_ai(x - h)) / (2 * h);
+  EXPECT_TRUE(close(first, special::airy_ai_prime(x), 1e-6, 1e-7));
+  // float32: the double result, rounded.
+  const Tensor xf = x.to(kFloat32);
+  EXPECT_TRUE(close(special::airy_ai(xf), special::airy_ai(xf.to(kFloat64)).to(kFloat32), 0, 0));
 }
 
 TEST(Special, ErfinvIsAccurateUpToOne) {

@@ -39,9 +39,11 @@ inline tg::Tensor t64(std::vector<double> values, tg::Shape shape) {
 }
 
 // Inputs for gradcheck and value tests, on the domains named in the op tables.
+// clang-format off
 enum Domain {
-  kAnyValue, kPositive, kAwayFromZero, kUnitInterval, kAwayFromInts, kProbability, kAboveOne, kNoGradcheck
+  kAnyValue, kPositive, kAwayFromZero, kUnitInterval, kAwayFromInts, kProbability, kAboveOne, kDegree, kNoGradcheck
 };
+// clang-format on
 
 inline tg::Tensor sample(tg::Generator& gen, const tg::Shape& shape, Domain domain, tg::DType dtype = tg::kFloat64) {
   using namespace tg;
@@ -54,6 +56,7 @@ inline tg::Tensor sample(tg::Generator& gen, const tg::Shape& shape, Domain doma
     case kAwayFromInts: r = floor(u * 6.0 - 3.0) + 0.2 + u * 0.6; break;     // k + (0.2, 0.8)
     case kProbability: r = u * 0.8 + 0.1; break;                              // (0.1, 0.9)
     case kAboveOne: r = u * 3.0 + 1.5; break;                                 // (1.5, 4.5)
+    case kDegree: r = floor(u * 7.0); break;                                  // 0, 1, ..., 6 (a degree)
     default: r = u * 4.0 - 2.0; break;                                        // (-2, 2)
   }
   return r.to(dtype);

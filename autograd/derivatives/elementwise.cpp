@@ -29,6 +29,70 @@ Tensor pow_grad_other(const Tensor& grad, const Tensor& self, const Tensor& expo
   return where(logical_and(eq(self, 0), ge(exponent, 0)), 0.0, grad * result * log(self));
 }
 
+// d/dx of the orthogonal polynomials (special_ops.def), from identities between the families
+// that hold for every integer degree n (a truncated one, as in the forward; 0 below degree 0).
+// U', P' and L' divide by x^2 - 1 or x: at those points they take the limits, and within a
+// distance d of them they lose the digits of eps / d to cancellation.
+Tensor degree_of(const Tensor& n) { return trunc(n); }  // also makes a wrapped number an ordinary tensor
+
+Tensor chebyshev_t_derivative(const Tensor& x, const Tensor& degree) {
+  const Tensor n = degree_of(degree);
+  return n * special::chebyshev_polynomial_u(x, n - 1);  // T_n' = n U_{n-1}
+}
+
+Tensor chebyshev_u_derivative(const Tensor& x, const Tensor& degree) {
+  // (x^2 - 1) U_n' = (n + 1) T_{n+1} - x U_n; U_n'(+-1) = (+-1)^(n+1) n (n + 1) (n + 2) / 3.
+  const Tensor n = degree_of(degree), edge = eq(abs(x), 1.0);
+  const Tensor inside = where(edge, 0.0, x), at_edge = where(edge, x, 1.0);
+  const Tensor interior =
+      ((n + 1) * special::chebyshev_polynomial_t(inside, n + 1) - inside * special::chebyshev_polynomial_u(inside, n)) /
+      (inside * inside - 1);
+  const Tensor limit = pow(at_edge, n + 1) * n * (n + 1) * (n + 2) / 3;
+  return where(lt(n, 0), 0.0, where(edge, limit, interior));
+}
+
+// V_n = U_n - U_{n-1} and W_n = U_n + U_{n-1}.
+Tensor chebyshev_v_derivative(const Tensor& x, const Tensor& degree) {
+  const Tensor n = degree_of(degree);
+  return chebyshev_u_derivative(x, n) - chebyshev_u_derivative(x, n - 1);
+}
+Tensor chebyshev_w_derivative(const Tensor& x, const Tensor& degree) {
+  const Tensor n = degree_of(degree);
+  return chebyshev_u_derivative(x, n) + chebyshev_u_derivative(x, n - 1);
+}
+
+// p_n(2x - 1)' = 2 p_n'(2x - 1)
+Tensor shifted(Tensor (*derivative)(const Tensor&, const Tensor&), const Tensor& x, const Tensor& degree) {
+  return 2 * derivative(2 * x - 1, degree);
+}
+
+Tensor hermite_h_derivative(const Tensor& x, const Tensor& degree) {
+  const Tensor n = degree_of(degree);
+  return 2 * n * special::hermite_polynomial_h(x, n - 1);  // H_n' = 2n H_{n-1}
+}
+Tensor hermite_he_derivative(const Tensor& x, const Tensor& degree) {
+  const Tensor n = degree_of(degree);
+  return n * special::hermite_polynomial_he(x, n - 1);  // He_n' = n He_{n-1}
+}
+
+Tensor laguerre_l_derivative(const Tensor& x, const Tensor& degree) {
+  // x L_n' = n (L_n - L_{n-1}); L_n'(0) = -n.
+  const Tensor n = degree_of(degree), edge = eq(x, 0.0), inside = where(edge, 1.0, x);
+  const Tensor interior =
+      n * (special::laguerre_polynomial_l(inside, n) - special::laguerre_polynomial_l(inside, n - 1)) / inside;
+  return where(lt(n, 0), 0.0, where(edge, -n, interior));
+}
+
+Tensor legendre_p_derivative(const Tensor& x, const Tensor& degree) {
+  // (x^2 - 1) P_n' = n (x P_n - P_{n-1}); P_n'(+-1) = (+-1)^(n+1) n (n + 1) / 2.
+  const Tensor n = degree_of(degree), edge = eq(abs(x), 1.0);
+  const Tensor inside = where(edge, 0.0, x), at_edge = where(edge, x, 1.0);
+  const Tensor interior =
+      n * (inside * special::legendre_polynomial_p(inside, n) - special::legendre_polynomial_p(inside, n - 1)) /
+      (inside * inside - 1);
+  return where(lt(n, 0), 0.0, where(edge, pow(at_edge, n + 1) * n * (n + 1) / 2, interior));
+}
+
 // Where a min/max picked `a` over `b`: 1, on ties 0.5 (the gradient is split), else 0.
 Tensor minmax_mask(const Tensor& a, const Tensor& b, bool is_min) {
   const DType dt = a.is_floating_point() ? a.dtype() : b.dtype();

@@ -1,6 +1,7 @@
 // tg.special (torch.special's names and arguments) and the top-level functions and Tensor
 // methods that share its kernels: igamma, igammac, mvlgamma, round(decimals=).
 #include <optional>
+#include <string_view>
 
 #include "bindings.h"
 
@@ -32,14 +33,15 @@ void bind_special(py::module_& m, TensorClass& cls) {
       py::doc("torch.special." #name ", elementwise (records for autograd)."));
 #include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
-#define TG_BINARY_OP(name, ...)                                                                 \
+// The polynomials' second argument is the degree, `n` as in PyTorch.
+#define TG_BINARY_OP(name, Name, kind, da, db, ...)                                             \
   sp.def(                                                                                       \
       #name,                                                                                    \
       [](py::handle a, py::handle b) {                                                          \
         return special_binary(                                                                  \
             a, b, [](const auto& x, const auto& y) { return tg::special::name(x, y); }, #name); \
       },                                                                                        \
-      py::arg("input"), py::arg("other"),                                                       \
+      py::arg("input"), py::arg(std::string_view(#db) == "kDegree" ? "n" : "other"),            \
       py::doc("torch.special." #name ", broadcast; either argument may be a number."));
 #include "tapegrad/tensor/special_ops.def"
 #undef TG_BINARY_OP

@@ -130,6 +130,63 @@ def test_special_kernels_match_torch(name):
         check(t.grad, want, 1e-12, 1e-14)
 
 
+def test_airy_ai_matches_torch():
+    # PyTorch 2.x's is up to 2.8e-6 off mpmath for x in (-10, -2.09) (ours: 3e-15, test_special.cpp):
+    # tight outside that range, loose inside it.
+    x = np.concatenate([np.random.rand(60) * 40 - 25, [-200.5, -10.0, -2.09, 0.0, 1.0, 2.09, 50.0, 103.0]])
+    got = np.asarray(tg.special.airy_ai(tg.from_numpy(x.copy())))
+    want = torch.special.airy_ai(torch.from_numpy(x)).numpy()
+    exact = (x <= -10) | (x >= -2.09)
+    np.testing.assert_allclose(got[exact], want[exact], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(got, want, rtol=0, atol=5e-6)
+    x32 = x.astype(np.float32)
+    np.testing.assert_allclose(np.asarray(tg.special.airy_ai(tg.from_numpy(x32))),
+                               torch.special.airy_ai(torch.from_numpy(x32).double()).float().numpy(), rtol=1e-6, atol=5e-6)
+    # torch has no derivative; ours is Ai', against central differences of torch's Ai.
+    inside = np.concatenate([np.linspace(-2, 4, 13), [-12.5, -11.0]])  # where torch is exact
+    t = tg.tensor(inside.tolist(), dtype=tg.float64, requires_grad=True)
+    tg.special.airy_ai(t).sum().backward()
+    p, h = torch.from_numpy(inside), 1e-5
+    slope = (torch.special.airy_ai(p + h) - torch.special.airy_ai(p - h)) / (2 * h)
+    check(t.grad, slope, 1e-7, 1e-9)
+    check(tg.special.airy_ai_prime(tg.from_numpy(inside)), slope, 1e-7, 1e-9)
+
+
+POLYNOMIALS = ("chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w",
+               "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+               "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+               "laguerre_polynomial_l", "legendre_polynomial_p")
+
+
+@pytest.mark.parametrize("name", POLYNOMIALS)
+def test_orthogonal_polynomials_match_torch(name):
+    fs, ps = getattr(tg.special, name), getattr(torch.special, name)
+    x = np.concatenate([np.linspace(-2.5, 2.5, 41), [0.0, 0.5, 0.999, 1.2]]).reshape(-1, 1)
+    n = np.array([[-2.0, 0, 1, 2, 3, 5, 8, 13, 2.6]])
+    got = np.asarray(fs(tg.from_numpy(x), tg.from_numpy(n)))
+    want = ps(torch.from_numpy(x), torch.from_numpy(n)).numpy()
+    scale = np.abs(want).max(axis=0, keepdims=True) + 1  # absolute near the zeros
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-14 * scale.max())
+    # Degrees past torch's switch to the trigonometric forms (n > 6 or 8), inside (-1, 1).
+    inner = np.linspace(-0.95, 0.95, 19)
+    for degree in (20, 60):
+        check(fs(tg.from_numpy(inner), degree), ps(torch.from_numpy(inner), degree), 1e-9, 1e-11)
+    # float32, a number for either argument, and the keyword n.
+    x32 = x.astype(np.float32)
+    check(fs(tg.from_numpy(x32), n=4), ps(torch.from_numpy(x32), n=4), 1e-5, 1e-5)
+    check(fs(0.3, tg.from_numpy(n)), ps(0.3, torch.from_numpy(n)), 1e-11, 1e-14)
+    # torch has no derivative at all; ours in x agrees with finite differences (gradcheck in C++)
+    # and with torch's values through the identities, e.g. T_n' = n U_{n-1}.
+    if name == "chebyshev_polynomial_t":
+        t = tg.tensor([0.3, -0.7, 1.5], dtype=tg.float64, requires_grad=True)
+        fs(t, 5).sum().backward()
+        check(t.grad, 5 * torch.special.chebyshev_polynomial_u(torch.tensor([0.3, -0.7, 1.5], dtype=torch.float64), 4),
+              1e-13, 1e-14)
+    with pytest.raises(RuntimeError, match="derivative with respect to 'n'"):
+        d = tg.tensor([2.0], dtype=tg.float64, requires_grad=True)
+        fs(tg.tensor([0.5], dtype=tg.float64), d).sum().backward()
+
+
 def test_special_binary_and_aliases_match_torch():
     x = np.random.rand(4, 1) * 6 + 1.1
     q = np.random.rand(1, 7) * 30 + 0.01

@@ -1,7 +1,7 @@
 #pragma once
 // tg::special: torch.special's functions under torch.special's names. The kernels of their own
 // come from special_ops.def (Bessel functions, the normal distribution, erfcx, Hurwitz's zeta,
-// the incomplete gamma functions); the rest are tg's elementwise ops under the names PyTorch
+// the incomplete gamma functions, orthogonal polynomials); the rest are tg's elementwise ops under the names PyTorch
 // gives them there. Every one broadcasts, computes integer inputs in the default float dtype, and
 // records for autograd.
 #include <optional>
@@ -23,12 +23,16 @@ Tensor round(const Tensor& self, int64_t decimals, TG_CALLER);
 namespace special {
 
 // J_0, J_1, Y_0, Y_1, K_0, K_1, e^x K_0, e^x K_1, sin(x) / x, e^(x^2) erfc(x), the standard
-// normal distribution function, its log and its inverse.
+// normal distribution function, its log and its inverse, Airy's Ai and its derivative Ai' (the
+// latter tapegrad's, as scipy.special.airy gives it).
 #define TG_UNARY_OP(name, ...) Tensor name(const Tensor& self, TG_CALLER);
 #include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
 
 // Hurwitz's zeta(x, q) = sum_k (q + k)^-x, and P(a, x) and Q(a, x); either argument may be a number.
+// The orthogonal polynomials p_n(x) (self = x, other = n): Chebyshev's T, U, V, W and the shifted
+// T*, U*, V*, W* (p_n(2x - 1)), Hermite's H and He, Laguerre's L and Legendre's P. The degree is
+// truncated to an integer; below 0 the result is 0. Differentiable in x only.
 #define TG_BINARY_OP(name, ...)                                    \
   Tensor name(const Tensor& self, const Tensor& other, TG_CALLER); \
   Tensor name(const Tensor& self, const Scalar& other, TG_CALLER); \
