@@ -278,12 +278,51 @@ TG_HOST_DEVICE inline double chebyshev(double t, double c0, C... descending) {
   return t * b1 - b2 + 0.5 * c0;
 }
 
+// c0 + t (c1 + t (c2 + ...)) in V (a float or a vector of floats), the coefficients as literals.
+template <class V>
+TG_HOST_DEVICE inline V horner(V, float c0) {
+  return V{} + c0;
+}
+template <class V, class... C>
+TG_HOST_DEVICE inline V horner(V t, float c0, float c1, C... higher) {
+  return horner(t, c1, higher...) * t + c0;
+}
+
+// erfinv(y) / y for float tensors, in float arithmetic, as polynomials fitted with mpmath (to 1e-8
+// relative) in w = -log(1 - y^2): in w itself up to 5 (|y| < 0.9966), and in sqrt(w) - sqrt(5)
+// above, to the largest float below 1 (w = 16.6). Written for V = float and the CPU's vectors of
+// 8 floats (kernels/cpu/unary.cpp), which compute w alike.
+template <class V>
+TG_HOST_DEVICE inline V erfinv_float_central(V w) {
+  return horner(w, 0.8862269207403011f, 0.23201381796824855f, 0.011548654090262143f, -0.002334296344256181f,
+                -0.00012748163616414118f, 4.456527813352001e-05f, 3.983196051660268e-06f, -1.9764491304178e-06f,
+                2.21028816921391e-07f, -8.790924016480791e-09f);
+}
+template <class V>
+TG_HOST_DEVICE inline V erfinv_float_tail(V sqrt_w) {
+  return horner(sqrt_w - 2.23606797749979f, 2.0798127810188425f, 0.9557045711291873f, 0.06844150660743642f,
+                -0.05348551987804199f, 0.02214032662304738f, 0.0015941591016981598f, -0.007603227096884438f,
+                0.004266169895968657f, -0.0011051199149582289f, 0.00011570802577059105f);
+}
+
+// erfinv on float: 1 - y^2 by one fma (exact before its rounding, also next to 1); within 2 ulps
+// of mpmath over every float in (-1, 1).
+TG_HOST_DEVICE inline float erfinv_float(float y) {
+  const float a = std::fabs(y);
+  if (a > 1 || y != y) return NAN;
+  if (a == 1) return y < 0 ? -INFINITY : INFINITY;
+  const float w = -std::log(std::fma(-a, a, 1.0f));
+  return (w < 5 ? erfinv_float_central(w) : erfinv_float_tail(std::sqrt(w))) * y;
+}
+
 // The inverse of erf on (-1, 1), from Chebyshev series fitted with mpmath at 60 digits (the terms
 // left off are below 1e-16 of the value): up to |y| = 3/4 erfinv(y) / y in y^2 on [0, 9/16];
 // beyond, erfinv in z = sqrt(-log((1 - |y|) / 2)) (as 1 - |y| is exact there) on [1.442, 2.6]
-// and [2.6, 6.2], the whole range of doubles below 1. Within 5e-16 (relative) of mpmath's.
+// and [2.6, 6.2], the whole range of doubles below 1. Within 5e-16 (relative) of mpmath's. Float
+// (and half) tensors take erfinv_float, 10x faster.
 template <class V>
 TG_HOST_DEVICE inline V erfinv_value(V y) {
+  if constexpr (std::is_same_v<V, float>) return erfinv_float(y);  // (half types compute in float too)
   const double v = static_cast<double>(y), a = v < 0 ? -v : v;
   if (a > 1 || v != v) return static_cast<V>(NAN);
   if (a == 1) return static_cast<V>(v < 0 ? -INFINITY : INFINITY);

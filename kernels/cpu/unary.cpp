@@ -39,12 +39,14 @@ constexpr int kVectorForm<SigmoidFn> = static_cast<int>(VectorFn::Sigmoid);
 template <class Fn>
 struct LibmvecForm {
   static constexpr bool kHas = false;
+  static constexpr bool kDoubles = false;  // a Doubles4 form as well as the Floats8 one
 };
 #ifdef TG_VECTOR_ACTIVATIONS
 #define TG_LIBMVEC_FORM(Name, fn)          \
   template <>                              \
   struct LibmvecForm<Name##Fn> {           \
     static constexpr bool kHas = true;     \
+    static constexpr bool kDoubles = true; \
     template <class V>                     \
     static V apply(V v) {                  \
       return VectorMath::fn(v);            \
@@ -71,6 +73,7 @@ TG_LIBMVEC_FORM(Erfc, erfc)
 template <>
 struct LibmvecForm<NdtrFn> {
   static constexpr bool kHas = true;
+  static constexpr bool kDoubles = true;
   static Doubles4 apply(Doubles4 v) { return VectorMath::erfc(v * -special_math::kSqrtHalf) * 0.5; }
   static Floats8 apply(Floats8 v) {
     using Floats4 = float __attribute__((vector_size(16)));
@@ -80,6 +83,21 @@ struct LibmvecForm<NdtrFn> {
     return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
   }
 };
+// erfinv on float lanes: scalar_math.h's erfinv_float, its edge cases from the arithmetic
+// (|y| = 1: log(0) makes w and the tail +inf; |y| > 1: log of a negative number, NaN).
+template <>
+struct LibmvecForm<ErfinvFn> {
+  static constexpr bool kHas = true;
+  static constexpr bool kDoubles = false;
+  static Floats8 apply(Floats8 y) {
+    const Floats8 a = reinterpret_cast<Floats8>(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), reinterpret_cast<__m256>(y)));
+    const __m256 one_minus_a2 =
+        _mm256_fnmadd_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(a), _mm256_set1_ps(1.0f));
+    const Floats8 w = -VectorMath::log(reinterpret_cast<Floats8>(one_minus_a2));
+    const Floats8 sqrt_w = reinterpret_cast<Floats8>(_mm256_sqrt_ps(reinterpret_cast<__m256>(w)));
+    return (w < 5.0f ? erfinv_float_central(w) : erfinv_float_tail(sqrt_w)) * y;
+  }
+};
 #endif
 
 template <class T, class Fn>
@@ -87,7 +105,8 @@ void run(const Loop& L, void* out, const void* in) {
   using A = acc_t<T>;
   const auto f = [](T x) { return static_cast<T>(Fn{}(static_cast<A>(x))); };
 #ifdef TG_VECTOR_ACTIVATIONS
-  if constexpr (LibmvecForm<Fn>::kHas && (std::is_same_v<T, float> || std::is_same_v<T, double>)) {
+  if constexpr (LibmvecForm<Fn>::kHas &&
+                (std::is_same_v<T, float> || (std::is_same_v<T, double> && LibmvecForm<Fn>::kDoubles))) {
     using V = VectorOf<T>;
     constexpr int64_t kLanes = sizeof(V) / sizeof(T);
     unary_loop(L, static_cast<T*>(out), static_cast<const T*>(in), f, [&](T* o, const T* x, int64_t n) {

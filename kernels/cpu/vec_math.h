@@ -98,6 +98,8 @@ struct VectorMath {
   static Doubles4 log1p(Doubles4 x) { return _ZGVdN4v_log1p(x); }
   static Floats8 erf(Floats8 x) { return _ZGVdN8v_erff(x); }
   static Doubles4 erf(Doubles4 x) { return _ZGVdN4v_erf(x); }
+  static Floats8 log(Floats8 x) { return _ZGVdN8v_logf(x); }
+  static Doubles4 log(Doubles4 x) { return _ZGVdN4v_log(x); }
   static Floats8 tanh(Floats8 x) { return _ZGVdN8v_tanhf(x); }
   static Doubles4 tanh(Doubles4 x) { return _ZGVdN4v_tanh(x); }
 #define TG_VECTOR_MATH_FN(fn)                                           \
