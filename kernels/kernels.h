@@ -204,6 +204,11 @@ struct PoolGeometry {
   const int64_t* w_hi = nullptr;
   const int64_t* w_div = nullptr;
   int64_t divisor = 0;
+  // Fractional max pooling: plane p's window of output row oh starts at input row
+  // h_start[p * out_h + oh] and spans `kernel` rows, all inside the input (columns the same with
+  // w_start); null: the windows above. On the kernel's device, like the tensors.
+  const int64_t* h_start = nullptr;
+  const int64_t* w_start = nullptr;
 };
 
 // The constants of one Adam/AdamW step, shared by the tensors updated together.

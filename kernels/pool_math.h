@@ -25,4 +25,15 @@ TG_HOST_DEVICE inline void window_taps(const PoolGeometry& g, int d, int64_t o, 
   last = size > start ? (g.kernel[d] < reach ? g.kernel[d] : reach) : 0;
 }
 
+// Plane p's window of output o along dim d: a fractional window from its per-plane start, or
+// window_taps' (the same for every plane).
+TG_HOST_DEVICE inline void plane_window_taps(const PoolGeometry& g, int d, int64_t p, int64_t o, int64_t& start,
+                                             int64_t& first, int64_t& last) {
+  const int64_t* starts = d == 0 ? g.h_start : g.w_start;
+  if (starts == nullptr) return window_taps(g, d, o, start, first, last);
+  start = starts[p * (d == 0 ? g.out_h : g.out_w) + o];
+  first = 0;
+  last = g.kernel[d];
+}
+
 }  // namespace tg::kernels

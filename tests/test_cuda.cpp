@@ -858,6 +858,29 @@ TEST(Cuda, PoolingBatchNormAndLossesMatchTheCpu) {
   expect_same([&](const auto& in) { return F::adaptive_avg_pool2d(in[0], {5, 4}); }, {x}, 1e-6, 1e-6);
   expect_same([&](const auto& in) { return std::get<1>(F::adaptive_max_pool2d_with_indices(in[0], {5, 4})); }, {x}, 0,
               0);
+  // Fractional max pooling: the same samples give the same per-plane windows on the device.
+  using Inputs = std::vector<Tensor>;
+  auto frac2 = [](const Inputs& in) {
+    return F::fractional_max_pool2d_with_indices(
+        in[0], {.kernel_size = 2, .output_size = nn::Size2(6, 7), .random_samples = in[1]});
+  };
+  const Tensor u2 = rand({4, 3, 2}, gen);
+  expect_same([&](const Inputs& in) { return std::get<0>(frac2(in)); }, {x, u2}, 0, 0);
+  expect_same([&](const Inputs& in) { return std::get<1>(frac2(in)); }, {x, u2}, 0, 0);
+  auto frac3 = [](const Inputs& in) {
+    return F::fractional_max_pool3d_with_indices(
+        in[0], {.kernel_size = 2, .output_size = nn::Size3(3, 4, 3), .random_samples = in[1]});
+  };
+  const Tensor vol = randn({2, 3, 7, 8, 6}, gen), u3 = rand({2, 3, 3}, gen);
+  expect_same([&](const Inputs& in) { return std::get<0>(frac3(in)); }, {vol, u3}, 0, 0);
+  expect_same([&](const Inputs& in) { return std::get<1>(frac3(in)); }, {vol, u3}, 0, 0);
+  expect_same(
+      [&](const Inputs& in) {
+        const Tensor v = in[0].detach().requires_grad_(true);
+        std::get<0>(frac3({v, in[1]})).sum().backward();
+        return v.grad();
+      },
+      {vol, u3}, 0, 0);
   // Backward passes of pooling, batch norm and cross-entropy.
   auto grads = [](const Tensor& input, const Tensor& target) {
     Tensor in = input.detach().requires_grad_(true);

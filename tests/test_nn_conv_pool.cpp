@@ -641,3 +641,23 @@ TEST(Fold, TensorUnfoldIsAWindowView) {
   EXPECT_THROW_WITH(x.unfold(1, 2, 0), ValueError, "unfold: step must be positive");
   EXPECT_THROW_WITH(x.unfold(2, 2, 1), Error, "unfold");
 }
+
+TEST(Pooling, MaxPoolModulesForwardWithIndices) {
+  manual_seed(12);
+  namespace F = nn::functional;
+  Tensor x = randn({2, 3, 8, 6}), line = x.select(2, 0);
+  auto same = [](std::tuple<Tensor, Tensor> got, std::tuple<Tensor, Tensor> want) {
+    return close(std::get<0>(got), std::get<0>(want), 0, 0) && close(std::get<1>(got), std::get<1>(want), 0, 0);
+  };
+  EXPECT_TRUE(same(nn::MaxPool1d(2)->forward_with_indices(line), F::max_pool1d_with_indices(line, {.kernel_size = 2})));
+  EXPECT_TRUE(
+      same(nn::MaxPool2d(F::MaxPool2dOptions{.kernel_size = 3, .stride = 2, .padding = 1})->forward_with_indices(x),
+           F::max_pool2d_with_indices(x, {.kernel_size = 3, .stride = 2, .padding = 1})));
+  EXPECT_TRUE(
+      same(nn::MaxPool3d(nn::Size3(2))->forward_with_indices(x), F::max_pool3d_with_indices(x, {.kernel_size = 2})));
+  EXPECT_TRUE(same(nn::AdaptiveMaxPool1d(4)->forward_with_indices(line), F::adaptive_max_pool1d_with_indices(line, 4)));
+  EXPECT_TRUE(same(nn::AdaptiveMaxPool2d(nn::Size2(3, 5))->forward_with_indices(x),
+                   F::adaptive_max_pool2d_with_indices(x, nn::Size2(3, 5))));
+  EXPECT_TRUE(same(nn::AdaptiveMaxPool3d(nn::Size3(2))->forward_with_indices(x),
+                   F::adaptive_max_pool3d_with_indices(x, nn::Size3(2))));
+}

@@ -19,8 +19,8 @@ __global__ void max_pool_kernel(const PoolGeometry g, T* out, int64_t* indices, 
   for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
     const int64_t p = t / out_plane, oh = (t % out_plane) / g.out_w, ow = t % g.out_w;
     int64_t h0, ia, ib, w0, ja, jb;
-    window_taps(g, 0, oh, h0, ia, ib);
-    window_taps(g, 1, ow, w0, ja, jb);
+    plane_window_taps(g, 0, p, oh, h0, ia, ib);
+    plane_window_taps(g, 1, p, ow, w0, ja, jb);
     const T* src = in + p * g.in_h * g.in_w;
     int64_t best_at = (h0 + ia * g.dilation[0]) * g.in_w + w0 + ja * g.dilation[1];
     A best = static_cast<A>(src[best_at]);

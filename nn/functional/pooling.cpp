@@ -8,6 +8,7 @@
 
 #include "autograd/record.h"
 #include "kernels/kernels.h"
+#include "nn/functional/max_pool_windows.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 
@@ -110,9 +111,6 @@ Tensor window_average(const Tensor& x, const std::shared_ptr<const Windows>& win
 
 }  // namespace
 
-namespace {
-// Max pooling of batched x [N, C, H, W] over the windows g describes (planes set here), with the
-// argmax positions and autograd; the results shaped as `input` (batched or not).
 std::tuple<Tensor, Tensor> max_pool_windows(const char* op, const Tensor& input, const Tensor& x,
                                             kernels::PoolGeometry g) {
   const int64_t n = x.sizes()[0], c = x.sizes()[1];
@@ -121,6 +119,8 @@ std::tuple<Tensor, Tensor> max_pool_windows(const char* op, const Tensor& input,
   Tensor out = ops::empty({n, c, g.out_h, g.out_w}, x.dtype(), x.device());
   Tensor indices = ops::empty({n, c, g.out_h, g.out_w}, kInt64, x.device());
   kernels::backend(x.device(), op).max_pool2d(x.dtype(), g, out.data_ptr(), indices.data_ptr<int64_t>(), xc.data_ptr());
+  // The backward scatters through the indices alone; the caller's window starts need not outlive it.
+  g.h_start = g.w_start = nullptr;
   if (autograd::needs_grad(x)) {
     auto node = autograd::make_node("MaxPool2DWithIndicesBackward", {&x},
                                     [g](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
@@ -131,7 +131,6 @@ std::tuple<Tensor, Tensor> max_pool_windows(const char* op, const Tensor& input,
   }
   return {unbatched_like(input, out), unbatched_like(input, indices)};
 }
-}  // namespace
 
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dOptions& options,
                                                    SourceLoc loc) {

@@ -11,6 +11,9 @@ std::string size_repr(Size3 s) {
 }  // namespace
 
 Tensor MaxPool2dImpl::forward(const Tensor& input) { return functional::max_pool2d(input, options); }
+std::tuple<Tensor, Tensor> MaxPool2dImpl::forward_with_indices(const Tensor& input) {
+  return functional::max_pool2d_with_indices(input, options);
+}
 std::string MaxPool2dImpl::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", size_repr(options.kernel_size),
                      size_repr(options.stride.value_or(options.kernel_size)), size_repr(options.padding),
@@ -29,9 +32,15 @@ std::string AdaptiveAvgPool2dImpl::extra_repr() const { return "output_size=" + 
 Tensor AdaptiveMaxPool2dImpl::forward(const Tensor& input) {
   return functional::adaptive_max_pool2d(input, output_size);
 }
+std::tuple<Tensor, Tensor> AdaptiveMaxPool2dImpl::forward_with_indices(const Tensor& input) {
+  return functional::adaptive_max_pool2d_with_indices(input, output_size);
+}
 std::string AdaptiveMaxPool2dImpl::extra_repr() const { return "output_size=" + size_repr(output_size); }
 
 Tensor MaxPool1dImpl::forward(const Tensor& input) { return functional::max_pool1d(input, options); }
+std::tuple<Tensor, Tensor> MaxPool1dImpl::forward_with_indices(const Tensor& input) {
+  return functional::max_pool1d_with_indices(input, options);
+}
 std::string MaxPool1dImpl::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", options.kernel_size,
                      options.stride.value_or(options.kernel_size), options.padding, options.dilation,
@@ -52,9 +61,15 @@ std::string AdaptiveAvgPool1dImpl::extra_repr() const { return fmt::format("outp
 Tensor AdaptiveMaxPool1dImpl::forward(const Tensor& input) {
   return functional::adaptive_max_pool1d(input, output_size);
 }
+std::tuple<Tensor, Tensor> AdaptiveMaxPool1dImpl::forward_with_indices(const Tensor& input) {
+  return functional::adaptive_max_pool1d_with_indices(input, output_size);
+}
 std::string AdaptiveMaxPool1dImpl::extra_repr() const { return fmt::format("output_size={}", output_size); }
 
 Tensor MaxPool3dImpl::forward(const Tensor& input) { return functional::max_pool3d(input, options); }
+std::tuple<Tensor, Tensor> MaxPool3dImpl::forward_with_indices(const Tensor& input) {
+  return functional::max_pool3d_with_indices(input, options);
+}
 std::string MaxPool3dImpl::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}", size_repr(options.kernel_size),
                      size_repr(options.stride.value_or(options.kernel_size)), size_repr(options.padding),
@@ -74,6 +89,9 @@ std::string AdaptiveAvgPool3dImpl::extra_repr() const { return "output_size=" + 
 
 Tensor AdaptiveMaxPool3dImpl::forward(const Tensor& input) {
   return functional::adaptive_max_pool3d(input, output_size);
+}
+std::tuple<Tensor, Tensor> AdaptiveMaxPool3dImpl::forward_with_indices(const Tensor& input) {
+  return functional::adaptive_max_pool3d_with_indices(input, output_size);
 }
 std::string AdaptiveMaxPool3dImpl::extra_repr() const { return "output_size=" + size_repr(output_size); }
 
@@ -127,6 +145,50 @@ std::string MaxUnpoolImpl<Size>::extra_repr() const {
                      size_repr(options.stride.value_or(options.kernel_size)), size_repr(options.padding));
 }
 
+namespace {
+template <int N>
+std::string ratio_repr(const Fractions<N>& r) {
+  return fmt::format("({})", fmt::join(r.v, ", "));
+}
+template <class Options>
+constexpr int kFractionalDims = std::is_same_v<Options, functional::FractionalMaxPool2dOptions> ? 2 : 3;
+}  // namespace
+
+template <class Options>
+FractionalMaxPoolImpl<Options>::FractionalMaxPoolImpl(Options o)
+    : Module(fmt::format("FractionalMaxPool{}d", kFractionalDims<Options>)), options(std::move(o)) {
+  TG_CHECK_VALUE(options.output_size || options.output_ratio, "{}: requires either an output_size or an output_ratio",
+                 name());
+  TG_CHECK_VALUE(!(options.output_size && options.output_ratio),
+                 "{}: only one of output_size and output_ratio may be given", name());
+  if (options.output_ratio)
+    for (double r : options.output_ratio->v)
+      TG_CHECK_VALUE(r > 0 && r < 1, "{}: output_ratio must be between 0 and 1, got {}", name(),
+                     ratio_repr(*options.output_ratio));
+}
+
+template <class Options>
+std::tuple<Tensor, Tensor> FractionalMaxPoolImpl<Options>::forward_with_indices(const Tensor& input) {
+  if constexpr (kFractionalDims<Options> == 2)
+    return functional::fractional_max_pool2d_with_indices(input, options);
+  else
+    return functional::fractional_max_pool3d_with_indices(input, options);
+}
+
+template <class Options>
+Tensor FractionalMaxPoolImpl<Options>::forward(const Tensor& input) {
+  return std::get<0>(forward_with_indices(input));
+}
+
+template <class Options>
+std::string FractionalMaxPoolImpl<Options>::extra_repr() const {
+  return fmt::format("kernel_size={}, {}", size_repr(options.kernel_size),
+                     options.output_size ? "output_size=" + size_repr(*options.output_size)
+                                         : "output_ratio=" + ratio_repr(*options.output_ratio));
+}
+
+template class FractionalMaxPoolImpl<functional::FractionalMaxPool2dOptions>;
+template class FractionalMaxPoolImpl<functional::FractionalMaxPool3dOptions>;
 template class LPPoolImpl<int64_t>;
 template class LPPoolImpl<Size2>;
 template class LPPoolImpl<Size3>;

@@ -165,6 +165,26 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::lp_pool3d(x, p, k, stride, ceil_mode); });
   }, py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(),
      py::arg("ceil_mode") = false);
+  f.def(
+      "fractional_max_pool2d",
+      [](const Tensor& x, Size2 k, std::optional<Size2> output_size, std::optional<tg::nn::Fractions<2>> output_ratio,
+         bool return_indices, OptTensor samples) -> py::object {
+        F::FractionalMaxPool2dOptions o{k, output_size, output_ratio, or_undefined(samples)};
+        if (return_indices) return py::cast(nogil([&] { return F::fractional_max_pool2d_with_indices(x, o); }));
+        return py::cast(nogil([&] { return F::fractional_max_pool2d(x, o); }));
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("output_size") = py::none(),
+      py::arg("output_ratio") = py::none(), py::arg("return_indices") = false, py::arg("_random_samples") = py::none());
+  f.def(
+      "fractional_max_pool3d",
+      [](const Tensor& x, Size3 k, std::optional<Size3> output_size, std::optional<tg::nn::Fractions<3>> output_ratio,
+         bool return_indices, OptTensor samples) -> py::object {
+        F::FractionalMaxPool3dOptions o{k, output_size, output_ratio, or_undefined(samples)};
+        if (return_indices) return py::cast(nogil([&] { return F::fractional_max_pool3d_with_indices(x, o); }));
+        return py::cast(nogil([&] { return F::fractional_max_pool3d(x, o); }));
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("output_size") = py::none(),
+      py::arg("output_ratio") = py::none(), py::arg("return_indices") = false, py::arg("_random_samples") = py::none());
   // output_size may carry the batch and channel dims too (PyTorch takes the trailing ones).
   auto trailing = [](const py::object& size, size_t n) -> std::optional<std::vector<int64_t>> {
     if (size.is_none()) return std::nullopt;

@@ -28,6 +28,32 @@ void def_module_sequence(Layer<Impl>& cls, const char* what) {
       });
 }
 
+// forward for the max pools: (output, indices) when the module was built with return_indices=True.
+template <class Impl>
+auto indices_forward() {
+  return [](Impl& m, const tg::Tensor& x) -> py::object {
+    if (m.return_indices) return py::cast(nogil([&] { return m.forward_with_indices(x); }));
+    return py::cast(nogil([&] { return m.forward(x); }));
+  };
+}
+
+// FractionalMaxPool2d / 3d with torch.nn's arguments.
+template <class Impl, class Size, class Ratio>
+void def_fractional_max_pool(py::module_& nn, const char* name) {
+  Layer<Impl>(nn, name)
+      .def(py::init([](Size k, std::optional<Size> output_size, std::optional<Ratio> output_ratio, bool return_indices,
+                       std::optional<tg::Tensor> samples) {
+             auto m = std::make_shared<Impl>(
+                 decltype(Impl::options){k, output_size, output_ratio, samples.value_or(tg::Tensor())});
+             m->return_indices = return_indices;
+             return m;
+           }),
+           py::arg("kernel_size"), py::arg("output_size") = py::none(), py::arg("output_ratio") = py::none(),
+           py::arg("return_indices") = false, py::arg("_random_samples") = py::none())
+      .def_readwrite("return_indices", &Impl::return_indices)
+      .def("forward", indices_forward<Impl>(), py::arg("input"));
+}
+
 }  // namespace
 
 void bind_nn_layers(py::module_& nn) {
@@ -225,12 +251,15 @@ void bind_nn_layers(py::module_& nn) {
   Layer<MaxPool2dImpl>(nn, "MaxPool2d")
       .def(py::init([](Size2 k, std::optional<Size2> stride, Size2 padding, Size2 dilation, bool return_indices,
                        bool ceil_mode) {
-             TG_CHECK_VALUE(!return_indices, "MaxPool2d: return_indices=True is not supported by the module; use "
-                                             "tg.nn.functional.max_pool2d_with_indices");
-             return std::make_shared<MaxPool2dImpl>(functional::MaxPool2dOptions{k, stride, padding, dilation, ceil_mode});
+             auto m =
+                 std::make_shared<MaxPool2dImpl>(functional::MaxPool2dOptions{k, stride, padding, dilation, ceil_mode});
+             m->return_indices = return_indices;
+             return m;
            }),
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("dilation") = 1,
-           py::arg("return_indices") = false, py::arg("ceil_mode") = false);
+           py::arg("return_indices") = false, py::arg("ceil_mode") = false)
+      .def_readwrite("return_indices", &MaxPool2dImpl::return_indices)
+      .def("forward", indices_forward<MaxPool2dImpl>(), py::arg("input"));
   Layer<AvgPool2dImpl>(nn, "AvgPool2d")
       .def(py::init([](Size2 k, std::optional<Size2> stride, Size2 padding, bool ceil_mode, bool count_include_pad,
                        std::optional<int64_t> divisor_override) {
@@ -243,13 +272,15 @@ void bind_nn_layers(py::module_& nn) {
   Layer<MaxPool3dImpl>(nn, "MaxPool3d")
       .def(py::init([](Size3 k, std::optional<Size3> stride, Size3 padding, Size3 dilation, bool return_indices,
                        bool ceil_mode) {
-             TG_CHECK_VALUE(!return_indices, "MaxPool3d: return_indices=True is not supported by the module; use "
-                                             "tg.nn.functional.max_pool3d(..., return_indices=True)");
-             return std::make_shared<MaxPool3dImpl>(
-                 functional::MaxPool3dOptions{k, stride, padding, dilation, ceil_mode});
+             auto m =
+                 std::make_shared<MaxPool3dImpl>(functional::MaxPool3dOptions{k, stride, padding, dilation, ceil_mode});
+             m->return_indices = return_indices;
+             return m;
            }),
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("dilation") = 1,
-           py::arg("return_indices") = false, py::arg("ceil_mode") = false);
+           py::arg("return_indices") = false, py::arg("ceil_mode") = false)
+      .def_readwrite("return_indices", &MaxPool3dImpl::return_indices)
+      .def("forward", indices_forward<MaxPool3dImpl>(), py::arg("input"));
   Layer<AvgPool3dImpl>(nn, "AvgPool3d")
       .def(py::init([](Size3 k, std::optional<Size3> stride, Size3 padding, bool ceil_mode, bool count_include_pad,
                        std::optional<int64_t> divisor_override) {
@@ -261,22 +292,26 @@ void bind_nn_layers(py::module_& nn) {
   Layer<AdaptiveAvgPool3dImpl>(nn, "AdaptiveAvgPool3d").def(py::init<Size3>(), py::arg("output_size"));
   Layer<AdaptiveMaxPool3dImpl>(nn, "AdaptiveMaxPool3d")
       .def(py::init([](Size3 size, bool return_indices) {
-             TG_CHECK_VALUE(!return_indices, "AdaptiveMaxPool3d: return_indices=True is not supported by the module; "
-                                             "use tg.nn.functional.adaptive_max_pool3d(..., return_indices=True)");
-             return std::make_shared<AdaptiveMaxPool3dImpl>(size);
+             auto m = std::make_shared<AdaptiveMaxPool3dImpl>(size);
+             m->return_indices = return_indices;
+             return m;
            }),
-           py::arg("output_size"), py::arg("return_indices") = false);
+           py::arg("output_size"), py::arg("return_indices") = false)
+      .def_readwrite("return_indices", &AdaptiveMaxPool3dImpl::return_indices)
+      .def("forward", indices_forward<AdaptiveMaxPool3dImpl>(), py::arg("input"));
 
   Layer<MaxPool1dImpl>(nn, "MaxPool1d")
       .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding, int64_t dilation, bool return_indices,
                        bool ceil_mode) {
-             TG_CHECK_VALUE(!return_indices, "MaxPool1d: return_indices=True is not supported by the module; use "
-                                             "tg.nn.functional.max_pool1d(..., return_indices=True)");
-             return std::make_shared<MaxPool1dImpl>(
-                 functional::MaxPool1dOptions{k, stride, padding, dilation, ceil_mode});
+             auto m =
+                 std::make_shared<MaxPool1dImpl>(functional::MaxPool1dOptions{k, stride, padding, dilation, ceil_mode});
+             m->return_indices = return_indices;
+             return m;
            }),
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("dilation") = 1,
-           py::arg("return_indices") = false, py::arg("ceil_mode") = false);
+           py::arg("return_indices") = false, py::arg("ceil_mode") = false)
+      .def_readwrite("return_indices", &MaxPool1dImpl::return_indices)
+      .def("forward", indices_forward<MaxPool1dImpl>(), py::arg("input"));
   Layer<AvgPool1dImpl>(nn, "AvgPool1d")
       .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding, bool ceil_mode,
                        bool count_include_pad) {
@@ -288,18 +323,22 @@ void bind_nn_layers(py::module_& nn) {
   Layer<AdaptiveAvgPool1dImpl>(nn, "AdaptiveAvgPool1d").def(py::init<int64_t>(), py::arg("output_size"));
   Layer<AdaptiveMaxPool2dImpl>(nn, "AdaptiveMaxPool2d")
       .def(py::init([](Size2 size, bool return_indices) {
-             TG_CHECK_VALUE(!return_indices, "AdaptiveMaxPool2d: return_indices=True is not supported by the module; "
-                                             "use tg.nn.functional.adaptive_max_pool2d(..., return_indices=True)");
-             return std::make_shared<AdaptiveMaxPool2dImpl>(size);
+             auto m = std::make_shared<AdaptiveMaxPool2dImpl>(size);
+             m->return_indices = return_indices;
+             return m;
            }),
-           py::arg("output_size"), py::arg("return_indices") = false);
+           py::arg("output_size"), py::arg("return_indices") = false)
+      .def_readwrite("return_indices", &AdaptiveMaxPool2dImpl::return_indices)
+      .def("forward", indices_forward<AdaptiveMaxPool2dImpl>(), py::arg("input"));
   Layer<AdaptiveMaxPool1dImpl>(nn, "AdaptiveMaxPool1d")
       .def(py::init([](int64_t size, bool return_indices) {
-             TG_CHECK_VALUE(!return_indices, "AdaptiveMaxPool1d: return_indices=True is not supported by the module; "
-                                             "use tg.nn.functional.adaptive_max_pool1d(..., return_indices=True)");
-             return std::make_shared<AdaptiveMaxPool1dImpl>(size);
+             auto m = std::make_shared<AdaptiveMaxPool1dImpl>(size);
+             m->return_indices = return_indices;
+             return m;
            }),
-           py::arg("output_size"), py::arg("return_indices") = false);
+           py::arg("output_size"), py::arg("return_indices") = false)
+      .def_readwrite("return_indices", &AdaptiveMaxPool1dImpl::return_indices)
+      .def("forward", indices_forward<AdaptiveMaxPool1dImpl>(), py::arg("input"));
   Layer<UnfoldImpl>(nn, "Unfold")
       .def(py::init([](Size2 k, Size2 dilation, Size2 padding, Size2 stride) {
              return std::make_shared<UnfoldImpl>(functional::FoldOptions{k, dilation, padding, stride});
@@ -331,6 +370,8 @@ void bind_nn_layers(py::module_& nn) {
              return std::make_shared<LPPool3dImpl>(LPPoolOptions<Size3>{p, k, stride, ceil_mode});
            }),
            py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("ceil_mode") = false);
+  def_fractional_max_pool<FractionalMaxPool2dImpl, Size2, Fractions<2>>(nn, "FractionalMaxPool2d");
+  def_fractional_max_pool<FractionalMaxPool3dImpl, Size3, Fractions<3>>(nn, "FractionalMaxPool3d");
   Layer<MaxUnpool1dImpl>(nn, "MaxUnpool1d")
       .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding) {
              return std::make_shared<MaxUnpool1dImpl>(MaxUnpoolOptions<int64_t>{k, stride, padding});

@@ -168,6 +168,32 @@ struct type_caster<tg::nn::Size3> {
   }
 };
 
+// A fraction for every spatial dim or one for all: 0.5 or (0.5, 0.7) <-> tg::nn::Fractions<N>.
+template <int N>
+struct type_caster<tg::nn::Fractions<N>> {
+  using Value = tg::nn::Fractions<N>;
+  PYBIND11_TYPE_CASTER(Value, const_name("float | tuple[float, ...]"));
+  bool load(handle src, bool) {
+    if (tgpy::is_number(src)) {
+      value = Value(py::cast<double>(src));
+      return true;
+    }
+    if (!py::isinstance<py::tuple>(src) && !py::isinstance<py::list>(src)) return false;
+    const auto seq = py::reinterpret_borrow<py::sequence>(src);
+    if (seq.size() != N) return false;
+    for (int i = 0; i < N; ++i) {
+      if (!tgpy::is_number(seq[i])) return false;
+      value.v[static_cast<size_t>(i)] = py::cast<double>(seq[i]);
+    }
+    return true;
+  }
+  static handle cast(const Value& r, return_value_policy, handle) {
+    py::tuple t(N);
+    for (int i = 0; i < N; ++i) t[i] = r[i];
+    return t.release();
+  }
+};
+
 // Convolution padding: a size (as Size2 or Size3) or "same" / "valid".
 template <class S>
 struct type_caster<tg::nn::BasicConvPadding<S>> {

@@ -1607,3 +1607,41 @@ def test_windows_and_pad_sequence_match_torch():
             check_fn(lambda *s: pad_sequence(list(s), batch_first=batch_first, padding_value=-1.0, padding_side=side),
                      lambda *s: torch.nn.utils.rnn.pad_sequence(list(s), batch_first=batch_first, padding_value=-1.0,
                                                                 padding_side=side), *seqs)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fractional_max_pool_matches_torch(dtype):
+    """The same samples give PyTorch's windows exactly (its arithmetic in the input's dtype),
+    values, indices and gradients, in 2-D and 3-D, batched and not, by output_size and ratio."""
+    tdt, gdt = getattr(torch, dtype), getattr(tg, dtype)
+    cases = [(2, (2, 3, 11, 9), dict(kernel_size=2, output_size=(5, 6))),
+             (2, (3, 13, 10), dict(kernel_size=(3, 2), output_ratio=(0.6, 0.55))),
+             (2, (1, 2, 7, 7), dict(kernel_size=3, output_size=(1, 5))),
+             (3, (2, 2, 7, 8, 9), dict(kernel_size=(2, 3, 2), output_size=(3, 4, 6))),
+             (3, (2, 9, 6, 7), dict(kernel_size=2, output_ratio=0.5))]
+    for dims, shape, kw in cases:
+        for _ in range(3):
+            data = np.random.randn(*shape)
+            batch = shape[0] if len(shape) == dims + 2 else 1
+            channels = shape[-dims - 1]
+            u = np.random.rand(batch, channels, dims)
+            x_t = torch.tensor(data, dtype=tdt, requires_grad=True)
+            x_g = tg.tensor(data.tolist(), dtype=gdt, requires_grad=True)
+            y_t, i_t = getattr(TF, f"fractional_max_pool{dims}d")(
+                x_t, return_indices=True, _random_samples=torch.tensor(u, dtype=tdt), **kw)
+            y_g, i_g = getattr(F, f"fractional_max_pool{dims}d")(
+                x_g, return_indices=True, _random_samples=tg.tensor(u.tolist(), dtype=gdt), **kw)
+            np.testing.assert_array_equal(np.asarray(i_g), i_t.numpy())
+            np.testing.assert_array_equal(np.asarray(y_g.detach()), y_t.detach().numpy())
+            g = np.random.randn(*y_t.shape)
+            y_t.backward(torch.tensor(g, dtype=tdt))
+            y_g.backward(tg.tensor(g.tolist(), dtype=gdt))
+            check(x_g.grad, x_t.grad, rtol=1e-6, atol=1e-6)
+    # The modules, with drawn samples: shapes, and values that are the input at the indices.
+    pool_t, pool_g = torch.nn.FractionalMaxPool2d(3, output_ratio=0.5), nn.FractionalMaxPool2d(3, output_ratio=0.5)
+    data = np.random.randn(2, 3, 12, 10)
+    y_t, y_g = pool_t(torch.tensor(data, dtype=tdt)), pool_g(tg.tensor(data.tolist(), dtype=gdt))
+    assert tuple(y_g.shape) == tuple(y_t.shape)
+    pool_g = nn.FractionalMaxPool3d(2, output_size=(3, 2, 4), return_indices=True)
+    y_g, i_g = pool_g(tg.tensor(np.random.randn(2, 5, 6, 8).tolist(), dtype=gdt))
+    assert tuple(y_g.shape) == tuple(i_g.shape) == (2, 3, 2, 4)

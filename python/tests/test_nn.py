@@ -384,6 +384,52 @@ def test_lp_pool_unpool_lrn_shuffle_and_random_layers():
         F.max_unpool2d(pooled, idx.int(), 2)
 
 
+def test_max_pool_modules_return_indices():
+    x = tg.randn(2, 3, 8, 6)
+    cases = [(nn.MaxPool1d(2, return_indices=True), lambda v: F.max_pool1d(v, 2, return_indices=True), x[0]),
+             (nn.MaxPool2d(3, 2, 1, return_indices=True), lambda v: F.max_pool2d(v, 3, 2, 1, return_indices=True), x),
+             (nn.MaxPool3d(2, return_indices=True), lambda v: F.max_pool3d(v, 2, return_indices=True), x),
+             (nn.AdaptiveMaxPool1d(4, True), lambda v: F.adaptive_max_pool1d(v, 4, True), x[0]),
+             (nn.AdaptiveMaxPool2d((3, 5), True), lambda v: F.adaptive_max_pool2d(v, (3, 5), True), x),
+             (nn.AdaptiveMaxPool3d(2, True), lambda v: F.adaptive_max_pool3d(v, 2, True), x)]
+    for module, fn, v in cases:
+        (out, idx), (want, want_idx) = module(v), fn(v)
+        assert module.return_indices and out.equal(want) and idx.equal(want_idx)
+        module.return_indices = False
+        assert module(v).equal(want)
+    # The encoder-decoder pattern: pool with indices, then unpool through them.
+    pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+    up = unpool(*pool(x))
+    assert up.shape == x.shape and int((up != 0).sum()) == 2 * 3 * 4 * 3
+
+
+def test_fractional_max_pool():
+    x = tg.randn(2, 3, 10, 9, requires_grad=True)
+    u = tg.rand(2, 3, 2)
+    y, idx = F.fractional_max_pool2d(x, 3, output_ratio=(0.5, 0.6), return_indices=True, _random_samples=u)
+    assert y.shape == idx.shape == (2, 3, 5, 5) and idx.dtype == tg.int64
+    assert y.equal(x.flatten(2).gather(2, idx.flatten(2)).view(2, 3, 5, 5))
+    assert F.fractional_max_pool2d(x, 3, output_ratio=(0.5, 0.6), _random_samples=u).equal(y)
+    y.sum().backward()
+    assert x.grad.sum().item() == 150.0
+    pool = nn.FractionalMaxPool2d(2, output_size=4, return_indices=True)
+    assert repr(pool) == "FractionalMaxPool2d(kernel_size=2, output_size=4)" and pool.return_indices
+    out, where = pool(x)
+    assert out.shape == where.shape == (2, 3, 4, 4)
+    pool.return_indices = False
+    assert isinstance(pool(x), tg.Tensor)
+    assert F.fractional_max_pool3d(tg.randn(3, 6, 6, 6), 2, output_size=3).shape == (3, 3, 3, 3)
+    assert nn.FractionalMaxPool3d((1, 2, 2), output_ratio=0.5)(tg.randn(1, 2, 4, 6, 8)).shape == (1, 2, 2, 3, 4)
+    with pytest.raises(ValueError, match="FractionalMaxPool2d: requires either an output_size or an output_ratio"):
+        nn.FractionalMaxPool2d(2)
+    with pytest.raises(ValueError, match="output_ratio must be between 0 and 1"):
+        nn.FractionalMaxPool2d(2, output_ratio=1.5)
+    with pytest.raises(ValueError, match="fractional_max_pool2d: random_samples must lie in"):
+        F.fractional_max_pool2d(x, 2, output_size=4, _random_samples=u + 1)
+    with pytest.raises(RuntimeError, match=r"random_samples must have shape \[2, 3, 2\]"):
+        F.fractional_max_pool2d(x, 2, output_size=4, _random_samples=tg.rand(2, 3))
+
+
 def test_pad_sequence_and_windows():
     from tapegrad.nn.utils.rnn import pad_sequence
     padded = pad_sequence([tg.ones(3, 2), tg.ones(1, 2)], batch_first=True)

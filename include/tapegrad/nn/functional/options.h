@@ -2,6 +2,7 @@
 // Small argument types shared by the functional ops and the modules: a size given for each
 // spatial dim or once for all (`2`, `{2, 1}` or `{1, 2, 2}`), and convolution padding (a size, "same" or
 // "valid").
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,6 +27,19 @@ struct Size3 {
   constexpr Size3(int64_t d_, int64_t h_, int64_t w_) : d(d_), h(h_), w(w_) {}
   int64_t operator[](int i) const { return i == 0 ? d : i == 1 ? h : w; }
   bool operator==(const Size3&) const = default;
+};
+
+// A fraction for each of N spatial dims, given once for all (`0.5`) or per dim
+// (`Fractions<2>(0.5, 0.7)`): fractional max pooling's output_ratio.
+template <int N>
+struct Fractions {
+  std::array<double, N> v{};
+  constexpr Fractions() = default;
+  constexpr Fractions(double x) { v.fill(x); }  // NOLINT: `0.5` means 0.5 in every dim
+  template <class... D>
+  requires(sizeof...(D) == N && N > 1) constexpr Fractions(D... d) : v{static_cast<double>(d)...} {}
+  double operator[](int i) const { return v[static_cast<size_t>(i)]; }
+  bool operator==(const Fractions&) const = default;
 };
 
 enum class ConvPaddingMode : uint8_t { Explicit, Same, Valid };

@@ -95,6 +95,33 @@ Tensor lp_pool2d(const Tensor& input, double norm_type, Size2 kernel_size, std::
 Tensor lp_pool3d(const Tensor& input, double norm_type, Size3 kernel_size, std::optional<Size3> stride = {},
                  bool ceil_mode = false, TG_CALLER);
 
+// Fractional max pooling (PyTorch's fractional_max_pool2d/3d): kernel_size windows whose starts
+// advance by floor or ceil of (in - k) / (out - 1), placed by one sample in [0, 1) per plane and
+// spatial dim. Give exactly one of output_size and output_ratio (output = int(in * ratio)).
+// random_samples [N, C, 2] ([N, C, 3] in 3-D; N = 1 for unbatched input), of the input's dtype,
+// fixes the windows; left undefined, it is drawn with tg::rand. Samples [..., 0] place the W
+// windows and [..., 1] the H windows in 2-D; D, H, W in that order in 3-D (PyTorch's order).
+// Indices are flat within each plane (h * W + w) or volume (d * H * W + h * W + w).
+struct FractionalMaxPool2dOptions {
+  Size2 kernel_size;
+  std::optional<Size2> output_size = {};
+  std::optional<Fractions<2>> output_ratio = {};
+  Tensor random_samples = {};
+};
+Tensor fractional_max_pool2d(const Tensor& input, const FractionalMaxPool2dOptions& options, TG_CALLER);
+std::tuple<Tensor, Tensor> fractional_max_pool2d_with_indices(const Tensor& input,
+                                                              const FractionalMaxPool2dOptions& options, TG_CALLER);
+
+struct FractionalMaxPool3dOptions {
+  Size3 kernel_size;
+  std::optional<Size3> output_size = {};
+  std::optional<Fractions<3>> output_ratio = {};
+  Tensor random_samples = {};
+};
+Tensor fractional_max_pool3d(const Tensor& input, const FractionalMaxPool3dOptions& options, TG_CALLER);
+std::tuple<Tensor, Tensor> fractional_max_pool3d_with_indices(const Tensor& input,
+                                                              const FractionalMaxPool3dOptions& options, TG_CALLER);
+
 // The inverse of max pooling: each input value placed at its max_pool*_with_indices index in a
 // zero output of output_size (default (in - 1) * stride - 2 * padding + kernel per spatial dim).
 Tensor max_unpool1d(const Tensor& input, const Tensor& indices, int64_t kernel_size, std::optional<int64_t> stride = {},

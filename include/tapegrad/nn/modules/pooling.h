@@ -13,6 +13,9 @@ class MaxPool2dImpl : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   functional::MaxPool2dOptions options;
+  // Also the flat indices of the maxima, as functional::*_with_indices returns them.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)
 };
 class MaxPool2d : public ::tg::nn::ModuleHolder<MaxPool2dImpl> {
  public:
@@ -53,6 +56,9 @@ class AdaptiveMaxPool2dImpl : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   Size2 output_size;
+  // Also the flat indices of the maxima, as functional::*_with_indices returns them.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)
 };
 class AdaptiveMaxPool2d : public ::tg::nn::ModuleHolder<AdaptiveMaxPool2dImpl> {
  public:
@@ -68,6 +74,9 @@ class MaxPool1dImpl : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   functional::MaxPool1dOptions options;
+  // Also the flat indices of the maxima, as functional::*_with_indices returns them.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)
 };
 TG_MODULE(MaxPool1d);
 
@@ -97,6 +106,9 @@ class AdaptiveMaxPool1dImpl : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   int64_t output_size;
+  // Also the flat indices of the maxima, as functional::*_with_indices returns them.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)
 };
 TG_MODULE(AdaptiveMaxPool1d);
 
@@ -107,6 +119,9 @@ class MaxPool3dImpl : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   functional::MaxPool3dOptions options;
+  // Also the flat indices of the maxima, as functional::*_with_indices returns them.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)
 };
 class MaxPool3d : public ::tg::nn::ModuleHolder<MaxPool3dImpl> {
  public:
@@ -143,6 +158,9 @@ class AdaptiveMaxPool3dImpl : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   Size3 output_size;
+  // Also the flat indices of the maxima, as functional::*_with_indices returns them.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)
 };
 TG_MODULE(AdaptiveMaxPool3d);
 
@@ -195,5 +213,23 @@ using MaxUnpool3dImpl = MaxUnpoolImpl<Size3>;
 TG_MODULE(MaxUnpool1d);
 TG_MODULE(MaxUnpool2d);
 TG_MODULE(MaxUnpool3d);
+
+// Fractional max pooling (functional::fractional_max_pool2d / 3d). Without random_samples in its
+// options, every forward draws new windows, in training and evaluation alike (as in PyTorch).
+template <class Options>
+class FractionalMaxPoolImpl : public Module {
+ public:
+  explicit FractionalMaxPoolImpl(Options options);
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  Options options;
+  // Also the flat indices of the maxima, as functional::*_with_indices returns them.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+  bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)
+};
+using FractionalMaxPool2dImpl = FractionalMaxPoolImpl<functional::FractionalMaxPool2dOptions>;
+using FractionalMaxPool3dImpl = FractionalMaxPoolImpl<functional::FractionalMaxPool3dOptions>;
+TG_MODULE(FractionalMaxPool2d);
+TG_MODULE(FractionalMaxPool3d);
 
 }  // namespace tg::nn
