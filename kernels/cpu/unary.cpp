@@ -94,10 +94,38 @@ struct LibmvecForm<ErfinvFn> {
     const __m256 one_minus_a2 =
         _mm256_fnmadd_ps(reinterpret_cast<__m256>(a), reinterpret_cast<__m256>(a), _mm256_set1_ps(1.0f));
     const Floats8 w = -VectorMath::log(reinterpret_cast<Floats8>(one_minus_a2));
-    const Floats8 sqrt_w = reinterpret_cast<Floats8>(_mm256_sqrt_ps(reinterpret_cast<__m256>(w)));
-    return (w < 5.0f ? erfinv_float_central(w) : erfinv_float_tail(sqrt_w)) * y;
+    return (w < 5.0f ? erfinv_float_central(w) : erfinv_float_tail(VectorMath::sqrt(w))) * y;
   }
 };
+// i0, i0e, i1 and i1e on float and double lanes: both of scalar_math.h's series, then a select
+// (on real data a branch between them mispredicts). Infinity and NaN fall out of the arithmetic
+// but for e^x * 0 at infinity.
+template <int kOrder, bool kScaled>
+struct BesselILanes {
+  static constexpr bool kHas = true;
+  static constexpr bool kDoubles = true;
+  template <class V>
+  static V apply(V v) {
+    constexpr bool kDouble = std::is_same_v<V, Doubles4>;
+    using S = std::conditional_t<kDouble, double, float>;
+    const V x = v < 0 ? -v : v;
+    V r = x <= S(8) ? bessel_i_below8<kOrder, kDouble>(x) : bessel_i_above8<kOrder, kDouble>(x) / VectorMath::sqrt(x);
+    if constexpr (!kScaled) {
+      const V half = VectorMath::exp(x * S(0.5));
+      r = x == S(INFINITY) ? V{} + S(INFINITY) : r * half * half;
+    }
+    if constexpr (kOrder == 1) r = v < 0 ? -r : r;
+    return r;
+  }
+};
+template <>
+struct LibmvecForm<I0Fn> : BesselILanes<0, false> {};
+template <>
+struct LibmvecForm<I0eFn> : BesselILanes<0, true> {};
+template <>
+struct LibmvecForm<I1Fn> : BesselILanes<1, false> {};
+template <>
+struct LibmvecForm<I1eFn> : BesselILanes<1, true> {};
 #endif
 
 template <class T, class Fn>

@@ -107,6 +107,8 @@ struct VectorMath {
   static Doubles4 fn(Doubles4 x) { return _ZGVdN4v_##fn(x); }
   TG_LIBMVEC_UNARY(TG_VECTOR_MATH_FN)
 #undef TG_VECTOR_MATH_FN
+  static Floats8 sqrt(Floats8 x) { return reinterpret_cast<Floats8>(_mm256_sqrt_ps(reinterpret_cast<__m256>(x))); }
+  static Doubles4 sqrt(Doubles4 x) { return reinterpret_cast<Doubles4>(_mm256_sqrt_pd(reinterpret_cast<__m256d>(x))); }
   static Floats8 pow(Floats8 a, Floats8 b) { return _ZGVdN8vv_powf(a, b); }
   static Doubles4 pow(Doubles4 a, Doubles4 b) { return _ZGVdN4vv_pow(a, b); }
 };
