@@ -14,6 +14,8 @@ constexpr double kEulerGamma = 0.57721566490153286061;
 constexpr double kSqrtHalf = 0.70710678118654752440;
 constexpr double kSqrtPi = 1.77245385090551602730;
 constexpr double kSqrtTwoPi = 2.50662827463100050242;
+constexpr double kSqrtTwo = 1.41421356237309504880;
+constexpr double kSqrtPiHalf = 0.88622692545275801365;  // sqrt(pi) / 2
 constexpr double kEps = 1.1102230246251565e-16;
 
 // e^(x^2) to the accuracy of exp itself: x * x split into its rounded value and the rounding error.
@@ -338,10 +340,9 @@ TG_HOST_DEVICE inline double log_ndtr(double x) {
   return std::log(0.5 * erfcx(-x * kSqrtHalf)) - 0.5 * x * x;
 }
 
-// The inverse of ndtr. Near the middle sqrt 2 erfinv(2p - 1), where 2p - 1 is exact; in the tails
-// (p < 1/4, and 1 - p for p > 3/4, also exact) a rational first guess in sqrt(-2 log p)
-// (Abramowitz and Stegun 26.2.23, to 4.5e-4) and two Halley steps on log ndtr(x) = log p, whose
-// derivatives need ndtr(x) / phi(x) only, so no tiny numbers.
+// ndtri in the far lower tail (p < 1e-16): a rational first guess in sqrt(-2 log p) (Abramowitz
+// and Stegun 26.2.23, to 4.5e-4) and two Halley steps on log ndtr(x) = log p, whose derivatives
+// need ndtr(x) / phi(x) only, so no tiny numbers.
 TG_HOST_DEVICE inline double ndtri_lower(double p) {
   const double log_p = std::log(p), t = std::sqrt(-2 * log_p);
   double x = -(t - (2.515517 + (0.802853 + 0.010328 * t) * t) / (1 + (1.432788 + (0.189269 + 0.001308 * t) * t) * t));
@@ -355,13 +356,23 @@ TG_HOST_DEVICE inline double ndtri_lower(double p) {
   return x;
 }
 
+// The inverse of ndtr. For p in [1/8, 7/8], sqrt 2 erfinv(2p - 1), with 2p - 1's rounding error e
+// (none in [1/4, 3/4]) added through erfinv' = sqrt(pi) / 2 exp(erfinv^2); beyond, with q =
+// min(p, 1 - p) (exact), erfinv's tail series at z = sqrt(-log q) (what it takes for
+// y = 1 - 2q), and below q = 1e-16, past that series' range, ndtri_lower.
+constexpr double kNdtriTailSeriesEnd = 1e-16;
 TG_HOST_DEVICE inline double ndtri(double p) {
   if (p != p || p < 0 || p > 1) return NAN;
   if (p == 0) return -INFINITY;
   if (p == 1) return INFINITY;
-  if (p < 0.25) return ndtri_lower(p);
-  if (p > 0.75) return -ndtri_lower(1 - p);
-  return 1.41421356237309504880 * erfinv_value(2 * p - 1);
+  if (p >= 0.125 && p <= 0.875) {
+    const double two = 2 * p, y = two - 1, back = y - two, e = (two - (y - back)) + (-1 - back);
+    const double x = erfinv_central(y);
+    return kSqrtTwo * (x + e * kSqrtPiHalf * std::exp(x * x));
+  }
+  const double q = p < 0.5 ? p : 1 - p;
+  const double x = q >= kNdtriTailSeriesEnd ? -kSqrtTwo * erfinv_tail(std::sqrt(-std::log(q))) : ndtri_lower(q);
+  return p < 0.5 ? x : -x;
 }
 
 // Hurwitz's zeta(x, q) = sum_k (q + k)^-x (Cephes' algorithm, as PyTorch): at least 10 terms and

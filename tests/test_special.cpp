@@ -294,6 +294,28 @@ TEST(Special, AiryAcrossItsRegimes) {
   EXPECT_TRUE(close(special::airy_ai(xf), special::airy_ai(xf.to(kFloat64)).to(kFloat32), 0, 0));
 }
 
+TEST(Special, NdtriAcrossItsForms) {
+  // mpmath at 400 digits: the far tail (Halley), the tail series, 2p - 1 with and without its
+  // rounding error, both sides. 18 values: 4-lane vectors with a far-tail lane and without, a tail.
+  const std::vector<std::pair<double, double>> cases = {
+      {1e-300, -37.0470962993612}, {1e-17, -8.493793224109599}, {2e-16, -8.138562060199721},
+      {1e-10, -6.361340902404057}, {0.01, -2.326347874040841}, {0.1, -1.2815515655446004},
+      {0.124, -1.1552208466119516}, {0.13, -1.1263911290388007}, {0.2, -0.8416212335729142},
+      {0.3, -0.5244005127080408}, {0.499999999, -2.5066283428845328e-09}, {0.7, 0.5244005127080407},
+      {0.8, 0.8416212335729144}, {0.87, 1.1263911290388007}, {0.9, 1.2815515655446006},
+      {0.99, 2.3263478740408408}, {0.9999999999, 6.361340889697422}, {0.9999999999999999, 8.209536151601387}};
+  std::vector<double> p, want;
+  for (const auto& [pi, x] : cases) p.push_back(pi), want.push_back(x);
+  const Tensor got = special::ndtri(tensor(p, kFloat64));
+  EXPECT_TRUE(close(got, tensor(want, kFloat64), 1e-15, 0));
+  // One lane at a time (the scalar form) gives the same.
+  for (size_t i = 0; i < p.size(); ++i)
+    EXPECT_NEAR(special::ndtri(tensor({p[i]}, kFloat64)).item<double>(), want[i], 1e-15 * std::fabs(want[i])) << p[i];
+  // float32: the double result, rounded (up to an ulp where vector and scalar exp differ).
+  const Tensor pf = tensor(p, kFloat64).to(kFloat32);
+  EXPECT_TRUE(close(special::ndtri(pf), special::ndtri(pf.to(kFloat64)).to(kFloat32), 2e-7, 0));
+}
+
 TEST(Special, ErfinvIsAccurateUpToOne) {
   // Chebyshev series in y^2 to 3/4, in sqrt(-log((1 - y) / 2)) beyond; Newton on erf(x) - y was
   // 5e-5 off at 1 - 1e-15, where erf(x) and y are the same double.

@@ -68,6 +68,15 @@ TG_LIBMVEC_FORM(Log2, log2)
 TG_LIBMVEC_FORM(Log10, log10)
 TG_LIBMVEC_FORM(Erfc, erfc)
 #undef TG_LIBMVEC_FORM
+// A float op computed in double: Form's Doubles4 apply on each half of v.
+template <class Form>
+Floats8 in_double_lanes(Floats8 v) {
+  using Floats4 = float __attribute__((vector_size(16)));
+  const Floats4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3), hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+  const Floats4 a = __builtin_convertvector(Form::apply(__builtin_convertvector(lo, Doubles4)), Floats4);
+  const Floats4 b = __builtin_convertvector(Form::apply(__builtin_convertvector(hi, Doubles4)), Floats4);
+  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
+}
 // ndtr(x) = erfc(-x / sqrt 2) / 2 in double lanes, as special_math.h's scalar form (in float,
 // the rounding of x / sqrt 2 alone costs 2 x^2 float ulps in the tail).
 template <>
@@ -75,20 +84,22 @@ struct LibmvecForm<NdtrFn> {
   static constexpr bool kHas = true;
   static constexpr bool kDoubles = true;
   static Doubles4 apply(Doubles4 v) { return VectorMath::erfc(v * -special_math::kSqrtHalf) * 0.5; }
-  static Floats8 apply(Floats8 v) {
-    using Floats4 = float __attribute__((vector_size(16)));
-    const Floats4 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3), hi = __builtin_shufflevector(v, v, 4, 5, 6, 7);
-    const Floats4 a = __builtin_convertvector(apply(__builtin_convertvector(lo, Doubles4)), Floats4);
-    const Floats4 b = __builtin_convertvector(apply(__builtin_convertvector(hi, Doubles4)), Floats4);
-    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7);
-  }
+  static Floats8 apply(Floats8 v) { return in_double_lanes<LibmvecForm<NdtrFn>>(v); }
 };
 // erfinv on float lanes: scalar_math.h's erfinv_float, its edge cases from the arithmetic
 // (|y| = 1: log(0) makes w and the tail +inf; |y| > 1: log of a negative number, NaN).
+// In double lanes: both of scalar_math.h's series, then a select, with |y| = 1 apart (z = inf).
 template <>
 struct LibmvecForm<ErfinvFn> {
   static constexpr bool kHas = true;
-  static constexpr bool kDoubles = false;
+  static constexpr bool kDoubles = true;
+  static Doubles4 apply(Doubles4 y) {
+    const Doubles4 a = y < 0 ? -y : y;
+    const Doubles4 tail = erfinv_tail(VectorMath::sqrt(-VectorMath::log((1 - a) * 0.5)));
+    const Doubles4 r = a <= 0.75 ? erfinv_central(y) : (y < 0 ? -tail : tail);
+    const Doubles4 inf = Doubles4{} + INFINITY;
+    return a == 1 ? (y < 0 ? -inf : inf) : r;
+  }
   static Floats8 apply(Floats8 y) {
     const Floats8 a = reinterpret_cast<Floats8>(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), reinterpret_cast<__m256>(y)));
     const __m256 one_minus_a2 =
@@ -96,6 +107,26 @@ struct LibmvecForm<ErfinvFn> {
     const Floats8 w = -VectorMath::log(reinterpret_cast<Floats8>(one_minus_a2));
     return (w < 5.0f ? erfinv_float_central(w) : erfinv_float_tail(VectorMath::sqrt(w))) * y;
   }
+};
+// ndtri in double lanes (float ones convert): special_math.h's central and tail forms, then a
+// select; a vector with a lane outside their range (the far tails, 0, 1, NaN, outside [0, 1])
+// takes the scalar form.
+template <>
+struct LibmvecForm<NdtriFn> {
+  static constexpr bool kHas = true;
+  static constexpr bool kDoubles = true;
+  static Doubles4 apply(Doubles4 p) {
+    using namespace special_math;
+    const Doubles4 q = p < 0.5 ? p : 1 - p;
+    for (int i = 0; i < 4; ++i)
+      if (!(q[i] >= kNdtriTailSeriesEnd)) return Doubles4{ndtri(p[0]), ndtri(p[1]), ndtri(p[2]), ndtri(p[3])};
+    const Doubles4 two = p * 2, y = two - 1, back = y - two, e = (two - (y - back)) + (-1 - back);
+    const Doubles4 x = erfinv_central(y);
+    const Doubles4 central = kSqrtTwo * (x + e * kSqrtPiHalf * VectorMath::exp(x * x));
+    const Doubles4 tail = kSqrtTwo * erfinv_tail(VectorMath::sqrt(-VectorMath::log(q)));
+    return (p >= 0.125) & (p <= 0.875) ? central : (p < 0.5 ? -tail : tail);
+  }
+  static Floats8 apply(Floats8 v) { return in_double_lanes<LibmvecForm<NdtriFn>>(v); }
 };
 // i0, i0e, i1 and i1e on float and double lanes: both of scalar_math.h's series, then a select
 // (on real data a branch between them mispredicts). Infinity and NaN fall out of the arithmetic
