@@ -79,6 +79,9 @@ int main(int argc, char** argv) {
   const int64_t vn = quick ? 1 : 8, vs = quick ? 8 : 32;
   Tensor vol_x = randn({vn, 16, vs / 2, vs, vs}).requires_grad_(true);
   nn::Sequential vol_stage(nn::Conv3d(16, 32, 3, {.padding = 1}), nn::BatchNorm3d(32), nn::ReLU(), nn::MaxPool3d(2));
+  // Fractional max pooling (Graham's networks) with fixed samples, as in bench_nn_torch.py.
+  const int64_t fn = quick ? 2 : 32, fs = quick ? 8 : 56;
+  Tensor frac_x = randn({fn, 64, fs, fs}).requires_grad_(true), frac_u = rand({fn, 64, 2});
   std::printf("tapegrad %s, %d threads available\n", "nn", all);
   for (int threads : {1, all}) {
     set_num_threads(threads);
@@ -139,6 +142,13 @@ int main(int argc, char** argv) {
     report(fmt::format("conv3d_bn_relu_maxpool3d_8x16x16x32x32_fwd_bwd{}", t), median_ms([&] {
              vol_x.set_grad(Tensor());
              vol_stage->forward(vol_x).sum().backward();
+           }),
+           "ms");
+    report(fmt::format("fractional_max_pool2d_32x64x56x56_r0.7_fwd_bwd{}", t), median_ms([&] {
+             frac_x.set_grad(Tensor());
+             F::fractional_max_pool2d(frac_x, {.kernel_size = 2, .output_ratio = 0.7, .random_samples = frac_u})
+                 .sum()
+                 .backward();
            }),
            "ms");
   }

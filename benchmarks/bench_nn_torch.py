@@ -53,6 +53,7 @@ def main():
     seg_x, seg_y = torch.randn(8, 21, 64, 64, requires_grad=True), torch.randint(0, 21, (8, 64, 64))
     vol_x = torch.randn(8, 16, 16, 32, 32, requires_grad=True)
     vol_stage = nn.Sequential(nn.Conv3d(16, 32, 3, padding=1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2))
+    frac_x, frac_u = torch.randn(32, 64, 56, 56, requires_grad=True), torch.rand(32, 64, 2)
     print(f"torch {torch.__version__}, {all_threads} threads available")
     for threads in (1, all_threads):
         torch.set_num_threads(threads)
@@ -115,6 +116,12 @@ def main():
             vol_stage(vol_x).sum().backward()
 
         report("conv3d_bn_relu_maxpool3d_8x16x16x32x32_fwd_bwd" + t, median_ms(vol_step), "ms")
+
+        def frac_step():
+            frac_x.grad = None
+            F.fractional_max_pool2d(frac_x, 2, output_ratio=(0.7, 0.7), _random_samples=frac_u).sum().backward()
+
+        report("fractional_max_pool2d_32x64x56x56_r0.7_fwd_bwd" + t, median_ms(frac_step), "ms")
 
 
 if __name__ == "__main__":
