@@ -1,6 +1,5 @@
 // 2-D max and average pooling over contiguous planes, parallel over planes. Average pooling
 // takes precomputed windows, so plain, padded and adaptive pooling share one kernel.
-#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -16,7 +15,7 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
   using Acc = acc_t<T>;
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
   // The windows of each output row and column, computed once (they cost divisions); fractional
-  // windows start differently in every plane, so each task keeps its own starts.
+  // windows start differently in every plane, at their own starts.
   const auto rows = static_cast<size_t>(g.out_h), cols = static_cast<size_t>(g.out_w);
   std::vector<int64_t> row_start(rows), i0(rows), i1(rows), col_start(cols), j0(cols), j1(cols);
   for (size_t oh = 0; oh < rows; ++oh)
@@ -24,10 +23,9 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
   for (size_t ow = 0; ow < cols; ++ow)
     plane_window_taps(g, 1, 0, static_cast<int64_t>(ow), col_start[ow], j0[ow], j1[ow]);
   parallel_for(0, g.planes, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, in_plane)), [&](int64_t lo, int64_t hi) {
-    std::vector<int64_t> hs = row_start, ws = col_start;
     for (int64_t p = lo; p < hi; ++p) {
-      if (g.h_start) std::copy(g.h_start + p * g.out_h, g.h_start + (p + 1) * g.out_h, hs.begin());
-      if (g.w_start) std::copy(g.w_start + p * g.out_w, g.w_start + (p + 1) * g.out_w, ws.begin());
+      const int64_t* hs = g.h_start ? g.h_start + p * g.out_h : row_start.data();
+      const int64_t* ws = g.w_start ? g.w_start + p * g.out_w : col_start.data();
       const T* src = in + p * in_plane;
       T* dst = out + p * out_plane;
       int64_t* idx = indices + p * out_plane;
