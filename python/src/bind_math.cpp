@@ -667,12 +667,66 @@ void bind_math(py::module_& m, TensorClass& cls) {
       for (const py::handle o : operands) ts.push_back(to_tensor(o));
     return nogil([&] { return tg::einsum(eq, ts); });
   }, py::arg("equation"));
+  def_op(
+      m, cls, "mv", [](const tg::Tensor& a, const tg::Tensor& v) { return nogil([&] { return tg::mv(a, v); }); },
+      py::arg("vec"));
+  def_op(
+      m, cls, "inner", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return tg::inner(a, b); }); },
+      py::arg("other"));
+  // addmv, addr, baddbmm, addbmm: beta * input + alpha * (a product of the two operands).
+  using ScaledProduct = tg::Tensor (*)(const tg::Tensor&, const tg::Tensor&, const tg::Tensor&, const tg::Scalar&,
+                                       const tg::Scalar&, tg::SourceLoc);
+  for (auto [name, fn, a, b] :
+       {std::tuple<const char*, ScaledProduct, const char*, const char*>{"addmv", &tg::addmv, "mat", "vec"},
+        {"addr", &tg::addr, "vec1", "vec2"},
+        {"baddbmm", &tg::baddbmm, "batch1", "batch2"},
+        {"addbmm", &tg::addbmm, "batch1", "batch2"}})
+    def_op(
+        m, cls, name,
+        [fn](const tg::Tensor& t, const tg::Tensor& x, const tg::Tensor& y, const tg::Scalar& beta,
+             const tg::Scalar& alpha) { return nogil([&] { return fn(t, x, y, beta, alpha, {}); }); },
+        py::arg(a), py::arg(b), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  // dims: n (a's last n with b's first n) or a pair of sequences.
+  m.def(
+      "tensordot",
+      [](const tg::Tensor& a, const tg::Tensor& b, py::object dims) {
+        if (PyLong_Check(dims.ptr())) return nogil([&, n = py::cast<int64_t>(dims)] { return tg::tensordot(a, b, n); });
+        const auto pair = py::cast<py::sequence>(dims);
+        TG_CHECK_VALUE(pair.size() == 2, "tensordot: dims must be an int or a pair of dim lists");
+        auto as_dims = [](py::handle h) {
+          return PyLong_Check(h.ptr()) ? std::vector<int64_t>{py::cast<int64_t>(h)} : py::cast<std::vector<int64_t>>(h);
+        };
+        const std::vector<int64_t> da = as_dims(pair[0]), db = as_dims(pair[1]);
+        return nogil([&] { return tg::tensordot(a, b, da, db); });
+      },
+      py::arg("a"), py::arg("b"), py::arg("dims") = 2);
   def_op(m, cls, "softmax", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.softmax(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
   def_op(m, cls, "log_softmax", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.log_softmax(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+
+  // PyTorch's and NumPy's other names (ops/aliases.h), with their in-place forms where the op has one.
+  for (auto [alias, target] : {std::pair{"arccos", "acos"},
+                               {"arcsin", "asin"},
+                               {"arctan", "atan"},
+                               {"arctan2", "atan2"},
+                               {"absolute", "abs"},
+                               {"negative", "neg"},
+                               {"fix", "trunc"},
+                               {"greater", "gt"},
+                               {"greater_equal", "ge"},
+                               {"less", "lt"},
+                               {"less_equal", "le"},
+                               {"not_equal", "ne"},
+                               {"moveaxis", "movedim"},
+                               {"ger", "outer"}}) {
+    m.attr(alias) = m.attr(target);
+    cls.attr(alias) = cls.attr(target);
+    const std::string inplace = std::string(target) + "_";
+    if (py::hasattr(cls, inplace.c_str())) cls.attr((std::string(alias) + "_").c_str()) = cls.attr(inplace.c_str());
+  }
 }
 
 }  // namespace tgpy

@@ -1645,3 +1645,30 @@ def test_fractional_max_pool_matches_torch(dtype):
     pool_g = nn.FractionalMaxPool3d(2, output_size=(3, 2, 4), return_indices=True)
     y_g, i_g = pool_g(tg.tensor(np.random.randn(2, 5, 6, 8).tolist(), dtype=gdt))
     assert tuple(y_g.shape) == tuple(i_g.shape) == (2, 3, 2, 4)
+
+
+def test_product_composites_and_other_names_match_torch():
+    r = np.random.randn
+    check_fn(lambda a, v: tg.mv(a, v), lambda a, v: torch.mv(a, v), r(4, 3), r(3))
+    check_fn(lambda s, a, v: tg.addmv(s, a, v, beta=0.5, alpha=2.0),
+             lambda s, a, v: torch.addmv(s, a, v, beta=0.5, alpha=2.0), r(4), r(4, 3), r(3))
+    check_fn(lambda m, p, q: m.addr(p, q, alpha=-1.0), lambda m, p, q: m.addr(p, q, alpha=-1.0), r(4, 5), r(4), r(5))
+    check_fn(lambda c, x, y: tg.baddbmm(c, x, y, beta=2.0), lambda c, x, y: torch.baddbmm(c, x, y, beta=2.0),
+             r(1, 4, 5), r(3, 4, 2), r(3, 2, 5))
+    check_fn(lambda c, x, y: tg.addbmm(c, x, y, alpha=0.5), lambda c, x, y: torch.addbmm(c, x, y, alpha=0.5),
+             r(5), r(3, 4, 2), r(3, 2, 5))
+    check_fn(lambda x, y: tg.inner(x, y), lambda x, y: torch.inner(x, y), r(2, 3, 4), r(5, 4))
+    for dims in (2, ([1, 2], [0, 1]), ([2, 0], [0, 2]), 0):
+        shape_b = (4, 3, 2) if dims == ([2, 0], [0, 2]) else (3, 4, 6)
+        check_fn(lambda x, y: tg.tensordot(x, y, dims=dims), lambda x, y: torch.tensordot(x, y, dims=dims),
+                 r(2, 3, 4), r(*shape_b))
+    x, y = r(3, 4), r(3, 4)
+    for name in ("arccos", "arcsin", "arctan", "absolute", "negative", "fix"):
+        v = np.clip(x, -0.9, 0.9)
+        check(getattr(tg, name)(tg.tensor(v.tolist(), dtype=tg.float64)), getattr(torch, name)(torch.tensor(v)))
+    for name in ("arctan2", "greater", "greater_equal", "less", "less_equal", "not_equal"):
+        got = getattr(tg.tensor(x.tolist(), dtype=tg.float64), name)(tg.tensor(y.tolist(), dtype=tg.float64))
+        check(got.double(), getattr(torch.tensor(x), name)(torch.tensor(y)).double())
+    t = tg.tensor(np.clip(x, -0.9, 0.9).tolist(), dtype=tg.float64)
+    assert t.clone().arccos_().equal(t.acos()) and t.clone().negative_().equal(-t)
+    assert tg.moveaxis(tg.zeros(2, 3, 4), 0, -1).shape == (3, 4, 2) and tg.ger(t[0], t[1]).equal(tg.outer(t[0], t[1]))

@@ -1,6 +1,7 @@
 #pragma once
 // Every tensor op as a free function.
 #include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/ops/aliases.h"
 #include "tapegrad/tensor/ops/arrange.h"
 #include "tapegrad/tensor/ops/elementwise.h"
 #include "tapegrad/tensor/ops/index_ops.h"

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string_view>
 #include <tuple>
+#include <vector>
 
 #include "tapegrad/tensor/tensor.h"
 
@@ -19,6 +20,26 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
              const Scalar& alpha = 1, TG_CALLER);
 Tensor dot(const Tensor& self, const Tensor& other, TG_CALLER);
 Tensor outer(const Tensor& self, const Tensor& other, TG_CALLER);
+// A matrix [n, m] times a vector [m].
+Tensor mv(const Tensor& self, const Tensor& vec, TG_CALLER);
+// beta * self + alpha * product, with self broadcast to the product's shape (beta = 0 ignores
+// self, its NaNs included, as PyTorch): of mat @ vec, of outer(vec1, vec2), of bmm(batch1, batch2),
+// and of the sum over the batch of batch1[i] @ batch2[i].
+Tensor addmv(const Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta = 1, const Scalar& alpha = 1,
+             TG_CALLER);
+Tensor addr(const Tensor& self, const Tensor& vec1, const Tensor& vec2, const Scalar& beta = 1, const Scalar& alpha = 1,
+            TG_CALLER);
+Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta = 1,
+               const Scalar& alpha = 1, TG_CALLER);
+Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta = 1,
+              const Scalar& alpha = 1, TG_CALLER);
+// The sum of products over the last dim of both (a scalar operand multiplies).
+Tensor inner(const Tensor& self, const Tensor& other, TG_CALLER);
+// The sum of products over dims_a of a paired with dims_b of b; the result has a's other dims,
+// then b's. `dims` = n pairs a's last n dims with b's first n.
+Tensor tensordot(const Tensor& a, const Tensor& b, int64_t dims = 2, TG_CALLER);
+Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& dims_a,
+                 const std::vector<int64_t>& dims_b, TG_CALLER);
 // Einstein summation over one or two operands, with "..." and an optional "->output".
 Tensor einsum(std::string_view equation, const tensor_list& operands, TG_CALLER);
 
