@@ -157,6 +157,10 @@ struct IndexGeometry {
   int64_t dst_position_stride = 0;  // how far the destination moves per position (gather: out)
 };
 
+// What scatter does where an element lands: assign it, or combine it with what is there (max and
+// min propagate NaN, as maximum and minimum do).
+enum class ScatterReduce : uint8_t { Assign, Add, Mul, Max, Min };
+
 // gather/scatter along `dim`: iterates over the index tensor's shape.
 struct DimIndexGeometry {
   int ndim = 0;
@@ -288,9 +292,9 @@ struct Backend {
   // Checks each index against g.dim_size as it reads: returns the position (in the contiguous
   // index) of the first one out of range, or -1; with one, the output holds no meaning.
   int64_t (*gather)(DType dtype, const DimIndexGeometry& g, void* out, const void* self, const int64_t* index);
-  // reduce: 0 assign, 1 add.
+  // How each source element combines with the one it lands on (scatter, scatter_add, scatter_reduce).
   void (*scatter)(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index,
-                  int reduce);
+                  ScatterReduce reduce);
   // out[r, j] = how many of row r's boundaries are < values[r, j] (<= with right): the insertion
   // point that keeps the row sorted. NaN values go last, as in PyTorch.
   void (*searchsorted)(DType dtype, const SearchGeometry& g, int64_t* out, const void* sorted, const void* values,

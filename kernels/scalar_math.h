@@ -54,6 +54,23 @@ TG_HOST_DEVICE inline V max_value(V a, V b) {
   }
   return b > a ? b : a;
 }
+// fmin/fmax: C's fmin/fmax, a NaN loses to a number (NaN only when both are).
+template <class V>
+TG_HOST_DEVICE inline V fmin_value(V a, V b) {
+  if constexpr (std::is_floating_point_v<V>) {
+    if (a != a) return b;
+    if (b != b) return a;
+  }
+  return b < a ? b : a;
+}
+template <class V>
+TG_HOST_DEVICE inline V fmax_value(V a, V b) {
+  if constexpr (std::is_floating_point_v<V>) {
+    if (a != a) return b;
+    if (b != b) return a;
+  }
+  return b > a ? b : a;
+}
 template <class V>
 TG_HOST_DEVICE inline V pow_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
@@ -141,6 +158,33 @@ TG_HOST_DEVICE inline V bitwise_value(V a, V b) {
     return static_cast<V>(a | b);
   } else if constexpr (Op == BitwiseOp::Xor) {
     return static_cast<V>(a ^ b);
+  } else if constexpr (Op == BitwiseOp::Gcd || Op == BitwiseOp::Lcm) {
+    if constexpr (std::is_same_v<V, bool>) {
+      return a || b;  // the front end refuses bool operands; this is gcd and lcm of 0 and 1 anyway
+    } else {
+      // Euclid on the magnitudes in the unsigned type, where |min| exists; the cast back wraps
+      // it as PyTorch's abs does.
+      using U = std::make_unsigned_t<V>;
+      const auto magnitude = [](V v) {
+        if constexpr (std::is_signed_v<V>) {
+          if (v < 0) return static_cast<U>(U(0) - static_cast<U>(v));
+        }
+        return static_cast<U>(v);
+      };
+      U x = magnitude(a), y = magnitude(b);
+      while (x != 0) {
+        const U r = static_cast<U>(y % x);
+        y = x;
+        x = r;
+      }
+      if constexpr (Op == BitwiseOp::Gcd) {
+        return static_cast<V>(y);
+      } else {
+        // |a / gcd * b| of the product wrapped to the width, as PyTorch's.
+        return y == 0 ? V(0)
+                      : static_cast<V>(magnitude(static_cast<V>(static_cast<U>(magnitude(a) / y) * magnitude(b))));
+      }
+    }
   } else {
     constexpr int kBits = static_cast<int>(sizeof(V) * 8);
     const bool negative = static_cast<std::make_signed_t<V>>(b) < 0;

@@ -108,15 +108,30 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, const 
   return finish(ops::cast(cpu, dtype).to(options.device()), options);
 }
 
-Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options, SourceLoc loc) {
-  detail::ApiScope scope("linspace", loc);
-  TG_CHECK_VALUE(steps >= 0, "linspace: number of steps must be non-negative, got {}", steps);
-  Tensor cpu = make("linspace", {steps}, kFloat64, Device::cpu());
+namespace {
+// `steps` evenly spaced doubles from start to end (in float64 on the CPU), each mapped by f.
+template <class F>
+Tensor spaced(const char* name, double start, double end, int64_t steps, F f) {
+  TG_CHECK_VALUE(steps >= 0, "{}: number of steps must be non-negative, got {}", name, steps);
+  Tensor cpu = make(name, {steps}, kFloat64, Device::cpu());
   double* p = cpu.data_ptr<double>();
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   // Computed from both ends so that the last value is exactly `end`.
   for (int64_t i = 0; i < steps; ++i)
-    p[i] = i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
+    p[i] = f(i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i));
+  return cpu;
+}
+}  // namespace
+
+Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("linspace", loc);
+  const Tensor cpu = spaced("linspace", start, end, steps, [](double x) { return x; });
+  return finish(ops::cast(cpu, options.dtype()).to(options.device()), options);
+}
+
+Tensor logspace(double start, double end, int64_t steps, double base, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("logspace", loc);
+  const Tensor cpu = spaced("logspace", start, end, steps, [base](double x) { return std::pow(base, x); });
   return finish(ops::cast(cpu, options.dtype()).to(options.device()), options);
 }
 

@@ -166,6 +166,14 @@ Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src, 
 const Tensor& Tensor::scatter_add_(int64_t dim, const Tensor& index, const Tensor& src, SourceLoc loc) const {
   return tg::scatter_add_(*this, dim, index, src, loc);
 }
+Tensor Tensor::scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                              bool include_self, SourceLoc loc) const {
+  return tg::scatter_reduce(*this, dim, index, src, reduce, include_self, loc);
+}
+const Tensor& Tensor::scatter_reduce_(int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                                      bool include_self, SourceLoc loc) const {
+  return tg::scatter_reduce_(*this, dim, index, src, reduce, include_self, loc);
+}
 Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value, SourceLoc loc) const {
   return tg::masked_fill(*this, mask, value, loc);
 }

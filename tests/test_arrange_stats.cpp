@@ -2,6 +2,7 @@
 // worked out by hand (PyTorch's conventions), shapes, views, and every error path. Gradients are
 // in test_gradcheck_ops.cpp, comparisons with PyTorch in python/tests/test_against_torch.py.
 #include <cmath>
+#include <limits>
 
 #include "test_util.h"
 
@@ -185,6 +186,32 @@ TEST(PointwiseComposites, ValuesAndErrors) {
   EXPECT_EQ(vals(signbit(tensor({-0.0, 0.0, -NAN, 1.0}))), (V{1, 0, 1, 0}));
   EXPECT_EQ(vals(signbit(tensor({-3, 0}))), (V{1, 0}));
   EXPECT_EQ(vals(ldexp(tensor({1.0, 3.0}), tensor({3, -1}))), (V{8, 1.5}));
+  {
+    // frexp: normal, subnormal, the largest finite, zero, inf and NaN; ldexp puts them back.
+    const double tiny = std::numeric_limits<double>::denorm_min(), big = std::numeric_limits<double>::max();
+    const Tensor x = tensor({8.0, -0.75, 3.0, tiny, big, -0.0, INFINITY, NAN, 1e-310}, kFloat64);
+    auto [m, e] = frexp(x);
+    EXPECT_EQ(e.dtype(), kInt32);
+    EXPECT_EQ(m.dtype(), kFloat64);
+    EXPECT_EQ(e.to_vector<int32_t>(), (std::vector<int32_t>{4, 0, 2, -1073, 1024, 0, 0, 0, -1029}));
+    const auto mv = vals(m);
+    for (size_t i = 0; i < mv.size(); ++i) {
+      int ce = 0;
+      const double cm = std::frexp(vals(x)[i], &ce);
+      if (std::isnan(cm)) {
+        EXPECT_TRUE(std::isnan(mv[i]));
+      } else {
+        EXPECT_EQ(mv[i], cm) << i;
+        EXPECT_EQ(std::signbit(mv[i]), std::signbit(cm)) << i;
+      }
+    }
+    for (DType dt : {kFloat32, kFloat16, kBFloat16}) {
+      auto [mf, ef] = frexp(tensor({6.0, -0.1, 1e-40, 0.0}, kFloat64).to(dt));
+      EXPECT_EQ(mf.dtype(), dt);
+      EXPECT_EQ(vals(ldexp(mf.to(kFloat64), ef)), vals(tensor({6.0, -0.1, 1e-40, 0.0}, kFloat64).to(dt))) << name(dt);
+    }
+    EXPECT_THROW_WITH(frexp(tensor({1, 2})), TypeError, "frexp: expected a floating-point tensor, got int64");
+  }
   EXPECT_THROW_WITH(heaviside(tensor({1.0}), tensor({1.0}, kFloat64)), TypeError,
                     "heaviside: input (float32) and values (float64) must have the same dtype");
   EXPECT_THROW_WITH(frac(tensor({1})), TypeError, "frac: expected a floating-point tensor, got int64");

@@ -1,8 +1,9 @@
-// Bitwise ops: every op and integer dtype against a reference in 64-bit arithmetic wrapped to the
+// Bitwise ops, gcd and lcm: every op and integer dtype against a reference in 64-bit arithmetic wrapped to the
 // type's width, PyTorch's shift rules at out-of-range counts, bool tensors, promotion, number and
 // reversed forms, in-place forms and operators, layouts, and the errors.
 #include <cstdint>
 #include <limits>
+#include <numeric>
 
 #include "test_util.h"
 
@@ -25,6 +26,17 @@ int64_t reference(const std::string& op, int64_t a, int64_t b, int bits, bool is
   if (op == "and") return wrap(ua & ub, bits, is_signed);
   if (op == "or") return wrap(ua | ub, bits, is_signed);
   if (op == "xor") return wrap(ua ^ ub, bits, is_signed);
+  if (op == "gcd" || op == "lcm") {
+    // On the magnitudes (|min| exists in uint64); lcm is |a / gcd * b| of the product wrapped to the width.
+    const auto magnitude = [](int64_t v) {
+      return v < 0 ? uint64_t{0} - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    };
+    const uint64_t g = std::gcd(magnitude(a), magnitude(b));
+    if (op == "gcd") return wrap(g, bits, is_signed);
+    if (g == 0) return 0;
+    const int64_t w = wrap(magnitude(a) / g * magnitude(b), bits, is_signed);
+    return wrap(magnitude(w), bits, is_signed);
+  }
   // Shift counts are read as the signed integer of the same width (PyTorch's rule).
   const int64_t count = wrap(ub, bits, true);
   if (op == "lshift") return count < 0 || count >= bits ? 0 : wrap(ua << count, bits, is_signed);
@@ -39,6 +51,8 @@ Tensor apply(const std::string& op, const Tensor& a, const Tensor& b) {
   if (op == "and") return a & b;
   if (op == "or") return a | b;
   if (op == "xor") return a ^ b;
+  if (op == "gcd") return gcd(a, b);
+  if (op == "lcm") return lcm(a, b);
   if (op == "lshift") return bitwise_left_shift(a, b);
   return bitwise_right_shift(a, b);
 }
@@ -60,7 +74,7 @@ TEST(Bitwise, EveryOpAndIntegerDtypeMatchesTheReference) {
     const Tensor a = randint(lo, hi, {5, 12}, gen, t.dtype);
     const Tensor b = randint(lo, hi, {5, 12}, gen, t.dtype);
     const Tensor counts = randint(t.is_signed ? -3 : 0, t.bits + 3, {5, 12}, gen, t.dtype);
-    for (const std::string op : {"and", "or", "xor", "lshift", "rshift"}) {
+    for (const std::string op : {"and", "or", "xor", "gcd", "lcm", "lshift", "rshift"}) {
       const bool shift = op == "lshift" || op == "rshift";
       const Tensor& rhs = shift ? counts : b;
       // Contiguous, transposed and broadcast (one row against every row) operands.
@@ -163,6 +177,26 @@ TEST(Bitwise, InPlaceFormsAndOperators) {
   const auto version = y.version();
   y &= 1;
   EXPECT_GT(y.version(), version);
+}
+
+TEST(Bitwise, GcdAndLcm) {
+  const Tensor a = tensor({12, -18, 0, 0, 7, -4}, kInt64), b = tensor({18, 12, 5, 0, -13, -6}, kInt64);
+  EXPECT_EQ(vals(gcd(a, b)), (std::vector<double>{6, 6, 5, 0, 1, 2}));
+  EXPECT_EQ(vals(lcm(a, b)), (std::vector<double>{36, 36, 0, 0, 91, 12}));
+  EXPECT_EQ(vals(a.gcd(4)), (std::vector<double>{4, 2, 4, 4, 1, 4}));
+  EXPECT_EQ(vals(gcd(30, tensor({12, 7}, kInt32))), (std::vector<double>{6, 1}));
+  EXPECT_EQ(gcd(tensor({12}, kInt32), tensor({18}, kInt64)).dtype(), kInt64);
+  Tensor c = a.clone();
+  c.lcm_(tensor({5}, kInt64));
+  EXPECT_EQ(vals(c), (std::vector<double>{60, 90, 0, 0, 35, 20}));
+  // |min| wraps to min, as in PyTorch.
+  EXPECT_EQ(gcd(tensor({std::numeric_limits<int64_t>::min()}, kInt64), 0).item<int64_t>(),
+            std::numeric_limits<int64_t>::min());
+  EXPECT_THROW_WITH(gcd(tensor({1.0f}), tensor({2.0f})), TypeError,
+                    "gcd: needs integer operands, got float32 and float32");
+  EXPECT_THROW_WITH(lcm(tensor({true}), tensor({false})), TypeError, "lcm: needs integer operands, got bool and bool");
+  EXPECT_THROW_WITH(gcd(tensor({4}, kInt64), 1.5), TypeError,
+                    "gcd: needs integer operands, got int64 and a floating-point number");
 }
 
 TEST(Bitwise, ErrorsNameTheOpAndTheDtypes) {

@@ -347,6 +347,10 @@ TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
     expect_same([](const auto& in) { return pow(in[0], in[1]); }, {a, b}, rtol * 4, 1e-4);
     expect_same([](const auto& in) { return maximum(in[0], in[1].transpose(0, 1).t()); }, {a, b}, rtol);
     expect_same([](const auto& in) { return atan2(in[0], in[1]); }, {a, b}, rtol);
+    expect_same([](const auto& in) { return fmax(in[0], in[1].t().t()); }, {a, b}, rtol);
+    expect_same([](const auto& in) { return fmin(in[0], in[1]); }, {c, c.flip({0})}, rtol);
+    expect_same([](const auto& in) { return logaddexp2(in[0], in[1]); }, {a, b}, rtol);
+    expect_same([](const auto& in) { return std::get<0>(frexp(in[0] * 1000.0)); }, {c}, rtol);
     expect_same([](const auto& in) { return add(in[0], in[1], 0.5); }, {c, c}, rtol);
     expect_same([](const auto& in) { return in[0] * 3.0; }, {c}, rtol);  // broadcast scalar operand
     // The fused ternary kernels, broadcast and transposed operands included.
@@ -394,6 +398,11 @@ TEST(Cuda, BitwiseOpsMatchTheCpu) {
     expect_same([](const auto& in) { return bitwise_left_shift(in[0], in[1]); }, {a, counts}, 0, 0);
     expect_same([](const auto& in) { return bitwise_right_shift(in[0], in[1]); }, {a, counts}, 0, 0);
     expect_same([](const auto& in) { return bitwise_left_shift(in[0].contiguous(), 3); }, {a}, 0, 0);  // vector path
+  }
+  for (DType dt : {kUInt8, kInt8, kInt32, kInt64}) {
+    const Tensor a = randint(-100, 100, {6, 9}, gen, kInt64).to(dt), b = randint(-100, 100, {9}, gen, kInt64).to(dt);
+    expect_same([](const auto& in) { return gcd(in[0], in[1]); }, {a, b}, 0, 0);
+    expect_same([](const auto& in) { return lcm(in[0].t(), 12); }, {a}, 0, 0);
   }
   const Tensor p = tensor({true, true, false, false}), q = tensor({true, false, true, false});
   expect_same([](const auto& in) { return (in[0] & in[1]) | (in[0] ^ ~in[1]); }, {p, q}, 0, 0);
@@ -728,6 +737,28 @@ TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
   const Tensor src = randn({7, 3, 6}, gen);
   expect_same([&](const auto& in) { return zeros({7, 5, 6}, in[0].options()).scatter_add(1, in[1], in[0]); },
               {src, g}, 1e-6, 1e-6);
+  // scatter_reduce: products, maxima and minima by compare-and-swap, on every width of dtype.
+  for (const char* reduce : {"sum", "prod", "mean", "amax", "amin"}) {
+    for (bool include_self : {true, false}) {
+      expect_same([&](const auto& in) { return in[2].scatter_reduce(1, in[1], in[0], reduce, include_self); },
+                  {src, g, randn({7, 5, 6}, gen)}, 1e-5, 1e-5);
+      for (DType dt : {kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8})
+        expect_same([&](const auto& in) { return in[2].scatter_reduce(1, in[1], in[0], reduce, include_self); },
+                    {randint(0, 4, {7, 3, 6}, gen, kInt64).to(dt), g, randint(0, 4, {7, 5, 6}, gen, kInt64).to(dt)},
+                    dt == kFloat16 || dt == kBFloat16 ? 1e-2 : 0, 0);
+    }
+  }
+  expect_same(
+      [&](const auto& in) {
+        const Tensor a = in[0].detach().requires_grad_(true), b = in[2].detach().requires_grad_(true);
+        const Tensor out = b.scatter_reduce(1, in[1], a, "amax");
+        const auto grads = autograd::grad({out}, {a, b}, {in[3]});
+        return cat({out.flatten(), grads[0].flatten(), grads[1].flatten()});
+      },
+      {src, g, randn({7, 5, 6}, gen), randn({7, 5, 6}, gen)}, 1e-6, 1e-6);
+  // The view scatters (strided_scatter underneath).
+  expect_same([](const auto& in) { return diagonal_scatter(in[0], in[1], 1, 0, 2); }, {x, randn({6, 5}, gen)}, 0, 0);
+  expect_same([](const auto& in) { return slice_scatter(in[0], in[1], 2, 1, 6, 2); }, {x, randn({7, 5, 3}, gen)}, 0, 0);
   // index_put_ with repeated indices accumulates (atomic adds on the GPU).
   const Tensor rep = tensor({1, 3, 1, 1}, kInt64), vals = tensor({1.0, 2.0, 3.0, 4.0}, kFloat32);
   expect_same([](const auto& in) { return zeros({5}, in[0].options()).index_put_({in[1]}, in[0], true); },

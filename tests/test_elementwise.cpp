@@ -55,6 +55,9 @@ const std::map<std::string, std::function<double(double)>>& unary_refs() {
       {"sinh", [](double x) { return (std::exp(x) - std::exp(-x)) / 2; }},
       {"cosh", [](double x) { return (std::exp(x) + std::exp(-x)) / 2; }},
       {"tanh", [](double x) { return (std::exp(2 * x) - 1) / (std::exp(2 * x) + 1); }},
+      {"asinh", [](double x) { return std::log(x + std::sqrt(x * x + 1)); }},
+      {"acosh", [](double x) { return std::log(x + std::sqrt(x * x - 1)); }},
+      {"atanh", [](double x) { return 0.5 * std::log((1 + x) / (1 - x)); }},
       {"sigmoid", [](double x) { return 1 / (1 + std::exp(-x)); }},
       {"erf", [](double x) { return std::erf(x); }},
       {"erfc", [](double x) { return std::erfc(x); }},
@@ -262,6 +265,20 @@ TEST(Unary, NanAndSpecialValues) {
   EXPECT_EQ(vals(sigmoid(tensor({-1000.0f, 1000.0f}))), (std::vector<double>{0, 1}));
 }
 
+TEST(Unary, InverseHyperbolicEdges) {
+  EXPECT_EQ(vals(acosh(tensor({1.0, 0.5}, kFloat64)))[0], 0.0);
+  EXPECT_TRUE(std::isnan(vals(acosh(tensor({0.5}, kFloat64)))[0]));  // below the domain
+  EXPECT_EQ(vals(atanh(tensor({1.0, -1.0}))), (std::vector<double>{INFINITY, -INFINITY}));
+  EXPECT_EQ(vals(asinh(tensor({-INFINITY, 0.0}))), (std::vector<double>{-INFINITY, 0}));
+  // float32 through libmvec's vector forms (runs past 8) agrees with double to float precision.
+  const Tensor x = linspace(-0.99, 0.99, 37, kFloat64);
+  EXPECT_TRUE(close(atanh(x.to(kFloat32)), atanh(x), 1e-6, 1e-6));
+  EXPECT_TRUE(close(asinh(x.to(kFloat32) * 100), asinh(x * 100), 1e-6, 1e-6));
+  EXPECT_TRUE(close(acosh(x.to(kFloat32) * 100 + 101), acosh(x * 100 + 101), 1e-6, 1e-6));
+  EXPECT_TRUE(close(arcsinh(x), asinh(x), 0, 0));
+  EXPECT_TRUE(close(arccosh(x + 2), acosh(x + 2), 0, 0));
+}
+
 // ---- binary ----------------------------------------------------------------------------------
 
 namespace {
@@ -287,6 +304,8 @@ std::vector<BinaryCase> binary_cases() {
       {"pow", [](double a, double b) { return std::pow(a, b); }},
       {"minimum", [](double a, double b) { return std::min(a, b); }},
       {"maximum", [](double a, double b) { return std::max(a, b); }},
+      {"fmin", [](double a, double b) { return std::fmin(a, b); }},
+      {"fmax", [](double a, double b) { return std::fmax(a, b); }},
       {"atan2", [](double a, double b) { return std::atan2(a, b); }},
       {"floor_divide", [](double a, double b) { return std::floor(a / b); }},
       {"trunc_divide", [](double a, double b) { return std::trunc(a / b); }},
@@ -426,6 +445,28 @@ TEST(Binary, MinimumMaximumPropagateNan) {
   EXPECT_TRUE(std::isnan(mn[0]) && std::isnan(mn[1]) && std::isnan(mx[0]) && std::isnan(mx[1]));
 }
 
+TEST(Binary, FminFmaxPreferNumbersToNan) {
+  const Tensor a = tensor({NAN, 1.0f, NAN, 2.0f}), b = tensor({0.0f, NAN, NAN, 3.0f});
+  const auto mn = vals(fmin(a, b)), mx = vals(fmax(a, b));
+  EXPECT_EQ(mn[0], 0);
+  EXPECT_EQ(mn[1], 1);
+  EXPECT_TRUE(std::isnan(mn[2]));
+  EXPECT_EQ(mn[3], 2);
+  EXPECT_EQ(mx[0], 0);
+  EXPECT_EQ(mx[1], 1);
+  EXPECT_TRUE(std::isnan(mx[2]));
+  EXPECT_EQ(mx[3], 3);
+  EXPECT_EQ(vals(fmax(tensor({1, 5}), 3)), (std::vector<double>{3, 5}));  // integers keep their dtype
+  EXPECT_EQ(fmax(tensor({1, 5}), 3).dtype(), kInt64);
+  // The gradient goes whole to the number where the other is NaN, and to self on ties (PyTorch's rule).
+  Tensor x = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_(true);
+  Tensor y = tensor({NAN, 2.0, 1.0}, kFloat64).requires_grad_(true);
+  fmin(x, y).sum().backward();
+  EXPECT_EQ(vals(x.grad()), (std::vector<double>{1, 1, 0}));
+  EXPECT_EQ(vals(y.grad()), (std::vector<double>{0, 0, 1}));
+  EXPECT_THROW_WITH(fmax(tensor({1.0f, 2.0f}), tensor({1.0f, 2.0f, 3.0f})), Error, "fmax");
+}
+
 // ---- comparisons, logical ops, classification -----------------------------------------------
 
 TEST(Compare, AllOpsAndOperators) {
@@ -448,6 +489,9 @@ TEST(Compare, AllOpsAndOperators) {
   EXPECT_EQ(vals(~a), (std::vector<double>{-2, -3, -4}));  // bitwise on integers (test_bitwise.cpp)
   Tensor s = tensor({NAN, INFINITY, 1.0f});
   EXPECT_EQ(vals(isnan(s)), (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ(vals(isposinf(tensor({INFINITY, -INFINITY, NAN, 1.0f}))), (std::vector<double>{1, 0, 0, 0}));
+  EXPECT_EQ(vals(isneginf(tensor({INFINITY, -INFINITY, NAN, 1.0f}))), (std::vector<double>{0, 1, 0, 0}));
+  EXPECT_EQ(vals(isposinf(tensor({3, -3}))), (std::vector<double>{0, 0}));
   EXPECT_EQ(vals(isinf(s)), (std::vector<double>{0, 1, 0}));
   EXPECT_EQ(vals(isfinite(s)), (std::vector<double>{0, 0, 1}));
   EXPECT_TRUE(allclose(tensor({1.0, 2.0}), tensor({1.0, 2.0 + 1e-9})));
@@ -742,6 +786,9 @@ TEST(Pointwise, FusedTernaryOps) {
   Tensor big = tensor({1000.0, -INFINITY, INFINITY, 0.0}, kFloat64);
   EXPECT_TRUE(close(logaddexp(big, big.clone()),
                     tensor({1000.0 + std::log(2.0), -INFINITY, INFINITY, std::log(2.0)}, kFloat64)));
+  // logaddexp2 likewise, in base 2.
+  EXPECT_TRUE(close(logaddexp2(big, big.clone()), tensor({1001.0, -INFINITY, INFINITY, 1.0}, kFloat64)));
+  EXPECT_TRUE(close(logaddexp2(tensor({3.0}, kFloat64), tensor({1.0}, kFloat64)), tensor({std::log2(10.0)}, kFloat64)));
   EXPECT_TRUE(close(tensor({3.0}).hypot(tensor({4.0})), tensor({5.0})));
   Tensor odd = tensor({NAN, INFINITY, -INFINITY, 1.5f});
   const double fmax = std::numeric_limits<float>::max();

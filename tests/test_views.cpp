@@ -69,6 +69,18 @@ TEST(Views, SqueezeUnsqueezeExpand) {
   EXPECT_THROW_WITH(r.expand({4, 1}), Error, "must match the target size");
   EXPECT_THROW_WITH(r.expand({1}), Error, "fewer dims");
   EXPECT_EQ(broadcast_to(r, {3, 3}).sizes(), (Shape{3, 3}));
+  EXPECT_EQ(broadcast_shapes(std::vector<Shape>{{3, 1}, {4}, {2, 1, 1}}), (Shape{2, 3, 4}));
+  const tensor_list b = broadcast_tensors({r, arange(4, kFloat32), tensor(5.0f)});
+  ASSERT_EQ(b.size(), 3u);
+  for (const Tensor& t : b) EXPECT_EQ(t.sizes(), (Shape{3, 4}));
+  EXPECT_EQ(b[0].strides(), (Shape{1, 0}));  // views
+  EXPECT_EQ(vals(b[1].select(0, 2)), (std::vector<double>{0, 1, 2, 3}));
+  EXPECT_THROW_WITH(broadcast_tensors({r, zeros({2, 4})}), Error, "broadcast_tensors");
+  EXPECT_THROW_WITH(broadcast_tensors({r, Tensor()}), Error, "broadcast_tensors: tensors[1]");
+  EXPECT_THROW_WITH(broadcast_shapes(std::vector<Shape>{{2}, {3}}), Error, "broadcast_shapes");
+  Tensor g = arange(3, kFloat64).view({3, 1}).requires_grad_(true);
+  broadcast_tensors({g, zeros({4})})[0].sum().backward();
+  EXPECT_EQ(vals(g.grad()), (std::vector<double>{4, 4, 4}));
 }
 
 TEST(Views, NarrowSelectSlice) {

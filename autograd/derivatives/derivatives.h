@@ -74,6 +74,8 @@ std::shared_ptr<Node> index_put_node(const Tensor& self, const std::vector<std::
                                 const Tensor& values, bool accumulate);
 std::shared_ptr<Node> gather_node(const Tensor& self, int64_t dim, const Tensor& index);
 std::shared_ptr<Node> scatter_node(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool add);
+std::shared_ptr<Node> scatter_reduce_node(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                                          std::string_view reduce, bool include_self, const Tensor& result);
 std::shared_ptr<Node> sorted_values_node(const char* name, const Tensor& self, int64_t dim, const Tensor& indices);
 std::shared_ptr<Node> strided_scatter_node(const Tensor& base, const Tensor& src, const Shape& sizes, const Shape& strides,
                                       int64_t offset, bool accumulate);

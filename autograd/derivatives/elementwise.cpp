@@ -100,6 +100,12 @@ Tensor minmax_mask(const Tensor& a, const Tensor& b, bool is_min) {
   return where(eq(a, b), 0.5, picked);
 }
 
+// Where fmin/fmax's result is `a` (PyTorch's rule: ties and a NaN `b` go to `a`, all of the
+// gradient, not half as minimum/maximum give).
+Tensor fminmax_picks_self(const Tensor& a, const Tensor& b, bool is_min) {
+  return logical_or(is_min ? le(a, b) : ge(a, b), isnan(b));
+}
+
 }  // namespace
 
 std::shared_ptr<Node> unary_node(kernels::UnaryOp op, const Tensor& self, const Tensor& self_value, const Tensor& result) {

@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/scalar_math.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -216,20 +217,35 @@ int64_t gather(DType dtype, const DimIndexGeometry& g, void* out, const void* se
   return bad.load();
 }
 
-void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index, int reduce) {
-  // Serial: elements sent to one place must accumulate (or overwrite) in order.
+void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index,
+             ScatterReduce reduce) {
+  // Serial: elements sent to one place must combine (or overwrite) in order.
   dispatch_all(dtype, [&]<class T>() {
+    using A = acc_t<T>;
     T* s = static_cast<T*>(self);
     const T* v = static_cast<const T*>(src);
     const int64_t step = g.self_strides[g.dim];
-    for_each_dim_index_row(g, /*parallel=*/false, [&](int64_t io, int64_t so, int64_t oo, int64_t n, int64_t is,
-                                                      int64_t ss, int64_t os) {
-      for (int64_t i = 0; i < n; ++i) {
-        T& t = s[so + i * ss + index[io + i * is] * step];
-        const T src = v[oo + i * os];
-        t = reduce == 1 ? static_cast<T>(acc_t<T>(t) + acc_t<T>(src)) : src;
-      }
-    });
+    const auto run = [&](auto combine) {
+      for_each_dim_index_row(g, /*parallel=*/false,
+                             [&](int64_t io, int64_t so, int64_t oo, int64_t n, int64_t is, int64_t ss, int64_t os) {
+                               for (int64_t i = 0; i < n; ++i) {
+                                 T& t = s[so + i * ss + index[io + i * is] * step];
+                                 t = combine(t, v[oo + i * os]);
+                               }
+                             });
+    };
+    switch (reduce) {
+      case ScatterReduce::Assign:
+        return run([](T, T b) { return b; });
+      case ScatterReduce::Add:
+        return run([](T a, T b) { return static_cast<T>(A(a) + A(b)); });
+      case ScatterReduce::Mul:
+        return run([](T a, T b) { return static_cast<T>(A(a) * A(b)); });
+      case ScatterReduce::Max:
+        return run([](T a, T b) { return static_cast<T>(max_value(A(a), A(b))); });
+      case ScatterReduce::Min:
+        return run([](T a, T b) { return static_cast<T>(min_value(A(a), A(b))); });
+    }
   });
 }
 

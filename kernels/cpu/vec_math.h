@@ -31,7 +31,8 @@ extern "C" __m256d _ZGVdN4v_log1p(__m256d);
   extern "C" __m256 _ZGVdN8v_##fn##f(__m256); \
   extern "C" __m256d _ZGVdN4v_##fn(__m256d);
 #define TG_LIBMVEC_UNARY(X) \
-  X(sin) X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(exp2) X(log2) X(log10) X(erfc)
+  X(sin)                    \
+  X(cos) X(tan) X(asin) X(acos) X(atan) X(sinh) X(cosh) X(asinh) X(acosh) X(atanh) X(exp2) X(log2) X(log10) X(erfc)
 TG_LIBMVEC_UNARY(TG_DECLARE_LIBMVEC)
 #undef TG_DECLARE_LIBMVEC
 extern "C" __m256 _ZGVdN8vv_powf(__m256, __m256);

@@ -1,7 +1,8 @@
 // Advanced indexing, gather/scatter, index checks and nonzero on the GPU. Accumulating writes
 // (index_put with accumulate, scatter_add) use atomic adds, so repeated indices sum up; their
 // order of summation, and so the last bits of a float result, may vary from run to run, as in
-// PyTorch. Plain writes to a repeated index keep one of the values.
+// PyTorch. scatter_reduce's products, maxima and minima combine by compare-and-swap. Plain
+// writes to a repeated index keep one of the values.
 #include <cub/device/device_select.cuh>
 
 #include "kernels/cuda/cuda_kernels.h"
@@ -47,6 +48,41 @@ __global__ void index_gather_kernel(const __grid_constant__ IndexGeometry g, int
   }
 }
 
+// *p = f(*p), atomically: a compare-and-swap loop on the aligned word that holds *p (its own word
+// for 4- and 8-byte T; the 32-bit word around it for 1- and 2-byte T).
+template <class T, class F>
+__device__ inline void atomic_update(T* p, F f) {
+  if constexpr (sizeof(T) == 8 || sizeof(T) == 4) {
+    using W = std::conditional_t<sizeof(T) == 8, unsigned long long, unsigned int>;
+    auto* word = reinterpret_cast<W*>(p);
+    W old = *word, assumed;
+    do {
+      assumed = old;
+      T cur;
+      __builtin_memcpy(&cur, &assumed, sizeof(T));
+      const T next = f(cur);
+      W bits;
+      __builtin_memcpy(&bits, &next, sizeof(T));
+      old = atomicCAS(word, assumed, bits);
+    } while (old != assumed);
+  } else {
+    auto* word = reinterpret_cast<unsigned int*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{3});
+    const unsigned shift = (reinterpret_cast<uintptr_t>(p) & 3) * 8;
+    constexpr unsigned kMask = sizeof(T) == 1 ? 0xffu : 0xffffu;
+    unsigned int old = *word, assumed;
+    do {
+      assumed = old;
+      const unsigned int cur_bits = (assumed >> shift) & kMask;
+      T cur;
+      __builtin_memcpy(&cur, &cur_bits, sizeof(T));
+      const T next = f(cur);
+      unsigned int bits = 0;
+      __builtin_memcpy(&bits, &next, sizeof(T));
+      old = atomicCAS(word, assumed, (assumed & ~(kMask << shift)) | (bits << shift));
+    } while (old != assumed);
+  }
+}
+
 template <class T>
 __device__ inline void atomic_accumulate(T* p, T v) {
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, half> ||
@@ -56,20 +92,10 @@ __device__ inline void atomic_accumulate(T* p, T v) {
     atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
   } else if constexpr (std::is_same_v<T, int32_t>) {
     atomicAdd(p, v);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    atomic_update(p, [v](bool cur) { return cur || v; });
   } else {
-    // 1-byte types: a compare-and-swap on the aligned 32-bit word that holds the byte.
-    auto* word = reinterpret_cast<unsigned int*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{3});
-    const unsigned shift = (reinterpret_cast<uintptr_t>(p) & 3) * 8;
-    unsigned int old = *word, assumed;
-    do {
-      assumed = old;
-      const T cur = static_cast<T>((assumed >> shift) & 0xffu);
-      T sum;
-      if constexpr (std::is_same_v<T, bool>) sum = cur || v;
-      else sum = static_cast<T>(cur + v);
-      const unsigned int repl = (assumed & ~(0xffu << shift)) | (static_cast<unsigned int>(static_cast<uint8_t>(sum)) << shift);
-      old = atomicCAS(word, assumed, repl);
-    } while (old != assumed);
+    atomic_update(p, [v](T cur) { return static_cast<T>(cur + v); });
   }
 }
 
@@ -126,14 +152,31 @@ __global__ void gather_kernel(const __grid_constant__ DimIndexGeometry g, int64_
 
 template <class T>
 __global__ void scatter_kernel(const __grid_constant__ DimIndexGeometry g, int64_t total, T* self, const T* src,
-                               const int64_t* index, bool add) {
+                               const int64_t* index, ScatterReduce reduce) {
+  using A = acc_t<T>;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t t = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; t < total; t += step) {
     int64_t io, so, oo;
     dim_index_offsets(g, t, io, so, oo);
     T* p = self + so + index[io] * g.self_strides[g.dim];
-    if (add) atomic_accumulate(p, src[oo]);
-    else *p = src[oo];
+    const T v = src[oo];
+    switch (reduce) {
+      case ScatterReduce::Assign:
+        *p = v;
+        break;
+      case ScatterReduce::Add:
+        atomic_accumulate(p, v);
+        break;
+      case ScatterReduce::Mul:
+        atomic_update(p, [v](T cur) { return static_cast<T>(A(cur) * A(v)); });
+        break;
+      case ScatterReduce::Max:
+        atomic_update(p, [v](T cur) { return static_cast<T>(max_value(A(cur), A(v))); });
+        break;
+      case ScatterReduce::Min:
+        atomic_update(p, [v](T cur) { return static_cast<T>(min_value(A(cur), A(v))); });
+        break;
+    }
   }
 }
 
@@ -264,12 +307,13 @@ int64_t gather(DType dtype, const DimIndexGeometry& g, void* out, const void* se
   return read_back(first_bad.as<int64_t>(), "gather");  // all ones reads back as -1: none was bad
 }
 
-void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index, int reduce) {
+void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index,
+             ScatterReduce reduce) {
   const int64_t total = dim_index_numel(g);
   if (total == 0) return;
   dispatch_all(dtype, [&]<class T>() {
     scatter_kernel<T><<<grid_for(total), kBlock, 0, current_stream()>>>(g, total, static_cast<T*>(self),
-                                                                        static_cast<const T*>(src), index, reduce == 1);
+                                                                        static_cast<const T*>(src), index, reduce);
   });
   TG_CUDA_CHECK(cudaGetLastError(), "scatter");
 }

@@ -78,6 +78,7 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "ldexp", [](const tg::Tensor& t, const tg::Tensor& other) {
     return nogil([&] { return tg::ldexp(t, other); });
   }, py::arg("other"));
+  def_op(m, cls, "frexp", [](const tg::Tensor& t) { return nogil([&] { return tg::frexp(t); }); });
   using Unary = tg::Tensor (*)(const tg::Tensor&, tg::SourceLoc);
   for (auto [name, f] : {std::pair<const char*, Unary>{"sinc", &tg::sinc}, {"deg2rad", &tg::deg2rad},
                          {"rad2deg", &tg::rad2deg}, {"frac", &tg::frac}, {"signbit", &tg::signbit}}) {
@@ -109,6 +110,16 @@ void bind_arrange(py::module_& m, TensorClass& cls) {
     m.def(name, [f](const tg::tensor_list& tensors) { return nogil([&] { return f(tensors, tg::SourceLoc::current()); }); },
           py::arg("tensors"));
   }
+  m.def("broadcast_tensors", [](const py::args& args) {
+    const tg::tensor_list tensors = py::cast<tg::tensor_list>(args);
+    return py::tuple(py::cast(nogil([&] { return tg::broadcast_tensors(tensors); })));
+  });
+  m.def("broadcast_shapes", [](const py::args& args) {
+    std::vector<tg::Shape> shapes;
+    for (py::handle h : args)
+      shapes.push_back(py::isinstance<py::int_>(h) ? tg::Shape{h.cast<int64_t>()} : h.cast<tg::Shape>());
+    return tg::broadcast_shapes(shapes);
+  });
   def_atleast(m, "atleast_1d", &tg::atleast_1d);
   def_atleast(m, "atleast_2d", &tg::atleast_2d);
   def_atleast(m, "atleast_3d", &tg::atleast_3d);

@@ -103,6 +103,13 @@ void bind_factories(py::module_& m) {
     FactoryKwargs kw(kwargs, "linspace");
     return kw.finish(nogil([&] { return tg::linspace(start, end, steps, kw.options); }));
   }, py::arg("start"), py::arg("end"), py::arg("steps"));
+  m.def(
+      "logspace",
+      [](double start, double end, int64_t steps, double base, py::kwargs kwargs) {
+        FactoryKwargs kw(kwargs, "logspace");
+        return kw.finish(nogil([&] { return tg::logspace(start, end, steps, base, kw.options); }));
+      },
+      py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("base") = 10.0);
   m.def("eye", [](int64_t n, std::optional<int64_t> cols, py::kwargs kwargs) {
     FactoryKwargs kw(kwargs, "eye");
     return kw.finish(nogil([&] { return cols ? tg::eye(n, *cols, kw.options) : tg::eye(n, kw.options); }));

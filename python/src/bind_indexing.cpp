@@ -59,6 +59,20 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
       [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src) {
         nogil([&] { t.scatter_add_(dim, index, src); });
       }, py::arg("dim"), py::arg("index"), py::arg("src"));
+  def_op(
+      m, cls, "scatter_reduce",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src, const std::string& reduce,
+         bool include_self) {
+        return nogil([&] { return tg::scatter_reduce(t, dim, index, src, reduce, include_self); });
+      },
+      py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(),
+      py::arg("include_self") = true);
+  def_inplace<int64_t, const tg::Tensor&, const tg::Tensor&, const std::string&, bool>(
+      cls, "scatter_reduce_",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src, const std::string& reduce,
+         bool include_self) { nogil([&] { tg::scatter_reduce_(t, dim, index, src, reduce, include_self); }); },
+      py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(),
+      py::arg("include_self") = true);
   def_op(m, cls, "masked_fill", [](const tg::Tensor& t, const tg::Tensor& mask, py::handle value) {
     if (is_number(value)) return nogil([&, v = to_scalar(value)] { return t.masked_fill(mask, v); });
     tg::Tensor v = to_tensor(value);

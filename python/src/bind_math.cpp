@@ -96,15 +96,15 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); });
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
-#define TG_BITWISE_OP(name, ...)                                                                    \
-  def_op(                                                                                           \
-      m, cls, #name,                                                                                \
-      [](const tg::Tensor& t, py::handle other) {                                                   \
-        return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); }); \
-      },                                                                                            \
-      py::arg("other"),                                                                             \
-      py::doc("Elementwise " #name " of bool or integer tensors, with broadcasting; "               \
-              "other is a tensor, a number or a list. In place: Tensor." #name "_(other)."));       \
+#define TG_BITWISE_OP(name, ...)                                                                               \
+  def_op(                                                                                                      \
+      m, cls, #name,                                                                                           \
+      [](const tg::Tensor& t, py::handle other) {                                                              \
+        return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });            \
+      },                                                                                                       \
+      py::arg("other"),                                                                                        \
+      py::doc("Elementwise " #name " of integer tensors (bool ones too for and, or, xor), with broadcasting; " \
+              "other is a tensor, a number or a list. In place: Tensor." #name "_(other)."));                  \
   def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); });
 #include "tapegrad/tensor/bitwise_ops.def"
 #undef TG_BITWISE_OP
@@ -146,6 +146,8 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "logical_not", [](const tg::Tensor& t) { return nogil([&] { return t.logical_not(); }); });
   def_op(m, cls, "isnan", [](const tg::Tensor& t) { return nogil([&] { return tg::isnan(t); }); });
   def_op(m, cls, "isinf", [](const tg::Tensor& t) { return nogil([&] { return tg::isinf(t); }); });
+  def_op(m, cls, "isposinf", [](const tg::Tensor& t) { return nogil([&] { return tg::isposinf(t); }); });
+  def_op(m, cls, "isneginf", [](const tg::Tensor& t) { return nogil([&] { return tg::isneginf(t); }); });
   def_op(m, cls, "isfinite", [](const tg::Tensor& t) { return nogil([&] { return tg::isfinite(t); }); });
   def_op(m, cls, "square", [](const tg::Tensor& t) { return nogil([&] { return t.square(); }); });
   def_op(m, cls, "allclose", [](const tg::Tensor& a, const tg::Tensor& b, double rtol, double atol, bool equal_nan) {
@@ -170,6 +172,10 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "logaddexp", [](const tg::Tensor& a, const tg::Tensor& b) {
     return nogil([&] { return a.logaddexp(b); });
   }, py::arg("other"));
+  def_op(
+      m, cls, "logaddexp2",
+      [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return tg::logaddexp2(a, b); }); },
+      py::arg("other"));
   def_op(m, cls, "hypot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.hypot(b); }); },
          py::arg("other"));
   def_op(m, cls, "nan_to_num", [](const tg::Tensor& t, double nan, std::optional<double> posinf,
@@ -297,15 +303,18 @@ void bind_math(py::module_& m, TensorClass& cls) {
       .def("__abs__", [](const tg::Tensor& a) { return nogil([&] { return tg::abs(a); }); })
       .def("__invert__", [](const tg::Tensor& a) { return nogil([&] { return tg::bitwise_not(a); }); });
   // &, |, ^, <<, >> are the bitwise ops (logical ones for bool tensors), as in PyTorch.
-#define TG_BITWISE_OP(name, Name, op)                                                               \
-  cls.def("__" #op "__", [](const tg::Tensor& a, py::handle b) {                                    \
-    return binary(a, b, [](const tg::Tensor& x, const auto& y) { return tg::name(x, y); });          \
-  });                                                                                                \
-  cls.def("__r" #op "__", [](const tg::Tensor& a, py::handle b) {                                   \
-    return reflected(a, b, [](const tg::Scalar& s, const tg::Tensor& x) { return tg::name(s, x); },  \
-                     [](const tg::Tensor& y, const tg::Tensor& x) { return tg::name(y, x); });       \
-  });                                                                                                \
-  cls.attr("__i" #op "__") = cls.attr(#name "_");
+#define TG_BITWISE_OP(name, Name, op)                                                         \
+  if (std::string_view(#op) != "none") {                                                      \
+    cls.def("__" #op "__", [](const tg::Tensor& a, py::handle b) {                            \
+      return binary(a, b, [](const tg::Tensor& x, const auto& y) { return tg::name(x, y); }); \
+    });                                                                                       \
+    cls.def("__r" #op "__", [](const tg::Tensor& a, py::handle b) {                           \
+      return reflected(                                                                       \
+          a, b, [](const tg::Scalar& s, const tg::Tensor& x) { return tg::name(s, x); },      \
+          [](const tg::Tensor& y, const tg::Tensor& x) { return tg::name(y, x); });           \
+    });                                                                                       \
+    cls.attr("__i" #op "__") = cls.attr(#name "_");                                           \
+  }
 #include "tapegrad/tensor/bitwise_ops.def"
 #undef TG_BITWISE_OP
   // Comparisons (x == None is False and x != None True, as in PyTorch).
@@ -621,6 +630,25 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "diagonal", [](const tg::Tensor& t, int64_t offset, int64_t d1, int64_t d2) {
     return nogil([&] { return t.diagonal(offset, d1, d2); });
   }, py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
+  def_op(
+      m, cls, "select_scatter",
+      [](const tg::Tensor& t, const tg::Tensor& src, int64_t dim, int64_t index) {
+        return nogil([&] { return tg::select_scatter(t, src, dim, index); });
+      },
+      py::arg("src"), py::arg("dim"), py::arg("index"));
+  def_op(
+      m, cls, "slice_scatter",
+      [](const tg::Tensor& t, const tg::Tensor& src, int64_t dim, std::optional<int64_t> start,
+         std::optional<int64_t> end,
+         int64_t step) { return nogil([&] { return tg::slice_scatter(t, src, dim, start, end, step); }); },
+      py::arg("src"), py::arg("dim") = 0, py::arg("start") = py::none(), py::arg("end") = py::none(),
+      py::arg("step") = 1);
+  def_op(
+      m, cls, "diagonal_scatter",
+      [](const tg::Tensor& t, const tg::Tensor& src, int64_t offset, int64_t d1, int64_t d2) {
+        return nogil([&] { return tg::diagonal_scatter(t, src, offset, d1, d2); });
+      },
+      py::arg("src"), py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
   cls.def("unfold", [](const tg::Tensor& t, int64_t dim, int64_t size, int64_t step) {
     return nogil([&] { return t.unfold(dim, size, step); });
   }, py::arg("dimension"), py::arg("size"), py::arg("step"));
@@ -711,6 +739,9 @@ void bind_math(py::module_& m, TensorClass& cls) {
   for (auto [alias, target] : {std::pair{"arccos", "acos"},
                                {"arcsin", "asin"},
                                {"arctan", "atan"},
+                               {"arcsinh", "asinh"},
+                               {"arccosh", "acosh"},
+                               {"arctanh", "atanh"},
                                {"arctan2", "atan2"},
                                {"absolute", "abs"},
                                {"negative", "neg"},

@@ -1672,3 +1672,80 @@ def test_product_composites_and_other_names_match_torch():
     t = tg.tensor(np.clip(x, -0.9, 0.9).tolist(), dtype=tg.float64)
     assert t.clone().arccos_().equal(t.acos()) and t.clone().negative_().equal(-t)
     assert tg.moveaxis(tg.zeros(2, 3, 4), 0, -1).shape == (3, 4, 2) and tg.ger(t[0], t[1]).equal(tg.outer(t[0], t[1]))
+
+
+def test_inverse_hyperbolic_fmin_fmax_gcd_lcm_frexp_and_friends_match_torch():
+    r = np.random.randn
+    check_fn(tg.asinh, torch.asinh, r(3, 17) * 5)
+    check_fn(tg.acosh, torch.acosh, np.random.rand(3, 17) * 5 + 1.01)
+    check_fn(tg.atanh, torch.atanh, np.random.rand(3, 17) * 1.9 - 0.95)
+    x = np.random.rand(40) * 1.9 - 0.95
+    for name in ("arcsinh", "arctanh"):
+        check(getattr(tg, name)(tg.tensor(x.tolist())).double(), getattr(torch, name)(torch.tensor(x, dtype=torch.float32)).double(),
+              rtol=1e-6, atol=1e-6)
+    a, b = r(4, 5), r(5)
+    a[0, :2] = np.nan
+    b[1] = np.nan
+    for name in ("fmin", "fmax"):
+        check(getattr(tg, name)(tg.tensor(a.tolist(), dtype=tg.float64), tg.tensor(b.tolist(), dtype=tg.float64)),
+              getattr(torch, name)(torch.tensor(a), torch.tensor(b)))
+        check_fn(getattr(tg, name), getattr(torch, name), r(4, 5), r(5))
+    check_fn(tg.logaddexp2, torch.logaddexp2, r(3, 4) * 10, r(4) * 10)
+    p, q = np.random.randint(-50, 50, (6, 7)), np.random.randint(-50, 50, (7,))
+    for name in ("gcd", "lcm"):
+        got = getattr(tg, name)(tg.tensor(p.tolist()), tg.tensor(q.tolist()))
+        want = getattr(torch, name)(torch.tensor(p), torch.tensor(q))
+        assert got.tolist() == want.tolist()
+    with pytest.raises(TypeError, match="gcd: needs integer operands"):
+        tg.gcd(tg.tensor([1.5]), tg.tensor([2.5]))
+    v = np.array([8.0, -0.75, 1e-310, 0.0, np.inf, 3.3e300, -5e-324])
+    m, e = tg.frexp(tg.tensor(v.tolist(), dtype=tg.float64))
+    pm, pe = torch.frexp(torch.tensor(v))
+    check(m, pm, 0, 0)
+    assert e.tolist() == pe.tolist()
+    check_fn(lambda t: tg.frexp(t)[0], lambda t: torch.frexp(t)[0], r(3, 4) * 100)
+    s = tg.tensor([np.inf, -np.inf, np.nan, 1.0])
+    assert tg.isposinf(s).tolist() == [True, False, False, False]
+    assert s.isneginf().tolist() == [False, True, False, False]
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_torch(reduce, include_self):
+    self_ = np.random.randn(4, 5) + 3
+    src = np.random.randn(3, 5) + 3  # PyTorch's backward takes no source larger than the index
+    index = np.random.randint(0, 4, (3, 5))
+    for dim in (0, 1):
+        idx = index if dim == 0 else np.random.randint(0, 5, (3, 5))
+        ti, pi = tg.tensor(idx.tolist()), torch.tensor(idx)
+        check_fn(lambda a, b: a.scatter_reduce(dim, ti, b, reduce, include_self=include_self),
+                 lambda a, b: a.scatter_reduce(dim, pi, b, reduce, include_self=include_self), self_, src)
+    ints = np.random.randint(-9, 9, (4, 5))
+    got = tg.tensor(ints.tolist()).scatter_reduce(0, tg.tensor(index.tolist()), tg.tensor(ints[:3].tolist()), reduce,
+                                                  include_self=include_self)
+    want = torch.tensor(ints).scatter_reduce(0, torch.tensor(index), torch.tensor(ints[:3]), reduce,
+                                             include_self=include_self)
+    assert got.tolist() == want.tolist()
+    t = tg.tensor(self_.tolist(), dtype=tg.float64)
+    t.scatter_reduce_(0, tg.tensor(index.tolist()), tg.tensor(src.tolist(), dtype=tg.float64), reduce,
+                      include_self=include_self)
+    check(t, torch.tensor(self_).scatter_reduce_(0, torch.tensor(index), torch.tensor(src), reduce,
+                                                 include_self=include_self))
+
+
+def test_view_scatters_logspace_and_broadcast_tensors_match_torch():
+    r = np.random.randn
+    check_fn(lambda a, b: tg.select_scatter(a, b, 1, -2), lambda a, b: torch.select_scatter(a, b, 1, -2), r(3, 4, 5),
+             r(3, 5))
+    check_fn(lambda a, b: a.slice_scatter(b, dim=2, start=1, step=2), lambda a, b: a.slice_scatter(b, dim=2, start=1, step=2),
+             r(3, 4, 5), r(3, 4, 2))
+    check_fn(lambda a, b: tg.diagonal_scatter(a, b, -1, 0, 2), lambda a, b: torch.diagonal_scatter(a, b, -1, 0, 2),
+             r(3, 4, 5), r(4, 2))
+    check(tg.logspace(-2, 3, 11, base=3.0, dtype=tg.float64), torch.logspace(-2, 3, 11, base=3.0, dtype=torch.float64))
+    check(tg.logspace(0, 2, 5), torch.logspace(0, 2, 5), rtol=1e-6)
+    a, b = tg.tensor(r(3, 1).tolist()), tg.tensor(r(4).tolist())
+    x, y = tg.broadcast_tensors(a, b)
+    px, py_ = torch.broadcast_tensors(torch.tensor(a.tolist()), torch.tensor(b.tolist()))
+    check(x.double(), px.double())
+    check(y.double(), py_.double())
+    assert tuple(tg.broadcast_shapes((3, 1), 4, (2, 1, 1))) == tuple(torch.broadcast_shapes((3, 1), 4, (2, 1, 1)))

@@ -1,4 +1,4 @@
-// Front ends of the bitwise ops (bitwise_ops.def) and bitwise_not: dtype rules, broadcasting and
+// Front ends of the bitwise ops, gcd and lcm (bitwise_ops.def) and bitwise_not: dtype rules, broadcasting and
 // the kernel call. Integer results, so nothing is recorded for autograd.
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -20,12 +20,14 @@ constexpr const char* kInplaceNames[] = {
 #undef TG_BITWISE_OP
 };
 
-bool is_shift(BitwiseOp op) { return op == BitwiseOp::LeftShift || op == BitwiseOp::RightShift; }
+bool integers_only(BitwiseOp op) {
+  return op == BitwiseOp::LeftShift || op == BitwiseOp::RightShift || op == BitwiseOp::Gcd || op == BitwiseOp::Lcm;
+}
 
 // `other`: the second operand's dtype, or what kind of number it is.
 DType check_dtype(BitwiseOp op, const char* name, DType common, const Tensor& self, std::string_view other) {
-  TG_CHECK_TYPE(is_integral(common, /*include_bool=*/!is_shift(op)), "{}: needs {} operands, got {} and {}", name,
-                is_shift(op) ? "integer" : "bool or integer", self.dtype(), other);
+  TG_CHECK_TYPE(is_integral(common, /*include_bool=*/!integers_only(op)), "{}: needs {} operands, got {} and {}", name,
+                integers_only(op) ? "integer" : "bool or integer", self.dtype(), other);
   return common;
 }
 

@@ -1,6 +1,8 @@
 // Indexing: PyTorch's index / index_put_ (basic views plus advanced gathers), index_select,
 // gather/scatter, masked_fill, nonzero, sort/argsort/topk.
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
@@ -349,20 +351,62 @@ void check_scatter_shapes(const char* name, const Tensor& self, const Tensor& in
   }
 }
 
-void scatter_raw(const char* name, const Tensor& self, int d, const Tensor& idx, const Tensor& src, bool add) {
+void scatter_raw(const char* name, const Tensor& self, int d, const Tensor& idx, const Tensor& src,
+                 kernels::ScatterReduce reduce) {
   const auto& be = kernels::backend(self.device(), name);
   Tensor s = ops::cast(src, self.dtype());
   be.scatter(self.dtype(), dim_index_geometry(idx, self, s.strides(), d), self.data_ptr(), s.data_ptr(),
-             idx.data_ptr<int64_t>(), add ? 1 : 0);
+             idx.data_ptr<int64_t>(), reduce);
+}
+void scatter_raw(const char* name, const Tensor& self, int d, const Tensor& idx, const Tensor& src, bool add) {
+  scatter_raw(name, self, d, idx, src, add ? kernels::ScatterReduce::Add : kernels::ScatterReduce::Assign);
 }
 
-Tensor scatter_impl(const char* name, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool add,
-                    bool inplace) {
+void check_scatter_operands(const char* name, const Tensor& self, const Tensor& index, const Tensor& src) {
   ops::check_defined(name, self, "input");
   ops::check_defined(name, index, "index");
   ops::check_defined(name, src, "src");
   ops::check_same_device(name, self, index);
   ops::check_same_device(name, self, src);
+}
+
+// scatter_reduce's reductions: the kernel's combine, and the value that leaves any element as
+// it is (where include_self is false, the places written to start from it).
+struct ScatterReduction {
+  kernels::ScatterReduce combine;
+  bool mean;
+  Scalar identity;
+};
+
+ScatterReduction scatter_reduction(const char* name, std::string_view reduce, DType dt) {
+  using kernels::ScatterReduce;
+  const bool f = is_floating_point(dt);
+  const auto extreme = [&](bool lowest) -> Scalar {
+    if (f) return lowest ? -INFINITY : INFINITY;
+    switch (dt) {
+      case kBool:
+        return Scalar(!lowest);
+      case kUInt8:
+        return lowest ? 0 : 255;
+      case kInt8:
+        return lowest ? -128 : 127;
+      case kInt32:
+        return lowest ? int64_t{std::numeric_limits<int32_t>::min()} : int64_t{std::numeric_limits<int32_t>::max()};
+      default:
+        return lowest ? std::numeric_limits<int64_t>::min() : std::numeric_limits<int64_t>::max();
+    }
+  };
+  if (reduce == "sum") return {ScatterReduce::Add, false, 0};
+  if (reduce == "mean") return {ScatterReduce::Add, true, 0};
+  if (reduce == "prod") return {ScatterReduce::Mul, false, 1};
+  if (reduce == "amax") return {ScatterReduce::Max, false, extreme(true)};
+  if (reduce == "amin") return {ScatterReduce::Min, false, extreme(false)};
+  TG_FAIL_VALUE("{}: reduce must be one of sum, prod, mean, amax and amin, got '{}'", name, reduce);
+}
+
+Tensor scatter_impl(const char* name, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool add,
+                    bool inplace) {
+  check_scatter_operands(name, self, index, src);
   const int d = wrap_dim(dim, self.dim(), name);
   check_scatter_shapes(name, self, index, &src, d);
   TG_CHECK_TYPE(can_cast(src.dtype(), self.dtype()), "{}: a {} source can't be written into a {} tensor", name,
@@ -379,6 +423,32 @@ Tensor scatter_impl(const char* name, const Tensor& self, int64_t dim, const Ten
   Tensor out = ops::clone_raw(self);
   scatter_raw(name, out, d, idx, src, add);
   if (record) autograd::set_history(out, autograd::derivatives::scatter_node(self, d, idx, src, add));
+  return out;
+}
+
+Tensor scatter_reduce_impl(const char* name, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                           std::string_view reduce, bool include_self) {
+  check_scatter_operands(name, self, index, src);
+  TG_CHECK_TYPE(self.dtype() == src.dtype(), "{}: self ({}) and src ({}) must have the same dtype", name, self.dtype(),
+                src.dtype());
+  const ScatterReduction r = scatter_reduction(name, reduce, self.dtype());
+  const int d = wrap_dim(dim, self.dim(), name);
+  check_scatter_shapes(name, self, index, &src, d);
+  const Tensor idx = checked_dim_index(name, index, self.dim() == 0 ? 1 : self.sizes()[d], d);
+  Tensor out = ops::clone_raw(self);
+  if (!include_self) scatter_raw(name, out, d, idx, full(idx.sizes(), r.identity, out.options()), false);
+  scatter_raw(name, out, d, idx, src, r.combine);
+  if (r.mean) {
+    // Each place's count: itself (unless left out) and every element that landed on it.
+    AutoGradMode no_grad(false);
+    Tensor count = ones(self.sizes(), self.options());
+    if (!include_self) scatter_raw(name, count, d, idx, zeros(idx.sizes(), count.options()), false);
+    scatter_raw(name, count, d, idx, ones(idx.sizes(), count.options()), true);
+    out = self.is_floating_point() ? div(out, count) : floor_divide(out, count);
+  }
+  if (self.is_floating_point() && autograd::needs_grad(self, src))
+    autograd::set_history(out,
+                          autograd::derivatives::scatter_reduce_node(self, d, idx, src, reduce, include_self, out));
   return out;
 }
 
@@ -435,6 +505,22 @@ const Tensor& scatter_add_(const Tensor& self, int64_t dim, const Tensor& index,
   detail::ApiScope scope("scatter_add_", loc);
   scatter_impl("scatter_add_", self, dim, index, src, true, true);
   return self;
+}
+
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                      bool include_self, SourceLoc loc) {
+  detail::ApiScope scope("scatter_reduce", loc);
+  return scatter_reduce_impl("scatter_reduce", self, dim, index, src, reduce, include_self);
+}
+const Tensor& scatter_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                              std::string_view reduce, bool include_self, SourceLoc loc) {
+  detail::ApiScope scope("scatter_reduce_", loc);
+  check_scatter_operands("scatter_reduce_", self, index, src);
+  autograd::check_inplace(self, "scatter_reduce_");
+  // While recording, the op reads a clone: its node saves self, which the copy overwrites.
+  const bool record = autograd::needs_grad(self, src);
+  return self.copy_(
+      scatter_reduce_impl("scatter_reduce_", record ? clone(self) : self, dim, index, src, reduce, include_self));
 }
 
 // ---- masks ------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 // Pointwise functions composed of the table ops and where: xlogy, xlog1py, logit, copysign,
-// heaviside, sinc, deg2rad, rad2deg, frac, float_power, signbit, ldexp. Their gradients come from
+// heaviside, sinc, deg2rad, rad2deg, frac, float_power, signbit, ldexp, frexp, logaddexp2,
+// isposinf, isneginf. Their gradients come from
 // those ops (with the masked branch's input made safe, so that where's zero gradient is not
 // multiplied by an infinity), and they run on every device.
+#include <limits>
 #include <numbers>
 
 #include "tapegrad/autograd/grad_mode.h"
@@ -135,6 +137,14 @@ Tensor float_power(const Tensor& self, const Scalar& exponent, SourceLoc loc) {
   return pow(self.to(kFloat64), exponent.to<double>());
 }
 
+namespace {
+// x's bits read as the signed integer of its width (float32 or float64 x).
+Tensor float_bits(const Tensor& x) {
+  return Tensor(IntrusivePtr<TensorImpl>::make(new TensorImpl(x.storage(), x.dtype() == kFloat32 ? kInt32 : kInt64,
+                                                              x.sizes(), x.strides(), x.storage_offset())));
+}
+}  // namespace
+
 Tensor signbit(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("signbit", loc);
   ops::check_defined("signbit", self, "input");
@@ -142,15 +152,59 @@ Tensor signbit(const Tensor& self, SourceLoc loc) {
   if (!is_floating_point(self.dtype())) return lt(self, 0);
   // The sign bit itself (set for -0.0 and negative NaNs): the same bits read as a signed integer.
   const Tensor x = (self.dtype() == kFloat32 || self.dtype() == kFloat64 ? self : self.to(kFloat32)).detach();
-  const Tensor bits(IntrusivePtr<TensorImpl>::make(new TensorImpl(x.storage(), x.dtype() == kFloat32 ? kInt32 : kInt64,
-                                                                  x.sizes(), x.strides(), x.storage_offset())));
-  return lt(bits, 0);
+  return lt(float_bits(x), 0);
 }
 
 Tensor ldexp(const Tensor& self, const Tensor& other, SourceLoc loc) {
   detail::ApiScope scope("ldexp", loc);
   auto [x, e] = float_pair("ldexp", self, other);
   return x * exp2(e);
+}
+
+std::tuple<Tensor, Tensor> frexp(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("frexp", loc);
+  ops::check_defined("frexp", self, "input");
+  TG_CHECK_TYPE(is_floating_point(self.dtype()), "frexp: expected a floating-point tensor, got {}", self.dtype());
+  Tensor exponent;
+  {
+    AutoGradMode no_grad(false);
+    // The exponent field of x's bits; subnormals are scaled into the normal range first (float16
+    // and bfloat16 values are normal float32 ones).
+    const bool f64 = self.dtype() == kFloat64;
+    const Tensor x = (f64 ? self : self.to(kFloat32)).detach();
+    const double smallest_normal = f64 ? std::numeric_limits<double>::min() : std::numeric_limits<float>::min();
+    const Tensor subnormal = logical_and(lt(abs(x), smallest_normal), ne(x, 0));
+    const Tensor scaled = where(subnormal, x * 0x1p64, x).contiguous();
+    const Tensor field = bitwise_and(bitwise_right_shift(float_bits(scaled), f64 ? 52 : 23), f64 ? 0x7ff : 0xff);
+    const Tensor e = field - (f64 ? 1022 : 126) - where(subnormal, 64, 0);
+    exponent = where(logical_or(eq(x, 0), logical_not(isfinite(x))), 0, e).to(kInt32);
+  }
+  // self / 2^e in two exact steps: 2^-e alone overflows for subnormal self.
+  const Tensor half = floor_divide(exponent, 2).to(self.dtype() == kFloat64 ? kFloat64 : kFloat32);
+  const Tensor mantissa = (self * exp2(neg(half)) * exp2(half - exponent)).to(self.dtype());
+  return {mantissa, exponent};
+}
+
+Tensor logaddexp2(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("logaddexp2", loc);
+  ops::check_defined("logaddexp2", self, "self");
+  ops::check_defined("logaddexp2", other, "other");
+  // max + log2(1 + 2^-|a - b|), as logaddexp; equal infinities give the max.
+  const Tensor m = maximum(self, other);
+  const Tensor d = abs(self - other);
+  return where(logical_and(isinf(self), eq(self, other)), m, m + log1p(exp2(-d)) * std::numbers::log2e);
+}
+
+Tensor isposinf(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("isposinf", loc);
+  ops::check_defined("isposinf", self, "input");
+  return logical_and(isinf(self), gt(self, 0));
+}
+
+Tensor isneginf(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("isneginf", loc);
+  ops::check_defined("isneginf", self, "input");
+  return logical_and(isinf(self), lt(self, 0));
 }
 
 }  // namespace tg

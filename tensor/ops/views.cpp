@@ -256,6 +256,26 @@ Tensor broadcast_to(const Tensor& self, const Shape& sizes, SourceLoc loc) {
   return expand(self, sizes);
 }
 
+Shape broadcast_shapes(const std::vector<Shape>& shapes, SourceLoc loc) {
+  detail::ApiScope scope("broadcast_shapes", loc);
+  Shape out;
+  for (const Shape& s : shapes) out = tg::broadcast_shapes(out, s, "broadcast_shapes");
+  return out;
+}
+
+tensor_list broadcast_tensors(const tensor_list& tensors, SourceLoc loc) {
+  detail::ApiScope scope("broadcast_tensors", loc);
+  Shape shape;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    ops::check_defined("broadcast_tensors", tensors[i], fmt::format("tensors[{}]", i).c_str());
+    shape = tg::broadcast_shapes(shape, tensors[i].sizes(), "broadcast_tensors");
+  }
+  tensor_list out;
+  out.reserve(tensors.size());
+  for (const Tensor& t : tensors) out.push_back(expand(t, shape));
+  return out;
+}
+
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length, SourceLoc loc) {
   detail::ApiScope scope("narrow", loc);
   ops::check_defined("narrow", self, "input");

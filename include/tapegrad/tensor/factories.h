@@ -23,6 +23,9 @@ Tensor arange(const Scalar& end, const TensorOptions& options = {}, TG_CALLER);
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1, const TensorOptions& options = {},
               TG_CALLER);
 Tensor linspace(double start, double end, int64_t steps, const TensorOptions& options = {}, TG_CALLER);
+// base ** linspace(start, end, steps), computed in double.
+Tensor logspace(double start, double end, int64_t steps, double base = 10.0, const TensorOptions& options = {},
+                TG_CALLER);
 Tensor eye(int64_t n, const TensorOptions& options = {}, TG_CALLER);
 Tensor eye(int64_t n, int64_t m, const TensorOptions& options = {}, TG_CALLER);
 

@@ -186,6 +186,10 @@ class Tensor {
   const Tensor& scatter_(int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER) const;
   Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER) const;
   const Tensor& scatter_add_(int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER) const;
+  Tensor scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                        bool include_self = true, TG_CALLER) const;
+  const Tensor& scatter_reduce_(int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                                bool include_self = true, TG_CALLER) const;
   Tensor masked_fill(const Tensor& mask, const Scalar& value, TG_CALLER) const;
   Tensor masked_fill(const Tensor& mask, const Tensor& value, TG_CALLER) const;
   const Tensor& masked_fill_(const Tensor& mask, const Scalar& value, TG_CALLER) const;

@@ -57,6 +57,8 @@ const Tensor& bitwise_not_(const Tensor& self, TG_CALLER);
 Tensor isnan(const Tensor& self, TG_CALLER);
 Tensor isinf(const Tensor& self, TG_CALLER);
 Tensor isfinite(const Tensor& self, TG_CALLER);
+Tensor isposinf(const Tensor& self, TG_CALLER);
+Tensor isneginf(const Tensor& self, TG_CALLER);
 // Where self is within atol + rtol * |other| of other (NaNs equal only with equal_nan), as bool.
 Tensor isclose(const Tensor& self, const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false,
                TG_CALLER);
@@ -123,8 +125,10 @@ const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& 
 Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER);
 const Tensor& addcdiv_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1,
                        TG_CALLER);
-// log(exp(self) + exp(other)) without overflow, and sqrt(self^2 + other^2).
+// log(exp(self) + exp(other)) and log2(2^self + 2^other) without overflow, and
+// sqrt(self^2 + other^2).
 Tensor logaddexp(const Tensor& self, const Tensor& other, TG_CALLER);
+Tensor logaddexp2(const Tensor& self, const Tensor& other, TG_CALLER);
 Tensor hypot(const Tensor& self, const Tensor& other, TG_CALLER);
 // NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest and
 // lowest finite values).
@@ -151,6 +155,9 @@ Tensor float_power(const Tensor& self, const Tensor& exponent, TG_CALLER);
 Tensor float_power(const Tensor& self, const Scalar& exponent, TG_CALLER);
 Tensor signbit(const Tensor& self, TG_CALLER);
 Tensor ldexp(const Tensor& self, const Tensor& other, TG_CALLER);
+// self = mantissa * 2 ** exponent with |mantissa| in [0.5, 1) (0, inf and NaN: exponent 0 and
+// mantissa self), as C's frexp; the exponent is int32, the mantissa has self's dtype.
+std::tuple<Tensor, Tensor> frexp(const Tensor& self, TG_CALLER);
 // The n-th derivative of digamma (n >= 0; n = 0 is digamma), differentiable to any order.
 Tensor polygamma(int64_t n, const Tensor& self, TG_CALLER);
 

@@ -1,6 +1,7 @@
 #pragma once
 // Indexing and selection: PyTorch-style index/index_put_, gather/scatter, masks, sort, topk.
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -25,6 +26,14 @@ const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index, con
 const Tensor& scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER);
 Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER);
 const Tensor& scatter_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER);
+// Along dim, each src element combined into self at its index by reduce: "sum", "prod", "mean",
+// "amax" or "amin" (a mean over the place's own value, unless left out, and what landed on it;
+// an integer mean rounds down). With include_self false, self's values where anything lands
+// are left out. Differentiable in self and src (ties in amax/amin share the gradient).
+Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, std::string_view reduce,
+                      bool include_self = true, TG_CALLER);
+const Tensor& scatter_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
+                              std::string_view reduce, bool include_self = true, TG_CALLER);
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value, TG_CALLER);
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value, TG_CALLER);
 const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value, TG_CALLER);

@@ -20,6 +20,9 @@ Tensor squeeze(const Tensor& self, int64_t dim, TG_CALLER);
 Tensor unsqueeze(const Tensor& self, int64_t dim, TG_CALLER);
 Tensor expand(const Tensor& self, const Shape& sizes, TG_CALLER);
 Tensor broadcast_to(const Tensor& self, const Shape& sizes, TG_CALLER);
+// The shape all of these broadcast to, and the tensors expanded to it (views), as PyTorch's.
+Shape broadcast_shapes(const std::vector<Shape>& shapes, TG_CALLER);
+tensor_list broadcast_tensors(const tensor_list& tensors, TG_CALLER);
 Tensor narrow(const Tensor& self, int64_t dim, int64_t start, int64_t length, TG_CALLER);
 Tensor select(const Tensor& self, int64_t dim, int64_t index, TG_CALLER);
 Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
@@ -27,6 +30,14 @@ Tensor slice(const Tensor& self, int64_t dim, std::optional<int64_t> start, std:
 Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides,
                   std::optional<int64_t> storage_offset = std::nullopt, TG_CALLER);
 Tensor diagonal(const Tensor& self, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1, TG_CALLER);
+// Copies of self with the view select / slice / diagonal would give replaced by src, which has
+// that view's shape (torch.select_scatter and friends); differentiable in self and src.
+Tensor select_scatter(const Tensor& self, const Tensor& src, int64_t dim, int64_t index, TG_CALLER);
+Tensor slice_scatter(const Tensor& self, const Tensor& src, int64_t dim = 0,
+                     std::optional<int64_t> start = std::nullopt, std::optional<int64_t> end = std::nullopt,
+                     int64_t step = 1, TG_CALLER);
+Tensor diagonal_scatter(const Tensor& self, const Tensor& src, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1,
+                        TG_CALLER);
 // The windows of `size` elements, `step` apart, along dim: dim shrinks to the window count and a
 // last dim of `size` is added (a view; windows may overlap).
 Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step, TG_CALLER);
