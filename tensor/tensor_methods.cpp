@@ -385,4 +385,42 @@ TG_COMPOUND(|=, bitwise_or_)
 TG_COMPOUND(^=, bitwise_xor_)
 #undef TG_COMPOUND
 
+const Tensor& Tensor::tril_(int64_t diagonal, SourceLoc loc) const { return tg::tril_(*this, diagonal, loc); }
+const Tensor& Tensor::triu_(int64_t diagonal, SourceLoc loc) const { return tg::triu_(*this, diagonal, loc); }
+const Tensor& Tensor::fill_diagonal_(const Scalar& value, bool wrap, SourceLoc loc) const {
+  return tg::fill_diagonal_(*this, value, wrap, loc);
+}
+Tensor Tensor::ravel(SourceLoc loc) const { return tg::ravel(*this, loc); }
+Tensor Tensor::take(const Tensor& index, SourceLoc loc) const { return tg::take(*this, index, loc); }
+Tensor Tensor::put(const Tensor& index, const Tensor& source, bool accumulate, SourceLoc loc) const {
+  return tg::put(*this, index, source, accumulate, loc);
+}
+const Tensor& Tensor::put_(const Tensor& index, const Tensor& source, bool accumulate, SourceLoc loc) const {
+  return tg::put_(*this, index, source, accumulate, loc);
+}
+Tensor Tensor::masked_scatter(const Tensor& mask, const Tensor& source, SourceLoc loc) const {
+  return tg::masked_scatter(*this, mask, source, loc);
+}
+const Tensor& Tensor::masked_scatter_(const Tensor& mask, const Tensor& source, SourceLoc loc) const {
+  return tg::masked_scatter_(*this, mask, source, loc);
+}
+Tensor Tensor::index_reduce(int64_t dim, const Tensor& index, const Tensor& source, std::string_view reduce,
+                            bool include_self, SourceLoc loc) const {
+  return tg::index_reduce(*this, dim, index, source, reduce, include_self, loc);
+}
+const Tensor& Tensor::index_reduce_(int64_t dim, const Tensor& index, const Tensor& source, std::string_view reduce,
+                                    bool include_self, SourceLoc loc) const {
+  return tg::index_reduce_(*this, dim, index, source, reduce, include_self, loc);
+}
+Tensor Tensor::renorm(const Scalar& p, int64_t dim, const Scalar& maxnorm, SourceLoc loc) const {
+  return tg::renorm(*this, p, dim, maxnorm, loc);
+}
+const Tensor& Tensor::renorm_(const Scalar& p, int64_t dim, const Scalar& maxnorm, SourceLoc loc) const {
+  return tg::renorm_(*this, p, dim, maxnorm, loc);
+}
+const Tensor& Tensor::clamp_min_(const Scalar& min, SourceLoc loc) const { return tg::clamp_min_(*this, min, loc); }
+const Tensor& Tensor::clamp_max_(const Scalar& max, SourceLoc loc) const { return tg::clamp_max_(*this, max, loc); }
+const Tensor& Tensor::cumsum_(int64_t dim, SourceLoc loc) const { return tg::cumsum_(*this, dim, loc); }
+const Tensor& Tensor::cumprod_(int64_t dim, SourceLoc loc) const { return tg::cumprod_(*this, dim, loc); }
+
 }  // namespace tg

@@ -622,6 +622,11 @@ TEST(Cuda, RandomStreamsAreTheCpusForTheSameSeed) {
   EXPECT_TRUE(close(rand({1000}, g1, gpu).cpu(), rand({1000}, g2, kFloat32), 0, 0));
   EXPECT_TRUE(close(randn({1000}, g1, gpu.dtype(kFloat64)).cpu(), randn({1000}, g2, kFloat64), 1e-12, 1e-14));
   EXPECT_TRUE(close(randint(-5, 17, {1000}, g1, gpu.dtype(kInt64)).cpu(), randint(-5, 17, {1000}, g2, kInt64), 0, 0));
+  // The in-place fills draw on the tensor's device from the same streams.
+  EXPECT_TRUE(close(empty({500}, gpu).uniform_(-1, 2, &g1).cpu(), empty({500}).uniform_(-1, 2, &g2), 1e-6, 1e-6));
+  EXPECT_TRUE(close(empty({500}, gpu).exponential_(2, &g1).cpu(), empty({500}).exponential_(2, &g2), 1e-5, 1e-6));
+  EXPECT_TRUE(
+      close(empty({500}, gpu.dtype(kInt32)).random_(3, 9, &g1).cpu(), empty({500}, kInt32).random_(3, 9, &g2), 0, 0));
 }
 
 TEST(Cuda, BackwardOnTheGpuMatchesTheCpu) {
@@ -756,6 +761,13 @@ TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
         return cat({out.flatten(), grads[0].flatten(), grads[1].flatten()});
       },
       {src, g, randn({7, 5, 6}, gen), randn({7, 5, 6}, gen)}, 1e-6, 1e-6);
+  // take, put, masked_scatter and index_reduce (composed of index, index_put and scatter_reduce).
+  expect_same([](const auto& in) { return in[0].take(in[1]); }, {x, tensor({{3, -1}, {200, 0}}, kInt64)}, 0, 0);
+  expect_same([](const auto& in) { return in[0].put(in[1], in[2], true); },
+              {x, tensor({3, 3, 7}, kInt64), tensor({1.0f, 2.0f, 3.0f})}, 1e-6, 1e-6);
+  expect_same([](const auto& in) { return in[0].masked_scatter(in[0] > 0, in[1]); }, {x, randn({210}, gen)}, 0, 0);
+  expect_same([](const auto& in) { return in[0].index_reduce(1, in[1], in[2], "amax", false); },
+              {x, tensor({4, 0, 4}, kInt64), randn({7, 3, 6}, gen)}, 0, 0);
   // The view scatters (strided_scatter underneath).
   expect_same([](const auto& in) { return diagonal_scatter(in[0], in[1], 1, 0, 2); }, {x, randn({6, 5}, gen)}, 0, 0);
   expect_same([](const auto& in) { return slice_scatter(in[0], in[1], 2, 1, 6, 2); }, {x, randn({7, 5, 3}, gen)}, 0, 0);

@@ -195,7 +195,75 @@ void bind_statistics(py::module_& m, TensorClass& cls) {
 
 }  // namespace
 
+// vdot, dist, renorm; and torch's module-level questions about a tensor.
+void bind_products_and_predicates(py::module_& m, TensorClass& cls) {
+  def_op(
+      m, cls, "vdot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return tg::vdot(a, b); }); },
+      py::arg("other"));
+  def_op(
+      m, cls, "dist",
+      [](const tg::Tensor& a, const tg::Tensor& b, const tg::Scalar& p) {
+        return nogil([&] { return tg::dist(a, b, p); });
+      },
+      py::arg("other"), py::arg("p") = 2);
+  def_op(
+      m, cls, "renorm",
+      [](const tg::Tensor& t, const tg::Scalar& p, int64_t dim, const tg::Scalar& maxnorm) {
+        return nogil([&] { return t.renorm(p, dim, maxnorm); });
+      },
+      py::arg("p"), py::arg("dim"), py::arg("maxnorm"));
+  def_inplace<const tg::Scalar&, int64_t, const tg::Scalar&>(
+      cls, "renorm_",
+      [](const tg::Tensor& t, const tg::Scalar& p, int64_t dim, const tg::Scalar& maxnorm) {
+        nogil([&] { t.renorm_(p, dim, maxnorm); });
+      },
+      py::arg("p"), py::arg("dim"), py::arg("maxnorm"));
+  // torch.cross: dim None is the first dim of size 3.
+  const auto cross = [](const tg::Tensor& a, const tg::Tensor& b, std::optional<int64_t> dim) {
+    int64_t d = -1;
+    if (dim) {
+      d = *dim;
+    } else {
+      const tg::Shape s = tg::broadcast_shapes(a.sizes(), b.sizes(), "cross");
+      for (int i = s.size() - 1; i >= 0; --i)
+        if (s[i] == 3) d = i;
+    }
+    return nogil([&] { return tg::linalg::cross(a, b, d); });
+  };
+  def_op(m, cls, "cross", cross, py::arg("other"), py::arg("dim") = py::none());
+  m.def(
+      "is_tensor", [](py::handle h) { return is_tensor(h); }, py::arg("obj"));
+  m.def(
+      "is_floating_point", [](const tg::Tensor& t) { return t.is_floating_point(); }, py::arg("input"));
+  m.def(
+      "is_complex", [](const tg::Tensor&) { return false; }, py::arg("input"));  // no complex dtypes
+  cls.def("is_complex", [](const tg::Tensor&) { return false; });
+  m.def(
+      "is_signed", [](const tg::Tensor& t) { return t.dtype() != tg::kBool && t.dtype() != tg::kUInt8; },
+      py::arg("input"));
+  cls.def("is_signed", [](const tg::Tensor& t) { return t.dtype() != tg::kBool && t.dtype() != tg::kUInt8; });
+  m.def(
+      "numel", [](const tg::Tensor& t) { return t.numel(); }, py::arg("input"));
+  m.def(
+      "clone", [](const tg::Tensor& t) { return nogil([&] { return t.clone(); }); }, py::arg("input"));
+  m.def(
+      "detach", [](const tg::Tensor& t) { return t.detach(); }, py::arg("input"));
+  const auto is_nonzero = [](const tg::Tensor& t) {
+    TG_CHECK_VALUE(t.numel() == 1, "is_nonzero: needs a tensor of exactly one element, got shape {}", t.sizes());
+    return nogil([&] { return t.reshape({}).to(tg::kFloat64).item<double>() != 0; });
+  };
+  m.def("is_nonzero", is_nonzero, py::arg("input"));
+  cls.def("is_nonzero", is_nonzero);
+  m.def(
+      "is_same_size", [](const tg::Tensor& a, const tg::Tensor& b) { return a.sizes() == b.sizes(); }, py::arg("input"),
+      py::arg("other"));
+  cls.def(
+      "is_same_size", [](const tg::Tensor& a, const tg::Tensor& b) { return a.sizes() == b.sizes(); },
+      py::arg("other"));
+}
+
 void bind_composites(py::module_& m, TensorClass& cls) {
+  bind_products_and_predicates(m, cls);
   bind_pointwise(m, cls);
   bind_arrange(m, cls);
   bind_statistics(m, cls);

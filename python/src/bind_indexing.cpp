@@ -102,6 +102,47 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
     return nogil([&, a = to_tensor(input), b = to_tensor(other)] { return tg::where(condition, a, b); });
   }, py::arg("condition"), py::arg("input"), py::arg("other"));
   def_op(m, cls, "nonzero", [](const tg::Tensor& t) { return nogil([&] { return t.nonzero(); }); });
+  def_op(m, cls, "argwhere", [](const tg::Tensor& t) { return nogil([&] { return tg::argwhere(t); }); });
+  def_op(m, cls, "msort", [](const tg::Tensor& t) { return nogil([&] { return tg::msort(t); }); });
+  def_op(
+      m, cls, "take", [](const tg::Tensor& t, const tg::Tensor& index) { return nogil([&] { return t.take(index); }); },
+      py::arg("index"));
+  def_op(
+      m, cls, "put",
+      [](const tg::Tensor& t, const tg::Tensor& index, const tg::Tensor& source, bool accumulate) {
+        return nogil([&] { return t.put(index, source, accumulate); });
+      },
+      py::arg("index"), py::arg("source"), py::arg("accumulate") = false);
+  def_inplace<const tg::Tensor&, const tg::Tensor&, bool>(
+      cls, "put_",
+      [](const tg::Tensor& t, const tg::Tensor& index, const tg::Tensor& source, bool accumulate) {
+        nogil([&] { t.put_(index, source, accumulate); });
+      },
+      py::arg("index"), py::arg("source"), py::arg("accumulate") = false);
+  def_op(
+      m, cls, "masked_scatter",
+      [](const tg::Tensor& t, const tg::Tensor& mask, const tg::Tensor& source) {
+        return nogil([&] { return t.masked_scatter(mask, source); });
+      },
+      py::arg("mask"), py::arg("source"));
+  def_inplace<const tg::Tensor&, const tg::Tensor&>(
+      cls, "masked_scatter_",
+      [](const tg::Tensor& t, const tg::Tensor& mask, const tg::Tensor& source) {
+        nogil([&] { t.masked_scatter_(mask, source); });
+      },
+      py::arg("mask"), py::arg("source"));
+  def_op(
+      m, cls, "index_reduce",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& source, const std::string& reduce,
+         bool include_self) { return nogil([&] { return t.index_reduce(dim, index, source, reduce, include_self); }); },
+      py::arg("dim"), py::arg("index"), py::arg("source"), py::arg("reduce"), py::kw_only(),
+      py::arg("include_self") = true);
+  def_inplace<int64_t, const tg::Tensor&, const tg::Tensor&, const std::string&, bool>(
+      cls, "index_reduce_",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& source, const std::string& reduce,
+         bool include_self) { nogil([&] { t.index_reduce_(dim, index, source, reduce, include_self); }); },
+      py::arg("dim"), py::arg("index"), py::arg("source"), py::arg("reduce"), py::kw_only(),
+      py::arg("include_self") = true);
   def_op(m, cls, "sort", [](const tg::Tensor& t, int64_t dim, bool descending, bool stable) {
     return values_indices(nogil([&] { return t.sort(dim, descending, stable); }));
   }, py::arg("dim") = -1, py::arg("descending") = false, py::arg("stable") = false);

@@ -204,8 +204,18 @@ void bind_math(py::module_& m, TensorClass& cls) {
     nogil([&] { as_tensor(self).clamp_(min, max); });
     return self;
   }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.attr("clip_") = cls.attr("clamp_");
   def_op(m, cls, "clamp_min", [](const tg::Tensor& t, const tg::Scalar& v) { return nogil([&] { return t.clamp_min(v); }); },
          py::arg("min"));
+  def_inplace<const tg::Scalar&>(
+      cls, "clamp_min_", [](const tg::Tensor& t, const tg::Scalar& v) { nogil([&] { t.clamp_min_(v); }); },
+      py::arg("min"));
+  def_inplace<const tg::Scalar&>(
+      cls, "clamp_max_", [](const tg::Tensor& t, const tg::Scalar& v) { nogil([&] { t.clamp_max_(v); }); },
+      py::arg("max"));
+  def_op(m, cls, "positive", [](const tg::Tensor& t) { return nogil([&] { return tg::positive(t); }); });
+  def_op(m, cls, "sgn", [](const tg::Tensor& t) { return nogil([&] { return tg::sgn(t); }); });
+  def_op(m, cls, "ravel", [](const tg::Tensor& t) { return nogil([&] { return t.ravel(); }); });
   def_op(m, cls, "clamp_max", [](const tg::Tensor& t, const tg::Scalar& v) { return nogil([&] { return t.clamp_max(v); }); },
          py::arg("max"));
   def_op(m, cls, "lerp", [](const tg::Tensor& t, const tg::Tensor& end, py::handle weight) {
@@ -457,6 +467,10 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "cumsum", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.cumsum(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  def_inplace<int64_t>(
+      cls, "cumsum_", [](const tg::Tensor& t, int64_t dim) { nogil([&] { t.cumsum_(dim); }); }, py::arg("dim"));
+  def_inplace<int64_t>(
+      cls, "cumprod_", [](const tg::Tensor& t, int64_t dim) { nogil([&] { t.cumprod_(dim); }); }, py::arg("dim"));
   def_op(m, cls, "cumprod", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.cumprod(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
@@ -564,6 +578,64 @@ void bind_math(py::module_& m, TensorClass& cls) {
     tg::Generator* gen = generator_of(g);
     return nogil([&] { return gen ? tg::bernoulli(t, *gen) : tg::bernoulli(t); });
   }, py::kw_only(), py::arg("generator") = py::none());
+  // In-place random fills: Tensor methods only, as in PyTorch.
+  const auto gen_kw = py::arg("generator") = py::none();
+  using D2 = const tg::Tensor& (tg::Tensor::*)(double, double, tg::Generator*, tg::SourceLoc) const;
+  for (auto [name, fn, a, b, da, db] : {std::tuple<const char*, D2, const char*, const char*, double, double>{
+                                            "uniform_", &tg::Tensor::uniform_, "from", "to", 0.0, 1.0},
+                                        {"normal_", &tg::Tensor::normal_, "mean", "std", 0.0, 1.0},
+                                        {"cauchy_", &tg::Tensor::cauchy_, "median", "sigma", 0.0, 1.0},
+                                        {"log_normal_", &tg::Tensor::log_normal_, "mean", "std", 1.0, 2.0}}) {
+    cls.def(
+        name,
+        [generator_of, fn](py::object self, double x, double y, py::object g) {
+          tg::Generator* gen = generator_of(g);
+          nogil([&] { (as_tensor(self).*fn)(x, y, gen, tg::SourceLoc::current()); });
+          return self;
+        },
+        py::arg(a) = da, py::arg(b) = db, py::kw_only(), gen_kw);
+  }
+  cls.def(
+      "exponential_",
+      [generator_of](py::object self, double lambd, py::object g) {
+        tg::Generator* gen = generator_of(g);
+        nogil([&] { as_tensor(self).exponential_(lambd, gen); });
+        return self;
+      },
+      py::arg("lambd") = 1.0, py::kw_only(), gen_kw);
+  cls.def(
+      "geometric_",
+      [generator_of](py::object self, double p, py::object g) {
+        tg::Generator* gen = generator_of(g);
+        nogil([&] { as_tensor(self).geometric_(p, gen); });
+        return self;
+      },
+      py::arg("p"), py::kw_only(), gen_kw);
+  cls.def(
+      "bernoulli_",
+      [generator_of](py::object self, py::handle p, py::object g) {
+        tg::Generator* gen = generator_of(g);
+        if (is_number(p)) {
+          const double q = py::cast<double>(p);
+          nogil([&] { as_tensor(self).bernoulli_(q, gen); });
+        } else {
+          const tg::Tensor q = to_tensor(p);
+          nogil([&] { as_tensor(self).bernoulli_(q, gen); });
+        }
+        return self;
+      },
+      py::arg("p") = 0.5, py::kw_only(), gen_kw);
+  // random_(to) or random_(from, to), as PyTorch reads its positional arguments.
+  cls.def(
+      "random_",
+      [generator_of](py::object self, std::optional<int64_t> a, std::optional<int64_t> b, py::object g) {
+        tg::Generator* gen = generator_of(g);
+        const int64_t from = a && b ? *a : 0;
+        const std::optional<int64_t> to = b ? b : a && !b ? a : std::nullopt;
+        nogil([&] { as_tensor(self).random_(from, to, gen); });
+        return self;
+      },
+      py::arg("from") = py::none(), py::arg("to") = py::none(), py::kw_only(), gen_kw);
   cls.def("tile", [](const tg::Tensor& t, py::args dims) {
     tg::Shape s = shape_from_args(dims, "tile");
     return nogil([&] { return t.tile(s); });
@@ -663,6 +735,14 @@ void bind_math(py::module_& m, TensorClass& cls) {
     return nogil([&] { return t.roll(shifts, d); });
   }, py::arg("shifts"), py::arg("dims") = py::none());
   def_op(m, cls, "tril", [](const tg::Tensor& t, int64_t d) { return nogil([&] { return t.tril(d); }); }, py::arg("diagonal") = 0);
+  def_inplace<int64_t>(
+      cls, "tril_", [](const tg::Tensor& t, int64_t d) { nogil([&] { t.tril_(d); }); }, py::arg("diagonal") = 0);
+  def_inplace<int64_t>(
+      cls, "triu_", [](const tg::Tensor& t, int64_t d) { nogil([&] { t.triu_(d); }); }, py::arg("diagonal") = 0);
+  def_inplace<const tg::Scalar&, bool>(
+      cls, "fill_diagonal_",
+      [](const tg::Tensor& t, const tg::Scalar& v, bool wrap) { nogil([&] { t.fill_diagonal_(v, wrap); }); },
+      py::arg("fill_value"), py::arg("wrap") = false);
   def_op(m, cls, "triu", [](const tg::Tensor& t, int64_t d) { return nogil([&] { return t.triu(d); }); }, py::arg("diagonal") = 0);
   def_op(m, cls, "split", [](const tg::Tensor& t, py::object split, int64_t dim) {
     if (PyLong_Check(split.ptr())) return nogil([&, s = py::cast<int64_t>(split)] { return t.split(s, dim); });

@@ -1749,3 +1749,50 @@ def test_view_scatters_logspace_and_broadcast_tensors_match_torch():
     check(x.double(), px.double())
     check(y.double(), py_.double())
     assert tuple(tg.broadcast_shapes((3, 1), 4, (2, 1, 1))) == tuple(torch.broadcast_shapes((3, 1), 4, (2, 1, 1)))
+
+
+def test_random_fills_take_put_and_other_extras_match_torch():
+    g = tg.Generator(5)
+    x = tg.zeros(4000, dtype=tg.float64)
+    assert x.uniform_(2, 3, generator=g) is x and 2 <= x.min().item() and x.max().item() < 3
+    for name, args in (("normal_", (1.0, 2.0)), ("exponential_", (3.0,)), ("cauchy_", ()), ("log_normal_", ()),
+                       ("geometric_", (0.5,)), ("bernoulli_", (0.25,)), ("random_", (2, 9))):
+        t = tg.zeros(100)
+        assert getattr(t, name)(*args) is t
+    assert tg.zeros(1000).random_(5).max().item() == 4
+    assert tg.zeros(100, dtype=tg.int64).bernoulli_(tg.full((100,), 1.0, dtype=tg.float64)).sum().item() == 100
+    a = np.random.randn(3, 4)
+    idx = np.array([[0, -1], [5, 11]])
+    check(tg.tensor(a.tolist(), dtype=tg.float64).take(tg.tensor(idx.tolist())), torch.tensor(a).take(torch.tensor(idx)))
+    pi, src = np.array([1, 7, 1]), np.random.randn(3)
+    for acc in (False, True):
+        check_fn(lambda t, s: t.put(tg.tensor(pi.tolist()), s, accumulate=acc),
+                 lambda t, s: t.put(torch.tensor(pi), s, accumulate=acc), a, src)
+    mask = np.random.rand(3, 4) > 0.5
+    check_fn(lambda t, s: t.masked_scatter(tg.tensor(mask.tolist()), s),
+             lambda t, s: t.masked_scatter(torch.tensor(mask), s), a, np.random.randn(12))
+    ii = np.array([0, 2, 0, 1])
+    for reduce in ("prod", "mean", "amax", "amin"):
+        for inc in (True, False):
+            check_fn(lambda t, s: t.index_reduce(1, tg.tensor(ii.tolist()), s, reduce, include_self=inc),
+                     lambda t, s: t.index_reduce(1, torch.tensor(ii), s, reduce, include_self=inc), a, np.random.randn(3, 4))
+    check_fn(lambda t: t.renorm(2, 1, 1.0), lambda t: t.renorm(2, 1, 1.0), a)
+    check_fn(lambda t, s: tg.dist(t, s, 3), lambda t, s: torch.dist(t, s, 3), a, np.random.randn(4))
+    check_fn(lambda t, s: tg.vdot(t, s), lambda t, s: torch.vdot(t, s), np.random.randn(5), np.random.randn(5))
+    check_fn(lambda t, s: tg.cross(t, s), lambda t, s: torch.cross(t, s, dim=0), np.random.randn(3, 2), np.random.randn(3, 2))
+    check(tg.argwhere(tg.tensor(mask.tolist())), torch.argwhere(torch.tensor(mask)))
+    check(tg.msort(tg.tensor(a.tolist(), dtype=tg.float64)), torch.msort(torch.tensor(a)))
+    for name, args in (("tril_", (1,)), ("triu_", (-1,)), ("cumsum_", (1,)), ("cumprod_", (0,)), ("clamp_min_", (0.1,)),
+                       ("clamp_max_", (0.2,)), ("fill_diagonal_", (7.0,)), ("clip_", (-0.5, 0.5))):
+        t, p = tg.tensor(a.tolist(), dtype=tg.float64), torch.tensor(a)
+        assert getattr(t, name)(*args) is t
+        getattr(p, name)(*args)
+        check(t, p)
+    t5, p5 = tg.zeros(5, 2), torch.zeros(5, 2)
+    check(t5.fill_diagonal_(3.0, wrap=True), p5.fill_diagonal_(3.0, wrap=True))
+    assert tg.is_tensor(t5) and not tg.is_tensor(3) and tg.is_floating_point(t5) and tg.numel(t5) == 10
+    assert tg.is_nonzero(tg.tensor([2])) and not tg.tensor(0.0).is_nonzero()
+    with pytest.raises(ValueError, match="is_nonzero"):
+        tg.is_nonzero(tg.zeros(2))
+    assert tg.is_same_size(t5, tg.ones(5, 2)) and tg.ravel(t5).shape == (10,) and tg.sgn(tg.tensor([-2.0])).item() == -1
+    assert tg.clone(t5) is not t5 and not tg.detach(t5).requires_grad and not tg.is_complex(t5)

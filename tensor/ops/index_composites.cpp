@@ -1,5 +1,6 @@
 // Index ops composed of scatter, gather, boolean indexing and sort: index_add, index_copy,
-// index_fill, masked_select, unique, unique_dim. Their gradients are those ops', and they run on every device.
+// index_fill, index_reduce, take, put, masked_scatter, argwhere, msort, masked_select, unique,
+// unique_dim. Their gradients are those ops', and they run on every device.
 #include <vector>
 
 #include "tapegrad/autograd/grad_mode.h"
@@ -87,6 +88,86 @@ const Tensor& index_copy_(const Tensor& self, int64_t dim, const Tensor& index, 
 const Tensor& index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("index_fill_", loc);
   return ops::inplace_via_copy(self, "index_fill_", [&](const Tensor& s) { return index_fill(s, dim, index, value); });
+}
+
+Tensor index_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, std::string_view reduce,
+                    bool include_self, SourceLoc loc) {
+  detail::ApiScope scope("index_reduce", loc);
+  ops::check_defined("index_reduce", self, "input");
+  TG_CHECK_VALUE(reduce == "prod" || reduce == "mean" || reduce == "amax" || reduce == "amin",
+                 "index_reduce: reduce must be one of prod, mean, amax and amin, got '{}'", reduce);
+  const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_reduce");
+  checked_source("index_reduce", self, d, index, source);
+  return scatter_reduce(self, d, slice_index("index_reduce", self, d, index, source.sizes()), source, reduce,
+                        include_self);
+}
+const Tensor& index_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                            std::string_view reduce, bool include_self, SourceLoc loc) {
+  detail::ApiScope scope("index_reduce_", loc);
+  ops::check_defined("index_reduce_", self, "input");
+  TG_CHECK_VALUE(reduce == "prod" || reduce == "mean" || reduce == "amax" || reduce == "amin",
+                 "index_reduce_: reduce must be one of prod, mean, amax and amin, got '{}'", reduce);
+  const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_reduce_");
+  checked_source("index_reduce_", self, d, index, source);
+  return scatter_reduce_(self, d, slice_index("index_reduce_", self, d, index, source.sizes()), source, reduce,
+                         include_self);
+}
+
+Tensor take(const Tensor& self, const Tensor& index, SourceLoc loc) {
+  detail::ApiScope scope("take", loc);
+  ops::check_defined("take", self, "input");
+  ops::check_defined("take", index, "index");
+  TG_CHECK_INDEX(index.dtype() == kInt64, "take: the index must be an int64 tensor, got {}", index.dtype());
+  return self.reshape({-1}).index({index.reshape({-1})}).view(index.sizes());
+}
+
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate, SourceLoc loc) {
+  detail::ApiScope scope("put", loc);
+  ops::check_defined("put", self, "input");
+  ops::check_defined("put", index, "index");
+  ops::check_defined("put", source, "source");
+  TG_CHECK_INDEX(index.dtype() == kInt64, "put: the index must be an int64 tensor, got {}", index.dtype());
+  TG_CHECK(index.numel() == source.numel(), "put: index ({} elements) and source ({} elements) must be as long",
+           index.numel(), source.numel());
+  std::vector<std::optional<Tensor>> at{index.reshape({-1})};
+  return index_put(self.reshape({-1}), at, source.reshape({-1}), accumulate).view(self.sizes());
+}
+const Tensor& put_(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate, SourceLoc loc) {
+  detail::ApiScope scope("put_", loc);
+  return ops::inplace_via_copy(self, "put_", [&](const Tensor& s) { return put(s, index, source, accumulate); });
+}
+
+Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source, SourceLoc loc) {
+  detail::ApiScope scope("masked_scatter", loc);
+  ops::check_defined("masked_scatter", self, "input");
+  ops::check_defined("masked_scatter", mask, "mask");
+  ops::check_defined("masked_scatter", source, "source");
+  TG_CHECK_TYPE(mask.dtype() == kBool, "masked_scatter: the mask must be a bool tensor, got {}", mask.dtype());
+  TG_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), "masked_scatter") == self.sizes(),
+           "masked_scatter: the mask of shape {} does not broadcast to self's shape {}", mask.sizes(), self.sizes());
+  const Tensor m = mask.expand(self.sizes());
+  const int64_t count = m.sum().item<int64_t>();
+  TG_CHECK(source.numel() >= count, "masked_scatter: the mask selects {} elements but source has only {}", count,
+           source.numel());
+  std::vector<std::optional<Tensor>> at{m};
+  return index_put(self, at, source.reshape({-1}).slice(0, 0, count), false);
+}
+const Tensor& masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& source, SourceLoc loc) {
+  detail::ApiScope scope("masked_scatter_", loc);
+  return ops::inplace_via_copy(self, "masked_scatter_",
+                               [&](const Tensor& s) { return masked_scatter(s, mask, source); });
+}
+
+Tensor argwhere(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("argwhere", loc);
+  return nonzero(self);
+}
+
+Tensor msort(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("msort", loc);
+  ops::check_defined("msort", self, "input");
+  TG_CHECK(self.dim() > 0, "msort: needs a tensor of 1 or more dims, got a 0-dim one");
+  return std::get<0>(sort(self, 0));
 }
 
 Tensor masked_select(const Tensor& self, const Tensor& mask, SourceLoc loc) {

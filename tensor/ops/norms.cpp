@@ -1,11 +1,12 @@
 // torch.linalg's norms: vector_norm, matrix_norm, norm, and cond, composed of reductions and
-// the singular values.
+// the singular values; dist and renorm, composed of vector_norm.
 #include <cmath>
 #include <limits>
 #include <string>
 
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/inplace.h"
 #include "tensor/ops/matrix_helpers.h"
 
 namespace tg::linalg {
@@ -142,3 +143,35 @@ Tensor cond(const Tensor& A, std::string_view ord, SourceLoc loc) {
 }
 
 }  // namespace tg::linalg
+
+namespace tg {
+
+Tensor dist(const Tensor& self, const Tensor& other, const Scalar& p, SourceLoc loc) {
+  detail::ApiScope scope("dist", loc);
+  ops::check_defined("dist", self, "input");
+  ops::check_defined("dist", other, "other");
+  return linalg::vector_norm(self - other, p);
+}
+
+Tensor renorm(const Tensor& self, const Scalar& p, int64_t dim, const Scalar& maxnorm, SourceLoc loc) {
+  detail::ApiScope scope("renorm", loc);
+  ops::check_defined("renorm", self, "input");
+  TG_CHECK_TYPE(self.is_floating_point(), "renorm: expected a floating-point tensor, got {}", self.dtype());
+  TG_CHECK_VALUE(p.to_double() > 0, "renorm: p must be positive, got {}", p.to_double());
+  TG_CHECK_VALUE(maxnorm.to_double() >= 0, "renorm: maxnorm must be non-negative, got {}", maxnorm.to_double());
+  TG_CHECK(self.dim() > 0, "renorm: needs a tensor of 1 or more dims, got a 0-dim one");
+  const int d = wrap_dim(dim, self.dim(), "renorm");
+  Shape others;
+  for (int i = 0; i < self.dim(); ++i)
+    if (i != d) others.push_back(i);
+  const Tensor norms = linalg::vector_norm(self, p, others, /*keepdim=*/true);
+  const double cap = maxnorm.to_double();
+  return self * where(gt(norms, cap), cap / (norms + 1e-7), 1.0);
+}
+
+const Tensor& renorm_(const Tensor& self, const Scalar& p, int64_t dim, const Scalar& maxnorm, SourceLoc loc) {
+  detail::ApiScope scope("renorm_", loc);
+  return ops::inplace_via_copy(self, "renorm_", [&](const Tensor& s) { return renorm(s, p, dim, maxnorm); });
+}
+
+}  // namespace tg

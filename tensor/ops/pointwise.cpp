@@ -74,6 +74,14 @@ Tensor clamp_max(const Tensor& self, const Scalar& max, SourceLoc loc) {
   detail::ApiScope scope("clamp_max", loc);
   return clamp_impl("clamp_max", self, std::nullopt, max);
 }
+const Tensor& clamp_min_(const Tensor& self, const Scalar& min, SourceLoc loc) {
+  detail::ApiScope scope("clamp_min_", loc);
+  return clamp_(self, min, std::nullopt);
+}
+const Tensor& clamp_max_(const Tensor& self, const Scalar& max, SourceLoc loc) {
+  detail::ApiScope scope("clamp_max_", loc);
+  return clamp_(self, std::nullopt, max);
+}
 
 Tensor square(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("square", loc);

@@ -1,6 +1,6 @@
 // Pointwise functions composed of the table ops and where: xlogy, xlog1py, logit, copysign,
 // heaviside, sinc, deg2rad, rad2deg, frac, float_power, signbit, ldexp, frexp, logaddexp2,
-// isposinf, isneginf. Their gradients come from
+// isposinf, isneginf, positive, sgn. Their gradients come from
 // those ops (with the masked branch's input made safe, so that where's zero gradient is not
 // multiplied by an infinity), and they run on every device.
 #include <limits>
@@ -205,6 +205,18 @@ Tensor isneginf(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("isneginf", loc);
   ops::check_defined("isneginf", self, "input");
   return logical_and(isinf(self), lt(self, 0));
+}
+
+Tensor positive(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("positive", loc);
+  ops::check_defined("positive", self, "input");
+  TG_CHECK_TYPE(self.dtype() != kBool, "positive: not supported for bool tensors");
+  return self;
+}
+
+Tensor sgn(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("sgn", loc);
+  return sign(self);
 }
 
 }  // namespace tg

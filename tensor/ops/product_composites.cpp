@@ -1,5 +1,5 @@
 // The products PyTorch composes from mm, bmm and matmul: mv, the add*-with-a-product family
-// (addmv, addr, baddbmm, addbmm), inner and tensordot. Each reduces to one matrix product, so the
+// (addmv, addr, baddbmm, addbmm), inner, tensordot and vdot. Each reduces to one matrix product, so the
 // tape and the devices come from it.
 #include <numeric>
 #include <vector>
@@ -130,6 +130,17 @@ Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& d
       perm_b.push_back(d), out.push_back(b.sizes()[static_cast<int>(d)]), n *= b.sizes()[static_cast<int>(d)];
   const Tensor lhs = a.permute(Shape(perm_a)).reshape({m, k}), rhs = b.permute(Shape(perm_b)).reshape({k, n});
   return mm(lhs, rhs).reshape(out);
+}
+
+Tensor vdot(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("vdot", loc);
+  ops::check_defined("vdot", self, "input");
+  ops::check_defined("vdot", other, "other");
+  TG_CHECK(self.dim() == 1 && other.dim() == 1 && self.numel() == other.numel(),
+           "vdot: expected two 1-D tensors of one length, got shapes {} and {}", self.sizes(), other.sizes());
+  TG_CHECK_TYPE(self.dtype() == other.dtype(), "vdot: expected both tensors to have the same dtype, got {} and {}",
+                self.dtype(), other.dtype());
+  return matmul(self, other);
 }
 
 }  // namespace tg

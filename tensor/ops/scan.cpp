@@ -3,6 +3,7 @@
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/inplace.h"
 
 namespace tg {
 namespace {
@@ -51,6 +52,15 @@ std::tuple<Tensor, Tensor> running_extreme(ScanOp op, const char* name, const Te
 Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype, SourceLoc loc) {
   detail::ApiScope scope("cumsum", loc);
   return accumulate(ScanOp::Sum, "cumsum", self, dim, dtype);
+}
+
+const Tensor& cumsum_(const Tensor& self, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("cumsum_", loc);
+  return ops::inplace_via_copy(self, "cumsum_", [&](const Tensor& s) { return cumsum(s, dim, s.dtype()); });
+}
+const Tensor& cumprod_(const Tensor& self, int64_t dim, SourceLoc loc) {
+  detail::ApiScope scope("cumprod_", loc);
+  return ops::inplace_via_copy(self, "cumprod_", [&](const Tensor& s) { return cumprod(s, dim, s.dtype()); });
 }
 
 Tensor cumprod(const Tensor& self, int64_t dim, std::optional<DType> dtype, SourceLoc loc) {

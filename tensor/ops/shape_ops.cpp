@@ -4,6 +4,7 @@
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/inplace.h"
 
 namespace tg {
 
@@ -261,6 +262,41 @@ Tensor tril(const Tensor& self, int64_t diagonal, SourceLoc loc) {
 Tensor triu(const Tensor& self, int64_t diagonal, SourceLoc loc) {
   detail::ApiScope scope("triu", loc);
   return triangle("triu", self, diagonal, false);
+}
+const Tensor& tril_(const Tensor& self, int64_t diagonal, SourceLoc loc) {
+  detail::ApiScope scope("tril_", loc);
+  return ops::inplace_via_copy(self, "tril_", [&](const Tensor& s) { return triangle("tril_", s, diagonal, true); });
+}
+const Tensor& triu_(const Tensor& self, int64_t diagonal, SourceLoc loc) {
+  detail::ApiScope scope("triu_", loc);
+  return ops::inplace_via_copy(self, "triu_", [&](const Tensor& s) { return triangle("triu_", s, diagonal, false); });
+}
+
+const Tensor& fill_diagonal_(const Tensor& self, const Scalar& value, bool wrap, SourceLoc loc) {
+  detail::ApiScope scope("fill_diagonal_", loc);
+  ops::check_defined("fill_diagonal_", self, "input");
+  TG_CHECK(self.dim() >= 2, "fill_diagonal_: needs a tensor of 2 or more dims, got shape {}", self.sizes());
+  int64_t length = self.sizes()[0], step = 0;
+  const Shape strides = contiguous_strides(self.sizes());
+  for (int d = 0; d < self.dim(); ++d) {
+    TG_CHECK(self.dim() == 2 || self.sizes()[d] == self.sizes()[0],
+             "fill_diagonal_: past 2 dims, every dim must have the same size, got shape {}", self.sizes());
+    length = std::min(length, self.sizes()[d]);
+    step += strides[d];
+  }
+  // The diagonal's places in the flat tensor: k * step, for k below the diagonal's length (or,
+  // wrapping, for as long as they lie in the tensor).
+  if (wrap && self.dim() == 2 && self.sizes()[0] > self.sizes()[1]) length = (self.numel() + step - 1) / step;
+  const Tensor places = arange(length, TensorOptions(kInt64).device(self.device())) * step;
+  return ops::inplace_via_copy(self, "fill_diagonal_", [&](const Tensor& s) {
+    return index_fill(s.reshape({-1}), 0, places, value).view(s.sizes());
+  });
+}
+
+Tensor ravel(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("ravel", loc);
+  ops::check_defined("ravel", self, "input");
+  return self.reshape({-1});
 }
 
 }  // namespace tg

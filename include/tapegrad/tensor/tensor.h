@@ -32,6 +32,7 @@
 namespace tg {
 
 class Tensor;
+class Generator;
 class TensorImpl;
 class TensorIndex;
 class HookHandle;
@@ -140,6 +141,21 @@ class Tensor {
   Tensor clone(TG_CALLER) const;
   const Tensor& copy_(const Tensor& src, TG_CALLER) const;
   const Tensor& fill_(const Scalar& value, TG_CALLER) const;
+  // Fill with draws from a distribution (torch.Tensor.uniform_ and friends), from `generator` or
+  // the default one. Draws are made in float64 on the tensor's device and cast in, so a seed gives
+  // the same numbers for every floating dtype. uniform_ is [from, to); random_ draws integers in
+  // [from, to), to defaulting to the dtype's largest (for floats 2^mantissa bits, +1 as PyTorch's).
+  const Tensor& uniform_(double from = 0.0, double to = 1.0, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& normal_(double mean = 0.0, double std = 1.0, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& bernoulli_(double p = 0.5, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& bernoulli_(const Tensor& p, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& random_(int64_t from, std::optional<int64_t> to, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& random_(int64_t to, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& random_(Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& exponential_(double lambd = 1.0, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& geometric_(double p, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& cauchy_(double median = 0.0, double sigma = 1.0, Generator* generator = nullptr, TG_CALLER) const;
+  const Tensor& log_normal_(double mean = 1.0, double std = 2.0, Generator* generator = nullptr, TG_CALLER) const;
   const Tensor& zero_(TG_CALLER) const;
 
   // ---- views (share storage with this tensor) --------------------------------------------
@@ -248,6 +264,8 @@ class Tensor {
                        TG_CALLER) const;
   Tensor clamp_min(const Scalar& min, TG_CALLER) const;
   Tensor clamp_max(const Scalar& max, TG_CALLER) const;
+  const Tensor& clamp_min_(const Scalar& min, TG_CALLER) const;
+  const Tensor& clamp_max_(const Scalar& max, TG_CALLER) const;
   Tensor lerp(const Tensor& end, const Scalar& weight, TG_CALLER) const;
   Tensor lerp(const Tensor& end, const Tensor& weight, TG_CALLER) const;
   const Tensor& lerp_(const Tensor& end, const Scalar& weight, TG_CALLER) const;
@@ -299,6 +317,8 @@ class Tensor {
   Tensor nanquantile(const Tensor& q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
                      std::string_view interpolation = "linear", TG_CALLER) const;
   Tensor cumsum(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
+  const Tensor& cumsum_(int64_t dim, TG_CALLER) const;
+  const Tensor& cumprod_(int64_t dim, TG_CALLER) const;
   Tensor cumprod(int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER) const;
   std::tuple<Tensor, Tensor> cummax(int64_t dim, TG_CALLER) const;
   std::tuple<Tensor, Tensor> cummin(int64_t dim, TG_CALLER) const;
@@ -314,6 +334,21 @@ class Tensor {
   Tensor roll(const Shape& shifts, const Shape& dims = {}, TG_CALLER) const;
   Tensor tril(int64_t diagonal = 0, TG_CALLER) const;
   Tensor triu(int64_t diagonal = 0, TG_CALLER) const;
+  const Tensor& tril_(int64_t diagonal = 0, TG_CALLER) const;
+  const Tensor& triu_(int64_t diagonal = 0, TG_CALLER) const;
+  const Tensor& fill_diagonal_(const Scalar& value, bool wrap = false, TG_CALLER) const;
+  Tensor ravel(TG_CALLER) const;
+  Tensor take(const Tensor& index, TG_CALLER) const;
+  Tensor put(const Tensor& index, const Tensor& source, bool accumulate = false, TG_CALLER) const;
+  const Tensor& put_(const Tensor& index, const Tensor& source, bool accumulate = false, TG_CALLER) const;
+  Tensor masked_scatter(const Tensor& mask, const Tensor& source, TG_CALLER) const;
+  const Tensor& masked_scatter_(const Tensor& mask, const Tensor& source, TG_CALLER) const;
+  Tensor index_reduce(int64_t dim, const Tensor& index, const Tensor& source, std::string_view reduce,
+                      bool include_self = true, TG_CALLER) const;
+  const Tensor& index_reduce_(int64_t dim, const Tensor& index, const Tensor& source, std::string_view reduce,
+                              bool include_self = true, TG_CALLER) const;
+  Tensor renorm(const Scalar& p, int64_t dim, const Scalar& maxnorm, TG_CALLER) const;
+  const Tensor& renorm_(const Scalar& p, int64_t dim, const Scalar& maxnorm, TG_CALLER) const;
   tensor_list split(int64_t split_size, int64_t dim = 0, TG_CALLER) const;
   tensor_list split(const std::vector<int64_t>& split_sizes, int64_t dim = 0, TG_CALLER) const;
   tensor_list split_with_sizes(const std::vector<int64_t>& split_sizes, int64_t dim = 0, TG_CALLER) const;

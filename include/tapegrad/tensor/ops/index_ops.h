@@ -34,6 +34,25 @@ Tensor scatter_reduce(const Tensor& self, int64_t dim, const Tensor& index, cons
                       bool include_self = true, TG_CALLER);
 const Tensor& scatter_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
                               std::string_view reduce, bool include_self = true, TG_CALLER);
+// Along dim, slice i of source combined into slice index[i] of self by reduce: "prod", "mean",
+// "amax" or "amin" (scatter_reduce with the index spread over the slices).
+Tensor index_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, std::string_view reduce,
+                    bool include_self = true, TG_CALLER);
+const Tensor& index_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
+                            std::string_view reduce, bool include_self = true, TG_CALLER);
+// self as a flat (row-major) 1-D tensor: take reads it at index (the result has index's shape);
+// put writes source's elements at index (adds them with accumulate). Negative indices count
+// from the end.
+Tensor take(const Tensor& self, const Tensor& index, TG_CALLER);
+Tensor put(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false, TG_CALLER);
+const Tensor& put_(const Tensor& self, const Tensor& index, const Tensor& source, bool accumulate = false, TG_CALLER);
+// self with the places where mask (broadcast to self) is true filled by source's first elements,
+// in row-major order.
+Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& source, TG_CALLER);
+const Tensor& masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& source, TG_CALLER);
+// The indices of the non-zero elements (nonzero's rows), and self sorted along dim 0.
+Tensor argwhere(const Tensor& self, TG_CALLER);
+Tensor msort(const Tensor& self, TG_CALLER);
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value, TG_CALLER);
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value, TG_CALLER);
 const Tensor& masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value, TG_CALLER);

@@ -144,6 +144,15 @@ Tensor matrix_exp(const Tensor& A, TG_CALLER);
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1, TG_CALLER);
 }  // namespace linalg
 
+// The dot product of two 1-D tensors of one length (real: dot's value).
+Tensor vdot(const Tensor& self, const Tensor& other, TG_CALLER);
+// The p-norm of self - other (broadcast), as one vector.
+Tensor dist(const Tensor& self, const Tensor& other, const Scalar& p = 2, TG_CALLER);
+// Each slice along dim whose p-norm exceeds maxnorm scaled down to norm maxnorm (PyTorch's 1e-7
+// guard on the divisor); the others unchanged.
+Tensor renorm(const Tensor& self, const Scalar& p, int64_t dim, const Scalar& maxnorm, TG_CALLER);
+const Tensor& renorm_(const Tensor& self, const Scalar& p, int64_t dim, const Scalar& maxnorm, TG_CALLER);
+
 Tensor inverse(const Tensor& A, TG_CALLER);
 Tensor det(const Tensor& A, TG_CALLER);
 // log(det(A)): NaN where det < 0, -inf where it is 0.

@@ -9,6 +9,8 @@ namespace tg {
 
 // Integer and bool inputs accumulate into int64 unless `dtype` says otherwise.
 Tensor cumsum(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER);
+const Tensor& cumsum_(const Tensor& self, int64_t dim, TG_CALLER);
+const Tensor& cumprod_(const Tensor& self, int64_t dim, TG_CALLER);
 Tensor cumprod(const Tensor& self, int64_t dim, std::optional<DType> dtype = std::nullopt, TG_CALLER);
 // (values, indices): the largest (smallest) element so far and its position, the last of equal
 // ones; once a NaN is reached it is the running value.

@@ -27,6 +27,13 @@ Tensor roll(const Tensor& self, const Shape& shifts, const Shape& dims = {}, TG_
 Tensor pad(const Tensor& self, const std::vector<int64_t>& pad, const Scalar& value = 0, TG_CALLER);
 Tensor tril(const Tensor& self, int64_t diagonal = 0, TG_CALLER);
 Tensor triu(const Tensor& self, int64_t diagonal = 0, TG_CALLER);
+const Tensor& tril_(const Tensor& self, int64_t diagonal = 0, TG_CALLER);
+const Tensor& triu_(const Tensor& self, int64_t diagonal = 0, TG_CALLER);
+// The main diagonal (every index equal; all dims of one size past 2-D) set to value; with wrap, a
+// tall matrix's diagonal restarts every cols + 1 rows, as NumPy's and PyTorch's.
+const Tensor& fill_diagonal_(const Tensor& self, const Scalar& value, bool wrap = false, TG_CALLER);
+// self flattened: a view when it can be, as reshape.
+Tensor ravel(const Tensor& self, TG_CALLER);
 // repeat, with fewer counts than dims allowed (the leading dims are then repeated once).
 Tensor tile(const Tensor& self, const Shape& dims, TG_CALLER);
 // Each element repeated `repeats` times along dim (the flattened tensor without one); with a

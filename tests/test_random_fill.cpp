@@ -1,0 +1,110 @@
+// Tensor's in-place random fills: seeded reproducibility, every dtype they take, the moments of
+// each distribution on 200k draws (loose bounds, many standard errors wide), the autograd rules
+// of an in-place op, and the errors.
+#include <cmath>
+#include <numbers>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::vals;
+
+namespace {
+double mean_of(const Tensor& t) { return t.to(kFloat64).mean().item<double>(); }
+double var_of(const Tensor& t) { return t.to(kFloat64).var().item<double>(); }
+}  // namespace
+
+TEST(RandomFill, SeededAndIntoEveryFloatDtype) {
+  Generator a(42), b(42);
+  const Tensor x = empty({1000}).uniform_(-2, 3, &a), y = empty({1000}).uniform_(-2, 3, &b);
+  EXPECT_TRUE(equal(x, y));
+  EXPECT_GE(amin(x).item<double>(), -2);
+  EXPECT_LT(amax(x).item<double>(), 3);
+  // One seed, the same values in every float dtype (drawn in float64, then rounded).
+  Generator c(7), d(7);
+  const Tensor f64 = empty({64}, kFloat64).normal_(1, 2, &c), f16 = empty({64}, kFloat16).normal_(1, 2, &d);
+  EXPECT_TRUE(tgtest::close(f16.to(kFloat64), f64, 1e-3, 1e-3));
+  manual_seed(3);
+  const Tensor p = empty({8}).normal_();
+  manual_seed(3);
+  EXPECT_TRUE(equal(p, empty({8}).normal_()));
+}
+
+TEST(RandomFill, MomentsOfEachDistribution) {
+  Generator g(1);
+  const Shape n{200000};
+  const Tensor u = empty(n, kFloat64).uniform_(2, 4, &g);
+  EXPECT_NEAR(mean_of(u), 3, 0.01);
+  EXPECT_NEAR(var_of(u), 4.0 / 12, 0.01);
+  const Tensor z = empty(n, kFloat64).normal_(-1, 3, &g);
+  EXPECT_NEAR(mean_of(z), -1, 0.05);
+  EXPECT_NEAR(var_of(z), 9, 0.15);
+  const Tensor e = empty(n, kFloat64).exponential_(2, &g);
+  EXPECT_NEAR(mean_of(e), 0.5, 0.01);
+  EXPECT_GE(amin(e).item<double>(), 0);
+  const Tensor geo = empty(n, kFloat64).geometric_(0.25, &g);
+  EXPECT_NEAR(mean_of(geo), 4, 0.05);
+  EXPECT_EQ(amin(geo).item<double>(), 1);
+  EXPECT_TRUE(equal(geo, floor(geo)));
+  const Tensor ln = empty(n, kFloat64).log_normal_(0.5, 0.25, &g);
+  EXPECT_NEAR(mean_of(ln), std::exp(0.5 + 0.25 * 0.25 / 2), 0.01);
+  // Cauchy has no mean: its median and quartiles are median -+ sigma.
+  const Tensor c = empty(n, kFloat64).cauchy_(1, 2, &g);
+  EXPECT_NEAR(quantile(c, 0.5).item<double>(), 1, 0.05);
+  EXPECT_NEAR(quantile(c, 0.75).item<double>(), 3, 0.1);
+  const Tensor bern = empty(n, kFloat32).bernoulli_(0.3, &g);
+  EXPECT_NEAR(mean_of(bern), 0.3, 0.01);
+  EXPECT_TRUE(equal(bern, bern * bern));  // 0 and 1 only
+  const Tensor probs = tensor({0.0, 1.0, 0.5}, kFloat64);
+  const Tensor per = zeros({3, 3}, kInt64).bernoulli_(probs, &g);
+  EXPECT_EQ(vals(per.select(1, 0)), (std::vector<double>{0, 0, 0}));
+  EXPECT_EQ(vals(per.select(1, 1)), (std::vector<double>{1, 1, 1}));
+}
+
+TEST(RandomFill, RandomIntegersInTheirRange) {
+  Generator g(2);
+  const Tensor r = empty({5000}, kInt64).random_(-3, 4, &g);
+  EXPECT_EQ(amin(r).item<int64_t>(), -3);
+  EXPECT_EQ(amax(r).item<int64_t>(), 3);
+  const Tensor to = empty({5000}, kFloat32).random_(5, &g);
+  EXPECT_EQ(amin(to).item<double>(), 0);
+  EXPECT_EQ(amax(to).item<double>(), 4);
+  const Tensor u8 = empty({5000}, kUInt8).random_(&g);
+  EXPECT_GT(amax(u8).item<int64_t>(), 250);  // the whole byte range
+  const Tensor b = empty({200}, kBool).random_(&g);
+  EXPECT_GT(b.sum().item<int64_t>(), 50);
+  const Tensor h = empty({5000}, kFloat16).random_(&g);
+  EXPECT_LE(amax(h).item<double>(), 2048);
+  EXPECT_TRUE(equal(h, floor(h)));
+}
+
+TEST(RandomFill, InPlaceRulesAndErrors) {
+  Tensor leaf = zeros({3}).requires_grad_(true);
+  EXPECT_THROW_WITH(leaf.uniform_(), Error, "leaf");
+  {
+    NoGradGuard no_grad;  // as nn.init does
+    leaf.normal_();
+  }
+  // On a recorded tensor the old values get no gradient.
+  Tensor w = tensor({1.0, 2.0}, kFloat64).requires_grad_(true);
+  Tensor y = w * 2;
+  y.uniform_();
+  (y * 3).sum().backward();
+  EXPECT_EQ(vals(w.grad()), (std::vector<double>{0, 0}));
+  const Tensor i = zeros({2}, kInt64);
+  EXPECT_THROW_WITH(i.uniform_(), TypeError, "uniform_: expected a floating-point tensor, got int64");
+  EXPECT_THROW_WITH(i.normal_(), TypeError, "normal_: expected a floating-point tensor");
+  EXPECT_THROW_WITH(zeros({2}).uniform_(3, 1), ValueError, "uniform_: expects from <= to, got from=3 and to=1");
+  EXPECT_THROW_WITH(zeros({2}).normal_(0, -1), ValueError, "normal_: expects std >= 0, got -1");
+  EXPECT_THROW_WITH(zeros({2}).bernoulli_(1.5), ValueError, "bernoulli_: expects 0 <= p <= 1, got 1.5");
+  EXPECT_THROW_WITH(zeros({2}).bernoulli_(tensor({0.5, 2.0}, kFloat64)), ValueError,
+                    "bernoulli_: every p must be in [0, 1]");
+  EXPECT_THROW_WITH(zeros({2}).bernoulli_(tensor({1, 0})), TypeError, "bernoulli_: p must be a floating-point tensor");
+  EXPECT_THROW_WITH(zeros({2}).bernoulli_(zeros({3})), Error, "bernoulli_");
+  EXPECT_THROW_WITH(zeros({2}).random_(5, 5), ValueError, "random_: expects from < to, got from=5 and to=5");
+  EXPECT_THROW_WITH(zeros({2}).exponential_(0), ValueError, "exponential_: expects lambd > 0, got 0");
+  EXPECT_THROW_WITH(zeros({2}).geometric_(1), ValueError, "geometric_: expects 0 < p < 1, got 1");
+  EXPECT_THROW_WITH(zeros({2}).cauchy_(0, 0), ValueError, "cauchy_: expects sigma > 0, got 0");
+  EXPECT_THROW_WITH(zeros({2}).log_normal_(0, 0), ValueError, "log_normal_: expects std > 0, got 0");
+  EXPECT_THROW_WITH(Tensor().uniform_(), Error, "uniform_");
+}
