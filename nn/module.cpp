@@ -39,14 +39,27 @@ void Module::check_new_name(const std::string& name, const char* what) const {
                  "{}: attribute '{}' is already registered", name_, name);
 }
 
+namespace {
+// A parameter is a leaf; registering sets its requires_grad.
+void make_parameter(const std::string& module, const std::string& name, const Tensor& tensor, bool requires_grad) {
+  if (!tensor.defined()) return;
+  TG_CHECK(tensor.is_leaf() || !tensor.requires_grad(), "{}: parameter '{}' must be a leaf tensor (detach it first)",
+           module, name);
+  tensor.requires_grad_(requires_grad);
+}
+}  // namespace
+
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
   check_new_name(name, "parameter");
-  if (tensor.defined()) {
-    TG_CHECK(tensor.is_leaf() || !tensor.requires_grad(),
-             "{}: parameter '{}' must be a leaf tensor (detach it first)", name_, name);
-    tensor.requires_grad_(requires_grad);
-  }
+  make_parameter(name_, name, tensor, requires_grad);
   return parameters_.insert(std::move(name), std::move(tensor));
+}
+
+Tensor& Module::replace_parameter(const std::string& name, Tensor tensor, bool requires_grad) {
+  Tensor* slot = parameters_.find(name);
+  TG_CHECK(slot != nullptr, "{}: no parameter named '{}' to replace", name_, name);
+  make_parameter(name_, name, tensor, requires_grad);
+  return *slot = std::move(tensor);
 }
 
 Tensor& Module::register_buffer(std::string name, Tensor tensor, bool persistent) {
@@ -328,12 +341,18 @@ RemovableHandle Module::register_full_backward_hook(BackwardHook hook) {
 void Module::print(std::string& out, int indent) const {
   out += name_ + "(";
   const std::string extra = extra_repr();
-  if (children_.empty()) {
+  const bool multiline = extra.find('\n') != std::string::npos;
+  if (children_.empty() && !multiline) {
     out += extra + ")";
     return;
   }
   const std::string pad(static_cast<size_t>(indent + 2), ' ');
-  if (!extra.empty()) out += fmt::format("\n{}{}", pad, extra);
+  // extra_repr on lines of their own, each indented (a multi-line one as PyTorch prints it).
+  for (size_t start = 0; !extra.empty() && start <= extra.size();) {
+    const size_t end = std::min(extra.find('\n', start), extra.size());
+    out += fmt::format("\n{}{}", pad, extra.substr(start, end - start));
+    start = end + 1;
+  }
   for (const auto& [name, child] : children_) {
     out += fmt::format("\n{}({}): ", pad, name);
     child->print(out, indent + 2);

@@ -210,6 +210,59 @@ TEST(Module, Containers) {
   EXPECT_THROW_WITH(nn::Sequential(nn::Bilinear(2, 2, 2))(zeros({1, 2})), Error, "Bilinear: this module does not take a single tensor");
 }
 
+TEST(Module, ParameterListAndDict) {
+  nn::ParameterList list(tensor_list{zeros({2}), ones({3})});
+  list->append(full({1}, 5.0));
+  EXPECT_EQ(list->size(), 3u);
+  EXPECT_EQ(keys(list->named_parameters()), (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_TRUE(list[1].requires_grad());
+  EXPECT_EQ(list[2].item<double>(), 5.0);
+  EXPECT_THROW_WITH(list[3], IndexError, "ParameterList: index 3 is out of range for 3 parameters");
+  EXPECT_THROW_WITH(list->append(Tensor()), Error, "ParameterList: can't append an undefined tensor");
+  // Inside a module: the parameters are its own, found by traversal, the optimizers and to().
+  nn::ModuleDict owner;
+  owner->insert("list", list);
+  EXPECT_EQ(keys(owner->named_parameters()), (std::vector<std::string>{"list.0", "list.1", "list.2"}));
+  list->to(kFloat64);
+  EXPECT_EQ(list[0].dtype(), kFloat64);  // the module's current tensor
+  EXPECT_EQ(
+      list->str(),
+      "ParameterList(\n  (0): Parameter containing: [float64 of size 2]\n  (1): Parameter containing: [float64 of size "
+      "3]\n  (2): Parameter containing: [float64 of size 1]\n)");
+
+  nn::ParameterDict dict(nn::OrderedDict<Tensor>{{"scale", ones({4})}, {"shift", zeros({4})}});
+  EXPECT_TRUE(dict->contains("scale"));
+  EXPECT_EQ(dict->keys(), (std::vector<std::string>{"scale", "shift"}));
+  const Tensor replacement = full({4}, 2.0);
+  dict->insert("scale", replacement);  // replaced in place: the order stays
+  EXPECT_EQ(dict->keys(), (std::vector<std::string>{"scale", "shift"}));
+  EXPECT_TRUE(dict["scale"].is_same(replacement));
+  EXPECT_TRUE(replacement.requires_grad());
+  EXPECT_EQ(dict->size(), 2u);
+  EXPECT_THROW_WITH(dict["bias"], IndexError, "ParameterDict: no parameter named 'bias'");
+  EXPECT_THROW_WITH(dict->replace_parameter("bias", ones({1})), Error, "no parameter named 'bias' to replace");
+  EXPECT_THROW_WITH(dict->insert("x", ones({1}).requires_grad_(true) * 2), Error, "must be a leaf tensor");
+  EXPECT_EQ(dict->state_dict().size(), 2u);
+}
+
+TEST(Module, Softmax2dAndUpsampling2d) {
+  const Tensor x = randn({2, 3, 4, 5});
+  nn::Softmax2d sm;
+  EXPECT_TRUE(tgtest::close(sm(x), softmax(x, 1)));
+  EXPECT_TRUE(tgtest::close(sm(x[0]), softmax(x[0], 0)));
+  EXPECT_THROW_WITH(sm(zeros({3, 4})), Error, "Softmax2d: expected a 3-D or 4-D input, got shape [3, 4]");
+  nn::UpsamplingNearest2d near(std::vector<int64_t>{}, std::vector<double>{2.0});
+  EXPECT_TRUE(tgtest::close(near(x), nn::functional::interpolate(x, {.scale_factor = {2.0}, .mode = "nearest"})));
+  nn::UpsamplingBilinear2d bil(std::vector<int64_t>{7, 9});
+  EXPECT_TRUE(tgtest::close(
+      bil(x), nn::functional::interpolate(x, {.size = {7, 9}, .mode = "bilinear", .align_corners = true})));
+  EXPECT_EQ(bil->str(), "UpsamplingBilinear2d(size=7, 9, mode='bilinear')");
+  EXPECT_THROW_WITH(nn::UpsamplingNearest2d(std::vector<int64_t>{2}, std::vector<double>{2.0}), ValueError,
+                    "UpsamplingNearest2d: give exactly one of size and scale_factor");
+  EXPECT_THROW_WITH(near(zeros({3, 4, 5})), Error,
+                    "UpsamplingNearest2d: expected a 4-D input [N, C, H, W], got shape [3, 4, 5]");
+}
+
 TEST(Module, LayersAndDefaults) {
   manual_seed(0);
   nn::Linear fc(100, 50);

@@ -23,6 +23,10 @@ Tensor SoftmaxImpl::forward(const Tensor& input) { return softmax(input, dim); }
 std::string SoftmaxImpl::extra_repr() const { return fmt::format("dim={}", dim); }
 Tensor LogSoftmaxImpl::forward(const Tensor& input) { return log_softmax(input, dim); }
 std::string LogSoftmaxImpl::extra_repr() const { return fmt::format("dim={}", dim); }
+Tensor Softmax2dImpl::forward(const Tensor& input) {
+  TG_CHECK(input.dim() == 3 || input.dim() == 4, "Softmax2d: expected a 3-D or 4-D input, got shape {}", input.sizes());
+  return softmax(input, -3);
+}
 
 Tensor ReLU6Impl::forward(const Tensor& input) { return relu6(input); }
 Tensor SELUImpl::forward(const Tensor& input) { return selu(input); }

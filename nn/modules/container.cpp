@@ -1,4 +1,4 @@
-// Sequential, ModuleList, ModuleDict.
+// Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict.
 #include "tapegrad/nn/modules/container.h"
 
 namespace tg::nn {
@@ -47,5 +47,58 @@ std::shared_ptr<Module> ModuleDictImpl::operator[](const std::string& key) const
   TG_CHECK_INDEX(m != nullptr, "ModuleDict: no module named '{}'", key);
   return *m;
 }
+
+namespace {
+// PyTorch's line for a parameter: "(0): Parameter containing: [float32 of size 3x4]".
+std::string parameter_lines(const NamedTensors& params) {
+  std::string out;
+  for (const auto& [name, p] : params) {
+    std::string dims;
+    for (int d = 0; d < p.dim(); ++d) dims += (d ? "x" : "") + std::to_string(p.sizes()[d]);
+    out += fmt::format("{}({}): Parameter containing: [{} of size {}{}]", out.empty() ? "" : "\n", name,
+                       tg::name(p.dtype()), dims.empty() ? "()" : dims, p.is_cuda() ? " (cuda)" : "");
+  }
+  return out;
+}
+}  // namespace
+
+ParameterListImpl::ParameterListImpl(const tensor_list& parameters) : ParameterListImpl() {
+  for (const Tensor& p : parameters) append(p);
+}
+
+void ParameterListImpl::append(const Tensor& parameter) {
+  TG_CHECK(parameter.defined(), "ParameterList: can't append an undefined tensor");
+  register_parameter(std::to_string(size_), parameter);
+  ++size_;
+}
+
+Tensor ParameterListImpl::operator[](size_t i) const {
+  TG_CHECK_INDEX(i < size_, "ParameterList: index {} is out of range for {} parameters", i, size_);
+  return *named_parameters(false).find(std::to_string(i));
+}
+
+std::string ParameterListImpl::extra_repr() const { return parameter_lines(named_parameters(false)); }
+
+ParameterDictImpl::ParameterDictImpl(const OrderedDict<Tensor>& parameters) : ParameterDictImpl() {
+  for (const auto& [k, p] : parameters) insert(k, p);
+}
+
+void ParameterDictImpl::insert(const std::string& key, const Tensor& parameter) {
+  TG_CHECK(parameter.defined(), "ParameterDict: can't insert an undefined tensor under '{}'", key);
+  if (contains(key)) {
+    replace_parameter(key, parameter);
+  } else {
+    register_parameter(key, parameter);
+  }
+}
+
+Tensor ParameterDictImpl::operator[](const std::string& key) const {
+  const auto params = named_parameters(false);
+  const Tensor* p = params.find(key);
+  TG_CHECK_INDEX(p != nullptr, "ParameterDict: no parameter named '{}'", key);
+  return *p;
+}
+
+std::string ParameterDictImpl::extra_repr() const { return parameter_lines(named_parameters(false)); }
 
 }  // namespace tg::nn

@@ -458,6 +458,20 @@ void bind_nn_functional(py::module_& nn) {
            py::arg("size") = py::none(), py::arg("scale_factor") = py::none(), py::arg("mode") = "nearest",
            py::arg("align_corners") = py::none(), py::arg("recompute_scale_factor") = py::none());
 
+  using tg::nn::UpsamplingBilinear2dImpl, tg::nn::UpsamplingNearest2dImpl;
+  Layer<UpsamplingNearest2dImpl>(nn, "UpsamplingNearest2d")
+      .def(py::init([](py::object size, py::object scale_factor) {
+             return std::make_shared<UpsamplingNearest2dImpl>(one_or_many<int64_t>(size),
+                                                              one_or_many<double>(scale_factor));
+           }),
+           py::arg("size") = py::none(), py::arg("scale_factor") = py::none());
+  Layer<UpsamplingBilinear2dImpl>(nn, "UpsamplingBilinear2d")
+      .def(py::init([](py::object size, py::object scale_factor) {
+             return std::make_shared<UpsamplingBilinear2dImpl>(one_or_many<int64_t>(size),
+                                                               one_or_many<double>(scale_factor));
+           }),
+           py::arg("size") = py::none(), py::arg("scale_factor") = py::none());
+
   // ---- init ----
   py::module_ init = nn.def_submodule("init", "torch.nn.init's initialisers (in place)");
   namespace I = tg::nn::init;

@@ -1,5 +1,6 @@
 // The C++ layers as tg.nn classes, constructed with torch.nn's arguments and keywords, and the
-// containers (Sequential, ModuleList, ModuleDict) that also hold Python modules.
+// containers (Sequential, ModuleList, ModuleDict) that also hold Python modules, and
+// ParameterList and ParameterDict.
 #include "bindings.h"
 
 namespace tgpy {
@@ -484,6 +485,7 @@ void bind_nn_layers(py::module_& nn) {
   Layer<SigmoidImpl>(nn, "Sigmoid").def(py::init<>());
   Layer<SoftmaxImpl>(nn, "Softmax").def(py::init<int64_t>(), py::arg("dim"));
   Layer<LogSoftmaxImpl>(nn, "LogSoftmax").def(py::init<int64_t>(), py::arg("dim"));
+  Layer<Softmax2dImpl>(nn, "Softmax2d").def(py::init<>());
 
   // ---- losses: criterion(input, target) ----
   auto def_loss_forward = [](auto& cls) {
@@ -696,6 +698,69 @@ void bind_nn_layers(py::module_& nn) {
         return out;
       })
       .def("items", [](const ModuleDictImpl& d) {
+        py::list out;
+        for (const auto& k : d.keys()) out.append(py::make_tuple(k, d[k]));
+        return out;
+      });
+  Layer<ParameterListImpl>(nn, "ParameterList")
+      .def(py::init([](std::optional<py::iterable> values) {
+             auto l = std::make_shared<ParameterListImpl>();
+             if (values)
+               for (const py::handle v : *values) l->append(as_tensor(v));
+             return l;
+           }),
+           py::arg("values") = py::none())
+      .def(
+          "append",
+          [](py::object self, const tg::Tensor& p) {
+            py::cast<ParameterListImpl&>(self).append(p);
+            return self;
+          },
+          py::arg("value"))
+      .def(
+          "extend",
+          [](py::object self, py::iterable values) {
+            for (const py::handle v : values) py::cast<ParameterListImpl&>(self).append(as_tensor(v));
+            return self;
+          },
+          py::arg("values"))
+      .def("__len__", &ParameterListImpl::size)
+      .def("__getitem__",
+           [](const ParameterListImpl& l, int64_t i) {
+             const auto n = static_cast<int64_t>(l.size());
+             TG_CHECK_INDEX(i >= -n && i < n, "ParameterList: index {} is out of range for {} parameters", i, n);
+             return l[static_cast<size_t>(i < 0 ? i + n : i)];
+           })
+      .def("__iter__", [](const ParameterListImpl& l) {
+        std::vector<tg::Tensor> out;
+        for (size_t i = 0; i < l.size(); ++i) out.push_back(l[i]);
+        return py::iter(py::cast(out));
+      });
+  Layer<ParameterDictImpl>(nn, "ParameterDict")
+      .def(py::init([](std::optional<py::dict> parameters) {
+             auto d = std::make_shared<ParameterDictImpl>();
+             if (parameters)
+               for (const auto& [k, v] : *parameters) d->insert(py::cast<std::string>(k), as_tensor(v));
+             return d;
+           }),
+           py::arg("parameters") = py::none())
+      .def("__getitem__",
+           [](const ParameterDictImpl& d, const std::string& k) {
+             if (!d.contains(k)) throw py::key_error(k);
+             return d[k];
+           })
+      .def("__setitem__", [](ParameterDictImpl& d, const std::string& k, const tg::Tensor& p) { d.insert(k, p); })
+      .def("__contains__", &ParameterDictImpl::contains)
+      .def("__len__", &ParameterDictImpl::size)
+      .def("__iter__", [](const ParameterDictImpl& d) { return py::iter(py::cast(d.keys())); })
+      .def("keys", &ParameterDictImpl::keys)
+      .def("values",
+           [](const ParameterDictImpl& d) {
+             std::vector<tg::Tensor> out;
+             for (const auto& k : d.keys()) out.push_back(d[k]);
+             return out;
+           })
+      .def("items", [](const ParameterDictImpl& d) {
         py::list out;
         for (const auto& k : d.keys()) out.append(py::make_tuple(k, d[k]));
         return out;

@@ -1796,3 +1796,40 @@ def test_random_fills_take_put_and_other_extras_match_torch():
         tg.is_nonzero(tg.zeros(2))
     assert tg.is_same_size(t5, tg.ones(5, 2)) and tg.ravel(t5).shape == (10,) and tg.sgn(tg.tensor([-2.0])).item() == -1
     assert tg.clone(t5) is not t5 and not tg.detach(t5).requires_grad and not tg.is_complex(t5)
+
+
+def test_parameter_containers_softmax2d_and_upsampling_modules():
+    pl = nn.ParameterList([tg.zeros(2), tg.ones(3)])
+    pl.append(tg.full((1,), 5.0))
+    assert len(pl) == 3 and pl[-1].item() == 5.0 and all(p.requires_grad for p in pl)
+    pd = nn.ParameterDict({"a": tg.ones(2)})
+    pd["b"] = tg.zeros(3)
+    assert list(pd.keys()) == ["a", "b"] and "b" in pd and pd["b"].shape == (3,)
+    with pytest.raises(KeyError):
+        pd["c"]
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weights = nn.ParameterList([tg.ones(2, 2), tg.ones(2, 2)])
+            self.scales = nn.ParameterDict({"s": tg.full((2,), 2.0)})
+
+        def forward(self, x):
+            for w in self.weights:
+                x = x @ w
+            return x * self.scales["s"]
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == ["weights.0", "weights.1", "scales.s"]
+    net(tg.ones(1, 2)).sum().backward()
+    assert net.weights[0].grad is not None and net.scales["s"].grad.tolist() == [4.0, 4.0]
+    x = np.random.randn(2, 3, 4, 5)
+    check(nn.Softmax2d()(tg.tensor(x.tolist(), dtype=tg.float64)), torch.nn.Softmax2d()(torch.tensor(x)))
+    check(nn.UpsamplingNearest2d(scale_factor=2)(tg.tensor(x.tolist(), dtype=tg.float64)),
+          torch.nn.UpsamplingNearest2d(scale_factor=2)(torch.tensor(x)))
+    check(nn.UpsamplingBilinear2d(size=(7, 9))(tg.tensor(x.tolist(), dtype=tg.float64)),
+          torch.nn.UpsamplingBilinear2d(size=(7, 9))(torch.tensor(x)))
+    out, idx = F.max_pool2d_with_indices(tg.tensor(x.tolist()), 2)
+    pout, pidx = torch.nn.functional.max_pool2d_with_indices(torch.tensor(x, dtype=torch.float32), 2)
+    check(out.double(), pout.double(), 1e-6, 1e-6)
+    assert idx.tolist() == pidx.tolist()

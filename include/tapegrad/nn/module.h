@@ -77,6 +77,9 @@ class Module : public std::enable_shared_from_this<Module> {
 
   // ---- registration ----
   Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
+  // Replaces a registered parameter (same name and place), as assigning a new nn.Parameter to
+  // the attribute does in PyTorch.
+  Tensor& replace_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
   // persistent=false buffers are left out of state_dict (PyTorch's meaning).
   Tensor& register_buffer(std::string name, Tensor tensor, bool persistent = true);
   template <class M>

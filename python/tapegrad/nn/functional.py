@@ -74,3 +74,38 @@ def log_softmax(input, dim, dtype=None):
 
 def pdist(input, p=2):
     return _C.pdist(input, p)
+
+
+def _with_indices(name):
+    """torch.nn.functional's <name>_with_indices: <name> with return_indices=True."""
+    fn = globals()[name]
+
+    def pool(input, *args, **kwargs):
+        kwargs["return_indices"] = True
+        return fn(input, *args, **kwargs)
+
+    pool.__name__ = name + "_with_indices"
+    pool.__doc__ = f"tg.nn.functional.{name} with return_indices=True: (output, indices)."
+    return pool
+
+
+for _name in ("max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+              "adaptive_max_pool3d", "fractional_max_pool2d", "fractional_max_pool3d"):
+    globals()[_name + "_with_indices"] = _with_indices(_name)
+del _name
+
+
+def threshold_(input, threshold, value):
+    return input.copy_(_C.nn.functional._threshold(input, threshold, value))
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="nearest")  # noqa: F405
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)  # noqa: F405
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    return interpolate(input, size, scale_factor, mode, align_corners)  # noqa: F405

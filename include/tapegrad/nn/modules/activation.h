@@ -90,6 +90,14 @@ class LogSoftmaxImpl : public Module {
 };
 TG_MODULE(LogSoftmax);
 
+// Softmax over the channels of [N, C, H, W] or [C, H, W] input (dim -3).
+class Softmax2dImpl : public Module {
+ public:
+  Softmax2dImpl() : Module("Softmax2d") {}
+  Tensor forward(const Tensor& input) override;
+};
+TG_MODULE(Softmax2d);
+
 // Activations without parameters.
 #define TG_PLAIN_ACTIVATION(Name)                   \
   class Name##Impl : public Module {                \

@@ -1,5 +1,6 @@
 #pragma once
-// Containers: Sequential (chains one-tensor forwards), ModuleList and ModuleDict.
+// Containers: Sequential (chains one-tensor forwards), ModuleList and ModuleDict, and
+// ParameterList and ParameterDict (parameters registered under their index or key).
 #include <memory>
 #include <string>
 #include <utility>
@@ -95,5 +96,35 @@ class ModuleDictImpl : public Module {
   std::vector<std::string> keys() const { return named_children().keys(); }
 };
 TG_MODULE(ModuleDict);
+
+class ParameterListImpl : public Module {
+ public:
+  ParameterListImpl() : Module("ParameterList") {}
+  explicit ParameterListImpl(const tensor_list& parameters);
+  // Registers the tensor as parameter "<size>" (requires_grad set, as nn.Parameter does).
+  void append(const Tensor& parameter);
+  size_t size() const { return size_; }
+  // The registered tensor (after a to() or load_state_dict, the module's current one).
+  Tensor operator[](size_t i) const;
+  std::string extra_repr() const override;
+
+ private:
+  size_t size_ = 0;
+};
+TG_MODULE(ParameterList);
+
+class ParameterDictImpl : public Module {
+ public:
+  ParameterDictImpl() : Module("ParameterDict") {}
+  explicit ParameterDictImpl(const OrderedDict<Tensor>& parameters);
+  // Registers (or replaces) the parameter under key.
+  void insert(const std::string& key, const Tensor& parameter);
+  bool contains(const std::string& key) const { return named_parameters(false).contains(key); }
+  Tensor operator[](const std::string& key) const;
+  size_t size() const { return named_parameters(false).size(); }
+  std::vector<std::string> keys() const { return named_parameters(false).keys(); }
+  std::string extra_repr() const override;
+};
+TG_MODULE(ParameterDict);
 
 }  // namespace tg::nn

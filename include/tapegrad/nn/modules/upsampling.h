@@ -1,6 +1,8 @@
 #pragma once
-// torch.nn.Upsample (F::interpolate with fixed options), PixelShuffle and PixelUnshuffle.
+// torch.nn.Upsample (F::interpolate with fixed options), UpsamplingNearest2d,
+// UpsamplingBilinear2d, PixelShuffle and PixelUnshuffle.
 #include <string>
+#include <vector>
 
 #include "tapegrad/nn/functional/upsampling.h"
 #include "tapegrad/nn/module.h"
@@ -15,6 +17,26 @@ class UpsampleImpl : public Module {
   functional::InterpolateOptions options;
 };
 TG_MODULE(Upsample);
+
+// PyTorch's older 2-D forms: Upsample with mode "nearest", and "bilinear" with align_corners.
+// Exactly one of size and scale_factor (one value for both dims, or one each).
+class UpsamplingNearest2dImpl : public Module {
+ public:
+  explicit UpsamplingNearest2dImpl(std::vector<int64_t> size, std::vector<double> scale_factor = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  functional::InterpolateOptions options;
+};
+TG_MODULE(UpsamplingNearest2d);
+
+class UpsamplingBilinear2dImpl : public Module {
+ public:
+  explicit UpsamplingBilinear2dImpl(std::vector<int64_t> size, std::vector<double> scale_factor = {});
+  Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  functional::InterpolateOptions options;
+};
+TG_MODULE(UpsamplingBilinear2d);
 
 class PixelShuffleImpl : public Module {
  public:
