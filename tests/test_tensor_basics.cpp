@@ -189,6 +189,7 @@ TEST(Tensor, ItemAndDataPtr) {
   EXPECT_EQ(x.data_ptr<double>()[0], 3.5);
   EXPECT_THROW_WITH(x.data_ptr<float>(), TypeError, "requested element type float32 but the tensor has dtype float64");
   EXPECT_THROW_WITH(Tensor().data_ptr<float>(), Error, "undefined");
+  EXPECT_THROW_WITH(Tensor().to_vector<float>(), Error, "to_vector: the tensor is undefined");
 }
 
 TEST(Tensor, ConversionsAndCopies) {

@@ -254,6 +254,8 @@ std::shared_ptr<Node> copy_node(const Tensor& dst, const Tensor& src) {
   const Device sdev = src.device();  // copy_ may cross devices
   return make_node("CopyBackward", {&dst, &src}, [ss, sd, sdev](const Node& n, const tensor_list& g) -> tensor_list {
     tensor_list r(2);
+    // The overwritten values get a zero gradient (PyTorch's), not none.
+    if (n.needs_input_grad(0)) r[0] = zeros_like(g[0]);
     if (n.needs_input_grad(1)) r[1] = ops::sum_to_shape(g[0], ss).to(sdev, sd);
     return r;
   });

@@ -104,7 +104,7 @@ void copy_out(const Tensor& t, void* dst, DType dtype);
 
 template <class T>
 std::vector<T> Tensor::to_vector() const {
-  std::vector<T> out(static_cast<size_t>(numel()));
+  std::vector<T> out(defined() ? static_cast<size_t>(numel()) : 0);  // copy_out reports an undefined tensor
   if constexpr (std::is_same_v<T, bool>) {
     std::unique_ptr<bool[]> tmp(new bool[out.size()]);
     detail::copy_out(*this, tmp.get(), kBool);
