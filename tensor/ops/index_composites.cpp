@@ -90,27 +90,30 @@ const Tensor& index_fill_(const Tensor& self, int64_t dim, const Tensor& index, 
   return ops::inplace_via_copy(self, "index_fill_", [&](const Tensor& s) { return index_fill(s, dim, index, value); });
 }
 
+namespace {
+// index_reduce's dim (wrapped) and scatter index, after its checks.
+std::pair<int, Tensor> index_reduce_args(const char* op, const Tensor& self, int64_t dim, const Tensor& index,
+                                         const Tensor& source, std::string_view reduce) {
+  ops::check_defined(op, self, "input");
+  TG_CHECK_VALUE(reduce == "prod" || reduce == "mean" || reduce == "amax" || reduce == "amin",
+                 "{}: reduce must be one of prod, mean, amax and amin, got '{}'", op, reduce);
+  const int d = wrap_dim(dim, std::max(self.dim(), 1), op);
+  checked_source(op, self, d, index, source);
+  return {d, slice_index(op, self, d, index, source.sizes())};
+}
+}  // namespace
+
 Tensor index_reduce(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, std::string_view reduce,
                     bool include_self, SourceLoc loc) {
   detail::ApiScope scope("index_reduce", loc);
-  ops::check_defined("index_reduce", self, "input");
-  TG_CHECK_VALUE(reduce == "prod" || reduce == "mean" || reduce == "amax" || reduce == "amin",
-                 "index_reduce: reduce must be one of prod, mean, amax and amin, got '{}'", reduce);
-  const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_reduce");
-  checked_source("index_reduce", self, d, index, source);
-  return scatter_reduce(self, d, slice_index("index_reduce", self, d, index, source.sizes()), source, reduce,
-                        include_self);
+  const auto [d, slices] = index_reduce_args("index_reduce", self, dim, index, source, reduce);
+  return scatter_reduce(self, d, slices, source, reduce, include_self);
 }
 const Tensor& index_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                             std::string_view reduce, bool include_self, SourceLoc loc) {
   detail::ApiScope scope("index_reduce_", loc);
-  ops::check_defined("index_reduce_", self, "input");
-  TG_CHECK_VALUE(reduce == "prod" || reduce == "mean" || reduce == "amax" || reduce == "amin",
-                 "index_reduce_: reduce must be one of prod, mean, amax and amin, got '{}'", reduce);
-  const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_reduce_");
-  checked_source("index_reduce_", self, d, index, source);
-  return scatter_reduce_(self, d, slice_index("index_reduce_", self, d, index, source.sizes()), source, reduce,
-                         include_self);
+  const auto [d, slices] = index_reduce_args("index_reduce_", self, dim, index, source, reduce);
+  return scatter_reduce_(self, d, slices, source, reduce, include_self);
 }
 
 Tensor take(const Tensor& self, const Tensor& index, SourceLoc loc) {
