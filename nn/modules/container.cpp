@@ -1,6 +1,8 @@
 // Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict.
 #include "tapegrad/nn/modules/container.h"
 
+#include <fmt/ranges.h>
+
 namespace tg::nn {
 
 SequentialImpl::SequentialImpl(const OrderedDict<std::shared_ptr<Module>>& named) : SequentialImpl() {
@@ -53,10 +55,11 @@ namespace {
 std::string parameter_lines(const NamedTensors& params) {
   std::string out;
   for (const auto& [name, p] : params) {
-    std::string dims;
-    for (int d = 0; d < p.dim(); ++d) dims += (d ? "x" : "") + std::to_string(p.sizes()[d]);
+    std::vector<int64_t> dims;
+    for (int d = 0; d < p.dim(); ++d) dims.push_back(p.sizes()[d]);
     out += fmt::format("{}({}): Parameter containing: [{} of size {}{}]", out.empty() ? "" : "\n", name,
-                       tg::name(p.dtype()), dims.empty() ? "()" : dims, p.is_cuda() ? " (cuda)" : "");
+                       tg::name(p.dtype()), dims.empty() ? "()" : fmt::format("{}", fmt::join(dims, "x")),
+                       p.is_cuda() ? " (cuda)" : "");
   }
   return out;
 }
