@@ -1,10 +1,12 @@
 // Random numbers from the Philox4x32-10 counter-based generator: element i of a request uses
 // counter (offset + i), so results do not depend on how the work is split across threads.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/vec_math.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -60,12 +62,28 @@ void uniform(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset) 
 void normal(DType dtype, void* out, int64_t n, uint64_t seed, uint64_t offset) {
   dispatch_floating(dtype, [&]<class T>() {
     T* o = static_cast<T*>(out);
-    generate(n, seed, offset, [&](int64_t i, const U32x4& r) {
-      // Box-Muller; 1 - u keeps the log's argument in (0, 1].
-      const double u1 = 1.0 - uniform_double(r.v[0], r.v[1]);
-      const double u2 = uniform_double(r.v[2], r.v[3]);
-      const double z = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-      o[i] = static_cast<T>(static_cast<acc_t<T>>(z));
+    parallel_for(0, n, 4096, [&](int64_t b, int64_t e) {
+      // Box-Muller in double over blocks: the uniforms first, then the log, cos and sqrt as vectors
+      // (scalar libm per element was 11x slower than PyTorch's randn).
+      constexpr int64_t kBlock = 64;
+      alignas(32) double u1[kBlock], u2[kBlock];
+      for (int64_t s = b; s < e; s += kBlock) {
+        const int64_t m = std::min(kBlock, e - s);
+        for (int64_t j = 0; j < m; ++j) {
+          const U32x4 r = philox(seed, offset + static_cast<uint64_t>(s + j));
+          u1[j] = 1.0 - uniform_double(r.v[0], r.v[1]);  // 1 - u keeps the log's argument in (0, 1]
+          u2[j] = uniform_double(r.v[2], r.v[3]);
+        }
+        int64_t j = 0;
+#ifdef TG_VECTOR_ACTIVATIONS
+        for (; j + 4 <= m; j += 4) {
+          const Doubles4 a = load_vector<Doubles4>(u1 + j), c = load_vector<Doubles4>(u2 + j);
+          store_vector(u1 + j, VectorMath::sqrt(VectorMath::log(a) * -2.0) * VectorMath::cos(c * 6.283185307179586));
+        }
+#endif
+        for (; j < m; ++j) u1[j] = std::sqrt(-2.0 * std::log(u1[j])) * std::cos(6.283185307179586 * u2[j]);
+        for (j = 0; j < m; ++j) o[s + j] = static_cast<T>(static_cast<acc_t<T>>(u1[j]));
+      }
     });
   });
 }
