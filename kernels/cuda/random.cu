@@ -45,7 +45,9 @@ __global__ void generate(T* __restrict__ out, int64_t n, uint64_t seed, uint64_t
                          uint64_t range) {
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
-    const U32x4 r = philox(seed, offset + static_cast<uint64_t>(i));
+    // A normal pair (2p, 2p + 1) shares counter p, as on the CPU.
+    const uint64_t counter = kDist == Dist::Normal ? static_cast<uint64_t>(i / 2) : static_cast<uint64_t>(i);
+    const U32x4 r = philox(seed, offset + counter);
     if constexpr (kDist == Dist::Uniform) {
       if constexpr (std::is_same_v<T, double>) out[i] = uniform_double(r.v[0], r.v[1]);
       else out[i] = static_cast<T>(uniform_float(r.v[0]));
@@ -53,7 +55,8 @@ __global__ void generate(T* __restrict__ out, int64_t n, uint64_t seed, uint64_t
       // Box-Muller in double, as on the CPU, so that both devices give the same values.
       const double u1 = 1.0 - uniform_double(r.v[0], r.v[1]);
       const double u2 = uniform_double(r.v[2], r.v[3]);
-      const double z = sqrt(-2.0 * ::log(u1)) * cos(6.283185307179586 * u2);
+      const double angle = 6.283185307179586 * u2;
+      const double z = sqrt(-2.0 * ::log(u1)) * (i % 2 == 0 ? cos(angle) : sin(angle));
       out[i] = static_cast<T>(static_cast<acc_t<T>>(z));
     } else {
       const uint64_t bits = (static_cast<uint64_t>(r.v[0]) << 32) | r.v[1];

@@ -1,7 +1,7 @@
 // Tensor's in-place random fills (uniform_, normal_, bernoulli_, random_, exponential_,
-// geometric_, cauchy_, log_normal_): each draws uniform or normal float64 numbers on the tensor's
-// device, maps them to the distribution, and copies them in (copy_ does the casting, the
-// in-place checks and the version bump; the old values get no gradient, as in PyTorch).
+// geometric_, cauchy_, log_normal_): each draws uniform or normal numbers (float64, or float32
+// for uniform_ and normal_ on a float32 tensor) on the tensor's device, maps them to the distribution, and copies them
+// in (copy_ does the casting, the in-place checks and the version bump; the old values get no gradient, as in PyTorch).
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -25,6 +25,13 @@ TensorOptions f64_on(const Tensor& t) { return TensorOptions(kFloat64).device(t.
 
 // U(0, 1) draws of t's shape: [0, 1).
 Tensor uniform_draws(const Tensor& t, Generator* g) { return rand(t.sizes(), gen_or_default(g), f64_on(t)); }
+
+// uniform_'s and normal_'s draws: in t's own dtype where that is float32 or float64 (the draws
+// are the costly part, and PyTorch draws float32 for a float32 tensor too), else in float64.
+TensorOptions draw_options(const Tensor& t) {
+  const DType dt = t.dtype() == kFloat32 ? kFloat32 : kFloat64;
+  return TensorOptions(dt).device(t.device());
+}
 
 // copy_ refuses a leaf that requires grad (outside no_grad, as PyTorch), and on a recorded
 // tensor records that the old values get no gradient.
@@ -62,14 +69,16 @@ const Tensor& Tensor::uniform_(double from, double to, Generator* generator, Sou
   detail::ApiScope scope("uniform_", loc);
   check_float(*this, "uniform_");
   TG_CHECK_VALUE(from <= to, "uniform_: expects from <= to, got from={} and to={}", from, to);
-  return assign(*this, uniform_draws(*this, generator) * (to - from) + from);
+  Tensor draws = rand(sizes(), gen_or_default(generator), draw_options(*this));
+  return assign(*this, draws.mul_(to - from).add_(from));
 }
 
 const Tensor& Tensor::normal_(double mean, double std, Generator* generator, SourceLoc loc) const {
   detail::ApiScope scope("normal_", loc);
   check_float(*this, "normal_");
   TG_CHECK_VALUE(std >= 0, "normal_: expects std >= 0, got {}", std);
-  return assign(*this, tg::randn(sizes(), gen_or_default(generator), f64_on(*this)) * std + mean);
+  Tensor draws = tg::randn(sizes(), gen_or_default(generator), draw_options(*this));
+  return assign(*this, draws.mul_(std).add_(mean));
 }
 
 const Tensor& Tensor::bernoulli_(double p, Generator* generator, SourceLoc loc) const {
