@@ -92,7 +92,7 @@ void Optimizer::load_state_dict(const nn::OrderedDict<Tensor>& state) {
     TG_CHECK(index < by_index.size(), "optimizer.load_state_dict: key '{}' names parameter {} of {}", key, index,
              by_index.size());
     const std::string name = key.substr(dot + 1);
-    if (name != "step")
+    if (state_has_param_shape(name))
       TG_CHECK(value.sizes() == by_index[index]->sizes(),
                "optimizer.load_state_dict: '{}' has shape {} but the parameter has shape {}", key, value.sizes(),
                by_index[index]->sizes());

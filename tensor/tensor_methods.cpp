@@ -18,9 +18,11 @@ namespace tg {
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
 
-#define TG_COMPARE_OP(name, ...)                                                                         \
-  Tensor Tensor::name(const Tensor& other, SourceLoc loc) const { return tg::name(*this, other, loc); } \
-  Tensor Tensor::name(const Scalar& other, SourceLoc loc) const { return tg::name(*this, other, loc); }
+#define TG_COMPARE_OP(name, ...)                                                                                     \
+  Tensor Tensor::name(const Tensor& other, SourceLoc loc) const { return tg::name(*this, other, loc); }              \
+  Tensor Tensor::name(const Scalar& other, SourceLoc loc) const { return tg::name(*this, other, loc); }              \
+  const Tensor& Tensor::name##_(const Tensor& other, SourceLoc loc) const { return tg::name##_(*this, other, loc); } \
+  const Tensor& Tensor::name##_(const Scalar& other, SourceLoc loc) const { return tg::name##_(*this, other, loc); }
 #include "tapegrad/tensor/compare_ops.def"
 #undef TG_COMPARE_OP
 
@@ -35,6 +37,7 @@ const Tensor& Tensor::sub_(const Tensor& other, const Scalar& alpha, SourceLoc l
 Tensor Tensor::div(const Tensor& other, std::string_view mode, SourceLoc loc) const { return tg::div(*this, other, mode, loc); }
 Tensor Tensor::div(const Scalar& other, std::string_view mode, SourceLoc loc) const { return tg::div(*this, other, mode, loc); }
 Tensor Tensor::logical_not(SourceLoc loc) const { return tg::logical_not(*this, loc); }
+const Tensor& Tensor::logical_not_(SourceLoc loc) const { return tg::logical_not_(*this, loc); }
 #define TG_BITWISE_OP(name, ...)                                                                                     \
   Tensor Tensor::name(const Tensor& other, SourceLoc loc) const { return tg::name(*this, other, loc); }              \
   Tensor Tensor::name(const Scalar& other, SourceLoc loc) const { return tg::name(*this, other, loc); }              \
@@ -70,6 +73,11 @@ const Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar&
 }
 Tensor Tensor::logaddexp(const Tensor& other, SourceLoc loc) const { return tg::logaddexp(*this, other, loc); }
 Tensor Tensor::hypot(const Tensor& other, SourceLoc loc) const { return tg::hypot(*this, other, loc); }
+const Tensor& Tensor::hypot_(const Tensor& other, SourceLoc loc) const { return tg::hypot_(*this, other, loc); }
+const Tensor& Tensor::nan_to_num_(double nan, std::optional<double> posinf, std::optional<double> neginf,
+                                  SourceLoc loc) const {
+  return tg::nan_to_num_(*this, nan, posinf, neginf, loc);
+}
 Tensor Tensor::nan_to_num(double nan, std::optional<double> posinf, std::optional<double> neginf,
                           SourceLoc loc) const {
   return tg::nan_to_num(*this, nan, posinf, neginf, loc);
@@ -85,6 +93,7 @@ const Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight, SourceLoc l
   return tg::lerp_(*this, end, weight, loc);
 }
 Tensor Tensor::square(SourceLoc loc) const { return tg::square(*this, loc); }
+const Tensor& Tensor::square_(SourceLoc loc) const { return tg::square_(*this, loc); }
 
 // Views.
 Tensor Tensor::view(const Shape& shape, SourceLoc loc) const { return tg::view(*this, shape, loc); }
@@ -239,6 +248,7 @@ std::tuple<Tensor, Tensor> Tensor::kthvalue(int64_t k, int64_t dim, bool keepdim
   return tg::kthvalue(*this, k, dim, keepdim, loc);
 }
 Tensor Tensor::polygamma(int64_t n, SourceLoc loc) const { return tg::polygamma(n, *this, loc); }
+const Tensor& Tensor::polygamma_(int64_t n, SourceLoc loc) const { return tg::polygamma_(*this, n, loc); }
 Tensor Tensor::median(SourceLoc loc) const { return tg::median(*this, loc); }
 std::tuple<Tensor, Tensor> Tensor::median(int64_t dim, bool keepdim, SourceLoc loc) const {
   return tg::median(*this, dim, keepdim, loc);

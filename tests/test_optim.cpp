@@ -1,5 +1,6 @@
 // Optimizers against scalar re-implementations of PyTorch's update rules in float64, LR
 // schedulers against their closed forms, gradient clipping, optimizer state round trips.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <numbers>
@@ -173,6 +174,186 @@ TEST(Optim, RMSpropAndAdagradMatchReference) {
     return x - o.lr / (1 + (t - 1) * o.lr_decay) * g / (std::sqrt(sum[i]) + o.eps);
   });
   expect_near(run(opt, p, 5), ref);
+}
+
+TEST(Optim, AdamaxNAdamAndRAdamMatchReference) {
+  {
+    optim::AdamaxOptions o{.lr = 0.05, .beta1 = 0.8, .beta2 = 0.9, .weight_decay = 0.1};
+    Tensor p = param();
+    optim::Adamax opt({p}, o);
+    std::vector<double> m(3, 0), u(3, 0);
+    auto ref = reference(6, [&](size_t i, double x, double g, int t) {
+      g += o.weight_decay * x;
+      m[i] += (g - m[i]) * (1 - o.beta1);
+      u[i] = std::max(u[i] * o.beta2, std::abs(g) + o.eps);
+      return x - o.lr / (1 - std::pow(o.beta1, t)) * m[i] / u[i];
+    });
+    expect_near(run(opt, p, 6), ref);
+  }
+  for (bool decoupled : {false, true}) {
+    optim::NAdamOptions o{.lr = 0.05, .weight_decay = 0.05, .decoupled_weight_decay = decoupled};
+    Tensor p = param();
+    optim::NAdam opt({p}, o);
+    std::vector<double> m(3, 0), v(3, 0);
+    std::vector<float> mu_product(3, 1.0f);  // a float32 counter, as PyTorch's
+    auto ref = reference(6, [&](size_t i, double x, double g, int t) {
+      if (decoupled)
+        x *= 1 - o.lr * o.weight_decay;
+      else
+        g += o.weight_decay * x;
+      const double mu = o.beta1 * (1 - 0.5 * std::pow(0.96, t * o.momentum_decay));
+      const double mu_next = o.beta1 * (1 - 0.5 * std::pow(0.96, (t + 1) * o.momentum_decay));
+      mu_product[i] *= static_cast<float>(mu);  // in float32, as PyTorch's tensor *= number
+      m[i] += (g - m[i]) * (1 - o.beta1);
+      v[i] = o.beta2 * v[i] + (1 - o.beta2) * g * g;
+      const double denom = std::sqrt(v[i] / (1 - std::pow(o.beta2, t))) + o.eps;
+      x -= o.lr * (1 - mu) / (1.0 - mu_product[i]) * g / denom;
+      return x - o.lr * mu_next / (1 - mu_product[i] * mu_next) * m[i] / denom;
+    });
+    expect_near(run(opt, p, 6), ref);
+    // The scalar state goes through a state_dict round trip too.
+    optim::NAdam restored({p}, o);
+    restored.load_state_dict(opt.state_dict());
+    EXPECT_TRUE(close(restored.state_dict()["state.0.mu_product"], opt.state_dict()["state.0.mu_product"], 0, 0));
+  }
+  {
+    // beta2 = 0.9: the rectified branch (rho_t > 5) starts at step 6.
+    optim::RAdamOptions o{.lr = 0.05, .beta2 = 0.9, .weight_decay = 0.02};
+    Tensor p = param();
+    optim::RAdam opt({p}, o);
+    std::vector<double> m(3, 0), v(3, 0);
+    auto ref = reference(9, [&](size_t i, double x, double g, int t) {
+      g += o.weight_decay * x;
+      m[i] += (g - m[i]) * (1 - o.beta1);
+      v[i] = o.beta2 * v[i] + (1 - o.beta2) * g * g;
+      const double bc1 = 1 - std::pow(o.beta1, t), bc2 = 1 - std::pow(o.beta2, t);
+      const double rho_inf = 2 / (1 - o.beta2) - 1, rho_t = rho_inf - 2 * t * std::pow(o.beta2, t) / bc2;
+      if (rho_t <= 5) return x - m[i] / bc1 * o.lr;
+      const double rect = std::sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t));
+      return x - m[i] / bc1 * o.lr * (std::sqrt(bc2) / (std::sqrt(v[i]) + o.eps)) * rect;
+    });
+    expect_near(run(opt, p, 9), ref);
+  }
+  Tensor a = param();
+  EXPECT_THROW_WITH(optim::NAdam({a}, {.momentum_decay = -1}), ValueError, "NAdam: invalid momentum_decay value -1");
+  EXPECT_THROW_WITH(optim::RAdam({a}, {.beta2 = 1.5}), ValueError, "RAdam: invalid beta parameter at index 1: 1.5");
+  EXPECT_THROW_WITH(optim::Adamax({a}, {.lr = -0.1}), ValueError, "Adamax: invalid learning rate -0.1");
+}
+
+TEST(Optim, AdadeltaRpropAndASGDMatchReference) {
+  {
+    optim::AdadeltaOptions o{.lr = 0.5, .rho = 0.8, .weight_decay = 0.01};
+    Tensor p = param();
+    optim::Adadelta opt({p}, o);
+    std::vector<double> sq(3, 0), acc(3, 0);
+    auto ref = reference(6, [&](size_t i, double x, double g, int) {
+      g += o.weight_decay * x;
+      sq[i] = o.rho * sq[i] + (1 - o.rho) * g * g;
+      const double delta = std::sqrt(acc[i] + o.eps) / std::sqrt(sq[i] + o.eps) * g;
+      acc[i] = o.rho * acc[i] + (1 - o.rho) * delta * delta;
+      return x - o.lr * delta;
+    });
+    expect_near(run(opt, p, 6), ref);
+  }
+  {
+    optim::RpropOptions o{.lr = 0.1, .step_size_max = 0.3};
+    Tensor p = param();
+    optim::Rprop opt({p}, o);
+    std::vector<double> prev(3, 0), size(3, o.lr);
+    auto ref = reference(8, [&](size_t i, double x, double g, int) {
+      const double same = g * prev[i];
+      size[i] = std::clamp(size[i] * (same > 0   ? o.etaplus
+                                      : same < 0 ? o.etaminus
+                                                 : 1.0),
+                           o.step_size_min, o.step_size_max);
+      if (same < 0) g = 0;
+      prev[i] = g;
+      return x - (g > 0 ? 1 : g < 0 ? -1 : 0) * size[i];
+    });
+    expect_near(run(opt, p, 8), ref);
+  }
+  {
+    optim::ASGDOptions o{.lr = 0.05, .lambd = 0.01, .t0 = 3, .weight_decay = 0.1};
+    Tensor p = param();
+    optim::ASGD opt({p}, o);
+    std::vector<double> ax(3, 0);
+    float eta = static_cast<float>(o.lr), mu = 1;  // float32 state, as PyTorch's
+    std::vector<double> x = kStart;
+    for (int t = 1; t <= 7; ++t) {
+      for (size_t i = 0; i < 3; ++i) {
+        const double g = grad_at(x[i], i) + o.weight_decay * x[i];
+        x[i] *= 1 - o.lambd * eta;
+        x[i] -= eta * g;
+        ax[i] = mu != 1 ? ax[i] + (x[i] - ax[i]) * mu : x[i];
+      }
+      eta = static_cast<float>(o.lr / std::pow(1 + o.lambd * o.lr * t, o.alpha));
+      mu = static_cast<float>(1 / std::max(1.0, t - o.t0));
+    }
+    expect_near(run(opt, p, 7), x);
+    // ax, the averaged parameters, is the state PyTorch users read.
+    const auto state = opt.state_dict();
+    expect_near(state["state.0.ax"].to_vector<double>(), ax);
+    optim::ASGD restored({p}, o);
+    restored.load_state_dict(state);
+    EXPECT_EQ(restored.state_dict()["state.0.eta"].item<double>(), static_cast<double>(eta));
+  }
+  Tensor a = param();
+  EXPECT_THROW_WITH(optim::Rprop({a}, {.etaminus = 1.5}), ValueError, "Rprop: invalid eta values: 1.5, 1.2");
+  EXPECT_THROW_WITH(optim::Adadelta({a}, {.rho = 2}), ValueError, "Adadelta: invalid rho value 2");
+  EXPECT_THROW_WITH(optim::ASGD({a}, {.weight_decay = -1}), ValueError, "ASGD: invalid weight_decay value -1");
+}
+
+TEST(Optim, LBFGSMinimizesWithAndWithoutLineSearch) {
+  // The quadratic: L-BFGS's first iteration is a gradient step, then quasi-Newton steps find the
+  // minimum (kShift) to rounding.
+  for (bool wolfe : {false, true}) {
+    Tensor p = param();
+    optim::LBFGS opt({p}, {.max_iter = 30, .tolerance_change = 1e-15, .strong_wolfe = wolfe});
+    int calls = 0;
+    auto closure = [&] {
+      ++calls;
+      opt.zero_grad();
+      Tensor loss = ((p - tensor(kShift, kFloat64)).square() * arange(1, 4, 1, kFloat64)).sum();
+      loss.backward();
+      return loss;
+    };
+    const double first = opt.step(closure).item<double>();
+    EXPECT_GT(first, 1.0);
+    expect_near(p.to_vector<double>(), kShift, 1e-6);
+    EXPECT_LE(calls, 38);  // max_eval = 30 * 5 / 4 evaluations, plus the first
+    EXPECT_EQ(opt.options().max_eval, 37);
+  }
+  // Rosenbrock's valley, from (-1.5, 2): strong Wolfe line search reaches (1, 1).
+  Tensor xy = tensor({-1.5, 2.0}, kFloat64).requires_grad_(true);
+  optim::LBFGS opt({xy}, {.max_iter = 100, .history_size = 10, .strong_wolfe = true});
+  auto rosenbrock = [&] {
+    opt.zero_grad();
+    Tensor x = xy.select(0, 0), y = xy.select(0, 1);
+    Tensor loss = (1.0 - x).square() + 100.0 * (y - x.square()).square();
+    loss.backward();
+    return loss;
+  };
+  for (int i = 0; i < 3; ++i) opt.step(rosenbrock);
+  // Near the minimum the loss changes by less than tolerance_change (1e-9) at a distance of ~1e-5.
+  expect_near(xy.to_vector<double>(), {1.0, 1.0}, 1e-4);
+  // The state (history included) survives a state_dict round trip.
+  const auto saved = opt.state_dict();
+  EXPECT_TRUE(saved.contains("state.0.old_dirs.0"));
+  EXPECT_TRUE(saved.contains("state.0.ro"));
+  optim::LBFGS copy({xy}, {.max_iter = 100, .history_size = 10, .strong_wolfe = true});
+  copy.load_state_dict(saved);
+  const auto again = copy.state_dict();
+  EXPECT_TRUE(close(again["state.0.old_stps.0"], saved["state.0.old_stps.0"], 0, 0));
+  EXPECT_TRUE(close(again["state.0.ro"], saved["state.0.ro"], 0, 0));
+
+  EXPECT_THROW_WITH(opt.step(), TypeError, "LBFGS: step needs a closure");
+  Tensor a = param(), b = param();
+  EXPECT_THROW_WITH(optim::LBFGS(std::vector<optim::LBFGS::ParamGroup>{{{a}, {}}, {{b}, {}}}), ValueError,
+                    "LBFGS doesn't support per-parameter options (parameter groups), got 2 groups");
+  EXPECT_THROW_WITH(optim::LBFGS({a}, {.history_size = 0}), ValueError, "LBFGS: history_size must be positive");
+  optim::LBFGS bad({a});
+  EXPECT_THROW_WITH(bad.step([&] { return a * 2.0; }), ValueError,
+                    "LBFGS: the closure must return the loss as a one-element tensor, got shape [3]");
 }
 
 TEST(Optim, GroupsZeroGradAndErrors) {

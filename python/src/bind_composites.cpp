@@ -84,6 +84,46 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
                          {"rad2deg", &tg::rad2deg}, {"frac", &tg::frac}, {"signbit", &tg::signbit}}) {
     def_op(m, cls, name, [f](const tg::Tensor& t) { return nogil([&] { return f(t, tg::SourceLoc::current()); }); });
   }
+
+  // The in-place forms.
+  using UnaryInPlace = const tg::Tensor& (*)(const tg::Tensor&, tg::SourceLoc);
+  for (auto [name, f] : {std::pair<const char*, UnaryInPlace>{"sinc_", &tg::sinc_},
+                         {"deg2rad_", &tg::deg2rad_},
+                         {"rad2deg_", &tg::rad2deg_},
+                         {"frac_", &tg::frac_}}) {
+    def_inplace<>(cls, name, [f](const tg::Tensor& t) { nogil([&] { f(t, tg::SourceLoc::current()); }); });
+  }
+  def_inplace<py::handle>(
+      cls, "xlogy_",
+      [](const tg::Tensor& t, py::handle other) {
+        if (is_number(other)) return nogil([&, s = to_scalar(other)] { tg::xlogy_(t, s); });
+        nogil([&, o = tensor_or_number(other, t)] { tg::xlogy_(t, o); });
+      },
+      py::arg("other"));
+  def_inplace<std::optional<double>>(
+      cls, "logit_", [](const tg::Tensor& t, std::optional<double> eps) { nogil([&] { tg::logit_(t, eps); }); },
+      py::arg("eps") = py::none());
+  def_inplace<py::handle>(
+      cls, "copysign_",
+      [](const tg::Tensor& t, py::handle other) {
+        if (is_number(other)) return nogil([&, s = to_scalar(other)] { tg::copysign_(t, s); });
+        nogil([&, o = tensor_or_number(other, t)] { tg::copysign_(t, o); });
+      },
+      py::arg("other"));
+  def_inplace<const tg::Tensor&>(
+      cls, "heaviside_",
+      [](const tg::Tensor& t, const tg::Tensor& values) { nogil([&] { tg::heaviside_(t, values); }); },
+      py::arg("values"));
+  def_inplace<py::handle>(
+      cls, "float_power_",
+      [](const tg::Tensor& t, py::handle exponent) {
+        if (is_number(exponent)) return nogil([&, s = to_scalar(exponent)] { tg::float_power_(t, s); });
+        nogil([&, e = tensor_or_number(exponent, t)] { tg::float_power_(t, e); });
+      },
+      py::arg("exponent"));
+  def_inplace<const tg::Tensor&>(
+      cls, "ldexp_", [](const tg::Tensor& t, const tg::Tensor& other) { nogil([&] { tg::ldexp_(t, other); }); },
+      py::arg("other"));
 }
 
 void bind_arrange(py::module_& m, TensorClass& cls) {

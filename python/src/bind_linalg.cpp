@@ -109,6 +109,57 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   la.def("cross", [](const Tensor& a, const Tensor& b, int64_t dim) {
     return nogil([&] { return tg::linalg::cross(a, b, dim); });
   }, py::arg("input"), py::arg("other"), py::kw_only(), py::arg("dim") = -1);
+  la.def(
+      "inv_ex",
+      [](const Tensor& a, bool check_errors) {
+        return inv_ex_result(nogil([&] { return tg::linalg::inv_ex(a, check_errors); }));
+      },
+      py::arg("A"), py::kw_only(), py::arg("check_errors") = false);
+  la.def(
+      "solve_ex",
+      [](const Tensor& a, const Tensor& b, bool left, bool check_errors) {
+        return solve_ex_result(nogil([&] { return tg::linalg::solve_ex(a, b, left, check_errors); }));
+      },
+      py::arg("A"), py::arg("B"), py::kw_only(), py::arg("left") = true, py::arg("check_errors") = false);
+  la.def(
+      "cholesky_ex",
+      [](const Tensor& a, bool upper, bool check_errors) {
+        return cholesky_ex_result(nogil([&] { return tg::linalg::cholesky_ex(a, upper, check_errors); }));
+      },
+      py::arg("A"), py::kw_only(), py::arg("upper") = false, py::arg("check_errors") = false);
+  la.def(
+      "lu_factor_ex",
+      [](const Tensor& a, bool pivot, bool check_errors) {
+        return lu_factor_ex_result(nogil([&] { return tg::linalg::lu_factor_ex(a, pivot, check_errors); }));
+      },
+      py::arg("A"), py::kw_only(), py::arg("pivot") = true, py::arg("check_errors") = false);
+  la.def(
+      "vecdot",
+      [](const Tensor& x, const Tensor& y, int64_t dim) {
+        return nogil([&] { return tg::linalg::vecdot(x, y, dim); });
+      },
+      py::arg("x"), py::arg("y"), py::kw_only(), py::arg("dim") = -1);
+  la.def(
+      "vander", [](const Tensor& x, optional<int64_t> n) { return nogil([&] { return tg::linalg::vander(x, n); }); },
+      py::arg("x"), py::kw_only(), py::arg("N") = py::none());
+  la.def(
+      "tensorinv", [](const Tensor& a, int64_t ind) { return nogil([&] { return tg::linalg::tensorinv(a, ind); }); },
+      py::arg("A"), py::arg("ind") = 2);
+  la.def(
+      "tensorsolve",
+      [](const Tensor& a, const Tensor& b, py::object dims) {
+        const optional<tg::Shape> d = dims_of(dims);
+        return nogil([&] { return tg::linalg::tensorsolve(a, b, d); });
+      },
+      py::arg("A"), py::arg("B"), py::arg("dims") = py::none());
+  // torch.linalg's names for tg.matmul, and for tg.diagonal over the last two dims.
+  la.attr("matmul") = m.attr("matmul");
+  la.def(
+      "diagonal",
+      [](const Tensor& a, int64_t offset, int64_t dim1, int64_t dim2) {
+        return nogil([&] { return tg::diagonal(a, offset, dim1, dim2); });
+      },
+      py::arg("A"), py::kw_only(), py::arg("offset") = 0, py::arg("dim1") = -2, py::arg("dim2") = -1);
   def_op(m, cls, "inverse", [](const Tensor& a) { return nogil([&] { return tg::inverse(a); }); });
   def_op(m, cls, "det", [](const Tensor& a) { return nogil([&] { return tg::det(a); }); });
   def_op(m, cls, "logdet", [](const Tensor& a) { return nogil([&] { return tg::logdet(a); }); });

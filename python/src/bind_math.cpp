@@ -113,10 +113,16 @@ void bind_math(py::module_& m, TensorClass& cls) {
     nogil([&] { tg::bitwise_not_(as_tensor(self)); });
     return self;
   });
-#define TG_COMPARE_OP(name, ...)                                                                         \
-  def_op(m, cls, #name, [](const tg::Tensor& t, py::handle other) {                                      \
-    return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });           \
-  }, py::arg("other"), py::doc("Elementwise " #name " with broadcasting; a bool tensor."));
+#define TG_COMPARE_OP(name, ...)                                                                            \
+  def_op(                                                                                                   \
+      m, cls, #name,                                                                                        \
+      [](const tg::Tensor& t, py::handle other) {                                                           \
+        return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });         \
+      },                                                                                                    \
+      py::arg("other"),                                                                                     \
+      py::doc("Elementwise " #name " with broadcasting; a bool tensor. In place: Tensor." #name "_(other)," \
+              " the result (1 or 0) in the tensor's dtype."));                                              \
+  def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); });
 #include "tapegrad/tensor/compare_ops.def"
 #undef TG_COMPARE_OP
 
@@ -142,8 +148,11 @@ void bind_math(py::module_& m, TensorClass& cls) {
     const std::string target = alias[0] == 'm' ? "mul" : alias[0] == 's' ? "sub" : "div";
     m.attr(alias) = m.attr(target.c_str());
     cls.attr(alias) = cls.attr(target.c_str());
+    cls.attr((std::string(alias) + "_").c_str()) = cls.attr((target + "_").c_str());
   }
   def_op(m, cls, "logical_not", [](const tg::Tensor& t) { return nogil([&] { return t.logical_not(); }); });
+  def_inplace<>(cls, "logical_not_", [](const tg::Tensor& t) { nogil([&] { t.logical_not_(); }); });
+  def_inplace<>(cls, "square_", [](const tg::Tensor& t) { nogil([&] { t.square_(); }); });
   def_op(m, cls, "isnan", [](const tg::Tensor& t) { return nogil([&] { return tg::isnan(t); }); });
   def_op(m, cls, "isinf", [](const tg::Tensor& t) { return nogil([&] { return tg::isinf(t); }); });
   def_op(m, cls, "isposinf", [](const tg::Tensor& t) { return nogil([&] { return tg::isposinf(t); }); });
@@ -178,10 +187,18 @@ void bind_math(py::module_& m, TensorClass& cls) {
       py::arg("other"));
   def_op(m, cls, "hypot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.hypot(b); }); },
          py::arg("other"));
+  def_inplace<const tg::Tensor&>(
+      cls, "hypot_", [](const tg::Tensor& a, const tg::Tensor& b) { nogil([&] { a.hypot_(b); }); }, py::arg("other"));
   def_op(m, cls, "nan_to_num", [](const tg::Tensor& t, double nan, std::optional<double> posinf,
                                   std::optional<double> neginf) {
     return nogil([&] { return t.nan_to_num(nan, posinf, neginf); });
   }, py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+  def_inplace<double, std::optional<double>, std::optional<double>>(
+      cls, "nan_to_num_",
+      [](const tg::Tensor& t, double nan, std::optional<double> posinf, std::optional<double> neginf) {
+        nogil([&] { t.nan_to_num_(nan, posinf, neginf); });
+      },
+      py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
 
   // clamp(min, max) with numbers or tensors for the bounds.
   auto clamp = [](const tg::Tensor& t, py::object min, py::object max) {
@@ -215,6 +232,7 @@ void bind_math(py::module_& m, TensorClass& cls) {
       py::arg("max"));
   def_op(m, cls, "positive", [](const tg::Tensor& t) { return nogil([&] { return tg::positive(t); }); });
   def_op(m, cls, "sgn", [](const tg::Tensor& t) { return nogil([&] { return tg::sgn(t); }); });
+  def_inplace<>(cls, "sgn_", [](const tg::Tensor& t) { nogil([&] { tg::sgn_(t); }); });
   def_op(m, cls, "ravel", [](const tg::Tensor& t) { return nogil([&] { return t.ravel(); }); });
   def_op(m, cls, "clamp_max", [](const tg::Tensor& t, const tg::Scalar& v) { return nogil([&] { return t.clamp_max(v); }); },
          py::arg("max"));
@@ -404,6 +422,8 @@ void bind_math(py::module_& m, TensorClass& cls) {
         py::arg("n"), py::arg("input"));
   cls.def("polygamma", [](const tg::Tensor& t, int64_t n) { return nogil([&] { return t.polygamma(n); }); },
           py::arg("n"));
+  def_inplace<int64_t>(
+      cls, "polygamma_", [](const tg::Tensor& t, int64_t n) { nogil([&] { t.polygamma_(n); }); }, py::arg("n"));
   for (const char* name : {"median", "nanmedian"}) {
     const bool skip_nan = name[0] == 'n';
     def_op(
@@ -763,10 +783,9 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "mm", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.mm(b); }); }, py::arg("mat2"));
   def_op(m, cls, "bmm", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.bmm(b); }); }, py::arg("mat2"));
   def_op(m, cls, "dot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.dot(b); }); }, py::arg("other"));
-  def_op(m, cls, "outer", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.outer(b); }); }, py::arg("vec2"));
-  def_op(m, cls, "addmm", [](const tg::Tensor& t, const tg::Tensor& a, const tg::Tensor& b, const tg::Scalar& beta,
-                             const tg::Scalar& alpha) { return nogil([&] { return tg::addmm(t, a, b, beta, alpha); }); },
-         py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  def_op(
+      m, cls, "outer", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.outer(b); }); },
+      py::arg("vec2"));
   m.def("einsum", [](const std::string& eq, py::args operands) {
     tg::tensor_list ts;
     if (operands.size() == 1 && (PyList_Check(operands[0].ptr()) || PyTuple_Check(operands[0].ptr())))
@@ -781,19 +800,30 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(
       m, cls, "inner", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return tg::inner(a, b); }); },
       py::arg("other"));
-  // addmv, addr, baddbmm, addbmm: beta * input + alpha * (a product of the two operands).
+  // addmm, addmv, addr, baddbmm, addbmm: beta * input + alpha * (a product of the two operands),
+  // and their in-place forms.
   using ScaledProduct = tg::Tensor (*)(const tg::Tensor&, const tg::Tensor&, const tg::Tensor&, const tg::Scalar&,
                                        const tg::Scalar&, tg::SourceLoc);
-  for (auto [name, fn, a, b] :
-       {std::tuple<const char*, ScaledProduct, const char*, const char*>{"addmv", &tg::addmv, "mat", "vec"},
-        {"addr", &tg::addr, "vec1", "vec2"},
-        {"baddbmm", &tg::baddbmm, "batch1", "batch2"},
-        {"addbmm", &tg::addbmm, "batch1", "batch2"}})
+  using ScaledProductInPlace = const tg::Tensor& (*)(const tg::Tensor&, const tg::Tensor&, const tg::Tensor&,
+                                                     const tg::Scalar&, const tg::Scalar&, tg::SourceLoc);
+  for (auto [name, fn, fn_, a, b] :
+       {std::tuple<const char*, ScaledProduct, ScaledProductInPlace, const char*, const char*>{
+            "addmm", &tg::addmm, &tg::addmm_, "mat1", "mat2"},
+        {"addmv", &tg::addmv, &tg::addmv_, "mat", "vec"},
+        {"addr", &tg::addr, &tg::addr_, "vec1", "vec2"},
+        {"baddbmm", &tg::baddbmm, &tg::baddbmm_, "batch1", "batch2"},
+        {"addbmm", &tg::addbmm, &tg::addbmm_, "batch1", "batch2"}}) {
     def_op(
         m, cls, name,
         [fn](const tg::Tensor& t, const tg::Tensor& x, const tg::Tensor& y, const tg::Scalar& beta,
              const tg::Scalar& alpha) { return nogil([&] { return fn(t, x, y, beta, alpha, {}); }); },
         py::arg(a), py::arg(b), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+    def_inplace<const tg::Tensor&, const tg::Tensor&, const tg::Scalar&, const tg::Scalar&>(
+        cls, (std::string(name) + "_").c_str(),
+        [fn_](const tg::Tensor& t, const tg::Tensor& x, const tg::Tensor& y, const tg::Scalar& beta,
+              const tg::Scalar& alpha) { nogil([&] { fn_(t, x, y, beta, alpha, {}); }); },
+        py::arg(a), py::arg(b), py::kw_only(), py::arg("beta") = 1, py::arg("alpha") = 1);
+  }
   // dims: n (a's last n with b's first n) or a pair of sequences.
   m.def(
       "tensordot",

@@ -1,5 +1,9 @@
 // tg.optim: the optimizers with torch.optim's keywords (and parameter groups as dicts), and the
 // learning-rate schedulers.
+#include <algorithm>
+#include <array>
+#include <string_view>
+
 #include "bindings.h"
 
 
@@ -9,20 +13,26 @@ namespace {
 
 using namespace tg::optim;
 
+// torch.optim's keywords that take a pair, and the two options they set.
+constexpr std::array<std::array<std::string_view, 3>, 3> kPairKeywords{
+    {{"betas", "beta1", "beta2"}, {"etas", "etaminus", "etaplus"}, {"step_sizes", "step_size_min", "step_size_max"}}};
+
 // Sets the fields of an options struct from torch.optim keywords ("betas" is (beta1, beta2)).
 template <class Options>
 void apply_options(Options& o, const py::dict& kwargs, const char* optimizer) {
   for (const auto& [key, value] : kwargs) {
     const std::string k = py::cast<std::string>(key);
     if (k == "params") continue;
-    if (k == "betas") {
-      auto betas = py::cast<std::pair<double, double>>(value);
+    const auto pair =
+        std::find_if(kPairKeywords.begin(), kPairKeywords.end(), [&](const auto& p) { return p[0] == k; });
+    if (pair != kPairKeywords.end()) {
+      auto values = py::cast<std::pair<double, double>>(value);
       bool found = false;
       o.visit([&](const char* n, auto& v) {
-        if (std::string_view(n) == "beta1") v = betas.first, found = true;
-        if (std::string_view(n) == "beta2") v = betas.second;
+        if (n == (*pair)[1]) v = values.first, found = true;
+        if (n == (*pair)[2]) v = values.second;
       });
-      TG_CHECK_TYPE(found, "{}: unexpected keyword argument 'betas'", optimizer);
+      TG_CHECK_TYPE(found, "{}: unexpected keyword argument '{}'", optimizer, k);
       continue;
     }
     bool found = false;
@@ -53,6 +63,14 @@ std::shared_ptr<Opt> make_optimizer(const char* name, py::iterable params, const
     return std::make_shared<Opt>(groups, defaults);
   }
   return std::make_shared<Opt>(py::cast<tg::tensor_list>(items), defaults);
+}
+
+// An optimizer class whose constructor takes torch.optim's keywords (defaults: Options{}).
+template <class Opt, class Options>
+void def_optimizer(py::module_& m, const char* name) {
+  py::class_<Opt, Optimizer, std::shared_ptr<Opt>>(m, name).def(
+      py::init([name](py::iterable params, py::kwargs kw) { return make_optimizer<Opt>(name, params, kw, Options{}); }),
+      py::arg("params"));
 }
 
 // optimizer.param_groups[i]["lr"] reads and writes through to the optimizer, as in PyTorch.
@@ -130,6 +148,41 @@ void bind_optim(py::module_& root) {
              return make_optimizer<Adagrad>("Adagrad", params, kw, AdagradOptions{});
            }),
            py::arg("params"));
+  def_optimizer<Adadelta, AdadeltaOptions>(m, "Adadelta");
+  def_optimizer<Adamax, AdamaxOptions>(m, "Adamax");
+  def_optimizer<NAdam, NAdamOptions>(m, "NAdam");
+  def_optimizer<RAdam, RAdamOptions>(m, "RAdam");
+  def_optimizer<Rprop, RpropOptions>(m, "Rprop");
+  def_optimizer<ASGD, ASGDOptions>(m, "ASGD");
+  // LBFGS: line_search_fn None or "strong_wolfe"; step(closure) calls the closure as often as it needs.
+  py::class_<LBFGS, Optimizer, std::shared_ptr<LBFGS>>(m, "LBFGS")
+      .def(py::init([](py::iterable params, py::kwargs kw) {
+             LBFGSOptions defaults;
+             if (kw.contains("line_search_fn")) {
+               const py::object fn = kw["line_search_fn"];
+               TG_CHECK_VALUE(fn.is_none() || py::cast<std::string>(fn) == "strong_wolfe",
+                              "LBFGS: only 'strong_wolfe' is supported as line_search_fn, got '{}'",
+                              py::str(fn).cast<std::string>());
+               defaults.strong_wolfe = !fn.is_none();
+               PyDict_DelItemString(kw.ptr(), "line_search_fn");
+             }
+             if (kw.contains("max_eval") && kw["max_eval"].is_none()) PyDict_DelItemString(kw.ptr(), "max_eval");
+             return make_optimizer<LBFGS>("LBFGS", params, kw, defaults);
+           }),
+           py::arg("params"))
+      .def(
+          "step",
+          [](LBFGS& o, py::object closure) -> py::object {
+            TG_CHECK_TYPE(!closure.is_none(), "LBFGS.step: needs a closure that re-evaluates the loss");
+            const tg::Tensor loss = nogil([&] {
+              return o.step([&closure] {
+                py::gil_scoped_acquire gil;
+                return to_tensor(closure());
+              });
+            });
+            return py::cast(loss);
+          },
+          py::arg("closure") = py::none());
 
   // ---- schedulers (each keeps its optimizer alive) ----
   py::module_ s = m.def_submodule("lr_scheduler", "learning-rate schedulers");

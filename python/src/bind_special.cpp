@@ -122,6 +122,12 @@ void bind_special(py::module_& m, TensorClass& cls) {
       py::arg("other"));
   def_op(
       m, cls, "mvlgamma", [](T t, int64_t p) { return nogil([&] { return tg::mvlgamma(t, p); }); }, py::arg("p"));
+  def_inplace<const tg::Tensor&>(
+      cls, "igamma_", [](T t, const tg::Tensor& other) { nogil([&] { tg::igamma_(t, other); }); }, py::arg("other"));
+  def_inplace<const tg::Tensor&>(
+      cls, "igammac_", [](T t, const tg::Tensor& other) { nogil([&] { tg::igammac_(t, other); }); }, py::arg("other"));
+  def_inplace<int64_t>(
+      cls, "mvlgamma_", [](T t, int64_t p) { nogil([&] { tg::mvlgamma_(t, p); }); }, py::arg("p"));
   def_op(
       m, cls, "round", [](T t, int64_t decimals) { return nogil([&] { return tg::round(t, decimals); }); },
       py::kw_only(), py::arg("decimals"));

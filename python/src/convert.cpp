@@ -302,6 +302,26 @@ py::object lstsq_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor, tg:
   return make_tuple_of(type, r);
 }
 
+py::object inv_ex_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_inv_ex", {"inverse", "info"});
+  return make_tuple_of(type, r);
+}
+
+py::object solve_ex_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_solve_ex", {"result", "info"});
+  return make_tuple_of(type, r);
+}
+
+py::object cholesky_ex_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_cholesky_ex", {"L", "info"});
+  return make_tuple_of(type, r);
+}
+
+py::object lu_factor_ex_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_lu_factor_ex", {"LU", "pivots", "info"});
+  return make_tuple_of(type, r);
+}
+
 std::optional<tg::Shape> dims_of(const py::object& dim) {
   if (dim.is_none()) return std::nullopt;
   return py::cast<tg::Shape>(dim);

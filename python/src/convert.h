@@ -64,6 +64,12 @@ py::object svd_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r);
 py::object lu_factor_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
 py::object lu_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r);
 py::object lstsq_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor, tg::Tensor>& r);
+// torch.return_types' linalg_inv_ex (inverse, info), linalg_solve_ex (result, info),
+// linalg_cholesky_ex (L, info) and linalg_lu_factor_ex (LU, pivots, info).
+py::object inv_ex_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
+py::object solve_ex_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
+py::object cholesky_ex_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
+py::object lu_factor_ex_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r);
 // A dim argument: None (nullopt), an int or a sequence of ints.
 std::optional<tg::Shape> dims_of(const py::object& dim);
 

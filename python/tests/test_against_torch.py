@@ -527,18 +527,28 @@ def test_margin_loss_modules_match_torch():
     ("AdamW", {"lr": 0.01, "weight_decay": 0.05}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.01}),
+    ("Adamax", {"lr": 0.05, "betas": (0.8, 0.9), "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.05, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.05, "decoupled_weight_decay": True}),
+    ("RAdam", {"lr": 0.05, "betas": (0.9, 0.9), "weight_decay": 0.02}),
+    ("RAdam", {"lr": 0.05, "weight_decay": 0.02, "decoupled_weight_decay": True, "maximize": True}),
+    ("Rprop", {"lr": 0.1, "etas": (0.4, 1.3), "step_sizes": (1e-3, 0.3)}),
+    ("ASGD", {"lr": 0.05, "lambd": 0.01, "t0": 3, "weight_decay": 0.1}),
 ])
 def test_optimizer_trajectories(name, kw):
     start = np.random.randn(3, 4)
     pt, pp = leaves(start)
     ot, op = getattr(tg.optim, name)([pt], **kw), getattr(torch.optim, name)([pp], **kw)
-    for step in range(6):
+    for step in range(9):
         g = np.random.randn(3, 4)
         pt.grad = tg.tensor(g.tolist(), dtype=tg.float64)
         pp.grad = torch.tensor(g)
         ot.step()
         op.step()
         check(pt, pp, 1e-12, 1e-12)
+    if name == "ASGD":  # the averaged parameters
+        check(ot.state_dict()["state.0.ax"], op.state_dict()["state"][0]["ax"], 1e-12, 1e-12)
 
 
 def test_lr_schedules():
@@ -1788,6 +1798,41 @@ def test_random_fills_take_put_and_other_extras_match_torch():
         assert getattr(t, name)(*args) is t
         getattr(p, name)(*args)
         check(t, p)
+    # The in-place forms computed out of place (tensor/ops/inplace_forms.cpp).
+    b = np.random.rand(3, 4) + 0.1
+    c = np.random.randn(3, 4)
+    for name, args in (("lt_", (b,)), ("ge_", (0.2,)), ("eq_", (a,)), ("ne_", (0.0,)), ("greater_", (c,)),
+                       ("less_equal_", (0.1,)), ("not_equal_", (a,)), ("logical_and_", (c,)), ("logical_or_", (c,)),
+                       ("logical_xor_", (c,)), ("logical_not_", ()), ("square_", ()), ("sgn_", ()), ("sinc_", ()),
+                       ("deg2rad_", ()), ("rad2deg_", ()), ("frac_", ()), ("hypot_", (c,)), ("xlogy_", (b,)),
+                       ("xlogy_", (2.0,)), ("logit_", (0.1,)), ("copysign_", (c,)), ("copysign_", (-1.0,)),
+                       ("heaviside_", (c,)), ("float_power_", (b,)), ("float_power_", (2.5,)), ("ldexp_", (c.round(),)),
+                       ("nan_to_num_", (0.5,)), ("polygamma_", (1,)), ("igamma_", (b,)), ("igammac_", (b,)),
+                       ("mvlgamma_", (2,)), ("multiply_", (c,)), ("subtract_", (c,)), ("divide_", (b,)),
+                       ("true_divide_", (b,))):
+        special = name in ("polygamma_", "igamma_", "igammac_", "mvlgamma_")
+        base = np.abs(a) + 1.0 if special else a
+        t, p = tg.tensor(base.tolist(), dtype=tg.float64), torch.tensor(base)
+        targs = [tg.tensor(x.tolist(), dtype=tg.float64) if isinstance(x, np.ndarray) else x for x in args]
+        pargs = [torch.tensor(x) if isinstance(x, np.ndarray) else x for x in args]
+        assert getattr(t, name)(*targs) is t, name
+        getattr(p, name)(*pargs)
+        check(t, p, 1e-8 if special else 1e-12, 1e-12)  # polygamma's series and PyTorch's agree to ~1e-9
+    m1, m2, v1, v2 = np.random.randn(3, 5), np.random.randn(5, 4), np.random.randn(4), np.random.randn(3)
+    bb1, bb2, bs = np.random.randn(2, 3, 5), np.random.randn(2, 5, 4), np.random.randn(2, 3, 4)
+    for name, base, args in (("addmm_", a, (m1, m2)), ("addmv_", v2, (a, v1)), ("addr_", a, (v2, v1)),
+                             ("baddbmm_", bs, (bb1, bb2)), ("addbmm_", a, (bb1, bb2))):
+        t, p = tg.tensor(base.tolist(), dtype=tg.float64), torch.tensor(base)
+        assert getattr(t, name)(*[tg.tensor(x.tolist(), dtype=tg.float64) for x in args], beta=0.5, alpha=2.0) is t
+        getattr(p, name)(*[torch.tensor(x) for x in args], beta=0.5, alpha=2.0)
+        check(t, p, 1e-12, 1e-12)
+    ti = tg.tensor([1, 2, 3])
+    ti.lt_(2)
+    assert ti.dtype == tg.int64 and ti.tolist() == [1, 0, 0]
+    with pytest.raises(TypeError, match="sinc_: the result type float32 can't be cast to the tensor's dtype int64"):
+        tg.tensor([1, 2]).sinc_()
+    with pytest.raises(TypeError, match="float_power_: the result is float64, and self is float32"):
+        tg.ones(2).float_power_(2)
     t5, p5 = tg.zeros(5, 2), torch.zeros(5, 2)
     check(t5.fill_diagonal_(3.0, wrap=True), p5.fill_diagonal_(3.0, wrap=True))
     assert tg.is_tensor(t5) and not tg.is_tensor(3) and tg.is_floating_point(t5) and tg.numel(t5) == 10
@@ -1833,3 +1878,132 @@ def test_parameter_containers_softmax2d_and_upsampling_modules():
     pout, pidx = torch.nn.functional.max_pool2d_with_indices(torch.tensor(x, dtype=torch.float32), 2)
     check(out.double(), pout.double(), 1e-6, 1e-6)
     assert idx.tolist() == pidx.tolist()
+
+
+def test_top_level_names_of_functional_ops_match_torch():
+    x = np.random.randn(2, 4, 6)
+    w1, b1 = np.random.randn(3, 4, 3), np.random.randn(3)
+    check_fn(lambda t, w, b: tg.conv1d(t, w, b, 1, 1), lambda t, w, b: torch.conv1d(t, w, b, 1, 1), x, w1, b1)
+    img = np.random.randn(2, 3, 5, 5)
+    check_fn(lambda t, w: tg.conv2d(t, w, None, 2), lambda t, w: torch.conv2d(t, w, None, 2), img,
+             np.random.randn(4, 3, 3, 3))
+    check_fn(lambda t: tg.layer_norm(t, [6]), lambda t: torch.layer_norm(t, [6]), x)
+    check_fn(lambda t: tg.group_norm(t, 2), lambda t: torch.group_norm(t, 2), x)
+    rm, rv, g, b = np.random.randn(4), np.random.rand(4) + 0.5, np.random.randn(4), np.random.randn(4)
+    check_fn(lambda t, g_, b_: tg.batch_norm(t, g_, b_, tg.tensor(rm.tolist(), dtype=tg.float64),
+                                             tg.tensor(rv.tolist(), dtype=tg.float64), False, 0.1, 1e-5, True),
+             lambda t, g_, b_: torch.batch_norm(t, g_, b_, torch.tensor(rm), torch.tensor(rv), False, 0.1, 1e-5, True),
+             x, g, b)
+    check_fn(lambda t, g_, b_: tg.instance_norm(t, g_, b_, None, None, True, 0.1, 1e-5, True),
+             lambda t, g_, b_: torch.instance_norm(t, g_, b_, None, None, True, 0.1, 1e-5, True), x, g, b)
+    emb, idx = np.random.randn(10, 3), [[1, 2], [0, 9]]
+    check_fn(lambda w: tg.embedding(w, tg.tensor(idx)), lambda w: torch.embedding(w, torch.tensor(idx)), emb)
+    check_fn(lambda t: tg.dropout(t, 0.3, False), lambda t: torch.dropout(t, 0.3, False), x)
+    assert tg.dropout(tg.ones(1000), 1.0, True).sum().item() == 0
+    check_fn(lambda t: tg.constant_pad_nd(t, [1, 2], 0.5), lambda t: torch.constant_pad_nd(t, [1, 2], 0.5), x)
+    vt, it = tg.adaptive_max_pool1d(tg.tensor(x.tolist()), 3)
+    vp, ip = torch.adaptive_max_pool1d(torch.tensor(x, dtype=torch.float32), 3)
+    check(vt, vp, 1e-6, 1e-6)
+    check(it, ip)
+    for op in ("max_pool1d", "avg_pool1d"):
+        check_fn(lambda t: getattr(tg, op)(t, 2), lambda t: getattr(torch, op)(t, 2), x)
+    check_fn(lambda t: tg.pixel_shuffle(t, 2), lambda t: torch.pixel_shuffle(t, 2), np.random.randn(1, 8, 2, 3))
+    check_fn(lambda t: tg.hardshrink(t, 0.3), lambda t: torch.hardshrink(t, 0.3), x)
+    check_fn(lambda t: tg.threshold(t, 0.1, -2.0), lambda t: torch.threshold(t, 0.1, -2.0), x)
+    target = np.random.rand(2, 4, 6)
+    for reduction in (0, 1, 2):
+        check_fn(lambda t: tg.binary_cross_entropy_with_logits(t, tg.tensor(target.tolist(), dtype=tg.float64),
+                                                               None, None, reduction),
+                 lambda t: torch.binary_cross_entropy_with_logits(t, torch.tensor(target), None, None, reduction), x)
+        check_fn(lambda t: tg.kl_div(t, tg.tensor(target.tolist(), dtype=tg.float64), reduction),
+                 lambda t: torch.kl_div(t, torch.tensor(target), reduction), x)
+    sgn = np.sign(np.random.randn(2, 4, 6))
+    check_fn(lambda a, b: tg.margin_ranking_loss(a, b, tg.tensor(sgn.tolist(), dtype=tg.float64), 0.2, 2),
+             lambda a, b: torch.margin_ranking_loss(a, b, torch.tensor(sgn), 0.2, 2), x, target)
+    check_fn(lambda a, b, c: tg.triplet_margin_loss(a, b, c), lambda a, b, c: torch.triplet_margin_loss(a, b, c),
+             x[0], target[0], np.random.randn(4, 6))
+    check_fn(lambda a: tg.poisson_nll_loss(a, tg.tensor(target.tolist(), dtype=tg.float64), True, False, 1e-8, 1),
+             lambda a: torch.poisson_nll_loss(a, torch.tensor(target), True, False, 1e-8, 1), x)
+    # Left out, the top-level losses' reduction is none, as torch's (whatever their schemas say).
+    check_fn(lambda a: tg.hinge_embedding_loss(a, tg.tensor(sgn.tolist(), dtype=tg.float64)),
+             lambda a: torch.hinge_embedding_loss(a, torch.tensor(sgn)), x)
+    check_fn(lambda a: tg.kl_div(a, tg.tensor(target.tolist(), dtype=tg.float64)),
+             lambda a: torch.kl_div(a, torch.tensor(target)), x)
+    with pytest.raises(ValueError, match="kl_div: reduction must be 0"):
+        tg.kl_div(tg.ones(2), tg.ones(2), 5)
+    with pytest.raises(ValueError, match="embedding: sparse gradients are not supported"):
+        tg.embedding(tg.ones(3, 2), tg.tensor([0]), sparse=True)
+
+
+def test_linalg_ex_forms_and_composites_match_torch():
+    a = np.random.randn(3, 4, 4) + 4 * np.eye(4)
+    a[1, 2] = 0.0  # singular
+    for name in ("inv_ex", "cholesky_ex"):
+        rt, rp = getattr(tg.linalg, name)(tg.tensor(a.tolist(), dtype=tg.float64)), getattr(torch.linalg, name)(torch.tensor(a))
+        assert rt.info.tolist() == rp.info.tolist(), name
+        assert rt.info.dtype == tg.int32
+        for i in (0, 2):
+            check(rt[0][i], rp[0][i], 1e-10, 1e-10)
+    b = np.random.randn(3, 4, 2)
+    rt = tg.linalg.solve_ex(tg.tensor(a.tolist(), dtype=tg.float64), tg.tensor(b.tolist(), dtype=tg.float64))
+    rp = torch.linalg.solve_ex(torch.tensor(a), torch.tensor(b))
+    assert rt.info.tolist() == rp.info.tolist()
+    check(rt.result[0], rp.result[0])
+    m = np.random.randn(4, 4) + 4 * np.eye(4)
+    check_fn(lambda t, r: tg.linalg.solve_ex(t, r, left=False).result,
+             lambda t, r: torch.linalg.solve_ex(t, r, left=False).result, m, np.random.randn(2, 4))
+    lt = tg.linalg.lu_factor_ex(tg.tensor(a.tolist(), dtype=tg.float64))
+    lp = torch.linalg.lu_factor_ex(torch.tensor(a))
+    check(lt.LU, lp.LU)
+    check(lt.pivots, lp.pivots)
+    assert lt.info.tolist() == lp.info.tolist()
+    with pytest.raises(ValueError, match="linalg.cholesky_ex: the input is not positive-definite"):
+        tg.linalg.cholesky_ex(tg.tensor(a.tolist(), dtype=tg.float64), check_errors=True)
+    x, y = np.random.randn(2, 3), np.random.randn(3)
+    check_fn(lambda s, t: tg.linalg.vecdot(s, t), lambda s, t: torch.linalg.vecdot(s, t), x, y)
+    check_fn(lambda s: tg.linalg.vander(s, N=4), lambda s: torch.linalg.vander(s, N=4), np.array([0.0, 1.5, -2.0]))
+    check(tg.linalg.vander(tg.tensor([2, 3])), torch.linalg.vander(torch.tensor([2, 3])))
+    check_fn(lambda s: tg.linalg.diagonal(s, offset=1), lambda s: torch.linalg.diagonal(s, offset=1),
+             np.random.randn(2, 3, 4))
+    check_fn(lambda s, t: tg.linalg.matmul(s, t), lambda s, t: torch.linalg.matmul(s, t), x, y)
+    t4 = (np.random.randn(6, 6) + 6 * np.eye(6)).reshape(6, 2, 3)
+    check_fn(lambda s: tg.linalg.tensorinv(s, ind=1), lambda s: torch.linalg.tensorinv(s, ind=1), t4)
+    check_fn(lambda s, r: tg.linalg.tensorsolve(s, r, dims=(0,)), lambda s, r: torch.linalg.tensorsolve(s, r, dims=(0,)),
+             t4, np.random.randn(2, 3))
+
+
+@pytest.mark.parametrize("kw", [{}, {"line_search_fn": "strong_wolfe", "history_size": 5},
+                                {"lr": 0.5, "max_iter": 7, "maximize": True}])
+def test_lbfgs_trajectory_matches_torch(kw):
+    start, target = np.random.randn(2, 3), np.random.randn(2, 3)
+    weights = np.arange(1, 7).reshape(2, 3) / 3.0
+    sign = -1.0 if kw.get("maximize") else 1.0
+
+    def run(mod, tensor):
+        p = mod.nn.Parameter(tensor(start))
+        opt = mod.optim.LBFGS([p], **kw)
+        losses = []
+
+        def closure():
+            opt.zero_grad()
+            d = p - tensor(target)
+            loss = sign * ((d * d * tensor(weights)).sum() + (d ** 4).sum())
+            loss.backward()
+            return loss
+
+        for _ in range(3):
+            losses.append(float(opt.step(closure)))
+        return np.asarray(p.detach()), losses
+
+    pt, lt = run(tg, lambda a: tg.tensor(a.tolist(), dtype=tg.float64))
+    pp, lp = run(torch, lambda a: torch.tensor(a))
+    np.testing.assert_allclose(pt, pp, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(lt, lp, rtol=1e-9, atol=1e-9)
+
+
+def test_lbfgs_errors():
+    p = tg.nn.Parameter(tg.zeros(2))
+    with pytest.raises(ValueError, match="only 'strong_wolfe' is supported"):
+        tg.optim.LBFGS([p], line_search_fn="backtracking")
+    with pytest.raises(TypeError, match="needs a closure"):
+        tg.optim.LBFGS([p]).step()

@@ -57,9 +57,9 @@ void check_lu(const char* op, const Tensor& LU, const Tensor& pivots) {
 
 }  // namespace
 
-std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, SourceLoc loc) {
-  const char* op = "linalg.lu_factor";
-  detail::ApiScope scope(op, loc);
+namespace {
+// lu_factor and lu_factor_ex: (LU, pivots, info); info k > 0 where U[k - 1][k - 1] is zero.
+std::tuple<Tensor, Tensor, Tensor> lu_factor_impl(const char* op, const Tensor& A) {
   ops::check_matrices(op, A, /*square=*/false);
   const ops::LU f = ops::lu_factor(A);
   const Tensor LU = f.factors.mT();
@@ -69,7 +69,34 @@ std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, SourceLoc loc) {
     node->save(LU, /*is_output=*/true);
     node->save(permutation_matrices(f.pivots, A.sizes()[A.dim() - 2], A));
   }
-  return {LU, f.pivots};
+  // Zeros for empty matrices, which the kernel does not visit.
+  const Shape batch = ops::batch_shape(A);
+  std::vector<int32_t> codes = f.info;
+  codes.resize(static_cast<size_t>(batch.numel()), 0);
+  const Tensor info = tensor(codes, TensorOptions(kInt32)).reshape(batch).to(A.device());
+  return {LU, f.pivots, info};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, SourceLoc loc) {
+  const char* op = "linalg.lu_factor";
+  detail::ApiScope scope(op, loc);
+  auto [LU, pivots, info] = lu_factor_impl(op, A);
+  return {LU, pivots};
+}
+
+std::tuple<Tensor, Tensor, Tensor> lu_factor_ex(const Tensor& A, bool pivot, bool check_errors, SourceLoc loc) {
+  const char* op = "linalg.lu_factor_ex";
+  detail::ApiScope scope(op, loc);
+  TG_CHECK_VALUE(pivot, "{}: LU without pivoting is not implemented (as on PyTorch's CPU)", op);
+  auto result = lu_factor_impl(op, A);
+  if (check_errors) {
+    const std::vector<int64_t> info = std::get<2>(result).flatten().to(kInt64).to_vector<int64_t>();
+    for (size_t b = 0; b < info.size(); ++b)
+      TG_CHECK_VALUE(info[b] <= 0, "{}: U[{}][{}] is zero{}: the input matrix is singular", op, info[b] - 1,
+                     info[b] - 1, ops::where_in_batch(A, static_cast<int64_t>(b)));
+  }
+  return result;
 }
 
 std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, SourceLoc loc) {

@@ -2,6 +2,7 @@
 // eigh, eigvalsh, solve_triangular, lstsq) over the backend's LU, Cholesky, symmetric eigen and
 // triangular-solve kernels, and the QR and SVD of decompositions.cpp. The kernels work
 // on column-major copies: a row-major [..., n, n] buffer holding A^T is A in column-major order.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -36,24 +37,44 @@ void check_nonsingular(const char* op, const Tensor& a, const LU& f) {
              op, where_in_batch(a, static_cast<int64_t>(b)), f.info[b] - 1, f.info[b] - 1);
 }
 
-// X with A X = B: A [..., n, n] and B [..., n, k] of one batch shape; no autograd.
-Tensor solve_raw(const char* op, const Tensor& A, const Tensor& B) {
-  const LU f = ops::lu_factor(A);
-  check_nonsingular(op, A, f);
+// The _ex forms' info: an int32 tensor of the batch shape, on A's device (zeros for empty
+// matrices, which the kernels do not visit).
+Tensor info_tensor(const Tensor& A, std::vector<int32_t> info, const Shape& batch) {
+  info.resize(static_cast<size_t>(batch.numel()), 0);
+  return tensor(info, TensorOptions(kInt32)).reshape(batch).to(A.device());
+}
+Tensor info_tensor(const Tensor& A, const std::vector<int32_t>& info) {
+  return info_tensor(A, info, ops::batch_shape(A));
+}
+
+// B is a (batch of) vector(s) when 1-D or shaped as A without its last dim (PyTorch's rule).
+bool vector_right_hand_side(const Tensor& A, const Tensor& B) {
+  return B.dim() == 1 || (B.dim() == A.dim() - 1 && std::equal(B.sizes().begin(), B.sizes().end(), A.sizes().begin()));
+}
+
+// X with A X = B: A [..., n, n] and B [..., n, k] of one batch shape; no autograd. A singular A
+// is an error when check_errors, else its X is what LAPACK leaves (infinities or NaNs) and
+// `info` (when given) says which.
+Tensor solve_raw(const char* op, const Tensor& A, const Tensor& B, bool check_errors = true,
+                 std::vector<int32_t>* info = nullptr) {
+  LU f = ops::lu_factor(A);
+  if (check_errors) check_nonsingular(op, A, f);
   Tensor x = column_major(B);  // [..., k, n]: X^T once solved
   const int64_t n = A.sizes()[A.dim() - 1], k = B.sizes()[B.dim() - 1];
   if (!f.info.empty() && k > 0)
     kernels::backend(A.device(), op).lu_solve(A.dtype(), matrix_count(A), n, k, f.factors.data_ptr(),
                                               f.pivots.data_ptr<int32_t>(), x.data_ptr());
+  if (info) *info = std::move(f.info);
   return x.mT();
 }
 
 // A X = B for matching batch shapes, with autograd.
-Tensor solve_matrices(const char* op, const Tensor& A, const Tensor& B) {
+Tensor solve_matrices(const char* op, const Tensor& A, const Tensor& B, bool check_errors = true,
+                      std::vector<int32_t>* info = nullptr) {
   Tensor x;
   {
     NoGradGuard no_grad;
-    x = solve_raw(op, A, B);
+    x = solve_raw(op, A, B, check_errors, info);
   }
   if (autograd::needs_grad(A) || autograd::needs_grad(B))
     autograd::set_history(x, autograd::derivatives::solve_node(A, B, x));
@@ -71,23 +92,49 @@ Tensor permutation_sign(const Tensor& a, const LU& f) {
 
 namespace linalg {
 
-Tensor solve(const Tensor& A, const Tensor& B, SourceLoc loc) {
-  const char* op = "linalg.solve";
-  detail::ApiScope scope(op, loc);
+namespace {
+// linalg.solve and solve_ex: X with A X = B (B a matrix or a batch of vectors, see linalg.h).
+Tensor solve_impl(const char* op, const Tensor& A, const Tensor& B, bool check_errors, std::vector<int32_t>* info) {
   check_square(op, A);
   check_right_hand_side(op, A, B);
   const int64_t n = A.sizes()[A.dim() - 1];
-  // B is a (batch of) vector(s) when 1-D or shaped as A without its last dim (PyTorch's rule).
-  const Shape a_rows(std::vector<int64_t>(A.sizes().begin(), A.sizes().end() - 1));
-  const bool vector = B.dim() == 1 || (B.dim() == A.dim() - 1 && B.sizes() == a_rows);
+  const bool vector = vector_right_hand_side(A, B);
   const Tensor b = vector ? B.unsqueeze(-1) : B;
   TG_CHECK(b.dim() >= 2 && b.sizes()[b.dim() - 2] == n,
            "{}: A of shape {} needs B with {} rows ([..., {}, k] or [..., {}]), got shape {}", op, A.sizes(), n, n, n,
            B.sizes());
   const Shape batch = broadcast_shapes(ops::batch_shape(A), ops::batch_shape(b), op);
-  const Tensor x = solve_matrices(op, A.expand(ops::with_matrix_dims(batch, n, n)),
-                                  b.expand(ops::with_matrix_dims(batch, n, b.sizes()[b.dim() - 1])));
+  const Tensor a = A.expand(ops::with_matrix_dims(batch, n, n));
+  const Tensor x =
+      solve_matrices(op, a, b.expand(ops::with_matrix_dims(batch, n, b.sizes()[b.dim() - 1])), check_errors, info);
   return vector ? x.squeeze(-1) : x;
+}
+}  // namespace
+
+Tensor solve(const Tensor& A, const Tensor& B, SourceLoc loc) {
+  const char* op = "linalg.solve";
+  detail::ApiScope scope(op, loc);
+  return solve_impl(op, A, B, true, nullptr);
+}
+
+std::tuple<Tensor, Tensor> solve_ex(const Tensor& A, const Tensor& B, bool left, bool check_errors, SourceLoc loc) {
+  const char* op = "linalg.solve_ex";
+  detail::ApiScope scope(op, loc);
+  ops::check_defined(op, A, "A");
+  ops::check_defined(op, B, "B");
+  std::vector<int32_t> info;
+  // X A = B is A^T X^T = B^T (for a vector B, A^T x = b).
+  const bool vector = vector_right_hand_side(A, B);
+  Tensor x;
+  if (left)
+    x = solve_impl(op, A, B, check_errors, &info);
+  else if (vector)
+    x = solve_impl(op, A.mT(), B, check_errors, &info);
+  else
+    x = solve_impl(op, A.mT(), B.mT(), check_errors, &info).mT();
+  // The factored matrices have the broadcast batch shape.
+  const Shape batch(std::vector<int64_t>(x.sizes().begin(), x.sizes().end() - (vector ? 1 : 2)));
+  return {x, info_tensor(A, info, batch)};
 }
 
 Tensor inv(const Tensor& A, SourceLoc loc) {
@@ -96,6 +143,17 @@ Tensor inv(const Tensor& A, SourceLoc loc) {
   check_square(op, A);
   const int64_t n = A.sizes()[A.dim() - 1];
   return solve_matrices(op, A, eye(n, TensorOptions(A.dtype()).device(A.device())).expand(A.sizes()));
+}
+
+std::tuple<Tensor, Tensor> inv_ex(const Tensor& A, bool check_errors, SourceLoc loc) {
+  const char* op = "linalg.inv_ex";
+  detail::ApiScope scope(op, loc);
+  check_square(op, A);
+  const int64_t n = A.sizes()[A.dim() - 1];
+  std::vector<int32_t> info;
+  Tensor inverse =
+      solve_matrices(op, A, eye(n, TensorOptions(A.dtype()).device(A.device())).expand(A.sizes()), check_errors, &info);
+  return {inverse, info_tensor(A, info)};
 }
 
 Tensor det(const Tensor& A, SourceLoc loc) {
@@ -129,26 +187,40 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A, SourceLoc loc) {
   return {sign_of, logabs};
 }
 
-Tensor cholesky(const Tensor& A, bool upper, SourceLoc loc) {
-  const char* op = "linalg.cholesky";
-  detail::ApiScope scope(op, loc);
+namespace {
+// linalg.cholesky and cholesky_ex: (L or U, info). Where a leading minor is not
+// positive-definite, L holds LAPACK's partial factorization.
+std::tuple<Tensor, Tensor> cholesky_impl(const char* op, const Tensor& A, bool upper, bool check_errors) {
   check_square(op, A);
   Tensor L;
+  std::vector<int32_t> info(static_cast<size_t>(matrix_count(A)), 0);
   {
     NoGradGuard no_grad;
     Tensor factors = column_major(A);
-    std::vector<int32_t> info(static_cast<size_t>(matrix_count(A)), 0);
     if (!info.empty())
       kernels::backend(A.device(), op).cholesky(A.dtype(), matrix_count(A), A.sizes()[A.dim() - 1],
                                                 factors.data_ptr(), info.data());
-    for (size_t b = 0; b < info.size(); ++b)
+    for (size_t b = 0; check_errors && b < info.size(); ++b)
       TG_CHECK_VALUE(info[b] <= 0,
                      "{}: the input is not positive-definite{}: its leading minor of order {} is not positive-definite",
                      op, where_in_batch(A, static_cast<int64_t>(b)), info[b]);
     L = tril(factors.mT());  // the kernel leaves A's upper triangle in place
   }
   if (autograd::needs_grad(A)) autograd::set_history(L, autograd::derivatives::cholesky_node(A, L));
-  return upper ? L.mT() : L;
+  return {upper ? L.mT() : L, info_tensor(A, info)};
+}
+}  // namespace
+
+Tensor cholesky(const Tensor& A, bool upper, SourceLoc loc) {
+  const char* op = "linalg.cholesky";
+  detail::ApiScope scope(op, loc);
+  return std::get<0>(cholesky_impl(op, A, upper, true));
+}
+
+std::tuple<Tensor, Tensor> cholesky_ex(const Tensor& A, bool upper, bool check_errors, SourceLoc loc) {
+  const char* op = "linalg.cholesky_ex";
+  detail::ApiScope scope(op, loc);
+  return cholesky_impl(op, A, upper, check_errors);
 }
 
 namespace {

@@ -42,6 +42,11 @@ class Optimizer {
   virtual std::vector<std::pair<std::string, Tensor>> param_state(const Tensor& param) const = 0;
   virtual void set_param_state(const Tensor& param, const std::string& name, const Tensor& value) = 0;
 
+  // Whether a per-parameter state tensor has its parameter's shape (load_state_dict checks it):
+  // all but the step counter by default; scalars such as NAdam's mu_product and L-BFGS's flat
+  // vectors are the exceptions their optimizers name.
+  virtual bool state_has_param_shape(const std::string& name) const { return name != "step"; }
+
   void add_params(const char* optimizer, tensor_list params);
   // Parameters that have a gradient, in order, with their group.
   std::vector<std::pair<size_t, Tensor>> params_with_grad() const;

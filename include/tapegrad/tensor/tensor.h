@@ -245,10 +245,13 @@ class Tensor {
   Tensor div(const Scalar& other, std::string_view rounding_mode, TG_CALLER) const;
 #define TG_COMPARE_OP(name, ...)                               \
   Tensor name(const Tensor& other, TG_CALLER) const;           \
-  Tensor name(const Scalar& other, TG_CALLER) const;
+  Tensor name(const Scalar& other, TG_CALLER) const;           \
+  const Tensor& name##_(const Tensor& other, TG_CALLER) const; \
+  const Tensor& name##_(const Scalar& other, TG_CALLER) const;
 #include "tapegrad/tensor/compare_ops.def"
 #undef TG_COMPARE_OP
   Tensor logical_not(TG_CALLER) const;
+  const Tensor& logical_not_(TG_CALLER) const;
 #define TG_BITWISE_OP(name, ...)                               \
   Tensor name(const Tensor& other, TG_CALLER) const;           \
   Tensor name(const Scalar& other, TG_CALLER) const;           \
@@ -271,14 +274,18 @@ class Tensor {
   const Tensor& lerp_(const Tensor& end, const Scalar& weight, TG_CALLER) const;
   const Tensor& lerp_(const Tensor& end, const Tensor& weight, TG_CALLER) const;
   Tensor square(TG_CALLER) const;
+  const Tensor& square_(TG_CALLER) const;
   Tensor addcmul(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
   const Tensor& addcmul_(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
   Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
   const Tensor& addcdiv_(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
   Tensor logaddexp(const Tensor& other, TG_CALLER) const;
   Tensor hypot(const Tensor& other, TG_CALLER) const;
+  const Tensor& hypot_(const Tensor& other, TG_CALLER) const;
   Tensor nan_to_num(double nan = 0.0, std::optional<double> posinf = std::nullopt,
                     std::optional<double> neginf = std::nullopt, TG_CALLER) const;
+  const Tensor& nan_to_num_(double nan = 0.0, std::optional<double> posinf = std::nullopt,
+                            std::optional<double> neginf = std::nullopt, TG_CALLER) const;
   Tensor isclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false,
                  TG_CALLER) const;
 
@@ -302,6 +309,7 @@ class Tensor {
   Tensor norm(const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER) const;
   Tensor logsumexp(const Shape& dims, bool keepdim = false, TG_CALLER) const;
   Tensor polygamma(int64_t n, TG_CALLER) const;
+  const Tensor& polygamma_(int64_t n, TG_CALLER) const;
   std::tuple<Tensor, Tensor> kthvalue(int64_t k, int64_t dim = -1, bool keepdim = false, TG_CALLER) const;
   Tensor median(TG_CALLER) const;
   std::tuple<Tensor, Tensor> median(int64_t dim, bool keepdim = false, TG_CALLER) const;

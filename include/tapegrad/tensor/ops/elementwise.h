@@ -37,12 +37,16 @@ Tensor pow(const Scalar& self, const Tensor& exponent, TG_CALLER);
 Tensor div(const Tensor& self, const Tensor& other, std::string_view rounding_mode, TG_CALLER);
 Tensor div(const Tensor& self, const Scalar& other, std::string_view rounding_mode, TG_CALLER);
 
-#define TG_COMPARE_OP(name, ...)                                      \
-  Tensor name(const Tensor& self, const Tensor& other, TG_CALLER);    \
-  Tensor name(const Tensor& self, const Scalar& other, TG_CALLER);
+// The in-place forms write the result (1 or 0) in self's dtype, as PyTorch's lt_ and logical_and_.
+#define TG_COMPARE_OP(name, ...)                                             \
+  Tensor name(const Tensor& self, const Tensor& other, TG_CALLER);           \
+  Tensor name(const Tensor& self, const Scalar& other, TG_CALLER);           \
+  const Tensor& name##_(const Tensor& self, const Tensor& other, TG_CALLER); \
+  const Tensor& name##_(const Tensor& self, const Scalar& other, TG_CALLER);
 #include "tapegrad/tensor/compare_ops.def"
 #undef TG_COMPARE_OP
 Tensor logical_not(const Tensor& self, TG_CALLER);
+const Tensor& logical_not_(const Tensor& self, TG_CALLER);
 #define TG_BITWISE_OP(name, ...)                                             \
   Tensor name(const Tensor& self, const Tensor& other, TG_CALLER);           \
   Tensor name(const Tensor& self, const Scalar& other, TG_CALLER);           \
@@ -160,10 +164,31 @@ Tensor float_power(const Tensor& self, const Tensor& exponent, TG_CALLER);
 Tensor float_power(const Tensor& self, const Scalar& exponent, TG_CALLER);
 Tensor signbit(const Tensor& self, TG_CALLER);
 Tensor ldexp(const Tensor& self, const Tensor& other, TG_CALLER);
+// The in-place forms of the composed functions above and of hypot, nan_to_num, sgn and square
+// (float_power_ needs a float64 self, as in PyTorch).
+const Tensor& xlogy_(const Tensor& self, const Tensor& other, TG_CALLER);
+const Tensor& xlogy_(const Tensor& self, const Scalar& other, TG_CALLER);
+const Tensor& logit_(const Tensor& self, std::optional<double> eps = std::nullopt, TG_CALLER);
+const Tensor& copysign_(const Tensor& self, const Tensor& other, TG_CALLER);
+const Tensor& copysign_(const Tensor& self, const Scalar& other, TG_CALLER);
+const Tensor& heaviside_(const Tensor& self, const Tensor& values, TG_CALLER);
+const Tensor& sinc_(const Tensor& self, TG_CALLER);
+const Tensor& deg2rad_(const Tensor& self, TG_CALLER);
+const Tensor& rad2deg_(const Tensor& self, TG_CALLER);
+const Tensor& frac_(const Tensor& self, TG_CALLER);
+const Tensor& float_power_(const Tensor& self, const Tensor& exponent, TG_CALLER);
+const Tensor& float_power_(const Tensor& self, const Scalar& exponent, TG_CALLER);
+const Tensor& ldexp_(const Tensor& self, const Tensor& other, TG_CALLER);
+const Tensor& hypot_(const Tensor& self, const Tensor& other, TG_CALLER);
+const Tensor& nan_to_num_(const Tensor& self, double nan = 0.0, std::optional<double> posinf = std::nullopt,
+                          std::optional<double> neginf = std::nullopt, TG_CALLER);
+const Tensor& sgn_(const Tensor& self, TG_CALLER);
+const Tensor& square_(const Tensor& self, TG_CALLER);
 // self = mantissa * 2 ** exponent with |mantissa| in [0.5, 1) (0, inf and NaN: exponent 0 and
 // mantissa self), as C's frexp; the exponent is int32, the mantissa has self's dtype.
 std::tuple<Tensor, Tensor> frexp(const Tensor& self, TG_CALLER);
 // The n-th derivative of digamma (n >= 0; n = 0 is digamma), differentiable to any order.
 Tensor polygamma(int64_t n, const Tensor& self, TG_CALLER);
+const Tensor& polygamma_(const Tensor& self, int64_t n, TG_CALLER);
 
 }  // namespace tg

@@ -33,6 +33,17 @@ Tensor baddbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, c
                const Scalar& alpha = 1, TG_CALLER);
 Tensor addbmm(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta = 1,
               const Scalar& alpha = 1, TG_CALLER);
+// The in-place forms: self must have the product's shape (it is not broadcast up).
+const Tensor& addmm_(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta = 1,
+                     const Scalar& alpha = 1, TG_CALLER);
+const Tensor& addmv_(const Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta = 1,
+                     const Scalar& alpha = 1, TG_CALLER);
+const Tensor& addr_(const Tensor& self, const Tensor& vec1, const Tensor& vec2, const Scalar& beta = 1,
+                    const Scalar& alpha = 1, TG_CALLER);
+const Tensor& baddbmm_(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta = 1,
+                       const Scalar& alpha = 1, TG_CALLER);
+const Tensor& addbmm_(const Tensor& self, const Tensor& batch1, const Tensor& batch2, const Scalar& beta = 1,
+                      const Scalar& alpha = 1, TG_CALLER);
 // The sum of products over the last dim of both (a scalar operand multiplies).
 Tensor inner(const Tensor& self, const Tensor& other, TG_CALLER);
 // The sum of products over dims_a of a paired with dims_b of b; the result has a's other dims,
@@ -142,6 +153,30 @@ Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool le
 Tensor matrix_exp(const Tensor& A, TG_CALLER);
 // Cross products of 3-vectors along dim (broadcast).
 Tensor cross(const Tensor& a, const Tensor& b, int64_t dim = -1, TG_CALLER);
+// The _ex forms also return `info`, int32 of the batch shape: 0 where the matrix factored, k > 0
+// where U[k - 1][k - 1] is exactly zero (inv_ex, solve_ex, lu_factor_ex: A is singular) or where
+// the leading minor of order k is not positive-definite (cholesky_ex). With check_errors false a
+// failure shows only there, and that matrix's result holds what LAPACK left (infinities, NaNs,
+// a partial factor); with it true, the error the plain form raises. solve_ex's left = false
+// solves X A = B. lu_factor_ex takes pivot = true only.
+std::tuple<Tensor, Tensor> inv_ex(const Tensor& A, bool check_errors = false, TG_CALLER);
+std::tuple<Tensor, Tensor> solve_ex(const Tensor& A, const Tensor& B, bool left = true, bool check_errors = false,
+                                    TG_CALLER);
+std::tuple<Tensor, Tensor> cholesky_ex(const Tensor& A, bool upper = false, bool check_errors = false, TG_CALLER);
+std::tuple<Tensor, Tensor, Tensor> lu_factor_ex(const Tensor& A, bool pivot = true, bool check_errors = false,
+                                                TG_CALLER);
+// The sum over dim of x * y (broadcast; one dtype).
+Tensor vecdot(const Tensor& x, const Tensor& y, int64_t dim = -1, TG_CALLER);
+// The Vandermonde matrices of x [..., n]: [..., n, N], column j holding x^j (N defaults to n;
+// integers count in int64).
+Tensor vander(const Tensor& x, std::optional<int64_t> N = std::nullopt, TG_CALLER);
+// The inverse of A read as a matrix of its first `ind` dims by the rest (which must have as many
+// elements): shape A.shape[ind:] + A.shape[:ind], so that tensordot(tensorinv(A), A, ind) is an
+// identity.
+Tensor tensorinv(const Tensor& A, int64_t ind = 2, TG_CALLER);
+// X with tensordot(A, X, X.dim()) == B: X has the shape of A's dims past B's, after `dims` of A are
+// moved to its end.
+Tensor tensorsolve(const Tensor& A, const Tensor& B, const std::optional<Shape>& dims = std::nullopt, TG_CALLER);
 }  // namespace linalg
 
 // The dot product of two 1-D tensors of one length (real: dot's value).

@@ -17,6 +17,10 @@ Tensor igammac(const Tensor& self, const Tensor& other, TG_CALLER);
 // torch.mvlgamma: the log of the multivariate gamma function of dimension p,
 // log(pi) p (p - 1) / 4 + sum_{i<p} lgamma(x - i / 2), for x > (p - 1) / 2.
 Tensor mvlgamma(const Tensor& self, int64_t p, TG_CALLER);
+// The in-place forms (self floating point).
+const Tensor& igamma_(const Tensor& self, const Tensor& other, TG_CALLER);
+const Tensor& igammac_(const Tensor& self, const Tensor& other, TG_CALLER);
+const Tensor& mvlgamma_(const Tensor& self, int64_t p, TG_CALLER);
 // torch.round(input, decimals=): round half to even at 10^-decimals.
 Tensor round(const Tensor& self, int64_t decimals, TG_CALLER);
 

@@ -1,0 +1,125 @@
+"""torch's top-level names for nn.functional's ops (torch.conv2d is F.conv2d).
+
+Most take F's arguments in F's order and are the same functions. The rest keep torch's own
+top-level signatures, which differ from F's: dropout's ``train``, batch_norm's and
+instance_norm's argument order, embedding's (weight, indices), the losses' integer reductions
+(0 none, 1 mean, 2 sum; left out, none: what torch's top-level losses do, although their schemas
+say mean), adaptive_max_pool1d's (values, indices) and constant_pad_nd.
+"""
+from .nn import functional as _F
+
+conv1d = _F.conv1d
+conv2d = _F.conv2d
+conv3d = _F.conv3d
+conv_transpose1d = _F.conv_transpose1d
+conv_transpose2d = _F.conv_transpose2d
+conv_transpose3d = _F.conv_transpose3d
+layer_norm = _F.layer_norm
+group_norm = _F.group_norm
+rms_norm = _F.rms_norm
+bilinear = _F.bilinear
+cosine_similarity = _F.cosine_similarity
+pairwise_distance = _F.pairwise_distance
+pixel_shuffle = _F.pixel_shuffle
+pixel_unshuffle = _F.pixel_unshuffle
+channel_shuffle = _F.channel_shuffle
+native_channel_shuffle = _F.channel_shuffle
+prelu = _F.prelu
+rrelu = _F.rrelu
+hardshrink = _F.hardshrink
+threshold = _F.threshold
+max_pool1d = _F.max_pool1d
+max_pool2d = _F.max_pool2d
+max_pool3d = _F.max_pool3d
+max_pool1d_with_indices = _F.max_pool1d_with_indices
+avg_pool1d = _F.avg_pool1d
+adaptive_avg_pool1d = _F.adaptive_avg_pool1d
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+def _reduction(op, reduction):
+    if isinstance(reduction, str):
+        return reduction
+    if isinstance(reduction, int) and 0 <= reduction < len(_REDUCTIONS):
+        return _REDUCTIONS[reduction]
+    raise ValueError(f"{op}: reduction must be 0 (none), 1 (mean), 2 (sum) or its name, got {reduction!r}")
+
+
+def dropout(input, p, train):
+    """torch.dropout(input, p, train): F.dropout with ``train`` for ``training``."""
+    return _F.dropout(input, p, training=train)
+
+
+def alpha_dropout(input, p, train):
+    return _F.alpha_dropout(input, p, training=train)
+
+
+def feature_alpha_dropout(input, p, train):
+    return _F.feature_alpha_dropout(input, p, training=train)
+
+
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled=True):
+    """torch.batch_norm: weight and bias before the running statistics (F.batch_norm has them after)."""
+    return _F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps,
+                  cudnn_enabled=True):
+    return _F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps)
+
+
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """torch.embedding(weight, indices): F.embedding's arguments the other way round; padding_idx -1 is none."""
+    if sparse:
+        raise ValueError("embedding: sparse gradients are not supported (tapegrad has no sparse tensors)")
+    if scale_grad_by_freq:
+        raise ValueError("embedding: scale_grad_by_freq is not supported")
+    return _F.embedding(indices, weight, padding_idx=None if padding_idx < 0 else padding_idx)
+
+
+def adaptive_max_pool1d(input, output_size):
+    """torch.adaptive_max_pool1d: the values and the indices."""
+    return _F.adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def constant_pad_nd(input, pad, value=0):
+    return _F.pad(input, pad, mode="constant", value=value)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    return _F.binary_cross_entropy_with_logits(input, target, weight=weight, pos_weight=pos_weight,
+                                               reduction=_reduction("binary_cross_entropy_with_logits", reduction))
+
+
+def kl_div(input, target, reduction=0, *, log_target=False):
+    return _F.kl_div(input, target, reduction=_reduction("kl_div", reduction), log_target=log_target)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
+    return _F.hinge_embedding_loss(input, target, margin=margin, reduction=_reduction("hinge_embedding_loss", reduction))
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
+    return _F.margin_ranking_loss(input1, input2, target, margin=margin,
+                                  reduction=_reduction("margin_ranking_loss", reduction))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
+    return _F.cosine_embedding_loss(input1, input2, target, margin=margin,
+                                    reduction=_reduction("cosine_embedding_loss", reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, reduction=0):
+    return _F.triplet_margin_loss(anchor, positive, negative, margin=margin, p=p, eps=eps, swap=swap,
+                                  reduction=_reduction("triplet_margin_loss", reduction))
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    return _F.poisson_nll_loss(input, target, log_input=log_input, full=full, eps=eps,
+                               reduction=_reduction("poisson_nll_loss", reduction))
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=0, zero_infinity=False):
+    return _F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=blank,
+                       reduction=_reduction("ctc_loss", reduction), zero_infinity=zero_infinity)
