@@ -58,8 +58,9 @@ void check_lu(const char* op, const Tensor& LU, const Tensor& pivots) {
 }  // namespace
 
 namespace {
-// lu_factor and lu_factor_ex: (LU, pivots, info); info k > 0 where U[k - 1][k - 1] is zero.
-std::tuple<Tensor, Tensor, Tensor> lu_factor_impl(const char* op, const Tensor& A) {
+// lu_factor and lu_factor_ex: (LU, pivots), and the kernel's codes when asked (k > 0 where
+// U[k - 1][k - 1] is zero).
+std::tuple<Tensor, Tensor> lu_factor_impl(const char* op, const Tensor& A, std::vector<int32_t>* codes = nullptr) {
   ops::check_matrices(op, A, /*square=*/false);
   const ops::LU f = ops::lu_factor(A);
   const Tensor LU = f.factors.mT();
@@ -69,34 +70,27 @@ std::tuple<Tensor, Tensor, Tensor> lu_factor_impl(const char* op, const Tensor& 
     node->save(LU, /*is_output=*/true);
     node->save(permutation_matrices(f.pivots, A.sizes()[A.dim() - 2], A));
   }
-  // Zeros for empty matrices, which the kernel does not visit.
-  const Shape batch = ops::batch_shape(A);
-  std::vector<int32_t> codes = f.info;
-  codes.resize(static_cast<size_t>(batch.numel()), 0);
-  const Tensor info = tensor(codes, TensorOptions(kInt32)).reshape(batch).to(A.device());
-  return {LU, f.pivots, info};
+  if (codes) *codes = f.info;
+  return {LU, f.pivots};
 }
 }  // namespace
 
 std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, SourceLoc loc) {
   const char* op = "linalg.lu_factor";
   detail::ApiScope scope(op, loc);
-  auto [LU, pivots, info] = lu_factor_impl(op, A);
-  return {LU, pivots};
+  return lu_factor_impl(op, A);
 }
 
 std::tuple<Tensor, Tensor, Tensor> lu_factor_ex(const Tensor& A, bool pivot, bool check_errors, SourceLoc loc) {
   const char* op = "linalg.lu_factor_ex";
   detail::ApiScope scope(op, loc);
   TG_CHECK_VALUE(pivot, "{}: LU without pivoting is not implemented (as on PyTorch's CPU)", op);
-  auto result = lu_factor_impl(op, A);
-  if (check_errors) {
-    const std::vector<int64_t> info = std::get<2>(result).flatten().to(kInt64).to_vector<int64_t>();
-    for (size_t b = 0; b < info.size(); ++b)
-      TG_CHECK_VALUE(info[b] <= 0, "{}: U[{}][{}] is zero{}: the input matrix is singular", op, info[b] - 1,
-                     info[b] - 1, ops::where_in_batch(A, static_cast<int64_t>(b)));
-  }
-  return result;
+  std::vector<int32_t> codes;
+  auto [LU, pivots] = lu_factor_impl(op, A, &codes);
+  for (size_t b = 0; check_errors && b < codes.size(); ++b)
+    TG_CHECK_VALUE(codes[b] <= 0, "{}: U[{}][{}] is zero{}: the input matrix is singular", op, codes[b] - 1,
+                   codes[b] - 1, ops::where_in_batch(A, static_cast<int64_t>(b)));
+  return {LU, pivots, ops::info_tensor(A, std::move(codes), ops::batch_shape(A))};
 }
 
 std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, SourceLoc loc) {

@@ -25,6 +25,11 @@ int64_t matrix_count(const Tensor& a) {
   return size == 0 ? 0 : a.numel() / size;
 }
 
+Tensor info_tensor(const Tensor& a, std::vector<int32_t> codes, const Shape& batch) {
+  codes.resize(static_cast<size_t>(batch.numel()), 0);
+  return tensor(codes, TensorOptions(kInt32)).reshape(batch).to(a.device());
+}
+
 std::string where_in_batch(const Tensor& a, int64_t b) {
   return a.dim() > 2 ? " (batch element " + std::to_string(b) + ")" : std::string();
 }

@@ -21,6 +21,9 @@ Tensor column_major(const Tensor& a);
 // a's batch dims (all but the last two); a batch shape with rows x cols appended.
 Shape batch_shape(const Tensor& a);
 Shape with_matrix_dims(Shape batch, int64_t rows, int64_t cols);
+// The linalg _ex forms' info: the kernels' per-matrix codes as int32 of the batch shape on a's
+// device (zeros where the kernels visited no matrix: empty ones).
+Tensor info_tensor(const Tensor& a, std::vector<int32_t> codes, const Shape& batch);
 // The LU factorization A = P L U of a [..., m, n] with partial pivoting, on the backend's kernel
 // (LAPACK's getrf, cuSOLVER's); k = min(m, n).
 struct LU {

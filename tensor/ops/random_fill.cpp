@@ -1,7 +1,8 @@
 // Tensor's in-place random fills (uniform_, normal_, bernoulli_, random_, exponential_,
 // geometric_, cauchy_, log_normal_): each draws uniform or normal numbers (float64, or float32
-// for uniform_ and normal_ on a float32 tensor) on the tensor's device, maps them to the distribution, and copies them
-// in (copy_ does the casting, the in-place checks and the version bump; the old values get no gradient, as in PyTorch).
+// for uniform_ and normal_ on a float32 tensor) on the tensor's device, maps them to the
+// distribution, and copies them in (copy_ does the casting, the in-place checks and the version
+// bump; the old values get no gradient, as in PyTorch).
 #include <cmath>
 #include <limits>
 #include <numbers>

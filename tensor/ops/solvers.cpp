@@ -37,16 +37,6 @@ void check_nonsingular(const char* op, const Tensor& a, const LU& f) {
              op, where_in_batch(a, static_cast<int64_t>(b)), f.info[b] - 1, f.info[b] - 1);
 }
 
-// The _ex forms' info: an int32 tensor of the batch shape, on A's device (zeros for empty
-// matrices, which the kernels do not visit).
-Tensor info_tensor(const Tensor& A, std::vector<int32_t> info, const Shape& batch) {
-  info.resize(static_cast<size_t>(batch.numel()), 0);
-  return tensor(info, TensorOptions(kInt32)).reshape(batch).to(A.device());
-}
-Tensor info_tensor(const Tensor& A, const std::vector<int32_t>& info) {
-  return info_tensor(A, info, ops::batch_shape(A));
-}
-
 // B is a (batch of) vector(s) when 1-D or shaped as A without its last dim (PyTorch's rule).
 bool vector_right_hand_side(const Tensor& A, const Tensor& B) {
   return B.dim() == 1 || (B.dim() == A.dim() - 1 && std::equal(B.sizes().begin(), B.sizes().end(), A.sizes().begin()));
@@ -62,8 +52,8 @@ Tensor solve_raw(const char* op, const Tensor& A, const Tensor& B, bool check_er
   Tensor x = column_major(B);  // [..., k, n]: X^T once solved
   const int64_t n = A.sizes()[A.dim() - 1], k = B.sizes()[B.dim() - 1];
   if (!f.info.empty() && k > 0)
-    kernels::backend(A.device(), op).lu_solve(A.dtype(), matrix_count(A), n, k, f.factors.data_ptr(),
-                                              f.pivots.data_ptr<int32_t>(), x.data_ptr());
+    kernels::backend(A.device(), op)
+        .lu_solve(A.dtype(), matrix_count(A), n, k, f.factors.data_ptr(), f.pivots.data_ptr<int32_t>(), x.data_ptr());
   if (info) *info = std::move(f.info);
   return x.mT();
 }
@@ -134,7 +124,7 @@ std::tuple<Tensor, Tensor> solve_ex(const Tensor& A, const Tensor& B, bool left,
     x = solve_impl(op, A.mT(), B.mT(), check_errors, &info).mT();
   // The factored matrices have the broadcast batch shape.
   const Shape batch(std::vector<int64_t>(x.sizes().begin(), x.sizes().end() - (vector ? 1 : 2)));
-  return {x, info_tensor(A, info, batch)};
+  return {x, ops::info_tensor(A, std::move(info), batch)};
 }
 
 Tensor inv(const Tensor& A, SourceLoc loc) {
@@ -153,7 +143,7 @@ std::tuple<Tensor, Tensor> inv_ex(const Tensor& A, bool check_errors, SourceLoc 
   std::vector<int32_t> info;
   Tensor inverse =
       solve_matrices(op, A, eye(n, TensorOptions(A.dtype()).device(A.device())).expand(A.sizes()), check_errors, &info);
-  return {inverse, info_tensor(A, info)};
+  return {inverse, ops::info_tensor(A, std::move(info), ops::batch_shape(A))};
 }
 
 Tensor det(const Tensor& A, SourceLoc loc) {
@@ -188,9 +178,10 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A, SourceLoc loc) {
 }
 
 namespace {
-// linalg.cholesky and cholesky_ex: (L or U, info). Where a leading minor is not
-// positive-definite, L holds LAPACK's partial factorization.
-std::tuple<Tensor, Tensor> cholesky_impl(const char* op, const Tensor& A, bool upper, bool check_errors) {
+// linalg.cholesky and cholesky_ex: L or U, and the kernel's codes when asked. Where a leading
+// minor is not positive-definite, L holds LAPACK's partial factorization.
+Tensor cholesky_impl(const char* op, const Tensor& A, bool upper, bool check_errors,
+                     std::vector<int32_t>* codes = nullptr) {
   check_square(op, A);
   Tensor L;
   std::vector<int32_t> info(static_cast<size_t>(matrix_count(A)), 0);
@@ -198,8 +189,8 @@ std::tuple<Tensor, Tensor> cholesky_impl(const char* op, const Tensor& A, bool u
     NoGradGuard no_grad;
     Tensor factors = column_major(A);
     if (!info.empty())
-      kernels::backend(A.device(), op).cholesky(A.dtype(), matrix_count(A), A.sizes()[A.dim() - 1],
-                                                factors.data_ptr(), info.data());
+      kernels::backend(A.device(), op)
+          .cholesky(A.dtype(), matrix_count(A), A.sizes()[A.dim() - 1], factors.data_ptr(), info.data());
     for (size_t b = 0; check_errors && b < info.size(); ++b)
       TG_CHECK_VALUE(info[b] <= 0,
                      "{}: the input is not positive-definite{}: its leading minor of order {} is not positive-definite",
@@ -207,20 +198,23 @@ std::tuple<Tensor, Tensor> cholesky_impl(const char* op, const Tensor& A, bool u
     L = tril(factors.mT());  // the kernel leaves A's upper triangle in place
   }
   if (autograd::needs_grad(A)) autograd::set_history(L, autograd::derivatives::cholesky_node(A, L));
-  return {upper ? L.mT() : L, info_tensor(A, info)};
+  if (codes) *codes = std::move(info);
+  return upper ? L.mT() : L;
 }
 }  // namespace
 
 Tensor cholesky(const Tensor& A, bool upper, SourceLoc loc) {
   const char* op = "linalg.cholesky";
   detail::ApiScope scope(op, loc);
-  return std::get<0>(cholesky_impl(op, A, upper, true));
+  return cholesky_impl(op, A, upper, true);
 }
 
 std::tuple<Tensor, Tensor> cholesky_ex(const Tensor& A, bool upper, bool check_errors, SourceLoc loc) {
   const char* op = "linalg.cholesky_ex";
   detail::ApiScope scope(op, loc);
-  return cholesky_impl(op, A, upper, check_errors);
+  std::vector<int32_t> codes;
+  Tensor L = cholesky_impl(op, A, upper, check_errors, &codes);
+  return {L, ops::info_tensor(A, std::move(codes), ops::batch_shape(A))};
 }
 
 namespace {
@@ -239,8 +233,9 @@ std::tuple<Tensor, Tensor> symmetric_eigen(const char* op, const Tensor& A, std:
     w = ops::empty(values, A.dtype(), A.device());
     std::vector<int32_t> info(static_cast<size_t>(matrix_count(A)), 0);
     if (!info.empty())
-      kernels::backend(A.device(), op).eigh(A.dtype(), matrix_count(A), A.sizes()[A.dim() - 1], a.data_ptr(),
-                                            w.data_ptr(), vectors || grad, info.data());
+      kernels::backend(A.device(), op)
+          .eigh(A.dtype(), matrix_count(A), A.sizes()[A.dim() - 1], a.data_ptr(), w.data_ptr(), vectors || grad,
+                info.data());
     for (size_t b = 0; b < info.size(); ++b)
       TG_CHECK(info[b] <= 0, "{}: the eigenvalue iteration did not converge{} ({} off-diagonal elements left)", op,
                where_in_batch(A, static_cast<int64_t>(b)), info[b]);
@@ -323,9 +318,9 @@ std::tuple<Tensor, Tensor, Tensor> lapack_lstsq(const char* op, const Tensor& a,
   std::vector<int32_t> info(static_cast<size_t>(count), 0);
   const char driver = name == "gels" ? 'g' : name == "gelsy" ? 'y' : name == "gelsd" ? 'd' : 's';
   if (count > 0)
-    kernels::backend(a.device(), op).lstsq(a.dtype(), count, m, n, k, a_cm.data_ptr(), b_cm.data_ptr(), tol, driver,
-                                           rank.data_ptr<int64_t>(), values.numel() > 0 ? values.data_ptr() : nullptr,
-                                           info.data());
+    kernels::backend(a.device(), op)
+        .lstsq(a.dtype(), count, m, n, k, a_cm.data_ptr(), b_cm.data_ptr(), tol, driver, rank.data_ptr<int64_t>(),
+               values.numel() > 0 ? values.data_ptr() : nullptr, info.data());
   for (size_t i = 0; i < info.size(); ++i) {
     TG_CHECK(info[i] <= 0 || driver != 'g',
              "{}: A is rank-deficient{}, which driver \"gels\" cannot solve (use \"gelsd\")", op,
@@ -344,8 +339,7 @@ Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left,
   detail::ApiScope scope(op, loc);
   check_square(op, A);
   check_right_hand_side(op, A, B);
-  TG_CHECK(B.dim() >= 2, "{}: expected B of at least 2 dims ([..., n, k] or [..., k, n]), got shape {}", op,
-           B.sizes());
+  TG_CHECK(B.dim() >= 2, "{}: expected B of at least 2 dims ([..., n, k] or [..., k, n]), got shape {}", op, B.sizes());
   // X A = B is A^T X^T = B^T, with A^T triangular the other way.
   if (!left) return solve_triangular(A.mT(), B.mT(), !upper, true, unitriangular).mT();
   const int64_t n = A.sizes()[A.dim() - 1];
