@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <random>
 
 #include "tapegrad/tensor/device.h"
 #include "tapegrad/tensor/dtype.h"
@@ -143,5 +144,12 @@ Generator& default_generator() {
   return gen;
 }
 void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+uint64_t seed() {
+  std::random_device device;
+  const uint64_t s = (static_cast<uint64_t>(device()) << 32) | device();
+  manual_seed(s);
+  return s;
+}
+uint64_t initial_seed() { return default_generator().initial_seed(); }
 
 }  // namespace tg

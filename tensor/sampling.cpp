@@ -61,4 +61,79 @@ Tensor multinomial(const Tensor& input, int64_t num_samples, bool replacement, G
   return input.dim() == 1 ? samples.squeeze(0) : samples;
 }
 
+namespace {
+
+// mean + std * N(0, 1) over `like`'s shape, dtype and device; std checked non-negative.
+Tensor normal_draws(const Tensor& mean, const Tensor& std, const Tensor& like, Generator* generator) {
+  NoGradGuard no_grad;
+  TG_CHECK_VALUE(!lt(std, 0).any().item<bool>(), "normal: expects all elements of std >= 0.0");
+  Tensor out = empty(like.sizes(), like.options());
+  out.normal_(0.0, 1.0, generator);
+  return out.mul_(std).add_(mean);
+}
+
+}  // namespace
+
+Tensor normal(const Tensor& mean, const Tensor& std, Generator* generator, SourceLoc loc) {
+  detail::ApiScope scope("normal", loc);
+  ops::check_floating("normal", mean, "mean");
+  ops::check_floating("normal", std, "std");
+  ops::check_same_device("normal", mean, std);
+  const Shape shape = broadcast_shapes(mean.sizes(), std.sizes(), "normal");
+  return normal_draws(mean, std, empty(shape, mean.options()), generator);
+}
+
+Tensor normal(const Tensor& mean, double std, Generator* generator, SourceLoc loc) {
+  detail::ApiScope scope("normal", loc);
+  ops::check_floating("normal", mean, "mean");
+  TG_CHECK_VALUE(std >= 0, "normal: expects std >= 0.0, got {}", std);
+  return normal_draws(mean, scalar_tensor(std, mean.options()), mean, generator);
+}
+
+Tensor normal(double mean, const Tensor& std, Generator* generator, SourceLoc loc) {
+  detail::ApiScope scope("normal", loc);
+  ops::check_floating("normal", std, "std");
+  return normal_draws(scalar_tensor(mean, std.options()), std, std, generator);
+}
+
+Tensor normal(double mean, double std, const Shape& size, Generator* generator, const TensorOptions& options,
+              SourceLoc loc) {
+  detail::ApiScope scope("normal", loc);
+  TG_CHECK_VALUE(std >= 0, "normal: expects std >= 0.0, got {}", std);
+  Tensor out = empty(size, options.requires_grad(false));
+  ops::check_floating("normal", out, "output");
+  {
+    NoGradGuard no_grad;
+    out.normal_(mean, std, generator);
+  }
+  return options.requires_grad() ? out.requires_grad_() : out;
+}
+
+Tensor get_rng_state(SourceLoc loc) {
+  detail::ApiScope scope("get_rng_state", loc);
+  const auto [seed, offset] = default_generator().state();
+  std::vector<uint8_t> bytes(16);
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<uint8_t>(seed >> (8 * i));
+    bytes[8 + i] = static_cast<uint8_t>(offset >> (8 * i));
+  }
+  return tensor(bytes, kUInt8);
+}
+
+void set_rng_state(const Tensor& state, SourceLoc loc) {
+  detail::ApiScope scope("set_rng_state", loc);
+  ops::check_defined("set_rng_state", state, "state");
+  TG_CHECK_TYPE(state.dtype() == kUInt8, "set_rng_state: expected a uint8 state (as get_rng_state returns), got {}",
+                state.dtype());
+  TG_CHECK_VALUE(state.numel() == 16, "set_rng_state: expected 16 bytes of state, got a tensor of shape {}",
+                 state.sizes());
+  const std::vector<uint8_t> bytes = state.contiguous().cpu().to_vector<uint8_t>();
+  uint64_t seed = 0, offset = 0;
+  for (int i = 0; i < 8; ++i) {
+    seed |= static_cast<uint64_t>(bytes[i]) << (8 * i);
+    offset |= static_cast<uint64_t>(bytes[8 + i]) << (8 * i);
+  }
+  default_generator().set_state({seed, offset});
+}
+
 }  // namespace tg

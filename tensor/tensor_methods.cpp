@@ -1,6 +1,8 @@
 // Tensor's op methods: each forwards to the free function of the same name.
 #include "tapegrad/tensor/indexing.h"
 #include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+#include "tensor/ops/internal.h"
 
 namespace tg {
 
@@ -111,7 +113,38 @@ Tensor Tensor::mT(SourceLoc loc) const {
 Tensor Tensor::permute(const Shape& dims, SourceLoc loc) const { return tg::permute(*this, dims, loc); }
 Tensor Tensor::squeeze(SourceLoc loc) const { return tg::squeeze(*this, loc); }
 Tensor Tensor::squeeze(int64_t dim, SourceLoc loc) const { return tg::squeeze(*this, dim, loc); }
+Tensor Tensor::squeeze(const Shape& dims, SourceLoc loc) const { return tg::squeeze(*this, dims, loc); }
 Tensor Tensor::unsqueeze(int64_t dim, SourceLoc loc) const { return tg::unsqueeze(*this, dim, loc); }
+Tensor Tensor::mH(SourceLoc loc) const {
+  TG_CHECK(defined() && dim() >= 2, "mH: expects a tensor with at least 2 dims, got shape {}",
+           defined() ? sizes() : Shape{});
+  return tg::transpose(*this, -2, -1, loc);
+}
+Tensor Tensor::adjoint(SourceLoc loc) const {
+  TG_CHECK(defined() && dim() >= 2, "adjoint: expects a tensor with at least 2 dims, got shape {}",
+           defined() ? sizes() : Shape{});
+  return tg::transpose(*this, -2, -1, loc);
+}
+Tensor Tensor::H(SourceLoc loc) const {
+  TG_CHECK(defined() && (dim() == 0 || dim() == 2), "H: is only supported on matrices (2-D tensors), got shape {}",
+           defined() ? sizes() : Shape{});
+  return dim() == 0 ? tg::transpose(*this, 0, 0, loc) : tg::transpose(*this, 0, 1, loc);
+}
+const Tensor& Tensor::t_(SourceLoc loc) const { return tg::t_(*this, loc); }
+const Tensor& Tensor::transpose_(int64_t d0, int64_t d1, SourceLoc loc) const {
+  return tg::transpose_(*this, d0, d1, loc);
+}
+const Tensor& Tensor::squeeze_(SourceLoc loc) const { return tg::squeeze_(*this, loc); }
+const Tensor& Tensor::squeeze_(int64_t dim, SourceLoc loc) const { return tg::squeeze_(*this, dim, loc); }
+const Tensor& Tensor::squeeze_(const Shape& dims, SourceLoc loc) const { return tg::squeeze_(*this, dims, loc); }
+const Tensor& Tensor::unsqueeze_(int64_t dim, SourceLoc loc) const { return tg::unsqueeze_(*this, dim, loc); }
+const Tensor& Tensor::as_strided_(const Shape& sizes, const Shape& strides, std::optional<int64_t> offset,
+                                  SourceLoc loc) const {
+  return tg::as_strided_(*this, sizes, strides, offset, loc);
+}
+Tensor Tensor::narrow_copy(int64_t dim, int64_t start, int64_t length, SourceLoc loc) const {
+  return tg::narrow(*this, dim, start, length, loc).clone(loc);
+}
 Tensor Tensor::expand(const Shape& sizes, SourceLoc loc) const { return tg::expand(*this, sizes, loc); }
 Tensor Tensor::expand_as(const Tensor& other, SourceLoc loc) const { return tg::expand(*this, other.sizes(), loc); }
 Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length, SourceLoc loc) const {
@@ -152,6 +185,10 @@ const Tensor& Tensor::index_put_(std::initializer_list<TensorIndex> indices, con
 }
 const Tensor& Tensor::index_put_(const std::vector<TensorIndex>& indices, const Scalar& value, SourceLoc loc) const {
   return tg::index_put_(*this, indices, full({}, value, options()), false, loc);
+}
+Tensor Tensor::index_put(const std::vector<std::optional<Tensor>>& indices, const Tensor& values, bool accumulate,
+                         SourceLoc loc) const {
+  return tg::index_put(*this, indices, values, accumulate, loc);
 }
 Tensor Tensor::index_select(int64_t dim, const Tensor& index, SourceLoc loc) const {
   return tg::index_select(*this, dim, index, loc);
@@ -275,6 +312,15 @@ Tensor Tensor::nanquantile(double q, std::optional<int64_t> dim, bool keepdim, s
 Tensor Tensor::nanquantile(const Tensor& q, std::optional<int64_t> dim, bool keepdim, std::string_view interpolation,
                            SourceLoc loc) const {
   return tg::nanquantile(*this, q, dim, keepdim, interpolation, loc);
+}
+Tensor Tensor::sum_to_size(const Shape& size, SourceLoc loc) const {
+  detail::ApiScope scope("sum_to_size", loc);
+  TG_CHECK(defined(), "sum_to_size: the tensor is undefined");
+  const int lead = dim() - static_cast<int>(size.size());
+  bool expandable = lead >= 0;
+  for (int i = 0; expandable && i < size.size(); ++i) expandable = size[i] == 1 || size[i] == sizes()[i + lead];
+  TG_CHECK(expandable, "sum_to_size: size {} is not expandable to the tensor's shape {}", size, sizes());
+  return ops::sum_to_shape(*this, size);
 }
 Tensor Tensor::logsumexp(const Shape& dims, bool keepdim, SourceLoc loc) const {
   return tg::logsumexp(*this, dims, keepdim, loc);

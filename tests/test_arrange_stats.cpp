@@ -140,6 +140,90 @@ TEST(Statistics, HistogramsCountsAndMembership) {
   EXPECT_THROW_WITH(bincount(tensor({1, 2}), tensor({1.0})), Error, "bincount: weights [1] should have the same shape");
 }
 
+TEST(Statistics, HistogramWithEdges) {
+  auto [hist, edges] = histogram(tensor({1.0, 2.0, 3.0, 4.0, 5.0}), 2, std::make_pair(2.0, 4.0));
+  EXPECT_EQ(vals(hist), (V{1, 2}));  // 4 is the last edge: in the last bin; 1 and 5 are outside
+  EXPECT_EQ(vals(edges), (V{2, 3, 4}));
+  auto [same, same_edges] = histogram(tensor({2.0, 2.0, 2.0}), 4);
+  EXPECT_EQ(vals(same), (V{0, 0, 3, 0}));  // a one-value range widens by 0.5 each way
+  EXPECT_EQ(vals(same_edges), (V{1.5, 1.75, 2, 2.25, 2.5}));
+  auto [none, none_edges] = histogram(tensor(std::vector<float>{}), 2);
+  EXPECT_EQ(vals(none), (V{0, 0}));
+  EXPECT_EQ(vals(none_edges), (V{0, 0.5, 1}));
+  auto [dense, dense_edges] = histogram(tensor({1.0, 2.0, 3.0, 4.0, 5.0}), tensor({1.0, 2.0, 5.0}), Tensor(), true);
+  EXPECT_TRUE(close(dense, tensor({0.2, 0.8 / 3})));
+  EXPECT_EQ(vals(dense_edges), (V{1, 2, 5}));
+  auto [weighted, w_edges] =
+      histogram(tensor({0.5, 1.5, 1.5, NAN, INFINITY}), 2, std::make_pair(0.0, 2.0), tensor({1.0, 2.0, 3.0, 4.0, 5.0}));
+  EXPECT_EQ(vals(weighted), (V{1, 5}));  // NaN and inf count nowhere
+  EXPECT_EQ(std::get<0>(histogram(tensor({1.0}, kFloat64), 3)).dtype(), kFloat64);
+  EXPECT_THROW_WITH(histogram(tensor({1, 2}), 2), TypeError, "histogram: expected a floating-point input");
+  EXPECT_THROW_WITH(histogram(tensor({1.0}), 0), ValueError, "histogram: bins must be > 0");
+  EXPECT_THROW_WITH(histogram(tensor({1.0}), 2, std::make_pair(3.0, 1.0)), ValueError,
+                    "histogram: min should not exceed max, but got min 3 max 1");
+  EXPECT_THROW_WITH(histogram(tensor({1.0, NAN}), 2), ValueError, "histogram: the range [nan, nan] is not finite");
+  EXPECT_THROW_WITH(histogram(tensor({1.0}), tensor({3.0, 1.0})), ValueError,
+                    "histogram: the bin edges must be non-decreasing");
+  EXPECT_THROW_WITH(histogram(tensor({1.0}), tensor({1.0})), Error,
+                    "histogram: bins must be a 1-D tensor of at least 2");
+  EXPECT_THROW_WITH(histogram(tensor({1.0}), tensor({1.0, 2.0}, kFloat64)), TypeError,
+                    "histogram: bins (float64) must have the input's dtype (float32)");
+  EXPECT_THROW_WITH(histogram(tensor({1.0, 2.0}), 2, std::nullopt, tensor({1.0})), Error,
+                    "histogram: weight of shape [1] must have the input's shape [2]");
+}
+
+TEST(Statistics, NumericGradient) {
+  // f = x^2 sampled at 0..4: central differences are exact inside; one-sided at the ends.
+  const Tensor f = tensor({0.0, 1.0, 4.0, 9.0, 16.0}, kFloat64);
+  EXPECT_EQ(vals(gradient(f)[0]), (V{1, 2, 4, 6, 7}));
+  EXPECT_EQ(vals(gradient(f, 1.0, {}, 2)[0]), (V{0, 2, 4, 6, 8}));  // second order: exact for a parabola
+  EXPECT_EQ(vals(gradient(f, 2.0)[0]), (V{0.5, 1, 2, 3, 3.5}));
+  // Unequal coordinates: exact for a parabola at second order, everywhere.
+  const Tensor x = tensor({0.0, 1.0, 3.0, 4.0, 7.0}, kFloat64);
+  const Tensor g = gradient(x * x, tensor_list{x}, {}, 2)[0];
+  EXPECT_TRUE(close(g, 2.0 * x, 1e-12, 1e-12));
+  EXPECT_TRUE(close(gradient(x * x, tensor_list{x})[0].narrow(0, 1, 3), 2.0 * x.narrow(0, 1, 3), 1e-12, 1e-12));
+  // One tensor per dim, with per-dim spacing.
+  const Tensor m = arange(12, kFloat64).reshape({3, 4});
+  const tensor_list both = gradient(m, std::vector<double>{1.0, 0.5});
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(vals(both[0]), V(12, 4.0));
+  EXPECT_EQ(vals(both[1]), V(12, 2.0));
+  const tensor_list last = gradient(m, 1.0, {-1});
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(vals(last[0]), V(12, 1.0));
+  EXPECT_EQ(gradient(tensor({1, 4, 9}))[0].dtype(), default_dtype());
+  EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return gradient(in[0], tensor_list{x}, {}, 2)[0]; },
+                                  {randn({5}, kFloat64).requires_grad_()}));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return gradient(in[0], 0.5, {0})[0]; },
+                                  {randn({4, 3}, kFloat64).requires_grad_()}));
+
+  EXPECT_THROW_WITH(gradient(f, 1.0, {}, 3), ValueError, "gradient: only edge_order 1 and 2 are supported, got 3");
+  EXPECT_THROW_WITH(gradient(tensor({1.0, 2.0}), 1.0, {}, 2), ValueError,
+                    "gradient: expected each dimension size to be at least edge_order+1 (3)");
+  EXPECT_THROW_WITH(gradient(m, std::vector<double>{1.0, 2.0, 3.0}), Error,
+                    "gradient: expected spacing to be unspecified, a scalar, or a list of length 2");
+  EXPECT_THROW_WITH(gradient(m, 1.0, {0, 0}), ValueError, "gradient: dim 0 appears multiple times");
+  EXPECT_THROW_WITH(gradient(m, tensor_list{arange(2, kFloat64)}, {0}), Error,
+                    "gradient: the coordinates for dim 0 must be 1-D of its size 3");
+  EXPECT_THROW_WITH(gradient(scalar_tensor(1.0)), Error, "gradient: expected a tensor with at least one dim");
+  EXPECT_THROW_WITH(gradient(m, 1.0, {2}), Error, "gradient");
+}
+
+TEST(Statistics, UnravelIndex) {
+  const tensor_list c = unravel_index(tensor(std::vector<int64_t>{5, 13, -1}), {3, 4});
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(vals(c[0]), (V{1, 0, 2}));  // as PyTorch: past the end and negative wrap around
+  EXPECT_EQ(vals(c[1]), (V{1, 1, 3}));
+  EXPECT_EQ(c[0].dtype(), kInt64);
+  const tensor_list d = unravel_index(tensor(std::vector<int32_t>{7}).reshape({1, 1}), {2, 2, 2});
+  EXPECT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[2].sizes(), Shape({1, 1}));
+  EXPECT_EQ(vals(d[0])[0] * 4 + vals(d[1])[0] * 2 + vals(d[2])[0], 7);
+  EXPECT_THROW_WITH(unravel_index(tensor({1.0}), {2}), TypeError, "unravel_index: expected 'indices' to be an integer");
+  EXPECT_THROW_WITH(unravel_index(tensor({1}), {2, -1}), ValueError, "unravel_index: 'shape' cannot have negative");
+}
+
 TEST(Statistics, TrapezoidAndDistances) {
   Tensor y = tensor({{1.0, 2.0, 3.0}, {0.0, 0.0, 4.0}});
   EXPECT_EQ(vals(trapezoid(y)), (V{4, 2}));

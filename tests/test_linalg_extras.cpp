@@ -141,3 +141,66 @@ TEST(LinalgExtras, TensorinvAndTensorsolve) {
   EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return linalg::tensorinv(in[0], 1); },
                                   {A.detach().requires_grad_(true)}));
 }
+
+TEST(LinalgEx, CholeskySolveAndInverse) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(11);
+  const Tensor M = randn({2, 4, 4}, gen, kFloat64);
+  const Tensor A = matmul(M, M.mT()) + eye(4, kFloat64);
+  const Tensor B = randn({2, 4, 3}, gen, kFloat64);
+  const Tensor L = linalg::cholesky(A), U = linalg::cholesky(A, /*upper=*/true);
+  const Tensor X = linalg::solve(A, B);
+  EXPECT_TRUE(close(cholesky_solve(B, L), X, 1e-10, 1e-10));
+  EXPECT_TRUE(close(cholesky_solve(B, U, /*upper=*/true), X, 1e-10, 1e-10));
+  EXPECT_TRUE(close(cholesky_inverse(L), linalg::inv(A), 1e-10, 1e-10));
+  EXPECT_TRUE(close(cholesky_inverse(U, true), linalg::inv(A), 1e-10, 1e-10));
+  // Batch dims broadcast: one factor for both right-hand sides.
+  EXPECT_TRUE(close(cholesky_solve(B, L.select(0, 0)).select(0, 1), linalg::solve(A.select(0, 0), B.select(0, 1)),
+                    1e-10, 1e-10));
+  const Tensor L0 = L.select(0, 0).detach().requires_grad_(), B0 = B.select(0, 0).detach().requires_grad_();
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return cholesky_solve(in[1], in[0]); }, {L0, B0}));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return cholesky_inverse(in[0]); }, {L0}));
+
+  EXPECT_THROW_WITH(cholesky_solve(B, randn({4, 3}, kFloat64)), Error,
+                    "cholesky_solve: expected square matrices [..., n, n], got shape [4, 3]");
+  EXPECT_THROW_WITH(cholesky_solve(randn({3, 2}, kFloat64), L), Error,
+                    "cholesky_solve: the factor of shape [2, 4, 4] needs B of shape [..., 4, k], got [3, 2]");
+  EXPECT_THROW_WITH(cholesky_solve(B.to(kFloat32), L), TypeError,
+                    "cholesky_solve: B (float32) and the factor (float64)");
+  EXPECT_THROW_WITH(cholesky_inverse(randn({3}, kFloat64)), Error, "cholesky_inverse: expected square matrices");
+}
+
+TEST(LinalgEx, LuUnpackRebuildsTheMatrix) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(12);
+  for (const Shape& shape : {Shape{3, 4, 4}, Shape{5, 3}, Shape{3, 5}}) {
+    const Tensor A = randn(shape, gen, kFloat64);
+    auto [LU, pivots] = linalg::lu_factor(A);
+    auto [P, L, U] = lu_unpack(LU, pivots);
+    EXPECT_TRUE(close(matmul(P, matmul(L, U)), A, 1e-10, 1e-10));
+    auto [P2, L2, U2] = linalg::lu(A);
+    EXPECT_TRUE(close(P, P2, 0, 0));
+    EXPECT_TRUE(close(L, L2, 1e-12, 1e-12));
+    EXPECT_TRUE(close(U, U2, 1e-12, 1e-12));
+  }
+  const Tensor A = randn({4, 4}, gen, kFloat64);
+  auto [LU, pivots] = linalg::lu_factor(A);
+  auto [P, L, U] = lu_unpack(LU, pivots, /*unpack_data=*/false);
+  EXPECT_EQ(L.numel(), 0);
+  EXPECT_EQ(U.numel(), 0);
+  EXPECT_EQ(P.sizes(), Shape({4, 4}));
+  auto [no_p, L3, U3] = lu_unpack(LU, pivots, true, /*unpack_pivots=*/false);
+  EXPECT_EQ(no_p.numel(), 0);
+  EXPECT_TRUE(autograd::gradcheck(
+      [&](const tensor_list& in) {
+        auto [p, l, u] = lu_unpack(in[0], pivots);
+        return l.sum() + (u * u).sum();
+      },
+      {LU.detach().requires_grad_()}));
+
+  EXPECT_THROW_WITH(lu_unpack(LU, pivots.to(kInt64)), TypeError, "lu_unpack: expected int32 pivots");
+  EXPECT_THROW_WITH(lu_unpack(LU, pivots.narrow(0, 0, 2)), Error,
+                    "lu_unpack: LU of shape [4, 4] needs pivots of shape [4], got [2]");
+  EXPECT_THROW_WITH(lu_unpack(LU, full({4}, 9, kInt32)), ValueError, "lu_unpack: pivots must lie in [1, 4]");
+  EXPECT_THROW_WITH(lu_unpack(randn({4}, kFloat64), pivots), Error, "lu_unpack: expected matrices");
+}

@@ -8,6 +8,7 @@
 
 using namespace tg;
 using tgtest::vals;
+using V = std::vector<double>;
 
 namespace {
 double mean_of(const Tensor& t) { return t.to(kFloat64).mean().item<double>(); }
@@ -107,4 +108,62 @@ TEST(RandomFill, InPlaceRulesAndErrors) {
   EXPECT_THROW_WITH(zeros({2}).cauchy_(0, 0), ValueError, "cauchy_: expects sigma > 0, got 0");
   EXPECT_THROW_WITH(zeros({2}).log_normal_(0, 0), ValueError, "log_normal_: expects std > 0, got 0");
   EXPECT_THROW_WITH(Tensor().uniform_(), Error, "uniform_");
+}
+
+TEST(RandomFill, NormalWithTensorMeansAndStds) {
+  Generator g(5);
+  const Tensor mean = tensor(V{-100, 0, 100}, kFloat64), std = tensor(V{0, 1e-6, 0}, kFloat64);
+  const Tensor x = normal(mean, std, &g);
+  EXPECT_EQ(x.dtype(), kFloat64);
+  EXPECT_EQ(vals(x)[0], -100);  // std 0: exactly the mean
+  EXPECT_NEAR(vals(x)[1], 0, 1e-4);
+  EXPECT_EQ(vals(x)[2], 100);
+  // Broadcast shapes; moments over many draws.
+  const Tensor wide = normal(full({20000, 1}, 3.0), tensor(V{0.5, 2}), &g);
+  EXPECT_EQ(wide.sizes(), Shape({20000, 2}));
+  const Tensor col0 = wide.select(1, 0), col1 = wide.select(1, 1);
+  EXPECT_NEAR(mean_of(col0), 3, 0.05);
+  EXPECT_NEAR(std::sqrt(var_of(col0)), 0.5, 0.05);
+  EXPECT_NEAR(std::sqrt(var_of(col1)), 2, 0.1);
+  EXPECT_EQ(normal(zeros({4, 2}), 2.0).sizes(), Shape({4, 2}));
+  EXPECT_EQ(normal(1.0, ones({3}, kFloat64)).dtype(), kFloat64);
+  const Tensor sized = normal(2.0, 0.0, {2, 3}, nullptr, TensorOptions(kFloat64).requires_grad(true));
+  EXPECT_EQ(vals(sized), V(6, 2.0));
+  EXPECT_TRUE(sized.requires_grad());
+  // Seeded: the same generator state gives the same draws.
+  Generator a(9), b(9);
+  EXPECT_TRUE(equal(normal(zeros({16}), 1.0, &a), normal(zeros({16}), 1.0, &b)));
+  // Not differentiable: the draws don't record history.
+  EXPECT_FALSE(normal(zeros({2}).requires_grad_(), 1.0).requires_grad());
+
+  EXPECT_THROW_WITH(normal(zeros({2}), tensor(V{1, -1})), Error, "normal: expects all elements of std >= 0.0");
+  EXPECT_THROW_WITH(normal(zeros({2}), -1.0), Error, "normal: expects std >= 0.0, got -1");
+  EXPECT_THROW_WITH(normal(zeros({2}, kInt64), 1.0), Error, "normal");
+  EXPECT_THROW_WITH(normal(zeros({2}), ones({3})), Error, "normal");
+  EXPECT_THROW_WITH(normal(0.0, 1.0, {2}, nullptr, kInt32), Error, "normal");
+}
+
+TEST(RandomFill, SeedsAndRngState) {
+  manual_seed(123);
+  EXPECT_EQ(initial_seed(), 123u);
+  const Tensor state = get_rng_state();
+  EXPECT_EQ(state.dtype(), kUInt8);
+  EXPECT_EQ(state.numel(), 16);
+  const Tensor first = randn({8});
+  set_rng_state(state);
+  EXPECT_TRUE(equal(randn({8}), first));
+  const Tensor later = get_rng_state();
+  EXPECT_FALSE(equal(later, state));  // the offset moved on
+  set_rng_state(later);
+  EXPECT_FALSE(equal(randn({8}), first));
+
+  const uint64_t s = seed();
+  EXPECT_EQ(initial_seed(), s);
+  const Tensor after_seed = rand({4});
+  manual_seed(s);
+  EXPECT_TRUE(equal(rand({4}), after_seed));
+
+  EXPECT_THROW_WITH(set_rng_state(zeros({16})), Error, "set_rng_state: expected a uint8 state");
+  EXPECT_THROW_WITH(set_rng_state(zeros({8}, kUInt8)), Error, "set_rng_state: expected 16 bytes of state");
+  EXPECT_THROW_WITH(set_rng_state(Tensor()), Error, "set_rng_state");
 }

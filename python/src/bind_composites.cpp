@@ -203,6 +203,45 @@ void bind_statistics(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "histc", [](const tg::Tensor& t, int64_t bins, double min, double max) {
     return nogil([&] { return tg::histc(t, bins, min, max); });
   }, py::arg("bins") = 100, py::arg("min") = 0, py::arg("max") = 0);
+  def_op(
+      m, cls, "histogram",
+      [](const tg::Tensor& t, py::object bins, std::optional<std::pair<double, double>> range,
+         std::optional<tg::Tensor> weight, bool density) {
+        const tg::Tensor w = weight.value_or(tg::Tensor());
+        if (is_tensor(bins)) {
+          TG_CHECK_VALUE(!range, "histogram: range cannot be given with a tensor of bin edges");
+          return histogram_result(nogil([&, b = as_tensor(bins)] { return tg::histogram(t, b, w, density); }));
+        }
+        return histogram_result(
+            nogil([&, b = py::cast<int64_t>(bins)] { return tg::histogram(t, b, range, w, density); }));
+      },
+      py::arg("bins") = 100, py::kw_only(), py::arg("range") = py::none(), py::arg("weight") = py::none(),
+      py::arg("density") = false);
+  // spacing: a number, a sequence of numbers (one per dim), or a sequence of coordinate tensors.
+  m.def(
+      "gradient",
+      [](const tg::Tensor& t, py::object spacing, py::object dim, int64_t edge_order) {
+        tg::Shape dims;
+        if (!dim.is_none())
+          dims = PyLong_Check(dim.ptr()) ? tg::Shape{py::cast<int64_t>(dim)} : py::cast<tg::Shape>(dim);
+        tg::tensor_list out;
+        if (is_number(spacing)) {
+          out = nogil([&, h = py::cast<double>(spacing)] { return tg::gradient(t, h, dims, edge_order); });
+        } else if (is_tensor(spacing)) {
+          out = nogil([&, c = tg::tensor_list{as_tensor(spacing)}] { return tg::gradient(t, c, dims, edge_order); });
+        } else {
+          const py::sequence seq = py::reinterpret_borrow<py::sequence>(spacing);
+          if (seq.size() > 0 && is_tensor(seq[0])) {
+            out = nogil([&, c = tensors_arg(spacing)] { return tg::gradient(t, c, dims, edge_order); });
+          } else {
+            out =
+                nogil([&, h = py::cast<std::vector<double>>(spacing)] { return tg::gradient(t, h, dims, edge_order); });
+          }
+        }
+        return py::tuple(py::cast(out));
+      },
+      py::arg("input"), py::kw_only(), py::arg("spacing") = 1.0, py::arg("dim") = py::none(),
+      py::arg("edge_order") = 1);
   def_op(m, cls, "bincount", [](const tg::Tensor& t, std::optional<tg::Tensor> weights, int64_t minlength) {
     return nogil([&] { return tg::bincount(t, weights.value_or(tg::Tensor()), minlength); });
   }, py::arg("weights") = py::none(), py::arg("minlength") = 0);

@@ -194,6 +194,34 @@ void bind_factories(py::module_& m) {
       .def("get_state", &tg::Generator::state)
       .def("set_state", &tg::Generator::set_state, py::arg("state"));
   m.def("manual_seed", &tg::manual_seed, py::arg("seed"));
+  m.def("seed", &tg::seed);
+  m.def("initial_seed", &tg::initial_seed);
+  m.def("get_rng_state", [] { return tg::get_rng_state(); });
+  m.def(
+      "set_rng_state", [](const tg::Tensor& state) { tg::set_rng_state(state); }, py::arg("new_state"));
+  // normal(mean, std) with a tensor for either (the other a tensor or a number), or
+  // normal(mean, std, size) with numbers, which takes the factories' dtype and device.
+  m.def(
+      "normal",
+      [](py::object mean, py::object std, py::object size, py::kwargs kwargs) {
+        FactoryKwargs kw(kwargs, "normal", true);
+        if (!size.is_none()) {
+          TG_CHECK_TYPE(is_number(mean) && is_number(std), "normal: with a size, mean and std must be numbers");
+          const tg::Shape s = py::cast<tg::Shape>(size);
+          const double m_ = py::cast<double>(mean), s_ = py::cast<double>(std);
+          return kw.finish(nogil([&] { return tg::normal(m_, s_, s, kw.generator, kw.options); }));
+        }
+        if (is_tensor(mean) && is_tensor(std))
+          return kw.finish(
+              nogil([&, m_ = as_tensor(mean), s_ = as_tensor(std)] { return tg::normal(m_, s_, kw.generator); }));
+        if (is_tensor(mean))
+          return kw.finish(nogil(
+              [&, m_ = as_tensor(mean), s_ = py::cast<double>(std)] { return tg::normal(m_, s_, kw.generator); }));
+        TG_CHECK_TYPE(is_tensor(std), "normal: expected a tensor mean or std, or a size");
+        return kw.finish(
+            nogil([&, m_ = py::cast<double>(mean), s_ = as_tensor(std)] { return tg::normal(m_, s_, kw.generator); }));
+      },
+      py::arg("mean"), py::arg("std") = 1.0, py::arg("size") = py::none());
   m.def("default_generator", &tg::default_generator, py::return_value_policy::reference);
   m.def("get_num_threads", &tg::get_num_threads);
   m.def("set_num_threads", &tg::set_num_threads, py::arg("n"));

@@ -22,12 +22,23 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
           nogil([&] { t.index_put_(idx, v); });
         }
       });
-  cls.def(
-      "index_put_",
-      [](py::object self, py::tuple indices, const tg::Tensor& values, bool accumulate) {
-        std::vector<tg::TensorIndex> idx = to_indices(indices);
-        nogil([&] { as_tensor(self).index_put_(idx, values, accumulate); });
-        return self;
+  // x.index_put_(...) and tg.index_put_(x, ...) return x itself.
+  const auto index_put_ = [](py::object self, py::tuple indices, const tg::Tensor& values, bool accumulate) {
+    std::vector<tg::TensorIndex> idx = to_indices(indices);
+    nogil([&] { as_tensor(self).index_put_(idx, values, accumulate); });
+    return self;
+  };
+  cls.def("index_put_", index_put_, py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
+  m.def("index_put_", index_put_, py::arg("input"), py::arg("indices"), py::arg("values"),
+        py::arg("accumulate") = false);
+  // index_put's indices: a tensor or None per leading dim, as torch.index_put's.
+  def_op(
+      m, cls, "index_put",
+      [](const tg::Tensor& t, py::tuple indices, const tg::Tensor& values, bool accumulate) {
+        std::vector<std::optional<tg::Tensor>> idx;
+        for (py::handle h : indices)
+          idx.push_back(h.is_none() ? std::nullopt : std::optional<tg::Tensor>(to_tensor(h)));
+        return nogil([&] { return t.index_put(idx, values, accumulate); });
       },
       py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
 

@@ -171,6 +171,22 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
     return nogil([&] { return tg::matrix_power(a, n); });
   }, py::arg("n"));
   def_op(m, cls, "matrix_exp", [](const Tensor& a) { return nogil([&] { return tg::matrix_exp(a); }); });
+  def_op(
+      m, cls, "cholesky_solve",
+      [](const Tensor& b, const Tensor& l, bool upper) {
+        return nogil([&] { return tg::cholesky_solve(b, l, upper); });
+      },
+      py::arg("input2"), py::arg("upper") = false);
+  def_op(
+      m, cls, "cholesky_inverse",
+      [](const Tensor& l, bool upper) { return nogil([&] { return tg::cholesky_inverse(l, upper); }); },
+      py::arg("upper") = false);
+  m.def(
+      "lu_unpack",
+      [](const Tensor& lu, const Tensor& pivots, bool unpack_data, bool unpack_pivots) {
+        return lu_result(nogil([&] { return tg::lu_unpack(lu, pivots, unpack_data, unpack_pivots); }));
+      },
+      py::arg("LU_data"), py::arg("LU_pivots"), py::arg("unpack_data") = true, py::arg("unpack_pivots") = true);
 }
 
 }  // namespace tgpy

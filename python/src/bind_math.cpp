@@ -585,6 +585,14 @@ void bind_math(py::module_& m, TensorClass& cls) {
     return nogil([&, v = to_tensor(input)] { return tg::searchsorted(sorted, v, out_int32, right, sorter); });
   }, py::arg("sorted_sequence"), py::arg("input"), py::kw_only(), py::arg("out_int32") = false,
      py::arg("right") = false, py::arg("side") = py::none(), py::arg("sorter") = py::none());
+  m.def(
+      "unravel_index",
+      [](const tg::Tensor& indices, py::object shape) {
+        const tg::Shape s =
+            PyLong_Check(shape.ptr()) ? tg::Shape{py::cast<int64_t>(shape)} : py::cast<tg::Shape>(shape);
+        return py::tuple(py::cast(nogil([&] { return tg::unravel_index(indices, s); })));
+      },
+      py::arg("indices"), py::arg("shape"));
   m.def("bucketize", [](const tg::Tensor& input, const tg::Tensor& boundaries, bool out_int32, bool right) {
     return nogil([&] { return tg::bucketize(input, boundaries, out_int32, right); });
   }, py::arg("input"), py::arg("boundaries"), py::kw_only(), py::arg("out_int32") = false, py::arg("right") = false);
@@ -704,14 +712,51 @@ void bind_math(py::module_& m, TensorClass& cls) {
     return nogil([&] { return t.permute(dims); });
   });
   cls.def_property_readonly("mT", [](const tg::Tensor& t) { return nogil([&] { return t.mT(); }); });
-  def_op(m, cls, "squeeze", [](const tg::Tensor& t, std::optional<int64_t> dim) {
-    return nogil([&] { return dim ? t.squeeze(*dim) : t.squeeze(); });
-  }, py::arg("dim") = py::none());
+  cls.def_property_readonly("mH", [](const tg::Tensor& t) { return nogil([&] { return t.mH(); }); });
+  cls.def_property_readonly("H", [](const tg::Tensor& t) { return nogil([&] { return t.H(); }); });
+  def_op(m, cls, "adjoint", [](const tg::Tensor& t) { return nogil([&] { return t.adjoint(); }); });
+  // squeeze's dim: None (every size-1 dim), an int, or a tuple of ints.
+  def_op(
+      m, cls, "squeeze",
+      [](const tg::Tensor& t, py::object dim) {
+        if (dim.is_none()) return nogil([&] { return t.squeeze(); });
+        if (PyLong_Check(dim.ptr())) return nogil([&, d = py::cast<int64_t>(dim)] { return t.squeeze(d); });
+        return nogil([&, d = py::cast<tg::Shape>(dim)] { return t.squeeze(d); });
+      },
+      py::arg("dim") = py::none());
   def_op(m, cls, "unsqueeze", [](const tg::Tensor& t, int64_t dim) { return nogil([&] { return t.unsqueeze(dim); }); },
          py::arg("dim"));
+  // In-place views (Tensor methods only, as in PyTorch).
+  def_inplace<>(cls, "t_", [](const tg::Tensor& t) { nogil([&] { t.t_(); }); });
+  for (const char* name : {"transpose_", "swapaxes_", "swapdims_"})
+    def_inplace<int64_t, int64_t>(
+        cls, name, [](const tg::Tensor& t, int64_t d0, int64_t d1) { nogil([&] { t.transpose_(d0, d1); }); },
+        py::arg("dim0"), py::arg("dim1"));
+  def_inplace<py::object>(
+      cls, "squeeze_",
+      [](const tg::Tensor& t, py::object dim) {
+        if (dim.is_none()) return nogil([&] { t.squeeze_(); });
+        if (PyLong_Check(dim.ptr())) return nogil([&, d = py::cast<int64_t>(dim)] { t.squeeze_(d); });
+        nogil([&, d = py::cast<tg::Shape>(dim)] { t.squeeze_(d); });
+      },
+      py::arg("dim") = py::none());
+  def_inplace<int64_t>(
+      cls, "unsqueeze_", [](const tg::Tensor& t, int64_t dim) { nogil([&] { t.unsqueeze_(dim); }); }, py::arg("dim"));
+  def_inplace<const tg::Shape&, const tg::Shape&, std::optional<int64_t>>(
+      cls, "as_strided_",
+      [](const tg::Tensor& t, const tg::Shape& size, const tg::Shape& stride, std::optional<int64_t> offset) {
+        nogil([&] { t.as_strided_(size, stride, offset); });
+      },
+      py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
   def_op(m, cls, "narrow", [](const tg::Tensor& t, int64_t dim, int64_t start, int64_t length) {
     return nogil([&] { return t.narrow(dim, start, length); });
   }, py::arg("dim"), py::arg("start"), py::arg("length"));
+  def_op(
+      m, cls, "narrow_copy",
+      [](const tg::Tensor& t, int64_t dim, int64_t start, int64_t length) {
+        return nogil([&] { return t.narrow_copy(dim, start, length); });
+      },
+      py::arg("dim"), py::arg("start"), py::arg("length"));
   def_op(m, cls, "select", [](const tg::Tensor& t, int64_t dim, int64_t index) {
     return nogil([&] { return t.select(dim, index); });
   }, py::arg("dim"), py::arg("index"));
@@ -769,6 +814,16 @@ void bind_math(py::module_& m, TensorClass& cls) {
     auto sizes = py::cast<std::vector<int64_t>>(split);
     return nogil([&] { return t.split(sizes, dim); });
   }, py::arg("split_size_or_sections"), py::arg("dim") = 0);
+  def_op(
+      m, cls, "split_with_sizes",
+      [](const tg::Tensor& t, const std::vector<int64_t>& sizes, int64_t dim) {
+        return nogil([&] { return t.split_with_sizes(sizes, dim); });
+      },
+      py::arg("split_sizes"), py::arg("dim") = 0);
+  cls.def("sum_to_size", [](const tg::Tensor& t, py::args size) {
+    tg::Shape s = shape_from_args(size, "sum_to_size");
+    return nogil([&] { return t.sum_to_size(s); });
+  });
   def_op(m, cls, "chunk", [](const tg::Tensor& t, int64_t chunks, int64_t dim) {
     return nogil([&] { return t.chunk(chunks, dim); });
   }, py::arg("chunks"), py::arg("dim") = 0);

@@ -114,9 +114,11 @@ fills .grad of the leaves.)");
   m.def("_set_size_class", [](py::object c) { size_class = c.release().ptr(); });
   cls.def_property_readonly("shape", [](const tg::Tensor& t) { return size_object(t.sizes()); })
       .def("size", [](const tg::Tensor& t) { return size_object(t.sizes()); })
-      .def("size", [](const tg::Tensor& t, int64_t dim) { return t.size(dim); }, py::arg("dim"))
+      .def(
+          "size", [](const tg::Tensor& t, int64_t dim) { return t.size(dim); }, py::arg("dim"))
       .def("stride", [](const tg::Tensor& t) { return t.strides(); })
-      .def("stride", [](const tg::Tensor& t, int64_t dim) { return t.stride(dim); }, py::arg("dim"))
+      .def(
+          "stride", [](const tg::Tensor& t, int64_t dim) { return t.stride(dim); }, py::arg("dim"))
       .def("dim", &tg::Tensor::dim)
       .def("ndimension", &tg::Tensor::dim)
       .def_property_readonly("ndim", &tg::Tensor::dim)
@@ -126,6 +128,7 @@ fills .grad of the leaves.)");
       .def_property_readonly("device", &tg::Tensor::device)
       .def_property_readonly("is_cuda", &tg::Tensor::is_cuda)
       .def_property_readonly("is_cpu", &tg::Tensor::is_cpu)
+      .def("get_device", &tg::Tensor::get_device)
       .def("is_contiguous", &tg::Tensor::is_contiguous)
       .def("is_floating_point", &tg::Tensor::is_floating_point)
       .def("storage_offset", &tg::Tensor::storage_offset)
@@ -307,6 +310,9 @@ fills .grad of the leaves.)");
                                                      {"char", tg::kInt8}};
   for (const auto& [name, dtype] : casts)
     cls.def(name, [dtype](const tg::Tensor& t) { return nogil([&] { return t.to(dtype); }); });
+  cls.def(
+      "type_as", [](const tg::Tensor& t, const tg::Tensor& other) { return nogil([&] { return t.type_as(other); }); },
+      py::arg("other"));
   cls.def(
       "type",
       [](const tg::Tensor& t, std::optional<tg::DType> dtype) -> py::object {

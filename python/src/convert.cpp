@@ -282,6 +282,11 @@ py::object qr_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   return make_tuple_of(type, r);
 }
 
+py::object histogram_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("histogram", {"hist", "bin_edges"});
+  return make_tuple_of(type, r);
+}
+
 py::object lu_factor_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   static PyObject* type = tuple_type("linalg_lu_factor", {"LU", "pivots"});
   return make_tuple_of(type, r);

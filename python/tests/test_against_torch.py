@@ -2007,3 +2007,148 @@ def test_lbfgs_errors():
         tg.optim.LBFGS([p], line_search_fn="backtracking")
     with pytest.raises(TypeError, match="needs a closure"):
         tg.optim.LBFGS([p]).step()
+
+
+def test_inplace_views_and_tensor_conveniences_match_torch():
+    a = np.random.randn(2, 3)
+    for name, args in (("t_", ()), ("transpose_", (0, 1)), ("swapaxes_", (1, 0)), ("swapdims_", (0, 1)),
+                       ("unsqueeze_", (1,)), ("squeeze_", ()), ("as_strided_", ((2, 2), (1, 2), 1))):
+        xt, xp = tg.tensor(a.tolist(), dtype=tg.float64), torch.tensor(a)
+        assert getattr(xt, name)(*args) is xt
+        getattr(xp, name)(*args)
+        assert tuple(xt.shape) == tuple(xp.shape), name
+        assert tuple(xt.stride()) == tuple(xp.stride()), name
+        check(xt, xp)
+    z = np.zeros((1, 3, 1, 2))
+    for dim in (None, 0, (0, 2), (1, 2)):
+        args = () if dim is None else (dim,)
+        zt, zp = tg.tensor(z.tolist()), torch.tensor(z)
+        assert tuple(zt.squeeze(*args).shape) == tuple(zp.squeeze(*args).shape)
+        assert tuple(zt.squeeze_(*args).shape) == tuple(zp.squeeze_(*args).shape)
+    # Gradients through an in-place view of a non-leaf.
+    def tg_fn(x):
+        y = x * 2
+        y.t_()
+        return y * tg.tensor([[1.0], [2.0], [3.0]], dtype=tg.float64)
+
+    def torch_fn(x):
+        y = x * 2
+        y.t_()
+        return y * torch.tensor([[1.0], [2.0], [3.0]], dtype=torch.float64)
+
+    check_fn(tg_fn, torch_fn, a)
+    leaf = tg.tensor(a.tolist(), requires_grad=True)
+    with pytest.raises(RuntimeError, match="t_: a leaf tensor that requires grad"):
+        leaf.t_()
+    m = np.random.randn(3, 4)
+    mt, mp = tg.tensor(m.tolist(), dtype=tg.float64), torch.tensor(m)
+    check(mt.H, mp.H)
+    check(mt.mH, mp.mH)
+    check(tg.adjoint(mt), torch.adjoint(mp))
+    check(mt.narrow_copy(1, 1, 2), mp.narrow_copy(1, 1, 2))
+    check(mt.sum_to_size(1, 4), mp.sum_to_size(1, 4))
+    check(mt.sum_to_size((3, 1)), mp.sum_to_size((3, 1)))
+    assert mt.type_as(tg.zeros(1, dtype=tg.int32)).dtype == tg.int32
+    assert mt.get_device() == mp.get_device() == -1
+    for t, p in zip(mt.split_with_sizes([1, 3], dim=1), mp.split_with_sizes([1, 3], dim=1)):
+        check(t, p)
+    idx = [0, 2, 0]
+    check_fn(lambda s, v: s.index_put((tg.tensor(idx),), v, accumulate=True),
+             lambda s, v: s.index_put((torch.tensor(idx),), v, accumulate=True), m, np.random.randn(4))
+    check_fn(lambda s, v: tg.index_put(s, (tg.tensor([0, 2]), tg.tensor([1, 3])), v),
+             lambda s, v: torch.index_put(s, (torch.tensor([0, 2]), torch.tensor([1, 3])), v), m, np.random.randn(2))
+    check(tg.index_put(mt, (None, tg.tensor([1, 3])), tg.tensor(7.0, dtype=tg.float64)),
+          mp.index_put((torch.tensor([0, 1, 2])[:, None], torch.tensor([1, 3])), torch.tensor(7.0, dtype=torch.float64)))
+    xt, xp = mt.clone(), mp.clone()
+    assert tg.index_put_(xt, (tg.tensor([1]),), tg.tensor(5.0, dtype=tg.float64)) is xt
+    torch.index_put_(xp, (torch.tensor([1]),), torch.tensor(5.0, dtype=torch.float64))
+    check(xt, xp)
+
+
+def test_histogram_gradient_unravel_and_cholesky_family_match_torch():
+    x = np.random.randn(200)
+    w = np.random.rand(200)
+    for kwargs in ({}, {"range": (-1.0, 1.5)}, {"density": True}, {"weight": True}):
+        kt, kp = dict(kwargs), dict(kwargs)
+        if "weight" in kwargs:
+            kt["weight"], kp["weight"] = tg.tensor(w.tolist(), dtype=tg.float64), torch.tensor(w)
+        rt = tg.histogram(tg.tensor(x.tolist(), dtype=tg.float64), 7, **kt)
+        rp = torch.histogram(torch.tensor(x), 7, **kp)
+        check(rt.hist, rp.hist)
+        check(rt.bin_edges, rp.bin_edges)
+    edges = [-3.0, -0.5, 0.0, 0.1, 2.0]
+    rt = tg.tensor(x.tolist()).histogram(tg.tensor(edges), density=True)
+    rp = torch.tensor(x, dtype=torch.float32).histogram(torch.tensor(edges), density=True)
+    check(rt.hist, rp.hist, 1e-6, 1e-6)
+    f = np.random.randn(5, 6)
+    coords = np.cumsum(np.random.rand(6) + 0.1)
+    for kwargs_t, kwargs_p in (({}, {}), ({"spacing": 2.0}, {"spacing": 2.0}), ({"dim": 1, "edge_order": 2},) * 2,
+                               ({"spacing": [0.5, 3.0]}, {"spacing": [0.5, 3.0]}),
+                               ({"spacing": [tg.tensor(coords.tolist(), dtype=tg.float64)], "dim": 1, "edge_order": 2},
+                                {"spacing": [torch.tensor(coords)], "dim": 1, "edge_order": 2}),
+                               ({"spacing": [tg.tensor(coords.tolist(), dtype=tg.float64)], "dim": (1,)},
+                                {"spacing": [torch.tensor(coords)], "dim": (1,)})):
+        gt = tg.gradient(tg.tensor(f.tolist(), dtype=tg.float64), **kwargs_t)
+        gp = torch.gradient(torch.tensor(f), **kwargs_p)
+        assert isinstance(gt, tuple) and len(gt) == len(gp)
+        for t, p in zip(gt, gp):
+            check(t, p)
+    it = tg.unravel_index(tg.tensor([5, 13, 0, 11]), (3, 4))
+    ip = torch.unravel_index(torch.tensor([5, 13, 0, 11]), (3, 4))
+    assert isinstance(it, tuple)
+    for t, p in zip(it, ip):
+        assert t.tolist() == p.tolist()
+    assert tg.unravel_index(tg.tensor(7), 10)[0].tolist() == torch.unravel_index(torch.tensor(7), 10)[0].tolist()
+    m = np.random.randn(4, 4)
+    spd = m @ m.T + np.eye(4)
+    L = np.linalg.cholesky(spd)
+    b = np.random.randn(4, 2)
+    # The factor's gradient: ours is zero on the triangle the solve never reads; PyTorch's formula
+    # treats the factor as a full matrix there. The read triangle matches.
+    for upper in (False, True):
+        factor = L.T.copy() if upper else L
+        (bt, bp), (lt, lp) = leaves(b), leaves(factor)
+        xt, xp = tg.cholesky_solve(bt, lt, upper=upper), bp.cholesky_solve(lp, upper=upper)
+        check(xt, xp)
+        xt.sum().backward()
+        xp.sum().backward()
+        check(bt.grad, bp.grad)
+        read = np.triu if upper else np.tril
+        np.testing.assert_allclose(np.asarray(lt.grad), read(lp.grad.numpy()), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(np.asarray(lt.grad), read(np.asarray(lt.grad)), rtol=0, atol=0)
+    lt, lp = leaves(L)
+    check(tg.cholesky_inverse(lt), torch.cholesky_inverse(lp))
+    check(lt.cholesky_inverse(upper=False), lp.cholesky_inverse(upper=False))
+    a = np.random.randn(2, 5, 3)
+    lt = tg.linalg.lu_factor(tg.tensor(a.tolist(), dtype=tg.float64))
+    lp = torch.linalg.lu_factor(torch.tensor(a))
+    for t, p in zip(tg.lu_unpack(lt.LU, lt.pivots), torch.lu_unpack(lp.LU, lp.pivots)):
+        check(t, p)
+
+
+def test_normal_and_rng_state():
+    tg.manual_seed(4)
+    assert tg.initial_seed() == 4
+    state = tg.get_rng_state()
+    assert state.dtype == tg.uint8 and state.numel() == 16
+    first = tg.randn(5)
+    tg.set_rng_state(state)
+    assert tg.equal(tg.randn(5), first)
+    s = tg.seed()
+    assert tg.initial_seed() == s
+    mean = tg.full((20000, 2), 1.0, dtype=tg.float64)
+    std = tg.tensor([0.5, 3.0], dtype=tg.float64)
+    for draws in (tg.normal(mean, std), tg.normal(mean, std, generator=tg.Generator(3))):
+        assert draws.dtype == tg.float64 and tuple(draws.shape) == (20000, 2)
+        np.testing.assert_allclose(np.asarray(draws.mean(0)), [1.0, 1.0], atol=0.08)
+        np.testing.assert_allclose(np.asarray(draws.std(0)), [0.5, 3.0], rtol=0.05)
+    assert tuple(tg.normal(2.0, 1.0, (3, 4)).shape) == (3, 4)
+    assert tg.normal(2.0, 1.0, size=(2,), dtype=tg.float64).dtype == tg.float64
+    assert tuple(tg.normal(tg.zeros(3), 2.0).shape) == (3,)
+    assert tuple(tg.normal(0.0, tg.ones(2, 3)).shape) == (2, 3)
+    with pytest.raises(ValueError, match="normal: expects all elements of std >= 0.0"):
+        tg.normal(tg.zeros(2), tg.tensor([1.0, -1.0]))
+    with pytest.raises(TypeError, match="normal: with a size, mean and std must be numbers"):
+        tg.normal(tg.zeros(2), 1.0, (2,))
+    with pytest.raises(ValueError, match="set_rng_state: expected 16 bytes"):
+        tg.set_rng_state(tg.zeros(3, dtype=tg.uint8))

@@ -1,6 +1,6 @@
 // Index ops composed of scatter, gather, boolean indexing and sort: index_add, index_copy,
 // index_fill, index_reduce, take, put, masked_scatter, argwhere, msort, masked_select, unique,
-// unique_dim. Their gradients are those ops', and they run on every device.
+// unique_dim, unravel_index. Their gradients are those ops', and they run on every device.
 #include <vector>
 
 #include "tapegrad/autograd/grad_mode.h"
@@ -244,6 +244,23 @@ std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& self, int64_t dim, b
   Shape shape = slices.sizes();
   shape[0] = values.sizes()[0];
   return {movedim(values.reshape(shape), 0, d), inverse, counts};
+}
+
+tensor_list unravel_index(const Tensor& indices, const Shape& shape, SourceLoc loc) {
+  detail::ApiScope scope("unravel_index", loc);
+  ops::check_defined("unravel_index", indices, "indices");
+  TG_CHECK_TYPE(!is_floating_point(indices.dtype()) && indices.dtype() != kBool,
+                "unravel_index: expected 'indices' to be an integer tensor, but got {}", indices.dtype());
+  std::vector<int64_t> sizes(shape.begin(), shape.end()), strides(shape.size(), 1);
+  for (int64_t s : sizes)
+    TG_CHECK_VALUE(s >= 0, "unravel_index: 'shape' cannot have negative values, but got {}", shape);
+  for (int d = static_cast<int>(sizes.size()) - 2; d >= 0; --d) strides[d] = strides[d + 1] * sizes[d + 1];
+  // As PyTorch: floor division by each dim's stride, then the remainder by its size (so an index
+  // past the end wraps around instead of failing).
+  const TensorOptions opts = TensorOptions(kInt64).device(indices.device());
+  const Tensor flat = indices.to(kInt64).unsqueeze(-1);
+  const Tensor coords = remainder(floor_divide(flat, tensor(strides, opts)), tensor(sizes, opts));
+  return unbind(coords, -1);
 }
 
 }  // namespace tg

@@ -1,5 +1,6 @@
 // torch.linalg's functions composed of other ops: vecdot, vander, tensorinv and tensorsolve
-// (linalg.matmul and linalg.diagonal are tg::matmul and tg::diagonal, named in Python). Their gradients and devices
+// (linalg.matmul and linalg.diagonal are tg::matmul and tg::diagonal, named in Python), and
+// torch's cholesky_solve and cholesky_inverse. Their gradients and devices
 // come from the ops they are made of.
 #include <algorithm>
 #include <numeric>
@@ -8,6 +9,7 @@
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/matrix_helpers.h"
 
 namespace tg::linalg {
 
@@ -97,3 +99,31 @@ Tensor tensorsolve(const Tensor& A, const Tensor& B, const std::optional<Shape>&
 }
 
 }  // namespace tg::linalg
+
+namespace tg {
+
+Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper, SourceLoc loc) {
+  const char* op = "cholesky_solve";
+  detail::ApiScope scope(op, loc);
+  ops::check_matrices(op, L, /*square=*/true);
+  ops::check_defined(op, B, "B");
+  ops::check_same_device(op, L, B);
+  TG_CHECK_TYPE(B.dtype() == L.dtype(), "{}: B ({}) and the factor ({}) must have the same dtype", op, B.dtype(),
+                L.dtype());
+  const int64_t n = L.sizes()[L.dim() - 1];
+  TG_CHECK(B.dim() >= 2 && B.sizes()[B.dim() - 2] == n,
+           "{}: the factor of shape {} needs B of shape [..., {}, k], got {}", op, L.sizes(), n, B.sizes());
+  // A = L L^T: X = L^-T (L^-1 B); A = U^T U: X = U^-1 (U^-T B).
+  const Tensor lower = upper ? L.mT() : L;
+  return linalg::solve_triangular(lower.mT(), linalg::solve_triangular(lower, B, /*upper=*/false), /*upper=*/true);
+}
+
+Tensor cholesky_inverse(const Tensor& L, bool upper, SourceLoc loc) {
+  const char* op = "cholesky_inverse";
+  detail::ApiScope scope(op, loc);
+  ops::check_matrices(op, L, /*square=*/true);
+  const int64_t n = L.sizes()[L.dim() - 1];
+  return cholesky_solve(eye(n, L.options().requires_grad(false)).expand(L.sizes()), L, upper);
+}
+
+}  // namespace tg

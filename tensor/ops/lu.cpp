@@ -164,3 +164,43 @@ Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool le
 }
 
 }  // namespace tg::linalg
+
+namespace tg {
+
+std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data,
+                                             bool unpack_pivots, SourceLoc loc) {
+  const char* op = "lu_unpack";
+  detail::ApiScope scope(op, loc);
+  ops::check_matrices(op, LU, /*square=*/false);
+  ops::check_defined(op, pivots, "pivots");
+  ops::check_same_device(op, LU, pivots);
+  TG_CHECK_TYPE(pivots.dtype() == kInt32, "{}: expected int32 pivots (as lu_factor returns), got {}", op,
+                pivots.dtype());
+  const int64_t m = LU.sizes()[LU.dim() - 2], k = std::min(m, LU.sizes()[LU.dim() - 1]);
+  Shape expected = ops::batch_shape(LU);
+  expected.push_back(k);
+  TG_CHECK(pivots.sizes() == expected, "{}: LU of shape {} needs pivots of shape {}, got {}", op, LU.sizes(), expected,
+           pivots.sizes());
+  Tensor P, L, U;
+  if (unpack_pivots) {
+    if (pivots.numel() > 0) {
+      const Tensor p = pivots.cpu();
+      TG_CHECK_VALUE(p.min().item<int64_t>() >= 1 && p.max().item<int64_t>() <= m,
+                     "{}: pivots must lie in [1, {}] (LAPACK's 1-based rows)", op, m);
+    }
+    P = linalg::permutation_matrices(pivots, m, LU);
+  } else {
+    P = empty({0}, LU.options());
+  }
+  if (unpack_data) {
+    auto [lower, upper] = ops::lu_parts(LU);
+    L = lower + eye(m, k, LU.options());
+    U = upper;
+  } else {
+    L = empty({0}, LU.options());
+    U = empty({0}, LU.options());
+  }
+  return {P, L, U};
+}
+
+}  // namespace tg

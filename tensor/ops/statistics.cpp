@@ -1,4 +1,4 @@
-// cov and corrcoef, histc and bincount, isin, unique_consecutive, the trapezoid rule, cdist and
+// cov and corrcoef, histc, histogram and bincount, isin, unique_consecutive, the trapezoid rule, cdist and
 // pdist: composed of reductions, matmul, sort, scatter and vector_norm (torch's formulas), so
 // they run on every device; the differentiable ones get their gradients from those ops.
 #include <cmath>
@@ -88,11 +88,77 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max, SourceLoc
   // PyTorch's binning: a first guess from the position, corrected against the bin edges so
   // that a value on an edge lands in the bin that starts there; max falls in the last bin.
   const Tensor edges = linspace(min, max, bins + 1, x.options());
-  Tensor pos = clamp(floor((v - min) * static_cast<double>(bins) / (max - min)), 0.0, static_cast<double>(bins - 1))
-                   .to(kInt64);
+  Tensor pos =
+      clamp(floor((v - min) * static_cast<double>(bins) / (max - min)), 0.0, static_cast<double>(bins - 1)).to(kInt64);
   pos = pos - gt(edges.index_select(0, pos), v).to(kInt64);
   pos = pos + logical_and(lt(pos + 1, bins), le(edges.index_select(0, clamp_max(pos + 1, bins)), v)).to(kInt64);
   return zeros({bins}, self.options()).scatter_add(0, pos, ones_like(v));
+}
+
+namespace {
+
+// histogram's counts over increasing edges: bin b holds edges[b] <= x < edges[b + 1], the last
+// also x == edges[-1]; values outside (and NaN) count nowhere.
+std::tuple<Tensor, Tensor> histogram_over(const Tensor& self, const Tensor& edges, const Tensor& weight, bool density) {
+  const int64_t bins = edges.numel() - 1;
+  const Tensor x = self.reshape({-1});
+  Tensor bin = searchsorted(edges, x, false, /*right=*/true) - 1;
+  bin = where(eq(x, edges[bins]), full({}, bins - 1, bin.options()), bin);
+  const Tensor inside = logical_and(ge(bin, 0), lt(bin, bins));
+  const Tensor w = weight.defined() ? weight.reshape({-1}) : ones_like(x);
+  Tensor hist = index_add(zeros({bins}, self.options()), 0, clamp(bin, 0, bins - 1), where(inside, w, zeros_like(w)));
+  if (density) hist = hist / (hist.sum() * diff(edges));
+  return {hist, edges};
+}
+
+void check_histogram(const Tensor& self, const Tensor& weight) {
+  ops::check_defined("histogram", self, "input");
+  TG_CHECK_TYPE(is_floating_point(self.dtype()), "histogram: expected a floating-point input, got {}", self.dtype());
+  if (!weight.defined()) return;
+  TG_CHECK(weight.sizes() == self.sizes(), "histogram: weight of shape {} must have the input's shape {}",
+           weight.sizes(), self.sizes());
+  TG_CHECK_TYPE(weight.dtype() == self.dtype(), "histogram: weight ({}) must have the input's dtype ({})",
+                weight.dtype(), self.dtype());
+  ops::check_same_device("histogram", self, weight);
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins, std::optional<std::pair<double, double>> range,
+                                     const Tensor& weight, bool density, SourceLoc loc) {
+  detail::ApiScope scope("histogram", loc);
+  check_histogram(self, weight);
+  TG_CHECK_VALUE(bins > 0, "histogram: bins must be > 0, got {}", bins);
+  NoGradGuard no_grad;
+  double lo = 0, hi = 1;
+  if (range) {
+    std::tie(lo, hi) = *range;
+  } else if (self.numel() > 0) {
+    lo = self.min().item<double>();
+    hi = self.max().item<double>();
+  }
+  TG_CHECK_VALUE(!(lo > hi), "histogram: min should not exceed max, but got min {} max {}", lo, hi);
+  TG_CHECK_VALUE(std::isfinite(lo) && std::isfinite(hi), "histogram: the range [{}, {}] is not finite", lo, hi);
+  if (lo == hi) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  return histogram_over(self, linspace(lo, hi, bins + 1, self.options()), weight, density);
+}
+
+std::tuple<Tensor, Tensor> histogram(const Tensor& self, const Tensor& bins, const Tensor& weight, bool density,
+                                     SourceLoc loc) {
+  detail::ApiScope scope("histogram", loc);
+  check_histogram(self, weight);
+  ops::check_defined("histogram", bins, "bins");
+  ops::check_same_device("histogram", self, bins);
+  TG_CHECK(bins.dim() == 1 && bins.numel() >= 2,
+           "histogram: bins must be a 1-D tensor of at least 2 edges, got shape {}", bins.sizes());
+  TG_CHECK_TYPE(bins.dtype() == self.dtype(), "histogram: bins ({}) must have the input's dtype ({})", bins.dtype(),
+                self.dtype());
+  NoGradGuard no_grad;
+  TG_CHECK_VALUE(ge(diff(bins), 0).all().item<bool>(), "histogram: the bin edges must be non-decreasing");
+  return histogram_over(self, bins.detach().clone(), weight, density);
 }
 
 Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength, SourceLoc loc) {
@@ -110,7 +176,8 @@ Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength, So
   NoGradGuard no_grad;
   const int64_t n = std::max(minlength, self.numel() > 0 ? self.max().item<int64_t>() + 1 : 0);
   const Tensor index = self.to(kInt64);
-  if (!weights.defined()) return zeros({n}, TensorOptions(kInt64).device(self.device())).scatter_add(0, index, ones_like(index));
+  if (!weights.defined())
+    return zeros({n}, TensorOptions(kInt64).device(self.device())).scatter_add(0, index, ones_like(index));
   // PyTorch's result types: float32 weights count in float32, all others in float64.
   const DType dtype = weights.dtype() == kFloat32 ? kFloat32 : kFloat64;
   return zeros({n}, TensorOptions(dtype).device(self.device())).scatter_add(0, index, weights.detach().to(dtype));
@@ -143,8 +210,9 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, bool r
   const Tensor x = self.detach();
   const int d = dim ? wrap_dim(*dim, std::max<int64_t>(x.dim(), 1), "unique_consecutive") : 0;
   // Rows to compare: the flattened elements, or the slices along dim (flattened).
-  const Tensor rows = dim ? movedim(x.dim() == 0 ? x.reshape({1}) : x, d, 0).reshape({x.dim() == 0 ? 1 : x.sizes()[d], -1})
-                          : x.reshape({-1, 1});
+  const Tensor rows =
+      dim ? movedim(x.dim() == 0 ? x.reshape({1}) : x, d, 0).reshape({x.dim() == 0 ? 1 : x.sizes()[d], -1})
+          : x.reshape({-1, 1});
   const int64_t n = rows.sizes()[0];
   const TensorOptions index_options = TensorOptions(kInt64).device(x.device());
   if (n == 0) {

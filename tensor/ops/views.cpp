@@ -213,6 +213,26 @@ Tensor squeeze(const Tensor& self, int64_t dim, SourceLoc loc) {
   return reshape_view("SqueezeBackward", self, sizes, strides);
 }
 
+// Dims of size other than 1 stay, as in PyTorch; a dim named twice is an error.
+Tensor squeeze(const Tensor& self, const Shape& dims, SourceLoc loc) {
+  detail::ApiScope scope("squeeze", loc);
+  ops::check_defined("squeeze", self, "input");
+  const int n = std::max<int>(self.dim(), 1);
+  std::vector<bool> drop(n, false);
+  for (int64_t dim : dims) {
+    const int d = wrap_dim(dim, self.dim(), "squeeze");
+    TG_CHECK_VALUE(!drop[d], "squeeze: dim {} appears multiple times in the list of dims {}", d, dims);
+    drop[d] = true;
+  }
+  Shape sizes, strides;
+  for (int d = 0; d < self.dim(); ++d) {
+    if (drop[d] && self.sizes()[d] == 1) continue;
+    sizes.push_back(self.sizes()[d]);
+    strides.push_back(self.strides()[d]);
+  }
+  return reshape_view("SqueezeBackward", self, sizes, strides);
+}
+
 Tensor unsqueeze(const Tensor& self, int64_t dim, SourceLoc loc) {
   detail::ApiScope scope("unsqueeze", loc);
   ops::check_defined("unsqueeze", self, "input");
@@ -490,6 +510,10 @@ Tensor Tensor::to(Device device, DType dtype, bool copy, SourceLoc loc) const {
   return to(device, copy, loc).to(dtype, false, loc);
 }
 
+Tensor Tensor::type_as(const Tensor& other, SourceLoc loc) const {
+  TG_CHECK(other.defined(), "type_as: the other tensor is undefined");
+  return to(other.dtype(), false, loc);
+}
 Tensor Tensor::cpu(SourceLoc loc) const { return to(Device::cpu(), false, loc); }
 Tensor Tensor::cuda(int index, SourceLoc loc) const { return to(Device::cuda(index), false, loc); }
 

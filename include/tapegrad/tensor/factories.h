@@ -49,6 +49,18 @@ Tensor bernoulli(const Tensor& p, TG_CALLER);
 Tensor bernoulli(const Tensor& p, Generator& generator, TG_CALLER);
 Tensor multinomial(const Tensor& input, int64_t num_samples, bool replacement = false, TG_CALLER);
 Tensor multinomial(const Tensor& input, int64_t num_samples, bool replacement, Generator& generator, TG_CALLER);
+// Normal draws with per-element means and standard deviations (torch.normal): the shape is
+// mean's and std's broadcast, the dtype mean's (std's when mean is a number). std must be >= 0.
+// Not differentiable (PyTorch's gradient for mean and std is zero).
+Tensor normal(const Tensor& mean, const Tensor& std, Generator* generator = nullptr, TG_CALLER);
+Tensor normal(const Tensor& mean, double std = 1.0, Generator* generator = nullptr, TG_CALLER);
+Tensor normal(double mean, const Tensor& std, Generator* generator = nullptr, TG_CALLER);
+Tensor normal(double mean, double std, const Shape& size, Generator* generator = nullptr,
+              const TensorOptions& options = {}, TG_CALLER);
+// The default generator's state as 16 uint8 values (seed, then offset, little-endian), as
+// torch.get_rng_state; set_rng_state(get_rng_state()) replays the stream from there.
+Tensor get_rng_state(TG_CALLER);
+void set_rng_state(const Tensor& state, TG_CALLER);
 
 // Same shape, dtype and device as `t` unless `options` says otherwise; never requires grad
 // unless asked.

@@ -42,5 +42,9 @@ class Generator {
 Generator& default_generator();
 // Reseeds the default generator (torch.manual_seed).
 void manual_seed(uint64_t seed);
+// Reseeds the default generator from std::random_device and returns the seed (torch.seed).
+uint64_t seed();
+// The default generator's seed (torch.initial_seed).
+uint64_t initial_seed();
 
 }  // namespace tg

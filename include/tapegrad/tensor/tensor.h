@@ -66,6 +66,7 @@ class Tensor {
   Device device() const;
   bool is_cpu() const { return device().is_cpu(); }
   bool is_cuda() const { return device().is_cuda(); }
+  int get_device() const { return is_cuda() ? device().index() : -1; }  // -1 on the CPU, as PyTorch
   bool is_contiguous() const;
   bool is_floating_point() const { return tg::is_floating_point(dtype()); }
   int64_t storage_offset() const;
@@ -131,6 +132,7 @@ class Tensor {
   Tensor to(DType dtype, bool copy = false, TG_CALLER) const;
   Tensor to(Device device, bool copy = false, TG_CALLER) const;
   Tensor to(Device device, DType dtype, bool copy = false, TG_CALLER) const;
+  Tensor type_as(const Tensor& other, TG_CALLER) const;  // to(other.dtype())
   Tensor cpu(TG_CALLER) const;
   Tensor cuda(int index = 0, TG_CALLER) const;
   // A copy in page-locked memory (this tensor when it already is): copies from it to a GPU are
@@ -171,10 +173,26 @@ class Tensor {
   Tensor permute(const Shape& dims, TG_CALLER) const;
   Tensor squeeze(TG_CALLER) const;
   Tensor squeeze(int64_t dim, TG_CALLER) const;
+  Tensor squeeze(const Shape& dims, TG_CALLER) const;  // those of dims that have size 1
   Tensor unsqueeze(int64_t dim, TG_CALLER) const;
+  // The conjugate transpose of the last two dims (of a 2-D tensor for H); tensors are real, so
+  // these are mT and t.
+  Tensor mH(TG_CALLER) const;
+  Tensor H(TG_CALLER) const;
+  Tensor adjoint(TG_CALLER) const;
+  // In-place views: this tensor (every handle to it) takes the view's shape and strides.
+  const Tensor& t_(TG_CALLER) const;
+  const Tensor& transpose_(int64_t dim0, int64_t dim1, TG_CALLER) const;
+  const Tensor& squeeze_(TG_CALLER) const;
+  const Tensor& squeeze_(int64_t dim, TG_CALLER) const;
+  const Tensor& squeeze_(const Shape& dims, TG_CALLER) const;
+  const Tensor& unsqueeze_(int64_t dim, TG_CALLER) const;
+  const Tensor& as_strided_(const Shape& sizes, const Shape& strides,
+                            std::optional<int64_t> storage_offset = std::nullopt, TG_CALLER) const;
   Tensor expand(const Shape& sizes, TG_CALLER) const;
   Tensor expand_as(const Tensor& other, TG_CALLER) const;
   Tensor narrow(int64_t dim, int64_t start, int64_t length, TG_CALLER) const;
+  Tensor narrow_copy(int64_t dim, int64_t start, int64_t length, TG_CALLER) const;  // a contiguous copy
   Tensor select(int64_t dim, int64_t index, TG_CALLER) const;
   Tensor slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1,
                TG_CALLER) const;
@@ -194,6 +212,9 @@ class Tensor {
                            bool accumulate = false, TG_CALLER) const;
   const Tensor& index_put_(std::initializer_list<TensorIndex> indices, const Scalar& value, TG_CALLER) const;
   const Tensor& index_put_(const std::vector<TensorIndex>& indices, const Scalar& value, TG_CALLER) const;
+  // A copy with self[indices] = values (+= with accumulate); indices as torch.index_put's.
+  Tensor index_put(const std::vector<std::optional<Tensor>>& indices, const Tensor& values, bool accumulate = false,
+                   TG_CALLER) const;
   Tensor index_select(int64_t dim, const Tensor& index, TG_CALLER) const;
   Tensor gather(int64_t dim, const Tensor& index, TG_CALLER) const;
   Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER) const;
@@ -308,6 +329,8 @@ class Tensor {
   Tensor std(const Shape& dims = {}, double correction = 1, bool keepdim = false, TG_CALLER) const;
   Tensor norm(const Scalar& p = 2, const Shape& dims = {}, bool keepdim = false, TG_CALLER) const;
   Tensor logsumexp(const Shape& dims, bool keepdim = false, TG_CALLER) const;
+  // Summed down to `size`, which must broadcast to this tensor's shape (autograd's reduction).
+  Tensor sum_to_size(const Shape& size, TG_CALLER) const;
   Tensor polygamma(int64_t n, TG_CALLER) const;
   const Tensor& polygamma_(int64_t n, TG_CALLER) const;
   std::tuple<Tensor, Tensor> kthvalue(int64_t k, int64_t dim = -1, bool keepdim = false, TG_CALLER) const;

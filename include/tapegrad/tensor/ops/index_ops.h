@@ -19,6 +19,9 @@ Tensor index(const Tensor& self, const std::vector<std::optional<Tensor>>& indic
 Tensor index_put(const Tensor& self, const std::vector<std::optional<Tensor>>& indices, const Tensor& values,
                  bool accumulate = false, TG_CALLER);
 Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, TG_CALLER);
+// The coordinates in a tensor of `shape` of each flat (row-major) index: one int64 tensor of
+// indices' shape per dim of shape (torch.unravel_index).
+tensor_list unravel_index(const Tensor& indices, const Shape& shape, TG_CALLER);
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, TG_CALLER);
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, TG_CALLER);
 Tensor scatter(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, TG_CALLER);

@@ -194,6 +194,14 @@ Tensor det(const Tensor& A, TG_CALLER);
 Tensor logdet(const Tensor& A, TG_CALLER);
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A, TG_CALLER);
 Tensor pinverse(const Tensor& A, double rcond = 1e-15, TG_CALLER);
+// X with A X = B for A = L L^T (L lower, or A = U^T U with upper) given its Cholesky factor;
+// batch dims broadcast. cholesky_inverse is A^-1 from the factor.
+Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper = false, TG_CALLER);
+Tensor cholesky_inverse(const Tensor& L, bool upper = false, TG_CALLER);
+// (P, L, U) with A = P L U from lu_factor's (LU, pivots), for [..., m, n] factors: L [..., m, k]
+// with a unit diagonal, U [..., k, n], k = min(m, n). The parts not asked for are empty.
+std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data = true,
+                                             bool unpack_pivots = true, TG_CALLER);
 Tensor matrix_power(const Tensor& A, int64_t n, TG_CALLER);
 Tensor matrix_exp(const Tensor& A, TG_CALLER);
 

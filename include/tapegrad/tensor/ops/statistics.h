@@ -4,6 +4,8 @@
 // distances between sets of points.
 #include <optional>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "tapegrad/tensor/tensor.h"
 
@@ -19,6 +21,15 @@ Tensor corrcoef(const Tensor& self, TG_CALLER);
 // Counts in `bins` equal bins over [min, max] (the data's own range when both are 0); values
 // outside are ignored, max falls in the last bin. Floating point; not differentiable.
 Tensor histc(const Tensor& self, int64_t bins = 100, double min = 0, double max = 0, TG_CALLER);
+// Counts (or summed weights) of a floating tensor's elements in `bins` equal bins over range (the
+// data's own range when not given; a zero-width range widens by 0.5 each way), or in the bins
+// between the increasing edges of a 1-D tensor; the last bin includes its right edge, values
+// outside are ignored. density divides by the total and the bin widths. Returns (hist, edges).
+std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins = 100,
+                                     std::optional<std::pair<double, double>> range = std::nullopt,
+                                     const Tensor& weight = {}, bool density = false, TG_CALLER);
+std::tuple<Tensor, Tensor> histogram(const Tensor& self, const Tensor& bins, const Tensor& weight = {},
+                                     bool density = false, TG_CALLER);
 // Occurrences (or summed weights) of each value 0..max of a 1-D non-negative integer tensor, at
 // least minlength long.
 Tensor bincount(const Tensor& self, const Tensor& weights = {}, int64_t minlength = 0, TG_CALLER);
@@ -36,6 +47,16 @@ Tensor trapezoid(const Tensor& y, const Tensor& x, int64_t dim = -1, TG_CALLER);
 Tensor trapezoid(const Tensor& y, double dx = 1, int64_t dim = -1, TG_CALLER);
 Tensor cumulative_trapezoid(const Tensor& y, const Tensor& x, int64_t dim = -1, TG_CALLER);
 Tensor cumulative_trapezoid(const Tensor& y, double dx = 1, int64_t dim = -1, TG_CALLER);
+// The derivative of sampled values along each of dims (every dim when empty), one tensor per dim
+// (torch.gradient): central differences inside, one-sided ones of order edge_order (1 or 2) at
+// the ends. The samples lie `spacing` apart (one spacing for every dim, or one per dim), or at the
+// coordinates given by one 1-D tensor per dim.
+tensor_list gradient(const Tensor& self, double spacing = 1.0, const Shape& dims = {}, int64_t edge_order = 1,
+                     TG_CALLER);
+tensor_list gradient(const Tensor& self, const std::vector<double>& spacing, const Shape& dims = {},
+                     int64_t edge_order = 1, TG_CALLER);
+tensor_list gradient(const Tensor& self, const tensor_list& coordinates, const Shape& dims = {}, int64_t edge_order = 1,
+                     TG_CALLER);
 // The p-norm distance between each row of x1 [..., P, M] and each row of x2 [..., R, M]:
 // [..., P, R] (batch dims broadcast). p >= 0; p = inf is the largest difference.
 Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2.0, TG_CALLER);

@@ -17,7 +17,18 @@ Tensor permute(const Tensor& self, const Shape& dims, TG_CALLER);
 Tensor movedim(const Tensor& self, int64_t source, int64_t destination, TG_CALLER);
 Tensor squeeze(const Tensor& self, TG_CALLER);
 Tensor squeeze(const Tensor& self, int64_t dim, TG_CALLER);
+// Removes those of dims that have size 1 (the others stay).
+Tensor squeeze(const Tensor& self, const Shape& dims, TG_CALLER);
 Tensor unsqueeze(const Tensor& self, int64_t dim, TG_CALLER);
+// In-place views (torch's t_, transpose_, ...): self takes the view's geometry and history.
+const Tensor& t_(const Tensor& self, TG_CALLER);
+const Tensor& transpose_(const Tensor& self, int64_t dim0, int64_t dim1, TG_CALLER);
+const Tensor& squeeze_(const Tensor& self, TG_CALLER);
+const Tensor& squeeze_(const Tensor& self, int64_t dim, TG_CALLER);
+const Tensor& squeeze_(const Tensor& self, const Shape& dims, TG_CALLER);
+const Tensor& unsqueeze_(const Tensor& self, int64_t dim, TG_CALLER);
+const Tensor& as_strided_(const Tensor& self, const Shape& sizes, const Shape& strides,
+                          std::optional<int64_t> storage_offset = std::nullopt, TG_CALLER);
 Tensor expand(const Tensor& self, const Shape& sizes, TG_CALLER);
 Tensor broadcast_to(const Tensor& self, const Shape& sizes, TG_CALLER);
 // The shape all of these broadcast to, and the tensors expanded to it (views), as PyTorch's.
