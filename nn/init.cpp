@@ -140,4 +140,44 @@ const Tensor& trunc_normal_(const Tensor& t, double mean, double std, double a, 
   return assign(t, tensor(v, kFloat64).view(t.sizes()));
 }
 
+const Tensor& eye_(const Tensor& t) {
+  check(t, "eye_");
+  TG_CHECK_VALUE(t.dim() == 2, "eye_: only tensors with 2 dimensions are supported, got shape {}", t.sizes());
+  return assign(t, eye(t.sizes()[0], t.sizes()[1], t.options()));
+}
+
+const Tensor& dirac_(const Tensor& t, int64_t groups) {
+  check(t, "dirac_");
+  TG_CHECK_VALUE(t.dim() >= 3 && t.dim() <= 5,
+                 "dirac_: only tensors with 3, 4, or 5 dimensions are supported, got shape {}", t.sizes());
+  TG_CHECK_VALUE(groups > 0 && t.sizes()[0] % groups == 0, "dirac_: dim 0 ({}) must be divisible by groups ({})",
+                 t.sizes()[0], groups);
+  const int64_t per_group = t.sizes()[0] / groups, channels = std::min(per_group, t.sizes()[1]);
+  Tensor values = zeros(t.sizes(), t.options());
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t d = 0; d < channels; ++d) {
+      Tensor at = values.select(0, g * per_group + d).select(0, d);
+      while (at.dim() > 0) at = at.select(0, at.sizes()[0] / 2);
+      at.fill_(1.0);
+    }
+  }
+  return assign(t, values);
+}
+
+const Tensor& sparse_(const Tensor& t, double sparsity, double std, Generator* g) {
+  check(t, "sparse_");
+  TG_CHECK_VALUE(t.dim() == 2, "sparse_: only tensors with 2 dimensions are supported, got shape {}", t.sizes());
+  TG_CHECK_VALUE(sparsity >= 0 && sparsity <= 1, "sparse_: sparsity must lie in [0, 1], got {}", sparsity);
+  const int64_t rows = t.sizes()[0], cols = t.sizes()[1];
+  const auto zeros_per_column = static_cast<int64_t>(std::ceil(sparsity * static_cast<double>(rows)));
+  Generator& gen = gen_or_default(g);
+  Tensor values = randn(t.sizes(), gen, kFloat64) * std;
+  // As PyTorch: a fresh permutation of the rows for each column; its first entries are zeroed.
+  for (int64_t c = 0; c < cols && zeros_per_column > 0; ++c) {
+    const Tensor rows_to_zero = randperm(rows, gen).narrow(0, 0, zeros_per_column);
+    index_fill_(values.select(1, c), 0, rows_to_zero, 0.0);
+  }
+  return assign(t, values);
+}
+
 }  // namespace tg::nn::init

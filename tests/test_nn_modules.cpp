@@ -421,3 +421,40 @@ TEST(Init, Initialisers) {
   nn::init::kaiming_uniform_(b, 0, nn::init::FanMode::FanIn, "leaky_relu", &g2);
   EXPECT_TRUE(equal(a, b));
 }
+
+TEST(Init, EyeDiracAndSparse) {
+  const Tensor w = full({2, 3}, 5.0);
+  EXPECT_TRUE(nn::init::eye_(w).is_same(w));
+  EXPECT_TRUE(equal(w, eye(2, 3)));
+  EXPECT_THROW_WITH(nn::init::eye_(empty({2, 2, 2})), ValueError, "eye_: only tensors with 2 dimensions");
+
+  // A conv weight that passes its input through: conv1d(x, dirac) == x on the shared channels.
+  const Tensor k = empty({4, 3, 3}, kFloat64);
+  nn::init::dirac_(k);
+  const Tensor x = randn({2, 3, 7}, kFloat64);
+  const Tensor y = F::conv1d(x, k, {.padding = 1});
+  EXPECT_TRUE(tgtest::close(y.narrow(1, 0, 3), x, 0, 0));
+  EXPECT_EQ(y.select(1, 3).abs().sum().item<double>(), 0.0);
+  const Tensor k2 = empty({4, 2, 3, 3});
+  nn::init::dirac_(k2, 2);
+  EXPECT_EQ(k2.sum().item<double>(), 4.0);  // two groups of two channels
+  EXPECT_EQ(k2.index({1, 1, 1, 1}).item<double>(), 1.0);
+  EXPECT_EQ(k2.index({3, 1, 1, 1}).item<double>(), 1.0);
+  EXPECT_THROW_WITH(nn::init::dirac_(empty({2, 2})), ValueError, "dirac_: only tensors with 3, 4, or 5 dimensions");
+  EXPECT_THROW_WITH(nn::init::dirac_(empty({3, 2, 3}), 2), ValueError,
+                    "dirac_: dim 0 (3) must be divisible by groups (2)");
+
+  Generator gen(8);
+  const Tensor s = empty({10, 40});
+  nn::init::sparse_(s, 0.25, 1.0, &gen);
+  // ceil(0.25 * 10) = 3 zeros in every column, the rest Normal(0, 1).
+  EXPECT_EQ(tgtest::vals(eq(s, 0).sum({0})), std::vector<double>(40, 3.0));
+  EXPECT_NEAR(s.pow(2).sum().item<double>() / 280, 1.0, 0.3);
+  Generator g1(2), g2(2);
+  const Tensor a = empty({5, 6}), b = empty({5, 6}, kFloat64);
+  nn::init::sparse_(a, 0.5, 0.01, &g1);
+  nn::init::sparse_(b, 0.5, 0.01, &g2);
+  EXPECT_TRUE(tgtest::close(a.to(kFloat64), b, 1e-6, 1e-9));  // one seed, the same values in every dtype
+  EXPECT_THROW_WITH(nn::init::sparse_(empty({3}), 0.1), ValueError, "sparse_: only tensors with 2 dimensions");
+  EXPECT_THROW_WITH(nn::init::sparse_(empty({3, 3}), 1.5), ValueError, "sparse_: sparsity must lie in [0, 1]");
+}

@@ -303,6 +303,76 @@ TEST(Optim, AdadeltaRpropAndASGDMatchReference) {
   EXPECT_THROW_WITH(optim::ASGD({a}, {.weight_decay = -1}), ValueError, "ASGD: invalid weight_decay value -1");
 }
 
+// Adafactor on f(W) = sum(c * (W - S)^2) for a 2 x 3 matrix (factored second moment) and on a
+// vector (a plain one), against a float64 loop over PyTorch's formulas.
+TEST(Optim, AdafactorMatchesReference) {
+  const std::vector<double> start = {0.5, -1.5, 2.0, 1.0, 0.25, -0.75}, shift = {0.3, -0.2, 0.7, 0.1, 0.9, -0.4};
+  for (const bool matrix : {true, false}) {
+    optim::AdafactorOptions o{.lr = 0.05, .weight_decay = 0.1};
+    const Shape shape = matrix ? Shape{2, 3} : Shape{6};
+    Tensor p = tensor(start, kFloat64).reshape(shape).detach().requires_grad_(true);
+    optim::Adafactor opt({p}, o);
+    const Tensor S = tensor(shift, kFloat64).reshape(shape), c = arange(1, 7, 1, kFloat64).reshape(shape);
+    std::vector<double> x = start, row(2, 0), col(3, 0), var(6, 0);
+    const double eps1 = 2.220446049250313e-16;
+    for (int t = 1; t <= 6; ++t) {
+      opt.zero_grad();
+      ((p - S).square() * c).sum().backward();
+      opt.step();
+      std::vector<double> g(6);
+      for (size_t i = 0; i < 6; ++i) g[i] = 2 * (i + 1.0) * (x[i] - shift[i]);
+      const double w = std::pow(t, o.beta2_decay), rho = std::min(o.lr, 1 / std::sqrt(t));
+      double pn = 0;
+      for (double v : x) pn += v * v;
+      const double alpha = std::max(o.eps2, std::sqrt(pn) / std::sqrt(6.0)) * rho;
+      for (double& v : x) v *= 1 - o.lr * o.weight_decay;
+      std::vector<double> est(6);
+      if (matrix) {
+        for (size_t r = 0; r < 2; ++r) {
+          double m = 0;
+          for (size_t k = 0; k < 3; ++k) m += g[r * 3 + k] * g[r * 3 + k] / 3;
+          row[r] += w * (m - row[r]);
+        }
+        for (size_t k = 0; k < 3; ++k) {
+          double m = 0;
+          for (size_t r = 0; r < 2; ++r) m += g[r * 3 + k] * g[r * 3 + k] / 2;
+          col[k] += w * (m - col[k]);
+        }
+        const double row_mean = std::max((row[0] + row[1]) / 2, eps1);
+        for (size_t i = 0; i < 6; ++i) est[i] = row[i / 3] * col[i % 3] / row_mean;
+      } else {
+        for (size_t i = 0; i < 6; ++i) est[i] = var[i] += w * (g[i] * g[i] - var[i]);
+      }
+      std::vector<double> u(6);
+      double un = 0;
+      for (size_t i = 0; i < 6; ++i) {
+        u[i] = g[i] / std::sqrt(std::max(est[i], eps1 * eps1));
+        un += u[i] * u[i];
+      }
+      const double denom = std::max(1.0, std::sqrt(un) / (std::sqrt(6.0) * o.d));
+      for (size_t i = 0; i < 6; ++i) x[i] -= alpha / denom * u[i];
+    }
+    expect_near(p.to_vector<double>(), x);
+    const auto state = opt.state_dict();
+    EXPECT_EQ(state.contains("state.0.row_var"), matrix);
+    EXPECT_EQ(state.contains("state.0.variance"), !matrix);
+    // The state round-trips: a fresh optimizer continues the same trajectory.
+    Tensor q = p.detach().clone().requires_grad_(true);
+    optim::Adafactor resumed({q}, o);
+    resumed.load_state_dict(state);
+    for (auto [opt_, t_] : {std::pair<optim::Optimizer*, Tensor>{&opt, p}, {&resumed, q}}) {
+      opt_->zero_grad();
+      ((t_ - S).square() * c).sum().backward();
+      opt_->step();
+    }
+    expect_near(q.to_vector<double>(), p.to_vector<double>(), 0);
+  }
+  EXPECT_THROW_WITH(optim::Adafactor({param()}, {.beta2_decay = 0.5}), ValueError, "beta2_decay should be <= 0");
+  EXPECT_THROW_WITH(optim::Adafactor({param()}, {.d = 0.5}), ValueError, "clipping threshold d should be >= 1");
+  EXPECT_THROW_WITH(optim::Adafactor({param()}, {.eps1 = -1}), ValueError, "epsilon1 should be >= 0");
+  EXPECT_THROW_WITH(optim::Adafactor({param()}, {.lr = -1}), ValueError, "learning rate should be >= 0");
+}
+
 TEST(Optim, LBFGSMinimizesWithAndWithoutLineSearch) {
   // The quadratic: L-BFGS's first iteration is a gradient step, then quasi-Newton steps find the
   // minimum (kShift) to rounding.

@@ -522,6 +522,27 @@ void bind_nn_functional(py::module_& nn) {
     I::orthogonal_(as_tensor(t), gain, generator_of(gen));
     return t;
   }, py::arg("tensor"), py::arg("gain") = 1.0, g);
+  init.def(
+      "eye_",
+      [](py::object t) {
+        I::eye_(as_tensor(t));
+        return t;
+      },
+      py::arg("tensor"));
+  init.def(
+      "dirac_",
+      [](py::object t, int64_t groups) {
+        I::dirac_(as_tensor(t), groups);
+        return t;
+      },
+      py::arg("tensor"), py::arg("groups") = 1);
+  init.def(
+      "sparse_",
+      [](py::object t, double sparsity, double std, py::object gen) {
+        I::sparse_(as_tensor(t), sparsity, std, generator_of(gen));
+        return t;
+      },
+      py::arg("tensor"), py::arg("sparsity"), py::arg("std") = 0.01, g);
   init.def("trunc_normal_", [](py::object t, double mean, double std, double a, double b, py::object gen) {
     I::trunc_normal_(as_tensor(t), mean, std, a, b, generator_of(gen));
     return t;

@@ -2,6 +2,7 @@
 // learning-rate schedulers.
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <string_view>
 
 #include "bindings.h"
@@ -23,6 +24,18 @@ void apply_options(Options& o, const py::dict& kwargs, const char* optimizer) {
   for (const auto& [key, value] : kwargs) {
     const std::string k = py::cast<std::string>(key);
     if (k == "params") continue;
+    if (k == "eps" && py::isinstance<py::sequence>(value)) {
+      // Adafactor's eps=(eps1, eps2), eps1 None for the dtype's machine epsilon (NaN here).
+      const auto eps = py::cast<std::pair<py::object, double>>(value);
+      const double eps1 = eps.first.is_none() ? std::nan("") : py::cast<double>(eps.first);
+      bool found = false;
+      o.visit([&](const char* n, auto& v) {
+        if (std::string_view(n) == "eps1") v = eps1, found = true;
+        if (std::string_view(n) == "eps2") v = eps.second;
+      });
+      TG_CHECK_TYPE(found, "{}: eps must be a number, got a pair", optimizer);
+      continue;
+    }
     const auto pair =
         std::find_if(kPairKeywords.begin(), kPairKeywords.end(), [&](const auto& p) { return p[0] == k; });
     if (pair != kPairKeywords.end()) {
@@ -154,6 +167,7 @@ void bind_optim(py::module_& root) {
   def_optimizer<RAdam, RAdamOptions>(m, "RAdam");
   def_optimizer<Rprop, RpropOptions>(m, "Rprop");
   def_optimizer<ASGD, ASGDOptions>(m, "ASGD");
+  def_optimizer<Adafactor, AdafactorOptions>(m, "Adafactor");
   // LBFGS: line_search_fn None or "strong_wolfe"; step(closure) calls the closure as often as it needs.
   py::class_<LBFGS, Optimizer, std::shared_ptr<LBFGS>>(m, "LBFGS")
       .def(py::init([](py::iterable params, py::kwargs kw) {

@@ -535,6 +535,8 @@ def test_margin_loss_modules_match_torch():
     ("RAdam", {"lr": 0.05, "weight_decay": 0.02, "decoupled_weight_decay": True, "maximize": True}),
     ("Rprop", {"lr": 0.1, "etas": (0.4, 1.3), "step_sizes": (1e-3, 0.3)}),
     ("ASGD", {"lr": 0.05, "lambd": 0.01, "t0": 3, "weight_decay": 0.1}),
+    ("Adafactor", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adafactor", {"lr": 0.2, "beta2_decay": -0.5, "eps": (1e-20, 1e-2), "d": 2.0, "maximize": True}),
 ])
 def test_optimizer_trajectories(name, kw):
     start = np.random.randn(3, 4)
@@ -2152,3 +2154,28 @@ def test_normal_and_rng_state():
         tg.normal(tg.zeros(2), 1.0, (2,))
     with pytest.raises(ValueError, match="set_rng_state: expected 16 bytes"):
         tg.set_rng_state(tg.zeros(3, dtype=tg.uint8))
+
+
+@pytest.mark.parametrize("shape,dtype", [((6,), "float64"), ((2, 3, 4), "float64"), ((5, 3), "float32")])
+def test_adafactor_on_vectors_batches_and_float32_matches_torch(shape, dtype):
+    start = np.random.randn(*shape)
+    pt = tg.tensor(start.tolist(), dtype=getattr(tg, dtype), requires_grad=True)
+    pp = torch.tensor(start, dtype=getattr(torch, dtype), requires_grad=True)
+    ot, op = tg.optim.Adafactor([pt], lr=0.05), torch.optim.Adafactor([pp], lr=0.05)
+    tol = 1e-12 if dtype == "float64" else 2e-6
+    for _ in range(7):
+        g = np.random.randn(*shape)
+        pt.grad = tg.tensor(g.tolist(), dtype=getattr(tg, dtype))
+        pp.grad = torch.tensor(g, dtype=getattr(torch, dtype))
+        ot.step()
+        op.step()
+        check(pt, pp, tol, tol)
+    st = ot.state_dict()
+    sp = op.state_dict()["state"][0]
+    for key in ("row_var", "col_var", "variance"):
+        if sp.get(key) is None:
+            assert f"state.0.{key}" not in st
+        else:
+            check(st[f"state.0.{key}"], sp[key], tol, tol)
+    with pytest.raises(ValueError, match="beta2_decay should be <= 0"):
+        tg.optim.Adafactor([pt], beta2_decay=0.5)

@@ -465,3 +465,15 @@ def test_packed_sequences_through_an_lstm():
         pad_packed_sequence(packed, total_length=2)
 
 
+
+
+def test_init_eye_dirac_and_sparse():
+    w = tg.empty(2, 3)
+    assert tg.nn.init.eye_(w) is w
+    assert tg.equal(w, tg.eye(2, 3))
+    k = tg.nn.init.dirac_(tg.empty(4, 2, 3, 3), groups=2)
+    assert k.sum().item() == 4.0
+    s = tg.nn.init.sparse_(tg.empty(10, 5), 0.3, std=1.0, generator=tg.Generator(1))
+    assert (s == 0).sum(0).tolist() == [3.0] * 5 or (s == 0).sum(0).tolist() == [3] * 5
+    with pytest.raises(ValueError, match="sparse_: only tensors with 2 dimensions"):
+        tg.nn.init.sparse_(tg.empty(3), 0.1)

@@ -35,5 +35,13 @@ const Tensor& orthogonal_(const Tensor& tensor, double gain = 1.0, Generator* ge
 // Normal(mean, std) conditioned on [a, b].
 const Tensor& trunc_normal_(const Tensor& tensor, double mean = 0.0, double std = 1.0, double a = -2.0, double b = 2.0,
                             Generator* generator = nullptr);
+// The identity matrix (a 2-D tensor), keeping the input's identity in Linear layers.
+const Tensor& eye_(const Tensor& tensor);
+// The Dirac delta for a 3-, 4- or 5-D convolution weight [out, in, k...]: each of the `groups`
+// blocks of out channels passes its first min(out / groups, in) input channels through
+// unchanged (a 1 at the kernel's centre).
+const Tensor& dirac_(const Tensor& tensor, int64_t groups = 1);
+// A sparse 2-D matrix: Normal(0, std) with ceil(sparsity * rows) random zeros in each column.
+const Tensor& sparse_(const Tensor& tensor, double sparsity, double std = 0.01, Generator* generator = nullptr);
 
 }  // namespace tg::nn::init
