@@ -74,7 +74,7 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& node, uint32_t 
     anomaly_check_forward(*node, out);
 }
 
-void check_inplace(const Tensor& self, const char* op) {
+void check_inplace_history(const Tensor& self, const char* op) {
   const TensorImpl* impl = self.impl();
   if (grad_mode_on()) {
     TG_CHECK(!(impl->requires_grad_ && !impl->grad_fn_),
@@ -87,6 +87,11 @@ void check_inplace(const Tensor& self, const char* op) {
              "{}); do the update inside tg::NoGradGuard or clone() the leaf first",
              op, impl->sizes_, base ? base->sizes_ : Shape{});
   }
+}
+
+void check_inplace(const Tensor& self, const char* op) {
+  check_inplace_history(self, op);
+  const TensorImpl* impl = self.impl();
   for (int d = 0; d < impl->sizes_.size(); ++d)
     TG_CHECK(!(impl->strides_[d] == 0 && impl->sizes_[d] > 1),
              "{}: the tensor (shape {}, strides {}) has elements that share memory (e.g. made by expand); clone() it "

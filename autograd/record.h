@@ -68,6 +68,9 @@ inline void set_history(const tensor_list& outs, const std::shared_ptr<Node>& no
 // Before an in-place op on `self`: refuses leaves that require grad (and views of them) while
 // grad mode is on, and tensors whose elements overlap in memory (expanded ones).
 void check_inplace(const Tensor& self, const char* op);
+// check_inplace's autograd half: refuses to change a leaf that requires grad, or a view of one,
+// in place (also for in-place view ops, which may change tensors whose elements overlap).
+void check_inplace_history(const Tensor& self, const char* op);
 // After an in-place op on `self` recorded as `node` (whose input 0 is self's old value): makes
 // node self's history, or for a view, rewrites its base's history (CopySlices).
 void rebase_history(const Tensor& self, std::shared_ptr<Node> node);

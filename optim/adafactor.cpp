@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/factories.h"
@@ -37,8 +38,9 @@ void Adafactor::step() {
         s.variance = zeros_like(p);
       }
     }
-    const double eps1 = std::isnan(o.eps1) ? (p.dtype() == kFloat64 ? 2.220446049250313e-16 : 1.1920928955078125e-07)
-                                           : o.eps1;
+    const double machine_eps =
+        p.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon() : std::numeric_limits<float>::epsilon();
+    const double eps1 = std::isnan(o.eps1) ? machine_eps : o.eps1;
     s.step.add_(1);
     const double t = s.step.item<double>();
     const double one_minus_beta2 = std::pow(t, o.beta2_decay);

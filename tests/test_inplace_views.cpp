@@ -90,8 +90,10 @@ TEST(InplaceViews, GradientsFlowThroughTheRecordedView) {
 
 TEST(InplaceViews, Errors) {
   const Tensor leaf = randn({2, 3}).requires_grad_();
-  EXPECT_THROW_WITH(leaf.t_(), Error, "t_: a leaf tensor that requires grad (shape [2, 3])");
-  EXPECT_THROW_WITH(leaf.narrow(0, 0, 1).squeeze_(), Error, "squeeze_: a view (shape [1, 3]) of a leaf tensor");
+  EXPECT_THROW_WITH(leaf.t_(), Error, "t_: a leaf tensor that requires grad is being used in an in-place operation");
+  EXPECT_THROW_WITH(
+      leaf.narrow(0, 0, 1).squeeze_(), Error,
+      "squeeze_: a view of a leaf tensor that requires grad is being modified in place (view shape [1, 3]");
   EXPECT_THROW_WITH(zeros({2, 3, 4}).t_(), Error, "t: expects a tensor with at most 2 dims");
   EXPECT_THROW_WITH(zeros({2, 3}).transpose_(0, 2), Error, "transpose");
   EXPECT_THROW_WITH(zeros({2, 3}).unsqueeze_(4), Error, "unsqueeze");

@@ -13,18 +13,8 @@ namespace {
 template <class F>
 const Tensor& restride_inplace(const Tensor& self, const char* name, F&& view_op) {
   ops::check_defined(name, self, "input");
+  autograd::check_inplace_history(self, name);
   TensorImpl* impl = self.impl();
-  if (autograd::grad_mode_on()) {
-    TG_CHECK(!(impl->requires_grad_ && !impl->grad_fn_),
-             "{}: a leaf tensor that requires grad (shape {}) is being used in an in-place operation; use the "
-             "out-of-place op, or work on a clone()",
-             name, impl->sizes_);
-    const TensorImpl* base = impl->view_base_.get();
-    TG_CHECK(!(base && base->requires_grad_ && !base->grad_fn_),
-             "{}: a view (shape {}) of a leaf tensor that requires grad is being changed in place; use the "
-             "out-of-place op",
-             name, impl->sizes_);
-  }
   const Tensor view = view_op(self);
   const TensorImpl* v = view.impl();
   if (v == impl) return self;  // a no-op view (transpose of a 0-D tensor)
