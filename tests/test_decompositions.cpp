@@ -83,6 +83,77 @@ TEST(LinalgQr, Gradients) {
   EXPECT_THROW_WITH(Rr.sum().backward(), Error, "mode \"r\" does not compute");
 }
 
+TEST(LinalgHouseholder, GeqrfHouseholderProductAndOrmqr) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(13);
+  for (const Shape& shape : {Shape{5, 3}, Shape{2, 4, 4}, Shape{3, 6}}) {
+    SCOPED_TRACE(fmt::format("{}", shape));
+    const Tensor A = randn(shape, gen, kFloat64);
+    const int64_t m = A.size(-2), n = A.size(-1), k = std::min(m, n);
+    auto [a, tau] = geqrf(A);
+    EXPECT_EQ(a.sizes(), A.sizes());
+    EXPECT_EQ(tau.size(-1), k);
+    auto [Q, R] = linalg::qr(A);
+    // geqrf's R is qr's, and its reflectors multiply to qr's Q.
+    EXPECT_TRUE(close(triu(a).narrow(-2, 0, k), R, 1e-12, 1e-12));
+    if (m >= n) {
+      EXPECT_TRUE(close(linalg::householder_product(a, tau), Q, 1e-12, 1e-12));
+      // The composed path (taken when a gradient is needed) gives the kernel's values.
+      const Tensor needs = a.detach().requires_grad_();
+      EXPECT_TRUE(close(linalg::householder_product(needs, tau).detach(), Q, 1e-12, 1e-12));
+    }
+    // ormqr from either side, with and without the transpose, against the explicit Q.
+    auto [Qc, Rc] = linalg::qr(A, "complete");
+    Shape cs = A.sizes();
+    cs[cs.size() - 1] = 2;
+    const Tensor C = randn(cs, gen, kFloat64), D = C.mT().contiguous();
+    EXPECT_TRUE(close(ormqr(a, tau, C), matmul(Qc, C), 1e-12, 1e-12));
+    EXPECT_TRUE(close(ormqr(a, tau, C, true, true), matmul(Qc.mT(), C), 1e-12, 1e-12));
+    EXPECT_TRUE(close(ormqr(a, tau, D, false), matmul(D, Qc), 1e-12, 1e-12));
+    EXPECT_TRUE(close(ormqr(a, tau, D, false, true), matmul(D, Qc.mT()), 1e-12, 1e-12));
+  }
+  // Fewer reflectors than columns: the rest of Q is the identity's; no reflectors at all is I.
+  const Tensor A = randn({5, 3}, gen, kFloat64);
+  auto [a, tau] = geqrf(A);
+  const Tensor two = linalg::householder_product(a, tau.narrow(0, 0, 2));
+  const Tensor v = a.narrow(1, 0, 2).tril(-1) + eye(5, 2, kFloat64);
+  Tensor expected = eye(5, 3, kFloat64);
+  for (int64_t i = 1; i >= 0; --i) {
+    const Tensor vi = v.narrow(1, i, 1);
+    expected = expected - tau[i] * matmul(vi, matmul(vi.mT(), expected));
+  }
+  EXPECT_TRUE(close(two, expected, 1e-12, 1e-12));
+  EXPECT_TRUE(close(linalg::householder_product(a, zeros({0}, kFloat64)), eye(5, 3, kFloat64), 0, 0));
+  // float32 matches float64 to its precision; geqrf is not differentiable.
+  auto [a32, tau32] = geqrf(A.to(kFloat32).requires_grad_());
+  EXPECT_FALSE(a32.requires_grad());
+  EXPECT_TRUE(close(linalg::householder_product(a32, tau32), std::get<0>(linalg::qr(A)).to(kFloat32), 1e-5, 1e-5));
+
+  const Tensor a0 = a.detach().requires_grad_(), tau0 = tau.detach().requires_grad_();
+  const Tensor C = randn({5, 2}, gen, kFloat64).requires_grad_();
+  expect_gradients({
+      {"householder_product", [](L x) { return linalg::householder_product(x[0], x[1]); }, {a0, tau0}},
+      {"ormqr_left", [](L x) { return ormqr(x[0], x[1], x[2]); }, {a0, tau0, C}},
+      {"ormqr_right_transposed", [](L x) { return ormqr(x[0], x[1], x[2].mT(), false, true); }, {a0, tau0, C}},
+  });
+
+  EXPECT_THROW_WITH(geqrf(ones({3}, kFloat64)), Error, "geqrf: expected matrices [..., m, n]");
+  EXPECT_THROW_WITH(geqrf(ones({3, 3}, kInt64)), TypeError, "geqrf: expected a floating-point input");
+  EXPECT_THROW_WITH(linalg::householder_product(a.mT(), tau), Error,
+                    "linalg.householder_product: the factor must have at least as many rows as columns, got shape "
+                    "[3, 5]");
+  EXPECT_THROW_WITH(linalg::householder_product(a, ones({4}, kFloat64)), Error,
+                    "linalg.householder_product: tau holds 4 scales, more than the factor of shape [5, 3]");
+  EXPECT_THROW_WITH(linalg::householder_product(a, ones({2, 3}, kFloat64)), Error,
+                    "linalg.householder_product: tau of shape [2, 3] must have the factor's batch dims");
+  EXPECT_THROW_WITH(linalg::householder_product(a, tau.to(kFloat32)), TypeError,
+                    "linalg.householder_product: the factor (float64) and tau (float32) must have the same dtype");
+  EXPECT_THROW_WITH(ormqr(a, tau, ones({4, 2}, kFloat64)), Error,
+                    "ormqr: other of shape [4, 2] must have the factor's batch dims and 5 rows");
+  EXPECT_THROW_WITH(ormqr(a, tau, ones({2, 5}, kFloat32), false), TypeError,
+                    "ormqr: the factor (float64) and other (float32)");
+}
+
 TEST(LinalgSvd, ValuesVectorsAndShapes) {
   TG_REQUIRE_LAPACK();
   Generator gen(13);

@@ -171,6 +171,9 @@ TEST(Index, NonzeroOfLargeMasksInEveryRank) {
     EXPECT_EQ(vals(mask.to(kFloat32).nonzero()), want);
     EXPECT_EQ(vals(mask.to(kInt64).nonzero()), want);
   }
+  // Empty inputs have no non-zeros (and once divided by their zero sizes).
+  EXPECT_EQ(zeros({0}, kBool).nonzero().sizes(), (Shape{0, 1}));
+  EXPECT_EQ(ones({3, 0, 2}).nonzero().sizes(), (Shape{0, 3}));
 }
 
 TEST(Index, SortArgsortTopk) {

@@ -143,6 +143,74 @@ TEST(RandomFill, NormalWithTensorMeansAndStds) {
   EXPECT_THROW_WITH(normal(0.0, 1.0, {2}, nullptr, kInt32), Error, "normal");
 }
 
+TEST(RandomFill, PoissonCounts) {
+  Generator g(21);
+  // Rates on both sides of 10, where the sampler switches from products of uniforms to
+  // rejection; 20k draws each.
+  const std::vector<double> rates{0.0, 0.5, 3.0, 9.5, 10.0, 40.0, 1000.0};
+  const int64_t draws = 20000;
+  const Tensor lam = tensor(rates, kFloat64).unsqueeze(1).expand({7, draws});
+  const Tensor x = poisson(lam, &g);
+  EXPECT_EQ(x.sizes(), lam.sizes());
+  EXPECT_EQ(x.dtype(), kFloat64);
+  EXPECT_TRUE(equal(x, floor(x)));
+  EXPECT_GE(amin(x).item<double>(), 0);
+  for (size_t i = 0; i < rates.size(); ++i) {
+    SCOPED_TRACE(rates[i]);
+    const Tensor row = x.select(0, static_cast<int64_t>(i));
+    EXPECT_NEAR(mean_of(row), rates[i], 6 * std::sqrt(rates[i] / draws) + 1e-12);
+    EXPECT_NEAR(var_of(row), rates[i], 0.05 * rates[i] + 1e-12);  // a Poisson's variance is its mean
+  }
+  EXPECT_NEAR(mean_of(eq(x.select(0, 1), 0)), std::exp(-0.5), 0.02);
+  // Seeded, float32 kept, no gradient; bad rates refused.
+  Generator a(3), b(3);
+  const Tensor r32 = full({100}, 7.0f).requires_grad_();
+  const Tensor p1 = poisson(r32, &a);
+  EXPECT_TRUE(equal(p1, poisson(r32, &b)));
+  EXPECT_EQ(p1.dtype(), kFloat32);
+  EXPECT_FALSE(p1.requires_grad());
+  EXPECT_EQ(poisson(zeros({0, 3})).sizes(), (Shape{0, 3}));
+  EXPECT_THROW_WITH(poisson(tensor({1.0, -1.0})), ValueError,
+                    "poisson: rates must be finite and non-negative; the rates of shape [2] hold a negative");
+  EXPECT_THROW_WITH(poisson(tensor({INFINITY})), ValueError, "poisson: rates must be finite");
+  EXPECT_THROW_WITH(poisson(tensor({1, 2})), TypeError, "poisson");
+}
+
+TEST(RandomFill, BinomialCounts) {
+  Generator g(22);
+  // Small means (sums of geometric waits), large ones (rejection), p > 1/2 (mirrored), and the
+  // edges p = 0, p = 1 and count = 0.
+  const std::vector<std::pair<double, double>> cases{{5, 0.3},   {20, 0.9}, {100, 0.3}, {1000, 0.9},
+                                                     {1e6, 0.5}, {10, 0.0}, {10, 1.0},  {0, 0.5}};
+  const int64_t draws = 20000;
+  std::vector<double> n, p;
+  for (auto [ni, pi] : cases) n.push_back(ni), p.push_back(pi);
+  const Tensor count = tensor(n, kFloat64).unsqueeze(1), prob = tensor(p, kFloat64).unsqueeze(1);
+  const Tensor x = binomial(count.expand({8, draws}), prob.expand({8, draws}), &g);
+  EXPECT_TRUE(equal(x, floor(x)));
+  EXPECT_TRUE(logical_and(ge(x, 0), le(x, count)).all().item<bool>());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto [ni, pi] = cases[i];
+    SCOPED_TRACE(fmt::format("n={} p={}", ni, pi));
+    const Tensor row = x.select(0, static_cast<int64_t>(i));
+    const double var = ni * pi * (1 - pi);
+    EXPECT_NEAR(mean_of(row), ni * pi, 6 * std::sqrt(var / draws) + 1e-12);
+    EXPECT_NEAR(var_of(row), var, 0.05 * var + 1e-12);
+  }
+  // Count and prob broadcast; the result takes their promoted dtype.
+  const Tensor y = binomial(full({3, 1}, 4.0f), tensor({0.25, 0.5}, kFloat64), &g);
+  EXPECT_EQ(y.sizes(), (Shape{3, 2}));
+  EXPECT_EQ(y.dtype(), kFloat64);
+  EXPECT_THROW_WITH(binomial(tensor({2.5}), tensor({0.5})), ValueError,
+                    "binomial: counts must be non-negative whole numbers; the count of shape [1]");
+  EXPECT_THROW_WITH(binomial(tensor({-1.0}), tensor({0.5})), ValueError, "binomial: counts must be non-negative");
+  EXPECT_THROW_WITH(binomial(tensor({3.0}), tensor({1.5})), ValueError,
+                    "binomial: probabilities must lie in [0, 1]; the prob of shape [1]");
+  EXPECT_THROW_WITH(binomial(tensor({3.0}), tensor({NAN})), ValueError, "binomial: probabilities must lie in [0, 1]");
+  EXPECT_THROW_WITH(binomial(ones({2}), ones({3})), Error, "binomial");
+  EXPECT_THROW_WITH(binomial(tensor({3}), tensor({0.5})), TypeError, "binomial");
+}
+
 TEST(RandomFill, SeedsAndRngState) {
   manual_seed(123);
   EXPECT_EQ(initial_seed(), 123u);

@@ -378,7 +378,9 @@ void nonzero(DType dtype, const void* in, const Shape& sizes, int64_t* out) {
         }
       }
     };
-    if (nd == 0) return;  // a 0-dim tensor's non-zero has no coordinates to write
+    // A 0-dim tensor's non-zero has no coordinates to write, an empty one no elements (and its
+    // zero sizes must not be divided by).
+    if (nd == 0 || n == 0) return;
     if (threads == 1) return write(0, n, out);
 #pragma omp parallel num_threads(threads)
     {

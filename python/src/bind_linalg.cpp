@@ -43,6 +43,10 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   la.def("qr", [](const Tensor& a, const std::string& mode) {
     return qr_result(nogil([&] { return tg::linalg::qr(a, mode); }));
   }, py::arg("A"), py::arg("mode") = "reduced");
+  la.def(
+      "householder_product",
+      [](const Tensor& a, const Tensor& tau) { return nogil([&] { return tg::linalg::householder_product(a, tau); }); },
+      py::arg("A"), py::arg("tau"));
   la.def("svd", [](const Tensor& a, bool full) {
     return svd_result(nogil([&] { return tg::linalg::svd(a, full); }));
   }, py::arg("A"), py::arg("full_matrices") = true);
@@ -181,6 +185,20 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
       m, cls, "cholesky_inverse",
       [](const Tensor& l, bool upper) { return nogil([&] { return tg::cholesky_inverse(l, upper); }); },
       py::arg("upper") = false);
+  def_op(m, cls, "geqrf", [](const Tensor& a) { return geqrf_result(nogil([&] { return tg::geqrf(a); })); });
+  // torch.orgqr: householder_product under LAPACK's name. The methods name their arguments
+  // input2 and input3, the functions tau and other, as PyTorch does.
+  const auto orgqr = [](const Tensor& a, const Tensor& tau) {
+    return nogil([&] { return tg::linalg::householder_product(a, tau); });
+  };
+  cls.def("orgqr", orgqr, py::arg("input2"));
+  m.def("orgqr", orgqr, py::arg("input"), py::arg("tau"));
+  const auto ormqr = [](const Tensor& a, const Tensor& tau, const Tensor& other, bool left, bool transpose) {
+    return nogil([&] { return tg::ormqr(a, tau, other, left, transpose); });
+  };
+  cls.def("ormqr", ormqr, py::arg("input2"), py::arg("input3"), py::arg("left") = true, py::arg("transpose") = false);
+  m.def("ormqr", ormqr, py::arg("input"), py::arg("tau"), py::arg("other"), py::arg("left") = true,
+        py::arg("transpose") = false);
   m.def(
       "lu_unpack",
       [](const Tensor& lu, const Tensor& pivots, bool unpack_data, bool unpack_pivots) {

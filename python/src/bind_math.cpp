@@ -602,6 +602,21 @@ void bind_math(py::module_& m, TensorClass& cls) {
     tg::Generator* gen = generator_of(g);
     return nogil([&] { return gen ? tg::multinomial(t, n, replacement, *gen) : tg::multinomial(t, n, replacement); });
   }, py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(), py::arg("generator") = py::none());
+  // Module functions only, as in PyTorch.
+  m.def(
+      "poisson",
+      [generator_of](const tg::Tensor& rates, py::object g) {
+        tg::Generator* gen = generator_of(g);
+        return nogil([&] { return tg::poisson(rates, gen); });
+      },
+      py::arg("input"), py::arg("generator") = py::none());
+  m.def(
+      "binomial",
+      [generator_of](const tg::Tensor& count, const tg::Tensor& prob, py::object g) {
+        tg::Generator* gen = generator_of(g);
+        return nogil([&] { return tg::binomial(count, prob, gen); });
+      },
+      py::arg("count"), py::arg("prob"), py::arg("generator") = py::none());
   def_op(m, cls, "bernoulli", [generator_of](const tg::Tensor& t, py::object g) {
     tg::Generator* gen = generator_of(g);
     return nogil([&] { return gen ? tg::bernoulli(t, *gen) : tg::bernoulli(t); });

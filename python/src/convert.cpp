@@ -287,6 +287,11 @@ py::object histogram_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   return make_tuple_of(type, r);
 }
 
+py::object geqrf_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("geqrf", {"a", "tau"});
+  return make_tuple_of(type, r);
+}
+
 py::object lu_factor_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   static PyObject* type = tuple_type("linalg_lu_factor", {"LU", "pivots"});
   return make_tuple_of(type, r);

@@ -17,6 +17,10 @@ from . import autograd, cuda, linalg, nn, optim, special, utils  # noqa: E402  (
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from ._torch_names import *  # noqa: E402,F401,F403  (torch.conv2d, torch.dropout, ...: nn.functional's ops)
+from ._function_forms import *  # noqa: E402,F401,F403  (torch.abs_, torch.t_copy, ...)
+from ._legacy_linalg import *  # noqa: E402,F401,F403  (torch.svd, torch.lu, ...)
+from ._real_complex_views import *  # noqa: E402,F401,F403  (conj, real, angle on real tensors)
+from ._type_info import *  # noqa: E402,F401,F403  (finfo, iinfo, result_type)
 
 __version__ = "0.1.0"
 

@@ -2128,6 +2128,56 @@ def test_histogram_gradient_unravel_and_cholesky_family_match_torch():
         check(t, p)
 
 
+@requires_lapack
+def test_householder_reflectors():
+    a = np.random.randn(2, 5, 3)
+    ft, fp = tg.geqrf(tg.tensor(a.tolist(), dtype=tg.float64)), torch.geqrf(torch.tensor(a))
+    check(ft.a, fp.a)
+    check(ft.tau, fp.tau)
+    f, tau = np.asarray(ft.a), np.asarray(ft.tau)
+    check_fn(tg.linalg.householder_product, torch.linalg.householder_product, f, tau)
+    check_fn(lambda x, t: tg.linalg.householder_product(x, t[..., :2]),
+             lambda x, t: torch.linalg.householder_product(x, t[..., :2]), f, tau)
+    check(tg.tensor(f.tolist(), dtype=tg.float64).orgqr(tg.tensor(tau.tolist(), dtype=tg.float64)), torch.tensor(f).orgqr(torch.tensor(tau)))
+    c = np.random.randn(2, 5, 4)
+    for left in (True, False):
+        for transpose in (False, True):
+            other = c if left else np.ascontiguousarray(c.swapaxes(-1, -2))
+            check_fn(lambda x, t, o: tg.ormqr(x, t, o, left=left, transpose=transpose),
+                     lambda x, t, o: torch.ormqr(x, t, o, left=left, transpose=transpose), f, tau, other)
+    xt, xp = tg.tensor(f.tolist(), dtype=tg.float64), torch.tensor(f)
+    check(xt.ormqr(tg.tensor(tau.tolist(), dtype=tg.float64), tg.tensor(c.tolist(), dtype=tg.float64), transpose=True),
+          xp.ormqr(torch.tensor(tau), torch.tensor(c), transpose=True))
+    with pytest.raises(RuntimeError, match="at least as many rows as columns"):
+        tg.linalg.householder_product(xt.mT, tg.tensor(tau.tolist(), dtype=tg.float64))
+
+
+def test_poisson_and_binomial_moments_match_torch():
+    # Independent streams: the counts' means, variances and P(0) agree to their sampling error.
+    rates = np.array([0.3, 2.0, 9.9, 10.0, 60.0])
+    n = 40000
+    rt = tg.tensor(rates.tolist(), dtype=tg.float64).unsqueeze(1).expand(5, n)
+    xt = np.asarray(tg.poisson(rt, generator=tg.Generator().manual_seed(1)))
+    xp = torch.poisson(torch.tensor(rates).unsqueeze(1).expand(5, n)).numpy()
+    sd = np.sqrt(rates / n)
+    np.testing.assert_array_less(np.abs(xt.mean(1) - xp.mean(1)), 8 * sd)
+    np.testing.assert_allclose(xt.var(1), xp.var(1), rtol=0.06)
+    np.testing.assert_allclose((xt == 0).mean(1), (xp == 0).mean(1), atol=0.015)
+    counts, probs = np.array([6.0, 30.0, 400.0, 25.0, 0.0]), np.array([0.4, 0.5, 0.2, 0.97, 0.5])
+    ct = tg.tensor(counts.tolist(), dtype=tg.float64).unsqueeze(1).expand(5, n)
+    pt = tg.tensor(probs.tolist(), dtype=tg.float64).unsqueeze(1)
+    bt = np.asarray(tg.binomial(ct, pt.expand(5, n)))
+    bp = torch.binomial(torch.tensor(counts).unsqueeze(1).expand(5, n), torch.tensor(probs).unsqueeze(1).expand(5, n))
+    bp = bp.numpy()
+    var = counts * probs * (1 - probs)
+    np.testing.assert_array_less(np.abs(bt.mean(1) - bp.mean(1)), 8 * np.sqrt(var / n) + 1e-12)
+    np.testing.assert_allclose(bt.var(1), bp.var(1), rtol=0.06, atol=1e-12)
+    with pytest.raises(ValueError, match="poisson: rates must be finite and non-negative"):
+        tg.poisson(tg.tensor([-1.0]))
+    with pytest.raises(ValueError, match="binomial: probabilities must lie in"):
+        tg.binomial(tg.tensor([3.0]), tg.tensor([2.0]))
+
+
 def test_normal_and_rng_state():
     tg.manual_seed(4)
     assert tg.initial_seed() == 4
@@ -2179,3 +2229,108 @@ def test_adafactor_on_vectors_batches_and_float32_matches_torch(shape, dtype):
             check(st[f"state.0.{key}"], sp[key], tol, tol)
     with pytest.raises(ValueError, match="beta2_decay should be <= 0"):
         tg.optim.Adafactor([pt], beta2_decay=0.5)
+
+
+def test_function_forms_of_methods_and_copies():
+    a = np.random.rand(3, 4) + 0.5
+    for name in ["abs_", "exp_", "sqrt_", "clamp_", "zero_", "sigmoid_", "log_", "trunc_"]:
+        t, p = tg.tensor(a.tolist(), dtype=tg.float64), torch.tensor(a)
+        args = (0.7, 1.2) if name == "clamp_" else ()
+        rt, rp = getattr(tg, name)(t, *args), getattr(torch, name)(p, *args)
+        assert rt is t
+        check(t, p)
+    t, p = tg.tensor(a.tolist(), dtype=tg.float64), torch.tensor(a)
+    cases = [("t_copy", ()), ("transpose_copy", (0, 1)), ("permute_copy", ((1, 0),)), ("unsqueeze_copy", (1,)),
+             ("diagonal_copy", ()), ("select_copy", (1, 2)), ("expand_copy", ((2, 3, 4),)), ("view_copy", ((2, 6),)),
+             ("unfold_copy", (1, 2, 1)), ("as_strided_copy", ((2, 2), (1, 2))), ("detach_copy", ()),
+             ("alias_copy", ())]
+    for name, args in cases:
+        rt = getattr(tg, name)(t, *args)
+        check(rt, getattr(torch, name)(p, *args))
+        if rt.numel():
+            rt.view(-1)[0] = 99.0  # a tensor of its own: the input is unchanged
+    check(t, p)
+    check(tg.slice_copy(t, 1, 1, 4, 2), torch.slice_copy(p, 1, 1, 4, 2))
+    check(tg.squeeze_copy(t.unsqueeze(0)), torch.squeeze_copy(p.unsqueeze(0)))
+    for rt, rp in zip(tg.split_copy(t, 2, 1), torch.split_copy(p, 2, 1)):
+        check(rt, rp)
+    for rt, rp in zip(tg.unbind_copy(t, 1), torch.unbind_copy(p, 1)):
+        check(rt, rp)
+    for rt, rp in zip(tg.unsafe_split(t, 2, 0), torch.unsafe_split(p, 2, 0)):
+        check(rt, rp)
+    for rt, rp in zip(tg.unsafe_split_with_sizes(t, [1, 2], 0), torch.unsafe_split_with_sizes(p, [1, 2], 0)):
+        check(rt, rp)
+    for rt, rp in zip(t.unsafe_chunk(2, 1), p.unsafe_chunk(2, 1)):
+        check(rt, rp)
+    check(tg.rsub(t, 2.0, alpha=3), torch.rsub(p, 2.0, alpha=3))
+    check(tg.rsub(t, t * 2), torch.rsub(p, p * 2))
+    check_fn(lambda x, v: tg.fill(x, v.sum()), lambda x, v: torch.fill(x, v.sum()), a, np.random.rand(2))
+    assert tg.fill(tg.tensor([1, 2]), 2.5).tolist() == torch.fill(torch.tensor([1, 2]), 2.5).tolist()
+
+
+@requires_lapack
+def test_legacy_linalg_names():
+    a = np.random.randn(2, 5, 3)
+    for some in (True, False):
+        st, sp = tg.svd(tg.tensor(a.tolist(), dtype=tg.float64), some=some), torch.svd(torch.tensor(a), some=some)
+        assert tuple(st.V.shape) == tuple(sp.V.shape)
+        check(st.S, sp.S)
+        k = 3
+        check(st.U[..., :k] * st.S.unsqueeze(-2) @ st.V[..., :k].mT, torch.tensor(a))
+    st, sp = tg.tensor(a.tolist(), dtype=tg.float64).svd(compute_uv=False), torch.tensor(a).svd(compute_uv=False)
+    for x, y in zip(st, sp):
+        check(x, y)
+    m = np.random.randn(4, 4)
+    spd = m @ m.T + 4 * np.eye(4)
+    u, b = np.triu(m) + 4 * np.eye(4), np.random.randn(2, 4, 3)
+    for upper in (True, False):
+        for transpose in (False, True):
+            for unit in (False, True):
+                tri = u if upper else u.T.copy()
+                check_fn(lambda x, y: tg.triangular_solve(x, y, upper, transpose, unit).solution,
+                         lambda x, y: torch.triangular_solve(x, y, upper, transpose, unit).solution, b, tri)
+    rt = tg.tensor(b.tolist(), dtype=tg.float64).triangular_solve(tg.tensor(u.tolist(), dtype=tg.float64))
+    check(rt.cloned_coefficient, torch.tensor(u))
+    lt, lp = tg.lu(tg.tensor(spd.tolist(), dtype=tg.float64)), torch.lu(torch.tensor(spd))
+    check(lt[0], lp[0])
+    assert lt[1].tolist() == lp[1].tolist()
+    assert len(tg.tensor(spd.tolist(), dtype=tg.float64).lu(get_infos=True)) == 3
+    rhs = np.random.randn(4, 2)
+    check(tg.lu_solve(tg.tensor(rhs.tolist(), dtype=tg.float64), *lt), torch.lu_solve(torch.tensor(rhs), *lp))
+    mats = [np.random.randn(3, 4), np.random.randn(4, 2), np.random.randn(2, 5)]
+    check_fn(tg.chain_matmul, torch.chain_matmul, *mats)
+    with pytest.raises(RuntimeError, match="without pivoting"):
+        tg.lu(tg.tensor(spd.tolist(), dtype=tg.float64), pivot=False)
+
+
+def test_real_tensor_complex_helpers_and_type_info():
+    a = np.array([-1.5, 0.0, 2.0, np.nan, -np.inf, np.inf])
+    t, p = tg.tensor(a.tolist(), dtype=tg.float64), torch.tensor(a)
+    for name in ["conj", "resolve_conj", "resolve_neg", "conj_physical", "isreal", "angle", "real"]:
+        check(getattr(tg, name)(t), getattr(torch, name)(p))
+    check(t.angle(), p.angle())
+    check(t.real, p.real)
+    assert tg.is_conj(t) is False and t.is_neg() is False
+    check(tg.angle(tg.tensor([-2, 3])), torch.angle(torch.tensor([-2, 3])), atol=1e-6)
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with non-complex dtypes"):
+        t.imag
+    check_fn(tg.angle, torch.angle, np.random.randn(5))
+    for name in ["float16", "bfloat16", "float32", "float64"]:
+        ft, fp = tg.finfo(getattr(tg, name)), torch.finfo(getattr(torch, name))
+        for field in ["bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"]:
+            assert getattr(ft, field) == getattr(fp, field), (name, field)
+    assert tg.finfo().eps == torch.finfo().eps
+    for name in ["uint8", "int8", "int32", "int64"]:
+        it, ip = tg.iinfo(getattr(tg, name)), torch.iinfo(getattr(torch, name))
+        assert (it.bits, it.min, it.max) == (ip.bits, ip.min, ip.max)
+    with pytest.raises(TypeError, match="finfo: expected a floating dtype"):
+        tg.finfo(tg.int64)
+    with pytest.raises(TypeError, match="iinfo: expected an integer dtype"):
+        tg.iinfo(tg.float32)
+    pairs = [(tg.tensor([1, 2]), 1.0), (tg.tensor([1.0], dtype=tg.float16), tg.tensor(2.0, dtype=tg.float64)),
+             (tg.tensor([True]), 3), (tg.tensor([1], dtype=tg.int8), tg.tensor([1], dtype=tg.int64)), (1, 2.0),
+             (tg.tensor(1), tg.tensor([1.0], dtype=tg.float16))]
+    for x, y in pairs:
+        conv = [torch.tensor(v.tolist(), dtype=getattr(torch, str(v.dtype).split(".")[-1]))
+                if isinstance(v, tg.Tensor) else v for v in (x, y)]
+        assert str(tg.result_type(x, y)).split(".")[-1] == str(torch.result_type(*conv)).split(".")[-1]

@@ -57,6 +57,11 @@ Tensor normal(const Tensor& mean, double std = 1.0, Generator* generator = nullp
 Tensor normal(double mean, const Tensor& std, Generator* generator = nullptr, TG_CALLER);
 Tensor normal(double mean, double std, const Shape& size, Generator* generator = nullptr,
               const TensorOptions& options = {}, TG_CALLER);
+// Counts drawn from per-element parameters, as PyTorch samples them, in the parameters' dtype
+// (floating) and on their device; neither is differentiable. poisson: rates finite and >= 0.
+// binomial: count (whole numbers >= 0) and prob (in [0, 1]) broadcast together.
+Tensor poisson(const Tensor& rates, Generator* generator = nullptr, TG_CALLER);
+Tensor binomial(const Tensor& count, const Tensor& prob, Generator* generator = nullptr, TG_CALLER);
 // The default generator's state as 16 uint8 values (seed, then offset, little-endian), as
 // torch.get_rng_state; set_rng_state(get_rng_state()) replays the stream from there.
 Tensor get_rng_state(TG_CALLER);

@@ -80,6 +80,9 @@ Tensor eigvalsh(const Tensor& A, std::string_view uplo = "L", TG_CALLER);
 // [..., k, n] (k = min(m, n)); "complete": Q [..., m, m], R [..., m, n]; "r": R only (Q empty,
 // not differentiable). Differentiable in "reduced" mode and in "complete" mode with m <= n.
 std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode = "reduced", TG_CALLER);
+// The first n columns of Q = H_1 ... H_k from Householder reflectors in geqrf's form: A [..., m, n]
+// (m >= n) holds v_i below the diagonal of column i, tau [..., k] (k <= n) their scales.
+Tensor householder_product(const Tensor& A, const Tensor& tau, TG_CALLER);
 // A = U diag(S) Vh, singular values S descending: U [..., m, m], Vh [..., n, n] with
 // full_matrices, else [..., m, k] and [..., k, n]. The signs of each pair of singular vectors are
 // arbitrary; gradients (full_matrices false only) are for losses that do not depend on them, and
@@ -202,6 +205,13 @@ Tensor cholesky_inverse(const Tensor& L, bool upper = false, TG_CALLER);
 // with a unit diagonal, U [..., k, n], k = min(m, n). The parts not asked for are empty.
 std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& LU, const Tensor& pivots, bool unpack_data = true,
                                              bool unpack_pivots = true, TG_CALLER);
+// The QR factorisation as LAPACK's geqrf stores it, (a, tau): R on and above a's diagonal,
+// Householder vectors below it, their scales in tau [..., min(m, n)]. Not differentiable.
+std::tuple<Tensor, Tensor> geqrf(const Tensor& A, TG_CALLER);
+// Q C (left) or C Q, or with Q^T (transpose), for Q = H_1 ... H_k from geqrf's (A, tau)
+// [..., mn, k'] and [..., k]; other [..., m, n] with mn = m (left) or n.
+Tensor ormqr(const Tensor& A, const Tensor& tau, const Tensor& other, bool left = true, bool transpose = false,
+             TG_CALLER);
 Tensor matrix_power(const Tensor& A, int64_t n, TG_CALLER);
 Tensor matrix_exp(const Tensor& A, TG_CALLER);
 

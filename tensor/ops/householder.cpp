@@ -1,0 +1,113 @@
+// Householder reflectors in LAPACK's compact form: geqrf (the QR factorisation as LAPACK stores
+// it), householder_product (LAPACK's orgqr: the first columns of Q = H_1 ... H_k) and ormqr (Q
+// or Q^T times a matrix). Reflector i is H_i = I - tau_i v_i v_i^T, with v_i column i of the
+// factor below the diagonal, 1 on it and 0 above.
+//
+// geqrf is not differentiable, as in PyTorch. The other two apply the reflectors one at a time
+// with tensor ops, which gives their gradients; without one to record, householder_product
+// runs the backend's orgqr kernel instead.
+#include "autograd/record.h"
+#include "tapegrad/autograd/grad_mode.h"
+#include "tapegrad/tensor/factories.h"
+#include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
+#include "tensor/ops/matrix_helpers.h"
+
+namespace tg {
+namespace {
+
+// Checks a factor [..., m, n] (m >= n when `tall`) and its scales tau [..., k] (k <= n).
+void check_reflectors(const char* op, const Tensor& A, const Tensor& tau, bool tall) {
+  ops::check_matrices(op, A, /*square=*/false);
+  ops::check_defined(op, tau, "tau");
+  ops::check_same_device(op, A, tau);
+  TG_CHECK_TYPE(A.dtype() == tau.dtype(), "{}: the factor ({}) and tau ({}) must have the same dtype", op, A.dtype(),
+                tau.dtype());
+  const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes()[A.dim() - 1];
+  TG_CHECK(!tall || m >= n, "{}: the factor must have at least as many rows as columns, got shape {}", op, A.sizes());
+  TG_CHECK(tau.dim() == A.dim() - 1 &&
+               Shape(std::vector<int64_t>(tau.sizes().begin(), tau.sizes().end() - 1)) == ops::batch_shape(A),
+           "{}: tau of shape {} must have the factor's batch dims ({}) and one more", op, tau.sizes(), A.sizes());
+  const int64_t k = tau.sizes()[tau.dim() - 1];
+  TG_CHECK(k <= n && k <= m, "{}: tau holds {} scales, more than the factor of shape {} has reflectors", op, k,
+           A.sizes());
+}
+
+// The reflectors' vectors as the columns of [..., m, k].
+Tensor reflector_vectors(const Tensor& A, int64_t k) {
+  const int64_t m = A.sizes()[A.dim() - 2];
+  return A.narrow(-1, 0, k).tril(-1) + eye(m, k, TensorOptions(A.dtype()).device(A.device()));
+}
+
+// H_i X for the reflectors i in `order`: X - tau_i v_i (v_i^T X).
+Tensor apply_reflectors(const Tensor& V, const Tensor& tau, Tensor X, bool forward) {
+  const int64_t k = tau.sizes()[tau.dim() - 1];
+  for (int64_t j = 0; j < k; ++j) {
+    const int64_t i = forward ? j : k - 1 - j;
+    const Tensor v = V.narrow(-1, i, 1);
+    X = X - (tau.narrow(-1, i, 1).unsqueeze(-1) * v) * matmul(v.mT(), X);
+  }
+  return X;
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor> geqrf(const Tensor& A, SourceLoc loc) {
+  const char* op = "geqrf";
+  detail::ApiScope scope(op, loc);
+  ops::check_matrices(op, A, /*square=*/false);
+  const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes()[A.dim() - 1], k = std::min(m, n);
+  const Shape batch = ops::batch_shape(A);
+  NoGradGuard no_grad;
+  Tensor a = ops::column_major(A);
+  Shape taus = batch;
+  taus.push_back(k);
+  Tensor tau = ops::empty(taus, A.dtype(), A.device());
+  if (batch.numel() > 0 && k > 0)
+    kernels::backend(A.device(), op).geqrf(A.dtype(), batch.numel(), m, n, a.data_ptr(), tau.data_ptr());
+  return {a.mT(), tau};
+}
+
+namespace linalg {
+
+Tensor householder_product(const Tensor& A, const Tensor& tau, SourceLoc loc) {
+  const char* op = "linalg.householder_product";
+  detail::ApiScope scope(op, loc);
+  check_reflectors(op, A, tau, /*tall=*/true);
+  const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes()[A.dim() - 1], k = tau.sizes()[tau.dim() - 1];
+  const Shape batch = ops::batch_shape(A);
+  if (autograd::needs_grad(A, tau)) {
+    // Q E_n = H_1 (H_2 (... (H_k E_n))): k rank-1 updates of an m x n matrix.
+    const Tensor first_columns = eye(m, n, TensorOptions(A.dtype()).device(A.device())).expand(A.sizes());
+    return apply_reflectors(reflector_vectors(A, k), tau, first_columns, /*forward=*/false);
+  }
+  NoGradGuard no_grad;
+  Tensor q = ops::column_major(A);
+  const Tensor scales = tau.contiguous();
+  if (batch.numel() > 0 && m > 0 && n > 0)
+    kernels::backend(A.device(), op).orgqr(A.dtype(), batch.numel(), m, n, k, q.data_ptr(), scales.data_ptr());
+  return q.mT();
+}
+
+}  // namespace linalg
+
+Tensor ormqr(const Tensor& A, const Tensor& tau, const Tensor& other, bool left, bool transpose, SourceLoc loc) {
+  const char* op = "ormqr";
+  detail::ApiScope scope(op, loc);
+  check_reflectors(op, A, tau, /*tall=*/false);
+  ops::check_defined(op, other, "other");
+  ops::check_same_device(op, A, other);
+  TG_CHECK_TYPE(A.dtype() == other.dtype(), "{}: the factor ({}) and other ({}) must have the same dtype", op,
+                A.dtype(), other.dtype());
+  const int64_t m = A.sizes()[A.dim() - 2];
+  TG_CHECK(other.dim() == A.dim() && ops::batch_shape(other) == ops::batch_shape(A) &&
+               other.sizes()[other.dim() - (left ? 2 : 1)] == m,
+           "{}: other of shape {} must have the factor's batch dims and {} {} (the factor has shape {}, left={})", op,
+           other.sizes(), m, left ? "rows" : "columns", A.sizes(), left);
+  const Tensor V = reflector_vectors(A, tau.sizes()[tau.dim() - 1]);
+  // Q = H_1 ... H_k, so Q C applies H_k first, Q^T C applies H_1 first; C Q = (Q^T C^T)^T.
+  if (left) return apply_reflectors(V, tau, other, /*forward=*/transpose);
+  return apply_reflectors(V, tau, other.mT(), /*forward=*/!transpose).mT();
+}
+
+}  // namespace tg
