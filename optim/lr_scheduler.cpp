@@ -9,7 +9,7 @@
 namespace tg::optim {
 
 LRScheduler::LRScheduler(Optimizer& optimizer) : optimizer_(optimizer) {
-  for (size_t g = 0; g < optimizer.num_param_groups(); ++g) base_lrs_.push_back(optimizer.lr(g));
+  for (size_t g = 0; g < optimizer.num_param_groups(); ++g) base_lrs_.push_back(optimizer.initial_lr(g));
 }
 
 void LRScheduler::initialize() { step(); }
@@ -21,11 +21,27 @@ void LRScheduler::step() {
   last_lr_ = std::move(lrs);
 }
 
+void LRScheduler::restart() {
+  for (size_t g = 0; g < base_lrs_.size(); ++g) optimizer_.set_lr(g, base_lrs_[g]);
+  last_epoch_ = -1;
+  step();
+}
+
 namespace {
 std::vector<double> current(const Optimizer& o) {
   std::vector<double> v;
   for (size_t g = 0; g < o.num_param_groups(); ++g) v.push_back(o.lr(g));
   return v;
+}
+
+// One function per group: a single one repeated, or as many as there are groups.
+std::vector<LambdaLR::Lambda> per_group(const char* scheduler, const Optimizer& o,
+                                        std::vector<LambdaLR::Lambda> lambdas) {
+  if (lambdas.size() == 1) lambdas.resize(o.num_param_groups(), lambdas.front());
+  TG_CHECK_VALUE(lambdas.size() == o.num_param_groups(), "{}: expected {} lr_lambdas (one per group), got {}",
+                 scheduler, o.num_param_groups(), lambdas.size());
+  for (const auto& f : lambdas) TG_CHECK_VALUE(static_cast<bool>(f), "{}: an lr_lambda is empty", scheduler);
+  return lambdas;
 }
 }  // namespace
 
@@ -99,6 +115,151 @@ std::vector<double> LinearLR::compute_lr() {
   return lrs;
 }
 
+LambdaLR::LambdaLR(Optimizer& o, Lambda lr_lambda) : LambdaLR(o, std::vector<Lambda>{std::move(lr_lambda)}) {}
+LambdaLR::LambdaLR(Optimizer& o, std::vector<Lambda> lr_lambdas)
+    : LRScheduler(o), lambdas_(per_group("LambdaLR", o, std::move(lr_lambdas))) {
+  initialize();
+}
+std::vector<double> LambdaLR::compute_lr() {
+  std::vector<double> lrs(base_lrs_.size());
+  for (size_t g = 0; g < lrs.size(); ++g) lrs[g] = base_lrs_[g] * lambdas_[g](last_epoch_);
+  return lrs;
+}
+
+MultiplicativeLR::MultiplicativeLR(Optimizer& o, LambdaLR::Lambda lr_lambda)
+    : MultiplicativeLR(o, std::vector<LambdaLR::Lambda>{std::move(lr_lambda)}) {}
+MultiplicativeLR::MultiplicativeLR(Optimizer& o, std::vector<LambdaLR::Lambda> lr_lambdas)
+    : LRScheduler(o), lambdas_(per_group("MultiplicativeLR", o, std::move(lr_lambdas))) {
+  initialize();
+}
+void MultiplicativeLR::restart() {
+  last_epoch_ = -1;
+  step();
+}
+std::vector<double> MultiplicativeLR::compute_lr() {
+  std::vector<double> lrs = current(optimizer_);
+  if (last_epoch_ == 0) return lrs;
+  for (size_t g = 0; g < lrs.size(); ++g) lrs[g] *= lambdas_[g](last_epoch_);
+  return lrs;
+}
+
+ConstantLR::ConstantLR(Optimizer& o, double factor, int64_t total) : LRScheduler(o), factor_(factor), total_(total) {
+  TG_CHECK_VALUE(factor >= 0 && factor <= 1, "ConstantLR: factor must be in [0, 1], got {}", factor);
+  TG_CHECK_VALUE(total >= 0, "ConstantLR: total_iters must be non-negative, got {}", total);
+  initialize();
+}
+std::vector<double> ConstantLR::compute_lr() {
+  std::vector<double> lrs = current(optimizer_);
+  if (last_epoch_ == 0) {
+    for (double& lr : lrs) lr *= factor_;
+  } else if (last_epoch_ == total_) {
+    for (double& lr : lrs) lr *= 1.0 / factor_;
+  }
+  return lrs;
+}
+
+PolynomialLR::PolynomialLR(Optimizer& o, int64_t total, double power) : LRScheduler(o), total_(total), power_(power) {
+  TG_CHECK_VALUE(total > 0, "PolynomialLR: total_iters must be positive, got {}", total);
+  initialize();
+}
+std::vector<double> PolynomialLR::compute_lr() {
+  std::vector<double> lrs = current(optimizer_);
+  if (last_epoch_ == 0 || last_epoch_ > total_) return lrs;
+  const double e = static_cast<double>(last_epoch_), t = static_cast<double>(total_);
+  const double f = std::pow((1.0 - e / t) / (1.0 - (e - 1) / t), power_);
+  for (double& lr : lrs) lr *= f;
+  return lrs;
+}
+
+CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(Optimizer& o, int64_t t_0, int64_t t_mult, double eta_min)
+    : LRScheduler(o), t_0_(t_0), t_mult_(t_mult), eta_min_(eta_min), t_i_(static_cast<double>(t_0)) {
+  TG_CHECK_VALUE(t_0 > 0, "CosineAnnealingWarmRestarts: T_0 must be a positive integer, got {}", t_0);
+  TG_CHECK_VALUE(t_mult >= 1, "CosineAnnealingWarmRestarts: T_mult must be an integer >= 1, got {}", t_mult);
+  initialize();
+}
+void CosineAnnealingWarmRestarts::step() {
+  if (last_epoch_ < 0) return step(0.0);
+  t_cur_ += 1;
+  if (t_cur_ >= t_i_) {
+    t_cur_ -= t_i_;
+    t_i_ *= static_cast<double>(t_mult_);
+  }
+  LRScheduler::step();
+}
+void CosineAnnealingWarmRestarts::step(double epoch) {
+  TG_CHECK_VALUE(epoch >= 0, "CosineAnnealingWarmRestarts: expected a non-negative epoch, got {}", epoch);
+  const double t0 = static_cast<double>(t_0_), mult = static_cast<double>(t_mult_);
+  if (epoch >= t0) {
+    if (t_mult_ == 1) {
+      t_cur_ = std::fmod(epoch, t0);
+    } else {
+      // The restart this epoch falls after: T_0 (mult^n - 1) / (mult - 1) <= epoch.
+      const double n = std::floor(std::log(epoch / t0 * (mult - 1) + 1) / std::log(mult));
+      t_cur_ = epoch - t0 * (std::pow(mult, n) - 1) / (mult - 1);
+      t_i_ = t0 * std::pow(mult, n);
+    }
+  } else {
+    t_i_ = t0;
+    t_cur_ = epoch;
+  }
+  last_epoch_ = static_cast<int64_t>(std::floor(epoch)) - 1;
+  LRScheduler::step();
+}
+void CosineAnnealingWarmRestarts::restart() { step(0.0); }
+std::vector<double> CosineAnnealingWarmRestarts::compute_lr() {
+  std::vector<double> lrs(base_lrs_.size());
+  for (size_t g = 0; g < lrs.size(); ++g)
+    lrs[g] = eta_min_ + (base_lrs_[g] - eta_min_) * (1 + std::cos(std::numbers::pi * t_cur_ / t_i_)) / 2;
+  return lrs;
+}
+
+CyclicLR::CyclicLR(Optimizer& o, double base_lr, double max_lr, const CyclicLROptions& options)
+    : LRScheduler(o), o_(options), max_lr_(max_lr) {
+  TG_CHECK_VALUE(options.step_size_up > 0 && options.step_size_down.value_or(1) > 0,
+                 "CyclicLR: step_size_up and step_size_down must be positive, got {} and {}", options.step_size_up,
+                 options.step_size_down.value_or(options.step_size_up));
+  if (!options.scale_fn) {
+    TG_CHECK_VALUE(options.mode == "triangular" || options.mode == "triangular2" || options.mode == "exp_range",
+                   "CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' when scale_fn is None, got '{}'",
+                   options.mode);
+    by_cycle_ = options.mode != "exp_range";
+  } else {
+    TG_CHECK_VALUE(options.scale_mode == "cycle" || options.scale_mode == "iterations",
+                   "CyclicLR: scale_mode must be 'cycle' or 'iterations', got '{}'", options.scale_mode);
+    by_cycle_ = options.scale_mode == "cycle";
+  }
+  TG_CHECK_VALUE(!options.cycle_momentum || o.has_momentum(),
+                 "CyclicLR: optimizer must support momentum or beta1 with the cycle_momentum option enabled");
+  total_size_ = options.step_size_up + options.step_size_down.value_or(options.step_size_up);
+  step_ratio_ = options.step_size_up / total_size_;
+  for (size_t g = 0; g < o.num_param_groups(); ++g) {
+    o.set_lr(g, base_lr);
+    base_lrs_[g] = base_lr;
+    if (options.cycle_momentum) o.set_momentum(g, options.max_momentum);
+  }
+  initialize();
+}
+std::vector<double> CyclicLR::compute_lr() {
+  const double e = static_cast<double>(last_epoch_);
+  const double cycle = std::floor(1 + e / total_size_), x = 1.0 + e / total_size_ - cycle;
+  const double scale_factor = x <= step_ratio_ ? x / step_ratio_ : (x - 1) / (step_ratio_ - 1);
+  const double at = by_cycle_ ? cycle : e;
+  double scale = 1.0;
+  if (o_.scale_fn)
+    scale = o_.scale_fn(at);
+  else if (o_.mode == "triangular2")
+    scale = 1 / std::pow(2.0, at - 1);
+  else if (o_.mode == "exp_range")
+    scale = std::pow(o_.gamma, at);
+  std::vector<double> lrs(base_lrs_.size());
+  for (size_t g = 0; g < lrs.size(); ++g) {
+    lrs[g] = base_lrs_[g] + (max_lr_ - base_lrs_[g]) * scale_factor * scale;
+    if (o_.cycle_momentum)
+      optimizer_.set_momentum(g, o_.max_momentum - (o_.max_momentum - o_.base_momentum) * scale_factor * scale);
+  }
+  return lrs;
+}
+
 OneCycleLR::OneCycleLR(Optimizer& o, double max_lr, int64_t total_steps, const OneCycleOptions& options)
     : LRScheduler(o), total_(total_steps), o_(options) {
   TG_CHECK_VALUE(total_steps > 0, "OneCycleLR: total_steps must be positive, got {}", total_steps);
@@ -161,6 +322,35 @@ ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> sch
 }
 void ChainedScheduler::step() {
   for (auto& s : schedulers_) s->step();
+}
+
+SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
+                           std::vector<int64_t> milestones)
+    : schedulers_(std::move(schedulers)), milestones_(std::move(milestones)) {
+  TG_CHECK_VALUE(!schedulers_.empty(), "SequentialLR: needs at least one scheduler");
+  TG_CHECK_VALUE(milestones_.size() + 1 == schedulers_.size(),
+                 "SequentialLR: expects one more scheduler than milestones, got {} schedulers and {} milestones",
+                 schedulers_.size(), milestones_.size());
+  for (size_t i = 0; i < schedulers_.size(); ++i)
+    TG_CHECK_VALUE(schedulers_[i] && &schedulers_[i]->optimizer() == &optimizer,
+                   "SequentialLR: scheduler {} is not bound to the optimizer given", i);
+  TG_CHECK_VALUE(std::is_sorted(milestones_.begin(), milestones_.end()),
+                 "SequentialLR: milestones must be in increasing order");
+  // The optimizer as before the schedulers' first steps, then the first one's epoch 0.
+  for (size_t g = 0; g < optimizer.num_param_groups(); ++g) optimizer.set_lr(g, optimizer.initial_lr(g));
+  schedulers_.front()->restart();
+  last_lr_ = schedulers_.front()->get_last_lr();
+}
+void SequentialLR::step() {
+  ++last_epoch_;
+  const size_t i =
+      static_cast<size_t>(std::upper_bound(milestones_.begin(), milestones_.end(), last_epoch_) - milestones_.begin());
+  LRScheduler& s = *schedulers_[i];
+  if (i > 0 && milestones_[i - 1] == last_epoch_)
+    s.restart();
+  else
+    s.step();
+  last_lr_ = s.get_last_lr();
 }
 
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options)

@@ -35,6 +35,14 @@ const tensor_list& Optimizer::params(size_t group) const {
   return group_params_[group];
 }
 
+double Optimizer::initial_lr(size_t group) {
+  TG_CHECK_INDEX(group < num_param_groups(), "initial_lr: group {} is out of range for {} groups", group,
+                 num_param_groups());
+  if (initial_lrs_.size() < num_param_groups()) initial_lrs_.resize(num_param_groups());
+  if (!initial_lrs_[group]) initial_lrs_[group] = lr(group);
+  return *initial_lrs_[group];
+}
+
 double Optimizer::momentum(size_t) const { TG_FAIL("this optimizer has no momentum"); }
 void Optimizer::set_momentum(size_t, double) { TG_FAIL("this optimizer has no momentum"); }
 

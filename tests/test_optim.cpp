@@ -475,6 +475,26 @@ TEST(Optim, StateDictRoundTrip) {
   EXPECT_THROW_WITH(two.load_state_dict(sd), Error, "the state has 1 parameter groups, the optimizer 2");
 }
 
+TEST(Optim, OptionsByName) {
+  Tensor p = param();
+  optim::Adam adam({p}, {.lr = 0.01, .beta1 = 0.8, .amsgrad = true});
+  const auto options = adam.options_of(0);
+  const auto find = [&](const std::string& name) {
+    return std::find_if(options.begin(), options.end(), [&](const auto& o) { return o.first == name; })->second;
+  };
+  EXPECT_EQ(find("lr"), 0.01);
+  EXPECT_EQ(find("beta1"), 0.8);
+  EXPECT_EQ(find("amsgrad"), 1.0);
+  EXPECT_EQ(adam.option_type("amsgrad"), 'b');
+  EXPECT_EQ(adam.option_type("eps"), 'f');
+  EXPECT_EQ(adam.option_type("nope"), 0);
+  adam.set_option(0, "weight_decay", 0.5);
+  EXPECT_EQ(adam.options(0).weight_decay, 0.5);
+  EXPECT_THROW_WITH(adam.set_option(0, "nope", 1), Error, "unknown option 'nope'");
+  optim::LBFGS lbfgs({p});
+  EXPECT_EQ(lbfgs.option_type("history_size"), 'i');
+}
+
 TEST(LRScheduler, ClosedForms) {
   Tensor p = param();
   const double base = 0.1;
@@ -495,6 +515,79 @@ TEST(LRScheduler, ClosedForms) {
         [&](int e) { return 0.001 + (base - 0.001) * (1 + std::cos(std::numbers::pi * e / 10)) / 2; });
   check([](optim::Optimizer& o) { return optim::LinearLR(o, 0.25, 1.0, 4); },
         [&](int e) { return base * (0.25 + 0.75 * std::min(e, 4) / 4.0); });
+}
+
+TEST(LRScheduler, LambdaConstantPolynomialAndWarmRestarts) {
+  Tensor p = param();
+  optim::SGD opt({p}, {.lr = 0.1, .momentum = 0.9});
+  optim::LambdaLR lambda(opt, [](int64_t e) { return 1.0 / static_cast<double>(e + 1); });
+  for (int e = 0; e < 5; ++e, lambda.step()) EXPECT_NEAR(opt.lr(0), 0.1 / (e + 1), 1e-15) << e;
+  optim::SGD opt2({p}, {.lr = 0.1});
+  optim::MultiplicativeLR mult(opt2, [](int64_t) { return 0.5; });
+  for (int e = 0; e < 5; ++e, mult.step()) EXPECT_NEAR(opt2.lr(0), 0.1 * std::pow(0.5, e), 1e-15) << e;
+  optim::SGD opt3({p}, {.lr = 0.1});
+  optim::ConstantLR constant(opt3, 0.25, 3);
+  for (int e = 0; e < 6; ++e, constant.step()) EXPECT_NEAR(opt3.lr(0), e < 3 ? 0.025 : 0.1, 1e-15) << e;
+  optim::SGD opt4({p}, {.lr = 0.1});
+  optim::PolynomialLR poly(opt4, 4, 2.0);
+  for (int e = 0; e < 7; ++e, poly.step())
+    EXPECT_NEAR(opt4.lr(0), 0.1 * std::pow(1 - std::min(e, 4) / 4.0, 2), 1e-15) << e;
+  // T_0 = 2, T_mult = 2: restarts at epochs 2 and 6.
+  optim::SGD opt5({p}, {.lr = 0.1});
+  optim::CosineAnnealingWarmRestarts sgdr(opt5, 2, 2, 0.0);
+  const double t_cur[] = {0, 1, 0, 1, 2, 3, 0}, t_i[] = {2, 2, 4, 4, 4, 4, 8};
+  for (int e = 0; e < 7; ++e, sgdr.step())
+    EXPECT_NEAR(opt5.lr(0), 0.05 * (1 + std::cos(std::numbers::pi * t_cur[e] / t_i[e])), 1e-15) << e;
+  sgdr.step(4.5);  // 2.5 epochs into the cycle of 4 that starts at epoch 2
+  EXPECT_NEAR(sgdr.T_cur(), 2.5, 1e-15);
+  EXPECT_EQ(sgdr.last_epoch(), 4);
+  EXPECT_THROW_WITH(optim::CosineAnnealingWarmRestarts(opt5, 0), ValueError, "T_0 must be a positive integer");
+  EXPECT_THROW_WITH(sgdr.step(-1.0), ValueError, "expected a non-negative epoch, got -1");
+  EXPECT_THROW_WITH(optim::ConstantLR(opt5, 1.5), ValueError, "factor must be in [0, 1], got 1.5");
+  EXPECT_THROW_WITH(optim::PolynomialLR(opt5, 0), ValueError, "total_iters must be positive");
+  EXPECT_THROW_WITH(optim::LambdaLR(opt5, std::vector<optim::LambdaLR::Lambda>(2, [](int64_t) { return 1.0; })),
+                    ValueError, "LambdaLR: expected 1 lr_lambdas (one per group), got 2");
+  EXPECT_THROW_WITH(optim::LambdaLR(opt5, optim::LambdaLR::Lambda{}), ValueError, "LambdaLR: an lr_lambda is empty");
+}
+
+TEST(LRScheduler, CyclicSequentialAndInitialLr) {
+  Tensor p = param();
+  optim::SGD opt({p}, {.lr = 1.0, .momentum = 0.5});
+  // Triangular cycles of 2 up + 4 down between 0.1 and 0.7; momentum the other way, 0.9 to 0.8.
+  optim::CyclicLR cyclic(opt, 0.1, 0.7, {.step_size_up = 2, .step_size_down = 4});
+  const double up[] = {0, 0.5, 1, 0.75, 0.5, 0.25, 0, 0.5};
+  for (int s = 0; s < 8; ++s, cyclic.step()) {
+    EXPECT_NEAR(opt.lr(0), 0.1 + 0.6 * up[s], 1e-15) << s;
+    EXPECT_NEAR(opt.momentum(0), 0.9 - 0.1 * up[s], 1e-15) << s;
+  }
+  optim::SGD opt2({p}, {.lr = 1.0});
+  optim::CyclicLR halving(opt2, 0.0, 1.0, {.step_size_up = 1, .mode = "triangular2", .cycle_momentum = false});
+  for (double want : {0.0, 1.0, 0.0, 0.5, 0.0, 0.25}) {
+    EXPECT_NEAR(opt2.lr(0), want, 1e-15);
+    halving.step();
+  }
+  optim::Adagrad ada({p});
+  EXPECT_THROW_WITH(optim::CyclicLR(ada, 0.1, 1.0), ValueError, "must support momentum or beta1");
+  EXPECT_THROW_WITH(optim::CyclicLR(opt2, 0.1, 1.0, {.mode = "sine"}), ValueError, "mode must be 'triangular'");
+
+  // Warm-up for 3 epochs, then exponential decay from the base rate.
+  optim::SGD opt3({p}, {.lr = 0.1});
+  auto warm = std::make_shared<optim::LinearLR>(opt3, 0.1, 1.0, 3);
+  auto decay = std::make_shared<optim::ExponentialLR>(opt3, 0.5);
+  EXPECT_NEAR(opt3.initial_lr(0), 0.1, 0);  // the second scheduler started from it, not 0.01
+  optim::SequentialLR seq(opt3, {warm, decay}, {3});
+  const double want[] = {0.01, 0.04, 0.07, 0.1, 0.05, 0.025};
+  for (int e = 0; e < 6; ++e, seq.step()) {
+    EXPECT_NEAR(opt3.lr(0), want[e], 1e-15) << e;
+    EXPECT_EQ(seq.get_last_lr()[0], opt3.lr(0));
+  }
+  EXPECT_EQ(seq.last_epoch(), 6);
+  optim::SGD other({p}, {.lr = 0.1});
+  EXPECT_THROW_WITH(optim::SequentialLR(other, {warm, decay}, {3}), ValueError,
+                    "scheduler 0 is not bound to the optimizer given");
+  EXPECT_THROW_WITH(optim::SequentialLR(opt3, {warm, decay}, {}), ValueError,
+                    "expects one more scheduler than milestones, got 2 schedulers and 0 milestones");
+  EXPECT_THROW_WITH(opt3.initial_lr(1), IndexError, "initial_lr: group 1 is out of range for 1 groups");
 }
 
 TEST(LRScheduler, OneCycleChainedPlateau) {

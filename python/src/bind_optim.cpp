@@ -96,23 +96,76 @@ struct ParamGroupView {
 
 void bind_optim(py::module_& root) {
   py::module_ m = root.def_submodule("optim", "optimizers and learning-rate schedulers");
+  // Keys: "params", every option (torch's pairs such as "betas" as tuples), and "momentum" for
+  // optimizers whose momentum is another option (Adam's beta1), which OneCycleLR and CyclicLR use.
+  const auto pair_of = [](const ParamGroupView& g, const std::string& key) -> const std::array<std::string_view, 3>* {
+    for (const auto& p : kPairKeywords)
+      if (p[0] == key && g.opt->option_type(std::string(p[1]))) return &p;
+    return nullptr;
+  };
+  const auto get = [pair_of](const ParamGroupView& g, const std::string& key) -> py::object {
+    if (key == "params") return py::cast(g.opt->params(g.index));
+    const auto value = [&](const std::string& name) -> py::object {
+      for (const auto& [n, v] : g.opt->options_of(g.index)) {
+        if (n != name) continue;
+        const char type = g.opt->option_type(name);
+        if (type == 'b') return py::bool_(v != 0);
+        if (type == 'i') return py::int_(static_cast<int64_t>(v));
+        return py::float_(v);
+      }
+      return py::object();
+    };
+    if (const auto* p = pair_of(g, key))
+      return py::make_tuple(value(std::string((*p)[1])), value(std::string((*p)[2])));
+    if (py::object v = value(key)) return v;
+    if (key == "momentum" && g.opt->has_momentum()) return py::float_(g.opt->momentum(g.index));
+    throw py::key_error(key);
+  };
+  const auto keys = [](const ParamGroupView& g) {
+    std::vector<std::string> k{"params"};
+    for (const auto& [n, v] : g.opt->options_of(g.index)) {
+      const auto p = std::find_if(kPairKeywords.begin(), kPairKeywords.end(), [&](const auto& q) { return q[1] == n; });
+      if (p != kPairKeywords.end())
+        k.emplace_back((*p)[0]);
+      else if (std::find_if(kPairKeywords.begin(), kPairKeywords.end(), [&](const auto& q) { return q[2] == n; }) ==
+               kPairKeywords.end())
+        k.push_back(n);
+    }
+    if (g.opt->has_momentum() && std::find(k.begin(), k.end(), "momentum") == k.end()) k.push_back("momentum");
+    return k;
+  };
   py::class_<ParamGroupView>(m, "ParamGroup")
-      .def("__getitem__", [](const ParamGroupView& g, const std::string& key) -> py::object {
-        if (key == "lr") return py::float_(g.opt->lr(g.index));
-        if (key == "params") return py::cast(g.opt->params(g.index));
-        if (key == "momentum" && g.opt->has_momentum()) return py::float_(g.opt->momentum(g.index));
-        throw py::key_error(key);
-      })
-      .def("__setitem__", [](const ParamGroupView& g, const std::string& key, double value) {
-        if (key == "lr") g.opt->set_lr(g.index, value);
-        else if (key == "momentum" && g.opt->has_momentum()) g.opt->set_momentum(g.index, value);
-        else throw py::key_error(key + " (only 'lr' and 'momentum' can be set)");
-      })
-      .def("keys", [](const ParamGroupView& g) {
-        std::vector<std::string> k{"params", "lr"};
-        if (g.opt->has_momentum()) k.push_back("momentum");
-        return k;
-      });
+      .def("__getitem__", get)
+      .def(
+          "get",
+          [get](const ParamGroupView& g, const std::string& key, py::object fallback) -> py::object {
+            try {
+              return get(g, key);
+            } catch (const py::key_error&) {
+              return fallback;
+            }
+          },
+          py::arg("key"), py::arg("default") = py::none())
+      .def("__contains__",
+           [keys](const ParamGroupView& g, const std::string& key) {
+             const auto k = keys(g);
+             return std::find(k.begin(), k.end(), key) != k.end();
+           })
+      .def("__setitem__",
+           [pair_of](const ParamGroupView& g, const std::string& key, py::object value) {
+             if (const auto* p = pair_of(g, key)) {
+               const auto values = py::cast<std::pair<double, double>>(value);
+               g.opt->set_option(g.index, std::string((*p)[1]), values.first);
+               g.opt->set_option(g.index, std::string((*p)[2]), values.second);
+             } else if (key != "params" && g.opt->option_type(key)) {
+               g.opt->set_option(g.index, key, py::cast<double>(value));
+             } else if (key == "momentum" && g.opt->has_momentum()) {
+               g.opt->set_momentum(g.index, py::cast<double>(value));
+             } else {
+               throw py::key_error(key + " (not an option of this optimizer; 'params' cannot be set)");
+             }
+           })
+      .def("keys", keys);
 
   py::class_<Optimizer, std::shared_ptr<Optimizer>>(m, "Optimizer")
       .def("step", [](Optimizer& o, py::object closure) -> py::object {
@@ -232,6 +285,69 @@ void bind_optim(py::module_& root) {
            py::arg("anneal_strategy") = "cos", py::arg("cycle_momentum") = true, py::arg("base_momentum") = 0.85,
            py::arg("max_momentum") = 0.95, py::arg("div_factor") = 25.0, py::arg("final_div_factor") = 1e4,
            py::arg("three_phase") = false, keep);
+  // lr_lambda: one callable, or a list with one per group.
+  const auto lambdas = [](const py::object& f) {
+    std::vector<LambdaLR::Lambda> out;
+    const auto wrap = [](py::object fn) -> LambdaLR::Lambda {
+      TG_CHECK_TYPE(PyCallable_Check(fn.ptr()), "lr_lambda: expected a callable or a list of callables");
+      return [call = PyCallable(std::move(fn))](int64_t epoch) { return py::cast<double>(call(epoch)); };
+    };
+    if (py::isinstance<py::list>(f) || py::isinstance<py::tuple>(f))
+      for (const py::handle& fn : f) out.push_back(wrap(py::reinterpret_borrow<py::object>(fn)));
+    else
+      out.push_back(wrap(f));
+    return out;
+  };
+  py::class_<LambdaLR, LRScheduler, std::shared_ptr<LambdaLR>>(s, "LambdaLR")
+      .def(py::init([lambdas](Optimizer& o, const py::object& f) { return std::make_shared<LambdaLR>(o, lambdas(f)); }),
+           py::arg("optimizer"), py::arg("lr_lambda"), keep);
+  py::class_<MultiplicativeLR, LRScheduler, std::shared_ptr<MultiplicativeLR>>(s, "MultiplicativeLR")
+      .def(py::init([lambdas](Optimizer& o, const py::object& f) {
+             return std::make_shared<MultiplicativeLR>(o, lambdas(f));
+           }),
+           py::arg("optimizer"), py::arg("lr_lambda"), keep);
+  py::class_<ConstantLR, LRScheduler, std::shared_ptr<ConstantLR>>(s, "ConstantLR")
+      .def(py::init<Optimizer&, double, int64_t>(), py::arg("optimizer"), py::arg("factor") = 1.0 / 3,
+           py::arg("total_iters") = 5, keep);
+  py::class_<PolynomialLR, LRScheduler, std::shared_ptr<PolynomialLR>>(s, "PolynomialLR")
+      .def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("total_iters") = 5,
+           py::arg("power") = 1.0, keep);
+  py::class_<CosineAnnealingWarmRestarts, LRScheduler, std::shared_ptr<CosineAnnealingWarmRestarts>>(
+      s, "CosineAnnealingWarmRestarts")
+      .def(py::init<Optimizer&, int64_t, int64_t, double>(), py::arg("optimizer"), py::arg("T_0"),
+           py::arg("T_mult") = 1, py::arg("eta_min") = 0.0, keep)
+      .def(
+          "step",
+          [](CosineAnnealingWarmRestarts& c, std::optional<double> epoch) {
+            if (epoch)
+              c.step(*epoch);
+            else
+              c.step();
+          },
+          py::arg("epoch") = py::none())
+      .def_property_readonly("T_cur", &CosineAnnealingWarmRestarts::T_cur);
+  py::class_<CyclicLR, LRScheduler, std::shared_ptr<CyclicLR>>(s, "CyclicLR")
+      .def(py::init([](Optimizer& o, double base_lr, double max_lr, double up, std::optional<double> down,
+                       const std::string& mode, double gamma, py::object scale_fn, const std::string& scale_mode,
+                       bool cycle_momentum, double base_momentum, double max_momentum) {
+             CyclicLROptions options{up,         down,           mode,          gamma,       {},
+                                     scale_mode, cycle_momentum, base_momentum, max_momentum};
+             if (!scale_fn.is_none())
+               options.scale_fn = [call = PyCallable(std::move(scale_fn))](double x) {
+                 return py::cast<double>(call(x));
+               };
+             return std::make_shared<CyclicLR>(o, base_lr, max_lr, options);
+           }),
+           py::arg("optimizer"), py::arg("base_lr"), py::arg("max_lr"), py::arg("step_size_up") = 2000,
+           py::arg("step_size_down") = py::none(), py::arg("mode") = "triangular", py::arg("gamma") = 1.0,
+           py::arg("scale_fn") = py::none(), py::arg("scale_mode") = "cycle", py::arg("cycle_momentum") = true,
+           py::arg("base_momentum") = 0.8, py::arg("max_momentum") = 0.9, keep);
+  py::class_<SequentialLR, std::shared_ptr<SequentialLR>>(s, "SequentialLR")
+      .def(py::init<Optimizer&, std::vector<std::shared_ptr<LRScheduler>>, std::vector<int64_t>>(),
+           py::arg("optimizer"), py::arg("schedulers"), py::arg("milestones"), keep)
+      .def("step", &SequentialLR::step)
+      .def("get_last_lr", &SequentialLR::get_last_lr)
+      .def_property_readonly("last_epoch", &SequentialLR::last_epoch);
   py::class_<ChainedScheduler, std::shared_ptr<ChainedScheduler>>(s, "ChainedScheduler")
       .def(py::init<std::vector<std::shared_ptr<LRScheduler>>>(), py::arg("schedulers"), keep)
       .def("step", &ChainedScheduler::step)

@@ -572,6 +572,92 @@ def test_lr_schedules():
         np.testing.assert_allclose(lrs(tg, make, 19), lrs(torch, make, 19), rtol=1e-12)
 
 
+def test_param_groups_expose_every_option():
+    def run(mod):
+        p = mod.nn.Parameter(mod.tensor([1.0, -2.0, 3.0], dtype=mod.float64))
+        opt = mod.optim.Adam([p], lr=0.1, betas=(0.8, 0.95), weight_decay=0.1, amsgrad=True)
+        g = opt.param_groups[0]
+        seen = (g["lr"], tuple(g["betas"]), g["eps"], g["weight_decay"], g["amsgrad"], "betas" in g, g.get("nope", 7))
+        g["weight_decay"] = 0.3
+        g["betas"] = (0.5, 0.9)
+        for _ in range(3):
+            opt.zero_grad()
+            (p * p).sum().backward()
+            opt.step()
+        return seen, p.detach().tolist()
+
+    assert run(tg) == run(torch)
+    opt = tg.optim.SGD([tg.nn.Parameter(tg.zeros(1))], lr=0.1, momentum=0.9, nesterov=True)
+    g = opt.param_groups[0]
+    assert g["nesterov"] is True and g["momentum"] == 0.9 and {"params", "lr", "momentum", "nesterov"} <= set(g.keys())
+    with pytest.raises(KeyError, match="not an option of this optimizer"):
+        g["betas"] = (0.1, 0.2)
+    with pytest.raises(KeyError):
+        g["nope"]
+
+
+def test_more_lr_schedules_match_torch():
+    def lrs(mod, make, steps, opt_name="SGD", groups=1, epochs=None):
+        params = [mod.nn.Parameter(mod.zeros(1)) for _ in range(groups)]
+        kw = {"momentum": 0.9} if opt_name == "SGD" else {}
+        opt = getattr(mod.optim, opt_name)([{"params": [p], "lr": 0.1 * (i + 1)} for i, p in enumerate(params)], **kw)
+        sched = make(mod.optim.lr_scheduler, opt)
+
+        def record():
+            g0 = opt.param_groups[0]
+            momentum = g0["momentum"] if opt_name == "SGD" else g0["betas"][0]
+            return [g["lr"] for g in opt.param_groups] + [sched.get_last_lr()[0], momentum]
+
+        out = [record()]
+        for i in range(steps):
+            opt.step()
+            sched.step(epochs[i]) if epochs is not None else sched.step()
+            out.append(record())
+        return out
+
+    makes = [
+        lambda s, o: s.LambdaLR(o, lambda e: 0.95 ** e),
+        lambda s, o: s.LambdaLR(o, [lambda e: 1 / (e + 1), lambda e: 0.5 ** (e // 3)]),
+        lambda s, o: s.MultiplicativeLR(o, lambda e: 0.9),
+        lambda s, o: s.ConstantLR(o, factor=0.5, total_iters=4),
+        lambda s, o: s.PolynomialLR(o, total_iters=8, power=2.0),
+        lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.001),
+        lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=4),
+        lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=5),
+        lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2, mode="triangular2"),
+        lambda s, o: s.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=2, mode="exp_range", gamma=0.9),
+        lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=3, scale_fn=lambda x: 1 / (x + 1), scale_mode="iterations",
+                                cycle_momentum=False),
+        lambda s, o: s.SequentialLR(o, [s.LinearLR(o, start_factor=0.1, total_iters=3),
+                                        s.ExponentialLR(o, gamma=0.8)], milestones=[3]),
+        lambda s, o: s.SequentialLR(o, [s.ConstantLR(o, factor=0.2, total_iters=2), s.CosineAnnealingLR(o, T_max=5),
+                                        s.StepLR(o, 2, gamma=0.5)], milestones=[2, 7]),
+        # A scheduler made after another starts from the rates before the first (initial_lr).
+        lambda s, o: s.ChainedScheduler([s.LinearLR(o, start_factor=0.5, total_iters=4),
+                                         s.CosineAnnealingLR(o, T_max=6)]),
+    ]
+    for i, make in enumerate(makes):
+        for groups in (1, 2):
+            if i == 1 and groups == 1:
+                continue
+            np.testing.assert_allclose(lrs(tg, make, 16, groups=groups), lrs(torch, make, 16, groups=groups),
+                                       rtol=1e-12, err_msg=f"schedule {i}, {groups} groups")
+    adam = lambda s, o: s.CyclicLR(o, 0.01, 0.1, step_size_up=3)  # noqa: E731  (cycles Adam's beta1)
+    np.testing.assert_allclose(lrs(tg, adam, 10, "Adam"), lrs(torch, adam, 10, "Adam"), rtol=1e-12)
+    warm = lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=3)  # noqa: E731
+    epochs = [0.25, 0.5, 1.0, 1.75, 2.5, 4.0, 7.9, 8.0, 9.3, 20.0]
+    np.testing.assert_allclose(lrs(tg, warm, 10, epochs=epochs), lrs(torch, warm, 10, epochs=epochs), rtol=1e-12)
+    opt = tg.optim.SGD([tg.nn.Parameter(tg.zeros(1))], lr=0.1)
+    with pytest.raises(ValueError, match="expects one more scheduler than milestones"):
+        tg.optim.lr_scheduler.SequentialLR(opt, [tg.optim.lr_scheduler.StepLR(opt, 2)], milestones=[3])
+    with pytest.raises(ValueError, match="mode must be 'triangular', 'triangular2' or 'exp_range'"):
+        tg.optim.lr_scheduler.CyclicLR(opt, 0.01, 0.1, mode="sine")
+    with pytest.raises(ValueError, match="T_mult must be an integer >= 1"):
+        tg.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, 2, T_mult=0)
+    with pytest.raises(TypeError, match="lr_lambda: expected a callable"):
+        tg.optim.lr_scheduler.LambdaLR(opt, 3)
+
+
 def test_safetensors_files_cross_between_torch_and_tapegrad(tmp_path):
     st = pytest.importorskip("safetensors.torch")
     tensors = {"w": torch.randn(3, 4), "step": torch.tensor(7), "half": torch.randn(5).half(),

@@ -1,8 +1,11 @@
 #pragma once
 // Learning-rate schedulers with torch.optim.lr_scheduler's names, defaults and formulas. As in
 // PyTorch, constructing one applies epoch 0 and step() advances one epoch; the schedules are
-// PyTorch's recursive ("chainable") forms, so ChainedScheduler composes them the same way.
+// PyTorch's recursive ("chainable") forms, so ChainedScheduler composes them the same way. Every
+// scheduler of an optimizer starts from the rates it had before the first one (initial_lr).
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,8 +18,12 @@ class LRScheduler {
   explicit LRScheduler(Optimizer& optimizer);
   virtual ~LRScheduler() = default;
   virtual void step();
+  // Starts the schedule again at epoch 0 from the base rates, as SequentialLR does at a
+  // milestone (PyTorch's step(0)).
+  virtual void restart();
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
+  const Optimizer& optimizer() const { return optimizer_; }
 
  protected:
   // The new learning rate of each group at last_epoch_ (current rates are optimizer_.lr(g)).
@@ -82,6 +89,95 @@ class LinearLR : public LRScheduler {
   int64_t total_;
 };
 
+// base lr * lr_lambda(epoch), one function for every group or one per group.
+class LambdaLR : public LRScheduler {
+ public:
+  using Lambda = std::function<double(int64_t)>;
+  LambdaLR(Optimizer& optimizer, Lambda lr_lambda);
+  LambdaLR(Optimizer& optimizer, std::vector<Lambda> lr_lambdas);
+
+ protected:
+  std::vector<double> compute_lr() override;
+  std::vector<Lambda> lambdas_;
+};
+
+// lr * lr_lambda(epoch) each epoch after the first.
+class MultiplicativeLR : public LRScheduler {
+ public:
+  MultiplicativeLR(Optimizer& optimizer, LambdaLR::Lambda lr_lambda);
+  MultiplicativeLR(Optimizer& optimizer, std::vector<LambdaLR::Lambda> lr_lambdas);
+  // Keeps the current rates at epoch 0, as PyTorch's recursive form does.
+  void restart() override;
+
+ protected:
+  std::vector<double> compute_lr() override;
+  std::vector<LambdaLR::Lambda> lambdas_;
+};
+
+// lr * factor for the first total_iters epochs, then lr.
+class ConstantLR : public LRScheduler {
+ public:
+  ConstantLR(Optimizer& optimizer, double factor = 1.0 / 3, int64_t total_iters = 5);
+
+ protected:
+  std::vector<double> compute_lr() override;
+  double factor_;
+  int64_t total_;
+};
+
+// base lr * (1 - epoch / total_iters)^power, then 0 (held) after total_iters.
+class PolynomialLR : public LRScheduler {
+ public:
+  PolynomialLR(Optimizer& optimizer, int64_t total_iters = 5, double power = 1.0);
+
+ protected:
+  std::vector<double> compute_lr() override;
+  int64_t total_;
+  double power_;
+};
+
+// SGDR (Loshchilov & Hutter): cosine annealing from base lr to eta_min over T_i epochs, then a
+// restart, with T_i = T_0 at first and T_mult times longer after each restart.
+class CosineAnnealingWarmRestarts : public LRScheduler {
+ public:
+  CosineAnnealingWarmRestarts(Optimizer& optimizer, int64_t T_0, int64_t T_mult = 1, double eta_min = 0.0);
+  void step() override;
+  // The schedule at a (fractional) epoch, e.g. epoch + batch / batches, as PyTorch's step(epoch).
+  void step(double epoch);
+  void restart() override;
+  double T_cur() const { return t_cur_; }
+
+ protected:
+  std::vector<double> compute_lr() override;
+  int64_t t_0_, t_mult_;
+  double eta_min_, t_cur_ = -1, t_i_;
+};
+
+// The cyclical learning rate policy (Smith), stepped once per batch: lr between base_lr and
+// max_lr in cycles of step_size_up + step_size_down iterations, the amplitude scaled by mode
+// ("triangular": 1, "triangular2": halved each cycle, "exp_range": gamma^iteration) or by
+// scale_fn of the cycle or the iteration; momentum cycles the opposite way.
+struct CyclicLROptions {
+  double step_size_up = 2000;
+  std::optional<double> step_size_down = std::nullopt;  // step_size_up when unset
+  std::string mode = "triangular";
+  double gamma = 1.0;
+  std::function<double(double)> scale_fn = nullptr;  // replaces mode when set
+  std::string scale_mode = "cycle";                  // for scale_fn: "cycle" or "iterations"
+  bool cycle_momentum = true;
+  double base_momentum = 0.8, max_momentum = 0.9;
+};
+class CyclicLR : public LRScheduler {
+ public:
+  CyclicLR(Optimizer& optimizer, double base_lr, double max_lr, const CyclicLROptions& options = {});
+
+ protected:
+  std::vector<double> compute_lr() override;
+  CyclicLROptions o_;
+  double max_lr_, total_size_, step_ratio_;
+  bool by_cycle_;
+};
+
 // The 1cycle policy (Smith & Topin), stepped once per batch: warm-up from max_lr / div_factor to
 // max_lr over pct_start of total_steps, then annealing to initial / final_div_factor; momentum
 // (SGD momentum, Adam beta1) cycles the opposite way.
@@ -119,6 +215,23 @@ class ChainedScheduler {
 
  private:
   std::vector<std::shared_ptr<LRScheduler>> schedulers_;
+};
+
+// One scheduler at a time: the first until milestones[0], where the second starts again from
+// epoch 0 and the base rates, and so on (warm-up then decay).
+class SequentialLR {
+ public:
+  SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
+               std::vector<int64_t> milestones);
+  void step();
+  const std::vector<double>& get_last_lr() const { return last_lr_; }
+  int64_t last_epoch() const { return last_epoch_; }
+
+ private:
+  std::vector<std::shared_ptr<LRScheduler>> schedulers_;
+  std::vector<int64_t> milestones_;
+  std::vector<double> last_lr_;
+  int64_t last_epoch_ = 0;
 };
 
 // Cuts lr by `factor` when a metric stops improving for `patience` epochs.

@@ -4,6 +4,7 @@
 // ("state.<index>.<name>", "param_groups.<group>.<option>", "param_groups.<group>.params"),
 // so that it goes through tg::save / tg::load like a module's.
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,10 +26,20 @@ class Optimizer {
   // The group's learning rate (what LR schedulers read and write).
   virtual double lr(size_t group) const = 0;
   virtual void set_lr(size_t group, double lr) = 0;
+  // The group's learning rate before any scheduler changed it (PyTorch's param group
+  // "initial_lr"): the first scheduler records it and every later one starts from it.
+  double initial_lr(size_t group);
   // The momentum the optimizer has (SGD's momentum, Adam's beta1), for OneCycleLR; false when none.
   virtual bool has_momentum() const { return false; }
   virtual double momentum(size_t group) const;
   virtual void set_momentum(size_t group, double momentum);
+
+  // The group's options by name, as state_dict saves them (bools and integers as doubles), and
+  // one of them set: PyTorch's param_groups[g][name]. option_type says what a name holds: 'b'
+  // a bool, 'i' an integer, 'f' a real number, 0 no such option.
+  std::vector<std::pair<std::string, double>> options_of(size_t group) const { return group_options(group); }
+  void set_option(size_t group, const std::string& name, double value) { set_group_option(group, name, value); }
+  virtual char option_type(const std::string& name) const = 0;
 
   nn::OrderedDict<Tensor> state_dict() const;
   // Checks the group and parameter counts, then restores options and state.
@@ -52,6 +63,9 @@ class Optimizer {
   std::vector<std::pair<size_t, Tensor>> params_with_grad() const;
 
   std::vector<tensor_list> group_params_;
+
+ private:
+  std::vector<std::optional<double>> initial_lrs_;
 };
 
 // Optimizers with an Options struct per group and a State struct per parameter.
@@ -87,6 +101,14 @@ class OptimizerImpl : public Optimizer {
     return options_[group];
   }
   const Options& defaults() const { return defaults_; }
+  char option_type(const std::string& name) const override {
+    char type = 0;
+    const_cast<Options&>(defaults_).visit([&](const char* n, auto& v) {
+      using T = std::remove_cvref_t<decltype(v)>;
+      if (name == n) type = std::is_same_v<T, bool> ? 'b' : std::is_integral_v<T> ? 'i' : 'f';
+    });
+    return type;
+  }
   double lr(size_t group) const override { return options(group).lr; }
   void set_lr(size_t group, double lr) override { options(group).lr = lr; }
 
