@@ -112,6 +112,18 @@ TEST(LinalgHouseholder, GeqrfHouseholderProductAndOrmqr) {
     EXPECT_TRUE(close(ormqr(a, tau, D, false), matmul(D, Qc), 1e-12, 1e-12));
     EXPECT_TRUE(close(ormqr(a, tau, D, false, true), matmul(D, Qc.mT()), 1e-12, 1e-12));
   }
+  {
+    // More reflectors than ormqr's block of 32: three blocks, the last one partial.
+    const Tensor big = randn({2, 80, 70}, gen, kFloat64);
+    auto [f, t] = geqrf(big);
+    const Tensor Q = std::get<0>(linalg::qr(big, "complete")), C = randn({2, 80, 3}, gen, kFloat64);
+    EXPECT_TRUE(close(ormqr(f, t, C), matmul(Q, C), 1e-11, 1e-11));
+    EXPECT_TRUE(close(ormqr(f, t, C, true, true), matmul(Q.mT(), C), 1e-11, 1e-11));
+    EXPECT_TRUE(close(ormqr(f, t, C.mT(), false), matmul(C.mT(), Q), 1e-11, 1e-11));
+    EXPECT_TRUE(close(ormqr(f, t, C.mT(), false, true), matmul(C.mT(), Q.mT()), 1e-11, 1e-11));
+    EXPECT_TRUE(
+        close(linalg::householder_product(f.detach().requires_grad_(), t).detach(), Q.narrow(-1, 0, 70), 1e-11, 1e-11));
+  }
   // Fewer reflectors than columns: the rest of Q is the identity's; no reflectors at all is I.
   const Tensor A = randn({5, 3}, gen, kFloat64);
   auto [a, tau] = geqrf(A);
@@ -124,6 +136,15 @@ TEST(LinalgHouseholder, GeqrfHouseholderProductAndOrmqr) {
   }
   EXPECT_TRUE(close(two, expected, 1e-12, 1e-12));
   EXPECT_TRUE(close(linalg::householder_product(a, zeros({0}, kFloat64)), eye(5, 3, kFloat64), 0, 0));
+  // A zero scale makes its reflector the identity (LAPACK writes one for a zero column): the
+  // compact WY form (ormqr, and householder_product with a gradient) drops it, as the kernel does.
+  const Tensor tau_gap = tau * tensor({1.0, 0.0, 1.0}, kFloat64);
+  const Tensor q0 = linalg::householder_product(a, tau_gap);
+  EXPECT_TRUE(close(linalg::householder_product(a.detach().requires_grad_(), tau_gap).detach(), q0, 1e-12, 1e-12));
+  Tensor square = zeros({5, 5}, kFloat64);
+  square.narrow(1, 0, 3).copy_(a);
+  EXPECT_TRUE(close(ormqr(a, tau_gap, eye(5, kFloat64)), linalg::householder_product(square, tau_gap), 1e-12, 1e-12));
+  EXPECT_TRUE(close(ormqr(a, zeros({0}, kFloat64), eye(5, kFloat64)), eye(5, kFloat64), 0, 0));
   // float32 matches float64 to its precision; geqrf is not differentiable.
   auto [a32, tau32] = geqrf(A.to(kFloat32).requires_grad_());
   EXPECT_FALSE(a32.requires_grad());

@@ -3,8 +3,8 @@
 // or Q^T times a matrix). Reflector i is H_i = I - tau_i v_i v_i^T, with v_i column i of the
 // factor below the diagonal, 1 on it and 0 above.
 //
-// geqrf is not differentiable, as in PyTorch. The other two apply the reflectors one at a time
-// with tensor ops, which gives their gradients; without one to record, householder_product
+// geqrf is not differentiable, as in PyTorch. The other two apply the reflectors in compact WY
+// form with tensor ops, which gives their gradients; without one to record, householder_product
 // runs the backend's orgqr kernel instead.
 #include "autograd/record.h"
 #include "tapegrad/autograd/grad_mode.h"
@@ -39,15 +39,17 @@ Tensor reflector_vectors(const Tensor& A, int64_t k) {
   return A.narrow(-1, 0, k).tril(-1) + eye(m, k, TensorOptions(A.dtype()).device(A.device()));
 }
 
-// H_i X for the reflectors i in `order`: X - tau_i v_i (v_i^T X).
-Tensor apply_reflectors(const Tensor& V, const Tensor& tau, Tensor X, bool forward) {
+// (V, T) with Q = H_1 ... H_k = I - V T V^T, T upper-triangular: the compact WY form, with
+// T^-1 = diag(1 / tau) + striu(V^T V) (Joffrain et al., 2006). Three matmuls then apply Q, in
+// place of k rank-1 updates. A reflector with tau = 0 is the identity: its vector is zeroed so
+// that it drops out of T^-1.
+std::pair<Tensor, Tensor> compact_wy(const Tensor& A, const Tensor& tau) {
   const int64_t k = tau.sizes()[tau.dim() - 1];
-  for (int64_t j = 0; j < k; ++j) {
-    const int64_t i = forward ? j : k - 1 - j;
-    const Tensor v = V.narrow(-1, i, 1);
-    X = X - (tau.narrow(-1, i, 1).unsqueeze(-1) * v) * matmul(v.mT(), X);
-  }
-  return X;
+  const Tensor identity = eq(tau, 0);
+  const Tensor V = reflector_vectors(A, k) * logical_not(identity).unsqueeze(-2).to(A.dtype());
+  const Tensor inverse = diag_embed(where(identity, 1.0, tau).reciprocal()) + triu(matmul(V.mT(), V), 1);
+  const Tensor identities = eye(k, TensorOptions(A.dtype()).device(A.device())).expand(inverse.sizes());
+  return {V, linalg::solve_triangular(inverse, identities, /*upper=*/true)};
 }
 
 }  // namespace
@@ -77,9 +79,9 @@ Tensor householder_product(const Tensor& A, const Tensor& tau, SourceLoc loc) {
   const int64_t m = A.sizes()[A.dim() - 2], n = A.sizes()[A.dim() - 1], k = tau.sizes()[tau.dim() - 1];
   const Shape batch = ops::batch_shape(A);
   if (autograd::needs_grad(A, tau)) {
-    // Q E_n = H_1 (H_2 (... (H_k E_n))): k rank-1 updates of an m x n matrix.
+    // Q E_n, Q applied by blocks in compact WY form.
     const Tensor first_columns = eye(m, n, TensorOptions(A.dtype()).device(A.device())).expand(A.sizes());
-    return apply_reflectors(reflector_vectors(A, k), tau, first_columns, /*forward=*/false);
+    return ormqr(A, tau, first_columns);
   }
   NoGradGuard no_grad;
   Tensor q = ops::column_major(A);
@@ -104,10 +106,28 @@ Tensor ormqr(const Tensor& A, const Tensor& tau, const Tensor& other, bool left,
                other.sizes()[other.dim() - (left ? 2 : 1)] == m,
            "{}: other of shape {} must have the factor's batch dims and {} {} (the factor has shape {}, left={})", op,
            other.sizes(), m, left ? "rows" : "columns", A.sizes(), left);
-  const Tensor V = reflector_vectors(A, tau.sizes()[tau.dim() - 1]);
-  // Q = H_1 ... H_k, so Q C applies H_k first, Q^T C applies H_1 first; C Q = (Q^T C^T)^T.
-  if (left) return apply_reflectors(V, tau, other, /*forward=*/transpose);
-  return apply_reflectors(V, tau, other.mT(), /*forward=*/!transpose).mT();
+  // Blocks of kBlock reflectors, each Q_b = I - V_b T_b V_b^T: T costs m k kBlock rather than
+  // m k^2 in all (LAPACK's ormqr blocks the same way). Q = Q_1 ... Q_B: Q C and C Q^T apply the
+  // last block first, Q^T C and C Q the first.
+  constexpr int64_t kBlock = 32;
+  const int64_t k = tau.sizes()[tau.dim() - 1], blocks = (k + kBlock - 1) / kBlock;
+  Tensor out = other;
+  for (int64_t j = 0; j < blocks; ++j) {
+    const int64_t b = (left == transpose) ? j : blocks - 1 - j;
+    const int64_t first = b * kBlock, count = std::min(kBlock, k - first);
+    // The block's vectors are zero above row `first`: they and their rows of C are left out.
+    const auto [V, T] =
+        compact_wy(A.narrow(-2, first, m - first).narrow(-1, first, count), tau.narrow(-1, first, count));
+    const Tensor t = transpose ? T.mT() : T;
+    if (left) {
+      const Tensor rows = out.narrow(-2, first, m - first);
+      out = cat({out.narrow(-2, 0, first), rows - matmul(V, matmul(t, matmul(V.mT(), rows)))}, -2);
+    } else {
+      const Tensor cols = out.narrow(-1, first, m - first);
+      out = cat({out.narrow(-1, 0, first), cols - matmul(matmul(matmul(cols, V), t), V.mT())}, -1);
+    }
+  }
+  return k == 0 ? other.clone() : out;
 }
 
 }  // namespace tg
