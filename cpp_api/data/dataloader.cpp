@@ -30,16 +30,33 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
   TG_CHECK_VALUE(options_.num_workers >= 0, "DataLoader: num_workers must be non-negative, got {}", options_.num_workers);
   TG_CHECK_VALUE(options_.prefetch_factor > 0, "DataLoader: prefetch_factor must be positive, got {}",
                  options_.prefetch_factor);
+  if (options_.batch_sampler) {
+    TG_CHECK_VALUE(options_.batch_size == 1 && !options_.shuffle && !options_.sampler && !options_.drop_last,
+                   "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler and drop_last");
+    batch_sampler_ = options_.batch_sampler;
+  } else {
+    TG_CHECK_VALUE(!(options_.sampler && options_.shuffle), "DataLoader: sampler is mutually exclusive with shuffle");
+    std::shared_ptr<Sampler> sampler = options_.sampler;
+    if (!sampler) {
+      const int64_t n = dataset_->size();
+      if (options_.shuffle) {
+        sampler = std::make_shared<RandomSampler>(n);
+      } else {
+        sampler = std::make_shared<SequentialSampler>(n);
+      }
+    }
+    batch_sampler_ = std::make_shared<BatchSampler>(std::move(sampler), options_.batch_size, options_.drop_last);
+  }
   // As in PyTorch, pin_memory without a GPU is a no-op (pinned memory needs the CUDA driver).
   pin_ = options_.pin_memory && cuda::is_available();
 }
 
 DataLoader::~DataLoader() { stop_workers(); }
 
-int64_t DataLoader::size() const {
-  const int64_t n = dataset_->size(), b = options_.batch_size;
-  return options_.drop_last ? n / b : (n + b - 1) / b;
-}
+int64_t DataLoader::size() const { return batch_sampler_->size(); }
+
+// A sampler written in Python may yield another number of batches than its length says.
+int64_t DataLoader::planned() const { return epoch_ >= 0 ? static_cast<int64_t>(batches_.size()) : size(); }
 
 Example DataLoader::make_batch(const std::vector<int64_t>& indices) const {
   Example batch;
@@ -73,18 +90,7 @@ DataLoader::Iterator DataLoader::begin() {
   stop_workers();
   ++epoch_;
   // Epoch e shuffles with the e-th permutation drawn from the seeded stream.
-  const int64_t n = dataset_->size();
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  if (options_.shuffle) {
-    order = randperm(n, generator_).to_vector<int64_t>();
-  } else {
-    for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
-  }
-  batches_.clear();
-  for (int64_t b = 0; b < size(); ++b) {
-    const int64_t lo = b * options_.batch_size, hi = std::min(n, lo + options_.batch_size);
-    batches_.emplace_back(order.begin() + lo, order.begin() + hi);
-  }
+  batches_ = batch_sampler_->sample(generator_);
   if (options_.num_workers > 0 && !batches_.empty()) {
     running_ = std::make_unique<Epoch>();
     Epoch& ep = *running_;
@@ -147,13 +153,13 @@ Example DataLoader::next_batch(int64_t position) {
 }
 
 DataLoader::Iterator::Iterator(DataLoader* loader, int64_t position) : loader_(loader), position_(position) {
-  if (loader_ && position_ < loader_->size()) current_ = loader_->next_batch(position_);
+  if (loader_ && position_ < loader_->planned()) current_ = loader_->next_batch(position_);
 }
 
 DataLoader::Iterator& DataLoader::Iterator::operator++() {
   ++position_;
   current_ = {};
-  if (loader_ && position_ < loader_->size()) current_ = loader_->next_batch(position_);
+  if (loader_ && position_ < loader_->planned()) current_ = loader_->next_batch(position_);
   return *this;
 }
 

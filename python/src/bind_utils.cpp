@@ -1,30 +1,9 @@
-// Checkpoints (safetensors), tg.utils.data (datasets, including Python subclasses, and the
-// DataLoader with its worker threads) and tg.cuda.
+// Checkpoints (safetensors) and tg.cuda.
 #include "bindings.h"
 
 namespace tgpy {
 
 namespace {
-
-using tg::data::Dataset;
-using tg::data::Example;
-
-// A Dataset written in Python: __len__ and __getitem__ returning (data, target).
-class PyDataset : public Dataset, public py::trampoline_self_life_support {
- public:
-  int64_t size() const override {
-    py::gil_scoped_acquire gil;
-    return py::cast<int64_t>(py::cast(this).attr("__len__")());
-  }
-  Example get(int64_t index) const override {
-    py::gil_scoped_acquire gil;
-    py::object item = py::cast(this).attr("__getitem__")(index);
-    TG_CHECK_TYPE(py::isinstance<py::tuple>(item) && py::len(item) == 2,
-                  "Dataset.__getitem__ must return (data, target), got {}", Py_TYPE(item.ptr())->tp_name);
-    py::tuple t = py::cast<py::tuple>(item);
-    return {to_tensor(t[0]), to_tensor(t[1])};
-  }
-};
 
 tg::nn::NamedTensors named_tensors(const py::dict& d) {
   tg::nn::NamedTensors out;
@@ -37,13 +16,6 @@ py::dict to_dict(const tg::nn::NamedTensors& ts) {
   for (const auto& [k, v] : ts) out[py::str(k)] = v;
   return out;
 }
-
-// One pass over a DataLoader; the loader stays alive while it runs.
-struct LoaderIterator {
-  std::shared_ptr<tg::data::DataLoader> loader;
-  tg::data::DataLoader::Iterator it, end;
-  bool started = false;
-};
 
 }  // namespace
 
@@ -82,82 +54,6 @@ void bind_utils(py::module_& m) {
     return to_dict(nogil([&] { return tg::load_from_bytes(data); }));
   }, py::arg("data"));
 
-  // ---- data ----
-  py::module_ utils = m.def_submodule("utils", "data loading");
-  py::module_ data = utils.def_submodule("data", "datasets and the DataLoader");
-  py::class_<Dataset, PyDataset, py::smart_holder>(data, "Dataset")
-      .def(py::init<>())
-      .def("__len__", [](const Dataset& d) { return d.size(); })
-      .def("__getitem__", [](const Dataset& d, int64_t i) {
-        Example e = d.get(i);
-        return py::make_tuple(e.data, e.target);
-      });
-  py::class_<tg::data::TensorDataset, Dataset, py::smart_holder>(data, "TensorDataset")
-      .def(py::init<tg::Tensor, tg::Tensor>(), py::arg("data"), py::arg("target"))
-      .def_property_readonly("tensors", [](const tg::data::TensorDataset& d) { return py::make_tuple(d.data(), d.targets()); });
-  py::class_<tg::data::FashionMNIST, Dataset, py::smart_holder>(data, "FashionMNIST")
-      .def(py::init([](std::optional<std::string> root, bool train, bool normalize) {
-             tg::data::transforms::Transform t;
-             if (normalize) t = tg::data::transforms::Normalize({tg::data::FashionMNIST::kMean}, {tg::data::FashionMNIST::kStd});
-             return std::make_shared<tg::data::FashionMNIST>(
-                 train ? tg::data::FashionMNIST::Split::Train : tg::data::FashionMNIST::Split::Test,
-                 root.value_or(tg::data::FashionMNIST::kDefaultRoot), t);
-           }),
-           py::arg("root") = py::none(), py::arg("train") = true, py::arg("normalize") = true,
-           "Fashion-MNIST from the IDX .gz files (Debian's dataset-fashion-mnist by default); images [1, 28, 28] "
-           "in [0, 1], normalised with the dataset's mean and std unless normalize=False.")
-      .def_property_readonly("data", &tg::data::FashionMNIST::images)
-      .def_property_readonly("targets", &tg::data::FashionMNIST::targets)
-      .def_property_readonly_static("classes", [](py::object) {
-        return std::vector<std::string>(std::begin(tg::data::FashionMNIST::kClasses), std::end(tg::data::FashionMNIST::kClasses));
-      });
-
-  py::class_<LoaderIterator>(data, "_DataLoaderIterator")
-      .def("__iter__", [](py::object self) { return self; })
-      .def("__next__", [](LoaderIterator& it) {
-        nogil([&] {
-          if (!it.started) {
-            it.it = it.loader->begin();
-            it.end = it.loader->end();
-            it.started = true;
-          } else if (!(it.it == it.end)) {
-            ++it.it;
-          }
-        });
-        if (it.it == it.end) throw py::stop_iteration();
-        return py::make_tuple(it.it->data, it.it->target);
-      });
-
-  py::class_<tg::data::DataLoader, std::shared_ptr<tg::data::DataLoader>>(data, "DataLoader")
-      .def(py::init([](std::shared_ptr<Dataset> dataset, int64_t batch_size, bool shuffle, bool drop_last,
-                       int num_workers, int prefetch_factor, std::optional<uint64_t> seed, bool pin_memory) {
-             tg::data::DataLoaderOptions o;
-             o.batch_size = batch_size;
-             o.shuffle = shuffle;
-             o.drop_last = drop_last;
-             o.num_workers = num_workers;
-             o.prefetch_factor = prefetch_factor;
-             o.seed = seed.value_or(tg::Generator::kDefaultSeed);
-             o.pin_memory = pin_memory;
-             // Destroying a loader joins its workers, which may be waiting for the GIL inside a
-             // Python dataset's __getitem__: let go of the GIL while they finish.
-             return std::shared_ptr<tg::data::DataLoader>(
-                 new tg::data::DataLoader(std::shared_ptr<const Dataset>(std::move(dataset)), o),
-                 [](tg::data::DataLoader* loader) {
-                   if (PyGILState_Check()) {
-                     Unlocked unlocked;
-                     delete loader;
-                   } else {
-                     delete loader;
-                   }
-                 });
-           }),
-           py::arg("dataset"), py::arg("batch_size") = 1, py::arg("shuffle") = false, py::arg("drop_last") = false,
-           py::arg("num_workers") = 0, py::arg("prefetch_factor") = 2, py::arg("seed") = py::none(),
-           py::arg("pin_memory") = false)
-      .def("__len__", &tg::data::DataLoader::size)
-      .def_property_readonly("epoch", &tg::data::DataLoader::epoch)
-      .def("__iter__", [](const std::shared_ptr<tg::data::DataLoader>& l) { return LoaderIterator{l, {}, {}, false}; });
   // ---- cuda ----
   py::module_ cuda = m.def_submodule("cuda", "CUDA devices and memory");
   cuda.def("is_available", &tg::cuda::is_available);

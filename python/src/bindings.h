@@ -28,7 +28,8 @@ void bind_nn_layers(py::module_& nn);
 void bind_nn_functional(py::module_& nn);
 void bind_nn_sequence(py::module_& nn);                // recurrent layers, attention, Transformer
 void bind_optim(py::module_& m);                       // tg._C.optim
-void bind_utils(py::module_& m);                       // save/load, data, cuda
+void bind_utils(py::module_& m);                       // save/load, cuda
+void bind_data(py::module_& m);                        // tg.utils.data: datasets, samplers, DataLoader
 void bind_extension(py::module_& m);                   // tg._C.ext: C++/CUDA extension ops
 
 // unique's and unique_consecutive's result: the values alone, or a tuple with the inverse and

@@ -1,7 +1,8 @@
 #pragma once
 // DataLoader (torch.utils.data.DataLoader): batches of a dataset, optionally shuffled with a
 // seeded generator, assembled by background worker threads that prefetch ahead of the loop.
-// The order depends only on the seed and the epoch, never on the number of workers.
+// The order depends only on the seed and the epoch, never on the number of workers. A sampler
+// or a batch sampler (sampler.h) may choose the order instead of shuffle.
 //
 //   tg::data::DataLoader loader(dataset, {.batch_size = 128, .shuffle = true, .num_workers = 2});
 //   for (int epoch = 0; epoch < 10; ++epoch)
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "tapegrad/data/dataset.h"
+#include "tapegrad/data/sampler.h"
 #include "tapegrad/tensor/generator.h"
 
 namespace tg::data {
@@ -30,6 +32,11 @@ struct DataLoaderOptions {
   // Batches in page-locked memory (made by the workers), so that copying them to a GPU is
   // faster (ignored without a CUDA device, as in PyTorch).
   bool pin_memory = false;
+  // The indices of an epoch, in place of shuffle (which it excludes); random samplers without a
+  // generator of their own draw from the loader's seeded stream.
+  std::shared_ptr<Sampler> sampler = nullptr;
+  // Whole batches of indices, in place of batch_size, shuffle, sampler and drop_last.
+  std::shared_ptr<BatchSampler> batch_sampler = nullptr;
 };
 
 class DataLoader {
@@ -46,6 +53,8 @@ class DataLoader {
   // Batches per epoch.
   int64_t size() const;
   const Dataset& dataset() const { return *dataset_; }
+  // What plans the batches: options.batch_sampler, or one made of the sampler and batch_size.
+  const BatchSampler& batch_sampler() const { return *batch_sampler_; }
   int64_t epoch() const { return epoch_; }
 
   class Iterator {
@@ -67,10 +76,11 @@ class DataLoader {
   };
   // Starts a new epoch (a new shuffle); a running epoch is abandoned.
   Iterator begin();
-  Iterator end() { return Iterator(nullptr, size()); }
+  Iterator end() { return Iterator(nullptr, planned()); }
 
  private:
   struct Epoch;
+  int64_t planned() const;
   Example make_batch(const std::vector<int64_t>& indices) const;
   Example next_batch(int64_t position);
   void stop_workers();
@@ -78,6 +88,7 @@ class DataLoader {
   std::shared_ptr<const Dataset> dataset_;
   DataLoaderOptions options_;
   bool pin_ = false;  // pin_memory asked for and possible
+  std::shared_ptr<BatchSampler> batch_sampler_;
   Generator generator_;  // the shuffling stream, one permutation per epoch
   int64_t epoch_ = -1;
   std::vector<std::vector<int64_t>> batches_;

@@ -1,0 +1,197 @@
+"""tg.utils.data: samplers (C++ ones, Python subclasses, plain iterables), batch samplers, Subset,
+ConcatDataset and random_split, alone and driving the DataLoader, with PyTorch's semantics."""
+import pytest
+
+import tapegrad as tg
+from tapegrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler, Sampler,
+                                 SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
+                                 WeightedRandomSampler, random_split)
+
+
+def numbers(n, start=0):
+    return TensorDataset(tg.arange(start, start + n).float().view(n, 1), tg.arange(start, start + n))
+
+
+def targets(loader):
+    return [t for _, y in loader for t in y.tolist()]
+
+
+def test_samplers_yield_pytorchs_orders():
+    assert list(SequentialSampler(range(4))) == [0, 1, 2, 3]
+    perm = RandomSampler(range(20))
+    first = list(perm)
+    assert sorted(first) == list(range(20)) and len(perm) == 20 and not perm.replacement
+    assert first != list(perm)
+    longer = list(RandomSampler(range(5), num_samples=12))
+    assert sorted(longer[:5]) == list(range(5)) and len(longer) == 12
+    drawn = list(RandomSampler(range(3), replacement=True, num_samples=200))
+    assert set(drawn) == {0, 1, 2} and len(drawn) == 200
+    g = tg.Generator(7)
+    own = RandomSampler(range(30), generator=g)
+    a = list(own)
+    g.manual_seed(7)
+    assert list(own) == a
+    assert sorted(SubsetRandomSampler([9, 4, 6])) == [4, 6, 9]
+    assert SubsetRandomSampler(tg.tensor([2, 1])).indices == [2, 1]
+    w = WeightedRandomSampler([0.0, 1.0, 3.0], 2000)
+    picks = list(w)
+    assert 0 not in picks and abs(picks.count(2) / 2000 - 0.75) < 0.05
+    assert w.num_samples == 2000 and w.replacement and w.weights.dtype == tg.float64
+    assert sorted(WeightedRandomSampler([1, 2, 3], 3, replacement=False)) == [0, 1, 2]
+    # BatchSampler over a sampler or any iterable, as in PyTorch's docstring.
+    assert list(BatchSampler(SequentialSampler(range(10)), batch_size=3, drop_last=False)) == [
+        [0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+    b = BatchSampler(range(10), batch_size=3, drop_last=True)
+    assert list(b) == [[0, 1, 2], [3, 4, 5], [6, 7, 8]] and len(b) == 3
+    assert b.sampler == range(10) and b.batch_size == 3 and b.drop_last
+
+
+def test_sampler_errors():
+    with pytest.raises(ValueError, match="num_samples must be positive, got 0"):
+        RandomSampler(range(3), num_samples=0)
+    with pytest.raises(ValueError, match="cannot draw 3 samples without replacement from 2 positive weights"):
+        WeightedRandomSampler([1.0, 0.0, 1.0], 3, replacement=False)
+    with pytest.raises(ValueError, match="finite and non-negative"):
+        WeightedRandomSampler([1.0, float("nan")], 3)
+    with pytest.raises(ValueError, match="batch_size must be positive"):
+        BatchSampler(range(3), 0, False)
+    with pytest.raises(TypeError, match="indices must be integers, got float"):
+        SubsetRandomSampler([1.5])
+    with pytest.raises(TypeError, match="1-D integer tensor"):
+        SubsetRandomSampler(tg.ones(2))
+    with pytest.raises(TypeError, match="an iterable of indices, got int"):
+        DataLoader(numbers(3), sampler=5)
+
+    class NoIter(Sampler):
+        def __len__(self):
+            return 2
+
+    with pytest.raises(TypeError, match="Sampler subclasses must define __iter__"):
+        list(NoIter())
+    with pytest.raises(TypeError, match="Sampler subclasses must define __iter__"):
+        list(DataLoader(numbers(3), sampler=NoIter()))
+
+    class NoItem(Dataset):
+        def __len__(self):
+            return 2
+
+    with pytest.raises(TypeError, match="Dataset subclasses must define __getitem__"):
+        NoItem()[0]
+    with pytest.raises(TypeError, match="Dataset subclasses must define __len__"):
+        len(Dataset())
+
+
+def test_loader_with_samplers_and_batch_samplers():
+    ds = numbers(6)
+    # A Python Sampler subclass, a plain list and a C++ sampler all drive the loader.
+    class Backwards(Sampler):
+        def __init__(self, n):
+            super().__init__()
+            self.n = n
+
+        def __len__(self):
+            return self.n
+
+        def __iter__(self):
+            return iter(range(self.n - 1, -1, -1))
+
+    loader = DataLoader(ds, batch_size=4, sampler=Backwards(6), num_workers=2)
+    assert targets(loader) == [5, 4, 3, 2, 1, 0] and len(loader) == 2
+    assert isinstance(loader.sampler, Backwards)
+    listed = DataLoader(ds, batch_size=2, sampler=[3, 3, 1])
+    assert targets(listed) == [3, 3, 1] and listed.sampler == [3, 3, 1]
+    # Samplers without their own generator follow the loader's seed, whatever the workers.
+    w = WeightedRandomSampler([1.0, 0, 0, 0, 1, 1], 12)
+    one = targets(DataLoader(ds, batch_size=5, sampler=w, seed=4))
+    assert one == targets(DataLoader(ds, batch_size=5, sampler=w, seed=4, num_workers=3))
+    assert set(one) <= {0, 4, 5} and len(one) == 12
+    # Batch samplers: a C++ one, or any iterable of index lists.
+    bs = BatchSampler(SequentialSampler(ds), batch_size=4, drop_last=True)
+    by_batches = DataLoader(ds, batch_sampler=bs)
+    assert [y.tolist() for _, y in by_batches] == [[0, 1, 2, 3]] and len(by_batches) == 1
+    assert by_batches.batch_sampler.batch_size == 4
+    custom = DataLoader(ds, batch_sampler=[[5, 0], [2], [1, 1, 1]])
+    assert [y.tolist() for _, y in custom] == [[5, 0], [2], [1, 1, 1]] and len(custom) == 3
+    assert custom.dataset is ds
+    with pytest.raises(ValueError, match="sampler is mutually exclusive with shuffle"):
+        DataLoader(ds, sampler=[0], shuffle=True)
+    with pytest.raises(ValueError, match="batch_sampler is mutually exclusive"):
+        DataLoader(ds, batch_sampler=bs, batch_size=2)
+    with pytest.raises(IndexError, match="index 6 is out of range for 6 examples"):
+        list(DataLoader(ds, sampler=[6]))
+
+
+def test_subset_concat_and_random_split():
+    ds = numbers(10)
+    s = Subset(ds, [7, 2, 2])
+    assert len(s) == 3 and s[0][1].item() == 7 and s.indices == [7, 2, 2] and s.dataset is ds
+    assert Subset(ds, range(3, 6))[2][1].item() == 5
+    assert Subset(ds, tg.tensor([4]))[0][1].item() == 4
+    with pytest.raises(IndexError, match="Subset: index 10 is out of range for a dataset of 10 examples"):
+        Subset(ds, [10])
+    c = ConcatDataset([numbers(2), numbers(3, start=100)])
+    assert len(c) == 5 and c.cumulative_sizes == [2, 5] and c[2][1].item() == 100 and len(c.datasets) == 2
+    assert targets(DataLoader(c, batch_size=2)) == [0, 1, 100, 101, 102]
+    summed = numbers(2) + numbers(1, start=50)
+    assert isinstance(summed, ConcatDataset) and summed[2][1].item() == 50
+    with pytest.raises(ValueError, match="got no datasets"):
+        ConcatDataset([])
+    # Python datasets join in too.
+    class Squares(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return tg.tensor([float(i)]), tg.tensor(i * i)
+
+    mixed = ConcatDataset([Squares(), numbers(1, start=7)])
+    assert targets(DataLoader(Subset(mixed, [4, 3]), batch_size=2)) == [7, 9]
+
+    g = tg.Generator(1)
+    parts = random_split(ds, [3, 7], generator=g)
+    assert [len(p) for p in parts] == [3, 7]
+    assert sorted(parts[0].indices + parts[1].indices) == list(range(10))
+    g.manual_seed(1)
+    assert random_split(ds, [3, 7], generator=g)[1].indices == parts[1].indices
+    with pytest.raises(ValueError, match="sum to 9, not to the dataset's 10 examples"):
+        random_split(ds, [3, 6])
+    with pytest.raises(TypeError, match="neither whole counts nor fractions"):
+        random_split(ds, [0.5, 9.5])
+
+
+def test_random_split_fractions_match_pytorch():
+    torch = pytest.importorskip("torch")
+    for n, fractions in [(10, [0.25, 0.25, 0.5]), (7, [0.5, 0.5]), (11, [0.1, 0.2, 0.3, 0.4]), (5, [1])]:
+        ours = [len(p) for p in random_split(numbers(n), fractions)]
+        theirs = [len(p) for p in torch.utils.data.random_split(range(n), fractions)]
+        assert ours == theirs, (n, fractions)
+
+
+def test_subclasses_need_not_call_super_init():
+    class Plain(Dataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __len__(self):
+            return self.n
+
+        def __getitem__(self, i):
+            return tg.tensor([float(i)]), tg.tensor(i)
+
+    class Deeper(Plain):
+        def __init__(self):
+            super().__init__(3)
+
+    class Every(Sampler):
+        def __init__(self, step):
+            self.step = step
+
+        def __len__(self):
+            return 2
+
+        def __iter__(self):
+            return iter([0, self.step])
+
+    assert targets(DataLoader(Plain(4), batch_size=4)) == [0, 1, 2, 3]
+    assert len(Deeper()) == 3 and Deeper().n == 3
+    assert targets(DataLoader(Plain(4), sampler=Every(3))) == [0, 3]
