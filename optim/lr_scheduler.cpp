@@ -28,6 +28,40 @@ void LRScheduler::restart() {
 }
 
 namespace {
+// state[key], which must hold `size` numbers (any number when size is -1).
+const std::vector<double>& entry(const SchedulerState& state, const std::string& key, int64_t size) {
+  const auto it = state.find(key);
+  TG_CHECK_VALUE(it != state.end(), "load_state_dict: the scheduler state has no '{}'", key);
+  TG_CHECK_VALUE(size < 0 || static_cast<int64_t>(it->second.size()) == size,
+                 "load_state_dict: '{}' holds {} values, expected {}", key, it->second.size(), size);
+  return it->second;
+}
+
+int64_t whole(const SchedulerState& state, const std::string& key) {
+  const double v = entry(state, key, 1)[0];
+  TG_CHECK_VALUE(v == std::floor(v), "load_state_dict: '{}' must be a whole number, got {}", key, v);
+  return static_cast<int64_t>(v);
+}
+
+// The children's states under "_schedulers.<i>.".
+template <class S>
+SchedulerState nest(const std::vector<std::shared_ptr<S>>& schedulers, SchedulerState state) {
+  for (size_t i = 0; i < schedulers.size(); ++i)
+    for (auto& [k, v] : schedulers[i]->state_dict()) state[fmt::format("_schedulers.{}.{}", i, k)] = v;
+  return state;
+}
+
+template <class S>
+void unnest(const std::vector<std::shared_ptr<S>>& schedulers, const SchedulerState& state) {
+  for (size_t i = 0; i < schedulers.size(); ++i) {
+    const std::string prefix = fmt::format("_schedulers.{}.", i);
+    SchedulerState child;
+    for (const auto& [k, v] : state)
+      if (k.starts_with(prefix)) child[k.substr(prefix.size())] = v;
+    schedulers[i]->load_state_dict(child);
+  }
+}
+
 std::vector<double> current(const Optimizer& o) {
   std::vector<double> v;
   for (size_t g = 0; g < o.num_param_groups(); ++g) v.push_back(o.lr(g));
@@ -44,6 +78,19 @@ std::vector<LambdaLR::Lambda> per_group(const char* scheduler, const Optimizer& 
   return lambdas;
 }
 }  // namespace
+
+SchedulerState LRScheduler::state_dict() const {
+  return {{"last_epoch", {static_cast<double>(last_epoch_)}}, {"base_lrs", base_lrs_}, {"_last_lr", last_lr_}};
+}
+
+void LRScheduler::load_state_dict(const SchedulerState& state) {
+  const auto groups = static_cast<int64_t>(optimizer_.num_param_groups());
+  const std::vector<double>& base = entry(state, "base_lrs", groups);
+  const std::vector<double>& last = entry(state, "_last_lr", groups);
+  last_epoch_ = whole(state, "last_epoch");
+  base_lrs_ = base;
+  last_lr_ = last;
+}
 
 StepLR::StepLR(Optimizer& o, int64_t step_size, double gamma) : LRScheduler(o), step_size_(step_size), gamma_(gamma) {
   TG_CHECK_VALUE(step_size > 0, "StepLR: step_size must be positive, got {}", step_size);
@@ -206,6 +253,19 @@ void CosineAnnealingWarmRestarts::step(double epoch) {
   LRScheduler::step();
 }
 void CosineAnnealingWarmRestarts::restart() { step(0.0); }
+SchedulerState CosineAnnealingWarmRestarts::state_dict() const {
+  SchedulerState state = LRScheduler::state_dict();
+  state["T_cur"] = {t_cur_};
+  state["T_i"] = {t_i_};
+  return state;
+}
+void CosineAnnealingWarmRestarts::load_state_dict(const SchedulerState& state) {
+  const double t_cur = entry(state, "T_cur", 1)[0], t_i = entry(state, "T_i", 1)[0];
+  TG_CHECK_VALUE(t_i > 0, "load_state_dict: 'T_i' must be positive, got {}", t_i);
+  LRScheduler::load_state_dict(state);
+  t_cur_ = t_cur;
+  t_i_ = t_i;
+}
 std::vector<double> CosineAnnealingWarmRestarts::compute_lr() {
   std::vector<double> lrs(base_lrs_.size());
   for (size_t g = 0; g < lrs.size(); ++g)
@@ -323,6 +383,8 @@ ChainedScheduler::ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> sch
 void ChainedScheduler::step() {
   for (auto& s : schedulers_) s->step();
 }
+SchedulerState ChainedScheduler::state_dict() const { return nest(schedulers_, {}); }
+void ChainedScheduler::load_state_dict(const SchedulerState& state) { unnest(schedulers_, state); }
 
 SequentialLR::SequentialLR(Optimizer& optimizer, std::vector<std::shared_ptr<LRScheduler>> schedulers,
                            std::vector<int64_t> milestones)
@@ -351,6 +413,17 @@ void SequentialLR::step() {
   else
     s.step();
   last_lr_ = s.get_last_lr();
+}
+
+SchedulerState SequentialLR::state_dict() const {
+  return nest(schedulers_, {{"last_epoch", {static_cast<double>(last_epoch_)}}, {"_last_lr", last_lr_}});
+}
+void SequentialLR::load_state_dict(const SchedulerState& state) {
+  const int64_t epoch = whole(state, "last_epoch");
+  const std::vector<double>& last = entry(state, "_last_lr", static_cast<int64_t>(last_lr_.size()));
+  unnest(schedulers_, state);
+  last_epoch_ = epoch;
+  last_lr_ = last;
 }
 
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options)
@@ -388,5 +461,21 @@ void ReduceLROnPlateau::step(double metric) {
 }
 
 std::vector<double> ReduceLROnPlateau::get_last_lr() const { return current(optimizer_); }
+
+SchedulerState ReduceLROnPlateau::state_dict() const {
+  return {{"last_epoch", {static_cast<double>(last_epoch_)}},
+          {"best", {best_}},
+          {"num_bad_epochs", {static_cast<double>(num_bad_epochs_)}},
+          {"cooldown_counter", {static_cast<double>(cooldown_counter_)}}};
+}
+
+void ReduceLROnPlateau::load_state_dict(const SchedulerState& state) {
+  const int64_t epoch = whole(state, "last_epoch"), bad = whole(state, "num_bad_epochs"),
+                cooldown = whole(state, "cooldown_counter");
+  best_ = entry(state, "best", 1)[0];
+  last_epoch_ = epoch;
+  num_bad_epochs_ = bad;
+  cooldown_counter_ = cooldown;
+}
 
 }  // namespace tg::optim

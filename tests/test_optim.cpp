@@ -590,6 +590,74 @@ TEST(LRScheduler, CyclicSequentialAndInitialLr) {
   EXPECT_THROW_WITH(opt3.initial_lr(1), IndexError, "initial_lr: group 1 is out of range for 1 groups");
 }
 
+TEST(LRScheduler, StateDictResumes) {
+  Tensor p = param();
+  // Train 5 epochs, checkpoint, and continue in a fresh optimizer and scheduler: the rates
+  // match those of a run that never stopped.
+  auto resumed = [&](auto make, int before, int after) {
+    optim::SGD a({p}, {.lr = 0.1});
+    auto sa = make(a);
+    for (int e = 0; e < before; ++e) sa->step();
+    const optim::SchedulerState state = sa->state_dict();
+    optim::SGD b({p}, {.lr = 0.1});
+    auto sb = make(b);
+    b.set_lr(0, a.lr(0));  // what loading the optimizer's state does
+    sb->load_state_dict(state);
+    for (int e = 0; e < after; ++e) {
+      sa->step();
+      sb->step();
+      EXPECT_NEAR(b.lr(0), a.lr(0), 1e-15) << e;
+      EXPECT_EQ(sb->get_last_lr(), sa->get_last_lr());
+    }
+    return state;
+  };
+  auto st = resumed([](optim::Optimizer& o) { return std::make_shared<optim::StepLR>(o, 2, 0.5); }, 5, 4);
+  EXPECT_EQ(st.at("last_epoch"), std::vector<double>{5});
+  EXPECT_EQ(st.at("base_lrs"), std::vector<double>{0.1});
+  auto wr =
+      resumed([](optim::Optimizer& o) { return std::make_shared<optim::CosineAnnealingWarmRestarts>(o, 2, 2); }, 5, 6);
+  EXPECT_EQ(wr.at("T_i"), std::vector<double>{4});
+  resumed(
+      [](optim::Optimizer& o) {
+        auto warm = std::make_shared<optim::LinearLR>(o, 0.1, 1.0, 3);
+        auto decay = std::make_shared<optim::ExponentialLR>(o, 0.5);
+        return std::make_shared<optim::SequentialLR>(o, std::vector<std::shared_ptr<optim::LRScheduler>>{warm, decay},
+                                                     std::vector<int64_t>{3});
+      },
+      2, 5);
+  auto ch = resumed(
+      [](optim::Optimizer& o) {
+        return std::make_shared<optim::ChainedScheduler>(std::vector<std::shared_ptr<optim::LRScheduler>>{
+            std::make_shared<optim::ConstantLR>(o, 0.5, 4), std::make_shared<optim::ExponentialLR>(o, 0.9)});
+      },
+      2, 4);
+  EXPECT_EQ(ch.at("_schedulers.1.last_epoch"), std::vector<double>{2});
+
+  optim::SGD opt({p}, {.lr = 1.0});
+  optim::ReduceLROnPlateau plateau(opt, {.patience = 1});
+  plateau.step(1.0);
+  plateau.step(2.0);
+  optim::SGD opt2({p}, {.lr = 1.0});
+  optim::ReduceLROnPlateau plateau2(opt2, {.patience = 1});
+  plateau2.load_state_dict(plateau.state_dict());
+  EXPECT_EQ(plateau2.num_bad_epochs(), 1);
+  plateau.step(2.0);
+  plateau2.step(2.0);
+  EXPECT_EQ(opt2.lr(0), opt.lr(0));
+  EXPECT_NEAR(opt2.lr(0), 0.1, 1e-15);
+
+  optim::StepLR step(opt, 2);
+  optim::SchedulerState bad = step.state_dict();
+  bad.erase("base_lrs");
+  EXPECT_THROW_WITH(step.load_state_dict(bad), ValueError, "the scheduler state has no 'base_lrs'");
+  bad = step.state_dict();
+  bad["_last_lr"] = {0.1, 0.2};
+  EXPECT_THROW_WITH(step.load_state_dict(bad), ValueError, "'_last_lr' holds 2 values, expected 1");
+  bad = step.state_dict();
+  bad["last_epoch"] = {1.5};
+  EXPECT_THROW_WITH(step.load_state_dict(bad), ValueError, "'last_epoch' must be a whole number, got 1.5");
+}
+
 TEST(LRScheduler, OneCycleChainedPlateau) {
   Tensor p = param();
   optim::Adam opt({p}, {.lr = 1.0});
@@ -665,6 +733,52 @@ TEST(ClipGrad, NormAndValue) {
   b.set_grad(tensor({-7.0}, kFloat64));
   nn::utils::clip_grad_value_({a, b}, 0.5);
   EXPECT_EQ(b.grad().item<double>(), -0.5);
+}
+
+TEST(ClipGrad, TotalNormThenClip) {
+  Tensor a = tensor({3.0, 0.0}, kFloat64).requires_grad_(true), b = tensor({4.0}, kFloat64).requires_grad_(true);
+  a.set_grad(tensor({3.0, 0.0}, kFloat64));
+  b.set_grad(tensor({4.0}, kFloat64));
+  Tensor total = nn::utils::get_total_norm({a.grad(), b.grad()});
+  EXPECT_NEAR(total.item<double>(), 5.0, 1e-12);
+  EXPECT_EQ(total.dtype(), kFloat64);
+  EXPECT_NEAR(nn::utils::get_total_norm({a.grad(), b.grad()}, 1.0).item<double>(), 7.0, 1e-12);
+  EXPECT_NEAR(nn::utils::get_total_norm({a.grad(), b.grad()}, INFINITY).item<double>(), 4.0, 1e-12);
+  EXPECT_EQ(nn::utils::get_total_norm({}).item<double>(), 0.0);
+  nn::utils::clip_grads_with_norm_({a, b}, 1.0, total);
+  EXPECT_NEAR(b.grad().item<double>(), 4.0 / (5 + 1e-6), 1e-12);
+  nn::utils::clip_grads_with_norm_({a, b}, 1.0, tensor(0.5));  // under the limit: unchanged
+  EXPECT_NEAR(b.grad().item<double>(), 4.0 / (5 + 1e-6), 1e-12);
+  EXPECT_THROW_WITH(nn::utils::get_total_norm({tensor({NAN})}, 2.0, true), Error,
+                    "get_total_norm: the total norm of order 2 of the gradients is non-finite");
+  EXPECT_THROW_WITH(nn::utils::clip_grads_with_norm_({a}, 1.0, tensor({1.0, 2.0})), ValueError,
+                    "total_norm must be a one-element tensor, got shape [2]");
+}
+
+TEST(ConvertParameters, RoundTrip) {
+  nn::Linear lin(3, 2);
+  const tensor_list params = lin->parameters();
+  Tensor v = nn::utils::parameters_to_vector(params);
+  EXPECT_EQ(v.sizes(), Shape({8}));
+  EXPECT_TRUE(tgtest::close(v.slice(0, 0, 6), lin->weight.reshape({-1})));
+  EXPECT_TRUE(tgtest::close(v.slice(0, 6, 8), lin->bias));
+  // Differentiable: the gradient flows back to each parameter.
+  (v * arange(8, kFloat32)).sum().backward();
+  EXPECT_EQ(lin->bias.grad().to_vector<float>(), (std::vector<float>{6.0f, 7.0f}));
+  Tensor before = lin->weight;
+  nn::utils::vector_to_parameters(arange(8, kFloat64), params);
+  EXPECT_EQ(lin->weight.to_vector<float>(), (std::vector<float>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(lin->bias.to_vector<float>(), (std::vector<float>{6.0f, 7.0f}));
+  EXPECT_TRUE(lin->weight.is_same(before));
+  EXPECT_TRUE(lin->weight.requires_grad() && lin->weight.is_leaf());
+  // A strided vector works too.
+  nn::utils::vector_to_parameters(arange(16, kFloat32).slice(0, 0, 16, 2), params);
+  EXPECT_EQ(lin->bias.to_vector<float>(), (std::vector<float>{12.0f, 14.0f}));
+  EXPECT_THROW_WITH(nn::utils::vector_to_parameters(zeros({7}), params), ValueError,
+                    "vec has 7 elements but the parameters hold 8");
+  EXPECT_THROW_WITH(nn::utils::vector_to_parameters(zeros({2, 4}), params), ValueError,
+                    "vec must be 1-D, got shape [2, 4]");
+  EXPECT_THROW_WITH(nn::utils::parameters_to_vector({}), ValueError, "got no parameters");
 }
 
 TEST(GradScaler, SkipsOverflowsAndAdaptsTheScale) {

@@ -1,6 +1,7 @@
 #pragma once
 // tg::nn: modules, containers, layers, initialisers and the functional forms.
 #include "tapegrad/nn/clip_grad.h"
+#include "tapegrad/nn/convert_parameters.h"
 #include "tapegrad/nn/functional.h"
 #include "tapegrad/nn/init.h"
 #include "tapegrad/nn/module.h"

@@ -596,12 +596,52 @@ void bind_nn_functional(py::module_& nn) {
   rnn.def("unpack_sequence", [](const PackedSequence& packed) {
     return nogil([&] { return R::unpack_sequence(packed); });
   }, py::arg("packed_sequences"));
-  utils.def("clip_grad_norm_", [](const tg::tensor_list& params, double max_norm, double norm_type, bool error) {
-    return nogil([&] { return tg::nn::utils::clip_grad_norm_(params, max_norm, norm_type, error); });
-  }, py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false);
-  utils.def("clip_grad_value_", [](const tg::tensor_list& params, double clip) {
-    nogil([&] { tg::nn::utils::clip_grad_value_(params, clip); });
-  }, py::arg("parameters"), py::arg("clip_value"));
+  // Parameters may be one tensor or any iterable of them (model.parameters()), as in PyTorch.
+  utils.def(
+      "clip_grad_norm_",
+      [](const py::object& params, double max_norm, double norm_type, bool error) {
+        const tg::tensor_list ps = tensors_arg(params);
+        return nogil([&] { return tg::nn::utils::clip_grad_norm_(ps, max_norm, norm_type, error); });
+      },
+      py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false);
+  utils.def(
+      "clip_grad_value_",
+      [](const py::object& params, double clip) {
+        const tg::tensor_list ps = tensors_arg(params);
+        nogil([&] { tg::nn::utils::clip_grad_value_(ps, clip); });
+      },
+      py::arg("parameters"), py::arg("clip_value"));
+  utils.def(
+      "get_total_norm",
+      [](const py::object& tensors, double norm_type, bool error) {
+        const tg::tensor_list ts = tensors_arg(tensors);
+        return nogil([&] { return tg::nn::utils::get_total_norm(ts, norm_type, error); });
+      },
+      py::arg("tensors"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false);
+  utils.def(
+      "clip_grads_with_norm_",
+      [](const py::object& params, double max_norm, const py::object& total_norm) {
+        const tg::tensor_list ps = tensors_arg(params);
+        const tg::Tensor total = to_tensor(total_norm);
+        nogil([&] { tg::nn::utils::clip_grads_with_norm_(ps, max_norm, total); });
+      },
+      py::arg("parameters"), py::arg("max_norm"), py::arg("total_norm"));
+  utils.def(
+      "parameters_to_vector",
+      [](const py::object& params) {
+        const tg::tensor_list ps = tensors_arg(params);
+        return nogil([&] { return tg::nn::utils::parameters_to_vector(ps); });
+      },
+      py::arg("parameters"));
+  utils.def(
+      "vector_to_parameters",
+      [](const py::object& vec, const py::object& params) {
+        TG_CHECK_TYPE(is_tensor(vec), "vector_to_parameters: expected a Tensor, but got {}",
+                      Py_TYPE(vec.ptr())->tp_name);
+        const tg::tensor_list ps = tensors_arg(params);
+        nogil([&] { tg::nn::utils::vector_to_parameters(as_tensor(vec), ps); });
+      },
+      py::arg("vec"), py::arg("parameters"));
 }
 
 }  // namespace tgpy

@@ -253,10 +253,46 @@ void bind_optim(py::module_& root) {
 
   // ---- schedulers (each keeps its optimizer alive) ----
   py::module_ s = m.def_submodule("lr_scheduler", "learning-rate schedulers");
-  py::class_<LRScheduler, std::shared_ptr<LRScheduler>>(s, "LRScheduler")
-      .def("step", &LRScheduler::step)
-      .def("get_last_lr", &LRScheduler::get_last_lr)
-      .def_property_readonly("last_epoch", &LRScheduler::last_epoch);
+  // State dicts as PyTorch writes them: rate lists as lists, counters as ints, the rest floats.
+  auto to_state_dict = [](const tg::optim::SchedulerState& state) {
+    py::dict d;
+    for (const auto& [key, values] : state) {
+      const bool list = key.ends_with("base_lrs") || key.ends_with("_last_lr");
+      const bool count =
+          key.ends_with("last_epoch") || key.ends_with("num_bad_epochs") || key.ends_with("cooldown_counter");
+      if (list || values.size() != 1) {
+        d[py::str(key)] = py::cast(values);
+      } else if (count) {
+        d[py::str(key)] = py::int_(static_cast<int64_t>(values[0]));
+      } else {
+        d[py::str(key)] = py::float_(values[0]);
+      }
+    }
+    return d;
+  };
+  auto from_state_dict = [](const py::dict& d) {
+    tg::optim::SchedulerState state;
+    for (const auto& [key, value] : d) {
+      std::vector<double>& into = state[py::cast<std::string>(key)];
+      if (PyFloat_Check(value.ptr()) || PyIndex_Check(value.ptr())) {
+        into.push_back(py::cast<double>(value));
+      } else {
+        into = py::cast<std::vector<double>>(value);
+      }
+    }
+    return state;
+  };
+  auto with_state = [&](auto&& cls) {
+    using S = typename std::decay_t<decltype(cls)>::type;
+    cls.def("state_dict", [to_state_dict](const S& l) { return to_state_dict(l.state_dict()); });
+    cls.def(
+        "load_state_dict", [from_state_dict](S& l, const py::dict& d) { l.load_state_dict(from_state_dict(d)); },
+        py::arg("state_dict"));
+  };
+  with_state(py::class_<LRScheduler, std::shared_ptr<LRScheduler>>(s, "LRScheduler")
+                 .def("step", &LRScheduler::step)
+                 .def("get_last_lr", &LRScheduler::get_last_lr)
+                 .def_property_readonly("last_epoch", &LRScheduler::last_epoch));
   const auto keep = py::keep_alive<1, 2>();
   py::class_<StepLR, LRScheduler, std::shared_ptr<StepLR>>(s, "StepLR")
       .def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("step_size"), py::arg("gamma") = 0.1, keep);
@@ -342,32 +378,34 @@ void bind_optim(py::module_& root) {
            py::arg("step_size_down") = py::none(), py::arg("mode") = "triangular", py::arg("gamma") = 1.0,
            py::arg("scale_fn") = py::none(), py::arg("scale_mode") = "cycle", py::arg("cycle_momentum") = true,
            py::arg("base_momentum") = 0.8, py::arg("max_momentum") = 0.9, keep);
-  py::class_<SequentialLR, std::shared_ptr<SequentialLR>>(s, "SequentialLR")
-      .def(py::init<Optimizer&, std::vector<std::shared_ptr<LRScheduler>>, std::vector<int64_t>>(),
-           py::arg("optimizer"), py::arg("schedulers"), py::arg("milestones"), keep)
-      .def("step", &SequentialLR::step)
-      .def("get_last_lr", &SequentialLR::get_last_lr)
-      .def_property_readonly("last_epoch", &SequentialLR::last_epoch);
-  py::class_<ChainedScheduler, std::shared_ptr<ChainedScheduler>>(s, "ChainedScheduler")
-      .def(py::init<std::vector<std::shared_ptr<LRScheduler>>>(), py::arg("schedulers"), keep)
-      .def("step", &ChainedScheduler::step)
-      .def("get_last_lr", &ChainedScheduler::get_last_lr);
-  py::class_<ReduceLROnPlateau, std::shared_ptr<ReduceLROnPlateau>>(s, "ReduceLROnPlateau")
-      .def(py::init([](Optimizer& o, const std::string& mode, double factor, int64_t patience, double threshold,
-                       const std::string& threshold_mode, int64_t cooldown, double min_lr, double eps) {
-             TG_CHECK_VALUE(mode == "min" || mode == "max", "ReduceLROnPlateau: mode must be 'min' or 'max', got '{}'", mode);
-             TG_CHECK_VALUE(threshold_mode == "rel" || threshold_mode == "abs",
-                            "ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got '{}'", threshold_mode);
-             return std::make_shared<ReduceLROnPlateau>(
-                 o, ReduceLROnPlateauOptions{mode == "max", factor, patience, threshold, threshold_mode == "rel",
-                                             cooldown, min_lr, eps});
-           }),
-           py::arg("optimizer"), py::arg("mode") = "min", py::arg("factor") = 0.1, py::arg("patience") = 10,
-           py::arg("threshold") = 1e-4, py::arg("threshold_mode") = "rel", py::arg("cooldown") = 0,
-           py::arg("min_lr") = 0.0, py::arg("eps") = 1e-8, keep)
-      .def("step", &ReduceLROnPlateau::step, py::arg("metrics"))
-      .def("get_last_lr", &ReduceLROnPlateau::get_last_lr)
-      .def_property_readonly("num_bad_epochs", &ReduceLROnPlateau::num_bad_epochs);
+  with_state(py::class_<SequentialLR, std::shared_ptr<SequentialLR>>(s, "SequentialLR")
+                 .def(py::init<Optimizer&, std::vector<std::shared_ptr<LRScheduler>>, std::vector<int64_t>>(),
+                      py::arg("optimizer"), py::arg("schedulers"), py::arg("milestones"), keep)
+                 .def("step", &SequentialLR::step)
+                 .def("get_last_lr", &SequentialLR::get_last_lr)
+                 .def_property_readonly("last_epoch", &SequentialLR::last_epoch));
+  with_state(py::class_<ChainedScheduler, std::shared_ptr<ChainedScheduler>>(s, "ChainedScheduler")
+                 .def(py::init<std::vector<std::shared_ptr<LRScheduler>>>(), py::arg("schedulers"), keep)
+                 .def("step", &ChainedScheduler::step)
+                 .def("get_last_lr", &ChainedScheduler::get_last_lr));
+  with_state(
+      py::class_<ReduceLROnPlateau, std::shared_ptr<ReduceLROnPlateau>>(s, "ReduceLROnPlateau")
+          .def(py::init([](Optimizer& o, const std::string& mode, double factor, int64_t patience, double threshold,
+                           const std::string& threshold_mode, int64_t cooldown, double min_lr, double eps) {
+                 TG_CHECK_VALUE(mode == "min" || mode == "max",
+                                "ReduceLROnPlateau: mode must be 'min' or 'max', got '{}'", mode);
+                 TG_CHECK_VALUE(threshold_mode == "rel" || threshold_mode == "abs",
+                                "ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got '{}'", threshold_mode);
+                 return std::make_shared<ReduceLROnPlateau>(
+                     o, ReduceLROnPlateauOptions{mode == "max", factor, patience, threshold, threshold_mode == "rel",
+                                                 cooldown, min_lr, eps});
+               }),
+               py::arg("optimizer"), py::arg("mode") = "min", py::arg("factor") = 0.1, py::arg("patience") = 10,
+               py::arg("threshold") = 1e-4, py::arg("threshold_mode") = "rel", py::arg("cooldown") = 0,
+               py::arg("min_lr") = 0.0, py::arg("eps") = 1e-8, keep)
+          .def("step", &ReduceLROnPlateau::step, py::arg("metrics"))
+          .def("get_last_lr", &ReduceLROnPlateau::get_last_lr)
+          .def_property_readonly("num_bad_epochs", &ReduceLROnPlateau::num_bad_epochs));
 }
 
 }  // namespace tgpy

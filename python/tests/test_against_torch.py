@@ -2420,3 +2420,49 @@ def test_real_tensor_complex_helpers_and_type_info():
         conv = [torch.tensor(v.tolist(), dtype=getattr(torch, str(v.dtype).split(".")[-1]))
                 if isinstance(v, tg.Tensor) else v for v in (x, y)]
         assert str(tg.result_type(x, y)).split(".")[-1] == str(torch.result_type(*conv)).split(".")[-1]
+
+
+def test_scheduler_state_dicts_match_torch_and_resume():
+    def run(mod, make, steps, metric=None):
+        p = mod.nn.Parameter(mod.zeros(1))
+        opt = mod.optim.SGD([p], lr=0.1)
+        sched = make(mod.optim.lr_scheduler, opt)
+        for i in range(steps):
+            opt.step()
+            sched.step(metric(i)) if metric else sched.step()
+        return opt, sched
+
+    cases = [
+        (lambda s, o: s.StepLR(o, 2, gamma=0.5), None, ["last_epoch", "base_lrs", "_last_lr"]),
+        (lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=2), None, ["last_epoch", "T_cur", "T_i"]),
+        (lambda s, o: s.ReduceLROnPlateau(o, patience=1), lambda i: 1.0 if i == 0 else 2.0,
+         ["last_epoch", "best", "num_bad_epochs", "cooldown_counter"]),
+    ]
+    for make, metric, keys in cases:
+        _, ours = run(tg, make, 5, metric)
+        _, theirs = run(torch, make, 5, metric)
+        a, b = ours.state_dict(), theirs.state_dict()
+        for k in keys:
+            assert a[k] == pytest.approx(b[k]), (k, a, b)
+        assert type(a["last_epoch"]) is int
+        # Resuming in a fresh optimizer and scheduler continues the same schedule.
+        opt, sched = run(tg, make, 5, metric)
+        opt2, sched2 = run(tg, make, 0)
+        opt2.load_state_dict(opt.state_dict())
+        sched2.load_state_dict(sched.state_dict())
+        for i in range(6):
+            if metric:
+                sched.step(3.0)
+                sched2.step(3.0)
+            else:
+                sched.step()
+                sched2.step()
+            assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    seq = tg.optim.lr_scheduler.SequentialLR
+    _, s = run(tg, lambda s, o: seq(o, [s.LinearLR(o, 0.1, total_iters=3), s.ExponentialLR(o, 0.5)], [3]), 2)
+    state = s.state_dict()
+    assert state["last_epoch"] == 2 and "_schedulers.0.base_lrs" in state
+    s.load_state_dict(state)
+    del state["_schedulers.1.base_lrs"]
+    with pytest.raises(ValueError, match="the scheduler state has no 'base_lrs'"):
+        s.load_state_dict(state)

@@ -477,3 +477,42 @@ def test_init_eye_dirac_and_sparse():
     assert (s == 0).sum(0).tolist() == [3.0] * 5 or (s == 0).sum(0).tolist() == [3] * 5
     with pytest.raises(ValueError, match="sparse_: only tensors with 2 dimensions"):
         tg.nn.init.sparse_(tg.empty(3), 0.1)
+
+
+def test_nn_utils_norms_and_parameter_vectors_match_pytorch():
+    torch = pytest.importorskip("torch")
+    model = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
+    ref = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    with torch.no_grad():
+        for p, q in zip(model.parameters(), ref.parameters()):
+            q.copy_(torch.tensor(p.tolist()))
+    x = [[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]]
+    (model(tg.tensor(x)) ** 2).sum().backward()
+    (ref(torch.tensor(x)) ** 2).sum().backward()
+    for norm_type in (2.0, 1.0, float("inf")):
+        ours = nn.utils.get_total_norm([p.grad for p in model.parameters()], norm_type)
+        theirs = torch.nn.utils.get_total_norm([p.grad for p in ref.parameters()], norm_type)
+        assert abs(ours.item() - theirs.item()) < 1e-4 * max(1.0, theirs.item())
+    total = nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    nn.utils.clip_grads_with_norm_(model.parameters(), 0.5, total)
+    torch.nn.utils.clip_grads_with_norm_(ref.parameters(), 0.5,
+                                         torch.nn.utils.get_total_norm([p.grad for p in ref.parameters()]))
+    for p, q in zip(model.parameters(), ref.parameters()):
+        assert_close(p.grad, q.grad.numpy(), rtol=1e-5, atol=1e-6)
+    # One tensor or a generator of them, as PyTorch accepts.
+    w = nn.Parameter(tg.tensor([3.0, 4.0]))
+    w.grad = tg.tensor([3.0, 4.0])
+    assert abs(nn.utils.clip_grad_norm_(w, 1.0).item() - 5.0) < 1e-6
+    assert abs(nn.utils.clip_grad_norm_((p for p in [w]), 1.0).item() - 1.0) < 1e-5
+
+    vec = nn.utils.parameters_to_vector(model.parameters())
+    assert_close(vec, torch.nn.utils.parameters_to_vector(ref.parameters()).detach().numpy(), rtol=1e-6)
+    new = tg.arange(vec.numel()).float()
+    nn.utils.vector_to_parameters(new, model.parameters())
+    torch.nn.utils.vector_to_parameters(torch.arange(vec.numel()).float(), ref.parameters())
+    for p, q in zip(model.parameters(), ref.parameters()):
+        assert_close(p, q.detach().numpy())
+    with pytest.raises(TypeError, match="expected a Tensor, but got list"):
+        nn.utils.vector_to_parameters([1.0], model.parameters())
+    with pytest.raises(ValueError, match="vec has 3 elements but the parameters hold 26"):
+        nn.utils.vector_to_parameters(tg.zeros(3), model.parameters())

@@ -4,6 +4,7 @@
 // PyTorch's recursive ("chainable") forms, so ChainedScheduler composes them the same way. Every
 // scheduler of an optimizer starts from the rates it had before the first one (initial_lr).
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,11 @@
 #include "tapegrad/optim/optimizer.h"
 
 namespace tg::optim {
+
+// A scheduler's progress as named numbers (PyTorch's names: last_epoch, base_lrs, _last_lr and
+// the scheduler's own counters), to checkpoint with the optimizer's state and load into a
+// scheduler made the same way. Functions (LambdaLR's lambdas, CyclicLR's scale_fn) are not in it.
+using SchedulerState = std::map<std::string, std::vector<double>>;
 
 class LRScheduler {
  public:
@@ -24,6 +30,9 @@ class LRScheduler {
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
   const Optimizer& optimizer() const { return optimizer_; }
+  virtual SchedulerState state_dict() const;
+  // Restores the progress; the optimizer's rates come back with the optimizer's own state.
+  virtual void load_state_dict(const SchedulerState& state);
 
  protected:
   // The new learning rate of each group at last_epoch_ (current rates are optimizer_.lr(g)).
@@ -146,6 +155,8 @@ class CosineAnnealingWarmRestarts : public LRScheduler {
   void step(double epoch);
   void restart() override;
   double T_cur() const { return t_cur_; }
+  SchedulerState state_dict() const override;
+  void load_state_dict(const SchedulerState& state) override;
 
  protected:
   std::vector<double> compute_lr() override;
@@ -212,6 +223,9 @@ class ChainedScheduler {
   explicit ChainedScheduler(std::vector<std::shared_ptr<LRScheduler>> schedulers);
   void step();
   const std::vector<double>& get_last_lr() const { return schedulers_.back()->get_last_lr(); }
+  // The schedulers' states under "_schedulers.<i>.".
+  SchedulerState state_dict() const;
+  void load_state_dict(const SchedulerState& state);
 
  private:
   std::vector<std::shared_ptr<LRScheduler>> schedulers_;
@@ -226,6 +240,8 @@ class SequentialLR {
   void step();
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
+  SchedulerState state_dict() const;
+  void load_state_dict(const SchedulerState& state);
 
  private:
   std::vector<std::shared_ptr<LRScheduler>> schedulers_;
@@ -251,6 +267,8 @@ class ReduceLROnPlateau {
   void step(double metric);
   std::vector<double> get_last_lr() const;
   int64_t num_bad_epochs() const { return num_bad_epochs_; }
+  SchedulerState state_dict() const;
+  void load_state_dict(const SchedulerState& state);
 
  private:
   bool is_better(double a, double best) const;
