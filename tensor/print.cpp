@@ -1,25 +1,29 @@
 // Printing tensors in PyTorch's layout: aligned columns, fixed/scientific/integer float modes,
-// summarised with "..." past 1000 elements, then dtype/device/grad_fn suffixes.
+// summarised with "..." past the threshold (print_options.h), then dtype/device/grad_fn suffixes.
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "tapegrad/autograd/node.h"
 #include "tapegrad/tensor/ops.h"
+#include "tapegrad/tensor/print_options.h"
 #include "tensor/ops/common.h"
 
 namespace tg {
 namespace {
 
-constexpr int64_t kThreshold = 1000, kEdgeItems = 3, kLineWidth = 80, kPrecision = 4;
+std::mutex options_mutex;
+PrintOptions options;
 
 enum class Kind { Float, Int, Bool };
 
 class Formatter {
  public:
-  Formatter(Kind kind, const std::vector<double>& values) : kind_(kind) {
+  Formatter(Kind kind, const std::vector<double>& values, const PrintOptions& o)
+      : kind_(kind), precision_(static_cast<int>(o.precision)) {
     if (kind_ != Kind::Float) {
       for (double v : values) width_ = std::max(width_, str_plain(v).size());
       return;
@@ -35,13 +39,15 @@ class Formatter {
       if (v != std::ceil(v)) int_mode_ = false;
     }
     if (int_mode_) {
-      sci_ = hi / lo > 1000.0 || hi > 1e8;
+      sci_ = o.sci_mode.value_or(hi / lo > 1000.0 || hi > 1e8);
       for (double v : finite)
-        width_ = std::max(width_, sci_ ? fmt::format("{:.{}e}", v, kPrecision).size() : fmt::format("{:.0f}", v).size() + 1);
+        width_ =
+            std::max(width_, sci_ ? fmt::format("{:.{}e}", v, precision_).size() : fmt::format("{:.0f}", v).size() + 1);
     } else {
-      sci_ = hi / lo > 1000.0 || hi > 1e8 || lo < 1e-4;
+      sci_ = o.sci_mode.value_or(hi / lo > 1000.0 || hi > 1e8 || lo < 1e-4);
       for (double v : finite)
-        width_ = std::max(width_, (sci_ ? fmt::format("{:.{}e}", v, kPrecision) : fmt::format("{:.{}f}", v, kPrecision)).size());
+        width_ = std::max(
+            width_, (sci_ ? fmt::format("{:.{}e}", v, precision_) : fmt::format("{:.{}f}", v, precision_)).size());
     }
   }
   size_t width() const { return width_; }
@@ -50,12 +56,12 @@ class Formatter {
     if (kind_ != Kind::Float) {
       s = str_plain(v);
     } else if (sci_) {
-      s = fmt::format("{:.{}e}", v, kPrecision);
+      s = fmt::format("{:.{}e}", v, precision_);
     } else if (int_mode_) {
       s = fmt::format("{:.0f}", v);
       if (std::isfinite(v)) s += ".";
     } else {
-      s = fmt::format("{:.{}f}", v, kPrecision);
+      s = fmt::format("{:.{}f}", v, precision_);
     }
     if (s.size() < width_) s.insert(0, width_ - s.size(), ' ');
     return s;
@@ -67,6 +73,7 @@ class Formatter {
     return fmt::format("{}", static_cast<int64_t>(v));
   }
   Kind kind_;
+  int precision_;
   bool int_mode_ = true, sci_ = false;
   size_t width_ = 1;
 };
@@ -76,6 +83,7 @@ struct Values {
   std::vector<double> data;
   Shape sizes;
   Shape strides;
+  PrintOptions opts;
   double at(int64_t offset) const { return data[static_cast<size_t>(offset)]; }
 };
 
@@ -87,19 +95,21 @@ void collect_shown(const Values& v, int dim, int64_t offset, bool summarize, std
   }
   const int64_t n = v.sizes[dim];
   for (int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) i = n - kEdgeItems;
+    const int64_t edge = v.opts.edgeitems;
+    if (summarize && n > 2 * edge && i == edge) i = n - edge;
     collect_shown(v, dim + 1, offset + i * v.strides[dim], summarize, out);
   }
 }
 
 std::string vector_str(const Values& v, int64_t offset, int indent, bool summarize, const Formatter& f) {
   const int64_t n = v.sizes.back(), stride = v.strides.back();
-  const int64_t per_line = std::max<int64_t>(1, (kLineWidth - indent) / static_cast<int64_t>(f.width() + 2));
+  const int64_t per_line = std::max<int64_t>(1, (v.opts.linewidth - indent) / static_cast<int64_t>(f.width() + 2));
+  const int64_t edge = v.opts.edgeitems;
   std::vector<std::string> items;
   for (int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
+    if (summarize && n > 2 * edge && i == edge) {
       items.push_back(" ...");
-      i = n - kEdgeItems;
+      i = n - edge;
     }
     items.push_back(f.format(v.at(offset + i * stride)));
   }
@@ -114,12 +124,12 @@ std::string vector_str(const Values& v, int64_t offset, int indent, bool summari
 std::string tensor_str(const Values& v, int dim, int64_t offset, int indent, bool summarize, const Formatter& f) {
   const int nd = v.sizes.size();
   if (dim == nd - 1) return vector_str(v, offset, indent, summarize, f);
-  const int64_t n = v.sizes[dim];
+  const int64_t n = v.sizes[dim], edge = v.opts.edgeitems;
   std::vector<std::string> slices;
   for (int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
+    if (summarize && n > 2 * edge && i == edge) {
       slices.push_back("...");
-      i = n - kEdgeItems;
+      i = n - edge;
     }
     slices.push_back(tensor_str(v, dim + 1, offset + i * v.strides[dim], indent + 1, summarize, f));
   }
@@ -129,11 +139,11 @@ std::string tensor_str(const Values& v, int dim, int64_t offset, int indent, boo
   return s + "]";
 }
 
-std::string add_suffixes(std::string body, const std::vector<std::string>& suffixes, int indent) {
+std::string add_suffixes(std::string body, const std::vector<std::string>& suffixes, int indent, int64_t linewidth) {
   const size_t nl = body.rfind('\n');
   size_t last = nl == std::string::npos ? body.size() + 1 : body.size() - nl + 1;
   for (const std::string& s : suffixes) {
-    if (static_cast<int64_t>(last + s.size() + 2) > kLineWidth) {
+    if (static_cast<int64_t>(last + s.size() + 2) > linewidth) {
       body += ",\n" + std::string(static_cast<size_t>(indent), ' ') + s;
       last = static_cast<size_t>(indent) + s.size();
     } else {
@@ -146,8 +156,24 @@ std::string add_suffixes(std::string body, const std::vector<std::string>& suffi
 
 }  // namespace
 
+void set_printoptions(const PrintOptions& o) {
+  TG_CHECK_VALUE(o.precision >= 0 && o.precision <= 30, "set_printoptions: precision must be in [0, 30], got {}",
+                 o.precision);
+  TG_CHECK_VALUE(o.threshold >= 0, "set_printoptions: threshold must be non-negative, got {}", o.threshold);
+  TG_CHECK_VALUE(o.edgeitems >= 0, "set_printoptions: edgeitems must be non-negative, got {}", o.edgeitems);
+  TG_CHECK_VALUE(o.linewidth > 0, "set_printoptions: linewidth must be positive, got {}", o.linewidth);
+  std::lock_guard<std::mutex> lock(options_mutex);
+  options = o;
+}
+
+PrintOptions get_printoptions() {
+  std::lock_guard<std::mutex> lock(options_mutex);
+  return options;
+}
+
 std::string to_string(const Tensor& t) {
   if (!t.defined()) return "tensor(undefined)";
+  const PrintOptions opts = get_printoptions();
   const std::string prefix = "tensor(";
   const int indent = static_cast<int>(prefix.size());
   std::vector<std::string> suffixes;
@@ -169,10 +195,11 @@ std::string to_string(const Tensor& t) {
     }
     v.sizes = t.sizes();
     v.strides = contiguous_strides(t.sizes());
-    const bool summarize = t.numel() > kThreshold;
+    v.opts = opts;
+    const bool summarize = t.numel() > opts.threshold;
     std::vector<double> shown;
     collect_shown(v, 0, 0, summarize, shown);
-    Formatter f(kind, shown);
+    Formatter f(kind, shown, opts);
     body = t.dim() == 0 ? f.format(v.data[0]) : tensor_str(v, 0, 0, indent, summarize, f);
   }
   if (t.grad_fn()) {
@@ -180,7 +207,7 @@ std::string to_string(const Tensor& t) {
   } else if (t.requires_grad()) {
     suffixes.push_back("requires_grad=True");
   }
-  return add_suffixes(prefix + body, suffixes, indent);
+  return add_suffixes(prefix + body, suffixes, indent, opts.linewidth);
 }
 
 std::string Tensor::str() const { return to_string(*this); }

@@ -179,3 +179,24 @@ TEST(Print, PyTorchLayout) {
   EXPECT_EQ(os.str(), "tensor([7])");
   EXPECT_EQ(Tensor().str(), "tensor(undefined)");
 }
+
+TEST(Print, Options) {
+  const PrintOptions saved = get_printoptions();
+  EXPECT_EQ(saved.precision, 4);
+  set_printoptions({.precision = 2});
+  EXPECT_EQ(tensor({1.0f, 2.555f}).str(), "tensor([1.00, 2.56])");
+  set_printoptions({.precision = 2, .sci_mode = true});
+  EXPECT_EQ(tensor({1.0f, 2.5f}).str(), "tensor([1.00e+00, 2.50e+00])");
+  set_printoptions({.sci_mode = false});
+  EXPECT_EQ(tensor({1e-5f, 1.0f}).str(), "tensor([0.0000, 1.0000])");
+  set_printoptions({.threshold = 5, .edgeitems = 1});
+  EXPECT_EQ(arange(10).str(), "tensor([0,  ..., 9])");
+  set_printoptions({.linewidth = 20});
+  EXPECT_EQ(arange(6).str(), "tensor([0, 1, 2, 3,\n        4, 5])");
+  EXPECT_THROW_WITH(set_printoptions({.precision = -1}), ValueError, "precision must be in [0, 30], got -1");
+  EXPECT_THROW_WITH(set_printoptions({.linewidth = 0}), ValueError, "linewidth must be positive");
+  EXPECT_THROW_WITH(set_printoptions({.threshold = -2}), ValueError, "threshold must be non-negative");
+  EXPECT_THROW_WITH(set_printoptions({.edgeitems = -1}), ValueError, "edgeitems must be non-negative");
+  set_printoptions(saved);
+  EXPECT_EQ(tensor({1.0f, 2.5f}).str(), "tensor([1.0000, 2.5000])");
+}

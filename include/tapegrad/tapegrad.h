@@ -20,5 +20,6 @@
 #include "tapegrad/tensor/indexing.h"
 #include "tapegrad/tensor/ops.h"
 #include "tapegrad/tensor/parallel.h"
+#include "tapegrad/tensor/print_options.h"
 #include "tapegrad/tensor/tensor.h"
 #include "tapegrad/tensor/windows.h"

@@ -1,4 +1,6 @@
 // tg.dtype, tg.device and the mapping of tapegrad's errors onto Python's exception types.
+#include <cmath>
+
 #include "bindings.h"
 
 namespace tgpy {
@@ -25,6 +27,57 @@ void bind_types(py::module_& m) {
   m.def("set_default_dtype", &tg::set_default_dtype, py::arg("d"));
   m.def("promote_types", &tg::promote_types, py::arg("type1"), py::arg("type2"));
   m.def("can_cast", &tg::can_cast, py::arg("from_"), py::arg("to"));
+
+  // torch.set_printoptions: unset arguments keep their value, except sci_mode (None: automatic),
+  // as in PyTorch; a threshold of float('inf') never summarises.
+  m.def(
+      "set_printoptions",
+      [](const py::object& precision, const py::object& threshold, const py::object& edgeitems,
+         const py::object& linewidth, const std::optional<std::string>& profile, std::optional<bool> sci_mode) {
+        tg::PrintOptions o = tg::get_printoptions();
+        if (profile) {
+          if (*profile == "default") {
+            o = tg::PrintOptions{};
+          } else if (*profile == "short") {
+            o = tg::PrintOptions{.precision = 2, .threshold = 1000, .edgeitems = 2, .linewidth = 80};
+          } else if (*profile == "full") {
+            o = tg::PrintOptions{.precision = 4, .threshold = INT64_MAX, .edgeitems = 3, .linewidth = 80};
+          } else {
+            throw tg::ValueError(
+                fmt::format("set_printoptions: profile must be 'default', 'short' or 'full', got '{}'", *profile));
+          }
+        }
+        auto count = [](const py::object& v, const char* name, int64_t& into) {
+          if (v.is_none()) return;
+          if (PyFloat_Check(v.ptr()) && std::isinf(py::cast<double>(v)) && py::cast<double>(v) > 0) {
+            into = INT64_MAX;
+            return;
+          }
+          TG_CHECK_TYPE(PyIndex_Check(v.ptr()) && !PyBool_Check(v.ptr()), "set_printoptions: {} must be an int, got {}",
+                        name, Py_TYPE(v.ptr())->tp_name);
+          into = py::cast<int64_t>(v);
+        };
+        count(precision, "precision", o.precision);
+        count(threshold, "threshold", o.threshold);
+        count(edgeitems, "edgeitems", o.edgeitems);
+        count(linewidth, "linewidth", o.linewidth);
+        o.sci_mode = sci_mode;
+        tg::set_printoptions(o);
+      },
+      py::arg("precision") = py::none(), py::arg("threshold") = py::none(), py::arg("edgeitems") = py::none(),
+      py::arg("linewidth") = py::none(), py::arg("profile") = py::none(), py::arg("sci_mode") = py::none(),
+      "How tensors print: digits after the point, the element count past which they are summarised, items kept "
+      "at each end, line width, scientific notation (None: automatic).");
+  m.def("get_printoptions", [] {
+    const tg::PrintOptions o = tg::get_printoptions();
+    py::dict d;
+    d["precision"] = o.precision;
+    d["threshold"] = o.threshold == INT64_MAX ? py::object(py::float_(INFINITY)) : py::object(py::int_(o.threshold));
+    d["edgeitems"] = o.edgeitems;
+    d["linewidth"] = o.linewidth;
+    d["sci_mode"] = o.sci_mode ? py::object(py::bool_(*o.sci_mode)) : py::object(py::none());
+    return d;
+  });
 
   py::class_<tg::Device>(m, "device")
       .def(py::init([](const std::string& spec) { return tg::Device(spec); }), py::arg("type"))

@@ -213,3 +213,28 @@ def test_gil_is_released_while_kernels_run():
         thread.join()
     # With the GIL held across each call the spinning thread would barely run.
     assert during > 1000 * elapsed, (during, elapsed)
+
+
+def test_inference_mode():
+    x = tg.ones(2, requires_grad=True)
+    assert not tg.is_inference_mode_enabled()
+    with tg.inference_mode():
+        assert tg.is_inference_mode_enabled() and not tg.is_grad_enabled()
+        y = x * 2
+        with tg.inference_mode(False):
+            assert not tg.is_inference_mode_enabled() and not tg.is_grad_enabled()
+    assert not y.requires_grad and tg.is_grad_enabled() and not tg.is_inference_mode_enabled()
+
+    @tg.inference_mode
+    def bare(t):
+        return t * 3, tg.is_inference_mode_enabled()
+
+    @tg.inference_mode(mode=False)
+    def off(t):
+        return t * 3, tg.is_inference_mode_enabled()
+
+    out, inside = bare(x)
+    assert inside and not out.requires_grad
+    out, inside = off(x)
+    assert not inside and out.requires_grad
+    assert tg.autograd.inference_mode is tg.inference_mode

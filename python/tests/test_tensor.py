@@ -417,3 +417,29 @@ def test_composed_ops_against_numpy():
         tg.cdist(t, t[:, :2])
     with pytest.raises(ValueError, match="x and dx cannot both be given"):
         tg.trapezoid(t, t[0], dx=1.0)
+
+
+def test_printoptions_match_pytorch():
+    torch = pytest.importorskip("torch")
+    values = [[1.0, 2.555, -3.25], [1e-3, 40.0, 0.5]]
+    settings = [dict(precision=2), dict(sci_mode=True), dict(sci_mode=False, precision=6), dict(profile="short"),
+                dict(threshold=5, edgeitems=1), dict(linewidth=20), dict(profile="full"), dict(profile="default")]
+    try:
+        for kw in settings:
+            tg.set_printoptions(**kw)
+            torch.set_printoptions(**kw)
+            for data in (values, [1e-5, 1.0], list(range(12)), [float(i) for i in range(2000)]):
+                assert repr(tg.tensor(data)) == repr(torch.tensor(data)), kw
+        assert tg.get_printoptions()["precision"] == 4
+        tg.set_printoptions(threshold=float("inf"))
+        assert "..." not in repr(tg.arange(3000)) and tg.get_printoptions()["threshold"] == float("inf")
+    finally:
+        tg.set_printoptions(profile="default")
+        torch.set_printoptions(profile="default")
+    with pytest.raises(ValueError, match="profile must be 'default', 'short' or 'full', got 'long'"):
+        tg.set_printoptions(profile="long")
+    with pytest.raises(ValueError, match="precision must be in"):
+        tg.set_printoptions(precision=-1)
+    with pytest.raises(TypeError, match="linewidth must be an int, got str"):
+        tg.set_printoptions(linewidth="80")
+    assert tg.get_printoptions() == dict(precision=4, threshold=1000, edgeitems=3, linewidth=80, sci_mode=None)

@@ -1,7 +1,8 @@
 """tg.autograd: backward and grad, grad mode, anomaly mode, gradcheck, custom Functions and the
 tape as a thing to look at (print_graph, to_dot, backward_steps)."""
 from .. import _C
-from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode,
+                        is_inference_mode_enabled)
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .function import Function, FunctionCtx
 
@@ -27,6 +28,7 @@ def backward_steps(tensor, gradient=None, retain_graph=False, create_graph=False
     return _A.BackwardStepper(tensor, gradient, retain_graph, create_graph)
 
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "set_detect_anomaly",
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly",
            "is_anomaly_enabled", "Function", "FunctionCtx", "Node", "BackwardStepper", "backward", "grad",
            "gradcheck", "gradgradcheck", "to_dot", "format_graph", "print_graph", "backward_steps"]
