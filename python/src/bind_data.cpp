@@ -288,6 +288,8 @@ void bind_data(py::module_& m) {
            py::arg("sampler"), py::arg("batch_size"), py::arg("drop_last"))
       .def("__len__", &BatchSampler::size)
       .def("__iter__", [](BatchSampler& b) { return py::iter(py::cast(b.sample(tg::default_generator()))); })
+      // One epoch's batches drawn from `generator` (the Python DataLoader's seeded stream).
+      .def("_sample", [](BatchSampler& b, tg::Generator& g) { return b.sample(g); }, py::arg("generator"))
       .def_property_readonly("sampler", [](const BatchSampler& b) { return from_sampler(b.sampler()); })
       .def_property_readonly("batch_size", &BatchSampler::batch_size)
       .def_property_readonly("drop_last", &BatchSampler::drop_last);

@@ -195,3 +195,83 @@ def test_subclasses_need_not_call_super_init():
     assert targets(DataLoader(Plain(4), batch_size=4)) == [0, 1, 2, 3]
     assert len(Deeper()) == 3 and Deeper().n == 3
     assert targets(DataLoader(Plain(4), sampler=Every(3))) == [0, 3]
+
+
+def test_python_datasets_yield_any_structure_and_collate_fn():
+    from tapegrad.utils.data import ChainDataset, IterableDataset, default_collate, get_worker_info
+
+    class Records(Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return {"x": tg.full((2,), float(i)), "label": i, "name": f"r{i}", "pair": (i, float(i) / 2)}
+
+    for workers in (0, 2):
+        batches = list(DataLoader(Records(), batch_size=2, num_workers=workers))
+        assert len(batches) == 3
+        b = batches[0]
+        assert b["x"].shape == (2, 2) and b["label"].tolist() == [0, 1] and b["label"].dtype == tg.int64
+        assert b["name"] == ["r0", "r1"] and b["pair"][1].dtype == tg.float64 and b["pair"][1].tolist() == [0.0, 0.5]
+    # A plain list is a dataset; collate_fn sees the samples.
+    assert [t.tolist() for t in DataLoader([1, 2, 3], batch_size=2)] == [[1, 2], [3]]
+    sums = list(DataLoader([tg.tensor([1.0]), tg.tensor([2.0]), tg.tensor([4.0])], batch_size=3,
+                           collate_fn=lambda xs: sum(x.item() for x in xs)))
+    assert sums == [7.0]
+    # The same seed gives the same order as the C++ loader, whatever the workers.
+    ds = numbers(23)
+    native = targets(DataLoader(ds, batch_size=5, shuffle=True, seed=8))
+    wrapped = [t for batch in DataLoader(ds, batch_size=5, shuffle=True, seed=8, num_workers=3,
+                                         collate_fn=default_collate) for t in batch[1].tolist()]
+    assert native == wrapped and sorted(native) == list(range(23))
+    loader = DataLoader(Records(), batch_size=2, shuffle=True, seed=1)
+    first, second = [b["label"].tolist() for b in loader], [b["label"].tolist() for b in loader]
+    assert first != second and loader.epoch == 1
+    # Subset and ConcatDataset hand Python samples on as they are.
+    picked = Subset(Records(), [4, 0])
+    assert picked[0]["name"] == "r4" and picked[-1]["label"] == 0
+    both = ConcatDataset([Records(), Records()])
+    assert both[7]["label"] == 2 and both[-1]["label"] == 4
+    assert [b["label"].tolist() for b in DataLoader(picked, batch_size=2)] == [[4, 0]]
+    with pytest.raises(IndexError, match="index 10 is out of range for 10 examples"):
+        both[10]
+    with pytest.raises(RuntimeError, match="each element in the batch should be of equal size"):
+        default_collate([(1, 2), (3,)])
+    with pytest.raises(TypeError, match="found object"):
+        default_collate([object()])
+    assert get_worker_info() is None
+
+
+def test_iterable_datasets():
+    from tapegrad.utils.data import ChainDataset, IterableDataset
+
+    class Count(IterableDataset):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            for i in range(self.n):
+                yield tg.tensor([float(i)]), i
+
+    for workers in (0, 2):
+        batches = list(DataLoader(Count(7), batch_size=3, num_workers=workers))
+        assert [y.tolist() for _, y in batches] == [[0, 1, 2], [3, 4, 5], [6]]
+    dropped = DataLoader(Count(7), batch_size=3, drop_last=True)
+    assert [y.tolist() for _, y in dropped] == [[0, 1, 2], [3, 4, 5]]
+    chained = Count(2) + Count(3)
+    assert isinstance(chained, ChainDataset)
+    assert [y.tolist() for _, y in DataLoader(chained, batch_size=10)] == [[0, 1, 0, 1, 2]]
+
+    class Sized(Count):
+        def __len__(self):
+            return self.n
+
+    assert len(DataLoader(Sized(7), batch_size=3)) == 3 and len(DataLoader(Sized(7), batch_size=3, drop_last=True)) == 2
+    with pytest.raises(ValueError, match="expected unspecified shuffle option, but got shuffle=True"):
+        DataLoader(Count(3), shuffle=True)
+    with pytest.raises(ValueError, match="expected unspecified sampler option"):
+        DataLoader(Count(3), sampler=[0])
+    with pytest.raises(TypeError, match="iterate over it instead of indexing"):
+        Count(3)[0]
+    with pytest.raises(ValueError, match="num_workers must be non-negative"):
+        DataLoader(Count(3), num_workers=-1)

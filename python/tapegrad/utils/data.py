@@ -4,7 +4,7 @@ order for a given seed)."""
 import functools
 
 from .._C.utils.data import *  # noqa: F401,F403
-from .._C.utils.data import Dataset, Sampler, _initialised
+from .._C.utils.data import ConcatDataset, Dataset, Sampler, Subset, _initialised
 
 
 def _init_without_super(base):
@@ -30,3 +30,235 @@ def _init_without_super(base):
 _init_without_super(Dataset)
 _init_without_super(Sampler)
 del _init_without_super
+
+
+from collections import abc as _abc  # noqa: E402
+import concurrent.futures as _futures  # noqa: E402
+import math as _math  # noqa: E402
+import numbers as _numbers  # noqa: E402
+
+from .. import _C  # noqa: E402
+
+import bisect as _bisect  # noqa: E402
+
+_D = _C.utils.data
+
+
+def _native(dataset):
+    """Whether every example comes from C++, so that the C++ loader can gather and stack them."""
+    if type(dataset) in (_D.TensorDataset, _D.FashionMNIST):
+        return True
+    if type(dataset) is _D.Subset:
+        return _native(dataset.dataset)
+    if type(dataset) is _D.ConcatDataset:
+        return all(_native(d) for d in dataset.datasets)
+    return False
+
+
+# From Python, Subset and ConcatDataset hand on their datasets' samples as they are (any
+# structure); the C++ side (the C++ loader) needs (data, target) pairs.
+def _subset_getitem(self, index):
+    return self.dataset[self.indices[index]]
+
+
+def _concat_getitem(self, index):
+    if index < 0:
+        index += len(self)
+    if not 0 <= index < len(self):
+        raise IndexError(f"ConcatDataset: index {index} is out of range for {len(self)} examples")
+    sizes = self.cumulative_sizes
+    d = _bisect.bisect_right(sizes, index)
+    return self.datasets[d][index - (sizes[d - 1] if d else 0)]
+
+
+Subset.__getitem__ = _subset_getitem
+ConcatDataset.__getitem__ = _concat_getitem
+
+
+def _pinned(batch):
+    if isinstance(batch, _C.Tensor):
+        return batch.pin_memory()
+    if isinstance(batch, dict):
+        return {k: _pinned(v) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)) and not hasattr(batch, "_fields"):
+        return type(batch)(_pinned(v) for v in batch)
+    return batch
+
+
+class IterableDataset(Dataset):
+    """A stream of samples (torch.utils.data.IterableDataset): subclass it with ``__iter__``. The
+    DataLoader batches consecutive samples; it reads the stream once per epoch, in one thread."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it instead of indexing")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """IterableDatasets one after another (torch.utils.data.ChainDataset)."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+
+    def __iter__(self):
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
+
+
+def get_worker_info():
+    """None: tapegrad loads in threads of this process and never copies a dataset per worker, so
+    a stream is read once, as PyTorch's single-process loading reads it."""
+    return None
+
+
+def default_collate(batch):
+    """PyTorch's default_collate: tensors (and NumPy arrays) stacked along a new dim 0, numbers
+    made into a tensor, strings kept in a list; tuples, lists and dicts collated field by field."""
+    first = batch[0]
+    if isinstance(first, _C.Tensor):
+        return _C.stack(list(batch))
+    if type(first).__module__ == "numpy" and hasattr(first, "shape"):
+        return _C.stack([_C.tensor(b) for b in batch])
+    if isinstance(first, bool):
+        return _C.tensor(list(batch), dtype=_C.bool)
+    if isinstance(first, _numbers.Integral):
+        return _C.tensor(list(batch), dtype=_C.int64)
+    if isinstance(first, _numbers.Real):
+        return _C.tensor(list(batch), dtype=_C.float64)
+    if isinstance(first, (str, bytes)):
+        return list(batch)
+    if isinstance(first, _abc.Mapping):
+        return {key: default_collate([b[key] for b in batch]) for key in first}
+    if isinstance(first, tuple) and hasattr(first, "_fields"):  # namedtuple
+        return type(first)(*(default_collate(list(s)) for s in zip(*batch)))
+    if isinstance(first, _abc.Sequence):
+        if any(len(b) != len(first) for b in batch):
+            raise RuntimeError("default_collate: each element in the batch should be of equal size")
+        fields = [default_collate(list(s)) for s in zip(*batch)]
+        return tuple(fields) if isinstance(first, tuple) else fields
+    raise TypeError(f"default_collate: batch must contain tensors, NumPy arrays, numbers, dicts or lists; "
+                    f"found {type(first).__name__}")
+
+
+class DataLoader:
+    """Batches of ``dataset`` (torch.utils.data.DataLoader): in order, shuffled from ``seed``, or as a
+    ``sampler`` or ``batch_sampler`` says; ``num_workers > 0`` makes them on threads ahead of the
+    loop, in the same order whatever the number of workers.
+
+    TensorDataset, FashionMNIST and their Subsets/ConcatDatasets are gathered and stacked by C++
+    threads. Any other dataset (a Dataset subclass, a list, anything with ``__getitem__`` and
+    ``__len__``, or an IterableDataset) yields samples of any structure, batched by ``collate_fn``
+    (default: ``default_collate``)."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
+                 collate_fn=None, pin_memory=False, drop_last=False, prefetch_factor=2, seed=None):
+        self.dataset = dataset
+        self.batch_size = None if batch_sampler is not None else batch_size
+        self.drop_last = drop_last
+        self.num_workers = num_workers
+        collate = collate_fn if collate_fn is not None else default_collate
+        # As in PyTorch, pin_memory without a GPU does nothing.
+        self.collate_fn = (lambda b: _pinned(collate(b))) if pin_memory and _C.cuda.is_available() else collate
+        self._native = None
+        self._epoch = -1
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be non-negative, got {num_workers}")
+        if prefetch_factor <= 0:
+            raise ValueError(f"DataLoader: prefetch_factor must be positive, got {prefetch_factor}")
+        self._window = max(1, num_workers) * prefetch_factor
+        if isinstance(dataset, IterableDataset):
+            for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if value:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                                     f"but got {name}={value!r}")
+            if batch_size <= 0:
+                raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+            self.sampler = self.batch_sampler = None
+            return
+        if _native(dataset) and collate_fn is None:
+            self._native = _D.DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers,
+                                         pin_memory, drop_last, prefetch_factor, seed)
+            self.sampler, self.batch_sampler = self._native.sampler, self._native.batch_sampler
+            return
+        # The batch plan comes from the same samplers as the C++ loader's, on the same seeded stream.
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler "
+                                 "and drop_last")
+            self.sampler = None
+        else:
+            if sampler is not None and shuffle:
+                raise ValueError("DataLoader: sampler is mutually exclusive with shuffle")
+            if sampler is None:
+                sampler = _D.RandomSampler(dataset) if shuffle else _D.SequentialSampler(dataset)
+            self.sampler = sampler
+            batch_sampler = _D.BatchSampler(sampler, batch_size, drop_last)
+        self.batch_sampler = batch_sampler
+        self._generator = _C.Generator(_C.Generator().initial_seed() if seed is None else seed)
+
+    @property
+    def epoch(self):
+        return self._native.epoch if self._native is not None else self._epoch
+
+    def __len__(self):
+        if self._native is not None:
+            return len(self._native)
+        if self.batch_sampler is None:  # a stream: known only if the dataset says
+            n = len(self.dataset)
+            return n // self.batch_size if self.drop_last else _math.ceil(n / self.batch_size)
+        return len(self.batch_sampler)
+
+    def __iter__(self):
+        if self._native is not None:
+            return iter(self._native)
+        self._epoch += 1
+        if self.batch_sampler is None:
+            jobs = self._stream_batches()
+        else:
+            plan = self.batch_sampler
+            batches = plan._sample(self._generator) if isinstance(plan, _D.BatchSampler) else iter(plan)
+            jobs = (lambda idx=list(idx): self.collate_fn([self.dataset[i] for i in idx]) for idx in batches)
+        return self._run(jobs)
+
+    def _stream_batches(self):
+        it = iter(self.dataset)
+        while True:
+            chunk = []
+            for sample in it:
+                chunk.append(sample)
+                if len(chunk) == self.batch_size:
+                    break
+            if not chunk or (self.drop_last and len(chunk) < self.batch_size):
+                return
+            yield lambda chunk=chunk: self.collate_fn(chunk)
+            if len(chunk) < self.batch_size:
+                return
+
+    def _run(self, jobs):
+        if self.num_workers == 0:
+            for job in jobs:
+                yield job()
+            return
+        # Streams are read by one thread (the producer is a generator), batches are collated by
+        # the workers; results come back in order, at most `window` ahead of the loop.
+        pool = _futures.ThreadPoolExecutor(self.num_workers, thread_name_prefix="tg-data")
+        pending = []
+        try:
+            for job in jobs:
+                pending.append(pool.submit(job))
+                if len(pending) >= self._window:
+                    yield pending.pop(0).result()
+            while pending:
+                yield pending.pop(0).result()
+        finally:
+            for f in pending:
+                f.cancel()
+            pool.shutdown(wait=False)
