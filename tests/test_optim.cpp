@@ -303,6 +303,46 @@ TEST(Optim, AdadeltaRpropAndASGDMatchReference) {
   EXPECT_THROW_WITH(optim::ASGD({a}, {.weight_decay = -1}), ValueError, "ASGD: invalid weight_decay value -1");
 }
 
+// Muon: the Newton-Schulz result is nearly orthogonal (singular values in about [0.5, 1.5]),
+// and a step is momentum, orthogonalisation, decoupled decay and the shape-scaled rate.
+TEST(Optim, MuonOrthogonalizesMomentum) {
+  manual_seed(3);
+  for (const Shape& shape : {Shape{4, 6}, Shape{7, 3}}) {
+    const Tensor g = randn(shape);
+    const Tensor o = optim::muon_orthogonalize(g, 3.4445, -4.7750, 2.0315, 5, 1e-7);
+    EXPECT_EQ(o.dtype(), kBFloat16);
+    EXPECT_EQ(o.sizes(), shape);
+    const auto sv = linalg::svdvals(o.to(kFloat64)).to_vector<double>();
+    for (double s : sv) {
+      EXPECT_GT(s, 0.5);
+      EXPECT_LT(s, 1.5);
+    }
+    for (const int64_t fn : {optim::kMuonOriginal, optim::kMuonMatchRmsAdamW, optim::kMuonSpectralUnclamped}) {
+      Tensor p = randn(shape).requires_grad_(true);
+      const Tensor start = p.detach().clone();
+      optim::Muon opt({p}, {.lr = 0.02, .weight_decay = 0.1, .adjust_lr_fn = fn});
+      p.set_grad(g);
+      opt.step();
+      // First step: the buffer is (1 - m) g and the Nesterov update g + m (buf - g).
+      const double m = 0.95, rows = static_cast<double>(shape[0]), cols = static_cast<double>(shape[1]);
+      const Tensor update = g.lerp(g * (1 - m), m);
+      const double ratio = fn == optim::kMuonOriginal        ? std::sqrt(std::max(1.0, rows / cols))
+                           : fn == optim::kMuonMatchRmsAdamW ? 0.2 * std::sqrt(std::max(rows, cols))
+                                                             : std::sqrt(rows / cols);
+      const Tensor want =
+          start * (1 - 0.02 * 0.1) -
+          optim::muon_orthogonalize(update, 3.4445, -4.7750, 2.0315, 5, 1e-7).to(kFloat32) * (0.02 * ratio);
+      EXPECT_TRUE(tgtest::close(p.detach(), want, 1e-6, 1e-6)) << fn;
+    }
+  }
+  Tensor v = zeros({3}).requires_grad_(true);
+  EXPECT_THROW_WITH(optim::Muon({v}), ValueError, "Muon: only 2-D parameters are supported, got one of shape [3]");
+  Tensor w = zeros({2, 2}).requires_grad_(true);
+  EXPECT_THROW_WITH(optim::Muon({w}, {.ns_steps = 100}), ValueError, "ns_steps must be in [0, 100), got 100");
+  EXPECT_THROW_WITH(optim::Muon({w}, {.adjust_lr_fn = 7}), ValueError, "unknown adjust_lr_fn 7");
+  EXPECT_THROW_WITH(optim::Muon({w}, {.momentum = -1}), ValueError, "invalid momentum value -1");
+}
+
 // Adafactor on f(W) = sum(c * (W - S)^2) for a 2 x 3 matrix (factored second moment) and on a
 // vector (a plain one), against a float64 loop over PyTorch's formulas.
 TEST(Optim, AdafactorMatchesReference) {

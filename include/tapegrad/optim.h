@@ -7,6 +7,7 @@
 #include "tapegrad/optim/adam_variants.h"
 #include "tapegrad/optim/lbfgs.h"
 #include "tapegrad/optim/lr_scheduler.h"
+#include "tapegrad/optim/muon.h"
 #include "tapegrad/optim/optimizer.h"
 #include "tapegrad/optim/rmsprop.h"
 #include "tapegrad/optim/sgd.h"

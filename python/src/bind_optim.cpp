@@ -36,6 +36,32 @@ void apply_options(Options& o, const py::dict& kwargs, const char* optimizer) {
       TG_CHECK_TYPE(found, "{}: eps must be a number, got a pair", optimizer);
       continue;
     }
+    if (k == "ns_coefficients" || k == "adjust_lr_fn") {
+      // Muon's (a, b, c) and its learning-rate scaling by name (None: "original").
+      double a = 0, b = 0, c = 0, fn = tg::optim::kMuonOriginal;
+      if (k == "ns_coefficients") {
+        const auto abc = py::cast<std::vector<double>>(value);
+        TG_CHECK_VALUE(abc.size() == 3, "{}: ns_coefficients must be 3 numbers, got {}", optimizer, abc.size());
+        a = abc[0], b = abc[1], c = abc[2];
+      } else if (!value.is_none()) {
+        const auto name = py::cast<std::string>(value);
+        const char* names[] = {"original", "match_rms_adamw", "spectral_unclamped"};
+        const auto it = std::find(std::begin(names), std::end(names), name);
+        TG_CHECK_VALUE(it != std::end(names), "{}: adjust_lr_fn {} is not supported", optimizer, name);
+        fn = static_cast<double>(it - std::begin(names));
+      }
+      bool found = false;
+      o.visit([&](const char* n, auto& v) {
+        using T = std::remove_reference_t<decltype(v)>;
+        const std::string_view name = n;
+        if (k == "adjust_lr_fn" && name == "adjust_lr_fn") v = static_cast<T>(fn), found = true;
+        if (k == "ns_coefficients" && name == "ns_a") v = static_cast<T>(a), found = true;
+        if (k == "ns_coefficients" && name == "ns_b") v = static_cast<T>(b);
+        if (k == "ns_coefficients" && name == "ns_c") v = static_cast<T>(c);
+      });
+      TG_CHECK_TYPE(found, "{}: unexpected keyword argument '{}'", optimizer, k);
+      continue;
+    }
     const auto pair =
         std::find_if(kPairKeywords.begin(), kPairKeywords.end(), [&](const auto& p) { return p[0] == k; });
     if (pair != kPairKeywords.end()) {
@@ -221,6 +247,7 @@ void bind_optim(py::module_& root) {
   def_optimizer<Rprop, RpropOptions>(m, "Rprop");
   def_optimizer<ASGD, ASGDOptions>(m, "ASGD");
   def_optimizer<Adafactor, AdafactorOptions>(m, "Adafactor");
+  def_optimizer<Muon, MuonOptions>(m, "Muon");
   // LBFGS: line_search_fn None or "strong_wolfe"; step(closure) calls the closure as often as it needs.
   py::class_<LBFGS, Optimizer, std::shared_ptr<LBFGS>>(m, "LBFGS")
       .def(py::init([](py::iterable params, py::kwargs kw) {

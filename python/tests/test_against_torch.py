@@ -2466,3 +2466,41 @@ def test_scheduler_state_dicts_match_torch_and_resume():
     del state["_schedulers.1.base_lrs"]
     with pytest.raises(ValueError, match="the scheduler state has no 'base_lrs'"):
         s.load_state_dict(state)
+
+
+@pytest.mark.parametrize("shape,kw", [
+    ((3, 4), {"lr": 0.02}),
+    ((5, 3), {"lr": 0.02, "weight_decay": 0.01, "nesterov": False, "adjust_lr_fn": "match_rms_adamw"}),
+    ((4, 4), {"lr": 0.05, "momentum": 0.9, "ns_coefficients": (3.0, -3.2, 1.2), "ns_steps": 3,
+              "adjust_lr_fn": "spectral_unclamped"}),
+])
+def test_muon_matches_torch(shape, kw):
+    # The Newton-Schulz iteration runs in bfloat16 in both, so agreement is to bfloat16's precision.
+    start = np.random.randn(*shape).astype(np.float32)
+    pt, pp = tg.tensor(start.tolist()).requires_grad_(), torch.tensor(start).requires_grad_()
+    ot, op = tg.optim.Muon([pt], **kw), torch.optim.Muon([pp], **kw)
+    for step in range(6):
+        g = np.random.randn(*shape).astype(np.float32)
+        pt.grad, pp.grad = tg.tensor(g.tolist()), torch.tensor(g)
+        ot.step()
+        op.step()
+        check(pt, pp, 0, 2e-3)
+    assert ot.param_groups[0]["momentum"] == kw.get("momentum", 0.95)
+    with pytest.raises(ValueError, match="adjust_lr_fn cubic is not supported"):
+        tg.optim.Muon([pt], adjust_lr_fn="cubic")
+    with pytest.raises(ValueError, match="only 2-D parameters"):
+        tg.optim.Muon([tg.zeros(3, requires_grad=True)])
+    with pytest.raises(TypeError, match="unexpected keyword argument 'ns_coefficients'"):
+        tg.optim.SGD([pt], ns_coefficients=(1, 2, 3))
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_low_precision_addmm_rounds_once_as_torch(dtype):
+    a, b, c = (np.random.randn(5, 5).astype(np.float32) for _ in range(3))
+    tt = [tg.tensor(x.tolist()).to(getattr(tg, dtype)) for x in (a, b, c)]
+    pt = [torch.tensor(x).to(getattr(torch, dtype)) for x in (a, b, c)]
+    for beta, alpha in ((1, 1), (-4.775, 2.0315), (0.5, 1)):
+        ours = tg.addmm(*tt, beta=beta, alpha=alpha)
+        theirs = torch.addmm(*pt, beta=beta, alpha=alpha)
+        assert ours.dtype == getattr(tg, dtype)
+        np.testing.assert_array_equal(np.asarray(ours.float()), theirs.float().numpy())

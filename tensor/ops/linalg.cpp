@@ -122,12 +122,21 @@ Tensor addmm(const Tensor& self_in, const Tensor& mat1_in, const Tensor& mat2_in
       self.device() == mat1.device() && self.numel() == n && n > 1 &&
       (self.dim() == 1 || (self.dim() == 2 && self.sizes()[0] == 1)) && mat1.dtype() != kBool)
     return batched_product("addmm", mat1, mat2, self);
-  Tensor prod = batched_product("addmm", mat1, mat2);
+  // float16 and bfloat16: the product (accumulated in float32 by the kernels anyway), scaled and
+  // added in float32 and rounded once, as PyTorch's kernels do; rounding the product first
+  // would differ by an ulp, which iterations such as Muon's Newton-Schulz amplify.
+  const DType dtype = mat1.dtype();
+  const bool low = dtype == kFloat16 || dtype == kBFloat16;
+  const auto wide = [&](const Tensor& t) {
+    return low && (t.dtype() == kFloat16 || t.dtype() == kBFloat16) ? t.to(kFloat32) : t;
+  };
+  Tensor prod = batched_product("addmm", wide(mat1), wide(mat2));
   TG_CHECK(broadcast_shapes(self.sizes(), prod.sizes(), "addmm") == prod.sizes(),
            "addmm: self of shape {} does not broadcast to the product's shape {}", self.sizes(), prod.sizes());
   if (alpha.to_double() != 1.0) prod = prod * alpha;
-  if (beta.to_double() == 0.0) return prod;  // self is ignored, NaNs included, as in PyTorch
-  return beta.to_double() == 1.0 ? prod + self : prod + self * beta;
+  if (beta.to_double() != 0.0)  // else self is ignored, NaNs included, as in PyTorch
+    prod = beta.to_double() == 1.0 ? prod + wide(self) : prod + wide(self) * beta;
+  return low ? prod.to(promote_types(dtype, self.dtype())) : prod;
 }
 
 Tensor dot(const Tensor& self, const Tensor& other, SourceLoc loc) {
