@@ -183,7 +183,18 @@ void bind_data(py::module_& m) {
            }),
            py::arg("dataset"), py::arg("indices"))
       .def_property_readonly("dataset", [](const Subset& s) { return std::const_pointer_cast<Dataset>(s.dataset()); })
-      .def_property_readonly("indices", &Subset::indices);
+      .def_property_readonly("indices", &Subset::indices)
+      // The underlying dataset's index of example i (negative i from the end), without copying
+      // the index list as `indices` does: what the Python __getitem__ uses per sample.
+      .def(
+          "_source_index",
+          [](const Subset& s, int64_t i) {
+            const int64_t n = s.size();
+            if (i < 0) i += n;
+            TG_CHECK_INDEX(i >= 0 && i < n, "Subset: index {} is out of range for {} examples", i, n);
+            return s.indices()[static_cast<size_t>(i)];
+          },
+          py::arg("index"));
   py::class_<ConcatDataset, Dataset, py::smart_holder>(data, "ConcatDataset", "Datasets chained end to end")
       .def(py::init([to_datasets](const std::vector<std::shared_ptr<Dataset>>& datasets) {
              return std::make_shared<ConcatDataset>(to_datasets(datasets));

@@ -230,6 +230,8 @@ def test_python_datasets_yield_any_structure_and_collate_fn():
     # Subset and ConcatDataset hand Python samples on as they are.
     picked = Subset(Records(), [4, 0])
     assert picked[0]["name"] == "r4" and picked[-1]["label"] == 0
+    with pytest.raises(IndexError, match="Subset: index 2 is out of range for 2 examples"):
+        picked[2]
     both = ConcatDataset([Records(), Records()])
     assert both[7]["label"] == 2 and both[-1]["label"] == 4
     assert [b["label"].tolist() for b in DataLoader(picked, batch_size=2)] == [[4, 0]]

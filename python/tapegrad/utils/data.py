@@ -1,8 +1,14 @@
-"""tg.utils.data: datasets (subclass Dataset in Python), Subset, ConcatDataset, random_split,
-samplers, FashionMNIST and DataLoader (batches made by C++ worker threads, in a deterministic
-order for a given seed)."""
+"""tg.utils.data: datasets (subclass Dataset or IterableDataset in Python, or pass any sequence),
+Subset, ConcatDataset, random_split, samplers, FashionMNIST, default_collate and DataLoader
+(batches made on worker threads, in a deterministic order for a given seed)."""
+import bisect as _bisect
+import concurrent.futures as _futures
 import functools
+import math as _math
+import numbers as _numbers
+from collections import abc as _abc
 
+from .. import _C
 from .._C.utils.data import *  # noqa: F401,F403
 from .._C.utils.data import ConcatDataset, Dataset, Sampler, Subset, _initialised
 
@@ -31,16 +37,6 @@ _init_without_super(Dataset)
 _init_without_super(Sampler)
 del _init_without_super
 
-
-from collections import abc as _abc  # noqa: E402
-import concurrent.futures as _futures  # noqa: E402
-import math as _math  # noqa: E402
-import numbers as _numbers  # noqa: E402
-
-from .. import _C  # noqa: E402
-
-import bisect as _bisect  # noqa: E402
-
 _D = _C.utils.data
 
 
@@ -58,7 +54,7 @@ def _native(dataset):
 # From Python, Subset and ConcatDataset hand on their datasets' samples as they are (any
 # structure); the C++ side (the C++ loader) needs (data, target) pairs.
 def _subset_getitem(self, index):
-    return self.dataset[self.indices[index]]
+    return self.dataset[self._source_index(index)]
 
 
 def _concat_getitem(self, index):
