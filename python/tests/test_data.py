@@ -277,3 +277,15 @@ def test_iterable_datasets():
         Count(3)[0]
     with pytest.raises(ValueError, match="num_workers must be non-negative"):
         DataLoader(Count(3), num_workers=-1)
+
+
+def test_loader_generator_keyword_seeds_the_order():
+    ds = numbers(30)
+    by_seed = targets(DataLoader(ds, batch_size=4, shuffle=True, seed=5))
+    g = tg.Generator(5)
+    assert targets(DataLoader(ds, batch_size=4, shuffle=True, generator=g, persistent_workers=True)) == by_seed
+    py_order = [t for b in DataLoader(list(range(30)), batch_size=4, shuffle=True, generator=tg.Generator(5))
+                for t in b.tolist()]
+    assert py_order == by_seed
+    with pytest.raises(ValueError, match="pass seed or generator, not both"):
+        DataLoader(ds, seed=1, generator=g)

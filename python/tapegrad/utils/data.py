@@ -152,11 +152,21 @@ class DataLoader:
     TensorDataset, FashionMNIST and their Subsets/ConcatDatasets are gathered and stacked by C++
     threads. Any other dataset (a Dataset subclass, a list, anything with ``__getitem__`` and
     ``__len__``, or an IterableDataset) yields samples of any structure, batched by ``collate_fn``
-    (default: ``default_collate``)."""
+    (default: ``default_collate``).
+
+    ``generator`` (PyTorch's keyword) seeds the shuffling stream with its seed, as ``seed`` does;
+    the loader keeps its own stream. ``persistent_workers`` is accepted and changes nothing: the
+    workers are threads, cheap to start each epoch, and the batches are the same either way."""
 
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
-                 collate_fn=None, pin_memory=False, drop_last=False, prefetch_factor=2, seed=None):
+                 collate_fn=None, pin_memory=False, drop_last=False, prefetch_factor=2, seed=None, generator=None,
+                 persistent_workers=False):
+        if generator is not None:
+            if seed is not None:
+                raise ValueError("DataLoader: pass seed or generator, not both")
+            seed = generator.initial_seed()
         self.dataset = dataset
+        self.persistent_workers = persistent_workers
         self.batch_size = None if batch_sampler is not None else batch_size
         self.drop_last = drop_last
         self.num_workers = num_workers
