@@ -122,11 +122,13 @@ Tensor addmm(const Tensor& self_in, const Tensor& mat1_in, const Tensor& mat2_in
       self.device() == mat1.device() && self.numel() == n && n > 1 &&
       (self.dim() == 1 || (self.dim() == 2 && self.sizes()[0] == 1)) && mat1.dtype() != kBool)
     return batched_product("addmm", mat1, mat2, self);
-  // float16 and bfloat16: the product (accumulated in float32 by the kernels anyway), scaled and
-  // added in float32 and rounded once, as PyTorch's kernels do; rounding the product first
-  // would differ by an ulp, which iterations such as Muon's Newton-Schulz amplify.
+  // float16 and bfloat16 on the CPU: the product (accumulated in float32 by the kernels anyway),
+  // scaled and added in float32 and rounded once, as PyTorch's kernels do; rounding the product
+  // first would differ by an ulp, which iterations such as Muon's Newton-Schulz amplify. Not on
+  // the GPU, where it would trade tensor cores for a float32 GEMM: that wants the GEMM's own
+  // beta * C (cuBLAS has it), so CUDA still rounds twice.
   const DType dtype = mat1.dtype();
-  const bool low = dtype == kFloat16 || dtype == kBFloat16;
+  const bool low = (dtype == kFloat16 || dtype == kBFloat16) && mat1.is_cpu();
   const auto wide = [&](const Tensor& t) {
     return low && (t.dtype() == kFloat16 || t.dtype() == kBFloat16) ? t.to(kFloat32) : t;
   };
