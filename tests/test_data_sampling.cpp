@@ -136,6 +136,29 @@ TEST(Sampler, DrivesTheDataLoader) {
   EXPECT_THROW_WITH(targets(wrong), IndexError, "index 2 is out of range for 2 examples");
 }
 
+TEST(Sampler, MakeBatchSamplerIsTheLoadersPlan) {
+  // What a DataLoader would plan, without a dataset (the Python loader's datasets are not C++ ones).
+  Generator g;
+  auto plain = data::make_batch_sampler(5, {.batch_size = 2});
+  EXPECT_EQ(plain->sample(g), (std::vector<std::vector<int64_t>>{{0, 1}, {2, 3}, {4}}));
+  EXPECT_NE(dynamic_cast<const data::SequentialSampler*>(plain->sampler().get()), nullptr);
+  auto shuffled = data::make_batch_sampler(5, {.batch_size = 5, .shuffle = true, .drop_last = true});
+  EXPECT_NE(dynamic_cast<const data::RandomSampler*>(shuffled->sampler().get()), nullptr);
+  EXPECT_EQ(sorted(shuffled->sample(g).at(0)), iota(5));
+  EXPECT_TRUE(shuffled->drop_last());
+  auto given = std::make_shared<data::SequentialSampler>(3);
+  EXPECT_EQ(data::make_batch_sampler(99, {.sampler = given})->sampler(), given);
+  auto batches = std::make_shared<data::BatchSampler>(given, 2);
+  EXPECT_EQ(data::make_batch_sampler(99, {.batch_sampler = batches}), batches);
+  EXPECT_THROW_WITH(data::make_batch_sampler(3, {.batch_size = 0}), ValueError, "batch_size must be positive, got 0");
+  EXPECT_THROW_WITH(data::make_batch_sampler(3, {.num_workers = -2}), ValueError,
+                    "num_workers must be non-negative, got -2");
+  EXPECT_THROW_WITH(data::make_batch_sampler(3, {.prefetch_factor = 0}), ValueError,
+                    "prefetch_factor must be positive, got 0");
+  EXPECT_THROW_WITH(data::make_batch_sampler(3, {.drop_last = true, .batch_sampler = batches}), ValueError,
+                    "batch_sampler is mutually exclusive");
+}
+
 TEST(DatasetViews, Subset) {
   data::Subset s(numbers(10), {7, 2, 2});
   EXPECT_EQ(s.size(), 3);

@@ -23,30 +23,32 @@ struct DataLoader::Epoch {
   std::vector<std::thread> workers;
 };
 
+std::shared_ptr<BatchSampler> make_batch_sampler(int64_t dataset_size, const DataLoaderOptions& options) {
+  TG_CHECK_VALUE(options.batch_size > 0, "DataLoader: batch_size must be positive, got {}", options.batch_size);
+  TG_CHECK_VALUE(options.num_workers >= 0, "DataLoader: num_workers must be non-negative, got {}", options.num_workers);
+  TG_CHECK_VALUE(options.prefetch_factor > 0, "DataLoader: prefetch_factor must be positive, got {}",
+                 options.prefetch_factor);
+  if (options.batch_sampler) {
+    TG_CHECK_VALUE(options.batch_size == 1 && !options.shuffle && !options.sampler && !options.drop_last,
+                   "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler and drop_last");
+    return options.batch_sampler;
+  }
+  TG_CHECK_VALUE(!(options.sampler && options.shuffle), "DataLoader: sampler is mutually exclusive with shuffle");
+  std::shared_ptr<Sampler> sampler = options.sampler;
+  if (!sampler) {
+    if (options.shuffle) {
+      sampler = std::make_shared<RandomSampler>(dataset_size);
+    } else {
+      sampler = std::make_shared<SequentialSampler>(dataset_size);
+    }
+  }
+  return std::make_shared<BatchSampler>(std::move(sampler), options.batch_size, options.drop_last);
+}
+
 DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(std::move(options)), generator_(options_.seed) {
   TG_CHECK(dataset_ != nullptr, "DataLoader: the dataset is null");
-  TG_CHECK_VALUE(options_.batch_size > 0, "DataLoader: batch_size must be positive, got {}", options_.batch_size);
-  TG_CHECK_VALUE(options_.num_workers >= 0, "DataLoader: num_workers must be non-negative, got {}", options_.num_workers);
-  TG_CHECK_VALUE(options_.prefetch_factor > 0, "DataLoader: prefetch_factor must be positive, got {}",
-                 options_.prefetch_factor);
-  if (options_.batch_sampler) {
-    TG_CHECK_VALUE(options_.batch_size == 1 && !options_.shuffle && !options_.sampler && !options_.drop_last,
-                   "DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler and drop_last");
-    batch_sampler_ = options_.batch_sampler;
-  } else {
-    TG_CHECK_VALUE(!(options_.sampler && options_.shuffle), "DataLoader: sampler is mutually exclusive with shuffle");
-    std::shared_ptr<Sampler> sampler = options_.sampler;
-    if (!sampler) {
-      const int64_t n = dataset_->size();
-      if (options_.shuffle) {
-        sampler = std::make_shared<RandomSampler>(n);
-      } else {
-        sampler = std::make_shared<SequentialSampler>(n);
-      }
-    }
-    batch_sampler_ = std::make_shared<BatchSampler>(std::move(sampler), options_.batch_size, options_.drop_last);
-  }
+  batch_sampler_ = make_batch_sampler(dataset_->size(), options_);
   // As in PyTorch, pin_memory without a GPU is a no-op (pinned memory needs the CUDA driver).
   pin_ = options_.pin_memory && cuda::is_available();
 }

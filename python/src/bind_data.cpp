@@ -68,50 +68,80 @@ class PySampler : public Sampler, public py::trampoline_self_life_support {
   }
 };
 
+// Batches of indices from a Python iterable (a batch sampler's __iter__, a list of lists).
+std::vector<std::vector<int64_t>> batch_lists(py::handle batches, const char* what) {
+  std::vector<std::vector<int64_t>> out;
+  for (py::handle batch : py::iter(batches)) out.push_back(index_list(batch, what));
+  return out;
+}
+
+// A BatchSampler subclass written in Python: __iter__ yielding lists of indices (and __len__),
+// or only BatchSampler's own constructor arguments.
+class PyBatchSampler : public BatchSampler, public py::trampoline_self_life_support {
+ public:
+  using BatchSampler::BatchSampler;
+  PyBatchSampler() = default;
+  int64_t size() const override {
+    {
+      py::gil_scoped_acquire gil;
+      if (py::function len = py::get_override(static_cast<const BatchSampler*>(this), "__len__"))
+        return py::cast<int64_t>(len());
+    }
+    check_planned("__len__");
+    return BatchSampler::size();
+  }
+  std::vector<std::vector<int64_t>> sample(tg::Generator& generator) override {
+    {
+      py::gil_scoped_acquire gil;
+      if (py::function iter = py::get_override(static_cast<const BatchSampler*>(this), "__iter__"))
+        return batch_lists(iter(), "BatchSampler.__iter__");
+    }
+    check_planned("__iter__");
+    return BatchSampler::sample(generator);
+  }
+
+ private:
+  void check_planned(const char* method) const {
+    TG_CHECK_TYPE(sampler() != nullptr,
+                  "BatchSampler subclasses must define {} or pass a sampler to BatchSampler.__init__", method);
+  }
+};
+
 // Any Python iterable of indices (a list, a range, a generator-making object) as a sampler.
+// PyCallable holds it: the loader's threads may drop the sampler without the GIL.
 class IterableSampler : public Sampler {
  public:
   explicit IterableSampler(py::object source) : source_(std::move(source)) {}
-  ~IterableSampler() override {
-    py::gil_scoped_acquire gil;
-    source_ = py::object();
-  }
   int64_t size() const override {
     py::gil_scoped_acquire gil;
-    return static_cast<int64_t>(py::len(source_));
+    return static_cast<int64_t>(py::len(source_.get()));
   }
   std::vector<int64_t> sample(tg::Generator&) override {
     py::gil_scoped_acquire gil;
-    return index_list(source_, "sampler");
+    return index_list(source_.get(), "sampler");
   }
-  const py::object& source() const { return source_; }
+  const py::object& source() const { return source_.get(); }
 
  private:
-  py::object source_;
+  PyCallable source_;
 };
 
 // Any Python iterable of lists of indices as a batch sampler.
 class IterableBatchSampler : public BatchSampler {
  public:
   explicit IterableBatchSampler(py::object source) : source_(std::move(source)) {}
-  ~IterableBatchSampler() override {
-    py::gil_scoped_acquire gil;
-    source_ = py::object();
-  }
   int64_t size() const override {
     py::gil_scoped_acquire gil;
-    return static_cast<int64_t>(py::len(source_));
+    return static_cast<int64_t>(py::len(source_.get()));
   }
   std::vector<std::vector<int64_t>> sample(tg::Generator&) override {
     py::gil_scoped_acquire gil;
-    std::vector<std::vector<int64_t>> batches;
-    for (py::handle batch : py::iter(source_)) batches.push_back(index_list(batch, "batch_sampler"));
-    return batches;
+    return batch_lists(source_.get(), "batch_sampler");
   }
-  const py::object& source() const { return source_; }
+  const py::object& source() const { return source_.get(); }
 
  private:
-  py::object source_;
+  PyCallable source_;
 };
 
 std::shared_ptr<Sampler> to_sampler(const py::object& obj) {
@@ -125,6 +155,32 @@ std::shared_ptr<Sampler> to_sampler(const py::object& obj) {
 py::object from_sampler(const std::shared_ptr<Sampler>& s) {
   if (auto it = std::dynamic_pointer_cast<IterableSampler>(s)) return it->source();
   return py::cast(s);
+}
+
+std::shared_ptr<BatchSampler> to_batch_sampler(const py::object& obj) {
+  if (obj.is_none()) return nullptr;
+  if (py::isinstance<BatchSampler>(obj)) return py::cast<std::shared_ptr<BatchSampler>>(obj);
+  TG_CHECK_TYPE(py::hasattr(obj, "__iter__"),
+                "DataLoader: batch_sampler must be a BatchSampler or an iterable of index lists, got {}",
+                Py_TYPE(obj.ptr())->tp_name);
+  return std::make_shared<IterableBatchSampler>(obj);
+}
+
+// The DataLoader's options as given from Python (the C++ and the Python loader share them).
+tg::data::DataLoaderOptions loader_options(int64_t batch_size, bool shuffle, const py::object& sampler,
+                                           const py::object& batch_sampler, int num_workers, bool pin_memory,
+                                           bool drop_last, int prefetch_factor, std::optional<uint64_t> seed) {
+  tg::data::DataLoaderOptions o;
+  o.batch_size = batch_size;
+  o.shuffle = shuffle;
+  o.drop_last = drop_last;
+  o.num_workers = num_workers;
+  o.prefetch_factor = prefetch_factor;
+  o.seed = seed.value_or(tg::Generator::kDefaultSeed);
+  o.pin_memory = pin_memory;
+  o.sampler = to_sampler(sampler);
+  o.batch_sampler = to_batch_sampler(batch_sampler);
+  return o;
 }
 
 // One pass over a DataLoader; the loader stays alive while it runs.
@@ -290,20 +346,43 @@ void bind_data(py::module_& m) {
       .def_property_readonly("weights", &tg::data::WeightedRandomSampler::weights)
       .def_property_readonly("num_samples", &tg::data::WeightedRandomSampler::size)
       .def_property_readonly("replacement", &tg::data::WeightedRandomSampler::replacement);
-  py::class_<BatchSampler, py::smart_holder>(data, "BatchSampler", "Runs of batch_size indices from a sampler")
-      .def(py::init([](const py::object& sampler, int64_t batch_size, bool drop_last) {
-             std::shared_ptr<Sampler> s = to_sampler(sampler);
-             TG_CHECK_TYPE(s != nullptr, "BatchSampler: sampler must not be None");
-             return std::make_shared<BatchSampler>(std::move(s), batch_size, drop_last);
-           }),
+  auto batch_sampler_factory = [](auto tag) {
+    return [](const py::object& sampler, int64_t batch_size, bool drop_last) {
+      std::shared_ptr<Sampler> s = to_sampler(sampler);
+      TG_CHECK_TYPE(s != nullptr, "BatchSampler: sampler must not be None");
+      return std::make_shared<typename decltype(tag)::type>(std::move(s), batch_size, drop_last);
+    };
+  };
+  py::class_<BatchSampler, PyBatchSampler, py::smart_holder>(
+      data, "BatchSampler",
+      "Runs of batch_size indices from a sampler; subclass with __iter__ yielding index lists (and __len__)")
+      .def(py::init(batch_sampler_factory(std::type_identity<BatchSampler>{}),
+                    batch_sampler_factory(std::type_identity<PyBatchSampler>{})),
            py::arg("sampler"), py::arg("batch_size"), py::arg("drop_last"))
+      // What a subclass that skips super().__init__() gets (see utils/data.py).
+      .def(py::init_alias<>())
       .def("__len__", &BatchSampler::size)
       .def("__iter__", [](BatchSampler& b) { return py::iter(py::cast(b.sample(tg::default_generator()))); })
       // One epoch's batches drawn from `generator` (the Python DataLoader's seeded stream).
-      .def("_sample", [](BatchSampler& b, tg::Generator& g) { return b.sample(g); }, py::arg("generator"))
+      .def(
+          "_sample", [](BatchSampler& b, tg::Generator& g) { return b.sample(g); }, py::arg("generator"))
       .def_property_readonly("sampler", [](const BatchSampler& b) { return from_sampler(b.sampler()); })
       .def_property_readonly("batch_size", &BatchSampler::batch_size)
       .def_property_readonly("drop_last", &BatchSampler::drop_last);
+
+  // The Python DataLoader's batch plan: the same option checks and samplers as the C++ loader's.
+  data.def(
+      "_batch_plan",
+      [](const py::object& dataset, int64_t batch_size, bool shuffle, const py::object& sampler,
+         const py::object& batch_sampler, int num_workers, bool drop_last, int prefetch_factor) {
+        tg::data::DataLoaderOptions o = loader_options(batch_size, shuffle, sampler, batch_sampler, num_workers, false,
+                                                       drop_last, prefetch_factor, std::nullopt);
+        // As in PyTorch, a dataset with a sampler of its own need not have a length.
+        const int64_t n = o.sampler || o.batch_sampler ? 0 : static_cast<int64_t>(py::len(dataset));
+        return tg::data::make_batch_sampler(n, o);
+      },
+      py::arg("dataset"), py::arg("batch_size"), py::arg("shuffle"), py::arg("sampler"), py::arg("batch_sampler"),
+      py::arg("num_workers"), py::arg("drop_last"), py::arg("prefetch_factor"));
 
   // Whether obj's C++ part is made: PyTorch's Dataset and Sampler need no super().__init__(),
   // so the package makes it after a subclass's __init__ that skipped it.
@@ -335,25 +414,8 @@ void bind_data(py::module_& m) {
       .def(py::init([](std::shared_ptr<Dataset> dataset, int64_t batch_size, bool shuffle, const py::object& sampler,
                        const py::object& batch_sampler, int num_workers, bool pin_memory, bool drop_last,
                        int prefetch_factor, std::optional<uint64_t> seed) {
-             tg::data::DataLoaderOptions o;
-             o.batch_size = batch_size;
-             o.shuffle = shuffle;
-             o.sampler = to_sampler(sampler);
-             if (!batch_sampler.is_none()) {
-               if (py::isinstance<BatchSampler>(batch_sampler)) {
-                 o.batch_sampler = py::cast<std::shared_ptr<BatchSampler>>(batch_sampler);
-               } else {
-                 TG_CHECK_TYPE(py::hasattr(batch_sampler, "__iter__"),
-                               "DataLoader: batch_sampler must be a BatchSampler or an iterable of index lists, got {}",
-                               Py_TYPE(batch_sampler.ptr())->tp_name);
-                 o.batch_sampler = std::make_shared<IterableBatchSampler>(batch_sampler);
-               }
-             }
-             o.drop_last = drop_last;
-             o.num_workers = num_workers;
-             o.prefetch_factor = prefetch_factor;
-             o.seed = seed.value_or(tg::Generator::kDefaultSeed);
-             o.pin_memory = pin_memory;
+             tg::data::DataLoaderOptions o = loader_options(batch_size, shuffle, sampler, batch_sampler, num_workers,
+                                                            pin_memory, drop_last, prefetch_factor, seed);
              // Destroying a loader joins its workers, which may be waiting for the GIL inside a
              // Python dataset's __getitem__: let go of the GIL while they finish.
              return std::shared_ptr<tg::data::DataLoader>(

@@ -121,6 +121,61 @@ def test_loader_with_samplers_and_batch_samplers():
         list(DataLoader(ds, sampler=[6]))
 
 
+def test_batch_sampler_subclasses_drive_both_loaders():
+    # PyTorch code often subclasses BatchSampler to group examples (by length, say): its
+    # __iter__ and __len__ decide the batches, whichever loader gathers them.
+    class EveryThird(BatchSampler):
+        def __init__(self, n):
+            super().__init__(SequentialSampler(range(n)), 2, False)
+            self.n = n
+
+        def __iter__(self):
+            return iter([[i] for i in range(0, self.n, 3)])
+
+        def __len__(self):
+            return (self.n + 2) // 3
+
+    assert list(EveryThird(7)) == [[0], [3], [6]]
+    for ds in (numbers(7), list(range(7))):
+        loader = DataLoader(ds, batch_sampler=EveryThird(7), num_workers=2)
+        assert [b.tolist() if isinstance(b, tg.Tensor) else b[1].tolist() for b in loader] == [[0], [3], [6]]
+        assert len(loader) == 3 and isinstance(loader.batch_sampler, EveryThird)
+
+    class NoSuper(BatchSampler):
+        def __init__(self):
+            pass
+
+        def __iter__(self):
+            yield [4, 1]
+            yield [0]
+
+        def __len__(self):
+            return 2
+
+    assert [y.tolist() for _, y in DataLoader(numbers(5), batch_sampler=NoSuper())] == [[4, 1], [0]]
+
+    class OnlyLength(BatchSampler):  # the base's batches, the subclass's count
+        def __len__(self):
+            return 9
+
+    only = DataLoader(list(range(5)), batch_sampler=OnlyLength(SequentialSampler(range(5)), 2, False))
+    assert len(only) == 9 and [b.tolist() for b in only] == [[0, 1], [2, 3], [4]]
+
+    class Empty(BatchSampler):
+        def __init__(self):
+            pass
+
+    for ds in (numbers(5), list(range(5))):
+        with pytest.raises(TypeError, match="BatchSampler subclasses must define __iter__"):
+            list(DataLoader(ds, batch_sampler=Empty()))
+    with pytest.raises(TypeError, match="batch_sampler must be a BatchSampler or an iterable"):
+        DataLoader(list(range(5)), batch_sampler=3)
+    with pytest.raises(ValueError, match="num_workers must be non-negative, got -1"):
+        DataLoader(list(range(5)), num_workers=-1)
+    with pytest.raises(ValueError, match="prefetch_factor must be positive, got 0"):
+        DataLoader(numbers(5), prefetch_factor=0)
+
+
 def test_subset_concat_and_random_split():
     ds = numbers(10)
     s = Subset(ds, [7, 2, 2])

@@ -39,6 +39,11 @@ struct DataLoaderOptions {
   std::shared_ptr<BatchSampler> batch_sampler = nullptr;
 };
 
+// What plans a DataLoader's batches: options.batch_sampler, or a BatchSampler over
+// options.sampler (by default a Random or SequentialSampler over dataset_size examples, as
+// shuffle says). Checks the options as PyTorch does, ValueError naming the one at fault.
+std::shared_ptr<BatchSampler> make_batch_sampler(int64_t dataset_size, const DataLoaderOptions& options);
+
 class DataLoader {
  public:
   DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options = {});

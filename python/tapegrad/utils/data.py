@@ -10,7 +10,7 @@ from collections import abc as _abc
 
 from .. import _C
 from .._C.utils.data import *  # noqa: F401,F403
-from .._C.utils.data import ConcatDataset, Dataset, Sampler, Subset, _initialised
+from .._C.utils.data import BatchSampler, ConcatDataset, Dataset, Sampler, Subset, _initialised
 
 
 def _init_without_super(base):
@@ -35,6 +35,7 @@ def _init_without_super(base):
 
 _init_without_super(Dataset)
 _init_without_super(Sampler)
+_init_without_super(BatchSampler)
 del _init_without_super
 
 _D = _C.utils.data
@@ -175,18 +176,14 @@ class DataLoader:
         self.collate_fn = (lambda b: _pinned(collate(b))) if pin_memory and _C.cuda.is_available() else collate
         self._native = None
         self._epoch = -1
-        if num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers must be non-negative, got {num_workers}")
-        if prefetch_factor <= 0:
-            raise ValueError(f"DataLoader: prefetch_factor must be positive, got {prefetch_factor}")
         self._window = max(1, num_workers) * prefetch_factor
         if isinstance(dataset, IterableDataset):
             for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
                 if value:
                     raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
                                      f"but got {name}={value!r}")
-            if batch_size <= 0:
-                raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
+            # The stream is batched here; the plan only checks the options.
+            _D._batch_plan((), batch_size, False, None, None, num_workers, drop_last, prefetch_factor)
             self.sampler = self.batch_sampler = None
             return
         if _native(dataset) and collate_fn is None:
@@ -194,20 +191,11 @@ class DataLoader:
                                          pin_memory, drop_last, prefetch_factor, seed)
             self.sampler, self.batch_sampler = self._native.sampler, self._native.batch_sampler
             return
-        # The batch plan comes from the same samplers as the C++ loader's, on the same seeded stream.
-        if batch_sampler is not None:
-            if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("DataLoader: batch_sampler is mutually exclusive with batch_size, shuffle, sampler "
-                                 "and drop_last")
-            self.sampler = None
-        else:
-            if sampler is not None and shuffle:
-                raise ValueError("DataLoader: sampler is mutually exclusive with shuffle")
-            if sampler is None:
-                sampler = _D.RandomSampler(dataset) if shuffle else _D.SequentialSampler(dataset)
-            self.sampler = sampler
-            batch_sampler = _D.BatchSampler(sampler, batch_size, drop_last)
-        self.batch_sampler = batch_sampler
+        # The same samplers as the C++ loader's, drawing on the same seeded stream.
+        self._plan = _D._batch_plan(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, drop_last,
+                                    prefetch_factor)
+        self.sampler = self._plan.sampler
+        self.batch_sampler = batch_sampler if batch_sampler is not None else self._plan
         self._generator = _C.Generator(_C.Generator().initial_seed() if seed is None else seed)
 
     @property
@@ -220,7 +208,7 @@ class DataLoader:
         if self.batch_sampler is None:  # a stream: known only if the dataset says
             n = len(self.dataset)
             return n // self.batch_size if self.drop_last else _math.ceil(n / self.batch_size)
-        return len(self.batch_sampler)
+        return len(self._plan)
 
     def __iter__(self):
         if self._native is not None:
@@ -229,9 +217,8 @@ class DataLoader:
         if self.batch_sampler is None:
             jobs = self._stream_batches()
         else:
-            plan = self.batch_sampler
-            batches = plan._sample(self._generator) if isinstance(plan, _D.BatchSampler) else iter(plan)
-            jobs = (lambda idx=list(idx): self.collate_fn([self.dataset[i] for i in idx]) for idx in batches)
+            jobs = (lambda idx=idx: self.collate_fn([self.dataset[i] for i in idx])
+                    for idx in self._plan._sample(self._generator))
         return self._run(jobs)
 
     def _stream_batches(self):
