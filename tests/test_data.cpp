@@ -50,7 +50,40 @@ TEST(Data, TensorDatasetAndCollate) {
   data::Example c = data::default_collate({ds.get(1), ds.get(2)});
   EXPECT_TRUE(close(c.data, tensor({1.0f, 2.0f}).view({2, 1})));
   EXPECT_THROW_WITH(ds.get(5), IndexError, "index 5 is out of range for 5 examples");
-  EXPECT_THROW_WITH(data::TensorDataset(zeros({3}), zeros({4})), Error, "differ in their first dim");
+  EXPECT_THROW_WITH(data::TensorDataset(zeros({3}), zeros({4})), Error,
+                    "tensor 1 of shape [4] differs from the first, of shape [3], in its first dim");
+}
+
+TEST(Data, TensorDatasetOfAnyNumberOfTensors) {
+  // PyTorch's TensorDataset(*tensors): one tensor, or (input, mask, label) and more.
+  data::TensorDataset one({arange(4) * 2});
+  EXPECT_FALSE(one.targets().defined());
+  EXPECT_EQ(one.get(1).tensors().size(), 1u);
+  EXPECT_EQ(one.get_batch({3, 1}).data.to_vector<int64_t>(), (std::vector<int64_t>{6, 2}));
+  data::TensorDataset three({arange(4, kFloat32).view({4, 1}), arange(4) * 10, arange(4) * 100});
+  ASSERT_EQ(three.tensors().size(), 3u);
+  data::Example e = three.get(2);
+  EXPECT_EQ(e.target.item<int64_t>(), 20);
+  ASSERT_EQ(e.rest.size(), 1u);
+  EXPECT_EQ(e.rest[0].item<int64_t>(), 200);
+  data::Example b = three.get_batch({3, 0});
+  EXPECT_EQ(b.tensors().size(), 3u);
+  EXPECT_EQ(b.rest[0].to_vector<int64_t>(), (std::vector<int64_t>{300, 0}));
+  // default_collate stacks every tensor; the loader's batches carry all of them.
+  data::Example c = data::default_collate({three.get(1), three.get(3)});
+  EXPECT_EQ(c.rest.at(0).to_vector<int64_t>(), (std::vector<int64_t>{100, 300}));
+  data::DataLoader loader(std::make_shared<data::TensorDataset>(three.tensors()),
+                          {.batch_size = 3, .num_workers = 2, .pin_memory = true});
+  std::vector<int64_t> rest;
+  for (const data::Example& batch : loader)
+    for (int64_t x : batch.rest.at(0).to_vector<int64_t>()) rest.push_back(x);
+  EXPECT_EQ(rest, (std::vector<int64_t>{0, 100, 200, 300}));
+  data::Example two_tensors{zeros({2}), zeros({2})};
+  EXPECT_THROW_WITH(data::default_collate({e, two_tensors}), Error,
+                    "default_collate: examples of 2 and of 3 tensors in one batch");
+  EXPECT_THROW_WITH(data::TensorDataset(tensor_list{}), ValueError, "TensorDataset: needs at least one tensor");
+  EXPECT_THROW_WITH(data::TensorDataset({zeros({3}), zeros({3}), zeros({2})}), Error,
+                    "tensor 2 of shape [2] differs from the first, of shape [3], in its first dim");
 }
 
 TEST(Data, LoaderOrderBatchesAndDeterminism) {

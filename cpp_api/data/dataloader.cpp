@@ -73,6 +73,7 @@ Example DataLoader::make_batch(const std::vector<int64_t>& indices) const {
   if (options_.pin_memory && pin_) {
     if (batch.data.defined()) batch.data = batch.data.pin_memory();
     if (batch.target.defined()) batch.target = batch.target.pin_memory();
+    for (Tensor& t : batch.rest) t = t.pin_memory();
   }
   return batch;
 }

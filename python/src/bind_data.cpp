@@ -44,10 +44,13 @@ class PyDataset : public Dataset, public py::trampoline_self_life_support {
     py::function getitem = py::get_override(static_cast<const Dataset*>(this), "__getitem__");
     TG_CHECK_TYPE(getitem, "Dataset subclasses must define __getitem__");
     py::object item = getitem(index);
-    TG_CHECK_TYPE(py::isinstance<py::tuple>(item) && py::len(item) == 2,
-                  "Dataset.__getitem__ must return (data, target), got {}", Py_TYPE(item.ptr())->tp_name);
+    TG_CHECK_TYPE(py::isinstance<py::tuple>(item) && py::len(item) >= 1,
+                  "Dataset.__getitem__ must return a tuple of tensors (data, target, ...), got {}",
+                  Py_TYPE(item.ptr())->tp_name);
     py::tuple t = py::cast<py::tuple>(item);
-    return {to_tensor(t[0]), to_tensor(t[1])};
+    Example e{to_tensor(t[0]), t.size() > 1 ? to_tensor(t[1]) : tg::Tensor()};
+    for (size_t k = 2; k < t.size(); ++k) e.rest.push_back(to_tensor(t[k]));
+    return e;
   }
 };
 
@@ -209,12 +212,22 @@ void bind_data(py::module_& m) {
       .def("__len__", [](const Dataset& d) { return d.size(); })
       .def("__getitem__", [](const Dataset& d, int64_t i) {
         Example e = d.get(i);
-        return py::make_tuple(e.data, e.target);
+        return tensor_tuple(e.tensors());
       });
   py::class_<tg::data::TensorDataset, Dataset, py::smart_holder>(data, "TensorDataset")
-      .def(py::init<tg::Tensor, tg::Tensor>(), py::arg("data"), py::arg("target"))
-      .def_property_readonly("tensors",
-                             [](const tg::data::TensorDataset& d) { return py::make_tuple(d.data(), d.targets()); });
+      .def(py::init([](const py::args& tensors) {
+             tg::tensor_list ts;
+             for (py::handle t : tensors) {
+               TG_CHECK_TYPE(is_tensor(t), "TensorDataset: expected tensors, got {}", Py_TYPE(t.ptr())->tp_name);
+               ts.push_back(as_tensor(t));
+             }
+             return std::make_shared<tg::data::TensorDataset>(std::move(ts));
+           }),
+           "TensorDataset(*tensors): example i is the tuple of each tensor's row i")
+      .def_property_readonly("tensors", [](const tg::data::TensorDataset& d) {
+        tg::data::Example all{d.data(), d.targets(), {d.tensors().begin() + 2, d.tensors().end()}};
+        return tensor_tuple(all.tensors());
+      });
   py::class_<tg::data::FashionMNIST, Dataset, py::smart_holder>(data, "FashionMNIST")
       .def(py::init([](std::optional<std::string> root, bool train, bool normalize) {
              tg::data::transforms::Transform t;
@@ -407,7 +420,7 @@ void bind_data(py::module_& m) {
           }
         });
         if (it.it == it.end) throw py::stop_iteration();
-        return py::make_tuple(it.it->data, it.it->target);
+        return tensor_tuple(it.it->tensors());
       });
 
   py::class_<tg::data::DataLoader, std::shared_ptr<tg::data::DataLoader>>(data, "DataLoader")

@@ -27,6 +27,29 @@ PyObject* parameter_class = nullptr;  // tg.nn.Parameter, set by the package
 
 std::shared_ptr<Module> module_ptr(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
 
+// The Python object of a parameter or buffer that `owner` hands out: a tg.nn.Parameter for a
+// parameter (PyTorch's type), the same object on every call (id(), `is`, sets and dicts of
+// parameters work). `owner` keeps it, under its dotted name, while the module lives.
+py::object registered_object(py::handle owner, const std::string& name, const tg::Tensor& t, bool parameter) {
+  if (!t.defined()) return py::none();
+  py::object obj = py::reinterpret_borrow<py::object>(tensor_object(t));
+  if (!obj) {
+    obj = py::cast(t);
+    if (parameter && parameter_class != nullptr) {
+      py::object param = py::handle(parameter_class).attr("__new__")(py::handle(parameter_class));
+      py::handle(reinterpret_cast<PyObject*>(tensor_type)).attr("__init__")(param, obj);
+      remember_tensor_object(param);
+      obj = std::move(param);
+    }
+  }
+  const py::str kept_attr("_tg_registered_objects");
+  py::dict attrs = owner.attr("__dict__");
+  if (!attrs.contains(kept_attr)) attrs[kept_attr] = py::dict();
+  py::dict kept = attrs[kept_attr];
+  kept[py::str(name)] = obj;
+  return obj;
+}
+
 // Names Python subclasses in this tree after their classes (printouts and errors show "Net").
 void name_python_modules(Module& root) {
   for (const auto& m : root.modules())
@@ -39,14 +62,7 @@ void name_python_modules(Module& root) {
 // What a hook gets and returns: one tensor as a Tensor, several as a tuple.
 py::object pack(const tg::tensor_list& ts) {
   if (ts.size() == 1) return ts[0].defined() ? py::cast(ts[0]) : py::none();
-  py::tuple out(ts.size());
-  for (size_t i = 0; i < ts.size(); ++i) out[i] = ts[i].defined() ? py::cast(ts[i]) : py::none();
-  return out;
-}
-py::tuple pack_tuple(const tg::tensor_list& ts) {
-  py::tuple out(ts.size());
-  for (size_t i = 0; i < ts.size(); ++i) out[i] = ts[i].defined() ? py::cast(ts[i]) : py::none();
-  return out;
+  return tensor_tuple(ts);
 }
 std::optional<tg::tensor_list> unpack(const py::object& r) {
   if (r.is_none()) return std::nullopt;
@@ -67,22 +83,43 @@ py::object module_call(py::object self, py::args args, py::kwargs kwargs) {
   for (const py::handle a : args) in.push_back(to_tensor(a));
   std::shared_ptr<void> call_state;
   in = m.run_pre_hooks(std::move(in), call_state);
-  py::object out = self.attr("forward")(*pack_tuple(in));
+  py::object out = self.attr("forward")(*tensor_tuple(in));
   const bool single = !PyTuple_Check(out.ptr());
   tg::tensor_list outs = *unpack(out);
   outs = m.run_post_hooks(in, std::move(outs), call_state);
-  return single ? py::cast(outs.at(0)) : py::object(pack_tuple(outs));
+  return single ? py::cast(outs.at(0)) : py::object(tensor_tuple(outs));
 }
 
 py::object module_getattr(py::object self, const std::string& name) {
   const Module& m = py::cast<const Module&>(self);
   const tg::nn::NamedTensors params = m.named_parameters(false), buffers = m.named_buffers(false);
-  const tg::Tensor* t = params.find(name);
-  if (!t) t = buffers.find(name);
-  if (t) return t->defined() ? py::cast(*t) : py::none();
+  if (const tg::Tensor* p = params.find(name)) return registered_object(self, name, *p, true);
+  if (const tg::Tensor* b = buffers.find(name)) return registered_object(self, name, *b, false);
   const auto children = m.named_children();
   if (const auto* c = children.find(name)) return py::cast(*c);
   throw py::attribute_error(fmt::format("'{}' object has no attribute '{}'", m.name(), name));
+}
+
+// (name, value) pairs, names under `prefix`, as an iterator.
+template <class Dict>
+py::iterator named_iter(const Dict& entries, const std::string& prefix) {
+  py::list out;
+  for (const auto& [k, v] : entries) out.append(py::make_tuple(prefix.empty() ? k : prefix + "." + k, v));
+  return py::iter(out);
+}
+
+// A module's parameters or buffers as an iterator of objects, or of (name, object) pairs.
+py::iterator registered_iter(py::handle self, const tg::nn::NamedTensors& entries, const std::string& prefix,
+                             bool parameters, bool named) {
+  py::list out;
+  for (const auto& [k, v] : entries) {
+    py::object obj = registered_object(self, k, v, parameters);
+    if (named)
+      out.append(py::make_tuple(prefix.empty() ? k : prefix + "." + k, obj));
+    else
+      out.append(obj);
+  }
+  return py::iter(out);
 }
 
 struct ModulePtr {  // what Module::replace_module takes
@@ -168,108 +205,150 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
       py::cast<Module&>(self).register_module(name, module_ptr(child));
       mirror(self, name, child);
     }, py::arg("name"), py::arg("module"));
-  cls.def("parameters", &Module::parameters, py::arg("recurse") = true)
-      .def("named_parameters", [](const Module& m, const std::string& prefix, bool recurse) {
-        py::list out;
-        for (const auto& [k, v] : m.named_parameters(recurse)) out.append(py::make_tuple(prefix.empty() ? k : prefix + "." + k, v));
-        return out;
-      }, py::arg("prefix") = "", py::arg("recurse") = true)
-      .def("buffers", &Module::buffers, py::arg("recurse") = true)
-      .def("named_buffers", [](const Module& m, const std::string& prefix, bool recurse) {
-        py::list out;
-        for (const auto& [k, v] : m.named_buffers(recurse)) out.append(py::make_tuple(prefix.empty() ? k : prefix + "." + k, v));
-        return out;
-      }, py::arg("prefix") = "", py::arg("recurse") = true)
-      .def("children", &Module::children)
-      .def("named_children", [](const Module& m) {
-        py::list out;
-        for (const auto& [k, v] : m.named_children()) out.append(py::make_tuple(k, v));
-        return out;
-      })
-      .def("modules", &Module::modules)
-      .def("named_modules", [](Module& m, const std::string& prefix) {
-        py::list out;
-        for (const auto& [k, v] : m.named_modules(prefix)) out.append(py::make_tuple(k, v));
-        return out;
-      }, py::arg("prefix") = "")
-      .def("train", [](py::object self, bool mode) {
-        py::cast<Module&>(self).train(mode);
-        return self;
-      }, py::arg("mode") = true)
-      .def("eval", [](py::object self) {
-        py::cast<Module&>(self).train(false);
-        return self;
-      })
+  // Iterators, as PyTorch's generators: next(model.parameters()) is a common idiom.
+  cls.def(
+         "parameters",
+         [](py::object self, bool recurse) {
+           return registered_iter(self, py::cast<const Module&>(self).named_parameters(recurse), "", true, false);
+         },
+         py::arg("recurse") = true)
+      .def(
+          "named_parameters",
+          [](py::object self, const std::string& prefix, bool recurse) {
+            return registered_iter(self, py::cast<const Module&>(self).named_parameters(recurse), prefix, true, true);
+          },
+          py::arg("prefix") = "", py::arg("recurse") = true)
+      .def(
+          "buffers",
+          [](py::object self, bool recurse) {
+            return registered_iter(self, py::cast<const Module&>(self).named_buffers(recurse), "", false, false);
+          },
+          py::arg("recurse") = true)
+      .def(
+          "named_buffers",
+          [](py::object self, const std::string& prefix, bool recurse) {
+            return registered_iter(self, py::cast<const Module&>(self).named_buffers(recurse), prefix, false, true);
+          },
+          py::arg("prefix") = "", py::arg("recurse") = true)
+      .def("children", [](const Module& m) { return py::iter(py::cast(m.children())); })
+      .def("named_children", [](const Module& m) { return named_iter(m.named_children(), ""); })
+      .def("modules", [](Module& m) { return py::iter(py::cast(m.modules())); })
+      .def(
+          "named_modules", [](Module& m, const std::string& prefix) { return named_iter(m.named_modules(prefix), ""); },
+          py::arg("prefix") = "")
+      .def(
+          "train",
+          [](py::object self, bool mode) {
+            py::cast<Module&>(self).train(mode);
+            return self;
+          },
+          py::arg("mode") = true)
+      .def("eval",
+           [](py::object self) {
+             py::cast<Module&>(self).train(false);
+             return self;
+           })
       .def_property_readonly("training", &Module::is_training)
       .def("zero_grad", &Module::zero_grad, py::arg("set_to_none") = true)
-      .def("to", [](py::object self, py::args args, py::kwargs kwargs) {
-        Module& m = py::cast<Module&>(self);
-        std::optional<tg::DType> dtype;
-        std::optional<tg::Device> device;
-        for (const py::handle a : args) {
-          if (py::isinstance<tg::DType>(a)) dtype = py::cast<tg::DType>(a);
-          else device = py::cast<tg::Device>(a);
-        }
-        for (const auto& [k, v] : kwargs) {
-          if (py::cast<std::string>(k) == "dtype") dtype = py::cast<tg::DType>(v);
-          else if (py::cast<std::string>(k) == "device") device = py::cast<tg::Device>(v);
-        }
-        nogil([&] {
-          if (dtype && device) m.to(*device, *dtype);
-          else if (device) m.to(*device);
-          else if (dtype) m.to(*dtype);
-        });
-        return self;
-      })
-      .def("cpu", [](py::object self) {
-        nogil([&] { py::cast<Module&>(self).to(tg::Device::cpu()); });
-        return self;
-      })
-      .def("cuda", [](py::object self, std::optional<int> device) {
-        nogil([&] { py::cast<Module&>(self).to(tg::Device::cuda(device.value_or(0))); });
-        return self;
-      }, py::arg("device") = py::none())
-      .def("requires_grad_", [](py::object self, bool requires_grad) {
-        for (const tg::Tensor& p : py::cast<Module&>(self).parameters()) p.requires_grad_(requires_grad);
-        return self;
-      }, py::arg("requires_grad") = true)
-      .def("apply", [](py::object self, py::object fn) {
-        py::cast<Module&>(self).apply([&](Module& child) { fn(py::cast(child.shared_from_this())); });
-        return self;
-      }, py::arg("fn"))
-      .def("state_dict", [](const Module& m) {
-        py::dict out;
-        for (const auto& [k, v] : m.state_dict()) out[py::str(k)] = v;
-        return out;
-      })
-      .def("load_state_dict", [](Module& m, const py::dict& state, bool strict) {
-        tg::nn::NamedTensors s;
-        for (const auto& [k, v] : state) s.insert(py::cast<std::string>(k), to_tensor(v));
-        tg::nn::LoadResult r = nogil([&] { return m.load_state_dict(s, strict); });
-        return py::make_tuple(r.missing_keys, r.unexpected_keys);
-      }, py::arg("state_dict"), py::arg("strict") = true)
-      .def("register_forward_pre_hook", [](Module& m, py::object hook) {
-        PyCallable h(std::move(hook));
-        return m.register_forward_pre_hook([h](Module& mod, const tg::tensor_list& in) {
-          py::gil_scoped_acquire gil;
-          return unpack(h(py::cast(mod.shared_from_this()), pack_tuple(in)));
-        });
-      }, py::arg("hook"))
-      .def("register_forward_hook", [](Module& m, py::object hook) {
-        PyCallable h(std::move(hook));
-        return m.register_forward_hook([h](Module& mod, const tg::tensor_list& in, const tg::tensor_list& out) {
-          py::gil_scoped_acquire gil;
-          return unpack(h(py::cast(mod.shared_from_this()), pack_tuple(in), pack(out)));
-        });
-      }, py::arg("hook"))
-      .def("register_full_backward_hook", [](Module& m, py::object hook) {
-        PyCallable h(std::move(hook));
-        return m.register_full_backward_hook(
-            [h](Module& mod, const tg::tensor_list& grad_in, const tg::tensor_list& grad_out) {
+      .def("to",
+           [](py::object self, py::args args, py::kwargs kwargs) {
+             Module& m = py::cast<Module&>(self);
+             std::optional<tg::DType> dtype;
+             std::optional<tg::Device> device;
+             for (const py::handle a : args) {
+               if (py::isinstance<tg::DType>(a))
+                 dtype = py::cast<tg::DType>(a);
+               else
+                 device = py::cast<tg::Device>(a);
+             }
+             for (const auto& [k, v] : kwargs) {
+               if (py::cast<std::string>(k) == "dtype")
+                 dtype = py::cast<tg::DType>(v);
+               else if (py::cast<std::string>(k) == "device")
+                 device = py::cast<tg::Device>(v);
+             }
+             nogil([&] {
+               if (dtype && device)
+                 m.to(*device, *dtype);
+               else if (device)
+                 m.to(*device);
+               else if (dtype)
+                 m.to(*dtype);
+             });
+             return self;
+           })
+      .def("cpu",
+           [](py::object self) {
+             nogil([&] { py::cast<Module&>(self).to(tg::Device::cpu()); });
+             return self;
+           })
+      .def(
+          "cuda",
+          [](py::object self, std::optional<int> device) {
+            nogil([&] { py::cast<Module&>(self).to(tg::Device::cuda(device.value_or(0))); });
+            return self;
+          },
+          py::arg("device") = py::none())
+      .def(
+          "requires_grad_",
+          [](py::object self, bool requires_grad) {
+            for (const tg::Tensor& p : py::cast<Module&>(self).parameters()) p.requires_grad_(requires_grad);
+            return self;
+          },
+          py::arg("requires_grad") = true)
+      .def(
+          "apply",
+          [](py::object self, py::object fn) {
+            py::cast<Module&>(self).apply([&](Module& child) { fn(py::cast(child.shared_from_this())); });
+            return self;
+          },
+          py::arg("fn"))
+      .def("state_dict",
+           [](const Module& m) {
+             py::dict out;
+             for (const auto& [k, v] : m.state_dict()) out[py::str(k)] = v;
+             return out;
+           })
+      .def(
+          "load_state_dict",
+          [](Module& m, const py::dict& state, bool strict) {
+            tg::nn::NamedTensors s;
+            for (const auto& [k, v] : state) s.insert(py::cast<std::string>(k), to_tensor(v));
+            tg::nn::LoadResult r = nogil([&] { return m.load_state_dict(s, strict); });
+            return py::make_tuple(r.missing_keys, r.unexpected_keys);
+          },
+          py::arg("state_dict"), py::arg("strict") = true)
+      .def(
+          "register_forward_pre_hook",
+          [](Module& m, py::object hook) {
+            PyCallable h(std::move(hook));
+            return m.register_forward_pre_hook([h](Module& mod, const tg::tensor_list& in) {
               py::gil_scoped_acquire gil;
-              return unpack(h(py::cast(mod.shared_from_this()), pack_tuple(grad_in), pack_tuple(grad_out)));
+              return unpack(h(py::cast(mod.shared_from_this()), tensor_tuple(in)));
             });
-      }, py::arg("hook"));
+          },
+          py::arg("hook"))
+      .def(
+          "register_forward_hook",
+          [](Module& m, py::object hook) {
+            PyCallable h(std::move(hook));
+            return m.register_forward_hook([h](Module& mod, const tg::tensor_list& in, const tg::tensor_list& out) {
+              py::gil_scoped_acquire gil;
+              return unpack(h(py::cast(mod.shared_from_this()), tensor_tuple(in), pack(out)));
+            });
+          },
+          py::arg("hook"))
+      .def(
+          "register_full_backward_hook",
+          [](Module& m, py::object hook) {
+            PyCallable h(std::move(hook));
+            return m.register_full_backward_hook(
+                [h](Module& mod, const tg::tensor_list& grad_in, const tg::tensor_list& grad_out) {
+                  py::gil_scoped_acquire gil;
+                  return unpack(h(py::cast(mod.shared_from_this()), tensor_tuple(grad_in), tensor_tuple(grad_out)));
+                });
+          },
+          py::arg("hook"));
   // module.float() & co.: Module.to with one dtype.
   const std::pair<const char*, tg::DType> casts[] = {
       {"float", tg::kFloat32}, {"double", tg::kFloat64}, {"half", tg::kFloat16}, {"bfloat16", tg::kBFloat16}};

@@ -99,6 +99,9 @@ op is a method and a function of tg (x.exp() == tg.exp(x)); Python's operators, 
 indexing and broadcasting apply. Ops record the tape when an input requires grad; backward()
 fills .grad of the leaves.)");
   tensor_type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+  track_tensor_objects(tensor_type);
+  // A tg.nn.Parameter (or another Python subclass) made in Python becomes its tensor's object.
+  m.def("_keep_identity", [](py::handle obj) { remember_tensor_object(obj); });
   cls.def(py::init([](py::handle data) { return to_tensor(data); }), py::arg("data"))
       .def(py::init([]() { return tg::empty({0}); }));
   // Lists, numbers and arrays convert wherever a tensor is expected.

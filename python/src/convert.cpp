@@ -1,5 +1,7 @@
 #include "convert.h"
 
+#include <unordered_map>
+
 #include <pybind11/numpy.h>
 
 #include <string>
@@ -8,6 +10,52 @@
 namespace tgpy {
 
 PyTypeObject* tensor_type = nullptr;
+
+namespace {
+
+// Under the GIL (casts and deallocation hold it). An object's tensor never changes (convert.h
+// keeps pybind11 from moving out of it), so an object leaves by the tensor it holds.
+std::unordered_map<const tg::TensorImpl*, PyObject*>& tensor_objects() {
+  static auto* objects = new std::unordered_map<const tg::TensorImpl*, PyObject*>();  // never destroyed: tensors die
+                                                                                      // during interpreter teardown
+  return *objects;
+}
+
+const tg::Tensor* held_tensor(PyObject* obj) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(obj);
+  py::detail::value_and_holder vh = inst->get_value_and_holder();
+  return vh.holder_constructed() ? vh.value_ptr<tg::Tensor>() : nullptr;
+}
+
+destructor pybind_tensor_dealloc = nullptr;
+
+void tensor_dealloc(PyObject* obj) {
+  if (const tg::Tensor* t = held_tensor(obj); t != nullptr && t->defined()) {
+    auto& objects = tensor_objects();
+    auto it = objects.find(t->impl());
+    if (it != objects.end() && it->second == obj) objects.erase(it);
+  }
+  pybind_tensor_dealloc(obj);
+}
+
+}  // namespace
+
+py::handle tensor_object(const tg::Tensor& t) {
+  if (!t.defined()) return {};
+  const auto& objects = tensor_objects();
+  auto it = objects.find(t.impl());
+  return it == objects.end() ? py::handle() : py::handle(it->second);
+}
+
+void remember_tensor_object(py::handle obj) {
+  const tg::Tensor* t = held_tensor(obj.ptr());
+  if (t != nullptr && t->defined()) tensor_objects()[t->impl()] = obj.ptr();  // a newer object stands for it
+}
+
+void track_tensor_objects(PyTypeObject* type) {
+  pybind_tensor_dealloc = type->tp_dealloc;
+  type->tp_dealloc = tensor_dealloc;
+}
 
 namespace {
 
@@ -335,6 +383,12 @@ py::object lu_factor_ex_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tens
 std::optional<tg::Shape> dims_of(const py::object& dim) {
   if (dim.is_none()) return std::nullopt;
   return py::cast<tg::Shape>(dim);
+}
+
+py::tuple tensor_tuple(const tg::tensor_list& ts) {
+  py::tuple out(ts.size());
+  for (size_t i = 0; i < ts.size(); ++i) out[i] = ts[i].defined() ? py::cast(ts[i]) : py::none();
+  return out;
 }
 
 tg::tensor_list tensors_arg(py::handle obj) {

@@ -17,6 +17,52 @@ namespace py = pybind11;
 
 namespace tgpy {
 
+// One Python object per tensor, as in PyTorch: a tensor handed to Python while an object of it
+// is alive comes back as that object (x.add_(1) is x; a parameter found in a set, a dict or by
+// id()). The objects are looked up by TensorImpl; an object leaves the table when it dies.
+py::handle tensor_object(const tg::Tensor& t);  // borrowed; null when there is none
+void remember_tensor_object(py::handle obj);    // obj: a tg.Tensor (or subclass) instance
+
+}  // namespace tgpy
+
+namespace pybind11::detail {
+
+template <>
+struct type_caster<tg::Tensor> : public type_caster_base<tg::Tensor> {
+  using base = type_caster_base<tg::Tensor>;
+  static handle cast(const tg::Tensor& t, return_value_policy policy, handle parent) {
+    if (handle known = tgpy::tensor_object(t)) return known.inc_ref();
+    return remember(base::cast(t, policy, parent), policy);
+  }
+  static handle cast(tg::Tensor&& t, return_value_policy policy, handle parent) {
+    if (handle known = tgpy::tensor_object(t)) return known.inc_ref();
+    return remember(base::cast(std::move(t), policy, parent), policy);
+  }
+  static handle cast(const tg::Tensor* t, return_value_policy policy, handle parent) {
+    if (t == nullptr) return base::cast(t, policy, parent);
+    if (handle known = tgpy::tensor_object(*t)) return known.inc_ref();
+    return remember(base::cast(t, policy, parent), policy);
+  }
+
+ private:
+  // Objects that alias a C++ tensor variable (reference policies) follow that variable, which
+  // may come to hold another tensor: only objects that own their tensor stand for it.
+  static handle remember(handle h, return_value_policy policy) {
+    if (h && policy != return_value_policy::reference && policy != return_value_policy::reference_internal)
+      tgpy::remember_tensor_object(h);
+    return h;
+  }
+};
+
+// Never move out of a tensor object (as pybind11 does when a cast holds its only reference): the
+// object must keep standing for its tensor (tensor_object).
+template <>
+struct move_if_unreferenced<tg::Tensor, void> : std::false_type {};
+
+}  // namespace pybind11::detail
+
+namespace tgpy {
+
 // Releases the GIL for its lifetime: wraps every call that runs kernels or backward, so that
 // other Python threads (a DataLoader, a UI) keep running. Cheaper than gil_scoped_release, which
 // consults pybind11's internals on each use.
@@ -40,6 +86,8 @@ decltype(auto) nogil(F&& f) {
 
 // The Python type object of tg.Tensor (set once the class is bound).
 extern PyTypeObject* tensor_type;
+// Makes tensor objects leave tensor_object's table when they die (once, on tg.Tensor).
+void track_tensor_objects(PyTypeObject* type);
 inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), tensor_type); }
 inline tg::Tensor& as_tensor(py::handle h) { return py::cast<tg::Tensor&>(h); }
 
@@ -79,6 +127,8 @@ std::optional<tg::Shape> dims_of(const py::object& dim);
 
 // One tensor or a sequence of tensors (what torch.autograd.grad and friends accept), as a list.
 tg::tensor_list tensors_arg(py::handle obj);
+// The tensors as a Python tuple (undefined ones as None).
+py::tuple tensor_tuple(const tg::tensor_list& ts);
 
 // A tensor over a buffer object's memory (no copy); the object stays alive while the tensor does.
 tg::Tensor tensor_from_buffer(py::handle obj);

@@ -252,6 +252,32 @@ def test_subclasses_need_not_call_super_init():
     assert targets(DataLoader(Plain(4), sampler=Every(3))) == [0, 3]
 
 
+def test_tensor_dataset_of_any_number_of_tensors():
+    # PyTorch's TensorDataset(*tensors): example i is the tuple of row i of each tensor.
+    x, y, w = tg.arange(5.0).view(5, 1), tg.arange(5) * 10, tg.arange(5) * 100
+    three = TensorDataset(x, y, w)
+    assert [t.tolist() for t in three[2]] == [[2.0], 20, 200] and len(three.tensors) == 3
+    one = TensorDataset(y)
+    assert len(one[4]) == 1 and one[4][0].item() == 40 and len(one.tensors) == 1
+    for workers in (0, 2):
+        batches = list(DataLoader(three, batch_size=2, num_workers=workers))
+        assert all(len(b) == 3 for b in batches)
+        assert [v for _, _, b in batches for v in b.tolist()] == [0, 100, 200, 300, 400]
+        (only,) = next(iter(DataLoader(one, batch_size=5, shuffle=True, seed=1)))
+        assert sorted(only.tolist()) == [0, 10, 20, 30, 40]
+    # Subsets and concatenations of them keep every tensor, gathered in C++ or collated.
+    joined = Subset(three, [4, 0]) + three
+    assert [b[2].tolist() for b in DataLoader(joined, batch_size=3)] == [[400, 0, 0], [100, 200, 300], [400]]
+    collated = DataLoader(three, batch_size=5, collate_fn=lambda b: len(b[0]))
+    assert list(collated) == [3]
+    with pytest.raises(RuntimeError, match="tensor 1 of shape \\[4\\] differs from the first, of shape \\[5, 1\\]"):
+        TensorDataset(x, y[:4])
+    with pytest.raises(ValueError, match="needs at least one tensor"):
+        TensorDataset()
+    with pytest.raises(TypeError, match="expected tensors, got list"):
+        TensorDataset([1, 2])
+
+
 def test_python_datasets_yield_any_structure_and_collate_fn():
     from tapegrad.utils.data import ChainDataset, IterableDataset, default_collate, get_worker_info
 

@@ -42,7 +42,7 @@ def test_python_modules_register_and_traverse():
     assert [n for n, _ in net.named_buffers()] == ["blocks.0.calls", "blocks.1.calls"]
     assert [n for n, _ in net.named_modules()][:3] == ["", "blocks", "blocks.0"]
     assert net.blocks[0].note == "plain attribute" and isinstance(net.blocks[1], Block)
-    assert len(net.parameters()) == 8 and len(list(net.children())) == 2
+    assert len(list(net.parameters())) == 8 and len(list(net.children())) == 2
     text = repr(net)
     assert text.startswith("Net(") and "(0): Block(" in text and "Linear(in_features=4, out_features=3, bias=True)" in text
     assert net.head[0].in_features == 4 and net.head[0].weight.shape == (3, 4)
@@ -71,7 +71,7 @@ def test_assignment_replaces_and_errors():
     registered = b.gain
     b.gain = nn.Parameter(tg.full((2,), 3.0))
     # The registered parameter (which optimizers hold) takes the new data and stays the attribute.
-    assert b.gain is registered and registered.tolist() == [3.0, 3.0] and b.parameters()[0].tolist() == [3.0, 3.0]
+    assert b.gain is registered and registered.tolist() == [3.0, 3.0] and next(b.parameters()).tolist() == [3.0, 3.0]
     b.register_buffer("extra", None)
     assert b.extra is None
     b.add_module("head", nn.Tanh())

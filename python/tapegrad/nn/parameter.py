@@ -10,6 +10,7 @@ class Parameter(_C.Tensor):
             data = _C.empty(0)
         super().__init__(data.detach() if isinstance(data, _C.Tensor) else _C.tensor(data))
         self.requires_grad_(requires_grad)
+        _C._keep_identity(self)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
