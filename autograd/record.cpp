@@ -154,6 +154,10 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
     NoGradGuard no_grad;
     grad.add_(g);
   }
+  if (const TensorExtras* extras = variable_.impl()->extras_if(); extras && extras->hooks) {
+    const auto hooks = extras->hooks->post_accumulate;  // a hook may remove itself
+    for (const auto& [id, hook] : hooks) hook(variable_);
+  }
   return {};
 }
 

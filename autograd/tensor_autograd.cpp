@@ -97,6 +97,20 @@ HookHandle Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {
   return HookHandle(list, id);
 }
 
+HookHandle Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
+  TG_CHECK(defined(), "register_post_accumulate_grad_hook: the tensor is undefined");
+  TG_CHECK(requires_grad(),
+           "register_post_accumulate_grad_hook: the tensor does not require grad, so no gradient accumulates into it");
+  TG_CHECK(is_leaf(),
+           "register_post_accumulate_grad_hook: only leaves accumulate gradients; this tensor was made by {}",
+           grad_fn()->name());
+  auto& extras = impl_->extras();
+  if (!extras.hooks) extras.hooks = std::make_shared<autograd::HookList>();
+  const uint64_t id = extras.hooks->next_id++;
+  extras.hooks->post_accumulate.emplace_back(id, std::move(hook));
+  return HookHandle(extras.hooks, id);
+}
+
 const std::string& Tensor::name() const {
   static const std::string empty;
   const TensorExtras* extras = impl_->extras_if();
@@ -111,8 +125,11 @@ const Tensor& Tensor::set_name(std::string name) const {
 void HookHandle::remove() {
   auto list = list_.lock();
   if (!list) return;
-  auto& hooks = list->hooks;
-  hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [&](const auto& h) { return h.first == id_; }), hooks.end());
+  auto drop = [this](auto& hooks) {
+    hooks.erase(std::remove_if(hooks.begin(), hooks.end(), [&](const auto& h) { return h.first == id_; }), hooks.end());
+  };
+  drop(list->hooks);
+  drop(list->post_accumulate);
 }
 
 Tensor autograd::HookList::run(Tensor grad) const {

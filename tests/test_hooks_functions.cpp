@@ -36,6 +36,36 @@ TEST(Hooks, SeeReplaceAndRemove) {
       Error, "hook returned a gradient of shape [5]");
 }
 
+TEST(Hooks, PostAccumulateGrad) {
+  // An optimizer step per parameter as soon as its gradient is complete (PyTorch's pattern).
+  Tensor w = leaf({1.0, 2.0});
+  std::vector<std::vector<double>> seen;
+  auto handle = w.register_post_accumulate_grad_hook([&](const Tensor& p) {
+    EXPECT_TRUE(p.is_same(w));
+    seen.push_back(vals(p.grad()));
+    NoGradGuard no_grad;
+    p.sub_(p.grad() * 0.5);
+    p.mutable_grad() = Tensor();
+  });
+  // Two uses of w: the hook runs once, on the summed gradient.
+  (w * 3 + w * w).sum().backward();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], (std::vector<double>{5, 7}));
+  EXPECT_EQ(vals(w), (std::vector<double>{-1.5, -1.5}));
+  EXPECT_FALSE(w.grad().defined());
+  // Gradients accumulate into an existing .grad before the hook sees them.
+  w.register_post_accumulate_grad_hook([&](const Tensor& p) { seen.push_back(vals(p.grad())); });
+  handle.remove();
+  w.mutable_grad() = ones({2}, kFloat64);
+  (w * 2).sum().backward();
+  EXPECT_EQ(seen.back(), (std::vector<double>{3, 3}));
+  EXPECT_EQ(vals(w), (std::vector<double>{-1.5, -1.5}));  // the removed hook's step did not run
+  EXPECT_THROW_WITH(ones({2}).register_post_accumulate_grad_hook([](const Tensor&) {}), Error,
+                    "does not require grad");
+  EXPECT_THROW_WITH((w * 2).register_post_accumulate_grad_hook([](const Tensor&) {}), Error,
+                    "only leaves accumulate gradients; this tensor was made by MulBackward");
+}
+
 namespace {
 struct ScaledCube : autograd::Function<ScaledCube> {
   static Tensor forward(autograd::AutogradContext* ctx, const Tensor& x, double k) {

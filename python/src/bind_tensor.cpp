@@ -201,21 +201,19 @@ fills .grad of the leaves.)");
             return self;
           },
           py::arg("requires_grad") = true)
-      .def_property(
-          "grad", &grad_or_none,
-          [](const tg::Tensor& t, std::optional<tg::Tensor> g) { t.set_grad(g ? *g : tg::Tensor()); })
+      .def_property("grad", &grad_or_none,
+                    [](const tg::Tensor& t, std::optional<tg::Tensor> g) { t.set_grad(g ? *g : tg::Tensor()); })
       .def_property_readonly("grad_fn", [](const tg::Tensor& t) { return t.grad_fn(); })
       .def_property_readonly("is_leaf", &tg::Tensor::is_leaf)
       .def_property_readonly("output_nr", &tg::Tensor::output_nr)
       .def("retain_grad", &tg::Tensor::retain_grad)
       .def_property_readonly("retains_grad", &tg::Tensor::retains_grad)
       .def("detach", &tg::Tensor::detach)
-      .def(
-          "detach_",
-          [](py::object self) {
-            as_tensor(self).detach_();
-            return self;
-          })
+      .def("detach_",
+           [](py::object self) {
+             as_tensor(self).detach_();
+             return self;
+           })
       .def_property(
           "data", [](const tg::Tensor& t) { return t.detach(); },
           [](const tg::Tensor& t, const tg::Tensor& d) { t.set_data(d); })
@@ -238,7 +236,19 @@ fills .grad of the leaves.)");
               return r.is_none() ? tg::Tensor() : to_tensor(r);
             });
           },
-          py::arg("hook"));
+          py::arg("hook"))
+      .def(
+          "register_post_accumulate_grad_hook",
+          [](const tg::Tensor& t, py::object fn) {
+            PyCallable hook(std::move(fn));
+            return t.register_post_accumulate_grad_hook([hook](const tg::Tensor& leaf) {
+              py::gil_scoped_acquire gil;
+              py::object r = hook(leaf);
+              TG_CHECK_TYPE(r.is_none(), "post-accumulate-grad hooks must return None, got {}",
+                            Py_TYPE(r.ptr())->tp_name);
+            });
+          },
+          py::arg("hook"), "hook(tensor) runs each time backward has accumulated a gradient into this leaf's .grad");
   // ---- conversions and copies ----
   cls.def("to", &tensor_to)
       .def("cpu", [](const tg::Tensor& t) { return nogil([&] { return t.cpu(); }); })

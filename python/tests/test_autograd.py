@@ -70,6 +70,44 @@ def test_tensor_hooks_and_retain_grad():
     assert len(seen) == 1
 
 
+def test_post_accumulate_grad_hooks_step_each_parameter_in_backward():
+    # PyTorch's optimizer-in-backward: one optimizer per parameter, stepped by the hook that runs
+    # once the parameter's gradient is accumulated, which then frees the gradient.
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 1))
+    reference = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 1))
+    reference.load_state_dict(model.state_dict())
+    optimizers = {p: tg.optim.SGD([p], lr=0.1) for p in model.parameters()}
+    order = []
+
+    def step(p):
+        order.append(p)
+        optimizers[p].step()
+        optimizers[p].zero_grad()
+
+    handles = [p.register_post_accumulate_grad_hook(step) for p in model.parameters()]
+    whole = tg.optim.SGD(reference.parameters(), lr=0.1)
+    x = tg.randn(5, 3)
+    for _ in range(2):
+        model(x).pow(2).sum().backward()
+        whole.zero_grad()
+        reference(x).pow(2).sum().backward()
+        whole.step()
+    assert all(p.grad is None for p in model.parameters())
+    for p, q in zip(model.parameters(), reference.parameters()):
+        assert_close(p, q, rtol=1e-6, atol=1e-6)
+    assert set(order) == set(model.parameters()) and len(order) == 8
+    for h in handles:
+        h.remove()
+    model(x).sum().backward()
+    assert len(order) == 8 and next(model.parameters()).grad is not None
+    with pytest.raises(RuntimeError, match="only leaves accumulate gradients"):
+        (next(model.parameters()) * 2).register_post_accumulate_grad_hook(step)
+    w = tg.ones(2, requires_grad=True)
+    w.register_post_accumulate_grad_hook(lambda p: 1)
+    with pytest.raises(TypeError, match="post-accumulate-grad hooks must return None, got int"):
+        (w * 2).sum().backward()
+
+
 def test_exceptions_in_hooks_propagate_with_their_type():
     x = tg.ones(2, requires_grad=True)
 

@@ -17,6 +17,8 @@ struct HookList {
   uint64_t next_id = 0;
   // Runs after the hooks, on the final gradient (retain_grad uses it).
   std::function<void(const Tensor&)> retain;
+  // A leaf's hooks that run after its gradient is accumulated into .grad, with the leaf.
+  std::vector<std::pair<uint64_t, std::function<void(const Tensor&)>>> post_accumulate;
   // Runs the hooks in registration order, each on the previous one's result.
   Tensor run(Tensor grad) const;
 };

@@ -124,6 +124,9 @@ class Tensor {
   // tensor replaces the gradient. The handle removes it.
   template <class F>
   HookHandle register_hook(F&& hook) const;
+  // Calls `hook(*this)` each time backward has accumulated a gradient into this leaf's grad()
+  // (PyTorch's register_post_accumulate_grad_hook: an optimizer step per parameter, say).
+  HookHandle register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
   // A name shown by print_graph / to_dot (optional).
   const std::string& name() const;
   const Tensor& set_name(std::string name) const;
