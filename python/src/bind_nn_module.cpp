@@ -122,6 +122,36 @@ py::iterator registered_iter(py::handle self, const tg::nn::NamedTensors& entrie
   return py::iter(out);
 }
 
+// PyTorch's get_submodule: one child name per dot.
+py::object submodule(py::object self, const std::string& target) {
+  py::object m = std::move(self);
+  size_t start = 0;
+  while (start < target.size()) {
+    const size_t dot = std::min(target.find('.', start), target.size());
+    const std::string name = target.substr(start, dot - start);
+    const auto children = py::cast<const Module&>(m).named_children();
+    const auto* child = children.find(name);
+    if (child == nullptr)
+      throw py::attribute_error(fmt::format("{} has no attribute `{}`", py::cast<const Module&>(m).name(), name));
+    m = py::cast(*child);
+    start = dot + 1;
+  }
+  return m;
+}
+
+// get_parameter / get_buffer: the module at the path before the last dot, then its own tensor.
+py::object registered_at(py::object self, const std::string& target, bool parameter) {
+  const size_t dot = target.rfind('.');
+  py::object owner = dot == std::string::npos ? self : submodule(self, target.substr(0, dot));
+  const std::string name = dot == std::string::npos ? target : target.substr(dot + 1);
+  const Module& m = py::cast<const Module&>(owner);
+  const tg::nn::NamedTensors own = parameter ? m.named_parameters(false) : m.named_buffers(false);
+  const tg::Tensor* t = own.find(name);
+  if (t == nullptr)
+    throw py::attribute_error(fmt::format("{} has no {} `{}`", m.name(), parameter ? "parameter" : "buffer", name));
+  return registered_object(owner, name, *t, parameter);
+}
+
 struct ModulePtr {  // what Module::replace_module takes
   std::shared_ptr<Module> p;
   const std::shared_ptr<Module>& ptr() const { return p; }
@@ -289,6 +319,14 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
             return self;
           },
           py::arg("device") = py::none())
+      .def("get_submodule", &submodule, py::arg("target"),
+           "The submodule at a dotted path ('' is the module itself), AttributeError if there is none")
+      .def(
+          "get_parameter", [](py::object self, const std::string& target) { return registered_at(self, target, true); },
+          py::arg("target"))
+      .def(
+          "get_buffer", [](py::object self, const std::string& target) { return registered_at(self, target, false); },
+          py::arg("target"))
       .def(
           "requires_grad_",
           [](py::object self, bool requires_grad) {

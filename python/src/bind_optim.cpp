@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <set>
 #include <string_view>
 
 #include "bindings.h"
@@ -17,6 +18,11 @@ using namespace tg::optim;
 // torch.optim's keywords that take a pair, and the two options they set.
 constexpr std::array<std::array<std::string_view, 3>, 3> kPairKeywords{
     {{"betas", "beta1", "beta2"}, {"etas", "etaminus", "etaplus"}, {"step_sizes", "step_size_min", "step_size_max"}}};
+
+// param_groups keys of PyTorch's state_dicts that choose an implementation (a fused or foreach
+// kernel) or that its LR schedulers add: loading such a state_dict ignores them.
+const std::set<std::string, std::less<>> kTorchImplementationKeys{"foreach", "fused", "capturable", "differentiable",
+                                                                  "initial_lr"};
 
 // Sets the fields of an options struct from torch.optim keywords ("betas" is (beta1, beta2)).
 template <class Options>
@@ -194,31 +200,96 @@ void bind_optim(py::module_& root) {
       .def("keys", keys);
 
   py::class_<Optimizer, std::shared_ptr<Optimizer>>(m, "Optimizer")
-      .def("step", [](Optimizer& o, py::object closure) -> py::object {
-        py::object loss = py::none();
-        if (!closure.is_none()) {
-          tg::EnableGradGuard grad;
-          loss = closure();
-        }
-        nogil([&] { o.step(); });
-        return loss;
-      }, py::arg("closure") = py::none())
+      .def(
+          "step",
+          [](Optimizer& o, py::object closure) -> py::object {
+            py::object loss = py::none();
+            if (!closure.is_none()) {
+              tg::EnableGradGuard grad;
+              loss = closure();
+            }
+            nogil([&] { o.step(); });
+            return loss;
+          },
+          py::arg("closure") = py::none())
       .def("zero_grad", &Optimizer::zero_grad, py::arg("set_to_none") = true)
-      .def_property_readonly("param_groups", [](const std::shared_ptr<Optimizer>& o) {
-        std::vector<ParamGroupView> out;
-        for (size_t i = 0; i < o->num_param_groups(); ++i) out.push_back({o, i});
-        return out;
-      })
-      .def("state_dict", [](const Optimizer& o) {
-        py::dict out;
-        for (const auto& [k, v] : o.state_dict()) out[py::str(k)] = v;
-        return out;
-      })
-      .def("load_state_dict", [](Optimizer& o, const py::dict& state) {
-        tg::nn::NamedTensors s;
-        for (const auto& [k, v] : state) s.insert(py::cast<std::string>(k), to_tensor(v));
-        o.load_state_dict(s);
-      }, py::arg("state_dict"));
+      .def_property_readonly("param_groups",
+                             [](const std::shared_ptr<Optimizer>& o) {
+                               std::vector<ParamGroupView> out;
+                               for (size_t i = 0; i < o->num_param_groups(); ++i) out.push_back({o, i});
+                               return out;
+                             })
+      // PyTorch's layout: {"state": {index: {name: tensor}}, "param_groups": [{option: value,
+      // ..., "params": [index, ...]}]}, with torch's keywords ("betas" as a pair).
+      .def("state_dict",
+           [get, keys](const std::shared_ptr<Optimizer>& o) {
+             py::dict state, out;
+             py::list groups;
+             const tg::nn::NamedTensors flat = o->state_dict();
+             for (const auto& [k, v] : flat) {
+               if (!k.starts_with("state.")) continue;
+               const size_t dot = k.find('.', 6);
+               py::int_ index(std::stoll(k.substr(6, dot - 6)));
+               if (!state.contains(index)) state[index] = py::dict();
+               state[index].cast<py::dict>()[py::str(k.substr(dot + 1))] = v;
+             }
+             for (size_t g = 0; g < o->num_param_groups(); ++g) {
+               const ParamGroupView view{o, g};
+               py::dict group;
+               for (const std::string& key : keys(view))
+                 if (key != "params" && (key != "momentum" || o->option_type(key)))
+                   group[py::str(key)] = get(view, key);
+               group["params"] = flat[fmt::format("param_groups.{}.params", g)].to_vector<int64_t>();
+               groups.append(group);
+             }
+             out["state"] = state;
+             out["param_groups"] = groups;
+             return out;
+           })
+      .def(
+          "load_state_dict",
+          [pair_of](const std::shared_ptr<Optimizer>& o, const py::dict& sd) {
+            TG_CHECK_VALUE(sd.contains("state") && sd.contains("param_groups"),
+                           "Optimizer.load_state_dict: expected a dict with 'state' and 'param_groups' (an optimizer's "
+                           "state_dict), got keys {}",
+                           py::str(py::list(sd.attr("keys")())).cast<std::string>());
+            tg::nn::NamedTensors flat;
+            for (const auto& [index, entries] : sd["state"].cast<py::dict>())
+              for (const auto& [name, value] : entries.cast<py::dict>())
+                flat.insert(fmt::format("state.{}.{}", py::cast<int64_t>(index), py::cast<std::string>(name)),
+                            to_tensor(value));
+            const py::list groups = sd["param_groups"];
+            TG_CHECK_VALUE(groups.size() == o->num_param_groups(),
+                           "Optimizer.load_state_dict: the state has {} parameter groups, the optimizer {}",
+                           groups.size(), o->num_param_groups());
+            for (size_t g = 0; g < groups.size(); ++g) {
+              const ParamGroupView view{o, g};
+              const auto option = [&](const std::string& name, double v) {
+                flat.insert(fmt::format("param_groups.{}.{}", g, name), tg::scalar_tensor(v, tg::kFloat64));
+              };
+              for (const auto& [key, value] : groups[g].cast<py::dict>()) {
+                const std::string k = py::cast<std::string>(key);
+                if (k == "params") {
+                  flat.insert(fmt::format("param_groups.{}.params", g),
+                              tg::tensor(py::cast<std::vector<int64_t>>(value)));
+                } else if (const auto* p = pair_of(view, k)) {
+                  const auto values = py::cast<std::pair<double, double>>(value);
+                  option(std::string((*p)[1]), values.first);
+                  option(std::string((*p)[2]), values.second);
+                } else if (k == "momentum" && !o->option_type(k) && o->has_momentum()) {
+                  continue;  // the alias of another option (Adam's beta1), saved under that name
+                } else if (!o->option_type(k) && (kTorchImplementationKeys.contains(k) ||
+                                                  (k == "decoupled_weight_decay" && !py::cast<bool>(value)))) {
+                  continue;  // how PyTorch runs the step, or its default: not what this optimizer computes
+                } else {
+                  TG_CHECK_VALUE(o->option_type(k), "Optimizer.load_state_dict: the optimizer has no option '{}'", k);
+                  option(k, value.is_none() ? 0.0 : py::cast<double>(value));
+                }
+              }
+            }
+            o->load_state_dict(flat);
+          },
+          py::arg("state_dict"));
   py::class_<SGD, Optimizer, std::shared_ptr<SGD>>(m, "SGD")
       .def(py::init([](py::iterable params, py::kwargs kw) { return make_optimizer<SGD>("SGD", params, kw, SGDOptions{}); }),
            py::arg("params"));

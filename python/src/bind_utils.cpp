@@ -39,6 +39,14 @@ void bind_utils(py::module_& m) {
      "Writes a safetensors file (readable by the safetensors package and PyTorch).");
   m.def("load", [](const std::string& path) { return to_dict(nogil([&] { return tg::load(path); })); }, py::arg("f"),
         "Reads a safetensors file into a dict of tensors (a state_dict).");
+  m.def(
+      "_load_with_metadata",
+      [](const std::string& path) {
+        tg::Metadata meta;
+        tg::nn::NamedTensors ts = nogil([&] { return tg::load(path, &meta); });
+        return py::make_tuple(to_dict(ts), meta);
+      },
+      py::arg("f"));
   m.def("load_metadata", [](const std::string& path) {
     tg::Metadata meta;
     nogil([&] { tg::load(path, &meta); });

@@ -16,7 +16,7 @@ _C._set_size_class(Size)
 from . import autograd, cuda, linalg, nn, optim, special, utils  # noqa: E402  (the Python packages over _C's submodules)
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: E402
                        no_grad, set_grad_enabled)
-from .serialization import load, save  # noqa: E402
+from .serialization import load, load_metadata, load_tensor, save  # noqa: E402
 from ._torch_names import *  # noqa: E402,F401,F403  (torch.conv2d, torch.dropout, ...: nn.functional's ops)
 from ._function_forms import *  # noqa: E402,F401,F403  (torch.abs_, torch.t_copy, ...)
 from ._legacy_linalg import *  # noqa: E402,F401,F403  (torch.svd, torch.lu, ...)

@@ -1,18 +1,98 @@
-"""tg.save / tg.load: safetensors files, exchanged with the safetensors package and PyTorch."""
+"""tg.save / tg.load: safetensors files, exchanged with the safetensors package and PyTorch.
+
+A tensor, a Module, an Optimizer or a flat dict of tensors is stored as plain safetensors. Any
+other checkpoint (PyTorch's {"epoch": 3, "model": model.state_dict(), "optimizer":
+optimizer.state_dict(), "loss": 0.25}) is stored the same way, its tensors under dotted keys,
+with the structure around them (dicts, lists, tuples, numbers, strings, None) as JSON in the
+file's metadata; tg.load rebuilds it."""
+import json as _json
+import numbers as _numbers
+
 from . import _C
+
+_STRUCTURE = "tapegrad.structure"
+
+
+def _is_flat(obj):
+    return isinstance(obj, dict) and all(isinstance(k, str) and isinstance(v, _C.Tensor) for k, v in obj.items())
+
+
+def _flatten(obj, key, tensors):
+    """A JSON skeleton of obj; its tensors go to `tensors` under dotted keys."""
+    if isinstance(obj, _C.Tensor):
+        name, n = key, 1
+        while name in tensors:  # {"a.b": x} next to {"a": {"b": y}}
+            name, n = f"{key}#{n}", n + 1
+        tensors[name] = obj
+        return {"tensor": name}
+    if isinstance(obj, dict):
+        items = []
+        for k, v in obj.items():
+            if not isinstance(k, (str, int)) or isinstance(k, bool):
+                raise TypeError(f"save: dict keys must be strings or integers, got {type(k).__name__} at '{key}'")
+            items.append([k, _flatten(v, f"{key}.{k}" if key else str(k), tensors)])
+        return {"dict": items}
+    if isinstance(obj, (list, tuple)):
+        kind = "tuple" if isinstance(obj, tuple) else "list"
+        return {kind: [_flatten(v, f"{key}.{i}" if key else str(i), tensors) for i, v in enumerate(obj)]}
+    if obj is None or isinstance(obj, (bool, str)):
+        return {"value": obj}
+    if isinstance(obj, _numbers.Integral):
+        return {"value": int(obj)}
+    if isinstance(obj, _numbers.Real):
+        return {"value": float(obj)}
+    hint = " (save its state_dict())" if isinstance(obj, (_C.nn.Module, _C.optim.Optimizer)) else ""
+    raise TypeError(f"save: cannot store {type(obj).__name__} at '{key}'{hint}; checkpoints hold tensors, "
+                    "dicts, lists, tuples, numbers, strings and None")
+
+
+def _rebuild(skeleton, tensors):
+    (kind, body), = skeleton.items()
+    if kind == "tensor":
+        return tensors[body]
+    if kind == "dict":
+        return {k: _rebuild(v, tensors) for k, v in body}
+    if kind in ("list", "tuple"):
+        items = [_rebuild(v, tensors) for v in body]
+        return tuple(items) if kind == "tuple" else items
+    return body
 
 
 def save(obj, f, metadata=None):
-    """Writes a tensor, a dict of tensors (a state_dict), a Module or an Optimizer to ``f``."""
-    _C.save(obj, str(f), metadata)
+    """Writes a tensor, a Module, an Optimizer, a dict of tensors (a state_dict) or a checkpoint
+    of them (nested dicts, lists and tuples, with numbers and strings) to ``f``."""
+    if isinstance(obj, (_C.Tensor, _C.nn.Module, _C.optim.Optimizer)) or _is_flat(obj):
+        _C.save(obj, str(f), metadata)
+        return
+    tensors = {}
+    meta = dict(metadata or {})
+    if _STRUCTURE in meta:
+        raise ValueError(f"save: the metadata key '{_STRUCTURE}' is tapegrad's own")
+    meta[_STRUCTURE] = _json.dumps(_flatten(obj, "", tensors), separators=(",", ":"))
+    _C.save(tensors, str(f), meta)
 
 
-def load(f):
-    """Reads the tensors of a safetensors file into a dict (a state_dict)."""
-    return _C.load(str(f))
+def load(f, map_location=None, weights_only=True):
+    """Reads what ``save`` wrote: a dict of tensors (a state_dict), or the checkpoint it held.
+    ``map_location`` (a device) moves the tensors there; ``weights_only`` is accepted for PyTorch's
+    sake (files hold only tensors and plain values)."""
+    tensors, meta = _C._load_with_metadata(str(f))
+    if map_location is not None:
+        tensors = {k: v.to(map_location) for k, v in tensors.items()}
+    if _STRUCTURE in meta:
+        return _rebuild(_json.loads(meta[_STRUCTURE]), tensors)
+    return tensors
 
 
-load_tensor = _C.load_tensor
-load_metadata = _C.load_metadata
+def load_tensor(f):
+    """The one tensor of a file that ``save`` wrote from a tensor."""
+    return _C.load_tensor(str(f))
+
+
+def load_metadata(f):
+    """The string metadata of a safetensors file (tapegrad's own key included)."""
+    return _C.load_metadata(str(f))
+
+
 save_to_bytes = _C.save_to_bytes
 load_from_bytes = _C.load_from_bytes

@@ -550,7 +550,7 @@ def test_optimizer_trajectories(name, kw):
         op.step()
         check(pt, pp, 1e-12, 1e-12)
     if name == "ASGD":  # the averaged parameters
-        check(ot.state_dict()["state.0.ax"], op.state_dict()["state"][0]["ax"], 1e-12, 1e-12)
+        check(ot.state_dict()["state"][0]["ax"], op.state_dict()["state"][0]["ax"], 1e-12, 1e-12)
 
 
 def test_lr_schedules():
@@ -675,6 +675,88 @@ def test_safetensors_files_cross_between_torch_and_tapegrad(tmp_path):
     x = np.random.randn(5, 4).astype(np.float32)
     np.testing.assert_allclose(np.asarray(model(tg.from_numpy(x)).detach()),
                                tmodel(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_optimizer_state_dicts_have_torchs_layout_and_cross_over(tmp_path):
+    # {"state": {index: {...}}, "param_groups": [{..., "params": [...]}]} both ways: a state
+    # PyTorch saved resumes here with the same steps.
+    def pair(seed):
+        tmodel = torch.nn.Linear(3, 2).double()
+        model = nn.Linear(3, 2).double()
+        model.load_state_dict({k: tg.tensor(v.tolist(), dtype=tg.float64) for k, v in tmodel.state_dict().items()})
+        return model, tmodel
+
+    model, tmodel = pair(0)
+    x = np.random.randn(4, 3)
+    opt = tg.optim.Adam(model.parameters(), lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)
+    topt = torch.optim.Adam(tmodel.parameters(), lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)
+    for _ in range(3):
+        for o, m, xs in ((opt, model, tg.tensor(x.tolist(), dtype=tg.float64)), (topt, tmodel, torch.tensor(x))):
+            o.zero_grad()
+            m(xs).pow(2).sum().backward()
+            o.step()
+    ours, theirs = opt.state_dict(), topt.state_dict()
+    assert set(ours) == {"state", "param_groups"} and set(ours["state"]) == set(theirs["state"]) == {0, 1}
+    assert set(ours["state"][0]) == set(theirs["state"][0])
+    for key, value in ours["param_groups"][0].items():
+        assert value == pytest.approx(theirs["param_groups"][0][key]), key
+    # PyTorch's state resumes in a fresh tapegrad optimizer: the next steps agree.
+    resumed = tg.optim.Adam(model.parameters())
+    resumed.load_state_dict({"state": {i: {k: tg.tensor(v.tolist(), dtype=tg.float64) for k, v in s.items()}
+                                       for i, s in theirs["state"].items()},
+                             "param_groups": theirs["param_groups"]})
+    for o, m, xs in ((resumed, model, tg.tensor(x.tolist(), dtype=tg.float64)), (topt, tmodel, torch.tensor(x))):
+        o.zero_grad()
+        m(xs).pow(2).sum().backward()
+        o.step()
+    check(model.weight, tmodel.weight, 1e-9, 1e-9)
+    assert resumed.param_groups[0]["betas"] == (0.8, 0.9)
+    with pytest.raises(ValueError, match="expected a dict with 'state' and 'param_groups'"):
+        resumed.load_state_dict({"lr": 1.0})
+    with pytest.raises(ValueError, match="the state has 2 parameter groups, the optimizer 1"):
+        resumed.load_state_dict({"state": {}, "param_groups": ours["param_groups"] * 2})
+    bad = {"state": {}, "param_groups": [dict(ours["param_groups"][0], decoupled_weight_decay=True)]}
+    with pytest.raises(ValueError, match="the optimizer has no option 'decoupled_weight_decay'"):
+        resumed.load_state_dict(bad)
+
+
+def test_checkpoints_of_any_structure_round_trip(tmp_path):
+    # PyTorch's usual checkpoint: a dict of state_dicts, numbers and strings, in one file that
+    # stays a plain safetensors file for other readers.
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    opt = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x = tg.randn(8, 3)
+
+    def train(m, o, steps):
+        for _ in range(steps):
+            o.zero_grad()
+            m(x).pow(2).mean().backward()
+            o.step()
+
+    train(model, opt, 3)
+    path = tmp_path / "ckpt.safetensors"
+    tg.save({"epoch": 3, "model": model.state_dict(), "optimizer": opt.state_dict(), "loss": 0.25,
+             "history": [1.5, None, "note", (2, True)], "by_id": {7: tg.ones(2)}}, path, metadata={"run": "a"})
+    back = tg.load(path, map_location="cpu", weights_only=True)
+    assert back["epoch"] == 3 and back["loss"] == 0.25 and back["history"] == [1.5, None, "note", (2, True)]
+    assert back["by_id"][7].tolist() == [1.0, 1.0] and tg.load_metadata(path)["run"] == "a"
+    st = pytest.importorskip("safetensors.torch")
+    assert "model.0.weight" in st.load_file(str(path))
+    resumed = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    resumed.load_state_dict(back["model"])
+    ropt = tg.optim.SGD(resumed.parameters(), lr=0.5)
+    ropt.load_state_dict(back["optimizer"])
+    assert ropt.param_groups[0]["lr"] == pytest.approx(0.1)
+    train(model, opt, 2)
+    train(resumed, ropt, 2)
+    for p, q in zip(model.parameters(), resumed.parameters()):
+        assert p.tolist() == q.tolist()
+    with pytest.raises(TypeError, match="cannot store Sequential at 'model' \\(save its state_dict\\(\\)\\)"):
+        tg.save({"model": model}, path)
+    with pytest.raises(TypeError, match="dict keys must be strings or integers, got float"):
+        tg.save({1.5: tg.ones(1)}, path)
+    with pytest.raises(ValueError, match="the metadata key 'tapegrad.structure' is tapegrad's own"):
+        tg.save({"a": [tg.ones(1)]}, path, metadata={"tapegrad.structure": "x"})
 
 
 def test_type_promotion_matches_torch():
@@ -2306,13 +2388,13 @@ def test_adafactor_on_vectors_batches_and_float32_matches_torch(shape, dtype):
         ot.step()
         op.step()
         check(pt, pp, tol, tol)
-    st = ot.state_dict()
+    st = ot.state_dict()["state"][0]
     sp = op.state_dict()["state"][0]
     for key in ("row_var", "col_var", "variance"):
         if sp.get(key) is None:
-            assert f"state.0.{key}" not in st
+            assert key not in st
         else:
-            check(st[f"state.0.{key}"], sp[key], tol, tol)
+            check(st[key], sp[key], tol, tol)
     with pytest.raises(ValueError, match="beta2_decay should be <= 0"):
         tg.optim.Adafactor([pt], beta2_decay=0.5)
 

@@ -4,6 +4,8 @@ parameters (weight-decay groups, name lookups) work."""
 import gc
 import weakref
 
+import pytest
+
 import tapegrad as tg
 from tapegrad import nn
 from tapegrad.nn import functional as F
@@ -72,3 +74,16 @@ def test_tensors_returned_through_python_callables_keep_working():
         loss = F.triplet_margin_with_distance_loss(a, b, c, distance_function=lambda u, v: (u - v).abs().sum(1))
         loss.backward()
     assert a.grad is a.grad and a.grad.shape == (4, 3)
+
+
+def test_get_submodule_parameter_and_buffer():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.BatchNorm1d(3), nn.Linear(3, 1)))
+    assert model.get_submodule("") is model and model.get_submodule("1.1") is model[1][1]
+    assert model.get_parameter("1.1.weight") is model[1][1].weight
+    assert model.get_buffer("1.0.running_var") is model[1][0].running_var
+    with pytest.raises(AttributeError, match="Linear has no attribute `bias2`"):
+        model.get_submodule("0.bias2")
+    with pytest.raises(AttributeError, match="Linear has no parameter `bias2`"):
+        model.get_parameter("0.bias2")
+    with pytest.raises(AttributeError, match="BatchNorm1d has no buffer `weight`"):
+        model.get_buffer("1.0.weight")
