@@ -30,6 +30,7 @@ void bind_nn_sequence(py::module_& nn);                // recurrent layers, atte
 void bind_optim(py::module_& m);                       // tg._C.optim
 void bind_utils(py::module_& m);                       // save/load, cuda
 void bind_data(py::module_& m);                        // tg.utils.data: datasets, samplers, DataLoader
+void bind_amp(py::module_& m);                         // tg.amp: autocast regions, GradScaler
 void bind_extension(py::module_& m);                   // tg._C.ext: C++/CUDA extension ops
 
 // unique's and unique_consecutive's result: the values alone, or a tuple with the inverse and

@@ -18,6 +18,7 @@ PYBIND11_MODULE(_C, m) {
   tgpy::bind_optim(m);
   tgpy::bind_utils(m);
   tgpy::bind_data(m);
+  tgpy::bind_amp(m);
   tgpy::bind_extension(m);
 
   // Submodules become importable (`from tapegrad._C.nn import *`), which is how the package's

@@ -13,7 +13,8 @@ from ._size import Size
 
 _C._set_size_class(Size)
 
-from . import autograd, cuda, linalg, nn, optim, special, utils  # noqa: E402  (the Python packages over _C's submodules)
+from . import amp, autograd, cuda, linalg, nn, optim, special, utils  # noqa: E402  (the Python packages over _C's submodules)
+from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: E402
                        no_grad, set_grad_enabled)
 from .serialization import load, load_metadata, load_tensor, save  # noqa: E402
