@@ -481,6 +481,19 @@ TEST(Optim, GroupsZeroGradAndErrors) {
   // A parameter without a gradient is skipped.
   opt.step();
   EXPECT_NEAR(b.item<double>(), 1 - 0.02, 1e-12);
+  // A group added later (a layer unfrozen mid-training) steps with its own options.
+  Tensor c = tensor({2.0}, kFloat64).requires_grad_(true);
+  opt.add_param_group({{c}, {.lr = 0.5}});
+  EXPECT_EQ(opt.num_param_groups(), 3u);
+  EXPECT_EQ(opt.lr(2), 0.5);
+  (c * 3).sum().backward();
+  opt.step();
+  EXPECT_NEAR(c.item<double>(), 2 - 1.5, 1e-12);
+  EXPECT_THROW_WITH(opt.add_param_group({{a}, {}}), ValueError,
+                    "some parameters appear in more than one parameter group");
+  EXPECT_THROW_WITH(opt.add_param_group({{tensor({1.0}, kFloat64).requires_grad_(true)}, {.lr = -2}}), ValueError,
+                    "SGD: invalid learning rate -2");
+  EXPECT_EQ(opt.num_param_groups(), 3u);
   EXPECT_THROW_WITH(optim::SGD({a}, {.lr = -1}), ValueError, "SGD: invalid learning rate -1");
   EXPECT_THROW_WITH(optim::SGD({a}, {.lr = 0.1, .nesterov = true}), ValueError, "Nesterov momentum requires");
   EXPECT_THROW_WITH(optim::Adam({a}, {.beta1 = 1.0}), ValueError, "invalid beta parameter at index 0");

@@ -726,15 +726,18 @@ void bind_nn_layers(py::module_& nn) {
           py::arg("values"))
       .def("__len__", &ParameterListImpl::size)
       .def("__getitem__",
-           [](const ParameterListImpl& l, int64_t i) {
+           [](py::object self, int64_t i) {
+             const auto& l = py::cast<const ParameterListImpl&>(self);
              const auto n = static_cast<int64_t>(l.size());
              TG_CHECK_INDEX(i >= -n && i < n, "ParameterList: index {} is out of range for {} parameters", i, n);
-             return l[static_cast<size_t>(i < 0 ? i + n : i)];
+             if (i < 0) i += n;
+             return registered_object(self, std::to_string(i), l[static_cast<size_t>(i)], true);
            })
-      .def("__iter__", [](const ParameterListImpl& l) {
-        std::vector<tg::Tensor> out;
-        for (size_t i = 0; i < l.size(); ++i) out.push_back(l[i]);
-        return py::iter(py::cast(out));
+      .def("__iter__", [](py::object self) {
+        const auto& l = py::cast<const ParameterListImpl&>(self);
+        py::list out;
+        for (size_t i = 0; i < l.size(); ++i) out.append(registered_object(self, std::to_string(i), l[i], true));
+        return py::iter(out);
       });
   Layer<ParameterDictImpl>(nn, "ParameterDict")
       .def(py::init([](std::optional<py::dict> parameters) {
@@ -745,9 +748,10 @@ void bind_nn_layers(py::module_& nn) {
            }),
            py::arg("parameters") = py::none())
       .def("__getitem__",
-           [](const ParameterDictImpl& d, const std::string& k) {
+           [](py::object self, const std::string& k) {
+             const auto& d = py::cast<const ParameterDictImpl&>(self);
              if (!d.contains(k)) throw py::key_error(k);
-             return d[k];
+             return registered_object(self, k, d[k], true);
            })
       .def("__setitem__", [](ParameterDictImpl& d, const std::string& k, const tg::Tensor& p) { d.insert(k, p); })
       .def("__contains__", &ParameterDictImpl::contains)
@@ -755,14 +759,16 @@ void bind_nn_layers(py::module_& nn) {
       .def("__iter__", [](const ParameterDictImpl& d) { return py::iter(py::cast(d.keys())); })
       .def("keys", &ParameterDictImpl::keys)
       .def("values",
-           [](const ParameterDictImpl& d) {
-             std::vector<tg::Tensor> out;
-             for (const auto& k : d.keys()) out.push_back(d[k]);
+           [](py::object self) {
+             const auto& d = py::cast<const ParameterDictImpl&>(self);
+             py::list out;
+             for (const auto& k : d.keys()) out.append(registered_object(self, k, d[k], true));
              return out;
            })
-      .def("items", [](const ParameterDictImpl& d) {
+      .def("items", [](py::object self) {
+        const auto& d = py::cast<const ParameterDictImpl&>(self);
         py::list out;
-        for (const auto& k : d.keys()) out.append(py::make_tuple(k, d[k]));
+        for (const auto& k : d.keys()) out.append(py::make_tuple(k, registered_object(self, k, d[k], true)));
         return out;
       });
 }

@@ -27,29 +27,6 @@ PyObject* parameter_class = nullptr;  // tg.nn.Parameter, set by the package
 
 std::shared_ptr<Module> module_ptr(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
 
-// The Python object of a parameter or buffer that `owner` hands out: a tg.nn.Parameter for a
-// parameter (PyTorch's type), the same object on every call (id(), `is`, sets and dicts of
-// parameters work). `owner` keeps it, under its dotted name, while the module lives.
-py::object registered_object(py::handle owner, const std::string& name, const tg::Tensor& t, bool parameter) {
-  if (!t.defined()) return py::none();
-  py::object obj = py::reinterpret_borrow<py::object>(tensor_object(t));
-  if (!obj) {
-    obj = py::cast(t);
-    if (parameter && parameter_class != nullptr) {
-      py::object param = py::handle(parameter_class).attr("__new__")(py::handle(parameter_class));
-      py::handle(reinterpret_cast<PyObject*>(tensor_type)).attr("__init__")(param, obj);
-      remember_tensor_object(param);
-      obj = std::move(param);
-    }
-  }
-  const py::str kept_attr("_tg_registered_objects");
-  py::dict attrs = owner.attr("__dict__");
-  if (!attrs.contains(kept_attr)) attrs[kept_attr] = py::dict();
-  py::dict kept = attrs[kept_attr];
-  kept[py::str(name)] = obj;
-  return obj;
-}
-
 // Names Python subclasses in this tree after their classes (printouts and errors show "Net").
 void name_python_modules(Module& root) {
   for (const auto& m : root.modules())
@@ -193,6 +170,26 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
 }
 
 }  // namespace
+
+py::object registered_object(py::handle owner, const std::string& name, const tg::Tensor& t, bool parameter) {
+  if (!t.defined()) return py::none();
+  py::object obj = py::reinterpret_borrow<py::object>(tensor_object(t));
+  if (!obj) {
+    obj = py::cast(t);
+    if (parameter && parameter_class != nullptr) {
+      py::object param = py::handle(parameter_class).attr("__new__")(py::handle(parameter_class));
+      py::handle(reinterpret_cast<PyObject*>(tensor_type)).attr("__init__")(param, obj);
+      remember_tensor_object(param);
+      obj = std::move(param);
+    }
+  }
+  const py::str kept_attr("_tg_registered_objects");
+  py::dict attrs = owner.attr("__dict__");
+  if (!attrs.contains(kept_attr)) attrs[kept_attr] = py::dict();
+  py::dict kept = attrs[kept_attr];
+  kept[py::str(name)] = obj;
+  return obj;
+}
 
 void bind_nn_module(py::module_& nn) {
   py::class_<tg::nn::RemovableHandle>(nn, "RemovableHandle")

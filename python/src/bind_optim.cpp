@@ -110,12 +110,70 @@ std::shared_ptr<Opt> make_optimizer(const char* name, py::iterable params, const
   return std::make_shared<Opt>(py::cast<tg::tensor_list>(items), defaults);
 }
 
-// An optimizer class whose constructor takes torch.optim's keywords (defaults: Options{}).
-template <class Opt, class Options>
-void def_optimizer(py::module_& m, const char* name) {
-  py::class_<Opt, Optimizer, std::shared_ptr<Opt>>(m, name).def(
-      py::init([name](py::iterable params, py::kwargs kw) { return make_optimizer<Opt>(name, params, kw, Options{}); }),
-      py::arg("params"));
+// Options as torch.optim shows them (defaults, param_groups): torch's pairs under their keyword
+// ("betas"), bools and integers as such.
+template <class Options>
+py::dict options_dict(const Options& options) {
+  py::dict out;
+  const_cast<Options&>(options).visit([&](const char* n, auto& v) {
+    using T = std::remove_cvref_t<decltype(v)>;
+    const std::string_view name = n;
+    for (const auto& p : kPairKeywords) {
+      if (name == p[2]) return;  // written with the first of the pair
+      if (name == p[1]) {
+        double second = 0;
+        const_cast<Options&>(options).visit([&](const char* m, auto& w) {
+          if (std::string_view(m) == p[2]) second = static_cast<double>(w);
+        });
+        out[py::str(std::string(p[0]))] = py::make_tuple(static_cast<double>(v), second);
+        return;
+      }
+    }
+    if constexpr (std::is_same_v<T, bool>)
+      out[py::str(n)] = py::bool_(v);
+    else if constexpr (std::is_integral_v<T>)
+      out[py::str(n)] = py::int_(static_cast<int64_t>(v));
+    else if constexpr (std::is_enum_v<T>)
+      out[py::str(n)] = py::int_(static_cast<int64_t>(v));
+    else
+      out[py::str(n)] = py::float_(static_cast<double>(v));
+  });
+  return out;
+}
+
+// An optimizer class whose constructor takes torch.optim's keywords, with `defaults` and
+// add_param_group.
+template <class Opt, class Options, class Base = tg::optim::Optimizer>
+py::class_<Opt, Base, std::shared_ptr<Opt>> def_optimizer(py::module_& m, const char* name, Options defaults = {}) {
+  py::class_<Opt, Base, std::shared_ptr<Opt>> cls(m, name);
+  cls.def(py::init([name, defaults](py::iterable params, py::kwargs kw) {
+            return make_optimizer<Opt>(name, params, kw, defaults);
+          }),
+          py::arg("params"))
+      .def_property_readonly("defaults", [](const Opt& o) { return options_dict(o.defaults()); })
+      .def(
+          "add_param_group",
+          [name](Opt& o, const py::dict& group) {
+            TG_CHECK_VALUE(group.contains("params"), "{}: a parameter group needs a 'params' entry", name);
+            Options options = o.defaults();
+            apply_options(options, group, name);
+            const py::object params = group["params"];
+            o.add_param_group(
+                {is_tensor(params) ? tg::tensor_list{as_tensor(params)} : py::cast<tg::tensor_list>(py::list(params)),
+                 options});
+          },
+          py::arg("param_group"), "Adds a group (a dict with 'params' and options; the others from defaults)");
+  return cls;
+}
+
+// fn(index, name, tensor) for each "state.<index>.<name>" entry of a flat optimizer state_dict.
+template <class F>
+void for_each_param_state(const tg::nn::NamedTensors& flat, F&& fn) {
+  for (const auto& [k, v] : flat) {
+    if (!k.starts_with("state.")) continue;
+    const size_t dot = k.find('.', 6);
+    fn(std::stoll(k.substr(6, dot - 6)), k.substr(dot + 1), v);
+  }
 }
 
 // optimizer.param_groups[i]["lr"] reads and writes through to the optimizer, as in PyTorch.
@@ -213,6 +271,22 @@ void bind_optim(py::module_& root) {
           },
           py::arg("closure") = py::none())
       .def("zero_grad", &Optimizer::zero_grad, py::arg("set_to_none") = true)
+      // PyTorch's optimizer.state: {parameter: {name: tensor}} for the parameters that have state
+      // (the tensors are the optimizer's own).
+      .def_property_readonly("state",
+                             [](const std::shared_ptr<Optimizer>& o) {
+                               tg::tensor_list params;
+                               for (size_t g = 0; g < o->num_param_groups(); ++g)
+                                 for (const tg::Tensor& p : o->params(g)) params.push_back(p);
+                               py::dict out;
+                               for_each_param_state(o->state_dict(),
+                                                    [&](int64_t i, const std::string& name, const tg::Tensor& v) {
+                                                      py::object key = py::cast(params.at(static_cast<size_t>(i)));
+                                                      if (!out.contains(key)) out[key] = py::dict();
+                                                      out[key].cast<py::dict>()[py::str(name)] = v;
+                                                    });
+                               return out;
+                             })
       .def_property_readonly("param_groups",
                              [](const std::shared_ptr<Optimizer>& o) {
                                std::vector<ParamGroupView> out;
@@ -226,13 +300,11 @@ void bind_optim(py::module_& root) {
              py::dict state, out;
              py::list groups;
              const tg::nn::NamedTensors flat = o->state_dict();
-             for (const auto& [k, v] : flat) {
-               if (!k.starts_with("state.")) continue;
-               const size_t dot = k.find('.', 6);
-               py::int_ index(std::stoll(k.substr(6, dot - 6)));
+             for_each_param_state(flat, [&](int64_t i, const std::string& name, const tg::Tensor& v) {
+               py::int_ index(i);
                if (!state.contains(index)) state[index] = py::dict();
-               state[index].cast<py::dict>()[py::str(k.substr(dot + 1))] = v;
-             }
+               state[index].cast<py::dict>()[py::str(name)] = v;
+             });
              for (size_t g = 0; g < o->num_param_groups(); ++g) {
                const ParamGroupView view{o, g};
                py::dict group;
@@ -290,27 +362,11 @@ void bind_optim(py::module_& root) {
             o->load_state_dict(flat);
           },
           py::arg("state_dict"));
-  py::class_<SGD, Optimizer, std::shared_ptr<SGD>>(m, "SGD")
-      .def(py::init([](py::iterable params, py::kwargs kw) { return make_optimizer<SGD>("SGD", params, kw, SGDOptions{}); }),
-           py::arg("params"));
-  py::class_<Adam, Optimizer, std::shared_ptr<Adam>>(m, "Adam")
-      .def(py::init([](py::iterable params, py::kwargs kw) { return make_optimizer<Adam>("Adam", params, kw, AdamOptions{}); }),
-           py::arg("params"));
-  py::class_<AdamW, Adam, std::shared_ptr<AdamW>>(m, "AdamW")
-      .def(py::init([](py::iterable params, py::kwargs kw) {
-             return make_optimizer<AdamW>("AdamW", params, kw, adamw_defaults());
-           }),
-           py::arg("params"));
-  py::class_<RMSprop, Optimizer, std::shared_ptr<RMSprop>>(m, "RMSprop")
-      .def(py::init([](py::iterable params, py::kwargs kw) {
-             return make_optimizer<RMSprop>("RMSprop", params, kw, RMSpropOptions{});
-           }),
-           py::arg("params"));
-  py::class_<Adagrad, Optimizer, std::shared_ptr<Adagrad>>(m, "Adagrad")
-      .def(py::init([](py::iterable params, py::kwargs kw) {
-             return make_optimizer<Adagrad>("Adagrad", params, kw, AdagradOptions{});
-           }),
-           py::arg("params"));
+  def_optimizer<SGD, SGDOptions>(m, "SGD");
+  def_optimizer<Adam, AdamOptions>(m, "Adam");
+  def_optimizer<AdamW, AdamOptions, Adam>(m, "AdamW", adamw_defaults());
+  def_optimizer<RMSprop, RMSpropOptions>(m, "RMSprop");
+  def_optimizer<Adagrad, AdagradOptions>(m, "Adagrad");
   def_optimizer<Adadelta, AdadeltaOptions>(m, "Adadelta");
   def_optimizer<Adamax, AdamaxOptions>(m, "Adamax");
   def_optimizer<NAdam, NAdamOptions>(m, "NAdam");

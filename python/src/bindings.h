@@ -33,6 +33,11 @@ void bind_data(py::module_& m);                        // tg.utils.data: dataset
 void bind_amp(py::module_& m);                         // tg.amp: autocast regions, GradScaler
 void bind_extension(py::module_& m);                   // tg._C.ext: C++/CUDA extension ops
 
+// The Python object of a parameter or buffer that the module `owner` hands out: a
+// tg.nn.Parameter for a parameter (PyTorch's type), the same object on every call (id(), `is`,
+// sets and dicts of parameters work). `owner` keeps it, under `name`, while the module lives.
+py::object registered_object(py::handle owner, const std::string& name, const tg::Tensor& t, bool parameter);
+
 // unique's and unique_consecutive's result: the values alone, or a tuple with the inverse and
 // counts that were asked for.
 inline py::object unique_result(const tg::Tensor& values, const tg::Tensor& inverse, const tg::Tensor& counts,

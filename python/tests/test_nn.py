@@ -516,3 +516,39 @@ def test_nn_utils_norms_and_parameter_vectors_match_pytorch():
         nn.utils.vector_to_parameters([1.0], model.parameters())
     with pytest.raises(ValueError, match="vec has 3 elements but the parameters hold 26"):
         nn.utils.vector_to_parameters(tg.zeros(3), model.parameters())
+
+
+def test_optimizer_state_defaults_and_added_groups():
+    model = nn.Linear(3, 2)
+    opt = tg.optim.AdamW(model.parameters(), lr=0.01)
+    assert opt.defaults == {"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.01, "amsgrad": False,
+                            "maximize": False}
+    assert opt.state == {}
+    model(tg.ones(4, 3)).sum().backward()
+    opt.step()
+    # PyTorch's opt.state[p]: the optimizer's own tensors, by parameter.
+    assert set(opt.state) == set(model.parameters())
+    assert set(opt.state[model.weight]) == {"step", "exp_avg", "exp_avg_sq"}
+    assert opt.state[model.bias]["exp_avg"].shape == (2,)
+    # A group added later (unfreezing a layer) takes the defaults for what it does not set.
+    head = nn.Parameter(tg.ones(3))
+    opt.add_param_group({"params": head, "lr": 0.5, "betas": (0.5, 0.6)})
+    group = opt.param_groups[1]
+    assert group["lr"] == 0.5 and group["betas"] == (0.5, 0.6) and group["weight_decay"] == 0.01
+    assert group["params"][0] is head
+    head.sum().backward()
+    opt.step()
+    assert head.tolist() != [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
+        opt.add_param_group({"params": [model.weight]})
+    with pytest.raises(ValueError, match="a parameter group needs a 'params' entry"):
+        opt.add_param_group({"lr": 0.1})
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lrr'"):
+        opt.add_param_group({"params": [nn.Parameter(tg.ones(1))], "lrr": 0.1})
+    assert len(opt.param_groups) == 2
+    # Parameter containers hand out the same Parameter objects.
+    plist = nn.ParameterList([nn.Parameter(tg.ones(1)), nn.Parameter(tg.zeros(2))])
+    assert isinstance(plist[0], nn.Parameter) and plist[-1] is plist[1]
+    assert [p is q for p, q in zip(plist, plist.parameters())] == [True, True]
+    pdict = nn.ParameterDict({"a": nn.Parameter(tg.ones(1))})
+    assert pdict["a"] is next(pdict.parameters()) and pdict.values()[0] is pdict["a"]
