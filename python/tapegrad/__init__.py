@@ -13,7 +13,8 @@ from ._size import Size
 
 _C._set_size_class(Size)
 
-from . import amp, autograd, cuda, linalg, nn, optim, special, utils  # noqa: E402  (the Python packages over _C's submodules)
+from . import amp, autograd, backends, cuda, linalg, nn, optim, special, testing, utils  # noqa: E402  (the Python packages over _C's submodules)
+from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: E402
                        no_grad, set_grad_enabled)
@@ -28,3 +29,16 @@ __version__ = "0.1.0"
 
 # Anomaly mode reports the user's line, skipping frames inside this package.
 _C.autograd._set_package_dir(_os.path.dirname(_os.path.abspath(__file__)) + _os.sep)
+
+# PyTorch's constants.
+import math as _math  # noqa: E402  (here: `float` is tg.float, the dtype, in this module)
+
+inf, nan, pi, e, newaxis = _math.inf, _math.nan, _math.pi, _math.e, None
+
+
+def compile(model=None, **kwargs):  # noqa: A001  (torch.compile's name)
+    """tapegrad runs eagerly: compile returns ``model`` unchanged (also as a decorator, with or
+    without keywords), so that scripts written for torch.compile run as they are."""
+    if model is None:
+        return lambda m: m
+    return model

@@ -1,0 +1,68 @@
+"""tg.backends: PyTorch's switches for the GPU libraries.
+
+``tg.backends.cuda.matmul.allow_tf32`` (off by default) lets float32 matrix products use TF32
+tensor cores; ``tg.backends.cudnn.allow_tf32`` (on by default) does the same for cuDNN
+convolutions. ``tg.set_float32_matmul_precision("high")`` is the other spelling of the first."""
+from . import _C
+
+__all__ = ["cuda", "cudnn"]
+
+
+class _Matmul:
+    @property
+    def allow_tf32(self):
+        return _C.cuda.matmul_allow_tf32()
+
+    @allow_tf32.setter
+    def allow_tf32(self, allow):
+        _C.cuda.set_matmul_allow_tf32(bool(allow))
+
+
+class _Cuda:
+    matmul = _Matmul()
+
+    @staticmethod
+    def is_built():
+        return True
+
+
+class _Cudnn:
+    """``benchmark`` is accepted and has no effect: convolution algorithms are always chosen once
+    per shape and cached. ``enabled`` and ``deterministic`` are PyTorch's switches, kept for
+    scripts that set them; cuDNN stays in use."""
+
+    enabled = True
+    benchmark = False
+    deterministic = False
+
+    @property
+    def allow_tf32(self):
+        return _C.cuda.cudnn_allow_tf32()
+
+    @allow_tf32.setter
+    def allow_tf32(self, allow):
+        _C.cuda.set_cudnn_allow_tf32(bool(allow))
+
+    @staticmethod
+    def is_available():
+        return _C.cuda.is_available()
+
+
+cuda = _Cuda()
+cudnn = _Cudnn()
+
+_precision = ["highest"]
+
+
+def set_float32_matmul_precision(precision):
+    """"highest": float32 products in full float32; "high" and "medium": TF32 allowed."""
+    if precision not in ("highest", "high", "medium"):
+        raise ValueError(f"set_float32_matmul_precision: expected 'highest', 'high' or 'medium', got {precision!r}")
+    _precision[0] = precision
+    cuda.matmul.allow_tf32 = precision != "highest"
+
+
+def get_float32_matmul_precision():
+    if not cuda.matmul.allow_tf32:
+        return "highest"
+    return "high" if _precision[0] == "highest" else _precision[0]  # TF32 switched on directly

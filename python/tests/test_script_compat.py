@@ -1,0 +1,78 @@
+"""What PyTorch training scripts call besides ops and layers: activation checkpointing, the
+backend switches, tg.testing.assert_close, torch.compile's and the constants' names."""
+import math
+
+import pytest
+
+import tapegrad as tg
+from tapegrad import nn
+from tapegrad.utils.checkpoint import checkpoint, checkpoint_sequential
+
+
+def test_checkpoint_recomputes_with_the_same_gradients_and_dropout_masks():
+    tg.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Dropout(0.5), nn.Linear(8, 1))
+    x = tg.randn(5, 4)
+
+    def grads(run, inp):
+        net.zero_grad()
+        tg.manual_seed(1)
+        out = run(inp).sum()
+        out.backward()
+        return out.item(), [p.grad.tolist() for p in net.parameters()]
+
+    plain = grads(net, x)
+    # No input requires grad, yet the parameters inside get theirs.
+    assert grads(lambda i: checkpoint(net, i, use_reentrant=False), x) == plain
+    xr = x.clone().requires_grad_()
+    assert grads(lambda i: checkpoint_sequential(net, 2, i), xr) == plain
+    assert xr.grad.shape == (5, 4)
+    # Keywords reach the function; under no_grad it simply runs.
+    assert checkpoint(lambda a, scale: a * scale, tg.ones(2), scale=3.0).tolist() == [3.0, 3.0]
+    with tg.no_grad():
+        assert not checkpoint(net, x).requires_grad
+
+
+def test_backend_switches_and_matmul_precision():
+    before = tg.backends.cuda.matmul.allow_tf32
+    try:
+        assert tg.get_float32_matmul_precision() == ("high" if before else "highest")
+        tg.set_float32_matmul_precision("high")
+        assert tg.backends.cuda.matmul.allow_tf32 and tg.get_float32_matmul_precision() == "high"
+        tg.backends.cuda.matmul.allow_tf32 = False
+        assert tg.get_float32_matmul_precision() == "highest"
+        with pytest.raises(ValueError, match="expected 'highest', 'high' or 'medium', got 'low'"):
+            tg.set_float32_matmul_precision("low")
+    finally:
+        tg.backends.cuda.matmul.allow_tf32 = before
+    cudnn_before = tg.backends.cudnn.allow_tf32
+    tg.backends.cudnn.allow_tf32 = not cudnn_before
+    assert tg.backends.cudnn.allow_tf32 == (not cudnn_before)
+    tg.backends.cudnn.allow_tf32 = cudnn_before
+    tg.backends.cudnn.benchmark = True  # accepted, as scripts set it
+    assert tg.backends.cudnn.is_available() == tg.cuda.is_available()
+
+
+def test_assert_close_tolerances_and_messages():
+    tg.testing.assert_close(tg.ones(2), tg.ones(2) + 1e-7)
+    tg.testing.assert_close({"a": [tg.ones(1), 2.0]}, {"a": [tg.ones(1), 2.0]})
+    tg.testing.assert_close(tg.tensor([1.0, 1.1]), tg.tensor([1.0, 1.0]), rtol=0.2, atol=0.0)
+    with pytest.raises(AssertionError, match=r"Mismatched elements: 1 / 3 \(33.3%\)\nGreatest absolute difference: "
+                                             r"0.5 at index \(1,\)"):
+        tg.testing.assert_close(tg.tensor([1.0, 2.0, 3.0]), tg.tensor([1.0, 2.5, 3.0]))
+    with pytest.raises(AssertionError, match="'dtype' do not match: tapegrad.float32 != tapegrad.float64"):
+        tg.testing.assert_close(tg.ones(2), tg.ones(2, dtype=tg.float64))
+    with pytest.raises(AssertionError, match="'shape' do not match"):
+        tg.testing.assert_close(tg.ones(2), tg.ones(3))
+    tg.testing.assert_close(tg.tensor([math.nan]), tg.tensor([math.nan]), equal_nan=True)
+    with pytest.raises(AssertionError):
+        tg.testing.assert_close(tg.tensor([math.nan]), tg.tensor([math.nan]))
+    with pytest.raises(ValueError, match="rtol and atol must both be given"):
+        tg.testing.assert_close(tg.ones(1), tg.ones(1), rtol=1.0)
+
+
+def test_compile_and_constants():
+    model = nn.Linear(2, 2)
+    assert tg.compile(model) is model and tg.compile(mode="max-autotune")(model) is model
+    assert tg.inf == math.inf and math.isnan(tg.nan) and tg.pi == math.pi and tg.e == math.e
+    assert tg.ones(3)[tg.newaxis].shape == (1, 3)
