@@ -370,3 +370,20 @@ def test_loader_generator_keyword_seeds_the_order():
     assert py_order == by_seed
     with pytest.raises(ValueError, match="pass seed or generator, not both"):
         DataLoader(ds, seed=1, generator=g)
+
+
+def test_subset_concat_and_random_split_take_plain_sequences():
+    # PyTorch's take any object with __getitem__ and __len__ (a list of samples, say) and hand
+    # it back as .dataset / .datasets.
+    data = [(i, str(i)) for i in range(10)]
+    a, b = random_split(data, [0.8, 0.2], generator=tg.Generator().manual_seed(0))
+    assert (len(a), len(b)) == (8, 2) and a.dataset is data
+    assert sorted(a.indices + b.indices) == list(range(10)) and a[0] == data[a.indices[0]]
+    s = Subset(data, [3, 1])
+    assert s[0] == (3, "3") and s.dataset is data
+    (numbers_batch, names), = list(DataLoader(s, batch_size=2))
+    assert numbers_batch.tolist() == [3, 1] and list(names) == ["3", "1"]
+    c = ConcatDataset([data, [("x", "y")]])
+    assert len(c) == 11 and c[10] == ("x", "y") and c.datasets[0] is data
+    with pytest.raises(TypeError, match="expected a Dataset or an object with __getitem__ and __len__, got int"):
+        Subset(3, [0])

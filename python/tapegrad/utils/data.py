@@ -72,6 +72,60 @@ Subset.__getitem__ = _subset_getitem
 ConcatDataset.__getitem__ = _concat_getitem
 
 
+class _Sequence(Dataset):
+    """Any object with __getitem__ and __len__ (a list, say) as a Dataset, so that Subset,
+    ConcatDataset and random_split take it as PyTorch's do; they hand the object back."""
+
+    def __init__(self, source):
+        super().__init__()
+        self.source = source
+
+    def __len__(self):
+        return len(self.source)
+
+    def __getitem__(self, index):
+        return self.source[index]
+
+
+def _as_dataset(obj):
+    if isinstance(obj, Dataset):
+        return obj
+    if not (hasattr(obj, "__getitem__") and hasattr(obj, "__len__")):
+        raise TypeError(f"expected a Dataset or an object with __getitem__ and __len__, got {type(obj).__name__}")
+    return _Sequence(obj)
+
+
+def _given(dataset):
+    return dataset.source if isinstance(dataset, _Sequence) else dataset
+
+
+def _wrap_init(cls, convert):
+    init = cls.__init__
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        init(self, *convert(*args, **kwargs))
+
+    cls.__init__ = __init__
+
+
+def _wrap_property(cls, name, unwrap):
+    getter = getattr(cls, name).fget
+    setattr(cls, name, property(lambda self: unwrap(getter(self)), doc=getattr(cls, name).__doc__))
+
+
+_wrap_init(Subset, lambda dataset, indices: (_as_dataset(dataset), indices))
+_wrap_init(ConcatDataset, lambda datasets: ([_as_dataset(d) for d in datasets],))
+_wrap_property(Subset, "dataset", _given)
+_wrap_property(ConcatDataset, "datasets", lambda ds: [_given(d) for d in ds])
+_random_split = _D.random_split
+
+
+@functools.wraps(_random_split)
+def random_split(dataset, lengths, generator=None):
+    return _random_split(_as_dataset(dataset), lengths, generator)
+
+
 def _pinned(batch):
     if isinstance(batch, _C.Tensor):
         return batch.pin_memory()
