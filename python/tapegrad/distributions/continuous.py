@@ -1,0 +1,219 @@
+"""Univariate continuous distributions: Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy.
+All sample with rsample (gradients reach the parameters)."""
+import math
+
+from .. import _C
+from .._type_info import finfo
+from .distribution import LOG_SQRT_2PI, Distribution, broadcast_all, check
+
+
+class _LocScale(Distribution):
+    """A location-scale family: loc any real, scale > 0; loc is also its mode."""
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, (), validate_args)
+        if self._validate_args:
+            check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)", self.scale, type(self).__name__)
+
+    @property
+    def mode(self):
+        return self.loc
+
+
+class Normal(_LocScale):
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        return self.loc + _C.randn(tuple(shape), dtype=self.loc.dtype, device=self.loc.device) * self.scale
+
+    def log_prob(self, value):
+        value = self._value(value)
+        return -((value - self.loc) ** 2) / (2 * self.scale ** 2) - self.scale.log() - LOG_SQRT_2PI
+
+    def cdf(self, value):
+        return 0.5 * (1 + _C.erf((self._value(value) - self.loc) / (self.scale * math.sqrt(2))))
+
+    def icdf(self, value):
+        return self.loc + self.scale * _C.erfinv(2 * self._value(value) - 1) * math.sqrt(2)
+
+    def entropy(self):
+        return 0.5 + LOG_SQRT_2PI + self.scale.log()
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return self.scale ** 2
+
+    @property
+    def stddev(self):
+        return self.scale
+
+    def __repr__(self):
+        return f"Normal(loc: {self.loc}, scale: {self.scale})"
+
+
+class LogNormal(Distribution):
+    """exp(X) for X ~ Normal(loc, scale)."""
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.base = Normal(loc, scale, validate_args)
+        self.loc, self.scale = self.base.loc, self.base.scale
+        super().__init__(self.loc.shape, (), validate_args)
+
+    def rsample(self, sample_shape=()):
+        return self.base.rsample(sample_shape).exp()
+
+    def log_prob(self, value):
+        value = self._value(value)
+        return self.base.log_prob(value.log()) - value.log()
+
+    def entropy(self):
+        return self.base.entropy() + self.loc
+
+    @property
+    def mean(self):
+        return (self.loc + self.scale ** 2 / 2).exp()
+
+    @property
+    def mode(self):
+        return (self.loc - self.scale ** 2).exp()
+
+    @property
+    def variance(self):
+        s2 = self.scale ** 2
+        return s2.expm1() * (2 * self.loc + s2).exp()
+
+
+class Uniform(Distribution):
+    """Uniform on [low, high)."""
+    has_rsample = True
+
+    def __init__(self, low, high, validate_args=None):
+        self.low, self.high = broadcast_all(low, high)
+        super().__init__(self.low.shape, (), validate_args)
+        if self._validate_args:
+            check("low", self.low < self.high, "LessThan(high)", self.low, "Uniform")
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        u = _C.rand(tuple(shape), dtype=self.low.dtype, device=self.low.device)
+        return self.low + u * (self.high - self.low)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        inside = (self.low <= value).logical_and(value < self.high).to(self.low.dtype)
+        return inside.log() - (self.high - self.low).log()
+
+    def cdf(self, value):
+        return ((self._value(value) - self.low) / (self.high - self.low)).clamp(0, 1)
+
+    def icdf(self, value):
+        return self.low + self._value(value) * (self.high - self.low)
+
+    def entropy(self):
+        return (self.high - self.low).log()
+
+    @property
+    def mean(self):
+        return (self.high + self.low) / 2
+
+    @property
+    def variance(self):
+        return (self.high - self.low) ** 2 / 12
+
+
+class Exponential(Distribution):
+    has_rsample = True
+
+    def __init__(self, rate, validate_args=None):
+        self.rate, = broadcast_all(rate)
+        super().__init__(self.rate.shape, (), validate_args)
+        if self._validate_args:
+            check("rate", self.rate > 0, "GreaterThan(lower_bound=0.0)", self.rate, "Exponential")
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        return _C.empty(tuple(shape), dtype=self.rate.dtype, device=self.rate.device).exponential_() / self.rate
+
+    def log_prob(self, value):
+        return self.rate.log() - self.rate * self._value(value)
+
+    def cdf(self, value):
+        return 1 - (-self.rate * self._value(value)).exp()
+
+    def icdf(self, value):
+        return -(-self._value(value)).log1p() / self.rate
+
+    def entropy(self):
+        return 1.0 - self.rate.log()
+
+    @property
+    def mean(self):
+        return self.rate.reciprocal()
+
+    @property
+    def mode(self):
+        return _C.zeros_like(self.rate)
+
+    @property
+    def variance(self):
+        return self.rate.pow(-2)
+
+
+class Laplace(_LocScale):
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        eps = finfo(self.loc.dtype).eps
+        u = _C.rand(tuple(shape), dtype=self.loc.dtype, device=self.loc.device) * (2 - eps) - (1 - eps)
+        return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
+
+    def log_prob(self, value):
+        return -(2 * self.scale).log() - (self._value(value) - self.loc).abs() / self.scale
+
+    def cdf(self, value):
+        z = self._value(value) - self.loc
+        return 0.5 - 0.5 * z.sign() * (-z.abs() / self.scale).expm1()
+
+    def entropy(self):
+        return 1 + (2 * self.scale).log()
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return 2 * self.scale ** 2
+
+
+class Cauchy(_LocScale):
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        u = _C.rand(tuple(shape), dtype=self.loc.dtype, device=self.loc.device)
+        return self.loc + self.scale * (math.pi * (u - 0.5)).tan()
+
+    def log_prob(self, value):
+        z = (self._value(value) - self.loc) / self.scale
+        return -math.log(math.pi) - self.scale.log() - (z ** 2).log1p()
+
+    def cdf(self, value):
+        return ((self._value(value) - self.loc) / self.scale).atan() / math.pi + 0.5
+
+    def entropy(self):
+        return math.log(4 * math.pi) + self.scale.log()
+
+    @property
+    def mean(self):
+        return _C.full(tuple(self._batch_shape), math.nan, dtype=self.loc.dtype)
+
+    @property
+    def variance(self):
+        return _C.full(tuple(self._batch_shape), math.inf, dtype=self.loc.dtype)

@@ -1,0 +1,102 @@
+"""kl_divergence(p, q) for the pairs PyTorch computes in closed form; register_kl adds others."""
+import math
+
+from .. import _C
+from ..nn import functional as _F
+from .continuous import Exponential, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
+from .multivariate import Independent, MultivariateNormal
+
+_KL = {}
+
+
+def register_kl(type_p, type_q):
+    """Decorator: fn(p, q) computes KL(p || q) for p of type_p and q of type_q."""
+    def add(fn):
+        _KL[type_p, type_q] = fn
+        return fn
+
+    return add
+
+
+def kl_divergence(p, q):
+    for tp in type(p).__mro__:
+        for tq in type(q).__mro__:
+            if (tp, tq) in _KL:
+                return _KL[tp, tq](p, q)
+    raise NotImplementedError(f"kl_divergence: no formula for {type(p).__name__} and {type(q).__name__} "
+                              "(register one with register_kl)")
+
+
+@register_kl(Normal, Normal)
+def _normal_normal(p, q):
+    var_ratio = (p.scale / q.scale) ** 2
+    t1 = ((p.loc - q.loc) / q.scale) ** 2
+    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _bernoulli_bernoulli(p, q):
+    sp = _F.softplus
+    t1 = p.probs * (sp(-q.logits) - sp(-p.logits))
+    t2 = (1 - p.probs) * (sp(q.logits) - sp(p.logits))
+    return t1 + t2
+
+
+@register_kl(Categorical, Categorical)
+def _categorical_categorical(p, q):
+    t = p.probs * (p.logits - q.logits)
+    t = _C.where(q.probs == 0, _C.full_like(t, math.inf), t)
+    t = _C.where(p.probs == 0, _C.zeros_like(t), t)
+    return t.sum(-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _onehot_onehot(p, q):
+    return _categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Uniform, Uniform)
+def _uniform_uniform(p, q):
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    outside = (q.low > p.low).logical_or(q.high < p.high)
+    return _C.where(outside, _C.full_like(result, math.inf), result)
+
+
+@register_kl(Exponential, Exponential)
+def _exponential_exponential(p, q):
+    ratio = q.rate / p.rate
+    return ratio - 1 - ratio.log()
+
+
+@register_kl(Laplace, Laplace)
+def _laplace_laplace(p, q):
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    t1 = -scale_ratio.log()
+    t2 = loc_abs_diff / q.scale
+    t3 = scale_ratio * (-loc_abs_diff / p.scale).exp()
+    return t1 + t2 + t3 - 1
+
+
+@register_kl(Poisson, Poisson)
+def _poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _mvn_mvn(p, q):
+    n = p.event_shape[0]
+    half_term1 = q._half_log_det() - p._half_log_det()
+    lq = q.scale_tril.expand(tuple(p.scale_tril.shape))
+    term2 = _C.linalg.solve_triangular(lq, p.scale_tril, upper=False).pow(2).sum((-2, -1))
+    diff = (q.loc - p.loc).unsqueeze(-1)
+    term3 = _C.linalg.solve_triangular(lq, diff, upper=False).pow(2).sum((-2, -1))
+    return half_term1 + 0.5 * (term2 + term3 - n)
+
+
+@register_kl(Independent, Independent)
+def _independent_independent(p, q):
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError("kl_divergence: Independent distributions of different event dims")
+    return p._sum(kl_divergence(p.base_dist, q.base_dist))

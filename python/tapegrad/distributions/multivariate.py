@@ -1,0 +1,117 @@
+"""MultivariateNormal and Independent (batch dims reinterpreted as event dims)."""
+import math
+
+from .. import _C
+from .distribution import Distribution
+
+
+class MultivariateNormal(Distribution):
+    """Parameterised by exactly one of covariance_matrix, precision_matrix or scale_tril (its
+    lower Cholesky factor)."""
+    has_rsample = True
+
+    def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
+        given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
+        if len(given) != 1:
+            raise ValueError("MultivariateNormal: pass exactly one of covariance_matrix, precision_matrix and "
+                             "scale_tril")
+        if loc.dim() < 1:
+            raise ValueError("MultivariateNormal: loc needs at least one dim")
+        matrix = given[0]
+        if matrix.dim() < 2 or matrix.shape[-1] != matrix.shape[-2] or matrix.shape[-1] != loc.shape[-1]:
+            raise ValueError(f"MultivariateNormal: the matrix of shape {tuple(matrix.shape)} must be square with "
+                             f"the size of loc's last dim ({loc.shape[-1]})")
+        if scale_tril is not None:
+            tril = scale_tril
+        elif covariance_matrix is not None:
+            tril = _C.linalg.cholesky(covariance_matrix)
+        else:
+            # The covariance is the precision's inverse; its factor through the inverse's Cholesky.
+            tril = _C.linalg.cholesky(_C.linalg.inv(precision_matrix))
+        batch = _C.broadcast_shapes(tuple(loc.shape[:-1]), tuple(tril.shape[:-2]))
+        n = loc.shape[-1]
+        self.loc = loc.expand(tuple(batch) + (n,))
+        self.scale_tril = tril.expand(tuple(batch) + (n, n))
+        super().__init__(batch, (n,), validate_args)
+
+    @property
+    def covariance_matrix(self):
+        return self.scale_tril @ self.scale_tril.transpose(-1, -2)
+
+    @property
+    def precision_matrix(self):
+        return _C.linalg.inv(self.covariance_matrix)
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        eps = _C.randn(tuple(shape), dtype=self.loc.dtype, device=self.loc.device)
+        return self.loc + (self.scale_tril @ eps.unsqueeze(-1)).squeeze(-1)
+
+    def _half_log_det(self):
+        return self.scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+
+    def log_prob(self, value):
+        diff = (self._value(value) - self.loc).unsqueeze(-1)
+        tril = self.scale_tril.expand(tuple(diff.shape[:-2]) + tuple(self.scale_tril.shape[-2:]))
+        solved = _C.linalg.solve_triangular(tril, diff, upper=False)
+        mahalanobis = solved.squeeze(-1).pow(2).sum(-1)
+        n = self._event_shape[0]
+        return -0.5 * (n * math.log(2 * math.pi) + mahalanobis) - self._half_log_det()
+
+    def entropy(self):
+        n = self._event_shape[0]
+        return 0.5 * n * (1.0 + math.log(2 * math.pi)) + self._half_log_det()
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return self.scale_tril.pow(2).sum(-1)
+
+
+class Independent(Distribution):
+    """base with its last `reinterpreted_batch_ndims` batch dims made event dims: log_prob and
+    entropy sum over them (a diagonal Gaussian from a batch of Normals, say)."""
+
+    def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
+        batch = tuple(base_distribution.batch_shape)
+        if not 0 <= reinterpreted_batch_ndims <= len(batch):
+            raise ValueError(f"Independent: reinterpreted_batch_ndims must be in [0, {len(batch)}], got "
+                             f"{reinterpreted_batch_ndims}")
+        self.base_dist, self.reinterpreted_batch_ndims = base_distribution, reinterpreted_batch_ndims
+        cut = len(batch) - reinterpreted_batch_ndims
+        super().__init__(batch[:cut], batch[cut:] + tuple(base_distribution.event_shape), validate_args)
+        self.has_rsample = base_distribution.has_rsample
+
+    def _sum(self, t):
+        return t.sum(tuple(range(-self.reinterpreted_batch_ndims, 0))) if self.reinterpreted_batch_ndims else t
+
+    def sample(self, sample_shape=()):
+        return self.base_dist.sample(sample_shape)
+
+    def rsample(self, sample_shape=()):
+        return self.base_dist.rsample(sample_shape)
+
+    def log_prob(self, value):
+        return self._sum(self.base_dist.log_prob(value))
+
+    def entropy(self):
+        return self._sum(self.base_dist.entropy())
+
+    @property
+    def mean(self):
+        return self.base_dist.mean
+
+    @property
+    def mode(self):
+        return self.base_dist.mode
+
+    @property
+    def variance(self):
+        return self.base_dist.variance
