@@ -156,3 +156,37 @@ def test_argument_checks():
         D.Independent(D.Normal(tg.zeros(2), 1.0), 2)
     with pytest.raises(NotImplementedError, match="Bernoulli has no reparameterized sampling"):
         D.Bernoulli(probs=0.5).rsample()
+
+
+def test_gamma_family_matches_torch_and_samples_have_the_moments():
+    (at, ap), (rt, rp) = both(SCALE * 2), both(SCALE[::-1] + 0.2)
+    x = np.abs(VALUES) + 0.1
+    u = 1 / (1 + np.exp(-VALUES))
+    simplex = np.exp(VALUES) / np.exp(VALUES).sum(-1, keepdims=True)
+    cases = [(D.Gamma(at, rt), TD.Gamma(ap, rp), x), (D.Chi2(at), TD.Chi2(ap), x),
+             (D.Beta(at, rt), TD.Beta(ap, rp), u), (D.Dirichlet(at), TD.Dirichlet(ap), simplex)]
+    for ours, theirs, values in cases:
+        vt, vp = both(values)
+        close(ours.log_prob(vt), theirs.log_prob(vp), 1e-8)
+        close(ours.entropy(), theirs.entropy(), 1e-8)
+        close(ours.mean, theirs.mean)
+        close(ours.variance, theirs.variance)
+        assert tuple(ours.sample((3,)).shape) == tuple(theirs.sample((3,)).shape)
+    close(D.Gamma(at, rt).cdf(both(x)[0]), TD.Gamma(ap, rp).cdf(both(x)[1]), 1e-8)
+    for p, q, tp, tq in ((D.Gamma(at, rt), D.Gamma(rt, at), TD.Gamma(ap, rp), TD.Gamma(rp, ap)),
+                         (D.Beta(at, rt), D.Beta(rt, at), TD.Beta(ap, rp), TD.Beta(rp, ap)),
+                         (D.Dirichlet(at), D.Dirichlet(rt), TD.Dirichlet(ap), TD.Dirichlet(rp))):
+        close(D.kl_divergence(p, q), TD.kl_divergence(tp, tq), 1e-8)
+    tg.manual_seed(0)
+    g = D.Gamma(tg.tensor([0.5, 2.0, 9.0]), tg.tensor([1.0, 2.0, 0.5]))  # below 1 uses the boost
+    draws = g.sample((40000,))
+    assert [float(v) for v in draws.mean(0)] == pytest.approx([0.5, 1.0, 18.0], rel=0.03)
+    assert [float(v) for v in draws.var(0)] == pytest.approx([0.5, 0.5, 36.0], rel=0.06)
+    assert float(D.Beta(2.0, 3.0).sample((40000,)).mean()) == pytest.approx(0.4, abs=0.01)
+    dir_draws = D.Dirichlet(tg.tensor([1.0, 2.0, 3.0])).sample((20000,))
+    assert float((dir_draws.sum(-1) - 1).abs().max()) < 1e-5
+    assert [float(v) for v in dir_draws.mean(0)] == pytest.approx([1 / 6, 2 / 6, 3 / 6], abs=0.01)
+    with pytest.raises(NotImplementedError, match="Gamma has no reparameterized sampling"):
+        D.Gamma(1.0, 1.0).rsample()
+    with pytest.raises(ValueError, match="Expected parameter concentration"):
+        D.Gamma(-1.0, 1.0)

@@ -1,0 +1,165 @@
+"""Gamma, Chi2, Beta and Dirichlet. They sample (Marsaglia and Tsang's method, vectorised) but
+have no rsample: PyTorch differentiates their samples through a special gradient kernel that
+tapegrad does not have, so rsample raises NotImplementedError."""
+from .. import _C
+from .._type_info import finfo
+from ..autograd import no_grad
+from .distribution import Distribution, broadcast_all, check
+
+
+def standard_gamma(alpha):
+    """Gamma(alpha, 1) draws of alpha's shape (not differentiable)."""
+    with no_grad():
+        alpha = alpha.detach()
+        boost = alpha < 1  # Gamma(a) = Gamma(a + 1) * U^(1/a)
+        a = _C.where(boost, alpha + 1, alpha)
+        d = a - 1.0 / 3.0
+        c = (9 * d).rsqrt()
+        out = _C.zeros_like(a)
+        pending = _C.ones_like(a, dtype=_C.bool)
+        while bool(pending.any()):
+            x = _C.randn_like(a)
+            v = (1 + c * x) ** 3
+            u = _C.rand_like(a)
+            positive = v > 0
+            safe_v = _C.where(positive, v, _C.ones_like(v))
+            ok = positive.logical_and(u.log() < 0.5 * x * x + d - d * safe_v + d * safe_v.log())
+            take = pending.logical_and(ok)
+            out = _C.where(take, d * safe_v, out)
+            pending = pending.logical_and(ok.logical_not())
+        out = _C.where(boost, out * _C.rand_like(a).pow(1 / alpha), out)
+        return out.clamp(min=finfo(out.dtype).tiny)
+
+
+class _NoRsample(Distribution):
+    def sample(self, sample_shape=()):
+        return self._draw(sample_shape)
+
+
+class Gamma(_NoRsample):
+    def __init__(self, concentration, rate, validate_args=None):
+        self.concentration, self.rate = broadcast_all(concentration, rate)
+        super().__init__(self.rate.shape, (), validate_args)
+        if self._validate_args:
+            check("concentration", self.concentration > 0, "GreaterThan(lower_bound=0.0)", self.concentration,
+                  type(self).__name__)
+            check("rate", self.rate > 0, "GreaterThan(lower_bound=0.0)", self.rate, type(self).__name__)
+
+    def _draw(self, sample_shape):
+        shape = tuple(self._extended_shape(sample_shape))
+        return standard_gamma(self.concentration.expand(shape)) / self.rate.detach().expand(shape)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        a, r = self.concentration, self.rate
+        return _C.xlogy(a, r) + _C.xlogy(a - 1, value) - r * value - a.lgamma()
+
+    def cdf(self, value):
+        return _C.special.gammainc(self.concentration, self.rate * self._value(value))
+
+    def entropy(self):
+        a = self.concentration
+        return a - self.rate.log() + a.lgamma() + (1 - a) * a.digamma()
+
+    @property
+    def mean(self):
+        return self.concentration / self.rate
+
+    @property
+    def mode(self):
+        return ((self.concentration - 1) / self.rate).clamp(min=0)
+
+    @property
+    def variance(self):
+        return self.concentration / self.rate ** 2
+
+
+class Chi2(Gamma):
+    def __init__(self, df, validate_args=None):
+        df, = broadcast_all(df)
+        super().__init__(df / 2, _C.full_like(df, 0.5), validate_args)
+
+    @property
+    def df(self):
+        return self.concentration * 2
+
+
+class Beta(_NoRsample):
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        super().__init__(self.concentration1.shape, (), validate_args)
+        if self._validate_args:
+            for name in ("concentration1", "concentration0"):
+                check(name, getattr(self, name) > 0, "GreaterThan(lower_bound=0.0)", getattr(self, name), "Beta")
+
+    def _draw(self, sample_shape):
+        shape = tuple(self._extended_shape(sample_shape))
+        x = standard_gamma(self.concentration1.expand(shape))
+        y = standard_gamma(self.concentration0.expand(shape))
+        return x / (x + y)
+
+    def _log_beta(self):
+        a, b = self.concentration1, self.concentration0
+        return a.lgamma() + b.lgamma() - (a + b).lgamma()
+
+    def log_prob(self, value):
+        value = self._value(value)
+        a, b = self.concentration1, self.concentration0
+        return _C.xlogy(a - 1, value) + _C.xlog1py(b - 1, -value) - self._log_beta()
+
+    def entropy(self):
+        a, b = self.concentration1, self.concentration0
+        return self._log_beta() - (a - 1) * a.digamma() - (b - 1) * b.digamma() + (a + b - 2) * (a + b).digamma()
+
+    @property
+    def mean(self):
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def mode(self):
+        return (self.concentration1 - 1) / (self.concentration1 + self.concentration0 - 2)
+
+    @property
+    def variance(self):
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total ** 2 * (total + 1))
+
+
+class Dirichlet(_NoRsample):
+    def __init__(self, concentration, validate_args=None):
+        if not isinstance(concentration, _C.Tensor) or concentration.dim() < 1:
+            raise ValueError("Dirichlet: concentration must be a tensor of at least one dim")
+        self.concentration = concentration if concentration.dtype.is_floating_point else concentration.float()
+        super().__init__(self.concentration.shape[:-1], self.concentration.shape[-1:], validate_args)
+        if self._validate_args:
+            check("concentration", self.concentration > 0, "IndependentConstraint(GreaterThan(lower_bound=0.0), 1)",
+                  self.concentration, "Dirichlet")
+
+    def _draw(self, sample_shape):
+        g = standard_gamma(self.concentration.expand(tuple(self._extended_shape(sample_shape))))
+        return g / g.sum(-1, keepdim=True)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        c = self.concentration
+        return _C.xlogy(c - 1, value).sum(-1) + c.sum(-1).lgamma() - c.lgamma().sum(-1)
+
+    def entropy(self):
+        c = self.concentration
+        k, a0 = c.shape[-1], c.sum(-1)
+        return c.lgamma().sum(-1) - a0.lgamma() - (k - a0) * a0.digamma() - ((c - 1) * c.digamma()).sum(-1)
+
+    @property
+    def mean(self):
+        return self.concentration / self.concentration.sum(-1, keepdim=True)
+
+    @property
+    def mode(self):
+        c = self.concentration
+        return (c - 1).clamp(min=0) / (c - 1).clamp(min=0).sum(-1, keepdim=True)
+
+    @property
+    def variance(self):
+        c = self.concentration
+        a0 = c.sum(-1, keepdim=True)
+        return c * (a0 - c) / (a0 ** 2 * (a0 + 1))
