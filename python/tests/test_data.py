@@ -387,3 +387,43 @@ def test_subset_concat_and_random_split_take_plain_sequences():
     assert len(c) == 11 and c[10] == ("x", "y") and c.datasets[0] is data
     with pytest.raises(TypeError, match="expected a Dataset or an object with __getitem__ and __len__, got int"):
         Subset(3, [0])
+
+
+def test_worker_init_fn_worker_info_and_timeout():
+    import time
+
+    from tapegrad.utils.data import get_worker_info
+
+    started, seen_in_getitem = [], []
+
+    class Recording(Dataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            seen_in_getitem.append(get_worker_info().id)
+            return i
+
+    loader = DataLoader(Recording(), batch_size=2, num_workers=2, seed=5,
+                        worker_init_fn=lambda wid: started.append((wid, get_worker_info().num_workers)))
+    assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4, 5]]
+    assert sorted(started) == [(0, 2), (1, 2)] and set(seen_in_getitem) <= {0, 1}
+    assert get_worker_info() is None  # the loop's own thread
+    # A native dataset with a worker_init_fn still gives the same batches.
+    native = DataLoader(numbers(5), batch_size=2, num_workers=2, worker_init_fn=lambda wid: None)
+    assert targets(native) == [0, 1, 2, 3, 4]
+
+    class Slow(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            time.sleep(0.5)
+            return i
+
+    with pytest.raises(RuntimeError, match="DataLoader timed out after 0.1 seconds"):
+        list(DataLoader(Slow(), batch_size=2, num_workers=1, timeout=0.1))
+    with pytest.raises(ValueError, match="timeout option should be non-negative, got -1"):
+        DataLoader(Slow(), timeout=-1)
+    # Accepted for PyTorch's sake (threads need none of them).
+    DataLoader(numbers(3), multiprocessing_context="spawn", pin_memory_device="", in_order=False)

@@ -4,8 +4,10 @@ Subset, ConcatDataset, random_split, samplers, FashionMNIST, default_collate and
 import bisect as _bisect
 import concurrent.futures as _futures
 import functools
+import itertools as _itertools
 import math as _math
 import numbers as _numbers
+import threading as _threading
 from collections import abc as _abc
 
 from .. import _C
@@ -164,10 +166,24 @@ class ChainDataset(IterableDataset):
         return sum(len(d) for d in self.datasets)
 
 
+class WorkerInfo:
+    """What get_worker_info() returns inside a loader's worker thread: id, num_workers, seed, dataset."""
+
+    def __init__(self, id, num_workers, seed, dataset):  # noqa: A002  (PyTorch's field name)
+        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
+
+    def __repr__(self):
+        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed})"
+
+
+_worker = _threading.local()
+
+
 def get_worker_info():
-    """None: tapegrad loads in threads of this process and never copies a dataset per worker, so
-    a stream is read once, as PyTorch's single-process loading reads it."""
-    return None
+    """The WorkerInfo of the loader worker thread calling it, None elsewhere. A stream
+    (IterableDataset) is read by the loop's own thread, once, so it sees None and need not shard
+    itself, as in PyTorch's single-process loading."""
+    return getattr(_worker, "info", None)
 
 
 def default_collate(batch):
@@ -211,11 +227,15 @@ class DataLoader:
 
     ``generator`` (PyTorch's keyword) seeds the shuffling stream with its seed, as ``seed`` does;
     the loader keeps its own stream. ``persistent_workers`` is accepted and changes nothing: the
-    workers are threads, cheap to start each epoch, and the batches are the same either way."""
+    workers are threads, cheap to start each epoch, and the batches are the same either way; so
+    are ``multiprocessing_context``, ``pin_memory_device`` and ``in_order`` (batches always come
+    in order). ``worker_init_fn(worker_id)`` runs at the start of each worker thread, where
+    get_worker_info() describes it; ``timeout`` (seconds) bounds the wait for a batch."""
 
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, prefetch_factor=2, seed=None, generator=None,
-                 persistent_workers=False):
+                 persistent_workers=False, worker_init_fn=None, timeout=0, multiprocessing_context=None,
+                 pin_memory_device="", in_order=True):
         if generator is not None:
             if seed is not None:
                 raise ValueError("DataLoader: pass seed or generator, not both")
@@ -231,6 +251,10 @@ class DataLoader:
         self._native = None
         self._epoch = -1
         self._window = max(1, num_workers) * prefetch_factor
+        if timeout < 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative, got {timeout}")
+        self.worker_init_fn, self.timeout = worker_init_fn, timeout
+        self._seed = _C.Generator().initial_seed() if seed is None else seed
         if isinstance(dataset, IterableDataset):
             for name, value in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
                 if value:
@@ -240,7 +264,10 @@ class DataLoader:
             _D._batch_plan((), batch_size, False, None, None, num_workers, drop_last, prefetch_factor)
             self.sampler = self.batch_sampler = None
             return
-        if _native(dataset) and collate_fn is None:
+        # The C++ loader's threads cannot run Python hooks: a worker_init_fn or a timeout takes
+        # the Python path.
+        python_workers = worker_init_fn is not None or timeout > 0
+        if _native(dataset) and collate_fn is None and not python_workers:
             self._native = _D.DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers,
                                          pin_memory, drop_last, prefetch_factor, seed)
             self.sampler, self.batch_sampler = self._native.sampler, self._native.batch_sampler
@@ -250,7 +277,7 @@ class DataLoader:
                                     prefetch_factor)
         self.sampler = self._plan.sampler
         self.batch_sampler = batch_sampler if batch_sampler is not None else self._plan
-        self._generator = _C.Generator(_C.Generator().initial_seed() if seed is None else seed)
+        self._generator = _C.Generator(self._seed)
 
     @property
     def epoch(self):
@@ -296,15 +323,30 @@ class DataLoader:
             return
         # Streams are read by one thread (the producer is a generator), batches are collated by
         # the workers; results come back in order, at most `window` ahead of the loop.
-        pool = _futures.ThreadPoolExecutor(self.num_workers, thread_name_prefix="tg-data")
+        ids = _itertools.count()
+
+        def start_worker():
+            worker_id = next(ids)
+            _worker.info = WorkerInfo(worker_id, self.num_workers, self._seed + worker_id, self.dataset)
+            if self.worker_init_fn is not None:
+                self.worker_init_fn(worker_id)
+
+        pool = _futures.ThreadPoolExecutor(self.num_workers, thread_name_prefix="tg-data", initializer=start_worker)
         pending = []
+
+        def take():
+            try:
+                return pending.pop(0).result(timeout=self.timeout or None)
+            except _futures.TimeoutError:
+                raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds") from None
+
         try:
             for job in jobs:
                 pending.append(pool.submit(job))
                 if len(pending) >= self._window:
-                    yield pending.pop(0).result()
+                    yield take()
             while pending:
-                yield pending.pop(0).result()
+                yield take()
         finally:
             for f in pending:
                 f.cancel()
