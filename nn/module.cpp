@@ -55,11 +55,26 @@ Tensor& Module::register_parameter(std::string name, Tensor tensor, bool require
   return parameters_.insert(std::move(name), std::move(tensor));
 }
 
+Tensor& Module::register_parameter(std::string name, Tensor tensor, Tensor* member, bool requires_grad) {
+  TG_CHECK(member != nullptr, "{}: the member bound to parameter '{}' is null", name_, name);
+  bound_members_.emplace_back(name, member);
+  return *member = register_parameter(std::move(name), std::move(tensor), requires_grad);
+}
+
 Tensor& Module::replace_parameter(const std::string& name, Tensor tensor, bool requires_grad) {
   Tensor* slot = parameters_.find(name);
   TG_CHECK(slot != nullptr, "{}: no parameter named '{}' to replace", name_, name);
   make_parameter(name_, name, tensor, requires_grad);
-  return *slot = std::move(tensor);
+  *slot = std::move(tensor);
+  for (auto& [bound, member] : bound_members_)
+    if (bound == name) *member = *slot;
+  return *slot;
+}
+
+bool Module::parameter_bound(const std::string& name) const {
+  for (const auto& [bound, member] : bound_members_)
+    if (bound == name) return true;
+  return false;
 }
 
 Tensor& Module::register_buffer(std::string name, Tensor tensor, bool persistent) {

@@ -245,6 +245,29 @@ TEST(Module, ParameterListAndDict) {
   EXPECT_EQ(dict->state_dict().size(), 2u);
 }
 
+TEST(Module, ReplacedParametersRebindTheLayersMembers) {
+  // Weight tying: the head's weight becomes the embedding's tensor, and its forward uses it.
+  nn::Embedding embedding(5, 3);
+  nn::Linear head(3, 5, false);
+  EXPECT_TRUE(head->parameter_bound("weight"));
+  head->replace_parameter("weight", embedding->weight);
+  EXPECT_TRUE(head->weight.is_same(embedding->weight));
+  EXPECT_TRUE(head->named_parameters()["weight"].is_same(embedding->weight));
+  const Tensor tokens = tensor(std::vector<int64_t>{2, 0});
+  const Tensor h = embedding(tokens);
+  EXPECT_TRUE(tgtest::close(head(h), matmul(h, embedding->weight.t())));
+  // A recurrent layer's weights live in a table of their own; they follow too.
+  nn::GRU gru(2, 3);
+  gru->replace_parameter("weight_hh_l0", zeros({9, 3}));
+  EXPECT_NO_THROW(gru->forward(ones({4, 1, 2})));
+  EXPECT_EQ(gru->named_parameters()["weight_hh_l0"].abs().sum().item<float>(), 0.0f);
+  // A parameter registered without a member is not bound.
+  Net net;
+  EXPECT_FALSE(net->parameter_bound("scale"));
+  EXPECT_THROW_WITH(head->register_parameter("other", ones({1}), static_cast<Tensor*>(nullptr)), Error,
+                    "the member bound to parameter 'other' is null");
+}
+
 TEST(Module, Softmax2dAndUpsampling2d) {
   const Tensor x = randn({2, 3, 4, 5});
   nn::Softmax2d sm;

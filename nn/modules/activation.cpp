@@ -53,7 +53,7 @@ std::string SoftminImpl::extra_repr() const { return fmt::format("dim={}", dim);
 
 PReLUImpl::PReLUImpl(int64_t num_parameters, double init) : Module("PReLU"), num_parameters(num_parameters) {
   TG_CHECK_VALUE(num_parameters > 0, "PReLU: num_parameters must be positive, got {}", num_parameters);
-  weight = register_parameter("weight", full({num_parameters}, init));
+  register_parameter("weight", full({num_parameters}, init), &weight);
 }
 Tensor PReLUImpl::forward(const Tensor& input) { return functional::prelu(input, weight); }
 std::string PReLUImpl::extra_repr() const { return fmt::format("num_parameters={}", num_parameters); }

@@ -76,8 +76,8 @@ Conv1dImpl::Conv1dImpl(int64_t in, int64_t out, int64_t k, const Conv1dOptions& 
     : Module("Conv1d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("Conv1d", in, out, o.groups);
   check_padding_mode("Conv1d", o.padding_mode);
-  weight = register_parameter("weight", empty({out, in / o.groups, k}));
-  if (o.bias) bias = register_parameter("bias", empty({out}));
+  register_parameter("weight", empty({out, in / o.groups, k}), &weight);
+  if (o.bias) register_parameter("bias", empty({out}), &bias);
   reset_parameters();
 }
 void Conv1dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -109,8 +109,8 @@ Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, Size2 k, const Conv2dOptions& o)
     : Module("Conv2d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("Conv2d", in, out, o.groups);
   check_padding_mode("Conv2d", o.padding_mode);
-  weight = register_parameter("weight", empty({out, in / o.groups, k.h, k.w}));
-  if (o.bias) bias = register_parameter("bias", empty({out}));
+  register_parameter("weight", empty({out, in / o.groups, k.h, k.w}), &weight);
+  if (o.bias) register_parameter("bias", empty({out}), &bias);
   reset_parameters();
 }
 void Conv2dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -140,8 +140,8 @@ std::string Conv2dImpl::extra_repr() const {
 ConvTranspose2dImpl::ConvTranspose2dImpl(int64_t in, int64_t out, Size2 k, const ConvTranspose2dOptions& o)
     : Module("ConvTranspose2d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("ConvTranspose2d", in, out, o.groups);
-  weight = register_parameter("weight", empty({in, out / o.groups, k.h, k.w}));
-  if (o.bias) bias = register_parameter("bias", empty({out}));
+  register_parameter("weight", empty({in, out / o.groups, k.h, k.w}), &weight);
+  if (o.bias) register_parameter("bias", empty({out}), &bias);
   reset_parameters();
 }
 void ConvTranspose2dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -167,8 +167,8 @@ Conv3dImpl::Conv3dImpl(int64_t in, int64_t out, Size3 k, const Conv3dOptions& o)
     : Module("Conv3d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("Conv3d", in, out, o.groups);
   check_padding_mode("Conv3d", o.padding_mode);
-  weight = register_parameter("weight", empty({out, in / o.groups, k.d, k.h, k.w}));
-  if (o.bias) bias = register_parameter("bias", empty({out}));
+  register_parameter("weight", empty({out, in / o.groups, k.d, k.h, k.w}), &weight);
+  if (o.bias) register_parameter("bias", empty({out}), &bias);
   reset_parameters();
 }
 void Conv3dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -201,8 +201,8 @@ std::string Conv3dImpl::extra_repr() const {
 ConvTranspose3dImpl::ConvTranspose3dImpl(int64_t in, int64_t out, Size3 k, const ConvTranspose3dOptions& o)
     : Module("ConvTranspose3d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("ConvTranspose3d", in, out, o.groups);
-  weight = register_parameter("weight", empty({in, out / o.groups, k.d, k.h, k.w}));
-  if (o.bias) bias = register_parameter("bias", empty({out}));
+  register_parameter("weight", empty({in, out / o.groups, k.d, k.h, k.w}), &weight);
+  if (o.bias) register_parameter("bias", empty({out}), &bias);
   reset_parameters();
 }
 void ConvTranspose3dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -229,8 +229,8 @@ std::string ConvTranspose3dImpl::extra_repr() const {
 ConvTranspose1dImpl::ConvTranspose1dImpl(int64_t in, int64_t out, int64_t k, const ConvTranspose1dOptions& o)
     : Module("ConvTranspose1d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("ConvTranspose1d", in, out, o.groups);
-  weight = register_parameter("weight", empty({in, out / o.groups, k}));
-  if (o.bias) bias = register_parameter("bias", empty({out}));
+  register_parameter("weight", empty({in, out / o.groups, k}), &weight);
+  if (o.bias) register_parameter("bias", empty({out}), &bias);
   reset_parameters();
 }
 void ConvTranspose1dImpl::reset_parameters() { reset_conv(weight, bias); }

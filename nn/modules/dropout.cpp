@@ -41,7 +41,7 @@ EmbeddingImpl::EmbeddingImpl(int64_t n, int64_t dim, std::optional<int64_t> pad)
       num_embeddings(n),
       embedding_dim(dim),
       padding_idx(checked_table("Embedding", n, dim, pad)) {
-  weight = register_parameter("weight", empty({n, dim}));
+  register_parameter("weight", empty({n, dim}), &weight);
   reset_parameters();
 }
 void EmbeddingImpl::reset_parameters() { reset_table(weight, padding_idx); }
@@ -62,7 +62,7 @@ EmbeddingBagImpl::EmbeddingBagImpl(int64_t n, int64_t dim, std::string mode_, bo
       padding_idx(checked_table("EmbeddingBag", n, dim, pad)) {
   TG_CHECK_VALUE(mode == "sum" || mode == "mean" || mode == "max",
                  "EmbeddingBag: mode must be \"sum\", \"mean\" or \"max\", got \"{}\"", mode);
-  weight = register_parameter("weight", empty({n, dim}));
+  register_parameter("weight", empty({n, dim}), &weight);
   reset_parameters();
 }
 void EmbeddingBagImpl::reset_parameters() { reset_table(weight, padding_idx); }

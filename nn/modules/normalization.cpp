@@ -12,8 +12,8 @@ BatchNormImpl::BatchNormImpl(const char* name, int lo, int hi, int64_t c, const 
     : Module(name), num_features(c), options(o), dims_lo_(lo), dims_hi_(hi) {
   TG_CHECK_VALUE(c > 0, "{}: num_features must be positive, got {}", name, c);
   if (o.affine) {
-    weight = register_parameter("weight", ones({c}));
-    bias = register_parameter("bias", zeros({c}));
+    register_parameter("weight", ones({c}), &weight);
+    register_parameter("bias", zeros({c}), &bias);
   }
   if (o.track_running_stats) {
     running_mean = register_buffer("running_mean", zeros({c}));
@@ -62,8 +62,8 @@ std::string BatchNormImpl::extra_repr() const {
 LayerNormImpl::LayerNormImpl(Shape shape, double eps, bool affine, bool with_bias)
     : Module("LayerNorm"), normalized_shape(shape), eps(eps), elementwise_affine(affine) {
   if (affine) {
-    weight = register_parameter("weight", ones(shape));
-    if (with_bias) bias = register_parameter("bias", zeros(shape));
+    register_parameter("weight", ones(shape), &weight);
+    if (with_bias) register_parameter("bias", zeros(shape), &bias);
   }
 }
 Tensor LayerNormImpl::forward(const Tensor& input) {
@@ -79,8 +79,8 @@ InstanceNormImpl::InstanceNormImpl(const char* name, int spatial_dims, int64_t n
     : Module(name), num_features(num_features), options(options), spatial_dims_(spatial_dims) {
   TG_CHECK_VALUE(num_features > 0, "{}: num_features must be positive, got {}", name, num_features);
   if (options.affine) {
-    weight = register_parameter("weight", ones({num_features}));
-    bias = register_parameter("bias", zeros({num_features}));
+    register_parameter("weight", ones({num_features}), &weight);
+    register_parameter("bias", zeros({num_features}), &bias);
   }
   if (options.track_running_stats) {
     running_mean = register_buffer("running_mean", zeros({num_features}));
@@ -112,7 +112,7 @@ std::string InstanceNormImpl::extra_repr() const {
 
 RMSNormImpl::RMSNormImpl(Shape shape, std::optional<double> eps, bool affine)
     : Module("RMSNorm"), normalized_shape(shape), eps(eps), elementwise_affine(affine) {
-  if (affine) weight = register_parameter("weight", ones(shape));
+  if (affine) register_parameter("weight", ones(shape), &weight);
 }
 Tensor RMSNormImpl::forward(const Tensor& input) {
   return functional::rms_norm(input, normalized_shape, weight, eps);
@@ -128,8 +128,8 @@ GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, bool 
   TG_CHECK_VALUE(groups > 0 && channels % groups == 0, "GroupNorm: num_channels ({}) must be divisible by num_groups ({})",
                  channels, groups);
   if (affine) {
-    weight = register_parameter("weight", ones({channels}));
-    bias = register_parameter("bias", zeros({channels}));
+    register_parameter("weight", ones({channels}), &weight);
+    register_parameter("bias", zeros({channels}), &bias);
   }
 }
 Tensor GroupNormImpl::forward(const Tensor& input) { return functional::group_norm(input, num_groups, weight, bias, eps); }

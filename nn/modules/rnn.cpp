@@ -72,19 +72,20 @@ RNNBaseImpl::RNNBaseImpl(const char* name, int64_t gates, int64_t in, int64_t hi
     TG_CHECK_VALUE(o.nonlinearity == "tanh", "{}: the nonlinearity option is RNN's; got \"{}\"", name, o.nonlinearity);
   }
   const int64_t dirs = o.bidirectional ? 2 : 1, out = o.proj_size > 0 ? o.proj_size : hidden;
+  // The parameters are bound to the entries of weights_, which must therefore never move.
+  weights_.reserve(static_cast<size_t>(o.num_layers * dirs));
   for (int64_t layer = 0; layer < o.num_layers; ++layer)
     for (int64_t d = 0; d < dirs; ++d) {
       const std::string suffix = fmt::format("_l{}{}", layer, d == 1 ? "_reverse" : "");
       const int64_t layer_in = layer == 0 ? in : out * dirs;
-      Weights w;
-      w.w_ih = register_parameter("weight_ih" + suffix, empty({gates * hidden, layer_in}));
-      w.w_hh = register_parameter("weight_hh" + suffix, empty({gates * hidden, out}));
+      Weights& w = weights_.emplace_back();
+      register_parameter("weight_ih" + suffix, empty({gates * hidden, layer_in}), &w.w_ih);
+      register_parameter("weight_hh" + suffix, empty({gates * hidden, out}), &w.w_hh);
       if (o.bias) {
-        w.b_ih = register_parameter("bias_ih" + suffix, empty({gates * hidden}));
-        w.b_hh = register_parameter("bias_hh" + suffix, empty({gates * hidden}));
+        register_parameter("bias_ih" + suffix, empty({gates * hidden}), &w.b_ih);
+        register_parameter("bias_hh" + suffix, empty({gates * hidden}), &w.b_hh);
       }
-      if (o.proj_size > 0) w.w_hr = register_parameter("weight_hr" + suffix, empty({o.proj_size, hidden}));
-      weights_.push_back(w);
+      if (o.proj_size > 0) register_parameter("weight_hr" + suffix, empty({o.proj_size, hidden}), &w.w_hr);
     }
   reset_parameters();
 }
@@ -319,11 +320,11 @@ RNNCellBaseImpl::RNNCellBaseImpl(const char* name, int64_t gates, int64_t in, in
     : Module(name), input_size(in), hidden_size(hidden), bias(with_bias) {
   TG_CHECK_VALUE(in > 0 && hidden > 0, "{}: input_size and hidden_size must be positive, got {} and {}", name, in,
                  hidden);
-  weight_ih = register_parameter("weight_ih", empty({gates * hidden, in}));
-  weight_hh = register_parameter("weight_hh", empty({gates * hidden, hidden}));
+  register_parameter("weight_ih", empty({gates * hidden, in}), &weight_ih);
+  register_parameter("weight_hh", empty({gates * hidden, hidden}), &weight_hh);
   if (with_bias) {
-    bias_ih = register_parameter("bias_ih", empty({gates * hidden}));
-    bias_hh = register_parameter("bias_hh", empty({gates * hidden}));
+    register_parameter("bias_ih", empty({gates * hidden}), &bias_ih);
+    register_parameter("bias_hh", empty({gates * hidden}), &bias_hh);
   }
   reset_parameters();
 }

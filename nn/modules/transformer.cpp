@@ -17,8 +17,8 @@ MultiheadAttentionImpl::MultiheadAttentionImpl(int64_t e, int64_t h, const Multi
     : Module("MultiheadAttention"), embed_dim(e), num_heads(h), head_dim(h > 0 ? e / h : 0), options(o) {
   TG_CHECK_VALUE(e > 0 && h > 0 && e % h == 0, "MultiheadAttention: embed_dim ({}) must be divisible by num_heads ({})",
                  e, h);
-  in_proj_weight = register_parameter("in_proj_weight", empty({3 * e, e}));
-  if (o.bias) in_proj_bias = register_parameter("in_proj_bias", empty({3 * e}));
+  register_parameter("in_proj_weight", empty({3 * e, e}), &in_proj_weight);
+  if (o.bias) register_parameter("in_proj_bias", empty({3 * e}), &in_proj_bias);
   out_proj = register_module("out_proj", Linear(e, e, o.bias));
   reset_parameters();
 }

@@ -149,11 +149,19 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
     if (m.named_children().contains(name)) m.replace_module(name, ModulePtr{module_ptr(value)});
     else m.register_module(name, module_ptr(value));
   } else if (tg::Tensor* registered = params.find(name)) {
-    // The registered tensor keeps its identity (C++ layers and optimizers hold it) and takes the data.
     TG_CHECK_TYPE(is_param, "{}: cannot assign {} as parameter '{}' (tg.nn.Parameter expected)", m.name(),
                   Py_TYPE(value.ptr())->tp_name, name);
-    registered->set_data(as_tensor(value).detach());
-    registered->requires_grad_(as_tensor(value).requires_grad());
+    const tg::Tensor& given = as_tensor(value);
+    if (m.parameter_bound(name) || dynamic_cast<PyModule*>(&m) != nullptr) {
+      // PyTorch's setattr: the attribute becomes the given Parameter, which two modules may
+      // then share (weight tying); a C++ layer's member follows.
+      if (!given.is_same(*registered)) m.replace_parameter(name, given, given.requires_grad());
+      mirror(self, name, value);
+      return;
+    }
+    // A C++ module's parameter kept in a member it did not bind: the tensor it holds takes the data.
+    registered->set_data(given.detach());
+    registered->requires_grad_(given.requires_grad());
     py::dict attrs = self.attr("__dict__");
     if (attrs.contains(name) && is_tensor(attrs[py::str(name)]) && as_tensor(attrs[py::str(name)]).is_same(*registered))
       return;  // the attribute already is that parameter's Python object

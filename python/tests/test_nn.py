@@ -70,8 +70,8 @@ def test_assignment_replaces_and_errors():
     assert isinstance(b.gain, nn.Parameter) and b.gain is b.gain and b.linear is b.linear
     registered = b.gain
     b.gain = nn.Parameter(tg.full((2,), 3.0))
-    # The registered parameter (which optimizers hold) takes the new data and stays the attribute.
-    assert b.gain is registered and registered.tolist() == [3.0, 3.0] and next(b.parameters()).tolist() == [3.0, 3.0]
+    # As in PyTorch, the attribute becomes the new Parameter (an optimizer made before keeps the old one).
+    assert b.gain is not registered and next(b.parameters()) is b.gain and b.gain.tolist() == [3.0, 3.0]
     b.register_buffer("extra", None)
     assert b.extra is None
     b.add_module("head", nn.Tanh())
@@ -552,3 +552,27 @@ def test_optimizer_state_defaults_and_added_groups():
     assert [p is q for p, q in zip(plist, plist.parameters())] == [True, True]
     pdict = nn.ParameterDict({"a": nn.Parameter(tg.ones(1))})
     assert pdict["a"] is next(pdict.parameters()) and pdict.values()[0] is pdict["a"]
+
+
+def test_weight_tying_shares_one_parameter():
+    # GPT's idiom: the output layer uses the embedding's matrix; one parameter, one gradient.
+    emb, head = nn.Embedding(5, 3), nn.Linear(3, 5, bias=False)
+    head.weight = emb.weight
+    assert head.weight is emb.weight
+    model = nn.Sequential(emb, head)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight"]  # listed once, as in PyTorch
+    tokens = tg.tensor([[0, 3, 1]])
+    logits = model(tokens)
+    assert_close(logits, tg.matmul(emb.weight[tokens], emb.weight.t()), rtol=1e-6)
+    logits.sum().backward()
+    opt = tg.optim.SGD(model.parameters(), lr=0.1)
+    before = emb.weight.detach().clone()
+    opt.step()
+    assert_close(head.weight, before - 0.1 * emb.weight.grad, rtol=1e-6)
+    # Recurrent and convolution layers rebind their weights too.
+    lstm, conv = nn.LSTM(2, 3), nn.Conv1d(1, 1, 3)
+    lstm.weight_hh_l0 = nn.Parameter(tg.zeros(12, 3))
+    out, _ = lstm(tg.ones(4, 1, 2))
+    conv.weight = nn.Parameter(tg.zeros(1, 1, 3))
+    assert conv(tg.ones(1, 1, 5)).tolist() == [[[conv.bias.item()] * 3]]
+    assert lstm.weight_hh_l0.tolist() == [[0.0] * 3] * 12 and out.shape == (4, 1, 3)

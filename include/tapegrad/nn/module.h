@@ -77,9 +77,15 @@ class Module : public std::enable_shared_from_this<Module> {
 
   // ---- registration ----
   Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
+  // The same for a parameter the layer also keeps in `member` (its weight, its bias), which is
+  // set to it: replace_parameter then rebinds the member, so that forward uses the new tensor.
+  Tensor& register_parameter(std::string name, Tensor tensor, Tensor* member, bool requires_grad = true);
   // Replaces a registered parameter (same name and place), as assigning a new nn.Parameter to
-  // the attribute does in PyTorch.
+  // the attribute does in PyTorch; a member bound to it follows (weight tying:
+  // head->replace_parameter("weight", embedding->weight)).
   Tensor& replace_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
+  // Whether the parameter is kept in a member bound by register_parameter.
+  bool parameter_bound(const std::string& name) const;
   // persistent=false buffers are left out of state_dict (PyTorch's meaning).
   Tensor& register_buffer(std::string name, Tensor tensor, bool persistent = true);
   template <class M>
@@ -164,6 +170,7 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<Tensor> parameters_;
   OrderedDict<Tensor> buffers_;
   std::vector<std::string> non_persistent_;
+  std::vector<std::pair<std::string, Tensor*>> bound_members_;  // name -> the layer's member
   OrderedDict<std::shared_ptr<Module>> children_;
   std::shared_ptr<Hooks> hooks_;
 };
