@@ -156,6 +156,7 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
       // PyTorch's setattr: the attribute becomes the given Parameter, which two modules may
       // then share (weight tying); a C++ layer's member follows.
       if (!given.is_same(*registered)) m.replace_parameter(name, given, given.requires_grad());
+      registered_object(self, name, given, true);  // the module keeps this object, not the replaced one
       mirror(self, name, value);
       return;
     }

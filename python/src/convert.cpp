@@ -16,8 +16,8 @@ namespace {
 // Under the GIL (casts and deallocation hold it). An object's tensor never changes (convert.h
 // keeps pybind11 from moving out of it), so an object leaves by the tensor it holds.
 std::unordered_map<const tg::TensorImpl*, PyObject*>& tensor_objects() {
-  static auto* objects = new std::unordered_map<const tg::TensorImpl*, PyObject*>();  // never destroyed: tensors die
-                                                                                      // during interpreter teardown
+  // Never destroyed: tensor objects still die during interpreter teardown.
+  static auto* objects = new std::unordered_map<const tg::TensorImpl*, PyObject*>();
   return *objects;
 }
 
@@ -41,7 +41,9 @@ void tensor_dealloc(PyObject* obj) {
 }  // namespace
 
 py::handle tensor_object(const tg::Tensor& t) {
-  if (!t.defined()) return {};
+  // Every object holds a handle of its tensor: a tensor with one handle (an op's fresh result,
+  // the common case) has none, and the lookup is skipped.
+  if (!t.defined() || t.impl()->refs_.load(std::memory_order_relaxed) == 1) return {};
   const auto& objects = tensor_objects();
   auto it = objects.find(t.impl());
   return it == objects.end() ? py::handle() : py::handle(it->second);
