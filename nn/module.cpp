@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <unordered_map>
 
 #include "tapegrad/autograd/function.h"
 #include "tapegrad/autograd/grad_mode.h"
@@ -23,6 +24,21 @@ bool Module::any_hooks() const { return !hooks_->empty(); }
 
 Module::Module(std::string name) : name_(std::move(name)) {}
 Module::~Module() = default;
+
+Module::Module(const Module& other) : std::enable_shared_from_this<Module>() { assign_shallow(other); }
+
+void Module::assign_shallow(const Module& other) {
+  name_ = other.name_;
+  training_ = other.training_;
+  parameters_ = other.parameters_;
+  buffers_ = other.buffers_;
+  non_persistent_ = other.non_persistent_;
+  bound_members_ = other.bound_members_;
+  children_ = other.children_;
+  bound_children_ = other.bound_children_;
+  // The copy has its own hook lists (PyTorch's deepcopy copies them), holding the same hooks.
+  hooks_ = other.hooks_ ? std::make_shared<Hooks>(*other.hooks_) : nullptr;
+}
 
 Tensor Module::forward(const Tensor&) {
   TG_FAIL("{}: this module does not take a single tensor; call it through its own forward", name_);
@@ -83,6 +99,21 @@ Tensor& Module::register_buffer(std::string name, Tensor tensor, bool persistent
   return buffers_.insert(std::move(name), std::move(tensor));
 }
 
+Tensor& Module::register_buffer(std::string name, Tensor tensor, Tensor* member, bool persistent) {
+  TG_CHECK(member != nullptr, "{}: the member bound to buffer '{}' is null", name_, name);
+  bound_members_.emplace_back(name, member);
+  return *member = register_buffer(std::move(name), std::move(tensor), persistent);
+}
+
+Tensor& Module::replace_buffer(const std::string& name, Tensor tensor) {
+  Tensor* slot = buffers_.find(name);
+  TG_CHECK(slot != nullptr, "{}: no buffer named '{}' to replace", name_, name);
+  *slot = std::move(tensor);
+  for (auto& [bound, member] : bound_members_)
+    if (bound == name) *member = *slot;
+  return *slot;
+}
+
 void Module::add_child(std::string name, std::shared_ptr<Module> module) {
   check_new_name(name, "submodule");
   TG_CHECK(module != nullptr, "{}: submodule '{}' is empty", name_, name);
@@ -90,9 +121,79 @@ void Module::add_child(std::string name, std::shared_ptr<Module> module) {
 }
 
 void Module::replace_child(const std::string& name, std::shared_ptr<Module> module) {
-  auto* slot = children_.find(name);
-  TG_CHECK(slot != nullptr, "{}: no submodule named '{}' to replace", name_, name);
-  *slot = std::move(module);
+  size_t index = 0;
+  while (index < children_.size() && children_.items()[index].first != name) ++index;
+  TG_CHECK(index < children_.size(), "{}: no submodule named '{}' to replace", name_, name);
+  TG_CHECK(module != nullptr, "{}: the module replacing submodule '{}' is empty", name_, name);
+  std::shared_ptr<Module>& slot = (children_.begin() + static_cast<std::ptrdiff_t>(index))->second;
+  for (const BoundChild& bound : bound_children_)
+    if (bound.name == name)
+      TG_CHECK_TYPE(bound.assign(bound.member, module),
+                    "{}: submodule '{}' must be a {} like the one it replaces (the layer calls it as one), got {}",
+                    name_, name, slot->name(), module->name());
+  slot = std::move(module);
+  child_replaced(index, slot);
+}
+
+void Module::child_replaced(size_t, const std::shared_ptr<Module>&) {}
+
+// ---- copying -----------------------------------------------------------------------------------
+
+void Module::rebase_members(const void* from, size_t size, void* to) {
+  const auto begin = reinterpret_cast<uintptr_t>(from), base = reinterpret_cast<uintptr_t>(to);
+  auto rebase = [&]<class P>(P*& member) {
+    const auto at = reinterpret_cast<uintptr_t>(member);
+    if (at >= begin && at < begin + size) member = reinterpret_cast<P*>(base + (at - begin));
+  };
+  for (auto& bound : bound_members_) rebase(bound.second);
+  for (auto& bound : bound_children_) rebase(bound.member);
+}
+
+std::shared_ptr<Module> Module::shallow_copy() const {
+  TG_FAIL("{}: clone: this module's class does not declare TG_CLONEABLE", name_);
+}
+
+void Module::remap(
+    const std::function<Tensor(const std::string&, const Tensor&, bool)>& tensor,
+    const std::function<std::shared_ptr<Module>(const std::string&, const std::shared_ptr<Module>&)>& module) {
+  for (const std::string& name : parameters_.keys()) {
+    const Tensor old = parameters_[name];
+    if (!old.defined()) continue;
+    Tensor replacement = tensor(name, old, true);
+    replace_parameter(name, replacement, replacement.defined() && replacement.requires_grad());
+  }
+  for (const std::string& name : buffers_.keys())
+    if (buffers_[name].defined()) replace_buffer(name, tensor(name, buffers_[name], false));
+  for (const std::string& name : children_.keys()) replace_child(name, module(name, children_[name]));
+}
+
+std::shared_ptr<Module> Module::clone(const std::optional<Device>& device) const {
+  NoGradGuard no_grad;
+  auto copy_tensor = [&](const Tensor& t) {
+    const Tensor data = t.detach();
+    Tensor copy = device && *device != t.device() ? data.to(*device) : data.clone();
+    copy.requires_grad_(t.requires_grad());
+    if (const Tensor& g = t.grad(); g.defined())
+      copy.set_grad(device && *device != g.device() ? g.to(*device) : g.clone());
+    return copy;
+  };
+  // Each original tensor and module is copied once, so ties and sharing carry over.
+  std::unordered_map<const TensorImpl*, Tensor> tensors;
+  std::unordered_map<const Module*, std::shared_ptr<Module>> modules;
+  std::function<std::shared_ptr<Module>(const Module&)> copy_module = [&](const Module& m) {
+    if (auto it = modules.find(&m); it != modules.end()) return it->second;
+    std::shared_ptr<Module> copy = m.shallow_copy();
+    modules.emplace(&m, copy);
+    copy->remap(
+        [&](const std::string&, const Tensor& t, bool) {
+          auto [it, fresh] = tensors.try_emplace(t.impl());
+          if (fresh) it->second = copy_tensor(t);
+          return it->second;
+        },
+        [&](const std::string&, const std::shared_ptr<Module>& child) { return copy_module(*child); });
+    return copy;
+  };
+  return copy_module(*this);
 }
 
 // ---- traversal ---------------------------------------------------------------------------------

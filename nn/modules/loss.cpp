@@ -8,9 +8,9 @@ namespace tg::nn {
 namespace F = functional;
 
 namespace {
-// A weight given in the options becomes the buffer "weight" (or "pos_weight"), sharing the tensor.
-void register_weight(Module& m, const char* name, const Tensor& weight) {
-  if (weight.defined()) m.register_buffer(name, weight);
+// A weight given in the options becomes the buffer "weight" (or "pos_weight"), bound to the option.
+void register_weight(Module& m, const char* name, Tensor& weight) {
+  if (weight.defined()) m.register_buffer(name, weight, &weight);
 }
 }  // namespace
 

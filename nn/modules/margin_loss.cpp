@@ -24,13 +24,13 @@ Tensor MultiLabelMarginLossImpl::forward(const Tensor& input, const Tensor& targ
 // A weight given in the options becomes the buffer "weight", so that module.to(device) moves it.
 MultiLabelSoftMarginLossImpl::MultiLabelSoftMarginLossImpl(F::MultiLabelSoftMarginLossOptions options)
     : LossImpl("MultiLabelSoftMarginLoss", options) {
-  if (this->options.weight.defined()) register_buffer("weight", this->options.weight);
+  if (this->options.weight.defined()) register_buffer("weight", this->options.weight, &this->options.weight);
 }
 Tensor MultiLabelSoftMarginLossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::multilabel_soft_margin_loss(input, target, options);
 }
 MultiMarginLossImpl::MultiMarginLossImpl(F::MultiMarginLossOptions options) : LossImpl("MultiMarginLoss", options) {
-  if (this->options.weight.defined()) register_buffer("weight", this->options.weight);
+  if (this->options.weight.defined()) register_buffer("weight", this->options.weight, &this->options.weight);
 }
 Tensor MultiMarginLossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::multi_margin_loss(input, target, options);

@@ -16,9 +16,9 @@ BatchNormImpl::BatchNormImpl(const char* name, int lo, int hi, int64_t c, const 
     register_parameter("bias", zeros({c}), &bias);
   }
   if (o.track_running_stats) {
-    running_mean = register_buffer("running_mean", zeros({c}));
-    running_var = register_buffer("running_var", ones({c}));
-    num_batches_tracked = register_buffer("num_batches_tracked", zeros({}, kInt64));
+    register_buffer("running_mean", zeros({c}), &running_mean);
+    register_buffer("running_var", ones({c}), &running_var);
+    register_buffer("num_batches_tracked", zeros({}, kInt64), &num_batches_tracked);
   }
 }
 
@@ -83,8 +83,8 @@ InstanceNormImpl::InstanceNormImpl(const char* name, int spatial_dims, int64_t n
     register_parameter("bias", zeros({num_features}), &bias);
   }
   if (options.track_running_stats) {
-    running_mean = register_buffer("running_mean", zeros({num_features}));
-    running_var = register_buffer("running_var", ones({num_features}));
+    register_buffer("running_mean", zeros({num_features}), &running_mean);
+    register_buffer("running_var", ones({num_features}), &running_var);
   }
 }
 Tensor InstanceNormImpl::forward(const Tensor& input) {

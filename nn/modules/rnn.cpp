@@ -90,6 +90,16 @@ RNNBaseImpl::RNNBaseImpl(const char* name, int64_t gates, int64_t in, int64_t hi
   reset_parameters();
 }
 
+RNNBaseImpl::RNNBaseImpl(const RNNBaseImpl& other)
+    : Module(other),
+      input_size(other.input_size),
+      hidden_size(other.hidden_size),
+      options(other.options),
+      weights_(other.weights_),
+      gates_(other.gates_) {
+  rebase_members(other.weights_.data(), other.weights_.size() * sizeof(Weights), weights_.data());
+}
+
 void RNNBaseImpl::reset_parameters() { init_uniform(parameters(), hidden_size); }
 
 std::string RNNBaseImpl::extra_repr() const {

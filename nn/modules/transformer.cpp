@@ -19,7 +19,7 @@ MultiheadAttentionImpl::MultiheadAttentionImpl(int64_t e, int64_t h, const Multi
                  e, h);
   register_parameter("in_proj_weight", empty({3 * e, e}), &in_proj_weight);
   if (o.bias) register_parameter("in_proj_bias", empty({3 * e}), &in_proj_bias);
-  out_proj = register_module("out_proj", Linear(e, e, o.bias));
+  register_module("out_proj", Linear(e, e, o.bias), &out_proj);
   reset_parameters();
 }
 
@@ -150,24 +150,21 @@ Tensor feed_forward(const Tensor& x, Linear& linear1, Dropout& dropout, Linear& 
   return linear2(dropout(h));
 }
 
-// A layer built from the same arguments, on the same device and dtype, holding copies of the
-// original's parameters and buffers.
-template <class Layer>
-std::shared_ptr<Layer> copy_layer(const Layer& layer) {
-  auto copy = std::make_shared<Layer>(layer.d_model, layer.nhead, layer.options);
-  const tensor_list params = layer.parameters();
-  if (!params.empty()) copy->to(params[0].device(), params[0].dtype());
-  copy->load_state_dict(layer.state_dict());
-  copy->train(layer.is_training());
-  return copy;
-}
-
 template <class Layer>
 ModuleList stack_copies(const char* op, const Layer& layer, int64_t num_layers) {
   TG_CHECK_VALUE(num_layers > 0, "{}: num_layers must be positive, got {}", op, num_layers);
   ModuleList layers;
-  for (int64_t i = 0; i < num_layers; ++i) layers->push_back(copy_layer(layer));
+  for (int64_t i = 0; i < num_layers; ++i) layers->push_back(layer.clone());  // deep copies, as PyTorch's _get_clones
   return layers;
+}
+
+// A stack's layer as the layer type it calls (a replaced entry may be of another type).
+template <class Layer>
+Layer& stacked_layer(const std::string& stack, Module& layer) {
+  auto* typed = dynamic_cast<Layer*>(&layer);
+  TG_CHECK_TYPE(typed != nullptr, "{}: its layers must be {}s, got a {}", stack,
+                stack == "TransformerEncoder" ? "TransformerEncoderLayer" : "TransformerDecoderLayer", layer.name());
+  return *typed;
 }
 
 }  // namespace
@@ -175,14 +172,14 @@ ModuleList stack_copies(const char* op, const Layer& layer, int64_t num_layers) 
 TransformerEncoderLayerImpl::TransformerEncoderLayerImpl(int64_t d, int64_t h, const TransformerEncoderLayerOptions& o)
     : Module("TransformerEncoderLayer"), d_model(d), nhead(h), options(o) {
   check_layer("TransformerEncoderLayer", d, h, o);
-  self_attn = register_module("self_attn", make_attention(d, h, o));
-  linear1 = register_module("linear1", Linear(d, o.dim_feedforward, o.bias));
-  dropout = register_module("dropout", Dropout(o.dropout));
-  linear2 = register_module("linear2", Linear(o.dim_feedforward, d, o.bias));
-  norm1 = register_module("norm1", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
-  norm2 = register_module("norm2", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
-  dropout1 = register_module("dropout1", Dropout(o.dropout));
-  dropout2 = register_module("dropout2", Dropout(o.dropout));
+  register_module("self_attn", make_attention(d, h, o), &self_attn);
+  register_module("linear1", Linear(d, o.dim_feedforward, o.bias), &linear1);
+  register_module("dropout", Dropout(o.dropout), &dropout);
+  register_module("linear2", Linear(o.dim_feedforward, d, o.bias), &linear2);
+  register_module("norm1", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias), &norm1);
+  register_module("norm2", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias), &norm2);
+  register_module("dropout1", Dropout(o.dropout), &dropout1);
+  register_module("dropout2", Dropout(o.dropout), &dropout2);
 }
 
 Tensor TransformerEncoderLayerImpl::forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask,
@@ -203,17 +200,17 @@ Tensor TransformerEncoderLayerImpl::forward(const Tensor& src, const Tensor& src
 TransformerDecoderLayerImpl::TransformerDecoderLayerImpl(int64_t d, int64_t h, const TransformerDecoderLayerOptions& o)
     : Module("TransformerDecoderLayer"), d_model(d), nhead(h), options(o) {
   check_layer("TransformerDecoderLayer", d, h, o);
-  self_attn = register_module("self_attn", make_attention(d, h, o));
-  multihead_attn = register_module("multihead_attn", make_attention(d, h, o));
-  linear1 = register_module("linear1", Linear(d, o.dim_feedforward, o.bias));
-  dropout = register_module("dropout", Dropout(o.dropout));
-  linear2 = register_module("linear2", Linear(o.dim_feedforward, d, o.bias));
-  norm1 = register_module("norm1", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
-  norm2 = register_module("norm2", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
-  norm3 = register_module("norm3", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias));
-  dropout1 = register_module("dropout1", Dropout(o.dropout));
-  dropout2 = register_module("dropout2", Dropout(o.dropout));
-  dropout3 = register_module("dropout3", Dropout(o.dropout));
+  register_module("self_attn", make_attention(d, h, o), &self_attn);
+  register_module("multihead_attn", make_attention(d, h, o), &multihead_attn);
+  register_module("linear1", Linear(d, o.dim_feedforward, o.bias), &linear1);
+  register_module("dropout", Dropout(o.dropout), &dropout);
+  register_module("linear2", Linear(o.dim_feedforward, d, o.bias), &linear2);
+  register_module("norm1", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias), &norm1);
+  register_module("norm2", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias), &norm2);
+  register_module("norm3", LayerNorm(Shape{d}, o.layer_norm_eps, true, o.bias), &norm3);
+  register_module("dropout1", Dropout(o.dropout), &dropout1);
+  register_module("dropout2", Dropout(o.dropout), &dropout2);
+  register_module("dropout3", Dropout(o.dropout), &dropout3);
 }
 
 Tensor TransformerDecoderLayerImpl::forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask,
@@ -244,23 +241,23 @@ Tensor TransformerDecoderLayerImpl::forward(const Tensor& tgt, const Tensor& mem
 TransformerEncoderImpl::TransformerEncoderImpl(const TransformerEncoderLayer& encoder_layer, int64_t num_layers,
                                                std::shared_ptr<Module> norm_module)
     : Module("TransformerEncoder") {
-  layers = register_module("layers", stack_copies("TransformerEncoder", *encoder_layer, num_layers));
-  if (norm_module) norm = register_module("norm", std::move(norm_module));
+  register_module("layers", stack_copies("TransformerEncoder", *encoder_layer, num_layers), &layers);
+  if (norm_module) register_module("norm", std::move(norm_module), &norm);
 }
 
 Tensor TransformerEncoderImpl::forward(const Tensor& src, const Tensor& mask, const Tensor& src_key_padding_mask,
                                        bool is_causal) {
   Tensor x = src;
   for (const auto& layer : *layers)
-    x = static_cast<TransformerEncoderLayerImpl&>(*layer).forward(x, mask, src_key_padding_mask, is_causal);
+    x = stacked_layer<TransformerEncoderLayerImpl>(name(), *layer).forward(x, mask, src_key_padding_mask, is_causal);
   return norm ? (*norm)(x) : x;
 }
 
 TransformerDecoderImpl::TransformerDecoderImpl(const TransformerDecoderLayer& decoder_layer, int64_t num_layers,
                                                std::shared_ptr<Module> norm_module)
     : Module("TransformerDecoder") {
-  layers = register_module("layers", stack_copies("TransformerDecoder", *decoder_layer, num_layers));
-  if (norm_module) norm = register_module("norm", std::move(norm_module));
+  register_module("layers", stack_copies("TransformerDecoder", *decoder_layer, num_layers), &layers);
+  if (norm_module) register_module("norm", std::move(norm_module), &norm);
 }
 
 Tensor TransformerDecoderImpl::forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask,
@@ -269,9 +266,9 @@ Tensor TransformerDecoderImpl::forward(const Tensor& tgt, const Tensor& memory, 
                                        bool memory_is_causal) {
   Tensor x = tgt;
   for (const auto& layer : *layers)
-    x = static_cast<TransformerDecoderLayerImpl&>(*layer).forward(x, memory, tgt_mask, memory_mask,
-                                                                  tgt_key_padding_mask, memory_key_padding_mask,
-                                                                  tgt_is_causal, memory_is_causal);
+    x = stacked_layer<TransformerDecoderLayerImpl>(name(), *layer)
+            .forward(x, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask, tgt_is_causal,
+                     memory_is_causal);
   return norm ? (*norm)(x) : x;
 }
 
@@ -279,14 +276,16 @@ TransformerImpl::TransformerImpl(const TransformerOptions& o) : Module("Transfor
   const TransformerEncoderLayerOptions layer{o.dim_feedforward, o.dropout,    o.activation, o.layer_norm_eps,
                                              o.batch_first,     o.norm_first, o.bias};
   auto final_norm = [&] { return LayerNorm(Shape{o.d_model}, o.layer_norm_eps, true, o.bias); };
-  encoder = register_module("encoder", o.custom_encoder
-                                           ? o.custom_encoder
-                                           : TransformerEncoder(TransformerEncoderLayer(o.d_model, o.nhead, layer),
-                                                                o.num_encoder_layers, final_norm()));
-  decoder = register_module("decoder", o.custom_decoder
-                                           ? o.custom_decoder
-                                           : TransformerDecoder(TransformerDecoderLayer(o.d_model, o.nhead, layer),
-                                                                o.num_decoder_layers, final_norm()));
+  register_module("encoder",
+                  o.custom_encoder ? o.custom_encoder
+                                   : TransformerEncoder(TransformerEncoderLayer(o.d_model, o.nhead, layer),
+                                                        o.num_encoder_layers, final_norm()),
+                  &encoder);
+  register_module("decoder",
+                  o.custom_decoder ? o.custom_decoder
+                                   : TransformerDecoder(TransformerDecoderLayer(o.d_model, o.nhead, layer),
+                                                        o.num_decoder_layers, final_norm()),
+                  &decoder);
   reset_parameters();
 }
 

@@ -11,22 +11,57 @@ using namespace tg::nn;
 
 std::shared_ptr<Module> as_module(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
 
+// Python's index i (negative from the end) into `size` modules.
+size_t checked_index(const char* what, size_t size, int64_t i) {
+  const auto n = static_cast<int64_t>(size);
+  TG_CHECK_INDEX(i >= -n && i < n, "{}: index {} is out of range for {} modules", what, i, n);
+  return static_cast<size_t>(i < 0 ? i + n : i);
+}
+
 // What Sequential and ModuleList share: append, len, indexing from either end, iteration.
 template <class Impl>
 void def_module_sequence(Layer<Impl>& cls, const char* what) {
-  cls.def("append", [](py::object self, py::object m) {
-       py::cast<Impl&>(self).push_back(as_module(m));
-       return self;
-     }, py::arg("module"))
+  cls.def(
+         "append",
+         [](py::object self, py::object m) {
+           Impl& s = py::cast<Impl&>(self);
+           s.push_back(as_module(m));
+           registered_module(self, std::to_string(s.size() - 1), s[s.size() - 1]);
+           return self;
+         },
+         py::arg("module"))
       .def("__len__", &Impl::size)
-      .def("__getitem__", [what](const Impl& s, int64_t i) {
-        const auto n = static_cast<int64_t>(s.size());
-        TG_CHECK_INDEX(i >= -n && i < n, "{}: index {} is out of range for {} modules", what, i, n);
-        return s[static_cast<size_t>(i < 0 ? i + n : i)];
-      })
-      .def("__iter__", [](const Impl& s) {
-        return py::iter(py::cast(std::vector<std::shared_ptr<Module>>(s.begin(), s.end())));
-      });
+      .def("__getitem__",
+           [what](py::object self, int64_t i) {
+             const Impl& s = py::cast<const Impl&>(self);
+             const size_t index = checked_index(what, s.size(), i);
+             return registered_module(self, s.named_children().items()[index].first, s[index]);
+           })
+      // A slice is a new container of the same modules under their names, as in PyTorch.
+      .def("__getitem__",
+           [](const Impl& s, const py::slice& range) {
+             auto out = std::make_shared<Impl>();
+             const auto children = s.named_children();
+             size_t start = 0, stop = 0, step = 0, count = 0;
+             if (!range.compute(children.size(), &start, &stop, &step, &count)) throw py::error_already_set();
+             for (size_t k = 0; k < count; ++k) {
+               const auto& [name, child] = children.items()[start + k * step];
+               if constexpr (std::is_same_v<Impl, SequentialImpl>)
+                 out->push_back(name, child);
+               else
+                 out->push_back(child);
+             }
+             return out;
+           })
+      // Replacing the i-th module (seq[i] = m) keeps its name; the container calls the new one.
+      .def("__setitem__",
+           [what](py::object self, int64_t i, py::object m) {
+             Impl& s = py::cast<Impl&>(self);
+             const std::string name = s.named_children().items()[checked_index(what, s.size(), i)].first;
+             s.replace_module(name, as_module(m));
+             registered_module(self, name, as_module(m));
+           })
+      .def("__iter__", [](py::object self) { return py::iter(child_objects(self)); });
 }
 
 // forward for the max pools: (output, indices) when the module was built with return_indices=True.
@@ -673,35 +708,39 @@ void bind_nn_layers(py::module_& nn) {
       }), py::arg("modules") = py::none())
       .def("extend", [](py::object self, py::iterable ms) {
         for (const py::handle m : ms) py::cast<ModuleListImpl&>(self).push_back(as_module(m));
+        named_child_objects(self);  // keeps the objects given
         return self;
       }, py::arg("modules"));
   def_module_sequence(module_list, "ModuleList");
   Layer<ModuleDictImpl>(nn, "ModuleDict")
       .def(py::init([](std::optional<py::dict> modules) {
-        auto d = std::make_shared<ModuleDictImpl>();
-        if (modules)
-          for (const auto& [k, v] : *modules) d->insert(py::cast<std::string>(k), as_module(v));
-        return d;
-      }), py::arg("modules") = py::none())
-      .def("__getitem__", [](const ModuleDictImpl& d, const std::string& k) {
-        TG_CHECK_AS(IndexError, d.contains(k), "ModuleDict: no module named '{}'", k);
-        return d[k];
-      })
-      .def("__setitem__", [](ModuleDictImpl& d, const std::string& k, py::object m) { d.insert(k, as_module(m)); })
+             auto d = std::make_shared<ModuleDictImpl>();
+             if (modules)
+               for (const auto& [k, v] : *modules) d->insert(py::cast<std::string>(k), as_module(v));
+             return d;
+           }),
+           py::arg("modules") = py::none())
+      .def("__getitem__",
+           [](py::object self, const std::string& k) {
+             const auto& d = py::cast<const ModuleDictImpl&>(self);
+             TG_CHECK_AS(IndexError, d.contains(k), "ModuleDict: no module named '{}'", k);
+             return registered_module(self, k, d[k]);
+           })
+      .def("__setitem__",
+           [](py::object self, const std::string& k, py::object m) {
+             auto& d = py::cast<ModuleDictImpl&>(self);
+             if (d.contains(k))
+               d.replace_module(k, as_module(m));
+             else
+               d.insert(k, as_module(m));
+             registered_module(self, k, as_module(m));
+           })
       .def("__contains__", &ModuleDictImpl::contains)
       .def("__len__", &ModuleDictImpl::size)
       .def("__iter__", [](const ModuleDictImpl& d) { return py::iter(py::cast(d.keys())); })
       .def("keys", &ModuleDictImpl::keys)
-      .def("values", [](const ModuleDictImpl& d) {
-        std::vector<std::shared_ptr<Module>> out;
-        for (const auto& k : d.keys()) out.push_back(d[k]);
-        return out;
-      })
-      .def("items", [](const ModuleDictImpl& d) {
-        py::list out;
-        for (const auto& k : d.keys()) out.append(py::make_tuple(k, d[k]));
-        return out;
-      });
+      .def("values", &child_objects)
+      .def("items", &named_child_objects);
   Layer<ParameterListImpl>(nn, "ParameterList")
       .def(py::init([](std::optional<py::iterable> values) {
              auto l = std::make_shared<ParameterListImpl>();

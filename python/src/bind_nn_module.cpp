@@ -5,6 +5,8 @@
 
 #include <pybind11/functional.h>
 
+#include <algorithm>
+
 namespace tgpy {
 
 namespace {
@@ -19,11 +21,23 @@ class PyModule : public Module, public py::trampoline_self_life_support {
   }
   std::string extra_repr() const override { PYBIND11_OVERRIDE(std::string, Module, extra_repr, ); }
   void train(bool on) override { PYBIND11_OVERRIDE(void, Module, train, on); }
+  std::shared_ptr<Module> shallow_copy() const override {
+    TG_FAIL("{}: clone: a Python module can't be cloned from C++; copy it with copy.deepcopy", name());
+  }
   // The Python class name ("Net"), known only once the Python object exists.
   void take_type_name(py::handle self) { set_name(py::cast<std::string>(py::type::handle_of(self).attr("__name__"))); }
 };
 
 PyObject* parameter_class = nullptr;  // tg.nn.Parameter, set by the package
+
+// What `owner` keeps of the objects it handed out, by registered name.
+void keep(py::handle owner, const std::string& name, const py::object& obj) {
+  const py::str kept_attr("_tg_registered_objects");
+  py::dict attrs = owner.attr("__dict__");
+  if (!attrs.contains(kept_attr)) attrs[kept_attr] = py::dict();
+  py::dict kept = attrs[kept_attr];
+  kept[py::str(name)] = obj;
+}
 
 std::shared_ptr<Module> module_ptr(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
 
@@ -52,6 +66,25 @@ std::optional<tg::tensor_list> unpack(const py::object& r) {
   return out;
 }
 
+// (dotted name, module) for the module and its descendants, each module once (PyTorch's
+// named_modules), as the objects their parents keep.
+py::list named_module_objects(py::object self, const std::string& prefix) {
+  py::list out;
+  std::vector<const Module*> seen;
+  std::function<void(const py::object&, const std::string&)> visit = [&](const py::object& m, const std::string& path) {
+    const Module* ptr = &py::cast<const Module&>(m);
+    if (std::find(seen.begin(), seen.end(), ptr) != seen.end()) return;
+    seen.push_back(ptr);
+    out.append(py::make_tuple(path, m));
+    for (const py::handle item : named_child_objects(m)) {
+      const auto name = py::cast<std::string>(item[py::int_(0)]);
+      visit(py::reinterpret_borrow<py::object>(item[py::int_(1)]), path.empty() ? name : path + "." + name);
+    }
+  };
+  visit(self, prefix);
+  return out;
+}
+
 py::object module_call(py::object self, py::args args, py::kwargs kwargs) {
   Module& m = py::cast<Module&>(self);
   if (!m.has_hooks()) return self.attr("forward")(*args, **kwargs);
@@ -73,7 +106,7 @@ py::object module_getattr(py::object self, const std::string& name) {
   if (const tg::Tensor* p = params.find(name)) return registered_object(self, name, *p, true);
   if (const tg::Tensor* b = buffers.find(name)) return registered_object(self, name, *b, false);
   const auto children = m.named_children();
-  if (const auto* c = children.find(name)) return py::cast(*c);
+  if (const auto* c = children.find(name)) return registered_module(self, name, *c);
   throw py::attribute_error(fmt::format("'{}' object has no attribute '{}'", m.name(), name));
 }
 
@@ -110,7 +143,7 @@ py::object submodule(py::object self, const std::string& target) {
     const auto* child = children.find(name);
     if (child == nullptr)
       throw py::attribute_error(fmt::format("{} has no attribute `{}`", py::cast<const Module&>(m).name(), name));
-    m = py::cast(*child);
+    m = registered_module(m, name, *child);
     start = dot + 1;
   }
   return m;
@@ -129,11 +162,6 @@ py::object registered_at(py::object self, const std::string& target, bool parame
   return registered_object(owner, name, *t, parameter);
 }
 
-struct ModulePtr {  // what Module::replace_module takes
-  std::shared_ptr<Module> p;
-  const std::shared_ptr<Module>& ptr() const { return p; }
-};
-
 // Registered attributes are also kept in the instance's __dict__, so that `self.fc` in a forward
 // is a plain attribute lookup; __getattr__ (a search of the C++ registry) is only the fallback.
 void mirror(py::handle self, const std::string& name, py::handle value) {
@@ -146,7 +174,8 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
   const bool is_param = parameter_class && PyObject_IsInstance(value.ptr(), parameter_class) == 1;
   tg::nn::NamedTensors params = m.named_parameters(false), buffers = m.named_buffers(false);
   if (py::isinstance<Module>(value)) {
-    if (m.named_children().contains(name)) m.replace_module(name, ModulePtr{module_ptr(value)});
+    if (m.named_children().contains(name))
+      m.replace_module(name, module_ptr(value));
     else m.register_module(name, module_ptr(value));
   } else if (tg::Tensor* registered = params.find(name)) {
     TG_CHECK_TYPE(is_param, "{}: cannot assign {} as parameter '{}' (tg.nn.Parameter expected)", m.name(),
@@ -178,6 +207,52 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
   mirror(self, name, value);
 }
 
+// copy.deepcopy(module): a new module of the same class whose parameters, buffers and
+// submodules are deep copies (through `memo`, so that ties and sharing carry over), and whose
+// other attributes are deep-copied too, as PyTorch's deepcopy of an nn.Module does.
+py::object module_deepcopy(py::object self, py::dict memo) {
+  const py::object deepcopy = py::module_::import("copy").attr("deepcopy");
+  const Module& m = py::cast<const Module&>(self);
+  const py::handle cls = py::type::handle_of(self);
+  py::object copy;
+  if (typeid(m) == typeid(Module) || dynamic_cast<const PyModule*>(&m) != nullptr) {
+    copy = cls.attr("__new__")(cls);
+    py::type::of<Module>().attr("__init__")(copy);
+    py::cast<Module&>(copy).assign_shallow(m);
+  } else {
+    copy = py::cast(m.shallow_copy());
+    TG_CHECK_TYPE(py::type::handle_of(copy).is(cls),
+                  "copy.deepcopy: {} subclasses the C++ layer {}, and such subclasses can't be deep-copied; copy a "
+                  "Python module that holds a {} instead",
+                  py::cast<std::string>(cls.attr("__name__")), m.name(), m.name());
+  }
+  memo[py::int_(reinterpret_cast<uintptr_t>(self.ptr()))] = copy;
+  const py::dict old_attrs = self.attr("__dict__");
+  py::dict new_attrs = copy.attr("__dict__");
+  const py::str kept_attr("_tg_registered_objects");
+  py::set registered;
+  auto place = [&](const std::string& name, const py::object& obj) {
+    registered.add(py::str(name));
+    if (old_attrs.contains(name)) new_attrs[py::str(name)] = obj;  // the attribute mirror
+  };
+  py::cast<Module&>(copy).remap(
+      [&](const std::string& name, const tg::Tensor& t, bool parameter) {
+        py::object obj = deepcopy(registered_object(self, name, t, parameter), memo);
+        registered_object(copy, name, as_tensor(obj), parameter);
+        place(name, obj);
+        return as_tensor(obj);
+      },
+      [&](const std::string& name, const std::shared_ptr<Module>& child) {
+        py::object obj = deepcopy(registered_module(self, name, child), memo);
+        keep(copy, name, obj);
+        place(name, obj);
+        return module_ptr(obj);
+      });
+  for (const auto& [key, value] : old_attrs)
+    if (!registered.contains(key) && !key.equal(kept_attr)) new_attrs[key] = deepcopy(value, memo);
+  return copy;
+}
+
 }  // namespace
 
 py::object registered_object(py::handle owner, const std::string& name, const tg::Tensor& t, bool parameter) {
@@ -192,12 +267,27 @@ py::object registered_object(py::handle owner, const std::string& name, const tg
       obj = std::move(param);
     }
   }
-  const py::str kept_attr("_tg_registered_objects");
-  py::dict attrs = owner.attr("__dict__");
-  if (!attrs.contains(kept_attr)) attrs[kept_attr] = py::dict();
-  py::dict kept = attrs[kept_attr];
-  kept[py::str(name)] = obj;
+  keep(owner, name, obj);
   return obj;
+}
+
+py::object registered_module(py::handle owner, const std::string& name, const std::shared_ptr<Module>& child) {
+  py::object obj = py::cast(child);  // the object alive for it, if any
+  keep(owner, name, obj);
+  return obj;
+}
+
+py::list named_child_objects(py::handle owner) {
+  py::list out;
+  for (const auto& [name, child] : py::cast<const Module&>(owner).named_children())
+    out.append(py::make_tuple(name, registered_module(owner, name, child)));
+  return out;
+}
+
+py::list child_objects(py::handle owner) {
+  py::list out;
+  for (const py::handle item : named_child_objects(owner)) out.append(item[py::int_(1)]);
+  return out;
 }
 
 void bind_nn_module(py::module_& nn) {
@@ -212,30 +302,41 @@ submodules to attributes (they register by name, in order), and define forward. 
 module runs its hooks around forward. C++ layers (tg.nn.Linear, ...) are Modules too, and both
 kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/eval(), to().)");
   cls.def(py::init<>())
-      .def("forward", [](Module& m, const tg::Tensor& x) { return nogil([&] { return m.forward(x); }); }, py::arg("input"))
+      .def(
+          "forward", [](Module& m, const tg::Tensor& x) { return nogil([&] { return m.forward(x); }); },
+          py::arg("input"))
       .def("__call__", &module_call)
+      .def("__deepcopy__", &module_deepcopy, py::arg("memo"))
       .def("__getattr__", &module_getattr)
       .def("__setattr__", &module_setattr)
-      .def("_get_name", [](py::object self) {
-        name_python_modules(py::cast<Module&>(self));
-        return py::cast<Module&>(self).name();
-      })
+      .def("_get_name",
+           [](py::object self) {
+             name_python_modules(py::cast<Module&>(self));
+             return py::cast<Module&>(self).name();
+           })
       .def("extra_repr", &Module::extra_repr)
-      .def("__repr__", [](py::object self) {
-        Module& m = py::cast<Module&>(self);
-        name_python_modules(m);
-        return m.str();
-      })
-      .def("register_parameter", [](py::object self, const std::string& name, py::object param) {
-        const std::optional<tg::Tensor> p = param.is_none() ? std::nullopt : std::optional(as_tensor(param));
-        py::cast<Module&>(self).register_parameter(name, p.value_or(tg::Tensor()), p && p->requires_grad());
-        mirror(self, name, param);
-      }, py::arg("name"), py::arg("param"))
-      .def("register_buffer", [](py::object self, const std::string& name, py::object tensor, bool persistent) {
-        const tg::Tensor t = tensor.is_none() ? tg::Tensor() : to_tensor(tensor);
-        py::cast<Module&>(self).register_buffer(name, t, persistent);
-        mirror(self, name, t.defined() ? py::cast(t) : py::none());
-      }, py::arg("name"), py::arg("tensor"), py::arg("persistent") = true);
+      .def("__repr__",
+           [](py::object self) {
+             Module& m = py::cast<Module&>(self);
+             name_python_modules(m);
+             return m.str();
+           })
+      .def(
+          "register_parameter",
+          [](py::object self, const std::string& name, py::object param) {
+            const std::optional<tg::Tensor> p = param.is_none() ? std::nullopt : std::optional(as_tensor(param));
+            py::cast<Module&>(self).register_parameter(name, p.value_or(tg::Tensor()), p && p->requires_grad());
+            mirror(self, name, param);
+          },
+          py::arg("name"), py::arg("param"))
+      .def(
+          "register_buffer",
+          [](py::object self, const std::string& name, py::object tensor, bool persistent) {
+            const tg::Tensor t = tensor.is_none() ? tg::Tensor() : to_tensor(tensor);
+            py::cast<Module&>(self).register_buffer(name, t, persistent);
+            mirror(self, name, t.defined() ? py::cast(t) : py::none());
+          },
+          py::arg("name"), py::arg("tensor"), py::arg("persistent") = true);
   for (const char* method : {"register_module", "add_module"})
     cls.def(method, [](py::object self, const std::string& name, py::object child) {
       py::cast<Module&>(self).register_module(name, module_ptr(child));
@@ -266,11 +367,17 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
             return registered_iter(self, py::cast<const Module&>(self).named_buffers(recurse), prefix, false, true);
           },
           py::arg("prefix") = "", py::arg("recurse") = true)
-      .def("children", [](const Module& m) { return py::iter(py::cast(m.children())); })
-      .def("named_children", [](const Module& m) { return named_iter(m.named_children(), ""); })
-      .def("modules", [](Module& m) { return py::iter(py::cast(m.modules())); })
+      .def("children", [](py::object self) { return py::iter(child_objects(self)); })
+      .def("named_children", [](py::object self) { return py::iter(named_child_objects(self)); })
+      .def("modules",
+           [](py::object self) {
+             py::list out;
+             for (const py::handle item : named_module_objects(self, "")) out.append(item[py::int_(1)]);
+             return py::iter(out);
+           })
       .def(
-          "named_modules", [](Module& m, const std::string& prefix) { return named_iter(m.named_modules(prefix), ""); },
+          "named_modules",
+          [](py::object self, const std::string& prefix) { return py::iter(named_module_objects(self, prefix)); },
           py::arg("prefix") = "")
       .def(
           "train",

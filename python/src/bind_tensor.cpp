@@ -9,6 +9,37 @@ namespace tgpy {
 
 namespace {
 
+// copy.deepcopy(tensor), PyTorch's rules: a leaf only; the copy keeps the dtype, device,
+// requires_grad, class (a Parameter stays one), gradient and attributes set on the object.
+py::object tensor_deepcopy(py::object self, py::dict memo) {
+  const tg::Tensor& t = as_tensor(self);
+  TG_CHECK(t.is_leaf(),
+           "deepcopy: only tensors created by the user (graph leaves) can be deep-copied, not the result of {}; "
+           "detach() it first",
+           t.grad_fn() ? t.grad_fn()->name() : std::string("an op"));
+  tg::Tensor data = nogil([&] {
+    tg::NoGradGuard no_grad;
+    return t.detach().clone();
+  });
+  data.requires_grad_(t.requires_grad());
+  const py::handle cls = py::type::handle_of(self);
+  py::object copy = py::cast(data);
+  if (cls.ptr() != reinterpret_cast<PyObject*>(tensor_type)) {
+    py::object typed = cls.attr("__new__")(cls);
+    py::handle(reinterpret_cast<PyObject*>(tensor_type)).attr("__init__")(typed, copy);
+    remember_tensor_object(typed);
+    copy = std::move(typed);
+  }
+  memo[py::int_(reinterpret_cast<uintptr_t>(self.ptr()))] = copy;
+  const py::object deepcopy = py::module_::import("copy").attr("deepcopy");
+  if (t.grad().defined()) copy.attr("grad") = deepcopy(py::cast(t.grad()), memo);
+  if (py::hasattr(self, "__dict__")) {
+    py::dict attrs = copy.attr("__dict__");
+    for (const auto& [key, value] : py::dict(self.attr("__dict__"))) attrs[key] = deepcopy(value, memo);
+  }
+  return copy;
+}
+
 py::object grad_or_none(const tg::Tensor& t) {
   const tg::Tensor& g = t.grad();
   return g.defined() ? py::cast(g) : py::none();
@@ -166,25 +197,28 @@ fills .grad of the leaves.)");
              return single_value(t, "index").to_int();
            })
       .def("__hash__", [](const tg::Tensor& t) { return reinterpret_cast<uintptr_t>(t.impl()); })
-      .def("__contains__", [](const tg::Tensor& t, py::handle value) {
-        tg::Tensor hit = is_number(value) ? nogil([&, v = to_scalar(value)] { return tg::eq(t, v).any(); })
-                                          : nogil([&, v = to_tensor(value)] { return tg::eq(t, v).any(); });
-        return hit.item().to_bool();
-      })
-      .def("__format__", [](const tg::Tensor& t, const std::string& spec) -> py::object {
-        // f"{loss:.4f}" works on one-element tensors, as in PyTorch.
-        if (t.numel() == 1 && !spec.empty()) return py::str(py::cast(single_value(t, "format")).attr("__format__")(spec));
-        return py::str(nogil([&] { return t.str(); }));
-      })
+      .def("__contains__",
+           [](const tg::Tensor& t, py::handle value) {
+             tg::Tensor hit = is_number(value) ? nogil([&, v = to_scalar(value)] { return tg::eq(t, v).any(); })
+                                               : nogil([&, v = to_tensor(value)] { return tg::eq(t, v).any(); });
+             return hit.item().to_bool();
+           })
+      .def("__format__",
+           [](const tg::Tensor& t, const std::string& spec) -> py::object {
+             // f"{loss:.4f}" works on one-element tensors, as in PyTorch.
+             if (t.numel() == 1 && !spec.empty())
+               return py::str(py::cast(single_value(t, "format")).attr("__format__")(spec));
+             return py::str(nogil([&] { return t.str(); }));
+           })
       .def("item", [](const tg::Tensor& t) { return single_value(t, "item"); })
       .def("tolist", &to_list)
-      .def(py::pickle(
-          [](const tg::Tensor& t) { return py::make_tuple(to_list(t), t.dtype(), t.requires_grad()); },
-          [](const py::tuple& s) {
-            tg::Tensor t = to_tensor(s[0], py::cast<tg::DType>(s[1]));
-            t.requires_grad_(py::cast<bool>(s[2]));
-            return t;
-          }));
+      .def("__deepcopy__", &tensor_deepcopy, py::arg("memo"))
+      .def(py::pickle([](const tg::Tensor& t) { return py::make_tuple(to_list(t), t.dtype(), t.requires_grad()); },
+                      [](const py::tuple& s) {
+                        tg::Tensor t = to_tensor(s[0], py::cast<tg::DType>(s[1]));
+                        t.requires_grad_(py::cast<bool>(s[2]));
+                        return t;
+                      }));
 
   py::class_<tg::HookHandle>(m, "RemovableHandle")
       .def("remove", &tg::HookHandle::remove)

@@ -37,6 +37,12 @@ void bind_extension(py::module_& m);                   // tg._C.ext: C++/CUDA ex
 // tg.nn.Parameter for a parameter (PyTorch's type), the same object on every call (id(), `is`,
 // sets and dicts of parameters work). `owner` keeps it, under `name`, while the module lives.
 py::object registered_object(py::handle owner, const std::string& name, const tg::Tensor& t, bool parameter);
+// The same for a submodule: its Python object (and the attributes set on it) lives as long as
+// the owner's, though the owner is a C++ container that holds C++ modules.
+py::object registered_module(py::handle owner, const std::string& name, const std::shared_ptr<tg::nn::Module>& child);
+// (name, object) of each of owner's submodules, as registered_module hands them out.
+py::list named_child_objects(py::handle owner);
+py::list child_objects(py::handle owner);
 
 // unique's and unique_consecutive's result: the values alone, or a tuple with the inverse and
 // counts that were asked for.

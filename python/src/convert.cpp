@@ -41,12 +41,17 @@ void tensor_dealloc(PyObject* obj) {
 }  // namespace
 
 py::handle tensor_object(const tg::Tensor& t) {
-  // Every object holds a handle of its tensor: a tensor with one handle (an op's fresh result,
-  // the common case) has none, and the lookup is skipped.
-  if (!t.defined() || t.impl()->refs_.load(std::memory_order_relaxed) == 1) return {};
+  if (!t.defined()) return {};
   const auto& objects = tensor_objects();
   auto it = objects.find(t.impl());
   return it == objects.end() ? py::handle() : py::handle(it->second);
+}
+
+py::handle returned_tensor_object(const tg::Tensor& t) {
+  // Every object holds a handle of its tensor, so a returned value whose handle is the only one
+  // (an op's fresh result, the common case) has none, and the lookup is skipped.
+  if (!t.defined() || t.impl()->refs_.load(std::memory_order_relaxed) == 1) return {};
+  return tensor_object(t);
 }
 
 void remember_tensor_object(py::handle obj) {

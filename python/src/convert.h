@@ -21,6 +21,8 @@ namespace tgpy {
 // is alive comes back as that object (x.add_(1) is x; a parameter found in a set, a dict or by
 // id()). The objects are looked up by TensorImpl; an object leaves the table when it dies.
 py::handle tensor_object(const tg::Tensor& t);  // borrowed; null when there is none
+// The same for a tensor returned by value (its own handle, which no object holds).
+py::handle returned_tensor_object(const tg::Tensor& t);
 void remember_tensor_object(py::handle obj);    // obj: a tg.Tensor (or subclass) instance
 
 }  // namespace tgpy
@@ -35,7 +37,7 @@ struct type_caster<tg::Tensor> : public type_caster_base<tg::Tensor> {
     return remember(base::cast(t, policy, parent), policy);
   }
   static handle cast(tg::Tensor&& t, return_value_policy policy, handle parent) {
-    if (handle known = tgpy::tensor_object(t)) return known.inc_ref();
+    if (handle known = tgpy::returned_tensor_object(t)) return known.inc_ref();
     return remember(base::cast(std::move(t), policy, parent), policy);
   }
   static handle cast(const tg::Tensor* t, return_value_policy policy, handle parent) {

@@ -87,3 +87,27 @@ def test_get_submodule_parameter_and_buffer():
         model.get_parameter("0.bias2")
     with pytest.raises(AttributeError, match="BatchNorm1d has no buffer `weight`"):
         model.get_buffer("1.0.weight")
+
+
+def test_a_containers_modules_keep_their_objects_and_attributes():
+    lin = nn.Linear(2, 2)
+    lin.tag = "first"
+    seq = nn.Sequential(lin, nn.ReLU())
+    del lin
+    gc.collect()
+    assert seq[0].tag == "first" and seq[0] is seq[0]
+    assert list(seq)[0] is seq[0] and list(seq.children())[0] is seq[0]
+    assert dict(seq.named_modules())["0"] is seq[0] and list(seq.modules())[1] is seq[0]
+    blocks = nn.ModuleList()
+    blocks.append(nn.Tanh())
+    blocks[0].depth = 1
+    gc.collect()
+    assert blocks[0].depth == 1
+    heads = nn.ModuleDict({"a": nn.Linear(1, 1)})
+    heads["a"].kind = "head"
+    gc.collect()
+    assert heads["a"].kind == "head" and list(heads.values())[0] is heads["a"]
+    layer = nn.TransformerEncoderLayer(4, 2, 8)
+    layer.linear1.marked = True
+    gc.collect()
+    assert layer.linear1.marked and layer.get_submodule("linear1") is layer.linear1

@@ -11,6 +11,10 @@
 //     tg::nn::Linear fc1{nullptr}, fc2{nullptr};
 //   };
 //   TG_MODULE(Net);   // Net is a shared handle: Net net; net(x); net->parameters();
+//
+// Add TG_CLONEABLE to NetImpl's body for net->clone() (a deep copy); for that, members that hold
+// a parameter, buffer or submodule must be bound to it (register_parameter(name, t, &member),
+// register_buffer(name, t, &member), register_module(name, m, &member)).
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +58,33 @@ class RemovableHandle {
   std::function<void()> remove_;
 };
 
+// Any module handle or shared_ptr, as a shared_ptr<Module>.
+template <class M>
+std::shared_ptr<Module> as_module_ptr(const M& m) {
+  if constexpr (requires { m.ptr(); }) {
+    return m.ptr();
+  } else {
+    return m;
+  }
+}
+
+namespace detail {
+// Sets a handle or shared_ptr member to `module` if it is of the member's type.
+template <class Holder>
+bool assign_module(void* member, const std::shared_ptr<Module>& module) {
+  using Impl = typename decltype([] {
+    if constexpr (requires { typename Holder::ContainedType; })
+      return std::type_identity<typename Holder::ContainedType>{};
+    else
+      return std::type_identity<typename Holder::element_type>{};
+  }())::type;
+  auto typed = std::dynamic_pointer_cast<Impl>(module);
+  if (module != nullptr && typed == nullptr) return false;
+  *static_cast<Holder*>(member) = Holder(std::move(typed));
+  return true;
+}
+}  // namespace detail
+
 // What load_state_dict found; with strict=true any mismatch throws, naming all of them.
 struct LoadResult {
   std::vector<std::string> missing_keys, unexpected_keys;
@@ -63,7 +94,6 @@ class Module : public std::enable_shared_from_this<Module> {
  public:
   explicit Module(std::string name = "Module");
   virtual ~Module();
-  Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
   // The type name shown in printouts ("Linear").
@@ -88,6 +118,10 @@ class Module : public std::enable_shared_from_this<Module> {
   bool parameter_bound(const std::string& name) const;
   // persistent=false buffers are left out of state_dict (PyTorch's meaning).
   Tensor& register_buffer(std::string name, Tensor tensor, bool persistent = true);
+  // The same for a buffer kept in `member` (a running mean, a loss's class weights).
+  Tensor& register_buffer(std::string name, Tensor tensor, Tensor* member, bool persistent = true);
+  // Replaces a registered buffer; a member bound to it follows.
+  Tensor& replace_buffer(const std::string& name, Tensor tensor);
   template <class M>
   std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
     add_child(std::move(name), module);
@@ -99,7 +133,22 @@ class Module : public std::enable_shared_from_this<Module> {
     add_child(std::move(name), holder.ptr());
     return holder;
   }
+  // The same for a submodule the layer calls through `member` (a handle or a shared_ptr), which
+  // is set to it: replacing the submodule then rebinds the member, and fails with a TypeError
+  // when the new module is not of the member's type.
+  template <class Holder>
+  Holder register_module(std::string name, Holder holder, Holder* member) {
+    TG_CHECK(member != nullptr, "{}: the member bound to submodule '{}' is null", name_, name);
+    add_child(name, as_module_ptr(holder));
+    bound_children_.push_back({std::move(name), member, &detail::assign_module<Holder>});
+    return *member = std::move(holder);
+  }
   // Replaces a registered submodule (same name), as PyTorch's setattr does.
+  template <class M>
+  std::shared_ptr<M> replace_module(const std::string& name, std::shared_ptr<M> module) {
+    replace_child(name, module);
+    return module;
+  }
   template <class Holder>
     requires requires(const Holder& h) { h.ptr(); }
   Holder replace_module(const std::string& name, Holder holder) {
@@ -139,6 +188,23 @@ class Module : public std::enable_shared_from_this<Module> {
   RemovableHandle register_full_backward_hook(BackwardHook hook);
   bool has_hooks() const { return hooks_ != nullptr && any_hooks(); }
 
+  // ---- copying ----
+  // A deep copy (libtorch's clone): parameters and buffers copied (with their requires_grad and
+  // gradients, onto `device` when given), submodules cloned in turn; what is tied or shared in
+  // this module stays tied or shared in the copy. Hooks come along. Every module in the tree
+  // must declare TG_CLONEABLE; one that does not fails with a tg::Error naming it.
+  std::shared_ptr<Module> clone(const std::optional<Device>& device = std::nullopt) const;
+  // This module alone, member by member: the copy's own parameters, buffers and submodules are
+  // still the original's until remap() replaces them. What TG_CLONEABLE defines.
+  virtual std::shared_ptr<Module> shallow_copy() const;
+  // shallow_copy's work for the Module part only, into a module constructed already (how
+  // Python's deepcopy copies a Python subclass, whose object it makes itself).
+  void assign_shallow(const Module& other);
+  // Replaces each of this module's own parameters and buffers by tensor(name, t, is_parameter)
+  // and each submodule by module(name, m), in registration order; bound members follow.
+  void remap(const std::function<Tensor(const std::string&, const Tensor&, bool)>& tensor,
+             const std::function<std::shared_ptr<Module>(const std::string&, const std::shared_ptr<Module>&)>& module);
+
   // ---- printing ----
   // The text inside the parentheses of this module's line: "in_features=3, ...".
   virtual std::string extra_repr() const { return {}; }
@@ -153,6 +219,22 @@ class Module : public std::enable_shared_from_this<Module> {
  protected:
   // For modules that learn their type name after construction (Python subclasses).
   void set_name(std::string name) { name_ = std::move(name); }
+
+  // Member by member, bound members still pointing into `other` (see rebase_members).
+  Module(const Module& other);
+  // Points the members bound inside the `size` bytes at `from` to the same places at `to`:
+  // after a copy, at the copy's own members.
+  void rebase_members(const void* from, size_t size, void* to);
+  // Called after replace_module put `module` in the slot of the `index`-th submodule.
+  virtual void child_replaced(size_t index, const std::shared_ptr<Module>& module);
+
+  template <class T>
+  static std::shared_ptr<Module> copy_of(const T& self) {
+    TG_CHECK(typeid(self) == typeid(T), "{}: clone: this module's class does not declare TG_CLONEABLE", self.name());
+    auto copy = std::make_shared<T>(self);
+    copy->rebase_members(&self, sizeof(T), copy.get());
+    return copy;
+  }
 
  private:
   struct Hooks;
@@ -171,6 +253,12 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<Tensor> buffers_;
   std::vector<std::string> non_persistent_;
   std::vector<std::pair<std::string, Tensor*>> bound_members_;  // name -> the layer's member
+  struct BoundChild {
+    std::string name;
+    void* member;
+    bool (*assign)(void* member, const std::shared_ptr<Module>& module);  // false: wrong type
+  };
+  std::vector<BoundChild> bound_children_;
   OrderedDict<std::shared_ptr<Module>> children_;
   std::shared_ptr<Hooks> hooks_;
 };
@@ -277,6 +365,11 @@ std::ostream& operator<<(std::ostream& os, const ModuleHolder<Impl>& m) {
 }  // namespace tg::nn
 
 // Declares the handle `Name` for the implementation `Name##Impl`.
+// In a layer's class body: defines shallow_copy() as a member-by-member copy, which makes the
+// layer (and trees of such layers) clone()able and deep-copyable from Python.
+#define TG_CLONEABLE \
+  std::shared_ptr<::tg::nn::Module> shallow_copy() const override { return copy_of(*this); }
+
 #define TG_MODULE(Name)                                          \
   class Name : public ::tg::nn::ModuleHolder<Name##Impl> {       \
    public:                                                       \

@@ -9,6 +9,7 @@ namespace tg::nn {
 
 class ReLUImpl : public Module {
  public:
+  TG_CLONEABLE
   ReLUImpl() : Module("ReLU") {}
   Tensor forward(const Tensor& input) override;
 };
@@ -16,6 +17,7 @@ TG_MODULE(ReLU);
 
 class LeakyReLUImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit LeakyReLUImpl(double negative_slope = 0.01) : Module("LeakyReLU"), negative_slope(negative_slope) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -25,6 +27,7 @@ TG_MODULE(LeakyReLU);
 
 class ELUImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit ELUImpl(double alpha = 1.0) : Module("ELU"), alpha(alpha) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -34,6 +37,7 @@ TG_MODULE(ELU);
 
 class SoftplusImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit SoftplusImpl(double beta = 1.0, double threshold = 20.0)
       : Module("Softplus"), beta(beta), threshold(threshold) {}
   Tensor forward(const Tensor& input) override;
@@ -44,6 +48,7 @@ TG_MODULE(Softplus);
 
 class GELUImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit GELUImpl(std::string approximate = "none") : Module("GELU"), approximate(std::move(approximate)) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -53,6 +58,7 @@ TG_MODULE(GELU);
 
 class SiLUImpl : public Module {
  public:
+  TG_CLONEABLE
   SiLUImpl() : Module("SiLU") {}
   Tensor forward(const Tensor& input) override;
 };
@@ -60,6 +66,7 @@ TG_MODULE(SiLU);
 
 class TanhImpl : public Module {
  public:
+  TG_CLONEABLE
   TanhImpl() : Module("Tanh") {}
   Tensor forward(const Tensor& input) override;
 };
@@ -67,6 +74,7 @@ TG_MODULE(Tanh);
 
 class SigmoidImpl : public Module {
  public:
+  TG_CLONEABLE
   SigmoidImpl() : Module("Sigmoid") {}
   Tensor forward(const Tensor& input) override;
 };
@@ -74,6 +82,7 @@ TG_MODULE(Sigmoid);
 
 class SoftmaxImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit SoftmaxImpl(int64_t dim) : Module("Softmax"), dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -83,6 +92,7 @@ TG_MODULE(Softmax);
 
 class LogSoftmaxImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit LogSoftmaxImpl(int64_t dim) : Module("LogSoftmax"), dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -93,6 +103,7 @@ TG_MODULE(LogSoftmax);
 // Softmax over the channels of [N, C, H, W] or [C, H, W] input (dim -3).
 class Softmax2dImpl : public Module {
  public:
+  TG_CLONEABLE
   Softmax2dImpl() : Module("Softmax2d") {}
   Tensor forward(const Tensor& input) override;
 };
@@ -118,6 +129,7 @@ TG_PLAIN_ACTIVATION(Tanhshrink);
 
 class CELUImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit CELUImpl(double alpha = 1.0) : Module("CELU"), alpha(alpha) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -127,6 +139,7 @@ TG_MODULE(CELU);
 
 class HardtanhImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit HardtanhImpl(double min_val = -1.0, double max_val = 1.0)
       : Module("Hardtanh"), min_val(min_val), max_val(max_val) {}
   Tensor forward(const Tensor& input) override;
@@ -137,6 +150,7 @@ TG_MODULE(Hardtanh);
 
 class HardshrinkImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit HardshrinkImpl(double lambd = 0.5) : Module("Hardshrink"), lambd(lambd) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -146,6 +160,7 @@ TG_MODULE(Hardshrink);
 
 class SoftshrinkImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit SoftshrinkImpl(double lambd = 0.5) : Module("Softshrink"), lambd(lambd) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -155,6 +170,7 @@ TG_MODULE(Softshrink);
 
 class ThresholdImpl : public Module {
  public:
+  TG_CLONEABLE
   ThresholdImpl(double threshold, double value) : Module("Threshold"), threshold(threshold), value(value) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -164,6 +180,7 @@ TG_MODULE(Threshold);
 
 class GLUImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit GLUImpl(int64_t dim = -1) : Module("GLU"), dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -173,6 +190,7 @@ TG_MODULE(GLU);
 
 class SoftminImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit SoftminImpl(int64_t dim) : Module("Softmin"), dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -183,6 +201,7 @@ TG_MODULE(Softmin);
 // One learnable negative slope, or one per channel (dim 1 of the input), each starting at init.
 class PReLUImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit PReLUImpl(int64_t num_parameters = 1, double init = 0.25);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -194,6 +213,7 @@ TG_MODULE(PReLU);
 // Randomized leaky ReLU (functional::rrelu): random slopes in training, their mean in eval.
 class RReLUImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit RReLUImpl(double lower = 1.0 / 8, double upper = 1.0 / 3) : Module("RReLU"), lower(lower), upper(upper) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;

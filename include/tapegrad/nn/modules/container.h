@@ -10,18 +10,9 @@
 
 namespace tg::nn {
 
-// Any module handle or shared_ptr, as a shared_ptr<Module>.
-template <class M>
-std::shared_ptr<Module> as_module_ptr(const M& m) {
-  if constexpr (requires { m.ptr(); }) {
-    return m.ptr();
-  } else {
-    return m;
-  }
-}
-
 class SequentialImpl : public Module {
  public:
+  TG_CLONEABLE
   SequentialImpl() : Module("Sequential") {}
   template <class... M>
     requires(sizeof...(M) > 0)
@@ -44,6 +35,9 @@ class SequentialImpl : public Module {
   auto begin() const { return modules_.begin(); }
   auto end() const { return modules_.end(); }
 
+ protected:
+  void child_replaced(size_t index, const std::shared_ptr<Module>& module) override { modules_[index] = module; }
+
  private:
   std::vector<std::shared_ptr<Module>> modules_;
 };
@@ -51,6 +45,7 @@ TG_MODULE(Sequential);
 
 class ModuleListImpl : public Module {
  public:
+  TG_CLONEABLE
   ModuleListImpl() : Module("ModuleList") {}
   template <class... M>
     requires(sizeof...(M) > 0)
@@ -75,6 +70,9 @@ class ModuleListImpl : public Module {
   auto begin() const { return modules_.begin(); }
   auto end() const { return modules_.end(); }
 
+ protected:
+  void child_replaced(size_t index, const std::shared_ptr<Module>& module) override { modules_[index] = module; }
+
  private:
   std::vector<std::shared_ptr<Module>> modules_;
 };
@@ -82,6 +80,7 @@ TG_MODULE(ModuleList);
 
 class ModuleDictImpl : public Module {
  public:
+  TG_CLONEABLE
   ModuleDictImpl() : Module("ModuleDict") {}
   explicit ModuleDictImpl(const OrderedDict<std::shared_ptr<Module>>& modules);
   void insert(const std::string& key, std::shared_ptr<Module> module);
@@ -99,6 +98,7 @@ TG_MODULE(ModuleDict);
 
 class ParameterListImpl : public Module {
  public:
+  TG_CLONEABLE
   ParameterListImpl() : Module("ParameterList") {}
   explicit ParameterListImpl(const tensor_list& parameters);
   // Registers the tensor as parameter "<size>" (requires_grad set, as nn.Parameter does).
@@ -115,6 +115,7 @@ TG_MODULE(ParameterList);
 
 class ParameterDictImpl : public Module {
  public:
+  TG_CLONEABLE
   ParameterDictImpl() : Module("ParameterDict") {}
   explicit ParameterDictImpl(const OrderedDict<Tensor>& parameters);
   // Registers (or replaces) the parameter under key.

@@ -21,6 +21,7 @@ struct Conv1dOptions {
 };
 class Conv1dImpl : public Module {
  public:
+  TG_CLONEABLE
   Conv1dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size, const Conv1dOptions& options = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -46,6 +47,7 @@ struct Conv2dOptions {
 };
 class Conv2dImpl : public Module {
  public:
+  TG_CLONEABLE
   Conv2dImpl(int64_t in_channels, int64_t out_channels, Size2 kernel_size, const Conv2dOptions& options = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -72,6 +74,7 @@ struct Conv3dOptions {
 };
 class Conv3dImpl : public Module {
  public:
+  TG_CLONEABLE
   Conv3dImpl(int64_t in_channels, int64_t out_channels, Size3 kernel_size, const Conv3dOptions& options = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -99,6 +102,7 @@ struct ConvTranspose2dOptions {
 };
 class ConvTranspose2dImpl : public Module {
  public:
+  TG_CLONEABLE
   ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, Size2 kernel_size,
                       const ConvTranspose2dOptions& options = {});
   Tensor forward(const Tensor& input) override;
@@ -126,6 +130,7 @@ struct ConvTranspose3dOptions {
 };
 class ConvTranspose3dImpl : public Module {
  public:
+  TG_CLONEABLE
   ConvTranspose3dImpl(int64_t in_channels, int64_t out_channels, Size3 kernel_size,
                       const ConvTranspose3dOptions& options = {});
   Tensor forward(const Tensor& input) override;
@@ -155,6 +160,7 @@ struct ConvTranspose1dOptions {
 };
 class ConvTranspose1dImpl : public Module {
  public:
+  TG_CLONEABLE
   ConvTranspose1dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                       const ConvTranspose1dOptions& options = {});
   Tensor forward(const Tensor& input) override;

@@ -11,6 +11,7 @@ namespace tg::nn {
 // Active in training mode only. Draws from `generator` when set, else the default generator.
 class DropoutImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit DropoutImpl(double p = 0.5) : DropoutImpl("Dropout", p) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -25,18 +26,21 @@ TG_MODULE(Dropout);
 // Channel dropout (functional::dropout1d / dropout2d / dropout3d).
 class Dropout1dImpl : public DropoutImpl {
  public:
+  TG_CLONEABLE
   explicit Dropout1dImpl(double p = 0.5) : DropoutImpl("Dropout1d", p) {}
   Tensor forward(const Tensor& input) override;
 };
 TG_MODULE(Dropout1d);
 class Dropout2dImpl : public DropoutImpl {
  public:
+  TG_CLONEABLE
   explicit Dropout2dImpl(double p = 0.5) : DropoutImpl("Dropout2d", p) {}
   Tensor forward(const Tensor& input) override;
 };
 TG_MODULE(Dropout2d);
 class Dropout3dImpl : public DropoutImpl {
  public:
+  TG_CLONEABLE
   explicit Dropout3dImpl(double p = 0.5) : DropoutImpl("Dropout3d", p) {}
   Tensor forward(const Tensor& input) override;
 };
@@ -45,6 +49,7 @@ TG_MODULE(Dropout3d);
 // A table [num_embeddings, embedding_dim] initialised N(0, 1) (the padding row zeroed).
 class EmbeddingImpl : public Module {
  public:
+  TG_CLONEABLE
   EmbeddingImpl(int64_t num_embeddings, int64_t embedding_dim, std::optional<int64_t> padding_idx = std::nullopt);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -58,6 +63,7 @@ TG_MODULE(Embedding);
 // Bags of embeddings reduced by mode "sum", "mean" or "max" (functional::embedding_bag).
 class EmbeddingBagImpl : public Module {
  public:
+  TG_CLONEABLE
   EmbeddingBagImpl(int64_t num_embeddings, int64_t embedding_dim, std::string mode = "mean",
                    bool include_last_offset = false, std::optional<int64_t> padding_idx = std::nullopt);
   Tensor forward(const Tensor& input) override;
@@ -75,6 +81,7 @@ TG_MODULE(EmbeddingBag);
 // SELU's dropout (functional::alpha_dropout / feature_alpha_dropout).
 class AlphaDropoutImpl : public DropoutImpl {
  public:
+  TG_CLONEABLE
   explicit AlphaDropoutImpl(double p = 0.5) : DropoutImpl("AlphaDropout", p) {}
   Tensor forward(const Tensor& input) override;
 };
@@ -82,6 +89,7 @@ TG_MODULE(AlphaDropout);
 
 class FeatureAlphaDropoutImpl : public DropoutImpl {
  public:
+  TG_CLONEABLE
   explicit FeatureAlphaDropoutImpl(double p = 0.5) : DropoutImpl("FeatureAlphaDropout", p) {}
   Tensor forward(const Tensor& input) override;
 };

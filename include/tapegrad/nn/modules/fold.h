@@ -7,6 +7,7 @@ namespace tg::nn {
 
 class UnfoldImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit UnfoldImpl(functional::FoldOptions options) : Module("Unfold"), options(options) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -20,6 +21,7 @@ class Unfold : public ::tg::nn::ModuleHolder<UnfoldImpl> {
 
 class FoldImpl : public Module {
  public:
+  TG_CLONEABLE
   FoldImpl(Size2 output_size, functional::FoldOptions options)
       : Module("Fold"), output_size(output_size), options(options) {}
   Tensor forward(const Tensor& input) override;

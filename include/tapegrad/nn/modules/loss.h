@@ -11,6 +11,7 @@ namespace tg::nn {
 template <class Options>
 class LossImpl : public Module {
  public:
+  TG_CLONEABLE
   LossImpl(const char* name, Options options) : Module(name), options(std::move(options)) {}
   using Module::forward;
   Options options;
@@ -18,6 +19,7 @@ class LossImpl : public Module {
 
 class CrossEntropyLossImpl : public LossImpl<functional::CrossEntropyOptions> {
  public:
+  TG_CLONEABLE
   explicit CrossEntropyLossImpl(functional::CrossEntropyOptions options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
 };
@@ -25,6 +27,7 @@ TG_MODULE(CrossEntropyLoss);
 
 class NLLLossImpl : public LossImpl<functional::NLLLossOptions> {
  public:
+  TG_CLONEABLE
   explicit NLLLossImpl(functional::NLLLossOptions options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
 };
@@ -32,6 +35,7 @@ TG_MODULE(NLLLoss);
 
 class BCELossImpl : public LossImpl<functional::BCELossOptions> {
  public:
+  TG_CLONEABLE
   explicit BCELossImpl(functional::BCELossOptions options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
 };
@@ -39,6 +43,7 @@ TG_MODULE(BCELoss);
 
 class BCEWithLogitsLossImpl : public LossImpl<functional::BCEWithLogitsLossOptions> {
  public:
+  TG_CLONEABLE
   explicit BCEWithLogitsLossImpl(functional::BCEWithLogitsLossOptions options = {});
   Tensor forward(const Tensor& input, const Tensor& target);
 };
@@ -46,6 +51,7 @@ TG_MODULE(BCEWithLogitsLoss);
 
 class KLDivLossImpl : public LossImpl<functional::KLDivLossOptions> {
  public:
+  TG_CLONEABLE
   explicit KLDivLossImpl(functional::KLDivLossOptions options = {}) : LossImpl("KLDivLoss", options) {}
   Tensor forward(const Tensor& input, const Tensor& target);
 };
@@ -59,6 +65,7 @@ struct RegressionLossOptions {
 
 class MSELossImpl : public LossImpl<RegressionLossOptions> {
  public:
+  TG_CLONEABLE
   explicit MSELossImpl(RegressionLossOptions options = {}) : LossImpl("MSELoss", options) {}
   Tensor forward(const Tensor& input, const Tensor& target);
 };
@@ -66,6 +73,7 @@ TG_MODULE(MSELoss);
 
 class L1LossImpl : public LossImpl<RegressionLossOptions> {
  public:
+  TG_CLONEABLE
   explicit L1LossImpl(RegressionLossOptions options = {}) : LossImpl("L1Loss", options) {}
   Tensor forward(const Tensor& input, const Tensor& target);
 };
@@ -73,6 +81,7 @@ TG_MODULE(L1Loss);
 
 class SmoothL1LossImpl : public LossImpl<RegressionLossOptions> {
  public:
+  TG_CLONEABLE
   explicit SmoothL1LossImpl(RegressionLossOptions options = {}) : LossImpl("SmoothL1Loss", options) {}
   Tensor forward(const Tensor& input, const Tensor& target);
   std::string extra_repr() const override;
@@ -81,6 +90,7 @@ TG_MODULE(SmoothL1Loss);
 
 class HuberLossImpl : public LossImpl<RegressionLossOptions> {
  public:
+  TG_CLONEABLE
   explicit HuberLossImpl(RegressionLossOptions options = {}) : LossImpl("HuberLoss", options) {}
   Tensor forward(const Tensor& input, const Tensor& target);
   std::string extra_repr() const override;

@@ -16,6 +16,7 @@ struct BatchNormOptions {
 // ([N, C, D, H, W]).
 class BatchNormImpl : public Module {
  public:
+  TG_CLONEABLE
   BatchNormImpl(const char* name, int expected_dims_lo, int expected_dims_hi, int64_t num_features,
                 const BatchNormOptions& options);
   Tensor forward(const Tensor& input) override;
@@ -32,6 +33,7 @@ class BatchNormImpl : public Module {
 };
 class BatchNorm1dImpl : public BatchNormImpl {
  public:
+  TG_CLONEABLE
   explicit BatchNorm1dImpl(int64_t num_features, const BatchNormOptions& options = {})
       : BatchNormImpl("BatchNorm1d", 2, 3, num_features, options) {}
 };
@@ -42,6 +44,7 @@ class BatchNorm1d : public ::tg::nn::ModuleHolder<BatchNorm1dImpl> {
 };
 class BatchNorm2dImpl : public BatchNormImpl {
  public:
+  TG_CLONEABLE
   explicit BatchNorm2dImpl(int64_t num_features, const BatchNormOptions& options = {})
       : BatchNormImpl("BatchNorm2d", 4, 4, num_features, options) {}
 };
@@ -52,6 +55,7 @@ class BatchNorm2d : public ::tg::nn::ModuleHolder<BatchNorm2dImpl> {
 };
 class BatchNorm3dImpl : public BatchNormImpl {
  public:
+  TG_CLONEABLE
   explicit BatchNorm3dImpl(int64_t num_features, const BatchNormOptions& options = {})
       : BatchNormImpl("BatchNorm3d", 5, 5, num_features, options) {}
 };
@@ -66,6 +70,7 @@ class BatchNorm3d : public ::tg::nn::ModuleHolder<BatchNorm3dImpl> {
 // [C, H, W]). PyTorch's defaults differ from batch norm's: no affine and no running statistics.
 class InstanceNormImpl : public Module {
  public:
+  TG_CLONEABLE
   InstanceNormImpl(const char* name, int spatial_dims, int64_t num_features, const BatchNormOptions& options);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -79,18 +84,21 @@ class InstanceNormImpl : public Module {
 inline constexpr BatchNormOptions kInstanceNormDefaults{.affine = false, .track_running_stats = false};
 class InstanceNorm1dImpl : public InstanceNormImpl {
  public:
+  TG_CLONEABLE
   explicit InstanceNorm1dImpl(int64_t num_features, const BatchNormOptions& options = kInstanceNormDefaults)
       : InstanceNormImpl("InstanceNorm1d", 1, num_features, options) {}
 };
 TG_MODULE(InstanceNorm1d);
 class InstanceNorm2dImpl : public InstanceNormImpl {
  public:
+  TG_CLONEABLE
   explicit InstanceNorm2dImpl(int64_t num_features, const BatchNormOptions& options = kInstanceNormDefaults)
       : InstanceNormImpl("InstanceNorm2d", 2, num_features, options) {}
 };
 TG_MODULE(InstanceNorm2d);
 class InstanceNorm3dImpl : public InstanceNormImpl {
  public:
+  TG_CLONEABLE
   explicit InstanceNorm3dImpl(int64_t num_features, const BatchNormOptions& options = kInstanceNormDefaults)
       : InstanceNormImpl("InstanceNorm3d", 3, num_features, options) {}
 };
@@ -98,6 +106,7 @@ TG_MODULE(InstanceNorm3d);
 
 class LayerNormImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit LayerNormImpl(Shape normalized_shape, double eps = 1e-5, bool elementwise_affine = true, bool bias = true);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -114,6 +123,7 @@ class LayerNorm : public ::tg::nn::ModuleHolder<LayerNormImpl> {
 
 class RMSNormImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit RMSNormImpl(Shape normalized_shape, std::optional<double> eps = std::nullopt,
                        bool elementwise_affine = true);
   Tensor forward(const Tensor& input) override;
@@ -132,6 +142,7 @@ class RMSNorm : public ::tg::nn::ModuleHolder<RMSNormImpl> {
 
 class GroupNormImpl : public Module {
  public:
+  TG_CLONEABLE
   GroupNormImpl(int64_t num_groups, int64_t num_channels, double eps = 1e-5, bool affine = true);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -145,6 +156,7 @@ TG_MODULE(GroupNorm);
 // Local response normalization across channels (functional::local_response_norm).
 class LocalResponseNormImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit LocalResponseNormImpl(int64_t size, double alpha = 1e-4, double beta = 0.75, double k = 1.0)
       : Module("LocalResponseNorm"), size(size), alpha(alpha), beta(beta), k(k) {}
   Tensor forward(const Tensor& input) override;

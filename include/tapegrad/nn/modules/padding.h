@@ -11,6 +11,7 @@ namespace tg::nn {
 
 class PadImpl : public Module {
  public:
+  TG_CLONEABLE
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   std::vector<int64_t> padding;
@@ -43,18 +44,21 @@ TG_PAD_MODULE(CircularPad3d, "circular", 3);
 
 class ConstantPad1dImpl : public PadImpl {
  public:
+  TG_CLONEABLE
   ConstantPad1dImpl(std::vector<int64_t> padding, double value)
       : PadImpl("ConstantPad1d", "constant", 1, std::move(padding), value) {}
 };
 TG_MODULE(ConstantPad1d);
 class ConstantPad2dImpl : public PadImpl {
  public:
+  TG_CLONEABLE
   ConstantPad2dImpl(std::vector<int64_t> padding, double value)
       : PadImpl("ConstantPad2d", "constant", 2, std::move(padding), value) {}
 };
 TG_MODULE(ConstantPad2d);
 class ConstantPad3dImpl : public PadImpl {
  public:
+  TG_CLONEABLE
   ConstantPad3dImpl(std::vector<int64_t> padding, double value)
       : PadImpl("ConstantPad3d", "constant", 3, std::move(padding), value) {}
 };

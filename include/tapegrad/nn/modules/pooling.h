@@ -8,6 +8,7 @@ namespace tg::nn {
 
 class MaxPool2dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit MaxPool2dImpl(functional::MaxPool2dOptions options) : Module("MaxPool2d"), options(options) {}
   explicit MaxPool2dImpl(Size2 kernel_size) : MaxPool2dImpl(functional::MaxPool2dOptions{.kernel_size = kernel_size}) {}
   Tensor forward(const Tensor& input) override;
@@ -25,6 +26,7 @@ class MaxPool2d : public ::tg::nn::ModuleHolder<MaxPool2dImpl> {
 
 class AvgPool2dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AvgPool2dImpl(functional::AvgPool2dOptions options) : Module("AvgPool2d"), options(options) {}
   explicit AvgPool2dImpl(Size2 kernel_size) : AvgPool2dImpl(functional::AvgPool2dOptions{.kernel_size = kernel_size}) {}
   Tensor forward(const Tensor& input) override;
@@ -39,6 +41,7 @@ class AvgPool2d : public ::tg::nn::ModuleHolder<AvgPool2dImpl> {
 
 class AdaptiveAvgPool2dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AdaptiveAvgPool2dImpl(Size2 output_size) : Module("AdaptiveAvgPool2d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -52,6 +55,7 @@ class AdaptiveAvgPool2d : public ::tg::nn::ModuleHolder<AdaptiveAvgPool2dImpl> {
 
 class AdaptiveMaxPool2dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AdaptiveMaxPool2dImpl(Size2 output_size) : Module("AdaptiveMaxPool2d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -68,6 +72,7 @@ class AdaptiveMaxPool2d : public ::tg::nn::ModuleHolder<AdaptiveMaxPool2dImpl> {
 
 class MaxPool1dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit MaxPool1dImpl(functional::MaxPool1dOptions options) : Module("MaxPool1d"), options(options) {}
   explicit MaxPool1dImpl(int64_t kernel_size)
       : MaxPool1dImpl(functional::MaxPool1dOptions{.kernel_size = kernel_size}) {}
@@ -82,6 +87,7 @@ TG_MODULE(MaxPool1d);
 
 class AvgPool1dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AvgPool1dImpl(functional::AvgPool1dOptions options) : Module("AvgPool1d"), options(options) {}
   explicit AvgPool1dImpl(int64_t kernel_size)
       : AvgPool1dImpl(functional::AvgPool1dOptions{.kernel_size = kernel_size}) {}
@@ -93,6 +99,7 @@ TG_MODULE(AvgPool1d);
 
 class AdaptiveAvgPool1dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AdaptiveAvgPool1dImpl(int64_t output_size) : Module("AdaptiveAvgPool1d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -102,6 +109,7 @@ TG_MODULE(AdaptiveAvgPool1d);
 
 class AdaptiveMaxPool1dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AdaptiveMaxPool1dImpl(int64_t output_size) : Module("AdaptiveMaxPool1d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -114,6 +122,7 @@ TG_MODULE(AdaptiveMaxPool1d);
 
 class MaxPool3dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit MaxPool3dImpl(functional::MaxPool3dOptions options) : Module("MaxPool3d"), options(options) {}
   explicit MaxPool3dImpl(Size3 kernel_size) : MaxPool3dImpl(functional::MaxPool3dOptions{.kernel_size = kernel_size}) {}
   Tensor forward(const Tensor& input) override;
@@ -131,6 +140,7 @@ class MaxPool3d : public ::tg::nn::ModuleHolder<MaxPool3dImpl> {
 
 class AvgPool3dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AvgPool3dImpl(functional::AvgPool3dOptions options) : Module("AvgPool3d"), options(options) {}
   explicit AvgPool3dImpl(Size3 kernel_size) : AvgPool3dImpl(functional::AvgPool3dOptions{.kernel_size = kernel_size}) {}
   Tensor forward(const Tensor& input) override;
@@ -145,6 +155,7 @@ class AvgPool3d : public ::tg::nn::ModuleHolder<AvgPool3dImpl> {
 
 class AdaptiveAvgPool3dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AdaptiveAvgPool3dImpl(Size3 output_size) : Module("AdaptiveAvgPool3d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -154,6 +165,7 @@ TG_MODULE(AdaptiveAvgPool3d);
 
 class AdaptiveMaxPool3dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit AdaptiveMaxPool3dImpl(Size3 output_size) : Module("AdaptiveMaxPool3d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -176,6 +188,7 @@ struct LPPoolOptions {
 template <class Size>
 class LPPoolImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit LPPoolImpl(LPPoolOptions<Size> options);
   LPPoolImpl(double norm_type, Size kernel_size) : LPPoolImpl(LPPoolOptions<Size>{norm_type, kernel_size}) {}
   Tensor forward(const Tensor& input) override;
@@ -200,6 +213,7 @@ struct MaxUnpoolOptions {
 template <class Size>
 class MaxUnpoolImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit MaxUnpoolImpl(MaxUnpoolOptions<Size> options);
   explicit MaxUnpoolImpl(Size kernel_size) : MaxUnpoolImpl(MaxUnpoolOptions<Size>{kernel_size}) {}
   using Module::forward;
@@ -219,6 +233,7 @@ TG_MODULE(MaxUnpool3d);
 template <class Options>
 class FractionalMaxPoolImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit FractionalMaxPoolImpl(Options options);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;

@@ -25,7 +25,10 @@ struct RNNOptions {
 // weight_hh_l{k}[_reverse] [gates * H, H], bias_ih_..., bias_hh_..., drawn from U(-1/sqrt(H), 1/sqrt(H)).
 class RNNBaseImpl : public Module {
  public:
+  TG_CLONEABLE
   RNNBaseImpl(const char* name, int64_t gates, int64_t input_size, int64_t hidden_size, const RNNOptions& options);
+  // The copy's parameters are bound to its own weights_.
+  RNNBaseImpl(const RNNBaseImpl& other);
   std::string extra_repr() const override;
   void reset_parameters();
 
@@ -59,6 +62,7 @@ class RNNBaseImpl : public Module {
 // Elman RNN: h' = nonlinearity(x W_ih^T + b_ih + h W_hh^T + b_hh).
 class RNNImpl : public RNNBaseImpl {
  public:
+  TG_CLONEABLE
   RNNImpl(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
       : RNNBaseImpl("RNN", 1, input_size, hidden_size, options) {}
   using Module::forward;
@@ -77,6 +81,7 @@ class RNN : public ModuleHolder<RNNImpl> {
 
 class LSTMImpl : public RNNBaseImpl {
  public:
+  TG_CLONEABLE
   LSTMImpl(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
       : RNNBaseImpl("LSTM", 4, input_size, hidden_size, options) {}
   using Module::forward;
@@ -97,6 +102,7 @@ class LSTM : public ModuleHolder<LSTMImpl> {
 
 class GRUImpl : public RNNBaseImpl {
  public:
+  TG_CLONEABLE
   GRUImpl(int64_t input_size, int64_t hidden_size, const RNNOptions& options = {})
       : RNNBaseImpl("GRU", 3, input_size, hidden_size, options) {}
   using Module::forward;
@@ -117,6 +123,7 @@ class GRU : public ModuleHolder<GRUImpl> {
 // state is zeros.
 class RNNCellBaseImpl : public Module {
  public:
+  TG_CLONEABLE
   RNNCellBaseImpl(const char* name, int64_t gates, int64_t input_size, int64_t hidden_size, bool bias);
   std::string extra_repr() const override;
   void reset_parameters();
@@ -134,6 +141,7 @@ class RNNCellBaseImpl : public Module {
 
 class RNNCellImpl : public RNNCellBaseImpl {
  public:
+  TG_CLONEABLE
   RNNCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true, std::string nonlinearity = "tanh");
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }
   Tensor forward(const Tensor& input, const Tensor& hx);
@@ -145,6 +153,7 @@ TG_MODULE(RNNCell);
 
 class LSTMCellImpl : public RNNCellBaseImpl {
  public:
+  TG_CLONEABLE
   LSTMCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true)
       : RNNCellBaseImpl("LSTMCell", 4, input_size, hidden_size, bias) {}
   using Module::forward;
@@ -155,6 +164,7 @@ TG_MODULE(LSTMCell);
 
 class GRUCellImpl : public RNNCellBaseImpl {
  public:
+  TG_CLONEABLE
   GRUCellImpl(int64_t input_size, int64_t hidden_size, bool bias = true)
       : RNNCellBaseImpl("GRUCell", 3, input_size, hidden_size, bias) {}
   Tensor forward(const Tensor& input) override { return forward(input, Tensor()); }

@@ -30,6 +30,7 @@ struct MultiheadAttentionForward {
 // in_proj_weight [3E, E], in_proj_bias [3E] (xavier_uniform_ / zeros), out_proj Linear(E, E).
 class MultiheadAttentionImpl : public Module {
  public:
+  TG_CLONEABLE
   MultiheadAttentionImpl(int64_t embed_dim, int64_t num_heads, const MultiheadAttentionOptions& options = {});
   using Module::forward;
   // query [L, N, E], key/value [S, N, E] (batch_first: N first; unbatched: no N). Returns the
@@ -73,6 +74,7 @@ using TransformerDecoderLayerOptions = TransformerEncoderLayerOptions;
 // the residual, or before the block with norm_first).
 class TransformerEncoderLayerImpl : public Module {
  public:
+  TG_CLONEABLE
   TransformerEncoderLayerImpl(int64_t d_model, int64_t nhead, const TransformerEncoderLayerOptions& options = {});
   Tensor forward(const Tensor& src) override { return forward(src, {}, {}, false); }
   Tensor forward(const Tensor& src, const Tensor& src_mask, const Tensor& src_key_padding_mask = {},
@@ -96,6 +98,7 @@ class TransformerEncoderLayer : public ModuleHolder<TransformerEncoderLayerImpl>
 // feed-forward block; residuals and LayerNorm as in the encoder layer.
 class TransformerDecoderLayerImpl : public Module {
  public:
+  TG_CLONEABLE
   TransformerDecoderLayerImpl(int64_t d_model, int64_t nhead, const TransformerDecoderLayerOptions& options = {});
   using Module::forward;
   // tgt [T, N, E], memory [S, N, E] (batch_first: N first; unbatched: no N). tgt_mask [T, T],
@@ -122,6 +125,7 @@ class TransformerDecoderLayer : public ModuleHolder<TransformerDecoderLayerImpl>
 // on the output when given (any one-tensor module, usually a LayerNorm).
 class TransformerEncoderImpl : public Module {
  public:
+  TG_CLONEABLE
   TransformerEncoderImpl(const TransformerEncoderLayer& encoder_layer, int64_t num_layers,
                          std::shared_ptr<Module> norm = nullptr);
   Tensor forward(const Tensor& src) override { return forward(src, {}, {}, false); }
@@ -139,6 +143,7 @@ TG_MODULE(TransformerEncoder);
 
 class TransformerDecoderImpl : public Module {
  public:
+  TG_CLONEABLE
   TransformerDecoderImpl(const TransformerDecoderLayer& decoder_layer, int64_t num_layers,
                          std::shared_ptr<Module> norm = nullptr);
   template <class Holder>
@@ -184,6 +189,7 @@ struct TransformerMasks {
 // matrix starts from xavier_uniform_ (PyTorch's _reset_parameters).
 class TransformerImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit TransformerImpl(const TransformerOptions& options = {});
   using Module::forward;
   // src [S, N, E], tgt [T, N, E] (batch_first: N first; unbatched: no N) -> [T, N, E].

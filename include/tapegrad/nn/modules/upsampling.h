@@ -11,6 +11,7 @@ namespace tg::nn {
 
 class UpsampleImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit UpsampleImpl(functional::InterpolateOptions options);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -22,6 +23,7 @@ TG_MODULE(Upsample);
 // Exactly one of size and scale_factor (one value for both dims, or one each).
 class UpsamplingNearest2dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit UpsamplingNearest2dImpl(std::vector<int64_t> size, std::vector<double> scale_factor = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -31,6 +33,7 @@ TG_MODULE(UpsamplingNearest2d);
 
 class UpsamplingBilinear2dImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit UpsamplingBilinear2dImpl(std::vector<int64_t> size, std::vector<double> scale_factor = {});
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -40,6 +43,7 @@ TG_MODULE(UpsamplingBilinear2d);
 
 class PixelShuffleImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit PixelShuffleImpl(int64_t upscale_factor) : Module("PixelShuffle"), upscale_factor(upscale_factor) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
@@ -49,6 +53,7 @@ TG_MODULE(PixelShuffle);
 
 class PixelUnshuffleImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit PixelUnshuffleImpl(int64_t downscale_factor)
       : Module("PixelUnshuffle"), downscale_factor(downscale_factor) {}
   Tensor forward(const Tensor& input) override;
@@ -59,6 +64,7 @@ TG_MODULE(PixelUnshuffle);
 
 class ChannelShuffleImpl : public Module {
  public:
+  TG_CLONEABLE
   explicit ChannelShuffleImpl(int64_t groups) : Module("ChannelShuffle"), groups(groups) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;

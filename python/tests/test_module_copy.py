@@ -1,0 +1,131 @@
+"""copy.deepcopy of tensors and modules (EMA models, target networks, keeping the best model), and
+replacing a container's modules, with PyTorch's semantics."""
+import copy
+
+import pytest
+
+import tapegrad as tg
+from tapegrad import nn
+
+
+class Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(6, 4)
+        self.head = nn.Linear(4, 6, bias=False)
+        self.head.weight = self.emb.weight
+        self.body = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.ReLU())
+        self.scale = nn.Parameter(tg.ones(1))
+        self.register_buffer("steps", tg.zeros(()))
+        self.config = {"depth": 2, "names": ["a"]}
+
+    def forward(self, tokens):
+        return self.head(self.body(self.emb(tokens))) * self.scale
+
+
+def test_deepcopy_of_a_tensor_keeps_class_gradient_and_attributes():
+    p = nn.Parameter(tg.randn(3))
+    p.grad = tg.ones(3)
+    p.tag = ["kept"]
+    q = copy.deepcopy(p)
+    assert type(q) is nn.Parameter and q.requires_grad and q is not p
+    assert q.data_ptr() != p.data_ptr() and tg.equal(q, p)
+    assert tg.equal(q.grad, p.grad) and q.grad.data_ptr() != p.grad.data_ptr()
+    assert q.tag == ["kept"] and q.tag is not p.tag
+    both = copy.deepcopy({"a": p, "b": p})
+    assert both["a"] is both["b"]
+    x = tg.arange(6.0).reshape(2, 3).t()
+    assert tg.equal(copy.deepcopy(x), x) and copy.deepcopy(x.int()).dtype == tg.int32
+    y = tg.ones(2, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="only tensors created by the user .* not the result of MulBackward"):
+        copy.deepcopy(y)
+
+
+def test_deepcopy_of_a_python_module_is_independent_and_keeps_ties():
+    model = Tied()
+    tokens = tg.tensor([1, 2, 3])
+    model(tokens).sum().backward()
+    clone = copy.deepcopy(model)
+    assert type(clone) is Tied and clone is not model
+    assert clone.head.weight is clone.emb.weight  # still tied, to a new tensor
+    assert clone.head.weight is not model.head.weight
+    assert [n for n, _ in clone.named_parameters()] == [n for n, _ in model.named_parameters()]
+    assert all(type(p) is nn.Parameter for p in clone.parameters())
+    assert tg.equal(clone.scale.grad, model.scale.grad)
+    assert clone.config == model.config and clone.config is not model.config
+    assert tg.allclose(clone(tokens), model(tokens))
+    # Training the copy leaves the original alone: weights, running stats and gradients.
+    before = model.body[0].weight.clone()
+    opt = tg.optim.SGD(clone.parameters(), lr=0.5)
+    clone(tokens).pow(2).sum().backward()
+    opt.step()
+    assert tg.equal(model.body[0].weight, before)
+    assert not tg.equal(clone.body[0].weight, before)
+    assert not tg.equal(clone.body[1].running_mean, model.body[1].running_mean)
+    assert clone.training and not copy.deepcopy(model.eval()).training
+
+
+def test_deepcopy_of_cpp_layers_and_containers():
+    seq = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.LSTM(4, 5, batch_first=True))
+    seq[0].note = "first"
+    seq_copy = copy.deepcopy(seq)
+    assert type(seq_copy) is nn.Sequential and len(seq_copy) == 3
+    assert seq_copy[0].weight is not seq[0].weight and tg.equal(seq_copy[0].weight, seq[0].weight)
+    assert seq_copy[0].note == "first"
+    x = tg.randn(2, 7, 3)
+    out, _ = seq_copy[2](seq_copy[1](seq_copy[0](x)))
+    ref, _ = seq[2](seq[1](seq[0](x)))
+    assert tg.allclose(out, ref)
+    shared = nn.Linear(2, 2)
+    twice = copy.deepcopy(nn.ModuleList([shared, shared]))
+    assert twice[0] is twice[1] and twice[0] is not shared
+    bare = nn.Module()
+    bare.fc = nn.Linear(2, 2)
+    bare_copy = copy.deepcopy(bare)
+    assert bare_copy.fc is not bare.fc and tg.equal(bare_copy.fc.weight, bare.fc.weight)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    layer_copy = copy.deepcopy(layer)
+    src = tg.randn(3, 2, 8)
+    assert tg.allclose(layer_copy(src), layer(src), atol=1e-6)
+
+
+def test_deepcopy_keeps_hooks_and_rejects_subclassed_cpp_layers():
+    seen = []
+    model = nn.Linear(2, 2)
+    model.register_forward_hook(lambda m, i, o: seen.append(type(m).__name__))
+    copy.deepcopy(model)(tg.ones(1, 2))
+    assert seen == ["Linear"]
+
+    class Scaled(nn.Linear):
+        pass
+
+    with pytest.raises(TypeError, match="Scaled subclasses the C\\+\\+ layer Linear"):
+        copy.deepcopy(Scaled(2, 2))
+
+
+def test_replacing_a_containers_module_changes_what_it_calls():
+    seq = nn.Sequential(nn.Linear(3, 4), nn.ReLU())
+    x = tg.randn(5, 3)
+    seq[1] = nn.Tanh()
+    assert isinstance(seq[1], nn.Tanh) and (seq(x) < 0).any()
+    setattr(seq, "1", nn.Sigmoid())  # what PyTorch's seq._modules assignment amounts to
+    assert (seq(x) > 0).all()
+    seq[-1] = nn.Identity()
+    assert tg.allclose(seq(x), seq[0](x))
+    with pytest.raises(IndexError, match="Sequential: index 2 is out of range for 2 modules"):
+        seq[2] = nn.ReLU()
+    head = seq[:1]
+    assert type(head) is nn.Sequential and len(head) == 1 and head[0] is seq[0]
+    assert [n for n, _ in nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())[::2].named_children()] == ["0", "2"]
+    ml = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    ml[0] = nn.Sigmoid()
+    assert isinstance(ml[0], nn.Sigmoid) and type(ml[1:]) is nn.ModuleList
+    md = nn.ModuleDict({"act": nn.ReLU()})
+    md["act"] = nn.Tanh()
+    assert isinstance(md["act"], nn.Tanh) and len(md) == 1
+    layer = nn.TransformerEncoderLayer(4, 2, 8)
+    with pytest.raises(TypeError, match="submodule 'linear1' must be a Linear like the one it replaces"):
+        layer.linear1 = nn.ReLU()
+    new_linear = nn.Linear(4, 8)
+    layer.linear1 = new_linear
+    assert layer.linear1 is new_linear
