@@ -68,7 +68,13 @@ void make_parameter(const std::string& module, const std::string& name, const Te
 Tensor& Module::register_parameter(std::string name, Tensor tensor, bool requires_grad) {
   check_new_name(name, "parameter");
   make_parameter(name_, name, tensor, requires_grad);
+  update_bound(name, tensor);
   return parameters_.insert(std::move(name), std::move(tensor));
+}
+
+void Module::update_bound(const std::string& name, const Tensor& value) {
+  for (auto& [bound, member] : bound_members_)
+    if (bound == name) *member = value;
 }
 
 Tensor& Module::register_parameter(std::string name, Tensor tensor, Tensor* member, bool requires_grad) {
@@ -82,8 +88,7 @@ Tensor& Module::replace_parameter(const std::string& name, Tensor tensor, bool r
   TG_CHECK(slot != nullptr, "{}: no parameter named '{}' to replace", name_, name);
   make_parameter(name_, name, tensor, requires_grad);
   *slot = std::move(tensor);
-  for (auto& [bound, member] : bound_members_)
-    if (bound == name) *member = *slot;
+  update_bound(name, *slot);
   return *slot;
 }
 
@@ -96,6 +101,7 @@ bool Module::parameter_bound(const std::string& name) const {
 Tensor& Module::register_buffer(std::string name, Tensor tensor, bool persistent) {
   check_new_name(name, "buffer");
   if (!persistent) non_persistent_.push_back(name);
+  update_bound(name, tensor);
   return buffers_.insert(std::move(name), std::move(tensor));
 }
 
@@ -109,9 +115,34 @@ Tensor& Module::replace_buffer(const std::string& name, Tensor tensor) {
   Tensor* slot = buffers_.find(name);
   TG_CHECK(slot != nullptr, "{}: no buffer named '{}' to replace", name_, name);
   *slot = std::move(tensor);
-  for (auto& [bound, member] : bound_members_)
-    if (bound == name) *member = *slot;
+  update_bound(name, *slot);
   return *slot;
+}
+
+void Module::unregister_parameter(const std::string& name) {
+  TG_CHECK(parameters_.erase(name), "{}: no parameter named '{}' to remove", name_, name);
+}
+
+void Module::unregister_buffer(const std::string& name) {
+  TG_CHECK(buffers_.erase(name), "{}: no buffer named '{}' to remove", name_, name);
+  std::erase(non_persistent_, name);
+}
+
+void Module::unregister_module(const std::string& name) {
+  const size_t index = child_index(name);
+  TG_CHECK(index < children_.size(), "{}: no submodule named '{}' to remove", name_, name);
+  for (const BoundChild& bound : bound_children_)
+    TG_CHECK(bound.name != name, "{}: submodule '{}' can't be removed: the layer calls it (replace it instead)", name_,
+             name);
+  children_.erase(name);
+  child_removed(index);
+}
+
+void Module::assign_member(const std::string& name, const Tensor& value) {
+  TG_CHECK(!parameters_.contains(name) && !buffers_.contains(name),
+           "{}: '{}' is registered; assign_member sets members whose tensor is not", name_, name);
+  TG_CHECK(parameter_bound(name), "{}: no member is bound to '{}'", name_, name);
+  update_bound(name, value);
 }
 
 void Module::add_child(std::string name, std::shared_ptr<Module> module) {
@@ -120,9 +151,14 @@ void Module::add_child(std::string name, std::shared_ptr<Module> module) {
   children_.insert(std::move(name), std::move(module));
 }
 
-void Module::replace_child(const std::string& name, std::shared_ptr<Module> module) {
+size_t Module::child_index(const std::string& name) const {
   size_t index = 0;
   while (index < children_.size() && children_.items()[index].first != name) ++index;
+  return index;
+}
+
+void Module::replace_child(const std::string& name, std::shared_ptr<Module> module) {
+  const size_t index = child_index(name);
   TG_CHECK(index < children_.size(), "{}: no submodule named '{}' to replace", name_, name);
   TG_CHECK(module != nullptr, "{}: the module replacing submodule '{}' is empty", name_, name);
   std::shared_ptr<Module>& slot = (children_.begin() + static_cast<std::ptrdiff_t>(index))->second;
@@ -136,6 +172,7 @@ void Module::replace_child(const std::string& name, std::shared_ptr<Module> modu
 }
 
 void Module::child_replaced(size_t, const std::shared_ptr<Module>&) {}
+void Module::child_removed(size_t) {}
 
 // ---- copying -----------------------------------------------------------------------------------
 

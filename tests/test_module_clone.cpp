@@ -177,3 +177,34 @@ TEST(ModuleClone, ReplacedSubmodulesAreWhatTheLayerCalls) {
   EXPECT_THROW_WITH(loss->replace_buffer("bias", ones({3})), Error, "no buffer named 'bias' to replace");
   EXPECT_THROW_WITH(seq->replace_module("9", nn::Tanh()), Error, "Sequential: no submodule named '9' to replace");
 }
+
+TEST(ModuleMembers, UnregisterAndAssignBoundMembers) {
+  nn::Linear fc(2, 2);
+  fc->unregister_parameter("weight");
+  EXPECT_EQ(fc->named_parameters().keys(), (std::vector<std::string>{"bias"}));
+  // The member stays bound: what a parametrization computes reaches forward.
+  fc->assign_member("weight", ones({2, 2}));
+  const Tensor x = tensor(std::vector<float>{1.0f, 2.0f}).reshape({1, 2});
+  EXPECT_TRUE(close(fc(x), matmul(x, ones({2, 2})) + fc->bias));
+  EXPECT_THROW_WITH(fc->assign_member("bias", ones({2})), Error,
+                    "Linear: 'bias' is registered; assign_member sets members whose tensor is not");
+  EXPECT_THROW_WITH(fc->assign_member("scale", ones({2})), Error, "Linear: no member is bound to 'scale'");
+  const Tensor fresh = zeros({2, 2});
+  fc->register_parameter("weight", fresh);  // registering the name again rebinds the member
+  EXPECT_TRUE(fc->weight.is_same(fresh));
+  EXPECT_THROW_WITH(fc->unregister_parameter("scale"), Error, "Linear: no parameter named 'scale' to remove");
+
+  nn::BatchNorm1d bn(3);
+  bn->unregister_buffer("num_batches_tracked");
+  EXPECT_FALSE(bn->state_dict().contains("num_batches_tracked"));
+  EXPECT_THROW_WITH(bn->unregister_buffer("num_batches_tracked"), Error, "no buffer named 'num_batches_tracked'");
+
+  nn::Sequential seq(nn::Linear(2, 2), nn::ReLU());
+  seq->unregister_module("1");
+  EXPECT_EQ(seq->size(), 1u);
+  EXPECT_TRUE(close(seq(-x), seq[0]->forward(-x)));
+  nn::TransformerEncoderLayer layer(4, 2, {.dim_feedforward = 8});
+  EXPECT_THROW_WITH(layer->unregister_module("linear1"), Error,
+                    "TransformerEncoderLayer: submodule 'linear1' can't be removed: the layer calls it");
+  EXPECT_THROW_WITH(layer->unregister_module("nothing"), Error, "no submodule named 'nothing' to remove");
+}

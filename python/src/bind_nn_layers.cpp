@@ -735,6 +735,12 @@ void bind_nn_layers(py::module_& nn) {
                d.insert(k, as_module(m));
              registered_module(self, k, as_module(m));
            })
+      .def("__delitem__",
+           [](py::object self, const std::string& k) {
+             TG_CHECK_AS(IndexError, py::cast<const ModuleDictImpl&>(self).contains(k),
+                         "ModuleDict: no module named '{}'", k);
+             module_delattr(self, k);
+           })
       .def("__contains__", &ModuleDictImpl::contains)
       .def("__len__", &ModuleDictImpl::size)
       .def("__iter__", [](const ModuleDictImpl& d) { return py::iter(py::cast(d.keys())); })

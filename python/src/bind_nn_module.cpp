@@ -107,6 +107,10 @@ py::object module_getattr(py::object self, const std::string& name) {
   if (const tg::Tensor* b = buffers.find(name)) return registered_object(self, name, *b, false);
   const auto children = m.named_children();
   if (const auto* c = children.find(name)) return registered_module(self, name, *c);
+  // A tensor computed from others (a parametrized weight), listed in _tg_computed.
+  const py::dict attrs = self.attr("__dict__");
+  if (attrs.contains("_tg_computed") && py::dict(attrs["_tg_computed"]).contains(name))
+    return py::module_::import("tapegrad.nn.utils.parametrize").attr("_value")(self, name);
   throw py::attribute_error(fmt::format("'{}' object has no attribute '{}'", m.name(), name));
 }
 
@@ -169,6 +173,11 @@ void mirror(py::handle self, const std::string& name, py::handle value) {
 }
 
 void module_setattr(py::object self, const std::string& name, py::object value) {
+  if (const py::dict attrs = self.attr("__dict__");
+      attrs.contains("_tg_computed") && py::dict(attrs["_tg_computed"]).contains(name)) {
+    py::module_::import("tapegrad.nn.utils.parametrize").attr("_assign")(self, name, value);
+    return;
+  }
   Module& m = py::cast<Module&>(self);
   if (auto* p = dynamic_cast<PyModule*>(&m); p && p->name() == "Module") p->take_type_name(self);
   const bool is_param = parameter_class && PyObject_IsInstance(value.ptr(), parameter_class) == 1;
@@ -255,6 +264,28 @@ py::object module_deepcopy(py::object self, py::dict memo) {
 
 }  // namespace
 
+// `del module.name`: a registered parameter, buffer or submodule leaves the module (and the
+// objects kept for it); another attribute goes as on any object.
+void module_delattr(py::object self, const std::string& name) {
+  Module& m = py::cast<Module&>(self);
+  if (m.named_parameters(false).contains(name)) {
+    m.unregister_parameter(name);
+  } else if (m.named_buffers(false).contains(name)) {
+    m.unregister_buffer(name);
+  } else if (m.named_children().contains(name)) {
+    m.unregister_module(name);
+  } else {
+    if (PyObject_GenericSetAttr(self.ptr(), py::str(name).ptr(), nullptr) != 0) throw py::error_already_set();
+    return;
+  }
+  py::dict attrs = self.attr("__dict__");
+  if (attrs.contains(name)) PyDict_DelItemString(attrs.ptr(), name.c_str());
+  if (attrs.contains("_tg_registered_objects")) {
+    py::dict kept = attrs["_tg_registered_objects"];
+    if (kept.contains(name)) PyDict_DelItemString(kept.ptr(), name.c_str());
+  }
+}
+
 py::object registered_object(py::handle owner, const std::string& name, const tg::Tensor& t, bool parameter) {
   if (!t.defined()) return py::none();
   py::object obj = py::reinterpret_borrow<py::object>(tensor_object(t));
@@ -309,6 +340,9 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
       .def("__deepcopy__", &module_deepcopy, py::arg("memo"))
       .def("__getattr__", &module_getattr)
       .def("__setattr__", &module_setattr)
+      .def("__delattr__", &module_delattr)
+      .def("_assign_member", &Module::assign_member, py::arg("name"), py::arg("value"))
+      .def("_member_bound", &Module::parameter_bound, py::arg("name"))
       .def("_get_name",
            [](py::object self) {
              name_python_modules(py::cast<Module&>(self));

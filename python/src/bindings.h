@@ -43,6 +43,8 @@ py::object registered_module(py::handle owner, const std::string& name, const st
 // (name, object) of each of owner's submodules, as registered_module hands them out.
 py::list named_child_objects(py::handle owner);
 py::list child_objects(py::handle owner);
+// `del module.name` for a registered parameter, buffer or submodule (or any other attribute).
+void module_delattr(py::object self, const std::string& name);
 
 // unique's and unique_consecutive's result: the values alone, or a tuple with the inverse and
 // counts that were asked for.

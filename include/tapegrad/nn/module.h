@@ -143,6 +143,15 @@ class Module : public std::enable_shared_from_this<Module> {
     bound_children_.push_back({std::move(name), member, &detail::assign_module<Holder>});
     return *member = std::move(holder);
   }
+  // Removes a registered parameter, buffer or submodule (Python's `del module.name`). A member
+  // bound to a removed tensor keeps it and stays bound: assign_member sets it, and registering
+  // the name again rebinds it.
+  void unregister_parameter(const std::string& name);
+  void unregister_buffer(const std::string& name);
+  void unregister_module(const std::string& name);
+  // Sets the member bound under `name`, which must not be registered, to `value`: how a
+  // parametrization hands a layer the weight it computes from its own parameters.
+  void assign_member(const std::string& name, const Tensor& value);
   // Replaces a registered submodule (same name), as PyTorch's setattr does.
   template <class M>
   std::shared_ptr<M> replace_module(const std::string& name, std::shared_ptr<M> module) {
@@ -225,8 +234,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // Points the members bound inside the `size` bytes at `from` to the same places at `to`:
   // after a copy, at the copy's own members.
   void rebase_members(const void* from, size_t size, void* to);
-  // Called after replace_module put `module` in the slot of the `index`-th submodule.
+  // Called after replace_module put `module` in the slot of the `index`-th submodule, and after
+  // unregister_module removed that submodule.
   virtual void child_replaced(size_t index, const std::shared_ptr<Module>& module);
+  virtual void child_removed(size_t index);
 
   template <class T>
   static std::shared_ptr<Module> copy_of(const T& self) {
@@ -242,6 +253,8 @@ class Module : public std::enable_shared_from_this<Module> {
   void add_child(std::string name, std::shared_ptr<Module> module);
   void replace_child(const std::string& name, std::shared_ptr<Module> module);
   void check_new_name(const std::string& name, const char* what) const;
+  void update_bound(const std::string& name, const Tensor& value);
+  size_t child_index(const std::string& name) const;
   void convert(const std::function<Tensor(const Tensor&)>& fn);
   void collect(const std::string& prefix, bool params, bool recurse, NamedTensors& out,
                std::vector<const TensorImpl*>& seen) const;

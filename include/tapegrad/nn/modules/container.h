@@ -37,6 +37,7 @@ class SequentialImpl : public Module {
 
  protected:
   void child_replaced(size_t index, const std::shared_ptr<Module>& module) override { modules_[index] = module; }
+  void child_removed(size_t index) override { modules_.erase(modules_.begin() + static_cast<std::ptrdiff_t>(index)); }
 
  private:
   std::vector<std::shared_ptr<Module>> modules_;
@@ -72,6 +73,7 @@ class ModuleListImpl : public Module {
 
  protected:
   void child_replaced(size_t index, const std::shared_ptr<Module>& module) override { modules_[index] = module; }
+  void child_removed(size_t index) override { modules_.erase(modules_.begin() + static_cast<std::ptrdiff_t>(index)); }
 
  private:
   std::vector<std::shared_ptr<Module>> modules_;
