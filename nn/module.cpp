@@ -138,6 +138,15 @@ void Module::unregister_module(const std::string& name) {
   child_removed(index);
 }
 
+Tensor Module::swap_tensor(const std::string& name, Tensor tensor) {
+  Tensor* slot = parameters_.find(name);
+  if (slot == nullptr) slot = buffers_.find(name);
+  TG_CHECK(slot != nullptr, "{}: no parameter or buffer named '{}' to swap", name_, name);
+  std::swap(*slot, tensor);
+  update_bound(name, *slot);
+  return tensor;
+}
+
 void Module::assign_member(const std::string& name, const Tensor& value) {
   TG_CHECK(!parameters_.contains(name) && !buffers_.contains(name),
            "{}: '{}' is registered; assign_member sets members whose tensor is not", name_, name);

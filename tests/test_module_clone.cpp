@@ -208,3 +208,26 @@ TEST(ModuleMembers, UnregisterAndAssignBoundMembers) {
                     "TransformerEncoderLayer: submodule 'linear1' can't be removed: the layer calls it");
   EXPECT_THROW_WITH(layer->unregister_module("nothing"), Error, "no submodule named 'nothing' to remove");
 }
+
+TEST(ModuleMembers, SwapTensorAndRegistrationQueries) {
+  nn::Linear fc(2, 2, false);
+  EXPECT_TRUE(fc->has_parameter("bias"));  // registered, empty
+  EXPECT_FALSE(fc->has_parameter("scale"));
+  EXPECT_FALSE(fc->has_buffer("bias"));
+  // Any tensor, also a result of an op, takes a slot for a while; the member follows.
+  const Tensor w = ones({2, 2}).requires_grad_(true);
+  const Tensor doubled = w * 2;
+  const Tensor original = fc->swap_tensor("weight", doubled);
+  EXPECT_TRUE(fc->weight.is_same(doubled));
+  const Tensor x = ones({1, 2});
+  fc(x).sum().backward();
+  EXPECT_TRUE(close(w.grad(), full({2, 2}, 2.0)));
+  EXPECT_TRUE(fc->swap_tensor("weight", original).is_same(doubled));
+  EXPECT_TRUE(fc->weight.is_same(original));
+  nn::BatchNorm1d bn(2);
+  const Tensor mean = zeros({2});
+  bn->swap_tensor("running_mean", mean);
+  bn(tensor(std::vector<float>{1, 2, 3, 4}).reshape({2, 2}));
+  EXPECT_TRUE(close(mean, tensor(std::vector<float>{0.2f, 0.3f})));
+  EXPECT_THROW_WITH(fc->swap_tensor("scale", ones({1})), Error, "Linear: no parameter or buffer named 'scale' to swap");
+}

@@ -77,7 +77,7 @@ Conv1dImpl::Conv1dImpl(int64_t in, int64_t out, int64_t k, const Conv1dOptions& 
   check_channels("Conv1d", in, out, o.groups);
   check_padding_mode("Conv1d", o.padding_mode);
   register_parameter("weight", empty({out, in / o.groups, k}), &weight);
-  if (o.bias) register_parameter("bias", empty({out}), &bias);
+  register_parameter("bias", o.bias ? empty({out}) : Tensor(), &bias);
   reset_parameters();
 }
 void Conv1dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -110,7 +110,7 @@ Conv2dImpl::Conv2dImpl(int64_t in, int64_t out, Size2 k, const Conv2dOptions& o)
   check_channels("Conv2d", in, out, o.groups);
   check_padding_mode("Conv2d", o.padding_mode);
   register_parameter("weight", empty({out, in / o.groups, k.h, k.w}), &weight);
-  if (o.bias) register_parameter("bias", empty({out}), &bias);
+  register_parameter("bias", o.bias ? empty({out}) : Tensor(), &bias);
   reset_parameters();
 }
 void Conv2dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -141,7 +141,7 @@ ConvTranspose2dImpl::ConvTranspose2dImpl(int64_t in, int64_t out, Size2 k, const
     : Module("ConvTranspose2d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("ConvTranspose2d", in, out, o.groups);
   register_parameter("weight", empty({in, out / o.groups, k.h, k.w}), &weight);
-  if (o.bias) register_parameter("bias", empty({out}), &bias);
+  register_parameter("bias", o.bias ? empty({out}) : Tensor(), &bias);
   reset_parameters();
 }
 void ConvTranspose2dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -168,7 +168,7 @@ Conv3dImpl::Conv3dImpl(int64_t in, int64_t out, Size3 k, const Conv3dOptions& o)
   check_channels("Conv3d", in, out, o.groups);
   check_padding_mode("Conv3d", o.padding_mode);
   register_parameter("weight", empty({out, in / o.groups, k.d, k.h, k.w}), &weight);
-  if (o.bias) register_parameter("bias", empty({out}), &bias);
+  register_parameter("bias", o.bias ? empty({out}) : Tensor(), &bias);
   reset_parameters();
 }
 void Conv3dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -202,7 +202,7 @@ ConvTranspose3dImpl::ConvTranspose3dImpl(int64_t in, int64_t out, Size3 k, const
     : Module("ConvTranspose3d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("ConvTranspose3d", in, out, o.groups);
   register_parameter("weight", empty({in, out / o.groups, k.d, k.h, k.w}), &weight);
-  if (o.bias) register_parameter("bias", empty({out}), &bias);
+  register_parameter("bias", o.bias ? empty({out}) : Tensor(), &bias);
   reset_parameters();
 }
 void ConvTranspose3dImpl::reset_parameters() { reset_conv(weight, bias); }
@@ -230,7 +230,7 @@ ConvTranspose1dImpl::ConvTranspose1dImpl(int64_t in, int64_t out, int64_t k, con
     : Module("ConvTranspose1d"), in_channels(in), out_channels(out), kernel_size(k), options(o) {
   check_channels("ConvTranspose1d", in, out, o.groups);
   register_parameter("weight", empty({in, out / o.groups, k}), &weight);
-  if (o.bias) register_parameter("bias", empty({out}), &bias);
+  register_parameter("bias", o.bias ? empty({out}) : Tensor(), &bias);
   reset_parameters();
 }
 void ConvTranspose1dImpl::reset_parameters() { reset_conv(weight, bias); }

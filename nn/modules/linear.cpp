@@ -14,7 +14,7 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias)
   TG_CHECK_VALUE(in >= 0 && out >= 0, "Linear: in_features and out_features must be non-negative, got {} and {}", in,
                  out);
   register_parameter("weight", empty({out, in}), &weight);
-  if (with_bias) register_parameter("bias", empty({out}), &bias);
+  register_parameter("bias", with_bias ? empty({out}) : Tensor(), &bias);
   reset_parameters();
 }
 
@@ -37,7 +37,7 @@ std::string LinearImpl::extra_repr() const {
 BilinearImpl::BilinearImpl(int64_t in1, int64_t in2, int64_t out, bool with_bias)
     : Module("Bilinear"), in1_features(in1), in2_features(in2), out_features(out) {
   register_parameter("weight", empty({out, in1, in2}), &weight);
-  if (with_bias) register_parameter("bias", empty({out}), &bias);
+  register_parameter("bias", with_bias ? empty({out}) : Tensor(), &bias);
   reset_parameters();
 }
 

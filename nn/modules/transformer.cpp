@@ -18,7 +18,7 @@ MultiheadAttentionImpl::MultiheadAttentionImpl(int64_t e, int64_t h, const Multi
   TG_CHECK_VALUE(e > 0 && h > 0 && e % h == 0, "MultiheadAttention: embed_dim ({}) must be divisible by num_heads ({})",
                  e, h);
   register_parameter("in_proj_weight", empty({3 * e, e}), &in_proj_weight);
-  if (o.bias) register_parameter("in_proj_bias", empty({3 * e}), &in_proj_bias);
+  register_parameter("in_proj_bias", o.bias ? empty({3 * e}) : Tensor(), &in_proj_bias);
   register_module("out_proj", Linear(e, e, o.bias), &out_proj);
   reset_parameters();
 }

@@ -64,6 +64,20 @@ void def_module_sequence(Layer<Impl>& cls, const char* what) {
       .def("__iter__", [](py::object self) { return py::iter(child_objects(self)); });
 }
 
+// BatchNorm's and InstanceNorm's torch.nn attributes; eps and momentum may be changed.
+template <class Impl>
+Layer<Impl>& def_norm_options(Layer<Impl>&& cls) {
+  cls.def_readonly("num_features", &Impl::num_features)
+      .def_property(
+          "eps", [](const Impl& m) { return m.options.eps; }, [](Impl& m, double eps) { m.options.eps = eps; })
+      .def_property(
+          "momentum", [](const Impl& m) { return m.options.momentum; },
+          [](Impl& m, double momentum) { m.options.momentum = momentum; })
+      .def_property_readonly("affine", [](const Impl& m) { return m.options.affine; })
+      .def_property_readonly("track_running_stats", [](const Impl& m) { return m.options.track_running_stats; });
+  return cls;
+}
+
 // forward for the max pools: (output, indices) when the module was built with return_indices=True.
 template <class Impl>
 auto indices_forward() {
@@ -179,8 +193,7 @@ void bind_nn_layers(py::module_& nn) {
       .def_readonly("in_channels", &ConvTranspose3dImpl::in_channels)
       .def_readonly("out_channels", &ConvTranspose3dImpl::out_channels);
 
-  py::class_<BatchNormImpl, Module, py::smart_holder>(nn, "_BatchNorm")
-      .def_readonly("num_features", &BatchNormImpl::num_features)
+  def_norm_options(Layer<BatchNormImpl>(nn, "_BatchNorm"))
       .def("reset_running_stats", &BatchNormImpl::reset_running_stats);
   auto bn_options = [](double eps, std::optional<double> momentum, bool affine, bool track) {
     TG_CHECK_VALUE(momentum.has_value(), "BatchNorm: momentum=None (a cumulative average) is not supported");
@@ -204,7 +217,7 @@ void bind_nn_layers(py::module_& nn) {
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
            py::arg("track_running_stats") = true);
-  Layer<InstanceNormImpl>(nn, "_InstanceNorm");
+  def_norm_options(Layer<InstanceNormImpl>(nn, "_InstanceNorm"));
   py::class_<InstanceNorm1dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm1d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
              return std::make_shared<InstanceNorm1dImpl>(n, bn_options(eps, momentum, affine, track));

@@ -29,6 +29,7 @@ class PyModule : public Module, public py::trampoline_self_life_support {
 };
 
 PyObject* parameter_class = nullptr;  // tg.nn.Parameter, set by the package
+PyObject* buffer_class = nullptr;     // tg.nn.Buffer
 
 // What `owner` keeps of the objects it handed out, by registered name.
 void keep(py::handle owner, const std::string& name, const py::object& obj) {
@@ -105,6 +106,7 @@ py::object module_getattr(py::object self, const std::string& name) {
   const tg::nn::NamedTensors params = m.named_parameters(false), buffers = m.named_buffers(false);
   if (const tg::Tensor* p = params.find(name)) return registered_object(self, name, *p, true);
   if (const tg::Tensor* b = buffers.find(name)) return registered_object(self, name, *b, false);
+  if (m.has_parameter(name) || m.has_buffer(name)) return py::none();  // registered empty (bias=False)
   const auto children = m.named_children();
   if (const auto* c = children.find(name)) return registered_module(self, name, *c);
   // A tensor computed from others (a parametrized weight), listed in _tg_computed.
@@ -186,14 +188,20 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
     if (m.named_children().contains(name))
       m.replace_module(name, module_ptr(value));
     else m.register_module(name, module_ptr(value));
-  } else if (tg::Tensor* registered = params.find(name)) {
+  } else if (m.has_parameter(name)) {
+    if (value.is_none()) {  // PyTorch's `module.bias = None`: the layer runs without it
+      m.replace_parameter(name, tg::Tensor(), false);
+      mirror(self, name, value);
+      return;
+    }
     TG_CHECK_TYPE(is_param, "{}: cannot assign {} as parameter '{}' (tg.nn.Parameter expected)", m.name(),
                   Py_TYPE(value.ptr())->tp_name, name);
     const tg::Tensor& given = as_tensor(value);
-    if (m.parameter_bound(name) || dynamic_cast<PyModule*>(&m) != nullptr) {
+    tg::Tensor* registered = params.find(name);  // null while the parameter holds no tensor
+    if (registered == nullptr || m.parameter_bound(name) || dynamic_cast<PyModule*>(&m) != nullptr) {
       // PyTorch's setattr: the attribute becomes the given Parameter, which two modules may
       // then share (weight tying); a C++ layer's member follows.
-      if (!given.is_same(*registered)) m.replace_parameter(name, given, given.requires_grad());
+      if (registered == nullptr || !given.is_same(*registered)) m.replace_parameter(name, given, given.requires_grad());
       registered_object(self, name, given, true);  // the module keeps this object, not the replaced one
       mirror(self, name, value);
       return;
@@ -207,6 +215,13 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
     value = py::cast(*registered);
   } else if (is_param) {
     m.register_parameter(name, as_tensor(value), as_tensor(value).requires_grad());
+  } else if (buffer_class && PyObject_IsInstance(value.ptr(), buffer_class) == 1) {  // nn.Buffer: registers one
+    TG_CHECK_TYPE(!m.named_children().contains(name), "{}: cannot assign a Buffer to '{}', a submodule", m.name(),
+                  name);
+    if (m.has_buffer(name))
+      m.replace_buffer(name, as_tensor(value));
+    else
+      m.register_buffer(name, as_tensor(value), py::cast<bool>(value.attr("persistent")));
   } else if (tg::Tensor* buffer = buffers.find(name)) {
     TG_CHECK_TYPE(is_tensor(value), "{}: cannot assign {} to buffer '{}' (a tensor expected)", m.name(),
                   Py_TYPE(value.ptr())->tp_name, name);
@@ -268,9 +283,9 @@ py::object module_deepcopy(py::object self, py::dict memo) {
 // objects kept for it); another attribute goes as on any object.
 void module_delattr(py::object self, const std::string& name) {
   Module& m = py::cast<Module&>(self);
-  if (m.named_parameters(false).contains(name)) {
+  if (m.has_parameter(name)) {
     m.unregister_parameter(name);
-  } else if (m.named_buffers(false).contains(name)) {
+  } else if (m.has_buffer(name)) {
     m.unregister_buffer(name);
   } else if (m.named_children().contains(name)) {
     m.unregister_module(name);
@@ -342,6 +357,7 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
       .def("__setattr__", &module_setattr)
       .def("__delattr__", &module_delattr)
       .def("_assign_member", &Module::assign_member, py::arg("name"), py::arg("value"))
+      .def("_swap_tensor", &Module::swap_tensor, py::arg("name"), py::arg("tensor"))
       .def("_member_bound", &Module::parameter_bound, py::arg("name"))
       .def("_get_name",
            [](py::object self) {
@@ -543,6 +559,7 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
       return self;
     });
   nn.def("_set_parameter_class", [](py::object cls) { parameter_class = cls.release().ptr(); });
+  nn.def("_set_buffer_class", [](py::object cls) { buffer_class = cls.release().ptr(); });
 }
 
 void bind_nn(py::module_& m) {

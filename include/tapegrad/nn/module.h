@@ -116,6 +116,10 @@ class Module : public std::enable_shared_from_this<Module> {
   Tensor& replace_parameter(const std::string& name, Tensor tensor, bool requires_grad = true);
   // Whether the parameter is kept in a member bound by register_parameter.
   bool parameter_bound(const std::string& name) const;
+  // Whether `name` is a registered parameter (buffer) of this module, also one that holds no
+  // tensor (a layer built without bias registers an empty "bias").
+  bool has_parameter(const std::string& name) const { return parameters_.contains(name); }
+  bool has_buffer(const std::string& name) const { return buffers_.contains(name); }
   // persistent=false buffers are left out of state_dict (PyTorch's meaning).
   Tensor& register_buffer(std::string name, Tensor tensor, bool persistent = true);
   // The same for a buffer kept in `member` (a running mean, a loss's class weights).
@@ -149,6 +153,10 @@ class Module : public std::enable_shared_from_this<Module> {
   void unregister_parameter(const std::string& name);
   void unregister_buffer(const std::string& name);
   void unregister_module(const std::string& name);
+  // Puts `tensor` in the slot of the parameter or buffer `name` as it is (any tensor: no leaf
+  // check, requires_grad untouched) and returns what was there; a bound member follows. For
+  // running a module with other tensors (functional_call), which swaps the originals back.
+  Tensor swap_tensor(const std::string& name, Tensor tensor);
   // Sets the member bound under `name`, which must not be registered, to `value`: how a
   // parametrization hands a layer the weight it computes from its own parameters.
   void assign_member(const std::string& name, const Tensor& value);
