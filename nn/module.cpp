@@ -215,12 +215,13 @@ void Module::remap(
 
 std::shared_ptr<Module> Module::clone(const std::optional<Device>& device) const {
   NoGradGuard no_grad;
+  auto copy_data = [&](const Tensor& t) {  // to() copies when it changes the device
+    return device && *device != t.device() ? t.detach().to(*device) : t.detach().clone();
+  };
   auto copy_tensor = [&](const Tensor& t) {
-    const Tensor data = t.detach();
-    Tensor copy = device && *device != t.device() ? data.to(*device) : data.clone();
+    Tensor copy = copy_data(t);
     copy.requires_grad_(t.requires_grad());
-    if (const Tensor& g = t.grad(); g.defined())
-      copy.set_grad(device && *device != g.device() ? g.to(*device) : g.clone());
+    if (const Tensor& g = t.grad(); g.defined()) copy.set_grad(copy_data(g));
     return copy;
   };
   // Each original tensor and module is copied once, so ties and sharing carry over.

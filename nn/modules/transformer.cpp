@@ -160,10 +160,9 @@ ModuleList stack_copies(const char* op, const Layer& layer, int64_t num_layers) 
 
 // A stack's layer as the layer type it calls (a replaced entry may be of another type).
 template <class Layer>
-Layer& stacked_layer(const std::string& stack, Module& layer) {
+Layer& stacked_layer(const std::string& stack, const char* expected, Module& layer) {
   auto* typed = dynamic_cast<Layer*>(&layer);
-  TG_CHECK_TYPE(typed != nullptr, "{}: its layers must be {}s, got a {}", stack,
-                stack == "TransformerEncoder" ? "TransformerEncoderLayer" : "TransformerDecoderLayer", layer.name());
+  TG_CHECK_TYPE(typed != nullptr, "{}: its layers must be {}s, got a {}", stack, expected, layer.name());
   return *typed;
 }
 
@@ -249,7 +248,8 @@ Tensor TransformerEncoderImpl::forward(const Tensor& src, const Tensor& mask, co
                                        bool is_causal) {
   Tensor x = src;
   for (const auto& layer : *layers)
-    x = stacked_layer<TransformerEncoderLayerImpl>(name(), *layer).forward(x, mask, src_key_padding_mask, is_causal);
+    x = stacked_layer<TransformerEncoderLayerImpl>(name(), "TransformerEncoderLayer", *layer)
+            .forward(x, mask, src_key_padding_mask, is_causal);
   return norm ? (*norm)(x) : x;
 }
 
@@ -266,7 +266,7 @@ Tensor TransformerDecoderImpl::forward(const Tensor& tgt, const Tensor& memory, 
                                        bool memory_is_causal) {
   Tensor x = tgt;
   for (const auto& layer : *layers)
-    x = stacked_layer<TransformerDecoderLayerImpl>(name(), *layer)
+    x = stacked_layer<TransformerDecoderLayerImpl>(name(), "TransformerDecoderLayer", *layer)
             .forward(x, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask, tgt_is_causal,
                      memory_is_causal);
   return norm ? (*norm)(x) : x;

@@ -305,13 +305,8 @@ py::object registered_object(py::handle owner, const std::string& name, const tg
   if (!t.defined()) return py::none();
   py::object obj = py::reinterpret_borrow<py::object>(tensor_object(t));
   if (!obj) {
-    obj = py::cast(t);
-    if (parameter && parameter_class != nullptr) {
-      py::object param = py::handle(parameter_class).attr("__new__")(py::handle(parameter_class));
-      py::handle(reinterpret_cast<PyObject*>(tensor_type)).attr("__init__")(param, obj);
-      remember_tensor_object(param);
-      obj = std::move(param);
-    }
+    const bool as_parameter = parameter && parameter_class != nullptr;
+    obj = new_tensor_object(as_parameter ? parameter_class : reinterpret_cast<PyObject*>(tensor_type), t);
   }
   keep(owner, name, obj);
   return obj;

@@ -22,14 +22,7 @@ py::object tensor_deepcopy(py::object self, py::dict memo) {
     return t.detach().clone();
   });
   data.requires_grad_(t.requires_grad());
-  const py::handle cls = py::type::handle_of(self);
-  py::object copy = py::cast(data);
-  if (cls.ptr() != reinterpret_cast<PyObject*>(tensor_type)) {
-    py::object typed = cls.attr("__new__")(cls);
-    py::handle(reinterpret_cast<PyObject*>(tensor_type)).attr("__init__")(typed, copy);
-    remember_tensor_object(typed);
-    copy = std::move(typed);
-  }
+  py::object copy = new_tensor_object(py::type::handle_of(self), data);
   memo[py::int_(reinterpret_cast<uintptr_t>(self.ptr()))] = copy;
   const py::object deepcopy = py::module_::import("copy").attr("deepcopy");
   if (t.grad().defined()) copy.attr("grad") = deepcopy(py::cast(t.grad()), memo);

@@ -54,6 +54,15 @@ py::handle returned_tensor_object(const tg::Tensor& t) {
   return tensor_object(t);
 }
 
+py::object new_tensor_object(py::handle cls, const tg::Tensor& t) {
+  py::object plain = py::cast(t);
+  if (cls.ptr() == reinterpret_cast<PyObject*>(tensor_type)) return plain;
+  py::object typed = cls.attr("__new__")(cls);
+  py::handle(reinterpret_cast<PyObject*>(tensor_type)).attr("__init__")(typed, plain);
+  remember_tensor_object(typed);
+  return typed;
+}
+
 void remember_tensor_object(py::handle obj) {
   const tg::Tensor* t = held_tensor(obj.ptr());
   if (t != nullptr && t->defined()) tensor_objects()[t->impl()] = obj.ptr();  // a newer object stands for it

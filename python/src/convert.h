@@ -24,6 +24,9 @@ py::handle tensor_object(const tg::Tensor& t);  // borrowed; null when there is 
 // The same for a tensor returned by value (its own handle, which no object holds).
 py::handle returned_tensor_object(const tg::Tensor& t);
 void remember_tensor_object(py::handle obj);    // obj: a tg.Tensor (or subclass) instance
+// A new object of class `cls` (tg.Tensor or a subclass such as tg.nn.Parameter) standing for `t`,
+// which has no object yet.
+py::object new_tensor_object(py::handle cls, const tg::Tensor& t);
 
 }  // namespace tgpy
 

@@ -385,12 +385,12 @@ std::ostream& operator<<(std::ostream& os, const ModuleHolder<Impl>& m) {
 
 }  // namespace tg::nn
 
-// Declares the handle `Name` for the implementation `Name##Impl`.
 // In a layer's class body: defines shallow_copy() as a member-by-member copy, which makes the
 // layer (and trees of such layers) clone()able and deep-copyable from Python.
 #define TG_CLONEABLE \
   std::shared_ptr<::tg::nn::Module> shallow_copy() const override { return copy_of(*this); }
 
+// Declares the handle `Name` for the implementation `Name##Impl`.
 #define TG_MODULE(Name)                                          \
   class Name : public ::tg::nn::ModuleHolder<Name##Impl> {       \
    public:                                                       \

@@ -60,11 +60,9 @@ class BasePruningMethod(ABC):
             delattr(module, name)
             module.register_parameter(name + "_orig", orig)
             module.register_buffer(name + "_mask", mask)
-            _add_computed(module, name, method.apply_mask, "prune")
         else:
             setattr(module, name + "_mask", mask)
-            _remove_computed(module, name)
-            _add_computed(module, name, method.apply_mask, "prune")
+        _add_computed(module, name, method.apply_mask, "prune")  # replaces the previous method's entry
         _methods(module)[name] = method
         return method
 
