@@ -46,6 +46,7 @@ std::string human(size_t bytes) {
 struct CachingAllocator::State {
   RawAllocator raw;
   std::string device;
+  bool caching = true;
   mutable std::mutex mu;
   std::set<Block*, BySize> small_free, large_free;
   std::unordered_map<const void*, Block*> active;
@@ -63,6 +64,13 @@ struct CachingAllocator::State {
   void release(Block* b) {
     b->allocated = false;
     b->other_streams.clear();
+    if (!caching) {  // its own segment, never split
+      raw.free(b->ptr);
+      st.reserved -= b->size;
+      --st.segments;
+      delete b;
+      return;
+    }
     auto& p = pool(b->small);
     auto absorb = [&](Block* into, Block* gone) {  // `gone` directly follows `into`
       into->size += gone->size;
@@ -118,7 +126,8 @@ struct CachingAllocator::State {
   }
 
   Block* new_segment(size_t size, StreamId stream, bool small) {
-    const size_t segment = small ? kSmallSegment
+    const size_t segment = !caching                 ? size
+                           : small                  ? kSmallSegment
                            : size <= kMediumRequest ? kMediumSegment
                                                     : round_up(size, kLargeRound);
     void* p = raw.allocate(segment);
@@ -142,10 +151,11 @@ struct CachingAllocator::State {
   }
 };
 
-CachingAllocator::CachingAllocator(RawAllocator raw, std::string device) : s_(std::make_unique<State>()) {
+CachingAllocator::CachingAllocator(RawAllocator raw, std::string device, bool caching) : s_(std::make_unique<State>()) {
   TG_CHECK(raw.allocate && raw.free, "CachingAllocator: the raw allocator needs allocate and free");
   s_->raw = std::move(raw);
   s_->device = std::move(device);
+  s_->caching = caching;
 }
 
 CachingAllocator::~CachingAllocator() {
@@ -172,7 +182,7 @@ CachingAllocator::~CachingAllocator() {
 
 void* CachingAllocator::allocate(size_t bytes, StreamId stream) {
   State& s = *s_;
-  const size_t size = round_up(std::max<size_t>(bytes, 1), kRound);
+  const size_t size = s.caching ? round_up(std::max<size_t>(bytes, 1), kRound) : std::max<size_t>(bytes, 1);
   TG_CHECK(size >= bytes, "{}: allocation of {} bytes overflows", s.device, bytes);
   const bool small = size <= kSmallRequest;
   std::lock_guard<std::mutex> lock(s.mu);
@@ -181,7 +191,7 @@ void* CachingAllocator::allocate(size_t bytes, StreamId stream) {
   Block key{nullptr, size, stream, small, false, nullptr, nullptr, {}};
   Block* block = nullptr;
   auto it = pool.lower_bound(&key);
-  if (it != pool.end() && (*it)->stream == stream) {
+  if (s.caching && it != pool.end() && (*it)->stream == stream) {
     block = *it;
     pool.erase(it);
   } else {

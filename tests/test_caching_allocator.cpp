@@ -193,6 +193,39 @@ TEST(CachingAllocator, OutOfMemoryRetriesThenReports) {
   a.free(w);
 }
 
+// Without caching every request is a raw allocation of exactly its bytes, given back at free()
+// (or, when used on another stream, once that stream's event has passed).
+TEST(CachingAllocator, WithoutCachingEachRequestIsItsOwnRawAllocation) {
+  FakeDevice dev{size_t{64} << 20};
+  {
+    CachingAllocator a(dev.raw(), "fake:0", /*caching=*/false);
+    void* p = a.allocate(1000);
+    void* q = a.allocate(0);
+    EXPECT_EQ(dev.live.at(p), 1000u);
+    EXPECT_EQ(dev.live.at(q), 1u);
+    EXPECT_EQ(a.block_size(p), 1000u);
+    EXPECT_EQ(a.stats().reserved, 1001u);
+    EXPECT_EQ(a.stats().allocated, 1001u);
+    a.free(p);
+    EXPECT_EQ(dev.live.count(p), 0u);
+    EXPECT_EQ(a.stats().reserved, 1u);
+    EXPECT_EQ(a.stats().segments, 1);
+    void* r = a.allocate(3000, /*stream=*/1);
+    a.record_stream(r, 2);
+    a.free(r);
+    EXPECT_EQ(dev.live.count(r), 1u);  // stream 2 may still use it
+    dev.done_upto = dev.events_made;
+    void* s = a.allocate(10);
+    EXPECT_EQ(dev.live.count(r), 0u);
+    EXPECT_EQ(dev.calls, 4);
+    a.free(s);
+    EXPECT_EQ(a.stats().max_allocated, 3001u);
+    EXPECT_THROW_WITH(a.allocate(size_t{65} << 20), Error, "out of memory");
+    a.free(q);
+  }
+  EXPECT_TRUE(dev.live.empty());
+}
+
 TEST(Cuda, DeviceQueriesWithOrWithoutAGpu) {
   EXPECT_EQ(cuda::is_available(), cuda::device_count() > 0);
   cuda::empty_cache();

@@ -210,6 +210,35 @@ TEST(Module, Containers) {
   EXPECT_THROW_WITH(nn::Sequential(nn::Bilinear(2, 2, 2))(zeros({1, 2})), Error, "Bilinear: this module does not take a single tensor");
 }
 
+// insert and pop renumber the children "0", "1", ..., and forward follows the new order.
+TEST(Module, ContainersInsertAndPop) {
+  nn::Sequential seq(nn::Linear(2, 2), nn::ReLU());
+  const auto lin = seq[0];
+  seq->insert(0, nn::Tanh().ptr());
+  seq->insert(3, nn::Sigmoid().ptr());
+  EXPECT_EQ(seq->named_children().keys(), (std::vector<std::string>{"0", "1", "2", "3"}));
+  EXPECT_EQ(keys(seq->named_parameters()), (std::vector<std::string>{"1.weight", "1.bias"}));
+  EXPECT_EQ(seq[0]->name(), "Tanh");
+  const Tensor x = tensor({{-2.0, 3.0}});
+  const Tensor expected = sigmoid(relu((*lin)(tanh(x))));
+  EXPECT_TRUE(allclose(seq(x), expected));
+  EXPECT_EQ(seq->pop(1), lin);
+  EXPECT_EQ(seq->size(), 3u);
+  EXPECT_EQ(seq->named_children().keys(), (std::vector<std::string>{"0", "1", "2"}));
+  EXPECT_TRUE(allclose(seq(x), sigmoid(relu(tanh(x)))));
+  EXPECT_THROW_WITH(seq->insert(4, nn::ReLU().ptr()), IndexError,
+                    "Sequential.insert: index 4 is out of range for 3 modules");
+  EXPECT_THROW_WITH(seq->insert(0, nullptr), ValueError, "Sequential.insert: the module is null");
+  EXPECT_THROW_WITH(seq->pop(3), IndexError, "Sequential.pop: index 3 is out of range for 3 modules");
+  nn::ModuleList list(nn::Linear(2, 2), nn::Linear(2, 3));
+  list->insert(1, nn::ReLU().ptr());
+  EXPECT_EQ(list[1]->name(), "ReLU");
+  EXPECT_EQ(keys(list->named_parameters()), (std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"}));
+  EXPECT_EQ(list->pop(0)->name(), "Linear");
+  EXPECT_EQ(keys(list->named_parameters()), (std::vector<std::string>{"1.weight", "1.bias"}));
+  EXPECT_THROW_WITH(list->pop(2), IndexError, "ModuleList.pop: index 2 is out of range for 2 modules");
+}
+
 TEST(Module, ParameterListAndDict) {
   nn::ParameterList list(tensor_list{zeros({2}), ones({3})});
   list->append(full({1}, 5.0));
@@ -219,6 +248,15 @@ TEST(Module, ParameterListAndDict) {
   EXPECT_EQ(list[2].item<double>(), 5.0);
   EXPECT_THROW_WITH(list[3], IndexError, "ParameterList: index 3 is out of range for 3 parameters");
   EXPECT_THROW_WITH(list->append(Tensor()), Error, "ParameterList: can't append an undefined tensor");
+  // One parameter under two indices or keys (traversal lists it once).
+  const Tensor shared = ones({2});
+  nn::ParameterList twice(tensor_list{shared, shared});
+  EXPECT_TRUE(twice[1].is_same(shared));
+  EXPECT_EQ(twice->parameters().size(), 1u);
+  nn::ParameterDict both(nn::OrderedDict<Tensor>{{"a", shared}, {"b", shared}});
+  EXPECT_EQ(both->keys(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(both->size(), 2u);
+  EXPECT_TRUE(both["b"].is_same(shared));
   // Inside a module: the parameters are its own, found by traversal, the optimizers and to().
   nn::ModuleDict owner;
   owner->insert("list", list);

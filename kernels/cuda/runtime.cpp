@@ -7,6 +7,7 @@
 
 #if TG_WITH_CUDA
 #include <array>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 
@@ -70,8 +71,12 @@ memory::CachingAllocator& device_allocator(int device) {
                                return st != cudaErrorNotReady;
                              },
                              [](void* e) { (void)cudaEventDestroy(static_cast<cudaEvent_t>(e)); }};
+    // TG_CUDA_NO_CACHING=1: a cudaMalloc per tensor, so that compute-sanitizer sees overruns.
+    const char* no_caching = std::getenv("TG_CUDA_NO_CACHING");
+    const bool caching = !no_caching || std::string_view(no_caching).empty() || std::string_view(no_caching) == "0";
     // Never deleted: storages may be freed after static destruction.
-    slot.store(new memory::CachingAllocator(std::move(raw), fmt::format("cuda:{}", device)), std::memory_order_release);
+    slot.store(new memory::CachingAllocator(std::move(raw), fmt::format("cuda:{}", device), caching),
+               std::memory_order_release);
   }
   return *slot.load(std::memory_order_relaxed);
 }

@@ -5,6 +5,43 @@
 
 namespace tg::nn {
 
+namespace {
+// Registers `modules` again as the container's children "0", "1", ..., in this order.
+template <class Container>
+void renumber(Container& c, std::vector<std::shared_ptr<Module>> modules) {
+  for (const auto& name : c.named_children().keys()) c.unregister_module(name);
+  for (auto& m : modules) c.push_back(std::move(m));
+}
+
+template <class Container>
+void insert_module(Container& c, const char* what, size_t index, std::shared_ptr<Module> module) {
+  TG_CHECK_INDEX(index <= c.size(), "{}.insert: index {} is out of range for {} modules", what, index, c.size());
+  TG_CHECK_VALUE(module != nullptr, "{}.insert: the module is null", what);
+  std::vector<std::shared_ptr<Module>> modules(c.begin(), c.end());
+  modules.insert(modules.begin() + static_cast<std::ptrdiff_t>(index), std::move(module));
+  renumber(c, std::move(modules));
+}
+
+template <class Container>
+std::shared_ptr<Module> pop_module(Container& c, const char* what, size_t index) {
+  TG_CHECK_INDEX(index < c.size(), "{}.pop: index {} is out of range for {} modules", what, index, c.size());
+  std::vector<std::shared_ptr<Module>> modules(c.begin(), c.end());
+  auto popped = modules[index];
+  modules.erase(modules.begin() + static_cast<std::ptrdiff_t>(index));
+  renumber(c, std::move(modules));
+  return popped;
+}
+}  // namespace
+
+void SequentialImpl::insert(size_t index, std::shared_ptr<Module> module) {
+  insert_module(*this, "Sequential", index, std::move(module));
+}
+std::shared_ptr<Module> SequentialImpl::pop(size_t index) { return pop_module(*this, "Sequential", index); }
+void ModuleListImpl::insert(size_t index, std::shared_ptr<Module> module) {
+  insert_module(*this, "ModuleList", index, std::move(module));
+}
+std::shared_ptr<Module> ModuleListImpl::pop(size_t index) { return pop_module(*this, "ModuleList", index); }
+
 SequentialImpl::SequentialImpl(const OrderedDict<std::shared_ptr<Module>>& named) : SequentialImpl() {
   for (const auto& [name, m] : named) push_back(name, m);
 }
@@ -77,10 +114,10 @@ void ParameterListImpl::append(const Tensor& parameter) {
 
 Tensor ParameterListImpl::operator[](size_t i) const {
   TG_CHECK_INDEX(i < size_, "ParameterList: index {} is out of range for {} parameters", i, size_);
-  return *named_parameters(false).find(std::to_string(i));
+  return *own_parameters().find(std::to_string(i));  // the registry: the same parameter may be listed twice
 }
 
-std::string ParameterListImpl::extra_repr() const { return parameter_lines(named_parameters(false)); }
+std::string ParameterListImpl::extra_repr() const { return parameter_lines(own_parameters()); }
 
 ParameterDictImpl::ParameterDictImpl(const OrderedDict<Tensor>& parameters) : ParameterDictImpl() {
   for (const auto& [k, p] : parameters) insert(k, p);
@@ -96,12 +133,11 @@ void ParameterDictImpl::insert(const std::string& key, const Tensor& parameter) 
 }
 
 Tensor ParameterDictImpl::operator[](const std::string& key) const {
-  const auto params = named_parameters(false);
-  const Tensor* p = params.find(key);
+  const Tensor* p = own_parameters().find(key);
   TG_CHECK_INDEX(p != nullptr, "ParameterDict: no parameter named '{}'", key);
   return *p;
 }
 
-std::string ParameterDictImpl::extra_repr() const { return parameter_lines(named_parameters(false)); }
+std::string ParameterDictImpl::extra_repr() const { return parameter_lines(own_parameters()); }
 
 }  // namespace tg::nn

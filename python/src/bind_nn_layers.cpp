@@ -3,6 +3,8 @@
 // ParameterList and ParameterDict.
 #include "bindings.h"
 
+#include <algorithm>
+
 namespace tgpy {
 
 namespace {
@@ -18,9 +20,44 @@ size_t checked_index(const char* what, size_t size, int64_t i) {
   return static_cast<size_t>(i < 0 ? i + n : i);
 }
 
-// What Sequential and ModuleList share: append, len, indexing from either end, iteration.
+// After the container renumbered its modules: its kept objects under their new names. The
+// caller holds the objects meanwhile, so that each module keeps its Python object.
+void rekey_children(py::handle self) {
+  named_child_objects(self);
+  forget_stale_objects(self);
+}
+
+// A new container of the same kind holding `modules` (the same objects, not copies).
+template <class Impl>
+py::object sequence_of(const py::list& modules) {
+  auto out = std::make_shared<Impl>();
+  for (const py::handle m : modules) out->push_back(as_module(m));
+  py::object obj = py::cast(out);
+  named_child_objects(obj);  // keeps the objects, which `modules` holds alive until here
+  return obj;
+}
+
+// Sequential's + and += take only a Sequential, as in PyTorch.
+template <class Impl>
+void check_addable(const py::object& other) {
+  if constexpr (std::is_same_v<Impl, SequentialImpl>)
+    TG_CHECK_VALUE(py::isinstance<Impl>(other),
+                   "Sequential: add operator supports only objects of Sequential class, but {} is given.",
+                   py::cast<std::string>(py::type::handle_of(other).attr("__name__")));
+}
+
+// What Sequential and ModuleList share, as in torch.nn: append, extend, insert, pop, del (also
+// of a slice), + and +=, len, indexing from either end, iteration.
 template <class Impl>
 void def_module_sequence(Layer<Impl>& cls, const char* what) {
+  auto pop_at = [what](py::object self, int64_t i) {
+    Impl& s = py::cast<Impl&>(self);
+    const py::list alive = child_objects(self);
+    const size_t index = checked_index(what, s.size(), i);
+    s.pop(index);
+    rekey_children(self);
+    return py::object(alive[index]);
+  };
   cls.def(
          "append",
          [](py::object self, py::object m) {
@@ -30,6 +67,59 @@ void def_module_sequence(Layer<Impl>& cls, const char* what) {
            return self;
          },
          py::arg("module"))
+      .def(
+          "extend",
+          [](py::object self, py::iterable modules) {
+            const py::object append = self.attr("append");
+            for (const py::handle m : modules) append(m);
+            return self;
+          },
+          py::arg("modules"))
+      .def(
+          "insert",
+          [what](py::object self, int64_t index, py::object m) -> py::object {
+            Impl& s = py::cast<Impl&>(self);
+            const auto n = static_cast<int64_t>(s.size());
+            TG_CHECK_INDEX(index >= -n && index <= n, "{}.insert: index {} is out of range for {} modules", what, index,
+                           n);
+            py::list alive = child_objects(self);
+            alive.append(m);
+            s.insert(static_cast<size_t>(index < 0 ? index + n : index), as_module(m));
+            rekey_children(self);
+            if constexpr (std::is_same_v<Impl, SequentialImpl>) return self;
+            return py::none();
+          },
+          py::arg("index"), py::arg("module"))
+      .def("pop", pop_at, py::arg("key"))
+      .def("__delitem__", [pop_at](py::object self, int64_t i) { pop_at(self, i); })
+      .def("__delitem__",
+           [](py::object self, const py::slice& range) {
+             Impl& s = py::cast<Impl&>(self);
+             const py::list alive = child_objects(self);
+             size_t start = 0, stop = 0, step = 0, count = 0;
+             if (!range.compute(s.size(), &start, &stop, &step, &count)) throw py::error_already_set();
+             std::vector<size_t> doomed;
+             for (size_t k = 0; k < count; ++k) doomed.push_back(start + k * step);
+             std::sort(doomed.rbegin(), doomed.rend());
+             for (size_t i : doomed) s.pop(i);
+             rekey_children(self);
+           })
+      .def(
+          "__add__",
+          [](py::object self, py::object other) {
+            check_addable<Impl>(other);
+            py::list modules = child_objects(self);
+            for (const py::handle m : other) modules.append(m);
+            return sequence_of<Impl>(modules);
+          },
+          py::is_operator())
+      .def(
+          "__iadd__",
+          [](py::object self, py::object other) {
+            check_addable<Impl>(other);
+            return self.attr("extend")(py::list(other));  // a list first: `s += s` must not read what it adds
+          },
+          py::is_operator())
       .def("__len__", &Impl::size)
       .def("__getitem__",
            [what](py::object self, int64_t i) {
@@ -712,18 +802,33 @@ void bind_nn_layers(py::module_& nn) {
         return s;
       }));
   def_module_sequence(sequential, "Sequential");
+  // seq * n: the same modules n times over, as in PyTorch.
+  auto repeated = [](py::object self, int64_t times) {
+    TG_CHECK_VALUE(times > 0, "Sequential: non-positive multiplication factor {}", times);
+    const py::list once = child_objects(self);
+    py::list modules;
+    for (int64_t k = 0; k < times; ++k)
+      for (const py::handle m : once) modules.append(m);
+    return modules;
+  };
+  auto times = [repeated](py::object self, int64_t n) { return sequence_of<SequentialImpl>(repeated(self, n)); };
+  sequential.def("__mul__", times, py::is_operator())
+      .def("__rmul__", times, py::is_operator())
+      .def(
+          "__imul__",
+          [repeated](py::object self, int64_t n) {
+            const py::list modules = repeated(self, n);
+            return self.attr("extend")(modules[py::slice(py::len(self), py::len(modules), 1)]);
+          },
+          py::is_operator());
   Layer<ModuleListImpl> module_list(nn, "ModuleList");
   module_list.def(py::init([](std::optional<py::iterable> modules) {
-        auto l = std::make_shared<ModuleListImpl>();
-        if (modules)
-          for (const py::handle m : *modules) l->push_back(as_module(m));
-        return l;
-      }), py::arg("modules") = py::none())
-      .def("extend", [](py::object self, py::iterable ms) {
-        for (const py::handle m : ms) py::cast<ModuleListImpl&>(self).push_back(as_module(m));
-        named_child_objects(self);  // keeps the objects given
-        return self;
-      }, py::arg("modules"));
+                    auto l = std::make_shared<ModuleListImpl>();
+                    if (modules)
+                      for (const py::handle m : *modules) l->push_back(as_module(m));
+                    return l;
+                  }),
+                  py::arg("modules") = py::none());
   def_module_sequence(module_list, "ModuleList");
   Layer<ModuleDictImpl>(nn, "ModuleDict")
       .def(py::init([](std::optional<py::dict> modules) {
@@ -736,7 +841,7 @@ void bind_nn_layers(py::module_& nn) {
       .def("__getitem__",
            [](py::object self, const std::string& k) {
              const auto& d = py::cast<const ModuleDictImpl&>(self);
-             TG_CHECK_AS(IndexError, d.contains(k), "ModuleDict: no module named '{}'", k);
+             if (!d.contains(k)) throw py::key_error(k);
              return registered_module(self, k, d[k]);
            })
       .def("__setitem__",
@@ -750,8 +855,7 @@ void bind_nn_layers(py::module_& nn) {
            })
       .def("__delitem__",
            [](py::object self, const std::string& k) {
-             TG_CHECK_AS(IndexError, py::cast<const ModuleDictImpl&>(self).contains(k),
-                         "ModuleDict: no module named '{}'", k);
+             if (!py::cast<const ModuleDictImpl&>(self).contains(k)) throw py::key_error(k);
              module_delattr(self, k);
            })
       .def("__contains__", &ModuleDictImpl::contains)

@@ -198,7 +198,11 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
                   Py_TYPE(value.ptr())->tp_name, name);
     const tg::Tensor& given = as_tensor(value);
     tg::Tensor* registered = params.find(name);  // null while the parameter holds no tensor
-    if (registered == nullptr || m.parameter_bound(name) || dynamic_cast<PyModule*>(&m) != nullptr) {
+    // ParameterList and ParameterDict hold their parameters in the registry alone.
+    const bool registry_only = dynamic_cast<PyModule*>(&m) != nullptr ||
+                               dynamic_cast<tg::nn::ParameterListImpl*>(&m) != nullptr ||
+                               dynamic_cast<tg::nn::ParameterDictImpl*>(&m) != nullptr;
+    if (registered == nullptr || m.parameter_bound(name) || registry_only) {
       // PyTorch's setattr: the attribute becomes the given Parameter, which two modules may
       // then share (weight tying); a C++ layer's member follows.
       if (registered == nullptr || !given.is_same(*registered)) m.replace_parameter(name, given, given.requires_grad());
@@ -212,7 +216,7 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
     py::dict attrs = self.attr("__dict__");
     if (attrs.contains(name) && is_tensor(attrs[py::str(name)]) && as_tensor(attrs[py::str(name)]).is_same(*registered))
       return;  // the attribute already is that parameter's Python object
-    value = py::cast(*registered);
+    value = registered_object(self, name, *registered, true);
   } else if (is_param) {
     m.register_parameter(name, as_tensor(value), as_tensor(value).requires_grad());
   } else if (buffer_class && PyObject_IsInstance(value.ptr(), buffer_class) == 1) {  // nn.Buffer: registers one
@@ -316,6 +320,20 @@ py::object registered_module(py::handle owner, const std::string& name, const st
   py::object obj = py::cast(child);  // the object alive for it, if any
   keep(owner, name, obj);
   return obj;
+}
+
+void forget_stale_objects(py::handle owner) {
+  py::dict attrs = owner.attr("__dict__");
+  if (!attrs.contains("_tg_registered_objects")) return;
+  py::dict kept = attrs["_tg_registered_objects"];
+  const Module& m = py::cast<const Module&>(owner);
+  const auto children = m.named_children();
+  py::list stale;
+  for (const auto& [key, value] : kept) {
+    const auto name = py::cast<std::string>(key);
+    if (!children.contains(name) && !m.has_parameter(name) && !m.has_buffer(name)) stale.append(key);
+  }
+  for (const py::handle key : stale) PyDict_DelItem(kept.ptr(), key.ptr());
 }
 
 py::list named_child_objects(py::handle owner) {

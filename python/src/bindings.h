@@ -42,6 +42,8 @@ py::object registered_object(py::handle owner, const std::string& name, const tg
 py::object registered_module(py::handle owner, const std::string& name, const std::shared_ptr<tg::nn::Module>& child);
 // (name, object) of each of owner's submodules, as registered_module hands them out.
 py::list named_child_objects(py::handle owner);
+// Drops what owner keeps under names it no longer has (after a container renumbered its modules).
+void forget_stale_objects(py::handle owner);
 py::list child_objects(py::handle owner);
 // `del module.name` for a registered parameter, buffer or submodule (or any other attribute).
 void module_delattr(py::object self, const std::string& name);

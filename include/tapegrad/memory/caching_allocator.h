@@ -8,6 +8,9 @@
 // A block also used on other streams (record_stream) goes back to the free lists only once
 // events recorded on those streams at free() have passed.
 // The CUDA backend gives every device one of these over cudaMalloc/cudaFree and CUDA events.
+// Without caching (TG_CUDA_NO_CACHING=1, like PYTORCH_NO_CUDA_MEMORY_CACHING) every request is
+// its own raw allocation of exactly the bytes asked for, freed at free(): slower, but
+// compute-sanitizer's memcheck then sees an access past a tensor's end.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -50,7 +53,7 @@ class CachingAllocator {
   static constexpr size_t kLargeRound = size_t{2} << 20;
 
   // `device` names the memory in error messages ("cuda:0").
-  CachingAllocator(RawAllocator raw, std::string device);
+  CachingAllocator(RawAllocator raw, std::string device, bool caching = true);
   ~CachingAllocator();  // returns every segment to the raw allocator
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;

@@ -234,6 +234,8 @@ class Module : public std::enable_shared_from_this<Module> {
   [[noreturn]] void fail_hooks_unsupported() const;
 
  protected:
+  // The registry itself, every name: one tensor may be registered under several (ParameterList).
+  const NamedTensors& own_parameters() const { return parameters_; }
   // For modules that learn their type name after construction (Python subclasses).
   void set_name(std::string name) { name_ = std::move(name); }
 

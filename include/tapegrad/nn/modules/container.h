@@ -30,6 +30,10 @@ class SequentialImpl : public Module {
     push_back(std::shared_ptr<Module>(m.ptr()));
   }
   void push_back(const std::string& name, std::shared_ptr<Module> module);
+  // Puts `module` before the index-th one (index == size() appends) and removes the index-th
+  // module, returning it. Either renumbers the modules "0", "1", ... as PyTorch does.
+  void insert(size_t index, std::shared_ptr<Module> module);
+  std::shared_ptr<Module> pop(size_t index);
   size_t size() const { return modules_.size(); }
   const std::shared_ptr<Module>& operator[](size_t i) const;
   auto begin() const { return modules_.begin(); }
@@ -59,6 +63,9 @@ class ModuleListImpl : public Module {
   void push_back(const M& m) {
     push_back(std::shared_ptr<Module>(m.ptr()));
   }
+  // As Sequential's: the modules are renumbered "0", "1", ... afterwards.
+  void insert(size_t index, std::shared_ptr<Module> module);
+  std::shared_ptr<Module> pop(size_t index);
   size_t size() const { return modules_.size(); }
   const std::shared_ptr<Module>& operator[](size_t i) const;
   // The i-th module as its implementation type; a tg::Error when it is another type.
@@ -122,10 +129,11 @@ class ParameterDictImpl : public Module {
   explicit ParameterDictImpl(const OrderedDict<Tensor>& parameters);
   // Registers (or replaces) the parameter under key.
   void insert(const std::string& key, const Tensor& parameter);
-  bool contains(const std::string& key) const { return named_parameters(false).contains(key); }
+  // Its own registry, not named_parameters(): one parameter may sit under several keys.
+  bool contains(const std::string& key) const { return own_parameters().contains(key); }
   Tensor operator[](const std::string& key) const;
-  size_t size() const { return named_parameters(false).size(); }
-  std::vector<std::string> keys() const { return named_parameters(false).keys(); }
+  size_t size() const { return own_parameters().size(); }
+  std::vector<std::string> keys() const { return own_parameters().keys(); }
   std::string extra_repr() const override;
 };
 TG_MODULE(ParameterDict);
