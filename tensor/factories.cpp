@@ -49,6 +49,30 @@ Tensor empty(const Shape& size, const TensorOptions& options, SourceLoc loc) {
   return finish(make("empty", size, options.dtype(), options.device()), options);
 }
 
+Tensor empty_strided(const Shape& size, const Shape& stride, const TensorOptions& options, SourceLoc loc) {
+  detail::ApiScope scope("empty_strided", loc);
+  TG_CHECK_VALUE(size.size() == stride.size(), "empty_strided: size {} and stride {} have different lengths", size,
+                 stride);
+  check_sizes("empty_strided", size);
+  int64_t extent = 1;  // elements the storage holds: one past the furthest
+  for (int d = 0; d < size.size(); ++d) {
+    TG_CHECK_VALUE(stride[d] >= 0, "empty_strided: negative stride {} in {}", stride[d], stride);
+    if (size[d] == 0) {
+      extent = 0;
+      break;
+    }
+    int64_t reach = 0;
+    TG_CHECK_VALUE(
+        !__builtin_mul_overflow(size[d] - 1, stride[d], &reach) && !__builtin_add_overflow(extent, reach, &extent),
+        "empty_strided: size {} with stride {} spans too many elements", size, stride);
+  }
+  check_sizes("empty_strided", {extent});
+  kernels::backend(options.device(), "empty_strided");
+  auto storage = StorageImpl::allocate(static_cast<size_t>(extent) * itemsize(options.dtype()), options.device());
+  Tensor t(IntrusivePtr<TensorImpl>::make(new TensorImpl(std::move(storage), options.dtype(), size, stride, 0)));
+  return finish(t, options);
+}
+
 Tensor zeros(const Shape& size, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("zeros", loc);
   Tensor t = make("zeros", size, options.dtype(), options.device());

@@ -99,6 +99,7 @@ const Tensor& Tensor::square_(SourceLoc loc) const { return tg::square_(*this, l
 
 // Views.
 Tensor Tensor::view(const Shape& shape, SourceLoc loc) const { return tg::view(*this, shape, loc); }
+Tensor Tensor::view(DType dtype, SourceLoc loc) const { return tg::view(*this, dtype, loc); }
 Tensor Tensor::view_as(const Tensor& other, SourceLoc loc) const { return tg::view(*this, other.sizes(), loc); }
 Tensor Tensor::reshape(const Shape& shape, SourceLoc loc) const { return tg::reshape(*this, shape, loc); }
 Tensor Tensor::reshape_as(const Tensor& other, SourceLoc loc) const { return tg::reshape(*this, other.sizes(), loc); }

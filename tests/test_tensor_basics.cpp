@@ -91,6 +91,23 @@ TEST(Factories, Filled) {
   EXPECT_THROW_WITH(zeros({1LL << 40, 1LL << 40}), ValueError, "too many elements");
 }
 
+// empty_strided: the storage reaches the furthest element, whatever the strides.
+TEST(Factories, EmptyStrided) {
+  const Tensor t = empty_strided({2, 3}, {1, 2});
+  EXPECT_EQ(t.strides(), (Shape{1, 2}));
+  EXPECT_EQ(t.storage()->nbytes(), 6 * sizeof(float));
+  EXPECT_FALSE(t.is_contiguous());
+  EXPECT_EQ(empty_strided({4, 2}, {0, 1}, kInt64).storage()->nbytes(), 2 * sizeof(int64_t));
+  EXPECT_EQ(empty_strided({0, 5}, {5, 1}).storage()->nbytes(), 0u);
+  EXPECT_TRUE(empty_strided({2}, {1}, TensorOptions().requires_grad(true)).requires_grad());
+  Tensor filled = empty_strided({2, 2}, {1, 2});
+  filled.copy_(tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}));
+  EXPECT_EQ(vals(filled.contiguous()), (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_THROW_WITH(empty_strided({2, 3}, {1}), ValueError, "size [2, 3] and stride [1] have different lengths");
+  EXPECT_THROW_WITH(empty_strided({2}, {-1}), ValueError, "negative stride -1");
+  EXPECT_THROW_WITH(empty_strided({1LL << 40, 2}, {1LL << 40, 1}), ValueError, "too many elements");
+}
+
 TEST(Factories, Ranges) {
   EXPECT_EQ(vals(arange(5)), (std::vector<double>{0, 1, 2, 3, 4}));
   EXPECT_EQ(arange(5).dtype(), kInt64);

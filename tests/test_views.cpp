@@ -33,6 +33,44 @@ TEST(Views, ViewAndReshape) {
   EXPECT_EQ(scalar_tensor(1.0).flatten().sizes(), (Shape{1}));
 }
 
+// view(dtype): the same bytes as another type; the last dimension scales with the element size.
+TEST(Views, ViewAsAnotherDtype) {
+  const Tensor x = tensor({1.0f, -2.0f}).requires_grad_();
+  const Tensor bits = x.view(kInt32);
+  EXPECT_TRUE(shares(bits, x));
+  EXPECT_FALSE(bits.requires_grad());
+  EXPECT_EQ(bits.data_ptr<int32_t>()[0], 0x3f800000);
+  const Tensor bytes = x.view(kUInt8);
+  EXPECT_EQ(bytes.sizes(), (Shape{8}));
+  EXPECT_EQ(bytes.data_ptr<uint8_t>()[3], 0x3f);
+  const Tensor halves = x.view(kBFloat16);  // the upper half of 1.0f is bfloat16 1.0
+  EXPECT_EQ(halves.sizes(), (Shape{4}));
+  EXPECT_EQ(halves[1].item<double>(), 1.0);
+  EXPECT_TRUE(allclose(bytes.view(kFloat32), x));
+  // Strides and offset follow: rows of a 2-D tensor, and a column slice.
+  const Tensor w = zeros({2, 3}, kInt64);
+  const Tensor w32 = w.view(kInt32);
+  EXPECT_EQ(w32.sizes(), (Shape{2, 6}));
+  EXPECT_EQ(w32.strides(), (Shape{6, 1}));
+  const Tensor tail = zeros({4, 4}, kUInt8).narrow(1, 2, 2);  // offset 2, stride 4
+  EXPECT_EQ(tail.view(kFloat16).storage_offset(), 1);
+  EXPECT_EQ(tail.view(kFloat16).sizes(), (Shape{4, 1}));
+  // Writes through the view reach the tensor.
+  Tensor y = zeros({2});
+  y.view(kInt32).fill_(0x40000000);
+  EXPECT_EQ(vals(y), (std::vector<double>{2.0, 2.0}));
+  EXPECT_THROW_WITH(zeros({3}, kUInt8).view(kInt32), Error,
+                    "view: the last dimension's size must be divisible by 4 to view uint8 as int32 (different element "
+                    "sizes), but it is 3");
+  EXPECT_THROW_WITH(zeros({4, 2}, kUInt8).t().view(kFloat16), Error, "the last dimension must have stride 1");
+  EXPECT_THROW_WITH(zeros({4}, kUInt8).narrow(0, 1, 2).view(kFloat16), Error, "storage offset must be divisible by 2");
+  EXPECT_THROW_WITH(zeros({3, 6}, kUInt8).narrow(1, 0, 4).view(kInt32), Error,
+                    "every stride but the last must be divisible by 4 to view uint8 as int32 (different element "
+                    "sizes), but stride 0 is 6");
+  EXPECT_THROW_WITH(scalar_tensor(1.0).view(kUInt8), Error, "must have a dimension to view float32 as uint8");
+  EXPECT_EQ(scalar_tensor(1.0f).view(kInt32).item<int64_t>(), 0x3f800000);  // same size: any shape
+}
+
 TEST(Views, TransposePermute) {
   Tensor x = grid();
   Tensor t = x.transpose(0, 2);

@@ -89,6 +89,14 @@ void bind_factories(py::module_& m) {
   }, py::arg("s"));
 
   def_filled(m, "empty", [](const tg::Shape& s, const tg::TensorOptions& o) { return tg::empty(s, o); });
+  m.def(
+      "empty_strided",
+      [](const tg::Shape& size, const tg::Shape& stride, py::kwargs kwargs) {
+        FactoryKwargs kw(kwargs, "empty_strided");
+        return kw.finish(tg::empty_strided(size, stride, kw.options));
+      },
+      py::arg("size"), py::arg("stride"),
+      "An uninitialized tensor of `size` laid out with `stride` (dtype=, device=, requires_grad=).");
   def_filled(m, "zeros", [](const tg::Shape& s, const tg::TensorOptions& o) { return tg::zeros(s, o); });
   def_filled(m, "ones", [](const tg::Shape& s, const tg::TensorOptions& o) { return tg::ones(s, o); });
   m.def("full", [](const tg::Shape& size, const tg::Scalar& value, py::kwargs kwargs) {

@@ -514,6 +514,8 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }
 
   // ---- views and shape ----
+  cls.def(
+      "view", [](const tg::Tensor& t, tg::DType dtype) { return t.view(dtype); }, py::arg("dtype"));
   cls.def("view", [](const tg::Tensor& t, py::args shape) {
     tg::Shape s = shape_from_args(shape, "view");
     return nogil([&] { return t.view(s); });

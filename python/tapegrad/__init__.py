@@ -16,14 +16,17 @@ _C._set_size_class(Size)
 from . import amp, autograd, backends, cuda, distributions, func, linalg, nn, optim, special, testing, utils  # noqa: E402  (the Python packages over _C's submodules)
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
-from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,  # noqa: E402
-                       no_grad, set_grad_enabled)
+from .autograd import (enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,  # noqa: E402
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .serialization import load, load_metadata, load_tensor, save  # noqa: E402
 from ._torch_names import *  # noqa: E402,F401,F403  (torch.conv2d, torch.dropout, ...: nn.functional's ops)
 from ._function_forms import *  # noqa: E402,F401,F403  (torch.abs_, torch.t_copy, ...)
 from ._legacy_linalg import *  # noqa: E402,F401,F403  (torch.svd, torch.lu, ...)
 from ._real_complex_views import *  # noqa: E402,F401,F403  (conj, real, angle on real tensors)
 from ._type_info import *  # noqa: E402,F401,F403  (finfo, iinfo, result_type)
+from ._array_factories import *  # noqa: E402,F401,F403  (asarray, frombuffer, randint_like)
+from ._lowrank import *  # noqa: E402,F401,F403  (svd_lowrank, pca_lowrank)
+from ._tensor_python_methods import *  # noqa: E402,F401,F403  (strided; Tensor.apply_, map_, layout, ...)
 
 __version__ = "0.1.0"
 

@@ -104,6 +104,43 @@ Tensor view(const Tensor& self, const Shape& shape, SourceLoc loc) {
   return reshape_view("ViewBackward", self, sizes, *strides);
 }
 
+Tensor view(const Tensor& self, DType dtype, SourceLoc loc) {
+  detail::ApiScope scope("view", loc);
+  ops::check_defined("view", self, "input");
+  const auto from = static_cast<int64_t>(itemsize(self.dtype())), to = static_cast<int64_t>(itemsize(dtype));
+  Shape sizes = self.sizes(), strides = self.strides();
+  int64_t offset = self.storage_offset();
+  if (from != to) {
+    const auto what = fmt::format("to view {} as {} (different element sizes)", self.dtype(), dtype);
+    TG_CHECK(self.dim() > 0, "view: the tensor must have a dimension {}, but it is 0-dim", what);
+    TG_CHECK(strides.back() == 1, "view: the last dimension must have stride 1 {}, but its stride is {}", what,
+             strides.back());
+    const int last = self.dim() - 1;
+    if (from > to) {  // each element becomes `ratio` smaller ones
+      const int64_t ratio = from / to;
+      for (int d = 0; d < last; ++d) strides[d] *= ratio;
+      sizes[last] *= ratio;
+      offset *= ratio;
+    } else {  // `ratio` elements become one
+      const int64_t ratio = to / from;
+      TG_CHECK(sizes[last] % ratio == 0, "view: the last dimension's size must be divisible by {} {}, but it is {}",
+               ratio, what, sizes[last]);
+      for (int d = 0; d < last; ++d) {
+        TG_CHECK(strides[d] % ratio == 0,
+                 "view: every stride but the last must be divisible by {} {}, but stride {} is {}", ratio, what, d,
+                 strides[d]);
+        strides[d] /= ratio;
+      }
+      TG_CHECK(offset % ratio == 0, "view: the storage offset must be divisible by {} {}, but it is {}", ratio, what,
+               offset);
+      sizes[last] /= ratio;
+      offset /= ratio;
+    }
+  }
+  auto* impl = new TensorImpl(self.storage(), dtype, sizes, strides, offset);
+  return Tensor(IntrusivePtr<TensorImpl>::make(impl));
+}
+
 Tensor reshape(const Tensor& self, const Shape& shape, SourceLoc loc) {
   detail::ApiScope scope("reshape", loc);
   ops::check_defined("reshape", self, "input");

@@ -11,6 +11,9 @@
 namespace tg {
 
 Tensor empty(const Shape& size, const TensorOptions& options = {}, TG_CALLER);
+// An uninitialized tensor with the given strides (PyTorch's empty_strided): its storage reaches
+// the furthest element; strides may overlap (0 repeats an element).
+Tensor empty_strided(const Shape& size, const Shape& stride, const TensorOptions& options = {}, TG_CALLER);
 Tensor zeros(const Shape& size, const TensorOptions& options = {}, TG_CALLER);
 Tensor ones(const Shape& size, const TensorOptions& options = {}, TG_CALLER);
 // Without a dtype in `options`, the fill value decides it: bool, int64 or the default float.

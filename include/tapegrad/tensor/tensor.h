@@ -165,6 +165,7 @@ class Tensor {
 
   // ---- views (share storage with this tensor) --------------------------------------------
   Tensor view(const Shape& shape, TG_CALLER) const;
+  Tensor view(DType dtype, TG_CALLER) const;  // the same bytes as another dtype
   Tensor view_as(const Tensor& other, TG_CALLER) const;
   Tensor reshape(const Shape& shape, TG_CALLER) const;  // a view when the strides allow it
   Tensor reshape_as(const Tensor& other, TG_CALLER) const;

@@ -8,6 +8,10 @@
 namespace tg {
 
 Tensor view(const Tensor& self, const Shape& shape, TG_CALLER);
+// The same bytes read as `dtype` (a bit cast, PyTorch's view(dtype)): with a smaller element
+// the last dimension grows by the ratio of the sizes, with a larger one it shrinks, which needs
+// that dimension contiguous. Not differentiable: the result never requires grad.
+Tensor view(const Tensor& self, DType dtype, TG_CALLER);
 Tensor reshape(const Tensor& self, const Shape& shape, TG_CALLER);
 Tensor flatten(const Tensor& self, int64_t start_dim = 0, int64_t end_dim = -1, TG_CALLER);
 Tensor unflatten(const Tensor& self, int64_t dim, const Shape& sizes, TG_CALLER);
