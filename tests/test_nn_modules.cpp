@@ -210,6 +210,34 @@ TEST(Module, Containers) {
   EXPECT_THROW_WITH(nn::Sequential(nn::Bilinear(2, 2, 2))(zeros({1, 2})), Error, "Bilinear: this module does not take a single tensor");
 }
 
+// A forward override (what the Python binding sets for a subclass's forward) is what callers
+// run, hooks around it; clone() leaves it behind.
+TEST(Module, ForwardOverrideIsWhatCallersRun) {
+  nn::Linear lin(2, 2);
+  int calls = 0;
+  lin->set_forward_override([&](const Tensor& x) {
+    ++calls;
+    return x * 3.0;
+  });
+  nn::Sequential seq(lin, nn::ReLU());
+  const Tensor x = tensor({{1.0, -1.0}});
+  EXPECT_EQ(tgtest::vals(seq(x)), (std::vector<double>{3.0, 0.0}));
+  EXPECT_EQ(tgtest::vals(lin(x)), (std::vector<double>{3.0, -3.0}));  // so does the handle
+  EXPECT_EQ(calls, 2);
+  int hooked = 0;
+  lin->register_forward_hook(
+      [&](nn::Module&, const tensor_list&, const tensor_list& out) -> std::optional<tensor_list> {
+        ++hooked;
+        return tensor_list{out[0] + 1.0};
+      });
+  EXPECT_EQ(tgtest::vals(seq(x)), (std::vector<double>{4.0, 0.0}));
+  EXPECT_EQ(hooked, 1);
+  EXPECT_TRUE(allclose(lin->forward(x), matmul(x, lin->weight.t()) + lin->bias));  // forward itself is the class's
+  const auto copy = std::dynamic_pointer_cast<nn::LinearImpl>(lin->clone());
+  EXPECT_FALSE(copy->forward_override());
+  EXPECT_EQ(calls, 3);
+}
+
 // insert and pop renumber the children "0", "1", ..., and forward follows the new order.
 TEST(Module, ContainersInsertAndPop) {
   nn::Sequential seq(nn::Linear(2, 2), nn::ReLU());

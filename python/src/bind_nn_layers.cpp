@@ -11,7 +11,7 @@ namespace {
 
 using namespace tg::nn;
 
-std::shared_ptr<Module> as_module(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
+std::shared_ptr<Module> as_module(py::handle h) { return module_ptr(h); }
 
 // Python's index i (negative from the end) into `size` modules.
 size_t checked_index(const char* what, size_t size, int64_t i) {

@@ -40,8 +40,6 @@ void keep(py::handle owner, const std::string& name, const py::object& obj) {
   kept[py::str(name)] = obj;
 }
 
-std::shared_ptr<Module> module_ptr(py::handle h) { return py::cast<std::shared_ptr<Module>>(h); }
-
 // Names Python subclasses in this tree after their classes (printouts and errors show "Net").
 void name_python_modules(Module& root) {
   for (const auto& m : root.modules())
@@ -248,11 +246,14 @@ py::object module_deepcopy(py::object self, py::dict memo) {
     py::type::of<Module>().attr("__init__")(copy);
     py::cast<Module&>(copy).assign_shallow(m);
   } else {
-    copy = py::cast(m.shallow_copy());
-    TG_CHECK_TYPE(py::type::handle_of(copy).is(cls),
-                  "copy.deepcopy: {} subclasses the C++ layer {}, and such subclasses can't be deep-copied; copy a "
-                  "Python module that holds a {} instead",
-                  py::cast<std::string>(cls.attr("__name__")), m.name(), m.name());
+    const std::shared_ptr<Module> layer = m.shallow_copy();
+    copy = py::cast(layer);
+    if (!py::type::handle_of(copy).is(cls)) {  // a Python subclass of the layer: its object around the copy
+      copy = py::object();
+      copy = cls.attr("__new__")(cls);
+      copy.attr("__setstate__")(ModuleCopy{layer});
+      module_ptr(copy);  // its forward, for C++ callers
+    }
   }
   memo[py::int_(reinterpret_cast<uintptr_t>(self.ptr()))] = copy;
   const py::dict old_attrs = self.attr("__dict__");
@@ -305,6 +306,23 @@ void module_delattr(py::object self, const std::string& name) {
   }
 }
 
+std::shared_ptr<Module> module_ptr(py::handle h) {
+  auto m = py::cast<std::shared_ptr<Module>>(h);
+  // A Python subclass of a C++ layer with a forward of its own (a Python function, where the
+  // layer's is a bound C++ one): C++ callers run it. A trampoline (PyModule) already does.
+  if (!m->forward_override() && dynamic_cast<PyModule*>(m.get()) == nullptr &&
+      PyFunction_Check(py::type::handle_of(h).attr("forward").ptr())) {
+    m->set_forward_override([self = PyCallable(py::weakref(h)), layer = m.get()](const tg::Tensor& x) {
+      py::gil_scoped_acquire gil;
+      const py::object obj = self();
+      // The Python object is gone (only C++ holds the layer): its class's forward went with it.
+      if (obj.is_none()) return layer->forward(x);
+      return to_tensor(obj.attr("forward")(x));
+    });
+  }
+  return m;
+}
+
 py::object registered_object(py::handle owner, const std::string& name, const tg::Tensor& t, bool parameter) {
   if (!t.defined()) return py::none();
   py::object obj = py::reinterpret_borrow<py::object>(tensor_object(t));
@@ -354,6 +372,7 @@ void bind_nn_module(py::module_& nn) {
       .def("remove", &tg::nn::RemovableHandle::remove)
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](tg::nn::RemovableHandle& h, py::args) { h.remove(); });
+  py::class_<ModuleCopy>(nn, "_ModuleCopy");  // only handed from deepcopy to a layer's __setstate__
   py::class_<Module, PyModule, py::smart_holder> cls(nn, "Module", py::dynamic_attr(), R"(The base of every layer.
 
 Subclass it in Python: call super().__init__(), assign Parameters, buffers (register_buffer) and

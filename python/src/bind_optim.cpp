@@ -24,6 +24,34 @@ constexpr std::array<std::array<std::string_view, 3>, 3> kPairKeywords{
 const std::set<std::string, std::less<>> kTorchImplementationKeys{"foreach", "fused", "capturable", "differentiable",
                                                                   "initial_lr"};
 
+// A Python subclass of LRScheduler, as in torch: get_lr() returns the rates for last_epoch.
+class PyLRScheduler : public LRScheduler {
+ public:
+  using LRScheduler::LRScheduler;
+  void set_last_epoch(int64_t epoch) { last_epoch_ = epoch; }
+  // The first step, which the C++ schedulers take in their constructors; a Python subclass's
+  // get_lr can only be called once its object exists.
+  void initial_step() { initialize(); }
+
+ protected:
+  std::vector<double> compute_lr() override {
+    py::gil_scoped_acquire gil;
+    const py::function get_lr = py::get_override(static_cast<const LRScheduler*>(this), "get_lr");
+    if (!get_lr) {
+      PyErr_SetString(PyExc_NotImplementedError, "LRScheduler: a subclass must define get_lr()");
+      throw py::error_already_set();
+    }
+    return py::cast<std::vector<double>>(get_lr());
+  }
+};
+
+// The schedulers' protected progress, reached through members of a derived class (a pointer to
+// a base's member names the base's member, so it applies to any scheduler).
+struct SchedulerMembers : LRScheduler {
+  static constexpr auto last_epoch = &SchedulerMembers::last_epoch_;
+  static constexpr auto base_lrs = &SchedulerMembers::base_lrs_;
+};
+
 // Sets the fields of an options struct from torch.optim keywords ("betas" is (beta1, beta2)).
 template <class Options>
 void apply_options(Options& o, const py::dict& kwargs, const char* optimizer) {
@@ -176,6 +204,98 @@ void for_each_param_state(const tg::nn::NamedTensors& flat, F&& fn) {
   }
 }
 
+// A Python subclass of Optimizer, written as for torch.optim: its param_groups are dicts and its
+// state a dict per parameter, both in Python, and step() is the subclass's. The C++ side reads
+// and writes the rates in those dicts, so LR schedulers, zero_grad and GradScaler drive it as any
+// optimizer; state_dict and load_state_dict are tapegrad.optim.optimizer's, in torch's format.
+class PyOptimizer : public Optimizer {
+ public:
+  py::list groups;
+  py::object state = py::dict();
+
+  void step() override {
+    py::gil_scoped_acquire gil;
+    const py::function step = py::get_override(static_cast<const Optimizer*>(this), "step");
+    if (!step) {
+      PyErr_SetString(PyExc_NotImplementedError, "Optimizer: a subclass must define step()");
+      throw py::error_already_set();
+    }
+    step();
+  }
+  double lr(size_t g) const override {
+    py::gil_scoped_acquire gil;
+    return py::cast<double>(group(g)["lr"]);
+  }
+  void set_lr(size_t g, double lr) override {
+    py::gil_scoped_acquire gil;
+    group(g)["lr"] = lr;
+  }
+  bool has_momentum() const override {
+    py::gil_scoped_acquire gil;
+    return !groups.empty() && (group(0).contains("momentum") || group(0).contains("betas"));
+  }
+  double momentum(size_t g) const override {
+    py::gil_scoped_acquire gil;
+    const py::dict d = group(g);
+    return d.contains("betas") ? py::cast<double>(py::tuple(d["betas"])[0]) : py::cast<double>(d["momentum"]);
+  }
+  void set_momentum(size_t g, double m) override {
+    py::gil_scoped_acquire gil;
+    py::dict d = group(g);
+    if (d.contains("betas")) {
+      d["betas"] = py::make_tuple(m, py::tuple(d["betas"])[1]);
+    } else {
+      d["momentum"] = m;
+    }
+  }
+  char option_type(const std::string& name) const override {
+    py::gil_scoped_acquire gil;
+    if (groups.empty() || name == "params" || !group(0).contains(name)) return 0;
+    const py::object v = group(0)[py::str(name)];
+    return PyBool_Check(v.ptr()) ? 'b' : PyLong_Check(v.ptr()) ? 'i' : PyFloat_Check(v.ptr()) ? 'f' : 0;
+  }
+  // The C++ side's copy of a new group's parameters (zero_grad), checked as any optimizer's.
+  void add_group(tg::tensor_list params) { add_params("Optimizer", std::move(params)); }
+
+ protected:
+  std::vector<std::pair<std::string, double>> group_options(size_t g) const override {
+    py::gil_scoped_acquire gil;
+    std::vector<std::pair<std::string, double>> out;
+    for (const auto& [key, value] : group(g)) {
+      const auto name = py::cast<std::string>(key);
+      if (option_type(name)) out.emplace_back(name, py::cast<double>(value));
+    }
+    return out;
+  }
+  void set_group_option(size_t g, const std::string& name, double value) override {
+    py::gil_scoped_acquire gil;
+    const char type = option_type(name);
+    TG_CHECK_VALUE(type != 0, "Optimizer: the parameter groups have no number '{}'", name);
+    group(g)[py::str(name)] = type == 'b'   ? py::object(py::bool_(value != 0))
+                              : type == 'i' ? py::object(py::int_(static_cast<int64_t>(value)))
+                                            : py::object(py::float_(value));
+  }
+  // The per-parameter state is the Python dict `state`, which tapegrad.optim.optimizer's
+  // state_dict saves; the C++ flat state_dict has none of it.
+  std::vector<std::pair<std::string, tg::Tensor>> param_state(const tg::Tensor&) const override { return {}; }
+  void set_param_state(const tg::Tensor&, const std::string& name, const tg::Tensor&) override {
+    TG_FAIL("Optimizer: a Python optimizer keeps its state in Python; its load_state_dict sets '{}' there", name);
+  }
+
+ private:
+  py::dict group(size_t g) const {
+    TG_CHECK_INDEX(g < groups.size(), "Optimizer: no parameter group {} ({} groups)", g, groups.size());
+    return groups[g];
+  }
+};
+
+// The Python subclass behind `o`, for what only such an optimizer has.
+PyOptimizer& python_optimizer(Optimizer& o, const char* what) {
+  auto* own = dynamic_cast<PyOptimizer*>(&o);
+  TG_CHECK_TYPE(own != nullptr, "Optimizer.{}: only a Python subclass of Optimizer has it", what);
+  return *own;
+}
+
 // optimizer.param_groups[i]["lr"] reads and writes through to the optimizer, as in PyTorch.
 struct ParamGroupView {
   std::shared_ptr<Optimizer> opt;
@@ -257,7 +377,15 @@ void bind_optim(py::module_& root) {
            })
       .def("keys", keys);
 
-  py::class_<Optimizer, std::shared_ptr<Optimizer>>(m, "Optimizer")
+  py::class_<Optimizer, PyOptimizer, std::shared_ptr<Optimizer>>(m, "Optimizer", py::dynamic_attr())
+      // A Python subclass's construction; tapegrad.optim.optimizer's __init__ then adds the groups.
+      .def(py::init([] { return std::make_shared<PyOptimizer>(); }))
+      .def_property_readonly("_is_python_optimizer",
+                             [](const Optimizer& o) { return dynamic_cast<const PyOptimizer*>(&o) != nullptr; })
+      .def("_add_group_params",
+           [](Optimizer& o, const tg::tensor_list& params) {
+             python_optimizer(o, "_add_group_params").add_group(params);
+           })
       .def(
           "step",
           [](Optimizer& o, py::object closure) -> py::object {
@@ -273,26 +401,33 @@ void bind_optim(py::module_& root) {
       .def("zero_grad", &Optimizer::zero_grad, py::arg("set_to_none") = true)
       // PyTorch's optimizer.state: {parameter: {name: tensor}} for the parameters that have state
       // (the tensors are the optimizer's own).
-      .def_property_readonly("state",
-                             [](const std::shared_ptr<Optimizer>& o) {
-                               tg::tensor_list params;
-                               for (size_t g = 0; g < o->num_param_groups(); ++g)
-                                 for (const tg::Tensor& p : o->params(g)) params.push_back(p);
-                               py::dict out;
-                               for_each_param_state(o->state_dict(),
-                                                    [&](int64_t i, const std::string& name, const tg::Tensor& v) {
-                                                      py::object key = py::cast(params.at(static_cast<size_t>(i)));
-                                                      if (!out.contains(key)) out[key] = py::dict();
-                                                      out[key].cast<py::dict>()[py::str(name)] = v;
-                                                    });
-                               return out;
-                             })
-      .def_property_readonly("param_groups",
-                             [](const std::shared_ptr<Optimizer>& o) {
-                               std::vector<ParamGroupView> out;
-                               for (size_t i = 0; i < o->num_param_groups(); ++i) out.push_back({o, i});
-                               return out;
-                             })
+      .def_property(
+          "state",
+          [](const std::shared_ptr<Optimizer>& o) -> py::object {
+            if (auto* own = dynamic_cast<PyOptimizer*>(o.get())) return own->state;
+            tg::tensor_list params;
+            for (size_t g = 0; g < o->num_param_groups(); ++g)
+              for (const tg::Tensor& p : o->params(g)) params.push_back(p);
+            py::dict out;
+            for_each_param_state(o->state_dict(), [&](int64_t i, const std::string& name, const tg::Tensor& v) {
+              py::object key = py::cast(params.at(static_cast<size_t>(i)));
+              if (!out.contains(key)) out[key] = py::dict();
+              out[key].cast<py::dict>()[py::str(name)] = v;
+            });
+            return out;
+          },
+          [](Optimizer& o, py::object state) { python_optimizer(o, "state").state = std::move(state); })
+      .def_property(
+          "param_groups",
+          [](const std::shared_ptr<Optimizer>& o) -> py::object {
+            if (auto* own = dynamic_cast<PyOptimizer*>(o.get())) return own->groups;
+            std::vector<ParamGroupView> out;
+            for (size_t i = 0; i < o->num_param_groups(); ++i) out.push_back({o, i});
+            return py::cast(out);
+          },
+          [](Optimizer& o, const py::iterable& groups) {
+            python_optimizer(o, "param_groups").groups = py::list(groups);
+          })
       // PyTorch's layout: {"state": {index: {name: tensor}}, "param_groups": [{option: value,
       // ..., "params": [index, ...]}]}, with torch's keywords ("betas" as a pair).
       .def("state_dict",
@@ -443,11 +578,29 @@ void bind_optim(py::module_& root) {
         "load_state_dict", [from_state_dict](S& l, const py::dict& d) { l.load_state_dict(from_state_dict(d)); },
         py::arg("state_dict"));
   };
-  with_state(py::class_<LRScheduler, std::shared_ptr<LRScheduler>>(s, "LRScheduler")
+  const auto keep = py::keep_alive<1, 2>();
+  // The base class, which Python subclasses as torch.optim.lr_scheduler.LRScheduler: their
+  // get_lr() gives the rates. (tapegrad.optim.lr_scheduler takes the first step in __init__.)
+  with_state(py::class_<LRScheduler, PyLRScheduler, std::shared_ptr<LRScheduler>>(s, "LRScheduler", py::dynamic_attr())
+                 .def(py::init([](Optimizer& o, int64_t last_epoch) {
+                        auto scheduler = std::make_shared<PyLRScheduler>(o);
+                        scheduler->set_last_epoch(last_epoch);
+                        return scheduler;
+                      }),
+                      py::arg("optimizer"), py::arg("last_epoch") = -1, keep)
+                 .def("_initial_step",
+                      [](LRScheduler& l) {
+                        auto* own = dynamic_cast<PyLRScheduler*>(&l);
+                        TG_CHECK_TYPE(own != nullptr, "_initial_step: only for Python subclasses of LRScheduler");
+                        own->initial_step();
+                      })
                  .def("step", &LRScheduler::step)
                  .def("get_last_lr", &LRScheduler::get_last_lr)
-                 .def_property_readonly("last_epoch", &LRScheduler::last_epoch));
-  const auto keep = py::keep_alive<1, 2>();
+                 .def_property("last_epoch", &LRScheduler::last_epoch,
+                               [](LRScheduler& l, int64_t epoch) { l.*SchedulerMembers::last_epoch = epoch; })
+                 .def_property(
+                     "base_lrs", [](const LRScheduler& l) { return l.*SchedulerMembers::base_lrs; },
+                     [](LRScheduler& l, std::vector<double> lrs) { l.*SchedulerMembers::base_lrs = std::move(lrs); }));
   py::class_<StepLR, LRScheduler, std::shared_ptr<StepLR>>(s, "StepLR")
       .def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("step_size"), py::arg("gamma") = 0.1, keep);
   py::class_<MultiStepLR, LRScheduler, std::shared_ptr<MultiStepLR>>(s, "MultiStepLR")
@@ -534,7 +687,8 @@ void bind_optim(py::module_& root) {
            py::arg("base_momentum") = 0.8, py::arg("max_momentum") = 0.9, keep);
   with_state(py::class_<SequentialLR, std::shared_ptr<SequentialLR>>(s, "SequentialLR")
                  .def(py::init<Optimizer&, std::vector<std::shared_ptr<LRScheduler>>, std::vector<int64_t>>(),
-                      py::arg("optimizer"), py::arg("schedulers"), py::arg("milestones"), keep)
+                      py::arg("optimizer"), py::arg("schedulers"), py::arg("milestones"), keep,
+                      py::keep_alive<1, 3>())  // Python schedulers' objects hold their get_lr
                  .def("step", &SequentialLR::step)
                  .def("get_last_lr", &SequentialLR::get_last_lr)
                  .def_property_readonly("last_epoch", &SequentialLR::last_epoch));

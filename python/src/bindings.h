@@ -7,9 +7,32 @@
 namespace tgpy {
 
 using TensorClass = py::class_<tg::Tensor>;
-// A C++ layer as a subclass of tg.nn.Module.
+// What a layer object is rebuilt from when copy.deepcopy copies a Python subclass of it.
+struct ModuleCopy {
+  std::shared_ptr<tg::nn::Module> module;
+};
+
+// A C++ layer as a subclass of tg.nn.Module. Besides what the binding adds, its __setstate__
+// takes a ModuleCopy: how copy.deepcopy builds an object of a Python subclass of the layer
+// (made by the subclass's __new__) around a copy of the C++ layer.
 template <class Impl>
-using Layer = py::class_<Impl, tg::nn::Module, py::smart_holder>;
+class Layer : public py::class_<Impl, tg::nn::Module, py::smart_holder> {
+ public:
+  using Base = py::class_<Impl, tg::nn::Module, py::smart_holder>;
+  template <class... Extra>
+  Layer(py::handle scope, const char* name, const Extra&... extra) : Base(scope, name, extra...) {
+    this->def(
+        "__setstate__",
+        [](py::detail::value_and_holder& v_h, const ModuleCopy& copy) {
+          auto layer = std::dynamic_pointer_cast<Impl>(copy.module);
+          TG_CHECK_TYPE(layer != nullptr, "__setstate__: {} is not a {}", copy.module ? copy.module->name() : "null",
+                        py::cast<std::string>(
+                            py::type::handle_of(py::handle(reinterpret_cast<PyObject*>(v_h.inst))).attr("__name__")));
+          py::detail::initimpl::construct<Base>(v_h, std::move(layer), false);
+        },
+        py::detail::is_new_style_constructor());
+  }
+};
 
 void bind_types(py::module_& m);                       // dtype, device, errors
 void bind_autograd_node(py::module_& m);               // tg._C.autograd.Node (before the tensor class)
@@ -42,6 +65,9 @@ py::object registered_object(py::handle owner, const std::string& name, const tg
 py::object registered_module(py::handle owner, const std::string& name, const std::shared_ptr<tg::nn::Module>& child);
 // (name, object) of each of owner's submodules, as registered_module hands them out.
 py::list named_child_objects(py::handle owner);
+// The C++ module of a Python module object, handed to C++ (a container, a parent): for a Python
+// subclass of a C++ layer that defines forward, C++ callers then run that forward.
+std::shared_ptr<tg::nn::Module> module_ptr(py::handle h);
 // Drops what owner keeps under names it no longer has (after a container renumbered its modules).
 void forget_stale_objects(py::handle owner);
 py::list child_objects(py::handle owner);

@@ -178,3 +178,42 @@ def test_one_parameter_under_two_keys_or_indices():
     q = nn.Parameter(tg.zeros(2))
     pl[0] = q
     assert pl[0] is q and pl[1] is p
+
+
+class Doubled(nn.Linear):
+    """A Python subclass of a C++ layer with a forward of its own."""
+
+    def forward(self, x):
+        return super().forward(x) * 2
+
+
+def test_cpp_containers_call_a_python_subclass_forward():
+    lin = Doubled(3, 3)
+    x = tg.randn(2, 3)
+    expected = lin.weight.detach()
+    plain = x @ expected.T + lin.bias.detach()
+    assert tg.allclose(lin(x), 2 * plain)
+    seq = nn.Sequential(lin, nn.Identity())
+    assert tg.allclose(seq(x), 2 * plain)  # the container runs the subclass's forward
+    calls = []
+    lin.register_forward_hook(lambda m, i, o: calls.append(o))
+    seq(x)
+    assert len(calls) == 1 and tg.allclose(calls[0], 2 * plain)  # hooks run around it
+    seq.append(Doubled(3, 3))
+    assert tg.allclose(seq(x), seq[2](2 * plain))
+    layer = nn.TransformerEncoderLayer(3, 1, 4, dropout=0.0)
+    src = tg.randn(2, 5, 3)
+    before = layer(src)
+    layer.linear2 = Doubled(4, 3)  # a Linear: accepted, and the layer calls its forward
+    with tg.no_grad():
+        layer.linear2.weight.zero_()
+        layer.linear2.bias.fill_(1.0)
+    out = layer(src)
+    assert not tg.allclose(out, before)
+    ref = nn.TransformerEncoderLayer(3, 1, 4, dropout=0.0)
+    ref.load_state_dict(layer.state_dict())
+    with tg.no_grad():
+        ref.linear2.bias.fill_(2.0)  # what Doubled's forward gives: (0 * x + 1) * 2
+    assert tg.allclose(out, ref(src), atol=1e-6)
+    grads = tg.autograd.grad(seq(x.requires_grad_()).sum(), [lin.weight])
+    assert grads[0].abs().sum() > 0

@@ -89,18 +89,53 @@ def test_deepcopy_of_cpp_layers_and_containers():
     assert tg.allclose(layer_copy(src), layer(src), atol=1e-6)
 
 
-def test_deepcopy_keeps_hooks_and_rejects_subclassed_cpp_layers():
+def test_deepcopy_keeps_hooks():
     seen = []
     model = nn.Linear(2, 2)
     model.register_forward_hook(lambda m, i, o: seen.append(type(m).__name__))
     copy.deepcopy(model)(tg.ones(1, 2))
     assert seen == ["Linear"]
 
-    class Scaled(nn.Linear):
+
+class LoRALinear(nn.Linear):
+    """A Python subclass of a C++ layer with a parameter, a buffer and an attribute of its own."""
+
+    def __init__(self, n, rank):
+        super().__init__(n, n)
+        self.rank = rank
+        self.down = nn.Parameter(tg.randn(rank, n))
+        self.up = nn.Parameter(tg.zeros(n, rank))
+        self.register_buffer("calls", tg.zeros(()))
+
+    def forward(self, x):
+        self.calls += 1
+        return super().forward(x) + x @ self.down.T @ self.up.T
+
+
+def test_deepcopy_of_python_subclasses_of_cpp_layers():
+    net = nn.Sequential(LoRALinear(4, 2), nn.ReLU())
+    net[0].note = ["kept"]
+    dup = copy.deepcopy(net)
+    layer = dup[0]
+    assert type(layer) is LoRALinear and isinstance(layer, nn.Linear)
+    assert layer.rank == 2 and layer.note == ["kept"] and layer.note is not net[0].note
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias", "down", "up"]
+    for (name, a), (_, b) in zip(net.state_dict().items(), dup.state_dict().items()):
+        assert tg.equal(a, b) and a.data_ptr() != b.data_ptr(), name
+    x = tg.randn(3, 4)
+    assert tg.allclose(dup(x), net(x))
+    assert layer.calls.item() == 1 and net[0].calls.item() == 1  # the override ran (in the container), on its own buffer
+    with tg.no_grad():
+        layer.up.fill_(1.0)
+    assert not tg.allclose(dup(x), net(x))
+    twice = copy.deepcopy(LoRALinear(3, 1))
+    assert type(copy.deepcopy(twice)) is LoRALinear
+
+    class Chain(nn.Sequential):
         pass
 
-    with pytest.raises(TypeError, match="Scaled subclasses the C\\+\\+ layer Linear"):
-        copy.deepcopy(Scaled(2, 2))
+    chain = copy.deepcopy(Chain(nn.Tanh(), nn.Linear(2, 2)))
+    assert type(chain) is Chain and len(chain) == 2 and isinstance(chain[1], nn.Linear)
 
 
 def test_replacing_a_containers_module_changes_what_it_calls():

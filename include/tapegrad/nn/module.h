@@ -104,6 +104,12 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual Tensor forward(const Tensor& input);
   // forward with the hooks run around it.
   Tensor operator()(const Tensor& input);
+  // A one-tensor forward that C++ callers (containers, layers calling their parts) run instead of
+  // this class's: the Python binding sets it on an object of a Python subclass of a C++ layer
+  // that defines its own forward, which PyTorch would call wherever the module is called. Not
+  // copied by clone().
+  void set_forward_override(std::function<Tensor(const Tensor&)> fn) { forward_override_ = std::move(fn); }
+  const std::function<Tensor(const Tensor&)>& forward_override() const { return forward_override_; }
 
   // ---- registration ----
   Tensor& register_parameter(std::string name, Tensor tensor, bool requires_grad = true);
@@ -271,6 +277,7 @@ class Module : public std::enable_shared_from_this<Module> {
   void print(std::string& out, int indent) const;
 
   std::string name_;
+  std::function<Tensor(const Tensor&)> forward_override_;
   bool training_ = true;
   OrderedDict<Tensor> parameters_;
   OrderedDict<Tensor> buffers_;
@@ -321,13 +328,20 @@ Out unflatten_outputs(const tensor_list& outs) {
 template <class M, class... Args>
 auto call_module(M& m, Args&&... args) {
   using Out = decltype(m.forward(std::forward<Args>(args)...));
-  if (!m.has_hooks()) return m.forward(std::forward<Args>(args)...);
   constexpr bool tensor_args = (std::is_convertible_v<Args, const Tensor&> && ...);
+  // The module's forward, or the override a Python subclass set (one tensor in, one out).
+  const auto forward = [&m](auto&&... in) -> Out {
+    if constexpr (sizeof...(Args) == 1 && tensor_args && std::is_same_v<Out, Tensor>) {
+      if (const auto& override_fn = static_cast<const Module&>(m).forward_override()) return override_fn(in...);
+    }
+    return m.forward(std::forward<decltype(in)>(in)...);
+  };
+  if (!m.has_hooks()) return forward(std::forward<Args>(args)...);
   if constexpr (tensor_args && (std::is_same_v<Out, Tensor> || is_tensor_tuple_v<Out>)) {
     std::shared_ptr<void> call_state;
     tensor_list in = m.run_pre_hooks(tensor_list{Tensor(args)...}, call_state);
-    Out out = [&]<size_t... I>(std::index_sequence<I...>) { return m.forward(in[I]...); }(
-        std::index_sequence_for<Args...>{});
+    Out out = [&]<size_t... I>(std::index_sequence<I...>) { return forward(in[I]...); }
+    (std::index_sequence_for<Args...>{});
     return unflatten_outputs<Out>(m.run_post_hooks(in, flatten_outputs(out), call_state));
   } else {
     m.fail_hooks_unsupported();

@@ -1,0 +1,129 @@
+"""Optimizer to subclass in Python, as torch.optim.Optimizer: ``super().__init__(params,
+defaults)``, then ``step()`` over ``self.param_groups`` (dicts holding 'params' and the options)
+with per-parameter state in ``self.state[p]``. tapegrad's LR schedulers, zero_grad and GradScaler
+drive such an optimizer as any other; state_dict and load_state_dict use torch's format."""
+import collections
+
+from .._C import Tensor
+from .._C.optim import Optimizer
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """The default of an option that each parameter group must give."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+_construct = Optimizer.__init__
+_cpp_state_dict = Optimizer.state_dict
+_cpp_load_state_dict = Optimizer.load_state_dict
+
+
+def __init__(self, params, defaults):
+    _construct(self)
+    self.defaults = dict(defaults)
+    self.state = collections.defaultdict(dict)
+    self.param_groups = []
+    if isinstance(params, Tensor):
+        raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
+                        f"{type(params).__name__}")
+    groups = list(params)
+    if not groups:
+        raise ValueError("optimizer got an empty parameter list")
+    if not isinstance(groups[0], dict):
+        groups = [{"params": groups}]
+    for group in groups:
+        self.add_param_group(group)
+
+
+def add_param_group(self, param_group):
+    """Adds a group: a dict with 'params' and the options it sets (the others from defaults)."""
+    if not self._is_python_optimizer:
+        raise TypeError(f"{type(self).__name__} has no add_param_group")
+    if not isinstance(param_group, dict):
+        raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+    params = param_group["params"]
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, set):
+        raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of "
+                        "tensors in sets will change between runs. Please use a list instead.")
+    else:
+        params = list(params)
+    group = dict(param_group, params=params)
+    for name, default in self.defaults.items():
+        if default is required and name not in group:
+            raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+        group.setdefault(name, default)
+    self._add_group_params(params)  # checks leaves, dtypes and duplicates as every optimizer does
+    self.param_groups.append(group)
+
+
+def state_dict(self):
+    """{'state': {index: {name: value}}, 'param_groups': [{option: value, 'params': [index]}]},
+    the parameters numbered in group order, as torch saves it."""
+    if not self._is_python_optimizer:
+        return _cpp_state_dict(self)
+    index, groups = {}, []
+    for group in self.param_groups:
+        packed = {k: v for k, v in group.items() if k != "params"}
+        for p in group["params"]:
+            index.setdefault(id(p), len(index))
+        packed["params"] = [index[id(p)] for p in group["params"]]
+        groups.append(packed)
+    state = {index[id(p)]: v for p, v in self.state.items() if id(p) in index}
+    return {"state": state, "param_groups": groups}
+
+
+def _like_param(param, key, value):
+    # torch's rule: floating-point state takes the parameter's dtype (but the step count), and
+    # every tensor its device.
+    if isinstance(value, Tensor):
+        if key != "step" and value.is_floating_point():
+            return value.to(dtype=param.dtype, device=param.device)
+        return value.to(device=param.device)
+    if isinstance(value, dict):
+        return {k: _like_param(param, k, v) for k, v in value.items()}
+    return value
+
+
+def load_state_dict(self, state_dict):
+    """Restores what state_dict returned (groups and parameters matched by position)."""
+    if not self._is_python_optimizer:
+        return _cpp_load_state_dict(self, state_dict)
+    groups, saved = self.param_groups, state_dict["param_groups"]
+    if len(groups) != len(saved):
+        raise ValueError("loaded state dict has a different number of parameter groups")
+    if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved)):
+        raise ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's "
+                         "group")
+    params = {old: p for g, s in zip(groups, saved) for old, p in zip(s["params"], g["params"])}
+    state = collections.defaultdict(dict)
+    for key, value in state_dict["state"].items():
+        if key in params:
+            state[params[key]] = _like_param(params[key], None, value)
+        else:
+            state[key] = value
+    self.state = state
+    self.param_groups = [dict(s, params=g["params"]) for g, s in zip(groups, saved)]
+    return None
+
+
+def __repr__(self):
+    if not self._is_python_optimizer:
+        return object.__repr__(self)
+    lines = [f"{type(self).__name__} ("]
+    for i, group in enumerate(self.param_groups):
+        lines.append(f"Parameter Group {i}")
+        lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+    return "\n".join(lines + [")"])
+
+
+__init__.__doc__ = "Optimizer(params, defaults): params an iterable of tensors or of group dicts."
+for _fn in (__init__, add_param_group, state_dict, load_state_dict, __repr__):
+    setattr(Optimizer, _fn.__name__, _fn)
