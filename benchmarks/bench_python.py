@@ -1,7 +1,8 @@
 """Per-op overhead from Python, for tapegrad or PyTorch (the same code runs on either):
 a 1-element add, the same while recording for autograd, a custom op's call (tapegrad's
-extension example; torch.library.custom_op in PyTorch), and a 1,000-step `x = x * a + b` chain forward + backward. Prints "name value unit"
-lines for side_by_side.py.
+extension example; torch.library.custom_op in PyTorch), a 1,000-step `x = x * a + b` chain
+forward + backward, and Python-written model code (a Linear subclass in Sequential, its deep copy,
+an optimizer written in Python, svd_lowrank). Prints "name value unit" lines for side_by_side.py.
 usage: bench_python.py [tapegrad|torch]"""
 import importlib
 import sys
@@ -66,6 +67,48 @@ def main():
         x.backward()
 
     print(f"python_chain_1000_fwd_bwd {best_of(chain, 5) / 1000:.3f} ms")
+    model_figures(lib)
+
+
+def model_figures(lib):
+    """What Python-written model code costs: a Python subclass of Linear called by Sequential, its
+    deep copy, an optimizer written in Python, and a randomized low-rank SVD."""
+    import copy
+
+    nn = lib.nn
+
+    class Scaled(nn.Linear):
+        def forward(self, x):
+            return super().forward(x) * 0.5
+
+    class Momentum(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.01, momentum=0.9):
+            super().__init__(params, dict(lr=lr, momentum=momentum))
+
+        @lib.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state[p]
+                    if "buf" not in state:
+                        state["buf"] = p.grad.clone()
+                    else:
+                        state["buf"].mul_(group["momentum"]).add_(p.grad)
+                    p.add_(state["buf"], alpha=-group["lr"])
+
+    lib.manual_seed(0)
+    model = nn.Sequential(*[Scaled(256, 256) for _ in range(8)])
+    x = lib.randn(32, 256)
+    with lib.no_grad():
+        print(f"python_subclass_linear_seq8_fwd {best_of(lambda: model(x), 200):.1f} us")
+    print(f"python_deepcopy_subclass_seq8 {best_of(lambda: copy.deepcopy(model), 50):.1f} us")
+    opt = Momentum(model.parameters())
+    model(x).sum().backward()
+    print(f"python_written_optimizer_step_16 {best_of(opt.step, 200):.1f} us")
+    a = lib.randn(1000, 50) @ lib.randn(50, 500)
+    print(f"python_svd_lowrank_1000x500_q10 {best_of(lambda: lib.svd_lowrank(a, q=10), 10) / 1000:.3f} ms")
 
 
 if __name__ == "__main__":
