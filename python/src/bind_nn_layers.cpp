@@ -11,8 +11,6 @@ namespace {
 
 using namespace tg::nn;
 
-std::shared_ptr<Module> as_module(py::handle h) { return module_ptr(h); }
-
 // Python's index i (negative from the end) into `size` modules.
 size_t checked_index(const char* what, size_t size, int64_t i) {
   const auto n = static_cast<int64_t>(size);
@@ -31,7 +29,7 @@ void rekey_children(py::handle self) {
 template <class Impl>
 py::object sequence_of(const py::list& modules) {
   auto out = std::make_shared<Impl>();
-  for (const py::handle m : modules) out->push_back(as_module(m));
+  for (const py::handle m : modules) out->push_back(module_ptr(m));
   py::object obj = py::cast(out);
   named_child_objects(obj);  // keeps the objects, which `modules` holds alive until here
   return obj;
@@ -62,7 +60,7 @@ void def_module_sequence(Layer<Impl>& cls, const char* what) {
          "append",
          [](py::object self, py::object m) {
            Impl& s = py::cast<Impl&>(self);
-           s.push_back(as_module(m));
+           s.push_back(module_ptr(m));
            registered_module(self, std::to_string(s.size() - 1), s[s.size() - 1]);
            return self;
          },
@@ -84,7 +82,7 @@ void def_module_sequence(Layer<Impl>& cls, const char* what) {
                            n);
             py::list alive = child_objects(self);
             alive.append(m);
-            s.insert(static_cast<size_t>(index < 0 ? index + n : index), as_module(m));
+            s.insert(static_cast<size_t>(index < 0 ? index + n : index), module_ptr(m));
             rekey_children(self);
             if constexpr (std::is_same_v<Impl, SequentialImpl>) return self;
             return py::none();
@@ -148,8 +146,8 @@ void def_module_sequence(Layer<Impl>& cls, const char* what) {
            [what](py::object self, int64_t i, py::object m) {
              Impl& s = py::cast<Impl&>(self);
              const std::string name = s.named_children().items()[checked_index(what, s.size(), i)].first;
-             s.replace_module(name, as_module(m));
-             registered_module(self, name, as_module(m));
+             s.replace_module(name, module_ptr(m));
+             registered_module(self, name, module_ptr(m));
            })
       .def("__iter__", [](py::object self) { return py::iter(child_objects(self)); });
 }
@@ -795,9 +793,10 @@ void bind_nn_layers(py::module_& nn) {
   sequential.def(py::init([](py::args modules) {
         auto s = std::make_shared<SequentialImpl>();
         if (modules.size() == 1 && py::isinstance<py::dict>(modules[0])) {
-          for (const auto& [k, v] : py::cast<py::dict>(modules[0])) s->push_back(py::cast<std::string>(k), as_module(v));
+          for (const auto& [k, v] : py::cast<py::dict>(modules[0]))
+            s->push_back(py::cast<std::string>(k), module_ptr(v));
         } else {
-          for (const py::handle m : modules) s->push_back(as_module(m));
+          for (const py::handle m : modules) s->push_back(module_ptr(m));
         }
         return s;
       }));
@@ -825,7 +824,7 @@ void bind_nn_layers(py::module_& nn) {
   module_list.def(py::init([](std::optional<py::iterable> modules) {
                     auto l = std::make_shared<ModuleListImpl>();
                     if (modules)
-                      for (const py::handle m : *modules) l->push_back(as_module(m));
+                      for (const py::handle m : *modules) l->push_back(module_ptr(m));
                     return l;
                   }),
                   py::arg("modules") = py::none());
@@ -834,7 +833,7 @@ void bind_nn_layers(py::module_& nn) {
       .def(py::init([](std::optional<py::dict> modules) {
              auto d = std::make_shared<ModuleDictImpl>();
              if (modules)
-               for (const auto& [k, v] : *modules) d->insert(py::cast<std::string>(k), as_module(v));
+               for (const auto& [k, v] : *modules) d->insert(py::cast<std::string>(k), module_ptr(v));
              return d;
            }),
            py::arg("modules") = py::none())
@@ -848,10 +847,10 @@ void bind_nn_layers(py::module_& nn) {
            [](py::object self, const std::string& k, py::object m) {
              auto& d = py::cast<ModuleDictImpl&>(self);
              if (d.contains(k))
-               d.replace_module(k, as_module(m));
+               d.replace_module(k, module_ptr(m));
              else
-               d.insert(k, as_module(m));
-             registered_module(self, k, as_module(m));
+               d.insert(k, module_ptr(m));
+             registered_module(self, k, module_ptr(m));
            })
       .def("__delitem__",
            [](py::object self, const std::string& k) {

@@ -72,11 +72,11 @@ def _as_parameter(value):
     return value if isinstance(value, Parameter) else Parameter(value)
 
 
+_cpp_parameter_dict_setitem = ParameterDict.__setitem__
+
+
 def _parameter_dict_setitem(self, key, value):
-    _parameter_dict_setitem.bound(self, key, _as_parameter(value))
-
-
-_parameter_dict_setitem.bound = ParameterDict.__setitem__
+    _cpp_parameter_dict_setitem(self, key, _as_parameter(value))
 
 
 def _parameter_dict_delitem(self, key):
