@@ -39,13 +39,14 @@ void GradScaler::unscale_(optim::Optimizer& optimizer) {
   found_inf_[&optimizer] = found;
 }
 
-bool GradScaler::step(optim::Optimizer& optimizer) {
-  if (!options_.enabled) {
-    optimizer.step();
-    return true;
-  }
+bool GradScaler::should_step(optim::Optimizer& optimizer) {
+  if (!options_.enabled) return true;
   if (!found_inf_.count(&optimizer)) unscale_(optimizer);
-  if (found_inf_[&optimizer]) return false;
+  return !found_inf_[&optimizer];
+}
+
+bool GradScaler::step(optim::Optimizer& optimizer) {
+  if (!should_step(optimizer)) return false;
   optimizer.step();
   return true;
 }

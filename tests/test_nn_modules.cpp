@@ -466,6 +466,25 @@ TEST(Module, LayersAndDefaults) {
   EXPECT_THROW_WITH(nn::Dropout(2.0), ValueError, "between 0 and 1");
 }
 
+// momentum=nullopt keeps the plain average of every batch's statistics, as PyTorch's momentum=None.
+TEST(Modules, BatchNormCumulativeAverage) {
+  nn::BatchNorm1d bn(2, {.momentum = std::nullopt});
+  EXPECT_EQ(bn->extra_repr(), "2, eps=1e-05, momentum=None, affine=True, track_running_stats=True");
+  std::vector<Tensor> batches{randn({5, 2}), randn({7, 2}) + 2, randn({4, 2}) * 3};
+  for (const Tensor& b : batches) bn(b);
+  Tensor mean = zeros({2}), var = zeros({2});
+  for (const Tensor& b : batches) {
+    mean = mean + b.mean({0}) / 3.0;
+    var = var + b.var({0}) / 3.0;
+  }
+  EXPECT_EQ(bn->num_batches_tracked.item<int64_t>(), 3);
+  EXPECT_TRUE(close(bn->running_mean, mean, 1e-5, 1e-6));
+  EXPECT_TRUE(close(bn->running_var, var, 1e-5, 1e-6));
+  bn->eval();
+  bn(batches[0]);
+  EXPECT_TRUE(close(bn->running_mean, mean, 1e-5, 1e-6));
+}
+
 TEST(Init, Initialisers) {
   Generator gen(3);
   Tensor w = empty({300, 200});

@@ -865,6 +865,17 @@ TEST(GradScaler, SkipsOverflowsAndAdaptsTheScale) {
   EXPECT_THROW_WITH(scaler.unscale_(opt), Error, "already called");
   EXPECT_TRUE(scaler.step(opt));
   scaler.update();
+  // should_step: the check without the step, for callers that step themselves.
+  opt.zero_grad();
+  scaler.scale((p * INFINITY).sum()).backward();
+  EXPECT_FALSE(scaler.should_step(opt));
+  EXPECT_FALSE(scaler.should_step(opt));  // unscaled once, the answer kept until update()
+  scaler.update();
+  opt.zero_grad();
+  scaler.scale(p.sum()).backward();
+  EXPECT_TRUE(scaler.should_step(opt));
+  EXPECT_NEAR(p.grad().to_vector<double>()[0], 1.0, 1e-6);
+  scaler.update();
   auto sd = scaler.state_dict();
   amp::GradScaler other;
   other.load_state_dict(sd);
@@ -875,5 +886,6 @@ TEST(GradScaler, SkipsOverflowsAndAdaptsTheScale) {
   Tensor loss = p.sum();
   EXPECT_TRUE(off.scale(loss).is_same(loss));
   EXPECT_EQ(off.get_scale(), 1.0);
+  EXPECT_TRUE(off.should_step(opt));
   EXPECT_THROW_WITH(amp::GradScaler({.backoff_factor = 2.0}), ValueError, "backoff_factor must be in (0, 1)");
 }

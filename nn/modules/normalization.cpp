@@ -7,6 +7,9 @@
 #include "tapegrad/tensor/factories.h"
 
 namespace tg::nn {
+namespace {
+std::string momentum_repr(std::optional<double> momentum) { return momentum ? fmt::format("{}", *momentum) : "None"; }
+}  // namespace
 
 BatchNormImpl::BatchNormImpl(const char* name, int lo, int hi, int64_t c, const BatchNormOptions& o)
     : Module(name), num_features(c), options(o), dims_lo_(lo), dims_hi_(hi) {
@@ -44,18 +47,20 @@ Tensor BatchNormImpl::forward(const Tensor& input) {
            dims_lo_ == dims_hi_ ? fmt::format("{}", dims_lo_) : fmt::format("{}-D or {}", dims_lo_, dims_hi_),
            input.defined() ? input.sizes() : Shape{});
   const bool use_batch_stats = is_training() || !options.track_running_stats;
+  double momentum = options.momentum.value_or(0.0);
   if (is_training() && options.track_running_stats) {
     NoGradGuard no_grad;
     num_batches_tracked.add_(1);
+    if (!options.momentum) momentum = 1.0 / static_cast<double>(num_batches_tracked.item<int64_t>());
   }
-  return functional::batch_norm(input, running_mean, running_var,
-                                {.weight = weight, .bias = bias, .training = use_batch_stats,
-                                 .momentum = options.momentum, .eps = options.eps});
+  return functional::batch_norm(
+      input, running_mean, running_var,
+      {.weight = weight, .bias = bias, .training = use_batch_stats, .momentum = momentum, .eps = options.eps});
 }
 
 std::string BatchNormImpl::extra_repr() const {
   return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features, options.eps,
-                     options.momentum, options.affine ? "True" : "False",
+                     momentum_repr(options.momentum), options.affine ? "True" : "False",
                      options.track_running_stats ? "True" : "False");
 }
 
@@ -100,13 +105,13 @@ Tensor InstanceNormImpl::forward(const Tensor& input) {
                                                  .weight = weight,
                                                  .bias = bias,
                                                  .use_input_stats = is_training() || !options.track_running_stats,
-                                                 .momentum = options.momentum,
+                                                 .momentum = options.momentum.value_or(0.0),
                                                  .eps = options.eps});
   return input.dim() == batched ? y : y.squeeze(0);
 }
 std::string InstanceNormImpl::extra_repr() const {
   return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features, options.eps,
-                     options.momentum, options.affine ? "True" : "False",
+                     momentum_repr(options.momentum), options.affine ? "True" : "False",
                      options.track_running_stats ? "True" : "False");
 }
 

@@ -55,20 +55,28 @@ void bind_amp(py::module_& m) {
            }),
            py::arg("device") = "cuda", py::arg("init_scale") = 65536.0, py::arg("growth_factor") = 2.0,
            py::arg("backoff_factor") = 0.5, py::arg("growth_interval") = 2000, py::arg("enabled") = true)
-      .def("scale", [](const GradScaler& s, const tg::Tensor& loss) { return nogil([&] { return s.scale(loss); }); },
-           py::arg("outputs"))
-      .def("unscale_", [](GradScaler& s, tg::optim::Optimizer& o) { nogil([&] { s.unscale_(o); }); },
-           py::arg("optimizer"))
-      .def("_step", [](GradScaler& s, tg::optim::Optimizer& o) { return nogil([&] { return s.step(o); }); },
-           py::arg("optimizer"))
+      .def(
+          "scale", [](const GradScaler& s, const tg::Tensor& loss) { return nogil([&] { return s.scale(loss); }); },
+          py::arg("outputs"))
+      .def(
+          "unscale_", [](GradScaler& s, tg::optim::Optimizer& o) { nogil([&] { s.unscale_(o); }); },
+          py::arg("optimizer"))
+      // The Python step runs optimizer.step() itself, so that the optimizer's step hooks run.
+      .def(
+          "_should_step",
+          [](GradScaler& s, tg::optim::Optimizer& o) { return nogil([&] { return s.should_step(o); }); },
+          py::arg("optimizer"))
       .def("update", [](GradScaler& s) { nogil([&] { s.update(); }); })
       .def("get_scale", &GradScaler::get_scale)
       .def("_get_growth_tracker", &GradScaler::growth_tracker)
       .def("is_enabled", &GradScaler::is_enabled)
-      .def("_load_state", [](GradScaler& s, double scale, int64_t growth_tracker) {
-        s.load_state_dict({{"scale", tg::scalar_tensor(scale, tg::kFloat64)},
-                           {"growth_tracker", tg::scalar_tensor(growth_tracker, tg::kInt64)}});
-      }, py::arg("scale"), py::arg("growth_tracker"));
+      .def(
+          "_load_state",
+          [](GradScaler& s, double scale, int64_t growth_tracker) {
+            s.load_state_dict({{"scale", tg::scalar_tensor(scale, tg::kFloat64)},
+                               {"growth_tracker", tg::scalar_tensor(growth_tracker, tg::kInt64)}});
+          },
+          py::arg("scale"), py::arg("growth_tracker"));
 }
 
 }  // namespace tgpy

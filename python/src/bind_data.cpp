@@ -420,7 +420,10 @@ void bind_data(py::module_& m) {
           }
         });
         if (it.it == it.end) throw py::stop_iteration();
-        return tensor_tuple(it.it->tensors());
+        // A list, as PyTorch's default_collate makes of a batch of tuples.
+        py::list batch;
+        for (const tg::Tensor& t : it.it->tensors()) batch.append(py::cast(t));
+        return batch;
       });
 
   py::class_<tg::data::DataLoader, std::shared_ptr<tg::data::DataLoader>>(data, "DataLoader")

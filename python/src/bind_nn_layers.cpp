@@ -160,7 +160,7 @@ Layer<Impl>& def_norm_options(Layer<Impl>&& cls) {
           "eps", [](const Impl& m) { return m.options.eps; }, [](Impl& m, double eps) { m.options.eps = eps; })
       .def_property(
           "momentum", [](const Impl& m) { return m.options.momentum; },
-          [](Impl& m, double momentum) { m.options.momentum = momentum; })
+          [](Impl& m, std::optional<double> momentum) { m.options.momentum = momentum; })
       .def_property_readonly("affine", [](const Impl& m) { return m.options.affine; })
       .def_property_readonly("track_running_stats", [](const Impl& m) { return m.options.track_running_stats; });
   return cls;
@@ -284,8 +284,7 @@ void bind_nn_layers(py::module_& nn) {
   def_norm_options(Layer<BatchNormImpl>(nn, "_BatchNorm"))
       .def("reset_running_stats", &BatchNormImpl::reset_running_stats);
   auto bn_options = [](double eps, std::optional<double> momentum, bool affine, bool track) {
-    TG_CHECK_VALUE(momentum.has_value(), "BatchNorm: momentum=None (a cumulative average) is not supported");
-    return BatchNormOptions{eps, *momentum, affine, track};
+    return BatchNormOptions{eps, momentum, affine, track};
   };
   py::class_<BatchNorm1dImpl, BatchNormImpl, py::smart_holder>(nn, "BatchNorm1d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {

@@ -224,11 +224,19 @@ void module_setattr(py::object self, const std::string& name, py::object value) 
       m.replace_buffer(name, as_tensor(value));
     else
       m.register_buffer(name, as_tensor(value), py::cast<bool>(value.attr("persistent")));
-  } else if (tg::Tensor* buffer = buffers.find(name)) {
-    TG_CHECK_TYPE(is_tensor(value), "{}: cannot assign {} to buffer '{}' (a tensor expected)", m.name(),
-                  Py_TYPE(value.ptr())->tp_name, name);
-    buffer->set_data(as_tensor(value).detach());
-    value = py::cast(*buffer);
+  } else if (m.has_buffer(name)) {
+    if (value.is_none()) {  // as in PyTorch, the buffer stays registered, holding nothing
+      m.replace_buffer(name, tg::Tensor());
+    } else {
+      TG_CHECK_TYPE(is_tensor(value), "{}: cannot assign {} to buffer '{}' (a tensor expected)", m.name(),
+                    Py_TYPE(value.ptr())->tp_name, name);
+      if (tg::Tensor* buffer = buffers.find(name)) {
+        buffer->set_data(as_tensor(value).detach());
+        value = py::cast(*buffer);
+      } else {  // registered as None: it now holds the tensor
+        value = py::cast(m.replace_buffer(name, as_tensor(value)));
+      }
+    }
   }
   mirror(self, name, value);
 }

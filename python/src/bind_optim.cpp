@@ -5,6 +5,8 @@
 #include <cmath>
 #include <set>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "bindings.h"
 
@@ -52,12 +54,52 @@ struct SchedulerMembers : LRScheduler {
   static constexpr auto base_lrs = &SchedulerMembers::base_lrs_;
 };
 
+// Whether `key` is a torch.optim keyword that sets one of Options' fields.
+template <class Options>
+bool is_option_keyword(const Options& o, const std::string& key) {
+  std::vector<std::string> fields;
+  const_cast<Options&>(o).visit([&](const char* n, auto&) { fields.emplace_back(n); });
+  const auto has = [&](std::string_view n) { return std::find(fields.begin(), fields.end(), n) != fields.end(); };
+  for (const auto& p : kPairKeywords)
+    if (key == p[0]) return has(p[1]);
+  if (key == "eps") return has("eps") || has("eps1");
+  if (key == "ns_coefficients") return has("ns_a");
+  return has(key);
+}
+
+// torch lets a parameter group carry keys of its own ({"params": ..., "name": "encoder"}, a
+// scheduler's "swa_lr"). A C++ optimizer holds only its options, so those keys live here, per
+// optimizer and group, until make_optimizer's deleter drops them with the optimizer.
+std::unordered_map<const Optimizer*, std::vector<py::dict>>& group_extras_table() {
+  // Never destroyed: its dicts must not be released after the interpreter has gone.
+  static auto* table = new std::unordered_map<const Optimizer*, std::vector<py::dict>>();
+  return *table;
+}
+// Only optimizers made by make_optimizer have a place for them: one made in C++ and handed to
+// Python reads as having none and refuses to store any.
+py::dict group_extras(const Optimizer& o, size_t group, const char* writing = nullptr) {
+  const auto it = group_extras_table().find(&o);
+  if (it == group_extras_table().end()) {
+    TG_CHECK_TYPE(writing == nullptr,
+                  "optimizer: this optimizer was made in C++ and its parameter groups hold only "
+                  "its options, not '{}'",
+                  writing);
+    return py::dict();
+  }
+  while (it->second.size() <= group) it->second.emplace_back();
+  return it->second[group];
+}
+
 // Sets the fields of an options struct from torch.optim keywords ("betas" is (beta1, beta2)).
 template <class Options>
-void apply_options(Options& o, const py::dict& kwargs, const char* optimizer) {
+void apply_options(Options& o, const py::dict& kwargs, const char* optimizer, py::dict* extras = nullptr) {
   for (const auto& [key, value] : kwargs) {
     const std::string k = py::cast<std::string>(key);
     if (k == "params") continue;
+    if (extras != nullptr && !is_option_keyword(o, k)) {
+      (*extras)[key] = value;  // a key of the group's own, as torch keeps it
+      continue;
+    }
     if (k == "eps" && py::isinstance<py::sequence>(value)) {
       // Adafactor's eps=(eps1, eps2), eps1 None for the dtype's machine epsilon (NaN here).
       const auto eps = py::cast<std::pair<py::object, double>>(value);
@@ -123,19 +165,31 @@ void apply_options(Options& o, const py::dict& kwargs, const char* optimizer) {
 template <class Opt, class Options>
 std::shared_ptr<Opt> make_optimizer(const char* name, py::iterable params, const py::kwargs& kwargs, Options defaults) {
   apply_options(defaults, kwargs, name);
+  // The deleter forgets the groups' own keys where it may touch Python objects (holding the GIL);
+  // elsewhere the entry stays until an optimizer made at the same address replaces it.
+  const auto owned = [](Opt* opt) {
+    if (Py_IsInitialized() && PyGILState_Check()) group_extras_table().erase(opt);
+    delete opt;
+  };
   py::list items(params);
   if (items.size() > 0 && py::isinstance<py::dict>(items[0])) {
     std::vector<typename Opt::ParamGroup> groups;
+    std::vector<py::dict> extras;
     for (const py::handle g : items) {
       py::dict d = py::cast<py::dict>(g);
       TG_CHECK_VALUE(d.contains("params"), "{}: a parameter group needs a 'params' entry", name);
       Options o = defaults;
-      apply_options(o, d, name);
-      groups.push_back({py::cast<tg::tensor_list>(d["params"]), o});
+      apply_options(o, d, name, &extras.emplace_back());
+      const py::object p = d["params"];
+      groups.push_back({is_tensor(p) ? tg::tensor_list{as_tensor(p)} : py::cast<tg::tensor_list>(py::list(p)), o});
     }
-    return std::make_shared<Opt>(groups, defaults);
+    std::shared_ptr<Opt> opt(new Opt(groups, defaults), owned);
+    group_extras_table()[opt.get()] = std::move(extras);
+    return opt;
   }
-  return std::make_shared<Opt>(py::cast<tg::tensor_list>(items), defaults);
+  std::shared_ptr<Opt> opt(new Opt(py::cast<tg::tensor_list>(items), defaults), owned);
+  group_extras_table()[opt.get()] = {};  // replaces what a freed optimizer at this address left
+  return opt;
 }
 
 // Options as torch.optim shows them (defaults, param_groups): torch's pairs under their keyword
@@ -184,11 +238,13 @@ py::class_<Opt, Base, std::shared_ptr<Opt>> def_optimizer(py::module_& m, const 
           [name](Opt& o, const py::dict& group) {
             TG_CHECK_VALUE(group.contains("params"), "{}: a parameter group needs a 'params' entry", name);
             Options options = o.defaults();
-            apply_options(options, group, name);
+            py::dict extras;
+            apply_options(options, group, name, &extras);
             const py::object params = group["params"];
             o.add_param_group(
                 {is_tensor(params) ? tg::tensor_list{as_tensor(params)} : py::cast<tg::tensor_list>(py::list(params)),
                  options});
+            if (!extras.empty()) group_extras(o, o.num_param_groups() - 1, "add_param_group").attr("update")(extras);
           },
           py::arg("param_group"), "Adds a group (a dict with 'params' and options; the others from defaults)");
   return cls;
@@ -329,6 +385,8 @@ void bind_optim(py::module_& root) {
       return py::make_tuple(value(std::string((*p)[1])), value(std::string((*p)[2])));
     if (py::object v = value(key)) return v;
     if (key == "momentum" && g.opt->has_momentum()) return py::float_(g.opt->momentum(g.index));
+    const py::dict extras = group_extras(*g.opt, g.index);
+    if (extras.contains(key)) return extras[py::str(key)];
     throw py::key_error(key);
   };
   const auto keys = [](const ParamGroupView& g) {
@@ -342,6 +400,7 @@ void bind_optim(py::module_& root) {
         k.push_back(n);
     }
     if (g.opt->has_momentum() && std::find(k.begin(), k.end(), "momentum") == k.end()) k.push_back("momentum");
+    for (const auto& [key, value] : group_extras(*g.opt, g.index)) k.push_back(py::cast<std::string>(key));
     return k;
   };
   py::class_<ParamGroupView>(m, "ParamGroup")
@@ -371,8 +430,10 @@ void bind_optim(py::module_& root) {
                g.opt->set_option(g.index, key, py::cast<double>(value));
              } else if (key == "momentum" && g.opt->has_momentum()) {
                g.opt->set_momentum(g.index, py::cast<double>(value));
+             } else if (key != "params") {
+               group_extras(*g.opt, g.index, key.c_str())[py::str(key)] = value;  // a key of the group's own
              } else {
-               throw py::key_error(key + " (not an option of this optimizer; 'params' cannot be set)");
+               throw py::key_error("'params' cannot be set (add_param_group adds parameters)");
              }
            })
       .def("keys", keys);
@@ -469,8 +530,10 @@ void bind_optim(py::module_& root) {
             TG_CHECK_VALUE(groups.size() == o->num_param_groups(),
                            "Optimizer.load_state_dict: the state has {} parameter groups, the optimizer {}",
                            groups.size(), o->num_param_groups());
+            std::vector<py::dict> loaded_extras(groups.size());
             for (size_t g = 0; g < groups.size(); ++g) {
               const ParamGroupView view{o, g};
+              py::dict& extras = loaded_extras[g];
               const auto option = [&](const std::string& name, double v) {
                 flat.insert(fmt::format("param_groups.{}.{}", g, name), tg::scalar_tensor(v, tg::kFloat64));
               };
@@ -485,16 +548,32 @@ void bind_optim(py::module_& root) {
                   option(std::string((*p)[2]), values.second);
                 } else if (k == "momentum" && !o->option_type(k) && o->has_momentum()) {
                   continue;  // the alias of another option (Adam's beta1), saved under that name
-                } else if (!o->option_type(k) && (kTorchImplementationKeys.contains(k) ||
-                                                  (k == "decoupled_weight_decay" && !py::cast<bool>(value)))) {
-                  continue;  // how PyTorch runs the step, or its default: not what this optimizer computes
-                } else {
-                  TG_CHECK_VALUE(o->option_type(k), "Optimizer.load_state_dict: the optimizer has no option '{}'", k);
+                } else if (!o->option_type(k) && kTorchImplementationKeys.contains(k)) {
+                  continue;  // how PyTorch runs the step: not what this optimizer computes
+                } else if (k == "decoupled_weight_decay" && !o->option_type(k)) {
+                  // torch's Adam(decoupled_weight_decay=True) is AdamW, which saves it as True.
+                  const bool decoupled = dynamic_cast<const AdamW*>(o.get()) != nullptr;
+                  TG_CHECK_VALUE(py::cast<bool>(value) == decoupled,
+                                 "Optimizer.load_state_dict: the state has decoupled_weight_decay={}, which this "
+                                 "optimizer does not compute (the optimizer has no option 'decoupled_weight_decay'; "
+                                 "{})",
+                                 py::cast<bool>(value) ? "True" : "False",
+                                 decoupled ? "AdamW always decouples it" : "load it into AdamW");
+                } else if (o->option_type(k)) {
                   option(k, value.is_none() ? 0.0 : py::cast<double>(value));
+                } else {
+                  extras[py::str(k)] = value;  // a key of the group's own, set once the state is loaded
                 }
               }
             }
             o->load_state_dict(flat);
+            // As torch replaces the group dicts with the saved ones, their own keys are the saved ones.
+            for (size_t g = 0; g < groups.size(); ++g) {
+              if (loaded_extras[g].empty() && group_extras(*o, g).empty()) continue;
+              py::dict extras = group_extras(*o, g, "load_state_dict");
+              extras.clear();
+              extras.attr("update")(loaded_extras[g]);
+            }
           },
           py::arg("state_dict"));
   def_optimizer<SGD, SGDOptions>(m, "SGD");

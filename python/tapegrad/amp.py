@@ -60,7 +60,7 @@ class GradScaler(_C.amp.GradScaler):
         """Unscales (unless unscale_ did), then steps unless a gradient is inf or NaN."""
         if args or kwargs:
             raise TypeError("GradScaler.step: closures are not supported (as in PyTorch's scaler)")
-        self._step(optimizer)
+        return optimizer.step() if self._should_step(optimizer) else None
 
     def update(self, new_scale=None):
         super().update()

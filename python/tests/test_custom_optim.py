@@ -2,6 +2,7 @@
 (param_groups of dicts, state per parameter, step()) and of LRScheduler (get_lr()), driven by
 tapegrad's schedulers and containers, saved and restored in torch's state_dict format."""
 import copy
+import importlib
 
 import pytest
 
@@ -199,3 +200,85 @@ def test_grad_scaler_steps_a_python_optimizer():
     w.grad = tg.full((3,), float("inf"))
     scaler.step(opt)  # an inf gradient: the step is skipped
     assert w.tolist() == pytest.approx([0.2, -0.4, 0.6])
+
+
+def record_step_hooks(lib, opt, events):
+    """The four kinds of step hook on ``opt``, each noting itself in ``events``."""
+    registry = importlib.import_module(lib.__name__ + ".optim.optimizer")
+    return [registry.register_optimizer_step_pre_hook(lambda o, a, k: events.append("global pre")),
+            opt.register_step_pre_hook(lambda o, a, k: events.append("pre")),
+            opt.register_step_post_hook(lambda o, a, k: events.append("post")),
+            registry.register_optimizer_step_post_hook(lambda o, a, k: events.append("global post"))]
+
+
+@pytest.mark.parametrize("kind", ["SGD", "LBFGS", "python"])
+def test_step_hooks_in_torch_order(kind):
+    torch = pytest.importorskip("torch")
+    orders = []
+    for lib in (tg, torch):
+        w = lib.nn.Parameter(lib.zeros(3))
+        cls = make_optimizer_class(lib.optim.Optimizer, lib) if kind == "python" else getattr(lib.optim, kind)
+        opt = cls([w], lr=0.1)
+
+        def closure():
+            opt.zero_grad()
+            loss = quadratic(lib, w)
+            loss.backward()
+            events.append("closure")
+            return loss
+
+        events = []
+        handles = record_step_hooks(lib, opt, events)
+        try:
+            opt.step(closure)
+        finally:
+            for h in handles:
+                h.remove()
+        opt.step(closure)  # removed: no hook runs
+        # L-BFGS's closure calls may differ in number; the hooks' places may not.
+        orders.append([e for i, e in enumerate(events) if e != "closure" or events[i - 1] != "closure"])
+    assert orders[0] == orders[1] == ["global pre", "pre", "closure", "post", "global post", "closure"]
+
+
+def test_step_hooks_see_and_replace_the_arguments():
+    w = nn.Parameter(tg.zeros(3))
+    opt = optim.SGD([w], lr=0.1)
+    seen = []
+    quadratic(tg, w).backward()
+    # A pre hook may hand step other arguments: here the closure that gives the loss.
+    with opt.register_step_pre_hook(lambda o, args, kwargs: (args, {"closure": lambda: tg.tensor(7.0)})):
+        opt.register_step_post_hook(lambda o, args, kwargs: seen.append((o is opt, args == (opt,), sorted(kwargs))))
+        assert opt.step().item() == 7.0
+    assert seen == [(True, True, ["closure"])]
+    assert opt.step() is None  # the pre hook left with its `with` block; the post hook stays
+    assert len(seen) == 2
+    # GradScaler runs the optimizer's step through Python, so its hooks run too; not on a skipped step.
+    scaler = tg.amp.GradScaler("cpu", init_scale=8.0)
+    python_opt = Momentum([w])
+    steps = []
+    for o in (opt, python_opt):
+        o.register_step_pre_hook(lambda o, a, k: steps.append(type(o).__name__))
+        o.zero_grad()
+        scaler.scale(quadratic(tg, w)).backward()
+        scaler.step(o)
+        scaler.update()
+        o.zero_grad()
+        w.grad = tg.full((3,), float("inf"))
+        scaler.step(o)
+        scaler.update()
+    assert steps == ["SGD", "Momentum"]
+    with pytest.raises(RuntimeError, match="must return None or a tuple of \\(new_args, new_kwargs\\)"):
+        opt.register_step_pre_hook(lambda o, a, k: 3)
+        opt.step()
+
+
+def test_a_python_optimizer_without_step_still_says_so():
+    class NoStep(optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+    w = nn.Parameter(tg.zeros(2))
+    opt = NoStep([w])
+    opt.register_step_pre_hook(lambda o, a, k: None)
+    with pytest.raises(NotImplementedError):
+        opt.step()

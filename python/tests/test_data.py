@@ -427,3 +427,27 @@ def test_worker_init_fn_worker_info_and_timeout():
         DataLoader(Slow(), timeout=-1)
     # Accepted for PyTorch's sake (threads need none of them).
     DataLoader(numbers(3), multiprocessing_context="spawn", pin_memory_device="", in_order=False)
+
+
+def test_default_collate_keeps_containers_as_pytorch():
+    import collections
+
+    from tapegrad.utils.data import default_collate
+
+    # Tuples become lists, as do the C++ loader's batches; other containers keep their type.
+    out = default_collate([(tg.tensor([1.0]), 2), (tg.tensor([3.0]), 4)])
+    assert type(out) is list and out[0].tolist() == [[1.0], [3.0]] and out[1].tolist() == [2, 4]
+    batch = next(iter(DataLoader(TensorDataset(tg.arange(4.0), tg.arange(4)), batch_size=2)))
+    assert type(batch) is list and [t.tolist() for t in batch] == [[0.0, 1.0], [0, 1]]
+    ordered = default_collate([collections.OrderedDict(a=1, b=2.0), collections.OrderedDict(a=3, b=4.0)])
+    assert type(ordered) is collections.OrderedDict and list(ordered) == ["a", "b"]
+    Point = collections.namedtuple("Point", "x y")
+    point = default_collate([Point(1, 2), Point(3, 4)])
+    assert type(point) is Point and point.y.tolist() == [2, 4]
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import default_collate as torch_collate
+
+    sample = [{"a": (1, 2.0), "n": "x"}, {"a": (3, 4.0), "n": "y"}]
+    ours, theirs = default_collate(sample), torch_collate(sample)
+    assert type(ours["a"]) is type(theirs["a"]) and ours["n"] == theirs["n"]
+    assert [t.tolist() for t in ours["a"]] == [t.tolist() for t in theirs["a"]]

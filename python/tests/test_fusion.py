@@ -53,3 +53,31 @@ def test_batch_norm_attributes():
     bn(x)
     assert tg.allclose(bn.running_mean, x.mean(dim=[0, 2, 3]), atol=1e-6)
     assert nn.InstanceNorm1d(2).affine is False
+
+
+def test_batch_norm_momentum_none_is_a_cumulative_average():
+    torch = pytest.importorskip("torch")
+    bn, ref = nn.BatchNorm1d(3, momentum=None), torch.nn.BatchNorm1d(3, momentum=None)
+    assert bn.momentum is None and "momentum=None" in repr(bn)
+    for i in range(4):
+        x = tg.randn(6 + i, 3) * (i + 1) + i
+        bn(x)
+        ref(torch.tensor(x.numpy()))
+    assert int(bn.num_batches_tracked) == 4
+    assert tg.allclose(bn.running_mean, tg.tensor(ref.running_mean.numpy()), atol=1e-5)
+    assert tg.allclose(bn.running_var, tg.tensor(ref.running_var.numpy()), atol=1e-5)
+    bn.momentum = 0.5  # and back to an exponential average
+    assert bn.momentum == 0.5
+    lazy = nn.LazyBatchNorm2d(momentum=None)
+    lazy(tg.randn(2, 4, 3, 3))
+    assert lazy.momentum is None
+    inorm = nn.InstanceNorm1d(2, momentum=None, track_running_stats=True)
+    inorm(tg.randn(3, 2, 5))  # like PyTorch: running stats left as they were
+    assert tg.equal(inorm.running_mean, tg.zeros(2))
+    lazy.momentum = 0.3  # reaches the layer built on the first input
+    assert lazy.momentum == 0.3 and lazy.__dict__["_tg_layer"].momentum == 0.3
+    early = nn.LazyBatchNorm1d(eps=1e-3)
+    early.momentum = None
+    assert early.eps == 1e-3 and early.affine and early.track_running_stats
+    early(tg.randn(4, 2))
+    assert early.momentum is None and int(early.num_batches_tracked) == 1

@@ -164,3 +164,25 @@ def test_replacing_a_containers_module_changes_what_it_calls():
     new_linear = nn.Linear(4, 8)
     layer.linear1 = new_linear
     assert layer.linear1 is new_linear
+
+
+def test_layers_take_pytorch_factory_keywords():
+    lin = nn.Linear(3, 4, dtype=tg.float64, device="cpu")
+    assert lin.weight.dtype == tg.float64 and lin.bias.dtype == tg.float64 and lin.weight.device.type == "cpu"
+    bn = nn.BatchNorm2d(3, dtype=tg.float64)
+    assert bn.running_var.dtype == tg.float64 and bn.num_batches_tracked.dtype == tg.int64
+    lstm = nn.LSTM(2, 3, num_layers=2, dtype=tg.float64)
+    assert {p.dtype for p in lstm.parameters()} == {tg.float64}
+    assert lstm(tg.randn(4, 1, 2, dtype=tg.float64))[0].dtype == tg.float64
+    assert nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dtype=tg.float64).linear1.weight.dtype == tg.float64
+
+    class Scaled(nn.Linear):  # a subclass passes them on as torch code does
+        def __init__(self, n):
+            super().__init__(n, n, bias=False, dtype=tg.float64)
+
+    assert Scaled(2).weight.dtype == tg.float64 and Scaled(2).bias is None
+    with pytest.raises(TypeError, match="Linear: dtype must be a floating-point dtype, got tapegrad.int64"):
+        nn.Linear(2, 2, dtype=tg.int64)
+    if not tg.cuda.is_available():
+        with pytest.raises(IndexError, match="cuda:0 does not exist"):
+            nn.Conv2d(1, 1, 3, device="cuda")

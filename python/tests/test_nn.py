@@ -543,8 +543,6 @@ def test_optimizer_state_defaults_and_added_groups():
         opt.add_param_group({"params": [model.weight]})
     with pytest.raises(ValueError, match="a parameter group needs a 'params' entry"):
         opt.add_param_group({"lr": 0.1})
-    with pytest.raises(TypeError, match="unexpected keyword argument 'lrr'"):
-        opt.add_param_group({"params": [nn.Parameter(tg.ones(1))], "lrr": 0.1})
     assert len(opt.param_groups) == 2
     # Parameter containers hand out the same Parameter objects.
     plist = nn.ParameterList([nn.Parameter(tg.ones(1)), nn.Parameter(tg.zeros(2))])
@@ -576,3 +574,34 @@ def test_weight_tying_shares_one_parameter():
     conv.weight = nn.Parameter(tg.zeros(1, 1, 3))
     assert conv(tg.ones(1, 1, 5)).tolist() == [[[conv.bias.item()] * 3]]
     assert lstm.weight_hh_l0.tolist() == [[0.0] * 3] * 12 and out.shape == (4, 1, 3)
+
+
+def test_parameter_groups_keep_keys_of_their_own():
+    # As in torch, a group may carry keys that are no option ("name" here); they stay with it,
+    # in state_dict too. Keywords of the optimizer itself are still checked.
+    enc, head = nn.Parameter(tg.ones(2)), nn.Parameter(tg.ones(3))
+    opt = tg.optim.AdamW([{"params": [enc], "name": "encoder", "lr": 0.01}, {"params": head, "name": "head"}], lr=0.1)
+    assert [g["name"] for g in opt.param_groups] == ["encoder", "head"]
+    assert opt.param_groups[1]["lr"] == 0.1 and "name" in opt.param_groups[0]
+    assert list(opt.param_groups[0].keys())[-1] == "name"
+    opt.param_groups[0]["frozen_until"] = 3  # a new key, as on a torch group dict
+    extra = nn.Parameter(tg.ones(1))
+    opt.add_param_group({"params": extra, "name": "late", "betas": (0.5, 0.6)})
+    assert opt.param_groups[2]["name"] == "late" and opt.param_groups[2]["betas"] == (0.5, 0.6)
+    sd = opt.state_dict()
+    assert sd["param_groups"][0]["name"] == "encoder" and sd["param_groups"][0]["frozen_until"] == 3
+    other = tg.optim.AdamW([{"params": [enc]}, {"params": [head]}, {"params": [extra]}], lr=0.5)
+    assert "name" not in other.param_groups[0] and other.param_groups[0].get("name", "none") == "none"
+    other.load_state_dict(sd)
+    assert [g["name"] for g in other.param_groups] == ["encoder", "head", "late"]
+    assert other.param_groups[0]["lr"] == 0.01 and other.param_groups[0]["frozen_until"] == 3
+    with pytest.raises(KeyError, match="'params' cannot be set"):
+        opt.param_groups[0]["params"] = [enc]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'lrr'"):
+        tg.optim.SGD([enc], lrr=0.1)
+    torch = pytest.importorskip("torch")
+    t_opt = torch.optim.AdamW([{"params": [torch.nn.Parameter(torch.ones(2))], "name": "encoder", "lr": 0.01}], lr=0.1)
+    t_sd = t_opt.state_dict()
+    mine = tg.optim.AdamW([enc], lr=0.1)
+    mine.load_state_dict(t_sd)  # a torch state_dict's own keys load too
+    assert mine.param_groups[0]["name"] == "encoder" and mine.param_groups[0]["lr"] == 0.01

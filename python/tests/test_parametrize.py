@@ -177,3 +177,64 @@ def test_weight_norm_matches_torch():
     for name in ("original0", "original1"):
         expected = getattr(t_lin.parametrizations.weight, name).grad
         assert tg.allclose(getattr(lin.parametrizations.weight, name).grad, tg.tensor(expected.tolist()), atol=1e-4)
+
+
+def test_orthogonal_keeps_the_weight_orthogonal():
+    for shape, kind in (((4, 4), "matrix_exp"), ((5, 3), "cayley"), ((3, 5), "householder"), ((4, 4), "householder")):
+        lin = nn.Linear(shape[1], shape[0], dtype=tg.float64)
+        parametrizations.orthogonal(lin, orthogonal_map=kind)
+        assert parametrize.is_parametrized(lin, "weight")
+        w = lin.weight if shape[0] >= shape[1] else lin.weight.mT
+        assert tg.allclose(w.mT @ w, tg.eye(min(shape), dtype=tg.float64), atol=1e-10)
+        assert list(lin.state_dict()) == ["bias", "parametrizations.weight.original", "parametrizations.weight.0.base"]
+        # Training moves the original; the weight stays orthogonal.
+        opt = tg.optim.SGD(lin.parameters(), lr=0.1)
+        for _ in range(3):
+            opt.zero_grad()
+            lin(tg.randn(2, shape[1], dtype=tg.float64)).pow(2).sum().backward()
+            opt.step()
+        w = lin.weight if shape[0] >= shape[1] else lin.weight.mT
+        assert tg.allclose(w.mT @ w, tg.eye(min(shape), dtype=tg.float64), atol=1e-10)
+        # Assigning an orthogonal matrix keeps it.
+        q, _ = tg.linalg.qr(tg.randn(max(shape), min(shape), dtype=tg.float64))
+        target = q if shape[0] >= shape[1] else q.mT
+        lin.weight = target
+        assert tg.allclose(lin.weight, target, atol=1e-10)
+    no_base = parametrizations.orthogonal(nn.Linear(3, 4), orthogonal_map="householder", use_trivialization=False)
+    assert list(no_base.state_dict()) == ["bias", "parametrizations.weight.original"]
+    q, _ = tg.linalg.qr(tg.randn(4, 3))
+    no_base.weight = q
+    assert tg.allclose(no_base.weight, q, atol=1e-5)
+    with pytest.raises(NotImplementedError, match="use_trivialization=False"):
+        parametrizations.orthogonal(nn.Linear(3, 3), orthogonal_map="cayley", use_trivialization=False)
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices. Got a tensor of 1 dimensions"):
+        parametrizations.orthogonal(nn.Linear(3, 3), "bias")
+    with pytest.raises(ValueError, match='orthogonal_map has to be one of "matrix_exp", "cayley", "householder"'):
+        parametrizations.orthogonal(nn.Linear(3, 3), orthogonal_map="qr")
+    with pytest.raises(ValueError, match="has no parameter or buffer with name 'kernel'"):
+        parametrizations.orthogonal(nn.Linear(3, 3), "kernel")
+    with pytest.raises(ValueError, match=r"Expected a matrix or batch of matrices of shape \(3, 3\)"):
+        lin = parametrizations.orthogonal(nn.Linear(3, 3))
+        lin.weight = tg.eye(4)
+
+
+@pytest.mark.parametrize("kind", ["matrix_exp", "cayley", "householder"])
+def test_orthogonal_matches_torch(kind):
+    torch = pytest.importorskip("torch")
+    shape = (5, 3) if kind != "matrix_exp" else (4, 4)
+    t_lin = torch.nn.Linear(shape[1], shape[0]).double()
+    torch.nn.utils.parametrizations.orthogonal(t_lin, orthogonal_map=kind)
+    lin = parametrizations.orthogonal(nn.Linear(shape[1], shape[0], dtype=tg.float64), orthogonal_map=kind)
+    # The same original (moved off -I so the map does work) and base as torch's.
+    with torch.no_grad():
+        t_lin.parametrizations.weight.original.add_(0.3 * torch.randn(shape, dtype=torch.float64))
+    with tg.no_grad():
+        for name, value in t_lin.state_dict().items():
+            lin.state_dict()[name].copy_(tg.tensor(value.tolist(), dtype=tg.float64))
+    assert tg.allclose(lin.weight, tg.tensor(t_lin.weight.tolist(), dtype=tg.float64), atol=1e-10)
+    x = [[0.5, -1.0, 2.0, 0.25][: shape[1]], [1.0, 0.0, -0.5, 3.0][: shape[1]]]
+    t_lin(torch.tensor(x, dtype=torch.float64)).pow(2).sum().backward()
+    lin(tg.tensor(x, dtype=tg.float64)).pow(2).sum().backward()
+    expected = t_lin.parametrizations.weight.original.grad
+    assert tg.allclose(lin.parametrizations.weight.original.grad, tg.tensor(expected.tolist(), dtype=tg.float64),
+                       atol=1e-9)

@@ -84,3 +84,26 @@ def test_swalr_matches_torch():
         opt.step()
         sched.step()
         assert math.isclose(sched.get_last_lr()[0], t_sched.get_last_lr()[0], rel_tol=1e-9)
+
+
+def test_swalr_is_an_lr_scheduler():
+    from tapegrad.optim.lr_scheduler import LRScheduler, SequentialLR, StepLR
+
+    opt = tg.optim.SGD([nn.Parameter(tg.ones(1))], lr=1.0)
+    swa = swa_utils.SWALR(opt, swa_lr=0.1, anneal_epochs=2, anneal_strategy="linear")
+    assert isinstance(swa, LRScheduler) and swa.base_lrs == [1.0] and swa.last_epoch == 0
+    assert swa.get_last_lr() == [1.0]
+    swa.step()
+    assert swa.get_last_lr() == pytest.approx([0.55])
+    state = swa.state_dict()
+    assert state["swa_lrs"] == [0.1] and state["last_epoch"] == 1 and "optimizer" not in state
+    # In a chain of schedulers: StepLR first, then annealing to the SWA rate.
+    opt = tg.optim.SGD([nn.Parameter(tg.ones(1))], lr=1.0)
+    chain = SequentialLR(opt, [StepLR(opt, step_size=10), swa_utils.SWALR(opt, swa_lr=0.1, anneal_epochs=2)],
+                         milestones=[2])
+    lrs = []
+    for _ in range(5):
+        opt.step()
+        chain.step()
+        lrs.append(round(opt.param_groups[0]["lr"], 6))
+    assert lrs[0] == 1.0 and lrs[-1] == 0.1

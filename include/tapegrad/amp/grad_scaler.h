@@ -32,6 +32,9 @@ class GradScaler {
   void unscale_(optim::Optimizer& optimizer);
   // Unscales if not done yet, then steps unless the gradients overflowed; returns whether it stepped.
   bool step(optim::Optimizer& optimizer);
+  // step's check alone: unscales if not done yet and says whether the gradients are finite (true
+  // when disabled), for callers that run the optimizer's step themselves (Python's step hooks).
+  bool should_step(optim::Optimizer& optimizer);
   // Adapts the scale from what the steps since the last update saw.
   void update();
   double get_scale() const { return options_.enabled ? scale_ : 1.0; }

@@ -6,3 +6,4 @@ from .parameter import Buffer, Parameter  # noqa: E402
 from .lazy import *  # noqa: E402,F401,F403  (LazyLinear, LazyConv2d, ...)
 
 from . import _containers  # noqa: E402,F401  (the dict and list methods written in Python)
+from . import _factory_kwargs  # noqa: E402,F401  (device= and dtype= on the layers with parameters)

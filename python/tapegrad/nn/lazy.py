@@ -151,10 +151,29 @@ LazyConvTranspose2d = _lazy_conv("LazyConvTranspose2d", _C.nn.ConvTranspose2d, 2
 LazyConvTranspose3d = _lazy_conv("LazyConvTranspose3d", _C.nn.ConvTranspose3d, 3, True)
 
 
+def _norm_option(name, settable):
+    """BatchNorm's option attribute: the given value until the layer exists, then the layer's."""
+    def get(self):
+        layer = self.__dict__.get("_tg_layer")
+        return getattr(layer, name) if layer is not None else self._options[name]
+
+    def set(self, value):
+        self._options[name] = value
+        layer = self.__dict__.get("_tg_layer")
+        if layer is not None:
+            setattr(layer, name, value)
+
+    return property(get, set if settable else None)
+
+
 class _LazyNorm(_LazyModule):
     _layer = None
     _spatial = 0
     _instance = False
+    eps = _norm_option("eps", True)
+    momentum = _norm_option("momentum", True)
+    affine = _norm_option("affine", False)
+    track_running_stats = _norm_option("track_running_stats", False)
 
     def __init__(self, eps, momentum, affine, track_running_stats, device, dtype):
         super().__init__(["weight", "bias"] if affine else [],

@@ -1,13 +1,17 @@
 """Optimizer to subclass in Python, as torch.optim.Optimizer: ``super().__init__(params,
 defaults)``, then ``step()`` over ``self.param_groups`` (dicts holding 'params' and the options)
 with per-parameter state in ``self.state[p]``. tapegrad's LR schedulers, zero_grad and GradScaler
-drive such an optimizer as any other; state_dict and load_state_dict use torch's format."""
+drive such an optimizer as any other; state_dict and load_state_dict use torch's format.
+Step hooks (per optimizer and global) run around every optimizer's step, C++ or Python."""
 import collections
+import functools
+import itertools
 
 from .._C import Tensor
+from .._C import optim as _C_optim
 from .._C.optim import Optimizer
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "register_optimizer_step_post_hook", "register_optimizer_step_pre_hook", "required"]
 
 
 class _RequiredParameter:
@@ -127,3 +131,101 @@ def __repr__(self):
 __init__.__doc__ = "Optimizer(params, defaults): params an iterable of tensors or of group dicts."
 for _fn in (__init__, add_param_group, state_dict, load_state_dict, __repr__):
     setattr(Optimizer, _fn.__name__, _fn)
+
+
+# ---- step hooks, as torch.optim's: pre hooks may replace step's (args, kwargs) ----
+_global_step_pre_hooks = collections.OrderedDict()
+_global_step_post_hooks = collections.OrderedDict()
+_hook_ids = itertools.count()
+
+
+class RemovableHandle:
+    """What registering a hook returns: ``remove()`` (or leaving a ``with`` block) unregisters it."""
+
+    def __init__(self, hooks):
+        self.hooks_dict = hooks
+        self.id = next(_hook_ids)
+
+    def remove(self):
+        self.hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _add_hook(hooks, hook):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook):
+    """``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` before every optimizer's step."""
+    return _add_hook(_global_step_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """``hook(optimizer, args, kwargs) -> None`` after every optimizer's step."""
+    return _add_hook(_global_step_post_hooks, hook)
+
+
+def _own_hooks(optimizer, name):
+    hooks = optimizer.__dict__.get(name)
+    if hooks is None:
+        hooks = optimizer.__dict__[name] = collections.OrderedDict()
+    return hooks
+
+
+def register_step_pre_hook(self, hook):
+    """``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` before this optimizer's step."""
+    return _add_hook(_own_hooks(self, "_optimizer_step_pre_hooks"), hook)
+
+
+def register_step_post_hook(self, hook):
+    """``hook(optimizer, args, kwargs) -> None`` after this optimizer's step."""
+    return _add_hook(_own_hooks(self, "_optimizer_step_post_hooks"), hook)
+
+
+def _with_step_hooks(step):
+    # As in torch, the hooks' args are step's own, the optimizer first.
+    @functools.wraps(step)
+    def hooked_step(*args, **kwargs):
+        self = args[0]
+        own = self.__dict__
+        pre, post = own.get("_optimizer_step_pre_hooks"), own.get("_optimizer_step_post_hooks")
+        if not (pre or post or _global_step_pre_hooks or _global_step_post_hooks):
+            return step(*args, **kwargs)
+        for hook in (*_global_step_pre_hooks.values(), *(pre or {}).values()):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{type(self).__name__}.step's pre hook {hook} must return None or a tuple "
+                                       f"of (new_args, new_kwargs), but got {result}.")
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in (*(post or {}).values(), *_global_step_post_hooks.values()):
+            hook(self, args, kwargs)
+        return out
+
+    hooked_step._tg_step_hooks = True
+    return hooked_step
+
+
+def __init_subclass__(cls, **kwargs):
+    super(Optimizer, cls).__init_subclass__(**kwargs)
+    step = cls.__dict__.get("step")
+    if step is not None and not getattr(step, "_tg_step_hooks", False):
+        cls.step = _with_step_hooks(step)  # a Python optimizer's own step
+
+
+Optimizer.__init_subclass__ = classmethod(__init_subclass__)
+Optimizer.register_step_pre_hook = register_step_pre_hook
+Optimizer.register_step_post_hook = register_step_post_hook
+# Each C++ optimizer's step gets the hooks; Optimizer's own stays the bound C++ function, which
+# tells a Python subclass without a step (NotImplementedError) from one with it.
+for _cls in list(_C_optim.__dict__.values()):
+    if isinstance(_cls, type) and issubclass(_cls, Optimizer) and _cls is not Optimizer:
+        _cls.step = _with_step_hooks(_cls.__dict__.get("step", Optimizer.__dict__["step"]))

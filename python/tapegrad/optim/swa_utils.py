@@ -7,6 +7,7 @@ import math
 from .. import _C
 from ..autograd import no_grad
 from ..nn import Module
+from .lr_scheduler import LRScheduler
 
 __all__ = ["SWALR", "AveragedModel", "get_ema_avg_fn", "get_ema_multi_avg_fn", "get_swa_avg_fn",
            "get_swa_multi_avg_fn", "update_bn"]
@@ -95,9 +96,9 @@ class AveragedModel(Module):
             self.n_averaged.add_(1)
 
 
-class SWALR:
+class SWALR(LRScheduler):
     """Anneals each group's learning rate to ``swa_lr`` over ``anneal_epochs`` steps ("cos" or
-    "linear"), then holds it there; steps like the other schedulers."""
+    "linear"), then holds it there; an LRScheduler like the others."""
 
     def __init__(self, optimizer, swa_lr, anneal_epochs=10, anneal_strategy="cos", last_epoch=-1):
         groups = optimizer.param_groups
@@ -109,19 +110,18 @@ class SWALR:
             raise ValueError(f"anneal_strategy must by one of 'cos' or 'linear', instead got {anneal_strategy}")
         if not isinstance(anneal_epochs, int) or anneal_epochs < 0:
             raise ValueError(f"anneal_epochs must be equal or greater than 0, got {anneal_epochs}")
-        self.optimizer = optimizer
         self.swa_lrs = swa_lrs
         self.anneal_epochs = anneal_epochs
         self.anneal_strategy = anneal_strategy
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        self.step()
+        # torch counts its steps from here: the construction's own step is step 0.
+        self._first_epoch = last_epoch + 1
+        super().__init__(optimizer, last_epoch)
 
     def _anneal(self, t):
         return (1 - math.cos(math.pi * t)) / 2 if self.anneal_strategy == "cos" else t
 
     def get_lr(self):
-        step = self._step_count - 1
+        step = self.last_epoch - self._first_epoch
         if self.anneal_epochs == 0:
             step = max(1, step)
         prev_alpha = self._anneal(max(0.0, min(1.0, (step - 1) / max(1, self.anneal_epochs))))
@@ -133,26 +133,6 @@ class SWALR:
             lrs.append(swa_lr * alpha + start * (1 - alpha))
         return lrs
 
-    def step(self):
-        self._step_count += 1
-        self.last_epoch += 1
-        lrs = self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, lrs):
-            group["lr"] = lr
-        self._last_lr = lrs
-
-    def get_last_lr(self):
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {"swa_lrs": list(self.swa_lrs), "anneal_epochs": self.anneal_epochs,
-                "anneal_strategy": self.anneal_strategy, "last_epoch": self.last_epoch,
-                "_step_count": self._step_count, "_last_lr": list(self._last_lr)}
-
-    def load_state_dict(self, state_dict):
-        for key in ("swa_lrs", "anneal_epochs", "anneal_strategy", "last_epoch", "_step_count", "_last_lr"):
-            setattr(self, key, state_dict[key])
-
 
 def update_bn(loader, model, device=None):
     """Recomputes the running statistics of ``model``'s BatchNorm layers as the plain average over
@@ -163,18 +143,15 @@ def update_bn(loader, model, device=None):
     momenta = {id(m): m.momentum for m in norms}
     for m in norms:
         m.reset_running_stats()
+        m.momentum = None  # the running statistics become the plain average over the batches
     was_training = model.training
     model.train()
-    seen = 0
     for batch in loader:
         if isinstance(batch, (list, tuple)):
             batch = batch[0]
         if device is not None:
             batch = batch.to(device)
-        for m in norms:  # momentum 1/(k+1) at batch k makes the running value the mean of all batches
-            m.momentum = 1.0 / (seen + 1)
         model(batch)
-        seen += 1
     for m in norms:
         m.momentum = momenta[id(m)]
     model.train(was_training)

@@ -188,7 +188,8 @@ def get_worker_info():
 
 def default_collate(batch):
     """PyTorch's default_collate: tensors (and NumPy arrays) stacked along a new dim 0, numbers
-    made into a tensor, strings kept in a list; tuples, lists and dicts collated field by field."""
+    made into a tensor, strings kept in a list; sequences and mappings collated field by field into
+    the same type, except that tuples (those the datasets yield) become lists, as in PyTorch."""
     first = batch[0]
     if isinstance(first, _C.Tensor):
         return _C.stack(list(batch))
@@ -203,14 +204,23 @@ def default_collate(batch):
     if isinstance(first, (str, bytes)):
         return list(batch)
     if isinstance(first, _abc.Mapping):
-        return {key: default_collate([b[key] for b in batch]) for key in first}
+        fields = {key: default_collate([b[key] for b in batch]) for key in first}
+        try:
+            return type(first)(fields)
+        except TypeError:  # a mapping type that cannot be built from a dict
+            return fields
     if isinstance(first, tuple) and hasattr(first, "_fields"):  # namedtuple
         return type(first)(*(default_collate(list(s)) for s in zip(*batch)))
     if isinstance(first, _abc.Sequence):
         if any(len(b) != len(first) for b in batch):
             raise RuntimeError("default_collate: each element in the batch should be of equal size")
         fields = [default_collate(list(s)) for s in zip(*batch)]
-        return tuple(fields) if isinstance(first, tuple) else fields
+        if isinstance(first, (tuple, list)):
+            return fields
+        try:
+            return type(first)(fields)
+        except TypeError:  # a sequence type that cannot be built from a list
+            return fields
     raise TypeError(f"default_collate: batch must contain tensors, NumPy arrays, numbers, dicts or lists; "
                     f"found {type(first).__name__}")
 

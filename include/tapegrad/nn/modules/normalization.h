@@ -8,7 +8,8 @@ namespace tg::nn {
 
 struct BatchNormOptions {
   double eps = 1e-5;
-  double momentum = 0.1;
+  // nullopt: running stats become the cumulative average of all batches seen (PyTorch's momentum=None).
+  std::optional<double> momentum = 0.1;
   bool affine = true;
   bool track_running_stats = true;
 };

@@ -1,11 +1,13 @@
-"""tg.nn.utils.parametrizations: weight_norm and spectral_norm as parametrizations (PyTorch's
-current forms; the older hook-based tg.nn.utils.weight_norm and spectral_norm are beside them)."""
+"""tg.nn.utils.parametrizations: orthogonal, weight_norm and spectral_norm as parametrizations
+(PyTorch's current forms; the older hook-based tg.nn.utils.weight_norm and spectral_norm are beside
+them)."""
 from ... import _C
+from ..._type_info import finfo
 from ...autograd import no_grad
 from .. import functional as F
 from .parametrize import register_parametrization
 
-__all__ = ["spectral_norm", "weight_norm"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 def _norm_except_dim(v, dim):
@@ -115,3 +117,112 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
         raise ValueError(f"Module '{module._get_name()}' has no parameter or buffer with name '{name}'")
     parametrization = _SpectralNorm(weight, n_power_iterations, _default_dim(module, dim), eps)
     return register_parametrization(module, name, parametrization)
+
+
+_ORTHOGONAL_MAPS = ("matrix_exp", "cayley", "householder")
+
+
+def _is_orthogonal(q):
+    eye = _C.eye(q.shape[-1], dtype=q.dtype, device=q.device)
+    return _C.allclose(q.mT @ q, eye, atol=10.0 * q.shape[-2] * finfo(q.dtype).eps)
+
+
+def _make_orthogonal(a):
+    """The Q of a = QR (a tall) with diag(R) >= 0, which makes it unique."""
+    x, tau = _C.geqrf(a)
+    return _C.linalg.householder_product(x, tau) * x.diagonal(dim1=-2, dim2=-1).sgn().unsqueeze(-2)
+
+
+class _Orthogonal(_C.nn.Module):
+    """PyTorch's _Orthogonal: maps a tall n x k matrix (or the transpose of a wide one) onto the
+    orthogonal ones. matrix_exp and cayley take its lower triangle as a skew-symmetric A and give
+    the first k columns of exp(A) or of (I + A/2)(I - A/2)^-1; householder reads it as reflectors.
+    With use_trivialization the result is ``base @ Q``, base an orthogonal buffer that assigning
+    to the weight sets (and the parameter restarts from Q = I)."""
+
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        self.shape = tuple(weight.shape)
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, x):
+        n, k = x.shape[-2], x.shape[-1]
+        transposed = n < k
+        if transposed:
+            x = x.mT
+            n, k = k, n
+        if self.orthogonal_map == "householder":
+            a = x.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (a * a).sum(dim=-2))
+            q = _C.linalg.householder_product(a, tau)
+            # The diagonal of x holds each reflector's sign (+-1); no gradient flows through it.
+            q = q * x.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        else:
+            x = x.tril()
+            if n != k:  # embed into a square matrix
+                x = _C.cat([x, x.new_zeros(n, n - k).expand(*x.shape[:-2], -1, -1)], dim=-1)
+            a = x - x.mT
+            if self.orthogonal_map == "matrix_exp":
+                q = _C.linalg.matrix_exp(a)
+            else:
+                eye = _C.eye(n, dtype=a.dtype, device=a.device)
+                q = _C.linalg.solve(eye - 0.5 * a, eye + 0.5 * a)
+            if n != k:
+                q = q[..., :k]
+        if hasattr(self, "base"):
+            q = self.base @ q
+        return q.mT if transposed else q
+
+    def right_inverse(self, q):
+        with no_grad():
+            if tuple(q.shape) != self.shape:
+                raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                                 f"Got a tensor of shape {tuple(q.shape)}.")
+            given = q
+            n, k = q.shape[-2], q.shape[-1]
+            transposed = n < k
+            if transposed:
+                q = q.mT
+                n, k = k, n
+            if not hasattr(self, "base"):
+                if self.orthogonal_map != "householder":
+                    raise NotImplementedError("It is not possible to assign to the matrix exponential or the "
+                                              "Cayley parametrizations when use_trivialization=False.")
+                # Reflectors whose product is q's orthogonal factor, with diag(R) > 0.
+                a, tau = _C.geqrf(q)
+                diag = a.diagonal(dim1=-2, dim2=-1)
+                diag.sign_()
+                diag.copy_(_C.where(tau == 0.0, -diag, diag))
+                return a.mT if transposed else a
+            if n == k:
+                q = _make_orthogonal(q) if not _is_orthogonal(q) else q.clone()
+            else:  # complete q into an n x n orthogonal matrix
+                extra = _C.randn(*q.shape[:-2], n, n - k, dtype=q.dtype, device=q.device)
+                q = _make_orthogonal(_C.cat([q, extra], dim=-1))
+            self.base = q
+            # -I: householder maps it to I, and the other maps map its lower triangle's skew
+            # part (zero) to I too.
+            neg_eye = _C.zeros_like(given)
+            neg_eye.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+            return neg_eye
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    """Constrains ``module.<name>`` (a matrix or batch of matrices) to be orthogonal, as PyTorch's
+    parametrizations.orthogonal: the weight is a map ("matrix_exp", "cayley" or "householder";
+    by default matrix_exp for square weights, householder otherwise) of
+    ``parametrizations.<name>.original``; assigning an orthogonal matrix to the weight keeps it."""
+    weight = getattr(module, name, None)
+    if not isinstance(weight, _C.Tensor):
+        raise ValueError(f"Module '{module._get_name()}' has no parameter or buffer with name '{name}'")
+    if weight.dim() < 2:
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.dim()} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+    if orthogonal_map not in _ORTHOGONAL_MAPS:
+        raise ValueError(f'orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
+                         f"Got: {orthogonal_map}")
+    parametrization = _Orthogonal(weight, orthogonal_map, use_trivialization=use_trivialization)
+    return register_parametrization(module, name, parametrization, unsafe=True)

@@ -1,0 +1,30 @@
+"""PyTorch's factory keywords on the layers that own parameters: ``nn.Linear(4, 3, device="cuda",
+dtype=tg.float64)``. The C++ constructors make their tensors on the CPU in the default dtype; the
+layer then moves to the device and casts its floating-point tensors (integer buffers such as
+num_batches_tracked keep their dtype, as in PyTorch)."""
+import functools
+
+from .. import _C
+
+_LAYERS = ("Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
+           "ConvTranspose2d", "ConvTranspose3d", "Embedding", "EmbeddingBag", "GRU", "GRUCell", "GroupNorm",
+           "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LSTM", "LSTMCell", "LayerNorm", "Linear",
+           "MultiheadAttention", "PReLU", "RMSNorm", "RNN", "RNNCell", "Transformer", "TransformerDecoderLayer",
+           "TransformerEncoderLayer")
+
+
+def _with_factory_kwargs(init):
+    @functools.wraps(init)
+    def __init__(self, *args, device=None, dtype=None, **kwargs):
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"{type(self).__name__}: dtype must be a floating-point dtype, got {dtype}")
+        init(self, *args, **kwargs)
+        if device is not None or dtype is not None:
+            self.to(**{k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None})
+
+    return __init__
+
+
+for _name in _LAYERS:
+    _cls = getattr(_C.nn, _name)
+    _cls.__init__ = _with_factory_kwargs(_cls.__init__)
