@@ -22,9 +22,9 @@ constexpr std::array<std::array<std::string_view, 3>, 3> kPairKeywords{
     {{"betas", "beta1", "beta2"}, {"etas", "etaminus", "etaplus"}, {"step_sizes", "step_size_min", "step_size_max"}}};
 
 // param_groups keys of PyTorch's state_dicts that choose an implementation (a fused or foreach
-// kernel) or that its LR schedulers add: loading such a state_dict ignores them.
-const std::set<std::string, std::less<>> kTorchImplementationKeys{"foreach", "fused", "capturable", "differentiable",
-                                                                  "initial_lr"};
+// kernel): loading such a state_dict ignores them. (Others, such as the schedulers' 'initial_lr',
+// stay with their group.)
+const std::set<std::string, std::less<>> kTorchImplementationKeys{"foreach", "fused", "capturable", "differentiable"};
 
 // A Python subclass of LRScheduler, as in torch: get_lr() returns the rates for last_epoch.
 class PyLRScheduler : public LRScheduler {

@@ -2586,3 +2586,51 @@ def test_low_precision_addmm_rounds_once_as_torch(dtype):
         theirs = torch.addmm(*pt, beta=beta, alpha=alpha)
         assert ours.dtype == getattr(tg, dtype)
         np.testing.assert_array_equal(np.asarray(ours.float()), theirs.float().numpy())
+
+
+RESUMABLE_SCHEDULES = {
+    "StepLR": lambda L, o, e: L.StepLR(o, step_size=2, gamma=0.5, last_epoch=e),
+    "MultiStepLR": lambda L, o, e: L.MultiStepLR(o, milestones=[1, 3, 6], gamma=0.5, last_epoch=e),
+    "ExponentialLR": lambda L, o, e: L.ExponentialLR(o, gamma=0.8, last_epoch=e),
+    "CosineAnnealingLR": lambda L, o, e: L.CosineAnnealingLR(o, T_max=6, eta_min=0.01, last_epoch=e),
+    "LinearLR": lambda L, o, e: L.LinearLR(o, start_factor=0.25, total_iters=5, last_epoch=e),
+    "LambdaLR": lambda L, o, e: L.LambdaLR(o, lambda k: 1.0 / (k + 1), last_epoch=e),
+    "MultiplicativeLR": lambda L, o, e: L.MultiplicativeLR(o, lambda k: 0.9, last_epoch=e),
+    "PolynomialLR": lambda L, o, e: L.PolynomialLR(o, total_iters=6, power=2.0, last_epoch=e),
+    "ConstantLR": lambda L, o, e: L.ConstantLR(o, factor=0.5, total_iters=3, last_epoch=e),
+    "CosineAnnealingWarmRestarts": lambda L, o, e: L.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, last_epoch=e),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESUMABLE_SCHEDULES))
+def test_schedulers_resume_from_last_epoch_as_torch(name):
+    # torch's resuming: the optimizer's state_dict brings back each group's 'initial_lr', and a
+    # scheduler made with last_epoch=k continues from there (transformers' schedules pass it).
+    torch = pytest.importorskip("torch")
+    make = RESUMABLE_SCHEDULES[name]
+
+    def run(lib):
+        L = lib.optim.lr_scheduler
+        p = lib.nn.Parameter(lib.zeros(1))
+        opt = lib.optim.SGD([{"params": [p]}, {"params": [lib.nn.Parameter(lib.zeros(1))], "lr": 0.3}], lr=0.1)
+        sched, lrs = make(L, opt, -1), []
+        for _ in range(4):
+            opt.step()
+            sched.step()
+            lrs.append([g["lr"] for g in opt.param_groups])
+        initial = [g["initial_lr"] for g in opt.param_groups]
+        again = lib.optim.SGD([{"params": [p]}, {"params": [lib.nn.Parameter(lib.zeros(1))]}], lr=0.7)
+        again.load_state_dict(opt.state_dict())
+        sched = make(L, again, sched.last_epoch)
+        lrs.append([g["lr"] for g in again.param_groups])
+        for _ in range(4):
+            again.step()
+            sched.step()
+            lrs.append([g["lr"] for g in again.param_groups])
+        with pytest.raises(KeyError, match="param 'initial_lr' is not specified in param_groups\\[0\\]"):
+            make(L, lib.optim.SGD([p], lr=0.1), 3)
+        return initial, lrs, sched.base_lrs, sched.last_epoch
+
+    ours, theirs = run(tg), run(torch)
+    assert ours[0] == theirs[0] == [0.1, 0.3] and ours[2] == theirs[2] and ours[3] == theirs[3]
+    assert ours[1] == [pytest.approx(t, rel=1e-9, abs=1e-12) for t in theirs[1]]

@@ -84,7 +84,7 @@ def test_a_python_optimizer_trains_and_is_driven_by_schedulers():
     assert opt.state[w]["step"].item() == 4
     opt.zero_grad()
     assert w.grad is None
-    assert "Momentum (\nParameter Group 0\n    lr: 0.0125\n    momentum: 0.9" in repr(opt)
+    assert "Momentum (\nParameter Group 0\n    initial_lr: 0.05\n    lr: 0.0125\n    momentum: 0.9" in repr(opt)
     assert opt.step(closure=lambda: 7.0) == 7.0
 
 
@@ -183,8 +183,7 @@ def test_same_trajectories_as_torch():
         assert ours.tolist() == pytest.approx(theirs.tolist(), rel=1e-6)
         assert s1.get_last_lr() == pytest.approx(s2.get_last_lr())
     sd1, sd2 = o1.state_dict(), o2.state_dict()
-    # torch's schedulers also write 'initial_lr' into the groups; tapegrad's keep it beside them.
-    assert sd1["param_groups"] == [{k: v for k, v in g.items() if k != "initial_lr"} for g in sd2["param_groups"]]
+    assert sd1["param_groups"] == sd2["param_groups"]  # 'initial_lr' included, as the schedulers write it
     assert sd1["state"][0]["buf"].tolist() == pytest.approx(sd2["state"][0]["buf"].tolist(), rel=1e-6)
 
 
@@ -282,3 +281,27 @@ def test_a_python_optimizer_without_step_still_says_so():
     opt.register_step_pre_hook(lambda o, a, k: None)
     with pytest.raises(NotImplementedError):
         opt.step()
+
+
+def test_a_python_scheduler_resumes_from_initial_lr_as_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(lib, warmup_class):
+        p = lib.nn.Parameter(lib.zeros(1))
+        opt = lib.optim.SGD([p], lr=0.4)
+        sched = warmup_class(opt, warmup=6)
+        for _ in range(2):
+            sched.step()
+        again = lib.optim.SGD([p], lr=1.0)
+        again.load_state_dict(opt.state_dict())
+        resumed = warmup_class(again, warmup=6, last_epoch=sched.last_epoch)
+        lrs = [again.param_groups[0]["lr"]]
+        for _ in range(3):
+            resumed.step()
+            lrs.append(again.param_groups[0]["lr"])
+        return resumed.base_lrs, resumed.last_epoch, lrs
+
+    ours, theirs = run(tg, Warmup), run(torch, make_warmup_class(torch.optim.lr_scheduler.LRScheduler))
+    assert ours[:2] == theirs[:2] == ([0.4], 6) and ours[2] == pytest.approx(theirs[2], rel=1e-12)
+    with pytest.raises(KeyError, match="param 'initial_lr' is not specified in param_groups\\[0\\]"):
+        Warmup(optim.SGD([nn.Parameter(tg.zeros(1))], lr=0.1), warmup=2, last_epoch=4)
