@@ -7,3 +7,4 @@ from .lazy import *  # noqa: E402,F401,F403  (LazyLinear, LazyConv2d, ...)
 
 from . import _containers  # noqa: E402,F401  (the dict and list methods written in Python)
 from . import _factory_kwargs  # noqa: E402,F401  (device= and dtype= on the layers with parameters)
+from . import _state_dict  # noqa: E402,F401  (state_dict's hooks, extra state and options, in Python)

@@ -5,11 +5,11 @@ drive such an optimizer as any other; state_dict and load_state_dict use torch's
 Step hooks (per optimizer and global) run around every optimizer's step, C++ or Python."""
 import collections
 import functools
-import itertools
 
 from .._C import Tensor
 from .._C import optim as _C_optim
 from .._C.optim import Optimizer
+from ..utils.hooks import add_hook
 
 __all__ = ["Optimizer", "register_optimizer_step_post_hook", "register_optimizer_step_pre_hook", "required"]
 
@@ -136,40 +136,16 @@ for _fn in (__init__, add_param_group, state_dict, load_state_dict, __repr__):
 # ---- step hooks, as torch.optim's: pre hooks may replace step's (args, kwargs) ----
 _global_step_pre_hooks = collections.OrderedDict()
 _global_step_post_hooks = collections.OrderedDict()
-_hook_ids = itertools.count()
-
-
-class RemovableHandle:
-    """What registering a hook returns: ``remove()`` (or leaving a ``with`` block) unregisters it."""
-
-    def __init__(self, hooks):
-        self.hooks_dict = hooks
-        self.id = next(_hook_ids)
-
-    def remove(self):
-        self.hooks_dict.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-def _add_hook(hooks, hook):
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    return handle
 
 
 def register_optimizer_step_pre_hook(hook):
     """``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` before every optimizer's step."""
-    return _add_hook(_global_step_pre_hooks, hook)
+    return add_hook(_global_step_pre_hooks, hook)
 
 
 def register_optimizer_step_post_hook(hook):
     """``hook(optimizer, args, kwargs) -> None`` after every optimizer's step."""
-    return _add_hook(_global_step_post_hooks, hook)
+    return add_hook(_global_step_post_hooks, hook)
 
 
 def _own_hooks(optimizer, name):
@@ -181,12 +157,12 @@ def _own_hooks(optimizer, name):
 
 def register_step_pre_hook(self, hook):
     """``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` before this optimizer's step."""
-    return _add_hook(_own_hooks(self, "_optimizer_step_pre_hooks"), hook)
+    return add_hook(_own_hooks(self, "_optimizer_step_pre_hooks"), hook)
 
 
 def register_step_post_hook(self, hook):
     """``hook(optimizer, args, kwargs) -> None`` after this optimizer's step."""
-    return _add_hook(_own_hooks(self, "_optimizer_step_post_hooks"), hook)
+    return add_hook(_own_hooks(self, "_optimizer_step_post_hooks"), hook)
 
 
 def _with_step_hooks(step):

@@ -1,4 +1,4 @@
-"""tg.utils: data loading, activation checkpointing and C++/CUDA extensions."""
-from . import checkpoint, cpp_extension, data
+"""tg.utils: data loading, activation checkpointing, C++/CUDA extensions and hook handles."""
+from . import checkpoint, cpp_extension, data, hooks
 
-__all__ = ["checkpoint", "cpp_extension", "data"]
+__all__ = ["checkpoint", "cpp_extension", "data", "hooks"]
