@@ -1,11 +1,13 @@
 """Tensor methods written in Python: apply_, map_ and map2_ (a Python callable per element, on
-CPU tensors, as in PyTorch: for small tensors and tests, not for speed), and the layout queries.
+CPU tensors, as in PyTorch: for small tensors and tests, not for speed), the layout queries,
+nonzero_static, const_data_ptr, the legacy ``new``, and hardshrink / prelu as methods.
 tapegrad's tensors are all dense and strided, so ``layout`` is ``tg.strided``, ``is_sparse`` is
 False and ``to_dense`` returns the tensor."""
 from . import _C
 from ._C import Tensor
+from ._size import Size
 
-__all__ = ["layout", "strided"]
+__all__ = ["layout", "nonzero_static", "strided"]
 
 
 class layout:
@@ -62,7 +64,49 @@ def to_dense(self, dtype=None, *, masked_grad=None):
     return self if dtype is None or dtype == self.dtype else self.to(dtype)
 
 
-for _fn in (apply_, map_, map2_, to_dense):
+def nonzero_static(input, *, size, fill_value=-1):
+    """nonzero() as a [size, dim] tensor whatever the count: the first ``size`` indices, the rows
+    past the count filled with ``fill_value`` (a fixed shape, as torch.nonzero_static)."""
+    if size < 0:
+        raise RuntimeError(f"nonzero_static: 'size' must be an non-negative integer, got {size}")
+    found = _C.nonzero(input)[:size]
+    if found.shape[0] == size:
+        return found
+    pad = _C.full((size - found.shape[0], input.dim()), fill_value, dtype=_C.int64, device=input.device)
+    return _C.cat([found, pad])
+
+
+def const_data_ptr(self):
+    """The address of the first element (data_ptr, for reading)."""
+    return self.data_ptr()
+
+
+def new(self, *args, device=None):
+    """torch's legacy constructor: ``x.new(2, 3)`` an uninitialized tensor of that shape,
+    ``x.new([1, 2])`` one with that data, ``x.new()`` an empty one; x's dtype and device."""
+    device = self.device if device is None else device
+    if not args:
+        return _C.empty(0, dtype=self.dtype, device=device)
+    if all(isinstance(a, int) for a in args):
+        return _C.empty(args, dtype=self.dtype, device=device)
+    if len(args) == 1 and isinstance(args[0], Size):
+        return _C.empty(tuple(args[0]), dtype=self.dtype, device=device)
+    if len(args) == 1:
+        return _C.tensor(args[0], dtype=self.dtype, device=device)
+    raise TypeError(f"new(): expected sizes (ints) or one sequence of data, got {tuple(type(a).__name__ for a in args)}")
+
+
+def hardshrink(self, lambd=0.5):
+    from .nn import functional as F
+    return F.hardshrink(self, lambd)
+
+
+def prelu(self, weight):
+    from .nn import functional as F
+    return F.prelu(self, weight)
+
+
+for _fn in (apply_, map_, map2_, to_dense, nonzero_static, const_data_ptr, new, hardshrink, prelu):
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.layout = property(lambda self: strided, doc="The memory layout: always tg.strided.")
 for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn", "is_nested"):

@@ -113,3 +113,22 @@ def test_against_torch():
     for dt, tdt in ((tg.uint8, torch.uint8), (tg.int64, torch.int64), (tg.float32, torch.float32)):
         ours, theirs = tg.from_numpy(a).view(dt), torch.from_numpy(a).view(tdt)
         assert ours.tolist() == theirs.tolist() and ours.stride() == theirs.stride()
+
+
+def test_nonzero_static_and_legacy_new_as_torch():
+    torch = pytest.importorskip("torch")
+    data = [[0, 1, 0], [2, 0, 3]]
+    for size, fill in ((5, -1), (2, 0), (0, 7)):
+        ours = tg.nonzero_static(tg.tensor(data), size=size, fill_value=fill)
+        theirs = torch.nonzero_static(torch.tensor(data), size=size, fill_value=fill)
+        assert ours.tolist() == theirs.tolist() and ours.dtype == tg.int64 and tuple(ours.shape) == tuple(theirs.shape)
+    assert tg.tensor(data).nonzero_static(size=1).tolist() == [[0, 1]]
+    with pytest.raises(RuntimeError, match="'size' must be an non-negative integer"):
+        tg.nonzero_static(tg.tensor(data), size=-1)
+    x = tg.tensor([1.5, -2.0], dtype=tg.float64)
+    assert x.new(2, 3).shape == (2, 3) and x.new(2, 3).dtype == tg.float64
+    assert x.new([1, 2]).tolist() == [1.0, 2.0] and x.new([1, 2]).dtype == tg.float64
+    assert x.new(x.shape).shape == (2,) and x.new().shape == (0,) and x.new((4, 5)).tolist() == [4.0, 5.0]
+    assert x.const_data_ptr() == x.data_ptr()
+    assert x.hardshrink(1.6).tolist() == [0.0, -2.0]
+    assert tg.tensor([1.0, -1.0]).prelu(tg.tensor([0.25])).tolist() == [1.0, -0.25]
