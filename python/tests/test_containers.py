@@ -217,3 +217,28 @@ def test_cpp_containers_call_a_python_subclass_forward():
     assert tg.allclose(out, ref(src), atol=1e-6)
     grads = tg.autograd.grad(seq(x.requires_grad_()).sum(), [lin.weight])
     assert grads[0].abs().sum() > 0
+
+
+def test_set_submodule_and_to_empty_as_torch():
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (tg, torch):
+        nn_ = lib.nn
+        model = nn_.Sequential(nn_.Linear(2, 3), nn_.Sequential(nn_.ReLU(), nn_.Linear(3, 1)))
+        model.set_submodule("1.0", nn_.Tanh())
+        model.set_submodule("1.extra", nn_.Identity())
+        errors = []
+        for target, module, strict in (("", nn_.ReLU(), False), ("1.0", 3, False), ("1.missing", nn_.ReLU(), True),
+                                       ("0.weight", nn_.ReLU(), False), ("2.x", nn_.ReLU(), False)):
+            try:
+                model.set_submodule(target, module, strict=strict)
+            except (ValueError, AttributeError) as e:
+                errors.append(type(e).__name__)
+        outcomes.append(([n for n, _ in model.named_modules()], type(model[1][0]).__name__, errors))
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0][2] == ["ValueError", "ValueError", "AttributeError", "AttributeError", "AttributeError"]
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    weight, opt = model[0].weight, tg.optim.SGD(model.parameters(), lr=0.1)
+    assert model.to_empty(device="cpu") is model
+    assert model[0].weight is weight and weight.shape == (3, 2) and model[1].num_batches_tracked.dtype == tg.int64
+    assert opt.param_groups[0]["params"][0] is weight
