@@ -217,9 +217,11 @@ Tensor randperm(int64_t n, const TensorOptions& options, SourceLoc loc) {
 Tensor randperm(int64_t n, Generator& generator, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("randperm", loc);
   TG_CHECK_VALUE(n >= 0, "randperm: n must be non-negative, got {}", n);
-  // Sorting random keys gives a uniformly random permutation (ties are vanishingly rare).
+  kernels::backend(options.device(), "randperm");  // the device must exist before any work
+  // Sorting random keys gives a uniformly random permutation (ties are vanishingly rare); they
+  // come from the CPU generator, so a seed gives the same permutation on every device.
   Tensor keys = rand({n}, generator, TensorOptions(kFloat64));
-  return argsort(keys).to(options.dtype_or(kInt64));
+  return argsort(keys).to(options.dtype_or(kInt64)).to(options.device());
 }
 
 namespace {

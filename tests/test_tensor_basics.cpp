@@ -147,6 +147,15 @@ TEST(Factories, RandomIsSeededAndInRange) {
   EXPECT_TRUE(equal(randn({5}, g1), randn({5}, g2)));
   Tensor p = randperm(10);
   EXPECT_EQ(vals(std::get<0>(p.sort())), (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  // On the device asked for (it was once left on the CPU), the same permutation for one seed.
+  Generator g3(7), g4(7);
+  if (cuda::is_available()) {
+    Tensor on_gpu = randperm(6, g3, Device::cuda());
+    EXPECT_EQ(on_gpu.device(), Device::cuda());
+    EXPECT_TRUE(equal(on_gpu.cpu(), randperm(6, g4)));
+  } else {
+    EXPECT_THROW_WITH(randperm(6, g3, Device::cuda()), IndexError, "randperm: cuda:0 does not exist");
+  }
   EXPECT_THROW_WITH(randint(5, 5, {2}), ValueError, "low < high");
   EXPECT_THROW_WITH(rand({2}, kInt64), TypeError, "floating-point");
 }

@@ -1,10 +1,11 @@
 """PyTorch's factory keywords on the layers that own parameters: ``nn.Linear(4, 3, device="cuda",
 dtype=tg.float64)``. The C++ constructors make their tensors on the CPU in the default dtype; the
-layer then moves to the device and casts its floating-point tensors (integer buffers such as
-num_batches_tracked keep their dtype, as in PyTorch)."""
+layer then moves to the device (tg.get_default_device() when none is given) and casts its
+floating-point tensors (integer buffers such as num_batches_tracked keep their dtype, as in
+PyTorch)."""
 import functools
 
-from .. import _C
+from .. import _C, _default_device
 
 _LAYERS = ("Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
            "ConvTranspose2d", "ConvTranspose3d", "Embedding", "EmbeddingBag", "GRU", "GRUCell", "GroupNorm",
@@ -19,6 +20,7 @@ def _with_factory_kwargs(init):
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError(f"{type(self).__name__}: dtype must be a floating-point dtype, got {dtype}")
         init(self, *args, **kwargs)
+        device = _default_device.current() if device is None else device
         if device is not None or dtype is not None:
             self.to(**{k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None})
 
