@@ -186,3 +186,13 @@ def test_layers_take_pytorch_factory_keywords():
     if not tg.cuda.is_available():
         with pytest.raises(IndexError, match="cuda:0 does not exist"):
             nn.Conv2d(1, 1, 3, device="cuda")
+
+
+def test_skip_init_and_the_old_clip_grad_norm_name():
+    lin = nn.utils.skip_init(nn.Linear, 3, 2, dtype=tg.float64)
+    assert isinstance(lin, nn.Linear) and lin.weight.shape == (2, 3) and lin.weight.dtype == tg.float64
+    assert nn.utils.skip_init(nn.Linear, 3, 2, device="cpu").bias.device.type == "cpu"
+    p = nn.Parameter(tg.ones(4))
+    p.grad = tg.full((4,), 3.0)
+    assert nn.utils.clip_grad_norm([p], 1.0).item() == pytest.approx(6.0)
+    assert tg.linalg.vector_norm(p.grad).item() == pytest.approx(1.0, rel=1e-5)

@@ -605,3 +605,18 @@ def test_parameter_groups_keep_keys_of_their_own():
     mine = tg.optim.AdamW([enc], lr=0.1)
     mine.load_state_dict(t_sd)  # a torch state_dict's own keys load too
     assert mine.param_groups[0]["name"] == "encoder" and mine.param_groups[0]["lr"] == 0.01
+
+
+def test_functional_inplace_flags_write_into_the_input():
+    for fn, args in ((F.dropout, (0.5, True)), (F.dropout1d, (0.5, True)), (F.dropout2d, (0.5, True)),
+                     (F.alpha_dropout, (0.5, True)), (F.feature_alpha_dropout, (0.5, True)),
+                     (F.rrelu, (0.1, 0.3, True))):
+        x = -tg.ones(4, 8, 6)
+        out = fn(x, *args, inplace=True)
+        assert out is x and not tg.equal(x, -tg.ones(4, 8, 6)), fn.__name__
+        y = -tg.ones(4, 8, 6)
+        assert fn(y, *args) is not y and tg.equal(y, -tg.ones(4, 8, 6))
+    x = -tg.ones(3)
+    assert F.rrelu_(x) is x and x.tolist() == pytest.approx([-(1 / 8 + 1 / 3) / 2] * 3)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        F.dropout(tg.ones(3, requires_grad=True), inplace=True)

@@ -54,6 +54,50 @@ def relu_(input):
     return input.relu_()
 
 
+def _written_back(input, out, inplace):
+    """torch's inplace flag for ops that compute a new tensor: the result copied into input."""
+    return input.copy_(out) if inplace else out
+
+
+_dropouts = {name: getattr(_C.nn.functional, name) for name in ("dropout", "dropout1d", "dropout2d", "dropout3d")}
+_alpha_dropouts = {name: getattr(_C.nn.functional, name) for name in ("alpha_dropout", "feature_alpha_dropout")}
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    return _written_back(input, _dropouts["dropout"](input, p, training), inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return _written_back(input, _dropouts["dropout1d"](input, p, training), inplace)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    return _written_back(input, _dropouts["dropout2d"](input, p, training), inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    return _written_back(input, _dropouts["dropout3d"](input, p, training), inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _written_back(input, _alpha_dropouts["alpha_dropout"](input, p, training), inplace)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _written_back(input, _alpha_dropouts["feature_alpha_dropout"](input, p, training), inplace)
+
+
+_rrelu = _C.nn.functional.rrelu
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    return _written_back(input, _rrelu(input, lower, upper, training), inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
 def threshold(input, threshold, value, inplace=False):
     out = _C.nn.functional._threshold(input, threshold, value)
     return input.copy_(out) if inplace else out
