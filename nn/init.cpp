@@ -85,12 +85,14 @@ double kaiming_std(const Tensor& t, double a, FanMode mode, std::string_view non
 
 const Tensor& kaiming_uniform_(const Tensor& t, double a, FanMode mode, std::string_view nonlinearity, Generator* g) {
   check(t, "kaiming_uniform_");
+  if (t.numel() == 0) return t;  // nothing to draw (a layer with a zero-sized side), as in PyTorch
   const double bound = std::sqrt(3.0) * kaiming_std(t, a, mode, nonlinearity);
   return uniform_(t, -bound, bound, g);
 }
 
 const Tensor& kaiming_normal_(const Tensor& t, double a, FanMode mode, std::string_view nonlinearity, Generator* g) {
   check(t, "kaiming_normal_");
+  if (t.numel() == 0) return t;
   return normal_(t, 0.0, kaiming_std(t, a, mode, nonlinearity), g);
 }
 

@@ -521,6 +521,13 @@ TEST(Init, Initialisers) {
   EXPECT_NEAR(nn::init::calculate_gain("tanh"), 5.0 / 3, 1e-12);
   EXPECT_THROW_WITH(nn::init::calculate_gain("swish"), ValueError, "unsupported nonlinearity 'swish'");
   EXPECT_THROW_WITH(nn::init::xavier_uniform_(empty({3})), ValueError, "at least 2 dims");
+  // A zero-element weight (a layer with a zero-sized side) has nothing to draw, as in PyTorch.
+  Tensor none = empty({4, 0});
+  EXPECT_TRUE(nn::init::kaiming_uniform_(none).is_same(none));
+  EXPECT_TRUE(nn::init::kaiming_normal_(none).is_same(none));
+  EXPECT_EQ(nn::Linear(0, 3)(empty({2, 0})).sizes(), (Shape{2, 3}));
+  EXPECT_EQ(nn::Linear(3, 0)(ones({2, 3})).sizes(), (Shape{2, 0}));
+  EXPECT_EQ(matmul(ones({0, 3}), ones({3, 4})).sizes(), (Shape{0, 4}));
   EXPECT_THROW_WITH(nn::init::normal_(empty({3}, kInt64)), TypeError, "floating-point");
   // Same seed, same numbers.
   Generator g1(5), g2(5);

@@ -252,6 +252,7 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
   const Problem p = describe(a, b);
   int64_t total = 1;
   for (int d = 0; d < p.ndim; ++d) total *= p.c_sizes[d];
+  if (total == 0) return;  // an empty result (oneDNN rejects zero-sized problems)
   if (p.k > 0 && try_dnnl(dtype, a, b, c, bias)) return;
 #ifdef TG_WITH_BLAS
   const bool by_blas = p.k > 0 && total > 0 && dtype == DType::Float64 && try_blas(a, b, static_cast<double*>(c));
