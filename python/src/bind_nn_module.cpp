@@ -314,6 +314,16 @@ void module_delattr(py::object self, const std::string& name) {
   }
 }
 
+// The Python object of a module reached from C++ (hooks, apply). A module made in Python has no
+// owning std::shared_ptr for shared_from_this (pybind11's smart_holder keeps it), but its Python
+// object is registered under its address.
+namespace {
+py::object module_object(Module& m) {
+  if (std::shared_ptr<Module> shared = m.weak_from_this().lock()) return py::cast(shared);
+  return py::cast(&m, py::return_value_policy::reference);
+}
+}  // namespace
+
 std::shared_ptr<Module> module_ptr(py::handle h) {
   auto m = py::cast<std::shared_ptr<Module>>(h);
   // A Python subclass of a C++ layer with a forward of its own (a Python function, where the
@@ -540,7 +550,7 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
       .def(
           "apply",
           [](py::object self, py::object fn) {
-            py::cast<Module&>(self).apply([&](Module& child) { fn(py::cast(child.shared_from_this())); });
+            py::cast<Module&>(self).apply([&](Module& child) { fn(module_object(child)); });
             return self;
           },
           py::arg("fn"))
@@ -565,7 +575,7 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
             PyCallable h(std::move(hook));
             return m.register_forward_pre_hook([h](Module& mod, const tg::tensor_list& in) {
               py::gil_scoped_acquire gil;
-              return unpack(h(py::cast(mod.shared_from_this()), tensor_tuple(in)));
+              return unpack(h(module_object(mod), tensor_tuple(in)));
             });
           },
           py::arg("hook"))
@@ -575,7 +585,7 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
             PyCallable h(std::move(hook));
             return m.register_forward_hook([h](Module& mod, const tg::tensor_list& in, const tg::tensor_list& out) {
               py::gil_scoped_acquire gil;
-              return unpack(h(py::cast(mod.shared_from_this()), tensor_tuple(in), pack(out)));
+              return unpack(h(module_object(mod), tensor_tuple(in), pack(out)));
             });
           },
           py::arg("hook"))
@@ -586,7 +596,7 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
             return m.register_full_backward_hook(
                 [h](Module& mod, const tg::tensor_list& grad_in, const tg::tensor_list& grad_out) {
                   py::gil_scoped_acquire gil;
-                  return unpack(h(py::cast(mod.shared_from_this()), tensor_tuple(grad_in), tensor_tuple(grad_out)));
+                  return unpack(h(module_object(mod), tensor_tuple(grad_in), tensor_tuple(grad_out)));
                 });
           },
           py::arg("hook"));

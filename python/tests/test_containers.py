@@ -242,3 +242,51 @@ def test_set_submodule_and_to_empty_as_torch():
     assert model.to_empty(device="cpu") is model
     assert model[0].weight is weight and weight.shape == (3, 2) and model[1].num_batches_tracked.dtype == tg.int64
     assert opt.param_groups[0]["params"][0] is weight
+
+
+def test_full_backward_pre_hooks_as_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        class Two(lib.nn.Module):  # a module with two outputs
+            def __init__(self):
+                super().__init__()
+                self.lin = lib.nn.Linear(3, 2)
+
+            def forward(self, x):
+                y = self.lin(x)
+                return y * 2, y.sum(dim=1)
+
+        model = Two()
+        with lib.no_grad():
+            model.lin.weight.copy_(lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]))
+            model.lin.bias.copy_(lib.tensor([0.1, -0.2]))
+        seen = []
+
+        def scale(module, grad_output):
+            seen.append([tuple(g.shape) for g in grad_output])
+            return tuple(g * 3 for g in grad_output)
+
+        handle = model.register_full_backward_pre_hook(scale)
+        lin_seen = []
+        model.lin.register_full_backward_pre_hook(lambda m, g: lin_seen.append(g[0].tolist()))
+        x = lib.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]], requires_grad=True)
+        a, b = model(x)
+        (a.pow(2).sum() + b.sum()).backward()
+        first = (x.grad.tolist(), model.lin.weight.grad.tolist(), seen, lin_seen)
+        handle.remove()
+        x.grad = None
+        a, b = model(x)
+        (a.pow(2).sum() + b.sum()).backward()
+        return first, x.grad.tolist(), len(seen)
+
+    ours, theirs = run(tg), run(torch)
+    assert ours[0][2] == theirs[0][2] == [[(2, 2), (2,)]] and ours[2] == theirs[2] == 1
+    flat = lambda rows: [v for row in rows for v in row]  # noqa: E731
+    assert flat(ours[0][0]) == pytest.approx(flat(theirs[0][0])) and flat(ours[1]) == pytest.approx(flat(theirs[1]))
+    assert flat(ours[0][1]) == pytest.approx(flat(theirs[0][1]))
+    assert ours[0][3] == theirs[0][3]
+    lin = nn.Linear(2, 2)
+    lin.register_full_backward_pre_hook(lambda m, g: (g[0], g[0]))
+    with pytest.raises(RuntimeError, match="a backward pre hook returned 2 gradients for 1 outputs"):
+        lin(tg.ones(1, 2, requires_grad=True)).sum().backward()

@@ -620,3 +620,27 @@ def test_functional_inplace_flags_write_into_the_input():
     assert F.rrelu_(x) is x and x.tolist() == pytest.approx([-(1 / 8 + 1 / 3) / 2] * 3)
     with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
         F.dropout(tg.ones(3, requires_grad=True), inplace=True)
+
+
+def test_apply_and_hooks_reach_python_modules():
+    # A module written in Python is handed to apply's function and to its hooks as itself (they
+    # once failed with bad_weak_ptr: pybind11 holds such a module without a shared_ptr).
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.lin(x).relu()
+
+    inner = Block()
+    model = nn.Sequential(inner, nn.Linear(2, 2))
+    seen = []
+    model.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "Block", "Linear", "Sequential"]
+    calls = []
+    inner.register_forward_pre_hook(lambda m, i: calls.append(("pre", m is inner)))
+    inner.register_forward_hook(lambda m, i, o: calls.append(("post", m is inner)))
+    inner.register_full_backward_hook(lambda m, gi, go: calls.append(("backward", m is inner)))
+    model(tg.ones(1, 2, requires_grad=True)).sum().backward()
+    assert calls == [("pre", True), ("post", True), ("backward", True)]
