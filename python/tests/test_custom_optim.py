@@ -305,3 +305,31 @@ def test_a_python_scheduler_resumes_from_initial_lr_as_torch():
     assert ours[:2] == theirs[:2] == ([0.4], 6) and ours[2] == pytest.approx(theirs[2], rel=1e-12)
     with pytest.raises(KeyError, match="param 'initial_lr' is not specified in param_groups\\[0\\]"):
         Warmup(optim.SGD([nn.Parameter(tg.zeros(1))], lr=0.1), warmup=2, last_epoch=4)
+
+
+@pytest.mark.parametrize("kind", ["SGD", "python"])
+def test_state_dict_hooks_as_torch(kind):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        w = lib.nn.Parameter(lib.zeros(3))
+        cls = make_optimizer_class(lib.optim.Optimizer, lib) if kind == "python" else lib.optim.SGD
+        opt = cls([w], lr=0.1, momentum=0.9)
+        events = []
+        opt.register_state_dict_pre_hook(lambda o: events.append("pre"))
+        opt.register_state_dict_post_hook(lambda o, sd: sd["param_groups"][0].update(tag="saved") or None)
+        opt.register_state_dict_post_hook(lambda o, sd: events.append("post first"), prepend=True)
+        sd = opt.state_dict()
+
+        def swap_lr(o, state):
+            events.append("load pre")
+            state = copy.deepcopy(state)
+            state["param_groups"][0]["lr"] = 0.5
+            return state
+
+        opt.register_load_state_dict_pre_hook(swap_lr)
+        opt.register_load_state_dict_post_hook(lambda o: events.append("load post"))
+        opt.load_state_dict(sd)
+        return events, sd["param_groups"][0]["tag"], opt.param_groups[0]["lr"], sd["param_groups"][0]["lr"]
+
+    assert run(tg) == run(torch) == (["pre", "post first", "load pre", "load post"], "saved", 0.5, 0.1)

@@ -70,9 +70,18 @@ def add_param_group(self, param_group):
 
 def state_dict(self):
     """{'state': {index: {name: value}}, 'param_groups': [{option: value, 'params': [index]}]},
-    the parameters numbered in group order, as torch saves it."""
-    if not self._is_python_optimizer:
-        return _cpp_state_dict(self)
+    the parameters numbered in group order, as torch saves it; the state_dict hooks run around it."""
+    for hook in list(self.__dict__.get("_optimizer_state_dict_pre_hooks", {}).values()):
+        hook(self)
+    saved = _cpp_state_dict(self) if not self._is_python_optimizer else _python_state_dict(self)
+    for hook in list(self.__dict__.get("_optimizer_state_dict_post_hooks", {}).values()):
+        replaced = hook(self, saved)
+        if replaced is not None:
+            saved = replaced
+    return saved
+
+
+def _python_state_dict(self):
     index, groups = {}, []
     for group in self.param_groups:
         packed = {k: v for k, v in group.items() if k != "params"}
@@ -97,9 +106,21 @@ def _like_param(param, key, value):
 
 
 def load_state_dict(self, state_dict):
-    """Restores what state_dict returned (groups and parameters matched by position)."""
+    """Restores what state_dict returned (groups and parameters matched by position); the
+    load_state_dict hooks run around it (a pre hook may hand back another state_dict)."""
+    for hook in list(self.__dict__.get("_optimizer_load_state_dict_pre_hooks", {}).values()):
+        replaced = hook(self, state_dict)
+        if replaced is not None:
+            state_dict = replaced
     if not self._is_python_optimizer:
-        return _cpp_load_state_dict(self, state_dict)
+        _cpp_load_state_dict(self, state_dict)
+    else:
+        _python_load_state_dict(self, state_dict)
+    for hook in list(self.__dict__.get("_optimizer_load_state_dict_post_hooks", {}).values()):
+        hook(self)
+
+
+def _python_load_state_dict(self, state_dict):
     groups, saved = self.param_groups, state_dict["param_groups"]
     if len(groups) != len(saved):
         raise ValueError("loaded state dict has a different number of parameter groups")
@@ -115,7 +136,6 @@ def load_state_dict(self, state_dict):
             state[key] = value
     self.state = state
     self.param_groups = [dict(s, params=g["params"]) for g, s in zip(groups, saved)]
-    return None
 
 
 def __repr__(self):
@@ -165,6 +185,33 @@ def register_step_post_hook(self, hook):
     return add_hook(_own_hooks(self, "_optimizer_step_post_hooks"), hook)
 
 
+def register_state_dict_pre_hook(self, hook, prepend=False):
+    """``hook(optimizer)`` before state_dict."""
+    return _add_ordered(_own_hooks(self, "_optimizer_state_dict_pre_hooks"), hook, prepend)
+
+
+def register_state_dict_post_hook(self, hook, prepend=False):
+    """``hook(optimizer, state_dict) -> None or a state_dict to return instead`` after state_dict."""
+    return _add_ordered(_own_hooks(self, "_optimizer_state_dict_post_hooks"), hook, prepend)
+
+
+def register_load_state_dict_pre_hook(self, hook, prepend=False):
+    """``hook(optimizer, state_dict) -> None or a state_dict to load instead`` before loading."""
+    return _add_ordered(_own_hooks(self, "_optimizer_load_state_dict_pre_hooks"), hook, prepend)
+
+
+def register_load_state_dict_post_hook(self, hook, prepend=False):
+    """``hook(optimizer)`` after load_state_dict."""
+    return _add_ordered(_own_hooks(self, "_optimizer_load_state_dict_post_hooks"), hook, prepend)
+
+
+def _add_ordered(hooks, hook, prepend):
+    handle = add_hook(hooks, hook)
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
 def _with_step_hooks(step):
     # As in torch, the hooks' args are step's own, the optimizer first.
     @functools.wraps(step)
@@ -198,8 +245,9 @@ def __init_subclass__(cls, **kwargs):
 
 
 Optimizer.__init_subclass__ = classmethod(__init_subclass__)
-Optimizer.register_step_pre_hook = register_step_pre_hook
-Optimizer.register_step_post_hook = register_step_post_hook
+for _fn in (register_step_pre_hook, register_step_post_hook, register_state_dict_pre_hook,
+            register_state_dict_post_hook, register_load_state_dict_pre_hook, register_load_state_dict_post_hook):
+    setattr(Optimizer, _fn.__name__, _fn)
 # Each C++ optimizer's step gets the hooks; Optimizer's own stays the bound C++ function, which
 # tells a Python subclass without a step (NotImplementedError) from one with it.
 for _cls in list(_C_optim.__dict__.values()):
