@@ -59,33 +59,24 @@ def _written_back(input, out, inplace):
     return input.copy_(out) if inplace else out
 
 
-_dropouts = {name: getattr(_C.nn.functional, name) for name in ("dropout", "dropout1d", "dropout2d", "dropout3d")}
-_alpha_dropouts = {name: getattr(_C.nn.functional, name) for name in ("alpha_dropout", "feature_alpha_dropout")}
+def _dropout(name, training_default):
+    """F.<name> with torch's signature and its inplace flag honoured."""
+    fn = getattr(_C.nn.functional, name)
+
+    def dropout(input, p=0.5, training=training_default, inplace=False):
+        return _written_back(input, fn(input, p, training), inplace)
+
+    dropout.__name__ = dropout.__qualname__ = name
+    dropout.__doc__ = fn.__doc__
+    return dropout
 
 
-def dropout(input, p=0.5, training=True, inplace=False):
-    return _written_back(input, _dropouts["dropout"](input, p, training), inplace)
-
-
-def dropout1d(input, p=0.5, training=True, inplace=False):
-    return _written_back(input, _dropouts["dropout1d"](input, p, training), inplace)
-
-
-def dropout2d(input, p=0.5, training=True, inplace=False):
-    return _written_back(input, _dropouts["dropout2d"](input, p, training), inplace)
-
-
-def dropout3d(input, p=0.5, training=True, inplace=False):
-    return _written_back(input, _dropouts["dropout3d"](input, p, training), inplace)
-
-
-def alpha_dropout(input, p=0.5, training=False, inplace=False):
-    return _written_back(input, _alpha_dropouts["alpha_dropout"](input, p, training), inplace)
-
-
-def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
-    return _written_back(input, _alpha_dropouts["feature_alpha_dropout"](input, p, training), inplace)
-
+dropout = _dropout("dropout", True)
+dropout1d = _dropout("dropout1d", True)
+dropout2d = _dropout("dropout2d", True)
+dropout3d = _dropout("dropout3d", True)
+alpha_dropout = _dropout("alpha_dropout", False)
+feature_alpha_dropout = _dropout("feature_alpha_dropout", False)
 
 _rrelu = _C.nn.functional.rrelu
 
