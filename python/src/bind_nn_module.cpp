@@ -615,9 +615,10 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
 void bind_nn(py::module_& m) {
   py::module_ nn = m.def_submodule("nn", "modules, layers, functional ops and initialisers");
   bind_nn_module(nn);
+  // functional registers utils.rnn.PackedSequence, which the recurrent layers' forwards name.
+  bind_nn_functional(nn);
   bind_nn_layers(nn);
   bind_nn_sequence(nn);
-  bind_nn_functional(nn);
 }
 
 }  // namespace tgpy
