@@ -34,13 +34,13 @@ def test_factories_and_layers_follow_the_default():
         if tg.cuda.is_available():
             assert getattr(tg, name)(*args).device.type == "cuda", name
         else:
-            with pytest.raises(IndexError, match="cuda:0 does not exist"):
+            with pytest.raises((IndexError, RuntimeError), match="cuda:0"):
                 getattr(tg, name)(*args)
     if tg.cuda.is_available():
         layer = nn.Linear(2, 3)
         assert layer.weight.device.type == "cuda" and layer(tg.randn(4, 2)).device.type == "cuda"
     else:
-        with pytest.raises(IndexError, match="cuda:0 does not exist"):
+        with pytest.raises((IndexError, RuntimeError), match="cuda:0"):
             nn.Linear(2, 3)
     tg.set_default_device(None)
     assert tg.zeros(2).device.type == "cpu" and nn.Linear(2, 3).weight.device.type == "cpu"
