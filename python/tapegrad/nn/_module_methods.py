@@ -1,11 +1,9 @@
 """Module methods written in Python, as torch.nn.Module's: set_submodule (replace or add a
 module at a dotted path), to_empty (move to a device without copying the values) and
 register_full_backward_pre_hook (see or replace the gradients of a module's outputs)."""
-import collections
-
 from .. import _C
 from ..autograd import Function, is_grad_enabled
-from ..utils.hooks import add_hook
+from ..utils.hooks import add_own_hook
 
 _Module = _C.nn.Module
 
@@ -74,11 +72,9 @@ def register_full_backward_pre_hook(self, hook):
     """``hook(module, grad_output) -> None or new grad_output`` when the gradients of the module's
     outputs are known, before those of its inputs are computed. (A full backward hook on the
     same module sees the gradients from before this hook replaced them.)"""
-    hooks = self.__dict__.get("_backward_pre_hooks")
-    if hooks is None:
-        hooks = self.__dict__["_backward_pre_hooks"] = collections.OrderedDict()
+    if "_backward_pre_hooks" not in self.__dict__:
         self.register_forward_hook(_hook_outputs)
-    return add_hook(hooks, hook)
+    return add_own_hook(self, "_backward_pre_hooks", hook)
 
 
 for _fn in (set_submodule, to_empty, register_full_backward_pre_hook):

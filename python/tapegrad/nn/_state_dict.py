@@ -4,7 +4,7 @@ keep_vars, prefix and destination, and load_state_dict's (missing_keys, unexpect
 import collections
 
 from .. import _C
-from ..utils.hooks import add_hook
+from ..utils.hooks import add_own_hook
 
 _Module = _C.nn.Module
 _cpp_state_dict = _Module.state_dict
@@ -31,13 +31,6 @@ def _tree(module, prefix=""):
 
 def _hooks(module, kind):
     return module.__dict__.get(kind) or {}
-
-
-def _own_hooks(module, kind):
-    hooks = module.__dict__.get(kind)
-    if hooks is None:
-        hooks = module.__dict__[kind] = collections.OrderedDict()
-    return hooks
 
 
 def _has_extra_state(module):
@@ -160,24 +153,24 @@ def set_extra_state(self, state):
 
 def register_state_dict_pre_hook(self, hook):
     """``hook(module, prefix, keep_vars)`` before state_dict saves this module."""
-    return add_hook(_own_hooks(self, "_state_dict_pre_hooks"), hook)
+    return add_own_hook(self, "_state_dict_pre_hooks", hook)
 
 
 def register_state_dict_post_hook(self, hook):
     """``hook(module, state_dict, prefix, local_metadata)`` once this module and its submodules are
     in state_dict; it may change state_dict in place."""
-    return add_hook(_own_hooks(self, "_state_dict_post_hooks"), hook)
+    return add_own_hook(self, "_state_dict_post_hooks", hook)
 
 
 def register_load_state_dict_pre_hook(self, hook):
     """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
     error_msgs)`` before load_state_dict reads this module's entries (it may rename them)."""
-    return add_hook(_own_hooks(self, "_load_state_dict_pre_hooks"), hook)
+    return add_own_hook(self, "_load_state_dict_pre_hooks", hook)
 
 
 def register_load_state_dict_post_hook(self, hook):
     """``hook(module, incompatible_keys)`` after load_state_dict; it may clear keys in place."""
-    return add_hook(_own_hooks(self, "_load_state_dict_post_hooks"), hook)
+    return add_own_hook(self, "_load_state_dict_post_hooks", hook)
 
 
 # torch's state_dict format versions (in each module's local_metadata): BatchNorm's and

@@ -9,7 +9,7 @@ import functools
 from .._C import Tensor
 from .._C import optim as _C_optim
 from .._C.optim import Optimizer
-from ..utils.hooks import add_hook
+from ..utils.hooks import add_hook, add_own_hook
 
 __all__ = ["Optimizer", "register_optimizer_step_post_hook", "register_optimizer_step_pre_hook", "required"]
 
@@ -168,48 +168,34 @@ def register_optimizer_step_post_hook(hook):
     return add_hook(_global_step_post_hooks, hook)
 
 
-def _own_hooks(optimizer, name):
-    hooks = optimizer.__dict__.get(name)
-    if hooks is None:
-        hooks = optimizer.__dict__[name] = collections.OrderedDict()
-    return hooks
-
-
 def register_step_pre_hook(self, hook):
     """``hook(optimizer, args, kwargs) -> None or (args, kwargs)`` before this optimizer's step."""
-    return add_hook(_own_hooks(self, "_optimizer_step_pre_hooks"), hook)
+    return add_own_hook(self, "_optimizer_step_pre_hooks", hook)
 
 
 def register_step_post_hook(self, hook):
     """``hook(optimizer, args, kwargs) -> None`` after this optimizer's step."""
-    return add_hook(_own_hooks(self, "_optimizer_step_post_hooks"), hook)
+    return add_own_hook(self, "_optimizer_step_post_hooks", hook)
 
 
 def register_state_dict_pre_hook(self, hook, prepend=False):
     """``hook(optimizer)`` before state_dict."""
-    return _add_ordered(_own_hooks(self, "_optimizer_state_dict_pre_hooks"), hook, prepend)
+    return add_own_hook(self, "_optimizer_state_dict_pre_hooks", hook, prepend)
 
 
 def register_state_dict_post_hook(self, hook, prepend=False):
     """``hook(optimizer, state_dict) -> None or a state_dict to return instead`` after state_dict."""
-    return _add_ordered(_own_hooks(self, "_optimizer_state_dict_post_hooks"), hook, prepend)
+    return add_own_hook(self, "_optimizer_state_dict_post_hooks", hook, prepend)
 
 
 def register_load_state_dict_pre_hook(self, hook, prepend=False):
     """``hook(optimizer, state_dict) -> None or a state_dict to load instead`` before loading."""
-    return _add_ordered(_own_hooks(self, "_optimizer_load_state_dict_pre_hooks"), hook, prepend)
+    return add_own_hook(self, "_optimizer_load_state_dict_pre_hooks", hook, prepend)
 
 
 def register_load_state_dict_post_hook(self, hook, prepend=False):
     """``hook(optimizer)`` after load_state_dict."""
-    return _add_ordered(_own_hooks(self, "_optimizer_load_state_dict_post_hooks"), hook, prepend)
-
-
-def _add_ordered(hooks, hook, prepend):
-    handle = add_hook(hooks, hook)
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
+    return add_own_hook(self, "_optimizer_load_state_dict_post_hooks", hook, prepend)
 
 
 def _with_step_hooks(step):

@@ -1,5 +1,6 @@
 """tg.utils.hooks: RemovableHandle for the hooks kept in Python (optimizer step hooks, module
 state_dict hooks), as torch.utils.hooks'."""
+import collections
 import itertools
 
 __all__ = ["RemovableHandle"]
@@ -24,8 +25,20 @@ class RemovableHandle:
         self.remove()
 
 
-def add_hook(hooks_dict, hook):
-    """Adds ``hook`` to ``hooks_dict`` (an ordered dict of id -> hook) and returns its handle."""
+def add_hook(hooks_dict, hook, prepend=False):
+    """Adds ``hook`` to ``hooks_dict`` (an ordered dict of id -> hook), first with ``prepend``,
+    and returns its handle."""
     handle = RemovableHandle(hooks_dict)
     hooks_dict[handle.id] = hook
+    if prepend:
+        hooks_dict.move_to_end(handle.id, last=False)
     return handle
+
+
+def add_own_hook(obj, kind, hook, prepend=False):
+    """add_hook on the ordered dict ``obj.__dict__[kind]``, made on first use (where the Python
+    objects of modules and optimizers keep their hooks)."""
+    hooks = obj.__dict__.get(kind)
+    if hooks is None:
+        hooks = obj.__dict__[kind] = collections.OrderedDict()
+    return add_hook(hooks, hook, prepend)
