@@ -17,7 +17,8 @@ struct Module::Hooks {
   std::vector<std::pair<uint64_t, ForwardPreHook>> pre;
   std::vector<std::pair<uint64_t, ForwardHook>> post;
   std::vector<std::pair<uint64_t, BackwardHook>> backward;
-  bool empty() const { return pre.empty() && post.empty() && backward.empty(); }
+  std::vector<std::pair<uint64_t, BackwardPreHook>> backward_pre;
+  bool empty() const { return pre.empty() && post.empty() && backward.empty() && backward_pre.empty(); }
 };
 
 bool Module::any_hooks() const { return !hooks_->empty(); }
@@ -396,14 +397,30 @@ LoadResult Module::load_state_dict(const NamedTensors& state, bool strict) {
 
 namespace {
 
-// Per call: the module's backward hooks and the output gradients, seen by both identities.
+// Per call: the module's backward (pre) hooks and the output gradients, seen by both identities.
 struct BackwardHookState {
   std::shared_ptr<Module> keep;  // holds a shared module alive until its hooks have run
   Module* raw = nullptr;
   std::vector<BackwardHook> hooks;
+  std::vector<BackwardPreHook> pre_hooks;
   tensor_list grad_outputs;
   size_t n_inputs = 0;
   bool inputs_need_grad = false;
+
+  // The pre hooks may replace the output gradients; the full hooks see the replacements, as
+  // PyTorch's do, and with no input needing a gradient they run here with undefined ones.
+  tensor_list at_outputs(tensor_list grads) {
+    for (auto& h : pre_hooks) {
+      if (auto replaced = h(*raw, grads)) {
+        TG_CHECK(replaced->size() == grads.size(), "{}: a backward pre hook returned {} gradients for {} outputs",
+                 raw->name(), replaced->size(), grads.size());
+        grads = std::move(*replaced);
+      }
+    }
+    grad_outputs = grads;
+    if (!hooks.empty() && !inputs_need_grad) run(tensor_list(n_inputs));
+    return grads;
+  }
 
   tensor_list run(const tensor_list& grad_inputs) {
     tensor_list current = grad_inputs;
@@ -433,9 +450,7 @@ struct BackwardHookFunction : autograd::Function<BackwardHookFunction> {
   static tensor_list backward(autograd::AutogradContext* ctx, tensor_list grads) {
     auto state = std::any_cast<std::shared_ptr<BackwardHookState>>(ctx->saved_data["state"]);
     if (!std::any_cast<bool>(ctx->saved_data["at_outputs"])) return state->run(grads);
-    state->grad_outputs = grads;
-    if (!state->inputs_need_grad) state->run(tensor_list(state->n_inputs));
-    return grads;
+    return state->at_outputs(std::move(grads));
   }
 };
 
@@ -444,14 +459,15 @@ struct BackwardHookFunction : autograd::Function<BackwardHookFunction> {
 tensor_list Module::run_pre_hooks(tensor_list inputs, std::shared_ptr<void>& call_state) {
   for (auto& [id, h] : hooks_->pre)
     if (auto replaced = h(*this, inputs)) inputs = std::move(*replaced);
-  if (!hooks_->backward.empty() && GradMode::is_enabled()) {
+  if ((!hooks_->backward.empty() || !hooks_->backward_pre.empty()) && GradMode::is_enabled()) {
     auto state = std::make_shared<BackwardHookState>();
     state->keep = weak_from_this().lock();
     state->raw = this;
     for (auto& [id, h] : hooks_->backward) state->hooks.push_back(h);
+    for (auto& [id, h] : hooks_->backward_pre) state->pre_hooks.push_back(h);
     state->n_inputs = inputs.size();
     for (const Tensor& t : inputs) state->inputs_need_grad |= t.defined() && t.requires_grad();
-    if (state->inputs_need_grad) inputs = BackwardHookFunction::apply(inputs, state, false);
+    if (state->inputs_need_grad && !state->hooks.empty()) inputs = BackwardHookFunction::apply(inputs, state, false);
     call_state = state;
   }
   return inputs;
@@ -497,6 +513,11 @@ RemovableHandle Module::register_forward_hook(ForwardHook hook) {
 RemovableHandle Module::register_full_backward_hook(BackwardHook hook) {
   if (!hooks_) hooks_ = std::make_shared<Hooks>();
   return add_hook(hooks_, hooks_->next_id, hooks_->backward, std::move(hook));
+}
+
+RemovableHandle Module::register_full_backward_pre_hook(BackwardPreHook hook) {
+  if (!hooks_) hooks_ = std::make_shared<Hooks>();
+  return add_hook(hooks_, hooks_->next_id, hooks_->backward_pre, std::move(hook));
 }
 
 // ---- printing ----------------------------------------------------------------------------------

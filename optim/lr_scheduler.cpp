@@ -37,6 +37,15 @@ const std::vector<double>& entry(const SchedulerState& state, const std::string&
   return it->second;
 }
 
+// One value per parameter group, from one for all or one for each (torch's float-or-list).
+std::vector<double> per_group(const char* op, const char* what, std::vector<double> values, size_t groups) {
+  if (values.size() == 1) return std::vector<double>(groups, values[0]);
+  TG_CHECK_VALUE(values.size() == groups,
+                 "{}: {} must have the same length as optimizer.param_groups: {} has {} values, param_groups has {}",
+                 op, what, what, values.size(), groups);
+  return values;
+}
+
 int64_t whole(const SchedulerState& state, const std::string& key) {
   const double v = entry(state, key, 1)[0];
   TG_CHECK_VALUE(v == std::floor(v), "load_state_dict: '{}' must be a whole number, got {}", key, v);
@@ -274,7 +283,12 @@ std::vector<double> CosineAnnealingWarmRestarts::compute_lr() {
 }
 
 CyclicLR::CyclicLR(Optimizer& o, double base_lr, double max_lr, const CyclicLROptions& options)
-    : LRScheduler(o), o_(options), max_lr_(max_lr) {
+    : CyclicLR(o, std::vector<double>{base_lr}, std::vector<double>{max_lr}, options) {}
+
+CyclicLR::CyclicLR(Optimizer& o, std::vector<double> base_lrs, std::vector<double> max_lrs,
+                   const CyclicLROptions& options)
+    : LRScheduler(o), o_(options), max_lrs_(per_group("CyclicLR", "max_lr", std::move(max_lrs), o.num_param_groups())) {
+  base_lrs = per_group("CyclicLR", "base_lr", std::move(base_lrs), o.num_param_groups());
   TG_CHECK_VALUE(options.step_size_up > 0 && options.step_size_down.value_or(1) > 0,
                  "CyclicLR: step_size_up and step_size_down must be positive, got {} and {}", options.step_size_up,
                  options.step_size_down.value_or(options.step_size_up));
@@ -293,8 +307,8 @@ CyclicLR::CyclicLR(Optimizer& o, double base_lr, double max_lr, const CyclicLROp
   total_size_ = options.step_size_up + options.step_size_down.value_or(options.step_size_up);
   step_ratio_ = options.step_size_up / total_size_;
   for (size_t g = 0; g < o.num_param_groups(); ++g) {
-    o.set_lr(g, base_lr);
-    base_lrs_[g] = base_lr;
+    o.set_lr(g, base_lrs[g]);
+    base_lrs_[g] = base_lrs[g];
     if (options.cycle_momentum) o.set_momentum(g, options.max_momentum);
   }
   initialize();
@@ -313,7 +327,7 @@ std::vector<double> CyclicLR::compute_lr() {
     scale = std::pow(o_.gamma, at);
   std::vector<double> lrs(base_lrs_.size());
   for (size_t g = 0; g < lrs.size(); ++g) {
-    lrs[g] = base_lrs_[g] + (max_lr_ - base_lrs_[g]) * scale_factor * scale;
+    lrs[g] = base_lrs_[g] + (max_lrs_[g] - base_lrs_[g]) * scale_factor * scale;
     if (o_.cycle_momentum)
       optimizer_.set_momentum(g, o_.max_momentum - (o_.max_momentum - o_.base_momentum) * scale_factor * scale);
   }
@@ -321,15 +335,19 @@ std::vector<double> CyclicLR::compute_lr() {
 }
 
 OneCycleLR::OneCycleLR(Optimizer& o, double max_lr, int64_t total_steps, const OneCycleOptions& options)
+    : OneCycleLR(o, std::vector<double>{max_lr}, total_steps, options) {}
+
+OneCycleLR::OneCycleLR(Optimizer& o, std::vector<double> max_lrs, int64_t total_steps, const OneCycleOptions& options)
     : LRScheduler(o), total_(total_steps), o_(options) {
+  max_lrs = per_group("OneCycleLR", "max_lr", std::move(max_lrs), o.num_param_groups());
   TG_CHECK_VALUE(total_steps > 0, "OneCycleLR: total_steps must be positive, got {}", total_steps);
   TG_CHECK_VALUE(options.pct_start >= 0 && options.pct_start <= 1, "OneCycleLR: pct_start must be in [0, 1], got {}",
                  options.pct_start);
   TG_CHECK(!options.cycle_momentum || o.has_momentum(),
            "OneCycleLR: cycle_momentum needs an optimizer with momentum (SGD, Adam, RMSprop)");
   for (size_t g = 0; g < o.num_param_groups(); ++g) {
-    initial_lr_.push_back(max_lr / options.div_factor);
-    max_lr_.push_back(max_lr);
+    initial_lr_.push_back(max_lrs[g] / options.div_factor);
+    max_lr_.push_back(max_lrs[g]);
     min_lr_.push_back(initial_lr_.back() / options.final_div_factor);
     o.set_lr(g, initial_lr_.back());
     if (options.cycle_momentum) o.set_momentum(g, options.max_momentum);
@@ -427,7 +445,11 @@ void SequentialLR::load_state_dict(const SchedulerState& state) {
 }
 
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, const ReduceLROnPlateauOptions& options)
-    : optimizer_(optimizer), o_(options) {
+    : optimizer_(optimizer),
+      o_(options),
+      min_lrs_(per_group("ReduceLROnPlateau", "min_lr",
+                         options.min_lrs.empty() ? std::vector<double>{options.min_lr} : options.min_lrs,
+                         optimizer.num_param_groups())) {
   TG_CHECK_VALUE(options.factor < 1, "ReduceLROnPlateau: factor should be < 1.0, got {}", options.factor);
   best_ = options.mode_max ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
 }
@@ -452,7 +474,7 @@ void ReduceLROnPlateau::step(double metric) {
   if (num_bad_epochs_ > o_.patience) {
     for (size_t g = 0; g < optimizer_.num_param_groups(); ++g) {
       const double old_lr = optimizer_.lr(g);
-      const double new_lr = std::max(old_lr * o_.factor, o_.min_lr);
+      const double new_lr = std::max(old_lr * o_.factor, min_lrs_[g]);
       if (old_lr - new_lr > o_.eps) optimizer_.set_lr(g, new_lr);
     }
     cooldown_counter_ = o_.cooldown;

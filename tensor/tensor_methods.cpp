@@ -143,6 +143,10 @@ const Tensor& Tensor::as_strided_(const Shape& sizes, const Shape& strides, std:
                                   SourceLoc loc) const {
   return tg::as_strided_(*this, sizes, strides, offset, loc);
 }
+const Tensor& Tensor::resize_(const Shape& sizes, SourceLoc loc) const { return tg::resize_(*this, sizes, loc); }
+const Tensor& Tensor::resize_as_(const Tensor& other, SourceLoc loc) const { return tg::resize_as_(*this, other, loc); }
+const Tensor& Tensor::set_(const Tensor& source, SourceLoc loc) const { return tg::set_(*this, source, loc); }
+const Tensor& Tensor::set_(SourceLoc loc) const { return tg::set_(*this, loc); }
 Tensor Tensor::narrow_copy(int64_t dim, int64_t start, int64_t length, SourceLoc loc) const {
   return tg::narrow(*this, dim, start, length, loc).clone(loc);
 }

@@ -161,3 +161,52 @@ TEST(TensorConveniences, IndexPutOutOfPlace) {
                                   {randn({3, 2}, kFloat64).requires_grad_(), randn({2}, kFloat64).requires_grad_()}));
   EXPECT_THROW_WITH(x.index_put({tensor(std::vector<int64_t>{5})}, scalar_tensor(1.0, kFloat64)), Error, "index");
 }
+
+TEST(InplaceViews, ResizeKeepsTheDataAndGrowsTheStorage) {
+  const Tensor x = arange(6, kFloat64);
+  const Tensor alias = x;  // another handle to the same tensor sees the new shape
+  x.resize_({2, 2});
+  EXPECT_EQ(alias.sizes(), Shape({2, 2}));
+  EXPECT_TRUE(x.is_contiguous());
+  EXPECT_EQ(vals(x), (V{0, 1, 2, 3}));
+  x.resize_({3, 3});  // grows: the first six values stay
+  EXPECT_EQ(x.sizes(), Shape({3, 3}));
+  EXPECT_EQ(vals(x.flatten().narrow(0, 0, 6)), (V{0, 1, 2, 3, 4, 5}));
+  x.resize_as_(zeros({2}, kInt32));
+  EXPECT_EQ(vals(x), (V{0, 1}));
+  x.resize_({0});
+  EXPECT_EQ(x.numel(), 0);
+  EXPECT_EQ(x.resize_({2}).sizes(), Shape({2}));
+
+  const Tensor base = arange(4, kFloat64);
+  const Tensor view = base.narrow(0, 1, 2);
+  view.resize_({3});  // fits in the shared storage: still a view of it
+  EXPECT_EQ(vals(view), (V{1, 2, 3}));
+  EXPECT_THROW_WITH(view.resize_({8}), Error, "resize_: growing a tensor whose storage other tensors (views) share");
+  EXPECT_THROW_WITH(randn({2}).requires_grad_().resize_({4}), Error,
+                    "resize_: cannot resize a tensor that requires grad");
+  EXPECT_THROW_WITH(x.resize_({-1, 2}), ValueError, "resize_: negative size -1 in the requested shape [-1, 2]");
+  EXPECT_THROW_WITH(Tensor().resize_({1}), Error, "resize_");
+}
+
+TEST(InplaceViews, SetSharesTheSourceStorage) {
+  const Tensor x = zeros({3}, kFloat64);
+  const Tensor src = arange(6, kFloat64).reshape({2, 3}).t();
+  x.set_(src);
+  EXPECT_EQ(x.sizes(), Shape({3, 2}));
+  EXPECT_EQ(x.strides(), src.strides());
+  src.fill_(7.0);
+  EXPECT_EQ(vals(x), V(6, 7.0));
+  x.set_();
+  EXPECT_EQ(x.sizes(), Shape({0}));
+  EXPECT_EQ(x.dtype(), kFloat64);
+  EXPECT_THROW_WITH(x.set_(zeros({2}, kInt32)), TypeError, "set_: the tensor is float64 but the source is int32");
+  const Tensor leaf = randn({2}, kFloat64).requires_grad_();
+  EXPECT_THROW_WITH(leaf.set_(zeros({2}, kFloat64)), Error, "set_: a leaf tensor that requires grad");
+  {
+    NoGradGuard no_grad;  // as parameter swaps do
+    leaf.set_(ones({5}, kFloat64));
+  }
+  EXPECT_EQ(leaf.sizes(), Shape({5}));
+  EXPECT_TRUE(leaf.requires_grad());
+}

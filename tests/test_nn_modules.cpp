@@ -166,6 +166,42 @@ TEST(Module, FullBackwardHook) {
   h.remove();
 }
 
+TEST(Module, FullBackwardPreHookReplacesTheOutputGradients) {
+  nn::Linear fc(3, 2);
+  Tensor x = randn({4, 3}).requires_grad_(true);
+  tensor_list pre_seen, full_seen;
+  auto pre =
+      fc->register_full_backward_pre_hook([&](nn::Module&, const tensor_list& gout) -> std::optional<tensor_list> {
+        pre_seen = gout;
+        return tensor_list{gout[0] * 3.0};
+      });
+  auto full_hook = fc->register_full_backward_hook(
+      [&](nn::Module&, const tensor_list&, const tensor_list& gout) -> std::optional<tensor_list> {
+        full_seen = gout;  // after the pre hook's replacement, as in PyTorch
+        return std::nullopt;
+      });
+  fc(x).sum().backward();
+  EXPECT_TRUE(close(pre_seen[0], ones({4, 2})));
+  EXPECT_TRUE(close(full_seen[0], full({4, 2}, 3.0)));
+  EXPECT_TRUE(close(x.grad(), full({4, 2}, 3.0).matmul(fc->weight.detach())));
+  EXPECT_TRUE(close(fc->bias.grad(), full({2}, 12.0)));
+  // Alone and with inputs that need no gradient, the pre hook still runs.
+  full_hook.remove();
+  pre_seen.clear();
+  fc->zero_grad();
+  fc(randn({2, 3})).sum().backward();
+  ASSERT_EQ(pre_seen.size(), 1u);
+  EXPECT_TRUE(close(fc->bias.grad(), full({2}, 6.0)));
+  auto bad =
+      fc->register_full_backward_pre_hook([](nn::Module&, const tensor_list& gout) -> std::optional<tensor_list> {
+        return tensor_list{gout[0], gout[0]};
+      });
+  EXPECT_THROW_WITH(fc(x).sum().backward(), Error, "Linear: a backward pre hook returned 2 gradients for 1 outputs");
+  pre.remove();
+  bad.remove();
+  EXPECT_FALSE(fc->has_hooks());
+}
+
 TEST(Module, Printout) {
   nn::Sequential seq(nn::Conv2d(1, 8, 3, {.padding = 1}), nn::BatchNorm2d(8), nn::ReLU(), nn::MaxPool2d(2), nn::Flatten(),
                      nn::Dropout(0.25), nn::Linear(8 * 14 * 14, 10));

@@ -754,6 +754,27 @@ TEST(LRScheduler, OneCycleChainedPlateau) {
   EXPECT_THROW_WITH(ada.momentum(0), Error, "no momentum");
   EXPECT_THROW_WITH(optim::OneCycleLR(ada, 0.1, 10), Error, "cycle_momentum needs an optimizer with momentum");
 
+  // A peak rate per parameter group: each group follows its own 1cycle (and cyclic) schedule.
+  Tensor q = zeros({1}).requires_grad_();
+  optim::SGD two(
+      std::vector<optim::SGD::ParamGroup>{{{p}, {.lr = 0.1, .momentum = 0.9}}, {{q}, {.lr = 0.1, .momentum = 0.9}}});
+  optim::OneCycleLR cycle(two, std::vector<double>{1.0, 0.5}, 10);
+  EXPECT_NEAR(two.lr(0), 1.0 / 25, 1e-15);
+  EXPECT_NEAR(two.lr(1), 0.5 / 25, 1e-15);
+  for (int i = 0; i < 2; ++i) cycle.step();  // the peak: pct_start 0.3 of 10 steps, from step 0
+  EXPECT_NEAR(two.lr(0), 1.0, 1e-12);
+  EXPECT_NEAR(two.lr(1), 0.5, 1e-12);
+  optim::CyclicLR cyclic(two, std::vector<double>{0.01, 0.02}, std::vector<double>{0.1}, {.step_size_up = 2});
+  cyclic.step();
+  EXPECT_NEAR(two.lr(0), 0.055, 1e-12);
+  EXPECT_NEAR(two.lr(1), 0.06, 1e-12);
+  EXPECT_THROW_WITH(optim::OneCycleLR(two, std::vector<double>{1.0, 0.5, 0.2}, 10), ValueError,
+                    "OneCycleLR: max_lr must have the same length as optimizer.param_groups: max_lr has 3 values, "
+                    "param_groups has 2");
+  EXPECT_THROW_WITH(optim::CyclicLR(two, std::vector<double>{0.1, 0.2, 0.3}, std::vector<double>{1.0}), ValueError,
+                    "CyclicLR: base_lr must have the same length as optimizer.param_groups: base_lr has 3 values, "
+                    "param_groups has 2");
+
   optim::SGD sgd2({p}, {.lr = 1.0});
   optim::ReduceLROnPlateau plateau(sgd2, {.factor = 0.5, .patience = 2, .cooldown = 1, .min_lr = 0.2});
   for (double metric : {1.0, 0.9, 0.95, 0.95, 0.95}) plateau.step(metric);  // 3 bad epochs > patience 2
@@ -764,6 +785,14 @@ TEST(LRScheduler, OneCycleChainedPlateau) {
   EXPECT_NEAR(sgd2.lr(0), 0.2, 1e-12);  // floored at min_lr
   EXPECT_NEAR(plateau.get_last_lr()[0], 0.2, 1e-12);
   EXPECT_GE(plateau.num_bad_epochs(), 0);
+  optim::SGD sgd3(std::vector<optim::SGD::ParamGroup>{{{p}, {.lr = 1.0}}, {{q}, {.lr = 1.0}}});
+  optim::ReduceLROnPlateau floors(sgd3, {.factor = 0.5, .patience = 0, .min_lrs = {0.3, 0.1}});
+  for (int i = 0; i < 4; ++i) floors.step(1.0);
+  EXPECT_NEAR(sgd3.lr(0), 0.3, 1e-12);
+  EXPECT_NEAR(sgd3.lr(1), 0.125, 1e-12);
+  EXPECT_THROW_WITH(optim::ReduceLROnPlateau(sgd3, {.min_lrs = {0.1, 0.2, 0.3}}), ValueError,
+                    "ReduceLROnPlateau: min_lr must have the same length as optimizer.param_groups: min_lr has 3 "
+                    "values, param_groups has 2");
   EXPECT_THROW_WITH(optim::StepLR(sgd, 0), ValueError, "step_size must be positive");
 }
 

@@ -765,6 +765,29 @@ void bind_math(py::module_& m, TensorClass& cls) {
         nogil([&] { t.as_strided_(size, stride, offset); });
       },
       py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
+  cls.def("resize_", [](py::object self, py::args sizes) {
+    tg::Shape s = shape_from_args(sizes, "resize_");
+    nogil([&] { as_tensor(self).resize_(s); });
+    return self;
+  });
+  def_inplace<const tg::Tensor&>(
+      cls, "resize_as_", [](const tg::Tensor& t, const tg::Tensor& other) { nogil([&] { t.resize_as_(other); }); },
+      py::arg("the_template"));
+  // set_(source, storage_offset, size, stride): source's storage, with that geometry when given.
+  def_inplace<std::optional<tg::Tensor>, std::optional<int64_t>, std::optional<tg::Shape>, std::optional<tg::Shape>>(
+      cls, "set_",
+      [](const tg::Tensor& t, std::optional<tg::Tensor> source, std::optional<int64_t> offset,
+         std::optional<tg::Shape> size, std::optional<tg::Shape> stride) {
+        TG_CHECK_TYPE(source || (!offset && !size && !stride), "set_: storage_offset, size and stride need a source");
+        TG_CHECK_TYPE(size || (!offset && !stride), "set_: storage_offset and stride need a size");
+        nogil([&] {
+          if (!source) return void(t.set_());
+          t.set_(*source);
+          if (size) t.as_strided_(*size, stride ? *stride : tg::contiguous_strides(*size), offset.value_or(0));
+        });
+      },
+      py::arg("source") = py::none(), py::arg("storage_offset") = py::none(), py::arg("size") = py::none(),
+      py::arg("stride") = py::none());
   def_op(m, cls, "narrow", [](const tg::Tensor& t, int64_t dim, int64_t start, int64_t length) {
     return nogil([&] { return t.narrow(dim, start, length); });
   }, py::arg("dim"), py::arg("start"), py::arg("length"));

@@ -599,6 +599,16 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
                   return unpack(h(module_object(mod), tensor_tuple(grad_in), tensor_tuple(grad_out)));
                 });
           },
+          py::arg("hook"))
+      .def(
+          "register_full_backward_pre_hook",
+          [](Module& m, py::object hook) {
+            PyCallable h(std::move(hook));
+            return m.register_full_backward_pre_hook([h](Module& mod, const tg::tensor_list& grad_out) {
+              py::gil_scoped_acquire gil;
+              return unpack(h(module_object(mod), tensor_tuple(grad_out)));
+            });
+          },
           py::arg("hook"));
   // module.float() & co.: Module.to with one dtype.
   const std::pair<const char*, tg::DType> casts[] = {

@@ -692,21 +692,35 @@ void bind_optim(py::module_& root) {
   py::class_<LinearLR, LRScheduler, std::shared_ptr<LinearLR>>(s, "LinearLR")
       .def(py::init<Optimizer&, double, double, int64_t>(), py::arg("optimizer"), py::arg("start_factor") = 1.0 / 3,
            py::arg("end_factor") = 1.0, py::arg("total_iters") = 5, keep);
+  // torch's rates: one float for every group or a list with one per group.
+  const auto rates = [](const py::object& v) {
+    if (py::isinstance<py::list>(v) || py::isinstance<py::tuple>(v)) return py::cast<std::vector<double>>(v);
+    return std::vector<double>{py::cast<double>(v)};
+  };
   py::class_<OneCycleLR, LRScheduler, std::shared_ptr<OneCycleLR>>(s, "OneCycleLR")
-      .def(py::init([](Optimizer& o, double max_lr, int64_t total_steps, double pct_start, const std::string& anneal,
-                       bool cycle_momentum, double base_momentum, double max_momentum, double div_factor,
-                       double final_div_factor, bool three_phase) {
+      .def(py::init([rates](Optimizer& o, py::object max_lr, std::optional<int64_t> total_steps,
+                            std::optional<int64_t> epochs, std::optional<int64_t> steps_per_epoch, double pct_start,
+                            const std::string& anneal, bool cycle_momentum, double base_momentum, double max_momentum,
+                            double div_factor, double final_div_factor, bool three_phase) {
              TG_CHECK_VALUE(anneal == "cos" || anneal == "linear",
                             "OneCycleLR: anneal_strategy must be 'cos' or 'linear', got '{}'", anneal);
+             if (!total_steps) {
+               TG_CHECK_VALUE(epochs && steps_per_epoch,
+                              "OneCycleLR: you must define either total_steps OR (epochs AND steps_per_epoch)");
+               TG_CHECK_VALUE(*epochs > 0, "OneCycleLR: expected positive integer epochs, but got {}", *epochs);
+               TG_CHECK_VALUE(*steps_per_epoch > 0, "OneCycleLR: expected positive integer steps_per_epoch, but got {}",
+                              *steps_per_epoch);
+               total_steps = *epochs * *steps_per_epoch;
+             }
              return std::make_shared<OneCycleLR>(
-                 o, max_lr, total_steps,
+                 o, rates(max_lr), *total_steps,
                  OneCycleOptions{pct_start, anneal == "cos", cycle_momentum, base_momentum, max_momentum, div_factor,
                                  final_div_factor, three_phase});
            }),
-           py::arg("optimizer"), py::arg("max_lr"), py::arg("total_steps"), py::arg("pct_start") = 0.3,
-           py::arg("anneal_strategy") = "cos", py::arg("cycle_momentum") = true, py::arg("base_momentum") = 0.85,
-           py::arg("max_momentum") = 0.95, py::arg("div_factor") = 25.0, py::arg("final_div_factor") = 1e4,
-           py::arg("three_phase") = false, keep);
+           py::arg("optimizer"), py::arg("max_lr"), py::arg("total_steps") = py::none(), py::arg("epochs") = py::none(),
+           py::arg("steps_per_epoch") = py::none(), py::arg("pct_start") = 0.3, py::arg("anneal_strategy") = "cos",
+           py::arg("cycle_momentum") = true, py::arg("base_momentum") = 0.85, py::arg("max_momentum") = 0.95,
+           py::arg("div_factor") = 25.0, py::arg("final_div_factor") = 1e4, py::arg("three_phase") = false, keep);
   // lr_lambda: one callable, or a list with one per group.
   const auto lambdas = [](const py::object& f) {
     std::vector<LambdaLR::Lambda> out;
@@ -749,16 +763,16 @@ void bind_optim(py::module_& root) {
           py::arg("epoch") = py::none())
       .def_property_readonly("T_cur", &CosineAnnealingWarmRestarts::T_cur);
   py::class_<CyclicLR, LRScheduler, std::shared_ptr<CyclicLR>>(s, "CyclicLR")
-      .def(py::init([](Optimizer& o, double base_lr, double max_lr, double up, std::optional<double> down,
-                       const std::string& mode, double gamma, py::object scale_fn, const std::string& scale_mode,
-                       bool cycle_momentum, double base_momentum, double max_momentum) {
+      .def(py::init([rates](Optimizer& o, py::object base_lr, py::object max_lr, double up, std::optional<double> down,
+                            const std::string& mode, double gamma, py::object scale_fn, const std::string& scale_mode,
+                            bool cycle_momentum, double base_momentum, double max_momentum) {
              CyclicLROptions options{up,         down,           mode,          gamma,       {},
                                      scale_mode, cycle_momentum, base_momentum, max_momentum};
              if (!scale_fn.is_none())
                options.scale_fn = [call = PyCallable(std::move(scale_fn))](double x) {
                  return py::cast<double>(call(x));
                };
-             return std::make_shared<CyclicLR>(o, base_lr, max_lr, options);
+             return std::make_shared<CyclicLR>(o, rates(base_lr), rates(max_lr), options);
            }),
            py::arg("optimizer"), py::arg("base_lr"), py::arg("max_lr"), py::arg("step_size_up") = 2000,
            py::arg("step_size_down") = py::none(), py::arg("mode") = "triangular", py::arg("gamma") = 1.0,
@@ -777,19 +791,20 @@ void bind_optim(py::module_& root) {
                  .def("get_last_lr", &ChainedScheduler::get_last_lr));
   with_state(
       py::class_<ReduceLROnPlateau, std::shared_ptr<ReduceLROnPlateau>>(s, "ReduceLROnPlateau")
-          .def(py::init([](Optimizer& o, const std::string& mode, double factor, int64_t patience, double threshold,
-                           const std::string& threshold_mode, int64_t cooldown, double min_lr, double eps) {
+          .def(py::init([rates](Optimizer& o, const std::string& mode, double factor, int64_t patience,
+                                double threshold, const std::string& threshold_mode, int64_t cooldown,
+                                py::object min_lr, double eps) {
                  TG_CHECK_VALUE(mode == "min" || mode == "max",
                                 "ReduceLROnPlateau: mode must be 'min' or 'max', got '{}'", mode);
                  TG_CHECK_VALUE(threshold_mode == "rel" || threshold_mode == "abs",
                                 "ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got '{}'", threshold_mode);
                  return std::make_shared<ReduceLROnPlateau>(
                      o, ReduceLROnPlateauOptions{mode == "max", factor, patience, threshold, threshold_mode == "rel",
-                                                 cooldown, min_lr, eps});
+                                                 cooldown, 0.0, rates(min_lr), eps});
                }),
                py::arg("optimizer"), py::arg("mode") = "min", py::arg("factor") = 0.1, py::arg("patience") = 10,
                py::arg("threshold") = 1e-4, py::arg("threshold_mode") = "rel", py::arg("cooldown") = 0,
-               py::arg("min_lr") = 0.0, py::arg("eps") = 1e-8, keep)
+               py::arg("min_lr") = py::float_(0.0), py::arg("eps") = 1e-8, keep)
           .def("step", &ReduceLROnPlateau::step, py::arg("metrics"))
           .def("get_last_lr", &ReduceLROnPlateau::get_last_lr)
           .def_property_readonly("num_bad_epochs", &ReduceLROnPlateau::num_bad_epochs));

@@ -270,11 +270,14 @@ def test_full_backward_pre_hooks_as_torch():
         handle = model.register_full_backward_pre_hook(scale)
         lin_seen = []
         model.lin.register_full_backward_pre_hook(lambda m, g: lin_seen.append(g[0].tolist()))
+        full_seen = []  # a full backward hook sees the gradients the pre hook replaced
+        full = model.register_full_backward_hook(lambda m, gi, go: full_seen.append([g.tolist() for g in go]))
         x = lib.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]], requires_grad=True)
         a, b = model(x)
         (a.pow(2).sum() + b.sum()).backward()
-        first = (x.grad.tolist(), model.lin.weight.grad.tolist(), seen, lin_seen)
+        first = (x.grad.tolist(), model.lin.weight.grad.tolist(), seen, lin_seen, full_seen)
         handle.remove()
+        full.remove()
         x.grad = None
         a, b = model(x)
         (a.pow(2).sum() + b.sum()).backward()
@@ -285,7 +288,7 @@ def test_full_backward_pre_hooks_as_torch():
     flat = lambda rows: [v for row in rows for v in row]  # noqa: E731
     assert flat(ours[0][0]) == pytest.approx(flat(theirs[0][0])) and flat(ours[1]) == pytest.approx(flat(theirs[1]))
     assert flat(ours[0][1]) == pytest.approx(flat(theirs[0][1]))
-    assert ours[0][3] == theirs[0][3]
+    assert ours[0][3] == theirs[0][3] and ours[0][4] == theirs[0][4] and ours[0][4][0][1] == [3.0, 3.0]
     lin = nn.Linear(2, 2)
     lin.register_full_backward_pre_hook(lambda m, g: (g[0], g[0]))
     with pytest.raises(RuntimeError, match="a backward pre hook returned 2 gradients for 1 outputs"):

@@ -2,7 +2,9 @@
 // the geometry and the history of the view the out-of-place op makes, so every handle to it sees
 // the new shape, as in PyTorch. The storage's version is bumped, so a tensor saved for backward
 // before the change fails its version check instead of being read with the wrong shape.
+// resize_ and set_ change the geometry (and the storage) of a tensor without history.
 #include "autograd/record.h"
+#include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops/views.h"
 #include "tensor/ops/common.h"
 
@@ -68,6 +70,65 @@ const Tensor& as_strided_(const Tensor& self, const Shape& sizes, const Shape& s
   detail::ApiScope scope("as_strided_", loc);
   return restride_inplace(self, "as_strided_",
                           [&](const Tensor& s) { return tg::as_strided(s, sizes, strides, storage_offset); });
+}
+
+const Tensor& resize_(const Tensor& self, const Shape& sizes, SourceLoc loc) {
+  detail::ApiScope scope("resize_", loc);
+  ops::check_defined("resize_", self, "input");
+  TensorImpl* impl = self.impl();
+  TG_CHECK(!impl->requires_grad_, "resize_: cannot resize a tensor that requires grad (shape {} to {})", impl->sizes_,
+           sizes);
+  for (int d = 0; d < sizes.size(); ++d)
+    TG_CHECK_VALUE(sizes[d] >= 0, "resize_: negative size {} in the requested shape {}", sizes[d], sizes);
+  const size_t item = itemsize(impl->dtype_);
+  const size_t need = static_cast<size_t>(impl->offset_ + sizes.numel()) * item;
+  if (need > impl->storage_->nbytes()) {
+    // Growing replaces the storage; views of the old one would silently stop sharing with self,
+    // so a shared storage is refused where PyTorch would grow it under them.
+    TG_CHECK(impl->storage_.use_count() == 1,
+             "resize_: growing a tensor whose storage other tensors (views) share is not supported (shape {} to {}, "
+             "storage of {} bytes, {} needed); resize a tensor that owns its storage (clone() it first)",
+             impl->sizes_, sizes, impl->storage_->nbytes(), need);
+    const int64_t old_elems = static_cast<int64_t>(impl->storage_->nbytes() / item);
+    Tensor grown = empty({static_cast<int64_t>(need / item)}, self.options());
+    if (old_elems > 0) grown.narrow(0, 0, old_elems).copy_(tg::as_strided(self, {old_elems}, {1}, int64_t{0}));
+    impl->storage_ = grown.impl()->storage_;
+  }
+  impl->set_geometry(sizes, contiguous_strides(sizes), impl->offset_);
+  impl->storage_->bump_version();
+  return self;
+}
+
+const Tensor& resize_as_(const Tensor& self, const Tensor& other, SourceLoc loc) {
+  detail::ApiScope scope("resize_as_", loc);
+  ops::check_defined("resize_as_", other, "the_template");
+  return resize_(self, other.sizes(), loc);
+}
+
+const Tensor& set_(const Tensor& self, const Tensor& source, SourceLoc loc) {
+  detail::ApiScope scope("set_", loc);
+  ops::check_defined("set_", self, "input");
+  ops::check_defined("set_", source, "source");
+  autograd::check_inplace_history(self, "set_");
+  TG_CHECK_TYPE(self.dtype() == source.dtype(), "set_: the tensor is {} but the source is {}; they must match",
+                self.dtype(), source.dtype());
+  TensorImpl* impl = self.impl();
+  const TensorImpl* src = source.impl();
+  if (impl == src) return self;
+  impl->storage_ = src->storage_;
+  impl->set_geometry(src->sizes_, src->strides_, src->offset_);
+  impl->storage_->bump_version();
+  return self;
+}
+
+const Tensor& set_(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("set_", loc);
+  ops::check_defined("set_", self, "input");
+  autograd::check_inplace_history(self, "set_");
+  TensorImpl* impl = self.impl();
+  impl->storage_ = empty({0}, self.options()).impl()->storage_;
+  impl->set_geometry({0}, {1}, 0);
+  return self;
 }
 
 }  // namespace tg

@@ -35,12 +35,14 @@ class Module;
 using NamedTensors = OrderedDict<Tensor>;
 
 // Hooks (PyTorch's): a pre-hook may replace the inputs, a forward hook the outputs, a full
-// backward hook the gradients with respect to the inputs. Returning nullopt keeps them.
+// backward pre hook the gradients with respect to the outputs (before the module's backward
+// runs), a full backward hook those with respect to the inputs. Returning nullopt keeps them.
 using ForwardPreHook = std::function<std::optional<tensor_list>(Module&, const tensor_list& inputs)>;
 using ForwardHook =
     std::function<std::optional<tensor_list>(Module&, const tensor_list& inputs, const tensor_list& outputs)>;
 using BackwardHook = std::function<std::optional<tensor_list>(Module&, const tensor_list& grad_inputs,
                                                               const tensor_list& grad_outputs)>;
+using BackwardPreHook = std::function<std::optional<tensor_list>(Module&, const tensor_list& grad_outputs)>;
 
 // Unregisters a module hook; a no-op after the module is gone.
 class RemovableHandle {
@@ -209,6 +211,7 @@ class Module : public std::enable_shared_from_this<Module> {
   RemovableHandle register_forward_pre_hook(ForwardPreHook hook);
   RemovableHandle register_forward_hook(ForwardHook hook);
   RemovableHandle register_full_backward_hook(BackwardHook hook);
+  RemovableHandle register_full_backward_pre_hook(BackwardPreHook hook);
   bool has_hooks() const { return hooks_ != nullptr && any_hooks(); }
 
   // ---- copying ----

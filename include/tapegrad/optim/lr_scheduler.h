@@ -181,11 +181,15 @@ struct CyclicLROptions {
 class CyclicLR : public LRScheduler {
  public:
   CyclicLR(Optimizer& optimizer, double base_lr, double max_lr, const CyclicLROptions& options = {});
+  // One rate per parameter group (or one for all).
+  CyclicLR(Optimizer& optimizer, std::vector<double> base_lrs, std::vector<double> max_lrs,
+           const CyclicLROptions& options = {});
 
  protected:
   std::vector<double> compute_lr() override;
   CyclicLROptions o_;
-  double max_lr_, total_size_, step_ratio_;
+  std::vector<double> max_lrs_;
+  double total_size_, step_ratio_;
   bool by_cycle_;
 };
 
@@ -203,6 +207,9 @@ struct OneCycleOptions {
 class OneCycleLR : public LRScheduler {
  public:
   OneCycleLR(Optimizer& optimizer, double max_lr, int64_t total_steps, const OneCycleOptions& options = {});
+  // One peak rate per parameter group (or one for all).
+  OneCycleLR(Optimizer& optimizer, std::vector<double> max_lrs, int64_t total_steps,
+             const OneCycleOptions& options = {});
 
  protected:
   std::vector<double> compute_lr() override;
@@ -259,6 +266,7 @@ struct ReduceLROnPlateauOptions {
   bool threshold_rel = true;  // false: "abs"
   int64_t cooldown = 0;
   double min_lr = 0.0;
+  std::vector<double> min_lrs = {};  // one per parameter group; replaces min_lr when given
   double eps = 1e-8;
 };
 class ReduceLROnPlateau {
@@ -274,6 +282,7 @@ class ReduceLROnPlateau {
   bool is_better(double a, double best) const;
   Optimizer& optimizer_;
   ReduceLROnPlateauOptions o_;
+  std::vector<double> min_lrs_;
   double best_;
   int64_t num_bad_epochs_ = 0, cooldown_counter_ = 0, last_epoch_ = 0;
 };

@@ -193,6 +193,11 @@ class Tensor {
   const Tensor& unsqueeze_(int64_t dim, TG_CALLER) const;
   const Tensor& as_strided_(const Shape& sizes, const Shape& strides,
                             std::optional<int64_t> storage_offset = std::nullopt, TG_CALLER) const;
+  // PyTorch's resize_ / resize_as_ / set_ (see tensor/ops/views.h).
+  const Tensor& resize_(const Shape& sizes, TG_CALLER) const;
+  const Tensor& resize_as_(const Tensor& other, TG_CALLER) const;
+  const Tensor& set_(const Tensor& source, TG_CALLER) const;
+  const Tensor& set_(TG_CALLER) const;
   Tensor expand(const Shape& sizes, TG_CALLER) const;
   Tensor expand_as(const Tensor& other, TG_CALLER) const;
   Tensor narrow(int64_t dim, int64_t start, int64_t length, TG_CALLER) const;

@@ -33,6 +33,13 @@ const Tensor& squeeze_(const Tensor& self, const Shape& dims, TG_CALLER);
 const Tensor& unsqueeze_(const Tensor& self, int64_t dim, TG_CALLER);
 const Tensor& as_strided_(const Tensor& self, const Shape& sizes, const Shape& strides,
                           std::optional<int64_t> storage_offset = std::nullopt, TG_CALLER);
+// resize_ (PyTorch's): self takes `sizes` with contiguous strides at its storage offset; a storage
+// too small grows, keeping its bytes (the new elements are uninitialized).
+const Tensor& resize_(const Tensor& self, const Shape& sizes, TG_CALLER);
+const Tensor& resize_as_(const Tensor& self, const Tensor& other, TG_CALLER);
+// set_: self shares source's storage and takes its geometry; with no source, an empty storage.
+const Tensor& set_(const Tensor& self, const Tensor& source, TG_CALLER);
+const Tensor& set_(const Tensor& self, TG_CALLER);
 Tensor expand(const Tensor& self, const Shape& sizes, TG_CALLER);
 Tensor broadcast_to(const Tensor& self, const Shape& sizes, TG_CALLER);
 // The shape all of these broadcast to, and the tensors expanded to it (views), as PyTorch's.
