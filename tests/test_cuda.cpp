@@ -1297,3 +1297,33 @@ TEST(Cuda, SequenceModulesMatchTheCpu) {
     return static_cast<nn::TransformerImpl&>(m).forward(dev(x, gpu), dev(tgt, gpu), {.tgt_mask = mask});
   });
 }
+
+TEST(Cuda, DeterministicModeRefusesTheAtomicKernels) {
+  TG_REQUIRE_CUDA();
+  struct Reset {
+    ~Reset() { use_deterministic_algorithms(false); }
+  } reset;
+  Generator gen(21);
+  const Tensor x = randn({2, 3, 8, 8}, gen).cuda().requires_grad_(true);
+  const Tensor idx = randint(0, 4, {3, 5}, gen, kInt64).cuda(), src = randn({3, 5}, gen).cuda();
+  use_deterministic_algorithms(true);
+  EXPECT_THROW_WITH(zeros({3, 4}).cuda().scatter_add(1, idx, src), Error, "scatter (add)");
+  EXPECT_THROW_WITH(zeros({4}).cuda().index_put({idx.flatten()}, src.flatten(), true), Error,
+                    "index_put_ (accumulate)");
+  EXPECT_THROW_WITH(F::max_pool2d(x, {.kernel_size = 3, .stride = nn::Size2(2)}).sum().backward(), Error,
+                    "max_pool2d_backward");
+  // Integer sums and the deterministic kernels still run; convolutions pick deterministic algorithms.
+  EXPECT_EQ(zeros({3, 4}, kInt64).cuda().scatter_add(1, idx, ones({3, 5}, kInt64).cuda()).sum().item<int64_t>(), 15);
+  const Tensor w = randn({4, 3, 3, 3}, gen).cuda().requires_grad_(true);
+  F::conv2d(x, w).pow(2).sum().backward();
+  const Tensor gw = w.grad().clone();
+  w.mutable_grad().zero_();
+  F::conv2d(x, w).pow(2).sum().backward();
+  EXPECT_TRUE(equal(w.grad(), gw));
+  use_deterministic_algorithms(true, /*warn_only=*/true);
+  std::vector<std::string> warned;
+  detail::set_warning_handler([&](const std::string& m) { warned.push_back(m); });
+  zeros({3, 4}).cuda().scatter_add(1, idx, src);
+  detail::set_warning_handler(nullptr);
+  EXPECT_EQ(warned.size(), 1u);
+}

@@ -12,6 +12,7 @@
 #include "tapegrad/autograd/stepper.h"
 #include "tapegrad/cuda.h"
 #include "tapegrad/data.h"
+#include "tapegrad/deterministic.h"
 #include "tapegrad/nn.h"
 #include "tapegrad/optim.h"
 #include "tapegrad/serialize.h"

@@ -14,6 +14,7 @@
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_runtime.h"
 #include "tapegrad/cuda.h"
+#include "tapegrad/deterministic.h"
 
 namespace tg::kernels::cuda {
 namespace {
@@ -104,6 +105,7 @@ struct Key {
   ConvPass pass;
   DType dtype;
   bool tf32;
+  bool deterministic;
   int device;
   bool operator==(const Key& o) const { return std::memcmp(this, &o, sizeof(Key)) == 0; }
 };
@@ -126,15 +128,17 @@ std::unordered_map<Key, Choice, KeyHash>& cache() {
   return *c;
 }
 
-// cuDNN's ranked candidates for the pass; the first that runs and whose workspace size is known.
+// cuDNN's ranked candidates for the pass; the first that runs and whose workspace size is known
+// (and, in deterministic mode, that cuDNN marks deterministic).
 template <class Perf, class GetAlgos>
-Choice best_of(GetAlgos&& get_algos) {
+Choice best_of(bool deterministic, GetAlgos&& get_algos) {
   Perf perf[16];
   int count = 0;
   TG_CUDNN_CHECK(get_algos(16, &count, perf), kOp);
   for (int k = 0; k < count; ++k)
-    if (perf[k].status == CUDNN_STATUS_SUCCESS) return {static_cast<int>(perf[k].algo), perf[k].memory};
-  TG_FAIL("{}: cuDNN has no algorithm for this convolution", kOp);
+    if (perf[k].status == CUDNN_STATUS_SUCCESS && (!deterministic || perf[k].determinism == CUDNN_DETERMINISTIC))
+      return {static_cast<int>(perf[k].algo), perf[k].memory};
+  TG_FAIL("{}: cuDNN has no {}algorithm for this convolution", kOp, deterministic ? "deterministic " : "");
 }
 
 Choice choose(cudnnHandle_t h, const Descriptors& d, const Key& key) {
@@ -146,19 +150,22 @@ Choice choose(cudnnHandle_t h, const Descriptors& d, const Key& key) {
   Choice c{};
   switch (key.pass) {
     case ConvPass::Forward:
-      c = best_of<cudnnConvolutionFwdAlgoPerf_t>([&](int n, int* got, cudnnConvolutionFwdAlgoPerf_t* p) {
-        return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, n, got, p);
-      });
+      c = best_of<cudnnConvolutionFwdAlgoPerf_t>(
+          key.deterministic, [&](int n, int* got, cudnnConvolutionFwdAlgoPerf_t* p) {
+            return cudnnGetConvolutionForwardAlgorithm_v7(h, d.x, d.w, d.conv, d.y, n, got, p);
+          });
       break;
     case ConvPass::BackwardData:
-      c = best_of<cudnnConvolutionBwdDataAlgoPerf_t>([&](int n, int* got, cudnnConvolutionBwdDataAlgoPerf_t* p) {
-        return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, n, got, p);
-      });
+      c = best_of<cudnnConvolutionBwdDataAlgoPerf_t>(
+          key.deterministic, [&](int n, int* got, cudnnConvolutionBwdDataAlgoPerf_t* p) {
+            return cudnnGetConvolutionBackwardDataAlgorithm_v7(h, d.w, d.y, d.conv, d.x, n, got, p);
+          });
       break;
     case ConvPass::BackwardWeights:
-      c = best_of<cudnnConvolutionBwdFilterAlgoPerf_t>([&](int n, int* got, cudnnConvolutionBwdFilterAlgoPerf_t* p) {
-        return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, n, got, p);
-      });
+      c = best_of<cudnnConvolutionBwdFilterAlgoPerf_t>(
+          key.deterministic, [&](int n, int* got, cudnnConvolutionBwdFilterAlgoPerf_t* p) {
+            return cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, d.x, d.y, d.conv, d.w, n, got, p);
+          });
       break;
   }
   std::lock_guard<std::mutex> lock(cache_mu);
@@ -235,6 +242,7 @@ void conv(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const vo
   key.pass = pass;
   key.dtype = dtype;
   key.tf32 = dtype == DType::Float32 && ::tg::cuda::cudnn_allow_tf32();
+  key.deterministic = ::tg::cuda::cudnn_deterministic() || ::tg::are_deterministic_algorithms_enabled();
   key.device = ::tg::cuda::detail::current_device();
   const Descriptors d(dtype, g);
   cudnnHandle_t h = handle();

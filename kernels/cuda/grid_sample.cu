@@ -4,6 +4,7 @@
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
 #include "kernels/grid_sample_math.h"
+#include "tapegrad/deterministic.h"
 
 namespace tg::kernels::cuda {
 namespace {
@@ -82,6 +83,7 @@ void grid_sample_backward(DType dtype, const GridSampleGeometry& g, void* grad_i
                           const void* grad_out, const void* input, const void* grid) {
   const char* op = "grid_sample_backward";
   if (grad_input) {
+    ::tg::detail::alert_not_deterministic(op);
     const size_t bytes = static_cast<size_t>(g.n * g.c * g.in_d * g.in_h * g.in_w) * itemsize(dtype);
     if (bytes > 0) TG_CUDA_CHECK(cudaMemsetAsync(grad_input, 0, bytes, current_stream()), op);
   }

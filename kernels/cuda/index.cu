@@ -7,6 +7,7 @@
 
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
+#include "tapegrad/deterministic.h"
 
 namespace tg::kernels::cuda {
 namespace {
@@ -286,6 +287,8 @@ void index_gather(DType dtype, const IndexGeometry& g, void* out, const void* sr
 void index_put(DType dtype, const IndexGeometry& g, void* dst, const void* values, bool accumulate) {
   const int64_t block = block_numel(g);
   if (g.count * block == 0) return;
+  // Floating-point sums depend on the order the atomics land in; integer ones do not.
+  if (accumulate && is_floating_point(dtype)) ::tg::detail::alert_not_deterministic("index_put_ (accumulate)");
   dispatch_all(dtype, [&]<class T>() {
     index_put_kernel<T><<<grid_for(g.count * block), kBlock, 0, current_stream()>>>(
         g, block, static_cast<T*>(dst), static_cast<const T*>(values), accumulate);
@@ -311,6 +314,8 @@ void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src
              ScatterReduce reduce) {
   const int64_t total = dim_index_numel(g);
   if (total == 0) return;
+  if ((reduce == ScatterReduce::Add || reduce == ScatterReduce::Mul) && is_floating_point(dtype))
+    ::tg::detail::alert_not_deterministic(reduce == ScatterReduce::Add ? "scatter (add)" : "scatter (multiply)");
   dispatch_all(dtype, [&]<class T>() {
     scatter_kernel<T><<<grid_for(total), kBlock, 0, current_stream()>>>(g, total, static_cast<T*>(self),
                                                                         static_cast<const T*>(src), index, reduce);

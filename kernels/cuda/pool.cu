@@ -7,6 +7,7 @@
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
 #include "kernels/pool_math.h"
+#include "tapegrad/deterministic.h"
 
 namespace tg::kernels::cuda {
 namespace {
@@ -107,6 +108,7 @@ void max_pool2d(DType dtype, const PoolGeometry& g, void* out, int64_t* indices,
 void max_pool2d_backward(DType dtype, const PoolGeometry& g, void* grad_in, const int64_t* indices, const void* grad_out) {
   const size_t in_bytes = static_cast<size_t>(g.planes * g.in_h * g.in_w) * itemsize(dtype);
   if (in_bytes == 0) return;
+  ::tg::detail::alert_not_deterministic("max_pool2d_backward");
   TG_CUDA_CHECK(cudaMemsetAsync(grad_in, 0, in_bytes, current_stream()), "max_pool2d_backward");
   const int64_t total = g.planes * g.out_h * g.out_w;
   if (total == 0) return;
@@ -123,6 +125,7 @@ void avg_pool2d(DType dtype, const PoolGeometry& g, bool backward, void* out, co
   if (backward) {
     const size_t in_bytes = static_cast<size_t>(g.planes * g.in_h * g.in_w) * itemsize(dtype);
     if (in_bytes == 0) return;
+    ::tg::detail::alert_not_deterministic(op);
     TG_CUDA_CHECK(cudaMemsetAsync(out, 0, in_bytes, current_stream()), op);
   }
   if (total == 0) return;

@@ -2,6 +2,7 @@
 // value; the backward adds each output's shares into the input rows with atomics.
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
+#include "tapegrad/deterministic.h"
 
 namespace tg::kernels::cuda {
 namespace {
@@ -49,6 +50,7 @@ void resample(DType dtype, const ResampleGeometry& g, bool backward, void* out, 
               const void* weight) {
   const char* op = backward ? "resample_backward" : "resample";
   if (backward) {
+    ::tg::detail::alert_not_deterministic(op);
     const size_t bytes = static_cast<size_t>(g.outer * g.in_size * g.inner) * itemsize(dtype);
     if (bytes > 0) TG_CUDA_CHECK(cudaMemsetAsync(out, 0, bytes, current_stream()), op);
   }

@@ -80,6 +80,25 @@ void bind_utils(py::module_& m) {
   cuda.def("matmul_allow_tf32", &tg::cuda::matmul_allow_tf32);
   cuda.def("set_cudnn_allow_tf32", &tg::cuda::set_cudnn_allow_tf32, py::arg("allow"));
   cuda.def("cudnn_allow_tf32", &tg::cuda::cudnn_allow_tf32);
+  cuda.def("set_cudnn_deterministic", &tg::cuda::set_cudnn_deterministic, py::arg("deterministic"));
+  cuda.def("cudnn_deterministic", &tg::cuda::cudnn_deterministic);
+
+  // ---- deterministic algorithms ----
+  m.def("use_deterministic_algorithms", &tg::use_deterministic_algorithms, py::arg("mode"), py::kw_only(),
+        py::arg("warn_only") = false,
+        "Ops without a deterministic implementation (CUDA kernels that add with atomics) raise RuntimeError, or "
+        "warn with warn_only; cuDNN convolutions pick deterministic algorithms.");
+  m.def("are_deterministic_algorithms_enabled", &tg::are_deterministic_algorithms_enabled);
+  m.def("is_deterministic_algorithms_warn_only_enabled", &tg::is_deterministic_algorithms_warn_only_enabled);
+  // What a nondeterministic kernel calls before it runs (for the tests of the switch).
+  m.def(
+      "_alert_not_deterministic",
+      [](const std::string& kernel) { tg::detail::alert_not_deterministic(kernel.c_str()); }, py::arg("kernel"));
+  // warn_only's warnings become Python UserWarnings (an error under an "error" filter).
+  tg::detail::set_warning_handler([](const std::string& msg) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+  });
   auto device_arg = [](const py::object& d) {
     if (d.is_none()) return -1;
     return PyLong_Check(d.ptr()) ? py::cast<int>(d) : py::cast<tg::Device>(d).index();

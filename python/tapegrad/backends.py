@@ -28,12 +28,19 @@ class _Cuda:
 
 class _Cudnn:
     """``benchmark`` is accepted and has no effect: convolution algorithms are always chosen once
-    per shape and cached. ``enabled`` and ``deterministic`` are PyTorch's switches, kept for
-    scripts that set them; cuDNN stays in use."""
+    per shape and cached. ``enabled`` is PyTorch's switch, kept for scripts that set it; cuDNN
+    stays in use. ``deterministic`` makes convolutions use only cuDNN's deterministic algorithms."""
 
     enabled = True
     benchmark = False
-    deterministic = False
+
+    @property
+    def deterministic(self):
+        return _C.cuda.cudnn_deterministic()
+
+    @deterministic.setter
+    def deterministic(self, deterministic):
+        _C.cuda.set_cudnn_deterministic(bool(deterministic))
 
     @property
     def allow_tf32(self):

@@ -53,6 +53,36 @@ def test_backend_switches_and_matmul_precision():
     assert tg.backends.cudnn.is_available() == tg.cuda.is_available()
 
 
+def test_deterministic_algorithms_switch_as_torch():
+    # What seeding helpers call (transformers' enable_full_determinism, Lightning's deterministic=True).
+    assert not tg.are_deterministic_algorithms_enabled()
+    try:
+        tg.use_deterministic_algorithms(True)
+        assert tg.are_deterministic_algorithms_enabled() and not tg.is_deterministic_algorithms_warn_only_enabled()
+        with pytest.raises(RuntimeError, match="scatter \\(add\\): the CUDA kernel adds with atomics"):
+            tg._C._alert_not_deterministic("scatter (add)")
+        x = tg.randn(4, 6)  # the CPU's kernels are deterministic and run
+        assert tg.equal(tg.zeros(3).index_add(0, tg.tensor([0, 2, 0, 1]), x[:, 0]),
+                        tg.zeros(3).index_add(0, tg.tensor([0, 2, 0, 1]), x[:, 0]))
+        tg.use_deterministic_algorithms(True, warn_only=True)
+        assert tg.is_deterministic_algorithms_warn_only_enabled()
+        with pytest.warns(UserWarning, match="max_pool2d_backward: the CUDA kernel adds with atomics"):
+            tg._C._alert_not_deterministic("max_pool2d_backward")
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(UserWarning):
+                tg._C._alert_not_deterministic("max_pool2d_backward")
+    finally:
+        tg.use_deterministic_algorithms(False)
+    assert not tg.are_deterministic_algorithms_enabled()
+    tg._C._alert_not_deterministic("scatter (add)")  # off: nothing
+    tg.backends.cudnn.deterministic = True
+    assert tg.backends.cudnn.deterministic and tg._C.cuda.cudnn_deterministic()
+    tg.backends.cudnn.deterministic = False
+    assert not tg.backends.cudnn.deterministic
+
+
 def test_assert_close_tolerances_and_messages():
     tg.testing.assert_close(tg.ones(2), tg.ones(2) + 1e-7)
     tg.testing.assert_close({"a": [tg.ones(1), 2.0]}, {"a": [tg.ones(1), 2.0]})
