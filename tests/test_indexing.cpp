@@ -240,7 +240,10 @@ TEST(Index, RadixSortOfLongRowsIsStable) {
           const double a = v[static_cast<size_t>(descending ? q : p)], b = v[static_cast<size_t>(descending ? p : q)];
           return std::isnan(b) ? !std::isnan(a) : a < b;
         });
-        EXPECT_EQ(std::get<1>(x.sort(0, descending, /*stable=*/true)).to_vector<int64_t>(), expected);
+        auto [sorted, order] = x.sort(0, descending, /*stable=*/true);
+        EXPECT_EQ(order.to_vector<int64_t>(), expected);
+        // int64 values come back from their keys, not through the positions.
+        EXPECT_TRUE(allclose(sorted.to(kFloat64), x.index_select(0, tensor(expected)).to(kFloat64), 0, 0, true));
         // A k past an eighth of the row sorts all of it, then keeps k (the values; ties may swap).
         const int64_t k = n / 2;
         const Tensor picked = x.index_select(0, std::get<1>(x.topk(k, 0, descending)));
@@ -249,6 +252,26 @@ TEST(Index, RadixSortOfLongRowsIsStable) {
       }
     }
   }
+}
+
+// int64 keys that differ in every digit (and in sign), on one thread and on several.
+TEST(Index, RadixSortOfWideInt64Keys) {
+  Generator gen(33);
+  const Tensor x = randint(-(int64_t{1} << 62), int64_t{1} << 62, {100000}, gen, kInt64);
+  const std::vector<int64_t> v = x.to_vector<int64_t>();
+  std::vector<int64_t> want = v;
+  std::sort(want.begin(), want.end());
+  const int threads_before = get_num_threads();
+  for (int threads : {1, 2}) {
+    set_num_threads(threads);
+    auto [sorted, order] = x.sort(0, false, true);
+    EXPECT_EQ(sorted.to_vector<int64_t>(), want);
+    EXPECT_TRUE(equal(x.index_select(0, order), sorted));
+    std::reverse(want.begin(), want.end());
+    EXPECT_EQ(std::get<0>(x.sort(0, true, true)).to_vector<int64_t>(), want);
+    std::reverse(want.begin(), want.end());
+  }
+  set_num_threads(threads_before);
 }
 
 TEST(Index, IndexAddCopyFillMaskedSelectUnique) {

@@ -267,6 +267,23 @@ TEST(Reduce, ParallelMatchesSerial) {
   set_num_threads(threads);
 }
 
+// float32 column sums: few columns down many rows (each thread a band of rows), columns in
+// 32s, 8s and ones, and a long middle dim, against float64 sums, on one thread and two.
+TEST(Reduce, ColumnSumsOfFloat32) {
+  const int threads = get_num_threads();
+  for (const auto& [shape, dim] : std::vector<std::pair<Shape, int64_t>>{
+           {{131072, 32}, 0}, {{20000, 7}, 0}, {{9000, 45}, 0}, {{4096, 8}, 0}, {{8, 4096, 40}, 1}}) {
+    const Tensor x = randn(shape);
+    const Tensor want = x.to(kFloat64).sum({dim});
+    for (int t : {1, 2}) {
+      set_num_threads(t);
+      SCOPED_TRACE(fmt::format("{} dim {} threads {}", shape, dim, t));
+      EXPECT_TRUE(close(x.sum({dim}).to(kFloat64), want, 1e-5, 1e-4));
+    }
+  }
+  set_num_threads(threads);
+}
+
 TEST(Reduce, ComposedReductions) {
   Tensor x = tensor({{1.0, NAN, 3.0}, {4.0, 5.0, NAN}}, kFloat64);
   EXPECT_EQ(vals(nansum(x)), (std::vector<double>{13}));

@@ -258,6 +258,58 @@ inline int64_t kept_offset(const ReduceGeometry& g, int64_t k) {
   return offset_of(k, g.n_kept, g.kept_sizes, g.kept_strides);
 }
 
+// Adds rows [r0, r1) of the reduced positions of len contiguous float columns from base into
+// acc: 32 columns at a time summed down up to 32 rows in four vector registers, then flushed into
+// the double totals (an array of partial sums is loaded and stored once per row: 1.6x slower);
+// then 8 at a time, then one.
+void sum_columns_f32(const ReduceGeometry& g, const float* base, int64_t len, int64_t r0, int64_t r1, double* acc) {
+  using V8 = float __attribute__((vector_size(32)));
+  auto load = [](const float* p) {
+    V8 v;
+    __builtin_memcpy(&v, p, sizeof(v));
+    return v;
+  };
+  constexpr int64_t kRows = 32;
+  int64_t offsets[kRows];
+  for (int64_t i0 = r0; i0 < r1; i0 += kRows) {
+    const int64_t rows = std::min<int64_t>(kRows, r1 - i0);
+    for (int64_t i = 0; i < rows; ++i) offsets[i] = reduced_offset(g, i0 + i);
+    int64_t j = 0;
+    for (; j + 32 <= len; j += 32) {
+      V8 s0{}, s1{}, s2{}, s3{};
+      for (int64_t i = 0; i < rows; ++i) {
+        const float* row = base + offsets[i] + j;
+        s0 += load(row);
+        s1 += load(row + 8);
+        s2 += load(row + 16);
+        s3 += load(row + 24);
+      }
+      for (int k = 0; k < 8; ++k) {
+        acc[j + k] += s0[k];
+        acc[j + 8 + k] += s1[k];
+        acc[j + 16 + k] += s2[k];
+        acc[j + 24 + k] += s3[k];
+      }
+    }
+    for (; j + 8 <= len; j += 8) {
+      V8 s0{}, s1{};  // two chains: the adds of alternate rows overlap
+      int64_t i = 0;
+      for (; i + 2 <= rows; i += 2) {
+        s0 += load(base + offsets[i] + j);
+        s1 += load(base + offsets[i + 1] + j);
+      }
+      if (i < rows) s0 += load(base + offsets[i] + j);
+      s0 += s1;
+      for (int k = 0; k < 8; ++k) acc[j + k] += s0[k];
+    }
+    for (; j < len; ++j) {
+      float sum = 0;
+      for (int64_t i = 0; i < rows; ++i) sum += base[offsets[i] + j];
+      acc[j] += sum;
+    }
+  }
+}
+
 template <class T, class R>
 void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out, int64_t* indices, const T* in) {
   using A = acc_t<T>;
@@ -288,7 +340,28 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
     // The innermost kept dim is contiguous and the reduced ones are not (a sum over a batch, or
     // over the middle dim of [N, L, D]): accumulate whole rows of columns at a time. Results
     // [b, e) are visited as segments that stay within one run of columns.
-    parallel_for(0, g.kept_numel, 1024, [&](int64_t b, int64_t e) {
+    if constexpr (std::is_same_v<R, SumR<T>> && std::is_same_v<T, float>) {
+      // Few columns down many rows ([N, 32].sum(0)): too few columns to share out, so each thread
+      // sums a band of rows into its own totals, added up at the end.
+      const int nt = num_threads();
+      if (g.kept_numel == cols && cols < 32 * nt && nt > 1 && g.reduced_numel * cols >= 2 * kGrain) {
+        std::vector<double> partial(static_cast<size_t>(nt * cols), 0.0);
+        const float* base = in;
+        parallel_for(0, g.reduced_numel, std::max<int64_t>(32, kGrain / cols), [&](int64_t rb, int64_t re) {
+          const int t = omp_in_parallel() ? omp_get_thread_num() : 0;
+          sum_columns_f32(g, base, cols, rb, re, partial.data() + t * cols);
+        });
+        for (int t = 1; t < nt; ++t)
+          for (int64_t j = 0; j < cols; ++j)
+            partial[static_cast<size_t>(j)] += partial[static_cast<size_t>(t * cols + j)];
+        write_results(out_dtype, out, indices, 0, partial.data(), cols);
+        return;
+      }
+    }
+    // Chunks sized by the work in them (a long reduced dim makes few columns worth a thread), at
+    // least 32 columns wide for the vector loops.
+    const int64_t col_grain = std::max<int64_t>(32, kGrain / std::max<int64_t>(1, g.reduced_numel));
+    parallel_for(0, g.kept_numel, col_grain, [&](int64_t b, int64_t e) {
       const auto width = static_cast<size_t>(std::min(e - b, cols));
       std::unique_ptr<Acc[]> acc(new Acc[width]);  // not vector: Acc may be bool
       std::vector<A> best, part;
@@ -318,43 +391,7 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
         }
         for (int64_t j = 0; j < len; ++j) acc[j] = r.init();
         if constexpr (std::is_same_v<R, SumR<T>> && std::is_same_v<T, float>) {
-          // float: 32 columns at a time summed down up to 32 rows in four vector registers, then
-          // flushed into the double totals (the array form below loads and stores its partial
-          // sums once per row: 1.6x slower).
-          using V8 = float __attribute__((vector_size(32)));
-          auto load = [](const float* p) {
-            V8 v;
-            __builtin_memcpy(&v, p, sizeof(v));
-            return v;
-          };
-          constexpr int64_t kRows = 32;
-          int64_t offsets[kRows];
-          for (int64_t i0 = 0; i0 < g.reduced_numel; i0 += kRows) {
-            const int64_t rows = std::min<int64_t>(kRows, g.reduced_numel - i0);
-            for (int64_t i = 0; i < rows; ++i) offsets[i] = reduced_offset(g, i0 + i);
-            int64_t j = 0;
-            for (; j + 32 <= len; j += 32) {
-              V8 s0{}, s1{}, s2{}, s3{};
-              for (int64_t i = 0; i < rows; ++i) {
-                const float* row = base + offsets[i] + j;
-                s0 += load(row);
-                s1 += load(row + 8);
-                s2 += load(row + 16);
-                s3 += load(row + 24);
-              }
-              for (int k = 0; k < 8; ++k) {
-                acc[j + k] += s0[k];
-                acc[j + 8 + k] += s1[k];
-                acc[j + 16 + k] += s2[k];
-                acc[j + 24 + k] += s3[k];
-              }
-            }
-            for (; j < len; ++j) {
-              float sum = 0;
-              for (int64_t i = 0; i < rows; ++i) sum += base[offsets[i] + j];
-              acc[j] += sum;
-            }
-          }
+          sum_columns_f32(g, base, len, 0, g.reduced_numel, acc.get());
         } else if constexpr (std::is_same_v<R, SumR<T>> && std::is_same_v<A, float>) {
           // float sums of up to 32 rows at a time, flushed into the double totals (as the runs'
           // blocks are): the adds then run 8 wide instead of 4.

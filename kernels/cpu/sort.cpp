@@ -89,26 +89,116 @@ inline uint64_t sortable_key64(double a) {
 inline uint64_t sortable_key64(int64_t a) { return static_cast<uint64_t>(a) ^ (uint64_t{1} << 63); }
 
 // LSD radix sort of positions by 64-bit keys, 11-bit digits (constant ones skipped), stable:
-// unique of 1M int64 spends most of its time here.
+// unique of 1M int64 spends most of its time here. The first pass that moves anything writes
+// the positions themselves (no iota). Long rows are shared out: each thread counts and moves its
+// own block of the row, writing after the blocks before it (stable still). 1M int64 keys in [0, 1M): 47 -> 14 ms on 2
+// cores.
 void radix_sort_pairs(std::vector<uint64_t>& keys, std::vector<int64_t>& order, std::vector<uint64_t>& key_scratch,
                       std::vector<int64_t>& order_scratch) {
-  constexpr int kBits = 11;
-  constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+  constexpr int kBits = 11, kDigits = (64 + kBits - 1) / kBits;
+  constexpr int64_t kRadix = int64_t{1} << kBits;
+  constexpr uint64_t kMask = kRadix - 1;
   const auto n = static_cast<int64_t>(keys.size());
+  if (n == 0) return;
   key_scratch.resize(keys.size());
   order_scratch.resize(order.size());
-  int64_t start[kMask + 1];
-  for (int shift = 0; shift < 64; shift += kBits) {
-    if (!digit_starts<kBits>(keys.data(), n, shift, start)) continue;
-    for (int64_t j = 0; j < n; ++j) {
-      const uint64_t key = keys[static_cast<size_t>(j)];
-      const auto to = static_cast<size_t>(start[(key >> shift) & kMask]++);
-      key_scratch[to] = key;
-      order_scratch[to] = order[static_cast<size_t>(j)];
+  const int nt = n >= 65536 ? num_threads() : 1;
+  const int64_t block = (n + nt - 1) / nt;
+  // counts[t][d][v]: keys of thread t's block with digit d equal to v; turned into where the
+  // first of them goes.
+  std::vector<int64_t> counts(static_cast<size_t>(nt) * kDigits * kRadix, 0);
+  auto at = [&](int t, int d) { return counts.data() + (static_cast<int64_t>(t) * kDigits + d) * kRadix; };
+  // A digit moves nothing when every key has the same one there: the bits where the keys' OR and
+  // AND differ say which do (counting the constant digits cost as much as the rest: every key
+  // added to the same counter, one dependent add after another).
+  std::vector<uint64_t> ors(static_cast<size_t>(nt)), ands(static_cast<size_t>(nt));
+  auto spread = [&](int t) {
+    uint64_t o = 0, a = ~uint64_t{0};
+    const uint64_t* k = keys.data();
+#pragma omp simd reduction(| : o) reduction(& : a)
+    for (int64_t j = t * block; j < std::min(n, (t + 1) * block); ++j) {
+      o |= k[j];
+      a &= k[j];
     }
+    ors[static_cast<size_t>(t)] = o;
+    ands[static_cast<size_t>(t)] = a;
+  };
+  bool moves[kDigits];
+  auto decide = [&] {
+    uint64_t o = 0, a = ~uint64_t{0};
+    for (int t = 0; t < nt; ++t) {
+      o |= ors[static_cast<size_t>(t)];
+      a &= ands[static_cast<size_t>(t)];
+    }
+    for (int d = 0; d < kDigits; ++d) moves[d] = (((o ^ a) >> (d * kBits)) & kMask) != 0;
+  };
+  // The keys of thread t's block of src with each value of digit d: counted again for every
+  // pass, as each pass deals the keys out to other blocks.
+  auto count = [&](int t, int d, const uint64_t* src) {
+    int64_t* c = at(t, d);
+    for (int64_t j = t * block, e = std::min(n, (t + 1) * block); j < e; ++j) ++c[(src[j] >> (d * kBits)) & kMask];
+  };
+  auto place = [&](int d) {
+    int64_t sum = 0;
+    for (int64_t v = 0; v < kRadix; ++v)
+      for (int t = 0; t < nt; ++t) {
+        const int64_t c = at(t, d)[v];
+        at(t, d)[v] = sum;
+        sum += c;
+      }
+  };
+  // Each thread with the same sequence of buffers; passes counts how many moves were made.
+  auto run = [&](int t, auto barrier, auto once) {
+    spread(t);
+    barrier();
+    once(decide);
+    uint64_t *src = keys.data(), *dst = key_scratch.data();
+    int64_t *from = order.data(), *to = order_scratch.data();
+    bool moved = false;
+    for (int d = 0; d < kDigits; ++d) {
+      if (!moves[d]) continue;
+      count(t, d, src);
+      barrier();
+      once([&] { place(d); });
+      int64_t* start = at(t, d);
+      const int shift = d * kBits;
+      for (int64_t j = t * block, e = std::min(n, (t + 1) * block); j < e; ++j) {
+        const uint64_t key = src[j];
+        const int64_t p = start[(key >> shift) & kMask]++;
+        dst[p] = key;
+        to[p] = moved ? from[j] : j;
+      }
+      barrier();
+      std::swap(src, dst);
+      std::swap(from, to);
+      moved = true;
+    }
+    return std::pair{src != keys.data(), moved};
+  };
+  std::pair<bool, bool> result;
+  if (nt == 1) {
+    result = run(
+        0, [] {}, [](auto f) { f(); });
+  } else {
+#pragma omp parallel num_threads(nt)
+    {
+      const auto r = run(
+          omp_get_thread_num(),
+          [] {
+#pragma omp barrier
+          },
+          [](auto f) {
+#pragma omp single
+            f();
+          });
+      if (omp_get_thread_num() == 0) result = r;
+    }
+  }
+  if (result.first) {
     keys.swap(key_scratch);
     order.swap(order_scratch);
   }
+  if (!result.second) std::iota(order.begin(), order.end(), int64_t{0});
 }
 
 template <class A, class T>
@@ -168,16 +258,34 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
       for (int64_t r = b; r < e; ++r) {
         const int64_t o = r / g.inner, i = r % g.inner;
         const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
-        std::iota(order.begin(), order.end(), int64_t{0});
+        T* vs = v + o * g.out_outer_stride + i * g.out_inner_stride;
+        int64_t* is = indices + o * g.out_outer_stride + i * g.out_inner_stride;
         if (radix) {
           if constexpr (kWide) {
-            for (int64_t j = 0; j < g.size; ++j) {
-              const uint64_t w = sortable_key64(A(xs[j * g.in_dim_stride]));
-              wide[static_cast<size_t>(j)] = descending ? ~w : w;
-            }
+            // (A long row by itself is shared out among the threads here too; rows side by side
+            // already are.)
+            parallel_for(0, g.size, kGrain, [&](int64_t jb, int64_t je) {
+              for (int64_t j = jb; j < je; ++j) {
+                const uint64_t w = sortable_key64(A(xs[j * g.in_dim_stride]));
+                wide[static_cast<size_t>(j)] = descending ? ~w : w;
+              }
+            });
             radix_sort_pairs(wide, order, wide_scratch, order_scratch);
+            if constexpr (std::is_same_v<T, int64_t>) {
+              // An int64 key is its value with the sign bit flipped: no gather through the
+              // positions (a cache miss per element on long rows).
+              parallel_for(0, k, kGrain, [&](int64_t jb, int64_t je) {
+                for (int64_t j = jb; j < je; ++j) {
+                  const uint64_t w = wide[static_cast<size_t>(j)];
+                  vs[j * g.out_dim_stride] = static_cast<int64_t>((descending ? ~w : w) ^ (uint64_t{1} << 63));
+                  is[j * g.out_dim_stride] = order[static_cast<size_t>(j)];
+                }
+              });
+              continue;
+            }
           }
         } else {
+          std::iota(order.begin(), order.end(), int64_t{0});
           for (int64_t j = 0; j < g.size; ++j) key[static_cast<size_t>(j)] = A(xs[j * g.in_dim_stride]);
           auto cmp = [&](int64_t p, int64_t q) {
             const A a = key[static_cast<size_t>(p)], c = key[static_cast<size_t>(q)];
@@ -190,8 +298,6 @@ void sort(DType dtype, const DimGeometry& g, void* values, int64_t* indices, con
           else
             std::sort(order.begin(), order.end(), cmp);
         }
-        T* vs = v + o * g.out_outer_stride + i * g.out_inner_stride;
-        int64_t* is = indices + o * g.out_outer_stride + i * g.out_inner_stride;
         for (int64_t j = 0; j < k; ++j) {
           const int64_t src = order[static_cast<size_t>(j)];
           vs[j * g.out_dim_stride] = xs[src * g.in_dim_stride];

@@ -194,7 +194,10 @@ std::tuple<Tensor, Tensor, Tensor> runs_of(const Tensor& sorted, const Tensor& p
   const TensorOptions longs = TensorOptions().dtype(kInt64).device(perm.device());
   Tensor values = index(sorted, std::vector<std::optional<Tensor>>{starts});
   Tensor inverse, counts;
-  if (return_inverse) inverse = scatter(zeros({n}, longs), 0, perm, cumsum(starts, 0, kInt64) - 1);
+  if (return_inverse) {  // in place: no zeros to fill, no copy of them to scatter into
+    inverse = empty({n}, longs);
+    inverse.scatter_(0, perm, cumsum(starts, 0, kInt64).sub_(1));
+  }
   if (return_counts) counts = diff(nonzero(starts).reshape({-1}), 1, 0, {}, full({1}, n, longs));
   return {values, inverse, counts};
 }
