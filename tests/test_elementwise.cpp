@@ -682,10 +682,14 @@ TEST(Pointwise, FusedActivationsMatchTheirFormulas) {
       const Tensor dy = randn({1003}, gen, TensorOptions().dtype(dt));
       const Tensor fused = autograd::grad({ops[k].second(leaf)}, {leaf}, {dy})[0];
       const Tensor composed = autograd::grad({ops[k].second(leaf)}, {leaf}, {dy}, std::nullopt, true)[0];
-      EXPECT_TRUE(allclose(fused, composed.detach(), rtol * 4, 1e-6, true));
+      // The composed gradients take tanh and exp from the unary kernels, which may run other
+      // vector routines than the fused ones (16 lanes on AVX-512): in float32, gelu_tanh's
+      // 1 - tanh^2 near saturation then differs by a few 1e-6 (the float64 value lies between).
+      const double grad_atol = dt == kFloat32 ? 4e-6 : 1e-6;
+      EXPECT_TRUE(allclose(fused, composed.detach(), rtol * 4, grad_atol, true));
       const Tensor summed = autograd::grad({ops[k].second(leaf).sum()}, {leaf})[0];
       const Tensor summed_composed = autograd::grad({ops[k].second(leaf).sum()}, {leaf}, {}, std::nullopt, true)[0];
-      EXPECT_TRUE(allclose(summed, summed_composed.detach(), rtol * 4, 1e-6, true));
+      EXPECT_TRUE(allclose(summed, summed_composed.detach(), rtol * 4, grad_atol, true));
     }
   }
   // 16-bit inputs compute in float and round once.

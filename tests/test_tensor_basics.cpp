@@ -52,6 +52,39 @@ TEST(Half, RoundTripsAndRounds) {
   EXPECT_EQ(Half(1.0f).bits, 0x3c00);
   EXPECT_EQ(static_cast<float>(BFloat16(1.0f)), 1.0f);
   EXPECT_NEAR(static_cast<float>(BFloat16(3.14159f)), 3.14159f, 0.02f);
+  // Every float16 value (NaNs aside) comes back from float unchanged, subnormals included, and a
+  // float halfway between two of them rounds to the even one.
+  for (uint32_t b = 0; b < 0x10000u; ++b) {
+    const Half h = Half::from_bits(static_cast<uint16_t>(b));
+    const float f = static_cast<float>(h);
+    if (std::isnan(f)) {
+      EXPECT_EQ(b & 0x7c00u, 0x7c00u);
+      continue;
+    }
+    ASSERT_EQ(Half(f).bits, b) << f;
+  }
+  EXPECT_EQ(Half(1.0f + 0.5f / 1024).bits, 0x3c00);  // halfway to 0x3c01: even
+  EXPECT_EQ(Half(1.0f + 1.5f / 1024).bits, 0x3c02);  // halfway to 0x3c02 from 0x3c01: even
+  EXPECT_EQ(Half(-0.0f).bits, 0x8000);
+}
+
+// float32 <-> float16 copies (eight at a time where the CPU converts vectors, the rest one by one)
+// agree with the scalar conversion, values past the range included.
+TEST(Half, TensorCopiesMatchTheScalarConversion) {
+  const Tensor x = cat({randn({1003}) * 3000.0, tensor({70000.0f, -1e-7f, 3e-8f, NAN, INFINITY})});
+  const Tensor h = x.to(kFloat16);
+  const std::vector<float> xs = x.to_vector<float>();
+  const Tensor back = h.to(kFloat32);
+  const std::vector<float> bs = back.to_vector<float>();
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const float want = static_cast<float>(Half(xs[i]));
+    if (std::isnan(want))
+      EXPECT_TRUE(std::isnan(bs[i]));
+    else
+      EXPECT_EQ(bs[i], want) << xs[i];
+  }
+  EXPECT_TRUE(equal(back.to(kFloat16).narrow(0, 0, 1006), h.narrow(0, 0, 1006)));  // half -> float -> half
+  EXPECT_TRUE(equal(x.narrow(0, 3, 500).to(kFloat16), h.narrow(0, 3, 500)));       // an unaligned start
 }
 
 TEST(Device, ParsesAndPrints) {

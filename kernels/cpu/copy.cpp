@@ -22,6 +22,36 @@ void copy_same(const Loop& L, void* out, const void* in) {
   unary_loop(L, static_cast<U*>(out), static_cast<const U*>(in), [](U v) { return v; });
 }
 
+// float32 <-> float16 of contiguous runs eight at a time (vcvtps2ph / vcvtph2ps); false when
+// the layout or the CPU does not allow it.
+bool copy_half_float(const Loop& L, void* out, DType out_dtype, const void* in, DType in_dtype) {
+#ifdef TG_HALF_F16C
+  const bool to_half = out_dtype == kFloat16 && in_dtype == kFloat32;
+  if (!contiguous_1d(L) || !(to_half || (out_dtype == kFloat32 && in_dtype == kFloat16))) return false;
+  parallel_for(0, L.numel, kGrain, [&](int64_t b, int64_t e) {
+    int64_t i = b;
+    if (to_half) {
+      const float* x = static_cast<const float*>(in);
+      auto* y = static_cast<Half*>(out);
+      for (; i + 8 <= e; i += 8)
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+      for (; i < e; ++i) y[i] = Half(x[i]);
+    } else {
+      const auto* x = static_cast<const Half*>(in);
+      float* y = static_cast<float*>(out);
+      for (; i + 8 <= e; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+      for (; i < e; ++i) y[i] = static_cast<float>(x[i]);
+    }
+  });
+  return true;
+#else
+  (void)L, (void)out, (void)out_dtype, (void)in, (void)in_dtype;
+  return false;
+#endif
+}
+
 }  // namespace
 
 void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in_dtype) {
@@ -33,6 +63,7 @@ void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in
       default: return copy_same<uint64_t>(loop, out, in);
     }
   }
+  if (copy_half_float(loop, out, out_dtype, in, in_dtype)) return;
   dispatch_all(out_dtype, [&]<class To>() {
     dispatch_all(in_dtype, [&]<class From>() {
       unary_loop(loop, static_cast<To*>(out), static_cast<const From*>(in), [](From v) { return convert<To>(v); });

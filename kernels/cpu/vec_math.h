@@ -126,6 +126,17 @@ void store_vector(T* p, V v) {
 }
 #endif
 
+// The unary ops that have a vector form.
+enum class VectorFn { Exp, Log, Tanh, Sigmoid };
+
+#ifdef TG_VECTOR_EXP
+// float32 sixteen at a time where the CPU has AVX-512 (vec_math_avx512.cpp): each does the
+// whole vectors of 16 at the start of the run and returns how many elements that was.
+bool has_avx512();
+int64_t vector_map_avx512(VectorFn fn, const float* x, float* y, int64_t n);
+int64_t exp_shifted_avx512(const float* x, float shift, float* out, int64_t n, float* sum);
+#endif
+
 // out[i] = exp(x[i] - shift) when kStore (out may alias x); returns the sum of those values,
 // accumulated in one partial sum per lane.
 template <bool kStore, class T>
@@ -134,6 +145,9 @@ T exp_shifted_run(const T* x, T shift, T* out, int64_t n) {
   int64_t i = 0;
   T sum = 0;
 #ifdef TG_VECTOR_EXP
+  if constexpr (std::is_same_v<T, float>) {
+    if (n >= 16 && has_avx512()) i = exp_shifted_avx512(x, shift, kStore ? out : nullptr, n, &sum);
+  }
   using A = Avx<T>;
   const typename A::V s = A::set1(shift);
   typename A::V acc = A::set1(T(0));
@@ -165,9 +179,6 @@ T exp_shifted_run(const T* x, T shift, T* out, int64_t n) {
   return sum;
 }
 
-// The unary ops that have a vector form.
-enum class VectorFn { Exp, Log, Tanh, Sigmoid };
-
 // y[i] = fn(x[i]) over a contiguous run (y may alias x); `scalar` computes the elements that do
 // not fill a vector, and all of them where there is no vector form.
 template <VectorFn kFn, class T, class S>
@@ -179,6 +190,9 @@ void vector_map(const T* x, T* y, int64_t n, S scalar) {
   if constexpr (kFn != VectorFn::Tanh)
 #endif
   {
+    if constexpr (std::is_same_v<T, float>) {
+      if (n >= 16 && has_avx512()) i = vector_map_avx512(kFn, x, y, n);
+    }
     using A = Avx<T>;
     const typename A::V one = A::set1(T(1)), zero = A::set1(T(0));
     for (; i + A::kLanes <= n; i += A::kLanes) {

@@ -4,6 +4,13 @@
 #include <cstdint>
 #include <cstring>
 
+// x86-64-v3 (our default -march) has F16C: one instruction per conversion instead of the
+// branches below, which cost 30x PyTorch's time in a float32 -> float16 copy.
+#if defined(__F16C__) && !defined(__CUDA_ARCH__)
+#include <immintrin.h>
+#define TG_HALF_F16C 1
+#endif
+
 namespace tg {
 
 struct Half {
@@ -19,6 +26,9 @@ struct Half {
   }
   // IEEE 754 binary16 with round-to-nearest-even, subnormals, infinities and NaN.
   static uint16_t from_float(float f) {
+#ifdef TG_HALF_F16C
+    return static_cast<uint16_t>(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT));
+#endif
     uint32_t x = std::bit_cast<uint32_t>(f);
     uint32_t sign = (x >> 16) & 0x8000u;
     uint32_t absx = x & 0x7fffffffu;
@@ -44,6 +54,9 @@ struct Half {
     return static_cast<uint16_t>(sign | h);
   }
   static float to_float(uint16_t h) {
+#ifdef TG_HALF_F16C
+    return _cvtsh_ss(h);
+#endif
     uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
     uint32_t exp = (h >> 10) & 0x1fu;
     uint32_t mant = h & 0x3ffu;
