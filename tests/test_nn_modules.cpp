@@ -498,6 +498,16 @@ TEST(Module, LayersAndDefaults) {
   EXPECT_TRUE(close(bn3(vol), (vol - bn3->running_mean.view({1, 2, 1, 1, 1})) /
                                   sqrt(bn3->running_var.view({1, 2, 1, 1, 1}) + 1e-5), 1e-4, 1e-5));
   EXPECT_THROW_WITH(bn3(img), Error, "BatchNorm3d: expected a 5-D input, got shape [4, 3, 2, 2]");
+  // SyncBatchNorm: batch norm over [N, C, ...] of any rank (nothing to synchronize with).
+  nn::SyncBatchNorm sync(2);
+  const Tensor six = randn({3, 2, 2, 1, 2, 2});
+  nn::BatchNorm3d twin(2);
+  EXPECT_TRUE(close(sync(six), twin(six.reshape({3, 2, 2, 2, 2})).reshape(six.sizes()), 1e-5, 1e-6));
+  EXPECT_TRUE(close(sync->running_var, twin->running_var, 1e-6, 1e-7));
+  EXPECT_TRUE(close(sync(vol.narrow(1, 0, 2).flatten(2)), nn::BatchNorm1d(2)(vol.flatten(2)), 1e-5, 1e-6));
+  EXPECT_THROW_WITH(sync(randn({4})), Error, "SyncBatchNorm: expected an input of at least 2 dims, got shape [4]");
+  EXPECT_THROW_WITH(sync(randn({4, 0, 3})), ValueError, "SyncBatchNorm: the number of input channels must be non-zero");
+  EXPECT_THROW_WITH(nn::BatchNorm1d(2)(randn({2})), Error, "BatchNorm1d: expected a 2-D or 3-D input, got shape [2]");
   EXPECT_THROW_WITH(nn::Conv2d(3, 4, 3, {.groups = 2}), ValueError, "divisible by groups");
   EXPECT_THROW_WITH(nn::Dropout(2.0), ValueError, "between 0 and 1");
 }

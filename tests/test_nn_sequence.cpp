@@ -268,7 +268,35 @@ TEST(Attention, MultiheadAttentionMatchesReference) {
   Tensor ql = q.narrow(0, 0, 2).detach().requires_grad_(true);
   EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return std::get<0>(mha(in[0], in[0], in[0])); }, {ql}));
   EXPECT_THROW_WITH(nn::MultiheadAttention(5, 2), ValueError, "divisible by num_heads");
-  EXPECT_THROW_WITH(mha(q, k, v, {.key_padding_mask = zeros({n, s + 1}, kBool)}), Error, "key_padding_mask should have shape [2, 4]");
+  EXPECT_THROW_WITH(mha(q, k, v, {.key_padding_mask = zeros({n, s + 1}, kBool)}), Error,
+                    "MultiheadAttention: key_padding_mask must be [N, S] = [2, 4], got [2, 5]");
+  // Keys and values of other sizes get projections of their own; bias_k/bias_v and a zero key
+  // add a key that every query may attend to, so that fully masked rows still have one.
+  nn::MultiheadAttention cross(e, heads, {.kdim = 4, .vdim = 5, .add_bias_kv = true, .add_zero_attn = true});
+  EXPECT_EQ(cross->named_parameters().keys(),
+            (std::vector<std::string>{"q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias", "bias_k",
+                                      "bias_v", "out_proj.weight", "out_proj.bias"}));
+  auto [xo, xw] =
+      cross(randn({l, n, e}), randn({s, n, 4}), randn({s, n, 5}), {.key_padding_mask = ones({n, s}, kBool)});
+  EXPECT_EQ(xw.sizes(), Shape({n, l, s + 2}));
+  EXPECT_TRUE(close(xw.sum({-1}), ones({n, l}), 1e-6, 1e-6));
+  EXPECT_EQ(xw.narrow(2, 0, s).abs().sum().item<double>(), 0.0);
+  EXPECT_THROW_WITH(cross(randn({l, n, e}), randn({s, n, e}), randn({s, n, 5})), Error,
+                    "k_proj_weight [6, 4] and v_proj_weight [6, 5] must be [E, E], [E, kdim] and [E, vdim]");
+  // The functional form with the module's weights.
+  F::MultiHeadAttentionForwardOptions o;
+  o.embed_dim_to_check = e;
+  o.num_heads = heads;
+  o.in_proj_weight = mha->in_proj_weight;
+  o.in_proj_bias = mha->in_proj_bias;
+  o.out_proj_weight = mha->out_proj->weight;
+  o.out_proj_bias = mha->out_proj->bias;
+  auto [fwd, fwd_w] = F::multi_head_attention_forward(q, k, v, o);
+  EXPECT_TRUE(close(fwd, out, 1e-12, 1e-12));
+  EXPECT_TRUE(close(fwd_w, weights, 1e-12, 1e-12));
+  o.is_causal = true;
+  EXPECT_THROW_WITH(F::multi_head_attention_forward(q, k, v, o), ValueError,
+                    "multi_head_attention_forward: is_causal is a hint that attn_mask is causal: it needs attn_mask");
 }
 
 TEST(Attention, TransformerEncoderLayer) {

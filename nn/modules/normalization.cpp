@@ -42,9 +42,11 @@ void BatchNormImpl::reset_parameters() {
 }
 
 Tensor BatchNormImpl::forward(const Tensor& input) {
-  TG_CHECK(input.defined() && input.dim() >= dims_lo_ && input.dim() <= dims_hi_,
-           "{}: expected a {}-D input, got shape {}", name(),
-           dims_lo_ == dims_hi_ ? fmt::format("{}", dims_lo_) : fmt::format("{}-D or {}", dims_lo_, dims_hi_),
+  TG_CHECK(input.defined() && input.dim() >= dims_lo_ && input.dim() <= dims_hi_, "{}: expected {}, got shape {}",
+           name(),
+           dims_lo_ == dims_hi_   ? fmt::format("a {}-D input", dims_lo_)
+           : dims_hi_ >= kMaxDims ? fmt::format("an input of at least {} dims", dims_lo_)
+                                  : fmt::format("a {}-D or {}-D input", dims_lo_, dims_hi_),
            input.defined() ? input.sizes() : Shape{});
   const bool use_batch_stats = is_training() || !options.track_running_stats;
   double momentum = options.momentum.value_or(0.0);
@@ -56,6 +58,12 @@ Tensor BatchNormImpl::forward(const Tensor& input) {
   return functional::batch_norm(
       input, running_mean, running_var,
       {.weight = weight, .bias = bias, .training = use_batch_stats, .momentum = momentum, .eps = options.eps});
+}
+
+Tensor SyncBatchNormImpl::forward(const Tensor& input) {
+  TG_CHECK_VALUE(!input.defined() || input.dim() < 2 || input.sizes()[1] > 0,
+                 "SyncBatchNorm: the number of input channels must be non-zero, got shape {}", input.sizes());
+  return BatchNormImpl::forward(input);
 }
 
 std::string BatchNormImpl::extra_repr() const {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "tapegrad/nn/functional/attention.h"
+#include "nn/functional/multi_head_attention.h"
 #include "tapegrad/nn/functional/dropout.h"
 #include "tapegrad/nn/init.h"
 #include "tapegrad/tensor/factories.h"
@@ -14,20 +14,43 @@
 namespace tg::nn {
 
 MultiheadAttentionImpl::MultiheadAttentionImpl(int64_t e, int64_t h, const MultiheadAttentionOptions& o)
-    : Module("MultiheadAttention"), embed_dim(e), num_heads(h), head_dim(h > 0 ? e / h : 0), options(o) {
+    : Module("MultiheadAttention"),
+      embed_dim(e),
+      num_heads(h),
+      head_dim(h > 0 ? e / h : 0),
+      kdim(o.kdim > 0 ? o.kdim : e),
+      vdim(o.vdim > 0 ? o.vdim : e),
+      options(o) {
   TG_CHECK_VALUE(e > 0 && h > 0 && e % h == 0, "MultiheadAttention: embed_dim ({}) must be divisible by num_heads ({})",
                  e, h);
-  register_parameter("in_proj_weight", empty({3 * e, e}), &in_proj_weight);
+  TG_CHECK_VALUE(o.kdim >= 0 && o.vdim >= 0,
+                 "MultiheadAttention: kdim and vdim must be positive (or 0: embed_dim), got {} and {}", o.kdim, o.vdim);
+  if (kdim == e && vdim == e) {
+    register_parameter("in_proj_weight", empty({3 * e, e}), &in_proj_weight);
+  } else {
+    register_parameter("q_proj_weight", empty({e, e}), &q_proj_weight);
+    register_parameter("k_proj_weight", empty({e, kdim}), &k_proj_weight);
+    register_parameter("v_proj_weight", empty({e, vdim}), &v_proj_weight);
+  }
   register_parameter("in_proj_bias", o.bias ? empty({3 * e}) : Tensor(), &in_proj_bias);
+  if (o.add_bias_kv) {
+    register_parameter("bias_k", empty({1, 1, e}), &bias_k);
+    register_parameter("bias_v", empty({1, 1, e}), &bias_v);
+  }
   register_module("out_proj", Linear(e, e, o.bias), &out_proj);
   reset_parameters();
 }
 
 void MultiheadAttentionImpl::reset_parameters() {
-  init::xavier_uniform_(in_proj_weight);
+  for (Tensor* w : {&in_proj_weight, &q_proj_weight, &k_proj_weight, &v_proj_weight})
+    if (w->defined()) init::xavier_uniform_(*w);
   if (in_proj_bias.defined()) {
     init::zeros_(in_proj_bias);
     init::zeros_(out_proj->bias);
+  }
+  if (bias_k.defined()) {
+    init::xavier_normal_(bias_k);
+    init::xavier_normal_(bias_v);
   }
 }
 
@@ -43,78 +66,38 @@ std::tuple<Tensor, Tensor> MultiheadAttentionImpl::forward(const Tensor& query, 
   TG_CHECK(query.dim() == key.dim() && key.dim() == value.dim() && (query.dim() == 2 || query.dim() == 3),
            "{}: expected query, key and value all 2-D (unbatched) or all 3-D, got shapes {}, {} and {}", op,
            query.sizes(), key.sizes(), value.sizes());
-  const bool batched = query.dim() == 3;
-  // To [N, L, E].
-  auto to_nle = [&](const Tensor& t) {
-    if (!batched) return t.unsqueeze(0);
-    return options.batch_first ? t : t.transpose(0, 1);
-  };
-  Tensor q = to_nle(query), k = to_nle(key), v = to_nle(value);
-  const int64_t n = q.sizes()[0], l = q.sizes()[1], s = k.sizes()[1];
-  TG_CHECK(q.sizes()[2] == embed_dim && k.sizes()[2] == embed_dim && v.sizes()[2] == embed_dim,
-           "{}: expected embedding size {}, got query {}, key {}, value {}", op, embed_dim, query.sizes(), key.sizes(),
-           value.sizes());
-  TG_CHECK(k.sizes()[0] == n && v.sizes()[0] == n && v.sizes()[1] == s,
-           "{}: key and value must match the query's batch and each other's length, got {} and {}", op, key.sizes(),
-           value.sizes());
-  tensor_list w = in_proj_weight.chunk(3, 0);
-  tensor_list b = in_proj_bias.defined() ? in_proj_bias.chunk(3, 0) : tensor_list(3);
-  auto project = [&](const Tensor& x, int i, int64_t len) {
-    Tensor y = matmul(x, w[static_cast<size_t>(i)].t());
-    if (b[static_cast<size_t>(i)].defined()) y = y + b[static_cast<size_t>(i)];
-    return y.view({n, len, num_heads, head_dim}).transpose(1, 2);  // [N, heads, len, hd]
-  };
-  Tensor qh = project(q, 0, l), kh = project(k, 1, s), vh = project(v, 2, s);
-
-  // One additive mask [N or 1, heads or 1, L, S] from attn_mask, key_padding_mask and is_causal.
-  constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-  Tensor mask;
-  auto additive = [&](const Tensor& m) {
-    return m.dtype() == kBool ? where(m, kNegInf, 0.0).to(q.dtype()) : m.to(q.dtype());
-  };
-  if (args.attn_mask.defined()) {
-    const Tensor& am = args.attn_mask;
-    if (am.dim() == 2) {
-      TG_CHECK(am.sizes() == Shape({l, s}), "{}: attn_mask should have shape [{}, {}], got {}", op, l, s, am.sizes());
-      mask = additive(am).view({1, 1, l, s});
-    } else {
-      TG_CHECK(am.dim() == 3 && am.sizes() == Shape({n * num_heads, l, s}),
-               "{}: a 3-D attn_mask should have shape [{}, {}, {}], got {}", op, n * num_heads, l, s, am.sizes());
-      mask = additive(am).view({n, num_heads, l, s});
-    }
-  } else if (args.is_causal) {
-    mask = additive(ones({l, s}, TensorOptions(kBool).device(q.device())).tril().logical_not()).view({1, 1, l, s});
-  }
-  if (args.key_padding_mask.defined()) {
-    const Tensor& kp = args.key_padding_mask;
-    const Shape expected = batched ? Shape{n, s} : Shape{s};
-    TG_CHECK(kp.sizes() == expected, "{}: key_padding_mask should have shape {}, got {}", op, expected, kp.sizes());
-    Tensor km = additive(kp).view({n, 1, 1, s});
-    mask = mask.defined() ? mask + km : km;
-  }
-
-  Tensor attn, weights;
-  const double p = is_training() ? options.dropout : 0.0;
-  if (!args.need_weights) {
-    attn = functional::scaled_dot_product_attention(qh, kh, vh, {.attn_mask = mask, .dropout_p = p});
-  } else {
-    Tensor scores = matmul(qh, kh.mT()) / std::sqrt(static_cast<double>(head_dim));
-    if (mask.defined()) scores = scores + mask;
-    weights = softmax(scores, -1);
-    Tensor dropped = p > 0 ? functional::dropout(weights, p, true) : weights;
-    attn = matmul(dropped, vh);
-  }
-  Tensor out = out_proj(attn.transpose(1, 2).reshape({n, l, embed_dim}));
-  if (!batched) {
-    out = out.squeeze(0);
-  } else if (!options.batch_first) {
-    out = out.transpose(0, 1);
-  }
-  if (weights.defined()) {
-    if (args.average_attn_weights) weights = weights.mean({1});
-    if (!batched) weights = weights.squeeze(0);
-  }
-  return {out, weights};
+  // batch_first: to [L, N, E], one tensor for what was one (self-attention projects once).
+  const bool transpose = options.batch_first && query.dim() == 3;
+  auto seq_first = [&](const Tensor& t) { return transpose ? t.transpose(0, 1) : t; };
+  const Tensor q = seq_first(query);
+  const Tensor k = key.is_same(query) ? q : seq_first(key);
+  const Tensor v = value.is_same(key) ? k : seq_first(value);
+  const int64_t l = q.sizes()[0], s = k.sizes()[0];
+  functional::MultiHeadAttentionForwardOptions o;
+  o.embed_dim_to_check = embed_dim;
+  o.num_heads = num_heads;
+  o.in_proj_weight = in_proj_weight;
+  o.in_proj_bias = in_proj_bias;
+  o.bias_k = bias_k;
+  o.bias_v = bias_v;
+  o.add_zero_attn = options.add_zero_attn;
+  o.dropout_p = options.dropout;
+  o.out_proj_weight = out_proj->weight;
+  o.out_proj_bias = out_proj->bias;
+  o.training = is_training();
+  o.key_padding_mask = args.key_padding_mask;
+  o.need_weights = args.need_weights;
+  o.attn_mask = args.attn_mask;
+  o.use_separate_proj_weight = !in_proj_weight.defined();
+  o.q_proj_weight = q_proj_weight;
+  o.k_proj_weight = k_proj_weight;
+  o.v_proj_weight = v_proj_weight;
+  o.average_attn_weights = args.average_attn_weights;
+  o.is_causal = args.is_causal;
+  if (args.is_causal && !args.attn_mask.defined())  // query i sees keys j <= i
+    o.attn_mask = ones({l, s}, TensorOptions(kBool).device(q.device())).tril().logical_not();
+  auto [out, weights] = functional::multi_head_attention(op, q, k, v, o);
+  return {transpose ? out.transpose(0, 1) : out, weights};
 }
 
 namespace {

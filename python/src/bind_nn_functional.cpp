@@ -289,6 +289,47 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::scaled_dot_product_attention(q, k, v, {or_undefined(mask), dropout_p, is_causal, scale}); });
   }, py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(), py::arg("dropout_p") = 0.0,
      py::arg("is_causal") = false, py::kw_only(), py::arg("scale") = py::none());
+  f.def(
+      "multi_head_attention_forward",
+      [](const Tensor& q, const Tensor& k, const Tensor& v, int64_t embed_dim_to_check, int64_t num_heads,
+         OptTensor in_proj_weight, OptTensor in_proj_bias, OptTensor bias_k, OptTensor bias_v, bool add_zero_attn,
+         double dropout_p, const Tensor& out_proj_weight, OptTensor out_proj_bias, bool training,
+         OptTensor key_padding_mask, bool need_weights, OptTensor attn_mask, bool use_separate_proj_weight,
+         OptTensor q_proj_weight, OptTensor k_proj_weight, OptTensor v_proj_weight, OptTensor static_k,
+         OptTensor static_v, bool average_attn_weights, bool is_causal) {
+        F::MultiHeadAttentionForwardOptions o{embed_dim_to_check,
+                                              num_heads,
+                                              or_undefined(in_proj_weight),
+                                              or_undefined(in_proj_bias),
+                                              or_undefined(bias_k),
+                                              or_undefined(bias_v),
+                                              add_zero_attn,
+                                              dropout_p,
+                                              out_proj_weight,
+                                              or_undefined(out_proj_bias),
+                                              training,
+                                              or_undefined(key_padding_mask),
+                                              need_weights,
+                                              or_undefined(attn_mask),
+                                              use_separate_proj_weight,
+                                              or_undefined(q_proj_weight),
+                                              or_undefined(k_proj_weight),
+                                              or_undefined(v_proj_weight),
+                                              or_undefined(static_k),
+                                              or_undefined(static_v),
+                                              average_attn_weights,
+                                              is_causal};
+        auto [out, weights] = nogil([&] { return F::multi_head_attention_forward(q, k, v, o); });
+        return py::make_tuple(out, weights.defined() ? py::cast(weights) : py::none());
+      },
+      py::arg("query"), py::arg("key"), py::arg("value"), py::arg("embed_dim_to_check"), py::arg("num_heads"),
+      py::arg("in_proj_weight"), py::arg("in_proj_bias"), py::arg("bias_k"), py::arg("bias_v"),
+      py::arg("add_zero_attn"), py::arg("dropout_p"), py::arg("out_proj_weight"), py::arg("out_proj_bias"),
+      py::arg("training") = true, py::arg("key_padding_mask") = py::none(), py::arg("need_weights") = true,
+      py::arg("attn_mask") = py::none(), py::arg("use_separate_proj_weight") = false,
+      py::arg("q_proj_weight") = py::none(), py::arg("k_proj_weight") = py::none(),
+      py::arg("v_proj_weight") = py::none(), py::arg("static_k") = py::none(), py::arg("static_v") = py::none(),
+      py::arg("average_attn_weights") = true, py::arg("is_causal") = false);
 
   // ---- losses ----
   f.def("cross_entropy", [](const Tensor& x, const Tensor& target, OptTensor weight, int64_t ignore_index,

@@ -304,6 +304,16 @@ void bind_nn_layers(py::module_& nn) {
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
            py::arg("track_running_stats") = true);
+  py::class_<SyncBatchNormImpl, BatchNormImpl, py::smart_holder>(nn, "SyncBatchNorm")
+      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track,
+                                 const py::object& process_group) {
+             TG_CHECK_VALUE(process_group.is_none(),
+                            "SyncBatchNorm: process_group must be None: tapegrad has no process groups "
+                            "(torch.distributed), so batch statistics are this process's own");
+             return std::make_shared<SyncBatchNormImpl>(n, bn_options(eps, momentum, affine, track));
+           }),
+           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
+           py::arg("track_running_stats") = true, py::arg("process_group") = py::none());
   def_norm_options(Layer<InstanceNormImpl>(nn, "_InstanceNorm"));
   py::class_<InstanceNorm1dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm1d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {

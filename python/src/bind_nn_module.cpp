@@ -438,10 +438,18 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
           },
           py::arg("name"), py::arg("tensor"), py::arg("persistent") = true);
   for (const char* method : {"register_module", "add_module"})
-    cls.def(method, [](py::object self, const std::string& name, py::object child) {
-      py::cast<Module&>(self).register_module(name, module_ptr(child));
-      mirror(self, name, child);
-    }, py::arg("name"), py::arg("module"));
+    cls.def(
+        method,
+        [](py::object self, const std::string& name, py::object child) {
+          // A child of that name is replaced, as in PyTorch (a parameter or buffer of it is an error).
+          Module& m = py::cast<Module&>(self);
+          if (m.named_children().contains(name))
+            m.replace_module(name, module_ptr(child));
+          else
+            m.register_module(name, module_ptr(child));
+          mirror(self, name, child);
+        },
+        py::arg("name"), py::arg("module"));
   // Iterators, as PyTorch's generators: next(model.parameters()) is a common idiom.
   cls.def(
          "parameters",

@@ -125,22 +125,39 @@ std::shared_ptr<Module> optional_module(const py::object& m) {
 
 void bind_attention(py::module_& nn) {
   Layer<MultiheadAttentionImpl>(nn, "MultiheadAttention")
-      .def(py::init([](int64_t embed_dim, int64_t num_heads, double dropout, bool bias, bool batch_first) {
-             return std::make_shared<MultiheadAttentionImpl>(embed_dim, num_heads,
-                                                             MultiheadAttentionOptions{dropout, bias, batch_first});
+      .def(py::init([](int64_t embed_dim, int64_t num_heads, double dropout, bool bias, bool add_bias_kv,
+                       bool add_zero_attn, std::optional<int64_t> kdim, std::optional<int64_t> vdim, bool batch_first) {
+             return std::make_shared<MultiheadAttentionImpl>(
+                 embed_dim, num_heads,
+                 MultiheadAttentionOptions{dropout, bias, batch_first, kdim.value_or(0), vdim.value_or(0), add_bias_kv,
+                                           add_zero_attn});
            }),
            py::arg("embed_dim"), py::arg("num_heads"), py::arg("dropout") = 0.0, py::arg("bias") = true,
-           py::arg("batch_first") = false)
-      .def("forward", [](MultiheadAttentionImpl& m, const tg::Tensor& q, const tg::Tensor& k, const tg::Tensor& v,
-                         std::optional<tg::Tensor> key_padding_mask, bool need_weights, std::optional<tg::Tensor> attn_mask,
-                         bool average_attn_weights, bool is_causal) {
-        MultiheadAttentionForward args{or_undefined(key_padding_mask), need_weights, or_undefined(attn_mask),
-                                       average_attn_weights, is_causal};
-        auto [out, weights] = nogil([&] { return m.forward(q, k, v, args); });
-        return py::make_tuple(out, weights.defined() ? py::cast(weights) : py::none());
-      }, py::arg("query"), py::arg("key"), py::arg("value"), py::arg("key_padding_mask") = py::none(),
-         py::arg("need_weights") = true, py::arg("attn_mask") = py::none(), py::arg("average_attn_weights") = true,
-         py::arg("is_causal") = false);
+           py::arg("add_bias_kv") = false, py::arg("add_zero_attn") = false, py::arg("kdim") = py::none(),
+           py::arg("vdim") = py::none(), py::arg("batch_first") = false)
+      .def_readonly("embed_dim", &MultiheadAttentionImpl::embed_dim)
+      .def_readonly("num_heads", &MultiheadAttentionImpl::num_heads)
+      .def_readonly("head_dim", &MultiheadAttentionImpl::head_dim)
+      .def_readonly("kdim", &MultiheadAttentionImpl::kdim)
+      .def_readonly("vdim", &MultiheadAttentionImpl::vdim)
+      .def_property_readonly("dropout", [](const MultiheadAttentionImpl& m) { return m.options.dropout; })
+      .def_property_readonly("batch_first", [](const MultiheadAttentionImpl& m) { return m.options.batch_first; })
+      .def_property_readonly("add_zero_attn", [](const MultiheadAttentionImpl& m) { return m.options.add_zero_attn; })
+      .def_property_readonly("_qkv_same_embed_dim",
+                             [](const MultiheadAttentionImpl& m) { return m.in_proj_weight.defined(); })
+      .def(
+          "forward",
+          [](MultiheadAttentionImpl& m, const tg::Tensor& q, const tg::Tensor& k, const tg::Tensor& v,
+             std::optional<tg::Tensor> key_padding_mask, bool need_weights, std::optional<tg::Tensor> attn_mask,
+             bool average_attn_weights, bool is_causal) {
+            MultiheadAttentionForward args{or_undefined(key_padding_mask), need_weights, or_undefined(attn_mask),
+                                           average_attn_weights, is_causal};
+            auto [out, weights] = nogil([&] { return m.forward(q, k, v, args); });
+            return py::make_tuple(out, weights.defined() ? py::cast(weights) : py::none());
+          },
+          py::arg("query"), py::arg("key"), py::arg("value"), py::arg("key_padding_mask") = py::none(),
+          py::arg("need_weights") = true, py::arg("attn_mask") = py::none(), py::arg("average_attn_weights") = true,
+          py::arg("is_causal") = false);
 
   Layer<TransformerEncoderLayerImpl> encoder_layer(nn, "TransformerEncoderLayer");
   def_layer_init(encoder_layer);

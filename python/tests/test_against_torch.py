@@ -2684,3 +2684,153 @@ def test_schedulers_resume_from_last_epoch_as_torch(name):
     assert ours[0] == theirs[0] and ours[2] == theirs[2] and ours[3] == theirs[3]
     assert ours[0] == [0.1, 0.3] or name in ("OneCycleLR", "CyclicLR")  # those two set their own start
     assert ours[1] == [pytest.approx(t, rel=1e-9, abs=1e-12) for t in theirs[1]]
+
+
+def test_sync_batch_norm_converts_a_model_and_normalizes_as_torch_outside_a_process_group():
+    def model(lib):
+        return lib.nn.Sequential(lib.nn.Conv2d(3, 4, 3), lib.nn.BatchNorm2d(4, momentum=None),
+                                 lib.nn.Sequential(lib.nn.Flatten(), lib.nn.Linear(64, 5), lib.nn.BatchNorm1d(5)))
+
+    ours, theirs = model(tg), model(torch)
+    ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    ours[1].eval()  # the training flag comes along
+    theirs[1].eval()
+    conv_weight = ours[0].weight
+    bn_weight, bn_mean = ours[2][2].weight, ours[2][2].running_mean
+    ours = nn.SyncBatchNorm.convert_sync_batchnorm(ours)
+    theirs = torch.nn.SyncBatchNorm.convert_sync_batchnorm(theirs)
+    assert type(ours[1]) is nn.SyncBatchNorm and type(ours[2][2]) is nn.SyncBatchNorm
+    assert repr(ours[1]) == "SyncBatchNorm(4, eps=1e-05, momentum=None, affine=True, track_running_stats=True)"
+    assert not ours[1].training and ours[2][2].training
+    assert ours[0].weight.data_ptr() == conv_weight.data_ptr()  # other layers are left as they are
+    # Shared, not copied (an optimizer made before the conversion still updates them).
+    assert ours[2][2].weight.data_ptr() == bn_weight.data_ptr()
+    assert ours[2][2].running_mean.data_ptr() == bn_mean.data_ptr()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = np.random.randn(6, 3, 6, 6)
+    for _ in range(2):
+        out = ours(tg.tensor(x, dtype=tg.float32))
+        ref = theirs(torch.tensor(x, dtype=torch.float32))
+        check(out, ref, rtol=1e-4, atol=1e-5)
+    for k, v in theirs.state_dict().items():
+        check(ours.state_dict()[k], v, rtol=1e-5, atol=1e-6)
+    # A batch norm layer by itself comes back as a new SyncBatchNorm; any rank from 2 dims.
+    single = nn.SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm3d(2, eps=1e-3, affine=False))
+    assert type(single) is nn.SyncBatchNorm and single.eps == 1e-3 and not single.affine
+    y = np.random.randn(3, 2, 4, 1, 2, 2)
+    check(nn.SyncBatchNorm(2)(tg.tensor(y)), torch.nn.SyncBatchNorm(2).double()(torch.tensor(y)), 1e-10, 1e-10)
+    assert nn.SyncBatchNorm(2, dtype=tg.float64).weight.dtype == tg.float64
+    assert nn.SyncBatchNorm(2).process_group is None
+    with pytest.raises(ValueError, match="number of input channels must be non-zero"):
+        nn.SyncBatchNorm(2)(tg.zeros(3, 0, 2))
+    with pytest.raises(RuntimeError, match="at least 2 dims"):
+        nn.SyncBatchNorm(2)(tg.zeros(3))
+    with pytest.raises(ValueError, match="process_group must be None"):
+        nn.SyncBatchNorm(2, process_group="world")
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"kdim": 5, "vdim": 3},
+    {"add_bias_kv": True},
+    {"add_zero_attn": True, "bias": False},
+    {"add_bias_kv": True, "add_zero_attn": True, "kdim": 4, "batch_first": True},
+])
+def test_multihead_attention_options_match_torch(options):
+    torch.manual_seed(1)
+    tmha = torch.nn.MultiheadAttention(8, 2, **options).double()
+    gmha = nn.MultiheadAttention(8, 2, **options)
+    assert list(gmha.state_dict()) == list(tmha.state_dict())
+    copy_params(gmha, tmha)
+    assert gmha.kdim == tmha.kdim and gmha.vdim == tmha.vdim and gmha._qkv_same_embed_dim == tmha._qkv_same_embed_dim
+    bf = options.get("batch_first", False)
+    L, S, N = 3, 5, 2
+    shape = lambda length, d: (N, length, d) if bf else (length, N, d)  # noqa: E731
+    q, k, v = np.random.randn(*shape(L, 8)), np.random.randn(*shape(S, tmha.kdim)), np.random.randn(*shape(S, tmha.vdim))
+    pad = np.zeros((N, S), bool)
+    pad[0, 3:] = True
+    causal = np.triu(np.ones((L, S), bool), 1)
+    for kw in ({}, {"key_padding_mask": pad}, {"attn_mask": causal}, {"attn_mask": np.random.randn(N * 2, L, S)},
+               {"key_padding_mask": pad, "attn_mask": causal, "need_weights": False},
+               {"average_attn_weights": False}):
+        def call(mod, lib, *xs):
+            args = {name: (lib.tensor(val) if isinstance(val, np.ndarray) else val) for name, val in kw.items()}
+            if lib is torch and "attn_mask" in args and args["attn_mask"].dtype != torch.bool:
+                args["attn_mask"] = args["attn_mask"].double()
+            out, weights = mod(*xs, **args)
+            return out if weights is None else out + weights.sum() * 0 + weights.mean()
+        check_fn(lambda a, b, c: call(gmha, tg, a, b, c), lambda a, b, c: call(tmha, torch, a, b, c), q, k, v,
+                 rtol=1e-9, atol=1e-10)
+        out_g, w_g = gmha(*[tg.tensor(x) for x in (q, k, v)], **{n: tg.tensor(x) if isinstance(x, np.ndarray) else x
+                                                                  for n, x in kw.items()})
+        out_p, w_p = tmha(*[torch.tensor(x) for x in (q, k, v)], **{n: torch.tensor(x) if isinstance(x, np.ndarray) else x
+                                                                      for n, x in kw.items()})
+        assert (w_g is None) == (w_p is None)
+        if w_p is not None:
+            check(w_g, w_p, 1e-9, 1e-10)
+    # Unbatched, and self-attention through one tensor.
+    x = np.random.randn(L, 8)
+    if tmha.kdim == 8 and tmha.vdim == 8:
+        check_fn(lambda a: gmha(a, a, a)[0], lambda a: tmha(a, a, a)[0], x, rtol=1e-9, atol=1e-10)
+
+
+def test_multi_head_attention_forward_matches_torch():
+    E, H, L, S, N = 6, 3, 4, 5, 2
+    r = np.random.randn
+    arrays = dict(in_proj_weight=r(3 * E, E), in_proj_bias=r(3 * E), bias_k=r(1, 1, E), bias_v=r(1, 1, E),
+                  out_proj_weight=r(E, E), out_proj_bias=r(E), q_proj_weight=r(E, E), k_proj_weight=r(E, 4),
+                  v_proj_weight=r(E, 7))
+    q, k, v = r(L, N, E), r(S, N, E), r(S, N, E)
+    pad = np.zeros((N, S), bool)
+    pad[1, :2] = True
+
+    def call(lib, F_, q_, k_, v_, **kw):
+        t = {name: lib.tensor(a) for name, a in arrays.items()}
+        base = dict(bias_k=None, bias_v=None, add_zero_attn=False, dropout_p=0.0, in_proj_bias=t["in_proj_bias"],
+                    out_proj_bias=t["out_proj_bias"])
+        base.update(kw.pop("extra", {}))
+        for name in ("bias_k", "bias_v", "q_proj_weight", "k_proj_weight", "v_proj_weight"):
+            if base.get(name) is True:
+                base[name] = t[name]
+        masks = {name: lib.tensor(val) for name, val in kw.items()}
+        return F_.multi_head_attention_forward(q_, k_, v_, E, H, t["in_proj_weight"], base.pop("in_proj_bias"),
+                                               base.pop("bias_k"), base.pop("bias_v"), base.pop("add_zero_attn"),
+                                               base.pop("dropout_p"), t["out_proj_weight"], base.pop("out_proj_bias"),
+                                               **base, **masks)
+
+    for extra, masks in (({}, {}), ({"bias_k": True, "bias_v": True}, {"key_padding_mask": pad}),
+                         ({"add_zero_attn": True}, {"attn_mask": np.triu(np.ones((L, S), bool), 1)}),
+                         ({"need_weights": False, "bias_k": True, "bias_v": True, "add_zero_attn": True},
+                          {"key_padding_mask": pad}),
+                         ({"average_attn_weights": False, "training": False, "dropout_p": 0.5}, {})):
+        ours = call(tg, F, *[tg.tensor(a) for a in (q, k, v)], extra=dict(extra), **masks)
+        theirs = call(torch, TF, *[torch.tensor(a) for a in (q, k, v)], extra=dict(extra), **masks)
+        check(ours[0], theirs[0], 1e-9, 1e-10)
+        assert (ours[1] is None) == (theirs[1] is None)
+        if theirs[1] is not None:
+            check(ours[1], theirs[1], 1e-9, 1e-10)
+    # Separate projections (key and value of other sizes), unbatched, static keys and values.
+    k4, v7 = r(S, N, 4), r(S, N, 7)
+    sep = {"use_separate_proj_weight": True, "q_proj_weight": True, "k_proj_weight": True, "v_proj_weight": True}
+    ours = call(tg, F, tg.tensor(q), tg.tensor(k4), tg.tensor(v7), extra=dict(sep))
+    theirs = call(torch, TF, torch.tensor(q), torch.tensor(k4), torch.tensor(v7), extra=dict(sep))
+    check(ours[0], theirs[0], 1e-9, 1e-10)
+    ours = call(tg, F, *[tg.tensor(a[:, 0]) for a in (q, k, v)], key_padding_mask=pad[1])
+    theirs = call(torch, TF, *[torch.tensor(a[:, 0]) for a in (q, k, v)], key_padding_mask=pad[1])
+    check(ours[0], theirs[0], 1e-9, 1e-10)
+    check(ours[1], theirs[1], 1e-9, 1e-10)
+    sk, sv = r(N * H, 3, E // H), r(N * H, 3, E // H)
+    ours = call(tg, F, *[tg.tensor(a) for a in (q, k, v)], extra={"static_k": tg.tensor(sk), "static_v": tg.tensor(sv)})
+    theirs = call(torch, TF, *[torch.tensor(a) for a in (q, k, v)],
+                  extra={"static_k": torch.tensor(sk), "static_v": torch.tensor(sv)})
+    check(ours[0], theirs[0], 1e-9, 1e-10)
+    check(ours[1], theirs[1], 1e-9, 1e-10)
+    with pytest.raises(RuntimeError, match="expected a query of embedding size 7"):
+        F.multi_head_attention_forward(tg.tensor(q), tg.tensor(k), tg.tensor(v), 7, H, tg.tensor(arrays["in_proj_weight"]),
+                                       None, None, None, False, 0.0, tg.tensor(arrays["out_proj_weight"]), None)
+    with pytest.raises(ValueError, match="is_causal is a hint"):
+        call(tg, F, *[tg.tensor(a) for a in (q, k, v)], extra={"is_causal": True})
+    with pytest.raises(RuntimeError, match="key_padding_mask must be"):
+        call(tg, F, *[tg.tensor(a) for a in (q, k, v)], key_padding_mask=np.zeros((N, S + 1), bool))
+    with pytest.raises(RuntimeError, match="query should be unbatched 2-D or batched 3-D"):
+        call(tg, F, *[tg.tensor(a[None]) for a in (q, k, v)])

@@ -76,6 +76,10 @@ def test_assignment_replaces_and_errors():
     assert b.extra is None
     b.add_module("head", nn.Tanh())
     assert isinstance(b.head, nn.Tanh) and [n for n, _ in b.named_children()] == ["linear", "head"]
+    b.add_module("linear", nn.Identity())  # as in PyTorch: a child of that name is replaced, in its place
+    assert isinstance(b.linear, nn.Identity) and [n for n, _ in b.named_children()] == ["linear", "head"]
+    with pytest.raises(ValueError, match="already registered"):
+        b.add_module("gain", nn.Tanh())
     with pytest.raises(TypeError, match="Parameter"):
         b.gain = tg.ones(2)
     with pytest.raises(AttributeError):

@@ -10,7 +10,7 @@ from .. import _C, _default_device
 _LAYERS = ("Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d",
            "ConvTranspose2d", "ConvTranspose3d", "Embedding", "EmbeddingBag", "GRU", "GRUCell", "GroupNorm",
            "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LSTM", "LSTMCell", "LayerNorm", "Linear",
-           "MultiheadAttention", "PReLU", "RMSNorm", "RNN", "RNNCell", "Transformer", "TransformerDecoderLayer",
+           "MultiheadAttention", "PReLU", "RMSNorm", "RNN", "RNNCell", "SyncBatchNorm", "Transformer", "TransformerDecoderLayer",
            "TransformerEncoderLayer")
 
 

@@ -1,5 +1,5 @@
 #pragma once
-// BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, RMSNorm, GroupNorm (torch.nn names and defaults).
+// BatchNorm1d/2d/3d, SyncBatchNorm, InstanceNorm1d/2d/3d, LayerNorm, RMSNorm, GroupNorm (torch.nn names and defaults).
 #include <optional>
 
 #include "tapegrad/nn/module.h"
@@ -65,6 +65,22 @@ class BatchNorm3d : public ::tg::nn::ModuleHolder<BatchNorm3dImpl> {
   using ModuleHolder::ModuleHolder;
   BatchNorm3d(int64_t num_features, const BatchNormOptions& options)
       : ModuleHolder(std::make_shared<BatchNorm3dImpl>(num_features, options)) {}
+};
+// PyTorch's SyncBatchNorm outside a process group: batch norm over any input of 2 or more dims
+// ([N, C, ...]). tapegrad has no distributed backend, so there is nothing to synchronize
+// with, which is also what PyTorch does when torch.distributed is not initialized.
+class SyncBatchNormImpl : public BatchNormImpl {
+ public:
+  TG_CLONEABLE
+  explicit SyncBatchNormImpl(int64_t num_features, const BatchNormOptions& options = {})
+      : BatchNormImpl("SyncBatchNorm", 2, kMaxDims, num_features, options) {}
+  Tensor forward(const Tensor& input) override;
+};
+class SyncBatchNorm : public ::tg::nn::ModuleHolder<SyncBatchNormImpl> {
+ public:
+  using ModuleHolder::ModuleHolder;
+  SyncBatchNorm(int64_t num_features, const BatchNormOptions& options)
+      : ModuleHolder(std::make_shared<SyncBatchNormImpl>(num_features, options)) {}
 };
 
 // Shared by InstanceNorm1d ([N, C, L] or unbatched [C, L]) and InstanceNorm2d ([N, C, H, W] or

@@ -17,6 +17,9 @@ struct MultiheadAttentionOptions {
   double dropout = 0.0;  // on the attention weights, in training
   bool bias = true;
   bool batch_first = false;  // [N, L, E] instead of [L, N, E]
+  int64_t kdim = 0, vdim = 0;  // the key's and value's embedding sizes; 0: embed_dim
+  bool add_bias_kv = false;    // learned bias_k and bias_v: one more key and value
+  bool add_zero_attn = false;  // one more key and value of zeros
 };
 
 struct MultiheadAttentionForward {
@@ -27,7 +30,9 @@ struct MultiheadAttentionForward {
   bool is_causal = false;  // with no attn_mask: query i sees keys j <= i
 };
 
-// in_proj_weight [3E, E], in_proj_bias [3E] (xavier_uniform_ / zeros), out_proj Linear(E, E).
+// in_proj_weight [3E, E] (or, when kdim or vdim differ from E, q_proj_weight [E, E],
+// k_proj_weight [E, kdim] and v_proj_weight [E, vdim]; xavier_uniform_), in_proj_bias [3E]
+// (zeros), out_proj Linear(E, E), bias_k and bias_v [1, 1, E] (xavier_normal_) with add_bias_kv.
 class MultiheadAttentionImpl : public Module {
  public:
   TG_CLONEABLE
@@ -41,9 +46,9 @@ class MultiheadAttentionImpl : public Module {
   std::string extra_repr() const override;
   void reset_parameters();
 
-  int64_t embed_dim, num_heads, head_dim;
+  int64_t embed_dim, num_heads, head_dim, kdim, vdim;
   MultiheadAttentionOptions options;
-  Tensor in_proj_weight, in_proj_bias;
+  Tensor in_proj_weight, q_proj_weight, k_proj_weight, v_proj_weight, in_proj_bias, bias_k, bias_v;
   Linear out_proj{nullptr};
 };
 class MultiheadAttention : public ModuleHolder<MultiheadAttentionImpl> {
