@@ -25,18 +25,15 @@ MultiheadAttentionImpl::MultiheadAttentionImpl(int64_t e, int64_t h, const Multi
                  e, h);
   TG_CHECK_VALUE(o.kdim >= 0 && o.vdim >= 0,
                  "MultiheadAttention: kdim and vdim must be positive (or 0: embed_dim), got {} and {}", o.kdim, o.vdim);
-  if (kdim == e && vdim == e) {
-    register_parameter("in_proj_weight", empty({3 * e, e}), &in_proj_weight);
-  } else {
-    register_parameter("q_proj_weight", empty({e, e}), &q_proj_weight);
-    register_parameter("k_proj_weight", empty({e, kdim}), &k_proj_weight);
-    register_parameter("v_proj_weight", empty({e, vdim}), &v_proj_weight);
-  }
+  // Every slot is registered, the unused ones empty (None in Python, as in PyTorch).
+  const bool packed = kdim == e && vdim == e;
+  register_parameter("in_proj_weight", packed ? empty({3 * e, e}) : Tensor(), &in_proj_weight);
+  register_parameter("q_proj_weight", packed ? Tensor() : empty({e, e}), &q_proj_weight);
+  register_parameter("k_proj_weight", packed ? Tensor() : empty({e, kdim}), &k_proj_weight);
+  register_parameter("v_proj_weight", packed ? Tensor() : empty({e, vdim}), &v_proj_weight);
   register_parameter("in_proj_bias", o.bias ? empty({3 * e}) : Tensor(), &in_proj_bias);
-  if (o.add_bias_kv) {
-    register_parameter("bias_k", empty({1, 1, e}), &bias_k);
-    register_parameter("bias_v", empty({1, 1, e}), &bias_v);
-  }
+  register_parameter("bias_k", o.add_bias_kv ? empty({1, 1, e}) : Tensor(), &bias_k);
+  register_parameter("bias_v", o.add_bias_kv ? empty({1, 1, e}) : Tensor(), &bias_v);
   register_module("out_proj", Linear(e, e, o.bias), &out_proj);
   reset_parameters();
 }

@@ -2743,6 +2743,8 @@ def test_multihead_attention_options_match_torch(options):
     assert list(gmha.state_dict()) == list(tmha.state_dict())
     copy_params(gmha, tmha)
     assert gmha.kdim == tmha.kdim and gmha.vdim == tmha.vdim and gmha._qkv_same_embed_dim == tmha._qkv_same_embed_dim
+    for name in ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight", "in_proj_bias", "bias_k", "bias_v"):
+        assert (getattr(gmha, name) is None) == (getattr(tmha, name) is None), name
     bf = options.get("batch_first", False)
     L, S, N = 3, 5, 2
     shape = lambda length, d: (N, length, d) if bf else (length, N, d)  # noqa: E731
