@@ -28,6 +28,7 @@ from ._array_factories import *  # noqa: E402,F401,F403  (asarray, frombuffer, r
 from ._lowrank import *  # noqa: E402,F401,F403  (svd_lowrank, pca_lowrank)
 from ._tensor_python_methods import *  # noqa: E402,F401,F403  (strided; Tensor.apply_, map_, layout, ...)
 from ._default_device import *  # noqa: E402,F401,F403  (set_default_device, get_default_device)
+from ._debug_modes import *  # noqa: E402,F401,F403  (set_deterministic_debug_mode, get_deterministic_debug_mode)
 
 __version__ = "0.1.0"
 

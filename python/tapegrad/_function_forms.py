@@ -90,4 +90,9 @@ def fill(input, value):
     return _C.where(_C.ones_like(input, dtype=_C.bool), value, input).to(input.dtype)
 
 
-__all__ += ["rsub", "fill", "alias_copy", "slice_copy", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk"]
+def get_device(input):
+    """The index of input's CUDA device, -1 for a CPU tensor (input.get_device())."""
+    return input.get_device()
+
+
+__all__ += ["get_device", "rsub", "fill", "alias_copy", "slice_copy", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk"]

@@ -83,6 +83,27 @@ def test_deterministic_algorithms_switch_as_torch():
     assert not tg.backends.cudnn.deterministic
 
 
+def test_deterministic_debug_mode_is_the_same_switch_as_one_number():
+    try:
+        for mode, number, on, warn_only in (("warn", 1, True, True), ("error", 2, True, False), ("default", 0, False, False),
+                                           (2, 2, True, False), (1, 1, True, True), (0, 0, False, False)):
+            tg.set_deterministic_debug_mode(mode)
+            assert tg.get_deterministic_debug_mode() == number
+            assert tg.are_deterministic_algorithms_enabled() == on
+            assert tg.is_deterministic_algorithms_warn_only_enabled() == warn_only
+        tg.use_deterministic_algorithms(True, warn_only=True)
+        assert tg.get_deterministic_debug_mode() == 1
+        with pytest.raises(RuntimeError, match="expected one of `default`, `warn`, `error`, but got loud"):
+            tg.set_deterministic_debug_mode("loud")
+        with pytest.raises(RuntimeError, match="expected 0, 1, or 2, but got 3"):
+            tg.set_deterministic_debug_mode(3)
+        with pytest.raises(TypeError, match="debug_mode must be str or int"):
+            tg.set_deterministic_debug_mode(1.0)
+    finally:
+        tg.use_deterministic_algorithms(False)
+    assert tg.get_device(tg.zeros(2)) == -1
+
+
 def test_assert_close_tolerances_and_messages():
     tg.testing.assert_close(tg.ones(2), tg.ones(2) + 1e-7)
     tg.testing.assert_close({"a": [tg.ones(1), 2.0]}, {"a": [tg.ones(1), 2.0]})
