@@ -20,7 +20,11 @@ namespace tg::kernels::cpu {
 namespace {
 
 // TG_NO_AVX512 set (to anything) keeps the AVX2 routines, to compare the two.
-const bool kAvx512 = __builtin_cpu_supports("avx512f") && std::getenv("TG_NO_AVX512") == nullptr;
+// (__builtin_cpu_init first: this runs among the static initialisers, perhaps before libgcc's.)
+const bool kAvx512 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && std::getenv("TG_NO_AVX512") == nullptr;
+}();
 
 }  // namespace
 
