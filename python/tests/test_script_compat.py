@@ -127,3 +127,29 @@ def test_compile_and_constants():
     assert tg.compile(model) is model and tg.compile(mode="max-autotune")(model) is model
     assert tg.inf == math.inf and math.isnan(tg.nan) and tg.pi == math.pi and tg.e == math.e
     assert tg.ones(3)[tg.newaxis].shape == (1, 3)
+
+
+def test_data_parallel_wraps_a_model_as_torch():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    wrapped = nn.DataParallel(model)
+    assert wrapped.module is model and wrapped.dim == 0
+    assert list(wrapped.state_dict()) == ["module." + k for k in model.state_dict()]  # checkpoints as torch's
+    x = tg.randn(5, 4)
+    if not tg.cuda.is_available():  # on the CPU: the module as it is
+        assert wrapped.device_ids == []
+        assert tg.equal(wrapped(x), model(x))
+    else:  # one GPU: the module and the inputs go to device_ids[0]
+        assert wrapped.device_ids == [0] and next(model.parameters()).device == tg.device("cuda", 0)
+        out = wrapped(x)
+        assert out.device == tg.device("cuda", 0)
+        assert tg.allclose(out.cpu(), model.cpu()(x), atol=1e-5)
+        with pytest.raises(RuntimeError, match="parameters and buffers on device cuda:0"):
+            wrapped(x)
+        with pytest.raises(NotImplementedError, match="is not implemented; pass device_ids"):
+            nn.DataParallel(model, device_ids=[0, 1])
+        model.cuda()
+    wrapped.load_state_dict(nn.DataParallel(nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))).state_dict())
+    loss = wrapped(x.to(next(model.parameters()).device)).sum()
+    loss.backward()
+    assert all(p.grad is not None for p in model.parameters())
+    assert nn.parallel.DataParallel is nn.DataParallel

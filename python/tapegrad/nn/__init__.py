@@ -1,10 +1,12 @@
 """tg.nn: Module (subclass it in Python), the C++ layers, Parameter, Buffer, the Lazy layers,
-AdaptiveLogSoftmaxWithLoss, functional, init, utils."""
+AdaptiveLogSoftmaxWithLoss, DataParallel, functional, init, utils."""
 from .._C.nn import *  # noqa: F401,F403
 from . import functional, init, utils  # noqa: E402
 from .parameter import Buffer, Parameter  # noqa: E402
 from .lazy import *  # noqa: E402,F401,F403  (LazyLinear, LazyConv2d, ...)
 from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402,F401
+from . import parallel  # noqa: E402,F401
+from .parallel import DataParallel  # noqa: E402,F401
 
 from . import _containers  # noqa: E402,F401  (the dict and list methods written in Python)
 from . import _factory_kwargs  # noqa: E402,F401  (device= and dtype= on the layers with parameters)
