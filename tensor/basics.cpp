@@ -2,6 +2,10 @@
 // scalars, thread state and thread count.
 #include <omp.h>
 
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 #include <atomic>
 #include <charconv>
 #include <random>
@@ -138,6 +142,24 @@ void set_num_threads(int n) {
   omp_set_num_threads(n);
 }
 int get_num_threads() { return omp_get_max_threads(); }
+
+bool set_flush_denormal(bool mode) {
+#if defined(__x86_64__)
+  constexpr unsigned kFlushToZero = 0x8000, kDenormalsAreZero = 0x0040;  // MXCSR bits
+  const auto apply = [mode] {
+    const unsigned csr = _mm_getcsr();
+    _mm_setcsr(mode ? csr | kFlushToZero | kDenormalsAreZero : csr & ~(kFlushToZero | kDenormalsAreZero));
+  };
+  apply();
+  // The kernels' threads too (threads made later inherit the caller's setting).
+#pragma omp parallel num_threads(omp_get_max_threads())
+  apply();
+  return true;
+#else
+  (void)mode;
+  return false;
+#endif
+}
 
 Generator& default_generator() {
   static Generator gen;

@@ -301,3 +301,16 @@ TEST(Tensor, ThreadsCanBeSet) {
   set_num_threads(n);
   EXPECT_THROW_WITH(set_num_threads(0), ValueError, "positive");
 }
+
+// Denormals count as zero while set_flush_denormal(true) holds, on the caller's thread (a small
+// tensor) and on the kernels' threads (a large one), and are back after set_flush_denormal(false).
+TEST(Threads, FlushDenormal) {
+  const float tiny = 1e-40f;  // a float32 denormal
+  const Tensor small = full({3}, tiny), large = full({1 << 20}, tiny);
+  if (!set_flush_denormal(true)) GTEST_SKIP() << "this CPU cannot flush denormals";
+  EXPECT_EQ((small * 1.0f).abs().sum().item<float>(), 0.0f);
+  EXPECT_EQ((large * 1.0f).ne(0).sum().item<int64_t>(), 0);
+  EXPECT_TRUE(set_flush_denormal(false));
+  EXPECT_EQ((small * 1.0f).to_vector<float>(), std::vector<float>(3, tiny));
+  EXPECT_EQ((large * 1.0f).ne(0).sum().item<int64_t>(), 1 << 20);
+}

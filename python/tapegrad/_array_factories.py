@@ -5,7 +5,7 @@ import warnings as _warnings
 from . import _C
 from ._C import Tensor
 
-__all__ = ["asarray", "frombuffer", "randint_like"]
+__all__ = ["asarray", "empty_permuted", "frombuffer", "randint_like"]
 
 
 def _is_numpy(obj):
@@ -100,6 +100,22 @@ def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_g
         low, high = 0, low
     return _C.randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
                       requires_grad=requires_grad)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
+                   pin_memory=False):
+    """An uninitialized tensor of ``size`` whose dims lie in memory in the order
+    ``physical_layout`` names them, outermost first: ``empty_permuted((N, C, H, W), (0, 2, 3, 1))``
+    is channels-last."""
+    size, order = tuple(size), tuple(physical_layout)
+    if sorted(order) != list(range(len(size))):
+        raise RuntimeError(f"empty_permuted: physical_layout {order} must be a permutation of the {len(size)} dims "
+                           f"of size {size}")
+    inverse = [0] * len(order)
+    for position, dim in enumerate(order):
+        inverse[dim] = position
+    out = _C.empty(tuple(size[d] for d in order), dtype=dtype, device=device, pin_memory=pin_memory)
+    return out.permute(inverse).requires_grad_(requires_grad)
 
 
 def _new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, **_ignored):

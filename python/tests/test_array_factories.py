@@ -132,3 +132,13 @@ def test_nonzero_static_and_legacy_new_as_torch():
     assert x.const_data_ptr() == x.data_ptr()
     assert x.hardshrink(1.6).tolist() == [0.0, -2.0]
     assert tg.tensor([1.0, -1.0]).prelu(tg.tensor([0.25])).tolist() == [1.0, -0.25]
+
+
+def test_empty_permuted_lays_dims_out_in_the_order_given():
+    x = tg.empty_permuted((2, 3, 4, 5), (0, 2, 3, 1))  # channels-last
+    assert x.shape == (2, 3, 4, 5) and x.stride() == (60, 1, 15, 3)
+    y = tg.empty_permuted((2, 3), (1, 0), dtype=tg.float64, requires_grad=True)
+    assert y.stride() == (1, 2) and y.dtype == tg.float64 and y.requires_grad and y.is_leaf
+    assert tg.empty_permuted((2, 3, 4), (0, 1, 2)).is_contiguous()
+    with pytest.raises(RuntimeError, match="must be a permutation of the 3 dims"):
+        tg.empty_permuted((2, 3, 4), (0, 1, 1))

@@ -153,3 +153,14 @@ def test_data_parallel_wraps_a_model_as_torch():
     loss.backward()
     assert all(p.grad is not None for p in model.parameters())
     assert nn.parallel.DataParallel is nn.DataParallel
+
+
+def test_set_flush_denormal_as_torch():
+    tiny = tg.full((3,), 1e-40)  # float32 denormals
+    try:
+        assert tg.set_flush_denormal(True)
+        assert (tiny * 1.0).tolist() == [0.0, 0.0, 0.0]
+        assert (tg.full((1 << 20,), 1e-40) * 1.0).count_nonzero().item() == 0  # the kernels' threads too
+    finally:
+        tg.set_flush_denormal(False)
+    assert (tiny * 1.0).tolist() == tiny.tolist() != [0.0, 0.0, 0.0]
