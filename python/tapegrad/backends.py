@@ -8,14 +8,13 @@ from . import _C
 __all__ = ["cuda", "cudnn"]
 
 
-class _Matmul:
-    @property
-    def allow_tf32(self):
-        return _C.cuda.matmul_allow_tf32()
+def _switch(get, set_):
+    """A property over one of _C's boolean switches."""
+    return property(lambda self: get(), lambda self, on: set_(bool(on)))
 
-    @allow_tf32.setter
-    def allow_tf32(self, allow):
-        _C.cuda.set_matmul_allow_tf32(bool(allow))
+
+class _Matmul:
+    allow_tf32 = _switch(_C.cuda.matmul_allow_tf32, _C.cuda.set_matmul_allow_tf32)
 
 
 class _Cuda:
@@ -34,21 +33,8 @@ class _Cudnn:
     enabled = True
     benchmark = False
 
-    @property
-    def deterministic(self):
-        return _C.cuda.cudnn_deterministic()
-
-    @deterministic.setter
-    def deterministic(self, deterministic):
-        _C.cuda.set_cudnn_deterministic(bool(deterministic))
-
-    @property
-    def allow_tf32(self):
-        return _C.cuda.cudnn_allow_tf32()
-
-    @allow_tf32.setter
-    def allow_tf32(self, allow):
-        _C.cuda.set_cudnn_allow_tf32(bool(allow))
+    deterministic = _switch(_C.cuda.cudnn_deterministic, _C.cuda.set_cudnn_deterministic)
+    allow_tf32 = _switch(_C.cuda.cudnn_allow_tf32, _C.cuda.set_cudnn_allow_tf32)
 
     @staticmethod
     def is_available():
