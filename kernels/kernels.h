@@ -90,7 +90,9 @@ struct ReduceGeometry {
   int64_t kept_numel = 1;
   int64_t reduced_numel = 1;
 };
-enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any };
+// SumSquares and SumAbs (floating dtypes only) are norm's p = 2 and p = 1 in one pass, without the
+// squared or absolute copy of the input.
+enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, All, Any, SumSquares, SumAbs };
 // Running reductions along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp.
 enum class ScanOp : uint8_t { Sum, Prod, Max, Min, LogSumExp };
 
@@ -275,6 +277,11 @@ struct Backend {
   void (*clamp)(DType dtype, const Loop& loop, void* out, const void* in, const Scalar* lo, const Scalar* hi);
   void (*copy)(const Loop& loop, void* out, DType out_dtype, const void* in, DType in_dtype);
   void (*fill)(const Loop& loop, void* out, DType dtype, const Scalar& value);
+  // tril/triu of `batch` contiguous [rows, cols] matrices into contiguous out: element (i, j) kept
+  // where j - i <= diagonal (lower) or j - i >= diagonal (upper), else zero (every dtype's zero is
+  // all bits clear, so only the element size matters).
+  void (*triangle)(DType dtype, int64_t batch, int64_t rows, int64_t cols, int64_t diagonal, bool lower, void* out,
+                   const void* in);
   // out[kept] = op over reduced of in; arg reductions also write int64 indices (may be null).
   void (*reduce)(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out,
                  int64_t* indices, const void* in);

@@ -419,6 +419,17 @@ TEST(Cuda, CastsBetweenDtypes) {
     expect_same([to](const auto& in) { return in[0].to(to); }, {i}, 0, 0);
 }
 
+TEST(Cuda, TrianglesMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(12);
+  const Tensor x = randn({3, 37, 41}, gen);
+  for (DType dt : {kFloat64, kFloat32, kBFloat16, kUInt8})
+    for (int64_t diagonal : {-40L, -3L, 0L, 5L, 40L}) {
+      expect_same([dt, diagonal](const auto& in) { return in[0].to(dt).tril(diagonal); }, {x}, 0, 0);
+      expect_same([dt, diagonal](const auto& in) { return in[0].to(dt).transpose(1, 2).triu(diagonal); }, {x}, 0, 0);
+    }
+}
+
 TEST(Cuda, ReductionsMatchTheCpu) {
   TG_REQUIRE_CUDA();
   Generator gen(4);
@@ -433,6 +444,9 @@ TEST(Cuda, ReductionsMatchTheCpu) {
   expect_same([](const auto& in) { return in[0].argmin(0); }, {x}, 0, 0);
   expect_same([](const auto& in) { return std::get<1>(in[0].max(1)); }, {x}, 0, 0);
   expect_same([](const auto& in) { return in[0].var({1}); }, {x}, 1e-5, 1e-6);
+  expect_same([](const auto& in) { return in[0].norm(2, {1}); }, {x}, 1e-5, 1e-6);
+  expect_same([](const auto& in) { return in[0].norm(1, {0}); }, {x}, 1e-5, 1e-5);
+  expect_same([](const auto& in) { return in[0].to(kBFloat16).norm(); }, {x}, 1e-2, 1e-2);
   expect_same([](const auto& in) { return (in[0] > 0).all(); }, {x}, 0, 0);
   expect_same([](const auto& in) { return (in[0] > 3.5).any({1}); }, {x}, 0, 0);
   expect_same([](const auto& in) { return (in[0] * 0.1 + 1.0).prod({2}); }, {x}, 1e-5, 1e-6);

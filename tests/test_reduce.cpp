@@ -231,6 +231,34 @@ TEST(Reduce, VarStdNormLogsumexp) {
   EXPECT_EQ(x.logsumexp({0, 1}, true).sizes(), (Shape{1, 1}));
 }
 
+TEST(Reduce, NormsOfOneAndTwoMatchTheirFormulas) {
+  // p = 1 and 2 reduce in one pass (sums of |x| and x^2): every layout against the composed sums
+  // in float64.
+  Generator gen(31);
+  const Tensor x = randn({37, 129}, gen);
+  const Tensor xd = x.to(kFloat64);
+  for (const Shape& dims : {Shape{}, Shape{0}, Shape{1}, Shape{0, 1}}) {
+    for (bool keepdim : {false, true}) {
+      const Tensor two = sqrt((xd * xd).sum(dims, keepdim)), one = xd.abs().sum(dims, keepdim);
+      EXPECT_TRUE(close(x.norm(2, dims, keepdim).to(kFloat64), two, 1e-5, 1e-6));
+      EXPECT_TRUE(close(x.norm(1, dims, keepdim).to(kFloat64), one, 1e-5, 1e-5));
+      EXPECT_TRUE(close(x.t().norm(2, dims, keepdim).to(kFloat64), xd.t().norm(2, dims, keepdim), 1e-5, 1e-6));
+      EXPECT_TRUE(close(xd.norm(2, dims, keepdim), two, 1e-12, 1e-12));
+    }
+  }
+  // A long contiguous run (vector blocks and a tail) and a strided one.
+  const Tensor long_run = randn({100003}, gen);
+  EXPECT_NEAR(long_run.norm().item<double>(), std::sqrt(square(long_run.to(kFloat64)).sum().item<double>()), 1e-3);
+  EXPECT_NEAR(long_run.slice(0, 0, 100003, 3).norm(1).item<double>(),
+              long_run.slice(0, 0, 100003, 3).to(kFloat64).abs().sum().item<double>(), 1e-2);
+  // float16 and bfloat16 sum in float32: 1000 squares of 300 pass float16's range, the norm does not.
+  const Tensor h = full({1000}, 300.0, kFloat16);
+  EXPECT_EQ(h.norm().dtype(), kFloat16);
+  EXPECT_NEAR(h.norm().item<double>(), 300.0 * std::sqrt(1000.0), 8.0);
+  EXPECT_NEAR(full({1000}, 300.0, kBFloat16).norm(1).item<double>(), 300000.0, 2000.0);
+  EXPECT_THROW_WITH(tensor({1, 2}).norm(), TypeError, "norm");
+}
+
 TEST(Reduce, CumsumAllAny) {
   Tensor x = tensor({{1, 2, 3}, {4, 5, 6}});
   EXPECT_EQ(vals(x.cumsum(1)), (std::vector<double>{1, 3, 6, 4, 9, 15}));

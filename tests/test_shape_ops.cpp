@@ -107,6 +107,38 @@ TEST(ShapeOps, TrilTriu) {
   EXPECT_THROW_WITH(ones({3}).tril(), Error, "at least 2 dims");
 }
 
+TEST(ShapeOps, TrilTriuAgainstALoopForEveryElementSize) {
+  // Batched, transposed (not contiguous) input, every diagonal that cuts the matrix and the ones
+  // past it, in dtypes of 1, 2, 4 and 8 bytes.
+  const Tensor base = (arange(2 * 5 * 7, kFloat64) + 1).view({2, 7, 5}).transpose(1, 2);
+  for (DType dt : {kUInt8, kFloat16, kFloat32, kInt64}) {
+    const Tensor x = base.to(dt);
+    const std::vector<double> xv = vals(x);
+    for (int64_t diagonal : {-8L, -5L, -2L, 0L, 1L, 6L, 7L, INT64_MAX, INT64_MIN}) {
+      for (bool lower : {true, false}) {
+        const Tensor y = lower ? x.tril(diagonal) : x.triu(diagonal);
+        ASSERT_EQ(y.dtype(), dt);
+        ASSERT_EQ(y.sizes(), x.sizes());
+        const std::vector<double> yv = vals(y);
+        for (int64_t k = 0; k < 2 * 5 * 7; ++k) {
+          const int64_t j = k % 7, i = (k / 7) % 5;
+          const bool keep = lower ? j - i <= diagonal : j - i >= diagonal;
+          ASSERT_EQ(yv[static_cast<size_t>(k)], keep ? xv[static_cast<size_t>(k)] : 0.0) << k << " " << diagonal;
+        }
+      }
+    }
+  }
+  const Tensor b = tensor({true, false, true, true}, kBool).view({2, 2});
+  EXPECT_EQ(vals(b.triu()), (std::vector<double>{1, 0, 0, 1}));
+  EXPECT_EQ(ones({0, 3}).tril().sizes(), (Shape{0, 3}));
+  EXPECT_EQ(ones({3, 0, 2}).triu().sizes(), (Shape{3, 0, 2}));
+  // The gradient is the same triangle of the incoming one, and is itself differentiable.
+  const Tensor w = ones({3, 3}, kFloat64).requires_grad_();
+  const Tensor g = autograd::grad({(w.tril(-1) * 2).sum()}, {w}, {}, true, true)[0];
+  EXPECT_EQ(vals(g), (std::vector<double>{0, 0, 0, 2, 0, 0, 2, 2, 0}));
+  EXPECT_EQ(w.triu().grad_fn()->name(), "TriuBackward");
+}
+
 TEST(ShapeOps, TileRepeatInterleaveMeshgridDiff) {
   Tensor a = arange(6, kFloat32).view({2, 3});
   EXPECT_EQ(a.tile({2}).sizes(), (Shape{2, 6}));  // fewer counts than dims: the leading ones are 1

@@ -67,6 +67,8 @@ std::shared_ptr<Node> split_node(const Tensor& self, int64_t dim);
 std::shared_ptr<Node> unbind_node(const Tensor& self, int64_t dim);
 std::shared_ptr<Node> flip_node(const Tensor& self, const Shape& dims);
 std::shared_ptr<Node> pad_node(const Tensor& self, const std::vector<int64_t>& pads);
+// tril/triu: the gradient is the same triangle of the incoming one.
+std::shared_ptr<Node> triangle_node(const Tensor& self, int64_t diagonal, bool lower);
 
 // Indexing.
 std::shared_ptr<Node> index_node(const Tensor& self, const std::vector<std::optional<Tensor>>& indices);

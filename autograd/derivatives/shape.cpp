@@ -48,4 +48,11 @@ std::shared_ptr<Node> pad_node(const Tensor& self, const std::vector<int64_t>& p
                    [undo](const Node&, const tensor_list& g) -> tensor_list { return {tg::pad(g[0], undo, 0)}; });
 }
 
+std::shared_ptr<Node> triangle_node(const Tensor& self, int64_t diagonal, bool lower) {
+  return make_node(lower ? "TrilBackward" : "TriuBackward", {&self},
+                   [diagonal, lower](const Node&, const tensor_list& g) -> tensor_list {
+                     return {lower ? tg::tril(g[0], diagonal) : tg::triu(g[0], diagonal)};
+                   });
+}
+
 }  // namespace tg::autograd::derivatives

@@ -17,6 +17,7 @@ const Backend& cpu_backend() {
       .clamp = cpu::clamp,
       .copy = cpu::copy,
       .fill = cpu::fill,
+      .triangle = cpu::triangle,
       .reduce = cpu::reduce,
       .scan = cpu::scan,
       .softmax = cpu::softmax,

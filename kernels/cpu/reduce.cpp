@@ -1,4 +1,5 @@
-// Reductions (sum, prod, max/min with or without indices, all/any).
+// Reductions (sum, prod, max/min with or without indices, all/any, sums of squares and of
+// absolute values for norms).
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -23,6 +24,17 @@ struct SumR {
   using Acc = wide_t<T>;
   Acc init() const { return 0; }
   void step(Acc& a, acc_t<T> x, int64_t) const { a += static_cast<Acc>(x); }
+  void combine(Acc& a, const Acc& b) const { a += b; }
+};
+// norm's sums of x^2 (kSquares) or |x|, of floating types, accumulated as sums are.
+template <class T, bool kSquares>
+struct NormSumR {
+  using Acc = double;
+  Acc init() const { return 0; }
+  void step(Acc& a, acc_t<T> x, int64_t) const {
+    const auto v = static_cast<double>(x);
+    a += kSquares ? v * v : std::abs(v);
+  }
   void combine(Acc& a, const Acc& b) const { a += b; }
 };
 template <class T>
@@ -168,25 +180,49 @@ void write_results(DType out_dtype, void* out, int64_t* indices, int64_t pos, co
   });
 }
 
+// What a run sum adds up: the values, their squares or their absolute values.
+enum class RunMap { Value, Square, Abs };
+
+template <RunMap M, class L>
+L map_value(L v) {
+  if constexpr (M == RunMap::Square)
+    return v * v;
+  else if constexpr (M == RunMap::Abs)
+    return std::abs(v);
+  else
+    return v;
+}
+
 // Sum of a contiguous run: independent partial sums (four AVX registers' worth, enough to
 // hide the add latency) so that the adds vectorise (one floating-point accumulator cannot be
 // reordered), kept in float for 1024 elements at a time (32 adds per lane) and then flushed
 // into double, so that error grows with the block, not n.
 #ifdef __AVX2__
+template <RunMap M>
+__m256 map_value(__m256 v) {
+  if constexpr (M == RunMap::Square)
+    return _mm256_mul_ps(v, v);
+  else if constexpr (M == RunMap::Abs)
+    return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
+  else
+    return v;
+}
+
 // The same for float32 in AVX registers: four accumulators of eight lanes, folded and widened to
 // double once per block. The generic loop's arrays of lanes were zeroed and folded through memory
 // for every row, which tripled the time of a 256-element row.
-inline double sum_run_f32(const float* x, int64_t n) {
+template <RunMap M>
+double sum_run_f32(const float* x, int64_t n) {
   __m256d total = _mm256_setzero_pd();
   int64_t i = 0;
   while (i + 32 <= n) {
     const int64_t end = i + std::min<int64_t>(1024, (n - i) / 32 * 32);
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     for (; i < end; i += 32) {
-      a0 = _mm256_add_ps(a0, _mm256_loadu_ps(x + i));
-      a1 = _mm256_add_ps(a1, _mm256_loadu_ps(x + i + 8));
-      a2 = _mm256_add_ps(a2, _mm256_loadu_ps(x + i + 16));
-      a3 = _mm256_add_ps(a3, _mm256_loadu_ps(x + i + 24));
+      a0 = _mm256_add_ps(a0, map_value<M>(_mm256_loadu_ps(x + i)));
+      a1 = _mm256_add_ps(a1, map_value<M>(_mm256_loadu_ps(x + i + 8)));
+      a2 = _mm256_add_ps(a2, map_value<M>(_mm256_loadu_ps(x + i + 16)));
+      a3 = _mm256_add_ps(a3, map_value<M>(_mm256_loadu_ps(x + i + 24)));
     }
     const __m256 s = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
     total = _mm256_add_pd(total, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(s)),
@@ -195,15 +231,15 @@ inline double sum_run_f32(const float* x, int64_t n) {
   alignas(32) double t[4];
   _mm256_store_pd(t, total);
   double r = (t[0] + t[1]) + (t[2] + t[3]);
-  for (; i < n; ++i) r += static_cast<double>(x[i]);
+  for (; i < n; ++i) r += static_cast<double>(map_value<M>(x[i]));
   return r;
 }
 #endif
 
-template <class T>
+template <RunMap M, class T>
 double sum_run_float(const T* x, int64_t n) {
 #ifdef __AVX2__
-  if constexpr (std::is_same_v<T, float>) return sum_run_f32(x, n);
+  if constexpr (std::is_same_v<T, float>) return sum_run_f32<M>(x, n);
 #endif
   using L = std::conditional_t<std::is_same_v<T, double>, double, float>;
   constexpr int64_t kLanes = std::is_same_v<L, double> ? 16 : 32, kBlock = 1024;
@@ -214,7 +250,7 @@ double sum_run_float(const T* x, int64_t n) {
     const int64_t block = std::min(kBlock, (n - i) / kLanes * kLanes);
     L lanes[kLanes] = {};
     for (int64_t k = 0; k < block; k += kLanes)
-      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += static_cast<L>(x[i + k + j]);
+      for (int64_t j = 0; j < kLanes; ++j) lanes[j] += map_value<M>(static_cast<L>(x[i + k + j]));
     for (int64_t j = 0; j < kLanes; ++j) total[j] += lanes[j];
     i += block;
   }
@@ -223,7 +259,7 @@ double sum_run_float(const T* x, int64_t n) {
   for (int64_t w = kLanes / 2; w >= 1; w /= 2)
     for (int64_t j = 0; j < w; ++j) total[j] += total[j + w];
   double s = total[0];
-  for (; i < n; ++i) s += static_cast<double>(static_cast<L>(x[i]));
+  for (; i < n; ++i) s += static_cast<double>(map_value<M>(static_cast<L>(x[i])));
   return s;
 }
 
@@ -232,7 +268,12 @@ typename R::Acc reduce_run(const R& r, const T* x, int64_t n, int64_t stride, in
   using A = acc_t<T>;
   typename R::Acc a = r.init();
   if constexpr (std::is_same_v<R, SumR<T>> && std::is_floating_point_v<A>) {
-    if (stride == 1) return static_cast<typename R::Acc>(sum_run_float(x, n));
+    if (stride == 1) return static_cast<typename R::Acc>(sum_run_float<RunMap::Value>(x, n));
+  }
+  if constexpr (std::is_same_v<R, NormSumR<T, true>>) {
+    if (stride == 1) return sum_run_float<RunMap::Square>(x, n);
+  } else if constexpr (std::is_same_v<R, NormSumR<T, false>>) {
+    if (stride == 1) return sum_run_float<RunMap::Abs>(x, n);
   }
   if constexpr (requires { r.values_only; }) {
     if (stride == 1 && n > 0) return r.run_contiguous(x, n, first_index);
@@ -455,6 +496,14 @@ void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& 
       case ReduceOp::Min: return reduce_impl(ExtremeR<T, false>{indices == nullptr}, g, out_dtype, out, indices, x);
       case ReduceOp::All: return reduce_impl(LogicR<T, true>{}, g, out_dtype, out, indices, x);
       case ReduceOp::Any: return reduce_impl(LogicR<T, false>{}, g, out_dtype, out, indices, x);
+      case ReduceOp::SumSquares:
+      case ReduceOp::SumAbs:
+        if constexpr (std::is_floating_point_v<acc_t<T>>) {
+          if (op == ReduceOp::SumSquares) return reduce_impl(NormSumR<T, true>{}, g, out_dtype, out, indices, x);
+          return reduce_impl(NormSumR<T, false>{}, g, out_dtype, out, indices, x);
+        } else {
+          TG_FAIL("norm kernel: dtype {} is not a floating-point type", in_dtype);
+        }
     }
   });
 }

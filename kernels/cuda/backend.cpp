@@ -26,6 +26,7 @@ const Backend& cuda_backend() {
     .clamp = cuda::clamp,
     .copy = cuda::copy,
     .fill = cuda::fill,
+    .triangle = cuda::triangle,
     .reduce = cuda::reduce,
     .scan = cuda::scan,
     .softmax = cuda::softmax,

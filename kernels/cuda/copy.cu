@@ -1,4 +1,4 @@
-// Strided copies with dtype conversion, and fills, on the GPU.
+// Strided copies with dtype conversion, fills, and the triangles of matrices (tril, triu), on the GPU.
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
 
@@ -25,7 +25,40 @@ __global__ void fill_contiguous(T* __restrict__ out, int64_t n, T value) {
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) out[i] = value;
 }
 
+// U: an unsigned type of the element's size (every dtype's zero is all bits clear).
+template <class U>
+__global__ void triangle_kernel(int64_t n, int64_t rows, int64_t cols, int64_t diagonal, bool lower,
+                                U* __restrict__ out, const U* __restrict__ in) {
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += step) {
+    const int64_t j = k % cols, i = (k / cols) % rows;
+    const bool keep = lower ? j - i <= diagonal : j - i >= diagonal;
+    out[k] = keep ? in[k] : U(0);
+  }
+}
+
 }  // namespace
+
+void triangle(DType dtype, int64_t batch, int64_t rows, int64_t cols, int64_t diagonal, bool lower, void* out,
+              const void* in) {
+  const int64_t n = batch * rows * cols;
+  if (n == 0) return;
+  auto run = [&]<class U>() {
+    triangle_kernel<U><<<grid_for(n), kBlock, 0, current_stream()>>>(n, rows, cols, diagonal, lower,
+                                                                     static_cast<U*>(out), static_cast<const U*>(in));
+    TG_CUDA_CHECK(cudaGetLastError(), lower ? "tril" : "triu");
+  };
+  switch (itemsize(dtype)) {
+    case 1:
+      return run.template operator()<uint8_t>();
+    case 2:
+      return run.template operator()<uint16_t>();
+    case 4:
+      return run.template operator()<uint32_t>();
+    default:
+      return run.template operator()<uint64_t>();
+  }
+}
 
 void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in_dtype) {
   if (loop.numel == 0) return;

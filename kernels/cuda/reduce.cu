@@ -1,4 +1,5 @@
-// Reductions (sum, prod, max/min with indices, all/any) and scans (cumsum, cumprod, cummax/cummin,
+// Reductions (sum, prod, max/min with indices, all/any, norm's sums of squares and of absolute
+// values) and scans (cumsum, cumprod, cummax/cummin,
 // logcumsumexp) on the GPU. The reducers and scanners are the CPU's (same accumulation types and
 // NaN rules); the schedule is the GPU's own: a block per result for long reductions, split across
 // more blocks (a second pass combines them) when there are too few results to fill the GPU, and a
@@ -21,6 +22,17 @@ struct SumR {
   using Acc = wide_t<T>;
   __device__ Acc init() const { return 0; }
   __device__ void step(Acc& a, acc_t<T> x, int64_t) const { a += static_cast<Acc>(x); }
+  __device__ void combine(Acc& a, const Acc& b) const { a += b; }
+};
+// norm's sums of x^2 (kSquares) or |x|, of floating types, accumulated as sums are.
+template <class T, bool kSquares>
+struct NormSumR {
+  using Acc = double;
+  __device__ Acc init() const { return 0; }
+  __device__ void step(Acc& a, acc_t<T> x, int64_t) const {
+    const auto v = static_cast<double>(x);
+    a += kSquares ? v * v : fabs(v);
+  }
   __device__ void combine(Acc& a, const Acc& b) const { a += b; }
 };
 template <class T>
@@ -243,6 +255,14 @@ void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& 
       case ReduceOp::Min: return reduce_impl<T, ExtremeR<T, false>>(g, o, x);
       case ReduceOp::All: return reduce_impl<T, LogicR<T, true>>(g, o, x);
       case ReduceOp::Any: return reduce_impl<T, LogicR<T, false>>(g, o, x);
+      case ReduceOp::SumSquares:
+      case ReduceOp::SumAbs:
+        if constexpr (std::is_floating_point_v<acc_t<T>>) {
+          if (op == ReduceOp::SumSquares) return reduce_impl<T, NormSumR<T, true>>(g, o, x);
+          return reduce_impl<T, NormSumR<T, false>>(g, o, x);
+        } else {
+          TG_FAIL("norm kernel: dtype {} is not a floating-point type", in_dtype);
+        }
     }
   });
 }

@@ -284,9 +284,16 @@ Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim
     // |x| only where the formula reads it (it is a whole pass over the input).
     if (std::isinf(pv)) out = pv > 0 ? amax(abs(self), d, keepdim) : amin(abs(self), d, keepdim);
     else if (pv == 0) out = sum(ne(self, 0).to(self.dtype()), d, keepdim);
-    else if (pv == 1) out = sum(abs(self), d, keepdim);
-    else if (pv == 2) out = sqrt(sum(self * self, d, keepdim));
-    else out = pow(sum(pow(abs(self), pv), d, keepdim), 1.0 / pv);
+    else if (pv == 1 || pv == 2) {
+      // One pass over the input; float16 and bfloat16 sum into float32, whose range holds squares
+      // that theirs does not.
+      const bool reduced_float = self.dtype() == kFloat16 || self.dtype() == kBFloat16;
+      out = reduce_raw(pv == 2 ? ReduceOp::SumSquares : ReduceOp::SumAbs, "norm", self, mask, keepdim,
+                       reduced_float ? kFloat32 : self.dtype());
+      if (pv == 2) out = sqrt(out);
+      if (reduced_float) out = out.to(self.dtype());
+    } else
+      out = pow(sum(pow(abs(self), pv), d, keepdim), 1.0 / pv);
   }
   if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::norm_node(self, out, pv, d, keepdim));
   return out;

@@ -244,14 +244,17 @@ namespace {
 Tensor triangle(const char* name, const Tensor& self, int64_t diagonal, bool lower) {
   ops::check_defined(name, self, "input");
   TG_CHECK(self.dim() >= 2, "{}: expects a tensor with at least 2 dims, got shape {}", name, self.sizes());
-  const int64_t n = self.sizes()[self.dim() - 2], m = self.sizes()[self.dim() - 1];
-  Tensor rows = arange(n, TensorOptions(kInt64).device(self.device())).unsqueeze(1);
-  Tensor cols = arange(m, TensorOptions(kInt64).device(self.device())).unsqueeze(0);
-  // col - row <= diagonal, compared straight from the broadcast vectors (no [n, m] offsets).
-  Tensor bound = rows + diagonal;
-  Tensor keep = lower ? le(cols, bound) : ge(cols, bound);
-  // A bool zero keeps bool input bool (an int 0 would promote it).
-  return self.dtype() == kBool ? where(keep, self, false) : where(keep, self, 0);
+  const auto& be = kernels::backend(self.device(), name);
+  const int64_t rows = self.sizes()[self.dim() - 2], cols = self.sizes()[self.dim() - 1];
+  const int64_t batch = rows * cols == 0 ? 0 : self.numel() / (rows * cols);
+  // Past these bounds every element, or none, is kept; clamped, row + diagonal cannot overflow.
+  diagonal = std::clamp(diagonal, -rows - 1, cols + 1);
+  const Tensor in = ops::contiguous(self);
+  Tensor out = ops::empty(self.sizes(), self.dtype(), self.device());
+  be.triangle(self.dtype(), batch, rows, cols, diagonal, lower, out.data_ptr(), in.data_ptr());
+  if (self.is_floating_point() && autograd::needs_grad(self))
+    autograd::set_history(out, autograd::derivatives::triangle_node(self, diagonal, lower));
+  return out;
 }
 }  // namespace
 
