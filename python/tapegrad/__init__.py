@@ -19,6 +19,7 @@ from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from .autograd import (enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,  # noqa: E402
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .serialization import load, load_metadata, load_tensor, save  # noqa: E402
+from .func import vmap  # noqa: E402  (torch.vmap)
 from ._torch_names import *  # noqa: E402,F401,F403  (torch.conv2d, torch.dropout, ...: nn.functional's ops)
 from ._function_forms import *  # noqa: E402,F401,F403  (torch.abs_, torch.t_copy, ...)
 from ._legacy_linalg import *  # noqa: E402,F401,F403  (torch.svd, torch.lu, ...)

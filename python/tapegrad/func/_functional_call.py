@@ -1,14 +1,13 @@
 """tg.func.functional_call: run a module with other tensors in place of its parameters and buffers
 (PyTorch's torch.func.functional_call), as meta-learning and ensembling code does. The tensors
 may be results of ops (fast weights: ``w - lr * grad``), so gradients flow through them.
-
-(PyTorch's vmap, grad and jacrev are not provided; tg.autograd.grad covers the gradients.)
+stack_module_state: the parameters and buffers of several like modules, stacked, for vmap.
 """
 import contextlib
 
-from . import _C
+from .. import _C
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "stack_module_state"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
@@ -90,3 +89,33 @@ def _swapped(module, tensors, tie_weights, strict):
             registered = owner.__dict__.get("_tg_registered_objects")
             if registered is not None and kept is not None:
                 registered[name] = kept
+
+
+def stack_module_state(models):
+    """(params, buffers): dicts of each dotted name's tensors from ``models`` (modules of the same
+    structure) stacked along a new first dim; the stacked parameters are new leaves that require
+    grad where the originals did, as PyTorch's are."""
+    models = list(models)
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    first = models[0]
+    if not (all(m.training for m in models) or not any(m.training for m in models)):
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/eval mode.")
+    kind = type(first)
+    if not all(type(m) is kind for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+
+    def stacked(named):
+        lists = [dict(named(m)) for m in models]
+        names = list(lists[0].keys())
+        for i, d in enumerate(lists[1:], 1):
+            if list(d.keys()) != names:
+                raise RuntimeError(f"stack_module_state: model {i} has tensors {list(d.keys())}, model 0 has {names}")
+        return {name: _C.stack([d[name].detach() for d in lists], 0) for name in names}, lists
+
+    params, param_lists = stacked(lambda m: m.named_parameters())
+    for name, tensor in params.items():
+        if param_lists[0][name].requires_grad:
+            tensor.requires_grad_()
+    buffers, _ = stacked(lambda m: m.named_buffers())
+    return params, buffers
