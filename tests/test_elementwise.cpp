@@ -142,6 +142,14 @@ TEST(Unary, IntegerAndBoolInputs) {
   EXPECT_EQ(sqrt(tensor({4})).dtype(), kFloat32);  // float ops promote integers
   EXPECT_EQ(vals(exp(tensor({false, true}))), (std::vector<double>{1, std::exp(1.0f)}));
   EXPECT_THROW_WITH(neg(tensor({true})), TypeError, "neg: not supported for bool tensors");
+  // PyTorch's bool rules: a bool is its own sign, and squares in int64.
+  const Tensor b = tensor({true, false});
+  EXPECT_EQ(sign(b).dtype(), kBool);
+  EXPECT_EQ(vals(sign(b)), (std::vector<double>{1, 0}));
+  EXPECT_FALSE(sign(b).is_same(b));
+  EXPECT_EQ(vals(b.clone().sign_()), vals(b));
+  EXPECT_EQ(square(b).dtype(), kInt64);
+  EXPECT_EQ(vals(square(b)), (std::vector<double>{1, 0}));
   EXPECT_THROW_WITH(i.clone().sqrt_(), TypeError, "sqrt_: the result type float32 can't be cast to the tensor's dtype int64");
   EXPECT_THROW_WITH(exp(Tensor()), Error, "exp: input is an undefined tensor");
 }
@@ -465,6 +473,11 @@ TEST(Binary, FminFmaxPreferNumbersToNan) {
   EXPECT_EQ(vals(x.grad()), (std::vector<double>{1, 1, 0}));
   EXPECT_EQ(vals(y.grad()), (std::vector<double>{0, 0, 1}));
   EXPECT_THROW_WITH(fmax(tensor({1.0f, 2.0f}), tensor({1.0f, 2.0f, 3.0f})), Error, "fmax");
+  // Bools hold no NaN: fmax/fmin are maximum/minimum (logical or/and).
+  const Tensor p = tensor({true, false, true, false}), q = tensor({true, true, false, false});
+  EXPECT_EQ(fmax(p, q).dtype(), kBool);
+  EXPECT_EQ(vals(fmax(p, q)), (std::vector<double>{1, 1, 1, 0}));
+  EXPECT_EQ(vals(fmin(p, q)), (std::vector<double>{1, 0, 0, 0}));
 }
 
 // ---- comparisons, logical ops, classification -----------------------------------------------
@@ -794,6 +807,19 @@ TEST(Pointwise, FusedTernaryOps) {
   EXPECT_TRUE(close(logaddexp2(big, big.clone()), tensor({1001.0, -INFINITY, INFINITY, 1.0}, kFloat64)));
   EXPECT_TRUE(close(logaddexp2(tensor({3.0}, kFloat64), tensor({1.0}, kFloat64)), tensor({std::log2(10.0)}, kFloat64)));
   EXPECT_TRUE(close(tensor({3.0}).hypot(tensor({4.0})), tensor({5.0})));
+  // IEEE hypot: an infinite side wins over NaN; squares that overflow do not; integers promote.
+  const Tensor h =
+      hypot(tensor({INFINITY, NAN, 1e200, 0.0, -3.0}, kFloat64), tensor({NAN, -INFINITY, 1e200, 0.0, NAN}, kFloat64));
+  const std::vector<double> hv = vals(h);
+  EXPECT_EQ(hv[0], INFINITY);
+  EXPECT_EQ(hv[1], INFINITY);
+  EXPECT_NEAR(hv[2] / 1e200, std::sqrt(2.0), 1e-15);
+  EXPECT_EQ(hv[3], 0.0);
+  EXPECT_TRUE(std::isnan(hv[4]));
+  EXPECT_EQ(hypot(tensor({3, 5}), tensor({4.0f, 12.0f})).dtype(), kFloat32);
+  EXPECT_EQ(vals(hypot(tensor({3, 5}), tensor({4.0f, 12.0f}))), (std::vector<double>{5, 13}));
+  EXPECT_EQ(vals(hypot(tensor({3.0f}, kFloat16), tensor({4.0f}, kFloat16))), (std::vector<double>{5}));
+  EXPECT_THROW_WITH(hypot(tensor({3}), tensor({4})), TypeError, "hypot: expected a floating-point operand");
   Tensor odd = tensor({NAN, INFINITY, -INFINITY, 1.5f});
   const double fmax = std::numeric_limits<float>::max();
   EXPECT_EQ(vals(odd.nan_to_num()), (std::vector<double>{0, fmax, -fmax, 1.5}));

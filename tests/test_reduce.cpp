@@ -229,6 +229,11 @@ TEST(Reduce, VarStdNormLogsumexp) {
   EXPECT_TRUE(close(tensor({1000.0, 1000.0}, kFloat64).logsumexp({0}), tensor(1000.0 + std::log(2.0), kFloat64)));
   EXPECT_EQ(tensor({-INFINITY, -INFINITY}).logsumexp({0}).item<float>(), -INFINITY);
   EXPECT_EQ(x.logsumexp({0, 1}, true).sizes(), (Shape{1, 1}));
+  // Over an empty dim: log(0), -inf per result, as PyTorch gives.
+  const Tensor empty_rows = zeros({3, 0}).logsumexp({1});
+  EXPECT_EQ(empty_rows.sizes(), (Shape{3}));
+  EXPECT_EQ(vals(empty_rows), (std::vector<double>{-INFINITY, -INFINITY, -INFINITY}));
+  EXPECT_EQ(zeros({3, 0}).logsumexp({0}, true).sizes(), (Shape{1, 0}));
 }
 
 TEST(Reduce, NormsOfOneAndTwoMatchTheirFormulas) {
@@ -281,6 +286,12 @@ TEST(Reduce, CumsumAllAny) {
   EXPECT_EQ(vals(b.any(0, true)), (std::vector<double>{1, 1}));
   EXPECT_TRUE(zeros({0}).all().item<bool>());
   EXPECT_EQ(vals(tensor({0.0f, 2.0f}).any(0)), (std::vector<double>{1}));
+  // uint8 in, uint8 out (PyTorch keeps NumPy's old rule there); any other dtype gives bool.
+  const Tensor u = tensor({{0, 7}, {3, 1}}, kUInt8);
+  EXPECT_EQ(u.all().dtype(), kUInt8);
+  EXPECT_EQ(vals(u.all(0)), (std::vector<double>{0, 1}));
+  EXPECT_EQ(vals(u.any(1)), (std::vector<double>{1, 1}));
+  EXPECT_EQ(tensor({1, 2}).all().dtype(), kBool);
 }
 
 TEST(Reduce, ParallelMatchesSerial) {

@@ -57,6 +57,7 @@ DType unary_dtype(const OpInfo& info, DType in) {
 Tensor unary_op(UnaryOp op, const Tensor& self) {
   const OpInfo& info = kUnary[static_cast<int>(op)];
   ops::check_defined(info.name, self, "input");
+  if (op == UnaryOp::Sign && self.dtype() == kBool) return tg::clone(self);  // PyTorch's: a bool is its own sign
   const auto& be = kernels::backend(self.device(), info.name);
   const DType dt = unary_dtype(info, self.dtype());
   Tensor in = ops::cast(self, dt);
@@ -69,6 +70,7 @@ Tensor unary_op(UnaryOp op, const Tensor& self) {
 const Tensor& unary_op_(UnaryOp op, const Tensor& self) {
   const OpInfo& info = kUnary[static_cast<int>(op)];
   ops::check_defined(info.inplace_name, self, "input");
+  if (op == UnaryOp::Sign && self.dtype() == kBool) return self;
   const auto& be = kernels::backend(self.device(), info.inplace_name);
   const DType dt = unary_dtype(info, self.dtype());
   TG_CHECK_TYPE(dt == self.dtype(), "{}: the result type {} can't be cast to the tensor's dtype {}",
@@ -87,7 +89,8 @@ const Tensor& unary_op_(UnaryOp op, const Tensor& self) {
 DType compute_dtype(const OpInfo& info, BinaryOp op, DType common) {
   if (info.kind == Kind::Float && !is_floating_point(common)) return default_dtype();
   if (common == kBool) {
-    TG_CHECK_TYPE(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Minimum || op == BinaryOp::Maximum,
+    TG_CHECK_TYPE(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Minimum || op == BinaryOp::Maximum ||
+                      op == BinaryOp::Fmin || op == BinaryOp::Fmax,
                   "{}: not supported for two bool operands", info.name);
   }
   return common;
@@ -115,6 +118,9 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
   const Shape shape = broadcast_shapes(self.sizes(), other.sizes(), info.name);
   Tensor a = ops::cast(self, compute), b = ops::cast(other, compute);
   check_integer_operands(op, info.name, compute, b);
+  // fmax/fmin differ from maximum/minimum only at NaN, which bools do not hold.
+  if (compute == kBool && op == BinaryOp::Fmax) op = BinaryOp::Maximum;
+  if (compute == kBool && op == BinaryOp::Fmin) op = BinaryOp::Minimum;
   TG_CHECK_TYPE(!(alpha.is_floating_point() && !is_floating_point(compute)),
                 "{}: a floating-point alpha needs floating-point operands (got {})", info.name, compute);
   Tensor out = ops::empty_like_inputs(shape, compute, self.device(), {&a, &b});

@@ -85,7 +85,9 @@ const Tensor& clamp_max_(const Tensor& self, const Scalar& max, SourceLoc loc) {
 
 Tensor square(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("square", loc);
-  return mul(self, self);
+  // PyTorch squares bools as pow(x, 2) does, in int64 (x * x would stay bool).
+  const Tensor x = self.dtype() == kBool ? self.to(kInt64) : self;
+  return mul(x, x);
 }
 
 // ---- where ------------------------------------------------------------------------------------
@@ -283,9 +285,16 @@ Tensor hypot(const Tensor& self, const Tensor& other, SourceLoc loc) {
   detail::ApiScope scope("hypot", loc);
   ops::check_defined("hypot", self, "self");
   ops::check_defined("hypot", other, "other");
-  TG_CHECK_TYPE(self.is_floating_point() && other.is_floating_point(),
-                "hypot: expected floating-point tensors, got {} and {}", self.dtype(), other.dtype());
-  return sqrt(self * self + other * other);
+  const DType dt = ops::result_type(self, other);
+  TG_CHECK_TYPE(is_floating_point(dt), "hypot: expected a floating-point operand, got {} and {}", self.dtype(),
+                other.dtype());
+  // m sqrt(1 + (n / m)^2) of the larger and smaller magnitudes: no overflow where the squares
+  // would overflow (1e200 in float64), and an infinite side wins over a NaN one (IEEE hypot).
+  const Tensor a = abs(self.to(dt)), b = abs(other.to(dt));
+  const Tensor m = maximum(a, b), n = minimum(a, b);
+  const Tensor r = n / where(eq(m, 0), 1.0, m);
+  const Tensor h = m * sqrt(r * r + 1.0);
+  return where(logical_or(isinf(a), isinf(b)), std::numeric_limits<double>::infinity(), h);
 }
 
 namespace {

@@ -184,7 +184,8 @@ Tensor arg_extreme(ReduceOp op, const char* name, const Tensor& self, std::optio
 Tensor logic_reduce(ReduceOp op, const char* name, const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
   ops::check_defined(name, self, "input");
   const uint32_t mask = dim ? (self.dim() == 0 ? 0 : 1u << wrap_dim(*dim, self.dim(), name)) : reduce_mask(name, self, {});
-  return reduce_raw(op, name, self, mask, keepdim, kBool);
+  // uint8 gives uint8, as in PyTorch (a NumPy-era rule); every other dtype gives bool.
+  return reduce_raw(op, name, self, mask, keepdim, self.dtype() == kUInt8 ? kUInt8 : kBool);
 }
 
 }  // namespace
@@ -304,6 +305,10 @@ Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc 
   ops::check_defined("logsumexp", self, "input");
   Tensor x = ops::as_floating(self);
   const Shape d = mask_to_dims(reduce_mask("logsumexp", x, dims), x.dim());
+  int64_t reduced = 1;
+  for (int64_t i : d) reduced *= x.sizes()[static_cast<int>(i)];
+  // Over nothing: log(0) = -inf, as PyTorch gives (there is no max to shift by).
+  if (reduced == 0) return log(sum(exp(x), d, keepdim));
   // Subtracting the (constant) max keeps exp() finite; it cancels out of the gradient.
   Tensor m = amax(x.detach(), d, true);
   m = where(isinf(m), 0.0, m);
