@@ -79,7 +79,11 @@ TG_HOST_DEVICE inline V pow_value(V a, V b) {
     if (b == V(0.5)) return std::sqrt(a);
     return std::pow(a, b);
   } else {
-    // Integer power by squaring; negative exponents are refused by the front end.
+    // Integer power by squaring. A negative exponent (a tensor's: a number's is refused by the
+    // front end) gives PyTorch's truncated 1 / a^|b|: 1 and -1 keep their powers, all else 0.
+    if constexpr (std::is_signed_v<V>) {
+      if (b < 0) return a == V(1) ? V(1) : a == V(-1) ? ((b & 1) ? V(-1) : V(1)) : V(0);
+    }
     using W = std::conditional_t<std::is_signed_v<V>, int64_t, uint64_t>;
     W base = static_cast<W>(a), result = 1;
     auto e = static_cast<uint64_t>(b);
@@ -107,7 +111,16 @@ TG_HOST_DEVICE inline V trunc_div_value(V a, V b) {
 template <class V>
 TG_HOST_DEVICE inline V floor_div_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
-    return std::floor(a / b);
+    // Python's float //: from fmod, not floor(a / b), whose rounded quotient can cross an
+    // integer (1 // 0.1 is 9: 0.1 is a little above a tenth, and 1 / 0.1 rounds up to 10).
+    if (b == V(0)) return a / b;
+    const V mod = std::fmod(a, b);
+    V div = (a - mod) / b;
+    if (mod != V(0) && ((b < V(0)) != (mod < V(0)))) div -= V(1);
+    if (div == V(0)) return std::copysign(V(0), a / b);
+    V floordiv = std::floor(div);
+    if (div - floordiv > V(0.5)) floordiv += V(1);
+    return floordiv;
   } else {
     V q = trunc_div_value(a, b);
     if constexpr (std::is_signed_v<V>) {

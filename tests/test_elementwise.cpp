@@ -437,6 +437,17 @@ TEST(Binary, IntegerSemantics) {
   EXPECT_THROW_WITH(floor_divide(a, tensor({1, 0, 1, 1})), ValueError, "integer division by zero");
   EXPECT_THROW_WITH(remainder(a, 0), ValueError, "integer division by zero");
   EXPECT_THROW_WITH(pow(tensor({2}), -1), ValueError, "negative integer powers");
+  EXPECT_THROW_WITH(tensor({2}).pow_(-1), ValueError, "pow_: integers to negative integer powers");
+  // A tensor of exponents may hold negative ones (PyTorch's truncated 1 / a^|b|).
+  EXPECT_EQ(vals(pow(tensor({2, 1, -1, -1, 0, 3}), tensor({-1, -3, -3, -2, -1, 2}))),
+            (std::vector<double>{0, 1, -1, 1, 0, 9}));
+  EXPECT_EQ(vals(pow(2, tensor({-1, 0, 3}))), (std::vector<double>{0, 1, 8}));
+  // Float floor division is Python's (from fmod): 1 // 0.1 is 9, not floor(1 / 0.1) = 10.
+  EXPECT_EQ(vals(floor_divide(tensor({1.0, 7.0, -3.0, -1.0}, kFloat64), 0.1)), (std::vector<double>{9, 69, -30, -10}));
+  EXPECT_EQ(vals(floor_divide(tensor({-1.0, 1.0, 0.0}, kFloat64), tensor({0.3, 0.0, -2.0}, kFloat64)))[0], -4.0);
+  EXPECT_EQ(vals(floor_divide(tensor({1.0}, kFloat64), 0.0))[0], INFINITY);
+  EXPECT_TRUE(std::signbit(vals(floor_divide(tensor({0.0}, kFloat64), -2.0))[0]));
+  EXPECT_EQ(vals(tensor({7.5f}).div(tensor({2.5f}), "floor")), (std::vector<double>{3}));
   EXPECT_THROW_WITH(a.div(b, "round"), ValueError, "rounding_mode");
   EXPECT_EQ(vals(tensor({true, false}) + tensor({true, true})), (std::vector<double>{1, 1}));
   EXPECT_THROW_WITH(tensor({true}) - tensor({true}), TypeError, "sub: not supported for two bool operands");
@@ -516,6 +527,22 @@ TEST(Compare, AllOpsAndOperators) {
 }
 
 // ---- clamp, where, lerp, activations --------------------------------------------------------
+
+TEST(Pointwise, ClampBoundsOutsideTheDtypeAndNanBounds) {
+  // -1 for uint8 binds nothing (it was converted to 255 and took every value there).
+  const Tensor u = tensor({0, 3, 255, 7}, kUInt8);
+  EXPECT_EQ(vals(clamp(u, -1, 2)), (std::vector<double>{0, 2, 2, 2}));
+  EXPECT_EQ(vals(clamp(u, 1, 300)), (std::vector<double>{1, 3, 255, 7}));
+  EXPECT_EQ(vals(u.clone().clamp_(-5, 4)), (std::vector<double>{0, 3, 4, 4}));
+  EXPECT_EQ(vals(clamp(tensor({-100, 5}, kInt8), -1000, 1000)), (std::vector<double>{-100, 5}));
+  // A NaN bound tensor gives NaN, as PyTorch's clamp.
+  const std::vector<double> r =
+      vals(clamp(tensor({1.0, NAN, 3.0}, kFloat64), tensor({NAN, 0.0, 5.0}, kFloat64), std::optional<Tensor>()));
+  EXPECT_TRUE(std::isnan(r[0]));
+  EXPECT_TRUE(std::isnan(r[1]));
+  EXPECT_EQ(r[2], 5.0);
+  EXPECT_TRUE(std::isnan(vals(clamp(tensor({1.0}), std::optional<Tensor>(), tensor({NAN})))[0]));
+}
 
 TEST(Pointwise, ClampWhereLerp) {
   Tensor x = tensor({-2.0, -0.5, 0.5, 2.0}, kFloat64);

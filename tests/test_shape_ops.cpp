@@ -23,6 +23,11 @@ TEST(ShapeOps, CatStack) {
 
 TEST(ShapeOps, SplitChunkUnbind) {
   Tensor x = arange(10, kFloat32);
+  // An empty dim gives as many (empty) chunks as asked for, as PyTorch's chunk does.
+  const auto empty_chunks = zeros({0, 3}).chunk(4);
+  ASSERT_EQ(empty_chunks.size(), 4u);
+  EXPECT_EQ(empty_chunks[3].sizes(), (Shape{0, 3}));
+  EXPECT_EQ(arange(4, kFloat32).chunk(3).size(), 2u);  // pieces of ceil(4 / 3) = 2
   auto parts = x.split(4);
   ASSERT_EQ(parts.size(), 3u);
   EXPECT_EQ(vals(parts[2]), (std::vector<double>{8, 9}));

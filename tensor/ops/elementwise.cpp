@@ -101,11 +101,14 @@ void check_integer_operands(BinaryOp op, const char* name, DType compute, const 
   if (is_floating_point(compute)) return;
   const bool divides = op == BinaryOp::FloorDivide || op == BinaryOp::TruncDivide || op == BinaryOp::Remainder ||
                        op == BinaryOp::Fmod;
-  if (divides) {
-    TG_CHECK_VALUE(!any(eq(other, 0)).item<bool>(), "{}: integer division by zero", name);
-  } else if (op == BinaryOp::Pow && compute != kUInt8) {
-    TG_CHECK_VALUE(!any(lt(other, 0)).item<bool>(), "{}: integers to negative integer powers are not allowed", name);
-  }
+  if (divides) TG_CHECK_VALUE(!any(eq(other, 0)).item<bool>(), "{}: integer division by zero", name);
+}
+// A negative number as an integer tensor's exponent is refused, as PyTorch does (a tensor of
+// exponents may hold negative ones: they give 0, or +-1 for bases +-1).
+void check_integer_exponent(BinaryOp op, const char* name, DType compute, const Scalar& exponent) {
+  if (op != BinaryOp::Pow || is_floating_point(compute) || compute == kUInt8) return;
+  TG_CHECK_VALUE(exponent.is_floating_point() || exponent.is_bool() || exponent.to_int() >= 0,
+                 "{}: integers to negative integer powers are not allowed", name);
 }
 
 Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
@@ -134,6 +137,7 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Scalar& other, const Sca
   const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.name, self, "self");
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
+  check_integer_exponent(op, info.name, compute, other);
   return binary_op(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);
 }
 
@@ -180,6 +184,7 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Scalar& other, c
   const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.inplace_name, self, "self");
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
+  check_integer_exponent(op, info.inplace_name, compute, other);
   return binary_op_(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);
 }
 

@@ -12,6 +12,27 @@
 namespace tg {
 namespace {
 
+// An integer bound beyond an integer dtype's range binds at its end, as PyTorch's wider
+// comparison does (converted as it was, -1 became 255 for uint8 and took every value there).
+std::optional<Scalar> within_range(const std::optional<Scalar>& s, DType dt) {
+  if (!s || !s->is_integral()) return s;
+  int64_t lo = 0, hi = 0;
+  switch (dt) {
+    case kUInt8:
+      hi = 255;
+      break;
+    case kInt8:
+      lo = -128, hi = 127;
+      break;
+    case kInt32:
+      lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+      break;
+    default:
+      return s;
+  }
+  return Scalar(std::clamp(s->to_int(), lo, hi));
+}
+
 Tensor clamp_impl(const char* name, const Tensor& self, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
   ops::check_defined(name, self, "input");
   TG_CHECK(lo || hi, "{}: at least one of min and max must be given", name);
@@ -22,9 +43,11 @@ Tensor clamp_impl(const char* name, const Tensor& self, const std::optional<Scal
   if (lo) rt.add(*lo);
   if (hi) rt.add(*hi);
   const DType dt = rt.result();
+  const std::optional<Scalar> lo_in = within_range(lo, dt), hi_in = within_range(hi, dt);
   Tensor in = ops::cast(self, dt);
   Tensor out = ops::empty_like_inputs(self.sizes(), dt, self.device(), {&in});
-  be.clamp(dt, ops::make_loop(out, {&in}), out.data_ptr(), in.data_ptr(), lo ? &*lo : nullptr, hi ? &*hi : nullptr);
+  be.clamp(dt, ops::make_loop(out, {&in}), out.data_ptr(), in.data_ptr(), lo_in ? &*lo_in : nullptr,
+           hi_in ? &*hi_in : nullptr);
   if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::clamp_node(self, self, lo, hi));
   return out;
 }
@@ -42,8 +65,9 @@ Tensor clamp(const Tensor& self, const std::optional<Tensor>& min, const std::op
   TG_CHECK((min && min->defined()) || (max && max->defined()), "clamp: at least one of min and max must be given");
   // Composed so that the bounds get gradients too (where the input is clipped to them).
   Tensor r = self;
-  if (min && min->defined()) r = where(lt(r, *min), *min, r);
-  if (max && max->defined()) r = where(gt(r, *max), *max, r);
+  // A NaN bound gives NaN, as PyTorch's clamp (a comparison with NaN alone would keep x).
+  if (min && min->defined()) r = where(logical_or(lt(r, *min), isnan(*min)), *min, r);
+  if (max && max->defined()) r = where(logical_or(gt(r, *max), isnan(*max)), *max, r);
   return r;
 }
 
@@ -59,8 +83,9 @@ const Tensor& clamp_(const Tensor& self, const std::optional<Scalar>& min, const
   autograd::check_inplace(self, "clamp_");
   const bool record = autograd::needs_grad(self);
   Tensor original = record ? tg::clone(self) : Tensor();
-  be.clamp(self.dtype(), ops::make_loop(self, {&self}), self.data_ptr(), self.data_ptr(), min ? &*min : nullptr,
-           max ? &*max : nullptr);
+  const std::optional<Scalar> lo = within_range(min, self.dtype()), hi = within_range(max, self.dtype());
+  be.clamp(self.dtype(), ops::make_loop(self, {&self}), self.data_ptr(), self.data_ptr(), lo ? &*lo : nullptr,
+           hi ? &*hi : nullptr);
   ops::bump_version(self);
   if (record) autograd::rebase_history(self, autograd::derivatives::clamp_node(self, original, min, max));
   return self;

@@ -120,6 +120,8 @@ tensor_list chunk(const Tensor& self, int64_t chunks, int64_t dim, SourceLoc loc
   TG_CHECK(self.dim() > 0, "chunk: cannot split a 0-dim tensor");
   const int d = wrap_dim(dim, self.dim(), "chunk");
   const int64_t size = self.sizes()[d];
+  // An empty dim gives `chunks` empty pieces, as PyTorch's chunk does.
+  if (size == 0) return split_with_sizes(self, std::vector<int64_t>(static_cast<size_t>(chunks), 0), d);
   return split(self, std::max<int64_t>(1, (size + chunks - 1) / chunks), d);
 }
 
