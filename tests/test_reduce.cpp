@@ -229,6 +229,16 @@ TEST(Reduce, VarStdNormLogsumexp) {
   EXPECT_TRUE(close(tensor({1000.0, 1000.0}, kFloat64).logsumexp({0}), tensor(1000.0 + std::log(2.0), kFloat64)));
   EXPECT_EQ(tensor({-INFINITY, -INFINITY}).logsumexp({0}).item<float>(), -INFINITY);
   EXPECT_EQ(x.logsumexp({0, 1}, true).sizes(), (Shape{1, 1}));
+  // A zero deviation (equal values, or one) has a zero gradient, as in PyTorch, not NaN.
+  const Tensor c = tensor({{2.0, 2.0, 2.0}, {1.0, 2.0, 4.0}}, kFloat64).requires_grad_();
+  c.std({1}, 0).sum().backward();
+  const std::vector<double> cg = vals(c.grad());
+  EXPECT_EQ(cg[0], 0.0);
+  EXPECT_EQ(cg[2], 0.0);
+  EXPECT_NEAR(cg[3], (1.0 - 7.0 / 3) / (3 * std::sqrt(14.0 / 9)), 1e-12);
+  const Tensor one = tensor({3.0}, kFloat64).requires_grad_();
+  one.std({0}, 0).backward();
+  EXPECT_EQ(vals(one.grad()), (std::vector<double>{0}));
   // Over an empty dim: log(0), -inf per result, as PyTorch gives.
   const Tensor empty_rows = zeros({3, 0}).logsumexp({1});
   EXPECT_EQ(empty_rows.sizes(), (Shape{3}));

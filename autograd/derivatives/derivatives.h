@@ -52,6 +52,8 @@ std::shared_ptr<Node> amax_amin_node(const char* name, const Tensor& self, const
 std::shared_ptr<Node> evenly_distributed_node(const char* name, const Tensor& self, const Tensor& result);
 std::shared_ptr<Node> indexed_extreme_node(const char* name, const Tensor& self, const Tensor& indices, int64_t dim,
                                       bool keepdim);
+// std = sqrt(var): the gradient flows to var, zero where std is zero.
+std::shared_ptr<Node> std_node(const Tensor& var, const Tensor& result);
 std::shared_ptr<Node> norm_node(const Tensor& self, const Tensor& result, double p, const Shape& dims, bool keepdim);
 
 // Scans along dim; `result` is the op's output, `indices` cummax/cummin's positions.

@@ -120,4 +120,15 @@ std::shared_ptr<Node> norm_node(const Tensor& self, const Tensor& result, double
   return node;
 }
 
+std::shared_ptr<Node> std_node(const Tensor& var, const Tensor& result) {
+  auto node = make_node("StdBackward", {&var}, [](const Node& n, const tensor_list& g) -> tensor_list {
+    // d sqrt(v) / dv = 1 / (2 sqrt(v)); zero where the deviation is zero (constant or single
+    // values), as PyTorch's, rather than inf times a zero gradient of var.
+    const Tensor std = n.saved(0);
+    return {where(eq(std, 0), 0.0, g[0] / (std * 2.0))};
+  });
+  node->save(result, /*is_output=*/true);
+  return node;
+}
+
 }  // namespace tg::autograd::derivatives

@@ -269,7 +269,14 @@ Tensor var(const Tensor& self, const Shape& dims, double correction, bool keepdi
 
 Tensor std(const Tensor& self, const Shape& dims, double correction, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("std", loc);
-  return sqrt(var(self, dims, correction, keepdim));
+  const Tensor v = var(self, dims, correction, keepdim);
+  Tensor out;
+  {
+    AutoGradMode no_grad(false);
+    out = sqrt(v);
+  }
+  if (autograd::needs_grad(v)) autograd::set_history(out, autograd::derivatives::std_node(v, out));
+  return out;
 }
 
 Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim, SourceLoc loc) {
