@@ -13,3 +13,4 @@ from . import _factory_kwargs  # noqa: E402,F401  (device= and dtype= on the lay
 from . import _state_dict  # noqa: E402,F401  (state_dict's hooks, extra state and options, in Python)
 from . import _module_methods  # noqa: E402,F401  (set_submodule, to_empty)
 from . import _sync_batchnorm  # noqa: E402,F401  (SyncBatchNorm.convert_sync_batchnorm)
+from ._embedding import Embedding, EmbeddingBag  # noqa: E402  (max_norm, scale_grad_by_freq, from_pretrained)

@@ -144,3 +144,6 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     return interpolate(input, size, scale_factor, mode, align_corners)  # noqa: F405
+
+
+from ._embedding import embedding, embedding_bag  # noqa: E402  (max_norm, norm_type, scale_grad_by_freq)
