@@ -468,8 +468,10 @@ TEST(Functional, InstanceNormChannelDropoutPixelShuffleAndPadLayers) {
                     (x - rm.view({3, 1, 1})) / sqrt(rv.view({3, 1, 1}) + 1e-5)));
   nn::InstanceNorm2d in2(3, nn::BatchNormOptions{.affine = true, .track_running_stats = true});
   EXPECT_EQ(in2->parameters().size(), 2u);
-  EXPECT_EQ(in2->buffers().size(), 2u);
+  EXPECT_EQ(in2->buffers().size(), 3u);  // PyTorch's state dict keys: num_batches_tracked too, never counted
+  EXPECT_EQ(in2->num_batches_tracked.dtype(), kInt64);
   in2(x);
+  EXPECT_EQ(in2->num_batches_tracked.item<int64_t>(), 0);
   in2->eval();
   EXPECT_TRUE(close(in2(x[0]), in2(x).narrow(0, 0, 1).squeeze(0)));  // unbatched [C, H, W]
   EXPECT_EQ(nn::InstanceNorm1d(3)(randn({2, 3, 7}, gen)).sizes(), Shape({2, 3, 7}));

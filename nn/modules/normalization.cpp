@@ -98,6 +98,7 @@ InstanceNormImpl::InstanceNormImpl(const char* name, int spatial_dims, int64_t n
   if (options.track_running_stats) {
     register_buffer("running_mean", zeros({num_features}), &running_mean);
     register_buffer("running_var", ones({num_features}), &running_var);
+    register_buffer("num_batches_tracked", zeros({}, kInt64), &num_batches_tracked);
   }
 }
 Tensor InstanceNormImpl::forward(const Tensor& input) {

@@ -93,7 +93,8 @@ class InstanceNormImpl : public Module {
   std::string extra_repr() const override;
   int64_t num_features;
   BatchNormOptions options;
-  Tensor weight, bias, running_mean, running_var;
+  // num_batches_tracked is PyTorch's too (its state dicts hold it), and as there never counted.
+  Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 
  private:
   int spatial_dims_;
