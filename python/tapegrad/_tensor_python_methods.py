@@ -1,6 +1,7 @@
 """Tensor methods written in Python: apply_, map_ and map2_ (a Python callable per element, on
 CPU tensors, as in PyTorch: for small tensors and tests, not for speed), the layout queries,
-nonzero_static, const_data_ptr, the legacy ``new``, and hardshrink / prelu as methods.
+nonzero_static, const_data_ptr, the legacy ``new``, hardshrink / prelu as methods, div_ with a
+rounding_mode, and the in-place operators //= and %=.
 tapegrad's tensors are all dense and strided, so ``layout`` is ``tg.strided``, ``is_sparse`` is
 False and ``to_dense`` returns the tensor."""
 from . import _C
@@ -106,8 +107,26 @@ def prelu(self, weight):
     return F.prelu(self, weight)
 
 
-for _fn in (apply_, map_, map2_, to_dense, nonzero_static, const_data_ptr, new, hardshrink, prelu):
+_true_div_ = Tensor.div_
+
+
+def div_(self, other, *, rounding_mode=None):
+    """In-place division; rounding_mode "trunc" or "floor" rounds the quotient, as div's."""
+    if rounding_mode is None:
+        return _true_div_(self, other)
+    result = self.div(other, rounding_mode=rounding_mode)
+    if not _C.can_cast(result.dtype, self.dtype):
+        raise TypeError(f"div_: the result type {result.dtype} can't be cast to the tensor's dtype {self.dtype}")
+    return self.copy_(result)
+
+
+for _fn in (apply_, map_, map2_, to_dense, nonzero_static, const_data_ptr, new, hardshrink, prelu, div_):
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.layout = property(lambda self: strided, doc="The memory layout: always tg.strided.")
 for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn", "is_nested"):
     setattr(Tensor, _name, property(lambda self: False, doc="False: tapegrad's tensors are dense and strided."))
+# x //= y and x %= y in place, as PyTorch's (and Python 2's names for / and /=).
+Tensor.__ifloordiv__ = lambda self, other: self.floor_divide_(other)
+Tensor.__imod__ = lambda self, other: self.remainder_(other)
+Tensor.__idiv__ = Tensor.__itruediv__
+Tensor.__rdiv__ = Tensor.__rtruediv__

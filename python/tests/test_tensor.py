@@ -443,3 +443,21 @@ def test_printoptions_match_pytorch():
     with pytest.raises(TypeError, match="linewidth must be an int, got str"):
         tg.set_printoptions(linewidth="80")
     assert tg.get_printoptions() == dict(precision=4, threshold=1000, edgeitems=3, linewidth=80, sci_mode=None)
+
+
+def test_inplace_floor_division_remainder_and_rounded_div_():
+    x = tg.tensor([7, -7])
+    same = x
+    x //= 2
+    assert same is x and x.tolist() == [3, -4]
+    x %= 3
+    assert x.tolist() == [0, 2]
+    f = tg.tensor([7.5, -7.5])
+    assert f.div_(2, rounding_mode="floor") is f and f.tolist() == [3.0, -4.0]
+    i = tg.tensor([7, -7])
+    assert i.div_(2, rounding_mode="trunc").tolist() == [3, -3]
+    with pytest.raises(TypeError, match="can't be cast"):
+        i.div_(2.5, rounding_mode="trunc")
+    h = tg.tensor([1.0, 2.0])
+    h.__idiv__(2)
+    assert h.tolist() == [0.5, 1.0]
