@@ -648,3 +648,13 @@ def test_apply_and_hooks_reach_python_modules():
     inner.register_full_backward_hook(lambda m, gi, go: calls.append(("backward", m is inner)))
     model(tg.ones(1, 2, requires_grad=True)).sum().backward()
     assert calls == [("pre", True), ("post", True), ("backward", True)]
+
+
+def test_init_deprecated_names_warn_and_initialise():
+    w = tg.zeros(3, 4)
+    with pytest.warns(FutureWarning, match="nn.init.constant_"):
+        nn.init.constant(w, 0.5)
+    assert w.tolist() == [[0.5] * 4] * 3
+    with pytest.warns(FutureWarning, match="xavier_uniform_"):
+        nn.init.xavier_uniform(w)
+    assert float(w.abs().max()) <= (6 / 7) ** 0.5
