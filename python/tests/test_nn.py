@@ -658,3 +658,16 @@ def test_init_deprecated_names_warn_and_initialise():
     with pytest.warns(FutureWarning, match="xavier_uniform_"):
         nn.init.xavier_uniform(w)
     assert float(w.abs().max()) <= (6 / 7) ** 0.5
+
+
+def test_utils_submodules_at_pytorchs_paths():
+    from tapegrad.nn.utils.clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_
+    from tapegrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+    layer = nn.Linear(3, 2)
+    layer(tg.ones(3)).sum().backward()
+    assert clip_grad_norm_ is nn.utils.clip_grad_norm_ and clip_grad_norm is nn.utils.clip_grad_norm
+    clip_grad_value_(layer.parameters(), 0.5)
+    assert float(layer.weight.grad.abs().max()) <= 0.5
+    vec = parameters_to_vector(layer.parameters())
+    vector_to_parameters(vec * 0, layer.parameters())
+    assert float(layer.weight.abs().sum()) == 0.0

@@ -2,7 +2,7 @@
 conv/linear + batch norm fusion; rnn: sequence padding; parametrize and parametrizations:
 computed weights; prune: pruning masks; stateless: functional_call; skip_init."""
 from ..._C.nn.utils import *  # noqa: F401,F403
-from . import fusion, parametrizations, parametrize, prune, rnn, stateless  # noqa: E402,F401
+from . import clip_grad, convert_parameters, fusion, parametrizations, parametrize, prune, rnn, stateless  # noqa: E402,F401
 from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402,F401
 from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: E402,F401
 from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402,F401
