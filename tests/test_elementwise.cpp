@@ -436,6 +436,7 @@ TEST(Binary, IntegerSemantics) {
   EXPECT_EQ(vals(floor_divide(big, -1)).size(), 1u);  // no trap on INT_MIN / -1
   EXPECT_THROW_WITH(floor_divide(a, tensor({1, 0, 1, 1})), ValueError, "integer division by zero");
   EXPECT_THROW_WITH(remainder(a, 0), ValueError, "integer division by zero");
+  EXPECT_EQ(floor_divide(tensor(std::vector<int64_t>{}), 0).numel(), 0);  // nothing divided, as PyTorch
   EXPECT_THROW_WITH(pow(tensor({2}), -1), ValueError, "negative integer powers");
   EXPECT_THROW_WITH(tensor({2}).pow_(-1), ValueError, "pow_: integers to negative integer powers");
   // A tensor of exponents may hold negative ones (PyTorch's truncated 1 / a^|b|).

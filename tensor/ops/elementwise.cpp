@@ -120,7 +120,7 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
   const Shape shape = broadcast_shapes(self.sizes(), other.sizes(), info.name);
   Tensor a = ops::cast(self, compute), b = ops::cast(other, compute);
-  check_integer_operands(op, info.name, compute, b);
+  if (shape.numel() > 0) check_integer_operands(op, info.name, compute, b);  // an empty result divides nothing
   // fmax/fmin differ from maximum/minimum only at NaN, which bools do not hold.
   if (compute == kBool && op == BinaryOp::Fmax) op = BinaryOp::Maximum;
   if (compute == kBool && op == BinaryOp::Fmin) op = BinaryOp::Minimum;
@@ -162,7 +162,7 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, c
            self.sizes(), other.sizes(), self.sizes());
   autograd::check_inplace(self, info.inplace_name);
   Tensor b = ops::cast(other, compute);
-  check_integer_operands(op, info.inplace_name, compute, b);
+  if (self.numel() > 0) check_integer_operands(op, info.inplace_name, compute, b);
   const bool record = is_floating_point(compute) && autograd::needs_grad(self, other);
   Tensor original = record && (info.saves & kSaveSelf) ? tg::clone(self) : Tensor();  // keeps the old history for double backward
   if (compute == self.dtype()) {
