@@ -85,3 +85,22 @@ def test_against_torch():
     tb = torch.nn.EmbeddingBag.from_pretrained(torch.tensor(w), freeze=False, max_norm=1.0, mode="mean")
     np.testing.assert_allclose(np.asarray(gb(tg.tensor(idx)).detach()), tb(torch.tensor(idx)).detach().numpy(),
                                rtol=1e-10)
+
+
+def test_layers_without_the_options_stay_in_cpp():
+    # Without max_norm or scale_grad_by_freq the lookup is the C++ layer's alone (no Python
+    # forward per call); those options are then refused afterwards rather than ignored.
+    plain = nn.Embedding(5, 3)
+    assert type(plain).forward is tg._C.nn.Embedding.forward
+    assert isinstance(plain, nn.Embedding) and plain.max_norm is None
+    with pytest.raises(ValueError, match="give max_norm when the layer is made"):
+        plain.max_norm = 1.0
+    with pytest.raises(ValueError, match="give scale_grad_by_freq"):
+        nn.EmbeddingBag(5, 3).scale_grad_by_freq = True
+    optioned = nn.Embedding(5, 3, None, 1.0)  # max_norm given positionally, as PyTorch's order allows
+    assert isinstance(optioned, nn.Embedding) and optioned.max_norm == 1.0
+    optioned.max_norm = 0.5
+    optioned(tg.tensor([2]))
+    assert np.linalg.norm(np.asarray(optioned.weight.detach())[2]) <= 0.5 + 1e-6
+    optioned.max_norm = None  # and off again
+    assert optioned.max_norm is None

@@ -139,6 +139,14 @@ def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retai
                                   create_graph=create_graph, allow_unused=True))
 
 
+def _linearised(outputs, inputs):
+    """(u, J^T u): placeholders u shaped as outputs and the vector-Jacobian product, recorded with
+    create_graph. It is linear in u, so u's values do not matter (zeros keep inf and NaN out) and
+    its gradient with respect to u, applied to v, is J v: forward mode from two backward passes."""
+    us = tuple(_C.zeros_like(out).requires_grad_() for out in outputs)
+    return us, _autograd_grad(outputs, inputs, us, create_graph=True)
+
+
 _ZERO_MESSAGES = {
     "back": "The output of the user-provided function is independent of input {i}. This is not allowed in strict "
             "mode.",
@@ -195,10 +203,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         outputs = func(*inputs)
         is_outputs_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
         _check_requires_grad(outputs, "outputs", strict=strict)
-        # The backward pass is linear in grad_outputs, so their values do not matter (zeros keep
-        # inf and NaN out); what matters is that the gradient records its dependence on them.
-        grad_outputs = tuple(_C.zeros_like(out).requires_grad_() for out in outputs)
-        grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
+        grad_outputs, grad_inputs = _linearised(outputs, inputs)
         _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
@@ -314,8 +319,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     with enable_grad():
         is_inputs_tuple, inputs, v, is_outputs_tuple, outputs, jac = _scalar_function_and_gradient(
             "hvp", func, inputs, v, create_graph, strict)
-        grad_jac = tuple(_C.zeros_like(inp).requires_grad_() for inp in inputs)
-        double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
+        grad_jac, double_back = _linearised(jac, inputs)
         _check_requires_grad(jac, "hessian", strict=strict)
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         grad_res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)

@@ -11,7 +11,7 @@ forward-mode AD: jvp uses the double-backward trick, jacfwd builds the same Jaco
 import functools
 
 from .. import _C
-from ..autograd.functional import _basis
+from ..autograd.functional import _autograd_grad, _basis, _linearised
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..utils._pytree import tree_flatten, tree_unflatten
 
@@ -74,15 +74,7 @@ class _Level:
     def grads(self, outputs, cotangents, retain_graph=None, create_graph=None):
         """d(sum <outputs, cotangents>)/d(inputs), zeros for the inputs no output reaches."""
         create_graph = self.create_graph if create_graph is None else create_graph
-        outs, cts = [], []
-        for out, ct in zip(outputs, cotangents):
-            if out.requires_grad:
-                outs.append(out)
-                cts.append(_C.ones_like(out) if ct is None else ct)
-        if outs:
-            gs = _C.autograd.grad(outs, self.inputs, cts, retain_graph, create_graph, True)
-        else:
-            gs = [None] * len(self.inputs)
+        gs = _autograd_grad(outputs, self.inputs, cotangents, create_graph=create_graph, retain_graph=retain_graph)
         return [_C.zeros_like(x) if g is None else (g if create_graph else g.detach()) for g, x in zip(gs, self.inputs)]
 
     def finish(self, tree):
@@ -207,19 +199,8 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         output = func(*level.tree())
         output, aux = _split_aux(output, has_aux, "jvp")
         out_leaves, out_spec = _tensor_leaves(output, "jvp")
-        # The backward pass is linear in its grad_outputs u, so their values do not matter (zeros
-        # keep inf and NaN out); what matters is that J^T u records its dependence on u.
-        us = [_C.zeros_like(o).requires_grad_() for o in out_leaves]
-        pairs = [(o, u) for o, u in zip(out_leaves, us) if o.requires_grad]
-        if pairs:
-            vjps = _C.autograd.grad([o for o, _ in pairs], level.inputs, [u for _, u in pairs], None, True, True)
-        else:
-            vjps = [None] * len(level.inputs)
-        used = [(g, t) for g, t in zip(vjps, t_leaves) if g is not None and g.requires_grad]
-        if used:
-            jvps = _C.autograd.grad([g for g, _ in used], us, [t for _, t in used], None, level.create_graph, True)
-        else:
-            jvps = [None] * len(us)
+        us, vjps = _linearised(out_leaves, level.inputs)
+        jvps = _autograd_grad(vjps, us, t_leaves, create_graph=level.create_graph)
         if strict and any(j is None for j in jvps):
             raise RuntimeError("jvp(f, primals, tangents, strict=True): The output of f is independent of the inputs. "
                                "This is not allowed with strict=True.")

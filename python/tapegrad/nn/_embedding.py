@@ -6,6 +6,8 @@ max_norm renormalises the looked-up rows of the weight in place before the looku
 embedding_renorm_; scale_grad_by_freq divides each row's gradient by how often the batch looks
 it up (the values are unchanged). There are no sparse tensors: sparse=True is an error.
 """
+import inspect
+
 from .. import _C
 from ..autograd.grad_mode import no_grad
 from .parameter import Parameter
@@ -73,16 +75,58 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 def _set_weight(module, weight, freeze):
     if weight is not None:
         if list(weight.shape) != [module.num_embeddings, module.embedding_dim]:
-            raise ValueError(f"{type(module).__name__}: shape of weight does not match num_embeddings and "
-                             f"embedding_dim: expected {[module.num_embeddings, module.embedding_dim]}, got "
-                             f"{list(weight.shape)}")
+            raise ValueError(f"{module._layer}: shape of weight does not match num_embeddings and embedding_dim: "
+                             f"expected {[module.num_embeddings, module.embedding_dim]}, got {list(weight.shape)}")
         module.weight = Parameter(weight, requires_grad=not freeze)
     elif freeze:
         module.weight.requires_grad_(False)
 
 
-class Embedding(_C.nn.Embedding):
+def _pretrained_shape(embeddings):
+    if embeddings.dim() != 2:
+        raise ValueError(f"Embeddings parameter is expected to be 2-dimensional, got shape {list(embeddings.shape)}")
+    return embeddings.shape
+
+
+def _fixed_option(name, default):
+    """max_norm or scale_grad_by_freq: settable later only on a layer made with a Python forward."""
+    key = "_" + name
+
+    def get(self):
+        return self.__dict__.get(key, default)
+
+    def set(self, value):
+        if value != default and not self._python_forward:
+            raise ValueError(f"{self._layer}: give {name} when the layer is made ({self._layer}(..., {name}=...) or "
+                             "from_pretrained): a layer made without it looks rows up in C++ alone")
+        self.__dict__[key] = value
+
+    return property(get, set)
+
+
+class _Table:
+    """What Embedding and EmbeddingBag share. max_norm and scale_grad_by_freq need a forward in
+    Python; without them the layer is the C++ one alone (a Python forward costs about 1 us more
+    per call, 2 us through C++ containers), so __new__ picks the class with that forward only when
+    they are given."""
+    _python_forward = False
+    max_norm = _fixed_option("max_norm", None)
+    scale_grad_by_freq = _fixed_option("scale_grad_by_freq", False)
+
+    def __new__(cls, *args, **kwargs):
+        if not cls._python_forward:
+            try:
+                given = inspect.signature(cls.__init__).bind(None, *args, **kwargs).arguments
+            except TypeError:  # __init__ says what is wrong
+                given = {}
+            if given.get("max_norm") is not None or given.get("scale_grad_by_freq"):
+                cls = cls._with_python_forward
+        return super().__new__(cls)
+
+
+class Embedding(_Table, _C.nn.Embedding):
     """A lookup table [num_embeddings, embedding_dim], as torch.nn.Embedding."""
+    _layer = "Embedding"
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
@@ -92,23 +136,29 @@ class Embedding(_C.nn.Embedding):
         self.padding_idx = padding_idx if padding_idx is None or padding_idx >= 0 else padding_idx + num_embeddings
         _set_weight(self, _weight, _freeze)
 
-    def forward(self, input):
-        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq)
-
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
                         scale_grad_by_freq=False, sparse=False):
         """An Embedding whose weight is ``embeddings`` (shared, not copied), frozen unless
         freeze=False."""
-        if embeddings.dim() != 2:
-            raise ValueError(f"Embeddings parameter is expected to be 2-dimensional, got shape {list(embeddings.shape)}")
-        rows, cols = embeddings.shape
+        rows, cols = _pretrained_shape(embeddings)
         return cls(rows, cols, padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse, _weight=embeddings, _freeze=freeze)
 
 
-class EmbeddingBag(_C.nn.EmbeddingBag):
+class _EmbeddingWithOptions(Embedding):
+    _python_forward = True
+
+    def forward(self, input):
+        return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq)
+
+
+Embedding._with_python_forward = _EmbeddingWithOptions
+
+
+class EmbeddingBag(_Table, _C.nn.EmbeddingBag):
     """Bags of rows reduced by sum, mean or max, as torch.nn.EmbeddingBag (its argument order)."""
+    _layer = "EmbeddingBag"
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
                  mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None, device=None,
@@ -122,18 +172,23 @@ class EmbeddingBag(_C.nn.EmbeddingBag):
         self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
         _set_weight(self, _weight, False)
 
-    def forward(self, input, offsets=None, per_sample_weights=None):
-        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
-                             self.mode, False, per_sample_weights, self.include_last_offset, self.padding_idx)
-
     @classmethod
     def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
                         mode="mean", sparse=False, include_last_offset=False, padding_idx=None):
         """An EmbeddingBag whose weight is ``embeddings`` (shared), frozen unless freeze=False."""
-        if embeddings.dim() != 2:
-            raise ValueError(f"Embeddings parameter is expected to be 2-dimensional, got shape {list(embeddings.shape)}")
-        rows, cols = embeddings.shape
+        rows, cols = _pretrained_shape(embeddings)
         bag = cls(rows, cols, max_norm=max_norm, norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, mode=mode,
                   sparse=sparse, _weight=embeddings, include_last_offset=include_last_offset, padding_idx=padding_idx)
         bag.weight.requires_grad_(not freeze)
         return bag
+
+
+class _EmbeddingBagWithOptions(EmbeddingBag):
+    _python_forward = True
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
+                             self.mode, False, per_sample_weights, self.include_last_offset, self.padding_idx)
+
+
+EmbeddingBag._with_python_forward = _EmbeddingBagWithOptions
