@@ -52,14 +52,11 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         if isinstance(in_dims, tuple) and len(in_dims) != len(args):
             raise ValueError(f"{prefix}: in_dims is not compatible with the structure of `inputs`. in_dims has "
                              f"{len(in_dims)} entries but inputs has {len(args)}.")
-        flat, dims = [], []
+        flat, args_spec = tree_flatten(args)
+        dims = []
         for i, arg in enumerate(args):
-            d = in_dims[i] if isinstance(in_dims, tuple) else in_dims
-            leaves, _ = tree_flatten(arg)
-            flat += leaves
-            dims += _dims_for(d, arg, "in_dims", "inputs", prefix)
-        _, args_spec = tree_flatten(args)
-        batch, sizes = None, []
+            dims += _dims_for(in_dims[i] if isinstance(in_dims, tuple) else in_dims, arg, "in_dims", "inputs", prefix)
+        sizes = []
         for x, d in zip(flat, dims):
             if d is None:
                 continue
@@ -73,9 +70,9 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                                  f"dimensionality {x.dim()} so expected in_dim to satisfy -{x.dim()} <= in_dim < "
                                  f"{x.dim()}.")
             sizes.append(x.shape[d])
-            batch = x.shape[d] if batch is None else batch
-        if batch is None:
+        if not sizes:
             raise ValueError(f"{prefix}: Got all in_dims=None, at least one Tensor must be mapped over")
+        batch = sizes[0]
         if any(s != batch for s in sizes):
             raise ValueError(f"vmap: Expected all tensors to have the same size in the mapped dimension, got sizes "
                              f"{sizes} for the mapped dimension")

@@ -132,7 +132,8 @@ class Embedding(_Table, _C.nn.Embedding):
                  scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
         _check_sparse("Embedding", sparse)
         super().__init__(num_embeddings, embedding_dim, padding_idx=padding_idx, device=device, dtype=dtype)
-        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, scale_grad_by_freq, False
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
+        self.sparse = False
         self.padding_idx = padding_idx if padding_idx is None or padding_idx >= 0 else padding_idx + num_embeddings
         _set_weight(self, _weight, _freeze)
 
@@ -168,7 +169,8 @@ class EmbeddingBag(_Table, _C.nn.EmbeddingBag):
             raise ValueError("EmbeddingBag: max mode does not support scaling the gradient by the frequency")
         super().__init__(num_embeddings, embedding_dim, mode=mode, include_last_offset=include_last_offset,
                          padding_idx=padding_idx, device=device, dtype=dtype)
-        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = max_norm, norm_type, scale_grad_by_freq, False
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
+        self.sparse = False
         self.include_last_offset, self.padding_idx = include_last_offset, padding_idx
         _set_weight(self, _weight, False)
 
