@@ -1,5 +1,6 @@
 // The backward engine (see graph_task.h), autograd::backward / grad, and BackwardStepper.
 #include <algorithm>
+#include <atomic>
 
 #include "autograd/graph_task.h"
 #include "autograd/internal_nodes.h"
@@ -132,6 +133,14 @@ Tensor validate_gradient(const Node& producer, size_t index, Tensor grad, const 
                      op, where);
 }
 
+// A node hook's result: empty keeps `grads`, else it replaces them one for one.
+void replace_gradients(const Node& node, const char* kind, tensor_list& grads, tensor_list replaced) {
+  if (replaced.empty()) return;
+  TG_CHECK(replaced.size() == grads.size(), "{}: a {} returned {} gradients, expected {}", node.name(), kind,
+           replaced.size(), grads.size());
+  grads = std::move(replaced);
+}
+
 bool all_finite(const tensor_list& ts) {
   for (const Tensor& t : ts)
     if (t.defined() && !summarize(t).all_finite) return false;
@@ -140,7 +149,32 @@ bool all_finite(const tensor_list& ts) {
 
 }  // namespace
 
+namespace {
+std::atomic<uint64_t> next_task_id{1};
+// The run in progress on this thread (its hooks may ask about it); runs nest when a hook or a
+// backward formula runs backward itself.
+thread_local const GraphTask* running_task = nullptr;
+}  // namespace
+
+GraphTask::GraphTask(bool retain_graph, bool create_graph)
+    : id_(next_task_id.fetch_add(1, std::memory_order_relaxed)),
+      retain_graph_(retain_graph),
+      create_graph_(create_graph) {}
+
+uint64_t current_backward_id() { return running_task ? running_task->id() : 0; }
+
+bool will_backward_reach(const Tensor& t) {
+  if (!running_task || !t.defined() || !t.requires_grad()) return false;
+  const Edge e = gradient_edge(t);
+  return e.is_valid() && running_task->will_run(e.function.get());
+}
+
 BackwardStepper::Step GraphTask::step(bool keep_gradients) {
+  struct Running {
+    const GraphTask* previous = running_task;
+    explicit Running(const GraphTask* t) { running_task = t; }
+    ~Running() { running_task = previous; }
+  } running(this);
   BackwardStepper::Step st;
   st.node = ready_.top().node;
   ready_.pop();
@@ -155,6 +189,9 @@ BackwardStepper::Step GraphTask::step(bool keep_gradients) {
     if (!grads[i].defined()) continue;
     if (const HookList* hooks = node.output_hooks(static_cast<uint32_t>(i))) grads[i] = hooks->run(grads[i]);
   }
+  const HookList* node_hooks = node.node_hooks();
+  if (node_hooks && !node_hooks->node_pre.empty()) [[unlikely]]
+    for (const auto& [id, hook] : node_hooks->node_pre) replace_gradients(node, "pre-hook", grads, hook(grads));
   if (filtering_ && targets_.count(&node)) {
     for (size_t c = 0; c < captures_.size(); ++c) {
       const Edge& e = captures_[c];
@@ -176,8 +213,13 @@ BackwardStepper::Step GraphTask::step(bool keep_gradients) {
         grads[i] = zeros(m.shape, TensorOptions(m.dtype).device(m.device));
       }
     }
+    const bool post_hooks = node_hooks && !node_hooks->node_post.empty();
+    tensor_list grads_seen = post_hooks ? grads : tensor_list();
     outputs = node.apply(std::move(grads));
     if (is_accumulator) outputs.resize(0);
+    if (post_hooks) [[unlikely]]
+      for (const auto& [id, hook] : node_hooks->node_post)
+        replace_gradients(node, "hook", outputs, hook(outputs, grads_seen));
     TG_CHECK(outputs.size() == node.num_inputs() || is_accumulator,
              "{} returned {} gradients, expected {} (one per input)", node.name(), outputs.size(), node.num_inputs());
     for (size_t i = 0; i < outputs.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "autograd/internal_nodes.h"
+#include "autograd/packed_tensor.h"
 #include "tapegrad/autograd/node.h"
 
 namespace tg::autograd {
@@ -54,6 +55,11 @@ struct Printer {
       for (size_t i = 0; i < node.saved_tensors().size(); ++i) {
         const SavedTensor& s = node.saved_tensors()[i];
         if (!s.defined()) continue;
+        if (const PackedTensor* p = s.packed()) {
+          out += fmt::format("{}   saved {}: {} {} version {} (packed by a saved-tensor hook)\n", indent, i,
+                             p->meta.dtype, p->meta.shape, s.saved_version());
+          continue;
+        }
         const Tensor& t = s.data();
         const bool changed = t.version() != s.saved_version();
         out += fmt::format("{}   saved {}: {} {} version {}{} ({})\n", indent, i, t.dtype(), t.sizes(), s.saved_version(),

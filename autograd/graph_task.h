@@ -15,7 +15,7 @@ namespace tg::autograd {
 
 class GraphTask {
  public:
-  GraphTask(bool retain_graph, bool create_graph) : retain_graph_(retain_graph), create_graph_(create_graph) {}
+  GraphTask(bool retain_graph, bool create_graph);
 
   // Seeds `grad` as the gradient arriving at `edge`.
   void add_root(const Edge& edge, Tensor grad);
@@ -36,6 +36,9 @@ class GraphTask {
     while (!done()) step(false);
   }
   const tensor_list& captured() const { return captured_; }
+  uint64_t id() const { return id_; }
+  // Whether this run will run `n` (after prepare()).
+  bool will_run(const Node* n) const { return deps_.count(n) && executes(n); }
 
  private:
   struct Ready {
@@ -46,6 +49,7 @@ class GraphTask {
   void add_gradient(const Edge& edge, const Tensor& grad);
   bool executes(const Node* n) const { return !filtering_ || needed_.count(n) || targets_.count(n); }
 
+  uint64_t id_;
   bool retain_graph_, create_graph_;
   bool filtering_ = false;
   bool run_accumulators_ = true;

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "autograd/packed_tensor.h"
 #include "autograd/record.h"
 #include "tensor/ops/common.h"
 
@@ -9,6 +10,7 @@ namespace tg::autograd {
 
 struct Node::Extras {
   std::vector<std::shared_ptr<HookList>> output_hooks;
+  std::shared_ptr<HookList> node_hooks;  // node_pre and node_post
   std::unique_ptr<CreationSite> site;
 };
 
@@ -55,6 +57,30 @@ std::shared_ptr<HookList> Node::output_hook_list(uint32_t output_nr) {
   return hooks[output_nr];
 }
 
+std::shared_ptr<HookList>& Node::node_hook_list() {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  if (!extras_->node_hooks) extras_->node_hooks = std::make_shared<HookList>();
+  return extras_->node_hooks;
+}
+
+HookHandle Node::register_prehook(PreHook hook) {
+  TG_CHECK_VALUE(hook != nullptr, "{}.register_prehook: the hook is empty", name());
+  auto& list = node_hook_list();
+  const uint64_t id = list->next_id++;
+  list->node_pre.emplace_back(id, std::move(hook));
+  return HookHandle(list, id);
+}
+
+HookHandle Node::register_hook(PostHook hook) {
+  TG_CHECK_VALUE(hook != nullptr, "{}.register_hook: the hook is empty", name());
+  auto& list = node_hook_list();
+  const uint64_t id = list->next_id++;
+  list->node_post.emplace_back(id, std::move(hook));
+  return HookHandle(list, id);
+}
+
+const HookList* Node::node_hooks() const { return extras_ ? extras_->node_hooks.get() : nullptr; }
+
 const CreationSite* Node::creation_site() const { return extras_ ? extras_->site.get() : nullptr; }
 
 void Node::set_creation_site(std::unique_ptr<CreationSite> site) {
@@ -86,11 +112,24 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
   if (!t.defined()) return;
   version_ = t.version();
   output_nr_ = t.output_nr();
+  if (const auto* hooks = current_saved_tensor_hooks()) [[unlikely]] {
+    packed_ = pack_saved(*hooks, t, is_output);
+    return;
+  }
   // An output refers to its grad_fn, which refers to this: keep a plain alias instead.
   data_ = is_output ? ops::alias(t) : t;
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {
+  if (packed_) {
+    Tensor t = unpack_saved(*packed_, owner);
+    if (is_output_) {
+      t.impl()->grad_fn_ = std::const_pointer_cast<Node>(owner.shared_from_this());
+      t.impl()->output_nr_ = output_nr_;
+      t.impl()->requires_grad_ = true;
+    }
+    return t;
+  }
   if (!data_.defined()) {
     TG_CHECK(!released_,
              "{}: trying to backward through the graph a second time (or to read saved tensors after they were "

@@ -130,6 +130,8 @@ void HookHandle::remove() {
   };
   drop(list->hooks);
   drop(list->post_accumulate);
+  drop(list->node_pre);
+  drop(list->node_post);
 }
 
 Tensor autograd::HookList::run(Tensor grad) const {

@@ -5,11 +5,14 @@ does not). Not a test: a tool to find bugs with, run by hand where torch is inst
 
     PYTHONPATH=build/python python scripts/fuzz_against_torch.py values --seed 1 --cases 3000
     PYTHONPATH=build/python python scripts/fuzz_against_torch.py grads --seed 1 --cases 2000
+    PYTHONPATH=build/python python scripts/fuzz_against_torch.py shapes --seed 1 --cases 3000
     ... --device cuda      (on the GPU machine: tapegrad's and torch's CUDA kernels)
 
 values: elementwise, comparison and reduction ops on inputs of every dtype, with empty and
 size-1 dims, broadcasting, transposed and strided layouts, NaN and infinities. grads: float64
 forward values and gradients of ops and functional layers for a random output gradient.
+shapes: shape, indexing, selection and search ops (cat, gather, scatter, index ops, roll, topk,
+unique, searchsorted, ...) on inputs of every dtype, written once for both libraries.
 Where torch raises, the case is skipped (tapegrad may be more lenient: it promotes).
 """
 import argparse
@@ -134,6 +137,30 @@ class Fuzz:
         return self.run(op, lambda: getattr(torch, op)(t, dim, keepdim=keepdim),
                         lambda: getattr(tg, op)(g, dim, keepdim=keepdim), f"{case} keepdim {keepdim}")
 
+    def shapes(self):
+        """One op of SHAPE_CASES, written once as f(lib, x, fuzz_state) for lib in (torch, tg)."""
+        dtype = random.choice(DTYPES)
+        shape = self.shape()
+        if not shape:
+            shape = (int(self.rng.randint(1, 5)),)
+        t, g = self.pair(shape, dtype)
+        shape = tuple(t.shape)  # the layout pair() chose may transpose or stride it
+        name, make = random.choice(SHAPE_CASES)
+        dim = _dim(self.rng, shape)
+        extra = make(self, shape, dim)  # the index tensors and numbers of the case, for both
+        if extra is None:
+            return None
+        textra, gextra = extra
+        fn = SHAPE_FNS[name]
+        return self.run(name, lambda: fn(torch, t, dim, *textra), lambda: fn(tg, g, dim, *gextra),
+                        f"{dtype}{list(shape)} dim {dim}")
+
+    def both(self, array, dtype="int64"):
+        """An array as a torch and a tapegrad tensor (index tensors, masks)."""
+        a = np.asarray(array)
+        return (torch.tensor(a).to(getattr(torch, dtype)).to(self.device),
+                tg.tensor(a).to(getattr(tg, dtype)).to(self.device))
+
     def grads(self):
         """One op of GRAD_CASES on float64 leaves: forward values and every input's gradient."""
         name, make = random.choice(GRAD_CASES)
@@ -205,6 +232,62 @@ GRAD_CASES = (
        ("sdpa", _layer(lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, is_causal=True),
                        lambda q, k, v: GF.scaled_dot_product_attention(q, k, v, is_causal=True),
                        (2, 2, 3, 4), (2, 2, 3, 4), (2, 2, 3, 4))),
+       ("log_softmax", lambda rng, s: ([rng.randn(*s)], lambda x: x.log_softmax(0), lambda x: x.log_softmax(0))),
+       ("logcumsumexp", lambda rng, s: ([rng.randn(*s)], lambda x: x.logcumsumexp(-1), lambda x: x.logcumsumexp(-1))),
+       ("cummax", lambda rng, s: ([rng.randn(*s)], lambda x: x.cummax(0)[0], lambda x: x.cummax(0)[0])),
+       ("sort", lambda rng, s: ([rng.randn(*s)], lambda x: x.sort(-1)[0], lambda x: x.sort(-1)[0])),
+       ("topk", lambda rng, s: ([rng.randn(3, 6)], lambda x: x.topk(2, 1)[0], lambda x: x.topk(2, 1)[0])),
+       ("median", lambda rng, s: ([rng.randn(3, 5)], lambda x: x.median(1)[0], lambda x: x.median(1)[0])),
+       ("max dim", lambda rng, s: ([rng.randn(*s)], lambda x: x.max(0)[0], lambda x: x.max(0)[0])),
+       ("gather", lambda rng, s: ([rng.randn(3, 4)],
+                                  lambda x: x.gather(1, torch.tensor([[0, 0], [3, 1], [2, 2]], device=x.device)),
+                                  lambda x: x.gather(1, tg.tensor([[0, 0], [3, 1], [2, 2]]).to(x.device)))),
+       ("index_add", _layer(lambda x, v: x.index_add(0, torch.tensor([0, 2, 0], device=x.device), v, alpha=2),
+                            lambda x, v: x.index_add(0, tg.tensor([0, 2, 0]).to(x.device), v, alpha=2), (3, 4), (3, 4))),
+       ("roll", lambda rng, s: ([rng.randn(*s)], lambda x: x.roll(1, 0), lambda x: x.roll(1, 0))),
+       ("repeat", lambda rng, s: ([rng.randn(*s)], lambda x: x.repeat(2, *([1] * x.dim())),
+                                  lambda x: x.repeat(2, *([1] * x.dim())))),
+       ("diagonal", lambda rng, s: ([rng.randn(4, 3)], lambda x: x.diagonal(-1), lambda x: x.diagonal(-1))),
+       ("bmm broadcast", _layer(torch.matmul, tg.matmul, (2, 1, 3, 4), (3, 4, 2))),
+       ("einsum", _layer(lambda a, b: torch.einsum("bij,jk->bik", a, b), lambda a, b: tg.einsum("bij,jk->bik", a, b),
+                         (2, 3, 4), (4, 5))),
+       ("cdist", _layer(torch.cdist, tg.cdist, (2, 3, 4), (2, 5, 4))),
+       ("det", _layer(torch.linalg.det, tg.linalg.det, (2, 3, 3))),
+       ("inv", _layer(torch.linalg.inv, tg.linalg.inv, (3, 3))),
+       ("solve", _layer(torch.linalg.solve, tg.linalg.solve, (3, 3), (3, 2))),
+       ("slogdet", _layer(lambda a: torch.linalg.slogdet(a)[1], lambda a: tg.linalg.slogdet(a)[1], (3, 3))),
+       ("svdvals", _layer(torch.linalg.svdvals, tg.linalg.svdvals, (4, 3))),
+       ("matrix_exp", _layer(torch.linalg.matrix_exp, tg.linalg.matrix_exp, (3, 3))),
+       ("pinv", _layer(torch.linalg.pinv, tg.linalg.pinv, (4, 3))),
+       ("lerp", _layer(torch.lerp, tg.lerp, (3, 4), (3, 4), (4,))),
+       ("addcmul", _layer(lambda a, b, c: torch.addcmul(a, b, c, value=0.5),
+                          lambda a, b, c: tg.addcmul(a, b, c, value=0.5), (3, 1), (1, 4), (3, 4))),
+       ("clamp", lambda rng, s: ([rng.randn(*s)], lambda x: x.clamp(-0.5, 0.7), lambda x: x.clamp(-0.5, 0.7))),
+       ("where", _layer(lambda a, b: torch.where(a > 0, a, b), lambda a, b: tg.where(a > 0, a, b), (3, 4), (4,))),
+       ("batch_norm", _layer(lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True),
+                             lambda x, w, b: GF.batch_norm(x, None, None, w, b, training=True), (4, 3, 2), (3,), (3,))),
+       ("group_norm", _layer(lambda x, w, b: TF.group_norm(x, 2, w, b), lambda x, w, b: GF.group_norm(x, 2, w, b),
+                             (2, 4, 3), (4,), (4,))),
+       ("pad reflect", _layer(lambda x: TF.pad(x, (2, 1), mode="reflect"), lambda x: GF.pad(x, (2, 1), mode="reflect"),
+                              (2, 3, 5))),
+       ("unfold", _layer(lambda x: TF.unfold(x, 2, padding=1, stride=2), lambda x: GF.unfold(x, 2, padding=1, stride=2),
+                         (1, 2, 4, 5))),
+       ("avg_pool2d", _layer(lambda x: TF.avg_pool2d(x, 3, 2, 1, count_include_pad=False),
+                             lambda x: GF.avg_pool2d(x, 3, 2, 1, count_include_pad=False), (1, 2, 5, 6))),
+       ("conv_transpose2d", _layer(lambda x, w: TF.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
+                                   lambda x, w: GF.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
+                                   (1, 4, 3, 3), (4, 2, 3, 3))),
+       ("conv1d groups", _layer(lambda x, w: TF.conv1d(x, w, groups=2, dilation=2, padding=2),
+                                lambda x, w: GF.conv1d(x, w, groups=2, dilation=2, padding=2), (2, 4, 7), (6, 2, 3))),
+       ("grid_sample", lambda rng, s: ([rng.randn(1, 2, 4, 5), rng.rand(1, 3, 3, 2) * 2.2 - 1.1],
+                                       lambda x, g: TF.grid_sample(x, g, align_corners=False),
+                                       lambda x, g: GF.grid_sample(x, g, align_corners=False))),
+       ("smooth_l1", _layer(lambda a, b: TF.smooth_l1_loss(a, b, beta=0.5), lambda a, b: GF.smooth_l1_loss(a, b, beta=0.5),
+                            (3, 4), (3, 4))),
+       ("kl_div", _layer(lambda a, b: TF.kl_div(a, b.softmax(-1), reduction="batchmean"),
+                         lambda a, b: GF.kl_div(a, b.softmax(-1), reduction="batchmean"), (3, 4), (3, 4))),
+       ("bce_with_logits", _layer(lambda a, b: TF.binary_cross_entropy_with_logits(a, b.sigmoid()),
+                                  lambda a, b: GF.binary_cross_entropy_with_logits(a, b.sigmoid()), (3, 4), (3, 4))),
        ("cross_entropy", lambda rng, s: ([rng.randn(4, 5)],
                                          lambda x: TF.cross_entropy(x, torch.tensor([1, 0, 4, 2], device=x.device),
                                                                     label_smoothing=0.1),
@@ -213,16 +296,111 @@ GRAD_CASES = (
 )
 
 
+def _index_along(fuzz, shape, dim, size=None):
+    """An int64 index of the input's shape except `size` along dim, valid for the input."""
+    n = shape[dim]
+    if n == 0:
+        return None
+    ishape = list(shape)
+    ishape[dim] = size if size is not None else int(fuzz.rng.randint(0, n + 2))
+    t, g = fuzz.both(fuzz.rng.randint(0, n, size=ishape))
+    return [t], [g]
+
+
+def _one_of(fuzz, shape, dim):
+    n = shape[dim]
+    if n == 0:
+        return None
+    t, g = fuzz.both(fuzz.rng.randint(-n, n, size=int(fuzz.rng.randint(0, 5))))
+    return [t], [g]
+
+
+def _mask(fuzz, shape, dim):
+    t, g = fuzz.both(fuzz.rng.rand(*shape) < 0.5, "bool")
+    return [t], [g]
+
+
+SHAPE_FNS = {
+    "cat": lambda L, x, d: L.cat([x, x.flip(d)], d),
+    "stack": lambda L, x, d: L.stack([x, x], d),
+    "roll": lambda L, x, d, k: L.roll(x, k, d),
+    "repeat_interleave": lambda L, x, d, k: L.repeat_interleave(x, k, d),
+    "narrow": lambda L, x, d, k: x.narrow(d, 0, min(k, x.shape[d])),
+    "chunk": lambda L, x, d, k: tuple(L.chunk(x, k, d)),
+    "split": lambda L, x, d, k: tuple(L.split(x, k, d)),
+    "movedim": lambda L, x, d: L.movedim(x, d, 0),
+    "diagonal": lambda L, x, d, k: L.diagonal(x, k, 0, -1) if x.dim() >= 2 else x,
+    "triu": lambda L, x, d, k: L.triu(x, k) if x.dim() >= 2 else x,
+    "flatten": lambda L, x, d: L.flatten(x, min(d % x.dim(), x.dim() - 1)),
+    "diff": lambda L, x, d: L.diff(x, 1, d),
+    "gather": lambda L, x, d, i: L.gather(x, d, i),
+    "take_along_dim": lambda L, x, d, i: L.take_along_dim(x, i, d),
+    "index_select": lambda L, x, d, i: L.index_select(x, d, i),
+    "index_fill": lambda L, x, d, i: x.index_fill(d, i, 1),
+    "scatter": lambda L, x, d, i: x.scatter(d, i, x.narrow(d, 0, i.shape[d]) if i.shape[d] <= x.shape[d] else x),
+    "scatter_add": lambda L, x, d, i: x.scatter_add(d, i, x.narrow(d, 0, i.shape[d])),
+    "masked_fill": lambda L, x, d, m: x.masked_fill(m, 2),
+    "masked_select": lambda L, x, d, m: L.masked_select(x, m),
+    "where": lambda L, x, d, m: L.where(m, x, x.flip(d)),
+    "nonzero": lambda L, x, d: L.nonzero(x),
+    "topk": lambda L, x, d, k: tuple(L.topk(x, min(k, x.shape[d]), d)[0:1]),
+    "kthvalue": lambda L, x, d, k: L.kthvalue(x, min(k, x.shape[d]) or 1, d)[0],
+    "median": lambda L, x, d: L.median(x, d)[0],
+    "cummax": lambda L, x, d: tuple(L.cummax(x, d)),
+    "argsort": lambda L, x, d: L.argsort(x, d, stable=True),
+    "unique": lambda L, x, d: tuple(L.unique(x, sorted=True, return_inverse=True, return_counts=True)),
+    "unique_consecutive": lambda L, x, d: tuple(L.unique_consecutive(x, return_counts=True, dim=d)),
+    "searchsorted": lambda L, x, d, s, q, right: L.searchsorted(s, q, right=bool(right)),
+    "bucketize": lambda L, x, d, s, q, right: L.bucketize(q, s[(0,) * (s.dim() - 1)], right=bool(right)),
+    "clamp": lambda L, x, d, lo, hi: L.clamp(x, lo, hi),
+    "count_nonzero": lambda L, x, d: L.count_nonzero(x),
+    "trace": lambda L, x, d: L.trace(x) if x.dim() == 2 else x,
+    "outer": lambda L, x, d: L.outer(x.flatten(), x.flatten()),
+    "bincount": lambda L, x, d: L.bincount(x.flatten()),
+    "histc": lambda L, x, d: L.histc(x, 5, -3, 3),
+}
+
+
+def _k(fuzz, shape, dim):
+    k = int(fuzz.rng.randint(1, 4))
+    return [k], [k]
+
+
+def _clamp_bounds(fuzz, shape, dim):
+    lo, hi = sorted(fuzz.rng.randint(-5, 10, size=2).tolist())
+    return [lo, hi], [lo, hi]
+
+
+def _search(fuzz, shape, dim):
+    srt = np.sort(fuzz.rng.randint(-10, 20, size=shape), axis=-1)
+    q = fuzz.rng.randint(-12, 22, size=shape[:-1] + (int(fuzz.rng.randint(0, 4)),))
+    right = bool(fuzz.rng.rand() < 0.5)
+    (ts, gs), (tq, gq) = fuzz.both(srt), fuzz.both(q)
+    return [ts, tq, right], [gs, gq, right]
+
+
+_NO_ARGS = ("cat", "stack", "movedim", "flatten", "diff", "nonzero", "median", "cummax", "argsort", "unique",
+            "unique_consecutive", "count_nonzero", "trace", "outer", "bincount", "histc")
+SHAPE_CASES = [(name, lambda fuzz, s, d: ([], [])) for name in _NO_ARGS] + [
+    ("roll", _k), ("repeat_interleave", _k), ("narrow", _k), ("chunk", _k), ("split", _k), ("diagonal", _k),
+    ("triu", _k), ("topk", _k), ("kthvalue", _k),
+    ("gather", _index_along), ("take_along_dim", _index_along), ("scatter", lambda f, s, d: _index_along(f, s, d, 1)),
+    ("scatter_add", lambda f, s, d: _index_along(f, s, d, min(s[d], 2) if s[d] else 1)),
+    ("index_select", _one_of), ("index_fill", _one_of),
+    ("masked_fill", _mask), ("masked_select", _mask), ("where", _mask),
+    ("searchsorted", _search), ("bucketize", _search), ("clamp", _clamp_bounds)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", choices=["values", "grads"])
+    parser.add_argument("mode", choices=["values", "grads", "shapes"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     fuzz = Fuzz(args.seed, args.device)
     for _ in range(args.cases):
-        fuzz.values() if args.mode == "values" else fuzz.grads()
+        getattr(fuzz, args.mode)()
     for name, cases in sorted(fuzz.failures.items()):
         print(f"{name}: {len(cases)} disagreement(s), e.g. " + "; ".join(cases[:3]))
     print(f"{fuzz.checks} checks, {sum(len(c) for c in fuzz.failures.values())} disagreements")

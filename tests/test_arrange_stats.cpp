@@ -138,6 +138,11 @@ TEST(Statistics, HistogramsCountsAndMembership) {
   EXPECT_THROW_WITH(bincount(tensor({1, -1})), ValueError, "bincount: input should contain only non-negative values");
   EXPECT_THROW_WITH(bincount(tensor({1.0})), TypeError, "bincount: input must be an integer tensor");
   EXPECT_THROW_WITH(bincount(tensor({1, 2}), tensor({1.0})), Error, "bincount: weights [1] should have the same shape");
+  // No slices along dim: nothing unique (PyTorch's result), not a reshape error.
+  auto [none, ninv, ncount] = unique_consecutive(zeros({3, 0}), true, true, 1);
+  EXPECT_EQ(none.sizes(), (Shape{3, 0}));
+  EXPECT_EQ(ninv.numel(), 0);
+  EXPECT_EQ(ncount.numel(), 0);
 }
 
 TEST(Statistics, HistogramWithEdges) {

@@ -543,6 +543,13 @@ TEST(Pointwise, ClampBoundsOutsideTheDtypeAndNanBounds) {
   EXPECT_TRUE(std::isnan(r[1]));
   EXPECT_EQ(r[2], 5.0);
   EXPECT_TRUE(std::isnan(vals(clamp(tensor({1.0}), std::optional<Tensor>(), tensor({NAN})))[0]));
+  // A bool tensor is clamped as the type of number bounds (PyTorch's promotion); bool bounds fail.
+  const Tensor b = tensor({1, 0}, kInt64).to(kBool);
+  EXPECT_EQ(clamp(b, -1, 5).dtype(), kInt64);
+  EXPECT_EQ(vals(clamp(b, 0, 0)), (std::vector<double>{0, 0}));
+  EXPECT_EQ(clamp(b, 0.5, 2).dtype(), kFloat32);
+  EXPECT_EQ(vals(clamp(b, 0.5, 2)), (std::vector<double>{1, 0.5}));
+  EXPECT_THROW_WITH(clamp(b, false, true), Error, "clamp: not supported for bool tensors with bool bounds");
 }
 
 TEST(Pointwise, ClampWhereLerp) {

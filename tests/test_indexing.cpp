@@ -320,3 +320,31 @@ TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
   EXPECT_EQ(std::get<0>(unique(tensor({NAN, 1.0f, NAN}))).numel(), 3);  // NaNs are all distinct
   EXPECT_EQ(std::get<0>(unique(zeros({0}))).numel(), 0);
 }
+
+TEST(Index, PyTorchsEdgeRulesForEmptyIndicesNegativeFillsAndBroadcastMasks) {
+  // An empty index selects nothing whatever its shape: gather gives its shape, scatter a copy.
+  const Tensor x = tgtest::leaf({1.0, 2.0, 3.0, 4.0, 5.0, 6.0});
+  const Tensor m = x.reshape({2, 3});
+  const Tensor picked = gather(m, 1, zeros({4, 0}, kInt64));
+  EXPECT_EQ(picked.sizes(), (Shape{4, 0}));
+  EXPECT_EQ(gather(m, 1, zeros({0}, kInt64)).sizes(), (Shape{0}));
+  (picked.sum() + m.sum()).backward();
+  EXPECT_EQ(vals(x.grad()), std::vector<double>(6, 1.0));
+  EXPECT_EQ(vals(scatter(m, 1, zeros({4, 0}, kInt64), ones({1, 1}, kFloat64))), vals(m));
+  EXPECT_EQ(vals(scatter_add(m, 0, zeros({0, 7}, kInt64), ones({1, 1}, kFloat64))), vals(m));
+  EXPECT_THROW_WITH(gather(m, 1, zeros({4, 1}, kInt64)), Error, "gather: the index's size 4 at dim 0 exceeds");
+
+  // index_fill counts negative indices from the end; below -size is still out of range.
+  EXPECT_EQ(vals(index_fill(zeros({3}), 0, tensor({-1, 0}), 2)), (std::vector<double>{2, 0, 2}));
+  EXPECT_THROW_WITH(index_fill(zeros({3}), 0, tensor({-4}), 2), IndexError, "index -4 is out of bounds");
+
+  // Out of place, self and the mask broadcast together; in place, the mask must fit self.
+  const Tensor col = zeros({2, 1});
+  const Tensor row_mask = tensor({1, 0}, kInt64).to(kBool).reshape({1, 2});
+  EXPECT_EQ(vals(masked_fill(col, row_mask, 2)), (std::vector<double>{2, 0, 2, 0}));
+  EXPECT_EQ(masked_fill(col, row_mask, tensor(3.0f)).sizes(), (Shape{2, 2}));
+  EXPECT_EQ(vals(masked_scatter(col, row_mask, ones({4}))), (std::vector<double>{1, 0, 1, 0}));
+  EXPECT_THROW_WITH(col.clone().masked_fill_(row_mask, 2), Error, "masked_fill_: the mask of shape [1, 2]");
+  EXPECT_THROW_WITH(col.clone().masked_scatter_(row_mask, ones({4})), Error,
+                    "masked_scatter_: the mask of shape [1, 2]");
+}

@@ -9,6 +9,7 @@
 #include "tapegrad/autograd/graph.h"
 #include "tapegrad/autograd/hooks.h"
 #include "tapegrad/autograd/node.h"
+#include "tapegrad/autograd/saved_hooks.h"
 #include "tapegrad/autograd/stepper.h"
 #include "tapegrad/cuda.h"
 #include "tapegrad/data.h"

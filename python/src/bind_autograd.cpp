@@ -31,6 +31,41 @@ tg::tensor_list to_tensor_list(py::handle obj) {
   return out;
 }
 
+// What a node hook returned: None keeps the gradients (an empty list), else one per gradient.
+tg::tensor_list replaced_gradients(const py::object& r) {
+  if (r.is_none()) return {};
+  TG_CHECK_TYPE(PyTuple_Check(r.ptr()) || PyList_Check(r.ptr()),
+                "a node hook must return None or a tuple of gradients, got {}", Py_TYPE(r.ptr())->tp_name);
+  return to_tensor_list(r);
+}
+
+// ---- saved-tensor hooks: the packed value is any Python object ----
+class SavedTensorsHooks {
+ public:
+  SavedTensorsHooks(py::object pack, py::object unpack) : pack_(std::move(pack)), unpack_(std::move(unpack)) {}
+  void enter() {
+    TG_CHECK(!guard_, "saved_tensors_hooks: this context is already entered");
+    PyCallable pack = pack_, unpack = unpack_;
+    guard_ = std::make_unique<tg::autograd::SavedTensorHooksGuard>(
+        [pack](const tg::Tensor& t) -> std::any {
+          py::gil_scoped_acquire gil;
+          return PyCallable(pack(t));  // PyCallable: a Python object freed under the GIL
+        },
+        [unpack](const std::any& packed) -> tg::Tensor {
+          py::gil_scoped_acquire gil;
+          py::object r = unpack(std::any_cast<const PyCallable&>(packed).get());
+          TG_CHECK_TYPE(is_tensor(r), "saved_tensors_hooks: the unpack hook must return a Tensor, got {}",
+                        Py_TYPE(r.ptr())->tp_name);
+          return as_tensor(r);
+        });
+  }
+  void exit() { guard_.reset(); }
+
+ private:
+  PyCallable pack_, unpack_;
+  std::unique_ptr<tg::autograd::SavedTensorHooksGuard> guard_;
+};
+
 // ---- anomaly mode: the Python line that called the op ----
 std::string package_dir;  // frames in tapegrad's own .py files are skipped
 
@@ -127,27 +162,49 @@ void bind_autograd_node(py::module_& root) {
   py::class_<tg::autograd::Node, std::shared_ptr<tg::autograd::Node>>(m, "Node")
       .def("name", &tg::autograd::Node::name)
       .def("__repr__", [](const tg::autograd::Node& n) { return fmt::format("<{}>", n.name()); })
-      .def_property_readonly("next_functions", [](const tg::autograd::Node& n) {
-        py::tuple out(n.num_inputs());
-        for (size_t i = 0; i < n.num_inputs(); ++i) {
-          const auto& e = n.next_edge(i);
-          out[i] = py::make_tuple(e.function ? py::cast(e.function) : py::none(), e.input_nr);
-        }
-        return out;
-      })
+      .def_property_readonly("next_functions",
+                             [](const tg::autograd::Node& n) {
+                               py::tuple out(n.num_inputs());
+                               for (size_t i = 0; i < n.num_inputs(); ++i) {
+                                 const auto& e = n.next_edge(i);
+                                 out[i] = py::make_tuple(e.function ? py::cast(e.function) : py::none(), e.input_nr);
+                               }
+                               return out;
+                             })
       .def_property_readonly("sequence_nr", &tg::autograd::Node::sequence_nr)
       .def_property_readonly("num_outputs", &tg::autograd::Node::num_outputs)
-      .def_property_readonly("saved_tensors", [](const tg::autograd::Node& n) {
-        py::list out;
-        for (const auto& s : n.saved_tensors()) out.append(tensor_or_none(s.data()));
-        return out;
-      })
+      .def_property_readonly("saved_tensors",
+                             [](const tg::autograd::Node& n) {
+                               py::list out;
+                               for (const auto& s : n.saved_tensors()) out.append(tensor_or_none(s.data()));
+                               return out;
+                             })
       .def_property_readonly("saved_bytes", &tg::autograd::Node::saved_bytes)
+      .def(
+          "register_prehook",
+          [](tg::autograd::Node& n, py::object fn) {
+            PyCallable hook(std::move(fn));
+            return n.register_prehook([hook](const tg::tensor_list& grad_outputs) {
+              py::gil_scoped_acquire gil;
+              return replaced_gradients(hook(tensors_or_none(grad_outputs)));
+            });
+          },
+          py::arg("hook"), "hook(grad_outputs) runs before the node's backward; it may return new grad_outputs")
+      .def(
+          "register_hook",
+          [](tg::autograd::Node& n, py::object fn) {
+            PyCallable hook(std::move(fn));
+            return n.register_hook([hook](const tg::tensor_list& grad_inputs, const tg::tensor_list& grad_outputs) {
+              py::gil_scoped_acquire gil;
+              return replaced_gradients(hook(tensors_or_none(grad_inputs), tensors_or_none(grad_outputs)));
+            });
+          },
+          py::arg("hook"),
+          "hook(grad_inputs, grad_outputs) runs after the node's backward; it may return new grad_inputs")
       .def_property_readonly("creation_site", [](const tg::autograd::Node& n) -> py::object {
         const auto* site = n.creation_site();
         return site ? py::cast(site->str()) : py::none();
       });
-
 }
 
 void bind_autograd(py::module_& root) {
@@ -190,6 +247,17 @@ void bind_autograd(py::module_& root) {
     return nogil([&] { return tg::autograd::gradgradcheck(f, inputs, gradcheck_options(eps, atol, rtol, raise)); });
   }, py::arg("func"), py::arg("inputs"), py::arg("eps") = 1e-6, py::arg("atol") = 1e-5, py::arg("rtol") = 1e-3,
      py::arg("raise_exception") = true);
+
+  py::class_<SavedTensorsHooks>(m, "_SavedTensorsHooks")
+      .def(py::init<py::object, py::object>(), py::arg("pack_hook"), py::arg("unpack_hook"))
+      .def("_enter", &SavedTensorsHooks::enter)
+      .def("_exit", &SavedTensorsHooks::exit);
+  py::class_<tg::autograd::DisableSavedTensorHooksGuard>(m, "_DisableSavedTensorsHooks")
+      .def(py::init<std::string>(), py::arg("error_message"));
+  py::class_<tg::autograd::SaveOnCpuGuard>(m, "_SaveOnCpu").def(py::init<bool>(), py::arg("pin_memory"));
+  m.def("_saved_tensors_hooks_active", &tg::autograd::saved_tensor_hooks_active);
+  m.def("_current_graph_task_id", &tg::autograd::current_backward_id);
+  m.def("_will_engine_compute", &tg::autograd::will_backward_reach, py::arg("tensor"));
 
   m.def("format_graph", &tg::autograd::format_graph, py::arg("tensor"));
   m.def("to_dot", &tg::autograd::to_dot, py::arg("tensor"));

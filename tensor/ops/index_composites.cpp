@@ -72,7 +72,13 @@ Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Sc
   const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_fill");
   Shape like = self.sizes();
   like[d] = index.defined() ? index.numel() : 0;
-  return scatter(self, d, slice_index("index_fill", self, d, index, like), value);
+  // Negative indices count from the end (as PyTorch's index_fill, unlike index_copy / index_add).
+  Tensor idx = index;
+  if (index.defined() && index.numel() > 0 && !index.is_floating_point()) {
+    const int64_t n = self.dim() == 0 ? 1 : self.sizes()[d];
+    idx = where(logical_and(lt(index, 0), ge(index, -n)), index + n, index);
+  }
+  return scatter(self, d, slice_index("index_fill", self, d, idx, like), value);
 }
 
 const Tensor& index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
@@ -146,17 +152,22 @@ Tensor masked_scatter(const Tensor& self, const Tensor& mask, const Tensor& sour
   ops::check_defined("masked_scatter", mask, "mask");
   ops::check_defined("masked_scatter", source, "source");
   TG_CHECK_TYPE(mask.dtype() == kBool, "masked_scatter: the mask must be a bool tensor, got {}", mask.dtype());
-  TG_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), "masked_scatter") == self.sizes(),
-           "masked_scatter: the mask of shape {} does not broadcast to self's shape {}", mask.sizes(), self.sizes());
-  const Tensor m = mask.expand(self.sizes());
+  // Out of place, self and the mask broadcast together (as in PyTorch).
+  const Shape shape = broadcast_shapes(self.sizes(), mask.sizes(), "masked_scatter");
+  const Tensor m = mask.expand(shape);
   const int64_t count = m.sum().item<int64_t>();
   TG_CHECK(source.numel() >= count, "masked_scatter: the mask selects {} elements but source has only {}", count,
            source.numel());
   std::vector<std::optional<Tensor>> at{m};
-  return index_put(self, at, source.reshape({-1}).slice(0, 0, count), false);
+  return index_put(shape == self.sizes() ? self : self.expand(shape).contiguous(), at,
+                   source.reshape({-1}).slice(0, 0, count), false);
 }
 const Tensor& masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& source, SourceLoc loc) {
   detail::ApiScope scope("masked_scatter_", loc);
+  ops::check_defined("masked_scatter_", self, "input");
+  ops::check_defined("masked_scatter_", mask, "mask");
+  TG_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), "masked_scatter_") == self.sizes(),
+           "masked_scatter_: the mask of shape {} does not broadcast to self's shape {}", mask.sizes(), self.sizes());
   return ops::inplace_via_copy(self, "masked_scatter_",
                                [&](const Tensor& s) { return masked_scatter(s, mask, source); });
 }

@@ -338,6 +338,7 @@ kernels::DimIndexGeometry dim_index_geometry(const Tensor& index, const Tensor& 
 }
 
 void check_scatter_shapes(const char* name, const Tensor& self, const Tensor& index, const Tensor* src, int d) {
+  if (index.numel() == 0) return;  // PyTorch's rule: an empty index selects nothing, whatever its shape
   TG_CHECK(index.dim() == self.dim(), "{}: the index has {} dims but the tensor has {} (shapes {} and {})", name,
            index.dim(), self.dim(), index.sizes(), self.sizes());
   for (int i = 0; i < index.dim(); ++i) {
@@ -411,6 +412,7 @@ Tensor scatter_impl(const char* name, const Tensor& self, int64_t dim, const Ten
   check_scatter_shapes(name, self, index, &src, d);
   TG_CHECK_TYPE(can_cast(src.dtype(), self.dtype()), "{}: a {} source can't be written into a {} tensor", name,
                 src.dtype(), self.dtype());
+  if (index.numel() == 0) return inplace ? self : clone(self);
   Tensor idx = checked_dim_index(name, index, self.dim() == 0 ? 1 : self.sizes()[d], d);
   const bool record = self.is_floating_point() && autograd::needs_grad(self, src);
   if (inplace) {
@@ -434,6 +436,7 @@ Tensor scatter_reduce_impl(const char* name, const Tensor& self, int64_t dim, co
   const ScatterReduction r = scatter_reduction(name, reduce, self.dtype());
   const int d = wrap_dim(dim, self.dim(), name);
   check_scatter_shapes(name, self, index, &src, d);
+  if (index.numel() == 0) return clone(self);
   const Tensor idx = checked_dim_index(name, index, self.dim() == 0 ? 1 : self.sizes()[d], d);
   Tensor out = ops::clone_raw(self);
   if (!include_self) scatter_raw(name, out, d, idx, full(idx.sizes(), r.identity, out.options()), false);
@@ -462,6 +465,7 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, SourceLoc lo
   const int d = wrap_dim(dim, self.dim(), "gather");
   check_scatter_shapes("gather", self, index, nullptr, d);
   TG_CHECK_INDEX(index.dtype() == kInt64, "gather: the index must be an int64 tensor, got {}", index.dtype());
+  if (index.numel() == 0) return self.reshape({-1}).narrow(0, 0, 0).reshape(index.sizes());  // a view: zero gradient
   // The kernel checks the index as it reads it (one pass instead of three).
   Tensor idx = ops::contiguous(index);
   const auto& be = kernels::backend(self.device(), "gather");
@@ -526,23 +530,25 @@ const Tensor& scatter_reduce_(const Tensor& self, int64_t dim, const Tensor& ind
 // ---- masks ------------------------------------------------------------------------------------
 
 namespace {
-void check_mask(const char* name, const Tensor& self, const Tensor& mask) {
+// In place, the mask broadcasts to self's shape; out of place, the two broadcast together.
+void check_mask(const char* name, const Tensor& self, const Tensor& mask, bool inplace = true) {
   ops::check_defined(name, self, "input");
   ops::check_defined(name, mask, "mask");
   TG_CHECK_TYPE(mask.dtype() == kBool, "{}: the mask must be a bool tensor, got {}", name, mask.dtype());
-  TG_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), name) == self.sizes(),
-           "{}: the mask of shape {} is not broadcastable to the tensor's shape {}", name, mask.sizes(), self.sizes());
+  const Shape shape = broadcast_shapes(self.sizes(), mask.sizes(), name);
+  TG_CHECK(!inplace || shape == self.sizes(), "{}: the mask of shape {} is not broadcastable to the tensor's shape {}",
+           name, mask.sizes(), self.sizes());
 }
 }  // namespace
 
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("masked_fill", loc);
-  check_mask("masked_fill", self, mask);
+  check_mask("masked_fill", self, mask, /*inplace=*/false);
   return where(mask, ops::wrapped_scalar(value, self.dtype(), self.device()), self);
 }
 Tensor masked_fill(const Tensor& self, const Tensor& mask, const Tensor& value, SourceLoc loc) {
   detail::ApiScope scope("masked_fill", loc);
-  check_mask("masked_fill", self, mask);
+  check_mask("masked_fill", self, mask, /*inplace=*/false);
   ops::check_defined("masked_fill", value, "value");
   TG_CHECK(value.dim() == 0, "masked_fill: the value must be a 0-dim tensor, got shape {}", value.sizes());
   return where(mask, value.to(self.dtype()), self);

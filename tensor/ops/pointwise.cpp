@@ -36,13 +36,14 @@ std::optional<Scalar> within_range(const std::optional<Scalar>& s, DType dt) {
 Tensor clamp_impl(const char* name, const Tensor& self, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
   ops::check_defined(name, self, "input");
   TG_CHECK(lo || hi, "{}: at least one of min and max must be given", name);
-  TG_CHECK_TYPE(self.dtype() != kBool, "{}: not supported for bool tensors", name);
   const auto& be = kernels::backend(self.device(), name);
   ops::ResultType rt;
   rt.add(self);
   if (lo) rt.add(*lo);
   if (hi) rt.add(*hi);
   const DType dt = rt.result();
+  // A bool tensor with number bounds is clamped as the bounds' type (int64 or float), as in PyTorch.
+  TG_CHECK_TYPE(dt != kBool, "{}: not supported for bool tensors with bool bounds", name);
   const std::optional<Scalar> lo_in = within_range(lo, dt), hi_in = within_range(hi, dt);
   Tensor in = ops::cast(self, dt);
   Tensor out = ops::empty_like_inputs(self.sizes(), dt, self.device(), {&in});

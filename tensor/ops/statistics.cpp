@@ -210,10 +210,10 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, bool r
   const Tensor x = self.detach();
   const int d = dim ? wrap_dim(*dim, std::max<int64_t>(x.dim(), 1), "unique_consecutive") : 0;
   // Rows to compare: the flattened elements, or the slices along dim (flattened).
-  const Tensor rows =
-      dim ? movedim(x.dim() == 0 ? x.reshape({1}) : x, d, 0).reshape({x.dim() == 0 ? 1 : x.sizes()[d], -1})
-          : x.reshape({-1, 1});
-  const int64_t n = rows.sizes()[0];
+  const int64_t n = !dim ? x.numel() : x.dim() == 0 ? 1 : x.sizes()[d];
+  const Tensor rows = n == 0 ? Tensor()
+                      : dim  ? movedim(x.dim() == 0 ? x.reshape({1}) : x, d, 0).reshape({n, x.numel() / n})
+                             : x.reshape({-1, 1});
   const TensorOptions index_options = TensorOptions(kInt64).device(x.device());
   if (n == 0) {
     Tensor inverse = return_inverse ? empty(dim ? Shape{0} : x.sizes(), index_options) : Tensor();

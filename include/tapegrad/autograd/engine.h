@@ -1,5 +1,6 @@
 #pragma once
 // Running the tape backwards.
+#include <cstdint>
 #include <optional>
 
 #include "tapegrad/tensor/tensor.h"
@@ -20,5 +21,11 @@ void backward(const tensor_list& tensors, const tensor_list& grad_tensors = {},
 tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs = {},
                  std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
                  bool allow_unused = false);
+
+// While backward runs on this thread (in a hook, say): an id of that run (0 when none runs), and
+// whether it will deliver a gradient to `t` (run t's grad_fn, or its accumulator for a leaf).
+// A hook on several tensors uses them to know which gradients of the run are still to come.
+uint64_t current_backward_id();
+bool will_backward_reach(const Tensor& t);
 
 }  // namespace tg::autograd

@@ -19,6 +19,9 @@ struct HookList {
   std::function<void(const Tensor&)> retain;
   // A leaf's hooks that run after its gradient is accumulated into .grad, with the leaf.
   std::vector<std::pair<uint64_t, std::function<void(const Tensor&)>>> post_accumulate;
+  // A node's own hooks (Node::register_prehook, Node::register_hook), in its node hook list.
+  std::vector<std::pair<uint64_t, std::function<tensor_list(const tensor_list&)>>> node_pre;
+  std::vector<std::pair<uint64_t, std::function<tensor_list(const tensor_list&, const tensor_list&)>>> node_post;
   // Runs the hooks in registration order, each on the previous one's result.
   Tensor run(Tensor grad) const;
 };

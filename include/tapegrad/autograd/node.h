@@ -2,6 +2,7 @@
 // The tape: each op that records for autograd makes a Node holding what its backward needs and
 // edges to the nodes of its inputs. Walk it from any tensor's grad_fn().
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 namespace tg::autograd {
 
 class Node;
+struct PackedTensor;
 
 // Where a gradient goes: input `input_nr` of `function` (the gradient of that node's output
 // number input_nr). An edge without a function means "no gradient needed".
@@ -32,7 +34,8 @@ struct TensorMeta {
 
 // A tensor kept for backward, with its version when saved: unpacking it after an in-place change
 // is an error that names the node. Outputs of the node itself are kept without their grad_fn (to
-// avoid a cycle) and get it back when unpacked.
+// avoid a cycle) and get it back when unpacked. Under saved-tensor hooks (saved_hooks.h) what the
+// pack hook returned is kept instead, and backward reads the unpack hook's tensor.
 class SavedTensor {
  public:
   SavedTensor() = default;
@@ -40,11 +43,15 @@ class SavedTensor {
   Tensor unpack(const Node& owner) const;
   void release() {
     data_ = Tensor();
+    packed_.reset();
     released_ = true;
   }
-  bool defined() const { return data_.defined(); }
+  bool defined() const { return data_.defined() || packed_ != nullptr; }
+  // Whether the tensor went through a pack hook (data() is then undefined), and what was kept.
+  bool is_packed() const { return packed_ != nullptr; }
+  const PackedTensor* packed() const { return packed_.get(); }
   bool was_released() const { return released_; }
-  // The tensor as saved, without version checks (for inspection).
+  // The tensor as saved, without version checks (for inspection); undefined when packed.
   const Tensor& data() const { return data_; }
   uint32_t saved_version() const { return version_; }
   bool is_output() const { return is_output_; }
@@ -52,6 +59,7 @@ class SavedTensor {
 
  private:
   Tensor data_;
+  std::shared_ptr<const PackedTensor> packed_;
   uint32_t version_ = 0;
   uint32_t output_nr_ = 0;
   bool is_output_ = false;
@@ -98,6 +106,17 @@ class Node : public std::enable_shared_from_this<Node> {
   size_t saved_bytes() const;
   bool saved_released() const { return released_; }
   const CreationSite* creation_site() const;
+
+  // Node hooks, as PyTorch's Node.register_prehook and Node.register_hook. A pre-hook runs on the
+  // gradients of the node's outputs (after their tensor hooks) before apply(); a hook runs on the
+  // gradients apply() returned for its inputs, with those of its outputs. Either may return
+  // replacements (as many as it was given) or an empty list to keep them.
+  using PreHook = std::function<tensor_list(const tensor_list& grad_outputs)>;
+  using PostHook = std::function<tensor_list(const tensor_list& grad_inputs, const tensor_list& grad_outputs)>;
+  HookHandle register_prehook(PreHook hook);
+  HookHandle register_hook(PostHook hook);
+  // The node's hooks, or null when it has none.
+  const HookList* node_hooks() const;
   // Whether backward has to compute the gradient of input i.
   bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].is_valid(); }
 
@@ -125,6 +144,7 @@ class Node : public std::enable_shared_from_this<Node> {
  private:
   struct Extras;
   std::unique_ptr<Extras> extras_;
+  std::shared_ptr<HookList>& node_hook_list();
 };
 
 }  // namespace tg::autograd
