@@ -337,6 +337,17 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::cross_entropy(x, target, {or_undefined(weight), ignore_index, reduction, label_smoothing}); });
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
      py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0);
+  // The Python wrapper (nn/_linear_cross_entropy.py) maps PyTorch's options object to chunk_size.
+  f.def(
+      "_linear_cross_entropy",
+      [](const Tensor& x, const Tensor& w, const Tensor& target, OptTensor linear_bias, OptTensor weight,
+         int64_t ignore_index, F::Reduction reduction, double label_smoothing, int64_t chunk_size) {
+        F::LinearCrossEntropyOptions o{
+            or_undefined(linear_bias), {or_undefined(weight), ignore_index, reduction, label_smoothing}, chunk_size};
+        return nogil([&] { return F::linear_cross_entropy(x, w, target, o); });
+      },
+      py::arg("input"), py::arg("linear_weight"), py::arg("target"), py::arg("linear_bias"), py::arg("weight"),
+      py::arg("ignore_index"), py::arg("reduction"), py::arg("label_smoothing"), py::arg("chunk_size"));
   f.def("nll_loss", [](const Tensor& x, const Tensor& target, OptTensor weight, int64_t ignore_index, F::Reduction reduction) {
     return nogil([&] { return F::nll_loss(x, target, {or_undefined(weight), ignore_index, reduction}); });
   }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,

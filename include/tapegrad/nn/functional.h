@@ -10,6 +10,7 @@
 #include "tapegrad/nn/functional/fold.h"
 #include "tapegrad/nn/functional/grid_sample.h"
 #include "tapegrad/nn/functional/linear.h"
+#include "tapegrad/nn/functional/linear_cross_entropy.h"
 #include "tapegrad/nn/functional/loss.h"
 #include "tapegrad/nn/functional/margin_loss.h"
 #include "tapegrad/nn/functional/normalization.h"

@@ -1,5 +1,5 @@
 """tg.nn: Module (subclass it in Python), the C++ layers, Parameter, Buffer, the Lazy layers,
-AdaptiveLogSoftmaxWithLoss, DataParallel, functional, init, utils."""
+AdaptiveLogSoftmaxWithLoss, LinearCrossEntropyLoss, DataParallel, functional, init, utils."""
 from .._C.nn import *  # noqa: F401,F403
 from . import functional, init, utils  # noqa: E402
 from .parameter import Buffer, Parameter  # noqa: E402
@@ -14,3 +14,4 @@ from . import _state_dict  # noqa: E402,F401  (state_dict's hooks, extra state a
 from . import _module_methods  # noqa: E402,F401  (set_submodule, to_empty)
 from . import _sync_batchnorm  # noqa: E402,F401  (SyncBatchNorm.convert_sync_batchnorm)
 from ._embedding import Embedding, EmbeddingBag  # noqa: E402  (max_norm, scale_grad_by_freq, from_pretrained)
+from ._linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """tg.nn.functional: torch.nn.functional's ops with its names and keywords."""
 from .. import _C
 from .._C.nn.functional import *  # noqa: F401,F403
+from ._linear_cross_entropy import linear_cross_entropy  # noqa: F401
 
 
 def _activation(name):
