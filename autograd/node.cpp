@@ -63,20 +63,23 @@ std::shared_ptr<HookList>& Node::node_hook_list() {
   return extras_->node_hooks;
 }
 
+namespace {
+template <class List, class Hook>
+HookHandle add_node_hook(const std::shared_ptr<HookList>& list, List HookList::*which, Hook hook) {
+  const uint64_t id = list->next_id++;
+  ((*list).*which).emplace_back(id, std::move(hook));
+  return HookHandle(list, id);
+}
+}  // namespace
+
 HookHandle Node::register_prehook(PreHook hook) {
   TG_CHECK_VALUE(hook != nullptr, "{}.register_prehook: the hook is empty", name());
-  auto& list = node_hook_list();
-  const uint64_t id = list->next_id++;
-  list->node_pre.emplace_back(id, std::move(hook));
-  return HookHandle(list, id);
+  return add_node_hook(node_hook_list(), &HookList::node_pre, std::move(hook));
 }
 
 HookHandle Node::register_hook(PostHook hook) {
   TG_CHECK_VALUE(hook != nullptr, "{}.register_hook: the hook is empty", name());
-  auto& list = node_hook_list();
-  const uint64_t id = list->next_id++;
-  list->node_post.emplace_back(id, std::move(hook));
-  return HookHandle(list, id);
+  return add_node_hook(node_hook_list(), &HookList::node_post, std::move(hook));
 }
 
 const HookList* Node::node_hooks() const { return extras_ ? extras_->node_hooks.get() : nullptr; }
@@ -121,31 +124,29 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {
+  Tensor t;
   if (packed_) {
-    Tensor t = unpack_saved(*packed_, owner);
-    if (is_output_) {
-      t.impl()->grad_fn_ = std::const_pointer_cast<Node>(owner.shared_from_this());
-      t.impl()->output_nr_ = output_nr_;
-      t.impl()->requires_grad_ = true;
+    t = unpack_saved(*packed_, owner);  // a fresh alias already
+  } else {
+    if (!data_.defined()) {
+      TG_CHECK(!released_,
+               "{}: trying to backward through the graph a second time (or to read saved tensors after they were "
+               "freed). Call backward with retain_graph=true to keep them",
+               owner.name());
+      return {};
     }
-    return t;
+    TG_CHECK(data_.version() == version_,
+             "{}: one of the tensors needed for gradient computation has been modified by an in-place operation: "
+             "{} {} is at version {}; expected version {} instead",
+             owner.name(), data_.dtype(), data_.sizes(), data_.version(), version_);
+    if (!is_output_) return data_;
+    t = ops::alias(data_);
   }
-  if (!data_.defined()) {
-    TG_CHECK(!released_,
-             "{}: trying to backward through the graph a second time (or to read saved tensors after they were "
-             "freed). Call backward with retain_graph=true to keep them",
-             owner.name());
-    return {};
+  if (is_output_) {
+    t.impl()->grad_fn_ = std::const_pointer_cast<Node>(owner.shared_from_this());
+    t.impl()->output_nr_ = output_nr_;
+    t.impl()->requires_grad_ = true;
   }
-  TG_CHECK(data_.version() == version_,
-           "{}: one of the tensors needed for gradient computation has been modified by an in-place operation: "
-           "{} {} is at version {}; expected version {} instead",
-           owner.name(), data_.dtype(), data_.sizes(), data_.version(), version_);
-  if (!is_output_) return data_;
-  Tensor t = ops::alias(data_);
-  t.impl()->grad_fn_ = std::const_pointer_cast<Node>(owner.shared_from_this());
-  t.impl()->output_nr_ = output_nr_;
-  t.impl()->requires_grad_ = true;
   return t;
 }
 
