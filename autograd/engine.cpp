@@ -296,6 +296,27 @@ void backward(const tensor_list& tensors, const tensor_list& grad_tensors, std::
   }
 }
 
+namespace {
+
+// grad()'s run once its inputs are edges: the gradients captured there. describe(i) names input i
+// in the error for an unused one.
+template <class Describe>
+tensor_list capture_gradients(GraphTask& task, const std::vector<Edge>& inputs, bool create_graph, bool allow_unused,
+                              Describe describe) {
+  task.set_captures(inputs, /*run_accumulators=*/false);
+  task.prepare();
+  task.run();
+  tensor_list result = task.captured();
+  for (size_t i = 0; i < result.size(); ++i) {
+    TG_CHECK(result[i].defined() || allow_unused,
+             "grad: {} was not used to compute the outputs; pass allow_unused=true if that is intended", describe(i));
+    if (result[i].defined() && !create_graph) result[i] = result[i].detach();
+  }
+  return result;
+}
+
+}  // namespace
+
 tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const tensor_list& grad_outputs,
                  std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
   TG_CHECK(!inputs.empty(), "grad: no inputs given");
@@ -307,18 +328,43 @@ tensor_list grad(const tensor_list& outputs, const tensor_list& inputs, const te
     TG_CHECK(inputs[i].requires_grad(), "grad: input {} (shape {}) does not require grad", i, inputs[i].sizes());
     edges.push_back(gradient_edge(inputs[i]));
   }
-  task.set_captures(edges, /*run_accumulators=*/false);
-  task.prepare();
-  task.run();
-  tensor_list result = task.captured();
-  for (size_t i = 0; i < result.size(); ++i) {
-    TG_CHECK(result[i].defined() || allow_unused,
-             "grad: input {} (shape {}) was not used to compute the outputs; pass allow_unused=true if that is "
-             "intended",
-             i, inputs[i].sizes());
-    if (result[i].defined() && !create_graph) result[i] = result[i].detach();
+  return capture_gradients(task, edges, create_graph, allow_unused,
+                           [&](size_t i) { return fmt::format("input {} (shape {})", i, inputs[i].sizes()); });
+}
+
+Edge get_gradient_edge(const Tensor& t) {
+  TG_CHECK(t.defined(), "get_gradient_edge: the tensor is undefined");
+  TG_CHECK(t.requires_grad(),
+           "get_gradient_edge: the tensor (shape {}, {}) does not require grad, so it has no place "
+           "on the tape",
+           t.sizes(), t.dtype());
+  return gradient_edge(t);
+}
+
+tensor_list grad(const std::vector<Edge>& outputs, const tensor_list& grad_outputs, const std::vector<Edge>& inputs,
+                 std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  TG_CHECK(!inputs.empty(), "grad: no inputs given");
+  TG_CHECK(grad_outputs.size() == outputs.size(),
+           "grad: got {} output edges but {} gradients (an edge's gradient must be given)", outputs.size(),
+           grad_outputs.size());
+  GraphTask task(retain_graph.value_or(create_graph), create_graph);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Edge& e = outputs[i];
+    TG_CHECK(e.is_valid(), "grad: output edge {} has no node", i);
+    const Tensor& g = grad_outputs[i];
+    TG_CHECK(g.defined(), "grad: the gradient of output edge {} ({}) is undefined", i, e.function->name());
+    if (e.input_nr < e.function->num_outputs()) {
+      const TensorMeta& m = e.function->output_meta(e.input_nr);
+      TG_CHECK(g.sizes() == m.shape && g.device() == m.device,
+               "grad: the gradient of output edge {} ({}, output {}) is {} on {}, but that output is {} on {}", i,
+               e.function->name(), e.input_nr, g.sizes(), g.device(), m.shape, m.device);
+    }
+    task.add_root(e, g);
   }
-  return result;
+  for (size_t i = 0; i < inputs.size(); ++i) TG_CHECK(inputs[i].is_valid(), "grad: input edge {} has no node", i);
+  return capture_gradients(task, inputs, create_graph, allow_unused, [&](size_t i) {
+    return fmt::format("input edge {} ({}, output {})", i, inputs[i].function->name(), inputs[i].input_nr);
+  });
 }
 
 // ---- stepper -----------------------------------------------------------------------------------

@@ -64,6 +64,54 @@ TEST(Engine, GradFunction) {
   EXPECT_EQ(vals(autograd::grad({o}, {h})[0]), (std::vector<double>{4, 8}));
 }
 
+TEST(Engine, GradOnGradientEdges) {
+  using autograd::get_gradient_edge;
+  Tensor x = leaf({1.0, 2.0});
+  Tensor y = x * 2;
+  const autograd::Edge before = get_gradient_edge(y);
+  EXPECT_EQ(before.function.get(), y.grad_fn().get());
+  y.mul_(3);  // y gets a new grad_fn; the edge still points at the first product
+  Tensor loss = (y * y).sum();
+  const tensor_list g = autograd::grad({get_gradient_edge(loss)}, {ones_like(loss)},
+                                       {before, get_gradient_edge(y), get_gradient_edge(x)}, true);
+  // loss = sum (6x)^2: d/dy_after = 2 y = 12x, d/dy_before = 3 * 12x, d/dx = 72x.
+  EXPECT_EQ(vals(g[0]), (std::vector<double>{36, 72}));
+  EXPECT_EQ(vals(g[1]), (std::vector<double>{12, 24}));
+  EXPECT_EQ(vals(g[2]), (std::vector<double>{72, 144}));
+  EXPECT_EQ(get_gradient_edge(x).function->name(), "AccumulateGrad");
+  EXPECT_FALSE(g[2].requires_grad());
+
+  // An output edge in the middle of the graph, and higher order through edges.
+  Tensor c = x.pow(3);
+  Tensor d1 = autograd::grad({get_gradient_edge(c)}, {ones_like(c)}, {get_gradient_edge(x)}, std::nullopt,
+                             /*create_graph=*/true)[0];  // 3x^2
+  EXPECT_EQ(vals(d1), (std::vector<double>{3, 12}));
+  EXPECT_EQ(vals(autograd::grad({d1.sum()}, {x})[0]), (std::vector<double>{6, 12}));
+
+  // Errors name the edge and its node.
+  Tensor unused = leaf({5.0});
+  Tensor out = (x * x).sum();
+  EXPECT_THROW_WITH(autograd::get_gradient_edge(ones({2})), Error,
+                    "get_gradient_edge: the tensor (shape [2], float32) does not require grad");
+  EXPECT_THROW_WITH(autograd::grad({get_gradient_edge(out)}, {}, {get_gradient_edge(x)}), Error,
+                    "got 1 output edges but 0 gradients");
+  EXPECT_THROW_WITH(
+      autograd::grad({get_gradient_edge(out)}, {ones({2}, kFloat64)}, {get_gradient_edge(x)}), Error,
+      "the gradient of output edge 0 (SumBackward, output 0) is [2] on cpu, but that output is [] on cpu");
+  EXPECT_THROW_WITH(autograd::grad({get_gradient_edge(out)}, {Tensor()}, {get_gradient_edge(x)}), Error,
+                    "the gradient of output edge 0 (SumBackward) is undefined");
+  EXPECT_THROW_WITH(autograd::grad({autograd::Edge{}}, {ones({})}, {get_gradient_edge(x)}), Error,
+                    "output edge 0 has no node");
+  EXPECT_THROW_WITH(autograd::grad({get_gradient_edge(out)}, {ones({}, kFloat64)}, {autograd::Edge{}}), Error,
+                    "input edge 0 has no node");
+  EXPECT_THROW_WITH(autograd::grad({get_gradient_edge(out)}, {ones({}, kFloat64)}, {get_gradient_edge(unused)}, true),
+                    Error, "input edge 0 (AccumulateGrad, output 0) was not used to compute the outputs");
+  EXPECT_FALSE(
+      autograd::grad({get_gradient_edge(out)}, {ones({}, kFloat64)}, {get_gradient_edge(unused)}, true, false, true)[0]
+          .defined());
+  EXPECT_THROW_WITH(autograd::grad({get_gradient_edge(out)}, {ones({}, kFloat64)}, {}), Error, "no inputs given");
+}
+
 TEST(Engine, HigherOrderAndHessianVectorProduct) {
   Tensor x = leaf({1.0, 2.0});
   Tensor y = (x * x * x).sum();

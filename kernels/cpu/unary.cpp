@@ -173,6 +173,9 @@ void run(const Loop& L, void* out, const void* in) {
     constexpr int64_t kLanes = sizeof(V) / sizeof(T);
     unary_loop(L, static_cast<T*>(out), static_cast<const T*>(in), f, [&](T* o, const T* x, int64_t n) {
       int64_t i = 0;
+      if constexpr (std::is_same_v<Fn, ErfFn> && std::is_same_v<T, float>) {
+        if (n >= 16 && has_avx512()) i = erf_avx512(x, o, n);
+      }
       for (; i + kLanes <= n; i += kLanes) store_vector(o + i, LibmvecForm<Fn>::apply(load_vector<V>(x + i)));
       for (; i < n; ++i) o[i] = f(x[i]);
     });

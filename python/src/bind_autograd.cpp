@@ -158,6 +158,12 @@ tg::autograd::DifferentiableFn differentiable(py::object fn) {
 }  // namespace
 
 void bind_autograd_node(py::module_& root) {
+  // (Bound before anything that returns one, for Python names in the signatures.)
+  py::class_<tg::HookHandle>(root, "RemovableHandle")
+      .def("remove", &tg::HookHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](tg::HookHandle& h, py::args) { h.remove(); });
+
   py::module_ m = root.def_submodule("autograd", "the tape: nodes, backward, grad, anomaly mode, gradcheck");
   py::class_<tg::autograd::Node, std::shared_ptr<tg::autograd::Node>>(m, "Node")
       .def("name", &tg::autograd::Node::name)
@@ -226,6 +232,39 @@ void bind_autograd(py::module_& root) {
     return tensors_or_none(nogil([&] { return tg::autograd::grad(out, in, go, retain, create_graph, allow_unused); }));
   }, py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs") = py::none(), py::arg("retain_graph") = py::none(),
      py::arg("create_graph") = false, py::arg("allow_unused") = false);
+
+  // Edges travel as (node, output_nr) pairs; tg.autograd.graph.GradientEdge is their named tuple.
+  m.def(
+      "_get_gradient_edge",
+      [](const tg::Tensor& t) {
+        const tg::autograd::Edge e = tg::autograd::get_gradient_edge(t);
+        return py::make_tuple(e.function, e.input_nr);
+      },
+      py::arg("tensor"));
+  m.def(
+      "_grad_edges",
+      [](const std::vector<std::pair<std::shared_ptr<tg::autograd::Node>, uint32_t>>& outputs, py::object grad_outputs,
+         const std::vector<std::pair<std::shared_ptr<tg::autograd::Node>, uint32_t>>& inputs,
+         std::optional<bool> retain, bool create_graph, bool allow_unused) {
+        const auto edges = [](const auto& pairs) {
+          std::vector<tg::autograd::Edge> out;
+          for (const auto& [node, nr] : pairs) out.push_back({node, nr});
+          return out;
+        };
+        const tg::tensor_list go = to_tensor_list(grad_outputs);
+        return tensors_or_none(nogil(
+            [&] { return tg::autograd::grad(edges(outputs), go, edges(inputs), retain, create_graph, allow_unused); }));
+      },
+      py::arg("outputs"), py::arg("grad_outputs"), py::arg("inputs"), py::arg("retain_graph") = py::none(),
+      py::arg("create_graph") = false, py::arg("allow_unused") = false);
+
+  m.def(
+      "_increment_version",
+      [](const tg::Tensor& t) {
+        TG_CHECK_VALUE(t.defined() && t.storage(), "increment_version: the tensor has no storage");
+        t.storage()->bump_version();
+      },
+      py::arg("tensor"));
 
   m.def("is_anomaly_enabled", &tg::autograd::AnomalyMode::is_enabled);
   m.def("is_anomaly_check_forward_enabled", &tg::autograd::AnomalyMode::checks_forward);

@@ -213,11 +213,6 @@ fills .grad of the leaves.)");
                         return t;
                       }));
 
-  py::class_<tg::HookHandle>(m, "RemovableHandle")
-      .def("remove", &tg::HookHandle::remove)
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](tg::HookHandle& h, py::args) { h.remove(); });
-
   // ---- autograd state ----
   cls.def_property("requires_grad", &tg::Tensor::requires_grad,
                    [](const tg::Tensor& t, bool r) { t.requires_grad_(r); })

@@ -156,3 +156,73 @@ def test_multi_grad_hook():
         register_multi_grad_hook((a,), print, mode="some")
     with pytest.raises(RuntimeError, match="does not require grad"):
         register_multi_grad_hook((tg.ones(1),), print)
+
+
+def test_gradient_edges_in_grad():
+    from tapegrad.autograd.graph import GradientEdge, get_gradient_edge
+    x = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    y = x * 2
+    before = get_gradient_edge(y)
+    assert isinstance(before, GradientEdge) and before.node is not None and before.output_nr == 0
+    assert before.node.name() == y.grad_fn.name()
+    y.mul_(3)  # a new grad_fn for y; the edge stays on the first product
+    loss = (y * y).sum()
+    g_before, g_after, g_x = tg.autograd.grad(loss, (before, y, get_gradient_edge(x)), retain_graph=True)
+    assert g_before.tolist() == [36, 72] and g_after.tolist() == [12, 24] and g_x.tolist() == [72, 144]
+    assert get_gradient_edge(x).node.name() == "AccumulateGrad"
+    # An edge as the output, with its gradient; a single edge as the input.
+    (g,) = tg.autograd.grad(get_gradient_edge(loss), before, grad_outputs=tg.ones_like(loss))
+    assert g.tolist() == [36, 72]
+    # Batched gradients through edges.
+    z = x * x
+    (jac,) = tg.autograd.grad(get_gradient_edge(z), get_gradient_edge(x), grad_outputs=tg.eye(2, dtype=tg.float64),
+                              is_grads_batched=True)
+    assert jac.tolist() == [[2, 0], [0, 4]]
+
+
+def test_gradient_edge_errors():
+    from tapegrad.autograd.graph import get_gradient_edge
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    out = (x * x).sum()
+    with pytest.raises(RuntimeError, match=r"get_gradient_edge: the tensor \(shape \[2\], float32\) does not require"):
+        get_gradient_edge(tg.ones(2))
+    with pytest.raises(RuntimeError, match="output 0 is a GradientEdge, whose grad_output must be given"):
+        tg.autograd.grad(get_gradient_edge(out), x)
+    with pytest.raises(RuntimeError, match=r"is \[2\] on cpu, but that output is \[\] on cpu"):
+        tg.autograd.grad(get_gradient_edge(out), x, grad_outputs=tg.ones(2))
+    unused = tg.tensor([3.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"input edge 0 \(AccumulateGrad, output 0\) was not used"):
+        tg.autograd.grad(out, get_gradient_edge(unused), retain_graph=True)
+    assert tg.autograd.grad(out, get_gradient_edge(unused), retain_graph=True, allow_unused=True) == (None,)
+    with pytest.raises(RuntimeError, match="materialize_grads cannot be used when the given input is a GradientEdge"):
+        tg.autograd.grad(out, get_gradient_edge(unused), materialize_grads=True)
+
+
+def test_gradient_edges_match_torch():
+    torch = pytest.importorskip("torch")
+    from torch.autograd.graph import get_gradient_edge as t_edge
+    from tapegrad.autograd.graph import get_gradient_edge as g_edge
+    results = []
+    for lib, edge in ((torch, t_edge), (tg, g_edge)):
+        x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        h = x.sin()
+        e = edge(h)
+        h.mul_(x)
+        loss = (h.exp() * x).sum()
+        results.append([g.tolist() for g in lib.autograd.grad(loss, (e, h, x))])
+    np.testing.assert_allclose(np.array(results[1]), np.array(results[0]), rtol=1e-12)
+
+
+def test_increment_version_makes_saved_tensors_stale():
+    from tapegrad.autograd.graph import increment_version
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    y = (h * h).sum()  # saves h
+    v = h._version
+    h.detach().numpy()[0] = 5.0  # a write the tape cannot see
+    increment_version(h)
+    assert h._version == v + 1
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+    increment_version([x, h])
+    assert h._version == v + 2

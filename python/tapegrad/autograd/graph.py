@@ -1,14 +1,38 @@
 """tg.autograd.graph, as torch.autograd.graph: the tape's Node (with register_hook and
-register_prehook), hooks on the tensors the tape saves for backward (saved_tensors_hooks,
-save_on_cpu, disable_saved_tensors_hooks) and register_multi_grad_hook."""
+register_prehook), a tensor's place on it (GradientEdge, get_gradient_edge), increment_version,
+hooks on the tensors the tape saves for backward (saved_tensors_hooks, save_on_cpu,
+disable_saved_tensors_hooks) and register_multi_grad_hook."""
 import contextlib
 import functools
 import threading
+from typing import NamedTuple
 
 from .. import _C
 
 _A = _C.autograd
 Node = _A.Node
+
+
+class GradientEdge(NamedTuple):
+    """Where a tensor's gradient enters the tape: ``node`` (its grad_fn, or a leaf's
+    AccumulateGrad) and which of that node's outputs it is. tg.autograd.grad takes edges as
+    outputs and inputs."""
+    node: Node
+    output_nr: int
+
+
+def get_gradient_edge(tensor):
+    """The tensor's GradientEdge. It stays where it is when an in-place op later gives the tensor
+    a new grad_fn, so grad() on it gives the gradient of the tensor as it was when taken."""
+    return GradientEdge(*_A._get_gradient_edge(tensor))
+
+
+def increment_version(tensor):
+    """Marks ``tensor`` (or each tensor of an iterable) as changed in place, as an op that wrote
+    into it behind the tape's back (through NumPy, say) must: backward then refuses tensors saved
+    before the change instead of using their new values."""
+    for t in [tensor] if isinstance(tensor, _C.Tensor) else tensor:
+        _A._increment_version(t)
 
 
 class saved_tensors_hooks:
@@ -121,4 +145,5 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
     return _MultiGradHandle(handles)
 
 
-__all__ = ["Node", "saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks", "register_multi_grad_hook"]
+__all__ = ["Node", "GradientEdge", "get_gradient_edge", "increment_version", "saved_tensors_hooks",
+           "save_on_cpu", "disable_saved_tensors_hooks", "register_multi_grad_hook"]
