@@ -29,8 +29,12 @@ void forward(const ActivationParams& p, const Loop& L, void* out, const void* in
       using V = VectorOf<T>;
       constexpr int64_t kLanes = sizeof(V) / sizeof(T);
       int64_t i = 0;
-      if constexpr (kOp == ActivationOp::Gelu && std::is_same_v<T, float>) {
-        if (n >= 16 && has_avx512()) i = gelu_avx512(v, y, n);  // erf 16 lanes at a time: 2x the 8-lane one
+      if constexpr (std::is_same_v<T, float>) {  // 16 lanes at a time where the CPU has AVX-512
+        if constexpr (kOp == ActivationOp::Gelu) {
+          if (n >= 16 && has_avx512()) i = gelu_avx512(v, y, n);
+        } else if constexpr (kOp == ActivationOp::Silu) {
+          if (n >= 16 && has_avx512()) i = silu_avx512(v, y, n);
+        }
       }
       for (; i + kLanes <= n; i += kLanes)
         store_vector(y + i, activation_value<kOp, VectorMath>(load_vector<V>(v + i), args));
@@ -58,8 +62,12 @@ void backward(const ActivationParams& p, const Loop& L, void* dx, const void* dy
       using V = VectorOf<T>;
       constexpr int64_t kLanes = sizeof(V) / sizeof(T);
       int64_t i = 0;
-      if constexpr (kOp == ActivationOp::Gelu && std::is_same_v<T, float>) {
-        if (n >= 16 && has_avx512()) i = gelu_backward_avx512(gs, g_step, xs, out, n);
+      if constexpr (std::is_same_v<T, float>) {
+        if constexpr (kOp == ActivationOp::Gelu) {
+          if (n >= 16 && has_avx512()) i = gelu_backward_avx512(gs, g_step, xs, out, n);
+        } else if constexpr (kOp == ActivationOp::Silu) {
+          if (n >= 16 && has_avx512()) i = silu_backward_avx512(gs, g_step, xs, out, n);
+        }
       }
       if (g_step == 0) {
         const V gv = V{} + gs[0];

@@ -141,6 +141,9 @@ int64_t erf_avx512(const float* x, float* y, int64_t n);
 // GELU (erf form) and its gradient dx = dy * gelu'(x), dy advancing by dy_step (0: one value).
 int64_t gelu_avx512(const float* x, float* y, int64_t n);
 int64_t gelu_backward_avx512(const float* dy, int64_t dy_step, const float* x, float* dx, int64_t n);
+// SiLU and its gradient, the same way.
+int64_t silu_avx512(const float* x, float* y, int64_t n);
+int64_t silu_backward_avx512(const float* dy, int64_t dy_step, const float* x, float* dx, int64_t n);
 #endif
 #endif
 

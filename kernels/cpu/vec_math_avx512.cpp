@@ -162,6 +162,32 @@ __attribute__((target("avx512f"))) int64_t gelu_backward_avx512(const float* dy,
   }
   return i;
 }
+
+// SiLU and its gradient (activation_math.h's Silu) through the 16-lane expf: 1.2-1.5x the 8-lane
+// form, which had SiLU at 0.86-0.96x PyTorch.
+__attribute__((target("avx512f"))) int64_t silu_avx512(const float* x, float* y, int64_t n) {
+  const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    _mm512_storeu_ps(y + i, _mm512_div_ps(v, _mm512_add_ps(one, _ZGVeN16v_expf(_mm512_sub_ps(zero, v)))));
+  }
+  return i;
+}
+
+__attribute__((target("avx512f"))) int64_t silu_backward_avx512(const float* dy, int64_t dy_step, const float* x,
+                                                                float* dx, int64_t n) {
+  const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    const __m512 g = dy_step == 0 ? _mm512_set1_ps(dy[0]) : _mm512_loadu_ps(dy + i);
+    const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, _ZGVeN16v_expf(_mm512_sub_ps(zero, v))));
+    const __m512 d = _mm512_add_ps(one, _mm512_mul_ps(v, _mm512_sub_ps(one, s)));
+    _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_mul_ps(g, s), d));
+  }
+  return i;
+}
 #pragma GCC diagnostic pop
 #endif
 #endif
