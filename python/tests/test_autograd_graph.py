@@ -226,3 +226,43 @@ def test_increment_version_makes_saved_tensors_stale():
         y.backward()
     increment_version([x, h])
     assert h._version == v + 2
+
+
+def _mutated_after_save(lib, ctx_fn):
+    x = lib.tensor([0.5, -1.0, 2.0], dtype=lib.float64, requires_grad=True)
+    with ctx_fn():
+        h = x.sin()
+        y = (h * h.exp()).sum()  # saves h and exp(h)
+        h.mul_(3)  # changed after it was saved
+        z = (h * x).sum()
+        (gx,) = lib.autograd.grad(y + z, x, create_graph=True)
+        (gg,) = lib.autograd.grad(gx.sum(), x)
+    return gx.tolist(), gg.tolist()
+
+
+def test_allow_mutation_on_saved_tensors():
+    from tapegrad.autograd.graph import allow_mutation_on_saved_tensors
+    x = tg.tensor([0.5, -1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    h = x.sin()
+    y = (h * h).sum()
+    h.mul_(2)  # outside the context this is still caught
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+    gx, gg = _mutated_after_save(tg, allow_mutation_on_saved_tensors)
+    # By hand: y = sum s e^s with s = sin x (as saved), z = sum 3 s x.
+    s, c = np.sin([0.5, -1.0, 2.0]), np.cos([0.5, -1.0, 2.0])
+    dy = (1 + s) * np.exp(s) * c
+    np.testing.assert_allclose(gx, dy + 3 * c * np.array([0.5, -1.0, 2.0]) + 3 * s, rtol=1e-12)
+    # Backward of a graph recorded in the context must run inside it.
+    with allow_mutation_on_saved_tensors():
+        y = (x.exp() * x).sum()
+    with pytest.raises(RuntimeError, match="outside of the 'allow_mutation_on_saved_tensors' context"):
+        y.backward()
+
+
+def test_allow_mutation_on_saved_tensors_matches_torch():
+    torch = pytest.importorskip("torch")
+    from tapegrad.autograd.graph import allow_mutation_on_saved_tensors
+    want = _mutated_after_save(torch, torch.autograd.graph.allow_mutation_on_saved_tensors)
+    got = _mutated_after_save(tg, allow_mutation_on_saved_tensors)
+    np.testing.assert_allclose(np.array(got), np.array(want), rtol=1e-12)

@@ -1,7 +1,7 @@
 """tg.autograd.graph, as torch.autograd.graph: the tape's Node (with register_hook and
 register_prehook), a tensor's place on it (GradientEdge, get_gradient_edge), increment_version,
 hooks on the tensors the tape saves for backward (saved_tensors_hooks, save_on_cpu,
-disable_saved_tensors_hooks) and register_multi_grad_hook."""
+disable_saved_tensors_hooks, allow_mutation_on_saved_tensors) and register_multi_grad_hook."""
 import contextlib
 import functools
 import threading
@@ -88,6 +88,37 @@ def disable_saved_tensors_hooks(error_message):
         del guard
 
 
+class _AllowMutationOnSavedContext:
+    def __init__(self):
+        self.active = True
+
+
+@contextlib.contextmanager
+def allow_mutation_on_saved_tensors():
+    """Within, tensors saved for backward may be changed in place afterwards: backward uses their
+    values from when they were saved. Each saved tensor is copied when it is saved (PyTorch copies
+    only those later changed, at the change), so this costs memory for every saved tensor; the
+    copies go when the graph does. Backward of a graph recorded here must run inside the same
+    context, as in PyTorch."""
+    ctx = _AllowMutationOnSavedContext()
+
+    def pack(t):
+        return ctx, t.detach().clone()
+
+    def unpack(packed):
+        owner, copy = packed
+        if not owner.active:
+            raise RuntimeError("Trying to backward outside of the 'allow_mutation_on_saved_tensors' context in which "
+                               "the graph was originally recorded.")
+        return copy
+
+    try:
+        with saved_tensors_hooks(pack, unpack):
+            yield ctx
+    finally:
+        ctx.active = False
+
+
 class _MultiGradHandle:
     def __init__(self, handles):
         self._handles = handles
@@ -146,4 +177,5 @@ def register_multi_grad_hook(tensors, fn, *, mode="all"):
 
 
 __all__ = ["Node", "GradientEdge", "get_gradient_edge", "increment_version", "saved_tensors_hooks",
-           "save_on_cpu", "disable_saved_tensors_hooks", "register_multi_grad_hook"]
+           "save_on_cpu", "disable_saved_tensors_hooks", "allow_mutation_on_saved_tensors",
+           "register_multi_grad_hook"]
