@@ -103,11 +103,10 @@ def allow_mutation_on_saved_tensors():
     ctx = _AllowMutationOnSavedContext()
 
     def pack(t):
-        return ctx, t.detach().clone()
+        return t.detach().clone()
 
-    def unpack(packed):
-        owner, copy = packed
-        if not owner.active:
+    def unpack(copy):
+        if not ctx.active:
             raise RuntimeError("Trying to backward outside of the 'allow_mutation_on_saved_tensors' context in which "
                                "the graph was originally recorded.")
         return copy
