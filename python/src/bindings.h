@@ -55,6 +55,7 @@ void bind_utils(py::module_& m);                       // save/load, cuda
 void bind_data(py::module_& m);                        // tg.utils.data: datasets, samplers, DataLoader
 void bind_amp(py::module_& m);                         // tg.amp: autocast regions, GradScaler
 void bind_extension(py::module_& m);                   // tg._C.ext: C++/CUDA extension ops
+void bind_out_argument(py::module_& m);                // tg._C._with_out: torch's out= keyword
 
 // The Python object of a parameter or buffer that the module `owner` hands out: a
 // tg.nn.Parameter for a parameter (PyTorch's type), the same object on every call (id(), `is`,

@@ -20,6 +20,7 @@ PYBIND11_MODULE(_C, m) {
   tgpy::bind_data(m);
   tgpy::bind_amp(m);
   tgpy::bind_extension(m);
+  tgpy::bind_out_argument(m);
 
   // Submodules become importable (`from tapegrad._C.nn import *`), which is how the package's
   // files re-export them and how type checkers follow the generated stubs. __all__ leaves the

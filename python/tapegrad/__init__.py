@@ -48,3 +48,10 @@ def compile(model=None, **kwargs):  # noqa: A001  (torch.compile's name)
     if model is None:
         return lambda m: m
     return model
+
+
+from ._out import wrap_namespace as _wrap_namespace  # noqa: E402
+
+_wrap_namespace(globals())  # torch's out= keyword (tapegrad/_out.py)
+_wrap_namespace(special.__dict__)
+_wrap_namespace(linalg.__dict__)
