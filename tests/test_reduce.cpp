@@ -60,6 +60,7 @@ TEST(Reduce, MeanProd) {
   EXPECT_EQ(tensor({1, 2}).mean(kFloat32).item<float>(), 1.5f);
   EXPECT_THROW_WITH(tensor({1, 2}).mean(), TypeError, "mean: could not infer the output dtype");
   EXPECT_TRUE(std::isnan(zeros({0}).mean().item<double>()));
+  EXPECT_EQ(tensor({0.5f, 4.0f, -1.0f}).mean().item<float>(), 3.5f / 3);  // divided: 3.5f * (1.0f / 3) is an ulp off
   Tensor p = tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64);
   EXPECT_EQ(p.prod().item<double>(), 24);
   EXPECT_EQ(vals(p.prod({1})), (std::vector<double>{2, 12}));

@@ -110,11 +110,12 @@ Tensor mean_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optio
   int64_t n = 1;
   for (int d = 0; d < self.dim(); ++d)
     if (mask & (1u << d)) n *= self.sizes()[d];
+  // Divided by n, as PyTorch does (sum * (1/n) can be an ulp off: 3.5 / 3 in float32); an empty
+  // reduction gives 0 / 0, PyTorch's NaN.
   const auto& be = kernels::backend(out.device(), "mean");
-  Tensor scale = ops::wrapped_scalar(n == 0 ? std::numeric_limits<double>::quiet_NaN() : 1.0 / static_cast<double>(n),
-                                     out_dtype, out.device());
-  be.binary(kernels::BinaryOp::Mul, out_dtype, ops::make_loop(out, {&out, &scale}), out.data_ptr(), out.data_ptr(),
-            scale.data_ptr(), 1);
+  Tensor count = ops::wrapped_scalar(static_cast<double>(n), out_dtype, out.device());
+  be.binary(kernels::BinaryOp::Div, out_dtype, ops::make_loop(out, {&out, &count}), out.data_ptr(), out.data_ptr(),
+            count.data_ptr(), 1);
   if (autograd::needs_grad(in))
     autograd::set_history(out, autograd::derivatives::mean_node(in, mask_to_dims(mask, self.dim()), keepdim));
   return out;
