@@ -215,7 +215,10 @@ BackwardStepper::Step GraphTask::step(bool keep_gradients) {
     }
     const bool post_hooks = node_hooks && !node_hooks->node_post.empty();
     tensor_list grads_seen = post_hooks ? grads : tensor_list();
-    outputs = node.apply(std::move(grads));
+    {
+      detail::ProfileRange range([&] { return node.name(); });
+      outputs = node.apply(std::move(grads));
+    }
     if (is_accumulator) outputs.resize(0);
     if (post_hooks) [[unlikely]]
       for (const auto& [id, hook] : node_hooks->node_post)

@@ -1,5 +1,6 @@
 // A tour of the gradient debugging tools: print the tape, hook a gradient, step through
-// backward, check a custom op with gradcheck, and let anomaly mode find a planted NaN.
+// backward, check a custom op with gradcheck, profile a step, and let anomaly mode find a
+// planted NaN.
 #include <cstdio>
 #include <iostream>
 
@@ -42,6 +43,14 @@ int main() {
   const bool ok = autograd::gradcheck([](const tensor_list& in) { return SoftClip::apply(in[0]); },
                                       {randn({5}, kFloat64).requires_grad_(true)});
   std::cout << "SoftClip gradcheck: " << (ok ? "passed" : "failed") << "\n";
+
+  std::cout << "\n-- where a step's time goes --\n";
+  profiler::start();
+  {
+    profiler::RecordFunction step("step");
+    SoftClip::apply(x.matmul(w)).square().mean().backward();
+  }
+  std::cout << profiler::table(profiler::stop(), "self_cpu_time_total", 8);
 
   std::cout << "\n-- anomaly mode on a planted NaN --\n";
   try {

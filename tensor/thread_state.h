@@ -2,6 +2,7 @@
 // Per-thread state every op consults: grad mode, anomaly mode, and the user call site of the
 // outermost public op in progress (ops called from inside other ops keep the outer site).
 #include "tapegrad/tensor/source_loc.h"
+#include "tensor/profiling.h"
 
 namespace tg::detail {
 
@@ -17,9 +18,10 @@ struct ThreadState {
 extern thread_local ThreadState tls;
 
 // Marks entry into a public op; the outermost one records its name and the caller's location.
+// Each is an event for the profiler when it records.
 class ApiScope {
  public:
-  ApiScope(const char* op, const SourceLoc& loc) {
+  ApiScope(const char* op, const SourceLoc& loc) : range_(op) {
     ThreadState& s = tls;
     if (s.api_depth++ == 0) {
       s.api_op = op;
@@ -29,6 +31,9 @@ class ApiScope {
   ~ApiScope() { --tls.api_depth; }
   ApiScope(const ApiScope&) = delete;
   ApiScope& operator=(const ApiScope&) = delete;
+
+ private:
+  ProfileRange range_;
 };
 
 }  // namespace tg::detail

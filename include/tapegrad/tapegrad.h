@@ -16,6 +16,7 @@
 #include "tapegrad/deterministic.h"
 #include "tapegrad/nn.h"
 #include "tapegrad/optim.h"
+#include "tapegrad/profiler.h"
 #include "tapegrad/serialize.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/generator.h"

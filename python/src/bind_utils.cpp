@@ -1,5 +1,7 @@
-// Checkpoints (safetensors) and tg.cuda.
+// Checkpoints (safetensors), tg.cuda and the profiler.
 #include "bindings.h"
+
+#include <tapegrad/profiler.h>
 
 namespace tgpy {
 
@@ -151,6 +153,35 @@ void bind_utils(py::module_& m) {
       [](const tg::Tensor& t, const tg::cuda::Stream& s) { tg::cuda::record_stream(t, s); }, py::name("record_stream"),
       py::is_method(tensor_cls), py::arg("stream"),
       "Marks this CUDA tensor's memory as used by work on `stream`: once freed, it is reused only after that work.");
+
+  // ---- tg.profiler (tapegrad/profiler.py builds torch's classes on these) ----
+  py::module_ prof = m.def_submodule("profiler", "The op profiler's core (tapegrad.profiler is the API)");
+  py::class_<tg::profiler::Event>(prof, "Event", "One timed op, backward node or record_function range")
+      .def_readonly("name", &tg::profiler::Event::name)
+      .def_readonly("start_ns", &tg::profiler::Event::start_ns)
+      .def_readonly("end_ns", &tg::profiler::Event::end_ns)
+      .def_readonly("thread", &tg::profiler::Event::thread)
+      .def_readonly("depth", &tg::profiler::Event::depth);
+  py::class_<tg::profiler::OpTotals>(prof, "OpTotals", "One name's count, total and self time")
+      .def_readonly("name", &tg::profiler::OpTotals::name)
+      .def_readonly("count", &tg::profiler::OpTotals::count)
+      .def_readonly("total_ns", &tg::profiler::OpTotals::total_ns)
+      .def_readonly("self_ns", &tg::profiler::OpTotals::self_ns);
+  prof.def("start", &tg::profiler::start);
+  prof.def("stop", &tg::profiler::stop);
+  prof.def("is_recording", &tg::profiler::is_recording);
+  prof.def("totals", &tg::profiler::totals, py::arg("events"), py::arg("sort_by") = "cpu_time_total");
+  prof.def("table", &tg::profiler::table, py::arg("events"), py::arg("sort_by") = "cpu_time_total",
+           py::arg("row_limit") = 100);
+  // A RecordFunction a Python `with` opens and closes.
+  struct Range {
+    std::unique_ptr<tg::profiler::RecordFunction> range;
+  };
+  py::class_<Range>(prof, "Range", "An open record_function range")
+      .def(
+          py::init([](const std::string& name) { return Range{std::make_unique<tg::profiler::RecordFunction>(name)}; }),
+          py::arg("name"))
+      .def("close", [](Range& r) { r.range.reset(); });
 }
 
 }  // namespace tgpy
