@@ -1,4 +1,5 @@
 """tg.cuda: CUDA devices, streams and events, and the caching allocator's statistics."""
+from . import _C as _core
 from ._C.cuda import *  # noqa: F401,F403
 
 
@@ -23,3 +24,57 @@ def _cuda_amp():
 
 
 amp = _cuda_amp()
+
+
+
+# The random state. One generator serves every device (a seed gives the same numbers on the CPU
+# and the GPU), so with a GPU these seed and read the CPU's stream too; without one the seeding
+# functions do nothing, as PyTorch's do then (a CPU run of a script that seeds both is unchanged).
+def manual_seed(seed):
+    """Seeds the generator behind CUDA's random numbers (torch.cuda.manual_seed)."""
+    if is_available():
+        _core.manual_seed(seed)
+
+
+def manual_seed_all(seed):
+    manual_seed(seed)
+
+
+def seed():
+    """Seeds it from a random source (torch.cuda.seed)."""
+    if is_available():
+        _core.seed()
+
+
+def seed_all():
+    seed()
+
+
+def initial_seed():
+    _need_device("initial_seed")
+    return _core.initial_seed()
+
+
+def get_rng_state(device="cuda"):
+    """The generator's state as a uint8 tensor (torch.cuda.get_rng_state)."""
+    _need_device("get_rng_state")
+    return _core.get_rng_state()
+
+
+def get_rng_state_all():
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state(new_state, device="cuda"):
+    _need_device("set_rng_state")
+    _core.set_rng_state(new_state)
+
+
+def set_rng_state_all(new_states):
+    for state in new_states:
+        set_rng_state(state)
+
+
+def _need_device(name):
+    if not is_available():
+        raise RuntimeError(f"tg.cuda.{name}: no CUDA device is available")

@@ -84,3 +84,14 @@ def test_errors():
         prof.key_averages().table(sort_by="cuda_time_total")
     with pytest.raises(NotImplementedError, match="input shapes"):
         prof.key_averages(group_by_input_shape=True)
+
+
+def test_the_older_autograd_profiler_spelling():
+    with tg.autograd.profiler.profile() as prof:
+        with tg.autograd.profiler.record_function("block"):
+            tg.ones(4).sum()
+    assert "block" in prof.table(sort_by="self_cpu_time_total")
+    assert prof.total_average().count == sum(a.count for a in prof.key_averages())
+    with tg.autograd.profiler.profile(enabled=False) as off:
+        tg.ones(4).sum()
+    assert not tg.profiler.is_recording() and len(off.events()) == 0

@@ -11,6 +11,7 @@ from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .function import Function, FunctionCtx
 from . import functional
 from . import graph
+from . import profiler
 
 _A = _C.autograd
 Node = _A.Node
