@@ -7,7 +7,8 @@ functions with several results take a tuple (``tg.max(x, 1, out=(values, indices
 autograd refuses them while gradients are recorded. Factories (``tg.zeros(3, out=o)``) make
 ``out``'s dtype and device. The result is computed, then copied into ``out``: the same values,
 one copy more than PyTorch, which writes in place. Calls without ``out=`` go straight to the
-function (the wrapper is a C type, _C._with_out).
+function, and a result that needs only a copy goes into ``out`` in C++ (the wrapper is a C type,
+_C._with_out); this file decides the rest.
 """
 import warnings
 
@@ -57,15 +58,10 @@ def _write(name, out, result):
     out.copy_(result)
 
 
-def _apply_out(fn, args, kwargs, out):
+def _finish_out(fn, result, out):
+    """Writes ``result`` into ``out`` where _C could not simply copy it: checks, casts, resizes
+    and tuples of results."""
     name = getattr(fn, "__name__", "function")
-    if out is None:
-        return fn(*args, **kwargs)
-    from .autograd import is_grad_enabled, no_grad
-    if name in _FACTORIES and isinstance(out, Tensor):
-        kwargs.setdefault("dtype", out.dtype)
-        kwargs.setdefault("device", out.device)
-    result = fn(*args, **kwargs)
     results = tuple(result) if isinstance(result, tuple) else (result,)
     if not results or not all(isinstance(r, Tensor) for r in results):
         raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
@@ -75,15 +71,27 @@ def _apply_out(fn, args, kwargs, out):
         outs = tuple(out)
     else:
         outs = (out,)
-    if is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in results + outs):
+    if _C.autograd.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad for t in results + outs):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
-    with no_grad():
+    enabled = _C.autograd.is_grad_enabled()
+    _C.autograd.set_grad_enabled(False)
+    try:
         for o, r in zip(outs, results):
             _write(name, o, r)
+    finally:
+        _C.autograd.set_grad_enabled(enabled)
     if not isinstance(result, tuple):
         return out
     return type(result)(*outs) if hasattr(result, "_fields") else outs
+
+
+def _factory_out(fn, args, kwargs, out):
+    """Factories make out's dtype and device, then write into it."""
+    if isinstance(out, Tensor):
+        kwargs.setdefault("dtype", out.dtype)
+        kwargs.setdefault("device", out.device)
+    return _finish_out(fn, fn(*args, **kwargs), out)
 
 
 def wrap_namespace(namespace):
@@ -93,4 +101,5 @@ def wrap_namespace(namespace):
             continue
         if type(obj).__name__ not in ("builtin_function_or_method", "function"):
             continue
-        namespace[name] = _C._with_out(obj, _apply_out)
+        factory = name in _FACTORIES
+        namespace[name] = _C._with_out(obj, _factory_out if factory else _finish_out, factory)

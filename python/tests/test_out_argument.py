@@ -37,6 +37,11 @@ def test_out_may_be_an_input_and_a_strided_view():
     assert base.tolist() == [[-1, 0, -1, 0], [-1, 0, -1, 0]]
 
 
+def test_an_out_whose_elements_share_memory_is_refused():
+    with pytest.raises(RuntimeError, match="copy_: the tensor .* has elements that share memory"):
+        tg.add(tg.ones(3), tg.arange(3.0), out=tg.zeros(1).expand(3))
+
+
 def test_results_cast_into_out_only_safely():
     ints = tg.tensor([1, 2, 3])
     f = tg.empty(3)
