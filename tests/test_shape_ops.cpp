@@ -21,6 +21,23 @@ TEST(ShapeOps, CatStack) {
   EXPECT_THROW_WITH(stack({a, b}), Error, "equal shape");
 }
 
+// cat along an inner dim copies rows that are contiguous on both sides, a memcpy each: every
+// element size, rows of a few bytes and long ones, and enough rows to split among threads.
+TEST(ShapeOps, CatAlongAnInnerDimOfEveryElementSize) {
+  for (DType dt : {kUInt8, kFloat16, kInt32, kFloat64}) {
+    for (const auto& [rows, cols] :
+         std::vector<std::pair<int64_t, int64_t>>{{3, 1}, {4096, 16}, {20000, 5}, {7, 300}}) {
+      const Tensor a = arange(rows * cols, kInt64).view({rows, cols}).remainder(97).to(dt);
+      const Tensor b = (a + 1).narrow(1, 0, std::max<int64_t>(1, cols - 1));  // strided: the generic walk
+      const Tensor c = cat({a, b, a}, 1);
+      ASSERT_EQ(c.sizes(), (Shape{rows, 2 * cols + b.size(1)}));
+      EXPECT_EQ(vals(c.narrow(1, 0, cols)), vals(a)) << name(dt) << " " << rows << "x" << cols;
+      EXPECT_EQ(vals(c.narrow(1, cols, b.size(1))), vals(b)) << name(dt) << " " << rows << "x" << cols;
+      EXPECT_EQ(vals(c.narrow(1, cols + b.size(1), cols)), vals(a)) << name(dt) << " " << rows << "x" << cols;
+    }
+  }
+}
+
 TEST(ShapeOps, SplitChunkUnbind) {
   Tensor x = arange(10, kFloat32);
   // An empty dim gives as many (empty) chunks as asked for, as PyTorch's chunk does.
