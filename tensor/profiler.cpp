@@ -53,14 +53,13 @@ int64_t now_ns(const Recording& r) {
 int64_t profile_enter(std::string name) {
   Recording& r = recording();
   ThreadEvents& t = t_events;
-  {
-    std::lock_guard<std::mutex> lock(r.mutex);
-    if (!g_profiling.load(std::memory_order_relaxed)) return -1;
-    if (t.generation != r.generation) {
-      t.open.clear();
-      t.generation = r.generation;
-      t.thread = r.threads++;
-    }
+  // (The clock is read under the lock too: start() may reset the origin on another thread.)
+  std::lock_guard<std::mutex> lock(r.mutex);
+  if (!g_profiling.load(std::memory_order_relaxed)) return -1;
+  if (t.generation != r.generation) {
+    t.open.clear();
+    t.generation = r.generation;
+    t.thread = r.threads++;
   }
   t.open.push_back({std::move(name), now_ns(r)});
   return static_cast<int64_t>(t.open.size()) - 1;
@@ -69,8 +68,8 @@ int64_t profile_enter(std::string name) {
 void profile_exit(int64_t slot) {
   Recording& r = recording();
   ThreadEvents& t = t_events;
-  const int64_t end = now_ns(r);
   std::lock_guard<std::mutex> lock(r.mutex);
+  const int64_t end = now_ns(r);
   // Opened under another recording, or the recording stopped: nothing to close.
   if (t.generation != r.generation || slot != static_cast<int64_t>(t.open.size()) - 1) return;
   OpenEvent e = std::move(t.open.back());
