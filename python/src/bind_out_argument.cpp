@@ -53,11 +53,11 @@ PyObject* call_factory(OutForm* self, PyObject* const* args, Py_ssize_t nargs, P
 // Python path must decide (and raise where it must).
 bool copy_plainly(PyObject* result, PyObject* out) {
   if (!is_tensor(result) || !is_tensor(out)) return false;
-  const tg::Tensor& r = as_tensor(result);
-  const tg::Tensor& o = as_tensor(out);
-  if (r.sizes() != o.sizes() || r.dtype() != o.dtype() || r.device() != o.device()) return false;
-  if (tg::GradMode::is_enabled() && (r.requires_grad() || o.requires_grad())) return false;
   try {
+    const tg::Tensor& r = as_tensor(result);
+    const tg::Tensor& o = as_tensor(out);
+    if (r.sizes() != o.sizes() || r.dtype() != o.dtype() || r.device() != o.device()) return false;
+    if (tg::GradMode::is_enabled() && (r.requires_grad() || o.requires_grad())) return false;
     tg::NoGradGuard no_grad;
     o.copy_(r);
   } catch (const std::exception&) {
@@ -84,13 +84,7 @@ PyObject* call_with_out(OutForm* self, PyObject* const* args, Py_ssize_t nargs, 
   PyObject* result = PyObject_Vectorcall(self->fn, rest.data(), nargs, nkw > 1 ? names : nullptr);
   Py_DECREF(names);
   if (result == nullptr) return nullptr;
-  bool plain = false;
-  try {
-    plain = copy_plainly(result, out);
-  } catch (const std::exception&) {
-    plain = false;
-  }
-  if (plain) {
+  if (copy_plainly(result, out)) {
     Py_DECREF(result);
     Py_INCREF(out);
     return out;

@@ -132,16 +132,16 @@ class profile:
     def events(self):
         """Every event, by start time (FunctionEvent: name, thread, depth, times in us)."""
         raw = self._events()
-        self_us = {}
-        children = [0.0] * len(raw)
+        # Self time: the total less the events directly inside, the latest one level up on the
+        # same thread being an event's parent (as tensor/profiler.cpp's totals).
+        self_us = [(e.end_ns - e.start_ns) / 1e3 for e in raw]
         parents = {}  # (thread, depth) -> index of the latest event there
         for i, e in enumerate(raw):
-            if e.depth > 0 and (e.thread, e.depth - 1) in parents:
-                children[parents[(e.thread, e.depth - 1)]] += (e.end_ns - e.start_ns) / 1e3
+            parent = parents.get((e.thread, e.depth - 1))
+            if e.depth > 0 and parent is not None:
+                self_us[parent] -= (e.end_ns - e.start_ns) / 1e3
             parents[(e.thread, e.depth)] = i
-        for i, e in enumerate(raw):
-            self_us[i] = (e.end_ns - e.start_ns) / 1e3 - children[i]
-        return EventList([FunctionEvent(e, self_us[i]) for i, e in enumerate(raw)], raw)
+        return EventList([FunctionEvent(e, s) for e, s in zip(raw, self_us)], raw)
 
     def key_averages(self, group_by_input_shape=False, group_by_stack_n=0):
         """Per-name totals (FunctionEventAvg: count, cpu_time_total, self_cpu_time_total, cpu_time),
