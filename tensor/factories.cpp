@@ -1,4 +1,5 @@
 // Factories: filled, ranged, random and list-built tensors, and tensors over foreign memory.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -218,10 +219,16 @@ Tensor randperm(int64_t n, Generator& generator, const TensorOptions& options, S
   detail::ApiScope scope("randperm", loc);
   TG_CHECK_VALUE(n >= 0, "randperm: n must be non-negative, got {}", n);
   kernels::backend(options.device(), "randperm");  // the device must exist before any work
-  // Sorting random keys gives a uniformly random permutation (ties are vanishingly rare); they
-  // come from the CPU generator, so a seed gives the same permutation on every device.
-  Tensor keys = rand({n}, generator, TensorOptions(kFloat64));
-  return argsort(keys).to(options.dtype_or(kInt64)).to(options.device());
+  // A Fisher-Yates shuffle on the CPU, its draws from the CPU generator, so that a seed gives the
+  // same permutation on every device. (Sorting random keys instead took 6x PyTorch's time.)
+  const Tensor u = rand({n}, generator, TensorOptions(kFloat64));
+  const auto* draw = static_cast<const double*>(u.data_ptr());
+  Tensor perm = empty({n}, TensorOptions(kInt64));
+  auto* p = static_cast<int64_t*>(perm.data_ptr());
+  for (int64_t i = 0; i < n; ++i) p[i] = i;
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(p[i], p[std::min(i, static_cast<int64_t>(draw[i] * static_cast<double>(i + 1)))]);
+  return perm.to(options.dtype_or(kInt64)).to(options.device());
 }
 
 namespace {

@@ -99,6 +99,31 @@ TEST(Arrange, ProductsCombinationsAndIndices) {
   EXPECT_THROW_WITH(vander(m), Error, "vander: x must be a one-dimensional tensor");
 }
 
+TEST(Arrange, TriangleIndicesAgainstLoops) {
+  // Offsets below, inside and past the matrix, on tall and wide shapes.
+  for (const auto& [rows, cols] : std::vector<std::pair<int64_t, int64_t>>{{0, 3}, {4, 4}, {3, 7}, {9, 2}})
+    for (int64_t offset : {-10, -2, -1, 0, 1, 3, 10}) {
+      std::vector<double> lower[2], up[2];  // (row, col) pairs with j - i <= offset, >= offset
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) {
+          if (j - i <= offset) {
+            lower[0].push_back(static_cast<double>(i));
+            lower[1].push_back(static_cast<double>(j));
+          }
+          if (j - i >= offset) {
+            up[0].push_back(static_cast<double>(i));
+            up[1].push_back(static_cast<double>(j));
+          }
+        }
+      lower[0].insert(lower[0].end(), lower[1].begin(), lower[1].end());
+      up[0].insert(up[0].end(), up[1].begin(), up[1].end());
+      const Tensor tl = tril_indices(rows, cols, offset), tu = triu_indices(rows, cols, offset);
+      EXPECT_EQ(tl.size(0), 2);
+      EXPECT_EQ(vals(tl), lower[0]) << rows << "x" << cols << " offset " << offset;
+      EXPECT_EQ(vals(tu), up[0]) << rows << "x" << cols << " offset " << offset;
+    }
+}
+
 TEST(Statistics, CovarianceAndCorrelation) {
   Tensor x = tensor({{0.0, 1.0, 2.0}, {2.0, 1.0, 0.0}});
   EXPECT_TRUE(close(cov(x), tensor({{1.0, -1.0}, {-1.0, 1.0}})));

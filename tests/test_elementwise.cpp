@@ -421,6 +421,40 @@ TEST(Binary, PowByOneExponentMatchesStdPow) {
   }
 }
 
+TEST(Binary, Atan2InVectorsMatchesStdAtan2) {
+  // atan2 of contiguous runs (and of one broadcast operand on either side) takes libmvec's vector
+  // form, the rest std::atan2: held to std::atan2 on zeros of both signs, infinities, NaN and
+  // quadrant edges, in runs longer than a vector and with a tail.
+  std::vector<double> y = {0.0, -0.0, 0.0, -0.0, 1.0, -1.0, INFINITY, -INFINITY, INFINITY, 2.0, NAN, 1.0, 1e-30, -1e30};
+  std::vector<double> x = {0.0,       0.0, -0.0, -0.0, -INFINITY, INFINITY, INFINITY,
+                           -INFINITY, 3.0, -0.0, 1.0,  NAN,       -1e30,    1e-30};
+  for (int i = 0; i < 37; ++i) {
+    y.push_back(std::sin(0.7 * i) * (1 + i));
+    x.push_back(std::cos(1.3 * i) * (2 + i % 5));
+  }
+  for (DType dt : {kFloat32, kFloat64}) {
+    SCOPED_TRACE(name(dt));
+    const Tensor ty = tensor(y, kFloat64).to(dt), tx = tensor(x, kFloat64).to(dt);
+    auto want = [&](const std::vector<double>& a, const std::vector<double>& b) {
+      std::vector<double> w;
+      for (size_t i = 0; i < a.size(); ++i)
+        w.push_back(dt == kFloat32 ? double(std::atan2(float(a[i]), float(b[i]))) : std::atan2(a[i], b[i]));
+      return tensor(w, kFloat64);
+    };
+    const std::vector<double> yv = vals(ty), xv = vals(tx);
+    const double rtol = dt == kFloat32 ? 4e-7 : 1e-15;
+    EXPECT_TRUE(close(atan2(ty, tx), want(yv, xv), rtol, 0));
+    EXPECT_TRUE(close(atan2(ty.unsqueeze(1).expand({-1, 2}).select(1, 0), tx), want(yv, xv), rtol, 0));  // strided
+    const std::vector<double> three(yv.size(), 3.0), minus_zero(yv.size(), -0.0);
+    EXPECT_TRUE(close(atan2(ty, full({}, 3.0, dt)), want(yv, three), rtol, 0));
+    EXPECT_TRUE(close(atan2(full({}, -0.0, dt), tx), want(minus_zero, xv), rtol, 0));
+    // The signs of zero results are atan2's, not lost in the vector form.
+    for (double v : vals(atan2(full({9}, -0.0, dt), full({9}, 1.0, dt)))) EXPECT_TRUE(std::signbit(v) && v == 0);
+    // A broadcast -0.0 stays -0.0 in every lane (pow's vector path shares the splat).
+    for (double v : vals(pow(full({}, -0.0, dt), full({9}, -1.0, dt)))) EXPECT_EQ(v, -INFINITY);
+  }
+}
+
 TEST(Binary, IntegerSemantics) {
   Tensor a = tensor({7, -7, 7, -7}), b = tensor({2, 2, -2, -2});
   EXPECT_EQ(vals(floor_divide(a, b)), (std::vector<double>{3, -4, -4, 3}));

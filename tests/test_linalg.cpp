@@ -77,6 +77,36 @@ TEST(Linalg, LargeMatmulMatchesReference) {
   EXPECT_TRUE(close(a.matmul(b), reference_mm(a, b), 1e-4, 1e-4));
 }
 
+TEST(Linalg, MatrixVectorProducts) {
+  // A @ v, v @ B (B's columns contiguous: v @ W.t(); or its rows: v @ W) and their batched and
+  // broadcast forms take dot products and row updates of their own, against float64.
+  Generator gen(9);
+  for (int64_t k : {1, 7, 33, 1000}) {
+    const Tensor A = randn({37, k}, gen), v = randn({k}, gen), W = randn({29, k}, gen), B = randn({k, 300}, gen);
+    const double tol = 1e-5 * std::sqrt(static_cast<double>(k));
+    EXPECT_TRUE(close(mv(A, v), reference_mm(A, v.unsqueeze(1)).squeeze(1), tol, tol)) << k;
+    EXPECT_TRUE(close(matmul(v, W.t()), reference_mm(v.unsqueeze(0), W.t().contiguous()).squeeze(0), tol, tol)) << k;
+    EXPECT_TRUE(close(matmul(v, B), reference_mm(v.unsqueeze(0), B).squeeze(0), tol, tol)) << k;
+    EXPECT_TRUE(
+        close(matmul(A.flip({0}), v), reference_mm(A.flip({0}).contiguous(), v.unsqueeze(1)).squeeze(1), tol, tol));
+    const Tensor bias = randn({29}, gen);
+    EXPECT_TRUE(close(nn::functional::linear(v.unsqueeze(0), W, bias),
+                      reference_mm(v.unsqueeze(0), W.t().contiguous()) + bias.to(kFloat64), tol, tol));
+    const Tensor batch = randn({3, 37, k}, gen), vs = randn({3, k, 1}, gen);
+    const Tensor got = matmul(batch, vs), shared = matmul(batch, v.unsqueeze(1));
+    for (int64_t z = 0; z < 3; ++z) {
+      EXPECT_TRUE(close(got[z], reference_mm(batch[z], vs[z]), tol, tol));
+      EXPECT_TRUE(close(shared[z], reference_mm(batch[z], v.unsqueeze(1)), tol, tol));
+    }
+    const Tensor rows = randn({4, 1, k}, gen);
+    EXPECT_TRUE(close(matmul(rows, B)[2], reference_mm(rows[2], B), tol, tol));
+  }
+  Tensor a = randn({5, 8}, gen).requires_grad_(true), x = randn({8}, gen).requires_grad_(true);
+  mv(a, x).sum().backward();
+  EXPECT_TRUE(close(a.grad(), x.detach().unsqueeze(0).expand({5, 8}), 1e-6, 1e-6));
+  EXPECT_TRUE(close(x.grad(), a.detach().sum({0}), 1e-5, 1e-5));
+}
+
 TEST(Linalg, ExpandedAndBatchBroadcastOperands) {
   // An expanded operand (sum's gradient reaching a linear layer) is copied for the library; a
   // broadcast batch dim is not.

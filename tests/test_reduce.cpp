@@ -210,6 +210,46 @@ TEST(Reduce, Float32ColumnBlocksAndBatchedResults) {
   }
 }
 
+TEST(Reduce, ProductsAndSixteenBitSumsOfContiguousRuns) {
+  // Products of contiguous runs in sixteen lanes: run lengths around the lane count, against a
+  // product in order (exact for integers, whose wrapping products do not depend on the order).
+  Generator gen(11);
+  for (int64_t n : {1, 15, 16, 17, 40, 1023}) {
+    const Tensor f = (rand({3, n}, gen) * 0.4 + 0.8).to(kFloat64);
+    const Tensor i = randint(-3, 4, {3, n}, gen, kInt64);
+    for (int64_t r = 0; r < 3; ++r) {
+      const std::vector<double> fv = vals(f[r]);
+      const std::vector<int64_t> iv = i[r].to_vector<int64_t>();
+      double fp = 1;
+      uint64_t ip = 1;
+      for (int64_t k = 0; k < n; ++k) {
+        fp *= fv[static_cast<size_t>(k)];
+        ip *= static_cast<uint64_t>(iv[static_cast<size_t>(k)]);
+      }
+      EXPECT_NEAR(f.prod({1})[r].item<double>(), fp, 1e-13 * std::fabs(fp)) << n;
+      EXPECT_NEAR(f.to(kFloat32).prod({1})[r].item<double>(),
+                  vals(f.to(kFloat32).to(kFloat64).prod({1}))[static_cast<size_t>(r)], 1e-6 * std::fabs(fp))
+          << n;
+      EXPECT_EQ(i.prod({1})[r].item<int64_t>(), static_cast<int64_t>(ip)) << n;
+    }
+    EXPECT_NEAR(f.prod().item<double>(), vals(f.prod({1}).prod())[0], 1e-12 * std::fabs(vals(f.prod({1}).prod())[0]));
+  }
+  // float16 and bfloat16 sums widen eight elements at a time: against the float64 sum of the
+  // same (rounded) values, rows with and without a tail, a strided row as the generic loop.
+  for (DType dt : {kFloat16, kBFloat16}) {
+    for (int64_t n : {7, 32, 33, 1000, 5000}) {
+      const Tensor x = randn({4, n}, gen).to(dt);
+      const Tensor exact = x.to(kFloat64).sum({1});
+      EXPECT_TRUE(tgtest::close(x.sum({1}).to(kFloat64), exact.to(dt).to(kFloat64), 0, 0)) << name(dt) << " " << n;
+      EXPECT_NEAR(x.sum().to(kFloat64).item<double>(), x.to(kFloat64).sum().item<double>(),
+                  (dt == kFloat16 ? 1e-3 : 8e-3) * (1 + x.to(kFloat64).abs().sum().item<double>() / 64))
+          << name(dt) << " " << n;
+      EXPECT_TRUE(tgtest::close(x.t().contiguous().t().sum({1}).to(kFloat64), exact.to(dt).to(kFloat64), 0, 0));
+      EXPECT_TRUE(tgtest::close(x.norm(2, {1}).to(kFloat64), x.to(kFloat64).norm(2, {1}).to(dt).to(kFloat64), 0, 0));
+    }
+  }
+}
+
 TEST(Reduce, VarStdNormLogsumexp) {
   Tensor x = tensor({{1.0, 2.0, 3.0, 4.0}, {2.0, 2.0, 2.0, 2.0}}, kFloat64);
   EXPECT_TRUE(close(x.var({1}), tensor({5.0 / 3.0, 0.0}, kFloat64)));

@@ -1,5 +1,6 @@
 // Tensors, dtypes, devices, factories, conversions and element access.
 #include <cstring>
+#include <map>
 #include <numeric>
 
 #include "test_util.h"
@@ -192,6 +193,23 @@ TEST(Factories, RandomIsSeededAndInRange) {
   }
   EXPECT_THROW_WITH(randint(5, 5, {2}), ValueError, "low < high");
   EXPECT_THROW_WITH(rand({2}, kInt64), TypeError, "floating-point");
+}
+
+TEST(Factories, RandpermShufflesUniformly) {
+  // A Fisher-Yates shuffle: every one of the 24 orders of four elements about equally often
+  // (expected 250 each in 6000; a bias of a swap's draw would move some by far more than 4 sigma).
+  Generator gen(3);
+  std::map<std::vector<int64_t>, int> seen;
+  for (int t = 0; t < 6000; ++t) ++seen[randperm(4, gen).to_vector<int64_t>()];
+  ASSERT_EQ(seen.size(), 24u);
+  for (const auto& [order, count] : seen) EXPECT_NEAR(count, 250, 65) << order[0] << order[1] << order[2] << order[3];
+  const Tensor big = randperm(100000, gen);
+  EXPECT_TRUE(equal(std::get<0>(big.sort()), arange(100000, kInt64)));
+  EXPECT_EQ(randperm(0, gen).numel(), 0);
+  EXPECT_EQ(randperm(5, gen, kInt32).dtype(), kInt32);
+  Generator a(8), b(8);
+  EXPECT_TRUE(equal(randperm(1000, a), randperm(1000, b)));
+  EXPECT_THROW_WITH(randperm(-1, gen), ValueError, "randperm: n must be non-negative, got -1");
 }
 
 TEST(Factories, Like) {

@@ -70,7 +70,7 @@ void backward(const ActivationParams& p, const Loop& L, void* dx, const void* dy
         }
       }
       if (g_step == 0) {
-        const V gv = V{} + gs[0];
+        const V gv = splat<V>(gs[0]);
         for (; i + kLanes <= n; i += kLanes)
           store_vector(out + i, activation_grad<kOp, VectorMath>(gv, load_vector<V>(xs + i), args));
       } else {

@@ -70,7 +70,7 @@ void gather_bytes(const IndexGeometry& g, U* out, const U* src) {
     parallel_for(0, g.count, 64, [&](int64_t b, int64_t e) {
       for (int64_t pos = b; pos < e; ++pos) {
         prefetch_row<0>(g, src, pos, e, bytes);
-        std::memcpy(out + pos * n, src + g.indices[0][pos] * stride, bytes);
+        copy_bytes(out + pos * n, src + g.indices[0][pos] * stride, bytes);
       }
     });
     return;
@@ -87,7 +87,7 @@ void gather_bytes(const IndexGeometry& g, U* out, const U* src) {
       U* o = out + pos * g.dst_position_stride;
       for_each_block_run(g, [&](int64_t so, int64_t dof, int64_t n, int64_t ss, int64_t ds) {
         if (ss == 1 && ds == 1) {
-          std::memcpy(o + dof, s + so, static_cast<size_t>(n) * sizeof(U));
+          copy_bytes(o + dof, s + so, static_cast<size_t>(n) * sizeof(U));
         } else {
           for (int64_t i = 0; i < n; ++i) o[dof + i * ds] = s[so + i * ss];
         }

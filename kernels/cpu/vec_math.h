@@ -38,6 +38,8 @@ TG_LIBMVEC_UNARY(TG_DECLARE_LIBMVEC)
 #undef TG_DECLARE_LIBMVEC
 extern "C" __m256 _ZGVdN8vv_powf(__m256, __m256);
 extern "C" __m256d _ZGVdN4vv_pow(__m256d, __m256d);
+extern "C" __m256 _ZGVdN8vv_atan2f(__m256, __m256);
+extern "C" __m256d _ZGVdN4vv_atan2(__m256d, __m256d);
 #define TG_VECTOR_ACTIVATIONS 1
 #endif
 #endif
@@ -130,6 +132,8 @@ struct VectorMath {
   static Doubles4 sqrt(Doubles4 x) { return reinterpret_cast<Doubles4>(_mm256_sqrt_pd(reinterpret_cast<__m256d>(x))); }
   static Floats8 pow(Floats8 a, Floats8 b) { return _ZGVdN8vv_powf(a, b); }
   static Doubles4 pow(Doubles4 a, Doubles4 b) { return _ZGVdN4vv_pow(a, b); }
+  static Floats8 atan2(Floats8 a, Floats8 b) { return _ZGVdN8vv_atan2f(a, b); }
+  static Doubles4 atan2(Doubles4 a, Doubles4 b) { return _ZGVdN4vv_atan2(a, b); }
 };
 
 template <class V, class T>
@@ -137,6 +141,13 @@ V load_vector(const T* p) {
   V v;
   __builtin_memcpy(&v, p, sizeof(V));
   return v;
+}
+// v in every lane (`V{} + v` would turn -0.0 into +0.0, and atan2(-0.0, -1) into +pi).
+template <class V, class T>
+V splat(T v) {
+  V r;
+  for (size_t j = 0; j < sizeof(V) / sizeof(T); ++j) r[j] = v;
+  return r;
 }
 template <class V, class T>
 void store_vector(T* p, V v) {

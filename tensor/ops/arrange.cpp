@@ -313,15 +313,21 @@ Tensor triangle_indices(const char* op, int64_t row, int64_t col, int64_t offset
   TG_CHECK_VALUE(row >= 0 && col >= 0, "{}: row and col must be non-negative, got {} and {}", op, row, col);
   TG_CHECK_TYPE(options.dtype() == kInt64 || options.dtype() == kInt32, "{}: dtype must be int64 or int32, got {}", op,
                 options.dtype());
-  std::vector<int64_t> rows, cols;
+  // Row i holds columns [first(i), last(i)); the pairs are written straight into the result
+  // (gathering them in vectors and converting took 29x PyTorch's time).
+  const auto first = [&](int64_t i) { return lower ? 0 : std::clamp<int64_t>(i + offset, 0, col); };
+  const auto last = [&](int64_t i) { return lower ? std::clamp<int64_t>(i + offset + 1, 0, col) : col; };
+  int64_t count = 0;
+  for (int64_t i = 0; i < row; ++i) count += std::max<int64_t>(0, last(i) - first(i));
+  Tensor out = empty({2, count}, TensorOptions(kInt64));
+  auto* rows = static_cast<int64_t*>(out.data_ptr());
+  int64_t* cols = rows + count;
   for (int64_t i = 0; i < row; ++i)
-    for (int64_t j = lower ? 0 : std::max<int64_t>(0, i + offset); j < (lower ? std::min(col, i + offset + 1) : col);
-         ++j) {
-      rows.push_back(i);
-      cols.push_back(j);
+    for (int64_t j = first(i); j < last(i); ++j) {
+      *rows++ = i;
+      *cols++ = j;
     }
-  rows.insert(rows.end(), cols.begin(), cols.end());
-  return tensor(rows, TensorOptions(kInt64)).view({2, static_cast<int64_t>(cols.size())}).to(options.device(), options.dtype());
+  return out.to(options.device(), options.dtype());
 }
 
 }  // namespace
