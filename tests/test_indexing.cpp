@@ -293,6 +293,24 @@ TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
   EXPECT_THROW_WITH(index_add(x, 1, tensor({-1}), src.narrow(1, 0, 1)), IndexError, "index -1 is out of bounds");
   EXPECT_THROW_WITH(index_copy(x, 0, tensor({0.0}), src.narrow(0, 0, 1)), TypeError,
                     "index_copy: index must be an integer tensor");
+  // Without gradients index_copy writes whole slices through index_put_: the same values as the
+  // scatter form that records them (along dim 1 too, a repeated index's last slice winning),
+  // in place into self, with its own bounds errors.
+  const Tensor wide = arange(12, kFloat32).view({3, 4}),
+               slices = tensor({{10.0f, 20.0f, 30.0f}, {40.0f, 50.0f, 60.0f}, {70.0f, 80.0f, 90.0f}});
+  const Tensor at = tensor({3, 1, 3});
+  const Tensor plain = index_copy(wide, 1, at, slices);
+  const Tensor graded = index_copy(wide.detach().requires_grad_(true), 1, at, slices);
+  EXPECT_EQ(vals(plain), vals(graded.detach()));
+  EXPECT_EQ(vals(plain), (std::vector<double>{0, 20, 2, 30, 4, 50, 6, 60, 8, 80, 10, 90}));
+  Tensor z = zeros({3, 2});
+  const Tensor z_view = z.narrow(0, 1, 2);
+  index_copy_(z_view, 0, tensor({1}), full({1, 2}, 5.0f));
+  EXPECT_EQ(vals(z), (std::vector<double>{0, 0, 0, 0, 5, 5}));
+  EXPECT_THROW_WITH(index_copy(x, 0, tensor({3}), src.narrow(0, 0, 1)), IndexError,
+                    "index_copy: index 3 is out of bounds for dim 0 of size 3");
+  EXPECT_THROW_WITH(index_copy_(z, 1, tensor({-1}), ones({3, 1})), IndexError,
+                    "index_copy: index -1 is out of bounds for dim 1 of size 2");
   // unique_dim: distinct rows (or columns) in lexicographic order.
   const Tensor m = tensor({{1, 2}, {0, 5}, {1, 2}, {1, 0}});
   auto [rows, row_of, row_counts] = unique_dim(m, 0, true, true);

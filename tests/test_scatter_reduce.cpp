@@ -85,6 +85,30 @@ TEST(ScatterReduce, EveryReductionMatchesALoop) {
   }
 }
 
+TEST(ScatterReduce, LargeScattersKeepTheOrderAcrossThreads) {
+  // Large enough to split across threads (rows when dim is the last dim, columns otherwise):
+  // repeated targets still combine in order (floats from a loop in order, bit for bit) and the
+  // last write of a plain scatter wins.
+  Generator gen(13);
+  for (const int64_t dim : {0, 1}) {
+    SCOPED_TRACE("dim " + std::to_string(dim));
+    const Tensor self = randn({300, 400}, gen, kFloat64), src = randn({300, 400}, gen, kFloat64);
+    const Tensor index = randint(0, dim == 0 ? 7 : 9, {300, 400}, gen, kInt64);  // many repeats
+    const std::vector<double> want = reference(self, dim, index, src, "sum", true, false);
+    EXPECT_TRUE(close(scatter_reduce(self, dim, index, src, "sum"), tensor(want, kFloat64).view({300, 400}), 0, 0));
+    EXPECT_TRUE(close(scatter_add(self, dim, index, src), tensor(want, kFloat64).view({300, 400}), 0, 0));
+    std::vector<double> last = vals(self);
+    const auto idx = index.to_vector<int64_t>();
+    const auto sv = vals(src);
+    for (int64_t r = 0; r < 300; ++r)
+      for (int64_t c = 0; c < 400; ++c) {
+        const int64_t k = idx[static_cast<size_t>(r * 400 + c)];
+        last[static_cast<size_t>(dim == 0 ? k * 400 + c : r * 400 + k)] = sv[static_cast<size_t>(r * 400 + c)];
+      }
+    EXPECT_TRUE(close(scatter(self, dim, index, src), tensor(last, kFloat64).view({300, 400}), 0, 0));
+  }
+}
+
 TEST(ScatterReduce, NanPropagatesThroughAmaxAndAmin) {
   const Tensor self = tensor({1.0, 2.0, 3.0}, kFloat64);
   const Tensor src = tensor({NAN, 5.0}, kFloat64), index = tensor({0, 2}, kInt64);

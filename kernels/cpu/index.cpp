@@ -219,20 +219,31 @@ int64_t gather(DType dtype, const DimIndexGeometry& g, void* out, const void* se
 
 void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src, const int64_t* index,
              ScatterReduce reduce) {
-  // Serial: elements sent to one place must combine (or overwrite) in order.
+  // Elements sent to one place must combine (or overwrite) in order. Two elements can meet only
+  // where their coordinates off `dim` agree, so threads split what keeps those apart: the rows
+  // when `dim` is the last dim (each row is its own slice), else the columns of every row, each
+  // thread visiting the rows in order. (Serial, scatter_add ran at 2.2x PyTorch's time on 2 threads.)
   dispatch_all(dtype, [&]<class T>() {
     using A = acc_t<T>;
     T* s = static_cast<T*>(self);
     const T* v = static_cast<const T*>(src);
     const int64_t step = g.self_strides[g.dim];
     const auto run = [&](auto combine) {
-      for_each_dim_index_row(g, /*parallel=*/false,
-                             [&](int64_t io, int64_t so, int64_t oo, int64_t n, int64_t is, int64_t ss, int64_t os) {
-                               for (int64_t i = 0; i < n; ++i) {
-                                 T& t = s[so + i * ss + index[io + i * is] * step];
-                                 t = combine(t, v[oo + i * os]);
-                               }
-                             });
+      const auto columns = [&](int64_t c0, int64_t c1) {
+        return [&, c0, c1](int64_t io, int64_t so, int64_t oo, int64_t n, int64_t is, int64_t ss, int64_t os) {
+          for (int64_t i = c0; i < std::min(c1, n); ++i) {
+            T& t = s[so + i * ss + index[io + i * is] * step];
+            t = combine(t, v[oo + i * os]);
+          }
+        };
+      };
+      const int last = g.ndim - 1;
+      if (g.ndim == 0 || g.dim == last) return for_each_dim_index_row(g, /*parallel=*/true, columns(0, INT64_MAX));
+      const int64_t len = g.sizes[last];
+      int64_t rows = 1;
+      for (int d = 0; d < last; ++d) rows *= g.sizes[d];
+      parallel_for(0, len, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, rows)),
+                   [&](int64_t c0, int64_t c1) { for_each_dim_index_row(g, /*parallel=*/false, columns(c0, c1)); });
     };
     switch (reduce) {
       case ScatterReduce::Assign:
