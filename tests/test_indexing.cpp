@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <set>
 
 #include "test_util.h"
 
@@ -250,6 +251,28 @@ TEST(Index, RadixSortOfLongRowsIsStable) {
         const Tensor want = x.index_select(0, tensor(std::vector<int64_t>(expected.begin(), expected.begin() + k)));
         EXPECT_TRUE(allclose(picked.to(kFloat64), want.to(kFloat64), 0, 0, /*equal_nan=*/true));
       }
+    }
+  }
+}
+
+// The sorts keep their scratch vectors per thread from call to call: long and short rows one
+// after another, of both key widths, each against std::stable_sort (nothing left over from the
+// call before shows through).
+TEST(Index, SortsOfChangingSizesReuseTheirScratch) {
+  Generator gen(35);
+  for (int64_t n : {300000, 1000, 70000, 300, 300000, 5}) {
+    for (DType dt : {kInt64, kFloat64, kFloat32, kInt32}) {
+      const Tensor x = randint(-50, 50, {n}, gen, kInt64).to(dt);
+      const std::vector<double> v = vals(x);
+      std::vector<int64_t> order(v.size());
+      std::iota(order.begin(), order.end(), int64_t{0});
+      std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return v[a] < v[b]; });
+      const auto [sorted, at] = x.sort(0, false, /*stable=*/true);
+      ASSERT_EQ(at.to_vector<int64_t>(), order) << name(dt) << " n " << n;
+      std::vector<double> want;
+      for (int64_t o : order) want.push_back(v[static_cast<size_t>(o)]);
+      ASSERT_EQ(vals(sorted), want) << name(dt) << " n " << n;
+      EXPECT_EQ(vals(std::get<0>(unique(x))).size(), std::set<double>(v.begin(), v.end()).size());
     }
   }
 }
