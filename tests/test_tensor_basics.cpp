@@ -270,6 +270,32 @@ TEST(Tensor, ItemAndDataPtr) {
   EXPECT_THROW_WITH(Tensor().to_vector<float>(), Error, "to_vector: the tensor is undefined");
 }
 
+TEST(Tensor, Float32ToIntegerConversionsSaturateInEveryLane) {
+  // Runs of eight in int32's range take one vector conversion; any other value sends its eight
+  // to the saturating rule (NaN gives 0), and so does the tail: the edges of the range, the
+  // infinities and NaN at every position of a vector, against the rule one element at a time.
+  const float edge = 2147483648.0f;  // 2^31
+  const std::vector<float> odd = {
+      edge, -edge, std::nextafter(edge, 0.0f), 1e20f, -1e20f, INFINITY, -INFINITY, NAN, -0.75f, 0.75f, 2.5f, -2.5f};
+  for (size_t at = 0; at < 17; ++at) {
+    std::vector<float> v(27);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i) * 3.25f - 40.0f;
+    v[at] = odd[at % odd.size()];
+    const Tensor x = from_blob(v.data(), {27}, kFloat32).clone();
+    const std::vector<int64_t> l = x.to(kInt64).to_vector<int64_t>(), i32 = x.to(kInt32).to_vector<int64_t>();
+    for (size_t i = 0; i < v.size(); ++i) {
+      const float f = v[i];
+      const int64_t want64 = f != f                         ? 0
+                             : f >= 9.2233720368547758e18f  ? INT64_MAX
+                             : f <= -9.2233720368547758e18f ? INT64_MIN
+                                                            : static_cast<int64_t>(f);
+      const int64_t want32 = f != f ? 0 : f >= edge ? INT32_MAX : f <= -edge ? INT32_MIN : static_cast<int64_t>(f);
+      ASSERT_EQ(l[i], want64) << "value " << f << " at " << i;
+      ASSERT_EQ(i32[i], want32) << "value " << f << " at " << i;
+    }
+  }
+}
+
 TEST(Tensor, ConversionsAndCopies) {
   Tensor x = tensor({1.7, -2.2, 3.0}, kFloat64);
   EXPECT_EQ(vals(x.to(kInt64)), (std::vector<double>{1, -2, 3}));
