@@ -147,6 +147,15 @@ TEST(Statistics, HistogramsCountsAndMembership) {
   EXPECT_EQ(vals(bincount(tensor({1, 1}), tensor({0.5, 2.0}), 4)), (V{0, 2.5, 0, 0}));
   EXPECT_EQ(bincount(tensor({1}), tensor({0.5}, kFloat64)).dtype(), kFloat64);
   EXPECT_EQ(bincount(tensor(std::vector<int64_t>{})).numel(), 0);
+  {  // a long input (the scatter's contiguous loop, its ones one expanded value) against a count
+    Generator gen(4);
+    const Tensor many = randint(0, 37, {5000}, gen, kInt32);
+    std::vector<double> want(40, 0.0);
+    for (int64_t v : many.to_vector<int64_t>()) want[static_cast<size_t>(v)] += 1;
+    const Tensor counts = bincount(many, Tensor(), 40);
+    EXPECT_EQ(counts.dtype(), kInt64);
+    EXPECT_EQ(vals(counts), want);
+  }
   EXPECT_EQ(vals(isin(tensor({{1, 2}, {3, 4}}), tensor({4, 1}))), (V{1, 0, 0, 1}));
   EXPECT_EQ(vals(isin(tensor({1.0, NAN, 2.0}), tensor({NAN, 2.0}), false, true)), (V{1, 1, 0}));
   EXPECT_EQ(vals(isin(tensor({1, 2}), tensor(std::vector<int64_t>{}))), (V{0, 0}));

@@ -231,6 +231,14 @@ void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src
     const auto run = [&](auto combine) {
       const auto columns = [&](int64_t c0, int64_t c1) {
         return [&, c0, c1](int64_t io, int64_t so, int64_t oo, int64_t n, int64_t is, int64_t ss, int64_t os) {
+          if (is == 1 && (os == 1 || os == 0) && ss == 0 && step == 1) {
+            // Along the last dim of contiguous tensors, the source contiguous or one value (bincount's ones).
+            T* t = s + so;
+            const int64_t* at = index + io;
+            const T* from = v + oo;
+            for (int64_t i = c0; i < std::min(c1, n); ++i) t[at[i]] = combine(t[at[i]], from[i * os]);
+            return;
+          }
           for (int64_t i = c0; i < std::min(c1, n); ++i) {
             T& t = s[so + i * ss + index[io + i * is] * step];
             t = combine(t, v[oo + i * os]);

@@ -168,16 +168,24 @@ Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength, So
   TG_CHECK_TYPE(!is_floating_point(self.dtype()) && self.dtype() != kBool,
                 "bincount: input must be an integer tensor, got {}", self.dtype());
   TG_CHECK_VALUE(minlength >= 0, "bincount: minlength should be >= 0, got {}", minlength);
-  const int64_t smallest = self.numel() > 0 ? self.min().item<int64_t>() : 0;
+  // Both ends in one pass.
+  int64_t smallest = 0, largest = -1;
+  if (self.numel() > 0) {
+    const auto [lo, hi] = aminmax(self);
+    smallest = lo.item<int64_t>();
+    largest = hi.item<int64_t>();
+  }
   TG_CHECK_VALUE(smallest >= 0, "bincount: input should contain only non-negative values, found {}", smallest);
   if (weights.defined())
     TG_CHECK(weights.sizes() == self.sizes(), "bincount: weights {} should have the same shape as input {}",
              weights.sizes(), self.sizes());
   NoGradGuard no_grad;
-  const int64_t n = std::max(minlength, self.numel() > 0 ? self.max().item<int64_t>() + 1 : 0);
+  const int64_t n = std::max(minlength, largest + 1);
   const Tensor index = self.to(kInt64);
-  if (!weights.defined())
-    return zeros({n}, TensorOptions(kInt64).device(self.device())).scatter_add(0, index, ones_like(index));
+  if (!weights.defined()) {  // ones as one element expanded: nothing to fill
+    const TensorOptions longs = TensorOptions(kInt64).device(self.device());
+    return zeros({n}, longs).scatter_add_(0, index, ones({1}, longs).expand(index.sizes()));
+  }
   // PyTorch's result types: float32 weights count in float32, all others in float64.
   const DType dtype = weights.dtype() == kFloat32 ? kFloat32 : kFloat64;
   return zeros({n}, TensorOptions(dtype).device(self.device())).scatter_add(0, index, weights.detach().to(dtype));
