@@ -61,6 +61,18 @@ TEST(Arrange, FlipsTurnsAndDiagonals) {
   Tensor b = diag_embed(tensor({{1.0, 2.0}, {3.0, INFINITY}}), 0, 0, 2);
   EXPECT_EQ(b.sizes(), Shape({2, 2, 2}));
   EXPECT_EQ(vals(b.select(1, 1)), (V{3, 0, 0, INFINITY}));  // infinities stay on the diagonal
+  // Without gradients the diagonal is copied into zeros; with them, a where: the same tensors for
+  // every offset and pair of dims, NaN and infinities included.
+  Tensor src = arange(24, kFloat64).view({2, 3, 4}) - 5;
+  src.index_put_({0, 1, 2}, NAN);
+  src.index_put_({1, 2, 0}, -INFINITY);
+  for (int64_t offset : {-2, -1, 0, 1, 3})
+    for (const auto& [dim1, dim2] : std::vector<std::pair<int64_t, int64_t>>{{-2, -1}, {0, 2}, {3, 1}, {-1, 0}}) {
+      const Tensor plain = diag_embed(src, offset, dim1, dim2);
+      const Tensor graded = diag_embed(src.detach().requires_grad_(true), offset, dim1, dim2);
+      ASSERT_EQ(plain.sizes(), graded.sizes()) << offset << " " << dim1 << " " << dim2;
+      EXPECT_TRUE(tgtest::close(plain, graded.detach(), 0, 0)) << offset << " " << dim1 << " " << dim2;
+    }
   EXPECT_EQ(vals(diagflat(tensor({{1.0, 2.0}}), -1)), (V{0, 0, 0, 1, 0, 0, 0, 2, 0}));
   EXPECT_EQ(vals(block_diag({tensor({{1, 2}}), tensor(3), tensor({4, 5})})), (V{1, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 5}));
   EXPECT_EQ(block_diag({tensor({1}), tensor({0.5})}).dtype(), kFloat32);

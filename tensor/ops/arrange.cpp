@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "autograd/record.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -180,14 +181,24 @@ Tensor diag_embed(const Tensor& self, int64_t offset, int64_t dim1, int64_t dim2
   const int d1 = wrap_dim(dim1, k, "diag_embed"), d2 = wrap_dim(dim2, k, "diag_embed");
   TG_CHECK(d1 != d2, "diag_embed: diagonal dimensions cannot be identical {}, {}", dim1, dim2);
   const int64_t m = self.sizes()[k - 2], n = m + std::abs(offset);
+  Shape perm = Shape::filled(k, 0);  // the [..., n, n] result's last two dims to d1 and d2
+  for (int j = 0, batch = 0; j < k; ++j) perm[j] = j == d1 ? k - 2 : j == d2 ? k - 1 : batch++;
+  if (!autograd::needs_grad(self)) {
+    // Nothing to differentiate: zeros with the diagonal copied in (the where below took 3.7x
+    // PyTorch's time).
+    Shape shape = self.sizes();
+    shape.push_back(n);
+    shape[k - 2] = n;
+    Tensor out = zeros(shape, self.options());
+    ops::copy_into(out.diagonal(offset, -2, -1), self);
+    return out.permute(perm);
+  }
   // Row i of [..., n, n] holds x[i] (padded to n) where column - row == offset: a where, so that
   // infinities stay on the diagonal.
   const Tensor x = pad(self, offset >= 0 ? std::vector<int64_t>{0, offset} : std::vector<int64_t>{-offset, 0});
   const Tensor idx = arange(n, TensorOptions(kInt64).device(self.device()));
   const Tensor on_diagonal = eq(idx.unsqueeze(0) - idx.unsqueeze(1), offset);
   const Tensor full_matrix = where(on_diagonal, x.unsqueeze(-1), zeros({}, self.options()));
-  Shape perm = Shape::filled(k, 0);
-  for (int j = 0, batch = 0; j < k; ++j) perm[j] = j == d1 ? k - 2 : j == d2 ? k - 1 : batch++;
   return full_matrix.permute(perm);
 }
 
