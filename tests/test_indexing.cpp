@@ -333,7 +333,7 @@ TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
   EXPECT_THROW_WITH(index_copy(x, 0, tensor({3}), src.narrow(0, 0, 1)), IndexError,
                     "index_copy: index 3 is out of bounds for dim 0 of size 3");
   EXPECT_THROW_WITH(index_copy_(z, 1, tensor({-1}), ones({3, 1})), IndexError,
-                    "index_copy: index -1 is out of bounds for dim 1 of size 2");
+                    "index_copy_: index -1 is out of bounds for dim 1 of size 2");
   // unique_dim: distinct rows (or columns) in lexicographic order.
   const Tensor m = tensor({{1, 2}, {0, 5}, {1, 2}, {1, 0}});
   auto [rows, row_of, row_counts] = unique_dim(m, 0, true, true);

@@ -91,8 +91,9 @@ template <class T, class Fn>
 void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& alpha) {
   using A = acc_t<T>;
 #ifdef TG_VECTOR_ACTIVATIONS
-  if constexpr ((std::is_same_v<Fn, PowFn> || std::is_same_v<Fn, Atan2Fn>)&&(std::is_same_v<T, float> ||
-                                                                             std::is_same_v<T, double>)) {
+  constexpr bool kLibmvec = (std::is_same_v<Fn, PowFn> || std::is_same_v<Fn, Atan2Fn>)&&(std::is_same_v<T, float> ||
+                                                                                         std::is_same_v<T, double>);
+  if constexpr (kLibmvec) {
     return libmvec_binary<T, Fn>(L, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b));
   }
 #endif

@@ -74,6 +74,12 @@ bool copy_float_to_int(const Loop& L, void* out, DType out_dtype, const void* in
   if (!contiguous_1d(L) || in_dtype != kFloat32 || (out_dtype != kInt64 && out_dtype != kInt32)) return false;
   const auto* x = static_cast<const float*>(in);
   const bool wide = out_dtype == kInt64;
+  const auto one = [&](int64_t j) {
+    if (wide)
+      static_cast<int64_t*>(out)[j] = convert<int64_t>(x[j]);
+    else
+      static_cast<int32_t*>(out)[j] = convert<int32_t>(x[j]);
+  };
   parallel_for(0, L.numel, kGrain, [&](int64_t b, int64_t e) {
     const __m256 lo = _mm256_set1_ps(-2147483648.0f), hi = _mm256_set1_ps(2147483648.0f);
     int64_t i = b;
@@ -82,12 +88,7 @@ bool copy_float_to_int(const Loop& L, void* out, DType out_dtype, const void* in
       // In range (NaN is not): -2^31 <= v < 2^31.
       const __m256 ok = _mm256_and_ps(_mm256_cmp_ps(v, lo, _CMP_GE_OQ), _mm256_cmp_ps(v, hi, _CMP_LT_OQ));
       if (_mm256_movemask_ps(ok) != 0xFF) {
-        for (int64_t j = i; j < i + 8; ++j) {
-          if (wide)
-            static_cast<int64_t*>(out)[j] = convert<int64_t>(x[j]);
-          else
-            static_cast<int32_t*>(out)[j] = convert<int32_t>(x[j]);
-        }
+        for (int64_t j = i; j < i + 8; ++j) one(j);
         continue;
       }
       const __m256i n = _mm256_cvttps_epi32(v);
@@ -99,12 +100,7 @@ bool copy_float_to_int(const Loop& L, void* out, DType out_dtype, const void* in
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(static_cast<int32_t*>(out) + i), n);
       }
     }
-    for (; i < e; ++i) {
-      if (wide)
-        static_cast<int64_t*>(out)[i] = convert<int64_t>(x[i]);
-      else
-        static_cast<int32_t*>(out)[i] = convert<int32_t>(x[i]);
-    }
+    for (; i < e; ++i) one(i);
   });
   return true;
 #else

@@ -7,12 +7,12 @@
 
 #include <cstring>
 #include <memory>
+#include <unordered_map>
+#include <vector>
 
 #ifdef __FMA__
 #include <immintrin.h>
 #endif
-#include <unordered_map>
-#include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dnnl_util.h"

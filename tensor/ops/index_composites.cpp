@@ -34,6 +34,19 @@ Tensor checked_source(const char* op, const Tensor& self, int dim, const Tensor&
   return source;
 }
 
+// self's slices along dim d at `index` set to (or, accumulating, increased by) values' slices, in
+// place, through index_put_'s kernel. Bounds as scatter checks them.
+void put_slices(const char* op, const Tensor& self, int d, const Tensor& index, const Tensor& values, bool accumulate) {
+  if (index.numel() > 0) {
+    const int64_t lo = amin(index).item<int64_t>(), hi = amax(index).item<int64_t>();
+    TG_CHECK_INDEX(lo >= 0 && hi < self.sizes()[d], "{}: index {} is out of bounds for dim {} of size {}", op,
+                   lo < 0 ? lo : hi, d, self.sizes()[d]);
+  }
+  std::vector<TensorIndex> at(static_cast<size_t>(d), indexing::Slice());
+  at.emplace_back(index.reshape({-1}).to(kInt64));
+  self.index_put_(at, values, accumulate);
+}
+
 }  // namespace
 
 Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha,
@@ -46,41 +59,19 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   const Tensor slices = slice_index("index_add", self, d, index, source.sizes());
   if (self.dim() == 0) return scatter_add(self, d, slices, scaled);
   // Whole slices added at once (index_put's accumulating kernel) rather than element by element
-  // through scatter_add's expanded index: ~3x faster. Bounds as scatter_add checks them.
-  if (index.numel() > 0) {
-    const int64_t lo = amin(index).item<int64_t>(), hi = amax(index).item<int64_t>();
-    TG_CHECK_INDEX(lo >= 0 && hi < self.sizes()[d], "index_add: index {} is out of bounds for dim {} of size {}",
-                   lo < 0 ? lo : hi, d, self.sizes()[d]);
-  }
-  std::vector<TensorIndex> at(static_cast<size_t>(d), indexing::Slice());
-  at.emplace_back(index.reshape({-1}).to(kInt64));
+  // through scatter_add's expanded index: ~3x faster.
   Tensor out = self.clone();
-  out.index_put_(at, scaled, /*accumulate=*/true);
+  put_slices("index_add", out, d, index, scaled, /*accumulate=*/true);
   return out;
 }
 
 namespace {
 
-// Whether index_copy(self, d, index, source) may write whole slices through index_put_'s kernel
-// (one pass; the scatter form, which records gradients, cloned and copied back: 2-4x PyTorch's
-// time). Checks the index and bounds as scatter would.
-bool copies_slices(const Tensor& self, int d, const Tensor& index, const Tensor& source) {
-  if (self.dim() == 0 || autograd::needs_grad(self, source) || source.dtype() != self.dtype() ||
-      source.device() != self.device())
-    return false;
-  slice_index("index_copy", self, d, index, source.sizes());
-  if (index.numel() > 0) {
-    const int64_t lo = amin(index).item<int64_t>(), hi = amax(index).item<int64_t>();
-    TG_CHECK_INDEX(lo >= 0 && hi < self.sizes()[d], "index_copy: index {} is out of bounds for dim {} of size {}",
-                   lo < 0 ? lo : hi, d, self.sizes()[d]);
-  }
-  return true;
-}
-
-void copy_slices(const Tensor& self, int d, const Tensor& index, const Tensor& source) {
-  std::vector<TensorIndex> at(static_cast<size_t>(d), indexing::Slice());
-  at.emplace_back(index.reshape({-1}).to(kInt64));
-  self.index_put_(at, source);
+// Whether index_copy may write whole slices through put_slices (one pass; the scatter form, which
+// records gradients, cloned and copied back: 2-4x PyTorch's time).
+bool copies_slices(const Tensor& self, const Tensor& source) {
+  return self.dim() > 0 && !autograd::needs_grad(self, source) && source.dtype() == self.dtype() &&
+         source.device() == self.device();
 }
 
 }  // namespace
@@ -90,12 +81,13 @@ Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Te
   ops::check_defined("index_copy", self, "input");
   const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_copy");
   checked_source("index_copy", self, d, index, source);
-  if (copies_slices(self, d, index, source)) {
+  const Tensor slices = slice_index("index_copy", self, d, index, source.sizes());
+  if (copies_slices(self, source)) {
     Tensor out = self.clone();
-    copy_slices(out, d, index, source);
+    put_slices("index_copy", out, d, index, source, /*accumulate=*/false);
     return out;
   }
-  return scatter(self, d, slice_index("index_copy", self, d, index, source.sizes()), source);
+  return scatter(self, d, slices, source);
 }
 
 Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, SourceLoc loc) {
@@ -124,8 +116,9 @@ const Tensor& index_copy_(const Tensor& self, int64_t dim, const Tensor& index, 
   ops::check_defined("index_copy_", self, "input");
   const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_copy_");
   checked_source("index_copy_", self, d, index, source);
-  if (copies_slices(self, d, index, source)) {
-    copy_slices(self, d, index, source);
+  slice_index("index_copy_", self, d, index, source.sizes());
+  if (copies_slices(self, source)) {
+    put_slices("index_copy_", self, d, index, source, /*accumulate=*/false);
     return self;
   }
   return ops::inplace_via_copy(self, "index_copy_", [&](const Tensor& s) { return index_copy(s, dim, index, source); });
