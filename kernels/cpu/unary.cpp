@@ -1,5 +1,7 @@
 // Elementwise unary kernels, one per line of unary_ops.def.
+#include <array>
 #include <cmath>
+#include <iterator>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
@@ -130,6 +132,91 @@ struct LibmvecForm<NdtriFn> {
     return (p >= 0.125) & (p <= 0.875) ? central : (p < 0.5 ? -tail : tail);
   }
   static Floats8 apply(Floats8 v) { return in_double_lanes<LibmvecForm<NdtriFn>>(v); }
+};
+// lgamma on float lanes, in double (libm's lgammaf costs ~25 ns an element), as Cephes does it:
+// x goes by lgamma(x + 1) = lgamma(x) + log x down or up into [2, 3), the factors collected in
+// num / den, where a polynomial (fitted with mpmath, 3e-16 relative) gives lgamma(2 + u) / u;
+// Stirling's series from 13 on. Negative x by reflection, lgamma(x) = log(pi / |sin(pi x)|) -
+// lgamma(1 - x), folded into the same single log. In double the cancellation at the zeros (1, 2
+// and those between the negative poles) stays far below a float ulp. Double tensors keep libm's
+// form, which is exact to their own ulp there.
+template <>
+struct LibmvecForm<LgammaFn> {
+  static constexpr bool kHas = true;
+  static constexpr bool kDoubles = false;
+  static constexpr std::array<double, 15> kNearTwo = {
+      -1.0138964113951364796e-7,  2.7165118798486336941e-7,   -6.3702060965964796873e-7,   1.7320463128371054602e-6,
+      -4.787357162866329714e-6,   0.000013278305230491472692, -0.000037353269562238015158, 0.00010709994506122282411,
+      -0.00031505925558746926656, 0.00096109794244976326729,  -0.0030951822934964124937,   0.01087700151387638237,
+      -0.04480584269738540725,    0.26758179939881186092,     0.56936574094583831926};  // in u - 1/2, highest first
+  static bool any(Doubles4 mask) { return _mm256_movemask_pd(reinterpret_cast<__m256d>(mask)) != 0; }
+  // c[0] t^(N-1) + ... + c[N-1], as two Horner chains in t^2 (even and odd powers): half the
+  // latency of one, which bounds this loop.
+  template <size_t N>
+  static Doubles4 polynomial(Doubles4 t, const std::array<double, N>& c) {
+    const Doubles4 t2 = t * t;
+    Doubles4 even{}, odd{};
+    for (size_t i = 0; i < N; ++i) {
+      if ((N - 1 - i) % 2 == 0)
+        even = even * t2 + c[i];
+      else
+        odd = odd * t2 + c[i];
+    }
+    return even + t * odd;
+  }
+  // sin(pi d) for |d| <= 1/2: its Taylor series to d^21 (the next term is below 1e-18).
+  static Doubles4 sin_pi(Doubles4 d) {
+    static constexpr auto kCoef = [] {
+      std::array<double, 11> c{};
+      double term = special_math::kPi;
+      for (int k = 0; k < 11; ++k) {
+        c[10 - k] = term;
+        term *= -special_math::kPi * special_math::kPi / ((2 * k + 2) * (2 * k + 3));
+      }
+      return c;
+    }();
+    return polynomial(d * d, kCoef) * d;
+  }
+  static Doubles4 apply(Doubles4 x) {
+    using special_math::kPi;
+    const Doubles4 zero{}, one = zero + 1, inf = zero + INFINITY;
+    const auto negative = x < 0;
+    const Doubles4 y = negative ? 1 - x : x;
+    const auto large = y >= 13;
+    Doubles4 z = large ? zero + 2.5 : y, num = one, den = one;
+    for (auto high = z >= 3; any(reinterpret_cast<Doubles4>(high)); high = z >= 3) {
+      z = high ? z - 1 : z;
+      num = high ? num * z : num;
+    }
+    for (int i = 0; i < 2; ++i) {  // (always at most 2 steps: a loop on the mask would mispredict)
+      const auto low = z < 2;
+      den = low ? den * z : den;
+      z = low ? z + 1 : z;
+    }
+    const Doubles4 u = z - 2;
+    Doubles4 rest = polynomial(u - 0.5, kNearTwo) * u;
+    if (any(reinterpret_cast<Doubles4>(large))) {
+      const Doubles4 r = 1 / y, r2 = r * r;
+      const Doubles4 series = r * (1.0 / 12 + r2 * (-1.0 / 360 + r2 * (1.0 / 1260 + r2 * (-1.0 / 1680 + r2 / 1188))));
+      constexpr double kLogSqrtTwoPi = 0.91893853320467274178;
+      rest = large ? (y - 0.5) * VectorMath::log(y) - y + kLogSqrtTwoPi + series : rest;
+    }
+    Doubles4 q;
+    if (any(x)) {
+      // sin(pi x) from x's distance to the nearest integer (exact), so a pole gives 0 and +inf.
+      const __m256d whole =
+          _mm256_round_pd(reinterpret_cast<__m256d>(x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      const Doubles4 s = sin_pi(x - reinterpret_cast<Doubles4>(whole));
+      q = negative ? kPi * den : num;
+      q /= negative ? (s < 0 ? -s : s) * num : den;
+    } else {
+      q = num / den;
+    }
+    const Doubles4 log_q = VectorMath::log(q < 0 ? -q : q);  // (x = -0: den = -0)
+    const Doubles4 out = negative ? log_q - rest : log_q + rest;
+    return (x == inf) | (x == -inf) ? inf : out;
+  }
+  static Floats8 apply(Floats8 v) { return in_double_lanes<LibmvecForm<LgammaFn>>(v); }
 };
 // i0, i0e, i1 and i1e on float and double lanes: both of scalar_math.h's series, then a select
 // (on real data a branch between them mispredicts). Infinity and NaN fall out of the arithmetic
