@@ -50,6 +50,25 @@ TEST(Softmax, LongRowsMatchFloat64AndPropagateNaN) {
   EXPECT_NEAR(F::cross_entropy(x, t).item<double>(), F::cross_entropy(x.to(kFloat64), t).item<double>(), 1e-5);
 }
 
+// Causally masked scores (-inf above the diagonal) and scores far below their row's maximum:
+// exp below e^-87 (float) counts as 0, which keeps libmvec's vector exp off its scalar path; the
+// weights stay within 1e-38 of float64's, and the masked ones exactly 0.
+TEST(Softmax, MaskedScoresAndValuesFarBelowTheMaximum) {
+  Generator gen(5);
+  Tensor x = randn({48, 40}, gen);
+  x.index_put_({indexing::Slice(), 3}, 95.0);  // the rest of each row is ~95 below: e^-95 ~ 5e-42
+  const Tensor masked = x.masked_fill(ones({48, 40}, TensorOptions(kBool)).tril().logical_not(), -INFINITY);
+  for (const Tensor& t : {x, masked}) {
+    for (bool log : {false, true}) {
+      const Tensor got = log ? log_softmax(t, 1) : softmax(t, 1);
+      const Tensor want = (log ? log_softmax(t.to(kFloat64), 1) : softmax(t.to(kFloat64), 1)).to(kFloat32);
+      EXPECT_TRUE(close(got, want, 1e-6, log ? 1e-5 : 1e-37));
+    }
+  }
+  const std::vector<double> row = vals(softmax(masked, 1).select(0, 5));  // sees columns 0..5
+  for (size_t j = 0; j < row.size(); ++j) EXPECT_EQ(row[j], j == 3 ? 1.0 : 0.0) << j;
+}
+
 TEST(Softmax, OuterDimsRunColumnsSideBySide) {
   // Softmax along a dim that is not innermost walks inner positions as vector lanes: against the
   // same softmax along the last dim of a moved copy, with a NaN column, a column of -inf and an

@@ -61,6 +61,13 @@ struct Avx<float> {
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V exp(V v) { return _ZGVdN8v_expf(v); }
+  // exp(d), 0 below kExpFloor: libmvec takes a scalar path, ~15x slower, for a vector with a
+  // lane below -87.3 (a masked score at -inf), where exp is a subnormal float or 0 anyway.
+  static V exp_or_zero(V d) {
+    const V floor = set1(kExpFloor);
+    return _mm256_andnot_ps(_mm256_cmp_ps(d, floor, _CMP_LT_OQ), exp(_mm256_max_ps(floor, d)));  // (NaN stays)
+  }
+  static constexpr float kExpFloor = -87.0f;
   static V log(V v) { return _ZGVdN8v_logf(v); }
 #ifdef TG_HAVE_LIBMVEC_2_35
   static V tanh(V v) { return _ZGVdN8v_tanhf(v); }
@@ -77,6 +84,11 @@ struct Avx<double> {
   static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
   static V div(V a, V b) { return _mm256_div_pd(a, b); }
   static V exp(V v) { return _ZGVdN4v_exp(v); }
+  static V exp_or_zero(V d) {  // as Avx<float>'s, whose scalar path starts at -708.4 here
+    const V floor = set1(kExpFloor);
+    return _mm256_andnot_pd(_mm256_cmp_pd(d, floor, _CMP_LT_OQ), exp(_mm256_max_pd(floor, d)));
+  }
+  static constexpr double kExpFloor = -708.0;
   static V log(V v) { return _ZGVdN4v_log(v); }
 #ifdef TG_HAVE_LIBMVEC_2_35
   static V tanh(V v) { return _ZGVdN4v_tanh(v); }
@@ -177,7 +189,8 @@ int64_t silu_backward_avx512(const float* dy, int64_t dy_step, const float* x, f
 #endif
 
 // out[i] = exp(x[i] - shift) when kStore (out may alias x); returns the sum of those values,
-// accumulated in one partial sum per lane.
+// accumulated in one partial sum per lane. Below e^-87 (float) they are 0: a softmax over masked
+// scores (-inf) stays on libmvec's vector path, and no weight changes by more than 1e-38.
 template <bool kStore, class T>
 T exp_shifted_run(const T* x, T shift, T* out, int64_t n) {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>);
@@ -191,7 +204,7 @@ T exp_shifted_run(const T* x, T shift, T* out, int64_t n) {
   const typename A::V s = A::set1(shift);
   typename A::V acc = A::set1(T(0));
   for (; i + A::kLanes <= n; i += A::kLanes) {
-    const typename A::V e = A::exp(A::sub(A::load(x + i), s));
+    const typename A::V e = A::exp_or_zero(A::sub(A::load(x + i), s));
     if constexpr (kStore) A::store(out + i, e);
     acc = A::add(acc, e);
   }
@@ -203,7 +216,7 @@ T exp_shifted_run(const T* x, T shift, T* out, int64_t n) {
     // the shift, its extra lanes computed and dropped.
     T tail[A::kLanes];
     for (int64_t j = 0; j < A::kLanes; ++j) tail[j] = i + j < n ? x[i + j] : shift;
-    A::store(tail, A::exp(A::sub(A::load(tail), s)));
+    A::store(tail, A::exp_or_zero(A::sub(A::load(tail), s)));
     for (int64_t j = 0; i < n; ++i, ++j) {
       if constexpr (kStore) out[i] = tail[j];
       sum += tail[j];
