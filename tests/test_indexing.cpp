@@ -334,6 +334,19 @@ TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
                     "index_copy: index 3 is out of bounds for dim 0 of size 3");
   EXPECT_THROW_WITH(index_copy_(z, 1, tensor({-1}), ones({3, 1})), IndexError,
                     "index_copy_: index -1 is out of bounds for dim 1 of size 2");
+  // index_add_ without gradients also adds straight into self (a view here), repeated indices
+  // summing, alpha scaling; with gradients, through the recorded form, to the same values.
+  Tensor acc = zeros({2, 4});
+  index_add_(acc.narrow(0, 1, 1), 1, tensor({3, 0, 3}), tensor({{1.0f, 2.0f, 4.0f}}), 0.5);
+  EXPECT_EQ(vals(acc), (std::vector<double>{0, 0, 0, 0, 1, 0, 0, 2.5}));
+  Tensor leaf = zeros({2, 4}).requires_grad_(true);
+  Tensor recorded = leaf * 1.0;
+  index_add_(recorded, 1, tensor({3, 0, 3}), ones({2, 3}));
+  EXPECT_EQ(vals(recorded.detach()), (std::vector<double>{1, 0, 0, 2, 1, 0, 0, 2}));
+  recorded.sum().backward();
+  EXPECT_EQ(vals(leaf.grad()), std::vector<double>(8, 1.0));
+  EXPECT_THROW_WITH(index_add_(acc, 1, tensor({4}), ones({2, 1})), IndexError,
+                    "index_add_: index 4 is out of bounds for dim 1 of size 4");
   // unique_dim: distinct rows (or columns) in lexicographic order.
   const Tensor m = tensor({{1, 2}, {0, 5}, {1, 2}, {1, 0}});
   auto [rows, row_of, row_counts] = unique_dim(m, 0, true, true);

@@ -67,8 +67,8 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
 
 namespace {
 
-// Whether index_copy may write whole slices through put_slices (one pass; the scatter form, which
-// records gradients, cloned and copied back: 2-4x PyTorch's time).
+// Whether index_copy(_) and index_add_ may write whole slices through put_slices (one pass; the
+// scatter form, which records gradients, cloned and copied back: 2-4x PyTorch's time).
 bool copies_slices(const Tensor& self, const Tensor& source) {
   return self.dim() > 0 && !autograd::needs_grad(self, source) && source.dtype() == self.dtype() &&
          source.device() == self.device();
@@ -108,6 +108,14 @@ Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Sc
 const Tensor& index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
                          const Scalar& alpha, SourceLoc loc) {
   detail::ApiScope scope("index_add_", loc);
+  ops::check_defined("index_add_", self, "input");
+  const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_add_");
+  checked_source("index_add_", self, d, index, source);
+  slice_index("index_add_", self, d, index, source.sizes());
+  if (copies_slices(self, source)) {  // straight into self: a third of the passes of the copy below
+    put_slices("index_add_", self, d, index, alpha.to_double() == 1.0 ? source : source * alpha, /*accumulate=*/true);
+    return self;
+  }
   return ops::inplace_via_copy(self, "index_add_",
                                [&](const Tensor& s) { return index_add(s, dim, index, source, alpha); });
 }
