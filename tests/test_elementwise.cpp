@@ -838,6 +838,40 @@ TEST(Pointwise, Float32ErfIsTheSameInEightAndSixteenLanes) {
 // enough for the vector lanes and a tail, with NaN, infinities and huge values among them; and
 // their backward kernel (plain and with an expanded gradient) against the derivative in tensor
 // ops that create_graph takes.
+// Far outside exp's range (saturated logits, -inf) the vector forms keep off libmvec's slow
+// scalar path by shifting the argument (exp_wide) or substituting a harmless one (softplus,
+// mish, expm1); the values stay those of double-precision formulas (below the smallest normal
+// number, possibly 0).
+TEST(Pointwise, ExpAndActivationsFarOutsideExpsRange) {
+  std::vector<double> x;
+  for (int i = -16000; i <= 16000; ++i) x.push_back(i * 0.05 + 0.013);  // [-800, 800]
+  for (double edge : {87.0, 87.3, 88.7, 103.9, 104.0, 127.9, 708.0, 708.4, 709.7, 745.1})
+    for (double sign : {-1.0, 1.0}) x.push_back(sign * edge);
+  const double inf = INFINITY;
+  x.insert(x.end(), {inf, -inf, NAN, 0.0, -0.0});
+  for (DType dt : {kFloat32, kFloat64}) {
+    SCOPED_TRACE(name(dt));
+    const Tensor t = tensor(x, kFloat64).to(dt), t64 = t.to(kFloat64);
+    // Results near the smallest normal number may be 0 (as 1 / (1 + e^100) and x / (1 + e^-x) at
+    // x = -89 are in float).
+    const double atol = dt == kFloat32 ? 1e-36 : 1e-305;
+    auto expect = [&](const char* what, const Tensor& got, const Tensor& want, double rtol = 0) {
+      SCOPED_TRACE(what);
+      EXPECT_TRUE(close(got, want.to(dt), rtol > 0 ? rtol : (dt == kFloat32 ? 4e-7 : 4e-15), atol));
+    };
+    expect("exp", exp(t), exp(t64));
+    expect("expm1", expm1(t), expm1(t64));
+    expect("sigmoid", sigmoid(t), sigmoid(t64));
+    expect("silu", silu(t), silu(t64));
+    expect("elu", elu(t, 0.7), where(gt(t64, 0), t64, expm1(t64) * 0.7));
+    expect("softplus", softplus(t), where(gt(t64, 20.0), t64, log1p(exp(t64))));
+    expect("logsigmoid", F::logsigmoid(t), -where(gt(-t64, 40.0), -t64, log1p(exp(-t64))));
+    expect("mish", mish(t), t64 * tanh(log1p(exp(t64))));
+    const Tensor rows = t.narrow(0, 0, 32000).view({-1, 64}) * 8.0;  // spreads of thousands within a row
+    expect("softmax", softmax(rows, 1), softmax(rows.to(kFloat64), 1), dt == kFloat32 ? 1e-5 : 1e-13);
+  }
+}
+
 TEST(Pointwise, FusedActivationsMatchTheirFormulas) {
   using Fn = std::function<Tensor(const Tensor&)>;
   const std::vector<std::pair<std::string, Fn>> ops = {

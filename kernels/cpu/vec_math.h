@@ -47,6 +47,40 @@ extern "C" __m256d _ZGVdN4vv_atan2(__m256d, __m256d);
 namespace tg::kernels::cpu {
 
 #ifdef TG_VECTOR_EXP
+// libmvec's exp takes a scalar path, 15-25x slower, for a whole vector when any lane is beyond
+// +-87.3 in float (+-708.4 in double): saturated logits, a sigmoid of -100, exp of -inf. Those
+// lanes go through exp(d -+ K) e^+-K instead (K = 40, in double 200), which stays in its range:
+// d -+ K is exact where the result is not 0 or inf anyway, and clamped beyond.
+// (GCC vector types: their operators and `?:` act lane by lane.)
+using Floats8 = float __attribute__((vector_size(32)));
+using Doubles4 = double __attribute__((vector_size(32)));
+inline Floats8 libmvec_exp(Floats8 x) { return reinterpret_cast<Floats8>(_ZGVdN8v_expf(reinterpret_cast<__m256>(x))); }
+inline Doubles4 libmvec_exp(Doubles4 x) {
+  return reinterpret_cast<Doubles4>(_ZGVdN4v_exp(reinterpret_cast<__m256d>(x)));
+}
+template <class V>
+using LaneOf = std::remove_cvref_t<decltype(V{}[0])>;
+template <class S>
+constexpr S kExpSafe = sizeof(S) == 4 ? S(87) : S(708);  // within libmvec's fast range
+template <class V>
+__attribute__((noinline)) V exp_wide_far(V d) {
+  using S = LaneOf<V>;
+  constexpr bool kFloat = sizeof(S) == 4;
+  constexpr S kLimit = kExpSafe<S>, kShift = kFloat ? 40 : 200;
+  constexpr S kUp = kFloat ? S(2.35385266837019985e17) : S(7.22597376812574925e86);  // e^kShift
+  constexpr S kDown = kFloat ? S(4.24835425529158900e-18) : S(1.38389652673673757e-87);
+  const auto far = (d > kLimit) | (d < -kLimit), below = d < 0;
+  V s = far ? (below ? d + kShift : d - kShift) : d;
+  s = s > kLimit ? V{} + kLimit : (s < -kLimit ? V{} - kLimit : s);  // (a NaN stays)
+  return libmvec_exp(s) * (far ? (below ? V{} + kDown : V{} + kUp) : V{} + 1);
+}
+template <class V>
+inline V exp_wide(V d) {
+  constexpr LaneOf<V> kLimit = kExpSafe<LaneOf<V>>;
+  const auto far = (d > kLimit) | (d < -kLimit);
+  return _mm256_movemask_epi8(reinterpret_cast<__m256i>(far)) == 0 ? libmvec_exp(d) : exp_wide_far(d);
+}
+
 // One AVX register of T and the vector routines on it.
 template <class T>
 struct Avx;
@@ -60,12 +94,13 @@ struct Avx<float> {
   static V add(V a, V b) { return _mm256_add_ps(a, b); }
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
-  static V exp(V v) { return _ZGVdN8v_expf(v); }
+  static V exp(V v) { return reinterpret_cast<V>(exp_wide(reinterpret_cast<Floats8>(v))); }
   // exp(d), 0 below kExpFloor: libmvec takes a scalar path, ~15x slower, for a vector with a
   // lane below -87.3 (a masked score at -inf), where exp is a subnormal float or 0 anyway.
   static V exp_or_zero(V d) {
     const V floor = set1(kExpFloor);
-    return _mm256_andnot_ps(_mm256_cmp_ps(d, floor, _CMP_LT_OQ), exp(_mm256_max_ps(floor, d)));  // (NaN stays)
+    return _mm256_andnot_ps(_mm256_cmp_ps(d, floor, _CMP_LT_OQ),
+                            _ZGVdN8v_expf(_mm256_max_ps(floor, d)));  // (NaN stays)
   }
   static constexpr float kExpFloor = -87.0f;
   static V log(V v) { return _ZGVdN8v_logf(v); }
@@ -83,10 +118,10 @@ struct Avx<double> {
   static V add(V a, V b) { return _mm256_add_pd(a, b); }
   static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
   static V div(V a, V b) { return _mm256_div_pd(a, b); }
-  static V exp(V v) { return _ZGVdN4v_exp(v); }
+  static V exp(V v) { return reinterpret_cast<V>(exp_wide(reinterpret_cast<Doubles4>(v))); }
   static V exp_or_zero(V d) {  // as Avx<float>'s, whose scalar path starts at -708.4 here
     const V floor = set1(kExpFloor);
-    return _mm256_andnot_pd(_mm256_cmp_pd(d, floor, _CMP_LT_OQ), exp(_mm256_max_pd(floor, d)));
+    return _mm256_andnot_pd(_mm256_cmp_pd(d, floor, _CMP_LT_OQ), _ZGVdN4v_exp(_mm256_max_pd(floor, d)));
   }
   static constexpr double kExpFloor = -708.0;
   static V log(V v) { return _ZGVdN4v_log(v); }
@@ -97,10 +132,8 @@ struct Avx<double> {
 #endif
 
 #ifdef TG_VECTOR_ACTIVATIONS
-// AVX registers as GCC vector types: their operators and `?:` act lane by lane, so the scalar
-// formulas of activation_math.h compile unchanged for them.
-using Floats8 = float __attribute__((vector_size(32)));
-using Doubles4 = double __attribute__((vector_size(32)));
+// AVX registers as GCC vector types (above), so the scalar formulas of activation_math.h
+// compile unchanged for them.
 template <class T>
 using VectorOf = std::conditional_t<std::is_same_v<T, float>, Floats8, Doubles4>;
 
@@ -123,10 +156,23 @@ inline Floats8 erf8(Floats8 xv) {
 
 // libmvec for those formulas (the M of activation_math.h).
 struct VectorMath {
-  static Floats8 exp(Floats8 x) { return _ZGVdN8v_expf(x); }
-  static Doubles4 exp(Doubles4 x) { return _ZGVdN4v_exp(x); }
-  static Floats8 expm1(Floats8 x) { return _ZGVdN8v_expm1f(x); }
-  static Doubles4 expm1(Doubles4 x) { return _ZGVdN4v_expm1(x); }
+  static Floats8 exp(Floats8 x) { return exp_wide(x); }
+  static Doubles4 exp(Doubles4 x) { return exp_wide(x); }
+  // expm1 kept off libmvec's scalar path too (ELU's saturated inputs): below -40 it is -1 in
+  // float and double, above 80 (700) it is exp.
+  static Floats8 expm1(Floats8 x) {
+    return expm1_wide(x, [](Floats8 c) { return Floats8(_ZGVdN8v_expm1f(c)); });
+  }
+  static Doubles4 expm1(Doubles4 x) {
+    return expm1_wide(x, [](Doubles4 c) { return Doubles4(_ZGVdN4v_expm1(c)); });
+  }
+  template <class V, class F>
+  static V expm1_wide(V x, F libmvec_expm1) {
+    constexpr LaneOf<V> kHigh = sizeof(LaneOf<V>) == 4 ? 80 : 700;
+    const auto high = x > kHigh;
+    const V r = libmvec_expm1(high ? V{} + kHigh : (x < -40 ? V{} - 40 : x));  // (a NaN stays)
+    return _mm256_movemask_epi8(reinterpret_cast<__m256i>(high)) == 0 ? r : (high ? exp_wide(x) : r);
+  }
   static Floats8 log1p(Floats8 x) { return _ZGVdN8v_log1pf(x); }
   static Doubles4 log1p(Doubles4 x) { return _ZGVdN4v_log1p(x); }
   static Floats8 erf(Floats8 x) { return erf8(x); }

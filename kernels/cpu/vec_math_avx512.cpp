@@ -33,6 +33,25 @@ const bool kAvx512 = [] {
 
 bool has_avx512() { return kAvx512; }
 
+#pragma GCC diagnostic push  // (GCC 12: _mm512_max_ps, as at the pragma further down)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// vec_math.h's exp_wide in 16 lanes: lanes beyond +-87 through exp(d -+ 40) e^+-40, so that
+// libmvec stays off its scalar path.
+__attribute__((target("avx512f"))) inline __m512 exp_wide16(__m512 d) {
+  const __m512 limit = _mm512_set1_ps(87.0f), low = _mm512_set1_ps(-87.0f);
+  const __mmask16 far = _mm512_cmp_ps_mask(_mm512_abs_ps(d), limit, _CMP_GT_OQ);
+  if (far == 0) return _ZGVeN16v_expf(d);
+  const __mmask16 below = _mm512_cmp_ps_mask(d, _mm512_setzero_ps(), _CMP_LT_OQ);
+  const __m512 shift =
+      _mm512_maskz_mov_ps(far, _mm512_mask_blend_ps(below, _mm512_set1_ps(-40.0f), _mm512_set1_ps(40.0f)));
+  const __m512 scale = _mm512_mask_blend_ps(
+      far, _mm512_set1_ps(1.0f),
+      _mm512_mask_blend_ps(below, _mm512_set1_ps(2.35385266837019985e17f), _mm512_set1_ps(4.24835425529158900e-18f)));
+  const __m512 s = _mm512_min_ps(limit, _mm512_max_ps(low, _mm512_add_ps(d, shift)));  // (NaN stays)
+  return _mm512_mul_ps(_ZGVeN16v_expf(s), scale);
+}
+#pragma GCC diagnostic pop
+
 __attribute__((target("avx512f"))) int64_t vector_map_avx512(VectorFn fn, const float* x, float* y, int64_t n) {
   int64_t i = 0;
   const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps();
@@ -40,9 +59,13 @@ __attribute__((target("avx512f"))) int64_t vector_map_avx512(VectorFn fn, const 
     const __m512 v = _mm512_loadu_ps(x + i);
     __m512 r;
     switch (fn) {
-      case VectorFn::Exp: r = _ZGVeN16v_expf(v); break;
+      case VectorFn::Exp:
+        r = exp_wide16(v);
+        break;
       case VectorFn::Log: r = _ZGVeN16v_logf(v); break;
-      case VectorFn::Sigmoid: r = _mm512_div_ps(one, _mm512_add_ps(one, _ZGVeN16v_expf(_mm512_sub_ps(zero, v)))); break;
+      case VectorFn::Sigmoid:
+        r = _mm512_div_ps(one, _mm512_add_ps(one, exp_wide16(_mm512_sub_ps(zero, v))));
+        break;
 #ifdef TG_HAVE_LIBMVEC_2_35
       case VectorFn::Tanh: r = _ZGVeN16v_tanhf(v); break;
 #endif
@@ -140,7 +163,7 @@ __attribute__((target("avx512f"))) int64_t gelu_backward_avx512(const float* dy,
     const __m512 v = _mm512_loadu_ps(x + i);
     const __m512 g = dy_step == 0 ? _mm512_set1_ps(dy[0]) : _mm512_loadu_ps(dy + i);
     const __m512 cdf = _mm512_mul_ps(half, _mm512_add_ps(one, erf16(_mm512_mul_ps(v, k))));
-    const __m512 pdf = _mm512_mul_ps(_ZGVeN16v_expf(_mm512_mul_ps(minus_half, _mm512_mul_ps(v, v))), inv_sqrt_2pi);
+    const __m512 pdf = _mm512_mul_ps(exp_wide16(_mm512_mul_ps(minus_half, _mm512_mul_ps(v, v))), inv_sqrt_2pi);
     _mm512_storeu_ps(dx + i, _mm512_mul_ps(g, _mm512_add_ps(cdf, _mm512_mul_ps(v, pdf))));
   }
   return i;
@@ -153,7 +176,7 @@ __attribute__((target("avx512f"))) int64_t silu_avx512(const float* x, float* y,
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m512 v = _mm512_loadu_ps(x + i);
-    _mm512_storeu_ps(y + i, _mm512_div_ps(v, _mm512_add_ps(one, _ZGVeN16v_expf(_mm512_sub_ps(zero, v)))));
+    _mm512_storeu_ps(y + i, _mm512_div_ps(v, _mm512_add_ps(one, exp_wide16(_mm512_sub_ps(zero, v)))));
   }
   return i;
 }
@@ -165,7 +188,7 @@ __attribute__((target("avx512f"))) int64_t silu_backward_avx512(const float* dy,
   for (; i + 16 <= n; i += 16) {
     const __m512 v = _mm512_loadu_ps(x + i);
     const __m512 g = dy_step == 0 ? _mm512_set1_ps(dy[0]) : _mm512_loadu_ps(dy + i);
-    const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, _ZGVeN16v_expf(_mm512_sub_ps(zero, v))));
+    const __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, exp_wide16(_mm512_sub_ps(zero, v))));
     const __m512 d = _mm512_add_ps(one, _mm512_mul_ps(v, _mm512_sub_ps(one, s)));
     _mm512_storeu_ps(dx + i, _mm512_mul_ps(_mm512_mul_ps(g, s), d));
   }
