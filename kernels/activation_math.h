@@ -58,6 +58,8 @@ void dispatch_activation(ActivationOp op, F&& fn) {
     case ActivationOp::Hardsigmoid: return fn.template operator()<ActivationOp::Hardsigmoid>();
     case ActivationOp::Hardswish: return fn.template operator()<ActivationOp::Hardswish>();
     case ActivationOp::Mish: return fn.template operator()<ActivationOp::Mish>();
+    case ActivationOp::NanToNum:
+      return fn.template operator()<ActivationOp::NanToNum>();
   }
 }
 
@@ -91,6 +93,9 @@ TG_HOST_DEVICE inline V activation_value(V x, const ActivationArgs<S>& a) {
     return x <= S(-3) ? zero : (x >= S(3) ? one : x * S(1.0 / 6) + half);
   } else if constexpr (kOp == ActivationOp::Hardswish) {
     return x <= S(-3) ? zero : (x >= S(3) ? x : x * (x + S(3)) * S(1.0 / 6));
+  } else if constexpr (kOp == ActivationOp::NanToNum) {  // x - x is 0 exactly where x is finite
+    const V nan = V{} + a.alpha, pos = V{} + a.max_val, neg = V{} + a.min_val;
+    return x - x == zero ? x : (x != x ? nan : (x > zero ? pos : neg));
   } else {  // Mish: x tanh(softplus(x)); tanh(softplus) is 1 from x = 20 on (and log1p(exp) inf later)
     return x * M::tanh(M::log1p(M::exp(x > S(20) ? V{} + S(20) : x)));
   }
@@ -125,6 +130,8 @@ TG_HOST_DEVICE inline V activation_grad(V dy, V x, const ActivationArgs<S>& a) {
     return x > S(-3) ? (x < S(3) ? dy * S(1.0 / 6) : zero) : zero;
   } else if constexpr (kOp == ActivationOp::Hardswish) {
     return x <= S(-3) ? zero : (x < S(3) ? dy * (x * S(1.0 / 3) + half) : dy);
+  } else if constexpr (kOp == ActivationOp::NanToNum) {  // none where x is replaced, as PyTorch
+    return x - x == zero ? dy : zero;
   } else {  // Mish: tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)
     const V t = M::tanh(M::log1p(M::exp(x > S(20) ? V{} + S(20) : x)));
     const V s = one / (one + M::exp(zero - x));

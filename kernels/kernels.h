@@ -68,12 +68,24 @@ enum class BitwiseOp : uint8_t {
 enum class TernaryOp : uint8_t { AddCMul, AddCDiv, Lerp };
 
 // The activations with a fused kernel (formulas in activation_math.h): one pass forward, one
-// backward, where composing them from the table ops takes five to ten.
+// backward, where composing them from the table ops takes five to ten. nan_to_num, a pointwise
+// map with parameters and a gradient too, shares their kernels.
 enum class ActivationOp : uint8_t {
-  Gelu, GeluTanh, Silu, Elu, LeakyRelu, Softplus, Hardtanh, Hardsigmoid, Hardswish, Mish
+  Gelu,
+  GeluTanh,
+  Silu,
+  Elu,
+  LeakyRelu,
+  Softplus,
+  Hardtanh,
+  Hardsigmoid,
+  Hardswish,
+  Mish,
+  NanToNum
 };
 // alpha: elu's alpha, leaky_relu's negative slope; beta and threshold: softplus's; scale and
 // input_scale: elu's outer and inner factors (selu and celu are elus); min_val, max_val: hardtanh's.
+// nan_to_num: alpha replaces NaN, max_val +inf and min_val -inf.
 struct ActivationParams {
   double alpha = 0, beta = 1, threshold = 20, scale = 1, input_scale = 1, min_val = -1, max_val = 1;
 };

@@ -97,6 +97,23 @@ TEST(ComposedExtras, InPlaceForms) {
   Tensor b = m.clone();
   b.triu_(1);
   EXPECT_EQ(vals(b), (V{0, 2, 3, 0, 0, 6, 0, 0, 0}));
+  // Batches, far diagonals, integers, views (contiguous ones zeroed where they lie, others through
+  // a copy): each as the out-of-place form, and the version moves.
+  const Tensor batch = arange(0, 2 * 3 * 4, 1, kInt64).view({2, 3, 4});
+  for (int64_t diagonal : {-5, -1, 0, 2, 9}) {
+    Tensor lo = batch.clone(), hi = batch.clone();
+    const uint32_t version = lo.version();
+    EXPECT_EQ(vals(lo.tril_(diagonal)), vals(batch.tril(diagonal)));
+    EXPECT_EQ(vals(hi.triu_(diagonal)), vals(batch.triu(diagonal)));
+    EXPECT_GT(lo.version(), version);
+    Tensor big = batch.to(kFloat32).repeat({2, 1, 1});
+    big.narrow(0, 1, 2).tril_(diagonal);  // a contiguous view: the kernel writes big
+    EXPECT_EQ(vals(big.narrow(0, 1, 2)), vals(cat({batch.narrow(0, 1, 1), batch.narrow(0, 0, 1)}).tril(diagonal)));
+    EXPECT_EQ(vals(big.narrow(0, 0, 1)), vals(batch.narrow(0, 0, 1)));
+    Tensor square = arange(0, 16, 1, kFloat64).view({4, 4});
+    square.t().triu_(diagonal);  // a transposed view: through a copy, into square
+    EXPECT_EQ(vals(square), vals(arange(0, 16, 1, kFloat64).view({4, 4}).t().triu(diagonal).t()));
+  }
   Tensor c = m.clone();
   c.cumsum_(1);
   EXPECT_EQ(vals(c), (V{1, 3, 6, 4, 9, 15, 7, 15, 24}));

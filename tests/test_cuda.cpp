@@ -285,12 +285,22 @@ TEST(Cuda, FusedActivationsMatchTheCpu) {
   TG_REQUIRE_CUDA();
   Generator gen(11);
   const std::vector<std::function<Tensor(const Tensor&)>> ops = {
-      [](const Tensor& t) { return gelu(t); },          [](const Tensor& t) { return gelu(t, "tanh"); },
-      [](const Tensor& t) { return silu(t); },          [](const Tensor& t) { return elu(t, 0.7); },
-      [](const Tensor& t) { return leaky_relu(t, 0.2); }, [](const Tensor& t) { return softplus(t, 1.5, 10.0); },
-      [](const Tensor& t) { return selu(t); },          [](const Tensor& t) { return celu(t, 0.6); },
-      [](const Tensor& t) { return hardtanh(t, -0.5, 2.0); }, [](const Tensor& t) { return hardswish(t * 3); },
-      [](const Tensor& t) { return hardsigmoid(t * 3); }, [](const Tensor& t) { return mish(t * 3); },
+      [](const Tensor& t) { return gelu(t); },
+      [](const Tensor& t) { return gelu(t, "tanh"); },
+      [](const Tensor& t) { return silu(t); },
+      [](const Tensor& t) { return elu(t, 0.7); },
+      [](const Tensor& t) { return leaky_relu(t, 0.2); },
+      [](const Tensor& t) { return softplus(t, 1.5, 10.0); },
+      [](const Tensor& t) { return selu(t); },
+      [](const Tensor& t) { return celu(t, 0.6); },
+      [](const Tensor& t) { return hardtanh(t, -0.5, 2.0); },
+      [](const Tensor& t) { return hardswish(t * 3); },
+      [](const Tensor& t) { return hardsigmoid(t * 3); },
+      [](const Tensor& t) { return mish(t * 3); },
+      [](const Tensor& t) {  // NaN, +-inf and numbers in one tensor
+        const Tensor odd = where(gt(t, 1.0), INFINITY, where(lt(t, -1.0), -INFINITY, where(gt(abs(t), 0.8), NAN, t)));
+        return nan_to_num(odd, 0.5, 7.0, -9.0);
+      },
   };
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
     const Tensor x = tgtest::sample(gen, {33, 17}, tgtest::kAnyValue, dt);

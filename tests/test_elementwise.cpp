@@ -888,6 +888,7 @@ TEST(Pointwise, FusedActivationsMatchTheirFormulas) {
       {"hardsigmoid", [](const Tensor& t) { return hardsigmoid(t); }},
       {"hardswish", [](const Tensor& t) { return hardswish(t); }},
       {"mish", [](const Tensor& t) { return mish(t); }},
+      {"nan_to_num(0.5, 7, -9)", [](const Tensor& t) { return nan_to_num(t, 0.5, 7.0, -9.0); }},
   };
   const double selu_alpha = 1.6732632423543772848170429916717, selu_scale = 1.0507009873554804934193349852946;
   const std::vector<Fn> refs = {
@@ -904,6 +905,7 @@ TEST(Pointwise, FusedActivationsMatchTheirFormulas) {
       [](const Tensor& t) { return where(isnan(t), t, (t + 3).clamp(0.0, 6.0) / 6); },
       [](const Tensor& t) { return where(le(t, -3.0), 0.0, t * where(isnan(t), t, (t + 3).clamp(0.0, 6.0) / 6)); },
       [](const Tensor& t) { return t * tanh(where(gt(t, 20.0), t, log1p(exp(t)))); },
+      [](const Tensor& t) { return where(isnan(t), 0.5, where(isinf(t), where(gt(t, 0), 7.0, -9.0), t)); },
   };
   Generator gen(7);
   for (DType dt : {kFloat32, kFloat64}) {
@@ -1051,13 +1053,29 @@ TEST(Pointwise, FusedTernaryOps) {
   EXPECT_EQ(vals(odd.nan_to_num()), (std::vector<double>{0, fmax, -fmax, 1.5}));
   EXPECT_EQ(vals(nan_to_num(odd, 1, 2, -3)), (std::vector<double>{1, 2, -3, 1.5}));
   EXPECT_EQ(vals(nan_to_num(odd.to(kFloat16))), (std::vector<double>{0, 65504, -65504, 1.5}));
-  // Replacements outside the finite range take a clamp; inside it, the where chain.
+  // Replacements beyond the dtype's range (which round to infinity).
   EXPECT_EQ(vals(nan_to_num(odd, 7.0, INFINITY)), (std::vector<double>{7, INFINITY, -fmax, 1.5}));
   EXPECT_EQ(vals(nan_to_num(odd, 0, 1.0, -1e3)), (std::vector<double>{0, 1, -1000, 1.5}));
   EXPECT_EQ(vals(nan_to_num(tensor({2.0, -INFINITY}, kFloat64), 0, 1.0)),
             (std::vector<double>{2, -std::numeric_limits<double>::max()}));
   EXPECT_EQ(vals(nan_to_num(tensor({INFINITY, 1e300}, kFloat64))),
             (std::vector<double>{std::numeric_limits<double>::max(), 1e300}));
+  // Long runs (the vector lanes) of each floating dtype, a view and in place.
+  const std::vector<std::pair<DType, double>> largest = {{kFloat32, fmax},
+                                                         {kFloat64, std::numeric_limits<double>::max()},
+                                                         {kFloat16, 65504.0},
+                                                         {kBFloat16, 3.38953138925153547590e38}};
+  for (const auto& [dt, big] : largest) {
+    SCOPED_TRACE(name(dt));
+    const Tensor run = odd.to(dt).repeat({50});
+    EXPECT_EQ(vals(nan_to_num(run)), vals(tensor({0.0, big, -big, 1.5}, kFloat64).repeat({50})));
+    EXPECT_TRUE(close(nan_to_num(run.view({50, 4}).t(), 1, 2, 3),
+                      tensor({1.0, 2.0, 3.0, 1.5}, dt).repeat({50}).view({50, 4}).t(), 0, 0));
+    Tensor in_place = run.clone();
+    EXPECT_TRUE(in_place.nan_to_num_(1, 2, 3).is_same(in_place));
+    EXPECT_TRUE(close(in_place, tensor({1.0, 2.0, 3.0, 1.5}, dt).repeat({50}), 0, 0));
+  }
+  EXPECT_EQ(vals(nan_to_num(tensor({3, -4}))), (std::vector<double>{3, -4}));
   EXPECT_EQ(vals(isclose(tensor({1.0, NAN, 2.0}), tensor({1.0 + 1e-9, NAN, 2.1}))), (std::vector<double>{1, 0, 0}));
   EXPECT_EQ(vals(isclose(tensor({NAN}), tensor({NAN}), 1e-5, 1e-8, true)), (std::vector<double>{1}));
   EXPECT_THROW_WITH(isclose(x, x, -1.0), ValueError, "isclose: rtol and atol must be non-negative");

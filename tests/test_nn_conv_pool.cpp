@@ -299,6 +299,26 @@ TEST(Pool, MaxPoolValuesAndIndices) {
   EXPECT_TRUE(std::isnan(F::max_pool2d(n, {.kernel_size = 2}).item<double>()));
 }
 
+// A row far longer than the interior loop's chunk (512 outputs): values and indices agree with
+// each other and with the input at the indices, with and without the indices computed.
+TEST(Pool, MaxPoolOfALongRow) {
+  Generator gen(22);
+  const Tensor x = randn({2, 1, 5001}, gen);
+  for (const F::MaxPool1dOptions& o :
+       {F::MaxPool1dOptions{.kernel_size = 2}, F::MaxPool1dOptions{.kernel_size = 3, .stride = 2, .padding = 1},
+        F::MaxPool1dOptions{.kernel_size = 3, .stride = 1, .dilation = 2, .ceil_mode = true}}) {
+    auto [y, idx] = F::max_pool1d_with_indices(x, o);
+    EXPECT_TRUE(allclose(F::max_pool1d(x, o), y, 0, 0));
+    EXPECT_TRUE(allclose(x.gather(2, idx), y, 0, 0));
+    const int64_t s = o.stride.value_or(o.kernel_size);
+    const std::vector<int64_t> iv = idx.to_vector<int64_t>();
+    for (int64_t k = 0; k < y.size(2); ++k) {  // each index within its window
+      const int64_t start = k * s - o.padding, at = iv[static_cast<size_t>(k)];
+      ASSERT_TRUE(at >= start && at <= start + (o.kernel_size - 1) * o.dilation && (at - start) % o.dilation == 0);
+    }
+  }
+}
+
 TEST(Pool, MaxPoolAgainstAWindowScan) {
   // Values from a few integers (ties everywhere) and some NaNs, against a scan of every window in
   // row-major order that keeps the first maximum and the first NaN: whole windows take a vector
@@ -345,11 +365,17 @@ TEST(Pool, MaxPoolAgainstAWindowScan) {
                                  << " at plane " << p << " (" << oh << ", " << ow << ")";
             ASSERT_TRUE(std::isnan(best) ? std::isnan(yv[k]) : yv[k] == best);
           }
+      // Without indices (no gradient to route) the kernel computes the values alone: the same ones.
+      EXPECT_TRUE(allclose(F::max_pool2d(x, o), y, 0, 0, /*equal_nan=*/true));
       if (c.kh == 1) {  // the same through max_pool1d
         const Tensor flat = x.squeeze(2);
         auto [y1, i1] = F::max_pool1d_with_indices(
             flat, {.kernel_size = c.kw, .stride = c.sw, .padding = c.pw, .dilation = c.dw, .ceil_mode = c.ceil});
         EXPECT_EQ(i1.to_vector<int64_t>(), iv);
+        EXPECT_TRUE(allclose(
+            F::max_pool1d(
+                flat, {.kernel_size = c.kw, .stride = c.sw, .padding = c.pw, .dilation = c.dw, .ceil_mode = c.ceil}),
+            y1, 0, 0, true));
       }
     }
   }

@@ -46,6 +46,8 @@ Tensor differentiable_grad(ActivationOp op, const kernels::ActivationParams& p, 
       Tensor t = tanh(softplus(x));
       return grad * (t + x * sigmoid(x) * (1 - t * t));
     }
+    case ActivationOp::NanToNum:
+      return where(isfinite(x), grad, 0.0);
   }
   TG_FAIL("activation backward: unknown op {}", static_cast<int>(op));
 }
@@ -62,6 +64,8 @@ const char* node_name(ActivationOp op) {
     case ActivationOp::Hardsigmoid: return "HardsigmoidBackward";
     case ActivationOp::Hardswish: return "HardswishBackward";
     case ActivationOp::Mish: return "MishBackward";
+    case ActivationOp::NanToNum:
+      return "NanToNumBackward";
   }
   return "ActivationBackward";
 }

@@ -26,6 +26,8 @@ void forward(const ActivationParams& p, const Loop& L, void* out, const void* in
   if constexpr (kVectorised<T>) {
 #ifdef TG_VECTOR_ACTIVATIONS
     unary_loop(L, o, x, f, [&](T* y, const T* v, int64_t n) {
+      // A copy the stores cannot alias: its parameters stay in registers across the loop.
+      const ActivationArgs<A> a = args;
       using V = VectorOf<T>;
       constexpr int64_t kLanes = sizeof(V) / sizeof(T);
       int64_t i = 0;
@@ -37,7 +39,7 @@ void forward(const ActivationParams& p, const Loop& L, void* out, const void* in
         }
       }
       for (; i + kLanes <= n; i += kLanes)
-        store_vector(y + i, activation_value<kOp, VectorMath>(load_vector<V>(v + i), args));
+        store_vector(y + i, activation_value<kOp, VectorMath>(load_vector<V>(v + i), a));
       for (; i < n; ++i) y[i] = f(v[i]);
     });
 #endif
@@ -59,6 +61,7 @@ void backward(const ActivationParams& p, const Loop& L, void* dx, const void* dy
   if constexpr (kVectorised<T>) {
 #ifdef TG_VECTOR_ACTIVATIONS
     binary_loop(L, o, g, v, f, [&](T* out, const T* gs, const T* xs, int64_t n, int64_t g_step) {
+      const ActivationArgs<A> a = args;  // as in forward
       using V = VectorOf<T>;
       constexpr int64_t kLanes = sizeof(V) / sizeof(T);
       int64_t i = 0;
@@ -72,10 +75,10 @@ void backward(const ActivationParams& p, const Loop& L, void* dx, const void* dy
       if (g_step == 0) {
         const V gv = splat<V>(gs[0]);
         for (; i + kLanes <= n; i += kLanes)
-          store_vector(out + i, activation_grad<kOp, VectorMath>(gv, load_vector<V>(xs + i), args));
+          store_vector(out + i, activation_grad<kOp, VectorMath>(gv, load_vector<V>(xs + i), a));
       } else {
         for (; i + kLanes <= n; i += kLanes)
-          store_vector(out + i, activation_grad<kOp, VectorMath>(load_vector<V>(gs + i), load_vector<V>(xs + i), args));
+          store_vector(out + i, activation_grad<kOp, VectorMath>(load_vector<V>(gs + i), load_vector<V>(xs + i), a));
       }
       for (; i < n; ++i) out[i] = f(gs[i * g_step], xs[i]);
     });

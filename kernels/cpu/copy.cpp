@@ -156,20 +156,22 @@ void fill(const Loop& loop, void* out, DType dtype, const Scalar& value) {
 
 void triangle(DType dtype, int64_t batch, int64_t rows, int64_t cols, int64_t diagonal, bool lower, void* out,
               const void* in) {
-  // Each row is a kept run and a zeroed run: a memcpy and a memset.
+  // Each row is a kept run and a zeroed run: a memcpy (none in place) and a memset.
   const auto item = static_cast<int64_t>(itemsize(dtype));
   const int64_t row_bytes = cols * item;
   auto* o = static_cast<char*>(out);
   const auto* x = static_cast<const char*>(in);
   parallel_for(0, batch * rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t b, int64_t e) {
-    for (int64_t r = b; r < e; ++r) {
+    // Row i of its matrix (counted rather than r % rows: a division per row cost as much as the
+    // row's memset).
+    for (int64_t r = b, i = b % rows; r < e; ++r, i = i + 1 == rows ? 0 : i + 1) {
       // Row i keeps columns [0, i + diagonal] (lower) or [i + diagonal, cols) (upper).
-      const int64_t i = r % rows;
       const int64_t edge = std::clamp<int64_t>(lower ? i + diagonal + 1 : i + diagonal, 0, cols) * item;
       char* dst = o + r * row_bytes;
       const char* src = x + r * row_bytes;
       const int64_t keep_from = lower ? 0 : edge, keep_to = lower ? edge : row_bytes;
-      if (keep_to > keep_from) std::memcpy(dst + keep_from, src + keep_from, static_cast<size_t>(keep_to - keep_from));
+      if (keep_to > keep_from && dst != src)
+        std::memcpy(dst + keep_from, src + keep_from, static_cast<size_t>(keep_to - keep_from));
       if (lower)
         std::memset(dst + edge, 0, static_cast<size_t>(row_bytes - edge));
       else

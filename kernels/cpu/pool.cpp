@@ -1,5 +1,6 @@
 // 2-D max and average pooling over contiguous planes, parallel over planes. Average pooling
 // takes precomputed windows, so plain, padded and adaptive pooling share one kernel.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -10,43 +11,57 @@
 namespace tg::kernels::cpu {
 namespace {
 
-template <class T>
+// kIndices false: the values alone (no gradient to route), whose interior loop then runs twice
+// as many lanes as one that also carries 64-bit positions.
+template <class T, bool kIndices>
 void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in) {
   using Acc = acc_t<T>;
   const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-  // The windows of each output row and column, computed once (they cost divisions); fractional
-  // windows start differently in every plane, at their own starts.
+  // The windows of each output row, computed once (they cost divisions); fractional windows
+  // start differently in every plane, at their own starts.
   const auto rows = static_cast<size_t>(g.out_h), cols = static_cast<size_t>(g.out_w);
-  std::vector<int64_t> row_start(rows), i0(rows), i1(rows), col_start(cols), j0(cols), j1(cols);
+  std::vector<int64_t> row_start(rows), i0(rows), i1(rows);
   for (size_t oh = 0; oh < rows; ++oh)
     plane_window_taps(g, 0, 0, static_cast<int64_t>(oh), row_start[oh], i0[oh], i1[oh]);
-  for (size_t ow = 0; ow < cols; ++ow)
-    plane_window_taps(g, 1, 0, static_cast<int64_t>(ow), col_start[ow], j0[ow], j1[ow]);
-  // The columns whose windows lie whole inside the input (ja = 0, jb = kernel): regular windows
-  // there take the vector loop below.
+  // Regular windows: columns [c0, c1) lie whole inside the input (output ow starts at ow * stride
+  // - pad) and take the vector loop below; the few at the borders are clipped, and the scan
+  // computes theirs. Adaptive and fractional windows: every column's, computed once (per column
+  // of a long row this cost 20x the pooling itself, so regular ones are not tabulated).
+  const bool regular = !g.adaptive && g.w_start == nullptr;
   int64_t c0 = g.out_w, c1 = g.out_w;
-  if (!g.adaptive && g.w_start == nullptr) {
-    for (size_t ow = 0; ow < cols; ++ow)
-      if (j0[ow] == 0 && j1[ow] == g.kernel[1]) {
-        if (c0 == g.out_w) c0 = static_cast<int64_t>(ow);
-        c1 = static_cast<int64_t>(ow) + 1;
-      }
+  if (regular) {
+    const int64_t s = g.stride[1], pad = g.pad[1], reach = (g.kernel[1] - 1) * g.dilation[1];
+    c0 = std::min(g.out_w, (pad + s - 1) / s);
+    const int64_t last = g.in_w - 1 - reach + pad;  // the last start, plus pad, that fits
+    c1 = last < 0 ? 0 : std::min(g.out_w, last / s + 1);
+    if (c1 <= c0) c0 = c1 = g.out_w;
   }
+  std::vector<int64_t> col_start(regular ? 0 : cols), j0(regular ? 0 : cols), j1(regular ? 0 : cols);
+  for (size_t ow = 0; ow < col_start.size(); ++ow)
+    plane_window_taps(g, 1, 0, static_cast<int64_t>(ow), col_start[ow], j0[ow], j1[ow]);
   parallel_for(0, g.planes, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, in_plane)), [&](int64_t lo, int64_t hi) {
-    std::vector<Acc> best_row(static_cast<size_t>(std::max<int64_t>(0, c1 - c0)));
-    std::vector<int64_t> at_row(best_row.size());
+    // The running maxima of up to kChunk outputs at a time: in L1 however long the row (a buffer
+    // for the whole row cost a fresh allocation and its page faults per call).
+    constexpr int64_t kChunk = 512;
+    Acc best[kChunk];
+    int64_t at[kIndices ? kChunk : 1];
     for (int64_t p = lo; p < hi; ++p) {
       const int64_t* hs = g.h_start ? g.h_start + p * g.out_h : row_start.data();
-      const int64_t* ws = g.w_start ? g.w_start + p * g.out_w : col_start.data();
+      const int64_t* ws = g.w_start ? g.w_start + p * g.out_w : col_start.data();  // (not regular)
       const T* src = in + p * in_plane;
       T* dst = out + p * out_plane;
-      int64_t* idx = indices + p * out_plane;
+      int64_t* idx = kIndices ? indices + p * out_plane : nullptr;
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
         const auto r = static_cast<size_t>(oh);
         const int64_t h0 = hs[r], ia = i0[r], ib = i1[r];
         const auto scan = [&](int64_t ow) {
-          const auto c = static_cast<size_t>(ow);
-          const int64_t w0 = ws[c], ja = j0[c], jb = j1[c];
+          int64_t w0, ja, jb;
+          if (regular) {
+            window_taps(g, 1, ow, w0, ja, jb);
+          } else {
+            const auto c = static_cast<size_t>(ow);
+            w0 = ws[c], ja = j0[c], jb = j1[c];
+          }
           // Padding is at most half the kernel, so every window holds at least one input.
           int64_t best_at = (h0 + ia * g.dilation[0]) * g.in_w + w0 + ja * g.dilation[1];
           Acc best = Acc(src[best_at]);
@@ -76,7 +91,7 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
               }
           }
           dst[oh * g.out_w + ow] = static_cast<T>(best);
-          idx[oh * g.out_w + ow] = best_at;
+          if constexpr (kIndices) idx[oh * g.out_w + ow] = best_at;
         };
         for (int64_t ow = 0; ow < c0; ++ow) scan(ow);
         if (c1 > c0) {
@@ -84,20 +99,17 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
           // dependent compares: max_pool1d took 6x PyTorch's time). The same taps in the same
           // order; a NaN replaces any number and nothing replaces a NaN, so the first NaN wins.
           // Strides 1 and 2 (the usual ones) as constants, so that the loops vectorise.
-          const int64_t n = c1 - c0, w_first = ws[static_cast<size_t>(c0)];
-          Acc* best = best_row.data();
-          int64_t* at = at_row.data();
-          const auto interior = [&](auto sw) {
+          const int64_t w_first = c0 * g.stride[1] - g.pad[1];
+          const auto interior = [&](auto sw, int64_t k0, int64_t n) {
             bool first = true;
             for (int64_t i = ia; i < ib; ++i) {
               for (int64_t j = 0; j < g.kernel[1]; ++j) {
-                const int64_t base = (h0 + i * g.dilation[0]) * g.in_w + w_first + j * g.dilation[1];
+                const int64_t base = (h0 + i * g.dilation[0]) * g.in_w + w_first + j * g.dilation[1] + k0 * sw;
                 const T* s0 = src + base;
                 if (first) {
-                  for (int64_t k = 0; k < n; ++k) {
-                    best[k] = Acc(s0[k * sw]);
-                    at[k] = base + k * sw;
-                  }
+                  for (int64_t k = 0; k < n; ++k) best[k] = Acc(s0[k * sw]);
+                  if constexpr (kIndices)
+                    for (int64_t k = 0; k < n; ++k) at[k] = base + k * sw;
                   first = false;
                   continue;
                 }
@@ -105,21 +117,23 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
                   const Acc v = Acc(s0[k * sw]), b = best[k];
                   const bool take = (v > b) | ((v != v) & (b == b));
                   best[k] = take ? v : b;
-                  at[k] = take ? base + k * sw : at[k];
+                  if constexpr (kIndices) at[k] = take ? base + k * sw : at[k];
                 }
               }
             }
+            T* d = dst + oh * g.out_w + c0 + k0;
+            for (int64_t k = 0; k < n; ++k) d[k] = static_cast<T>(best[k]);
+            if constexpr (kIndices) std::copy(at, at + n, idx + oh * g.out_w + c0 + k0);
           };
-          if (g.stride[1] == 1)
-            interior(std::integral_constant<int64_t, 1>());
-          else if (g.stride[1] == 2)
-            interior(std::integral_constant<int64_t, 2>());
-          else
-            interior(g.stride[1]);
-          T* d = dst + oh * g.out_w + c0;
-          int64_t* x = idx + oh * g.out_w + c0;
-          for (int64_t k = 0; k < n; ++k) d[k] = static_cast<T>(best[k]);
-          for (int64_t k = 0; k < n; ++k) x[k] = at[k];
+          for (int64_t k0 = 0; k0 < c1 - c0; k0 += kChunk) {
+            const int64_t n = std::min(kChunk, c1 - c0 - k0);
+            if (g.stride[1] == 1)
+              interior(std::integral_constant<int64_t, 1>(), k0, n);
+            else if (g.stride[1] == 2)
+              interior(std::integral_constant<int64_t, 2>(), k0, n);
+            else
+              interior(g.stride[1], k0, n);
+          }
         }
         for (int64_t ow = c1; ow < g.out_w; ++ow) scan(ow);
       }
@@ -217,7 +231,12 @@ void max_pool2d_backward(DType dtype, const PoolGeometry& g, void* grad_in, cons
 }
 
 void max_pool2d(DType dtype, const PoolGeometry& g, void* out, int64_t* indices, const void* in) {
-  dispatch_floating(dtype, [&]<class T>() { max_pool_plain<T>(g, static_cast<T*>(out), indices, static_cast<const T*>(in)); });
+  dispatch_floating(dtype, [&]<class T>() {
+    if (indices)
+      max_pool_plain<T, true>(g, static_cast<T*>(out), indices, static_cast<const T*>(in));
+    else
+      max_pool_plain<T, false>(g, static_cast<T*>(out), nullptr, static_cast<const T*>(in));
+  });
 }
 
 void avg_pool2d(DType dtype, const PoolGeometry& g, bool backward, void* out, const void* in) {

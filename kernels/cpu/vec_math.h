@@ -80,6 +80,13 @@ inline V exp_wide(V d) {
   const auto far = (d > kLimit) | (d < -kLimit);
   return _mm256_movemask_epi8(reinterpret_cast<__m256i>(far)) == 0 ? libmvec_exp(d) : exp_wide_far(d);
 }
+// exp(d), 0 below -kExpSafe (where exp is a subnormal float or 0 anyway), for softmax's weights:
+// cheaper than exp_wide where such lanes are common (masked scores at -inf). A NaN stays.
+template <class V>
+inline V exp_or_zero(V d) {
+  constexpr LaneOf<V> kFloor = -kExpSafe<LaneOf<V>>;
+  return d < kFloor ? V{} : libmvec_exp(d < kFloor ? V{} + kFloor : d);
+}
 
 // One AVX register of T and the vector routines on it.
 template <class T>
@@ -95,14 +102,7 @@ struct Avx<float> {
   static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V div(V a, V b) { return _mm256_div_ps(a, b); }
   static V exp(V v) { return reinterpret_cast<V>(exp_wide(reinterpret_cast<Floats8>(v))); }
-  // exp(d), 0 below kExpFloor: libmvec takes a scalar path, ~15x slower, for a vector with a
-  // lane below -87.3 (a masked score at -inf), where exp is a subnormal float or 0 anyway.
-  static V exp_or_zero(V d) {
-    const V floor = set1(kExpFloor);
-    return _mm256_andnot_ps(_mm256_cmp_ps(d, floor, _CMP_LT_OQ),
-                            _ZGVdN8v_expf(_mm256_max_ps(floor, d)));  // (NaN stays)
-  }
-  static constexpr float kExpFloor = -87.0f;
+  static V exp_or_zero(V v) { return reinterpret_cast<V>(kernels::cpu::exp_or_zero(reinterpret_cast<Floats8>(v))); }
   static V log(V v) { return _ZGVdN8v_logf(v); }
 #ifdef TG_HAVE_LIBMVEC_2_35
   static V tanh(V v) { return _ZGVdN8v_tanhf(v); }
@@ -119,11 +119,7 @@ struct Avx<double> {
   static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
   static V div(V a, V b) { return _mm256_div_pd(a, b); }
   static V exp(V v) { return reinterpret_cast<V>(exp_wide(reinterpret_cast<Doubles4>(v))); }
-  static V exp_or_zero(V d) {  // as Avx<float>'s, whose scalar path starts at -708.4 here
-    const V floor = set1(kExpFloor);
-    return _mm256_andnot_pd(_mm256_cmp_pd(d, floor, _CMP_LT_OQ), _ZGVdN4v_exp(_mm256_max_pd(floor, d)));
-  }
-  static constexpr double kExpFloor = -708.0;
+  static V exp_or_zero(V v) { return reinterpret_cast<V>(kernels::cpu::exp_or_zero(reinterpret_cast<Doubles4>(v))); }
   static V log(V v) { return _ZGVdN4v_log(v); }
 #ifdef TG_HAVE_LIBMVEC_2_35
   static V tanh(V v) { return _ZGVdN4v_tanh(v); }

@@ -80,11 +80,11 @@ __attribute__((target("avx512f"))) int64_t vector_map_avx512(VectorFn fn, const 
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx512f"))) int64_t exp_shifted_avx512(const float* x, float shift, float* out, int64_t n,
                                                               float* sum) {
-  const __m512 s = _mm512_set1_ps(shift), floor = _mm512_set1_ps(Avx<float>::kExpFloor);
+  const __m512 s = _mm512_set1_ps(shift), floor = _mm512_set1_ps(-kExpSafe<float>);
   __m512 acc = _mm512_setzero_ps();
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    // As Avx<float>::exp_or_zero: 0 below the floor, whose lanes would send libmvec to its scalar path.
+    // As exp_or_zero (vec_math.h): 0 below the floor, whose lanes would send libmvec to its scalar path.
     const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + i), s);
     const __m512 e =
         _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(d, floor, _CMP_NLT_UQ), _ZGVeN16v_expf(_mm512_max_ps(floor, d)));

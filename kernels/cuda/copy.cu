@@ -25,10 +25,11 @@ __global__ void fill_contiguous(T* __restrict__ out, int64_t n, T value) {
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) out[i] = value;
 }
 
-// U: an unsigned type of the element's size (every dtype's zero is all bits clear).
+// U: an unsigned type of the element's size (every dtype's zero is all bits clear). out may be in
+// (tril_, triu_: each thread reads and writes its own element), so neither is __restrict__.
 template <class U>
-__global__ void triangle_kernel(int64_t n, int64_t rows, int64_t cols, int64_t diagonal, bool lower,
-                                U* __restrict__ out, const U* __restrict__ in) {
+__global__ void triangle_kernel(int64_t n, int64_t rows, int64_t cols, int64_t diagonal, bool lower, U* out,
+                                const U* in) {
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += step) {
     const int64_t j = k % cols, i = (k / cols) % rows;

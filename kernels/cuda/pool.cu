@@ -38,7 +38,7 @@ __global__ void max_pool_kernel(const PoolGeometry g, T* out, int64_t* indices, 
       }
     }
     out[t] = static_cast<T>(best);
-    indices[t] = best_at;
+    if (indices) indices[t] = best_at;
   }
 }
 

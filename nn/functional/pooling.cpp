@@ -112,11 +112,15 @@ Tensor window_average(const Tensor& x, const std::shared_ptr<const Windows>& win
 }  // namespace
 
 std::tuple<Tensor, Tensor> max_pool_windows(const char* op, const Tensor& input, const Tensor& x,
-                                            kernels::PoolGeometry g) {
+                                            kernels::PoolGeometry g, bool want_indices) {
   const int64_t n = x.sizes()[0], c = x.sizes()[1];
   g.planes = n * c;
   Tensor xc = ops::contiguous(x);
   Tensor out = ops::empty({n, c, g.out_h, g.out_w}, x.dtype(), x.device());
+  if (!want_indices && !autograd::needs_grad(x)) {
+    kernels::backend(x.device(), op).max_pool2d(x.dtype(), g, out.data_ptr(), nullptr, xc.data_ptr());
+    return {unbatched_like(input, out), Tensor()};
+  }
   Tensor indices = ops::empty({n, c, g.out_h, g.out_w}, kInt64, x.device());
   kernels::backend(x.device(), op).max_pool2d(x.dtype(), g, out.data_ptr(), indices.data_ptr<int64_t>(), xc.data_ptr());
   // The backward scatters through the indices alone; the caller's window starts need not outlive it.
@@ -132,10 +136,9 @@ std::tuple<Tensor, Tensor> max_pool_windows(const char* op, const Tensor& input,
   return {unbatched_like(input, out), unbatched_like(input, indices)};
 }
 
-std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dOptions& options,
-                                                   SourceLoc loc) {
+namespace {
+std::tuple<Tensor, Tensor> max_pool2d_impl(const Tensor& input, const MaxPool2dOptions& options, bool want_indices) {
   const char* op = "max_pool2d";
-  detail::ApiScope scope(op, loc);
   Tensor x = batched(op, input);
   const PoolParams p = check_params(op, options.kernel_size, options.stride, options.padding, options.dilation);
   kernels::PoolGeometry g;
@@ -149,11 +152,19 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Ma
     g.pad[d] = p.pad[d];
     g.dilation[d] = p.dilation[d];
   }
-  return max_pool_windows(op, input, x, g);
+  return max_pool_windows(op, input, x, g, want_indices);
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const MaxPool2dOptions& options,
+                                                   SourceLoc loc) {
+  detail::ApiScope scope("max_pool2d", loc);
+  return max_pool2d_impl(input, options, true);
 }
 
 Tensor max_pool2d(const Tensor& input, const MaxPool2dOptions& options, SourceLoc loc) {
-  return std::get<0>(max_pool2d_with_indices(input, options, loc));
+  detail::ApiScope scope("max_pool2d", loc);
+  return std::get<0>(max_pool2d_impl(input, options, false));
 }
 
 Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, SourceLoc loc) {

@@ -1,5 +1,9 @@
-// Activations on the fused kernels (kernels::ActivationOp): one pass forward and one backward.
+// Activations (and nan_to_num) on the fused kernels (kernels::ActivationOp): one pass forward and
+// one backward.
 // Their double backward is written in tensor ops (autograd/derivatives/activation.cpp).
+#include <limits>
+#include <optional>
+
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -49,6 +53,25 @@ constexpr ActivationParams kSelu{.alpha = 1.6732632423543772848170429916717,
 ActivationParams celu_params(double alpha, const char* name) {
   TG_CHECK_VALUE(alpha != 0, "{}: alpha must be non-zero", name);
   return {.alpha = alpha, .input_scale = 1 / alpha};
+}
+
+double largest_finite(DType dtype) {
+  switch (dtype) {
+    case kFloat16:
+      return 65504.0;
+    case kBFloat16:
+      return 3.38953138925153547590e38;
+    case kFloat32:
+      return std::numeric_limits<float>::max();
+    default:
+      return std::numeric_limits<double>::max();
+  }
+}
+
+ActivationParams nan_to_num_params(DType dtype, double nan, std::optional<double> posinf,
+                                   std::optional<double> neginf) {
+  const double big = largest_finite(dtype);
+  return {.alpha = nan, .min_val = neginf.value_or(-big), .max_val = posinf.value_or(big)};
 }
 
 ActivationParams hardtanh_params(double min_val, double max_val, const char* name) {
@@ -102,6 +125,21 @@ const Tensor& softplus_(const Tensor& self, double beta, double threshold, Sourc
   return activation_(ActivationOp::Softplus, "softplus_", self, softplus_params(beta, threshold, "softplus_"));
 }
 
+// Integer and bool tensors hold no NaN or infinity: a copy (in place, nothing to do).
+Tensor nan_to_num(const Tensor& self, double nan, std::optional<double> posinf, std::optional<double> neginf,
+                  SourceLoc loc) {
+  detail::ApiScope scope("nan_to_num", loc);
+  ops::check_defined("nan_to_num", self, "self");
+  if (!self.is_floating_point()) return clone(self);
+  return activation(ActivationOp::NanToNum, "nan_to_num", self, nan_to_num_params(self.dtype(), nan, posinf, neginf));
+}
+const Tensor& nan_to_num_(const Tensor& self, double nan, std::optional<double> posinf, std::optional<double> neginf,
+                          SourceLoc loc) {
+  detail::ApiScope scope("nan_to_num_", loc);
+  ops::check_defined("nan_to_num_", self, "self");
+  if (!self.is_floating_point()) return self;
+  return activation_(ActivationOp::NanToNum, "nan_to_num_", self, nan_to_num_params(self.dtype(), nan, posinf, neginf));
+}
 
 // The activations below have no parameter beyond what their name fixes, or one that needs checking;
 // each is its out-of-place form and its in-place twin. params_expr builds the ActivationParams

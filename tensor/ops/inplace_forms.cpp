@@ -39,10 +39,6 @@ TG_INPLACE_FORM(rad2deg, (const Tensor& self, SourceLoc loc), (s))
 TG_INPLACE_FORM(frac, (const Tensor& self, SourceLoc loc), (s))
 TG_INPLACE_FORM(ldexp, (const Tensor& self, const Tensor& other, SourceLoc loc), (s, other))
 TG_INPLACE_FORM(hypot, (const Tensor& self, const Tensor& other, SourceLoc loc), (s, other))
-TG_INPLACE_FORM(nan_to_num,
-                (const Tensor& self, double nan, std::optional<double> posinf, std::optional<double> neginf,
-                 SourceLoc loc),
-                (s, nan, posinf, neginf))
 TG_INPLACE_FORM(sgn, (const Tensor& self, SourceLoc loc), (s))
 TG_INPLACE_FORM(square, (const Tensor& self, SourceLoc loc), (s))
 TG_INPLACE_FORM(polygamma, (const Tensor& self, int64_t n, SourceLoc loc), (n, s))

@@ -258,6 +258,22 @@ Tensor triangle(const char* name, const Tensor& self, int64_t diagonal, bool low
     autograd::set_history(out, autograd::derivatives::triangle_node(self, diagonal, lower));
   return out;
 }
+
+// A contiguous self outside recording has its other triangle zeroed where it lies; otherwise
+// the result is computed aside and copied in.
+const Tensor& triangle_(const Tensor& self, int64_t diagonal, bool lower) {
+  const char* name = lower ? "tril_" : "triu_";
+  if (!self.defined() || autograd::needs_grad(self) || !self.is_contiguous() || self.dim() < 2)
+    return ops::inplace_via_copy(self, name, [&](const Tensor& s) { return triangle(name, s, diagonal, lower); });
+  autograd::check_inplace(self, name);
+  const auto& be = kernels::backend(self.device(), name);
+  const int64_t rows = self.sizes()[self.dim() - 2], cols = self.sizes()[self.dim() - 1];
+  const int64_t batch = rows * cols == 0 ? 0 : self.numel() / (rows * cols);
+  diagonal = std::clamp(diagonal, -rows - 1, cols + 1);
+  be.triangle(self.dtype(), batch, rows, cols, diagonal, lower, self.data_ptr(), self.data_ptr());
+  ops::bump_version(self);
+  return self;
+}
 }  // namespace
 
 Tensor tril(const Tensor& self, int64_t diagonal, SourceLoc loc) {
@@ -270,11 +286,11 @@ Tensor triu(const Tensor& self, int64_t diagonal, SourceLoc loc) {
 }
 const Tensor& tril_(const Tensor& self, int64_t diagonal, SourceLoc loc) {
   detail::ApiScope scope("tril_", loc);
-  return ops::inplace_via_copy(self, "tril_", [&](const Tensor& s) { return triangle("tril_", s, diagonal, true); });
+  return triangle_(self, diagonal, true);
 }
 const Tensor& triu_(const Tensor& self, int64_t diagonal, SourceLoc loc) {
   detail::ApiScope scope("triu_", loc);
-  return ops::inplace_via_copy(self, "triu_", [&](const Tensor& s) { return triangle("triu_", s, diagonal, false); });
+  return triangle_(self, diagonal, false);
 }
 
 const Tensor& fill_diagonal_(const Tensor& self, const Scalar& value, bool wrap, SourceLoc loc) {
