@@ -316,6 +316,10 @@ TEST(Functional, PadModes) {
   EXPECT_EQ(tgtest::vals(F::pad(x, {2, 1}, "replicate")), (std::vector<double>{1, 1, 1, 2, 3, 4, 4}));
   EXPECT_EQ(tgtest::vals(F::pad(x, {2, 1}, "circular")), (std::vector<double>{3, 4, 1, 2, 3, 4, 1}));
   EXPECT_EQ(tgtest::vals(F::pad(x, {1, 0}, "constant", 7)), (std::vector<double>{7, 1, 2, 3, 4}));
+  // Pads as wide as allowed: replicate's beyond the size, circular's the whole size, reflect's one less.
+  EXPECT_EQ(tgtest::vals(F::pad(x, {6, 0}, "replicate")), (std::vector<double>{1, 1, 1, 1, 1, 1, 1, 2, 3, 4}));
+  EXPECT_EQ(tgtest::vals(F::pad(x, {4, 4}, "circular")), (std::vector<double>{1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4}));
+  EXPECT_EQ(tgtest::vals(F::pad(x, {3, 3}, "reflect")), (std::vector<double>{4, 3, 2, 1, 2, 3, 4, 3, 2, 1}));
   // Two dims, the last first; the 0-pad dim is left alone.
   const Tensor m = arange(0.0, 6.0, 1.0, kFloat64).view({2, 3});
   EXPECT_EQ(tgtest::vals(F::pad(m, {0, 0, 1, 1}, "reflect")), (std::vector<double>{3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2}));

@@ -1,11 +1,12 @@
 // interpolate: each spatial dim resized on its own (every mode here is separable) by the
 // resampling kernel, each output position a weighted sum of up to four input positions. The
-// taps and weights are computed on the host once per dim; the kernel's backward is the same
+// taps and weights are computed on the host once per dim and call; the kernel's backward is the same
 // resampling transposed, on every device.
 #include "tapegrad/nn/functional/upsampling.h"
 
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "autograd/record.h"
 #include "kernels/scalar_math.h"
@@ -47,17 +48,41 @@ double source_step(int64_t in, int64_t out, bool align_corners, std::optional<do
   return static_cast<double>(in) / static_cast<double>(out);
 }
 
-// Output position o reads input positions index[k][o] with weights weight[k][o].
+// Output position o reads input position index[k][o] with weight weight[k][o], k < taps: host
+// tensors [taps, out] of int64 and of the accumulation type (none for nearest), filled in place
+// (a long signal has millions of output positions; vectors of them, flattened and copied into
+// tensors, cost 7x the resampling).
 struct Taps {
-  std::vector<std::vector<int64_t>> index;
-  std::vector<std::vector<double>> weight;  // empty for nearest: one tap of weight 1
+  Tensor index, weight;
+  int64_t out = 0;
+  int64_t* at = nullptr;
+  float* w32 = nullptr;
+  double* w64 = nullptr;
+
+  Taps(int taps, int64_t out, std::optional<DType> weight_dtype)
+      : index(ops::empty({taps, out}, kInt64, Device::cpu())), out(out), at(index.data_ptr<int64_t>()) {
+    if (!weight_dtype) return;
+    weight = ops::empty({taps, out}, *weight_dtype, Device::cpu());
+    if (*weight_dtype == kFloat64)
+      w64 = weight.data_ptr<double>();
+    else
+      w32 = weight.data_ptr<float>();
+  }
+  void set(int k, int64_t o, int64_t i, double w) {
+    const int64_t e = k * out + o;
+    at[e] = i;
+    if (w64)
+      w64[e] = w;
+    else
+      w32[e] = static_cast<float>(w);
+  }
 };
 
 Taps nearest_taps(int64_t in, int64_t out, double step, bool exact) {
-  Taps t{{std::vector<int64_t>(static_cast<size_t>(out))}, {}};
+  Taps t(1, out, std::nullopt);
   for (int64_t o = 0; o < out; ++o) {
     const double src = exact ? (static_cast<double>(o) + 0.5) * step : static_cast<double>(o) * step;
-    t.index[0][static_cast<size_t>(o)] = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
+    t.at[o] = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
   }
   return t;
 }
@@ -68,37 +93,29 @@ double source_coordinate(int64_t o, double step, bool align_corners, bool clamp_
   return clamp_at_zero && src < 0 ? 0.0 : src;
 }
 
-Taps linear_taps(int64_t in, int64_t out, double step, bool align_corners) {
-  Taps t{std::vector<std::vector<int64_t>>(2, std::vector<int64_t>(static_cast<size_t>(out))),
-         std::vector<std::vector<double>>(2, std::vector<double>(static_cast<size_t>(out)))};
+Taps linear_taps(int64_t in, int64_t out, double step, bool align_corners, DType weight_dtype) {
+  Taps t(2, out, weight_dtype);
   for (int64_t o = 0; o < out; ++o) {
     const double src = source_coordinate(o, step, align_corners, true);
     const auto i0 = std::min(static_cast<int64_t>(src), in - 1);
-    const auto k = static_cast<size_t>(o);
     const double frac = i0 < in - 1 ? src - static_cast<double>(i0) : 0.0;
-    t.index[0][k] = i0;
-    t.index[1][k] = std::min(i0 + 1, in - 1);
-    t.weight[0][k] = 1 - frac;
-    t.weight[1][k] = frac;
+    t.set(0, o, i0, 1 - frac);
+    t.set(1, o, std::min(i0 + 1, in - 1), frac);
   }
   return t;
 }
 
 // Keys' cubic convolution with a = -0.75, PyTorch's choice; positions outside the input read
 // the nearest edge.
-Taps cubic_taps(int64_t in, int64_t out, double step, bool align_corners) {
-  Taps t{std::vector<std::vector<int64_t>>(4, std::vector<int64_t>(static_cast<size_t>(out))),
-         std::vector<std::vector<double>>(4, std::vector<double>(static_cast<size_t>(out)))};
+Taps cubic_taps(int64_t in, int64_t out, double step, bool align_corners, DType weight_dtype) {
+  Taps t(4, out, weight_dtype);
   for (int64_t o = 0; o < out; ++o) {
     const double src = source_coordinate(o, step, align_corners, false);
     const double base = std::floor(src), f = src - base;
     double w[4];
     kernels::cubic_weights<false>(f, w, static_cast<double*>(nullptr));
-    const auto k = static_cast<size_t>(o);
-    for (int j = 0; j < 4; ++j) {
-      t.index[static_cast<size_t>(j)][k] = std::clamp(static_cast<int64_t>(base) - 1 + j, int64_t{0}, in - 1);
-      t.weight[static_cast<size_t>(j)][k] = w[j];
-    }
+    for (int j = 0; j < 4; ++j)
+      t.set(j, o, std::clamp(static_cast<int64_t>(base) - 1 + j, int64_t{0}, in - 1), w[j]);
   }
   return t;
 }
@@ -141,17 +158,11 @@ Tensor resample_along(const Tensor& x, int dim, const std::shared_ptr<const Devi
 
 Tensor apply_taps(const Tensor& x, int dim, const Taps& taps) {
   auto t = std::make_shared<DeviceTaps>();
-  t->taps = static_cast<int>(taps.index.size());
+  t->taps = static_cast<int>(taps.index.sizes()[0]);
   t->in_size = x.sizes()[dim];
-  t->out_size = static_cast<int64_t>(taps.index[0].size());
-  std::vector<int64_t> index;
-  for (const auto& row : taps.index) index.insert(index.end(), row.begin(), row.end());
-  t->index = tensor(index, TensorOptions(kInt64).device(x.device()));
-  if (!taps.weight.empty()) {
-    std::vector<double> weight;
-    for (const auto& row : taps.weight) weight.insert(weight.end(), row.begin(), row.end());
-    t->weight = tensor(weight, TensorOptions(x.dtype() == kFloat64 ? kFloat64 : kFloat32).device(x.device()));
-  }
+  t->out_size = taps.out;
+  t->index = taps.index.to(x.device());
+  if (taps.weight.defined()) t->weight = taps.weight.to(x.device());
   return resample_along(x, dim, t, false);
 }
 
@@ -222,13 +233,11 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
     const int64_t in = input.sizes()[i + 2], n = out[static_cast<size_t>(i)];
     const double step = source_step(in, n, align, scale[static_cast<size_t>(i)]);
     if (in == n && (step == 1.0 || kept)) continue;
-    Taps taps;
-    switch (spec.mode) {
-      case Mode::Nearest: taps = nearest_taps(in, n, step, false); break;
-      case Mode::NearestExact: taps = nearest_taps(in, n, step, true); break;
-      case Mode::Linear: taps = linear_taps(in, n, step, align); break;
-      default: taps = cubic_taps(in, n, step, align); break;
-    }
+    const DType weight_dtype = x.dtype() == kFloat64 ? kFloat64 : kFloat32;
+    const Taps taps = spec.mode == Mode::Nearest        ? nearest_taps(in, n, step, false)
+                      : spec.mode == Mode::NearestExact ? nearest_taps(in, n, step, true)
+                      : spec.mode == Mode::Linear       ? linear_taps(in, n, step, align, weight_dtype)
+                                                        : cubic_taps(in, n, step, align, weight_dtype);
     x = apply_taps(x, i + 2, taps);
   }
   return x.is_same(input) ? input.clone() : x;
