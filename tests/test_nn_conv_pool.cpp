@@ -319,6 +319,41 @@ TEST(Pool, MaxPoolOfALongRow) {
   }
 }
 
+// Adaptive windows hundreds wide (a long signal pooled to a few outputs) reduce each row's run in
+// vector lanes: the first maximum of each window and its first NaN, as the scan finds them.
+TEST(Pool, AdaptiveMaxPoolOfWideWindows) {
+  Generator gen(23);
+  for (DType dt : {kFloat32, kFloat64}) {
+    Tensor x = round(randn({3, 2, 5001}, gen) * 2).to(dt);  // ties everywhere
+    x.index_put_({tensor({0, 2}), tensor({1, 0}), tensor({77, 4000})}, NAN);
+    for (const Tensor& input : {x, x.unsqueeze(2).expand({3, 2, 3, 5001})}) {
+      const bool plane = input.dim() == 4;
+      auto [y, idx] =
+          plane ? F::adaptive_max_pool2d_with_indices(input, {2, 37}) : F::adaptive_max_pool1d_with_indices(input, 37);
+      const Tensor flat_y = y.reshape({6, -1}), flat_idx = idx.reshape({6, -1});
+      const std::vector<double> xv = vals(x), yv = vals(flat_y);
+      const std::vector<int64_t> iv = flat_idx.to_vector<int64_t>();
+      const int64_t outs = flat_y.size(1), L = 5001;
+      for (int64_t p = 0; p < 6; ++p)
+        for (int64_t o = 0; o < outs; ++o) {
+          const int64_t ow = o % 37, lo = ow * L / 37, hi = ((ow + 1) * L + 36) / 37;
+          int64_t at = lo;
+          for (int64_t w = lo; w < hi && !std::isnan(xv[static_cast<size_t>(p * L + at)]); ++w) {
+            const double v = xv[static_cast<size_t>(p * L + w)];
+            if (std::isnan(v) || v > xv[static_cast<size_t>(p * L + at)]) at = w;
+          }
+          const auto k = static_cast<size_t>(p * outs + o);
+          // In the [3, 5001] planes the first row holds the first maximum.
+          ASSERT_EQ(iv[k] % L, at) << name(dt) << " plane " << p << " output " << o;
+          const double want = xv[static_cast<size_t>(p * L + at)];
+          ASSERT_TRUE(std::isnan(want) ? std::isnan(yv[k]) : yv[k] == want);
+        }
+      EXPECT_TRUE(allclose(plane ? F::adaptive_max_pool2d(input, {2, 37}) : F::adaptive_max_pool1d(input, 37), y, 0, 0,
+                           /*equal_nan=*/true));
+    }
+  }
+}
+
 TEST(Pool, MaxPoolAgainstAWindowScan) {
   // Values from a few integers (ties everywhere) and some NaNs, against a scan of every window in
   // row-major order that keeps the first maximum and the first NaN: whole windows take a vector

@@ -68,15 +68,39 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
           // Branch-free scan (on real data the comparison is a coin flip, and mispredictions
           // cost more than the taps); a window holding a NaN is rescanned so that its first NaN wins.
           bool has_nan = false;
-          for (int64_t i = ia; i < ib; ++i) {
-            const int64_t row = (h0 + i * g.dilation[0]) * g.in_w + w0;
-            for (int64_t j = ja; j < jb; ++j) {
-              const int64_t at = row + j * g.dilation[1];
-              const Acc v = Acc(src[at]);
-              const int64_t take = v > best;
-              best_at += (at - best_at) * take;
-              best = v > best ? v : best;
-              has_nan |= v != v;
+          if (g.dilation[1] == 1 && jb - ja >= 16) {
+            // Wide windows (adaptive pooling of a long signal): each row's contiguous run reduced
+            // in vector lanes, then searched for its first maximum only where it beats the best.
+            for (int64_t i = ia; i < ib; ++i) {
+              const int64_t row = (h0 + i * g.dilation[0]) * g.in_w + w0 + ja, n = jb - ja;
+              const T* run = src + row;
+              Acc m = Acc(run[0]);
+              int nan = 0;
+#pragma omp simd reduction(max : m) reduction(| : nan)
+              for (int64_t k = 0; k < n; ++k) {
+                const Acc v = Acc(run[k]);
+                m = v > m ? v : m;
+                nan |= v != v;
+              }
+              has_nan |= nan != 0;
+              if (m > best) {
+                int64_t k = 0;
+                while (Acc(run[k]) != m) ++k;
+                best = Acc(run[k]);  // (the first of -0 and +0, as the scan keeps)
+                best_at = row + k;
+              }
+            }
+          } else {
+            for (int64_t i = ia; i < ib; ++i) {
+              const int64_t row = (h0 + i * g.dilation[0]) * g.in_w + w0;
+              for (int64_t j = ja; j < jb; ++j) {
+                const int64_t at = row + j * g.dilation[1];
+                const Acc v = Acc(src[at]);
+                const int64_t take = v > best;
+                best_at += (at - best_at) * take;
+                best = v > best ? v : best;
+                has_nan |= v != v;
+              }
             }
           }
           if (has_nan) [[unlikely]] {

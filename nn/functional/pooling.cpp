@@ -3,6 +3,8 @@
 // adjoint is the same windows run backward.
 #include "tapegrad/nn/functional/pooling.h"
 
+#include <array>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -68,6 +70,26 @@ struct Windows {
 };
 
 Tensor window_average(const Tensor& x, const std::shared_ptr<const Windows>& win, bool backward);
+
+// What a Windows is computed from: the kind (0 windows of a kernel, 1 adaptive), the input and
+// output sizes, then kernel, stride and padding (h, w), the divisor and count_include_pad.
+using WindowsKey = std::array<int64_t, 13>;
+
+// The windows of the last few geometries on this thread, computed by make (g's sizes and
+// divisor, and the vectors) on a miss: a training loop pools the same shapes at every step, and
+// a long signal's windows (three int64 a column) cost more than the pooling itself.
+std::shared_ptr<const Windows> cached_windows(const WindowsKey& key, const std::function<void(Windows&)>& make) {
+  constexpr size_t kKept = 8;
+  thread_local std::vector<std::pair<WindowsKey, std::shared_ptr<const Windows>>> recent;
+  for (const auto& [k, w] : recent)
+    if (k == key) return w;
+  auto win = std::make_shared<Windows>();
+  make(*win);
+  win->point();
+  if (recent.size() == kKept) recent.erase(recent.begin());
+  recent.emplace_back(key, win);
+  return win;
+}
 
 // The input gradient of max pooling: `grad` [N, C, OH, OW] added at the argmax positions of
 // zero planes [N, C, H, W]. Linear in grad; its own gradient gathers at the same positions.
@@ -175,29 +197,46 @@ Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, SourceLo
   if (options.divisor_override)
     TG_CHECK_VALUE(*options.divisor_override > 0, "{}: divisor_override must be positive, got {}", op,
                    *options.divisor_override);
-  auto win = std::make_shared<Windows>();
-  auto& g = win->g;
-  g.in_h = x.sizes()[2];
-  g.in_w = x.sizes()[3];
-  g.out_h = pooled_size(op, g.in_h, p.kernel.h, p.stride.h, p.pad.h, 1, options.ceil_mode, input.sizes());
-  g.out_w = pooled_size(op, g.in_w, p.kernel.w, p.stride.w, p.pad.w, 1, options.ceil_mode, input.sizes());
-  g.divisor = options.divisor_override.value_or(0);
-  auto fill = [&](int d, int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi,
-                  std::vector<int64_t>& div) {
-    for (int64_t o = 0; o < out; ++o) {
-      int64_t start = o * p.stride[d] - p.pad[d];
-      int64_t end = std::min(start + p.kernel[d], in + p.pad[d]);
-      const int64_t padded = end - start;
-      start = std::max<int64_t>(start, 0);
-      end = std::min(end, in);
-      lo.push_back(start);
-      hi.push_back(end);
-      div.push_back(options.count_include_pad ? padded : end - start);
-    }
-  };
-  fill(0, g.out_h, g.in_h, win->h_lo, win->h_hi, win->h_div);
-  fill(1, g.out_w, g.in_w, win->w_lo, win->w_hi, win->w_div);
-  win->point();
+  const int64_t in_h = x.sizes()[2], in_w = x.sizes()[3];
+  const int64_t out_h = pooled_size(op, in_h, p.kernel.h, p.stride.h, p.pad.h, 1, options.ceil_mode, input.sizes());
+  const int64_t out_w = pooled_size(op, in_w, p.kernel.w, p.stride.w, p.pad.w, 1, options.ceil_mode, input.sizes());
+  const int64_t divisor = options.divisor_override.value_or(0);
+  const WindowsKey key{0,
+                       in_h,
+                       in_w,
+                       out_h,
+                       out_w,
+                       p.kernel.h,
+                       p.kernel.w,
+                       p.stride.h,
+                       p.stride.w,
+                       p.pad.h,
+                       p.pad.w,
+                       divisor,
+                       options.count_include_pad};
+  const auto win = cached_windows(key, [&](Windows& w) {
+    auto& g = w.g;
+    g.in_h = in_h;
+    g.in_w = in_w;
+    g.out_h = out_h;
+    g.out_w = out_w;
+    g.divisor = divisor;
+    auto fill = [&](int d, int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi,
+                    std::vector<int64_t>& div) {
+      for (int64_t o = 0; o < out; ++o) {
+        int64_t start = o * p.stride[d] - p.pad[d];
+        int64_t end = std::min(start + p.kernel[d], in + p.pad[d]);
+        const int64_t padded = end - start;
+        start = std::max<int64_t>(start, 0);
+        end = std::min(end, in);
+        lo.push_back(start);
+        hi.push_back(end);
+        div.push_back(options.count_include_pad ? padded : end - start);
+      }
+    };
+    fill(0, out_h, in_h, w.h_lo, w.h_hi, w.h_div);
+    fill(1, out_w, in_w, w.w_lo, w.w_hi, w.w_div);
+  });
   return unbatched_like(input, window_average(x, win, false));
 }
 
@@ -207,25 +246,28 @@ Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc
   Tensor x = batched(op, input);
   TG_CHECK_VALUE(output_size.h > 0 && output_size.w > 0, "{}: output_size must be positive, got ({}, {})", op,
                  output_size.h, output_size.w);
-  auto win = std::make_shared<Windows>();
-  auto& g = win->g;
-  g.in_h = x.sizes()[2];
-  g.in_w = x.sizes()[3];
-  TG_CHECK(g.in_h > 0 && g.in_w > 0, "{}: input of shape {} has an empty plane", op, input.sizes());
+  const int64_t in_h = x.sizes()[2], in_w = x.sizes()[3];
+  TG_CHECK(in_h > 0 && in_w > 0, "{}: input of shape {} has an empty plane", op, input.sizes());
   // Global average pooling (a classifier's head) is a mean over each plane's contiguous run.
   if (output_size.h == 1 && output_size.w == 1) return unbatched_like(input, x.mean({2, 3}, true));
-  g.out_h = output_size.h;
-  g.out_w = output_size.w;
-  auto fill = [](int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi, std::vector<int64_t>& div) {
-    for (int64_t o = 0; o < out; ++o) {
-      lo.push_back(o * in / out);
-      hi.push_back(((o + 1) * in + out - 1) / out);
-      div.push_back(hi.back() - lo.back());
-    }
-  };
-  fill(g.out_h, g.in_h, win->h_lo, win->h_hi, win->h_div);
-  fill(g.out_w, g.in_w, win->w_lo, win->w_hi, win->w_div);
-  win->point();
+  const WindowsKey key{1, in_h, in_w, output_size.h, output_size.w};
+  const auto win = cached_windows(key, [&](Windows& w) {
+    auto& g = w.g;
+    g.in_h = in_h;
+    g.in_w = in_w;
+    g.out_h = output_size.h;
+    g.out_w = output_size.w;
+    auto fill = [](int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi,
+                   std::vector<int64_t>& div) {
+      for (int64_t o = 0; o < out; ++o) {
+        lo.push_back(o * in / out);
+        hi.push_back(((o + 1) * in + out - 1) / out);
+        div.push_back(hi.back() - lo.back());
+      }
+    };
+    fill(g.out_h, in_h, w.h_lo, w.h_hi, w.h_div);
+    fill(g.out_w, in_w, w.w_lo, w.w_hi, w.w_div);
+  });
   return unbatched_like(input, window_average(x, win, false));
 }
 
