@@ -97,7 +97,7 @@ TEST(Reduce, MaxMinIndicesMatchAScalarScanOnEveryLength) {
   // Contiguous rows take vector loops (the extreme, then the first element equal to it): held to
   // a plain first-wins scan over ties, NaNs, signed zeros and lengths around the 32-lane blocks.
   Generator gen(21);
-  for (int64_t n : {1, 2, 31, 32, 33, 64, 100, 257}) {
+  for (int64_t n : {1, 2, 3, 4, 15, 16, 31, 32, 33, 64, 100, 257}) {  // (below 16: a plain scan)
     for (DType dt : {kFloat32, kFloat64, kInt32, kFloat16}) {
       Tensor x = randint(-3, 4, {5, n}, gen, kFloat64);  // many ties
       std::vector<double> v = vals(x);
@@ -362,7 +362,18 @@ TEST(Reduce, ParallelMatchesSerial) {
 TEST(Reduce, ColumnSumsOfFloat32) {
   const int threads = get_num_threads();
   for (const auto& [shape, dim] : std::vector<std::pair<Shape, int64_t>>{
-           {{131072, 32}, 0}, {{20000, 7}, 0}, {{9000, 45}, 0}, {{4096, 8}, 0}, {{8, 4096, 40}, 1}}) {
+           {{131072, 32}, 0},
+           {{20000, 7}, 0},
+           {{9000, 45}, 0},
+           {{4096, 8}, 0},
+           {{8, 4096, 40}, 1},
+           // Fewer than 8 columns of back-to-back rows: one run in lcm(columns, 8) lanes.
+           {{20001, 3}, 0},
+           {{40999, 4}, 0},
+           {{333, 6}, 0},
+           {{70001, 2}, 0},
+           {{5, 1001, 2}, 1},
+           {{3, 5, 7}, 1}}) {
     const Tensor x = randn(shape);
     const Tensor want = x.to(kFloat64).sum({dim});
     for (int t : {1, 2}) {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <vector>
 
 #ifdef __AVX2__
@@ -65,6 +66,12 @@ struct ExtremeR {
   // values_only, the first element equal to it (the first NaN), which is also the value returned
   // (so that a max over +0 and -0 gives the sign of the element its index names).
   Acc run_contiguous(const T* x, int64_t n, int64_t first_index) const {
+    if (n < 16) {  // short rows ([N, 4].max(1)): a plain scan costs less than the vector loops' set-up
+      Acc a{A(x[0]), first_index, true};
+      for (int64_t i = 1; i < n; ++i)
+        if (better(A(x[i]), a.value)) a = {A(x[i]), first_index + i, true};
+      return a;
+    }
     A m = A(x[0]);
     int nan = 0;  // an int: GCC does not vectorise reductions into a bool
     if constexpr (kMax) {
@@ -294,6 +301,11 @@ template <class T>
 wide_t<T> prod_run(const T* x, int64_t n) {
   using W = wide_t<T>;
   constexpr int64_t kLanes = 16;
+  if (n < kLanes) {  // short rows: folding the lanes would cost more than the run
+    W p = 1;
+    for (int64_t i = 0; i < n; ++i) p = times(p, static_cast<W>(acc_t<T>(x[i])));
+    return p;
+  }
   W lanes[kLanes];
   for (W& l : lanes) l = 1;
   int64_t i = 0;
@@ -356,6 +368,25 @@ void sum_columns_f32(const ReduceGeometry& g, const float* base, int64_t len, in
     __builtin_memcpy(&v, p, sizeof(v));
     return v;
   };
+  if (len < 8 && g.n_reduced == 1 && g.reduced_strides[0] == len) {
+    // Fewer than 8 columns of back-to-back rows ([N, 3].sum(0)): the rows are one contiguous run,
+    // summed in lcm(len, 8) lanes (lane k holds column k % len), 32 periods at a time in float.
+    const int64_t period = std::lcm(len, int64_t{8}), vectors = period / 8, rows_per = period / len;
+    const float* p = base + r0 * len;
+    int64_t i = r0;
+    while (i + rows_per <= r1) {
+      const int64_t blocks = std::min<int64_t>(32, (r1 - i) / rows_per);
+      V8 s[7] = {};
+      for (int64_t b = 0; b < blocks; ++b, p += period)
+        for (int64_t v = 0; v < vectors; ++v) s[v] += load(p + v * 8);
+      for (int64_t v = 0; v < vectors; ++v)
+        for (int k = 0; k < 8; ++k) acc[(v * 8 + k) % len] += s[v][k];
+      i += blocks * rows_per;
+    }
+    for (; i < r1; ++i, p += len)
+      for (int64_t j = 0; j < len; ++j) acc[j] += p[j];
+    return;
+  }
   constexpr int64_t kRows = 32;
   int64_t offsets[kRows];
   for (int64_t i0 = r0; i0 < r1; i0 += kRows) {
@@ -423,7 +454,10 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
     return;
   }
   const int64_t cols = g.n_kept > 0 ? g.kept_sizes[g.n_kept - 1] : 0;
-  if (cols >= 4 && g.kept_strides[g.n_kept - 1] == 1 && !(inner_run && g.reduced_strides[0] == 1)) {
+  // (Float sums take it from one column: sum_columns_f32 sums narrow rows in whole vectors.)
+  constexpr bool kFloatSum = std::is_same_v<R, SumR<T>> && std::is_same_v<T, float>;
+  if ((cols >= 4 || (kFloatSum && cols >= 1)) && g.kept_strides[g.n_kept - 1] == 1 &&
+      !(inner_run && g.reduced_strides[0] == 1)) {
     // The innermost kept dim is contiguous and the reduced ones are not (a sum over a batch, or
     // over the middle dim of [N, L, D]): accumulate whole rows of columns at a time. Results
     // [b, e) are visited as segments that stay within one run of columns.
