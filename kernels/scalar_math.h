@@ -38,38 +38,36 @@ TG_HOST_DEVICE inline V relu_value(V x) {
   else
     return x > 0 ? x : (x == x ? V(0) : x);  // NaN stays NaN, as in PyTorch
 }
+// min/max: a NaN on either side propagates. Written as selects rather than early returns, so
+// that the loops over them vectorise (with the returns, maximum ran at 1/2 of PyTorch's speed).
 template <class V>
 TG_HOST_DEVICE inline V min_value(V a, V b) {
-  if constexpr (std::is_floating_point_v<V>) {
-    if (a != a) return a;  // NaN propagates
-    if (b != b) return b;
-  }
-  return b < a ? b : a;
+  if constexpr (std::is_floating_point_v<V>)
+    return a != a ? a : (b != b ? b : (b < a ? b : a));
+  else
+    return b < a ? b : a;
 }
 template <class V>
 TG_HOST_DEVICE inline V max_value(V a, V b) {
-  if constexpr (std::is_floating_point_v<V>) {
-    if (a != a) return a;
-    if (b != b) return b;
-  }
-  return b > a ? b : a;
+  if constexpr (std::is_floating_point_v<V>)
+    return a != a ? a : (b != b ? b : (b > a ? b : a));
+  else
+    return b > a ? b : a;
 }
 // fmin/fmax: C's fmin/fmax, a NaN loses to a number (NaN only when both are).
 template <class V>
 TG_HOST_DEVICE inline V fmin_value(V a, V b) {
-  if constexpr (std::is_floating_point_v<V>) {
-    if (a != a) return b;
-    if (b != b) return a;
-  }
-  return b < a ? b : a;
+  if constexpr (std::is_floating_point_v<V>)
+    return a != a ? b : (b != b ? a : (b < a ? b : a));
+  else
+    return b < a ? b : a;
 }
 template <class V>
 TG_HOST_DEVICE inline V fmax_value(V a, V b) {
-  if constexpr (std::is_floating_point_v<V>) {
-    if (a != a) return b;
-    if (b != b) return a;
-  }
-  return b > a ? b : a;
+  if constexpr (std::is_floating_point_v<V>)
+    return a != a ? b : (b != b ? a : (b > a ? b : a));
+  else
+    return b > a ? b : a;
 }
 template <class V>
 TG_HOST_DEVICE inline V pow_value(V a, V b) {

@@ -528,6 +528,23 @@ TEST(Binary, MinimumMaximumPropagateNan) {
   Tensor a = tensor({NAN, 1.0f}), b = tensor({0.0f, NAN});
   auto mn = vals(minimum(a, b)), mx = vals(maximum(a, b));
   EXPECT_TRUE(std::isnan(mn[0]) && std::isnan(mn[1]) && std::isnan(mx[0]) && std::isnan(mx[1]));
+  // In the vector lanes of long runs too, for all four ops, against their scalar definitions.
+  const std::vector<double> x = {NAN, 1, NAN, 2, -0.0, 5, -INFINITY, 3}, y = {0, NAN, NAN, 3, 0, -5, 1, INFINITY};
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor p = tensor(x, dt).repeat({9}), q = tensor(y, dt).repeat({9});
+    const std::vector<std::pair<Tensor, std::function<double(double, double)>>> cases = {
+        {minimum(p, q), [](double u, double v) { return std::isnan(u) || std::isnan(v) ? NAN : std::min(u, v); }},
+        {maximum(p, q), [](double u, double v) { return std::isnan(u) || std::isnan(v) ? NAN : std::max(u, v); }},
+        {fmin(p, q), [](double u, double v) { return std::fmin(u, v); }},
+        {fmax(p, q), [](double u, double v) { return std::fmax(u, v); }}};
+    for (const auto& [got, want] : cases) {
+      const std::vector<double> g = vals(got);
+      for (size_t i = 0; i < g.size(); ++i) {
+        const double w = want(x[i % 8], y[i % 8]);
+        EXPECT_TRUE(std::isnan(w) ? std::isnan(g[i]) : g[i] == w) << name(dt) << " at " << i;
+      }
+    }
+  }
 }
 
 TEST(Binary, FminFmaxPreferNumbersToNan) {
