@@ -537,6 +537,12 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
     return;
   }
   const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.reduced_numel));
+  // The innermost reduced dim is one run (vectorised when contiguous); the outer reduced
+  // positions are few, so their offsets may cost a division each. Their count is worked out once
+  // here: per result, a division cost as much as a short row's whole reduction.
+  const int last = g.n_reduced - 1;
+  const int64_t run = g.n_reduced > 0 ? g.reduced_sizes[last] : 1, step = g.n_reduced > 0 ? g.reduced_strides[last] : 1;
+  const int64_t outer = g.n_reduced == 0 ? 1 : (run > 0 ? g.reduced_numel / run : 0);
   parallel_for(0, g.kept_numel, grain, [&](int64_t b, int64_t e) {
     // Results gathered 64 at a time for write_results.
     constexpr int64_t kBatch = 64;
@@ -544,17 +550,12 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
     for (int64_t k = b; k < e; ++k) {
       const T* base = in + kept_offset(g, k);
       Acc a = r.init();
-      // The innermost reduced dim is one run (vectorised when contiguous); the outer reduced
-      // positions are few, so their offsets may cost a division each.
-      if (g.n_reduced == 0) {
-        a = reduce_run(r, base, 1, 1, 0);  // nothing reduced: each result is its one element
+      if (outer == 1) {  // (nothing reduced: each result is its one element)
+        a = reduce_run(r, base, run, step, 0);
       } else {
-        const int last = g.n_reduced - 1;
-        const int64_t run = g.reduced_sizes[last];
-        const int64_t outer = run > 0 ? g.reduced_numel / run : 0;
         for (int64_t o = 0; o < outer; ++o)
-          r.combine(a, reduce_run(r, base + offset_of(o, last, g.reduced_sizes, g.reduced_strides), run,
-                                  g.reduced_strides[last], o * run));
+          r.combine(a,
+                    reduce_run(r, base + offset_of(o, last, g.reduced_sizes, g.reduced_strides), run, step, o * run));
       }
       const int64_t slot = (k - b) % kBatch;
       results[slot] = a;

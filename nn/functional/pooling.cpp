@@ -77,15 +77,18 @@ using WindowsKey = std::array<int64_t, 13>;
 
 // The windows of the last few geometries on this thread, computed by make (g's sizes and
 // divisor, and the vectors) on a miss: a training loop pools the same shapes at every step, and
-// a long signal's windows (three int64 a column) cost more than the pooling itself.
+// a long signal's windows (three int64 a column) cost more than the pooling itself. Windows of
+// more than kMostKept outputs along the two dims are not kept (at most 12 MB an entry).
 std::shared_ptr<const Windows> cached_windows(const WindowsKey& key, const std::function<void(Windows&)>& make) {
   constexpr size_t kKept = 8;
+  constexpr int64_t kMostKept = int64_t{1} << 19;
   thread_local std::vector<std::pair<WindowsKey, std::shared_ptr<const Windows>>> recent;
   for (const auto& [k, w] : recent)
     if (k == key) return w;
   auto win = std::make_shared<Windows>();
   make(*win);
   win->point();
+  if (win->g.out_h + win->g.out_w > kMostKept) return win;
   if (recent.size() == kKept) recent.erase(recent.begin());
   recent.emplace_back(key, win);
   return win;
@@ -223,6 +226,7 @@ Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, SourceLo
     g.divisor = divisor;
     auto fill = [&](int d, int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi,
                     std::vector<int64_t>& div) {
+      for (auto* v : {&lo, &hi, &div}) v->reserve(static_cast<size_t>(out));
       for (int64_t o = 0; o < out; ++o) {
         int64_t start = o * p.stride[d] - p.pad[d];
         int64_t end = std::min(start + p.kernel[d], in + p.pad[d]);
@@ -259,6 +263,7 @@ Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc
     g.out_w = output_size.w;
     auto fill = [](int64_t out, int64_t in, std::vector<int64_t>& lo, std::vector<int64_t>& hi,
                    std::vector<int64_t>& div) {
+      for (auto* v : {&lo, &hi, &div}) v->reserve(static_cast<size_t>(out));
       for (int64_t o = 0; o < out; ++o) {
         lo.push_back(o * in / out);
         hi.push_back(((o + 1) * in + out - 1) / out);
