@@ -243,17 +243,21 @@ Tensor pad(const Tensor& self, const std::vector<int64_t>& pad, const Scalar& va
 }
 
 namespace {
+// The kernel over contiguous `in` into `out` (which may be in); returns the diagonal it used.
+int64_t run_triangle(const char* name, const Tensor& in, void* out, int64_t diagonal, bool lower) {
+  const int64_t rows = in.sizes()[in.dim() - 2], cols = in.sizes()[in.dim() - 1];
+  const int64_t batch = rows * cols == 0 ? 0 : in.numel() / (rows * cols);
+  // Past these bounds every element, or none, is kept; clamped, row + diagonal cannot overflow.
+  diagonal = std::clamp(diagonal, -rows - 1, cols + 1);
+  kernels::backend(in.device(), name).triangle(in.dtype(), batch, rows, cols, diagonal, lower, out, in.data_ptr());
+  return diagonal;
+}
+
 Tensor triangle(const char* name, const Tensor& self, int64_t diagonal, bool lower) {
   ops::check_defined(name, self, "input");
   TG_CHECK(self.dim() >= 2, "{}: expects a tensor with at least 2 dims, got shape {}", name, self.sizes());
-  const auto& be = kernels::backend(self.device(), name);
-  const int64_t rows = self.sizes()[self.dim() - 2], cols = self.sizes()[self.dim() - 1];
-  const int64_t batch = rows * cols == 0 ? 0 : self.numel() / (rows * cols);
-  // Past these bounds every element, or none, is kept; clamped, row + diagonal cannot overflow.
-  diagonal = std::clamp(diagonal, -rows - 1, cols + 1);
-  const Tensor in = ops::contiguous(self);
   Tensor out = ops::empty(self.sizes(), self.dtype(), self.device());
-  be.triangle(self.dtype(), batch, rows, cols, diagonal, lower, out.data_ptr(), in.data_ptr());
+  diagonal = run_triangle(name, ops::contiguous(self), out.data_ptr(), diagonal, lower);
   if (self.is_floating_point() && autograd::needs_grad(self))
     autograd::set_history(out, autograd::derivatives::triangle_node(self, diagonal, lower));
   return out;
@@ -266,11 +270,7 @@ const Tensor& triangle_(const Tensor& self, int64_t diagonal, bool lower) {
   if (!self.defined() || autograd::needs_grad(self) || !self.is_contiguous() || self.dim() < 2)
     return ops::inplace_via_copy(self, name, [&](const Tensor& s) { return triangle(name, s, diagonal, lower); });
   autograd::check_inplace(self, name);
-  const auto& be = kernels::backend(self.device(), name);
-  const int64_t rows = self.sizes()[self.dim() - 2], cols = self.sizes()[self.dim() - 1];
-  const int64_t batch = rows * cols == 0 ? 0 : self.numel() / (rows * cols);
-  diagonal = std::clamp(diagonal, -rows - 1, cols + 1);
-  be.triangle(self.dtype(), batch, rows, cols, diagonal, lower, self.data_ptr(), self.data_ptr());
+  run_triangle(name, self, self.data_ptr(), diagonal, lower);
   ops::bump_version(self);
   return self;
 }
