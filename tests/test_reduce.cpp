@@ -385,6 +385,60 @@ TEST(Reduce, ColumnSumsOfFloat32) {
   set_num_threads(threads);
 }
 
+// Short reduced rows (fewer than 16) are stepped through 64 results at a time: kept dims that do not
+// coalesce, a strided reduced dim, NaN, ties and signed zeros (rounded normals), on one thread and
+// two, against a plain loop over each row.
+TEST(Reduce, ShortRows) {
+  const int threads = get_num_threads();
+  const Tensor base = randn({7, 150, 9}).round();
+  const Tensor with_nan = where(rand({7, 150, 9}) < 0.03, NAN, base);
+  const auto same = [](double a, double b) {
+    return std::isnan(a) ? std::isnan(b) : (a == b && std::signbit(a) == std::signbit(b));
+  };
+  for (const Tensor& x : {with_nan.slice(1, 0, 150, 2), with_nan.transpose(0, 2), with_nan.slice(2, 0, 3)}) {
+    const int64_t n = x.size(2), rows = x.numel() / n;
+    const std::vector<double> v = vals(x.contiguous());
+    std::vector<double> sum(rows, 0), prod(rows, 1), hi(rows), lo(rows), all(rows), any(rows);
+    std::vector<double> hi_at(rows, 0), lo_at(rows, 0);
+    for (int64_t r = 0; r < rows; ++r) {
+      const double* row = v.data() + r * n;
+      hi[r] = lo[r] = row[0];
+      all[r] = row[0] > 0, any[r] = row[0] > 0;
+      for (int64_t i = 0; i < n; ++i) {
+        sum[r] += row[i], prod[r] *= row[i];
+        all[r] = all[r] && row[i] > 0, any[r] = any[r] || row[i] > 0;
+        const auto takes = [&](double cur, bool greater) {
+          return !std::isnan(cur) && (std::isnan(row[i]) || (greater ? row[i] > cur : row[i] < cur));
+        };
+        if (takes(hi[r], true)) hi[r] = row[i], hi_at[r] = i;
+        if (takes(lo[r], false)) lo[r] = row[i], lo_at[r] = i;
+      }
+    }
+    for (int t : {1, 2}) {
+      set_num_threads(t);
+      SCOPED_TRACE(fmt::format("{} strides {} threads {}", x.sizes(), x.strides(), t));
+      const auto expect = [&](const Tensor& got, const std::vector<double>& want, const char* what) {
+        const std::vector<double> g = vals(got.reshape({-1}));
+        for (int64_t r = 0; r < rows; ++r)
+          ASSERT_TRUE(same(g[r], want[r])) << what << " row " << r << ": " << g[r] << " vs " << want[r];
+      };
+      expect(x.sum({2}), sum, "sum");
+      expect(x.prod({2}), prod, "prod");
+      expect(x.amax({2}), hi, "amax");
+      expect(x.amin({2}), lo, "amin");
+      const auto [max_v, max_i] = x.max(2);
+      expect(max_v, hi, "max");
+      expect(max_i, hi_at, "argmax");
+      const auto [min_v, min_i] = x.min(2);
+      expect(min_v, lo, "min");
+      expect(min_i, lo_at, "argmin");
+      expect((x > 0).all(2), all, "all");
+      expect((x > 0).any(2), any, "any");
+    }
+  }
+  set_num_threads(threads);
+}
+
 TEST(Reduce, ComposedReductions) {
   Tensor x = tensor({{1.0, NAN, 3.0}, {4.0, 5.0, NAN}}, kFloat64);
   EXPECT_EQ(vals(nansum(x)), (std::vector<double>{13}));

@@ -428,6 +428,80 @@ void sum_columns_f32(const ReduceGeometry& g, const float* base, int64_t len, in
   }
 }
 
+// Walks the kept positions k, k + 1, ... of g in order: their offsets by a counter instead of
+// divisions per result.
+class KeptCursor {
+ public:
+  KeptCursor(const ReduceGeometry& g, int64_t k) : g_(g) {
+    for (int d = g.n_kept - 1; d >= 0; --d) {
+      idx_[d] = k % g.kept_sizes[d];
+      k /= g.kept_sizes[d];
+      offset_ += idx_[d] * g.kept_strides[d];
+    }
+  }
+  int64_t offset() const { return offset_; }
+  void next() {
+    for (int d = g_.n_kept - 1; d >= 0; --d) {
+      offset_ += g_.kept_strides[d];
+      if (++idx_[d] < g_.kept_sizes[d]) return;
+      offset_ -= idx_[d] * g_.kept_strides[d];
+      idx_[d] = 0;
+    }
+  }
+
+ private:
+  const ReduceGeometry& g_;
+  int64_t idx_[kMaxDims] = {};
+  int64_t offset_ = 0;
+};
+
+// Short rows (one reduced dim of fewer than 16, as in [N, 4].max(1) or the windows of an unfold):
+// 64 results at a time, stepped through their reduced positions together so that the loops run
+// across rows and max/min choose without branches. Row by row, the calls cost more than the rows,
+// and a max's scan mispredicted about one branch in two on random data.
+template <class T, class R>
+void reduce_short_rows(const R& r, const ReduceGeometry& g, int64_t run, int64_t step, int64_t grain, DType out_dtype,
+                       void* out, int64_t* indices, const T* in) {
+  using A = acc_t<T>;
+  using Acc = typename R::Acc;
+  parallel_for(0, g.kept_numel, grain, [&](int64_t b, int64_t e) {
+    constexpr int64_t kBlock = 64;
+    int64_t off[kBlock];
+    Acc acc[kBlock];
+    KeptCursor cursor(g, b);
+    for (int64_t k0 = b; k0 < e; k0 += kBlock) {
+      const int64_t m = std::min(kBlock, e - k0);
+      for (int64_t j = 0; j < m; ++j, cursor.next()) off[j] = cursor.offset();
+      // Each reduced position of the block's rows gathered into a contiguous column first: the
+      // compiler neither vectorised the updates through the offsets nor kept max's select free of
+      // branches.
+      T column[kBlock];
+      const auto gather = [&](int64_t i) {
+        const T* x = in + i * step;
+        for (int64_t j = 0; j < m; ++j) column[j] = x[off[j]];
+      };
+      if constexpr (requires { r.values_only; }) {
+        A best[kBlock];
+        int64_t at[kBlock] = {};
+        gather(0);
+        for (int64_t j = 0; j < m; ++j) best[j] = A(column[j]);
+        for (int64_t i = 1; i < run; ++i) {
+          gather(i);
+          r.update_columns(best, at, column, m, i);
+        }
+        for (int64_t j = 0; j < m; ++j) acc[j] = Acc{best[j], at[j], true};
+      } else {
+        for (int64_t j = 0; j < m; ++j) acc[j] = r.init();
+        for (int64_t i = 0; i < run; ++i) {
+          gather(i);
+          for (int64_t j = 0; j < m; ++j) r.step(acc[j], A(column[j]), i);
+        }
+      }
+      write_results(out_dtype, out, indices, k0, acc, m);
+    }
+  });
+}
+
 template <class T, class R>
 void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out, int64_t* indices, const T* in) {
   using A = acc_t<T>;
@@ -543,6 +617,7 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
   const int last = g.n_reduced - 1;
   const int64_t run = g.n_reduced > 0 ? g.reduced_sizes[last] : 1, step = g.n_reduced > 0 ? g.reduced_strides[last] : 1;
   const int64_t outer = g.n_reduced == 0 ? 1 : (run > 0 ? g.reduced_numel / run : 0);
+  if (outer == 1 && run > 0 && run < 16) return reduce_short_rows(r, g, run, step, grain, out_dtype, out, indices, in);
   parallel_for(0, g.kept_numel, grain, [&](int64_t b, int64_t e) {
     // Results gathered 64 at a time for write_results.
     constexpr int64_t kBatch = 64;
