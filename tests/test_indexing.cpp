@@ -110,6 +110,46 @@ TEST(Index, IndexSelectGatherScatter) {
   EXPECT_THROW_WITH(zeros({3}).scatter(0, tensor({3}), tensor({1.0f})), IndexError, "out of bounds");
 }
 
+// gather and scatter_add along each dim of a 3-D tensor, against plain loops: contiguous rows
+// (one loop over evenly spaced rows), an index narrower than the tensor in the other dims and a
+// transposed tensor (rows not evenly spaced: the general walk), on one thread and two.
+TEST(Index, GatherAndScatterAddMatchPlainLoops) {
+  Generator gen(5);
+  const int threads = get_num_threads();
+  const Tensor base = randn({6, 5, 7}, gen, kFloat64);
+  for (const Tensor& x : {base, base.transpose(0, 2)}) {
+    for (int64_t dim = 0; dim < 3; ++dim) {
+      for (const Shape& shape : {Shape{x.size(0), x.size(1), x.size(2)}, Shape{x.size(0) - 1, x.size(1), 3}}) {
+        Shape ishape = shape;
+        ishape[static_cast<size_t>(dim)] = 4;
+        const Tensor index = randint(0, x.size(dim), ishape, gen);
+        const Tensor src = randn(ishape, gen, kFloat64);
+        const std::vector<double> xv = vals(x.contiguous()), iv = vals(index), sv = vals(src);
+        std::vector<double> want_gather(iv.size()), want_scatter = xv;
+        const int64_t n1 = ishape[1], n2 = ishape[2], x1 = x.size(1), x2 = x.size(2);
+        for (int64_t a = 0; a < ishape[0]; ++a)
+          for (int64_t b = 0; b < n1; ++b)
+            for (int64_t c = 0; c < n2; ++c) {
+              const size_t at = static_cast<size_t>((a * n1 + b) * n2 + c);
+              int64_t pos[3] = {a, b, c};
+              pos[dim] = static_cast<int64_t>(iv[at]);
+              const auto to = static_cast<size_t>((pos[0] * x1 + pos[1]) * x2 + pos[2]);
+              want_gather[at] = xv[to];
+              want_scatter[to] += sv[at];
+            }
+        for (int t : {1, 2}) {
+          set_num_threads(t);
+          SCOPED_TRACE(
+              fmt::format("x {} strides {} dim {} index {} threads {}", x.sizes(), x.strides(), dim, ishape, t));
+          EXPECT_EQ(vals(x.gather(dim, index)), want_gather);
+          EXPECT_EQ(vals(x.scatter_add(dim, index, src)), want_scatter);
+        }
+      }
+    }
+  }
+  set_num_threads(threads);
+}
+
 TEST(Index, RowBlocksCopyAndAccumulateAsRuns) {
   // index_select over rows (contiguous runs) and columns of a transposed tensor (strided runs),
   // and index_add-style accumulation with repeated rows (the embedding backward).
