@@ -191,7 +191,11 @@ void randint(DType dtype, void* out, int64_t n, int64_t low, int64_t high, uint6
     T* o = static_cast<T*>(out);
     generate(n, seed, offset, [&](int64_t i, const U32x4& r) {
       const uint64_t bits = (static_cast<uint64_t>(r.v[0]) << 32) | r.v[1];
-      const int64_t v = low + static_cast<int64_t>(bits % range);
+      // The high word of bits * range: uniform in [0, range) as bits % range is (both biased by at
+      // most range / 2^64), without a 64-bit division per element (randint ran at 1.7x PyTorch's
+      // time). The CUDA kernel takes the same word, so both devices give the same values.
+      const auto draw = static_cast<uint64_t>((static_cast<unsigned __int128>(bits) * range) >> 64);
+      const int64_t v = low + static_cast<int64_t>(draw);
       o[i] = convert<T>(v);
     });
   });

@@ -60,7 +60,7 @@ __global__ void generate(T* __restrict__ out, int64_t n, uint64_t seed, uint64_t
       out[i] = static_cast<T>(static_cast<acc_t<T>>(z));
     } else {
       const uint64_t bits = (static_cast<uint64_t>(r.v[0]) << 32) | r.v[1];
-      out[i] = convert<T>(low + static_cast<int64_t>(bits % range));
+      out[i] = convert<T>(low + static_cast<int64_t>(__umul64hi(bits, range)));  // as on the CPU
     }
   }
 }
