@@ -150,6 +150,30 @@ TEST(Index, GatherAndScatterAddMatchPlainLoops) {
   set_num_threads(threads);
 }
 
+// Indices are checked and wrapped in blocks: negative ones count from the end, and the first bad
+// one in the index's order is named even when a later block has another. Short rows (a 1-D table,
+// rows of 2 and 5) move element by element.
+TEST(Index, LongIndicesAreCheckedAndWrapped) {
+  Generator gen(9);
+  const Tensor table = arange(10, kFloat32);
+  Tensor idx = randint(-10, 10, {5000}, gen);
+  std::vector<double> want;
+  for (double v : vals(idx)) want.push_back(v < 0 ? v + 10 : v);
+  EXPECT_EQ(vals(table.index_select(0, idx)), want);
+  EXPECT_EQ(vals(table.index({idx})), want);
+  for (int64_t width : {2, 5}) {
+    const Tensor rows = arange(10 * width, kFloat64).view({10, width});
+    const Tensor picked = rows.index_select(0, idx);
+    for (int64_t k : {0, 1, 2047, 4999})
+      EXPECT_EQ(vals(picked[k]), vals(rows[static_cast<int64_t>(want[static_cast<size_t>(k)])])) << width << " " << k;
+  }
+  Tensor bad = idx.clone();
+  bad.index_put_({tensor({3000, 4000})}, tensor({10, -11}));
+  EXPECT_THROW_WITH(table.index_select(0, bad), IndexError, "index 10 is out of bounds for dim 0 with size 10");
+  bad.index_put_({tensor({2500})}, tensor({-11}));
+  EXPECT_THROW_WITH(table.index({bad}), IndexError, "index -11 is out of bounds for dim 0 with size 10");
+}
+
 TEST(Index, RowBlocksCopyAndAccumulateAsRuns) {
   // index_select over rows (contiguous runs) and columns of a transposed tensor (strided runs),
   // and index_add-style accumulation with repeated rows (the embedding backward).
