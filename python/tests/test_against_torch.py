@@ -1674,6 +1674,8 @@ def test_statistics_match_torch():
         check(tg.histc(tg.tensor(h.tolist()), *args), torch.histc(torch.tensor(h), *args))
     edges = [0.0, 0.25, 0.5, 0.75, 1.0, 0.1, 0.7]
     check(tg.histc(tg.tensor(edges), 4, 0, 1), torch.histc(torch.tensor(edges), 4, 0, 1))
+    odd = [float("nan"), -1.0, 0.5, 2.0, float("inf"), -float("inf"), 1.0, 0.25]
+    check(tg.histc(tg.tensor(odd), 2, 0, 1), torch.histc(torch.tensor(odd), 2, 0, 1))
     bi, wt = np.random.randint(0, 7, 30), np.random.rand(30)
     check(tg.bincount(tg.tensor(bi.tolist())), torch.bincount(torch.tensor(bi)))
     check(tg.bincount(tg.tensor(bi.tolist()), tg.tensor(wt.tolist(), dtype=tg.float64), minlength=10),

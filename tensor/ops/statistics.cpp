@@ -83,16 +83,20 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max, SourceLoc
     max += 1;
   }
   TG_CHECK_VALUE(std::isfinite(min) && std::isfinite(max), "histc: range of [{}, {}] is not finite", min, max);
-  const Tensor inside = logical_and(ge(x, min), le(x, max));
-  const Tensor v = masked_select(x, inside);
   // PyTorch's binning: a first guess from the position, corrected against the bin edges so
   // that a value on an edge lands in the bin that starts there; max falls in the last bin.
+  // Values outside [min, max] (and NaN) are binned too, harmlessly (NaN's guess converts to 0),
+  // and then sent to an extra bin that is dropped: selecting the ones inside first cost a third
+  // of the time.
   const Tensor edges = linspace(min, max, bins + 1, x.options());
   Tensor pos =
-      clamp(floor((v - min) * static_cast<double>(bins) / (max - min)), 0.0, static_cast<double>(bins - 1)).to(kInt64);
-  pos = pos - gt(edges.index_select(0, pos), v).to(kInt64);
-  pos = pos + logical_and(lt(pos + 1, bins), le(edges.index_select(0, clamp_max(pos + 1, bins)), v)).to(kInt64);
-  return zeros({bins}, self.options()).scatter_add(0, pos, ones_like(v));
+      clamp(floor((x - min) * static_cast<double>(bins) / (max - min)), 0.0, static_cast<double>(bins - 1)).to(kInt64);
+  pos = pos - gt(edges.index_select(0, pos), x).to(kInt64);
+  pos = pos + logical_and(lt(pos + 1, bins), le(edges.index_select(0, clamp_max(pos + 1, bins)), x)).to(kInt64);
+  pos = where(logical_and(ge(x, min), le(x, max)), pos, full({}, bins, pos.options()));
+  const TensorOptions longs = pos.options();
+  const Tensor counts = zeros({bins + 1}, longs).scatter_add_(0, pos, ones({1}, longs).expand(pos.sizes()));
+  return counts.narrow(0, 0, bins).to(self.dtype());
 }
 
 namespace {
