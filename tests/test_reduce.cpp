@@ -315,6 +315,38 @@ TEST(Reduce, NormsOfOneAndTwoMatchTheirFormulas) {
   EXPECT_THROW_WITH(tensor({1, 2}).norm(), TypeError, "norm");
 }
 
+// Masks are read as the bytes 0 and 1 by the reductions, the classifications and the casts (their
+// loops vectorise): long ones against counts taken element by element.
+TEST(Reduce, MasksReadAsBytes) {
+  Generator gen(4);
+  const Tensor x = randn({3, 1000}, gen);
+  const Tensor m = x > 0;
+  const std::vector<double> xv = vals(x);
+  std::vector<double> inverted, counts(3, 0), as_long;
+  for (size_t i = 0; i < xv.size(); ++i) {
+    inverted.push_back(xv[i] > 0 ? 0 : 1);
+    as_long.push_back(xv[i] > 0 ? 1 : 0);
+    counts[i / 1000] += xv[i] > 0;
+  }
+  EXPECT_EQ(vals(logical_not(m)), inverted);
+  EXPECT_EQ(vals(bitwise_not(m)), inverted);
+  EXPECT_EQ(vals(m.to(kInt64)), as_long);
+  EXPECT_EQ(vals(m.to(kFloat32)), as_long);
+  EXPECT_EQ(vals(m.sum({1})), counts);
+  EXPECT_EQ(m.sum().item<int64_t>(), counts[0] + counts[1] + counts[2]);
+  EXPECT_EQ(m.sum().dtype(), kInt64);
+  EXPECT_EQ(vals(count_nonzero(m, {1})), counts);
+  EXPECT_EQ(count_nonzero(m).item<int64_t>(), counts[0] + counts[1] + counts[2]);
+  EXPECT_TRUE(m.amax().item<bool>());
+  EXPECT_FALSE(m.amin().item<bool>());
+  EXPECT_EQ(m.amax().dtype(), kBool);
+  EXPECT_EQ(m.prod().item<int64_t>(), 0);
+  EXPECT_TRUE(m.any().item<bool>());
+  EXPECT_FALSE(m.all().item<bool>());
+  EXPECT_EQ(vals(isfinite(m)), std::vector<double>(xv.size(), 1));
+  EXPECT_EQ(vals(isnan(m)), std::vector<double>(xv.size(), 0));
+}
+
 TEST(Reduce, CumsumAllAny) {
   Tensor x = tensor({{1, 2, 3}, {4, 5, 6}});
   EXPECT_EQ(vals(x.cumsum(1)), (std::vector<double>{1, 3, 6, 4, 9, 15}));

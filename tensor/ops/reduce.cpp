@@ -377,7 +377,8 @@ std::tuple<Tensor, Tensor> aminmax(const Tensor& self, const Shape& dims, bool k
 Tensor count_nonzero(const Tensor& self, const Shape& dims, SourceLoc loc) {
   detail::ApiScope scope("count_nonzero", loc);
   ops::check_defined("count_nonzero", self, "input");
-  return sum(ne(self, 0), dims, false, kInt64);
+  // A sum of bools is int64 already; a mask is summed as it is (ne(mask, 0) compared in int64).
+  return sum(self.dtype() == kBool ? self : ne(self, 0), dims);
 }
 
 }  // namespace tg
