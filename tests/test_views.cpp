@@ -91,6 +91,24 @@ TEST(Views, TransposePermute) {
   EXPECT_THROW_WITH(x.transpose(0, 3), IndexError, "dim 3 is out of range");
 }
 
+// Channels-last images made channels-first: planes read at a step of the channel count (2 to 4
+// take a vectorised copy, 5 the generic one), for every element size.
+TEST(Views, ChannelsLastToChannelsFirst) {
+  for (int64_t c : {2, 3, 4, 5}) {
+    for (DType dt : {kUInt8, kFloat16, kFloat32, kInt64}) {
+      const Tensor x = remainder(arange(2 * 5 * 7 * c), 251).to(dt).view({2, 5, 7, c});
+      const Tensor y = x.permute({0, 3, 1, 2}).contiguous();
+      ASSERT_EQ(y.sizes(), (Shape{2, c, 5, 7}));
+      const std::vector<double> xv = vals(x), yv = vals(y);
+      for (int64_t n = 0; n < 2; ++n)
+        for (int64_t k = 0; k < c; ++k)
+          for (int64_t p = 0; p < 35; ++p)
+            ASSERT_EQ(yv[static_cast<size_t>((n * c + k) * 35 + p)], xv[static_cast<size_t>((n * 35 + p) * c + k)])
+                << name(dt) << " channels " << c;
+    }
+  }
+}
+
 TEST(Views, SqueezeUnsqueezeExpand) {
   Tensor x = zeros({2, 1, 3, 1});
   EXPECT_EQ(x.squeeze().sizes(), (Shape{2, 3}));

@@ -12,6 +12,15 @@ bool contiguous_1d(const Loop& L) {
   return L.ndim == 1 && L.strides[0][0] == 1 && L.strides[1][0] == 1;
 }
 
+// A run read at a small constant step into contiguous output (a plane of a channels-last image:
+// [N, H, W, 3] permuted to [N, 3, H, W]). With the step a constant and the pointers apart (a copy's
+// source and destination never overlap), the loop vectorises; the generic strided loop moved a
+// byte per two cycles, at half PyTorch's speed.
+template <class U, int64_t kStep>
+void copy_at_step(U* __restrict o, const U* __restrict x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) o[i] = x[i * kStep];
+}
+
 template <class U>
 void copy_same(const Loop& L, void* out, const void* in) {
   if (contiguous_1d(L)) {
@@ -29,6 +38,19 @@ void copy_same(const Loop& L, void* out, const void* in) {
     const U* x = static_cast<const U*>(in);
     parallel_for(0, L.sizes[1], std::max<int64_t>(1, kGrain * 4 / row), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) copy_bytes(o + r * so, x + r * si, static_cast<size_t>(row) * sizeof(U));
+    });
+    return;
+  }
+  if (const int64_t step = L.strides[1][0]; L.strides[0][0] == 1 && step >= 2 && step <= 4 && !wants_tiles<2>(L)) {
+    U* o = static_cast<U*>(out);
+    const U* x = static_cast<const U*>(in);
+    parallel_rows<2>(L, [&](const int64_t* off, int64_t n) {
+      if (step == 2)
+        copy_at_step<U, 2>(o + off[0], x + off[1], n);
+      else if (step == 3)
+        copy_at_step<U, 3>(o + off[0], x + off[1], n);
+      else
+        copy_at_step<U, 4>(o + off[0], x + off[1], n);
     });
     return;
   }
