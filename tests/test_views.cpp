@@ -92,7 +92,8 @@ TEST(Views, TransposePermute) {
 }
 
 // Channels-last images made channels-first: planes read at a step of the channel count (2 to 4
-// take a vectorised copy, 5 the generic one), for every element size.
+// take a vectorised copy, 5 the generic one), for every element size; and back, the planes
+// interleaved.
 TEST(Views, ChannelsLastToChannelsFirst) {
   for (int64_t c : {2, 3, 4, 5}) {
     for (DType dt : {kUInt8, kFloat16, kFloat32, kInt64}) {
@@ -105,6 +106,10 @@ TEST(Views, ChannelsLastToChannelsFirst) {
           for (int64_t p = 0; p < 35; ++p)
             ASSERT_EQ(yv[static_cast<size_t>((n * c + k) * 35 + p)], xv[static_cast<size_t>((n * 35 + p) * c + k)])
                 << name(dt) << " channels " << c;
+      const Tensor back = y.permute({0, 2, 3, 1}).contiguous();
+      EXPECT_EQ(vals(back), xv) << name(dt) << " channels " << c;
+      EXPECT_EQ(vals(y.narrow(3, 1, 5).permute({0, 2, 3, 1}).contiguous()), vals(x.narrow(2, 1, 5).contiguous()))
+          << name(dt) << " channels " << c;
     }
   }
 }

@@ -21,6 +21,22 @@ void copy_at_step(U* __restrict o, const U* __restrict x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) o[i] = x[i * kStep];
 }
 
+// The reverse: kC contiguous planes (kC short, at a distance of plane_step) interleaved into
+// contiguous output ([N, 3, H, W] permuted to [N, H, W, 3]). Element by element, the runs along
+// the channels were 3 long, each a call; across the planes the loop vectorises.
+template <class U, int64_t kC>
+void interleave(U* __restrict o, const U* __restrict x, int64_t plane_step, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t c = 0; c < kC; ++c) o[i * kC + c] = x[c * plane_step + i];
+}
+
+// Whether the loop interleaves 2 to 4 planes that way: dim 0 the channels (contiguous in the
+// output), dim 1 contiguous in the input and continuing the output's channels.
+bool interleaves_planes(const Loop& L) {
+  return L.ndim >= 2 && L.sizes[0] >= 2 && L.sizes[0] <= 4 && L.strides[0][0] == 1 && L.strides[0][1] == L.sizes[0] &&
+         L.strides[1][1] == 1;
+}
+
 template <class U>
 void copy_same(const Loop& L, void* out, const void* in) {
   if (contiguous_1d(L)) {
@@ -38,6 +54,28 @@ void copy_same(const Loop& L, void* out, const void* in) {
     const U* x = static_cast<const U*>(in);
     parallel_for(0, L.sizes[1], std::max<int64_t>(1, kGrain * 4 / row), [&](int64_t b, int64_t e) {
       for (int64_t r = b; r < e; ++r) copy_bytes(o + r * so, x + r * si, static_cast<size_t>(row) * sizeof(U));
+    });
+    return;
+  }
+  if (interleaves_planes(L)) {
+    // Runs along dim 1, all the channels at once: the loop without its dim 0.
+    Loop rows = L;
+    rows.ndim = L.ndim - 1;
+    rows.numel = L.numel / L.sizes[0];
+    for (int d = 0; d < rows.ndim; ++d) {
+      rows.sizes[d] = L.sizes[d + 1];
+      for (int k = 0; k < 2; ++k) rows.strides[k][d] = L.strides[k][d + 1];
+    }
+    U* o = static_cast<U*>(out);
+    const U* x = static_cast<const U*>(in);
+    const int64_t channels = L.sizes[0], plane_step = L.strides[1][0];
+    parallel_rows<2>(rows, [&](const int64_t* off, int64_t n) {
+      if (channels == 2)
+        interleave<U, 2>(o + off[0], x + off[1], plane_step, n);
+      else if (channels == 3)
+        interleave<U, 3>(o + off[0], x + off[1], plane_step, n);
+      else
+        interleave<U, 4>(o + off[0], x + off[1], plane_step, n);
     });
     return;
   }
