@@ -132,6 +132,29 @@ TEST(Unary, ReducedPrecisionFloats) {
   }
 }
 
+// The 16-bit floats run the float32 kernels on widened blocks (long rows: several blocks and a
+// tail) or element by element (strided): either way the float32 result, rounded once.
+TEST(Unary, ReducedPrecisionFloatsAreFloat32Rounded) {
+  Generator gen(11);
+  for (const UnaryCase& c : unary_cases()) {
+    SCOPED_TRACE(c.name);
+    for (DType dt : {kFloat16, kBFloat16}) {
+      SCOPED_TRACE(name(dt));
+      const double eps = dt == kFloat16 ? 1.0 / 1024 : 1.0 / 128;
+      Tensor base =
+          tgtest::sample(gen, {3, 1100}, c.domain == tgtest::kNoGradcheck ? tgtest::kAnyValue : c.domain, kFloat32)
+              .to(dt);
+      const Tensor layouts[] = {base, base.t(), base.slice(1, 0, 1100, 3),
+                                base.select(1, 3).unsqueeze(1).expand({3, 9})};
+      for (const Tensor& x : layouts) {
+        const Tensor y = c.fn(x);
+        EXPECT_EQ(y.dtype(), dt);
+        EXPECT_TRUE(close(y, c.fn(x.to(kFloat32)).to(dt), eps, 1e-6));
+      }
+    }
+  }
+}
+
 TEST(Unary, IntegerAndBoolInputs) {
   Tensor i = tensor({-3, 0, 4});
   EXPECT_EQ(abs(i).dtype(), kInt64);
@@ -388,6 +411,56 @@ TEST(Binary, EveryOpMatchesReferenceWithBroadcasting) {
     Tensor af = a.to(kFloat32), bf = b.to(kFloat32);
     EXPECT_TRUE(close(c.fn(af, bf), apply_ref2(af, bf, c.ref), 1e-4, 1e-5));
   }
+}
+
+TEST(Binary, ReducedPrecisionFloatsAreFloat32Rounded) {
+  Generator gen(12);
+  for (const BinaryCase& c : binary_cases()) {
+    SCOPED_TRACE(c.name);
+    for (DType dt : {kFloat16, kBFloat16}) {
+      SCOPED_TRACE(name(dt));
+      const double eps = dt == kFloat16 ? 1.0 / 1024 : 1.0 / 128;
+      // Rows of several blocks and a tail, broadcast rows and columns, one value, a transpose.
+      const std::pair<Shape, Shape> shapes[] = {
+          {{3, 1100}, {3, 1100}}, {{3, 1100}, {1100}}, {{3, 1}, {1, 1100}}, {{}, {3, 1100}}, {{3, 1100}, {}}};
+      for (const auto& [sa, sb] : shapes) {
+        Tensor a = tgtest::sample(gen, sa, value_domain(c.da), kFloat32).to(dt);
+        Tensor b = tgtest::sample(gen, sb, value_domain(c.db), kFloat32).to(dt);
+        const Tensor y = c.fn(a, b);
+        EXPECT_EQ(y.dtype(), dt);
+        EXPECT_TRUE(close(y, c.fn(a.to(kFloat32), b.to(kFloat32)).to(dt), eps, 1e-6)) << sa.str() << " " << sb.str();
+        if (sa == sb) {
+          EXPECT_TRUE(close(c.fn(a.t(), b.t()), c.fn(a.to(kFloat32).t(), b.to(kFloat32).t()).to(dt), eps, 1e-6));
+        }
+      }
+    }
+  }
+  // add and sub with alpha, and a Python-style scalar operand.
+  Tensor x = tgtest::sample(gen, {2, 37}, tgtest::kAnyValue, kFloat32),
+         y = tgtest::sample(gen, {2, 37}, tgtest::kAnyValue, kFloat32);
+  for (DType dt : {kFloat16, kBFloat16}) {
+    const Tensor xr = x.to(dt), yr = y.to(dt), xf = xr.to(kFloat32), yf = yr.to(kFloat32);
+    EXPECT_EQ(vals(add(xr, yr, 0.75)), vals(add(xf, yf, 0.75).to(dt)));
+    EXPECT_EQ(vals(sub(xr, yr, -3)), vals(sub(xf, yf, -3).to(dt)));
+    EXPECT_EQ(vals(xr * 2.5), vals((xf * 2.5).to(dt)));
+    EXPECT_EQ(vals(1.5 / xr), vals((1.5 / xf).to(dt)));
+  }
+}
+
+// bfloat16 results round to nearest even, keep infinities and NaN: the vector narrowing.
+TEST(Binary, BFloat16RoundsToNearestEven) {
+  const double step = std::ldexp(1.0, -7), half_step = std::ldexp(1.0, -8);
+  // 16 lanes: each result halfway between two bfloat16 values, or an infinity or NaN.
+  std::vector<double> a, b, want;
+  for (int i = 0; i < 4; ++i) {
+    a.insert(a.end(), {1.0, 1.0 + step, 3e38, NAN});
+    b.insert(b.end(), {half_step, half_step, 3e38, 1.0});
+    want.insert(want.end(), {1.0, 1.0 + 2 * step, INFINITY, NAN});
+  }
+  const Tensor sum = add(tensor(a, kFloat32).to(kBFloat16), tensor(b, kFloat32).to(kBFloat16));
+  EXPECT_TRUE(close(sum, tensor(want), 0, 0));
+  EXPECT_TRUE(close(exp(tensor({89.0, NAN, -INFINITY, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0}, kBFloat16)),
+                    tensor({INFINITY, NAN, 0.0, 1.0, 2.71875, 7.375, 20.125, 54.5, 148.0}), 0, 0));
 }
 
 TEST(Binary, ScalarAndReversedForms) {

@@ -53,6 +53,21 @@ TEST(Softmax, LongRowsMatchFloat64AndPropagateNaN) {
 // Causally masked scores (-inf above the diagonal) and scores far below their row's maximum:
 // exp below e^-87 (float) counts as 0, which keeps libmvec's vector exp off its scalar path; the
 // weights stay within 1e-38 of float64's, and the masked ones exactly 0.
+// 16-bit float rows take the float32 kernel on a widened copy: the float32 result, rounded.
+TEST(Softmax, ReducedPrecisionRowsAreFloat32Rounded) {
+  Generator gen(5);
+  const Tensor x = randn({4, 1000}, gen) * 4;
+  for (DType dt : {kFloat16, kBFloat16}) {
+    const double eps = dt == kFloat16 ? 1.0 / 1024 : 1.0 / 128;
+    const Tensor xr = x.to(dt);
+    for (int64_t dim : {1, 0}) {
+      EXPECT_EQ(softmax(xr, dim).dtype(), dt);
+      EXPECT_TRUE(close(softmax(xr, dim), softmax(xr.to(kFloat32), dim).to(dt), eps, 1e-7));
+      EXPECT_TRUE(close(log_softmax(xr, dim), log_softmax(xr.to(kFloat32), dim).to(dt), eps, 1e-7));
+    }
+  }
+}
+
 TEST(Softmax, MaskedScoresAndValuesFarBelowTheMaximum) {
   Generator gen(5);
   Tensor x = randn({48, 40}, gen);

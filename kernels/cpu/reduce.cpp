@@ -11,6 +11,7 @@
 #endif
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
 
 namespace tg::kernels::cpu {
@@ -210,7 +211,7 @@ L map_value(L v) {
 // hide the add latency) so that the adds vectorise (one floating-point accumulator cannot be
 // reordered), kept in float for 1024 elements at a time (32 adds per lane) and then flushed
 // into double, so that error grows with the block, not n.
-#ifdef __AVX2__
+#ifdef TG_HALF_VECTORS
 template <RunMap M>
 __m256 map_value(__m256 v) {
   if constexpr (M == RunMap::Square)
@@ -219,20 +220,6 @@ __m256 map_value(__m256 v) {
     return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
   else
     return v;
-}
-
-// Eight elements as floats: loaded, or widened from float16 (F16C) or bfloat16 (a shift).
-template <class T>
-__m256 load8_as_float(const T* p) {
-  if constexpr (std::is_same_v<T, float>) {
-    return _mm256_loadu_ps(p);
-  } else {
-    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    if constexpr (std::is_same_v<T, BFloat16>)
-      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-    else
-      return _mm256_cvtph_ps(h);
-  }
 }
 
 // The same for float32 (and the 16-bit floats, widened as they load) in AVX registers: four
@@ -266,11 +253,8 @@ double sum_run_f32(const T* x, int64_t n) {
 
 template <RunMap M, class T>
 double sum_run_float(const T* x, int64_t n) {
-#ifdef __AVX2__
-  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, BFloat16>) return sum_run_f32<M>(x, n);
-#ifdef TG_HALF_F16C
-  if constexpr (std::is_same_v<T, Half>) return sum_run_f32<M>(x, n);
-#endif
+#ifdef TG_HALF_VECTORS
+  if constexpr (std::is_same_v<T, float> || is_reduced_float_v<T>) return sum_run_f32<M>(x, n);
 #endif
   using L = std::conditional_t<std::is_same_v<T, double>, double, float>;
   constexpr int64_t kLanes = std::is_same_v<L, double> ? 16 : 32, kBlock = 1024;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/vec_math.h"
 
@@ -99,6 +100,7 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
     }
     const int64_t rows = g.outer * g.inner;
     parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size)), [&](int64_t b, int64_t e) {
+      std::vector<float> widened;  // a 16-bit float row as float32, for the vector forms
       for (int64_t r = b; r < e; ++r) {
         const int64_t o = r / g.inner, i = r % g.inner;
         const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
@@ -107,6 +109,14 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
         if constexpr (std::is_same_v<T, A>) {
           if (sx == 1 && sy == 1) {
             softmax_row(log, xs, ys, g.size);
+            continue;
+          }
+        } else if constexpr (is_reduced_float_v<T>) {
+          if (sx == 1 && sy == 1) {
+            widened.resize(g.size);
+            widen(xs, widened.data(), g.size);
+            softmax_row(log, widened.data(), widened.data(), g.size);
+            narrow(widened.data(), ys, g.size);
             continue;
           }
         }

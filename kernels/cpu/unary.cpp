@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/vec_math.h"
 #include "kernels/scalar_math.h"
@@ -249,31 +250,43 @@ template <>
 struct LibmvecForm<I1eFn> : BesselILanes<1, true> {};
 #endif
 
+// Fn over a contiguous float or double run: libmvec or vec_math where Fn has a vector form, else
+// the plain loop (which the compiler vectorises for the simple formulas).
+template <class T, class Fn>
+void run_contiguous(T* o, const T* x, int64_t n) {
+  const auto f = [](T v) { return static_cast<T>(Fn{}(v)); };
+#ifdef TG_VECTOR_ACTIVATIONS
+  if constexpr (LibmvecForm<Fn>::kHas && (std::is_same_v<T, float> || LibmvecForm<Fn>::kDoubles)) {
+    using V = VectorOf<T>;
+    constexpr int64_t kLanes = sizeof(V) / sizeof(T);
+    int64_t i = 0;
+    if constexpr (std::is_same_v<Fn, ErfFn> && std::is_same_v<T, float>) {
+      if (n >= 16 && has_avx512()) i = erf_avx512(x, o, n);
+    }
+    for (; i + kLanes <= n; i += kLanes) store_vector(o + i, LibmvecForm<Fn>::apply(load_vector<V>(x + i)));
+    for (; i < n; ++i) o[i] = f(x[i]);
+    return;
+  }
+#endif
+  if constexpr (kVectorForm<Fn> >= 0) {
+    vector_map<static_cast<VectorFn>(kVectorForm<Fn>)>(x, o, n, f);
+  } else {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+  }
+}
+
 template <class T, class Fn>
 void run(const Loop& L, void* out, const void* in) {
   using A = acc_t<T>;
   const auto f = [](T x) { return static_cast<T>(Fn{}(static_cast<A>(x))); };
-#ifdef TG_VECTOR_ACTIVATIONS
-  if constexpr (LibmvecForm<Fn>::kHas &&
-                (std::is_same_v<T, float> || (std::is_same_v<T, double> && LibmvecForm<Fn>::kDoubles))) {
-    using V = VectorOf<T>;
-    constexpr int64_t kLanes = sizeof(V) / sizeof(T);
-    unary_loop(L, static_cast<T*>(out), static_cast<const T*>(in), f, [&](T* o, const T* x, int64_t n) {
-      int64_t i = 0;
-      if constexpr (std::is_same_v<Fn, ErfFn> && std::is_same_v<T, float>) {
-        if (n >= 16 && has_avx512()) i = erf_avx512(x, o, n);
-      }
-      for (; i + kLanes <= n; i += kLanes) store_vector(o + i, LibmvecForm<Fn>::apply(load_vector<V>(x + i)));
-      for (; i < n; ++i) o[i] = f(x[i]);
-    });
-    return;
-  }
-#endif
-  if constexpr (kVectorForm<Fn> >= 0 && (std::is_same_v<T, float> || std::is_same_v<T, double>)) {
-    unary_loop(L, static_cast<T*>(out), static_cast<const T*>(in), f,
-               [&](T* o, const T* x, int64_t n) { vector_map<static_cast<VectorFn>(kVectorForm<Fn>)>(x, o, n, f); });
+  auto* o = static_cast<T*>(out);
+  const auto* x = static_cast<const T*>(in);
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    unary_loop(L, o, x, f, [](T* o, const T* x, int64_t n) { run_contiguous<T, Fn>(o, x, n); });
+  } else if constexpr (is_reduced_float_v<T>) {
+    unary_loop(L, o, x, f, [](T* o, const T* x, int64_t n) { through_floats(o, x, n, run_contiguous<float, Fn>); });
   } else {
-    unary_loop(L, static_cast<T*>(out), static_cast<const T*>(in), f);
+    unary_loop(L, o, x, f);
   }
 }
 
