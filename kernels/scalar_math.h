@@ -106,19 +106,26 @@ TG_HOST_DEVICE inline V trunc_div_value(V a, V b) {
     return static_cast<V>(a / b);
   }
 }
+// Python's float //, from mod = fmod(a, b) (exact), not floor(a / b), whose rounded quotient can
+// cross an integer (1 // 0.1 is 9: 0.1 is a little above a tenth, and 1 / 0.1 rounds up to 10).
+// Selects rather than branches, so that a loop over it vectorises.
+template <class V>
+TG_HOST_DEVICE inline V floor_div_from_fmod(V a, V b, V mod) {
+  V div = (a - mod) / b;
+  div = (mod != V(0)) & ((b < V(0)) != (mod < V(0))) ? div - V(1) : div;
+  V floordiv = std::floor(div);
+  floordiv = div - floordiv > V(0.5) ? floordiv + V(1) : floordiv;
+  return b == V(0) ? a / b : div == V(0) ? std::copysign(V(0), a / b) : floordiv;
+}
+// Python's float %, from mod = fmod(a, b): the result takes the divisor's sign.
+template <class V>
+TG_HOST_DEVICE inline V remainder_from_fmod(V b, V mod) {
+  return (mod != V(0)) & ((mod < V(0)) != (b < V(0))) ? mod + b : mod;
+}
 template <class V>
 TG_HOST_DEVICE inline V floor_div_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
-    // Python's float //: from fmod, not floor(a / b), whose rounded quotient can cross an
-    // integer (1 // 0.1 is 9: 0.1 is a little above a tenth, and 1 / 0.1 rounds up to 10).
-    if (b == V(0)) return a / b;
-    const V mod = std::fmod(a, b);
-    V div = (a - mod) / b;
-    if (mod != V(0) && ((b < V(0)) != (mod < V(0)))) div -= V(1);
-    if (div == V(0)) return std::copysign(V(0), a / b);
-    V floordiv = std::floor(div);
-    if (div - floordiv > V(0.5)) floordiv += V(1);
-    return floordiv;
+    return floor_div_from_fmod(a, b, std::fmod(a, b));
   } else {
     V q = trunc_div_value(a, b);
     if constexpr (std::is_signed_v<V>) {
@@ -131,9 +138,7 @@ TG_HOST_DEVICE inline V floor_div_value(V a, V b) {
 template <class V>
 TG_HOST_DEVICE inline V remainder_value(V a, V b) {
   if constexpr (std::is_floating_point_v<V>) {
-    V r = std::fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
+    return remainder_from_fmod(b, std::fmod(a, b));
   } else {
     if constexpr (std::is_signed_v<V>) {
       if (b == V(-1)) return 0;

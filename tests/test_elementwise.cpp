@@ -463,6 +463,83 @@ TEST(Binary, BFloat16RoundsToNearestEven) {
                     tensor({INFINITY, NAN, 0.0, 1.0, 2.71875, 7.375, 20.125, 54.5, 148.0}), 0, 0));
 }
 
+// fmod, remainder and floor_divide of float runs take an fma form four lanes at a time: exact,
+// like std::fmod, on quotients up to 2^52 and across the special values (which the scalar path
+// takes); floor_divide as Python computes it from the exact remainder.
+TEST(Binary, DivisionFamilyIsExactOnLongRuns) {
+  Generator gen(13);
+  const auto check = [&]<class T>(DType dt) {
+    const int64_t n = 1003;
+    std::vector<double> a = vals(randn({n}, gen, kFloat64) * 1e3), b = vals(randn({n}, gen, kFloat64));
+    for (int64_t i = 0; i < n; ++i) {
+      const auto k = static_cast<size_t>(i);
+      switch (i % 13) {
+        case 0:
+          a[k] *= 1e30;
+          break;  // a quotient past 2^52
+        case 1:
+          b[k] = 0.0;
+          break;
+        case 2:
+          a[k] = INFINITY;
+          break;
+        case 3:
+          b[k] = -INFINITY;
+          break;
+        case 4:
+          a[k] = NAN;
+          break;
+        case 5:
+          a[k] = -0.0;
+          break;
+        case 6:
+          a[k] = 3 * b[k];
+          break;  // exact multiples, of either sign
+        case 7:
+          a[k] = -7 * b[k];
+          break;
+        case 8:
+          b[k] = 0.1;
+          a[k] = 1.0;
+          break;  // 1 // 0.1 is 9
+        case 9:
+          b[k] *= 1e-30;
+          break;
+        default:
+          break;
+      }
+    }
+    const Tensor ta = tensor(a, kFloat64).to(dt), tb = tensor(b, kFloat64).to(dt);
+    const std::vector<double> xa = vals(ta), xb = vals(tb);
+    const std::vector<double> f = vals(fmod(ta, tb)), r = vals(remainder(ta, tb)), q = vals(floor_divide(ta, tb));
+    const std::vector<double> fs = vals(fmod(ta, tb.select(0, 1))), qs = vals(floor_divide(ta.select(0, 2), tb));
+    // Python's % and //: the remainder takes the divisor's sign; a - r is a multiple of b.
+    const auto py_rem = [](T x, T y) {
+      const T r = std::fmod(x, y);
+      return r != 0 && ((r < 0) != (y < 0)) ? r + y : r;
+    };
+    const auto same = [](double got, T want) {
+      return (std::isnan(got) && std::isnan(want)) || (got == want && std::signbit(got) == std::signbit(want));
+    };
+    const T a2 = static_cast<T>(xa[2]), b1 = static_cast<T>(xb[1]);
+    for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+      const T x = static_cast<T>(xa[i]), y = static_cast<T>(xb[i]);
+      SCOPED_TRACE(fmt::format("{} {} {}", name(dt), x, y));
+      EXPECT_TRUE(same(f[i], std::fmod(x, y))) << f[i];
+      EXPECT_TRUE(same(r[i], py_rem(x, y))) << r[i];
+      EXPECT_TRUE(same(fs[i], std::fmod(x, b1))) << fs[i];
+      if (y != 0 && std::isfinite(x) && std::isfinite(y) && std::fabs(x / y) < 1e6) {
+        EXPECT_EQ(q[i], std::round((x - py_rem(x, y)) / y));
+      }
+      if (y != 0 && std::isfinite(y) && std::fabs(a2 / y) < 1e6) {
+        EXPECT_EQ(qs[i], std::round((a2 - py_rem(a2, y)) / y));
+      }
+    }
+  };
+  check.template operator()<float>(kFloat32);
+  check.template operator()<double>(kFloat64);
+}
+
 TEST(Binary, ScalarAndReversedForms) {
   Tensor x = tensor({1.0, 2.0, 4.0}, kFloat64);
   EXPECT_EQ(vals(x + 1), (std::vector<double>{2, 3, 5}));

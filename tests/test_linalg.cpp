@@ -65,6 +65,18 @@ TEST(Linalg, LowPrecisionAndIntegers) {
   Tensor ref = a.matmul(b);
   EXPECT_TRUE(close(a.to(kBFloat16).matmul(b.to(kBFloat16)), ref, 5e-2, 1e-1));
   EXPECT_TRUE(close(a.to(kFloat16).matmul(b.to(kFloat16)), ref, 1e-2, 2e-2));
+  // Where oneDNN has only its reference kernel for a 16-bit type, the product is float32's on
+  // widened operands, rounded once: batched, broadcast, transposed, with a bias.
+  for (DType dt : {kFloat16, kBFloat16}) {
+    const double eps = dt == kFloat16 ? 1.0 / 1024 : 1.0 / 128;
+    const Tensor x = randn({3, 5, 40}, gen).to(dt), w = randn({7, 40}, gen).to(dt), bias = randn({7}, gen).to(dt);
+    const Tensor xf = x.to(kFloat32), wf = w.to(kFloat32), bf = bias.to(kFloat32);
+    EXPECT_EQ(x.matmul(w.t()).dtype(), dt);
+    EXPECT_TRUE(close(x.matmul(w.t()), xf.matmul(wf.t()).to(dt), 2 * eps, 1e-3));
+    EXPECT_TRUE(close(nn::functional::linear(x, w, bias), nn::functional::linear(xf, wf, bf).to(dt), 2 * eps, 1e-3));
+    EXPECT_TRUE(close(x.transpose(1, 2).matmul(x), xf.transpose(1, 2).matmul(xf).to(dt), 2 * eps, 1e-2));
+    EXPECT_TRUE(close(w.matmul(x[0].t()), wf.matmul(xf[0].t()).to(dt), 2 * eps, 1e-3));
+  }
   Tensor i = tensor({{1, 2}, {3, 4}});
   EXPECT_EQ(vals(i.matmul(i)), (std::vector<double>{7, 10, 15, 22}));
   EXPECT_EQ(zeros({2, 0}).matmul(zeros({0, 3})).sizes(), (Shape{2, 3}));

@@ -93,6 +93,34 @@ TEST(Reduce, MaxMinWithIndices) {
   EXPECT_EQ(vals(max(tensor({1, 5}), tensor({4, 2}))), (std::vector<double>{4, 5}));
 }
 
+// amax / amin of float32 down columns keep 32 columns in registers over the rows: the same
+// values as max / min with indices (another loop), NaN, first-wins signed zeros and all.
+TEST(Reduce, AmaxAminDownColumnsMatchMaxMinWithIndices) {
+  Generator gen(22);
+  for (int64_t cols : {3, 8, 37, 64, 70}) {
+    std::vector<double> v = vals(randint(-3, 4, {3, 9, cols}, gen, kFloat64));  // many ties
+    v[1] = -0.0;  // a signed zero first in column 1 of batch 0, zeros below it
+    for (int64_t r = 0; r < 9; ++r) v[static_cast<size_t>(r * cols + 1)] = r == 0 ? -0.0 : 0.0;
+    v[static_cast<size_t>(4 * cols + cols - 1)] = NAN;  // the last column of batch 0
+    v[static_cast<size_t>(9 * cols + 2 * cols + cols / 2)] = NAN;
+    const Tensor x = tensor(v, kFloat64).view({3, 9, cols}).to(kFloat32);
+    for (int variant = 0; variant < 4; ++variant) {
+      SCOPED_TRACE(fmt::format("cols={} variant={}", cols, variant));
+      const bool is_max = variant % 2 == 0;
+      // Down the middle dim, and down dims 0 and 1 of a copy whose rows are not contiguous.
+      const Tensor y = variant < 2 ? x : x.transpose(0, 1).contiguous().transpose(0, 1);
+      const Tensor got =
+          variant < 2 ? (is_max ? y.amax({1}) : y.amin({1})) : (is_max ? y.amax({0, 1}) : y.amin({0, 1}));
+      const Tensor want = variant < 2
+                              ? std::get<0>(is_max ? y.max(1) : y.min(1))
+                              : std::get<0>(is_max ? y.reshape({27, cols}).max(0) : y.reshape({27, cols}).min(0));
+      EXPECT_TRUE(close(got, want, 0, 0));
+      const std::vector<double> g = vals(got), w = vals(want);
+      for (size_t i = 0; i < g.size(); ++i) EXPECT_EQ(std::signbit(g[i]), std::signbit(w[i])) << i;
+    }
+  }
+}
+
 TEST(Reduce, MaxMinIndicesMatchAScalarScanOnEveryLength) {
   // Contiguous rows take vector loops (the extreme, then the first element equal to it): held to
   // a plain first-wins scan over ties, NaNs, signed zeros and lengths around the 32-lane blocks.
