@@ -125,7 +125,7 @@ TEST(Reduce, MaxMinIndicesMatchAScalarScanOnEveryLength) {
   // Contiguous rows take vector loops (the extreme, then the first element equal to it): held to
   // a plain first-wins scan over ties, NaNs, signed zeros and lengths around the 32-lane blocks.
   Generator gen(21);
-  for (int64_t n : {1, 2, 3, 4, 15, 16, 31, 32, 33, 64, 100, 257}) {  // (below 16: a plain scan)
+  for (int64_t n : {1, 2, 3, 4, 15, 16, 31, 32, 33, 64, 100, 257, 1100}) {  // (below 16: a plain scan)
     for (DType dt : {kFloat32, kFloat64, kInt32, kFloat16}) {
       Tensor x = randint(-3, 4, {5, n}, gen, kFloat64);  // many ties
       std::vector<double> v = vals(x);

@@ -76,20 +76,17 @@ struct ExtremeR {
     }
     A m = A(x[0]);
     int nan = 0;  // an int: GCC does not vectorise reductions into a bool
-    if constexpr (kMax) {
-#pragma omp simd reduction(max : m) reduction(| : nan)
-      for (int64_t i = 0; i < n; ++i) {
-        const A v = A(x[i]);
-        m = v > m ? v : m;
-        nan |= v != v;
+    if constexpr (std::is_same_v<T, Half>) {
+      // float16 widened a block at a time: converted one by one, the loop did not vectorise
+      // ([256, 1024].amax(1) at 11x PyTorch's time).
+      float block[kFloatBlock];
+      for (int64_t b = 0; b < n; b += kFloatBlock) {
+        const int64_t len = std::min(kFloatBlock, n - b);
+        widen(x + b, block, len);
+        scan(block, len, m, nan);
       }
     } else {
-#pragma omp simd reduction(min : m) reduction(| : nan)
-      for (int64_t i = 0; i < n; ++i) {
-        const A v = A(x[i]);
-        m = v < m ? v : m;
-        nan |= v != v;
-      }
+      scan(x, n, m, nan);
     }
     if constexpr (std::is_floating_point_v<A>) {
       if (nan) m = std::numeric_limits<A>::quiet_NaN();
@@ -97,6 +94,29 @@ struct ExtremeR {
     if (values_only) return {m, first_index, true};
     const int64_t i = nan ? first_where(x, n, [](A v) { return v != v; }) : first_where(x, n, [m](A v) { return v == m; });
     return {A(x[i]), first_index + i, true};
+  }
+  // Folds n elements into the extreme m so far, noting NaN.
+  template <class U>
+  static void scan(const U* x, int64_t n, A& m, int& nan) {
+    A e = m;
+    int seen = nan;
+    if constexpr (kMax) {
+#pragma omp simd reduction(max : e) reduction(| : seen)
+      for (int64_t i = 0; i < n; ++i) {
+        const A v = A(x[i]);
+        e = v > e ? v : e;
+        seen |= v != v;
+      }
+    } else {
+#pragma omp simd reduction(min : e) reduction(| : seen)
+      for (int64_t i = 0; i < n; ++i) {
+        const A v = A(x[i]);
+        e = v < e ? v : e;
+        seen |= v != v;
+      }
+    }
+    m = e;
+    nan = seen;
   }
   // The first i with pred(x[i]) (one exists): blocks of lanes tested in vector loops, then the
   // block that holds it scanned.
