@@ -331,6 +331,12 @@ TEST(Functional, PadModes) {
     SCOPED_TRACE(mode);
     const Tensor in = rnd(gen, {2, 3, 4, 5});
     EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& t) { return F::pad(t[0], {2, 1, 3, 0}, mode); }, {in}));
+    // Three dims at once (27 regions) are the three one-dim pads in turn.
+    const std::vector<int64_t> pads = {1, 2, 2, 1, 1, 1};
+    const Tensor one_by_one = F::pad(F::pad(F::pad(in, {1, 2}, mode), {0, 0, 2, 1}, mode), {0, 0, 0, 0, 1, 1}, mode);
+    EXPECT_EQ(tgtest::vals(F::pad(in, pads, mode)), tgtest::vals(one_by_one));
+    EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& t) { return F::pad(t[0], pads, mode); }, {in}));
+    EXPECT_TRUE(autograd::gradgradcheck([&](const tensor_list& t) { return F::pad(t[0], {1, 1, 1, 0}, mode); }, {in}));
   }
   EXPECT_THROW_WITH(F::pad(x, {4, 0}, "reflect"), ValueError, "must be less than its size 4");
   EXPECT_THROW_WITH(F::pad(x, {5, 0}, "circular"), ValueError, "at most its size 4");

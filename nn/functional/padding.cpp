@@ -1,5 +1,5 @@
-// pad: constant padding is the tensor op tg::pad; the other modes build each padded dim from
-// views of the input with one cat (index_select along the last dim cost 20x as much).
+// pad: constant padding is the tensor op tg::pad; the other modes copy views of the input into
+// the output's regions (index_select along the last dim cost 20x as much).
 #include "tapegrad/nn/functional/padding.h"
 
 #include <algorithm>
@@ -20,7 +20,18 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pad, std::string_vie
   TG_CHECK_VALUE(static_cast<int>(pad.size()) / 2 <= input.dim(),
                  "pad: {} padding values pad {} dims but the input has only {} (shape {})", pad.size(), pad.size() / 2,
                  input.dim(), input.sizes());
-  Tensor out = input;
+  // Each padded dim splits the output into up to three segments (before, the input, after), each
+  // filled from a view of the input: its first rows flipped (reflect), its edge expanded
+  // (replicate) or its other end (circular). The output is written once, segment by segment
+  // (3^k regions for k padded dims) through copy_ into its views, whose gradients carry each
+  // copy's share back; one cat per dim wrote it k times (2.6x PyTorch's time for two dims).
+  struct Segment {
+    int dim;
+    int64_t start, length;
+    int side;  // -1 before, 0 the input, 1 after
+  };
+  std::vector<std::vector<Segment>> dims;
+  Shape padded = input.sizes();
   for (size_t i = 0; i < pad.size() / 2; ++i) {
     const int d = input.dim() - 1 - static_cast<int>(i);
     const int64_t n = input.sizes()[d], left = pad[2 * i], right = pad[2 * i + 1];
@@ -39,27 +50,43 @@ Tensor pad(const Tensor& input, const std::vector<int64_t>& pad, std::string_vie
       TG_CHECK_VALUE(n > 0, "pad: replicate padding of dim {} needs a non-empty dim (input shape {})", d,
                      input.sizes());
     }
-    // The padded dim as the pieces of one cat, views of the input: its first rows flipped
-    // (reflect), its edge expanded (replicate) or its other end (circular). One copy of the data
-    // per dim, and cat's and the views' gradients add each copy's share back into its element.
-    const Tensor x = out;
-    const auto widened = [&](const Tensor& row, int64_t length) {
-      Shape sizes = row.sizes();
-      sizes[d] = length;
-      return row.expand(sizes);
-    };
-    const auto side = [&](bool before, int64_t length) {
-      if (mode == "reflect") return x.narrow(d, before ? 1 : n - 1 - length, length).flip({d});
-      if (mode == "replicate") return widened(x.narrow(d, before ? 0 : n - 1, 1), length);
-      return x.narrow(d, before ? n - length : 0, length);
-    };
-    std::vector<Tensor> parts;
-    if (left > 0) parts.push_back(side(true, left));
-    parts.push_back(x);
-    if (right > 0) parts.push_back(side(false, right));
-    out = cat(parts, d);
+    std::vector<Segment> segments;
+    if (left > 0) segments.push_back({d, 0, left, -1});
+    segments.push_back({d, left, n, 0});
+    if (right > 0) segments.push_back({d, left + n, right, 1});
+    dims.push_back(std::move(segments));
+    padded[d] = left + n + right;
   }
-  return out.is_same(input) ? input.clone() : out;
+  if (dims.empty()) return input.clone();
+  // The input's part that fills a segment, along the segment's dim.
+  const auto source = [&](const Tensor& x, const Segment& s) {
+    const int64_t n = input.sizes()[s.dim];
+    if (s.side == 0) return x;
+    const bool before = s.side < 0;
+    if (mode == "replicate") {
+      Shape sizes = x.sizes();
+      sizes[s.dim] = s.length;
+      return x.narrow(s.dim, before ? 0 : n - 1, 1).expand(sizes);
+    }
+    if (mode == "circular") return x.narrow(s.dim, before ? n - s.length : 0, s.length);
+    const Tensor rows = x.narrow(s.dim, before ? 1 : n - 1 - s.length, s.length);
+    return s.length == 1 ? rows : rows.flip({s.dim});
+  };
+  Tensor out = empty(padded, input.options());
+  std::vector<size_t> at(dims.size(), 0);  // a mixed-radix counter over the regions
+  while (true) {
+    Tensor from = input, to = out;
+    for (size_t k = 0; k < dims.size(); ++k) {
+      const Segment& s = dims[k][at[k]];
+      from = source(from, s);
+      to = to.narrow(s.dim, s.start, s.length);
+    }
+    to.copy_(from);
+    size_t k = 0;
+    while (k < dims.size() && ++at[k] == dims[k].size()) at[k++] = 0;
+    if (k == dims.size()) break;
+  }
+  return out;
 }
 
 }  // namespace tg::nn::functional
