@@ -508,6 +508,30 @@ TEST(LinalgLu, FactorsReconstructAndSolve) {
   EXPECT_THROW_WITH(linalg::lu_solve(LU, pivots, B.to(kFloat32)), TypeError, "same dtype");
 }
 
+// Up to 16 x 16 the CPU factors by hand (LAPACK's getf2 steps), above through getrf: both give
+// P L U = A with the largest pivot of each column (|L| <= 1) and report a zero pivot's column.
+TEST(LinalgLu, SmallAndLargeFactorsAlike) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(46);
+  const std::pair<int64_t, int64_t> shapes[] = {{1, 1}, {2, 2}, {4, 4}, {3, 5}, {5, 3}, {16, 16}, {16, 17}, {17, 17}};
+  for (const auto& [m, n] : shapes) {
+    for (DType dt : {kFloat64, kFloat32}) {
+      SCOPED_TRACE(fmt::format("{}x{} {}", m, n, name(dt)));
+      const double tol = dt == kFloat64 ? 1e-10 : 1e-4;
+      const Tensor A = randn({3, m, n}, gen, kFloat64).to(dt);
+      auto [P, L, U] = linalg::lu(A);
+      EXPECT_TRUE(close(matmul(matmul(P, L), U), A, tol, tol));
+      EXPECT_LE(abs(L).max().item<double>(), 1.0);
+      // A zero column: the factorization goes on and reports its (1-based) position.
+      const Tensor singular = A.clone();
+      singular.select(0, 1).narrow(1, std::min(m, n) - 1, 1).zero_();
+      singular.select(0, 1).narrow(1, 0, 1).zero_();
+      auto [LU, piv, info] = linalg::lu_factor_ex(singular);
+      EXPECT_EQ(tgtest::vals(info), (std::vector<double>{0, 1, 0}));
+    }
+  }
+}
+
 TEST(LinalgLu, SmallAndLargeSystemsSolveAlike) {
   TG_REQUIRE_LAPACK();
   Generator gen(45);
