@@ -279,37 +279,31 @@ void run_reduced(const Loop& L, T* out, const T* a, const T* b, float al) {
 template <class T, class Fn>
 void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& alpha) {
   using A = acc_t<T>;
-  if constexpr (is_reduced_float_v<T>) {
-    return run_reduced<T, Fn>(L, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b),
-                              alpha.to<float>());
-  }
-#ifdef TG_VECTOR_ACTIVATIONS
-  constexpr bool kLibmvec = (std::is_same_v<Fn, PowFn> || std::is_same_v<Fn, Atan2Fn>)&&(std::is_same_v<T, float> ||
-                                                                                         std::is_same_v<T, double>);
-  if constexpr (kLibmvec) {
-    return libmvec_binary<T, Fn>(L, static_cast<T*>(out), static_cast<const T*>(a), static_cast<const T*>(b));
-  }
-#endif
-  if constexpr (kDivisionFamily<Fn> && (std::is_same_v<T, float> || std::is_same_v<T, double>)) {
-    const auto* x = static_cast<const T*>(a);
-    const auto* y = static_cast<const T*>(b);
-    return parallel_rows<3>(L, [&](const int64_t* off, int64_t n) {
-      const int64_t so = L.strides[0][0], sx = L.strides[1][0], sy = L.strides[2][0];
-      T* o = static_cast<T*>(out) + off[0];
-      if (so == 1 && (sx == 0 || sx == 1) && (sy == 0 || sy == 1))
-        return division_run<T, Fn>(o, x + off[1], sx, y + off[2], sy, n);
-      for (int64_t i = 0; i < n; ++i) o[i * so] = Fn{}(x[off[1] + i * sx], y[off[2] + i * sy], T(1));
-    });
-  }
-  const A al = alpha.to<A>();
+  constexpr bool kFloatOrDouble = std::is_same_v<T, float> || std::is_same_v<T, double>;
   auto* o = static_cast<T*>(out);
-  auto* x = static_cast<const T*>(a);
-  auto* y = static_cast<const T*>(b);
-  if (al == A(1)) {
-    // The common case, without the multiply the compiler cannot drop for floats.
-    binary_loop(L, o, x, y, [](T p, T q) { return static_cast<T>(Fn{}(A(p), A(q), A(1))); });
+  const auto* x = static_cast<const T*>(a);
+  const auto* y = static_cast<const T*>(b);
+  if constexpr (is_reduced_float_v<T>) {
+    run_reduced<T, Fn>(L, o, x, y, alpha.to<float>());
+#ifdef TG_VECTOR_ACTIVATIONS
+  } else if constexpr ((std::is_same_v<Fn, PowFn> || std::is_same_v<Fn, Atan2Fn>)&&kFloatOrDouble) {
+    libmvec_binary<T, Fn>(L, o, x, y);
+#endif
+  } else if constexpr (kDivisionFamily<Fn> && kFloatOrDouble) {
+    parallel_rows<3>(L, [&](const int64_t* off, int64_t n) {
+      const int64_t so = L.strides[0][0], sx = L.strides[1][0], sy = L.strides[2][0];
+      if (so == 1 && (sx == 0 || sx == 1) && (sy == 0 || sy == 1))
+        return division_run<T, Fn>(o + off[0], x + off[1], sx, y + off[2], sy, n);
+      for (int64_t i = 0; i < n; ++i) o[off[0] + i * so] = Fn{}(x[off[1] + i * sx], y[off[2] + i * sy], T(1));
+    });
   } else {
-    binary_loop(L, o, x, y, [al](T p, T q) { return static_cast<T>(Fn{}(A(p), A(q), al)); });
+    const A al = alpha.to<A>();
+    if (al == A(1)) {
+      // The common case, without the multiply the compiler cannot drop for floats.
+      binary_loop(L, o, x, y, [](T p, T q) { return static_cast<T>(Fn{}(A(p), A(q), A(1))); });
+    } else {
+      binary_loop(L, o, x, y, [al](T p, T q) { return static_cast<T>(Fn{}(A(p), A(q), al)); });
+    }
   }
 }
 

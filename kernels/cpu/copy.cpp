@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
 
 namespace tg::kernels::cpu {
@@ -95,34 +96,24 @@ void copy_same(const Loop& L, void* out, const void* in) {
   unary_loop(L, static_cast<U*>(out), static_cast<const U*>(in), [](U v) { return v; });
 }
 
-// float32 <-> float16 of contiguous runs eight at a time (vcvtps2ph / vcvtph2ps); false when
-// the layout or the CPU does not allow it.
-bool copy_half_float(const Loop& L, void* out, DType out_dtype, const void* in, DType in_dtype) {
-#ifdef TG_HALF_F16C
-  const bool to_half = out_dtype == kFloat16 && in_dtype == kFloat32;
-  if (!contiguous_1d(L) || !(to_half || (out_dtype == kFloat32 && in_dtype == kFloat16))) return false;
-  parallel_for(0, L.numel, kGrain, [&](int64_t b, int64_t e) {
-    int64_t i = b;
-    if (to_half) {
-      const float* x = static_cast<const float*>(in);
-      auto* y = static_cast<Half*>(out);
-      for (; i + 8 <= e; i += 8)
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i),
-                         _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
-      for (; i < e; ++i) y[i] = Half(x[i]);
-    } else {
-      const auto* x = static_cast<const Half*>(in);
-      float* y = static_cast<float*>(out);
-      for (; i + 8 <= e; i += 8)
-        _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
-      for (; i < e; ++i) y[i] = static_cast<float>(x[i]);
+// float32 <-> float16 / bfloat16 of contiguous runs by float_blocks.h's vector conversions (F16C,
+// or bfloat16's shift and rounding as integer ops); false for other layouts and dtypes.
+bool copy_16bit_float(const Loop& L, void* out, DType out_dtype, const void* in, DType in_dtype) {
+  const auto is_16bit = [](DType t) { return t == kFloat16 || t == kBFloat16; };
+  const bool narrowing = in_dtype == kFloat32 && is_16bit(out_dtype);
+  if (!contiguous_1d(L) || !(narrowing || (out_dtype == kFloat32 && is_16bit(in_dtype)))) return false;
+  const DType half = narrowing ? out_dtype : in_dtype;
+  dispatch_floating(half, [&]<class T>() {
+    if constexpr (is_reduced_float_v<T>) {
+      parallel_for(0, L.numel, kGrain, [&](int64_t b, int64_t e) {
+        if (narrowing)
+          narrow(static_cast<const float*>(in) + b, static_cast<T*>(out) + b, e - b);
+        else
+          widen(static_cast<const T*>(in) + b, static_cast<float*>(out) + b, e - b);
+      });
     }
   });
   return true;
-#else
-  (void)L, (void)out, (void)out_dtype, (void)in, (void)in_dtype;
-  return false;
-#endif
 }
 
 // float32 -> int64 / int32 of contiguous runs eight at a time: where all eight lie in int32's
@@ -180,7 +171,7 @@ void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in
       default: return copy_same<uint64_t>(loop, out, in);
     }
   }
-  if (copy_half_float(loop, out, out_dtype, in, in_dtype)) return;
+  if (copy_16bit_float(loop, out, out_dtype, in, in_dtype)) return;
   if (copy_float_to_int(loop, out, out_dtype, in, in_dtype)) return;
   // A bool is a byte holding 0 or 1: read as uint8, its conversions vectorise (GCC kept the loads
   // of bools scalar, and mask.to(int64) ran at 2.4x PyTorch's time).
