@@ -151,6 +151,7 @@ std::vector<OpCase> other_cases() {
       {"glu", [](L x) { return F::glu(x[0], 0); }, {{4, 3}}, {kAnyValue}},
       {"softmin", [](L x) { return F::softmin(x[0], 1); }, {{3, 4}}, {kAnyValue}},
       {"prelu", [](L x) { return F::prelu(x[0], x[1]); }, {{2, 3, 4}, {3}}, {kAwayFromZero}},
+      {"prelu_one_slope", [](L x) { return F::prelu(x[0], x[1]); }, {{2, 3, 4}, {1}}, {kAwayFromZero}},
       {"interpolate_nearest",
        [](L x) {
          return F::interpolate(x[0], {.scale_factor = {2, 1.5}});

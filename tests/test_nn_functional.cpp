@@ -254,6 +254,53 @@ TEST(Functional, RegressionLosses) {
   EXPECT_THROW_WITH(F::mse_loss(x, y, F::Reduction::BatchMean), ValueError, "only for kl_div");
 }
 
+// Huber and smooth L1 reduced to a mean or sum have a backward of their own (the clamped
+// difference, saved): values and gradients against the elementwise form, in float32 too and
+// with ties at the band's edges, to the second order, and the empty mean's NaN.
+TEST(Functional, HuberAndSmoothL1ReducedMatchTheirElementwiseForm) {
+  Generator gen(15);
+  Tensor a = rnd(gen, {6, 5}, false) * 3.0, b = rnd(gen, {6, 5}, false);
+  a.select(0, 0).copy_(b.select(0, 0) + 0.5);  // |d| exactly on the band's edge (delta 0.5)
+  a.select(0, 1).copy_(b.select(0, 1) - 0.5);
+  for (DType dt : {kFloat64, kFloat32})
+    for (auto red : {F::Reduction::Mean, F::Reduction::Sum})
+      for (double delta : {0.5, 1.0, 2.5}) {
+        SCOPED_TRACE(fmt::format("{} delta {}", name(dt), delta));
+        const double n = red == F::Reduction::Mean ? 30.0 : 1.0;
+        const Tensor d = (a - b).to(kFloat64), ad = abs(d);
+        const Tensor huber = where(ad < delta, d * d * 0.5, (ad - delta * 0.5) * delta);
+        const Tensor slope = clamp(d, -delta, delta);
+        const double tol = dt == kFloat64 ? 1e-12 : 1e-5;
+        Tensor p = a.to(dt).detach().requires_grad_(true), q = b.to(dt).detach().requires_grad_(true);
+        Tensor l = F::huber_loss(p, q, red, delta);
+        EXPECT_NEAR(l.item<double>(), huber.sum().item<double>() / n, tol * huber.sum().item<double>());
+        l.backward();
+        EXPECT_TRUE(close(p.grad().to(kFloat64), slope / n, tol, tol));
+        EXPECT_TRUE(close(q.grad().to(kFloat64), -slope / n, tol, tol));
+        p = a.to(dt).detach().requires_grad_(true);
+        l = F::smooth_l1_loss(p, b.to(dt), red, delta);
+        EXPECT_NEAR(l.item<double>(), huber.sum().item<double>() / (n * delta), tol * huber.sum().item<double>());
+        l.backward();
+        EXPECT_TRUE(close(p.grad().to(kFloat64), slope / (n * delta), tol, tol));
+        if (dt == kFloat64) {
+          auto fn = [red, delta](const tensor_list& in) { return F::huber_loss(in[0], in[1], red, delta); };
+          const tensor_list in{a.detach().requires_grad_(true), b.detach().requires_grad_(true)};
+          EXPECT_TRUE(autograd::gradcheck(fn, in));
+          if (delta != 0.5) {  // the second derivative steps at the edge
+            EXPECT_TRUE(autograd::gradgradcheck(fn, in));
+          }
+        }
+      }
+  EXPECT_TRUE(std::isnan(F::huber_loss(zeros({0}), zeros({0})).item<double>()));
+  EXPECT_EQ(F::smooth_l1_loss(zeros({0}), zeros({0}), F::Reduction::Sum).item<double>(), 0.0);
+  // Elementwise and in float16, the composed form: the same values.
+  const Tensor h = F::huber_loss(a.to(kFloat16), b.to(kFloat16), F::Reduction::None, 1.0);
+  EXPECT_EQ(h.dtype(), kFloat16);
+  EXPECT_TRUE(close(h.to(kFloat64),
+                    F::huber_loss(a.to(kFloat16).to(kFloat64), b.to(kFloat16).to(kFloat64), F::Reduction::None, 1.0),
+                    2e-3, 1e-3));
+}
+
 TEST(Functional, BinaryAndKLLosses) {
   Tensor p = tensor({0.9, 0.2, 0.0}, kFloat64), t = tensor({1.0, 0.0, 1.0}, kFloat64);
   EXPECT_NEAR(F::binary_cross_entropy(p, t).item<double>(), (-std::log(0.9) - std::log(0.8) + 100) / 3, 1e-12);
@@ -360,6 +407,17 @@ TEST(Functional, ComposedActivations) {
   EXPECT_TRUE(close(F::hardshrink(x), each([](double v) { return std::abs(v) > 0.5 ? v : 0.0; })));
   EXPECT_TRUE(close(F::softshrink(x, 1.0), each([](double v) { return v > 1 ? v - 1 : (v < -1 ? v + 1 : 0.0); })));
   EXPECT_TRUE(close(F::threshold(x, 0.5, -7.0), each([](double v) { return v > 0.5 ? v : -7.0; })));
+  {  // softshrink at the band's edges, at infinities and NaN: PyTorch's values and gradients
+    const double inf = INFINITY, nan = NAN;
+    Tensor e = tensor({-0.5, 0.5, 0.2, 0.7, -0.7, inf, -inf, nan}, kFloat64).requires_grad_(true);
+    Tensor s = F::softshrink(e, 0.5);
+    const std::vector<double> got = vals(s);
+    const std::vector<double> want{0.0, 0.0, 0.0, 0.7 - 0.5, -0.7 + 0.5, inf, -inf};
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << i;
+    EXPECT_TRUE(std::isnan(got[7]));
+    s.sum().backward();
+    EXPECT_EQ(vals(e.grad()), std::vector<double>({0, 0, 0, 1, 1, 1, 1, 1}));
+  }
   EXPECT_TRUE(close(F::softmin(x, 0), softmax(-x, 0)));
   Tensor g = tensor({{1.0, 2.0, 0.0, -1.0}}, kFloat64);
   EXPECT_TRUE(close(F::glu(g), tensor({{1.0 / (1 + std::exp(0.0)), 2.0 / (1 + std::exp(1.0))}}, kFloat64)));
@@ -368,6 +426,28 @@ TEST(Functional, ComposedActivations) {
   Tensor img = tensor({{{-1.0, 2.0}, {-3.0, 4.0}}}, kFloat64);  // [1, 2, 2]
   EXPECT_TRUE(close(F::prelu(img, tensor({0.5}, kFloat64)), tensor({{{-0.5, 2.0}, {-1.5, 4.0}}}, kFloat64)));
   EXPECT_TRUE(close(F::prelu(img, tensor({0.5, 0.1}, kFloat64)), tensor({{{-0.5, 2.0}, {-0.3, 4.0}}}, kFloat64)));
+  {  // one slope on the CPU has its own backward: against the composed form, to the second order
+    Generator gen(16);
+    const Tensor xs = rnd(gen, {4, 3, 5}, false), ws = tensor({0.3}, kFloat64);
+    for (DType dt : {kFloat32, kFloat64, kBFloat16}) {
+      Tensor x = xs.to(dt).detach().requires_grad_(true), w = ws.to(dt).detach().requires_grad_(true);
+      Tensor y = F::prelu(x, w);
+      EXPECT_EQ(y.dtype(), dt);
+      const Tensor ref = where(gt(xs.to(dt), 0), xs.to(dt), xs.to(dt) * ws.to(dt).reshape({}));
+      EXPECT_EQ(vals(y), vals(ref)) << name(dt);
+      const Tensor g = rnd(gen, {4, 3, 5}, false).to(dt);
+      y.backward(g);
+      const Tensor xd = xs.to(dt).to(kFloat64), gd = g.to(kFloat64);
+      const double tol = dt == kBFloat16 ? 2e-2 : 1e-5;
+      EXPECT_TRUE(close(x.grad().to(kFloat64), where(gt(xd, 0), gd, gd * 0.3), tol, tol)) << name(dt);
+      EXPECT_TRUE(close(w.grad().to(kFloat64), (clamp_max(xd, 0) * gd).sum().reshape({1}), tol, tol)) << name(dt);
+    }
+    auto fn = [](const tensor_list& in) { return F::prelu(in[0], in[1]); };
+    const tensor_list in{xs.detach().requires_grad_(true), ws.detach().requires_grad_(true)};
+    EXPECT_TRUE(autograd::gradgradcheck(fn, in));
+    // A slope of another dtype takes the composed form (a 0-dim slope, so the input's dtype).
+    EXPECT_EQ(F::prelu(xs.detach().to(kFloat32), ws).dtype(), kFloat32);
+  }
   EXPECT_THROW_WITH(F::prelu(img, tensor({0.5, 0.1, 0.2}, kFloat64)), ValueError,
                     "prelu: weight has 3 slopes but the input (shape [1, 2, 2]) has 2 channels in dim 1");
   EXPECT_THROW_WITH(F::prelu(img, ones({2, 2}, kFloat64)), ValueError, "prelu: weight must be a scalar or 1-D");

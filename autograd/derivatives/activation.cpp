@@ -71,16 +71,18 @@ const char* node_name(ActivationOp op) {
 }
 }  // namespace
 
+Tensor activation_grad(ActivationOp op, const kernels::ActivationParams& p, const Tensor& grad, const Tensor& x) {
+  if (GradMode::is_enabled()) return differentiable_grad(op, p, grad, x);
+  Tensor dy = ops::cast(grad, x.dtype());
+  Tensor dx = ops::empty_like_inputs(x.sizes(), x.dtype(), x.device(), {&dy, &x});
+  kernels::backend(x.device(), node_name(op))
+      .activation_backward(op, x.dtype(), p, ops::make_loop(dx, {&dy, &x}), dx.data_ptr(), dy.data_ptr(), x.data_ptr());
+  return dx;
+}
+
 std::shared_ptr<Node> activation_node(ActivationOp op, const kernels::ActivationParams& p, const Tensor& self) {
   auto node = make_node(node_name(op), {&self}, [op, p](const Node& n, const tensor_list& g) -> tensor_list {
-    Tensor x = n.saved(0);
-    if (GradMode::is_enabled()) return {differentiable_grad(op, p, g[0], x)};
-    Tensor dy = ops::cast(g[0], x.dtype());
-    Tensor dx = ops::empty_like_inputs(x.sizes(), x.dtype(), x.device(), {&dy, &x});
-    kernels::backend(x.device(), node_name(op))
-        .activation_backward(op, x.dtype(), p, ops::make_loop(dx, {&dy, &x}), dx.data_ptr(), dy.data_ptr(),
-                             x.data_ptr());
-    return {dx};
+    return {activation_grad(op, p, g[0], n.saved(0))};
   });
   node->save(self);
   return node;

@@ -30,6 +30,9 @@ std::shared_ptr<Node> copy_node(const Tensor& dst, const Tensor& src);
 std::shared_ptr<Node> fill_node(const Tensor& self, const Tensor& value);
 // The fused activations (kernels::ActivationOp), saving self.
 std::shared_ptr<Node> activation_node(kernels::ActivationOp op, const kernels::ActivationParams& p, const Tensor& self);
+// The fused activation's input gradient: the backward kernel, or tensor ops under create_graph.
+Tensor activation_grad(kernels::ActivationOp op, const kernels::ActivationParams& p, const Tensor& grad,
+                       const Tensor& x);
 
 // Views: the view's geometry relative to the input.
 std::shared_ptr<Node> reshape_like_node(const char* name, const Tensor& self);

@@ -1,6 +1,11 @@
-// Activations composed of tensor ops: their gradients (and higher ones) come from the ops'.
+// Activations composed of tensor ops: their gradients (and higher ones) come from the ops'
+// (prelu with one slope on the CPU has its own backward).
 #include "tapegrad/nn/functional/activation.h"
 
+#include "autograd/derivatives/derivatives.h"
+#include "autograd/record.h"
+#include "kernels/kernels.h"
+#include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 
@@ -37,7 +42,9 @@ Tensor softshrink(const Tensor& input, double lambd, SourceLoc loc) {
   detail::ApiScope scope("softshrink", loc);
   ops::check_floating("softshrink", input);
   TG_CHECK_VALUE(lambd >= 0, "softshrink: lambd must be non-negative, got {}", lambd);
-  return where(gt(input, lambd), input - lambd, where(lt(input, -lambd), input + lambd, 0.0));
+  // Two passes where the nested selects made five; clamp's gradient (1 on the band's closed
+  // interval, 0 for NaN) gives PyTorch's: 0 on [-lambd, lambd], 1 elsewhere and for NaN.
+  return input - clamp(input, -lambd, lambd);
 }
 
 Tensor threshold(const Tensor& input, double threshold, double value, SourceLoc loc) {
@@ -62,6 +69,40 @@ Tensor softmin(const Tensor& input, int64_t dim, SourceLoc loc) {
   return softmax(-input, dim);
 }
 
+namespace {
+
+// One slope (nn.PReLU's default) on the CPU, where reading it costs nothing: leaky_relu's one
+// fused pass forward (the composed form made three), and its backward kernel for the input.
+// Under create_graph the gradients are written in tensor ops of the slope tensor, so that they
+// differentiate again with respect to it too.
+Tensor prelu_one_slope(const Tensor& input, const Tensor& weight) {
+  const kernels::ActivationParams p{.alpha = weight.item<double>()};
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = leaky_relu(input, p.alpha);
+  }
+  if (autograd::needs_grad(input, weight)) {
+    auto node = autograd::make_node(
+        "PreluBackward", {&input, &weight}, [p](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+          const Tensor &x = nd.saved(0), &w = nd.saved(1), &g = gr[0];
+          const bool graph = GradMode::is_enabled();
+          Tensor gx, gw;
+          if (nd.needs_input_grad(0))
+            gx = graph ? where(gt(x, 0), g, g * w.reshape({}))
+                       : autograd::derivatives::activation_grad(kernels::ActivationOp::LeakyRelu, p, g, x);
+          if (nd.needs_input_grad(1)) gw = (clamp_max(x, 0) * g).sum().reshape(w.sizes());
+          return {gx, gw};
+        });
+    node->save(input);
+    node->save(weight);
+    autograd::set_history(out, node);
+  }
+  return out;
+}
+
+}  // namespace
+
 Tensor prelu(const Tensor& input, const Tensor& weight, SourceLoc loc) {
   detail::ApiScope scope("prelu", loc);
   ops::check_floating("prelu", input);
@@ -80,6 +121,7 @@ Tensor prelu(const Tensor& input, const Tensor& weight, SourceLoc loc) {
     w = weight.reshape(shape);
   } else {
     w = weight.reshape({});
+    if (input.is_cpu() && weight.is_cpu() && weight.dtype() == input.dtype()) return prelu_one_slope(input, weight);
   }
   return where(gt(input, 0), input, input * w);
 }
