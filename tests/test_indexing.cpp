@@ -455,6 +455,21 @@ TEST(Index, PyTorchsEdgeRulesForEmptyIndicesNegativeFillsAndBroadcastMasks) {
   // index_fill counts negative indices from the end; below -size is still out of range.
   EXPECT_EQ(vals(index_fill(zeros({3}), 0, tensor({-1, 0}), 2)), (std::vector<double>{2, 0, 2}));
   EXPECT_THROW_WITH(index_fill(zeros({3}), 0, tensor({-4}), 2), IndexError, "index -4 is out of bounds");
+  {  // in place without a copy (negative indices too), the gradient's path, a 0-dim input
+    Tensor f = zeros({3, 4}, kInt32);
+    const void* data = f.data_ptr();
+    index_fill_(f, 1, tensor({-1, 1, 1}), 5);
+    EXPECT_EQ(f.data_ptr(), data);
+    EXPECT_EQ(vals(f), (std::vector<double>{0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5}));
+    EXPECT_THROW_WITH(index_fill_(f, 0, tensor({3}), 1), IndexError, "index_fill_: index 3 is out of bounds");
+    EXPECT_THROW_WITH(index_fill_(f, 0, tensor({0.5}), 1), TypeError, "index_fill_: index must be an integer tensor");
+    Tensor g = ones({2, 3}, kFloat64).requires_grad_(true);
+    index_fill(g, 0, tensor({1}), 4.0).sum().backward();
+    EXPECT_EQ(vals(g.grad()), (std::vector<double>{1, 1, 1, 0, 0, 0}));
+    EXPECT_EQ(index_fill(tensor(2.0), 0, tensor({-1, 0}), 3).item<double>(), 3.0);
+    EXPECT_EQ(index_fill(tensor(2.0), 0, zeros({0}, kInt64), 3).item<double>(), 2.0);
+    EXPECT_THROW_WITH(index_fill(tensor(2.0), 0, tensor({1}), 3), IndexError, "index 1 is out of bounds for a 0-dim");
+  }
 
   // Out of place, self and the mask broadcast together; in place, the mask must fit self.
   const Tensor col = zeros({2, 1});

@@ -506,6 +506,17 @@ TEST(Reduce, ComposedReductions) {
   EXPECT_EQ(vals(nanmean(x, {0})), (std::vector<double>{2.5, 5, 3}));
   EXPECT_TRUE(std::isnan(nanmean(full({2}, NAN, kFloat64)).item<double>()));
   EXPECT_EQ(nansum(tensor({1, 2})).item<int64_t>(), 3);
+  // Without NaN (the plain sum's path): infinities as the sum has them, inf - inf still NaN,
+  // the mean's count over the reduced dims only, and no elements a NaN mean.
+  const double inf = INFINITY;
+  Tensor c = tensor({{1.0, inf, 3.0}, {4.0, 5.0, -inf}}, kFloat64);
+  EXPECT_EQ(vals(nansum(c, {1})), (std::vector<double>{inf, -inf}));
+  EXPECT_TRUE(std::isnan(nansum(c).item<double>()));
+  EXPECT_EQ(vals(nanmean(tensor({{1.0, 2.0}, {4.0, 8.0}}, kFloat64), {1}, true)), (std::vector<double>{1.5, 6}));
+  EXPECT_TRUE(std::isnan(nanmean(zeros({0, 3}, kFloat64), {0}).select(0, 1).item<double>()));
+  Tensor cg = tensor({{1.0, 2.0}, {4.0, 8.0}}, kFloat64).requires_grad_(true);
+  (nansum(cg) + nanmean(cg, {0}).sum()).backward();
+  EXPECT_EQ(vals(cg.grad()), (std::vector<double>{1.5, 1.5, 1.5, 1.5}));
   Tensor y = tensor({{1.0, 2.0, 6.0}, {0.0, 5.0, 1.0}}, kFloat64);
   auto [v, m] = var_mean(y, {1}, 0);
   EXPECT_TRUE(close(v, y.var({1}, 0)));

@@ -14,11 +14,15 @@ namespace tg {
 namespace {
 
 // index [k] as a scatter index of `like`'s shape with k at dim: slice i of it holds index[i].
-Tensor slice_index(const char* op, const Tensor& self, int dim, const Tensor& index, const Shape& like) {
+void check_slice_index(const char* op, const Tensor& index) {
   ops::check_defined(op, index, "index");
   TG_CHECK_TYPE(index.dtype() == kInt64 || index.dtype() == kInt32, "{}: index must be an integer tensor, got {}", op,
                 index.dtype());
   TG_CHECK_VALUE(index.dim() <= 1, "{}: index must be 0-D or 1-D, got shape {}", op, index.sizes());
+}
+
+Tensor slice_index(const char* op, const Tensor& self, int dim, const Tensor& index, const Shape& like) {
+  check_slice_index(op, index);
   Shape shape = Shape::filled(self.dim(), 1);
   shape[dim] = index.numel();
   return index.to(kInt64).reshape(shape).expand(like);
@@ -74,6 +78,28 @@ bool copies_slices(const Tensor& self, const Tensor& source) {
          source.device() == self.device();
 }
 
+// Whether index_fill(_) may write whole slices through put_slices: one pass over the filled
+// slices, where scatter read an index as large as them (3x PyTorch's time).
+bool fills_slices(const Tensor& self) { return self.dim() > 0 && !autograd::needs_grad(self); }
+
+// index_fill's checked index, negative entries counted from the end (as PyTorch's index_fill,
+// unlike index_copy / index_add); below -size they stay out of range.
+Tensor fill_index(const char* op, const Tensor& self, int d, const Tensor& index) {
+  if (self.dim() == 0) {  // every entry names the one element (0 or -1): one fill
+    check_slice_index(op, index);
+    if (index.numel() == 0) return index;
+    const int64_t lo = amin(index).item<int64_t>(), hi = amax(index).item<int64_t>();
+    TG_CHECK_INDEX(lo >= -1 && hi <= 0, "{}: index {} is out of bounds for a 0-dim tensor", op, lo < -1 ? lo : hi);
+    return zeros({}, TensorOptions(kInt64).device(index.device()));
+  }
+  Shape like = self.sizes();
+  like[d] = index.numel();
+  slice_index(op, self, d, index, like);
+  if (index.numel() == 0) return index;
+  const int64_t n = self.sizes()[d];
+  return where(logical_and(lt(index, 0), ge(index, -n)), index + n, index);
+}
+
 }  // namespace
 
 Tensor index_copy(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, SourceLoc loc) {
@@ -94,15 +120,16 @@ Tensor index_fill(const Tensor& self, int64_t dim, const Tensor& index, const Sc
   detail::ApiScope scope("index_fill", loc);
   ops::check_defined("index_fill", self, "input");
   const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_fill");
-  Shape like = self.sizes();
-  like[d] = index.defined() ? index.numel() : 0;
-  // Negative indices count from the end (as PyTorch's index_fill, unlike index_copy / index_add).
-  Tensor idx = index;
-  if (index.defined() && index.numel() > 0 && !index.is_floating_point()) {
-    const int64_t n = self.dim() == 0 ? 1 : self.sizes()[d];
-    idx = where(logical_and(lt(index, 0), ge(index, -n)), index + n, index);
+  const Tensor idx = fill_index("index_fill", self, d, index);
+  if (self.dim() == 0) return idx.numel() > 0 ? scatter(self, 0, idx, value) : self.clone();
+  if (!fills_slices(self)) {
+    Shape like = self.sizes();
+    like[d] = idx.numel();
+    return scatter(self, d, slice_index("index_fill", self, d, idx, like), value);
   }
-  return scatter(self, d, slice_index("index_fill", self, d, idx, like), value);
+  Tensor out = self.clone();
+  put_slices("index_fill", out, d, idx, full({}, value, TensorOptions(self.dtype()).device(self.device())), false);
+  return out;
 }
 
 const Tensor& index_add_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& source,
@@ -133,6 +160,12 @@ const Tensor& index_copy_(const Tensor& self, int64_t dim, const Tensor& index, 
 }
 const Tensor& index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("index_fill_", loc);
+  if (fills_slices(self)) {
+    const int d = wrap_dim(dim, self.dim(), "index_fill_");
+    const Tensor idx = fill_index("index_fill_", self, d, index);
+    put_slices("index_fill_", self, d, idx, full({}, value, TensorOptions(self.dtype()).device(self.device())), false);
+    return self;
+  }
   return ops::inplace_via_copy(self, "index_fill_", [&](const Tensor& s) { return index_fill(s, dim, index, value); });
 }
 

@@ -355,16 +355,40 @@ std::tuple<Tensor, Tensor> std_mean(const Tensor& self, const Shape& dims, doubl
   return {std(self, dims, correction, keepdim), mean(self, dims, keepdim)};
 }
 
+namespace {
+// The plain sum when the input holds no NaN (undefined otherwise), told by the sums themselves:
+// a NaN in the input makes its sum NaN (as does inf - inf, which takes the long way too). On the
+// CPU only, where reading the check back costs no synchronisation. nansum and nanmean of clean
+// data, the usual case, then cost one pass rather than three.
+Tensor sum_if_no_nan(const Tensor& self, const Shape& dims, bool keepdim) {
+  if (!self.is_cpu()) return {};
+  Tensor s = sum(self, dims, keepdim);
+  bool clean = false;
+  {
+    AutoGradMode no_grad(false);
+    clean = !isnan(s).any().item<bool>();
+  }
+  return clean ? s : Tensor();
+}
+}  // namespace
+
 Tensor nansum(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("nansum", loc);
   ops::check_defined("nansum", self, "input");
   if (!self.is_floating_point()) return sum(self, dims, keepdim);
+  if (const Tensor s = sum_if_no_nan(self, dims, keepdim); s.defined()) return s;
   return sum(where(isnan(self), 0.0, self), dims, keepdim);
 }
 
 Tensor nanmean(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("nanmean", loc);
   ops::check_floating("nanmean", self);
+  if (const Tensor s = sum_if_no_nan(self, dims, keepdim); s.defined()) {
+    int64_t count = 1;
+    for (int64_t d : mask_to_dims(reduce_mask("nanmean", self, dims), self.dim()))
+      count *= self.sizes()[static_cast<int>(d)];
+    return s / static_cast<double>(count);
+  }
   const Tensor present = logical_not(isnan(self));
   return sum(where(present, self, 0.0), dims, keepdim) / sum(present, dims, keepdim).to(self.dtype());
 }
