@@ -143,6 +143,44 @@ TEST(Functional, FusedGroupNormMatchesTheComposedFormula) {
 
 // The fused layer-norm kernels against the composed formula, forward and every gradient, in
 // both float dtypes, with and without the affine parameters and over several trailing dims.
+// float16 / bfloat16 layer, group and batch norm run on the float32 kernels: the result is the
+// float32 one rounded once, gradients reach the 16-bit input and parameters in their dtypes,
+// float32 parameters promote the result, and training batch norm updates 16-bit running stats.
+TEST(Functional, HalfNormsAreTheFloat32NormsRounded) {
+  Generator gen(22);
+  for (DType dt : {kBFloat16, kFloat16}) {
+    SCOPED_TRACE(name(dt));
+    const Tensor x0 = (randn({4, 6, 5, 3}, gen) * 2.0 + 1.0).to(dt);
+    const Tensor w0 = randn({6}, gen).to(dt), b0 = randn({6}, gen).to(dt);
+    const Tensor lw = randn({5, 3}, gen).to(dt), lb = randn({5, 3}, gen).to(dt);
+    auto leaf = [](const Tensor& t) { return t.detach().requires_grad_(true); };
+    auto f32 = [](const Tensor& t) { return t.to(kFloat32); };
+    Tensor x = leaf(x0), w = leaf(lw), b = leaf(lb);
+    Tensor y = F::layer_norm(x, {5, 3}, w, b);
+    EXPECT_EQ(y.dtype(), dt);
+    EXPECT_EQ(vals(y), vals(F::layer_norm(f32(x0), {5, 3}, f32(lw), f32(lb)).to(dt)));
+    y.sum().backward();
+    EXPECT_EQ(x.grad().dtype(), dt);
+    EXPECT_EQ(w.grad().dtype(), dt);
+    EXPECT_EQ(b.grad().dtype(), dt);
+    EXPECT_EQ(F::layer_norm(x0, {5, 3}, f32(lw), Tensor()).dtype(), kFloat32);
+    EXPECT_EQ(vals(F::group_norm(x0, 3, w0, b0)), vals(F::group_norm(f32(x0), 3, f32(w0), f32(b0)).to(dt)));
+    Tensor rm = zeros({6}, dt), rv = ones({6}, dt), rm32 = zeros({6}), rv32 = ones({6});
+    Tensor xb = leaf(x0), wb = leaf(w0);
+    Tensor z = F::batch_norm(xb, rm, rv, {.weight = wb, .bias = b0, .training = true});
+    EXPECT_EQ(z.dtype(), dt);
+    EXPECT_EQ(vals(z),
+              vals(F::batch_norm(f32(x0), rm32, rv32, {.weight = f32(w0), .bias = f32(b0), .training = true}).to(dt)));
+    EXPECT_TRUE(close(f32(rm), rm32, 1e-2, 1e-2));  // updated in place in their dtype: rounded per step
+    EXPECT_TRUE(close(f32(rv), rv32, 1e-2, 1e-2));
+    z.sum().backward();
+    EXPECT_EQ(xb.grad().dtype(), dt);
+    EXPECT_EQ(wb.grad().dtype(), dt);
+    // float64 parameters keep the composed form, which promotes to them.
+    EXPECT_EQ(F::layer_norm(x0, {5, 3}, lw.to(kFloat64), Tensor()).dtype(), kFloat64);
+  }
+}
+
 TEST(Functional, FusedLayerNormMatchesTheComposedFormula) {
   Generator gen(21);
   for (DType dt : {kFloat64, kFloat32}) {

@@ -26,6 +26,9 @@ void stats_impl(int64_t n, int64_t c, int64_t inner, const T* x, T* mean, T* var
       for (int64_t b = 0; b < n; ++b) {
         const T* row = x + (b * c + ch) * inner;
         acc_t<T> ls = 0, lss = 0;
+        // Lane-wise partial sums: a serial sum waits on the add's latency for every element
+        // (batch norm of [16, 64, 32, 32] float32 spent 1 ms in these two sums).
+#pragma omp simd reduction(+ : ls, lss)
         for (int64_t i = 0; i < inner; ++i) {
           const acc_t<T> d = acc_t<T>(row[i]) - static_cast<acc_t<T>>(shift);
           ls += d;
@@ -66,6 +69,7 @@ void backward_impl(int64_t n, int64_t c, int64_t inner, const T* x, const T* dy,
         const T* xr = x + (b * c + ch) * inner;
         const T* gr = dy + (b * c + ch) * inner;
         A ls = 0, lsx = 0;
+#pragma omp simd reduction(+ : ls, lsx)
         for (int64_t i = 0; i < inner; ++i) {
           const A g = A(gr[i]);
           ls += g;

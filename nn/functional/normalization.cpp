@@ -68,6 +68,26 @@ void check_normalized_shape(const char* op, const Tensor& input, const Shape& no
            normalized_shape, input.sizes());
 }
 
+// float16 / bfloat16 norms run on the float32 kernels: the input and parameters widened, the
+// result rounded once on the way out, as PyTorch's kernels also compute them in float32 (the
+// composed form rounded after every step, in 2-4x the passes). Parameters of float64 keep the
+// composed form, which promotes to them.
+bool widens_to_float32(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  const auto narrow = [](DType d) { return d == kFloat16 || d == kBFloat16; };
+  const auto fits = [&](const Tensor& p) {
+    return !p.defined() || ((narrow(p.dtype()) || p.dtype() == kFloat32) && p.device() == input.device());
+  };
+  return narrow(input.dtype()) && fits(weight) && fits(bias);
+}
+Tensor widened(const Tensor& t) { return t.defined() ? t.to(kFloat32) : t; }
+// The dtype the composed form gives: the input's promoted with the parameters'.
+DType norm_result_dtype(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  DType d = input.dtype();
+  if (weight.defined()) d = promote_types(d, weight.dtype());
+  if (bias.defined()) d = promote_types(d, bias.dtype());
+  return d;
+}
+
 void check_affine(const char* op, const Tensor& t, const char* what, const Shape& expected) {
   if (!t.defined()) return;
   TG_CHECK(t.sizes() == expected, "{}: expected {} of shape {}, got {}", op, what, expected, t.sizes());
@@ -255,13 +275,20 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   Shape dims;
   for (int d = 0; d < input.dim(); ++d)
     if (d != 1) dims.push_back(d);
-  if (options.training && input.is_contiguous() && (input.dtype() == kFloat32 || input.dtype() == kFloat64) &&
-      (!options.weight.defined() || options.weight.dtype() == input.dtype()) &&
-      (!options.bias.defined() || options.bias.dtype() == input.dtype())) {
+  const bool wide = widens_to_float32(input, options.weight, options.bias);
+  if (options.training && input.is_contiguous() &&
+      (wide || ((input.dtype() == kFloat32 || input.dtype() == kFloat64) &&
+                (!options.weight.defined() || options.weight.dtype() == input.dtype()) &&
+                (!options.bias.defined() || options.bias.dtype() == input.dtype())))) {
     const int64_t count = input.numel() / std::max<int64_t>(c, 1);
     TG_CHECK_VALUE(count > 1, "{}: expected more than 1 value per channel when training, got input of shape {}", op,
                    input.sizes());
-    return batch_norm_fused(input, running_mean, running_var, options);
+    if (!wide) return batch_norm_fused(input, running_mean, running_var, options);
+    BatchNormOptions o = options;
+    o.weight = widened(o.weight);
+    o.bias = widened(o.bias);
+    return batch_norm_fused(input.to(kFloat32), running_mean, running_var, o)
+        .to(norm_result_dtype(input, options.weight, options.bias));
   }
   Tensor mean, var;
   if (options.training) {
@@ -303,6 +330,9 @@ Tensor layer_norm(const Tensor& input_in, const Shape& normalized_shape, const T
   for (int i = 0; i < k; ++i) cols *= normalized_shape[i];
   if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && fits_fused(weight, input) && fits_fused(bias, input))
     return layer_norm_fused(input, cols, weight, bias, eps);
+  if (widens_to_float32(input, weight, bias))
+    return layer_norm_fused(input.to(kFloat32), cols, widened(weight), widened(bias), eps)
+        .to(norm_result_dtype(input, weight, bias));
   Shape dims;
   for (int d = input.dim() - k; d < input.dim(); ++d) dims.push_back(d);
   Tensor mean = input.mean(dims, true);
@@ -367,6 +397,9 @@ Tensor group_norm(const Tensor& input_in, int64_t num_groups, const Tensor& weig
   if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && input.numel() > 0 && fits_fused(weight, input) &&
       fits_fused(bias, input))
     return group_norm_fused(input, num_groups, weight, bias, eps);
+  if (input.numel() > 0 && widens_to_float32(input, weight, bias))
+    return group_norm_fused(input.to(kFloat32), num_groups, widened(weight), widened(bias), eps)
+        .to(norm_result_dtype(input, weight, bias));
   int64_t group_size = c / num_groups;  // explicit, not -1: an empty batch has no size to infer
   for (int d = 2; d < input.dim(); ++d) group_size *= input.sizes()[d];
   Tensor x = input.reshape({n, num_groups, group_size});
