@@ -654,6 +654,22 @@ TEST(LinalgMatrixExp, AgainstSeriesAndClosedForms) {
     series = series + term;
   }
   EXPECT_TRUE(close(linalg::matrix_exp(A), series, 1e-13, 1e-13));
+  // Every Pade degree (3, 5, 7, 9 by the 1-norm, then 13) against the series, and each one's
+  // gradient.
+  const Tensor B = randn({5, 5}, gen, kFloat64);
+  const double bnorm = B.abs().sum({-2}).amax().item<double>();
+  for (double target : {1e-3, 0.1, 0.5, 1.5, 4.0}) {
+    SCOPED_TRACE(target);
+    const Tensor S = B * (target / bnorm);
+    Tensor sum = eye(5, kFloat64), power = eye(5, kFloat64);
+    for (int k = 1; k < 40; ++k) {
+      power = matmul(power, S) / static_cast<double>(k);
+      sum = sum + power;
+    }
+    EXPECT_TRUE(close(linalg::matrix_exp(S), sum, 1e-14, 1e-14));
+    EXPECT_TRUE(autograd::gradcheck([](const tensor_list& x) { return linalg::matrix_exp(x[0]); },
+                                    {S.detach().requires_grad_(true)}));
+  }
   // Rotations: exp([[0, -t], [t, 0]]) = [[cos t, -sin t], [sin t, cos t]], t large (squarings).
   const double t = 7.5;
   const Tensor R = linalg::matrix_exp(tensor({{0.0, -t}, {t, 0.0}}, kFloat64));
