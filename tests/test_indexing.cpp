@@ -213,10 +213,12 @@ TEST(Index, MasksAndNonzero) {
 }
 
 TEST(Index, NonzeroOfLargeMasksInEveryRank) {
-  // Chunks counted in parallel and written from their offsets, positions staged 512 at a time:
-  // against a plain scan, for ranks 1 to 3 and sizes that split across threads and stages.
+  // Chunks counted in parallel and written from their offsets, positions staged 512 at a time,
+  // row by row: against a plain scan, for ranks 1 to 4, rows of one element and of more than a
+  // stage, and sizes that split across threads (mid-row) and stages.
   Generator gen(31);
-  for (const Shape& shape : {Shape{70001}, Shape{301, 257}, Shape{7, 130, 61}}) {
+  for (const Shape& shape :
+       {Shape{70001}, Shape{301, 257}, Shape{7, 130, 61}, Shape{40001, 1}, Shape{3, 40, 1100}, Shape{3, 5, 7, 401}}) {
     const Tensor mask = gt(rand(shape, gen), 0.6);
     const std::vector<double> m = vals(mask);
     std::vector<double> want;
