@@ -455,10 +455,19 @@ namespace {
 // and uint8 alike), the others their value.
 template <class T>
 inline int64_t count_run(const T* x, int64_t n) {
-  int64_t c = 0;
+  if constexpr (std::is_same_v<T, bool>) {
+    // As bytes: GCC does not vectorise loads of bool (a bool's byte is 0 or 1).
+    const auto* b = reinterpret_cast<const uint8_t*>(x);
+    int64_t c = 0;
 #pragma omp simd reduction(+ : c)
-  for (int64_t i = 0; i < n; ++i) c += acc_t<T>(x[i]) != acc_t<T>(0);
-  return c;
+    for (int64_t i = 0; i < n; ++i) c += b[i];
+    return c;
+  } else {
+    int64_t c = 0;
+#pragma omp simd reduction(+ : c)
+    for (int64_t i = 0; i < n; ++i) c += acc_t<T>(x[i]) != acc_t<T>(0);
+    return c;
+  }
 }
 }  // namespace
 
