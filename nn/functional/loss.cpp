@@ -4,6 +4,8 @@
 // indices, the loss of every classifier, has a fused kernel with a hand-written backward.
 #include "tapegrad/nn/functional/loss.h"
 
+#include <functional>
+
 #include "autograd/record.h"
 #include "kernels/kernels.h"
 #include "nn/functional/loss_reduction.h"
@@ -120,13 +122,31 @@ Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const Cros
   TG_FAIL_VALUE("cross_entropy: reduction BatchMean is only for kl_div");
 }
 
+// The backward of a loss of d = x - y reduced to a (scaled) sum, whose gradient with respect to x
+// is scale * slope(d) per element (mse: 2 d; Huber: clamp(d)): one scaled copy of the saved
+// slope, or under create_graph slope_of(x - y) in tensor ops, so that higher derivatives stay
+// exact. y's gradient is minus x's.
+void set_difference_loss_history(const char* name, const Tensor& loss, const Tensor& x, const Tensor& y,
+                                 const Tensor& slope, double scale, std::function<Tensor(const Tensor&)> slope_of) {
+  if (!autograd::needs_grad(x, y)) return;
+  auto node = autograd::make_node(
+      name, {&x, &y}, [scale, slope_of](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+        const Tensor gs = gr[0] * scale;
+        const Tensor gx = (GradMode::is_enabled() ? slope_of(nd.saved(0) - nd.saved(1)) : nd.saved(2)) * gs;
+        return {gx, nd.needs_input_grad(1) ? -gx : Tensor()};
+      });
+  node->save(x);
+  node->save(y);
+  node->save(slope);
+  autograd::set_history(loss, node);
+}
+
 // Huber loss (and smooth L1, Huber / beta) reduced to a mean or a sum. With d = x - y,
-// c = clamp(d, -delta, delta) and e = d - c, an element's loss is c * (d - c / 2), that is
-// c^2 / 2 + delta * |e| (d^2 / 2 inside the band, delta * (|d| - delta / 2) outside; the form
-// the other reductions compose), and its gradient is c: the loss is two
-// norms of positive terms (accumulated as sums are, no cancellation), the backward one scaled
-// copy of the saved c; 5 passes forward and 1 backward where the composed form made 9 and 8.
-// Under create_graph the backward is written in tensor ops.
+// c = clamp(d, -delta, delta) and e = d - c, an element's loss is c * (d - c / 2) (the form the
+// other reductions compose), that is c^2 / 2 + delta * |e|, and its gradient is c. So the loss is
+// two norms of non-negative terms (accumulated as sums are: no cancellation), and the backward
+// one scaled copy of the saved c: 5 passes forward and 1 backward where the composed form made 9
+// and 8.
 bool clamped_loss_applies(const Tensor& x, const Tensor& y, Reduction reduction) {
   return (reduction == Reduction::Mean || reduction == Reduction::Sum) && x.dtype() == y.dtype() &&
          (x.dtype() == kFloat32 || x.dtype() == kFloat64);
@@ -144,19 +164,8 @@ Tensor clamped_loss(const char* backward_name, const Tensor& x, const Tensor& y,
     const Tensor inside = norm(c);
     loss = (inside * inside * 0.5 + norm(d - c, 1) * delta) * scale;
   }
-  if (autograd::needs_grad(x, y)) {
-    auto node = autograd::make_node(
-        backward_name, {&x, &y}, [scale, delta](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
-          const Tensor gs = gr[0] * scale;
-          const Tensor& xs = nd.saved(0);
-          const Tensor gx = GradMode::is_enabled() ? clamp(xs - nd.saved(1), -delta, delta) * gs : nd.saved(2) * gs;
-          return {gx, nd.needs_input_grad(1) ? -gx : Tensor()};
-        });
-    node->save(x);
-    node->save(y);
-    node->save(c);
-    autograd::set_history(loss, node);
-  }
+  set_difference_loss_history(backward_name, loss, x, y, c, scale,
+                              [delta](const Tensor& d) { return clamp(d, -delta, delta); });
   return loss;
 }
 
@@ -169,8 +178,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, 
   if ((reduction != Reduction::Mean && reduction != Reduction::Sum) || x.dtype() != y.dtype())
     return reduce_loss(square(x - y), reduction);
   // Mean or sum: the difference is computed once and saved, and the backward is one scaled copy
-  // of it (the composed form made 7 passes over the data, this 4). Under create_graph the
-  // backward is written in tensor ops, so higher derivatives stay exact.
+  // of it (the composed form made 7 passes over the data, this 4).
   Tensor d, loss;
   {
     NoGradGuard no_grad;
@@ -178,19 +186,8 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, 
     loss = (d * d).sum();
     if (reduction == Reduction::Mean) loss = loss / static_cast<double>(x.numel());  // 0 / 0: NaN for no elements
   }
-  if (autograd::needs_grad(x, y)) {
-    const double scale = reduction == Reduction::Mean ? 2.0 / static_cast<double>(x.numel()) : 2.0;
-    auto node = autograd::make_node("MseLossBackward", {&x, &y},
-                                    [scale](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
-                                      const Tensor gs = gr[0] * scale;
-                                      const Tensor gx = (GradMode::is_enabled() ? nd.saved(0) - nd.saved(1) : nd.saved(2)) * gs;
-                                      return {gx, nd.needs_input_grad(1) ? -gx : Tensor()};
-                                    });
-    node->save(x);
-    node->save(y);
-    node->save(d);
-    autograd::set_history(loss, node);
-  }
+  const double scale = reduction == Reduction::Mean ? 2.0 / static_cast<double>(x.numel()) : 2.0;
+  set_difference_loss_history("MseLossBackward", loss, x, y, d, scale, [](const Tensor& diff) { return diff; });
   return loss;
 }
 

@@ -277,9 +277,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
     if (d != 1) dims.push_back(d);
   const bool wide = widens_to_float32(input, options.weight, options.bias);
   if (options.training && input.is_contiguous() &&
-      (wide || ((input.dtype() == kFloat32 || input.dtype() == kFloat64) &&
-                (!options.weight.defined() || options.weight.dtype() == input.dtype()) &&
-                (!options.bias.defined() || options.bias.dtype() == input.dtype())))) {
+      (wide || ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && fits_fused(options.weight, input) &&
+                fits_fused(options.bias, input)))) {
     const int64_t count = input.numel() / std::max<int64_t>(c, 1);
     TG_CHECK_VALUE(count > 1, "{}: expected more than 1 value per channel when training, got input of shape {}", op,
                    input.sizes());

@@ -99,6 +99,14 @@ Tensor sum_impl(const Tensor& self, const Shape& dims, bool keepdim, std::option
   return out;
 }
 
+// How many elements each result of a reduction over the dims in mask sums.
+int64_t reduced_count(const Tensor& self, uint32_t mask) {
+  int64_t n = 1;
+  for (int d = 0; d < self.dim(); ++d)
+    if (mask & (1u << d)) n *= self.sizes()[d];
+  return n;
+}
+
 Tensor mean_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype) {
   ops::check_defined("mean", self, "input");
   const DType out_dtype = dtype.value_or(self.dtype());
@@ -107,9 +115,7 @@ Tensor mean_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optio
   const uint32_t mask = reduce_mask("mean", self, dims);
   Tensor in = self.to(out_dtype);
   Tensor out = reduce_raw(ReduceOp::Sum, "mean", in, mask, keepdim, out_dtype);
-  int64_t n = 1;
-  for (int d = 0; d < self.dim(); ++d)
-    if (mask & (1u << d)) n *= self.sizes()[d];
+  const int64_t n = reduced_count(self, mask);
   // Divided by n, as PyTorch does (sum * (1/n) can be an ulp off: 3.5 / 3 in float32); an empty
   // reduction gives 0 / 0, PyTorch's NaN.
   const auto& be = kernels::backend(out.device(), "mean");
@@ -383,12 +389,8 @@ Tensor nansum(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc
 Tensor nanmean(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("nanmean", loc);
   ops::check_floating("nanmean", self);
-  if (const Tensor s = sum_if_no_nan(self, dims, keepdim); s.defined()) {
-    int64_t count = 1;
-    for (int64_t d : mask_to_dims(reduce_mask("nanmean", self, dims), self.dim()))
-      count *= self.sizes()[static_cast<int>(d)];
-    return s / static_cast<double>(count);
-  }
+  if (const Tensor s = sum_if_no_nan(self, dims, keepdim); s.defined())
+    return s / static_cast<double>(reduced_count(self, reduce_mask("nanmean", self, dims)));
   const Tensor present = logical_not(isnan(self));
   return sum(where(present, self, 0.0), dims, keepdim) / sum(present, dims, keepdim).to(self.dtype());
 }
