@@ -60,6 +60,14 @@ void dispatch_activation(ActivationOp op, F&& fn) {
     case ActivationOp::Mish: return fn.template operator()<ActivationOp::Mish>();
     case ActivationOp::NanToNum:
       return fn.template operator()<ActivationOp::NanToNum>();
+    case ActivationOp::Hardshrink:
+      return fn.template operator()<ActivationOp::Hardshrink>();
+    case ActivationOp::Softshrink:
+      return fn.template operator()<ActivationOp::Softshrink>();
+    case ActivationOp::Threshold:
+      return fn.template operator()<ActivationOp::Threshold>();
+    case ActivationOp::Huber:
+      return fn.template operator()<ActivationOp::Huber>();
   }
 }
 
@@ -96,6 +104,15 @@ TG_HOST_DEVICE inline V activation_value(V x, const ActivationArgs<S>& a) {
   } else if constexpr (kOp == ActivationOp::NanToNum) {  // x - x is 0 exactly where x is finite
     const V nan = V{} + a.alpha, pos = V{} + a.max_val, neg = V{} + a.min_val;
     return x - x == zero ? x : (x != x ? nan : (x > zero ? pos : neg));
+  } else if constexpr (kOp == ActivationOp::Hardshrink) {  // NaN stays NaN, as PyTorch
+    return x >= -a.alpha ? (x <= a.alpha ? zero : x) : x;
+  } else if constexpr (kOp == ActivationOp::Softshrink) {  // x * 0 in the band: PyTorch's signed zero
+    return x > a.alpha ? x - a.alpha : (x < -a.alpha ? x + a.alpha : x * S(0));
+  } else if constexpr (kOp == ActivationOp::Threshold) {  // -0 + value keeps a value of -0
+    return x <= a.threshold ? -zero + a.alpha : x;
+  } else if constexpr (kOp == ActivationOp::Huber) {  // scale x^2 / 2 inside the band, beta (|x| - delta / 2) out
+    const V z = x < zero ? zero - x : x;
+    return z < a.alpha ? x * x * (S(0.5) * a.scale) : (z - S(0.5) * a.alpha) * a.beta;
   } else {  // Mish: x tanh(softplus(x)); tanh(softplus) is 1 from x = 20 on (and log1p(exp) inf later)
     return x * M::tanh(M::log1p(M::exp(x > S(20) ? V{} + S(20) : x)));
   }
@@ -132,6 +149,12 @@ TG_HOST_DEVICE inline V activation_grad(V dy, V x, const ActivationArgs<S>& a) {
     return x <= S(-3) ? zero : (x < S(3) ? dy * (x * S(1.0 / 3) + half) : dy);
   } else if constexpr (kOp == ActivationOp::NanToNum) {  // none where x is replaced, as PyTorch
     return x - x == zero ? dy : zero;
+  } else if constexpr (kOp == ActivationOp::Hardshrink || kOp == ActivationOp::Softshrink) {  // NaN gets dy, as PyTorch
+    return x >= -a.alpha ? (x <= a.alpha ? zero : dy) : dy;
+  } else if constexpr (kOp == ActivationOp::Threshold) {
+    return x <= a.threshold ? zero : dy;
+  } else if constexpr (kOp == ActivationOp::Huber) {  // beta sign(x) outside the band
+    return dy * (x < -a.alpha ? V{} - a.beta : (x > a.alpha ? V{} + a.beta : x * a.scale));
   } else {  // Mish: tanh(sp) + x sigmoid(x) (1 - tanh(sp)^2), sp = softplus(x)
     const V t = M::tanh(M::log1p(M::exp(x > S(20) ? V{} + S(20) : x)));
     const V s = one / (one + M::exp(zero - x));

@@ -1,6 +1,7 @@
 #pragma once
 // Scalar helpers named in the formula columns of the op tables, shared by the CPU kernels and
 // (compiled as device functions) the CUDA kernels.
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -160,6 +161,69 @@ TG_HOST_DEVICE inline V fmod_value(V a, V b) {
       if (b == V(-1)) return 0;
     }
     return static_cast<V>(a % b);
+  }
+}
+
+// copysign and nextafter are floating-point ops: their front ends hand them no integers, which
+// compile here (every dtype instantiates every table op) but take a plain conversion.
+template <class V>
+TG_HOST_DEVICE inline V copysign_value(V a, V b) {
+  if constexpr (std::is_same_v<V, float>) {
+    return ::copysignf(a, b);
+  } else if constexpr (std::is_same_v<V, double>) {
+    return ::copysign(a, b);
+  } else {
+    return static_cast<V>(::copysign(static_cast<double>(a), static_cast<double>(b)));
+  }
+}
+// float's on the host is the square root of a sum of squares in double (which neither overflows
+// nor loses bits before that sum's rounding), and a loop of it vectorises, as std::hypotf's does
+// not; the rest take C's hypot. An infinite side wins over NaN.
+template <class V>
+TG_HOST_DEVICE inline V hypot_value(V a, V b) {
+  if constexpr (std::is_same_v<V, float>) {
+#ifdef __CUDA_ARCH__
+    return ::hypotf(a, b);
+#else
+    const double s = static_cast<double>(a) * a + static_cast<double>(b) * b;
+    return std::fabs(a) == INFINITY || std::fabs(b) == INFINITY ? INFINITY : static_cast<float>(std::sqrt(s));
+#endif
+  } else {
+    return static_cast<V>(::hypot(static_cast<double>(a), static_cast<double>(b)));
+  }
+}
+// nextafter on a float's bits (U: the unsigned integer of its width; inf_bits: +inf's bits, its
+// NaNs the magnitudes above): the magnitude one step up or down, in selects only, so that a loop
+// of it vectorises (libm's nextafterf is a call per element, 18x PyTorch's time). The 16-bit
+// floats need it anyway: computed in float, the next float would round back to a.
+template <class U>
+TG_HOST_DEVICE inline U nextafter_bits(U a, U b, U inf_bits) {
+  constexpr U kSign = static_cast<U>(U(1) << (sizeof(U) * 8 - 1));
+  const U ma = static_cast<U>(a & ~kSign), mb = static_cast<U>(b & ~kSign);
+  const bool away = ((a ^ b) & kSign) == 0 && mb > ma;  // b beyond a, on a's side of zero
+  U r = static_cast<U>(away ? a + 1 : a - 1);
+  r = ma == 0 ? static_cast<U>((b & kSign) | 1) : r;  // from zero: the smallest subnormal toward b
+  r = a == b || (ma | mb) == 0 ? b : r;
+  r = mb > inf_bits ? b : r;
+  return ma > inf_bits ? a : r;
+}
+template <class V>
+TG_HOST_DEVICE inline V nextafter_value(V a, V b) {
+#ifdef __CUDA_ARCH__
+  if constexpr (std::is_same_v<V, float>) {
+    return ::nextafterf(a, b);
+  } else
+#else
+  if constexpr (std::is_same_v<V, float>) {
+    return std::bit_cast<float>(
+        nextafter_bits(std::bit_cast<uint32_t>(a), std::bit_cast<uint32_t>(b), uint32_t{0x7f800000}));
+  } else if constexpr (std::is_same_v<V, double>) {
+    return std::bit_cast<double>(
+        nextafter_bits(std::bit_cast<uint64_t>(a), std::bit_cast<uint64_t>(b), uint64_t{0x7ff0000000000000}));
+  } else
+#endif
+  {
+    return static_cast<V>(::nextafter(static_cast<double>(a), static_cast<double>(b)));
   }
 }
 

@@ -33,7 +33,7 @@ UNARY = ["abs", "neg", "exp", "log", "sqrt", "sin", "tanh", "sigmoid", "floor", 
          "frac", "rsqrt", "atan", "asinh", "signbit", "nan_to_num", "exp2", "log2", "sinc", "deg2rad"]
 BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "eq", "lt", "ge", "ne", "logical_and", "logical_xor",
           "bitwise_and", "bitwise_or", "fmod", "remainder", "pow", "atan2", "hypot", "fmax", "fmin", "floor_divide",
-          "copysign", "xlogy", "logaddexp", "heaviside", "true_divide"]
+          "copysign", "nextafter", "xlogy", "logaddexp", "heaviside", "true_divide"]
 REDUCTIONS = ["sum", "mean", "prod", "amax", "amin", "nansum", "nanmean", "logsumexp", "std", "var", "count_nonzero",
               "argmax", "argmin", "all", "any", "cumsum", "cumprod", "softmax", "log_softmax", "sort", "flip", "tril"]
 
@@ -289,6 +289,10 @@ GRAD_CASES = (
        ("huber none", _layer(lambda a, b: TF.huber_loss(a, b, reduction="none", delta=0.7),
                              lambda a, b: GF.huber_loss(a, b, reduction="none", delta=0.7), (3, 4), (3, 4))),
        ("softshrink", _layer(lambda x: TF.softshrink(x, 0.4), lambda x: GF.softshrink(x, 0.4), (3, 5))),
+       ("hardshrink", _layer(lambda x: TF.hardshrink(x, 0.4), lambda x: GF.hardshrink(x, 0.4), (3, 5))),
+       ("threshold", _layer(lambda x: TF.threshold(x, 0.1, -2.0), lambda x: GF.threshold(x, 0.1, -2.0), (3, 5))),
+       ("smooth_l1 none", _layer(lambda a, b: TF.smooth_l1_loss(a, b, reduction="none", beta=1.5),
+                                 lambda a, b: GF.smooth_l1_loss(a, b, reduction="none", beta=1.5), (3, 4), (3, 4))),
        ("prelu one", _layer(lambda x, w: TF.prelu(x, w), lambda x, w: GF.prelu(x, w), (2, 3, 4), (1,))),
        ("prelu channels", _layer(lambda x, w: TF.prelu(x, w), lambda x, w: GF.prelu(x, w), (2, 3, 4), (3,))),
        ("kl_div", _layer(lambda a, b: TF.kl_div(a, b.softmax(-1), reduction="batchmean"),

@@ -74,8 +74,6 @@ const Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar&
   return tg::addcdiv_(*this, t1, t2, value, loc);
 }
 Tensor Tensor::logaddexp(const Tensor& other, SourceLoc loc) const { return tg::logaddexp(*this, other, loc); }
-Tensor Tensor::hypot(const Tensor& other, SourceLoc loc) const { return tg::hypot(*this, other, loc); }
-const Tensor& Tensor::hypot_(const Tensor& other, SourceLoc loc) const { return tg::hypot_(*this, other, loc); }
 const Tensor& Tensor::nan_to_num_(double nan, std::optional<double> posinf, std::optional<double> neginf,
                                   SourceLoc loc) const {
   return tg::nan_to_num_(*this, nan, posinf, neginf, loc);

@@ -301,6 +301,11 @@ TEST(Cuda, FusedActivationsMatchTheCpu) {
         const Tensor odd = where(gt(t, 1.0), INFINITY, where(lt(t, -1.0), -INFINITY, where(gt(abs(t), 0.8), NAN, t)));
         return nan_to_num(odd, 0.5, 7.0, -9.0);
       },
+      [](const Tensor& t) { return nn::functional::hardshrink(t, 0.3); },
+      [](const Tensor& t) { return nn::functional::softshrink(t, 0.3); },
+      [](const Tensor& t) { return nn::functional::threshold(t, 0.1, -2.0); },
+      [](const Tensor& t) { return nn::functional::huber_loss(t, t * 0.5, nn::functional::Reduction::None, 0.4); },
+      [](const Tensor& t) { return nn::functional::smooth_l1_loss(t * 3, t, nn::functional::Reduction::None, 2.0); },
   };
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
     const Tensor x = tgtest::sample(gen, {33, 17}, tgtest::kAnyValue, dt);
@@ -360,6 +365,10 @@ TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
     expect_same([](const auto& in) { return fmax(in[0], in[1].t().t()); }, {a, b}, rtol);
     expect_same([](const auto& in) { return fmin(in[0], in[1]); }, {c, c.flip({0})}, rtol);
     expect_same([](const auto& in) { return logaddexp2(in[0], in[1]); }, {a, b}, rtol);
+    expect_same([](const auto& in) { return copysign(in[0], in[1]); }, {a, b}, 0, 0);
+    expect_same([](const auto& in) { return hypot(in[0], in[1]); }, {a, b}, rtol);
+    expect_same([](const auto& in) { return nextafter(in[0], in[1]); }, {a, b}, 0, 0);  // 16-bit: on their bits
+    expect_same([](const auto& in) { return nextafter(in[0], in[0]); }, {c}, 0, 0);
     expect_same([](const auto& in) { return std::get<0>(frexp(in[0] * 1000.0)); }, {c}, rtol);
     expect_same([](const auto& in) { return add(in[0], in[1], 0.5); }, {c, c}, rtol);
     expect_same([](const auto& in) { return in[0] * 3.0; }, {c}, rtol);  // broadcast scalar operand

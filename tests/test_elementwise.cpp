@@ -373,6 +373,9 @@ std::vector<BinaryCase> binary_cases() {
       {"trunc_divide", [](double a, double b) { return std::trunc(a / b); }},
       {"remainder", py_mod},
       {"fmod", [](double a, double b) { return std::fmod(a, b); }},
+      {"copysign", [](double a, double b) { return std::copysign(a, b); }},
+      {"nextafter", [](double a, double b) { return std::nextafter(a, b); }},
+      {"hypot", [](double a, double b) { return std::hypot(a, b); }},
   };
   std::vector<BinaryCase> cases = {
 #define TG_BINARY_OP(name, Name, kind, da, db, ...) \
@@ -417,6 +420,7 @@ TEST(Binary, ReducedPrecisionFloatsAreFloat32Rounded) {
   Generator gen(12);
   for (const BinaryCase& c : binary_cases()) {
     SCOPED_TRACE(c.name);
+    if (c.name == "nextafter") continue;  // steps the 16-bit values themselves (NextafterStepsEachDtypesOwnValues)
     for (DType dt : {kFloat16, kBFloat16}) {
       SCOPED_TRACE(name(dt));
       const double eps = dt == kFloat16 ? 1.0 / 1024 : 1.0 / 128;
@@ -444,6 +448,100 @@ TEST(Binary, ReducedPrecisionFloatsAreFloat32Rounded) {
     EXPECT_EQ(vals(sub(xr, yr, -3)), vals(sub(xf, yf, -3).to(dt)));
     EXPECT_EQ(vals(xr * 2.5), vals((xf * 2.5).to(dt)));
     EXPECT_EQ(vals(1.5 / xr), vals((1.5 / xf).to(dt)));
+  }
+}
+
+// nextafter steps to the neighbouring value of the operands' own dtype (the 16-bit ones on their
+// bits: in float the step would round back), across zero, the subnormals, the largest finite
+// value, infinities and NaN; copysign keeps NaN's and zero's signs. Integers are refused, and
+// nextafter has no derivative (as in PyTorch).
+TEST(Binary, NextafterStepsEachDtypesOwnValues) {
+  const double inf = INFINITY, nan = NAN;
+  const std::vector<double> from{1.0, 1.0, 0.0, -0.0, 0.0, 2.0, -2.0, -1.5, 3.0, inf, -inf, nan, 1.0, 0.5};
+  const std::vector<double> to{2.0, 0.0, -1.0, 1.0, 0.0, 2.0, 0.0, -inf, inf, 0.0, 0.0, 1.0, nan, -0.0};
+  for (DType dt : {kFloat64, kFloat32}) {
+    SCOPED_TRACE(name(dt));
+    const std::vector<double> got = vals(nextafter(tensor(from, dt), tensor(to, dt)));
+    for (size_t i = 0; i < from.size(); ++i) {
+      const double want = dt == kFloat64 ? std::nextafter(from[i], to[i])
+                                         : std::nextafter(static_cast<float>(from[i]), static_cast<float>(to[i]));
+      if (std::isnan(want)) {
+        EXPECT_TRUE(std::isnan(got[i])) << i;
+      } else {
+        EXPECT_EQ(got[i], want) << i;
+        EXPECT_EQ(std::signbit(got[i]), std::signbit(want)) << i;
+      }
+    }
+  }
+  // float16: 10 mantissa bits, subnormals from 2^-24, largest 65504; bfloat16: 7 bits, from 2^-133.
+  const double max16 = 65504, maxbf = 3.38953138925153547590e38;
+  const std::vector<double> f16_from{1.0, 1.0, 0.0, -0.0, 2.0, max16, -max16, inf, nan, 1.0, 6.103515625e-05};
+  const std::vector<double> f16_to{2.0, 0.0, -1.0, 1.0, 2.0, inf, 0.0, 0.0, 1.0, nan, 0.0};
+  const std::vector<double> f16_want{1.0 + std::ldexp(1.0, -10),
+                                     1.0 - std::ldexp(1.0, -11),
+                                     -std::ldexp(1.0, -24),
+                                     std::ldexp(1.0, -24),
+                                     2.0,
+                                     inf,
+                                     -65472.0,
+                                     max16,
+                                     nan,
+                                     nan,
+                                     6.103515625e-05 - std::ldexp(1.0, -24)};
+  const std::vector<double> bf_from{1.0, 1.0, 0.0, maxbf, -inf, 3.0};
+  const std::vector<double> bf_to{2.0, 0.0, 1.0, inf, 0.0, -3.0};
+  const std::vector<double> bf_want{
+      1.0 + std::ldexp(1.0, -7), 1.0 - std::ldexp(1.0, -8), std::ldexp(1.0, -133), inf, -maxbf,
+      3.0 - std::ldexp(1.0, -6)};
+  const auto check_16bit = [](DType dt, const std::vector<double>& a, const std::vector<double>& b,
+                              const std::vector<double>& want) {
+    SCOPED_TRACE(name(dt));
+    const Tensor y = nextafter(tensor(a, kFloat64).to(dt), tensor(b, kFloat64).to(dt));
+    EXPECT_EQ(y.dtype(), dt);
+    const std::vector<double> got = vals(y);
+    for (size_t i = 0; i < want.size(); ++i) {
+      if (std::isnan(want[i])) {
+        EXPECT_TRUE(std::isnan(got[i])) << i;
+      } else {
+        EXPECT_EQ(got[i], want[i]) << i;
+      }
+    }
+    // Broadcast and strided operands, and a number.
+    const Tensor x = tensor(a, kFloat64).to(dt).view({1, -1}).expand({3, -1}).t();
+    EXPECT_TRUE(close(nextafter(x, tensor(b, kFloat64).to(dt).view({-1, 1})), y.view({-1, 1}).expand({-1, 3}), 0, 0));
+    EXPECT_EQ(vals(nextafter(tensor({1.0}, dt), 2.0)), std::vector<double>{want[0]});
+  };
+  check_16bit(kFloat16, f16_from, f16_to, f16_want);
+  check_16bit(kBFloat16, bf_from, bf_to, bf_want);
+  // In place, and the method.
+  Tensor t = tensor({1.0f, -1.0f});
+  t.nextafter_(tensor({0.0f, 0.0f}));
+  EXPECT_EQ(vals(t), (std::vector<double>{std::nextafter(1.0f, 0.0f), std::nextafter(-1.0f, 0.0f)}));
+  EXPECT_EQ(vals(t.nextafter(5.0)), (std::vector<double>{1.0, std::nextafter(std::nextafter(-1.0f, 0.0f), 5.0f)}));
+  // Errors: integers, and a gradient.
+  EXPECT_THROW_WITH(nextafter(tensor({1, 2}, kInt64), tensor({3, 4}, kInt64)), TypeError,
+                    "nextafter: expected floating-point operands, got int64");
+  EXPECT_THROW_WITH(nextafter_(tensor({1, 2}, kInt32), 1), TypeError, "nextafter: expected floating-point operands");
+  Tensor leaf = tensor({1.0, 2.0}, kFloat64).requires_grad_(true);
+  EXPECT_THROW_WITH(nextafter(leaf, 0.0).sum().backward(), Error,
+                    "nextafter: the derivative with respect to 'self' is not implemented");
+  // copysign: the sign bit of NaN and of -0, integers to float, and the gradient sign(x) sign(result).
+  const std::vector<double> cs =
+      vals(copysign(tensor({1.0, -2.0, 3.0, 0.0, nan}), tensor({-0.0, 0.0, -nan, -1.0, -1.0})));
+  EXPECT_EQ(cs[0], -1.0);
+  EXPECT_EQ(cs[1], 2.0);
+  EXPECT_EQ(cs[2], -3.0);
+  EXPECT_TRUE(cs[3] == 0.0 && std::signbit(cs[3]));
+  EXPECT_TRUE(std::isnan(cs[4]) && std::signbit(cs[4]));
+  EXPECT_EQ(copysign(tensor({1, -2}, kInt64), -1).dtype(), kFloat32);
+  EXPECT_EQ(vals(copysign(tensor({1, -2}, kInt64), -1)), (std::vector<double>{-1, -2}));
+  Tensor cx = tensor({1.5, -2.0, 0.0}, kFloat64).requires_grad_(true);
+  Tensor cy = tensor({-1.0, -1.0, -1.0}, kFloat64).requires_grad_(true);
+  copysign(cx, cy).sum().backward();
+  EXPECT_EQ(vals(cx.grad()), (std::vector<double>{-1, 1, 0}));
+  EXPECT_EQ(vals(cy.grad()), (std::vector<double>{0, 0, 0}));
+  for (DType dt : {kFloat16, kBFloat16}) {
+    EXPECT_EQ(vals(copysign(tensor({1.5, -2.0}, dt), tensor({-1.0, 1.0}, dt))), (std::vector<double>{-1.5, 2.0}));
   }
 }
 
@@ -1229,7 +1327,7 @@ TEST(Pointwise, FusedTernaryOps) {
   EXPECT_EQ(hypot(tensor({3, 5}), tensor({4.0f, 12.0f})).dtype(), kFloat32);
   EXPECT_EQ(vals(hypot(tensor({3, 5}), tensor({4.0f, 12.0f}))), (std::vector<double>{5, 13}));
   EXPECT_EQ(vals(hypot(tensor({3.0f}, kFloat16), tensor({4.0f}, kFloat16))), (std::vector<double>{5}));
-  EXPECT_THROW_WITH(hypot(tensor({3}), tensor({4})), TypeError, "hypot: expected a floating-point operand");
+  EXPECT_THROW_WITH(hypot(tensor({3}), tensor({4})), TypeError, "hypot: expected floating-point operands, got int64");
   Tensor odd = tensor({NAN, INFINITY, -INFINITY, 1.5f});
   const double fmax = std::numeric_limits<float>::max();
   EXPECT_EQ(vals(odd.nan_to_num()), (std::vector<double>{0, fmax, -fmax, 1.5}));

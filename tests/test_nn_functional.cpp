@@ -331,7 +331,35 @@ TEST(Functional, HuberAndSmoothL1ReducedMatchTheirElementwiseForm) {
       }
   EXPECT_TRUE(std::isnan(F::huber_loss(zeros({0}), zeros({0})).item<double>()));
   EXPECT_EQ(F::smooth_l1_loss(zeros({0}), zeros({0}), F::Reduction::Sum).item<double>(), 0.0);
-  // Elementwise and in float16, the composed form: the same values.
+  // Elementwise (the fused Huber kernel of the difference): values and gradients, to the second
+  // order, and in float16.
+  for (DType dt : {kFloat64, kFloat32}) {
+    SCOPED_TRACE(name(dt));
+    for (double delta : {0.5, 2.5}) {
+      const Tensor d = (a - b).to(dt).to(kFloat64), ad = abs(d);
+      const Tensor huber = where(ad < delta, d * d * 0.5, (ad - delta * 0.5) * delta);
+      const Tensor slope = clamp(d, -delta, delta);
+      const double tol = dt == kFloat64 ? 1e-12 : 1e-5;
+      const Tensor w = rnd(gen, {6, 5}, false).to(dt);
+      Tensor p = a.to(dt).detach().requires_grad_(true), q = b.to(dt).detach().requires_grad_(true);
+      Tensor l = F::huber_loss(p, q, F::Reduction::None, delta);
+      EXPECT_TRUE(close(l.to(kFloat64), huber, tol, tol));
+      (l * w).sum().backward();
+      EXPECT_TRUE(close(p.grad().to(kFloat64), slope * w.to(kFloat64), tol, tol));
+      EXPECT_TRUE(close(q.grad().to(kFloat64), -slope * w.to(kFloat64), tol, tol));
+      p = a.to(dt).detach().requires_grad_(true);
+      l = F::smooth_l1_loss(p, b.to(dt), F::Reduction::None, delta);
+      EXPECT_TRUE(close(l.to(kFloat64), huber / delta, tol, tol));
+      (l * w).sum().backward();
+      EXPECT_TRUE(close(p.grad().to(kFloat64), slope * w.to(kFloat64) / delta, tol, tol));
+      if (dt == kFloat64 && delta != 0.5) {  // the second derivative steps at the edge
+        auto fn = [delta](const tensor_list& in) { return F::smooth_l1_loss(in[0], in[1], F::Reduction::None, delta); };
+        const tensor_list in{a.detach().requires_grad_(true), b.detach().requires_grad_(true)};
+        EXPECT_TRUE(autograd::gradcheck(fn, in));
+        EXPECT_TRUE(autograd::gradgradcheck(fn, in));
+      }
+    }
+  }
   const Tensor h = F::huber_loss(a.to(kFloat16), b.to(kFloat16), F::Reduction::None, 1.0);
   EXPECT_EQ(h.dtype(), kFloat16);
   EXPECT_TRUE(close(h.to(kFloat64),
@@ -455,6 +483,47 @@ TEST(Functional, ComposedActivations) {
     EXPECT_TRUE(std::isnan(got[7]));
     s.sum().backward();
     EXPECT_EQ(vals(e.grad()), std::vector<double>({0, 0, 0, 1, 1, 1, 1, 1}));
+  }
+  {  // hardshrink, softshrink and threshold on their fused kernels: edges, infinities and NaN (which
+     // passes through, as in PyTorch) on runs of whole vectors and a tail, in each floating dtype
+    const double inf = INFINITY, nan = NAN;
+    std::vector<double> v;
+    for (int i = 0; i < 4; ++i) v.insert(v.end(), {-0.5, 0.5, 0.25, 0.75, -0.75, inf, -inf, nan, -0.0, 1.0});
+    for (DType dt : {kFloat64, kFloat32, kBFloat16, kFloat16}) {
+      SCOPED_TRACE(name(dt));
+      const auto check = [&](const char* what, const std::function<Tensor(const Tensor&)>& f,
+                             const std::function<double(double)>& value, const std::function<double(double)>& slope) {
+        SCOPED_TRACE(what);
+        Tensor e = tensor(v, kFloat64).to(dt).requires_grad_(true);
+        Tensor y = f(e);
+        EXPECT_EQ(y.dtype(), dt);
+        const std::vector<double> got = vals(y);
+        for (size_t i = 0; i < v.size(); ++i) {
+          const double want = value(v[i]);
+          if (std::isnan(want)) {
+            EXPECT_TRUE(std::isnan(got[i])) << i;
+          } else {
+            EXPECT_EQ(got[i], want) << i;
+            EXPECT_EQ(std::signbit(got[i]), std::signbit(want)) << i;
+          }
+        }
+        y.sum().backward();
+        const std::vector<double> g = vals(e.grad());
+        for (size_t i = 0; i < v.size(); ++i) EXPECT_EQ(g[i], slope(v[i])) << i;
+      };
+      const auto outside = [](double x) { return x >= -0.5 && x <= 0.5 ? 0.0 : 1.0; };
+      check(
+          "hardshrink", [](const Tensor& t) { return F::hardshrink(t); },
+          [](double x) { return x >= -0.5 && x <= 0.5 ? 0.0 : x; }, outside);
+      check(
+          "softshrink", [](const Tensor& t) { return F::softshrink(t, 0.5); },
+          [](double x) { return x > 0.5 ? x - 0.5 : (x < -0.5 ? x + 0.5 : x * 0.0); }, outside);
+      check(
+          "threshold", [](const Tensor& t) { return F::threshold(t, 0.25, -3.0); },
+          [](double x) { return x <= 0.25 ? -3.0 : x; }, [](double x) { return x <= 0.25 ? 0.0 : 1.0; });
+    }
+    // Integer tensors take a select.
+    EXPECT_EQ(vals(F::threshold(tensor({1, 5, -2}, kInt64), 1.0, 9.0)), std::vector<double>({9, 5, 9}));
   }
   EXPECT_TRUE(close(F::softmin(x, 0), softmax(-x, 0)));
   Tensor g = tensor({{1.0, 2.0, 0.0, -1.0}}, kFloat64);

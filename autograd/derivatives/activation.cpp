@@ -48,6 +48,13 @@ Tensor differentiable_grad(ActivationOp op, const kernels::ActivationParams& p, 
     }
     case ActivationOp::NanToNum:
       return where(isfinite(x), grad, 0.0);
+    case ActivationOp::Hardshrink:
+    case ActivationOp::Softshrink:
+      return where(logical_and(ge(x, -p.alpha), le(x, p.alpha)), 0.0, grad);
+    case ActivationOp::Threshold:
+      return where(le(x, p.threshold), 0.0, grad);
+    case ActivationOp::Huber:  // -beta below the band, beta above it, scale x inside
+      return grad * where(lt(x, -p.alpha), -p.beta, where(gt(x, p.alpha), p.beta, x * p.scale));
   }
   TG_FAIL("activation backward: unknown op {}", static_cast<int>(op));
 }
@@ -66,6 +73,14 @@ const char* node_name(ActivationOp op) {
     case ActivationOp::Mish: return "MishBackward";
     case ActivationOp::NanToNum:
       return "NanToNumBackward";
+    case ActivationOp::Hardshrink:
+      return "HardshrinkBackward";
+    case ActivationOp::Softshrink:
+      return "SoftshrinkBackward";
+    case ActivationOp::Threshold:
+      return "ThresholdBackward";
+    case ActivationOp::Huber:
+      return "HuberBackward";
   }
   return "ActivationBackward";
 }

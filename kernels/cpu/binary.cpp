@@ -283,7 +283,13 @@ void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& a
   auto* o = static_cast<T*>(out);
   const auto* x = static_cast<const T*>(a);
   const auto* y = static_cast<const T*>(b);
-  if constexpr (is_reduced_float_v<T>) {
+  if constexpr (std::is_same_v<Fn, NextafterFn> && is_reduced_float_v<T>) {
+    constexpr uint16_t kInf = std::is_same_v<T, Half> ? 0x7c00 : 0x7f80;
+    binary_loop(L, o, x, y, [](T p, T q) { return T::from_bits(nextafter_bits<uint16_t>(p.bits, q.bits, kInf)); });
+  } else if constexpr (std::is_same_v<Fn, CopysignFn> && is_reduced_float_v<T>) {  // on the bits: no conversions
+    binary_loop(L, o, x, y,
+                [](T p, T q) { return T::from_bits(static_cast<uint16_t>((p.bits & 0x7fffu) | (q.bits & 0x8000u))); });
+  } else if constexpr (is_reduced_float_v<T>) {
     run_reduced<T, Fn>(L, o, x, y, alpha.to<float>());
 #ifdef TG_VECTOR_ACTIVATIONS
   } else if constexpr ((std::is_same_v<Fn, PowFn> || std::is_same_v<Fn, Atan2Fn>)&&kFloatOrDouble) {

@@ -29,12 +29,29 @@ struct Apply {
   }
 };
 
+// nextafter of the 16-bit floats steps their own bits: computed in float, the next float would
+// round back to a.
+template <class T>
+struct NextafterBits16 {
+  __device__ T operator()(T a, T b) const {
+    if constexpr (std::is_same_v<T, half>) {
+      return __ushort_as_half(nextafter_bits<unsigned short>(__half_as_ushort(a), __half_as_ushort(b), 0x7c00));
+    } else {
+      return __ushort_as_bfloat16(
+          nextafter_bits<unsigned short>(__bfloat16_as_ushort(a), __bfloat16_as_ushort(b), 0x7f80));
+    }
+  }
+};
+template <class T, class Fn>
+using ApplyFor =
+    std::conditional_t<std::is_same_v<Fn, NextafterFn> && is_reduced_float_v<T>, NextafterBits16<T>, Apply<T, Fn>>;
+
 template <class T, class Fn>
 struct Strided {
   T* out;
   const T* a;
   const T* b;
-  Apply<T, Fn> f;
+  ApplyFor<T, Fn> f;
   __device__ void operator()(const int64_t* off) const { out[off[0]] = f(a[off[1]], b[off[2]]); }
 };
 
@@ -44,14 +61,16 @@ void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& a
   auto* o = static_cast<T*>(out);
   const auto* x = static_cast<const T*>(a);
   const auto* y = static_cast<const T*>(b);
-  const Apply<T, Fn> f{scalar_as<acc_t<T>>(alpha)};
+  using F = ApplyFor<T, Fn>;
+  F f{};
+  if constexpr (std::is_same_v<F, Apply<T, Fn>>) f.alpha = scalar_as<acc_t<T>>(alpha);
   const bool flat = L.ndim == 1 && L.strides[0][0] == 1 && L.strides[1][0] == 1;
   if (flat && (L.strides[2][0] == 0 || L.strides[2][0] == 1) && aligned16(o) && aligned16(x) && aligned16(y)) {
     const unsigned grid = grid_for_vector(L.numel, Vec16<T>::kSize);
     if (L.strides[2][0] == 1)
-      vector_kernel<T, Apply<T, Fn>, true, false><<<grid, kBlock, 0, current_stream()>>>(L.numel, o, x, y, f);
+      vector_kernel<T, F, true, false><<<grid, kBlock, 0, current_stream()>>>(L.numel, o, x, y, f);
     else
-      vector_kernel<T, Apply<T, Fn>, true, true><<<grid, kBlock, 0, current_stream()>>>(L.numel, o, x, y, f);
+      vector_kernel<T, F, true, true><<<grid, kBlock, 0, current_stream()>>>(L.numel, o, x, y, f);
     TG_CUDA_CHECK(cudaGetLastError(), "binary");
   } else {
     launch_strided<3>(L, Strided<T, Fn>{o, x, y, f}, "binary");

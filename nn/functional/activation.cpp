@@ -1,5 +1,6 @@
-// Activations composed of tensor ops: their gradients (and higher ones) come from the ops'
-// (prelu with one slope on the CPU has its own backward).
+// Activations composed of tensor ops, whose gradients (and higher ones) come from the ops', and
+// the shrinkage ones and threshold on the fused activation kernels (prelu with one slope on the
+// CPU has its own backward).
 #include "tapegrad/nn/functional/activation.h"
 
 #include "autograd/derivatives/derivatives.h"
@@ -35,22 +36,23 @@ Tensor tanhshrink(const Tensor& input, SourceLoc loc) {
 Tensor hardshrink(const Tensor& input, double lambd, SourceLoc loc) {
   detail::ApiScope scope("hardshrink", loc);
   ops::check_floating("hardshrink", input);
-  return where(gt(abs(input), lambd), input, 0.0);
+  return ops::fused_activation(kernels::ActivationOp::Hardshrink, "hardshrink", input, {.alpha = lambd});
 }
 
 Tensor softshrink(const Tensor& input, double lambd, SourceLoc loc) {
   detail::ApiScope scope("softshrink", loc);
   ops::check_floating("softshrink", input);
   TG_CHECK_VALUE(lambd >= 0, "softshrink: lambd must be non-negative, got {}", lambd);
-  // Two passes where the nested selects made five; clamp's gradient (1 on the band's closed
-  // interval, 0 for NaN) gives PyTorch's: 0 on [-lambd, lambd], 1 elsewhere and for NaN.
-  return input - clamp(input, -lambd, lambd);
+  return ops::fused_activation(kernels::ActivationOp::Softshrink, "softshrink", input, {.alpha = lambd});
 }
 
+// Integer tensors (PyTorch takes them too) have no kernel of their own: a select.
 Tensor threshold(const Tensor& input, double threshold, double value, SourceLoc loc) {
   detail::ApiScope scope("threshold", loc);
   ops::check_defined("threshold", input, "input");
-  return where(gt(input, threshold), input, value);
+  if (!input.is_floating_point()) return where(gt(input, threshold), input, value);
+  return ops::fused_activation(kernels::ActivationOp::Threshold, "threshold", input,
+                               {.alpha = value, .threshold = threshold});
 }
 
 Tensor glu(const Tensor& input, int64_t dim, SourceLoc loc) {

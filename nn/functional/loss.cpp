@@ -6,6 +6,7 @@
 
 #include <functional>
 
+#include "autograd/derivatives/derivatives.h"
 #include "autograd/record.h"
 #include "kernels/kernels.h"
 #include "nn/functional/loss_reduction.h"
@@ -123,49 +124,48 @@ Tensor cross_entropy_fused(const Tensor& input, const Tensor& target, const Cros
 }
 
 // The backward of a loss of d = x - y reduced to a (scaled) sum, whose gradient with respect to x
-// is scale * slope(d) per element (mse: 2 d; Huber: clamp(d)): one scaled copy of the saved
-// slope, or under create_graph slope_of(x - y) in tensor ops, so that higher derivatives stay
-// exact. y's gradient is minus x's.
+// is the scaled incoming gradient times slope(d) per element (mse: 2 d; Huber: clamp(d)):
+// `grad_of(d, scaled gradient)`, one pass over the saved d, or under create_graph over x - y
+// recomputed on the tape, so that higher derivatives stay exact. y's gradient is minus x's.
+using DifferenceGrad = std::function<Tensor(const Tensor& diff, const Tensor& scaled_grad)>;
 void set_difference_loss_history(const char* name, const Tensor& loss, const Tensor& x, const Tensor& y,
-                                 const Tensor& slope, double scale, std::function<Tensor(const Tensor&)> slope_of) {
+                                 const Tensor& diff, double scale, DifferenceGrad grad_of) {
   if (!autograd::needs_grad(x, y)) return;
   auto node = autograd::make_node(
-      name, {&x, &y}, [scale, slope_of](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
-        const Tensor gs = gr[0] * scale;
-        const Tensor gx = (GradMode::is_enabled() ? slope_of(nd.saved(0) - nd.saved(1)) : nd.saved(2)) * gs;
+      name, {&x, &y}, [scale, grad_of](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+        const Tensor gx = grad_of(GradMode::is_enabled() ? nd.saved(0) - nd.saved(1) : nd.saved(2), gr[0] * scale);
         return {gx, nd.needs_input_grad(1) ? -gx : Tensor()};
       });
   node->save(x);
   node->save(y);
-  node->save(slope);
+  node->save(diff);
   autograd::set_history(loss, node);
 }
 
-// Huber loss (and smooth L1, Huber / beta) reduced to a mean or a sum. With d = x - y,
-// c = clamp(d, -delta, delta) and e = d - c, an element's loss is c * (d - c / 2) (the form the
-// other reductions compose), that is c^2 / 2 + delta * |e|, and its gradient is c. So the loss is
-// two norms of non-negative terms (accumulated as sums are: no cancellation), and the backward
-// one scaled copy of the saved c: 5 passes forward and 1 backward where the composed form made 9
-// and 8.
+// Huber loss (and smooth L1, Huber / beta) of same-dtype float32 / float64 operands reduced to a
+// mean or a sum: d = x - y, the fused Huber kernel of d and its sum (3 passes, where clamping d
+// and two norms made 5 and the composed form 9), and d saved, whose backward is one pass of the
+// kernel's derivative. The terms summed are non-negative, accumulated as sums are: no
+// cancellation.
 bool clamped_loss_applies(const Tensor& x, const Tensor& y, Reduction reduction) {
   return (reduction == Reduction::Mean || reduction == Reduction::Sum) && x.dtype() == y.dtype() &&
          (x.dtype() == kFloat32 || x.dtype() == kFloat64);
 }
 
-Tensor clamped_loss(const char* backward_name, const Tensor& x, const Tensor& y, Reduction reduction, double delta,
-                    double divisor) {
-  double scale = 1.0 / divisor;
-  if (reduction == Reduction::Mean) scale /= static_cast<double>(x.numel());  // no elements: 0 * inf, NaN
-  Tensor c, loss;
+Tensor clamped_loss(const char* name, const char* backward_name, const Tensor& x, const Tensor& y, Reduction reduction,
+                    const kernels::ActivationParams& huber) {
+  const double scale =
+      reduction == Reduction::Mean ? 1.0 / static_cast<double>(x.numel()) : 1.0;  // no elements: 0 * inf, NaN
+  Tensor d, loss;
   {
     NoGradGuard no_grad;
-    const Tensor d = x - y;
-    c = clamp(d, -delta, delta);
-    const Tensor inside = norm(c);
-    loss = (inside * inside * 0.5 + norm(d - c, 1) * delta) * scale;
+    d = x - y;
+    loss = ops::fused_activation(kernels::ActivationOp::Huber, name, d, huber).sum() * scale;
   }
-  set_difference_loss_history(backward_name, loss, x, y, c, scale,
-                              [delta](const Tensor& d) { return clamp(d, -delta, delta); });
+  // The incoming gradient read at stride 0 by the backward kernel (tensor ops under create_graph).
+  set_difference_loss_history(backward_name, loss, x, y, d, scale, [huber](const Tensor& diff, const Tensor& gs) {
+    return autograd::derivatives::activation_grad(kernels::ActivationOp::Huber, huber, gs.expand(diff.sizes()), diff);
+  });
   return loss;
 }
 
@@ -187,7 +187,8 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, 
     if (reduction == Reduction::Mean) loss = loss / static_cast<double>(x.numel());  // 0 / 0: NaN for no elements
   }
   const double scale = reduction == Reduction::Mean ? 2.0 / static_cast<double>(x.numel()) : 2.0;
-  set_difference_loss_history("MseLossBackward", loss, x, y, d, scale, [](const Tensor& diff) { return diff; });
+  set_difference_loss_history("MseLossBackward", loss, x, y, d, scale,
+                              [](const Tensor& diff, const Tensor& gs) { return diff * gs; });
   return loss;
 }
 
@@ -204,9 +205,10 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
   const Tensor &x = input, &y = target;
   TG_CHECK_VALUE(beta >= 0, "smooth_l1_loss: beta must be non-negative, got {}", beta);
   if (beta == 0) return reduce_loss(abs(x - y), reduction);
-  if (clamped_loss_applies(x, y, reduction)) return clamped_loss("SmoothL1LossBackward", x, y, reduction, beta, beta);
-  const Tensor d = x - y, c = clamp(d, -beta, beta);
-  return reduce_loss(c * sub(d, c, 0.5) / beta, reduction);
+  const kernels::ActivationParams huber{.alpha = beta, .beta = 1, .scale = 1 / beta};
+  if (clamped_loss_applies(x, y, reduction))
+    return clamped_loss("smooth_l1_loss", "SmoothL1LossBackward", x, y, reduction, huber);
+  return reduce_loss(ops::fused_activation(kernels::ActivationOp::Huber, "smooth_l1_loss", x - y, huber), reduction);
 }
 
 // Huber is smooth L1 with beta = delta, scaled by delta.
@@ -214,10 +216,11 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
   detail::ApiScope scope("huber_loss", loc);
   check_pointwise("huber_loss", input, target);
   TG_CHECK_VALUE(delta > 0, "huber_loss: delta must be positive, got {}", delta);
+  const kernels::ActivationParams huber{.alpha = delta, .beta = delta, .scale = 1};
   if (clamped_loss_applies(input, target, reduction))
-    return clamped_loss("HuberLossBackward", input, target, reduction, delta, 1.0);
-  const Tensor d = input - target, c = clamp(d, -delta, delta);
-  return reduce_loss(c * sub(d, c, 0.5), reduction);
+    return clamped_loss("huber_loss", "HuberLossBackward", input, target, reduction, huber);
+  return reduce_loss(ops::fused_activation(kernels::ActivationOp::Huber, "huber_loss", input - target, huber),
+                     reduction);
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BCELossOptions& options, SourceLoc loc) {

@@ -1,5 +1,5 @@
 // The composed ops of tg as PyTorch names them, functions and (where PyTorch has them) Tensor
-// methods: pointwise functions (xlogy, logit, copysign, ...), the arrangement ops (tensor_split,
+// methods: pointwise functions (xlogy, logit, heaviside, ...), the arrangement ops (tensor_split,
 // the NumPy stacks, rot90, diag_embed, kron, ...) and statistics (cov, histc, isin, trapezoid,
 // cdist, ...).
 #include "bindings.h"
@@ -61,13 +61,10 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
   m.def("xlog1py", [](const tg::Tensor& t, const tg::Tensor& other) {
     return nogil([&] { return tg::xlog1py(t, other); });
   }, py::arg("input"), py::arg("other"));
-  def_op(m, cls, "logit", [](const tg::Tensor& t, std::optional<double> eps) {
-    return nogil([&] { return tg::logit(t, eps); });
-  }, py::arg("eps") = py::none());
-  def_op(m, cls, "copysign", [](const tg::Tensor& t, py::handle other) {
-    if (is_number(other)) return nogil([&, s = to_scalar(other)] { return tg::copysign(t, s); });
-    return nogil([&, o = tensor_or_number(other, t)] { return tg::copysign(t, o); });
-  }, py::arg("other"));
+  def_op(
+      m, cls, "logit",
+      [](const tg::Tensor& t, std::optional<double> eps) { return nogil([&] { return tg::logit(t, eps); }); },
+      py::arg("eps") = py::none());
   def_op(m, cls, "heaviside", [](const tg::Tensor& t, const tg::Tensor& values) {
     return nogil([&] { return tg::heaviside(t, values); });
   }, py::arg("values"));
@@ -103,13 +100,6 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
   def_inplace<std::optional<double>>(
       cls, "logit_", [](const tg::Tensor& t, std::optional<double> eps) { nogil([&] { tg::logit_(t, eps); }); },
       py::arg("eps") = py::none());
-  def_inplace<py::handle>(
-      cls, "copysign_",
-      [](const tg::Tensor& t, py::handle other) {
-        if (is_number(other)) return nogil([&, s = to_scalar(other)] { tg::copysign_(t, s); });
-        nogil([&, o = tensor_or_number(other, t)] { tg::copysign_(t, o); });
-      },
-      py::arg("other"));
   def_inplace<const tg::Tensor&>(
       cls, "heaviside_",
       [](const tg::Tensor& t, const tg::Tensor& values) { nogil([&] { tg::heaviside_(t, values); }); },

@@ -185,10 +185,6 @@ void bind_math(py::module_& m, TensorClass& cls) {
       m, cls, "logaddexp2",
       [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return tg::logaddexp2(a, b); }); },
       py::arg("other"));
-  def_op(m, cls, "hypot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.hypot(b); }); },
-         py::arg("other"));
-  def_inplace<const tg::Tensor&>(
-      cls, "hypot_", [](const tg::Tensor& a, const tg::Tensor& b) { nogil([&] { a.hypot_(b); }); }, py::arg("other"));
   def_op(m, cls, "nan_to_num", [](const tg::Tensor& t, double nan, std::optional<double> posinf,
                                   std::optional<double> neginf) {
     return nogil([&] { return t.nan_to_num(nan, posinf, neginf); });

@@ -1596,6 +1596,39 @@ def test_transformer_decoder_stacks_and_transformer_match_torch():
     check_param_grads(gt, tt)
 
 
+def test_nextafter_copysign_and_shrinkage_special_values_match_torch():
+    inf, nan = float("inf"), float("nan")
+    a = [1.0, 1.0, 0.0, -0.0, 2.0, 65504.0, -65504.0, inf, nan, 3.0, -1.5, 0.5]
+    b = [2.0, 0.0, -1.0, 1.0, 2.0, inf, 0.0, 0.0, 1.0, -3.0, -inf, nan]
+    for tdt, pdt in ((tg.float64, torch.float64), (tg.float32, torch.float32), (tg.float16, torch.float16),
+                     (tg.bfloat16, torch.bfloat16)):
+        x, y = tg.tensor(a, dtype=tdt), tg.tensor(b, dtype=tdt)
+        px, py = torch.tensor(a, dtype=pdt), torch.tensor(b, dtype=pdt)
+        for tg_fn, torch_fn in ((tg.nextafter, torch.nextafter), (tg.copysign, torch.copysign),
+                                (lambda u, v: u.nextafter(v), lambda u, v: u.nextafter(v))):
+            if pdt == torch.float16 and torch_fn is torch.nextafter:
+                continue  # PyTorch's CPU nextafter has no float16 kernel; the bits are checked in C++
+            got, want = tg_fn(x, y), torch_fn(px, py)
+            assert got.dtype == tdt
+            np.testing.assert_array_equal(np.array(got.float().tolist()), want.float().numpy())
+            np.testing.assert_array_equal(np.signbit(got.float().tolist()), np.signbit(want.float().numpy()))
+        for fn, kw in (("hardshrink", {"lambd": 0.5}), ("softshrink", {"lambd": 0.5}),
+                       ("threshold", {"threshold": 1.0, "value": -2.0})):
+            got, want = getattr(tg.nn.functional, fn)(x, **kw), getattr(torch.nn.functional, fn)(px, **kw)
+            np.testing.assert_array_equal(np.array(got.float().tolist()), want.float().numpy())
+    with pytest.raises(TypeError, match="nextafter: expected floating-point operands"):
+        tg.nextafter(tg.tensor([1, 2]), tg.tensor([3, 4]))
+    t = tg.tensor([1.0, -2.0], dtype=tg.float64)
+    t.copysign_(-1.0)
+    assert t.tolist() == [-1.0, -2.0]
+    d = np.random.randn(7, 9) * 2
+    for reduction in ("none", "sum"):
+        check_fn(lambda u, v: tg.nn.functional.huber_loss(u, v, reduction=reduction, delta=0.7),
+                 lambda u, v: torch.nn.functional.huber_loss(u, v, reduction=reduction, delta=0.7), d, d * 0.3)
+        check_fn(lambda u, v: tg.nn.functional.smooth_l1_loss(u, v, reduction=reduction, beta=1.3),
+                 lambda u, v: torch.nn.functional.smooth_l1_loss(u, v, reduction=reduction, beta=1.3), d, d * 0.3)
+
+
 def test_composed_pointwise_functions_match_torch():
     a, b = np.random.randn(3, 4), np.random.rand(3, 4) + 0.1
     for name in ("xlogy", "float_power"):

@@ -80,6 +80,10 @@ ActivationParams hardtanh_params(double min_val, double max_val, const char* nam
 }
 }  // namespace
 
+Tensor ops::fused_activation(ActivationOp op, const char* name, const Tensor& self, const ActivationParams& p) {
+  return activation(op, name, self, p);
+}
+
 Tensor leaky_relu(const Tensor& self, double negative_slope, SourceLoc loc) {
   detail::ApiScope scope("leaky_relu", loc);
   return activation(ActivationOp::LeakyRelu, "leaky_relu", self, {.alpha = negative_slope});

@@ -73,4 +73,9 @@ kernels::DimGeometry dim_geometry(const Shape& sizes, int d, int64_t out_size);
 // Bumps the version of a tensor modified in place.
 inline void bump_version(const Tensor& t) { t.storage()->bump_version(); }
 
+// A fused activation (kernels::ActivationOp) of a floating-point tensor, recorded for autograd:
+// for the nn functions and losses on those kernels that have no tg:: function of their own.
+Tensor fused_activation(kernels::ActivationOp op, const char* name, const Tensor& self,
+                        const kernels::ActivationParams& p);
+
 }  // namespace tg::ops

@@ -1,5 +1,5 @@
 // clamp, where, the fused ternary ops (addcmul, addcdiv, lerp), and the pointwise ops composed of
-// others (logaddexp, hypot).
+// others (logaddexp).
 #include <limits>
 
 #include "autograd/derivatives/derivatives.h"
@@ -305,7 +305,7 @@ const Tensor& lerp_(const Tensor& self, const Tensor& end, const Tensor& weight,
                      [&](const Tensor& s) { return lerp(s, end, weight); });
 }
 
-// ---- logaddexp, hypot -------------------------------------------------------------------
+// ---- logaddexp -------------------------------------------------------------------
 
 Tensor logaddexp(const Tensor& self, const Tensor& other, SourceLoc loc) {
   detail::ApiScope scope("logaddexp", loc);
@@ -315,22 +315,6 @@ Tensor logaddexp(const Tensor& self, const Tensor& other, SourceLoc loc) {
   Tensor m = maximum(self, other);
   Tensor d = abs(self - other);
   return where(logical_and(isinf(self), eq(self, other)), m, m + log1p(exp(-d)));
-}
-
-Tensor hypot(const Tensor& self, const Tensor& other, SourceLoc loc) {
-  detail::ApiScope scope("hypot", loc);
-  ops::check_defined("hypot", self, "self");
-  ops::check_defined("hypot", other, "other");
-  const DType dt = ops::result_type(self, other);
-  TG_CHECK_TYPE(is_floating_point(dt), "hypot: expected a floating-point operand, got {} and {}", self.dtype(),
-                other.dtype());
-  // m sqrt(1 + (n / m)^2) of the larger and smaller magnitudes: no overflow where the squares
-  // would overflow (1e200 in float64), and an infinite side wins over a NaN one (IEEE hypot).
-  const Tensor a = abs(self.to(dt)), b = abs(other.to(dt));
-  const Tensor m = maximum(a, b), n = minimum(a, b);
-  const Tensor r = n / where(eq(m, 0), 1.0, m);
-  const Tensor h = m * sqrt(r * r + 1.0);
-  return where(logical_or(isinf(a), isinf(b)), std::numeric_limits<double>::infinity(), h);
 }
 
 }  // namespace tg

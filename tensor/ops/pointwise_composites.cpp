@@ -1,4 +1,4 @@
-// Pointwise functions composed of the table ops and where: xlogy, xlog1py, logit, copysign,
+// Pointwise functions composed of the table ops and where: xlogy, xlog1py, logit,
 // heaviside, sinc, deg2rad, rad2deg, frac, float_power, signbit, ldexp, frexp, logaddexp2,
 // isposinf, isneginf, positive, sgn. Their gradients come from
 // those ops (with the masked branch's input made safe, so that where's zero gradient is not
@@ -71,18 +71,6 @@ Tensor logit(const Tensor& self, std::optional<double> eps, SourceLoc loc) {
   Tensor p = ops::as_floating(self);
   if (eps) p = clamp(p, *eps, 1.0 - *eps);
   return log(p / (1.0 - p));
-}
-
-Tensor copysign(const Tensor& self, const Tensor& other, SourceLoc loc) {
-  detail::ApiScope scope("copysign", loc);
-  auto [x, y] = float_pair("copysign", self, other);
-  return where(signbit(y), -abs(x), abs(x));
-}
-
-Tensor copysign(const Tensor& self, const Scalar& other, SourceLoc loc) {
-  detail::ApiScope scope("copysign", loc);
-  ops::check_defined("copysign", self, "input");
-  return copysign(self, number_like(other, self));
 }
 
 Tensor heaviside(const Tensor& self, const Tensor& values, SourceLoc loc) {

@@ -138,7 +138,6 @@ const Tensor& addcdiv_(const Tensor& self, const Tensor& tensor1, const Tensor& 
 // sqrt(self^2 + other^2).
 Tensor logaddexp(const Tensor& self, const Tensor& other, TG_CALLER);
 Tensor logaddexp2(const Tensor& self, const Tensor& other, TG_CALLER);
-Tensor hypot(const Tensor& self, const Tensor& other, TG_CALLER);
 // NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest and
 // lowest finite values).
 Tensor nan_to_num(const Tensor& self, double nan = 0.0, std::optional<double> posinf = std::nullopt,
@@ -153,8 +152,6 @@ Tensor xlogy(const Tensor& self, const Scalar& other, TG_CALLER);
 Tensor xlogy(const Scalar& self, const Tensor& other, TG_CALLER);
 Tensor xlog1py(const Tensor& self, const Tensor& other, TG_CALLER);
 Tensor logit(const Tensor& self, std::optional<double> eps = std::nullopt, TG_CALLER);
-Tensor copysign(const Tensor& self, const Tensor& other, TG_CALLER);
-Tensor copysign(const Tensor& self, const Scalar& other, TG_CALLER);
 Tensor heaviside(const Tensor& self, const Tensor& values, TG_CALLER);
 Tensor sinc(const Tensor& self, TG_CALLER);
 Tensor deg2rad(const Tensor& self, TG_CALLER);
@@ -164,13 +161,11 @@ Tensor float_power(const Tensor& self, const Tensor& exponent, TG_CALLER);
 Tensor float_power(const Tensor& self, const Scalar& exponent, TG_CALLER);
 Tensor signbit(const Tensor& self, TG_CALLER);
 Tensor ldexp(const Tensor& self, const Tensor& other, TG_CALLER);
-// The in-place forms of the composed functions above and of hypot, nan_to_num, sgn and square
+// The in-place forms of the composed functions above and of nan_to_num, sgn and square
 // (float_power_ needs a float64 self, as in PyTorch).
 const Tensor& xlogy_(const Tensor& self, const Tensor& other, TG_CALLER);
 const Tensor& xlogy_(const Tensor& self, const Scalar& other, TG_CALLER);
 const Tensor& logit_(const Tensor& self, std::optional<double> eps = std::nullopt, TG_CALLER);
-const Tensor& copysign_(const Tensor& self, const Tensor& other, TG_CALLER);
-const Tensor& copysign_(const Tensor& self, const Scalar& other, TG_CALLER);
 const Tensor& heaviside_(const Tensor& self, const Tensor& values, TG_CALLER);
 const Tensor& sinc_(const Tensor& self, TG_CALLER);
 const Tensor& deg2rad_(const Tensor& self, TG_CALLER);
@@ -179,7 +174,6 @@ const Tensor& frac_(const Tensor& self, TG_CALLER);
 const Tensor& float_power_(const Tensor& self, const Tensor& exponent, TG_CALLER);
 const Tensor& float_power_(const Tensor& self, const Scalar& exponent, TG_CALLER);
 const Tensor& ldexp_(const Tensor& self, const Tensor& other, TG_CALLER);
-const Tensor& hypot_(const Tensor& self, const Tensor& other, TG_CALLER);
 const Tensor& nan_to_num_(const Tensor& self, double nan = 0.0, std::optional<double> posinf = std::nullopt,
                           std::optional<double> neginf = std::nullopt, TG_CALLER);
 const Tensor& sgn_(const Tensor& self, TG_CALLER);
