@@ -23,10 +23,13 @@ constexpr size_t kAlignedFrom = 4096;  // larger blocks are 64-byte aligned for 
 // exact size, since training loops ask for the same sizes over and over. When full, the blocks
 // freed longest ago go first: after a phase with other sizes (a big layer, an evaluation), the
 // sizes in use now stay cached, where evicting in hash order could drop them and leave every
-// later allocation faulting its pages in again.
+// later allocation faulting its pages in again. From 16 KiB: glibc's malloc returns freed memory
+// at the top of its heap to the OS once it passes 128 KiB, so three live 64 KiB results (a
+// 128 x 128 float matrix) freed and allocated again per iteration could fault 48 pages in each
+// time, and matrix_exp ran 2x slower or not depending on the heap's state.
 class BlockCache {
  public:
-  static constexpr size_t kMinBytes = size_t{128} << 10, kMaxCached = size_t{512} << 20;
+  static constexpr size_t kMinBytes = size_t{16} << 10, kMaxCached = size_t{512} << 20;
   void* take(size_t bytes) {
     if (bytes < kMinBytes) return nullptr;
     std::lock_guard<std::mutex> lock(mutex_);

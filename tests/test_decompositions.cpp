@@ -684,6 +684,20 @@ TEST(LinalgMatrixExp, AgainstSeriesAndClosedForms) {
   EXPECT_TRUE(close(e[0], series, 1e-12, 1e-12));
   EXPECT_TRUE(close(e[1], linalg::matrix_exp(A * 40.0), 1e-12, 1e-12));
   EXPECT_TRUE(close(matrix_exp(A.to(kFloat32)), series.to(kFloat32), 1e-5, 1e-6));
+  // float32's own degrees (3, 5 by the 1-norm, then 7 with squarings) against the float64 result.
+  for (double target : {0.2, 1.0, 3.0, 12.0, 60.0}) {
+    SCOPED_TRACE(target);
+    const Tensor S = B * (target / bnorm);
+    const Tensor want = linalg::matrix_exp(S);
+    EXPECT_TRUE(close(linalg::matrix_exp(S.to(kFloat32)), want, 2e-5 * std::max(1.0, target), 1e-6 * std::exp(target)));
+  }
+  const Tensor R32 = linalg::matrix_exp(tensor({{0.0, -t}, {t, 0.0}}, kFloat32));
+  EXPECT_TRUE(close(R32, R, 1e-5, 1e-5));
+  // Infinite entries: no squaring count from an infinite norm, and a non-finite result.
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor inf_exp = linalg::matrix_exp(tensor({{INFINITY, 0.0}, {0.0, 1.0}}, dt));
+    EXPECT_TRUE(logical_not(isfinite(inf_exp)).any().item<bool>());
+  }
   EXPECT_EQ(linalg::matrix_exp(zeros({0, 3, 3}, kFloat64)).sizes(), (Shape{0, 3, 3}));
   EXPECT_THROW_WITH(linalg::matrix_exp(zeros({2, 3})), Error, "linalg.matrix_exp: expected square matrices");
   EXPECT_THROW_WITH(linalg::matrix_exp(zeros({2, 2}, kInt64)), TypeError, "linalg.matrix_exp");

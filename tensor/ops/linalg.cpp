@@ -184,9 +184,9 @@ Tensor matrix_exp(const Tensor& A, SourceLoc loc) {
   detail::ApiScope scope(op, loc);
   ops::check_matrices(op, A, /*square=*/true);
   if (A.numel() == 0) return A.clone();
-  // Higham's scaling and squaring (2005): the lowest Pade degree m in {3, 5, 7, 9} whose
-  // theta_m bounds the 1-norm, exact to double precision there; past theta_9, degree 13 on A
-  // scaled by 2^-s to within theta_13, then squared s times. One choice serves the whole batch
+  // Higham's scaling and squaring (2005): in float64 the lowest Pade degree m in {3, 5, 7, 9}
+  // whose theta_m bounds the 1-norm, exact to double precision there; past theta_9, degree 13 on
+  // A scaled by 2^-s to within theta_13, then squared s times. One choice serves the whole batch
   // (the largest norm's): a smaller matrix gets a degree higher than it needs, which costs nothing
   // in accuracy.
   double norm = 0;
@@ -209,34 +209,51 @@ Tensor matrix_exp(const Tensor& A, SourceLoc loc) {
     const double* coef;
     int m;
   };
+  const Tensor I = eye(A.sizes()[A.dim() - 1], TensorOptions(A.dtype()).device(A.device()));
+  // r_m(X) = (V - U)^-1 (V + U), U = X (b_m X^(m-1) + ... + b_3 X^2 + b_1 I),
+  // V = b_(m-1) X^(m-1) + ... + b_2 X^2 + b_0 I, for m up to 9.
+  const auto low_pade = [&I](const Tensor& X, const Degree& d) {
+    const Tensor X2 = matmul(X, X);
+    Tensor u = I * d.coef[1], v = I * d.coef[0], power = X2;
+    for (int k = 2; k < d.m; k += 2) {
+      if (k > 2) power = matmul(power, X2);
+      u = u + power * d.coef[k + 1];
+      v = v + power * d.coef[k];
+    }
+    const Tensor U = matmul(X, u);
+    return solve(v - U, v + U);
+  };
+  const auto squared = [](Tensor E, int squarings) {
+    for (int i = 0; i < squarings; ++i) E = matmul(E, E);
+    return E;
+  };
+  const auto squarings_for = [norm](double theta) {
+    return std::isfinite(norm) && norm > theta ? static_cast<int>(std::ceil(std::log2(norm / theta))) : 0;
+  };
+  if (A.dtype() != kFloat64) {
+    // Single precision (and the 16-bit floats, which compute in it): Higham's degrees 3, 5 and 7
+    // with the thetas for float's unit roundoff, and A scaled to within theta_7 past theta_5, as
+    // MATLAB's expm does for single. The double-precision degrees cost a matmul or two more.
+    static constexpr Degree kSingle[] = {
+        {4.258730016922831e-1, b3, 3}, {1.880152677804762, b5, 5}, {3.925724783138660, b7, 7}};
+    for (const Degree& d : {kSingle[0], kSingle[1]})
+      if (norm <= d.theta) return low_pade(A, d);
+    const int s = squarings_for(kSingle[2].theta);
+    return squared(low_pade(s > 0 ? A * std::ldexp(1.0, -s) : A, kSingle[2]), s);
+  }
   static constexpr Degree kLow[] = {{1.495585217958292e-2, b3, 3},
                                     {2.539398330063230e-1, b5, 5},
                                     {9.504178996162932e-1, b7, 7},
                                     {2.097847961257068, b9, 9}};
-  const Tensor I = eye(A.sizes()[A.dim() - 1], TensorOptions(A.dtype()).device(A.device()));
-  for (const Degree& d : kLow) {
-    if (!(norm <= d.theta)) continue;
-    // U = A (b_m A^(m-1) + ... + b_3 A^2 + b_1 I), V = b_(m-1) A^(m-1) + ... + b_2 A^2 + b_0 I.
-    const Tensor A2 = matmul(A, A);
-    Tensor u = I * d.coef[1], v = I * d.coef[0], power = A2;
-    for (int k = 2; k < d.m; k += 2) {
-      if (k > 2) power = matmul(power, A2);
-      u = u + power * d.coef[k + 1];
-      v = v + power * d.coef[k];
-    }
-    const Tensor U = matmul(A, u);
-    return solve(v - U, v + U);
-  }
-  constexpr double kTheta13 = 5.371920351148152;
-  const int squarings = norm > kTheta13 ? static_cast<int>(std::ceil(std::log2(norm / kTheta13))) : 0;
+  for (const Degree& d : kLow)
+    if (norm <= d.theta) return low_pade(A, d);
+  const int squarings = squarings_for(5.371920351148152);  // theta_13
   const Tensor X = squarings > 0 ? A * std::ldexp(1.0, -squarings) : A;
   const Tensor X2 = matmul(X, X), X4 = matmul(X2, X2), X6 = matmul(X4, X2);
   const Tensor U =
       matmul(X, matmul(X6, b[13] * X6 + b[11] * X4 + b[9] * X2) + b[7] * X6 + b[5] * X4 + b[3] * X2 + b[1] * I);
   const Tensor V = matmul(X6, b[12] * X6 + b[10] * X4 + b[8] * X2) + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * I;
-  Tensor E = solve(V - U, V + U);
-  for (int i = 0; i < squarings; ++i) E = matmul(E, E);
-  return E;
+  return squared(solve(V - U, V + U), squarings);
 }
 
 Tensor multi_dot(const tensor_list& tensors, SourceLoc loc) {
