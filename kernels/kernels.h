@@ -90,8 +90,8 @@ enum class ActivationOp : uint8_t {
 // alpha: elu's alpha, leaky_relu's negative slope; beta and threshold: softplus's; scale and
 // input_scale: elu's outer and inner factors (selu and celu are elus); min_val, max_val: hardtanh's.
 // nan_to_num: alpha replaces NaN, max_val +inf and min_val -inf. hardshrink, softshrink: alpha is
-// lambda; threshold: threshold and alpha the value below it. Huber: the loss of a difference,
-// alpha is delta and scale its factor (smooth L1 is Huber / beta).
+// lambda; threshold: threshold and alpha the value below it. Huber (of a difference d): alpha is
+// delta, scale the factor of d^2 / 2 inside the band, beta the slope outside (smooth L1: 1/b, 1).
 struct ActivationParams {
   double alpha = 0, beta = 1, threshold = 20, scale = 1, input_scale = 1, min_val = -1, max_val = 1;
 };
