@@ -1,6 +1,7 @@
-"""The special functions (tg.special / torch.special) on 1M elements, for tapegrad or PyTorch (the
-same code runs on either), one CPU thread, float64 and float32: milliseconds per call, each on
-inputs in the range where it is used. Prints "name value unit" lines for side_by_side.py.
+"""The special functions (tg.special / torch.special) on 1M elements, and pdist / cdist, for
+tapegrad or PyTorch (the same code runs on either), one CPU thread, float64 and float32:
+milliseconds per call, each on inputs in the range where it is used. Prints "name value unit"
+lines for side_by_side.py.
 usage: bench_special.py [tapegrad|torch]"""
 import importlib
 import sys
@@ -46,6 +47,14 @@ def main():
             fn = getattr(lib.special, poly)
             for n in (5, 40):
                 print(f"{poly}_n{n}_{dtype_name} {best_of(lambda: fn(x, n)):.3f} ms")
+        x = inputs["normal"]
+        print(f"polygamma1_{dtype_name} {best_of(lambda: lib.special.polygamma(1, x)):.3f} ms")
+        # Pairwise distances (their own kernels): 500 points of 64 features, 2000 of 3.
+        feats = lib.randn(500, 64, generator=gen, dtype=dtype)
+        points = lib.randn(2000, 3, generator=gen, dtype=dtype)
+        for p in (2.0, 1.0):
+            print(f"pdist_p{p:g}_500x64_{dtype_name} {best_of(lambda: lib.pdist(feats, p)):.3f} ms")
+            print(f"cdist_p{p:g}_20x2000x3_{dtype_name} {best_of(lambda: lib.cdist(points[:20], points, p)):.3f} ms")
 
 
 if __name__ == "__main__":

@@ -262,6 +262,15 @@ struct GroupNormGeometry {
   int64_t n = 0, c = 0, inner = 0, groups = 1;
 };
 
+// Distances |x1_i - x2_j|_p between the rows of contiguous x1 [batch, rows1, cols] and x2 [batch,
+// rows2, cols], into [batch, rows1, rows2] (cdist). With pairs (pdist: batch 1, x2 is x1), only
+// the pairs i < j, in row-major order (rows1 (rows1 - 1) / 2 of them).
+struct DistanceGeometry {
+  int64_t batch = 1, rows1 = 0, rows2 = 0, cols = 0;
+  double p = 2;
+  bool pairs = false;
+};
+
 // One Adam/AdamW update of n contiguous elements (torch.optim.Adam's single-tensor formula).
 struct AdamTensor {
   int64_t n;
@@ -436,6 +445,13 @@ struct Backend {
   // value for all rows).
   void (*cross_entropy_backward)(DType dtype, const CrossEntropyParams& p, const void* logits, const void* lse,
                                  const void* grad_loss, int64_t grad_stride, void* dx);
+  // out from x1 and x2 (float32 / float64; formulas in distance_math.h).
+  void (*distance)(DType dtype, const DistanceGeometry& g, void* out, const void* x1, const void* x2);
+  // gx1 [batch, rows1, cols] = sum over j of grad_ij d(dist_ij) / d(x1_i), from the forward's
+  // dist; with pairs, over every j != i (each pair's gradient and distance read from its i < j
+  // slot). x2's gradient is this with the operands, grad and dist transposed.
+  void (*distance_backward)(DType dtype, const DistanceGeometry& g, void* gx1, const void* grad, const void* x1,
+                            const void* x2, const void* dist);
   // p, exp_avg, exp_avg_sq (and max_exp_avg_sq with amsgrad) of `count` tensors updated in place
   // from their grads, with one launch (on the GPU) for all of them.
   void (*adam_step)(DType dtype, const AdamStep& s, int64_t count, const AdamTensor* tensors);

@@ -301,6 +301,84 @@ TEST(Statistics, TrapezoidAndDistances) {
   EXPECT_THROW_WITH(cdist(a, b, -1), ValueError, "cdist: p value must be non-negative");
   EXPECT_THROW_WITH(cdist(a, b.to(kFloat64)), TypeError, "cdist: x1 and x2 must have the same floating-point dtype");
   EXPECT_THROW_WITH(pdist(ones({2, 2, 2})), Error, "pdist: only supports 2-D tensors");
+  EXPECT_THROW_WITH(
+      cdist(ones({2, 3, 2}), ones({3, 4, 2}), 1), Error,
+      "cdist (the batch dims of x1 [2, 3, 2] and x2 [3, 4, 2]): shapes [2] and [3] are not broadcastable");
+  EXPECT_THROW_WITH(pdist(tensor({{1, 2}})), TypeError, "pdist: only supports floating-point dtypes, got int64");
+}
+
+namespace {
+
+// The distances as tensor ops: the norm of every row difference (what cdist / pdist computed
+// before they had kernels of their own).
+Tensor cdist_reference(const Tensor& x1, const Tensor& x2, double p) {
+  return linalg::vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, {-1});
+}
+Tensor pdist_reference(const Tensor& x, double p) {
+  const Tensor pairs = triu_indices(x.sizes()[0], x.sizes()[0], 1);
+  return linalg::vector_norm(x.index_select(0, pairs[0]) - x.index_select(0, pairs[1]), p, {-1});
+}
+
+}  // namespace
+
+// The kernels against the composition, values and gradients, across the vector blocks (rows past
+// 32 float32 / 16 float64 lanes), column counts from 0 to past a block, every kind of p.
+TEST(Statistics, DistanceKernelsMatchTheComposition) {
+  Generator gen(31);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const double rtol = dt == kFloat32 ? 1e-5 : 1e-12;
+    for (double p : {2.0, 1.0, 0.0, 0.5, 3.0, double(INFINITY)}) {
+      for (int64_t cols : {0, 1, 3, 37}) {
+        SCOPED_TRACE(fmt::format("{} p={} cols={}", name(dt), p, cols));
+        const Tensor a = randn({2, 5, cols}, gen, dt), b = randn({21, cols}, gen, dt), x = randn({40, cols}, gen, dt);
+        if (cols == 0) {  // no coordinates: every distance 0 (the composition's max has no identity)
+          EXPECT_EQ(vals(cdist(a, b, p)), V(2 * 5 * 21, 0.0));
+          EXPECT_EQ(vals(pdist(x, p)), V(40 * 39 / 2, 0.0));
+          continue;
+        }
+        EXPECT_TRUE(close(cdist(a, b, p), cdist_reference(a, b, p), rtol, 1e-6));
+        EXPECT_TRUE(close(pdist(x, p), pdist_reference(x, p), rtol, 1e-6));
+        if (p == 0) continue;  // no gradient to compare
+        const Tensor la = a.detach().requires_grad_(true), lb = b.detach().requires_grad_(true);
+        const Tensor lx = x.detach().requires_grad_(true);
+        const Tensor ga = randn({2, 5, 21}, gen, dt), gx = randn({40 * 39 / 2}, gen, dt);
+        const tensor_list got = autograd::grad({cdist(la, lb, p)}, {la, lb}, {ga});
+        const tensor_list want = autograd::grad({cdist_reference(la, lb, p)}, {la, lb}, {ga});
+        // Sums of terms in the hundreds (p < 1: |d|^(p - 1)) whose float32 rounding shows absolutely.
+        const double atol = dt == kFloat32 ? 1e-3 : 1e-9;
+        EXPECT_TRUE(close(got[0], want[0], rtol * 10, atol));
+        EXPECT_TRUE(close(got[1], want[1], rtol * 10, atol));
+        EXPECT_TRUE(close(autograd::grad({pdist(lx, p)}, {lx}, {gx})[0],
+                          autograd::grad({pdist_reference(lx, p)}, {lx}, {gx})[0], rtol * 10, atol));
+      }
+    }
+  }
+  // Non-contiguous and 16-bit inputs; batch dims broadcast.
+  const Tensor t = randn({6, 4}, gen).mT();
+  EXPECT_TRUE(close(pdist(t, 1.5), pdist_reference(t.contiguous(), 1.5), 1e-5, 1e-6));
+  const Tensor h = randn({7, 3}, gen).to(kBFloat16);
+  EXPECT_EQ(pdist(h).dtype(), kBFloat16);
+  EXPECT_TRUE(close(pdist(h).to(kFloat32), pdist_reference(h.to(kFloat32), 2), 1e-2, 1e-2));
+  const Tensor c1 = randn({3, 1, 4, 2}, gen), c2 = randn({2, 5, 2}, gen);
+  EXPECT_TRUE(close(cdist(c1, c2, 1), cdist_reference(c1, c2, 1), 1e-5, 1e-6));
+  // Equal rows: distance 0 and a zero (finite) gradient; a NaN row gives NaN distances only.
+  const Tensor dup = tensor({{1.0, 2.0}, {1.0, 2.0}, {4.0, 6.0}}).requires_grad_(true);
+  const Tensor d = pdist(dup);
+  EXPECT_EQ(vals(d), (V{0, 5, 5}));
+  d.sum().backward();
+  EXPECT_TRUE(close(dup.grad(), tensor({{-0.6, -0.8}, {-0.6, -0.8}, {1.2, 1.6}})));
+  const Tensor with_nan = tensor({{0.0, 0.0}, {NAN, 1.0}, {3.0, 4.0}});
+  const V dn = vals(pdist(with_nan));
+  EXPECT_TRUE(std::isnan(dn[0]) && std::isnan(dn[2]));
+  EXPECT_EQ(dn[1], 5);
+  EXPECT_TRUE(std::isnan(vals(cdist(with_nan, with_nan, INFINITY))[1]));
+  // Degenerate sizes.
+  EXPECT_EQ(pdist(randn({1, 3})).sizes(), Shape({0}));
+  EXPECT_EQ(pdist(randn({0, 3})).sizes(), Shape({0}));
+  EXPECT_EQ(cdist(randn({2, 0, 3}), randn({4, 3})).sizes(), Shape({2, 0, 4}));
+  const Tensor no_rows = randn({3, 2}).requires_grad_(true);
+  cdist(no_rows, randn({0, 2}), 1).sum().backward();
+  EXPECT_EQ(vals(no_rows.grad()), V(6, 0.0));
 }
 
 TEST(PointwiseComposites, ValuesAndErrors) {

@@ -347,6 +347,38 @@ TEST(Cuda, FusedGroupNormMatchesTheCpu) {
   }
 }
 
+TEST(Cuda, DistanceKernelsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(15);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const double rtol = rtol_for(dt);
+    for (double p : {2.0, 1.0, 0.0, 0.5, 3.0, std::numeric_limits<double>::infinity()}) {
+      SCOPED_TRACE(fmt::format("{} p={}", name(dt), p));
+      const Tensor a = tgtest::sample(gen, {2, 5, 37}, tgtest::kAnyValue, dt);
+      const Tensor b = tgtest::sample(gen, {21, 37}, tgtest::kAnyValue, dt);
+      const Tensor x = tgtest::sample(gen, {40, 3}, tgtest::kAnyValue, dt);
+      const Tensor ga = tgtest::sample(gen, {2, 5, 21}, tgtest::kAnyValue, dt);
+      const Tensor gx = tgtest::sample(gen, {40 * 39 / 2}, tgtest::kAnyValue, dt);
+      expect_same([p](const auto& in) { return cdist(in[0], in[1], p); }, {a, b}, rtol, 1e-5);
+      expect_same([p](const auto& in) { return pdist(in[0], p); }, {x}, rtol, 1e-5);
+      for (int k = 0; k < 2; ++k) {
+        expect_same(
+            [p, k](const auto& in) {
+              const tensor_list leaves = {in[0].detach().requires_grad_(true), in[1].detach().requires_grad_(true)};
+              return autograd::grad({cdist(leaves[0], leaves[1], p)}, {leaves[k]}, {in[2]})[0];
+            },
+            {a, b, ga}, rtol * 10, 1e-4);
+      }
+      expect_same(
+          [p](const auto& in) {
+            const Tensor leaf = in[0].detach().requires_grad_(true);
+            return autograd::grad({pdist(leaf, p)}, {leaf}, {in[1]})[0];
+          },
+          {x, gx}, rtol * 10, 1e-4);
+    }
+  }
+}
+
 TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
   TG_REQUIRE_CUDA();
   Generator gen(2);

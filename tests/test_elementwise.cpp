@@ -299,6 +299,20 @@ TEST(Unary, SpecialFunctions) {
   EXPECT_NEAR(polygamma(3, tensor({0.5}, kFloat64)).item<double>(), std::pow(kPi, 4), 1e-10);
   EXPECT_NEAR(polygamma(1, tensor({-0.5}, kFloat64)).item<double>(),
               kPi * kPi - polygamma(1, tensor({1.5}, kFloat64)).item<double>(), 1e-11);
+  // trigamma has its own series: against zeta(2, x) from large negative to large positive inputs;
+  // the poles; float32 and bfloat16 against float64 at their own (rounded) inputs.
+  const Tensor tx = tensor({-1000.3, -7.25, -2.5, -0.3, 1e-3, 0.5, 0.9, 3.7, 12.0, 1e4, 1e10}, kFloat64);
+  EXPECT_TRUE(close(polygamma(1, tx), special::zeta(2.0, tx), 1e-13, 0));
+  EXPECT_EQ(vals(polygamma(1, tensor({0.0, -0.0, -1.0, -3.0, INFINITY}, kFloat64))),
+            (std::vector<double>{INFINITY, INFINITY, INFINITY, INFINITY, 0}));
+  EXPECT_TRUE(isnan(polygamma(1, tensor({-INFINITY, NAN}))).all().item<bool>());
+  for (DType dt : {kFloat32, kBFloat16}) {
+    const Tensor low = tx.to(dt);
+    EXPECT_EQ(polygamma(1, low).dtype(), dt);
+    EXPECT_TRUE(close(polygamma(1, low).to(kFloat64), polygamma(1, low.to(kFloat64)).to(dt).to(kFloat64),
+                      dt == kFloat32 ? 2e-6 : 1e-2, 0))
+        << name(dt);
+  }
   EXPECT_TRUE(close(polygamma(0, x), digamma(x), 0, 0));
   EXPECT_TRUE(close(x.polygamma(1), polygamma(1, x), 0, 0));
   EXPECT_EQ(polygamma(1, tensor({1, 2})).dtype(), default_dtype());

@@ -542,6 +542,14 @@ std::vector<OpCase> other_cases() {
       {"cdist", [](L x) { return cdist(x[0], x[1], 1.5); }, {{2, 3, 2}, {4, 2}}, {kAnyValue}},
       {"cdist_mm", [](L x) { return cdist(x[0], x[1]); }, {{26, 2}, {3, 2}}, {kAnyValue}},
       {"pdist", [](L x) { return pdist(x[0], 3.0); }, {{4, 3}}, {kAnyValue}},
+      {"cdist_p2_kernel", [](L x) { return cdist(x[0], x[1]); }, {{3, 2}, {2, 4, 2}}, {kAnyValue}},
+      {"cdist_p1", [](L x) { return cdist(x[0], x[1], 1.0); }, {{3, 2}, {4, 2}}, {kAnyValue}},
+      {"cdist_inf", [](L x) { return cdist(x[0], x[1], INFINITY); }, {{3, 2}, {4, 2}}, {kAnyValue}},
+      {"cdist_half", [](L x) { return cdist(x[0], x[1], 0.5); }, {{2, 3}, {3, 3}}, {kAnyValue}},
+      {"pdist_p2", [](L x) { return pdist(x[0]); }, {{5, 3}}, {kAnyValue}},
+      {"pdist_p1", [](L x) { return pdist(x[0], 1.0); }, {{4, 2}}, {kAnyValue}},
+      {"pdist_inf", [](L x) { return pdist(x[0], INFINITY); }, {{4, 3}}, {kAnyValue}},
+      {"pdist_half", [](L x) { return pdist(x[0], 0.5); }, {{4, 2}}, {kAnyValue}},
       // indexing
       {"index_basic",
        [](L x) {

@@ -58,6 +58,8 @@ const Backend& cpu_backend() {
       .group_norm_backward = cpu::group_norm_backward,
       .cross_entropy = cpu::cross_entropy,
       .cross_entropy_backward = cpu::cross_entropy_backward,
+      .distance = cpu::distance,
+      .distance_backward = cpu::distance_backward,
       .adam_step = cpu::adam_step,
       .uniform = cpu::uniform,
       .normal = cpu::normal,

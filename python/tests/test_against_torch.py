@@ -1741,6 +1741,11 @@ def test_statistics_match_torch():
     for p in (2.0, 1.0, 0.5, float("inf")):
         check_fn(lambda a: tg.pdist(a, p), lambda a: torch.pdist(a, p), np.random.randn(6, 4))
         check_fn(lambda a: tg.nn.functional.pdist(a, p), lambda a: torch.nn.functional.pdist(a, p), np.random.randn(5, 2))
+    # Past the kernels' vector blocks (16 float64 rows).
+    for p in (2.0, 1.0, 0.5, 3.0, float("inf")):
+        x, y = np.random.randn(40, 5), np.random.randn(2, 7, 5)
+        check_fn(lambda a: tg.pdist(a, p), lambda a: torch.pdist(a, p), x)
+        check_fn(lambda a, b: tg.cdist(a, b, p), lambda a, b: torch.cdist(a, b, p), y, x[:20])
 
 
 @pytest.mark.parametrize("reduction", ["none", "mean", "sum"])

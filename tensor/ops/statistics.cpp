@@ -1,5 +1,5 @@
-// cov and corrcoef, histc, histogram and bincount, isin, unique_consecutive, the trapezoid rule, cdist and
-// pdist: composed of reductions, matmul, sort, scatter and vector_norm (torch's formulas), so
+// cov and corrcoef, histc, histogram and bincount, isin, unique_consecutive, the trapezoid rule:
+// composed of reductions, matmul, sort and scatter (torch's formulas), so
 // they run on every device; the differentiable ones get their gradients from those ops.
 #include <cmath>
 
@@ -307,38 +307,6 @@ Tensor cumulative_trapezoid(const Tensor& y_in, double dx, int64_t dim, SourceLo
   auto [y, d] = samples("cumulative_trapezoid", y_in, dim);
   if (y.sizes()[d] == 0) return y.clone();
   return trapezoids(y, scalar_tensor(dx, y.options()), d).cumsum(d);
-}
-
-Tensor cdist(const Tensor& x1, const Tensor& x2, double p, SourceLoc loc) {
-  detail::ApiScope scope("cdist", loc);
-  ops::check_defined("cdist", x1, "x1");
-  ops::check_defined("cdist", x2, "x2");
-  ops::check_same_device("cdist", x1, x2);
-  TG_CHECK(x1.dim() >= 2 && x2.dim() >= 2, "cdist: x1 {} and x2 {} must be at least 2-D", x1.sizes(), x2.sizes());
-  TG_CHECK(x1.sizes()[x1.dim() - 1] == x2.sizes()[x2.dim() - 1],
-           "cdist: x1 {} and x2 {} must have the same number of columns", x1.sizes(), x2.sizes());
-  TG_CHECK_TYPE(is_floating_point(x1.dtype()) && x1.dtype() == x2.dtype(),
-                "cdist: x1 and x2 must have the same floating-point dtype, got {} and {}", x1.dtype(), x2.dtype());
-  TG_CHECK_VALUE(p >= 0, "cdist: p value must be non-negative, got {}", p);
-  const int64_t rows1 = x1.sizes()[x1.dim() - 2], rows2 = x2.sizes()[x2.dim() - 2];
-  if (p == 2 && (rows1 > 25 || rows2 > 25)) {
-    // PyTorch's default for many rows: |a|^2 + |b|^2 - 2 a.b by one product, clamped before the
-    // square root (which also keeps the gradient finite at zero distance).
-    const Tensor n1 = x1.pow(2).sum({-1}, true), n2 = x2.pow(2).sum({-1}, true);
-    return clamp_min(n1 - 2.0 * matmul(x1, x2.mT()) + n2.mT(), 1e-30).sqrt();
-  }
-  return linalg::vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, {-1});
-}
-
-Tensor pdist(const Tensor& self, double p, SourceLoc loc) {
-  detail::ApiScope scope("pdist", loc);
-  ops::check_defined("pdist", self, "input");
-  TG_CHECK(self.dim() == 2, "pdist: only supports 2-D tensors, got shape {}", self.sizes());
-  TG_CHECK_TYPE(is_floating_point(self.dtype()), "pdist: only supports floating-point dtypes, got {}", self.dtype());
-  TG_CHECK_VALUE(p >= 0, "pdist: only supports non-negative p values, got {}", p);
-  const int64_t n = self.sizes()[0];
-  const Tensor pairs = triu_indices(n, n, 1, TensorOptions(kInt64).device(self.device()));
-  return linalg::vector_norm(self.index_select(0, pairs[0]) - self.index_select(0, pairs[1]), p, {-1});
 }
 
 }  // namespace tg
