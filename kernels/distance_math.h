@@ -70,7 +70,7 @@ TG_HOST_DEVICE inline A finish(A acc, A p) {
 // cdist / pdist backward): zero at zero distance, and for p < 1 where the difference is zero.
 template <Norm N, class A>
 TG_HOST_DEVICE inline A slope(A d, A dist, A p) {
-  const A sign = d > A(0) ? A(1) : d < A(0) ? A(-1) : A(0);
+  const A sign = d > A(0) ? A(1) : d < A(0) ? A(-1) : d == A(0) ? A(0) : d;  // NaN stays, as torch.sign's
   if constexpr (N == Norm::Zero)
     return A(0);
   else if constexpr (N == Norm::One)
@@ -78,7 +78,7 @@ TG_HOST_DEVICE inline A slope(A d, A dist, A p) {
   else if constexpr (N == Norm::Two)
     return dist == A(0) ? A(0) : d / dist;
   else if constexpr (N == Norm::Inf)
-    return std::fabs(d) == dist ? sign : A(0);
+    return sign * A(std::fabs(d) == dist);
   else
     return dist == A(0) || (p < A(1) && d == A(0)) ? A(0) : sign * std::pow(std::fabs(d) / dist, p - A(1));
 }

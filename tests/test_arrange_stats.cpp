@@ -372,6 +372,12 @@ TEST(Statistics, DistanceKernelsMatchTheComposition) {
   EXPECT_TRUE(std::isnan(dn[0]) && std::isnan(dn[2]));
   EXPECT_EQ(dn[1], 5);
   EXPECT_TRUE(std::isnan(vals(cdist(with_nan, with_nan, INFINITY))[1]));
+  // A NaN coordinate's gradient is NaN for every p, as in PyTorch (whose sign(NaN) is NaN).
+  for (double p : {1.0, 2.0, 0.5, double(INFINITY)}) {
+    const Tensor leaf = with_nan.detach().requires_grad_(true);
+    cdist(leaf, with_nan.index({indexing::Slice(0, 1)}), p).sum().backward();
+    EXPECT_TRUE(std::isnan(vals(leaf.grad())[2])) << p;
+  }
   // Degenerate sizes.
   EXPECT_EQ(pdist(randn({1, 3})).sizes(), Shape({0}));
   EXPECT_EQ(pdist(randn({0, 3})).sizes(), Shape({0}));
