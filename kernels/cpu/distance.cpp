@@ -158,7 +158,6 @@ void backward_impl(const DistanceGeometry& g, T* gx1, const T* grad, const T* x1
         }
         for (; j < r2; ++j) {
           const T w = gr[j], d = dr[j];
-          if (w == T(0)) continue;
           const T* cj = x2b + j * m;
           if constexpr (N == Norm::Two) {  // w is already grad / dist
 #pragma omp simd

@@ -90,9 +90,7 @@ struct ExtremeR {
   struct Acc {
     A value;
     int64_t index;
-    // Not a bool: a result copied right after it was built read this byte, just stored, as part
-    // of an 8-byte word (a failed store forward: [4096, 64].amax(1) at 2.7x PyTorch's time).
-    int64_t valid;
+    bool valid;
   };
   static constexpr bool kIsMax = kMax;
   bool values_only = false;  // no indices wanted (amax, amin): the index is not looked for
