@@ -89,6 +89,32 @@ TEST(Linalg, LargeMatmulMatchesReference) {
   EXPECT_TRUE(close(a.matmul(b), reference_mm(a, b), 1e-4, 1e-4));
 }
 
+TEST(Linalg, RowMajorRightOperandsWithAliasingStrides) {
+  // A right operand whose rows lie a multiple of 2 KiB apart goes to CBLAS's sgemm (oneDNN's gemm
+  // is slow there): plain, sliced, transposed left operand, batched, broadcast, with a bias.
+  Generator gen(10);
+  const Tensor a = randn({20, 30}, gen), b = randn({30, 512}, gen), wide = randn({30, 1024}, gen);
+  const double tol = 1e-4;
+  EXPECT_TRUE(close(a.matmul(b), reference_mm(a, b), tol, tol));
+  const Tensor part = wide.slice(1, 5, 305);
+  EXPECT_TRUE(close(a.matmul(part), reference_mm(a, part.contiguous()), tol, tol));
+  const Tensor at = randn({30, 20}, gen).t();
+  EXPECT_TRUE(close(at.matmul(wide), reference_mm(at.contiguous(), wide), tol, tol));
+  const Tensor batch = randn({3, 20, 30}, gen), bs = randn({3, 30, 512}, gen);
+  const Tensor got = batch.matmul(bs), shared = batch.matmul(b);
+  for (int64_t z = 0; z < 3; ++z) {
+    EXPECT_TRUE(close(got[z], reference_mm(batch[z], bs[z]), tol, tol));
+    EXPECT_TRUE(close(shared[z], reference_mm(batch[z], b), tol, tol));
+  }
+  const Tensor bias = randn({512}, gen);
+  EXPECT_TRUE(close(addmm(bias, a, b), reference_mm(a, b) + bias.to(kFloat64), tol, tol));
+  // A linear layer's input gradient, dy @ W with W [512, 1024].
+  Tensor x = randn({4, 1024}, gen).requires_grad_(true), w = randn({512, 1024}, gen);
+  const Tensor dy = randn({4, 512}, gen);
+  nn::functional::linear(x, w).backward(dy);
+  EXPECT_TRUE(close(x.grad(), reference_mm(dy, w), 1e-3, 1e-3));
+}
+
 TEST(Linalg, MatrixVectorProducts) {
   // A @ v, v @ B (B's columns contiguous: v @ W.t(); or its rows: v @ W) and their batched and
   // broadcast forms take dot products and row updates of their own, against float64.

@@ -1,6 +1,6 @@
 // Batched matrix products: oneDNN matmul primitives for float32 / bfloat16 / float16 (cached per
-// shape and strides, per thread), CBLAS's dgemm for float64 (when built with it), and a plain
-// kernel for integers and anything else.
+// shape and strides, per thread), CBLAS's gemm for float64 and for the float32 layouts oneDNN is
+// slow on (when built with it), and a plain kernel for integers and anything else.
 #ifdef TG_WITH_BLAS
 #include <cblas.h>
 #endif
@@ -160,7 +160,7 @@ bool try_gemv(const MatrixOperand& a, const MatrixOperand& b, float* c) {
   return true;
 }
 
-// ---- CBLAS (float64) ------------------------------------------------------------------------
+// ---- CBLAS (float64; float32 where oneDNN is slow) -----------------------------------------
 
 #ifdef TG_WITH_BLAS
 // One operand as CBLAS reads a row-major matrix: rows x cols with a unit stride along one of them.
@@ -179,9 +179,10 @@ bool blas_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_str
   return false;
 }
 
-// dgemm per batch matrix: one call (OpenBLAS's threads) for a single product, else the batch
+// gemm per batch matrix: one call (OpenBLAS's threads) for a single product, else the batch
 // across threads (OpenBLAS runs single-threaded inside a parallel region).
-bool try_blas(const MatrixOperand& a, const MatrixOperand& b, double* c) {
+template <class T>
+bool try_blas(const MatrixOperand& a, const MatrixOperand& b, T* c) {
   const Problem p = describe(a, b);
   const int nb = a.nbatch;
   const int64_t m = p.c_sizes[nb], n = p.c_sizes[nb + 1], k = p.k;
@@ -195,10 +196,15 @@ bool try_blas(const MatrixOperand& a, const MatrixOperand& b, double* c) {
   auto product = [&](int64_t bi) {
     int64_t aoff, boff;
     batch_offsets(p, a, b, bi, aoff, boff);
-    cblas_dgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0,
-                static_cast<const double*>(a.data) + aoff, static_cast<int>(lda),
-                static_cast<const double*>(b.data) + boff, static_cast<int>(ldb), 0.0, c + bi * m * n,
-                static_cast<int>(std::max<int64_t>(n, 1)));
+    const auto gemm = [] {
+      if constexpr (std::is_same_v<T, float>)
+        return cblas_sgemm;
+      else
+        return cblas_dgemm;
+    }();
+    gemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), T(1),
+         static_cast<const T*>(a.data) + aoff, static_cast<int>(lda), static_cast<const T*>(b.data) + boff,
+         static_cast<int>(ldb), T(0), c + bi * m * n, static_cast<int>(std::max<int64_t>(n, 1)));
   };
   if (batches == 1) {
     product(0);
@@ -209,6 +215,21 @@ bool try_blas(const MatrixOperand& a, const MatrixOperand& b, double* c) {
     });
   }
   return true;
+}
+
+// True where libblas is OpenBLAS (Debian's alternatives choose at run time): the symbol is weak,
+// null under the reference BLAS, whose sgemm is no match for oneDNN's.
+extern "C" char* openblas_get_config() __attribute__((weak));
+
+// oneDNN 2.6's float32 gemm, for fewer than 368 rows (past them it packs B), reads a row-major B
+// whose rows lie a multiple of 2 KiB apart through the same few cache sets: [256, 512] @ [512, 1024]
+// (a linear layer's input gradient) took 6.0 ms against OpenBLAS's 3.2 and PyTorch's 3.1. Those
+// shapes ran 1.5-2.2x slower than OpenBLAS's sgemm, for every k and n = 512 to 4096; the rest are
+// at par, or faster than OpenBLAS (m >= 1024 with k <= 128: OpenBLAS up to 1.9x slower).
+bool dnnl_aliases(const MatrixOperand& b, int64_t m, int64_t n) {
+  const int nb = b.nbatch;
+  return openblas_get_config != nullptr && m < 368 && n > 1 && b.strides[nb + 1] == 1 && b.sizes[nb] > 1 &&
+         b.strides[nb] * static_cast<int64_t>(sizeof(float)) % 2048 == 0;
 }
 #endif
 
@@ -379,6 +400,13 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
     if (bias) add_bias_rows(dtype, c, bias, total, p.c_sizes[p.ndim - 1]);
     return;
   }
+#ifdef TG_WITH_BLAS
+  if (p.k > 0 && dtype == DType::Float32 && dnnl_aliases(b, p.c_sizes[p.ndim - 2], p.c_sizes[p.ndim - 1]) &&
+      try_blas(a, b, static_cast<float*>(c))) {
+    if (bias) add_bias_rows(dtype, c, bias, total, p.c_sizes[p.ndim - 1]);
+    return;
+  }
+#endif
   if (p.k > 0 && try_dnnl(dtype, a, b, c, bias)) return;
   if (p.k > 0 && (dtype == DType::Float16 || dtype == DType::BFloat16)) {
     // The float32 product of widened operands, rounded once: oneDNN had no fast kernel for the
