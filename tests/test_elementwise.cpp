@@ -896,6 +896,32 @@ TEST(Pointwise, ClampBoundsOutsideTheDtypeAndNanBounds) {
   EXPECT_THROW_WITH(clamp(b, false, true), Error, "clamp: not supported for bool tensors with bool bounds");
 }
 
+TEST(Pointwise, ClampOfSixteenBitFloatsMatchesFloat32) {
+  // float16 / bfloat16 runs are bounded eight lanes at a time, with a scalar tail: every bound
+  // form, NaN and infinities, a run past the vectors, a strided view.
+  Generator gen(41);
+  Tensor x = randn({3, 37}, gen) * 3.0;
+  x.index_put_({0, 5}, NAN);
+  x.index_put_({1, 9}, INFINITY);
+  x.index_put_({2, 36}, -INFINITY);
+  x.index_put_({2, 2}, NAN);
+  for (DType dt : {kFloat16, kBFloat16}) {
+    const Tensor h = x.to(dt), f = h.to(kFloat32);
+    const auto same = [&](const Tensor& got, const Tensor& want) {
+      EXPECT_EQ(got.dtype(), dt);
+      const std::vector<double> g = vals(got), w = vals(want.to(dt));
+      ASSERT_EQ(g.size(), w.size());
+      for (size_t i = 0; i < g.size(); ++i)
+        EXPECT_TRUE(g[i] == w[i] || (std::isnan(g[i]) && std::isnan(w[i]))) << name(dt) << " " << i;
+    };
+    same(clamp(h, -1.5, 0.7), clamp(f, -1.5, 0.7));
+    same(clamp(h, 0.25, std::nullopt), clamp(f, 0.25, std::nullopt));
+    same(clamp(h, std::nullopt, -0.3), clamp(f, std::nullopt, -0.3));
+    same(clamp(h.t(), -1, 1), clamp(f.t(), -1, 1));
+    same(clamp(h.slice(1, 0, 37, 2), -1, 1), clamp(f.slice(1, 0, 37, 2), -1, 1));
+  }
+}
+
 TEST(Pointwise, ClampByTensorsIsTheSameWithAndWithoutGradients) {
   // Without gradients, clamp by tensors is maximum then minimum; with them, where chains that
   // give the bounds their gradients: the same values, NaN in either place, broadcast bounds,

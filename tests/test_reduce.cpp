@@ -274,6 +274,11 @@ TEST(Reduce, ProductsAndSixteenBitSumsOfContiguousRuns) {
           << name(dt) << " " << n;
       EXPECT_TRUE(tgtest::close(x.t().contiguous().t().sum({1}).to(kFloat64), exact.to(dt).to(kFloat64), 0, 0));
       EXPECT_TRUE(tgtest::close(x.norm(2, {1}).to(kFloat64), x.to(kFloat64).norm(2, {1}).to(dt).to(kFloat64), 0, 0));
+      // Down columns (eight at a time, then a tail), to within the dtype's rounding.
+      const Tensor c = randn({n, 37}, gen).to(dt);
+      const double eps = dt == kFloat16 ? 1.0 / 1024 : 1.0 / 128;
+      EXPECT_TRUE(tgtest::close(c.sum({0}).to(kFloat64), c.to(kFloat64).sum({0}), eps, eps)) << name(dt) << " " << n;
+      EXPECT_TRUE(tgtest::close(c.mean({0}).to(kFloat64), c.to(kFloat64).mean({0}), eps, eps)) << name(dt) << " " << n;
     }
   }
 }

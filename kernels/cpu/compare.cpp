@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
 #include "kernels/scalar_math.h"
 
@@ -90,6 +91,33 @@ void clamp(DType dtype, const Loop& loop, void* out, const void* in, const Scala
     // because the comparisons with it are false). On random data a branch per bound mispredicts
     // for every element near the edge.
     if (!(has_lo && l != l) && !(has_hi && h != h)) {
+#ifdef TG_HALF_VECTORS
+      if constexpr (is_reduced_float_v<T>) {
+        // Eight lanes widened, bounded and narrowed in registers: element by element, float16's
+        // scalar conversions took 13x PyTorch's time. max_ps / min_ps return their second
+        // operand, the element, where it is NaN.
+        const float lf = has_lo ? l : -INFINITY, hf = has_hi ? h : INFINITY;
+        const auto bounded = [=](T* o, const T* x, int64_t n) {
+          const __m256 lv = _mm256_set1_ps(lf), hv = _mm256_set1_ps(hf);
+          int64_t i = 0;
+          for (; i + 8 <= n; i += 8)
+            store8_from_float(o + i, _mm256_min_ps(hv, _mm256_max_ps(lv, load8_as_float(x + i))));
+          for (; i < n; ++i) {
+            float y = static_cast<float>(x[i]);
+            y = lf > y ? lf : y;
+            o[i] = static_cast<T>(hf < y ? hf : y);
+          }
+        };
+        return unary_loop(
+            loop, o, x,
+            [=](T v) {
+              float y = static_cast<float>(v);
+              y = lf > y ? lf : y;
+              return static_cast<T>(hf < y ? hf : y);
+            },
+            bounded);
+      }
+#endif
       if (has_lo && has_hi) {
         unary_loop(loop, o, x, [=](T v) {
           A y = A(v);
