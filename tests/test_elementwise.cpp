@@ -922,6 +922,50 @@ TEST(Pointwise, ClampOfSixteenBitFloatsMatchesFloat32) {
   }
 }
 
+TEST(Pointwise, SixteenBitComparisonsAndTernaryOpsMatchFloat32) {
+  // Eight lanes at a time with a scalar tail, each operand contiguous or broadcast; strided
+  // operands element by element. NaN, infinities and zeros included.
+  Generator gen(42);
+  Tensor a = randn({3, 37}, gen) * 2.0, b = randn({3, 37}, gen) * 2.0;
+  const Tensor w = rand({3, 37}, gen) * 1.5 - 0.25;
+  a.index_put_({0, 3}, NAN);
+  b.index_put_({1, 4}, INFINITY);
+  a.index_put_({2, 5}, -INFINITY);
+  a.index_put_({2, 9}, 0.0);
+  b.index_put_({2, 10}, 0.0);
+  for (DType dt : {kFloat16, kBFloat16}) {
+    const Tensor ah = a.to(dt), bh = b.to(dt), wh = w.to(dt);
+    const Tensor af = ah.to(kFloat32), bf = bh.to(kFloat32), wf = wh.to(kFloat32);
+    const double eps = dt == kFloat16 ? 1.0 / 1024 : 1.0 / 128;
+    const std::vector<std::pair<std::function<Tensor(const Tensor&, const Tensor&)>, const char*>> compares = {
+        {[](const Tensor& x, const Tensor& y) { return eq(x, y); }, "eq"},
+        {[](const Tensor& x, const Tensor& y) { return ne(x, y); }, "ne"},
+        {[](const Tensor& x, const Tensor& y) { return lt(x, y); }, "lt"},
+        {[](const Tensor& x, const Tensor& y) { return le(x, y); }, "le"},
+        {[](const Tensor& x, const Tensor& y) { return gt(x, y); }, "gt"},
+        {[](const Tensor& x, const Tensor& y) { return ge(x, y); }, "ge"},
+        {[](const Tensor& x, const Tensor& y) { return logical_and(x, y); }, "logical_and"},
+        {[](const Tensor& x, const Tensor& y) { return logical_or(x, y); }, "logical_or"},
+        {[](const Tensor& x, const Tensor& y) { return logical_xor(x, y); }, "logical_xor"}};
+    for (const auto& [f, op] : compares) {
+      EXPECT_EQ(vals(f(ah, bh)), vals(f(af, bf))) << name(dt) << " " << op;
+      EXPECT_EQ(vals(f(ah, bh[1])), vals(f(af, bf[1]))) << name(dt) << " " << op;
+      EXPECT_EQ(vals(f(ah.slice(1, 0, 1), bh)), vals(f(af.slice(1, 0, 1), bf))) << name(dt) << " " << op;
+      EXPECT_EQ(vals(f(ah.t(), bh.t())), vals(f(af.t(), bf.t()))) << name(dt) << " " << op;
+    }
+    const auto near = [&](const Tensor& got, const Tensor& want) {
+      EXPECT_EQ(got.dtype(), dt);
+      return tgtest::close(got.to(kFloat32), want.to(dt).to(kFloat32), eps, eps);
+    };
+    EXPECT_TRUE(near(lerp(ah, bh, wh), lerp(af, bf, wf))) << name(dt);
+    EXPECT_TRUE(near(lerp(ah, bh, 0.25), lerp(af, bf, 0.25))) << name(dt);
+    EXPECT_TRUE(near(lerp(ah.slice(1, 0, 1), bh, wh), lerp(af.slice(1, 0, 1), bf, wf))) << name(dt);
+    EXPECT_TRUE(near(lerp(ah.t(), bh.t(), wh.t()), lerp(af.t(), bf.t(), wf.t()))) << name(dt);
+    EXPECT_TRUE(near(addcmul(ah, bh, wh, 0.5), addcmul(af, bf, wf, 0.5))) << name(dt);
+    EXPECT_TRUE(near(addcdiv(ah, bh, wh, 2), addcdiv(af, bf, wf, 2))) << name(dt);
+  }
+}
+
 TEST(Pointwise, ClampByTensorsIsTheSameWithAndWithoutGradients) {
   // Without gradients, clamp by tensors is maximum then minimum; with them, where chains that
   // give the bounds their gradients: the same values, NaN in either place, broadcast bounds,
