@@ -270,7 +270,7 @@ TEST(Tensor, ItemAndDataPtr) {
   EXPECT_THROW_WITH(Tensor().to_vector<float>(), Error, "to_vector: the tensor is undefined");
 }
 
-TEST(Tensor, Float32ToIntegerConversionsSaturateInEveryLane) {
+TEST(Tensor, FloatToIntegerConversionsSaturateInEveryLane) {
   // Runs of eight in int32's range take one vector conversion; any other value sends its eight
   // to the saturating rule (NaN gives 0), and so does the tail: the edges of the range, the
   // infinities and NaN at every position of a vector, against the rule one element at a time.
@@ -292,6 +292,12 @@ TEST(Tensor, Float32ToIntegerConversionsSaturateInEveryLane) {
       const int64_t want32 = f != f ? 0 : f >= edge ? INT32_MAX : f <= -edge ? INT32_MIN : static_cast<int64_t>(f);
       ASSERT_EQ(l[i], want64) << "value " << f << " at " << i;
       ASSERT_EQ(i32[i], want32) << "value " << f << " at " << i;
+    }
+    // float16 / bfloat16 take the same vectors, widened as they load: as their float32 values.
+    for (DType dt : {kFloat16, kBFloat16}) {
+      const Tensor h = x.to(dt), f = h.to(kFloat32);
+      EXPECT_EQ(h.to(kInt64).to_vector<int64_t>(), f.to(kInt64).to_vector<int64_t>()) << name(dt) << " " << at;
+      EXPECT_EQ(h.to(kInt32).to_vector<int64_t>(), f.to(kInt32).to_vector<int64_t>()) << name(dt) << " " << at;
     }
   }
 }
