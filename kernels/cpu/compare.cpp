@@ -33,9 +33,13 @@ void compare_half_run(uint8_t* o, const T* a, int64_t sa, const T* b, int64_t sb
     if (sa) p = reinterpret_cast<Floats8>(load8_as_float(a + i));
     if (sb) q = reinterpret_cast<Floats8>(load8_as_float(b + i));
     const auto mask = Fn{}(p, q);  // -1 / 0 per lane
-    const uint64_t bytes =
-        _pdep_u64(static_cast<uint64_t>(_mm256_movemask_ps(reinterpret_cast<__m256>(mask))), 0x0101010101010101ull);
+    const auto bits = static_cast<uint64_t>(_mm256_movemask_ps(reinterpret_cast<__m256>(mask)));
+#ifdef __BMI2__
+    const uint64_t bytes = _pdep_u64(bits, 0x0101010101010101ull);
     std::memcpy(o + i, &bytes, 8);
+#else
+    for (int k = 0; k < 8; ++k) o[i + k] = static_cast<uint8_t>((bits >> k) & 1);
+#endif
   }
   for (; i < n; ++i) o[i] = static_cast<uint8_t>(Fn{}(float(a[i * sa]), float(b[i * sb])));
 }
