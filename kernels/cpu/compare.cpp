@@ -139,25 +139,18 @@ void clamp(DType dtype, const Loop& loop, void* out, const void* in, const Scala
         // scalar conversions took 13x PyTorch's time. max_ps / min_ps return their second
         // operand, the element, where it is NaN.
         const float lf = has_lo ? l : -INFINITY, hf = has_hi ? h : INFINITY;
-        const auto bounded = [=](T* o, const T* x, int64_t n) {
+        const auto one = [=](T v) {
+          float y = static_cast<float>(v);
+          y = lf > y ? lf : y;
+          return static_cast<T>(hf < y ? hf : y);
+        };
+        return unary_loop(loop, o, x, one, [=](T* o, const T* x, int64_t n) {
           const __m256 lv = _mm256_set1_ps(lf), hv = _mm256_set1_ps(hf);
           int64_t i = 0;
           for (; i + 8 <= n; i += 8)
             store8_from_float(o + i, _mm256_min_ps(hv, _mm256_max_ps(lv, load8_as_float(x + i))));
-          for (; i < n; ++i) {
-            float y = static_cast<float>(x[i]);
-            y = lf > y ? lf : y;
-            o[i] = static_cast<T>(hf < y ? hf : y);
-          }
-        };
-        return unary_loop(
-            loop, o, x,
-            [=](T v) {
-              float y = static_cast<float>(v);
-              y = lf > y ? lf : y;
-              return static_cast<T>(hf < y ? hf : y);
-            },
-            bounded);
+          for (; i < n; ++i) o[i] = one(x[i]);
+        });
       }
 #endif
       if (has_lo && has_hi) {
