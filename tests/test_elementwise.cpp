@@ -779,6 +779,15 @@ TEST(Binary, IntegerSemantics) {
   EXPECT_THROW_WITH(a.div(b, "round"), ValueError, "rounding_mode");
   EXPECT_EQ(vals(tensor({true, false}) + tensor({true, true})), (std::vector<double>{1, 1}));
   EXPECT_THROW_WITH(tensor({true}) - tensor({true}), TypeError, "sub: not supported for two bool operands");
+  // A bool tensor to a bool power is PyTorch's special case: True keeps it, False gives all True;
+  // two bool tensors have no pow.
+  const Tensor flags = tensor({true, false});
+  EXPECT_EQ(pow(flags, true).dtype(), kBool);
+  EXPECT_EQ(vals(pow(flags, true)), (std::vector<double>{1, 0}));
+  EXPECT_EQ(vals(pow(flags, false)), (std::vector<double>{1, 1}));
+  EXPECT_EQ(vals(flags.clone().pow_(false)), (std::vector<double>{1, 1}));
+  EXPECT_EQ(pow(flags, 2).dtype(), kInt64);
+  EXPECT_THROW_WITH(pow(flags, flags), TypeError, "pow: not supported for two bool operands");
 }
 
 TEST(Binary, ErrorsNameOpAndShapes) {

@@ -115,6 +115,27 @@ TEST(Linalg, RowMajorRightOperandsWithAliasingStrides) {
   EXPECT_TRUE(close(x.grad(), reference_mm(dy, w), 1e-3, 1e-3));
 }
 
+TEST(Linalg, ColumnMajorLeftOperandsCopiedRowMajor) {
+  // A column-major left operand with m >= 1024 and 64 to 320 columns in the result is copied
+  // row-major before the product (oneDNN's gemm is slow on it): plain, a sliced column-major
+  // view, batched, with a bias, and a linear layer's weight gradient dy.t() @ x.
+  Generator gen(11);
+  const double tol = 1e-4;
+  const Tensor at = randn({32, 1024}, gen).t(), b = randn({32, 256}, gen);
+  EXPECT_TRUE(close(at.matmul(b), reference_mm(at.contiguous(), b), tol, tol));
+  const Tensor part = randn({40, 1100}, gen).slice(0, 3, 35).t();
+  EXPECT_TRUE(close(part.matmul(b), reference_mm(part.contiguous(), b), tol, tol));
+  const Tensor batch = randn({2, 16, 1030}, gen).transpose(1, 2), bs = randn({2, 16, 64}, gen);
+  const Tensor got = batch.matmul(bs);
+  for (int64_t z = 0; z < 2; ++z) EXPECT_TRUE(close(got[z], reference_mm(batch[z].contiguous(), bs[z]), tol, tol));
+  const Tensor bias = randn({256}, gen);
+  EXPECT_TRUE(close(addmm(bias, at, b), reference_mm(at.contiguous(), b) + bias.to(kFloat64), tol, tol));
+  Tensor x = randn({48, 300}, gen), w = randn({1024, 300}, gen).requires_grad_(true);
+  const Tensor dy = randn({48, 1024}, gen);
+  nn::functional::linear(x, w).backward(dy);
+  EXPECT_TRUE(close(w.grad(), reference_mm(dy.t().contiguous(), x), 1e-3, 1e-3));
+}
+
 TEST(Linalg, MatrixVectorProducts) {
   // A @ v, v @ B (B's columns contiguous: v @ W.t(); or its rows: v @ W) and their batched and
   // broadcast forms take dot products and row updates of their own, against float64.

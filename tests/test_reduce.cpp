@@ -213,6 +213,43 @@ TEST(Reduce, MiddleAndOuterDimsAccumulateWholeRows) {
     }
 }
 
+TEST(Reduce, WholeReductionsOfPermutedViews) {
+  // A reduction to one value of a view whose dims are out of memory order is taken in runs along
+  // the smallest stride (in memory order unless indices are wanted): every op against the same
+  // reduction of a contiguous copy. Integer values make ties, so argmax / argmin must keep
+  // PyTorch's first index in the view's own order.
+  Generator gen(23);
+  const Tensor base = randint(-20, 21, {7, 5, 300}, gen, kFloat64);
+  for (const DType dt : {kFloat64, kFloat32, kInt64}) {
+    const Tensor b = base.to(dt);
+    const std::vector<Tensor> views = {b.permute({1, 0, 2}), b.permute({2, 0, 1}),
+                                       b.slice(2, 1, 299, 3).transpose(0, 2), b.select(1, 2).t(),
+                                       b.select(1, 0).unsqueeze(1).expand({7, 4, 300}).transpose(0, 1)};
+    for (size_t v = 0; v < views.size(); ++v) {
+      const Tensor& x = views[v];
+      const Tensor c = x.contiguous();
+      ASSERT_FALSE(x.is_contiguous());
+      EXPECT_TRUE(close(x.sum(), c.sum(), 1e-6, 1e-6)) << name(dt) << " view " << v;
+      EXPECT_EQ(x.max().item<double>(), c.max().item<double>()) << name(dt) << " view " << v;
+      EXPECT_EQ(x.amin().item<double>(), c.amin().item<double>()) << name(dt) << " view " << v;
+      EXPECT_EQ(x.argmax().item<int64_t>(), c.argmax().item<int64_t>()) << name(dt) << " view " << v;
+      EXPECT_EQ(x.argmin().item<int64_t>(), c.argmin().item<int64_t>()) << name(dt) << " view " << v;
+      EXPECT_EQ(x.gt(-15).all().item<bool>(), c.gt(-15).all().item<bool>()) << name(dt) << " view " << v;
+      EXPECT_EQ(x.gt(19).any().item<bool>(), c.gt(19).any().item<bool>()) << name(dt) << " view " << v;
+      const Tensor near_one = x.to(kFloat64) / 200 + 1;
+      EXPECT_TRUE(close(near_one.prod(), near_one.contiguous().prod(), 1e-12, 0)) << name(dt) << " view " << v;
+      if (dt != kInt64) {
+        EXPECT_TRUE(close(x.mean(), c.mean(), 1e-6, 1e-6)) << name(dt) << " view " << v;
+        EXPECT_TRUE(close(x.norm(1), c.norm(1), 1e-6, 1e-6)) << name(dt) << " view " << v;
+        EXPECT_TRUE(close(x.norm(2), c.norm(2), 1e-6, 1e-6)) << name(dt) << " view " << v;
+      }
+    }
+  }
+  // Reduced dims that leave only size-1 dims kept, out of order.
+  const Tensor y = base.select(1, 3).unsqueeze(1).permute({2, 1, 0});
+  EXPECT_TRUE(close(y.sum({0, 2}), y.contiguous().sum({0, 2}), 1e-9, 1e-9));
+}
+
 TEST(Reduce, Float32ColumnBlocksAndBatchedResults) {
   // float32 sums down rows take 32 columns and up to 32 rows at a time in registers: odd row
   // counts, a column tail, several reduced dims and a strided view, against float64.

@@ -188,6 +188,53 @@ TEST(Views, ContiguousAndClone) {
   EXPECT_FALSE(shares(cl, already));
 }
 
+TEST(Views, TransposesOfThirtyTwoBitElementsInBlocks) {
+  // Permutes that make dim order transpose (each matrix of x.transpose(-1, -2), x.t()) copy 32-bit
+  // elements in 8 x 8 register blocks with edges one by one: every element against its index.
+  auto check = [](const Shape& shape, const Shape& perm, DType dt) {
+    const Tensor x = arange(shape.numel(), dt).view(shape);
+    const std::vector<double> got = vals(x.permute(perm).contiguous());
+    Shape out_shape = shape, src_strides = shape;
+    int64_t stride = 1;
+    for (int d = shape.size() - 1; d >= 0; --d) {
+      src_strides[d] = stride;
+      stride *= shape[d];
+    }
+    for (int d = 0; d < perm.size(); ++d) out_shape[d] = shape[perm[d]];
+    ASSERT_EQ(got.size(), static_cast<size_t>(shape.numel()));
+    for (int64_t k = 0; k < shape.numel(); ++k) {
+      int64_t rem = k, src = 0;
+      for (int d = out_shape.size() - 1; d >= 0; --d) {
+        src += rem % out_shape[d] * src_strides[perm[d]];
+        rem /= out_shape[d];
+      }
+      if (got[static_cast<size_t>(k)] != static_cast<double>(src)) {
+        ADD_FAILURE() << name(dt) << " shape " << shape.str() << " perm " << perm.str() << " element " << k;
+        return;
+      }
+    }
+  };
+  for (const DType dt : {kFloat32, kInt32}) {
+    for (const auto& [r, c] :
+         std::vector<std::pair<int64_t, int64_t>>{{8, 8}, {9, 17}, {37, 300}, {64, 33}, {130, 70}, {8, 100}})
+      check({r, c}, {1, 0}, dt);
+    check({3, 13, 21}, {0, 2, 1}, dt);
+    check({3, 13, 21}, {2, 0, 1}, dt);
+    check({2, 3, 19, 12}, {0, 1, 3, 2}, dt);
+    check({5, 16, 9}, {2, 1, 0}, dt);
+  }
+  // A broadcast row and a flipped matrix, transposed.
+  const Tensor row = arange(20, kFloat32);
+  const Tensor spread = row.expand({16, 20}).t().contiguous();
+  for (int64_t j = 0; j < 16; ++j) EXPECT_TRUE(equal(spread.select(1, j), row));
+  const Tensor m = arange(24 * 18, kFloat32).view({24, 18});
+  EXPECT_TRUE(equal(m.flip({0}).t().contiguous(), m.t().contiguous().flip({1})));
+  // Into a transposed destination.
+  Tensor dst = zeros({18, 24});
+  dst.t().copy_(m);
+  EXPECT_TRUE(equal(dst, m.t().contiguous()));
+}
+
 TEST(Views, WritesThroughViewsReachTheBase) {
   Tensor x = zeros({3, 4});
   x.select(0, 1).fill_(2);

@@ -1,5 +1,6 @@
 // Reductions (sum, prod, max/min with or without indices, all/any, sums of squares and of
 // absolute values for norms).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -593,16 +594,54 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
     const int nt = num_threads();
     std::unique_ptr<Acc[]> partial(new Acc[static_cast<size_t>(nt)]);  // not vector: Acc may be bool
     for (int t = 0; t < nt; ++t) partial[t] = r.init();
-    parallel_for(0, g.reduced_numel, kGrain, [&](int64_t b, int64_t e) {
-      const int t = omp_in_parallel() ? omp_get_thread_num() : 0;
-      Acc a = r.init();
-      if (inner_run) {
-        a = reduce_run(r, in + b * g.reduced_strides[0], e - b, g.reduced_strides[0], b);
-      } else {
-        for (int64_t i = b; i < e; ++i) r.step(a, A(in[reduced_offset(g, i)]), i);
+    if (inner_run) {
+      parallel_for(0, g.reduced_numel, kGrain, [&](int64_t b, int64_t e) {
+        const int t = omp_in_parallel() ? omp_get_thread_num() : 0;
+        partial[t] = reduce_run(r, in + b * g.reduced_strides[0], e - b, g.reduced_strides[0], b);
+      });
+    } else {
+      // Runs along the innermost reduced dim. Where the indices are not wanted the dims are taken
+      // in memory order first (largest stride outermost), merged where they are one run: a sum of
+      // a transposed view ([50, 32, 256].transpose(0, 1).sum()) otherwise stepped element by
+      // element with a division each, 100x PyTorch's time.
+      int n = 0;
+      int64_t sizes[kMaxDims] = {1}, strides[kMaxDims] = {0};
+      for (int d = 0; d < g.n_reduced; ++d) {
+        if (g.reduced_sizes[d] == 1) continue;
+        sizes[n] = g.reduced_sizes[d];
+        strides[n++] = g.reduced_strides[d];
       }
-      partial[t] = a;
-    });
+      n = std::max(n, 1);
+      bool order_free = true;
+      if constexpr (requires { r.values_only; }) order_free = r.values_only;
+      if (order_free) {
+        for (int i = 1; i < n; ++i)  // insertion sort by decreasing stride: a handful of dims
+          for (int j = i; j > 0 && strides[j - 1] < strides[j]; --j) {
+            std::swap(strides[j - 1], strides[j]);
+            std::swap(sizes[j - 1], sizes[j]);
+          }
+        int merged = 0;
+        for (int i = 1; i < n; ++i) {
+          if (strides[merged] == sizes[i] * strides[i]) {
+            sizes[merged] *= sizes[i];
+            strides[merged] = strides[i];
+          } else {
+            ++merged;
+            sizes[merged] = sizes[i];
+            strides[merged] = strides[i];
+          }
+        }
+        n = merged + 1;
+      }
+      const int64_t run = std::max<int64_t>(sizes[n - 1], 1), step = strides[n - 1], outer = g.reduced_numel / run;
+      parallel_for(0, outer, std::max<int64_t>(1, kGrain / run), [&](int64_t b, int64_t e) {
+        const int t = omp_in_parallel() ? omp_get_thread_num() : 0;
+        Acc a = r.init();
+        for (int64_t o = b; o < e; ++o)
+          r.combine(a, reduce_run(r, in + offset_of(o, n - 1, sizes, strides), run, step, o * run));
+        partial[t] = a;
+      });
+    }
     Acc total = r.init();
     for (int t = 0; t < nt; ++t) r.combine(total, partial[t]);
     write_result(out_dtype, out, indices, 0, total);

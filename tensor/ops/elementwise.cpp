@@ -139,6 +139,10 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
 Tensor binary_op(BinaryOp op, const Tensor& self, const Scalar& other, const Scalar& alpha) {
   const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.name, self, "self");
+  // PyTorch's pow takes a bool tensor to the powers True (itself) and False (all True), though
+  // it has no bool pow kernel.
+  if (op == BinaryOp::Pow && self.dtype() == kBool && other.is_bool())
+    return other.to_bool() ? tg::clone(self) : ones_like(self);
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
   check_integer_exponent(op, info.name, compute, other);
   return binary_op(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);
@@ -186,6 +190,7 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, c
 const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Scalar& other, const Scalar& alpha) {
   const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.inplace_name, self, "self");
+  if (op == BinaryOp::Pow && self.dtype() == kBool && other.is_bool()) return other.to_bool() ? self : self.fill_(true);
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
   check_integer_exponent(op, info.inplace_name, compute, other);
   return binary_op_(op, self, ops::wrapped_scalar(other, compute, self.device()), alpha);
