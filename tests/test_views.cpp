@@ -188,11 +188,12 @@ TEST(Views, ContiguousAndClone) {
   EXPECT_FALSE(shares(cl, already));
 }
 
-TEST(Views, TransposesOfThirtyTwoBitElementsInBlocks) {
-  // Permutes that make dim order transpose (each matrix of x.transpose(-1, -2), x.t()) copy 32-bit
-  // elements in 8 x 8 register blocks with edges one by one: every element against its index.
-  auto check = [](const Shape& shape, const Shape& perm, DType dt) {
-    const Tensor x = arange(shape.numel(), dt).view(shape);
+TEST(Views, TransposesInRegisterBlocks) {
+  // Permutes that make dim order transpose (each matrix of x.transpose(-1, -2), x.t()) copy 1-,
+  // 2-, 4- and 8-byte elements in square register blocks with edges one by one: every element
+  // against its index (modulo what the dtype holds exactly).
+  auto check = [](const Shape& shape, const Shape& perm, DType dt, int64_t modulus) {
+    const Tensor x = remainder(arange(shape.numel(), kInt64), modulus).to(dt).view(shape);
     const std::vector<double> got = vals(x.permute(perm).contiguous());
     Shape out_shape = shape, src_strides = shape;
     int64_t stride = 1;
@@ -208,21 +209,27 @@ TEST(Views, TransposesOfThirtyTwoBitElementsInBlocks) {
         src += rem % out_shape[d] * src_strides[perm[d]];
         rem /= out_shape[d];
       }
-      if (got[static_cast<size_t>(k)] != static_cast<double>(src)) {
+      if (got[static_cast<size_t>(k)] != static_cast<double>(src % modulus)) {
         ADD_FAILURE() << name(dt) << " shape " << shape.str() << " perm " << perm.str() << " element " << k;
         return;
       }
     }
   };
-  for (const DType dt : {kFloat32, kInt32}) {
-    for (const auto& [r, c] :
-         std::vector<std::pair<int64_t, int64_t>>{{8, 8}, {9, 17}, {37, 300}, {64, 33}, {130, 70}, {8, 100}})
-      check({r, c}, {1, 0}, dt);
-    check({3, 13, 21}, {0, 2, 1}, dt);
-    check({3, 13, 21}, {2, 0, 1}, dt);
-    check({2, 3, 19, 12}, {0, 1, 3, 2}, dt);
-    check({5, 16, 9}, {2, 1, 0}, dt);
+  const std::vector<std::pair<DType, int64_t>> types = {{kFloat32, 1 << 24}, {kInt32, 1 << 30}, {kFloat64, 1 << 30},
+                                                        {kInt64, 1 << 30},   {kFloat16, 2048},  {kBFloat16, 256},
+                                                        {kUInt8, 256}};
+  for (const auto& [dt, modulus] : types) {
+    for (const auto& [r, c] : std::vector<std::pair<int64_t, int64_t>>{
+             {8, 8}, {9, 17}, {37, 300}, {64, 33}, {130, 70}, {8, 100}, {16, 16}, {40, 19}})
+      check({r, c}, {1, 0}, dt, modulus);
+    check({3, 13, 21}, {0, 2, 1}, dt, modulus);
+    check({3, 13, 21}, {2, 0, 1}, dt, modulus);
+    check({2, 3, 19, 12}, {0, 1, 3, 2}, dt, modulus);
+    check({5, 16, 9}, {2, 1, 0}, dt, modulus);
+    check({2, 33, 48}, {0, 2, 1}, dt, modulus);
   }
+  const Tensor mask = gt(randn({50, 40}), 0);
+  EXPECT_TRUE(equal(mask.t().contiguous().to(kUInt8), mask.to(kUInt8).t().contiguous()));
   // A broadcast row and a flipped matrix, transposed.
   const Tensor row = arange(20, kFloat32);
   const Tensor spread = row.expand({16, 20}).t().contiguous();
