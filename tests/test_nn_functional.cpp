@@ -164,6 +164,14 @@ TEST(Functional, HalfNormsAreTheFloat32NormsRounded) {
     EXPECT_EQ(w.grad().dtype(), dt);
     EXPECT_EQ(b.grad().dtype(), dt);
     EXPECT_EQ(F::layer_norm(x0, {5, 3}, f32(lw), Tensor()).dtype(), kFloat32);
+    // Without autograd the kernel widens a row at a time: the same values.
+    const Tensor long_rows = randn({3, 1001}, gen).to(dt), lw2 = randn({1001}, gen).to(dt);
+    EXPECT_EQ(vals(F::layer_norm(x0, {5, 3}, lw, lb)), vals(F::layer_norm(f32(x0), {5, 3}, f32(lw), f32(lb)).to(dt)));
+    EXPECT_EQ(vals(F::layer_norm(x0, {5, 3}, Tensor(), lb)),
+              vals(F::layer_norm(f32(x0), {5, 3}, Tensor(), f32(lb)).to(dt)));
+    EXPECT_EQ(vals(F::layer_norm(long_rows, {1001}, lw2, Tensor())),
+              vals(F::layer_norm(f32(long_rows), {1001}, f32(lw2), Tensor()).to(dt)));
+    EXPECT_EQ(vals(F::layer_norm(long_rows.t(), {3})), vals(F::layer_norm(f32(long_rows.t()), {3}).to(dt)));
     EXPECT_EQ(vals(F::group_norm(x0, 3, w0, b0)), vals(F::group_norm(f32(x0), 3, f32(w0), f32(b0)).to(dt)));
     Tensor rm = zeros({6}, dt), rv = ones({6}, dt), rm32 = zeros({6}), rv32 = ones({6});
     Tensor xb = leaf(x0), wb = leaf(w0);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/vec_math.h"
 
@@ -99,31 +100,50 @@ void backward_impl(int64_t n, int64_t c, int64_t inner, const T* x, const T* dy,
 template <class T>
 std::pair<T, T> row_stats(const T* xr, int64_t cols, double eps) {
   const T mu = sum_run(xr, cols) / static_cast<T>(cols);
-  T ss = 0;
-#pragma omp simd reduction(+ : ss)
-  for (int64_t j = 0; j < cols; ++j) ss += (xr[j] - mu) * (xr[j] - mu);
+  const T ss = sum_run(xr, cols, [mu](auto v) { return (v - mu) * (v - mu); });
   return {mu, T(1) / std::sqrt(ss / static_cast<T>(cols) + static_cast<T>(eps))};
+}
+
+// One row: its statistics and yr (which may be xr itself).
+template <class T>
+void layer_norm_row(int64_t cols, double eps, const T* xr, const T* w, const T* b, T* yr, T& mean, T& rstd) {
+  const auto [mu, rs] = row_stats(xr, cols, eps);
+  mean = mu;
+  rstd = rs;
+  if (w && b) {
+    for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs * w[j] + b[j];
+  } else if (w) {
+    for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs * w[j];
+  } else if (b) {
+    for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs + b[j];
+  } else {
+    for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs;
+  }
 }
 
 template <class T>
 void layer_norm_impl(int64_t rows, int64_t cols, double eps, const T* x, const T* w, const T* b, T* y, T* mean,
                      T* rstd) {
   parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) layer_norm_row(cols, eps, x + r * cols, w, b, y + r * cols, mean[r], rstd[r]);
+  });
+}
+
+// float16 / bfloat16 rows widened to float32 one at a time (a row stays in L1), normalized by the
+// float32 formula and rounded once. Widening the whole tensor, normalizing it and narrowing the
+// result took three passes, at 1.6x PyTorch's time for [256, 1024] in float16.
+template <class H>
+void layer_norm_16bit(int64_t rows, int64_t cols, double eps, const H* x, const H* w, const H* b, H* y, float* mean,
+                      float* rstd) {
+  parallel_for(0, rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)), [&](int64_t lo, int64_t hi) {
+    std::vector<float> buf(static_cast<size_t>(3 * cols));
+    float *xf = buf.data(), *wf = w ? xf + cols : nullptr, *bf = b ? xf + 2 * cols : nullptr;
+    if (w) widen(w, wf, cols);
+    if (b) widen(b, bf, cols);
     for (int64_t r = lo; r < hi; ++r) {
-      const T* xr = x + r * cols;
-      T* yr = y + r * cols;
-      const auto [mu, rs] = row_stats(xr, cols, eps);
-      mean[r] = mu;
-      rstd[r] = rs;
-      if (w && b) {
-        for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs * w[j] + b[j];
-      } else if (w) {
-        for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs * w[j];
-      } else if (b) {
-        for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs + b[j];
-      } else {
-        for (int64_t j = 0; j < cols; ++j) yr[j] = (xr[j] - mu) * rs;
-      }
+      widen(x + r * cols, xf, cols);
+      layer_norm_row(cols, eps, xf, wf, bf, xf, mean[r], rstd[r]);
+      narrow(xf, y + r * cols, cols);
     }
   });
 }
@@ -306,6 +326,15 @@ void group_norm_backward(DType dtype, const GroupNormGeometry& g, const void* x,
 
 void layer_norm(DType dtype, int64_t rows, int64_t cols, double eps, const void* x, const void* weight, const void* bias,
                 void* y, void* mean, void* rstd) {
+  if (dtype == DType::Float16 || dtype == DType::BFloat16) {
+    dispatch_floating(dtype, [&]<class H>() {
+      if constexpr (std::is_same_v<H, Half> || std::is_same_v<H, BFloat16>)
+        layer_norm_16bit(rows, cols, eps, static_cast<const H*>(x), static_cast<const H*>(weight),
+                         static_cast<const H*>(bias), static_cast<H*>(y), static_cast<float*>(mean),
+                         static_cast<float*>(rstd));
+    });
+    return;
+  }
   dispatch_single_double(dtype, [&]<class T>() {
     layer_norm_impl<T>(rows, cols, eps, static_cast<const T*>(x), static_cast<const T*>(weight),
                        static_cast<const T*>(bias), static_cast<T*>(y), static_cast<T*>(mean), static_cast<T*>(rstd));

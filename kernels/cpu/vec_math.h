@@ -313,13 +313,37 @@ T max_run(const T* x, int64_t n) {
   return m;
 }
 
-// Sum of a run in vector lanes (the pragma lets the adds be reordered).
+// Sum of f(x[i]) over a run (float or double), f taking a vector of lanes or one value (a generic
+// lambda), in four vectors of partial sums: one chain of dependent vector adds waited on the add's
+// latency, and held layer norm's row statistics to a quarter of the adds' rate ([256, 1024] in
+// float16 at 1.6x PyTorch's time).
+template <class T, class F>
+T sum_run(const T* x, int64_t n, F f) {
+  typedef T V __attribute__((vector_size(32)));
+  constexpr int64_t kLanes = sizeof(V) / sizeof(T);
+  const auto load = [x](int64_t i) {
+    V v;
+    __builtin_memcpy(&v, x + i, sizeof(V));
+    return v;
+  };
+  V a0 = {}, a1 = {}, a2 = {}, a3 = {};
+  int64_t i = 0;
+  for (; i + 4 * kLanes <= n; i += 4 * kLanes) {
+    a0 += f(load(i));
+    a1 += f(load(i + kLanes));
+    a2 += f(load(i + 2 * kLanes));
+    a3 += f(load(i + 3 * kLanes));
+  }
+  for (; i + kLanes <= n; i += kLanes) a0 += f(load(i));
+  const V a = (a0 + a1) + (a2 + a3);
+  T s = 0;
+  for (int64_t k = 0; k < kLanes; ++k) s += a[k];
+  for (; i < n; ++i) s += f(x[i]);
+  return s;
+}
 template <class T>
 T sum_run(const T* x, int64_t n) {
-  T s = 0;
-#pragma omp simd reduction(+ : s)
-  for (int64_t i = 0; i < n; ++i) s += x[i];
-  return s;
+  return sum_run(x, n, [](auto v) { return v; });
 }
 
 }  // namespace tg::kernels::cpu

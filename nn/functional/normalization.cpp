@@ -329,6 +329,19 @@ Tensor layer_norm(const Tensor& input_in, const Shape& normalized_shape, const T
   for (int i = 0; i < k; ++i) cols *= normalized_shape[i];
   if ((input.dtype() == kFloat32 || input.dtype() == kFloat64) && fits_fused(weight, input) && fits_fused(bias, input))
     return layer_norm_fused(input, cols, weight, bias, eps);
+  if (input.is_cpu() && (input.dtype() == kFloat16 || input.dtype() == kBFloat16) && fits_fused(weight, input) &&
+      fits_fused(bias, input) && !autograd::needs_grad(input, weight, bias)) {
+    // Without autograd the CPU kernel takes the 16-bit rows itself, widening one at a time (its
+    // statistics in float32); with it, the float32 kernels below run on widened copies.
+    const int64_t rows = cols == 0 ? 0 : input.numel() / cols;
+    Tensor x = ops::contiguous(input), w = contiguous_or_undefined(weight), b = contiguous_or_undefined(bias);
+    Tensor out = ops::empty(input.sizes(), input.dtype(), input.device());
+    Tensor mean = ops::empty({rows}, kFloat32, input.device()), rstd = ops::empty({rows}, kFloat32, input.device());
+    kernels::backend(input.device(), op)
+        .layer_norm(input.dtype(), rows, cols, eps, x.data_ptr(), data_or_null(w), data_or_null(b), out.data_ptr(),
+                    mean.data_ptr(), rstd.data_ptr());
+    return out;
+  }
   if (widens_to_float32(input, weight, bias))
     return layer_norm_fused(input.to(kFloat32), cols, widened(weight), widened(bias), eps)
         .to(norm_result_dtype(input, weight, bias));
