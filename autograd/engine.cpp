@@ -77,7 +77,21 @@ void GraphTask::add_gradient(const Edge& edge, const Tensor& grad) {
   if (buf.empty()) buf.resize(edge.function->num_outputs());
   Tensor& slot = buf[edge.input_nr];
   if (!grad.defined()) return;
-  slot = slot.defined() ? slot + grad : grad;
+  if (!slot.defined()) {
+    slot = grad;
+    return;
+  }
+  // Summed in place where the buffer alone holds the sum so far and no graph is being built (as
+  // PyTorch's InputBuffer does): a weight used at every step of a recurrence (an LSTM's W_hh over
+  // 50 steps) otherwise took a new allocation and a third pass per step.
+  const bool exclusive = slot.use_count() == 1 && slot.storage().use_count() == 1 && slot.is_contiguous() &&
+                         !slot.impl()->view_base_ && !slot.requires_grad();
+  if (exclusive && !GradMode::is_enabled() && slot.sizes() == grad.sizes() && slot.dtype() == grad.dtype() &&
+      slot.device() == grad.device()) {
+    slot.add_(grad);
+  } else {
+    slot = slot + grad;
+  }
 }
 
 tensor_list GraphTask::pending(const Node* node) const {

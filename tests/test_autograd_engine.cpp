@@ -22,6 +22,44 @@ TEST(Engine, DiamondAndSharedSubgraph) {
   EXPECT_EQ(vals(z.grad()), (std::vector<double>{6, 12}));
 }
 
+TEST(Engine, GradientsSummedInPlaceOnlyWhereNothingElseHoldsThem) {
+  // A node's incoming gradients are summed in place when the buffer alone holds the sum: a weight
+  // used at every step of a recurrence, against the sum of its steps' products.
+  Generator gen(3);
+  Tensor w = randn({4, 3}, gen, kFloat64).requires_grad_(true);
+  const Tensor x = randn({6, 2, 4}, gen, kFloat64), g = randn({2, 3}, gen, kFloat64);
+  Tensor loss = zeros({}, kFloat64);
+  for (int64_t t = 0; t < 6; ++t) loss = loss + (x[t].matmul(w) * g).sum();
+  loss.backward();
+  Tensor expected = zeros({4, 3}, kFloat64);
+  for (int64_t t = 0; t < 6; ++t) expected = expected + x[t].t().matmul(g);
+  EXPECT_TRUE(close(w.grad(), expected, 1e-12, 1e-12));
+  // One tensor handed to two edges (an add's backward) and then summed with a third gradient.
+  Tensor v = leaf({1.0, 2.0});
+  Tensor a = v * 2, b = v * 3;
+  ((a + b) + a).sum().backward();
+  EXPECT_EQ(vals(v.grad()), (std::vector<double>{7, 7}));
+  // A gradient a hook kept, passed on as it is by an add and reaching m's node first, is not
+  // summed into.
+  Tensor u = leaf({1.0, 2.0});
+  Tensor m = u * 1;
+  Tensor m5 = m * 5, p = m + 1;
+  Tensor kept;
+  p.register_hook([&kept](const Tensor& grad) {
+    kept = grad * 1;
+    return kept;
+  });
+  (p.sum() * 2 + m5.sum()).backward();
+  EXPECT_EQ(vals(kept), (std::vector<double>{2, 2}));
+  EXPECT_EQ(vals(u.grad()), (std::vector<double>{7, 7}));
+  // Under create_graph the sums stay out of place and differentiable.
+  Tensor r = leaf({3.0});
+  Tensor s = r * r;
+  const Tensor dr = autograd::grad({(s + s * 2).sum()}, {r}, {}, true, true)[0];
+  EXPECT_EQ(dr.item<double>(), 18);
+  EXPECT_EQ(autograd::grad({dr}, {r})[0].item<double>(), 6);
+}
+
 TEST(Engine, AccumulatesAcrossCallsAndRetainGraph) {
   Tensor x = leaf({1.0, -1.0});
   Tensor y = (x * x).sum();
