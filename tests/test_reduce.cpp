@@ -461,7 +461,7 @@ TEST(Reduce, ParallelMatchesSerial) {
 
 // float32 column sums: few columns down many rows (each thread a band of rows), columns in
 // 32s, 8s and ones, and a long middle dim, against float64 sums, on one thread and two.
-TEST(Reduce, ColumnSumsOfFloat32) {
+TEST(Reduce, ColumnSumsOfFloat32AndSixteenBitFloats) {
   const int threads = get_num_threads();
   for (const auto& [shape, dim] : std::vector<std::pair<Shape, int64_t>>{
            {{131072, 32}, 0},
@@ -482,6 +482,14 @@ TEST(Reduce, ColumnSumsOfFloat32) {
       set_num_threads(t);
       SCOPED_TRACE(fmt::format("{} dim {} threads {}", shape, dim, t));
       EXPECT_TRUE(close(x.sum({dim}).to(kFloat64), want, 1e-5, 1e-4));
+      // float16 / bfloat16 take the same registers, widened as they load: the exact sum of their
+      // values, rounded once to the dtype.
+      for (const DType dt : {kFloat16, kBFloat16}) {
+        const Tensor h = x.to(dt);
+        const Tensor exact = h.to(kFloat64).sum({dim});
+        const double ulp = dt == kFloat16 ? 1.0 / 1024 : 1.0 / 128;
+        EXPECT_TRUE(close(h.sum({dim}).to(kFloat64), exact.to(dt).to(kFloat64), ulp, 1e-4)) << name(dt);
+      }
     }
   }
   set_num_threads(threads);

@@ -1,6 +1,7 @@
 // Reductions (sum, prod, max/min with or without indices, all/any, sums of squares and of
 // absolute values for norms).
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -401,22 +402,40 @@ inline int64_t kept_offset(const ReduceGeometry& g, int64_t k) {
   return offset_of(k, g.n_kept, g.kept_sizes, g.kept_strides);
 }
 
+// The dtypes whose column sums take sum_columns' registers: float32, and the 16-bit floats where
+// they load widened eight at a time.
+template <class T>
+constexpr bool kColumnSums = std::is_same_v<T, float>
+#ifdef TG_HALF_VECTORS
+                             || std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>
+#endif
+    ;
+
 // Adds rows [r0, r1) of the reduced positions of len contiguous float columns from base into
 // acc: 32 columns at a time summed down up to 32 rows in four vector registers, then flushed into
 // the double totals (an array of partial sums is loaded and stored once per row: 1.6x slower);
-// then 8 at a time, then one.
-void sum_columns_f32(const ReduceGeometry& g, const float* base, int64_t len, int64_t r0, int64_t r1, double* acc) {
+// then 8 at a time, then one. 16-bit floats are widened as they load (through an array of float
+// partial sums, float16's sum(0) took 1.4x PyTorch's time).
+template <class T>
+void sum_columns(const ReduceGeometry& g, const T* base, int64_t len, int64_t r0, int64_t r1, double* acc) {
   using V8 = float __attribute__((vector_size(32)));
-  auto load = [](const float* p) {
+  auto load = [](const T* p) {
     V8 v;
-    __builtin_memcpy(&v, p, sizeof(v));
+    if constexpr (std::is_same_v<T, float>) {
+      __builtin_memcpy(&v, p, sizeof(v));
+    } else {
+#ifdef TG_HALF_VECTORS
+      v = std::bit_cast<V8>(load8_as_float(p));
+#endif
+    }
     return v;
   };
+  auto value = [](T x) { return static_cast<float>(acc_t<T>(x)); };
   if (len < 8 && g.n_reduced == 1 && g.reduced_strides[0] == len) {
     // Fewer than 8 columns of back-to-back rows ([N, 3].sum(0)): the rows are one contiguous run,
     // summed in lcm(len, 8) lanes (lane k holds column k % len), 32 periods at a time in float.
     const int64_t period = std::lcm(len, int64_t{8}), vectors = period / 8, rows_per = period / len;
-    const float* p = base + r0 * len;
+    const T* p = base + r0 * len;
     int64_t i = r0;
     while (i + rows_per <= r1) {
       const int64_t blocks = std::min<int64_t>(32, (r1 - i) / rows_per);
@@ -428,7 +447,7 @@ void sum_columns_f32(const ReduceGeometry& g, const float* base, int64_t len, in
       i += blocks * rows_per;
     }
     for (; i < r1; ++i, p += len)
-      for (int64_t j = 0; j < len; ++j) acc[j] += p[j];
+      for (int64_t j = 0; j < len; ++j) acc[j] += value(p[j]);
     return;
   }
   constexpr int64_t kRows = 32;
@@ -440,7 +459,7 @@ void sum_columns_f32(const ReduceGeometry& g, const float* base, int64_t len, in
     for (; j + 32 <= len; j += 32) {
       V8 s0{}, s1{}, s2{}, s3{};
       for (int64_t i = 0; i < rows; ++i) {
-        const float* row = base + offsets[i] + j;
+        const T* row = base + offsets[i] + j;
         s0 += load(row);
         s1 += load(row + 8);
         s2 += load(row + 16);
@@ -466,7 +485,7 @@ void sum_columns_f32(const ReduceGeometry& g, const float* base, int64_t len, in
     }
     for (; j < len; ++j) {
       float sum = 0;
-      for (int64_t i = 0; i < rows; ++i) sum += base[offsets[i] + j];
+      for (int64_t i = 0; i < rows; ++i) sum += value(base[offsets[i] + j]);
       acc[j] += sum;
     }
   }
@@ -648,23 +667,22 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
     return;
   }
   const int64_t cols = g.n_kept > 0 ? g.kept_sizes[g.n_kept - 1] : 0;
-  // (Float sums take it from one column: sum_columns_f32 sums narrow rows in whole vectors.)
-  constexpr bool kFloatSum = std::is_same_v<R, SumR<T>> && std::is_same_v<T, float>;
+  // (Float sums take it from one column: sum_columns sums narrow rows in whole vectors.)
+  constexpr bool kFloatSum = std::is_same_v<R, SumR<T>> && kColumnSums<T>;
   if ((cols >= 4 || (kFloatSum && cols >= 1)) && g.kept_strides[g.n_kept - 1] == 1 &&
       !(inner_run && g.reduced_strides[0] == 1)) {
     // The innermost kept dim is contiguous and the reduced ones are not (a sum over a batch, or
     // over the middle dim of [N, L, D]): accumulate whole rows of columns at a time. Results
     // [b, e) are visited as segments that stay within one run of columns.
-    if constexpr (std::is_same_v<R, SumR<T>> && std::is_same_v<T, float>) {
+    if constexpr (kFloatSum) {
       // Few columns down many rows ([N, 32].sum(0)): too few columns to share out, so each thread
       // sums a band of rows into its own totals, added up at the end.
       const int nt = num_threads();
       if (g.kept_numel == cols && cols < 32 * nt && nt > 1 && g.reduced_numel * cols >= 2 * kGrain) {
         std::vector<double> partial(static_cast<size_t>(nt * cols), 0.0);
-        const float* base = in;
         parallel_for(0, g.reduced_numel, std::max<int64_t>(32, kGrain / cols), [&](int64_t rb, int64_t re) {
           const int t = omp_in_parallel() ? omp_get_thread_num() : 0;
-          sum_columns_f32(g, base, cols, rb, re, partial.data() + t * cols);
+          sum_columns(g, in, cols, rb, re, partial.data() + t * cols);
         });
         for (int t = 1; t < nt; ++t)
           for (int64_t j = 0; j < cols; ++j)
@@ -681,8 +699,8 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
       std::unique_ptr<Acc[]> acc(new Acc[width]);  // not vector: Acc may be bool
       std::vector<A> best, part;
       std::vector<int64_t> at;
-      if constexpr (std::is_same_v<R, SumR<T>> && !std::is_same_v<T, float>)
-        part.resize(width);  // float sums in registers
+      if constexpr (std::is_same_v<R, SumR<T>> && !kColumnSums<T>)
+        part.resize(width);  // (sum_columns sums in registers)
       if constexpr (requires { r.values_only; }) {
         best.resize(width);
         at.resize(width);
@@ -721,8 +739,8 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
           }
         }
         for (int64_t j = 0; j < len; ++j) acc[j] = r.init();
-        if constexpr (std::is_same_v<R, SumR<T>> && std::is_same_v<T, float>) {
-          sum_columns_f32(g, base, len, 0, g.reduced_numel, acc.get());
+        if constexpr (kFloatSum) {
+          sum_columns(g, base, len, 0, g.reduced_numel, acc.get());
         } else if constexpr (std::is_same_v<R, SumR<T>> && std::is_same_v<A, float>) {
           // float sums of up to 32 rows at a time, flushed into the double totals (as the runs'
           // blocks are): the adds then run 8 wide instead of 4.
@@ -730,17 +748,7 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
             for (int64_t j = 0; j < len; ++j) part[static_cast<size_t>(j)] = 0;
             for (int64_t i = i0; i < std::min(g.reduced_numel, i0 + 32); ++i) {
               const T* row = base + reduced_offset(g, i);
-              int64_t j = 0;
-#ifdef TG_HALF_VECTORS
-              // float16 widened by F16C: GCC leaves its conversion scalar (3x PyTorch's time).
-              // (bfloat16's shift it vectorises, and unrolls further than this loop.)
-              if constexpr (std::is_same_v<T, Half>) {
-                float* p = part.data();
-                for (; j + 8 <= len; j += 8)
-                  _mm256_storeu_ps(p + j, _mm256_add_ps(_mm256_loadu_ps(p + j), load8_as_float(row + j)));
-              }
-#endif
-              for (; j < len; ++j) part[static_cast<size_t>(j)] += A(row[j]);
+              for (int64_t j = 0; j < len; ++j) part[static_cast<size_t>(j)] += A(row[j]);
             }
             for (int64_t j = 0; j < len; ++j) acc[j] += part[static_cast<size_t>(j)];
           }
