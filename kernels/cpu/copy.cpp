@@ -45,8 +45,8 @@ bool interleaves_planes(const Loop& L) {
 
 #ifdef __AVX2__
 // out row c (at out_step) = column c of the square block of in (rows at in_step), in registers:
-// 16 x 16 bytes, 8 x 8 of 16- and 32-bit elements, 4 x 4 of 64-bit ones; unpacks of pairs of rows, then of pairs
-// of pairs, then (where a row spans two 128-bit halves) swaps of the halves.
+// 16 x 16 bytes, 8 x 8 of 16- and 32-bit elements, 4 x 4 of 64-bit ones. Unpacks of pairs of
+// rows, then of pairs of pairs, then (where a row spans two 128-bit halves) swaps of the halves.
 inline void transpose_block(uint32_t* out, int64_t out_step, const uint32_t* in, int64_t in_step) {
   __m256 r[8], t[8];
   for (int k = 0; k < 8; ++k) r[k] = _mm256_loadu_ps(reinterpret_cast<const float*>(in + k * in_step));
