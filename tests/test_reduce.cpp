@@ -214,8 +214,8 @@ TEST(Reduce, MiddleAndOuterDimsAccumulateWholeRows) {
 }
 
 TEST(Reduce, WholeReductionsOfPermutedViews) {
-  // A reduction to one value of a view whose dims are out of memory order is taken in runs along
-  // the smallest stride (in memory order unless indices are wanted): every op against the same
+  // A reduction of a view whose dims are out of memory order is taken in runs along the smallest
+  // stride (in memory order unless indices are wanted): every op against the same
   // reduction of a contiguous copy. Integer values make ties, so argmax / argmin must keep
   // PyTorch's first index in the view's own order.
   Generator gen(23);
@@ -245,9 +245,13 @@ TEST(Reduce, WholeReductionsOfPermutedViews) {
       }
     }
   }
-  // Reduced dims that leave only size-1 dims kept, out of order.
+  // Reduced dims that leave only size-1 dims kept, out of order; and with a kept dim.
   const Tensor y = base.select(1, 3).unsqueeze(1).permute({2, 1, 0});
   EXPECT_TRUE(close(y.sum({0, 2}), y.contiguous().sum({0, 2}), 1e-9, 1e-9));
+  const Tensor z = base.permute({2, 1, 0});
+  EXPECT_TRUE(close(z.sum({0, 2}), z.contiguous().sum({0, 2}), 1e-9, 1e-9));
+  EXPECT_TRUE(equal(z.amax({0, 2}), z.contiguous().amax({0, 2})));
+  EXPECT_TRUE(close(base.expand({2, 7, 5, 300}).sum({0, 3}), base.sum({2}) * 2.0, 1e-9, 1e-9));
 }
 
 TEST(Reduce, Float32ColumnBlocksAndBatchedResults) {

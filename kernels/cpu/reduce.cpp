@@ -1,6 +1,5 @@
 // Reductions (sum, prod, max/min with or without indices, all/any, sums of squares and of
 // absolute values for norms).
-#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -619,41 +618,14 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
         partial[t] = reduce_run(r, in + b * g.reduced_strides[0], e - b, g.reduced_strides[0], b);
       });
     } else {
-      // Runs along the innermost reduced dim. Where the indices are not wanted the dims are taken
-      // in memory order first (largest stride outermost), merged where they are one run: a sum of
-      // a transposed view ([50, 32, 256].transpose(0, 1).sum()) otherwise stepped element by
-      // element with a division each, 100x PyTorch's time.
-      int n = 0;
-      int64_t sizes[kMaxDims] = {1}, strides[kMaxDims] = {0};
-      for (int d = 0; d < g.n_reduced; ++d) {
-        if (g.reduced_sizes[d] == 1) continue;
-        sizes[n] = g.reduced_sizes[d];
-        strides[n++] = g.reduced_strides[d];
-      }
-      n = std::max(n, 1);
-      bool order_free = true;
-      if constexpr (requires { r.values_only; }) order_free = r.values_only;
-      if (order_free) {
-        for (int i = 1; i < n; ++i)  // insertion sort by decreasing stride: a handful of dims
-          for (int j = i; j > 0 && strides[j - 1] < strides[j]; --j) {
-            std::swap(strides[j - 1], strides[j]);
-            std::swap(sizes[j - 1], sizes[j]);
-          }
-        int merged = 0;
-        for (int i = 1; i < n; ++i) {
-          if (strides[merged] == sizes[i] * strides[i]) {
-            sizes[merged] *= sizes[i];
-            strides[merged] = strides[i];
-          } else {
-            ++merged;
-            sizes[merged] = sizes[i];
-            strides[merged] = strides[i];
-          }
-        }
-        n = merged + 1;
-      }
-      const int64_t run = std::max<int64_t>(sizes[n - 1], 1), step = strides[n - 1], outer = g.reduced_numel / run;
-      parallel_for(0, outer, std::max<int64_t>(1, kGrain / run), [&](int64_t b, int64_t e) {
+      // Runs along the innermost reduced dim (the smallest stride, where make_geometry may order
+      // the dims): element by element, with a division each, a sum of a transposed view took
+      // 100x PyTorch's time.
+      const int n = g.n_reduced;
+      const int64_t run = n > 0 ? g.reduced_sizes[n - 1] : 1, step = n > 0 ? g.reduced_strides[n - 1] : 0;
+      const int64_t outer = run > 0 ? g.reduced_numel / run : 0;
+      const int64_t *sizes = g.reduced_sizes, *strides = g.reduced_strides;
+      parallel_for(0, outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(run, 1)), [&](int64_t b, int64_t e) {
         const int t = omp_in_parallel() ? omp_get_thread_num() : 0;
         Acc a = r.init();
         for (int64_t o = b; o < e; ++o)

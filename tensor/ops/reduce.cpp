@@ -1,7 +1,10 @@
 // Reductions: sum, mean, prod, max/min (with indices), amax/amin, argmax/argmin, var/std, norm,
 // logsumexp, all/any.
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
+#include <vector>
 
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
@@ -42,28 +45,50 @@ Shape reduced_shape(const Shape& sizes, uint32_t mask, bool keepdim) {
   return out;
 }
 
-kernels::ReduceGeometry make_geometry(const Tensor& in, uint32_t mask) {
+// Appends a dim to one group of the geometry, merged into the group's last dim where the two are
+// one run in memory.
+void add_dim(int& n, int64_t* sizes, int64_t* strides, int64_t size, int64_t stride, bool may_merge) {
+  if (may_merge && n > 0 && strides[n - 1] == stride * size) {
+    sizes[n - 1] *= size;
+    strides[n - 1] = stride;
+  } else {
+    sizes[n] = size;
+    strides[n] = stride;
+    ++n;
+  }
+}
+
+// any_order: no indices are wanted, so the reduced dims may be visited in any order. They are then
+// taken in memory order (broadcast dims outermost, the smallest stride innermost), and merge
+// wherever they are one run: a sum of a transposed view ([50, 32, 256].transpose(0, 1).sum())
+// otherwise stepped element by element, at 100x PyTorch's time.
+kernels::ReduceGeometry make_geometry(const Tensor& in, uint32_t mask, bool any_order) {
   kernels::ReduceGeometry g;
-  int prev_kept = -2, prev_red = -2;
+  std::vector<int> reduced;
+  int prev = -2;
   for (int d = 0; d < in.dim(); ++d) {
     const int64_t size = in.sizes()[d], stride = in.strides()[d];
-    const bool reduced = mask & (1u << d);
-    if (reduced) g.reduced_numel *= size;
+    const bool is_reduced = mask & (1u << d);
+    if (is_reduced)
+      g.reduced_numel *= size;
     else g.kept_numel *= size;
     if (size == 1) continue;
-    int& n = reduced ? g.n_reduced : g.n_kept;
-    int64_t* sizes = reduced ? g.reduced_sizes : g.kept_sizes;
-    int64_t* strides = reduced ? g.reduced_strides : g.kept_strides;
-    int& prev = reduced ? prev_red : prev_kept;
-    // Merge with the previous dim of the group when memory allows (they must be neighbours).
-    if (prev == d - 1 && n > 0 && strides[n - 1] == stride * size) {
-      sizes[n - 1] *= size;
-      strides[n - 1] = stride;
-    } else {
-      sizes[n] = size;
-      strides[n] = stride;
-      ++n;
+    if (is_reduced) {
+      reduced.push_back(d);
+      continue;
     }
+    add_dim(g.n_kept, g.kept_sizes, g.kept_strides, size, stride, prev == d - 1);
+    prev = d;
+  }
+  const auto key = [&](int d) {
+    const int64_t stride = in.strides()[d];
+    return stride == 0 ? std::numeric_limits<int64_t>::max() : std::abs(stride);
+  };
+  if (any_order) std::stable_sort(reduced.begin(), reduced.end(), [&](int a, int b) { return key(a) > key(b); });
+  prev = -2;
+  for (const int d : reduced) {
+    add_dim(g.n_reduced, g.reduced_sizes, g.reduced_strides, in.sizes()[d], in.strides()[d],
+            any_order || prev == d - 1);
     prev = d;
   }
   return g;
@@ -79,7 +104,7 @@ Tensor reduce_raw(ReduceOp op, const char* name, const Tensor& in, uint32_t mask
     *indices = ops::empty(shape, kInt64, in.device());
     idx = indices->data_ptr<int64_t>();
   }
-  be.reduce(op, in.dtype(), out_dtype, make_geometry(in, mask), out.data_ptr(), idx, in.data_ptr());
+  be.reduce(op, in.dtype(), out_dtype, make_geometry(in, mask, indices == nullptr), out.data_ptr(), idx, in.data_ptr());
   return out;
 }
 
