@@ -75,6 +75,34 @@ TEST(Scan, Logcumsumexp) {
   EXPECT_THROW_WITH(tensor({1, 2}).logcumsumexp(0), TypeError, "logcumsumexp: expected a floating-point tensor");
 }
 
+TEST(Scan, PositionsScannedSideBySideMatchEachScannedAlone) {
+  // The kernel scans four positions at a time; each must equal its own scan, bit for bit, with
+  // leftover positions, strided positions (inner < 8) and indices.
+  Generator gen(11);
+  const Tensor rows = randn({7, 33}, gen), strided = randn({5, 6, 3}, gen);
+  const Tensor ints = randint(-50, 50, {6, 17}, gen);
+  auto each_alone = [](const Tensor& x, int dim, auto scan) {
+    std::vector<Tensor> parts;
+    for (int64_t i = 0; i < x.size(0); ++i) parts.push_back(scan(x.select(0, i).contiguous().unsqueeze(0), dim));
+    return cat(parts, 0);
+  };
+  auto cumprod_of = [](const Tensor& t, int d) { return t.cumprod(d); };
+  auto cumsum_of = [](const Tensor& t, int d) { return t.cumsum(d); };
+  auto cummax_values = [](const Tensor& t, int d) { return std::get<0>(t.cummax(d)); };
+  auto cummin_indices = [](const Tensor& t, int d) { return std::get<1>(t.cummin(d)); };
+  auto lcse = [](const Tensor& t, int d) { return t.logcumsumexp(d); };
+  for (const Tensor& x : {rows, ints}) {
+    EXPECT_EQ(vals(x.cumsum(1)), vals(each_alone(x, 1, cumsum_of)));
+    EXPECT_EQ(vals(x.cumprod(1)), vals(each_alone(x, 1, cumprod_of)));
+    EXPECT_EQ(vals(std::get<0>(x.cummax(1))), vals(each_alone(x, 1, cummax_values)));
+    EXPECT_EQ(vals(std::get<1>(x.cummin(1))), vals(each_alone(x, 1, cummin_indices)));
+  }
+  EXPECT_EQ(vals(rows.logcumsumexp(1)), vals(each_alone(rows, 1, lcse)));
+  EXPECT_EQ(vals(strided.cumsum(1)), vals(each_alone(strided, 1, cumsum_of)));
+  EXPECT_EQ(vals(strided.cumprod(1)), vals(each_alone(strided, 1, cumprod_of)));
+  EXPECT_EQ(vals(std::get<1>(strided.cummin(1))), vals(each_alone(strided, 1, cummin_indices)));
+}
+
 TEST(Search, Searchsorted) {
   const Tensor seq = tensor({1, 3, 5, 7, 9});
   const Tensor v = tensor({{3, 6, 9}, {3, 0, 10}});

@@ -41,23 +41,35 @@ void scan_impl(const DimGeometry& g, T* y, int64_t* idx, const T* x) {
   }
   // One scan per position; the loop is instantiated for unit strides (rows along the last dim)
   // and with or without indices, so that the common case has no stride arithmetic or branch.
+  // Each step depends on the one before, so kLanes positions are scanned side by side: their
+  // independent chains fill the time one add or multiply waits for the previous one.
   auto scan_all = [&]<bool kUnit, bool kIndices>() {
     const int64_t in_step = kUnit ? 1 : g.in_dim_stride, out_step = kUnit ? 1 : g.out_dim_stride;
+    auto scan_lanes = [&]<int kLanes>(int64_t p) {
+      const T* xs[kLanes];
+      T* ys[kLanes];
+      S acc[kLanes];
+      int64_t at[kLanes];
+      for (int r = 0; r < kLanes; ++r) {
+        const int64_t o = (p + r) / g.inner, i = (p + r) % g.inner;
+        xs[r] = x + o * g.in_outer_stride + i * g.in_inner_stride;
+        ys[r] = y + o * g.out_outer_stride + i * g.out_inner_stride;
+        acc[r] = Sc::init();
+        at[r] = 0;
+      }
+      for (int64_t k = 0; k < g.size; ++k) {
+        for (int r = 0; r < kLanes; ++r) {
+          if (Sc::push(acc[r], convert<A>(xs[r][k * in_step]), k)) at[r] = k;
+          ys[r][k * out_step] = convert<T>(acc[r]);
+          if constexpr (kIndices) idx[(ys[r] - y) + k * out_step] = at[r];
+        }
+      }
+    };
     parallel_for(0, g.outer * g.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size)),
                  [&](int64_t b, int64_t e) {
-                   for (int64_t p = b; p < e; ++p) {
-                     const int64_t o = p / g.inner, i = p % g.inner;
-                     const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
-                     T* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
-                     int64_t* is = kIndices ? idx + (ys - y) : nullptr;
-                     S acc = Sc::init();
-                     int64_t at = 0;
-                     for (int64_t k = 0; k < g.size; ++k) {
-                       if (Sc::push(acc, convert<A>(xs[k * in_step]), k)) at = k;
-                       ys[k * out_step] = convert<T>(acc);
-                       if constexpr (kIndices) is[k * out_step] = at;
-                     }
-                   }
+                   int64_t p = b;
+                   for (; p + 4 <= e; p += 4) scan_lanes.template operator()<4>(p);
+                   for (; p < e; ++p) scan_lanes.template operator()<1>(p);
                  });
   };
   const bool unit = g.in_dim_stride == 1 && g.out_dim_stride == 1;
