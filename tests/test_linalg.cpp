@@ -136,6 +136,32 @@ TEST(Linalg, ColumnMajorLeftOperandsCopiedRowMajor) {
   EXPECT_TRUE(close(w.grad(), reference_mm(dy.t().contiguous(), x), 1e-3, 1e-3));
 }
 
+TEST(Linalg, TinyProductsTakeThePlainLoop) {
+  // Up to 2048 multiply-adds the product skips oneDNN: square, rectangular, transposed and
+  // broadcast operands, a batch, a bias, and a gradient, against float64; just past the limit too.
+  Generator gen(12);
+  const double tol = 1e-5;
+  for (const auto& [m, k, n] :
+       std::vector<std::array<int64_t, 3>>{{1, 3, 2}, {4, 4, 4}, {8, 16, 16}, {12, 12, 12}, {9, 15, 16}}) {
+    const Tensor a = randn({m, k}, gen), b = randn({k, n}, gen), bt = randn({n, k}, gen), bias = randn({n}, gen);
+    EXPECT_TRUE(close(a.matmul(b), reference_mm(a, b), tol, tol)) << m << "x" << k << "x" << n;
+    EXPECT_TRUE(close(a.matmul(bt.t()), reference_mm(a, bt.t().contiguous()), tol, tol));
+    const Tensor at = randn({k, m}, gen).t();
+    EXPECT_TRUE(close(at.matmul(b), reference_mm(at.contiguous(), b), tol, tol));
+    EXPECT_TRUE(close(addmm(bias, a, b), reference_mm(a, b) + bias.to(kFloat64), tol, tol));
+    EXPECT_TRUE(
+        close(nn::functional::linear(a, bt, bias), reference_mm(a, bt.t().contiguous()) + bias.to(kFloat64), tol, tol));
+  }
+  const Tensor batch = randn({2, 3, 5}, gen), shared = randn({5, 4}, gen);
+  const Tensor got = batch.matmul(shared);
+  for (int64_t z = 0; z < 2; ++z) EXPECT_TRUE(close(got[z], reference_mm(batch[z], shared), tol, tol));
+  Tensor x = randn({3, 4}, gen).requires_grad_(true), w = randn({4, 2}, gen).requires_grad_(true);
+  const Tensor dy = randn({3, 2}, gen);
+  x.matmul(w).backward(dy);
+  EXPECT_TRUE(close(x.grad(), reference_mm(dy, w.detach().t().contiguous()), tol, tol));
+  EXPECT_TRUE(close(w.grad(), reference_mm(x.detach().t().contiguous(), dy), tol, tol));
+}
+
 TEST(Linalg, MatrixVectorProducts) {
   // A @ v, v @ B (B's columns contiguous: v @ W.t(); or its rows: v @ W) and their batched and
   // broadcast forms take dot products and row updates of their own, against float64.

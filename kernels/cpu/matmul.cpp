@@ -328,17 +328,17 @@ bool try_dnnl(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void*
   const Problem p = describe(a, b);
   Entry& e = lookup(dtype, a, b, p, bias != nullptr);
   if (!e.usable) return false;
-  dnnl::stream& stream = dnnl_stream();
   e.src.set_data_handle(const_cast<void*>(a.data));
   e.wei.set_data_handle(const_cast<void*>(b.data));
   e.dst.set_data_handle(c);
   if (bias) {
     e.bias.set_data_handle(const_cast<void*>(bias));
-    e.prim.execute(stream, {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_WEIGHTS, e.wei}, {DNNL_ARG_BIAS, e.bias}, {DNNL_ARG_DST, e.dst}});
+    dnnl_execute(
+        e.prim, {{DNNL_ARG_SRC, &e.src}, {DNNL_ARG_WEIGHTS, &e.wei}, {DNNL_ARG_BIAS, &e.bias}, {DNNL_ARG_DST, &e.dst}});
   } else {
-    e.prim.execute(stream, {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_WEIGHTS, e.wei}, {DNNL_ARG_DST, e.dst}});
+    dnnl_execute(e.prim, {{DNNL_ARG_SRC, &e.src}, {DNNL_ARG_WEIGHTS, &e.wei}, {DNNL_ARG_DST, &e.dst}});
   }
-  stream.wait();
+  dnnl_stream().wait();
   return true;
 }
 
@@ -387,6 +387,10 @@ MatrixOperand widened(DType dtype, const MatrixOperand& x, std::vector<float>& b
 // 3.1 ms against 1.4. Copying A row-major first costs a transpose of m x k elements, which pays
 // off in all those shapes (OpenBLAS's sgemm did too, but slower for small k); outside them oneDNN's
 // own handling of the layout is as fast or faster.
+// Up to this many multiply-adds the plain loop beats oneDNN, whose execute (argument maps, the
+// stream) costs about 0.5 us: 4 x 4 products ran at 1.2x PyTorch's time.
+constexpr int64_t kTinyProduct = 2048;
+
 bool dnnl_slow_on_column_major(const MatrixOperand& a, int64_t m, int64_t n) {
   const int nb = a.nbatch;
   return m >= 1024 && n >= 64 && n <= 320 && a.sizes[nb + 1] > 1 && a.strides[nb] == 1 && a.strides[nb + 1] >= m;
@@ -422,6 +426,11 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
       dnnl_slow_on_column_major(a, p.c_sizes[p.ndim - 2], p.c_sizes[p.ndim - 1])) {
     std::vector<float> row_major;
     matmul(dtype, widened(dtype, a, row_major), b, c, bias);
+    return;
+  }
+  if (p.k > 0 && dtype == DType::Float32 && total * p.k <= kTinyProduct) {
+    matmul_plain<float>(a, b, static_cast<float*>(c));
+    if (bias) add_bias_rows(dtype, c, bias, total, p.c_sizes[p.ndim - 1]);
     return;
   }
   if (p.k > 0 && try_dnnl(dtype, a, b, c, bias)) return;

@@ -38,28 +38,59 @@ py::object grad_or_none(const tg::Tensor& t) {
   return g.defined() ? py::cast(g) : py::none();
 }
 
-// Nested Python lists of t's values (PyTorch's tolist).
+// Nested Python lists of t's values (PyTorch's tolist), read straight from a contiguous copy.
 py::object to_list(const tg::Tensor& t) {
-  tg::Tensor c = nogil([&] { return t.detach().cpu().contiguous(); });
-  const tg::DType dt = c.dtype();
-  std::vector<py::object> flat;
-  flat.reserve(c.numel());
-  if (dt == tg::kBool) {
-    for (bool v : c.to_vector<bool>()) flat.push_back(py::bool_(v));
-  } else if (tg::is_integral(dt, false)) {
-    for (int64_t v : c.to_vector<int64_t>()) flat.push_back(py::int_(v));
-  } else {
-    for (double v : c.to_vector<double>()) flat.push_back(py::float_(v));
-  }
-  if (c.dim() == 0) return flat.at(0);
-  size_t pos = 0;
-  auto build = [&](auto& self, int d) -> py::object {
-    py::list out(c.size(d));
-    for (int64_t i = 0; i < c.size(d); ++i)
-      out[i] = d + 1 == c.dim() ? flat[pos++] : self(self, d + 1);
-    return out;
+  tg::Tensor c = nogil([&] {
+    tg::NoGradGuard no_grad;
+    const tg::Tensor host = t.cpu();
+    const bool half = host.dtype() == tg::kFloat16 || host.dtype() == tg::kBFloat16;
+    return half ? host.to(tg::kFloat32) : host.contiguous();  // 16-bit values are exact in float32
+  });
+  auto build = [&]<class T>(const T* p) -> py::object {
+    auto number = [](T v) -> PyObject* {
+      if constexpr (std::is_same_v<T, bool>)
+        return PyBool_FromLong(v);
+      else if constexpr (std::is_integral_v<T>)
+        return PyLong_FromLongLong(v);
+      else
+        return PyFloat_FromDouble(v);
+    };
+    auto nested = [&](auto& self, int d) -> PyObject* {
+      if (d == c.dim()) return number(*p++);
+      PyObject* out = PyList_New(c.size(d));
+      if (!out) return nullptr;
+      for (int64_t i = 0; i < c.size(d); ++i) {
+        PyObject* item = self(self, d + 1);
+        if (!item) {
+          Py_DECREF(out);
+          return nullptr;
+        }
+        PyList_SET_ITEM(out, i, item);
+      }
+      return out;
+    };
+    PyObject* out = nested(nested, 0);
+    if (!out) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(out);
   };
-  return build(build, 0);
+  switch (c.dtype()) {
+    case tg::kBool:
+      return build(c.data_ptr<bool>());
+    case tg::kUInt8:
+      return build(c.data_ptr<uint8_t>());
+    case tg::kInt8:
+      return build(c.data_ptr<int8_t>());
+    case tg::kInt32:
+      return build(c.data_ptr<int32_t>());
+    case tg::kInt64:
+      return build(c.data_ptr<int64_t>());
+    case tg::kFloat32:
+      return build(c.data_ptr<float>());
+    case tg::kFloat64:
+      return build(c.data_ptr<double>());
+    default:
+      throw tg::TypeError(fmt::format("tolist: unsupported dtype {}", tg::name(c.dtype())));
+  }
 }
 
 tg::Scalar single_value(const tg::Tensor& t, const char* what) {
@@ -100,14 +131,52 @@ tg::Tensor tensor_to(const tg::Tensor& t, const py::args& args, const py::kwargs
   });
 }
 
-PyObject* size_class = nullptr;  // tg.Size (a tuple subclass), set by the package
+PyTypeObject* size_class = nullptr;  // tg.Size, set by the package: a subclass of _SizeBase
+
+// A new object of `type` (a tuple subclass) holding `n` items made by item(i).
+template <class F>
+PyObject* new_tuple_of(PyTypeObject* type, Py_ssize_t n, F&& item) {
+  PyObject* out = type->tp_alloc(type, n);
+  if (!out) return nullptr;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* v = item(i);
+    if (!v) {
+      Py_DECREF(out);
+      return nullptr;
+    }
+    PyTuple_SET_ITEM(out, i, v);
+  }
+  return out;
+}
+
+// tg.Size's base, in C, so that x.shape[i] indexes at a tuple's speed (a __getitem__ written in
+// Python cost 0.3 us); a slice gives the same Size type, as torch.Size does.
+PyObject* size_subscript(PyObject* self, PyObject* key) {
+  PyObject* item = PyTuple_Type.tp_as_mapping->mp_subscript(self, key);
+  if (!item || !PySlice_Check(key)) return item;
+  PyObject* out = new_tuple_of(Py_TYPE(self), PyTuple_GET_SIZE(item), [&](Py_ssize_t i) {
+    PyObject* v = PyTuple_GET_ITEM(item, i);
+    Py_INCREF(v);
+    return v;
+  });
+  Py_DECREF(item);
+  return out;
+}
+
+py::object make_size_base() {
+  static PyType_Slot slots[] = {{Py_mp_subscript, reinterpret_cast<void*>(&size_subscript)}, {0, nullptr}};
+  static PyType_Spec spec = {"tapegrad._C._SizeBase", 0, 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, slots};
+  PyObject* type = PyType_FromSpecWithBases(&spec, reinterpret_cast<PyObject*>(&PyTuple_Type));
+  if (!type) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(type);
+}
 
 // A shape as tg.Size, PyTorch's torch.Size: a tuple with numel() and a readable repr (typed as
 // tuple[int, ...] in the stubs, which tg.Size is).
 py::typing::Tuple<py::int_, py::ellipsis> size_object(const tg::Shape& s) {
-  py::tuple t = py::cast(s);
-  if (!size_class) return py::reinterpret_steal<py::typing::Tuple<py::int_, py::ellipsis>>(t.release());
-  PyObject* size = PyObject_CallOneArg(size_class, t.ptr());
+  PyTypeObject* type = size_class ? size_class : &PyTuple_Type;
+  PyObject* size =
+      new_tuple_of(type, s.size(), [&](Py_ssize_t i) { return PyLong_FromLongLong(s[static_cast<int>(i)]); });
   if (!size) throw py::error_already_set();
   return py::reinterpret_steal<py::typing::Tuple<py::int_, py::ellipsis>>(size);
 }
@@ -138,7 +207,12 @@ fills .grad of the leaves.)");
   cls.attr("__array_priority__") = 1000;
 
   // ---- metadata ----
-  m.def("_set_size_class", [](py::object c) { size_class = c.release().ptr(); });
+  m.attr("_SizeBase") = make_size_base();
+  m.def("_set_size_class", [](py::object c) {
+    if (!PyType_Check(c.ptr()) || !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(c.ptr()), &PyTuple_Type))
+      throw tg::TypeError("_set_size_class: expected a tuple subclass");
+    size_class = reinterpret_cast<PyTypeObject*>(c.release().ptr());
+  });
   cls.def_property_readonly("shape", [](const tg::Tensor& t) { return size_object(t.sizes()); })
       .def("size", [](const tg::Tensor& t) { return size_object(t.sizes()); })
       .def(
@@ -278,14 +352,17 @@ fills .grad of the leaves.)");
           "cuda",
           [](const tg::Tensor& t, std::optional<py::object> device) {
             tg::Device d = tg::Device::cuda(0);
-            if (device && PyLong_Check(device->ptr())) d = tg::Device::cuda(py::cast<int>(*device));
-            else if (device && !device->is_none()) d = py::cast<tg::Device>(*device);
+            if (device && PyLong_Check(device->ptr()))
+              d = tg::Device::cuda(py::cast<int>(*device));
+            else if (device && !device->is_none())
+              d = py::cast<tg::Device>(*device);
             return nogil([&] { return t.to(d); });
           },
           py::arg("device") = py::none())
       .def("pin_memory", [](const tg::Tensor& t) { return nogil([&] { return t.pin_memory(); }); })
       .def("is_pinned", &tg::Tensor::is_pinned)
-      .def("contiguous", [](const tg::Tensor& t) { return nogil([&] { return t.contiguous(); }); })
+      .def("contiguous",
+           [](const tg::Tensor& t) { return t.is_contiguous() ? t : nogil([&] { return t.contiguous(); }); })
       .def("clone", [](const tg::Tensor& t) { return nogil([&] { return t.clone(); }); })
       .def(
           "copy_",

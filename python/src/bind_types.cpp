@@ -6,17 +6,17 @@
 namespace tgpy {
 
 void bind_types(py::module_& m) {
-  py::class_<tg::DType>(m, "dtype")
-      .def_property_readonly("is_floating_point", [](tg::DType t) { return tg::is_floating_point(t); })
+  py::class_<tg::DType> dtype(m, "dtype");
+  dtype_class = reinterpret_cast<PyTypeObject*>(dtype.ptr());
+  dtype.def_property_readonly("is_floating_point", [](tg::DType t) { return tg::is_floating_point(t); })
       .def_property_readonly("itemsize", [](tg::DType t) { return tg::itemsize(t); })
       .def("__repr__", [](tg::DType t) { return fmt::format("tapegrad.{}", tg::name(t)); })
       .def("__str__", [](tg::DType t) { return fmt::format("tapegrad.{}", tg::name(t)); })
-      .def("__eq__", [](tg::DType a, py::handle b) {
-        return py::isinstance<tg::DType>(b) && a == py::cast<tg::DType>(b);
-      })
+      .def("__eq__",
+           [](tg::DType a, py::handle b) { return py::isinstance<tg::DType>(b) && a == py::cast<tg::DType>(b); })
       .def("__hash__", [](tg::DType t) { return static_cast<int>(t); })
-      .def(py::pickle([](tg::DType t) { return static_cast<int>(t); },
-                      [](int v) { return static_cast<tg::DType>(v); }));
+      .def(
+          py::pickle([](tg::DType t) { return static_cast<int>(t); }, [](int v) { return static_cast<tg::DType>(v); }));
   const std::pair<const char*, tg::DType> dtypes[] = {
       {"bool", tg::kBool},       {"uint8", tg::kUInt8},       {"int8", tg::kInt8},       {"int32", tg::kInt32},
       {"int", tg::kInt32},       {"int64", tg::kInt64},       {"long", tg::kInt64},      {"float16", tg::kFloat16},
@@ -79,8 +79,9 @@ void bind_types(py::module_& m) {
     return d;
   });
 
-  py::class_<tg::Device>(m, "device")
-      .def(py::init([](const std::string& spec) { return tg::Device(spec); }), py::arg("type"))
+  py::class_<tg::Device> device(m, "device");
+  device_class = reinterpret_cast<PyTypeObject*>(device.ptr());
+  device.def(py::init([](const std::string& spec) { return tg::Device(spec); }), py::arg("type"))
       .def(py::init([](const std::string& type, int index) {
              TG_CHECK_VALUE(index >= 0, "device: index must be >= 0, got {}", index);
              return tg::Device(fmt::format("{}:{}", type, index));
@@ -100,9 +101,7 @@ void bind_types(py::module_& m) {
              return py::isinstance<tg::Device>(b) && a == py::cast<tg::Device>(b);
            })
       .def("__hash__", [](const tg::Device& d) { return static_cast<int>(d.type()) * 256 + d.index(); })
-      .def(py::pickle([](const tg::Device& d) { return d.str(); },
-                      [](const std::string& s) { return tg::Device(s); }));
-  py::implicitly_convertible<py::str, tg::Device>();
+      .def(py::pickle([](const tg::Device& d) { return d.str(); }, [](const std::string& s) { return tg::Device(s); }));
 
   // tg::Error is a std::runtime_error (RuntimeError); the narrower kinds map onto their Python
   // namesakes. Anomaly reports get their own RuntimeError subclass carrying op and location.

@@ -10,6 +10,23 @@
 namespace tgpy {
 
 PyTypeObject* tensor_type = nullptr;
+PyTypeObject* dtype_class = nullptr;
+PyTypeObject* device_class = nullptr;
+
+py::handle dtype_object(tg::DType d) {
+  static PyObject* objects[tg::kNumDTypes] = {};
+  PyObject*& o = objects[static_cast<int>(d)];
+  if (!o) o = py::detail::type_caster_base<tg::DType>::cast(d, py::return_value_policy::copy, {}).ptr();
+  return o;
+}
+
+py::handle device_object(tg::Device d) {
+  static PyObject* cpu = nullptr;
+  static PyObject* cuda[128] = {};
+  PyObject*& o = d.is_cpu() ? cpu : cuda[d.index() & 127];
+  if (!o) o = py::detail::type_caster_base<tg::Device>::cast(d, py::return_value_policy::copy, {}).ptr();
+  return o;
+}
 
 namespace {
 
@@ -416,11 +433,18 @@ tg::tensor_list tensors_arg(py::handle obj) {
 }
 
 tg::Shape shape_from_args(const py::args& args, const char* op) {
-  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return py::cast<tg::Shape>(args[0]);
+  auto wrong = [&](py::handle a) {
+    return tg::TypeError(
+        fmt::format("{}: expected ints or one sequence of ints, got {}", op, Py_TYPE(a.ptr())->tp_name));
+  };
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
+    py::detail::make_caster<tg::Shape> shape;
+    if (!shape.load(args[0], true)) throw wrong(args[0]);
+    return py::detail::cast_op<tg::Shape>(std::move(shape));
+  }
   tg::Shape s;
   for (const py::handle a : args) {
-    if (!PyIndex_Check(a.ptr()) || PyBool_Check(a.ptr()) || is_tensor(a))
-      throw tg::TypeError(fmt::format("{}: expected ints or one sequence of ints, got {}", op, Py_TYPE(a.ptr())->tp_name));
+    if (!PyIndex_Check(a.ptr()) || PyBool_Check(a.ptr()) || is_tensor(a)) throw wrong(a);
     s.push_back(py::cast<int64_t>(a));
   }
   return s;

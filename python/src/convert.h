@@ -30,11 +30,77 @@ py::object new_tensor_object(py::handle cls, const tg::Tensor& t);
 
 }  // namespace tgpy
 
+namespace tgpy {
+
+// The Python types of tg.dtype and tg.device (set once the classes are bound).
+extern PyTypeObject* dtype_class;
+extern PyTypeObject* device_class;
+// One object per dtype and per device, made on first use and kept: x.dtype and x.device return
+// them instead of a new object each time (0.3 us), and x.dtype is tg.float32, as in PyTorch.
+py::handle dtype_object(tg::DType d);    // borrowed
+py::handle device_object(tg::Device d);  // borrowed
+
+// A number or a string: never a pybind11 instance. Casters fail on these at once; pybind11's
+// generic search looks for a foreign module's attribute on the type and formats and drops an
+// AttributeError, about 1 us for every overload tried with such an argument (x.view(16)).
+inline bool is_builtin_scalar(PyObject* o) {
+  return PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyBool_Check(o) || PyUnicode_CheckExact(o);
+}
+
+}  // namespace tgpy
+
 namespace pybind11::detail {
+
+template <>
+struct type_caster<tg::DType> : public type_caster_base<tg::DType> {
+  using base = type_caster_base<tg::DType>;
+  bool load(handle src, bool convert) {
+    return tgpy::dtype_class && PyObject_TypeCheck(src.ptr(), tgpy::dtype_class) && base::load(src, convert);
+  }
+  static handle cast(const tg::DType& d, return_value_policy policy, handle parent) {
+    if (!tgpy::dtype_class) return base::cast(d, policy, parent);
+    return tgpy::dtype_object(d).inc_ref();
+  }
+  static handle cast(const tg::DType* d, return_value_policy policy, handle parent) {
+    return d ? cast(*d, policy, parent) : none().release();
+  }
+};
+
+// Also takes a string ("cuda:1") where conversion is allowed, parsed here rather than through a
+// call of tg.device.
+template <>
+struct type_caster<tg::Device> : public type_caster_base<tg::Device> {
+  using base = type_caster_base<tg::Device>;
+  bool load(handle src, bool convert) {
+    if (tgpy::device_class && PyObject_TypeCheck(src.ptr(), tgpy::device_class)) return base::load(src, convert);
+    if (!convert || !PyUnicode_Check(src.ptr())) return false;
+    Py_ssize_t n = 0;
+    const char* text = PyUnicode_AsUTF8AndSize(src.ptr(), &n);
+    if (!text) throw error_already_set();
+    parsed_ = tg::Device(std::string_view(text, static_cast<size_t>(n)));
+    value = &parsed_;
+    return true;
+  }
+  static handle cast(const tg::Device& d, return_value_policy policy, handle parent) {
+    if (!tgpy::device_class) return base::cast(d, policy, parent);
+    return tgpy::device_object(d).inc_ref();
+  }
+  static handle cast(const tg::Device* d, return_value_policy policy, handle parent) {
+    return d ? cast(*d, policy, parent) : none().release();
+  }
+
+ private:
+  tg::Device parsed_;
+};
 
 template <>
 struct type_caster<tg::Tensor> : public type_caster_base<tg::Tensor> {
   using base = type_caster_base<tg::Tensor>;
+  // Numbers become tensors only where conversion is allowed (bind_tensor.cpp), strings never.
+  bool load(handle src, bool convert) {
+    if (PyUnicode_CheckExact(src.ptr()) || (!convert && tgpy::is_builtin_scalar(src.ptr()))) return false;
+    return base::load(src, convert);
+  }
   static handle cast(const tg::Tensor& t, return_value_policy policy, handle parent) {
     if (handle known = tgpy::tensor_object(t)) return known.inc_ref();
     return remember(base::cast(t, policy, parent), policy);

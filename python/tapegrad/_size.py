@@ -1,7 +1,9 @@
 """tg.Size: the shape of a tensor, as torch.Size is: a tuple of ints with numel()."""
 
+from . import _C
 
-class Size(tuple):
+
+class Size(_C._SizeBase):
     """The sizes of a tensor's dims (``x.shape``, ``x.size()``). A tuple: compares equal to one,
     and any function that takes a shape takes it. Slicing and ``+`` keep it a ``Size``."""
 
@@ -13,10 +15,6 @@ class Size(tuple):
         for s in self:
             n *= s
         return n
-
-    def __getitem__(self, index):
-        item = tuple.__getitem__(self, index)
-        return Size(item) if isinstance(index, slice) else item
 
     def __add__(self, other):
         return Size(tuple.__add__(self, tuple(other)))

@@ -1,5 +1,6 @@
 """Tensors from Python: construction, metadata, operators against NumPy, reductions, shapes."""
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -339,6 +340,57 @@ def test_linear_algebra_and_softmax():
     s = ta.softmax(-1)
     assert_close(s.sum(-1), np.ones((2, 3)), rtol=1e-5)
     assert_close(ta.log_softmax(1).exp(), np.exp(a) / np.exp(a).sum(1, keepdims=True), rtol=1e-5)
+
+
+def test_shapes_dtypes_and_devices_are_fast_objects_that_behave_as_before():
+    t = tg.arange(24).reshape(2, 3, 4)
+    # One object per dtype and device, as in PyTorch (x.dtype is torch.float32).
+    assert t.dtype is tg.int64 and tg.ones(1).dtype is tg.float32 and t.float().dtype is tg.float
+    assert t.device is tg.ones(1).device and t.device == tg.device("cpu") and hash(t.dtype) == hash(tg.int64)
+    assert pickle.loads(pickle.dumps(t.dtype)) == tg.int64 and pickle.loads(pickle.dumps(t.device)) == t.device
+    # Size indexes in C: ints and negative ints give ints, slices give Sizes, errors are tuple's.
+    s = t.shape
+    assert s[0] == 2 and s[-1] == 4 and type(s[1]) is int
+    assert type(s[1:]) is tg.Size and s[::-1] == (4, 3, 2) and type(s[::-1]) is tg.Size and s[5:] == ()
+    with pytest.raises(IndexError):
+        s[3]
+    with pytest.raises(TypeError):
+        s["a"]
+    assert type(pickle.loads(pickle.dumps(s))) is tg.Size and pickle.loads(pickle.dumps(s)) == (2, 3, 4)
+    assert tg.Size([5, 6])[1] == 6 and tg.Size() == () and t.size() == s and tg.tensor(1.0).shape == ()
+    # Strings convert to devices where a device is expected; a bad one names itself.
+    assert t.to("cpu") is t and tg.zeros(2, device="cpu").device == t.device
+    with pytest.raises(ValueError, match="cpux"):
+        t.to("cpux")
+    # Numbers still convert where a tensor is expected, strings do not.
+    assert tg.add(tg.ones(2), 2).tolist() == [3.0, 3.0] and tg.maximum(tg.ones(2), tg.tensor(2.0)).tolist() == [2.0, 2.0]
+    with pytest.raises(TypeError):
+        tg.add(tg.ones(2), "a")
+    # view and reshape take ints, one sequence of ints, or (view) a dtype; anything else is a TypeError.
+    assert t.view(24).shape == (24,) and t.view(-1, 4).shape == (6, 4) and t.view((4, 6)).shape == (4, 6)
+    assert t.view(tg.float64).dtype is tg.float64
+    for bad in ("a", [2, "a"], 2.5):
+        with pytest.raises(TypeError, match="view: expected ints or one sequence of ints"):
+            t.view(bad)
+    with pytest.raises(TypeError, match="reshape"):
+        t.reshape("a")
+    c = t.contiguous()
+    assert c is t and t.transpose(0, 2).contiguous().is_contiguous()
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int32", "int64", "float16", "bfloat16", "float32", "float64"])
+def test_tolist_of_every_dtype_matches_numpy(dtype):
+    base = np.array([[0.0, 1.0, -2.5], [3.25, 100.0, 0.1]])
+    if dtype == "uint8":
+        base = np.abs(base)
+    x = tg.tensor(base.tolist()).to(getattr(tg, dtype))
+    ref = x.float().numpy().astype({"bool": bool, "float16": np.float32, "bfloat16": np.float32}.get(dtype, dtype))
+    for t, r in [(x, ref), (x.t(), ref.T), (x[1], ref[1]), (x[0, 1], ref[0, 1]), (x[:0], ref[:0])]:
+        got = t.tolist()
+        assert got == r.tolist()
+        kind = bool if dtype == "bool" else float if "float" in dtype else int
+        assert all(type(v) is kind for v in np.asarray(got, dtype=object).reshape(-1).tolist())
+    assert tg.ones(2, requires_grad=True).tolist() == [1.0, 1.0] and tg.zeros(2, 0, 3).tolist() == [[], []]
 
 
 def test_conversions():
