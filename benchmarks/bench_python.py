@@ -1,7 +1,8 @@
 """Per-op overhead from Python, for tapegrad or PyTorch (the same code runs on either):
 a 1-element add, the same while recording for autograd, a custom op's call (tapegrad's
 extension example; torch.library.custom_op in PyTorch), a 1,000-step `x = x * a + b` chain
-forward + backward, and Python-written model code (a Linear subclass in Sequential, its deep copy,
+forward + backward, everyday calls of model code (x.shape[0], x.dtype, x.view(-1), x.to("cpu"),
+tolist, a 4 x 4 product), and Python-written model code (a Linear subclass in Sequential, its deep copy,
 an optimizer written in Python, svd_lowrank). Prints "name value unit" lines for side_by_side.py.
 usage: bench_python.py [tapegrad|torch]"""
 import importlib
@@ -67,7 +68,24 @@ def main():
         x.backward()
 
     print(f"python_chain_1000_fwd_bwd {best_of(chain, 5) / 1000:.3f} ms")
+    everyday_calls(lib)
     model_figures(lib)
+
+
+def everyday_calls(lib):
+    """What model code calls between the ops: metadata, views, conversions, a tiny product."""
+    m, v = lib.ones(4, 4), lib.ones(4)
+    calls = {
+        "shape_index": lambda: m.shape[0],
+        "dtype": lambda: m.dtype,
+        "device": lambda: m.device,
+        "view_flat": lambda: m.view(-1),
+        "to_cpu_str": lambda: m.to("cpu"),
+        "tolist_4": lambda: v.tolist(),
+        "matmul_4x4": lambda: m @ m,
+    }
+    for key, fn in calls.items():
+        print(f"python_{key} {best_of(fn, 100_000):.3f} us")
 
 
 def model_figures(lib):
