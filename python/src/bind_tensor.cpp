@@ -95,7 +95,7 @@ py::object to_list(const tg::Tensor& t) {
 
 tg::Scalar single_value(const tg::Tensor& t, const char* what) {
   TG_CHECK(t.numel() == 1, "{}: only a one-element tensor converts to a Python number, got shape {}", what, t.sizes());
-  return nogil([&] { return t.item(); });
+  return t.is_cpu() ? t.item() : nogil([&] { return t.item(); });  // only a GPU read waits
 }
 
 // Tensor.to(*args, **kwargs): to(dtype), to(device), to(device, dtype), to(other) and the
