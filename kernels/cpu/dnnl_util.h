@@ -20,7 +20,7 @@ inline dnnl::stream& dnnl_stream() {
 }
 
 // Runs prim on this thread's stream through the C API: the C++ execute builds an unordered_map
-// of its arguments on every call, a fifth of the time of a 4 x 4 product.
+// of its arguments on every call (about 0.15 us, 7% of a 4 x 4 product's call from Python).
 inline void dnnl_execute(const dnnl::primitive& prim, std::initializer_list<std::pair<int, const dnnl::memory*>> args) {
   dnnl_exec_arg_t list[8];
   int n = 0;

@@ -381,16 +381,16 @@ MatrixOperand widened(DType dtype, const MatrixOperand& x, std::vector<float>& b
   return w;
 }
 
+// Up to this many multiply-adds the plain loop beats oneDNN, whose execute (argument maps, the
+// stream) costs about 0.5 us: 4 x 4 products ran at 1.2x PyTorch's time.
+constexpr int64_t kTinyProduct = 2048;
+
 // oneDNN 2.6's float32 gemm on a column-major A (a linear layer's weight gradient dy.t() @ x, an
 // LSTM's dgates.t() @ h) with m >= 1024 and 64 to 320 columns in C ran at half its speed on the
 // same A stored row-major: [1024, 32] @ [32, 256] 348 us against 193, [1024, 256] @ [256, 256]
 // 3.1 ms against 1.4. Copying A row-major first costs a transpose of m x k elements, which pays
 // off in all those shapes (OpenBLAS's sgemm did too, but slower for small k); outside them oneDNN's
 // own handling of the layout is as fast or faster.
-// Up to this many multiply-adds the plain loop beats oneDNN, whose execute (argument maps, the
-// stream) costs about 0.5 us: 4 x 4 products ran at 1.2x PyTorch's time.
-constexpr int64_t kTinyProduct = 2048;
-
 bool dnnl_slow_on_column_major(const MatrixOperand& a, int64_t m, int64_t n) {
   const int nb = a.nbatch;
   return m >= 1024 && n >= 64 && n <= 320 && a.sizes[nb + 1] > 1 && a.strides[nb] == 1 && a.strides[nb + 1] >= m;
