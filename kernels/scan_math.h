@@ -25,7 +25,11 @@ struct Scanner {
   // to the later element, and a NaN is taken and stays, each later NaN taking its index
   // (torch.cummax's rule).
   TG_HOST_DEVICE static bool push(S& s, A x, int64_t k) {
-    if constexpr (kOp == ScanOp::Sum) {
+    if constexpr ((kOp == ScanOp::Sum || kOp == ScanOp::Prod) && std::is_integral_v<S>) {
+      // Integers wrap, as PyTorch's do (signed overflow is undefined in C++).
+      const uint64_t a = static_cast<uint64_t>(s), b = static_cast<uint64_t>(static_cast<S>(x));
+      s = static_cast<S>(kOp == ScanOp::Sum ? a + b : a * b);
+    } else if constexpr (kOp == ScanOp::Sum) {
       s += static_cast<S>(x);
     } else if constexpr (kOp == ScanOp::Prod) {
       s *= static_cast<S>(x);

@@ -22,6 +22,10 @@ TEST(Scan, Cumprod) {
   Generator gen(3);
   const Tensor big = rand({3, 20, 700}, gen, kFloat64) + 0.5;
   EXPECT_TRUE(close(big.cumprod(1), big.transpose(1, 2).contiguous().cumprod(2).transpose(1, 2), 1e-12, 1e-12));
+  // Integer scans wrap on overflow, as PyTorch's do.
+  const int64_t two62 = int64_t{1} << 62;
+  EXPECT_EQ(vals(tensor(std::vector<int64_t>{two62, 4}).cumprod(0)), (std::vector<double>{double(two62), 0.0}));
+  EXPECT_EQ(tensor(std::vector<int64_t>{INT64_MAX, 1}).cumsum(0)[1].item<int64_t>(), INT64_MIN);
   EXPECT_THROW_WITH(x.cumprod(2), IndexError, "cumprod");
   EXPECT_THROW_WITH(cumprod(Tensor(), 0), Error, "cumprod: input is an undefined tensor");
 }
