@@ -28,10 +28,6 @@ void remember_tensor_object(py::handle obj);    // obj: a tg.Tensor (or subclass
 // which has no object yet.
 py::object new_tensor_object(py::handle cls, const tg::Tensor& t);
 
-}  // namespace tgpy
-
-namespace tgpy {
-
 // The Python types of tg.dtype and tg.device (set once the classes are bound).
 extern PyTypeObject* dtype_class;
 extern PyTypeObject* device_class;
