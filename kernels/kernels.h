@@ -65,7 +65,9 @@ enum class BitwiseOp : uint8_t {
 #undef TG_BITWISE_OP
 };
 // The pointwise ops of three operands, fused: one pass where composing them takes two or three.
-enum class TernaryOp : uint8_t { AddCMul, AddCDiv, Lerp };
+// Prelu is b > 0 ? a : a * c: prelu's forward with a = b = the input and c its slopes, and the
+// input's gradient with a = the gradient.
+enum class TernaryOp : uint8_t { AddCMul, AddCDiv, Lerp, Prelu };
 
 // The activations with a fused kernel (formulas in activation_math.h): one pass forward, one
 // backward, where composing them from the table ops takes five to ten. nan_to_num, a pointwise
@@ -284,7 +286,8 @@ struct Backend {
   void (*binary)(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
                  const Scalar& alpha);
   // out = f(a, b, c), all of `dtype`: addcmul a + value * b * c, addcdiv a + value * b / c, lerp
-  // a + c * (b - a) (floating dtypes; value 0, unused). Formulas in scalar_math.h.
+  // a + c * (b - a) and prelu b > 0 ? a : a * c (floating dtypes; value 0, unused). Formulas in
+  // scalar_math.h.
   void (*ternary)(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b, const void* c,
                   const Scalar& value);
   // Output bool; a and b of `dtype`.

@@ -280,13 +280,15 @@ TG_HOST_DEVICE inline V bitwise_value(V a, V b) {
 }
 
 // The ternary ops (kernels::TernaryOp): addcmul and addcdiv in PyTorch's order of operations,
-// lerp in its two-sided form, exact at both ends (weight 0 gives a, 1 gives b).
+// lerp in its two-sided form, exact at both ends (weight 0 gives a, 1 gives b), prelu's select.
 template <TernaryOp Op, class V>  // a template parameter, so that each loop holds one formula
 TG_HOST_DEVICE inline V ternary_value(V a, V b, V c, [[maybe_unused]] V value) {
   if constexpr (Op == TernaryOp::AddCMul) {
     return static_cast<V>(a + value * b * c);
   } else if constexpr (Op == TernaryOp::AddCDiv) {
     return static_cast<V>(a + value * b / c);
+  } else if constexpr (Op == TernaryOp::Prelu) {
+    return b > V(0) ? a : static_cast<V>(a * c);
   } else {
     // Both forms, then a select, not a branch: one on random weights mispredicts half the time.
     // (The CPU kernels vectorise it because they build with -fno-trapping-math.)

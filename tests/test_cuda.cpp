@@ -1048,6 +1048,18 @@ TEST(Cuda, InterpolateAndComposedActivationsMatchTheCpu) {
   }
   expect_same([](const auto& in) { return F::interpolate(in[0], {.size = {3, 2}, .mode = "area"}); }, {x}, 1e-5, 1e-5);
   expect_same([](const auto& in) { return F::prelu(in[0], full({3}, 0.1, in[0].options())); }, {x}, 1e-6, 1e-6);
+  // prelu's fused kernel both ways (per-channel slopes, and one slope, which the CPU alone reads
+  // on the host), the slopes' gradient summed over batch and pixels.
+  for (const int64_t slopes : {3, 1}) {
+    const Tensor w = rand({slopes}, gen) - 0.5, dx = randn({2, 3, 7, 5}, gen);
+    expect_same(
+        [](const auto& in) {
+          Tensor leaf = in[0].detach().requires_grad_(true), wl = in[1].detach().requires_grad_(true);
+          const auto g = autograd::grad({F::prelu(leaf, wl)}, {leaf, wl}, {in[2]});
+          return cat({g[0].flatten(), g[1], F::prelu(in[0].to(kBFloat16), in[1].to(kBFloat16)).flatten().to(kFloat32)});
+        },
+        {x, w, dx}, 1e-5, 1e-5);
+  }
   expect_same([](const auto& in) { return F::glu(in[0], 1) + F::logsigmoid(in[0].narrow(1, 0, 1)); }, {x}, 1e-6, 1e-6);
   const Tensor grid = rand({2, 4, 6, 2}, gen) * 2.4 - 1.2;
   for (const char* pad : {"zeros", "border", "reflection"}) {

@@ -563,6 +563,32 @@ TEST(Functional, ComposedActivations) {
     // A slope of another dtype takes the composed form (a 0-dim slope, so the input's dtype).
     EXPECT_EQ(F::prelu(xs.detach().to(kFloat32), ws).dtype(), kFloat32);
   }
+  {  // one slope per channel runs on the fused ternary kernel: bit for bit the composed select
+    Generator gen(17);
+    const Tensor xs = rnd(gen, {4, 3, 5, 6}, false), ws = rnd(gen, {3}, false);
+    const Tensor special = tensor({0.0, -0.0, INFINITY, -INFINITY, NAN, 1.0}, kFloat64);
+    for (DType dt : {kFloat32, kFloat64, kBFloat16, kFloat16}) {
+      // Contiguous, channels innermost (a transposed view) and a strided 2-D batch of channel rows.
+      for (const Tensor& base : {xs, xs.transpose(1, 3).contiguous().transpose(1, 3), xs.flatten(2).select(2, 7)}) {
+        const Shape slopes = base.dim() == 4 ? Shape{3, 1, 1} : Shape{3};
+        const Tensor xd = base.to(dt), wd = ws.to(dt);
+        Tensor x = xd.detach().requires_grad_(true), w = wd.detach().requires_grad_(true);
+        Tensor y = F::prelu(x, w);
+        EXPECT_EQ(y.dtype(), dt);
+        EXPECT_TRUE(close(y, where(gt(xd, 0), xd, xd * wd.reshape(slopes)), 0, 0)) << name(dt);
+        const Tensor g = rnd(gen, base.sizes(), false).to(dt);
+        y.backward(g);
+        const Tensor x64 = xd.to(kFloat64), g64 = g.to(kFloat64), w64 = wd.to(kFloat64).reshape(slopes);
+        const double tol = dt == kBFloat16 ? 2e-2 : dt == kFloat16 ? 2e-3 : 1e-5;
+        EXPECT_TRUE(close(x.grad(), where(gt(x64, 0), g64, g64 * w64), tol, tol)) << name(dt);
+        const Tensor part = clamp_max(x64, 0) * g64;
+        EXPECT_TRUE(close(w.grad(), base.dim() == 4 ? part.sum({0, 2, 3}) : part.sum({0}), tol, 10 * tol)) << name(dt);
+      }
+      // NaN, infinities and signed zeros select as the composed form does.
+      const Tensor sd = special.to(dt).reshape({2, 3}), wd = ws.to(dt);
+      EXPECT_TRUE(close(F::prelu(sd, wd), where(gt(sd, 0), sd, sd * wd), 0, 0)) << name(dt);
+    }
+  }
   EXPECT_THROW_WITH(F::prelu(img, tensor({0.5, 0.1, 0.2}, kFloat64)), ValueError,
                     "prelu: weight has 3 slopes but the input (shape [1, 2, 2]) has 2 channels in dim 1");
   EXPECT_THROW_WITH(F::prelu(img, ones({2, 2}, kFloat64)), ValueError, "prelu: weight must be a scalar or 1-D");

@@ -2,6 +2,7 @@
 // backward columns of unary_ops.def, binary_ops.def and special_ops.def.
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/tensor/ops.h"
+#include "tensor/ops/common.h"
 #include "tensor/ops/internal.h"
 
 namespace tg::autograd::derivatives {
@@ -183,7 +184,8 @@ std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, co
   const Shape s0 = self.sizes(), s1 = b.sizes(), s2 = c.sizes();
   const char* name = op == TernaryOp::AddCMul   ? "AddcmulBackward"
                      : op == TernaryOp::AddCDiv ? "AddcdivBackward"
-                                                : "LerpBackward";
+                     : op == TernaryOp::Lerp    ? "LerpBackward"
+                                                : "PreluBackward";
   auto node = make_node(name, {&self, &b, &c}, [op, s0, s1, s2, value](const Node& n, const tensor_list& g) {
     const Tensor& grad = g[0];
     const Tensor x = n.saved(0), y = n.saved(1), z = n.saved(2);
@@ -210,6 +212,10 @@ std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, co
         if (n.needs_input_grad(2)) r[2] = grad * (y - x);
         break;
       }
+      case TernaryOp::Prelu:  // y > 0 ? x : x * z; nothing flows to y, the sign's source
+        if (n.needs_input_grad(0)) r[0] = ops::ternary(TernaryOp::Prelu, "prelu", grad, y, z, 0, grad.dtype());
+        if (n.needs_input_grad(2)) r[2] = where(gt(y, 0), 0.0, grad * x);
+        break;
     }
     if (r[0].defined()) r[0] = ops::sum_to_shape(r[0], s0);
     if (r[1].defined()) r[1] = ops::sum_to_shape(r[1], s1);
@@ -217,12 +223,13 @@ std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, co
     return r;
   });
   // Only what the gradients read, so that changing the other operands in place stays allowed:
-  // c's gradient reads b (and, for lerp, self); b's reads c, as do addcdiv's c's and lerp's self's.
+  // c's gradient reads b (and, for lerp and prelu, self); b's reads c, as do addcdiv's c's and
+  // lerp's self's; prelu's self's reads b and c.
   const bool g0 = node->needs_input_grad(0), g1 = node->needs_input_grad(1), g2 = node->needs_input_grad(2);
-  const bool lerp = op == TernaryOp::Lerp;
-  node->save(lerp && g2 ? self : Tensor());
-  node->save(g2 ? b : Tensor());
-  node->save(g1 || (op == TernaryOp::AddCDiv && g2) || (lerp && g0) ? c : Tensor());
+  const bool lerp = op == TernaryOp::Lerp, prelu = op == TernaryOp::Prelu;
+  node->save((lerp || prelu) && g2 ? self : Tensor());
+  node->save(g2 || (prelu && g0) ? b : Tensor());
+  node->save(prelu ? (g0 ? c : Tensor()) : g1 || (op == TernaryOp::AddCDiv && g2) || (lerp && g0) ? c : Tensor());
   return node;
 }
 

@@ -329,6 +329,8 @@ Floats8 ternary_lanes(Floats8 a, Floats8 b, Floats8 c, Floats8 v) {
     return a + v * b * c;
   } else if constexpr (Op == TernaryOp::AddCDiv) {
     return a + v * b / c;
+  } else if constexpr (Op == TernaryOp::Prelu) {
+    return b > 0.0f ? a : a * c;
   } else {
     const Floats8 d = b - a;
     const Floats8 abs_c =
@@ -404,6 +406,8 @@ void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void*
                                [&]<class T>() { run_ternary<T, TernaryOp::AddCDiv>(loop, out, a, b, c, value); });
     case TernaryOp::Lerp:
       return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, TernaryOp::Lerp>(loop, out, a, b, c, value); });
+    case TernaryOp::Prelu:
+      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, TernaryOp::Prelu>(loop, out, a, b, c, value); });
   }
 }
 

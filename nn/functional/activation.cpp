@@ -1,6 +1,6 @@
 // Activations composed of tensor ops, whose gradients (and higher ones) come from the ops', and
 // the shrinkage ones and threshold on the fused activation kernels (prelu with one slope on the
-// CPU has its own backward).
+// CPU has its own backward; the others run on the fused ternary kernel).
 #include "tapegrad/nn/functional/activation.h"
 
 #include "autograd/derivatives/derivatives.h"
@@ -125,7 +125,8 @@ Tensor prelu(const Tensor& input, const Tensor& weight, SourceLoc loc) {
     w = weight.reshape({});
     if (input.is_cpu() && weight.is_cpu() && weight.dtype() == input.dtype()) return prelu_one_slope(input, weight);
   }
-  return where(gt(input, 0), input, input * w);
+  // One pass (the select, its compare and the product composed made three), the slopes broadcast.
+  return ops::ternary(kernels::TernaryOp::Prelu, "prelu", input, input, w, 0, ops::result_type(input, w));
 }
 
 }  // namespace tg::nn::functional

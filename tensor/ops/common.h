@@ -73,6 +73,11 @@ kernels::DimGeometry dim_geometry(const Shape& sizes, int d, int64_t out_size);
 // Bumps the version of a tensor modified in place.
 inline void bump_version(const Tensor& t) { t.storage()->bump_version(); }
 
+// A fused op of three operands (kernels::TernaryOp) in dtype `dt` over their broadcast shape,
+// recorded for autograd: addcmul, addcdiv, lerp and nn's prelu.
+Tensor ternary(kernels::TernaryOp op, const char* name, const Tensor& a, const Tensor& b, const Tensor& c,
+               const Scalar& value, DType dt);
+
 // A fused activation (kernels::ActivationOp) of a floating-point tensor, recorded for autograd:
 // for the nn functions and losses on those kernels that have no tg:: function of their own.
 Tensor fused_activation(kernels::ActivationOp op, const char* name, const Tensor& self,

@@ -180,8 +180,10 @@ void check_value(const char* name, const Scalar& value, DType dt) {
                 "{}: a floating-point value needs floating-point operands (got {})", name, dt);
 }
 
-Tensor ternary_op(TernaryOp op, const char* name, const Tensor& self, const Tensor& b, const Tensor& c,
-                  const Scalar& value, DType dt) {
+}  // namespace
+
+Tensor ops::ternary(TernaryOp op, const char* name, const Tensor& self, const Tensor& b, const Tensor& c,
+                    const Scalar& value, DType dt) {
   ops::check_same_device(name, self, b);
   ops::check_same_device(name, self, c);
   check_value(name, value, dt);
@@ -195,6 +197,8 @@ Tensor ternary_op(TernaryOp op, const char* name, const Tensor& self, const Tens
     autograd::set_history(out, autograd::derivatives::ternary_node(op, self, b, c, value));
   return out;
 }
+
+namespace {
 
 // In place: the kernel writes into self where nothing is recorded and self holds the result as
 // it is (its dtype and shape); otherwise out of place and a copy.
@@ -258,7 +262,7 @@ Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2,
   check_addc("addcmul", self, tensor1, tensor2, /*divides=*/false);
   const DType dt = addc_dtype(self, tensor1, tensor2);
   if (dt == kBool) return add(self, tensor1 * tensor2, value);  // logical: or of self with the and
-  return ternary_op(TernaryOp::AddCMul, "addcmul", self, tensor1, tensor2, value, dt);
+  return ops::ternary(TernaryOp::AddCMul, "addcmul", self, tensor1, tensor2, value, dt);
 }
 const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
                        SourceLoc loc) {
@@ -270,7 +274,7 @@ const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& 
 Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("addcdiv", loc);
   check_addc("addcdiv", self, tensor1, tensor2, /*divides=*/true);
-  return ternary_op(TernaryOp::AddCDiv, "addcdiv", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2));
+  return ops::ternary(TernaryOp::AddCDiv, "addcdiv", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2));
 }
 const Tensor& addcdiv_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
                        SourceLoc loc) {
@@ -284,12 +288,12 @@ Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight, SourceL
   detail::ApiScope scope("lerp", loc);
   check_lerp("lerp", self, end, nullptr);
   const DType dt = ops::result_type(self, end);
-  return ternary_op(TernaryOp::Lerp, "lerp", self, end, ops::wrapped_scalar(weight, dt, self.device()), 0, dt);
+  return ops::ternary(TernaryOp::Lerp, "lerp", self, end, ops::wrapped_scalar(weight, dt, self.device()), 0, dt);
 }
 Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight, SourceLoc loc) {
   detail::ApiScope scope("lerp", loc);
   check_lerp("lerp", self, end, &weight);
-  return ternary_op(TernaryOp::Lerp, "lerp", self, end, weight, 0, addc_dtype(self, end, weight));
+  return ops::ternary(TernaryOp::Lerp, "lerp", self, end, weight, 0, addc_dtype(self, end, weight));
 }
 const Tensor& lerp_(const Tensor& self, const Tensor& end, const Scalar& weight, SourceLoc loc) {
   detail::ApiScope scope("lerp_", loc);
