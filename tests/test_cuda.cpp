@@ -501,6 +501,17 @@ TEST(Cuda, ReductionsMatchTheCpu) {
   expect_same([](const auto& in) { return (in[0] > 0).all(); }, {x}, 0, 0);
   expect_same([](const auto& in) { return (in[0] > 3.5).any({1}); }, {x}, 0, 0);
   expect_same([](const auto& in) { return (in[0] * 0.1 + 1.0).prod({2}); }, {x}, 1e-5, 1e-6);
+  // Expanded kept dims: reduced once, then broadcast on the device.
+  expect_same(
+      [](const auto& in) {
+        return in[0].select(1, 0).unsqueeze(1).expand({37, 9, 11}).sum({0});
+      },
+      {x}, 1e-5, 1e-5);
+  expect_same(
+      [](const auto& in) {
+        return std::get<1>(in[0].narrow(0, 0, 1).expand({6, 53, 11}).max(2, true));
+      },
+      {x}, 0, 0);
   // A long reduction goes through the two-pass path; its sum is exact in float64.
   const Tensor big = ones({1 << 22}, kFloat32);
   EXPECT_EQ(big.cuda().sum().item<double>(), double(1 << 22));

@@ -254,6 +254,44 @@ TEST(Reduce, WholeReductionsOfPermutedViews) {
   EXPECT_TRUE(close(base.expand({2, 7, 5, 300}).sum({0, 3}), base.sum({2}) * 2.0, 1e-9, 1e-9));
 }
 
+TEST(Reduce, ExpandedKeptDimsAreReducedOnceAndBroadcast) {
+  // Along a kept dim of stride 0 every result is the same: each op, with and without keepdim,
+  // against the same reduction of a contiguous copy (ties keep the first index).
+  Generator gen(24);
+  const Tensor base = randint(-5, 6, {3, 1, 5}, gen, kFloat64);
+  for (const DType dt : {kFloat64, kFloat32, kInt64}) {
+    const Tensor x = base.to(dt).expand({3, 4, 5}), c = x.contiguous();
+    for (const bool keep : {false, true}) {
+      for (const Shape& dims : {Shape{0}, Shape{2}, Shape{0, 2}, Shape{1}}) {
+        SCOPED_TRACE(fmt::format("{} dims {} keepdim {}", name(dt), dims, keep));
+        EXPECT_TRUE(close(x.sum(dims, keep), c.sum(dims, keep), 1e-12, 0));
+        EXPECT_TRUE(close(x.amax(dims, keep), c.amax(dims, keep), 0, 0));
+        if (dt != kInt64) {
+          EXPECT_TRUE(close(x.mean(dims, keep), c.mean(dims, keep), 1e-12, 0));
+        }
+      }
+      for (const int64_t d : {0, 1, 2}) {
+        SCOPED_TRACE(fmt::format("{} dim {} keepdim {}", name(dt), d, keep));
+        const auto [v, i] = x.max(d, keep);
+        const auto [cv, ci] = c.max(d, keep);
+        EXPECT_TRUE(close(v, cv, 0, 0));
+        EXPECT_EQ(vals(i), vals(ci));
+        EXPECT_EQ(i.sizes(), ci.sizes());
+        EXPECT_EQ(vals(x.argmin(d, keep)), vals(c.argmin(d, keep)));
+        EXPECT_TRUE(close(x.prod({d}, keep), c.prod({d}, keep), 1e-12, 0));
+        EXPECT_EQ(vals(x.gt(0).any(d, keep)), vals(c.gt(0).any(d, keep)));
+      }
+    }
+  }
+  // A gradient expanded from a scalar, summed down to a bias: one value per column, each the
+  // exact sum (256 * 0.1f is a float; the copy's float32 column blocks round on the way).
+  const Tensor g = full({}, 0.1, kFloat32).expand({256, 1024});
+  EXPECT_TRUE(close(g.sum({0}), full({1024}, 256 * static_cast<double>(0.1f), kFloat32), 0, 0));
+  EXPECT_TRUE(close(g.sum({0}), g.contiguous().sum({0}), 1e-6, 0));
+  EXPECT_EQ(g.sum({0}).sizes(), Shape{1024});
+  EXPECT_TRUE(g.sum({0}).is_contiguous());
+}
+
 TEST(Reduce, Float32ColumnBlocksAndBatchedResults) {
   // float32 sums down rows take 32 columns and up to 32 rows at a time in registers: odd row
   // counts, a column tail, several reduced dims and a strided view, against float64.

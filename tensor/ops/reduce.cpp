@@ -95,7 +95,41 @@ kernels::ReduceGeometry make_geometry(const Tensor& in, uint32_t mask, bool any_
 }
 
 Tensor reduce_raw(ReduceOp op, const char* name, const Tensor& in, uint32_t mask, bool keepdim, DType out_dtype,
-                  Tensor* indices = nullptr) {
+                  Tensor* indices = nullptr);
+
+// The results along a kept dim of stride 0 (an expanded input: the gradient that sum()'s backward
+// hands on) are all the same: reduced once and broadcast. Summing a [256, 1024] gradient down to
+// a [1024] bias took 1024 serial sums of one value, 0.24-0.35 ms against PyTorch's 0.05-0.06.
+// Null when no kept dim is expanded.
+Tensor reduce_expanded(ReduceOp op, const char* name, const Tensor& in, uint32_t mask, bool keepdim, DType out_dtype,
+                       Tensor* indices) {
+  Shape part = in.sizes();
+  bool expanded = false;
+  for (int d = 0; d < in.dim(); ++d) {
+    if ((mask & (1u << d)) || in.sizes()[d] <= 1 || in.strides()[d] != 0) continue;
+    part[d] = 1;
+    expanded = true;
+  }
+  if (!expanded) return Tensor();
+  Tensor part_indices;
+  const Tensor once = reduce_raw(op, name, ops::alias(in, part, in.strides(), in.storage_offset()), mask, keepdim,
+                                 out_dtype, indices ? &part_indices : nullptr);
+  // The result's dims in order, each stepping as `once` does or, where the input was expanded,
+  // standing still.
+  const Shape shape = reduced_shape(in.sizes(), mask, keepdim);
+  Shape strides;
+  for (int d = 0, o = 0; d < in.dim(); ++d) {
+    if ((mask & (1u << d)) && !keepdim) continue;
+    strides.push_back(part[d] == in.sizes()[d] ? once.strides()[o] : 0);
+    ++o;
+  }
+  if (indices) *indices = ops::contiguous(ops::alias(part_indices, shape, strides, part_indices.storage_offset()));
+  return ops::contiguous(ops::alias(once, shape, strides, once.storage_offset()));
+}
+
+Tensor reduce_raw(ReduceOp op, const char* name, const Tensor& in, uint32_t mask, bool keepdim, DType out_dtype,
+                  Tensor* indices) {
+  if (Tensor out = reduce_expanded(op, name, in, mask, keepdim, out_dtype, indices); out.defined()) return out;
   const auto& be = kernels::backend(in.device(), name);
   const Shape shape = reduced_shape(in.sizes(), mask, keepdim);
   Tensor out = ops::empty(shape, out_dtype, in.device());
