@@ -15,8 +15,15 @@ void bind_types(py::module_& m) {
       .def("__eq__",
            [](tg::DType a, py::handle b) { return py::isinstance<tg::DType>(b) && a == py::cast<tg::DType>(b); })
       .def("__hash__", [](tg::DType t) { return static_cast<int>(t); })
-      .def(
-          py::pickle([](tg::DType t) { return static_cast<int>(t); }, [](int v) { return static_cast<tg::DType>(v); }));
+      // Pickled by name, as PyTorch's: unpickling (and copy / deepcopy) gives the module's own
+      // object back, so `is` holds. __setstate__ still reads what earlier versions pickled.
+      .def("__reduce__", [](tg::DType t) { return std::string(tg::name(t)); })
+      .def(py::pickle([](tg::DType t) { return static_cast<int>(t); },
+                      [](int v) {
+                        TG_CHECK_VALUE(v >= 0 && v < tg::kNumDTypes,
+                                       "dtype: cannot unpickle {}: no dtype has that code", v);
+                        return static_cast<tg::DType>(v);
+                      }));
   const std::pair<const char*, tg::DType> dtypes[] = {
       {"bool", tg::kBool},       {"uint8", tg::kUInt8},       {"int8", tg::kInt8},       {"int32", tg::kInt32},
       {"int", tg::kInt32},       {"int64", tg::kInt64},       {"long", tg::kInt64},      {"float16", tg::kFloat16},

@@ -1,4 +1,5 @@
 """Tensors from Python: construction, metadata, operators against NumPy, reductions, shapes."""
+import copy
 import math
 import pickle
 
@@ -348,6 +349,16 @@ def test_shapes_dtypes_and_devices_are_fast_objects_that_behave_as_before():
     assert t.dtype is tg.int64 and tg.ones(1).dtype is tg.float32 and t.float().dtype is tg.float
     assert t.device is tg.ones(1).device and t.device == tg.device("cpu") and hash(t.dtype) == hash(tg.int64)
     assert pickle.loads(pickle.dumps(t.dtype)) == tg.int64 and pickle.loads(pickle.dumps(t.device)) == t.device
+    # dtypes pickle by name, as PyTorch's: the same object comes back, by every protocol and copy
+    for d in (tg.bool, tg.uint8, tg.int8, tg.int32, tg.int64, tg.float16, tg.bfloat16, tg.float32, tg.float64):
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            assert pickle.loads(pickle.dumps(d, protocol)) is d
+        assert copy.copy(d) is d and copy.deepcopy(d) is d and copy.deepcopy([d])[0] is d
+    # what earlier versions wrote (the dtype's code) still loads; a code no dtype has is refused
+    old = b"\x80\x02ctapegrad._C\ndtype\nq\x00)\x81q\x01K%cb." % tg.float32.__getstate__()
+    assert pickle.loads(old) == tg.float32
+    with pytest.raises(ValueError, match="dtype: cannot unpickle 99: no dtype has that code"):
+        pickle.loads(old.replace(b"K\x07", b"Kc"))
     # Size indexes in C: ints and negative ints give ints, slices give Sizes, errors are tuple's.
     s = t.shape
     assert s[0] == 2 and s[-1] == 4 and type(s[1]) is int
