@@ -195,6 +195,39 @@ TEST(Factories, RandomIsSeededAndInRange) {
   EXPECT_THROW_WITH(rand({2}, kInt64), TypeError, "floating-point");
 }
 
+// Element i of a draw depends only on the seed, the offset and i: not on the request's length (a
+// shorter request is a prefix of a longer one, including the odd tails of a counter's elements and
+// Box-Muller's pairs), nor on the thread count. Float results share one layout (16-bit ones are
+// float32's, rounded).
+TEST(Factories, RandomDrawsArePrefixesWhateverTheLengthAndThreads) {
+  const int threads = get_num_threads();
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64}) {
+    auto draw = [dt](int64_t n, int t) {
+      set_num_threads(t);
+      Generator g(11), g2(12);
+      return dt == kInt64 ? randint(-1000000, 1000000, {n}, g) : cat({rand({n}, g, dt), randn({n}, g2, dt)});
+    };
+    const Tensor long_one = draw(100003, std::max(2, threads));
+    for (int64_t n : {1, 2, 3, 5, 6, 7, 17, 63, 64, 65, 4099}) {
+      const Tensor a = draw(n, 1);
+      const Tensor prefix =
+          dt == kInt64 ? long_one.narrow(0, 0, n) : cat({long_one.narrow(0, 0, n), long_one.narrow(0, 100003, n)});
+      EXPECT_TRUE(equal(a, prefix)) << name(dt) << " n=" << n;
+    }
+  }
+  set_num_threads(threads);
+  Generator f(5), h(5), b(5);
+  const Tensor f32 = randn({4096}, f, kFloat32);
+  EXPECT_TRUE(equal(randn({4096}, h, kFloat16), f32.to(kFloat16)));
+  EXPECT_TRUE(equal(randn({4096}, b, kBFloat16), f32.to(kBFloat16)));
+  Generator big(3);
+  const Tensor z = randn({1 << 22}, big);
+  EXPECT_NEAR(z.mean().item<double>(), 0.0, 0.003);
+  EXPECT_NEAR(z.std().item<double>(), 1.0, 0.003);
+  EXPECT_GT(z.abs().max().item<double>(), 4.5);
+  EXPECT_TRUE(isfinite(z).all().item<bool>());
+}
+
 TEST(Factories, RandpermShufflesUniformly) {
   // A Fisher-Yates shuffle: every one of the 24 orders of four elements about equally often
   // (expected 250 each in 6000; a bias of a swap's draw would move some by far more than 4 sigma).

@@ -229,7 +229,8 @@ std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, co
   const bool lerp = op == TernaryOp::Lerp, prelu = op == TernaryOp::Prelu;
   node->save((lerp || prelu) && g2 ? self : Tensor());
   node->save(g2 || (prelu && g0) ? b : Tensor());
-  node->save(prelu ? (g0 ? c : Tensor()) : g1 || (op == TernaryOp::AddCDiv && g2) || (lerp && g0) ? c : Tensor());
+  const bool reads_c = prelu ? g0 : g1 || (op == TernaryOp::AddCDiv && g2) || (lerp && g0);
+  node->save(reads_c ? c : Tensor());
   return node;
 }
 

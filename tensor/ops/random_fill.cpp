@@ -27,11 +27,17 @@ TensorOptions f64_on(const Tensor& t) { return TensorOptions(kFloat64).device(t.
 // U(0, 1) draws of t's shape: [0, 1).
 Tensor uniform_draws(const Tensor& t, Generator* g) { return rand(t.sizes(), gen_or_default(g), f64_on(t)); }
 
-// uniform_'s and normal_'s draws: in t's own dtype where that is float32 or float64 (the draws
-// are the costly part, and PyTorch draws float32 for a float32 tensor too), else in float64.
+// uniform_'s and normal_'s draws: float64 for a float64 tensor, else float32 (the draws are the
+// costly part, and PyTorch draws in float for float32 and 16-bit tensors too).
 TensorOptions draw_options(const Tensor& t) {
-  const DType dt = t.dtype() == kFloat32 ? kFloat32 : kFloat64;
-  return TensorOptions(dt).device(t.device());
+  return TensorOptions(t.dtype() == kFloat64 ? kFloat64 : kFloat32).device(t.device());
+}
+
+// scale * draws + shift in place, skipping the passes that would change nothing.
+Tensor affine_(Tensor draws, double scale, double shift) {
+  if (scale != 1) draws.mul_(scale);
+  if (shift != 0) draws.add_(shift);
+  return draws;
 }
 
 // copy_ refuses a leaf that requires grad (outside no_grad, as PyTorch), and on a recorded
@@ -71,7 +77,7 @@ const Tensor& Tensor::uniform_(double from, double to, Generator* generator, Sou
   check_float(*this, "uniform_");
   TG_CHECK_VALUE(from <= to, "uniform_: expects from <= to, got from={} and to={}", from, to);
   Tensor draws = rand(sizes(), gen_or_default(generator), draw_options(*this));
-  return assign(*this, draws.mul_(to - from).add_(from));
+  return assign(*this, affine_(draws, to - from, from));
 }
 
 const Tensor& Tensor::normal_(double mean, double std, Generator* generator, SourceLoc loc) const {
@@ -79,7 +85,7 @@ const Tensor& Tensor::normal_(double mean, double std, Generator* generator, Sou
   check_float(*this, "normal_");
   TG_CHECK_VALUE(std >= 0, "normal_: expects std >= 0, got {}", std);
   Tensor draws = tg::randn(sizes(), gen_or_default(generator), draw_options(*this));
-  return assign(*this, draws.mul_(std).add_(mean));
+  return assign(*this, affine_(draws, std, mean));
 }
 
 const Tensor& Tensor::bernoulli_(double p, Generator* generator, SourceLoc loc) const {
