@@ -7,6 +7,7 @@
 // nearly all their time here: scalar exp costs ~10 ns per element, the vector one under 1.
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "kernels/cpu/erf_table.h"
@@ -184,8 +185,37 @@ struct VectorMath {
 #undef TG_VECTOR_MATH_FN
   static Floats8 sqrt(Floats8 x) { return reinterpret_cast<Floats8>(_mm256_sqrt_ps(reinterpret_cast<__m256>(x))); }
   static Doubles4 sqrt(Doubles4 x) { return reinterpret_cast<Doubles4>(_mm256_sqrt_pd(reinterpret_cast<__m256d>(x))); }
-  static Floats8 pow(Floats8 a, Floats8 b) { return _ZGVdN8vv_powf(a, b); }
-  static Doubles4 pow(Doubles4 a, Doubles4 b) { return _ZGVdN4vv_pow(a, b); }
+  static Floats8 pow(Floats8 a, Floats8 b) {
+    return pow_any_sign(a, b, [](Floats8 x, Floats8 y) { return Floats8(_ZGVdN8vv_powf(x, y)); });
+  }
+  static Doubles4 pow(Doubles4 a, Doubles4 b) {
+    return pow_any_sign(a, b, [](Doubles4 x, Doubles4 y) { return Doubles4(_ZGVdN4vv_pow(x, y)); });
+  }
+  static Floats8 floor(Floats8 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static Doubles4 floor(Doubles4 x) { return _mm256_round_pd(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  // libmvec's pow takes its scalar path, 4x slower, for a whole vector when any base is zero or
+  // negative (x ** y after a relu, or of signed data). Those lanes get pow(|x|, y) (1 for a zero),
+  // then C's rules: pow(+-0, y) is 0, inf or 1 by y's sign; a negative base with an odd integer
+  // exponent negates the result (also -0 and -inf), and a finite negative base with a non-integer
+  // exponent (NaN too) is NaN.
+  template <class V, class F>
+  static V pow_any_sign(V x, V y, F libmvec_pow) {
+    using S = LaneOf<V>;
+    const auto not_positive = x <= 0;
+    if (_mm256_movemask_epi8(reinterpret_cast<__m256i>(not_positive)) == 0) return libmvec_pow(x, y);
+    const auto zero = x == 0;
+    const V r = libmvec_pow(zero ? V{} + 1 : (x < 0 ? -x : x), y);
+    const V half = y * S(0.5);
+    const auto integer = floor(y) == y;
+    const auto odd = integer & (floor(half) != half);
+    const V inf = V{} + std::numeric_limits<S>::infinity();
+    const V zero_base = y > 0 ? V{} : (y < 0 ? inf : (y == 0 ? V{} + 1 : y));
+    const V magnitude = zero ? zero_base : r;
+    const auto negative = reinterpret_cast<decltype(zero)>(x) < 0;  // the sign bit, -0 included
+    const V signed_result = (negative & odd) ? -magnitude : magnitude;
+    const auto nan = (x < 0) & (x != -inf) & ~integer;
+    return nan ? V{} + std::numeric_limits<S>::quiet_NaN() : signed_result;
+  }
   static Floats8 atan2(Floats8 a, Floats8 b) { return _ZGVdN8vv_atan2f(a, b); }
   static Doubles4 atan2(Doubles4 a, Doubles4 b) { return _ZGVdN4vv_atan2(a, b); }
 };
