@@ -296,6 +296,23 @@ TEST(Functional, RegressionLosses) {
     EXPECT_TRUE(close(q.grad(), (b - a) * (2.0 / n), 1e-12, 1e-12));
   }
   EXPECT_TRUE(std::isnan(F::mse_loss(zeros({0}), zeros({0})).item<double>()));
+  // The squares are summed in the reduction pass: a 0-dim pair, a strided view, and 16-bit inputs
+  // (squares accumulated in float32, the result in the input's dtype) against the float64 sum.
+  EXPECT_NEAR(F::mse_loss(tensor(3.0, kFloat64), tensor(1.0, kFloat64), F::Reduction::Sum).item<double>(), 4, 0);
+  const Tensor big = rnd(gen, {64, 70});
+  EXPECT_NEAR(F::mse_loss(big.t(), big.t().flip({0})).item<double>(), square(big - big.flip({1})).mean().item<double>(),
+              1e-12);
+  for (DType dt : {kFloat32, kFloat16, kBFloat16}) {
+    const Tensor u = big.to(dt), v = big.flip({0}).to(dt);
+    const Tensor loss = F::mse_loss(u, v, F::Reduction::Sum);
+    EXPECT_EQ(loss.dtype(), dt);
+    const double want = square(u.to(kFloat64) - v.to(kFloat64)).sum().item<double>();
+    EXPECT_NEAR(loss.to(kFloat64).item<double>(), want,
+                want * (dt == kFloat32   ? 1e-6
+                        : dt == kFloat16 ? 2e-3
+                                         : 1e-2))
+        << name(dt);
+  }
   EXPECT_THROW_WITH(F::mse_loss(x, y.view({2, 2})), Error, "mse_loss: input of shape [4] and target of shape [2, 2] differ");
   EXPECT_THROW_WITH(F::mse_loss(x, y, F::Reduction::BatchMean), ValueError, "only for kl_div");
 }

@@ -11,6 +11,7 @@
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/internal.h"
+#include "tensor/ops/raw_reductions.h"
 
 namespace tg {
 namespace {
@@ -371,6 +372,14 @@ Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim
   }
   if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::norm_node(self, out, pv, d, keepdim));
   return out;
+}
+
+Tensor ops::sum_squares(const Tensor& self) {
+  const Tensor x = self.dim() == 0 ? ops::alias(self, Shape{1}, Shape{1}, self.storage_offset()) : self;
+  const bool reduced_float = self.dtype() == kFloat16 || self.dtype() == kBFloat16;
+  const Tensor out = reduce_raw(ReduceOp::SumSquares, "sum_squares", x, (1u << x.dim()) - 1, false,
+                                reduced_float ? kFloat32 : self.dtype());
+  return reduced_float ? ops::cast(out, self.dtype()) : out;
 }
 
 Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
