@@ -2,6 +2,7 @@
 // each distribution on 200k draws (loose bounds, many standard errors wide), the autograd rules
 // of an in-place op, and the errors.
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "test_util.h"
@@ -77,6 +78,13 @@ TEST(RandomFill, RandomIntegersInTheirRange) {
   const Tensor h = empty({5000}, kFloat16).random_(&g);
   EXPECT_LE(amax(h).item<double>(), 2048);
   EXPECT_TRUE(equal(h, floor(h)));
+  // A range wider than int64's half: draws above 2^63 added to the lowest int64 (no signed
+  // overflow on the way, which UBSan would report), both signs about equally often.
+  const int64_t lowest = std::numeric_limits<int64_t>::min(), highest = std::numeric_limits<int64_t>::max();
+  const Tensor wide = randint(lowest, highest, {4000}, g);
+  const int64_t negatives = lt(wide, 0).sum().item<int64_t>();
+  EXPECT_GT(negatives, 1700);
+  EXPECT_LT(negatives, 2300);
 }
 
 TEST(RandomFill, InPlaceRulesAndErrors) {

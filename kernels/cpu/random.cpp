@@ -142,8 +142,7 @@ void generate(int64_t n, uint64_t seed, uint64_t offset, F&& per_counter) {
 // Box-Muller over blocks of pairs, the uniforms first, then the log, sqrt, cos and sin as vectors
 // (scalar libm per element was 11x slower than PyTorch's randn): pair q gives elements 2q (radius
 // times cos) and 2q + 1 (times sin). Float results compute in float, two pairs per counter, eight
-// lanes at a time (2.3x faster than in double, with the GPU's value to a few ulp); double results
-// take a counter per pair.
+// lanes at a time (the GPU's values to a few ulp); double results take a counter per pair.
 template <class T, class M>
 void box_muller(T* o, int64_t n, uint64_t seed, uint64_t offset) {
   constexpr int64_t kPairs = std::is_same_v<M, float> ? 2 : 1;
@@ -239,7 +238,9 @@ void randint(DType dtype, void* out, int64_t n, int64_t low, int64_t high, uint6
         // at most range / 2^64), without a 64-bit division per element (randint ran at 1.7x
         // PyTorch's time). The CUDA kernel takes the same word, so both devices give the same values.
         const auto draw = static_cast<uint64_t>((static_cast<unsigned __int128>(bits) * range) >> 64);
-        o[i + s] = convert<T>(low + static_cast<int64_t>(draw));
+        // (Added as unsigned: low + draw is in [low, high), but the signed sum of low and a draw
+        // above 2^63 would overflow on the way.)
+        o[i + s] = convert<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + draw));
       }
     });
   });

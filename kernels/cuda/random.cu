@@ -81,7 +81,8 @@ __global__ void generate(T* __restrict__ out, int64_t n, uint64_t seed, uint64_t
       for (int64_t s = 0; s < count; ++s) {
         if constexpr (kDist == Dist::Int) {
           const uint64_t bits = (static_cast<uint64_t>(r.v[2 * s]) << 32) | r.v[2 * s + 1];
-          out[first + s] = convert<T>(low + static_cast<int64_t>(__umul64hi(bits, range)));  // as on the CPU
+          // As on the CPU, added as unsigned (a signed low + draw may overflow on the way).
+          out[first + s] = convert<T>(static_cast<int64_t>(static_cast<uint64_t>(low) + __umul64hi(bits, range)));
         } else if constexpr (std::is_same_v<T, double>) {
           out[first + s] = uniform_double(r.v[2 * s], r.v[2 * s + 1]);
         } else {
