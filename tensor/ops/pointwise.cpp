@@ -1,5 +1,6 @@
 // clamp, where, the fused ternary ops (addcmul, addcdiv, lerp), and the pointwise ops composed of
 // others (logaddexp).
+#include <cmath>
 #include <limits>
 
 #include "autograd/derivatives/derivatives.h"
@@ -315,10 +316,11 @@ Tensor logaddexp(const Tensor& self, const Tensor& other, SourceLoc loc) {
   detail::ApiScope scope("logaddexp", loc);
   ops::check_defined("logaddexp", self, "self");
   ops::check_defined("logaddexp", other, "other");
-  // max + log1p(exp(-|a - b|)); where both are the same infinity, a - b is NaN and the max is the answer.
-  Tensor m = maximum(self, other);
-  Tensor d = abs(self - other);
-  return where(logical_and(isinf(self), eq(self, other)), m, m + log1p(exp(-d)));
+  // max + log1p(exp(min - max)). Where both are the same infinity, min - max is NaN and the max is
+  // the answer: the NaN becomes 0 (max + log 2 is still that infinity), while a NaN input keeps
+  // the max NaN. 7 passes; the select on equal infinities made 11 (2.4x PyTorch's time).
+  const Tensor m = maximum(self, other);
+  return m + log1p(exp(nan_to_num(minimum(self, other) - m, 0.0, INFINITY, -INFINITY)));
 }
 
 }  // namespace tg

@@ -3,6 +3,7 @@
 // isposinf, isneginf, positive, sgn. Their gradients come from
 // those ops (with the masked branch's input made safe, so that where's zero gradient is not
 // multiplied by an infinity), and they run on every device.
+#include <cmath>
 #include <limits>
 #include <numbers>
 
@@ -177,10 +178,10 @@ Tensor logaddexp2(const Tensor& self, const Tensor& other, SourceLoc loc) {
   detail::ApiScope scope("logaddexp2", loc);
   ops::check_defined("logaddexp2", self, "self");
   ops::check_defined("logaddexp2", other, "other");
-  // max + log2(1 + 2^-|a - b|), as logaddexp; equal infinities give the max.
+  // max + log2(1 + 2^(min - max)), as logaddexp; equal infinities give the max.
   const Tensor m = maximum(self, other);
-  const Tensor d = abs(self - other);
-  return where(logical_and(isinf(self), eq(self, other)), m, m + log1p(exp2(-d)) * std::numbers::log2e);
+  const Tensor t = nan_to_num(minimum(self, other) - m, 0.0, INFINITY, -INFINITY);
+  return m + log1p(exp2(t)) * std::numbers::log2e;
 }
 
 Tensor isposinf(const Tensor& self, SourceLoc loc) {
