@@ -1440,6 +1440,12 @@ TEST(Pointwise, FusedTernaryOps) {
   Tensor big = tensor({1000.0, -INFINITY, INFINITY, 0.0}, kFloat64);
   EXPECT_TRUE(close(logaddexp(big, big.clone()),
                     tensor({1000.0 + std::log(2.0), -INFINITY, INFINITY, std::log(2.0)}, kFloat64)));
+  // Mixed pairs: an infinity against a number or the other infinity, and NaN, which stays NaN
+  // (the equal-infinities NaN of min - max becomes 0; a NaN input's does not reach the result).
+  const Tensor other = tensor({-INFINITY, 2.0, -INFINITY, NAN}, kFloat64);
+  EXPECT_TRUE(close(logaddexp(big, other), tensor({1000.0, 2.0, INFINITY, NAN}, kFloat64)));
+  EXPECT_TRUE(close(logaddexp(other, big), tensor({1000.0, 2.0, INFINITY, NAN}, kFloat64)));
+  EXPECT_TRUE(close(logaddexp2(big, other), tensor({1000.0, 2.0, INFINITY, NAN}, kFloat64)));
   // logaddexp2 likewise, in base 2.
   EXPECT_TRUE(close(logaddexp2(big, big.clone()), tensor({1001.0, -INFINITY, INFINITY, 1.0}, kFloat64)));
   EXPECT_TRUE(close(logaddexp2(tensor({3.0}, kFloat64), tensor({1.0}, kFloat64)), tensor({std::log2(10.0)}, kFloat64)));
