@@ -1,7 +1,8 @@
 """torch.random: the default generator's seed and state, and fork_rng.
 
 One Philox generator serves every device (a seed gives the same numbers on the CPU and the
-GPU), so its state covers the CUDA streams too.
+GPU; float normals agree to the math libraries' last bits), so its state covers the CUDA
+streams too.
 """
 import contextlib
 
