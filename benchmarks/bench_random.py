@@ -4,19 +4,10 @@ Milliseconds per call, best of 7. Prints "name value unit" lines for side_by_sid
 usage: bench_random.py [tapegrad|torch]"""
 import importlib
 import sys
-import time
+
+from bench_special import best_of  # milliseconds, best of 7 after a warm-up call
 
 N = 1 << 20
-
-
-def best_of(fn, repeat=7):
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3
 
 
 def main():
