@@ -183,6 +183,13 @@ struct IndexGeometry {
 // min propagate NaN, as maximum and minimum do).
 enum class ScatterReduce : uint8_t { Assign, Add, Mul, Max, Min };
 
+// How the histogram kernel finds each value's bin among the increasing edges.
+enum class Binning : uint8_t {
+  Linear,   // evenly spaced edges, the bin from the position alone: PyTorch's histc
+  Uniform,  // evenly spaced edges, that guess walked against the edges: torch.histogram's bin count
+  Search,   // any edges, a binary search
+};
+
 // gather/scatter along `dim`: iterates over the index tensor's shape.
 struct DimIndexGeometry {
   int ndim = 0;
@@ -336,6 +343,11 @@ struct Backend {
   // point that keeps the row sorted. NaN values go last, as in PyTorch.
   void (*searchsorted)(DType dtype, const SearchGeometry& g, int64_t* out, const void* sorted, const void* values,
                        bool right);
+  // hist[b] += how many of the n contiguous values (or the sum of their weights, of the same dtype;
+  // null for counts) fall in bin b of the bins + 1 increasing edges (histogram_math.h); hist is
+  // float64, zeroed by the caller.
+  void (*histogram)(DType dtype, int64_t n, const void* values, const void* weights, const void* edges, int64_t bins,
+                    Binning binning, double* hist);
   // Dense factorizations (LAPACK on the CPU, cuSOLVER on the GPU) of `batch` contiguous
   // column-major n x n float32/float64 matrices (lu_factor: m x n), in place; info (host memory,
   // one per matrix) is LAPACK's: > 0 where a matrix is singular (LU: U[i][i] == 0) or not

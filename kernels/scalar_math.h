@@ -192,6 +192,36 @@ TG_HOST_DEVICE inline V hypot_value(V a, V b) {
     return static_cast<V>(::hypot(static_cast<double>(a), static_cast<double>(b)));
   }
 }
+// log(e^a + e^b) as max + log1p(e^(min - max)), finite where the exponentials overflow. Where a
+// and b are the same infinity, min - max is NaN and the max is the answer: 0 in the NaN's place
+// keeps it; a NaN operand makes the max NaN. logaddexp2 likewise in base 2.
+template <class V>
+TG_HOST_DEVICE inline V logaddexp_gap(V a, V b, V& gap) {
+  const V m = a != a || b != b ? a + b : (a > b ? a : b);
+  const V d = (a > b ? b : a) - m;
+  gap = d != d ? V(0) : d;
+  return m;
+}
+template <class V>
+TG_HOST_DEVICE inline V logaddexp_value(V a, V b) {
+  if constexpr (std::is_integral_v<V>) {  // refused by the front end; compiled for every dtype
+    return static_cast<V>(logaddexp_value(static_cast<double>(a), static_cast<double>(b)));
+  } else {
+    V d;
+    const V m = logaddexp_gap(a, b, d);
+    return m + std::log1p(std::exp(d));
+  }
+}
+template <class V>
+TG_HOST_DEVICE inline V logaddexp2_value(V a, V b) {
+  if constexpr (std::is_integral_v<V>) {
+    return static_cast<V>(logaddexp2_value(static_cast<double>(a), static_cast<double>(b)));
+  } else {
+    V d;
+    const V m = logaddexp_gap(a, b, d);
+    return m + std::log1p(std::exp2(d)) * V(1.44269504088896340736);
+  }
+}
 // nextafter on a float's bits (U: the unsigned integer of its width; inf_bits: +inf's bits, its
 // NaNs the magnitudes above): the magnitude one step up or down, in selects only, so that a loop
 // of it vectorises (libm's nextafterf is a call per element, 18x PyTorch's time). The 16-bit

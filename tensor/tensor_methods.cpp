@@ -73,7 +73,6 @@ Tensor Tensor::addcdiv(const Tensor& t1, const Tensor& t2, const Scalar& value, 
 const Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value, SourceLoc loc) const {
   return tg::addcdiv_(*this, t1, t2, value, loc);
 }
-Tensor Tensor::logaddexp(const Tensor& other, SourceLoc loc) const { return tg::logaddexp(*this, other, loc); }
 const Tensor& Tensor::nan_to_num_(double nan, std::optional<double> posinf, std::optional<double> neginf,
                                   SourceLoc loc) const {
   return tg::nan_to_num_(*this, nan, posinf, neginf, loc);

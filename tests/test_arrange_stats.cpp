@@ -1,8 +1,10 @@
 // The composed ops of arrange.h, statistics.h and the composed pointwise functions: values
 // worked out by hand (PyTorch's conventions), shapes, views, and every error path. Gradients are
 // in test_gradcheck_ops.cpp, comparisons with PyTorch in python/tests/test_against_torch.py.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "test_util.h"
 
@@ -223,6 +225,67 @@ TEST(Statistics, HistogramWithEdges) {
                     "histogram: bins (float64) must have the input's dtype (float32)");
   EXPECT_THROW_WITH(histogram(tensor({1.0, 2.0}), 2, std::nullopt, tensor({1.0})), Error,
                     "histogram: weight of shape [1] must have the input's shape [2]");
+}
+
+// Each value's bin by the definition: the last edge at or below it (the last bin also takes the
+// top edge); outside and NaN nowhere.
+std::vector<double> count_in_bins(const std::vector<double>& x, const std::vector<double>& edges,
+                                  const std::vector<double>& weights = {}) {
+  const int64_t bins = static_cast<int64_t>(edges.size()) - 1;
+  std::vector<double> h(static_cast<size_t>(bins), 0.0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!(x[i] >= edges.front() && x[i] <= edges.back())) continue;
+    const int64_t b = std::upper_bound(edges.begin(), edges.end(), x[i]) - edges.begin() - 1;
+    h[static_cast<size_t>(std::min(b, bins - 1))] += weights.empty() ? 1.0 : weights[i];
+  }
+  return h;
+}
+
+// PyTorch's histc: the bin from the position (x - lo) * bins / (hi - lo), in the input's dtype,
+// the top edge in the last bin; lo and hi are the end edges (linspace's, in that dtype).
+std::vector<double> histc_reference(const Tensor& x, int64_t bins, double min, double max) {
+  const Tensor edges = linspace(min, max, bins + 1, TensorOptions(x.dtype()));
+  const Tensor lo = edges[0], hi = edges[bins];
+  const std::vector<double> pos = vals((x - lo) * bins / (hi - lo)), xs = vals(x);
+  std::vector<double> h(static_cast<size_t>(bins), 0.0);
+  for (size_t i = 0; i < xs.size(); ++i)
+    if (xs[i] >= lo.item<double>() && xs[i] <= hi.item<double>())
+      h[static_cast<size_t>(std::min(static_cast<int64_t>(pos[i]), bins - 1))] += 1;
+  return h;
+}
+
+TEST(Statistics, HistogramsOfLongInputsCountEachValueInItsBin) {
+  // Several threads' stretches; values on the edges, outside the range, NaN and infinities among
+  // normals; every floating dtype (the edges in the input's dtype); a transposed input.
+  Generator gen(9);
+  const int threads = get_num_threads();
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16}) {
+    SCOPED_TRACE(name(dt));
+    Tensor x = randn({333, 301}, gen, TensorOptions(kFloat64));
+    x.view({-1}).narrow(0, 0, 41).copy_(linspace(-2, 2, 41, TensorOptions(kFloat64)));  // edges of histc(x, 40, -2, 2)
+    x.view({-1}).narrow(0, 41, 4).copy_(tensor({NAN, INFINITY, -INFINITY, 7.0}, kFloat64));
+    x = x.to(dt).t();
+    const std::vector<double> xs = vals(x);
+    for (int t : {1, 2}) {
+      SCOPED_TRACE(t);
+      set_num_threads(t);
+      const Tensor h = histc(x, 40, -2, 2);
+      EXPECT_EQ(h.dtype(), dt);
+      EXPECT_EQ(vals(h), vals(tensor(histc_reference(x, 40, -2, 2), kFloat64).to(dt)));
+      // histc's own range: the data's min and max.
+      const Tensor finite = where(isfinite(x), x, zeros_like(x));
+      const double lo = finite.min().item<double>(), hi = finite.max().item<double>();
+      EXPECT_EQ(vals(histc(finite, 7)), vals(tensor(histc_reference(finite, 7, lo, hi), kFloat64).to(dt)));
+      // Uneven edges (a binary search) with weights.
+      const Tensor edges = tensor({-3.0, -0.5, 0.0, 0.25, 1.0, 1.0, 2.5}, kFloat64).to(dt);
+      const Tensor w = rand({333, 301}, gen, TensorOptions(kFloat64)).to(dt).t();
+      const auto [wh, we] = histogram(x, edges, w);
+      EXPECT_TRUE(close(wh, tensor(count_in_bins(xs, vals(edges), vals(w)), kFloat64).to(dt), 1e-6, 0));
+      const auto [uh, ue] = histogram(x, 5, std::make_pair(-1.0, 1.5), w);
+      EXPECT_TRUE(close(uh, tensor(count_in_bins(xs, vals(ue), vals(w)), kFloat64).to(dt), 1e-6, 0));
+    }
+    set_num_threads(threads);
+  }
 }
 
 TEST(Statistics, NumericGradient) {

@@ -397,6 +397,7 @@ TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
     expect_same([](const auto& in) { return fmax(in[0], in[1].t().t()); }, {a, b}, rtol);
     expect_same([](const auto& in) { return fmin(in[0], in[1]); }, {c, c.flip({0})}, rtol);
     expect_same([](const auto& in) { return logaddexp2(in[0], in[1]); }, {a, b}, rtol);
+    expect_same([](const auto& in) { return logaddexp(in[0], in[1].t().t()); }, {a, b}, rtol);
     expect_same([](const auto& in) { return copysign(in[0], in[1]); }, {a, b}, 0, 0);
     expect_same([](const auto& in) { return hypot(in[0], in[1]); }, {a, b}, rtol);
     expect_same([](const auto& in) { return nextafter(in[0], in[1]); }, {a, b}, 0, 0);  // 16-bit: on their bits
@@ -591,6 +592,13 @@ TEST(Cuda, ScansAndSearchesMatchTheCpu) {
   expect_same([](const auto& in) { return searchsorted(in[0], in[1], false, true); },
               {rows, randint(-5, 55, {64, 7}, gen)}, 0, 0);
   expect_same([](const auto& in) { return bucketize(in[0], in[1]); }, {values, sorted}, 0, 0);
+  // The histograms: few bins (a block's shared counts), many (straight to the result), uneven
+  // edges with weights, and a 16-bit input.
+  expect_same([](const auto& in) { return histc(in[0], 40, -2, 2); }, {values}, 0, 0);
+  expect_same([](const auto& in) { return histc(in[0].t(), 5000); }, {values}, 0, 0);
+  expect_same([](const auto& in) { return histc(in[0].to(kBFloat16), 9).to(kFloat32); }, {values}, 0, 0);
+  expect_same([](const auto& in) { return std::get<0>(histogram(in[0], in[1], in[2])); },
+              {values, tensor({-3.0f, -0.5f, 0.0f, 0.25f, 1.0f, 1.0f, 2.5f}), rand({64, 100}, gen)}, 1e-6, 0);
   // The samplers draw the same uniforms on both devices for one seed, so they agree exactly.
   const Tensor w = rand({6, 20}, gen);
   Generator g1(5), g2(5);

@@ -197,8 +197,6 @@ std::vector<OpCase> other_cases() {
        },
        {{3}, {3}, {3}},
        {kAnyValue}},
-      {"logaddexp", [](L x) { return logaddexp(x[0], x[1]); }, {{3, 4}, {4}}, {kAnyValue}},
-      {"logaddexp2", [](L x) { return logaddexp2(x[0], x[1]); }, {{3, 4}, {4}}, {kAnyValue}},
       {"frexp", [](L x) { return std::get<0>(frexp(x[0] * 5)); }, {{3, 4}}, {kAnyValue}},
       {"hypot", [](L x) { return hypot(x[0], x[1]); }, {{3, 4}, {4}}, {kAwayFromZero}},
       {"nan_to_num", [](L x) { return nan_to_num(x[0] / x[1]); }, {{3}, {3}}, {kAnyValue, kAwayFromZero}},

@@ -27,6 +27,7 @@ const Backend& cpu_backend() {
       .gather = cpu::gather,
       .scatter = cpu::scatter,
       .searchsorted = cpu::searchsorted,
+      .histogram = cpu::histogram,
       .lu_factor = cpu::lu_factor,
       .lu_solve = cpu::lu_solve,
       .cholesky = cpu::cholesky,

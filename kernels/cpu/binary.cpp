@@ -50,21 +50,33 @@ bool small_power(T* o, const T* x, int64_t n, T e) {
   return true;
 }
 
-// pow and atan2 of float/double run through libmvec (8 or 4 lanes per call) where the output is
+// The ops with a libmvec formula: pow, atan2, logaddexp and logaddexp2.
+template <class Fn>
+constexpr bool kLibmvecBinary = std::is_same_v<Fn, PowFn> || std::is_same_v<Fn, Atan2Fn> ||
+                                std::is_same_v<Fn, LogaddexpFn> || std::is_same_v<Fn, Logaddexp2Fn>;
+
+template <class Fn, class V>
+V libmvec_lanes(V p, V q) {
+  if constexpr (std::is_same_v<Fn, PowFn>)
+    return VectorMath::pow(p, q);
+  else if constexpr (std::is_same_v<Fn, Atan2Fn>)
+    return VectorMath::atan2(p, q);
+  else if constexpr (std::is_same_v<Fn, LogaddexpFn>)
+    return VectorMath::logaddexp(p, q);
+  else
+    return VectorMath::logaddexp2(p, q);
+}
+
+// Those of float/double run through libmvec (8 or 4 lanes per call) where the output is
 // contiguous and each operand contiguous or one broadcast value (scalar atan2f cost 18x
-// PyTorch's vector one). Other runs take the scalar loop.
+// PyTorch's vector one; logaddexp composed of other ops 2x). Other runs take the scalar loop.
 template <class T, class Fn>
 void libmvec_binary(const Loop& L, T* out, const T* a, const T* b) {
   using V = VectorOf<T>;
   constexpr int64_t kLanes = sizeof(V) / sizeof(T);
   constexpr bool kPow = std::is_same_v<Fn, PowFn>;
   const auto f = [](T p, T q) { return static_cast<T>(Fn{}(p, q, T(1))); };
-  const auto vf = [](V p, V q) {
-    if constexpr (kPow)
-      return VectorMath::pow(p, q);
-    else
-      return VectorMath::atan2(p, q);
-  };
+  const auto vf = [](V p, V q) { return libmvec_lanes<Fn>(p, q); };
   parallel_rows<3>(L, [&](const int64_t* off, int64_t n) {
     T* o = out + off[0];
     const T* x = a + off[1];
@@ -195,11 +207,11 @@ void division_run(T* o, const T* x, int64_t sx, const T* y, int64_t sy, int64_t 
 }
 
 // Fn over float runs whose operands each step by 1 or stay on one value (step 0): the blocks a
-// 16-bit float op runs on, so that the loops vectorise (and pow and atan2 take libmvec).
+// 16-bit float op runs on, so that the loops vectorise (and the libmvec family takes libmvec).
 template <class Fn>
 void float_steps(float* o, const float* x, int64_t sx, const float* y, int64_t sy, int64_t n, float al) {
 #ifdef TG_VECTOR_ACTIVATIONS
-  if constexpr (std::is_same_v<Fn, PowFn> || std::is_same_v<Fn, Atan2Fn>) {
+  if constexpr (kLibmvecBinary<Fn>) {
     if constexpr (std::is_same_v<Fn, PowFn>) {
       if (sx == 1 && sy == 0 && small_power(o, x, n, y[0])) return;
     }
@@ -207,10 +219,7 @@ void float_steps(float* o, const float* x, int64_t sx, const float* y, int64_t s
     const Floats8 xb = splat<Floats8>(x[0]), yb = splat<Floats8>(y[0]);
     for (; i + 8 <= n; i += 8) {
       const Floats8 xv = sx ? load_vector<Floats8>(x + i) : xb, yv = sy ? load_vector<Floats8>(y + i) : yb;
-      if constexpr (std::is_same_v<Fn, PowFn>)
-        store_vector(o + i, VectorMath::pow(xv, yv));
-      else
-        store_vector(o + i, VectorMath::atan2(xv, yv));
+      store_vector(o + i, libmvec_lanes<Fn>(xv, yv));
     }
     for (; i < n; ++i) o[i] = Fn{}(x[i * sx], y[i * sy], 1.0f);
     return;
@@ -292,7 +301,7 @@ void run(const Loop& L, void* out, const void* a, const void* b, const Scalar& a
   } else if constexpr (is_reduced_float_v<T>) {
     run_reduced<T, Fn>(L, o, x, y, alpha.to<float>());
 #ifdef TG_VECTOR_ACTIVATIONS
-  } else if constexpr ((std::is_same_v<Fn, PowFn> || std::is_same_v<Fn, Atan2Fn>)&&kFloatOrDouble) {
+  } else if constexpr (kLibmvecBinary<Fn> && kFloatOrDouble) {
     libmvec_binary<T, Fn>(L, o, x, y);
 #endif
   } else if constexpr (kDivisionFamily<Fn> && kFloatOrDouble) {

@@ -218,6 +218,36 @@ struct VectorMath {
   }
   static Floats8 atan2(Floats8 a, Floats8 b) { return _ZGVdN8vv_atan2f(a, b); }
   static Doubles4 atan2(Doubles4 a, Doubles4 b) { return _ZGVdN4vv_atan2(a, b); }
+  // logaddexp_value and logaddexp2_value of scalar_math.h, lane by lane.
+  template <class V>
+  static V logaddexp(V a, V b) {
+    V d;
+    const V m = max_and_gap(a, b, d);
+    return m + log1p_unit(exp(d));
+  }
+  template <class V>
+  static V logaddexp2(V a, V b) {
+    V d;
+    const V m = max_and_gap(a, b, d);
+    return m + log1p_unit(exp2(d)) * LaneOf<V>(1.44269504088896340736);
+  }
+  // log1p(e) for e in [0, 1] as log(u) e / (u - 1), u = 1 + e (exact: u - 1 is, and the ratio
+  // mends the rounding of u), e itself where u rounds to 1: libmvec's log1pf took 5x its logf.
+  template <class V>
+  static V log1p_unit(V e) {
+    const V u = e + 1;
+    const V r = log(u) * (e / (u - 1));
+    return u == 1 ? e : r;
+  }
+  // The max of a and b (NaN if either is) and the gap min - max (<= 0), 0 where both are the
+  // same infinity: the max is the answer there.
+  template <class V>
+  static V max_and_gap(V a, V b, V& gap) {
+    const V m = ((a != a) | (b != b)) ? a + b : (a > b ? a : b);
+    const V d = (a > b ? b : a) - m;
+    gap = d != d ? V{} : d;
+    return m;
+  }
 };
 
 template <class V, class T>

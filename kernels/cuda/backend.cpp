@@ -36,6 +36,7 @@ const Backend& cuda_backend() {
     .gather = cuda::gather,
     .scatter = cuda::scatter,
     .searchsorted = cuda::searchsorted,
+    .histogram = cuda::histogram,
     .lu_factor = cuda::lu_factor,
     .lu_solve = cuda::lu_solve,
     .cholesky = cuda::cholesky,

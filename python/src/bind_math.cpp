@@ -178,13 +178,6 @@ void bind_math(py::module_& m, TensorClass& cls) {
       return self;
     }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   }
-  def_op(m, cls, "logaddexp", [](const tg::Tensor& a, const tg::Tensor& b) {
-    return nogil([&] { return a.logaddexp(b); });
-  }, py::arg("other"));
-  def_op(
-      m, cls, "logaddexp2",
-      [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return tg::logaddexp2(a, b); }); },
-      py::arg("other"));
   def_op(m, cls, "nan_to_num", [](const tg::Tensor& t, double nan, std::optional<double> posinf,
                                   std::optional<double> neginf) {
     return nogil([&] { return t.nan_to_num(nan, posinf, neginf); });

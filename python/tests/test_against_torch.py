@@ -1709,6 +1709,12 @@ def test_statistics_match_torch():
     check(tg.histc(tg.tensor(edges), 4, 0, 1), torch.histc(torch.tensor(edges), 4, 0, 1))
     odd = [float("nan"), -1.0, 0.5, 2.0, float("inf"), -float("inf"), 1.0, 0.25]
     check(tg.histc(tg.tensor(odd), 2, 0, 1), torch.histc(torch.tensor(odd), 2, 0, 1))
+    # A long input (several threads' stretches) holding torch's float32 edges among its values.
+    big = np.random.randn(300_000).astype(np.float32)
+    big[:101] = torch.linspace(-3, 3, 101).numpy()
+    for args in ((100, -3, 3), (1000,), (7, -0.5, 2)):
+        check(tg.histc(tg.tensor(big), *args), torch.histc(torch.tensor(big), *args))
+    check(tg.histogram(tg.tensor(big), 33, range=(-1.0, 1.0))[0], torch.histogram(torch.tensor(big), 33, range=(-1.0, 1.0))[0])
     bi, wt = np.random.randint(0, 7, 30), np.random.rand(30)
     check(tg.bincount(tg.tensor(bi.tolist())), torch.bincount(torch.tensor(bi)))
     check(tg.bincount(tg.tensor(bi.tolist()), tg.tensor(wt.tolist(), dtype=tg.float64), minlength=10),

@@ -87,9 +87,11 @@ const Tensor& unary_op_(UnaryOp op, const Tensor& self) {
 // ---- binary -----------------------------------------------------------------------------------
 
 DType compute_dtype(const OpInfo& info, BinaryOp op, DType common) {
-  // As in PyTorch, these two have no integer kernels (rather than computing in a float dtype).
-  TG_CHECK_TYPE((op != BinaryOp::Nextafter && op != BinaryOp::Hypot) || is_floating_point(common),
-                "{}: expected floating-point operands, got {}", info.name, common);
+  // As in PyTorch, these have no integer kernels (rather than computing in a float dtype).
+  const bool floating_only =
+      op == BinaryOp::Nextafter || op == BinaryOp::Hypot || op == BinaryOp::Logaddexp || op == BinaryOp::Logaddexp2;
+  TG_CHECK_TYPE(!floating_only || is_floating_point(common), "{}: expected floating-point operands, got {}", info.name,
+                common);
   if (info.kind == Kind::Float && !is_floating_point(common)) return default_dtype();
   if (common == kBool) {
     TG_CHECK_TYPE(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Minimum || op == BinaryOp::Maximum ||

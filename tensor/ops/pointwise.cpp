@@ -1,5 +1,4 @@
-// clamp, where, the fused ternary ops (addcmul, addcdiv, lerp), and the pointwise ops composed of
-// others (logaddexp).
+// clamp, where, and the fused ternary ops (addcmul, addcdiv, lerp).
 #include <cmath>
 #include <limits>
 
@@ -308,19 +307,6 @@ const Tensor& lerp_(const Tensor& self, const Tensor& end, const Tensor& weight,
   check_lerp("lerp_", self, end, &weight);
   return ternary_op_(TernaryOp::Lerp, "lerp_", self, end, weight, 0, addc_dtype(self, end, weight),
                      [&](const Tensor& s) { return lerp(s, end, weight); });
-}
-
-// ---- logaddexp -------------------------------------------------------------------
-
-Tensor logaddexp(const Tensor& self, const Tensor& other, SourceLoc loc) {
-  detail::ApiScope scope("logaddexp", loc);
-  ops::check_defined("logaddexp", self, "self");
-  ops::check_defined("logaddexp", other, "other");
-  // max + log1p(exp(min - max)). Where both are the same infinity, min - max is NaN and the max is
-  // the answer: the NaN becomes 0 (max + log 2 is still that infinity), while a NaN input keeps
-  // the max NaN. 7 passes; the select on equal infinities made 11 (2.4x PyTorch's time).
-  const Tensor m = maximum(self, other);
-  return m + log1p(exp(nan_to_num(minimum(self, other) - m, 0.0, INFINITY, -INFINITY)));
 }
 
 }  // namespace tg

@@ -1,5 +1,5 @@
 // Pointwise functions composed of the table ops and where: xlogy, xlog1py, logit,
-// heaviside, sinc, deg2rad, rad2deg, frac, float_power, signbit, ldexp, frexp, logaddexp2,
+// heaviside, sinc, deg2rad, rad2deg, frac, float_power, signbit, ldexp, frexp,
 // isposinf, isneginf, positive, sgn. Their gradients come from
 // those ops (with the masked branch's input made safe, so that where's zero gradient is not
 // multiplied by an infinity), and they run on every device.
@@ -172,16 +172,6 @@ std::tuple<Tensor, Tensor> frexp(const Tensor& self, SourceLoc loc) {
   const Tensor half = floor_divide(exponent, 2).to(self.dtype() == kFloat64 ? kFloat64 : kFloat32);
   const Tensor mantissa = (self * exp2(neg(half)) * exp2(half - exponent)).to(self.dtype());
   return {mantissa, exponent};
-}
-
-Tensor logaddexp2(const Tensor& self, const Tensor& other, SourceLoc loc) {
-  detail::ApiScope scope("logaddexp2", loc);
-  ops::check_defined("logaddexp2", self, "self");
-  ops::check_defined("logaddexp2", other, "other");
-  // max + log2(1 + 2^(min - max)), as logaddexp; equal infinities give the max.
-  const Tensor m = maximum(self, other);
-  const Tensor t = nan_to_num(minimum(self, other) - m, 0.0, INFINITY, -INFINITY);
-  return m + log1p(exp2(t)) * std::numbers::log2e;
 }
 
 Tensor isposinf(const Tensor& self, SourceLoc loc) {

@@ -309,7 +309,6 @@ class Tensor {
   const Tensor& addcmul_(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
   Tensor addcdiv(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
   const Tensor& addcdiv_(const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER) const;
-  Tensor logaddexp(const Tensor& other, TG_CALLER) const;
   Tensor nan_to_num(double nan = 0.0, std::optional<double> posinf = std::nullopt,
                     std::optional<double> neginf = std::nullopt, TG_CALLER) const;
   const Tensor& nan_to_num_(double nan = 0.0, std::optional<double> posinf = std::nullopt,

@@ -134,10 +134,6 @@ const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& 
 Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1, TG_CALLER);
 const Tensor& addcdiv_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value = 1,
                        TG_CALLER);
-// log(exp(self) + exp(other)) and log2(2^self + 2^other), without overflow (hypot is a line of
-// binary_ops.def).
-Tensor logaddexp(const Tensor& self, const Tensor& other, TG_CALLER);
-Tensor logaddexp2(const Tensor& self, const Tensor& other, TG_CALLER);
 // NaN, +inf and -inf replaced by nan, posinf and neginf (by default 0 and the dtype's largest and
 // lowest finite values).
 Tensor nan_to_num(const Tensor& self, double nan = 0.0, std::optional<double> posinf = std::nullopt,
