@@ -11,10 +11,10 @@
 namespace tg::kernels::cpu {
 namespace {
 
-// One thread's stretch of n values into h. Evenly spaced edges take their guesses (histc's, its
-// bins) for a block of values in a loop that vectorises, then the walks and counts: in one
-// loop, the scalar code reloaded its bounds after every count (h might alias them), at 0.9x
-// PyTorch's speed.
+// One thread's stretch of n values into h. Evenly spaced edges take the positions (histc's bins
+// themselves, histogram's first guesses) of a block of values in a loop that vectorises, then
+// the walks and counts: in one loop, the scalar code reloaded its bounds after every count (h
+// might alias them), at 0.9x PyTorch's speed.
 template <class T, class Acc>
 void count_stretch(const T* x, const T* w, int64_t n, const T* edges, int64_t bins, Binning binning,
                    Acc* __restrict h) {
@@ -56,10 +56,11 @@ void count_stretch(const T* x, const T* w, int64_t n, const T* edges, int64_t bi
   }
 }
 
-// Each thread's stretch into a histogram of its own, summed into hist at the end.
+// Each thread's stretch into a histogram of its own, summed into hist at the end; no more copies
+// than the values would fill (a histc of a million bins over a thousand values keeps one).
 template <class T, class Acc>
 void count(int64_t n, const T* x, const T* w, const T* edges, int64_t bins, Binning binning, double* hist) {
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), (n + kGrain - 1) / kGrain));
+  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>({num_threads(), (n + kGrain - 1) / kGrain, n / bins}));
   std::vector<Acc> local(static_cast<size_t>(parts * bins), Acc(0));
   const int64_t per = (n + parts - 1) / parts;
   parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
