@@ -27,12 +27,21 @@ TEST(OrderStats, KthvalueAndMedianAlongADim) {
         const auto [v, i] = kthvalue(x, k, dim);
         EXPECT_TRUE(close(v, sorted.select(dim, k - 1), 0, 0));
         expect_indices_read_values(x, dim, v, i);
+        // Among equal values, the one a stable sort puts at the rank.
+        EXPECT_EQ(vals(i), vals(std::get<1>(sort(x, dim, false, true)).select(dim, k - 1)));
       }
       const auto [m, mi] = median(x, dim, /*keepdim=*/true);
       EXPECT_EQ(m.sizes()[dim], 1);
       EXPECT_TRUE(close(m.squeeze(dim), sorted.select(dim, (x.sizes()[dim] - 1) / 2), 0, 0));
       expect_indices_read_values(x, dim, m.squeeze(dim), mi.squeeze(dim));
     }
+  }
+  // Long rows of many ties, NaN among them (last, as in sort).
+  Tensor many = randint(0, 50, {3, 5000}, gen).to(kFloat32);
+  many.index_put_({0, 7}, NAN);
+  for (int64_t k : {int64_t{1}, int64_t{2500}, int64_t{5000}}) {
+    const auto [v, i] = kthvalue(many, k, 1);
+    EXPECT_EQ(vals(i), vals(std::get<1>(sort(many, 1, false, true)).select(1, k - 1))) << k;
   }
   // Strided input; the lower median of an even count; a 0-D tensor.
   const Tensor t = tensor({{4.0, 1.0}, {3.0, 2.0}}).t();
