@@ -300,6 +300,9 @@ struct Backend {
   // Output bool; a and b of `dtype`.
   void (*compare)(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b);
   void (*classify)(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in);
+  // The mantissa (of `dtype`) and the int32 exponent of each element, over a loop with operands
+  // (mantissa, exponent, in); floating dtypes (frexp_value, scalar_math.h).
+  void (*frexp)(DType dtype, const Loop& loop, void* mantissa, int32_t* exponent, const void* in);
   // out = f(a, b), all of `dtype`: bool or an integer type (shifts: integers only).
   void (*bitwise)(BitwiseOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b);
   // out = f(in) over a loop with operands (out, in); floating dtypes.

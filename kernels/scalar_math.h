@@ -194,12 +194,13 @@ TG_HOST_DEVICE inline V hypot_value(V a, V b) {
 }
 // log(e^a + e^b) as max + log1p(e^(min - max)), finite where the exponentials overflow. Where a
 // and b are the same infinity, min - max is NaN and the max is the answer: 0 in the NaN's place
-// keeps it; a NaN operand makes the max NaN. logaddexp2 likewise in base 2.
+// keeps it; a NaN operand makes the max NaN. logaddexp2 likewise in base 2. V may be a GCC
+// vector type as well (the CPU's vector path, vec_math.h): selects only, and V{} for zero.
 template <class V>
 TG_HOST_DEVICE inline V logaddexp_gap(V a, V b, V& gap) {
-  const V m = a != a || b != b ? a + b : (a > b ? a : b);
+  const V m = (a != a) || (b != b) ? a + b : (a > b ? a : b);
   const V d = (a > b ? b : a) - m;
-  gap = d != d ? V(0) : d;
+  gap = d != d ? V{} : d;
   return m;
 }
 template <class V>
@@ -255,6 +256,31 @@ TG_HOST_DEVICE inline V nextafter_value(V a, V b) {
   {
     return static_cast<V>(::nextafter(static_cast<double>(a), static_cast<double>(b)));
   }
+}
+
+// x = m 2^e with 0.5 <= |m| < 1; zeros, infinities and NaN give m = x, e = 0 (PyTorch's). On the
+// CPU it works on the bits, which vectorises (libm's frexp is a call per element); subnormals are
+// scaled into the normal range by 2^64 first. V: float or double.
+template <class V>
+TG_HOST_DEVICE inline V frexp_value(V x, int32_t& e) {
+#ifdef __CUDA_ARCH__
+  int k = 0;
+  const V m = std::is_same_v<V, float> ? ::frexpf(static_cast<float>(x), &k) : ::frexp(static_cast<double>(x), &k);
+  e = isfinite(x) ? k : 0;
+  return isfinite(x) ? m : x;
+#else
+  using U = std::conditional_t<sizeof(V) == 4, uint32_t, uint64_t>;
+  constexpr int kMantissaBits = sizeof(V) == 4 ? 23 : 52;
+  constexpr U kField = sizeof(V) == 4 ? 0xff : 0x7ff;
+  constexpr U kHalf = sizeof(V) == 4 ? 126 : 1022;  // 0.5's exponent field
+  const bool subnormal = ((std::bit_cast<U>(x) >> kMantissaBits) & kField) == 0;
+  const U bits = std::bit_cast<U>(subnormal ? x * V(0x1p64) : x);
+  const U field = (bits >> kMantissaBits) & kField;
+  const bool kept = x == 0 || field == kField;
+  e = kept ? 0 : static_cast<int32_t>(field) - static_cast<int32_t>(kHalf) - (subnormal ? 64 : 0);
+  const V m = std::bit_cast<V>(static_cast<U>((bits & ~(kField << kMantissaBits)) | (kHalf << kMantissaBits)));
+  return kept ? x : m;
+#endif
 }
 
 // The bitwise ops (kernels::BitwiseOp) on integers, bool arriving as int. Out-of-range shift

@@ -288,6 +288,100 @@ TEST(Statistics, HistogramsOfLongInputsCountEachValueInItsBin) {
   }
 }
 
+// The bin of each coordinate as count_in_bins finds it (-1: outside), combined row-major.
+std::vector<double> count_in_grid(const Tensor& points, const tensor_list& edges, const std::vector<double>& w) {
+  const int64_t dims = points.sizes()[1];
+  const std::vector<double> p = vals(points);
+  std::vector<std::vector<double>> e;
+  int64_t cells = 1;
+  for (const Tensor& t : edges) {
+    e.push_back(vals(t));
+    cells *= t.numel() - 1;
+  }
+  std::vector<double> h(static_cast<size_t>(cells), 0.0);
+  for (int64_t i = 0; i < points.sizes()[0]; ++i) {
+    int64_t cell = 0;
+    bool inside = true;
+    for (int64_t d = 0; d < dims; ++d) {
+      const double x = p[static_cast<size_t>(i * dims + d)];
+      const auto& ed = e[static_cast<size_t>(d)];
+      const int64_t bins = static_cast<int64_t>(ed.size()) - 1;
+      inside &= x >= ed.front() && x <= ed.back();
+      const int64_t b = std::upper_bound(ed.begin(), ed.end(), x) - ed.begin() - 1;
+      cell = cell * bins + std::clamp<int64_t>(b, 0, bins - 1);
+    }
+    if (inside) h[static_cast<size_t>(cell)] += w.empty() ? 1.0 : w[static_cast<size_t>(i)];
+  }
+  return h;
+}
+
+TEST(Statistics, HistogramddCountsPointsInAGridOfBins) {
+  // Three coordinates, on edges, outside and NaN among them; equal bins over the points' own
+  // extent, over a range, and uneven edges with weights; a batch of points [2, 50, 3].
+  Generator gen(4);
+  Tensor points = randn({100, 3}, gen, TensorOptions(kFloat64));
+  points.narrow(0, 0, 4).copy_(
+      tensor({0.0, 0.5, 1.0, 2.0, 2.0, 2.0, NAN, 0.0, 0.0, -9.0, 0.25, 0.5}, kFloat64).view({4, 3}));
+  const Tensor finite = points.narrow(0, 4, 96);
+  auto [h, edges] = histogramdd(finite.view({2, 48, 3}), Shape{4, 3, 2});
+  ASSERT_EQ(edges.size(), 3u);
+  EXPECT_EQ(h.sizes(), Shape({4, 3, 2}));
+  EXPECT_EQ(vals(h.sum()), (V{96}));  // the extent holds every point, its top edge in the last bin
+  EXPECT_EQ(vals(edges[1][0]), vals(finite.select(1, 1).min()));
+  EXPECT_EQ(vals(h.view({-1})), count_in_grid(finite, edges, {}));
+
+  const std::vector<double> range{-1, 1, 0, 2, -0.5, 0.5};
+  auto [r, redges] = histogramdd(points, 5, range);
+  EXPECT_TRUE(close(redges[2], tensor({-0.5, -0.3, -0.1, 0.1, 0.3, 0.5}, kFloat64)));
+  EXPECT_EQ(vals(r.view({-1})), count_in_grid(points, redges, {}));
+
+  const tensor_list uneven{tensor({-1.0, 0.0, 0.5, 2.0}, kFloat64), tensor({-3.0, 3.0}, kFloat64),
+                           tensor({-2.0, 0.0, 0.0, 0.5, 9.0}, kFloat64)};
+  const Tensor w = rand({100}, gen, TensorOptions(kFloat64));
+  auto [wh, wedges] = histogramdd(points, uneven, w);
+  EXPECT_TRUE(close(wh.view({-1}), tensor(count_in_grid(points, uneven, vals(w)), kFloat64), 1e-12, 0));
+  EXPECT_FALSE(wedges[0].is_same(uneven[0]));  // copies, as histogram's
+
+  // density: the counts over the total and each cell's volume integrate to 1.
+  auto [dh, dedges] = histogramdd(finite.to(kFloat32), Shape{3, 2, 2}, std::nullopt, Tensor(), true);
+  EXPECT_EQ(dh.dtype(), kFloat32);
+  const Tensor volume = diff(dedges[0]).view({3, 1, 1}) * diff(dedges[1]).view({1, 2, 1}) * diff(dedges[2]);
+  EXPECT_NEAR((dh * volume).sum().item<double>(), 1.0, 1e-6);
+
+  // One coordinate: histogram's counts.
+  const Tensor line = finite.select(1, 0).contiguous();
+  EXPECT_EQ(vals(std::get<0>(histogramdd(line.unsqueeze(1), 7))), vals(std::get<0>(histogram(line, 7))));
+  // No points: empty bins over [0, 1].
+  auto [eh, eedges] = histogramdd(zeros({0, 2}), Shape{2, 3});
+  EXPECT_EQ(vals(eh), V(6, 0.0));
+  EXPECT_EQ(vals(eedges[1]), vals(linspace(0, 1, 4)));
+
+  EXPECT_THROW_WITH(histogramdd(tensor({1, 2}), 2), TypeError, "histogramdd: expected a floating-point input");
+  EXPECT_THROW_WITH(histogramdd(finite, Shape{2, 2}), Error,
+                    "histogramdd: expected 3 bin counts (one per coordinate), got [2, 2]");
+  EXPECT_THROW_WITH(histogramdd(finite, Shape{2, 0, 2}), ValueError, "histogramdd: bins must be > 0");
+  EXPECT_THROW_WITH(histogramdd(finite, 2, std::vector<double>{0, 1}), Error,
+                    "histogramdd: expected a range of 6 numbers");
+  EXPECT_THROW_WITH(histogramdd(finite, 2, std::vector<double>{0, 1, 1, 0, 0, 1}), ValueError,
+                    "histogramdd: min should not exceed max, but got min 1 max 0");
+  EXPECT_THROW_WITH(histogramdd(points, 2), ValueError, "histogramdd: the range [nan, nan] is not finite");
+  EXPECT_THROW_WITH(histogramdd(finite, 2, std::nullopt, ones({3})), Error,
+                    "histogramdd: weight of shape [3] must have the input's shape without its last dim, [96]");
+  EXPECT_THROW_WITH(histogramdd(finite, 2, std::nullopt, ones({96})), TypeError,
+                    "histogramdd: weight (float32) must have the input's dtype (float64)");
+  EXPECT_THROW_WITH(histogramdd(finite, tensor_list{uneven[0], uneven[1]}), Error,
+                    "histogramdd: expected 3 tensors of bin edges (one per coordinate), got 2");
+  EXPECT_THROW_WITH(histogramdd(finite, tensor_list{uneven[0], uneven[1], tensor({2.0, 1.0}, kFloat64)}), ValueError,
+                    "histogramdd: the bin edges must be non-decreasing");
+  EXPECT_THROW_WITH(histogramdd(finite, tensor_list{uneven[0], uneven[1], tensor({1.0, 2.0})}), TypeError,
+                    "histogramdd: bins (float32) must have the input's dtype (float64)");
+  EXPECT_THROW_WITH(histogramdd(finite, tensor_list{uneven[0], uneven[1], tensor({1.0}, kFloat64)}), Error,
+                    "histogramdd: bins must be 1-D tensors of at least 2 edges, got shape [1]");
+  EXPECT_THROW_WITH(histogramdd(zeros({2, 9}), 2), Error,
+                    "histogramdd: expected an input whose last dim holds 1 to 8 coordinates, got shape [2, 9]");
+  EXPECT_THROW_WITH(histogramdd(Tensor(), 2), Error, "histogramdd");
+}
+
 TEST(Statistics, NumericGradient) {
   // f = x^2 sampled at 0..4: central differences are exact inside; one-sided at the ends.
   const Tensor f = tensor({0.0, 1.0, 4.0, 9.0, 16.0}, kFloat64);
@@ -493,6 +587,34 @@ TEST(PointwiseComposites, ValuesAndErrors) {
       auto [mf, ef] = frexp(tensor({6.0, -0.1, 1e-40, 0.0}, kFloat64).to(dt));
       EXPECT_EQ(mf.dtype(), dt);
       EXPECT_EQ(vals(ldexp(mf.to(kFloat64), ef)), vals(tensor({6.0, -0.1, 1e-40, 0.0}, kFloat64).to(dt))) << name(dt);
+    }
+    // Long float32 rows (the vectorised loop and its tail) and a transposed input, every kind of
+    // value: subnormals, the smallest and largest normals, powers of two, zeros, inf and NaN.
+    std::vector<float> fs{
+        0.0f, -0.0f, INFINITY, -INFINITY, NAN, std::numeric_limits<float>::min(), std::numeric_limits<float>::max(),
+        0.5f, 1.0f,  2.0f};
+    for (double v = 1e-45; v < 3.4e38; v *= 1.37) {
+      fs.push_back(static_cast<float>(v));
+      fs.push_back(-static_cast<float>(v));
+    }
+    fs.resize(fs.size() / 3 * 3);                                     // rows of 3
+    const Tensor xf = tensor(fs).view({-1, 3}).t().contiguous().t();  // transposed
+    for (const Tensor& in : {xf.contiguous(), xf}) {
+      auto [mf, ef] = frexp(in);
+      const std::vector<float> xs = in.contiguous().to_vector<float>(), ms = mf.contiguous().to_vector<float>();
+      const std::vector<int32_t> es = ef.contiguous().to_vector<int32_t>();
+      for (size_t i = 0; i < xs.size(); ++i) {
+        int ce = 0;
+        const float cm = std::frexp(xs[i], &ce);
+        if (std::isnan(cm)) {
+          EXPECT_TRUE(std::isnan(ms[i])) << i;
+          EXPECT_EQ(es[i], 0) << i;
+        } else {
+          EXPECT_EQ(ms[i], cm) << xs[i];
+          EXPECT_EQ(std::signbit(ms[i]), std::signbit(cm)) << xs[i];
+          EXPECT_EQ(es[i], std::isinf(xs[i]) ? 0 : ce) << xs[i];
+        }
+      }
     }
     EXPECT_THROW_WITH(frexp(tensor({1, 2})), TypeError, "frexp: expected a floating-point tensor, got int64");
   }

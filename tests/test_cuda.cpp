@@ -403,6 +403,7 @@ TEST(Cuda, BinaryOpsMatchTheCpuWithBroadcasting) {
     expect_same([](const auto& in) { return nextafter(in[0], in[1]); }, {a, b}, 0, 0);  // 16-bit: on their bits
     expect_same([](const auto& in) { return nextafter(in[0], in[0]); }, {c}, 0, 0);
     expect_same([](const auto& in) { return std::get<0>(frexp(in[0] * 1000.0)); }, {c}, rtol);
+    expect_same([](const auto& in) { return std::get<1>(frexp(in[0].t() * 1e-3)); }, {c}, 0, 0);
     expect_same([](const auto& in) { return add(in[0], in[1], 0.5); }, {c, c}, rtol);
     expect_same([](const auto& in) { return in[0] * 3.0; }, {c}, rtol);  // broadcast scalar operand
     // The fused ternary kernels, broadcast and transposed operands included.
@@ -435,6 +436,12 @@ TEST(Cuda, ComparisonsWhereClampAndClassification) {
   expect_same([](const auto& in) { return isinf(in[0]); }, {odd}, 0, 0);
   expect_same([](const auto& in) { return isfinite(in[0]); }, {odd}, 0, 0);
   expect_same([](const auto& in) { return logical_not(in[0]); }, {odd}, 0, 0);
+  // frexp's special values (CUDA's frexpf on the GPU, the bits on the CPU), subnormals included.
+  const Tensor special = tensor({1e-40f, -3e-39f, 0.0f, -0.0f, INFINITY, -INFINITY, NAN, 6.0f, -0.1f});
+  for (DType dt : {kFloat32, kFloat64, kFloat16}) {
+    expect_same([](const auto& in) { return std::get<0>(frexp(in[0])); }, {special.to(dt)}, 0, 0);
+    expect_same([](const auto& in) { return std::get<1>(frexp(in[0])); }, {special.to(dt)}, 0, 0);
+  }
 }
 
 TEST(Cuda, BitwiseOpsMatchTheCpu) {

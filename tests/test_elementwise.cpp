@@ -75,6 +75,7 @@ const std::map<std::string, std::function<double(double)>>& unary_refs() {
       {"ceil", [](double x) { return std::ceil(x); }},
       {"round", [](double x) { return std::nearbyint(x); }},
       {"trunc", [](double x) { return std::trunc(x); }},
+      {"frac", [](double x) { return x - std::trunc(x); }},
   };
   return refs;
 }

@@ -10,6 +10,7 @@ const Backend& cpu_backend() {
       .ternary = cpu::ternary,
       .compare = cpu::compare,
       .classify = cpu::classify,
+      .frexp = cpu::frexp,
       .bitwise = cpu::bitwise,
       .activation = cpu::activation,
       .activation_backward = cpu::activation_backward,

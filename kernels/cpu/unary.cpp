@@ -330,6 +330,7 @@ void dispatch_kind(DType dt, bool floating_only, const Loop& L, void* out, const
 constexpr bool kFloatKind_Float = true;
 constexpr bool kFloatKind_Signed = false;
 constexpr bool kFloatKind_Real = false;
+constexpr bool kFloatKind_Floating = true;
 
 }  // namespace
 
@@ -343,6 +344,31 @@ void unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in)
 #include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
   }
+}
+
+void frexp(DType dtype, const Loop& loop, void* mantissa, int32_t* exponent, const void* in) {
+  dispatch_floating(dtype, [&]<class T>() {
+    using A = acc_t<T>;
+    parallel_rows<3>(loop, [&](const int64_t* off, int64_t n) {
+      T* __restrict m = static_cast<T*>(mantissa) + off[0];
+      int32_t* __restrict e = exponent + off[1];
+      const T* __restrict x = static_cast<const T*>(in) + off[2];
+      const int64_t sm = loop.strides[0][0], se = loop.strides[1][0], sx = loop.strides[2][0];
+      if (sm == 1 && se == 1 && sx == 1) {
+        for (int64_t i = 0; i < n; ++i) {
+          int32_t k;
+          m[i] = static_cast<T>(frexp_value(static_cast<A>(x[i]), k));
+          e[i] = k;
+        }
+      } else {
+        for (int64_t i = 0; i < n; ++i) {
+          int32_t k;
+          m[i * sm] = static_cast<T>(frexp_value(static_cast<A>(x[i * sx]), k));
+          e[i * se] = k;
+        }
+      }
+    });
+  });
 }
 
 }  // namespace tg::kernels::cpu

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "kernels/cpu/erf_table.h"
+#include "kernels/scalar_math.h"
 
 #if defined(TG_HAVE_LIBMVEC) && defined(__AVX2__)
 #include <immintrin.h>
@@ -222,13 +223,13 @@ struct VectorMath {
   template <class V>
   static V logaddexp(V a, V b) {
     V d;
-    const V m = max_and_gap(a, b, d);
+    const V m = logaddexp_gap(a, b, d);
     return m + log1p_unit(exp(d));
   }
   template <class V>
   static V logaddexp2(V a, V b) {
     V d;
-    const V m = max_and_gap(a, b, d);
+    const V m = logaddexp_gap(a, b, d);
     return m + log1p_unit(exp2(d)) * LaneOf<V>(1.44269504088896340736);
   }
   // log1p(e) for e in [0, 1] as log(u) e / (u - 1), u = 1 + e (exact: u - 1 is, and the ratio
@@ -238,15 +239,6 @@ struct VectorMath {
     const V u = e + 1;
     const V r = log(u) * (e / (u - 1));
     return u == 1 ? e : r;
-  }
-  // The max of a and b (NaN if either is) and the gap min - max (<= 0), 0 where both are the
-  // same infinity: the max is the answer there.
-  template <class V>
-  static V max_and_gap(V a, V b, V& gap) {
-    const V m = ((a != a) | (b != b)) ? a + b : (a > b ? a : b);
-    const V d = (a > b ? b : a) - m;
-    gap = d != d ? V{} : d;
-    return m;
   }
 };
 

@@ -19,6 +19,7 @@ const Backend& cuda_backend() {
     .ternary = cuda::ternary,
     .compare = cuda::compare,
     .classify = cuda::classify,
+    .frexp = cuda::frexp,
     .bitwise = cuda::bitwise,
     .activation = cuda::activation,
     .activation_backward = cuda::activation_backward,

@@ -50,6 +50,18 @@ void run(const Loop& L, void* out, const void* in) {
 // Float ops run on floating dtypes only (the front end promotes integers); the others on every
 // dtype but bool. Decided at compile time: integer instantiations of sqrt and friends do not
 // exist on the device.
+template <class T>
+struct FrexpStrided {
+  T* mantissa;
+  int32_t* exponent;
+  const T* in;
+  __device__ void operator()(const int64_t* off) const {
+    int32_t e;
+    mantissa[off[0]] = static_cast<T>(frexp_value(static_cast<acc_t<T>>(in[off[2]]), e));
+    exponent[off[1]] = e;
+  }
+};
+
 template <class Fn, bool kFloatingOnly>
 void dispatch_kind(DType dt, const Loop& L, void* out, const void* in) {
   if constexpr (kFloatingOnly) dispatch_floating(dt, [&]<class T>() { run<T, Fn>(L, out, in); });
@@ -59,6 +71,7 @@ void dispatch_kind(DType dt, const Loop& L, void* out, const void* in) {
 constexpr bool kFloatKind_Float = true;
 constexpr bool kFloatKind_Signed = false;
 constexpr bool kFloatKind_Real = false;
+constexpr bool kFloatKind_Floating = true;
 
 }  // namespace
 
@@ -72,6 +85,12 @@ void unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in)
 #include "tapegrad/tensor/special_ops.def"
 #undef TG_UNARY_OP
   }
+}
+
+void frexp(DType dtype, const Loop& loop, void* mantissa, int32_t* exponent, const void* in) {
+  dispatch_floating(dtype, [&]<class T>() {
+    launch_strided<3>(loop, FrexpStrided<T>{static_cast<T*>(mantissa), exponent, static_cast<const T*>(in)}, "frexp");
+  });
 }
 
 }  // namespace tg::kernels::cuda

@@ -77,8 +77,10 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
   }, py::arg("other"));
   def_op(m, cls, "frexp", [](const tg::Tensor& t) { return nogil([&] { return tg::frexp(t); }); });
   using Unary = tg::Tensor (*)(const tg::Tensor&, tg::SourceLoc);
-  for (auto [name, f] : {std::pair<const char*, Unary>{"sinc", &tg::sinc}, {"deg2rad", &tg::deg2rad},
-                         {"rad2deg", &tg::rad2deg}, {"frac", &tg::frac}, {"signbit", &tg::signbit}}) {
+  for (auto [name, f] : {std::pair<const char*, Unary>{"sinc", &tg::sinc},
+                         {"deg2rad", &tg::deg2rad},
+                         {"rad2deg", &tg::rad2deg},
+                         {"signbit", &tg::signbit}}) {
     def_op(m, cls, name, [f](const tg::Tensor& t) { return nogil([&] { return f(t, tg::SourceLoc::current()); }); });
   }
 
@@ -86,8 +88,7 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
   using UnaryInPlace = const tg::Tensor& (*)(const tg::Tensor&, tg::SourceLoc);
   for (auto [name, f] : {std::pair<const char*, UnaryInPlace>{"sinc_", &tg::sinc_},
                          {"deg2rad_", &tg::deg2rad_},
-                         {"rad2deg_", &tg::rad2deg_},
-                         {"frac_", &tg::frac_}}) {
+                         {"rad2deg_", &tg::rad2deg_}}) {
     def_inplace<>(cls, name, [f](const tg::Tensor& t) { nogil([&] { f(t, tg::SourceLoc::current()); }); });
   }
   def_inplace<py::handle>(
@@ -207,6 +208,30 @@ void bind_statistics(py::module_& m, TensorClass& cls) {
       },
       py::arg("bins") = 100, py::kw_only(), py::arg("range") = py::none(), py::arg("weight") = py::none(),
       py::arg("density") = false);
+  // bins: a count for every dim, a sequence of counts, or a sequence of tensors of edges.
+  m.def(
+      "histogramdd",
+      [](const tg::Tensor& t, py::object bins, std::optional<std::vector<double>> range,
+         std::optional<tg::Tensor> weight, bool density) {
+        const tg::Tensor w = weight.value_or(tg::Tensor());
+        if (PyLong_Check(bins.ptr()))
+          return histogramdd_result(
+              nogil([&, b = py::cast<int64_t>(bins)] { return tg::histogramdd(t, b, range, w, density); }));
+        TG_CHECK_TYPE(PySequence_Check(bins.ptr()) && !is_tensor(bins),
+                      "histogramdd: bins must be an int, a sequence of ints or a sequence of tensors, got {}",
+                      py::str(py::type::of(bins).attr("__name__")).cast<std::string>());
+        const auto seq = py::reinterpret_borrow<py::sequence>(bins);
+        if (seq.size() > 0 && is_tensor(seq[0])) {
+          TG_CHECK_VALUE(!range, "histogramdd: range cannot be given with tensors of bin edges");
+          return histogramdd_result(
+              nogil([&, b = py::cast<tg::tensor_list>(bins)] { return tg::histogramdd(t, b, w, density); }));
+        }
+        return histogramdd_result(
+            nogil([&, b = py::cast<tg::Shape>(bins)] { return tg::histogramdd(t, b, range, w, density); }));
+      },
+      py::arg("input"), py::arg("bins"), py::kw_only(), py::arg("range") = py::none(), py::arg("weight") = py::none(),
+      py::arg("density") = false,
+      "Counts of the points of input [..., D] in a D-dimensional grid of bins: (hist, bin_edges).");
   // spacing: a number, a sequence of numbers (one per dim), or a sequence of coordinate tensors.
   m.def(
       "gradient",

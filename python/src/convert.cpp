@@ -368,6 +368,11 @@ py::object histogram_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   return make_tuple_of(type, r);
 }
 
+py::object histogramdd_result(const std::tuple<tg::Tensor, tg::tensor_list>& r) {
+  static PyObject* type = tuple_type("histogramdd", {"hist", "bin_edges"});
+  return py::reinterpret_borrow<py::object>(type)(std::get<0>(r), py::tuple(py::cast(std::get<1>(r))));
+}
+
 py::object geqrf_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   static PyObject* type = tuple_type("geqrf", {"a", "tau"});
   return make_tuple_of(type, r);

@@ -178,6 +178,7 @@ py::object qr_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
 py::object svd_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r);
 // torch.return_types.histogram (hist, bin_edges).
 py::object histogram_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
+py::object histogramdd_result(const std::tuple<tg::Tensor, tg::tensor_list>& r);
 // torch.return_types.geqrf (a, tau).
 py::object geqrf_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
 py::object lu_factor_result(const std::tuple<tg::Tensor, tg::Tensor>& r);

@@ -2325,6 +2325,33 @@ def test_resize_and_set_match_torch():
         tg.zeros(2).set_(tg.zeros(3), 1)
 
 
+def test_histogramdd_matches_torch():
+    x = np.random.randn(2, 60, 3)
+    x[0, :3] = [[0.0, 0.5, 1.0], [9.0, 0.0, 0.0], [-0.5, -0.5, -0.5]]
+    w = np.random.rand(2, 60)
+    edges = [[-2.0, 0.0, 0.5, 3.0], [-1.0, 1.0], [-3.0, -0.5, -0.5, 0.0, 2.0]]
+    cases = [((4,), {}), (([2, 3, 4],), {}), ((3,), {"range": [-1.0, 1.0, 0.0, 2.0, -0.5, 0.5]}),
+             (([3, 2, 2],), {"density": True}), ((2,), {"weight": True}), (("edges",), {"weight": True}),
+             (("edges",), {"density": True})]
+    for args, kwargs in cases:
+        kt, kp = dict(kwargs), dict(kwargs)
+        if "weight" in kwargs:
+            kt["weight"], kp["weight"] = tg.tensor(w.tolist(), dtype=tg.float64), torch.tensor(w)
+        bins_t = [tg.tensor(e, dtype=tg.float64) for e in edges] if args[0] == "edges" else args[0]
+        bins_p = [torch.tensor(e, dtype=torch.float64) for e in edges] if args[0] == "edges" else args[0]
+        rt = tg.histogramdd(tg.tensor(x.tolist(), dtype=tg.float64), bins_t, **kt)
+        rp = torch.histogramdd(torch.tensor(x), bins_p, **kp)
+        check(rt.hist, rp.hist)
+        assert len(rt.bin_edges) == len(rp.bin_edges) == 3
+        for t, p in zip(rt.bin_edges, rp.bin_edges):
+            check(t, p)
+    with pytest.raises(TypeError, match="histogramdd: bins must be an int"):
+        tg.histogramdd(tg.tensor(x.tolist()), 2.5)
+    with pytest.raises(ValueError, match="histogramdd: range cannot be given"):
+        tg.histogramdd(tg.tensor(x.tolist(), dtype=tg.float64), [tg.tensor(e, dtype=tg.float64) for e in edges],
+                       range=[0.0, 1.0] * 3)
+
+
 def test_histogram_gradient_unravel_and_cholesky_family_match_torch():
     x = np.random.randn(200)
     w = np.random.rand(200)

@@ -460,6 +460,12 @@ def test_composed_ops_against_numpy():
     assert_close(t.corrcoef(), np.corrcoef(m))
     assert tg.histc(tg.tensor([1.0, 2.0, 1.0]), bins=4, min=0, max=3).tolist() == [0, 2, 1, 0]
     assert tg.bincount(tg.tensor([0, 3, 3])).tolist() == np.bincount([0, 3, 3]).tolist()
+    pts = np.random.randn(40, 2)
+    hist, edges = tg.histogramdd(tg.tensor(pts.tolist(), dtype=tg.float64), [3, 4], range=[-1.0, 1.0, -2.0, 2.0])
+    ref, ref_x, ref_y = np.histogram2d(pts[:, 0], pts[:, 1], [3, 4], range=[[-1.0, 1.0], [-2.0, 2.0]])
+    assert_close(hist, ref)
+    assert_close(edges[0], ref_x)
+    assert_close(edges[1], ref_y)
     assert tg.isin(tg.tensor([1, 5, 2]), tg.tensor([2, 1])).tolist() == [True, False, True]
     values, counts = tg.unique_consecutive(tg.tensor([1, 1, 2, 1]), return_counts=True)
     assert values.tolist() == [1, 2, 1] and counts.tolist() == [2, 1, 1]

@@ -13,7 +13,7 @@ using kernels::BinaryOp;
 using kernels::CompareOp;
 using kernels::UnaryOp;
 
-enum class Kind { Float, Signed, Real, Arith };
+enum class Kind { Float, Signed, Real, Floating, Arith };
 constexpr int kSaveSelf = 1, kSaveOther = 2, kSaveResult = 4;
 
 // What the front ends need from a table line.
@@ -50,6 +50,8 @@ constexpr const char* kCompareNames[] = {
 
 DType unary_dtype(const OpInfo& info, DType in) {
   if (info.kind == Kind::Float) return is_floating_point(in) ? in : default_dtype();
+  TG_CHECK_TYPE(info.kind != Kind::Floating || is_floating_point(in), "{}: expected a floating-point tensor, got {}",
+                info.name, in);
   TG_CHECK_TYPE(in != kBool, "{}: not supported for bool tensors", info.name);
   return in;
 }

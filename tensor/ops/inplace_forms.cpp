@@ -34,7 +34,6 @@ TG_INPLACE_FORM(heaviside, (const Tensor& self, const Tensor& values, SourceLoc 
 TG_INPLACE_FORM(sinc, (const Tensor& self, SourceLoc loc), (s))
 TG_INPLACE_FORM(deg2rad, (const Tensor& self, SourceLoc loc), (s))
 TG_INPLACE_FORM(rad2deg, (const Tensor& self, SourceLoc loc), (s))
-TG_INPLACE_FORM(frac, (const Tensor& self, SourceLoc loc), (s))
 TG_INPLACE_FORM(ldexp, (const Tensor& self, const Tensor& other, SourceLoc loc), (s, other))
 TG_INPLACE_FORM(sgn, (const Tensor& self, SourceLoc loc), (s))
 TG_INPLACE_FORM(square, (const Tensor& self, SourceLoc loc), (s))

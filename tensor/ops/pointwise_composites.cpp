@@ -1,12 +1,14 @@
 // Pointwise functions composed of the table ops and where: xlogy, xlog1py, logit,
-// heaviside, sinc, deg2rad, rad2deg, frac, float_power, signbit, ldexp, frexp,
+// heaviside, sinc, deg2rad, rad2deg, float_power, signbit, ldexp,
 // isposinf, isneginf, positive, sgn. Their gradients come from
 // those ops (with the masked branch's input made safe, so that where's zero gradient is not
-// multiplied by an infinity), and they run on every device.
+// multiplied by an infinity), and they run on every device. frexp has a kernel of its own.
 #include <cmath>
 #include <limits>
 #include <numbers>
 
+#include "autograd/record.h"
+#include "kernels/kernels.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
@@ -106,13 +108,6 @@ Tensor rad2deg(const Tensor& self, SourceLoc loc) {
   return ops::as_floating(self) * (180.0 / std::numbers::pi);
 }
 
-Tensor frac(const Tensor& self, SourceLoc loc) {
-  detail::ApiScope scope("frac", loc);
-  ops::check_defined("frac", self, "input");
-  TG_CHECK_TYPE(is_floating_point(self.dtype()), "frac: expected a floating-point tensor, got {}", self.dtype());
-  return self - trunc(self);
-}
-
 Tensor float_power(const Tensor& self, const Tensor& exponent, SourceLoc loc) {
   detail::ApiScope scope("float_power", loc);
   ops::check_defined("float_power", self, "input");
@@ -154,23 +149,20 @@ std::tuple<Tensor, Tensor> frexp(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("frexp", loc);
   ops::check_defined("frexp", self, "input");
   TG_CHECK_TYPE(is_floating_point(self.dtype()), "frexp: expected a floating-point tensor, got {}", self.dtype());
-  Tensor exponent;
-  {
-    AutoGradMode no_grad(false);
-    // The exponent field of x's bits; subnormals are scaled into the normal range first (float16
-    // and bfloat16 values are normal float32 ones).
-    const bool f64 = self.dtype() == kFloat64;
-    const Tensor x = (f64 ? self : self.to(kFloat32)).detach();
-    const double smallest_normal = f64 ? std::numeric_limits<double>::min() : std::numeric_limits<float>::min();
-    const Tensor subnormal = logical_and(lt(abs(x), smallest_normal), ne(x, 0));
-    const Tensor scaled = where(subnormal, x * 0x1p64, x).contiguous();
-    const Tensor field = bitwise_and(bitwise_right_shift(float_bits(scaled), f64 ? 52 : 23), f64 ? 0x7ff : 0xff);
-    const Tensor e = field - (f64 ? 1022 : 126) - where(subnormal, 64, 0);
-    exponent = where(logical_or(eq(x, 0), logical_not(isfinite(x))), 0, e).to(kInt32);
+  // One pass of a kernel of its own: composed of the table ops it took ~20 (9x PyTorch's time).
+  Tensor mantissa = ops::empty_like_inputs(self.sizes(), self.dtype(), self.device(), {&self});
+  Tensor exponent = ops::empty_like_inputs(self.sizes(), kInt32, self.device(), {&self});
+  kernels::backend(self.device(), "frexp")
+      .frexp(self.dtype(), ops::make_loop(mantissa, {&exponent, &self}), mantissa.data_ptr(),
+             exponent.data_ptr<int32_t>(), self.data_ptr());
+  if (autograd::needs_grad(self)) {
+    // PyTorch's: d mantissa = grad / 2^exponent; the exponent has none.
+    auto node = autograd::make_node("FrexpBackward", {&self}, [](const autograd::Node& nd, const tensor_list& g) {
+      return tensor_list{g[0] / exp2(nd.saved(0).to(g[0].dtype()))};
+    });
+    node->save(exponent);  // not an output of the node: it has no history
+    autograd::set_history(mantissa, node);
   }
-  // self / 2^e in two exact steps: 2^-e alone overflows for subnormal self.
-  const Tensor half = floor_divide(exponent, 2).to(self.dtype() == kFloat64 ? kFloat64 : kFloat32);
-  const Tensor mantissa = (self * exp2(neg(half)) * exp2(half - exponent)).to(self.dtype());
   return {mantissa, exponent};
 }
 

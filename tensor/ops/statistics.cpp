@@ -131,6 +131,67 @@ void check_histogram(const Tensor& self, const Tensor& weight) {
   ops::check_same_device("histogram", self, weight);
 }
 
+// The outer edges of equal bins over [lo, hi], checked; a zero-width range widens by 0.5 each way.
+std::pair<double, double> outer_edges(const char* op, double lo, double hi) {
+  TG_CHECK_VALUE(!(lo > hi), "{}: min should not exceed max, but got min {} max {}", op, lo, hi);
+  TG_CHECK_VALUE(std::isfinite(lo) && std::isfinite(hi), "{}: the range [{}, {}] is not finite", op, lo, hi);
+  return lo == hi ? std::pair(lo - 0.5, hi + 0.5) : std::pair(lo, hi);
+}
+
+// histogramdd's input as coordinates [D, points] (each dim's values contiguous, for the
+// reductions and searches along them), checked with its weight.
+Tensor histogramdd_coordinates(const Tensor& self, const Tensor& weight) {
+  ops::check_defined("histogramdd", self, "input");
+  TG_CHECK_TYPE(is_floating_point(self.dtype()), "histogramdd: expected a floating-point input, got {}", self.dtype());
+  TG_CHECK(self.dim() >= 1 && self.sizes().back() >= 1 && self.sizes().back() <= kMaxDims,
+           "histogramdd: expected an input whose last dim holds 1 to {} coordinates, got shape {}", kMaxDims,
+           self.sizes());
+  if (weight.defined()) {
+    Shape points = self.sizes();
+    points.pop_back();
+    TG_CHECK(weight.sizes() == points,
+             "histogramdd: weight of shape {} must have the input's shape without its last "
+             "dim, {}",
+             weight.sizes(), points);
+    TG_CHECK_TYPE(weight.dtype() == self.dtype(), "histogramdd: weight ({}) must have the input's dtype ({})",
+                  weight.dtype(), self.dtype());
+    ops::check_same_device("histogramdd", self, weight);
+  }
+  return self.detach().reshape({-1, self.sizes().back()}).t().contiguous();
+}
+
+// The points (coordinates [D, n]) counted in the grid of bins between each dim's edges: each
+// coordinate's bin found by search (as histogram's), the bin numbers combined row-major, then
+// counted by bincount.
+std::tuple<Tensor, tensor_list> histogramdd_over(const Tensor& coords, const tensor_list& edges, const Tensor& weight,
+                                                 bool density) {
+  Shape bins;
+  Tensor cell, inside;
+  for (size_t d = 0; d < edges.size(); ++d) {
+    const Tensor x = coords.select(0, static_cast<int64_t>(d)), e = edges[d];
+    const int64_t n = e.numel() - 1;
+    bins.push_back(n);
+    // edges[b] <= x < edges[b + 1], the last edge in the last bin: the count of interior edges
+    // <= x, for x inside [edges[0], edges[n]] (NaN is not: its clamp is not equal to it).
+    const Tensor bin =
+        n > 1 ? searchsorted(e.narrow(0, 1, n - 1), x, false, /*right=*/true) : zeros_like(x, TensorOptions(kInt64));
+    const Tensor in = eq(clamp(x, e.select(0, 0).item(), e.select(0, n).item()), x);
+    cell = d == 0 ? bin : cell.mul_(n).add_(bin);
+    inside = d == 0 ? in : inside.logical_and_(in);
+  }
+  int64_t cells = 1;
+  for (int64_t n : bins) cells *= n;
+  // Points outside go to one more cell, dropped after counting (cheaper than selecting the others).
+  const Tensor w = weight.defined() ? weight.reshape({-1}).to(kFloat64) : Tensor();
+  Tensor hist = bincount(where(inside, cell, cells), w, cells + 1).narrow(0, 0, cells).to(coords.dtype()).reshape(bins);
+  if (density) {
+    Tensor volume = ones({}, coords.options());
+    for (const Tensor& e : edges) volume = volume.unsqueeze(-1) * diff(e);
+    hist = hist / (hist.sum() * volume);
+  }
+  return {hist, edges};
+}
+
 }  // namespace
 
 std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins, std::optional<std::pair<double, double>> range,
@@ -146,12 +207,7 @@ std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins, std::opti
     lo = self.min().item<double>();
     hi = self.max().item<double>();
   }
-  TG_CHECK_VALUE(!(lo > hi), "histogram: min should not exceed max, but got min {} max {}", lo, hi);
-  TG_CHECK_VALUE(std::isfinite(lo) && std::isfinite(hi), "histogram: the range [{}, {}] is not finite", lo, hi);
-  if (lo == hi) {
-    lo -= 0.5;
-    hi += 0.5;
-  }
+  std::tie(lo, hi) = outer_edges("histogram", lo, hi);
   return histogram_over(self, linspace(lo, hi, bins + 1, self.options()), weight, density, kernels::Binning::Uniform);
 }
 
@@ -168,6 +224,70 @@ std::tuple<Tensor, Tensor> histogram(const Tensor& self, const Tensor& bins, con
   NoGradGuard no_grad;
   TG_CHECK_VALUE(ge(diff(bins), 0).all().item<bool>(), "histogram: the bin edges must be non-decreasing");
   return histogram_over(self, bins.detach().clone(), weight, density, kernels::Binning::Search);
+}
+
+std::tuple<Tensor, tensor_list> histogramdd(const Tensor& self, int64_t bins,
+                                            const std::optional<std::vector<double>>& range, const Tensor& weight,
+                                            bool density, SourceLoc loc) {
+  detail::ApiScope scope("histogramdd", loc);
+  ops::check_defined("histogramdd", self, "input");
+  TG_CHECK(self.dim() >= 1 && self.sizes().back() >= 1 && self.sizes().back() <= kMaxDims,
+           "histogramdd: expected an input whose last dim holds 1 to {} coordinates, got shape {}", kMaxDims,
+           self.sizes());
+  return histogramdd(self, Shape::filled(static_cast<int>(self.sizes().back()), bins), range, weight, density);
+}
+
+std::tuple<Tensor, tensor_list> histogramdd(const Tensor& self, const Shape& bins,
+                                            const std::optional<std::vector<double>>& range, const Tensor& weight,
+                                            bool density, SourceLoc loc) {
+  detail::ApiScope scope("histogramdd", loc);
+  NoGradGuard no_grad;
+  const Tensor coords = histogramdd_coordinates(self, weight);
+  const int64_t dims = coords.sizes()[0];
+  TG_CHECK(bins.size() == dims, "histogramdd: expected {} bin counts (one per coordinate), got {}", dims, bins);
+  TG_CHECK(!range || static_cast<int64_t>(range->size()) == 2 * dims,
+           "histogramdd: expected a range of {} numbers (min and max of each coordinate), got {}", 2 * dims,
+           range ? range->size() : 0);
+  // Each dim's extent in one pass over the points.
+  Tensor lows, highs;
+  if (!range && coords.numel() > 0) std::tie(lows, highs) = aminmax(coords, {1});
+  tensor_list edges;
+  for (int64_t d = 0; d < dims; ++d) {
+    TG_CHECK_VALUE(bins[static_cast<int>(d)] > 0, "histogramdd: bins must be > 0, got {}", bins);
+    double lo = 0, hi = 1;
+    if (range) {
+      lo = (*range)[2 * d];
+      hi = (*range)[2 * d + 1];
+    } else if (lows.defined()) {
+      lo = lows.select(0, d).item<double>();
+      hi = highs.select(0, d).item<double>();
+    }
+    std::tie(lo, hi) = outer_edges("histogramdd", lo, hi);
+    edges.push_back(linspace(lo, hi, bins[static_cast<int>(d)] + 1, coords.options()));
+  }
+  return histogramdd_over(coords, edges, weight, density);
+}
+
+std::tuple<Tensor, tensor_list> histogramdd(const Tensor& self, const tensor_list& bins, const Tensor& weight,
+                                            bool density, SourceLoc loc) {
+  detail::ApiScope scope("histogramdd", loc);
+  NoGradGuard no_grad;
+  const Tensor coords = histogramdd_coordinates(self, weight);
+  TG_CHECK(static_cast<int64_t>(bins.size()) == coords.sizes()[0],
+           "histogramdd: expected {} tensors of bin edges (one per coordinate), got {}", coords.sizes()[0],
+           bins.size());
+  tensor_list edges;
+  for (const Tensor& e : bins) {
+    ops::check_defined("histogramdd", e, "bins");
+    ops::check_same_device("histogramdd", self, e);
+    TG_CHECK(e.dim() == 1 && e.numel() >= 2, "histogramdd: bins must be 1-D tensors of at least 2 edges, got shape {}",
+             e.sizes());
+    TG_CHECK_TYPE(e.dtype() == self.dtype(), "histogramdd: bins ({}) must have the input's dtype ({})", e.dtype(),
+                  self.dtype());
+    TG_CHECK_VALUE(ge(diff(e), 0).all().item<bool>(), "histogramdd: the bin edges must be non-decreasing");
+    edges.push_back(e.detach().clone());
+  }
+  return histogramdd_over(coords, edges, weight, density);
 }
 
 Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength, SourceLoc loc) {

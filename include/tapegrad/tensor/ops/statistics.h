@@ -30,6 +30,20 @@ std::tuple<Tensor, Tensor> histogram(const Tensor& self, int64_t bins = 100,
                                      const Tensor& weight = {}, bool density = false, TG_CALLER);
 std::tuple<Tensor, Tensor> histogram(const Tensor& self, const Tensor& bins, const Tensor& weight = {},
                                      bool density = false, TG_CALLER);
+// histogram in D dims: the points of a floating tensor [..., D] (its last dim holds each point's
+// coordinates) counted (or their weights [...] summed) in a grid of bins: `bins` equal bins per dim
+// (one count for all dims, or one per dim) over range (min and max of each dim in turn, 2D numbers;
+// each dim's own extent when not given), or the bins between the increasing edges given for each
+// dim. The last bin of each dim includes its right edge; points outside are ignored. density
+// divides by the total and the bin volumes. Returns (hist of shape [bins...], each dim's edges).
+std::tuple<Tensor, tensor_list> histogramdd(const Tensor& self, int64_t bins,
+                                            const std::optional<std::vector<double>>& range = std::nullopt,
+                                            const Tensor& weight = {}, bool density = false, TG_CALLER);
+std::tuple<Tensor, tensor_list> histogramdd(const Tensor& self, const Shape& bins,
+                                            const std::optional<std::vector<double>>& range = std::nullopt,
+                                            const Tensor& weight = {}, bool density = false, TG_CALLER);
+std::tuple<Tensor, tensor_list> histogramdd(const Tensor& self, const tensor_list& bins, const Tensor& weight = {},
+                                            bool density = false, TG_CALLER);
 // Occurrences (or summed weights) of each value 0..max of a 1-D non-negative integer tensor, at
 // least minlength long.
 Tensor bincount(const Tensor& self, const Tensor& weights = {}, int64_t minlength = 0, TG_CALLER);
