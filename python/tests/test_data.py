@@ -451,3 +451,87 @@ def test_default_collate_keeps_containers_as_pytorch():
     ours, theirs = default_collate(sample), torch_collate(sample)
     assert type(ours["a"]) is type(theirs["a"]) and ours["n"] == theirs["n"]
     assert [t.tolist() for t in ours["a"]] == [t.tolist() for t in theirs["a"]]
+
+
+def test_stack_dataset_tuples_and_dicts_of_examples():
+    from tapegrad.utils.data import StackDataset
+
+    images, labels = tg.arange(10).float().view(5, 2), ["a", "b", "c", "d", "e"]
+    pairs = StackDataset(TensorDataset(images), labels)
+    assert len(pairs) == 5
+    (x,), y = pairs[2]
+    assert x.tolist() == [4.0, 5.0] and y == "c"
+    named = StackDataset(image=TensorDataset(images), label=labels)
+    assert set(named[4]) == {"image", "label"} and named[4]["label"] == "e"
+
+    class Counted(Dataset):
+        def __init__(self):
+            self.calls = 0
+
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return i * 10
+
+        def __getitems__(self, indices):
+            self.calls += 1
+            return [i * 10 for i in indices]
+
+    counted = Counted()
+    stacked = StackDataset(counted, labels)
+    assert stacked.__getitems__([1, 3]) == [(10, "b"), (30, "d")]
+    # The loader fetches a batch with one __getitems__ call per dataset that has one.
+    batches = list(DataLoader(stacked, batch_size=2))
+    assert counted.calls == 4
+    assert batches[0][0].tolist() == [0, 10] and batches[0][1] == ["a", "b"]
+    with pytest.raises(ValueError, match="StackDataset: size mismatch between datasets: lengths \\[5, 3\\]"):
+        StackDataset(labels, [1, 2, 3])
+    with pytest.raises(ValueError, match="not both"):
+        StackDataset(labels, label=labels)
+    with pytest.raises(ValueError, match="at least one dataset"):
+        StackDataset()
+
+
+def test_default_convert_and_loading_without_batching():
+    import collections
+
+    import numpy as np
+
+    from tapegrad.utils.data import IterableDataset, default_convert
+
+    arr = np.arange(6.0).reshape(2, 3)
+    converted = default_convert({"x": arr, "n": 3, "pair": (np.int64(2), "s"), "names": np.array(["a", "b"])})
+    assert isinstance(converted["x"], tg.Tensor) and converted["x"].tolist() == arr.tolist()
+    assert converted["n"] == 3
+    assert isinstance(converted["pair"], list) and isinstance(converted["pair"][0], tg.Tensor)
+    assert converted["pair"][0].dtype == tg.int64 and converted["pair"][1] == "s"
+    assert isinstance(converted["names"], np.ndarray)  # strings stay NumPy's
+    Point = collections.namedtuple("Point", "x y")
+    p = default_convert(Point(np.float32(1.5), [np.zeros(2)]))
+    assert isinstance(p, Point) and p.x.dtype == tg.float32 and p.y[0].tolist() == [0.0, 0.0]
+    t = tg.ones(2)
+    assert default_convert(t) is t
+
+    # batch_size=None: samples one at a time, each through default_convert, in the sampler's order.
+    samples = [(np.full(2, i), i) for i in range(4)]
+    loader = DataLoader(samples, batch_size=None, shuffle=True, seed=3)
+    seen = list(loader)
+    assert len(loader) == 4 and len(seen) == 4
+    assert sorted(y for _, y in seen) == [0, 1, 2, 3]
+    assert all(isinstance(x, tg.Tensor) and x.tolist() == [y, y] for x, y in seen)
+    assert [y for _, y in DataLoader(samples, batch_size=None, num_workers=2)] == [0, 1, 2, 3]
+    native = DataLoader(numbers(3), batch_size=None)
+    assert [y.tolist() for _, y in native] == [0, 1, 2]
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            return iter([np.ones(1), np.zeros(1)])
+
+        def __len__(self):
+            return 2
+
+    streamed = DataLoader(Stream(), batch_size=None)
+    assert len(streamed) == 2 and [x.tolist() for x in streamed] == [[1.0], [0.0]]
+    with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
+        DataLoader(samples, batch_size=None, drop_last=True)

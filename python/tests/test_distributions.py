@@ -190,3 +190,244 @@ def test_gamma_family_matches_torch_and_samples_have_the_moments():
         D.Gamma(1.0, 1.0).rsample()
     with pytest.raises(ValueError, match="Expected parameter concentration"):
         D.Gamma(-1.0, 1.0)
+
+
+POS = rng.uniform(0.5, 3.0, size=(2, 3))
+POS2 = rng.uniform(0.5, 3.0, size=(2, 3))
+NEW_CASES = [
+    ("Gumbel", lambda m, t: m.Gumbel(*t(LOC, SCALE)), VALUES, True, True),
+    ("HalfNormal", lambda m, t: m.HalfNormal(*t(SCALE)), np.abs(VALUES), True, True),
+    ("HalfCauchy", lambda m, t: m.HalfCauchy(*t(SCALE)), np.abs(VALUES), True, False),
+    ("Weibull", lambda m, t: m.Weibull(*t(SCALE, POS)), np.abs(VALUES) + 0.1, True, True),
+    ("Pareto", lambda m, t: m.Pareto(*t(SCALE, POS + 2)), SCALE + np.abs(VALUES), True, True),
+    ("Kumaraswamy", lambda m, t: m.Kumaraswamy(*t(POS, POS2)), 1 / (1 + np.exp(VALUES)), True, True),
+    ("StudentT", lambda m, t: m.StudentT(*t(POS + 2, LOC, SCALE)), VALUES, False, True),
+    ("NegativeBinomial", lambda m, t: m.NegativeBinomial(*t(POS), probs=t(SCALE / 2.5)[0]),
+     np.floor(np.abs(VALUES) * 3), False, True),
+    ("NegativeBinomialLogits", lambda m, t: m.NegativeBinomial(*t(POS), logits=t(LOC)[0]),
+     np.floor(np.abs(VALUES) * 3), False, True),
+]
+
+
+@pytest.mark.parametrize("name,make,values,has_cdf,has_moments", NEW_CASES, ids=[c[0] for c in NEW_CASES])
+def test_more_univariate_values_match_torch(name, make, values, has_cdf, has_moments):
+    ours = make(D, lambda *a: tuple(both(x)[0] for x in a))
+    theirs = make(TD, lambda *a: tuple(both(x)[1] for x in a))
+    vt, vp = both(values)
+    close(ours.log_prob(vt), theirs.log_prob(vp))
+    if not name.startswith("NegativeBinomial"):
+        close(ours.entropy(), theirs.entropy())
+    if has_moments:
+        close(ours.mean, theirs.mean)
+        close(ours.variance, theirs.variance)
+    if name not in ("Kumaraswamy", "StudentT"):  # torch's Kumaraswamy mode is NaN for b > 1
+        close(ours.mode, theirs.mode)
+    if has_cdf:
+        close(ours.cdf(vt), theirs.cdf(vp))
+        probs = both(1 / (1 + np.exp(-VALUES)))
+        close(ours.icdf(probs[0]), theirs.icdf(probs[1]), 1e-7)
+    assert tuple(ours.batch_shape) == tuple(theirs.batch_shape)
+    assert tuple(ours.sample((5,)).shape) == tuple(theirs.sample((5,)).shape)
+    assert ours.has_rsample == (theirs.has_rsample and name != "StudentT")  # no gamma rsample here
+    assert type(ours.support).__name__ == type(theirs.support).__name__
+
+
+def test_new_distributions_samples_have_their_moments():
+    tg.manual_seed(5)
+    n = 100_000
+    for make, mean, var in (
+            (lambda: D.Gumbel(1.0, 2.0), 1 + 2 * 0.5772156649, (np.pi * 2) ** 2 / 6),
+            (lambda: D.HalfNormal(2.0), 2 * np.sqrt(2 / np.pi), 4 * (1 - 2 / np.pi)),
+            (lambda: D.Weibull(2.0, 1.5), None, None),
+            (lambda: D.Pareto(1.0, 5.0), 5 / 4, 5 / (16 * 3)),
+            (lambda: D.StudentT(6.0, 1.0, 2.0), 1.0, 4 * 6 / 4),
+            (lambda: D.NegativeBinomial(4.0, probs=0.3), 4 * 0.3 / 0.7, 4 * 0.3 / 0.49),
+            (lambda: D.Kumaraswamy(2.0, 3.0), None, None)):
+        d = make()
+        x = np.asarray(d.sample((n,)))
+        expected_mean = float(d.mean) if mean is None else mean
+        expected_var = float(d.variance) if var is None else var
+        assert abs(x.mean() - expected_mean) < 5 * np.sqrt(expected_var / n), type(d).__name__
+        assert abs(x.var() / expected_var - 1) < 0.05, type(d).__name__
+
+
+def test_transforms_match_torch():
+    x = rng.normal(size=(3, 4))
+    xt, xp = both(x)
+    T, TT = D.transforms, TD.transforms
+    pairs = [
+        (T.ExpTransform(), TT.ExpTransform()), (T.SigmoidTransform(), TT.SigmoidTransform()),
+        (T.TanhTransform(), TT.TanhTransform()), (T.SoftplusTransform(), TT.SoftplusTransform()),
+        (T.AffineTransform(1.5, -2.0), TT.AffineTransform(1.5, -2.0)),
+        (T.AffineTransform(both(LOC[0, :1] * np.ones(4))[0], 3.0, event_dim=1),
+         TT.AffineTransform(both(LOC[0, :1] * np.ones(4))[1], 3.0, event_dim=1)),
+        (T.StickBreakingTransform(), TT.StickBreakingTransform()),
+        (T.ComposeTransform([T.ExpTransform(), T.PowerTransform(2.0)]),
+         TT.ComposeTransform([TT.ExpTransform(), TT.PowerTransform(2.0)])),
+        (T.ComposeTransform([T.AffineTransform(0.0, 2.0), T.StickBreakingTransform()]),
+         TT.ComposeTransform([TT.AffineTransform(0.0, 2.0), TT.StickBreakingTransform()])),
+        (T.IndependentTransform(T.SigmoidTransform(), 1), TT.IndependentTransform(TT.SigmoidTransform(), 1)),
+        (T.ReshapeTransform((4,), (2, 2)), TT.ReshapeTransform((4,), (2, 2))),
+    ]
+    for ours, theirs in pairs:
+        yt, yp = ours(xt), theirs(xp)
+        close(yt, yp, 1e-12)
+        close(ours.inv(yt), theirs.inv(yp), 1e-9)
+        close(ours.log_abs_det_jacobian(xt, yt), theirs.log_abs_det_jacobian(xp, yp), 1e-9)
+        assert ours.domain.event_dim == theirs.domain.event_dim
+        assert ours.codomain.event_dim == theirs.codomain.event_dim
+        assert ours.bijective == theirs.bijective
+        assert tuple(ours.forward_shape((3, 4))) == tuple(theirs.forward_shape((3, 4)))
+    softmax, lower = T.SoftmaxTransform(), T.LowerCholeskyTransform()
+    close(softmax(xt), TT.SoftmaxTransform()(xp))
+    square = both(rng.normal(size=(2, 3, 3)))
+    close(lower(square[0]), TT.LowerCholeskyTransform()(square[1]))
+    close(lower.inv(lower(square[0])), square[0].tril())
+    # The inverse is the same object, and undoes the transform; with a cache, exactly.
+    t = T.TanhTransform(cache_size=1)
+    big = tg.tensor([30.0, -30.0], dtype=tg.float64)
+    assert t.inv is t.inv and t.inv.inv is t
+    assert t.inv(t(big)) is big
+    assert T.ExpTransform() == T.ExpTransform() and T.ExpTransform() != T.SigmoidTransform()
+    assert T.AffineTransform(1.0, 2.0) == T.AffineTransform(1.0, 2.0)
+    with pytest.raises(ValueError, match="cache_size must be 0 or 1"):
+        T.ExpTransform(cache_size=2)
+    with pytest.raises(ValueError, match="different numbers of elements"):
+        T.ReshapeTransform((4,), (3,))
+
+
+def test_transformed_distribution_matches_torch():
+    (lt, lp), (st, sp) = both(LOC), both(SCALE)
+    vt, vp = both(VALUES)
+    T, TT = D.transforms, TD.transforms
+    ours = D.TransformedDistribution(D.Normal(lt, st), [T.AffineTransform(1.0, -2.0), T.SigmoidTransform()])
+    theirs = TD.TransformedDistribution(TD.Normal(lp, sp), [TT.AffineTransform(1.0, -2.0), TT.SigmoidTransform()])
+    u = both(1 / (1 + np.exp(-VALUES)))
+    close(ours.log_prob(u[0]), theirs.log_prob(u[1]))
+    close(ours.cdf(u[0]), theirs.cdf(u[1]))
+    close(ours.icdf(u[0]), theirs.icdf(u[1]), 1e-7)
+    assert ours.has_rsample and tuple(ours.rsample((3,)).shape) == (3, 2, 3)
+    # Event dims: a stick-breaking image of a batch of Normals (LogisticNormal).
+    ln, lnp = D.LogisticNormal(lt, st), TD.LogisticNormal(lp, sp)
+    simplex = both(np.exp(VALUES.reshape(4, 2, 3)[..., :1].repeat(4, -1) * [1.0, 0.5, -0.2, 0.1]))
+    simplex = tuple(s / s.sum(-1, keepdim=True) for s in simplex)
+    assert tuple(ln.batch_shape) == (2,) and tuple(ln.event_shape) == (4,)
+    close(ln.log_prob(simplex[0]), lnp.log_prob(simplex[1]))
+    assert tuple(ln.rsample((5,)).shape) == (5, 2, 4)
+    # rsample's gradient through the transforms.
+    loc = tg.zeros(3, requires_grad=True)
+    d = D.TransformedDistribution(D.Normal(loc, 1.0), T.ExpTransform())
+    d.rsample((1000,)).mean().backward()
+    assert loc.grad is not None and float(loc.grad.sum()) > 0
+    assert type(D.TransformedDistribution(D.Normal(lt, st), T.ExpTransform()).support).__name__ == "_GreaterThan"
+    close(D.Laplace(lt, st).icdf(u[0]), TD.Laplace(lp, sp).icdf(u[1]))
+    # KL divergences of the transformed families.
+    (at, ap), (bt, bp) = both(POS), both(POS2)
+    for make in (lambda m, x, y: m.Gumbel(x, y), lambda m, x, y: m.HalfNormal(y), lambda m, x, y: m.Pareto(x, y),
+                 lambda m, x, y: m.TransformedDistribution(m.Normal(x, y), m.transforms.ExpTransform()),
+                 lambda m, x, y: m.Weibull(x, 2.0)):
+        if make(D, at, bt).__class__.__name__ == "Weibull":  # no formula in either
+            with pytest.raises(NotImplementedError):
+                D.kl_divergence(make(D, at, bt), make(D, bt, at))
+            continue
+        close(D.kl_divergence(make(D, at, bt), make(D, bt, at)), TD.kl_divergence(make(TD, ap, bp), make(TD, bp, ap)))
+    with pytest.raises(ValueError, match="transforms must be a Transform or a list"):
+        D.TransformedDistribution(D.Normal(lt, st), [1])
+
+
+def test_relaxed_distributions_match_torch():
+    (lt, lp) = both(LOC)
+    temp_t, temp_p = both(0.7)
+    ours, theirs = D.RelaxedBernoulli(temp_t, logits=lt), TD.RelaxedBernoulli(temp_p, logits=lp)
+    u = both(1 / (1 + np.exp(-VALUES)))
+    close(ours.log_prob(u[0]), theirs.log_prob(u[1]))
+    x = ours.rsample((4,))
+    assert tuple(x.shape) == (4, 2, 3) and bool((x > 0).all()) and bool((x < 1).all())
+    ours, theirs = D.RelaxedOneHotCategorical(temp_t, logits=lt), TD.RelaxedOneHotCategorical(temp_p, logits=lp)
+    simplex = both(np.exp(VALUES) / np.exp(VALUES).sum(-1, keepdims=True))
+    close(ours.log_prob(simplex[0]), theirs.log_prob(simplex[1]))
+    s = ours.rsample((5,))
+    assert tuple(s.shape) == (5, 2, 3)
+    np.testing.assert_allclose(np.asarray(s.sum(-1)), 1.0, rtol=1e-9)
+    # Gradients reach the logits through the relaxed samples.
+    logits = tg.zeros(4, requires_grad=True)
+    (D.RelaxedOneHotCategorical(0.5, logits=logits).rsample((10,)) * tg.arange(4.0)).sum().backward()
+    assert logits.grad is not None
+
+
+def test_multinomial_and_mixture_match_torch():
+    (lt, lp) = both(LOC)
+    counts = both([[[1, 0, 3], [2, 2, 0]]] * 2)
+    ours, theirs = D.Multinomial(4, logits=lt), TD.Multinomial(4, logits=lp)
+    close(ours.log_prob(counts[0]), theirs.log_prob(counts[1]))
+    close(ours.mean, theirs.mean)
+    close(ours.variance, theirs.variance)
+    s = ours.sample((7,))
+    assert tuple(s.shape) == (7, 2, 3) and bool((s.sum(-1) == 4).all())
+    # Counts follow the probabilities.
+    many = D.Multinomial(1000, probs=tg.tensor([0.2, 0.3, 0.5])).sample((50,))
+    np.testing.assert_allclose(np.asarray(many.mean(0)) / 1000, [0.2, 0.3, 0.5], atol=0.01)
+    with pytest.raises(ValueError, match="total_count must be a non-negative int"):
+        D.Multinomial(-1, probs=tg.tensor([0.5, 0.5]))
+
+    (wt, wp), (mt, mp), (st, sp) = both(rng.normal(size=(2, 3))), both(LOC), both(SCALE)
+    ours = D.MixtureSameFamily(D.Categorical(logits=wt), D.Normal(mt, st))
+    theirs = TD.MixtureSameFamily(TD.Categorical(logits=wp), TD.Normal(mp, sp))
+    vt, vp = both(rng.normal(size=(4, 2)))
+    close(ours.log_prob(vt), theirs.log_prob(vp))
+    close(ours.cdf(vt), theirs.cdf(vp))
+    close(ours.mean, theirs.mean)
+    close(ours.variance, theirs.variance)
+    assert tuple(ours.batch_shape) == (2,) and tuple(ours.sample((6,)).shape) == (6, 2)
+    # Multivariate components.
+    comp_t = D.Independent(D.Normal(both(rng.normal(size=(3, 2)))[0], 1.0), 1)
+    comp_p = TD.Independent(TD.Normal(torch.tensor(np.asarray(comp_t.base_dist.loc)), 1.0), 1)
+    ours = D.MixtureSameFamily(D.Categorical(logits=wt[0]), comp_t)
+    theirs = TD.MixtureSameFamily(TD.Categorical(logits=wp[0]), comp_p)
+    pts = both(rng.normal(size=(5, 2)))
+    close(ours.log_prob(pts[0]), theirs.log_prob(pts[1]))
+    assert tuple(ours.sample((4,)).shape) == (4, 2)
+    close(ours.variance, theirs.variance)
+    with pytest.raises(ValueError, match="mixture_distribution has 3 components but"):
+        D.MixtureSameFamily(D.Categorical(logits=wt), D.Normal(tg.zeros(2, 4), 1.0))
+
+
+def test_constraints_and_biject_to_match_torch():
+    C, TC = D.constraints, TD.constraints
+    x = both(np.array([-1.5, 0.0, 0.5, 1.0, 2.0, np.nan]))
+    for ours, theirs in ((C.real, TC.real), (C.positive, TC.positive), (C.nonnegative, TC.nonnegative),
+                         (C.unit_interval, TC.unit_interval), (C.greater_than(0.5), TC.greater_than(0.5)),
+                         (C.less_than(1.0), TC.less_than(1.0)), (C.interval(-1.0, 1.0), TC.interval(-1.0, 1.0)),
+                         (C.half_open_interval(0.0, 1.0), TC.half_open_interval(0.0, 1.0)),
+                         (C.nonnegative_integer, TC.nonnegative_integer), (C.boolean, TC.boolean),
+                         (C.integer_interval(0, 1), TC.integer_interval(0, 1))):
+        assert np.asarray(ours.check(x[0])).tolist() == theirs.check(x[1]).tolist(), repr(ours)
+        assert ours.is_discrete == theirs.is_discrete and ours.event_dim == theirs.event_dim
+    vec = both(np.array([[0.2, 0.3, 0.5], [0.5, 0.6, -0.1]]))
+    assert np.asarray(C.simplex.check(vec[0])).tolist() == TC.simplex.check(vec[1]).tolist()
+    assert np.asarray(C.real_vector.check(vec[0])).tolist() == TC.real_vector.check(vec[1]).tolist()
+    spd = both(np.array([[2.0, 0.5], [0.5, 1.0]]))
+    assert bool(C.positive_definite.check(spd[0])) and bool(C.lower_cholesky.check(spd[0].tril()))
+    assert not bool(C.lower_cholesky.check(spd[0]))
+    with pytest.raises(ValueError, match="dependent constraint"):
+        C.dependent.check(x[0])
+    assert C.is_dependent(D.Uniform(0.0, 1.0).arg_constraints["low"])
+    # biject_to maps the reals into the set, one to one.
+    z = both(rng.normal(size=(4, 3)))
+    for ours, theirs in ((C.positive, TC.positive), (C.greater_than(2.0), TC.greater_than(2.0)),
+                         (C.less_than(-1.0), TC.less_than(-1.0)), (C.interval(-2.0, 3.0), TC.interval(-2.0, 3.0)),
+                         (C.unit_interval, TC.unit_interval), (C.simplex, TC.simplex), (C.real, TC.real),
+                         (C.real_vector, TC.real_vector)):
+        t, tp = D.biject_to(ours), TD.biject_to(theirs)
+        y = t(z[0])
+        close(y, tp(z[1]), 1e-12)
+        assert bool(ours.check(y).all())
+        close(t.log_abs_det_jacobian(z[0], y), tp.log_abs_det_jacobian(z[1], tp(z[1])), 1e-9)
+    close(D.transform_to(C.simplex)(z[0]), TD.transform_to(TC.simplex)(z[1]))
+    with pytest.raises(NotImplementedError, match="Cannot transform _Boolean constraints"):
+        D.biject_to(C.boolean)
+    # Supports of the existing distributions.
+    assert D.Normal(0.0, 1.0).support is C.real and D.Gamma(1.0, 1.0).support is C.nonnegative
+    assert D.Binomial(5, probs=0.5).support.upper_bound.tolist() == 5
+    assert D.Categorical(logits=tg.zeros(4)).support.upper_bound == 3
+    assert D.Independent(D.Normal(tg.zeros(3), 1.0), 1).support.event_dim == 1

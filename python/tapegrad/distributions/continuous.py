@@ -4,12 +4,15 @@ import math
 
 from .. import _C
 from .._type_info import finfo
+from . import constraints
 from .distribution import LOG_SQRT_2PI, Distribution, broadcast_all, check
 
 
 class _LocScale(Distribution):
     """A location-scale family: loc any real, scale > 0; loc is also its mode."""
     has_rsample = True
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
@@ -60,6 +63,8 @@ class Normal(_LocScale):
 class LogNormal(Distribution):
     """exp(X) for X ~ Normal(loc, scale)."""
     has_rsample = True
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.positive
 
     def __init__(self, loc, scale, validate_args=None):
         self.base = Normal(loc, scale, validate_args)
@@ -93,6 +98,12 @@ class LogNormal(Distribution):
 class Uniform(Distribution):
     """Uniform on [low, high)."""
     has_rsample = True
+    arg_constraints = {"low": constraints.dependent(is_discrete=False, event_dim=0),
+                       "high": constraints.dependent(is_discrete=False, event_dim=0)}
+
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
+    def support(self):
+        return constraints.interval(self.low, self.high)
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
@@ -130,6 +141,8 @@ class Uniform(Distribution):
 
 class Exponential(Distribution):
     has_rsample = True
+    arg_constraints = {"rate": constraints.positive}
+    support = constraints.nonnegative
 
     def __init__(self, rate, validate_args=None):
         self.rate, = broadcast_all(rate)
@@ -181,6 +194,10 @@ class Laplace(_LocScale):
         z = self._value(value) - self.loc
         return 0.5 - 0.5 * z.sign() * (-z.abs() / self.scale).expm1()
 
+    def icdf(self, value):
+        term = self._value(value) - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
+
     def entropy(self):
         return 1 + (2 * self.scale).log()
 
@@ -206,6 +223,9 @@ class Cauchy(_LocScale):
 
     def cdf(self, value):
         return ((self._value(value) - self.loc) / self.scale).atan() / math.pi + 0.5
+
+    def icdf(self, value):
+        return self.loc + self.scale * (math.pi * (self._value(value) - 0.5)).tan()
 
     def entropy(self):
         return math.log(4 * math.pi) + self.scale.log()

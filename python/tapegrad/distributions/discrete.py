@@ -1,9 +1,11 @@
 """Discrete distributions: Bernoulli, Geometric, Binomial, Categorical, OneHotCategorical,
-Poisson. Those of probabilities take probs or logits (exactly one), as in PyTorch."""
+Poisson, Multinomial, NegativeBinomial. Those of probabilities take probs or logits (exactly one), as in PyTorch."""
 from .. import _C
 from .._type_info import finfo
 from ..nn import functional as _F
+from . import constraints
 from .distribution import Distribution, broadcast_all, check
+from .gamma_family import standard_gamma
 
 
 def _probs_or_logits(name, probs, logits, binary):
@@ -30,6 +32,8 @@ def _probs_or_logits(name, probs, logits, binary):
 
 
 class Bernoulli(Distribution):
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
     def __init__(self, probs=None, logits=None, validate_args=None):
         self.probs, self.logits = _probs_or_logits("Bernoulli", probs, logits, True)
         super().__init__(self.probs.shape, (), validate_args)
@@ -66,6 +70,8 @@ class Bernoulli(Distribution):
 
 class Geometric(Distribution):
     """The number of failures before the first success."""
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self.probs, self.logits = _probs_or_logits("Geometric", probs, logits, True)
@@ -102,6 +108,8 @@ class Geometric(Distribution):
 
 
 class Binomial(Distribution):
+    arg_constraints = {"total_count": constraints.nonnegative_integer, "probs": constraints.unit_interval,
+                       "logits": constraints.real}
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         p, lg = _probs_or_logits("Binomial", probs, logits, True)
         self.total_count, self.probs, self.logits = broadcast_all(total_count, p, lg)
@@ -109,6 +117,10 @@ class Binomial(Distribution):
         if self._validate_args:
             check("total_count", self.total_count >= 0, "IntegerGreaterThan(lower_bound=0)", self.total_count,
                   "Binomial")
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return constraints.integer_interval(0, self.total_count)
 
     def sample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
@@ -138,6 +150,11 @@ class Binomial(Distribution):
 class Categorical(Distribution):
     """Indices 0..K-1 with the probabilities (or unnormalised log-probabilities) along the last dim."""
     has_enumerate_support = True
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    @constraints.dependent_property(is_discrete=True, event_dim=0)
+    def support(self):
+        return constraints.integer_interval(0, self._num_events - 1)
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self.probs, self.logits = _probs_or_logits("Categorical", probs, logits, False)
@@ -187,6 +204,8 @@ class Categorical(Distribution):
 
 
 class OneHotCategorical(Distribution):
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args)
         self.probs, self.logits = self._categorical.probs, self._categorical.logits
@@ -216,6 +235,8 @@ class OneHotCategorical(Distribution):
 
 
 class Poisson(Distribution):
+    arg_constraints = {"rate": constraints.nonnegative}
+    support = constraints.nonnegative_integer
     def __init__(self, rate, validate_args=None):
         self.rate, = broadcast_all(rate)
         super().__init__(self.rate.shape, (), validate_args)
@@ -240,3 +261,89 @@ class Poisson(Distribution):
     @property
     def variance(self):
         return self.rate
+
+
+class Multinomial(Distribution):
+    """Counts of total_count draws among the categories of probs (or logits) along the last dim."""
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
+        if not isinstance(total_count, int) or total_count < 0:
+            raise ValueError(f"Multinomial: total_count must be a non-negative int, got {total_count!r}")
+        self.total_count = total_count
+        self._categorical = Categorical(probs, logits, validate_args)
+        self.probs, self.logits = self._categorical.probs, self._categorical.logits
+        super().__init__(self._categorical.batch_shape, self.probs.shape[-1:], validate_args)
+
+    @constraints.dependent_property(is_discrete=True, event_dim=1)
+    def support(self):
+        return constraints.multinomial(self.total_count)
+
+    def sample(self, sample_shape=()):
+        if isinstance(sample_shape, int):
+            sample_shape = (sample_shape,)
+        shape = tuple(self._extended_shape(sample_shape))
+        draws = self._categorical.sample((self.total_count,) + tuple(sample_shape))  # [n, S, B]
+        counts = _C.zeros(shape, dtype=self.probs.dtype, device=self.probs.device)
+        if self.total_count == 0:
+            return counts
+        ones = _C.ones(tuple(draws.shape[1:]) + (self.total_count,), dtype=self.probs.dtype, device=self.probs.device)
+        return counts.scatter_add(-1, draws.movedim(0, -1), ones)
+
+    def log_prob(self, value):
+        value = self._value(value).to(self.logits.dtype)
+        logits, value = _C.broadcast_tensors(self.logits, value)
+        log_factorial_n = (value.sum(-1) + 1).lgamma()
+        log_factorial_xs = (value + 1).lgamma().sum(-1)
+        # 0 * -inf is 0 here: a category of probability 0 that was not drawn.
+        logits = _C.where((value == 0).logical_and(logits == -float("inf")), 0.0, logits)
+        return log_factorial_n - log_factorial_xs + (logits * value).sum(-1)
+
+    @property
+    def mean(self):
+        return self.probs * self.total_count
+
+    @property
+    def variance(self):
+        return self.total_count * self.probs * (1 - self.probs)
+
+
+class NegativeBinomial(Distribution):
+    """The number of successes (each of probability probs) before total_count failures."""
+    arg_constraints = {"total_count": constraints.greater_than_eq(0), "probs": constraints.half_open_interval(0.0, 1.0),
+                       "logits": constraints.real}
+    support = constraints.nonnegative_integer
+
+    def __init__(self, total_count, probs=None, logits=None, validate_args=None):
+        p, lg = _probs_or_logits("NegativeBinomial", probs, logits, True)
+        self.total_count, self.probs, self.logits = broadcast_all(total_count, p, lg)
+        super().__init__(self.probs.shape, (), validate_args)
+        if self._validate_args:
+            check("total_count", self.total_count >= 0, "GreaterThanEq(lower_bound=0)", self.total_count,
+                  "NegativeBinomial")
+
+    def sample(self, sample_shape=()):
+        # A Poisson draw at a Gamma(total_count, e^-logits) rate.
+        shape = tuple(self._extended_shape(sample_shape))
+        rate = standard_gamma(self.total_count.detach().expand(shape)) * self.logits.detach().exp()
+        return _C.poisson(rate)
+
+    def log_prob(self, value):
+        value = self._value(value).to(self.logits.dtype)
+        n = self.total_count
+        unnormalized = n * _F.logsigmoid(-self.logits) + value * _F.logsigmoid(self.logits)
+        normalization = -(n + value).lgamma() + (1 + value).lgamma() + n.lgamma()
+        normalization = _C.where(n + value == 0, 0.0, normalization)
+        return unnormalized - normalization
+
+    @property
+    def mean(self):
+        return self.total_count * self.logits.exp()
+
+    @property
+    def mode(self):
+        return ((self.total_count - 1) * self.logits.exp()).floor().clamp(min=0)
+
+    @property
+    def variance(self):
+        return self.mean / (-self.logits).sigmoid()

@@ -29,6 +29,8 @@ def check(name, ok, what, value, owner):
 class Distribution:
     has_rsample = False
     has_enumerate_support = False
+    arg_constraints = {}  # parameter name -> constraints.Constraint
+    support = None  # the constraint values lie in
 
     def __init__(self, batch_shape=(), event_shape=(), validate_args=None):
         self._batch_shape = Size(tuple(batch_shape))

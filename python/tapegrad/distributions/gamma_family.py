@@ -1,9 +1,12 @@
-"""Gamma, Chi2, Beta and Dirichlet. They sample (Marsaglia and Tsang's method, vectorised) but
+"""Gamma, Chi2, Beta, Dirichlet and StudentT. They sample (Marsaglia and Tsang's method, vectorised) but
 have no rsample: PyTorch differentiates their samples through a special gradient kernel that
 tapegrad does not have, so rsample raises NotImplementedError."""
+import math
+
 from .. import _C
 from .._type_info import finfo
 from ..autograd import no_grad
+from . import constraints
 from .distribution import Distribution, broadcast_all, check
 
 
@@ -37,6 +40,9 @@ class _NoRsample(Distribution):
 
 
 class Gamma(_NoRsample):
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.nonnegative
+
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
         super().__init__(self.rate.shape, (), validate_args)
@@ -75,6 +81,8 @@ class Gamma(_NoRsample):
 
 
 class Chi2(Gamma):
+    arg_constraints = {"df": constraints.positive}
+
     def __init__(self, df, validate_args=None):
         df, = broadcast_all(df)
         super().__init__(df / 2, _C.full_like(df, 0.5), validate_args)
@@ -85,6 +93,9 @@ class Chi2(Gamma):
 
 
 class Beta(_NoRsample):
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+
     def __init__(self, concentration1, concentration0, validate_args=None):
         self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
         super().__init__(self.concentration1.shape, (), validate_args)
@@ -126,6 +137,9 @@ class Beta(_NoRsample):
 
 
 class Dirichlet(_NoRsample):
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    support = constraints.simplex
+
     def __init__(self, concentration, validate_args=None):
         if not isinstance(concentration, _C.Tensor) or concentration.dim() < 1:
             raise ValueError("Dirichlet: concentration must be a tensor of at least one dim")
@@ -163,3 +177,49 @@ class Dirichlet(_NoRsample):
         c = self.concentration
         a0 = c.sum(-1, keepdim=True)
         return c * (a0 - c) / (a0 ** 2 * (a0 + 1))
+
+
+class StudentT(_NoRsample):
+    """loc + scale * T, T of Student's t with df degrees of freedom (a normal over the root of a
+    chi-square draw divided by df)."""
+    arg_constraints = {"df": constraints.positive, "loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+
+    def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
+        self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
+        super().__init__(self.df.shape, (), validate_args)
+        if self._validate_args:
+            for name in ("df", "scale"):
+                check(name, getattr(self, name) > 0, "GreaterThan(lower_bound=0.0)", getattr(self, name), "StudentT")
+
+    def _draw(self, sample_shape):
+        shape = tuple(self._extended_shape(sample_shape))
+        with no_grad():
+            x = _C.randn(shape, dtype=self.df.dtype, device=self.df.device)
+            z = 2 * standard_gamma(self.df.detach().expand(shape) / 2)
+            return self.loc.detach() + self.scale.detach() * x * (z / self.df.detach()).rsqrt()
+
+    def log_prob(self, value):
+        y = (self._value(value) - self.loc) / self.scale
+        z = (self.scale.log() + 0.5 * self.df.log() + 0.5 * math.log(math.pi) + (0.5 * self.df).lgamma()
+             - (0.5 * (self.df + 1)).lgamma())
+        return -0.5 * (self.df + 1) * (y.pow(2) / self.df).log1p() - z
+
+    def entropy(self):
+        lbeta = (0.5 * self.df).lgamma() + math.lgamma(0.5) - (0.5 * (self.df + 1)).lgamma()
+        return (self.scale.log() + 0.5 * (self.df + 1) * ((0.5 * (self.df + 1)).digamma() - (0.5 * self.df).digamma())
+                + 0.5 * self.df.log() + lbeta)
+
+    @property
+    def mean(self):
+        return _C.where(self.df > 1, self.loc, math.nan)
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        df = self.df
+        finite = self.scale.pow(2) * df / (df - 2).clamp(min=finfo(df.dtype).tiny)
+        return _C.where(df > 2, finite, _C.where(df > 1, math.inf, math.nan))

@@ -7,6 +7,7 @@ from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .gamma_family import Beta, Dirichlet, Gamma
 from .multivariate import Independent, MultivariateNormal
+from .transformed import Gumbel, HalfNormal, Pareto, TransformedDistribution
 
 _KL = {}
 
@@ -132,3 +133,30 @@ def _dirichlet_dirichlet(p, q):
     t3 = p.concentration - q.concentration
     t4 = p.concentration.digamma() - sum_p.digamma().unsqueeze(-1)
     return t1 - t2 + (t3 * t4).sum(-1)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _transformed_transformed(p, q):
+    # The KL divergence is invariant under the same one-to-one map of both.
+    if p.transforms != q.transforms or tuple(p.event_shape) != tuple(q.event_shape):
+        raise NotImplementedError("kl_divergence: TransformedDistributions with different transforms")
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _halfnormal_halfnormal(p, q):
+    return _normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Gumbel, Gumbel)
+def _gumbel_gumbel(p, q):
+    ct1, ct2, ct3 = p.scale / q.scale, q.loc / q.scale, p.loc / q.scale
+    euler = 0.57721566490153286061
+    return -ct1.log() - ct2 + ct3 + ct1 * euler + (ct2 + (1 + ct1).lgamma() - ct3).exp() - (1 + euler)
+
+
+@register_kl(Pareto, Pareto)
+def _pareto_pareto(p, q):
+    scale_ratio, alpha_ratio = p.scale / q.scale, q.alpha / p.alpha
+    result = q.alpha * scale_ratio.log() - alpha_ratio.log() + alpha_ratio - 1
+    return _C.where(p.scale < q.scale, math.inf, result)

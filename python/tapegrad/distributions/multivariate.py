@@ -2,6 +2,7 @@
 import math
 
 from .. import _C
+from . import constraints
 from .distribution import Distribution
 
 
@@ -9,6 +10,9 @@ class MultivariateNormal(Distribution):
     """Parameterised by exactly one of covariance_matrix, precision_matrix or scale_tril (its
     lower Cholesky factor)."""
     has_rsample = True
+    arg_constraints = {"loc": constraints.real_vector, "covariance_matrix": constraints.positive_definite,
+                       "precision_matrix": constraints.positive_definite, "scale_tril": constraints.lower_cholesky}
+    support = constraints.real_vector
 
     def __init__(self, loc, covariance_matrix=None, precision_matrix=None, scale_tril=None, validate_args=None):
         given = [m for m in (covariance_matrix, precision_matrix, scale_tril) if m is not None]
@@ -78,6 +82,13 @@ class MultivariateNormal(Distribution):
 class Independent(Distribution):
     """base with its last `reinterpreted_batch_ndims` batch dims made event dims: log_prob and
     entropy sum over them (a diagonal Gaussian from a batch of Normals, say)."""
+    arg_constraints = {}
+
+    @constraints.dependent_property
+    def support(self):
+        support = self.base_dist.support
+        return constraints.independent(support, self.reinterpreted_batch_ndims) if self.reinterpreted_batch_ndims \
+            else support
 
     def __init__(self, base_distribution, reinterpreted_batch_ndims, validate_args=None):
         batch = tuple(base_distribution.batch_shape)

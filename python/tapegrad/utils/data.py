@@ -1,5 +1,6 @@
 """tg.utils.data: datasets (subclass Dataset or IterableDataset in Python, or pass any sequence),
-Subset, ConcatDataset, random_split, samplers, FashionMNIST, default_collate and DataLoader
+Subset, ConcatDataset, StackDataset, random_split, samplers, FashionMNIST, default_collate,
+default_convert and DataLoader
 (batches made on worker threads, in a deterministic order for a given seed)."""
 import bisect as _bisect
 import concurrent.futures as _futures
@@ -186,6 +187,76 @@ def get_worker_info():
     return getattr(_worker, "info", None)
 
 
+class StackDataset(Dataset):
+    """Datasets of one length side by side (torch.utils.data.StackDataset): example i is the tuple
+    of their examples i (datasets given by position) or the dict of them (given by keyword)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        if args and kwargs:
+            raise ValueError("StackDataset: give the datasets by position (tuple examples) or by keyword (dict "
+                             "examples), not both")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        datasets = list(args) if args else list(kwargs.values())
+        self._length = len(datasets[0])
+        if any(len(d) != self._length for d in datasets):
+            raise ValueError(f"StackDataset: size mismatch between datasets: lengths {[len(d) for d in datasets]}")
+        self.datasets = args if args else kwargs
+
+    def __len__(self):
+        return self._length
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {key: d[index] for key, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __getitems__(self, indices):
+        """The examples at ``indices``, each dataset asked once where it can fetch many."""
+        def fetch(d):
+            many = getattr(d, "__getitems__", None)
+            items = many(indices) if many is not None else [d[i] for i in indices]
+            if len(items) != len(indices):
+                raise ValueError(f"StackDataset: nested __getitems__ returned {len(items)} examples for "
+                                 f"{len(indices)} indices")
+            return items
+        if isinstance(self.datasets, dict):
+            columns = {key: fetch(d) for key, d in self.datasets.items()}
+            return [{key: col[j] for key, col in columns.items()} for j in range(len(indices))]
+        columns = [fetch(d) for d in self.datasets]
+        return [tuple(col[j] for col in columns) for j in range(len(indices))]
+
+
+def default_convert(data):
+    """PyTorch's default_convert (the loader's collate_fn when batch_size is None): NumPy arrays
+    and scalars made into tensors, sequences and mappings converted field by field into the same
+    type (tuples into lists, as in PyTorch), anything else (tensors, numbers, strings) as it is."""
+    if isinstance(data, _C.Tensor):
+        return data
+    if type(data).__module__ == "numpy" and hasattr(data, "dtype"):
+        if data.dtype.kind in "SUO":  # strings and objects stay NumPy's
+            return data
+        return _C.as_tensor(data)
+    if isinstance(data, _abc.Mapping):
+        fields = {key: default_convert(data[key]) for key in data}
+        try:
+            return type(data)(fields)
+        except TypeError:
+            return fields
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, _abc.Sequence) and not isinstance(data, (str, bytes)):
+        fields = [default_convert(d) for d in data]
+        try:
+            return type(data)(fields)
+        except TypeError:
+            return fields
+    return data
+
+
 def default_collate(batch):
     """PyTorch's default_collate: tensors (and NumPy arrays) stacked along a new dim 0, numbers
     made into a tensor, strings kept in a list; sequences and mappings collated field by field into
@@ -233,7 +304,9 @@ class DataLoader:
     TensorDataset, FashionMNIST and their Subsets/ConcatDatasets are gathered and stacked by C++
     threads. Any other dataset (a Dataset subclass, a list, anything with ``__getitem__`` and
     ``__len__``, or an IterableDataset) yields samples of any structure, batched by ``collate_fn``
-    (default: ``default_collate``).
+    (default: ``default_collate``); a dataset's ``__getitems__(indices)``, where it has one, fetches
+    each batch's samples at once. ``batch_size=None`` turns batching off, as in PyTorch: each sample
+    goes through ``collate_fn`` alone (default: ``default_convert``).
 
     ``generator`` (PyTorch's keyword) seeds the shuffling stream with its seed, as ``seed`` does;
     the loader keeps its own stream. ``persistent_workers`` is accepted and changes nothing: the
@@ -255,7 +328,12 @@ class DataLoader:
         self.batch_size = None if batch_sampler is not None else batch_size
         self.drop_last = drop_last
         self.num_workers = num_workers
-        collate = collate_fn if collate_fn is not None else default_collate
+        self._batching = batch_size is not None or batch_sampler is not None
+        if not self._batching and drop_last:
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually exclusive "
+                             "with drop_last")
+        plan_batch_size = batch_size if self._batching else 1  # one sample at a time, in the sampler's order
+        collate = collate_fn if collate_fn is not None else default_collate if self._batching else default_convert
         # As in PyTorch, pin_memory without a GPU does nothing.
         self.collate_fn = (lambda b: _pinned(collate(b))) if pin_memory and _C.cuda.is_available() else collate
         self._native = None
@@ -271,20 +349,20 @@ class DataLoader:
                     raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
                                      f"but got {name}={value!r}")
             # The stream is batched here; the plan only checks the options.
-            _D._batch_plan((), batch_size, False, None, None, num_workers, drop_last, prefetch_factor)
+            _D._batch_plan((), plan_batch_size, False, None, None, num_workers, drop_last, prefetch_factor)
             self.sampler = self.batch_sampler = None
             return
         # The C++ loader's threads cannot run Python hooks: a worker_init_fn or a timeout takes
         # the Python path.
         python_workers = worker_init_fn is not None or timeout > 0
-        if _native(dataset) and collate_fn is None and not python_workers:
+        if _native(dataset) and collate_fn is None and not python_workers and self._batching:
             self._native = _D.DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers,
                                          pin_memory, drop_last, prefetch_factor, seed)
             self.sampler, self.batch_sampler = self._native.sampler, self._native.batch_sampler
             return
         # The same samplers as the C++ loader's, drawing on the same seeded stream.
-        self._plan = _D._batch_plan(dataset, batch_size, shuffle, sampler, batch_sampler, num_workers, drop_last,
-                                    prefetch_factor)
+        self._plan = _D._batch_plan(dataset, plan_batch_size, shuffle, sampler, batch_sampler, num_workers,
+                                    drop_last, prefetch_factor)
         self.sampler = self._plan.sampler
         self.batch_sampler = batch_sampler if batch_sampler is not None else self._plan
         self._generator = _C.Generator(self._seed)
@@ -298,6 +376,8 @@ class DataLoader:
             return len(self._native)
         if self.batch_sampler is None:  # a stream: known only if the dataset says
             n = len(self.dataset)
+            if not self._batching:
+                return n
             return n // self.batch_size if self.drop_last else _math.ceil(n / self.batch_size)
         return len(self._plan)
 
@@ -308,12 +388,21 @@ class DataLoader:
         if self.batch_sampler is None:
             jobs = self._stream_batches()
         else:
-            jobs = (lambda idx=idx: self.collate_fn([self.dataset[i] for i in idx])
-                    for idx in self._plan._sample(self._generator))
+            jobs = (lambda idx=idx: self._fetch(idx) for idx in self._plan._sample(self._generator))
         return self._run(jobs)
+
+    def _fetch(self, indices):
+        if not self._batching:
+            return self.collate_fn(self.dataset[indices[0]])
+        many = getattr(self.dataset, "__getitems__", None)
+        return self.collate_fn(many(list(indices)) if many else [self.dataset[i] for i in indices])
 
     def _stream_batches(self):
         it = iter(self.dataset)
+        if not self._batching:
+            for sample in it:
+                yield lambda sample=sample: self.collate_fn(sample)
+            return
         while True:
             chunk = []
             for sample in it:
