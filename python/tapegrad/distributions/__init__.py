@@ -4,7 +4,7 @@
 Continuous: Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy, MultivariateNormal, and
 the transformed families Gumbel, HalfNormal, HalfCauchy, Weibull, Pareto, Kumaraswamy,
 LogisticNormal, RelaxedBernoulli, RelaxedOneHotCategorical.
-Gamma, Chi2, Beta, Dirichlet and StudentT sample and score but have no rsample.
+Gamma, Chi2, Beta, Dirichlet and StudentT have rsample too (implicit reparameterisation).
 Discrete: Bernoulli, Geometric, Binomial, Categorical, OneHotCategorical, Poisson, Multinomial,
 NegativeBinomial. Independent turns batch dims into event dims; MixtureSameFamily mixes the
 components of one batched distribution; TransformedDistribution pushes one through transforms

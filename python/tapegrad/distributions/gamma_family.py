@@ -1,11 +1,13 @@
-"""Gamma, Chi2, Beta, Dirichlet and StudentT. They sample (Marsaglia and Tsang's method, vectorised) but
-have no rsample: PyTorch differentiates their samples through a special gradient kernel that
-tapegrad does not have, so rsample raises NotImplementedError."""
+"""Gamma, Chi2, Beta, Dirichlet and StudentT, all drawn from Gamma(alpha, 1) samples (Marsaglia
+and Tsang's method, vectorised). rsample differentiates a draw x with respect to alpha
+implicitly (Figurnov et al., 2018): x moves with alpha so that its quantile P(alpha, x) stays
+put, dx/dalpha = -(dP/dalpha) / p(x), with dP/dalpha a central difference of the regularised
+incomplete gamma function (of its complement above the mean) in float64."""
 import math
 
 from .. import _C
 from .._type_info import finfo
-from ..autograd import no_grad
+from ..autograd import Function, no_grad
 from . import constraints
 from .distribution import Distribution, broadcast_all, check
 
@@ -34,12 +36,44 @@ def standard_gamma(alpha):
         return out.clamp(min=finfo(out.dtype).tiny)
 
 
-class _NoRsample(Distribution):
-    def sample(self, sample_shape=()):
-        return self._draw(sample_shape)
+def _standard_gamma_grad(alpha, x):
+    """d x / d alpha of Gamma(alpha, 1) draws x, holding their quantile fixed (0 where it is not
+    finite: draws clamped at the smallest normal number)."""
+    with no_grad():
+        a, v = alpha.double(), x.double()
+        h = 1e-4 * a  # a relative step: P changes fast in alpha for small alpha
+        # Above the mean P is near 1: the difference of its complement Q keeps the digits.
+        lower = _C.special.gammainc(a + h, v) - _C.special.gammainc(a - h, v)
+        upper = _C.special.gammaincc(a - h, v) - _C.special.gammaincc(a + h, v)
+        dp_da = _C.where(v < a, lower, upper) / (2 * h)
+        log_pdf = _C.xlogy(a - 1, v) - v - a.lgamma()
+        grad = -dp_da * (-log_pdf).exp()
+        return _C.where(grad.isfinite(), grad, 0.0).to(x.dtype)
 
 
-class Gamma(_NoRsample):
+class _StandardGamma(Function):
+    @staticmethod
+    def forward(ctx, alpha):
+        x = standard_gamma(alpha)
+        ctx.save_for_backward(alpha, x)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        alpha, x = ctx.saved_tensors
+        return grad * _standard_gamma_grad(alpha, x)
+
+
+def rstandard_gamma(alpha):
+    """Gamma(alpha, 1) draws of alpha's shape, differentiable in alpha."""
+    return _StandardGamma.apply(alpha)
+
+
+class _GammaBased(Distribution):
+    has_rsample = True
+
+
+class Gamma(_GammaBased):
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
 
@@ -51,9 +85,10 @@ class Gamma(_NoRsample):
                   type(self).__name__)
             check("rate", self.rate > 0, "GreaterThan(lower_bound=0.0)", self.rate, type(self).__name__)
 
-    def _draw(self, sample_shape):
+    def rsample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        return standard_gamma(self.concentration.expand(shape)) / self.rate.detach().expand(shape)
+        x = rstandard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
+        return x.clamp(min=finfo(x.dtype).tiny)
 
     def log_prob(self, value):
         value = self._value(value)
@@ -92,7 +127,7 @@ class Chi2(Gamma):
         return self.concentration * 2
 
 
-class Beta(_NoRsample):
+class Beta(_GammaBased):
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval
 
@@ -103,10 +138,10 @@ class Beta(_NoRsample):
             for name in ("concentration1", "concentration0"):
                 check(name, getattr(self, name) > 0, "GreaterThan(lower_bound=0.0)", getattr(self, name), "Beta")
 
-    def _draw(self, sample_shape):
+    def rsample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        x = standard_gamma(self.concentration1.expand(shape))
-        y = standard_gamma(self.concentration0.expand(shape))
+        x = rstandard_gamma(self.concentration1.expand(shape))
+        y = rstandard_gamma(self.concentration0.expand(shape))
         return x / (x + y)
 
     def _log_beta(self):
@@ -136,7 +171,7 @@ class Beta(_NoRsample):
         return self.concentration1 * self.concentration0 / (total ** 2 * (total + 1))
 
 
-class Dirichlet(_NoRsample):
+class Dirichlet(_GammaBased):
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
 
@@ -149,8 +184,8 @@ class Dirichlet(_NoRsample):
             check("concentration", self.concentration > 0, "IndependentConstraint(GreaterThan(lower_bound=0.0), 1)",
                   self.concentration, "Dirichlet")
 
-    def _draw(self, sample_shape):
-        g = standard_gamma(self.concentration.expand(tuple(self._extended_shape(sample_shape))))
+    def rsample(self, sample_shape=()):
+        g = rstandard_gamma(self.concentration.expand(tuple(self._extended_shape(sample_shape))))
         return g / g.sum(-1, keepdim=True)
 
     def log_prob(self, value):
@@ -179,7 +214,7 @@ class Dirichlet(_NoRsample):
         return c * (a0 - c) / (a0 ** 2 * (a0 + 1))
 
 
-class StudentT(_NoRsample):
+class StudentT(_GammaBased):
     """loc + scale * T, T of Student's t with df degrees of freedom (a normal over the root of a
     chi-square draw divided by df)."""
     arg_constraints = {"df": constraints.positive, "loc": constraints.real, "scale": constraints.positive}
@@ -192,12 +227,11 @@ class StudentT(_NoRsample):
             for name in ("df", "scale"):
                 check(name, getattr(self, name) > 0, "GreaterThan(lower_bound=0.0)", getattr(self, name), "StudentT")
 
-    def _draw(self, sample_shape):
+    def rsample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        with no_grad():
-            x = _C.randn(shape, dtype=self.df.dtype, device=self.df.device)
-            z = 2 * standard_gamma(self.df.detach().expand(shape) / 2)
-            return self.loc.detach() + self.scale.detach() * x * (z / self.df.detach()).rsqrt()
+        x = _C.randn(shape, dtype=self.df.dtype, device=self.df.device)
+        z = 2 * rstandard_gamma(self.df.expand(shape) / 2)  # a chi-square draw with df degrees
+        return self.loc + self.scale * x * (z / self.df).rsqrt()
 
     def log_prob(self, value):
         y = (self._value(value) - self.loc) / self.scale
