@@ -1,5 +1,5 @@
 """Discrete distributions: Bernoulli, Geometric, Binomial, Categorical, OneHotCategorical,
-Poisson, Multinomial, NegativeBinomial. Those of probabilities take probs or logits (exactly one), as in PyTorch."""
+Poisson, Multinomial, NegativeBinomial, OneHotCategoricalStraightThrough. Those of probabilities take probs or logits (exactly one), as in PyTorch."""
 from .. import _C
 from .._type_info import finfo
 from ..nn import functional as _F
@@ -232,6 +232,16 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self):
         return self.probs * (1 - self.probs)
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical whose rsample passes gradients straight through the draw: the one-hot
+    sample in the forward pass, the probabilities' gradient in the backward pass."""
+    has_rsample = True
+
+    def rsample(self, sample_shape=()):
+        samples = self.sample(sample_shape)
+        return samples + (self.probs - self.probs.detach())
 
 
 class Poisson(Distribution):

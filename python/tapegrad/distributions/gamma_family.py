@@ -1,4 +1,4 @@
-"""Gamma, Chi2, Beta, Dirichlet and StudentT, all drawn from Gamma(alpha, 1) samples (Marsaglia
+"""Gamma, Chi2, Beta, Dirichlet, StudentT and FisherSnedecor, all drawn from Gamma(alpha, 1) samples (Marsaglia
 and Tsang's method, vectorised). rsample differentiates a draw x with respect to alpha
 implicitly (Figurnov et al., 2018): x moves with alpha so that its quantile P(alpha, x) stays
 put, dx/dalpha = -(dP/dalpha) / p(x), with dP/dalpha a central difference of the regularised
@@ -257,3 +257,46 @@ class StudentT(_GammaBased):
         df = self.df
         finite = self.scale.pow(2) * df / (df - 2).clamp(min=finfo(df.dtype).tiny)
         return _C.where(df > 2, finite, _C.where(df > 1, math.inf, math.nan))
+
+
+class FisherSnedecor(_GammaBased):
+    """The ratio of two chi-square draws, each over its degrees of freedom (df1, df2)."""
+    arg_constraints = {"df1": constraints.positive, "df2": constraints.positive}
+    support = constraints.positive
+
+    def __init__(self, df1, df2, validate_args=None):
+        self.df1, self.df2 = broadcast_all(df1, df2)
+        super().__init__(self.df1.shape, (), validate_args)
+        if self._validate_args:
+            for name in ("df1", "df2"):
+                check(name, getattr(self, name) > 0, "GreaterThan(lower_bound=0.0)", getattr(self, name),
+                      "FisherSnedecor")
+
+    def rsample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        x1 = rstandard_gamma(self.df1.expand(shape) / 2) / (self.df1 / 2)
+        x2 = rstandard_gamma(self.df2.expand(shape) / 2) / (self.df2 / 2)
+        tiny = finfo(x1.dtype).tiny
+        return (x1 / x2.clamp(min=tiny)).clamp(min=tiny)
+
+    def log_prob(self, value):
+        value = self._value(value)
+        a, b = self.df1 / 2, self.df2 / 2
+        ratio = self.df1 / self.df2
+        norm = (a + b).lgamma() - a.lgamma() - b.lgamma()
+        return norm + a * ratio.log() + _C.xlogy(a - 1, value) - (a + b) * (ratio * value).log1p()
+
+    @property
+    def mean(self):
+        d2 = self.df2
+        return _C.where(d2 > 2, d2 / (d2 - 2), math.nan)
+
+    @property
+    def mode(self):
+        d1, d2 = self.df1, self.df2
+        return _C.where(d1 > 2, (d1 - 2) / d1 * d2 / (d2 + 2), math.nan)
+
+    @property
+    def variance(self):
+        d1, d2 = self.df1, self.df2
+        return _C.where(d2 > 4, 2 * d2 ** 2 * (d1 + d2 - 2) / (d1 * (d2 - 2) ** 2 * (d2 - 4)), math.nan)

@@ -1,9 +1,10 @@
-"""MultivariateNormal and Independent (batch dims reinterpreted as event dims)."""
+"""MultivariateNormal, LowRankMultivariateNormal and Independent (batch dims reinterpreted as
+event dims)."""
 import math
 
 from .. import _C
 from . import constraints
-from .distribution import Distribution
+from .distribution import Distribution, check
 
 
 class MultivariateNormal(Distribution):
@@ -77,6 +78,90 @@ class MultivariateNormal(Distribution):
     @property
     def variance(self):
         return self.scale_tril.pow(2).sum(-1)
+
+
+class LowRankMultivariateNormal(Distribution):
+    """A normal of n dims with covariance cov_factor @ cov_factor^T + diag(cov_diag), cov_factor
+    [..., n, r] of low rank r: log_prob and entropy through the r x r capacitance matrix
+    I + W^T D^-1 W (Woodbury's identity and the determinant lemma), never the n x n covariance."""
+    arg_constraints = {"loc": constraints.real_vector, "cov_factor": constraints.independent(constraints.real, 2),
+                       "cov_diag": constraints.independent(constraints.positive, 1)}
+    support = constraints.real_vector
+    has_rsample = True
+
+    def __init__(self, loc, cov_factor, cov_diag, validate_args=None):
+        if loc.dim() < 1 or cov_factor.dim() < 2 or cov_diag.dim() < 1:
+            raise ValueError("LowRankMultivariateNormal: loc and cov_diag need at least one dim, cov_factor two")
+        n = loc.shape[-1]
+        if cov_factor.shape[-2] != n or cov_diag.shape[-1] != n:
+            raise ValueError(f"LowRankMultivariateNormal: loc ({tuple(loc.shape)}), cov_factor "
+                             f"({tuple(cov_factor.shape)}) and cov_diag ({tuple(cov_diag.shape)}) must share the "
+                             f"event size {n}")
+        rank = cov_factor.shape[-1]
+        batch = tuple(_C.broadcast_shapes(tuple(loc.shape[:-1]), tuple(cov_factor.shape[:-2]),
+                                          tuple(cov_diag.shape[:-1])))
+        self.loc = loc.expand(batch + (n,))
+        self.cov_factor = cov_factor.expand(batch + (n, rank))
+        self.cov_diag = cov_diag.expand(batch + (n,))
+        super().__init__(batch, (n,), validate_args)
+        if self._validate_args:
+            check("cov_diag", self.cov_diag > 0, "IndependentConstraint(GreaterThan(lower_bound=0.0), 1)",
+                  self.cov_diag, "LowRankMultivariateNormal")
+        w_over_d = self.cov_factor / self.cov_diag.unsqueeze(-1)
+        capacitance = self.cov_factor.mT @ w_over_d + _C.eye(rank, dtype=loc.dtype, device=loc.device)
+        self._capacitance_tril = _C.linalg.cholesky(capacitance)
+
+    @property
+    def mean(self):
+        return self.loc
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        return self.cov_factor.pow(2).sum(-1) + self.cov_diag
+
+    @property
+    def covariance_matrix(self):
+        return self.cov_factor @ self.cov_factor.mT + self.cov_diag.diag_embed()
+
+    @property
+    def precision_matrix(self):
+        # Woodbury: D^-1 - D^-1 W C^-1 W^T D^-1.
+        w_over_d = self.cov_factor / self.cov_diag.unsqueeze(-1)
+        a = _C.linalg.solve_triangular(self._capacitance_tril, w_over_d.mT, upper=False)
+        return (1 / self.cov_diag).diag_embed() - a.mT @ a
+
+    @property
+    def scale_tril(self):
+        return _C.linalg.cholesky(self.covariance_matrix)
+
+    def rsample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        rank = self.cov_factor.shape[-1]
+        eps_w = _C.randn(shape[:-1] + (rank,), dtype=self.loc.dtype, device=self.loc.device)
+        eps_d = _C.randn(shape, dtype=self.loc.dtype, device=self.loc.device)
+        return self.loc + (self.cov_factor @ eps_w.unsqueeze(-1)).squeeze(-1) + self.cov_diag.sqrt() * eps_d
+
+    def _log_det(self):
+        return 2 * self._capacitance_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1) + self.cov_diag.log().sum(-1)
+
+    def log_prob(self, value):
+        diff = self._value(value) - self.loc
+        batch = tuple(diff.shape[:-1])
+        w_over_d = (self.cov_factor / self.cov_diag.unsqueeze(-1))
+        projected = (w_over_d.mT @ diff.unsqueeze(-1))  # W^T D^-1 x, [..., r, 1]
+        tril = self._capacitance_tril.expand(batch + tuple(self._capacitance_tril.shape[-2:]))
+        solved = _C.linalg.solve_triangular(tril, projected.expand(batch + tuple(projected.shape[-2:])), upper=False)
+        mahalanobis = (diff.pow(2) / self.cov_diag).sum(-1) - solved.squeeze(-1).pow(2).sum(-1)
+        n = self._event_shape[0]
+        return -0.5 * (n * math.log(2 * math.pi) + self._log_det() + mahalanobis)
+
+    def entropy(self):
+        n = self._event_shape[0]
+        return 0.5 * (n * (1.0 + math.log(2 * math.pi)) + self._log_det())
 
 
 class Independent(Distribution):

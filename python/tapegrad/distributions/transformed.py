@@ -1,6 +1,6 @@
 """TransformedDistribution (a base distribution pushed through transforms) and the families
 PyTorch builds from it: Gumbel, HalfNormal, HalfCauchy, Weibull, Pareto, Kumaraswamy,
-LogisticNormal. They sample with rsample where their base does."""
+LogisticNormal, InverseGamma. They sample with rsample where their base does."""
 import math
 
 from .. import _C
@@ -9,6 +9,7 @@ from ..autograd import no_grad
 from . import constraints
 from .continuous import Cauchy, Exponential, Normal, Uniform
 from .distribution import Distribution, broadcast_all, check
+from .gamma_family import Gamma
 from .multivariate import Independent
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform, PowerTransform,
                          StickBreakingTransform, Transform, _sum_rightmost)
@@ -333,3 +334,39 @@ class LogisticNormal(TransformedDistribution):
     @property
     def scale(self):
         return self.base_dist.base_dist.scale
+
+
+class InverseGamma(TransformedDistribution):
+    """1 / X for X ~ Gamma(concentration, rate)."""
+    arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
+    support = constraints.positive
+    has_rsample = True
+
+    def __init__(self, concentration, rate, validate_args=None):
+        super().__init__(Gamma(concentration, rate, validate_args), PowerTransform(-1.0), validate_args)
+
+    @property
+    def concentration(self):
+        return self.base_dist.concentration
+
+    @property
+    def rate(self):
+        return self.base_dist.rate
+
+    @property
+    def mean(self):
+        a = self.concentration
+        return _C.where(a > 1, self.rate / (a - 1), math.inf)
+
+    @property
+    def mode(self):
+        return self.rate / (self.concentration + 1)
+
+    @property
+    def variance(self):
+        a = self.concentration
+        return _C.where(a > 2, self.rate ** 2 / ((a - 1) ** 2 * (a - 2)), math.inf)
+
+    def entropy(self):
+        a = self.concentration
+        return a + self.rate.log() + a.lgamma() - (1 + a) * a.digamma()
