@@ -121,6 +121,11 @@ enum class ScanOp : uint8_t { Sum, Prod, Max, Min, LogSumExp };
 // values that are not NaN, or the first element when all are (nanmedian).
 enum class SelectOp : uint8_t { Kth, Median, NanMedian };
 
+// What the softmax kernel writes of each row along the dim: its softmax, its log_softmax, or
+// its log-sum-exp alone (one value per row, at out + outer * out_outer_stride + inner *
+// out_inner_stride; the max shifts by 0 where it is infinite, so a row holding +inf gives +inf).
+enum class SoftmaxOp : uint8_t { Softmax, LogSoftmax, LogSumExp };
+
 // Geometry of an op along one dim: [outer, dim, inner] with strides, for softmax and scans.
 struct DimGeometry {
   int64_t outer = 1, size = 1, inner = 1;
@@ -330,7 +335,7 @@ struct Backend {
   // laid out as out: the last of equal values; a NaN holds once reached (PyTorch's cummax).
   // LogSumExp: floating dtypes.
   void (*scan)(ScanOp op, DType dtype, const DimGeometry& g, void* out, int64_t* indices, const void* in);
-  void (*softmax)(DType dtype, bool log, const DimGeometry& g, void* out, const void* in);
+  void (*softmax)(DType dtype, SoftmaxOp op, const DimGeometry& g, void* out, const void* in);
   // c = a @ b (batched, batch dims broadcast via size 1); c contiguous. A bias (contiguous [n],
   // or null) is added to every row in the same call: oneDNN's bias argument, cuBLASLt's epilogue.
   void (*matmul)(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c, const void* bias);

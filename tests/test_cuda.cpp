@@ -541,9 +541,17 @@ TEST(Cuda, SoftmaxMatchesTheCpu) {
     expect_same([](const auto& in) { return softmax(in[0], 1); }, {x}, rtol_for(dt), 1e-6);
     expect_same([](const auto& in) { return log_softmax(in[0], 1); }, {x}, rtol_for(dt), 1e-4);
     expect_same([](const auto& in) { return softmax(in[0], 0); }, {x}, rtol_for(dt), 1e-6);
+    expect_same([](const auto& in) { return in[0].logsumexp({1}); }, {x}, rtol_for(dt), 1e-5);
+    expect_same(
+        [](const auto& in) {
+          return in[0].view({8, 10, 100}).logsumexp({0, 2}, true);
+        },
+        {x}, rtol_for(dt), 1e-5);
   }
   const Tensor inf_row = tensor({-INFINITY, -INFINITY, -INFINITY});
   expect_same([](const auto& in) { return softmax(in[0], 0); }, {inf_row}, 0, 0);
+  const Tensor odd_rows = tensor({{-INFINITY, -INFINITY}, {INFINITY, 1.0}, {NAN, 1.0}, {2.0, 3.0}});
+  expect_same([](const auto& in) { return in[0].logsumexp({1}); }, {odd_rows}, 1e-6, 0);
 }
 
 TEST(Cuda, MatmulMatchesTheCpu) {

@@ -400,6 +400,61 @@ TEST(Reduce, VarStdNormLogsumexp) {
   EXPECT_EQ(zeros({3, 0}).logsumexp({0}, true).sizes(), (Shape{1, 0}));
 }
 
+TEST(Reduce, LogSumExpInOnePassMatchesTheComposition) {
+  // Rows long enough for the vector path and short ones, along the last dim, a middle dim (the
+  // columns path), several dims and all of them, keepdim; transposed input; every floating dtype.
+  Generator gen(12);
+  const Tensor x = randn({6, 37, 130}, gen, TensorOptions(kFloat64)) * 5.0;
+  const auto reference = [](const Tensor& t, const Shape& dims, bool keepdim) {
+    const Tensor m = t.amax(dims, true);
+    const Tensor r = log(exp(t - m).sum(dims, true)) + m;
+    return keepdim ? r : (dims.empty() ? r.squeeze() : r.squeeze(dims));
+  };
+  for (const Shape& dims : {Shape{2}, Shape{1}, Shape{0}, Shape{0, 2}, Shape{}, Shape{-1, 0}}) {
+    for (bool keepdim : {false, true}) {
+      SCOPED_TRACE(fmt::format("{} {}", dims, keepdim));
+      EXPECT_TRUE(close(x.logsumexp(dims, keepdim), reference(x, dims, keepdim), 1e-12, 1e-12));
+      EXPECT_TRUE(
+          close(x.transpose(0, 2).logsumexp(dims, keepdim), reference(x.transpose(0, 2), dims, keepdim), 1e-12, 1e-12));
+      for (DType dt : {kFloat32, kFloat16, kBFloat16}) {
+        const Tensor y = x.to(dt);
+        const double tol = dt == kFloat32 ? 1e-5 : 1e-2;
+        EXPECT_TRUE(close(y.logsumexp(dims, keepdim).to(kFloat64), reference(y.to(kFloat64), dims, keepdim), tol, tol))
+            << name(dt);
+        EXPECT_EQ(y.logsumexp(dims, keepdim).dtype(), dt);
+      }
+    }
+  }
+  // Rows with infinities and NaN, long and short, along either dim (float32 vector tails too).
+  for (int64_t n : {3, 40}) {
+    Tensor odd = zeros({4, n});
+    odd.select(0, 0).fill_(-INFINITY);
+    odd.select(0, 1).narrow(0, 1, 1).fill_(INFINITY);
+    odd.select(0, 2).narrow(0, 2, 1).fill_(NAN);
+    for (const Tensor& t : {odd, odd.t().contiguous().t()}) {
+      const std::vector<double> r = vals(t.logsumexp({1}));
+      EXPECT_EQ(r[0], -INFINITY);
+      EXPECT_EQ(r[1], INFINITY);
+      EXPECT_TRUE(std::isnan(r[2]));
+      EXPECT_NEAR(r[3], std::log(static_cast<double>(n)), 1e-6);
+      const std::vector<double> c = vals(t.t().logsumexp({0}));
+      EXPECT_EQ(c[0], -INFINITY);
+      EXPECT_EQ(c[1], INFINITY);
+      EXPECT_TRUE(std::isnan(c[2]));
+    }
+  }
+  // Integers compute in the default dtype; a 0-dim tensor is its own log-sum-exp.
+  EXPECT_EQ(arange(4).logsumexp({0}).dtype(), kFloat32);
+  EXPECT_NEAR(arange(4).logsumexp({0}).item<double>(), std::log(1 + std::exp(1.0) + std::exp(2.0) + std::exp(3.0)),
+              1e-5);
+  EXPECT_EQ(tensor(2.5, kFloat64).logsumexp({}).item<double>(), 2.5);
+  // The gradient is the softmax over the reduced dims.
+  const Tensor w = x.narrow(0, 0, 2).detach().requires_grad_();
+  w.logsumexp({0, 2}).sum().backward();
+  const Tensor flat = w.detach().permute({1, 0, 2}).reshape({37, -1});
+  EXPECT_TRUE(close(w.grad().permute({1, 0, 2}).reshape({37, -1}), softmax(flat, 1), 1e-12, 1e-12));
+}
+
 TEST(Reduce, NormsOfOneAndTwoMatchTheirFormulas) {
   // p = 1 and 2 reduce in one pass (sums of |x| and x^2): every layout against the composed sums
   // in float64.

@@ -1,4 +1,4 @@
-// softmax / log_softmax along one dim, max-subtracted for stability; cross entropy of rows of
+// softmax / log_softmax / logsumexp along one dim, max-subtracted for stability; cross entropy of rows of
 // logits against class indices (log_softmax and nll_loss in one visit of each row, and the
 // backward as softmax minus the smoothed one-hot target).
 #include <atomic>
@@ -14,13 +14,20 @@
 namespace tg::kernels::cpu {
 namespace {
 
-// A contiguous row of float or double: vector max, exp and sums.
+// The shift of a row whose max is mx: a row of -inf stays -inf / 0 rather than turning into NaN
+// through inf - inf, and a log-sum-exp over +inf is +inf.
+template <class A>
+A shift_for(SoftmaxOp op, A mx) {
+  return std::isinf(mx) && (mx < 0 || op == SoftmaxOp::LogSumExp) ? A(0) : mx;
+}
+
+// A contiguous row of float or double: vector max, exp and sums (log-sum-exp: one value, y[0]).
 template <class T>
-void softmax_row(bool log, const T* x, T* y, int64_t n) {
-  const T mx = max_run(x, n);
-  // A row of -inf stays -inf / 0 rather than turning into NaN through inf - inf.
-  const T shift = std::isinf(mx) && mx < 0 ? T(0) : mx;
-  if (log) {
+void softmax_row(SoftmaxOp op, const T* x, T* y, int64_t n) {
+  const T shift = shift_for(op, max_run(x, n));
+  if (op == SoftmaxOp::LogSumExp) {
+    y[0] = shift + std::log(exp_shifted_run<false>(x, shift, static_cast<T*>(nullptr), n));
+  } else if (op == SoftmaxOp::LogSoftmax) {
     const T off = shift + std::log(exp_shifted_run<false>(x, shift, static_cast<T*>(nullptr), n));
 #pragma omp simd
     for (int64_t k = 0; k < n; ++k) y[k] = x[k] - off;
@@ -34,8 +41,10 @@ void softmax_row(bool log, const T* x, T* y, int64_t n) {
 // Softmax along a dim that is not innermost (contiguous [outer, size, inner] data): `w` inner
 // positions side by side, as vector lanes down the dim, so that every pass reads whole rows of
 // memory instead of one element per cache line (softmax over dim 0 of [256, 1024]: 7x faster).
+// Log-sum-exp writes y[0 .. w).
 template <class T>
-void softmax_columns(bool log, const T* x, T* y, int64_t size, int64_t inner, int64_t w, T* scratch) {
+void softmax_columns(SoftmaxOp op, const T* x, T* y, int64_t size, int64_t inner, int64_t w, T* scratch) {
+  const bool log = op != SoftmaxOp::Softmax;
   T* mx = scratch;
   T* sum = scratch + w;
   T* e = scratch + 2 * w;  // one row of exps
@@ -45,9 +54,8 @@ void softmax_columns(bool log, const T* x, T* y, int64_t size, int64_t inner, in
 #pragma omp simd
     for (int64_t j = 0; j < w; ++j) mx[j] = (xr[j] > mx[j]) | (xr[j] != xr[j]) ? xr[j] : mx[j];
   }
-  // A column of -inf stays -inf / 0 rather than turning into NaN through inf - inf.
   for (int64_t j = 0; j < w; ++j) {
-    mx[j] = std::isinf(mx[j]) && mx[j] < 0 ? T(0) : mx[j];
+    mx[j] = shift_for(op, mx[j]);
     sum[j] = 0;
   }
   for (int64_t k = 0; k < size; ++k) {
@@ -61,6 +69,11 @@ void softmax_columns(bool log, const T* x, T* y, int64_t size, int64_t inner, in
   }
   if (log) {
     vector_map<VectorFn::Log>(sum, sum, w, [](T v) { return std::log(v); });
+    if (op == SoftmaxOp::LogSumExp) {
+#pragma omp simd
+      for (int64_t j = 0; j < w; ++j) y[j] = mx[j] + sum[j];
+      return;
+    }
     for (int64_t k = 0; k < size; ++k) {
       const T* xr = x + k * inner;
       T* yr = y + k * inner;
@@ -77,22 +90,32 @@ void softmax_columns(bool log, const T* x, T* y, int64_t size, int64_t inner, in
   }
 }
 
+// Whether the columns path applies: the input laid out densely as [outer, size, inner], and the
+// output too (a log-sum-exp's as [outer, inner]).
+bool dense_columns(SoftmaxOp op, const DimGeometry& g) {
+  if (op != SoftmaxOp::LogSumExp) return is_dense(g);
+  return g.in_inner_stride == 1 && g.in_dim_stride == g.inner && g.in_outer_stride == g.size * g.inner &&
+         g.out_inner_stride == 1 && g.out_outer_stride == g.inner;
+}
+
 }  // namespace
 
-void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void* in) {
+void softmax(DType dtype, SoftmaxOp op, const DimGeometry& g, void* out, const void* in) {
+  const bool lse_only = op == SoftmaxOp::LogSumExp;
   dispatch_floating(dtype, [&]<class T>() {
     using A = acc_t<T>;
     const T* x = static_cast<const T*>(in);
     T* y = static_cast<T*>(out);
     if constexpr (std::is_same_v<T, A>) {
-      if (is_dense(g) && g.inner >= 8 && g.size > 0) {
+      if (dense_columns(op, g) && g.inner >= 8 && g.size > 0) {
         constexpr int64_t kWidth = 256;
         const int64_t chunks = (g.inner + kWidth - 1) / kWidth;
         parallel_for(0, g.outer * chunks, std::max<int64_t>(1, kGrain / (g.size * kWidth)), [&](int64_t b, int64_t e) {
           std::vector<T> scratch(3 * kWidth);
           for (int64_t t = b; t < e; ++t) {
             const int64_t o = t / chunks, j0 = (t % chunks) * kWidth, off = o * g.size * g.inner + j0;
-            softmax_columns(log, x + off, y + off, g.size, g.inner, std::min(kWidth, g.inner - j0), scratch.data());
+            T* ys = y + (lse_only ? o * g.inner + j0 : off);
+            softmax_columns(op, x + off, ys, g.size, g.inner, std::min(kWidth, g.inner - j0), scratch.data());
           }
         });
         return;
@@ -101,7 +124,7 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
       // The same on float copies of the 16-bit columns (a block of at most 64 Ki floats each
       // way): one element at a time down the columns took 12x PyTorch's time.
       constexpr int64_t kWidth = 64;
-      if (is_dense(g) && g.inner >= 8 && g.size > 0 && g.size <= 1024) {
+      if (dense_columns(op, g) && g.inner >= 8 && g.size > 0 && g.size <= 1024) {
         const int64_t chunks = (g.inner + kWidth - 1) / kWidth;
         parallel_for(0, g.outer * chunks, std::max<int64_t>(1, kGrain / (g.size * kWidth)), [&](int64_t b, int64_t e) {
           std::vector<float> scratch(3 * kWidth), xs(static_cast<size_t>(g.size * kWidth)), ys(xs.size());
@@ -109,8 +132,11 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
             const int64_t o = t / chunks, j0 = (t % chunks) * kWidth, off = o * g.size * g.inner + j0;
             const int64_t w = std::min(kWidth, g.inner - j0);
             for (int64_t k = 0; k < g.size; ++k) widen(x + off + k * g.inner, xs.data() + k * w, w);
-            softmax_columns(log, xs.data(), ys.data(), g.size, w, w, scratch.data());
-            for (int64_t k = 0; k < g.size; ++k) narrow(ys.data() + k * w, y + off + k * g.inner, w);
+            softmax_columns(op, xs.data(), ys.data(), g.size, w, w, scratch.data());
+            if (lse_only)
+              narrow(ys.data(), y + o * g.inner + j0, w);
+            else
+              for (int64_t k = 0; k < g.size; ++k) narrow(ys.data() + k * w, y + off + k * g.inner, w);
           }
         });
         return;
@@ -125,16 +151,16 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
         T* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
         const int64_t sx = g.in_dim_stride, sy = g.out_dim_stride;
         if constexpr (std::is_same_v<T, A>) {
-          if (sx == 1 && sy == 1) {
-            softmax_row(log, xs, ys, g.size);
+          if (sx == 1 && (sy == 1 || lse_only)) {
+            softmax_row(op, xs, ys, g.size);
             continue;
           }
         } else if constexpr (is_reduced_float_v<T>) {
-          if (sx == 1 && sy == 1) {
+          if (sx == 1 && (sy == 1 || lse_only)) {
             widened.resize(g.size);
             widen(xs, widened.data(), g.size);
-            softmax_row(log, widened.data(), widened.data(), g.size);
-            narrow(widened.data(), ys, g.size);
+            softmax_row(op, widened.data(), widened.data(), g.size);
+            narrow(widened.data(), ys, lse_only ? 1 : g.size);
             continue;
           }
         }
@@ -143,11 +169,12 @@ void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void*
           const A v = A(xs[k * sx]);
           if (v > mx || v != v) mx = v;
         }
-        // A row of -inf stays -inf / 0 rather than turning into NaN through inf - inf.
-        const A shift = std::isinf(mx) && mx < 0 ? A(0) : mx;
+        const A shift = shift_for(op, mx);
         A sum = 0;
         for (int64_t k = 0; k < g.size; ++k) sum += std::exp(A(xs[k * sx]) - shift);
-        if (log) {
+        if (lse_only) {
+          ys[0] = static_cast<T>(shift + std::log(sum));
+        } else if (op == SoftmaxOp::LogSoftmax) {
           const A lse = std::log(sum);
           for (int64_t k = 0; k < g.size; ++k) ys[k * sy] = static_cast<T>(A(xs[k * sx]) - shift - lse);
         } else {

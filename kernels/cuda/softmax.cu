@@ -1,4 +1,4 @@
-// softmax / log_softmax along one dim on the GPU: a block per row, max-subtracted for stability
+// softmax / log_softmax / logsumexp along one dim on the GPU: a block per row, max-subtracted for stability
 // (the CPU kernel's formula and its rule for rows of -inf). Cross entropy against class indices:
 // a block per row for the loss (log-sum-exp, the target's logit, the smoothing sums) and for the
 // gradient (softmax minus the smoothed one-hot target).
@@ -27,7 +27,7 @@ __device__ A block_reduce(A v, A* shared) {
 }
 
 template <class T>
-__global__ void softmax_rows(const DimGeometry g, bool log, const T* __restrict__ x, T* __restrict__ y) {
+__global__ void softmax_rows(const DimGeometry g, SoftmaxOp op, const T* __restrict__ x, T* __restrict__ y) {
   using A = acc_t<T>;
   __shared__ A shared[kBlock / 32];
   const int64_t r = blockIdx.x;
@@ -41,11 +41,15 @@ __global__ void softmax_rows(const DimGeometry g, bool log, const T* __restrict_
     if (v > mx || v != v) mx = v;
   }
   mx = block_reduce<true>(mx, shared);
-  const A shift = isinf(mx) && mx < 0 ? A(0) : mx;
+  // A row of -inf stays -inf / 0 rather than turning into NaN through inf - inf (and a
+  // log-sum-exp over +inf is +inf).
+  const A shift = isinf(mx) && (mx < 0 || op == SoftmaxOp::LogSumExp) ? A(0) : mx;
   A sum = 0;
   for (int64_t k = threadIdx.x; k < g.size; k += blockDim.x) sum += exp(static_cast<A>(xs[k * sx]) - shift);
   sum = block_reduce<false>(sum, shared);
-  if (log) {
+  if (op == SoftmaxOp::LogSumExp) {
+    if (threadIdx.x == 0) ys[0] = static_cast<T>(shift + ::log(sum));
+  } else if (op == SoftmaxOp::LogSoftmax) {
     const A lse = ::log(sum);
     for (int64_t k = threadIdx.x; k < g.size; k += blockDim.x)
       ys[k * sy] = static_cast<T>(static_cast<A>(xs[k * sx]) - shift - lse);
@@ -176,13 +180,13 @@ void cross_entropy_backward(DType dtype, const CrossEntropyParams& p, const void
   TG_CUDA_CHECK(cudaGetLastError(), "cross_entropy_backward");
 }
 
-void softmax(DType dtype, bool log, const DimGeometry& g, void* out, const void* in) {
+void softmax(DType dtype, SoftmaxOp op, const DimGeometry& g, void* out, const void* in) {
   const int64_t rows = g.outer * g.inner;
   if (rows == 0 || g.size == 0) return;
   TG_CHECK(rows <= 0x7fffffff, "softmax: {} rows are more than one CUDA launch can index", rows);
   const unsigned threads = row_threads(g.size);
   dispatch_floating(dtype, [&]<class T>() {
-    softmax_rows<T><<<static_cast<unsigned>(rows), threads, 0, current_stream()>>>(g, log, static_cast<const T*>(in),
+    softmax_rows<T><<<static_cast<unsigned>(rows), threads, 0, current_stream()>>>(g, op, static_cast<const T*>(in),
                                                                                    static_cast<T*>(out));
     TG_CUDA_CHECK(cudaGetLastError(), "softmax");
   });

@@ -1,12 +1,15 @@
 // Reductions: sum, mean, prod, max/min (with indices), amax/amin, argmax/argmin, var/std, norm,
 // logsumexp, all/any.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <vector>
 
 #include "autograd/derivatives/derivatives.h"
+#include "autograd/record.h"
+#include "kernels/kernels.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -385,17 +388,49 @@ Tensor ops::sum_squares(const Tensor& self) {
 Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("logsumexp", loc);
   ops::check_defined("logsumexp", self, "input");
-  Tensor x = ops::as_floating(self);
-  const Shape d = mask_to_dims(reduce_mask("logsumexp", x, dims), x.dim());
+  const Tensor x = ops::as_floating(self);
+  const uint32_t mask = reduce_mask("logsumexp", x, dims);
   int64_t reduced = 1;
-  for (int64_t i : d) reduced *= x.sizes()[static_cast<int>(i)];
+  for (int d = 0; d < x.dim(); ++d)
+    if (mask & (1u << d)) reduced *= x.sizes()[d];
   // Over nothing: log(0) = -inf, as PyTorch gives (there is no max to shift by).
-  if (reduced == 0) return log(sum(exp(x), d, keepdim));
-  // Subtracting the (constant) max keeps exp() finite; it cancels out of the gradient.
-  Tensor m = amax(x.detach(), d, true);
-  m = where(isinf(m), 0.0, m);
-  Tensor r = log(sum(exp(x - m), d, true)) + m;
-  return keepdim ? r : r.reshape(reduced_shape(x.sizes(), reduce_mask("logsumexp", x, dims), false));
+  if (reduced == 0) return log(sum(exp(x), mask_to_dims(mask, x.dim()), keepdim));
+  // One pass of the softmax kernel's log-sum-exp along one dim (the max, then the sum of the
+  // shifted exps, neither written out); composed of amax, exp, sum and log it took four. Reduced
+  // dims next to each other are that dim where they lie, [outer, reduced, inner] (the kernel
+  // walks inner positions side by side); others are moved last first (a copy).
+  const int first = mask ? std::countr_zero(mask) : 0, last = mask ? 31 - std::countl_zero(mask) : -1;
+  const bool block = (mask >> first) == (1u << (last - first + 1)) - 1;
+  Tensor rows;
+  int64_t outer = 1, inner = 1;
+  if (block) {
+    for (int d = 0; d < first; ++d) outer *= x.sizes()[d];
+    for (int d = last + 1; d < x.dim(); ++d) inner *= x.sizes()[d];
+    rows = ops::contiguous(x.detach());
+  } else {
+    Shape order;
+    for (int pass = 0; pass < 2; ++pass)  // the kept dims, then the reduced ones
+      for (int d = 0; d < x.dim(); ++d)
+        if (((mask >> d) & 1u) == static_cast<uint32_t>(pass)) order.push_back(d);
+    rows = ops::contiguous(x.detach().permute(order));
+    outer = x.numel() / reduced;
+  }
+  Tensor out = ops::empty(reduced_shape(x.sizes(), mask, keepdim), x.dtype(), x.device());
+  kernels::backend(x.device(), "logsumexp")
+      .softmax(x.dtype(), kernels::SoftmaxOp::LogSumExp, ops::dim_geometry(Shape{outer, reduced, inner}, 1, 1),
+               out.data_ptr(), rows.data_ptr());
+  if (autograd::needs_grad(x)) {
+    // d lse / dx = softmax(x) = exp(x - lse), the gradient and the result seen with the kept dims.
+    const Shape kept = reduced_shape(x.sizes(), mask, true);
+    auto node = autograd::make_node("LogsumexpBackward", {&x}, [kept](const autograd::Node& nd, const tensor_list& g) {
+      const Tensor in = nd.saved(0), result = nd.saved(1);
+      return tensor_list{g[0].reshape(kept) * exp(in - result.reshape(kept))};
+    });
+    node->save(x);
+    node->save(out, /*is_output=*/true);
+    autograd::set_history(out, node);
+  }
+  return out;
 }
 
 Tensor all(const Tensor& self, SourceLoc loc) {

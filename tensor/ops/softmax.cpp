@@ -15,7 +15,8 @@ Tensor softmax_impl(const char* name, const Tensor& self, int64_t dim, std::opti
   Tensor x = ops::contiguous(in);
   Tensor out = ops::empty(in.sizes(), in.dtype(), in.device());
   const int64_t size = in.dim() == 0 ? 1 : in.sizes()[d];
-  be.softmax(in.dtype(), log, ops::dim_geometry(in.sizes(), d, size), out.data_ptr(), x.data_ptr());
+  be.softmax(in.dtype(), log ? kernels::SoftmaxOp::LogSoftmax : kernels::SoftmaxOp::Softmax,
+             ops::dim_geometry(in.sizes(), d, size), out.data_ptr(), x.data_ptr());
   if (autograd::needs_grad(in)) autograd::set_history(out, autograd::derivatives::softmax_node(in, out, d, log));
   return out;
 }
