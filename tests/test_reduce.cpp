@@ -1,5 +1,7 @@
 // Reductions over any dims with keepdim, on contiguous and non-contiguous inputs.
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "test_util.h"
 
@@ -678,4 +680,35 @@ TEST(Reduce, ComposedReductions) {
   EXPECT_EQ(count_nonzero(y).item<int64_t>(), 5);
   EXPECT_EQ(vals(count_nonzero(y, {0})), (std::vector<double>{1, 2, 2}));
   EXPECT_THROW_WITH(nanmean(tensor({1, 2})), TypeError, "nanmean: expected a floating-point tensor, got int64");
+}
+
+TEST(Reduce, IntegerExtremesOfLongRowsAgainstAScan) {
+  // The sixteen-lane integer scans: extremes in the lanes, in the tail and at the ends; values
+  // at the dtype's limits; every integer dtype; whole tensors and rows, with indices.
+  Generator gen(21);
+  for (DType dt : {kInt64, kInt32, kInt8, kUInt8}) {
+    SCOPED_TRACE(name(dt));
+    for (int64_t n : {31, 32, 100, 1007}) {
+      Tensor x = randint(-100, 100, {3, n}, gen, kInt64);
+      if (dt == kUInt8) x = x.abs();
+      x.select(0, 0).narrow(0, n - 1, 1).fill_(dt == kInt64 ? std::numeric_limits<int64_t>::max() : 120);
+      x.select(0, 1).narrow(0, n / 2, 1).fill_(dt == kInt64 ? std::numeric_limits<int64_t>::min() : 0);
+      x.select(0, 2).narrow(0, 0, 1).fill_(125);
+      x = x.to(dt);
+      const std::vector<int64_t> v = x.to(kInt64).to_vector<int64_t>();
+      const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+      EXPECT_EQ(x.amax().to(kInt64).item<int64_t>(), *hi);
+      EXPECT_EQ(x.amin().to(kInt64).item<int64_t>(), *lo);
+      const auto [values, indices] = x.max(1);
+      const auto [min_values, min_indices] = x.min(1);
+      for (int64_t r = 0; r < 3; ++r) {
+        const auto row = v.begin() + r * n;
+        const auto best = std::max_element(row, row + n), least = std::min_element(row, row + n);
+        EXPECT_EQ(values.to(kInt64)[r].item<int64_t>(), *best);
+        EXPECT_EQ(indices[r].item<int64_t>(), best - row);  // the first of equal maxima
+        EXPECT_EQ(min_values.to(kInt64)[r].item<int64_t>(), *least);
+        EXPECT_EQ(min_indices[r].item<int64_t>(), least - row);
+      }
+    }
+  }
 }

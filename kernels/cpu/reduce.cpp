@@ -136,6 +136,21 @@ struct ExtremeR {
 #ifdef TG_HALF_VECTORS
     if constexpr (std::is_same_v<U, float>) i = extreme_run_f32<kMax>(x, n, e, seen);
 #endif
+    if constexpr (std::is_integral_v<A> && std::is_same_v<U, T>) {
+      // Sixteen independent lanes: under `omp simd` one accumulator made each compare and blend
+      // wait for the last (AVX2 has no 64-bit max; int64 amax ran at 2x PyTorch's time).
+      constexpr int64_t kLanes = 16;
+      if (n >= 2 * kLanes) {
+        A lanes[kLanes];
+        for (A& l : lanes) l = e;
+        for (; i + kLanes <= n; i += kLanes)
+          for (int64_t j = 0; j < kLanes; ++j) {
+            const A v = A(x[i + j]);
+            lanes[j] = (kMax ? v > lanes[j] : v < lanes[j]) ? v : lanes[j];
+          }
+        for (const A l : lanes) e = (kMax ? l > e : l < e) ? l : e;
+      }
+    }
     if constexpr (kMax) {
 #pragma omp simd reduction(max : e) reduction(| : seen)
       for (int64_t k = i; k < n; ++k) {
