@@ -510,3 +510,23 @@ def test_von_mises_inverse_gamma_fisher_and_low_rank_match_torch():
     assert bool((sample.sum(-1) == 1).all())
     (sample * tg.arange(3.0)).sum().backward()
     assert logits.grad is not None and float(logits.grad.abs().sum()) > 0
+
+
+def test_values_outside_the_support_are_refused_as_in_torch():
+    for ours, theirs, bad in ((D.Exponential(1.0), TD.Exponential(1.0), -1.0),
+                              (D.Uniform(0.0, 1.0), TD.Uniform(0.0, 1.0), 2.0),
+                              (D.Bernoulli(probs=0.3), TD.Bernoulli(probs=0.3), 0.5),
+                              (D.Categorical(logits=tg.zeros(3)), TD.Categorical(logits=torch.zeros(3)), 3),
+                              (D.HalfNormal(1.0), TD.HalfNormal(1.0), -0.5),
+                              (D.Pareto(2.0, 1.0), TD.Pareto(2.0, 1.0), 1.0)):
+        with pytest.raises(ValueError):
+            theirs.log_prob(torch.tensor(bad))
+        with pytest.raises(ValueError, match="Expected value argument .* to be within the support"):
+            ours.log_prob(tg.tensor(bad))
+    with pytest.raises(ValueError, match="within the support \\(GreaterThanEq\\(lower_bound=0.0\\)\\)"):
+        D.Exponential(1.0).cdf(tg.tensor([1.0, -2.0]))
+    # Without validation the formula runs as it is; icdf takes probabilities, not values.
+    assert float(D.Uniform(0.0, 1.0, validate_args=False).log_prob(tg.tensor(2.0))) == float("-inf")
+    assert float(D.Pareto(2.0, 1.0).icdf(tg.tensor(0.5))) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="Exponential.icdf: expected probabilities in \\[0, 1\\]"):
+        D.Exponential(1.0).icdf(tg.tensor(1.5))

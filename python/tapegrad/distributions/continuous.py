@@ -40,7 +40,7 @@ class Normal(_LocScale):
         return 0.5 * (1 + _C.erf((self._value(value) - self.loc) / (self.scale * math.sqrt(2))))
 
     def icdf(self, value):
-        return self.loc + self.scale * _C.erfinv(2 * self._value(value) - 1) * math.sqrt(2)
+        return self.loc + self.scale * _C.erfinv(2 * self._probability(value) - 1) * math.sqrt(2)
 
     def entropy(self):
         return 0.5 + LOG_SQRT_2PI + self.scale.log()
@@ -126,7 +126,7 @@ class Uniform(Distribution):
         return ((self._value(value) - self.low) / (self.high - self.low)).clamp(0, 1)
 
     def icdf(self, value):
-        return self.low + self._value(value) * (self.high - self.low)
+        return self.low + self._probability(value) * (self.high - self.low)
 
     def entropy(self):
         return (self.high - self.low).log()
@@ -162,7 +162,7 @@ class Exponential(Distribution):
         return 1 - (-self.rate * self._value(value)).exp()
 
     def icdf(self, value):
-        return -(-self._value(value)).log1p() / self.rate
+        return -(-self._probability(value)).log1p() / self.rate
 
     def entropy(self):
         return 1.0 - self.rate.log()
@@ -196,7 +196,7 @@ class Laplace(_LocScale):
         return 0.5 - 0.5 * z.sign() * (-z.abs() / self.scale).expm1()
 
     def icdf(self, value):
-        term = self._value(value) - 0.5
+        term = self._probability(value) - 0.5
         return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
 
     def entropy(self):
@@ -226,7 +226,7 @@ class Cauchy(_LocScale):
         return ((self._value(value) - self.loc) / self.scale).atan() / math.pi + 0.5
 
     def icdf(self, value):
-        return self.loc + self.scale * (math.pi * (self._value(value) - 0.5)).tan()
+        return self.loc + self.scale * (math.pi * (self._probability(value) - 0.5)).tan()
 
     def entropy(self):
         return math.log(4 * math.pi) + self.scale.log()

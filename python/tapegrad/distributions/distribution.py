@@ -4,6 +4,7 @@ import math
 from .. import _C
 from .._size import Size
 from ..autograd import no_grad
+from . import constraints
 
 
 def broadcast_all(*values):
@@ -92,7 +93,28 @@ class Distribution:
         return self.variance.sqrt()
 
     def _value(self, value):
-        """value as a tensor of the parameters' dtype, its shape checked against the batch and event shapes."""
+        """value as a tensor, its shape checked against the batch and event shapes and, with
+        validate_args, its elements against the support (a ValueError names those outside)."""
+        value = self._shaped(value)
+        support = self.support
+        if self._validate_args and support is not None and not constraints.is_dependent(support):
+            with no_grad():
+                inside = support.check(value)
+            if not bool(inside.all()):
+                raise ValueError(f"Expected value argument ({type(value).__name__} of shape {tuple(value.shape)}) to "
+                                 f"be within the support ({support!r}) of the distribution {self!r}, but found "
+                                 f"invalid values:\n{value}")
+        return value
+
+    def _probability(self, value):
+        """icdf's argument: a tensor of probabilities, its shape checked, its elements in [0, 1]
+        with validate_args."""
+        value = self._shaped(value)
+        if self._validate_args and not bool(((value >= 0).logical_and(value <= 1)).all()):
+            raise ValueError(f"{type(self).__name__}.icdf: expected probabilities in [0, 1], got {value}")
+        return value
+
+    def _shaped(self, value):
         if not isinstance(value, _C.Tensor):
             value = _C.tensor(value)
         event = len(self._event_shape)

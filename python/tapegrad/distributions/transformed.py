@@ -97,7 +97,7 @@ class TransformedDistribution(Distribution):
         return self._monotonize_cdf(self.base_dist.cdf(value))
 
     def icdf(self, value):
-        value = self.base_dist.icdf(self._monotonize_cdf(self._value(value)))
+        value = self.base_dist.icdf(self._monotonize_cdf(self._probability(value)))
         for t in self.transforms:
             value = t(value)
         return value
@@ -164,7 +164,7 @@ class _Folded(TransformedDistribution):
         return 2 * self.base_dist.cdf(self._value(value)) - 1
 
     def icdf(self, prob):
-        return self.base_dist.icdf((self._value(prob) + 1) / 2)
+        return self.base_dist.icdf((self._probability(prob) + 1) / 2)
 
     def entropy(self):
         return self.base_dist.entropy() - math.log(2)
