@@ -530,3 +530,28 @@ def test_values_outside_the_support_are_refused_as_in_torch():
     assert float(D.Pareto(2.0, 1.0).icdf(tg.tensor(0.5))) == pytest.approx(4.0)
     with pytest.raises(ValueError, match="Exponential.icdf: expected probabilities in \\[0, 1\\]"):
         D.Exponential(1.0).icdf(tg.tensor(1.5))
+
+
+def test_expand_matches_torch():
+    (lt, lp), (st, sp) = both(LOC[0]), both(SCALE[0])
+    logits = both(rng.normal(size=(3, 4)))
+
+    def pick(m, ours, theirs):
+        return ours if m is D else theirs
+
+    cases = [(lambda m: m.Normal(pick(m, lt, lp), pick(m, st, sp)), (2, 3)),
+             (lambda m: m.Gamma(pick(m, st, sp), pick(m, st, sp)), (5, 3)),
+             (lambda m: m.Categorical(logits=pick(m, *logits)), (2, 3)),
+             (lambda m: m.Independent(m.Normal(pick(m, lt, lp), pick(m, st, sp)), 1), (4,)),
+             (lambda m: m.Gumbel(pick(m, lt, lp), pick(m, st, sp)), (2, 3)),
+             (lambda m: m.MultivariateNormal(pick(m, lt, lp), pick(m, st, sp).diag_embed()), (2, 2))]
+    for make, batch in cases:
+        ours, theirs = make(D).expand(batch), make(TD).expand(batch)
+        assert tuple(ours.batch_shape) == tuple(theirs.batch_shape) == batch
+        assert tuple(ours.event_shape) == tuple(theirs.event_shape)
+        sample = theirs.sample()
+        assert tuple(ours.sample().shape) == tuple(sample.shape)
+        value = tg.tensor(sample.tolist(), dtype=tg.int64 if sample.dtype == torch.int64 else tg.float64)
+        close(ours.log_prob(value), theirs.log_prob(sample))
+    with pytest.raises(ValueError, match="Normal.expand: the batch shape \\(3,\\) does not broadcast to \\(4,\\)"):
+        D.Normal(lt, st).expand((4,))

@@ -46,6 +46,27 @@ class Distribution:
     def event_shape(self):
         return self._event_shape
 
+    def expand(self, batch_shape, _instance=None):
+        """The same distribution over a larger batch (the old batch shape broadcast to
+        batch_shape): every batch-shaped parameter expanded (a view, no copy), nested
+        distributions too."""
+        new_batch, old = tuple(batch_shape), tuple(self._batch_shape)
+        try:
+            ok = tuple(_C.broadcast_shapes(old, new_batch)) == new_batch
+        except (RuntimeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{type(self).__name__}.expand: the batch shape {old} does not broadcast to {new_batch}")
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        for name, v in self.__dict__.items():
+            if isinstance(v, _C.Tensor) and v.dim() >= len(old) and tuple(v.shape[:len(old)]) == old:
+                setattr(new, name, v.expand(new_batch + tuple(v.shape[len(old):])))
+            elif isinstance(v, Distribution) and tuple(v.batch_shape[:len(old)]) == old:
+                setattr(new, name, v.expand(new_batch + tuple(v.batch_shape[len(old):])))
+        new._batch_shape = Size(new_batch)
+        return new
+
     def _extended_shape(self, sample_shape=()):
         if isinstance(sample_shape, int):
             sample_shape = (sample_shape,)
