@@ -555,3 +555,25 @@ def test_expand_matches_torch():
         close(ours.log_prob(value), theirs.log_prob(sample))
     with pytest.raises(ValueError, match="Normal.expand: the batch shape \\(3,\\) does not broadcast to \\(4,\\)"):
         D.Normal(lt, st).expand((4,))
+
+
+def test_continuous_bernoulli_matches_torch():
+    # Probabilities on both sides of 1/2, inside the Taylor band and at its edges.
+    p = np.array([[0.05, 0.3, 0.4995, 0.5], [0.5004, 0.501, 0.7, 0.97]])
+    (pt, pp) = both(p)
+    x = both(np.clip(np.abs(VALUES[..., :2].reshape(4, 2, 2).repeat(2, -1)) / 3, 0, 1))
+    for ours, theirs in ((D.ContinuousBernoulli(probs=pt), TD.ContinuousBernoulli(probs=pp)),
+                         (D.ContinuousBernoulli(logits=pt * 6 - 3), TD.ContinuousBernoulli(logits=pp * 6 - 3))):
+        close(ours.log_prob(x[0]), theirs.log_prob(x[1]))
+        close(ours.cdf(x[0]), theirs.cdf(x[1]))
+        close(ours.icdf(x[0]), theirs.icdf(x[1]))
+        close(ours.mean, theirs.mean)
+        close(ours.variance, theirs.variance)
+        close(ours.entropy(), theirs.entropy())
+        assert tuple(ours.rsample((3,)).shape) == (3, 2, 4)
+    probs = tg.tensor([0.2, 0.8], requires_grad=True)
+    draws = D.ContinuousBernoulli(probs=probs).rsample((50000,))
+    np.testing.assert_allclose(np.asarray(draws.detach().mean(0)),
+                               np.asarray(D.ContinuousBernoulli(probs=tg.tensor([0.2, 0.8])).mean), atol=0.01)
+    draws.sum().backward()
+    assert probs.grad is not None

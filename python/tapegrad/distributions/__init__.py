@@ -1,7 +1,7 @@
 """tg.distributions (torch.distributions): parameterised distributions with sample, rsample
 (reparameterised, differentiable), log_prob, entropy, cdf and moments, and kl_divergence.
 
-Continuous: Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy, VonMises,
+Continuous: Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy, VonMises, ContinuousBernoulli,
 MultivariateNormal, LowRankMultivariateNormal, and the transformed families Gumbel, HalfNormal,
 HalfCauchy, Weibull, Pareto, Kumaraswamy, LogisticNormal, InverseGamma, RelaxedBernoulli,
 RelaxedOneHotCategorical. Gamma, Chi2, Beta, Dirichlet, StudentT and FisherSnedecor have rsample
@@ -13,6 +13,7 @@ components of one batched distribution; TransformedDistribution pushes one throu
 from . import constraints, transforms
 from .constraint_registry import biject_to, transform_to
 from .continuous import Cauchy, Exponential, Laplace, LogNormal, Normal, Uniform, VonMises
+from .continuous_bernoulli import ContinuousBernoulli
 from .discrete import (Bernoulli, Binomial, Categorical, Geometric, Multinomial, NegativeBinomial, OneHotCategorical,
                        OneHotCategoricalStraightThrough, Poisson)
 from .distribution import Distribution
@@ -25,7 +26,8 @@ from .transformed import (Gumbel, HalfCauchy, HalfNormal, InverseGamma, Kumarasw
                           TransformedDistribution, Weibull)
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet",
+           "Distribution",
            "ExpRelaxedCategorical", "Exponential", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy",
            "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal",
            "LogitRelaxedBernoulli", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial",
