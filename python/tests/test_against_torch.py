@@ -2909,3 +2909,31 @@ def test_multi_head_attention_forward_matches_torch():
         call(tg, F, *[tg.tensor(a) for a in (q, k, v)], key_padding_mask=np.zeros((N, S + 1), bool))
     with pytest.raises(RuntimeError, match="query should be unbatched 2-D or batched 3-D"):
         call(tg, F, *[tg.tensor(a[None]) for a in (q, k, v)])
+
+
+def test_more_top_level_torch_names():
+    x = np.random.randn(2, 3, 4, 5)
+    for dims, transposed in ((1, False), (2, False), (3, False), (2, True)):
+        inp = np.random.randn(*((2, 3) + (6,) * dims))
+        w = np.random.randn(*((3, 4) if transposed else (4, 3)) + (3,) * dims)
+        args = ([2] * dims, [1] * dims, [1] * dims, transposed, [1 if transposed else 0] * dims, 1)
+        check_fn(lambda t, k: tg.convolution(t, k, None, *args), lambda t, k: torch.convolution(t, k, None, *args),
+                 inp, w)
+    with pytest.warns(UserWarning, match="deprecated"):
+        r = tg.range(1, 4, 0.5)
+    assert r.dtype == tg.float32 and r.tolist() == torch.arange(1, 4.25, 0.5).tolist()
+    check_fn(lambda t: tg.nuclear_norm(t), lambda t: torch.nuclear_norm(t), x[0, 0])
+    check_fn(lambda t: tg.nuclear_norm(t, [0, 2]), lambda t: torch.nuclear_norm(t, [0, 2]), x[0])
+    check_fn(lambda t: tg.frobenius_norm(t, [1, 2]), lambda t: torch.frobenius_norm(t, [1, 2]), x)
+    t = tg.ones(6, 8, 2, 2)
+    out = tg.feature_dropout(t, 0.5, True)
+    per_channel = out.sum((2, 3))
+    assert set(per_channel.flatten().tolist()) <= {0.0, 8.0}  # whole channels kept (scaled by 2) or zeroed
+    assert tg.feature_dropout(t, 0.5, False) is t
+    assert tg.feature_dropout_(t, 1.0, True) is t and t.sum().item() == 0
+    y = tg.tensor([-1.0, 0.5, 2.0])
+    assert tg.threshold_(y, 1.0, -3.0) is y and y.tolist() == [-3.0, -3.0, 2.0]
+    z = tg.ones(100)
+    assert tg.dropout_(z, 1.0, True) is z and z.sum().item() == 0
+    with pytest.raises(ValueError, match="convolution: expected a weight of 3 to 5 dims"):
+        tg.convolution(tg.ones(2, 2), tg.ones(2, 2), None, 1, 0, 1, False, 0, 1)
