@@ -1,6 +1,6 @@
-// softmax / log_softmax / logsumexp along one dim, max-subtracted for stability; cross entropy of rows of
-// logits against class indices (log_softmax and nll_loss in one visit of each row, and the
-// backward as softmax minus the smoothed one-hot target).
+// softmax / log_softmax / logsumexp along one dim, max-subtracted for stability; cross entropy
+// of rows of logits against class indices (log_softmax and nll_loss in one visit of each row,
+// and the backward as softmax minus the smoothed one-hot target).
 #include <atomic>
 #include <cmath>
 #include <limits>

@@ -1,7 +1,7 @@
-// softmax / log_softmax / logsumexp along one dim on the GPU: a block per row, max-subtracted for stability
-// (the CPU kernel's formula and its rule for rows of -inf). Cross entropy against class indices:
-// a block per row for the loss (log-sum-exp, the target's logit, the smoothing sums) and for the
-// gradient (softmax minus the smoothed one-hot target).
+// softmax / log_softmax / logsumexp along one dim on the GPU: a block per row, max-subtracted
+// for stability (the CPU kernel's formula and its rules for rows of infinities). Cross entropy
+// against class indices: a block per row for the loss (log-sum-exp, the target's logit, the
+// smoothing sums) and for the gradient (softmax minus the smoothed one-hot target).
 #include <cmath>
 
 #include "kernels/cuda/cuda_kernels.h"
