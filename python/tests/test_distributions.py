@@ -577,3 +577,26 @@ def test_continuous_bernoulli_matches_torch():
                                np.asarray(D.ContinuousBernoulli(probs=tg.tensor([0.2, 0.8])).mean), atol=0.01)
     draws.sum().backward()
     assert probs.grad is not None
+
+
+def test_generalized_pareto_matches_torch():
+    # In float32: PyTorch's GeneralizedPareto compares float64 parameters with a float32 zero.
+    def f32(x):
+        x = np.asarray(x, dtype=np.float32)
+        return tg.tensor(x.tolist(), dtype=tg.float32), torch.tensor(x)
+
+    loc, scale = f32(LOC), f32(SCALE)
+    conc = f32([[0.7, -0.4, 0.0], [1.5, 0.3, -0.2]])
+    ours, theirs = D.GeneralizedPareto(loc[0], scale[0], conc[0]), TD.GeneralizedPareto(loc[1], scale[1], conc[1])
+    # Values inside every support: above loc, below loc - scale / c where c < 0.
+    x = f32(LOC + SCALE * np.array([[0.5, 1.2, 2.0], [3.0, 0.1, 1.0]]))
+    for f in ("log_prob", "cdf"):
+        close(getattr(ours, f)(x[0]), getattr(theirs, f)(x[1]), 1e-5)
+    probs = f32(1 / (1 + np.exp(-VALUES)))
+    close(ours.icdf(probs[0]), theirs.icdf(probs[1]), 1e-5)
+    for attr in ("mean", "variance", "mode"):
+        close(getattr(ours, attr), getattr(theirs, attr), 1e-5)
+    close(ours.entropy(), theirs.entropy(), 1e-5)
+    assert ours.has_rsample and tuple(ours.rsample((4,)).shape) == (4, 2, 3)
+    with pytest.raises(ValueError, match="within the support"):
+        D.GeneralizedPareto(0.0, 1.0, -0.5).log_prob(tg.tensor(2.5))

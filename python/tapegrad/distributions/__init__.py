@@ -2,6 +2,7 @@
 (reparameterised, differentiable), log_prob, entropy, cdf and moments, and kl_divergence.
 
 Continuous: Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy, VonMises, ContinuousBernoulli,
+GeneralizedPareto,
 MultivariateNormal, LowRankMultivariateNormal, and the transformed families Gumbel, HalfNormal,
 HalfCauchy, Weibull, Pareto, Kumaraswamy, LogisticNormal, InverseGamma, RelaxedBernoulli,
 RelaxedOneHotCategorical. Gamma, Chi2, Beta, Dirichlet, StudentT and FisherSnedecor have rsample
@@ -12,7 +13,7 @@ components of one batched distribution; TransformedDistribution pushes one throu
 (transforms.py), and biject_to / transform_to map the reals onto a constraint (constraints.py)."""
 from . import constraints, transforms
 from .constraint_registry import biject_to, transform_to
-from .continuous import Cauchy, Exponential, Laplace, LogNormal, Normal, Uniform, VonMises
+from .continuous import Cauchy, Exponential, GeneralizedPareto, Laplace, LogNormal, Normal, Uniform, VonMises
 from .continuous_bernoulli import ContinuousBernoulli
 from .discrete import (Bernoulli, Binomial, Categorical, Geometric, Multinomial, NegativeBinomial, OneHotCategorical,
                        OneHotCategoricalStraightThrough, Poisson)
@@ -28,7 +29,8 @@ from .transforms import *  # noqa: F401,F403
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet",
            "Distribution",
-           "ExpRelaxedCategorical", "Exponential", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy",
+           "ExpRelaxedCategorical", "Exponential", "FisherSnedecor", "Gamma", "GeneralizedPareto", "Geometric", "Gumbel",
+           "HalfCauchy",
            "HalfNormal", "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogisticNormal",
            "LogitRelaxedBernoulli", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial",
            "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",

@@ -1,5 +1,6 @@
 """Univariate continuous distributions: Normal, LogNormal, Uniform, Exponential, Laplace, Cauchy
-(all with rsample: gradients reach the parameters), and VonMises on the circle (sample only)."""
+(all with rsample: gradients reach the parameters), GeneralizedPareto, and VonMises on the
+circle (sample only)."""
 import math
 
 from .. import _C
@@ -295,3 +296,64 @@ class VonMises(Distribution):
     @property
     def variance(self):
         return 1 - _C.special.i1e(self.concentration) / _C.special.i0e(self.concentration)
+
+
+class GeneralizedPareto(Distribution):
+    """The generalized Pareto distribution of exceedances over loc: scale > 0 and a shape
+    (concentration) of any sign: exponential at 0, heavy-tailed above, bounded by
+    loc - scale / concentration below. Sampled by its inverse cdf (rsample)."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive, "concentration": constraints.real}
+    has_rsample = True
+
+    def __init__(self, loc, scale, concentration, validate_args=None):
+        self.loc, self.scale, self.concentration = broadcast_all(loc, scale, concentration)
+        super().__init__(self.loc.shape, (), validate_args)
+        if self._validate_args:
+            check("scale", self.scale > 0, "GreaterThan(lower_bound=0.0)", self.scale, "GeneralizedPareto")
+
+    @constraints.dependent_property(is_discrete=False, event_dim=0)
+    def support(self):
+        upper = _C.where(self.concentration < 0, self.loc - self.scale / self.concentration, math.inf)
+        return constraints.interval(self.loc, upper)
+
+    def _c(self):
+        """The shape where it is not 0 (1 there), and where it is."""
+        zero = self.concentration == 0
+        return _C.where(zero, 1.0, self.concentration), zero
+
+    def log_prob(self, value):
+        z = (self._value(value) - self.loc) / self.scale
+        c, zero = self._c()
+        return -self.scale.log() - _C.where(zero, z, (1 + 1 / c) * (c * z).log1p())
+
+    def cdf(self, value):
+        z = (self._value(value) - self.loc) / self.scale
+        c, zero = self._c()
+        return 1 - _C.where(zero, (-z).exp(), (-(c * z).log1p() / c).exp())
+
+    def icdf(self, value):
+        log_q = (-self._probability(value)).log1p()  # log(1 - p)
+        c, zero = self._c()
+        return self.loc + self.scale * _C.where(zero, -log_q, (-c * log_q).expm1() / c)
+
+    def rsample(self, sample_shape=()):
+        shape = tuple(self._extended_shape(sample_shape))
+        u = _C.rand(shape, dtype=self.loc.dtype, device=self.loc.device)
+        return self.icdf(u)
+
+    def entropy(self):
+        return self.scale.log() + self.concentration + 1
+
+    @property
+    def mean(self):
+        c = self.concentration
+        return _C.where(c < 1, self.loc + self.scale / (1 - c), math.nan)
+
+    @property
+    def mode(self):
+        return self.loc
+
+    @property
+    def variance(self):
+        c = self.concentration
+        return _C.where(c < 0.5, self.scale ** 2 / ((1 - c) ** 2 * (1 - 2 * c)), math.nan)
