@@ -600,3 +600,19 @@ def test_generalized_pareto_matches_torch():
     assert ours.has_rsample and tuple(ours.rsample((4,)).shape) == (4, 2, 3)
     with pytest.raises(ValueError, match="within the support"):
         D.GeneralizedPareto(0.0, 1.0, -0.5).log_prob(tg.tensor(2.5))
+
+
+def test_more_kl_divergences_match_torch():
+    (a, ap), (b, bp) = both(SCALE / 2.5), both(POS2 / 4)
+    (l1, l1p), (l2, l2p) = both(LOC), both(LOC[::-1])
+    n = both(np.full((2, 3), 6.0))
+    for ours, theirs in ((D.kl_divergence(D.Binomial(n[0], probs=a), D.Binomial(n[0], probs=b)),
+                          TD.kl_divergence(TD.Binomial(n[1], probs=ap), TD.Binomial(n[1], probs=bp))),
+                         (D.kl_divergence(D.Geometric(probs=a), D.Geometric(probs=b)),
+                          TD.kl_divergence(TD.Geometric(probs=ap), TD.Geometric(probs=bp))),
+                         (D.kl_divergence(D.Cauchy(l1, a * 3), D.Cauchy(l2, b * 3)),
+                          TD.kl_divergence(TD.Cauchy(l1p, ap * 3), TD.Cauchy(l2p, bp * 3)))):
+        close(ours, theirs)
+    with pytest.raises(NotImplementedError, match="p's total_count is below q's"):
+        D.kl_divergence(D.Binomial(3, probs=0.5), D.Binomial(5, probs=0.5))
+    assert float(D.kl_divergence(D.Binomial(5, probs=0.5), D.Binomial(3, probs=0.5))) == float("inf")

@@ -3,8 +3,8 @@ import math
 
 from .. import _C
 from ..nn import functional as _F
-from .continuous import Exponential, Laplace, Normal, Uniform
-from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
+from .continuous import Cauchy, Exponential, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
 from .gamma_family import Beta, Dirichlet, Gamma
 from .multivariate import Independent, MultivariateNormal
 from .transformed import Gumbel, HalfNormal, Pareto, TransformedDistribution
@@ -160,3 +160,22 @@ def _pareto_pareto(p, q):
     scale_ratio, alpha_ratio = p.scale / q.scale, q.alpha / p.alpha
     result = q.alpha * scale_ratio.log() - alpha_ratio.log() + alpha_ratio - 1
     return _C.where(p.scale < q.scale, math.inf, result)
+
+
+@register_kl(Binomial, Binomial)
+def _binomial_binomial(p, q):
+    # Infinite where p can count past q's total; no closed form where q's total is the larger.
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError("kl_divergence: Binomials where p's total_count is below q's")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return _C.where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Cauchy, Cauchy)
+def _cauchy_cauchy(p, q):
+    return (((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2) / (4 * p.scale * q.scale)).log()
