@@ -616,3 +616,29 @@ def test_more_kl_divergences_match_torch():
     with pytest.raises(NotImplementedError, match="p's total_count is below q's"):
         D.kl_divergence(D.Binomial(3, probs=0.5), D.Binomial(5, probs=0.5))
     assert float(D.kl_divergence(D.Binomial(5, probs=0.5), D.Binomial(3, probs=0.5))) == float("inf")
+
+
+def test_cat_stack_and_positive_definite_transforms_match_torch():
+    T, TT = D.transforms, TD.transforms
+    x = both(rng.normal(size=(3, 5)))
+    pairs = [(T.CatTransform([T.ExpTransform(), T.SigmoidTransform()], dim=1, lengths=[2, 3]),
+              TT.CatTransform([TT.ExpTransform(), TT.SigmoidTransform()], dim=1, lengths=[2, 3])),
+             (T.CatTransform([T.AffineTransform(1.0, 2.0), T.TanhTransform()], dim=0, lengths=[1, 2]),
+              TT.CatTransform([TT.AffineTransform(1.0, 2.0), TT.TanhTransform()], dim=0, lengths=[1, 2])),
+             (T.StackTransform([T.ExpTransform(), T.SoftplusTransform(), T.TanhTransform()], dim=0),
+              TT.StackTransform([TT.ExpTransform(), TT.SoftplusTransform(), TT.TanhTransform()], dim=0))]
+    for ours, theirs in pairs:
+        yt, yp = ours(x[0]), theirs(x[1])
+        close(yt, yp, 1e-12)
+        close(ours.inv(yt), theirs.inv(yp), 1e-9)
+        close(ours.log_abs_det_jacobian(x[0], yt), theirs.log_abs_det_jacobian(x[1], yp), 1e-9)
+        assert bool(ours.codomain.check(yt).all())
+    square = both(rng.normal(size=(2, 3, 3)))
+    pd, tpd = T.PositiveDefiniteTransform(), TT.PositiveDefiniteTransform()
+    close(pd(square[0]), tpd(square[1]), 1e-12)
+    close(pd.inv(pd(square[0])), tpd.inv(tpd(square[1])), 1e-9)
+    assert bool(D.constraints.positive_definite.check(pd(square[0])).all())
+    with pytest.raises(ValueError, match="is not the sum of the lengths"):
+        pairs[0][0](tg.ones(3, 4))
+    with pytest.raises(ValueError, match="StackTransform: expected 3 entries along dim 0"):
+        pairs[2][0](tg.ones(2, 4))

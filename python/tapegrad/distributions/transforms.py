@@ -12,10 +12,10 @@ from .._type_info import finfo
 from ..nn import functional as _F
 from . import constraints
 
-__all__ = ["AbsTransform", "AffineTransform", "ComposeTransform", "CumulativeDistributionTransform", "ExpTransform",
-           "IndependentTransform", "LowerCholeskyTransform", "PowerTransform", "ReshapeTransform",
-           "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "TanhTransform",
-           "Transform", "identity_transform"]
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CumulativeDistributionTransform",
+           "ExpTransform", "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
+           "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform",
+           "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform", "identity_transform"]
 
 
 def _sum_rightmost(value, dim):
@@ -639,3 +639,125 @@ class CumulativeDistributionTransform(Transform):
 
     def log_abs_det_jacobian(self, x, y):
         return self.distribution.log_prob(x)
+
+
+class PositiveDefiniteTransform(_Parameterless):
+    """Unconstrained square matrices onto positive-definite ones: L L^T for L the
+    LowerCholeskyTransform's image."""
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.positive_definite
+
+    def _call(self, x):
+        lower = LowerCholeskyTransform()(x)
+        return lower @ lower.mT
+
+    def _inverse(self, y):
+        return LowerCholeskyTransform().inv(_C.linalg.cholesky(y))
+
+
+class CatTransform(Transform):
+    """Each of tseq on its slice of `lengths` along dim (lengths 1 by default), the results
+    concatenated."""
+
+    def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
+        self.transforms = [t.with_cache(cache_size) for t in tseq]
+        self.lengths = list(lengths) if lengths is not None else [1] * len(self.transforms)
+        if len(self.lengths) != len(self.transforms):
+            raise ValueError(f"CatTransform: {len(self.transforms)} transforms but {len(self.lengths)} lengths")
+        self.dim = dim
+        super().__init__(cache_size=cache_size)
+
+    def with_cache(self, cache_size=1):
+        return self if self._cache_size == cache_size else CatTransform(self.transforms, self.dim, self.lengths,
+                                                                        cache_size)
+
+    @property
+    def event_dim(self):
+        return max(t.event_dim for t in self.transforms)
+
+    @property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    def _check(self, x):
+        if not -x.dim() <= self.dim < x.dim():
+            raise ValueError(f"CatTransform: dim {self.dim} is out of range for a tensor of {x.dim()} dims")
+        if x.shape[self.dim] != sum(self.lengths):
+            raise ValueError(f"CatTransform: size {x.shape[self.dim]} along dim {self.dim} is not the sum of the "
+                             f"lengths {self.lengths}")
+
+    def _slices(self, x):
+        start = 0
+        for length in self.lengths:
+            yield x.narrow(self.dim, start, length)
+            start += length
+
+    def _call(self, x):
+        self._check(x)
+        return _C.cat([t(s) for t, s in zip(self.transforms, self._slices(x))], self.dim)
+
+    def _inverse(self, y):
+        self._check(y)
+        return _C.cat([t.inv(s) for t, s in zip(self.transforms, self._slices(y))], self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        self._check(x)
+        parts = []
+        for t, xs, ys in zip(self.transforms, self._slices(x), self._slices(y)):
+            part = t.log_abs_det_jacobian(xs, ys)
+            if t.event_dim < self.event_dim:
+                part = _sum_rightmost(part, self.event_dim - t.event_dim)
+            parts.append(part)
+        # The parts line up along dim, unless it is one of the event dims the parts summed away.
+        dim = self.dim if self.dim >= 0 else self.dim + x.dim()
+        return _C.cat(parts, dim) if dim < x.dim() - self.event_dim else reduce(operator.add, (p for p in parts))
+
+
+class StackTransform(Transform):
+    """Each of tseq on its own index along dim, the results stacked."""
+
+    def __init__(self, tseq, dim=0, cache_size=0):
+        self.transforms = [t.with_cache(cache_size) for t in tseq]
+        self.dim = dim
+        super().__init__(cache_size=cache_size)
+
+    def with_cache(self, cache_size=1):
+        return self if self._cache_size == cache_size else StackTransform(self.transforms, self.dim, cache_size)
+
+    @property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    def _check(self, x):
+        if not -x.dim() <= self.dim < x.dim() or x.shape[self.dim] != len(self.transforms):
+            raise ValueError(f"StackTransform: expected {len(self.transforms)} entries along dim {self.dim}, got "
+                             f"shape {tuple(x.shape)}")
+
+    def _call(self, x):
+        self._check(x)
+        return _C.stack([t(x.select(self.dim, i)) for i, t in enumerate(self.transforms)], self.dim)
+
+    def _inverse(self, y):
+        self._check(y)
+        return _C.stack([t.inv(y.select(self.dim, i)) for i, t in enumerate(self.transforms)], self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        self._check(x)
+        return _C.stack([t.log_abs_det_jacobian(x.select(self.dim, i), y.select(self.dim, i))
+                         for i, t in enumerate(self.transforms)], self.dim)
