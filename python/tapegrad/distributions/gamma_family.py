@@ -42,10 +42,16 @@ def _standard_gamma_grad(alpha, x):
     with no_grad():
         a, v = alpha.double(), x.double()
         h = 1e-4 * a  # a relative step: P changes fast in alpha for small alpha
-        # Above the mean P is near 1: the difference of its complement Q keeps the digits.
-        lower = _C.special.gammainc(a + h, v) - _C.special.gammainc(a - h, v)
-        upper = _C.special.gammaincc(a - h, v) - _C.special.gammaincc(a + h, v)
-        dp_da = _C.where(v < a, lower, upper) / (2 * h)
+        # Above the mean P is near 1: the difference of its complement Q keeps the digits. Each
+        # element takes one of the two (the incomplete gamma function costs ~80 ns a value).
+        below = v < a
+        dp = _C.empty_like(v)
+        al, vl, hl = a[below], v[below], h[below]
+        dp[below] = _C.special.gammainc(al + hl, vl) - _C.special.gammainc(al - hl, vl)
+        above = below.logical_not()
+        au, vu, hu = a[above], v[above], h[above]
+        dp[above] = _C.special.gammaincc(au - hu, vu) - _C.special.gammaincc(au + hu, vu)
+        dp_da = dp / (2 * h)
         log_pdf = _C.xlogy(a - 1, v) - v - a.lgamma()
         grad = -dp_da * (-log_pdf).exp()
         return _C.where(grad.isfinite(), grad, 0.0).to(x.dtype)
