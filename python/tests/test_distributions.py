@@ -290,6 +290,14 @@ def test_transforms_match_torch():
     assert T.AffineTransform(1.0, 2.0) == T.AffineTransform(1.0, 2.0)
     with pytest.raises(ValueError, match="cache_size must be 0 or 1"):
         T.ExpTransform(cache_size=2)
+
+    class Scaled(T.Transform):
+        def __init__(self, factor):
+            super().__init__()
+            self.factor = factor
+
+    with pytest.raises(NotImplementedError, match="Scaled: a Transform whose __init__ takes arguments must define"):
+        Scaled(2.0).with_cache(1)
     with pytest.raises(ValueError, match="different numbers of elements"):
         T.ReshapeTransform((4,), (3,))
 

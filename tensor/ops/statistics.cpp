@@ -138,14 +138,20 @@ std::pair<double, double> outer_edges(const char* op, double lo, double hi) {
   return lo == hi ? std::pair(lo - 0.5, hi + 0.5) : std::pair(lo, hi);
 }
 
-// histogramdd's input as coordinates [D, points] (each dim's values contiguous, for the
-// reductions and searches along them), checked with its weight.
-Tensor histogramdd_coordinates(const Tensor& self, const Tensor& weight) {
+// The number of coordinates D of histogramdd's points [..., D], checked (D also sizes the result).
+int histogramdd_dims(const Tensor& self) {
   ops::check_defined("histogramdd", self, "input");
-  TG_CHECK_TYPE(is_floating_point(self.dtype()), "histogramdd: expected a floating-point input, got {}", self.dtype());
   TG_CHECK(self.dim() >= 1 && self.sizes().back() >= 1 && self.sizes().back() <= kMaxDims,
            "histogramdd: expected an input whose last dim holds 1 to {} coordinates, got shape {}", kMaxDims,
            self.sizes());
+  return static_cast<int>(self.sizes().back());
+}
+
+// histogramdd's input as coordinates [D, points] (each dim's values contiguous, for the
+// reductions and searches along them), checked with its weight.
+Tensor histogramdd_coordinates(const Tensor& self, const Tensor& weight) {
+  histogramdd_dims(self);
+  TG_CHECK_TYPE(is_floating_point(self.dtype()), "histogramdd: expected a floating-point input, got {}", self.dtype());
   if (weight.defined()) {
     Shape points = self.sizes();
     points.pop_back();
@@ -230,11 +236,7 @@ std::tuple<Tensor, tensor_list> histogramdd(const Tensor& self, int64_t bins,
                                             const std::optional<std::vector<double>>& range, const Tensor& weight,
                                             bool density, SourceLoc loc) {
   detail::ApiScope scope("histogramdd", loc);
-  ops::check_defined("histogramdd", self, "input");
-  TG_CHECK(self.dim() >= 1 && self.sizes().back() >= 1 && self.sizes().back() <= kMaxDims,
-           "histogramdd: expected an input whose last dim holds 1 to {} coordinates, got shape {}", kMaxDims,
-           self.sizes());
-  return histogramdd(self, Shape::filled(static_cast<int>(self.sizes().back()), bins), range, weight, density);
+  return histogramdd(self, Shape::filled(histogramdd_dims(self), bins), range, weight, density);
 }
 
 std::tuple<Tensor, tensor_list> histogramdd(const Tensor& self, const Shape& bins,

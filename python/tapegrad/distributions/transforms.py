@@ -56,7 +56,9 @@ class Transform:
             return self
         if type(self).__init__ is Transform.__init__:
             return type(self)(cache_size=cache_size)
-        raise NotImplementedError(f"{type(self).__name__}.with_cache is not implemented")
+        # A subclass whose __init__ takes parameters must say how to rebuild itself (as PyTorch's).
+        raise NotImplementedError(f"{type(self).__name__}: a Transform whose __init__ takes arguments must define "
+                                  "with_cache(cache_size) to be cached")
 
     def __eq__(self, other):
         return self is other
