@@ -17,6 +17,11 @@ std::string demangle(const char* mangled) {
   std::unique_ptr<char, void (*)(void*)> p(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
   return status == 0 && p ? std::string(p.get()) : std::string(mangled);
 }
+
+bool any_dual(const tensor_list& inputs) {
+  return forward_ad_on() &&
+         std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined() && has_tangent(t); });
+}
 }  // namespace detail
 
 tensor_list AutogradContext::get_saved_variables() const {
@@ -33,6 +38,10 @@ void AutogradContext::mark_non_differentiable(const tensor_list& outputs) {
 void CustomNode::set_inputs(const tensor_list& inputs, std::vector<bool> arg_is_tensor) {
   arg_is_tensor_ = std::move(arg_is_tensor);
   for (const Tensor& t : inputs) {
+    TG_CHECK(!(t.defined() && any_tangent(t)),
+             "{}: forward-mode AD through a custom Function is not supported (it has no jvp); input {} of shape {} "
+             "has a tangent",
+             name_, ctx_.needs_input_grad_.size(), t.sizes());
     const bool needs = t.defined() && t.requires_grad() && grad_mode_on();
     ctx_.needs_input_grad_.push_back(needs);
     add_next_edge(needs ? gradient_edge(t) : Edge{});

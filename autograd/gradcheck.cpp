@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tapegrad/autograd/engine.h"
+#include "tapegrad/autograd/forward_ad.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
@@ -83,6 +84,37 @@ bool gradcheck(const DifferentiableFn& fn, const tensor_list& inputs, const Grad
         const std::vector<double>& m = minus[o];
         for (size_t k = 0; k < p.size(); ++k)
           numerical[o][w][static_cast<size_t>(j) * p.size() + k] = (p[k] - m[k]) / (2 * options.eps);
+      }
+    }
+  }
+
+  if (options.check_forward_ad) {
+    // Forward mode: the tangent of every output for a one-hot tangent on each input element.
+    for (size_t w = 0; w < wrt.size(); ++w) {
+      const Tensor& x = inputs[wrt[w]];
+      for (int64_t j = 0; j < x.numel(); ++j) {
+        forward_ad::DualLevel level;
+        tensor_list duals = inputs;
+        for (size_t i : wrt) duals[i] = inputs[i].detach();
+        Tensor onehot = zeros(x.sizes(), x.options());
+        ops::fill_into(ops::alias(onehot, Shape{}, Shape{}, j), 1.0);
+        duals[wrt[w]] = forward_ad::make_dual(duals[wrt[w]], onehot);
+        const tensor_list outs = differentiable_outputs(fn(duals));
+        for (size_t o = 0; o < outs.size() && o < outs0.size(); ++o) {
+          const Tensor tangent = forward_ad::unpack_dual(outs[o]).tangent;
+          const int64_t n_out = outs[o].numel();
+          const std::vector<double> a =
+              tangent.defined() ? values(tangent) : std::vector<double>(static_cast<size_t>(n_out), 0.0);
+          for (int64_t k = 0; k < n_out; ++k) {
+            const double an = a[static_cast<size_t>(k)];
+            const double nu = numerical[o][w][static_cast<size_t>(j * n_out + k)];
+            if (!(std::fabs(an - nu) <= options.atol + options.rtol * std::fabs(nu)))
+              return fail(options, fmt::format("gradcheck: forward-mode AD mismatch for output {} with respect to "
+                                               "input {} (input element {}, output element {}): numerical {:.8g}, "
+                                               "forward mode {:.8g}",
+                                               o, wrt[w], j, k, nu, an));
+          }
+        }
       }
     }
   }

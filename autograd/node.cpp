@@ -12,6 +12,7 @@ struct Node::Extras {
   std::vector<std::shared_ptr<HookList>> output_hooks;
   std::shared_ptr<HookList> node_hooks;  // node_pre and node_post
   std::unique_ptr<CreationSite> site;
+  tensor_list input_tangents;
 };
 
 namespace {
@@ -89,6 +90,17 @@ const CreationSite* Node::creation_site() const { return extras_ ? extras_->site
 void Node::set_creation_site(std::unique_ptr<CreationSite> site) {
   if (!extras_) extras_ = std::make_unique<Extras>();
   extras_->site = std::move(site);
+}
+
+const tensor_list& Node::input_tangents() const {
+  static const tensor_list none;
+  return extras_ ? extras_->input_tangents : none;
+}
+
+void Node::set_input_tangents(tensor_list tangents) {
+  if (!extras_) extras_ = std::make_unique<Extras>();
+  extras_->input_tangents = std::move(tangents);
+  has_tangents_ = !extras_->input_tangents.empty();
 }
 
 size_t Node::saved_bytes() const {

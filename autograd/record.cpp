@@ -10,9 +10,8 @@
 namespace tg::autograd {
 
 bool needs_grad(const tensor_list& inputs) {
-  if (!grad_mode_on()) return false;
   for (const Tensor& t : inputs)
-    if (t.defined() && t.requires_grad()) return true;
+    if (t.defined() && ((t.requires_grad() && grad_mode_on()) || any_tangent(t))) return true;
   return false;
 }
 
@@ -64,6 +63,33 @@ Edge gradient_edge(const Tensor& t) {
 }
 
 void set_history(const Tensor& out, const std::shared_ptr<Node>& node, uint32_t output_nr) {
+  if (!node->has_input_tangents()) [[likely]] {
+    attach_history(out, node, output_nr);
+    return;
+  }
+  attach_dual_outputs(node, {out}, output_nr);
+  set_output_tangents(node, {out}, output_nr);
+}
+
+void set_history(const tensor_list& outs, const std::shared_ptr<Node>& node) {
+  set_history_before_saves(outs, node);
+  finish_history(outs, node);
+}
+
+void set_history_before_saves(const tensor_list& outs, const std::shared_ptr<Node>& node) {
+  if (!node->has_input_tangents()) [[likely]] {
+    for (size_t i = 0; i < outs.size(); ++i) attach_history(outs[i], node, static_cast<uint32_t>(i));
+    return;
+  }
+  attach_dual_outputs(node, outs, 0);
+}
+
+void finish_history(const tensor_list& outs, const std::shared_ptr<Node>& node) {
+  if (node->has_input_tangents()) [[unlikely]]
+    set_output_tangents(node, outs, 0);
+}
+
+void attach_history(const Tensor& out, const std::shared_ptr<Node>& node, uint32_t output_nr) {
   TensorImpl* impl = out.impl();
   impl->grad_fn_ = node;
   impl->output_nr_ = output_nr;
@@ -100,6 +126,11 @@ void check_inplace(const Tensor& self, const char* op) {
 }
 
 void rebase_history(const Tensor& self, std::shared_ptr<Node> node) {
+  if (node->has_input_tangents()) [[unlikely]] {
+    propagate_inplace_tangent(self, *node);
+    drop_tangent_edges(*node);
+    if (!records_history(*node)) return;
+  }
   TensorImpl* impl = self.impl();
   if (!impl->view_base_) {
     set_history(self, node);
@@ -118,6 +149,8 @@ void rebase_history(const Tensor& self, std::shared_ptr<Node> node) {
 }
 
 void set_view_base(const Tensor& view, const Tensor& base) {
+  if (forward_ad_on() && has_tangent(base)) [[unlikely]]
+    propagate_view_tangent(view, base);
   if (!grad_mode_on()) return;  // views made without grad mode are not tracked (like detach())
   TensorImpl* root = base.impl()->view_base_ ? base.impl()->view_base_.get() : base.impl();
   view.impl()->view_base_ = IntrusivePtr<TensorImpl>::share(root);

@@ -12,14 +12,25 @@ namespace tg::autograd {
 
 inline bool grad_mode_on() { return detail::tls.grad_enabled; }
 
-// Whether an op on these inputs records a node.
-inline bool needs_grad(const Tensor& a) { return a.requires_grad() && grad_mode_on(); }
+// Forward-mode AD (forward_ad.cpp): whether `t` carries a tangent of the active dual level.
+inline bool has_tangent(const Tensor& t) {
+  const TensorExtras* e = t.impl()->extras_if();
+  return e && e->fw_grad.defined();
+}
+inline bool forward_ad_on() { return detail::tls.forward_ad; }
+inline bool any_tangent(const Tensor& a, const Tensor& b = {}, const Tensor& c = {}) {
+  return forward_ad_on() && (has_tangent(a) || (b.defined() && has_tangent(b)) || (c.defined() && has_tangent(c)));
+}
+
+// Whether an op on these inputs records a node: for reverse mode, or to give its outputs tangents.
+inline bool needs_grad(const Tensor& a) { return (a.requires_grad() && grad_mode_on()) || any_tangent(a); }
 inline bool needs_grad(const Tensor& a, const Tensor& b) {
-  return (a.requires_grad() || (b.defined() && b.requires_grad())) && grad_mode_on();
+  return ((a.requires_grad() || (b.defined() && b.requires_grad())) && grad_mode_on()) || any_tangent(a, b);
 }
 inline bool needs_grad(const Tensor& a, const Tensor& b, const Tensor& c) {
-  return (a.requires_grad() || (b.defined() && b.requires_grad()) || (c.defined() && c.requires_grad())) &&
-         grad_mode_on();
+  return ((a.requires_grad() || (b.defined() && b.requires_grad()) || (c.defined() && c.requires_grad())) &&
+          grad_mode_on()) ||
+         any_tangent(a, b, c);
 }
 bool needs_grad(const tensor_list& inputs);
 
@@ -39,12 +50,19 @@ class LambdaNode final : public Node {
 // Where the gradient of `t` goes: its grad_fn, its leaf accumulator, or nowhere.
 Edge gradient_edge(const Tensor& t);
 
+// Inside a dual level: keeps the inputs' tangents in the node, and gives inputs that have a
+// tangent but no gradient edge one to a sink, so that the backward formula computes their part.
+void note_input_tangents(Node& node, std::initializer_list<const Tensor*> inputs);
+void note_input_tangents(Node& node, const tensor_list& inputs);
+
 // A node with one edge per input (in order). Inputs that need no gradient get empty edges;
 // undefined tensors too.
 template <class F>
 std::shared_ptr<Node> make_node(const char* name, std::initializer_list<const Tensor*> inputs, F&& fn) {
   auto node = std::make_shared<LambdaNode<std::decay_t<F>>>(name, std::forward<F>(fn));
   for (const Tensor* t : inputs) node->add_next_edge(t->defined() ? gradient_edge(*t) : Edge{});
+  if (forward_ad_on()) [[unlikely]]
+    note_input_tangents(*node, inputs);
   if (detail::tls.anomaly_enabled) [[unlikely]]
     anomaly_note_inputs(*node, inputs);
   return node;
@@ -53,17 +71,50 @@ template <class F>
 std::shared_ptr<Node> make_node(const char* name, const tensor_list& inputs, F&& fn) {
   auto node = std::make_shared<LambdaNode<std::decay_t<F>>>(name, std::forward<F>(fn));
   for (const Tensor& t : inputs) node->add_next_edge(t.defined() ? gradient_edge(t) : Edge{});
+  if (forward_ad_on()) [[unlikely]]
+    note_input_tangents(*node, inputs);
   if (detail::tls.anomaly_enabled) [[unlikely]]
     anomaly_note_inputs(*node, inputs);
   return node;
 }
 
 // Makes `node` the grad_fn of `out` (its output number `output_nr`); in anomaly mode also
-// records the call site and checks the output for NaN/Inf made from finite inputs.
+// records the call site and checks the output for NaN/Inf made from finite inputs. Inside a dual
+// level it also gives the outputs their tangents, and leaves the history out when the node was
+// made only for that (no input needs a gradient, or grad mode is off).
 void set_history(const Tensor& out, const std::shared_ptr<Node>& node, uint32_t output_nr = 0);
-inline void set_history(const tensor_list& outs, const std::shared_ptr<Node>& node) {
-  for (size_t i = 0; i < outs.size(); ++i) set_history(outs[i], node, static_cast<uint32_t>(i));
-}
+void set_history(const tensor_list& outs, const std::shared_ptr<Node>& node);
+// For ops that save their outputs for backward after set_history (which gives them their output
+// numbers): set_history_before_saves, the saves, then finish_history, which computes the tangents
+// (they need the complete node).
+void set_history_before_saves(const tensor_list& outs, const std::shared_ptr<Node>& node);
+void finish_history(const tensor_list& outs, const std::shared_ptr<Node>& node);
+// set_history without tangents.
+void attach_history(const Tensor& out, const std::shared_ptr<Node>& node, uint32_t output_nr);
+// Whether a node made while tangents were noted belongs on the tape (some input needs its gradient).
+bool records_history(const Node& node);
+
+// forward_ad.cpp's part of set_history / rebase_history / set_view_base: `outs` (outputs
+// first_nr, first_nr + 1, ... of node) join the tape only if the node belongs there, then get
+// their tangents; `self` gets its tangent after an in-place op, and a view the view of its base's.
+void attach_dual_outputs(const std::shared_ptr<Node>& node, const tensor_list& outs, uint32_t first_nr);
+void set_output_tangents(const std::shared_ptr<Node>& node, const tensor_list& outs, uint32_t first_nr);
+void propagate_inplace_tangent(const Tensor& self, Node& node);
+void propagate_view_tangent(const Tensor& view, const Tensor& base);
+// Drops the edges note_input_tangents added, once the tangents are computed.
+void drop_tangent_edges(Node& node);
+
+// Stops tangent propagation for a scope (while computing tangents, and for make_dual's own view).
+class PauseForwardAD {
+ public:
+  PauseForwardAD() : prev_(detail::tls.forward_ad) { detail::tls.forward_ad = false; }
+  ~PauseForwardAD() { detail::tls.forward_ad = prev_; }
+  PauseForwardAD(const PauseForwardAD&) = delete;
+  PauseForwardAD& operator=(const PauseForwardAD&) = delete;
+
+ private:
+  bool prev_;
+};
 
 // Before an in-place op on `self`: refuses leaves that require grad (and views of them) while
 // grad mode is on, and tensors whose elements overlap in memory (expanded ones).

@@ -60,6 +60,7 @@ const Tensor& Tensor::detach_() const {
   impl_->grad_fn_.reset();
   impl_->requires_grad_ = false;
   impl_->output_nr_ = 0;
+  if (TensorExtras* extras = impl_->extras_if()) extras->fw_grad = Tensor();  // as detach(): no tangent either
   return *this;
 }
 
@@ -68,6 +69,11 @@ const Tensor& Tensor::set_data(const Tensor& data) const {
   TG_CHECK(is_leaf(), "set_data: only leaf tensors can take new data (this one has grad_fn {})",
            impl_->grad_fn_ ? impl_->grad_fn_->name() : "");
   TG_CHECK(!is_view() && !data.is_same(*this), "set_data: not supported on views");
+  const TensorExtras* extras = impl_->extras_if();
+  TG_CHECK(!(extras && extras->fw_grad.defined()) || (data.sizes() == sizes() && data.dtype() == dtype()),
+           "set_data: the tensor has a forward-mode tangent of shape {} and {}, which new data of shape {} and {} "
+           "would not fit",
+           sizes(), dtype(), data.sizes(), data.dtype());
   impl_->storage_ = data.impl()->storage_;
   impl_->dtype_ = data.dtype();
   impl_->set_geometry(data.sizes(), data.strides(), data.storage_offset());

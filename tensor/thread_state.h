@@ -10,6 +10,7 @@ struct ThreadState {
   bool grad_enabled = true;
   bool anomaly_enabled = false;
   bool anomaly_check_forward = true;
+  bool forward_ad = false;  // a dual level is active and tangents are being propagated (forward_ad.h)
   int api_depth = 0;
   const char* api_op = nullptr;
   SourceLoc api_loc;

@@ -198,6 +198,7 @@ std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, co
         break;
       case TernaryOp::AddCDiv: {  // self + value * y / z
         if (n.needs_input_grad(0)) r[0] = grad;
+        if (!n.needs_input_grad(1) && !n.needs_input_grad(2)) break;  // z is saved only for these
         Tensor gz = scaled(grad, value) / z;
         if (n.needs_input_grad(1)) r[1] = gz;
         if (n.needs_input_grad(2)) r[2] = -gz * y / z;

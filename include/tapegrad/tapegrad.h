@@ -3,6 +3,7 @@
 #include "tapegrad/amp/autocast.h"
 #include "tapegrad/autograd/anomaly.h"
 #include "tapegrad/autograd/engine.h"
+#include "tapegrad/autograd/forward_ad.h"
 #include "tapegrad/autograd/function.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/autograd/gradcheck.h"

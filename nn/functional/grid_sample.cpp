@@ -218,9 +218,11 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
   auto node = autograd::make_node(
       volumetric ? "GridSampler3DBackward" : "GridSampler2DBackward", {&input, &grid},
       [g, o](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
-        const Tensor in = nd.saved(0), at = nd.saved(1);
         if (GradMode::is_enabled()) {
-          // create_graph: the composed sampling's gradient, itself recorded.
+          // create_graph: the composed sampling's gradient, itself recorded. An operand that needs
+          // no gradient of its own (its tangent wants this one) is differentiated as a leaf.
+          auto variable = [](const Tensor& t) { return t.requires_grad() ? t : t.detach().requires_grad_(); };
+          const Tensor in = variable(nd.saved(0)), at = variable(nd.saved(1));
           tensor_list wanted, result(2);
           for (int i = 0; i < 2; ++i)
             if (nd.needs_input_grad(i)) wanted.push_back(i == 0 ? in : at);
@@ -230,6 +232,7 @@ Tensor grid_sample(const Tensor& input, const Tensor& grid, const GridSampleOpti
             if (nd.needs_input_grad(i)) result[static_cast<size_t>(i)] = grads[static_cast<size_t>(j++)];
           return result;
         }
+        const Tensor in = nd.saved(0), at = nd.saved(1);
         Tensor grad_input = nd.needs_input_grad(0) ? ops::empty(in.sizes(), in.dtype(), in.device()) : Tensor();
         Tensor grad_grid = nd.needs_input_grad(1) ? ops::empty(at.sizes(), at.dtype(), at.device()) : Tensor();
         const Tensor go = ops::contiguous(gr[0]), ic = ops::contiguous(in), ac = ops::contiguous(at);

@@ -57,7 +57,10 @@ Tensor linear_cross_entropy(const Tensor& input, const Tensor& linear_weight, co
            "{}: input {} and linear_weight {} disagree on in_features", op, input.sizes(), linear_weight.sizes());
   TG_CHECK_VALUE(options.chunk_size >= -1, "{}: chunk_size must be -1 (automatic), 0 (reference) or positive, got {}",
                  op, options.chunk_size);
-  if (!chunkable(input, linear_weight, target, options)) return reference(input, linear_weight, target, options);
+  // Forward-mode AD needs a double backward, which the chunked path has not.
+  if (!chunkable(input, linear_weight, target, options) ||
+      autograd::any_tangent(input, linear_weight, options.linear_bias))
+    return reference(input, linear_weight, target, options);
 
   const Tensor& bias = options.linear_bias;
   const int64_t n = input.sizes()[0], classes = linear_weight.sizes()[0];

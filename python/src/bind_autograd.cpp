@@ -3,6 +3,8 @@
 // custom Functions written in Python.
 #include "bindings.h"
 
+#include <tapegrad/autograd/forward_ad.h>
+
 #include <pybind11/functional.h>
 
 #include <any>
@@ -140,8 +142,10 @@ py::object function_apply(py::object cls, py::args args) {
   return tensors_or_none(outputs);
 }
 
-tg::autograd::GradcheckOptions gradcheck_options(double eps, double atol, double rtol, bool raise_exception) {
-  return {.eps = eps, .atol = atol, .rtol = rtol, .raise_exception = raise_exception};
+tg::autograd::GradcheckOptions gradcheck_options(double eps, double atol, double rtol, bool raise_exception,
+                                                 bool check_forward_ad = false) {
+  return {
+      .eps = eps, .atol = atol, .rtol = rtol, .raise_exception = raise_exception, .check_forward_ad = check_forward_ad};
 }
 
 // fn(*inputs) from Python as a DifferentiableFn.
@@ -274,12 +278,28 @@ void bind_autograd(py::module_& root) {
     tg::autograd::set_call_site_provider(&python_call_site);
   });
 
-  m.def("gradcheck", [](py::object fn, py::object in, double eps, double atol, double rtol, bool raise) {
-    auto f = differentiable(std::move(fn));
-    const tg::tensor_list inputs = tensors_arg(in);
-    return nogil([&] { return tg::autograd::gradcheck(f, inputs, gradcheck_options(eps, atol, rtol, raise)); });
-  }, py::arg("func"), py::arg("inputs"), py::arg("eps") = 1e-6, py::arg("atol") = 1e-5, py::arg("rtol") = 1e-3,
-     py::arg("raise_exception") = true);
+  m.def(
+      "gradcheck",
+      [](py::object fn, py::object in, double eps, double atol, double rtol, bool raise, bool fw) {
+        auto f = differentiable(std::move(fn));
+        const tg::tensor_list inputs = tensors_arg(in);
+        return nogil([&] { return tg::autograd::gradcheck(f, inputs, gradcheck_options(eps, atol, rtol, raise, fw)); });
+      },
+      py::arg("func"), py::arg("inputs"), py::arg("eps") = 1e-6, py::arg("atol") = 1e-5, py::arg("rtol") = 1e-3,
+      py::arg("raise_exception") = true, py::arg("check_forward_ad") = false);
+
+  namespace fwad = tg::autograd::forward_ad;
+  m.def("_enter_dual_level", &fwad::enter_dual_level);
+  m.def("_exit_dual_level", &fwad::exit_dual_level);
+  m.def("_dual_level_active", &fwad::dual_level_active);
+  m.def("_make_dual", &fwad::make_dual, py::arg("tensor"), py::arg("tangent"));
+  m.def(
+      "_unpack_dual",
+      [](const tg::Tensor& t) {
+        fwad::UnpackedDual u = fwad::unpack_dual(t);
+        return py::make_tuple(u.primal, u.tangent.defined() ? py::cast(u.tangent) : py::none());
+      },
+      py::arg("tensor"));
   m.def("gradgradcheck", [](py::object fn, py::object in, double eps, double atol, double rtol, bool raise) {
     auto f = differentiable(std::move(fn));
     const tg::tensor_list inputs = tensors_arg(in);

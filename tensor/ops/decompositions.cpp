@@ -58,10 +58,11 @@ std::tuple<Tensor, Tensor, Tensor> svd_with_grad(const char* op, const Tensor& A
   }
   if (grad) {
     auto node = autograd::derivatives::svd_node(A, full);
-    autograd::set_history(tensor_list{U, S, Vh}, node);
+    autograd::set_history_before_saves({U, S, Vh}, node);
     node->save(U, /*is_output=*/true);
     node->save(S, /*is_output=*/true);
     node->save(Vh, /*is_output=*/true);
+    autograd::finish_history({U, S, Vh}, node);
   }
   return {U, S, Vh};
 }
@@ -125,9 +126,10 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode, SourceLoc 
   }
   if (autograd::needs_grad(A)) {
     auto node = autograd::derivatives::qr_node(A, mode);
-    autograd::set_history(tensor_list{Q, R}, node);
+    autograd::set_history_before_saves({Q, R}, node);
     node->save(Q, /*is_output=*/true);
     node->save(R, /*is_output=*/true);
+    autograd::finish_history({Q, R}, node);
   }
   return {Q, R};
 }

@@ -29,6 +29,7 @@ const Tensor& restride_inplace(const Tensor& self, const char* name, F&& view_op
     impl->requires_grad_ = true;
     if (impl->view_base_) impl->view_base_fn_ = v->view_base_fn_;
   }
+  if (autograd::any_tangent(view)) impl->extras().fw_grad = view.impl()->extras_if()->fw_grad;  // the view's
   impl->storage_->bump_version();
   return self;
 }
@@ -78,6 +79,8 @@ const Tensor& resize_(const Tensor& self, const Shape& sizes, SourceLoc loc) {
   TensorImpl* impl = self.impl();
   TG_CHECK(!impl->requires_grad_, "resize_: cannot resize a tensor that requires grad (shape {} to {})", impl->sizes_,
            sizes);
+  TG_CHECK(!autograd::any_tangent(self),
+           "resize_: cannot resize a tensor that has a forward-mode tangent (shape {} to {})", impl->sizes_, sizes);
   for (int d = 0; d < sizes.size(); ++d)
     TG_CHECK_VALUE(sizes[d] >= 0, "resize_: negative size {} in the requested shape {}", sizes[d], sizes);
   const size_t item = itemsize(impl->dtype_);
@@ -110,6 +113,10 @@ const Tensor& set_(const Tensor& self, const Tensor& source, SourceLoc loc) {
   ops::check_defined("set_", self, "input");
   ops::check_defined("set_", source, "source");
   autograd::check_inplace_history(self, "set_");
+  TG_CHECK(!autograd::any_tangent(self, source),
+           "set_: forward-mode tangents do not follow set_ (the tensor has shape {}, the source {}); exit the dual "
+           "level first",
+           self.sizes(), source.sizes());
   TG_CHECK_TYPE(self.dtype() == source.dtype(), "set_: the tensor is {} but the source is {}; they must match",
                 self.dtype(), source.dtype());
   TensorImpl* impl = self.impl();
@@ -125,6 +132,8 @@ const Tensor& set_(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("set_", loc);
   ops::check_defined("set_", self, "input");
   autograd::check_inplace_history(self, "set_");
+  TG_CHECK(!autograd::any_tangent(self), "set_: cannot empty a tensor that has a forward-mode tangent (shape {})",
+           self.sizes());
   TensorImpl* impl = self.impl();
   impl->storage_ = empty({0}, self.options()).impl()->storage_;
   impl->set_geometry({0}, {1}, 0);

@@ -66,9 +66,10 @@ std::tuple<Tensor, Tensor> lu_factor_impl(const char* op, const Tensor& A, std::
   const Tensor LU = f.factors.mT();
   if (autograd::needs_grad(A)) {
     auto node = autograd::derivatives::lu_factor_node(A);
-    autograd::set_history(LU, node);
+    autograd::set_history_before_saves({LU}, node);
     node->save(LU, /*is_output=*/true);
     node->save(permutation_matrices(f.pivots, A.sizes()[A.dim() - 2], A));
+    autograd::finish_history({LU}, node);
   }
   if (codes) *codes = f.info;
   return {LU, f.pivots};
@@ -108,10 +109,11 @@ std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, SourceLoc loc) {
   }
   if (autograd::needs_grad(A)) {
     auto node = autograd::derivatives::lu_node(A);
-    autograd::set_history(tensor_list{L, U}, node);  // P has no gradient
+    autograd::set_history_before_saves({L, U}, node);  // P has no gradient
     node->save(P);
     node->save(L, /*is_output=*/true);
     node->save(U, /*is_output=*/true);
+    autograd::finish_history({L, U}, node);
   }
   return {P, L, U};
 }

@@ -244,9 +244,10 @@ std::tuple<Tensor, Tensor> symmetric_eigen(const char* op, const Tensor& A, std:
   // Both outputs go on the tape even for eigvalsh: the gradient's own gradient needs V's.
   if (grad) {
     auto node = autograd::derivatives::eigh_node(A);
-    autograd::set_history(tensor_list{w, V}, node);
+    autograd::set_history_before_saves({w, V}, node);
     node->save(w, /*is_output=*/true);
     node->save(V, /*is_output=*/true);
+    autograd::finish_history({w, V}, node);
   }
   return {w, V};
 }

@@ -80,6 +80,8 @@ class CustomNode final : public Node {
 
 namespace detail {
 std::string demangle(const char* mangled);
+// Whether an input carries a forward-mode tangent (forward_ad.h), which a Function refuses.
+bool any_dual(const tensor_list& inputs);
 
 inline void collect_tensors(tensor_list& out, std::vector<bool>& is_tensor, const Tensor& t) {
   out.push_back(t);
@@ -105,9 +107,12 @@ struct Function {
     tensor_list inputs;
     std::vector<bool> is_tensor;
     (detail::collect_tensors(inputs, is_tensor, args), ...);
-    // Nothing to record: forward runs with a context of its own and no node is made.
-    if (!GradMode::is_enabled() ||
-        std::none_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.defined() && t.requires_grad(); })) {
+    const bool records = GradMode::is_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) {
+                           return t.defined() && t.requires_grad();
+                         });
+    // Nothing to record: forward runs with a context of its own and no node is made. (Dual inputs
+    // take the other path, whose node refuses them.)
+    if (!records && !detail::any_dual(inputs)) {
       AutogradContext ctx;
       NoGradGuard no_grad;
       return T::forward(&ctx, std::forward<Args>(args)...);

@@ -13,6 +13,9 @@ struct GradcheckOptions {
   double rtol = 1e-3;
   // Throw a tg::Error describing the first mismatch (else return false).
   bool raise_exception = true;
+  // Also compare forward-mode AD (forward_ad.h) with the finite differences, one tangent per
+  // input element, on inputs detached from the tape.
+  bool check_forward_ad = false;
 };
 
 using DifferentiableFn = std::function<tensor_list(const tensor_list&)>;

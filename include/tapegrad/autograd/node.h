@@ -133,6 +133,11 @@ class Node : public std::enable_shared_from_this<Node> {
   std::shared_ptr<HookList> output_hook_list(uint32_t output_nr);
   void set_creation_site(std::unique_ptr<CreationSite> site);
   Edge& mutable_next_edge(size_t i) { return next_edges_[i]; }
+  // Forward-mode AD (forward_ad.h): the tangents the inputs had when the node was made, one per
+  // next edge (undefined where none); empty unless some input had one.
+  const tensor_list& input_tangents() const;
+  void set_input_tangents(tensor_list tangents);
+  bool has_input_tangents() const { return extras_ && has_tangents_; }
 
  protected:
   SmallVector<Edge, 2> next_edges_;
@@ -140,6 +145,7 @@ class Node : public std::enable_shared_from_this<Node> {
   SmallVector<SavedTensor, 2> saved_;
   uint64_t sequence_nr_;
   bool released_ = false;
+  bool has_tangents_ = false;
 
  private:
   struct Extras;

@@ -17,6 +17,7 @@ struct TensorExtras {
   std::shared_ptr<autograd::HookList> hooks;  // hooks of a leaf (non-leaf hooks live on grad_fn)
   std::string name;
   std::shared_ptr<TensorImpl*> weak_self;     // cleared when the impl dies (retain_grad uses it)
+  Tensor fw_grad;  // the tangent of forward-mode AD, while a dual level is active (forward_ad.h)
 };
 
 class TensorImpl {

@@ -1,7 +1,8 @@
 """tg.autograd: backward and grad, grad mode, anomaly mode, gradcheck, custom Functions, the
 tape as a thing to look at (print_graph, to_dot, backward_steps), in tg.autograd.graph hooks on
-the tape (on saved tensors, on nodes, on several tensors' gradients) and, in
-tg.autograd.functional, Jacobians, Hessians and their products with vectors."""
+the tape (on saved tensors, on nodes, on several tensors' gradients), in tg.autograd.forward_ad
+forward-mode AD with dual tensors and, in tg.autograd.functional, Jacobians, Hessians and their
+products with vectors."""
 import functools
 
 from .. import _C
@@ -9,6 +10,7 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         is_inference_mode_enabled)
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
 from .function import Function, FunctionCtx
+from . import forward_ad
 from . import functional
 from . import graph
 from . import profiler
@@ -123,4 +125,5 @@ def backward_steps(tensor, gradient=None, retain_graph=False, create_graph=False
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
            "is_inference_mode_enabled", "detect_anomaly", "set_detect_anomaly",
            "is_anomaly_enabled", "Function", "FunctionCtx", "Node", "BackwardStepper", "backward", "grad",
-           "gradcheck", "gradgradcheck", "to_dot", "format_graph", "print_graph", "backward_steps", "functional", "graph"]
+           "gradcheck", "gradgradcheck", "to_dot", "format_graph", "print_graph", "backward_steps", "forward_ad", "functional",
+           "graph"]

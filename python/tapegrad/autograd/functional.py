@@ -1,8 +1,9 @@
 """tg.autograd.functional: vjp, jvp, jacobian, hessian, vhp and hvp of a function of tensors, as
 torch.autograd.functional computes them, from reverse-mode passes over the tape.
 
-tapegrad has no forward-mode AD: jvp and hvp use the double-backward trick (the gradient of a
-vector-Jacobian product with respect to its vector is the Jacobian-vector product), so they need
+jvp and hvp use the double-backward trick (the gradient of a vector-Jacobian product with respect
+to its vector is the Jacobian-vector product), as PyTorch's do, rather than forward_ad's dual
+tensors (which compute the same product op by op), so they need
 the ops in ``func`` to have differentiable backward passes, as ``create_graph=True`` does; the
 Jacobian is built row by row (one backward pass per output element) whatever ``strategy`` says,
 and ``vectorize`` only changes how long that takes in PyTorch, so it is accepted and ignored.

@@ -4,9 +4,10 @@ in, functions out, over pytrees (tuples, lists, dicts) of tensors, as torch.func
 They run on the tape. Each call differentiates with respect to fresh copies of its inputs; when an
 input already requires grad (a transform around this one, or plain autograd outside) the copy is
 a view of it and the gradients are computed with create_graph, so transforms nest
-(``grad(grad(f))``) and their results can be differentiated with autograd. tapegrad has no
-forward-mode AD: jvp uses the double-backward trick, jacfwd builds the same Jacobian as jacrev
-(one backward pass per output element), and hessian is jacfwd(jacrev(f)).
+(``grad(grad(f))``) and their results can be differentiated with autograd. jvp and linearize use
+the double-backward trick on the tape (so they work through custom Functions, which forward_ad's
+dual tensors refuse), jacfwd builds the same Jacobian as jacrev (one backward pass per output
+element), and hessian is jacfwd(jacrev(f)).
 """
 import functools
 
@@ -15,7 +16,7 @@ from ..autograd.functional import _autograd_grad, _basis, _linearised
 from ..autograd.grad_mode import enable_grad, is_grad_enabled
 from ..utils._pytree import tree_flatten, tree_unflatten
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian"]
 
 
 def _argnums(argnums, num_args, api):
@@ -207,6 +208,34 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         jvps = [_C.zeros_like(o) if j is None else j for j, o in zip(jvps, out_leaves)]
     result = (level.finish(output), level.finish(tree_unflatten(jvps, out_spec)))
     return result + (level.finish(aux),) if has_aux else result
+
+
+def linearize(func, *primals):
+    """(func(*primals), jvp_fn): jvp_fn(*tangents), with tangents shaped as the primals, returns
+    J @ tangents shaped as func's output. func runs once; its tape and the double-backward trick's
+    vector-Jacobian product are kept, so each jvp_fn call is one backward pass over them."""
+    level = _Level(primals, "linearize")
+    with enable_grad():
+        output = func(*level.tree())
+        out_leaves, out_spec = _tensor_leaves(output, "linearize")
+        us, vjps = _linearised(out_leaves, level.inputs)
+
+    def jvp_fn(*tangents):
+        t_leaves, t_spec = tree_flatten(tangents)
+        if t_spec != level.spec:
+            raise RuntimeError(f"linearize: jvp_fn expected tangents with the primals' structure {level.spec!r}, got "
+                               f"{t_spec!r}")
+        for i, (x, t) in enumerate(zip(level.inputs, t_leaves)):
+            if not isinstance(t, _C.Tensor) or tuple(t.shape) != tuple(x.shape) or t.dtype != x.dtype:
+                got = f"{list(t.shape)} {t.dtype}" if isinstance(t, _C.Tensor) else type(t).__name__
+                raise RuntimeError(f"linearize: jvp_fn expected tangent {i} of shape {list(x.shape)} and dtype "
+                                   f"{x.dtype}, got {got}")
+        with enable_grad():
+            jvps = _autograd_grad(vjps, us, t_leaves, create_graph=level.create_graph, retain_graph=True)
+        jvps = [_C.zeros_like(o) if j is None else j for j, o in zip(jvps, out_leaves)]
+        return level.finish(tree_unflatten(jvps, out_spec))
+
+    return level.finish(output), jvp_fn
 
 
 def _jacobian(func, argnums, has_aux, api):
