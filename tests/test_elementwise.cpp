@@ -1428,6 +1428,10 @@ TEST(Pointwise, ComposedPointwiseOps) {
   y.addcdiv_(a, b, -1);
   EXPECT_TRUE(close(y, x + a * b - a / b));
   EXPECT_THROW_WITH(addcdiv(x, tensor({1, 2, 3}), tensor({1, 1, 1})), TypeError, "addcdiv: integer division");
+  // Only self needs a gradient: the divisor is not saved then, and the backward must not read it.
+  Tensor s = x.clone().requires_grad_(true);
+  addcdiv(s, a, b, 2).sum().backward();
+  EXPECT_EQ(vals(s.grad()), (std::vector<double>{1, 1, 1}));
 }
 
 TEST(Pointwise, FusedTernaryOps) {
