@@ -650,3 +650,103 @@ def test_cat_stack_and_positive_definite_transforms_match_torch():
         pairs[0][0](tg.ones(3, 4))
     with pytest.raises(ValueError, match="StackTransform: expected 3 entries along dim 0"):
         pairs[2][0](tg.ones(2, 4))
+
+
+def test_lkj_cholesky_matches_torch():
+    conc = np.array([0.5, 2.0, 5.0])
+    ours, theirs = D.LKJCholesky(4, both(conc)[0]), TD.LKJCholesky(4, both(conc)[1])
+    v = theirs.sample((5,))
+    close(ours.log_prob(tg.tensor(v.numpy())), theirs.log_prob(v))
+    tg.manual_seed(3)
+    s = ours.sample((20000,))
+    assert tuple(s.shape) == (20000, 3, 4, 4) and bool(D.constraints.corr_cholesky.check(s).all())
+    corr = (s @ s.mT).numpy()
+    # Every off-diagonal correlation of LKJ(eta) in dim d is 2 Beta(b, b) - 1, b = eta - 1 + d / 2:
+    # variance 1 / (2b + 1), the same for all pairs. (PyTorch's onion sampler misses this for the
+    # pairs in rows 2 and 3, so samples are not compared with its.)
+    b = conc - 1 + 4 / 2
+    for i, j in ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)):
+        np.testing.assert_allclose(corr[:, :, i, j].var(0), 1 / (2 * b + 1), rtol=0.06)
+        np.testing.assert_allclose(corr[:, :, i, j].mean(0), 0, atol=0.02)
+    assert tuple(ours.expand((2, 3)).sample().shape) == (2, 3, 4, 4)
+    with pytest.raises(ValueError, match="dim to be an integer greater than or equal to 2"):
+        D.LKJCholesky(1)
+
+
+def test_wishart_matches_torch():
+    a = rng.normal(size=(2, 3, 3))
+    cov = a @ a.transpose(0, 2, 1) + 3 * np.eye(3)
+    df = np.array([4.0, 7.5])
+    for kw, m in (("covariance_matrix", cov), ("precision_matrix", cov), ("scale_tril", np.linalg.cholesky(cov))):
+        ours = D.Wishart(both(df)[0], **{kw: both(m)[0]})
+        theirs = TD.Wishart(both(df)[1], **{kw: both(m)[1]})
+        x = theirs.sample((4,))
+        close(ours.log_prob(tg.tensor(x.numpy())), theirs.log_prob(x), 1e-8)
+        close(ours.entropy(), theirs.entropy())
+        close(ours.mean, theirs.mean)
+        close(ours.variance, theirs.variance, 1e-8)
+        close(ours.mode, theirs.mode)
+        close(ours.precision_matrix, theirs.precision_matrix)
+    tg.manual_seed(4)
+    w = D.Wishart(tg.tensor(df), covariance_matrix=tg.tensor(cov))
+    samples = w.rsample((40000,))
+    assert bool(D.constraints.positive_definite.check(samples).all())
+    np.testing.assert_allclose(samples.mean(0).numpy(), w.mean.numpy(), rtol=0.03, atol=0.05 * np.abs(cov).max())
+    d = tg.tensor(df).requires_grad_()
+    D.Wishart(d, scale_tril=tg.tensor(np.linalg.cholesky(cov))).rsample((3,)).sum().backward()
+    assert np.isfinite(d.grad.numpy()).all()
+    with pytest.raises(ValueError, match="df must be greater than p - 1 = 2"):
+        D.Wishart(tg.tensor([1.0]), covariance_matrix=tg.eye(3))
+    with pytest.raises(ValueError, match="covariance_matrix"):
+        D.Wishart(5.0, covariance_matrix=-tg.eye(3))
+
+
+def test_corr_cholesky_transform_and_utils_match_torch():
+    from tapegrad.distributions import utils
+    import torch.distributions.utils as tutils
+    x = rng.normal(size=(2, 6))
+    ours, theirs = D.transforms.CorrCholeskyTransform(), TD.transforms.CorrCholeskyTransform()
+    y, y_torch = ours(tg.tensor(x)), theirs(torch.tensor(x))
+    close(y, y_torch)
+    close(ours.inv(y), torch.tensor(x), 1e-12)
+    close(ours.log_abs_det_jacobian(tg.tensor(x), y), theirs.log_abs_det_jacobian(torch.tensor(x), y_torch))
+    assert ours.forward_shape((2, 6)) == (2, 4, 4) and ours.inverse_shape((2, 4, 4)) == (2, 6)
+    assert isinstance(D.biject_to(D.constraints.corr_cholesky), D.transforms.CorrCholeskyTransform)
+    v = np.arange(10.0)
+    close(utils.vec_to_tril_matrix(tg.tensor(v)), tutils.vec_to_tril_matrix(torch.tensor(v)))
+    close(utils.vec_to_tril_matrix(tg.tensor(v[:6]), -1), tutils.vec_to_tril_matrix(torch.tensor(v[:6]), -1))
+    m = rng.normal(size=(3, 4, 4))
+    close(utils.tril_matrix_to_vec(tg.tensor(m), -1), tutils.tril_matrix_to_vec(torch.tensor(m), -1))
+    p = rng.uniform(size=(3, 5))
+    close(utils.probs_to_logits(tg.tensor(p), True), tutils.probs_to_logits(torch.tensor(p), True))
+    close(utils.logits_to_probs(tg.tensor(p)), tutils.logits_to_probs(torch.tensor(p)))
+
+
+def test_exponential_family_and_torch_module_paths():
+    from tapegrad.distributions.exp_family import ExponentialFamily
+    from tapegrad.distributions.normal import Normal
+    from tapegrad.distributions.one_hot_categorical import OneHotCategoricalStraightThrough
+    assert Normal is D.Normal and OneHotCategoricalStraightThrough is D.OneHotCategoricalStraightThrough
+    assert D.wishart.Wishart is D.Wishart and D.studentT.StudentT is D.StudentT
+
+    class NaturalNormal(ExponentialFamily):  # Normal written by its natural parameters only
+        def __init__(self, loc, scale):
+            self.loc, self.scale = loc, scale
+            super().__init__(loc.shape, ())
+
+        @property
+        def _natural_params(self):
+            return self.loc / self.scale ** 2, -0.5 / self.scale ** 2
+
+        def _log_normalizer(self, x, y):
+            return -0.25 * x * x / y + 0.5 * (-np.pi / y).log()
+
+        @property
+        def _mean_carrier_measure(self):
+            return 0
+
+    (la, sa), (lb, sb) = both(LOC[0]), both(SCALE[0])
+    (lc, sc), (ld, sd) = both(LOC[1]), both(SCALE[1])
+    close(NaturalNormal(la, lb).entropy(), TD.Normal(sa, sb).entropy())
+    close(D.kl_divergence(NaturalNormal(la, lb), NaturalNormal(lc, ld)),
+          TD.kl_divergence(TD.Normal(sa, sb), TD.Normal(sc, sd)))

@@ -3,7 +3,7 @@ the transform from unconstrained reals onto a constraint's set, for optimising a
 parameter through an unconstrained one. biject_to's are one to one (for log_prob through
 TransformedDistribution); transform_to's may be cheaper (softmax onto the simplex)."""
 from . import constraints
-from .transforms import (AffineTransform, ComposeTransform, ExpTransform, IndependentTransform,
+from .transforms import (AffineTransform, ComposeTransform, CorrCholeskyTransform, ExpTransform, IndependentTransform,
                          LowerCholeskyTransform, SigmoidTransform, SoftmaxTransform, StickBreakingTransform,
                          identity_transform)
 
@@ -72,5 +72,7 @@ for _registry in (biject_to, transform_to):
     _registry.register(constraints._HalfOpenInterval, _interval)
     _registry.register(constraints._LowerCholesky, lambda c: LowerCholeskyTransform())
 biject_to.register(constraints._Simplex, lambda c: StickBreakingTransform())
+biject_to.register(constraints._CorrCholesky, lambda c: CorrCholeskyTransform())
+transform_to.register(constraints._CorrCholesky, lambda c: CorrCholeskyTransform())
 transform_to.register(constraints._Simplex, lambda c: SoftmaxTransform())
 del _registry

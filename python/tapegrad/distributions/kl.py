@@ -5,9 +5,11 @@ from .. import _C
 from ..nn import functional as _F
 from .continuous import Cauchy, Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
+from .exp_family import ExponentialFamily
 from .gamma_family import Beta, Dirichlet, Gamma
 from .multivariate import Independent, MultivariateNormal
 from .transformed import Gumbel, HalfNormal, Pareto, TransformedDistribution
+from .transforms import _sum_rightmost
 
 _KL = {}
 
@@ -28,6 +30,20 @@ def kl_divergence(p, q):
                 return _KL[tp, tq](p, q)
     raise NotImplementedError(f"kl_divergence: no formula for {type(p).__name__} and {type(q).__name__} "
                               "(register one with register_kl)")
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _expfamily_expfamily(p, q):
+    """The Bregman divergence of the log normalizer F: F(theta_q) - F(theta_p) - <theta_q - theta_p, dF/dtheta_p>."""
+    if type(p) is not type(q):
+        raise NotImplementedError("kl_divergence: the KL divergence between two different exponential families "
+                                  f"({type(p).__name__} and {type(q).__name__}) has no Bregman form")
+    params, normalizer, gradients = p._normalizer_and_gradients()
+    q_params = q._natural_params
+    result = q._log_normalizer(*q_params) - normalizer
+    for theta_p, theta_q, g in zip(params, q_params, gradients):
+        result = result - _sum_rightmost((theta_q - theta_p) * g, len(q.event_shape))
+    return result
 
 
 @register_kl(Normal, Normal)

@@ -2,18 +2,13 @@
 continuous stand-ins for discrete draws, with rsample, so that gradients pass through samples.
 LogitRelaxedBernoulli and ExpRelaxedCategorical are their logit and log-space forms."""
 from .. import _C
-from .._type_info import finfo
 from ..nn import functional as _F
 from . import constraints
 from .discrete import _probs_or_logits
 from .distribution import Distribution, broadcast_all
 from .transformed import TransformedDistribution
 from .transforms import ExpTransform, SigmoidTransform
-
-
-def _clamp_probs(p):
-    eps = finfo(p.dtype).eps
-    return p.clamp(min=eps, max=1 - eps)
+from .utils import clamp_probs
 
 
 class LogitRelaxedBernoulli(Distribution):
@@ -28,7 +23,7 @@ class LogitRelaxedBernoulli(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        u = _clamp_probs(_C.rand(shape, dtype=self.logits.dtype, device=self.logits.device))
+        u = clamp_probs(_C.rand(shape, dtype=self.logits.dtype, device=self.logits.device))
         return (u.log() - (-u).log1p() + self.logits) / self.temperature
 
     def log_prob(self, value):
@@ -80,7 +75,7 @@ class ExpRelaxedCategorical(Distribution):
 
     def rsample(self, sample_shape=()):
         shape = tuple(self._extended_shape(sample_shape))
-        u = _clamp_probs(_C.rand(shape, dtype=self.logits.dtype, device=self.logits.device))
+        u = clamp_probs(_C.rand(shape, dtype=self.logits.dtype, device=self.logits.device))
         gumbels = -((-(u.log())).log())
         scores = (self.logits + gumbels) / self.temperature
         return scores - scores.logsumexp(-1, keepdim=True)

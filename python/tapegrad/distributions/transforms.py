@@ -11,8 +11,10 @@ from .. import _C
 from .._type_info import finfo
 from ..nn import functional as _F
 from . import constraints
+from .utils import tril_matrix_to_vec, vec_to_tril_matrix
 
-__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CumulativeDistributionTransform",
+__all__ = ["AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform", "CorrCholeskyTransform",
+           "CumulativeDistributionTransform",
            "ExpTransform", "IndependentTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
            "PowerTransform", "ReshapeTransform", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform",
            "StackTransform", "StickBreakingTransform", "TanhTransform", "Transform", "identity_transform"]
@@ -613,6 +615,48 @@ class LowerCholeskyTransform(_Parameterless):
 
     def _inverse(self, y):
         return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
+
+
+class CorrCholeskyTransform(_Parameterless):
+    """Real vectors of D (D - 1) / 2 onto the Cholesky factors of D x D correlation matrices: each
+    entry through tanh into (-1, 1), laid out below the diagonal row by row, and every row then
+    scaled by stick breaking so that it has unit norm with a positive diagonal entry."""
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def _call(self, x):
+        eps = finfo(x.dtype).eps
+        r = vec_to_tril_matrix(x.tanh().clamp(min=-1 + eps, max=1 - eps), diag=-1)
+        # Row i: y_ij = r_ij * sqrt(prod over k < j of (1 - r_ik^2)), the diagonal what is left.
+        remaining = (1 - r * r).sqrt().cumprod(-1)
+        eye = _C.eye(r.shape[-1], dtype=r.dtype, device=r.device)
+        return (r + eye) * _F.pad(remaining[..., :-1], (1, 0), value=1)
+
+    def _inverse(self, y):
+        left = _F.pad((1 - (y * y).cumsum(-1))[..., :-1], (1, 0), value=1)  # 1 - sum of squares before j
+        t = tril_matrix_to_vec(y, diag=-1) / tril_matrix_to_vec(left, diag=-1).sqrt()
+        return (t.log1p() - (-t).log1p()) / 2  # atanh
+
+    def log_abs_det_jacobian(self, x, y):
+        stick_breaking = 0.5 * tril_matrix_to_vec(1 - (y * y).cumsum(-1), diag=-2).log().sum(-1)
+        tanh = -2 * (x + _F.softplus(-2 * x) - math.log(2.0)).sum(-1)  # log(1 - tanh(x)^2), stably
+        return stick_breaking + tanh
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("CorrCholeskyTransform: too few dims")
+        n = shape[-1]
+        d = round((0.25 + 2 * n) ** 0.5 + 0.5)
+        if d * (d - 1) // 2 != n:
+            raise ValueError(f"CorrCholeskyTransform: {n} is not a triangular number (D (D - 1) / 2)")
+        return tuple(shape[:-1]) + (d, d)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2 or shape[-1] != shape[-2]:
+            raise ValueError(f"CorrCholeskyTransform: expected square matrices, got shape {tuple(shape)}")
+        d = shape[-1]
+        return tuple(shape[:-2]) + (d * (d - 1) // 2,)
 
 
 class CumulativeDistributionTransform(Transform):
