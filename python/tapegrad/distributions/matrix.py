@@ -8,6 +8,7 @@ from ..autograd import no_grad
 from . import constraints
 from .distribution import Distribution, broadcast_all, check
 from .gamma_family import Beta, Chi2
+from .multivariate import scale_tril_of
 
 _LOG_2 = math.log(2.0)
 
@@ -106,12 +107,7 @@ class Wishart(Distribution):
         if self._validate_args:
             constraint = self.arg_constraints[name]
             check(name, constraint.check(matrix), repr(constraint), matrix, "Wishart")
-        if scale_tril is not None:
-            tril = scale_tril
-        elif covariance_matrix is not None:
-            tril = _C.linalg.cholesky(covariance_matrix)
-        else:
-            tril = _C.linalg.cholesky(_C.linalg.inv(precision_matrix))
+        tril = scale_tril_of(covariance_matrix, precision_matrix, scale_tril)
         self.scale_tril = tril.expand(batch + (p, p))
         # The squares of the diagonal of Z: chi-square with df, df - 1, ..., df - p + 1 degrees.
         self._chi2 = Chi2(self.df.unsqueeze(-1) - _C.arange(p, dtype=tril.dtype, device=tril.device))

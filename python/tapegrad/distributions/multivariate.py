@@ -7,6 +7,16 @@ from . import constraints
 from .distribution import Distribution, check
 
 
+def scale_tril_of(covariance_matrix, precision_matrix, scale_tril):
+    """The lower Cholesky factor of the covariance, from whichever of the three is given."""
+    if scale_tril is not None:
+        return scale_tril
+    if covariance_matrix is not None:
+        return _C.linalg.cholesky(covariance_matrix)
+    # The covariance is the precision's inverse; its factor through the inverse's Cholesky.
+    return _C.linalg.cholesky(_C.linalg.inv(precision_matrix))
+
+
 class MultivariateNormal(Distribution):
     """Parameterised by exactly one of covariance_matrix, precision_matrix or scale_tril (its
     lower Cholesky factor)."""
@@ -26,13 +36,7 @@ class MultivariateNormal(Distribution):
         if matrix.dim() < 2 or matrix.shape[-1] != matrix.shape[-2] or matrix.shape[-1] != loc.shape[-1]:
             raise ValueError(f"MultivariateNormal: the matrix of shape {tuple(matrix.shape)} must be square with "
                              f"the size of loc's last dim ({loc.shape[-1]})")
-        if scale_tril is not None:
-            tril = scale_tril
-        elif covariance_matrix is not None:
-            tril = _C.linalg.cholesky(covariance_matrix)
-        else:
-            # The covariance is the precision's inverse; its factor through the inverse's Cholesky.
-            tril = _C.linalg.cholesky(_C.linalg.inv(precision_matrix))
+        tril = scale_tril_of(covariance_matrix, precision_matrix, scale_tril)
         batch = _C.broadcast_shapes(tuple(loc.shape[:-1]), tuple(tril.shape[:-2]))
         n = loc.shape[-1]
         self.loc = loc.expand(tuple(batch) + (n,))
