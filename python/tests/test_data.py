@@ -3,8 +3,8 @@ ConcatDataset and random_split, alone and driving the DataLoader, with PyTorch's
 import pytest
 
 import tapegrad as tg
-from tapegrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler, Sampler,
-                                 SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
+from tapegrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, DistributedSampler,
+                                 RandomSampler, Sampler, SequentialSampler, Subset, SubsetRandomSampler, TensorDataset,
                                  WeightedRandomSampler, random_split)
 
 
@@ -535,3 +535,38 @@ def test_default_convert_and_loading_without_batching():
     assert len(streamed) == 2 and [x.tolist() for x in streamed] == [[1.0], [0.0]]
     with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
         DataLoader(samples, batch_size=None, drop_last=True)
+
+
+def test_distributed_sampler_splits_the_indices_among_replicas():
+    ds = TensorDataset(tg.arange(10.0))
+    shares = [list(DistributedSampler(ds, 3, r, shuffle=False)) for r in range(3)]
+    assert shares == [[0, 3, 6, 9], [1, 4, 7, 0], [2, 5, 8, 1]]  # padded with the first indices
+    assert [len(DistributedSampler(ds, 3, r, shuffle=False)) for r in range(3)] == [4, 4, 4]
+    dropped = [list(DistributedSampler(ds, 3, r, shuffle=False, drop_last=True)) for r in range(3)]
+    assert dropped == [[0, 3, 6], [1, 4, 7], [2, 5, 8]]
+    # Shuffled: every replica shuffles alike, so the shares partition the (padded) indices; the
+    # epoch changes the order.
+    samplers = [DistributedSampler(ds, 2, r, seed=5) for r in range(2)]
+    first = [list(s) for s in samplers]
+    assert sorted(first[0] + first[1]) == list(range(10))
+    assert first == [list(s) for s in samplers]
+    for s in samplers:
+        s.set_epoch(1)
+    assert [list(s) for s in samplers] != first
+    loader = DataLoader(ds, batch_size=2, sampler=DistributedSampler(ds, 2, 1, shuffle=False))
+    batches = [b[0].tolist() for b in loader]
+    assert batches == [[1.0, 3.0], [5.0, 7.0], [9.0]]
+    with pytest.raises(RuntimeError, match="pass num_replicas and rank"):
+        DistributedSampler(ds)
+    with pytest.raises(ValueError, match=r"Invalid rank 3, rank should be in the interval \[0, 2\]"):
+        DistributedSampler(ds, 3, 3)
+
+
+def test_distributed_sampler_matches_torch_without_shuffle():
+    torch = pytest.importorskip("torch")
+    for n, replicas, drop in ((10, 3, False), (10, 3, True), (7, 4, False), (2, 5, False), (8, 4, True)):
+        for r in range(replicas):
+            ours = list(DistributedSampler(list(range(n)), replicas, r, shuffle=False, drop_last=drop))
+            theirs = list(torch.utils.data.DistributedSampler(list(range(n)), replicas, r, shuffle=False,
+                                                               drop_last=drop))
+            assert ours == theirs, (n, replicas, r, drop)

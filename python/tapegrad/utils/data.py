@@ -1,5 +1,6 @@
 """tg.utils.data: datasets (subclass Dataset or IterableDataset in Python, or pass any sequence),
-Subset, ConcatDataset, StackDataset, random_split, samplers, FashionMNIST, default_collate,
+Subset, ConcatDataset, StackDataset, random_split, samplers (DistributedSampler for one replica's
+share), FashionMNIST, default_collate,
 default_convert and DataLoader
 (batches made on worker threads, in a deterministic order for a given seed)."""
 import bisect as _bisect
@@ -127,6 +128,54 @@ _random_split = _D.random_split
 @functools.wraps(_random_split)
 def random_split(dataset, lengths, generator=None):
     return _random_split(_as_dataset(dataset), lengths, generator)
+
+
+class DistributedSampler(Sampler):
+    """The share of a dataset's indices that replica `rank` of `num_replicas` reads, as torch's:
+    the indices (shuffled by seed + epoch, see set_epoch) padded by repeating the first ones, or
+    with drop_last cut, to a multiple of num_replicas, then every num_replicas-th one from rank.
+    tapegrad has no process group, so num_replicas and rank must be given."""
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0, drop_last=False):
+        if num_replicas is None or rank is None:
+            raise RuntimeError("DistributedSampler: tapegrad has no distributed process group to ask; pass "
+                               "num_replicas and rank")
+        if num_replicas < 1:
+            raise ValueError(f"DistributedSampler: num_replicas must be at least 1, got {num_replicas}")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval [0, {num_replicas - 1}]")
+        Sampler.__init__(self)
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.shuffle, self.seed, self.drop_last, self.epoch = shuffle, seed, drop_last, 0
+        n = len(dataset)
+        if drop_last and n % num_replicas != 0:
+            self.num_samples = _math.ceil((n - num_replicas) / num_replicas)  # the last partial round dropped
+        else:
+            self.num_samples = _math.ceil(n / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self):
+        n = len(self.dataset)
+        if self.shuffle:
+            g = _C.Generator()
+            g.manual_seed(self.seed + self.epoch)
+            indices = _C.randperm(n, generator=g).tolist()
+        else:
+            indices = list(range(n))
+        if self.drop_last:
+            indices = indices[:self.total_size]
+        elif indices:
+            padding = self.total_size - len(indices)
+            indices += (indices * _math.ceil(padding / len(indices)))[:padding]
+        return iter(indices[self.rank:self.total_size:self.num_replicas])
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch):
+        """The epoch, which with the seed picks the shuffle: call it before each epoch so that the
+        replicas shuffle alike, and differently from one epoch to the next."""
+        self.epoch = epoch
 
 
 def _pinned(batch):
