@@ -132,6 +132,8 @@ bool tangents_need_graph(const Node& node) {
 
 }  // namespace
 
+void set_tangent_of(const Tensor& t, Tensor tangent) { set_tangent(t, std::move(tangent)); }
+
 void note_input_tangents(Node& node, std::initializer_list<const Tensor*> inputs) {
   note(node, inputs, [](const Tensor* t) -> const Tensor& { return *t; });
 }

@@ -101,6 +101,8 @@ void attach_dual_outputs(const std::shared_ptr<Node>& node, const tensor_list& o
 void set_output_tangents(const std::shared_ptr<Node>& node, const tensor_list& outs, uint32_t first_nr);
 void propagate_inplace_tangent(const Tensor& self, Node& node);
 void propagate_view_tangent(const Tensor& view, const Tensor& base);
+// Gives `t` a tangent in the active dual level (custom Functions' jvp results).
+void set_tangent_of(const Tensor& t, Tensor tangent);
 // Drops the edges note_input_tangents added, once the tangents are computed.
 void drop_tangent_edges(Node& node);
 

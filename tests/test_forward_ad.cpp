@@ -165,7 +165,7 @@ TEST(ForwardAD, Errors) {
     static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0] * 2}; }
   };
   const Tensor d = forward_ad::make_dual(x, x);
-  EXPECT_THROW_WITH(Double::apply(d), Error, "forward-mode AD through a custom Function is not supported");
+  EXPECT_THROW_WITH(Double::apply(d), Error, "forward-mode AD through a custom Function needs its jvp");
   EXPECT_NO_THROW(Double::apply(x));  // inputs without tangents are fine
   const Tensor grown = forward_ad::make_dual(zeros({2}, kFloat64), ones({2}, kFloat64));
   EXPECT_THROW_WITH(grown.resize_({5}), Error, "forward-mode tangent");
@@ -179,4 +179,52 @@ TEST(ForwardAD, MakeDualKeepsTheLayoutOfNonContiguousPrimals) {
   EXPECT_EQ(tangent(d).strides(), x.strides());
   EXPECT_EQ(vals(tangent(d).contiguous()), vals(t));
   EXPECT_EQ(vals(tangent(d.select(1, 1))), (V{1, 3, 5}));
+}
+
+namespace {
+// exp(scale * v) with its jvp; scale is a non-tensor argument.
+struct ScaledExp : Function<ScaledExp> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& v, double scale) {
+    Tensor y = exp(v * scale);
+    ctx->save_for_backward({y});
+    ctx->saved_data["scale"] = scale;
+    return y;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list g) {
+    return {g[0] * ctx->get_saved_variables()[0] * std::any_cast<double>(ctx->saved_data["scale"])};
+  }
+  static tensor_list jvp(AutogradContext* ctx, tensor_list t) {
+    EXPECT_FALSE(t[1].defined());  // the double argument
+    return {t[0] * ctx->get_saved_variables()[0] * std::any_cast<double>(ctx->saved_data["scale"])};
+  }
+};
+}  // namespace
+
+TEST(ForwardAD, CustomFunctionsWithAJvp) {
+  const Tensor x = tensor({0.5, -1.0, 2.0}, kFloat64), t = tensor({1.0, 2.0, 3.0}, kFloat64);
+  forward_ad::DualLevel level;
+  const Tensor y = ScaledExp::apply(forward_ad::make_dual(x, t), 0.5);
+  EXPECT_TRUE(close(tangent(y), t * 0.5 * exp(x * 0.5)));
+  EXPECT_FALSE(y.requires_grad());
+  // Recording too: the node is on the tape and the output still gets its tangent.
+  const Tensor xr = x.clone().requires_grad_(true);
+  const Tensor yr = ScaledExp::apply(forward_ad::make_dual(xr, t), 0.5);
+  EXPECT_TRUE(yr.requires_grad());
+  EXPECT_TRUE(close(tangent(yr), t * 0.5 * exp(x * 0.5)));
+  yr.sum().backward();
+  EXPECT_TRUE(close(xr.grad(), 0.5 * exp(x * 0.5)));
+  forward_ad::exit_dual_level();
+  EXPECT_TRUE(gradcheck([](const tensor_list& in) { return ScaledExp::apply(in[0], 0.5); },
+                        {x.clone().requires_grad_(true)}, {.check_forward_ad = true}));
+}
+
+TEST(ForwardAD, ACustomJvpOfTheWrongShapeIsAnError) {
+  struct Bad : Function<Bad> {
+    static Tensor forward(AutogradContext*, const Tensor& v) { return v * 2; }
+    static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0] * 2}; }
+    static tensor_list jvp(AutogradContext*, tensor_list t) { return {t[0].sum()}; }
+  };
+  forward_ad::DualLevel level;
+  const Tensor d = forward_ad::make_dual(ones({3}, kFloat64), ones({3}, kFloat64));
+  EXPECT_THROW_WITH(Bad::apply(d), Error, "jvp returned a tangent of shape [] for output 0 of shape [3]");
 }

@@ -96,21 +96,45 @@ bool python_call_site(std::string& file, uint32_t& line, std::string& function) 
   return found;
 }
 
-// ---- custom Functions: a CustomNode whose backward calls the Python class's backward ----
-tg::tensor_list python_backward(tg::autograd::AutogradContext* ctx, tg::tensor_list grads) {
+// ---- custom Functions: a CustomNode whose backward (and jvp) call the Python class's ----------
+// cls.<method>(ctx, *tensors), each tensor as a Tensor or None.
+tg::tensor_list call_method(tg::autograd::AutogradContext* ctx, const char* method, const tg::tensor_list& tensors) {
   py::gil_scoped_acquire gil;
   const auto& cls = std::any_cast<const PyCallable&>(ctx->saved_data.at("cls")).get();
   const auto& py_ctx = std::any_cast<const PyCallable&>(ctx->saved_data.at("ctx")).get();
-  py::tuple args(grads.size() + 1);
+  py::tuple args(tensors.size() + 1);
   args[0] = py_ctx;
-  for (size_t i = 0; i < grads.size(); ++i) args[i + 1] = tensor_or_none(grads[i]);
-  py::object result = cls.attr("backward")(*args);
-  return to_tensor_list(result);
+  for (size_t i = 0; i < tensors.size(); ++i) args[i + 1] = tensor_or_none(tensors[i]);
+  return to_tensor_list(cls.attr(method)(*args));
+}
+
+tg::tensor_list python_backward(tg::autograd::AutogradContext* ctx, tg::tensor_list grads) {
+  return call_method(ctx, "backward", grads);
+}
+
+// One tangent (or None) per argument of forward in, one per output out.
+tg::tensor_list python_jvp(tg::autograd::AutogradContext* ctx, tg::tensor_list tangents) {
+  return call_method(ctx, "jvp", tangents);
+}
+
+// Tensors or None (undefined) from Python arguments.
+tg::tensor_list tensors_or_none_arg(const py::args& tensors) {
+  tg::tensor_list ts;
+  for (const py::handle t : tensors) ts.push_back(t.is_none() ? tg::Tensor() : as_tensor(t));
+  return ts;
+}
+
+// Whether a Function subclass defines jvp (the base's, Function.jvp, raises).
+bool defines_jvp(const py::object& cls) {
+  if (!py::hasattr(cls, "jvp")) return false;
+  const py::object jvp = cls.attr("jvp");
+  return !py::hasattr(jvp, "__qualname__") || py::cast<std::string>(jvp.attr("__qualname__")) != "Function.jvp";
 }
 
 py::object function_apply(py::object cls, py::args args) {
   const std::string name = py::cast<std::string>(cls.attr("__name__"));
-  auto node = std::make_shared<tg::autograd::CustomNode>(name + "Backward", &python_backward);
+  auto node = std::make_shared<tg::autograd::CustomNode>(name + "Backward", &python_backward,
+                                                         defines_jvp(cls) ? &python_jvp : nullptr);
   tg::tensor_list inputs;
   std::vector<bool> is_tensor_arg;
   py::tuple needs(args.size());
@@ -133,6 +157,7 @@ py::object function_apply(py::object cls, py::args args) {
   py::object result;
   {
     tg::NoGradGuard no_grad;
+    tg::autograd::detail::PauseTangents pause;
     result = cls.attr("forward")(*fargs);
   }
   const bool single = !PyTuple_Check(result.ptr()) && !PyList_Check(result.ptr());
@@ -348,17 +373,17 @@ void bind_autograd(py::module_& root) {
       });
 
   py::class_<tg::autograd::AutogradContext>(m, "FunctionCtx", py::dynamic_attr())
-      .def("save_for_backward", [](tg::autograd::AutogradContext& c, py::args tensors) {
-        tg::tensor_list ts;
-        for (const py::handle t : tensors) ts.push_back(t.is_none() ? tg::Tensor() : as_tensor(t));
-        c.save_for_backward(ts);
-      })
-      .def_property_readonly("saved_tensors", [](const tg::autograd::AutogradContext& c) {
-        return tensors_or_none(c.get_saved_variables());
-      })
-      .def("mark_non_differentiable", [](tg::autograd::AutogradContext& c, py::args tensors) {
-        c.mark_non_differentiable(py::cast<tg::tensor_list>(tensors));
-      })
+      .def("save_for_backward", [](tg::autograd::AutogradContext& c,
+                                   py::args tensors) { c.save_for_backward(tensors_or_none_arg(tensors)); })
+      .def("save_for_forward",
+           [](tg::autograd::AutogradContext& c, py::args tensors) { c.save_for_forward(tensors_or_none_arg(tensors)); })
+      .def_property_readonly(
+          "saved_tensors",
+          [](const tg::autograd::AutogradContext& c) { return tensors_or_none(c.get_saved_variables()); })
+      .def("mark_non_differentiable",
+           [](tg::autograd::AutogradContext& c, py::args tensors) {
+             c.mark_non_differentiable(py::cast<tg::tensor_list>(tensors));
+           })
       .def("set_materialize_grads", &tg::autograd::AutogradContext::set_materialize_grads, py::arg("value"));
   m.def("_function_apply", &function_apply, py::arg("cls"));
 }

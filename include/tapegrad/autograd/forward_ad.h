@@ -12,7 +12,8 @@
 // differentiable backward has forward mode too, and the tangents are themselves differentiable
 // when the op recorded (reverse over forward). Views of a dual tensor get the same view of its
 // tangent, and in-place ops update the tangent in place. One level at a time, per thread; custom
-// Functions refuse dual inputs (they have no jvp).
+// Functions give their outputs tangents with their jvp (function.h), and refuse dual inputs
+// without one.
 #include "tapegrad/tensor/tensor.h"
 
 namespace tg::autograd::forward_ad {

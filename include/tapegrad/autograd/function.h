@@ -15,6 +15,13 @@
 //
 // forward runs without recording and returns a Tensor or a tensor_list; backward returns one
 // gradient per tensor argument of forward (or one per argument, undefined for non-tensors).
+// For forward-mode AD (forward_ad.h) a Function also defines
+//
+//     static tg::tensor_list jvp(tg::autograd::AutogradContext* ctx, tg::tensor_list tangents);
+//
+// which gets one tangent per argument of forward (zeros for tensors without one, undefined for
+// non-tensors) and returns one per output; inside it get_saved_variables() returns what forward
+// gave save_for_forward (else save_for_backward). Without jvp, dual inputs are an error.
 #include <algorithm>
 #include <any>
 #include <memory>
@@ -31,6 +38,8 @@ namespace tg::autograd {
 class AutogradContext {
  public:
   void save_for_backward(const tensor_list& tensors) { to_save_ = tensors; }
+  // What jvp reads through get_saved_variables().
+  void save_for_forward(const tensor_list& tensors) { for_forward_ = tensors; }
   // The saved tensors, checked against in-place changes since they were saved.
   tensor_list get_saved_variables() const;
   // Outputs that have no gradient (e.g. indices); their grads arrive as zeros/undefined.
@@ -45,6 +54,8 @@ class AutogradContext {
  private:
   friend class CustomNode;
   tensor_list to_save_;
+  tensor_list for_forward_;
+  bool in_jvp_ = false;
   std::vector<const TensorImpl*> non_differentiable_;
   std::vector<bool> needs_input_grad_;
   bool materialize_grads_ = true;
@@ -52,11 +63,13 @@ class AutogradContext {
 };
 
 using CustomBackwardFn = tensor_list (*)(AutogradContext*, tensor_list);
+using CustomJvpFn = tensor_list (*)(AutogradContext*, tensor_list);
 
 // The node a custom Function records; not used directly.
 class CustomNode final : public Node {
  public:
-  CustomNode(std::string name, CustomBackwardFn backward) : name_(std::move(name)), backward_(backward) {
+  CustomNode(std::string name, CustomBackwardFn backward, CustomJvpFn jvp = nullptr)
+      : name_(std::move(name)), backward_(backward), jvp_(jvp) {
     ctx_.node_ = this;
   }
   std::string name() const override { return name_; }
@@ -67,12 +80,18 @@ class CustomNode final : public Node {
 
   // Before forward: edges from the tensor arguments; arg_is_tensor marks which args were tensors.
   void set_inputs(const tensor_list& inputs, std::vector<bool> arg_is_tensor);
-  // After forward: connects the outputs to this node and saves what ctx asked for.
+  // After forward: connects the outputs to this node and saves what ctx asked for; inside a
+  // dual level, gives them the tangents jvp computes.
   tensor_list wrap_outputs(const tensor_list& inputs, tensor_list outputs);
 
  private:
+  void apply_jvp(tensor_list& outputs);
+
   std::string name_;
   CustomBackwardFn backward_;
+  CustomJvpFn jvp_;
+  // Inside a dual level, from set_inputs to wrap_outputs: the tensor arguments and their tangents.
+  tensor_list jvp_inputs_, input_tangents_;
   AutogradContext ctx_;
   std::vector<bool> arg_is_tensor_;
   bool any_input_requires_grad_ = false;
@@ -80,8 +99,27 @@ class CustomNode final : public Node {
 
 namespace detail {
 std::string demangle(const char* mangled);
-// Whether an input carries a forward-mode tangent (forward_ad.h), which a Function refuses.
+// Whether an input carries a forward-mode tangent (forward_ad.h).
 bool any_dual(const tensor_list& inputs);
+// Stops tangent propagation while forward runs: jvp gives the outputs theirs.
+class PauseTangents {
+ public:
+  PauseTangents();
+  ~PauseTangents();
+  PauseTangents(const PauseTangents&) = delete;
+  PauseTangents& operator=(const PauseTangents&) = delete;
+
+ private:
+  bool prev_;
+};
+template <class T>
+CustomJvpFn jvp_of() {
+  if constexpr (requires { &T::jvp; }) {
+    return &T::jvp;
+  } else {
+    return nullptr;
+  }
+}
 
 inline void collect_tensors(tensor_list& out, std::vector<bool>& is_tensor, const Tensor& t) {
   out.push_back(t);
@@ -111,17 +149,18 @@ struct Function {
                            return t.defined() && t.requires_grad();
                          });
     // Nothing to record: forward runs with a context of its own and no node is made. (Dual inputs
-    // take the other path, whose node refuses them.)
+    // take the other path, whose node hands their tangents to jvp.)
     if (!records && !detail::any_dual(inputs)) {
       AutogradContext ctx;
       NoGradGuard no_grad;
       return T::forward(&ctx, std::forward<Args>(args)...);
     }
-    auto node = std::make_shared<CustomNode>(node_name(), &T::backward);
+    auto node = std::make_shared<CustomNode>(node_name(), &T::backward, detail::jvp_of<T>());
     node->set_inputs(inputs, std::move(is_tensor));
     tensor_list outputs;
     {
       NoGradGuard no_grad;
+      detail::PauseTangents pause;
       if constexpr (std::is_same_v<Ret, Tensor>) {
         outputs.push_back(T::forward(node->ctx(), std::forward<Args>(args)...));
       } else {

@@ -7,7 +7,8 @@
 Inside a dual level every differentiable op on a tensor with a tangent gives its output the
 tangent J·t as it runs (under no_grad too). Views of a dual tensor get the same view of its
 tangent and in-place ops update it. There is one level at a time per thread; exiting it drops
-every tangent. Custom Functions refuse dual inputs (they have no jvp)."""
+every tangent. Custom Functions take part through their jvp staticmethod (as PyTorch's, with
+ctx.save_for_forward), and refuse dual inputs without one."""
 from collections import namedtuple
 
 from .. import _C

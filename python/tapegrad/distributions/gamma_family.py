@@ -69,6 +69,11 @@ class _StandardGamma(Function):
         alpha, x = ctx.saved_tensors
         return grad * _standard_gamma_grad(alpha, x)
 
+    @staticmethod
+    def jvp(ctx, alpha_tangent):
+        alpha, x = ctx.saved_tensors
+        return alpha_tangent * _standard_gamma_grad(alpha, x)
+
 
 def rstandard_gamma(alpha):
     """Gamma(alpha, 1) draws of alpha's shape, differentiable in alpha."""

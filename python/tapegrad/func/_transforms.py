@@ -5,9 +5,9 @@ They run on the tape. Each call differentiates with respect to fresh copies of i
 input already requires grad (a transform around this one, or plain autograd outside) the copy is
 a view of it and the gradients are computed with create_graph, so transforms nest
 (``grad(grad(f))``) and their results can be differentiated with autograd. jvp and linearize use
-the double-backward trick on the tape (so they work through custom Functions, which forward_ad's
-dual tensors refuse), jacfwd builds the same Jacobian as jacrev (one backward pass per output
-element), and hessian is jacfwd(jacrev(f)).
+the double-backward trick on the tape (so they work through custom Functions that have no jvp,
+which forward_ad's dual tensors refuse), jacfwd builds the same Jacobian as jacrev (one backward
+pass per output element), and hessian is jacfwd(jacrev(f)).
 """
 import functools
 
