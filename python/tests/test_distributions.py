@@ -750,3 +750,43 @@ def test_exponential_family_and_torch_module_paths():
     close(NaturalNormal(la, lb).entropy(), TD.Normal(sa, sb).entropy())
     close(D.kl_divergence(NaturalNormal(la, lb), NaturalNormal(lc, ld)),
           TD.kl_divergence(TD.Normal(sa, sb), TD.Normal(sc, sd)))
+
+
+def test_every_kl_pair_of_pytorch_matches():
+    """Each pair torch.distributions registers, on parameters that reach the infinite branches too."""
+    params = {
+        "Bernoulli": lambda m, t: m.Bernoulli(probs=t([0.2, 0.5, 0.9])),
+        "Beta": lambda m, t: m.Beta(t([0.7, 2.0, 5.0]), t([1.5, 0.6, 3.0])),
+        "Binomial": lambda m, t: m.Binomial(5, probs=t([0.3, 0.5, 0.8])),
+        "ContinuousBernoulli": lambda m, t: m.ContinuousBernoulli(probs=t([0.2, 0.5, 0.85])),
+        "Exponential": lambda m, t: m.Exponential(t([0.5, 1.0, 3.0])),
+        "Gamma": lambda m, t: m.Gamma(t([0.8, 2.0, 4.5]), t([1.5, 0.7, 2.0])),
+        "Gumbel": lambda m, t: m.Gumbel(t([-0.5, 0.2, 1.0]), t([0.5, 1.0, 2.0])),
+        "Laplace": lambda m, t: m.Laplace(t([-0.5, 0.2, 1.0]), t([0.5, 1.0, 2.0])),
+        "Normal": lambda m, t: m.Normal(t([0.3, -1.0, 2.0]), t([0.6, 1.5, 0.9])),
+        "Pareto": lambda m, t: m.Pareto(t([0.5, 1.0, 2.0]), t([0.8, 1.5, 3.0])),
+        "Poisson": lambda m, t: m.Poisson(t([0.5, 2.0, 4.0])),
+        "Uniform": lambda m, t: m.Uniform(t([0.1, -0.5, 0.2]), t([0.7, 0.5, 2.0])),
+        "LowRankMultivariateNormal": lambda m, t: m.LowRankMultivariateNormal(
+            t([[0.1, -0.2, 0.3]] * 2), t([[[0.5], [0.2], [-0.3]]] * 2), t([[1.0, 0.5, 2.0]] * 2)),
+        "MultivariateNormal": lambda m, t: m.MultivariateNormal(
+            t([[0.4, 0.0, -0.1]] * 2), t([[[2.0, 0.3, 0.0], [0.3, 1.0, 0.2], [0.0, 0.2, 1.5]]] * 2)),
+    }
+
+    def ours_t(v):
+        return tg.tensor(np.asarray(v, dtype=np.float64))
+
+    def theirs_t(v):
+        return torch.tensor(np.asarray(v, dtype=np.float64))
+
+    checked = 0
+    for tp, tq in torch.distributions.kl._KL_REGISTRY:
+        if tp.__name__ not in params or tq.__name__ not in params:
+            continue
+        p, q = params[tp.__name__], params[tq.__name__]
+        ours = D.kl_divergence(p(D, ours_t), q(D, ours_t))
+        theirs = TD.kl_divergence(p(TD, theirs_t), q(TD, theirs_t))
+        np.testing.assert_allclose(np.asarray(ours.detach()), theirs.numpy(), rtol=1e-9, atol=1e-9,
+                                   err_msg=f"{tp.__name__} || {tq.__name__}")
+        checked += 1
+    assert checked >= 75

@@ -1,17 +1,20 @@
-"""kl_divergence(p, q) for the pairs PyTorch computes in closed form; register_kl adds others."""
+"""kl_divergence(p, q) for the pairs PyTorch computes in closed form (every one of its 87, and
+the exponential families' Bregman form); register_kl adds others."""
 import math
 
 from .. import _C
 from ..nn import functional as _F
 from .continuous import Cauchy, Exponential, Laplace, Normal, Uniform
+from .continuous_bernoulli import ContinuousBernoulli
 from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
 from .exp_family import ExponentialFamily
 from .gamma_family import Beta, Dirichlet, Gamma
-from .multivariate import Independent, MultivariateNormal
+from .multivariate import Independent, LowRankMultivariateNormal, MultivariateNormal
 from .transformed import Gumbel, HalfNormal, Pareto, TransformedDistribution
 from .transforms import _sum_rightmost
 
 _KL = {}
+_EULER = 0.57721566490153286061
 
 
 def register_kl(type_p, type_q):
@@ -167,8 +170,7 @@ def _halfnormal_halfnormal(p, q):
 @register_kl(Gumbel, Gumbel)
 def _gumbel_gumbel(p, q):
     ct1, ct2, ct3 = p.scale / q.scale, q.loc / q.scale, p.loc / q.scale
-    euler = 0.57721566490153286061
-    return -ct1.log() - ct2 + ct3 + ct1 * euler + (ct2 + (1 + ct1).lgamma() - ct3).exp() - (1 + euler)
+    return -ct1.log() - ct2 + ct3 + ct1 * _EULER + (ct2 + (1 + ct1).lgamma() - ct3).exp() - (1 + _EULER)
 
 
 @register_kl(Pareto, Pareto)
@@ -195,3 +197,213 @@ def _geometric_geometric(p, q):
 @register_kl(Cauchy, Cauchy)
 def _cauchy_cauchy(p, q):
     return (((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2) / (4 * p.scale * q.scale)).log()
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _cb_cb(p, q):
+    return (p.mean * (p.logits - q.logits) + p._log_normalizer() + (-p.probs).log1p() - q._log_normalizer()
+            - (-q.probs).log1p())
+
+
+@register_kl(LowRankMultivariateNormal, LowRankMultivariateNormal)
+@register_kl(LowRankMultivariateNormal, MultivariateNormal)
+@register_kl(MultivariateNormal, LowRankMultivariateNormal)
+def _gaussian_gaussian(p, q):
+    # Both through their full covariance (PyTorch uses the Woodbury identity; the value is the same).
+    def full(d):
+        return d if type(d) is MultivariateNormal else MultivariateNormal(d.loc, covariance_matrix=d.covariance_matrix)
+    return _mvn_mvn(full(p), full(q))
+
+
+# ---- across families --------------------------------------------------------------------------
+# Where p's support reaches outside q's, the divergence is infinite.
+
+def _infinite(p, q):
+    shape = tuple(p.batch_shape)
+    like = p.mean
+    return _C.full(shape, math.inf, dtype=like.dtype, device=like.device)
+
+
+for _p, _qs in ((Beta, (Pareto,)), (ContinuousBernoulli, (Pareto,)),
+                (Exponential, (Beta, ContinuousBernoulli, Pareto, Uniform)),
+                (Gamma, (Beta, ContinuousBernoulli, Pareto, Uniform)),
+                (Gumbel, (Beta, ContinuousBernoulli, Exponential, Gamma, Pareto, Uniform)),
+                (Laplace, (Beta, ContinuousBernoulli, Exponential, Gamma, Pareto, Uniform)),
+                (Normal, (Beta, ContinuousBernoulli, Exponential, Gamma, Pareto, Uniform)),
+                (Pareto, (Beta, ContinuousBernoulli, Uniform)), (Poisson, (Bernoulli, Binomial))):
+    for _q in _qs:
+        register_kl(_p, _q)(_infinite)
+
+
+def _xlogx(x):
+    return _C.xlogy(x, x)
+
+
+def _gamma_log_normalizer(q):
+    """log Gamma(a) - a log(rate): what a Gamma's log density subtracts."""
+    return q.concentration.lgamma() - q.concentration * q.rate.log()
+
+
+def _normal_cross_entropy(q, mean, second_moment):
+    """-E[log q(x)] for a normal q, from p's first two moments."""
+    return (0.5 * (2 * math.pi * q.scale ** 2).log()
+            + (second_moment - 2 * q.loc * mean + q.loc ** 2) / (2 * q.scale ** 2))
+
+
+@register_kl(Bernoulli, Poisson)
+def _bernoulli_poisson(p, q):
+    return -p.entropy() - (p.probs * q.rate.log() - q.rate)
+
+
+@register_kl(Beta, ContinuousBernoulli)
+@register_kl(Uniform, ContinuousBernoulli)
+def _to_cb(p, q):
+    result = -p.entropy() - p.mean * q.logits - (-q.probs).log1p() - q._log_normalizer()
+    if isinstance(p, Uniform):  # outside [0, 1]: infinite
+        result = _C.where((p.high >= 1).logical_or(p.low <= 0), math.inf, result)
+    return result
+
+
+@register_kl(Beta, Exponential)
+@register_kl(ContinuousBernoulli, Exponential)
+@register_kl(Gamma, Exponential)
+def _to_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(Beta, Gamma)
+def _beta_gamma(p, q):
+    a, b = p.concentration1, p.concentration0
+    e_log_x = a.digamma() - (a + b).digamma()
+    return -p.entropy() + _gamma_log_normalizer(q) - (q.concentration - 1) * e_log_x + q.rate * a / (a + b)
+
+
+@register_kl(Beta, Normal)
+@register_kl(ContinuousBernoulli, Normal)
+def _to_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(q, p.mean, p.variance + p.mean ** 2)
+
+
+@register_kl(Beta, Uniform)
+@register_kl(ContinuousBernoulli, Uniform)
+def _unit_to_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    outside = (q.low > 0).logical_or(q.high < 1) if isinstance(p, Beta) else (q.low >= 0).logical_or(q.high <= 1)
+    return _C.where(outside, math.inf, result)
+
+
+@register_kl(Exponential, Gamma)
+def _exponential_gamma(p, q):
+    ratio = q.rate / p.rate
+    return (-q.concentration * ratio.log() + ratio + q.concentration.lgamma() + q.concentration * _EULER
+            - (1 + _EULER))
+
+
+@register_kl(Exponential, Gumbel)
+def _exponential_gumbel(p, q):
+    prod, loc_ratio = p.rate * q.scale, q.loc / q.scale
+    return prod.log() - 1 - loc_ratio + loc_ratio.exp() * prod / (prod + 1) + 1 / prod
+
+
+@register_kl(Exponential, Normal)
+def _exponential_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(q, 1 / p.rate, 2 / p.rate ** 2)
+
+
+@register_kl(Gamma, Gumbel)
+def _gamma_gumbel(p, q):
+    a, prod, loc_ratio = p.concentration, p.rate * q.scale, q.loc / q.scale
+    t1 = (a - 1) * a.digamma() - a.lgamma() - a
+    t2 = prod.log() + a / prod
+    t3 = loc_ratio.exp() * (1 + 1 / prod).pow(-a) - loc_ratio
+    return t1 + t2 + t3
+
+
+@register_kl(Gamma, Normal)
+@register_kl(Laplace, Normal)
+@register_kl(Gumbel, Normal)
+def _moments_to_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(q, p.mean, p.variance + p.mean ** 2)
+
+
+@register_kl(Normal, Gumbel)
+def _normal_gumbel(p, q):
+    mean_ratio, var_ratio, loc_ratio = p.loc / q.scale, (p.scale / q.scale) ** 2, q.loc / q.scale
+    return (-0.5 * var_ratio.log() + mean_ratio - loc_ratio + (-mean_ratio + 0.5 * var_ratio + loc_ratio).exp()
+            - 0.5 * (1 + math.log(2 * math.pi)))
+
+
+@register_kl(Normal, Laplace)
+def _normal_laplace(p, q):
+    diff = p.loc - q.loc
+    # E|x - q.loc| for x ~ N(p.loc, p.scale): the folded normal's mean.
+    folded = math.sqrt(2 / math.pi) * p.scale * (-0.5 * (diff / p.scale) ** 2).exp() + diff * (
+        diff / (math.sqrt(2) * p.scale)).erf()
+    return -(p.scale / q.scale).log() + folded / q.scale - 0.5 * (1 + math.log(0.5 * math.pi))
+
+
+@register_kl(Pareto, Exponential)
+def _pareto_exponential(p, q):
+    prod = p.scale * q.rate
+    result = (p.alpha / prod).log() - 1 / p.alpha + p.alpha * prod / (p.alpha - 1) - 1
+    return _C.where(p.alpha <= 1, math.inf, result)
+
+
+@register_kl(Pareto, Gamma)
+def _pareto_gamma(p, q):
+    e_log_x = p.scale.log() + 1 / p.alpha
+    result = ((p.alpha.log() - e_log_x) + _gamma_log_normalizer(q) + (1 - q.concentration) * e_log_x
+              + q.rate * p.alpha * p.scale / (p.alpha - 1) - 1)
+    return _C.where(p.alpha <= 1, math.inf, result)
+
+
+@register_kl(Pareto, Normal)
+def _pareto_normal(p, q):
+    mean = p.alpha * p.scale / (p.alpha - 1)
+    second = p.alpha * p.scale ** 2 / (p.alpha - 2)
+    result = -p.entropy() + _normal_cross_entropy(q, mean, second)
+    return _C.where(p.alpha <= 2, math.inf, result)
+
+
+@register_kl(Uniform, Beta)
+def _uniform_beta(p, q):
+    width = p.high - p.low
+    e_log_x = (_xlogx(p.high) - _xlogx(p.low) - width) / width
+    e_log_1mx = (_xlogx(1 - p.high) - _xlogx(1 - p.low) + width) / -width
+    log_beta = q.concentration1.lgamma() + q.concentration0.lgamma() - (q.concentration1 + q.concentration0).lgamma()
+    result = -width.log() - (q.concentration1 - 1) * e_log_x - (q.concentration0 - 1) * e_log_1mx + log_beta
+    return _C.where((p.high > 1).logical_or(p.low < 0), math.inf, result)
+
+
+@register_kl(Uniform, Exponential)
+def _uniform_exponential(p, q):
+    result = q.rate * (p.high + p.low) / 2 - ((p.high - p.low) * q.rate).log()
+    return _C.where(p.low < 0, math.inf, result)
+
+
+@register_kl(Uniform, Gamma)
+def _uniform_gamma(p, q):
+    width = p.high - p.low
+    e_log_x = (_xlogx(p.high) - _xlogx(p.low) - width) / width
+    result = -width.log() + _gamma_log_normalizer(q) + (1 - q.concentration) * e_log_x + q.rate * (p.high + p.low) / 2
+    return _C.where(p.low < 0, math.inf, result)
+
+
+@register_kl(Uniform, Gumbel)
+def _uniform_gumbel(p, q):
+    ratio = q.scale / (p.high - p.low)
+    high, low = (p.high - q.loc) / q.scale, (p.low - q.loc) / q.scale
+    return ratio.log() + 0.5 * (high + low) - ratio * ((-high).exp() - (-low).exp())
+
+
+@register_kl(Uniform, Normal)
+def _uniform_normal(p, q):
+    return -p.entropy() + _normal_cross_entropy(q, p.mean, p.variance + p.mean ** 2)
+
+
+@register_kl(Uniform, Pareto)
+def _uniform_pareto(p, q):
+    width = p.high - p.low
+    e_log_x = (_xlogx(p.high) - _xlogx(p.low) - width) / width
+    result = e_log_x * (q.alpha + 1) - (q.alpha * q.scale.pow(q.alpha) * width).log()
+    return _C.where(p.low < q.scale, math.inf, result)
