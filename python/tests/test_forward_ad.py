@@ -170,3 +170,42 @@ def test_gamma_rsample_has_a_jvp():
         primal, tangent = fwAD.unpack_dual(y)
         close(primal, x.detach().numpy())
         close(tangent, da.numpy())
+
+
+def test_networks_against_torch_forward_ad():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+
+    def tangents(make, x, t, train):
+        ref, ours = make(torch.nn).double(), make(nn).double()
+        ours.load_state_dict({k: tg.tensor(v.detach().numpy().copy()) for k, v in ref.state_dict().items()})
+        ref.train(train)
+        ours.train(train)
+        first = lambda out: out[0] if isinstance(out, tuple) else out  # noqa: E731
+        tfw = torch.autograd.forward_ad
+        with tfw.dual_level():
+            theirs = tfw.unpack_dual(first(ref(tfw.make_dual(torch.tensor(x), torch.tensor(t))))).tangent
+        with fwAD.dual_level():
+            mine = fwAD.unpack_dual(first(ours(fwAD.make_dual(t64(x), t64(t))))).tangent
+        return mine, theirs.detach().numpy()
+
+    def cnn(m):
+        return m.Sequential(m.Conv2d(3, 4, 3, padding=1), m.BatchNorm2d(4), m.ReLU(), m.MaxPool2d(2),
+                            m.Conv2d(4, 4, 3), m.GELU(), m.AdaptiveAvgPool2d(1), m.Flatten(), m.Linear(4, 5),
+                            m.LogSoftmax(1))
+
+    x, t = rng.standard_normal((4, 3, 8, 8)), rng.standard_normal((4, 3, 8, 8))
+    for train in (False, True):  # batch statistics in training mode
+        close(*tangents(cnn, x, t, train), 1e-12)
+    s, u = rng.standard_normal((5, 2, 6)), rng.standard_normal((5, 2, 6))
+    close(*tangents(lambda m: m.LSTM(6, 7, num_layers=2), s, u, False), 1e-12)
+    close(*tangents(lambda m: m.GRU(6, 7, bidirectional=True), s, u, False), 1e-12)
+    # PyTorch has no forward AD for its CPU attention kernel: a transformer layer against finite
+    # differences instead.
+    tg.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True).double().eval()
+    x, t = rng.standard_normal((2, 5, 8)), rng.standard_normal((2, 5, 8))
+    with tg.no_grad():
+        fd = (layer(t64(x + 1e-6 * t)) - layer(t64(x - 1e-6 * t))) / 2e-6
+    with fwAD.dual_level():
+        close(fwAD.unpack_dual(layer(fwAD.make_dual(t64(x), t64(t)))).tangent, fd.numpy(), 1e-7)
