@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/record.h"
 #include "tapegrad/autograd/node.h"
 #include "tapegrad/tensor/ops.h"
 #include "tapegrad/tensor/print_options.h"
@@ -207,6 +208,7 @@ std::string to_string(const Tensor& t) {
   } else if (t.requires_grad()) {
     suffixes.push_back("requires_grad=True");
   }
+  if (autograd::any_tangent(t)) suffixes.push_back("tangent=" + to_string(t.impl()->extras_if()->fw_grad));
   return add_suffixes(prefix + body, suffixes, indent, opts.linewidth);
 }
 

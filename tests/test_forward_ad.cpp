@@ -121,6 +121,14 @@ TEST(ForwardAD, ReverseOverForward) {
   EXPECT_TRUE(close(jvp.detach(), (cos(xd) * xd + sin(xd)) * t));
 }
 
+TEST(ForwardAD, ADualTensorPrintsItsTangent) {
+  forward_ad::DualLevel level;
+  const Tensor d = forward_ad::make_dual(tensor({1.0f, 2.0f}), tensor({0.5f, 1.0f}));
+  EXPECT_EQ(d.str(), "tensor([1., 2.], tangent=tensor([0.5000, 1.0000]))");
+  forward_ad::exit_dual_level();
+  EXPECT_EQ(d.str(), "tensor([1., 2.])");
+}
+
 TEST(ForwardAD, TheLevelEndsTheTangents) {
   Tensor d, y;
   {
