@@ -8,6 +8,7 @@
 
 #include "autograd/record.h"
 #include "tapegrad/autograd/engine.h"
+#include "tapegrad/autograd/function.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
@@ -37,7 +38,9 @@ const std::shared_ptr<Node>& sink() {
   return node;
 }
 
-void set_tangent(const Tensor& t, Tensor tangent) {
+}  // namespace
+
+void set_tangent_of(const Tensor& t, Tensor tangent) {
   TensorExtras& extras = t.impl()->extras();
   if (!extras.weak_self) extras.weak_self = std::make_shared<TensorImpl*>(t.impl());
   if (!extras.fw_grad.defined()) {
@@ -50,6 +53,8 @@ void set_tangent(const Tensor& t, Tensor tangent) {
   }
   extras.fw_grad = std::move(tangent);
 }
+
+namespace {
 
 const Tensor& tangent_of(const Tensor& t) { return t.impl()->extras_if()->fw_grad; }
 
@@ -89,7 +94,7 @@ void note(Node& node, const Inputs& inputs, Get get) {
 // log|g| (logcumsumexp's), and are not differentiable at zero.
 tensor_list output_tangents(Node& node, bool create_graph) {
   const tensor_list& in_tangents = node.input_tangents();
-  PauseForwardAD pause;
+  detail::PauseTangents pause;
   EnableGradGuard grad_mode;
   tensor_list g;
   for (size_t k = 0; k < node.num_outputs(); ++k) {
@@ -132,8 +137,6 @@ bool tangents_need_graph(const Node& node) {
 
 }  // namespace
 
-void set_tangent_of(const Tensor& t, Tensor tangent) { set_tangent(t, std::move(tangent)); }
-
 void note_input_tangents(Node& node, std::initializer_list<const Tensor*> inputs) {
   note(node, inputs, [](const Tensor* t) -> const Tensor& { return *t; });
 }
@@ -172,7 +175,7 @@ void set_output_tangents(const std::shared_ptr<Node>& node, const tensor_list& o
   if (!views) {  // a view has the same view of its base's tangent already
     const tensor_list tangents = output_tangents(*node, tangents_need_graph(*node));
     for (size_t i = 0; i < outs.size(); ++i)
-      if (!has_tangent(outs[i])) set_tangent(outs[i], own_tangent(tangents[first_nr + i], node->input_tangents()));
+      if (!has_tangent(outs[i])) set_tangent_of(outs[i], own_tangent(tangents[first_nr + i], node->input_tangents()));
   }
   drop_tangent_edges(*node);
 }
@@ -181,20 +184,21 @@ void propagate_inplace_tangent(const Tensor& self, Node& node) {
   if (node.num_outputs() == 0) node.add_output(TensorMeta::of(self));
   const bool graph = tangents_need_graph(node);
   Tensor tangent = output_tangents(node, graph)[0];
-  PauseForwardAD pause;
+  detail::PauseTangents pause;
   tangent = own_tangent(tangent, node.input_tangents());
   if (!has_tangent(self)) {
     // A view of a base without a tangent: the base gets one (zeros outside the view), so that it
     // sees the change, as the base sees the view's values.
-    TensorImpl* base = self.impl()->view_base_.get();
-    if (base && !(base->extras_if() && base->extras_if()->fw_grad.defined())) {
+    if (TensorImpl* base = self.impl()->view_base_.get()) {
       Tensor base_t(IntrusivePtr<TensorImpl>::share(base));
-      set_tangent(base_t, mirrored_zeros(base_t));
-      propagate_view_tangent(self, base_t);
+      if (!has_tangent(base_t)) {
+        set_tangent_of(base_t, mirrored_zeros(base_t));
+        propagate_view_tangent(self, base_t);
+      }
     }
   }
   if (!has_tangent(self) || graph) {
-    set_tangent(self, tangent);
+    set_tangent_of(self, tangent);
   } else {
     ops::copy_into(tangent_of(self), tangent);  // in place: views of self see it in their tangents
   }
@@ -206,8 +210,8 @@ void propagate_view_tangent(const Tensor& view, const Tensor& base) {
   // contiguous input.)
   if (!mirrors(tangent, base) || view.dtype() != base.dtype() || (tangent.requires_grad() && !tangent.is_contiguous()))
     return;
-  PauseForwardAD pause;
-  set_tangent(view, tangent.as_strided(view.sizes(), view.strides(), view.storage_offset()));
+  detail::PauseTangents pause;
+  set_tangent_of(view, tangent.as_strided(view.sizes(), view.strides(), view.storage_offset()));
 }
 
 namespace forward_ad {
@@ -217,7 +221,7 @@ int64_t enter_dual_level() {
            "enter_dual_level: a dual level is already active on this thread; nested forward-mode AD levels are not "
            "supported (exit the current one first)");
   level.active = true;
-  detail::tls.forward_ad = true;
+  tg::detail::tls.forward_ad = true;
   return 0;
 }
 
@@ -228,7 +232,7 @@ void exit_dual_level() {
       if (TensorExtras* extras = (*alive)->extras_if()) extras->fw_grad = Tensor();
   level.dual_tensors.clear();
   level.active = false;
-  detail::tls.forward_ad = false;
+  tg::detail::tls.forward_ad = false;
 }
 
 bool dual_level_active() { return level.active; }
@@ -243,20 +247,20 @@ Tensor make_dual(const Tensor& primal, const Tensor& tangent) {
   TG_CHECK_TYPE(tangent.dtype() == primal.dtype(), "make_dual: the tangent has dtype {} but the primal has dtype {}",
                 tangent.dtype(), primal.dtype());
   ops::check_same_device("make_dual", primal, tangent);
-  PauseForwardAD pause;
+  detail::PauseTangents pause;
   Tensor dual = primal.view(primal.sizes());
   Tensor t = tangent;
   if (!mirrors(t, primal)) {
     t = mirrored_zeros(primal);
     t.copy_(tangent);
   }
-  set_tangent(dual, t);
+  set_tangent_of(dual, t);
   return dual;
 }
 
 UnpackedDual unpack_dual(const Tensor& tensor) {
   ops::check_defined("unpack_dual", tensor, "tensor");
-  PauseForwardAD pause;
+  detail::PauseTangents pause;
   Tensor primal = tensor.view(tensor.sizes());
   return {primal, level.active && has_tangent(tensor) ? tangent_of(tensor) : Tensor()};
 }

@@ -106,7 +106,7 @@ void CustomNode::apply_jvp(tensor_list& outputs) {
   input_tangents_.clear();
   tensor_list result;
   {
-    PauseForwardAD pause;
+    detail::PauseTangents pause;
     ctx_.in_jvp_ = true;
     try {
       result = jvp_(&ctx_, std::move(tangents));

@@ -149,7 +149,7 @@ void rebase_history(const Tensor& self, std::shared_ptr<Node> node) {
 }
 
 void set_view_base(const Tensor& view, const Tensor& base) {
-  if (forward_ad_on() && has_tangent(base)) [[unlikely]]
+  if (any_tangent(base)) [[unlikely]]
     propagate_view_tangent(view, base);
   if (!grad_mode_on()) return;  // views made without grad mode are not tracked (like detach())
   TensorImpl* root = base.impl()->view_base_ ? base.impl()->view_base_.get() : base.impl();

@@ -101,22 +101,10 @@ void attach_dual_outputs(const std::shared_ptr<Node>& node, const tensor_list& o
 void set_output_tangents(const std::shared_ptr<Node>& node, const tensor_list& outs, uint32_t first_nr);
 void propagate_inplace_tangent(const Tensor& self, Node& node);
 void propagate_view_tangent(const Tensor& view, const Tensor& base);
-// Gives `t` a tangent in the active dual level (custom Functions' jvp results).
+// Gives `t` a tangent in the active dual level (and registers it, to be dropped when it ends).
 void set_tangent_of(const Tensor& t, Tensor tangent);
 // Drops the edges note_input_tangents added, once the tangents are computed.
 void drop_tangent_edges(Node& node);
-
-// Stops tangent propagation for a scope (while computing tangents, and for make_dual's own view).
-class PauseForwardAD {
- public:
-  PauseForwardAD() : prev_(detail::tls.forward_ad) { detail::tls.forward_ad = false; }
-  ~PauseForwardAD() { detail::tls.forward_ad = prev_; }
-  PauseForwardAD(const PauseForwardAD&) = delete;
-  PauseForwardAD& operator=(const PauseForwardAD&) = delete;
-
- private:
-  bool prev_;
-};
 
 // Before an in-place op on `self`: refuses leaves that require grad (and views of them) while
 // grad mode is on, and tensors whose elements overlap in memory (expanded ones).

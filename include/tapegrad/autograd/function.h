@@ -101,7 +101,8 @@ namespace detail {
 std::string demangle(const char* mangled);
 // Whether an input carries a forward-mode tangent (forward_ad.h).
 bool any_dual(const tensor_list& inputs);
-// Stops tangent propagation while forward runs: jvp gives the outputs theirs.
+// Stops forward-mode tangent propagation for a scope: while a Function's forward runs (its jvp
+// gives the outputs theirs), and inside the library while tangents are being computed.
 class PauseTangents {
  public:
   PauseTangents();

@@ -137,7 +137,7 @@ class Node : public std::enable_shared_from_this<Node> {
   // next edge (undefined where none); empty unless some input had one.
   const tensor_list& input_tangents() const;
   void set_input_tangents(tensor_list tangents);
-  bool has_input_tangents() const { return extras_ && has_tangents_; }
+  bool has_input_tangents() const { return has_tangents_; }
 
  protected:
   SmallVector<Edge, 2> next_edges_;
