@@ -67,9 +67,8 @@ tensor_list CustomNode::wrap_outputs(const tensor_list& inputs, tensor_list outp
     const bool is_input = std::any_of(inputs.begin(), inputs.end(), [&](const Tensor& t) { return t.is_same(out); });
     if (is_input) out = ops::alias(out);
     const bool differentiable =
-        out.is_floating_point() &&
-        std::find(ctx_.non_differentiable_.begin(), ctx_.non_differentiable_.end(), out.impl()) ==
-            ctx_.non_differentiable_.end();
+        is_inexact(out.dtype()) && std::find(ctx_.non_differentiable_.begin(), ctx_.non_differentiable_.end(),
+                                             out.impl()) == ctx_.non_differentiable_.end();
     if (any_input_requires_grad_ && differentiable) {
       set_history(out, self, static_cast<uint32_t>(i));
     } else {
@@ -99,7 +98,7 @@ void CustomNode::apply_jvp(tensor_list& outputs) {
     }
     const Tensor& in = jvp_inputs_[k];
     Tensor t = input_tangents_[k++];
-    if (!t.defined() && in.defined() && in.is_floating_point() && ctx_.materialize_grads_) t = zeros_like(in);
+    if (!t.defined() && in.defined() && is_inexact(in.dtype()) && ctx_.materialize_grads_) t = zeros_like(in);
     tangents.push_back(std::move(t));
   }
   jvp_inputs_.clear();
@@ -121,7 +120,7 @@ void CustomNode::apply_jvp(tensor_list& outputs) {
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& out = outputs[i];
     const Tensor& t = result[i];
-    if (!t.defined() || !out.defined() || !out.is_floating_point()) continue;
+    if (!t.defined() || !out.defined() || !is_inexact(out.dtype())) continue;
     if (std::find(ctx_.non_differentiable_.begin(), ctx_.non_differentiable_.end(), out.impl()) !=
         ctx_.non_differentiable_.end())
       continue;

@@ -1,6 +1,7 @@
 // gradcheck / gradgradcheck: analytical Jacobians from backward against central differences.
 #include "tapegrad/autograd/gradcheck.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -39,9 +40,57 @@ bool fail(const GradcheckOptions& o, const std::string& msg) {
   return false;
 }
 
+bool any_complex(const tensor_list& ts) {
+  return std::any_of(ts.begin(), ts.end(), [](const Tensor& t) { return t.defined() && t.is_complex(); });
+}
+
+// Complex inputs and outputs checked as their real and imaginary parts (PyTorch's way): fn seen
+// as a function of view_as_real of each complex input, returning view_as_real of each complex
+// output. The analytical side then checks the gradient convention too: the parts of z.grad()
+// must be dL/dx and dL/dy.
+struct RealView {
+  DifferentiableFn fn;
+  tensor_list inputs;
+};
+RealView as_real_function(const DifferentiableFn& fn, const tensor_list& inputs) {
+  RealView r;
+  std::vector<bool> was_complex;
+  for (const Tensor& t : inputs) {
+    const bool c = t.defined() && t.is_complex();
+    was_complex.push_back(c);
+    r.inputs.push_back(c ? view_as_real(t.detach()).clone().requires_grad_(t.requires_grad()) : t);
+  }
+  r.fn = [fn, was_complex](const tensor_list& in) {
+    tensor_list args;
+    for (size_t i = 0; i < in.size(); ++i) args.push_back(was_complex[i] ? view_as_complex(in[i]) : in[i]);
+    tensor_list outs;
+    for (const Tensor& o : fn(args)) outs.push_back(o.defined() && o.is_complex() ? view_as_real(o) : o);
+    return outs;
+  };
+  return r;
+}
+
 }  // namespace
 
 bool gradcheck(const DifferentiableFn& fn, const tensor_list& inputs, const GradcheckOptions& options) {
+  if (any_complex(inputs)) {
+    for (const Tensor& t : inputs)
+      TG_CHECK_TYPE(!(t.defined() && t.is_complex() && t.dtype() != kComplex128),
+                    "gradcheck: complex inputs must be complex128 for finite differences, got {}", t.dtype());
+    const RealView r = as_real_function(fn, inputs);
+    return gradcheck(r.fn, r.inputs, options);
+  }
+  {
+    tensor_list outs;
+    {
+      NoGradGuard no_grad;
+      outs = fn(inputs);
+    }
+    if (any_complex(outs)) {
+      const RealView r = as_real_function(fn, inputs);
+      return gradcheck(r.fn, r.inputs, options);
+    }
+  }
   std::vector<size_t> wrt;
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!inputs[i].defined() || !inputs[i].requires_grad()) continue;
@@ -161,8 +210,13 @@ bool gradgradcheck(const DifferentiableFn& fn, const tensor_list& inputs, const 
   tensor_list outs;
   {
     NoGradGuard no_grad;
-    outs = differentiable_outputs(fn(inputs));
+    outs = fn(inputs);
   }
+  if (any_complex(inputs) || any_complex(outs)) {
+    const RealView r = as_real_function(fn, inputs);
+    return gradgradcheck(r.fn, r.inputs, options);
+  }
+  outs = differentiable_outputs(outs);
   // Random (but reproducible) gradients of the outputs become inputs of the checked function.
   Generator gen(12345);
   tensor_list grad_outputs;

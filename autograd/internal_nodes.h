@@ -18,11 +18,14 @@ class AccumulateGrad final : public Node {
   Tensor variable_;
 };
 
-// Geometry of a view inside its (contiguous) base, in elements of the base.
+// Geometry of a view inside its (contiguous) base, in elements of the view: a complex base's
+// real view (view_as_real, real, imag) counts in its float parts, a real base's complex view
+// (view_as_complex) in pairs of them.
 struct ViewGeometry {
   Shape base_sizes;
   Shape sizes, strides;
   int64_t offset = 0;
+  DType base_dtype = kFloat32, view_dtype = kFloat32;
 };
 
 // The history of a base after an in-place op on one of its views: outside the view's region

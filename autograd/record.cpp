@@ -22,7 +22,21 @@ ViewGeometry view_geometry(const TensorImpl* view, const TensorImpl* base, const
            "{}: modifying a view in place needs its base to be contiguous to track gradients; the base has shape {} "
            "and strides {} (clone() the base first)",
            op, base->sizes_, base->strides_);
-  return {base->sizes_, view->sizes_, view->strides_, view->offset_ - base->offset_};
+  int64_t base_offset = base->offset_;
+  if (is_complex(base->dtype_) && !is_complex(view->dtype_)) base_offset *= 2;
+  if (!is_complex(base->dtype_) && is_complex(view->dtype_)) base_offset /= 2;  // even: view_as_complex checks
+  return {base->sizes_, view->sizes_, view->strides_, view->offset_ - base_offset, base->dtype_, view->dtype_};
+}
+
+// A contiguous gradient of the base, seen in the view's element type (differentiably, for
+// double backward); from_view_units takes it back to the base's.
+Tensor to_view_units(const Tensor& g, const ViewGeometry& v) {
+  if (v.base_dtype == v.view_dtype) return g;
+  return is_complex(v.base_dtype) ? view_as_real(g) : view_as_complex(g.reshape({-1, 2}));
+}
+Tensor from_view_units(const Tensor& g, const ViewGeometry& v) {
+  if (v.base_dtype == v.view_dtype) return g;
+  return is_complex(v.base_dtype) ? view_as_complex(g) : view_as_real(g).reshape(v.base_sizes);
 }
 
 std::shared_ptr<Node> grad_accumulator(const Tensor& t) {
@@ -199,12 +213,13 @@ tensor_list AccumulateGrad::apply(tensor_list&& grads) {
 tensor_list CopySlices::apply(tensor_list&& grads) {
   tensor_list result(num_inputs());
   Tensor g = grads[0];
-  Tensor gc = g.contiguous();
+  Tensor gc = to_view_units(g.contiguous(), view_);
   Tensor region = gc.as_strided(view_.sizes, view_.strides, gc.storage_offset() + view_.offset);
   tensor_list fn_grads = fn_->apply({region});
   if (needs_input_grad(0)) {
-    Tensor inner = fn_grads.empty() || !fn_grads[0].defined() ? zeros(view_.sizes, g.options()) : fn_grads[0];
-    result[0] = ops::strided_scatter(gc, inner, view_.sizes, view_.strides, view_.offset, /*accumulate=*/false);
+    Tensor inner = fn_grads.empty() || !fn_grads[0].defined() ? zeros(view_.sizes, gc.options()) : fn_grads[0];
+    result[0] = from_view_units(
+        ops::strided_scatter(gc, inner, view_.sizes, view_.strides, view_.offset, /*accumulate=*/false), view_);
   }
   for (size_t i = 1; i < result.size() && i < fn_grads.size(); ++i) result[i] = fn_grads[i];
   return result;
@@ -212,8 +227,9 @@ tensor_list CopySlices::apply(tensor_list&& grads) {
 
 tensor_list ViewOfBase::apply(tensor_list&& grads) {
   const Tensor& g = grads[0];
-  return {ops::strided_scatter(zeros(view_.base_sizes, g.options()), g, view_.sizes, view_.strides, view_.offset,
-                               /*accumulate=*/true)};
+  const Tensor base = to_view_units(zeros(view_.base_sizes, g.options().dtype(view_.base_dtype)), view_);
+  return {from_view_units(ops::strided_scatter(base, g, view_.sizes, view_.strides, view_.offset, /*accumulate=*/true),
+                          view_)};
 }
 
 }  // namespace tg::autograd

@@ -10,8 +10,8 @@
 namespace tg {
 
 const Tensor& Tensor::requires_grad_(bool requires_grad) const {
-  TG_CHECK_TYPE(!requires_grad || is_floating_point(),
-                "requires_grad_: only floating-point tensors can require gradients, got dtype {}", dtype());
+  TG_CHECK_TYPE(!requires_grad || is_inexact(dtype()),
+                "requires_grad_: only floating-point and complex tensors can require gradients, got dtype {}", dtype());
   if (!is_leaf()) {
     TG_CHECK(requires_grad,
              "requires_grad_: only leaf tensors can stop requiring grad; use detach() for a tensor without history");

@@ -1,6 +1,7 @@
 #include "kernels/kernels.h"
 
 #include "tapegrad/tensor/error.h"
+#include "tensor/thread_state.h"
 
 #if TG_WITH_CUDA
 #include "kernels/cuda/cuda_runtime.h"
@@ -8,6 +9,12 @@
 #endif
 
 namespace tg::kernels {
+
+void fail_dtype(DType dtype) {
+  const auto& s = detail::tls;
+  detail::fail<TypeError>("{}: not implemented for {} tensors", s.api_depth > 0 && s.api_op ? s.api_op : "kernel",
+                          dtype);
+}
 
 const Backend& backend(Device device, const char* op) {
   if (device.is_cpu()) [[likely]]

@@ -339,6 +339,9 @@ struct Backend {
   // c = a @ b (batched, batch dims broadcast via size 1); c contiguous. A bias (contiguous [n],
   // or null) is added to every row in the same call: oneDNN's bias argument, cuBLASLt's epilogue.
   void (*matmul)(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c, const void* bias);
+  // The unscaled discrete Fourier transform of `batch` contiguous rows of n complex elements
+  // (exp(-2 pi i jk / n); inverse: exp(+...)), out a separate buffer.
+  void (*fft)(DType dtype, int64_t batch, int64_t n, bool inverse, const void* in, void* out);
   void (*index_gather)(DType dtype, const IndexGeometry& g, void* out, const void* src);
   void (*index_put)(DType dtype, const IndexGeometry& g, void* dst, const void* values, bool accumulate);
   // Checks each index against g.dim_size as it reads: returns the position (in the contiguous
@@ -486,6 +489,9 @@ struct Backend {
 
 // The kernels of `device`'s backend; a tg::Error naming `op` when this build has none.
 const Backend& backend(Device device, const char* op);
+// A TypeError for a kernel reached with a dtype it has no code for (a complex tensor, mostly),
+// naming the public op in progress.
+[[noreturn]] void fail_dtype(DType dtype);
 
 // Copies `bytes` contiguous bytes between devices (at least one of them a GPU). Returns when the
 // data is in place for the host (device-to-host) or ordered before later work on the destination

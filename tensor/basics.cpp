@@ -47,13 +47,18 @@ void set_default_dtype(DType t) {
 
 DType promote_types(DType a, DType b) {
   if (a == b) return a;
+  if (is_complex(a) || is_complex(b)) {
+    const DType parts = promote_types(to_real_dtype(a), to_real_dtype(b));
+    return parts == kFloat64 ? kComplex128 : kComplex64;
+  }
   if ((a == kUInt8 && b == kInt8) || (a == kInt8 && b == kUInt8)) return kInt32;
   if ((a == kFloat16 && b == kBFloat16) || (a == kBFloat16 && b == kFloat16)) return kFloat32;
   return a > b ? a : b;
 }
 
 bool can_cast(DType from, DType to) {
-  if (is_floating_point(from) && !is_floating_point(to)) return false;
+  if (is_complex(from) && !is_complex(to)) return false;
+  if (is_floating_point(from) && !is_inexact(to)) return false;
   if (from != kBool && to == kBool) return false;
   return true;
 }
@@ -122,6 +127,8 @@ DType Scalar::dtype() const {
     case Kind::Bool: return kBool;
     case Kind::Int: return kInt64;
     case Kind::Float: return default_dtype();
+    case Kind::Complex:
+      return default_complex_dtype();
   }
   return kInt64;
 }
@@ -131,6 +138,8 @@ std::string Scalar::str() const {
     case Kind::Bool: return b_ ? "True" : "False";
     case Kind::Int: return std::to_string(i_);
     case Kind::Float: return fmt::format("{}", d_);
+    case Kind::Complex:
+      return fmt::format("({}{:+}j)", z_[0], z_[1]);
   }
   return {};
 }

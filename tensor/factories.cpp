@@ -36,10 +36,21 @@ using FloatRandomKernel = void (*kernels::Backend::*)(DType, void*, int64_t, uin
 // rand / randn: a fresh tensor filled by `kernel` from the generator's stream.
 Tensor random_floats(const char* name, FloatRandomKernel kernel, const Shape& size, Generator& gen,
                      const TensorOptions& options) {
-  TG_CHECK_TYPE(is_floating_point(options.dtype()), "{}: dtype must be floating-point, got {}", name, options.dtype());
+  TG_CHECK_TYPE(is_inexact(options.dtype()), "{}: dtype must be floating-point or complex, got {}", name,
+                options.dtype());
   Tensor t = make(name, size, options.dtype(), options.device());
-  (kernels::backend(options.device(), name).*kernel)(t.dtype(), t.data_ptr(), t.numel(), gen.initial_seed(),
-                                                      gen.reserve(static_cast<uint64_t>(t.numel())));
+  // A complex tensor draws its parts as reals; randn's parts have variance 1/2 (PyTorch's
+  // complex normal, of variance 1), rand's are each uniform on [0, 1).
+  const auto& be = kernels::backend(options.device(), name);
+  const DType part = to_real_dtype(t.dtype());
+  const int64_t n = t.numel() * (t.is_complex() ? 2 : 1);
+  (be.*kernel)(part, t.data_ptr(), n, gen.initial_seed(), gen.reserve(static_cast<uint64_t>(n)));
+  if (t.is_complex() && kernel == &kernels::Backend::normal) {
+    Tensor flat(IntrusivePtr<TensorImpl>::make(new TensorImpl(t.storage(), part, {n}, {1}, 0)));
+    const Tensor scale = ops::wrapped_scalar(std::sqrt(0.5), part, t.device());
+    be.binary(kernels::BinaryOp::Mul, part, ops::make_loop(flat, {&flat, &scale}), flat.data_ptr(), flat.data_ptr(),
+              scale.data_ptr(), 1);
+  }
   return finish(t, options);
 }
 

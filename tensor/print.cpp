@@ -2,7 +2,9 @@
 // summarised with "..." past the threshold (print_options.h), then dtype/device/grad_fn suffixes.
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -79,30 +81,48 @@ class Formatter {
   size_t width_ = 1;
 };
 
-// Values of `t` (contiguous, converted to double) with its shape.
+// Values of `t` (contiguous, converted to double) with its shape; a complex tensor's imaginary
+// parts in `imag`.
 struct Values {
-  std::vector<double> data;
+  std::vector<double> data, imag;
   Shape sizes;
   Shape strides;
   PrintOptions opts;
   double at(int64_t offset) const { return data[static_cast<size_t>(offset)]; }
 };
 
-// The values a summarised print shows, for the formatter's widths.
-void collect_shown(const Values& v, int dim, int64_t offset, bool summarize, std::vector<double>& out) {
+// The values a summarised print shows, for the formatter's widths (the imaginary parts' with
+// `imag`).
+void collect_shown(const Values& v, int dim, int64_t offset, bool summarize, std::vector<double>& out,
+                   bool imag = false) {
   if (dim == v.sizes.size()) {
-    out.push_back(v.at(offset));
+    out.push_back(imag ? v.imag[static_cast<size_t>(offset)] : v.at(offset));
     return;
   }
   const int64_t n = v.sizes[dim];
   for (int64_t i = 0; i < n; ++i) {
     const int64_t edge = v.opts.edgeitems;
     if (summarize && n > 2 * edge && i == edge) i = n - edge;
-    collect_shown(v, dim + 1, offset + i * v.strides[dim], summarize, out);
+    collect_shown(v, dim + 1, offset + i * v.strides[dim], summarize, out, imag);
   }
 }
 
-std::string vector_str(const Values& v, int64_t offset, int indent, bool summarize, const Formatter& f) {
+// The real formatter and, for complex tensors, the imaginary parts' one.
+struct Formatters {
+  Formatter re;
+  std::optional<Formatter> im;
+  size_t width() const { return re.width() + (im ? im->width() + 1 : 0); }
+  // PyTorch's "1.+2.j": the imaginary part's sign joins the two.
+  std::string format(const Values& v, int64_t offset) const {
+    std::string s = re.format(v.at(offset));
+    if (!im) return s;
+    std::string i = im->format(v.imag[static_cast<size_t>(offset)]) + "j";
+    i.erase(0, i.find_first_not_of(' '));
+    return s + (i[0] == '+' || i[0] == '-' ? "" : "+") + i;
+  }
+};
+
+std::string vector_str(const Values& v, int64_t offset, int indent, bool summarize, const Formatters& f) {
   const int64_t n = v.sizes.back(), stride = v.strides.back();
   const int64_t per_line = std::max<int64_t>(1, (v.opts.linewidth - indent) / static_cast<int64_t>(f.width() + 2));
   const int64_t edge = v.opts.edgeitems;
@@ -112,7 +132,7 @@ std::string vector_str(const Values& v, int64_t offset, int indent, bool summari
       items.push_back(" ...");
       i = n - edge;
     }
-    items.push_back(f.format(v.at(offset + i * stride)));
+    items.push_back(f.format(v, offset + i * stride));
   }
   std::string s = "[";
   for (size_t i = 0; i < items.size(); ++i) {
@@ -122,7 +142,7 @@ std::string vector_str(const Values& v, int64_t offset, int indent, bool summari
   return s + "]";
 }
 
-std::string tensor_str(const Values& v, int dim, int64_t offset, int indent, bool summarize, const Formatter& f) {
+std::string tensor_str(const Values& v, int dim, int64_t offset, int indent, bool summarize, const Formatters& f) {
   const int nd = v.sizes.size();
   if (dim == nd - 1) return vector_str(v, offset, indent, summarize, f);
   const int64_t n = v.sizes[dim], edge = v.opts.edgeitems;
@@ -179,7 +199,8 @@ std::string to_string(const Tensor& t) {
   const int indent = static_cast<int>(prefix.size());
   std::vector<std::string> suffixes;
   if (!t.is_cpu()) suffixes.push_back(fmt::format("device='{}'", t.device()));
-  const bool default_dtype_shown = t.dtype() == default_dtype() || t.dtype() == kInt64 || t.dtype() == kBool;
+  const bool default_dtype_shown =
+      t.dtype() == default_dtype() || t.dtype() == default_complex_dtype() || t.dtype() == kInt64 || t.dtype() == kBool;
   std::string body;
   if (t.numel() == 0) {
     if (t.dim() != 1) suffixes.push_back(fmt::format("size=({})", fmt::join(t.sizes(), ", ")));
@@ -187,12 +208,21 @@ std::string to_string(const Tensor& t) {
     body = "[]";
   } else {
     if (!default_dtype_shown) suffixes.push_back(fmt::format("dtype={}", t.dtype()));
-    const Kind kind = t.is_floating_point() ? Kind::Float : t.dtype() == kBool ? Kind::Bool : Kind::Int;
+    const Kind kind = is_inexact(t.dtype()) ? Kind::Float : t.dtype() == kBool ? Kind::Bool : Kind::Int;
     Values v;
     {
-      Tensor d = ops::contiguous(ops::cast(ops::alias(t.is_cpu() ? t : ops::to_device(t, Device::cpu())), kFloat64));
-      const double* p = d.data_ptr<double>();
-      v.data.assign(p, p + d.numel());
+      const Tensor host = ops::alias(t.is_cpu() ? t : ops::to_device(t, Device::cpu()));
+      Tensor d = ops::contiguous(ops::cast(host, t.is_complex() ? kComplex128 : kFloat64));
+      if (t.is_complex()) {
+        const auto* p = d.data_ptr<std::complex<double>>();
+        for (int64_t i = 0; i < d.numel(); ++i) {
+          v.data.push_back(p[i].real());
+          v.imag.push_back(p[i].imag());
+        }
+      } else {
+        const double* p = d.data_ptr<double>();
+        v.data.assign(p, p + d.numel());
+      }
     }
     v.sizes = t.sizes();
     v.strides = contiguous_strides(t.sizes());
@@ -200,8 +230,13 @@ std::string to_string(const Tensor& t) {
     const bool summarize = t.numel() > opts.threshold;
     std::vector<double> shown;
     collect_shown(v, 0, 0, summarize, shown);
-    Formatter f(kind, shown, opts);
-    body = t.dim() == 0 ? f.format(v.data[0]) : tensor_str(v, 0, 0, indent, summarize, f);
+    Formatters f{Formatter(kind, shown, opts), std::nullopt};
+    if (t.is_complex()) {
+      std::vector<double> shown_imag;
+      collect_shown(v, 0, 0, summarize, shown_imag, /*imag=*/true);
+      f.im.emplace(kind, shown_imag, opts);
+    }
+    body = t.dim() == 0 ? f.format(v, 0) : tensor_str(v, 0, 0, indent, summarize, f);
   }
   if (t.grad_fn()) {
     suffixes.push_back(fmt::format("grad_fn=<{}>", t.grad_fn()->name()));

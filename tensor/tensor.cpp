@@ -29,6 +29,9 @@ Scalar Tensor::item(SourceLoc) const {
     case kBFloat16:
     case kFloat32:
     case kFloat64: return Scalar(ops::cast(ops::alias(cpu_t), kFloat64).data_ptr<double>()[0]);
+    case kComplex64:
+    case kComplex128:
+      return Scalar(ops::cast(ops::alias(cpu_t), kComplex128).data_ptr<std::complex<double>>()[0]);
     default: return Scalar(ops::cast(ops::alias(cpu_t), kInt64).data_ptr<int64_t>()[0]);
   }
 }

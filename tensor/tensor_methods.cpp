@@ -116,17 +116,23 @@ Tensor Tensor::unsqueeze(int64_t dim, SourceLoc loc) const { return tg::unsqueez
 Tensor Tensor::mH(SourceLoc loc) const {
   TG_CHECK(defined() && dim() >= 2, "mH: expects a tensor with at least 2 dims, got shape {}",
            defined() ? sizes() : Shape{});
-  return tg::transpose(*this, -2, -1, loc);
+  return tg::conj(tg::transpose(*this, -2, -1, loc), loc);
 }
 Tensor Tensor::adjoint(SourceLoc loc) const {
   TG_CHECK(defined() && dim() >= 2, "adjoint: expects a tensor with at least 2 dims, got shape {}",
            defined() ? sizes() : Shape{});
-  return tg::transpose(*this, -2, -1, loc);
+  return tg::conj(tg::transpose(*this, -2, -1, loc), loc);
 }
+Tensor Tensor::real(SourceLoc loc) const { return tg::real(*this, loc); }
+Tensor Tensor::imag(SourceLoc loc) const { return tg::imag(*this, loc); }
+Tensor Tensor::conj(SourceLoc loc) const { return tg::conj(*this, loc); }
+Tensor Tensor::conj_physical(SourceLoc loc) const { return tg::conj_physical(*this, loc); }
+Tensor Tensor::resolve_conj(SourceLoc loc) const { return tg::resolve_conj(*this, loc); }
+Tensor Tensor::angle(SourceLoc loc) const { return tg::angle(*this, loc); }
 Tensor Tensor::H(SourceLoc loc) const {
   TG_CHECK(defined() && (dim() == 0 || dim() == 2), "H: is only supported on matrices (2-D tensors), got shape {}",
            defined() ? sizes() : Shape{});
-  return dim() == 0 ? tg::transpose(*this, 0, 0, loc) : tg::transpose(*this, 0, 1, loc);
+  return tg::conj(dim() == 0 ? tg::transpose(*this, 0, 0, loc) : tg::transpose(*this, 0, 1, loc), loc);
 }
 const Tensor& Tensor::t_(SourceLoc loc) const { return tg::t_(*this, loc); }
 const Tensor& Tensor::transpose_(int64_t d0, int64_t d1, SourceLoc loc) const {

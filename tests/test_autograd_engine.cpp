@@ -207,7 +207,8 @@ TEST(Engine, LeavesDetachAndRequiresGrad) {
   Tensor d = y.detach();
   EXPECT_FALSE(d.requires_grad());
   EXPECT_EQ(d.storage(), y.storage());
-  EXPECT_THROW_WITH(tensor({1, 2}).requires_grad_(), TypeError, "only floating-point tensors can require gradients");
+  EXPECT_THROW_WITH(tensor({1, 2}).requires_grad_(), TypeError,
+                    "only floating-point and complex tensors can require gradients");
   EXPECT_THROW_WITH(y.requires_grad_(false), Error, "only leaf tensors");
   Tensor z = y.clone();
   z.detach_();

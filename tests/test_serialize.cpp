@@ -98,7 +98,8 @@ TEST(Serialize, HostileFiles) {
   bad(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,4]}})", f4, "overflows");
   bad(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", f4, "non-size");
   bad(R"({"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}})", f4, "only integers");
-  bad(R"({"a":{"dtype":"C64","shape":[1],"data_offsets":[0,4]}})", f4, "dtype 'C64', which tapegrad does not support");
+  bad(R"({"a":{"dtype":"C128","shape":[1],"data_offsets":[0,4]}})", f4,
+      "dtype 'C128', which tapegrad does not support");
   bad(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", f4, "0 <= begin <= end");
   bad(R"({"a":{"dtype":"F32","shape":[1]}})", f4, "needs dtype, shape and data_offsets");
   bad(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", f4, "unknown field 'extra'");

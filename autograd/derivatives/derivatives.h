@@ -43,6 +43,13 @@ std::shared_ptr<Node> expand_node(const Tensor& self);
 std::shared_ptr<Node> strided_view_node(const char* name, const Tensor& self, const Shape& sizes, const Shape& strides,
                                    int64_t offset);
 std::shared_ptr<Node> clone_node(const Tensor& self);
+// Complex numbers: the views that change the element type, the conjugate, and angle (saving self).
+std::shared_ptr<Node> view_as_real_node(const Tensor& self);
+std::shared_ptr<Node> view_as_complex_node(const Tensor& self);
+std::shared_ptr<Node> conj_node(const Tensor& self);
+std::shared_ptr<Node> angle_node(const Tensor& self);
+// The scaled transform along dim d (fft.h): its gradient is the opposite transform, same scale.
+std::shared_ptr<Node> fft_node(const Tensor& self, int d, bool inverse, double scale);
 
 // Reductions.
 std::shared_ptr<Node> sum_node(const Tensor& self, const Shape& dims, bool keepdim);

@@ -11,7 +11,17 @@ namespace {
 constexpr int kSaveSelf = 1, kSaveOther = 2, kSaveResult = 4;
 
 // Helpers named in the tables' backward columns.
-Tensor scaled(const Tensor& grad, const Scalar& alpha) { return alpha.to_double() == 1.0 ? grad : grad * alpha; }
+Tensor scaled(const Tensor& grad, const Scalar& alpha) {
+  if (alpha.is_complex()) return grad * Scalar(std::conj(alpha.to_complex()));
+  return alpha.to_double() == 1.0 ? grad : grad * alpha;
+}
+
+// sgn(z) = z / |z|: 0 for real tensors; for complex, (g - sgn^2 conj(g)) / (2 |z|), 0 at z = 0 (PyTorch's).
+Tensor sgn_backward(const Tensor& grad, const Tensor& self, const Tensor& result) {
+  if (!self.is_complex()) return zeros_like(grad);
+  const Tensor a = abs(self);
+  return where(eq(a, 0), 0.0, (grad - result * result * conj(grad)) / (2 * a));
+}
 
 // An input the op has no derivative for (as in PyTorch): an error once a gradient reaches it.
 [[noreturn]] Tensor not_differentiable(const Tensor& /*grad*/, const char* op, const char* input) {
@@ -22,15 +32,18 @@ Tensor pow_grad_self(const Tensor& grad, const Tensor& self, const Tensor& expon
   // d/dx x^e = e x^(e-1), taken as 0 where e == 0 (so that 0^-1 does not make a NaN). e - 1 by a
   // tensor of ones: a number exponent (a wrapped scalar) minus the number 1 would be computed in
   // the default dtype, rounding e.g. 1/3 to float.
-  const Tensor g = grad * exponent * pow(self, exponent - ones_like(exponent));
+  const Tensor g = grad * conj(exponent * pow(self, exponent - ones_like(exponent)));
   // A number exponent (x ** 3) held on the host that is not 0 has nothing to mask: a pass fewer.
-  if (exponent.dim() == 0 && exponent.device().is_cpu() && exponent.item<double>() != 0) return g;
+  if (!exponent.is_complex() && exponent.dim() == 0 && exponent.device().is_cpu() && exponent.item<double>() != 0)
+    return g;
   return where(eq(exponent, 0), 0.0, g);
 }
 
 Tensor pow_grad_other(const Tensor& grad, const Tensor& self, const Tensor& exponent, const Tensor& result) {
-  // d/de x^e = x^e log x, taken as 0 at x == 0 for e >= 0 (the limit), as PyTorch does.
-  return where(logical_and(eq(self, 0), ge(exponent, 0)), 0.0, grad * result * log(self));
+  // d/de x^e = x^e log x, taken as 0 at x == 0 for e >= 0 (the limit), as PyTorch does (for a
+  // complex exponent, with real part >= 0).
+  const Tensor e = exponent.is_complex() ? real(exponent) : exponent;
+  return where(logical_and(eq(self, 0), ge(e, 0)), 0.0, grad * conj(result * log(self)));
 }
 
 // d/dx of the orthogonal polynomials (special_ops.def), from identities between the families

@@ -51,7 +51,7 @@ std::shared_ptr<Node> prod_node(const Tensor& self, const Tensor& result, const 
     Tensor prod_nonzero = tg::prod(where(is_zero, 1.0, x), dims, /*keepdim=*/true);
     Tensor no_zero = res / where(is_zero, 1.0, x);
     Tensor one_zero = where(logical_and(eq(zeros_in_slice, 1), is_zero), prod_nonzero, 0.0);
-    return {grad * where(eq(zeros_in_slice, 0), no_zero, one_zero)};
+    return {grad * conj(where(eq(zeros_in_slice, 0), no_zero, one_zero))};
   });
   node->save(self);
   node->save(result, /*is_output=*/true);

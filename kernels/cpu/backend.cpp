@@ -23,6 +23,7 @@ const Backend& cpu_backend() {
       .scan = cpu::scan,
       .softmax = cpu::softmax,
       .matmul = cpu::matmul,
+      .fft = cpu::fft,
       .index_gather = cpu::index_gather,
       .index_put = cpu::index_put,
       .gather = cpu::gather,

@@ -1,6 +1,7 @@
 // Elementwise binary arithmetic kernels, one per line of binary_ops.def, and the fused ternary ones.
 #include <cmath>
 
+#include "kernels/cpu/complex_kernels.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
@@ -422,6 +423,7 @@ void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void*
 
 void binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
             const Scalar& alpha) {
+  if (is_complex(dtype)) return complex_binary(op, dtype, loop, out, a, b, alpha);
   switch (op) {
 #define TG_BINARY_OP(name, Name, ...) \
   case BinaryOp::Name:                \

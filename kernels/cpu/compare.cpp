@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/cpu/complex_kernels.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
@@ -48,6 +49,7 @@ void compare_half_run(uint8_t* o, const T* a, int64_t sa, const T* b, int64_t sb
 }  // namespace
 
 void compare(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b) {
+  if (is_complex(dtype)) return complex_compare(op, dtype, loop, out, a, b);
   dispatch_all(dtype, [&]<class T>() {
     using A = acc_t<T>;
     auto* o = static_cast<uint8_t*>(out);  // bool storage as bytes, so that stores vectorise
@@ -80,6 +82,7 @@ void compare(CompareOp op, DType dtype, const Loop& loop, void* out, const void*
 }
 
 void classify(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in) {
+  if (is_complex(dtype)) return complex_classify(op, dtype, loop, out, in);
   // bools as the bytes 0 and 1 (GCC does not vectorise loads of bool: ~mask ran at 30x PyTorch's time).
   dispatch_all(dtype == DType::Bool ? DType::UInt8 : dtype, [&]<class T>() {
     using A = acc_t<T>;
@@ -118,7 +121,10 @@ void where(DType dtype, const Loop& loop, void* out, const void* cond, const voi
     case 1: return run.template operator()<uint8_t>();
     case 2: return run.template operator()<uint16_t>();
     case 4: return run.template operator()<uint32_t>();
-    default: return run.template operator()<uint64_t>();
+    case 8:
+      return run.template operator()<uint64_t>();
+    default:
+      return run.template operator()<Bytes16>();
   }
 }
 

@@ -177,7 +177,9 @@ void copy_same(const Loop& L, void* out, const void* in) {
     return;
   }
 #ifdef __AVX2__
-  if (transpose_in_blocks(L, static_cast<U*>(out), static_cast<const U*>(in))) return;
+  if constexpr (sizeof(U) <= 8) {
+    if (transpose_in_blocks(L, static_cast<U*>(out), static_cast<const U*>(in))) return;
+  }
 #endif
   if (interleaves_planes(L)) {
     // Runs along dim 1, all the channels at once: the loop without its dim 0.
@@ -300,7 +302,10 @@ void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in
       case 1: return copy_same<uint8_t>(loop, out, in);
       case 2: return copy_same<uint16_t>(loop, out, in);
       case 4: return copy_same<uint32_t>(loop, out, in);
-      default: return copy_same<uint64_t>(loop, out, in);
+      case 8:
+        return copy_same<uint64_t>(loop, out, in);
+      default:
+        return copy_same<Bytes16>(loop, out, in);
     }
   }
   if (copy_16bit_float(loop, out, out_dtype, in, in_dtype)) return;
@@ -308,6 +313,21 @@ void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in
   // A bool is a byte holding 0 or 1: read as uint8, its conversions vectorise (GCC kept the loads
   // of bools scalar, and mask.to(int64) ran at 2.4x PyTorch's time).
   const DType from = in_dtype == DType::Bool ? DType::UInt8 : in_dtype;
+  if (is_complex(out_dtype) || is_complex(in_dtype)) {
+    // The complex side dispatched on its own: every other op's instantiations stay real.
+    auto run = [&]<class To, class From>() {
+      unary_loop(loop, static_cast<To*>(out), static_cast<const From*>(in), [](From v) { return convert<To>(v); });
+    };
+    if (!is_complex(in_dtype))
+      return dispatch_complex(out_dtype, [&]<class To>() {
+        dispatch_all(from, [&]<class From>() { run.template operator()<To, From>(); });
+      });
+    return dispatch_complex(in_dtype, [&]<class From>() {
+      if (is_complex(out_dtype))
+        return dispatch_complex(out_dtype, [&]<class To>() { run.template operator()<To, From>(); });
+      dispatch_all(out_dtype, [&]<class To>() { run.template operator()<To, From>(); });
+    });
+  }
   dispatch_all(out_dtype, [&]<class To>() {
     dispatch_all(from, [&]<class From>() {
       unary_loop(loop, static_cast<To*>(out), static_cast<const From*>(in), [](From v) { return convert<To>(v); });
@@ -316,6 +336,18 @@ void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in
 }
 
 void fill(const Loop& loop, void* out, DType dtype, const Scalar& value) {
+  if (is_complex(dtype)) {
+    return dispatch_complex(dtype, [&]<class T>() {
+      const T v = value.to<T>();
+      T* o = static_cast<T*>(out);
+      parallel_for(0, loop.numel, kGrain, [&](int64_t begin, int64_t end) {
+        for_each_row<1>(loop, begin, end, [&](const int64_t* off, int64_t n) {
+          const int64_t s = loop.strides[0][0];
+          for (int64_t i = 0; i < n; ++i) o[off[0] + i * s] = v;
+        });
+      });
+    });
+  }
   dispatch_all(dtype, [&]<class T>() {
     T v;
     if constexpr (std::is_same_v<T, bool>) {

@@ -173,7 +173,10 @@ void index_gather(DType dtype, const IndexGeometry& g, void* out, const void* sr
     case 1: return gather_bytes(g, static_cast<uint8_t*>(out), static_cast<const uint8_t*>(src));
     case 2: return gather_bytes(g, static_cast<uint16_t*>(out), static_cast<const uint16_t*>(src));
     case 4: return gather_bytes(g, static_cast<uint32_t*>(out), static_cast<const uint32_t*>(src));
-    default: return gather_bytes(g, static_cast<uint64_t*>(out), static_cast<const uint64_t*>(src));
+    case 8:
+      return gather_bytes(g, static_cast<uint64_t*>(out), static_cast<const uint64_t*>(src));
+    default:
+      return gather_bytes(g, static_cast<Bytes16*>(out), static_cast<const Bytes16*>(src));
   }
 }
 
@@ -313,7 +316,12 @@ int64_t gather(DType dtype, const DimIndexGeometry& g, void* out, const void* se
     case 1: run.template operator()<uint8_t>(); break;
     case 2: run.template operator()<uint16_t>(); break;
     case 4: run.template operator()<uint32_t>(); break;
-    default: run.template operator()<uint64_t>(); break;
+    case 8:
+      run.template operator()<uint64_t>();
+      break;
+    default:
+      run.template operator()<Bytes16>();
+      break;
   }
   return bad.load();
 }

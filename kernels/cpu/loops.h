@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -52,6 +53,11 @@ inline void copy_bytes(void* dst, const void* src, size_t n) {
   std::memcpy(dst, src, n);
 }
 
+// The element moved by the kernels that only move elements of 16 bytes (complex128).
+struct Bytes16 {
+  uint64_t lo, hi;
+};
+
 template <class T>
 inline constexpr bool is_reduced_float_v = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
 
@@ -72,8 +78,11 @@ decltype(auto) dispatch_all(DType dt, F&& fn) {
     case DType::BFloat16: return fn.template operator()<BFloat16>();
     case DType::Float32: return fn.template operator()<float>();
     case DType::Float64: return fn.template operator()<double>();
+    case DType::Complex64:
+    case DType::Complex128:
+      break;
   }
-  TG_FAIL("unknown dtype {}", static_cast<int>(dt));
+  fail_dtype(dt);
 }
 template <class F>
 decltype(auto) dispatch_floating(DType dt, F&& fn) {
@@ -82,7 +91,9 @@ decltype(auto) dispatch_floating(DType dt, F&& fn) {
     case DType::BFloat16: return fn.template operator()<BFloat16>();
     case DType::Float32: return fn.template operator()<float>();
     case DType::Float64: return fn.template operator()<double>();
-    default: TG_FAIL("kernel: dtype {} is not a floating-point type", dt);
+    default:
+      if (is_complex(dt)) fail_dtype(dt);
+      TG_FAIL("kernel: dtype {} is not a floating-point type", dt);
   }
 }
 // float32 and float64 only: the fused kernels whose callers cast 16-bit inputs up first.
@@ -91,7 +102,9 @@ decltype(auto) dispatch_single_double(DType dt, F&& fn) {
   switch (dt) {
     case DType::Float32: return fn.template operator()<float>();
     case DType::Float64: return fn.template operator()<double>();
-    default: TG_FAIL("kernel: dtype {} is not float32 or float64", dt);
+    default:
+      if (is_complex(dt)) fail_dtype(dt);
+      TG_FAIL("kernel: dtype {} is not float32 or float64", dt);
   }
 }
 // Every dtype but bool.
@@ -101,10 +114,35 @@ decltype(auto) dispatch_numeric(DType dt, F&& fn) {
   return dispatch_all(dt, std::forward<F>(fn));
 }
 
+template <class T>
+inline constexpr bool is_complex_v = false;
+template <class R>
+inline constexpr bool is_complex_v<std::complex<R>> = true;
+
+// Calls fn.template operator()<T>() with T std::complex<float> or std::complex<double>.
+template <class F>
+decltype(auto) dispatch_complex(DType dt, F&& fn) {
+  if (dt == DType::Complex64) return fn.template operator()<std::complex<float>>();
+  if (dt == DType::Complex128) return fn.template operator()<std::complex<double>>();
+  fail_dtype(dt);
+}
+
 template <class To, class From>
 inline To convert(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
+  } else if constexpr (is_complex_v<To>) {
+    // A real number is the real part; complex64 <-> complex128 converts each part.
+    if constexpr (is_complex_v<From>)
+      return To(v);
+    else
+      return To(convert<typename To::value_type>(v), typename To::value_type(0));
+  } else if constexpr (is_complex_v<From>) {
+    // Kept to the real part, as PyTorch's conversions do (the front ends decide when that is asked for).
+    if constexpr (std::is_same_v<To, bool>)
+      return v != From(0);
+    else
+      return convert<To>(v.real());
   } else if constexpr (std::is_same_v<To, bool>) {
     if constexpr (is_reduced_float_v<From>) return static_cast<float>(v) != 0.0f;
     else return v != From(0);

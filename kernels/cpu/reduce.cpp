@@ -11,6 +11,7 @@
 #include <immintrin.h>
 #endif
 
+#include "kernels/cpu/complex_kernels.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
@@ -784,6 +785,7 @@ void reduce_impl(const R& r, const ReduceGeometry& g, DType out_dtype, void* out
 
 void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out, int64_t* indices,
             const void* in) {
+  if (is_complex(in_dtype)) return complex_reduce(op, in_dtype, out_dtype, g, out, in);
   // bools as the bytes 0 and 1, which give the same sums, products, extremes and truth values
   // (GCC does not vectorise loads of bool: mask.sum() ran at 2x PyTorch's time).
   dispatch_all(in_dtype == DType::Bool ? DType::UInt8 : in_dtype, [&]<class T>() {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <iterator>
 
+#include "kernels/cpu/complex_kernels.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
@@ -335,6 +336,7 @@ constexpr bool kFloatKind_Floating = true;
 }  // namespace
 
 void unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in) {
+  if (is_complex(dtype)) return complex_unary(op, dtype, loop, out, in);
   switch (op) {
 #define TG_UNARY_OP(name, Name, kind, ...) \
   case UnaryOp::Name:                      \

@@ -32,6 +32,7 @@ const Backend& cuda_backend() {
     .scan = cuda::scan,
     .softmax = cuda::softmax,
     .matmul = cuda::matmul,
+    .fft = cuda::fft,
     .index_gather = cuda::index_gather,
     .index_put = cuda::index_put,
     .gather = cuda::gather,

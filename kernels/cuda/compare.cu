@@ -114,7 +114,10 @@ void where(DType dtype, const Loop& loop, void* out, const void* cond, const voi
     case 1: return run.template operator()<uint8_t>();
     case 2: return run.template operator()<uint16_t>();
     case 4: return run.template operator()<uint32_t>();
-    default: return run.template operator()<uint64_t>();
+    case 8:
+      return run.template operator()<uint64_t>();
+    default:
+      fail_dtype(dtype);
   }
 }
 

@@ -56,8 +56,10 @@ void triangle(DType dtype, int64_t batch, int64_t rows, int64_t cols, int64_t di
       return run.template operator()<uint16_t>();
     case 4:
       return run.template operator()<uint32_t>();
-    default:
+    case 8:
       return run.template operator()<uint64_t>();
+    default:
+      fail_dtype(dtype);
   }
 }
 
@@ -79,7 +81,10 @@ void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in
       case 1: return run.template operator()<uint8_t>();
       case 2: return run.template operator()<uint16_t>();
       case 4: return run.template operator()<uint32_t>();
-      default: return run.template operator()<uint64_t>();
+      case 8:
+        return run.template operator()<uint64_t>();
+      default:
+        fail_dtype(out_dtype);
     }
   }
   dispatch_all(out_dtype, [&]<class To>() {

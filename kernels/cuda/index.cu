@@ -225,7 +225,10 @@ void by_size(DType dtype, F&& f) {
     case 1: return f.template operator()<uint8_t>();
     case 2: return f.template operator()<uint16_t>();
     case 4: return f.template operator()<uint32_t>();
-    default: return f.template operator()<uint64_t>();
+    case 8:
+      return f.template operator()<uint64_t>();
+    default:
+      fail_dtype(dtype);
   }
 }
 

@@ -64,8 +64,11 @@ decltype(auto) dispatch_all(DType dt, F&& fn) {
     case DType::BFloat16: return fn.template operator()<bfloat16>();
     case DType::Float32: return fn.template operator()<float>();
     case DType::Float64: return fn.template operator()<double>();
+    case DType::Complex64:
+    case DType::Complex128:
+      break;
   }
-  TG_FAIL("unknown dtype {}", static_cast<int>(dt));
+  fail_dtype(dt);
 }
 template <class F>
 decltype(auto) dispatch_floating(DType dt, F&& fn) {
@@ -74,7 +77,9 @@ decltype(auto) dispatch_floating(DType dt, F&& fn) {
     case DType::BFloat16: return fn.template operator()<bfloat16>();
     case DType::Float32: return fn.template operator()<float>();
     case DType::Float64: return fn.template operator()<double>();
-    default: TG_FAIL("CUDA kernel: dtype {} is not a floating-point type", dt);
+    default:
+      if (is_complex(dt)) fail_dtype(dt);
+      TG_FAIL("CUDA kernel: dtype {} is not a floating-point type", dt);
   }
 }
 // float32 and float64 only: the fused kernels whose callers cast 16-bit inputs up first.
@@ -83,7 +88,9 @@ decltype(auto) dispatch_single_double(DType dt, F&& fn) {
   switch (dt) {
     case DType::Float32: return fn.template operator()<float>();
     case DType::Float64: return fn.template operator()<double>();
-    default: TG_FAIL("CUDA kernel: dtype {} is not float32 or float64", dt);
+    default:
+      if (is_complex(dt)) fail_dtype(dt);
+      TG_FAIL("CUDA kernel: dtype {} is not float32 or float64", dt);
   }
 }
 template <class F>

@@ -16,7 +16,7 @@ struct DLDevice {
   int32_t device_type;
   int32_t device_id;
 };
-enum DLDataTypeCode : uint8_t { kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBfloat = 4, kDLBool = 6 };
+enum DLDataTypeCode : uint8_t { kDLInt = 0, kDLUInt = 1, kDLFloat = 2, kDLBfloat = 4, kDLComplex = 5, kDLBool = 6 };
 struct DLDataType {
   uint8_t code;
   uint8_t bits;
@@ -50,6 +50,9 @@ DLDataType dl_dtype(tg::DType t) {
     case tg::kBool: return {kDLBool, 8, 1};
     case tg::kUInt8: return {kDLUInt, bits, 1};
     case tg::kBFloat16: return {kDLBfloat, bits, 1};
+    case tg::kComplex64:
+    case tg::kComplex128:
+      return {kDLComplex, bits, 1};
     default: return {tg::is_floating_point(t) ? kDLFloat : kDLInt, bits, 1};
   }
 }
@@ -74,6 +77,10 @@ tg::DType from_dl_dtype(DLDataType d) {
       break;
     case kDLBfloat:
       if (d.bits == 16) return tg::kBFloat16;
+      break;
+    case kDLComplex:
+      if (d.bits == 64) return tg::kComplex64;
+      if (d.bits == 128) return tg::kComplex128;
       break;
     default: break;
   }

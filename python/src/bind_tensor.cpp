@@ -50,6 +50,8 @@ py::object to_list(const tg::Tensor& t) {
     auto number = [](T v) -> PyObject* {
       if constexpr (std::is_same_v<T, bool>)
         return PyBool_FromLong(v);
+      else if constexpr (std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>>)
+        return PyComplex_FromDoubles(v.real(), v.imag());
       else if constexpr (std::is_integral_v<T>)
         return PyLong_FromLongLong(v);
       else
@@ -88,6 +90,10 @@ py::object to_list(const tg::Tensor& t) {
       return build(c.data_ptr<float>());
     case tg::kFloat64:
       return build(c.data_ptr<double>());
+    case tg::kComplex64:
+      return build(c.data_ptr<std::complex<float>>());
+    case tg::kComplex128:
+      return build(c.data_ptr<std::complex<double>>());
     default:
       throw tg::TypeError(fmt::format("tolist: unsupported dtype {}", tg::name(c.dtype())));
   }
@@ -256,6 +262,11 @@ fills .grad of the leaves.)");
            })
       .def("__bool__", [](const tg::Tensor& t) { return single_value(t, "bool").to_bool(); })
       .def("__float__", [](const tg::Tensor& t) { return single_value(t, "float").to_double(); })
+      .def("__complex__",
+           [](const tg::Tensor& t) {
+             const std::complex<double> z = single_value(t, "complex").to_complex();
+             return py::reinterpret_steal<py::object>(PyComplex_FromDoubles(z.real(), z.imag()));
+           })
       .def("__int__", [](const tg::Tensor& t) { return single_value(t, "int").to_int(); })
       .def("__index__",
            [](const tg::Tensor& t) {

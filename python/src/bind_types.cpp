@@ -9,6 +9,7 @@ void bind_types(py::module_& m) {
   py::class_<tg::DType> dtype(m, "dtype");
   dtype_class = reinterpret_cast<PyTypeObject*>(dtype.ptr());
   dtype.def_property_readonly("is_floating_point", [](tg::DType t) { return tg::is_floating_point(t); })
+      .def_property_readonly("is_complex", [](tg::DType t) { return tg::is_complex(t); })
       .def_property_readonly("itemsize", [](tg::DType t) { return tg::itemsize(t); })
       .def("__repr__", [](tg::DType t) { return fmt::format("tapegrad.{}", tg::name(t)); })
       .def("__str__", [](tg::DType t) { return fmt::format("tapegrad.{}", tg::name(t)); })
@@ -24,11 +25,24 @@ void bind_types(py::module_& m) {
                                        "dtype: cannot unpickle {}: no dtype has that code", v);
                         return static_cast<tg::DType>(v);
                       }));
-  const std::pair<const char*, tg::DType> dtypes[] = {
-      {"bool", tg::kBool},       {"uint8", tg::kUInt8},       {"int8", tg::kInt8},       {"int32", tg::kInt32},
-      {"int", tg::kInt32},       {"int64", tg::kInt64},       {"long", tg::kInt64},      {"float16", tg::kFloat16},
-      {"half", tg::kFloat16},    {"bfloat16", tg::kBFloat16}, {"float32", tg::kFloat32}, {"float", tg::kFloat32},
-      {"float64", tg::kFloat64}, {"double", tg::kFloat64}};
+  const std::pair<const char*, tg::DType> dtypes[] = {{"bool", tg::kBool},
+                                                      {"uint8", tg::kUInt8},
+                                                      {"int8", tg::kInt8},
+                                                      {"int32", tg::kInt32},
+                                                      {"int", tg::kInt32},
+                                                      {"int64", tg::kInt64},
+                                                      {"long", tg::kInt64},
+                                                      {"float16", tg::kFloat16},
+                                                      {"half", tg::kFloat16},
+                                                      {"bfloat16", tg::kBFloat16},
+                                                      {"float32", tg::kFloat32},
+                                                      {"float", tg::kFloat32},
+                                                      {"float64", tg::kFloat64},
+                                                      {"double", tg::kFloat64},
+                                                      {"complex64", tg::kComplex64},
+                                                      {"cfloat", tg::kComplex64},
+                                                      {"complex128", tg::kComplex128},
+                                                      {"cdouble", tg::kComplex128}};
   for (const auto& [name, t] : dtypes) m.attr(name) = t;
   m.def("get_default_dtype", &tg::default_dtype);
   m.def("set_default_dtype", &tg::set_default_dtype, py::arg("d"));

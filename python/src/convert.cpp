@@ -113,7 +113,7 @@ PyObject* numpy_generic() {
   return generic;
 }
 
-// 'b' (bool), 'i'/'u' (integer), 'f' (floating) or 0 for a NumPy scalar.
+// 'b' (bool), 'i'/'u' (integer), 'f' (floating), 'c' (complex) or 0 for a NumPy scalar.
 char numpy_scalar_kind(py::handle h) {
   PyObject* generic = numpy_generic();
   if (!generic || !PyObject_IsInstance(h.ptr(), generic)) return 0;
@@ -125,10 +125,10 @@ char numpy_scalar_kind(py::handle h) {
 
 bool is_number(py::handle h) {
   PyObject* o = h.ptr();
-  if (PyBool_Check(o) || PyLong_Check(o) || PyFloat_Check(o)) return true;
+  if (PyBool_Check(o) || PyLong_Check(o) || PyFloat_Check(o) || PyComplex_Check(o)) return true;
   if (is_tensor(h)) return false;
   const char k = numpy_scalar_kind(h);
-  return k == 'b' || k == 'i' || k == 'u' || k == 'f';
+  return k == 'b' || k == 'i' || k == 'u' || k == 'f' || k == 'c';
 }
 
 tg::Scalar to_scalar(py::handle h) {
@@ -141,14 +141,19 @@ tg::Scalar to_scalar(py::handle h) {
     return tg::Scalar(static_cast<int64_t>(v));
   }
   if (PyFloat_Check(o)) return tg::Scalar(PyFloat_AS_DOUBLE(o));
+  if (PyComplex_Check(o)) return tg::Scalar(std::complex<double>(PyComplex_RealAsDouble(o), PyComplex_ImagAsDouble(o)));
   switch (numpy_scalar_kind(h)) {
     case 'b': return tg::Scalar(static_cast<bool>(PyObject_IsTrue(o)));
     case 'i':
     case 'u': return tg::Scalar(static_cast<int64_t>(py::int_(py::reinterpret_borrow<py::object>(h))));
     case 'f': return tg::Scalar(static_cast<double>(py::float_(py::reinterpret_borrow<py::object>(h))));
+    case 'c': {
+      const Py_complex z = PyComplex_AsCComplex(o);
+      return tg::Scalar(std::complex<double>(z.real, z.imag));
+    }
     default: break;
   }
-  throw tg::TypeError(fmt::format("expected a number (bool, int or float), got {}", Py_TYPE(o)->tp_name));
+  throw tg::TypeError(fmt::format("expected a number (bool, int, float or complex), got {}", Py_TYPE(o)->tp_name));
 }
 
 namespace {
@@ -157,7 +162,7 @@ namespace {
 struct NestedList {
   std::vector<int64_t> shape;
   std::vector<tg::Scalar> values;
-  int kind = 0;  // 0 bool, 1 int, 2 float: the widest seen
+  int kind = 0;  // 0 bool, 1 int, 2 float, 3 complex: the widest seen
 
   void visit(py::handle obj, size_t depth) {
     PyObject* o = obj.ptr();
@@ -186,7 +191,7 @@ struct NestedList {
     } else {
       throw tg::TypeError(fmt::format("tensor: cannot make a tensor element from {}", Py_TYPE(o)->tp_name));
     }
-    kind = std::max(kind, s.is_floating_point() ? 2 : s.is_integral() ? 1 : 0);
+    kind = std::max(kind, s.is_complex() ? 3 : s.is_floating_point() ? 2 : s.is_integral() ? 1 : 0);
     values.push_back(s);
   }
   [[noreturn]] static void ragged(size_t depth) {
@@ -197,7 +202,12 @@ struct NestedList {
   // none), so tg.tensor([0.1], dtype=tg.float64) holds the double 0.1, not a rounded float32.
   tg::Tensor build(std::optional<tg::DType> dtype) const {
     tg::Tensor flat;
-    if (kind == 2) {
+    if (kind == 3) {
+      std::vector<std::complex<double>> v;
+      v.reserve(values.size());
+      for (const auto& s : values) v.push_back(s.to_complex());
+      flat = tg::tensor(v).to(dtype.value_or(tg::default_complex_dtype()));
+    } else if (kind == 2) {
       std::vector<double> v;
       v.reserve(values.size());
       for (const auto& s : values) v.push_back(s.to_double());
@@ -222,6 +232,8 @@ tg::DType dtype_of_format(const py::buffer_info& info) {
   if (!f.empty() && (f[0] == '<' || f[0] == '=' || f[0] == '@' || f[0] == '|')) f.erase(0, 1);
   if (!f.empty() && (f[0] == '>' || f[0] == '!'))
     throw tg::TypeError("from_numpy: big-endian arrays are not supported; convert with .astype('<...')");
+  if (f == "Zf") return tg::kComplex64;
+  if (f == "Zd") return tg::kComplex128;
   if (f.size() == 1) {
     switch (f[0]) {
       case '?': return tg::kBool;
@@ -239,9 +251,11 @@ tg::DType dtype_of_format(const py::buffer_info& info) {
       default: break;
     }
   }
-  throw tg::TypeError(fmt::format("from_numpy: arrays of format '{}' ({} bytes per item) are not supported; "
-                                  "supported: bool, int8, uint8, int32, int64, float16, float32, float64",
-                                  info.format, info.itemsize));
+  throw tg::TypeError(
+      fmt::format("from_numpy: arrays of format '{}' ({} bytes per item) are not supported; "
+                  "supported: bool, int8, uint8, int32, int64, float16, float32, float64, complex64, "
+                  "complex128",
+                  info.format, info.itemsize));
 }
 
 }  // namespace
@@ -283,6 +297,12 @@ py::object to_numpy(const tg::Tensor& t) {
     case tg::kFloat16: format = "f2"; break;
     case tg::kFloat32: format = "f4"; break;
     case tg::kFloat64: format = "f8"; break;
+    case tg::kComplex64:
+      format = "c8";
+      break;
+    case tg::kComplex128:
+      format = "c16";
+      break;
     default: throw tg::TypeError(fmt::format("numpy: NumPy has no {} type; convert with .float() first", t.dtype()));
   }
   std::vector<py::ssize_t> shape, strides;

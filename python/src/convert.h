@@ -238,7 +238,7 @@ namespace pybind11::detail {
 // Python numbers (and NumPy scalars) <-> tg::Scalar.
 template <>
 struct type_caster<tg::Scalar> {
-  PYBIND11_TYPE_CASTER(tg::Scalar, const_name("float | int | bool"));
+  PYBIND11_TYPE_CASTER(tg::Scalar, const_name("complex | float | int | bool"));
   bool load(handle src, bool) {
     if (!tgpy::is_number(src)) return false;
     value = tgpy::to_scalar(src);
@@ -247,6 +247,7 @@ struct type_caster<tg::Scalar> {
   static handle cast(const tg::Scalar& s, return_value_policy, handle) {
     if (s.is_bool()) return PyBool_FromLong(s.to_bool());
     if (s.is_integral()) return PyLong_FromLongLong(s.to_int());
+    if (s.is_complex()) return PyComplex_FromDoubles(s.to_complex().real(), s.to_complex().imag());
     return PyFloat_FromDouble(s.to_double());
   }
 };

@@ -10,6 +10,8 @@ PYBIND11_MODULE(_C, m) {
   tgpy::bind_math(m, tensor);
   tgpy::bind_composites(m, tensor);
   tgpy::bind_linalg(m, tensor);
+  tgpy::bind_complex(m, tensor);
+  tgpy::bind_fft(m);
   tgpy::bind_special(m, tensor);
   tgpy::bind_factories(m);
   tgpy::bind_interop(m, tensor);

@@ -13,7 +13,7 @@ from ._size import Size
 
 _C._set_size_class(Size)
 
-from . import amp, autograd, backends, cuda, distributions, func, linalg, nn, optim, profiler, random, special, testing, utils  # noqa: E402  (the Python packages over _C's submodules)
+from . import amp, autograd, backends, cuda, distributions, fft, func, linalg, nn, optim, profiler, random, special, testing, utils  # noqa: E402  (the Python packages over _C's submodules)
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from .autograd import (enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,  # noqa: E402
@@ -23,7 +23,7 @@ from .func import vmap  # noqa: E402  (torch.vmap)
 from ._torch_names import *  # noqa: E402,F401,F403  (torch.conv2d, torch.dropout, ...: nn.functional's ops)
 from ._function_forms import *  # noqa: E402,F401,F403  (torch.abs_, torch.t_copy, ...)
 from ._legacy_linalg import *  # noqa: E402,F401,F403  (torch.svd, torch.lu, ...)
-from ._real_complex_views import *  # noqa: E402,F401,F403  (conj, real, angle on real tensors)
+from ._real_complex_views import *  # noqa: E402,F401,F403  (resolve_neg, is_neg)
 from ._type_info import *  # noqa: E402,F401,F403  (finfo, iinfo, result_type)
 from ._array_factories import *  # noqa: E402,F401,F403  (asarray, frombuffer, randint_like)
 from ._lowrank import *  # noqa: E402,F401,F403  (svd_lowrank, pca_lowrank)
@@ -55,3 +55,4 @@ from ._out import wrap_namespace as _wrap_namespace  # noqa: E402
 _wrap_namespace(globals())  # torch's out= keyword (tapegrad/_out.py)
 _wrap_namespace(special.__dict__)
 _wrap_namespace(linalg.__dict__)
+_wrap_namespace(fft.__dict__)

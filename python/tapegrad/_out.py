@@ -1,4 +1,4 @@
-"""torch's ``out=`` keyword on the functions of tg, tg.special and tg.linalg.
+"""torch's ``out=`` keyword on the functions of tg, tg.special, tg.linalg and tg.fft.
 
 ``tg.add(a, b, out=c)`` computes ``a + b`` and writes it into ``c`` as PyTorch does: the result
 must cast safely to ``out``'s dtype (an int tensor cannot take a float result) and sit on its
@@ -26,7 +26,8 @@ _SKIP = {"manual_seed", "seed", "initial_seed", "default_generator", "save", "lo
          "set_grad_enabled", "autocast", "tensor", "as_tensor", "asarray"}
 # PyTorch's names of the dtypes in its messages.
 _TITLES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "uint8": "Byte",
-           "int8": "Char", "int32": "Int", "int64": "Long", "bool": "Bool"}
+           "int8": "Char", "int32": "Int", "int64": "Long", "bool": "Bool", "complex64": "ComplexFloat",
+           "complex128": "ComplexDouble"}
 
 
 def _title(dtype):

@@ -17,11 +17,17 @@ def _name(dtype):
     return str(dtype).rsplit(".", 1)[-1]
 
 
+_PARTS = {"complex64": "float32", "complex128": "float64"}
+
+
 class finfo:
-    """The numeric limits of a floating dtype (the default dtype when none is given)."""
+    """The numeric limits of a floating dtype (the default dtype when none is given); a complex
+    dtype's are those of its parts, as in PyTorch."""
 
     def __init__(self, type=None):
         dtype = _C.get_default_dtype() if type is None else type
+        if _name(dtype) in _PARTS:
+            dtype = getattr(_C, _PARTS[_name(dtype)])
         if _name(dtype) not in _FLOATS:
             raise TypeError(f"finfo: expected a floating dtype, got {dtype}")
         self.dtype = dtype

@@ -118,8 +118,9 @@ kernels::Loop make_loop(const Tensor& out, std::initializer_list<const Tensor*> 
   return L;
 }
 
-Tensor cast(const Tensor& t, DType dtype) {
+Tensor cast(const Tensor& t, DType dtype, bool keep_real_part) {
   if (t.dtype() == dtype) return t;
+  if (t.is_complex() && !is_complex(dtype) && dtype != kBool && !keep_real_part) kernels::fail_dtype(t.dtype());
   Tensor out = empty(t.sizes(), dtype, t.device());
   const auto loop = make_loop(out, {&t});
   kernels::backend(t.device(), "to").copy(loop, out.data_ptr(), dtype, t.data_ptr(), t.dtype());
@@ -134,8 +135,10 @@ Tensor contiguous(const Tensor& t) {
   return out;
 }
 
-void copy_into(const Tensor& dst, const Tensor& src) {
+void copy_into(const Tensor& dst, const Tensor& src, bool keep_real_part) {
   check_same_device("copy_", dst, src);
+  if (src.is_complex() && !dst.is_complex() && dst.dtype() != kBool && !keep_real_part)
+    kernels::fail_dtype(src.dtype());
   TG_CHECK(broadcast_shapes(dst.sizes(), src.sizes(), "copy_") == dst.sizes(),
            "copy_: source of shape {} cannot be broadcast to the destination's shape {}", src.sizes(), dst.sizes());
   const auto& be = kernels::backend(dst.device(), "copy_");
@@ -187,7 +190,9 @@ void check_floating(const char* op, const Tensor& t, const char* what) {
 
 void ResultType::add(const Tensor& t) {
   if (t.impl()->wrapped_number_) {
-    merge(wrapped_, is_floating_point(t.dtype()) ? default_dtype() : t.dtype());
+    merge(wrapped_, is_complex(t.dtype())          ? default_complex_dtype()
+                    : is_floating_point(t.dtype()) ? default_dtype()
+                                                   : t.dtype());
   } else if (t.dim() == 0) {
     merge(zero_, t.dtype());
   } else {
@@ -202,6 +207,10 @@ int combine_categories(int higher, int lower) {
   if (higher < 0) return lower;
   if (lower < 0) return higher;
   const auto h = static_cast<DType>(higher), l = static_cast<DType>(lower);
+  if (is_complex(h)) return higher;
+  // A complex number or 0-dim tensor with real tensors: the complex type of their float dtype
+  // (float64 * 1j is complex128, float32 * complex128 scalar complex64), as PyTorch.
+  if (is_complex(l)) return static_cast<int>(is_floating_point(h) ? to_complex_dtype(h) : l);
   if (is_floating_point(h)) return higher;
   if (h == kBool || is_floating_point(l)) return static_cast<int>(promote_types(h, l));
   return higher;

@@ -27,8 +27,10 @@ Tensor wrapped_scalar(const Scalar& s, DType dtype, Device device);
 // The elementwise loop writing `out` from `inputs` broadcast to out's shape.
 kernels::Loop make_loop(const Tensor& out, std::initializer_list<const Tensor*> inputs);
 
-// Conversion without autograd (returns t itself when the dtype already matches).
-Tensor cast(const Tensor& t, DType dtype);
+// Conversion without autograd (returns t itself when the dtype already matches). Complex to real
+// is refused (naming the public op, which then has no complex support) unless the caller asks
+// for the real part (Tensor::to and copy_ called by the user, not by another op).
+Tensor cast(const Tensor& t, DType dtype, bool keep_real_part = false);
 // Contiguous copy without autograd (t itself when already contiguous).
 Tensor contiguous(const Tensor& t);
 // A copy in fresh memory, without autograd.
@@ -40,7 +42,7 @@ Tensor autocast_float32(const Tensor& t);
 // A contiguous copy of t on `device` (no autograd).
 Tensor to_device(const Tensor& t, Device device);
 // dst (any strides) <- src broadcast and converted; no autograd, no version bump.
-void copy_into(const Tensor& dst, const Tensor& src);
+void copy_into(const Tensor& dst, const Tensor& src, bool keep_real_part = false);
 void fill_into(const Tensor& dst, const Scalar& value);
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b);

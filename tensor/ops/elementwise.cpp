@@ -49,7 +49,7 @@ constexpr const char* kCompareNames[] = {
 // ---- unary ------------------------------------------------------------------------------------
 
 DType unary_dtype(const OpInfo& info, DType in) {
-  if (info.kind == Kind::Float) return is_floating_point(in) ? in : default_dtype();
+  if (info.kind == Kind::Float) return is_inexact(in) ? in : default_dtype();
   TG_CHECK_TYPE(info.kind != Kind::Floating || is_floating_point(in), "{}: expected a floating-point tensor, got {}",
                 info.name, in);
   TG_CHECK_TYPE(in != kBool, "{}: not supported for bool tensors", info.name);
@@ -63,7 +63,9 @@ Tensor unary_op(UnaryOp op, const Tensor& self) {
   const auto& be = kernels::backend(self.device(), info.name);
   const DType dt = unary_dtype(info, self.dtype());
   Tensor in = ops::cast(self, dt);
-  Tensor out = ops::empty_like_inputs(self.sizes(), dt, self.device(), {&in});
+  // abs of complex numbers is their real magnitude.
+  const DType out_dt = op == UnaryOp::Abs ? to_real_dtype(dt) : dt;
+  Tensor out = ops::empty_like_inputs(self.sizes(), out_dt, self.device(), {&in});
   be.unary(op, dt, ops::make_loop(out, {&in}), out.data_ptr(), in.data_ptr());
   if (autograd::needs_grad(self)) autograd::set_history(out, autograd::derivatives::unary_node(op, self, self, out));
   return out;
@@ -77,6 +79,8 @@ const Tensor& unary_op_(UnaryOp op, const Tensor& self) {
   const DType dt = unary_dtype(info, self.dtype());
   TG_CHECK_TYPE(dt == self.dtype(), "{}: the result type {} can't be cast to the tensor's dtype {}",
                 info.inplace_name, dt, self.dtype());
+  TG_CHECK_TYPE(!(op == UnaryOp::Abs && self.is_complex()),
+                "abs_: not supported for complex tensors (the magnitude is real); use abs()");
   autograd::check_inplace(self, info.inplace_name);
   const bool record = autograd::needs_grad(self);
   Tensor original = record && (info.saves & kSaveSelf) ? tg::clone(self) : Tensor();  // keeps the old history for double backward
@@ -94,7 +98,7 @@ DType compute_dtype(const OpInfo& info, BinaryOp op, DType common) {
       op == BinaryOp::Nextafter || op == BinaryOp::Hypot || op == BinaryOp::Logaddexp || op == BinaryOp::Logaddexp2;
   TG_CHECK_TYPE(!floating_only || is_floating_point(common), "{}: expected floating-point operands, got {}", info.name,
                 common);
-  if (info.kind == Kind::Float && !is_floating_point(common)) return default_dtype();
+  if (info.kind == Kind::Float && !is_inexact(common)) return default_dtype();
   if (common == kBool) {
     TG_CHECK_TYPE(op == BinaryOp::Add || op == BinaryOp::Mul || op == BinaryOp::Minimum || op == BinaryOp::Maximum ||
                       op == BinaryOp::Fmin || op == BinaryOp::Fmax,
@@ -105,7 +109,7 @@ DType compute_dtype(const OpInfo& info, BinaryOp op, DType common) {
 
 // Integer ops that would trap or be undefined on some values are refused up front.
 void check_integer_operands(BinaryOp op, const char* name, DType compute, const Tensor& other) {
-  if (is_floating_point(compute)) return;
+  if (is_inexact(compute)) return;
   const bool divides = op == BinaryOp::FloorDivide || op == BinaryOp::TruncDivide || op == BinaryOp::Remainder ||
                        op == BinaryOp::Fmod;
   if (divides) TG_CHECK_VALUE(!any(eq(other, 0)).item<bool>(), "{}: integer division by zero", name);
@@ -113,7 +117,7 @@ void check_integer_operands(BinaryOp op, const char* name, DType compute, const 
 // A negative number as an integer tensor's exponent is refused, as PyTorch does (a tensor of
 // exponents may hold negative ones: they give 0, or +-1 for bases +-1).
 void check_integer_exponent(BinaryOp op, const char* name, DType compute, const Scalar& exponent) {
-  if (op != BinaryOp::Pow || is_floating_point(compute) || compute == kUInt8) return;
+  if (op != BinaryOp::Pow || is_inexact(compute) || compute == kUInt8) return;
   TG_CHECK_VALUE(exponent.is_floating_point() || exponent.is_bool() || exponent.to_int() >= 0,
                  "{}: integers to negative integer powers are not allowed", name);
 }
@@ -131,11 +135,11 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
   // fmax/fmin differ from maximum/minimum only at NaN, which bools do not hold.
   if (compute == kBool && op == BinaryOp::Fmax) op = BinaryOp::Maximum;
   if (compute == kBool && op == BinaryOp::Fmin) op = BinaryOp::Minimum;
-  TG_CHECK_TYPE(!(alpha.is_floating_point() && !is_floating_point(compute)),
+  TG_CHECK_TYPE(!(alpha.is_floating_point() && !is_inexact(compute)),
                 "{}: a floating-point alpha needs floating-point operands (got {})", info.name, compute);
   Tensor out = ops::empty_like_inputs(shape, compute, self.device(), {&a, &b});
   be.binary(op, compute, ops::make_loop(out, {&a, &b}), out.data_ptr(), a.data_ptr(), b.data_ptr(), alpha);
-  if (is_floating_point(compute) && autograd::needs_grad(self, other))
+  if (is_inexact(compute) && autograd::needs_grad(self, other))
     autograd::set_history(out, autograd::derivatives::binary_node(op, self, self, other, out, alpha));
   return out;
 }
@@ -174,7 +178,7 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, c
   autograd::check_inplace(self, info.inplace_name);
   Tensor b = ops::cast(other, compute);
   if (self.numel() > 0) check_integer_operands(op, info.inplace_name, compute, b);
-  const bool record = is_floating_point(compute) && autograd::needs_grad(self, other);
+  const bool record = is_inexact(compute) && autograd::needs_grad(self, other);
   Tensor original = record && (info.saves & kSaveSelf) ? tg::clone(self) : Tensor();  // keeps the old history for double backward
   if (compute == self.dtype()) {
     // `other` may share memory with self (x += x.t()): read it from a copy then.

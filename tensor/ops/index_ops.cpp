@@ -210,7 +210,7 @@ Tensor index_impl(const Tensor& self, const OptionalIndices& indices) {
   const auto& be = kernels::backend(self.device(), "index");
   Tensor out = ops::empty(a.result_shape, self.dtype(), self.device());
   be.index_gather(self.dtype(), geometry(a, self, true), out.data_ptr(), self.data_ptr());
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(out, autograd::derivatives::index_node(self, a.indices));
   return out;
 }
@@ -223,7 +223,7 @@ const Tensor& index_put_impl(const Tensor& self, const OptionalIndices& indices,
                 values.dtype(), self.dtype());
   autograd::check_inplace(self, "index_put_");
   AdvancedIndex a = resolve("index_put_", self, indices);
-  const bool record = self.is_floating_point() && autograd::needs_grad(self, values);
+  const bool record = is_inexact(self.dtype()) && autograd::needs_grad(self, values);
   if (a.indexed.empty()) {
     return accumulate ? self.add_(values) : self.copy_(values);
   }
@@ -261,7 +261,7 @@ Tensor index_put(const Tensor& self, const std::vector<std::optional<Tensor>>& i
   } else {
     put_raw("index_put", out, a, values, accumulate);
   }
-  if (self.is_floating_point() && autograd::needs_grad(self, values))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self, values))
     autograd::set_history(out, autograd::derivatives::index_put_node(self, a.indices, values, accumulate));
   return out;
 }
@@ -272,7 +272,7 @@ Tensor ops::index_put_into_zeros(const Shape& shape, const std::vector<std::opti
   AdvancedIndex a = resolve("index_put", out, indices);
   if (a.indexed.empty()) return tg::index_put(out, indices, values, /*accumulate=*/true);
   put_raw("index_put", out, a, values, /*accumulate=*/true);
-  if (values.is_floating_point() && autograd::needs_grad(values))
+  if (is_inexact(values.dtype()) && autograd::needs_grad(values))
     autograd::set_history(out, autograd::derivatives::index_put_node(out, a.indices, values, /*accumulate=*/true));
   return out;
 }
@@ -414,7 +414,7 @@ Tensor scatter_impl(const char* name, const Tensor& self, int64_t dim, const Ten
                 src.dtype(), self.dtype());
   if (index.numel() == 0) return inplace ? self : clone(self);
   Tensor idx = checked_dim_index(name, index, self.dim() == 0 ? 1 : self.sizes()[d], d);
-  const bool record = self.is_floating_point() && autograd::needs_grad(self, src);
+  const bool record = is_inexact(self.dtype()) && autograd::needs_grad(self, src);
   if (inplace) {
     autograd::check_inplace(self, name);
     scatter_raw(name, self, d, idx, src, add);
@@ -449,7 +449,7 @@ Tensor scatter_reduce_impl(const char* name, const Tensor& self, int64_t dim, co
     scatter_raw(name, count, d, idx, ones(idx.sizes(), count.options()), true);
     out = self.is_floating_point() ? div(out, count) : floor_divide(out, count);
   }
-  if (self.is_floating_point() && autograd::needs_grad(self, src))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self, src))
     autograd::set_history(out,
                           autograd::derivatives::scatter_reduce_node(self, d, idx, src, reduce, include_self, out));
   return out;
@@ -474,7 +474,7 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, SourceLoc lo
   const int64_t bad = be.gather(self.dtype(), g, out.data_ptr(), self.data_ptr(), idx.data_ptr<int64_t>());
   TG_CHECK_INDEX(bad < 0, "gather: index {} is out of bounds for dim {} with size {}",
                  bad < 0 ? 0 : idx.reshape({-1})[bad].item<int64_t>(), d, g.dim_size);
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(out, autograd::derivatives::gather_node(self, d, idx));
   return out;
 }
@@ -591,7 +591,7 @@ std::tuple<Tensor, Tensor> sort_impl(const char* name, const Tensor& self, int64
   Tensor indices = ops::empty(shape, kInt64, self.device());
   be.sort(self.dtype(), ops::dim_geometry(self.sizes(), d, k), values.data_ptr(), indices.data_ptr<int64_t>(),
           in.data_ptr(), k, descending, stable);
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(values, autograd::derivatives::sorted_values_node(name, self, d, indices));
   return {values, indices};
 }

@@ -55,7 +55,7 @@ Tensor strided_scatter(const Tensor& base, const Tensor& src, const Shape& sizes
     }
     be.index_put(out.dtype(), g, region.data_ptr(), s.data_ptr(), accumulate);
   }
-  if (out.is_floating_point() && autograd::needs_grad(base, src))
+  if (is_inexact(out.dtype()) && autograd::needs_grad(base, src))
     autograd::set_history(out, autograd::derivatives::strided_scatter_node(base, src, sizes, strides, offset, accumulate));
   return out;
 }

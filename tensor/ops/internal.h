@@ -7,6 +7,9 @@
 
 namespace tg::ops {
 
+// scale * the discrete Fourier transform of complex x along dim d (exp(-2 pi i jk / n); inverse:
+// exp(+...)), differentiable: the building block of tg::fft.
+Tensor fft_c2c(const Tensor& x, int d, bool inverse, double scale);
 // Sums `grad` over the dims it was broadcast along so that it gets `shape` (differentiable).
 Tensor sum_to_shape(const Tensor& grad, const Shape& shape);
 // A copy of `base` whose region (sizes, strides, offset relative to a contiguous base) is

@@ -46,9 +46,25 @@ Tensor blas_ready(const Tensor& t) {
   return t;
 }
 
+Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias = {});
+
+// Complex operands: one real product (a float GEMM of oneDNN or cuBLAS) of a's parts side by
+// side, [..., m, 2k], with b's parts arranged as rows (Re b, Im b) and (-Im b, Re b) interleaved,
+// [..., 2k, 2n], whose result holds each output's real and imaginary parts side by side. Built
+// of views, stack and the real product, so that autograd needs nothing more.
+Tensor complex_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias) {
+  const Tensor parts = view_as_real(a.contiguous()).flatten(-2);
+  const Tensor br = real(b), bi = imag(b);
+  const Tensor rows = stack({stack({br, bi}, -1).flatten(-2), stack({-bi, br}, -1).flatten(-2)}, -2).flatten(-3, -2);
+  const Tensor c = batched_product(name, parts, rows);
+  const Tensor out = view_as_complex(c.unflatten(-1, {c.sizes()[c.dim() - 1] / 2, 2}));
+  return bias.defined() ? out + bias : out;
+}
+
 // a: [..., m, k], b: [..., k, n], both with at least 2 dims; batch dims broadcast. A bias
 // (contiguous, n values) is added to every row by the kernel itself.
-Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias = {}) {
+Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias) {
+  if (a.is_complex()) return complex_product(name, a, b, bias);
   const int64_t m = a.sizes()[a.dim() - 2], k = a.sizes()[a.dim() - 1];
   const int64_t k2 = b.sizes()[b.dim() - 2], n = b.sizes()[b.dim() - 1];
   TG_CHECK(k == k2, "{}: shapes {} and {} cannot be multiplied ({}x{} and {}x{})", name, a.sizes(), b.sizes(), m, k, k2, n);
@@ -63,7 +79,7 @@ Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, const
   Tensor out = ops::empty(out_shape, a.dtype(), a.device());
   const Tensor ar = blas_ready(a), br = blas_ready(b);
   be.matmul(a.dtype(), operand(ar, batch), operand(br, batch), out.data_ptr(), bias.defined() ? bias.data_ptr() : nullptr);
-  if (a.is_floating_point() && autograd::needs_grad(a, b, bias))
+  if (is_inexact(a.dtype()) && autograd::needs_grad(a, b, bias))
     autograd::set_history(out, autograd::derivatives::matmul_node(a, b, bias));
   return out;
 }

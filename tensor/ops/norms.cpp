@@ -46,6 +46,7 @@ Tensor over_matrices(const Tensor& A, int64_t d0, int64_t d1, bool keepdim, F f)
 Tensor vector_norm(const Tensor& x, const Scalar& ord, const Shape& dims, bool keepdim, SourceLoc loc) {
   const char* op = "linalg.vector_norm";
   detail::ApiScope scope(op, loc);
+  if (x.defined() && x.is_complex()) return vector_norm(abs(x), ord, dims, keepdim);
   ops::check_floating(op, x, "input");
   const double p = ord.to_double();
   if (p >= 0 || std::isinf(p)) return tg::norm(x, p, dims, keepdim);

@@ -32,7 +32,7 @@ std::tuple<Tensor, Tensor> select_dim(const char* name, const char* node, const 
     values = values.squeeze(d);
     indices = indices.squeeze(d);
   }
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(values, autograd::derivatives::indexed_extreme_node(node, self, indices, d, keepdim));
   return {values, indices};
 }
@@ -60,7 +60,7 @@ Tensor median_all(const char* name, const char* node, const Tensor& self, kernel
   Tensor value = ops::empty({}, self.dtype(), self.device());
   kernels::backend(self.device(), name)
       .select(self.dtype(), ops::dim_geometry(flat.sizes(), 0, 1), value.data_ptr(), nullptr, flat.data_ptr(), op, 0);
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(value, autograd::derivatives::evenly_distributed_node(node, self, value));
   return value;
 }
@@ -207,7 +207,7 @@ std::tuple<Tensor, Tensor> mode(const Tensor& self, int64_t dim, bool keepdim, S
   const Tensor at = self.dim() == 0 ? indices : (keepdim ? indices : indices.unsqueeze(d));
   Tensor values = self.dim() == 0 ? self.detach().clone() : self.detach().gather(d, at);
   if (!keepdim && self.dim() > 0) values = values.squeeze(d);
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(values, autograd::derivatives::indexed_extreme_node("ModeBackward", self, indices, d, keepdim));
   return {values, indices};
 }

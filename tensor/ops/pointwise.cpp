@@ -143,7 +143,7 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other, S
   Tensor out = ops::empty_like_inputs(shape, dt, self.device(), {&condition, &a, &b});
   be.where(dt, ops::make_loop(out, {&condition, &a, &b}), out.data_ptr(), condition.data_ptr(), a.data_ptr(),
            b.data_ptr());
-  if (is_floating_point(dt) && autograd::needs_grad(self, other))
+  if (is_inexact(dt) && autograd::needs_grad(self, other))
     autograd::set_history(out, autograd::derivatives::where_node(condition, self, other));
   return out;
 }
@@ -193,7 +193,7 @@ Tensor ops::ternary(TernaryOp op, const char* name, const Tensor& self, const Te
   Tensor out = ops::empty_like_inputs(shape, dt, self.device(), {&x, &y, &z});
   be.ternary(op, dt, ops::make_loop(out, {&x, &y, &z}), out.data_ptr(), x.data_ptr(), y.data_ptr(), z.data_ptr(),
              value);
-  if (is_floating_point(dt) && autograd::needs_grad(self, b, c))
+  if (is_inexact(dt) && autograd::needs_grad(self, b, c))
     autograd::set_history(out, autograd::derivatives::ternary_node(op, self, b, c, value));
   return out;
 }

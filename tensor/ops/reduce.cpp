@@ -148,16 +148,16 @@ Tensor reduce_raw(ReduceOp op, const char* name, const Tensor& in, uint32_t mask
 
 DType sum_dtype(const Tensor& self, std::optional<DType> dtype) {
   if (dtype) return *dtype;
-  return is_floating_point(self.dtype()) ? self.dtype() : kInt64;
+  return is_inexact(self.dtype()) ? self.dtype() : kInt64;
 }
 
 Tensor sum_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype) {
   ops::check_defined("sum", self, "input");
   const uint32_t mask = reduce_mask("sum", self, dims);
   const DType out_dtype = sum_dtype(self, dtype);
-  Tensor in = is_floating_point(out_dtype) ? self.to(out_dtype) : self;
+  Tensor in = is_inexact(out_dtype) ? self.to(out_dtype) : self;
   Tensor out = reduce_raw(ReduceOp::Sum, "sum", in, mask, keepdim, out_dtype);
-  if (is_floating_point(out_dtype) && autograd::needs_grad(in))
+  if (is_inexact(out_dtype) && autograd::needs_grad(in))
     autograd::set_history(out, autograd::derivatives::sum_node(in, mask_to_dims(mask, self.dim()), keepdim));
   return out;
 }
@@ -173,7 +173,7 @@ int64_t reduced_count(const Tensor& self, uint32_t mask) {
 Tensor mean_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype) {
   ops::check_defined("mean", self, "input");
   const DType out_dtype = dtype.value_or(self.dtype());
-  TG_CHECK_TYPE(is_floating_point(out_dtype),
+  TG_CHECK_TYPE(is_inexact(out_dtype),
                 "mean: could not infer the output dtype: the input is {}, pass a floating-point dtype", self.dtype());
   const uint32_t mask = reduce_mask("mean", self, dims);
   Tensor in = self.to(out_dtype);
@@ -194,9 +194,9 @@ Tensor prod_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optio
   ops::check_defined("prod", self, "input");
   const uint32_t mask = reduce_mask("prod", self, dims);
   const DType out_dtype = sum_dtype(self, dtype);
-  Tensor in = is_floating_point(out_dtype) ? self.to(out_dtype) : self;
+  Tensor in = is_inexact(out_dtype) ? self.to(out_dtype) : self;
   Tensor out = reduce_raw(ReduceOp::Prod, "prod", in, mask, keepdim, out_dtype);
-  if (is_floating_point(out_dtype) && autograd::needs_grad(in))
+  if (is_inexact(out_dtype) && autograd::needs_grad(in))
     autograd::set_history(out, autograd::derivatives::prod_node(in, out, mask_to_dims(mask, self.dim()), keepdim));
   return out;
 }
@@ -214,7 +214,7 @@ Tensor extreme_all(ReduceOp op, const char* name, const Tensor& self, const Shap
   check_nonempty_reduction(name, self, mask);
   TG_CHECK(self.numel() > 0 || mask != 0 || self.dim() == 0, "{}: the input is empty", name);
   Tensor out = reduce_raw(op, name, self, mask, keepdim, self.dtype());
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(
         out, autograd::derivatives::amax_amin_node(op == ReduceOp::Max ? "AmaxBackward" : "AminBackward", self, out,
                                               mask_to_dims(mask, self.dim()), keepdim));
@@ -228,7 +228,7 @@ std::tuple<Tensor, Tensor> extreme_dim(ReduceOp op, const char* name, const Tens
   check_nonempty_reduction(name, self, mask);
   Tensor indices;
   Tensor values = reduce_raw(op, name, self, mask, keepdim, self.dtype(), &indices);
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(values, autograd::derivatives::indexed_extreme_node(op == ReduceOp::Max ? "MaxBackward" : "MinBackward",
                                                                          self, indices, d, keepdim));
   return {values, indices};
@@ -351,6 +351,8 @@ Tensor std(const Tensor& self, const Shape& dims, double correction, bool keepdi
 
 Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("norm", loc);
+  // A complex tensor's norm is its magnitudes' (real, as PyTorch's).
+  if (self.defined() && self.is_complex()) return norm(abs(self), p, dims, keepdim);
   ops::check_floating("norm", self);
   const double pv = p.to_double();
   TG_CHECK_VALUE(pv >= 0 || std::isinf(pv), "norm: p must be non-negative or infinite, got {}", pv);

@@ -30,7 +30,7 @@ Tensor accumulate(ScanOp op, const char* name, const Tensor& self, int64_t dim, 
   const int d = wrap_dim(dim, self.dim(), name);
   const Tensor src = self.to(dtype ? *dtype : is_floating_point(self.dtype()) ? self.dtype() : kInt64);
   Tensor out = scan_raw(op, name, src, d);
-  if (src.is_floating_point() && autograd::needs_grad(src))
+  if (is_inexact(src.dtype()) && autograd::needs_grad(src))
     autograd::set_history(out, op == ScanOp::Sum ? autograd::derivatives::cumsum_node(src, d)
                                                  : autograd::derivatives::cumprod_node(src, out, d));
   return out;
@@ -41,7 +41,7 @@ std::tuple<Tensor, Tensor> running_extreme(ScanOp op, const char* name, const Te
   const int d = wrap_dim(dim, self.dim(), name);
   Tensor indices;
   Tensor values = scan_raw(op, name, self, d, &indices);
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(values, autograd::derivatives::cummax_cummin_node(
                                       op == ScanOp::Max ? "CummaxBackward" : "CumminBackward", self, indices, d));
   return {values, indices};

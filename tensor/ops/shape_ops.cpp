@@ -41,7 +41,7 @@ Tensor cat(const tensor_list& tensors, int64_t dim, SourceLoc loc) {
     ops::copy_into(ops::alias(out, part, out.strides(), offset * out.strides()[d]), t);
     offset += t.sizes()[d];
   }
-  if (is_floating_point(dtype) && autograd::needs_grad(tensors))
+  if (is_inexact(dtype) && autograd::needs_grad(tensors))
     autograd::set_history(out, autograd::derivatives::cat_node(tensors, d));
   return out;
 }
@@ -237,7 +237,7 @@ Tensor pad(const Tensor& self, const std::vector<int64_t>& pad, const Scalar& va
     }
     ops::copy_into(ops::alias(out, in_len, out.strides(), out_off), ops::alias(self, in_len, self.strides(), in_off));
   }
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(out, autograd::derivatives::pad_node(self, pad));
   return out;
 }
@@ -258,7 +258,7 @@ Tensor triangle(const char* name, const Tensor& self, int64_t diagonal, bool low
   TG_CHECK(self.dim() >= 2, "{}: expects a tensor with at least 2 dims, got shape {}", name, self.sizes());
   Tensor out = ops::empty(self.sizes(), self.dtype(), self.device());
   diagonal = run_triangle(name, ops::contiguous(self), out.data_ptr(), diagonal, lower);
-  if (self.is_floating_point() && autograd::needs_grad(self))
+  if (is_inexact(self.dtype()) && autograd::needs_grad(self))
     autograd::set_history(out, autograd::derivatives::triangle_node(self, diagonal, lower));
   return out;
 }

@@ -500,8 +500,10 @@ Tensor Tensor::to(DType dtype, bool copy, SourceLoc loc) const {
   detail::ApiScope scope("to", loc);
   ops::check_defined("to", *this, "input");
   if (dtype == this->dtype()) return copy ? tg::clone(*this) : *this;
-  Tensor out = ops::cast(*this, dtype);
-  if (tg::is_floating_point(dtype) && autograd::needs_grad(*this))
+  // Complex to real keeps the real part, as PyTorch's conversion does, when the user asks for it;
+  // an op without complex support converting its input is refused instead (naming that op).
+  Tensor out = ops::cast(*this, dtype, /*keep_real_part=*/detail::tls.api_depth == 1);
+  if (is_inexact(dtype) && autograd::needs_grad(*this))
     autograd::set_history(out, autograd::derivatives::cast_node(*this));
   return out;
 }
@@ -511,7 +513,7 @@ Tensor Tensor::to(Device device, bool copy, SourceLoc loc) const {
   ops::check_defined("to", *this, "input");
   if (device == this->device()) return copy ? tg::clone(*this) : *this;
   Tensor out = ops::to_device(*this, device);
-  if (is_floating_point() && autograd::needs_grad(*this))
+  if (is_inexact(dtype()) && autograd::needs_grad(*this))
     autograd::set_history(out, autograd::derivatives::to_device_node(*this));
   return out;
 }
@@ -526,7 +528,8 @@ Tensor Tensor::pin_memory(SourceLoc loc) const {
   if (numel() > 0) std::memcpy(storage->data(), src.data_ptr(), storage->nbytes());
   Tensor out(IntrusivePtr<TensorImpl>::make(
       new TensorImpl(std::move(storage), dtype(), sizes(), contiguous_strides(sizes()), 0)));
-  if (is_floating_point() && autograd::needs_grad(*this)) autograd::set_history(out, autograd::derivatives::clone_node(*this));
+  if (is_inexact(dtype()) && autograd::needs_grad(*this))
+    autograd::set_history(out, autograd::derivatives::clone_node(*this));
   return out;
 }
 
@@ -559,13 +562,13 @@ const Tensor& Tensor::copy_(const Tensor& src, SourceLoc loc) const {
   ops::check_defined("copy_", *this, "destination");
   ops::check_defined("copy_", src, "source");
   autograd::check_inplace(*this, "copy_");
-  const bool record = is_floating_point() && autograd::needs_grad(*this, src);
+  const bool record = is_inexact(dtype()) && autograd::needs_grad(*this, src);
   if (src.device() != device()) {
     // Across devices: move the source over first (broadcast and casts happen on the destination).
     Tensor moved = ops::to_device(src, device());
-    ops::copy_into(*this, moved);
+    ops::copy_into(*this, moved, /*keep_real_part=*/detail::tls.api_depth == 1);
   } else {
-    ops::copy_into(*this, src);
+    ops::copy_into(*this, src, /*keep_real_part=*/detail::tls.api_depth == 1);
   }
   ops::bump_version(*this);
   if (record) autograd::rebase_history(*this, autograd::derivatives::copy_node(*this, src));

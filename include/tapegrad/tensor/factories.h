@@ -113,6 +113,14 @@ using storage_type_t = std::conditional_t<
                            std::conditional_t<(sizeof(T) < 4 || (sizeof(T) == 4 && std::is_signed_v<T>)), int32_t,
                                               int64_t>>>>;
 
+// A 1-D complex64 or complex128 tensor holding a copy of `values`.
+template <class R>
+requires std::is_same_v<R, float> || std::is_same_v<R, double> Tensor tensor(const std::vector<std::complex<R>>& values,
+                                                                             const TensorOptions& options = {}) {
+  return detail::tensor_from_buffer(values.data(), dtype_of<std::complex<R>>, static_cast<int64_t>(values.size()),
+                                    options);
+}
+
 // A 1-D tensor holding a copy of `values`.
 template <class T>
   requires std::is_arithmetic_v<T>

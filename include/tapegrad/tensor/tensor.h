@@ -69,6 +69,7 @@ class Tensor {
   int get_device() const { return is_cuda() ? device().index() : -1; }  // -1 on the CPU, as PyTorch
   bool is_contiguous() const;
   bool is_floating_point() const { return tg::is_floating_point(dtype()); }
+  bool is_complex() const { return tg::is_complex(dtype()); }
   int64_t storage_offset() const;
   size_t element_size() const { return itemsize(dtype()); }
   size_t nbytes() const { return static_cast<size_t>(numel()) * element_size(); }
@@ -179,8 +180,16 @@ class Tensor {
   Tensor squeeze(int64_t dim, TG_CALLER) const;
   Tensor squeeze(const Shape& dims, TG_CALLER) const;  // those of dims that have size 1
   Tensor unsqueeze(int64_t dim, TG_CALLER) const;
-  // The conjugate transpose of the last two dims (of a 2-D tensor for H); tensors are real, so
-  // these are mT and t.
+  // Complex tensors' parts and conjugate (tensor/ops/complex.h).
+  Tensor real(TG_CALLER) const;
+  Tensor imag(TG_CALLER) const;
+  Tensor conj(TG_CALLER) const;
+  Tensor conj_physical(TG_CALLER) const;
+  Tensor resolve_conj(TG_CALLER) const;
+  bool is_conj() const { return false; }
+  Tensor angle(TG_CALLER) const;
+  // The conjugate transpose of the last two dims (of a 2-D tensor for H): mT and t for real
+  // tensors, a conjugated copy for complex ones.
   Tensor mH(TG_CALLER) const;
   Tensor H(TG_CALLER) const;
   Tensor adjoint(TG_CALLER) const;

@@ -1,0 +1,22 @@
+#pragma once
+// The complex64 / complex128 forms of the CPU's elementwise and reduction kernels (complex.cpp),
+// called by those kernels when their dtype is complex. An op without a complex form fails with
+// kernels::fail_dtype.
+#include "kernels/kernels.h"
+
+namespace tg::kernels::cpu {
+
+// Whether complex_unary has op: abs (into the real dtype of the parts), neg, sgn (as Sign), and
+// the exponential, logarithmic, power, trigonometric and hyperbolic functions with sigmoid.
+bool complex_unary_has(UnaryOp op);
+void complex_unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in);
+// add, sub (with alpha), mul, div, pow.
+void complex_binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
+                    const Scalar& alpha);
+// eq, ne and the logical ops (non-zero as true); complex numbers have no order.
+void complex_compare(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b);
+void complex_classify(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in);
+// sum and prod; all and any (of the non-zero test, into bools).
+void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out, const void* in);
+
+}  // namespace tg::kernels::cpu

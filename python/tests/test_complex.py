@@ -1,0 +1,144 @@
+"""Complex tensors from Python: Python complex numbers and NumPy complex arrays in and out, the
+part views and properties, arithmetic against NumPy, printing, errors, and gradients against
+PyTorch's where it is installed."""
+import numpy as np
+import pytest
+
+import tapegrad as tg
+
+Z = np.array([0.5 - 1.25j, -2.0 + 0.75j, 1.5 + 2.0j, -0.3 - 0.4j])
+W = np.array([1.0 + 1.0j, 0.5 - 2.0j, -1.5 + 0.25j, 2.0 + 0.0j])
+
+
+def close(t, expected, tol=1e-12):
+    np.testing.assert_allclose(np.asarray(t.detach()), np.asarray(expected), rtol=tol, atol=tol)
+
+
+def test_python_and_numpy_complex_values_round_trip():
+    z = tg.tensor([1 + 2j, 3 - 4j])
+    assert z.dtype is tg.complex64 and z.is_complex() and tg.is_complex(z)
+    assert tg.cfloat is tg.complex64 and tg.cdouble is tg.complex128
+    assert tg.complex64.is_complex and not tg.complex64.is_floating_point
+    assert z[1].item() == 3 - 4j and isinstance(z[0].item(), complex)
+    assert z.tolist() == [1 + 2j, 3 - 4j]
+    assert complex(z[0]) == 1 + 2j
+    assert tg.tensor([1, 2.5j], dtype=tg.complex128).dtype is tg.complex128
+    a = tg.from_numpy(Z)
+    assert a.dtype is tg.complex128
+    close(a, Z)
+    assert tg.tensor(Z.astype(np.complex64)).dtype is tg.complex64
+    assert a.numpy().dtype == np.complex128 and np.array_equal(a.numpy(), Z)
+    assert tg.tensor(np.complex64(1 + 1j)).dtype is tg.complex64
+    assert tg.ones(2).cfloat().dtype is tg.complex64 and tg.ones(2).cdouble().dtype is tg.complex128
+    assert tg.full((2,), 1j).dtype is tg.complex64
+
+
+def test_part_views_and_properties():
+    z = tg.tensor(Z)
+    close(z.real, Z.real)
+    close(z.imag, Z.imag)
+    close(tg.view_as_real(z), np.stack([Z.real, Z.imag], -1))
+    close(tg.view_as_complex(tg.view_as_real(z)), Z)
+    z.imag = tg.zeros(4, dtype=tg.float64)
+    close(z, Z.real.astype(np.complex128))
+    z.real = 2.0
+    close(z, np.full(4, 2.0 + 0j))
+    close(tg.complex(tg.tensor(Z.real), tg.tensor(Z.imag)), Z)
+    close(tg.polar(tg.tensor(np.abs(Z)), tg.tensor(np.angle(Z))), Z)
+    x = tg.tensor([-1.0, 2.0])
+    assert tg.real(x) is x and tg.conj(x) is x and x.conj() is x
+    assert not tg.is_conj(tg.tensor(Z)) and tg.resolve_conj(x) is x
+    assert tg.isreal(tg.tensor([1 + 0j, 1j])).tolist() == [True, False]
+    with pytest.raises(RuntimeError, match="imag: not implemented for tensors with non-complex dtypes"):
+        x.imag
+    with pytest.raises(TypeError, match="view_as_real: expected a complex tensor"):
+        tg.view_as_real(x)
+
+
+def test_arithmetic_matches_numpy():
+    z, w = tg.tensor(Z), tg.tensor(W)
+    close(z + w, Z + W)
+    close(z * w, Z * W)
+    close(z / w, Z / W)
+    close(z ** 2, Z ** 2)
+    close(z ** w, Z ** W, 1e-10)
+    close(z * 2j, Z * 2j)
+    close(1j / z, 1j / Z)
+    close(z - 1.5, Z - 1.5)
+    close(-z, -Z)
+    for name in ["exp", "log", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh", "arcsin", "arccos", "arctan",
+                 "arcsinh", "arccosh", "arctanh", "reciprocal", "log10", "log2", "expm1", "log1p"]:
+        close(getattr(tg, name)(z), getattr(np, name)(Z), 1e-10)
+    close(tg.abs(z), np.abs(Z))
+    close(z.abs(), np.abs(Z))
+    close(tg.angle(z), np.angle(Z))
+    close(tg.sgn(z), Z / np.abs(Z))
+    close(z.conj(), np.conj(Z))
+    close(z.sum(), Z.sum())
+    close(z.mean(), Z.mean())
+    close(z.prod(), Z.prod())
+    m = tg.tensor(np.outer(Z, W))
+    close(m @ tg.tensor(W), np.outer(Z, W) @ W, 1e-10)
+    close(m.mH, np.outer(Z, W).conj().T)
+    assert (z == z).all().item() and not (z != z).any().item()
+    assert tg.ones(3, dtype=tg.float64).mul(1j).dtype is tg.complex128
+
+
+def test_prints_as_pytorch():
+    assert repr(tg.tensor([1 + 2j, 3 - 4j])) == "tensor([1.+2.j, 3.-4.j])"
+    assert repr(tg.tensor(1 + 2j)) == "tensor(1.+2.j)"
+    assert repr(tg.tensor([0.5 - 1.25j], dtype=tg.complex128)) == "tensor([0.5000-1.2500j], dtype=complex128)"
+
+
+def test_unsupported_ops_raise_type_errors():
+    z = tg.tensor(Z)
+    with pytest.raises(TypeError, match="lt: not implemented for complex128 tensors"):
+        z < z
+    with pytest.raises(TypeError, match="relu: not implemented for complex128 tensors"):
+        tg.relu(z)
+    with pytest.raises(TypeError, match="can't be cast"):
+        tg.ones(2).mul_(1j)
+
+
+def test_gradients_in_pytorchs_convention():
+    z = tg.tensor([1 + 2j], requires_grad=True)
+    (z.abs() ** 2).sum().backward()
+    assert z.grad.item() == 2 + 4j
+    z = tg.tensor(Z, requires_grad=True)
+    w = tg.tensor(W, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda a, b: (a * b.conj()).exp() / b, (z, w))
+
+
+def test_gradients_match_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def loss(lib, z, w, x):
+        y = lib.exp(z * w) / (z + 2) + lib.sin(z).conj() * x
+        y = y @ w
+        return (lib.abs(y) ** 2 + lib.angle(z).sum()).sum() + lib.view_as_real(z * w).pow(2).sum()
+
+    X = np.array([0.5, -1.0, 2.0, 0.25])
+    results = []
+    for lib in (tg, torch):
+        z = lib.tensor(Z, requires_grad=True)
+        w = lib.tensor(W, requires_grad=True)
+        x = lib.tensor(X, requires_grad=True)
+        loss(lib, z, w, x).backward()
+        results.append([np.asarray(t.grad.detach()) for t in (z, w, x)])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+        assert a.dtype == b.dtype
+
+
+def test_promotion_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    cases = [("float32", 1j), ("float64", 1j), ("int64", 1j), ("complex64", 1.5), ("complex64", 2)]
+    for dtype, number in cases:
+        mine = (tg.ones(2, dtype=getattr(tg, dtype)) * number).dtype
+        theirs = (torch.ones(2, dtype=getattr(torch, dtype)) * number).dtype
+        assert str(mine).split(".")[-1] == str(theirs).split(".")[-1], (dtype, number)
+    for a, b in [("complex64", "float64"), ("complex128", "float32"), ("int8", "complex64")]:
+        mine = tg.promote_types(getattr(tg, a), getattr(tg, b))
+        theirs = torch.promote_types(getattr(torch, a), getattr(torch, b))
+        assert str(mine).split(".")[-1] == str(theirs).split(".")[-1]
+    assert str(tg.tensor([1 + 1j])) == str(torch.tensor([1 + 1j])).replace("torch.", "tapegrad.")

@@ -1,0 +1,193 @@
+// tg::fft (tensor/ops/fft.h): every transform against the O(n^2) sum that defines it, for the
+// Stockham radices and Bluestein's lengths; inverses, norms, real and Hermitian transforms, n-D
+// forms, frequencies and shifts; gradients (gradcheck through the parts) and the errors.
+#include <complex>
+#include <numbers>
+
+#include "test_util.h"
+
+using namespace tg;
+using tgtest::close;
+using C = std::complex<double>;
+
+namespace {
+
+Tensor crandn(const Shape& shape, Generator& gen) {
+  return complex(randn(shape, gen, kFloat64), randn(shape, gen, kFloat64));
+}
+
+// sum_j x_j exp(sign 2 pi i j k / n) along the last dim, in long double.
+Tensor dft(const Tensor& x, int sign) {
+  const int64_t n = x.sizes()[x.dim() - 1], rows = x.numel() / n;
+  const auto v = x.to(kComplex128).contiguous().to_vector<C>();
+  std::vector<C> out(v.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < n; ++k) {
+      std::complex<long double> s = 0;
+      for (int64_t j = 0; j < n; ++j) {
+        const long double a = sign * 2.0L * std::numbers::pi_v<long double> * static_cast<long double>((j * k) % n) /
+                              static_cast<long double>(n);
+        s += std::complex<long double>(v[static_cast<size_t>(r * n + j)]) * std::complex<long double>(cosl(a), sinl(a));
+      }
+      out[static_cast<size_t>(r * n + k)] = C(static_cast<double>(s.real()), static_cast<double>(s.imag()));
+    }
+  return tensor(out).view(x.sizes());
+}
+
+::testing::AssertionResult cclose(const Tensor& a, const Tensor& e, double tol) {
+  if (a.dtype() != e.dtype()) return ::testing::AssertionFailure() << name(a.dtype()) << " != " << name(e.dtype());
+  return close(view_as_real(a.contiguous()), view_as_real(e.contiguous()), tol, tol);
+}
+
+}  // namespace
+
+TEST(FFT, MatchesTheDefiningSumForEveryKindOfLength) {
+  Generator gen(1);
+  // Radix 4, 2, 3, 5, the other small primes, their products, and Bluestein's lengths (a prime
+  // factor above 31: 37, 97, 257, 2 * 37, 1009).
+  for (int64_t n : {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 16, 30, 31, 37, 60, 64, 74, 97, 100, 128, 210, 257, 1000, 1009}) {
+    const Tensor x = crandn({3, n}, gen);
+    const double tol = 1e-12 * std::sqrt(static_cast<double>(n)) * 10;
+    EXPECT_TRUE(cclose(fft::fft(x), dft(x, -1), tol)) << "n = " << n;
+    EXPECT_TRUE(cclose(fft::ifft(x), dft(x, +1) / static_cast<double>(n), tol)) << "n = " << n;
+    EXPECT_TRUE(cclose(fft::ifft(fft::fft(x)), x, tol)) << "n = " << n;
+  }
+  // complex64 to its precision, and a length of a million (Bluestein's scratch and threads)
+  const Tensor x = crandn({2, 60}, gen);
+  EXPECT_TRUE(cclose(fft::fft(x.to(kComplex64)), dft(x, -1).to(kComplex64), 2e-5));
+  const Tensor big = crandn({1 << 20}, gen);
+  EXPECT_TRUE(cclose(fft::ifft(fft::fft(big)), big, 1e-12));
+}
+
+TEST(FFT, NormsDimsAndLengths) {
+  Generator gen(2);
+  const Tensor x = crandn({4, 6, 5}, gen);
+  // "ortho" keeps the norm (Parseval); "forward" moves the 1/n to the forward transform.
+  EXPECT_NEAR(fft::fft(x, std::nullopt, -1, "ortho").norm().item<double>(), x.norm().item<double>(), 1e-12);
+  EXPECT_TRUE(cclose(fft::fft(x, std::nullopt, -1, "forward"), fft::fft(x) / 5.0, 1e-13));
+  EXPECT_TRUE(cclose(fft::ifft(x, std::nullopt, -1, "forward"), fft::ifft(x) * 5.0, 1e-13));
+  // Along a middle dim (and of a non-contiguous input) as along the last one.
+  EXPECT_TRUE(cclose(fft::fft(x, std::nullopt, 1), fft::fft(x.transpose(1, 2)).transpose(1, 2), 1e-13));
+  EXPECT_TRUE(
+      cclose(fft::fft(x.transpose(0, 2), std::nullopt, 0), fft::fft(x, std::nullopt, 2).transpose(0, 2), 1e-13));
+  // n trims or zero-pads.
+  EXPECT_TRUE(cclose(fft::fft(x, 3), fft::fft(x.narrow(2, 0, 3)), 1e-13));
+  EXPECT_TRUE(cclose(fft::fft(x, 8), fft::fft(cat({x, zeros({4, 6, 3}, kComplex128)}, 2)), 1e-13));
+  // Real and integer inputs are taken as complex.
+  const Tensor r = randn({7}, gen, kFloat64);
+  EXPECT_TRUE(cclose(fft::fft(r), fft::fft(r.to(kComplex128)), 1e-14));
+  EXPECT_EQ(fft::fft(arange(4)).dtype(), kComplex64);
+  EXPECT_EQ(fft::fft(randn({4})).dtype(), kComplex64);
+}
+
+TEST(FFT, RealAndHermitianTransforms) {
+  Generator gen(3);
+  for (int64_t n : {1, 2, 7, 8, 37, 64}) {
+    const Tensor x = randn({3, n}, gen, kFloat64);
+    const Tensor spec = fft::rfft(x);
+    EXPECT_EQ(spec.sizes(), (Shape{3, n / 2 + 1}));
+    EXPECT_TRUE(cclose(spec, fft::fft(x).narrow(1, 0, n / 2 + 1), 1e-12));
+    const Tensor back = fft::irfft(spec, n);
+    EXPECT_EQ(back.dtype(), kFloat64);
+    EXPECT_TRUE(close(back, x, 1e-12, 1e-12)) << "n = " << n;
+    // ihfft is the inverse of hfft: hfft(X, n) = n irfft(conj X, n).
+    EXPECT_TRUE(close(fft::hfft(fft::ihfft(x), n), x, 1e-12, 1e-12)) << "n = " << n;
+    EXPECT_TRUE(close(fft::hfft(spec, n), fft::irfft(conj(spec), n) * static_cast<double>(n), 1e-12, 1e-12));
+  }
+  // irfft's default length is 2 (m - 1); the imaginary parts of the zero and Nyquist terms
+  // are ignored.
+  const Tensor spec = crandn({5}, gen);
+  EXPECT_EQ(fft::irfft(spec).sizes(), (Shape{8}));
+  Tensor real_ends = spec.clone();
+  real_ends.imag().narrow(0, 0, 1).zero_();
+  real_ends.imag().narrow(0, 4, 1).zero_();
+  EXPECT_TRUE(close(fft::irfft(spec), fft::irfft(real_ends), 1e-14, 1e-14));
+  EXPECT_TRUE(cclose(fft::rfft(fft::irfft(real_ends)), real_ends, 1e-13));
+}
+
+TEST(FFT, MultiDimensionalForms) {
+  Generator gen(4);
+  const Tensor x = crandn({3, 4, 5}, gen);
+  const Tensor by_dims = fft::fft(fft::fft(x, std::nullopt, 1), std::nullopt, 2);
+  EXPECT_TRUE(cclose(fft::fft2(x), by_dims, 1e-12));
+  EXPECT_TRUE(cclose(fft::fftn(x, std::nullopt, Shape{1, 2}), by_dims, 1e-12));
+  EXPECT_TRUE(cclose(fft::fftn(x), fft::fft(by_dims, std::nullopt, 0), 1e-12));
+  EXPECT_TRUE(cclose(fft::ifftn(fft::fftn(x)), x, 1e-13));
+  EXPECT_TRUE(
+      cclose(fft::ifft2(fft::fft2(x, std::nullopt, {-2, -1}, "ortho"), std::nullopt, {-2, -1}, "ortho"), x, 1e-13));
+  // s pads: the last len(s) dims.
+  EXPECT_EQ(fft::fftn(x, Shape{6, 8}).sizes(), (Shape{3, 6, 8}));
+  const Tensor r = randn({2, 6, 7}, gen, kFloat64);
+  const Tensor spec = fft::rfftn(r);
+  EXPECT_EQ(spec.sizes(), (Shape{2, 6, 4}));
+  EXPECT_TRUE(cclose(spec, fft::fftn(r).narrow(2, 0, 4), 1e-12));
+  EXPECT_TRUE(close(fft::irfftn(spec, Shape{2, 6, 7}), r, 1e-12, 1e-12));
+  EXPECT_TRUE(close(fft::irfft2(fft::rfft2(r), Shape{6, 7}), r, 1e-12, 1e-12));
+  EXPECT_TRUE(close(fft::hfftn(fft::ihfftn(r), Shape{2, 6, 7}), r, 1e-12, 1e-12));
+  EXPECT_TRUE(close(fft::hfft2(fft::ihfft2(r), Shape{6, 7}), r, 1e-12, 1e-12));
+}
+
+TEST(FFT, FrequenciesAndShifts) {
+  EXPECT_TRUE(close(fft::fftfreq(5, 0.5), tensor(std::vector<float>{0, 0.4f, 0.8f, -0.8f, -0.4f})));
+  EXPECT_TRUE(close(fft::fftfreq(4), tensor(std::vector<float>{0, 0.25f, -0.5f, -0.25f})));
+  EXPECT_TRUE(close(fft::rfftfreq(5, 1.0, kFloat64), tensor(std::vector<double>{0, 0.2, 0.4})));
+  EXPECT_EQ(fft::fftfreq(3, 1.0, kFloat64).dtype(), kFloat64);
+  const Tensor f = fft::fftfreq(5);
+  EXPECT_TRUE(close(fft::fftshift(f), tensor(std::vector<float>{-0.4f, -0.2f, 0, 0.2f, 0.4f})));
+  EXPECT_TRUE(close(fft::ifftshift(fft::fftshift(f)), f));
+  const Tensor m = arange(12).view({3, 4});
+  EXPECT_TRUE(close(fft::fftshift(m, Shape{1}), roll(m, {2}, {1})));
+  EXPECT_TRUE(close(fft::fftshift(m), roll(m, {1, 2}, {0, 1})));
+}
+
+TEST(FFT, Gradients) {
+  Generator gen(5);
+  const Tensor z = crandn({2, 5}, gen).requires_grad_(true);
+  const Tensor r = randn({2, 6}, gen, kFloat64).requires_grad_(true);
+  const Tensor h = crandn({2, 4}, gen).requires_grad_(true);
+  using F = std::function<Tensor(const Tensor&)>;
+  const std::vector<std::pair<const char*, F>> cases = {
+      {"fft", [](const Tensor& t) { return fft::fft(t); }},
+      {"ifft ortho", [](const Tensor& t) { return fft::ifft(t, std::nullopt, -1, "ortho"); }},
+      {"fft padded", [](const Tensor& t) { return fft::fft(t, 7, 0); }},
+      {"fft2", [](const Tensor& t) { return fft::fft2(t); }},
+      {"ifftn forward", [](const Tensor& t) { return fft::ifftn(t, std::nullopt, std::nullopt, "forward"); }},
+      {"irfft even", [](const Tensor& t) { return fft::irfft(t); }},
+      {"irfft odd", [](const Tensor& t) { return fft::irfft(t, 9); }},
+      {"hfft", [](const Tensor& t) { return fft::hfft(t, 5, -1, "ortho"); }},
+      {"irfftn", [](const Tensor& t) { return fft::irfftn(t); }},
+  };
+  for (const auto& [name, f] : cases)
+    EXPECT_NO_THROW(EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return f(in[0]); }, {z})) << name)
+        << name;
+  const std::vector<std::pair<const char*, F>> real_cases = {
+      {"rfft", [](const Tensor& t) { return fft::rfft(t); }},
+      {"rfft trimmed", [](const Tensor& t) { return fft::rfft(t, 5); }},
+      {"ihfft", [](const Tensor& t) { return fft::ihfft(t); }},
+      {"rfft2",
+       [](const Tensor& t) {
+         return fft::rfft2(t, std::nullopt, {-2, -1}, "ortho");
+       }},
+      {"fft of real", [](const Tensor& t) { return fft::fft(t); }},
+      {"power spectrum", [](const Tensor& t) { return abs(fft::rfft(t)).pow(2); }},
+  };
+  for (const auto& [name, f] : real_cases)
+    EXPECT_NO_THROW(EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return f(in[0]); }, {r})) << name)
+        << name;
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return fft::irfft(in[0], 6); }, {h}));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return fft::fft(in[0]) * in[0]; }, {z}));
+}
+
+TEST(FFT, Errors) {
+  const Tensor z = ones({4}, kComplex64);
+  EXPECT_THROW_WITH(fft::rfft(z), TypeError, "fft.rfft: expects a real input tensor, but got complex64");
+  EXPECT_THROW_WITH(fft::fft(z, 0), ValueError, "fft.fft: invalid number of data points (0) specified");
+  EXPECT_THROW_WITH(fft::irfft(ones({1}, kComplex64)), ValueError, "invalid number of data points (0)");
+  EXPECT_THROW_WITH(fft::fft(z, std::nullopt, -1, "bogus"), ValueError, "invalid normalization mode \"bogus\"");
+  EXPECT_THROW_WITH(fft::fft(scalar_tensor(1.0)), Error, "at least one dimension");
+  EXPECT_THROW_WITH(fft::fft(ones({2}, kBool)), TypeError, "fft.fft: not supported for bool tensors");
+  EXPECT_THROW_WITH(fft::fft(z, std::nullopt, 3), IndexError, "fft.fft");
+  EXPECT_THROW_WITH(fft::fftn(ones({2, 2}), Shape{2, 2}, Shape{0}), Error, "s and dim must have the same length");
+  EXPECT_THROW_WITH(fft::fftn(ones({2, 2}), std::nullopt, Shape{0, 0}), Error, "dims must be unique");
+  EXPECT_THROW_WITH(fft::fftfreq(-1), ValueError, "n must be non-negative");
+}
