@@ -216,6 +216,7 @@ TEST(Complex, BinaryOpsAndPromotion) {
   // In place: a complex result does not fit a real tensor.
   Tensor r = ones({3}, kFloat64);
   EXPECT_THROW_WITH(r.mul_(Scalar(C(0, 1))), TypeError, "can't be cast");
+  EXPECT_THROW_WITH(add(r, r, Scalar(C(0, 1))), TypeError, "add: a complex alpha needs complex operands");
 }
 
 TEST(Complex, ComparisonsAndClassification) {
@@ -273,6 +274,16 @@ TEST(Complex, SumsProductsAndMatrixProducts) {
   EXPECT_TRUE(cclose(bmm(z.unsqueeze(0), b.unsqueeze(0))[0], p));
   EXPECT_TRUE(cclose(matmul(z, b.select(1, 0)), p.select(1, 0)));
   EXPECT_TRUE(cclose(mm(z.to(kComplex64), b.to(kComplex64)), p.to(kComplex64), 1e-5, 1e-5));
+  // vdot and vecdot conjugate their first operand; dot does not.
+  const Tensor z0 = z[0], z1 = z[1];
+  C uv = 0, cuv = 0;
+  for (int k = 0; k < 4; ++k) {
+    uv += v[static_cast<size_t>(k)] * v[static_cast<size_t>(4 + k)];
+    cuv += std::conj(v[static_cast<size_t>(k)]) * v[static_cast<size_t>(4 + k)];
+  }
+  EXPECT_NEAR(std::abs(dot(z0, z1).item().to_complex() - uv), 0, 1e-12);
+  EXPECT_NEAR(std::abs(vdot(z0, z1).item().to_complex() - cuv), 0, 1e-12);
+  EXPECT_NEAR(std::abs(linalg::vecdot(z0, z1).item().to_complex() - cuv), 0, 1e-12);
   // Norms are the magnitudes' norms.
   EXPECT_NEAR(z.norm().item<double>(), std::sqrt(abs(z).pow(2).sum().item<double>()), 1e-12);
   EXPECT_NEAR(linalg::vector_norm(z, 1).item<double>(), abs(z).sum().item<double>(), 1e-12);

@@ -137,6 +137,8 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
   if (compute == kBool && op == BinaryOp::Fmin) op = BinaryOp::Minimum;
   TG_CHECK_TYPE(!(alpha.is_floating_point() && !is_inexact(compute)),
                 "{}: a floating-point alpha needs floating-point operands (got {})", info.name, compute);
+  TG_CHECK_TYPE(!(alpha.is_complex() && !is_complex(compute)), "{}: a complex alpha needs complex operands (got {})",
+                info.name, compute);
   Tensor out = ops::empty_like_inputs(shape, compute, self.device(), {&a, &b});
   be.binary(op, compute, ops::make_loop(out, {&a, &b}), out.data_ptr(), a.data_ptr(), b.data_ptr(), alpha);
   if (is_inexact(compute) && autograd::needs_grad(self, other))

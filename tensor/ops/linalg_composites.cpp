@@ -27,7 +27,7 @@ Tensor vecdot(const Tensor& x, const Tensor& y, int64_t dim, SourceLoc loc) {
   ops::check_defined(op, x, "x");
   ops::check_defined(op, y, "y");
   TG_CHECK_TYPE(x.dtype() == y.dtype(), "{}: x ({}) and y ({}) must have the same dtype", op, x.dtype(), y.dtype());
-  const Tensor products = x * y;  // broadcast first: dim counts in the broadcast shape
+  const Tensor products = conj(x) * y;  // broadcast first: dim counts in the broadcast shape
   TG_CHECK_INDEX(products.dim() > 0 && dim >= -products.dim() && dim < products.dim(),
                  "{}: dim {} is out of range for the broadcast shape {}", op, dim, products.sizes());
   return products.sum({dim});

@@ -140,7 +140,7 @@ Tensor vdot(const Tensor& self, const Tensor& other, SourceLoc loc) {
            "vdot: expected two 1-D tensors of one length, got shapes {} and {}", self.sizes(), other.sizes());
   TG_CHECK_TYPE(self.dtype() == other.dtype(), "vdot: expected both tensors to have the same dtype, got {} and {}",
                 self.dtype(), other.dtype());
-  return matmul(self, other);
+  return matmul(conj(self), other);  // the first vector conjugated (complex ones)
 }
 
 }  // namespace tg
