@@ -68,6 +68,18 @@ TEST(CudaErrors, Tf32SwitchesHavePyTorchsDefaults) {
 
 // ---- device, copies, memory ---------------------------------------------------------------------
 
+// Complex tensors move to and from a GPU, but have no GPU kernels yet: ops on them say so.
+TEST(Cuda, ComplexTensorsMoveButHaveNoKernels) {
+  TG_REQUIRE_CUDA();
+  const Tensor z = complex(arange(6, kFloat32), ones({6})).view({2, 3});
+  const Tensor g = z.cuda();
+  EXPECT_EQ(g.dtype(), kComplex64);
+  EXPECT_TRUE(close(view_as_real(g.cpu()), view_as_real(z), 0, 0));
+  EXPECT_TRUE(close(view_as_real(g.t().cpu()), view_as_real(z.t()), 0, 0));
+  EXPECT_THROW_WITH(g * g, TypeError, "mul: not implemented for complex64 tensors");
+  EXPECT_THROW_WITH(fft::fft(g), Error, "fft: complex64 tensors on CUDA devices are not supported yet");
+}
+
 TEST(Cuda, CopiesRoundTripEveryDtype) {
   TG_REQUIRE_CUDA();
   for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8, kBool}) {
