@@ -231,7 +231,14 @@ BackwardStepper::Step GraphTask::step(bool keep_gradients) {
     tensor_list grads_seen = post_hooks ? grads : tensor_list();
     {
       detail::ProfileRange range([&] { return node.name(); });
-      outputs = node.apply(std::move(grads));
+      try {
+        outputs = node.apply(std::move(grads));
+      } catch (const TypeError& e) {
+        // A kernel reached outside any public op (a formula's internal step) names the node.
+        const std::string_view what = e.what();
+        if (!what.starts_with("kernel: ")) throw;
+        throw TypeError(fmt::format("{}: {}", node.name(), what.substr(8)));
+      }
     }
     if (is_accumulator) outputs.resize(0);
     if (post_hooks) [[unlikely]]

@@ -246,6 +246,10 @@ TEST(Complex, OpsWithoutComplexSupportNameThemselves) {
   EXPECT_THROW_WITH(cumsum(z, 0), TypeError, "cumsum: not implemented for complex64 tensors");
   EXPECT_THROW_WITH(maximum(z, z), TypeError, "maximum: not implemented for complex64 tensors");
   EXPECT_THROW_WITH(atan2(z, z), TypeError, "atan2: not implemented for complex64 tensors");
+  // A backward formula's internal step names its node.
+  const Tensor leaf = z.clone().requires_grad_(true);
+  EXPECT_THROW_WITH(leaf.index({tensor(std::vector<int64_t>{0, 2})}).abs().sum().backward(), TypeError,
+                    "IndexBackward: not implemented for complex64 tensors");
 }
 
 TEST(Complex, SumsProductsAndMatrixProducts) {
