@@ -243,13 +243,26 @@ TEST(Complex, OpsWithoutComplexSupportNameThemselves) {
   EXPECT_THROW_WITH(erf(z), TypeError, "erf: not implemented for complex64 tensors");
   EXPECT_THROW_WITH(amax(z), TypeError, "amax: not implemented for complex64 tensors");
   EXPECT_THROW_WITH(clamp(z, 0.0, 1.0), TypeError, "clamp: not implemented for complex64 tensors");
-  EXPECT_THROW_WITH(cumsum(z, 0), TypeError, "cumsum: not implemented for complex64 tensors");
+  EXPECT_THROW_WITH(cummax(z, 0), TypeError, "cummax: not implemented for complex64 tensors");
+  EXPECT_THROW_WITH(scatter_reduce(z, 0, zeros({2}, kInt64), z.narrow(0, 0, 2), "amax"), TypeError,
+                    "scatter_reduce: not implemented for complex64 tensors");
+  EXPECT_THROW_WITH(logit(z), TypeError, "logit: not implemented for complex64 tensors");
   EXPECT_THROW_WITH(maximum(z, z), TypeError, "maximum: not implemented for complex64 tensors");
   EXPECT_THROW_WITH(atan2(z, z), TypeError, "atan2: not implemented for complex64 tensors");
-  // A backward formula's internal step names its node.
-  const Tensor leaf = z.clone().requires_grad_(true);
-  EXPECT_THROW_WITH(leaf.index({tensor(std::vector<int64_t>{0, 2})}).abs().sum().backward(), TypeError,
-                    "IndexBackward: not implemented for complex64 tensors");
+}
+
+// A kernel reached inside a backward formula, outside any public op, names the node instead.
+struct KernelFailure : autograd::Function<KernelFailure> {
+  static Tensor forward(autograd::AutogradContext*, const Tensor& x) { return x * 2; }
+  static tensor_list backward(autograd::AutogradContext*, tensor_list) {
+    throw TypeError("kernel: not implemented for complex64 tensors");
+  }
+};
+
+TEST(Complex, KernelErrorsInsideBackwardNameTheNode) {
+  const Tensor leaf = ctensor(kValues, kComplex64).requires_grad_(true);
+  EXPECT_THROW_WITH(KernelFailure::apply(leaf).abs().sum().backward(), TypeError,
+                    "KernelFailureBackward: not implemented for complex64 tensors");
 }
 
 TEST(Complex, SumsProductsAndMatrixProducts) {
@@ -422,4 +435,103 @@ TEST(ComplexGrad, InPlaceOnPartViewsAndSecondOrder) {
   Tensor leaf = z.detach().clone().requires_grad_(true);
   conj(leaf).real().sum().backward();
   EXPECT_TRUE(cclose(leaf.grad(), ones({4}, kComplex128)));
+}
+
+TEST(Complex, IndexingScansAndStatistics) {
+  const Tensor z = ctensor(kValues);  // 6 values
+  const Tensor idx = tensor(std::vector<int64_t>{0, 2, 2, 5});
+  // Index-accumulate ops add complex numbers.
+  Tensor acc = zeros({6}, kComplex128);
+  acc.index_put_({idx}, ctensor({{1, 1}, {2, 0}, {0, 3}, {-1, -1}}), /*accumulate=*/true);
+  EXPECT_TRUE(cclose(acc, ctensor({{1, 1}, {0, 0}, {2, 3}, {0, 0}, {0, 0}, {-1, -1}})));
+  EXPECT_TRUE(cclose(index_add(zeros({6}, kComplex128), 0, idx, z.narrow(0, 0, 4)),
+                     ctensor({kValues[0], {0, 0}, kValues[1] + kValues[2], {0, 0}, {0, 0}, kValues[3]})));
+  EXPECT_TRUE(cclose(zeros({3}, kComplex128).scatter_add(0, tensor(std::vector<int64_t>{1, 1, 0, 2, 0, 1}), z),
+                     ctensor({kValues[2] + kValues[4], kValues[0] + kValues[1] + kValues[5], kValues[3]})));
+  EXPECT_TRUE(
+      cclose(index_fill(z, 0, idx, Scalar(C(9, -9))).index_select(0, idx), full({4}, Scalar(C(9, -9)), kComplex128)));
+  EXPECT_TRUE(
+      cclose(z.masked_fill(eq(real(z), 3.0), Scalar(C(0, 7))).select(0, 4), scalar_tensor(C(0, 7), kComplex128)));
+  EXPECT_EQ(count_nonzero(ctensor({{0, 0}, {0, 1}, {2, 0}, {0, 0}})).item<int64_t>(), 2);
+  EXPECT_EQ(nonzero(ctensor({{0, 0}, {0, 1}, {2, 0}, {0, 0}})).reshape({-1}).to_vector<int64_t>(),
+            (std::vector<int64_t>{1, 2}));
+  // Scans: running sums and products, against std::complex.
+  CV sums, prods;
+  C s = 0, p = 1;
+  for (const C& v : kValues) sums.push_back(s += v), prods.push_back(p *= v);
+  EXPECT_TRUE(cclose(cumsum(z, 0), ctensor(sums)));
+  EXPECT_TRUE(cclose(cumprod(z, 0), ctensor(prods)));
+  EXPECT_TRUE(cclose(cumsum(z.to(kComplex64).view({2, 3}), 0),
+                     ctensor({kValues[0], kValues[1], kValues[2], kValues[0] + kValues[3], kValues[1] + kValues[4],
+                              kValues[2] + kValues[5]},
+                             kComplex64)
+                         .view({2, 3}),
+                     1e-6, 1e-6));
+  // The variance of complex numbers is of their distances to the mean: real.
+  C mean_value = 0;
+  for (const C& v : kValues) mean_value += v / 6.0;
+  double squares = 0;
+  for (const C& v : kValues) squares += std::norm(v - mean_value);
+  EXPECT_EQ(var(z).dtype(), kFloat64);
+  EXPECT_NEAR(var(z).item<double>(), squares / 5, 1e-12);
+  EXPECT_NEAR(tg::std(z, {}, 0.0).item<double>(), std::sqrt(squares / 6), 1e-12);
+  // cov conjugates its second factor, so the diagonal is real and the matrix Hermitian.
+  const Tensor pair = ctensor({kValues[0], kValues[1], kValues[2], kValues[3], kValues[4], kValues[5]}).view({2, 3});
+  const Tensor c = cov(pair);
+  EXPECT_TRUE(cclose(c, c.mH()));
+  EXPECT_NEAR(real(c).select(0, 0).select(0, 0).item<double>(), var(pair.select(0, 0)).item<double>(), 1e-12);
+  EXPECT_TRUE(cclose(corrcoef(pair).diagonal(), ones({2}, kComplex128)));
+  // isclose measures |a - b|; addcmul, addcdiv and lerp in complex arithmetic.
+  EXPECT_EQ(isclose(z, z + Scalar(C(0, 1e-9))).all().item<bool>(), true);
+  EXPECT_EQ(isclose(z, z + Scalar(C(0, 1e-3))).any().item<bool>(), false);
+  EXPECT_TRUE(allclose(z, z * Scalar(C(1, 1e-12))));
+  const Tensor w = ctensor({{1, 2}, {-1, 0.5}, {0.25, -3}, {2, 2}, {-0.5, 1}, {1, -1}});
+  const Scalar v(C(0.5, -1));
+  EXPECT_TRUE(cclose(addcmul(z, w, z, v), z + w * z * v));
+  EXPECT_TRUE(cclose(addcdiv(z, w, z, v), z + w / z * v, 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(lerp(z, w, Scalar(C(0.25, 0.5))), z + (w - z) * Scalar(C(0.25, 0.5)), 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(lerp(z, w, w), z + (w - z) * w, 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(float_power(z.to(kComplex64), 2), z * z, 1e-6, 1e-6));
+  EXPECT_EQ(float_power(z.to(kComplex64), 2).dtype(), kComplex128);
+  EXPECT_TRUE(cclose(sinc(z), sin(z * std::numbers::pi) / (z * std::numbers::pi), 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(trapezoid(z), z.sum() - (z.select(0, 0) + z.select(0, 5)) * 0.5, 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(linalg::vander(z.narrow(0, 0, 3)).select(1, 2), z.narrow(0, 0, 3) * z.narrow(0, 0, 3)));
+}
+
+TEST(ComplexGrad, IndexingScansAndTernaryOps) {
+  Generator gen(6);
+  const Tensor z = (crandn({4, 3}, gen) * 0.5 + Scalar(C(0.3, 0.2))).requires_grad_(true);
+  const Tensor w = (crandn({4, 3}, gen) * 0.5 + Scalar(C(1.2, -0.4))).requires_grad_(true);
+  const Tensor idx = tensor(std::vector<int64_t>{0, 2, 2});
+  using F = std::function<Tensor(const Tensor&, const Tensor&)>;
+  const std::vector<std::pair<const char*, F>> ops = {
+      {"index", [&](const Tensor& a, const Tensor&) { return a.index({idx}); }},
+      {"index_select", [&](const Tensor& a, const Tensor&) { return a.index_select(1, idx); }},
+      {"gather",
+       [&](const Tensor& a, const Tensor&) {
+         return a.gather(1, zeros({4, 2}, kInt64));
+       }},
+      {"index_add", [&](const Tensor& a, const Tensor& b) { return index_add(a, 0, idx, b.narrow(0, 0, 3)); }},
+      {"scatter_add",
+       [&](const Tensor& a, const Tensor& b) {
+         return a.scatter_add(0, zeros({4, 3}, kInt64), b);
+       }},
+      {"masked_select", [&](const Tensor& a, const Tensor&) { return masked_select(a, gt(real(a.detach()), 0.3)); }},
+      {"cumsum", [](const Tensor& a, const Tensor&) { return cumsum(a, 0); }},
+      {"cumprod", [](const Tensor& a, const Tensor&) { return cumprod(a, 1); }},
+      {"var", [](const Tensor& a, const Tensor&) { return var(a, {1}); }},
+      {"std", [](const Tensor& a, const Tensor&) { return tg::std(a); }},
+      {"addcmul", [](const Tensor& a, const Tensor& b) { return addcmul(a, b, a, Scalar(C(0.5, -1))); }},
+      {"addcdiv", [](const Tensor& a, const Tensor& b) { return addcdiv(a, a, b, Scalar(C(2, 1))); }},
+      {"lerp", [](const Tensor& a, const Tensor& b) { return lerp(a, b, b * 0.5); }},
+      {"lerp_scalar", [](const Tensor& a, const Tensor& b) { return lerp(a, b, Scalar(C(0.7, 0.2))); }},
+      {"cov", [](const Tensor& a, const Tensor&) { return cov(a); }},
+  };
+  for (const auto& [name, f] : ops)
+    EXPECT_NO_THROW(EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return f(in[0], in[1]); }, {z, w}))
+                    << name)
+        << name;
+  // cumprod through a zero: the product's derivative skips the zero factor.
+  const Tensor with_zero = ctensor({{0.5, 1}, {0, 0}, {1, -2}, {0.3, 0.1}}).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return cumprod(in[0], 0); }, {with_zero}));
 }

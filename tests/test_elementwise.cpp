@@ -1470,8 +1470,9 @@ TEST(Pointwise, FusedTernaryOps) {
       close(lerp(s, e, tensor({0.25, 0.5, 0.75}, kFloat64)), s + (e - s) * tensor({0.25, 0.5, 0.75}, kFloat64)));
   EXPECT_TRUE(close(lerp(s.to(kBFloat16), e.to(kBFloat16), 0.5).to(kFloat64),
                     lerp(s.to(kBFloat16).to(kFloat64), e.to(kBFloat16).to(kFloat64), 0.5), 1e-2));
-  EXPECT_THROW_WITH(lerp(i, i, 0.5), TypeError, "lerp: expected floating-point tensors, got int64, int64");
-  EXPECT_THROW_WITH(lerp(s, e, i), TypeError, "lerp: expected floating-point tensors, got float64, float64 and int64");
+  EXPECT_THROW_WITH(lerp(i, i, 0.5), TypeError, "lerp: expected floating-point or complex tensors, got int64, int64");
+  EXPECT_THROW_WITH(lerp(s, e, i), TypeError,
+                    "lerp: expected floating-point or complex tensors, got float64, float64 and int64");
   // Backward saves only what it reads: changing self in place after addcmul is fine.
   Tensor p = tensor({1.0, 2.0}, kFloat64).requires_grad_(), q = tensor({3.0, 4.0}, kFloat64).requires_grad_();
   Tensor base = tensor({0.0, 0.0}, kFloat64);

@@ -191,3 +191,116 @@ TEST(FFT, Errors) {
   EXPECT_THROW_WITH(fft::fftn(ones({2, 2}), std::nullopt, Shape{0, 0}), Error, "dims must be unique");
   EXPECT_THROW_WITH(fft::fftfreq(-1), ValueError, "n must be non-negative");
 }
+
+// The STFT of each frame against the defining sum: frame t starts at t * hop of the padded
+// signal, windowed (the window centred in the frame), transformed.
+TEST(STFT, FramesMatchTheDefiningSum) {
+  Generator gen(11);
+  const Tensor x = randn({2, 40}, gen, kFloat64);
+  const int64_t n_fft = 16, hop = 5, win = 10;
+  const Tensor w = hann_window(win, true, kFloat64);
+  for (const bool center : {false, true}) {
+    const Tensor S = stft(x, n_fft, hop, win, w, center, "reflect");
+    Tensor padded = x;
+    if (center) {  // reflect by n_fft / 2 = 8 at both ends
+      padded = cat({x.narrow(1, 1, 8).flip({1}), x, x.narrow(1, 31, 8).flip({1})}, 1);
+    }
+    const int64_t frames = (padded.sizes()[1] - n_fft) / hop + 1;
+    ASSERT_EQ(S.sizes(), Shape({2, n_fft / 2 + 1, frames}));
+    EXPECT_EQ(S.dtype(), kComplex128);
+    const Tensor full_window = pad(w, {3, 3});
+    for (int64_t t = 0; t < frames; ++t) {
+      const Tensor frame = padded.narrow(1, t * hop, n_fft) * full_window;
+      EXPECT_TRUE(cclose(S.select(2, t), dft(frame.to(kComplex128), -1).narrow(1, 0, n_fft / 2 + 1), 1e-12)) << t;
+    }
+  }
+  // One signal, two-sided, normalized, the parts as a last dim.
+  const Tensor one = x.select(0, 0);
+  const Tensor two_sided = stft(one, 8, 4, std::nullopt, {}, false, "reflect", true, false);
+  ASSERT_EQ(two_sided.sizes(), Shape({8, 9}));
+  EXPECT_TRUE(cclose(two_sided.select(1, 2), dft(one.narrow(0, 8, 8).to(kComplex128), -1) / std::sqrt(8.0), 1e-12));
+  EXPECT_EQ(stft(one, 8, std::nullopt, std::nullopt, {}, true, "constant", false, std::nullopt, false).sizes(),
+            Shape({5, 21, 2}));
+  // A complex signal gives every frequency.
+  EXPECT_EQ(stft(crandn({30}, gen), 8, 2).sizes(), Shape({8, 16}));
+}
+
+TEST(STFT, PadModes) {
+  const Tensor x = arange(1.0, 7.0, 1.0, kFloat64);  // 1..6
+  // With n_fft 4 and hop 1, frame 0's zero frequency sums the first 4 padded samples.
+  auto first_sum = [&](std::string_view mode) {
+    return real(stft(x, 4, 1, std::nullopt, {}, true, mode)).select(0, 0).select(0, 0).item<double>();
+  };
+  EXPECT_DOUBLE_EQ(first_sum("reflect"), 3 + 2 + 1 + 2);
+  EXPECT_DOUBLE_EQ(first_sum("constant"), 0 + 0 + 1 + 2);
+  EXPECT_DOUBLE_EQ(first_sum("replicate"), 1 + 1 + 1 + 2);
+  EXPECT_DOUBLE_EQ(first_sum("circular"), 5 + 6 + 1 + 2);
+}
+
+TEST(STFT, InverseRecoversTheSignal) {
+  Generator gen(12);
+  const Tensor x = randn({3, 100}, gen, kFloat64);
+  const Tensor w = hann_window(16, true, kFloat64);
+  // Centred, with the hann window at hop n_fft / 4; uncentred with a rectangular window.
+  const Tensor S = stft(x, 16, 4, std::nullopt, w);
+  EXPECT_TRUE(close(istft(S, 16, 4, std::nullopt, w, true, false, std::nullopt, 100), x, 1e-12, 1e-12));
+  const Tensor y = istft(S, 16, 4, std::nullopt, w);
+  ASSERT_EQ(y.sizes(), Shape({3, 100}));  // 16 + 4 * 25 - 16 samples
+  EXPECT_TRUE(close(y, x, 1e-12, 1e-12));
+  const Tensor R = stft(x.select(0, 1), 20, 5, std::nullopt, {}, false);
+  const Tensor r = istft(R, 20, 5, std::nullopt, {}, false);
+  ASSERT_EQ(r.sizes(), Shape({100}));  // 20 + 5 * 16 samples
+  EXPECT_TRUE(close(r, x.select(0, 1), 1e-12, 1e-12));
+  // A longer length keeps the centring pad's reflection (8 samples), then zeros; normalized
+  // round-trips.
+  const Tensor longer = istft(S.select(0, 0), 16, 4, std::nullopt, w, true, false, std::nullopt, 112);
+  EXPECT_TRUE(close(longer.narrow(0, 0, 100), x.select(0, 0), 1e-12, 1e-12));
+  EXPECT_TRUE(close(longer.narrow(0, 100, 8), x.select(0, 0).narrow(0, 91, 8).flip({0}), 1e-12, 1e-12));
+  EXPECT_TRUE(close(longer.narrow(0, 108, 4), zeros({4}, kFloat64), 0, 0));
+  const Tensor N = stft(x, 16, 4, std::nullopt, w, true, "reflect", true);
+  EXPECT_TRUE(close(istft(N, 16, 4, std::nullopt, w, true, true), x, 1e-12, 1e-12));
+  // A complex signal, two-sided, back as complex.
+  const Tensor z = crandn({64}, gen);
+  const Tensor Z = stft(z, 16, 4, std::nullopt, w);
+  EXPECT_TRUE(cclose(istft(Z, 16, 4, std::nullopt, w, true, false, false, std::nullopt, true), z, 1e-12));
+}
+
+TEST(STFT, Gradients) {
+  Generator gen(13);
+  const Tensor x = randn({24}, gen, kFloat64).requires_grad_(true);
+  const Tensor w = (rand({8}, gen, kFloat64) + 0.5).requires_grad_(true);
+  EXPECT_TRUE(
+      autograd::gradcheck([](const tensor_list& in) { return abs(stft(in[0], 8, 3, std::nullopt, in[1])); }, {x, w}));
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const tensor_list& in) { return view_as_real(stft(in[0], 8, 2, 6, {}, true, "reflect", true)); }, {x}));
+  const Tensor S = stft(x.detach(), 8, 2, std::nullopt, w.detach()).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const tensor_list& in) { return istft(in[0], 8, 2, std::nullopt, in[1], true, false, std::nullopt, 20); },
+      {S, w}));
+}
+
+TEST(STFT, Errors) {
+  const Tensor x = ones({50});
+  EXPECT_THROW_WITH(stft(ones({2, 2, 50}), 8), Error, "stft: expected a 1-D or 2-D (batch, length) input");
+  EXPECT_THROW_WITH(stft(ones({50}, kInt64), 8), TypeError, "stft: expected a floating-point or complex input");
+  EXPECT_THROW_WITH(stft(x, 0), ValueError, "stft: expected n_fft > 0, got 0");
+  EXPECT_THROW_WITH(stft(x, 8, 0), ValueError, "stft: expected hop_length > 0");
+  EXPECT_THROW_WITH(stft(x, 8, 2, 10), ValueError, "expected 0 < win_length <= n_fft, got win_length=10 and n_fft=8");
+  EXPECT_THROW_WITH(stft(x, 8, 2, 8, ones({5})), Error, "stft: expected a 1-D window of win_length=8 values");
+  EXPECT_THROW_WITH(stft(x, 128), ValueError, "stft: reflect padding by 64 (n_fft / 2) needs a signal longer");
+  EXPECT_THROW_WITH(stft(x, 64, 4, std::nullopt, {}, false), ValueError,
+                    "stft: expected n_fft <= the signal's length, got n_fft=64 and 50 samples");
+  EXPECT_THROW_WITH(stft(x, 8, 2, std::nullopt, {}, true, "edge"), ValueError, "stft: pad_mode must be");
+  EXPECT_THROW_WITH(stft(ones({50}, kComplex64), 8, 2, std::nullopt, {}, true, "reflect", false, true), ValueError,
+                    "stft: a onesided transform needs a real input and window");
+  const Tensor S = stft(x, 8, 2);
+  EXPECT_THROW_WITH(istft(real(S), 8), TypeError, "istft: expected a complex input");
+  EXPECT_THROW_WITH(istft(S, 8, 10), ValueError, "istft: expected 0 < hop_length <= win_length");
+  EXPECT_THROW_WITH(istft(S, 10, 2), ValueError, "istft: expected 6 frequencies for n_fft=10 (onesided), got 5");
+  EXPECT_THROW_WITH(istft(S, 8, 2, std::nullopt, {}, true, false, true, std::nullopt, true), ValueError,
+                    "istft: a complex result needs onesided=False");
+  // A window whose overlapped squares vanish: zeros at both ends and a hop of a whole frame.
+  const Tensor gaps = stft(x, 8, 8, std::nullopt, hann_window(8, false), false);
+  EXPECT_THROW_WITH(istft(gaps, 8, 8, std::nullopt, hann_window(8, false), false), ValueError,
+                    "fail the NOLA condition");
+}

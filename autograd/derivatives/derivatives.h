@@ -99,9 +99,9 @@ std::shared_ptr<Node> strided_scatter_node(const Tensor& base, const Tensor& src
 std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b, const Tensor& bias = {});
 // Square solvers: A X = B for A, B of one batch shape (B [..., n, k]); result X.
 std::shared_ptr<Node> solve_node(const Tensor& A, const Tensor& B, const Tensor& result);
-// det and log|det| of A (their results' gradients flow through A^-T).
+// det, and slogdet's log|det| (and, for complex A, its sign, saved second): through A^-H.
 std::shared_ptr<Node> det_node(const Tensor& A, const Tensor& result);
-std::shared_ptr<Node> logabsdet_node(const Tensor& A);
+std::shared_ptr<Node> slogdet_node(const Tensor& A);
 // The lower Cholesky factor L of A.
 std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L);
 // eigh's two outputs, eigenvalues w and eigenvectors V: the caller sets both outputs' history

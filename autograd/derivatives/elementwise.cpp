@@ -206,24 +206,24 @@ std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, co
     switch (op) {
       case TernaryOp::AddCMul:  // self + value * y * z
         if (n.needs_input_grad(0)) r[0] = grad;
-        if (n.needs_input_grad(1)) r[1] = scaled(grad * z, value);
-        if (n.needs_input_grad(2)) r[2] = scaled(grad * y, value);
+        if (n.needs_input_grad(1)) r[1] = scaled(grad * conj(z), value);
+        if (n.needs_input_grad(2)) r[2] = scaled(grad * conj(y), value);
         break;
       case TernaryOp::AddCDiv: {  // self + value * y / z
         if (n.needs_input_grad(0)) r[0] = grad;
         if (!n.needs_input_grad(1) && !n.needs_input_grad(2)) break;  // z is saved only for these
-        Tensor gz = scaled(grad, value) / z;
+        Tensor gz = scaled(grad, value) / conj(z);
         if (n.needs_input_grad(1)) r[1] = gz;
-        if (n.needs_input_grad(2)) r[2] = -gz * y / z;
+        if (n.needs_input_grad(2)) r[2] = -gz * conj(y) / conj(z);
         break;
       }
       case TernaryOp::Lerp: {  // x + z * (y - x)
         // grad - grad * z, not grad * (1 - z): a scalar weight is a wrapped number, and 1 - z
         // would take the default dtype.
-        Tensor gz = n.needs_input_grad(0) || n.needs_input_grad(1) ? grad * z : Tensor();
+        Tensor gz = n.needs_input_grad(0) || n.needs_input_grad(1) ? grad * conj(z) : Tensor();
         if (n.needs_input_grad(0)) r[0] = grad - gz;
         if (n.needs_input_grad(1)) r[1] = gz;
-        if (n.needs_input_grad(2)) r[2] = grad * (y - x);
+        if (n.needs_input_grad(2)) r[2] = grad * conj(y - x);
         break;
       }
       case TernaryOp::Prelu:  // y > 0 ? x : x * z; nothing flows to y, the sign's source

@@ -1,4 +1,6 @@
-// Backward formulas of matrix products, square solvers and factorizations, and softmax.
+// Backward formulas of matrix products, square solvers and factorizations, and softmax. Complex
+// matrices take PyTorch's formulas: conjugate transposes (mH, mT for real matrices) where the real
+// ones transpose, and the phase conventions of eigh's and svd's vectors.
 #include <string>
 
 #include "autograd/derivatives/derivatives.h"
@@ -53,9 +55,9 @@ std::shared_ptr<Node> softmax_node(const Tensor& self, const Tensor& result, int
 
 std::shared_ptr<Node> solve_node(const Tensor& A, const Tensor& B, const Tensor& result) {
   auto node = make_node("LinalgSolveBackward", {&A, &B}, [](const Node& n, const tensor_list& g) -> tensor_list {
-    // X = A^-1 B: dB = A^-T dX, dA = -dB X^T.
-    Tensor gB = linalg::solve(n.saved(0).mT(), g[0]);
-    return {n.needs_input_grad(0) ? -tg::matmul(gB, n.saved(1).mT()) : Tensor(), gB};
+    // X = A^-1 B: dB = A^-H dX, dA = -dB X^H.
+    Tensor gB = linalg::solve(n.saved(0).mH(), g[0]);
+    return {n.needs_input_grad(0) ? -tg::matmul(gB, n.saved(1).mH()) : Tensor(), gB};
   });
   node->save(A);
   node->save(result, /*is_output=*/true);
@@ -63,11 +65,12 @@ std::shared_ptr<Node> solve_node(const Tensor& A, const Tensor& B, const Tensor&
 }
 
 namespace {
-// d det(A) / dA, the cofactor matrix: det(A) A^-T where A is invertible. Where it is not
-// (det(A) == 0 exactly, where the inverse does not exist but the cofactors do), from the SVD
-// A = U diag(s) Vh: det(U) det(Vh) U diag(prod over j != i of s_j) Vh, as PyTorch does.
+// d det(A) / dA, the cofactor matrix (conjugated for complex A, as gradients are): conj(det(A))
+// A^-H where A is invertible. Where it is not (det(A) == 0 exactly, where the inverse does not
+// exist but the cofactors do), from the SVD A = U diag(s) Vh: conj(det(U) det(Vh)) U diag(prod
+// over j != i of s_j) Vh, as PyTorch does.
 Tensor det_cofactors(const Tensor& A, const Tensor& det) {
-  if (!tg::any(eq(det, 0.0)).item<bool>()) return det.unsqueeze(-1).unsqueeze(-1) * linalg::inv(A).mT();
+  if (!tg::any(eq(det, 0.0)).item<bool>()) return conj(det).unsqueeze(-1).unsqueeze(-1) * linalg::inv(A).mH();
   auto [U, S, Vh] = linalg::svd(A);
   const int64_t n = S.sizes()[S.dim() - 1];
   // The product of the other singular values: exclusive prefix times exclusive suffix products
@@ -75,7 +78,7 @@ Tensor det_cofactors(const Tensor& A, const Tensor& det) {
   const Tensor one = ones_like(S.narrow(-1, 0, 1));
   const Tensor before = cat({one, cumprod(S, -1).narrow(-1, 0, n - 1)}, -1);
   const Tensor after = cat({flip(cumprod(flip(S, {-1}), -1), {-1}).narrow(-1, 1, n - 1), one}, -1);
-  const Tensor sign = linalg::det(U) * linalg::det(Vh);
+  const Tensor sign = conj(linalg::det(U) * linalg::det(Vh));
   return sign.unsqueeze(-1).unsqueeze(-1) * tg::matmul(U * (before * after).unsqueeze(-2), Vh);
 }
 }  // namespace
@@ -89,9 +92,20 @@ std::shared_ptr<Node> det_node(const Tensor& A, const Tensor& result) {
   return node;
 }
 
-std::shared_ptr<Node> logabsdet_node(const Tensor& A) {
-  auto node = make_node("LinalgSlogdetBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
-    return {g[0].unsqueeze(-1).unsqueeze(-1) * linalg::inv(n.saved(0)).mT()};
+std::shared_ptr<Node> slogdet_node(const Tensor& A) {
+  const bool complex_input = A.is_complex();
+  auto node = make_node("LinalgSlogdetBackward", {&A}, [complex_input](const Node& n, const tensor_list& g) {
+    // d log|det A| = Re tr(A^-1 dA), and a complex sign (det / |det|) turns by i Im tr(A^-1 dA):
+    // gA = (g_logabsdet - i Im(conj(g_sign) sign)) A^-H (PyTorch's). Real: logabsdet alone.
+    const Tensor& g_logabs = complex_input ? g[1] : g[0];
+    Tensor c = g_logabs;
+    if (complex_input && g[0].defined()) {
+      const Tensor turn = imag(conj(g[0]) * n.saved(1));
+      const Tensor term = complex(zeros_like(turn), -turn);
+      c = c.defined() ? c + term : term;
+    }
+    if (!c.defined()) return tensor_list{Tensor()};
+    return tensor_list{c.unsqueeze(-1).unsqueeze(-1) * linalg::inv(n.saved(0)).mH()};
   });
   node->save(A);
   return node;
@@ -99,15 +113,15 @@ std::shared_ptr<Node> logabsdet_node(const Tensor& A) {
 
 std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L) {
   auto node = make_node("LinalgCholeskyBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
-    // dA = L^-T phi(L^T dL) L^-1, symmetrized; phi keeps the lower triangle and halves the
+    // dA = L^-H phi(L^H dL) L^-1, made Hermitian; phi keeps the lower triangle and halves the
     // diagonal (PyTorch's formula; the solves are general ones on triangular matrices).
     const Tensor L = n.saved(0);
     const int64_t size = L.sizes()[L.dim() - 1];
     const Tensor half_diagonal = 1.0 - eye(size, L.options().requires_grad(false)) * 0.5;
-    const Tensor phi = tril(tg::matmul(L.mT(), g[0])) * half_diagonal;
-    const Tensor left = linalg::solve(L.mT(), phi);                    // L^-T phi
-    const Tensor gA = linalg::solve(L.mT(), left.mT()).mT();           // (L^-T phi) L^-1
-    return {(gA + gA.mT()) * 0.5};
+    const Tensor phi = tril(tg::matmul(L.mH(), g[0])) * half_diagonal;
+    const Tensor left = linalg::solve(L.mH(), phi);           // L^-H phi
+    const Tensor gA = linalg::solve(L.mH(), left.mH()).mH();  // (L^-H phi) L^-1
+    return {(gA + gA.mH()) * 0.5};
   });
   node->save(L, /*is_output=*/true);
   return node;
@@ -115,17 +129,28 @@ std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L) {
 
 std::shared_ptr<Node> eigh_node(const Tensor& A) {
   auto node = make_node("LinalgEighBackward", {&A}, [](const Node& n, const tensor_list& g) -> tensor_list {
-    // dA = V (diag(dw) + skew(V^T dV) / E) V^T with E[i][j] = w[j] - w[i] off the diagonal
-    // (PyTorch's formula); the skew part makes the result symmetric.
+    // dA = V (diag(dw) + skew(V^H dV) / E) V^H with E[i][j] = w[j] - w[i] off the diagonal
+    // (PyTorch's formula); the skew part makes the result Hermitian.
     const Tensor w = n.saved(0), V = n.saved(1);
     const int64_t size = w.sizes()[w.dim() - 1];
     const Tensor identity = eye(size, w.options().requires_grad(false));
     Tensor inner = g[0].defined() ? g[0].unsqueeze(-1) * identity : zeros_like(V);
     if (g.size() > 1 && g[1].defined()) {
-      const Tensor VtgV = tg::matmul(V.mT(), g[1]);
-      inner = inner + (VtgV - VtgV.mT()) * 0.5 / (w.unsqueeze(-2) - w.unsqueeze(-1) + identity);
+      const Tensor VhgV = tg::matmul(V.mH(), g[1]);
+      Tensor skew = (VhgV - VhgV.mH()) * 0.5 / (w.unsqueeze(-2) - w.unsqueeze(-1) + identity);
+      if (V.is_complex()) {
+        // A complex eigenvector is defined up to a phase e^(i phi): a loss that depends on it has
+        // no gradient, as PyTorch says; the diagonal (that phase's direction) is dropped.
+        const double drift = abs(imag(VhgV.diagonal(0, -2, -1))).max().item<double>();
+        TG_CHECK_VALUE(drift <= 1e-2 * std::max(1.0, abs(VhgV).max().item<double>()),
+                       "linalg.eigh: the loss depends on the phases of complex eigenvectors (each is defined only "
+                       "up to a factor e^(i phi)), so its gradient is not defined");
+        skew = skew * (1.0 - identity);
+      }
+      inner = inner + skew;
     }
-    return {tg::matmul(V, tg::matmul(inner, V.mT()))};
+    // (inner is real when only the eigenvalues have a gradient.)
+    return {tg::matmul(V, tg::matmul(inner.to(V.dtype()), V.mH()))};
   });
   return node;
 }
@@ -133,12 +158,12 @@ std::shared_ptr<Node> eigh_node(const Tensor& A) {
 std::shared_ptr<Node> triangular_solve_node(const Tensor& A, const Tensor& B, const Tensor& X, bool upper, bool unit) {
   auto node = make_node("LinalgSolveTriangularBackward", {&A, &B},
                         [upper, unit](const Node& n, const tensor_list& g) -> tensor_list {
-                          // X = A^-1 B: dB = A^-T dX, dA = -dB X^T within A's triangle.
+                          // X = A^-1 B: dB = A^-H dX, dA = -dB X^H within A's triangle.
                           const Tensor A = n.saved(0);
-                          const Tensor gB = linalg::solve_triangular(A.mT(), g[0], !upper, true, unit);
+                          const Tensor gB = linalg::solve_triangular(A.mH(), g[0], !upper, true, unit);
                           Tensor gA;
                           if (n.needs_input_grad(0)) {
-                            const Tensor full = -tg::matmul(gB, n.saved(1).mT());
+                            const Tensor full = -tg::matmul(gB, n.saved(1).mH());
                             const int64_t off = unit ? 1 : 0;
                             gA = upper ? triu(full, off) : tril(full, -off);
                           }
@@ -150,14 +175,15 @@ std::shared_ptr<Node> triangular_solve_node(const Tensor& A, const Tensor& B, co
 }
 
 namespace {
-// The gradient of A = QR for square or tall A (Q [m, n], R [n, n] upper), as TensorFlow's
-// QrGrad: gA = Q (gR + tril(Q^T gQ - gQ^T Q + R gR^T - gR R^T) R^-T) + (gQ - Q Q^T gQ) R^-T.
+// The gradient of A = QR for square or tall A (Q [m, n], R [n, n] upper), as PyTorch's:
+// gA = (gQ + Q sym(X)) R^-H with X = gR R^H - Q^H gQ and sym(X) = striu(X) + striu(X)^H + the
+// real part of X's diagonal (for real matrices, TensorFlow's QrGrad rearranged). The imaginary
+// part of a complex diagonal is the phase R's real diagonal fixes.
 Tensor qr_backward_tall(const Tensor& Q, const Tensor& R, const Tensor& gQ, const Tensor& gR) {
-  const Tensor QtgQ = tg::matmul(Q.mT(), gQ), RgRt = tg::matmul(R, gR.mT());
-  const Tensor lower = tril(QtgQ - QtgQ.mT() + RgRt - RgRt.mT());
-  // X R^-T, as (R^-1 X^T)^T.
-  auto right_solve = [&](const Tensor& X) { return linalg::solve_triangular(R, X.mT(), true).mT(); };
-  return tg::matmul(Q, gR + right_solve(lower)) + right_solve(gQ - tg::matmul(Q, QtgQ));
+  const Tensor X = tg::matmul(gR, R.mH()) - tg::matmul(Q.mH(), gQ);
+  const Tensor upper = triu(X, 1), diagonal = X.diagonal(0, -2, -1);
+  const Tensor sym = upper + upper.mH() + diag_embed(X.is_complex() ? real(diagonal) : diagonal);
+  return linalg::solve_triangular(R.mH(), gQ + tg::matmul(Q, sym), /*upper=*/false, /*left=*/false);
 }
 }  // namespace
 
@@ -178,7 +204,7 @@ std::shared_ptr<Node> qr_node(const Tensor& A, std::string_view mode) {
     const Tensor U = R.narrow(-1, 0, rows), V = R.narrow(-1, rows, cols - rows);
     const Tensor gU = gR.narrow(-1, 0, rows), gV = gR.narrow(-1, rows, cols - rows);
     const Tensor Y = tg::matmul(Q, V);
-    const Tensor gX = qr_backward_tall(Q, U, gQ + tg::matmul(Y, gV.mT()), gU);
+    const Tensor gX = qr_backward_tall(Q, U, gQ + tg::matmul(Y, gV.mH()), gU);
     return {cat({gX, tg::matmul(Q, gV)}, -1)};
   };
   return make_node("LinalgQrBackward", {&A}, backward);
@@ -186,9 +212,9 @@ std::shared_ptr<Node> qr_node(const Tensor& A, std::string_view mode) {
 
 namespace {
 // PyTorch's linalg_lu_backward for A = P L U [m, n], k = min(m, n), L [m, k] (unit diagonal) and
-// U [k, n]. Square: gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T. Wide, U = [U1 | U2]:
-// gA = P L^-T [(tril(L^T gL - gU2 U2^T, -1) + triu(gU1 U1^T)) U1^-T | gU2]. Tall, L = [L1; L2]:
-// gA = P [L1^-T (tril(L1^T gL1, -1) + triu(gU U^T - L2^T gL2)) U^-T; gL2 U^-T].
+// U [k, n]. Square: gA = P L^-H (tril(L^H gL, -1) + triu(gU U^H)) U^-H. Wide, U = [U1 | U2]:
+// gA = P L^-H [(tril(L^H gL - gU2 U2^H, -1) + triu(gU1 U1^H)) U1^-H | gU2]. Tall, L = [L1; L2]:
+// gA = P [L1^-H (tril(L1^H gL1, -1) + triu(gU U^H - L2^H gL2)) U^-H; gL2 U^-H].
 Tensor lu_backward(const Tensor& P, const Tensor& L, const Tensor& U, const Tensor& gL, const Tensor& gU) {
   if (!gL.defined() && !gU.defined()) return {};
   const int64_t m = L.sizes()[L.dim() - 2], n = U.sizes()[U.dim() - 1], k = std::min(m, n);
@@ -197,23 +223,23 @@ Tensor lu_backward(const Tensor& P, const Tensor& L, const Tensor& U, const Tens
   const Tensor L1 = L.narrow(-2, 0, k), U1 = U.narrow(-1, 0, k);
   const Tensor gL1 = gL.defined() ? gL.narrow(-2, 0, k) : Tensor(), gU1 = gU.defined() ? gU.narrow(-1, 0, k) : Tensor();
   Tensor lower, upper;
-  if (gL1.defined()) lower = tg::matmul(L1.mT(), gL1);
-  if (gU1.defined()) upper = tg::matmul(gU1, U1.mT());
-  if (n > k && gU.defined()) add(lower, -tg::matmul(gU.narrow(-1, k, n - k), U.narrow(-1, k, n - k).mT()));
-  if (m > k && gL.defined()) add(upper, -tg::matmul(L.narrow(-2, k, m - k).mT(), gL.narrow(-2, k, m - k)));
+  if (gL1.defined()) lower = tg::matmul(L1.mH(), gL1);
+  if (gU1.defined()) upper = tg::matmul(gU1, U1.mH());
+  if (n > k && gU.defined()) add(lower, -tg::matmul(gU.narrow(-1, k, n - k), U.narrow(-1, k, n - k).mH()));
+  if (m > k && gL.defined()) add(upper, -tg::matmul(L.narrow(-2, k, m - k).mH(), gL.narrow(-2, k, m - k)));
   Tensor inner;
   if (lower.defined()) inner = tril(lower, -1);
   if (upper.defined()) add(inner, triu(upper));
   if (!inner.defined()) inner = zeros_like(U1);
-  inner = linalg::solve_triangular(U1.mT(), inner, /*upper=*/false, /*left=*/false);
+  inner = linalg::solve_triangular(U1.mH(), inner, /*upper=*/false, /*left=*/false);
   if (n > k) {
     const Tensor gU2 = gU.defined() ? gU.narrow(-1, k, n - k) : zeros_like(U.narrow(-1, k, n - k));
     inner = cat({inner, gU2}, -1);
   }
-  inner = linalg::solve_triangular(L1.mT(), inner, /*upper=*/true, /*left=*/true, /*unitriangular=*/true);
+  inner = linalg::solve_triangular(L1.mH(), inner, /*upper=*/true, /*left=*/true, /*unitriangular=*/true);
   if (m > k) {
     const Tensor gL2 = gL.defined() ? gL.narrow(-2, k, m - k) : zeros_like(L.narrow(-2, k, m - k));
-    inner = cat({inner, linalg::solve_triangular(U1.mT(), gL2, /*upper=*/false, /*left=*/false)}, -2);
+    inner = cat({inner, linalg::solve_triangular(U1.mH(), gL2, /*upper=*/false, /*left=*/false)}, -2);
   }
   return tg::matmul(P, inner);
 }
@@ -250,26 +276,43 @@ std::shared_ptr<Node> svd_node(const Tensor& A, bool full_matrices) {
       if (gVh.defined()) gVh = gVh.narrow(-2, 0, k);
     }
     // Townsend's formula: gA = U [J S + diag(gS) + S K] Vh plus the parts of gU and gV outside
-    // U's and V's spans, with J = F o (U^T gU - gU^T U), K = F o (V^T gV - gV^T V) and
+    // U's and V's spans, with J = F o (U^H gU - gU^H U), K = F o (V^H gV - gV^H V) and
     // F[i][j] = 1 / (s_j^2 - s_i^2) off the diagonal.
-    const Tensor V = Vh.mT();
-    Tensor inner = gS.defined() ? gS.unsqueeze(-1) * eye(k, S.options().requires_grad(false)) : Tensor();
+    const Tensor V = Vh.mH();
+    const bool complex_vectors = U.is_complex();
+    const Tensor identity = eye(k, S.options().requires_grad(false));
+    Tensor inner = gS.defined() ? gS.unsqueeze(-1) * identity : Tensor();
     auto add = [](Tensor& sum, const Tensor& term) { sum = sum.defined() ? sum + term : term; };
     if (gU.defined() || gVh.defined()) {
       const Tensor s2 = square(S);
-      const Tensor E = s2.unsqueeze(-2) - s2.unsqueeze(-1) + eye(k, S.options().requires_grad(false));
+      const Tensor E = s2.unsqueeze(-2) - s2.unsqueeze(-1) + identity;
+      // Complex: the skew parts' diagonals (the vectors' common phases) are left to the term below.
+      const Tensor off_diagonal = complex_vectors ? 1.0 - identity : Tensor();
+      auto skew = [&](const Tensor& X) { return complex_vectors ? (X - X.mH()) * off_diagonal : X - X.mH(); };
+      Tensor UhgU, VhgV;
       if (gU.defined()) {
-        const Tensor UtgU = tg::matmul(U.mT(), gU);
-        add(inner, (UtgU - UtgU.mT()) / E * S.unsqueeze(-2));
+        UhgU = tg::matmul(U.mH(), gU);
+        add(inner, skew(UhgU) / E * S.unsqueeze(-2));
       }
       if (gVh.defined()) {
-        const Tensor VtgV = tg::matmul(Vh, gVh.mT());
-        add(inner, S.unsqueeze(-1) * ((VtgV - VtgV.mT()) / E));
+        VhgV = tg::matmul(Vh, gVh.mH());
+        add(inner, S.unsqueeze(-1) * (skew(VhgV) / E));
+      }
+      if (complex_vectors) {
+        // u_i and v_i share a phase e^(i phi) that the loss must not see: Im diag(U^H gU + V^H gV)
+        // = 0 (PyTorch's check). Then gA's diagonal in U, V coordinates gains i Im diag(U^H gU) / s.
+        Tensor phase;
+        if (UhgU.defined()) phase = imag(UhgU.diagonal(0, -2, -1));
+        if (VhgV.defined()) add(phase, imag(VhgV.diagonal(0, -2, -1)));
+        const double drift = abs(phase).max().item<double>();
+        TG_CHECK_VALUE(drift <= 1e-2,
+                       "linalg.svd: the loss depends on the phases of complex singular vectors (u_i and v_i are "
+                       "defined only up to a common factor e^(i phi)), so its gradient is not defined");
+        if (UhgU.defined()) add(inner, diag_embed(complex(zeros_like(S), imag(UhgU.diagonal(0, -2, -1)) / S)));
       }
     }
-    Tensor gA = inner.defined() ? tg::matmul(U, tg::matmul(inner, Vh)) : Tensor();
-    if (gU.defined() && m > k)
-      add(gA, tg::matmul(gU - tg::matmul(U, tg::matmul(U.mT(), gU)), Vh / S.unsqueeze(-1)));
+    Tensor gA = inner.defined() ? tg::matmul(U, tg::matmul(inner.to(U.dtype()), Vh)) : Tensor();
+    if (gU.defined() && m > k) add(gA, tg::matmul(gU - tg::matmul(U, tg::matmul(U.mH(), gU)), Vh / S.unsqueeze(-1)));
     if (gVh.defined() && cols > k)
       add(gA, tg::matmul(U / S.unsqueeze(-2), gVh - tg::matmul(tg::matmul(gVh, V), Vh)));
     return {gA};
@@ -279,17 +322,17 @@ std::shared_ptr<Node> svd_node(const Tensor& A, bool full_matrices) {
 
 std::shared_ptr<Node> lstsq_node(const Tensor& A, const Tensor& B, double rtol) {
   auto node = make_node("LinalgLstsqBackward", {&A, &B}, [rtol](const Node& n, const tensor_list& g) -> tensor_list {
-    // X = P B with P = pinv(A): dB = P^T dX; with dP = dX B^T, the pseudo-inverse's derivative
-    // (constant rank) gives dA = -P^T dP P^T + (I - A P) dP^T P P^T + P^T P dP^T (I - P A).
+    // X = P B with P = pinv(A): dB = P^H dX; with dP = dX B^H, the pseudo-inverse's derivative
+    // (constant rank) gives dA = -P^H dP P^H + (I - A P) dP^H P P^H + P^H P dP^H (I - P A).
     const Tensor A = n.saved(0), B = n.saved(1), P = linalg::pinv(A, std::nullopt, rtol);
     Tensor gA;
     if (n.needs_input_grad(0)) {
-      const Tensor gP = tg::matmul(g[0], B.mT()), gPt = gP.mT(), Pt = P.mT();
+      const Tensor gP = tg::matmul(g[0], B.mH()), gPt = gP.mH(), Pt = P.mH();
       const Tensor AP = tg::matmul(A, P), PA = tg::matmul(P, A);
       gA = -tg::matmul(Pt, tg::matmul(gP, Pt)) + tg::matmul(gPt - tg::matmul(AP, gPt), tg::matmul(P, Pt)) +
            tg::matmul(tg::matmul(Pt, P), gPt - tg::matmul(gPt, PA));
     }
-    return {gA, n.needs_input_grad(1) ? tg::matmul(P.mT(), g[0]) : Tensor()};
+    return {gA, n.needs_input_grad(1) ? tg::matmul(P.mH(), g[0]) : Tensor()};
   });
   node->save(A);
   node->save(B);

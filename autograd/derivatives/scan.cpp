@@ -24,7 +24,8 @@ std::shared_ptr<Node> cumsum_node(const Tensor& self, int64_t dim) {
 std::shared_ptr<Node> cumprod_node(const Tensor& self, const Tensor& result, int64_t dim) {
   auto node = make_node("CumprodBackward", {&self}, [dim](const Node& n, const tensor_list& g) -> tensor_list {
     if (g[0].dim() == 0) return {g[0]};
-    Tensor x = n.saved(0), out = n.saved(1);
+    // Complex: the conjugate derivatives, as every complex gradient (PyTorch's convention).
+    Tensor x = conj(n.saved(0)), out = conj(n.saved(1));
     // d out[j] / d x[k] = prod over i <= j, i != k of x[i]. Before a slice's first zero that is
     // out[j] / x[k]; at the first zero it is the cumprod with that zero taken as 1; after it, 0.
     Tensor is_zero = eq(x, 0);

@@ -23,6 +23,7 @@
 #include "tapegrad/tensor/generator.h"
 #include "tapegrad/tensor/indexing.h"
 #include "tapegrad/tensor/ops.h"
+#include "tapegrad/tensor/ops/spectral.h"
 #include "tapegrad/tensor/parallel.h"
 #include "tapegrad/tensor/print_options.h"
 #include "tapegrad/tensor/tensor.h"

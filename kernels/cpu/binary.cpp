@@ -408,6 +408,7 @@ void bitwise(BitwiseOp op, DType dtype, const Loop& loop, void* out, const void*
 
 void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b, const void* c,
              const Scalar& value) {
+  if (is_complex(dtype)) return complex_ternary(op, dtype, loop, out, a, b, c, value);
   switch (op) {
     case TernaryOp::AddCMul:
       return dispatch_numeric(dtype, [&]<class T>() { run_ternary<T, TernaryOp::AddCMul>(loop, out, a, b, c, value); });

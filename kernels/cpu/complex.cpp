@@ -309,4 +309,51 @@ void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGe
   });
 }
 
+void complex_ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
+                     const void* c, const Scalar& value) {
+  dispatch_complex(dtype, [&]<class T>() {
+    T* o = static_cast<T*>(out);
+    const T *x = static_cast<const T*>(a), *y = static_cast<const T*>(b), *z = static_cast<const T*>(c);
+    const T s = value.to<T>();
+    switch (op) {
+      case TernaryOp::AddCMul:
+        return ternary_loop(loop, o, x, y, z, [s](T p, T q, T r) { return p + cmul(s, cmul(q, r)); });
+      case TernaryOp::AddCDiv:
+        return ternary_loop(loop, o, x, y, z, [s](T p, T q, T r) { return p + cmul(s, cdiv(q, r)); });
+      case TernaryOp::Lerp:
+        // From the nearer end, as the real lerp: exact at both ends.
+        return ternary_loop(loop, o, x, y, z, [](T p, T q, T w) {
+          const T d = q - p;
+          return std::abs(w) < 0.5 ? p + cmul(w, d) : q - cmul(d, T(1) - w);
+        });
+      default:
+        fail_dtype(dtype);
+    }
+  });
+}
+
+void complex_scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, const void* in) {
+  if (op != ScanOp::Sum && op != ScanOp::Prod) fail_dtype(dtype);
+  dispatch_complex(dtype, [&]<class T>() {
+    // complex64 runs in complex128, as the float32 scans run in double.
+    using Acc = std::complex<double>;
+    const T* x = static_cast<const T*>(in);
+    T* y = static_cast<T*>(out);
+    parallel_for(0, g.outer * g.inner, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.size)),
+                 [&](int64_t b, int64_t e) {
+                   for (int64_t p = b; p < e; ++p) {
+                     const int64_t o = p / g.inner, i = p % g.inner;
+                     const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
+                     T* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
+                     Acc acc = op == ScanOp::Sum ? Acc(0) : Acc(1);
+                     for (int64_t k = 0; k < g.size; ++k) {
+                       const Acc v(xs[k * g.in_dim_stride]);
+                       acc = op == ScanOp::Sum ? acc + v : cmul(acc, v);
+                       ys[k * g.out_dim_stride] = T(acc);
+                     }
+                   }
+                 });
+  });
+}
+
 }  // namespace tg::kernels::cpu

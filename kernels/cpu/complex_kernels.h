@@ -19,4 +19,10 @@ void complex_classify(ClassifyOp op, DType dtype, const Loop& loop, void* out, c
 // sum and prod; all and any (of the non-zero test, into bools).
 void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out, const void* in);
 
+// addcmul, addcdiv and lerp.
+void complex_ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
+                     const void* c, const Scalar& value);
+// cumsum and cumprod.
+void complex_scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, const void* in);
+
 }  // namespace tg::kernels::cpu

@@ -1,11 +1,9 @@
 // Dense factorizations through LAPACK (LAPACKE's C interface, column-major), one matrix per task
-// across threads. Without LAPACK at build time each one is a clear error.
-#ifdef TG_WITH_LAPACK
-#include <lapacke.h>
-#endif
-
+// across threads, for float32, float64, complex64 and complex128 matrices. Without LAPACK at
+// build time each one is a clear error.
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <initializer_list>
 #include <limits>
 #include <utility>
@@ -14,24 +12,80 @@
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
 
+#ifdef TG_WITH_LAPACK
+// LAPACKE's complex arguments as std::complex (the layout of tapegrad's complex elements).
+#define LAPACK_COMPLEX_CPP
+#define lapack_complex_float std::complex<float>
+#define lapack_complex_double std::complex<double>
+#include <lapacke.h>
+#endif
+
 namespace tg::kernels::cpu {
 namespace {
 
+// The real type of T's parts: the dtype of singular values, eigenvalues and norms.
+template <class T>
+struct RealOf {
+  using type = T;
+};
+template <class R>
+struct RealOf<std::complex<R>> {
+  using type = R;
+};
+template <class T>
+using real_of = typename RealOf<T>::type;
+
 #ifdef TG_WITH_LAPACK
 // Calls f.template operator()<T>(i) for each of the batch's matrices, a few per thread, with T
-// the dtype's element type (float or double).
+// the dtype's element type (float, double, std::complex<float> or std::complex<double>).
 template <class F>
 void each_matrix(DType dtype, int64_t batch, int64_t n, F f) {
   // LAPACKE's NaN scan would turn a NaN input into an "illegal argument" error; PyTorch lets
   // NaNs flow through to the results instead.
   static const bool no_nan_check = (LAPACKE_set_nancheck(0), true);
   (void)no_nan_check;
-  dispatch_single_double(dtype, [&]<class T>() {
+  auto run = [&]<class T>() {
     parallel_for(0, batch, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, n * n * n)), [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) f.template operator()<T>(i);
     });
-  });
+  };
+  if (is_complex(dtype))
+    dispatch_complex(dtype, run);
+  else
+    dispatch_single_double(dtype, run);
 }
+
+// LAPACK's routine `name` for element type T: its s, d, c or z form (sy/he and or/un names as
+// `real` and `cplx`), column-major.
+#define TG_LAPACK_AS(name, real, cplx)                         \
+  template <class T, class... Args>                            \
+  lapack_int name(Args... args) {                              \
+    if constexpr (std::is_same_v<T, float>)                    \
+      return LAPACKE_s##real(LAPACK_COL_MAJOR, args...);       \
+    else if constexpr (std::is_same_v<T, double>)              \
+      return LAPACKE_d##real(LAPACK_COL_MAJOR, args...);       \
+    else if constexpr (std::is_same_v<T, std::complex<float>>) \
+      return LAPACKE_c##cplx(LAPACK_COL_MAJOR, args...);       \
+    else                                                       \
+      return LAPACKE_z##cplx(LAPACK_COL_MAJOR, args...);       \
+  }
+#define TG_LAPACK(name) TG_LAPACK_AS(name, name, name)
+namespace lapack {
+TG_LAPACK(getrf)
+TG_LAPACK(getrs)
+TG_LAPACK(potrf)
+TG_LAPACK_AS(eigh, syevd, heevd)
+TG_LAPACK(geqrf)
+TG_LAPACK_AS(orgqr, orgqr, ungqr)
+TG_LAPACK(gesdd)
+TG_LAPACK(trtrs)
+TG_LAPACK(gels)
+TG_LAPACK(gelsy)
+TG_LAPACK(gelsd)
+TG_LAPACK(gelss)
+}  // namespace lapack
+#undef TG_LAPACK
+#undef TG_LAPACK_AS
 
 // Small systems skip LAPACK: its trsm packs its operands and splits the work into blocks, which
 // costs more than the solve itself below this size.
@@ -115,14 +169,22 @@ constexpr int64_t kSmallLu = 16;
 // zero pivot's 1-based position returned, 0 when there is none.
 template <class T>
 int32_t small_getrf(int64_t m, int64_t n, T* a, int32_t* piv) {
+  using R = real_of<T>;
+  // The magnitude LAPACK's i?amax compares: |re| + |im| for complex numbers.
+  const auto size = [](T v) -> R {
+    if constexpr (is_complex_v<T>)
+      return std::abs(v.real()) + std::abs(v.imag());
+    else
+      return std::abs(v);
+  };
   int32_t info = 0;
   for (int64_t j = 0; j < std::min(m, n); ++j) {
     T* col = a + j * m;
     int64_t p = j;
-    T best = std::abs(col[j]);
+    R best = size(col[j]);
     for (int64_t i = j + 1; i < m; ++i) {
-      if (std::abs(col[i]) > best) {
-        best = std::abs(col[i]);
+      if (size(col[i]) > best) {
+        best = size(col[i]);
         p = i;
       }
     }
@@ -131,7 +193,7 @@ int32_t small_getrf(int64_t m, int64_t n, T* a, int32_t* piv) {
       if (p != j)
         for (int64_t c = 0; c < n; ++c) std::swap(a[j + c * m], a[p + c * m]);
       const T pivot = col[j];
-      if (std::abs(pivot) >= std::numeric_limits<T>::min()) {
+      if (std::abs(pivot) >= std::numeric_limits<R>::min()) {
         const T r = T(1) / pivot;
         for (int64_t i = j + 1; i < m; ++i) col[i] *= r;
       } else {
@@ -159,10 +221,8 @@ void lu_factor(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, int32_
     int32_t* piv = pivots + i * k;
     if (m <= kSmallLu && n <= kSmallLu)
       info[i] = small_getrf(m, n, x, piv);
-    else if constexpr (std::is_same_v<T, float>)
-      info[i] = LAPACKE_sgetrf(LAPACK_COL_MAJOR, mm, nn, x, std::max(mm, 1), piv);
     else
-      info[i] = LAPACKE_dgetrf(LAPACK_COL_MAJOR, mm, nn, x, std::max(mm, 1), piv);
+      info[i] = lapack::getrf<T>(mm, nn, x, std::max(mm, 1), piv);
   });
 #else
   no_lapack("lu_factor");
@@ -179,8 +239,7 @@ void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* l
     if (n <= kSmallSolve) {  // getrs: the row swaps, then L (unit diagonal) and U
       return small_solve(n, nrhs, m, piv, {{.upper = false, .unit = true}, {.upper = true, .unit = false}}, rhs);
     }
-    if constexpr (std::is_same_v<T, float>) LAPACKE_sgetrs(LAPACK_COL_MAJOR, 'N', nn, k, m, nn, piv, rhs, nn);
-    else LAPACKE_dgetrs(LAPACK_COL_MAJOR, 'N', nn, k, m, nn, piv, rhs, nn);
+    lapack::getrs<T>('N', nn, k, m, nn, piv, rhs, nn);
   });
 #else
   no_lapack("lu_solve");
@@ -192,8 +251,7 @@ void cholesky(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info) {
   const auto nn = static_cast<lapack_int>(n);
   each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
     T* m = static_cast<T*>(a) + i * n * n;
-    if constexpr (std::is_same_v<T, float>) info[i] = LAPACKE_spotrf(LAPACK_COL_MAJOR, 'L', nn, m, nn);
-    else info[i] = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', nn, m, nn);
+    info[i] = lapack::potrf<T>('L', nn, m, nn);
   });
 #else
   no_lapack("cholesky");
@@ -206,9 +264,8 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
   const char job = vectors ? 'V' : 'N';
   each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
     T* m = static_cast<T*>(a) + i * n * n;
-    T* values = static_cast<T*>(w) + i * n;
-    if constexpr (std::is_same_v<T, float>) info[i] = LAPACKE_ssyevd(LAPACK_COL_MAJOR, job, 'L', nn, m, nn, values);
-    else info[i] = LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, 'L', nn, m, nn, values);
+    real_of<T>* values = static_cast<real_of<T>*>(w) + i * n;  // real for Hermitian matrices too
+    info[i] = lapack::eigh<T>(job, 'L', nn, m, nn, values);
   });
 #else
   no_lapack("eigh");
@@ -222,8 +279,7 @@ void geqrf(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* tau)
   each_matrix(dtype, batch, std::max(m, n), [&]<class T>(int64_t i) {
     T* x = static_cast<T*>(a) + i * m * n;
     T* t = static_cast<T*>(tau) + i * k;
-    if constexpr (std::is_same_v<T, float>) LAPACKE_sgeqrf(LAPACK_COL_MAJOR, mm, nn, x, std::max(mm, 1), t);
-    else LAPACKE_dgeqrf(LAPACK_COL_MAJOR, mm, nn, x, std::max(mm, 1), t);
+    lapack::geqrf<T>(mm, nn, x, std::max(mm, 1), t);
   });
 #else
   no_lapack("geqrf");
@@ -236,8 +292,7 @@ void orgqr(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void* a,
   each_matrix(dtype, batch, m, [&]<class T>(int64_t i) {
     T* x = static_cast<T*>(a) + i * m * n;
     const T* t = static_cast<const T*>(tau) + i * k;
-    if constexpr (std::is_same_v<T, float>) LAPACKE_sorgqr(LAPACK_COL_MAJOR, mm, nn, kk, x, std::max(mm, 1), t);
-    else LAPACKE_dorgqr(LAPACK_COL_MAJOR, mm, nn, kk, x, std::max(mm, 1), t);
+    lapack::orgqr<T>(mm, nn, kk, x, std::max(mm, 1), t);
   });
 #else
   no_lapack("orgqr");
@@ -247,8 +302,9 @@ void orgqr(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void* a,
 void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, void* u, void* vh, bool full,
          int32_t* info) {
 #ifdef TG_WITH_LAPACK
-  // The row-major m x n buffer is A^T in column-major order, and A^T = V S U^T: LAPACK's U of
-  // it is V (column-major, so Vh row-major) and its V^T is U^T (so U row-major), no copies.
+  // The row-major m x n buffer is A^T in column-major order, and A^T = conj(V) S U^T: LAPACK's U
+  // of it is conj(V) (column-major, so Vh = V^H row-major) and its V^H is U^T (so U row-major),
+  // no copies. The singular values are real.
   const int64_t k = std::min(m, n), u_cols = full ? m : k, v_rows = full ? n : k;
   const char job = !u ? 'N' : full ? 'A' : 'S';
   const auto rows = static_cast<lapack_int>(n), cols = static_cast<lapack_int>(m);
@@ -256,12 +312,10 @@ void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, voi
   const auto ld_u = static_cast<lapack_int>(std::max<int64_t>(u_cols, 1));
   each_matrix(dtype, batch, std::max(m, n), [&]<class T>(int64_t i) {
     T* x = static_cast<T*>(a) + i * m * n;
-    T* values = static_cast<T*>(s) + i * k;
+    real_of<T>* values = static_cast<real_of<T>*>(s) + i * k;
     T* v_out = u ? static_cast<T*>(vh) + i * v_rows * n : nullptr;
     T* u_out = u ? static_cast<T*>(u) + i * m * u_cols : nullptr;
-    if constexpr (std::is_same_v<T, float>)
-      info[i] = LAPACKE_sgesdd(LAPACK_COL_MAJOR, job, rows, cols, x, ld_v, values, v_out, ld_v, u_out, ld_u);
-    else info[i] = LAPACKE_dgesdd(LAPACK_COL_MAJOR, job, rows, cols, x, ld_v, values, v_out, ld_v, u_out, ld_u);
+    info[i] = lapack::gesdd<T>(job, rows, cols, x, ld_v, values, v_out, ld_v, u_out, ld_u);
   });
 #else
   no_lapack("svd");
@@ -273,7 +327,7 @@ void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const
 #ifdef TG_WITH_LAPACK
   const auto nn = static_cast<lapack_int>(n), k = static_cast<lapack_int>(nrhs);
   // A row-major A is the column-major A^T, triangular the other way: LAPACK solves with its
-  // transpose, so the matrix is never copied.
+  // transpose (not the conjugate one), so the matrix is never copied.
   const char uplo = upper != row_major ? 'U' : 'L', trans = row_major ? 'T' : 'N', diag = unit ? 'U' : 'N';
   each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
     const T* m = static_cast<const T*>(a) + i * n * n;
@@ -288,10 +342,7 @@ void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const
       }
       return small_solve(n, nrhs, m, nullptr, {{.upper = upper, .unit = unit}}, rhs);
     }
-    if constexpr (std::is_same_v<T, float>)
-      LAPACKE_strtrs(LAPACK_COL_MAJOR, uplo, trans, diag, nn, k, m, nn, rhs, nn);
-    else
-      LAPACKE_dtrtrs(LAPACK_COL_MAJOR, uplo, trans, diag, nn, k, m, nn, rhs, nn);
+    lapack::trtrs<T>(uplo, trans, diag, nn, k, m, nn, rhs, nn);
   });
 #else
   no_lapack("triangular_solve");
@@ -307,27 +358,19 @@ void lstsq(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t nrhs, void*
   each_matrix(dtype, batch, std::max(m, n), [&]<class T>(int64_t i) {
     T* x = static_cast<T*>(a) + i * m * n;
     T* rhs = static_cast<T*>(b) + i * ldb * nrhs;
-    T* values = s ? static_cast<T*>(s) + i * min_mn : nullptr;
-    const T cut = static_cast<T>(rcond);
+    real_of<T>* values = s ? static_cast<real_of<T>*>(s) + i * min_mn : nullptr;
+    const auto cut = static_cast<real_of<T>>(rcond);
     lapack_int r = 0;
     if (driver == 'g') {
-      if constexpr (std::is_same_v<T, float>)
-        info[i] = LAPACKE_sgels(LAPACK_COL_MAJOR, 'N', mm, nn, k, x, lda, rhs, ld_b);
-      else info[i] = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', mm, nn, k, x, lda, rhs, ld_b);
+      info[i] = lapack::gels<T>('N', mm, nn, k, x, lda, rhs, ld_b);
       r = static_cast<lapack_int>(min_mn);
     } else if (driver == 'y') {
       std::vector<lapack_int> pivots(static_cast<size_t>(std::max<int64_t>(n, 1)), 0);  // all columns free
-      if constexpr (std::is_same_v<T, float>)
-        info[i] = LAPACKE_sgelsy(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, pivots.data(), cut, &r);
-      else info[i] = LAPACKE_dgelsy(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, pivots.data(), cut, &r);
+      info[i] = lapack::gelsy<T>(mm, nn, k, x, lda, rhs, ld_b, pivots.data(), cut, &r);
     } else if (driver == 'd') {
-      if constexpr (std::is_same_v<T, float>)
-        info[i] = LAPACKE_sgelsd(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
-      else info[i] = LAPACKE_dgelsd(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
+      info[i] = lapack::gelsd<T>(mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
     } else {
-      if constexpr (std::is_same_v<T, float>)
-        info[i] = LAPACKE_sgelss(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
-      else info[i] = LAPACKE_dgelss(LAPACK_COL_MAJOR, mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
+      info[i] = lapack::gelss<T>(mm, nn, k, x, lda, rhs, ld_b, values, cut, &r);
     }
     rank[i] = r;
   });

@@ -127,6 +127,13 @@ decltype(auto) dispatch_complex(DType dt, F&& fn) {
   fail_dtype(dt);
 }
 
+// dispatch_all, complex dtypes included: the kernels that only add, multiply or test against zero.
+template <class F>
+decltype(auto) dispatch_all_complex(DType dt, F&& fn) {
+  if (is_complex(dt)) return dispatch_complex(dt, std::forward<F>(fn));
+  return dispatch_all(dt, std::forward<F>(fn));
+}
+
 template <class To, class From>
 inline To convert(From v) {
   if constexpr (std::is_same_v<To, From>) {

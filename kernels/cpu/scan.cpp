@@ -2,6 +2,7 @@
 // searchsorted.
 #include <vector>
 
+#include "kernels/cpu/complex_kernels.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
 #include "kernels/scan_math.h"
@@ -103,6 +104,7 @@ int64_t bound(const T* row, int64_t n, A v) {
 
 void scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, int64_t* indices, const void* in) {
   if (g.outer * g.inner == 0 || g.size == 0) return;
+  if (is_complex(dtype)) return complex_scan(op, dtype, g, out, in);
   dispatch_all(dtype, [&]<class T>() {
     T* y = static_cast<T*>(out);
     const T* x = static_cast<const T*>(in);

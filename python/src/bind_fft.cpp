@@ -1,4 +1,7 @@
-// tg._C.fft: torch.fft's transforms, frequencies and shifts (tensor/ops/fft.h).
+// tg._C.fft: torch.fft's transforms, frequencies and shifts (tensor/ops/fft.h); torch.stft and
+// torch.istft (tensor/ops/spectral.h).
+#include <tapegrad/tensor/ops/spectral.h>
+
 #include "bindings.h"
 
 namespace tgpy {
@@ -48,7 +51,7 @@ tg::TensorOptions options_of(const std::optional<tg::DType>& dtype, const std::o
 
 }  // namespace
 
-void bind_fft(py::module_& m) {
+void bind_fft(py::module_& m, TensorClass& cls) {
   py::module_ f = m.def_submodule("fft", "torch.fft: discrete Fourier transforms");
   def_one_dim(f, "fft", &tg::fft::fft);
   def_one_dim(f, "ifft", &tg::fft::ifft);
@@ -83,6 +86,33 @@ void bind_fft(py::module_& m) {
   f.def(
       "ifftshift", [](const tg::Tensor& x, std::optional<tg::Shape> dim) { return tg::fft::ifftshift(x, dim); },
       py::arg("input"), py::arg("dim") = py::none());
+
+  def_op(
+      m, cls, "stft",
+      [](const tg::Tensor& x, int64_t n_fft, std::optional<int64_t> hop, std::optional<int64_t> win,
+         const std::optional<tg::Tensor>& window, bool center, const std::string& pad_mode, bool normalized,
+         std::optional<bool> onesided, std::optional<bool> return_complex) {
+        return nogil([&] {
+          return tg::stft(x, n_fft, hop, win, window.value_or(tg::Tensor()), center, pad_mode, normalized, onesided,
+                          return_complex);
+        });
+      },
+      py::arg("n_fft"), py::arg("hop_length") = py::none(), py::arg("win_length") = py::none(),
+      py::arg("window") = py::none(), py::arg("center") = true, py::arg("pad_mode") = "reflect",
+      py::arg("normalized") = false, py::arg("onesided") = py::none(), py::arg("return_complex") = py::none());
+  def_op(
+      m, cls, "istft",
+      [](const tg::Tensor& x, int64_t n_fft, std::optional<int64_t> hop, std::optional<int64_t> win,
+         const std::optional<tg::Tensor>& window, bool center, bool normalized, std::optional<bool> onesided,
+         std::optional<int64_t> length, bool return_complex) {
+        return nogil([&] {
+          return tg::istft(x, n_fft, hop, win, window.value_or(tg::Tensor()), center, normalized, onesided, length,
+                           return_complex);
+        });
+      },
+      py::arg("n_fft"), py::arg("hop_length") = py::none(), py::arg("win_length") = py::none(),
+      py::arg("window") = py::none(), py::arg("center") = true, py::arg("normalized") = false,
+      py::arg("onesided") = py::none(), py::arg("length") = py::none(), py::arg("return_complex") = false);
 }
 
 }  // namespace tgpy

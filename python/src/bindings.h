@@ -42,7 +42,7 @@ void bind_math(py::module_& m, TensorClass& cls);      // elementwise, reduction
 void bind_composites(py::module_& m, TensorClass& cls);  // composed pointwise, arrangement and statistics ops
 void bind_linalg(py::module_& m, TensorClass& cls);    // tg.linalg and the matching Tensor methods
 void bind_complex(py::module_& m, TensorClass& cls);   // complex tensors' parts, conj, angle
-void bind_fft(py::module_& m);                         // tg._C.fft: torch.fft
+void bind_fft(py::module_& m, TensorClass& cls);       // tg._C.fft: torch.fft; stft and istft
 void bind_special(py::module_& m, TensorClass& cls);   // tg.special, igamma, mvlgamma, round(decimals=)
 void bind_factories(py::module_& m);                   // tg.tensor, zeros, randn, ..., generators
 void bind_interop(py::module_& m, TensorClass& cls);   // NumPy and DLPack

@@ -11,7 +11,7 @@ PYBIND11_MODULE(_C, m) {
   tgpy::bind_composites(m, tensor);
   tgpy::bind_linalg(m, tensor);
   tgpy::bind_complex(m, tensor);
-  tgpy::bind_fft(m);
+  tgpy::bind_fft(m, tensor);
   tgpy::bind_special(m, tensor);
   tgpy::bind_factories(m);
   tgpy::bind_interop(m, tensor);

@@ -135,7 +135,7 @@ def test_inplace_ops_return_self_and_bump_version():
     assert x.lerp_(tg.tensor([4.0, 6.0, 10.0]), 0.5) is x and x.tolist() == [3.0, 4.0, 6.0]
     assert x.lerp_(tg.zeros(3), tg.tensor([1.0, 0.0, 0.5])).tolist() == [0.0, 4.0, 3.0]
     assert x.addcmul_(tg.ones(3), x, value=2) is x and x.tolist() == [0.0, 12.0, 9.0]
-    with pytest.raises(TypeError, match="lerp_: expected floating-point tensors"):
+    with pytest.raises(TypeError, match="lerp_: expected floating-point or complex tensors"):
         tg.ones(3, dtype=tg.int64).lerp_(tg.ones(3, dtype=tg.int64), 0.5)
 
 

@@ -26,7 +26,7 @@ std::tuple<Tensor, Tensor, Tensor> svd_raw(const char* op, const Tensor& A, bool
   ops::copy_into(a, A.detach());
   Shape values = batch;
   values.push_back(k);
-  Tensor S = ops::empty(values, A.dtype(), A.device()), U, Vh;
+  Tensor S = ops::empty(values, A.is_complex() ? to_real_dtype(A.dtype()) : A.dtype(), A.device()), U, Vh;  // real
   if (vectors) {
     U = ops::empty(ops::with_matrix_dims(batch, m, full ? m : k), A.dtype(), A.device());
     Vh = ops::empty(ops::with_matrix_dims(batch, full ? n : k, n), A.dtype(), A.device());
@@ -148,21 +148,21 @@ Tensor pinv(const Tensor& A, std::optional<double> atol, std::optional<double> r
   const char* op = "linalg.pinv";
   detail::ApiScope scope(op, loc);
   ops::check_matrices(op, A, /*square=*/hermitian);
-  // V diag(1/s) U^T over the singular values above the tolerance (1/s of the others never
+  // V diag(1/s) U^H over the singular values above the tolerance (1/s of the others never
   // computed, so that no 0 * inf reaches the gradient).
   Tensor left, values, right;
   if (hermitian) {
     auto [w, V] = eigh(A);
     left = V;
     values = w;
-    right = V.mT();
+    right = V.mH();
   } else {
     std::tie(left, values, right) = svd_with_grad(op, A, false, true);
   }
   const Tensor magnitude = abs(values), tol = tolerance(A, values, atol, rtol);
   const Tensor keep = gt(magnitude, tol);
-  const Tensor inverse_values = keep.to(A.dtype()) / where(keep, values, 1.0);
-  return matmul(right.mT() * inverse_values.unsqueeze(-2), left.mT());
+  const Tensor inverse_values = keep.to(values.dtype()) / where(keep, values, 1.0);
+  return matmul(right.mH() * inverse_values.unsqueeze(-2), left.mH());
 }
 
 Tensor matrix_rank(const Tensor& A, std::optional<double> atol, std::optional<double> rtol, bool hermitian,

@@ -394,7 +394,9 @@ Tensor isclose_impl(const char* name, const Tensor& self, const Tensor& other, d
   ops::check_defined(name, other, "other");
   TG_CHECK_VALUE(rtol >= 0 && atol >= 0, "{}: rtol and atol must be non-negative, got {} and {}", name, rtol, atol);
   AutoGradMode no_grad(false);
-  Tensor a = ops::cast(self, kFloat64), b = ops::cast(other, kFloat64);
+  // Complex numbers are close as |a - b| is (PyTorch's), so both compare in complex128.
+  const DType dt = self.is_complex() || other.is_complex() ? kComplex128 : kFloat64;
+  Tensor a = ops::cast(self, dt), b = ops::cast(other, dt);
   Tensor close = logical_or(eq(a, b), le(abs(a - b), atol + rtol * abs(b)));
   if (equal_nan) close = logical_or(close, logical_and(isnan(a), isnan(b)));
   return close;

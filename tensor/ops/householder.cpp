@@ -39,15 +39,15 @@ Tensor reflector_vectors(const Tensor& A, int64_t k) {
   return A.narrow(-1, 0, k).tril(-1) + eye(m, k, TensorOptions(A.dtype()).device(A.device()));
 }
 
-// (V, T) with Q = H_1 ... H_k = I - V T V^T, T upper-triangular: the compact WY form, with
-// T^-1 = diag(1 / tau) + striu(V^T V) (Joffrain et al., 2006). Three matmuls then apply Q, in
-// place of k rank-1 updates. A reflector with tau = 0 is the identity: its vector is zeroed so
-// that it drops out of T^-1.
+// (V, T) with Q = H_1 ... H_k = I - V T V^H, T upper-triangular: the compact WY form, with
+// T^-1 = diag(1 / tau) + striu(V^H V) (Joffrain et al., 2006; V^H is V^T for real factors). Three matmuls then apply Q,
+// in place of k rank-1 updates. A reflector with tau = 0 is the identity: its vector is zeroed so that it drops out of
+// T^-1.
 std::pair<Tensor, Tensor> compact_wy(const Tensor& A, const Tensor& tau) {
   const int64_t k = tau.sizes()[tau.dim() - 1];
   const Tensor identity = eq(tau, 0);
   const Tensor V = reflector_vectors(A, k) * logical_not(identity).unsqueeze(-2).to(A.dtype());
-  const Tensor inverse = diag_embed(where(identity, 1.0, tau).reciprocal()) + triu(matmul(V.mT(), V), 1);
+  const Tensor inverse = diag_embed(where(identity, 1.0, tau).reciprocal()) + triu(matmul(V.mH(), V), 1);
   const Tensor identities = eye(k, TensorOptions(A.dtype()).device(A.device())).expand(inverse.sizes());
   return {V, linalg::solve_triangular(inverse, identities, /*upper=*/true)};
 }
@@ -106,9 +106,9 @@ Tensor ormqr(const Tensor& A, const Tensor& tau, const Tensor& other, bool left,
                other.sizes()[other.dim() - (left ? 2 : 1)] == m,
            "{}: other of shape {} must have the factor's batch dims and {} {} (the factor has shape {}, left={})", op,
            other.sizes(), m, left ? "rows" : "columns", A.sizes(), left);
-  // Blocks of kBlock reflectors, each Q_b = I - V_b T_b V_b^T: T costs m k kBlock rather than
-  // m k^2 in all (LAPACK's ormqr blocks the same way). Q = Q_1 ... Q_B: Q C and C Q^T apply the
-  // last block first, Q^T C and C Q the first.
+  // Blocks of kBlock reflectors, each Q_b = I - V_b T_b V_b^H: T costs m k kBlock rather than
+  // m k^2 in all (LAPACK's ormqr blocks the same way). Q = Q_1 ... Q_B: Q C and C Q^H apply the
+  // last block first, Q^H C and C Q the first (transpose is the conjugate one, as PyTorch's).
   constexpr int64_t kBlock = 32;
   const int64_t k = tau.sizes()[tau.dim() - 1], blocks = (k + kBlock - 1) / kBlock;
   Tensor out = other;
@@ -118,13 +118,13 @@ Tensor ormqr(const Tensor& A, const Tensor& tau, const Tensor& other, bool left,
     // The block's vectors are zero above row `first`: they and their rows of C are left out.
     const auto [V, T] =
         compact_wy(A.narrow(-2, first, m - first).narrow(-1, first, count), tau.narrow(-1, first, count));
-    const Tensor t = transpose ? T.mT() : T;
+    const Tensor t = transpose ? T.mH() : T;
     if (left) {
       const Tensor rows = out.narrow(-2, first, m - first);
-      out = cat({out.narrow(-2, 0, first), rows - matmul(V, matmul(t, matmul(V.mT(), rows)))}, -2);
+      out = cat({out.narrow(-2, 0, first), rows - matmul(V, matmul(t, matmul(V.mH(), rows)))}, -2);
     } else {
       const Tensor cols = out.narrow(-1, first, m - first);
-      out = cat({out.narrow(-1, 0, first), cols - matmul(matmul(matmul(cols, V), t), V.mT())}, -1);
+      out = cat({out.narrow(-1, 0, first), cols - matmul(matmul(matmul(cols, V), t), V.mH())}, -1);
     }
   }
   return k == 0 ? other.clone() : out;

@@ -60,6 +60,6 @@ Tensor strided_scatter(const Tensor& base, const Tensor& src, const Shape& sizes
   return out;
 }
 
-Tensor as_floating(const Tensor& t) { return t.is_floating_point() ? t : t.to(default_dtype()); }
+Tensor as_floating(const Tensor& t) { return is_inexact(t.dtype()) ? t : t.to(default_dtype()); }
 
 }  // namespace tg::ops

@@ -42,7 +42,7 @@ Tensor vander(const Tensor& x, std::optional<int64_t> N, SourceLoc loc) {
   TG_CHECK_VALUE(n > 1, "{}: N must be greater than 1, got {}", op, n);
   // Integers (and bools) count in int64, as PyTorch. The powers are a running product, whose
   // gradient stays finite at x = 0 (pow's x^(k-1) would not).
-  const Tensor base = is_floating_point(x.dtype()) ? x : x.to(kInt64);
+  const Tensor base = is_inexact(x.dtype()) ? x : x.to(kInt64);
   std::vector<int64_t> shape(base.sizes().begin(), base.sizes().end());
   shape.push_back(n - 1);
   const Tensor powers = base.unsqueeze(-1).expand(Shape(shape)).cumprod(-1);
@@ -113,9 +113,9 @@ Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper, SourceLoc lo
   const int64_t n = L.sizes()[L.dim() - 1];
   TG_CHECK(B.dim() >= 2 && B.sizes()[B.dim() - 2] == n,
            "{}: the factor of shape {} needs B of shape [..., {}, k], got {}", op, L.sizes(), n, B.sizes());
-  // A = L L^T: X = L^-T (L^-1 B); A = U^T U: X = U^-1 (U^-T B).
-  const Tensor lower = upper ? L.mT() : L;
-  return linalg::solve_triangular(lower.mT(), linalg::solve_triangular(lower, B, /*upper=*/false), /*upper=*/true);
+  // A = L L^H: X = L^-H (L^-1 B); A = U^H U: X = U^-1 (U^-H B). (^H is ^T for real factors.)
+  const Tensor lower = upper ? L.mH() : L;
+  return linalg::solve_triangular(lower.mH(), linalg::solve_triangular(lower, B, /*upper=*/false), /*upper=*/true);
 }
 
 Tensor cholesky_inverse(const Tensor& L, bool upper, SourceLoc loc) {

@@ -149,20 +149,20 @@ Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool le
   // A = P L U, with L (unit diagonal) below LU's diagonal and U on and above it.
   const Tensor P = permutation_matrices(pivots, n, LU);
   if (left && !adjoint) {  // X = U^-1 L^-1 P^T B
-    const Tensor Y = solve_triangular(LU, tg::matmul(P.mT(), B), /*upper=*/false, true, /*unitriangular=*/true);
+    const Tensor Y = solve_triangular(LU, tg::matmul(P.mH(), B), /*upper=*/false, true, /*unitriangular=*/true);
     return solve_triangular(LU, Y, /*upper=*/true);
   }
-  if (left) {  // A^T X = B: X = P L^-T U^-T B
-    const Tensor Y = solve_triangular(LU.mT(), B, /*upper=*/false);
-    return tg::matmul(P, solve_triangular(LU.mT(), Y, /*upper=*/true, true, /*unitriangular=*/true));
+  if (left) {  // A^H X = B: X = P L^-H U^-H B
+    const Tensor Y = solve_triangular(LU.mH(), B, /*upper=*/false);
+    return tg::matmul(P, solve_triangular(LU.mH(), Y, /*upper=*/true, true, /*unitriangular=*/true));
   }
   if (!adjoint) {  // X A = B: X = B U^-1 L^-1 P^T
     const Tensor Y = solve_triangular(LU, B, /*upper=*/true, /*left=*/false);
-    return tg::matmul(solve_triangular(LU, Y, /*upper=*/false, /*left=*/false, /*unitriangular=*/true), P.mT());
+    return tg::matmul(solve_triangular(LU, Y, /*upper=*/false, /*left=*/false, /*unitriangular=*/true), P.mH());
   }
-  // X A^T = B: X = B P L^-T U^-T
-  const Tensor Y = solve_triangular(LU.mT(), tg::matmul(B, P), /*upper=*/true, /*left=*/false, /*unitriangular=*/true);
-  return solve_triangular(LU.mT(), Y, /*upper=*/false, /*left=*/false);
+  // X A^H = B: X = B P L^-H U^-H
+  const Tensor Y = solve_triangular(LU.mH(), tg::matmul(B, P), /*upper=*/true, /*left=*/false, /*unitriangular=*/true);
+  return solve_triangular(LU.mH(), Y, /*upper=*/false, /*left=*/false);
 }
 
 }  // namespace tg::linalg

@@ -10,14 +10,19 @@
 namespace tg::ops {
 
 void check_matrices(const char* op, const Tensor& a, bool square) {
-  check_floating(op, a, "input");
+  check_defined(op, a, "input");
+  if (!a.is_complex()) check_floating(op, a, "input");
+  TG_CHECK_TYPE(!a.is_complex() || !a.device().is_cuda(),
+                "{}: complex matrices have no GPU kernels yet (cuSOLVER's complex routines are not wired in); "
+                "factor them on the CPU",
+                op);
   if (square)
     TG_CHECK(a.dim() >= 2 && a.sizes()[a.dim() - 1] == a.sizes()[a.dim() - 2],
              "{}: expected square matrices [..., n, n], got shape {}", op, a.sizes());
   else
     TG_CHECK(a.dim() >= 2, "{}: expected matrices [..., m, n] (at least 2 dims), got shape {}", op, a.sizes());
-  TG_CHECK_TYPE(a.dtype() == kFloat32 || a.dtype() == kFloat64, "{}: expected float32 or float64 matrices, got {}", op,
-                a.dtype());
+  TG_CHECK_TYPE(a.dtype() == kFloat32 || a.dtype() == kFloat64 || a.is_complex(),
+                "{}: expected float32, float64, complex64 or complex128 matrices, got {}", op, a.dtype());
 }
 
 int64_t matrix_count(const Tensor& a) {

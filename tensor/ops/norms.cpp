@@ -57,7 +57,7 @@ Tensor vector_norm(const Tensor& x, const Scalar& ord, const Shape& dims, bool k
 Tensor matrix_norm(const Tensor& A, std::string_view ord, const Shape& dims, bool keepdim, SourceLoc loc) {
   const char* op = "linalg.matrix_norm";
   detail::ApiScope scope(op, loc);
-  ops::check_floating(op, A, "input");
+  if (!A.is_complex()) ops::check_floating(op, A, "input");
   const auto [d0, d1] = matrix_dims(op, A, dims);
   if (ord == "fro") return tg::norm(A, 2, {d0, d1}, keepdim);
   TG_CHECK_VALUE(ord == "nuc", "{}: ord must be \"fro\", \"nuc\" or one of 2, -2, 1, -1, inf, -inf, got \"{}\"", op,
@@ -68,7 +68,7 @@ Tensor matrix_norm(const Tensor& A, std::string_view ord, const Shape& dims, boo
 Tensor matrix_norm(const Tensor& A, double ord, const Shape& dims, bool keepdim, SourceLoc loc) {
   const char* op = "linalg.matrix_norm";
   detail::ApiScope scope(op, loc);
-  ops::check_floating(op, A, "input");
+  if (!A.is_complex()) ops::check_floating(op, A, "input");
   const auto [d0, d1] = matrix_dims(op, A, dims);
   const double a = std::abs(ord);
   TG_CHECK_VALUE(a == 2 || a == 1 || std::isinf(a),
@@ -88,7 +88,7 @@ Tensor matrix_norm(const Tensor& A, double ord, const Shape& dims, bool keepdim,
 Tensor norm(const Tensor& A, std::optional<double> ord, const Shape& dims, bool keepdim, SourceLoc loc) {
   const char* op = "linalg.norm";
   detail::ApiScope scope(op, loc);
-  ops::check_floating(op, A, "input");
+  if (!A.is_complex()) ops::check_floating(op, A, "input");
   if (!ord) return tg::norm(A, 2, dims, keepdim);
   TG_CHECK(dims.size() <= 2, "{}: expected at most two dims, got {}", op, dims);
   if (dims.size() == 1) return vector_norm(A, *ord, dims, keepdim);
@@ -101,7 +101,7 @@ Tensor norm(const Tensor& A, std::optional<double> ord, const Shape& dims, bool 
 Tensor norm(const Tensor& A, std::string_view ord, const Shape& dims, bool keepdim, SourceLoc loc) {
   const char* op = "linalg.norm";
   detail::ApiScope scope(op, loc);
-  ops::check_floating(op, A, "input");
+  if (!A.is_complex()) ops::check_floating(op, A, "input");
   TG_CHECK(dims.size() == 2 || (dims.empty() && A.dim() == 2),
            "{}: ord \"{}\" is a matrix norm: it needs two dims, or a 2-D input, got shape {} and dims {}", op, ord,
            A.sizes(), dims);

@@ -231,7 +231,7 @@ void check_addc(const char* name, const Tensor& self, const Tensor& t1, const Te
   ops::check_defined(name, t1, "tensor1");
   ops::check_defined(name, t2, "tensor2");
   if (divides) {
-    TG_CHECK_TYPE(t1.is_floating_point() || t2.is_floating_point(),
+    TG_CHECK_TYPE(is_inexact(t1.dtype()) || is_inexact(t2.dtype()),
                   "{}: integer division is not supported (tensor1 is {}, tensor2 is {}); use addcmul with a "
                   "reciprocal or cast to a floating-point dtype",
                   name, t1.dtype(), t2.dtype());
@@ -250,8 +250,8 @@ void check_lerp(const char* name, const Tensor& self, const Tensor& end, const T
   ops::check_defined(name, self, "self");
   ops::check_defined(name, end, "end");
   if (weight) ops::check_defined(name, *weight, "weight");
-  TG_CHECK_TYPE(self.is_floating_point() && end.is_floating_point() && (!weight || weight->is_floating_point()),
-                "{}: expected floating-point tensors, got {}, {}{}{}", name, self.dtype(), end.dtype(),
+  TG_CHECK_TYPE(is_inexact(self.dtype()) && is_inexact(end.dtype()) && (!weight || is_inexact(weight->dtype())),
+                "{}: expected floating-point or complex tensors, got {}, {}{}{}", name, self.dtype(), end.dtype(),
                 weight ? " and " : "", weight ? fmt::format("{}", weight->dtype()) : std::string());
 }
 

@@ -71,6 +71,7 @@ Tensor xlog1py(const Tensor& self, const Tensor& other, SourceLoc loc) {
 Tensor logit(const Tensor& self, std::optional<double> eps, SourceLoc loc) {
   detail::ApiScope scope("logit", loc);
   ops::check_defined("logit", self, "input");
+  TG_CHECK_TYPE(!self.is_complex(), "logit: not implemented for {} tensors", self.dtype());
   Tensor p = ops::as_floating(self);
   if (eps) p = clamp(p, *eps, 1.0 - *eps);
   return log(p / (1.0 - p));
@@ -99,12 +100,14 @@ Tensor sinc(const Tensor& self, SourceLoc loc) {
 Tensor deg2rad(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("deg2rad", loc);
   ops::check_defined("deg2rad", self, "input");
+  TG_CHECK_TYPE(!self.is_complex(), "deg2rad: not implemented for {} tensors", self.dtype());
   return ops::as_floating(self) * (std::numbers::pi / 180.0);
 }
 
 Tensor rad2deg(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("rad2deg", loc);
   ops::check_defined("rad2deg", self, "input");
+  TG_CHECK_TYPE(!self.is_complex(), "rad2deg: not implemented for {} tensors", self.dtype());
   return ops::as_floating(self) * (180.0 / std::numbers::pi);
 }
 
@@ -112,12 +115,15 @@ Tensor float_power(const Tensor& self, const Tensor& exponent, SourceLoc loc) {
   detail::ApiScope scope("float_power", loc);
   ops::check_defined("float_power", self, "input");
   ops::check_defined("float_power", exponent, "exponent");
-  return pow(self.to(kFloat64), exponent.to(kFloat64));
+  // In double precision: complex128 where either side is complex (PyTorch's).
+  const DType dt = self.is_complex() || exponent.is_complex() ? kComplex128 : kFloat64;
+  return pow(self.to(dt), exponent.to(dt));
 }
 
 Tensor float_power(const Tensor& self, const Scalar& exponent, SourceLoc loc) {
   detail::ApiScope scope("float_power", loc);
   ops::check_defined("float_power", self, "input");
+  if (self.is_complex() || exponent.is_complex()) return pow(self.to(kComplex128), exponent.to_complex());
   return pow(self.to(kFloat64), exponent.to<double>());
 }
 

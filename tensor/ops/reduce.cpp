@@ -328,13 +328,16 @@ Tensor argmin(const Tensor& self, std::optional<int64_t> dim, bool keepdim, Sour
 
 Tensor var(const Tensor& self, const Shape& dims, double correction, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("var", loc);
-  ops::check_floating("var", self);
+  ops::check_defined("var", self, "input");
+  if (!self.is_complex()) ops::check_floating("var", self);
   const uint32_t mask = reduce_mask("var", self, dims);
   const Shape d = mask_to_dims(mask, self.dim());
   int64_t n = 1;
   for (int64_t i : d) n *= self.sizes()[static_cast<int>(i)];
   Tensor centered = self - mean(self, d, true);
-  return sum(centered * centered, d, keepdim) / std::max(0.0, static_cast<double>(n) - correction);
+  // A complex tensor's variance is of the distances |x - mean|, a real number (PyTorch's).
+  const Tensor squares = self.is_complex() ? square(real(centered)) + square(imag(centered)) : centered * centered;
+  return sum(squares, d, keepdim) / std::max(0.0, static_cast<double>(n) - correction);
 }
 
 Tensor std(const Tensor& self, const Shape& dims, double correction, bool keepdim, SourceLoc loc) {

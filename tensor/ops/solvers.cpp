@@ -71,7 +71,8 @@ Tensor solve_matrices(const char* op, const Tensor& A, const Tensor& B, bool che
   return x;
 }
 
-// +1 or -1: the sign of the row permutation the pivots make (each pivot i != i + 1 a swap).
+// +1 or -1 (in a's dtype): the sign of the row permutation the pivots make (each pivot i != i + 1
+// a swap).
 Tensor permutation_sign(const Tensor& a, const LU& f) {
   const int64_t n = a.sizes()[a.dim() - 1];
   const Tensor swaps = ne(f.pivots, arange(1, n + 1, 1, TensorOptions(kInt32).device(a.device()))).sum({-1});
@@ -170,10 +171,20 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A, SourceLoc loc) {
     NoGradGuard no_grad;
     const LU f = ops::lu_factor(A);
     const Tensor diagonal = f.factors.diagonal(0, -2, -1);
-    sign_of = permutation_sign(A, f) * sign(diagonal).prod({-1});
+    // A complex determinant's sign is its phase, det / |det|.
+    sign_of = permutation_sign(A, f) * (A.is_complex() ? sgn(diagonal) : sign(diagonal)).prod({-1});
     logabs = log(abs(diagonal)).sum({-1});
   }
-  if (autograd::needs_grad(A)) autograd::set_history(logabs, autograd::derivatives::logabsdet_node(A));
+  if (autograd::needs_grad(A)) {
+    auto node = autograd::derivatives::slogdet_node(A);
+    if (!A.is_complex()) {  // a real sign is piecewise constant
+      autograd::set_history(logabs, node);
+    } else {
+      autograd::set_history_before_saves({sign_of, logabs}, node);
+      node->save(sign_of, /*is_output=*/true);
+      autograd::finish_history({sign_of, logabs}, node);
+    }
+  }
   return {sign_of, logabs};
 }
 
@@ -199,7 +210,7 @@ Tensor cholesky_impl(const char* op, const Tensor& A, bool upper, bool check_err
   }
   if (autograd::needs_grad(A)) autograd::set_history(L, autograd::derivatives::cholesky_node(A, L));
   if (codes) *codes = std::move(info);
-  return upper ? L.mT() : L;
+  return upper ? L.mH() : L;  // A = U^H U
 }
 }  // namespace
 
@@ -226,11 +237,11 @@ std::tuple<Tensor, Tensor> symmetric_eigen(const char* op, const Tensor& A, std:
   Tensor w, V;
   {
     NoGradGuard no_grad;
-    // The kernel reads the lower triangle; A's upper one is its transpose's lower one.
-    Tensor a = column_major(uplo == "L" ? A : A.mT());
+    // The kernel reads the lower triangle; A's upper one is its conjugate transpose's lower one.
+    Tensor a = column_major(uplo == "L" ? A : A.mH());
     Shape values = A.sizes();
     values.pop_back();
-    w = ops::empty(values, A.dtype(), A.device());
+    w = ops::empty(values, is_complex(A.dtype()) ? to_real_dtype(A.dtype()) : A.dtype(), A.device());  // real
     std::vector<int32_t> info(static_cast<size_t>(matrix_count(A)), 0);
     if (!info.empty())
       kernels::backend(A.device(), op)
@@ -306,14 +317,16 @@ std::tuple<Tensor, Tensor, Tensor> lapack_lstsq(const char* op, const Tensor& a,
   const int64_t m = a.sizes()[a.dim() - 2], n = a.sizes()[a.dim() - 1], k = b.sizes()[b.dim() - 1];
   const Shape batch = ops::batch_shape(a);
   const TensorOptions real = TensorOptions(a.dtype()).device(a.device());
+  const DType value_dtype = a.is_complex() ? to_real_dtype(a.dtype()) : a.dtype();  // singular values
   Tensor a_cm = column_major(a);
   Tensor b_cm = zeros(ops::with_matrix_dims(batch, k, std::max(m, n)), real);  // column-major max(m, n) x k
   b_cm.narrow(-1, 0, m).copy_(b.detach().mT());
-  Tensor rank = ops::empty(batch, kInt64, a.device()), values = zeros({0}, real);
+  Tensor rank = ops::empty(batch, kInt64, a.device()),
+         values = zeros({0}, TensorOptions(value_dtype).device(a.device()));
   if (name == "gelsd" || name == "gelss") {
     Shape s = batch;
     s.push_back(std::min(m, n));
-    values = ops::empty(s, a.dtype(), a.device());
+    values = ops::empty(s, value_dtype, a.device());
   }
   const int64_t count = batch.numel();
   std::vector<int32_t> info(static_cast<size_t>(count), 0);
@@ -372,7 +385,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
   const Shape batch = broadcast_shapes(ops::batch_shape(A), ops::batch_shape(b0), op);
   const Tensor a = A.expand(ops::with_matrix_dims(batch, m, n));
   const Tensor b = b0.expand(ops::with_matrix_dims(batch, m, b0.sizes()[b0.dim() - 1]));
-  const TensorOptions real = TensorOptions(A.dtype()).device(A.device());
+  const TensorOptions real =
+      TensorOptions(A.is_complex() ? to_real_dtype(A.dtype()) : A.dtype()).device(A.device());  // residuals, values
   Tensor x, rank = zeros({0}, TensorOptions(kInt64).device(A.device())), values = zeros({0}, real);
   bool full_rank = true;
   if (name == "gels" && A.device().is_cuda()) {
@@ -382,7 +396,7 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
     const int64_t singular = first_zero_diagonal(R);
     TG_CHECK(singular < 0, "{}: A is rank-deficient{}, which driver \"gels\" cannot solve (use \"gelsd\")", op,
              where_in_batch(a, singular));
-    x = tall ? solve_triangular(R, matmul(Q.mT(), b), true) : matmul(Q, solve_triangular(R.mT(), b, false));
+    x = tall ? solve_triangular(R, matmul(Q.mH(), b), true) : matmul(Q, solve_triangular(R.mH(), b, false));
   } else {
     const double tol =
         rcond && *rcond >= 0 ? *rcond : ops::machine_eps(A.dtype()) * static_cast<double>(std::max(m, n));
@@ -392,7 +406,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
     full_rank = eq(rank, std::min(m, n)).all().item<bool>();
   }
   Tensor residuals = zeros({0}, real);
-  if (name != "gelsy" && m > n && full_rank && ops::matrix_count(a) > 0) residuals = square(matmul(a, x) - b).sum({-2});
+  if (name != "gelsy" && m > n && full_rank && ops::matrix_count(a) > 0)
+    residuals = square(abs(matmul(a, x) - b)).sum({-2});
   if (vector) {
     x = x.squeeze(-1);
     if (residuals.numel() > 0) residuals = residuals.squeeze(-1);
@@ -420,6 +435,8 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A, SourceLoc loc) {
 Tensor logdet(const Tensor& A, SourceLoc loc) {
   detail::ApiScope scope("logdet", loc);
   auto [sign_of, logabs] = linalg::slogdet(A);
+  // A complex determinant's log is log|det| + i angle(det).
+  if (A.is_complex()) return complex(logabs, angle(sign_of));
   return where(lt(sign_of, 0), NAN, logabs);
 }
 

@@ -49,29 +49,34 @@ Tensor cov(const Tensor& self, int64_t correction, const Tensor& fweights, const
   TG_CHECK(self.dim() <= 2, "cov: expected input to have two or fewer dimensions, got shape {}", self.sizes());
   const Tensor x = self.dim() < 2 ? ops::as_floating(self).reshape({1, -1}) : ops::as_floating(self);
   const int64_t observations = x.sizes()[1];
+  // Weights and the normalisation are real, also for complex observations.
+  const DType real_dtype = x.is_complex() ? to_real_dtype(x.dtype()) : x.dtype();
   Tensor w;
   if (fweights.defined()) {
     check_weights("fweights", fweights, observations, true);
-    w = fweights.to(x.dtype());
+    w = fweights.to(real_dtype);
   }
   if (aweights.defined()) {
     check_weights("aweights", aweights, observations, false);
-    w = w.defined() ? w * aweights.to(x.dtype()) : aweights.to(x.dtype());
+    w = w.defined() ? w * aweights.to(real_dtype) : aweights.to(real_dtype);
   }
   // With weights, the weighted mean and torch's normalisation w_sum - correction * sum(w * a) / w_sum.
-  const Tensor w_sum = w.defined() ? w.sum() : scalar_tensor(static_cast<double>(observations), x.options());
+  const Tensor w_sum =
+      w.defined() ? w.sum()
+                  : scalar_tensor(static_cast<double>(observations), TensorOptions(real_dtype).device(x.device()));
   const Tensor avg = w.defined() ? (x * w).sum({1}) / w_sum : x.mean({1});
   Tensor norm_factor = w_sum;
   if (correction != 0) {
     if (w.defined() && aweights.defined()) {
-      norm_factor = w_sum - static_cast<double>(correction) * (w * aweights.to(x.dtype())).sum() / w_sum;
+      norm_factor = w_sum - static_cast<double>(correction) * (w * aweights.to(real_dtype)).sum() / w_sum;
     } else {
       norm_factor = w_sum - static_cast<double>(correction);
     }
   }
   norm_factor = clamp_min(norm_factor, 0.0);
   const Tensor xm = x - avg.unsqueeze(1);
-  const Tensor c = matmul(xm, (w.defined() ? xm * w : xm).t()) / norm_factor;
+  // Complex: x (x w)^H, whose diagonal is real (PyTorch's).
+  const Tensor c = matmul(xm, conj(w.defined() ? xm * w : xm).t()) / norm_factor;
   return c.squeeze();
 }
 
@@ -80,6 +85,11 @@ Tensor corrcoef(const Tensor& self, SourceLoc loc) {
   ops::check_defined("corrcoef", self, "input");
   const Tensor c = cov(self);
   if (c.dim() == 0) return c / c;
+  if (c.is_complex()) {  // each part clipped to [-1, 1], as NumPy's and PyTorch's
+    const Tensor stddev = sqrt(real(c.diagonal()));
+    const Tensor r = c / stddev.view({-1, 1}) / stddev.view({1, -1});
+    return complex(clamp(real(r), -1.0, 1.0), clamp(imag(r), -1.0, 1.0));
+  }
   const Tensor stddev = sqrt(c.diagonal());
   return clamp(c / stddev.view({-1, 1}) / stddev.view({1, -1}), -1.0, 1.0);
 }
