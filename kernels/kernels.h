@@ -374,6 +374,11 @@ struct Backend {
   // triangle; with vectors, a is overwritten with the orthonormal eigenvectors as its columns.
   // info > 0: the iteration did not converge.
   void (*eigh)(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors, int32_t* info);
+  // Eigenvalues w [batch, n] (complex, of a's precision) of `batch` general column-major n x n
+  // matrices a (destroyed); with v non-null, the right eigenvectors as the columns of column-major
+  // complex [batch, n, n], each of unit norm with its largest component real (LAPACK's geev).
+  // info > 0: the QR iteration did not converge.
+  void (*eig)(DType dtype, int64_t batch, int64_t n, void* a, void* w, void* v, int32_t* info);
   // Householder QR of `batch` column-major m x n matrices, in place (LAPACK's geqrf): R on and
   // above the diagonal, the reflectors below it, their scales in tau [batch, min(m, n)].
   void (*geqrf)(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* tau);

@@ -1,7 +1,8 @@
-// Complex matrices in torch.linalg's solvers and factorizations (LAPACK's c and z routines):
-// each result checked by the identity that defines it, determinants against the cofactor
-// expansion, the complex conventions (conjugate transposes, real eigenvalues and singular values,
-// the sign as a phase), and every gradient by gradcheck, with the phase errors of eigh and svd.
+// Complex matrices in torch.linalg's solvers and factorizations (LAPACK's c and z routines), and
+// the general eigendecomposition (eig, eigvals) of real and complex matrices: each result checked
+// by the identity that defines it, determinants against the cofactor expansion, the complex
+// conventions (conjugate transposes, real eigenvalues and singular values, the sign as a phase),
+// and every gradient by gradcheck, with the phase errors of eigh, eig and svd.
 #include <complex>
 #include <functional>
 
@@ -281,4 +282,47 @@ TEST(LinalgComplex, PhaseDependentLossesHaveNoGradient) {
   EXPECT_THROW_WITH(linalg::inv(ones({2, 2}, kInt64)), TypeError, "linalg.inv: expected a floating-point input");
   EXPECT_THROW_WITH(linalg::inv(ones({2, 2}, kFloat16)), TypeError,
                     "linalg.inv: expected float32, float64, complex64 or complex128 matrices, got float16");
+}
+
+TEST(LinalgComplex, GeneralEigendecomposition) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(37);
+  // A real matrix: complex eigenvalues in conjugate pairs, A V = V diag(L), unit columns.
+  const Tensor R = randn({3, 5, 5}, gen, kFloat64);
+  auto [L, V] = linalg::eig(R);
+  EXPECT_EQ(L.dtype(), kComplex128);
+  EXPECT_EQ(V.sizes(), Shape({3, 5, 5}));
+  EXPECT_TRUE(cclose(matmul(R.to(kComplex128), V), V * L.unsqueeze(-2)));
+  EXPECT_TRUE(close(linalg::vector_norm(V, 2, {-2}), ones({3, 5}, kFloat64), 1e-10, 1e-10));
+  EXPECT_TRUE(cclose(linalg::eigvals(R), L));
+  EXPECT_TRUE(cclose(L.prod({-1}), linalg::det(R).to(kComplex128)));
+  // The rotation by 90 degrees turns no real vector into a multiple of itself: eigenvalues +-i.
+  const Tensor rotation = tensor({{0.0f, -1.0f}, {1.0f, 0.0f}});
+  const Tensor values = linalg::eigvals(rotation);
+  EXPECT_EQ(values.dtype(), kComplex64);
+  EXPECT_TRUE(cclose(values, tensor(std::vector<std::complex<float>>{{0, 1}, {0, -1}}), 1e-6));
+  // A complex matrix.
+  const Tensor Z = crandn({4, 4}, gen);
+  auto [Lz, Vz] = linalg::eig(Z);
+  EXPECT_TRUE(cclose(matmul(Z, Vz), Vz * Lz.unsqueeze(-2)));
+  EXPECT_TRUE(cclose(Lz.sum(), Z.diagonal().sum()));
+  // Gradients of losses that do not see the eigenvectors' phases; a real input's is real.
+  const Tensor a = randn({4, 4}, gen, kFloat64).requires_grad_(true);
+  const Tensor z = crandn({3, 3}, gen).requires_grad_(true);
+  for (const Tensor& input : {a, z}) {
+    EXPECT_TRUE(autograd::gradcheck(
+        [](const tensor_list& in) {
+          auto [l, v] = linalg::eig(in[0]);
+          return tensor_list{l, abs(v)};
+        },
+        {input}));
+    EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return linalg::eigvals(in[0]); }, {input}));
+  }
+  auto [la, va] = linalg::eig(a);
+  (abs(la).sum() + abs(va).sum()).backward();
+  EXPECT_EQ(a.grad().dtype(), kFloat64);
+  auto [lz, vz] = linalg::eig(z);
+  EXPECT_THROW_WITH(real(vz).sum().backward(), ValueError, "linalg.eig: the loss depends on the phases");
+  EXPECT_THROW_WITH(linalg::eig(ones({2, 3})), Error, "linalg.eig: expected square matrices");
+  EXPECT_THROW_WITH(linalg::eigvals(ones({2, 2}, kInt32)), TypeError, "linalg.eigvals: expected a floating-point");
 }

@@ -107,6 +107,8 @@ std::shared_ptr<Node> cholesky_node(const Tensor& A, const Tensor& L);
 // eigh's two outputs, eigenvalues w and eigenvectors V: the caller sets both outputs' history
 // and then saves w and V (saved outputs record their output number when saved).
 std::shared_ptr<Node> eigh_node(const Tensor& A);
+// eig's eigenvalues L and eigenvectors V, set and saved as eigh's.
+std::shared_ptr<Node> eig_node(const Tensor& A);
 // X with A X = B for triangular A (upper or lower; unit: diagonal taken as ones), A and B of one
 // batch shape; A's gradient keeps to the triangle read.
 std::shared_ptr<Node> triangular_solve_node(const Tensor& A, const Tensor& B, const Tensor& X, bool upper, bool unit);

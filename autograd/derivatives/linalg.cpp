@@ -155,6 +155,38 @@ std::shared_ptr<Node> eigh_node(const Tensor& A) {
   return node;
 }
 
+std::shared_ptr<Node> eig_node(const Tensor& A) {
+  const bool real_input = !A.is_complex();
+  return make_node("LinalgEigBackward", {&A}, [real_input](const Node& n, const tensor_list& g) -> tensor_list {
+    // PyTorch's linalg_eig_backward: gA = V^-H (diag(gL) + (V^H gV - V^H V Re(diag(V^H gV))) / conj(E))
+    // V^H with E[i][j] = L[j] - L[i] off the diagonal, the projection keeping the columns' unit norm.
+    const Tensor L = n.saved(0), V = n.saved(1);
+    const Tensor& gL = g[0];
+    const Tensor gV = g.size() > 1 ? g[1] : Tensor();
+    if (!gL.defined() && !gV.defined()) return {Tensor()};
+    const Tensor Vh = V.mH();
+    Tensor inner;
+    if (!gV.defined()) {
+      inner = diag_embed(gL);
+    } else {
+      Tensor VhgV = tg::matmul(Vh, gV);
+      const Tensor diagonal = VhgV.diagonal(0, -2, -1);
+      const double drift = abs(imag(diagonal)).max().item<double>();
+      TG_CHECK_VALUE(drift <= 1e-2,
+                     "linalg.eig: the loss depends on the phases of the eigenvectors (each is defined only up to a "
+                     "factor e^(i phi)), so its gradient is not defined");
+      VhgV = VhgV - tg::matmul(Vh, V * real(diagonal).unsqueeze(-2));
+      const int64_t size = L.sizes()[L.dim() - 1];
+      const Tensor identity = eye(size, TensorOptions(L.dtype()).device(L.device()));
+      const Tensor Lc = conj(L);
+      inner = VhgV / (Lc.unsqueeze(-2) - Lc.unsqueeze(-1) + identity);
+      if (gL.defined()) inner = inner * (1.0 - identity) + diag_embed(gL);
+    }
+    const Tensor gA = linalg::solve(Vh, tg::matmul(inner, Vh));
+    return {real_input ? real(gA) : gA};
+  });
+}
+
 std::shared_ptr<Node> triangular_solve_node(const Tensor& A, const Tensor& B, const Tensor& X, bool upper, bool unit) {
   auto node = make_node("LinalgSolveTriangularBackward", {&A, &B},
                         [upper, unit](const Node& n, const tensor_list& g) -> tensor_list {

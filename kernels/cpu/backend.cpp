@@ -34,6 +34,7 @@ const Backend& cpu_backend() {
       .lu_solve = cpu::lu_solve,
       .cholesky = cpu::cholesky,
       .eigh = cpu::eigh,
+      .eig = cpu::eig,
       .geqrf = cpu::geqrf,
       .orgqr = cpu::orgqr,
       .svd = cpu::svd,

@@ -75,6 +75,7 @@ TG_LAPACK(getrf)
 TG_LAPACK(getrs)
 TG_LAPACK(potrf)
 TG_LAPACK_AS(eigh, syevd, heevd)
+TG_LAPACK(geev)
 TG_LAPACK(geqrf)
 TG_LAPACK_AS(orgqr, orgqr, ungqr)
 TG_LAPACK(gesdd)
@@ -269,6 +270,47 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
   });
 #else
   no_lapack("eigh");
+#endif
+}
+
+void eig(DType dtype, int64_t batch, int64_t n, void* a, void* w, void* v, int32_t* info) {
+#ifdef TG_WITH_LAPACK
+  const auto nn = static_cast<lapack_int>(n), ld = static_cast<lapack_int>(std::max<int64_t>(n, 1));
+  const char job = v ? 'V' : 'N';
+  each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
+    using Cx = std::complex<real_of<T>>;
+    T* m = static_cast<T*>(a) + i * n * n;
+    Cx* values = static_cast<Cx*>(w) + i * n;
+    Cx* vectors = v ? static_cast<Cx*>(v) + i * n * n : nullptr;
+    if constexpr (is_complex_v<T>) {
+      info[i] = lapack::geev<T>('N', job, nn, m, ld, values, nullptr, 1, vectors, ld);
+    } else {
+      // The real routine (PyTorch's, so that both order the eigenvalues alike): a complex pair's
+      // vectors come as its real and imaginary parts in two columns.
+      thread_local std::vector<T> re, im, columns;
+      re.resize(static_cast<size_t>(n));
+      im.resize(static_cast<size_t>(n));
+      columns.resize(v ? static_cast<size_t>(n * n) : 0);
+      info[i] =
+          lapack::geev<T>('N', job, nn, m, ld, re.data(), im.data(), nullptr, 1, v ? columns.data() : nullptr, ld);
+      for (int64_t j = 0; j < n; ++j) values[j] = Cx(re[static_cast<size_t>(j)], im[static_cast<size_t>(j)]);
+      for (int64_t j = 0; vectors && j < n; ++j) {
+        const T* col = columns.data() + j * n;
+        Cx* out = vectors + j * n;
+        if (im[static_cast<size_t>(j)] == 0 || j + 1 == n) {
+          for (int64_t r = 0; r < n; ++r) out[r] = Cx(col[r], 0);
+          continue;
+        }
+        for (int64_t r = 0; r < n; ++r) {
+          out[r] = Cx(col[r], col[r + n]);
+          out[r + n] = Cx(col[r], -col[r + n]);
+        }
+        ++j;
+      }
+    }
+  });
+#else
+  no_lapack("eig");
 #endif
 }
 

@@ -43,6 +43,7 @@ const Backend& cuda_backend() {
     .lu_solve = cuda::lu_solve,
     .cholesky = cuda::cholesky,
     .eigh = cuda::eigh,
+    .eig = cuda::eig,
     .geqrf = cuda::geqrf,
     .orgqr = cuda::orgqr,
     .svd = cuda::svd,

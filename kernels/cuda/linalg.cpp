@@ -134,6 +134,15 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
   codes.copy_to(info);
 }
 
+// General eigendecompositions have complex results, and complex tensors have no GPU kernels yet
+// (cuSOLVER's Xgeev is the routine for it when they do).
+void eig(DType dtype, int64_t, int64_t, void*, void*, void*, int32_t*) {
+  TG_FAIL(
+      "linalg.eig: {} matrices on CUDA devices are not supported yet (its complex results have no GPU "
+      "kernels); compute it on the CPU with .cpu()",
+      dtype);
+}
+
 void geqrf(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* tau) {
   const char* op = "geqrf";
   cusolverDnHandle_t h = handle(op);

@@ -40,6 +40,11 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   la.def("eigvalsh", [](const Tensor& a, const std::string& uplo) {
     return nogil([&] { return tg::linalg::eigvalsh(a, uplo); });
   }, py::arg("A"), py::arg("UPLO") = "L");
+  la.def(
+      "eig", [](const Tensor& a) { return eigenvalues_eigenvectors(nogil([&] { return tg::linalg::eig(a); })); },
+      py::arg("A"));
+  la.def(
+      "eigvals", [](const Tensor& a) { return nogil([&] { return tg::linalg::eigvals(a); }); }, py::arg("A"));
   la.def("qr", [](const Tensor& a, const std::string& mode) {
     return qr_result(nogil([&] { return tg::linalg::qr(a, mode); }));
   }, py::arg("A"), py::arg("mode") = "reduced");

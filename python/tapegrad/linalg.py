@@ -1,5 +1,5 @@
 """tg.linalg: torch.linalg's solvers and factorizations (inv, det, slogdet, solve, cholesky, eigh,
-eigvalsh, qr, svd, svdvals, lu_factor, lu, lu_solve, solve_triangular, lstsq, pinv, matrix_rank,
+eigvalsh, eig, eigvals, qr, svd, svdvals, lu_factor, lu, lu_solve, solve_triangular, lstsq, pinv, matrix_rank,
 tensorinv, tensorsolve, and the _ex forms inv_ex, solve_ex, cholesky_ex, lu_factor_ex), norms
 (vector_norm, matrix_norm, norm, cond) and matrix functions (matrix_power, matrix_exp, multi_dot,
 cross, vecdot, vander, matmul, diagonal); batched over leading dims, float32, float64, complex64

@@ -104,6 +104,20 @@ def test_gradients_match_pytorch():
         np.testing.assert_allclose(ours, theirs, rtol=1e-8, atol=1e-8)
 
 
+def test_eig_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    real = rng.standard_normal((2, 5, 5))
+    for data in (real, A):
+        results = []
+        for L in (tg, torch):
+            a = L.tensor(data, requires_grad=True)
+            values, vectors = L.linalg.eig(a)
+            (values.abs().sum() + (vectors.abs() ** 2 * L.arange(5 if data.ndim == 3 else 4)).sum()).backward()
+            results.append((values.detach(), vectors.detach(), a.grad, L.linalg.eigvals(a.detach())))
+        for ours, theirs in zip(*results):
+            close(ours, theirs.numpy(), 1e-9)
+
+
 def test_phase_dependent_losses_raise():
     a = tg.tensor(H, requires_grad=True)
     w, V = tg.linalg.eigh(a)

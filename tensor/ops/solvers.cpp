@@ -1,5 +1,5 @@
 // Solvers and square-matrix factorizations (torch.linalg's inv, det, slogdet, solve, cholesky,
-// eigh, eigvalsh, solve_triangular, lstsq) over the backend's LU, Cholesky, symmetric eigen and
+// eigh, eigvalsh, eig, eigvals, solve_triangular, lstsq) over the backend's LU, Cholesky, symmetric eigen and
 // triangular-solve kernels, and the QR and SVD of decompositions.cpp. The kernels work
 // on column-major copies: a row-major [..., n, n] buffer holding A^T is A in column-major order.
 #include <algorithm>
@@ -272,6 +272,53 @@ std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo, SourceLo
 Tensor eigvalsh(const Tensor& A, std::string_view uplo, SourceLoc loc) {
   detail::ApiScope scope("linalg.eigvalsh", loc);
   return std::get<0>(symmetric_eigen("linalg.eigvalsh", A, uplo, false));
+}
+
+namespace {
+// Eigenvalues, and eigenvectors when asked or needed for the gradient (else undefined), of
+// general matrices: complex, of A's precision.
+std::tuple<Tensor, Tensor> general_eigen(const char* op, const Tensor& A, bool vectors) {
+  check_square(op, A);
+  const bool grad = autograd::needs_grad(A);
+  const DType result = A.is_complex() ? A.dtype() : to_complex_dtype(A.dtype());
+  const int64_t n = A.sizes()[A.dim() - 1];
+  Tensor L, V;
+  {
+    NoGradGuard no_grad;
+    Tensor a = column_major(A);
+    Shape values = A.sizes();
+    values.pop_back();
+    L = ops::empty(values, result, A.device());
+    if (vectors || grad) V = ops::empty(A.sizes(), result, A.device());  // column-major, transposed below
+    std::vector<int32_t> info(static_cast<size_t>(matrix_count(A)), 0);
+    if (!info.empty())
+      kernels::backend(A.device(), op)
+          .eig(A.dtype(), matrix_count(A), n, a.data_ptr(), L.data_ptr(), V.defined() ? V.data_ptr() : nullptr,
+               info.data());
+    for (size_t b = 0; b < info.size(); ++b)
+      TG_CHECK(info[b] <= 0, "{}: the QR iteration did not converge{} ({} eigenvalues left)", op,
+               where_in_batch(A, static_cast<int64_t>(b)), info[b]);
+    if (V.defined()) V = V.mT();
+  }
+  if (grad) {
+    auto node = autograd::derivatives::eig_node(A);
+    autograd::set_history_before_saves({L, V}, node);
+    node->save(L, /*is_output=*/true);
+    node->save(V, /*is_output=*/true);
+    autograd::finish_history({L, V}, node);
+  }
+  return {L, V};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> eig(const Tensor& A, SourceLoc loc) {
+  detail::ApiScope scope("linalg.eig", loc);
+  return general_eigen("linalg.eig", A, true);
+}
+
+Tensor eigvals(const Tensor& A, SourceLoc loc) {
+  detail::ApiScope scope("linalg.eigvals", loc);
+  return std::get<0>(general_eigen("linalg.eigvals", A, false));
 }
 
 namespace {

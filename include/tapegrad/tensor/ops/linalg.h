@@ -65,15 +65,22 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A, TG_CALLER);
 // X with A X = B, for B [..., n, k], or vectors B [..., n] (B 1-D or A's shape without the last
 // dim); batch dims broadcast. A singular matrix is an error.
 Tensor solve(const Tensor& A, const Tensor& B, TG_CALLER);
-// L lower-triangular with L L^T = A (U = L^T with upper), from A's lower triangle; a matrix
+// L lower-triangular with L L^H = A (U = L^H with upper), from A's lower triangle; a matrix
 // that is not positive-definite is an error.
 Tensor cholesky(const Tensor& A, bool upper = false, TG_CALLER);
-// (eigenvalues ascending [..., n], orthonormal eigenvectors as columns [..., n, n]) of the
-// symmetric matrices read from A's lower triangle ("L") or upper one ("U"). Each eigenvector's
-// sign is arbitrary; gradients are for losses that do not depend on it, and are unbounded where
-// eigenvalues repeat.
+// (eigenvalues ascending [..., n] (real), orthonormal eigenvectors as columns [..., n, n]) of the
+// symmetric (Hermitian) matrices read from A's lower triangle ("L") or upper one ("U"). Each
+// eigenvector's sign (phase) is arbitrary; gradients are for losses that do not depend on it, and
+// are unbounded where eigenvalues repeat.
 std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo = "L", TG_CALLER);
 Tensor eigvalsh(const Tensor& A, std::string_view uplo = "L", TG_CALLER);
+// (eigenvalues [..., n], right eigenvectors as columns [..., n, n]) of general square matrices,
+// complex (complex64 for float32 and complex64 input, else complex128), in LAPACK's order; each
+// eigenvector has unit norm and its largest component real. Gradients are for losses that do not
+// depend on the eigenvectors' phases (a ValueError otherwise, as PyTorch's); a real A gets the
+// real part.
+std::tuple<Tensor, Tensor> eig(const Tensor& A, TG_CALLER);
+Tensor eigvals(const Tensor& A, TG_CALLER);
 
 // The rest take any [..., m, n] matrices.
 // A = Q R with Q's columns orthonormal and R upper-triangular. mode "reduced": Q [..., m, k], R
@@ -147,7 +154,8 @@ Tensor multi_dot(const tensor_list& tensors, TG_CALLER);
 // a singular A factors too (a zero on U's diagonal). lu returns (P, L, U). Both differentiable.
 std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, TG_CALLER);
 std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, TG_CALLER);
-// X with A X = B (left) or X A = B, A given by lu_factor's (LU, pivots); adjoint: with A^T.
+// X with A X = B (left) or X A = B, A given by lu_factor's (LU, pivots); adjoint: with A^H (A^T
+// for real A).
 // Differentiable in LU and B.
 Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true, bool adjoint = false,
                 TG_CALLER);
