@@ -17,6 +17,10 @@ namespace {
 // CPU storages keep their header and data in one block: one allocation per tensor's memory.
 constexpr size_t kHeader = (sizeof(StorageImpl) + 63) / 64 * 64;
 constexpr size_t kAlignedFrom = 4096;  // larger blocks are 64-byte aligned for vector loads
+// Bytes kept readable after every CPU buffer: OpenBLAS 0.3.21's complex gemv kernels (under
+// LAPACK's zlarf, so in complex svd, qr and eigh) read up to 32 bytes past the end of their
+// matrix (OpenBLAS issue 4013, fixed in later releases), which faults where a buffer ends a page.
+constexpr size_t kTailSlack = 64;
 
 // Large blocks are kept for reuse: fresh pages from the OS fault on first touch, which cost
 // more than the work done on them (an add of 2^24 floats ran 3x slower). Bounded, and keyed by
@@ -75,7 +79,7 @@ BlockCache& block_cache() {
 IntrusivePtr<StorageImpl> StorageImpl::allocate(size_t nbytes, Device device) {
   if (device.is_cpu()) {
     const bool aligned = nbytes >= kAlignedFrom;
-    const size_t bytes = aligned ? (kHeader + nbytes + 63) / 64 * 64 : kHeader + nbytes;
+    const size_t bytes = aligned ? (kHeader + nbytes + kTailSlack + 63) / 64 * 64 : kHeader + nbytes + kTailSlack;
     void* block = nullptr;
     if (nbytes <= (size_t{1} << 62)) {
       block = block_cache().take(bytes);
