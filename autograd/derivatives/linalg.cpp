@@ -11,6 +11,15 @@
 namespace tg::autograd::derivatives {
 
 namespace {
+// Complex eigenvectors and singular vectors are defined only up to a phase e^(i phi): a loss that
+// sees it (a non-zero imaginary part on the diagonal of V^H gV) has no gradient, as PyTorch says.
+void check_phase_free(const char* op, const Tensor& imag_diagonal, const char* what) {
+  TG_CHECK_VALUE(abs(imag_diagonal).max().item<double>() <= 1e-2,
+                 "{}: the loss depends on the phases of {}, which are defined only up to a factor e^(i phi), so its "
+                 "gradient is not defined",
+                 op, what);
+}
+
 // An operand stored transposed (a weight used as w.t(), say) gets its gradient computed
 // transposed too, so that after the transpose's own backward it lands contiguous in the
 // weight's layout and needs no copy.
@@ -141,10 +150,7 @@ std::shared_ptr<Node> eigh_node(const Tensor& A) {
       if (V.is_complex()) {
         // A complex eigenvector is defined up to a phase e^(i phi): a loss that depends on it has
         // no gradient, as PyTorch says; the diagonal (that phase's direction) is dropped.
-        const double drift = abs(imag(VhgV.diagonal(0, -2, -1))).max().item<double>();
-        TG_CHECK_VALUE(drift <= 1e-2 * std::max(1.0, abs(VhgV).max().item<double>()),
-                       "linalg.eigh: the loss depends on the phases of complex eigenvectors (each is defined only "
-                       "up to a factor e^(i phi)), so its gradient is not defined");
+        check_phase_free("linalg.eigh", imag(VhgV.diagonal(0, -2, -1)), "complex eigenvectors");
         skew = skew * (1.0 - identity);
       }
       inner = inner + skew;
@@ -171,10 +177,7 @@ std::shared_ptr<Node> eig_node(const Tensor& A) {
     } else {
       Tensor VhgV = tg::matmul(Vh, gV);
       const Tensor diagonal = VhgV.diagonal(0, -2, -1);
-      const double drift = abs(imag(diagonal)).max().item<double>();
-      TG_CHECK_VALUE(drift <= 1e-2,
-                     "linalg.eig: the loss depends on the phases of the eigenvectors (each is defined only up to a "
-                     "factor e^(i phi)), so its gradient is not defined");
+      check_phase_free("linalg.eig", imag(diagonal), "the eigenvectors");
       VhgV = VhgV - tg::matmul(Vh, V * real(diagonal).unsqueeze(-2));
       const int64_t size = L.sizes()[L.dim() - 1];
       const Tensor identity = eye(size, TensorOptions(L.dtype()).device(L.device()));
@@ -336,10 +339,7 @@ std::shared_ptr<Node> svd_node(const Tensor& A, bool full_matrices) {
         Tensor phase;
         if (UhgU.defined()) phase = imag(UhgU.diagonal(0, -2, -1));
         if (VhgV.defined()) add(phase, imag(VhgV.diagonal(0, -2, -1)));
-        const double drift = abs(phase).max().item<double>();
-        TG_CHECK_VALUE(drift <= 1e-2,
-                       "linalg.svd: the loss depends on the phases of complex singular vectors (u_i and v_i are "
-                       "defined only up to a common factor e^(i phi)), so its gradient is not defined");
+        check_phase_free("linalg.svd", phase, "complex singular vectors (u_i and v_i share one)");
         if (UhgU.defined()) add(inner, diag_embed(complex(zeros_like(S), imag(UhgU.diagonal(0, -2, -1)) / S)));
       }
     }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/cpu/complex_math.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
 
@@ -35,31 +36,21 @@ struct RealOf<std::complex<R>> {
 template <class T>
 using real_of = typename RealOf<T>::type;
 
-// a * b and a / b by their formulas: std::complex's operators call libgcc's __muldc3 / __divdc3
-// (Annex G's infinity rules), several times slower, which put a batch of 4 x 4 complex inverses
-// at half PyTorch's speed. The quotient scales by the divisor's larger part (Smith's algorithm).
+// a * b and a / b, complex ones by their formulas (complex_math.h): std::complex's operators,
+// libgcc's Annex G routines, put a batch of 4 x 4 complex inverses at half PyTorch's speed.
 template <class T>
 inline T times(T a, T b) {
   if constexpr (is_complex_v<T>)
-    return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
+    return cmul(a, b);
   else
     return a * b;
 }
 template <class T>
 inline T over(T a, T b) {
-  if constexpr (is_complex_v<T>) {
-    using R = real_of<T>;
-    const R c = b.real(), d = b.imag();
-    if (std::abs(c) >= std::abs(d)) {
-      if (c == R(0)) return {a.real() / c, a.imag() / c};  // 0 / 0: NaN, x / 0: inf, as the real division
-      const R r = d / c, den = c + d * r;
-      return {(a.real() + a.imag() * r) / den, (a.imag() - a.real() * r) / den};
-    }
-    const R r = c / d, den = c * r + d;
-    return {(a.real() * r + a.imag()) / den, (a.imag() * r - a.real()) / den};
-  } else {
+  if constexpr (is_complex_v<T>)
+    return cdiv(a, b);
+  else
     return a / b;
-  }
 }
 
 #ifdef TG_WITH_LAPACK
