@@ -1,6 +1,7 @@
 // The GPU figures of the CUDA issue: elementwise add of 2^28 float32 and a plain copy (GB/s
 // moved), 8192^3 matmul in float32, TF32 and bfloat16 (TFLOP/s), the 3x3 convolution N=64
-// C=K=128 56x56 and a 3x3x3 one (N=16, C=K=64, 16x56x56) forward + backward (ms), the cost of
+// C=K=128 56x56 and a 3x3x3 one (N=16, C=K=64, 16x56x56) forward + backward (ms), complex64
+// products, GEMM and FFTs (cuBLAS, cuFFT), the cost of
 // one 1-element add from C++ (us per op, launch included), and Fashion-MNIST-shaped MLP and CNN
 // training steps (Adam, batch 128, synthetic data already on the GPU; samples/s).
 // benchmarks/bench_cuda_torch.py is the same program in PyTorch; compare_cuda.sh runs both.
@@ -118,6 +119,23 @@ int main(int argc, char** argv) {
         },
         3, 10, reps);
     std::printf("conv3x3x3_16x64x16x56x56_fwd_bwd %.3f ms\n", t * 1e3);
+  }
+  {
+    // Complex64: a product of 2^26 numbers (GB/s moved), 4096^3 complex GEMM (TFLOP/s, 8 real
+    // flops per multiply-add), and batched FFTs of 2^10 and 2^20 points (ms).
+    const auto cgpu = TensorOptions(kComplex64).device(Device::cuda());
+    const int64_t n = quick ? (int64_t{1} << 20) : (int64_t{1} << 26);
+    Tensor a = randn({n}, cgpu), b = randn({n}, cgpu), c;
+    const double t_mul = time_gpu([&] { c = a * b; }, 3, 10, reps);
+    std::printf("mul_c64_2^26 %.1f GB/s\n", 3.0 * 8.0 * static_cast<double>(n) / t_mul / 1e9);
+    const int64_t m = quick ? 512 : 4096;
+    Tensor p = randn({m, m}, cgpu), q = randn({m, m}, cgpu);
+    const double t_mm = time_gpu([&] { (void)matmul(p, q); }, 2, 5, reps);
+    std::printf("matmul_4096_c64 %.1f TFLOP/s\n",
+                8.0 * static_cast<double>(m) * static_cast<double>(m) * static_cast<double>(m) / t_mm / 1e12);
+    Tensor rows = randn({quick ? 64 : 4096, 1024}, cgpu), one = randn({int64_t{1} << 20}, cgpu);
+    std::printf("fft_4096x1024_c64 %.3f ms\n", time_gpu([&] { (void)fft::fft(rows); }, 3, 20, reps) * 1e3);
+    std::printf("fft_2^20_c64 %.3f ms\n", time_gpu([&] { (void)fft::fft(one); }, 3, 20, reps) * 1e3);
   }
   {
     Tensor a = ones({1}, gpu), b = ones({1}, gpu);

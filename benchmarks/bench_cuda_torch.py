@@ -1,6 +1,7 @@
 """The same measurements as bench_cuda.cpp, in PyTorch on the GPU: elementwise add and copy of
 2^28 float32 (GB/s moved), 8192^3 matmul in float32, TF32 and bfloat16 (TFLOP/s), the 3x3
-convolution N=64 C=K=128 56x56 forward + backward (ms), a 1-element add per op (us), and the
+convolution N=64 C=K=128 56x56 forward + backward (ms), complex64 products, GEMM and FFTs, a
+1-element add per op (us), and the
 Fashion-MNIST-shaped MLP and CNN training steps (samples/s). One "name value unit" line each.
 usage: bench_cuda_torch.py [--quick]"""
 import statistics
@@ -91,6 +92,20 @@ def main():
 
     print(f"conv3x3x3_16x64x16x56x56_fwd_bwd {time_gpu(conv3, 3, 10, reps) * 1e3:.3f} ms")
     del x3, w3
+
+    n = 1 << 20 if quick else 1 << 26
+    a = torch.randn(n, dtype=torch.complex64, device=dev)
+    b = torch.randn(n, dtype=torch.complex64, device=dev)
+    print(f"mul_c64_2^26 {24.0 * n / time_gpu(lambda: a * b, 3, 10, reps) / 1e9:.1f} GB/s")
+    m = 512 if quick else 4096
+    p = torch.randn(m, m, dtype=torch.complex64, device=dev)
+    q = torch.randn(m, m, dtype=torch.complex64, device=dev)
+    print(f"matmul_4096_c64 {8.0 * m**3 / time_gpu(lambda: p @ q, 2, 5, reps) / 1e12:.1f} TFLOP/s")
+    rows = torch.randn(64 if quick else 4096, 1024, dtype=torch.complex64, device=dev)
+    one = torch.randn(1 << 20, dtype=torch.complex64, device=dev)
+    print(f"fft_4096x1024_c64 {time_gpu(lambda: torch.fft.fft(rows), 3, 20, reps) * 1e3:.3f} ms")
+    print(f"fft_2^20_c64 {time_gpu(lambda: torch.fft.fft(one), 3, 20, reps) * 1e3:.3f} ms")
+    del a, b, p, q, rows, one
 
     a, b = torch.ones(1, device=dev), torch.ones(1, device=dev)
     t = time_gpu(lambda: a + b, 100, 1000 if quick else 100000, reps)

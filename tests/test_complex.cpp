@@ -9,6 +9,7 @@
 
 using namespace tg;
 using tgtest::close;
+using tgtest::crandn;
 using C = std::complex<double>;
 using CV = std::vector<C>;
 
@@ -21,10 +22,6 @@ Tensor ctensor(const CV& v, DType dtype = kComplex128) { return tensor(v).to(dty
   if (a.dtype() != e.dtype())
     return ::testing::AssertionFailure() << "dtype " << name(a.dtype()) << " != " << name(e.dtype());
   return close(view_as_real(a), view_as_real(e), rtol, atol);
-}
-
-Tensor crandn(const Shape& shape, Generator& gen) {
-  return complex(randn(shape, gen, kFloat64), randn(shape, gen, kFloat64));
 }
 
 const CV kValues = {{0.5, -1.25}, {-2.0, 0.75}, {1.5, 2.0}, {-0.3, -0.4}, {3.0, 0.0}, {0.0, -1.0}};

@@ -2,46 +2,15 @@
 // inputs (contiguous, transposed, broadcast) on both devices and the results are compared.
 // Without a GPU the device tests skip with a message; what a build without a device must do
 // (clear errors) is tested everywhere.
-#include <tapegrad/cuda.h>
-
-#include <functional>
 #include <limits>
 
-#include "test_util.h"
+#include "test_cuda_util.h"
 
 using namespace tg;
 using tgtest::close;
-
-namespace {
-
-#define TG_REQUIRE_CUDA() \
-  if (!cuda::is_available()) GTEST_SKIP() << "no CUDA device: this test needs a GPU"
-
-// The tolerance a dtype's results are held to against the CPU's.
-double rtol_for(DType dt) {
-  switch (dt) {
-    case kFloat16: return 2e-3;
-    case kBFloat16: return 1.6e-2;
-    case kFloat32: return 1e-5;
-    default: return 1e-12;
-  }
-}
-
-Tensor on_gpu(const Tensor& t) { return t.to(Device::cuda()); }
-
-// Runs f on CPU inputs and on the same inputs moved to the GPU; expects the same result.
-void expect_same(const std::function<Tensor(const std::vector<Tensor>&)>& f, const std::vector<Tensor>& inputs,
-                 double rtol, double atol = 1e-6) {
-  std::vector<Tensor> gpu;
-  for (const Tensor& t : inputs) gpu.push_back(on_gpu(t));
-  const Tensor expected = f(inputs);
-  const Tensor actual = f(gpu);
-  ASSERT_TRUE(actual.is_cuda());
-  EXPECT_EQ(actual.dtype(), expected.dtype());
-  EXPECT_TRUE(close(actual.cpu(), expected, rtol, atol));
-}
-
-}  // namespace
+using tgtest::expect_same;
+using tgtest::on_gpu;
+using tgtest::rtol_for;
 
 // ---- what every build must do -----------------------------------------------------------------
 
@@ -67,18 +36,6 @@ TEST(CudaErrors, Tf32SwitchesHavePyTorchsDefaults) {
 }
 
 // ---- device, copies, memory ---------------------------------------------------------------------
-
-// Complex tensors move to and from a GPU, but have no GPU kernels yet: ops on them say so.
-TEST(Cuda, ComplexTensorsMoveButHaveNoKernels) {
-  TG_REQUIRE_CUDA();
-  const Tensor z = complex(arange(6, kFloat32), ones({6})).view({2, 3});
-  const Tensor g = z.cuda();
-  EXPECT_EQ(g.dtype(), kComplex64);
-  EXPECT_TRUE(close(view_as_real(g.cpu()), view_as_real(z), 0, 0));
-  EXPECT_TRUE(close(view_as_real(g.t().cpu()), view_as_real(z.t()), 0, 0));
-  EXPECT_THROW_WITH(g * g, TypeError, "mul: not implemented for complex64 tensors");
-  EXPECT_THROW_WITH(fft::fft(g), Error, "fft: complex64 tensors on CUDA devices are not supported yet");
-}
 
 TEST(Cuda, CopiesRoundTripEveryDtype) {
   TG_REQUIRE_CUDA();

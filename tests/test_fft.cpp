@@ -8,13 +8,10 @@
 
 using namespace tg;
 using tgtest::close;
+using tgtest::crandn;
 using C = std::complex<double>;
 
 namespace {
-
-Tensor crandn(const Shape& shape, Generator& gen) {
-  return complex(randn(shape, gen, kFloat64), randn(shape, gen, kFloat64));
-}
 
 // sum_j x_j exp(sign 2 pi i j k / n) along the last dim, in long double.
 Tensor dft(const Tensor& x, int sign) {

@@ -10,13 +10,11 @@
 
 using namespace tg;
 using tgtest::close;
+using tgtest::crandn;
 using C = std::complex<double>;
 
 namespace {
 
-Tensor crandn(const Shape& shape, Generator& gen) {
-  return complex(randn(shape, gen, kFloat64), randn(shape, gen, kFloat64));
-}
 // Random plus n on the diagonal: well conditioned.
 Tensor well_conditioned(const Shape& shape, Generator& gen) {
   const int64_t n = shape[shape.size() - 1];

@@ -14,8 +14,15 @@ namespace tgtest {
 // Values of t as doubles (row-major).
 inline std::vector<double> vals(const tg::Tensor& t) { return t.to_vector<double>(); }
 
+// Element by element within atol + rtol |expected|; complex tensors part by part, of one dtype.
 inline ::testing::AssertionResult close(const tg::Tensor& actual, const tg::Tensor& expected, double rtol = 1e-5,
                                         double atol = 1e-6) {
+  if (actual.is_complex() || expected.is_complex()) {
+    if (actual.dtype() != expected.dtype())
+      return ::testing::AssertionFailure()
+             << "dtype " << tg::name(actual.dtype()) << " != expected " << tg::name(expected.dtype());
+    return close(tg::view_as_real(actual), tg::view_as_real(expected), rtol, atol);
+  }
   if (!(actual.sizes() == expected.sizes()))
     return ::testing::AssertionFailure() << "shape " << actual.sizes().str() << " != expected "
                                          << expected.sizes().str();
@@ -60,6 +67,11 @@ inline tg::Tensor sample(tg::Generator& gen, const tg::Shape& shape, Domain doma
     default: r = u * 4.0 - 2.0; break;                                        // (-2, 2)
   }
   return r.to(dtype);
+}
+
+// Standard normal real and imaginary parts (complex128, or complex64 rounded from them).
+inline tg::Tensor crandn(const tg::Shape& shape, tg::Generator& gen, tg::DType dtype = tg::kComplex128) {
+  return tg::complex(tg::randn(shape, gen, tg::kFloat64), tg::randn(shape, gen, tg::kFloat64)).to(dtype);
 }
 
 // Whether the library was built with LAPACK (the CPU's tg::linalg factorizations).

@@ -34,11 +34,12 @@ std::shared_ptr<Node> matmul_node(const Tensor& a, const Tensor& b, const Tensor
     const Tensor& grad = g[0];
     if (n.needs_input_grad(0)) {
       Tensor b_ = n.saved(1);
-      r[0] = ops::sum_to_shape(at ? tg::matmul(b_, grad.mT()).mT() : tg::matmul(grad, b_.mT()), as);
+      // Conjugate transposes: complex products reach this node on the GPU (mH is mT for real ones).
+      r[0] = ops::sum_to_shape(at ? tg::matmul(b_, grad.mH()).mH() : tg::matmul(grad, b_.mH()), as);
     }
     if (n.needs_input_grad(1)) {
       Tensor a_ = n.saved(0);
-      r[1] = ops::sum_to_shape(bt ? tg::matmul(grad.mT(), a_).mT() : tg::matmul(a_.mT(), grad), bs);
+      r[1] = ops::sum_to_shape(bt ? tg::matmul(grad.mH(), a_).mH() : tg::matmul(a_.mH(), grad), bs);
     }
     if (has_bias && n.needs_input_grad(2)) r[2] = ops::sum_to_shape(grad, biass);
     return r;

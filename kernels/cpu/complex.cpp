@@ -5,101 +5,21 @@
 
 #include <cmath>
 #include <complex>
-#include <numbers>
 
-#include "kernels/cpu/complex_math.h"
+#include "kernels/complex_math.h"
 #include "kernels/cpu/loops.h"
 
 namespace tg::kernels::cpu {
 namespace {
 
-template <class R>
-inline std::complex<R> log1p_value(std::complex<R> z) {
-  // log|1 + z| = log1p(2x + x^2 + y^2) / 2 keeps the digits of small z that log(1 + z) loses.
-  const R x = z.real(), y = z.imag();
-  return {std::log1p(x * (2 + x) + y * y) / 2, std::atan2(y, 1 + x)};
-}
-
-template <class R>
-inline std::complex<R> expm1_value(std::complex<R> z) {
-  // exp(x) cos(y) - 1 = expm1(x) cos(y) - 2 sin(y/2)^2, without the cancellation near 0.
-  const R x = z.real(), y = z.imag(), s = std::sin(y / 2);
-  return {std::expm1(x) * std::cos(y) - 2 * s * s, std::exp(x) * std::sin(y)};
-}
-
-template <class R>
-inline std::complex<R> pow_value(std::complex<R> a, std::complex<R> b) {
-  using C = std::complex<R>;
-  if (b == C(0)) return C(1);
-  if (b.imag() == 0 && b.real() == std::trunc(b.real()) && std::abs(b.real()) <= 64) {
-    // Integer powers by squaring: exact for the squares and cubes that exp(b log a) rounds.
-    auto n = static_cast<int>(std::abs(b.real()));
-    C r(1), p = a;
-    for (; n > 0; n >>= 1, p = cmul(p, p))
-      if (n & 1) r = cmul(r, p);
-    return b.real() < 0 ? cdiv(C(1), r) : r;
-  }
-  if (a == C(0))
-    return b.real() > 0 ? C(0) : C(std::numeric_limits<R>::quiet_NaN(), std::numeric_limits<R>::quiet_NaN());
-  return std::exp(cmul(b, std::log(a)));
-}
-
 template <class T>
 void map(UnaryOp op, const Loop& loop, T* o, const T* x) {
-  using R = typename T::value_type;
-  constexpr R kLn2 = std::numbers::ln2_v<R>, kLn10 = std::numbers::ln10_v<R>;
-  auto run = [&](auto f) { unary_loop(loop, o, x, f); };
   switch (op) {
-    case UnaryOp::Neg:
-      return run([](T z) { return -z; });
-    case UnaryOp::Sign:
-      return run([](T z) { return z == T(0) ? T(0) : z / std::abs(z); });  // sgn
-    case UnaryOp::Reciprocal:
-      return run([](T z) { return cdiv(T(1), z); });
-    case UnaryOp::Sqrt:
-      return run([](T z) { return std::sqrt(z); });
-    case UnaryOp::Rsqrt:
-      return run([](T z) { return cdiv(T(1), std::sqrt(z)); });
-    case UnaryOp::Exp:
-      return run([](T z) { return std::exp(z); });
-    case UnaryOp::Exp2:
-      return run([=](T z) { return std::exp(z * kLn2); });
-    case UnaryOp::Log:
-      return run([](T z) { return std::log(z); });
-    case UnaryOp::Log2:
-      return run([=](T z) { return std::log(z) / kLn2; });
-    case UnaryOp::Log10:
-      return run([=](T z) { return std::log(z) / kLn10; });
-    case UnaryOp::Log1p:
-      return run([](T z) { return log1p_value(z); });
-    case UnaryOp::Expm1:
-      return run([](T z) { return expm1_value(z); });
-    case UnaryOp::Sin:
-      return run([](T z) { return std::sin(z); });
-    case UnaryOp::Cos:
-      return run([](T z) { return std::cos(z); });
-    case UnaryOp::Tan:
-      return run([](T z) { return std::tan(z); });
-    case UnaryOp::Asin:
-      return run([](T z) { return std::asin(z); });
-    case UnaryOp::Acos:
-      return run([](T z) { return std::acos(z); });
-    case UnaryOp::Atan:
-      return run([](T z) { return std::atan(z); });
-    case UnaryOp::Sinh:
-      return run([](T z) { return std::sinh(z); });
-    case UnaryOp::Cosh:
-      return run([](T z) { return std::cosh(z); });
-    case UnaryOp::Tanh:
-      return run([](T z) { return std::tanh(z); });
-    case UnaryOp::Asinh:
-      return run([](T z) { return std::asinh(z); });
-    case UnaryOp::Acosh:
-      return run([](T z) { return std::acosh(z); });
-    case UnaryOp::Atanh:
-      return run([](T z) { return std::atanh(z); });
-    case UnaryOp::Sigmoid:
-      return run([](T z) { return cdiv(T(1), T(1) + std::exp(-z)); });
+#define TG_COMPLEX_MAP(Name) \
+  case UnaryOp::Name:        \
+    return unary_loop(loop, o, x, [](T z) { return complex_unary_value<UnaryOp::Name>(z); });
+    TG_COMPLEX_UNARY_OPS(TG_COMPLEX_MAP)
+#undef TG_COMPLEX_MAP
     default:
       fail_dtype(dtype_of<T>);
   }
@@ -109,32 +29,10 @@ void map(UnaryOp op, const Loop& loop, T* o, const T* x) {
 
 bool complex_unary_has(UnaryOp op) {
   switch (op) {
-    case UnaryOp::Neg:
+#define TG_COMPLEX_HAS(Name) case UnaryOp::Name:
+    TG_COMPLEX_UNARY_OPS(TG_COMPLEX_HAS)
+#undef TG_COMPLEX_HAS
     case UnaryOp::Abs:
-    case UnaryOp::Sign:
-    case UnaryOp::Reciprocal:
-    case UnaryOp::Sqrt:
-    case UnaryOp::Rsqrt:
-    case UnaryOp::Exp:
-    case UnaryOp::Exp2:
-    case UnaryOp::Log:
-    case UnaryOp::Log2:
-    case UnaryOp::Log10:
-    case UnaryOp::Log1p:
-    case UnaryOp::Expm1:
-    case UnaryOp::Sin:
-    case UnaryOp::Cos:
-    case UnaryOp::Tan:
-    case UnaryOp::Asin:
-    case UnaryOp::Acos:
-    case UnaryOp::Atan:
-    case UnaryOp::Sinh:
-    case UnaryOp::Cosh:
-    case UnaryOp::Tanh:
-    case UnaryOp::Asinh:
-    case UnaryOp::Acosh:
-    case UnaryOp::Atanh:
-    case UnaryOp::Sigmoid:
       return true;
     default:
       return false;
@@ -144,21 +42,8 @@ bool complex_unary_has(UnaryOp op) {
 void complex_unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in) {
   dispatch_complex(dtype, [&]<class T>() {
     const T* x = static_cast<const T*>(in);
-    if (op == UnaryOp::Abs) {  // the magnitude, into a real tensor
-      using R = typename T::value_type;
-      // complex64 squared in double cannot overflow; complex128 takes hypot only where the squares
-      // could (hypot is several times slower than the square root).
-      if constexpr (std::is_same_v<R, float>)
-        return unary_loop(loop, static_cast<R*>(out), x, [](T z) {
-          const double a = z.real(), b = z.imag();
-          return static_cast<float>(std::sqrt(a * a + b * b));
-        });
-      else
-        return unary_loop(loop, static_cast<R*>(out), x, [](T z) {
-          const double a = std::fabs(z.real()), b = std::fabs(z.imag()), big = std::max(a, b);
-          return big < 1e150 && big > 1e-150 ? std::sqrt(a * a + b * b) : std::hypot(a, b);
-        });
-    }
+    if (op == UnaryOp::Abs)  // the magnitude, into a real tensor
+      return unary_loop(loop, static_cast<typename T::value_type*>(out), x, [](T z) { return complex_abs(z); });
     map(op, loop, static_cast<T*>(out), x);
   });
 }
@@ -182,7 +67,7 @@ void complex_binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const
       case BinaryOp::Div:
         return binary_loop(loop, o, x, y, [](T p, T q) { return cdiv(p, q); });
       case BinaryOp::Pow:
-        return binary_loop(loop, o, x, y, [](T p, T q) { return pow_value(p, q); });
+        return binary_loop(loop, o, x, y, [](T p, T q) { return pow_complex(p, q); });
       default:
         fail_dtype(dtype);
     }
@@ -299,15 +184,14 @@ void complex_ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, con
     const T s = value.to<T>();
     switch (op) {
       case TernaryOp::AddCMul:
-        return ternary_loop(loop, o, x, y, z, [s](T p, T q, T r) { return p + cmul(s, cmul(q, r)); });
+        return ternary_loop(loop, o, x, y, z,
+                            [s](T p, T q, T r) { return complex_ternary_value<TernaryOp::AddCMul>(p, q, r, s); });
       case TernaryOp::AddCDiv:
-        return ternary_loop(loop, o, x, y, z, [s](T p, T q, T r) { return p + cmul(s, cdiv(q, r)); });
+        return ternary_loop(loop, o, x, y, z,
+                            [s](T p, T q, T r) { return complex_ternary_value<TernaryOp::AddCDiv>(p, q, r, s); });
       case TernaryOp::Lerp:
-        // From the nearer end, as the real lerp: exact at both ends.
-        return ternary_loop(loop, o, x, y, z, [](T p, T q, T w) {
-          const T d = q - p;
-          return std::abs(w) < 0.5 ? p + cmul(w, d) : q - cmul(d, T(1) - w);
-        });
+        return ternary_loop(loop, o, x, y, z,
+                            [s](T p, T q, T r) { return complex_ternary_value<TernaryOp::Lerp>(p, q, r, s); });
       default:
         fail_dtype(dtype);
     }

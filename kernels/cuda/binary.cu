@@ -2,6 +2,7 @@
 // formulas, in the same accumulation types), and the fused ternary ops.
 #include <cmath>
 
+#include "kernels/cuda/complex_kernels.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
 #include "kernels/special_math.h"
@@ -113,6 +114,7 @@ void run_ternary(const Loop& L, void* out, const void* a, const void* b, const v
 
 void ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b, const void* c,
              const Scalar& value) {
+  if (is_complex(dtype)) return complex_ternary(op, dtype, loop, out, a, b, c, value);
   switch (op) {
     case TernaryOp::AddCMul:
       return dispatch_numeric(dtype, [&]<class T>() { run_ternary<T, TernaryOp::AddCMul>(loop, out, a, b, c, value); });
@@ -144,6 +146,7 @@ void bitwise(BitwiseOp op, DType dtype, const Loop& loop, void* out, const void*
 
 void binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
             const Scalar& alpha) {
+  if (is_complex(dtype)) return complex_binary(op, dtype, loop, out, a, b, alpha);
   switch (op) {
 #define TG_BINARY_OP(name, Name, ...) \
   case BinaryOp::Name:                \

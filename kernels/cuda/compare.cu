@@ -1,6 +1,7 @@
 // Comparisons, logical ops, NaN/Inf classification, where and clamp on the GPU.
 #include <cmath>
 
+#include "kernels/cuda/complex_kernels.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
 
@@ -83,6 +84,7 @@ struct ClampStrided {
 }  // namespace
 
 void compare(CompareOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b) {
+  if (is_complex(dtype)) return complex_compare(op, dtype, loop, out, a, b);
   dispatch_all(dtype, [&]<class T>() {
     auto* o = static_cast<bool*>(out);
     const auto* x = static_cast<const T*>(a);
@@ -98,27 +100,19 @@ void compare(CompareOp op, DType dtype, const Loop& loop, void* out, const void*
 }
 
 void classify(ClassifyOp op, DType dtype, const Loop& loop, void* out, const void* in) {
+  if (is_complex(dtype)) return complex_classify(op, dtype, loop, out, in);
   dispatch_all(dtype, [&]<class T>() {
     launch_strided<2>(loop, ClassifyStrided<T>{op, static_cast<bool*>(out), static_cast<const T*>(in)}, "classify");
   });
 }
 
 void where(DType dtype, const Loop& loop, void* out, const void* cond, const void* a, const void* b) {
-  auto run = [&]<class U>() {
+  dispatch_by_size(dtype, [&]<class U>() {
     launch_strided<4>(loop,
                       WhereStrided<U>{static_cast<U*>(out), static_cast<const bool*>(cond), static_cast<const U*>(a),
                                       static_cast<const U*>(b)},
                       "where");
-  };
-  switch (itemsize(dtype)) {
-    case 1: return run.template operator()<uint8_t>();
-    case 2: return run.template operator()<uint16_t>();
-    case 4: return run.template operator()<uint32_t>();
-    case 8:
-      return run.template operator()<uint64_t>();
-    default:
-      fail_dtype(dtype);
-  }
+  });
 }
 
 void clamp(DType dtype, const Loop& loop, void* out, const void* in, const Scalar* lo, const Scalar* hi) {

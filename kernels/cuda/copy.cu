@@ -34,7 +34,7 @@ __global__ void triangle_kernel(int64_t n, int64_t rows, int64_t cols, int64_t d
   for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += step) {
     const int64_t j = k % cols, i = (k / cols) % rows;
     const bool keep = lower ? j - i <= diagonal : j - i >= diagonal;
-    out[k] = keep ? in[k] : U(0);
+    out[k] = keep ? in[k] : U{};
   }
 }
 
@@ -44,23 +44,11 @@ void triangle(DType dtype, int64_t batch, int64_t rows, int64_t cols, int64_t di
               const void* in) {
   const int64_t n = batch * rows * cols;
   if (n == 0) return;
-  auto run = [&]<class U>() {
+  dispatch_by_size(dtype, [&]<class U>() {
     triangle_kernel<U><<<grid_for(n), kBlock, 0, current_stream()>>>(n, rows, cols, diagonal, lower,
                                                                      static_cast<U*>(out), static_cast<const U*>(in));
-    TG_CUDA_CHECK(cudaGetLastError(), lower ? "tril" : "triu");
-  };
-  switch (itemsize(dtype)) {
-    case 1:
-      return run.template operator()<uint8_t>();
-    case 2:
-      return run.template operator()<uint16_t>();
-    case 4:
-      return run.template operator()<uint32_t>();
-    case 8:
-      return run.template operator()<uint64_t>();
-    default:
-      fail_dtype(dtype);
-  }
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), lower ? "tril" : "triu");
 }
 
 void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in_dtype) {
@@ -74,21 +62,13 @@ void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in
       return;
     }
     // Same type: move bytes of the element's size.
-    auto run = [&]<class U>() {
+    return dispatch_by_size(out_dtype, [&]<class U>() {
       launch_strided<2>(loop, CopyStrided<U, U>{static_cast<U*>(out), static_cast<const U*>(in)}, "copy");
-    };
-    switch (item) {
-      case 1: return run.template operator()<uint8_t>();
-      case 2: return run.template operator()<uint16_t>();
-      case 4: return run.template operator()<uint32_t>();
-      case 8:
-        return run.template operator()<uint64_t>();
-      default:
-        fail_dtype(out_dtype);
-    }
+    });
   }
-  dispatch_all(out_dtype, [&]<class To>() {
-    dispatch_all(in_dtype, [&]<class From>() {
+  // Complex on either side adds its pairs only: the real pairs are the same instantiations.
+  dispatch_all_complex(out_dtype, [&]<class To>() {
+    dispatch_all_complex(in_dtype, [&]<class From>() {
       launch_strided<2>(loop, CopyStrided<To, From>{static_cast<To*>(out), static_cast<const From*>(in)}, "copy");
     });
   });
@@ -96,12 +76,14 @@ void copy(const Loop& loop, void* out, DType out_dtype, const void* in, DType in
 
 void fill(const Loop& loop, void* out, DType dtype, const Scalar& value) {
   if (loop.numel == 0) return;
-  dispatch_all(dtype, [&]<class T>() {
+  dispatch_all_complex(dtype, [&]<class T>() {
     T v;
-    if constexpr (std::is_same_v<T, bool>) v = value.to_bool();
+    if constexpr (is_complex_v<T> || std::is_same_v<T, bool>)
+      v = scalar_as<T>(value);
     else if constexpr (std::is_integral_v<T>)
       v = value.is_floating_point() ? convert<T>(value.to_double()) : static_cast<T>(value.to_int());
-    else v = static_cast<T>(static_cast<acc_t<T>>(value.to_double()));
+    else
+      v = static_cast<T>(static_cast<acc_t<T>>(value.to_double()));
     T* o = static_cast<T*>(out);
     if (loop.ndim == 1 && loop.strides[0][0] == 1) {
       fill_contiguous<T><<<grid_for(loop.numel), kBlock, 0, current_stream()>>>(o, loop.numel, v);

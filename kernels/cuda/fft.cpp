@@ -1,15 +1,98 @@
-// The discrete Fourier transform on CUDA devices: not there yet. Complex tensors have CPU kernels
-// only (their elementwise maps, reductions and conversions too), so a GPU transform would have
-// nothing to feed it or read its result; cuFFT is the library for it when they get GPU kernels.
+// The discrete Fourier transform on CUDA devices through cuFFT: batched 1-D complex-to-complex
+// plans, made once per (device, dtype, length, batch) and thread and kept, as PyTorch's plan cache
+// does. Each plan's work area comes from the caching allocator (cuFFT's own would cudaMalloc
+// outside it, unseen by memory_allocated() and empty_cache()).
+#include <cufft.h>
+
+#include <unordered_map>
+
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/cuda_runtime.h"
+
+#define TG_CUFFT_CHECK(call, op)                                                                             \
+  do {                                                                                                       \
+    const cufftResult tg_res = (call);                                                                       \
+    if (tg_res != CUFFT_SUCCESS) [[unlikely]]                                                                \
+      ::tg::detail::fail<::tg::Error>("{}: {} failed: cuFFT error {}", op, #call, static_cast<int>(tg_res)); \
+  } while (0)
 
 namespace tg::kernels::cuda {
+namespace {
 
-void fft(DType dtype, int64_t, int64_t, bool, const void*, void*) {
-  TG_FAIL(
-      "fft: {} tensors on CUDA devices are not supported yet (complex tensors have CPU kernels only); move "
-      "the input to the CPU with .cpu()",
-      dtype);
+struct PlanKey {
+  int device;
+  DType dtype;
+  int64_t n, batch;
+  bool operator==(const PlanKey&) const = default;
+};
+struct PlanKeyHash {
+  size_t operator()(const PlanKey& k) const {
+    size_t h = static_cast<size_t>(k.device) * 31 + static_cast<size_t>(k.dtype);
+    h = h * 1000003u ^ static_cast<size_t>(k.n);
+    return h * 1000003u ^ static_cast<size_t>(k.batch);
+  }
+};
+struct Plan {
+  cufftHandle handle = 0;
+  size_t work_bytes = 0;
+};
+
+// PyTorch keeps 4096 plans per device; a few hundred cover the shapes a program cycles through.
+constexpr size_t kMaxPlans = 256;
+
+// The plans outlive their thread (only the map goes), as the cuBLAS handles do: at exit the CUDA
+// context may already be gone. A full cache is emptied; cufftDestroy's cudaFree waits for the
+// work queued on them.
+struct PlanCache {
+  std::unordered_map<PlanKey, Plan, PlanKeyHash> plans;
+  void clear() {
+    for (auto& [key, plan] : plans) cufftDestroy(plan.handle);
+    plans.clear();
+  }
+};
+
+const Plan& plan_for(DType dtype, int64_t n, int64_t batch) {
+  thread_local PlanCache cache;
+  const PlanKey key{::tg::cuda::detail::current_device(), dtype, n, batch};
+  auto it = cache.plans.find(key);
+  if (it != cache.plans.end()) return it->second;
+  if (cache.plans.size() >= kMaxPlans) cache.clear();
+  Plan plan;
+  TG_CUFFT_CHECK(cufftCreate(&plan.handle), "fft");
+  long long len = n, dist = n;
+  const cufftResult made = [&] {
+    const cufftResult r = cufftSetAutoAllocation(plan.handle, 0);
+    if (r != CUFFT_SUCCESS) return r;
+    return cufftMakePlanMany64(plan.handle, 1, &len, nullptr, 1, dist, nullptr, 1, dist,
+                               dtype == DType::Complex64 ? CUFFT_C2C : CUFFT_Z2Z, batch, &plan.work_bytes);
+  }();
+  if (made != CUFFT_SUCCESS) {
+    cufftDestroy(plan.handle);
+    TG_FAIL("fft: cuFFT could not plan {} transforms of length {} in {} (cuFFT error {})", batch, n, dtype,
+            static_cast<int>(made));
+  }
+  return cache.plans.emplace(key, plan).first->second;
+}
+
+}  // namespace
+
+void fft(DType dtype, int64_t batch, int64_t n, bool inverse, const void* in, void* out) {
+  if (!is_complex(dtype)) fail_dtype(dtype);
+  if (batch == 0 || n == 0) return;
+  const Plan& plan = plan_for(dtype, n, batch);
+  ::tg::cuda::detail::Scratch work(plan.work_bytes);
+  TG_CUFFT_CHECK(cufftSetStream(plan.handle, ::tg::cuda::detail::current_stream()), "fft");
+  TG_CUFFT_CHECK(cufftSetWorkArea(plan.handle, work.as<void>()), "fft");
+  const int direction = inverse ? CUFFT_INVERSE : CUFFT_FORWARD;
+  // Out of place, a complex-to-complex transform leaves its input as it was.
+  auto* x = const_cast<void*>(in);
+  if (dtype == DType::Complex64)
+    TG_CUFFT_CHECK(cufftExecC2C(plan.handle, static_cast<cufftComplex*>(x), static_cast<cufftComplex*>(out), direction),
+                   "fft");
+  else
+    TG_CUFFT_CHECK(cufftExecZ2Z(plan.handle, static_cast<cufftDoubleComplex*>(x), static_cast<cufftDoubleComplex*>(out),
+                                direction),
+                   "fft");
 }
 
 }  // namespace tg::kernels::cuda

@@ -5,6 +5,7 @@
 // writes to a repeated index keep one of the values.
 #include <cub/device/device_select.cuh>
 
+#include "kernels/complex_math.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
 #include "tapegrad/deterministic.h"
@@ -49,23 +50,40 @@ __global__ void index_gather_kernel(const __grid_constant__ IndexGeometry g, int
   }
 }
 
+template <class W>
+__device__ inline bool same_word(const W& a, const W& b) {
+  if constexpr (std::is_same_v<W, Bytes16>)
+    return a.lo == b.lo && a.hi == b.hi;
+  else
+    return a == b;
+}
+
 // *p = f(*p), atomically: a compare-and-swap loop on the aligned word that holds *p (its own word
-// for 4- and 8-byte T; the 32-bit word around it for 1- and 2-byte T).
+// for 4-, 8- and 16-byte T, the last by Hopper's 128-bit compare-and-swap, which the host checks
+// for; the 32-bit word around it for 1- and 2-byte T).
 template <class T, class F>
 __device__ inline void atomic_update(T* p, F f) {
-  if constexpr (sizeof(T) == 8 || sizeof(T) == 4) {
-    using W = std::conditional_t<sizeof(T) == 8, unsigned long long, unsigned int>;
-    auto* word = reinterpret_cast<W*>(p);
-    W old = *word, assumed;
-    do {
-      assumed = old;
-      T cur;
-      __builtin_memcpy(&cur, &assumed, sizeof(T));
-      const T next = f(cur);
-      W bits;
-      __builtin_memcpy(&bits, &next, sizeof(T));
-      old = atomicCAS(word, assumed, bits);
-    } while (old != assumed);
+  if constexpr (sizeof(T) >= 4) {
+    using W = std::conditional_t<sizeof(T) == 16, Bytes16,
+                                 std::conditional_t<sizeof(T) == 8, unsigned long long, unsigned int>>;
+#if __CUDA_ARCH__ < 900
+    if constexpr (sizeof(T) == 16)
+      __trap();
+    else
+#endif
+    {
+      auto* word = reinterpret_cast<W*>(p);
+      W old = *word, assumed;
+      do {
+        assumed = old;
+        T cur;
+        __builtin_memcpy(&cur, &assumed, sizeof(T));
+        const T next = f(cur);
+        W bits;
+        __builtin_memcpy(&bits, &next, sizeof(T));
+        old = atomicCAS(word, assumed, bits);
+      } while (!same_word(old, assumed));
+    }
   } else {
     auto* word = reinterpret_cast<unsigned int*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{3});
     const unsigned shift = (reinterpret_cast<uintptr_t>(p) & 3) * 8;
@@ -86,8 +104,12 @@ __device__ inline void atomic_update(T* p, F f) {
 
 template <class T>
 __device__ inline void atomic_accumulate(T* p, T v) {
-  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, half> ||
-                std::is_same_v<T, bfloat16>) {
+  if constexpr (is_complex_v<T>) {  // the parts add apart
+    auto* parts = reinterpret_cast<typename T::value_type*>(p);
+    atomicAdd(parts, v.real());
+    atomicAdd(parts + 1, v.imag());
+  } else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double> || std::is_same_v<T, half> ||
+                       std::is_same_v<T, bfloat16>) {
     atomicAdd(p, v);
   } else if constexpr (std::is_same_v<T, int64_t>) {
     atomicAdd(reinterpret_cast<unsigned long long*>(p), static_cast<unsigned long long>(v));
@@ -169,13 +191,18 @@ __global__ void scatter_kernel(const __grid_constant__ DimIndexGeometry g, int64
         atomic_accumulate(p, v);
         break;
       case ScatterReduce::Mul:
-        atomic_update(p, [v](T cur) { return static_cast<T>(A(cur) * A(v)); });
+        if constexpr (is_complex_v<T>)
+          atomic_update(p, [v](T cur) { return cmul(cur, v); });
+        else
+          atomic_update(p, [v](T cur) { return static_cast<T>(A(cur) * A(v)); });
         break;
       case ScatterReduce::Max:
-        atomic_update(p, [v](T cur) { return static_cast<T>(max_value(A(cur), A(v))); });
+        if constexpr (!is_complex_v<T>)  // complex numbers have no order: refused on the host
+          atomic_update(p, [v](T cur) { return static_cast<T>(max_value(A(cur), A(v))); });
         break;
       case ScatterReduce::Min:
-        atomic_update(p, [v](T cur) { return static_cast<T>(min_value(A(cur), A(v))); });
+        if constexpr (!is_complex_v<T>)
+          atomic_update(p, [v](T cur) { return static_cast<T>(min_value(A(cur), A(v))); });
         break;
     }
   }
@@ -219,24 +246,11 @@ __global__ void multi_indices(const int64_t* linear, const int64_t* count, Sizes
   }
 }
 
-template <class F>
-void by_size(DType dtype, F&& f) {
-  switch (itemsize(dtype)) {
-    case 1: return f.template operator()<uint8_t>();
-    case 2: return f.template operator()<uint16_t>();
-    case 4: return f.template operator()<uint32_t>();
-    case 8:
-      return f.template operator()<uint64_t>();
-    default:
-      fail_dtype(dtype);
-  }
-}
-
 // The positions (flat) of the non-zeros of in, in order, and their number (on the device).
 void select_nonzero(DType dtype, const void* in, int64_t n, int64_t* positions, int64_t* count) {
   TG_CHECK(n <= 0x7fffffff, "nonzero: {} elements are more than this kernel handles", n);
   Scratch flags(static_cast<size_t>(n)), iota(sizeof(int64_t) * static_cast<size_t>(n));
-  dispatch_all(dtype, [&]<class T>() {
+  dispatch_all_complex(dtype, [&]<class T>() {
     nonzero_flags<T><<<grid_for(n), kBlock, 0, current_stream()>>>(static_cast<const T*>(in), n, flags.as<uint8_t>(),
                                                                    iota.as<int64_t>());
   });
@@ -250,6 +264,13 @@ void select_nonzero(DType dtype, const void* in, int64_t n, int64_t* positions, 
   TG_CUDA_CHECK(cub::DeviceSelect::Flagged(temp_storage.as<void>(), temp, counting, flags.as<uint8_t>(), positions,
                                            count, static_cast<int>(n), current_stream()),
                 "nonzero");
+}
+
+int compute_major(const char* op) {
+  int major = 0;
+  TG_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, ::tg::cuda::detail::current_device()),
+                op);
+  return major;
 }
 
 int64_t read_back(const int64_t* device_value, const char* op) {
@@ -280,7 +301,7 @@ __global__ void bag_sum_kernel(int64_t bags, int64_t dim, T* out, const T* table
 void index_gather(DType dtype, const IndexGeometry& g, void* out, const void* src) {
   const int64_t block = block_numel(g);
   if (g.count * block == 0) return;
-  by_size(dtype, [&]<class U>() {
+  dispatch_by_size(dtype, [&]<class U>() {
     index_gather_kernel<U><<<grid_for(g.count * block), kBlock, 0, current_stream()>>>(
         g, block, static_cast<U*>(out), static_cast<const U*>(src));
   });
@@ -291,8 +312,9 @@ void index_put(DType dtype, const IndexGeometry& g, void* dst, const void* value
   const int64_t block = block_numel(g);
   if (g.count * block == 0) return;
   // Floating-point sums depend on the order the atomics land in; integer ones do not.
-  if (accumulate && is_floating_point(dtype)) ::tg::detail::alert_not_deterministic("index_put_ (accumulate)");
-  dispatch_all(dtype, [&]<class T>() {
+  if (accumulate && (is_floating_point(dtype) || is_complex(dtype)))
+    ::tg::detail::alert_not_deterministic("index_put_ (accumulate)");
+  dispatch_all_complex(dtype, [&]<class T>() {
     index_put_kernel<T><<<grid_for(g.count * block), kBlock, 0, current_stream()>>>(
         g, block, static_cast<T*>(dst), static_cast<const T*>(values), accumulate);
   });
@@ -305,7 +327,7 @@ int64_t gather(DType dtype, const DimIndexGeometry& g, void* out, const void* se
   if (total == 0) return -1;
   Scratch first_bad(sizeof(unsigned long long));
   TG_CUDA_CHECK(cudaMemsetAsync(first_bad.as<void>(), 0xff, sizeof(unsigned long long), current_stream()), "gather");
-  by_size(dtype, [&]<class U>() {
+  dispatch_by_size(dtype, [&]<class U>() {
     gather_kernel<U><<<grid_for(total), kBlock, 0, current_stream()>>>(
         g, total, static_cast<U*>(out), static_cast<const U*>(self), index, first_bad.as<unsigned long long>());
   });
@@ -317,9 +339,16 @@ void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src
              ScatterReduce reduce) {
   const int64_t total = dim_index_numel(g);
   if (total == 0) return;
-  if ((reduce == ScatterReduce::Add || reduce == ScatterReduce::Mul) && is_floating_point(dtype))
+  if (is_complex(dtype)) {
+    if (reduce == ScatterReduce::Max || reduce == ScatterReduce::Min) fail_dtype(dtype);  // no order
+    if (reduce == ScatterReduce::Mul && dtype == DType::Complex128)
+      TG_CHECK_TYPE(compute_major("scatter") >= 9,
+                    "scatter (multiply): complex128 needs a 128-bit compare-and-swap, which GPUs before Hopper "
+                    "(compute capability 9.0) lack");
+  }
+  if ((reduce == ScatterReduce::Add || reduce == ScatterReduce::Mul) && (is_floating_point(dtype) || is_complex(dtype)))
     ::tg::detail::alert_not_deterministic(reduce == ScatterReduce::Add ? "scatter (add)" : "scatter (multiply)");
-  dispatch_all(dtype, [&]<class T>() {
+  dispatch_all_complex(dtype, [&]<class T>() {
     scatter_kernel<T><<<grid_for(total), kBlock, 0, current_stream()>>>(g, total, static_cast<T*>(self),
                                                                         static_cast<const T*>(src), index, reduce);
   });

@@ -1,9 +1,12 @@
 // Dense factorizations on the GPU through cuSOLVER's dense API (triangular solves through
-// cuBLAS), one call per matrix on the current stream (column-major, as LAPACK). The per-matrix
-// info codes come back to the host at the end of the batch, one copy and one wait.
+// cuBLAS), one call per matrix on the current stream (column-major, as LAPACK), of float32,
+// float64, complex64 and complex128 matrices (cuSOLVER's S, D, C and Z routines, the same as the
+// CPU's LAPACK calls). The per-matrix info codes come back to the host at the end of the batch,
+// one copy and one wait.
 #include <cusolverDn.h>
 
 #include <array>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/cuda/cublas_handle.h"
@@ -23,6 +26,56 @@ namespace {
 
 using ::tg::cuda::detail::current_stream;
 using ::tg::cuda::detail::Scratch;
+
+// The part type of an element type: eigenvalues and singular values are real for complex
+// matrices too.
+template <class T>
+struct RealOf {
+  using type = T;
+};
+template <>
+struct RealOf<cuComplex> {
+  using type = float;
+};
+template <>
+struct RealOf<cuDoubleComplex> {
+  using type = double;
+};
+template <class T>
+using real_of = typename RealOf<T>::type;
+
+// A real number v as element type T.
+template <class T>
+T element(double v) {
+  if constexpr (std::is_same_v<T, cuComplex>)
+    return make_cuComplex(static_cast<float>(v), 0.0f);
+  else if constexpr (std::is_same_v<T, cuDoubleComplex>)
+    return make_cuDoubleComplex(v, 0.0);
+  else
+    return static_cast<T>(v);
+}
+
+// Calls run.template operator()<T>(s, d, c, z) with T the element type of dtype and the routine
+// of that type (one of cuSOLVER's or cuBLAS's S, D, C and Z forms, passed as tuples of them).
+#define TG_BY_TYPE(dtype, run, S, D, C, Z)                                           \
+  do {                                                                               \
+    switch (dtype) {                                                                 \
+      case DType::Float32:                                                           \
+        run.template operator()<float> S;                                            \
+        break;                                                                       \
+      case DType::Float64:                                                           \
+        run.template operator()<double> D;                                           \
+        break;                                                                       \
+      case DType::Complex64:                                                         \
+        run.template operator()<cuComplex> C;                                        \
+        break;                                                                       \
+      case DType::Complex128:                                                        \
+        run.template operator()<cuDoubleComplex> Z;                                  \
+        break;                                                                       \
+      default:                                                                       \
+        TG_FAIL("{}: dtype {} is not a floating-point or complex dtype", op, dtype); \
+    }                                                                                \
+  } while (0)
 
 // One handle per device and thread, bound to the current stream before each use (as cuBLAS's).
 cusolverDnHandle_t handle(const char* op) {
@@ -69,9 +122,9 @@ void lu_factor(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, int32_
     for (int64_t i = 0; i < batch; ++i)
       TG_CUSOLVER_CHECK(factor(h, mm, nn, x + i * m * n, lda, work.as<T>(), pivots + i * k, codes.at(i)), op);
   };
-  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSgetrf_bufferSize, cusolverDnSgetrf);
-  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDgetrf_bufferSize, cusolverDnDgetrf);
-  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  TG_BY_TYPE(dtype, run, (cusolverDnSgetrf_bufferSize, cusolverDnSgetrf),
+             (cusolverDnDgetrf_bufferSize, cusolverDnDgetrf), (cusolverDnCgetrf_bufferSize, cusolverDnCgetrf),
+             (cusolverDnZgetrf_bufferSize, cusolverDnZgetrf));
   codes.copy_to(info);
 }
 
@@ -86,9 +139,7 @@ void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* l
                               static_cast<T*>(b) + i * n * nrhs, nn, codes.at(i)),
                         op);
   };
-  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSgetrs);
-  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDgetrs);
-  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  TG_BY_TYPE(dtype, run, (cusolverDnSgetrs), (cusolverDnDgetrs), (cusolverDnCgetrs), (cusolverDnZgetrs));
 }
 
 void cholesky(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info) {
@@ -105,9 +156,9 @@ void cholesky(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info) {
       TG_CUSOLVER_CHECK(factor(h, CUBLAS_FILL_MODE_LOWER, nn, m + i * n * n, nn, work.as<T>(), lwork, codes.at(i)),
                         op);
   };
-  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSpotrf_bufferSize, cusolverDnSpotrf);
-  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDpotrf_bufferSize, cusolverDnDpotrf);
-  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  TG_BY_TYPE(dtype, run, (cusolverDnSpotrf_bufferSize, cusolverDnSpotrf),
+             (cusolverDnDpotrf_bufferSize, cusolverDnDpotrf), (cusolverDnCpotrf_bufferSize, cusolverDnCpotrf),
+             (cusolverDnZpotrf_bufferSize, cusolverDnZpotrf));
   codes.copy_to(info);
 }
 
@@ -119,7 +170,7 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
   InfoCodes codes(batch, op);
   auto run = [&]<class T>(auto buffer_size, auto solve) {
     T* m = static_cast<T*>(a);
-    T* values = static_cast<T*>(w);
+    auto* values = static_cast<real_of<T>*>(w);
     int lwork = 0;
     TG_CUSOLVER_CHECK(buffer_size(h, job, CUBLAS_FILL_MODE_LOWER, nn, m, nn, values, &lwork), op);
     Scratch work(sizeof(T) * static_cast<size_t>(std::max(lwork, 1)));
@@ -128,18 +179,18 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
                               lwork, codes.at(i)),
                         op);
   };
-  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSsyevd_bufferSize, cusolverDnSsyevd);
-  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDsyevd_bufferSize, cusolverDnDsyevd);
-  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  TG_BY_TYPE(dtype, run, (cusolverDnSsyevd_bufferSize, cusolverDnSsyevd),
+             (cusolverDnDsyevd_bufferSize, cusolverDnDsyevd), (cusolverDnCheevd_bufferSize, cusolverDnCheevd),
+             (cusolverDnZheevd_bufferSize, cusolverDnZheevd));
   codes.copy_to(info);
 }
 
-// General eigendecompositions have complex results, and complex tensors have no GPU kernels yet
-// (cuSOLVER's Xgeev is the routine for it when they do).
+// General eigendecompositions: cuSOLVER's Xgeev (which returns real matrices' vectors in LAPACK's
+// packed pairs) is not wired in.
 void eig(DType dtype, int64_t, int64_t, void*, void*, void*, int32_t*) {
   TG_FAIL(
-      "linalg.eig: {} matrices on CUDA devices are not supported yet (its complex results have no GPU "
-      "kernels); compute it on the CPU with .cpu()",
+      "linalg.eig: {} matrices on CUDA devices are not supported yet (no GPU kernel); compute it on the CPU "
+      "with .cpu()",
       dtype);
 }
 
@@ -159,9 +210,9 @@ void geqrf(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* tau)
                                codes.at(i)),
                         op);
   };
-  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSgeqrf_bufferSize, cusolverDnSgeqrf);
-  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDgeqrf_bufferSize, cusolverDnDgeqrf);
-  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  TG_BY_TYPE(dtype, run, (cusolverDnSgeqrf_bufferSize, cusolverDnSgeqrf),
+             (cusolverDnDgeqrf_bufferSize, cusolverDnDgeqrf), (cusolverDnCgeqrf_bufferSize, cusolverDnCgeqrf),
+             (cusolverDnZgeqrf_bufferSize, cusolverDnZgeqrf));
 }
 
 void orgqr(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void* a, const void* tau) {
@@ -178,18 +229,19 @@ void orgqr(DType dtype, int64_t batch, int64_t m, int64_t n, int64_t k, void* a,
     for (int64_t i = 0; i < batch; ++i)
       TG_CUSOLVER_CHECK(form(h, mm, nn, kk, x + i * m * n, lda, t + i * k, work.as<T>(), lwork, codes.at(i)), op);
   };
-  if (dtype == DType::Float32) run.template operator()<float>(cusolverDnSorgqr_bufferSize, cusolverDnSorgqr);
-  else if (dtype == DType::Float64) run.template operator()<double>(cusolverDnDorgqr_bufferSize, cusolverDnDorgqr);
-  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  TG_BY_TYPE(dtype, run, (cusolverDnSorgqr_bufferSize, cusolverDnSorgqr),
+             (cusolverDnDorgqr_bufferSize, cusolverDnDorgqr), (cusolverDnCungqr_bufferSize, cusolverDnCungqr),
+             (cusolverDnZungqr_bufferSize, cusolverDnZungqr));
 }
 
 void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, void* u, void* vh, bool full,
          int32_t* info) {
   const char* op = "svd";
   cusolverDnHandle_t h = handle(op);
-  // Jacobi SVD of A^T (the row-major buffer read column-major), A^T = V S U^T: its left vectors
-  // are V, column-major, so Vh row-major as wanted; its right ones are U column-major, turned
-  // row-major by a cuBLAS transpose. Vectors are always computed (into scratch when not asked
+  // Jacobi SVD of A^T (the row-major buffer read column-major), A^T = conj(V) S U^T: its left
+  // vectors are conj(V), column-major, so Vh = V^H row-major as wanted; its right ones are conj(U)
+  // column-major, turned into U row-major by a cuBLAS conjugate transpose (a plain one for real
+  // matrices). Vectors are always computed (into scratch when not asked
   // for): the values-only path is not worth a second, untested mode.
   const int64_t k = std::min(m, n), u_cols = full ? m : k, v_rows = full ? n : k;
   const int rows = static_cast<int>(n), cols = static_cast<int>(m), ld_v = std::max(rows, 1), ld_u = std::max(cols, 1);
@@ -202,7 +254,7 @@ void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, voi
   InfoCodes codes(batch, op);
   auto run = [&]<class T>(auto buffer_size, auto decompose, auto transpose) {
     T* x = static_cast<T*>(a);
-    T* values = static_cast<T*>(s);
+    auto* values = static_cast<real_of<T>*>(s);
     Scratch v_scratch(u ? 1 : sizeof(T) * static_cast<size_t>(std::max<int64_t>(batch * v_rows * n, 1)));
     T* v_out = u ? static_cast<T*>(vh) : v_scratch.as<T>();
     Scratch u_cm(sizeof(T) * static_cast<size_t>(std::max<int64_t>(batch * m * u_cols, 1)));
@@ -218,20 +270,19 @@ void svd(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* s, voi
                         op);
     if (!u || m * u_cols == 0) return;
     cublasHandle_t blas = blas_handle(op);
-    const T one = 1, zero = 0;
+    const T one = element<T>(1), zero = element<T>(0);
     const int uc = static_cast<int>(u_cols);
     for (int64_t i = 0; i < batch; ++i) {
       T* dst = static_cast<T*>(u) + i * m * u_cols;
-      TG_CUBLAS_CHECK(transpose(blas, CUBLAS_OP_T, CUBLAS_OP_N, uc, cols, &one, u_cm.as<T>() + i * m * u_cols, ld_u,
+      TG_CUBLAS_CHECK(transpose(blas, CUBLAS_OP_C, CUBLAS_OP_N, uc, cols, &one, u_cm.as<T>() + i * m * u_cols, ld_u,
                                 &zero, dst, uc, dst, uc),
                       op);
     }
   };
-  if (dtype == DType::Float32)
-    run.template operator()<float>(cusolverDnSgesvdj_bufferSize, cusolverDnSgesvdj, cublasSgeam);
-  else if (dtype == DType::Float64)
-    run.template operator()<double>(cusolverDnDgesvdj_bufferSize, cusolverDnDgesvdj, cublasDgeam);
-  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  TG_BY_TYPE(dtype, run, (cusolverDnSgesvdj_bufferSize, cusolverDnSgesvdj, cublasSgeam),
+             (cusolverDnDgesvdj_bufferSize, cusolverDnDgesvdj, cublasDgeam),
+             (cusolverDnCgesvdj_bufferSize, cusolverDnCgesvdj, cublasCgeam),
+             (cusolverDnZgesvdj_bufferSize, cusolverDnZgesvdj, cublasZgeam));
   codes.copy_to(info);
 }
 
@@ -245,15 +296,13 @@ void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const
   const cublasOperation_t trans = row_major ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasDiagType_t diag = unit ? CUBLAS_DIAG_UNIT : CUBLAS_DIAG_NON_UNIT;
   auto run = [&]<class T>(auto trsm) {
-    const T one = 1;
+    const T one = element<T>(1);
     for (int64_t i = 0; i < batch; ++i)
       TG_CUBLAS_CHECK(trsm(h, CUBLAS_SIDE_LEFT, fill, trans, diag, nn, k, &one, static_cast<const T*>(a) + i * n * n,
                            ld, static_cast<T*>(b) + i * n * nrhs, ld),
                       op);
   };
-  if (dtype == DType::Float32) run.template operator()<float>(cublasStrsm);
-  else if (dtype == DType::Float64) run.template operator()<double>(cublasDtrsm);
-  else TG_FAIL("{}: dtype {} is not float32 or float64", op, dtype);
+  TG_BY_TYPE(dtype, run, (cublasStrsm), (cublasDtrsm), (cublasCtrsm), (cublasZtrsm));
 }
 
 void lstsq(DType, int64_t, int64_t, int64_t, int64_t, void*, void*, double, char driver, int64_t*, void*, int32_t*) {

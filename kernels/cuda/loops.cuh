@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cuda/std/complex>
 #include <limits>
 #include <type_traits>
 
@@ -21,6 +22,14 @@ using ::tg::cuda::detail::Scratch;
 using half = __half;
 using bfloat16 = __nv_bfloat16;
 
+// complex64 and complex128 elements: libcu++'s complex, laid out as std::complex (two parts).
+using complex64 = ::cuda::std::complex<float>;
+using complex128 = ::cuda::std::complex<double>;
+template <class T>
+inline constexpr bool is_complex_v = false;
+template <class R>
+inline constexpr bool is_complex_v<::cuda::std::complex<R>> = true;
+
 template <class T>
 inline constexpr bool is_reduced_float_v = std::is_same_v<T, half> || std::is_same_v<T, bfloat16>;
 
@@ -35,6 +44,19 @@ template <class To, class From>
 __host__ __device__ inline To convert(From v) {
   if constexpr (std::is_same_v<To, From>) {
     return v;
+  } else if constexpr (is_complex_v<To>) {
+    // A real number is the real part; complex64 <-> complex128 converts each part.
+    using R = typename To::value_type;
+    if constexpr (is_complex_v<From>)
+      return To(static_cast<R>(v.real()), static_cast<R>(v.imag()));
+    else
+      return To(convert<R>(v), R(0));
+  } else if constexpr (is_complex_v<From>) {
+    // Kept to the real part, as PyTorch's conversions do (the front ends decide when that is asked for).
+    if constexpr (std::is_same_v<To, bool>)
+      return v != From(0);
+    else
+      return convert<To>(v.real());
   } else if constexpr (is_reduced_float_v<From>) {
     return convert<To>(static_cast<float>(v));
   } else if constexpr (std::is_same_v<To, bool>) {
@@ -71,6 +93,42 @@ decltype(auto) dispatch_all(DType dt, F&& fn) {
   fail_dtype(dt);
 }
 template <class F>
+decltype(auto) dispatch_complex(DType dt, F&& fn) {
+  if (dt == DType::Complex64) return fn.template operator()<complex64>();
+  if (dt == DType::Complex128) return fn.template operator()<complex128>();
+  fail_dtype(dt);
+}
+// dispatch_all, complex dtypes included: the kernels that only move, add or test against zero.
+template <class F>
+decltype(auto) dispatch_all_complex(DType dt, F&& fn) {
+  if (is_complex(dt)) return dispatch_complex(dt, std::forward<F>(fn));
+  return dispatch_all(dt, std::forward<F>(fn));
+}
+
+// An element moved as its bytes, whatever its type: an unsigned integer of its size, or (complex128)
+// a pair of them.
+struct alignas(16) Bytes16 {
+  uint64_t lo, hi;
+};
+template <class F>
+decltype(auto) dispatch_by_size(DType dt, F&& fn) {
+  switch (itemsize(dt)) {
+    case 1:
+      return fn.template operator()<uint8_t>();
+    case 2:
+      return fn.template operator()<uint16_t>();
+    case 4:
+      return fn.template operator()<uint32_t>();
+    case 8:
+      return fn.template operator()<uint64_t>();
+    case 16:
+      return fn.template operator()<Bytes16>();
+    default:
+      fail_dtype(dt);
+  }
+}
+
+template <class F>
 decltype(auto) dispatch_floating(DType dt, F&& fn) {
   switch (dt) {
     case DType::Float16: return fn.template operator()<half>();
@@ -102,7 +160,11 @@ decltype(auto) dispatch_numeric(DType dt, F&& fn) {
 // A host Scalar as the value type V (the kernels' parameters are plain values).
 template <class V>
 V scalar_as(const Scalar& s) {
-  if constexpr (std::is_same_v<V, bool>) return s.to_bool();
+  if constexpr (is_complex_v<V>) {
+    const std::complex<double> z = s.to_complex();
+    return V(static_cast<typename V::value_type>(z.real()), static_cast<typename V::value_type>(z.imag()));
+  } else if constexpr (std::is_same_v<V, bool>)
+    return s.to_bool();
   else if constexpr (std::is_integral_v<V>) return static_cast<V>(s.is_floating_point() ? static_cast<int64_t>(s.to_double()) : s.to_int());
   else return static_cast<V>(s.to_double());
 }

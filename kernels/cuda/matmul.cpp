@@ -61,10 +61,20 @@ TypeInfo type_info(DType dt) {
     case DType::Float64: return {CUDA_R_64F, CUBLAS_COMPUTE_64F, true};
     case DType::Float16: return {CUDA_R_16F, CUBLAS_COMPUTE_32F, false};
     case DType::BFloat16: return {CUDA_R_16BF, CUBLAS_COMPUTE_32F, false};
+    case DType::Complex64:
+      return {CUDA_C_32F, ::tg::cuda::matmul_allow_tf32() ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, false};
+    case DType::Complex128:
+      return {CUDA_C_64F, CUBLAS_COMPUTE_64F, true};
     default:
-      ::tg::detail::fail<::tg::TypeError>("matmul: dtype {} is not supported on CUDA (floating-point dtypes only, as in PyTorch)", dt);
+      ::tg::detail::fail<::tg::TypeError>(
+          "matmul: dtype {} is not supported on CUDA (floating-point and complex dtypes only, as in PyTorch)", dt);
   }
 }
+
+// GEMM scale factors 1 and 0 in the compute's scale type: a real number, or (complex dtypes) the
+// pair of parts whose first is that number.
+constexpr float kOneF[2] = {1.0f, 0.0f}, kZeroF[2] = {0.0f, 0.0f};
+constexpr double kOneD[2] = {1.0, 0.0}, kZeroD[2] = {0.0, 0.0};
 
 // Copies a strided [rows, cols] matrix into a contiguous one (a 2-D Loop over the copy kernel).
 void compact(DType dt, const void* src, int64_t rows, int64_t cols, int64_t rs, int64_t cs, void* dst) {
@@ -174,10 +184,8 @@ bool lt_matmul_bias(DType dtype, const TypeInfo& ti, int64_t m, int64_t n, int64
   if (!plan.usable) return false;
   if (!TG_LT_OK(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias))))
     return false;
-  const float one_f = 1.0f, zero_f = 0.0f;
-  const double one_d = 1.0, zero_d = 0.0;
-  const void* alpha = ti.double_scale ? static_cast<const void*>(&one_d) : &one_f;
-  const void* beta = ti.double_scale ? static_cast<const void*>(&zero_d) : &zero_f;
+  const void* alpha = ti.double_scale ? static_cast<const void*>(kOneD) : kOneF;
+  const void* beta = ti.double_scale ? static_cast<const void*>(kZeroD) : kZeroF;
   ::tg::cuda::detail::Scratch workspace(kLtWorkspace);
   return TG_LT_OK(cublasLtMatmul(lt_handle(), plan.op, alpha, b, plan.a, a, plan.b, beta, c, plan.d, c, plan.d,
                                  &plan.algo, workspace.as<void>(), kLtWorkspace, ::tg::cuda::detail::current_stream()));
@@ -203,7 +211,7 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
     if (bias) add_bias_rows(dtype, c, bias, batches * m * n, n);
     return;
   }
-  if (bias && batches == 1) {
+  if (bias && batches == 1 && !is_complex(dtype)) {  // cuBLASLt's bias epilogue is real-only
     BlasView va{}, vb{};
     if (blas_view(m, k, a.strides[nb], a.strides[nb + 1], va) && blas_view(k, n, b.strides[nb], b.strides[nb + 1], vb) &&
         lt_matmul_bias(dtype, ti, m, n, k, a.data, va, b.data, vb, c, bias))
@@ -241,10 +249,8 @@ void matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c
   if (!a_ok) va = {CUBLAS_OP_N, k};
   if (!b_ok) vb = {CUBLAS_OP_N, n};
 
-  const float one_f = 1.0f, zero_f = 0.0f;
-  const double one_d = 1.0, zero_d = 0.0;
-  const void* alpha = ti.double_scale ? static_cast<const void*>(&one_d) : &one_f;
-  const void* beta = ti.double_scale ? static_cast<const void*>(&zero_d) : &zero_f;
+  const void* alpha = ti.double_scale ? static_cast<const void*>(kOneD) : kOneF;
+  const void* beta = ti.double_scale ? static_cast<const void*>(kZeroD) : kZeroF;
   cublasHandle_t h = blas_handle("matmul");
   const int64_t outer = batches / inner_count;
   for (int64_t ob = 0; ob < outer; ++ob) {

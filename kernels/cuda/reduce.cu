@@ -7,6 +7,7 @@
 // so that loads coalesce.
 #include <cmath>
 
+#include "kernels/complex_math.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
 #include "kernels/scan_math.h"
@@ -67,6 +68,26 @@ struct ExtremeR {
     if (!a.valid || better(b.value, a.value) || (!better(a.value, b.value) && b.index < a.index)) a = b;
   }
 };
+// Complex sums and products accumulate in complex128 (as the real ones in double), held as a
+// plain pair: __shared__ arrays cannot hold a type with a constructor.
+struct ComplexAcc {
+  double re, im;
+};
+template <class T, bool kProd>
+struct ComplexR {
+  using Acc = ComplexAcc;
+  __device__ Acc init() const { return {kProd ? 1.0 : 0.0, 0.0}; }
+  __device__ void step(Acc& a, T x, int64_t) const { combine(a, {x.real(), x.imag()}); }
+  __device__ void combine(Acc& a, const Acc& b) const {
+    if constexpr (kProd) {
+      const complex128 p = cmul(complex128(a.re, a.im), complex128(b.re, b.im));
+      a = {p.real(), p.imag()};
+    } else {
+      a.re += b.re;
+      a.im += b.im;
+    }
+  }
+};
 template <class T, bool kAll>
 struct LogicR {
   using Acc = bool;
@@ -92,6 +113,13 @@ __device__ void store_as(void* out, DType dt, int64_t pos, V v) {
     case DType::Float32: static_cast<float*>(out)[pos] = convert<float>(v); break;
     case DType::Float64: static_cast<double*>(out)[pos] = convert<double>(v); break;
   }
+}
+
+__device__ void store_as(void* out, DType dt, int64_t pos, ComplexAcc v) {
+  if (dt == DType::Complex64)
+    static_cast<complex64*>(out)[pos] = complex64(static_cast<float>(v.re), static_cast<float>(v.im));
+  else
+    static_cast<complex128*>(out)[pos] = complex128(v.re, v.im);
 }
 
 template <class Acc>
@@ -241,11 +269,51 @@ __global__ void scan_rows(const DimGeometry g, const T* __restrict__ x, T* __res
   }
 }
 
+// cumsum and cumprod of complex rows, a thread per row, in complex128.
+template <bool kProd, class T>
+__global__ void complex_scan_rows(const DimGeometry g, const T* __restrict__ x, T* __restrict__ y) {
+  const int64_t rows = g.outer * g.inner;
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t p = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < rows; p += step) {
+    const int64_t o = p / g.inner, i = p % g.inner;
+    const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
+    T* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
+    complex128 acc(kProd ? 1.0 : 0.0, 0.0);
+    for (int64_t k = 0; k < g.size; ++k) {
+      const T v = xs[k * g.in_dim_stride];
+      const complex128 z(v.real(), v.imag());
+      acc = kProd ? cmul(acc, z) : acc + z;
+      ys[k * g.out_dim_stride] = convert<T>(acc);
+    }
+  }
+}
+
+void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, const Output& o,
+                    const void* in) {
+  const bool truth = op == ReduceOp::All || op == ReduceOp::Any;  // of the non-zero test, into bools
+  if (!(truth || op == ReduceOp::Sum || op == ReduceOp::Prod) || (!truth && out_dtype != in_dtype))
+    fail_dtype(in_dtype);
+  dispatch_complex(in_dtype, [&]<class T>() {
+    const T* x = static_cast<const T*>(in);
+    switch (op) {
+      case ReduceOp::Sum:
+        return reduce_impl<T, ComplexR<T, false>>(g, o, x);
+      case ReduceOp::Prod:
+        return reduce_impl<T, ComplexR<T, true>>(g, o, x);
+      case ReduceOp::All:
+        return reduce_impl<T, LogicR<T, true>>(g, o, x);
+      default:
+        return reduce_impl<T, LogicR<T, false>>(g, o, x);
+    }
+  });
+}
+
 }  // namespace
 
 void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out, int64_t* indices,
             const void* in) {
   const Output o{out, out_dtype, indices};
+  if (is_complex(in_dtype)) return complex_reduce(op, in_dtype, out_dtype, g, o, in);
   dispatch_all(in_dtype, [&]<class T>() {
     const T* x = static_cast<const T*>(in);
     switch (op) {
@@ -270,6 +338,18 @@ void reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& 
 void scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, int64_t* indices, const void* in) {
   const int64_t rows = g.outer * g.inner;
   if (rows == 0 || g.size == 0) return;
+  if (is_complex(dtype)) {
+    if (op != ScanOp::Sum && op != ScanOp::Prod) fail_dtype(dtype);
+    return dispatch_complex(dtype, [&]<class T>() {
+      if (op == ScanOp::Prod)
+        complex_scan_rows<true, T>
+            <<<grid_for(rows), kBlock, 0, current_stream()>>>(g, static_cast<const T*>(in), static_cast<T*>(out));
+      else
+        complex_scan_rows<false, T>
+            <<<grid_for(rows), kBlock, 0, current_stream()>>>(g, static_cast<const T*>(in), static_cast<T*>(out));
+      TG_CUDA_CHECK(cudaGetLastError(), "scan");
+    });
+  }
   dispatch_all(dtype, [&]<class T>() {
     auto run = [&]<ScanOp kOp>(int64_t* idx) {
       scan_rows<kOp, T><<<grid_for(rows), kBlock, 0, current_stream()>>>(g, static_cast<const T*>(in),

@@ -2,6 +2,7 @@
 // as the CPU's, evaluated in the same accumulation types).
 #include <cmath>
 
+#include "kernels/cuda/complex_kernels.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/loops.cuh"
 #include "kernels/special_math.h"
@@ -76,6 +77,7 @@ constexpr bool kFloatKind_Floating = true;
 }  // namespace
 
 void unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in) {
+  if (is_complex(dtype)) return complex_unary(op, dtype, loop, out, in);
   switch (op) {
 #define TG_UNARY_OP(name, Name, kind, ...) \
   case UnaryOp::Name:                      \

@@ -142,3 +142,23 @@ def test_promotion_matches_pytorch():
         theirs = torch.promote_types(getattr(torch, a), getattr(torch, b))
         assert str(mine).split(".")[-1] == str(theirs).split(".")[-1]
     assert str(tg.tensor([1 + 1j])) == str(torch.tensor([1 + 1j])).replace("torch.", "tapegrad.")
+
+
+@pytest.mark.skipif(not tg.cuda.is_available(), reason="no CUDA device: this test needs a GPU")
+def test_complex_ops_on_the_gpu_match_numpy():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((5, 8)) + 1j * rng.standard_normal((5, 8))
+    b = rng.standard_normal(8) + 1j * rng.standard_normal(8)
+    ga, gb = tg.tensor(a, device="cuda"), tg.tensor(b, device="cuda")
+    assert ga.is_cuda and ga.dtype is tg.complex128
+    close((ga * gb.conj() + ga / gb).cpu(), a * b.conj() + a / b)
+    close(tg.exp(ga).cpu(), np.exp(a))
+    close(ga.abs().cpu(), np.abs(a))
+    close(ga.sum(0).cpu(), a.sum(0))
+    close((ga @ ga.mH).cpu(), a @ a.conj().T, 1e-10)
+    close(tg.fft.fft(ga).cpu(), np.fft.fft(a), 1e-10)
+    close(tg.fft.irfft(tg.fft.rfft(ga.real), 8).cpu(), a.real, 1e-10)
+    leaf = ga.detach().requires_grad_()
+    (leaf * gb).abs().sum().backward()
+    # d|a b| / d conj(a) = b conj(a b) / (2 |a b|), and the gradient is twice that (PyTorch's convention).
+    close(leaf.grad.cpu(), np.conj(b) * (a * b) / np.abs(a * b), 1e-10)

@@ -48,10 +48,11 @@ Tensor blas_ready(const Tensor& t) {
 
 Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias = {});
 
-// Complex operands: one real product (a float GEMM of oneDNN or cuBLAS) of a's parts side by
-// side, [..., m, 2k], with b's parts arranged as rows (Re b, Im b) and (-Im b, Re b) interleaved,
-// [..., 2k, 2n], whose result holds each output's real and imaginary parts side by side. Built
-// of views, stack and the real product, so that autograd needs nothing more.
+// Complex operands on the CPU (oneDNN has no complex GEMM; cuBLAS's takes them on the GPU): one
+// real product of a's parts side by side, [..., m, 2k], with b's parts arranged as rows
+// (Re b, Im b) and (-Im b, Re b) interleaved, [..., 2k, 2n], whose result holds each output's real
+// and imaginary parts side by side. Built of views, stack and the real product, so that autograd
+// needs nothing more.
 Tensor complex_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias) {
   const Tensor parts = view_as_real(a.contiguous()).flatten(-2);
   const Tensor br = real(b), bi = imag(b);
@@ -64,7 +65,7 @@ Tensor complex_product(const char* name, const Tensor& a, const Tensor& b, const
 // a: [..., m, k], b: [..., k, n], both with at least 2 dims; batch dims broadcast. A bias
 // (contiguous, n values) is added to every row by the kernel itself.
 Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias) {
-  if (a.is_complex()) return complex_product(name, a, b, bias);
+  if (a.is_complex() && a.is_cpu()) return complex_product(name, a, b, bias);
   const int64_t m = a.sizes()[a.dim() - 2], k = a.sizes()[a.dim() - 1];
   const int64_t k2 = b.sizes()[b.dim() - 2], n = b.sizes()[b.dim() - 1];
   TG_CHECK(k == k2, "{}: shapes {} and {} cannot be multiplied ({}x{} and {}x{})", name, a.sizes(), b.sizes(), m, k, k2, n);

@@ -12,10 +12,6 @@ namespace tg::ops {
 void check_matrices(const char* op, const Tensor& a, bool square) {
   check_defined(op, a, "input");
   if (!a.is_complex()) check_floating(op, a, "input");
-  TG_CHECK_TYPE(!a.is_complex() || !a.device().is_cuda(),
-                "{}: complex matrices have no GPU kernels yet (cuSOLVER's complex routines are not wired in); "
-                "factor them on the CPU",
-                op);
   if (square)
     TG_CHECK(a.dim() >= 2 && a.sizes()[a.dim() - 1] == a.sizes()[a.dim() - 2],
              "{}: expected square matrices [..., n, n], got shape {}", op, a.sizes());
