@@ -126,6 +126,12 @@ enum class SelectOp : uint8_t { Kth, Median, NanMedian };
 // out_inner_stride; the max shifts by 0 where it is infinite, so a row holding +inf gives +inf).
 enum class SoftmaxOp : uint8_t { Softmax, LogSoftmax, LogSumExp };
 
+// What the Fourier transform's rows hold. C2C: n complex numbers in and out. R2C (forward): n
+// reals (the complex dtype's parts) in, their n / 2 + 1 non-negative frequencies out. C2R
+// (inverse): those n / 2 + 1 frequencies in, the n reals of the Hermitian spectrum they begin
+// out (the imaginary parts of the zero and, for even n, the Nyquist terms ignored).
+enum class FftKind : uint8_t { C2C, R2C, C2R };
+
 // Geometry of an op along one dim: [outer, dim, inner] with strides, for softmax and scans.
 struct DimGeometry {
   int64_t outer = 1, size = 1, inner = 1;
@@ -339,9 +345,10 @@ struct Backend {
   // c = a @ b (batched, batch dims broadcast via size 1); c contiguous. A bias (contiguous [n],
   // or null) is added to every row in the same call: oneDNN's bias argument, cuBLASLt's epilogue.
   void (*matmul)(DType dtype, const MatrixOperand& a, const MatrixOperand& b, void* c, const void* bias);
-  // The unscaled discrete Fourier transform of `batch` contiguous rows of n complex elements
-  // (exp(-2 pi i jk / n); inverse: exp(+...)), out a separate buffer.
-  void (*fft)(DType dtype, int64_t batch, int64_t n, bool inverse, const void* in, void* out);
+  // The unscaled discrete Fourier transform (exp(-2 pi i jk / n); inverse: exp(+...)) of `batch`
+  // contiguous rows of a signal of length n, dtype the complex dtype; out a separate buffer. kind
+  // (FftKind) says what the rows hold.
+  void (*fft)(DType dtype, FftKind kind, int64_t batch, int64_t n, bool inverse, const void* in, void* out);
   void (*index_gather)(DType dtype, const IndexGeometry& g, void* out, const void* src);
   void (*index_put)(DType dtype, const IndexGeometry& g, void* dst, const void* values, bool accumulate);
   // Checks each index against g.dim_size as it reads: returns the position (in the contiguous

@@ -258,6 +258,8 @@ TEST(CudaComplex, FourierTransformsMatchTheCpu) {
         [](const std::vector<Tensor>& x) { return fft::fft2(x[0]); },
         [](const std::vector<Tensor>& x) { return fft::rfft(x[1]); },
         [](const std::vector<Tensor>& x) { return fft::irfft(fft::rfft(x[1]), 64); },
+        [](const std::vector<Tensor>& x) { return fft::rfft(x[1], 63, 0); },  // odd, padded, along dim 0
+        [](const std::vector<Tensor>& x) { return fft::irfft(x[0].narrow(1, 0, 9), 17); },
         [](const std::vector<Tensor>& x) { return fft::rfftn(x[1]); },
         [](const std::vector<Tensor>& x) { return fft::fft(x[0].t(), std::nullopt, 0); },  // strided
         [](const std::vector<Tensor>& x) { return fft::hfft(x[0].narrow(1, 0, 10)); },

@@ -79,11 +79,21 @@ TEST(FFT, NormsDimsAndLengths) {
 
 TEST(FFT, RealAndHermitianTransforms) {
   Generator gen(3);
-  for (int64_t n : {1, 2, 7, 8, 37, 64}) {
+  // Even lengths run as complex transforms of half the length (of every kind: radix 4, 2, 3, 5,
+  // other primes, Bluestein's 37 and 499), odd ones as full ones.
+  for (int64_t n : {1, 2, 3, 4, 6, 7, 8, 10, 37, 64, 74, 100, 998, 1000}) {
     const Tensor x = randn({3, n}, gen, kFloat64);
     const Tensor spec = fft::rfft(x);
     EXPECT_EQ(spec.sizes(), (Shape{3, n / 2 + 1}));
-    EXPECT_TRUE(cclose(spec, fft::fft(x).narrow(1, 0, n / 2 + 1), 1e-12));
+    const double tol = 1e-12 * std::sqrt(static_cast<double>(n)) * 10;
+    EXPECT_TRUE(cclose(spec, dft(x.to(kComplex128), -1).narrow(1, 0, n / 2 + 1), tol)) << "n = " << n;
+    // Along another dim, in float32, scaled.
+    EXPECT_TRUE(cclose(fft::rfft(x.t().contiguous(), std::nullopt, 0), spec.t(), tol)) << "n = " << n;
+    EXPECT_TRUE(cclose(fft::rfft(x.to(kFloat32), std::nullopt, -1, "ortho"),
+                       (spec / std::sqrt(static_cast<double>(n))).to(kComplex64), 2e-5))
+        << "n = " << n;
+    EXPECT_TRUE(close(fft::irfft(spec.t(), n, 0), x.t(), tol, tol)) << "n = " << n;
+    EXPECT_TRUE(close(fft::irfft(spec.to(kComplex64), n), x.to(kFloat32), 2e-5, 2e-5)) << "n = " << n;
     const Tensor back = fft::irfft(spec, n);
     EXPECT_EQ(back.dtype(), kFloat64);
     EXPECT_TRUE(close(back, x, 1e-12, 1e-12)) << "n = " << n;
@@ -172,6 +182,12 @@ TEST(FFT, Gradients) {
     EXPECT_NO_THROW(EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return f(in[0]); }, {r})) << name)
         << name;
   EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return fft::irfft(in[0], 6); }, {h}));
+  // Along the first dim; and second derivatives of the real transforms.
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return fft::rfft(in[0], 3, 0); }, {r}));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return fft::irfft(in[0], 3, 0); }, {h}));
+  EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return fft::rfft(in[0]) * fft::rfft(in[0]); }, {r}));
+  EXPECT_TRUE(
+      autograd::gradgradcheck([](const tensor_list& in) { return fft::irfft(in[0], 7) * in[0].abs().sum(); }, {h}));
   EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return fft::fft(in[0]) * in[0]; }, {z}));
 }
 

@@ -46,4 +46,39 @@ std::shared_ptr<Node> fft_node(const Tensor& self, int d, bool inverse, double s
                    });
 }
 
+namespace {
+// A real tensor of h weights along dim d of an nd-dim tensor (1 elsewhere): `edge` for the zero
+// frequency and, for even n, the Nyquist one; `middle` for the frequencies that stand for two.
+Tensor half_spectrum_weights(const Tensor& like, int d, int nd, int64_t n, double edge, double middle) {
+  const int64_t h = n / 2 + 1;
+  std::vector<double> w(static_cast<size_t>(h), middle);
+  w.front() = edge;
+  if (n % 2 == 0) w.back() = edge;
+  Shape shape = Shape::filled(nd, 1);
+  shape[d] = h;
+  return tensor(w).to(like.device(), to_real_dtype(like.dtype())).view(shape);
+}
+}  // namespace
+
+std::shared_ptr<Node> fft_r2c_node(const Tensor& self, int d, double scale) {
+  // X_k = sum_j x_j W^jk for k <= n / 2; so dL/dx_j = Re sum_k g_k conj(W^jk): the complex-to-real
+  // transform of g, which counts each middle frequency twice, with those halved.
+  const int64_t n = self.sizes()[d];
+  const int nd = self.dim();
+  return make_node("FftR2CBackward", {&self}, [d, n, nd, scale](const Node&, const tensor_list& g) -> tensor_list {
+    return {ops::fft_c2r(g[0] * half_spectrum_weights(g[0], d, nd, n, 1.0, 0.5), d, n, scale)};
+  });
+}
+
+std::shared_ptr<Node> fft_c2r_node(const Tensor& self, int d, int64_t n, double scale) {
+  // Each middle frequency X_k enters the signal twice (as itself and as conj X_n-k), the zero and
+  // Nyquist ones once and through their real parts only (which the real-to-complex transform of a
+  // real gradient gives them anyway).
+  const int nd = self.dim();
+  return make_node("FftC2RBackward", {&self}, [d, n, nd, scale](const Node&, const tensor_list& g) -> tensor_list {
+    const Tensor grad = ops::fft_r2c(g[0], d, scale);
+    return {grad * half_spectrum_weights(grad, d, nd, n, 1.0, 2.0)};
+  });
+}
+
 }  // namespace tg::autograd::derivatives

@@ -50,6 +50,8 @@ std::shared_ptr<Node> conj_node(const Tensor& self);
 std::shared_ptr<Node> angle_node(const Tensor& self);
 // The scaled transform along dim d (fft.h): its gradient is the opposite transform, same scale.
 std::shared_ptr<Node> fft_node(const Tensor& self, int d, bool inverse, double scale);
+std::shared_ptr<Node> fft_r2c_node(const Tensor& self, int d, double scale);
+std::shared_ptr<Node> fft_c2r_node(const Tensor& self, int d, int64_t n, double scale);
 
 // Reductions.
 std::shared_ptr<Node> sum_node(const Tensor& self, const Shape& dims, bool keepdim);

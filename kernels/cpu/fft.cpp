@@ -1,5 +1,5 @@
 // The CPU's discrete Fourier transform of contiguous complex rows: a mixed-radix Stockham
-// autosort (radices 4, 2, 3 and the other primes up to 31, in natural order without a bit
+// autosort (radices 4, 2, 3, 5 and the other primes up to 31, in natural order without a bit
 // reversal) for lengths made of those factors, and Bluestein's chirp-z convolution (three of
 // those transforms, of a smooth length >= 2n - 1) for lengths with a larger prime factor.
 // Rows are transformed in blocks, interleaved and split into real and imaginary planes, so that
@@ -218,6 +218,47 @@ void stage(int p, int64_t n_cur, int64_t s, const Plan<R>& plan, Planes<R> x, Pl
     }
     return;
   }
+  if (p == 5) {
+    // y_1,4 = b1 -/+ i (s1 t3 + s2 t4) and y_2,3 = b2 -/+ i (s2 t3 - s1 t4), where t1, t3 = a1 +/- a4,
+    // t2, t4 = a2 +/- a3, b1 = a0 + c1 t1 + c2 t2, b2 = a0 + c2 t1 + c1 t2 (c, s: the cosines and
+    // sines of 2 pi / 5 and 4 pi / 5).
+    const R c1 = static_cast<R>(std::cos(2 * std::numbers::pi / 5)),
+            c2 = static_cast<R>(std::cos(4 * std::numbers::pi / 5));
+    const R s1 = static_cast<R>(std::sin(2 * std::numbers::pi / 5)),
+            s2 = static_cast<R>(std::sin(4 * std::numbers::pi / 5));
+    for (int64_t j = 0; j < m; ++j) {
+      R wr[5], wi[5];
+      for (int u = 1; u < 5; ++u) wr[u] = twr[u * j * step], wi[u] = twi[u * j * step];
+      const int64_t i0 = s * j, i1 = s * (j + m), i2 = s * (j + 2 * m), i3 = s * (j + 3 * m), i4 = s * (j + 4 * m);
+      const int64_t o = s * 5 * j;
+#pragma GCC ivdep
+      for (int64_t q = 0; q < s; ++q) {
+        const R t1r = xr[i1 + q] + xr[i4 + q], t1i = xi[i1 + q] + xi[i4 + q];
+        const R t3r = xr[i1 + q] - xr[i4 + q], t3i = xi[i1 + q] - xi[i4 + q];
+        const R t2r = xr[i2 + q] + xr[i3 + q], t2i = xi[i2 + q] + xi[i3 + q];
+        const R t4r = xr[i2 + q] - xr[i3 + q], t4i = xi[i2 + q] - xi[i3 + q];
+        const R a0r = xr[i0 + q], a0i = xi[i0 + q];
+        yr[o + q] = a0r + t1r + t2r;
+        yi[o + q] = a0i + t1i + t2i;
+        const R b1r = a0r + c1 * t1r + c2 * t2r, b1i = a0i + c1 * t1i + c2 * t2i;
+        const R b2r = a0r + c2 * t1r + c1 * t2r, b2i = a0i + c2 * t1i + c1 * t2i;
+        const R vr = s1 * t3r + s2 * t4r, vi = s1 * t3i + s2 * t4i;
+        const R ur = s2 * t3r - s1 * t4r, ui = s2 * t3i - s1 * t4i;
+        // -i v = (vi, -vr)
+        const R y1r = b1r + vi, y1i = b1i - vr, y4r = b1r - vi, y4i = b1i + vr;
+        const R y2r = b2r + ui, y2i = b2i - ur, y3r = b2r - ui, y3i = b2i + ur;
+        yr[o + s + q] = y1r * wr[1] - y1i * wi[1];
+        yi[o + s + q] = y1r * wi[1] + y1i * wr[1];
+        yr[o + 2 * s + q] = y2r * wr[2] - y2i * wi[2];
+        yi[o + 2 * s + q] = y2r * wi[2] + y2i * wr[2];
+        yr[o + 3 * s + q] = y3r * wr[3] - y3i * wi[3];
+        yi[o + 3 * s + q] = y3r * wi[3] + y3i * wr[3];
+        yr[o + 4 * s + q] = y4r * wr[4] - y4i * wi[4];
+        yi[o + 4 * s + q] = y4r * wi[4] + y4i * wr[4];
+      }
+    }
+    return;
+  }
   // Any other prime: the p-point DFT by its matrix, W_p^{ru} = twiddle (r u mod p) n / p (the
   // index stepped rather than taken modulo p), then the stage's twiddle.
   R wpr[kLargestRadix], wpi[kLargestRadix];
@@ -306,61 +347,201 @@ void forward(const Plan<R>& plan, Planes<R> x, Planes<R> out, R* work, int64_t s
     }
 }
 
+// exp(-2 pi i k / n) for k = 0 .. n / 2, as (re, im) pairs: the twiddles that split a real
+// transform into a complex one of half the length. Made once per length and precision.
+template <class R>
+std::shared_ptr<const std::vector<R>> half_twiddles(int64_t n) {
+  static std::mutex mutex;
+  static std::map<int64_t, std::shared_ptr<const std::vector<R>>> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& slot = cache[n];
+  if (!slot) {
+    auto tw = std::make_shared<std::vector<R>>(static_cast<size_t>(2 * (n / 2 + 1)));
+    for (int64_t k = 0; k <= n / 2; ++k) {
+      const auto [c, si] = unit(-2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(n));
+      (*tw)[static_cast<size_t>(2 * k)] = static_cast<R>(c);
+      (*tw)[static_cast<size_t>(2 * k + 1)] = static_cast<R>(si);
+    }
+    slot = std::move(tw);
+  }
+  return slot;
+}
+
+// Per thread and kept, one for every kind of transform: fresh buffers cost a zero fill and, for
+// long rows, page faults.
+template <class R>
+std::vector<R>& block_buffers() {
+  thread_local std::vector<R> buffers;
+  return buffers;
+}
+
+// Transforms `batch` sequences of plan.n complex numbers in blocks of rows (a vector register's
+// floats twice over, fewer for long rows so that a block stays near the cache), split into
+// planes: load(r0, w, xp) fills the planes of rows r0 .. r0 + w (element k of row q at
+// k * w + q), store(r0, w, yp) takes their transforms.
+template <class R, class Load, class Store>
+void transform_blocks(const Plan<R>& plan, int64_t batch, Load load, Store store) {
+  const int64_t n = plan.n;
+  const int64_t per_block = std::max<int64_t>(1, (int64_t{1} << 17) / n);
+  const int64_t width = std::min<int64_t>({batch, static_cast<int64_t>(64 / sizeof(R)), per_block});
+  const int64_t blocks = (batch + width - 1) / width;
+  parallel_for(0, blocks, std::max<int64_t>(1, kGrain / (n * width)), [&](int64_t b, int64_t e) {
+    std::vector<R>& buffers = block_buffers<R>();
+    const auto planes = static_cast<size_t>(2 * n * width);
+    if (buffers.size() < 2 * planes + static_cast<size_t>(work_size(plan, width)))
+      buffers.resize(2 * planes + static_cast<size_t>(work_size(plan, width)));
+    R* in_planes = buffers.data();
+    R* out_planes = in_planes + planes;
+    R* work = out_planes + planes;
+    for (int64_t block = b; block < e; ++block) {
+      const int64_t r0 = block * width, w = std::min(width, batch - r0);
+      const Planes<R> xp{in_planes, in_planes + n * w}, yp{out_planes, out_planes + n * w};
+      load(r0, w, xp);
+      forward(plan, xp, yp, work, w);
+      store(r0, w, yp);
+    }
+  });
+}
+
+// Runs f(q, k) for the rows q < w and positions k < n, in tiles of kTile positions so that the
+// lines the planes' columns touch stay in L1 while every row passes through them.
+template <class F>
+inline void tiled(int64_t w, int64_t n, F f) {
+  constexpr int64_t kTile = 64;
+  for (int64_t k0 = 0; k0 < n; k0 += kTile)
+    for (int64_t q = 0; q < w; ++q)
+      for (int64_t k = k0, k1 = std::min(n, k0 + kTile); k < k1; ++k) f(q, k);
+}
+
+// Rows of n complex numbers (as 2n reals) to their transforms; the inverse is the forward
+// transform between two conjugations, folded into the copies.
+template <class R>
+void complex_rows(int64_t batch, int64_t n, bool inverse, const R* x, R* y) {
+  const auto plan = plan_for<R>(n);
+  const R sign = inverse ? R(-1) : R(1);
+  transform_blocks<R>(
+      *plan, batch,
+      [&](int64_t r0, int64_t w, Planes<R> xp) {
+        // Read as floats: std::complex's accessors kept these copies scalar.
+        tiled(w, n, [&](int64_t q, int64_t k) {
+          const R* __restrict src = x + 2 * (r0 + q) * n;
+          xp.re[k * w + q] = src[2 * k];
+          xp.im[k * w + q] = sign * src[2 * k + 1];
+        });
+      },
+      [&](int64_t r0, int64_t w, Planes<R> yp) {
+        tiled(w, n, [&](int64_t q, int64_t k) {
+          R* __restrict dst = y + 2 * (r0 + q) * n;
+          dst[2 * k] = yp.re[k * w + q];
+          dst[2 * k + 1] = sign * yp.im[k * w + q];
+        });
+      });
+}
+
+// Real rows of even length n = 2h as complex transforms of length h, half the work of one of
+// length n. Forward: each row read as h complex numbers z_j = x_2j + i x_2j+1, whose transform Z
+// gives the even and odd samples' transforms E_k = (Z_k + conj Z_h-k) / 2 and O_k = (Z_k -
+// conj Z_h-k) / 2i, and X_k = E_k + W^k O_k for k = 0 .. h. Inverse: h + 1 frequencies per row
+// give Z_k = (X_k + conj X_h-k) + i W^-k (X_k - conj X_h-k), whose inverse transform of length h
+// holds the even samples in its real parts and the odd ones in its imaginary parts.
+template <class R>
+void real_rows_even(int64_t batch, int64_t n, bool inverse, const R* x, R* y) {
+  const int64_t h = n / 2;
+  const auto plan = plan_for<R>(h);
+  const auto twiddles = half_twiddles<R>(n);
+  const R* tw = twiddles->data();
+  if (!inverse)
+    return transform_blocks<R>(
+        *plan, batch,
+        [&](int64_t r0, int64_t w, Planes<R> xp) {
+          tiled(w, h, [&](int64_t q, int64_t k) {
+            const R* __restrict src = x + (r0 + q) * n;
+            xp.re[k * w + q] = src[2 * k];
+            xp.im[k * w + q] = src[2 * k + 1];
+          });
+        },
+        [&](int64_t r0, int64_t w, Planes<R> yp) {
+          tiled(w, h + 1, [&](int64_t q, int64_t k) {
+            const int64_t a = (k == h ? 0 : k) * w + q, c = (k == 0 ? 0 : h - k) * w + q;
+            const R ar = yp.re[a], ai = yp.im[a], cr = yp.re[c], ci = yp.im[c];
+            const R er = (ar + cr) * R(0.5), ei = (ai - ci) * R(0.5);
+            const R orr = (ai + ci) * R(0.5), oi = (cr - ar) * R(0.5);
+            const R wr = tw[2 * k], wi = tw[2 * k + 1];
+            R* __restrict dst = y + 2 * (r0 + q) * (h + 1);
+            dst[2 * k] = er + wr * orr - wi * oi;
+            dst[2 * k + 1] = ei + wr * oi + wi * orr;
+          });
+        });
+  transform_blocks<R>(
+      *plan, batch,
+      [&](int64_t r0, int64_t w, Planes<R> xp) {
+        tiled(w, h, [&](int64_t q, int64_t k) {
+          const R* __restrict src = x + 2 * (r0 + q) * (h + 1);
+          // X_0 and X_h enter as real numbers (k = 0 reads both).
+          const R ar = src[2 * k], ai = k == 0 ? R(0) : src[2 * k + 1];
+          const R cr = src[2 * (h - k)], ci = k == 0 ? R(0) : src[2 * (h - k) + 1];
+          const R sr = ar + cr, si = ai - ci, dr = ar - cr, di = ai + ci;
+          const R wr = tw[2 * k], wi = tw[2 * k + 1];
+          const R tr = wr * dr + wi * di, ti = wr * di - wi * dr;  // W^-k d
+          xp.re[k * w + q] = sr - ti;
+          xp.im[k * w + q] = -(si + tr);  // conjugated: the inverse as a forward transform
+        });
+      },
+      [&](int64_t r0, int64_t w, Planes<R> yp) {
+        tiled(w, h, [&](int64_t q, int64_t k) {
+          R* __restrict dst = y + (r0 + q) * n;
+          dst[2 * k] = yp.re[k * w + q];
+          dst[2 * k + 1] = -yp.im[k * w + q];
+        });
+      });
+}
+
+// Odd lengths: the full complex transform, its first half kept (forward), or of the spectrum
+// completed by symmetry, its real parts kept (inverse).
+template <class R>
+void real_rows_odd(int64_t batch, int64_t n, bool inverse, const R* x, R* y) {
+  const int64_t h = n / 2 + 1;
+  const auto plan = plan_for<R>(n);
+  transform_blocks<R>(
+      *plan, batch,
+      [&](int64_t r0, int64_t w, Planes<R> xp) {
+        tiled(w, n, [&](int64_t q, int64_t k) {
+          if (!inverse) {
+            xp.re[k * w + q] = x[(r0 + q) * n + k];
+            xp.im[k * w + q] = R(0);
+            return;
+          }
+          const R* __restrict src = x + 2 * (r0 + q) * h;
+          const int64_t j = k < h ? k : n - k;  // X_n-k = conj X_k
+          xp.re[k * w + q] = src[2 * j];
+          xp.im[k * w + q] = j == 0 ? R(0) : k < h ? -src[2 * j + 1] : src[2 * j + 1];
+        });
+      },
+      [&](int64_t r0, int64_t w, Planes<R> yp) {
+        tiled(w, inverse ? n : h, [&](int64_t q, int64_t k) {
+          if (inverse) {
+            y[(r0 + q) * n + k] = yp.re[k * w + q];
+            return;
+          }
+          R* __restrict dst = y + 2 * (r0 + q) * h;
+          dst[2 * k] = yp.re[k * w + q];
+          dst[2 * k + 1] = yp.im[k * w + q];
+        });
+      });
+}
+
 }  // namespace
 
-void fft(DType dtype, int64_t batch, int64_t n, bool inverse, const void* in, void* out) {
+void fft(DType dtype, FftKind kind, int64_t batch, int64_t n, bool inverse, const void* in, void* out) {
   if (batch == 0 || n == 0) return;
   dispatch_complex(dtype, [&]<class T>() {
     using R = typename T::value_type;
-    const auto plan = plan_for<R>(n);
-    const T* x = static_cast<const T*>(in);
-    T* y = static_cast<T*>(out);
-    // Rows in blocks of `width` (a vector register's floats twice over, fewer for long rows so
-    // that a block stays near the cache), split into planes; the inverse is the forward
-    // transform between two conjugations, folded into the copies.
-    const int64_t per_block = std::max<int64_t>(1, (int64_t{1} << 17) / n);
-    const int64_t width = std::min<int64_t>({batch, static_cast<int64_t>(64 / sizeof(R)), per_block});
-    const R sign = inverse ? R(-1) : R(1);
-    const int64_t blocks = (batch + width - 1) / width;
-    parallel_for(0, blocks, std::max<int64_t>(1, kGrain / (n * width)), [&](int64_t b, int64_t e) {
-      // Per thread and kept: fresh buffers cost a zero fill and, for long rows, page faults.
-      thread_local std::vector<R> buffers;
-      const auto planes = static_cast<size_t>(2 * n * width);
-      if (buffers.size() < 2 * planes + static_cast<size_t>(work_size(*plan, width)))
-        buffers.resize(2 * planes + static_cast<size_t>(work_size(*plan, width)));
-      R* in_planes = buffers.data();
-      R* out_planes = in_planes + planes;
-      R* work = out_planes + planes;
-      for (int64_t block = b; block < e; ++block) {
-        const int64_t r0 = block * width, w = std::min(width, batch - r0);
-        const Planes<R> xp{in_planes, in_planes + n * w}, yp{out_planes, out_planes + n * w};
-        // Read as floats: std::complex's accessors kept these copies scalar.
-        // In tiles of kTile elements, so that the lines written stay in L1 while every row
-        // fills its column of them.
-        constexpr int64_t kTile = 64;
-        for (int64_t k0 = 0; k0 < n; k0 += kTile)
-          for (int64_t q = 0; q < w; ++q) {
-            const R* __restrict src = reinterpret_cast<const R*>(x + (r0 + q) * n);
-            R* __restrict re = xp.re + q;
-            R* __restrict im = xp.im + q;
-            for (int64_t k = k0, k1 = std::min(n, k0 + kTile); k < k1; ++k) {
-              re[k * w] = src[2 * k];
-              im[k * w] = sign * src[2 * k + 1];
-            }
-          }
-        forward(*plan, xp, yp, work, w);
-        for (int64_t k0 = 0; k0 < n; k0 += kTile)
-          for (int64_t q = 0; q < w; ++q) {
-            R* __restrict dst = reinterpret_cast<R*>(y + (r0 + q) * n);
-            const R* __restrict re = yp.re + q;
-            const R* __restrict im = yp.im + q;
-            for (int64_t k = k0, k1 = std::min(n, k0 + kTile); k < k1; ++k) {
-              dst[2 * k] = re[k * w];
-              dst[2 * k + 1] = sign * im[k * w];
-            }
-          }
-      }
-    });
+    const auto* x = static_cast<const R*>(in);
+    auto* y = static_cast<R*>(out);
+    if (kind == FftKind::C2C) return complex_rows(batch, n, inverse, x, y);
+    const bool backward = kind == FftKind::C2R;
+    if (n % 2 == 1) return real_rows_odd(batch, n, backward, x, y);
+    real_rows_even(batch, n, backward, x, y);
   });
 }
 

@@ -1,7 +1,7 @@
-// The discrete Fourier transform on CUDA devices through cuFFT: batched 1-D complex-to-complex
-// plans, made once per (device, dtype, length, batch) and thread and kept, as PyTorch's plan cache
-// does. Each plan's work area comes from the caching allocator (cuFFT's own would cudaMalloc
-// outside it, unseen by memory_allocated() and empty_cache()).
+// The discrete Fourier transform on CUDA devices through cuFFT: batched 1-D complex-to-complex,
+// real-to-complex and complex-to-real plans, made once per (device, dtype, kind, length, batch)
+// and thread and kept, as PyTorch's plan cache does. Each plan's work area comes from the caching allocator (cuFFT's
+// own would cudaMalloc outside it, unseen by memory_allocated() and empty_cache()).
 #include <cufft.h>
 
 #include <unordered_map>
@@ -22,12 +22,13 @@ namespace {
 struct PlanKey {
   int device;
   DType dtype;
+  FftKind kind;
   int64_t n, batch;
   bool operator==(const PlanKey&) const = default;
 };
 struct PlanKeyHash {
   size_t operator()(const PlanKey& k) const {
-    size_t h = static_cast<size_t>(k.device) * 31 + static_cast<size_t>(k.dtype);
+    size_t h = (static_cast<size_t>(k.device) * 31 + static_cast<size_t>(k.dtype)) * 3 + static_cast<size_t>(k.kind);
     h = h * 1000003u ^ static_cast<size_t>(k.n);
     return h * 1000003u ^ static_cast<size_t>(k.batch);
   }
@@ -51,20 +52,34 @@ struct PlanCache {
   }
 };
 
-const Plan& plan_for(DType dtype, int64_t n, int64_t batch) {
+cufftType type_of(DType dtype, FftKind kind) {
+  const bool single = dtype == DType::Complex64;
+  switch (kind) {
+    case FftKind::R2C:
+      return single ? CUFFT_R2C : CUFFT_D2Z;
+    case FftKind::C2R:
+      return single ? CUFFT_C2R : CUFFT_Z2D;
+    default:
+      return single ? CUFFT_C2C : CUFFT_Z2Z;
+  }
+}
+
+const Plan& plan_for(DType dtype, FftKind kind, int64_t n, int64_t batch) {
   thread_local PlanCache cache;
-  const PlanKey key{::tg::cuda::detail::current_device(), dtype, n, batch};
+  const PlanKey key{::tg::cuda::detail::current_device(), dtype, kind, n, batch};
   auto it = cache.plans.find(key);
   if (it != cache.plans.end()) return it->second;
   if (cache.plans.size() >= kMaxPlans) cache.clear();
   Plan plan;
   TG_CUFFT_CHECK(cufftCreate(&plan.handle), "fft");
-  long long len = n, dist = n;
+  // Row strides: a real row holds n numbers, a half spectrum n / 2 + 1.
+  long long len = n, half = n / 2 + 1;
+  const long long in_dist = kind == FftKind::C2R ? half : n, out_dist = kind == FftKind::R2C ? half : n;
   const cufftResult made = [&] {
     const cufftResult r = cufftSetAutoAllocation(plan.handle, 0);
     if (r != CUFFT_SUCCESS) return r;
-    return cufftMakePlanMany64(plan.handle, 1, &len, nullptr, 1, dist, nullptr, 1, dist,
-                               dtype == DType::Complex64 ? CUFFT_C2C : CUFFT_Z2Z, batch, &plan.work_bytes);
+    return cufftMakePlanMany64(plan.handle, 1, &len, &len, 1, in_dist, &len, 1, out_dist, type_of(dtype, kind), batch,
+                               &plan.work_bytes);
   }();
   if (made != CUFFT_SUCCESS) {
     cufftDestroy(plan.handle);
@@ -76,17 +91,38 @@ const Plan& plan_for(DType dtype, int64_t n, int64_t batch) {
 
 }  // namespace
 
-void fft(DType dtype, int64_t batch, int64_t n, bool inverse, const void* in, void* out) {
+void fft(DType dtype, FftKind kind, int64_t batch, int64_t n, bool inverse, const void* in, void* out) {
   if (!is_complex(dtype)) fail_dtype(dtype);
   if (batch == 0 || n == 0) return;
-  const Plan& plan = plan_for(dtype, n, batch);
+  const Plan& plan = plan_for(dtype, kind, n, batch);
   ::tg::cuda::detail::Scratch work(plan.work_bytes);
-  TG_CUFFT_CHECK(cufftSetStream(plan.handle, ::tg::cuda::detail::current_stream()), "fft");
+  cudaStream_t stream = ::tg::cuda::detail::current_stream();
+  TG_CUFFT_CHECK(cufftSetStream(plan.handle, stream), "fft");
   TG_CUFFT_CHECK(cufftSetWorkArea(plan.handle, work.as<void>()), "fft");
+  const bool single = dtype == DType::Complex64;
+  auto* x = const_cast<void*>(in);  // C2C and R2C leave their input as it was
+  if (kind == FftKind::R2C) {
+    if (single)
+      TG_CUFFT_CHECK(cufftExecR2C(plan.handle, static_cast<cufftReal*>(x), static_cast<cufftComplex*>(out)), "fft");
+    else
+      TG_CUFFT_CHECK(cufftExecD2Z(plan.handle, static_cast<cufftDoubleReal*>(x), static_cast<cufftDoubleComplex*>(out)),
+                     "fft");
+    return;
+  }
+  if (kind == FftKind::C2R) {
+    // cuFFT's complex-to-real transforms overwrite their input: they get a copy.
+    const size_t bytes = static_cast<size_t>(batch * (n / 2 + 1)) * itemsize(dtype);
+    ::tg::cuda::detail::Scratch copy(bytes);
+    TG_CUDA_CHECK(cudaMemcpyAsync(copy.as<void>(), in, bytes, cudaMemcpyDeviceToDevice, stream), "fft");
+    if (single)
+      TG_CUFFT_CHECK(cufftExecC2R(plan.handle, copy.as<cufftComplex>(), static_cast<cufftReal*>(out)), "fft");
+    else
+      TG_CUFFT_CHECK(cufftExecZ2D(plan.handle, copy.as<cufftDoubleComplex>(), static_cast<cufftDoubleReal*>(out)),
+                     "fft");
+    return;
+  }
   const int direction = inverse ? CUFFT_INVERSE : CUFFT_FORWARD;
-  // Out of place, a complex-to-complex transform leaves its input as it was.
-  auto* x = const_cast<void*>(in);
-  if (dtype == DType::Complex64)
+  if (single)
     TG_CUFFT_CHECK(cufftExecC2C(plan.handle, static_cast<cufftComplex*>(x), static_cast<cufftComplex*>(out), direction),
                    "fft");
   else

@@ -1,6 +1,7 @@
-// torch.fft's transforms. One primitive, the scaled complex transform along one dim (the
-// kernel's rows, recorded for autograd); the real, Hermitian and n-dimensional transforms are
-// built of it with views, cat and conj, so their gradients come from those.
+// torch.fft's transforms. Three primitives, the scaled complex, real-to-complex and
+// complex-to-real transforms along one dim (the kernel's rows, recorded for autograd); the
+// Hermitian and n-dimensional transforms are built of them with views and conj, so their
+// gradients come from those.
 #include <cmath>
 #include <numeric>
 
@@ -12,11 +13,12 @@
 namespace tg {
 
 namespace ops {
-Tensor fft_c2c(const Tensor& x, int d, bool inverse, double scale) {
+namespace {
+
+// x with dim d moved last and made contiguous: `batch` rows for the kernels. perm: the dims in
+// the rows' order.
+Tensor rows_along(const Tensor& x, int d, Shape& perm) {
   const int nd = x.dim();
-  const int64_t n = x.sizes()[d];
-  // The transformed dim last and contiguous: rows for the kernel.
-  Shape perm;
   for (int i = 0; i < nd; ++i)
     if (i != d) perm.push_back(i);
   perm.push_back(d);
@@ -25,22 +27,62 @@ Tensor fft_c2c(const Tensor& x, int d, bool inverse, double scale) {
     sizes.push_back(x.sizes()[perm[i]]);
     strides.push_back(x.strides()[perm[i]]);
   }
-  const Tensor rows = ops::contiguous(ops::alias(x, sizes, strides, x.storage_offset()));
-  Tensor out = ops::empty(sizes, x.dtype(), x.device());
-  const auto& be = kernels::backend(x.device(), "fft");
-  be.fft(x.dtype(), n == 0 ? 0 : x.numel() / n, n, inverse, rows.data_ptr(), out.data_ptr());
+  return ops::contiguous(ops::alias(x, sizes, strides, x.storage_offset()));
+}
+
+// The kernel's output rows (contiguous, in perm's dim order), scaled, seen in the input's order.
+Tensor scaled_in_order(const Tensor& out, const Shape& perm, double scale) {
   if (scale != 1.0) {
-    const Tensor s = ops::wrapped_scalar(scale, x.dtype(), x.device());
-    be.binary(kernels::BinaryOp::Mul, x.dtype(), ops::make_loop(out, {&out, &s}), out.data_ptr(), out.data_ptr(),
+    const auto& be = kernels::backend(out.device(), "fft");
+    const Tensor s = ops::wrapped_scalar(scale, out.dtype(), out.device());
+    be.binary(kernels::BinaryOp::Mul, out.dtype(), ops::make_loop(out, {&out, &s}), out.data_ptr(), out.data_ptr(),
               s.data_ptr(), 1);
   }
-  // Back in the input's dim order (a permuted view of the rows).
-  Shape out_strides = Shape::filled(nd, 0);
-  for (int i = 0; i < nd; ++i) out_strides[perm[i]] = out.strides()[i];
-  Tensor result = ops::alias(out, x.sizes(), out_strides, 0);
+  const int nd = out.dim();
+  Shape sizes = Shape::filled(nd, 0), strides = Shape::filled(nd, 0);
+  for (int i = 0; i < nd; ++i) {
+    sizes[perm[i]] = out.sizes()[i];
+    strides[perm[i]] = out.strides()[i];
+  }
+  return ops::alias(out, sizes, strides, 0);
+}
+
+// The transform along d of kind `kind` of a signal of length n, x its rows' contents.
+Tensor transform(kernels::FftKind kind, const Tensor& x, int d, int64_t n, bool inverse, double scale) {
+  Shape perm;
+  const Tensor rows = rows_along(x, d, perm);
+  const DType complex_dtype = to_complex_dtype(x.dtype());
+  Shape out_sizes = rows.sizes();
+  out_sizes[x.dim() - 1] = kind == kernels::FftKind::R2C ? n / 2 + 1 : n;
+  Tensor out =
+      ops::empty(out_sizes, kind == kernels::FftKind::C2R ? to_real_dtype(complex_dtype) : complex_dtype, x.device());
+  const int64_t in_len = rows.sizes()[x.dim() - 1];
+  kernels::backend(x.device(), "fft")
+      .fft(complex_dtype, kind, in_len == 0 ? 0 : rows.numel() / in_len, n, inverse, rows.data_ptr(), out.data_ptr());
+  return scaled_in_order(out, perm, scale);
+}
+
+}  // namespace
+
+Tensor fft_c2c(const Tensor& x, int d, bool inverse, double scale) {
+  Tensor result = transform(kernels::FftKind::C2C, x, d, x.sizes()[d], inverse, scale);
   if (autograd::needs_grad(x)) autograd::set_history(result, autograd::derivatives::fft_node(x, d, inverse, scale));
   return result;
 }
+
+Tensor fft_r2c(const Tensor& x, int d, double scale) {
+  const int64_t n = x.sizes()[d];
+  Tensor result = transform(kernels::FftKind::R2C, x, d, n, false, scale);
+  if (autograd::needs_grad(x)) autograd::set_history(result, autograd::derivatives::fft_r2c_node(x, d, scale));
+  return result;
+}
+
+Tensor fft_c2r(const Tensor& x, int d, int64_t n, double scale) {
+  Tensor result = transform(kernels::FftKind::C2R, x, d, n, true, scale);
+  if (autograd::needs_grad(x)) autograd::set_history(result, autograd::derivatives::fft_c2r_node(x, d, n, scale));
+  return result;
+}
+
 }  // namespace ops
 
 namespace fft {
@@ -97,14 +139,16 @@ Tensor c2c(const char* op, const Tensor& input, std::optional<int64_t> n, int64_
 Tensor r2c(const char* op, const Tensor& input, std::optional<int64_t> n, int64_t dim, std::string_view norm) {
   check_input(op, input);
   TG_CHECK_TYPE(!input.is_complex(), "{}: expects a real input tensor, but got {}", op, input.dtype());
+  const Norm nm = parse_norm(op, norm);
   const int d = wrap_dim(dim, input.dim(), op);
-  const Tensor full = c2c(op, input, n, d, norm, /*inverse=*/false);
-  return full.narrow(d, 0, full.sizes()[d] / 2 + 1);
+  const DType real_dtype = to_real_dtype(to_complex_dtype(input.dtype()));  // float32 or float64
+  const Tensor x = resized(op, input.to(real_dtype), d, n.value_or(input.sizes()[d]));
+  return ops::fft_r2c(x, d, scale_of(nm, x.sizes()[d], false));
 }
 
 // The real signal of length n whose non-negative frequencies are input's first n / 2 + 1 along
-// d: the spectrum completed by Hermitian symmetry, transformed back, its real part kept (the
-// imaginary parts of the zero and Nyquist terms are ignored, as in PyTorch).
+// d, as if the spectrum were completed by Hermitian symmetry (the imaginary parts of the zero and
+// Nyquist terms are ignored, as in PyTorch).
 Tensor c2r(const char* op, const Tensor& input, std::optional<int64_t> n, int64_t dim, std::string_view norm) {
   check_input(op, input);
   const Norm nm = parse_norm(op, norm);
@@ -112,10 +156,7 @@ Tensor c2r(const char* op, const Tensor& input, std::optional<int64_t> n, int64_
   const int64_t out_n = n.value_or(2 * (input.sizes()[d] - 1));
   TG_CHECK_VALUE(out_n >= 1, "{}: invalid number of data points ({}) specified", op, out_n);
   const int64_t half = out_n / 2 + 1;
-  const Tensor x = resized(op, as_complex(input), d, half);
-  const int64_t mirrored = out_n - half;  // X[n - k] = conj(X[k]) for k = mirrored .. 1
-  const Tensor full = mirrored > 0 ? cat({x, conj(x.narrow(d, 1, mirrored).flip({d}))}, d) : x;
-  return real(ops::fft_c2c(full, d, /*inverse=*/true, scale_of(nm, out_n, true))).contiguous();
+  return ops::fft_c2r(resized(op, as_complex(input), d, half), d, out_n, scale_of(nm, out_n, true));
 }
 
 // The dims and lengths of an n-dimensional transform: `dim`, else the last len(s) dims, else all.

@@ -10,6 +10,10 @@ namespace tg::ops {
 // scale * the discrete Fourier transform of complex x along dim d (exp(-2 pi i jk / n); inverse:
 // exp(+...)), differentiable: the building block of tg::fft.
 Tensor fft_c2c(const Tensor& x, int d, bool inverse, double scale);
+// x real (float32 or float64) to its n / 2 + 1 non-negative frequencies along d, times scale.
+Tensor fft_r2c(const Tensor& x, int d, double scale);
+// x's n / 2 + 1 frequencies along d to the real signal of length n they begin, times scale.
+Tensor fft_c2r(const Tensor& x, int d, int64_t n, double scale);
 // Sums `grad` over the dims it was broadcast along so that it gets `shape` (differentiable).
 Tensor sum_to_shape(const Tensor& grad, const Shape& shape);
 // A copy of `base` whose region (sizes, strides, offset relative to a contiguous base) is
