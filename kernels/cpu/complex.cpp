@@ -27,18 +27,6 @@ void map(UnaryOp op, const Loop& loop, T* o, const T* x) {
 
 }  // namespace
 
-bool complex_unary_has(UnaryOp op) {
-  switch (op) {
-#define TG_COMPLEX_HAS(Name) case UnaryOp::Name:
-    TG_COMPLEX_UNARY_OPS(TG_COMPLEX_HAS)
-#undef TG_COMPLEX_HAS
-    case UnaryOp::Abs:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void complex_unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in) {
   dispatch_complex(dtype, [&]<class T>() {
     const T* x = static_cast<const T*>(in);

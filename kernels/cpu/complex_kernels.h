@@ -6,9 +6,9 @@
 
 namespace tg::kernels::cpu {
 
-// Whether complex_unary has op: abs (into the real dtype of the parts), neg, sgn (as Sign), and
-// the exponential, logarithmic, power, trigonometric and hyperbolic functions with sigmoid.
-bool complex_unary_has(UnaryOp op);
+// abs (into the real dtype of the parts), and the maps of TG_COMPLEX_UNARY_OPS (complex_math.h):
+// neg, sgn (as Sign), the exponential, logarithmic, power, trigonometric and hyperbolic functions
+// and sigmoid.
 void complex_unary(UnaryOp op, DType dtype, const Loop& loop, void* out, const void* in);
 // add, sub (with alpha), mul, div, pow.
 void complex_binary(BinaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
