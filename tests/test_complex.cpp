@@ -248,6 +248,34 @@ TEST(Complex, OpsWithoutComplexSupportNameThemselves) {
   EXPECT_THROW_WITH(atan2(z, z), TypeError, "atan2: not implemented for complex64 tensors");
 }
 
+// logsumexp as the principal log of sum(exp(z)), finite where exp overflows; dropout keeping or
+// dropping whole complex numbers; l1_loss of complex pairs a real loss; with their gradients.
+TEST(Complex, LogSumExpDropoutAndL1Loss) {
+  Generator gen(11);
+  const Tensor z = crandn({3, 4}, gen);
+  EXPECT_TRUE(close(logsumexp(z, {1}), log(exp(z).sum({1})), 1e-12, 1e-12));
+  EXPECT_TRUE(close(logsumexp(z, {0, 1}, true), log(exp(z).sum()).view({1, 1}), 1e-12, 1e-12));
+  const Tensor big = logsumexp(z * 400.0, {1});
+  const Tensor shift = amax(real(z * 400.0), {1});
+  EXPECT_TRUE(close(big - shift, log(exp(z * 400.0 - shift.unsqueeze(1)).sum({1})), 1e-9, 1e-9));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return logsumexp(in[0], {1}); },
+                                  {z.clone().requires_grad_(true)}));
+
+  const Tensor kept = nn::functional::dropout(z.to(kComplex64), 0.5, true, &gen);
+  EXPECT_EQ(kept.dtype(), kComplex64);
+  const Tensor ratio = kept.to(kComplex128) / z;  // 0 or 2 for the whole number
+  EXPECT_TRUE(logical_or(eq(ratio, 0), isclose(ratio, full({3, 4}, 2.0, kComplex128))).all().item<bool>());
+  EXPECT_TRUE(close(nn::functional::dropout(z, 0.5, false), z, 0, 0));
+
+  const Tensor w = crandn({3, 4}, gen);
+  const Tensor l1 = nn::functional::l1_loss(z, w);
+  EXPECT_EQ(l1.dtype(), kFloat64);
+  EXPECT_NEAR(l1.item<double>(), abs(z - w).mean().item<double>(), 1e-14);
+  EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return nn::functional::l1_loss(in[0], w); },
+                                  {z.clone().requires_grad_(true)}));
+  EXPECT_THROW_WITH(nn::functional::l1_loss(z, w.narrow(1, 0, 2)), Error, "l1_loss: input of shape");
+}
+
 // A kernel reached inside a backward formula, outside any public op, names the node instead.
 struct KernelFailure : autograd::Function<KernelFailure> {
   static Tensor forward(autograd::AutogradContext*, const Tensor& x) { return x * 2; }

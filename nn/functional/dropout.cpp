@@ -17,11 +17,13 @@ Tensor masked_dropout(const char* op, const Tensor& input, const Shape& mask_sha
                       Generator* generator) {
   TG_CHECK_VALUE(p >= 0 && p <= 1, "{}: probability has to be between 0 and 1, but got {}", op, p);
   if (!training || p == 0) return input;
-  ops::check_floating(op, input, "input");
+  if (!input.is_complex()) ops::check_floating(op, input, "input");
   if (p == 1) return input * 0.0;
   Generator& gen = generator ? *generator : default_generator();
-  Tensor keep = rand(mask_shape, gen, input.options()) >= p;
-  return input * (keep.to(input.dtype()) * (1.0 / (1.0 - p)));
+  // A complex element is kept or dropped whole: the mask is real, of the parts' dtype.
+  const DType mask_dtype = to_real_dtype(input.dtype());
+  Tensor keep = rand(mask_shape, gen, input.options().dtype(mask_dtype)) >= p;
+  return input * (keep.to(mask_dtype) * (1.0 / (1.0 - p)));
 }
 
 Tensor channel_dropout(const char* op, int spatial, const Tensor& input, double p, bool training,

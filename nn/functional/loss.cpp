@@ -196,9 +196,14 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, 
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, SourceLoc loc) {
   detail::ApiScope scope("l1_loss", loc);
-  check_pointwise("l1_loss", input, target);
-  const Tensor &x = input, &y = target;
-  return reduce_loss(abs(x - y), reduction);
+  // Complex pairs too, as PyTorch's: the magnitudes of the differences, a real loss.
+  if (input.defined() && target.defined() && input.is_complex() && target.is_complex()) {
+    TG_CHECK(input.sizes() == target.sizes(), "l1_loss: input of shape {} and target of shape {} differ", input.sizes(),
+             target.sizes());
+  } else {
+    check_pointwise("l1_loss", input, target);
+  }
+  return reduce_loss(abs(input - target), reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta, SourceLoc loc) {

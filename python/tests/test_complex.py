@@ -144,6 +144,25 @@ def test_promotion_matches_pytorch():
     assert str(tg.tensor([1 + 1j])) == str(torch.tensor([1 + 1j])).replace("torch.", "tapegrad.")
 
 
+def test_logsumexp_dropout_and_l1_loss_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(1).standard_normal((3, 4, 2)) @ np.array([3.0, 3.0j])
+    for dims, keep in (((1,), False), ((0, 1), True)):
+        t, r = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        x, y = tg.logsumexp(t, dims, keep), torch.logsumexp(r, dims, keep)
+        close(x, y.detach().numpy())
+        x.abs().sum().backward()
+        y.abs().sum().backward()
+        close(t.grad, r.grad.numpy())
+    close(tg.logsumexp(tg.tensor(a * 300), 1), torch.logsumexp(torch.tensor(a * 300), 1).numpy(), 1e-9)
+    b = a[::-1].copy()
+    loss = tg.nn.functional.l1_loss(tg.tensor(a), tg.tensor(b))
+    assert loss.dtype is tg.float64
+    assert abs(loss.item() - torch.nn.functional.l1_loss(torch.tensor(a), torch.tensor(b)).item()) < 1e-14
+    dropped = tg.nn.functional.dropout(tg.tensor(a), 0.5).numpy()
+    assert np.all((dropped == 0) | np.isclose(dropped, 2 * a))
+
+
 @pytest.mark.skipif(not tg.cuda.is_available(), reason="no CUDA device: this test needs a GPU")
 def test_complex_ops_on_the_gpu_match_numpy():
     rng = np.random.default_rng(0)

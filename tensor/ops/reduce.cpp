@@ -400,6 +400,19 @@ Tensor logsumexp(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc 
     if (mask & (1u << d)) reduced *= x.sizes()[d];
   // Over nothing: log(0) = -inf, as PyTorch gives (there is no max to shift by).
   if (reduced == 0) return log(sum(exp(x), mask_to_dims(mask, x.dim()), keepdim));
+  if (x.is_complex()) {
+    // log(sum(exp(z - m))) + m, m the largest real part (a finite one), detached: its gradient
+    // cancels. Subtracting a real number leaves the phase of the sum alone, so this is the
+    // principal logarithm of sum(exp(z)), as PyTorch's.
+    const Shape rd = mask_to_dims(mask, x.dim());
+    Tensor shift;
+    {
+      NoGradGuard no_grad;
+      const Tensor m = amax(real(x), rd, true);
+      shift = where(isfinite(m), m, zeros_like(m));
+    }
+    return log(sum(exp(x - shift), rd, keepdim)) + shift.sum(rd, keepdim);
+  }
   // One pass of the softmax kernel's log-sum-exp along one dim (the max, then the sum of the
   // shifted exps, neither written out); composed of amax, exp, sum and log it took four. Reduced
   // dims next to each other are that dim where they lie, [outer, reduced, inner] (the kernel
