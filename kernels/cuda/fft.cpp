@@ -1,7 +1,8 @@
 // The discrete Fourier transform on CUDA devices through cuFFT: batched 1-D complex-to-complex,
 // real-to-complex and complex-to-real plans, made once per (device, dtype, kind, length, batch)
-// and thread and kept, as PyTorch's plan cache does. Each plan's work area comes from the caching allocator (cuFFT's
-// own would cudaMalloc outside it, unseen by memory_allocated() and empty_cache()).
+// and thread and kept, as PyTorch's plan cache does. Each plan's work area comes from the caching
+// allocator (cuFFT's own would cudaMalloc outside it, unseen by memory_allocated() and
+// empty_cache()).
 #include <cufft.h>
 
 #include <unordered_map>

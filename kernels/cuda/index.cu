@@ -311,9 +311,8 @@ void index_gather(DType dtype, const IndexGeometry& g, void* out, const void* sr
 void index_put(DType dtype, const IndexGeometry& g, void* dst, const void* values, bool accumulate) {
   const int64_t block = block_numel(g);
   if (g.count * block == 0) return;
-  // Floating-point sums depend on the order the atomics land in; integer ones do not.
-  if (accumulate && (is_floating_point(dtype) || is_complex(dtype)))
-    ::tg::detail::alert_not_deterministic("index_put_ (accumulate)");
+  // Floating-point and complex sums depend on the order the atomics land in; integer ones do not.
+  if (accumulate && is_inexact(dtype)) ::tg::detail::alert_not_deterministic("index_put_ (accumulate)");
   dispatch_all_complex(dtype, [&]<class T>() {
     index_put_kernel<T><<<grid_for(g.count * block), kBlock, 0, current_stream()>>>(
         g, block, static_cast<T*>(dst), static_cast<const T*>(values), accumulate);
@@ -346,7 +345,7 @@ void scatter(DType dtype, const DimIndexGeometry& g, void* self, const void* src
                     "scatter (multiply): complex128 needs a 128-bit compare-and-swap, which GPUs before Hopper "
                     "(compute capability 9.0) lack");
   }
-  if ((reduce == ScatterReduce::Add || reduce == ScatterReduce::Mul) && (is_floating_point(dtype) || is_complex(dtype)))
+  if ((reduce == ScatterReduce::Add || reduce == ScatterReduce::Mul) && is_inexact(dtype))
     ::tg::detail::alert_not_deterministic(reduce == ScatterReduce::Add ? "scatter (add)" : "scatter (multiply)");
   dispatch_all_complex(dtype, [&]<class T>() {
     scatter_kernel<T><<<grid_for(total), kBlock, 0, current_stream()>>>(g, total, static_cast<T*>(self),

@@ -1,6 +1,6 @@
 // Reductions (sum, prod, max/min with indices, all/any, norm's sums of squares and of absolute
-// values) and scans (cumsum, cumprod, cummax/cummin,
-// logcumsumexp) on the GPU. The reducers and scanners are the CPU's (same accumulation types and
+// values) and scans (cumsum, cumprod, cummax/cummin, logcumsumexp) on the GPU, complex sums,
+// products and cumulative ones included. The reducers and scanners are the CPU's (same accumulation types and
 // NaN rules); the schedule is the GPU's own: a block per result for long reductions, split across
 // more blocks (a second pass combines them) when there are too few results to fill the GPU, and a
 // thread per result when the results are contiguous and the reduced dims are outer (column sums),
