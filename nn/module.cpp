@@ -332,16 +332,28 @@ void Module::convert(const std::function<Tensor(const Tensor&)>& fn) {
   for (auto& [name, child] : children_) child->convert(fn);
 }
 
+namespace {
+
+// PyTorch's rule for Module.to: a floating-point or complex dtype, taken by the floating-point
+// and complex tensors (a complex dtype turns real parameters complex); integer ones keep theirs.
+void check_module_dtype(const std::string& name, DType dtype) {
+  TG_CHECK_TYPE(is_floating_point(dtype) || is_complex(dtype),
+                "{}.to: modules convert to floating-point or complex dtypes only, got {}", name, dtype);
+}
+bool is_inexact(const Tensor& t) { return t.is_floating_point() || t.is_complex(); }
+
+}  // namespace
+
 void Module::to(DType dtype) {
-  TG_CHECK_TYPE(is_floating_point(dtype), "{}.to: modules convert to floating-point dtypes only, got {}", name_, dtype);
-  convert([dtype](const Tensor& t) { return t.is_floating_point() ? t.to(dtype) : t; });
+  check_module_dtype(name_, dtype);
+  convert([dtype](const Tensor& t) { return is_inexact(t) ? t.to(dtype) : t; });
 }
 void Module::to(Device device) {
   convert([device](const Tensor& t) { return t.to(device); });
 }
 void Module::to(Device device, DType dtype) {
-  TG_CHECK_TYPE(is_floating_point(dtype), "{}.to: modules convert to floating-point dtypes only, got {}", name_, dtype);
-  convert([device, dtype](const Tensor& t) { return t.is_floating_point() ? t.to(device, dtype) : t.to(device); });
+  check_module_dtype(name_, dtype);
+  convert([device, dtype](const Tensor& t) { return is_inexact(t) ? t.to(device, dtype) : t.to(device); });
 }
 
 void Module::apply(const std::function<void(Module&)>& fn) {

@@ -3,6 +3,7 @@
 // errors of ops without complex support, and gradients in PyTorch's convention (gradcheck on the
 // real and imaginary parts).
 #include <complex>
+#include <functional>
 #include <numbers>
 
 #include "test_util.h"
@@ -274,6 +275,76 @@ TEST(Complex, LogSumExpDropoutAndL1Loss) {
   EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return nn::functional::l1_loss(in[0], w); },
                                   {z.clone().requires_grad_(true)}));
   EXPECT_THROW_WITH(nn::functional::l1_loss(z, w.narrow(1, 0, 2)), Error, "l1_loss: input of shape");
+}
+
+// Convolutions of complex operands against the product's four real convolutions (the op runs
+// three, Gauss's way), their gradients, a module made complex, and the errors.
+TEST(Complex, Convolutions) {
+  namespace F = nn::functional;
+  Generator gen(12);
+  const auto grad_ok = [](const std::function<Tensor(const tensor_list&)>& f, const tensor_list& in) {
+    tensor_list leaves;
+    for (const Tensor& t : in) leaves.push_back(t.clone().requires_grad_(true));
+    return autograd::gradcheck(f, leaves);
+  };
+  const Tensor x = crandn({2, 4, 5, 4}, gen), w = crandn({6, 2, 3, 3}, gen), b = crandn({6}, gen);
+  const auto conv = [](const Tensor& in, const Tensor& k) {
+    return F::conv2d(in, k, {.stride = {1, 2}, .padding = 1, .groups = 2});
+  };
+  const Tensor expected =
+      complex(conv(real(x), real(w)) - conv(imag(x), imag(w)), conv(real(x), imag(w)) + conv(imag(x), real(w)));
+  const Tensor y = F::conv2d(x, w, {.bias = b, .stride = {1, 2}, .padding = 1, .groups = 2});
+  EXPECT_EQ(y.dtype(), kComplex128);
+  EXPECT_TRUE(close(y, expected + b.view({1, 6, 1, 1}), 1e-12, 1e-12));
+  EXPECT_TRUE(close(F::conv2d(x.to(kComplex64), w.to(kComplex64), {.stride = {1, 2}, .padding = 1, .groups = 2}),
+                    expected.to(kComplex64), 1e-5, 1e-5));
+  EXPECT_TRUE(grad_ok([](const tensor_list& in) { return F::conv2d(in[0], in[1], {.bias = in[2], .padding = 1}); },
+                      {crandn({1, 2, 4, 3}, gen), crandn({3, 2, 2, 2}, gen), crandn({3}, gen)}));
+
+  const Tensor x1 = crandn({2, 3, 7}, gen), w1 = crandn({2, 3, 3}, gen);
+  const auto conv1 = [](const Tensor& in, const Tensor& k) { return F::conv1d(in, k, {.dilation = 2}); };
+  EXPECT_TRUE(close(F::conv1d(x1, w1, {.dilation = 2}),
+                    complex(conv1(real(x1), real(w1)) - conv1(imag(x1), imag(w1)),
+                            conv1(real(x1), imag(w1)) + conv1(imag(x1), real(w1))),
+                    1e-12, 1e-12));
+  EXPECT_TRUE(grad_ok([](const tensor_list& in) { return F::conv1d(in[0], in[1], {.stride = 2}); },
+                      {crandn({3, 5}, gen), crandn({2, 3, 2}, gen)}));  // unbatched
+
+  const Tensor x3 = crandn({1, 2, 3, 3, 3}, gen), w3 = crandn({2, 2, 2, 2, 2}, gen);
+  const auto conv3 = [](const Tensor& in, const Tensor& k) { return F::conv3d(in, k, {.padding = "same"}); };
+  EXPECT_TRUE(close(F::conv3d(x3, w3, {.padding = "same"}),
+                    complex(conv3(real(x3), real(w3)) - conv3(imag(x3), imag(w3)),
+                            conv3(real(x3), imag(w3)) + conv3(imag(x3), real(w3))),
+                    1e-12, 1e-12));
+
+  const Tensor xt = crandn({2, 4, 3, 3}, gen), wt = crandn({4, 3, 3, 2}, gen);
+  const auto convt = [](const Tensor& in, const Tensor& k) {
+    return F::conv_transpose2d(in, k, {.stride = 2, .padding = 1, .output_padding = {1, 0}});
+  };
+  EXPECT_TRUE(close(F::conv_transpose2d(xt, wt, {.stride = 2, .padding = 1, .output_padding = {1, 0}}),
+                    complex(convt(real(xt), real(wt)) - convt(imag(xt), imag(wt)),
+                            convt(real(xt), imag(wt)) + convt(imag(xt), real(wt))),
+                    1e-12, 1e-12));
+  EXPECT_TRUE(
+      grad_ok([](const tensor_list& in) { return F::conv_transpose1d(in[0], in[1], {.bias = in[2], .stride = 2}); },
+              {crandn({1, 2, 4}, gen), crandn({2, 3, 3}, gen), crandn({3}, gen)}));
+
+  // A module made complex (PyTorch's Module.to with a complex dtype) trains through the same path.
+  nn::Conv2d layer(2, 3, 3, {.padding = 1});
+  layer->to(kComplex64);
+  EXPECT_EQ(layer->weight.dtype(), kComplex64);
+  EXPECT_EQ(layer->bias.dtype(), kComplex64);
+  const Tensor out = layer->forward(crandn({1, 2, 4, 4}, gen, kComplex64));
+  EXPECT_EQ(out.dtype(), kComplex64);
+  abs(out).sum().backward();
+  EXPECT_EQ(layer->weight.grad().dtype(), kComplex64);
+
+  EXPECT_THROW_WITH(F::conv2d(x, real(w)), TypeError,
+                    "conv2d: input (complex128) and weight (float64) must have the same dtype");
+  EXPECT_THROW_WITH(F::conv2d(x, w, {.bias = real(b)}), TypeError, "conv2d: input (complex128) and bias (float64)");
+  EXPECT_THROW_WITH(F::conv2d(x.to(kInt64), w.to(kInt64)), TypeError, "expected a floating-point or complex input");
+  EXPECT_THROW_WITH(layer->to(kInt32), TypeError,
+                    "Conv2d.to: modules convert to floating-point or complex dtypes only");
 }
 
 // A kernel reached inside a backward formula, outside any public op, names the node instead.

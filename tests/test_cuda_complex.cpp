@@ -1,7 +1,8 @@
 // Complex tensors on the GPU held to the CPU's answers: the elementwise maps, products and
-// comparisons, reductions and scans, conversions, indexing, matrix products (cuBLAS) and Fourier
-// transforms (cuFFT) and linear algebra (cuSOLVER), with their gradients. Without a GPU these
-// skip; the errors a complex tensor on a GPU must still give are tested with one.
+// comparisons, reductions and scans, conversions, indexing, matrix products (cuBLAS), convolutions
+// (cuDNN, on the parts), Fourier transforms (cuFFT) and linear algebra (cuSOLVER), with their
+// gradients. Without a GPU these skip; the errors a complex tensor on a GPU must still give are
+// tested with one.
 #include <complex>
 
 #include "test_cuda_util.h"
@@ -241,6 +242,31 @@ TEST(CudaComplex, MatrixProductsMatchTheCpu) {
     // The gradient of a product: conjugate-transposed products on the device.
     expect_same(grad_of([](const Tensor& l, const std::vector<Tensor>& x) { return abs(matmul(l, x[1])).sum(); }),
                 {a, b}, tol * 10, tol * 10);
+  }
+}
+
+// Complex convolutions run as three real ones of the parts, through cuDNN on the GPU.
+TEST(CudaComplex, ConvolutionsMatchTheCpu) {
+  TG_REQUIRE_CUDA();
+  namespace F = nn::functional;
+  Generator gen(7);
+  for (DType dt : {kComplex64, kComplex128}) {
+    SCOPED_TRACE(fmt::format("{}", dt));
+    const double tol = dt == kComplex64 ? 1e-4 : 1e-10;
+    const Tensor x = crandn({2, 4, 9, 8}, gen, dt), w = crandn({6, 2, 3, 3}, gen, dt), b = crandn({6}, gen, dt);
+    const auto conv = [](const std::vector<Tensor>& t) {
+      return F::conv2d(t[0], t[1], {.bias = t[2], .stride = 2, .padding = 1, .groups = 2});
+    };
+    expect_same(conv, {x, w, b}, tol, tol);
+    expect_same(
+        [](const std::vector<Tensor>& t) {
+          return F::conv_transpose2d(t[0], t[1], {.stride = 2, .output_padding = 1});
+        },
+        {x.narrow(1, 0, 3), crandn({3, 2, 3, 3}, gen, dt)}, tol, tol);
+    expect_same(grad_of([&](const Tensor& l, const std::vector<Tensor>& t) {
+                  return abs(conv({l, t[1], t[2]})).sum();
+                }),
+                {x, w, b}, tol * 10, tol * 10);
   }
 }
 

@@ -83,7 +83,7 @@ TEST(Module, TrainEvalZeroGradTo) {
   EXPECT_EQ(y.dtype(), kFloat64);
   y.sum().backward();
   EXPECT_EQ(w.grad().dtype(), kFloat64);
-  EXPECT_THROW_WITH(net->to(kInt32), TypeError, "floating-point dtypes only");
+  EXPECT_THROW_WITH(net->to(kInt32), TypeError, "floating-point or complex dtypes only");
   int visited = 0;
   net->apply([&](nn::Module&) { ++visited; });
   EXPECT_EQ(visited, 4);

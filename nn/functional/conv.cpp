@@ -99,7 +99,8 @@ void check_ranks(const char* op, const Tensor& input, const Tensor& weight, int 
 void check_operands(const char* op, const Tensor& input, const Tensor& weight, const Tensor& bias, int spatial) {
   check_ranks(op, input, weight, spatial);
   ops::check_same_device(op, input, weight);
-  TG_CHECK_TYPE(input.is_floating_point(), "{}: expected a floating-point input, got {}", op, input.dtype());
+  TG_CHECK_TYPE(input.is_floating_point() || input.is_complex(),
+                "{}: expected a floating-point or complex input, got {}", op, input.dtype());
   TG_CHECK_TYPE(input.dtype() == weight.dtype(), "{}: input ({}) and weight ({}) must have the same dtype", op,
                 input.dtype(), weight.dtype());
   if (bias.defined()) {
@@ -194,6 +195,17 @@ Tensor add_bias(const Tensor& y, const Tensor& bias, int64_t channels, const cha
   return y + bias.view(shape);
 }
 
+// A convolution of complex operands as three of their real parts (PyTorch's way), by Gauss's
+// product: with a = conv(xr, wr), b = conv(xi, wi) and c = conv(xr + xi, wr + wi), the real part
+// is a - b and the imaginary part c - a - b. The parts and sums are differentiable real tensors,
+// so the gradients (and their complex form) come from the real convolution's.
+template <class Conv>
+Tensor complex_convolution(const Tensor& x, const Tensor& w, Conv conv) {
+  const Tensor xr = tg::real(x), xi = tg::imag(x), wr = tg::real(w), wi = tg::imag(w);
+  const Tensor a = conv(xr, wr), b = conv(xi, wi), c = conv(xr + xi, wr + wi);
+  return tg::complex(a - b, c - a - b);
+}
+
 // The convolution every public entry runs: batches an unbatched input, checks and adds the bias.
 Tensor convolution(const char* op, const Tensor& input_in, const Tensor& weight_in, const Tensor& bias_in, int spatial,
                    const Dims& stride, const Padding& padding, const Dims& dilation, int64_t groups) {
@@ -203,7 +215,8 @@ Tensor convolution(const char* op, const Tensor& input_in, const Tensor& weight_
   const bool batched = input.dim() == spatial + 2;
   Tensor x = batched ? input : input.unsqueeze(0);
   ConvGeometry g = forward_geometry(op, x, weight, spatial, stride, padding, dilation, groups);
-  Tensor y = add_bias(conv_forward(x, weight, g), bias, g.c_out, op);
+  const auto forward = [&g](const Tensor& a, const Tensor& b) { return conv_forward(a, b, g); };
+  Tensor y = add_bias(x.is_complex() ? complex_convolution(x, weight, forward) : forward(x, weight), bias, g.c_out, op);
   return batched ? y : y.squeeze(0);
 }
 
@@ -248,7 +261,9 @@ Tensor transposed_convolution(const char* op, const Tensor& input_in, const Tens
     // Exact far-side padding, so that the forward convolution over our output lands on our input.
     g.pad_hi[d] = (g.out[d] - 1) * s + dil * (g.k[d] - 1) + 1 - g.in[d] - p;
   }
-  const Tensor y = add_bias(conv_input_grad(x, weight, g), bias, g.c_in, op);
+  const auto transposed = [&g](const Tensor& a, const Tensor& b) { return conv_input_grad(a, b, g); };
+  const Tensor y =
+      add_bias(x.is_complex() ? complex_convolution(x, weight, transposed) : transposed(x, weight), bias, g.c_in, op);
   return batched ? y : y.squeeze(0);
 }
 

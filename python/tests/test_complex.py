@@ -163,6 +163,39 @@ def test_logsumexp_dropout_and_l1_loss_match_pytorch():
     assert np.all((dropped == 0) | np.isclose(dropped, 2 * a))
 
 
+def test_convolutions_and_complex_modules_match_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+
+    def crand(*shape):
+        return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+    cases = [
+        ("conv1d", crand(2, 4, 9), crand(6, 2, 3), dict(stride=2, padding=1, groups=2)),
+        ("conv2d", crand(2, 3, 6, 5), crand(4, 3, 3, 2), dict(padding="same", dilation=(1, 2))),
+        ("conv3d", crand(1, 2, 4, 3, 3), crand(3, 2, 2, 2, 2), dict(stride=(1, 2, 1))),
+        ("conv_transpose2d", crand(2, 4, 3, 3), crand(4, 2, 3, 3), dict(stride=2, padding=1, output_padding=1)),
+    ]
+    for name, x, w, kwargs in cases:
+        grads, b = [], crand(w.shape[1] if "transpose" in name else w.shape[0])
+        for lib in (tg, torch):
+            xt, wt, bt = (lib.tensor(a, requires_grad=True) for a in (x, w, b))
+            y = getattr(lib.nn.functional, name)(xt, wt, bt, **kwargs)
+            (y.abs() ** 2).sum().backward()
+            grads.append([np.asarray(t.detach()) for t in (y, xt.grad, wt.grad, bt.grad)])
+        for a, b in zip(*grads):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10, err_msg=name)
+
+    layer = tg.nn.Conv2d(2, 3, 3, padding=1)
+    layer.to(tg.complex64)
+    assert layer.weight.dtype is tg.complex64 and layer.bias.dtype is tg.complex64
+    assert layer(tg.tensor(crand(1, 2, 4, 4)).to(tg.complex64)).dtype is tg.complex64
+    with pytest.raises(TypeError, match="expected a floating-point or complex input"):
+        tg.nn.functional.conv2d(tg.ones(1, 1, 3, 3, dtype=tg.int64), tg.ones(1, 1, 2, 2, dtype=tg.int64))
+    with pytest.raises(TypeError, match="input \\(complex128\\) and weight \\(float64\\)"):
+        tg.nn.functional.conv2d(tg.tensor(crand(1, 1, 3, 3)), tg.ones(1, 1, 2, 2, dtype=tg.float64))
+
+
 @pytest.mark.skipif(not tg.cuda.is_available(), reason="no CUDA device: this test needs a GPU")
 def test_complex_ops_on_the_gpu_match_numpy():
     rng = np.random.default_rng(0)

@@ -197,7 +197,8 @@ class Module : public std::enable_shared_from_this<Module> {
   void eval() { train(false); }
   bool is_training() const { return training_; }
   void zero_grad(bool set_to_none = true);
-  // Converts parameters and buffers in place (floating-point ones only for a dtype change).
+  // Converts parameters and buffers in place. A dtype change takes a floating-point or complex
+  // dtype and converts the floating-point and complex tensors only (PyTorch's rule).
   void to(DType dtype);
   void to(Device device);
   void to(Device device, DType dtype);
