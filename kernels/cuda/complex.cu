@@ -201,4 +201,41 @@ void complex_ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, con
   });
 }
 
+namespace {
+
+// Column j of the complex vectors: real where the eigenvalue is; with the next column as its
+// imaginary part where the eigenvalue's is positive; the conjugate of the previous column's
+// vector where it is negative (the pair's second).
+template <class R>
+__global__ void unpack_eigenvectors_kernel(int64_t n, const R* packed, const ::cuda::std::complex<R>* values,
+                                           ::cuda::std::complex<R>* vectors) {
+  const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n * n; i += step) {
+    const int64_t j = i / n;
+    const R im = values[j].imag();
+    if (im > R(0) && j + 1 < n)
+      vectors[i] = ::cuda::std::complex<R>(packed[i], packed[i + n]);
+    else if (im < R(0) && j > 0)
+      vectors[i] = ::cuda::std::complex<R>(packed[i - n], -packed[i]);
+    else
+      vectors[i] = ::cuda::std::complex<R>(packed[i], R(0));
+  }
+}
+
+}  // namespace
+
+void unpack_real_eigenvectors(DType dtype, int64_t n, const void* packed, const void* values, void* vectors) {
+  if (n == 0) return;
+  const auto run = [&]<class R>() {
+    unpack_eigenvectors_kernel<R><<<grid_for(n * n), kBlock, 0, current_stream()>>>(
+        n, static_cast<const R*>(packed), static_cast<const ::cuda::std::complex<R>*>(values),
+        static_cast<::cuda::std::complex<R>*>(vectors));
+    TG_CUDA_CHECK(cudaGetLastError(), "eig");
+  };
+  if (dtype == DType::Float32)
+    run.template operator()<float>();
+  else
+    run.template operator()<double>();
+}
+
 }  // namespace tg::kernels::cuda

@@ -6,9 +6,11 @@
 #include <cusolverDn.h>
 
 #include <array>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cuda/complex_kernels.h"
 #include "kernels/cuda/cublas_handle.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_runtime.h"
@@ -185,13 +187,52 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
   codes.copy_to(info);
 }
 
-// General eigendecompositions: cuSOLVER's Xgeev (which returns real matrices' vectors in LAPACK's
-// packed pairs) is not wired in.
-void eig(DType dtype, int64_t, int64_t, void*, void*, void*, int32_t*) {
-  TG_FAIL(
-      "linalg.eig: {} matrices on CUDA devices are not supported yet (no GPU kernel); compute it on the CPU "
-      "with .cpu()",
-      dtype);
+// General eigendecompositions through cuSOLVER's 64-bit Xgeev, right vectors only, one matrix
+// at a time. A real matrix's eigenvalues come as complex numbers (a conjugate pair in full, the
+// one with the positive imaginary part first, as LAPACK's), its vectors in LAPACK's packing (a
+// pair's real and imaginary parts in two real columns), unpacked on the device into the complex
+// vectors the CPU returns.
+void eig(DType dtype, int64_t batch, int64_t n, void* a, void* w, void* v, int32_t* info) {
+  const char* op = "eig";
+  cusolverDnHandle_t h = handle(op);
+  cusolverDnParams_t params = nullptr;
+  TG_CUSOLVER_CHECK(cusolverDnCreateParams(&params), op);
+  const std::unique_ptr<std::remove_pointer_t<cusolverDnParams_t>, decltype(&cusolverDnDestroyParams)> owned(
+      params, cusolverDnDestroyParams);
+  const bool real = !is_complex(dtype);
+  const bool single = dtype == DType::Float32 || dtype == DType::Complex64;
+  const cudaDataType a_type = real ? (single ? CUDA_R_32F : CUDA_R_64F) : (single ? CUDA_C_32F : CUDA_C_64F);
+  const cudaDataType w_type = single ? CUDA_C_32F : CUDA_C_64F;
+  const size_t a_bytes = itemsize(dtype), w_bytes = single ? 8 : 16;
+  const int64_t ld = std::max<int64_t>(n, 1);
+  const cusolverEigMode_t jobvr = v ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  // A real matrix's packed vectors, one matrix's at a time (the unpacking runs before the next
+  // matrix's call on the same stream).
+  Scratch packed(real && v ? a_bytes * static_cast<size_t>(n * n) : 1);
+  auto* as = static_cast<char*>(a);
+  auto* ws = static_cast<char*>(w);
+  auto* vs = static_cast<char*>(v);
+  const auto vectors_of = [&](int64_t i) -> void* {
+    if (!v) return nullptr;
+    return real ? packed.as<void>() : vs + i * n * n * w_bytes;
+  };
+  size_t device_bytes = 0, host_bytes = 0;
+  TG_CUSOLVER_CHECK(
+      cusolverDnXgeev_bufferSize(h, params, CUSOLVER_EIG_MODE_NOVECTOR, jobvr, n, a_type, as, ld, w_type, ws, a_type,
+                                 nullptr, ld, a_type, vectors_of(0), ld, a_type, &device_bytes, &host_bytes),
+      op);
+  Scratch device_work(std::max<size_t>(device_bytes, 1));
+  std::vector<char> host_work(std::max<size_t>(host_bytes, 1));
+  InfoCodes codes(batch, op);
+  for (int64_t i = 0; i < batch; ++i) {
+    void* values = ws + i * n * w_bytes;
+    TG_CUSOLVER_CHECK(cusolverDnXgeev(h, params, CUSOLVER_EIG_MODE_NOVECTOR, jobvr, n, a_type, as + i * n * n * a_bytes,
+                                      ld, w_type, values, a_type, nullptr, ld, a_type, vectors_of(i), ld, a_type,
+                                      device_work.as<void>(), device_bytes, host_work.data(), host_bytes, codes.at(i)),
+                      op);
+    if (real && v) unpack_real_eigenvectors(dtype, n, packed.as<void>(), values, vs + i * n * n * w_bytes);
+  }
+  codes.copy_to(info);
 }
 
 void geqrf(DType dtype, int64_t batch, int64_t m, int64_t n, void* a, void* tau) {
