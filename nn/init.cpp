@@ -1,5 +1,6 @@
 // nn::init: PyTorch's initialisers. Values are drawn in float64 on the CPU and copied in, so a
-// seed gives the same numbers for every dtype and device.
+// seed gives the same numbers for every dtype and device. The uniform and normal ones (and
+// xavier_ and kaiming_, made of them) fill complex tensors' two parts alike, as PyTorch's.
 #include "tapegrad/nn/init.h"
 
 #include <cmath>
@@ -18,6 +19,22 @@ void check(const Tensor& t, const char* op) {
   TG_CHECK(t.defined(), "{}: the tensor is undefined", op);
   TG_CHECK_TYPE(t.is_floating_point(), "{}: expected a floating-point tensor, got {}", op, t.dtype());
 }
+
+// The initialisers made of uniform or normal draws take complex tensors too (PyTorch's complex
+// layers): both parts drawn alike.
+void check_drawn(const Tensor& t, const char* op) {
+  TG_CHECK(t.defined(), "{}: the tensor is undefined", op);
+  TG_CHECK_TYPE(t.is_floating_point() || t.is_complex(), "{}: expected a floating-point or complex tensor, got {}", op,
+                t.dtype());
+}
+
+// float64 draws for t: of its shape, or [..., 2] viewed as complex for a complex tensor.
+Shape draw_shape(const Tensor& t) {
+  Shape shape = t.sizes();
+  if (t.is_complex()) shape.push_back(2);
+  return shape;
+}
+Tensor as_values(const Tensor& t, const Tensor& draws) { return t.is_complex() ? view_as_complex(draws) : draws; }
 
 const Tensor& assign(const Tensor& t, const Tensor& values) {
   NoGradGuard no_grad;
@@ -44,13 +61,15 @@ std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& t) {
 }
 
 const Tensor& uniform_(const Tensor& t, double a, double b, Generator* g) {
-  check(t, "uniform_");
-  return assign(t, rand(t.sizes(), gen_or_default(g), kFloat64) * (b - a) + a);
+  check_drawn(t, "uniform_");
+  return assign(t, as_values(t, rand(draw_shape(t), gen_or_default(g), kFloat64) * (b - a) + a));
 }
 
 const Tensor& normal_(const Tensor& t, double mean, double std, Generator* g) {
-  check(t, "normal_");
-  return assign(t, randn(t.sizes(), gen_or_default(g), kFloat64) * std + mean);
+  check_drawn(t, "normal_");
+  // A complex tensor's parts each get std / sqrt(2), so that |z - mean| has variance std^2.
+  const double part_std = t.is_complex() ? std / std::sqrt(2.0) : std;
+  return assign(t, as_values(t, randn(draw_shape(t), gen_or_default(g), kFloat64) * part_std + mean));
 }
 
 const Tensor& constant_(const Tensor& t, double value) {
@@ -62,14 +81,14 @@ const Tensor& zeros_(const Tensor& t) { return constant_(t, 0.0); }
 const Tensor& ones_(const Tensor& t) { return constant_(t, 1.0); }
 
 const Tensor& xavier_uniform_(const Tensor& t, double gain, Generator* g) {
-  check(t, "xavier_uniform_");
+  check_drawn(t, "xavier_uniform_");
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
   const double a = gain * std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
   return uniform_(t, -a, a, g);
 }
 
 const Tensor& xavier_normal_(const Tensor& t, double gain, Generator* g) {
-  check(t, "xavier_normal_");
+  check_drawn(t, "xavier_normal_");
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(t);
   return normal_(t, 0.0, gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out)), g);
 }
@@ -84,14 +103,14 @@ double kaiming_std(const Tensor& t, double a, FanMode mode, std::string_view non
 }  // namespace
 
 const Tensor& kaiming_uniform_(const Tensor& t, double a, FanMode mode, std::string_view nonlinearity, Generator* g) {
-  check(t, "kaiming_uniform_");
+  check_drawn(t, "kaiming_uniform_");
   if (t.numel() == 0) return t;  // nothing to draw (a layer with a zero-sized side), as in PyTorch
   const double bound = std::sqrt(3.0) * kaiming_std(t, a, mode, nonlinearity);
   return uniform_(t, -bound, bound, g);
 }
 
 const Tensor& kaiming_normal_(const Tensor& t, double a, FanMode mode, std::string_view nonlinearity, Generator* g) {
-  check(t, "kaiming_normal_");
+  check_drawn(t, "kaiming_normal_");
   if (t.numel() == 0) return t;
   return normal_(t, 0.0, kaiming_std(t, a, mode, nonlinearity), g);
 }

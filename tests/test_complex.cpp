@@ -347,6 +347,37 @@ TEST(Complex, Convolutions) {
                     "Conv2d.to: modules convert to floating-point or complex dtypes only");
 }
 
+// uniform_ / normal_ and the initialisers made of them fill both parts of a complex tensor
+// (PyTorch's), so that complex layers start from non-zero imaginary parts.
+TEST(Complex, RandomFillsAndInitialisers) {
+  Generator gen(13);
+  const Tensor z = zeros({200, 50}, kComplex64);
+  z.uniform_(-2.0, 3.0, &gen);
+  for (const Tensor& part : {real(z), imag(z)}) {
+    EXPECT_GE(part.min().item<double>(), -2.0);
+    EXPECT_LT(part.max().item<double>(), 3.0);
+    EXPECT_NEAR(part.mean().item<double>(), 0.5, 0.05);
+  }
+  EXPECT_GT(abs(real(z) - imag(z)).min().item<double>(), 0.0);  // drawn apart, not copied
+  const Tensor n = zeros({400, 100}, kComplex128);
+  n.normal_(1.0, 2.0, &gen);
+  EXPECT_NEAR(real(n).mean().item<double>(), 1.0, 0.03);
+  EXPECT_NEAR(imag(n).mean().item<double>(), 1.0, 0.03);
+  // mean on both parts (PyTorch's); |z - E z| of variance std^2
+  EXPECT_NEAR(square(abs(n - complex(full({}, 1.0), full({}, 1.0)))).mean().item<double>(), 4.0, 0.1);
+
+  const Tensor w = zeros({64, 32}, kComplex64);
+  nn::init::kaiming_uniform_(w, std::sqrt(5.0), nn::init::FanMode::FanIn, "leaky_relu", &gen);
+  const double bound = 1.0 / std::sqrt(32.0);
+  EXPECT_LE(abs(view_as_real(w)).max().item<double>(), bound);
+  EXPECT_GT(abs(imag(w)).max().item<double>(), bound / 2);
+  nn::init::xavier_normal_(w, 1.0, &gen);
+  EXPECT_NEAR(square(abs(w)).mean().item<double>(), 2.0 / 96, 0.2 * 2.0 / 96);
+
+  EXPECT_THROW_WITH(zeros({2}, kInt64).normal_(), TypeError, "normal_: expected a floating-point or complex tensor");
+  EXPECT_THROW_WITH(nn::init::orthogonal_(w), TypeError, "orthogonal_: expected a floating-point tensor");
+}
+
 // A kernel reached inside a backward formula, outside any public op, names the node instead.
 struct KernelFailure : autograd::Function<KernelFailure> {
   static Tensor forward(autograd::AutogradContext*, const Tensor& x) { return x * 2; }

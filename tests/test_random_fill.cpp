@@ -101,8 +101,8 @@ TEST(RandomFill, InPlaceRulesAndErrors) {
   (y * 3).sum().backward();
   EXPECT_EQ(vals(w.grad()), (std::vector<double>{0, 0}));
   const Tensor i = zeros({2}, kInt64);
-  EXPECT_THROW_WITH(i.uniform_(), TypeError, "uniform_: expected a floating-point tensor, got int64");
-  EXPECT_THROW_WITH(i.normal_(), TypeError, "normal_: expected a floating-point tensor");
+  EXPECT_THROW_WITH(i.uniform_(), TypeError, "uniform_: expected a floating-point or complex tensor, got int64");
+  EXPECT_THROW_WITH(i.normal_(), TypeError, "normal_: expected a floating-point or complex tensor");
   EXPECT_THROW_WITH(zeros({2}).uniform_(3, 1), ValueError, "uniform_: expects from <= to, got from=3 and to=1");
   EXPECT_THROW_WITH(zeros({2}).normal_(0, -1), ValueError, "normal_: expects std >= 0, got -1");
   EXPECT_THROW_WITH(zeros({2}).bernoulli_(1.5), ValueError, "bernoulli_: expects 0 <= p <= 1, got 1.5");

@@ -221,6 +221,7 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("padding_mode") = "zeros")
+      .def("reset_parameters", &Conv1dImpl::reset_parameters)
       .def_readonly("in_channels", &Conv1dImpl::in_channels)
       .def_readonly("out_channels", &Conv1dImpl::out_channels);
   Layer<Conv2dImpl>(nn, "Conv2d")
@@ -232,6 +233,7 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("padding_mode") = "zeros")
+      .def("reset_parameters", &Conv2dImpl::reset_parameters)
       .def_readonly("in_channels", &Conv2dImpl::in_channels)
       .def_readonly("out_channels", &Conv2dImpl::out_channels)
       .def_readonly("kernel_size", &Conv2dImpl::kernel_size);
@@ -244,6 +246,7 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("padding_mode") = "zeros")
+      .def("reset_parameters", &Conv3dImpl::reset_parameters)
       .def_readonly("in_channels", &Conv3dImpl::in_channels)
       .def_readonly("out_channels", &Conv3dImpl::out_channels)
       .def_readonly("kernel_size", &Conv3dImpl::kernel_size);
@@ -256,6 +259,7 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("dilation") = 1)
+      .def("reset_parameters", &ConvTranspose1dImpl::reset_parameters)
       .def_readonly("in_channels", &ConvTranspose1dImpl::in_channels)
       .def_readonly("out_channels", &ConvTranspose1dImpl::out_channels);
   Layer<ConvTranspose2dImpl>(nn, "ConvTranspose2d")
@@ -267,6 +271,7 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("dilation") = 1)
+      .def("reset_parameters", &ConvTranspose2dImpl::reset_parameters)
       .def_readonly("in_channels", &ConvTranspose2dImpl::in_channels)
       .def_readonly("out_channels", &ConvTranspose2dImpl::out_channels);
   Layer<ConvTranspose3dImpl>(nn, "ConvTranspose3d")
@@ -278,6 +283,7 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("dilation") = 1)
+      .def("reset_parameters", &ConvTranspose3dImpl::reset_parameters)
       .def_readonly("in_channels", &ConvTranspose3dImpl::in_channels)
       .def_readonly("out_channels", &ConvTranspose3dImpl::out_channels);
 

@@ -196,6 +196,23 @@ def test_convolutions_and_complex_modules_match_pytorch():
         tg.nn.functional.conv2d(tg.tensor(crand(1, 1, 3, 3)), tg.ones(1, 1, 2, 2, dtype=tg.float64))
 
 
+def test_layers_made_complex_draw_both_parts_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for name, args in (("Linear", (64, 32)), ("Conv2d", (8, 16, 3)), ("ConvTranspose1d", (8, 4, 5))):
+        mine = getattr(tg.nn, name)(*args, dtype=tg.complex64)
+        theirs = getattr(torch.nn, name)(*args, dtype=torch.complex64)
+        for p, q in ((mine.weight, theirs.weight), (mine.bias, theirs.bias)):
+            assert p.dtype is tg.complex64 and tuple(p.shape) == tuple(q.shape)
+            parts, ref = p.detach().numpy(), q.detach().numpy()
+            bound = max(np.abs(ref.real).max(), np.abs(ref.imag).max())
+            assert np.abs(parts.real).max() <= bound * 1.05 and np.abs(parts.imag).max() <= bound * 1.05
+            assert np.abs(parts.imag).max() > bound / 2, name  # drawn, not left at zero
+    z = tg.zeros(1000, dtype=tg.complex128).normal_(0.0, 2.0)
+    assert abs((z.abs() ** 2).mean().item() - 4.0) < 0.5
+    with pytest.raises(TypeError, match="dtype must be a floating-point or complex dtype"):
+        tg.nn.Linear(2, 2, dtype=tg.int32)
+
+
 @pytest.mark.skipif(not tg.cuda.is_available(), reason="no CUDA device: this test needs a GPU")
 def test_complex_ops_on_the_gpu_match_numpy():
     rng = np.random.default_rng(0)

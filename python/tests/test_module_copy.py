@@ -181,7 +181,7 @@ def test_layers_take_pytorch_factory_keywords():
             super().__init__(n, n, bias=False, dtype=tg.float64)
 
     assert Scaled(2).weight.dtype == tg.float64 and Scaled(2).bias is None
-    with pytest.raises(TypeError, match="Linear: dtype must be a floating-point dtype, got tapegrad.int64"):
+    with pytest.raises(TypeError, match="Linear: dtype must be a floating-point or complex dtype, got tapegrad.int64"):
         nn.Linear(2, 2, dtype=tg.int64)
     if not tg.cuda.is_available():
         with pytest.raises((IndexError, RuntimeError), match="cuda:0"):

@@ -1,6 +1,6 @@
 // Tensor's in-place random fills (uniform_, normal_, bernoulli_, random_, exponential_,
-// geometric_, cauchy_, log_normal_): each draws uniform or normal numbers (float64, or float32
-// for uniform_ and normal_ on a float32 tensor) on the tensor's device, maps them to the
+// geometric_, cauchy_, log_normal_; uniform_ and normal_ take complex tensors too): each draws uniform or normal
+// numbers (float64, or float32 for uniform_ and normal_ on a float32 tensor) on the tensor's device, maps them to the
 // distribution, and copies them in (copy_ does the casting, the in-place checks and the version
 // bump; the old values get no gradient, as in PyTorch).
 #include <cmath>
@@ -22,6 +22,20 @@ void check_float(const Tensor& t, const char* name) {
   TG_CHECK_TYPE(t.is_floating_point(), "{}: expected a floating-point tensor, got {}", name, t.dtype());
 }
 
+// uniform_ and normal_ fill a complex tensor's real and imaginary parts alike (PyTorch's): draws
+// of shape [..., 2] in the parts' dtype, viewed as complex.
+void check_float_or_complex(const Tensor& t, const char* name) {
+  ops::check_defined(name, t, "input");
+  TG_CHECK_TYPE(t.is_floating_point() || t.is_complex(), "{}: expected a floating-point or complex tensor, got {}",
+                name, t.dtype());
+}
+Shape draw_shape(const Tensor& t) {
+  Shape shape = t.sizes();
+  if (t.is_complex()) shape.push_back(2);
+  return shape;
+}
+Tensor as_values(const Tensor& t, const Tensor& draws) { return t.is_complex() ? view_as_complex(draws) : draws; }
+
 TensorOptions f64_on(const Tensor& t) { return TensorOptions(kFloat64).device(t.device()); }
 
 // U(0, 1) draws of t's shape: [0, 1).
@@ -30,7 +44,8 @@ Tensor uniform_draws(const Tensor& t, Generator* g) { return rand(t.sizes(), gen
 // uniform_'s and normal_'s draws: float64 for a float64 tensor, else float32 (the draws are the
 // costly part, and PyTorch draws in float for float32 and 16-bit tensors too).
 TensorOptions draw_options(const Tensor& t) {
-  return TensorOptions(t.dtype() == kFloat64 ? kFloat64 : kFloat32).device(t.device());
+  const DType parts = t.is_complex() ? to_real_dtype(t.dtype()) : t.dtype();
+  return TensorOptions(parts == kFloat64 ? kFloat64 : kFloat32).device(t.device());
 }
 
 // scale * draws + shift in place, skipping the passes that would change nothing.
@@ -74,18 +89,20 @@ int64_t random_bound(DType dt) {
 
 const Tensor& Tensor::uniform_(double from, double to, Generator* generator, SourceLoc loc) const {
   detail::ApiScope scope("uniform_", loc);
-  check_float(*this, "uniform_");
+  check_float_or_complex(*this, "uniform_");
   TG_CHECK_VALUE(from <= to, "uniform_: expects from <= to, got from={} and to={}", from, to);
-  Tensor draws = rand(sizes(), gen_or_default(generator), draw_options(*this));
-  return assign(*this, affine_(draws, to - from, from));
+  Tensor draws = rand(draw_shape(*this), gen_or_default(generator), draw_options(*this));
+  return assign(*this, as_values(*this, affine_(draws, to - from, from)));
 }
 
 const Tensor& Tensor::normal_(double mean, double std, Generator* generator, SourceLoc loc) const {
   detail::ApiScope scope("normal_", loc);
-  check_float(*this, "normal_");
+  check_float_or_complex(*this, "normal_");
   TG_CHECK_VALUE(std >= 0, "normal_: expects std >= 0, got {}", std);
-  Tensor draws = tg::randn(sizes(), gen_or_default(generator), draw_options(*this));
-  return assign(*this, affine_(draws, std, mean));
+  Tensor draws = tg::randn(draw_shape(*this), gen_or_default(generator), draw_options(*this));
+  // A complex tensor's parts each get std / sqrt(2), so that |z - mean| has variance std^2.
+  const double part_std = is_complex() ? std / std::numbers::sqrt2 : std;
+  return assign(*this, as_values(*this, affine_(draws, part_std, mean)));
 }
 
 const Tensor& Tensor::bernoulli_(double p, Generator* generator, SourceLoc loc) const {

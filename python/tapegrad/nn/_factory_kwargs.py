@@ -2,7 +2,8 @@
 dtype=tg.float64)``. The C++ constructors make their tensors on the CPU in the default dtype; the
 layer then moves to the device (tg.get_default_device() when none is given) and casts its
 floating-point tensors (integer buffers such as num_batches_tracked keep their dtype, as in
-PyTorch)."""
+PyTorch). A complex dtype then draws the parameters again, so that their imaginary parts are
+initialized as PyTorch's complex layers' are rather than left at zero."""
 import functools
 
 from .. import _C, _default_device
@@ -17,12 +18,14 @@ _LAYERS = ("Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "C
 def _with_factory_kwargs(init):
     @functools.wraps(init)
     def __init__(self, *args, device=None, dtype=None, **kwargs):
-        if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(f"{type(self).__name__}: dtype must be a floating-point dtype, got {dtype}")
+        if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
+            raise TypeError(f"{type(self).__name__}: dtype must be a floating-point or complex dtype, got {dtype}")
         init(self, *args, **kwargs)
         device = _default_device.current() if device is None else device
         if device is not None or dtype is not None:
             self.to(**{k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None})
+        if dtype is not None and dtype.is_complex and hasattr(self, "reset_parameters"):
+            self.reset_parameters()
 
     return __init__
 
