@@ -67,7 +67,8 @@ const Tensor& uniform_(const Tensor& t, double a, double b, Generator* g) {
 
 const Tensor& normal_(const Tensor& t, double mean, double std, Generator* g) {
   check_drawn(t, "normal_");
-  // A complex tensor's parts each get std / sqrt(2), so that |z - mean| has variance std^2.
+  // A complex tensor's parts each get the mean and std / sqrt(2), so that |z - E z| has variance
+  // std^2 (PyTorch's).
   const double part_std = t.is_complex() ? std / std::sqrt(2.0) : std;
   return assign(t, as_values(t, randn(draw_shape(t), gen_or_default(g), kFloat64) * part_std + mean));
 }

@@ -1,8 +1,9 @@
 // Tensor's in-place random fills (uniform_, normal_, bernoulli_, random_, exponential_,
-// geometric_, cauchy_, log_normal_; uniform_ and normal_ take complex tensors too): each draws uniform or normal
-// numbers (float64, or float32 for uniform_ and normal_ on a float32 tensor) on the tensor's device, maps them to the
-// distribution, and copies them in (copy_ does the casting, the in-place checks and the version
-// bump; the old values get no gradient, as in PyTorch).
+// geometric_, cauchy_, log_normal_; uniform_ and normal_ take complex tensors too): each draws
+// uniform or normal numbers (float64, or float32 for uniform_ and normal_ on a float32 tensor)
+// on the tensor's device, maps them to the distribution, and copies them in (copy_ does the
+// casting, the in-place checks and the version bump; the old values get no gradient, as in
+// PyTorch).
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -100,7 +101,8 @@ const Tensor& Tensor::normal_(double mean, double std, Generator* generator, Sou
   check_float_or_complex(*this, "normal_");
   TG_CHECK_VALUE(std >= 0, "normal_: expects std >= 0, got {}", std);
   Tensor draws = tg::randn(draw_shape(*this), gen_or_default(generator), draw_options(*this));
-  // A complex tensor's parts each get std / sqrt(2), so that |z - mean| has variance std^2.
+  // A complex tensor's parts each get the mean and std / sqrt(2), so that |z - E z| has variance
+  // std^2 (PyTorch's).
   const double part_std = is_complex() ? std / std::numbers::sqrt2 : std;
   return assign(*this, as_values(*this, affine_(draws, part_std, mean)));
 }
