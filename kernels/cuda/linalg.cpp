@@ -194,6 +194,7 @@ void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors,
 // vectors the CPU returns.
 void eig(DType dtype, int64_t batch, int64_t n, void* a, void* w, void* v, int32_t* info) {
   const char* op = "eig";
+  if (batch == 0 || n == 0) return;  // nothing to decompose; the caller's info codes stay 0
   cusolverDnHandle_t h = handle(op);
   cusolverDnParams_t params = nullptr;
   TG_CUSOLVER_CHECK(cusolverDnCreateParams(&params), op);

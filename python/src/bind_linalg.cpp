@@ -34,14 +34,17 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
   la.def("cholesky", [](const Tensor& a, bool upper) {
     return nogil([&] { return tg::linalg::cholesky(a, upper); });
   }, py::arg("A"), py::kw_only(), py::arg("upper") = false);
-  la.def("eigh", [](const Tensor& a, const std::string& uplo) {
-    return eigenvalues_eigenvectors(nogil([&] { return tg::linalg::eigh(a, uplo); }));
-  }, py::arg("A"), py::arg("UPLO") = "L");
+  la.def(
+      "eigh",
+      [](const Tensor& a, const std::string& uplo) {
+        return eigenvalues_eigenvectors(nogil([&] { return tg::linalg::eigh(a, uplo); }), true);
+      },
+      py::arg("A"), py::arg("UPLO") = "L");
   la.def("eigvalsh", [](const Tensor& a, const std::string& uplo) {
     return nogil([&] { return tg::linalg::eigvalsh(a, uplo); });
   }, py::arg("A"), py::arg("UPLO") = "L");
   la.def(
-      "eig", [](const Tensor& a) { return eigenvalues_eigenvectors(nogil([&] { return tg::linalg::eig(a); })); },
+      "eig", [](const Tensor& a) { return eigenvalues_eigenvectors(nogil([&] { return tg::linalg::eig(a); }), false); },
       py::arg("A"));
   la.def(
       "eigvals", [](const Tensor& a) { return nogil([&] { return tg::linalg::eigvals(a); }); }, py::arg("A"));

@@ -373,9 +373,10 @@ py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   return make_tuple_of(type, r);
 }
 
-py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r) {
-  static PyObject* type = tuple_type("eigh", {"eigenvalues", "eigenvectors"});
-  return make_tuple_of(type, r);
+py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r, bool hermitian) {
+  static PyObject* eigh = tuple_type("linalg_eigh", {"eigenvalues", "eigenvectors"});
+  static PyObject* eig = tuple_type("linalg_eig", {"eigenvalues", "eigenvectors"});
+  return make_tuple_of(hermitian ? eigh : eig, r);
 }
 
 py::object qr_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {

@@ -170,8 +170,9 @@ tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype = std::nullo
 py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r);
 // torch.linalg.slogdet's result: (sign, logabsdet).
 py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r);
-// torch.linalg.eigh's result: (eigenvalues, eigenvectors).
-py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r);
+// torch.linalg.eigh's or (hermitian false) torch.linalg.eig's result: (eigenvalues, eigenvectors),
+// named as torch.return_types' linalg_eigh and linalg_eig.
+py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r, bool hermitian);
 // torch.return_types' linalg_qr (Q, R), linalg_svd (U, S, Vh) and linalg_lstsq (solution,
 // residuals, rank, singular_values).
 py::object qr_result(const std::tuple<tg::Tensor, tg::Tensor>& r);

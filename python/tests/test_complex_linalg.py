@@ -116,6 +116,10 @@ def test_eig_matches_pytorch():
             results.append((values.detach(), vectors.detach(), a.grad, L.linalg.eigvals(a.detach())))
         for ours, theirs in zip(*results):
             close(ours, theirs.numpy(), 1e-9)
+    for name in ("eig", "eigh"):  # named as torch.return_types'
+        mine, theirs = getattr(tg.linalg, name)(tg.tensor(H)), getattr(torch.linalg, name)(torch.tensor(H))
+        assert type(mine).__name__ == type(theirs).__name__ == f"linalg_{name}"
+        assert mine._fields == ("eigenvalues", "eigenvectors")
 
 
 def test_phase_dependent_losses_raise():
