@@ -455,9 +455,19 @@ struct Backend {
                          const void* shift, void* y);
   // Per channel: sum_dy = sum(dy), sum_dy_xhat = sum(dy * (x - mean) * invstd); and, when dx is not
   // null, dx = weight * invstd * (dy - sum_dy / M - xhat * sum_dy_xhat / M) (weight null: 1).
-  void (*batch_norm_backward)(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
-                              const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
-                              void* sum_dy_xhat);
+  // eps is the one invstd = 1 / sqrt(var + eps) was computed with (cuDNN asks for it).
+  void (*batch_norm_backward)(DType dtype, int64_t n, int64_t c, int64_t inner, double eps, const void* x,
+                              const void* dy, const void* mean, const void* invstd, const void* weight, void* dx,
+                              void* sum_dy, void* sum_dy_xhat);
+  // Training-mode batch norm in one library call, where the backend has one (CUDA with cuDNN;
+  // null elsewhere). y = (x - mean) * invstd * weight[ch] + bias[ch] with the batch's mean and
+  // invstd = 1 / sqrt(var + eps) written ([c]); running_mean and running_var (both or neither)
+  // move by `momentum` toward the mean and the unbiased variance. weight, bias and the [c]
+  // vectors are of `dtype`. Returns false, having done nothing, for a case the library does not
+  // take (the caller then runs batch_norm_stats and channel_affine).
+  bool (*batch_norm_training)(DType dtype, int64_t n, int64_t c, int64_t inner, double eps, double momentum,
+                              const void* x, const void* weight, const void* bias, void* y, void* mean, void* invstd,
+                              void* running_mean, void* running_var);
   // Layer norm of `rows` contiguous rows of `cols`: y = (x - mean) * rstd * weight + bias per
   // row (weight, bias [cols] or null), with each row's mean and rstd = 1 / sqrt(var + eps) written.
   void (*layer_norm)(DType dtype, int64_t rows, int64_t cols, double eps, const void* x, const void* weight,

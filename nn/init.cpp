@@ -9,11 +9,14 @@
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
+#include "tensor/ops/random_draws.h"
 
 namespace tg::nn::init {
 namespace {
 
-Generator& gen_or_default(Generator* g) { return g ? *g : default_generator(); }
+using ops::as_values;
+using ops::draw_shape;
+using ops::gen_or_default;
 
 void check(const Tensor& t, const char* op) {
   TG_CHECK(t.defined(), "{}: the tensor is undefined", op);
@@ -27,14 +30,6 @@ void check_drawn(const Tensor& t, const char* op) {
   TG_CHECK_TYPE(t.is_floating_point() || t.is_complex(), "{}: expected a floating-point or complex tensor, got {}", op,
                 t.dtype());
 }
-
-// float64 draws for t: of its shape, or [..., 2] viewed as complex for a complex tensor.
-Shape draw_shape(const Tensor& t) {
-  Shape shape = t.sizes();
-  if (t.is_complex()) shape.push_back(2);
-  return shape;
-}
-Tensor as_values(const Tensor& t, const Tensor& draws) { return t.is_complex() ? view_as_complex(draws) : draws; }
 
 const Tensor& assign(const Tensor& t, const Tensor& values) {
   NoGradGuard no_grad;

@@ -1040,6 +1040,78 @@ TEST(Cuda, PoolingBatchNormAndLossesMatchTheCpu) {
   for (size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(close(gpu[i].cpu(), cpu[i], 1e-4, 1e-5)) << i;
 }
 
+// Training batch norm goes through cuDNN on the GPU (one call forward, one backward) where the
+// running statistics fit it, and through the own kernels where they do not (only one given, or of
+// another dtype) or where cuDNN has no call (no weight, or no input gradient wanted): every case
+// against the CPU, outputs, gradients and running statistics alike.
+TEST(Cuda, BatchNormThroughCudnnMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(21);
+  struct Case {
+    Shape shape;
+    DType dtype;
+    bool affine, running, input_grad;
+    DType stats_dtype;
+  };
+  const std::vector<Case> cases = {
+      {{8, 3, 5, 4}, kFloat32, true, true, true, kFloat32},      // cuDNN both ways
+      {{16, 5}, kFloat64, true, true, true, kFloat64},           // BatchNorm1d's [N, C]
+      {{2, 3, 4, 3, 2}, kFloat32, true, false, true, kFloat32},  // 3-D, no running statistics
+      {{6, 4, 7}, kFloat32, false, true, true, kFloat32},        // no affine: cuDNN forward, own backward
+      {{6, 4, 7}, kFloat32, true, true, false, kFloat32},        // parameters' gradients alone
+      {{6, 4, 7}, kFloat32, true, true, true, kFloat64},         // float64 statistics: own kernels
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(fmt::format("{} {} affine {} running {} input grad {} statistics {}", k.shape, k.dtype, k.affine,
+                             k.running, k.input_grad, k.stats_dtype));
+    const int64_t c = k.shape[1];
+    const Tensor x0 = randn(k.shape, gen, k.dtype) * 2 + 0.5, dy = randn(k.shape, gen, k.dtype);
+    const Tensor w0 = rand({c}, gen, k.dtype) + 0.5, b0 = randn({c}, gen, k.dtype);
+    auto run = [&](const Device& d) {
+      Tensor x = x0.to(d).requires_grad_(k.input_grad);
+      Tensor w = k.affine ? w0.to(d).requires_grad_(true) : Tensor(),
+             b = k.affine ? b0.to(d).requires_grad_(true) : Tensor();
+      Tensor rm = k.running ? full({c}, 0.25, TensorOptions(k.stats_dtype).device(d)) : Tensor();
+      Tensor rv = k.running ? full({c}, 2.0, TensorOptions(k.stats_dtype).device(d)) : Tensor();
+      const uint32_t version = k.running ? rm.version() : 0;
+      std::vector<Tensor> r;
+      for (int step = 0; step < 2; ++step)  // twice, so the running statistics move from moved values
+        r.push_back(
+            F::batch_norm(x, rm, rv, F::BatchNormOptions{.weight = w, .bias = b, .training = true, .momentum = 0.3}));
+      if (k.running) {
+        EXPECT_GT(rm.version(), version);
+      }
+      tensor_list leaves;
+      if (k.input_grad) leaves.push_back(x);
+      if (k.affine) leaves.insert(leaves.end(), {w, b});
+      if (!leaves.empty()) {
+        for (const Tensor& g : autograd::grad({r[1]}, leaves, {dy.to(d)})) r.push_back(g);
+      }
+      if (k.running) r.insert(r.end(), {rm, rv});
+      return r;
+    };
+    const auto cpu = run(Device::cpu());
+    const auto gpu = run(Device::cuda());
+    ASSERT_EQ(cpu.size(), gpu.size());
+    const double tol = k.dtype == kFloat64 ? 1e-10 : 1e-4;
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      EXPECT_EQ(gpu[i].dtype(), cpu[i].dtype()) << i;
+      EXPECT_TRUE(close(gpu[i].cpu(), cpu[i], tol, tol)) << i;
+    }
+  }
+  // The gradient through cuDNN's backward against finite differences, in float64 on the GPU.
+  auto leaf_on_gpu = [&](const Tensor& t) { return t.to(Device::cuda()).requires_grad_(true); };
+  const Tensor x = leaf_on_gpu(randn({5, 3, 4}, gen, kFloat64)), w = leaf_on_gpu(rand({3}, gen, kFloat64) + 0.5),
+               b = leaf_on_gpu(randn({3}, gen, kFloat64));
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const tensor_list& in) {
+        return tensor_list{F::batch_norm(in[0], Tensor(), Tensor(),
+                                         F::BatchNormOptions{.weight = in[1], .bias = in[2], .training = true})
+                               .tanh()};
+      },
+      {x, w, b}));
+}
+
 // interpolate and the composed activations are tensor ops: the same taps and weights go to the
 // GPU, and index_select's backward adds with atomics there.
 TEST(Cuda, InterpolateAndComposedActivationsMatchTheCpu) {

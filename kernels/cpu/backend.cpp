@@ -56,6 +56,7 @@ const Backend& cpu_backend() {
       .batch_norm_stats = cpu::batch_norm_stats,
       .channel_affine = cpu::channel_affine,
       .batch_norm_backward = cpu::batch_norm_backward,
+      .batch_norm_training = nullptr,  // the stats and affine kernels are already one pass each
       .layer_norm = cpu::layer_norm,
       .layer_norm_backward = cpu::layer_norm_backward,
       .group_norm = cpu::group_norm,

@@ -364,9 +364,9 @@ void channel_affine(DType dtype, int64_t n, int64_t c, int64_t inner, const void
   });
 }
 
-void batch_norm_backward(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
-                         const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
-                         void* sum_dy_xhat) {
+void batch_norm_backward(DType dtype, int64_t n, int64_t c, int64_t inner, double /*eps: in invstd*/, const void* x,
+                         const void* dy, const void* mean, const void* invstd, const void* weight, void* dx,
+                         void* sum_dy, void* sum_dy_xhat) {
   dispatch_floating(dtype, [&]<class T>() {
     backward_impl<T>(n, c, inner, static_cast<const T*>(x), static_cast<const T*>(dy), static_cast<const T*>(mean),
                      static_cast<const T*>(invstd), static_cast<const T*>(weight), static_cast<T*>(dx),

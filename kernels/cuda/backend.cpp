@@ -1,4 +1,5 @@
-// The CUDA backend's table of kernels: every entry has a GPU kernel (convolutions need cuDNN).
+// The CUDA backend's table of kernels: every entry has a GPU kernel (convolutions need cuDNN;
+// training batch norm uses it where it is found).
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_runtime.h"
 
@@ -68,7 +69,13 @@ const Backend& cuda_backend() {
     .max_pool2d_backward = cuda::max_pool2d_backward,
     .batch_norm_stats = cuda::batch_norm_stats,
     .channel_affine = cuda::channel_affine,
+#if TG_WITH_CUDNN
+    .batch_norm_backward = cuda::cudnn_batch_norm_backward,
+    .batch_norm_training = cuda::cudnn_batch_norm_training,
+#else
     .batch_norm_backward = cuda::batch_norm_backward,
+    .batch_norm_training = nullptr,
+#endif
     .layer_norm = cuda::layer_norm,
     .layer_norm_backward = cuda::layer_norm_backward,
     .group_norm = cuda::group_norm,

@@ -3,8 +3,6 @@
 // math mode and cached. float32 may use TF32 tensor cores, as PyTorch's cudnn.allow_tf32
 // (on by default there too); float16/bfloat16 use tensor cores with float accumulation.
 // Asymmetric padding, which cuDNN lacks, runs over an explicitly padded copy.
-#include <cudnn.h>
-
 #include <algorithm>
 #include <cstring>
 #include <mutex>
@@ -13,46 +11,21 @@
 
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_runtime.h"
+#include "kernels/cuda/cudnn_handle.h"
 #include "tapegrad/cuda.h"
 #include "tapegrad/deterministic.h"
 
 namespace tg::kernels::cuda {
 namespace {
 
-#define TG_CUDNN_CHECK(call, op)                                                                                 \
-  do {                                                                                                           \
-    const cudnnStatus_t tg_st = (call);                                                                          \
-    if (tg_st != CUDNN_STATUS_SUCCESS) [[unlikely]]                                                              \
-      ::tg::detail::fail<::tg::Error>("{}: {} failed: {}", op, #call, cudnnGetErrorString(tg_st));                \
-  } while (0)
-
 constexpr const char* kOp = "convolution";
-
-cudnnHandle_t handle() {
-  thread_local std::array<cudnnHandle_t, ::tg::cuda::detail::kMaxDevices> handles{};
-  const int device = ::tg::cuda::detail::current_device();
-  cudnnHandle_t& h = handles[static_cast<size_t>(device)];
-  if (!h) TG_CUDNN_CHECK(cudnnCreate(&h), kOp);
-  TG_CUDNN_CHECK(cudnnSetStream(h, ::tg::cuda::detail::current_stream()), kOp);
-  return h;
-}
-
-cudnnDataType_t data_type(DType dt) {
-  switch (dt) {
-    case DType::Float32: return CUDNN_DATA_FLOAT;
-    case DType::Float64: return CUDNN_DATA_DOUBLE;
-    case DType::Float16: return CUDNN_DATA_HALF;
-    case DType::BFloat16: return CUDNN_DATA_BFLOAT16;
-    default: ::tg::detail::fail<::tg::TypeError>("{}: dtype {} is not supported on CUDA", kOp, dt);
-  }
-}
 
 struct Descriptors {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
   Descriptors(DType dt, const ConvGeometry& g) {
-    const cudnnDataType_t t = data_type(dt);
+    const cudnnDataType_t t = dnn_data_type(dt, kOp);
     TG_CUDNN_CHECK(cudnnCreateTensorDescriptor(&x), kOp);
     TG_CUDNN_CHECK(cudnnCreateTensorDescriptor(&y), kOp);
     TG_CUDNN_CHECK(cudnnCreateFilterDescriptor(&w), kOp);
@@ -245,7 +218,7 @@ void conv(ConvPass pass, DType dtype, const ConvGeometry& g, void* out, const vo
   key.deterministic = ::tg::cuda::cudnn_deterministic() || ::tg::are_deterministic_algorithms_enabled();
   key.device = ::tg::cuda::detail::current_device();
   const Descriptors d(dtype, g);
-  cudnnHandle_t h = handle();
+  cudnnHandle_t h = dnn_handle(kOp);
   const Choice c = choose(h, d, key);
   std::optional<::tg::cuda::detail::Scratch> workspace;
   if (c.workspace > 0) workspace.emplace(c.workspace);

@@ -422,9 +422,9 @@ void channel_affine(DType dtype, int64_t n, int64_t c, int64_t inner, const void
   TG_CUDA_CHECK(cudaGetLastError(), "batch_norm");
 }
 
-void batch_norm_backward(DType dtype, int64_t n, int64_t c, int64_t inner, const void* x, const void* dy,
-                         const void* mean, const void* invstd, const void* weight, void* dx, void* sum_dy,
-                         void* sum_dy_xhat) {
+void batch_norm_backward(DType dtype, int64_t n, int64_t c, int64_t inner, double /*eps: in invstd*/, const void* x,
+                         const void* dy, const void* mean, const void* invstd, const void* weight, void* dx,
+                         void* sum_dy, void* sum_dy_xhat) {
   if (c == 0) return;
   dispatch_floating(dtype, [&]<class T>() {
     backward_kernel<T><<<static_cast<unsigned>(c), kBlock, 0, current_stream()>>>(

@@ -1,6 +1,8 @@
 // 2-D max and average pooling over contiguous planes on the GPU: a thread per output for the
 // forward passes (the CPU's scan order, so ties and NaNs pick the same input); backward passes
-// scatter each output's gradient with atomic adds (windows may overlap).
+// scatter each output's gradient with atomic adds (windows may overlap). Own kernels rather than
+// cuDNN's pooling, as PyTorch's are too: cuDNN's gives no argmax indices (which return_indices,
+// max_unpool and this backward read), has no dilation, no ceil_mode and no divisor_override.
 #include <cmath>
 #include <vector>
 

@@ -93,34 +93,63 @@ void check_affine(const char* op, const Tensor& t, const char* what, const Shape
   TG_CHECK(t.sizes() == expected, "{}: expected {} of shape {}, got {}", op, what, expected, t.sizes());
 }
 
+// The running statistics as the backend's one-call batch norm updates them: both or neither,
+// contiguous [c] vectors of the input's dtype on its device.
+bool running_stats_fit(const Tensor& running_mean, const Tensor& running_var, const Tensor& input) {
+  if (running_mean.defined() != running_var.defined()) return false;
+  const auto fits = [&](const Tensor& t) {
+    return !t.defined() || (t.dtype() == input.dtype() && t.device() == input.device() && t.is_contiguous());
+  };
+  return fits(running_mean) && fits(running_var);
+}
+
 // Training-mode batch norm on the fused kernels: statistics in one pass, output in one, and a
-// backward of two passes. Under create_graph the backward is written in tensor ops (statistics
-// recomputed from x), so higher derivatives stay exact.
+// backward of two passes; or, where the backend has it (cuDNN), all of the forward in one
+// library call and the backward in another. Under create_graph the backward is written in tensor
+// ops (statistics recomputed from x), so higher derivatives stay exact.
 Tensor batch_norm_fused(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                         const BatchNormOptions& o) {
   const int64_t n = input.sizes()[0], c = input.sizes()[1], inner = input.numel() / std::max<int64_t>(1, n * c);
   const auto& be = kernels::backend(input.device(), "batch_norm");
-  Tensor mean = ops::empty({c}, input.dtype(), input.device()), var = ops::empty({c}, input.dtype(), input.device());
-  be.batch_norm_stats(input.dtype(), n, c, inner, input.data_ptr(), mean.data_ptr(), var.data_ptr());
-  const int64_t count = n * inner;
-  if (running_mean.defined() || running_var.defined()) {
-    NoGradGuard no_grad;
-    if (running_mean.defined()) running_mean.mul_(1 - o.momentum).add_(mean.to(running_mean.dtype()), o.momentum);
-    if (running_var.defined())
-      running_var.mul_(1 - o.momentum).add_(var.to(running_var.dtype()), o.momentum * count / (count - 1.0));
-  }
-  Tensor invstd, scale, shift;
-  {
-    NoGradGuard no_grad;
-    invstd = rsqrt(var + o.eps);
-    scale = o.weight.defined() ? invstd * o.weight.to(input.dtype()) : invstd;
-    shift = -mean * scale;
-    if (o.bias.defined()) shift = shift + o.bias;
-    scale = ops::contiguous(scale);
-    shift = ops::contiguous(shift);
-  }
   Tensor out = ops::empty(input.sizes(), input.dtype(), input.device());
-  be.channel_affine(input.dtype(), n, c, inner, input.data_ptr(), scale.data_ptr(), shift.data_ptr(), out.data_ptr());
+  Tensor mean = ops::empty({c}, input.dtype(), input.device()), invstd;
+  bool done = false;
+  if (be.batch_norm_training && running_stats_fit(running_mean, running_var, input)) {
+    NoGradGuard no_grad;
+    const TensorOptions like = TensorOptions(input.dtype()).device(input.device());
+    const Tensor w = o.weight.defined() ? ops::contiguous(o.weight) : ones({c}, like);
+    const Tensor b = o.bias.defined() ? ops::contiguous(o.bias) : zeros({c}, like);
+    invstd = ops::empty({c}, input.dtype(), input.device());
+    done = be.batch_norm_training(input.dtype(), n, c, inner, o.eps, o.momentum, input.data_ptr(), w.data_ptr(),
+                                  b.data_ptr(), out.data_ptr(), mean.data_ptr(), invstd.data_ptr(),
+                                  data_or_null(running_mean), data_or_null(running_var));
+    if (done && running_mean.defined()) {
+      ops::bump_version(running_mean);
+      ops::bump_version(running_var);
+    }
+  }
+  if (!done) {
+    Tensor var = ops::empty({c}, input.dtype(), input.device());
+    be.batch_norm_stats(input.dtype(), n, c, inner, input.data_ptr(), mean.data_ptr(), var.data_ptr());
+    const int64_t count = n * inner;
+    if (running_mean.defined() || running_var.defined()) {
+      NoGradGuard no_grad;
+      if (running_mean.defined()) running_mean.mul_(1 - o.momentum).add_(mean.to(running_mean.dtype()), o.momentum);
+      if (running_var.defined())
+        running_var.mul_(1 - o.momentum).add_(var.to(running_var.dtype()), o.momentum * count / (count - 1.0));
+    }
+    Tensor scale, shift;
+    {
+      NoGradGuard no_grad;
+      invstd = rsqrt(var + o.eps);
+      scale = o.weight.defined() ? invstd * o.weight.to(input.dtype()) : invstd;
+      shift = -mean * scale;
+      if (o.bias.defined()) shift = shift + o.bias;
+      scale = ops::contiguous(scale);
+      shift = ops::contiguous(shift);
+    }
+    be.channel_affine(input.dtype(), n, c, inner, input.data_ptr(), scale.data_ptr(), shift.data_ptr(), out.data_ptr());
+  }
   if (!autograd::needs_grad(input, o.weight, o.bias)) return out;
   const Shape shape = input.sizes();
   const double eps = o.eps;
@@ -149,7 +178,7 @@ Tensor batch_norm_fused(const Tensor& input, const Tensor& running_mean, const T
         Tensor sum_dy = ops::empty({c}, x.dtype(), x.device()), sum_dy_xhat = ops::empty({c}, x.dtype(), x.device());
         Tensor wc = has_weight ? ops::contiguous(ops::cast(w, x.dtype())) : Tensor();
         kernels::backend(x.device(), "batch_norm")
-            .batch_norm_backward(x.dtype(), n, c, inner, x.data_ptr(), gc.data_ptr(), nd.saved(2).data_ptr(),
+            .batch_norm_backward(x.dtype(), n, c, inner, eps, x.data_ptr(), gc.data_ptr(), nd.saved(2).data_ptr(),
                                  nd.saved(3).data_ptr(), has_weight ? wc.data_ptr() : nullptr,
                                  dx.defined() ? dx.data_ptr() : nullptr, sum_dy.data_ptr(), sum_dy_xhat.data_ptr());
         r[0] = dx;

@@ -12,11 +12,14 @@
 #include "tapegrad/tensor/generator.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/random_draws.h"
 
 namespace tg {
 namespace {
 
-Generator& gen_or_default(Generator* g) { return g ? *g : default_generator(); }
+using ops::as_values;
+using ops::draw_shape;
+using ops::gen_or_default;
 
 void check_float(const Tensor& t, const char* name) {
   ops::check_defined(name, t, "input");
@@ -30,12 +33,6 @@ void check_float_or_complex(const Tensor& t, const char* name) {
   TG_CHECK_TYPE(t.is_floating_point() || t.is_complex(), "{}: expected a floating-point or complex tensor, got {}",
                 name, t.dtype());
 }
-Shape draw_shape(const Tensor& t) {
-  Shape shape = t.sizes();
-  if (t.is_complex()) shape.push_back(2);
-  return shape;
-}
-Tensor as_values(const Tensor& t, const Tensor& draws) { return t.is_complex() ? view_as_complex(draws) : draws; }
 
 TensorOptions f64_on(const Tensor& t) { return TensorOptions(kFloat64).device(t.device()); }
 

@@ -1,7 +1,8 @@
 #pragma once
 // tg::nn::init: in-place initialisers with PyTorch's names, formulas and defaults. Each runs
 // without recording, draws from `generator` (the default generator when null) and returns
-// its tensor.
+// its tensor. uniform_, normal_, xavier_* and kaiming_* also fill complex tensors, both parts
+// drawn alike (normal: each part std / sqrt(2)), as PyTorch's.
 #include <string_view>
 
 #include "tapegrad/tensor/generator.h"

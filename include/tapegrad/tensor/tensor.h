@@ -148,9 +148,11 @@ class Tensor {
   const Tensor& copy_(const Tensor& src, TG_CALLER) const;
   const Tensor& fill_(const Scalar& value, TG_CALLER) const;
   // Fill with draws from a distribution (torch.Tensor.uniform_ and friends), from `generator` or
-  // the default one. Draws are made in float64 on the tensor's device and cast in, so a seed gives
-  // the same numbers for every floating dtype. uniform_ is [from, to); random_ draws integers in
-  // [from, to), to defaulting to the dtype's largest (for floats 2^mantissa bits, +1 as PyTorch's).
+  // the default one. Draws are made on the tensor's device and cast in: uniform_ and normal_ draw
+  // in float32 unless the tensor (a complex one's parts) is float64, as PyTorch's, the others in
+  // float64. uniform_ and normal_ also fill complex tensors, both parts alike (normal_: each part
+  // std / sqrt(2), the mean to both, as PyTorch's). uniform_ is [from, to); random_ draws integers
+  // in [from, to), to defaulting to the dtype's largest (for floats 2^mantissa bits, +1 as PyTorch's).
   const Tensor& uniform_(double from = 0.0, double to = 1.0, Generator* generator = nullptr, TG_CALLER) const;
   const Tensor& normal_(double mean = 0.0, double std = 1.0, Generator* generator = nullptr, TG_CALLER) const;
   const Tensor& bernoulli_(double p = 0.5, Generator* generator = nullptr, TG_CALLER) const;
