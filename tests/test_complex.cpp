@@ -4,6 +4,7 @@
 // real and imaginary parts).
 #include <complex>
 #include <functional>
+#include <limits>
 #include <numbers>
 
 #include "test_util.h"
@@ -275,6 +276,63 @@ TEST(Complex, LogSumExpDropoutAndL1Loss) {
   EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return nn::functional::l1_loss(in[0], w); },
                                   {z.clone().requires_grad_(true)}));
   EXPECT_THROW_WITH(nn::functional::l1_loss(z, w.narrow(1, 0, 2)), Error, "l1_loss: input of shape");
+}
+
+// logaddexp and logcumsumexp of complex numbers as the principal log of the sums of exps, finite
+// where the exps overflow, PyTorch's values at infinities; silu, tanhshrink and normalize of
+// complex tensors; with their gradients.
+TEST(Complex, LogAddExpLogCumSumExpAndActivations) {
+  namespace F = nn::functional;
+  Generator gen(13);
+  const Tensor z = crandn({3, 5}, gen), w = crandn({3, 5}, gen);
+  EXPECT_TRUE(cclose(logaddexp(z, w), log(exp(z) + exp(w))));
+  EXPECT_TRUE(cclose(logaddexp(z, 1.5), log(exp(z) + std::exp(1.5))));
+  EXPECT_TRUE(cclose(logaddexp(z, real(w)), log(exp(z) + exp(real(w)))));
+  EXPECT_EQ(logaddexp(z.to(kComplex64), real(w)).dtype(), kComplex128);
+  // Real parts of 400: the exps overflow, the shifted sums do not. As PyTorch's, the imaginary
+  // part is the larger operand's plus a small turn, not brought into (-pi, pi]: results agree
+  // with the principal logs up to 2 pi i k, so their differences are compared through exp.
+  const Tensor bz = z * 400.0, bw = w * 400.0, m = maximum(real(bz), real(bw));
+  const Tensor unit = ones({3, 5}, kComplex128);
+  EXPECT_TRUE(cclose(exp(logaddexp(bz, bw) - m - log(exp(bz - m) + exp(bw - m))), unit, 1e-9, 1e-9));
+  const double inf = std::numeric_limits<double>::infinity();
+  const Tensor one = ctensor({{1, 1}});
+  EXPECT_TRUE(cclose(logaddexp(ctensor({{-inf, 1}}), one), one, 0, 0));
+  EXPECT_EQ(real(logaddexp(ctensor({{-inf, 1}}), ctensor({{-inf, 2}}))).item<double>(), -inf);
+  EXPECT_EQ(real(logaddexp(ctensor({{inf, 0}}), ctensor({{inf, 0}}))).item<double>(), inf);
+  Tensor acc = z.clone();
+  logaddexp_(acc, w);
+  EXPECT_TRUE(cclose(acc, logaddexp(z, w), 0, 0));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return logaddexp(in[0], in[1]); },
+                                  {z.clone().requires_grad_(true), w.clone().requires_grad_(true)}));
+
+  EXPECT_TRUE(cclose(logcumsumexp(z, 1), log(cumsum(exp(z), 1))));
+  EXPECT_TRUE(cclose(logcumsumexp(z, 0), log(cumsum(exp(z), 0))));
+  const Tensor running = logcumsumexp(bz, 1);
+  for (int64_t k = 0; k < 5; ++k)
+    EXPECT_TRUE(
+        cclose(exp(running.select(1, k) - logsumexp(bz.narrow(1, 0, k + 1), {1})), unit.select(1, k), 1e-9, 1e-9))
+        << k;
+  EXPECT_TRUE(cclose(logcumsumexp(z.narrow(1, 0, 1), 1), z.narrow(1, 0, 1), 0, 0));
+  EXPECT_TRUE(cclose(logcumsumexp(z[1][2], 0), z[1][2], 0, 0));
+  EXPECT_EQ(logcumsumexp(z.to(kComplex64), -1).dtype(), kComplex64);
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return logcumsumexp(in[0], 1); },
+                                  {z.clone().requires_grad_(true)}));
+  EXPECT_THROW_WITH(logcumsumexp(zeros({3}, kInt64), 0), TypeError,
+                    "logcumsumexp: expected a floating-point or complex tensor, got int64");
+
+  EXPECT_TRUE(cclose(silu(z), z * sigmoid(z), 0, 0));
+  Tensor in_place = z.clone();
+  silu_(in_place);
+  EXPECT_TRUE(cclose(in_place, z * sigmoid(z), 0, 0));
+  EXPECT_TRUE(cclose(F::tanhshrink(z), z - tanh(z), 0, 0));
+  EXPECT_TRUE(cclose(F::normalize(z), z / norm(z, 2, {1}, true), 1e-14, 1e-14));
+  for (auto f : std::vector<std::function<Tensor(const Tensor&)>>{[](const Tensor& x) { return silu(x); },
+                                                                  [](const Tensor& x) { return F::tanhshrink(x); },
+                                                                  [](const Tensor& x) { return F::normalize(x); }})
+    EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return f(in[0]); }, {z.clone().requires_grad_(true)}));
+  EXPECT_THROW_WITH(F::tanhshrink(zeros({2}, kInt64)), TypeError, "tanhshrink: expected a floating-point or complex");
+  EXPECT_THROW_WITH(F::normalize(zeros({2}, kInt64)), TypeError, "normalize: expected a floating-point or complex");
 }
 
 // Convolutions of complex operands against the product's four real convolutions (the op runs

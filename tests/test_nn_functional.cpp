@@ -698,7 +698,8 @@ TEST(Functional, NormalizeDistancesHuberAndRmsNorm) {
   EXPECT_TRUE(close(norm(r), F::rms_norm(r, {2})));
   EXPECT_EQ(norm->extra_repr(), "(2,), eps=None, elementwise_affine=True");
   EXPECT_THROW_WITH(F::rms_norm(r, {3}), Error, "rms_norm: normalized_shape [3] does not match the trailing dims");
-  EXPECT_THROW_WITH(F::normalize(tensor({1, 2})), TypeError, "normalize: expected a floating-point input, got int64");
+  EXPECT_THROW_WITH(F::normalize(tensor({1, 2})), TypeError,
+                    "normalize: expected a floating-point or complex input, got int64");
 }
 
 TEST(Functional, InstanceNormChannelDropoutPixelShuffleAndPadLayers) {

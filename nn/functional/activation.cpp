@@ -29,7 +29,9 @@ Tensor softsign(const Tensor& input, SourceLoc loc) {
 
 Tensor tanhshrink(const Tensor& input, SourceLoc loc) {
   detail::ApiScope scope("tanhshrink", loc);
-  ops::check_floating("tanhshrink", input);
+  ops::check_defined("tanhshrink", input, "input");
+  TG_CHECK_TYPE(is_inexact(input.dtype()), "tanhshrink: expected a floating-point or complex tensor, got {}",
+                input.dtype());
   return input - tanh(input);
 }
 

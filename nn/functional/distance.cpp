@@ -8,7 +8,9 @@ namespace tg::nn::functional {
 
 Tensor normalize(const Tensor& input, double p, int64_t dim, double eps, SourceLoc loc) {
   detail::ApiScope scope("normalize", loc);
-  ops::check_floating("normalize", input, "input");
+  ops::check_defined("normalize", input, "input");
+  TG_CHECK_TYPE(is_inexact(input.dtype()), "normalize: expected a floating-point or complex input, got {}",
+                input.dtype());
   const int d = wrap_dim(dim, std::max(input.dim(), 1), "normalize");
   return input / clamp_min(norm(input, p, {d}, true), eps);
 }

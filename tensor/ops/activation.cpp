@@ -111,12 +111,16 @@ const Tensor& gelu_(const Tensor& self, std::string_view approximate, SourceLoc 
   return activation_(gelu_op(approximate, "gelu_"), "gelu_", self, {});
 }
 
+// Complex silu, which PyTorch computes too (the kernel has no complex form): x * sigmoid(x).
 Tensor silu(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("silu", loc);
+  if (self.defined() && self.is_complex()) return self * sigmoid(self);
   return activation(ActivationOp::Silu, "silu", self, {});
 }
 const Tensor& silu_(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("silu_", loc);
+  if (self.defined() && self.is_complex())
+    return ops::inplace_via_copy(self, "silu_", [](const Tensor& s) { return s * sigmoid(s); });
   return activation_(ActivationOp::Silu, "silu_", self, {});
 }
 

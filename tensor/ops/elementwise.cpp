@@ -4,6 +4,7 @@
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
+#include "tensor/ops/inplace.h"
 #include "tensor/ops/internal.h"
 
 namespace tg {
@@ -96,6 +97,7 @@ DType compute_dtype(const OpInfo& info, BinaryOp op, DType common) {
   // As in PyTorch, these have no integer kernels (rather than computing in a float dtype).
   const bool floating_only =
       op == BinaryOp::Nextafter || op == BinaryOp::Hypot || op == BinaryOp::Logaddexp || op == BinaryOp::Logaddexp2;
+  if (op == BinaryOp::Logaddexp && is_complex(common)) return common;  // composed: complex_logaddexp
   TG_CHECK_TYPE(!floating_only || is_floating_point(common), "{}: expected floating-point operands, got {}", info.name,
                 common);
   if (info.kind == Kind::Float && !is_inexact(common)) return default_dtype();
@@ -122,11 +124,32 @@ void check_integer_exponent(BinaryOp op, const char* name, DType compute, const 
                  "{}: integers to negative integer powers are not allowed", name);
 }
 
+// logaddexp of complex operands, which has no kernel: PyTorch's formula in tensor ops (so its
+// gradient is theirs). With hi the operand of the larger real part and lo the other, it is
+// hi + log1p(exp(lo - hi)); where both real parts are the same infinity, -inf gives lo (its exp
+// is 0 whatever the phase) and +inf log(exp(lo) + exp(hi)). Each branch reads only the entries it
+// gives (0 elsewhere), so the others' NaNs stay out of its gradient.
+Tensor complex_logaddexp(const Tensor& self, const Tensor& other) {
+  const DType dt = ops::result_type(self, other);
+  const Tensor a = self.to(dt), b = other.to(dt);
+  const Tensor a_higher = ge(real(a), real(b));
+  const Tensor hi = where(a_higher, a, b), lo = where(a_higher, b, a);
+  const Tensor rlo = real(lo);
+  const Tensor same_infinity = logical_and(isinf(rlo), eq(rlo, real(hi)));
+  const Tensor finite_lo = where(same_infinity, 0.0, lo), finite_hi = where(same_infinity, 0.0, hi);
+  const Tensor general = log1p(exp(finite_lo - finite_hi)) + finite_hi;
+  const Tensor both_up = logical_and(same_infinity, gt(rlo, 0.0));
+  const Tensor up_lo = where(both_up, lo, 0.0), up_hi = where(both_up, hi, 0.0);
+  const Tensor infinite = where(both_up, log(exp(up_lo) + exp(up_hi)), lo);
+  return where(same_infinity, infinite, general);
+}
+
 Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
   const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.name, self, "self");
   ops::check_defined(info.name, other, "other");
   ops::check_same_device(info.name, self, other);
+  if (op == BinaryOp::Logaddexp && is_complex(ops::result_type(self, other))) return complex_logaddexp(self, other);
   const auto& be = kernels::backend(self.device(), info.name);
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
   const Shape shape = broadcast_shapes(self.sizes(), other.sizes(), info.name);
@@ -177,6 +200,8 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, c
   TG_CHECK(broadcast_shapes(self.sizes(), other.sizes(), info.inplace_name) == self.sizes(),
            "{}: the result of broadcasting shapes {} and {} does not fit the tensor's shape {}", info.inplace_name,
            self.sizes(), other.sizes(), self.sizes());
+  if (op == BinaryOp::Logaddexp && is_complex(compute))
+    return ops::inplace_via_copy(self, info.inplace_name, [&](const Tensor& s) { return complex_logaddexp(s, other); });
   autograd::check_inplace(self, info.inplace_name);
   Tensor b = ops::cast(other, compute);
   if (self.numel() > 0) check_integer_operands(op, info.inplace_name, compute, b);

@@ -1,4 +1,4 @@
-// Scans along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp.
+// Scans along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp (complex: composed).
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
@@ -78,10 +78,26 @@ std::tuple<Tensor, Tensor> cummin(const Tensor& self, int64_t dim, SourceLoc loc
   return running_extreme(ScanOp::Min, "cummin", self, dim);
 }
 
+namespace {
+// Complex logcumsumexp, which has no kernel: a doubling scan of logaddexp (after the pass of step
+// s each entry holds the log-sum-exp of the 2s entries ending at it), log2(n) passes of tensor
+// ops, each as stable as logaddexp and differentiable through it.
+Tensor complex_logcumsumexp(const Tensor& self, int d) {
+  const int64_t n = self.dim() == 0 ? 1 : self.sizes()[d];
+  Tensor out = tg::clone(self);
+  for (int64_t s = 1; s < n; s *= 2)
+    out = cat({out.narrow(d, 0, s), logaddexp(out.narrow(d, s, n - s), out.narrow(d, 0, n - s))}, d);
+  return out;
+}
+}  // namespace
+
 Tensor logcumsumexp(const Tensor& self, int64_t dim, SourceLoc loc) {
   detail::ApiScope scope("logcumsumexp", loc);
-  ops::check_floating("logcumsumexp", self);
+  ops::check_defined("logcumsumexp", self, "input");
+  TG_CHECK_TYPE(is_inexact(self.dtype()), "logcumsumexp: expected a floating-point or complex tensor, got {}",
+                self.dtype());
   const int d = wrap_dim(dim, self.dim(), "logcumsumexp");
+  if (self.is_complex()) return complex_logcumsumexp(self, d);
   Tensor out = scan_raw(ScanOp::LogSumExp, "logcumsumexp", self, d);
   if (autograd::needs_grad(self))
     autograd::set_history(out, autograd::derivatives::logcumsumexp_node(self, out, d));
