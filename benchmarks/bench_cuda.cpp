@@ -1,6 +1,7 @@
 // The GPU figures of the CUDA issue: elementwise add of 2^28 float32 and a plain copy (GB/s
 // moved), 8192^3 matmul in float32, TF32 and bfloat16 (TFLOP/s), the 3x3 convolution N=64
-// C=K=128 56x56 and a 3x3x3 one (N=16, C=K=64, 16x56x56) forward + backward (ms), complex64
+// C=K=128 56x56 and a 3x3x3 one (N=16, C=K=64, 16x56x56) forward + backward (ms), training batch
+// norm over [64, 128, 56, 56] forward + backward (ms), complex64
 // products, GEMM and FFTs (cuBLAS, cuFFT), the cost of
 // one 1-element add from C++ (us per op, launch included), and Fashion-MNIST-shaped MLP and CNN
 // training steps (Adam, batch 128, synthetic data already on the GPU; samples/s).
@@ -119,6 +120,23 @@ int main(int argc, char** argv) {
         },
         3, 10, reps);
     std::printf("conv3x3x3_16x64x16x56x56_fwd_bwd %.3f ms\n", t * 1e3);
+  }
+  {
+    // Training batch norm over the convolution's activations: cuDNN forward and backward.
+    const int64_t nb = quick ? 4 : 64;
+    Tensor x = randn({nb, 128, 56, 56}, gpu).requires_grad_(true);
+    Tensor w = ones({128}, gpu).requires_grad_(true), b = zeros({128}, gpu).requires_grad_(true);
+    Tensor rm = zeros({128}, gpu), rv = ones({128}, gpu);
+    const double t = time_gpu(
+        [&] {
+          Tensor y = F::batch_norm(x, rm, rv, {.weight = w, .bias = b, .training = true});
+          y.backward(ones_like(y));
+          x.set_grad(Tensor());
+          w.set_grad(Tensor());
+          b.set_grad(Tensor());
+        },
+        3, 10, reps);
+    std::printf("batch_norm_64x128x56x56_fwd_bwd %.3f ms\n", t * 1e3);
   }
   {
     // Complex64: a product of 2^26 numbers (GB/s moved), 4096^3 complex GEMM (TFLOP/s, 8 real

@@ -1,6 +1,7 @@
 """The same measurements as bench_cuda.cpp, in PyTorch on the GPU: elementwise add and copy of
 2^28 float32 (GB/s moved), 8192^3 matmul in float32, TF32 and bfloat16 (TFLOP/s), the 3x3
-convolution N=64 C=K=128 56x56 forward + backward (ms), complex64 products, GEMM and FFTs, a
+convolution N=64 C=K=128 56x56 forward + backward (ms), training batch norm over [64, 128, 56, 56]
+forward + backward (ms), complex64 products, GEMM and FFTs, a
 1-element add per op (us), and the
 Fashion-MNIST-shaped MLP and CNN training steps (samples/s). One "name value unit" line each.
 usage: bench_cuda_torch.py [--quick]"""
@@ -92,6 +93,20 @@ def main():
 
     print(f"conv3x3x3_16x64x16x56x56_fwd_bwd {time_gpu(conv3, 3, 10, reps) * 1e3:.3f} ms")
     del x3, w3
+
+    nb = 4 if quick else 64
+    xb = torch.randn(nb, 128, 56, 56, device=dev, requires_grad=True)
+    wb = torch.ones(128, device=dev, requires_grad=True)
+    bb = torch.zeros(128, device=dev, requires_grad=True)
+    rm, rv = torch.zeros(128, device=dev), torch.ones(128, device=dev)
+
+    def batch_norm():
+        y = F.batch_norm(xb, rm, rv, wb, bb, training=True)
+        y.backward(torch.ones_like(y))
+        xb.grad = wb.grad = bb.grad = None
+
+    print(f"batch_norm_64x128x56x56_fwd_bwd {time_gpu(batch_norm, 3, 10, reps) * 1e3:.3f} ms")
+    del xb
 
     n = 1 << 20 if quick else 1 << 26
     a = torch.randn(n, dtype=torch.complex64, device=dev)

@@ -79,15 +79,18 @@ std::tuple<Tensor, Tensor> cummin(const Tensor& self, int64_t dim, SourceLoc loc
 }
 
 namespace {
-// Complex logcumsumexp, which has no kernel: a doubling scan of logaddexp (after the pass of step
-// s each entry holds the log-sum-exp of the 2s entries ending at it), log2(n) passes of tensor
-// ops, each as stable as logaddexp and differentiable through it.
-Tensor complex_logcumsumexp(const Tensor& self, int d) {
-  const int64_t n = self.dim() == 0 ? 1 : self.sizes()[d];
-  Tensor out = tg::clone(self);
-  for (int64_t s = 1; s < n; s *= 2)
-    out = cat({out.narrow(d, 0, s), logaddexp(out.narrow(d, s, n - s), out.narrow(d, 0, n - s))}, d);
-  return out;
+// Complex logcumsumexp, which has no kernel: a pairwise (Blelloch-style) scan of logaddexp. The
+// pairs' sums are scanned recursively, which gives the odd entries; each even entry adds itself
+// to the scan before it. About 2n logaddexps in log2(n) levels, each as stable as logaddexp and
+// differentiable through it (a doubling scan took n log2(n): 7x PyTorch's time at n = 1024).
+Tensor complex_logcumsumexp(const Tensor& x, int d) {
+  const int64_t n = x.dim() == 0 ? 1 : x.sizes()[d];
+  if (n <= 1) return tg::clone(x);
+  const int64_t pairs = n / 2, evens = (n + 1) / 2;
+  const Tensor odd_out = complex_logcumsumexp(logaddexp(x.slice(d, 0, 2 * pairs, 2), x.slice(d, 1, 2 * pairs, 2)), d);
+  const Tensor even_out = cat({x.narrow(d, 0, 1), logaddexp(odd_out.narrow(d, 0, evens - 1), x.slice(d, 2, n, 2))}, d);
+  const Tensor woven = stack({even_out.narrow(d, 0, pairs), odd_out}, d + 1).flatten(d, d + 1);
+  return n % 2 == 0 ? woven : cat({woven, even_out.narrow(d, pairs, 1)}, d);
 }
 }  // namespace
 
