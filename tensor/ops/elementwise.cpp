@@ -149,9 +149,9 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
   ops::check_defined(info.name, self, "self");
   ops::check_defined(info.name, other, "other");
   ops::check_same_device(info.name, self, other);
-  if (op == BinaryOp::Logaddexp && is_complex(ops::result_type(self, other))) return complex_logaddexp(self, other);
-  const auto& be = kernels::backend(self.device(), info.name);
   const DType compute = compute_dtype(info, op, ops::result_type(self, other));
+  if (op == BinaryOp::Logaddexp && is_complex(compute)) return complex_logaddexp(self, other);
+  const auto& be = kernels::backend(self.device(), info.name);
   const Shape shape = broadcast_shapes(self.sizes(), other.sizes(), info.name);
   Tensor a = ops::cast(self, compute), b = ops::cast(other, compute);
   if (shape.numel() > 0) check_integer_operands(op, info.name, compute, b);  // an empty result divides nothing
