@@ -377,6 +377,17 @@ struct Backend {
   void (*lu_solve)(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* lu, const int32_t* pivots,
                    void* b);
   void (*cholesky)(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info);
+  // A = L D L^T (L D L^H with hermitian) with Bunch-Kaufman pivoting (LAPACK's sytrf / hetrf,
+  // cuSOLVER's sytrf) of `batch` column-major n x n symmetric (Hermitian) matrices read from their
+  // lower triangles, in place there: D's 1 x 1 and 2 x 2 blocks on and below the diagonal, L's
+  // multipliers below them; LAPACK's 1-based int32 pivots [batch, n] (device memory; negative
+  // pairs mark a 2 x 2 block). info > 0 where D[info - 1][info - 1] is exactly zero. ldl_solve
+  // overwrites b, `batch` column-major n x nrhs right-hand sides, with the solutions of A X = B,
+  // from those factors and pivots widened to int64 (cuSOLVER's Xsytrs reads those). cuSOLVER has
+  // no Hermitian form: the GPU takes hermitian for real dtypes only (where it is the same).
+  void (*ldl_factor)(DType dtype, int64_t batch, int64_t n, void* a, int32_t* pivots, bool hermitian, int32_t* info);
+  void (*ldl_solve)(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* ld, const int64_t* pivots,
+                    bool hermitian, void* b);
   // Eigenvalues (ascending, into w [batch, n]) of the symmetric matrices read from a's lower
   // triangle; with vectors, a is overwritten with the orthonormal eigenvectors as its columns.
   // info > 0: the iteration did not converge.

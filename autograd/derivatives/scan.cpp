@@ -60,10 +60,19 @@ std::shared_ptr<Node> logcumsumexp_node(const Tensor& self, const Tensor& result
     // formula, as PyTorch's): the positive and negative parts of g apart, as logs need them. The
     // other part's entries are the dtype's lowest number, not -inf, which would make NaNs in the
     // second derivative.
-    const double lowest = x.dtype() == kFloat64   ? std::numeric_limits<double>::lowest()
-                          : x.dtype() == kFloat16 ? -65504.0
+    const bool wide = x.dtype() == kFloat64 || x.dtype() == kComplex128;
+    const double lowest = wide                     ? std::numeric_limits<double>::lowest()
+                          : x.dtype() == kFloat16  ? -65504.0
                           : x.dtype() == kBFloat16 ? -3.3895313892515355e38
                                                    : std::numeric_limits<float>::lowest();
+    if (x.is_complex()) {
+      // dx[k] = sum over j >= k of g[j] conj(exp(x[k] - out[j])) (PyTorch's convention for a
+      // holomorphic map), in log space: complex logs carry the signs and phases of g, and zeros
+      // become the lowest number (their exp, 0, whatever the phase).
+      const Tensor nonzero = ne(g[0], 0);
+      const Tensor log_g = where(nonzero, log(where(nonzero, g[0], 1.0)), lowest);
+      return {exp((log_g - conj(out)).flip({dim}).logcumsumexp(dim).flip({dim}) + conj(x))};
+    }
     auto part = [&](const Tensor& mask, const Tensor& magnitude) {
       Tensor log_g = where(mask, log(where(mask, magnitude, 1.0)), lowest);
       return exp((log_g - out).flip({dim}).logcumsumexp(dim).flip({dim}) + x);

@@ -33,6 +33,8 @@ const Backend& cpu_backend() {
       .lu_factor = cpu::lu_factor,
       .lu_solve = cpu::lu_solve,
       .cholesky = cpu::cholesky,
+      .ldl_factor = cpu::ldl_factor,
+      .ldl_solve = cpu::ldl_solve,
       .eigh = cpu::eigh,
       .eig = cpu::eig,
       .geqrf = cpu::geqrf,

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <complex>
+#include <limits>
 
 #include "kernels/complex_math.h"
 #include "kernels/cpu/loops.h"
@@ -23,6 +24,21 @@ void map(UnaryOp op, const Loop& loop, T* o, const T* x) {
     default:
       fail_dtype(dtype_of<T>);
   }
+}
+
+// logaddexp of complex numbers as PyTorch's: hi + log1p(exp(lo - hi)), hi the operand of the
+// larger real part; where both real parts are the same infinity, -inf gives lo (its exp is 0
+// whatever the phase) and +inf log(exp(lo) + exp(hi)); a NaN part anywhere gives NaN.
+template <class C>
+C complex_logaddexp(C a, C b) {
+  using R = typename C::value_type;
+  if (std::isnan(a.real()) || std::isnan(a.imag()) || std::isnan(b.real()) || std::isnan(b.imag()))
+    return C(std::numeric_limits<R>::quiet_NaN(), std::numeric_limits<R>::quiet_NaN());
+  const bool a_higher = a.real() >= b.real();
+  const C hi = a_higher ? a : b, lo = a_higher ? b : a;
+  if (std::isinf(lo.real()) && lo.real() == hi.real())
+    return lo.real() < 0 ? lo : std::log(std::exp(lo) + std::exp(hi));
+  return log1p_complex(std::exp(lo - hi)) + hi;
 }
 
 }  // namespace
@@ -187,7 +203,7 @@ void complex_ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, con
 }
 
 void complex_scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, const void* in) {
-  if (op != ScanOp::Sum && op != ScanOp::Prod) fail_dtype(dtype);
+  if (op == ScanOp::Max || op == ScanOp::Min) fail_dtype(dtype);
   dispatch_complex(dtype, [&]<class T>() {
     // complex64 runs in complex128, as the float32 scans run in double.
     using Acc = std::complex<double>;
@@ -199,10 +215,14 @@ void complex_scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, const
                      const int64_t o = p / g.inner, i = p % g.inner;
                      const T* xs = x + o * g.in_outer_stride + i * g.in_inner_stride;
                      T* ys = y + o * g.out_outer_stride + i * g.out_inner_stride;
-                     Acc acc = op == ScanOp::Sum ? Acc(0) : Acc(1);
+                     Acc acc = op == ScanOp::Prod ? Acc(1) : Acc(0);
                      for (int64_t k = 0; k < g.size; ++k) {
                        const Acc v(xs[k * g.in_dim_stride]);
-                       acc = op == ScanOp::Sum ? acc + v : cmul(acc, v);
+                       if (op == ScanOp::LogSumExp) {
+                         acc = k == 0 ? v : complex_logaddexp(acc, v);
+                       } else {
+                         acc = op == ScanOp::Sum ? acc + v : cmul(acc, v);
+                       }
                        ys[k * g.out_dim_stride] = T(acc);
                      }
                    }

@@ -22,7 +22,7 @@ void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGe
 // addcmul, addcdiv and lerp.
 void complex_ternary(TernaryOp op, DType dtype, const Loop& loop, void* out, const void* a, const void* b,
                      const void* c, const Scalar& value);
-// cumsum and cumprod.
+// cumsum, cumprod and logcumsumexp.
 void complex_scan(ScanOp op, DType dtype, const DimGeometry& g, void* out, const void* in);
 
 }  // namespace tg::kernels::cpu

@@ -92,6 +92,10 @@ namespace lapack {
 TG_LAPACK(getrf)
 TG_LAPACK(getrs)
 TG_LAPACK(potrf)
+TG_LAPACK(sytrf)
+TG_LAPACK_AS(hetrf, sytrf, hetrf)
+TG_LAPACK(sytrs)
+TG_LAPACK_AS(hetrs, sytrs, hetrs)
 TG_LAPACK_AS(eigh, syevd, heevd)
 TG_LAPACK(geev)
 TG_LAPACK(geqrf)
@@ -274,6 +278,39 @@ void cholesky(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info) {
   });
 #else
   no_lapack("cholesky");
+#endif
+}
+
+void ldl_factor(DType dtype, int64_t batch, int64_t n, void* a, int32_t* pivots, bool hermitian, int32_t* info) {
+#ifdef TG_WITH_LAPACK
+  const auto nn = static_cast<lapack_int>(n);
+  each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
+    T* m = static_cast<T*>(a) + i * n * n;
+    int32_t* piv = pivots + i * n;
+    // Complex symmetric (not Hermitian) matrices take the sy form; real ones are both.
+    info[i] = hermitian ? lapack::hetrf<T>('L', nn, m, nn, piv) : lapack::sytrf<T>('L', nn, m, nn, piv);
+  });
+#else
+  no_lapack("ldl_factor");
+#endif
+}
+
+void ldl_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* ld, const int64_t* pivots,
+               bool hermitian, void* b) {
+#ifdef TG_WITH_LAPACK
+  const auto nn = static_cast<lapack_int>(n), k = static_cast<lapack_int>(nrhs);
+  each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
+    thread_local std::vector<lapack_int> piv;
+    piv.assign(pivots + i * n, pivots + (i + 1) * n);
+    const T* m = static_cast<const T*>(ld) + i * n * n;
+    T* rhs = static_cast<T*>(b) + i * n * nrhs;
+    if (hermitian)
+      lapack::hetrs<T>('L', nn, k, m, nn, piv.data(), rhs, nn);
+    else
+      lapack::sytrs<T>('L', nn, k, m, nn, piv.data(), rhs, nn);
+  });
+#else
+  no_lapack("ldl_solve");
 #endif
 }
 

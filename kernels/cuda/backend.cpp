@@ -43,6 +43,8 @@ const Backend& cuda_backend() {
     .lu_factor = cuda::lu_factor,
     .lu_solve = cuda::lu_solve,
     .cholesky = cuda::cholesky,
+    .ldl_factor = cuda::ldl_factor,
+    .ldl_solve = cuda::ldl_solve,
     .eigh = cuda::eigh,
     .eig = cuda::eig,
     .geqrf = cuda::geqrf,

@@ -164,6 +164,56 @@ void cholesky(DType dtype, int64_t batch, int64_t n, void* a, int32_t* info) {
   codes.copy_to(info);
 }
 
+void ldl_factor(DType dtype, int64_t batch, int64_t n, void* a, int32_t* pivots, bool hermitian, int32_t* info) {
+  const char* op = "ldl_factor";
+  TG_CHECK(!hermitian || !is_complex(dtype),
+           "{}: cuSOLVER has no Hermitian LDL factorization (LAPACK's hetrf) for {} matrices", op, dtype);
+  cusolverDnHandle_t h = handle(op);
+  const int nn = static_cast<int>(n), ld = std::max(nn, 1);
+  InfoCodes codes(batch, op);
+  auto run = [&]<class T>(auto buffer_size, auto factor) {
+    T* m = static_cast<T*>(a);
+    int lwork = 0;
+    TG_CUSOLVER_CHECK(buffer_size(h, nn, m, ld, &lwork), op);
+    Scratch work(sizeof(T) * static_cast<size_t>(std::max(lwork, 1)));
+    for (int64_t i = 0; i < batch; ++i)
+      TG_CUSOLVER_CHECK(
+          factor(h, CUBLAS_FILL_MODE_LOWER, nn, m + i * n * n, ld, pivots + i * n, work.as<T>(), lwork, codes.at(i)),
+          op);
+  };
+  TG_BY_TYPE(dtype, run, (cusolverDnSsytrf_bufferSize, cusolverDnSsytrf),
+             (cusolverDnDsytrf_bufferSize, cusolverDnDsytrf), (cusolverDnCsytrf_bufferSize, cusolverDnCsytrf),
+             (cusolverDnZsytrf_bufferSize, cusolverDnZsytrf));
+  codes.copy_to(info);
+}
+
+// Through the 64-bit Xsytrs, the only cuSOLVER solve from sytrf's factors (hence int64 pivots).
+void ldl_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* ld, const int64_t* pivots,
+               bool hermitian, void* b) {
+  const char* op = "ldl_solve";
+  TG_CHECK(!hermitian || !is_complex(dtype), "{}: cuSOLVER has no Hermitian LDL solve (LAPACK's hetrs) for {} matrices",
+           op, dtype);
+  if (batch == 0 || n == 0 || nrhs == 0) return;
+  cusolverDnHandle_t h = handle(op);
+  const bool single = dtype == DType::Float32 || dtype == DType::Complex64;
+  const cudaDataType type = is_complex(dtype) ? (single ? CUDA_C_32F : CUDA_C_64F) : (single ? CUDA_R_32F : CUDA_R_64F);
+  const size_t bytes = itemsize(dtype);
+  const auto* as = static_cast<const char*>(ld);
+  auto* bs = static_cast<char*>(b);
+  size_t device_bytes = 0, host_bytes = 0;
+  TG_CUSOLVER_CHECK(cusolverDnXsytrs_bufferSize(h, CUBLAS_FILL_MODE_LOWER, n, nrhs, type, as, n, pivots, type, bs, n,
+                                                &device_bytes, &host_bytes),
+                    op);
+  Scratch device_work(std::max<size_t>(device_bytes, 1));
+  std::vector<char> host_work(std::max<size_t>(host_bytes, 1));
+  InfoCodes codes(batch, op);  // sytrs reports only illegal arguments, which cannot happen here
+  for (int64_t i = 0; i < batch; ++i)
+    TG_CUSOLVER_CHECK(cusolverDnXsytrs(h, CUBLAS_FILL_MODE_LOWER, n, nrhs, type, as + i * n * n * bytes, n,
+                                       pivots + i * n, type, bs + i * n * nrhs * bytes, n, device_work.as<void>(),
+                                       device_bytes, host_work.data(), host_bytes, codes.at(i)),
+                      op);
+}
+
 void eigh(DType dtype, int64_t batch, int64_t n, void* a, void* w, bool vectors, int32_t* info) {
   const char* op = "eigh";
   cusolverDnHandle_t h = handle(op);

@@ -67,6 +67,24 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
     return nogil([&] { return tg::linalg::lu_solve(lu, pivots, b, left, adjoint); });
   }, py::arg("LU"), py::arg("pivots"), py::arg("B"), py::kw_only(), py::arg("left") = true,
      py::arg("adjoint") = false);
+  la.def(
+      "ldl_factor",
+      [](const Tensor& a, bool hermitian) {
+        return ldl_factor_result(nogil([&] { return tg::linalg::ldl_factor(a, hermitian); }));
+      },
+      py::arg("A"), py::kw_only(), py::arg("hermitian") = false);
+  la.def(
+      "ldl_factor_ex",
+      [](const Tensor& a, bool hermitian, bool check_errors) {
+        return ldl_factor_ex_result(nogil([&] { return tg::linalg::ldl_factor_ex(a, hermitian, check_errors); }));
+      },
+      py::arg("A"), py::kw_only(), py::arg("hermitian") = false, py::arg("check_errors") = false);
+  la.def(
+      "ldl_solve",
+      [](const Tensor& ld, const Tensor& pivots, const Tensor& b, bool hermitian) {
+        return nogil([&] { return tg::linalg::ldl_solve(ld, pivots, b, hermitian); });
+      },
+      py::arg("LD"), py::arg("pivots"), py::arg("B"), py::kw_only(), py::arg("hermitian") = false);
   la.def("matrix_exp", [](const Tensor& a) { return nogil([&] { return tg::linalg::matrix_exp(a); }); },
          py::arg("A"));
   la.def("solve_triangular", [](const Tensor& a, const Tensor& b, bool upper, bool left, bool unit) {

@@ -439,6 +439,16 @@ py::object lu_factor_ex_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tens
   return make_tuple_of(type, r);
 }
 
+py::object ldl_factor_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_ldl_factor", {"LD", "pivots"});
+  return make_tuple_of(type, r);
+}
+
+py::object ldl_factor_ex_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_ldl_factor_ex", {"LD", "pivots", "info"});
+  return make_tuple_of(type, r);
+}
+
 std::optional<tg::Shape> dims_of(const py::object& dim) {
   if (dim.is_none()) return std::nullopt;
   return py::cast<tg::Shape>(dim);

@@ -1,4 +1,4 @@
-// Scans along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp (complex: composed).
+// Scans along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp (complex on the GPU: composed).
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
@@ -79,7 +79,8 @@ std::tuple<Tensor, Tensor> cummin(const Tensor& self, int64_t dim, SourceLoc loc
 }
 
 namespace {
-// Complex logcumsumexp, which has no kernel: a pairwise (Blelloch-style) scan of logaddexp. The
+// Complex logcumsumexp on the GPU, whose scan kernel has no complex log-add-exp (the CPU's has):
+// a pairwise (Blelloch-style) scan of logaddexp. The
 // pairs' sums are scanned recursively, which gives the odd entries; each even entry adds itself
 // to the scan before it. About 2n logaddexps in log2(n) levels, each as stable as logaddexp and
 // differentiable through it (a doubling scan took n log2(n): 7x PyTorch's time at n = 1024).
@@ -100,7 +101,7 @@ Tensor logcumsumexp(const Tensor& self, int64_t dim, SourceLoc loc) {
   TG_CHECK_TYPE(is_inexact(self.dtype()), "logcumsumexp: expected a floating-point or complex tensor, got {}",
                 self.dtype());
   const int d = wrap_dim(dim, self.dim(), "logcumsumexp");
-  if (self.is_complex()) return complex_logcumsumexp(self, d);
+  if (self.is_complex() && !self.is_cpu()) return complex_logcumsumexp(self, d);
   Tensor out = scan_raw(ScanOp::LogSumExp, "logcumsumexp", self, d);
   if (autograd::needs_grad(self))
     autograd::set_history(out, autograd::derivatives::logcumsumexp_node(self, out, d));

@@ -159,6 +159,19 @@ std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, TG_CALLER);
 // Differentiable in LU and B.
 Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left = true, bool adjoint = false,
                 TG_CALLER);
+// The LDL factorization with Bunch-Kaufman pivoting of symmetric A [..., n, n] (Hermitian with
+// hermitian; only the lower triangle is read): P A P^T = L D L^T (L D L^H), D block-diagonal with
+// 1 x 1 and 2 x 2 blocks. ldl_factor returns (LD, pivots) in LAPACK's compact form, as
+// torch.linalg.ldl_factor: D's blocks on and below LD's diagonal, L's multipliers (unit diagonal)
+// below them, zeros above; int32 pivots [..., n], 1-based, negative pairs marking a 2 x 2 block.
+// A singular D is an error (ldl_factor_ex reports it in info instead: k > 0 where D[k - 1][k - 1]
+// is exactly zero). Not differentiable, as in PyTorch: a gradient reaching LD is an error.
+std::tuple<Tensor, Tensor> ldl_factor(const Tensor& A, bool hermitian = false, TG_CALLER);
+std::tuple<Tensor, Tensor, Tensor> ldl_factor_ex(const Tensor& A, bool hermitian = false, bool check_errors = false,
+                                                 TG_CALLER);
+// X with A X = B, A given by ldl_factor's (LD, pivots) (int32 or int64) with the same hermitian;
+// batch dims broadcast. Differentiable in B (the gradient solves with A^H); not in LD.
+Tensor ldl_solve(const Tensor& LD, const Tensor& pivots, const Tensor& B, bool hermitian = false, TG_CALLER);
 // e^A of square A [..., n, n]: scaling and squaring with the degree-13 Pade approximant
 // (Higham 2005); differentiable through its products and solve.
 Tensor matrix_exp(const Tensor& A, TG_CALLER);
