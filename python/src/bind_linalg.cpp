@@ -85,6 +85,10 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
         return nogil([&] { return tg::linalg::ldl_solve(ld, pivots, b, hermitian); });
       },
       py::arg("LD"), py::arg("pivots"), py::arg("B"), py::kw_only(), py::arg("hermitian") = false);
+  la.def(
+      "matrix_sqrth", [](const Tensor& a) { return nogil([&] { return tg::linalg::matrix_sqrth(a); }); }, py::arg("A"));
+  la.def(
+      "polar", [](const Tensor& a) { return polar_result(nogil([&] { return tg::linalg::polar(a); })); }, py::arg("A"));
   la.def("matrix_exp", [](const Tensor& a) { return nogil([&] { return tg::linalg::matrix_exp(a); }); },
          py::arg("A"));
   la.def("solve_triangular", [](const Tensor& a, const Tensor& b, bool upper, bool left, bool unit) {

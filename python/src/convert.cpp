@@ -449,6 +449,11 @@ py::object ldl_factor_ex_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Ten
   return make_tuple_of(type, r);
 }
 
+py::object polar_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("linalg_polar", {"U", "H"});
+  return make_tuple_of(type, r);
+}
+
 std::optional<tg::Shape> dims_of(const py::object& dim) {
   if (dim.is_none()) return std::nullopt;
   return py::cast<tg::Shape>(dim);

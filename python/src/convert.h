@@ -194,6 +194,8 @@ py::object lu_factor_ex_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tens
 // torch.return_types' linalg_ldl_factor (LD, pivots) and linalg_ldl_factor_ex (LD, pivots, info).
 py::object ldl_factor_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
 py::object ldl_factor_ex_result(const std::tuple<tg::Tensor, tg::Tensor, tg::Tensor>& r);
+// torch.return_types.linalg_polar (U, H).
+py::object polar_result(const std::tuple<tg::Tensor, tg::Tensor>& r);
 // A dim argument: None (nullopt), an int or a sequence of ints.
 std::optional<tg::Shape> dims_of(const py::object& dim);
 

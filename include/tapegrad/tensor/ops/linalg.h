@@ -172,6 +172,14 @@ std::tuple<Tensor, Tensor, Tensor> ldl_factor_ex(const Tensor& A, bool hermitian
 // X with A X = B, A given by ldl_factor's (LD, pivots) (int32 or int64) with the same hermitian;
 // batch dims broadcast. Differentiable in B (the gradient solves with A^H); not in LD.
 Tensor ldl_solve(const Tensor& LD, const Tensor& pivots, const Tensor& B, bool hermitian = false, TG_CALLER);
+// The principal square root X (X X = A, X Hermitian positive-semidefinite) of symmetric
+// (Hermitian) positive-definite A [..., n, n], from eigh of A's lower triangle; negative
+// eigenvalues count as 0, as in PyTorch. Differentiable: X dX + dX X = dA, solved in X's eigenbasis.
+Tensor matrix_sqrth(const Tensor& A, TG_CALLER);
+// The polar decomposition A = U H of [..., m, n] with m >= n: U [..., m, n] with orthonormal
+// columns (the nearest such matrix to A), H [..., n, n] Hermitian positive-semidefinite; from
+// A's SVD. Differentiable where A has full column rank (H invertible), as PyTorch's.
+std::tuple<Tensor, Tensor> polar(const Tensor& A, TG_CALLER);
 // e^A of square A [..., n, n]: scaling and squaring with the degree-13 Pade approximant
 // (Higham 2005); differentiable through its products and solve.
 Tensor matrix_exp(const Tensor& A, TG_CALLER);
