@@ -73,6 +73,13 @@ TEST(ComposedExtras, MaskedScatter) {
   EXPECT_THROW_WITH(x.masked_scatter(tensor({1, 0, 1}), src), TypeError,
                     "masked_scatter: the mask must be a bool tensor");
   EXPECT_THROW_WITH(x.masked_scatter(zeros({4}, kBool), src), Error, "masked_scatter");
+  EXPECT_THROW_WITH(x.masked_scatter(mask, src.to(kFloat32)), TypeError,
+                    "masked_scatter: source (float32) must have the input's dtype (float64)");
+  // The input broadcasts against the mask; a mask selecting nothing copies the input.
+  EXPECT_EQ(vals(tensor({7.0, 8.0, 9.0}, kFloat64).view({1, 3}).masked_scatter(tensor({{true}, {false}}), src)),
+            (V{1, 2, 3, 7, 8, 9}));
+  EXPECT_EQ(vals(x.masked_scatter(zeros({3}, kBool), src)), (V{0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(vals(x.masked_scatter(zeros({3}, kBool), zeros({0}, kFloat64))), (V{0, 0, 0, 0, 0, 0}));
 }
 
 TEST(ComposedExtras, ArgwhereMsortRavelPositiveSgn) {

@@ -12,6 +12,7 @@
 #include "tapegrad/autograd/node.h"
 #include "tapegrad/autograd/saved_hooks.h"
 #include "tapegrad/autograd/stepper.h"
+#include "tapegrad/config.h"
 #include "tapegrad/cuda.h"
 #include "tapegrad/data.h"
 #include "tapegrad/deterministic.h"

@@ -233,6 +233,8 @@ void bind_factories(py::module_& m) {
   m.def("default_generator", &tg::default_generator, py::return_value_policy::reference);
   m.def("get_num_threads", &tg::get_num_threads);
   m.def("set_num_threads", &tg::set_num_threads, py::arg("n"));
+  m.def("_config_show", &tg::config::show);  // tapegrad.__config__
+  m.def("_config_parallel_info", &tg::config::parallel_info);
   m.def("set_flush_denormal", &tg::set_flush_denormal, py::arg("mode"),
         "Denormal floats count as zero in the CPU kernels (True) or not; returns whether the CPU supports it.");
 }
