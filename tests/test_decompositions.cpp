@@ -268,11 +268,12 @@ TEST(LinalgSolveTriangular, EveryLayoutOfAAtEverySize) {
   TG_REQUIRE_LAPACK();
   Generator gen(16);
   // Row-major A is read in place (solved with its transpose), column-major too, others copied;
-  // n = 80 takes LAPACK's path, n = 6 the small-matrix loops.
-  for (int64_t n : {6, 80}) {
+  // n = 6 takes the small-matrix loops; n = 80 and 150 LAPACK's path with 3 right-hand sides,
+  // the blocked solve (halves of the triangle and gemms) with 20.
+  for (const auto& [n, k] : {std::pair<int64_t, int64_t>{6, 3}, {80, 3}, {80, 20}, {150, 20}}) {
     // Small off-diagonal entries: well conditioned with its diagonal and with a unit one.
     const Tensor M = randn({2, n, n}, gen, kFloat64) / static_cast<double>(n) + eye(n, kFloat64);
-    const Tensor B = randn({2, n, 3}, gen, kFloat64);
+    const Tensor B = randn({2, n, k}, gen, kFloat64);
     Tensor every_other = zeros({2, n, 2 * n}, kFloat64), block = zeros({2, n, n + 3}, kFloat64);
     every_other.slice(-1, 0, 2 * n, 2).copy_(M);
     block.slice(-1, 0, n).copy_(M);
@@ -293,6 +294,38 @@ TEST(LinalgSolveTriangular, EveryLayoutOfAAtEverySize) {
         EXPECT_TRUE(close(matmul(unit, U), B, 1e-10, 1e-10)) << name << " unitriangular n=" << n;
       }
     }
+  }
+}
+
+// The blocked solve (n > 64 with 16 or more right-hand sides) against LAPACK's one column at a
+// time, in each dtype: triangular solves both ways up and both layouts, and LU solves.
+TEST(LinalgSolveTriangular, BlockedSolveMatchesLapackInEveryDtype) {
+  TG_REQUIRE_LAPACK();
+  Generator gen(17);
+  const int64_t n = 150, k = 40;  // 40: a whole block of 32 float64 right-hand sides and part of one
+  for (DType dtype : {kFloat32, kFloat64, kComplex64, kComplex128}) {
+    const double tol = dtype == kFloat32 || dtype == kComplex64 ? 1e-4 : 1e-11;
+    const Tensor M = randn({n, n}, gen, dtype) / static_cast<double>(n) + eye(n, dtype);
+    const Tensor B = randn({n, k}, gen, dtype);
+    auto by_columns = [&](const std::function<Tensor(const Tensor&)>& solve) {
+      tensor_list cols;
+      for (int64_t c = 0; c < k; ++c) cols.push_back(solve(B.narrow(1, c, 1)));
+      return cat(cols, 1);
+    };
+    for (bool upper : {true, false}) {
+      for (const Tensor& A : {M, M.mT().contiguous().mT()}) {
+        for (bool unit : {false, true}) {
+          EXPECT_TRUE(close(
+              linalg::solve_triangular(A, B, upper, true, unit),
+              by_columns([&](const Tensor& b) { return linalg::solve_triangular(A, b, upper, true, unit); }), tol, tol))
+              << fmt::format("{}", dtype) << " upper=" << upper << " unit=" << unit
+              << " row-major=" << A.is_contiguous();
+        }
+      }
+    }
+    EXPECT_TRUE(close(linalg::solve(M, B), by_columns([&](const Tensor& b) { return linalg::solve(M, b); }), tol, tol))
+        << fmt::format("{}", dtype);
+    EXPECT_TRUE(close(matmul(linalg::inv(M), M), eye(n, dtype), tol, tol)) << fmt::format("{}", dtype);
   }
 }
 
