@@ -117,33 +117,11 @@ TG_LAPACK(gelss)
 // costs more than the solve itself below this size.
 constexpr int64_t kSmallSolve = 64;
 
-#ifdef TG_WITH_BLAS
-// Large triangular solves with many right-hand sides halve the triangle again and again, so that
-// most of the work is a gemm: OpenBLAS 0.3.21's trsm ran [512, 512] with 512 right-hand sides at
-// a third of its gemm's speed (7.6 ms, recursing 4.0, MKL 2.6-4.2). Fewer right-hand sides keep
-// LAPACK's own routines.
-constexpr int64_t kBlockedSolveMinRhs = 16;
-constexpr int64_t kBlockedSolveLeaf = 64;
-
-// C -= op(A) B, all column-major: op(A) m x kk (A itself kk x m when transposed), B kk x n.
-template <class T>
-void gemm_subtract(bool trans, int64_t m, int64_t n, int64_t kk, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
-                   int64_t ldc) {
-  const auto ta = trans ? CblasTrans : CblasNoTrans;
-  const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(kk), ia = static_cast<int>(lda),
-            ib = static_cast<int>(ldb), ic = static_cast<int>(ldc);
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasColMajor, ta, CblasNoTrans, im, in, ik, -1.0f, a, ia, b, ib, 1.0f, c, ic);
-  } else if constexpr (std::is_same_v<T, double>) {
-    cblas_dgemm(CblasColMajor, ta, CblasNoTrans, im, in, ik, -1.0, a, ia, b, ib, 1.0, c, ic);
-  } else {
-    const T minus_one(-1), one(1);
-    if constexpr (std::is_same_v<T, std::complex<float>>)
-      cblas_cgemm(CblasColMajor, ta, CblasNoTrans, im, in, ik, &minus_one, a, ia, b, ib, &one, c, ic);
-    else
-      cblas_zgemm(CblasColMajor, ta, CblasNoTrans, im, in, ik, &minus_one, a, ia, b, ib, &one, c, ic);
-  }
-}
+// Substitution on up to 64 rows (the small solves, and the blocked solve's leaves), real dtypes,
+// 16 or more right-hand sides: below that, padding them to W costs more than it saves.
+constexpr int64_t kSubstituteMaxRows = 64;
+constexpr int64_t kSubstituteMinRhs = 16;
+static_assert(kSmallSolve <= kSubstituteMaxRows);
 
 // The W right-hand sides of x (row by row) solved in place: op(A) lower (forward) or upper.
 template <class T, int64_t W, bool kForward, bool kTrans>
@@ -168,8 +146,8 @@ void substitute_rows(int64_t n, const T* a, int64_t lda, const T* inverse, T* x)
 template <class T>
 void substitute(bool upper, bool trans, bool unit, int64_t n, int64_t k, const T* a, int64_t lda, T* b, int64_t ldb) {
   constexpr int64_t W = 256 / sizeof(T);
-  alignas(64) T x[kBlockedSolveLeaf * W];
-  T inverse[kBlockedSolveLeaf];
+  alignas(64) T x[kSubstituteMaxRows * W];
+  T inverse[kSubstituteMaxRows];
   for (int64_t i = 0; i < n; ++i) inverse[i] = unit ? T(1) : T(1) / a[i + i * lda];
   const bool forward = upper == trans;  // op(A) lower triangular
   for (int64_t c0 = 0; c0 < k; c0 += W) {
@@ -188,6 +166,41 @@ void substitute(bool upper, bool trans, bool unit, int64_t n, int64_t k, const T
       substitute_rows<T, W, false, false>(n, a, lda, inverse, x);
     for (int64_t c = 0; c < w; ++c)
       for (int64_t i = 0; i < n; ++i) b[i + (c0 + c) * ldb] = x[i * W + c];
+  }
+}
+
+#ifdef TG_WITH_BLAS
+// LAPACK's row swaps (1-based, applied in order) down each column of the column-major n x k x.
+template <class T>
+void swap_rows(int64_t n, int64_t k, const int32_t* pivots, T* x) {
+  for (int64_t c = 0; c < k; ++c, x += n)
+    for (int64_t r = 0; r < n; ++r) std::swap(x[r], x[pivots[r] - 1]);
+}
+
+// Large triangular solves with many right-hand sides halve the triangle again and again, so that
+// most of the work is a gemm: OpenBLAS 0.3.21's trsm ran [512, 512] with 512 right-hand sides at
+// a third of its gemm's speed (7.6 ms, recursing 4.0, MKL 2.6-4.2). Fewer right-hand sides keep
+// LAPACK's own routines.
+constexpr int64_t kBlockedSolveMinRhs = kSubstituteMinRhs;
+constexpr int64_t kBlockedSolveLeaf = kSubstituteMaxRows;
+
+// C -= op(A) B, all column-major: op(A) m x kk (A itself kk x m when transposed), B kk x n.
+template <class T>
+void gemm_subtract(bool trans, int64_t m, int64_t n, int64_t kk, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
+                   int64_t ldc) {
+  const auto ta = trans ? CblasTrans : CblasNoTrans;
+  const int im = static_cast<int>(m), in = static_cast<int>(n), ik = static_cast<int>(kk), ia = static_cast<int>(lda),
+            ib = static_cast<int>(ldb), ic = static_cast<int>(ldc);
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasColMajor, ta, CblasNoTrans, im, in, ik, -1.0f, a, ia, b, ib, 1.0f, c, ic);
+  } else if constexpr (std::is_same_v<T, double>) {
+    cblas_dgemm(CblasColMajor, ta, CblasNoTrans, im, in, ik, -1.0, a, ia, b, ib, 1.0, c, ic);
+  } else {
+    const T minus_one(-1), one(1);
+    if constexpr (std::is_same_v<T, std::complex<float>>)
+      cblas_cgemm(CblasColMajor, ta, CblasNoTrans, im, in, ik, &minus_one, a, ia, b, ib, &one, c, ic);
+    else
+      cblas_zgemm(CblasColMajor, ta, CblasNoTrans, im, in, ik, &minus_one, a, ia, b, ib, &one, c, ic);
   }
 }
 
@@ -384,14 +397,18 @@ void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* l
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
     const int32_t* piv = pivots + i * n;
     if (n <= kSmallSolve) {  // getrs: the row swaps, then L (unit diagonal) and U
+      if constexpr (!is_complex_v<T>) {
+        if (nrhs >= kSubstituteMinRhs) {
+          swap_rows(n, nrhs, piv, rhs);
+          substitute(false, false, true, n, nrhs, m, n, rhs, n);
+          return substitute(true, false, false, n, nrhs, m, n, rhs, n);
+        }
+      }
       return small_solve(n, nrhs, m, piv, {{.upper = false, .unit = true}, {.upper = true, .unit = false}}, rhs);
     }
 #ifdef TG_WITH_BLAS
     if (nrhs >= kBlockedSolveMinRhs) {
-      for (int64_t c = 0; c < nrhs; ++c) {  // the row swaps, in order, down each column
-        T* col = rhs + c * n;
-        for (int64_t r = 0; r < n; ++r) std::swap(col[r], col[piv[r] - 1]);
-      }
+      swap_rows(n, nrhs, piv, rhs);
       blocked_solve(false, false, true, n, nrhs, m, n, rhs, n);
       return blocked_solve(true, false, false, n, nrhs, m, n, rhs, n);
     }
@@ -564,6 +581,9 @@ void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const
     const T* m = static_cast<const T*>(a) + i * n * n;
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
     if (n <= kSmallSolve) {
+      if constexpr (!is_complex_v<T>) {
+        if (nrhs >= kSubstituteMinRhs) return substitute(upper != row_major, row_major, unit, n, nrhs, m, n, rhs, n);
+      }
       if (row_major) {  // small: one transposing copy, then the column-major loops
         thread_local std::vector<T> cm;
         cm.resize(static_cast<size_t>(n * n));
