@@ -62,9 +62,43 @@ void forward(const ResampleGeometry& g, T* out, const T* in, const int64_t* inde
   });
 }
 
+// Along the last dim, scattered adds of neighbouring outputs into one input ran as a chain through
+// memory (nearest x2 forward + backward of [8, 64, 56, 56] at 0.77x PyTorch's speed); there each
+// input gathers its outputs' shares instead, from the taps' table inverted once per call.
+template <class T>
+void backward_last_dim(const ResampleGeometry& g, T* grad_in, const T* grad_out, const int64_t* index,
+                       const acc_t<T>* weight) {
+  using A = acc_t<T>;
+  const int64_t entries = g.taps * g.out_size;
+  std::vector<int64_t> start(static_cast<size_t>(g.in_size + 1), 0), source(static_cast<size_t>(entries));
+  std::vector<A> share(static_cast<size_t>(entries));
+  for (int64_t e = 0; e < entries; ++e) ++start[static_cast<size_t>(index[e] + 1)];
+  for (int64_t i = 0; i < g.in_size; ++i) start[static_cast<size_t>(i + 1)] += start[static_cast<size_t>(i)];
+  std::vector<int64_t> next(start.begin(), start.end() - 1);
+  for (int64_t e = 0; e < entries; ++e) {  // by output within each tap: each input's shares in order
+    const auto at = static_cast<size_t>(next[static_cast<size_t>(index[e])]++);
+    source[at] = e % g.out_size;
+    share[at] = weight ? weight[e] : A(1);
+  }
+  const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, entries));
+  parallel_for(0, g.outer, grain, [&](int64_t lo, int64_t hi) {
+    for (int64_t b = lo; b < hi; ++b) {
+      const T* go = grad_out + b * g.out_size;
+      T* gi = grad_in + b * g.in_size;
+      for (int64_t i = 0; i < g.in_size; ++i) {
+        A sum = 0;
+        for (int64_t e = start[static_cast<size_t>(i)], end = start[static_cast<size_t>(i + 1)]; e < end; ++e)
+          sum += share[static_cast<size_t>(e)] * A(go[source[static_cast<size_t>(e)]]);
+        gi[i] = static_cast<T>(sum);
+      }
+    }
+  });
+}
+
 template <class T>
 void backward(const ResampleGeometry& g, T* grad_in, const T* grad_out, const int64_t* index, const acc_t<T>* weight) {
   using A = acc_t<T>;
+  if (g.inner == 1) return backward_last_dim(g, grad_in, grad_out, index, weight);
   const int64_t slice = g.in_size * g.inner;
   parallel_for(0, g.outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.taps * g.out_size * g.inner)),
                [&](int64_t lo, int64_t hi) {
