@@ -268,9 +268,11 @@ TEST(LinalgSolveTriangular, EveryLayoutOfAAtEverySize) {
   TG_REQUIRE_LAPACK();
   Generator gen(16);
   // Row-major A is read in place (solved with its transpose), column-major too, others copied;
-  // n = 6 takes the small-matrix loops; n = 80 and 150 LAPACK's path with 3 right-hand sides,
-  // the blocked solve (halves of the triangle and gemms) with 20.
-  for (const auto& [n, k] : {std::pair<int64_t, int64_t>{6, 3}, {80, 3}, {80, 20}, {150, 20}}) {
+  // n <= 64 takes the small-matrix loops (by columns below 4 right-hand sides, else substitution
+  // 8 or 32 at a time); n = 80 and 150 LAPACK's path with 3 right-hand sides, the blocked solve
+  // (halves of the triangle and gemms) with 20.
+  for (const auto& [n, k] :
+       {std::pair<int64_t, int64_t>{6, 3}, {6, 5}, {40, 12}, {40, 33}, {80, 3}, {80, 20}, {150, 20}}) {
     // Small off-diagonal entries: well conditioned with its diagonal and with a unit one.
     const Tensor M = randn({2, n, n}, gen, kFloat64) / static_cast<double>(n) + eye(n, kFloat64);
     const Tensor B = randn({2, n, k}, gen, kFloat64);
@@ -302,31 +304,36 @@ TEST(LinalgSolveTriangular, EveryLayoutOfAAtEverySize) {
 TEST(LinalgSolveTriangular, BlockedSolveMatchesLapackInEveryDtype) {
   TG_REQUIRE_LAPACK();
   Generator gen(17);
-  const int64_t n = 150, k = 40;  // 40: a whole block of 32 float64 right-hand sides and part of one
-  for (DType dtype : {kFloat32, kFloat64, kComplex64, kComplex128}) {
-    const double tol = dtype == kFloat32 || dtype == kComplex64 ? 1e-4 : 1e-11;
-    const Tensor M = randn({n, n}, gen, dtype) / static_cast<double>(n) + eye(n, dtype);
-    const Tensor B = randn({n, k}, gen, dtype);
-    auto by_columns = [&](const std::function<Tensor(const Tensor&)>& solve) {
-      tensor_list cols;
-      for (int64_t c = 0; c < k; ++c) cols.push_back(solve(B.narrow(1, c, 1)));
-      return cat(cols, 1);
-    };
-    for (bool upper : {true, false}) {
-      for (const Tensor& A : {M, M.mT().contiguous().mT()}) {
-        for (bool unit : {false, true}) {
-          EXPECT_TRUE(close(
-              linalg::solve_triangular(A, B, upper, true, unit),
-              by_columns([&](const Tensor& b) { return linalg::solve_triangular(A, b, upper, true, unit); }), tol, tol))
-              << fmt::format("{}", dtype) << " upper=" << upper << " unit=" << unit
-              << " row-major=" << A.is_contiguous();
+  // 150 rows: the blocked solve; 40: the small one. 40 right-hand sides: a whole block of 32
+  // float64 ones and part of one; 12: a block of 8 and part of one.
+  for (const auto& [n, k] : {std::pair<int64_t, int64_t>{150, 40}, {40, 40}, {40, 12}})
+    for (DType dtype : {kFloat32, kFloat64, kComplex64, kComplex128}) {
+      const double tol = dtype == kFloat32 || dtype == kComplex64 ? 1e-4 : 1e-11;
+      const Tensor M = randn({n, n}, gen, dtype) / static_cast<double>(n) + eye(n, dtype);
+      const Tensor B = randn({n, k}, gen, dtype);
+      auto by_columns = [&](const std::function<Tensor(const Tensor&)>& solve) {
+        tensor_list cols;
+        for (int64_t c = 0; c < k; ++c) cols.push_back(solve(B.narrow(1, c, 1)));
+        return cat(cols, 1);
+      };
+      for (bool upper : {true, false}) {
+        for (const Tensor& A : {M, M.mT().contiguous().mT()}) {
+          for (bool unit : {false, true}) {
+            EXPECT_TRUE(close(linalg::solve_triangular(A, B, upper, true, unit), by_columns([&](const Tensor& b) {
+                                return linalg::solve_triangular(A, b, upper, true, unit);
+                              }),
+                              tol, tol))
+                << fmt::format("{} n={} k={}", dtype, n, k) << " upper=" << upper << " unit=" << unit
+                << " row-major=" << A.is_contiguous();
+          }
         }
       }
+      EXPECT_TRUE(
+          close(linalg::solve(M, B), by_columns([&](const Tensor& b) { return linalg::solve(M, b); }), tol, tol))
+          << fmt::format("{} n={} k={}", dtype, n, k);
+      EXPECT_TRUE(close(matmul(linalg::inv(M), M), eye(n, dtype), tol, tol))
+          << fmt::format("{} n={} k={}", dtype, n, k);
     }
-    EXPECT_TRUE(close(linalg::solve(M, B), by_columns([&](const Tensor& b) { return linalg::solve(M, b); }), tol, tol))
-        << fmt::format("{}", dtype);
-    EXPECT_TRUE(close(matmul(linalg::inv(M), M), eye(n, dtype), tol, tol)) << fmt::format("{}", dtype);
-  }
 }
 
 TEST(LinalgLstsq, DriversAgreeAndFields) {
