@@ -117,10 +117,9 @@ TG_LAPACK(gelss)
 // costs more than the solve itself below this size.
 constexpr int64_t kSmallSolve = 64;
 
-// Substitution on up to 64 rows (the small solves, and the blocked solve's leaves), real dtypes:
-// 32 float64 right-hand sides at a time from 16 of them, 8 from 4 (2-2.5x faster than the row
-// updates below for 32 rows, and 1.5x for 16 or more right-hand sides); fewer than 4 take the
-// column loops.
+// Substitution on up to 64 rows, real dtypes: the blocked solve's leaves take 32 float64
+// right-hand sides at a time; the small solves 8 at a time from 4 of them, 32 from 32 (for 32 rows
+// 2-2.5x faster than small_solve's row updates below); fewer than 4 take its column loops.
 constexpr int64_t kSubstituteMaxRows = 64;
 constexpr int64_t kSubstituteMinRhs = 16;
 constexpr int64_t kSubstituteNarrowMinRhs = 4;
@@ -146,10 +145,11 @@ void substitute_rows(int64_t n, const T* a, int64_t lda, const T* inverse, T* x)
   }
 }
 
-// A leaf of the real solve: substitution on blocks of W right-hand sides laid out row by row, so
-// that each step is W independent multiply-adds kept in registers. OpenBLAS 0.3.21's trsm ran
-// these 64 x 512 blocks at 7 GFLOP/s; this takes half its time, and the whole [512, 512] solve
-// with 512 right-hand sides 3.1-3.3 ms instead of 4.4-4.8.
+// op(A) X = B by substitution on blocks of W right-hand sides laid out row by row, so that each
+// step is W independent multiply-adds kept in registers (op as in blocked_solve below). As the
+// blocked solve's leaves: OpenBLAS 0.3.21's trsm ran those 64 x 512 blocks at 7 GFLOP/s; this
+// takes half its time, and the whole [512, 512] solve with 512 right-hand sides 3.1-3.3 ms
+// instead of 4.4-4.8.
 template <class T, int64_t W = 256 / sizeof(T)>
 void substitute(bool upper, bool trans, bool unit, int64_t n, int64_t k, const T* a, int64_t lda, T* b, int64_t ldb) {
   alignas(64) T x[kSubstituteMaxRows * W];
