@@ -36,11 +36,8 @@ const char* widest_supported_core() {
   return nullptr;
 }
 
-// The generic core OpenBLAS fell back to, where tapegrad replaced it.
-std::string& replaced_core() {
-  static std::string name;
-  return name;
-}
+// Whether tapegrad replaced OpenBLAS's generic core.
+bool core_replaced = false;
 
 struct OpenBlasCoreFix {
   OpenBlasCoreFix() {
@@ -55,7 +52,7 @@ struct OpenBlasCoreFix {
     gotoblas_dynamic_quit();
     gotoblas_dynamic_init();
     unsetenv("OPENBLAS_CORETYPE");
-    replaced_core() = "Prescott";
+    core_replaced = true;
   }
 };
 
@@ -66,9 +63,9 @@ const OpenBlasCoreFix openblas_core_fix;
 std::string blas_info() {
   if (!openblas_get_config) return "";
   std::string info = openblas_get_config();
-  if (openblas_get_corename && !replaced_core().empty())
+  if (core_replaced)
     info += std::string("; core ") + openblas_get_corename() +
-            " chosen by tapegrad (OpenBLAS did not know this CPU and fell back to " + replaced_core() + ")";
+            " chosen by tapegrad (OpenBLAS did not know this CPU and fell back to Prescott)";
   return info;
 }
 
