@@ -29,6 +29,17 @@ TEST(Index, BasicIndicesAreViews) {
   EXPECT_THROW_WITH(x.index({0, 0, 0, 0}), IndexError, "too many indices");
   EXPECT_THROW_WITH(x.index({Ellipsis, Ellipsis}), IndexError, "single ellipsis");
   EXPECT_THROW_WITH(x.index({2}), IndexError, "index 2 is out of range for dim 0 of size 2");
+  // New dims before integers: the result has at most 8 dims, however many the index names first.
+  const Tensor one = zeros({1, 1, 1, 1});
+  const std::vector<TensorIndex> many{None, None, None, None, None, 0, 0, 0, Slice(0, 0)};
+  EXPECT_EQ(one.index(many).sizes(), (Shape{1, 1, 1, 1, 1, 0}));
+  EXPECT_EQ(x.index({None, None, None, None, None, None, 1, 2, false, Slice(1, 3)}).sizes(),
+            (Shape{1, 1, 1, 1, 1, 1, 0, 2}));
+  Tensor y = x.clone();
+  y.index_put_({None, None, None, None, None, None, 1, 2, Slice(1, 3)}, -1.0);
+  EXPECT_EQ(vals(y.index({1, 2})), (std::vector<double>{20, -1, -1, 23}));
+  EXPECT_EQ(x.index({None, 1, None, Slice(0, 3, 2), None, 3}).sizes(), (Shape{1, 1, 2, 1}));
+  EXPECT_EQ(vals(x.index({None, 1, None, Slice(0, 3, 2), None, 3}).flatten()), (std::vector<double>{15, 23}));
 }
 
 TEST(Index, AdvancedIndices) {

@@ -158,26 +158,31 @@ std::pair<Tensor, OptionalIndices> apply_basic(const char* name, const Tensor& s
                  self.dim(), specified);
   Tensor result = self;
   OptionalIndices adv;  // only ever has entries for dims before `dim`
+  // `dim` counts the result's dims; those that None and bool scalars add are inserted at the end,
+  // at the positions in `added`: inserted as met, [None] * 5 + [0, 0, 0] on a 4-d tensor (a 6-d
+  // result) passed through 9 dims, more than a tensor may have.
   int dim = 0;
+  std::vector<int> added;
+  const auto built = [&] { return dim - static_cast<int>(added.size()); };  // `dim` in `result` so far
   auto set_adv = [&](int d, Tensor t) {
     adv.resize(static_cast<size_t>(d) + 1);
     adv[static_cast<size_t>(d)] = std::move(t);
   };
   // A bool scalar adds a dim of size 1, which a false one then empties, as in NumPy.
   auto bool_index = [&](bool value) {
-    result = result.unsqueeze(dim);
+    added.push_back(dim);
     if (!value) set_adv(dim, zeros({0}, TensorOptions(kInt64).device(self.device())));
     ++dim;
   };
   for (const TensorIndex& i : indices) {
     switch (i.kind()) {
-      case TensorIndex::Kind::Integer: result = result.select(dim, i.integer()); break;
+      case TensorIndex::Kind::Integer: result = result.select(built(), i.integer()); break;
       case TensorIndex::Kind::Slice:
-        result = result.slice(dim, i.slice().start, i.slice().stop, i.slice().step);
+        result = result.slice(built(), i.slice().start, i.slice().stop, i.slice().step);
         ++dim;
         break;
       case TensorIndex::Kind::None:
-        result = result.unsqueeze(dim);
+        added.push_back(dim);
         ++dim;
         break;
       case TensorIndex::Kind::Ellipsis: dim += self.dim() - specified; break;
@@ -196,6 +201,7 @@ std::pair<Tensor, OptionalIndices> apply_basic(const char* name, const Tensor& s
       }
     }
   }
+  for (int d : added) result = result.unsqueeze(d);  // in increasing order: each lands where counted
   return {result, adv};
 }
 
