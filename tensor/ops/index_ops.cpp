@@ -176,7 +176,9 @@ std::pair<Tensor, OptionalIndices> apply_basic(const char* name, const Tensor& s
   };
   for (const TensorIndex& i : indices) {
     switch (i.kind()) {
-      case TensorIndex::Kind::Integer: result = result.select(built(), i.integer()); break;
+      case TensorIndex::Kind::Integer:
+        result = result.select(built(), i.integer());
+        break;
       case TensorIndex::Kind::Slice:
         result = result.slice(built(), i.slice().start, i.slice().stop, i.slice().step);
         ++dim;
