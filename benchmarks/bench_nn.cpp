@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
   // Fractional max pooling (Graham's networks) with fixed samples, as in bench_nn_torch.py.
   const int64_t fn = quick ? 2 : 32, fs = quick ? 8 : 56;
   Tensor frac_x = randn({fn, 64, fs, fs}).requires_grad_(true), frac_u = rand({fn, 64, 2});
+  // A speech model's loss: CTC over 150 frames of 80 classes, targets of 20 to 40 labels.
+  const int64_t cb = quick ? 2 : 32;
+  Tensor ctc_x = randn({150, cb, 80}).requires_grad_(true), ctc_y = randint(1, 80, {cb, 40});
+  Tensor ctc_in = full({cb}, 150, TensorOptions(kInt64)), ctc_tl = randint(20, 41, {cb});
   std::printf("tapegrad %s, %d threads available\n", "nn", all);
   for (int threads : {1, all}) {
     set_num_threads(threads);
@@ -137,6 +141,11 @@ int main(int argc, char** argv) {
     report(fmt::format("cross_entropy_8x21x64x64_fwd_bwd{}", t), median_ms([&] {
              seg_x.set_grad(Tensor());
              F::cross_entropy(seg_x, seg_y).backward();
+           }),
+           "ms");
+    report(fmt::format("ctc_loss_150x32x80_s40_fwd_bwd{}", t), median_ms([&] {
+             ctc_x.set_grad(Tensor());
+             F::ctc_loss(log_softmax(ctc_x, 2), ctc_y, ctc_in, ctc_tl).backward();
            }),
            "ms");
     report(fmt::format("conv3d_bn_relu_maxpool3d_8x16x16x32x32_fwd_bwd{}", t), median_ms([&] {

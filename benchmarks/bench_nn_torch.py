@@ -54,6 +54,8 @@ def main():
     vol_x = torch.randn(8, 16, 16, 32, 32, requires_grad=True)
     vol_stage = nn.Sequential(nn.Conv3d(16, 32, 3, padding=1), nn.BatchNorm3d(32), nn.ReLU(), nn.MaxPool3d(2))
     frac_x, frac_u = torch.randn(32, 64, 56, 56, requires_grad=True), torch.rand(32, 64, 2)
+    ctc_x, ctc_y = torch.randn(150, 32, 80, requires_grad=True), torch.randint(1, 80, (32, 40))
+    ctc_in, ctc_tl = torch.full((32,), 150, dtype=torch.long), torch.randint(20, 41, (32,))
     print(f"torch {torch.__version__}, {all_threads} threads available")
     for threads in (1, all_threads):
         torch.set_num_threads(threads)
@@ -110,6 +112,12 @@ def main():
         report("gelu_4096x3072_fwd_bwd" + t, median_ms(gelu_step), "ms")
         report("group_norm_32x64x28x28_g8_fwd_bwd" + t, median_ms(gn_step), "ms")
         report("cross_entropy_8x21x64x64_fwd_bwd" + t, median_ms(seg_step), "ms")
+
+        def ctc_step():
+            ctc_x.grad = None
+            F.ctc_loss(F.log_softmax(ctc_x, 2), ctc_y, ctc_in, ctc_tl).backward()
+
+        report("ctc_loss_150x32x80_s40_fwd_bwd" + t, median_ms(ctc_step), "ms")
 
         def vol_step():
             vol_x.grad = None

@@ -276,6 +276,20 @@ struct CrossEntropyParams {
   int64_t inner = 1;
 };
 
+// CTC over contiguous log_probs [steps, batch, classes] (float32 / float64). Sequence n's states
+// are its extended targets ext[n] (blank, l1, blank, ..., l_S, blank: 2 * target_lengths[n] + 1
+// of the row's width); next_same[n][s] is the next state with state s's label (-1: none), and
+// first_same[n][s] is 1 where no earlier state has that label. All three are [batch, width] and,
+// like the lengths ([batch] each), live on the kernel's device.
+struct CtcGeometry {
+  int64_t steps = 0, batch = 0, classes = 0, width = 0, blank = 0;
+  const int64_t* ext = nullptr;
+  const int64_t* next_same = nullptr;
+  const int64_t* first_same = nullptr;
+  const int64_t* input_lengths = nullptr;
+  const int64_t* target_lengths = nullptr;
+};
+
 // Group norm over contiguous [n, c, inner] data in `groups` groups of c / groups channels: each
 // (sample, group) is one row of c / groups * inner elements.
 struct GroupNormGeometry {
@@ -504,6 +518,14 @@ struct Backend {
   // value for all rows).
   void (*cross_entropy_backward)(DType dtype, const CrossEntropyParams& p, const void* logits, const void* lse,
                                  const void* grad_loss, int64_t grad_stride, void* dx);
+  // The forward (alpha) recursion of CTC in log space: alpha [batch, steps, width] (the states
+  // of the first input_lengths[n] steps written) and nll[batch] = -log p(target | input) (inf
+  // where no alignment exists, 0 for an empty input and target).
+  void (*ctc_loss)(DType dtype, const CtcGeometry& g, const void* log_probs, void* alpha, void* nll);
+  // grad [steps, batch, classes] = grad_nll[n] * d(nll[n]) / d(log_probs), zero past each input's
+  // length and for a sequence whose nll is infinite; beta is scratch of [batch, 2, width].
+  void (*ctc_loss_backward)(DType dtype, const CtcGeometry& g, const void* log_probs, const void* alpha,
+                            const void* nll, const void* grad_nll, void* beta, void* grad);
   // out from x1 and x2 (float32 / float64; formulas in distance_math.h).
   void (*distance)(DType dtype, const DistanceGeometry& g, void* out, const void* x1, const void* x2);
   // gx1 [batch, rows1, cols] = sum over j of grad_ij d(dist_ij) / d(x1_i), from the forward's

@@ -75,6 +75,61 @@ TEST(CTCLoss, MatchesTheSumOverAlignments) {
   EXPECT_NEAR(criterion(lp, targets, tensor({5, 4}), tensor({2, 1})).item<double>(), loss.sum().item<double>(), 1e-14);
 }
 
+// Random lengths (empty inputs and targets among them), repeated labels and another blank: the
+// fused kernels' losses against the brute force, their gradient against the composed
+// recursion's (the one create_graph records), and float32 against float64.
+TEST(CTCLoss, FusedKernelsMatchTheBruteForceAndTheComposedGradient) {
+  manual_seed(23);
+  const int64_t steps = 6, classes = 4, blank = 1;
+  const std::vector<std::vector<int64_t>> targets = {{0, 0, 2}, {3}, {}, {2, 3, 2}, {0, 2}, {3, 3}, {2, 2}};
+  const std::vector<int64_t> in_len = {6, 5, 4, 6, 0, 3, 2};
+  const auto n = static_cast<int64_t>(targets.size());
+  std::vector<int64_t> padded(static_cast<size_t>(n * 3), 0), tl;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    std::copy(targets[i].begin(), targets[i].end(), padded.begin() + static_cast<std::ptrdiff_t>(3 * i));
+    tl.push_back(static_cast<int64_t>(targets[i].size()));
+  }
+  const Tensor target_t = tensor(padded).view({n, 3}), in_t = tensor(in_len), tl_t = tensor(tl);
+  const Tensor x = randn({steps, n, classes}, kFloat64).requires_grad_(true);
+  const Tensor loss = F::ctc_loss(log_softmax(x, 2), target_t, in_t, tl_t, {.blank = blank, .reduction = F::Reduction::None});
+  for (int64_t i = 0; i < n; ++i) {
+    const double expected = brute_force_nll(log_softmax(x.detach(), 2).select(1, i), targets[static_cast<size_t>(i)],
+                                            in_len[static_cast<size_t>(i)], blank);
+    // Sequence 4 has no input for its labels, sequence 6 too few steps for (2, 2): no alignment.
+    if (i == 4 || i == 6) {
+      EXPECT_TRUE(std::isinf(expected) && std::isinf(loss[i].item<double>())) << "sequence " << i;
+    } else {
+      EXPECT_NEAR(loss[i].item<double>(), expected, 1e-12) << "sequence " << i;
+    }
+  }
+  const Tensor w = randn({n}, kFloat64);
+  const Tensor fused = autograd::grad({loss}, {x}, {w}, true, false)[0];
+  const Tensor composed = autograd::grad({loss}, {x}, {w}, true, true)[0];
+  EXPECT_TRUE(close(fused, composed, 1e-12, 1e-12));
+  // float32 runs the same kernels in single precision.
+  const Tensor x32 = x.detach().to(kFloat32).requires_grad_(true);
+  const Tensor loss32 = F::ctc_loss(log_softmax(x32, 2), target_t, in_t, tl_t, {.blank = blank, .reduction = F::Reduction::None});
+  EXPECT_EQ(loss32.dtype(), kFloat32);
+  EXPECT_TRUE(close(loss32.to(kFloat64), loss.detach(), 1e-5, 1e-5));
+  loss32.backward(w.to(kFloat32));
+  EXPECT_TRUE(close(x32.grad().to(kFloat64), fused, 1e-5, 1e-5));
+  // The gradient of what a model trains on: the mean with impossible sequences zeroed, batched
+  // and unbatched with concatenated targets.
+  auto mean_loss = [&](const tensor_list& in) {
+    return F::ctc_loss(log_softmax(in[0], 2), target_t, in_t, tl_t, {.blank = blank, .zero_infinity = true});
+  };
+  EXPECT_TRUE(autograd::gradcheck(mean_loss, {x}));
+  auto single = [&](const tensor_list& in) {
+    return F::ctc_loss(log_softmax(in[0].select(1, 3), 1), tensor({2, 3, 2}), tensor(6), tensor(3), {.blank = blank});
+  };
+  EXPECT_TRUE(autograd::gradcheck(single, {x}));
+  // float16 takes the composed recursion: it agrees with the kernels to its precision.
+  const Tensor loss16 = F::ctc_loss(log_softmax(x.detach(), 2).to(kFloat16), target_t, in_t, tl_t,
+                                    {.blank = blank, .reduction = F::Reduction::None, .zero_infinity = true});
+  const Tensor finite = where(isinf(loss.detach()), 0.0, loss.detach());
+  EXPECT_TRUE(close(loss16.to(kFloat64), finite, 2e-2, 2e-2));
+}
+
 TEST(CTCLoss, GradientsAndErrors) {
   manual_seed(22);
   Tensor logits = randn({4, 2, 3}, kFloat64).requires_grad_(true);

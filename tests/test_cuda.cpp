@@ -985,6 +985,34 @@ TEST(Cuda, MarginAndLikelihoodLossesMatchTheCpu) {
       {a, b, c}, 1e-5, 1e-6);
 }
 
+// The fused CTC kernels (a block per sequence) against the CPU's: losses and gradients, with an
+// empty input, an empty target, an impossible alignment and repeated labels.
+TEST(Cuda, CtcLossMatchesTheCpu) {
+  TG_REQUIRE_CUDA();
+  Generator gen(13);
+  const int64_t steps = 50, n = 6, classes = 20, longest = 24;
+  Tensor targets = randint(1, classes, {n, longest}, gen);
+  targets.index_put_({0, indexing::Slice(0, 4)}, tensor({5, 5, 5, 7}));
+  const Tensor in_len = tensor({50, 3, 50, 20, 0, 30}), tl = tensor({10, 0, 24, 5, 1, 24});
+  const Tensor w = randn({n}, gen, kFloat64);
+  for (DType dt : {kFloat32, kFloat64}) {
+    const Tensor x = randn({steps, n, classes}, gen, dt);
+    auto run = [&](Device d) {
+      const Tensor xi = x.to(d).requires_grad_(true);
+      const Tensor loss = F::ctc_loss(log_softmax(xi, 2), targets.to(d), in_len, tl,
+                                      {.reduction = F::Reduction::None, .zero_infinity = true});
+      loss.backward(w.to(d, dt));
+      return std::vector<Tensor>{loss.detach().cpu(), xi.grad().cpu()};
+    };
+    const auto c = run(Device::cpu()), g = run(Device::cuda());
+    const double tol = rtol_for(dt) * 10;
+    EXPECT_TRUE(close(g[0], c[0], tol, tol)) << fmt::format("ctc_loss {}", dt);
+    EXPECT_TRUE(close(g[1], c[1], tol, tol)) << fmt::format("ctc_loss grad {}", dt);
+    // Both devices are deterministic: the same gradient again, bit for bit.
+    EXPECT_TRUE(equal(run(Device::cuda())[1], g[1])) << fmt::format("ctc_loss grad rerun {}", dt);
+  }
+}
+
 TEST(Cuda, PoolingBatchNormAndLossesMatchTheCpu) {
   TG_REQUIRE_CUDA();
   Generator gen(11);

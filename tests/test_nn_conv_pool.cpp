@@ -354,6 +354,43 @@ TEST(Pool, AdaptiveMaxPoolOfWideWindows) {
   }
 }
 
+// Adaptive windows tall and wide (56 x 56 planes to 5 x 5) take a column pass and a row pass:
+// against a row-major scan of each window that keeps its first maximum and its first NaN, with
+// ties everywhere.
+TEST(Pool, AdaptiveMaxPoolOfTallWideWindowsAgainstAScan) {
+  Generator gen(24);
+  for (DType dt : {kFloat32, kFloat64}) {
+    Tensor x = round(randn({2, 3, 56, 60}, gen) * 2).to(dt);
+    x.index_put_({tensor({0, 1, 1}), tensor({1, 2, 2}), tensor({30, 0, 13}), tensor({17, 59, 2})}, NAN);
+    for (const std::pair<int64_t, int64_t>& size : {std::pair<int64_t, int64_t>{5, 5}, {3, 7}, {1, 1}}) {
+      auto [y, idx] = F::adaptive_max_pool2d_with_indices(x, {size.first, size.second});
+      const std::vector<double> xv = vals(x), yv = vals(y);
+      const std::vector<int64_t> iv = idx.to_vector<int64_t>();
+      const int64_t H = 56, W = 60, oh_n = size.first, ow_n = size.second;
+      for (int64_t p = 0; p < 6; ++p)
+        for (int64_t oh = 0; oh < oh_n; ++oh)
+          for (int64_t ow = 0; ow < ow_n; ++ow) {
+            const int64_t h0 = oh * H / oh_n, h1 = ((oh + 1) * H + oh_n - 1) / oh_n;
+            const int64_t w0 = ow * W / ow_n, w1 = ((ow + 1) * W + ow_n - 1) / ow_n;
+            auto at_value = [&](int64_t at) { return xv[static_cast<size_t>(p * H * W + at)]; };
+            int64_t at = h0 * W + w0;
+            for (int64_t h = h0; h < h1; ++h)
+              for (int64_t w = w0; w < w1 && !std::isnan(at_value(at)); ++w) {
+                const double v = at_value(h * W + w);
+                if (std::isnan(v) || v > at_value(at)) at = h * W + w;
+              }
+            const auto k = static_cast<size_t>((p * oh_n + oh) * ow_n + ow);
+            ASSERT_EQ(iv[k], at) << name(dt) << " " << oh_n << "x" << ow_n << " plane " << p << " output " << oh << ", " << ow;
+            ASSERT_TRUE(std::isnan(at_value(at)) ? std::isnan(yv[k]) : yv[k] == at_value(at));
+          }
+      EXPECT_TRUE(allclose(F::adaptive_max_pool2d(x, {size.first, size.second}), y, 0, 0, /*equal_nan=*/true));
+    }
+  }
+  // The gradient goes to those positions.
+  const Tensor x = randn({2, 3, 56, 56}, gen, kFloat64).requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::adaptive_max_pool2d(in[0], {5, 5}); }, {x}));
+}
+
 TEST(Pool, MaxPoolAgainstAWindowScan) {
   // Values from a few integers (ties everywhere) and some NaNs, against a scan of every window in
   // row-major order that keeps the first maximum and the first NaN: whole windows take a vector

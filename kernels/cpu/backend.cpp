@@ -65,6 +65,8 @@ const Backend& cpu_backend() {
       .group_norm_backward = cpu::group_norm_backward,
       .cross_entropy = cpu::cross_entropy,
       .cross_entropy_backward = cpu::cross_entropy_backward,
+      .ctc_loss = cpu::ctc_loss,
+      .ctc_loss_backward = cpu::ctc_loss_backward,
       .distance = cpu::distance,
       .distance_backward = cpu::distance_backward,
       .adam_step = cpu::adam_step,

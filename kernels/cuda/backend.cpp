@@ -84,6 +84,8 @@ const Backend& cuda_backend() {
     .group_norm_backward = cuda::group_norm_backward,
     .cross_entropy = cuda::cross_entropy,
     .cross_entropy_backward = cuda::cross_entropy_backward,
+    .ctc_loss = cuda::ctc_loss,
+    .ctc_loss_backward = cuda::ctc_loss_backward,
     .distance = cuda::distance,
     .distance_backward = cuda::distance_backward,
     .adam_step = cuda::adam_step,

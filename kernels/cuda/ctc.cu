@@ -1,0 +1,100 @@
+// CTC loss on the GPU: a block per sequence walks the steps, its threads sharing one step's
+// states between barriers (the recursions of ctc_math.h, as the CPU runs them). Each class's
+// gradient is summed by one thread along its states in order: no atomic adds, so the result is
+// deterministic and matches the CPU's order of addition.
+#include <cmath>
+
+#include "kernels/ctc_math.h"
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/loops.cuh"
+
+namespace tg::kernels::cuda {
+namespace {
+
+template <class T>
+__global__ void ctc_alpha(const CtcGeometry g, const T* __restrict__ lp, T* alpha, T* __restrict__ nll) {
+  const int64_t n = blockIdx.x;
+  const int64_t il = g.input_lengths[n], tl = g.target_lengths[n], states = 2 * tl + 1;
+  const int64_t* ext = g.ext + n * g.width;
+  T* a = alpha + n * g.steps * g.width;
+  if (il > 0) {
+    const T* row = lp + n * g.classes;
+    for (int64_t s = threadIdx.x; s < states; s += blockDim.x) a[s] = ctc::alpha_start(row, ext, s);
+    for (int64_t t = 1; t < il; ++t) {
+      __syncthreads();  // the previous step's states are all written
+      row += g.batch * g.classes;
+      const T* prev = a + (t - 1) * g.width;
+      T* cur = a + t * g.width;
+      for (int64_t s = threadIdx.x; s < states; s += blockDim.x)
+        cur[s] = ctc::alpha_step<T>(row, prev, ext, s, g.blank);
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) nll[n] = ctc::nll_of<T>(a + (il > 0 ? il - 1 : 0) * g.width, il, tl);
+}
+
+template <class T>
+__global__ void ctc_beta(const CtcGeometry g, const T* __restrict__ lp, const T* __restrict__ alpha,
+                         const T* __restrict__ nll, const T* __restrict__ grad_nll, T* beta, T* __restrict__ grad) {
+  const int64_t n = blockIdx.x;
+  for (int64_t t = 0; t < g.steps; ++t)
+    for (int64_t c = threadIdx.x; c < g.classes; c += blockDim.x) grad[(t * g.batch + n) * g.classes + c] = T(0);
+  const int64_t il = g.input_lengths[n], tl = g.target_lengths[n], states = 2 * tl + 1;
+  const T loss = nll[n];
+  // No alignment (or no input): the loss does not depend on log_probs. The whole block leaves.
+  if (il == 0 || isinf(loss)) return;
+  __syncthreads();  // the zeros land before the class sums overwrite them
+  const int64_t* ext = g.ext + n * g.width;
+  const int64_t* next_same = g.next_same + n * g.width;
+  const int64_t* first = g.first_same + n * g.width;
+  const T* a = alpha + n * g.steps * g.width;
+  T* rows[2] = {beta + n * 2 * g.width, beta + n * 2 * g.width + g.width};
+  const T gn = grad_nll[n];
+  for (int64_t t = il - 1; t >= 0; --t) {
+    const T* row = lp + (t * g.batch + n) * g.classes;
+    T* cur = rows[t & 1];
+    const T* next = rows[(t + 1) & 1];
+    for (int64_t s = threadIdx.x; s < states; s += blockDim.x)
+      cur[s] =
+          t == il - 1 ? ctc::beta_start(row, ext, s, states) : ctc::beta_step<T>(row, next, ext, s, states, g.blank);
+    // cur is complete; the next step overwrites `next`, whose readers all passed this barrier.
+    __syncthreads();
+    T* gr = grad + (t * g.batch + n) * g.classes;
+    const T* at = a + t * g.width;
+    for (int64_t s = threadIdx.x; s < states; s += blockDim.x)
+      if (first[s] != 0) gr[ext[s]] = -gn * ctc::class_share<T>(at, cur, loss, row[ext[s]], next_same, s);
+  }
+}
+
+// Threads per block: enough for one step's states, up to kBlock.
+unsigned state_threads(int64_t width) {
+  unsigned threads = 32;
+  while (threads < kBlock && threads < width) threads *= 2;
+  return threads;
+}
+
+}  // namespace
+
+void ctc_loss(DType dtype, const CtcGeometry& g, const void* log_probs, void* alpha, void* nll) {
+  if (g.batch == 0) return;
+  TG_CHECK(g.batch <= 0x7fffffff, "ctc_loss: {} sequences are more than one CUDA launch can index", g.batch);
+  dispatch_single_double(dtype, [&]<class T>() {
+    ctc_alpha<T><<<static_cast<unsigned>(g.batch), state_threads(g.width), 0, current_stream()>>>(
+        g, static_cast<const T*>(log_probs), static_cast<T*>(alpha), static_cast<T*>(nll));
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), "ctc_loss");
+}
+
+void ctc_loss_backward(DType dtype, const CtcGeometry& g, const void* log_probs, const void* alpha, const void* nll,
+                       const void* grad_nll, void* beta, void* grad) {
+  if (g.batch == 0) return;
+  TG_CHECK(g.batch <= 0x7fffffff, "ctc_loss_backward: {} sequences are more than one CUDA launch can index", g.batch);
+  dispatch_single_double(dtype, [&]<class T>() {
+    ctc_beta<T><<<static_cast<unsigned>(g.batch), state_threads(g.width), 0, current_stream()>>>(
+        g, static_cast<const T*>(log_probs), static_cast<const T*>(alpha), static_cast<const T*>(nll),
+        static_cast<const T*>(grad_nll), static_cast<T*>(beta), static_cast<T*>(grad));
+  });
+  TG_CUDA_CHECK(cudaGetLastError(), "ctc_loss_backward");
+}
+
+}  // namespace tg::kernels::cuda
