@@ -171,10 +171,11 @@ Tensor nll_fused(const Tensor& log_probs, const Extended& e) {
                                go.data_ptr(), beta.data_ptr(), grad.data_ptr());
         return {grad};
       });
+  autograd::set_history_before_saves({nll}, node);
   node->save(log_probs);
   node->save(alpha);
-  node->save(nll);
-  autograd::set_history(nll, node);
+  node->save(nll, /*is_output=*/true);
+  autograd::finish_history({nll}, node);
   return nll;
 }
 
