@@ -13,7 +13,9 @@ namespace {
 
 // Windows at least this wide (and undilated) reduce each row's run in vector lanes: below it the
 // scalar scan's chain of compare-and-selects, one per tap, ran adaptive pooling of 56 x 56 planes
-// to 5 x 5 (windows 12 or 13 wide) at 0.55x PyTorch's speed (0.67x now; 16 was the bound before).
+// to 5 x 5 (windows 12 or 13 wide) at 0.55x PyTorch's speed (0.67x with this bound; 16 was the
+// bound before). Adaptive windows of several rows now take max_pool_by_columns (2.3x); these
+// runs remain for one-row windows (adaptive 1-d pooling of a long signal) and fractional ones.
 constexpr int64_t kVectorRun = 8;
 
 // kIndices false: the values alone (no gradient to route), whose interior loop then runs twice
