@@ -56,6 +56,30 @@ TEST(FFT, MatchesTheDefiningSumForEveryKindOfLength) {
   EXPECT_TRUE(cclose(fft::ifft(fft::fft(big)), big, 1e-12));
 }
 
+// Batches move between rows and the kernel's planes in register-transposed blocks of 8 rows by 4
+// positions (complex128: 4 by 2) and element by element past them: whole blocks, partial ones,
+// and lengths that leave positions over, in both precisions and every kind of transform.
+TEST(FFT, BlocksOfRowsAndTheirRemainders) {
+  Generator gen(5);
+  for (int64_t rows : {4, 8, 21, 40}) {
+    for (int64_t n : {4, 10, 14, 64, 100}) {
+      const Tensor x = crandn({rows, n}, gen);
+      const Tensor r = randn({rows, n}, gen, kFloat64);
+      for (DType dt : {kComplex64, kComplex128}) {
+        const bool single = dt == kComplex64;
+        const double tol = single ? 2e-5 : 1e-12 * std::sqrt(static_cast<double>(n)) * 10;
+        const std::string where = fmt::format("{} rows, n = {}, {}", rows, n, name(dt));
+        EXPECT_TRUE(cclose(fft::fft(x.to(dt)), dft(x, -1).to(dt), tol)) << where;
+        EXPECT_TRUE(cclose(fft::ifft(x.to(dt)), (dft(x, +1) / static_cast<double>(n)).to(dt), tol)) << where;
+        const DType real = single ? kFloat32 : kFloat64;
+        const Tensor spec = fft::rfft(r.to(real));
+        EXPECT_TRUE(cclose(spec, dft(r.to(kComplex128), -1).narrow(1, 0, n / 2 + 1).to(dt), tol)) << where;
+        EXPECT_TRUE(close(fft::irfft(spec, n), r.to(real), tol, tol)) << where;
+      }
+    }
+  }
+}
+
 TEST(FFT, NormsDimsAndLengths) {
   Generator gen(2);
   const Tensor x = crandn({4, 6, 5}, gen);

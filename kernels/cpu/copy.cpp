@@ -10,6 +10,7 @@
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/float_blocks.h"
 #include "kernels/cpu/loops.h"
+#include "kernels/cpu/transpose.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -45,25 +46,14 @@ bool interleaves_planes(const Loop& L) {
 
 #ifdef __AVX2__
 // out row c (at out_step) = column c of the square block of in (rows at in_step), in registers:
-// 16 x 16 bytes, 8 x 8 of 16- and 32-bit elements, 4 x 4 of 64-bit ones. Unpacks of pairs of
-// rows, then of pairs of pairs, then (where a row spans two 128-bit halves) swaps of the halves.
+// 16 x 16 bytes, 8 x 8 of 16- and 32-bit elements, 4 x 4 of 64-bit ones (transpose.h). Unpacks
+// of pairs of rows, then of pairs of pairs, then (where a row spans two 128-bit halves) swaps of
+// the halves.
 inline void transpose_block(uint32_t* out, int64_t out_step, const uint32_t* in, int64_t in_step) {
-  __m256 r[8], t[8];
+  __m256 r[8];
   for (int k = 0; k < 8; ++k) r[k] = _mm256_loadu_ps(reinterpret_cast<const float*>(in + k * in_step));
-  for (int k = 0; k < 8; k += 2) {
-    t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
-    t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
-  }
-  for (int h = 0; h < 8; h += 4) {
-    r[h] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
-    r[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
-    r[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
-    r[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
-  }
-  for (int k = 0; k < 4; ++k) {
-    _mm256_storeu_ps(reinterpret_cast<float*>(out + k * out_step), _mm256_permute2f128_ps(r[k], r[k + 4], 0x20));
-    _mm256_storeu_ps(reinterpret_cast<float*>(out + (k + 4) * out_step), _mm256_permute2f128_ps(r[k], r[k + 4], 0x31));
-  }
+  transpose8(r);
+  for (int k = 0; k < 8; ++k) _mm256_storeu_ps(reinterpret_cast<float*>(out + k * out_step), r[k]);
 }
 
 inline void transpose_block(uint16_t* out, int64_t out_step, const uint16_t* in, int64_t in_step) {
@@ -112,13 +102,8 @@ inline void transpose_block(uint8_t* out, int64_t out_step, const uint8_t* in, i
 inline void transpose_block(uint64_t* out, int64_t out_step, const uint64_t* in, int64_t in_step) {
   __m256d r[4];
   for (int k = 0; k < 4; ++k) r[k] = _mm256_loadu_pd(reinterpret_cast<const double*>(in + k * in_step));
-  const __m256d t0 = _mm256_unpacklo_pd(r[0], r[1]), t1 = _mm256_unpackhi_pd(r[0], r[1]);
-  const __m256d t2 = _mm256_unpacklo_pd(r[2], r[3]), t3 = _mm256_unpackhi_pd(r[2], r[3]);
-  auto* o = reinterpret_cast<double*>(out);
-  _mm256_storeu_pd(o, _mm256_permute2f128_pd(t0, t2, 0x20));
-  _mm256_storeu_pd(o + out_step, _mm256_permute2f128_pd(t1, t3, 0x20));
-  _mm256_storeu_pd(o + 2 * out_step, _mm256_permute2f128_pd(t0, t2, 0x31));
-  _mm256_storeu_pd(o + 3 * out_step, _mm256_permute2f128_pd(t1, t3, 0x31));
+  transpose4(r);
+  for (int k = 0; k < 4; ++k) _mm256_storeu_pd(reinterpret_cast<double*>(out + k * out_step), r[k]);
 }
 
 // A transpose (each matrix of a permute(0, 2, 1) or .t() made contiguous): dim 0 contiguous in
