@@ -88,12 +88,69 @@ void note(Node& node, const Inputs& inputs, Get get) {
   if (!tangents.empty()) node.set_input_tangents(std::move(tangents));
 }
 
+// While it lives, the node's backward computes only the gradients of its inputs with tangents:
+// the edges of the others (inputs that need a gradient but carry no tangent, a layer's weights)
+// are set aside, so that apply() skips their formulas. A linear layer's weight gradient is a
+// matrix product as large as the layer's; with it, a dual MLP took 1.4x the time.
+class OnlyTangentInputs {
+ public:
+  OnlyTangentInputs(Node& node, const tensor_list& tangents) : node_(node) {
+    for (size_t i = 0; i < node.num_inputs(); ++i)
+      if ((i >= tangents.size() || !tangents[i].defined()) && node.next_edge(i).is_valid()) {
+        kept_.emplace_back(i, node.next_edge(i));
+        node.mutable_next_edge(i) = Edge{};
+      }
+  }
+  ~OnlyTangentInputs() {
+    for (auto& [i, edge] : kept_) node_.mutable_next_edge(i) = std::move(edge);
+  }
+  OnlyTangentInputs(const OnlyTangentInputs&) = delete;
+  OnlyTangentInputs& operator=(const OnlyTangentInputs&) = delete;
+
+ private:
+  Node& node_;
+  std::vector<std::pair<size_t, Edge>> kept_;
+};
+
+// J·t of an elementwise node (Node::elementwise) whose inputs with tangents have its output's
+// shape, all of one real floating dtype: each input's Jacobian is diagonal, so its part of J t is
+// its part of the backward formula applied to its tangent (J^T t = J t); one pass of the formula
+// per distinct tangent (x * x's two inputs share one), where the trick below records the formula
+// and differentiates it. With create_graph the pass is recorded, so the tangent is
+// differentiable in the inputs (through the saved tensors) and in the tangents. Undefined when
+// that does not apply.
+Tensor diagonal_tangent(Node& node, const tensor_list& in_tangents, bool create_graph) {
+  if (!node.elementwise() || node.num_outputs() != 1) return {};
+  const TensorMeta& m = node.output_meta(0);
+  if (!is_floating_point(m.dtype)) return {};
+  for (const Tensor& t : in_tangents)
+    if (t.defined() && (t.dtype() != m.dtype || t.sizes() != m.shape)) return {};
+  AutoGradMode mode(create_graph);
+  const OnlyTangentInputs only(node, in_tangents);
+  Tensor sum;
+  std::vector<bool> done(in_tangents.size(), false);
+  for (size_t i = 0; i < in_tangents.size(); ++i) {
+    if (!in_tangents[i].defined() || done[i]) continue;
+    const tensor_list parts = node.apply({in_tangents[i]});
+    for (size_t j = i; j < in_tangents.size() && j < parts.size(); ++j) {
+      if (!in_tangents[j].defined() || in_tangents[j].impl() != in_tangents[i].impl()) continue;
+      done[j] = true;
+      if (parts[j].defined()) sum = sum.defined() ? sum + parts[j] : parts[j];
+    }
+  }
+  return sum.defined() ? sum : zeros(m.shape, TensorOptions(m.dtype).device(m.device));
+}
+
 // J·t for every output of `node`, by the double-backward trick: u = J^T g is linear in the
 // outputs' gradients g, so its gradient with respect to g, weighted by the inputs' tangents, is
 // J t whatever g is. g is ones rather than zeros: some formulas split g by sign or work with
 // log|g| (logcumsumexp's), and are not differentiable at zero.
 tensor_list output_tangents(Node& node, bool create_graph) {
   const tensor_list& in_tangents = node.input_tangents();
+  {
+    detail::PauseTangents pause;
+    if (Tensor t = diagonal_tangent(node, in_tangents, create_graph); t.defined()) return {t};
+  }
   detail::PauseTangents pause;
   EnableGradGuard grad_mode;
   tensor_list g;
@@ -101,7 +158,11 @@ tensor_list output_tangents(Node& node, bool create_graph) {
     const TensorMeta& m = node.output_meta(k);
     g.push_back(ones(m.shape, TensorOptions(m.dtype).device(m.device)).requires_grad_(true));
   }
-  tensor_list u = node.apply(tensor_list(g));
+  tensor_list u;
+  {
+    const OnlyTangentInputs only(node, in_tangents);
+    u = node.apply(tensor_list(g));
+  }
   tensor_list roots, weights;
   for (size_t i = 0; i < u.size() && i < in_tangents.size(); ++i) {
     if (!u[i].defined() || !u[i].requires_grad() || !in_tangents[i].defined()) continue;

@@ -100,6 +100,7 @@ std::shared_ptr<Node> activation_node(ActivationOp op, const kernels::Activation
     return {activation_grad(op, p, g[0], n.saved(0))};
   });
   node->save(self);
+  node->set_elementwise();
   return node;
 }
 

@@ -138,6 +138,7 @@ std::shared_ptr<Node> unary_node(kernels::UnaryOp op, const Tensor& self, const 
     });                                                                                                      \
     if ((saves) & kSaveSelf) node->save(self_value);                                                         \
     if ((saves) & kSaveResult) node->save(result, /*is_output=*/true);                                       \
+    node->set_elementwise();                                                                                 \
     return node;                                                                                             \
   }
 #include "tapegrad/tensor/unary_ops.def"
@@ -169,6 +170,7 @@ std::shared_ptr<Node> binary_node(kernels::BinaryOp op, const Tensor& self, cons
     if ((saves) & kSaveSelf) node->save(self_value);                                                              \
     if ((saves) & kSaveOther) node->save(other);                                                                  \
     if ((saves) & kSaveResult) node->save(result, /*is_output=*/true);                                            \
+    node->set_elementwise();                                                                                      \
     return node;                                                                                                  \
   }
 #include "tapegrad/tensor/binary_ops.def"
@@ -188,6 +190,7 @@ std::shared_ptr<Node> clamp_node(const Tensor& self, const Tensor& self_value, c
     return {where(keep, g[0], 0.0)};
   });
   node->save(self_value);
+  node->set_elementwise();
   return node;
 }
 
@@ -245,6 +248,7 @@ std::shared_ptr<Node> ternary_node(kernels::TernaryOp op, const Tensor& self, co
   node->save(g2 || (prelu && g0) ? b : Tensor());
   const bool reads_c = prelu ? g0 : g1 || (op == TernaryOp::AddCDiv && g2) || (lerp && g0);
   node->save(reads_c ? c : Tensor());
+  node->set_elementwise();
   return node;
 }
 
@@ -258,6 +262,7 @@ std::shared_ptr<Node> where_node(const Tensor& condition, const Tensor& self, co
     return r;
   });
   node->save(condition);
+  node->set_elementwise();
   return node;
 }
 

@@ -138,6 +138,11 @@ class Node : public std::enable_shared_from_this<Node> {
   const tensor_list& input_tangents() const;
   void set_input_tangents(tensor_list tangents);
   bool has_input_tangents() const { return has_tangents_; }
+  // Elementwise ops: each output element is a function of the same element of each input (after
+  // broadcasting), so that on real tensors J t is the backward formula applied to the tangent
+  // itself, input by input (forward_ad.cpp), without the double-backward trick.
+  void set_elementwise() { elementwise_ = true; }
+  bool elementwise() const { return elementwise_; }
 
  protected:
   SmallVector<Edge, 2> next_edges_;
@@ -146,6 +151,7 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t sequence_nr_;
   bool released_ = false;
   bool has_tangents_ = false;
+  bool elementwise_ = false;
 
  private:
   struct Extras;
