@@ -354,15 +354,17 @@ TEST(Pool, AdaptiveMaxPoolOfWideWindows) {
   }
 }
 
-// Adaptive windows tall and wide (56 x 56 planes to 5 x 5) take a column pass and a row pass:
-// against a row-major scan of each window that keeps its first maximum and its first NaN, with
-// ties everywhere.
+// Adaptive windows several rows tall (56 x 60 planes to 5 x 5, and the tiles of outputs that
+// divide the input) take a column pass and a row pass: against a row-major scan of each window
+// that keeps its first maximum and its first NaN, with ties everywhere.
 TEST(Pool, AdaptiveMaxPoolOfTallWideWindowsAgainstAScan) {
   Generator gen(24);
   for (DType dt : {kFloat32, kFloat64}) {
     Tensor x = round(randn({2, 3, 56, 60}, gen) * 2).to(dt);
     x.index_put_({tensor({0, 1, 1}), tensor({1, 2, 2}), tensor({30, 0, 13}), tensor({17, 59, 2})}, NAN);
-    for (const std::pair<int64_t, int64_t>& size : {std::pair<int64_t, int64_t>{5, 5}, {3, 7}, {1, 1}}) {
+    // Uneven windows; tiles (7 x 6, 2 x 3, and 1 x 1: global pooling); windows one column wide.
+    for (const std::pair<int64_t, int64_t>& size :
+         {std::pair<int64_t, int64_t>{5, 5}, {3, 7}, {7, 6}, {2, 3}, {1, 1}, {5, 60}}) {
       auto [y, idx] = F::adaptive_max_pool2d_with_indices(x, {size.first, size.second});
       const std::vector<double> xv = vals(x), yv = vals(y);
       const std::vector<int64_t> iv = idx.to_vector<int64_t>();
@@ -406,7 +408,11 @@ TEST(Pool, MaxPoolAgainstAWindowScan) {
                                          {1, 3, 1, 1, 0, 1, 1, 1, false},
                                          {1, 2, 1, 2, 0, 0, 1, 1, true},
                                          {2, 3, 1, 3, 1, 1, 2, 2, true},
-                                         {3, 2, 3, 1, 0, 1, 1, 2, false}}) {
+                                         {3, 2, 3, 1, 0, 1, 1, 2, false},
+                                         // Tiles 8 or more wide (the column pass): clipped by
+                                         // ceil_mode, and with gaps between them.
+                                         {2, 8, 2, 8, 0, 0, 1, 1, true},
+                                         {3, 10, 4, 12, 0, 0, 1, 1, false}}) {
     for (DType dt : {kFloat32, kFloat64}) {
       const int64_t H = c.kh == 1 ? 1 : 9, W = 23;
       Tensor x = randint(0, 4, {2, 3, H, W}, gen, kInt64).to(dt);

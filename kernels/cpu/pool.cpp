@@ -15,7 +15,8 @@ namespace {
 // scalar scan's chain of compare-and-selects, one per tap, ran adaptive pooling of 56 x 56 planes
 // to 5 x 5 (windows 12 or 13 wide) at 0.55x PyTorch's speed (0.67x with this bound; 16 was the
 // bound before). Adaptive windows of several rows now take max_pool_by_columns (2.3x); these
-// runs remain for one-row windows (adaptive 1-d pooling of a long signal) and fractional ones.
+// runs remain for one-row windows (adaptive 1-d pooling of a long signal), padded or dilated
+// ones and fractional ones.
 constexpr int64_t kVectorRun = 8;
 
 // kIndices false: the values alone (no gradient to route), whose interior loop then runs twice
@@ -172,8 +173,10 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
   });
 }
 
-// Adaptive windows several rows tall and kVectorRun or more wide (56 x 56 planes to 5 x 5 ran at
-// 0.67x PyTorch's speed through the scan above): per output row, a vertical pass keeps each input
+// Adaptive windows several rows tall in rows of kVectorRun or more (56 x 56 planes to 5 x 5 ran at
+// 0.67x PyTorch's speed through the scan above, 3-D pooling's depth pass of one-column windows
+// at 0.6x), and fixed windows that do not overlap, 2 or more rows by kVectorRun or more columns
+// (whole tiles, no padding): per output row, a vertical pass keeps each input
 // column's maximum over the window's rows, and its first row, in vector lanes across the row;
 // then each window takes the best of its columns. A tie goes to the earlier position in row-major
 // order and a NaN beats any number (the first NaN wins), so values and indices are the scan's.
@@ -317,7 +320,13 @@ void max_pool2d_backward(DType dtype, const PoolGeometry& g, void* grad_in, cons
 }
 
 void max_pool2d(DType dtype, const PoolGeometry& g, void* out, int64_t* indices, const void* in) {
-  const bool by_columns = g.adaptive && g.in_h > g.out_h && g.in_w >= kVectorRun * g.out_w;
+  // Adaptive windows, or the fixed tiles that adaptive pooling takes when the output divides the
+  // input (global pooling: 56 x 56 to 1 x 1 ran at 0.25x PyTorch's speed through the interior
+  // loop, a pass per tap over one output).
+  const bool tiles = g.h_start == nullptr && g.w_start == nullptr && g.pad[0] == 0 && g.pad[1] == 0 &&
+                     g.dilation[0] == 1 && g.dilation[1] == 1 && g.stride[0] >= g.kernel[0] &&
+                     g.stride[1] >= g.kernel[1] && g.kernel[0] >= 2 && g.kernel[1] >= kVectorRun;
+  const bool by_columns = g.adaptive ? g.in_h > g.out_h && g.in_w >= kVectorRun : tiles;
   dispatch_floating(dtype, [&]<class T>() {
     if (by_columns && indices)
       max_pool_by_columns<T, true>(g, static_cast<T*>(out), indices, static_cast<const T*>(in));
