@@ -343,10 +343,17 @@ TEST(Reduce, ProductsAndSixteenBitSumsOfContiguousRuns) {
     }
     EXPECT_NEAR(f.prod().item<double>(), vals(f.prod({1}).prod())[0], 1e-12 * std::fabs(vals(f.prod({1}).prod())[0]));
   }
+  // float32 rows: blocks of 32, then of 8 (a 7 x 7 plane's 17 after its 32), then single ones.
+  for (int64_t n : {5, 8, 20, 49, 63, 1000}) {
+    const Tensor x = randn({6, n}, gen);
+    EXPECT_TRUE(tgtest::close(x.sum({1}).to(kFloat64), x.to(kFloat64).sum({1}), 1e-6, 1e-6)) << n;
+    EXPECT_TRUE(tgtest::close(x.mean({1}).to(kFloat64), x.to(kFloat64).mean({1}), 1e-6, 1e-6)) << n;
+    EXPECT_TRUE(tgtest::close(x.norm(2, {1}).to(kFloat64), x.to(kFloat64).norm(2, {1}), 1e-6, 1e-6)) << n;
+  }
   // float16 and bfloat16 sums widen eight elements at a time: against the float64 sum of the
   // same (rounded) values, rows with and without a tail, a strided row as the generic loop.
   for (DType dt : {kFloat16, kBFloat16}) {
-    for (int64_t n : {7, 32, 33, 1000, 5000}) {
+    for (int64_t n : {7, 20, 32, 33, 49, 1000, 5000}) {
       const Tensor x = randn({4, n}, gen).to(dt);
       const Tensor exact = x.to(kFloat64).sum({1});
       EXPECT_TRUE(tgtest::close(x.sum({1}).to(kFloat64), exact.to(dt).to(kFloat64), 0, 0)) << name(dt) << " " << n;

@@ -316,6 +316,14 @@ double sum_run_f32(const T* x, int64_t n) {
     total = _mm256_add_pd(total, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(s)),
                                                _mm256_cvtps_pd(_mm256_extractf128_ps(s, 1))));
   }
+  // Eight at a time below 32 (a plane of 7 x 7 left 17 elements for the scalar adds, a chain that
+  // took longer than the rest: [32, 512, 7, 7].mean((2, 3)) ran at 0.61x PyTorch's speed).
+  if (i + 8 <= n) {
+    __m256 s = _mm256_setzero_ps();
+    for (; i + 8 <= n; i += 8) s = _mm256_add_ps(s, map_value<M>(load8_as_float(x + i)));
+    total = _mm256_add_pd(
+        total, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(s)), _mm256_cvtps_pd(_mm256_extractf128_ps(s, 1))));
+  }
   alignas(32) double t[4];
   _mm256_store_pd(t, total);
   double r = (t[0] + t[1]) + (t[2] + t[3]);
