@@ -62,6 +62,24 @@ TEST(Functional, BatchNorm) {
   // Eval mode through the running statistics, and non-contiguous input (the composite path).
   Tensor rm2 = rnd(gen, {3}, false), rv2 = (rnd(gen, {3}, false).abs() + 0.5);
   EXPECT_TRUE(autograd::gradgradcheck([&](const tensor_list& in) { return F::batch_norm(in[0], rm2, rv2, {.weight = in[1], .bias = in[2]}); }, {x, w, b}));
+  // Eval mode's one-pass kernel (contiguous float32 / float64) against the composite path, which
+  // a non-contiguous input takes: with and without the affine part, [N, C], [N, C, L] and images.
+  for (const Shape& shape : {Shape{4, 3, 2, 2}, Shape{5, 3}, Shape{2, 3, 7}}) {
+    for (DType dt : {kFloat64, kFloat32}) {
+      const Tensor xi = rnd(gen, shape, false).to(dt);
+      const int last = xi.dim() - 1;
+      const Tensor strided = xi.transpose(0, last).contiguous().transpose(0, last);
+      ASSERT_FALSE(strided.is_contiguous());
+      for (bool affine : {false, true}) {
+        F::BatchNormOptions o;
+        if (affine) o.weight = w.detach().to(dt), o.bias = b.detach().to(dt);
+        const double tol = dt == kFloat64 ? 1e-12 : 1e-5;
+        EXPECT_TRUE(close(F::batch_norm(xi, rm2, rv2, o), F::batch_norm(strided, rm2, rv2, o), tol, tol))
+            << fmt::format("{} {} affine {}", shape, name(dt), affine);
+      }
+    }
+  }
+  EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return F::batch_norm(in[0], rm2, rv2, {.bias = in[1]}); }, {x, b}));
   Tensor xt = rnd(gen, {2, 2, 3, 4}).transpose(0, 2);
   EXPECT_TRUE(close(F::batch_norm(xt, {}, {}, {.training = true}), F::batch_norm(xt.contiguous(), {}, {}, {.training = true})));
   EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return F::batch_norm(in[0].transpose(0, 2), {}, {}, {.training = true}); }, {rnd(gen, {2, 2, 3, 4})}));

@@ -289,6 +289,56 @@ Tensor group_norm_fused(const Tensor& input, int64_t groups, const Tensor& weigh
 
 }  // namespace
 
+// Evaluation-mode batch norm of a contiguous float32 / float64 input: y = x * scale[c] +
+// shift[c] in one pass of the channel-affine kernel (x * scale + shift took two, at 0.54x
+// PyTorch's speed for a [32, 64, 28, 28] activation), scale = w / sqrt(running_var + eps). The
+// backward is tensor ops (dx = g scale, dw = sum g (x - mean) / sqrt(var + eps), db = sum g), so
+// higher derivatives stay exact.
+Tensor batch_norm_inference(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
+                            const BatchNormOptions& o) {
+  const int64_t n = input.sizes()[0], c = input.sizes()[1], inner = input.numel() / std::max<int64_t>(1, n * c);
+  const Shape cs = channel_shape(input);
+  const DType dt = input.dtype();
+  Tensor scale, shift;
+  {
+    NoGradGuard no_grad;
+    scale = rsqrt(running_var.to(dt) + o.eps);
+    if (o.weight.defined()) scale = scale * o.weight;
+    shift = -running_mean.to(dt) * scale;
+    if (o.bias.defined()) shift = shift + o.bias;
+    scale = ops::contiguous(scale);
+    shift = ops::contiguous(shift);
+  }
+  Tensor out = ops::empty(input.sizes(), dt, input.device());
+  kernels::backend(input.device(), "batch_norm")
+      .channel_affine(dt, n, c, inner, input.data_ptr(), scale.data_ptr(), shift.data_ptr(), out.data_ptr());
+  if (!autograd::needs_grad(input, o.weight, o.bias)) return out;
+  const double eps = o.eps;
+  const bool has_weight = o.weight.defined();
+  auto node = autograd::make_node("NativeBatchNormBackward", {&input, &o.weight, &o.bias},
+                                  [=](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+                                    const Tensor& g = gr[0];
+                                    const Tensor invstd = rsqrt(nd.saved(2).to(g.dtype()) + eps).view(cs);
+                                    Shape dims;
+                                    for (int d = 0; d < g.dim(); ++d)
+                                      if (d != 1) dims.push_back(d);
+                                    tensor_list r(3);
+                                    if (nd.needs_input_grad(0))
+                                      r[0] = g * (has_weight ? invstd * nd.saved(3).view(cs) : invstd);
+                                    if (nd.needs_input_grad(1))
+                                      r[1] =
+                                          (g * ((nd.saved(0) - nd.saved(1).to(g.dtype()).view(cs)) * invstd)).sum(dims);
+                                    if (nd.needs_input_grad(2)) r[2] = g.sum(dims);
+                                    return r;
+                                  });
+  node->save(node->needs_input_grad(1) ? input : Tensor());
+  node->save(running_mean);
+  node->save(running_var);
+  node->save(o.weight);
+  autograd::set_history(out, node);
+  return out;
+}
+
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormOptions& options, SourceLoc loc) {
   const char* op = "batch_norm";
@@ -335,6 +385,11 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   } else {
     TG_CHECK(running_mean.defined() && running_var.defined(),
              "{}: evaluation mode needs running_mean and running_var", op);
+    if (input.is_contiguous() && (input.dtype() == kFloat32 || input.dtype() == kFloat64) &&
+        fits_fused(options.weight, input) && fits_fused(options.bias, input) &&
+        running_mean.device() == input.device() && running_var.device() == input.device() &&
+        !autograd::needs_grad(running_mean, running_var))
+      return batch_norm_inference(input, running_mean, running_var, options);
     mean = running_mean.to(input.dtype()).view(cs);
     var = running_var.to(input.dtype()).view(cs);
   }
