@@ -4,6 +4,7 @@
 // the recursion as T steps of batched tensor ops, which autograd differentiates to any order.
 #include "tapegrad/nn/functional/ctc_loss.h"
 
+#include <algorithm>
 #include <limits>
 #include <unordered_map>
 #include <vector>
