@@ -44,18 +44,6 @@ TG_HOST_DEVICE inline T beta_step(const T* lp_row, const T* next, const int64_t*
   return static_cast<T>(v == none ? v : v + static_cast<A>(lp_row[ext[s]]));
 }
 
-// The first step's alphas: a path starts in the leading blank or the first label.
-template <class T>
-TG_HOST_DEVICE inline T alpha_start(const T* lp_row, const int64_t* ext, int64_t s) {
-  return s < 2 ? lp_row[ext[s]] : T(-INFINITY);
-}
-
-// The last step's betas: a path ends in the last label or the blank after it.
-template <class T>
-TG_HOST_DEVICE inline T beta_start(const T* lp_row, const int64_t* ext, int64_t s, int64_t states) {
-  return s + 2 >= states ? lp_row[ext[s]] : T(-INFINITY);
-}
-
 // -log p from the last input step's alphas; an empty input matches only an empty target.
 template <class A, class T>
 TG_HOST_DEVICE inline T nll_of(const T* last_alpha, int64_t input_length, int64_t target_length) {
@@ -81,6 +69,38 @@ TG_HOST_DEVICE inline A class_share(const T* alpha, const T* beta, A nll, T lp, 
   A sum = 0;
   for (int64_t k = s; k >= 0; k = next_same[k]) sum += share<A>(alpha[k], beta[k], nll, lp);
   return sum;
+}
+
+// The per-step loops of both devices, over states s0, s0 + ds, ... below `states`: all of them on
+// the CPU (0, 1), a thread's share on the GPU (threadIdx.x, blockDim.x).
+
+// Alpha row t from row t - 1; prev null at the first step, where a path starts in the leading
+// blank or the first label.
+template <class T>
+TG_HOST_DEVICE inline void alpha_row(const T* lp_row, const T* prev, T* cur, const int64_t* ext, int64_t states,
+                                     int64_t blank, int64_t s0, int64_t ds) {
+  for (int64_t s = s0; s < states; s += ds)
+    cur[s] = prev != nullptr ? alpha_step<T>(lp_row, prev, ext, s, blank) : s < 2 ? lp_row[ext[s]] : T(-INFINITY);
+}
+
+// Beta row t from row t + 1; next null at the last step, where a path ends in the last label or
+// the blank after it.
+template <class T>
+TG_HOST_DEVICE inline void beta_row(const T* lp_row, const T* next, T* cur, const int64_t* ext, int64_t states,
+                                    int64_t blank, int64_t s0, int64_t ds) {
+  for (int64_t s = s0; s < states; s += ds)
+    cur[s] = next != nullptr   ? beta_step<T>(lp_row, next, ext, s, states, blank)
+             : s + 2 >= states ? lp_row[ext[s]]
+                               : T(-INFINITY);
+}
+
+// Step t's gradient row: each class, from its first state, gets -grad_nll times its share.
+template <class T>
+TG_HOST_DEVICE inline void gradient_row(const T* alpha, const T* beta, T nll, T grad_nll, const T* lp_row,
+                                        const int64_t* ext, const int64_t* next_same, const int64_t* first,
+                                        int64_t states, T* grad_row, int64_t s0, int64_t ds) {
+  for (int64_t s = s0; s < states; s += ds)
+    if (first[s] != 0) grad_row[ext[s]] = -grad_nll * class_share<T>(alpha, beta, nll, lp_row[ext[s]], next_same, s);
 }
 
 }  // namespace tg::kernels::ctc

@@ -23,16 +23,9 @@ void ctc_forward(const CtcGeometry& g, const T* lp, T* alpha, T* nll) {
       const int64_t il = g.input_lengths[n], tl = g.target_lengths[n], states = 2 * tl + 1;
       const int64_t* ext = g.ext + n * g.width;
       T* a = alpha + n * g.steps * g.width;
-      if (il > 0) {
-        const T* row = lp + n * g.classes;
-        for (int64_t s = 0; s < states; ++s) a[s] = ctc::alpha_start(row, ext, s);
-        for (int64_t t = 1; t < il; ++t) {
-          row += step;
-          const T* prev = a + (t - 1) * g.width;
-          T* cur = a + t * g.width;
-          for (int64_t s = 0; s < states; ++s) cur[s] = ctc::alpha_step<T>(row, prev, ext, s, g.blank);
-        }
-      }
+      for (int64_t t = 0; t < il; ++t)
+        ctc::alpha_row(lp + n * g.classes + t * step, t == 0 ? nullptr : a + (t - 1) * g.width, a + t * g.width, ext,
+                       states, g.blank, 0, 1);
       nll[n] = ctc::nll_of<T>(a + std::max<int64_t>(il - 1, 0) * g.width, il, tl);
     }
   });
@@ -55,17 +48,9 @@ void ctc_backward(const CtcGeometry& g, const T* lp, const T* alpha, const T* nl
       const T gn = grad_nll[n];
       for (int64_t t = il - 1; t >= 0; --t) {
         const T* row = lp + (t * g.batch + n) * g.classes;
-        T* cur = rows[t & 1];
-        const T* next = rows[(t + 1) & 1];
-        if (t == il - 1) {
-          for (int64_t s = 0; s < states; ++s) cur[s] = ctc::beta_start(row, ext, s, states);
-        } else {
-          for (int64_t s = 0; s < states; ++s) cur[s] = ctc::beta_step<T>(row, next, ext, s, states, g.blank);
-        }
-        T* gr = grad + (t * g.batch + n) * g.classes;
-        const T* at = a + t * g.width;
-        for (int64_t s = 0; s < states; ++s)
-          if (first[s] != 0) gr[ext[s]] = -gn * ctc::class_share<T>(at, cur, loss, row[ext[s]], next_same, s);
+        ctc::beta_row(row, t == il - 1 ? nullptr : rows[(t + 1) & 1], rows[t & 1], ext, states, g.blank, 0, 1);
+        ctc::gradient_row(a + t * g.width, rows[t & 1], loss, gn, row, ext, next_same, first, states,
+                          grad + (t * g.batch + n) * g.classes, 0, 1);
       }
     }
   });

@@ -468,6 +468,15 @@ inline void tiled(int64_t w, int64_t n, F f) {
 // rows (element k of row q at k * w + q), the imaginary parts times `sign`; planes_to_rows is the
 // way back. With AVX2 the blocks of 8 rows by 4 positions (doubles: 4 by 2) go through a register
 // transpose: the element-by-element copies took a third of a transform's time.
+// Runs f(q, k) on what the register blocks of rows_to_planes / planes_to_rows left: positions
+// from `positions` on in the first `rows` rows, and all of the other rows.
+template <class F>
+void outside_blocks(int64_t w, int64_t n, int64_t rows, int64_t positions, F f) {
+  for (int64_t q = 0; q < rows; ++q)
+    for (int64_t k = positions; k < n; ++k) f(q, k);
+  tiled(w - rows, n, [&](int64_t q, int64_t k) { f(rows + q, k); });
+}
+
 template <class R>
 void rows_to_planes(const R* x, int64_t stride, int64_t w, int64_t n, R sign, Planes<R> p) {
   int64_t rows = 0, positions = 0;  // what the blocks cover
@@ -475,40 +484,36 @@ void rows_to_planes(const R* x, int64_t stride, int64_t w, int64_t n, R sign, Pl
   constexpr int64_t kRows = 32 / sizeof(R), kPositions = kRows / 2;
   rows = w / kRows * kRows;
   positions = n / kPositions * kPositions;
-  const auto block = [&](int64_t k, int64_t q0) {
-    if constexpr (std::is_same_v<R, float>) {
-      __m256 r[8];
-      for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(x + (q0 + i) * stride + 2 * k);
-      transpose8(r);  // r[2j]: the real parts of position k + j, r[2j + 1] the imaginary ones
-      const __m256 s = _mm256_set1_ps(sign);
-      for (int j = 0; j < 4; ++j) {
-        _mm256_storeu_ps(p.re + (k + j) * w + q0, r[2 * j]);
-        _mm256_storeu_ps(p.im + (k + j) * w + q0, _mm256_mul_ps(r[2 * j + 1], s));
-      }
-    } else {
-      __m256d r[4];
-      for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(x + (q0 + i) * stride + 2 * k);
-      transpose4(r);
-      const __m256d s = _mm256_set1_pd(sign);
-      for (int j = 0; j < 2; ++j) {
-        _mm256_storeu_pd(p.re + (k + j) * w + q0, r[2 * j]);
-        _mm256_storeu_pd(p.im + (k + j) * w + q0, _mm256_mul_pd(r[2 * j + 1], s));
-      }
-    }
-  };
   // Rows outside: with the positions outside (a plane line's blocks one after the other) the
   // moves took 1.3-1.6x the time.
   for (int64_t q0 = 0; q0 < rows; q0 += kRows)
-    for (int64_t k = 0; k < positions; k += kPositions) block(k, q0);
+    for (int64_t k = 0; k < positions; k += kPositions) {
+      if constexpr (std::is_same_v<R, float>) {
+        __m256 r[8];
+        for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(x + (q0 + i) * stride + 2 * k);
+        transpose8(r);  // r[2j]: the real parts of position k + j, r[2j + 1] the imaginary ones
+        const __m256 s = _mm256_set1_ps(sign);
+        for (int j = 0; j < 4; ++j) {
+          _mm256_storeu_ps(p.re + (k + j) * w + q0, r[2 * j]);
+          _mm256_storeu_ps(p.im + (k + j) * w + q0, _mm256_mul_ps(r[2 * j + 1], s));
+        }
+      } else {
+        __m256d r[4];
+        for (int i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(x + (q0 + i) * stride + 2 * k);
+        transpose4(r);
+        const __m256d s = _mm256_set1_pd(sign);
+        for (int j = 0; j < 2; ++j) {
+          _mm256_storeu_pd(p.re + (k + j) * w + q0, r[2 * j]);
+          _mm256_storeu_pd(p.im + (k + j) * w + q0, _mm256_mul_pd(r[2 * j + 1], s));
+        }
+      }
+    }
 #endif
-  const auto one = [&](int64_t q, int64_t k) {
+  outside_blocks(w, n, rows, positions, [&](int64_t q, int64_t k) {
     const R* __restrict src = x + q * stride;
     p.re[k * w + q] = src[2 * k];
     p.im[k * w + q] = sign * src[2 * k + 1];
-  };
-  for (int64_t q = 0; q < rows; ++q)
-    for (int64_t k = positions; k < n; ++k) one(q, k);
-  tiled(w - rows, n, [&](int64_t q, int64_t k) { one(rows + q, k); });
+  });
 }
 
 template <class R>
@@ -518,40 +523,36 @@ void planes_to_rows(Planes<R> p, int64_t w, int64_t n, R sign, R* y, int64_t str
   constexpr int64_t kRows = 32 / sizeof(R), kPositions = kRows / 2;
   rows = w / kRows * kRows;
   positions = n / kPositions * kPositions;
-  const auto block = [&](int64_t k, int64_t q0) {
-    if constexpr (std::is_same_v<R, float>) {
-      __m256 r[8];
-      const __m256 s = _mm256_set1_ps(sign);
-      for (int j = 0; j < 4; ++j) {
-        r[2 * j] = _mm256_loadu_ps(p.re + (k + j) * w + q0);
-        r[2 * j + 1] = _mm256_mul_ps(_mm256_loadu_ps(p.im + (k + j) * w + q0), s);
-      }
-      transpose8(r);  // r[i]: row q0 + i's positions k .. k + 3, interleaved
-      for (int i = 0; i < 8; ++i) _mm256_storeu_ps(y + (q0 + i) * stride + 2 * k, r[i]);
-    } else {
-      __m256d r[4];
-      const __m256d s = _mm256_set1_pd(sign);
-      for (int j = 0; j < 2; ++j) {
-        r[2 * j] = _mm256_loadu_pd(p.re + (k + j) * w + q0);
-        r[2 * j + 1] = _mm256_mul_pd(_mm256_loadu_pd(p.im + (k + j) * w + q0), s);
-      }
-      transpose4(r);
-      for (int i = 0; i < 4; ++i) _mm256_storeu_pd(y + (q0 + i) * stride + 2 * k, r[i]);
-    }
-  };
   // Rows outside: with the positions outside (a plane line's blocks one after the other) the
   // moves took 1.3-1.6x the time.
   for (int64_t q0 = 0; q0 < rows; q0 += kRows)
-    for (int64_t k = 0; k < positions; k += kPositions) block(k, q0);
+    for (int64_t k = 0; k < positions; k += kPositions) {
+      if constexpr (std::is_same_v<R, float>) {
+        __m256 r[8];
+        const __m256 s = _mm256_set1_ps(sign);
+        for (int j = 0; j < 4; ++j) {
+          r[2 * j] = _mm256_loadu_ps(p.re + (k + j) * w + q0);
+          r[2 * j + 1] = _mm256_mul_ps(_mm256_loadu_ps(p.im + (k + j) * w + q0), s);
+        }
+        transpose8(r);  // r[i]: row q0 + i's positions k .. k + 3, interleaved
+        for (int i = 0; i < 8; ++i) _mm256_storeu_ps(y + (q0 + i) * stride + 2 * k, r[i]);
+      } else {
+        __m256d r[4];
+        const __m256d s = _mm256_set1_pd(sign);
+        for (int j = 0; j < 2; ++j) {
+          r[2 * j] = _mm256_loadu_pd(p.re + (k + j) * w + q0);
+          r[2 * j + 1] = _mm256_mul_pd(_mm256_loadu_pd(p.im + (k + j) * w + q0), s);
+        }
+        transpose4(r);
+        for (int i = 0; i < 4; ++i) _mm256_storeu_pd(y + (q0 + i) * stride + 2 * k, r[i]);
+      }
+    }
 #endif
-  const auto one = [&](int64_t q, int64_t k) {
+  outside_blocks(w, n, rows, positions, [&](int64_t q, int64_t k) {
     R* __restrict dst = y + q * stride;
     dst[2 * k] = p.re[k * w + q];
     dst[2 * k + 1] = sign * p.im[k * w + q];
-  };
-  for (int64_t q = 0; q < rows; ++q)
-    for (int64_t k = positions; k < n; ++k) one(q, k);
-  tiled(w - rows, n, [&](int64_t q, int64_t k) { one(rows + q, k); });
+  });
 }
 
 // Rows of n complex numbers (as 2n reals) to their transforms; the inverse is the forward

@@ -17,19 +17,12 @@ __global__ void ctc_alpha(const CtcGeometry g, const T* __restrict__ lp, T* alph
   const int64_t il = g.input_lengths[n], tl = g.target_lengths[n], states = 2 * tl + 1;
   const int64_t* ext = g.ext + n * g.width;
   T* a = alpha + n * g.steps * g.width;
-  if (il > 0) {
-    const T* row = lp + n * g.classes;
-    for (int64_t s = threadIdx.x; s < states; s += blockDim.x) a[s] = ctc::alpha_start(row, ext, s);
-    for (int64_t t = 1; t < il; ++t) {
-      __syncthreads();  // the previous step's states are all written
-      row += g.batch * g.classes;
-      const T* prev = a + (t - 1) * g.width;
-      T* cur = a + t * g.width;
-      for (int64_t s = threadIdx.x; s < states; s += blockDim.x)
-        cur[s] = ctc::alpha_step<T>(row, prev, ext, s, g.blank);
-    }
-    __syncthreads();
+  for (int64_t t = 0; t < il; ++t) {
+    if (t > 0) __syncthreads();  // the previous step's states are all written
+    ctc::alpha_row(lp + n * g.classes + t * g.batch * g.classes, t == 0 ? nullptr : a + (t - 1) * g.width,
+                   a + t * g.width, ext, states, g.blank, threadIdx.x, blockDim.x);
   }
+  __syncthreads();
   if (threadIdx.x == 0) nll[n] = ctc::nll_of<T>(a + (il > 0 ? il - 1 : 0) * g.width, il, tl);
 }
 
@@ -52,17 +45,13 @@ __global__ void ctc_beta(const CtcGeometry g, const T* __restrict__ lp, const T*
   const T gn = grad_nll[n];
   for (int64_t t = il - 1; t >= 0; --t) {
     const T* row = lp + (t * g.batch + n) * g.classes;
-    T* cur = rows[t & 1];
-    const T* next = rows[(t + 1) & 1];
-    for (int64_t s = threadIdx.x; s < states; s += blockDim.x)
-      cur[s] =
-          t == il - 1 ? ctc::beta_start(row, ext, s, states) : ctc::beta_step<T>(row, next, ext, s, states, g.blank);
-    // cur is complete; the next step overwrites `next`, whose readers all passed this barrier.
+    ctc::beta_row(row, t == il - 1 ? nullptr : rows[(t + 1) & 1], rows[t & 1], ext, states, g.blank, threadIdx.x,
+                  blockDim.x);
+    // The row is complete; the next step overwrites the one read here, whose readers all passed
+    // this barrier.
     __syncthreads();
-    T* gr = grad + (t * g.batch + n) * g.classes;
-    const T* at = a + t * g.width;
-    for (int64_t s = threadIdx.x; s < states; s += blockDim.x)
-      if (first[s] != 0) gr[ext[s]] = -gn * ctc::class_share<T>(at, cur, loss, row[ext[s]], next_same, s);
+    ctc::gradient_row(a + t * g.width, rows[t & 1], loss, gn, row, ext, next_same, first, states,
+                      grad + (t * g.batch + n) * g.classes, threadIdx.x, blockDim.x);
   }
 }
 

@@ -103,6 +103,17 @@ bool running_stats_fit(const Tensor& running_mean, const Tensor& running_var, co
   return fits(running_mean) && fits(running_var);
 }
 
+// The channel-affine kernel's [c] vectors from the statistics: scale = invstd * weight, shift =
+// bias - mean * scale (weight and bias optional), contiguous in `dtype`, off the tape.
+std::pair<Tensor, Tensor> affine_of(const Tensor& mean, const Tensor& invstd, const Tensor& weight, const Tensor& bias,
+                                    DType dtype) {
+  NoGradGuard no_grad;
+  Tensor scale = weight.defined() ? invstd * weight.to(dtype) : invstd;
+  Tensor shift = -mean.to(dtype) * scale;
+  if (bias.defined()) shift = shift + bias;
+  return {ops::contiguous(scale), ops::contiguous(shift)};
+}
+
 // Training-mode batch norm on the fused kernels: statistics in one pass, output in one, and a
 // backward of two passes; or, where the backend has it (cuDNN), all of the forward in one
 // library call and the backward in another. Under create_graph the backward is written in tensor
@@ -138,16 +149,11 @@ Tensor batch_norm_fused(const Tensor& input, const Tensor& running_mean, const T
       if (running_var.defined())
         running_var.mul_(1 - o.momentum).add_(var.to(running_var.dtype()), o.momentum * count / (count - 1.0));
     }
-    Tensor scale, shift;
     {
       NoGradGuard no_grad;
       invstd = rsqrt(var + o.eps);
-      scale = o.weight.defined() ? invstd * o.weight.to(input.dtype()) : invstd;
-      shift = -mean * scale;
-      if (o.bias.defined()) shift = shift + o.bias;
-      scale = ops::contiguous(scale);
-      shift = ops::contiguous(shift);
     }
+    const auto [scale, shift] = affine_of(mean, invstd, o.weight, o.bias, input.dtype());
     be.channel_affine(input.dtype(), n, c, inner, input.data_ptr(), scale.data_ptr(), shift.data_ptr(), out.data_ptr());
   }
   if (!autograd::needs_grad(input, o.weight, o.bias)) return out;
@@ -299,16 +305,12 @@ Tensor batch_norm_inference(const Tensor& input, const Tensor& running_mean, con
   const int64_t n = input.sizes()[0], c = input.sizes()[1], inner = input.numel() / std::max<int64_t>(1, n * c);
   const Shape cs = channel_shape(input);
   const DType dt = input.dtype();
-  Tensor scale, shift;
+  Tensor invstd;
   {
     NoGradGuard no_grad;
-    scale = rsqrt(running_var.to(dt) + o.eps);
-    if (o.weight.defined()) scale = scale * o.weight;
-    shift = -running_mean.to(dt) * scale;
-    if (o.bias.defined()) shift = shift + o.bias;
-    scale = ops::contiguous(scale);
-    shift = ops::contiguous(shift);
+    invstd = rsqrt(running_var.to(dt) + o.eps);
   }
+  const auto [scale, shift] = affine_of(running_mean, invstd, o.weight, o.bias, dt);
   Tensor out = ops::empty(input.sizes(), dt, input.device());
   kernels::backend(input.device(), "batch_norm")
       .channel_affine(dt, n, c, inner, input.data_ptr(), scale.data_ptr(), shift.data_ptr(), out.data_ptr());
