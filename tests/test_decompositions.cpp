@@ -269,10 +269,12 @@ TEST(LinalgSolveTriangular, EveryLayoutOfAAtEverySize) {
   Generator gen(16);
   // Row-major A is read in place (solved with its transpose), column-major too, others copied;
   // n <= 64 takes the small-matrix loops (by columns below 4 right-hand sides, else substitution
-  // 8 or 32 at a time); n = 80 and 150 LAPACK's path with 3 right-hand sides, the blocked solve
-  // (halves of the triangle and gemms) with 20.
-  for (const auto& [n, k] :
-       {std::pair<int64_t, int64_t>{6, 3}, {6, 5}, {40, 12}, {40, 33}, {80, 3}, {80, 20}, {150, 20}}) {
+  // 4 or 8 at a time); larger n LAPACK's path with 1 right-hand side, substitution on the whole
+  // triangle with 2 to 16 (6 or 12 rows at a time, 151 leaving some over), the blocked solve (halves
+  // of the triangle and gemms) with 20.
+  const std::pair<int64_t, int64_t> sizes[] = {{6, 3},  {6, 5},    {40, 12}, {40, 33}, {80, 1},
+                                               {80, 3}, {151, 11}, {80, 20}, {150, 20}};
+  for (const auto& [n, k] : sizes) {
     // Small off-diagonal entries: well conditioned with its diagonal and with a unit one.
     const Tensor M = randn({2, n, n}, gen, kFloat64) / static_cast<double>(n) + eye(n, kFloat64);
     const Tensor B = randn({2, n, k}, gen, kFloat64);
@@ -299,14 +301,17 @@ TEST(LinalgSolveTriangular, EveryLayoutOfAAtEverySize) {
   }
 }
 
-// The blocked solve (n > 64 with 16 or more right-hand sides) against LAPACK's one column at a
-// time, in each dtype: triangular solves both ways up and both layouts, and LU solves.
+// The blocked solve (n > 64 with more than 16 right-hand sides) and the substitution (fewer)
+// against LAPACK's one column at a time, in each dtype: triangular solves both ways up and both
+// layouts, and LU solves.
 TEST(LinalgSolveTriangular, BlockedSolveMatchesLapackInEveryDtype) {
   TG_REQUIRE_LAPACK();
   Generator gen(17);
-  // 150 rows: the blocked solve; 40: the small one. 40 right-hand sides: a whole block of 32
-  // float64 ones and part of one; 12: a block of 8 and part of one.
-  for (const auto& [n, k] : {std::pair<int64_t, int64_t>{150, 40}, {40, 40}, {40, 12}})
+  // 150 rows with 40 right-hand sides: the blocked solve; 40 rows: the small one. 40 right-hand
+  // sides: two blocks of 16 float32 or 8 float64 ones and part of one; 12: a block of 8 and part
+  // of one. 131 rows: 20 right-hand sides the blocked solve; 7 the substitution on the whole
+  // triangle (a block of 8, 12 float32 rows or 6 float64 ones at a time, and 11 or 5 over).
+  for (const auto& [n, k] : {std::pair<int64_t, int64_t>{150, 40}, {40, 40}, {40, 12}, {131, 20}, {131, 7}})
     for (DType dtype : {kFloat32, kFloat64, kComplex64, kComplex128}) {
       const double tol = dtype == kFloat32 || dtype == kComplex64 ? 1e-4 : 1e-11;
       const Tensor M = randn({n, n}, gen, dtype) / static_cast<double>(n) + eye(n, dtype);

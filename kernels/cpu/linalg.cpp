@@ -117,31 +117,114 @@ TG_LAPACK(gelss)
 // costs more than the solve itself below this size.
 constexpr int64_t kSmallSolve = 64;
 
-// Substitution on up to 64 rows, real dtypes: the blocked solve's leaves take 32 float64
-// right-hand sides at a time; the small solves 8 at a time from 4 of them, 32 from 32 (for 32 rows
-// 2-2.5x faster than small_solve's row updates below); fewer than 4 take its column loops.
+// Substitution, real dtypes, on up to 64 rows (the small solves from 4 right-hand sides, 2-2.5x
+// faster than small_solve's row updates below for 32 rows; fewer take its column loops, and the
+// blocked solve's leaves), or on any number of rows for 2 to 16 right-hand sides: there LAPACK's
+// trsm and the blocked solve's gemms spent as long packing their operands as multiplying (a
+// [512, 512] float32 solve with 16 right-hand sides took 0.080 ms, PyTorch 0.044; now 0.044), and
+// one right-hand side keeps LAPACK's, as fast as PyTorch's.
 constexpr int64_t kSubstituteMaxRows = 64;
 constexpr int64_t kSubstituteMinRhs = 16;
 constexpr int64_t kSubstituteNarrowMinRhs = 4;
-constexpr int64_t kSubstituteWideMinRhs = 32;
+constexpr bool narrow_solve(int64_t k) { return k >= 2 && k <= kSubstituteMinRhs; }
 static_assert(kSmallSolve <= kSubstituteMaxRows);
 
-// The W right-hand sides of x (row by row) solved in place: op(A) lower (forward) or upper.
-template <class T, int64_t W, bool kForward, bool kTrans>
-void substitute_rows(int64_t n, const T* a, int64_t lda, const T* inverse, T* x) {
-  for (int64_t s = 0; s < n; ++s) {
-    const int64_t i = kForward ? s : n - 1 - s;
-    T acc[W];
-    for (int64_t c = 0; c < W; ++c) acc[c] = x[i * W + c];
-    const int64_t lo = kForward ? 0 : i + 1, hi = kForward ? i : n;
-    for (int64_t j = lo; j < hi; ++j) {
-      const T f = kTrans ? a[j + i * lda] : a[i + j * lda];
+// The rows i0 .. i0 + R of x in v, every other row's part subtracted, solved with the R x R
+// block of op(A) on the diagonal there (op_a(i, j): op(A)'s element).
+template <class T, int64_t W, int64_t R, bool kForward, class OpA>
+inline void solve_diagonal_block(T (&v)[R][W], int64_t i0, OpA op_a, const T* inverse) {
+#pragma GCC unroll 16
+  for (int64_t s = 0; s < R; ++s) {
+    const int64_t r = kForward ? s : R - 1 - s;
+#pragma GCC unroll 16
+    for (int64_t t = kForward ? 0 : r + 1; t < (kForward ? r : R); ++t) {
+      const T f = op_a(i0 + r, i0 + t);
+#pragma omp simd
+      for (int64_t c = 0; c < W; ++c) v[r][c] -= f * v[t][c];
+    }
+#pragma omp simd
+    for (int64_t c = 0; c < W; ++c) v[r][c] *= inverse[i0 + r];
+  }
+}
+
+// Rows i0 .. i0 + R of the W right-hand sides x (row by row) solved in place, op(A) = A^T lower
+// (forward) or upper, the rows before them in that order already solved: A's columns are op(A)'s
+// rows, read in order, and each loaded row of x serves R rows' multiply-adds kept in registers.
+template <class T, int64_t W, int64_t R, bool kForward>
+inline void gather_block(int64_t n, int64_t i0, const T* a, int64_t lda, const T* inverse, T* x) {
+  const auto op_a = [&](int64_t i, int64_t j) { return a[j + i * lda]; };
+  T acc[R][W];
+#pragma GCC unroll 16
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < W; ++c) acc[r][c] = x[(i0 + r) * W + c];
+  const int64_t lo = kForward ? 0 : i0 + R, hi = kForward ? i0 : n;
+  for (int64_t j = lo; j < hi; ++j) {
+    const T* __restrict xj = x + j * W;
+#pragma GCC unroll 16
+    for (int64_t r = 0; r < R; ++r) {
+      const T f = op_a(i0 + r, j);
       // Across the right-hand sides: left alone, GCC vectorised 8-wide transposed blocks along j,
       // gathering A's row (4x slower).
 #pragma omp simd
-      for (int64_t c = 0; c < W; ++c) acc[c] -= f * x[j * W + c];
+      for (int64_t c = 0; c < W; ++c) acc[r][c] -= f * xj[c];
     }
-    for (int64_t c = 0; c < W; ++c) x[i * W + c] = acc[c] * inverse[i];
+  }
+  solve_diagonal_block<T, W, R, kForward>(acc, i0, op_a, inverse);
+#pragma GCC unroll 16
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < W; ++c) x[(i0 + r) * W + c] = acc[r][c];
+}
+
+// The same for op(A) = A, whose rows run across columns (each step of gather_block's loop would
+// load a new line): rows i0 .. i0 + R solved, their earlier rows' parts already subtracted, then
+// subtracted from every row still to solve, down R of A's columns (2x faster for 1024 rows).
+template <class T, int64_t W, int64_t R, bool kForward>
+inline void eliminate_block(int64_t n, int64_t i0, const T* a, int64_t lda, const T* inverse, T* x) {
+  T xs[R][W];
+#pragma GCC unroll 16
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < W; ++c) xs[r][c] = x[(i0 + r) * W + c];
+  solve_diagonal_block<T, W, R, kForward>(
+      xs, i0, [&](int64_t i, int64_t j) { return a[i + j * lda]; }, inverse);
+#pragma GCC unroll 16
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < W; ++c) x[(i0 + r) * W + c] = xs[r][c];
+  const int64_t lo = kForward ? i0 + R : 0, hi = kForward ? n : i0;
+  for (int64_t i = lo; i < hi; ++i) {
+    T* __restrict xi = x + i * W;
+    T acc[W];
+    for (int64_t c = 0; c < W; ++c) acc[c] = xi[c];
+#pragma GCC unroll 16
+    for (int64_t r = 0; r < R; ++r) {
+      const T f = a[i + (i0 + r) * lda];
+#pragma omp simd
+      for (int64_t c = 0; c < W; ++c) acc[c] -= f * xs[r][c];
+    }
+    for (int64_t c = 0; c < W; ++c) xi[c] = acc[c];
+  }
+}
+
+// The W right-hand sides of x (row by row) solved in place: op(A) lower (forward) or upper.
+// Narrow blocks (two vectors a row) take 6 rows at a time, 12 vectors of sums (one at a time, a
+// [512, 512] float32 solve with 16 right-hand sides took 1.8x as long); the rows left over one
+// at a time.
+template <class T, int64_t W, bool kForward, bool kTrans>
+void substitute_rows(int64_t n, const T* a, int64_t lda, const T* inverse, T* x) {
+  constexpr int64_t kVectors = std::max<int64_t>(1, W * static_cast<int64_t>(sizeof(T)) / 32);
+  constexpr int64_t R = std::max<int64_t>(1, 12 / kVectors);
+  const auto block = [&]<int64_t Rows>(int64_t i0) {
+    if constexpr (kTrans)
+      gather_block<T, W, Rows, kForward>(n, i0, a, lda, inverse, x);
+    else
+      eliminate_block<T, W, Rows, kForward>(n, i0, a, lda, inverse, x);
+  };
+  const int64_t whole = n / R * R;
+  if constexpr (kForward) {
+    for (int64_t i0 = 0; i0 < whole; i0 += R) block.template operator()<R>(i0);
+    for (int64_t i = whole; i < n; ++i) block.template operator()<1>(i);
+  } else {
+    for (int64_t i0 = n - R; i0 >= n - whole; i0 -= R) block.template operator()<R>(i0);
+    for (int64_t i = n - whole - 1; i >= 0; --i) block.template operator()<1>(i);
   }
 }
 
@@ -149,11 +232,17 @@ void substitute_rows(int64_t n, const T* a, int64_t lda, const T* inverse, T* x)
 // step is W independent multiply-adds kept in registers (op as in blocked_solve below). As the
 // blocked solve's leaves: OpenBLAS 0.3.21's trsm ran those 64 x 512 blocks at 7 GFLOP/s; this
 // takes half its time, and the whole [512, 512] solve with 512 right-hand sides 3.1-3.3 ms
-// instead of 4.4-4.8.
-template <class T, int64_t W = 256 / sizeof(T)>
+// instead of 4.4-4.8. With few right-hand sides it solves any n: the packing of a blocked solve's
+// gemms cost as much as their multiply-adds.
+template <class T, int64_t W>
 void substitute(bool upper, bool trans, bool unit, int64_t n, int64_t k, const T* a, int64_t lda, T* b, int64_t ldb) {
-  alignas(64) T x[kSubstituteMaxRows * W];
-  T inverse[kSubstituteMaxRows];
+  alignas(64) T on_stack[kSubstituteMaxRows * W];
+  thread_local std::vector<T> on_heap;
+  if (n > kSubstituteMaxRows) on_heap.resize(static_cast<size_t>(n * W));
+  T* x = n > kSubstituteMaxRows ? on_heap.data() : on_stack;
+  thread_local std::vector<T> inverses;
+  inverses.resize(static_cast<size_t>(n));
+  T* inverse = inverses.data();
   for (int64_t i = 0; i < n; ++i) inverse[i] = unit ? T(1) : T(1) / a[i + i * lda];
   const bool forward = upper == trans;  // op(A) lower triangular
   for (int64_t c0 = 0; c0 < k; c0 += W) {
@@ -175,11 +264,14 @@ void substitute(bool upper, bool trans, bool unit, int64_t n, int64_t k, const T
   }
 }
 
-// The small solves' substitution: blocks as wide as the right-hand sides need.
+// Substitution on blocks as wide as k needs: one vector a row, or two (taken 6 rows at a time,
+// the best of one, two and four: the x of 512 rows at four vectors left L1).
 template <class T>
-void substitute_small(bool upper, bool trans, bool unit, int64_t n, int64_t k, const T* a, T* b) {
-  if (k >= kSubstituteWideMinRhs) return substitute(upper, trans, unit, n, k, a, n, b, n);
-  substitute<T, 64 / sizeof(T)>(upper, trans, unit, n, k, a, n, b, n);
+void substitute_fit(bool upper, bool trans, bool unit, int64_t n, int64_t k, const T* a, int64_t lda, T* b,
+                    int64_t ldb) {
+  constexpr int64_t kLanes = 32 / sizeof(T);
+  if (k <= kLanes) return substitute<T, kLanes>(upper, trans, unit, n, k, a, lda, b, ldb);
+  substitute<T, 2 * kLanes>(upper, trans, unit, n, k, a, lda, b, ldb);
 }
 
 // LAPACK's row swaps (1-based, applied in order) down each column of the column-major n x k x.
@@ -192,9 +284,9 @@ void swap_rows(int64_t n, int64_t k, const int32_t* pivots, T* x) {
 #ifdef TG_WITH_BLAS
 // Large triangular solves with many right-hand sides halve the triangle again and again, so that
 // most of the work is a gemm: OpenBLAS 0.3.21's trsm ran [512, 512] with 512 right-hand sides at
-// a third of its gemm's speed (7.6 ms, recursing 4.0, MKL 2.6-4.2). Fewer right-hand sides keep
-// LAPACK's own routines.
-constexpr int64_t kBlockedSolveMinRhs = kSubstituteMinRhs;
+// a third of its gemm's speed (7.6 ms, recursing 4.0, MKL 2.6-4.2). Fewer right-hand sides take
+// the substitution (one, LAPACK's own routines).
+constexpr int64_t kBlockedSolveMinRhs = kSubstituteMinRhs + 1;
 constexpr int64_t kBlockedSolveLeaf = kSubstituteMaxRows;
 
 // C -= op(A) B, all column-major: op(A) m x kk (A itself kk x m when transposed), B kk x n.
@@ -224,7 +316,7 @@ template <class T>
 void blocked_solve(bool upper, bool trans, bool unit, int64_t n, int64_t k, const T* a, int64_t lda, T* b,
                    int64_t ldb) {
   if constexpr (!is_complex_v<T>) {
-    if (n <= kBlockedSolveLeaf) return substitute(upper, trans, unit, n, k, a, lda, b, ldb);
+    if (n <= kBlockedSolveLeaf) return substitute_fit(upper, trans, unit, n, k, a, lda, b, ldb);
   }
   if (n <= kBlockedSolveLeaf) {
     const auto uplo = upper ? CblasUpper : CblasLower;
@@ -409,16 +501,16 @@ void lu_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const void* l
     const T* m = static_cast<const T*>(lu) + i * n * n;
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
     const int32_t* piv = pivots + i * n;
-    if (n <= kSmallSolve) {  // getrs: the row swaps, then L (unit diagonal) and U
-      if constexpr (!is_complex_v<T>) {
-        if (nrhs >= kSubstituteNarrowMinRhs) {
-          swap_rows(n, nrhs, piv, rhs);
-          substitute_small(false, false, true, n, nrhs, m, rhs);
-          return substitute_small(true, false, false, n, nrhs, m, rhs);
-        }
+    // getrs: the row swaps, then L (unit diagonal) and U
+    if constexpr (!is_complex_v<T>) {
+      if (n <= kSmallSolve ? nrhs >= kSubstituteNarrowMinRhs : narrow_solve(nrhs)) {
+        swap_rows(n, nrhs, piv, rhs);
+        substitute_fit(false, false, true, n, nrhs, m, n, rhs, n);
+        return substitute_fit(true, false, false, n, nrhs, m, n, rhs, n);
       }
-      return small_solve(n, nrhs, m, piv, {{.upper = false, .unit = true}, {.upper = true, .unit = false}}, rhs);
     }
+    if (n <= kSmallSolve)
+      return small_solve(n, nrhs, m, piv, {{.upper = false, .unit = true}, {.upper = true, .unit = false}}, rhs);
 #ifdef TG_WITH_BLAS
     if (nrhs >= kBlockedSolveMinRhs) {
       swap_rows(n, nrhs, piv, rhs);
@@ -593,11 +685,11 @@ void triangular_solve(DType dtype, int64_t batch, int64_t n, int64_t nrhs, const
   each_matrix(dtype, batch, n, [&]<class T>(int64_t i) {
     const T* m = static_cast<const T*>(a) + i * n * n;
     T* rhs = static_cast<T*>(b) + i * n * nrhs;
+    if constexpr (!is_complex_v<T>) {
+      if (n <= kSmallSolve ? nrhs >= kSubstituteNarrowMinRhs : narrow_solve(nrhs))
+        return substitute_fit(upper != row_major, row_major, unit, n, nrhs, m, n, rhs, n);
+    }
     if (n <= kSmallSolve) {
-      if constexpr (!is_complex_v<T>) {
-        if (nrhs >= kSubstituteNarrowMinRhs)
-          return substitute_small(upper != row_major, row_major, unit, n, nrhs, m, rhs);
-      }
       if (row_major) {  // small: one transposing copy, then the column-major loops
         thread_local std::vector<T> cm;
         cm.resize(static_cast<size_t>(n * n));
