@@ -86,6 +86,10 @@ int main(int argc, char** argv) {
   const int64_t cb = quick ? 2 : 32;
   Tensor ctc_x = randn({150, cb, 80}).requires_grad_(true), ctc_y = randint(1, 80, {cb, 40});
   Tensor ctc_in = full({cb}, 150, TensorOptions(kInt64)), ctc_tl = randint(20, 41, {cb});
+  // A sequence model: two LSTM layers of 256 units over 50 steps of a batch of 32.
+  const int64_t lb = quick ? 2 : 32, ls = quick ? 4 : 50;
+  Tensor lstm_x = randn({lb, ls, 128});
+  nn::LSTM lstm(128, 256, {.num_layers = 2, .batch_first = true});
   std::printf("tapegrad %s, %d threads available\n", "nn", all);
   for (int threads : {1, all}) {
     set_num_threads(threads);
@@ -146,6 +150,11 @@ int main(int argc, char** argv) {
     report(fmt::format("ctc_loss_150x32x80_s40_fwd_bwd{}", t), median_ms([&] {
              ctc_x.set_grad(Tensor());
              F::ctc_loss(log_softmax(ctc_x, 2), ctc_y, ctc_in, ctc_tl).backward();
+           }),
+           "ms");
+    report(fmt::format("lstm_2x256_50x32_fwd_bwd{}", t), median_ms([&] {
+             lstm->zero_grad();
+             std::get<0>(lstm(lstm_x)).sum().backward();
            }),
            "ms");
     report(fmt::format("conv3d_bn_relu_maxpool3d_8x16x16x32x32_fwd_bwd{}", t), median_ms([&] {

@@ -56,6 +56,8 @@ def main():
     frac_x, frac_u = torch.randn(32, 64, 56, 56, requires_grad=True), torch.rand(32, 64, 2)
     ctc_x, ctc_y = torch.randn(150, 32, 80, requires_grad=True), torch.randint(1, 80, (32, 40))
     ctc_in, ctc_tl = torch.full((32,), 150, dtype=torch.long), torch.randint(20, 41, (32,))
+    lstm_x = torch.randn(32, 50, 128)
+    lstm = nn.LSTM(128, 256, num_layers=2, batch_first=True)
     print(f"torch {torch.__version__}, {all_threads} threads available")
     for threads in (1, all_threads):
         torch.set_num_threads(threads)
@@ -118,6 +120,12 @@ def main():
             F.ctc_loss(F.log_softmax(ctc_x, 2), ctc_y, ctc_in, ctc_tl).backward()
 
         report("ctc_loss_150x32x80_s40_fwd_bwd" + t, median_ms(ctc_step), "ms")
+
+        def lstm_step():
+            lstm.zero_grad()
+            lstm(lstm_x)[0].sum().backward()
+
+        report("lstm_2x256_50x32_fwd_bwd" + t, median_ms(lstm_step), "ms")
 
         def vol_step():
             vol_x.grad = None

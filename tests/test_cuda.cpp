@@ -1467,6 +1467,15 @@ TEST(Cuda, SequenceModulesMatchTheCpu) {
     auto [out, state] = static_cast<nn::LSTMImpl&>(m).forward_with_packed_input(packed);
     return std::get<0>(R::pad_packed_sequence(out, true)) + std::get<1>(state).sum();
   });
+  // Without a projection, each layer and direction runs as one node on the lstm_cell kernels.
+  nn::LSTM plain(4, 5, {.num_layers = 2, .bidirectional = true}),
+      plain_gpu(4, 5, {.num_layers = 2, .bidirectional = true});
+  plain->to(kFloat64);
+  plain_gpu->to(Device::cuda(), kFloat64);
+  compare(*plain, *plain_gpu, [&](nn::Module& m, bool gpu) {
+    auto [out, state] = static_cast<nn::LSTMImpl&>(m).forward(dev(x, gpu));
+    return out + std::get<1>(state).sum();
+  });
   nn::GRUCell cell(4, 5), cell_gpu(4, 5);
   cell->to(kFloat64);
   cell_gpu->to(Device::cuda(), kFloat64);

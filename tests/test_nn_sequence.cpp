@@ -95,6 +95,45 @@ TEST(RNN, StackedBidirectionalAndGradients) {
   EXPECT_THROW_WITH(lstm(x, std::tuple{zeros({1, 2, 2}), zeros({1, 2, 2})}), Error, "expected hidden state h_0 of shape [4, 2, 2]");
 }
 
+// An LSTM layer without a projection runs as one node (lstm_layer.cpp): its gradients through
+// every output, both directions of two layers, the initial states, with gradients of some outputs
+// absent, and second derivatives (the composed layer's, recorded).
+TEST(RNN, LSTMLayerGradients) {
+  manual_seed(13);
+  nn::LSTM lstm(2, 3, {.num_layers = 2, .bidirectional = true});
+  lstm->to(kFloat64);
+  const tensor_list params = lstm->parameters();
+  tensor_list inputs{randn({4, 2, 2}, kFloat64).requires_grad_(true), randn({4, 2, 3}, kFloat64).requires_grad_(true),
+                     randn({4, 2, 3}, kFloat64).requires_grad_(true)};
+  inputs.insert(inputs.end(), params.begin(), params.end());
+  auto run = [&](const tensor_list& in) {
+    auto [out, state] = lstm(in[0], std::tuple{in[1], in[2]});
+    return tensor_list{out, std::get<0>(state), std::get<1>(state)};
+  };
+  EXPECT_TRUE(autograd::gradcheck(autograd::DifferentiableFn(run), inputs));
+  EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return run(in)[2]; }, inputs));
+  EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return run(in)[0].sum(Shape{1}); }, inputs));
+  nn::LSTM one(2, 2);
+  one->to(kFloat64);
+  tensor_list small{randn({3, 1, 2}, kFloat64).requires_grad_(true)};
+  for (const Tensor& p : one->parameters()) small.push_back(p);
+  auto last = [&](const tensor_list& in) {
+    auto [out, state] = one(in[0]);
+    return out.sum(Shape{0}) + std::get<1>(state);
+  };
+  EXPECT_TRUE(autograd::gradgradcheck(last, small));
+  EXPECT_EQ(std::get<0>(one(small[0])).grad_fn()->name(), "LstmLayerBackward");
+  // float32 takes the same node: its gradients match float64's.
+  auto narrow = std::dynamic_pointer_cast<nn::LSTMImpl>(one->clone());
+  narrow->to(kFloat32);
+  Tensor x64 = randn({5, 2, 2}, kFloat64).requires_grad_(true), x32 = x64.detach().to(kFloat32).requires_grad_(true);
+  std::get<0>(one(x64)).pow(2).sum().backward();
+  std::get<0>(narrow->forward(x32)).pow(2).sum().backward();
+  EXPECT_TRUE(close(x32.grad().to(kFloat64), x64.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(close(narrow->named_parameters()["weight_hh_l0"].grad().to(kFloat64),
+                    one->named_parameters()["weight_hh_l0"].grad(), 1e-4, 1e-5));
+}
+
 TEST(RNN, ElmanRNNMatchesTheFormula) {
   manual_seed(11);
   const int64_t in = 3, hid = 4, steps = 4, n = 2;

@@ -67,6 +67,8 @@ const Backend& cpu_backend() {
       .cross_entropy_backward = cpu::cross_entropy_backward,
       .ctc_loss = cpu::ctc_loss,
       .ctc_loss_backward = cpu::ctc_loss_backward,
+      .lstm_cell = cpu::lstm_cell,
+      .lstm_cell_backward = cpu::lstm_cell_backward,
       .distance = cpu::distance,
       .distance_backward = cpu::distance_backward,
       .adam_step = cpu::adam_step,

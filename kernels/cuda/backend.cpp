@@ -86,6 +86,8 @@ const Backend& cuda_backend() {
     .cross_entropy_backward = cuda::cross_entropy_backward,
     .ctc_loss = cuda::ctc_loss,
     .ctc_loss_backward = cuda::ctc_loss_backward,
+    .lstm_cell = cuda::lstm_cell,
+    .lstm_cell_backward = cuda::lstm_cell_backward,
     .distance = cuda::distance,
     .distance_backward = cuda::distance_backward,
     .adam_step = cuda::adam_step,

@@ -1,11 +1,13 @@
 // RNN, LSTM and GRU: per layer and direction, the input projection of every step in one matmul,
-// then a loop over time of the recurrent cell, all in differentiable tensor ops. The cells run the
-// same step functions on one step's projection.
+// then a loop over time of the recurrent cell, in differentiable tensor ops (LSTM layers without a
+// projection as one node, lstm_layer.h). The cells run the same step functions on one step's
+// projection.
 #include "tapegrad/nn/modules/rnn.h"
 
 #include <algorithm>
 #include <cmath>
 
+#include "nn/modules/lstm_layer.h"
 #include "tapegrad/nn/functional/dropout.h"
 #include "tapegrad/nn/functional/linear.h"
 #include "tapegrad/nn/init.h"
@@ -18,19 +20,10 @@ namespace {
 
 // The steps. RNN's and LSTM's take xp = the input's projection with both biases, so that h's
 // product adds onto it in one addmm; GRU's reset gate scales h's projection with its bias, so
-// its xp holds bias_ih only. Gate blocks are in PyTorch's order.
+// its xp holds bias_ih only. Gate blocks are in PyTorch's order. LSTM's: lstm_layer.h.
 Tensor rnn_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, bool relu_nonlinearity) {
   Tensor pre = addmm(xp, h, w_hh.t());
   return relu_nonlinearity ? relu(pre) : tanh(pre);
-}
-
-// Input, forget, cell and output gates; with w_hr the new h is projected.
-std::pair<Tensor, Tensor> lstm_step(const Tensor& xp, const Tensor& h, const Tensor& c, const Tensor& w_hh,
-                                    const Tensor& w_hr = {}) {
-  const tensor_list g = addmm(xp, h, w_hh.t()).chunk(4, -1);
-  Tensor c2 = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
-  Tensor h2 = sigmoid(g[3]) * tanh(c2);
-  return {w_hr.defined() ? functional::linear(h2, w_hr) : h2, c2};
 }
 
 // Reset, update and new gates; the reset gate scales h's projection including its bias.
@@ -190,6 +183,14 @@ std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run_layers(Tensor x, const std::
       // One backward node for all steps' slices (a select per step would scatter each step's
       // gradient into a zero tensor of the whole sequence).
       const Tensor projection = input_projection(x, w.w_ih, w.b_ih, w.b_hh, gates_ != 3);
+      if (gates_ == 4 && !packed && options.proj_size == 0 &&
+          detail::lstm_layer_fits(projection, h_init[i], c_init[i], w.w_hh)) {
+        auto [out, h, c] = detail::lstm_layer(projection, h_init[i], c_init[i], w.w_hh, d == 1);
+        per_dir.push_back(out);
+        h_last.push_back(h);
+        c_last.push_back(c);
+        continue;
+      }
       const tensor_list proj = packed ? split_with_sizes(projection, batch_sizes, 0) : unbind(projection, 0);
       auto [outs, h, c] =
           run_direction(proj, d == 1, h_init[i], has_cell ? c_init[i] : Tensor(),
@@ -291,7 +292,7 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(const Tensor& i
   if (hx) std::tie(h0, c0) = *hx;
   auto [out, hn, cn] =
       run(input, h0, c0, true, [](const Tensor& xp, const Tensor& h, const Tensor& c, const Weights& w) {
-        return lstm_step(xp, h, c, w.w_hh, w.w_hr);
+        return detail::lstm_step(xp, h, c, w.w_hh, w.w_hr);
       });
   return {out, {hn, cn}};
 }
@@ -302,7 +303,7 @@ std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> LSTMImpl::for
   if (hx) std::tie(h0, c0) = *hx;
   auto [out, hn, cn] =
       run_packed(input, h0, c0, true, [](const Tensor& xp, const Tensor& h, const Tensor& c, const Weights& w) {
-        return lstm_step(xp, h, c, w.w_hh, w.w_hr);
+        return detail::lstm_step(xp, h, c, w.w_hh, w.w_hr);
       });
   return {out, {hn, cn}};
 }
@@ -388,7 +389,7 @@ std::tuple<Tensor, Tensor> LSTMCellImpl::forward(const Tensor& input,
   Tensor x = batch_input(input, batched);
   Tensor h = batch_state(hx ? std::get<0>(*hx) : Tensor(), x, batched, "hidden state h");
   Tensor c = batch_state(hx ? std::get<1>(*hx) : Tensor(), x, batched, "cell state c");
-  auto [h2, c2] = lstm_step(input_projection(x, weight_ih, bias_ih, bias_hh, true), h, c, weight_hh);
+  auto [h2, c2] = detail::lstm_step(input_projection(x, weight_ih, bias_ih, bias_hh, true), h, c, weight_hh);
   if (!batched) return {h2.squeeze(0), c2.squeeze(0)};
   return {h2, c2};
 }
