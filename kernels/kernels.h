@@ -526,7 +526,7 @@ struct Backend {
   // length and for a sequence whose nll is infinite; beta is scratch of [batch, 2, width].
   void (*ctc_loss_backward)(DType dtype, const CtcGeometry& g, const void* log_probs, const void* alpha,
                             const void* nll, const void* grad_nll, void* beta, void* grad);
-  // One LSTM step for n rows of `hidden` units (float32 / float64, contiguous rows; lstm_math.h):
+  // One LSTM step for n rows of `hidden` units (float32 / float64, contiguous rows; rnn_cell_math.h):
   // the gates' pre-activations proj + prod ([n, 4 * hidden] each: the step's input projection and
   // h's product with w_hh), act = their sigmoid, sigmoid, tanh, sigmoid (input, forget, cell,
   // output), c = f c_prev + i g and h = o tanh(c) ([n, hidden]).
@@ -537,6 +537,15 @@ struct Backend {
   // the pre-activations.
   void (*lstm_cell_backward)(DType dtype, int64_t n, int64_t hidden, const void* act, const void* c,
                              const void* c_prev, const void* dh_out, const void* dh_rec, void* dc, void* d_gates);
+  // One GRU step, the same way: proj [n, 3 * hidden] = x W_ih^T + b_ih, prod = h_prev W_hh^T +
+  // b_hh; act [n, 4 * hidden] gets r, z, n and prod's n part (h_n), h [n, hidden] the new state.
+  void (*gru_cell)(DType dtype, int64_t n, int64_t hidden, const void* proj, const void* prod, const void* h_prev,
+                   void* act, void* h);
+  // Back through it: dh = dh_out (null: none) + dh_rec; d_proj and d_prod [n, 3 * hidden] get the
+  // gradients of the input's and the product's pre-activations, dh_prev [n, hidden] h_prev's part
+  // outside the product.
+  void (*gru_cell_backward)(DType dtype, int64_t n, int64_t hidden, const void* act, const void* h_prev,
+                            const void* dh_out, const void* dh_rec, void* d_proj, void* d_prod, void* dh_prev);
   // out from x1 and x2 (float32 / float64; formulas in distance_math.h).
   void (*distance)(DType dtype, const DistanceGeometry& g, void* out, const void* x1, const void* x2);
   // gx1 [batch, rows1, cols] = sum over j of grad_ij d(dist_ij) / d(x1_i), from the forward's

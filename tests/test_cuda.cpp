@@ -1467,7 +1467,8 @@ TEST(Cuda, SequenceModulesMatchTheCpu) {
     auto [out, state] = static_cast<nn::LSTMImpl&>(m).forward_with_packed_input(packed);
     return std::get<0>(R::pad_packed_sequence(out, true)) + std::get<1>(state).sum();
   });
-  // Without a projection, each layer and direction runs as one node on the lstm_cell kernels.
+  // Without a projection, each layer and direction runs as one node on the lstm_cell kernels (the
+  // GRU's below on gru_cell).
   nn::LSTM plain(4, 5, {.num_layers = 2, .bidirectional = true}),
       plain_gpu(4, 5, {.num_layers = 2, .bidirectional = true});
   plain->to(kFloat64);
@@ -1475,6 +1476,13 @@ TEST(Cuda, SequenceModulesMatchTheCpu) {
   compare(*plain, *plain_gpu, [&](nn::Module& m, bool gpu) {
     auto [out, state] = static_cast<nn::LSTMImpl&>(m).forward(dev(x, gpu));
     return out + std::get<1>(state).sum();
+  });
+  nn::GRU gru(4, 5, {.num_layers = 2, .bidirectional = true}), gru_gpu(4, 5, {.num_layers = 2, .bidirectional = true});
+  gru->to(kFloat64);
+  gru_gpu->to(Device::cuda(), kFloat64);
+  compare(*gru, *gru_gpu, [&](nn::Module& m, bool gpu) {
+    auto [out, hn] = static_cast<nn::GRUImpl&>(m).forward(dev(x, gpu));
+    return out + hn.sum();
   });
   nn::GRUCell cell(4, 5), cell_gpu(4, 5);
   cell->to(kFloat64);

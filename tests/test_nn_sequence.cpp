@@ -12,6 +12,21 @@ namespace {
 // Gate block k of a [G * H, ...] weight.
 Tensor gate(const Tensor& w, int64_t k, int64_t h) { return w.narrow(0, k * h, h); }
 
+// A float64 recurrent module (input size 2) and its float32 copy take the same node: the
+// gradients of their outputs' squares with respect to the input and `param` agree.
+template <class Impl>
+void expect_float32_gradients_match(const std::shared_ptr<Impl>& m64, const std::string& param) {
+  auto m32 = std::dynamic_pointer_cast<Impl>(m64->clone());
+  m32->to(kFloat32);
+  Tensor x64 = randn({5, 2, 2}, kFloat64).requires_grad_(true), x32 = x64.detach().to(kFloat32).requires_grad_(true);
+  std::get<0>(m64->forward(x64)).pow(2).sum().backward();
+  std::get<0>(m32->forward(x32)).pow(2).sum().backward();
+  EXPECT_TRUE(close(x32.grad().to(kFloat64), x64.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(
+      close(m32->named_parameters()[param].grad().to(kFloat64), m64->named_parameters()[param].grad(), 1e-4, 1e-5))
+      << param;
+}
+
 }  // namespace
 
 TEST(RNN, LSTMMatchesTheCellFormulas) {
@@ -95,7 +110,7 @@ TEST(RNN, StackedBidirectionalAndGradients) {
   EXPECT_THROW_WITH(lstm(x, std::tuple{zeros({1, 2, 2}), zeros({1, 2, 2})}), Error, "expected hidden state h_0 of shape [4, 2, 2]");
 }
 
-// An LSTM layer without a projection runs as one node (lstm_layer.cpp): its gradients through
+// An LSTM layer without a projection runs as one node (recurrent_layers.cpp): its gradients through
 // every output, both directions of two layers, the initial states, with gradients of some outputs
 // absent, and second derivatives (the composed layer's, recorded).
 TEST(RNN, LSTMLayerGradients) {
@@ -123,15 +138,38 @@ TEST(RNN, LSTMLayerGradients) {
   };
   EXPECT_TRUE(autograd::gradgradcheck(last, small));
   EXPECT_EQ(std::get<0>(one(small[0])).grad_fn()->name(), "LstmLayerBackward");
-  // float32 takes the same node: its gradients match float64's.
-  auto narrow = std::dynamic_pointer_cast<nn::LSTMImpl>(one->clone());
-  narrow->to(kFloat32);
-  Tensor x64 = randn({5, 2, 2}, kFloat64).requires_grad_(true), x32 = x64.detach().to(kFloat32).requires_grad_(true);
-  std::get<0>(one(x64)).pow(2).sum().backward();
-  std::get<0>(narrow->forward(x32)).pow(2).sum().backward();
-  EXPECT_TRUE(close(x32.grad().to(kFloat64), x64.grad(), 1e-4, 1e-5));
-  EXPECT_TRUE(close(narrow->named_parameters()["weight_hh_l0"].grad().to(kFloat64),
-                    one->named_parameters()["weight_hh_l0"].grad(), 1e-4, 1e-5));
+  expect_float32_gradients_match(one.ptr(), "weight_hh_l0");
+}
+
+// A GRU layer runs as one node too: gradients through its outputs and final state, both
+// directions of two layers, with and without biases; second derivatives; float32 and float64.
+TEST(RNN, GRULayerGradients) {
+  manual_seed(14);
+  for (bool bias : {true, false}) {
+    nn::GRU gru(2, 3, {.num_layers = 2, .bias = bias, .bidirectional = true});
+    gru->to(kFloat64);
+    const tensor_list params = gru->parameters();
+    tensor_list inputs{randn({4, 2, 2}, kFloat64).requires_grad_(true),
+                       randn({4, 2, 3}, kFloat64).requires_grad_(true)};
+    inputs.insert(inputs.end(), params.begin(), params.end());
+    auto run = [&](const tensor_list& in) {
+      auto [out, hn] = gru(in[0], in[1]);
+      return tensor_list{out, hn};
+    };
+    EXPECT_TRUE(autograd::gradcheck(autograd::DifferentiableFn(run), inputs)) << "bias " << bias;
+    EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return run(in)[1]; }, inputs)) << "bias " << bias;
+  }
+  nn::GRU one(2, 2);
+  one->to(kFloat64);
+  tensor_list small{randn({3, 1, 2}, kFloat64).requires_grad_(true)};
+  for (const Tensor& p : one->parameters()) small.push_back(p);
+  auto last = [&](const tensor_list& in) {
+    auto [out, hn] = one(in[0]);
+    return out.sum(Shape{0}) * hn;
+  };
+  EXPECT_TRUE(autograd::gradgradcheck(last, small));
+  EXPECT_EQ(std::get<0>(one(small[0])).grad_fn()->name(), "GruLayerBackward");
+  expect_float32_gradients_match(one.ptr(), "bias_hh_l0");
 }
 
 TEST(RNN, ElmanRNNMatchesTheFormula) {

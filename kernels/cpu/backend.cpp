@@ -69,6 +69,8 @@ const Backend& cpu_backend() {
       .ctc_loss_backward = cpu::ctc_loss_backward,
       .lstm_cell = cpu::lstm_cell,
       .lstm_cell_backward = cpu::lstm_cell_backward,
+      .gru_cell = cpu::gru_cell,
+      .gru_cell_backward = cpu::gru_cell_backward,
       .distance = cpu::distance,
       .distance_backward = cpu::distance_backward,
       .adam_step = cpu::adam_step,

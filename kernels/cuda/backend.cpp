@@ -88,6 +88,8 @@ const Backend& cuda_backend() {
     .ctc_loss_backward = cuda::ctc_loss_backward,
     .lstm_cell = cuda::lstm_cell,
     .lstm_cell_backward = cuda::lstm_cell_backward,
+    .gru_cell = cuda::gru_cell,
+    .gru_cell_backward = cuda::gru_cell_backward,
     .distance = cuda::distance,
     .distance_backward = cuda::distance_backward,
     .adam_step = cuda::adam_step,

@@ -1,13 +1,13 @@
 // RNN, LSTM and GRU: per layer and direction, the input projection of every step in one matmul,
 // then a loop over time of the recurrent cell, in differentiable tensor ops (LSTM layers without a
-// projection as one node, lstm_layer.h). The cells run the same step functions on one step's
-// projection.
+// projection and GRU layers as one node each, recurrent_layers.h). The cells run the same step
+// functions on one step's projection.
 #include "tapegrad/nn/modules/rnn.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "nn/modules/lstm_layer.h"
+#include "nn/modules/recurrent_layers.h"
 #include "tapegrad/nn/functional/dropout.h"
 #include "tapegrad/nn/functional/linear.h"
 #include "tapegrad/nn/init.h"
@@ -20,18 +20,11 @@ namespace {
 
 // The steps. RNN's and LSTM's take xp = the input's projection with both biases, so that h's
 // product adds onto it in one addmm; GRU's reset gate scales h's projection with its bias, so
-// its xp holds bias_ih only. Gate blocks are in PyTorch's order. LSTM's: lstm_layer.h.
+// its xp holds bias_ih only. Gate blocks are in PyTorch's order. LSTM's and GRU's:
+// recurrent_layers.h.
 Tensor rnn_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, bool relu_nonlinearity) {
   Tensor pre = addmm(xp, h, w_hh.t());
   return relu_nonlinearity ? relu(pre) : tanh(pre);
-}
-
-// Reset, update and new gates; the reset gate scales h's projection including its bias.
-Tensor gru_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, const Tensor& b_hh) {
-  tensor_list xg = xp.chunk(3, -1), hg = functional::linear(h, w_hh, b_hh).chunk(3, -1);
-  Tensor r = sigmoid(xg[0] + hg[0]), z = sigmoid(xg[1] + hg[1]);
-  Tensor cand = tanh(xg[2] + r * hg[2]);
-  return (1 - z) * cand + z * h;
 }
 
 // x W_ih^T + b_ih, plus b_hh when the step takes both biases there.
@@ -184,11 +177,17 @@ std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run_layers(Tensor x, const std::
       // gradient into a zero tensor of the whole sequence).
       const Tensor projection = input_projection(x, w.w_ih, w.b_ih, w.b_hh, gates_ != 3);
       if (gates_ == 4 && !packed && options.proj_size == 0 &&
-          detail::lstm_layer_fits(projection, h_init[i], c_init[i], w.w_hh)) {
+          detail::recurrent_layer_fits(projection, h_init[i], c_init[i], w.w_hh)) {
         auto [out, h, c] = detail::lstm_layer(projection, h_init[i], c_init[i], w.w_hh, d == 1);
         per_dir.push_back(out);
         h_last.push_back(h);
         c_last.push_back(c);
+        continue;
+      }
+      if (gates_ == 3 && !packed && detail::recurrent_layer_fits(projection, h_init[i], Tensor(), w.w_hh, w.b_hh)) {
+        auto [out, h] = detail::gru_layer(projection, h_init[i], w.w_hh, w.b_hh, d == 1);
+        per_dir.push_back(out);
+        h_last.push_back(h);
         continue;
       }
       const tensor_list proj = packed ? split_with_sizes(projection, batch_sizes, 0) : unbind(projection, 0);
@@ -311,7 +310,7 @@ std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> LSTMImpl::for
 std::tuple<Tensor, Tensor> GRUImpl::forward(const Tensor& input, const Tensor& hx) {
   auto [out, hn, cn] =
       run(input, hx, {}, false, [](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
-        return std::pair{gru_step(xp, h, w.w_hh, w.b_hh), Tensor()};
+        return std::pair{detail::gru_step(xp, h, w.w_hh, w.b_hh), Tensor()};
       });
   return {out, hn};
 }
@@ -320,7 +319,7 @@ std::tuple<utils::rnn::PackedSequence, Tensor> GRUImpl::forward_with_packed_inpu
     const utils::rnn::PackedSequence& input, const Tensor& hx) {
   auto [out, hn, cn] =
       run_packed(input, hx, {}, false, [](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
-        return std::pair{gru_step(xp, h, w.w_hh, w.b_hh), Tensor()};
+        return std::pair{detail::gru_step(xp, h, w.w_hh, w.b_hh), Tensor()};
       });
   return {out, hn};
 }
@@ -397,7 +396,7 @@ std::tuple<Tensor, Tensor> LSTMCellImpl::forward(const Tensor& input,
 Tensor GRUCellImpl::forward(const Tensor& input, const Tensor& hx) {
   bool batched = false;
   Tensor x = batch_input(input, batched), h = batch_state(hx, x, batched, "hidden state hx");
-  Tensor h2 = gru_step(input_projection(x, weight_ih, bias_ih, bias_hh, false), h, weight_hh, bias_hh);
+  Tensor h2 = detail::gru_step(input_projection(x, weight_ih, bias_ih, bias_hh, false), h, weight_hh, bias_hh);
   return batched ? h2 : h2.squeeze(0);
 }
 

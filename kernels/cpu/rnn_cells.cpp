@@ -1,5 +1,6 @@
-// The LSTM step on the CPU, row by row: the gates' activations and tanh(c) through the vector
-// math of vec_math.h, the rest of lstm_math.h's formulas in plain loops GCC vectorises.
+// The LSTM and GRU steps on the CPU, row by row: the gates' activations (and the LSTM's tanh(c))
+// through the vector math of vec_math.h, the rest of rnn_cell_math.h's formulas in plain loops
+// GCC vectorises.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -7,7 +8,7 @@
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/loops.h"
 #include "kernels/cpu/vec_math.h"
-#include "kernels/lstm_math.h"
+#include "kernels/rnn_cell_math.h"
 
 namespace tg::kernels::cpu {
 namespace {
@@ -82,6 +83,67 @@ void cell_rows_backward(int64_t n, int64_t hidden, const T* act, const T* c, con
   });
 }
 
+template <class T>
+void gru_rows(int64_t n, int64_t hidden, const T* proj, const T* prod, const T* h_prev, T* act, T* h) {
+  const int64_t width = 3 * hidden;
+  parallel_for(0, n, row_grain(hidden), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      T* __restrict a = act + r * 4 * hidden;
+      const T* __restrict x = proj + r * width;
+      const T* __restrict y = prod + r * width;
+      for (int64_t j = 0; j < 2 * hidden; ++j) a[j] = x[j] + y[j];
+      vector_map<VectorFn::Sigmoid>(a, a, 2 * hidden, sigmoid_of<T>);
+      T* __restrict cand = a + 2 * hidden;
+      T* __restrict h_n = a + 3 * hidden;
+      const T* __restrict reset = a;
+      for (int64_t j = 0; j < hidden; ++j) {
+        h_n[j] = y[2 * hidden + j];
+        cand[j] = x[2 * hidden + j] + reset[j] * y[2 * hidden + j];
+      }
+      vector_map<VectorFn::Tanh>(cand, cand, hidden, tanh_of<T>);
+      const T* __restrict update = a + hidden;
+      const T* __restrict hp = h_prev + r * hidden;
+      T* __restrict hr = h + r * hidden;
+      for (int64_t j = 0; j < hidden; ++j) hr[j] = gru::state(update[j], cand[j], hp[j]);
+    }
+  });
+}
+
+template <class T, bool kOut>
+void gru_row_backward(int64_t hidden, const T* __restrict reset, const T* __restrict update, const T* __restrict cand,
+                      const T* __restrict h_n, const T* __restrict h_prev, const T* __restrict dh_out,
+                      const T* __restrict dh_rec, T* __restrict dx_r, T* __restrict dx_z, T* __restrict dx_n,
+                      T* __restrict dp_r, T* __restrict dp_z, T* __restrict dp_n, T* __restrict dh_prev) {
+  for (int64_t j = 0; j < hidden; ++j) {
+    const T dh = kOut ? dh_out[j] + dh_rec[j] : dh_rec[j];
+    gru::state_backward(dh, reset[j], update[j], cand[j], h_n[j], h_prev[j], dx_r[j], dx_z[j], dx_n[j], dp_n[j],
+                        dh_prev[j]);
+    dp_r[j] = dx_r[j];
+    dp_z[j] = dx_z[j];
+  }
+}
+
+template <class T>
+void gru_rows_backward(int64_t n, int64_t hidden, const T* act, const T* h_prev, const T* dh_out, const T* dh_rec,
+                       T* d_proj, T* d_prod, T* dh_prev) {
+  parallel_for(0, n, row_grain(hidden), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const T* a = act + r * 4 * hidden;
+      T* dx = d_proj + r * 3 * hidden;
+      T* dp = d_prod + r * 3 * hidden;
+      const int64_t u = r * hidden;
+      if (dh_out)
+        gru_row_backward<T, true>(hidden, a, a + hidden, a + 2 * hidden, a + 3 * hidden, h_prev + u, dh_out + u,
+                                  dh_rec + u, dx, dx + hidden, dx + 2 * hidden, dp, dp + hidden, dp + 2 * hidden,
+                                  dh_prev + u);
+      else
+        gru_row_backward<T, false>(hidden, a, a + hidden, a + 2 * hidden, a + 3 * hidden, h_prev + u, nullptr,
+                                   dh_rec + u, dx, dx + hidden, dx + 2 * hidden, dp, dp + hidden, dp + 2 * hidden,
+                                   dh_prev + u);
+    }
+  });
+}
+
 }  // namespace
 
 void lstm_cell(DType dtype, int64_t n, int64_t hidden, const void* proj, const void* prod, const void* c_prev,
@@ -98,6 +160,23 @@ void lstm_cell_backward(DType dtype, int64_t n, int64_t hidden, const void* act,
     cell_rows_backward<T>(n, hidden, static_cast<const T*>(act), static_cast<const T*>(c),
                           static_cast<const T*>(c_prev), static_cast<const T*>(dh_out), static_cast<const T*>(dh_rec),
                           static_cast<T*>(dc), static_cast<T*>(d_gates));
+  });
+}
+
+void gru_cell(DType dtype, int64_t n, int64_t hidden, const void* proj, const void* prod, const void* h_prev, void* act,
+              void* h) {
+  dispatch_single_double(dtype, [&]<class T>() {
+    gru_rows<T>(n, hidden, static_cast<const T*>(proj), static_cast<const T*>(prod), static_cast<const T*>(h_prev),
+                static_cast<T*>(act), static_cast<T*>(h));
+  });
+}
+
+void gru_cell_backward(DType dtype, int64_t n, int64_t hidden, const void* act, const void* h_prev, const void* dh_out,
+                       const void* dh_rec, void* d_proj, void* d_prod, void* dh_prev) {
+  dispatch_single_double(dtype, [&]<class T>() {
+    gru_rows_backward<T>(n, hidden, static_cast<const T*>(act), static_cast<const T*>(h_prev),
+                         static_cast<const T*>(dh_out), static_cast<const T*>(dh_rec), static_cast<T*>(d_proj),
+                         static_cast<T*>(d_prod), static_cast<T*>(dh_prev));
   });
 }
 
