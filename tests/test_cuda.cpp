@@ -1468,7 +1468,7 @@ TEST(Cuda, SequenceModulesMatchTheCpu) {
     return std::get<0>(R::pad_packed_sequence(out, true)) + std::get<1>(state).sum();
   });
   // Without a projection, each layer and direction runs as one node on the lstm_cell kernels (the
-  // GRU's below on gru_cell).
+  // GRU's below on gru_cell, the RNN's in tensor ops).
   nn::LSTM plain(4, 5, {.num_layers = 2, .bidirectional = true}),
       plain_gpu(4, 5, {.num_layers = 2, .bidirectional = true});
   plain->to(kFloat64);
@@ -1482,6 +1482,13 @@ TEST(Cuda, SequenceModulesMatchTheCpu) {
   gru_gpu->to(Device::cuda(), kFloat64);
   compare(*gru, *gru_gpu, [&](nn::Module& m, bool gpu) {
     auto [out, hn] = static_cast<nn::GRUImpl&>(m).forward(dev(x, gpu));
+    return out + hn.sum();
+  });
+  nn::RNN rnn(4, 5, {.num_layers = 2, .bidirectional = true}), rnn_gpu(4, 5, {.num_layers = 2, .bidirectional = true});
+  rnn->to(kFloat64);
+  rnn_gpu->to(Device::cuda(), kFloat64);
+  compare(*rnn, *rnn_gpu, [&](nn::Module& m, bool gpu) {
+    auto [out, hn] = static_cast<nn::RNNImpl&>(m).forward(dev(x, gpu));
     return out + hn.sum();
   });
   nn::GRUCell cell(4, 5), cell_gpu(4, 5);

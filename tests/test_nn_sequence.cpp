@@ -182,6 +182,33 @@ TEST(RNN, GRULayerGradients) {
   expect_float32_gradients_match(one.ptr(), "bias_hh_l0");
 }
 
+// nn.RNN's layers run as one node too (tanh and relu): gradients through both outputs, two
+// bidirectional layers; second derivatives; nothing to record, the same results.
+TEST(RNN, ElmanLayerGradients) {
+  manual_seed(15);
+  for (const char* nl : {"tanh", "relu"}) {
+    nn::RNN rnn(2, 3, {.num_layers = 2, .bidirectional = true, .nonlinearity = nl});
+    rnn->to(kFloat64);
+    const tensor_list params = rnn->parameters();
+    tensor_list inputs{randn({4, 2, 2}, kFloat64).requires_grad_(true),
+                       randn({4, 2, 3}, kFloat64).requires_grad_(true)};
+    inputs.insert(inputs.end(), params.begin(), params.end());
+    auto run = [&](const tensor_list& in) {
+      auto [out, hn] = rnn(in[0], in[1]);
+      return tensor_list{out, hn};
+    };
+    EXPECT_TRUE(autograd::gradcheck(autograd::DifferentiableFn(run), inputs)) << nl;
+    EXPECT_TRUE(autograd::gradgradcheck(autograd::DifferentiableFn(run), inputs)) << nl;
+    const tensor_list recorded = run(inputs);
+    NoGradGuard no_grad;
+    const tensor_list plain = run(inputs);
+    EXPECT_TRUE(close(plain[0], recorded[0].detach(), 0, 0) && close(plain[1], recorded[1].detach(), 0, 0)) << nl;
+  }
+  nn::RNN one(2, 2);
+  one->to(kFloat64);
+  EXPECT_EQ(std::get<0>(one(randn({3, 1, 2}, kFloat64))).grad_fn()->name(), "RnnLayerBackward");
+}
+
 TEST(RNN, ElmanRNNMatchesTheFormula) {
   manual_seed(11);
   const int64_t in = 3, hid = 4, steps = 4, n = 2;

@@ -1,11 +1,11 @@
-// LSTM and GRU layers as one node each. Step by step in differentiable ops, each step's product
+// RNN, LSTM and GRU layers as one node each. Step by step in differentiable ops, each step's product
 // with w_hh recorded its own gradient for w_hh, transposed it and added it to the sum: 50 steps
 // of [32, 256] LSTM states trained at 0.75x PyTorch's speed. Here the forward runs without
-// recording, a product and a cell kernel per step, saving the gates' activations (and the LSTM's
-// cell states); the backward runs the recurrence back through the cell's backward kernel, then
-// takes w_hh's gradient as one product of every step's gate gradients with the states before
-// them. Under create_graph the node reruns the composed layer on its saved inputs and returns
-// that graph's gradient, recorded, rather than writing the backward twice.
+// recording, a product and a cell kernel per step (the RNN's: tanh or relu in place), saving the
+// gates' activations (and the LSTM's cell states); the backward runs the recurrence back through the cell's backward
+// kernel, then takes w_hh's gradient as one product of every step's gate gradients with the states before them. Under
+// create_graph the node reruns the composed layer on its saved inputs and returns that graph's gradient, recorded,
+// rather than writing the backward twice.
 #include "nn/modules/recurrent_layers.h"
 
 #include <functional>
@@ -26,6 +26,11 @@ std::pair<Tensor, Tensor> lstm_step(const Tensor& xp, const Tensor& h, const Ten
   Tensor c2 = sigmoid(g[1]) * c + sigmoid(g[0]) * tanh(g[2]);
   Tensor h2 = sigmoid(g[3]) * tanh(c2);
   return {w_hr.defined() ? functional::linear(h2, w_hr) : h2, c2};
+}
+
+Tensor elman_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, bool relu) {
+  Tensor pre = addmm(xp, h, w_hh.t());
+  return relu ? tg::relu(pre) : tanh(pre);
 }
 
 Tensor gru_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, const Tensor& b_hh) {
@@ -164,6 +169,61 @@ std::tuple<Tensor, Tensor, Tensor> lstm_layer(const Tensor& proj_in, const Tenso
   node->save(out, /*is_output=*/true);
   autograd::finish_history({out, h_last, c_last}, node);
   return {out, h_last, c_last};
+}
+
+std::tuple<Tensor, Tensor> elman_layer(const Tensor& proj_in, const Tensor& h0, const Tensor& w_hh, bool relu,
+                                       bool reverse) {
+  const int64_t steps = proj_in.sizes()[0], n = proj_in.sizes()[1], hidden = w_hh.sizes()[1];
+  Tensor out = empty({steps, n, hidden}, proj_in.options());
+  {
+    NoGradGuard no_grad;
+    Tensor h = h0;
+    const Tensor w_t = w_hh.t();
+    for (int64_t s = 0; s < steps; ++s) {
+      const int64_t t = step_index(s, steps, reverse);
+      const Tensor h2 = out.select(0, t);
+      h2.copy_(addmm(proj_in.select(0, t), h, w_t));
+      if (relu)
+        h2.relu_();
+      else
+        h2.tanh_();
+      h = h2;
+    }
+  }
+  Tensor h_last = out.select(0, reverse ? 0 : steps - 1).clone();
+  if (!autograd::needs_grad({proj_in, h0, w_hh})) return {out, h_last};
+  auto node = autograd::make_node(
+      "RnnLayerBackward", {&proj_in, &h0, &w_hh},
+      [relu, reverse](const autograd::Node& nd, const tensor_list& gr) -> tensor_list {
+        const Tensor w_hh = nd.saved(2);
+        if (GradMode::is_enabled())
+          return recorded_gradient({nd.saved(0), nd.saved(1), w_hh}, gr, [&](const tensor_list& in) {
+            const tensor_list r =
+                composed_layer(in[0], in[1], Tensor(), reverse, [&](const Tensor& xp, const Tensor& h, const Tensor&) {
+                  return std::pair{elman_step(xp, h, in[2], relu), Tensor()};
+                });
+            return tensor_list{r[0], r[1]};
+          });
+        const Tensor out = nd.saved(3);
+        const int64_t steps = out.sizes()[0], n = out.sizes()[1], hidden = out.sizes()[2];
+        Tensor dh = gr[1].defined() ? gr[1] : zeros({n, hidden}, out.options());
+        Tensor d_pre = empty({steps, n, hidden}, out.options());
+        for (int64_t s = steps - 1; s >= 0; --s) {
+          const int64_t t = step_index(s, steps, reverse);
+          if (gr[0].defined()) dh = dh + gr[0].select(0, t);
+          const Tensor h = out.select(0, t), d = d_pre.select(0, t);
+          d.copy_(relu ? where(h > 0, dh, 0.0) : dh * (1 - h * h));
+          dh = mm(d, w_hh);
+        }
+        Tensor d_w;
+        if (nd.needs_input_grad(2)) d_w = recurrent_weight_grad(states_before(out, nd.saved(1), reverse), d_pre);
+        return {d_pre, dh, d_w};
+      });
+  autograd::set_history_before_saves({out, h_last}, node);
+  for (const Tensor& t : {proj_in, h0, w_hh}) node->save(t);
+  node->save(out, /*is_output=*/true);
+  autograd::finish_history({out, h_last}, node);
+  return {out, h_last};
 }
 
 std::tuple<Tensor, Tensor> gru_layer(const Tensor& proj_in, const Tensor& h0, const Tensor& w_hh, const Tensor& b_hh,

@@ -1,7 +1,7 @@
 // RNN, LSTM and GRU: per layer and direction, the input projection of every step in one matmul,
-// then a loop over time of the recurrent cell, in differentiable tensor ops (LSTM layers without a
-// projection and GRU layers as one node each, recurrent_layers.h). The cells run the same step
-// functions on one step's projection.
+// then a loop over time of the recurrent cell, in differentiable tensor ops (RNN and GRU layers,
+// and LSTM layers without a projection, as one node each: recurrent_layers.h). The cells run the
+// same step functions on one step's projection.
 #include "tapegrad/nn/modules/rnn.h"
 
 #include <algorithm>
@@ -18,16 +18,10 @@ namespace tg::nn {
 
 namespace {
 
-// The steps. RNN's and LSTM's take xp = the input's projection with both biases, so that h's
-// product adds onto it in one addmm; GRU's reset gate scales h's projection with its bias, so
-// its xp holds bias_ih only. Gate blocks are in PyTorch's order. LSTM's and GRU's:
-// recurrent_layers.h.
-Tensor rnn_step(const Tensor& xp, const Tensor& h, const Tensor& w_hh, bool relu_nonlinearity) {
-  Tensor pre = addmm(xp, h, w_hh.t());
-  return relu_nonlinearity ? relu(pre) : tanh(pre);
-}
-
-// x W_ih^T + b_ih, plus b_hh when the step takes both biases there.
+// x W_ih^T + b_ih, plus b_hh when the step takes both biases there. The steps (recurrent_layers.h):
+// RNN's and LSTM's take xp = the input's projection with both biases, so that h's product adds
+// onto it in one addmm; GRU's reset gate scales h's projection with its bias, so its xp holds
+// bias_ih only. Gate blocks are in PyTorch's order.
 Tensor input_projection(const Tensor& x, const Tensor& w_ih, const Tensor& b_ih, const Tensor& b_hh, bool both) {
   return functional::linear(x, w_ih, both && b_ih.defined() ? b_ih + b_hh : b_ih);
 }
@@ -184,6 +178,12 @@ std::tuple<Tensor, Tensor, Tensor> RNNBaseImpl::run_layers(Tensor x, const std::
         c_last.push_back(c);
         continue;
       }
+      if (gates_ == 1 && !packed && detail::recurrent_layer_fits(projection, h_init[i], Tensor(), w.w_hh)) {
+        auto [out, h] = detail::elman_layer(projection, h_init[i], w.w_hh, options.nonlinearity == "relu", d == 1);
+        per_dir.push_back(out);
+        h_last.push_back(h);
+        continue;
+      }
       if (gates_ == 3 && !packed && detail::recurrent_layer_fits(projection, h_init[i], Tensor(), w.w_hh, w.b_hh)) {
         auto [out, h] = detail::gru_layer(projection, h_init[i], w.w_hh, w.b_hh, d == 1);
         per_dir.push_back(out);
@@ -270,7 +270,7 @@ std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input, const Tensor& h
   const bool relu_nonlinearity = options.nonlinearity == "relu";
   auto [out, hn, cn] =
       run(input, hx, {}, false, [&](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
-        return std::pair{rnn_step(xp, h, w.w_hh, relu_nonlinearity), Tensor()};
+        return std::pair{detail::elman_step(xp, h, w.w_hh, relu_nonlinearity), Tensor()};
       });
   return {out, hn};
 }
@@ -280,7 +280,7 @@ std::tuple<utils::rnn::PackedSequence, Tensor> RNNImpl::forward_with_packed_inpu
   const bool relu_nonlinearity = options.nonlinearity == "relu";
   auto [out, hn, cn] =
       run_packed(input, hx, {}, false, [&](const Tensor& xp, const Tensor& h, const Tensor&, const Weights& w) {
-        return std::pair{rnn_step(xp, h, w.w_hh, relu_nonlinearity), Tensor()};
+        return std::pair{detail::elman_step(xp, h, w.w_hh, relu_nonlinearity), Tensor()};
       });
   return {out, hn};
 }
@@ -378,7 +378,8 @@ std::string RNNCellImpl::extra_repr() const {
 Tensor RNNCellImpl::forward(const Tensor& input, const Tensor& hx) {
   bool batched = false;
   Tensor x = batch_input(input, batched), h = batch_state(hx, x, batched, "hidden state hx");
-  Tensor h2 = rnn_step(input_projection(x, weight_ih, bias_ih, bias_hh, true), h, weight_hh, nonlinearity == "relu");
+  Tensor h2 =
+      detail::elman_step(input_projection(x, weight_ih, bias_ih, bias_hh, true), h, weight_hh, nonlinearity == "relu");
   return batched ? h2 : h2.squeeze(0);
 }
 
