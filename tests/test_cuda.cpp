@@ -1477,20 +1477,18 @@ TEST(Cuda, SequenceModulesMatchTheCpu) {
     auto [out, state] = static_cast<nn::LSTMImpl&>(m).forward(dev(x, gpu));
     return out + std::get<1>(state).sum();
   });
-  nn::GRU gru(4, 5, {.num_layers = 2, .bidirectional = true}), gru_gpu(4, 5, {.num_layers = 2, .bidirectional = true});
-  gru->to(kFloat64);
-  gru_gpu->to(Device::cuda(), kFloat64);
-  compare(*gru, *gru_gpu, [&](nn::Module& m, bool gpu) {
-    auto [out, hn] = static_cast<nn::GRUImpl&>(m).forward(dev(x, gpu));
-    return out + hn.sum();
-  });
-  nn::RNN rnn(4, 5, {.num_layers = 2, .bidirectional = true}), rnn_gpu(4, 5, {.num_layers = 2, .bidirectional = true});
-  rnn->to(kFloat64);
-  rnn_gpu->to(Device::cuda(), kFloat64);
-  compare(*rnn, *rnn_gpu, [&](nn::Module& m, bool gpu) {
-    auto [out, hn] = static_cast<nn::RNNImpl&>(m).forward(dev(x, gpu));
-    return out + hn.sum();
-  });
+  // The GRU's and the RNN's: outputs and final states.
+  const nn::RNNOptions two_ways{.num_layers = 2, .bidirectional = true};
+  auto compare_layers = [&]<class Holder>(Holder cpu, Holder gpu) {
+    cpu->to(kFloat64);
+    gpu->to(Device::cuda(), kFloat64);
+    compare(*cpu, *gpu, [&](nn::Module& m, bool on) {
+      auto [out, hn] = static_cast<std::remove_reference_t<decltype(*cpu)>&>(m).forward(dev(x, on));
+      return out + hn.sum();
+    });
+  };
+  compare_layers(nn::GRU(4, 5, two_ways), nn::GRU(4, 5, two_ways));
+  compare_layers(nn::RNN(4, 5, two_ways), nn::RNN(4, 5, two_ways));
   nn::GRUCell cell(4, 5), cell_gpu(4, 5);
   cell->to(kFloat64);
   cell_gpu->to(Device::cuda(), kFloat64);

@@ -12,6 +12,32 @@ namespace {
 // Gate block k of a [G * H, ...] weight.
 Tensor gate(const Tensor& w, int64_t k, int64_t h) { return w.narrow(0, k * h, h); }
 
+// The inputs of a recurrent module's gradient checks (float64, two layers both ways, input size
+// 2, hidden size 3): x [4, 2, 2], `states` initial states [4, 2, 3], then every parameter.
+tensor_list layer_inputs(nn::Module& m, int states) {
+  m.to(kFloat64);
+  tensor_list inputs{randn({4, 2, 2}, kFloat64).requires_grad_(true)};
+  for (int i = 0; i < states; ++i) inputs.push_back(randn({4, 2, 3}, kFloat64).requires_grad_(true));
+  for (const Tensor& p : m.parameters()) inputs.push_back(p);
+  return inputs;
+}
+
+// With nothing to record the layers keep one step's scratch: the same results, bit for bit.
+void expect_same_without_recording(const autograd::DifferentiableFn& run, const tensor_list& inputs) {
+  const tensor_list recorded = run(inputs);
+  NoGradGuard no_grad;
+  const tensor_list plain = run(inputs);
+  for (size_t i = 0; i < plain.size(); ++i) EXPECT_TRUE(close(plain[i], recorded[i].detach(), 0, 0)) << i;
+}
+
+// A one-layer float64 module's input [3, 1, 2] and parameters, for gradgradcheck.
+tensor_list small_inputs(nn::Module& m) {
+  m.to(kFloat64);
+  tensor_list small{randn({3, 1, 2}, kFloat64).requires_grad_(true)};
+  for (const Tensor& p : m.parameters()) small.push_back(p);
+  return small;
+}
+
 // A float64 recurrent module (input size 2) and its float32 copy take the same node: the
 // gradients of their outputs' squares with respect to the input and `param` agree.
 template <class Impl>
@@ -116,28 +142,17 @@ TEST(RNN, StackedBidirectionalAndGradients) {
 TEST(RNN, LSTMLayerGradients) {
   manual_seed(13);
   nn::LSTM lstm(2, 3, {.num_layers = 2, .bidirectional = true});
-  lstm->to(kFloat64);
-  const tensor_list params = lstm->parameters();
-  tensor_list inputs{randn({4, 2, 2}, kFloat64).requires_grad_(true), randn({4, 2, 3}, kFloat64).requires_grad_(true),
-                     randn({4, 2, 3}, kFloat64).requires_grad_(true)};
-  inputs.insert(inputs.end(), params.begin(), params.end());
+  const tensor_list inputs = layer_inputs(*lstm, 2);
   auto run = [&](const tensor_list& in) {
     auto [out, state] = lstm(in[0], std::tuple{in[1], in[2]});
     return tensor_list{out, std::get<0>(state), std::get<1>(state)};
   };
   EXPECT_TRUE(autograd::gradcheck(autograd::DifferentiableFn(run), inputs));
   EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return run(in)[2]; }, inputs));
-  {  // nothing to record: one step's scratch, the same results
-    const tensor_list recorded = run(inputs);
-    NoGradGuard no_grad;
-    const tensor_list plain = run(inputs);
-    for (size_t i = 0; i < 3; ++i) EXPECT_TRUE(close(plain[i], recorded[i].detach(), 0, 0)) << i;
-  }
+  expect_same_without_recording(run, inputs);
   EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return run(in)[0].sum(Shape{1}); }, inputs));
   nn::LSTM one(2, 2);
-  one->to(kFloat64);
-  tensor_list small{randn({3, 1, 2}, kFloat64).requires_grad_(true)};
-  for (const Tensor& p : one->parameters()) small.push_back(p);
+  const tensor_list small = small_inputs(*one);
   auto last = [&](const tensor_list& in) {
     auto [out, state] = one(in[0]);
     return out.sum(Shape{0}) + std::get<1>(state);
@@ -153,26 +168,17 @@ TEST(RNN, GRULayerGradients) {
   manual_seed(14);
   for (bool bias : {true, false}) {
     nn::GRU gru(2, 3, {.num_layers = 2, .bias = bias, .bidirectional = true});
-    gru->to(kFloat64);
-    const tensor_list params = gru->parameters();
-    tensor_list inputs{randn({4, 2, 2}, kFloat64).requires_grad_(true),
-                       randn({4, 2, 3}, kFloat64).requires_grad_(true)};
-    inputs.insert(inputs.end(), params.begin(), params.end());
+    const tensor_list inputs = layer_inputs(*gru, 1);
     auto run = [&](const tensor_list& in) {
       auto [out, hn] = gru(in[0], in[1]);
       return tensor_list{out, hn};
     };
     EXPECT_TRUE(autograd::gradcheck(autograd::DifferentiableFn(run), inputs)) << "bias " << bias;
     EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return run(in)[1]; }, inputs)) << "bias " << bias;
-    const tensor_list recorded = run(inputs);
-    NoGradGuard no_grad;
-    const tensor_list plain = run(inputs);
-    EXPECT_TRUE(close(plain[0], recorded[0].detach(), 0, 0) && close(plain[1], recorded[1].detach(), 0, 0));
+    expect_same_without_recording(run, inputs);
   }
   nn::GRU one(2, 2);
-  one->to(kFloat64);
-  tensor_list small{randn({3, 1, 2}, kFloat64).requires_grad_(true)};
-  for (const Tensor& p : one->parameters()) small.push_back(p);
+  const tensor_list small = small_inputs(*one);
   auto last = [&](const tensor_list& in) {
     auto [out, hn] = one(in[0]);
     return out.sum(Shape{0}) * hn;
@@ -188,21 +194,14 @@ TEST(RNN, ElmanLayerGradients) {
   manual_seed(15);
   for (const char* nl : {"tanh", "relu"}) {
     nn::RNN rnn(2, 3, {.num_layers = 2, .bidirectional = true, .nonlinearity = nl});
-    rnn->to(kFloat64);
-    const tensor_list params = rnn->parameters();
-    tensor_list inputs{randn({4, 2, 2}, kFloat64).requires_grad_(true),
-                       randn({4, 2, 3}, kFloat64).requires_grad_(true)};
-    inputs.insert(inputs.end(), params.begin(), params.end());
+    const tensor_list inputs = layer_inputs(*rnn, 1);
     auto run = [&](const tensor_list& in) {
       auto [out, hn] = rnn(in[0], in[1]);
       return tensor_list{out, hn};
     };
     EXPECT_TRUE(autograd::gradcheck(autograd::DifferentiableFn(run), inputs)) << nl;
     EXPECT_TRUE(autograd::gradgradcheck(autograd::DifferentiableFn(run), inputs)) << nl;
-    const tensor_list recorded = run(inputs);
-    NoGradGuard no_grad;
-    const tensor_list plain = run(inputs);
-    EXPECT_TRUE(close(plain[0], recorded[0].detach(), 0, 0) && close(plain[1], recorded[1].detach(), 0, 0)) << nl;
+    expect_same_without_recording(run, inputs);
   }
   nn::RNN one(2, 2);
   one->to(kFloat64);

@@ -61,7 +61,8 @@ tensor_list composed_layer(const Tensor& proj, const Tensor& h0, const Tensor& c
 }
 
 // create_graph: the gradients of the composed layer (inputs: the node's saved ones, in its edges'
-// order), recorded. `run` maps them to the layer's outputs, in the node's output order.
+// order), recorded. `run` maps them to the layer's outputs, in the node's output order (a GRU's
+// or RNN's composed layer also gives an undefined c, which no gradient reaches).
 tensor_list recorded_gradient(const tensor_list& saved, const tensor_list& grads,
                               const std::function<tensor_list(const tensor_list&)>& run) {
   tensor_list inputs;
@@ -198,11 +199,10 @@ std::tuple<Tensor, Tensor> elman_layer(const Tensor& proj_in, const Tensor& h0, 
         const Tensor w_hh = nd.saved(2);
         if (GradMode::is_enabled())
           return recorded_gradient({nd.saved(0), nd.saved(1), w_hh}, gr, [&](const tensor_list& in) {
-            const tensor_list r =
-                composed_layer(in[0], in[1], Tensor(), reverse, [&](const Tensor& xp, const Tensor& h, const Tensor&) {
-                  return std::pair{elman_step(xp, h, in[2], relu), Tensor()};
-                });
-            return tensor_list{r[0], r[1]};
+            return composed_layer(in[0], in[1], Tensor(), reverse,
+                                  [&](const Tensor& xp, const Tensor& h, const Tensor&) {
+                                    return std::pair{elman_step(xp, h, in[2], relu), Tensor()};
+                                  });
           });
         const Tensor out = nd.saved(3);
         const int64_t steps = out.sizes()[0], n = out.sizes()[1], hidden = out.sizes()[2];
@@ -254,11 +254,10 @@ std::tuple<Tensor, Tensor> gru_layer(const Tensor& proj_in, const Tensor& h0, co
         const Tensor w_hh = nd.saved(2), b_hh = nd.saved(3);
         if (GradMode::is_enabled())
           return recorded_gradient({nd.saved(0), nd.saved(1), w_hh, b_hh}, gr, [&](const tensor_list& in) {
-            const tensor_list r =
-                composed_layer(in[0], in[1], Tensor(), reverse, [&](const Tensor& xp, const Tensor& h, const Tensor&) {
-                  return std::pair{gru_step(xp, h, in[2], in[3]), Tensor()};
-                });
-            return tensor_list{r[0], r[1]};
+            return composed_layer(in[0], in[1], Tensor(), reverse,
+                                  [&](const Tensor& xp, const Tensor& h, const Tensor&) {
+                                    return std::pair{gru_step(xp, h, in[2], in[3]), Tensor()};
+                                  });
           });
         const Tensor act = nd.saved(4), out = nd.saved(5);
         const int64_t steps = act.sizes()[0], n = act.sizes()[1], hidden = w_hh.sizes()[1];
