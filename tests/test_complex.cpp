@@ -462,6 +462,12 @@ TEST(Complex, SumsProductsAndMatrixProducts) {
   EXPECT_NEAR(std::abs(z.prod({1})[1].item().to_complex() - prod_row), 0, 1e-12);
   EXPECT_EQ(z.sum({0}).sizes(), (Shape{4}));
   EXPECT_EQ(z.to(kComplex64).sum().dtype(), kComplex64);
+  // Long rows (summed in running sums of 8 numbers, then a tail), contiguous and strided: as the
+  // sums of the parts, and complex64's to float32's precision of a double sum.
+  const Tensor rows = crandn({3, 1003}, gen);
+  EXPECT_TRUE(cclose(rows.sum({1}), complex(real(rows).sum({1}), imag(rows).sum({1})), 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(rows.t().contiguous().t().sum({1}), rows.sum({1}), 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(rows.to(kComplex64).sum({1}).to(kComplex128), rows.sum({1}), 1e-5, 1e-4));
   // Matrix products against the sums of products.
   const Tensor b = crandn({4, 2}, gen);
   const auto bv = b.to_vector<C>();

@@ -148,7 +148,18 @@ void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGe
                            q /= g.reduced_sizes[d];
                          }
                          const auto* parts = reinterpret_cast<const typename T::value_type*>(x + off);
-                         for (int64_t t = 0; t < run; ++t) {
+                         int64_t t = 0;
+                         if (step == 1) {
+                           // Contiguous: the 2 run parts in 16 running sums (even ones real), so
+                           // that the adds do not wait on each other (one chain ran at 0.44x
+                           // PyTorch's speed).
+                           constexpr int64_t kSums = 16;
+                           double sums[kSums] = {};
+                           for (; t + kSums / 2 <= run; t += kSums / 2)
+                             for (int64_t j = 0; j < kSums; ++j) sums[j] += static_cast<double>(parts[2 * t + j]);
+                           for (int64_t j = 0; j < kSums; j += 2) re += sums[j], im += sums[j + 1];
+                         }
+                         for (; t < run; ++t) {
                            re += static_cast<double>(parts[2 * t * step]);
                            im += static_cast<double>(parts[2 * t * step + 1]);
                          }
