@@ -482,6 +482,10 @@ TEST(Complex, SumsProductsAndMatrixProducts) {
   EXPECT_TRUE(cclose(bmm(z.unsqueeze(0), b.unsqueeze(0))[0], p));
   EXPECT_TRUE(cclose(matmul(z, b.select(1, 0)), p.select(1, 0)));
   EXPECT_TRUE(cclose(mm(z.to(kComplex64), b.to(kComplex64)), p.to(kComplex64), 1e-5, 1e-5));
+  // An infinite part gives infinite sums, not NaN: i b's parts are b's, moved, never times 0.
+  const Tensor with_inf =
+      matmul(ctensor({{1, 0.5}, {2, 0}}).view({1, 2}), ctensor({{INFINITY, 0}, {1, 1}}).view({2, 1}));
+  EXPECT_TRUE(cclose(with_inf, ctensor({{INFINITY, INFINITY}}).view({1, 1})));
   // vdot and vecdot conjugate their first operand; dot does not.
   const Tensor z0 = z[0], z1 = z[1];
   C uv = 0, cuv = 0;

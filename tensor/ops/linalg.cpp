@@ -51,12 +51,13 @@ Tensor batched_product(const char* name, const Tensor& a, const Tensor& b, const
 // Complex operands on the CPU (oneDNN has no complex GEMM; cuBLAS's takes them on the GPU): one
 // real product of a's parts side by side, [..., m, 2k], with b's parts arranged as rows
 // (Re b, Im b) and (-Im b, Re b) interleaved, [..., 2k, 2n], whose result holds each output's real
-// and imaginary parts side by side. Built of views, stack and the real product, so that autograd
-// needs nothing more.
+// and imaginary parts side by side. Those rows are b's rows and i b's (made exactly, not as a
+// product with i, which turns an infinite part's 0 into NaN), seen as reals: three passes over b,
+// where stacking the four strided parts took a fifth of a 256 x 256 product. Built of views, stack
+// and the real product, so that autograd needs nothing more.
 Tensor complex_product(const char* name, const Tensor& a, const Tensor& b, const Tensor& bias) {
   const Tensor parts = view_as_real(a.contiguous()).flatten(-2);
-  const Tensor br = real(b), bi = imag(b);
-  const Tensor rows = stack({stack({br, bi}, -1).flatten(-2), stack({-bi, br}, -1).flatten(-2)}, -2).flatten(-3, -2);
+  const Tensor rows = view_as_real(stack({b, complex(-imag(b), real(b))}, -2)).flatten(-2).flatten(-3, -2);
   const Tensor c = batched_product(name, parts, rows);
   const Tensor out = view_as_complex(c.unflatten(-1, {c.sizes()[c.dim() - 1] / 2, 2}));
   return bias.defined() ? out + bias : out;
