@@ -41,10 +41,14 @@ struct Params {};
 
 template <class... A, class Fn, class... Extra>
 void def_inplace_activation(py::module_& m, const char* name, Params<A...>, Fn fn_, const Extra&... extra) {
-  m.def(name, [fn_](py::object self, A... a) {
-    nogil([&] { fn_(as_tensor(self), a..., tg::SourceLoc::current()); });
-    return self;
-  }, py::arg("input"), extra...);
+  m.def(
+      name,
+      [fn_, op = std::string(name)](py::object self, A... a) {
+        tg::Tensor& t = as_tensor(self, op.c_str());
+        nogil([&] { fn_(t, a..., tg::SourceLoc::current()); });
+        return self;
+      },
+      py::arg("input"), extra...);
 }
 template <class... A, class Fn, class FnInplace, class... Extra>
 void def_activation(py::module_& m, const char* name, Params<A...> params, Fn fn, FnInplace fn_,

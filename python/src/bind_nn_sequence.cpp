@@ -11,6 +11,18 @@ using Packed = tg::nn::utils::rnn::PackedSequence;
 
 tg::Tensor or_undefined(const std::optional<tg::Tensor>& t) { return t.value_or(tg::Tensor()); }
 
+// An LSTM's hx: None, or a tuple or list of the two state tensors. Read here, not by pybind11's
+// tuple caster: given one tensor of 2 rows, that took its rows as the pair and kept pointers into
+// the row objects it had already freed (a crash).
+std::optional<std::tuple<tg::Tensor, tg::Tensor>> lstm_state(py::handle hx, const char* op) {
+  if (hx.is_none()) return std::nullopt;
+  const bool pair = (py::isinstance<py::tuple>(hx) || py::isinstance<py::list>(hx)) && py::len(hx) == 2;
+  if (!pair || !is_tensor(hx[py::int_(0)]) || !is_tensor(hx[py::int_(1)]))
+    throw tg::TypeError(
+        fmt::format("{}: hx must be a tuple (h_0, c_0) of two Tensors, got {}", op, Py_TYPE(hx.ptr())->tp_name));
+  return std::tuple{as_tensor(hx[py::int_(0)]), as_tensor(hx[py::int_(1)])};
+}
+
 // forward(input, hx=None) of RNN and GRU (one state tensor), on a padded or a packed batch.
 template <class Impl>
 void def_forward(py::class_<Impl, RNNBaseImpl, py::smart_holder>& cls) {
@@ -54,13 +66,15 @@ void bind_recurrent(py::module_& nn) {
            py::arg("proj_size") = 0)
       .def(
           "forward",
-          [](LSTMImpl& m, const Packed& input, std::optional<std::tuple<tg::Tensor, tg::Tensor>> hx) {
+          [](LSTMImpl& m, const Packed& input, py::handle hx_in) {
+            const auto hx = lstm_state(hx_in, "LSTM");
             return nogil([&] { return m.forward_with_packed_input(input, hx); });
           },
           py::arg("input"), py::arg("hx") = py::none())
       .def(
           "forward",
-          [](LSTMImpl& m, const tg::Tensor& input, std::optional<std::tuple<tg::Tensor, tg::Tensor>> hx) {
+          [](LSTMImpl& m, const tg::Tensor& input, py::handle hx_in) {
+            const auto hx = lstm_state(hx_in, "LSTM");
             return nogil([&] { return m.forward(input, hx); });
           },
           py::arg("input"), py::arg("hx") = py::none());
@@ -88,10 +102,13 @@ void bind_recurrent(py::module_& nn) {
       }, py::arg("input"), py::arg("hx") = py::none());
   py::class_<LSTMCellImpl, RNNCellBaseImpl, py::smart_holder>(nn, "LSTMCell")
       .def(py::init<int64_t, int64_t, bool>(), py::arg("input_size"), py::arg("hidden_size"), py::arg("bias") = true)
-      .def("forward", [](LSTMCellImpl& m, const tg::Tensor& input,
-                         std::optional<std::tuple<tg::Tensor, tg::Tensor>> hx) {
-        return nogil([&] { return m.forward(input, hx); });
-      }, py::arg("input"), py::arg("hx") = py::none());
+      .def(
+          "forward",
+          [](LSTMCellImpl& m, const tg::Tensor& input, py::handle hx_in) {
+            const auto hx = lstm_state(hx_in, "LSTMCell");
+            return nogil([&] { return m.forward(input, hx); });
+          },
+          py::arg("input"), py::arg("hx") = py::none());
   py::class_<GRUCellImpl, RNNCellBaseImpl, py::smart_holder>(nn, "GRUCell")
       .def(py::init<int64_t, int64_t, bool>(), py::arg("input_size"), py::arg("hidden_size"), py::arg("bias") = true)
       .def("forward", [](GRUCellImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {

@@ -156,7 +156,15 @@ extern PyTypeObject* tensor_type;
 // Makes tensor objects leave tensor_object's table when they die (once, on tg.Tensor).
 void track_tensor_objects(PyTypeObject* type);
 inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), tensor_type); }
-inline tg::Tensor& as_tensor(py::handle h) { return py::cast<tg::Tensor&>(h); }
+// The tensor h holds; a TypeError naming `op` for anything else (tg.selu_(0.5) crashed: the
+// cast failed inside nogil, its error raised without the GIL). Reads only the object's type, so
+// that it may run without the GIL.
+inline tg::Tensor& as_tensor(py::handle h, const char* op = nullptr) {
+  if (!is_tensor(h))
+    throw tg::TypeError(fmt::format("{}expected a Tensor, got {}", op ? fmt::format("{}: ", op) : std::string(),
+                                    Py_TYPE(h.ptr())->tp_name));
+  return py::cast<tg::Tensor&>(h);
+}
 
 // bool, int or float, including NumPy's scalar types; never a tensor.
 bool is_number(py::handle h);

@@ -82,3 +82,24 @@ def test_backward_errors():
     w.add_(1)
     with pytest.raises(RuntimeError, match="version|modified|in-place"):
         v.sum().backward()
+
+
+def test_non_tensor_arguments_raise_not_crash():
+    # The in-place functional forms read their input before releasing the GIL (these crashed).
+    for fn in (tg.selu_, tg.nn.functional.hardtanh_, tg.nn.functional.elu_, tg.leaky_relu_, tg.mish_):
+        with pytest.raises(TypeError, match=r"_: expected a Tensor, got (float|int)"):
+            fn(0.5 if fn is not tg.mish_ else 3)
+    # An LSTM's hx is a pair: one tensor of two rows was taken as the pair, and its rows freed.
+    lstm, cell = tg.nn.LSTM(1, 1), tg.nn.LSTMCell(3, 5)
+    with pytest.raises(TypeError, match=r"LSTM: hx must be a tuple \(h_0, c_0\) of two Tensors"):
+        lstm(tg.randn(4, 4, 1), tg.randn(2, 1))
+    with pytest.raises(TypeError, match="LSTM: hx must be a tuple"):
+        lstm(tg.randn(4, 4, 1), [tg.zeros(1, 4, 1), 3])
+    with pytest.raises(TypeError, match="LSTMCell: hx must be a tuple"):
+        cell(tg.randn(2, 3), tg.randn(2, 5))
+    packed = tg.nn.utils.rnn.pack_sequence([tg.randn(3, 1), tg.randn(2, 1)])
+    with pytest.raises(TypeError, match="LSTM: hx must be a tuple"):
+        lstm(packed, tg.randn(2, 1))
+    out, (h, c) = lstm(tg.randn(4, 4, 1), [tg.zeros(1, 4, 1), tg.zeros(1, 4, 1)])
+    assert out.shape == (4, 4, 1) and h.shape == c.shape == (1, 4, 1)
+    assert cell(tg.randn(2, 3), (tg.zeros(2, 5), tg.zeros(2, 5)))[0].shape == (2, 5)
