@@ -28,6 +28,7 @@ from ._type_info import *  # noqa: E402,F401,F403  (finfo, iinfo, result_type)
 from ._array_factories import *  # noqa: E402,F401,F403  (asarray, frombuffer, randint_like)
 from ._lowrank import *  # noqa: E402,F401,F403  (svd_lowrank, pca_lowrank)
 from ._tensor_python_methods import *  # noqa: E402,F401,F403  (strided; Tensor.apply_, map_, layout, ...)
+from . import _pickling  # noqa: E402,F401  (pickle's protocols 0 and 1 for _C's classes)
 from ._default_device import *  # noqa: E402,F401,F403  (set_default_device, get_default_device)
 from ._debug_modes import *  # noqa: E402,F401,F403  (set_deterministic_debug_mode, get_deterministic_debug_mode)
 

@@ -1,0 +1,44 @@
+"""pickle's protocols 0 and 1 for the classes of _C. Under them pickle rebuilds an object through
+copyreg._reconstructor, which makes a pybind11 instance in a way that aborts the process
+("instance allocation failed"), as obj.__reduce__() did. Here those protocols take protocol 2's
+route: a class that pickles (Tensor, device) is rebuilt by __new__ and __setstate__; any other
+fails with pickle's TypeError."""
+import copyreg
+import types
+
+from . import _C
+
+_default_getstate = getattr(object, "__getstate__", None)  # (Python 3.11 on)
+_pybind11_type = type(_C.Tensor)  # the metaclass of pybind11's classes
+
+
+def _reduce_ex(self, protocol):
+    cls = type(self)
+    if protocol >= 2:
+        return object.__reduce_ex__(self, protocol)
+    if cls.__reduce__ not in (object.__reduce__, _reduce):
+        return self.__reduce__()
+    if getattr(cls, "__getstate__", None) in (None, _default_getstate) or not hasattr(cls, "__setstate__"):
+        raise TypeError(f"cannot pickle '{cls.__module__}.{cls.__qualname__}' object")
+    return copyreg.__newobj__, (cls,), self.__getstate__()
+
+
+def _reduce(self):
+    return _reduce_ex(self, 0)  # (object.__reduce__ is protocol 0's)
+
+
+def _install(module, seen):
+    for value in vars(module).values():
+        if id(value) in seen:
+            continue
+        if isinstance(value, type) and type(value) is _pybind11_type:
+            seen.add(id(value))
+            if "__reduce_ex__" not in vars(value) and "__reduce__" not in vars(value):
+                value.__reduce_ex__ = _reduce_ex
+                value.__reduce__ = _reduce
+        elif isinstance(value, types.ModuleType) and value.__name__.startswith("tapegrad._C"):
+            seen.add(id(value))
+            _install(value, seen)
+
+
+_install(_C, set())
