@@ -129,6 +129,16 @@ TEST(Views, SqueezeUnsqueezeExpand) {
   EXPECT_EQ(r.expand({-1, 5}).sizes(), (Shape{3, 5}));
   EXPECT_THROW_WITH(r.expand({4, 1}), Error, "must match the target size");
   EXPECT_THROW_WITH(r.expand({1}), Error, "fewer dims");
+  // Shapes whose element count overflows int64 are refused, not wrapped (that expand summed to 0,
+  // and an empty tensor took that view); a 0 among the sizes leaves no elements to count.
+  constexpr int64_t kHuge = int64_t{1} << 62;
+  EXPECT_THROW_WITH(r.expand({kHuge, 3, 4}), ValueError,
+                    "expand: shape [4611686018427387904, 3, 4] has too many elements");
+  EXPECT_THROW_WITH(zeros({0}).view({kHuge, 4}), ValueError, "view: shape");
+  EXPECT_THROW_WITH(zeros({0}).reshape({kHuge, 4}), ValueError, "reshape: shape");
+  EXPECT_THROW_WITH(as_strided(r, {kHuge, 3}, {0, 1}), ValueError, "as_strided: shape");
+  EXPECT_EQ(zeros({0}).view({kHuge, 4, 0}).numel(), 0);
+  EXPECT_EQ(r.expand({int64_t{1} << 58, 3, 4}).numel(), int64_t{12} << 58);
   EXPECT_EQ(broadcast_to(r, {3, 3}).sizes(), (Shape{3, 3}));
   EXPECT_EQ(broadcast_shapes(std::vector<Shape>{{3, 1}, {4}, {2, 1, 1}}), (Shape{2, 3, 4}));
   const tensor_list b = broadcast_tensors({r, arange(4, kFloat32), tensor(5.0f)});

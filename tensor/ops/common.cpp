@@ -6,8 +6,24 @@
 namespace tg::ops {
 
 namespace {
+
+// A shape's element count must fit int64 (PyTorch: "numel: integer multiplication overflow"):
+// expand(2**62, 3) counted -2**62 elements and summed to 0, and view(2**62, 4) of an empty
+// tensor passed its check on the wrapped count. Named after the public op in progress.
+void check_numel(const Shape& sizes) {
+  int64_t n = 1;
+  bool overflow = false;
+  for (int64_t s : sizes) overflow = __builtin_mul_overflow(n, s, &n) || overflow;
+  if (!overflow) return;
+  for (int64_t s : sizes)
+    if (s == 0) return;  // no elements, whatever the other sizes
+  TG_CHECK_VALUE(false, "{}: shape {} has too many elements (more than 2^63 - 1)",
+                 detail::tls.api_depth > 0 ? detail::tls.api_op : "view", sizes);
+}
+
 // Fresh memory for a dense tensor with these strides (a permutation of contiguous ones).
 Tensor empty_dense(const Shape& sizes, const Shape& strides, DType dtype, Device device) {
+  check_numel(sizes);
   auto storage = StorageImpl::allocate(static_cast<size_t>(sizes.numel()) * itemsize(dtype), device);
   auto* impl = new TensorImpl(std::move(storage), dtype, sizes, strides, 0);
   return Tensor(IntrusivePtr<TensorImpl>::make(impl));
@@ -52,6 +68,7 @@ Tensor empty_like_inputs(const Shape& sizes, DType dtype, Device device, std::in
 Tensor alias(const Tensor& t) { return alias(t, t.sizes(), t.strides(), t.storage_offset()); }
 
 Tensor alias(const Tensor& t, const Shape& sizes, const Shape& strides, int64_t offset) {
+  check_numel(sizes);
   auto* impl = new TensorImpl(t.storage(), t.dtype(), sizes, strides, offset);
   return Tensor(IntrusivePtr<TensorImpl>::make(impl));
 }
