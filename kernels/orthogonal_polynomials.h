@@ -2,9 +2,9 @@
 // torch.special's orthogonal polynomials p_n(x) (special_ops.def): Chebyshev's four kinds (and
 // the shifted ones, p_n(2x - 1)), Hermite's two, Laguerre's and Legendre's. The degree n is a
 // number of the tensor's dtype, truncated to an integer as PyTorch does; a negative degree gives
-// 0 and a NaN one NaN. Three-term recurrences, which are stable for these families, up to degree
-// 1024; above it the Chebyshev kinds take their trigonometric (|x| < 1) or hyperbolic (|x| > 1)
-// closed forms, and the others keep iterating, as PyTorch's do.
+// 0 and a NaN or +inf one NaN. Three-term recurrences, which are stable for these families, up
+// to degree 1024; above it the Chebyshev kinds take their trigonometric (|x| < 1) or hyperbolic
+// (|x| > 1) closed forms, and the others keep iterating, as PyTorch's do.
 #include <cmath>
 #include <cstdint>
 
@@ -12,10 +12,11 @@
 
 namespace tg::kernels::special_math {
 
-// The degree as an integer: NaN is -2, negatives -1, and degrees past 2^62 (where doubles are all
-// even integers) saturate there.
+// The degree as an integer: NaN and +inf are -2 (no polynomial has them; at +inf the recurrences
+// ran 4.6e18 steps, a hang), negatives -1, and degrees past 2^62 (where doubles are all even
+// integers) saturate there.
 TG_HOST_DEVICE inline int64_t polynomial_degree(double n) {
-  if (n != n) return -2;
+  if (n != n || n == INFINITY) return -2;
   if (n < 0) return -1;
   return n < 4.6e18 ? static_cast<int64_t>(n) : int64_t{4600000000000000000};
 }

@@ -131,6 +131,9 @@ TEST(OrthogonalPolynomials, EdgeValuesAndOverflow) {
     EXPECT_TRUE(close(f.fn(x, full({1}, -1, kFloat64)), zeros({2}, kFloat64), 0, 0));
     EXPECT_TRUE(close(f.fn(x, full({1}, -3.5, kFloat64)), zeros({2}, kFloat64), 0, 0));
     EXPECT_TRUE(all(isnan(f.fn(x, full({1}, nan, kFloat64)))).item<bool>());
+    // +inf too (Hermite's, Laguerre's and Legendre's recurrences never ended); -inf is negative.
+    EXPECT_TRUE(all(isnan(f.fn(x, full({1}, inf, kFloat64)))).item<bool>());
+    EXPECT_TRUE(close(f.fn(x, full({1}, -inf, kFloat64)), zeros({2}, kFloat64), 0, 0));
     EXPECT_TRUE(all(isnan(f.fn(full({1}, nan, kFloat64), full({1}, 3, kFloat64)))).item<bool>());
     EXPECT_TRUE(close(f.fn(x, full({1}, 2.7, kFloat64)), f.fn(x, full({1}, 2, kFloat64)), 0, 0));
   }
