@@ -150,9 +150,9 @@ void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGe
                          const auto* parts = reinterpret_cast<const typename T::value_type*>(x + off);
                          int64_t t = 0;
                          if (step == 1) {
-                           // Contiguous: the 2 run parts in 16 running sums (even ones real), so
-                           // that the adds do not wait on each other (one chain ran at 0.44x
-                           // PyTorch's speed).
+                           // Contiguous: the run's real and imaginary parts in 16 running sums
+                           // (the even ones real), so that the adds do not wait on each other
+                           // (one chain per part ran at 0.44x PyTorch's speed).
                            constexpr int64_t kSums = 16;
                            double sums[kSums] = {};
                            for (; t + kSums / 2 <= run; t += kSums / 2)

@@ -36,15 +36,22 @@ Shape infer_size(const char* name, const Shape& shape, int64_t numel) {
   Shape out = shape;
   int infer = -1;
   int64_t known = 1;
+  bool zero = false, overflow = false;
   for (int i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       TG_CHECK(infer < 0, "{}: only one dimension can be inferred (-1), got shape {}", name, shape);
       infer = i;
     } else {
       TG_CHECK(shape[i] >= 0, "{}: invalid shape {} (negative size)", name, shape);
-      known *= shape[i];
+      zero = zero || shape[i] == 0;
+      overflow = overflow || __builtin_mul_overflow(known, shape[i], &known);
     }
   }
+  // A count past int64 wrapped (undefined, and a match for an empty tensor's 0) unless a 0 makes it 0.
+  if (zero)
+    known = 0;
+  else
+    TG_CHECK_VALUE(!overflow, "{}: shape {} has too many elements (more than 2^63 - 1)", name, shape);
   if (infer >= 0) {
     TG_CHECK(known != 0 && numel % known == 0, "{}: shape {} is invalid for input of size {}", name, shape, numel);
     out[infer] = numel / known;
@@ -396,16 +403,20 @@ Tensor as_strided(const Tensor& self, const Shape& sizes, const Shape& strides, 
            strides.size(), strides);
   const int64_t offset = storage_offset.value_or(self.storage_offset());
   TG_CHECK(offset >= 0, "as_strided: negative storage offset {}", offset);
-  int64_t last = offset;
+  bool empty = false;
   for (int i = 0; i < sizes.size(); ++i) {
     TG_CHECK(sizes[i] >= 0 && strides[i] >= 0, "as_strided: negative size or stride in {} / {}", sizes, strides);
-    if (sizes[i] == 0) last = -1;
-    if (last >= 0) last += (sizes[i] - 1) * strides[i];
+    empty = empty || sizes[i] == 0;
   }
+  // The last element reached (none when empty), checked for overflow: past int64 it is past any storage.
+  int64_t last = empty ? -1 : offset, span = 0;
+  bool beyond = false;
+  for (int i = 0; i < sizes.size() && !empty && !beyond; ++i)
+    beyond = __builtin_mul_overflow(sizes[i] - 1, strides[i], &span) || __builtin_add_overflow(last, span, &last);
   const int64_t capacity = static_cast<int64_t>(self.storage()->nbytes() / self.element_size());
-  TG_CHECK_INDEX(last < capacity,
+  TG_CHECK_INDEX(!beyond && last < capacity,
                  "as_strided: sizes {}, strides {} and offset {} reach element {}, beyond the storage's {} elements",
-                 sizes, strides, offset, last, capacity);
+                 sizes, strides, offset, beyond ? std::string("past 2^63 - 1") : std::to_string(last), capacity);
   if (autograd::needs_grad(self)) {
     TG_CHECK(self.is_contiguous(),
              "as_strided: gradients through as_strided need a contiguous input (got strides {}); call contiguous() "
