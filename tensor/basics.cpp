@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <limits>
 #include <random>
 
 #include "tapegrad/tensor/device.h"
@@ -94,7 +95,10 @@ Shape contiguous_strides(const Shape& sizes) {
   int64_t acc = 1;
   for (int d = sizes.size() - 1; d >= 0; --d) {
     s[d] = acc;
-    acc *= std::max<int64_t>(sizes[d], 1);
+    // Saturated: only an empty shape's strides can pass int64 ([2, 2**62, 4, 0]), and they are
+    // never used to reach an element.
+    if (d > 0 && __builtin_mul_overflow(acc, std::max<int64_t>(sizes[d], 1), &acc))
+      acc = std::numeric_limits<int64_t>::max();
   }
   return s;
 }

@@ -140,6 +140,7 @@ TEST(Views, SqueezeUnsqueezeExpand) {
   EXPECT_THROW_WITH(as_strided(r, {kHuge}, {4}), IndexError, "reach element past 2^63 - 1");
   EXPECT_THROW_WITH(zeros({0}).view({-1, kHuge, 4}), ValueError, "view: shape");
   EXPECT_EQ(zeros({0}).view({kHuge, 4, 0}).numel(), 0);
+  EXPECT_EQ(zeros({0}).view({2, kHuge, 4, 0}).sizes(), (Shape{2, kHuge, 4, 0}));
   EXPECT_EQ(r.expand({int64_t{1} << 58, 3, 4}).numel(), int64_t{12} << 58);
   EXPECT_EQ(broadcast_to(r, {3, 3}).sizes(), (Shape{3, 3}));
   EXPECT_EQ(broadcast_shapes(std::vector<Shape>{{3, 1}, {4}, {2, 1, 1}}), (Shape{2, 3, 4}));
