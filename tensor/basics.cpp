@@ -95,8 +95,8 @@ Shape contiguous_strides(const Shape& sizes) {
   int64_t acc = 1;
   for (int d = sizes.size() - 1; d >= 0; --d) {
     s[d] = acc;
-    // Saturated: only an empty shape's strides can pass int64 ([2, 2**62, 4, 0]), and they are
-    // never used to reach an element.
+    // Saturated, not undefined: only a shape whose count passes int64 gets here (the ops refuse it
+    // after taking its strides: view's of [2, 2**62, 4, 0]).
     if (d > 0 && __builtin_mul_overflow(acc, std::max<int64_t>(sizes[d], 1), &acc))
       acc = std::numeric_limits<int64_t>::max();
   }

@@ -7,17 +7,15 @@ namespace tg::ops {
 
 namespace {
 
-// A shape's element count must fit int64 (PyTorch: "numel: integer multiplication overflow"):
+// A shape's element count must fit int64, taken in order (PyTorch: "numel: integer
+// multiplication overflow"; the factories' check too, even where a later 0 makes it 0):
 // expand(2**62, 3) counted -2**62 elements and summed to 0, and view(2**62, 4) of an empty
 // tensor passed its check on the wrapped count. Named after the public op in progress.
 void check_numel(const Shape& sizes) {
   int64_t n = 1;
   bool overflow = false;
   for (int64_t s : sizes) overflow = __builtin_mul_overflow(n, s, &n) || overflow;
-  if (!overflow) return;
-  for (int64_t s : sizes)
-    if (s == 0) return;  // no elements, whatever the other sizes
-  TG_CHECK_VALUE(false, "{}: shape {} has too many elements (more than 2^63 - 1)",
+  TG_CHECK_VALUE(!overflow, "{}: shape {} has too many elements (more than 2^63 - 1)",
                  detail::tls.api_depth > 0 ? detail::tls.api_op : "view", sizes);
 }
 

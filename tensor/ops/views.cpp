@@ -36,22 +36,18 @@ Shape infer_size(const char* name, const Shape& shape, int64_t numel) {
   Shape out = shape;
   int infer = -1;
   int64_t known = 1;
-  bool zero = false, overflow = false;
+  bool overflow = false;
   for (int i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       TG_CHECK(infer < 0, "{}: only one dimension can be inferred (-1), got shape {}", name, shape);
       infer = i;
     } else {
       TG_CHECK(shape[i] >= 0, "{}: invalid shape {} (negative size)", name, shape);
-      zero = zero || shape[i] == 0;
       overflow = overflow || __builtin_mul_overflow(known, shape[i], &known);
     }
   }
-  // A count past int64 wrapped (undefined, and a match for an empty tensor's 0) unless a 0 makes it 0.
-  if (zero)
-    known = 0;
-  else
-    TG_CHECK_VALUE(!overflow, "{}: shape {} has too many elements (more than 2^63 - 1)", name, shape);
+  // A count past int64 wrapped (undefined, and a match for an empty tensor's 0), as ops::alias refuses.
+  TG_CHECK_VALUE(!overflow, "{}: shape {} has too many elements (more than 2^63 - 1)", name, shape);
   if (infer >= 0) {
     TG_CHECK(known != 0 && numel % known == 0, "{}: shape {} is invalid for input of size {}", name, shape, numel);
     out[infer] = numel / known;
