@@ -16,11 +16,12 @@ tg::Tensor or_undefined(const std::optional<tg::Tensor>& t) { return t.value_or(
 // the row objects it had already freed (a crash).
 std::optional<std::tuple<tg::Tensor, tg::Tensor>> lstm_state(py::handle hx, const char* op) {
   if (hx.is_none()) return std::nullopt;
-  const bool pair = (py::isinstance<py::tuple>(hx) || py::isinstance<py::list>(hx)) && py::len(hx) == 2;
-  if (!pair || !is_tensor(hx[py::int_(0)]) || !is_tensor(hx[py::int_(1)]))
-    throw tg::TypeError(
-        fmt::format("{}: hx must be a tuple (h_0, c_0) of two Tensors, got {}", op, Py_TYPE(hx.ptr())->tp_name));
-  return std::tuple{as_tensor(hx[py::int_(0)]), as_tensor(hx[py::int_(1)])};
+  if ((py::isinstance<py::tuple>(hx) || py::isinstance<py::list>(hx)) && py::len(hx) == 2) {
+    const py::object h = hx[py::int_(0)], c = hx[py::int_(1)];
+    if (is_tensor(h) && is_tensor(c)) return std::tuple{as_tensor(h), as_tensor(c)};
+  }
+  throw tg::TypeError(
+      fmt::format("{}: hx must be a tuple (h_0, c_0) of two Tensors, got {}", op, Py_TYPE(hx.ptr())->tp_name));
 }
 
 // forward(input, hx=None) of RNN and GRU (one state tensor), on a padded or a packed batch.

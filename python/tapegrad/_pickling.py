@@ -12,19 +12,17 @@ _default_getstate = getattr(object, "__getstate__", None)  # (Python 3.11 on)
 _pybind11_type = type(_C.Tensor)  # the metaclass of pybind11's classes
 
 
-def _reduce_ex(self, protocol):
+def _reduce(self):
     cls = type(self)
-    if protocol >= 2:
-        return object.__reduce_ex__(self, protocol)
-    if cls.__reduce__ not in (object.__reduce__, _reduce):
+    if cls.__reduce__ is not _reduce:  # a subclass's own
         return self.__reduce__()
     if getattr(cls, "__getstate__", None) in (None, _default_getstate) or not hasattr(cls, "__setstate__"):
         raise TypeError(f"cannot pickle '{cls.__module__}.{cls.__qualname__}' object")
     return copyreg.__newobj__, (cls,), self.__getstate__()
 
 
-def _reduce(self):
-    return _reduce_ex(self, 0)  # (object.__reduce__ is protocol 0's)
+def _reduce_ex(self, protocol):
+    return _reduce(self)  # the same at every protocol
 
 
 def _install(module, seen):
