@@ -128,6 +128,24 @@ TEST(ModuleClone, RecurrentAndTransformerLayers) {
                               encoder->named_parameters()["layers.0.linear1.weight"]));
 }
 
+// The layers that macros declare (plain activations, fixed-mode padding) clone too; they did not.
+TEST(ModuleClone, ActivationAndPaddingLayers) {
+  nn::Sequential net(nn::Mish(), nn::ReLU6(), nn::SELU(), nn::Hardswish(), nn::Hardsigmoid(), nn::LogSigmoid(),
+                     nn::Softsign(), nn::Tanhshrink(), nn::ZeroPad1d(std::vector<int64_t>{1, 2}),
+                     nn::ReflectionPad1d(std::vector<int64_t>{2, 1}), nn::ReplicationPad1d(std::vector<int64_t>{1, 1}),
+                     nn::CircularPad1d(std::vector<int64_t>{1, 0}));
+  auto copy = std::dynamic_pointer_cast<nn::SequentialImpl>(net->clone());
+  ASSERT_NE(copy, nullptr);
+  const Tensor x = randn({2, 3, 5});
+  EXPECT_TRUE(close(copy->forward(x), net->forward(x)));
+  EXPECT_TRUE(copy->forward(x).sizes() == (Shape{2, 3, 14}));
+  ASSERT_EQ(copy->size(), net->size());
+  for (size_t i = 0; i < net->size(); ++i) {
+    EXPECT_NE((*copy)[i].get(), (*net)[i].get());
+    EXPECT_EQ((*copy)[i]->name(), (*net)[i]->name());
+  }
+}
+
 TEST(ModuleClone, ToADeviceAndErrors) {
   nn::Linear fc(2, 3);
   auto on_cpu = fc->clone(Device::cpu());

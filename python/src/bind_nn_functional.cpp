@@ -501,7 +501,7 @@ void bind_nn_functional(py::module_& nn) {
   }, py::arg("input"), py::arg("size") = py::none(), py::arg("scale_factor") = py::none(),
      py::arg("mode") = "nearest", py::arg("align_corners") = py::none(), py::arg("recompute_scale_factor") = py::none(),
      py::arg("antialias") = false);
-  py::class_<tg::nn::UpsampleImpl, tg::nn::Module, py::smart_holder>(nn, "Upsample")
+  Layer<tg::nn::UpsampleImpl>(nn, "Upsample")
       .def(py::init([](py::object size, py::object scale_factor, std::string mode, std::optional<bool> align_corners,
                        std::optional<bool> recompute_scale_factor) {
              return std::make_shared<tg::nn::UpsampleImpl>(

@@ -292,25 +292,25 @@ void bind_nn_layers(py::module_& nn) {
   auto bn_options = [](double eps, std::optional<double> momentum, bool affine, bool track) {
     return BatchNormOptions{eps, momentum, affine, track};
   };
-  py::class_<BatchNorm1dImpl, BatchNormImpl, py::smart_holder>(nn, "BatchNorm1d")
+  Layer<BatchNorm1dImpl, BatchNormImpl>(nn, "BatchNorm1d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
              return std::make_shared<BatchNorm1dImpl>(n, bn_options(eps, momentum, affine, track));
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
            py::arg("track_running_stats") = true);
-  py::class_<BatchNorm2dImpl, BatchNormImpl, py::smart_holder>(nn, "BatchNorm2d")
+  Layer<BatchNorm2dImpl, BatchNormImpl>(nn, "BatchNorm2d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
              return std::make_shared<BatchNorm2dImpl>(n, bn_options(eps, momentum, affine, track));
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
            py::arg("track_running_stats") = true);
-  py::class_<BatchNorm3dImpl, BatchNormImpl, py::smart_holder>(nn, "BatchNorm3d")
+  Layer<BatchNorm3dImpl, BatchNormImpl>(nn, "BatchNorm3d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
              return std::make_shared<BatchNorm3dImpl>(n, bn_options(eps, momentum, affine, track));
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
            py::arg("track_running_stats") = true);
-  py::class_<SyncBatchNormImpl, BatchNormImpl, py::smart_holder>(nn, "SyncBatchNorm")
+  Layer<SyncBatchNormImpl, BatchNormImpl>(nn, "SyncBatchNorm")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track,
                                  const py::object& process_group) {
              TG_CHECK_VALUE(process_group.is_none(),
@@ -321,19 +321,19 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
            py::arg("track_running_stats") = true, py::arg("process_group") = py::none());
   def_norm_options(Layer<InstanceNormImpl>(nn, "_InstanceNorm"));
-  py::class_<InstanceNorm1dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm1d")
+  Layer<InstanceNorm1dImpl, InstanceNormImpl>(nn, "InstanceNorm1d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
              return std::make_shared<InstanceNorm1dImpl>(n, bn_options(eps, momentum, affine, track));
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
            py::arg("track_running_stats") = false);
-  py::class_<InstanceNorm2dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm2d")
+  Layer<InstanceNorm2dImpl, InstanceNormImpl>(nn, "InstanceNorm2d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
              return std::make_shared<InstanceNorm2dImpl>(n, bn_options(eps, momentum, affine, track));
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
            py::arg("track_running_stats") = false);
-  py::class_<InstanceNorm3dImpl, InstanceNormImpl, py::smart_holder>(nn, "InstanceNorm3d")
+  Layer<InstanceNorm3dImpl, InstanceNormImpl>(nn, "InstanceNorm3d")
       .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
              return std::make_shared<InstanceNorm3dImpl>(n, bn_options(eps, momentum, affine, track));
            }),
@@ -366,19 +366,19 @@ void bind_nn_layers(py::module_& nn) {
       .def(py::init([](double p, bool) { return std::make_shared<DropoutImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false)
       .def_readonly("p", &DropoutImpl::p);
-  py::class_<Dropout1dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout1d")
+  Layer<Dropout1dImpl, DropoutImpl>(nn, "Dropout1d")
       .def(py::init([](double p, bool) { return std::make_shared<Dropout1dImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false);
-  py::class_<AlphaDropoutImpl, DropoutImpl, py::smart_holder>(nn, "AlphaDropout")
+  Layer<AlphaDropoutImpl, DropoutImpl>(nn, "AlphaDropout")
       .def(py::init([](double p, bool) { return std::make_shared<AlphaDropoutImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false);
-  py::class_<FeatureAlphaDropoutImpl, DropoutImpl, py::smart_holder>(nn, "FeatureAlphaDropout")
+  Layer<FeatureAlphaDropoutImpl, DropoutImpl>(nn, "FeatureAlphaDropout")
       .def(py::init([](double p, bool) { return std::make_shared<FeatureAlphaDropoutImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false);
-  py::class_<Dropout2dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout2d")
+  Layer<Dropout2dImpl, DropoutImpl>(nn, "Dropout2d")
       .def(py::init([](double p, bool) { return std::make_shared<Dropout2dImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false);
-  py::class_<Dropout3dImpl, DropoutImpl, py::smart_holder>(nn, "Dropout3d")
+  Layer<Dropout3dImpl, DropoutImpl>(nn, "Dropout3d")
       .def(py::init([](double p, bool) { return std::make_shared<Dropout3dImpl>(p); }), py::arg("p") = 0.5,
            py::arg("inplace") = false);
   Layer<EmbeddingImpl>(nn, "Embedding")
@@ -564,7 +564,7 @@ void bind_nn_layers(py::module_& nn) {
   };
   Layer<PadImpl>(nn, "_Pad").def_readonly("padding", &PadImpl::padding);
   auto def_pad = [&]<class Impl>(const char* name) {
-    py::class_<Impl, PadImpl, py::smart_holder>(nn, name).def(
+    Layer<Impl, PadImpl>(nn, name).def(
         py::init([pad_list](py::object p) { return std::make_shared<Impl>(pad_list(p)); }), py::arg("padding"));
   };
   def_pad.operator()<ZeroPad1dImpl>("ZeroPad1d");
@@ -579,13 +579,13 @@ void bind_nn_layers(py::module_& nn) {
   def_pad.operator()<ReflectionPad3dImpl>("ReflectionPad3d");
   def_pad.operator()<ReplicationPad3dImpl>("ReplicationPad3d");
   def_pad.operator()<CircularPad3dImpl>("CircularPad3d");
-  py::class_<ConstantPad1dImpl, PadImpl, py::smart_holder>(nn, "ConstantPad1d")
+  Layer<ConstantPad1dImpl, PadImpl>(nn, "ConstantPad1d")
       .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad1dImpl>(pad_list(p), v); }),
            py::arg("padding"), py::arg("value"));
-  py::class_<ConstantPad2dImpl, PadImpl, py::smart_holder>(nn, "ConstantPad2d")
+  Layer<ConstantPad2dImpl, PadImpl>(nn, "ConstantPad2d")
       .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad2dImpl>(pad_list(p), v); }),
            py::arg("padding"), py::arg("value"));
-  py::class_<ConstantPad3dImpl, PadImpl, py::smart_holder>(nn, "ConstantPad3d")
+  Layer<ConstantPad3dImpl, PadImpl>(nn, "ConstantPad3d")
       .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad3dImpl>(pad_list(p), v); }),
            py::arg("padding"), py::arg("value"));
 

@@ -26,7 +26,7 @@ std::optional<std::tuple<tg::Tensor, tg::Tensor>> lstm_state(py::handle hx, cons
 
 // forward(input, hx=None) of RNN and GRU (one state tensor), on a padded or a packed batch.
 template <class Impl>
-void def_forward(py::class_<Impl, RNNBaseImpl, py::smart_holder>& cls) {
+void def_forward(Layer<Impl, RNNBaseImpl>& cls) {
   cls.def("forward", [](Impl& m, const Packed& input, std::optional<tg::Tensor> hx) {
     return nogil([&] { return m.forward_with_packed_input(input, or_undefined(hx)); });
   }, py::arg("input"), py::arg("hx") = py::none());
@@ -36,7 +36,7 @@ void def_forward(py::class_<Impl, RNNBaseImpl, py::smart_holder>& cls) {
 }
 
 void bind_recurrent(py::module_& nn) {
-  py::class_<RNNBaseImpl, Module, py::smart_holder>(nn, "RNNBase")
+  Layer<RNNBaseImpl>(nn, "RNNBase")
       .def_readonly("input_size", &RNNBaseImpl::input_size)
       .def_readonly("hidden_size", &RNNBaseImpl::hidden_size)
       .def_property_readonly("num_layers", [](const RNNBaseImpl& m) { return m.options.num_layers; })
@@ -44,7 +44,7 @@ void bind_recurrent(py::module_& nn) {
       .def_property_readonly("bidirectional", [](const RNNBaseImpl& m) { return m.options.bidirectional; })
       .def_property_readonly("proj_size", [](const RNNBaseImpl& m) { return m.options.proj_size; })
       .def("reset_parameters", &RNNBaseImpl::reset_parameters);
-  py::class_<RNNImpl, RNNBaseImpl, py::smart_holder> rnn(nn, "RNN");
+  Layer<RNNImpl, RNNBaseImpl> rnn(nn, "RNN");
   rnn
       .def(py::init([](int64_t in, int64_t hidden, int64_t layers, std::string nonlinearity, bool bias,
                        bool batch_first, double dropout, bool bidirectional) {
@@ -56,7 +56,7 @@ void bind_recurrent(py::module_& nn) {
            py::arg("bidirectional") = false)
       .def_property_readonly("nonlinearity", [](const RNNImpl& m) { return m.options.nonlinearity; });
   def_forward(rnn);
-  py::class_<LSTMImpl, RNNBaseImpl, py::smart_holder>(nn, "LSTM")
+  Layer<LSTMImpl, RNNBaseImpl>(nn, "LSTM")
       .def(py::init([](int64_t in, int64_t hidden, int64_t layers, bool bias, bool batch_first, double dropout,
                        bool bidirectional, int64_t proj_size) {
              return std::make_shared<LSTMImpl>(
@@ -79,7 +79,7 @@ void bind_recurrent(py::module_& nn) {
             return nogil([&] { return m.forward(input, hx); });
           },
           py::arg("input"), py::arg("hx") = py::none());
-  py::class_<GRUImpl, RNNBaseImpl, py::smart_holder> gru(nn, "GRU");
+  Layer<GRUImpl, RNNBaseImpl> gru(nn, "GRU");
   gru
       .def(py::init([](int64_t in, int64_t hidden, int64_t layers, bool bias, bool batch_first, double dropout,
                        bool bidirectional) {
@@ -89,19 +89,22 @@ void bind_recurrent(py::module_& nn) {
            py::arg("batch_first") = false, py::arg("dropout") = 0.0, py::arg("bidirectional") = false);
   def_forward(gru);
 
-  py::class_<RNNCellBaseImpl, Module, py::smart_holder>(nn, "RNNCellBase")
+  Layer<RNNCellBaseImpl>(nn, "RNNCellBase")
       .def_readonly("input_size", &RNNCellBaseImpl::input_size)
       .def_readonly("hidden_size", &RNNCellBaseImpl::hidden_size)
       .def_readonly("bias", &RNNCellBaseImpl::bias)
       .def("reset_parameters", &RNNCellBaseImpl::reset_parameters);
-  py::class_<RNNCellImpl, RNNCellBaseImpl, py::smart_holder>(nn, "RNNCell")
+  Layer<RNNCellImpl, RNNCellBaseImpl>(nn, "RNNCell")
       .def(py::init<int64_t, int64_t, bool, std::string>(), py::arg("input_size"), py::arg("hidden_size"),
            py::arg("bias") = true, py::arg("nonlinearity") = "tanh")
       .def_readonly("nonlinearity", &RNNCellImpl::nonlinearity)
-      .def("forward", [](RNNCellImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
-        return nogil([&] { return m.forward(input, or_undefined(hx)); });
-      }, py::arg("input"), py::arg("hx") = py::none());
-  py::class_<LSTMCellImpl, RNNCellBaseImpl, py::smart_holder>(nn, "LSTMCell")
+      .def(
+          "forward",
+          [](RNNCellImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
+            return nogil([&] { return m.forward(input, or_undefined(hx)); });
+          },
+          py::arg("input"), py::arg("hx") = py::none());
+  Layer<LSTMCellImpl, RNNCellBaseImpl>(nn, "LSTMCell")
       .def(py::init<int64_t, int64_t, bool>(), py::arg("input_size"), py::arg("hidden_size"), py::arg("bias") = true)
       .def(
           "forward",
@@ -110,11 +113,14 @@ void bind_recurrent(py::module_& nn) {
             return nogil([&] { return m.forward(input, hx); });
           },
           py::arg("input"), py::arg("hx") = py::none());
-  py::class_<GRUCellImpl, RNNCellBaseImpl, py::smart_holder>(nn, "GRUCell")
+  Layer<GRUCellImpl, RNNCellBaseImpl>(nn, "GRUCell")
       .def(py::init<int64_t, int64_t, bool>(), py::arg("input_size"), py::arg("hidden_size"), py::arg("bias") = true)
-      .def("forward", [](GRUCellImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
-        return nogil([&] { return m.forward(input, or_undefined(hx)); });
-      }, py::arg("input"), py::arg("hx") = py::none());
+      .def(
+          "forward",
+          [](GRUCellImpl& m, const tg::Tensor& input, std::optional<tg::Tensor> hx) {
+            return nogil([&] { return m.forward(input, or_undefined(hx)); });
+          },
+          py::arg("input"), py::arg("hx") = py::none());
 }
 
 // The layer arguments that TransformerEncoderLayer, TransformerDecoderLayer and Transformer share.

@@ -12,13 +12,14 @@ struct ModuleCopy {
   std::shared_ptr<tg::nn::Module> module;
 };
 
-// A C++ layer as a subclass of tg.nn.Module. Besides what the binding adds, its __setstate__
-// takes a ModuleCopy: how copy.deepcopy builds an object of a Python subclass of the layer
-// (made by the subclass's __new__) around a copy of the C++ layer.
-template <class Impl>
-class Layer : public py::class_<Impl, tg::nn::Module, py::smart_holder> {
+// A C++ layer as a subclass of tg.nn.Module (or of the layer Parent). Besides what the binding
+// adds, its __setstate__ takes a ModuleCopy: how copy.deepcopy builds an object of a Python
+// subclass of the layer (made by the subclass's __new__) around a copy of the C++ layer. Each
+// class needs its own: pybind11 can't construct a derived layer through its parent's.
+template <class Impl, class Parent = tg::nn::Module>
+class Layer : public py::class_<Impl, Parent, py::smart_holder> {
  public:
-  using Base = py::class_<Impl, tg::nn::Module, py::smart_holder>;
+  using Base = py::class_<Impl, Parent, py::smart_holder>;
   template <class... Extra>
   Layer(py::handle scope, const char* name, const Extra&... extra) : Base(scope, name, extra...) {
     this->def(

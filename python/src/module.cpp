@@ -1,6 +1,31 @@
 // tapegrad._C: the binding. The pure-Python package `tapegrad` re-exports it under PyTorch's names.
 #include "bindings.h"
 
+namespace {
+
+// pybind11 (3.1; its issue 6153) hands a method an object made by cls.__new__(cls) without
+// __init__ as raw storage, allocated on first use through the type's operator_new: t.shape or
+// repr(t) on tg.Tensor.__new__(tg.Tensor) read garbage and crashed. With this allocator every
+// such use raises instead. The lazy path's one other user, an old-style placement-new __init__ or
+// __setstate__, is not used here; the new-style ones construct without it.
+void* refuse_unconstructed(size_t) {
+  throw tg::TypeError(
+      "this tapegrad object was made by __new__ without __init__, so it holds no value yet; "
+      "call the class (or its __init__) instead");
+}
+
+void refuse_unconstructed_objects() {
+  py::detail::with_internals([](py::detail::internals& internals) {
+    for (auto& [cpp_type, info] : internals.registered_types_cpp) {
+      const py::str module = py::handle(reinterpret_cast<PyObject*>(info->type)).attr("__module__");
+      if (info->operator_new == nullptr && py::cast<std::string>(module).starts_with("tapegrad"))
+        info->operator_new = refuse_unconstructed;
+    }
+  });
+}
+
+}  // namespace
+
 PYBIND11_MODULE(_C, m) {
   m.doc() = "tapegrad's C++ core; import tapegrad instead";
   tgpy::bind_types(m);
@@ -43,4 +68,5 @@ PYBIND11_MODULE(_C, m) {
     mod.attr("__all__") = all;
   };
   add(add, m);
+  refuse_unconstructed_objects();
 }

@@ -103,3 +103,23 @@ def test_non_tensor_arguments_raise_not_crash():
     out, (h, c) = lstm(tg.randn(4, 4, 1), [tg.zeros(1, 4, 1), tg.zeros(1, 4, 1)])
     assert out.shape == (4, 4, 1) and h.shape == c.shape == (1, 4, 1)
     assert cell(tg.randn(2, 3), (tg.zeros(2, 5), tg.zeros(2, 5)))[0].shape == (2, 5)
+
+
+def test_objects_made_by_new_alone_raise_not_crash():
+    # cls.__new__(cls) skips the C++ constructor; pybind11 handed such objects to methods as raw
+    # memory (t.shape, repr(t) and tg.add(t, t) crashed). Every tapegrad class refuses them now.
+    message = "made by __new__ without __init__"
+    t = tg.Tensor.__new__(tg.Tensor)
+    for use in (repr, lambda t: t.shape, lambda t: t + 1, lambda t: tg.add(t, t), lambda t: t[0], len):
+        with pytest.raises(TypeError, match=message):
+            use(t)
+    tg.Tensor.__init__(t, [1.0, 2.0])  # constructing it afterwards works
+    assert t.tolist() == [1.0, 2.0]
+    gen = tg.Generator.__new__(tg.Generator)
+    with pytest.raises(TypeError, match=message):
+        tg.randn(2, generator=gen)
+    with pytest.raises(TypeError, match=message):
+        gen.initial_seed()
+    for cls, use in ((tg.nn.Linear, repr), (tg.nn.LSTM, repr), (tg.optim.SGD, repr), (tg.utils.data.TensorDataset, len)):
+        with pytest.raises(TypeError, match=message):
+            use(cls.__new__(cls))

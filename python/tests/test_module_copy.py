@@ -89,6 +89,41 @@ def test_deepcopy_of_cpp_layers_and_containers():
     assert tg.allclose(layer_copy(src), layer(src), atol=1e-6)
 
 
+def test_deepcopy_of_every_layer_class_and_its_python_subclasses():
+    # Every C++ layer, as it is and as a Python subclass: the plain activations and padding layers
+    # could not be copied, nor Python subclasses of layers derived from another layer (an LSTM, a
+    # BatchNorm2d, an AlphaDropout).
+    from tapegrad._C import nn as cpp_nn
+
+    unbuilt = []
+    for name in sorted(dir(cpp_nn)):
+        cls = getattr(cpp_nn, name)
+        if name.startswith("_") or not isinstance(cls, type) or not issubclass(cls, cpp_nn.Module):
+            continue
+        public = getattr(nn, name, cls)
+        for args in ((), (4,), (4, 4), (4, 4, 3), ((2, 2),), (4, 2)):
+            try:
+                public(*args)
+                break
+            except (TypeError, ValueError, RuntimeError, NotImplementedError):
+                continue
+        else:
+            unbuilt.append(name)
+            continue
+        subclass = type("Sub" + name, (public,), {"note": "kept"})
+        for made in (public(*args), subclass(*args)):
+            made.extra = [1]
+            dup = copy.deepcopy(made)
+            assert type(dup) is type(made) and dup.extra == [1] and dup.extra is not made.extra, name
+            assert dup.training == made.training
+            pairs = zip(made.state_dict().items(), dup.state_dict().items())
+            for (key, a), (dup_key, b) in pairs:
+                assert key == dup_key and tg.equal(a, b), (name, key)
+                assert a.numel() == 0 or a.data_ptr() != b.data_ptr(), (name, key)
+    # Abstract bases, and stacks that take a layer to repeat (test_deepcopy_of_cpp_layers_and_containers).
+    assert unbuilt == ["RNNBase", "RNNCellBase", "TransformerDecoder", "TransformerEncoder"]
+
+
 def test_deepcopy_keeps_hooks():
     seen = []
     model = nn.Linear(2, 2)

@@ -110,12 +110,13 @@ class Softmax2dImpl : public Module {
 TG_MODULE(Softmax2d);
 
 // Activations without parameters.
-#define TG_PLAIN_ACTIVATION(Name)                   \
-  class Name##Impl : public Module {                \
-   public:                                          \
-    Name##Impl() : Module(#Name) {}                 \
-    Tensor forward(const Tensor& input) override;   \
-  };                                                \
+#define TG_PLAIN_ACTIVATION(Name)                 \
+  class Name##Impl : public Module {              \
+   public:                                        \
+    TG_CLONEABLE                                  \
+    Name##Impl() : Module(#Name) {}               \
+    Tensor forward(const Tensor& input) override; \
+  };                                              \
   TG_MODULE(Name)
 TG_PLAIN_ACTIVATION(ReLU6);
 TG_PLAIN_ACTIVATION(SELU);

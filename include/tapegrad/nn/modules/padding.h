@@ -22,11 +22,12 @@ class PadImpl : public Module {
   PadImpl(const char* name, std::string mode, int dims, std::vector<int64_t> padding, double value = 0.0);
 };
 
-#define TG_PAD_MODULE(Name, mode, dims)                                                                  \
-  class Name##Impl : public PadImpl {                                                                    \
-   public:                                                                                               \
+#define TG_PAD_MODULE(Name, mode, dims)                                                                   \
+  class Name##Impl : public PadImpl {                                                                     \
+   public:                                                                                                \
+    TG_CLONEABLE                                                                                          \
     explicit Name##Impl(std::vector<int64_t> padding) : PadImpl(#Name, mode, dims, std::move(padding)) {} \
-  };                                                                                                     \
+  };                                                                                                      \
   TG_MODULE(Name)
 TG_PAD_MODULE(ZeroPad1d, "constant", 1);
 TG_PAD_MODULE(ZeroPad2d, "constant", 2);
