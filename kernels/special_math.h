@@ -46,73 +46,58 @@ TG_HOST_DEVICE inline double hankel_series(double nu, double x, double* p, doubl
   return all;
 }
 
-// J_0, J_1 and (kWithY) Y_0, Y_1 at x > 0: the power series up to 2; Miller's backward recurrence
-// from order ~x + 30 up to 25, normalised by J_0 + 2 sum J_2k = 1, with Y_0 from Neumann's series
-// (2/pi)(log(x/2) + gamma) J_0 - (4/pi) sum (-1)^k J_2k / k and Y_1 = -Y_0' term by term; past 25
-// the Hankel series, to about 1e-16 absolute.
+// J_0, J_1 and (kWithY) Y_0, Y_1 at 0 < x <= 8: scalar_math.h's series up to 2; above, Miller's backward
+// recurrence from order ~x + 30, normalised by J_0 + 2 sum J_2k = 1, with Y_0 from Neumann's series
+// (2/pi)(log(x/2) + gamma) J_0 - (4/pi) sum (-1)^k J_2k / k and Y_1 = -Y_0' term by term, to
+// about 1e-16 absolute. (Past 8, bessel_hankel: the recurrence took 20-30 steps there and the
+// asymptotic series 10-20 terms per order.)
 template <bool kWithY>
 TG_HOST_DEVICE inline void bessel_jy01(double x, double* j, double* y) {
   const double log_half_x = std::log(x / 2);
   if (x <= 2) {
-    const double q = x * x / 4;
-    double t0 = 1, t1 = 1, harmonic = 0;                      // (-q)^k / k!^2, (-q)^k / (k! (k + 1)!), H_k
-    double j0 = 1, j1 = 1, y0 = 0, y1 = 1 - 2 * kEulerGamma;  // the k = 0 terms
-    for (int k = 1; k < 40 && std::fabs(t0) > 1e-18; ++k) {
-      t0 *= -q / (double(k) * k);
-      t1 *= -q / (double(k) * (k + 1));
-      j0 += t0;
-      j1 += t1;
-      const double psi_sum = -2 * kEulerGamma + 2 * (harmonic + 1.0 / k) + 1.0 / (k + 1);  // psi(k+1) + psi(k+2)
-      harmonic += 1.0 / k;
-      y0 -= harmonic * t0;  // (-1)^(k+1) H_k q^k / k!^2 = -H_k t0
-      y1 += psi_sum * t1;
-    }
-    j[0] = j0;
-    j[1] = x / 2 * j1;
+    const double t = x * x / 2 - 1;
+    j[0] = bessel_j_small<0, true>(t);
+    j[1] = x * bessel_j_small<1, true>(t);
     if (kWithY) {
-      y[0] = 2 / kPi * ((log_half_x + kEulerGamma) * j[0] + y0);
-      y[1] = -2 / (kPi * x) + 2 / kPi * log_half_x * j[1] - x / (2 * kPi) * y1;
+      y[0] = 2 / kPi * log_half_x * j[0] + bessel_y_small_rest<0, true>(t);
+      y[1] = -2 / (kPi * x) + 2 / kPi * log_half_x * j[1] + x * bessel_y_small_rest<1, true>(t);
     }
     return;
   }
-  if (x <= 25) {
-    const int top = 2 * static_cast<int>((x + 30) / 2);  // even
-    const double two_over_x = 2 / x;
-    double above = 0, cur = 1;  // J_{m+1}, J_m (unnormalised), from m = top down by 2
-    double even_sum = 0, neumann = 0, neumann_d = 0;
-    for (int m = top; m >= 2; m -= 2) {
-      const int k = m / 2;
-      const double weight = (k % 2 == 0 ? 1.0 : -1.0) / k;
-      even_sum += cur;  // J_2k
-      neumann += weight * cur;
-      const double odd = m * two_over_x * cur - above;  // J_{2k-1}
-      neumann_d += weight * (odd - above);              // (J_{2k-1} - J_{2k+1}) / k
-      const double even = (m - 1) * two_over_x * odd - cur;
-      above = odd;
-      cur = even;
-    }
-    const double norm = cur + 2 * even_sum;
-    j[0] = cur / norm;
-    j[1] = above / norm;
-    if (kWithY) {
-      y[0] = 2 / kPi * ((log_half_x + kEulerGamma) * j[0] - 2 * neumann / norm);
-      y[1] = 2 / kPi * ((log_half_x + kEulerGamma) * j[1] - j[0] / x + neumann_d / norm);
-    }
-    return;
+  const int top = 2 * static_cast<int>((x + 30) / 2);  // even
+  const double two_over_x = 2 / x;
+  double above = 0, cur = 1;  // J_{m+1}, J_m (unnormalised), from m = top down by 2
+  double even_sum = 0, neumann = 0, neumann_d = 0;
+  for (int m = top; m >= 2; m -= 2) {
+    const int k = m / 2;
+    const double weight = (k % 2 == 0 ? 1.0 : -1.0) / k;
+    even_sum += cur;  // J_2k
+    neumann += weight * cur;
+    const double odd = m * two_over_x * cur - above;  // J_{2k-1}
+    neumann_d += weight * (odd - above);              // (J_{2k-1} - J_{2k+1}) / k
+    const double even = (m - 1) * two_over_x * odd - cur;
+    above = odd;
+    cur = even;
   }
-  // cos and sin of x - pi/4 and x - 3pi/4 from those of x: x - pi/4 rounds for large x.
-  const double c = std::cos(x), s = std::sin(x), scale = std::sqrt(2 / (kPi * x));
-  const double cos0 = (c + s) * kSqrtHalf, sin0 = (s - c) * kSqrtHalf;
-  const double cos1 = (s - c) * kSqrtHalf, sin1 = -(s + c) * kSqrtHalf;
-  double p0, q0, p1, q1;
-  hankel_series(0, x, &p0, &q0);
-  hankel_series(1, x, &p1, &q1);
-  j[0] = scale * (p0 * cos0 - q0 * sin0);
-  j[1] = scale * (p1 * cos1 - q1 * sin1);
+  const double norm = cur + 2 * even_sum;
+  j[0] = cur / norm;
+  j[1] = above / norm;
   if (kWithY) {
-    y[0] = scale * (p0 * sin0 + q0 * cos0);
-    y[1] = scale * (p1 * sin1 + q1 * cos1);
+    y[0] = 2 / kPi * ((log_half_x + kEulerGamma) * j[0] - 2 * neumann / norm);
+    y[1] = 2 / kPi * ((log_half_x + kEulerGamma) * j[1] - j[0] / x + neumann_d / norm);
   }
+}
+
+// J_n or (kY) Y_n at x > 8 by Hankel's form, P_n and Q_n as scalar_math.h's series in
+// t = 2 (8/x)^2 - 1. cos and sin of x - pi/4 and x - 3pi/4 from those of x: x - pi/4 rounds for
+// large x.
+template <int kOrder, bool kY>
+TG_HOST_DEVICE inline double bessel_hankel(double x) {
+  const double c = std::cos(x), s = std::sin(x), scale = std::sqrt(2 / (kPi * x));
+  const double cos_c = (kOrder == 0 ? c + s : s - c) * kSqrtHalf, sin_c = (kOrder == 0 ? s - c : -(s + c)) * kSqrtHalf;
+  const double w = 8 / x, t = 2 * w * w - 1;
+  const double p = bessel_p<kOrder, true>(t), q = w * bessel_q<kOrder, true>(t);  // Q_n = (Q_n x / 8) * 8 / x
+  return kY ? scale * (p * sin_c + q * cos_c) : scale * (p * cos_c - q * sin_c);
 }
 
 // J_n (n = 0, 1): J_0 even, J_1 odd.
@@ -123,7 +108,10 @@ TG_HOST_DEVICE inline double bessel_j(double x) {
   if (ax == 0) return kOrder == 0 ? 1.0 : x;
   if (ax == INFINITY) return 0.0;
   double j[2], y[2];
-  bessel_jy01<false>(ax, j, y);
+  if (ax > 8)
+    j[kOrder] = bessel_hankel<kOrder, false>(ax);
+  else
+    bessel_jy01<false>(ax, j, y);
   return kOrder == 1 && x < 0 ? -j[1] : j[kOrder];
 }
 
@@ -134,6 +122,7 @@ TG_HOST_DEVICE inline double bessel_y(double x) {
   if (x == 0) return -INFINITY;
   if (x < 0) return NAN;
   if (x == INFINITY) return 0.0;
+  if (x > 8) return bessel_hankel<kOrder, true>(x);
   double j[2], y[2];
   bessel_jy01<true>(x, j, y);
   return y[kOrder];
@@ -160,45 +149,22 @@ TG_HOST_DEVICE inline double scaled_bessel_k_trapezoid(double x) {
   return h * sum;
 }
 
-// e^x K_n(x) (n = 0, 1) at x > 0: the power series up to 2 (with I_n); the trapezoidal rule up
-// to 25; past 25 the asymptotic series.
-template <int kOrder>
-TG_HOST_DEVICE inline double scaled_bessel_k_positive(double x) {
-  if (x <= 2) {
-    const double q = x * x / 4, log_half_x = std::log(x / 2);
-    double t = 1, harmonic = 0, i_sum = 1, k_sum = 0;
-    if (kOrder == 0) {
-      for (int k = 1; k < 40 && t > 1e-18 * i_sum; ++k) {  // t = q^k / k!^2
-        t *= q / (double(k) * k);
-        harmonic += 1.0 / k;
-        i_sum += t;
-        k_sum += harmonic * t;
-      }
-      return (-(log_half_x + kEulerGamma) * i_sum + k_sum) * std::exp(x);
-    }
-    k_sum = 1 - 2 * kEulerGamma;                         // k = 0: psi(1) + psi(2)
-    for (int k = 1; k < 40 && t > 1e-18 * i_sum; ++k) {  // t = q^k / (k! (k + 1)!)
-      t *= q / (double(k) * (k + 1));
-      const double psi_sum = -2 * kEulerGamma + 2 * (harmonic + 1.0 / k) + 1.0 / (k + 1);
-      harmonic += 1.0 / k;
-      i_sum += t;
-      k_sum += psi_sum * t;
-    }
-    return (1 / x + log_half_x * (x / 2) * i_sum - x / 4 * k_sum) * std::exp(x);
-  }
-  if (x <= 25) return scaled_bessel_k_trapezoid<kOrder, 1>(x);
-  double p, q;
-  return std::sqrt(kPi / (2 * x)) * hankel_series(kOrder, x, &p, &q);
-}
-
-// K_n and e^x K_n (n = 0, 1): +inf at 0, NaN below.
+// K_n and e^x K_n (n = 0, 1): +inf at 0, NaN below. scalar_math.h's series: below 2 from I_n
+// and the rest of K_n's expansion, above it sqrt(x) e^x K_n in 4 / x - 1.
 template <int kOrder, bool kScaled>
 TG_HOST_DEVICE inline double bessel_k(double x) {
   if (x != x) return x;
   if (x == 0) return INFINITY;
   if (x < 0) return NAN;
   if (x == INFINITY) return 0.0;
-  const double r = scaled_bessel_k_positive<kOrder>(x);
+  if (x <= 2) {
+    const double t = x * x / 2 - 1, log_half_x = std::log(x / 2);
+    const double k = kOrder == 0
+                         ? bessel_k_small_rest<0, true>(t) - log_half_x * bessel_k_small_i<0, true>(t)
+                         : 1 / x + x * (log_half_x * bessel_k_small_i<1, true>(t) + bessel_k_small_rest<1, true>(t));
+    return kScaled ? k * std::exp(x) : k;
+  }
+  const double r = bessel_k_large<kOrder, true>(4 / x - 1) / std::sqrt(x);
   return kScaled ? r : r * std::exp(-x);
 }
 

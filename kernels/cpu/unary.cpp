@@ -249,6 +249,96 @@ template <>
 struct LibmvecForm<I1Fn> : BesselILanes<1, false> {};
 template <>
 struct LibmvecForm<I1eFn> : BesselILanes<1, true> {};
+// K_0, K_1 and their scaled forms likewise: both of scalar_math.h's series on every lane, one exp
+// (e^x below 2, e^-x above), then the select. 0 and negative lanes are set apart at the end (at 0
+// K_1's x log(x/2) is NaN).
+template <int kOrder, bool kScaled>
+struct BesselKLanes {
+  static constexpr bool kHas = true;
+  static constexpr bool kDoubles = true;
+  template <class V>
+  static V apply(V x) {
+    constexpr bool kDouble = std::is_same_v<V, Doubles4>;
+    using S = std::conditional_t<kDouble, double, float>;
+    const auto small = x <= S(2);
+    const V t = x * x * S(0.5) - 1, log_half_x = VectorMath::log(x * S(0.5));
+    const V below =
+        kOrder == 0 ? bessel_k_small_rest<0, kDouble>(t) - log_half_x * bessel_k_small_i<0, kDouble>(t)
+                    : 1 / x + x * (log_half_x * bessel_k_small_i<1, kDouble>(t) + bessel_k_small_rest<1, kDouble>(t));
+    const V above = bessel_k_large<kOrder, kDouble>(S(4) / x - 1) / VectorMath::sqrt(x);
+    const V e = VectorMath::exp(small ? x : -x);
+    const V r = kScaled ? (small ? below * e : above) : (small ? below : above * e);
+    return x == S(0) ? V{} + S(INFINITY) : (x < S(0) ? V{} + S(NAN) : r);
+  }
+};
+template <>
+struct LibmvecForm<ModifiedBesselK0Fn> : BesselKLanes<0, false> {};
+template <>
+struct LibmvecForm<ModifiedBesselK1Fn> : BesselKLanes<1, false> {};
+template <>
+struct LibmvecForm<ScaledModifiedBesselK0Fn> : BesselKLanes<0, true> {};
+template <>
+struct LibmvecForm<ScaledModifiedBesselK1Fn> : BesselKLanes<1, true> {};
+// J_n and Y_n: scalar_math.h's series below 2 and Hankel's form above (special_math.h's
+// bessel_hankel) on every lane, then a select; lanes in (2, 8] (Miller's recurrence), and 0,
+// infinities, NaNs and (Y) negative values, take the scalar formula one by one.
+template <int kOrder, bool kY, class Fn>
+struct BesselJYLanes {
+  static constexpr bool kHas = true;
+  static constexpr bool kDoubles = true;
+  template <class V>
+  static V apply(V v) {
+    constexpr bool kDouble = std::is_same_v<V, Doubles4>;
+    using S = std::conditional_t<kDouble, double, float>;
+    const V x = kY ? v : (v < 0 ? -v : v);
+    const V c = VectorMath::cos(x), s = VectorMath::sin(x), scale = VectorMath::sqrt(S(2 / M_PI) / x);
+    const S half = S(M_SQRT1_2);
+    const V cos_c = (kOrder == 0 ? c + s : s - c) * half, sin_c = (kOrder == 0 ? s - c : -(s + c)) * half;
+    const V w = S(8) / x, t = 2 * w * w - 1;
+    const V p = bessel_p<kOrder, kDouble>(t), q = w * bessel_q<kOrder, kDouble>(t);
+    const V above = kY ? scale * (p * sin_c + q * cos_c) : scale * (p * cos_c - q * sin_c);
+    const V t_small = x * x * S(0.5) - 1;
+    V below = kOrder == 0 ? bessel_j_small<0, kDouble>(t_small) : x * bessel_j_small<1, kDouble>(t_small);
+    if constexpr (kY) {
+      const V log_term = S(2 / M_PI) * VectorMath::log(x * S(0.5)) * below;
+      below = kOrder == 0 ? log_term + bessel_y_small_rest<0, kDouble>(t_small)
+                          : S(-2 / M_PI) / x + log_term + x * bessel_y_small_rest<1, kDouble>(t_small);
+    }
+    V r = x <= S(2) ? below : above;
+    if constexpr (kOrder == 1 && !kY) r = v < 0 ? -r : r;
+    const auto scalar = ((x > S(2)) & (x <= S(8))) | (x <= S(0)) | (x != x) | (x == S(INFINITY));
+    if (_mm256_movemask_epi8(reinterpret_cast<__m256i>(scalar)) != 0) {
+      for (size_t i = 0; i < sizeof(V) / sizeof(S); ++i)
+        if (scalar[i]) r[i] = Fn{}(v[i]);
+    }
+    return r;
+  }
+};
+// sin(x) / x, its Taylor polynomial below 0.5 (special_math.h's spherical_bessel_j0), 0 at
+// infinities.
+struct SphericalBesselJ0Lanes {
+  static constexpr bool kHas = true;
+  static constexpr bool kDoubles = true;
+  template <class V>
+  static V apply(V x) {
+    using S = std::conditional_t<std::is_same_v<V, Doubles4>, double, float>;
+    const V z = x * x;
+    V poly = V{} + S(1.0 / 6227020800);
+    for (double c : {-1.0 / 39916800, 1.0 / 362880, -1.0 / 5040, 1.0 / 120, -1.0 / 6, 1.0}) poly = poly * z + S(c);
+    const V ax = x < 0 ? -x : x;
+    return ax < S(0.5) ? poly : (ax == S(INFINITY) ? V{} : VectorMath::sin(x) / x);
+  }
+};
+template <>
+struct LibmvecForm<SphericalBesselJ0Fn> : SphericalBesselJ0Lanes {};
+template <>
+struct LibmvecForm<BesselJ0Fn> : BesselJYLanes<0, false, BesselJ0Fn> {};
+template <>
+struct LibmvecForm<BesselJ1Fn> : BesselJYLanes<1, false, BesselJ1Fn> {};
+template <>
+struct LibmvecForm<BesselY0Fn> : BesselJYLanes<0, true, BesselY0Fn> {};
+template <>
+struct LibmvecForm<BesselY1Fn> : BesselJYLanes<1, true, BesselY1Fn> {};
 #endif
 
 // Fn over a contiguous float or double run: libmvec or vec_math where Fn has a vector form, else
