@@ -10,7 +10,6 @@ namespace tg::kernels {
 namespace special_math {
 
 constexpr double kPi = 3.14159265358979323846;
-constexpr double kEulerGamma = 0.57721566490153286061;
 constexpr double kSqrtHalf = 0.70710678118654752440;
 constexpr double kSqrtPi = 1.77245385090551602730;
 constexpr double kSqrtTwoPi = 2.50662827463100050242;
@@ -46,48 +45,6 @@ TG_HOST_DEVICE inline double hankel_series(double nu, double x, double* p, doubl
   return all;
 }
 
-// J_0, J_1 and (kWithY) Y_0, Y_1 at 0 < x <= 8: scalar_math.h's series up to 2; above, Miller's backward
-// recurrence from order ~x + 30, normalised by J_0 + 2 sum J_2k = 1, with Y_0 from Neumann's series
-// (2/pi)(log(x/2) + gamma) J_0 - (4/pi) sum (-1)^k J_2k / k and Y_1 = -Y_0' term by term, to
-// about 1e-16 absolute. (Past 8, bessel_hankel: the recurrence took 20-30 steps there and the
-// asymptotic series 10-20 terms per order.)
-template <bool kWithY>
-TG_HOST_DEVICE inline void bessel_jy01(double x, double* j, double* y) {
-  const double log_half_x = std::log(x / 2);
-  if (x <= 2) {
-    const double t = x * x / 2 - 1;
-    j[0] = bessel_j_small<0, true>(t);
-    j[1] = x * bessel_j_small<1, true>(t);
-    if (kWithY) {
-      y[0] = 2 / kPi * log_half_x * j[0] + bessel_y_small_rest<0, true>(t);
-      y[1] = -2 / (kPi * x) + 2 / kPi * log_half_x * j[1] + x * bessel_y_small_rest<1, true>(t);
-    }
-    return;
-  }
-  const int top = 2 * static_cast<int>((x + 30) / 2);  // even
-  const double two_over_x = 2 / x;
-  double above = 0, cur = 1;  // J_{m+1}, J_m (unnormalised), from m = top down by 2
-  double even_sum = 0, neumann = 0, neumann_d = 0;
-  for (int m = top; m >= 2; m -= 2) {
-    const int k = m / 2;
-    const double weight = (k % 2 == 0 ? 1.0 : -1.0) / k;
-    even_sum += cur;  // J_2k
-    neumann += weight * cur;
-    const double odd = m * two_over_x * cur - above;  // J_{2k-1}
-    neumann_d += weight * (odd - above);              // (J_{2k-1} - J_{2k+1}) / k
-    const double even = (m - 1) * two_over_x * odd - cur;
-    above = odd;
-    cur = even;
-  }
-  const double norm = cur + 2 * even_sum;
-  j[0] = cur / norm;
-  j[1] = above / norm;
-  if (kWithY) {
-    y[0] = 2 / kPi * ((log_half_x + kEulerGamma) * j[0] - 2 * neumann / norm);
-    y[1] = 2 / kPi * ((log_half_x + kEulerGamma) * j[1] - j[0] / x + neumann_d / norm);
-  }
-}
-
 // J_n or (kY) Y_n at x > 8 by Hankel's form, P_n and Q_n as scalar_math.h's series in
 // t = 2 (8/x)^2 - 1. cos and sin of x - pi/4 and x - 3pi/4 from those of x: x - pi/4 rounds for
 // large x.
@@ -100,32 +57,43 @@ TG_HOST_DEVICE inline double bessel_hankel(double x) {
   return kY ? scale * (p * sin_c + q * cos_c) : scale * (p * cos_c - q * sin_c);
 }
 
-// J_n (n = 0, 1): J_0 even, J_1 odd.
+// J_n (n = 0, 1): J_0 even, J_1 odd. scalar_math.h's series up to 8 (past 2 with the zeros
+// factored out, to keep the relative accuracy near them), Hankel's form above; within 3e-16 of
+// mpmath absolute, and relatively but near the zeros of Hankel's range.
 template <int kOrder>
 TG_HOST_DEVICE inline double bessel_j(double x) {
   if (x != x) return x;
   const double ax = std::fabs(x);
   if (ax == 0) return kOrder == 0 ? 1.0 : x;
   if (ax == INFINITY) return 0.0;
-  double j[2], y[2];
-  if (ax > 8)
-    j[kOrder] = bessel_hankel<kOrder, false>(ax);
-  else
-    bessel_jy01<false>(ax, j, y);
-  return kOrder == 1 && x < 0 ? -j[1] : j[kOrder];
+  double r;
+  if (ax <= 2) {
+    const double t = ax * ax / 2 - 1;
+    r = kOrder == 0 ? bessel_j_small<0, true>(t) : ax * bessel_j_small<1, true>(t);
+  } else if (ax <= 8) {
+    r = bessel_jy_mid<kOrder, false, true>(ax);
+  } else {
+    r = bessel_hankel<kOrder, false>(ax);
+  }
+  return kOrder == 1 && x < 0 ? -r : r;
 }
 
-// Y_n (n = 0, 1): -inf at 0, NaN below (as PyTorch).
+// Y_n (n = 0, 1): -inf at 0, NaN below (as PyTorch). As J_n; below 2 from J_n's series and log(x/2).
 template <int kOrder>
 TG_HOST_DEVICE inline double bessel_y(double x) {
   if (x != x) return x;
   if (x == 0) return -INFINITY;
   if (x < 0) return NAN;
   if (x == INFINITY) return 0.0;
-  if (x > 8) return bessel_hankel<kOrder, true>(x);
-  double j[2], y[2];
-  bessel_jy01<true>(x, j, y);
-  return y[kOrder];
+  if (x <= 2) {
+    const double t = x * x / 2 - 1;
+    const double j = kOrder == 0 ? bessel_j_small<0, true>(t) : x * bessel_j_small<1, true>(t);
+    const double log_term = 2 / kPi * std::log(x / 2) * j;  // (as the vector form groups it)
+    return kOrder == 0 ? log_term + bessel_y_small_rest<0, true>(t)
+                       : -2 / kPi / x + log_term + x * bessel_y_small_rest<1, true>(t);
+  }
+  if (x <= 8) return bessel_jy_mid<kOrder, true, true>(x);
+  return bessel_hankel<kOrder, true>(x);
 }
 
 // e^x K_nu(x) for nu = kNum / kDen in [0, 1] by the trapezoidal rule on

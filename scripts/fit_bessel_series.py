@@ -14,6 +14,9 @@ K_0 and K_1 remainders below 2 pass through 0). Needs mpmath.
   K, x > 2,  t = 4 / x - 1:     sqrt(x) e^x K_0(x),  sqrt(x) e^x K_1(x)
   J and Y, x <= 2, s = x^2 / 2 - 1:  J_0(x),  Y_0(x) - 2/pi log(x/2) J_0(x),
                                 J_1(x)/x,  (Y_1(x) + 2/(pi x) - 2/pi log(x/2) J_1(x)) / x
+  J and Y, 2 < x <= 8, t = (x - 5) / 3:  f(x) / ((x - z_1)(x - z_2)) for f = J_0, J_1, Y_0, Y_1
+      and z_1, z_2 its two zeros there (printed as double pairs hi + lo), so that f keeps its
+      relative accuracy near them
   J and Y, x > 8, t = 2 (8/x)^2 - 1: P_n(x), Q_n(x) x / 8 (n = 0, 1), where
       J_n = sqrt(2 / (pi x)) (P_n cos c - Q_n sin c), Y_n = sqrt(2 / (pi x)) (P_n sin c + Q_n cos c),
       c = x - (2n + 1) pi / 4
@@ -57,8 +60,17 @@ def pq_x(t):
     return 8 / mp.sqrt((t + 1) / 2) if t > -1 else mp.inf
 
 
-def large_limit(f, t, limit):
-    return limit if t == -1 else f(t)
+def mid_zeros(name):
+    n = int(name[1])
+    if name[0] == "j":
+        return [mp.besseljzero(n, 1), mp.besseljzero(n, 2)]
+    return [mp.besselyzero(n, 2), mp.besselyzero(n, 3)] if n == 0 else [mp.besselyzero(n, 1), mp.besselyzero(n, 2)]
+
+
+def mid(name):
+    f = {"j": mp.besselj, "y": mp.bessely}[name[0]]
+    z1, z2 = mid_zeros(name)
+    return lambda t: (lambda x: f(int(name[1]), x) / ((x - z1) * (x - z2)))(5 + 3 * t)
 
 
 SERIES = [
@@ -74,6 +86,10 @@ SERIES = [
     ("j1_small", lambda t: (lambda x: mp.besselj(1, x) / x)(k_small(t))),
     ("y1_small", lambda t: (lambda x: (mp.bessely(1, x) + 2 / (mp.pi * x) - 2 / mp.pi * mp.log(x / 2) *
                                        mp.besselj(1, x)) / x)(k_small(t))),
+    ("j0_mid", mid("j0")),
+    ("j1_mid", mid("j1")),
+    ("y0_mid", mid("y0")),
+    ("y1_mid", mid("y1")),
     ("p0", lambda t: pq(0, pq_x(t))[0]),
     ("q0", lambda t: (lambda x: pq(0, x)[1] * x / 8)(pq_x(t))),
     ("p1", lambda t: pq(1, pq_x(t))[0]),
@@ -86,6 +102,12 @@ LIMITS = {"k0_large": mp.sqrt(mp.pi / 2), "k1_large": mp.sqrt(mp.pi / 2), "p0": 
 
 
 def main():
+    for name in ("j0", "j1", "y0", "y1"):
+        pairs = []
+        for z in mid_zeros(name):
+            hi = float(z)
+            pairs += [hi, float(z - hi)]
+        print(f"// zeros of {name} in (2, 8] as hi, lo: " + ", ".join(f"{v:.17g}" for v in pairs))
     for name, f in SERIES:
         g = (lambda f, name: lambda t: LIMITS[name] if t == -1 and name in LIMITS else f(t))(f, name)
         cs = coefficients(g)

@@ -279,9 +279,9 @@ template <>
 struct LibmvecForm<ScaledModifiedBesselK0Fn> : BesselKLanes<0, true> {};
 template <>
 struct LibmvecForm<ScaledModifiedBesselK1Fn> : BesselKLanes<1, true> {};
-// J_n and Y_n: scalar_math.h's series below 2 and Hankel's form above (special_math.h's
-// bessel_hankel) on every lane, then a select; lanes in (2, 8] (Miller's recurrence), and 0,
-// infinities, NaNs and (Y) negative values, take the scalar formula one by one.
+// J_n and Y_n: scalar_math.h's series below 2 and in (2, 8] and Hankel's form above (special_math.h's
+// bessel_hankel) on every lane, then a select; 0, infinities, NaNs and (Y) negative values take
+// the scalar formula.
 template <int kOrder, bool kY, class Fn>
 struct BesselJYLanes {
   static constexpr bool kHas = true;
@@ -304,9 +304,9 @@ struct BesselJYLanes {
       below = kOrder == 0 ? log_term + bessel_y_small_rest<0, kDouble>(t_small)
                           : S(-2 / M_PI) / x + log_term + x * bessel_y_small_rest<1, kDouble>(t_small);
     }
-    V r = x <= S(2) ? below : above;
+    V r = x <= S(2) ? below : (x <= S(8) ? bessel_jy_mid<kOrder, kY, kDouble>(x) : above);
     if constexpr (kOrder == 1 && !kY) r = v < 0 ? -r : r;
-    const auto scalar = ((x > S(2)) & (x <= S(8))) | (x <= S(0)) | (x != x) | (x == S(INFINITY));
+    const auto scalar = (x <= S(0)) | (x != x) | (x == S(INFINITY));
     if (_mm256_movemask_epi8(reinterpret_cast<__m256i>(scalar)) != 0) {
       for (size_t i = 0; i < sizeof(V) / sizeof(S); ++i)
         if (scalar[i]) r[i] = Fn{}(v[i]);
