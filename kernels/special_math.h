@@ -45,16 +45,53 @@ TG_HOST_DEVICE inline double hankel_series(double nu, double x, double* p, doubl
   return all;
 }
 
-// J_n or (kY) Y_n at x > 8 by Hankel's form, P_n and Q_n as scalar_math.h's series in
-// t = 2 (8/x)^2 - 1. cos and sin of x - pi/4 and x - 3pi/4 from those of x: x - pi/4 rounds for
-// large x.
-template <int kOrder, bool kY>
-TG_HOST_DEVICE inline double bessel_hankel(double x) {
-  const double c = std::cos(x), s = std::sin(x), scale = std::sqrt(2 / (kPi * x));
-  const double cos_c = (kOrder == 0 ? c + s : s - c) * kSqrtHalf, sin_c = (kOrder == 0 ? s - c : -(s + c)) * kSqrtHalf;
-  const double w = 8 / x, t = 2 * w * w - 1;
-  const double p = bessel_p<kOrder, true>(t), q = w * bessel_q<kOrder, true>(t);  // Q_n = (Q_n x / 8) * 8 / x
+// The parts of J_n, Y_n and K_n (n = 0, 1) that the scalar forms here and the CPU's vector forms
+// (cpu/unary.cpp) share, on a scalar or on lanes V of double (kDouble) or float: the caller
+// brings the logarithm, sine, cosine, square root and exponential.
+// J_n below 2, scalar_math.h's series in t = x^2 / 2 - 1.
+template <int kOrder, bool kDouble, class V>
+TG_HOST_DEVICE inline V bessel_j_below2(V x) {
+  using S = std::conditional_t<kDouble, double, float>;
+  const V t = x * x * S(0.5) - 1;
+  return kOrder == 0 ? bessel_j_small<0, kDouble>(t) : x * bessel_j_small<1, kDouble>(t);
+}
+// Y_n below 2: 2/pi log(x/2) J_n plus the rest of its expansion.
+template <int kOrder, bool kDouble, class V>
+TG_HOST_DEVICE inline V bessel_y_below2(V x, V log_half_x) {
+  using S = std::conditional_t<kDouble, double, float>;
+  const V t = x * x * S(0.5) - 1, log_term = S(2 / kPi) * log_half_x * bessel_j_below2<kOrder, kDouble>(x);
+  return kOrder == 0 ? log_term + bessel_y_small_rest<0, kDouble>(t)
+                     : S(-2 / kPi) / x + log_term + x * bessel_y_small_rest<1, kDouble>(t);
+}
+// J_n or (kY) Y_n above 8 by Hankel's form from c = cos x, s = sin x and sqrt(2 / (pi x)), P_n
+// and Q_n as scalar_math.h's series in t = 2 (8/x)^2 - 1. cos and sin of x - pi/4 and x - 3pi/4
+// come from those of x: x - pi/4 rounds for large x.
+template <int kOrder, bool kY, bool kDouble, class V>
+TG_HOST_DEVICE inline V bessel_hankel(V x, V c, V s, V scale) {
+  using S = std::conditional_t<kDouble, double, float>;
+  const V cos_c = (kOrder == 0 ? c + s : s - c) * S(kSqrtHalf), sin_c = (kOrder == 0 ? s - c : -(s + c)) * S(kSqrtHalf);
+  const V w = S(8) / x, t = 2 * w * w - 1;
+  const V p = bessel_p<kOrder, kDouble>(t), q = w * bessel_q<kOrder, kDouble>(t);  // Q_n = (Q_n x / 8) * 8 / x
   return kY ? scale * (p * sin_c + q * cos_c) : scale * (p * cos_c - q * sin_c);
+}
+// K_n below 2 from I_n and the rest of its expansion (scalar_math.h's series).
+template <int kOrder, bool kDouble, class V>
+TG_HOST_DEVICE inline V bessel_k_below2(V x, V log_half_x) {
+  using S = std::conditional_t<kDouble, double, float>;
+  const V t = x * x * S(0.5) - 1;
+  return kOrder == 0 ? bessel_k_small_rest<0, kDouble>(t) - log_half_x * bessel_k_small_i<0, kDouble>(t)
+                     : 1 / x + x * (log_half_x * bessel_k_small_i<1, kDouble>(t) + bessel_k_small_rest<1, kDouble>(t));
+}
+// sin(x) / x's Taylor polynomial in z = x^2, for |x| < 0.5.
+template <bool kDouble, class V>
+TG_HOST_DEVICE inline V spherical_bessel_j0_taylor(V z) {
+  using S = std::conditional_t<kDouble, double, float>;
+  return ((((((S(1.0 / 6227020800) * z - S(1.0 / 39916800)) * z + S(1.0 / 362880)) * z - S(1.0 / 5040)) * z +
+            S(1.0 / 120)) *
+               z -
+           S(1.0 / 6)) *
+              z +
+          S(1.0));
 }
 
 // J_n (n = 0, 1): J_0 even, J_1 odd. scalar_math.h's series up to 8 (past 2 with the zeros
@@ -66,15 +103,10 @@ TG_HOST_DEVICE inline double bessel_j(double x) {
   const double ax = std::fabs(x);
   if (ax == 0) return kOrder == 0 ? 1.0 : x;
   if (ax == INFINITY) return 0.0;
-  double r;
-  if (ax <= 2) {
-    const double t = ax * ax / 2 - 1;
-    r = kOrder == 0 ? bessel_j_small<0, true>(t) : ax * bessel_j_small<1, true>(t);
-  } else if (ax <= 8) {
-    r = bessel_jy_mid<kOrder, false, true>(ax);
-  } else {
-    r = bessel_hankel<kOrder, false>(ax);
-  }
+  const double r = ax <= 2 ? bessel_j_below2<kOrder, true>(ax)
+                   : ax <= 8
+                       ? bessel_jy_mid<kOrder, false, true>(ax)
+                       : bessel_hankel<kOrder, false, true>(ax, std::cos(ax), std::sin(ax), std::sqrt(2 / kPi / ax));
   return kOrder == 1 && x < 0 ? -r : r;
 }
 
@@ -85,15 +117,9 @@ TG_HOST_DEVICE inline double bessel_y(double x) {
   if (x == 0) return -INFINITY;
   if (x < 0) return NAN;
   if (x == INFINITY) return 0.0;
-  if (x <= 2) {
-    const double t = x * x / 2 - 1;
-    const double j = kOrder == 0 ? bessel_j_small<0, true>(t) : x * bessel_j_small<1, true>(t);
-    const double log_term = 2 / kPi * std::log(x / 2) * j;  // (as the vector form groups it)
-    return kOrder == 0 ? log_term + bessel_y_small_rest<0, true>(t)
-                       : -2 / kPi / x + log_term + x * bessel_y_small_rest<1, true>(t);
-  }
+  if (x <= 2) return bessel_y_below2<kOrder, true>(x, std::log(x * 0.5));
   if (x <= 8) return bessel_jy_mid<kOrder, true, true>(x);
-  return bessel_hankel<kOrder, true>(x);
+  return bessel_hankel<kOrder, true, true>(x, std::cos(x), std::sin(x), std::sqrt(2 / kPi / x));
 }
 
 // e^x K_nu(x) for nu = kNum / kDen in [0, 1] by the trapezoidal rule on
@@ -126,10 +152,7 @@ TG_HOST_DEVICE inline double bessel_k(double x) {
   if (x < 0) return NAN;
   if (x == INFINITY) return 0.0;
   if (x <= 2) {
-    const double t = x * x / 2 - 1, log_half_x = std::log(x / 2);
-    const double k = kOrder == 0
-                         ? bessel_k_small_rest<0, true>(t) - log_half_x * bessel_k_small_i<0, true>(t)
-                         : 1 / x + x * (log_half_x * bessel_k_small_i<1, true>(t) + bessel_k_small_rest<1, true>(t));
+    const double k = bessel_k_below2<kOrder, true>(x, std::log(x * 0.5));
     return kScaled ? k * std::exp(x) : k;
   }
   const double r = bessel_k_large<kOrder, true>(4 / x - 1) / std::sqrt(x);
@@ -233,13 +256,7 @@ TG_HOST_DEVICE inline double airy_ai(double x) {
 // sin(x) / x, by its Taylor series near 0 (through x^12).
 TG_HOST_DEVICE inline double spherical_bessel_j0(double x) {
   if (std::fabs(x) == INFINITY) return 0.0;
-  if (std::fabs(x) < 0.5) {
-    const double z = x * x;
-    constexpr double kC[] = {1.0 / 6227020800, -1.0 / 39916800, 1.0 / 362880, -1.0 / 5040, 1.0 / 120, -1.0 / 6, 1.0};
-    double r = 0;
-    for (double c : kC) r = r * z + c;
-    return r;
-  }
+  if (std::fabs(x) < 0.5) return spherical_bessel_j0_taylor<true>(x * x);
   return std::sin(x) / x;
 }
 

@@ -261,10 +261,7 @@ struct BesselKLanes {
     constexpr bool kDouble = std::is_same_v<V, Doubles4>;
     using S = std::conditional_t<kDouble, double, float>;
     const auto small = x <= S(2);
-    const V t = x * x * S(0.5) - 1, log_half_x = VectorMath::log(x * S(0.5));
-    const V below =
-        kOrder == 0 ? bessel_k_small_rest<0, kDouble>(t) - log_half_x * bessel_k_small_i<0, kDouble>(t)
-                    : 1 / x + x * (log_half_x * bessel_k_small_i<1, kDouble>(t) + bessel_k_small_rest<1, kDouble>(t));
+    const V below = special_math::bessel_k_below2<kOrder, kDouble>(x, VectorMath::log(x * S(0.5)));
     const V above = bessel_k_large<kOrder, kDouble>(S(4) / x - 1) / VectorMath::sqrt(x);
     const V e = VectorMath::exp(small ? x : -x);
     const V r = kScaled ? (small ? below * e : above) : (small ? below : above * e);
@@ -279,9 +276,8 @@ template <>
 struct LibmvecForm<ScaledModifiedBesselK0Fn> : BesselKLanes<0, true> {};
 template <>
 struct LibmvecForm<ScaledModifiedBesselK1Fn> : BesselKLanes<1, true> {};
-// J_n and Y_n: scalar_math.h's series below 2 and in (2, 8] and Hankel's form above (special_math.h's
-// bessel_hankel) on every lane, then a select; 0, infinities, NaNs and (Y) negative values take
-// the scalar formula.
+// J_n and Y_n: special_math.h's forms below 2, in (2, 8] and above 8 (Hankel's) on every lane, then a select; 0,
+// infinities, NaNs and (Y) negative values take the scalar formula.
 template <int kOrder, bool kY, class Fn>
 struct BesselJYLanes {
   static constexpr bool kHas = true;
@@ -291,19 +287,13 @@ struct BesselJYLanes {
     constexpr bool kDouble = std::is_same_v<V, Doubles4>;
     using S = std::conditional_t<kDouble, double, float>;
     const V x = kY ? v : (v < 0 ? -v : v);
-    const V c = VectorMath::cos(x), s = VectorMath::sin(x), scale = VectorMath::sqrt(S(2 / M_PI) / x);
-    const S half = S(M_SQRT1_2);
-    const V cos_c = (kOrder == 0 ? c + s : s - c) * half, sin_c = (kOrder == 0 ? s - c : -(s + c)) * half;
-    const V w = S(8) / x, t = 2 * w * w - 1;
-    const V p = bessel_p<kOrder, kDouble>(t), q = w * bessel_q<kOrder, kDouble>(t);
-    const V above = kY ? scale * (p * sin_c + q * cos_c) : scale * (p * cos_c - q * sin_c);
-    const V t_small = x * x * S(0.5) - 1;
-    V below = kOrder == 0 ? bessel_j_small<0, kDouble>(t_small) : x * bessel_j_small<1, kDouble>(t_small);
-    if constexpr (kY) {
-      const V log_term = S(2 / M_PI) * VectorMath::log(x * S(0.5)) * below;
-      below = kOrder == 0 ? log_term + bessel_y_small_rest<0, kDouble>(t_small)
-                          : S(-2 / M_PI) / x + log_term + x * bessel_y_small_rest<1, kDouble>(t_small);
-    }
+    const V above = special_math::bessel_hankel<kOrder, kY, kDouble>(x, VectorMath::cos(x), VectorMath::sin(x),
+                                                                     VectorMath::sqrt(S(2 / M_PI) / x));
+    V below;
+    if constexpr (kY)
+      below = special_math::bessel_y_below2<kOrder, kDouble>(x, VectorMath::log(x * S(0.5)));
+    else
+      below = special_math::bessel_j_below2<kOrder, kDouble>(x);
     V r = x <= S(2) ? below : (x <= S(8) ? bessel_jy_mid<kOrder, kY, kDouble>(x) : above);
     if constexpr (kOrder == 1 && !kY) r = v < 0 ? -r : r;
     const auto scalar = (x <= S(0)) | (x != x) | (x == S(INFINITY));
@@ -314,19 +304,17 @@ struct BesselJYLanes {
     return r;
   }
 };
-// sin(x) / x, its Taylor polynomial below 0.5 (special_math.h's spherical_bessel_j0), 0 at
-// infinities.
+// sin(x) / x, special_math.h's Taylor polynomial below 0.5, 0 at infinities.
 struct SphericalBesselJ0Lanes {
   static constexpr bool kHas = true;
   static constexpr bool kDoubles = true;
   template <class V>
   static V apply(V x) {
-    using S = std::conditional_t<std::is_same_v<V, Doubles4>, double, float>;
-    const V z = x * x;
-    V poly = V{} + S(1.0 / 6227020800);
-    for (double c : {-1.0 / 39916800, 1.0 / 362880, -1.0 / 5040, 1.0 / 120, -1.0 / 6, 1.0}) poly = poly * z + S(c);
+    constexpr bool kDouble = std::is_same_v<V, Doubles4>;
+    using S = std::conditional_t<kDouble, double, float>;
     const V ax = x < 0 ? -x : x;
-    return ax < S(0.5) ? poly : (ax == S(INFINITY) ? V{} : VectorMath::sin(x) / x);
+    return ax < S(0.5) ? special_math::spherical_bessel_j0_taylor<kDouble>(x * x)
+                       : (ax == S(INFINITY) ? V{} : VectorMath::sin(x) / x);
   }
 };
 template <>
