@@ -24,6 +24,16 @@ void refuse_unconstructed_objects() {
   });
 }
 
+// The classes whose C++ objects a Python object holds (pybind11's all_type_info): for a Python
+// subclass of a layer, that layer's class. A class's __init__ can only build one of these.
+py::tuple cpp_parts(py::handle obj) {
+  const auto& infos = py::detail::all_type_info(Py_TYPE(obj.ptr()));
+  py::tuple parts(infos.size());
+  for (size_t i = 0; i < infos.size(); ++i)
+    parts[i] = py::reinterpret_borrow<py::object>(reinterpret_cast<PyObject*>(infos[i]->type));
+  return parts;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_C, m) {
@@ -69,4 +79,5 @@ PYBIND11_MODULE(_C, m) {
   };
   add(add, m);
   refuse_unconstructed_objects();
+  m.def("_cpp_parts", cpp_parts, "(the package's guard of base classes' __init__ uses it)");
 }

@@ -4,12 +4,10 @@ copyreg._reconstructor, which makes a pybind11 instance in a way that aborts the
 route: a class that pickles (Tensor, device) is rebuilt by __new__ and __setstate__; any other
 fails with pickle's TypeError."""
 import copyreg
-import types
 
-from . import _C
+from ._c_classes import pybind11_classes
 
 _default_getstate = getattr(object, "__getstate__", None)  # (Python 3.11 on)
-_pybind11_type = type(_C.Tensor)  # the metaclass of pybind11's classes
 
 
 def _reduce(self):
@@ -25,18 +23,7 @@ def _reduce_ex(self, protocol):
     return _reduce(self)  # the same at every protocol
 
 
-def _install(module, seen):
-    for value in vars(module).values():
-        if id(value) in seen:
-            continue
-        if isinstance(value, type) and type(value) is _pybind11_type:
-            seen.add(id(value))
-            if "__reduce_ex__" not in vars(value) and "__reduce__" not in vars(value):
-                value.__reduce_ex__ = _reduce_ex
-                value.__reduce__ = _reduce
-        elif isinstance(value, types.ModuleType) and value.__name__.startswith("tapegrad._C"):
-            seen.add(id(value))
-            _install(value, seen)
-
-
-_install(_C, set())
+for _cls in pybind11_classes():
+    if "__reduce_ex__" not in vars(_cls) and "__reduce__" not in vars(_cls):
+        _cls.__reduce_ex__ = _reduce_ex
+        _cls.__reduce__ = _reduce

@@ -123,3 +123,44 @@ def test_objects_made_by_new_alone_raise_not_crash():
     for cls, use in ((tg.nn.Linear, repr), (tg.nn.LSTM, repr), (tg.optim.SGD, repr), (tg.utils.data.TensorDataset, len)):
         with pytest.raises(TypeError, match=message):
             use(cls.__new__(cls))
+
+
+def test_a_base_class_constructor_on_a_subclass_object_raises_not_aborts():
+    # pybind11 aborted the process on nn.Module.__init__(self) in a subclass of nn.Linear: the
+    # object holds a Linear, not the Module that constructor builds.
+    from tapegrad._c_classes import pybind11_classes
+
+    nn, optim, data = tg.nn, tg.optim, tg.utils.data
+    params = [nn.Parameter(tg.ones(2))]
+    subclass_objects = {
+        nn.Module: nn.Linear(2, 3), nn.Dropout: nn.AlphaDropout(), nn.RNNBase: nn.LSTM(2, 3),
+        nn.RNNCellBase: nn.GRUCell(2, 3), tg._C.nn._BatchNorm: nn.BatchNorm1d(3),
+        tg._C.nn._InstanceNorm: nn.InstanceNorm2d(3), tg._C.nn._Pad: nn.ZeroPad2d(1),
+        optim.Optimizer: optim.SGD(params, lr=0.1), optim.Adam: optim.AdamW(params),
+        data.Dataset: data.TensorDataset(tg.ones(4, 2)), data.Sampler: data.SequentialSampler(range(3)),
+        optim.lr_scheduler.LRScheduler: optim.lr_scheduler.StepLR(optim.SGD(params, lr=0.1), step_size=2),
+    }
+    classes = set(pybind11_classes())
+    bases = {base for cls in classes for base in cls.__mro__[1:] if base in classes}
+    assert bases == set(subclass_objects), "a new base class: add an object of a subclass of it here"
+    for base, obj in subclass_objects.items():
+        for name in ("__init__", "__setstate__"):
+            if name in vars(base):
+                with pytest.raises(TypeError, match=rf"{base.__name__}\.{name}\(\) cannot build .* {type(obj).__name__}"):
+                    getattr(base, name)(obj)
+
+    class Sub(nn.Linear):
+        def __init__(self):
+            nn.Module.__init__(self)
+
+    with pytest.raises(TypeError, match=r"Module\.__init__\(\) .* Sub, whose C\+\+ part is of class Linear"):
+        Sub()
+
+    class Fine(nn.Linear):  # what the message asks for
+        def __init__(self):
+            super().__init__(2, 3)
+
+    assert Fine()(tg.ones(1, 2)).shape == (1, 3)
+    fine = nn.Module()
+    nn.Module.__init__(fine)  # a class's own constructor passes (a second call changes nothing, as in pybind11)
+    assert isinstance(fine, nn.Module)
