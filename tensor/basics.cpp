@@ -23,14 +23,19 @@
 namespace tg {
 
 namespace detail {
+// A message from an op that another public op called names the one the user called too.
 template <class E>
 void throw_as(std::string message) {
+  const ThreadState& s = tls;
+  if (s.api_depth > 0 && s.api_op != nullptr && !message.starts_with(s.api_op))
+    message += fmt::format(" (called by {})", s.api_op);
   throw E(std::move(message));
 }
 template void throw_as<Error>(std::string);
 template void throw_as<IndexError>(std::string);
 template void throw_as<TypeError>(std::string);
 template void throw_as<ValueError>(std::string);
+template void throw_as<LinAlgError>(std::string);
 
 thread_local ThreadState tls;
 }  // namespace detail

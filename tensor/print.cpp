@@ -55,6 +55,7 @@ class Formatter {
   }
   size_t width() const { return width_; }
   std::string format(double v) const {
+    if (std::isnan(v)) v = std::fabs(v);  // "nan" as PyTorch prints it; x86's own NaN has the sign bit set
     std::string s;
     if (kind_ != Kind::Float) {
       s = str_plain(v);

@@ -167,6 +167,9 @@ TEST(Print, PyTorchLayout) {
   EXPECT_EQ(zeros({0}).str(), "tensor([])");
   EXPECT_EQ(zeros({2, 0}, kInt64).str(), "tensor([], size=(2, 0), dtype=int64)");
   EXPECT_EQ(tensor({NAN, INFINITY, 1.0f}).str(), "tensor([nan, inf, 1.])");
+  // x86's own NaN (inf - inf) has its sign bit set: "nan" all the same, as PyTorch prints it.
+  EXPECT_EQ(sub(tensor({INFINITY, 1.0f}), tensor({INFINITY, 0.5f})).str(), "tensor([   nan, 0.5000])");
+  EXPECT_EQ(tensor({-NAN, -INFINITY}, kFloat64).str(), "tensor([nan, -inf], dtype=float64)");
   Tensor w = ones({2}).requires_grad_(true);
   EXPECT_EQ(w.str(), "tensor([1., 1.], requires_grad=True)");
   EXPECT_EQ((w * 2).str(), "tensor([2., 2.], grad_fn=<MulBackward>)");

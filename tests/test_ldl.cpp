@@ -90,9 +90,9 @@ TEST(LinalgLdl, SingularMatricesInInfoOrAnError) {
   auto [LD, pivots, info] = linalg::ldl_factor_ex(A);
   EXPECT_EQ(vals(info), (V{0, 1, 0}));
   EXPECT_EQ(info.dtype(), kInt32);
-  EXPECT_THROW_WITH(linalg::ldl_factor(A), ValueError,
+  EXPECT_THROW_WITH(linalg::ldl_factor(A), LinAlgError,
                     "linalg.ldl_factor: D[0][0] is zero (batch element 1): the input matrix is singular");
-  EXPECT_THROW_WITH(linalg::ldl_factor_ex(A, false, true), ValueError, "linalg.ldl_factor_ex: D[0][0] is zero");
+  EXPECT_THROW_WITH(linalg::ldl_factor_ex(A, false, true), LinAlgError, "linalg.ldl_factor_ex: D[0][0] is zero");
   auto [LD1, piv1, info1] = linalg::ldl_factor_ex(zeros({2, 2}, kFloat64));
   EXPECT_EQ(info1.dim(), 0);
   EXPECT_EQ(info1.item<int64_t>(), 1);

@@ -370,9 +370,48 @@ TEST(LinalgSolvers, Cholesky) {
   // Only the lower triangle is read.
   EXPECT_TRUE(close(linalg::cholesky(tril(A)), L, 1e-12, 1e-12));
   EXPECT_TRUE(close(linalg::cholesky(A.to(kFloat32)), L.to(kFloat32), 1e-4, 1e-5));
-  EXPECT_THROW_WITH(linalg::cholesky(tensor({{1.0, 2.0}, {2.0, 1.0}}, kFloat64)), ValueError,
+  EXPECT_THROW_WITH(linalg::cholesky(tensor({{1.0, 2.0}, {2.0, 1.0}}, kFloat64)), LinAlgError,
                     "linalg.cholesky: the input is not positive-definite: its leading minor of order 2");
-  EXPECT_THROW_WITH(linalg::cholesky(stack({A[0], -A[1]})), ValueError, "(batch element 1)");
+  EXPECT_THROW_WITH(linalg::cholesky(stack({A[0], -A[1]})), LinAlgError, "(batch element 1)");
+}
+
+// Failed factorizations raise LinAlgError (torch.linalg.LinAlgError), and NaN or inf input does
+// not pass for a result where LAPACK's routines would return garbage or print to stderr.
+TEST(LinalgSolvers, FailuresRaiseLinAlgError) {
+  TG_REQUIRE_LAPACK();
+  const Tensor singular = tensor({{1.0, 2.0}, {2.0, 4.0}}, kFloat64);
+  EXPECT_THROW_WITH(linalg::inv(singular), LinAlgError, "linalg.inv: the input matrix is singular");
+  EXPECT_THROW_WITH(linalg::solve(singular, ones({2}, kFloat64)), LinAlgError, "linalg.solve: the input matrix");
+  EXPECT_THROW_WITH(linalg::lu_factor(stack({eye(2, kFloat64), singular})), LinAlgError,
+                    "linalg.lu_factor: U[1][1] is zero (batch element 1): the input matrix is singular");
+  auto [LU, pivots, info] = linalg::lu_factor_ex(singular);  // the _ex form reports it instead
+  EXPECT_EQ(info.item<int32_t>(), 2);
+  EXPECT_EQ(std::get<2>(linalg::lu(singular))[1][1].item<double>(), 0.0);
+  EXPECT_THROW_WITH(linalg::lu_factor_ex(singular, true, /*check_errors=*/true), LinAlgError, "U[1][1] is zero");
+  EXPECT_THROW_WITH(linalg::solve_triangular(tensor({{1.0, 2.0}, {0.0, 0.0}}, kFloat64), ones({2, 1}, kFloat64), true),
+                    LinAlgError, "the triangular matrix is singular");
+  // A NaN pivot is no positive one (OpenBLAS's potrf took it for one).
+  const Tensor nan_pivot = tensor({{4.0, NAN}, {NAN, 4.0}}, kFloat64);
+  EXPECT_THROW_WITH(linalg::cholesky(nan_pivot), LinAlgError,
+                    "linalg.cholesky: the input is not positive-definite: its leading minor of order 2");
+  EXPECT_EQ(std::get<1>(linalg::cholesky_ex(stack({eye(2, kFloat64), nan_pivot}))).to_vector<int32_t>(),
+            (std::vector<int32_t>{0, 2}));
+  EXPECT_THROW_WITH(linalg::cholesky(tensor({{NAN}}, kFloat32)), LinAlgError, "leading minor of order 1");
+  // The SVD and everything built on it, and eig, refuse non-finite input.
+  const Tensor A = tensor({{1.0, NAN, 0.0}, {2.0, 1.0, 0.0}, {0.0, 0.0, 3.0}}, kFloat64);
+  const Tensor batch = stack({eye(3, kFloat64), A});
+  const std::string nonfinite = "the input matrix contains non-finite values (NaN or inf)";
+  EXPECT_THROW_WITH(linalg::svd(A), LinAlgError, "linalg.svd: " + nonfinite + ": the SVD does not converge on them");
+  EXPECT_THROW_WITH(linalg::svdvals(batch), LinAlgError, nonfinite + " (batch element 1)");
+  EXPECT_THROW_WITH(linalg::pinv(A), LinAlgError, nonfinite);
+  EXPECT_THROW_WITH(linalg::matrix_rank(A), LinAlgError, nonfinite);
+  EXPECT_THROW_WITH(linalg::cond(A), LinAlgError, nonfinite);
+  EXPECT_THROW_WITH(linalg::svd(A.to(kComplex64)), LinAlgError, nonfinite);
+  EXPECT_THROW_WITH(linalg::eig(A), LinAlgError, "linalg.eig: " + nonfinite);
+  EXPECT_THROW_WITH(linalg::eigvals(nan_to_num(batch, INFINITY)), LinAlgError,  // inf in place of the NaN
+                    nonfinite + " (batch element 1)");
+  // Every kind is a tg::Error (Python: a RuntimeError).
+  EXPECT_THROW(linalg::inv(singular), Error);
 }
 
 TEST(LinalgSolvers, Gradients) {

@@ -62,18 +62,19 @@ TEST(LinalgEx, CholeskyAndLuFactorReportFailuresInInfo) {
   EXPECT_TRUE(close(L.select(0, 0), linalg::cholesky(S.select(0, 0)), 1e-12, 1e-12));
   auto [U, upper_info] = linalg::cholesky_ex(S.select(0, 0), /*upper=*/true);
   EXPECT_TRUE(close(U, linalg::cholesky(S.select(0, 0), true), 1e-12, 1e-12));
-  EXPECT_THROW_WITH(linalg::cholesky_ex(S, false, true), ValueError,
+  EXPECT_THROW_WITH(linalg::cholesky_ex(S, false, true), LinAlgError,
                     "linalg.cholesky_ex: the input is not positive-definite (batch element 1): its leading minor of "
                     "order 2 is not positive-definite");
 
   Tensor A = spread({2, 3, 3}, gen);
   A.select(0, 0).select(1, 0).zero_();  // a zero first column: U[0][0] is zero
   auto [LU, pivots, lu_info] = linalg::lu_factor_ex(A);
-  auto [LU2, pivots2] = linalg::lu_factor(A);
-  EXPECT_TRUE(close(LU, LU2, 0, 0));
-  EXPECT_TRUE(close(pivots, pivots2, 0, 0));
+  auto [LU2, pivots2] = linalg::lu_factor(A[1]);  // lu_factor itself raises on the singular one
+  EXPECT_TRUE(close(LU[1], LU2, 0, 0));
+  EXPECT_TRUE(close(pivots[1], pivots2, 0, 0));
+  EXPECT_THROW_WITH(linalg::lu_factor(A), LinAlgError, "linalg.lu_factor: U[0][0] is zero (batch element 0)");
   EXPECT_EQ(vals(lu_info), (V{1, 0}));
-  EXPECT_THROW_WITH(linalg::lu_factor_ex(A, true, true), ValueError, "linalg.lu_factor_ex: U[0][0] is zero");
+  EXPECT_THROW_WITH(linalg::lu_factor_ex(A, true, true), LinAlgError, "linalg.lu_factor_ex: U[0][0] is zero");
   EXPECT_THROW_WITH(linalg::lu_factor_ex(A, false), ValueError,
                     "linalg.lu_factor_ex: LU without pivoting is not implemented");
 }
@@ -168,6 +169,11 @@ TEST(LinalgEx, CholeskySolveAndInverse) {
   EXPECT_THROW_WITH(cholesky_solve(B.to(kFloat32), L), TypeError,
                     "cholesky_solve: B (float32) and the factor (float64)");
   EXPECT_THROW_WITH(cholesky_inverse(randn({3}, kFloat64)), Error, "cholesky_inverse: expected square matrices");
+  const Tensor zero_pivot = tensor({{1.0, 0.0}, {2.0, 0.0}}, kFloat64);
+  EXPECT_THROW_WITH(cholesky_inverse(zero_pivot), LinAlgError,
+                    "cholesky_inverse: the factor has a zero on its diagonal");
+  EXPECT_THROW_WITH(cholesky_solve(ones({2, 1}, kFloat64), zero_pivot), LinAlgError,
+                    "cholesky_solve: the factor has a zero on its diagonal");
 }
 
 TEST(LinalgEx, LuUnpackRebuildsTheMatrix) {

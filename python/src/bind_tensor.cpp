@@ -436,13 +436,7 @@ fills .grad of the leaves.)");
   cls.def(
       "type_as", [](const tg::Tensor& t, const tg::Tensor& other) { return nogil([&] { return t.type_as(other); }); },
       py::arg("other"));
-  cls.def(
-      "type",
-      [](const tg::Tensor& t, std::optional<tg::DType> dtype) -> py::object {
-        if (!dtype) return py::str(fmt::format("tapegrad.{}", tg::name(t.dtype())));
-        return py::cast(nogil([&] { return t.to(*dtype); }));
-      },
-      py::arg("dtype") = py::none());
+  // Tensor.type, with the legacy type names, is the package's (_legacy_tensor_types.py).
   return cls;
 }
 

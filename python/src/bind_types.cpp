@@ -125,8 +125,10 @@ void bind_types(py::module_& m) {
       .def(py::pickle([](const tg::Device& d) { return d.str(); }, [](const std::string& s) { return tg::Device(s); }));
 
   // tg::Error is a std::runtime_error (RuntimeError); the narrower kinds map onto their Python
-  // namesakes. Anomaly reports get their own RuntimeError subclass carrying op and location.
+  // namesakes. Anomaly reports get their own RuntimeError subclass carrying op and location, and
+  // failed factorizations torch.linalg.LinAlgError's.
   static py::exception<tg::autograd::AnomalyError> anomaly_error(m, "AnomalyError", PyExc_RuntimeError);
+  static py::exception<tg::LinAlgError> linalg_error(m, "_LinAlgError", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -136,6 +138,8 @@ void bind_types(py::module_& m) {
       PyErr_SetString(PyExc_TypeError, e.what());
     } catch (const tg::ValueError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const tg::LinAlgError& e) {
+      PyErr_SetString(linalg_error.ptr(), e.what());
     } catch (const tg::autograd::AnomalyError& e) {
       py::object err = py::handle(anomaly_error)(e.what());
       err.attr("op") = e.op();

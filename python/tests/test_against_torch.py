@@ -2169,6 +2169,45 @@ def test_top_level_names_of_functional_ops_match_torch():
         tg.embedding(tg.ones(3, 2), tg.tensor([0]), sparse=True)
 
 
+@requires_lapack
+def test_failed_factorizations_raise_linalg_error_where_torch_does():
+    nan, inf = float("nan"), float("inf")
+    singular = [[1.0, 2.0], [2.0, 4.0]]
+    with_nan = [[1.0, nan, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 3.0]]
+    cases = [
+        ("inv", lambda L, a: L.linalg.inv(a), singular),
+        ("solve", lambda L, a: L.linalg.solve(a, L.ones(2, dtype=a.dtype)), singular),
+        ("lu_factor", lambda L, a: L.linalg.lu_factor(a), singular),
+        ("cholesky", lambda L, a: L.linalg.cholesky(a), [[1.0, 2.0], [2.0, 1.0]]),
+        ("cholesky", lambda L, a: L.linalg.cholesky(a), [[4.0, nan], [nan, 4.0]]),
+        ("cholesky_inverse", lambda L, a: L.cholesky_inverse(a), [[0.0, 0.0], [0.0, 0.0]]),
+        ("svd", lambda L, a: L.linalg.svd(a), with_nan),
+        ("svdvals", lambda L, a: L.linalg.svdvals(a), with_nan),
+        ("pinv", lambda L, a: L.linalg.pinv(a), with_nan),
+        ("matrix_rank", lambda L, a: L.linalg.matrix_rank(a), with_nan),
+        ("matrix_norm", lambda L, a: L.linalg.matrix_norm(a, 2), with_nan),
+        ("eig", lambda L, a: L.linalg.eig(a), with_nan),
+    ]
+    for name, f, a in cases:
+        with pytest.raises(RuntimeError):  # torch's kind (LinAlgError or its base, RuntimeError)
+            f(torch, torch.tensor(a, dtype=torch.float64))
+        with pytest.raises(tg.linalg.LinAlgError, match=name.split("_inverse")[0]):
+            f(tg, tg.tensor(a, dtype=tg.float64))
+    assert issubclass(tg.linalg.LinAlgError, RuntimeError)
+    # torch's eigvals and svdvals return NaN or garbage for an inf (MKL printing "Parameter 3 was
+    # incorrect on entry to DGEBAL" for the first); tapegrad's refuse it, as their NaN.
+    for f in (tg.linalg.eigvals, tg.linalg.svdvals):
+        with pytest.raises(tg.linalg.LinAlgError, match="the input matrix contains non-finite values"):
+            f(tg.tensor([[inf, 1.0], [0.0, 1.0]]))
+    # The _ex forms report instead, as torch's.
+    a = [[4.0, nan], [nan, 4.0]]
+    assert tg.linalg.cholesky_ex(tg.tensor(a)).info.item() == torch.linalg.cholesky_ex(torch.tensor(a)).info.item() == 2
+    assert tg.linalg.lu_factor_ex(tg.tensor(singular)).info.item() == torch.linalg.lu_factor_ex(torch.tensor(singular)).info.item()
+    # x86's NaN of inf - inf prints as "nan", as torch's.
+    x = [inf, 1.5]
+    assert repr(tg.tensor(x) - tg.tensor(x)) == repr(torch.tensor(x) - torch.tensor(x)) == "tensor([nan, 0.])"
+
+
 def test_linalg_ex_forms_and_composites_match_torch():
     a = np.random.randn(3, 4, 4) + 4 * np.eye(4)
     a[1, 2] = 0.0  # singular
@@ -2191,7 +2230,7 @@ def test_linalg_ex_forms_and_composites_match_torch():
     check(lt.LU, lp.LU)
     check(lt.pivots, lp.pivots)
     assert lt.info.tolist() == lp.info.tolist()
-    with pytest.raises(ValueError, match="linalg.cholesky_ex: the input is not positive-definite"):
+    with pytest.raises(tg.linalg.LinAlgError, match="linalg.cholesky_ex: the input is not positive-definite"):
         tg.linalg.cholesky_ex(tg.tensor(a.tolist(), dtype=tg.float64), check_errors=True)
     x, y = np.random.randn(2, 3), np.random.randn(3)
     check_fn(lambda s, t: tg.linalg.vecdot(s, t), lambda s, t: torch.linalg.vecdot(s, t), x, y)

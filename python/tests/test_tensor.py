@@ -245,7 +245,7 @@ def test_linalg_solvers_against_numpy():
     assert_close(w, np.linalg.eigvalsh(spd), rtol=1e-10)
     assert_close(v.abs(), np.abs(np.linalg.eigh(spd)[1]), rtol=1e-8, atol=1e-10)
     assert_close(tg.linalg.eigvalsh(tg.from_numpy(spd), UPLO="U"), np.linalg.eigvalsh(spd, UPLO="U"), rtol=1e-10)
-    with pytest.raises(ValueError, match="not positive-definite"):
+    with pytest.raises(tg.linalg.LinAlgError, match="not positive-definite"):
         tg.linalg.cholesky(tg.from_numpy(-spd))
     with pytest.raises(RuntimeError, match="singular"):
         tg.linalg.inv(tg.zeros(3, 3, dtype=tg.float64))
@@ -413,7 +413,7 @@ def test_conversions():
     c = x.clone()
     c.add_(1)
     assert x.tolist()[0] == pytest.approx(1.7)
-    assert x.type() == "tapegrad.float32"
+    assert x.type() == "tapegrad.FloatTensor" and x.type(tg.float64).dtype == tg.float64
     d = tg.ones(2, dtype=tg.float64)
     assert d.new_zeros(3).dtype == tg.float64 and d.new_ones((2, 2)).sum().item() == 4
     assert d.new_full((2,), 7).tolist() == [7.0, 7.0] and d.new_tensor([1, 2]).dtype == tg.float64
@@ -546,3 +546,46 @@ def test_every_pickle_protocol():
             pickle.dumps(tg.Generator(), protocol)
         with pytest.raises(TypeError, match="cannot pickle .*Linear"):
             pickle.dumps(tg.nn.Linear(2, 2), protocol)
+
+
+def test_legacy_tensor_types():
+    # torch's FloatTensor, LongTensor, ...: constructors of tensors of their dtype, not subclasses.
+    assert tg.FloatTensor().shape == (0,) and tg.FloatTensor().dtype == tg.float32
+    assert tg.FloatTensor(2, 3).shape == (2, 3) and tg.DoubleTensor(tg.Size([4])).shape == (4,)
+    assert tg.LongTensor([1.7, 2]).tolist() == [1, 2] and tg.LongTensor((2, 3)).tolist() == [2, 3]
+    assert tg.BoolTensor([1, 0]).tolist() == [True, False] and tg.ByteTensor(3).dtype == tg.uint8
+    assert tg.HalfTensor.dtype == tg.float16 and tg.BFloat16Tensor([1.5]).dtype == tg.bfloat16
+    assert tg.CharTensor.dtype == tg.int8 and tg.IntTensor.dtype == tg.int32
+    x = tg.ones(2)
+    same = tg.FloatTensor(x)
+    assert same.data_ptr() == x.data_ptr()
+    with pytest.raises(TypeError, match=r"FloatTensor\(tensor\): expected a tapegrad.float32 tensor on cpu, got tapegrad.float64"):
+        tg.FloatTensor(tg.ones(2, dtype=tg.float64))
+    with pytest.raises(TypeError, match=r"FloatTensor\(\): expected sizes"):
+        tg.FloatTensor("a")
+    assert isinstance(x, tg.FloatTensor) and not isinstance(x, tg.DoubleTensor)
+    assert not isinstance(x, tg.cuda.FloatTensor) and not isinstance(3, tg.FloatTensor)
+    assert not issubclass(tg.FloatTensor, tg.Tensor) and tg.cuda.FloatTensor.is_cuda and not tg.FloatTensor.is_cuda
+    assert repr(tg.FloatTensor) == "<class 'tapegrad.FloatTensor'>"
+    assert repr(tg.cuda.LongTensor) == "<class 'tapegrad.cuda.LongTensor'>"
+    # Tensor.type: the name, or a conversion to a dtype, a legacy type or its name.
+    assert x.type() == "tapegrad.FloatTensor" and tg.ones(1, dtype=tg.complex64).type() == "tapegrad.ComplexFloatTensor"
+    assert x.type(tg.DoubleTensor).dtype == tg.float64 and x.type("torch.IntTensor").dtype == tg.int32
+    assert x.type("tapegrad.LongTensor").dtype == tg.int64 and x.type(tg.float16).dtype == tg.float16
+    assert x.type(x.type()) is x
+    with pytest.raises(ValueError, match="invalid type: 'torch.float64'"):
+        x.type("torch.float64")
+    assert tg.typename(x) == "tapegrad.FloatTensor" and tg.typename(3) == "int"
+    assert tg.typename(tg.nn.Linear) == "tapegrad._C.nn.Linear"
+    # set_default_tensor_type: torch's deprecated set_default_dtype.
+    try:
+        with pytest.warns(UserWarning, match="deprecated"):
+            tg.set_default_tensor_type(tg.DoubleTensor)
+        assert tg.get_default_dtype() == tg.float64 and tg.ones(1).dtype == tg.float64
+        with pytest.warns(UserWarning):
+            tg.set_default_tensor_type("torch.FloatTensor")
+        assert tg.get_default_dtype() == tg.float32
+        with pytest.raises(TypeError, match="only floating-point types"), pytest.warns(UserWarning):
+            tg.set_default_tensor_type(tg.LongTensor)
+    finally:
+        tg.set_default_dtype(tg.float32)

@@ -32,13 +32,15 @@ std::tuple<Tensor, Tensor, Tensor> svd_raw(const char* op, const Tensor& A, bool
     Vh = ops::empty(ops::with_matrix_dims(batch, full ? n : k, n), A.dtype(), A.device());
   }
   if (count > 0 && k > 0) {
+    // LAPACK's SVD returns garbage for them (PyTorch raises too).
+    ops::check_finite_matrices(op, A, "the SVD does not converge on them");
     std::vector<int32_t> info(static_cast<size_t>(count), 0);
     kernels::backend(A.device(), op).svd(A.dtype(), count, m, n, a.data_ptr(), S.data_ptr(),
                                          vectors ? U.data_ptr() : nullptr, vectors ? Vh.data_ptr() : nullptr, full,
                                          info.data());
     for (size_t b = 0; b < info.size(); ++b)
-      TG_CHECK(info[b] <= 0, "{}: the SVD did not converge{} (LAPACK/cuSOLVER info {})", op,
-               ops::where_in_batch(A, static_cast<int64_t>(b)), info[b]);
+      TG_CHECK_LINALG(info[b] <= 0, "{}: the SVD did not converge{} (LAPACK/cuSOLVER info {})", op,
+                      ops::where_in_batch(A, static_cast<int64_t>(b)), info[b]);
   } else if (vectors && full) {
     // No singular values: the full bases are any orthonormal ones, the identities.
     U = identities(A, batch, m);

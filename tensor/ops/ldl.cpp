@@ -56,8 +56,8 @@ LDL ldl_factor_impl(const char* op, const Tensor& A, bool hermitian) {
 
 void check_singular(const char* op, const Tensor& A, const std::vector<int32_t>& codes) {
   for (size_t b = 0; b < codes.size(); ++b)
-    TG_CHECK_VALUE(codes[b] <= 0, "{}: D[{}][{}] is zero{}: the input matrix is singular", op, codes[b] - 1,
-                   codes[b] - 1, ops::where_in_batch(A, static_cast<int64_t>(b)));
+    TG_CHECK_LINALG(codes[b] <= 0, "{}: D[{}][{}] is zero{}: the input matrix is singular", op, codes[b] - 1,
+                    codes[b] - 1, ops::where_in_batch(A, static_cast<int64_t>(b)));
 }
 
 // LD square, pivots [..., n] of its batch shape, int32 or int64, in LAPACK's form: each entry a

@@ -101,6 +101,15 @@ Tensor tensorsolve(const Tensor& A, const Tensor& B, const std::optional<Shape>&
 }  // namespace tg::linalg
 
 namespace tg {
+namespace {
+// A zero on the factor's diagonal: A = L L^H is singular. Checked here so that the error names
+// the op the user called rather than the triangular solves inside it.
+void check_nonsingular_factor(const char* op, const Tensor& L) {
+  const Tensor zero = eq(L.detach().diagonal(0, -2, -1), 0);
+  TG_CHECK_LINALG(!zero.any().item<bool>(),
+                  "{}: the factor has a zero on its diagonal, so the matrix L L^H it stands for is singular", op);
+}
+}  // namespace
 
 Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper, SourceLoc loc) {
   const char* op = "cholesky_solve";
@@ -113,6 +122,7 @@ Tensor cholesky_solve(const Tensor& B, const Tensor& L, bool upper, SourceLoc lo
   const int64_t n = L.sizes()[L.dim() - 1];
   TG_CHECK(B.dim() >= 2 && B.sizes()[B.dim() - 2] == n,
            "{}: the factor of shape {} needs B of shape [..., {}, k], got {}", op, L.sizes(), n, B.sizes());
+  check_nonsingular_factor(op, L);
   // A = L L^H: X = L^-H (L^-1 B); A = U^H U: X = U^-1 (U^-H B). (^H is ^T for real factors.)
   const Tensor lower = upper ? L.mH() : L;
   return linalg::solve_triangular(lower.mH(), linalg::solve_triangular(lower, B, /*upper=*/false), /*upper=*/true);
@@ -122,6 +132,7 @@ Tensor cholesky_inverse(const Tensor& L, bool upper, SourceLoc loc) {
   const char* op = "cholesky_inverse";
   detail::ApiScope scope(op, loc);
   ops::check_matrices(op, L, /*square=*/true);
+  check_nonsingular_factor(op, L);
   const int64_t n = L.sizes()[L.dim() - 1];
   return cholesky_solve(eye(n, L.options().requires_grad(false)).expand(L.sizes()), L, upper);
 }

@@ -76,10 +76,24 @@ std::tuple<Tensor, Tensor> lu_factor_impl(const char* op, const Tensor& A, std::
 }
 }  // namespace
 
+namespace {
+void check_factored(const char* op, const Tensor& A, const std::vector<int32_t>& codes) {
+  for (size_t b = 0; b < codes.size(); ++b)
+    TG_CHECK_LINALG(codes[b] <= 0,
+                    "{}: U[{}][{}] is zero{}: the input matrix is singular, and lu_solve would divide by zero "
+                    "(linalg.lu_factor_ex and linalg.lu factor it anyway)",
+                    op, codes[b] - 1, codes[b] - 1, ops::where_in_batch(A, static_cast<int64_t>(b)));
+}
+}  // namespace
+
+// Raises on a singular matrix, as PyTorch's does: its factors would only serve lu_solve.
 std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, SourceLoc loc) {
   const char* op = "linalg.lu_factor";
   detail::ApiScope scope(op, loc);
-  return lu_factor_impl(op, A);
+  std::vector<int32_t> codes;
+  auto factors = lu_factor_impl(op, A, &codes);
+  check_factored(op, A, codes);
+  return factors;
 }
 
 std::tuple<Tensor, Tensor, Tensor> lu_factor_ex(const Tensor& A, bool pivot, bool check_errors, SourceLoc loc) {
@@ -88,9 +102,7 @@ std::tuple<Tensor, Tensor, Tensor> lu_factor_ex(const Tensor& A, bool pivot, boo
   TG_CHECK_VALUE(pivot, "{}: LU without pivoting is not implemented (as on PyTorch's CPU)", op);
   std::vector<int32_t> codes;
   auto [LU, pivots] = lu_factor_impl(op, A, &codes);
-  for (size_t b = 0; check_errors && b < codes.size(); ++b)
-    TG_CHECK_VALUE(codes[b] <= 0, "{}: U[{}][{}] is zero{}: the input matrix is singular", op, codes[b] - 1,
-                   codes[b] - 1, ops::where_in_batch(A, static_cast<int64_t>(b)));
+  if (check_errors) check_factored(op, A, codes);
   return {LU, pivots, ops::info_tensor(A, std::move(codes), ops::batch_shape(A))};
 }
 

@@ -35,6 +35,15 @@ std::string where_in_batch(const Tensor& a, int64_t b) {
   return a.dim() > 2 ? " (batch element " + std::to_string(b) + ")" : std::string();
 }
 
+void check_finite_matrices(const char* op, const Tensor& a, const char* consequence) {
+  const Tensor finite = isfinite(a.detach());
+  if (finite.all().item<bool>()) return;  // one pass and one sync in the usual case
+  const Tensor each = finite.reshape({matrix_count(a), -1}).all(1);
+  const int64_t b = argmin(each.to(kInt32)).item<int64_t>();
+  TG_CHECK_LINALG(false, "{}: the input matrix contains non-finite values (NaN or inf){}: {}", op, where_in_batch(a, b),
+                  consequence);
+}
+
 Tensor column_major(const Tensor& a) {
   const Tensor t = a.detach().mT();
   Tensor out = empty(t.sizes(), a.dtype(), a.device());

@@ -16,6 +16,9 @@ void check_matrices(const char* op, const Tensor& a, bool square);
 int64_t matrix_count(const Tensor& a);
 // " (batch element b)" for batched inputs, as PyTorch's messages say; empty for one matrix.
 std::string where_in_batch(const Tensor& a, int64_t b);
+// Raises tg::LinAlgError naming the first matrix of a [..., m, n] holding a NaN or an inf, for
+// the factorizations that would not converge on one: "{op}: ... values{where}: {consequence}".
+void check_finite_matrices(const char* op, const Tensor& a, const char* consequence);
 // A fresh contiguous copy of a's transpose: a's matrices in column-major order; no autograd.
 Tensor column_major(const Tensor& a);
 // a's batch dims (all but the last two); a batch shape with rows x cols appended.

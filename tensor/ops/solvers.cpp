@@ -32,9 +32,10 @@ using ops::LU;
 
 void check_nonsingular(const char* op, const Tensor& a, const LU& f) {
   for (size_t b = 0; b < f.info.size(); ++b)
-    TG_CHECK(f.info[b] <= 0,
-             "{}: the input matrix is singular{}: U[{}][{}] is zero after the LU factorization, so it has no inverse",
-             op, where_in_batch(a, static_cast<int64_t>(b)), f.info[b] - 1, f.info[b] - 1);
+    TG_CHECK_LINALG(
+        f.info[b] <= 0,
+        "{}: the input matrix is singular{}: U[{}][{}] is zero after the LU factorization, so it has no inverse", op,
+        where_in_batch(a, static_cast<int64_t>(b)), f.info[b] - 1, f.info[b] - 1);
 }
 
 // B is a (batch of) vector(s) when 1-D or shaped as A without its last dim (PyTorch's rule).
@@ -189,6 +190,20 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A, SourceLoc loc) {
 }
 
 namespace {
+// OpenBLAS's potrf, unlike LAPACK's reference one, takes a NaN pivot for a positive one: NaN
+// factors and info 0. Such a matrix is not positive-definite either (PyTorch raises): info[b]
+// becomes the first NaN pivot's order.
+void mark_nan_pivots(const Tensor& factors, std::vector<int32_t>& info) {
+  const Tensor nan = isnan(factors.diagonal(0, -2, -1));
+  if (info.empty() || !nan.any().item<bool>()) return;  // one pass and one sync in the usual case
+  const int64_t n = factors.sizes()[factors.dim() - 1];
+  const Tensor rows = nan.reshape({-1, n}).cpu().contiguous();
+  const bool* p = rows.data_ptr<bool>();
+  for (size_t b = 0; b < info.size(); ++b)
+    for (int64_t j = 0; info[b] == 0 && j < n; ++j)
+      if (p[static_cast<int64_t>(b) * n + j]) info[b] = static_cast<int32_t>(j + 1);
+}
+
 // linalg.cholesky and cholesky_ex: L or U, and the kernel's codes when asked. Where a leading
 // minor is not positive-definite, L holds LAPACK's partial factorization.
 Tensor cholesky_impl(const char* op, const Tensor& A, bool upper, bool check_errors,
@@ -202,10 +217,12 @@ Tensor cholesky_impl(const char* op, const Tensor& A, bool upper, bool check_err
     if (!info.empty())
       kernels::backend(A.device(), op)
           .cholesky(A.dtype(), matrix_count(A), A.sizes()[A.dim() - 1], factors.data_ptr(), info.data());
+    mark_nan_pivots(factors, info);
     for (size_t b = 0; check_errors && b < info.size(); ++b)
-      TG_CHECK_VALUE(info[b] <= 0,
-                     "{}: the input is not positive-definite{}: its leading minor of order {} is not positive-definite",
-                     op, where_in_batch(A, static_cast<int64_t>(b)), info[b]);
+      TG_CHECK_LINALG(
+          info[b] <= 0,
+          "{}: the input is not positive-definite{}: its leading minor of order {} is not positive-definite", op,
+          where_in_batch(A, static_cast<int64_t>(b)), info[b]);
     L = tril(factors.mT());  // the kernel leaves A's upper triangle in place
   }
   if (autograd::needs_grad(A)) autograd::set_history(L, autograd::derivatives::cholesky_node(A, L));
@@ -248,8 +265,8 @@ std::tuple<Tensor, Tensor> symmetric_eigen(const char* op, const Tensor& A, std:
           .eigh(A.dtype(), matrix_count(A), A.sizes()[A.dim() - 1], a.data_ptr(), w.data_ptr(), vectors || grad,
                 info.data());
     for (size_t b = 0; b < info.size(); ++b)
-      TG_CHECK(info[b] <= 0, "{}: the eigenvalue iteration did not converge{} ({} off-diagonal elements left)", op,
-               where_in_batch(A, static_cast<int64_t>(b)), info[b]);
+      TG_CHECK_LINALG(info[b] <= 0, "{}: the eigenvalue iteration did not converge{} ({} off-diagonal elements left)",
+                      op, where_in_batch(A, static_cast<int64_t>(b)), info[b]);
     if (vectors || grad) V = a.mT();  // the columns of the column-major buffer
   }
   // Both outputs go on the tape even for eigvalsh: the gradient's own gradient needs V's.
@@ -291,13 +308,15 @@ std::tuple<Tensor, Tensor> general_eigen(const char* op, const Tensor& A, bool v
     L = ops::empty(values, result, A.device());
     if (vectors || grad) V = ops::empty(A.sizes(), result, A.device());  // column-major, transposed below
     std::vector<int32_t> info(static_cast<size_t>(matrix_count(A)), 0);
+    // LAPACK's geev rejects them as an illegal argument, printing to stderr (PyTorch raises too).
+    if (!info.empty()) ops::check_finite_matrices(op, A, "the eigenvalue iteration does not converge on them");
     if (!info.empty())
       kernels::backend(A.device(), op)
           .eig(A.dtype(), matrix_count(A), n, a.data_ptr(), L.data_ptr(), V.defined() ? V.data_ptr() : nullptr,
                info.data());
     for (size_t b = 0; b < info.size(); ++b)
-      TG_CHECK(info[b] <= 0, "{}: the QR iteration did not converge{} ({} eigenvalues left)", op,
-               where_in_batch(A, static_cast<int64_t>(b)), info[b]);
+      TG_CHECK_LINALG(info[b] <= 0, "{}: the QR iteration did not converge{} ({} eigenvalues left)", op,
+                      where_in_batch(A, static_cast<int64_t>(b)), info[b]);
     if (V.defined()) V = V.mT();
   }
   if (grad) {
@@ -336,8 +355,8 @@ Tensor triangular_matrices(const char* op, const Tensor& A, const Tensor& B, boo
     NoGradGuard no_grad;
     if (!unit) {
       const int64_t b = first_zero_diagonal(A);
-      TG_CHECK(b < 0, "{}: the triangular matrix is singular{}: it has a zero on its diagonal", op,
-               where_in_batch(A, b));
+      TG_CHECK_LINALG(b < 0, "{}: the triangular matrix is singular{}: it has a zero on its diagonal", op,
+                      where_in_batch(A, b));
     }
     // A row-major or column-major A (contiguous, or the transpose of a contiguous tensor) is
     // read in place; other layouts are copied column-major.
@@ -383,11 +402,11 @@ std::tuple<Tensor, Tensor, Tensor> lapack_lstsq(const char* op, const Tensor& a,
         .lstsq(a.dtype(), count, m, n, k, a_cm.data_ptr(), b_cm.data_ptr(), tol, driver, rank.data_ptr<int64_t>(),
                values.numel() > 0 ? values.data_ptr() : nullptr, info.data());
   for (size_t i = 0; i < info.size(); ++i) {
-    TG_CHECK(info[i] <= 0 || driver != 'g',
-             "{}: A is rank-deficient{}, which driver \"gels\" cannot solve (use \"gelsd\")", op,
-             where_in_batch(a, static_cast<int64_t>(i)));
-    TG_CHECK(info[i] <= 0, "{}: the SVD did not converge{} (LAPACK info {})", op,
-             where_in_batch(a, static_cast<int64_t>(i)), info[i]);
+    TG_CHECK_LINALG(info[i] <= 0 || driver != 'g',
+                    "{}: A is rank-deficient{}, which driver \"gels\" cannot solve (use \"gelsd\")", op,
+                    where_in_batch(a, static_cast<int64_t>(i)));
+    TG_CHECK_LINALG(info[i] <= 0, "{}: the SVD did not converge{} (LAPACK info {})", op,
+                    where_in_batch(a, static_cast<int64_t>(i)), info[i]);
   }
   if (driver == 'g') rank = zeros({0}, TensorOptions(kInt64).device(a.device()));
   return {b_cm.narrow(-1, 0, n).mT(), rank, values};

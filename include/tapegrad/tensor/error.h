@@ -25,6 +25,13 @@ class ValueError : public Error {
  public:
   using Error::Error;
 };
+// A factorization that failed on the values it was given: a singular matrix to invert, one not
+// positive-definite to Cholesky, an iteration that did not converge, non-finite input (PyTorch's
+// torch.linalg.LinAlgError, a RuntimeError).
+class LinAlgError : public Error {
+ public:
+  using Error::Error;
+};
 
 namespace detail {
 template <class E>
@@ -33,6 +40,7 @@ extern template void throw_as<Error>(std::string);
 extern template void throw_as<IndexError>(std::string);
 extern template void throw_as<TypeError>(std::string);
 extern template void throw_as<ValueError>(std::string);
+extern template void throw_as<LinAlgError>(std::string);
 
 // Kept out of line and cold so that a check costs a compare and a branch on the hot path.
 template <class E, class... Args>
@@ -51,6 +59,7 @@ template <class E, class... Args>
 #define TG_CHECK_INDEX(cond, ...) TG_CHECK_AS(IndexError, cond, __VA_ARGS__)
 #define TG_CHECK_TYPE(cond, ...) TG_CHECK_AS(TypeError, cond, __VA_ARGS__)
 #define TG_CHECK_VALUE(cond, ...) TG_CHECK_AS(ValueError, cond, __VA_ARGS__)
+#define TG_CHECK_LINALG(cond, ...) TG_CHECK_AS(LinAlgError, cond, __VA_ARGS__)
 #define TG_FAIL(...) ::tg::detail::fail<::tg::Error>(__VA_ARGS__)
 #define TG_FAIL_VALUE(...) ::tg::detail::fail<::tg::ValueError>(__VA_ARGS__)
 #define TG_FAIL_INDEX(...) ::tg::detail::fail<::tg::IndexError>(__VA_ARGS__)

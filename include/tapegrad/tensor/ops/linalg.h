@@ -57,16 +57,16 @@ Tensor einsum(std::string_view equation, const tensor_list& operands, TG_CALLER)
 // torch.linalg's names. Square matrices [..., n, n], batched over the leading dims; float32 or
 // float64; differentiable (to any order).
 namespace linalg {
-// A^-1; a singular matrix is an error.
+// A^-1; a singular matrix raises tg::LinAlgError.
 Tensor inv(const Tensor& A, TG_CALLER);
 Tensor det(const Tensor& A, TG_CALLER);
 // (sign, log|det|): sign 0 and -inf for a singular matrix.
 std::tuple<Tensor, Tensor> slogdet(const Tensor& A, TG_CALLER);
 // X with A X = B, for B [..., n, k], or vectors B [..., n] (B 1-D or A's shape without the last
-// dim); batch dims broadcast. A singular matrix is an error.
+// dim); batch dims broadcast. A singular matrix raises tg::LinAlgError.
 Tensor solve(const Tensor& A, const Tensor& B, TG_CALLER);
 // L lower-triangular with L L^H = A (U = L^H with upper), from A's lower triangle; a matrix
-// that is not positive-definite is an error.
+// that is not positive-definite (a NaN pivot included) raises tg::LinAlgError.
 Tensor cholesky(const Tensor& A, bool upper = false, TG_CALLER);
 // (eigenvalues ascending [..., n] (real), orthonormal eigenvectors as columns [..., n, n]) of the
 // symmetric (Hermitian) matrices read from A's lower triangle ("L") or upper one ("U"). Each
@@ -148,10 +148,11 @@ Tensor cond(const Tensor& A, std::string_view ord, TG_CALLER);
 Tensor matrix_power(const Tensor& A, int64_t n, TG_CALLER);
 // The product of a chain of matrices (the first may be 1-D, as the last), in the cheapest order.
 Tensor multi_dot(const tensor_list& tensors, TG_CALLER);
-// The LU factorization with partial pivoting of square A [..., n, n]: A = P L U, L unit lower
+// The LU factorization with partial pivoting of A [..., m, n]: A = P L U, L unit lower
 // triangular. lu_factor returns (LU, pivots): L below LU's diagonal, U on and above it, and
-// LAPACK's int32 pivots [..., n] (1-based: row i was swapped with row pivots[i] - 1, in order);
-// a singular A factors too (a zero on U's diagonal). lu returns (P, L, U). Both differentiable.
+// LAPACK's int32 pivots [..., min(m, n)] (1-based: row i was swapped with row pivots[i] - 1, in
+// order); a zero on U's diagonal (a singular A) raises tg::LinAlgError, as in PyTorch: lu_factor_ex
+// (with its info) and lu factor such an A too. lu returns (P, L, U). Both differentiable.
 std::tuple<Tensor, Tensor> lu_factor(const Tensor& A, TG_CALLER);
 std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, TG_CALLER);
 // X with A X = B (left) or X A = B, A given by lu_factor's (LU, pivots); adjoint: with A^H (A^T
