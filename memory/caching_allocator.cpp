@@ -138,10 +138,12 @@ struct CachingAllocator::State {
     }
     if (!p) {
       ++st.ooms;
-      TG_FAIL("{}: out of memory: tried to allocate {} (a segment of {}); {} allocated, {} reserved, {} of it cached "
-              "and free",
-              device, human(size), human(segment), human(st.allocated), human(st.reserved),
-              human(st.reserved - st.allocated));
+      TG_CHECK_MEMORY(
+          false,
+          "{}: out of memory: tried to allocate {} (a segment of {}); {} allocated, {} reserved, {} of it cached "
+          "and free",
+          device, human(size), human(segment), human(st.allocated), human(st.reserved),
+          human(st.reserved - st.allocated));
     }
     ++st.raw_allocs;
     ++st.segments;

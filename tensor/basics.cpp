@@ -36,6 +36,7 @@ template void throw_as<IndexError>(std::string);
 template void throw_as<TypeError>(std::string);
 template void throw_as<ValueError>(std::string);
 template void throw_as<LinAlgError>(std::string);
+template void throw_as<OutOfMemoryError>(std::string);
 
 thread_local ThreadState tls;
 }  // namespace detail

@@ -25,10 +25,15 @@ Tensor finish(Tensor t, const TensorOptions& options) {
   return t;
 }
 
-Tensor make(const char* name, const Shape& size, DType dtype, Device device) {
+// A fresh tensor, laid out in options' memory format when it names one.
+Tensor make(const char* name, const Shape& size, DType dtype, Device device, const TensorOptions& layout = {}) {
   check_sizes(name, size);
   kernels::backend(device, name);
-  return ops::empty(size, dtype, device);
+  Tensor t = ops::empty(size, dtype, device);
+  const MemoryFormat format = layout.memory_format_opt().value_or(MemoryFormat::Contiguous);
+  if (format == MemoryFormat::Contiguous) return t;
+  ops::check_layout(name, size, format);
+  return ops::alias(t, size, ops::format_strides(size, format), 0);  // the same elements, densely
 }
 
 using FloatRandomKernel = void (*kernels::Backend::*)(DType, void*, int64_t, uint64_t, uint64_t);
@@ -38,7 +43,7 @@ Tensor random_floats(const char* name, FloatRandomKernel kernel, const Shape& si
                      const TensorOptions& options) {
   TG_CHECK_TYPE(is_inexact(options.dtype()), "{}: dtype must be floating-point or complex, got {}", name,
                 options.dtype());
-  Tensor t = make(name, size, options.dtype(), options.device());
+  Tensor t = make(name, size, options.dtype(), options.device(), options);
   // A complex tensor draws its parts as reals; randn's parts have variance 1/2 (PyTorch's
   // complex normal, of variance 1), rand's are each uniform on [0, 1).
   const auto& be = kernels::backend(options.device(), name);
@@ -58,7 +63,7 @@ Tensor random_floats(const char* name, FloatRandomKernel kernel, const Shape& si
 
 Tensor empty(const Shape& size, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("empty", loc);
-  return finish(make("empty", size, options.dtype(), options.device()), options);
+  return finish(make("empty", size, options.dtype(), options.device(), options), options);
 }
 
 Tensor empty_strided(const Shape& size, const Shape& stride, const TensorOptions& options, SourceLoc loc) {
@@ -87,21 +92,21 @@ Tensor empty_strided(const Shape& size, const Shape& stride, const TensorOptions
 
 Tensor zeros(const Shape& size, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("zeros", loc);
-  Tensor t = make("zeros", size, options.dtype(), options.device());
+  Tensor t = make("zeros", size, options.dtype(), options.device(), options);
   ops::fill_into(t, 0);
   return finish(t, options);
 }
 
 Tensor ones(const Shape& size, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("ones", loc);
-  Tensor t = make("ones", size, options.dtype(), options.device());
+  Tensor t = make("ones", size, options.dtype(), options.device(), options);
   ops::fill_into(t, 1);
   return finish(t, options);
 }
 
 Tensor full(const Shape& size, const Scalar& value, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("full", loc);
-  Tensor t = make("full", size, options.dtype_or(value.dtype()), options.device());
+  Tensor t = make("full", size, options.dtype_or(value.dtype()), options.device(), options);
   ops::fill_into(t, value);
   return finish(t, options);
 }
@@ -215,7 +220,7 @@ Tensor randint(int64_t low, int64_t high, const Shape& size, Generator& generato
                SourceLoc loc) {
   detail::ApiScope scope("randint", loc);
   TG_CHECK_VALUE(low < high, "randint: expected low < high, got low={} high={}", low, high);
-  Tensor t = make("randint", size, options.dtype_or(kInt64), options.device());
+  Tensor t = make("randint", size, options.dtype_or(kInt64), options.device(), options);
   kernels::backend(options.device(), "randint")
       .randint(t.dtype(), t.data_ptr(), t.numel(), low, high, generator.initial_seed(),
                generator.reserve(static_cast<uint64_t>(t.numel())));
@@ -243,8 +248,11 @@ Tensor randperm(int64_t n, Generator& generator, const TensorOptions& options, S
 }
 
 namespace {
+// options, t's dtype and device where they name none; preserve_format becomes t's suggested format.
 TensorOptions like(const Tensor& t, const TensorOptions& options) {
   TensorOptions o = TensorOptions(options.dtype_or(t.dtype())).device(options.device_or(t.device()));
+  if (auto format = options.memory_format_opt())
+    o = o.memory_format(*format == MemoryFormat::Preserve ? t.suggest_memory_format() : *format);
   return o.requires_grad(options.requires_grad());
 }
 }  // namespace

@@ -85,7 +85,7 @@ IntrusivePtr<StorageImpl> StorageImpl::allocate(size_t nbytes, Device device) {
       block = block_cache().take(bytes);
       if (!block) block = aligned ? std::aligned_alloc(64, bytes) : std::malloc(bytes);
     }
-    TG_CHECK(block != nullptr, "out of memory: could not allocate {} bytes on the CPU", nbytes);
+    TG_CHECK_MEMORY(block != nullptr, "out of memory: could not allocate {} bytes on the CPU", nbytes);
     auto* s = new (block) StorageImpl(static_cast<char*>(block) + kHeader, nbytes, device);
     s->inline_data_ = true;
     s->block_bytes_ = bytes;

@@ -185,7 +185,7 @@ TEST(CachingAllocator, OutOfMemoryRetriesThenReports) {
   // 30 MiB needs a new 30 MiB segment: over the budget until the cached 20 MiB is released.
   void* z = a.allocate(30 << 20);
   EXPECT_EQ(a.stats().reserved, 30u << 20);
-  EXPECT_THROW_WITH(a.allocate(20 << 20), Error, "fake:0: out of memory: tried to allocate 20.00 MiB");
+  EXPECT_THROW_WITH(a.allocate(20 << 20), OutOfMemoryError, "fake:0: out of memory: tried to allocate 20.00 MiB");
   EXPECT_EQ(a.stats().ooms, 1);
   a.free(z);
   void* w = a.allocate(40 << 20);  // usable again after the failure
@@ -220,7 +220,7 @@ TEST(CachingAllocator, WithoutCachingEachRequestIsItsOwnRawAllocation) {
     EXPECT_EQ(dev.calls, 4);
     a.free(s);
     EXPECT_EQ(a.stats().max_allocated, 3001u);
-    EXPECT_THROW_WITH(a.allocate(size_t{65} << 20), Error, "out of memory");
+    EXPECT_THROW_WITH(a.allocate(size_t{65} << 20), OutOfMemoryError, "out of memory");
     a.free(q);
   }
   EXPECT_TRUE(dev.live.empty());

@@ -131,7 +131,7 @@ TEST(Cuda, RandomizedAllocFreeKeepsDataIntact) {
 TEST(Cuda, OutOfMemoryIsAnErrorAndTheProcessGoesOn) {
   TG_REQUIRE_CUDA();
   const auto opts = TensorOptions(kFloat32).device(Device::cuda());
-  EXPECT_THROW_WITH(empty({int64_t{1} << 40}, opts), Error, "out of memory");
+  EXPECT_THROW_WITH(empty({int64_t{1} << 40}, opts), OutOfMemoryError, "out of memory");
   const Tensor t = ones({1000}, opts);
   EXPECT_EQ(t.sum().item<double>(), 1000.0);
 }

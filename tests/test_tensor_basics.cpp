@@ -397,3 +397,11 @@ TEST(Threads, FlushDenormal) {
   EXPECT_EQ((small * 1.0f).to_vector<float>(), std::vector<float>(3, tiny));
   EXPECT_EQ((large * 1.0f).ne(0).sum().item<int64_t>(), 1 << 20);
 }
+
+TEST(TensorBasics, CpuOutOfMemoryIsAnErrorAndTheProcessGoesOn) {
+  // 2^63 - 8 bytes: refused before any malloc (so under ASan too), as a failed malloc would be.
+  EXPECT_THROW_WITH(empty({(int64_t{1} << 60) - 1}, kFloat64), OutOfMemoryError,
+                    "out of memory: could not allocate 9223372036854775800 bytes on the CPU");
+  EXPECT_THROW(empty({(int64_t{1} << 60) - 1}, kFloat64), Error);  // a tg::Error (Python: a RuntimeError)
+  EXPECT_EQ(ones({3}).sum().item<float>(), 3.0f);
+}

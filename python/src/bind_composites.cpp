@@ -336,7 +336,8 @@ void bind_products_and_predicates(py::module_& m, TensorClass& cls) {
   m.def(
       "numel", [](const tg::Tensor& t) { return t.numel(); }, py::arg("input"));
   m.def(
-      "clone", [](const tg::Tensor& t) { return nogil([&] { return t.clone(); }); }, py::arg("input"));
+      "clone", [](const tg::Tensor& t, tg::MemoryFormat format) { return nogil([&] { return t.clone(format); }); },
+      py::arg("input"), py::kw_only(), py::arg("memory_format") = tg::MemoryFormat::Preserve);
   m.def(
       "detach", [](const tg::Tensor& t) { return t.detach(); }, py::arg("input"));
   const auto is_nonzero = [](const tg::Tensor& t) {

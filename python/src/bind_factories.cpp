@@ -6,13 +6,17 @@ namespace tgpy {
 
 namespace {
 
-// The keywords every factory takes: dtype, device, requires_grad (and generator for random ones).
+// The keywords every factory takes: dtype, device, requires_grad (and generator for random ones),
+// memory_format for empty and the _like ones (preserve_format by default there, as in torch).
 struct FactoryKwargs {
   tg::TensorOptions options;
   tg::Generator* generator = nullptr;
   bool requires_grad = false;
 
-  FactoryKwargs(const py::kwargs& kwargs, const char* op, bool random = false) {
+  FactoryKwargs(const py::kwargs& kwargs, const char* op, bool random = false, bool like = false) {
+    const std::string_view name(op);
+    const bool takes_format = like || name == "empty";
+    if (like) options = options.memory_format(tg::MemoryFormat::Preserve);
     for (const auto& [key, value] : kwargs) {
       const std::string k = py::cast<std::string>(key);
       if (k == "dtype") {
@@ -23,6 +27,8 @@ struct FactoryKwargs {
         requires_grad = py::cast<bool>(value);
       } else if (random && k == "generator") {
         if (!value.is_none()) generator = &py::cast<tg::Generator&>(value);
+      } else if (takes_format && k == "memory_format") {
+        if (!value.is_none()) options = options.memory_format(py::cast<tg::MemoryFormat>(value));
       } else if (k != "layout" && k != "pin_memory" && k != "out") {
         throw tg::TypeError(fmt::format("{}: unexpected keyword argument '{}'", op, k));
       }
@@ -54,10 +60,13 @@ void def_random(py::module_& m, const char* name, F make) {
 
 template <class F>
 void def_like(py::module_& m, const char* name, F make) {
-  m.def(name, [make, name](const tg::Tensor& t, py::kwargs kwargs) {
-    FactoryKwargs kw(kwargs, name);
-    return kw.finish(nogil([&] { return make(t, kw.options); }));
-  }, py::arg("input"));
+  m.def(
+      name,
+      [make, name](const tg::Tensor& t, py::kwargs kwargs) {
+        FactoryKwargs kw(kwargs, name, /*random=*/false, /*like=*/true);
+        return kw.finish(nogil([&] { return make(t, kw.options); }));
+      },
+      py::arg("input"));
 }
 
 }  // namespace

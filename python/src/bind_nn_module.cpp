@@ -506,17 +506,26 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
              Module& m = py::cast<Module&>(self);
              std::optional<tg::DType> dtype;
              std::optional<tg::Device> device;
+             std::optional<tg::MemoryFormat> format;
              for (const py::handle a : args) {
                if (py::isinstance<tg::DType>(a))
                  dtype = py::cast<tg::DType>(a);
-               else
+               else if (is_tensor(a)) {
+                 dtype = as_tensor(a).dtype();
+                 device = as_tensor(a).device();
+               } else if (!PyBool_Check(a.ptr()))  // (non_blocking)
                  device = py::cast<tg::Device>(a);
              }
-             for (const auto& [k, v] : kwargs) {
-               if (py::cast<std::string>(k) == "dtype")
+             for (const auto& [key, v] : kwargs) {
+               const std::string k = py::cast<std::string>(key);
+               if (k == "dtype")
                  dtype = py::cast<tg::DType>(v);
-               else if (py::cast<std::string>(k) == "device")
+               else if (k == "device")
                  device = py::cast<tg::Device>(v);
+               else if (k == "memory_format")
+                 format = py::cast<tg::MemoryFormat>(v);
+               else if (k != "non_blocking")
+                 throw tg::TypeError(fmt::format("Module.to: unexpected keyword argument '{}'", k));
              }
              nogil([&] {
                if (dtype && device)
@@ -525,6 +534,14 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
                  m.to(*device);
                else if (dtype)
                  m.to(*dtype);
+               // torch's rule: parameters and buffers of 4 or 5 dims take the format (channels_last
+               // refuses a 5-d one, as there); grads keep theirs.
+               if (!format || *format == tg::MemoryFormat::Preserve) return;
+               tg::tensor_list tensors = m.parameters();
+               for (const tg::Tensor& b : m.buffers()) tensors.push_back(b);
+               for (const tg::Tensor& t : tensors)
+                 if ((t.dim() == 4 || t.dim() == 5) && !t.is_contiguous(*format))
+                   t.set_data(t.detach().contiguous(*format));
              });
              return self;
            })

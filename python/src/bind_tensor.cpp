@@ -105,11 +105,12 @@ tg::Scalar single_value(const tg::Tensor& t, const char* what) {
 }
 
 // Tensor.to(*args, **kwargs): to(dtype), to(device), to(device, dtype), to(other) and the
-// keywords dtype=, device=, copy=.
+// keywords dtype=, device=, copy=, memory_format=.
 tg::Tensor tensor_to(const tg::Tensor& t, const py::args& args, const py::kwargs& kwargs) {
   std::optional<tg::DType> dtype;
   std::optional<tg::Device> device;
   bool copy = false;
+  tg::MemoryFormat format = tg::MemoryFormat::Preserve;
   for (const py::handle a : args) {
     if (py::isinstance<tg::DType>(a)) dtype = py::cast<tg::DType>(a);
     else if (py::isinstance<tg::Device>(a) || py::isinstance<py::str>(a)) device = py::cast<tg::Device>(a);
@@ -127,13 +128,17 @@ tg::Tensor tensor_to(const tg::Tensor& t, const py::args& args, const py::kwargs
     if (k == "dtype") dtype = py::cast<tg::DType>(value);
     else if (k == "device") device = py::cast<tg::Device>(value);
     else if (k == "copy") copy = py::cast<bool>(value);
+    else if (k == "memory_format")
+      format = value.is_none() ? format : py::cast<tg::MemoryFormat>(value);
     else if (k != "non_blocking") throw tg::TypeError(fmt::format("to: unexpected keyword argument '{}'", k));
   }
   return nogil([&] {
-    if (dtype && device) return t.to(*device, *dtype, copy);
-    if (device) return t.to(*device, copy);
-    if (dtype) return t.to(*dtype, copy);
-    return copy ? t.clone() : t;
+    tg::Tensor out = dtype && device ? t.to(*device, *dtype, copy)
+                     : device        ? t.to(*device, copy)
+                     : dtype         ? t.to(*dtype, copy)
+                     : copy          ? t.clone(format)
+                                     : t;
+    return format == tg::MemoryFormat::Preserve ? out : out.contiguous(format);
   });
 }
 
@@ -236,7 +241,9 @@ fills .grad of the leaves.)");
       .def_property_readonly("is_cuda", &tg::Tensor::is_cuda)
       .def_property_readonly("is_cpu", &tg::Tensor::is_cpu)
       .def("get_device", &tg::Tensor::get_device)
-      .def("is_contiguous", &tg::Tensor::is_contiguous)
+      .def(
+          "is_contiguous", [](const tg::Tensor& t, tg::MemoryFormat format) { return t.is_contiguous(format); },
+          py::arg("memory_format") = tg::MemoryFormat::Contiguous)
       .def("is_floating_point", &tg::Tensor::is_floating_point)
       .def("storage_offset", &tg::Tensor::storage_offset)
       .def("element_size", &tg::Tensor::element_size)
@@ -372,9 +379,18 @@ fills .grad of the leaves.)");
           py::arg("device") = py::none())
       .def("pin_memory", [](const tg::Tensor& t) { return nogil([&] { return t.pin_memory(); }); })
       .def("is_pinned", &tg::Tensor::is_pinned)
-      .def("contiguous",
-           [](const tg::Tensor& t) { return t.is_contiguous() ? t : nogil([&] { return t.contiguous(); }); })
-      .def("clone", [](const tg::Tensor& t) { return nogil([&] { return t.clone(); }); })
+      .def(
+          "contiguous",
+          [](const tg::Tensor& t, tg::MemoryFormat format) {
+            if (format == tg::MemoryFormat::Contiguous)
+              return t.is_contiguous() ? t : nogil([&] { return t.contiguous(); });
+            return nogil([&] { return t.contiguous(format); });
+          },
+          py::arg("memory_format") = tg::MemoryFormat::Contiguous)
+      // preserve_format by default, as torch's: a permuted or channels_last tensor's copy keeps its layout.
+      .def(
+          "clone", [](const tg::Tensor& t, tg::MemoryFormat format) { return nogil([&] { return t.clone(format); }); },
+          py::kw_only(), py::arg("memory_format") = tg::MemoryFormat::Preserve)
       .def(
           "copy_",
           [](py::object self, py::handle src) {

@@ -100,6 +100,19 @@ void bind_types(py::module_& m) {
     return d;
   });
 
+  // torch.memory_format: the constants tg.contiguous_format, preserve_format, channels_last and
+  // channels_last_3d, printed as torch prints them.
+  py::enum_<tg::MemoryFormat> memory_format(m, "memory_format", "How a tensor's elements lie in memory");
+  for (const auto f : {tg::MemoryFormat::Contiguous, tg::MemoryFormat::Preserve, tg::MemoryFormat::ChannelsLast,
+                       tg::MemoryFormat::ChannelsLast3d}) {
+    memory_format.value(std::string(tg::name(f)).c_str(), f);
+    m.attr(std::string(tg::name(f)).c_str()) = py::cast(f);
+  }
+  const py::cpp_function format_repr([](tg::MemoryFormat f) { return fmt::format("tapegrad.{}", tg::name(f)); },
+                                     py::is_method(memory_format));
+  memory_format.attr("__repr__") = format_repr;
+  memory_format.attr("__str__") = format_repr;
+
   py::class_<tg::Device> device(m, "device");
   device_class = reinterpret_cast<PyTypeObject*>(device.ptr());
   device.def(py::init([](const std::string& spec) { return tg::Device(spec); }), py::arg("type"))
@@ -126,9 +139,10 @@ void bind_types(py::module_& m) {
 
   // tg::Error is a std::runtime_error (RuntimeError); the narrower kinds map onto their Python
   // namesakes. Anomaly reports get their own RuntimeError subclass carrying op and location, and
-  // failed factorizations torch.linalg.LinAlgError's.
+  // failed factorizations torch.linalg.LinAlgError's, failed allocations torch.OutOfMemoryError's.
   static py::exception<tg::autograd::AnomalyError> anomaly_error(m, "AnomalyError", PyExc_RuntimeError);
   static py::exception<tg::LinAlgError> linalg_error(m, "_LinAlgError", PyExc_RuntimeError);
+  static py::exception<tg::OutOfMemoryError> memory_error(m, "OutOfMemoryError", PyExc_RuntimeError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -140,6 +154,8 @@ void bind_types(py::module_& m) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const tg::LinAlgError& e) {
       PyErr_SetString(linalg_error.ptr(), e.what());
+    } catch (const tg::OutOfMemoryError& e) {
+      PyErr_SetString(memory_error.ptr(), e.what());
     } catch (const tg::autograd::AnomalyError& e) {
       py::object err = py::handle(anomaly_error)(e.what());
       err.attr("op") = e.op();

@@ -29,6 +29,7 @@ from ._array_factories import *  # noqa: E402,F401,F403  (asarray, frombuffer, r
 from ._lowrank import *  # noqa: E402,F401,F403  (svd_lowrank, pca_lowrank)
 from ._tensor_python_methods import *  # noqa: E402,F401,F403  (strided; Tensor.apply_, map_, layout, ...)
 from ._legacy_tensor_types import *  # noqa: E402,F401,F403  (FloatTensor, ...; Tensor.type, typename)
+from ._control_flow import *  # noqa: E402,F401,F403  (cond, while_loop)
 from . import _pickling  # noqa: E402,F401  (pickle's protocols 0 and 1 for _C's classes)
 from . import _base_constructors  # noqa: E402,F401  (nn.Module.__init__ on a Linear raises, not aborts)
 from ._default_device import *  # noqa: E402,F401,F403  (set_default_device, get_default_device)

@@ -33,8 +33,8 @@ def _copy_form(view):
     def form(input, *args, **kwargs):
         out = getattr(input, view)(*args, **kwargs)
         if isinstance(out, (list, tuple)):
-            return [o.clone() for o in out]
-        return out.clone()
+            return [o.clone(memory_format=_C.contiguous_format) for o in out]
+        return out.clone(memory_format=_C.contiguous_format)  # row-major, as torch's _copy forms
 
     form.__name__ = form.__qualname__ = view + "_copy"
     form.__doc__ = f"torch.{view}_copy: the values of input.{view}(...) in a new tensor."
@@ -53,13 +53,13 @@ for _view in _VIEWS:
 
 def alias_copy(input):
     """torch.alias_copy: a copy of input (alias is the tensor itself as a view)."""
-    return input.clone()
+    return input.clone(memory_format=_C.contiguous_format)
 
 
 def slice_copy(input, dim=0, start=None, end=None, step=1):
     """torch.slice_copy: input[start:end:step] along dim, as a new tensor."""
     d = dim + input.dim() if dim < 0 else dim
-    return input[(slice(None),) * d + (slice(start, end, step),)].clone()
+    return input[(slice(None),) * d + (slice(start, end, step),)].clone(memory_format=_C.contiguous_format)
 
 
 def unsafe_split(tensor, split_size_or_sections, dim=0):

@@ -1,6 +1,7 @@
 """tg.cuda: CUDA devices, streams and events, and the caching allocator's statistics."""
 from . import _C as _core
 from ._C.cuda import *  # noqa: F401,F403
+from ._C import OutOfMemoryError  # noqa: F401  (torch.cuda.OutOfMemoryError, the same as tg.OutOfMemoryError)
 from ._legacy_tensor_types import CUDA_TYPES as _CUDA_TYPES
 
 globals().update(_CUDA_TYPES)  # tg.cuda.FloatTensor, ...: torch's legacy CUDA tensor types

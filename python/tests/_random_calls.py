@@ -17,7 +17,7 @@ SKIP = {"set_num_threads", "set_num_interop_threads", "manual_seed", "seed", "sa
         "set_anomaly_enabled", "empty", "empty_like", "empty_strided", "ones", "zeros", "full", "randn", "rand",
         "randint", "arange", "linspace", "logspace", "eye", "randperm", "share_memory_", "pin_memory", "register_hook",
         "apply_", "map_", "set_", "resize_", "resize_as_", "__init__", "__new__", "__init_subclass__", "__setattr__",
-        "__delattr__", "__setstate__", "__del__", "__iter__", "__index__"}
+        "__delattr__", "__setstate__", "__del__", "__iter__", "__index__", "while_loop"}
 MODULE_OPTIONS = ["bias", "batch_first", "padding", "stride", "dilation", "groups", "bidirectional", "num_layers",
                   "dropout", "padding_mode", "affine", "track_running_stats", "reduction", "kernel_size", "eps", "dim",
                   "p", "proj_size"]

@@ -276,3 +276,36 @@ def test_inference_mode():
     out, inside = off(x)
     assert not inside and out.requires_grad
     assert tg.autograd.inference_mode is tg.inference_mode
+
+
+def test_legacy_variable():
+    from tapegrad.autograd import Variable
+    x = tg.ones(2)
+    v = Variable(x, requires_grad=True)
+    assert v is not x and v.data_ptr() == x.data_ptr() and v.requires_grad and not x.requires_grad and v.is_leaf
+    assert isinstance(x, Variable) and not isinstance([1], Variable) and type(v) is tg.Tensor
+    (v * 3).sum().backward()
+    assert v.grad.tolist() == [3.0, 3.0]
+    z = tg.ones(2, requires_grad=True) * 2
+    assert Variable(z).is_leaf and not Variable(z).requires_grad and Variable().shape == (0,)
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        assert not Variable(x, volatile=True).requires_grad
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        Variable([1, 2])
+
+
+def test_cond_and_while_loop_run_eagerly():
+    x = tg.ones(2, requires_grad=True)
+    y = tg.cond(x.sum() > 1, lambda v: v * 3, lambda v: v - 1, (x,))
+    assert y.tolist() == [3.0, 3.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+    assert tg.cond(False, lambda v: v + 1, lambda v: v - 1, [tg.ones(1)]).tolist() == [0.0]
+    with pytest.raises(RuntimeError, match="Expected pred to be bool or single-element tensor"):
+        tg.cond(tg.ones(2) > 0, lambda v: v, lambda v: v, (x,))
+    with pytest.raises(RuntimeError, match="Expected pred to be bool or tensor, but got str"):
+        tg.cond("a", lambda v: v, lambda v: v, (x,))
+    i, v = tg.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1, v * 2), (tg.tensor(0), tg.ones(2)))
+    assert i.item() == 3 and v.tolist() == [8.0, 8.0]
+    with pytest.raises(RuntimeError, match="body_fn returned 1 values for 2 carried inputs"):
+        tg.while_loop(lambda i, v: i < 3, lambda i, v: (i + 1,), (tg.tensor(0), tg.ones(2)))

@@ -164,3 +164,10 @@ def test_a_base_class_constructor_on_a_subclass_object_raises_not_aborts():
     fine = nn.Module()
     nn.Module.__init__(fine)  # a class's own constructor passes (a second call changes nothing, as in pybind11)
     assert isinstance(fine, nn.Module)
+
+
+def test_out_of_memory_is_a_runtime_error_and_the_process_goes_on():
+    with pytest.raises(tg.OutOfMemoryError, match="out of memory: could not allocate"):
+        tg.empty(2**60 - 1, dtype=tg.float64)
+    assert issubclass(tg.OutOfMemoryError, RuntimeError) and tg.cuda.OutOfMemoryError is tg.OutOfMemoryError
+    assert tg.ones(3).sum().item() == 3.0

@@ -18,6 +18,11 @@ Tensor empty(const Shape& sizes, DType dtype, Device device);
 Shape result_strides(const Shape& sizes, std::initializer_list<const Tensor*> inputs);
 // A fresh tensor with result_strides(sizes, inputs).
 Tensor empty_like_inputs(const Shape& sizes, DType dtype, Device device, std::initializer_list<const Tensor*> inputs);
+// `format` as the layout of a new tensor of `sizes` that op makes: channels_last needs 4 dims,
+// channels_last_3d 5, and preserve_format (which needs an input to copy) is refused.
+void check_layout(const char* op, const Shape& sizes, MemoryFormat format);
+// The dense strides of `sizes` in a format (contiguous_format or channels_last(_3d)).
+Shape format_strides(const Shape& sizes, MemoryFormat format);
 // A tensor over the same storage with other geometry; not a view for autograd purposes.
 Tensor alias(const Tensor& t);
 Tensor alias(const Tensor& t, const Shape& sizes, const Shape& strides, int64_t offset);

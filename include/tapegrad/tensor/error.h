@@ -32,6 +32,12 @@ class LinAlgError : public Error {
  public:
   using Error::Error;
 };
+// An allocation the device (GPU or CPU) could not satisfy, after the caching allocator gave its
+// cache back and tried again (torch.OutOfMemoryError, a RuntimeError). The process stays usable.
+class OutOfMemoryError : public Error {
+ public:
+  using Error::Error;
+};
 
 namespace detail {
 template <class E>
@@ -41,6 +47,7 @@ extern template void throw_as<IndexError>(std::string);
 extern template void throw_as<TypeError>(std::string);
 extern template void throw_as<ValueError>(std::string);
 extern template void throw_as<LinAlgError>(std::string);
+extern template void throw_as<OutOfMemoryError>(std::string);
 
 // Kept out of line and cold so that a check costs a compare and a branch on the hot path.
 template <class E, class... Args>
@@ -60,6 +67,7 @@ template <class E, class... Args>
 #define TG_CHECK_TYPE(cond, ...) TG_CHECK_AS(TypeError, cond, __VA_ARGS__)
 #define TG_CHECK_VALUE(cond, ...) TG_CHECK_AS(ValueError, cond, __VA_ARGS__)
 #define TG_CHECK_LINALG(cond, ...) TG_CHECK_AS(LinAlgError, cond, __VA_ARGS__)
+#define TG_CHECK_MEMORY(cond, ...) TG_CHECK_AS(OutOfMemoryError, cond, __VA_ARGS__)
 #define TG_FAIL(...) ::tg::detail::fail<::tg::Error>(__VA_ARGS__)
 #define TG_FAIL_VALUE(...) ::tg::detail::fail<::tg::ValueError>(__VA_ARGS__)
 #define TG_FAIL_INDEX(...) ::tg::detail::fail<::tg::IndexError>(__VA_ARGS__)

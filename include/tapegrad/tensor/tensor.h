@@ -68,6 +68,12 @@ class Tensor {
   bool is_cuda() const { return device().is_cuda(); }
   int get_device() const { return is_cuda() ? device().index() : -1; }  // -1 on the CPU, as PyTorch
   bool is_contiguous() const;
+  // Whether the elements lie densely in `format`'s order, dims of size 1 aside (as PyTorch's):
+  // false for channels_last unless 4-d, channels_last_3d unless 5-d; preserve_format is no layout.
+  bool is_contiguous(MemoryFormat format) const;
+  // channels_last(_3d) for a tensor whose strides grow in that order (a slice of one too), else
+  // contiguous_format: PyTorch's reading, [N, C, 1, 1] row-major included.
+  MemoryFormat suggest_memory_format() const;
   bool is_floating_point() const { return tg::is_floating_point(dtype()); }
   bool is_complex() const { return tg::is_complex(dtype()); }
   int64_t storage_offset() const;
@@ -144,7 +150,9 @@ class Tensor {
   Tensor pin_memory(TG_CALLER) const;
   bool is_pinned() const;
   Tensor contiguous(TG_CALLER) const;
-  Tensor clone(TG_CALLER) const;
+  Tensor contiguous(MemoryFormat format, TG_CALLER) const;  // this tensor when laid out so already
+  Tensor clone(TG_CALLER) const;                            // row-major
+  Tensor clone(MemoryFormat format, TG_CALLER) const;       // preserve_format keeps dense strides
   const Tensor& copy_(const Tensor& src, TG_CALLER) const;
   const Tensor& fill_(const Scalar& value, TG_CALLER) const;
   // Fill with draws from a distribution (torch.Tensor.uniform_ and friends), from `generator` or

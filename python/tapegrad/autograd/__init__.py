@@ -2,7 +2,7 @@
 tape as a thing to look at (print_graph, to_dot, backward_steps), in tg.autograd.graph hooks on
 the tape (on saved tensors, on nodes, on several tensors' gradients), in tg.autograd.forward_ad
 forward-mode AD with dual tensors and, in tg.autograd.functional, Jacobians, Hessians and their
-products with vectors."""
+products with vectors; torch's legacy Variable."""
 import functools
 
 from .. import _C
@@ -14,6 +14,7 @@ from . import forward_ad
 from . import functional
 from . import graph
 from . import profiler
+from .variable import Variable
 
 _A = _C.autograd
 Node = _A.Node

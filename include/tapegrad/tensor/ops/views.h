@@ -66,6 +66,11 @@ Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step, TG_CA
 
 Tensor contiguous(const Tensor& self, TG_CALLER);
 Tensor clone(const Tensor& self, TG_CALLER);
+// In a memory format (channels_last needs 4 dims, channels_last_3d 5): contiguous returns self
+// when already laid out so; clone always copies, with preserve_format into self's own strides
+// when they are dense and do not overlap (else its suggested format). Differentiable.
+Tensor contiguous(const Tensor& self, MemoryFormat format, TG_CALLER);
+Tensor clone(const Tensor& self, MemoryFormat format, TG_CALLER);
 Tensor detach(const Tensor& self);
 
 }  // namespace tg
