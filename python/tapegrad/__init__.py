@@ -13,7 +13,7 @@ from ._size import Size
 
 _C._set_size_class(Size)
 
-from . import __config__, amp, autograd, backends, cuda, distributions, fft, func, linalg, nn, optim, profiler, random, special, testing, utils  # noqa: E402  (the Python packages over _C's submodules)
+from . import __config__, amp, autograd, backends, cuda, distributions, fft, func, jit, linalg, nn, optim, profiler, random, special, testing, utils  # noqa: E402  (the Python packages over _C's submodules)
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from .autograd import (enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,  # noqa: E402

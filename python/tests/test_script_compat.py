@@ -164,3 +164,65 @@ def test_set_flush_denormal_as_torch():
     finally:
         tg.set_flush_denormal(False)
     assert (tiny * 1.0).tolist() == tiny.tolist() != [0.0, 0.0, 0.0]
+
+
+def test_backends_utils_and_data_submodules_import_as_torchs():
+    import tapegrad.backends.cudnn as cudnn
+    import tapegrad.backends.cuda
+    from tapegrad.backends import mkldnn, mps, openmp
+    from tapegrad.utils.data.dataloader import DataLoader, default_collate
+    from tapegrad.utils.data.dataset import Dataset, TensorDataset
+    from tapegrad.utils.data.distributed import DistributedSampler
+    from tapegrad.utils.data.sampler import SubsetRandomSampler
+    from tapegrad.utils.dlpack import from_dlpack, to_dlpack
+
+    assert cudnn is tg.backends.cudnn and tapegrad.backends.cuda is tg.backends.cuda
+    before = cudnn.deterministic
+    cudnn.deterministic = True  # reaches C++, as the attribute of tg.backends.cudnn
+    assert tg._C.cuda.cudnn_deterministic() and tg.backends.cudnn.deterministic
+    cudnn.deterministic = before
+    cudnn.benchmark = True
+    assert tg.backends.cuda.is_built() == ("CUDA: built with" in tg.__config__.show())
+    assert mkldnn.is_available() and openmp.is_available() and not mps.is_available() and not mps.is_built()
+    assert DataLoader is tg.utils.data.DataLoader and Dataset is tg.utils.data.Dataset
+    assert SubsetRandomSampler is tg.utils.data.SubsetRandomSampler and default_collate([1, 2]).tolist() == [1, 2]
+    assert list(DistributedSampler(TensorDataset(tg.arange(5)), num_replicas=2, rank=1, shuffle=False)) == [1, 3, 0]
+    x = tg.arange(3.0)
+    assert tg.equal(from_dlpack(to_dlpack(x)), x)
+
+
+def test_jit_names_run_eagerly():
+    model = nn.Linear(2, 2)
+    assert tg.jit.script(model) is model and tg.jit.trace(model, tg.ones(1, 2)) is model
+
+    @tg.jit.script
+    def f(x):
+        return x * 2 if not tg.jit.is_scripting() else x
+
+    @tg.jit.ignore
+    def g(x):
+        return x + 1
+
+    @tg.jit.ignore(drop=True)
+    def h(x):
+        return x - 1
+
+    assert f(tg.ones(1)).item() == 2 and g(1) == 2 and h(1) == 0 and not tg.jit.is_tracing()
+    assert tg.jit.unused(g) is g and tg.jit.export(g) is g and tg.jit.annotate(list, [1]) == [1]
+    assert tg.jit.wait(tg.jit.fork(g, 2)) == 3
+
+    class Scripted(tg.jit.ScriptModule):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 1)
+
+        @tg.jit.script_method
+        def forward(self, x):
+            return self.lin(x)
+
+    m = Scripted()
+    assert m(tg.ones(3, 2)).shape == (3, 1) and isinstance(m, nn.Module) and not isinstance(model, tg.jit.ScriptModule)
+    with pytest.raises(RuntimeError, match="tg.jit.save: TorchScript archives are not supported"):
+        tg.jit.save(m, "m.pt")
+    with pytest.raises(RuntimeError, match="tg.jit.load"):
+        tg.jit.load("m.pt")

@@ -12,9 +12,9 @@ import numbers as _numbers
 import threading as _threading
 from collections import abc as _abc
 
-from .. import _C
-from .._C.utils.data import *  # noqa: F401,F403
-from .._C.utils.data import BatchSampler, ConcatDataset, Dataset, Sampler, Subset, _initialised
+from ... import _C
+from ..._C.utils.data import *  # noqa: F401,F403
+from ..._C.utils.data import BatchSampler, ConcatDataset, Dataset, Sampler, Subset, _initialised
 
 
 def _init_without_super(base):
