@@ -18,6 +18,7 @@ namespace {
 struct Block {
   char* ptr;
   size_t size;
+  size_t requested;  // what allocate() was asked for (while handed out)
   StreamId stream;
   bool small;
   bool allocated = false;
@@ -41,6 +42,14 @@ std::string human(size_t bytes) {
   return fmt::format("{} bytes", bytes);
 }
 
+template <class F>
+void for_each_counter(AllocatorStats& st, F f) {
+  for (PoolStats* p : {&st.all, &st.small_pool, &st.large_pool})
+    for (StatCounter* c : {&p->allocated_bytes, &p->requested_bytes, &p->active_bytes, &p->reserved_bytes,
+                           &p->allocations, &p->active, &p->segments})
+      f(*c);
+}
+
 }  // namespace
 
 struct CachingAllocator::State {
@@ -57,17 +66,36 @@ struct CachingAllocator::State {
   };
   std::list<Pending> pending;
   AllocatorStats st;
+  size_t limit = SIZE_MAX;
 
   std::set<Block*, BySize>& pool(bool small) { return small ? small_free : large_free; }
+
+  // Adds n (or takes -n) to one figure of a pool and of `all`.
+  void count(StatCounter PoolStats::*figure, bool small, int64_t n) {
+    PoolStats& p = small ? st.small_pool : st.large_pool;
+    if (n >= 0) {
+      (st.all.*figure).add(n);
+      (p.*figure).add(n);
+    } else {
+      (st.all.*figure).sub(-n);
+      (p.*figure).sub(-n);
+    }
+  }
+
+  void count_segment(const Block* b, int64_t sign) {
+    count(&PoolStats::reserved_bytes, b->small, sign * static_cast<int64_t>(b->size));
+    count(&PoolStats::segments, b->small, sign);
+  }
 
   // A block no longer in use goes back to its pool, merged with free neighbours.
   void release(Block* b) {
     b->allocated = false;
     b->other_streams.clear();
+    count(&PoolStats::active_bytes, b->small, -static_cast<int64_t>(b->size));
+    count(&PoolStats::active, b->small, -1);
     if (!caching) {  // its own segment, never split
       raw.free(b->ptr);
-      st.reserved -= b->size;
-      --st.segments;
+      count_segment(b, -1);
       delete b;
       return;
     }
@@ -118,8 +146,7 @@ struct CachingAllocator::State {
           continue;
         }
         raw.free(b->ptr);
-        st.reserved -= b->size;
-        --st.segments;
+        count_segment(b, -1);
         it = pool->erase(it);
         delete b;
       }
@@ -130,26 +157,34 @@ struct CachingAllocator::State {
                            : small                  ? kSmallSegment
                            : size <= kMediumRequest ? kMediumSegment
                                                     : round_up(size, kLargeRound);
-    void* p = raw.allocate(segment);
+    auto reserve = [&]() -> void* {
+      const auto reserved = static_cast<size_t>(st.all.reserved_bytes.current);
+      return segment > limit - std::min(limit, reserved) ? nullptr : raw.allocate(segment);
+    };
+    void* p = reserve();
     if (!p) {
       // Cached free segments may be what stands in the way: give them back and try again.
+      ++st.alloc_retries;
       release_free_segments();
-      p = raw.allocate(segment);
+      p = reserve();
     }
     if (!p) {
       ++st.ooms;
-      TG_CHECK_MEMORY(
-          false,
-          "{}: out of memory: tried to allocate {} (a segment of {}); {} allocated, {} reserved, {} of it cached "
-          "and free",
-          device, human(size), human(segment), human(st.allocated), human(st.reserved),
-          human(st.reserved - st.allocated));
+      const auto allocated = static_cast<size_t>(st.all.allocated_bytes.current);
+      const auto reserved = static_cast<size_t>(st.all.reserved_bytes.current);
+      TG_CHECK_MEMORY(false,
+                      "{}: out of memory: tried to allocate {} (a segment of {}); {} allocated, {} reserved, {} of "
+                      "it cached and free{}",
+                      device, human(size), human(segment), human(allocated), human(reserved),
+                      human(reserved - allocated),
+                      limit == SIZE_MAX ? std::string()
+                                        : fmt::format("; this process may reserve at most {} here (its memory "
+                                                      "fraction)",
+                                                      human(limit)));
     }
-    ++st.raw_allocs;
-    ++st.segments;
-    st.reserved += segment;
-    st.max_reserved = std::max(st.max_reserved, st.reserved);
-    return new Block{static_cast<char*>(p), segment, stream, small, false, nullptr, nullptr, {}};
+    auto* b = new Block{static_cast<char*>(p), segment, 0, stream, small, false, nullptr, nullptr, {}};
+    count_segment(b, 1);
+    return b;
   }
 };
 
@@ -190,7 +225,7 @@ void* CachingAllocator::allocate(size_t bytes, StreamId stream) {
   std::lock_guard<std::mutex> lock(s.mu);
   if (!s.pending.empty()) s.process_events();
   auto& pool = s.pool(small);
-  Block key{nullptr, size, stream, small, false, nullptr, nullptr, {}};
+  Block key{nullptr, size, 0, stream, small, false, nullptr, nullptr, {}};
   Block* block = nullptr;
   auto it = pool.lower_bound(&key);
   if (s.caching && it != pool.end() && (*it)->stream == stream) {
@@ -202,16 +237,21 @@ void* CachingAllocator::allocate(size_t bytes, StreamId stream) {
   // Keep the remainder as a free block when it is worth it.
   const size_t rest = block->size - size;
   if (small ? rest >= kRound : rest > kSmallRequest) {
-    Block* tail = new Block{block->ptr + size, rest, stream, small, false, block, block->next, {}};
+    Block* tail = new Block{block->ptr + size, rest, 0, stream, small, false, block, block->next, {}};
     if (block->next) block->next->prev = tail;
     block->next = tail;
     block->size = size;
     pool.insert(tail);
   }
   block->allocated = true;
+  block->requested = bytes;
   s.active.emplace(block->ptr, block);
-  s.st.allocated += block->size;
-  s.st.max_allocated = std::max(s.st.max_allocated, s.st.allocated);
+  const auto n = static_cast<int64_t>(block->size);
+  s.count(&PoolStats::allocated_bytes, small, n);
+  s.count(&PoolStats::requested_bytes, small, static_cast<int64_t>(bytes));
+  s.count(&PoolStats::allocations, small, 1);
+  s.count(&PoolStats::active_bytes, small, n);
+  s.count(&PoolStats::active, small, 1);
   return block->ptr;
 }
 
@@ -223,7 +263,9 @@ void CachingAllocator::free(void* ptr) {
   TG_CHECK(it != s.active.end(), "{}: free of a pointer this allocator did not hand out (or freed twice)", s.device);
   Block* b = it->second;
   s.active.erase(it);
-  s.st.allocated -= b->size;
+  s.count(&PoolStats::allocated_bytes, b->small, -static_cast<int64_t>(b->size));
+  s.count(&PoolStats::requested_bytes, b->small, -static_cast<int64_t>(b->requested));
+  s.count(&PoolStats::allocations, b->small, -1);
   if (b->other_streams.empty()) {
     s.release(b);
     return;
@@ -266,8 +308,23 @@ AllocatorStats CachingAllocator::stats() const {
 
 void CachingAllocator::reset_peak_stats() {
   std::lock_guard<std::mutex> lock(s_->mu);
-  s_->st.max_allocated = s_->st.allocated;
-  s_->st.max_reserved = s_->st.reserved;
+  for_each_counter(s_->st, [](StatCounter& c) { c.peak = c.current; });
+}
+
+void CachingAllocator::reset_accumulated_stats() {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  for_each_counter(s_->st, [](StatCounter& c) { c.allocated = c.freed = 0; });
+  s_->st.alloc_retries = s_->st.ooms = 0;
+}
+
+void CachingAllocator::set_memory_limit(size_t bytes) {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  s_->limit = bytes;
+}
+
+size_t CachingAllocator::memory_limit() const {
+  std::lock_guard<std::mutex> lock(s_->mu);
+  return s_->limit;
 }
 
 }  // namespace tg::memory

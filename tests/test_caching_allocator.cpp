@@ -43,6 +43,10 @@ struct FakeDevice {
   }
 };
 
+size_t reserved(const CachingAllocator& a) { return static_cast<size_t>(a.stats().all.reserved_bytes.current); }
+size_t allocated(const CachingAllocator& a) { return static_cast<size_t>(a.stats().all.allocated_bytes.current); }
+size_t max_allocated(const CachingAllocator& a) { return static_cast<size_t>(a.stats().all.allocated_bytes.peak); }
+
 }  // namespace
 
 TEST(CachingAllocator, ReusesSplitsAndMerges) {
@@ -52,7 +56,7 @@ TEST(CachingAllocator, ReusesSplitsAndMerges) {
     void* p = a.allocate(1000);
     EXPECT_EQ(a.block_size(p), 1024u);
     EXPECT_EQ(dev.calls, 1);
-    EXPECT_EQ(a.stats().reserved, CachingAllocator::kSmallSegment);
+    EXPECT_EQ(reserved(a), CachingAllocator::kSmallSegment);
     void* q = a.allocate(3000);  // carved from the same 2 MiB segment
     EXPECT_EQ(dev.calls, 1);
     EXPECT_EQ(static_cast<char*>(q), static_cast<char*>(p) + 1024);
@@ -62,21 +66,21 @@ TEST(CachingAllocator, ReusesSplitsAndMerges) {
     a.free(r);
     a.free(q);
     // Everything merged back: one free segment, released by empty_cache.
-    EXPECT_EQ(a.stats().allocated, 0u);
-    EXPECT_EQ(a.stats().segments, 1);
+    EXPECT_EQ(allocated(a), 0u);
+    EXPECT_EQ(a.stats().all.segments.current, 1);
     a.empty_cache();
-    EXPECT_EQ(a.stats().reserved, 0u);
+    EXPECT_EQ(reserved(a), 0u);
     EXPECT_EQ(dev.used, 0u);
     // Large requests: 20 MiB segments up to 10 MiB, then the request rounded to 2 MiB.
     void* big = a.allocate(5 << 20);
-    EXPECT_EQ(a.stats().reserved, CachingAllocator::kMediumSegment);
+    EXPECT_EQ(reserved(a), CachingAllocator::kMediumSegment);
     void* huge = a.allocate((30 << 20) + 1);
-    EXPECT_EQ(a.stats().reserved, CachingAllocator::kMediumSegment + (32u << 20));
-    EXPECT_EQ(a.stats().max_allocated, (5u << 20) + (30u << 20) + 512);
+    EXPECT_EQ(reserved(a), CachingAllocator::kMediumSegment + (32u << 20));
+    EXPECT_EQ(max_allocated(a), (5u << 20) + (30u << 20) + 512);
     a.free(big);
     a.free(huge);
     a.reset_peak_stats();
-    EXPECT_EQ(a.stats().max_allocated, 0u);
+    EXPECT_EQ(max_allocated(a), 0u);
     // Streams do not share cached blocks.
     void* s1 = a.allocate(4096, 1);
     a.free(s1);
@@ -119,16 +123,16 @@ TEST(CachingAllocator, RandomizedPatternKeepsBlocksDisjoint) {
       live.erase(it);
     }
     if (step % 997 == 0) {
-      ASSERT_EQ(a.stats().allocated, expected_allocated);
-      ASSERT_EQ(a.stats().reserved, dev.used);
+      ASSERT_EQ(allocated(a), expected_allocated);
+      ASSERT_EQ(reserved(a), dev.used);
     }
     if (step % 5003 == 0) a.empty_cache();
   }
   for (auto& [p, n] : live) a.free(p);
   a.empty_cache();
-  EXPECT_EQ(a.stats().allocated, 0u);
+  EXPECT_EQ(allocated(a), 0u);
   EXPECT_EQ(dev.used, 0u);
-  EXPECT_LT(a.stats().raw_allocs, 2000);  // the cache served most requests
+  EXPECT_LT(a.stats().all.segments.allocated, 2000);  // the cache served most requests
 }
 
 // record_stream: a block used on a second stream is not handed out again, on any stream,
@@ -143,7 +147,7 @@ TEST(CachingAllocator, RecordStreamDelaysReuseUntilTheOtherStreamIsDone) {
     a.record_stream(p, 1);  // its own stream: nothing to wait for
     a.free(p);
     EXPECT_EQ(dev.events_made, 1);
-    EXPECT_EQ(a.stats().allocated, 0u);
+    EXPECT_EQ(allocated(a), 0u);
     void* q = a.allocate(4096, 1);
     EXPECT_NE(q, p);  // the event has not passed: p stays out of the pool
     dev.done_upto = 1;
@@ -159,10 +163,10 @@ TEST(CachingAllocator, RecordStreamDelaysReuseUntilTheOtherStreamIsDone) {
     EXPECT_EQ(dev.events_live, 1);
     // empty_cache releases what has passed, and keeps what has not.
     a.empty_cache();
-    EXPECT_GT(a.stats().reserved, 0u);
+    EXPECT_GT(reserved(a), 0u);
     dev.done_upto = dev.events_made;
     a.empty_cache();
-    EXPECT_EQ(a.stats().reserved, 0u);
+    EXPECT_EQ(reserved(a), 0u);
     EXPECT_THROW_WITH(a.record_stream(reinterpret_cast<void*>(16), 2), Error, "did not hand out");
   }
   EXPECT_EQ(dev.events_live, 0);
@@ -184,7 +188,7 @@ TEST(CachingAllocator, OutOfMemoryRetriesThenReports) {
   a.free(y);
   // 30 MiB needs a new 30 MiB segment: over the budget until the cached 20 MiB is released.
   void* z = a.allocate(30 << 20);
-  EXPECT_EQ(a.stats().reserved, 30u << 20);
+  EXPECT_EQ(reserved(a), 30u << 20);
   EXPECT_THROW_WITH(a.allocate(20 << 20), OutOfMemoryError, "fake:0: out of memory: tried to allocate 20.00 MiB");
   EXPECT_EQ(a.stats().ooms, 1);
   a.free(z);
@@ -204,12 +208,12 @@ TEST(CachingAllocator, WithoutCachingEachRequestIsItsOwnRawAllocation) {
     EXPECT_EQ(dev.live.at(p), 1000u);
     EXPECT_EQ(dev.live.at(q), 1u);
     EXPECT_EQ(a.block_size(p), 1000u);
-    EXPECT_EQ(a.stats().reserved, 1001u);
-    EXPECT_EQ(a.stats().allocated, 1001u);
+    EXPECT_EQ(reserved(a), 1001u);
+    EXPECT_EQ(allocated(a), 1001u);
     a.free(p);
     EXPECT_EQ(dev.live.count(p), 0u);
-    EXPECT_EQ(a.stats().reserved, 1u);
-    EXPECT_EQ(a.stats().segments, 1);
+    EXPECT_EQ(reserved(a), 1u);
+    EXPECT_EQ(a.stats().all.segments.current, 1);
     void* r = a.allocate(3000, /*stream=*/1);
     a.record_stream(r, 2);
     a.free(r);
@@ -219,7 +223,7 @@ TEST(CachingAllocator, WithoutCachingEachRequestIsItsOwnRawAllocation) {
     EXPECT_EQ(dev.live.count(r), 0u);
     EXPECT_EQ(dev.calls, 4);
     a.free(s);
-    EXPECT_EQ(a.stats().max_allocated, 3001u);
+    EXPECT_EQ(max_allocated(a), 3001u);
     EXPECT_THROW_WITH(a.allocate(size_t{65} << 20), OutOfMemoryError, "out of memory");
     a.free(q);
   }
@@ -241,4 +245,75 @@ TEST(Cuda, DeviceQueriesWithOrWithoutAGpu) {
   cuda::synchronize(0);
   EXPECT_THROW_WITH(cuda::synchronize(cuda::device_count()), IndexError, "does not exist");
   EXPECT_GE(cuda::memory_reserved(), cuda::memory_allocated());
+}
+
+// The figures of PyTorch's memory_stats(): per pool and summed, current, peak and totals.
+TEST(CachingAllocator, StatisticsPerPoolWithPeaksAndTotals) {
+  FakeDevice dev{size_t{1} << 30};
+  CachingAllocator a(dev.raw(), "fake:0");
+  void* s = a.allocate(1000, 1);
+  void* l = a.allocate(5u << 20, 2);
+  {
+    const auto st = a.stats();
+    EXPECT_EQ(st.small_pool.allocated_bytes.current, 1024);
+    EXPECT_EQ(st.small_pool.requested_bytes.current, 1000);
+    EXPECT_EQ(st.small_pool.reserved_bytes.current, static_cast<int64_t>(CachingAllocator::kSmallSegment));
+    EXPECT_EQ(st.large_pool.allocated_bytes.current, 5 << 20);
+    EXPECT_EQ(st.large_pool.reserved_bytes.current, static_cast<int64_t>(CachingAllocator::kMediumSegment));
+    EXPECT_EQ(st.all.allocated_bytes.current, 1024 + (5 << 20));
+    EXPECT_EQ(st.all.allocations.current, 2);
+    EXPECT_EQ(st.all.segments.current, 2);
+    EXPECT_EQ(st.all.active.current, 2);
+  }
+  // A block freed while another stream may use it stays active until that stream is done.
+  a.record_stream(s, 3);
+  a.free(s);
+  a.free(l);
+  {
+    const auto st = a.stats();
+    EXPECT_EQ(st.all.allocated_bytes.current, 0);
+    EXPECT_EQ(st.all.allocated_bytes.peak, 1024 + (5 << 20));
+    EXPECT_EQ(st.all.allocated_bytes.allocated, 1024 + (5 << 20));
+    EXPECT_EQ(st.all.allocated_bytes.freed, 1024 + (5 << 20));
+    EXPECT_EQ(st.all.requested_bytes.current, 0);
+    EXPECT_EQ(st.all.active_bytes.current, 1024);
+    EXPECT_EQ(st.small_pool.active.current, 1);
+    EXPECT_EQ(st.large_pool.active.current, 0);
+  }
+  dev.done_upto = dev.events_made;
+  a.empty_cache();
+  {
+    const auto st = a.stats();
+    EXPECT_EQ(st.all.active_bytes.current, 0);
+    EXPECT_EQ(st.all.reserved_bytes.current, 0);
+    EXPECT_EQ(st.all.segments.freed, 2);
+  }
+  a.reset_peak_stats();
+  EXPECT_EQ(a.stats().all.allocated_bytes.peak, 0);
+  a.reset_accumulated_stats();
+  EXPECT_EQ(a.stats().all.allocated_bytes.allocated, 0);
+  EXPECT_EQ(a.stats().all.segments.freed, 0);
+}
+
+// A memory limit (the per-process memory fraction): a segment that would pass it is refused
+// like a failed raw allocation, cached segments are released and the request retried.
+TEST(CachingAllocator, MemoryLimitActsAsAFullDevice) {
+  FakeDevice dev{size_t{1} << 30};
+  CachingAllocator a(dev.raw(), "fake:0");
+  EXPECT_EQ(a.memory_limit(), SIZE_MAX);
+  a.set_memory_limit(30u << 20);
+  void* x = a.allocate(8u << 20);  // a 20 MiB segment
+  // 13 MiB does not fit the 12 MiB left in that segment: a new one of 14 MiB would pass the limit.
+  EXPECT_THROW_WITH(a.allocate(13u << 20), OutOfMemoryError, "may reserve at most 30.00 MiB here");
+  EXPECT_EQ(a.stats().alloc_retries, 1);
+  EXPECT_EQ(a.stats().ooms, 1);
+  a.free(x);
+  void* y = a.allocate(25u << 20);  // fits once the cached segment is given back
+  EXPECT_EQ(a.stats().alloc_retries, 2);
+  EXPECT_EQ(reserved(a), 26u << 20);
+  a.free(y);
+  a.set_memory_limit(SIZE_MAX);
+  void* z = a.allocate(100u << 20);
+  a.free(z);
+  EXPECT_EQ(a.stats().ooms, 1);
 }

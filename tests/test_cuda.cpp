@@ -23,7 +23,31 @@ TEST(CudaErrors, NoDeviceOrNoBuildIsAClearError) {
   EXPECT_THROW_WITH(cuda::Stream(), Error, "cuda::Stream");
   EXPECT_THROW_WITH(cuda::Event(), Error, "cuda::Event");
   EXPECT_THROW_WITH(cuda::set_device(0), Error, "cuda::set_device");
+  EXPECT_THROW_WITH(cuda::get_device_properties(), Error, "cuda::get_device_properties");
+  EXPECT_THROW_WITH(cuda::mem_get_info(), Error, "cuda::mem_get_info");
+  EXPECT_THROW_WITH(cuda::set_per_process_memory_fraction(0.5), Error, "cuda::set_per_process_memory_fraction");
+  EXPECT_THROW_WITH(cuda::get_per_process_memory_fraction(), Error, "cuda::get_per_process_memory_fraction");
+  // The memory figures are those of an allocator that never ran.
+  EXPECT_EQ(cuda::max_memory_reserved(), 0u);
+  EXPECT_EQ(cuda::memory_stats().all.reserved_bytes.peak, 0);
+  cuda::reset_accumulated_memory_stats();
   EXPECT_FALSE(x.is_pinned());
+}
+
+// NVTX needs the toolkit's headers only: markers go nowhere without a profiler attached.
+TEST(CudaErrors, BuildFiguresAndNvtxMarkersWithoutAGpu) {
+  if (cuda::compiled_version().empty()) {
+    EXPECT_TRUE(cuda::compiled_architectures().empty());
+    EXPECT_THROW_WITH(cuda::nvtx::range_push("outer"), Error, "no CUDA support");
+    return;
+  }
+  EXPECT_NE(cuda::compiled_version().find('.'), std::string::npos);
+  EXPECT_FALSE(cuda::compiled_architectures().empty());
+  for (int arch : cuda::compiled_architectures()) EXPECT_GE(arch, 50);
+  const int depth = cuda::nvtx::range_push("outer");
+  EXPECT_LE(depth, 0);  // 0, or negative when no tool tracks the ranges
+  cuda::nvtx::mark("a point");
+  EXPECT_EQ(cuda::nvtx::range_pop(), depth);
 }
 
 TEST(CudaErrors, Tf32SwitchesHavePyTorchsDefaults) {
@@ -131,9 +155,54 @@ TEST(Cuda, RandomizedAllocFreeKeepsDataIntact) {
 TEST(Cuda, OutOfMemoryIsAnErrorAndTheProcessGoesOn) {
   TG_REQUIRE_CUDA();
   const auto opts = TensorOptions(kFloat32).device(Device::cuda());
+  const int64_t ooms = cuda::memory_stats().ooms;
   EXPECT_THROW_WITH(empty({int64_t{1} << 40}, opts), OutOfMemoryError, "out of memory");
+  EXPECT_EQ(cuda::memory_stats().ooms, ooms + 1);
   const Tensor t = ones({1000}, opts);
   EXPECT_EQ(t.sum().item<double>(), 1000.0);
+}
+
+TEST(Cuda, DevicePropertiesAndMemoryInfo) {
+  TG_REQUIRE_CUDA();
+  const cuda::DeviceProperties p = cuda::get_device_properties();
+  EXPECT_FALSE(p.name.empty());
+  EXPECT_GE(p.major, 5);
+  EXPECT_GT(p.multi_processor_count, 0);
+  EXPECT_EQ(p.warp_size, 32);
+  EXPECT_EQ(p.uuid.size(), 36u);
+  const auto [free, total] = cuda::mem_get_info();
+  EXPECT_EQ(total, p.total_memory);
+  EXPECT_LE(free, total);
+  EXPECT_THROW_WITH(cuda::get_device_properties(cuda::device_count()), IndexError, "does not exist");
+}
+
+// Past the fraction of the device's memory the allocator fails as if the device were full; the
+// process goes on, and lifting the cap lets the same request through.
+TEST(Cuda, PerProcessMemoryFractionCapsTheAllocator) {
+  TG_REQUIRE_CUDA();
+  const auto opts = TensorOptions(kFloat32).device(Device::cuda());
+  EXPECT_EQ(cuda::get_per_process_memory_fraction(), 1.0);
+  EXPECT_THROW_WITH(cuda::set_per_process_memory_fraction(1.5), ValueError, "between 0 and 1");
+  cuda::empty_cache();
+  const size_t total = cuda::get_device_properties().total_memory;
+  cuda::set_per_process_memory_fraction(0.1);
+  EXPECT_EQ(cuda::get_per_process_memory_fraction(), 0.1);
+  const auto n = static_cast<int64_t>(total / 8 / sizeof(float));  // an eighth of the device
+  EXPECT_THROW_WITH(empty({n}, opts), OutOfMemoryError, "memory fraction");
+  cuda::set_per_process_memory_fraction(1.0);
+  EXPECT_EQ(empty({n}, opts).numel(), n);
+  cuda::empty_cache();
+}
+
+TEST(Cuda, SetStreamMakesAStreamCurrent) {
+  TG_REQUIRE_CUDA();
+  const cuda::Stream s;
+  cuda::set_stream(s);
+  EXPECT_EQ(cuda::Stream::current(), s);
+  const Tensor y = (ones({1000}, TensorOptions(kFloat32).device(Device::cuda())) * 3.0).sum();
+  cuda::set_stream(cuda::Stream::default_stream());
+  EXPECT_TRUE(cuda::Stream::current().is_default());
+  EXPECT_EQ(y.item<double>(), 3000.0);
 }
 
 TEST(Cuda, StreamsAndEvents) {

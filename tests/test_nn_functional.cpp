@@ -464,6 +464,21 @@ TEST(Functional, ScaledDotProductAttention) {
                                       {q, kc, vc}));
   EXPECT_THROW_WITH(F::scaled_dot_product_attention(q, v, v), Error, "differ in embedding size");
   EXPECT_THROW_WITH(F::scaled_dot_product_attention(q, kc, vc, {.attn_mask = allowed, .is_causal = true}), ValueError, "not both");
+
+  // Grouped-query attention: 4 query heads over 2 key/value heads, each serving 2 of them.
+  const Tensor qh = rnd(gen, {1, 4, 3, 4}), kh = rnd(gen, {1, 2, 5, 4}), vh = rnd(gen, {1, 2, 5, 2});
+  const Tensor gqa = F::scaled_dot_product_attention(qh, kh, vh, {.enable_gqa = true});
+  EXPECT_TRUE(close(gqa, F::scaled_dot_product_attention(qh, kh.repeat_interleave(2, 1), vh.repeat_interleave(2, 1))));
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const tensor_list& in) {
+        return F::scaled_dot_product_attention(in[0], in[1], in[2], {.is_causal = true, .enable_gqa = true});
+      },
+      {qh, kh.narrow(2, 0, 3), vh.narrow(2, 0, 3)}));
+  const Tensor k3 = rnd(gen, {1, 3, 5, 4}), v3 = rnd(gen, {1, 3, 5, 2});
+  EXPECT_THROW_WITH(F::scaled_dot_product_attention(qh, k3, v3, {.enable_gqa = true}), ValueError,
+                    "must divide the query's");
+  EXPECT_THROW_WITH(F::scaled_dot_product_attention(qh, kh, vh.narrow(1, 0, 1), {.enable_gqa = true}), ValueError,
+                    "differ in their number of heads");
 }
 
 TEST(Functional, PadModes) {

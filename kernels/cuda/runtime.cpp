@@ -6,6 +6,8 @@
 #include "tapegrad/tensor/tensor.h"
 
 #if TG_WITH_CUDA
+#include <nvtx3/nvToolsExt.h>
+
 #include <array>
 #include <cstdlib>
 #include <memory>
@@ -15,6 +17,8 @@
 #endif
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 namespace tg::cuda {
 
@@ -164,6 +168,38 @@ void synchronize(int device) {
   on_device(d, [] { TG_CUDA_CHECK(cudaDeviceSynchronize(), "cuda::synchronize"); });
 }
 
+DeviceProperties get_device_properties(int device) {
+  const int d = resolve_device(device, "cuda::get_device_properties");
+  cudaDeviceProp p{};
+  TG_CUDA_CHECK(cudaGetDeviceProperties(&p, d), "cuda::get_device_properties");
+  DeviceProperties r;
+  r.name = p.name;
+  r.major = p.major;
+  r.minor = p.minor;
+  r.total_memory = p.totalGlobalMem;
+  r.multi_processor_count = p.multiProcessorCount;
+  r.max_threads_per_multi_processor = p.maxThreadsPerMultiProcessor;
+  r.warp_size = p.warpSize;
+  r.L2_cache_size = static_cast<size_t>(p.l2CacheSize);
+  r.is_integrated = p.integrated != 0;
+  // 8-4-4-4-12 hex digits, as nvidia-smi -L.
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) r.uuid += '-';
+    r.uuid += fmt::format("{:02x}", static_cast<unsigned char>(p.uuid.bytes[i]));
+  }
+  r.pci_bus_id = p.pciBusID;
+  r.pci_device_id = p.pciDeviceID;
+  r.pci_domain_id = p.pciDomainID;
+  return r;
+}
+
+std::pair<size_t, size_t> mem_get_info(int device) {
+  const int d = resolve_device(device, "cuda::mem_get_info");
+  size_t free = 0, total = 0;
+  on_device(d, [&] { TG_CUDA_CHECK(cudaMemGetInfo(&free, &total), "cuda::mem_get_info"); });
+  return {free, total};
+}
+
 struct Stream::Owned {
   cudaStream_t stream = nullptr;
   int device = 0;
@@ -213,17 +249,15 @@ bool Stream::query() const {
   return true;
 }
 
-StreamGuard::StreamGuard(const Stream& stream) : previous_(Stream::current(stream.device())) {
+void set_stream(const Stream& stream) {
   const auto d = static_cast<size_t>(stream.device());
   detail::tls_streams[d] = static_cast<cudaStream_t>(stream.handle());
   tls_stream_owners[d] = stream.owned_;
 }
 
-StreamGuard::~StreamGuard() {
-  const auto d = static_cast<size_t>(previous_.device());
-  detail::tls_streams[d] = static_cast<cudaStream_t>(previous_.handle());
-  tls_stream_owners[d] = previous_.owned_;
-}
+StreamGuard::StreamGuard(const Stream& stream) : previous_(Stream::current(stream.device())) { set_stream(stream); }
+
+StreamGuard::~StreamGuard() { set_stream(previous_); }
 
 struct Event::Owned {
   cudaEvent_t event = nullptr;
@@ -283,16 +317,53 @@ memory::AllocatorStats stats_of(int device) {
 }
 }  // namespace
 
-size_t memory_allocated(int device) { return stats_of(device).allocated; }
-size_t memory_reserved(int device) { return stats_of(device).reserved; }
-size_t max_memory_allocated(int device) { return stats_of(device).max_allocated; }
+size_t memory_allocated(int device) { return static_cast<size_t>(stats_of(device).all.allocated_bytes.current); }
+size_t memory_reserved(int device) { return static_cast<size_t>(stats_of(device).all.reserved_bytes.current); }
+size_t max_memory_allocated(int device) { return static_cast<size_t>(stats_of(device).all.allocated_bytes.peak); }
+size_t max_memory_reserved(int device) { return static_cast<size_t>(stats_of(device).all.reserved_bytes.peak); }
+memory::AllocatorStats memory_stats(int device) { return stats_of(device); }
 void reset_peak_memory_stats(int device) {
   if (auto* a = detail::existing_allocator(device)) a->reset_peak_stats();
+}
+void reset_accumulated_memory_stats(int device) {
+  if (auto* a = detail::existing_allocator(device)) a->reset_accumulated_stats();
+}
+
+namespace {
+// As set, to be read back exactly; the allocators hold the limits in bytes.
+std::mutex fractions_mu;
+std::array<double, detail::kMaxDevices> fractions = [] {
+  std::array<double, detail::kMaxDevices> f{};
+  f.fill(1.0);
+  return f;
+}();
+}  // namespace
+
+void set_per_process_memory_fraction(double fraction, int device) {
+  TG_CHECK_VALUE(fraction >= 0 && fraction <= 1,
+                 "cuda::set_per_process_memory_fraction: the fraction must be between 0 and 1, got {}", fraction);
+  const int d = resolve_device(device, "cuda::set_per_process_memory_fraction");
+  const double total = static_cast<double>(get_device_properties(d).total_memory);
+  std::lock_guard<std::mutex> lock(fractions_mu);
+  detail::device_allocator(d).set_memory_limit(fraction >= 1 ? SIZE_MAX : static_cast<size_t>(fraction * total));
+  fractions[static_cast<size_t>(d)] = fraction;
+}
+
+double get_per_process_memory_fraction(int device) {
+  const int d = resolve_device(device, "cuda::get_per_process_memory_fraction");
+  std::lock_guard<std::mutex> lock(fractions_mu);
+  return fractions[static_cast<size_t>(d)];
 }
 void empty_cache() {
   for (int d = 0; d < device_count(); ++d)
     if (auto* a = detail::existing_allocator(d)) a->empty_cache();
 }
+
+namespace nvtx {
+int range_push(const std::string& message) { return nvtxRangePushA(message.c_str()); }
+int range_pop() { return nvtxRangePop(); }
+void mark(const std::string& message) { nvtxMarkA(message.c_str()); }
+}  // namespace nvtx
 
 void record_stream(const Tensor& tensor, const Stream& stream) {
   TG_CHECK(tensor.defined() && tensor.is_cuda(), "cuda::record_stream: expected a CUDA tensor, got {}",
@@ -321,6 +392,7 @@ Stream Stream::current(int) { no_cuda("cuda::Stream"); }
 void* Stream::handle() const { return nullptr; }
 void Stream::synchronize() const { no_cuda("cuda::Stream::synchronize"); }
 bool Stream::query() const { no_cuda("cuda::Stream::query"); }
+void set_stream(const Stream&) { no_cuda("cuda::set_stream"); }
 StreamGuard::StreamGuard(const Stream& stream) : previous_(stream) { no_cuda("cuda::StreamGuard"); }
 StreamGuard::~StreamGuard() = default;
 struct Event::Owned {};
@@ -331,14 +403,53 @@ void Event::wait(const Stream&) const { no_cuda("cuda::Event::wait"); }
 void Event::synchronize() const { no_cuda("cuda::Event::synchronize"); }
 bool Event::query() const { no_cuda("cuda::Event::query"); }
 float Event::elapsed_time(const Event&) const { no_cuda("cuda::Event::elapsed_time"); }
+DeviceProperties get_device_properties(int) { no_cuda("cuda::get_device_properties"); }
+std::pair<size_t, size_t> mem_get_info(int) { no_cuda("cuda::mem_get_info"); }
 size_t memory_allocated(int) { return 0; }
 size_t memory_reserved(int) { return 0; }
 size_t max_memory_allocated(int) { return 0; }
+size_t max_memory_reserved(int) { return 0; }
+memory::AllocatorStats memory_stats(int) { return {}; }
 void reset_peak_memory_stats(int) {}
+void reset_accumulated_memory_stats(int) {}
+void set_per_process_memory_fraction(double, int) { no_cuda("cuda::set_per_process_memory_fraction"); }
+double get_per_process_memory_fraction(int) { no_cuda("cuda::get_per_process_memory_fraction"); }
 void empty_cache() {}
 void record_stream(const Tensor&, const Stream&) { no_cuda("cuda::record_stream"); }
+namespace nvtx {
+int range_push(const std::string&) { no_cuda("cuda::nvtx::range_push"); }
+int range_pop() { no_cuda("cuda::nvtx::range_pop"); }
+void mark(const std::string&) { no_cuda("cuda::nvtx::mark"); }
+}  // namespace nvtx
 
 #endif
+
+std::string compiled_version() {
+#if TG_WITH_CUDA
+  return fmt::format("{}.{}", CUDART_VERSION / 1000, CUDART_VERSION % 1000 / 10);
+#else
+  return "";
+#endif
+}
+
+std::vector<int> compiled_architectures() {
+  std::vector<int> archs;
+#if TG_WITH_CUDA && defined(TG_CUDA_ARCHITECTURES)
+  // CMake's list with commas, as "90,80-real": the number that starts each entry.
+  int value = -1;
+  for (const char* c = TG_CUDA_ARCHITECTURES;; ++c) {
+    if (*c >= '0' && *c <= '9') {
+      value = (value < 0 ? 0 : value * 10) + (*c - '0');
+      continue;
+    }
+    if (value >= 0) archs.push_back(value);
+    value = -1;
+    while (*c && *c != ',') ++c;
+    if (!*c) break;
+  }
+#endif
+  return archs;
+}
 
 namespace {
 std::atomic<bool> matmul_tf32{false}, cudnn_tf32{true};

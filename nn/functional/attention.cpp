@@ -29,7 +29,22 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   TG_CHECK_VALUE(!(options.is_causal && options.attn_mask.defined()),
                  "{}: pass either attn_mask or is_causal, not both", op);
   const double scale = options.scale.value_or(1.0 / std::sqrt(static_cast<double>(e)));
-  Tensor scores = matmul(query, key.mT()) * scale;
+  Tensor k = key, v = value;
+  if (options.enable_gqa && query.dim() >= 3 && key.dim() >= 3 && value.dim() >= 3) {
+    const int64_t hq = query.sizes()[query.dim() - 3], hk = key.sizes()[key.dim() - 3];
+    TG_CHECK_VALUE(value.sizes()[value.dim() - 3] == hk,
+                   "{}: key of shape {} and value of shape {} differ in their number of heads (dim -3)", op,
+                   key.sizes(), value.sizes());
+    TG_CHECK_VALUE(hk > 0 && hq % hk == 0,
+                   "{}: with enable_gqa the key's heads (dim -3) must divide the query's; got query of shape {} "
+                   "and key of shape {}",
+                   op, query.sizes(), key.sizes());
+    if (hq != hk) {
+      k = key.repeat_interleave(hq / hk, key.dim() - 3);
+      v = value.repeat_interleave(hq / hk, value.dim() - 3);
+    }
+  }
+  Tensor scores = matmul(query, k.mT()) * scale;
   constexpr double kNegInf = -std::numeric_limits<double>::infinity();
   if (options.is_causal) {
     Tensor allowed = ones({l, s}, TensorOptions(kBool).device(query.device())).tril();
@@ -45,7 +60,7 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   }
   Tensor weights = softmax(scores, -1);
   if (options.dropout_p > 0) weights = dropout(weights, options.dropout_p, true, options.generator);
-  return matmul(weights, value);
+  return matmul(weights, v);
 }
 
 }  // namespace tg::nn::functional

@@ -284,11 +284,16 @@ void bind_nn_functional(py::module_& nn) {
      py::arg("align_corners") = py::none());
   f.def("one_hot", [](const Tensor& x, int64_t n) { return nogil([&] { return F::one_hot(x, n); }); },
         py::arg("input"), py::arg("num_classes") = -1);
-  f.def("scaled_dot_product_attention", [](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask,
-                                           double dropout_p, bool is_causal, std::optional<double> scale) {
-    return nogil([&] { return F::scaled_dot_product_attention(q, k, v, {or_undefined(mask), dropout_p, is_causal, scale}); });
-  }, py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(), py::arg("dropout_p") = 0.0,
-     py::arg("is_causal") = false, py::kw_only(), py::arg("scale") = py::none());
+  f.def(
+      "scaled_dot_product_attention",
+      [](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask, double dropout_p, bool is_causal,
+         std::optional<double> scale, bool enable_gqa) {
+        F::AttentionOptions options{or_undefined(mask), dropout_p, is_causal, scale};
+        options.enable_gqa = enable_gqa;
+        return nogil([&] { return F::scaled_dot_product_attention(q, k, v, options); });
+      },
+      py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(), py::arg("dropout_p") = 0.0,
+      py::arg("is_causal") = false, py::kw_only(), py::arg("scale") = py::none(), py::arg("enable_gqa") = false);
   f.def(
       "multi_head_attention_forward",
       [](const Tensor& q, const Tensor& k, const Tensor& v, int64_t embed_dim_to_check, int64_t num_heads,

@@ -69,15 +69,125 @@ void bind_utils(py::module_& m) {
   cuda.def("is_available", &tg::cuda::is_available);
   cuda.def("device_count", &tg::cuda::device_count);
   cuda.def("current_device", &tg::cuda::current_device);
+  cuda.def("_compiled_version", &tg::cuda::compiled_version);
+  cuda.def("_compiled_architectures", &tg::cuda::compiled_architectures);
   cuda.def("set_device", [](py::object d) {
     tg::cuda::set_device(PyLong_Check(d.ptr()) ? py::cast<int>(d) : py::cast<tg::Device>(d).index());
   }, py::arg("device"));
-  cuda.def("synchronize", [](int device) { nogil([&] { tg::cuda::synchronize(device); }); }, py::arg("device") = -1);
-  cuda.def("memory_allocated", &tg::cuda::memory_allocated, py::arg("device") = 0);
-  cuda.def("memory_reserved", &tg::cuda::memory_reserved, py::arg("device") = 0);
-  cuda.def("max_memory_allocated", &tg::cuda::max_memory_allocated, py::arg("device") = 0);
-  cuda.def("reset_peak_memory_stats", &tg::cuda::reset_peak_memory_stats, py::arg("device") = 0);
+  // A device as torch.cuda's functions take it: None (the current device), an index, "cuda:1" or
+  // a tg.device; -1 for None.
+  auto device_arg = [](const py::object& d) {
+    if (d.is_none()) return -1;
+    if (PyLong_Check(d.ptr())) return py::cast<int>(d);
+    const tg::Device dev = py::cast<tg::Device>(d);
+    TG_CHECK_VALUE(dev.is_cuda(), "expected a CUDA device, got {}", dev.str());
+    return dev.index();
+  };
+  // The memory figures: None is the current device, which is 0 without a GPU (all zeros then).
+  auto memory_device = [device_arg](const py::object& d) {
+    const int i = device_arg(d);
+    return i >= 0 ? i : tg::cuda::is_available() ? tg::cuda::current_device() : 0;
+  };
+  cuda.def(
+      "synchronize",
+      [device_arg](const py::object& d) {
+        const int device = device_arg(d);
+        nogil([&] { tg::cuda::synchronize(device); });
+      },
+      py::arg("device") = py::none());
+  for (auto [name, figure] : {std::pair{"memory_allocated", &tg::cuda::memory_allocated},
+                              {"memory_reserved", &tg::cuda::memory_reserved},
+                              {"max_memory_allocated", &tg::cuda::max_memory_allocated},
+                              {"max_memory_reserved", &tg::cuda::max_memory_reserved}})
+    cuda.def(
+        name, [memory_device, figure](const py::object& d) { return figure(memory_device(d)); },
+        py::arg("device") = py::none());
+  cuda.def(
+      "reset_peak_memory_stats",
+      [memory_device](const py::object& d) { tg::cuda::reset_peak_memory_stats(memory_device(d)); },
+      py::arg("device") = py::none());
+  cuda.def(
+      "reset_accumulated_memory_stats",
+      [memory_device](const py::object& d) { tg::cuda::reset_accumulated_memory_stats(memory_device(d)); },
+      py::arg("device") = py::none());
+  // torch.cuda.memory_stats()'s flat keys ("allocated_bytes.all.current", ...); tg.cuda sorts them.
+  cuda.def(
+      "_memory_stats",
+      [memory_device](const py::object& d) {
+        const tg::memory::AllocatorStats st = tg::cuda::memory_stats(memory_device(d));
+        py::dict out;
+        using P = tg::memory::PoolStats;
+        const std::pair<const char*, tg::memory::StatCounter P::*> figures[] = {
+            {"active", &P::active},
+            {"active_bytes", &P::active_bytes},
+            {"allocated_bytes", &P::allocated_bytes},
+            {"allocation", &P::allocations},
+            {"requested_bytes", &P::requested_bytes},
+            {"reserved_bytes", &P::reserved_bytes},
+            {"segment", &P::segments}};
+        const std::pair<const char*, const P*> pools[] = {
+            {"all", &st.all}, {"small_pool", &st.small_pool}, {"large_pool", &st.large_pool}};
+        for (const auto& [figure, member] : figures)
+          for (const auto& [pool, stats] : pools) {
+            const tg::memory::StatCounter& c = stats->*member;
+            const std::string key = fmt::format("{}.{}.", figure, pool);
+            out[py::str(key + "current")] = c.current;
+            out[py::str(key + "peak")] = c.peak;
+            out[py::str(key + "allocated")] = c.allocated;
+            out[py::str(key + "freed")] = c.freed;
+          }
+        out["num_alloc_retries"] = st.alloc_retries;
+        out["num_ooms"] = st.ooms;
+        out["num_device_alloc"] = st.all.segments.allocated;
+        out["num_device_free"] = st.all.segments.freed;
+        return out;
+      },
+      py::arg("device") = py::none());
   cuda.def("empty_cache", &tg::cuda::empty_cache);
+  cuda.def(
+      "set_per_process_memory_fraction",
+      [device_arg](double fraction, const py::object& d) {
+        tg::cuda::set_per_process_memory_fraction(fraction, device_arg(d));
+      },
+      py::arg("fraction"), py::arg("device") = py::none());
+  cuda.def(
+      "get_per_process_memory_fraction",
+      [device_arg](const py::object& d) { return tg::cuda::get_per_process_memory_fraction(device_arg(d)); },
+      py::arg("device") = py::none());
+  cuda.def(
+      "mem_get_info", [device_arg](const py::object& d) { return tg::cuda::mem_get_info(device_arg(d)); },
+      py::arg("device") = py::none(), "(free, total) bytes of the device, as the driver counts them");
+  using Props = tg::cuda::DeviceProperties;
+  py::class_<Props>(cuda, "_CudaDeviceProperties",
+                    "What the driver says of a device (torch.cuda.get_device_properties)")
+      .def_readonly("name", &Props::name)
+      .def_readonly("major", &Props::major)
+      .def_readonly("minor", &Props::minor)
+      .def_readonly("total_memory", &Props::total_memory)
+      .def_readonly("multi_processor_count", &Props::multi_processor_count)
+      .def_readonly("max_threads_per_multi_processor", &Props::max_threads_per_multi_processor)
+      .def_readonly("warp_size", &Props::warp_size)
+      .def_readonly("L2_cache_size", &Props::L2_cache_size)
+      .def_readonly("is_integrated", &Props::is_integrated)
+      .def_readonly("uuid", &Props::uuid)
+      .def_readonly("pci_bus_id", &Props::pci_bus_id)
+      .def_readonly("pci_device_id", &Props::pci_device_id)
+      .def_readonly("pci_domain_id", &Props::pci_domain_id)
+      .def("__repr__", [](const Props& p) {
+        return fmt::format(
+            "_CudaDeviceProperties(name='{}', major={}, minor={}, total_memory={}MB, multi_processor_count={}, "
+            "uuid={}, pci_bus_id={}, pci_device_id={}, pci_domain_id={}, L2_cache_size={}MB)",
+            p.name, p.major, p.minor, p.total_memory >> 20, p.multi_processor_count, p.uuid, p.pci_bus_id,
+            p.pci_device_id, p.pci_domain_id, p.L2_cache_size >> 20);
+      });
+  cuda.def(
+      "get_device_properties",
+      [device_arg](const py::object& d) { return tg::cuda::get_device_properties(device_arg(d)); },
+      py::arg("device") = py::none());
+  py::module_ nvtx = cuda.def_submodule("_nvtx", "NVIDIA Tools Extension markers (tapegrad.cuda.nvtx is the API)");
+  nvtx.def("range_push", &tg::cuda::nvtx::range_push, py::arg("msg"));
+  nvtx.def("range_pop", &tg::cuda::nvtx::range_pop);
+  nvtx.def("mark", &tg::cuda::nvtx::mark, py::arg("msg"));
   cuda.def("set_matmul_allow_tf32", &tg::cuda::set_matmul_allow_tf32, py::arg("allow"));
   cuda.def("matmul_allow_tf32", &tg::cuda::matmul_allow_tf32);
   cuda.def("set_cudnn_allow_tf32", &tg::cuda::set_cudnn_allow_tf32, py::arg("allow"));
@@ -101,10 +211,6 @@ void bind_utils(py::module_& m) {
     py::gil_scoped_acquire gil;
     if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
   });
-  auto device_arg = [](const py::object& d) {
-    if (d.is_none()) return -1;
-    return PyLong_Check(d.ptr()) ? py::cast<int>(d) : py::cast<tg::Device>(d).index();
-  };
   py::class_<tg::cuda::Stream>(cuda, "Stream", "A CUDA stream (torch.cuda.Stream): work on it runs in order")
       .def(py::init([device_arg](const py::object& device) { return tg::cuda::Stream(device_arg(device)); }),
            py::arg("device") = py::none())
@@ -136,6 +242,8 @@ void bind_utils(py::module_& m) {
       })
       .def("__exit__", [](StreamContext& c, const py::args&) { c.guard.reset(); });
   cuda.def("stream", [](const tg::cuda::Stream& s) { return StreamContext{s, nullptr}; }, py::arg("stream"));
+  cuda.def("set_stream", &tg::cuda::set_stream, py::arg("stream"),
+           "Makes `stream` the current stream of its device for this thread (torch.cuda.set_stream)");
   py::class_<tg::cuda::Event>(cuda, "Event", "A CUDA event (torch.cuda.Event): a point in a stream's work")
       .def(py::init<bool>(), py::arg("enable_timing") = false)
       .def("record", [](tg::cuda::Event& e, const std::optional<tg::cuda::Stream>& s) { s ? e.record(*s) : e.record(); },

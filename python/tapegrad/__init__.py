@@ -54,6 +54,9 @@ def compile(model=None, **kwargs):  # noqa: A001  (torch.compile's name)
     return model
 
 
+from . import accelerator, compiler, signal, version  # noqa: E402  (after __version__, which version reads)
+
+
 from ._out import wrap_namespace as _wrap_namespace  # noqa: E402
 
 _wrap_namespace(globals())  # torch's out= keyword (tapegrad/_out.py)

@@ -9,7 +9,13 @@ import functools as _functools
 from . import _C
 from ._C.amp import get_autocast_dtype, is_autocast_enabled  # noqa: F401
 
-__all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype"]
+__all__ = ["autocast", "GradScaler", "is_autocast_enabled", "get_autocast_dtype", "is_autocast_available",
+           "custom_fwd", "custom_bwd"]
+
+
+def is_autocast_available(device_type):
+    """Whether autocast regions exist for this device type: "cpu" and "cuda"."""
+    return device_type in ("cpu", "cuda")
 
 
 class autocast:
@@ -80,3 +86,54 @@ class GradScaler(_C.amp.GradScaler):
         scale = state_dict["scale"]
         self._load_state(float(scale.item() if isinstance(scale, _C.Tensor) else scale),
                          int(state_dict.get("_growth_tracker", 0)))
+
+
+def _cast_floats(obj, device_type, dtype):
+    if isinstance(obj, _C.Tensor):
+        return obj.to(dtype) if obj.is_floating_point() and obj.device.type == device_type else obj
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_cast_floats(o, device_type, dtype) for o in obj)
+    if isinstance(obj, dict):
+        return {k: _cast_floats(v, device_type, dtype) for k, v in obj.items()}
+    return obj
+
+
+def custom_fwd(fwd=None, *, device_type, cast_inputs=None):
+    """For the forward(ctx, ...) of a custom autograd Function: with `cast_inputs`, inside an
+    autocast region of `device_type` its floating-point tensors on that device are cast to
+    cast_inputs and it runs with autocast off; without, it runs in the region as it is. Either way
+    custom_bwd's backward runs in the autocast state forward ran in."""
+    if not is_autocast_available(device_type):
+        raise ValueError(f"custom_fwd: no autocast for device type {device_type!r}")
+    if fwd is None:
+        return _functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @_functools.wraps(fwd)
+    def decorate_fwd(ctx, *args, **kwargs):
+        ctx._fwd_used_autocast = is_autocast_enabled(device_type)
+        ctx._autocast_dtype = get_autocast_dtype(device_type)
+        if cast_inputs is None or not ctx._fwd_used_autocast:
+            return fwd(ctx, *args, **kwargs)
+        with autocast(device_type, enabled=False):
+            return fwd(ctx, *_cast_floats(args, device_type, cast_inputs),
+                       **_cast_floats(kwargs, device_type, cast_inputs))
+
+    return decorate_fwd
+
+
+def custom_bwd(bwd=None, *, device_type):
+    """For the backward(ctx, ...) of a Function whose forward has custom_fwd: it runs in the
+    autocast state (enabled or not, and the dtype) that forward ran in."""
+    if not is_autocast_available(device_type):
+        raise ValueError(f"custom_bwd: no autocast for device type {device_type!r}")
+    if bwd is None:
+        return _functools.partial(custom_bwd, device_type=device_type)
+
+    @_functools.wraps(bwd)
+    def decorate_bwd(ctx, *args, **kwargs):
+        if not hasattr(ctx, "_fwd_used_autocast"):
+            raise RuntimeError("custom_bwd: the Function's forward needs custom_fwd too")
+        with autocast(device_type, dtype=ctx._autocast_dtype, enabled=ctx._fwd_used_autocast):
+            return bwd(ctx, *args, **kwargs)
+
+    return decorate_bwd

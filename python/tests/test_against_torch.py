@@ -866,6 +866,30 @@ def test_attention_function_and_transformer_layer():
              lambda a, b, c: TF.scaled_dot_product_attention(a, b, c, attn_mask=torch.tensor(mask)), q, k, v)
     check_fn(lambda a, b, c: F.scaled_dot_product_attention(a, b, c[:, :, :5], is_causal=True),
              lambda a, b, c: TF.scaled_dot_product_attention(a, b, c[:, :, :5], is_causal=True), q, q, v)
+    # Grouped-query attention: 6 query heads over 2 key/value heads, each serving 3.
+    q6 = np.random.randn(2, 6, 5, 4)
+    check_fn(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, is_causal=True, enable_gqa=True),
+             lambda a, b, c: TF.scaled_dot_product_attention(a, b, c, is_causal=True, enable_gqa=True),
+             q6, k[:, :2], v[:, :2])
+    with pytest.raises(ValueError, match=r"with enable_gqa the key's heads \(dim -3\) must divide the query's"):
+        F.scaled_dot_product_attention(tg.randn(1, 5, 2, 4), tg.randn(1, 2, 2, 4), tg.randn(1, 2, 2, 4),
+                                       enable_gqa=True)
+    from tapegrad.nn.attention import SDPBackend, sdpa_kernel
+
+    x = tg.randn(1, 2, 3, 4)
+    with sdpa_kernel([SDPBackend.MATH, SDPBackend.FLASH_ATTENTION]):
+        assert tg.backends.cuda.math_sdp_enabled() and not tg.backends.cuda.mem_efficient_sdp_enabled()
+        assert F.scaled_dot_product_attention(x, x, x).shape == (1, 2, 3, 4)
+    with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+        with pytest.raises(RuntimeError, match="no available kernel: tapegrad computes attention with the math"):
+            F.scaled_dot_product_attention(x, x, x)
+    assert tg.backends.cuda.math_sdp_enabled() and tg.backends.cuda.flash_sdp_enabled()
+    with pytest.raises(TypeError, match="expected SDPBackend values"):
+        with sdpa_kernel(["math"]):
+            pass
+    with tg.backends.cuda.sdp_kernel(enable_math=False):
+        assert not tg.backends.cuda.math_sdp_enabled()
+    assert tg.backends.cuda.math_sdp_enabled()
     torch.manual_seed(1)
     tlayer = torch.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True).double()
     glayer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True)

@@ -87,3 +87,39 @@ def test_grad_scaler_steps_skips_and_adapts():
         tg.amp.GradScaler("cpu", growth_factor=0.5)
     with pytest.raises(TypeError, match="closures are not supported"):
         scaler.step(opt, lambda: 0)
+
+
+def test_custom_fwd_casts_inputs_and_custom_bwd_replays_the_autocast_state():
+    seen = {}
+
+    class MatMul(tg.autograd.Function):
+        @staticmethod
+        @tg.amp.custom_fwd(device_type="cpu", cast_inputs=tg.float32)
+        def forward(ctx, a, b):
+            seen["forward"] = (a.dtype, b.dtype, tg.amp.is_autocast_enabled("cpu"))
+            ctx.save_for_backward(a, b)
+            return a.mm(b)
+
+        @staticmethod
+        @tg.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, grad):
+            seen["backward"] = (tg.amp.is_autocast_enabled("cpu"), tg.amp.get_autocast_dtype("cpu"))
+            a, b = ctx.saved_tensors
+            return grad.mm(b.t()), a.t().mm(grad)
+
+    a = tg.randn(3, 4, dtype=tg.bfloat16, requires_grad=True)
+    b = tg.randn(4, 2, requires_grad=True)
+    with tg.autocast("cpu", dtype=tg.bfloat16):
+        out = MatMul.apply(a, b)
+    assert seen["forward"] == (tg.float32, tg.float32, False) and out.dtype == tg.float32
+    out.sum().backward()
+    assert seen["backward"] == (True, tg.bfloat16)  # as around forward's call
+    assert a.grad.dtype == tg.bfloat16 and b.grad.dtype == tg.float32
+    # Outside a region, no cast, and backward runs without autocast.
+    out = MatMul.apply(a.detach().float().requires_grad_(), b)
+    out.sum().backward()
+    assert seen["backward"][0] is False
+    with pytest.raises(ValueError, match="no autocast for device type 'tpu'"):
+        tg.amp.custom_fwd(device_type="tpu")
+    assert tg.amp.is_autocast_available("cuda") and not tg.amp.is_autocast_available("mps")
+    assert tg.cuda.amp.custom_fwd(cast_inputs=tg.float16) is not None

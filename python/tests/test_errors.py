@@ -171,3 +171,29 @@ def test_out_of_memory_is_a_runtime_error_and_the_process_goes_on():
         tg.empty(2**60 - 1, dtype=tg.float64)
     assert issubclass(tg.OutOfMemoryError, RuntimeError) and tg.cuda.OutOfMemoryError is tg.OutOfMemoryError
     assert tg.ones(3).sum().item() == 3.0
+
+
+def test_make_tensor():
+    make = tg.testing.make_tensor
+    f = make(3, 4, dtype=tg.float32, device="cpu")
+    assert f.shape == (3, 4) and f.dtype == tg.float32 and f.is_contiguous()
+    assert -9 <= f.min().item() and f.max().item() <= 9
+    i = make((1000,), dtype=tg.int64, device="cpu", low=-2, high=3)
+    assert set(i.tolist()) == {-2, -1, 0, 1, 2}
+    u = make(1000, dtype=tg.uint8, device="cpu")
+    assert 0 <= u.min().item() and u.max().item() <= 9
+    nc = make(2, 3, dtype=tg.float64, device="cpu", noncontiguous=True, low=0, high=1)
+    assert nc.shape == (2, 3) and nc.stride() == (6, 2) and not nc.is_contiguous()
+    c = make(50, dtype=tg.complex64, device="cpu", low=1, high=2)
+    assert c.dtype == tg.complex64 and 1 <= c.real.min().item() and c.imag.max().item() <= 2
+    assert make(3, dtype=tg.float32, device="cpu", low=3, high=3).tolist() == [3.0, 3.0, 3.0]
+    assert (make(200, dtype=tg.int32, device="cpu", low=-1, high=2, exclude_zero=True) != 0).all().item()
+    assert make(4, dtype=tg.float32, device="cpu", requires_grad=True).requires_grad
+    b = make(100, dtype=tg.bool, device="cpu")
+    assert b.dtype == tg.bool and set(b.tolist()) == {False, True}
+    cl = make(2, 3, 4, 5, dtype=tg.float32, device="cpu", memory_format=tg.channels_last)
+    assert cl.is_contiguous(memory_format=tg.channels_last)
+    with pytest.raises(ValueError, match="`low` must be less than `high`, but got 2 >= 1"):
+        make(4, dtype=tg.float32, device="cpu", low=2, high=1)
+    with pytest.raises(ValueError, match="cannot be NaN"):
+        make(4, dtype=tg.float32, device="cpu", low=float("nan"))

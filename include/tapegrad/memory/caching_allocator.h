@@ -4,7 +4,7 @@
 // (2 MiB for requests up to 1 MiB, 20 MiB up to 10 MiB, the rounded size beyond), split when
 // the remainder is worth keeping and merged with free neighbours when freed. The raw allocator
 // is called only when no cached block fits; when it fails, the cache is emptied and the request
-// retried once before a tg::Error that names the request and the allocator's state.
+// retried once before a tg::OutOfMemoryError that names the request and the allocator's state.
 // A block also used on other streams (record_stream) goes back to the free lists only once
 // events recorded on those streams at free() have passed.
 // The CUDA backend gives every device one of these over cudaMalloc/cudaFree and CUDA events.
@@ -33,14 +33,40 @@ struct RawAllocator {
   std::function<void(void* event)> destroy_event = nullptr;
 };
 
+// One figure's history, as in PyTorch's memory_stats(): its value now, its peak since the last
+// reset_peak_stats(), and what was added to it and taken from it since the last
+// reset_accumulated_stats().
+struct StatCounter {
+  int64_t current = 0, peak = 0, allocated = 0, freed = 0;
+  void add(int64_t n) {
+    current += n;
+    allocated += n;
+    if (current > peak) peak = current;
+  }
+  void sub(int64_t n) {
+    current -= n;
+    freed += n;
+  }
+};
+
+// The figures of one pool of blocks (or of both: AllocatorStats::all).
+struct PoolStats {
+  StatCounter allocated_bytes;  // blocks handed out, at their rounded sizes
+  StatCounter requested_bytes;  // the sizes asked for
+  StatCounter active_bytes;     // handed out, or freed but still in use on another stream
+  StatCounter reserved_bytes;   // segments obtained from the raw allocator
+  StatCounter allocations;      // blocks handed out
+  StatCounter active;           // active blocks
+  StatCounter segments;         // segments held
+};
+
+// Small blocks (requests up to kSmallRequest) and large ones come from separate segments; `all`
+// sums the two. Counts since construction, the peaks since reset_peak_stats() and the totals
+// since reset_accumulated_stats().
 struct AllocatorStats {
-  size_t allocated = 0;      // bytes in blocks handed out (rounded sizes)
-  size_t reserved = 0;       // bytes obtained from the raw allocator and not yet released
-  size_t max_allocated = 0;  // peaks since construction or reset_peak_stats()
-  size_t max_reserved = 0;
-  int64_t segments = 0;      // raw allocations held
-  int64_t raw_allocs = 0;    // raw allocations made, in total
-  int64_t ooms = 0;          // requests that failed even after emptying the cache
+  PoolStats all, small_pool, large_pool;
+  int64_t alloc_retries = 0;  // raw allocations that failed, then were retried with the cache emptied
+  int64_t ooms = 0;           // requests that failed even then
 };
 
 class CachingAllocator {
@@ -72,6 +98,11 @@ class CachingAllocator {
   void empty_cache();
   AllocatorStats stats() const;
   void reset_peak_stats();
+  void reset_accumulated_stats();
+  // At most `bytes` reserved from the raw allocator (PyTorch's set_per_process_memory_fraction):
+  // a request that would pass it fails as if the device were full. SIZE_MAX: no limit.
+  void set_memory_limit(size_t bytes);
+  size_t memory_limit() const;
 
  private:
   struct State;

@@ -1,5 +1,6 @@
 """tg.nn.functional: torch.nn.functional's ops with its names and keywords."""
 from .. import _C
+from ..backends import cuda as _backends_cuda
 from .._C.nn.functional import *  # noqa: F401,F403
 from ._linear_cross_entropy import linear_cross_entropy  # noqa: F401
 
@@ -148,3 +149,19 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 
 
 from ._embedding import embedding, embedding_bag  # noqa: E402  (max_norm, norm_type, scale_grad_by_freq)
+
+
+_sdpa = _C.nn.functional.scaled_dot_product_attention
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                                 enable_gqa=False):
+    """softmax(query @ key^T * scale + mask) @ value over the last two dims, with dropout on the
+    weights; `enable_gqa` lets key and value have fewer heads (dim -3) than query. The math
+    backend: it raises when tg.nn.attention.sdpa_kernel (or enable_math_sdp(False)) switched it off."""
+    if not _backends_cuda._sdp["math"]:
+        raise RuntimeError("scaled_dot_product_attention: no available kernel: tapegrad computes attention with the "
+                           "math backend only, and it is switched off here (add SDPBackend.MATH to sdpa_kernel's "
+                           "backends)")
+    return _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale=scale, enable_gqa=enable_gqa)
+

@@ -14,6 +14,9 @@ struct AttentionOptions {
   bool is_causal = false;  // query i attends to keys j <= i; not together with attn_mask
   std::optional<double> scale = {};  // default 1 / sqrt(E)
   Generator* generator = nullptr;    // for dropout; the default generator when null
+  // Grouped-query attention: key and value may have fewer heads (dim -3) than query, each serving
+  // a group of query heads (their count must divide the query's).
+  bool enable_gqa = false;
 };
 // query [..., L, E], key [..., S, E], value [..., S, Ev] -> [..., L, Ev].
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
