@@ -200,13 +200,17 @@ void bind_factories(py::module_& m) {
     return kw.finish(nogil([&] { return tg::full_like(t, v, kw.options); }));
   }, py::arg("input"), py::arg("fill_value"));
 
-  py::class_<tg::Generator>(m, "Generator")
-      .def(py::init([](std::optional<uint64_t> seed) { return tg::Generator(seed.value_or(tg::Generator::kDefaultSeed)); }),
+  py::class_<tg::Generator>(m, "Generator", py::dynamic_attr())
+      .def(py::init(
+               [](std::optional<uint64_t> seed) { return tg::Generator(seed.value_or(tg::Generator::kDefaultSeed)); }),
            py::arg("seed") = py::none())
-      .def("manual_seed", [](py::object self, uint64_t seed) {
-        py::cast<tg::Generator&>(self).manual_seed(seed);
-        return self;
-      }, py::arg("seed"))
+      .def(
+          "manual_seed",
+          [](py::object self, uint64_t seed) {
+            py::cast<tg::Generator&>(self).manual_seed(seed);
+            return self;
+          },
+          py::arg("seed"))
       .def("initial_seed", &tg::Generator::initial_seed)
       .def("get_state", &tg::Generator::state)
       .def("set_state", &tg::Generator::set_state, py::arg("state"));

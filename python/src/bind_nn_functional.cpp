@@ -654,35 +654,39 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return R::unpack_sequence(packed); });
   }, py::arg("packed_sequences"));
   // Parameters may be one tensor or any iterable of them (model.parameters()), as in PyTorch.
+  // `foreach` picks one of PyTorch's two implementations, which give the same result: tapegrad
+  // has one, so it takes the argument and has nothing to choose.
   utils.def(
       "clip_grad_norm_",
-      [](const py::object& params, double max_norm, double norm_type, bool error) {
+      [](const py::object& params, double max_norm, double norm_type, bool error, const py::object&) {
         const tg::tensor_list ps = tensors_arg(params);
         return nogil([&] { return tg::nn::utils::clip_grad_norm_(ps, max_norm, norm_type, error); });
       },
-      py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false);
+      py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false,
+      py::arg("foreach") = py::none());
   utils.def(
       "clip_grad_value_",
-      [](const py::object& params, double clip) {
+      [](const py::object& params, double clip, const py::object&) {
         const tg::tensor_list ps = tensors_arg(params);
         nogil([&] { tg::nn::utils::clip_grad_value_(ps, clip); });
       },
-      py::arg("parameters"), py::arg("clip_value"));
+      py::arg("parameters"), py::arg("clip_value"), py::arg("foreach") = py::none());
   utils.def(
       "get_total_norm",
-      [](const py::object& tensors, double norm_type, bool error) {
+      [](const py::object& tensors, double norm_type, bool error, const py::object&) {
         const tg::tensor_list ts = tensors_arg(tensors);
         return nogil([&] { return tg::nn::utils::get_total_norm(ts, norm_type, error); });
       },
-      py::arg("tensors"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false);
+      py::arg("tensors"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false,
+      py::arg("foreach") = py::none());
   utils.def(
       "clip_grads_with_norm_",
-      [](const py::object& params, double max_norm, const py::object& total_norm) {
+      [](const py::object& params, double max_norm, const py::object& total_norm, const py::object&) {
         const tg::tensor_list ps = tensors_arg(params);
         const tg::Tensor total = to_tensor(total_norm);
         nogil([&] { tg::nn::utils::clip_grads_with_norm_(ps, max_norm, total); });
       },
-      py::arg("parameters"), py::arg("max_norm"), py::arg("total_norm"));
+      py::arg("parameters"), py::arg("max_norm"), py::arg("total_norm"), py::arg("foreach") = py::none());
   utils.def(
       "parameters_to_vector",
       [](const py::object& params) {

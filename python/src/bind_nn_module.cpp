@@ -67,13 +67,22 @@ std::optional<tg::tensor_list> unpack(const py::object& r) {
 
 // (dotted name, module) for the module and its descendants, each module once (PyTorch's
 // named_modules), as the objects their parents keep.
-py::list named_module_objects(py::object self, const std::string& prefix) {
+// Each module once (remove_duplicate), or at every place it is registered; `memo`, a set shared
+// between calls as PyTorch's, holds the modules already listed.
+py::list named_module_objects(py::object self, const std::string& prefix, bool remove_duplicate = true,
+                              const py::object& memo = py::none()) {
   py::list out;
   std::vector<const Module*> seen;
+  TG_CHECK_TYPE(memo.is_none() || PySet_Check(memo.ptr()), "named_modules: memo must be a set or None, got {}",
+                Py_TYPE(memo.ptr())->tp_name);
   std::function<void(const py::object&, const std::string&)> visit = [&](const py::object& m, const std::string& path) {
     const Module* ptr = &py::cast<const Module&>(m);
-    if (std::find(seen.begin(), seen.end(), ptr) != seen.end()) return;
-    seen.push_back(ptr);
+    if (remove_duplicate) {
+      if (std::find(seen.begin(), seen.end(), ptr) != seen.end()) return;
+      if (!memo.is_none() && PySet_Contains(memo.ptr(), m.ptr()) == 1) return;
+      seen.push_back(ptr);
+      if (!memo.is_none()) PySet_Add(memo.ptr(), m.ptr());
+    }
     out.append(py::make_tuple(path, m));
     for (const py::handle item : named_child_objects(m)) {
       const auto name = py::cast<std::string>(item[py::int_(0)]);
@@ -132,6 +141,25 @@ py::iterator registered_iter(py::handle self, const tg::nn::NamedTensors& entrie
       out.append(py::make_tuple(prefix.empty() ? k : prefix + "." + k, obj));
     else
       out.append(obj);
+  }
+  return py::iter(out);
+}
+
+// named_parameters / named_buffers with remove_duplicate=False: a tensor registered in several
+// places (tied weights, a module used twice) is listed at each, as every module's own tensors.
+py::iterator registered_iter_all(py::object self, const std::string& prefix, bool recurse, bool parameters) {
+  py::list out;
+  const py::list modules = recurse ? named_module_objects(self, prefix, false) : [&] {
+    py::list one;
+    one.append(py::make_tuple(prefix, self));
+    return one;
+  }();
+  for (const py::handle item : modules) {
+    const auto path = py::cast<std::string>(item[py::int_(0)]);
+    const py::object m = py::reinterpret_borrow<py::object>(item[py::int_(1)]);
+    const Module& mod = py::cast<const Module&>(m);
+    for (const auto& [k, v] : parameters ? mod.named_parameters(false) : mod.named_buffers(false))
+      out.append(py::make_tuple(path.empty() ? k : path + "." + k, registered_object(m, k, v, parameters)));
   }
   return py::iter(out);
 }
@@ -459,10 +487,11 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
          py::arg("recurse") = true)
       .def(
           "named_parameters",
-          [](py::object self, const std::string& prefix, bool recurse) {
+          [](py::object self, const std::string& prefix, bool recurse, bool remove_duplicate) {
+            if (!remove_duplicate) return registered_iter_all(self, prefix, recurse, true);
             return registered_iter(self, py::cast<const Module&>(self).named_parameters(recurse), prefix, true, true);
           },
-          py::arg("prefix") = "", py::arg("recurse") = true)
+          py::arg("prefix") = "", py::arg("recurse") = true, py::arg("remove_duplicate") = true)
       .def(
           "buffers",
           [](py::object self, bool recurse) {
@@ -471,10 +500,11 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
           py::arg("recurse") = true)
       .def(
           "named_buffers",
-          [](py::object self, const std::string& prefix, bool recurse) {
+          [](py::object self, const std::string& prefix, bool recurse, bool remove_duplicate) {
+            if (!remove_duplicate) return registered_iter_all(self, prefix, recurse, false);
             return registered_iter(self, py::cast<const Module&>(self).named_buffers(recurse), prefix, false, true);
           },
-          py::arg("prefix") = "", py::arg("recurse") = true)
+          py::arg("prefix") = "", py::arg("recurse") = true, py::arg("remove_duplicate") = true)
       .def("children", [](py::object self) { return py::iter(child_objects(self)); })
       .def("named_children", [](py::object self) { return py::iter(named_child_objects(self)); })
       .def("modules",
@@ -485,8 +515,10 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
            })
       .def(
           "named_modules",
-          [](py::object self, const std::string& prefix) { return py::iter(named_module_objects(self, prefix)); },
-          py::arg("prefix") = "")
+          [](py::object self, const py::object& memo, const std::string& prefix, bool remove_duplicate) {
+            return py::iter(named_module_objects(self, prefix, remove_duplicate, memo));
+          },
+          py::arg("memo") = py::none(), py::arg("prefix") = "", py::arg("remove_duplicate") = true)
       .def(
           "train",
           [](py::object self, bool mode) {

@@ -226,3 +226,54 @@ def test_jit_names_run_eagerly():
         tg.jit.save(m, "m.pt")
     with pytest.raises(RuntimeError, match="tg.jit.load"):
         tg.jit.load("m.pt")
+
+
+def test_generator_takes_a_device_and_seeds_itself():
+    g = tg.Generator(device="cpu")
+    assert g.device == tg.device("cpu") and g.manual_seed(3) is g and g.initial_seed() == 3
+    a = tg.randn(4, generator=g)
+    assert tg.equal(tg.randn(4, generator=tg.Generator().manual_seed(3)), a)
+    assert tg.Generator(7).initial_seed() == 7 and tg.Generator(7).device == tg.device("cpu")  # the older form
+    assert tg.Generator(device=tg.device("cuda")).device == tg.device("cuda")
+    s = g.seed()
+    assert g.initial_seed() == s and 0 <= s < 2**63
+    with pytest.raises(ValueError, match='expected "cpu", "cuda" or "cuda:N", got "tpu"'):
+        tg.Generator(device="tpu")
+
+
+def test_module_listings_with_and_without_duplicates():
+    shared = nn.Linear(2, 2)
+    other = nn.Linear(2, 2)
+    other.weight = shared.weight  # tied
+    net = nn.Sequential(shared, other, shared)
+    net.register_buffer("scale", tg.ones(1))
+    assert [n for n, _ in net.named_modules()] == ["", "0", "1"]
+    assert [n for n, _ in net.named_modules(remove_duplicate=False)] == ["", "0", "1", "2"]
+    assert [n for n, _ in net.named_modules(prefix="net")] == ["net", "net.0", "net.1"]
+    memo = set()
+    assert [n for n, _ in net.named_modules(memo, "p")] == ["p", "p.0", "p.1"] and len(memo) == 3
+    assert list(net.named_modules(memo)) == []
+    with pytest.raises(TypeError, match="memo must be a set or None"):
+        net.named_modules([])
+    assert [n for n, _ in net.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
+    every = [n for n, _ in net.named_parameters(remove_duplicate=False)]
+    assert every == ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"]
+    pairs = dict(net.named_parameters(prefix="m", remove_duplicate=False))
+    assert pairs["m.1.weight"] is pairs["m.0.weight"] is shared.weight
+    assert [n for n, _ in net.named_parameters(recurse=False, remove_duplicate=False)] == []
+    assert [n for n, _ in net.named_buffers(remove_duplicate=False)] == ["scale"]
+    assert net.compile() is None and net[0] is shared  # eager: the module stays as it is
+
+
+def test_clip_grad_takes_foreach_and_invert_permutation():
+    layer = nn.Linear(3, 3)
+    layer(tg.ones(2, 3)).sum().backward()
+    total = tg.nn.utils.clip_grad_norm_(layer.parameters(), 0.5, foreach=True)
+    assert total.item() > 0.5
+    assert abs(tg.nn.utils.get_total_norm([p.grad for p in layer.parameters()], foreach=False).item() - 0.5) < 1e-5
+    tg.nn.utils.clip_grad_value_(layer.parameters(), 0.1, foreach=None)
+    assert max(p.grad.abs().max().item() for p in layer.parameters()) <= 0.1 + 1e-7  # 0.1 in float32
+    perm = tg.tensor([2, 0, 3, 1])
+    inv = tg.nn.utils.rnn.invert_permutation(perm)
+    assert inv.tolist() == [1, 3, 0, 2] and perm[inv].tolist() == [0, 1, 2, 3]
+    assert tg.nn.utils.rnn.invert_permutation(None) is None

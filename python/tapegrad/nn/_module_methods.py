@@ -1,5 +1,5 @@
 """Module methods written in Python, as torch.nn.Module's: set_submodule (replace or add a
-module at a dotted path) and to_empty (move to a device without copying the values)."""
+module at a dotted path), to_empty (move to a device without copying the values) and compile."""
 from .. import _C
 
 _Module = _C.nn.Module
@@ -31,5 +31,10 @@ def to_empty(self, *, device, recurse=True):
     return self
 
 
-for _fn in (set_submodule, to_empty):
+def compile(self, *args, **kwargs):  # noqa: A001  (torch's method name)
+    """torch.nn.Module.compile compiles forward in place; tapegrad runs eagerly, so the module
+    stays as it is (as tg.compile returns it)."""
+
+
+for _fn in (set_submodule, to_empty, compile):
     setattr(_Module, _fn.__name__, _fn)
