@@ -1225,6 +1225,19 @@ TEST(Cuda, InterpolateAndComposedActivationsMatchTheCpu) {
     }, {x, dy}, 1e-5, 1e-5);
   }
   expect_same([](const auto& in) { return F::interpolate(in[0], {.size = {3, 2}, .mode = "area"}); }, {x}, 1e-5, 1e-5);
+  // Antialiased shrinks: up to seven taps per output, both ways.
+  const Tensor big = randn({2, 3, 23, 19}, gen), dsmall = randn({2, 3, 4, 6}, gen);
+  for (const char* mode : {"bilinear", "bicubic"}) {
+    SCOPED_TRACE(mode);
+    const F::InterpolateOptions o{.size = {4, 6}, .mode = mode, .antialias = true};
+    expect_same([&](const auto& in) { return F::interpolate(in[0], o); }, {big}, 1e-5, 1e-5);
+    expect_same(
+        [&](const auto& in) {
+          Tensor leaf = in[0].detach().requires_grad_(true);
+          return autograd::grad({F::interpolate(leaf, o)}, {leaf}, {in[1]})[0];
+        },
+        {big, dsmall}, 1e-5, 1e-5);
+  }
   expect_same([](const auto& in) { return F::prelu(in[0], full({3}, 0.1, in[0].options())); }, {x}, 1e-6, 1e-6);
   // prelu's fused kernel both ways (per-channel slopes, and one slope, which the CPU alone reads
   // on the host), the slopes' gradient summed over batch and pixels.

@@ -647,6 +647,54 @@ TEST(Functional, ComposedActivations) {
   EXPECT_THROW_WITH(F::softsign(tensor({1, 2})), TypeError, "softsign: expected a floating-point tensor, got int64");
 }
 
+// antialias=True: shrinking by 2 with bilinear averages 4 inputs per output, 1:3:3:1 (the
+// triangle stretched by 2); by 4, 8 of them; constants stay constant; the bicubic filter's
+// negative lobes; gradients; and where antialiasing does not apply.
+TEST(Functional, InterpolateAntialias) {
+  using Opts = F::InterpolateOptions;
+  Generator gen(5);
+  const Tensor x = rnd(gen, {2, 3, 12, 16});
+  const Tensor half = F::interpolate(x, Opts{.size = {12, 8}, .mode = "bilinear", .antialias = true});
+  const Tensor row = x.select(2, 5);  // the height is unchanged: rows pass through
+  for (int64_t i : {1, 4, 6}) {
+    const double want = (row.select(-1, 2 * i - 1) + row.select(-1, 2 * i) * 3.0 + row.select(-1, 2 * i + 1) * 3.0 +
+                         row.select(-1, 2 * i + 2))
+                            .mul(0.125)
+                            .sum()
+                            .item<double>();
+    EXPECT_NEAR(half.select(2, 5).select(-1, i).sum().item<double>(), want, 1e-12);
+  }
+  // At the edge the window is cut and the weights renormalised: (3 x0 + 3 x1 + x2) / 7.
+  EXPECT_NEAR(half.select(2, 5).select(-1, 0).sum().item<double>(),
+              ((row.select(-1, 0) + row.select(-1, 1)) * 3.0 + row.select(-1, 2)).div(7.0).sum().item<double>(), 1e-12);
+  const Tensor quarter = F::interpolate(x, Opts{.size = {3, 4}, .mode = "bicubic", .antialias = true});
+  EXPECT_EQ(quarter.sizes(), Shape({2, 3, 3, 4}));
+  const Tensor flat = full({1, 2, 20, 20}, 2.5, kFloat64);
+  for (const char* mode : {"bilinear", "bicubic"})
+    for (bool align : {false, true})
+      EXPECT_TRUE(
+          close(F::interpolate(flat, Opts{.size = {3, 7}, .mode = mode, .align_corners = align, .antialias = true}),
+                full({1, 2, 3, 7}, 2.5, kFloat64)));
+  // Growing, bilinear with antialias is plain bilinear.
+  EXPECT_TRUE(close(F::interpolate(x, Opts{.size = {20, 30}, .mode = "bilinear", .antialias = true}),
+                    F::interpolate(x, Opts{.size = {20, 30}, .mode = "bilinear"})));
+  const Tensor small = rnd(gen, {1, 2, 9, 7});
+  for (const char* mode : {"bilinear", "bicubic"})
+    EXPECT_TRUE(autograd::gradgradcheck(
+        [mode](const tensor_list& in) {
+          return F::interpolate(in[0], Opts{.size = {2, 3}, .mode = mode, .antialias = true});
+        },
+        {small}));
+  EXPECT_TRUE(close(F::interpolate(x.to(kFloat32), Opts{.size = {5, 3}, .mode = "bicubic", .antialias = true}),
+                    F::interpolate(x, Opts{.size = {5, 3}, .mode = "bicubic", .antialias = true}).to(kFloat32), 1e-5,
+                    1e-5));
+  EXPECT_THROW_WITH(F::interpolate(x, Opts{.size = {3, 3}, .mode = "nearest", .antialias = true}), ValueError,
+                    "antialias=True is restricted to the bilinear and bicubic modes and a 4-D input, got mode "
+                    "\"nearest\"");
+  EXPECT_THROW_WITH(F::interpolate(x.select(0, 0), Opts{.size = {3}, .mode = "linear", .antialias = true}), ValueError,
+                    "and shape [3, 12, 16]");
+}
+
 TEST(Functional, Interpolate) {
   using Opts = F::InterpolateOptions;
   Tensor img = tensor({{{{1.0, 2.0}, {3.0, 4.0}}}}, kFloat64);

@@ -1,6 +1,6 @@
 // Resampling along one dim (interpolate's separable passes): each output row a weighted sum of
-// up to four input rows, the rows `inner` contiguous values long. The backward adds each output
-// row's share into its input rows, one outer slice per task (so no two tasks add into one row).
+// input rows (two or four; more for an antialiased shrink), the rows `inner` contiguous values long. The backward adds
+// each output row's share into its input rows, one outer slice per task (so no two tasks add into one row).
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
@@ -14,6 +14,7 @@ void forward(const ResampleGeometry& g, T* out, const T* in, const int64_t* inde
   using A = acc_t<T>;
   const int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(1, g.taps * g.out_size * g.inner));
   parallel_for(0, g.outer, grain, [&](int64_t lo, int64_t hi) {
+    std::vector<A> acc;  // a row's sums, for more than four taps
     for (int64_t b = lo; b < hi; ++b) {
       const T* src = in + b * g.in_size * g.inner;
       T* dst = out + b * g.out_size * g.inner;
@@ -40,6 +41,16 @@ void forward(const ResampleGeometry& g, T* out, const T* in, const int64_t* inde
         if (!weight) {
           const T* row = src + index[o] * g.inner;
           for (int64_t j = 0; j < g.inner; ++j) dst[j] = row[j];
+          continue;
+        }
+        if (g.taps > 4) {
+          acc.assign(static_cast<size_t>(g.inner), A(0));
+          for (int k = 0; k < g.taps; ++k) {
+            const T* row = src + index[k * g.out_size + o] * g.inner;
+            const A w = weight[k * g.out_size + o];
+            for (int64_t j = 0; j < g.inner; ++j) acc[static_cast<size_t>(j)] += A(row[j]) * w;
+          }
+          for (int64_t j = 0; j < g.inner; ++j) dst[j] = static_cast<T>(acc[static_cast<size_t>(j)]);
           continue;
         }
         const T* row[4];

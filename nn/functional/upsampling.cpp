@@ -1,5 +1,6 @@
 // interpolate: each spatial dim resized on its own (every mode here is separable) by the
-// resampling kernel, each output position a weighted sum of up to four input positions. The
+// resampling kernel, each output position a weighted sum of up to four input positions (as many
+// as the stretched filter covers with antialias). The
 // taps and weights are computed on the host once per dim and call; the kernel's backward is the same
 // resampling transposed, on every device.
 #include "tapegrad/nn/functional/upsampling.h"
@@ -7,6 +8,8 @@
 #include <cmath>
 #include <memory>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 #include "autograd/record.h"
 #include "kernels/scalar_math.h"
@@ -105,6 +108,46 @@ Taps linear_taps(int64_t in, int64_t out, double step, bool align_corners, DType
   return t;
 }
 
+// Antialiased resampling (PIL's, which PyTorch's antialias=True follows): output o centred at
+// (o + 1/2) * step averages the inputs within the filter's support around it, the filter (the
+// triangle for bilinear, Keys' cubic with a = -0.5 for bicubic) stretched by the step when
+// shrinking, the weights normalised to sum to 1. Windows narrower than the widest are padded
+// with zero weights.
+Taps antialias_taps(int64_t in, int64_t out, double step, bool cubic, DType weight_dtype) {
+  const double half_width = cubic ? 2.0 : 1.0;
+  const double support = step >= 1.0 ? half_width * step : half_width;
+  const double stretch = step >= 1.0 ? 1.0 / step : 1.0;
+  auto filter = [cubic](double x) {
+    x = std::abs(x);
+    if (!cubic) return x < 1.0 ? 1.0 - x : 0.0;
+    constexpr double a = -0.5;
+    if (x < 1.0) return ((a + 2) * x - (a + 3)) * x * x + 1;
+    if (x < 2.0) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+    return 0.0;
+  };
+  auto window = [&](int64_t o) {
+    const double center = step * (static_cast<double>(o) + 0.5);
+    const int64_t lo = std::max<int64_t>(static_cast<int64_t>(center - support + 0.5), 0);
+    const int64_t hi = std::min<int64_t>(static_cast<int64_t>(center + support + 0.5), in);
+    return std::tuple{center, lo, std::max<int64_t>(hi - lo, 0)};
+  };
+  int64_t taps = 1;
+  for (int64_t o = 0; o < out; ++o) taps = std::max(taps, std::get<2>(window(o)));
+  Taps t(static_cast<int>(taps), out, weight_dtype);
+  std::vector<double> w(static_cast<size_t>(taps));
+  for (int64_t o = 0; o < out; ++o) {
+    const auto [center, lo, size] = window(o);
+    double total = 0;
+    for (int64_t j = 0; j < size; ++j)
+      total += w[static_cast<size_t>(j)] = filter((static_cast<double>(j + lo) - center + 0.5) * stretch);
+    const double norm = total != 0 ? 1.0 / total : 1.0;
+    for (int64_t j = 0; j < taps; ++j)
+      t.set(static_cast<int>(j), o, j < size ? lo + j : std::min(lo, in - 1),
+            j < size ? w[static_cast<size_t>(j)] * norm : 0.0);
+  }
+  return t;
+}
+
 // Keys' cubic convolution with a = -0.75, PyTorch's choice; positions outside the input read
 // the nearest edge.
 Taps cubic_taps(int64_t in, int64_t out, double step, bool align_corners, DType weight_dtype) {
@@ -194,6 +237,10 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
                  o.size.empty() ? "neither" : "both");
   TG_CHECK_VALUE(o.size.empty() || !o.recompute_scale_factor.value_or(false),
                  "interpolate: recompute_scale_factor is not meaningful with an explicit size");
+  TG_CHECK_VALUE(!o.antialias || ((o.mode == "bilinear" || o.mode == "bicubic") && nd == 4),
+                 "interpolate: antialias=True is restricted to the bilinear and bicubic modes and a 4-D input, got "
+                 "mode \"{}\" and shape {}",
+                 o.mode, input.sizes());
   TG_CHECK_TYPE(spec.mode == Mode::Nearest || spec.mode == Mode::NearestExact || input.is_floating_point(),
                 "interpolate: mode \"{}\" needs a floating-point input, got {}", o.mode, input.dtype());
   const int spatial = nd - 2;
@@ -225,8 +272,9 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
 
   const bool align = o.align_corners.value_or(false);
   // With step 1 every mode reads each position back. PyTorch's CPU kernels also leave a dim of
-  // unchanged size alone in nearest and linear modes whatever the scale factor, and so does this.
-  const bool kept = spec.mode == Mode::Nearest || spec.mode == Mode::Linear;
+  // unchanged size alone in nearest and linear modes, and with antialias, whatever the scale
+  // factor, and so does this.
+  const bool kept = spec.mode == Mode::Nearest || spec.mode == Mode::Linear || o.antialias;
   // The last dim first: its pass reads single values, so it goes where the others are smallest.
   Tensor x = input;
   for (int i = spatial - 1; i >= 0; --i) {
@@ -234,7 +282,8 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
     const double step = source_step(in, n, align, scale[static_cast<size_t>(i)]);
     if (in == n && (step == 1.0 || kept)) continue;
     const DType weight_dtype = x.dtype() == kFloat64 ? kFloat64 : kFloat32;
-    const Taps taps = spec.mode == Mode::Nearest        ? nearest_taps(in, n, step, false)
+    const Taps taps = o.antialias                  ? antialias_taps(in, n, step, spec.mode == Mode::Cubic, weight_dtype)
+                      : spec.mode == Mode::Nearest ? nearest_taps(in, n, step, false)
                       : spec.mode == Mode::NearestExact ? nearest_taps(in, n, step, true)
                       : spec.mode == Mode::Linear       ? linear_taps(in, n, step, align, weight_dtype)
                                                         : cubic_taps(in, n, step, align, weight_dtype);

@@ -497,15 +497,17 @@ void bind_nn_functional(py::module_& nn) {
   f.def("prelu", [](const Tensor& x, const Tensor& w) { return nogil([&] { return F::prelu(x, w); }); },
         py::arg("input"), py::arg("weight"));
 
-  f.def("interpolate", [](const Tensor& x, py::object size, py::object scale_factor, std::string mode,
-                          std::optional<bool> align_corners, std::optional<bool> recompute_scale_factor,
-                          bool antialias) {
-    TG_CHECK_VALUE(!antialias, "interpolate: antialias=True is not supported");
-    auto o = interpolate_options(size, scale_factor, std::move(mode), align_corners, recompute_scale_factor);
-    return nogil([&] { return F::interpolate(x, o); });
-  }, py::arg("input"), py::arg("size") = py::none(), py::arg("scale_factor") = py::none(),
-     py::arg("mode") = "nearest", py::arg("align_corners") = py::none(), py::arg("recompute_scale_factor") = py::none(),
-     py::arg("antialias") = false);
+  f.def(
+      "interpolate",
+      [](const Tensor& x, py::object size, py::object scale_factor, std::string mode, std::optional<bool> align_corners,
+         std::optional<bool> recompute_scale_factor, bool antialias) {
+        auto o = interpolate_options(size, scale_factor, std::move(mode), align_corners, recompute_scale_factor);
+        o.antialias = antialias;
+        return nogil([&] { return F::interpolate(x, o); });
+      },
+      py::arg("input"), py::arg("size") = py::none(), py::arg("scale_factor") = py::none(), py::arg("mode") = "nearest",
+      py::arg("align_corners") = py::none(), py::arg("recompute_scale_factor") = py::none(),
+      py::arg("antialias") = false);
   Layer<tg::nn::UpsampleImpl>(nn, "Upsample")
       .def(py::init([](py::object size, py::object scale_factor, std::string mode, std::optional<bool> align_corners,
                        std::optional<bool> recompute_scale_factor) {

@@ -1023,12 +1023,30 @@ def test_interpolate(shape, kw):
     check_fn(up_g, up_t, np.random.randn(*shape))
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("kw", [dict(size=(9, 13)), dict(size=(20, 7)), dict(size=(1, 3)), dict(size=(32, 40)),
+                                dict(size=(5, 4), align_corners=True), dict(scale_factor=0.3),
+                                dict(scale_factor=(0.25, 0.5), recompute_scale_factor=True),
+                                dict(scale_factor=1.05)])
+def test_interpolate_antialias(mode, kw):
+    check_fn(lambda x: F.interpolate(x, mode=mode, antialias=True, **kw),
+             lambda x: TF.interpolate(x, mode=mode, antialias=True, **kw), np.random.randn(2, 3, 32, 40))
+    # A scale that leaves the sizes as they are (32 * 1.01 -> 32) passes the image through, as
+    # torch's forward does; the gradient passes through too (torch's backward resamples instead).
+    x = tg.randn(1, 2, 32, 40, dtype=tg.float64, requires_grad=True)
+    y = F.interpolate(x, scale_factor=1.01, mode=mode, antialias=True)
+    assert tg.equal(y, x)
+    g = tg.randn(1, 2, 32, 40, dtype=tg.float64)
+    y.backward(g)
+    assert tg.equal(x.grad, g)
+
+
 def test_interpolate_errors_are_value_errors():
     x = tg.ones(1, 1, 2, 2)
     with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
         F.interpolate(x)
-    with pytest.raises(ValueError, match="antialias"):
-        F.interpolate(x, size=3, mode="bilinear", antialias=True)
+    with pytest.raises(ValueError, match="antialias=True is restricted to the bilinear and bicubic modes"):
+        F.interpolate(x, size=3, mode="nearest", antialias=True)
     with pytest.raises(ValueError, match="takes 5-D input"):
         F.interpolate(x, size=3, mode="trilinear")
 

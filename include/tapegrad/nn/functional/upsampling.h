@@ -21,6 +21,10 @@ struct InterpolateOptions {
   std::string mode = "nearest";
   std::optional<bool> align_corners{};
   std::optional<bool> recompute_scale_factor{};
+  // Shrinking with "bilinear" or "bicubic" (4-D input), average every input position an output
+  // covers, the filter stretched by the step (PIL's resampling, as PyTorch's antialias=True),
+  // rather than sample at two or four of them.
+  bool antialias = false;
 };
 
 Tensor interpolate(const Tensor& input, const InterpolateOptions& options, TG_CALLER);
