@@ -158,6 +158,14 @@ tg::Tensor from_capsule(py::handle capsule) {
 void bind_interop(py::module_& m, TensorClass& cls) {
   m.def("from_numpy", &tensor_from_buffer, py::arg("ndarray"),
         "A tensor sharing the array's memory: writes through either are seen by the other.");
+  // For Tensor.untyped_storage(): where the storage under a tensor and its views begins, and its bytes.
+  m.def(
+      "_storage_info",
+      [](const tg::Tensor& t) {
+        const auto& storage = t.storage();
+        return py::make_tuple(reinterpret_cast<uintptr_t>(storage->data()), storage->nbytes());
+      },
+      py::arg("tensor"));
   cls.def("numpy", [](const tg::Tensor& t, bool force) {
     if (force) return to_numpy(nogil([&] { return t.detach().cpu(); }));
     return to_numpy(t);

@@ -33,6 +33,7 @@ from ._control_flow import *  # noqa: E402,F401,F403  (cond, while_loop)
 from . import _pickling  # noqa: E402,F401  (pickle's protocols 0 and 1 for _C's classes)
 from . import _base_constructors  # noqa: E402,F401  (nn.Module.__init__ on a Linear raises, not aborts)
 from . import _generator  # noqa: E402,F401  (Generator(device=...), .device, .seed())
+from ._storage import TypedStorage, UntypedStorage  # noqa: E402,F401  (Tensor.untyped_storage, storage)
 from ._default_device import *  # noqa: E402,F401,F403  (set_default_device, get_default_device)
 from ._debug_modes import *  # noqa: E402,F401,F403  (set_deterministic_debug_mode, get_deterministic_debug_mode)
 
