@@ -202,6 +202,7 @@ TEST(Cuda, SetStreamMakesAStreamCurrent) {
   const Tensor y = (ones({1000}, TensorOptions(kFloat32).device(Device::cuda())) * 3.0).sum();
   cuda::set_stream(cuda::Stream::default_stream());
   EXPECT_TRUE(cuda::Stream::current().is_default());
+  s.synchronize();  // a non-blocking stream: the default stream does not wait for it
   EXPECT_EQ(y.item<double>(), 3000.0);
 }
 

@@ -135,7 +135,7 @@ def test_device_properties_and_memory_on_a_gpu():
     before = tg.cuda.memory_stats()
     x = tg.empty(1 << 20, device="cuda")
     stats = tg.cuda.memory_stats()
-    assert stats["allocated_bytes.all.current"] >= before["allocated_bytes.all.current"] + 4 << 20
+    assert stats["allocated_bytes.all.current"] >= before["allocated_bytes.all.current"] + (4 << 20)
     assert stats["requested_bytes.large_pool.current"] >= 4 << 20
     assert tg.cuda.max_memory_allocated() >= 4 << 20 and tg.cuda.max_memory_reserved() >= 4 << 20
     del x
