@@ -6,6 +6,7 @@
 
 #include "tapegrad/tensor/factories.h"
 #include "tapegrad/tensor/ops.h"
+#include "tensor/dense_layout.h"
 #include "tensor/ops/common.h"
 
 namespace tg {
@@ -255,42 +256,58 @@ TensorOptions like(const Tensor& t, const TensorOptions& options) {
     o = o.memory_format(*format == MemoryFormat::Preserve ? t.suggest_memory_format() : *format);
   return o.requires_grad(options.requires_grad());
 }
+
+// make(sizes, options) laid out like t: under preserve_format a dense input's strides are kept
+// exactly, whatever the order of its dims (as PyTorch's _like factories do); the values are
+// made as a flat run and seen through those strides. Otherwise like() decides (contiguous,
+// channels-last, or t's suggested format for a tensor with gaps or overlaps).
+template <class Make>
+Tensor made_like(const Tensor& t, const TensorOptions& options, Make make) {
+  const auto format = options.memory_format_opt();
+  if (!format || *format != MemoryFormat::Preserve || t.is_contiguous() || !ops::non_overlapping_and_dense(t))
+    return make(t.sizes(), like(t, options));
+  const TensorOptions flat =
+      like(t, TensorOptions(options).memory_format(MemoryFormat::Contiguous)).requires_grad(false);
+  Tensor out = ops::alias(make(Shape{t.numel()}, flat), t.sizes(), t.strides(), 0);
+  if (options.requires_grad()) out.requires_grad_(true);
+  return out;
+}
 }  // namespace
 
 Tensor empty_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("empty_like", loc);
   ops::check_defined("empty_like", t, "input");
-  return empty(t.sizes(), like(t, options));
+  return made_like(t, options, [](const Shape& s, const TensorOptions& o) { return empty(s, o); });
 }
 Tensor zeros_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("zeros_like", loc);
   ops::check_defined("zeros_like", t, "input");
-  return zeros(t.sizes(), like(t, options));
+  return made_like(t, options, [](const Shape& s, const TensorOptions& o) { return zeros(s, o); });
 }
 Tensor ones_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("ones_like", loc);
   ops::check_defined("ones_like", t, "input");
-  return ones(t.sizes(), like(t, options));
+  return made_like(t, options, [](const Shape& s, const TensorOptions& o) { return ones(s, o); });
 }
 Tensor full_like(const Tensor& t, const Scalar& value, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("full_like", loc);
   ops::check_defined("full_like", t, "input");
-  return full(t.sizes(), value, like(t, options));
+  return made_like(t, options, [&](const Shape& s, const TensorOptions& o) { return full(s, value, o); });
 }
 Tensor rand_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("rand_like", loc);
   ops::check_defined("rand_like", t, "input");
-  return rand(t.sizes(), like(t, options));
+  return made_like(t, options, [](const Shape& s, const TensorOptions& o) { return rand(s, o); });
 }
 Tensor randn_like(const Tensor& t, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("randn_like", loc);
   ops::check_defined("randn_like", t, "input");
-  return randn(t.sizes(), like(t, options));
+  return made_like(t, options, [](const Shape& s, const TensorOptions& o) { return randn(s, o); });
 }
 Tensor randint_like(const Tensor& t, int64_t low, int64_t high, const TensorOptions& options, SourceLoc loc) {
   detail::ApiScope scope("randint_like", loc);
   ops::check_defined("randint_like", t, "input");
-  return randint(low, high, t.sizes(), like(t, options));
+  return made_like(t, options, [&](const Shape& s, const TensorOptions& o) { return randint(low, high, s, o); });
 }
 
 // ---- nested lists --------------------------------------------------------------------------

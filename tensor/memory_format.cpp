@@ -9,6 +9,7 @@
 #include "autograd/derivatives/derivatives.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/tensor/ops.h"
+#include "tensor/dense_layout.h"
 #include "tensor/ops/common.h"
 
 namespace tg {
@@ -57,14 +58,6 @@ bool dense_in(const Shape& sizes, const Shape& strides, const std::vector<int64_
   return true;
 }
 
-// Dense and not overlapping in some order of the dims (the strides, sorted, make it one).
-bool non_overlapping_and_dense(const Tensor& t) {
-  std::vector<int64_t> order(static_cast<size_t>(t.dim()));
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return t.stride(a) < t.stride(b); });
-  return dense_in(t.sizes(), t.strides(), order);
-}
-
 // PyTorch's reading of strides as channels-last (dense or not, as a slice of such a tensor): the
 // strides grow along the format's order, dims of size 1 aside; a zero channel stride, and an
 // [N, 1, 1, 1]-like tensor whose strides fit both orders, read as row-major.
@@ -82,6 +75,14 @@ bool strides_like(const Tensor& t, MemoryFormat format) {
 }  // namespace
 
 namespace ops {
+
+// Dense and not overlapping in some order of the dims (the strides, sorted, make it one).
+bool non_overlapping_and_dense(const Tensor& t) {
+  std::vector<int64_t> order(static_cast<size_t>(t.dim()));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return t.stride(a) < t.stride(b); });
+  return dense_in(t.sizes(), t.strides(), order);
+}
 
 void check_layout(const char* op, const Shape& sizes, MemoryFormat format) {
   TG_CHECK_VALUE(format != MemoryFormat::Preserve,
@@ -121,7 +122,7 @@ Tensor clone(const Tensor& self, MemoryFormat format, SourceLoc loc) {
   detail::ApiScope scope("clone", loc);
   ops::check_defined("clone", self, "input");
   Shape strides;
-  if (format == MemoryFormat::Preserve && !self.is_contiguous() && non_overlapping_and_dense(self)) {
+  if (format == MemoryFormat::Preserve && !self.is_contiguous() && ops::non_overlapping_and_dense(self)) {
     strides = self.strides();
   } else {
     if (format == MemoryFormat::Preserve) format = self.suggest_memory_format();

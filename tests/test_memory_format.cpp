@@ -78,12 +78,22 @@ TEST(MemoryFormat, FactoriesLayOutNewTensors) {
   EXPECT_EQ(randn(kNCHW, cl).strides(), strides);
   EXPECT_EQ(randint(0, 5, kNCHW, cl).strides(), strides);
   EXPECT_EQ(zeros({2, 3, 2, 4, 5}, memory_format(MemoryFormat::ChannelsLast3d)).strides(), (Shape{120, 1, 60, 15, 3}));
-  // The _like factories: preserve_format follows the input's suggested format.
+  // The _like factories: preserve_format keeps a dense input's strides, in any order of its dims;
+  // one with gaps gets its suggested format.
   const Tensor x = ones(kNCHW).contiguous(MemoryFormat::ChannelsLast);
   const TensorOptions preserve = memory_format(MemoryFormat::Preserve);
   EXPECT_EQ(empty_like(x, preserve).strides(), strides);
   EXPECT_EQ(zeros_like(x, preserve).strides(), strides);
   EXPECT_EQ(randn_like(x, preserve).strides(), strides);
+  const Tensor permuted = ones({2, 3, 4}).permute({2, 0, 1});
+  for (const Tensor& made :
+       {empty_like(permuted, preserve), zeros_like(permuted, preserve), full_like(permuted, 2.5, preserve),
+        rand_like(permuted, preserve), randint_like(permuted, 0, 3, preserve)})
+    EXPECT_EQ(made.strides(), (Shape{1, 12, 4}));
+  EXPECT_TRUE(equal(full_like(permuted, 2.5, preserve), full({4, 2, 3}, 2.5)));
+  const Tensor leaf = zeros_like(permuted, preserve.requires_grad(true));
+  EXPECT_TRUE(leaf.requires_grad() && leaf.is_leaf());
+  EXPECT_TRUE(empty_like(ones({4, 6}).slice(1, 0, 6, 2), preserve).is_contiguous());  // gaps: row-major
   EXPECT_TRUE(empty_like(x).is_contiguous());  // unless asked, row-major
   EXPECT_TRUE(zeros_like(x, memory_format(MemoryFormat::Contiguous)).is_contiguous());
   EXPECT_THROW_WITH(empty({2, 3}, cl), ValueError, "empty: channels_last needs a 4-d tensor, got shape [2, 3]");

@@ -195,10 +195,13 @@ void bind_factories(py::module_& m) {
   def_like(m, "ones_like", [](const tg::Tensor& t, const tg::TensorOptions& o) { return tg::ones_like(t, o); });
   def_like(m, "rand_like", [](const tg::Tensor& t, const tg::TensorOptions& o) { return tg::rand_like(t, o); });
   def_like(m, "randn_like", [](const tg::Tensor& t, const tg::TensorOptions& o) { return tg::randn_like(t, o); });
-  m.def("full_like", [](const tg::Tensor& t, const tg::Scalar& v, py::kwargs kwargs) {
-    FactoryKwargs kw(kwargs, "full_like");
-    return kw.finish(nogil([&] { return tg::full_like(t, v, kw.options); }));
-  }, py::arg("input"), py::arg("fill_value"));
+  m.def(
+      "full_like",
+      [](const tg::Tensor& t, const tg::Scalar& v, py::kwargs kwargs) {
+        FactoryKwargs kw(kwargs, "full_like", false, true);
+        return kw.finish(nogil([&] { return tg::full_like(t, v, kw.options); }));
+      },
+      py::arg("input"), py::arg("fill_value"));
 
   py::class_<tg::Generator>(m, "Generator", py::dynamic_attr())
       .def(py::init(

@@ -93,13 +93,17 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     return t
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, **_ignored):
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
+                 memory_format=None, **_ignored):
     """Integers uniform on [low, high) in a tensor of input's shape, dtype and device
-    (``randint_like(x, high)`` or ``randint_like(x, low, high)``)."""
+    (``randint_like(x, high)`` or ``randint_like(x, low, high)``), laid out as input
+    (preserve_format) unless ``memory_format`` says otherwise."""
     if high is None:
         low, high = 0, low
-    return _C.randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-                      requires_grad=requires_grad)
+    out = _C.empty_like(input, dtype=dtype or input.dtype, device=device or input.device,
+                        memory_format=memory_format)
+    out.random_(low, high)
+    return out.requires_grad_(True) if requires_grad else out
 
 
 def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,

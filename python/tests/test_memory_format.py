@@ -41,6 +41,22 @@ def test_layouts_and_errors():
         tg.zeros(2, memory_format=tg.channels_last)  # as torch.zeros, which takes none
 
 
+def test_like_factories_keep_a_dense_inputs_strides_as_torch():
+    torch = pytest.importorskip("torch")
+    cases = [((2, 3, 4), (2, 0, 1)), ((2, 3, 4, 5), (0, 2, 3, 1)), ((4, 1, 3), (1, 2, 0)), ((2, 3, 4, 5), (3, 1, 0, 2))]
+    for shape, perm in cases:
+        a, b = tg.randn(*shape).permute(*perm), torch.randn(*shape).permute(*perm)
+        for name in ("empty_like", "zeros_like", "ones_like", "rand_like", "randn_like"):
+            assert getattr(tg, name)(a).stride() == getattr(torch, name)(b).stride(), (name, shape, perm)
+        assert tg.full_like(a, 3.0).stride() == torch.full_like(b, 3.0).stride()
+        r = tg.randint_like(a, 2, 5)
+        assert r.stride() == torch.randint_like(b, 2, 5).stride() and 2 <= r.min().item() and r.max().item() < 5
+        assert (tg.full_like(a, 3.0) == 3).all().item() and (tg.zeros_like(a) == 0).all().item()
+        assert tg.zeros_like(a, memory_format=tg.contiguous_format).is_contiguous()
+    gaps = tg.randn(4, 6)[:, ::2]
+    assert tg.empty_like(gaps).stride() == torch.empty_like(torch.randn(4, 6)[:, ::2]).stride() == (3, 1)
+
+
 def test_module_to_and_conv_weight_conversion():
     model = tg.nn.Sequential(tg.nn.Conv2d(3, 8, 3), tg.nn.BatchNorm2d(8), tg.nn.Linear(4, 4))
     x = tg.randn(2, 3, 6, 6)
