@@ -19,26 +19,47 @@ py::dict to_dict(const tg::nn::NamedTensors& ts) {
   return out;
 }
 
+// What a checkpoint of obj holds: a tensor under the name "tensor" (as tg::save writes one), a
+// module's or an optimizer's state_dict, or a dict of tensors as it is.
+tg::nn::NamedTensors checkpoint_tensors(const py::object& obj) {
+  if (is_tensor(obj)) return tg::nn::NamedTensors{{"tensor", as_tensor(obj)}};
+  if (py::isinstance<tg::nn::Module>(obj))
+    return nogil([&, &mod = py::cast<const tg::nn::Module&>(obj)] { return mod.state_dict(); });
+  if (py::isinstance<tg::optim::Optimizer>(obj))
+    return nogil([&, &opt = py::cast<const tg::optim::Optimizer&>(obj)] { return opt.state_dict(); });
+  if (py::isinstance<py::dict>(obj)) return named_tensors(py::cast<py::dict>(obj));
+  throw tg::TypeError(fmt::format("save: expected a tensor, a dict of tensors, a Module or an Optimizer, got {}",
+                                  Py_TYPE(obj.ptr())->tp_name));
+}
+
 }  // namespace
 
 void bind_utils(py::module_& m) {
   // ---- checkpoints ----
-  m.def("save", [](py::object obj, const std::string& path, std::optional<tg::Metadata> metadata) {
-    if (is_tensor(obj)) {
-      nogil([&] { tg::save(path, as_tensor(obj)); });
-    } else if (py::isinstance<tg::nn::Module>(obj)) {
-      nogil([&, &mod = py::cast<const tg::nn::Module&>(obj)] { tg::save(path, mod); });
-    } else if (py::isinstance<tg::optim::Optimizer>(obj)) {
-      nogil([&, &opt = py::cast<const tg::optim::Optimizer&>(obj)] { tg::save(path, opt); });
-    } else if (py::isinstance<py::dict>(obj)) {
-      tg::nn::NamedTensors ts = named_tensors(py::cast<py::dict>(obj));
-      nogil([&] { tg::save(path, ts, metadata.value_or(tg::Metadata{})); });
-    } else {
-      throw tg::TypeError(fmt::format("save: expected a tensor, a dict of tensors, a Module or an Optimizer, got {}",
-                                      Py_TYPE(obj.ptr())->tp_name));
-    }
-  }, py::arg("obj"), py::arg("f"), py::arg("metadata") = py::none(),
-     "Writes a safetensors file (readable by the safetensors package and PyTorch).");
+  m.def(
+      "save",
+      [](py::object obj, const std::string& path, std::optional<tg::Metadata> metadata) {
+        const tg::nn::NamedTensors ts = checkpoint_tensors(obj);
+        nogil([&] { tg::save(path, ts, metadata.value_or(tg::Metadata{})); });
+      },
+      py::arg("obj"), py::arg("f"), py::arg("metadata") = py::none(),
+      "Writes a safetensors file (readable by the safetensors package and PyTorch).");
+  m.def(
+      "_save_to_bytes",
+      [](py::object obj, std::optional<tg::Metadata> metadata) {
+        const tg::nn::NamedTensors ts = checkpoint_tensors(obj);
+        return py::bytes(nogil([&] { return tg::save_to_bytes(ts, metadata.value_or(tg::Metadata{})); }));
+      },
+      py::arg("obj"), py::arg("metadata") = py::none());
+  m.def(
+      "_load_bytes_with_metadata",
+      [](const py::bytes& b) {
+        const std::string_view data = b;
+        tg::Metadata meta;
+        tg::nn::NamedTensors ts = nogil([&] { return tg::load_from_bytes(data, &meta); });
+        return py::make_tuple(to_dict(ts), meta);
+      },
+      py::arg("data"));
   m.def("load", [](const std::string& path) { return to_dict(nogil([&] { return tg::load(path); })); }, py::arg("f"),
         "Reads a safetensors file into a dict of tensors (a state_dict).");
   m.def(

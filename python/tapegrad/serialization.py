@@ -4,9 +4,11 @@ A tensor, a Module, an Optimizer or a flat dict of tensors is stored as plain sa
 other checkpoint (PyTorch's {"epoch": 3, "model": model.state_dict(), "optimizer":
 optimizer.state_dict(), "loss": 0.25}) is stored the same way, its tensors under dotted keys,
 with the structure around them (dicts, lists, tuples, numbers, strings, None) as JSON in the
-file's metadata; tg.load rebuilds it."""
+file's metadata; tg.load rebuilds it. A lone tensor comes back as a tensor. ``f`` is a path (a
+string or an os.PathLike) or a binary file object (open(..., "wb"), io.BytesIO)."""
 import json as _json
 import numbers as _numbers
+import os as _os
 
 from . import _C
 
@@ -42,7 +44,8 @@ def _flatten(obj, key, tensors):
     if isinstance(obj, _numbers.Real):
         return {"value": float(obj)}
     hint = " (save its state_dict())" if isinstance(obj, (_C.nn.Module, _C.optim.Optimizer)) else ""
-    raise TypeError(f"save: cannot store {type(obj).__name__} at '{key}'{hint}; checkpoints hold tensors, "
+    where = f" at '{key}'" if key else ""
+    raise TypeError(f"save: cannot store {type(obj).__name__}{where}{hint}; checkpoints hold tensors, "
                     "dicts, lists, tuples, numbers, strings and None")
 
 
@@ -58,25 +61,42 @@ def _rebuild(skeleton, tensors):
     return body
 
 
+def _write(obj, f, metadata):
+    if hasattr(f, "write"):
+        f.write(_C._save_to_bytes(obj, metadata))
+    else:
+        _C.save(obj, _os.fspath(f), metadata)
+
+
 def save(obj, f, metadata=None):
     """Writes a tensor, a Module, an Optimizer, a dict of tensors (a state_dict) or a checkpoint
-    of them (nested dicts, lists and tuples, with numbers and strings) to ``f``."""
-    if isinstance(obj, (_C.Tensor, _C.nn.Module, _C.optim.Optimizer)) or _is_flat(obj):
-        _C.save(obj, str(f), metadata)
+    of them (nested dicts, lists and tuples, with numbers and strings) to ``f``, a path or a
+    binary file object."""
+    if metadata is not None and _STRUCTURE in metadata:
+        raise ValueError(f"save: the metadata key '{_STRUCTURE}' is tapegrad's own")
+    if isinstance(obj, (_C.nn.Module, _C.optim.Optimizer)) or _is_flat(obj):
+        _write(obj, f, metadata)
         return
     tensors = {}
     meta = dict(metadata or {})
-    if _STRUCTURE in meta:
-        raise ValueError(f"save: the metadata key '{_STRUCTURE}' is tapegrad's own")
-    meta[_STRUCTURE] = _json.dumps(_flatten(obj, "", tensors), separators=(",", ":"))
-    _C.save(tensors, str(f), meta)
+    if isinstance(obj, _C.Tensor):  # under the name C++'s tg::save and tg::load_tensor use
+        tensors["tensor"] = obj
+        skeleton = {"tensor": "tensor"}
+    else:
+        skeleton = _flatten(obj, "", tensors)
+    meta[_STRUCTURE] = _json.dumps(skeleton, separators=(",", ":"))
+    _write(tensors, f, meta)
 
 
 def load(f, map_location=None, weights_only=True):
-    """Reads what ``save`` wrote: a dict of tensors (a state_dict), or the checkpoint it held.
-    ``map_location`` (a device) moves the tensors there; ``weights_only`` is accepted for PyTorch's
-    sake (files hold only tensors and plain values)."""
-    tensors, meta = _C._load_with_metadata(str(f))
+    """Reads what ``save`` wrote, from a path or a binary file object: a tensor, a dict of
+    tensors (a state_dict), or the checkpoint it held. ``map_location`` (a device) moves the
+    tensors there; ``weights_only`` is accepted for PyTorch's sake (files hold only tensors and
+    plain values)."""
+    if hasattr(f, "read"):
+        tensors, meta = _C._load_bytes_with_metadata(f.read())
+    else:
+        tensors, meta = _C._load_with_metadata(_os.fspath(f))
     if map_location is not None:
         tensors = {k: v.to(map_location) for k, v in tensors.items()}
     if _STRUCTURE in meta:
@@ -86,12 +106,19 @@ def load(f, map_location=None, weights_only=True):
 
 def load_tensor(f):
     """The one tensor of a file that ``save`` wrote from a tensor."""
-    return _C.load_tensor(str(f))
+    if hasattr(f, "read"):
+        tensors = _C._load_bytes_with_metadata(f.read())[0]
+        if "tensor" not in tensors:
+            raise ValueError("load_tensor: the file holds no tensor named 'tensor'")
+        return tensors["tensor"]
+    return _C.load_tensor(_os.fspath(f))
 
 
 def load_metadata(f):
     """The string metadata of a safetensors file (tapegrad's own key included)."""
-    return _C.load_metadata(str(f))
+    if hasattr(f, "read"):
+        return _C._load_bytes_with_metadata(f.read())[1]
+    return _C.load_metadata(_os.fspath(f))
 
 
 save_to_bytes = _C.save_to_bytes

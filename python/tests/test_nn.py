@@ -1,5 +1,7 @@
 """tg.nn from Python: Python subclasses of Module mixed with C++ layers, registration by
 assignment, traversal, state_dict through tg.save/load, hooks, functional ops and optimizers."""
+import io
+
 import numpy as np
 import pytest
 
@@ -101,6 +103,40 @@ def test_state_dict_round_trip_through_safetensors(tmp_path):
         other.load_state_dict({"head.0.weight": tg.zeros(1)})
     tg.save(net, tmp_path / "whole.safetensors")
     assert set(tg.load(tmp_path / "whole.safetensors")) == set(net.state_dict())
+
+
+def test_save_and_load_take_file_objects_and_give_a_lone_tensor_back(tmp_path):
+    # torch.save(obj, buffer) / torch.load(buffer): file objects, and a saved tensor loads as a tensor.
+    net, x = Net(), tg.randn(2, 3)
+    buf = io.BytesIO()
+    tg.save(net.state_dict(), buf)
+    buf.seek(0)
+    assert set(tg.load(buf)) == set(net.state_dict())
+    buf = io.BytesIO()
+    tg.save(x, buf)
+    buf.seek(0)
+    back = tg.load(buf)
+    assert isinstance(back, tg.Tensor) and tg.equal(back, x)
+    buf.seek(0)
+    assert tg.equal(tg.load_tensor(buf), x)
+    buf = io.BytesIO()
+    tg.save({"epoch": 2, "x": x}, buf, metadata={"run": "a"})
+    buf.seek(0)
+    assert tg.load(buf)["epoch"] == 2
+    buf.seek(0)
+    assert tg.load_metadata(buf)["run"] == "a"
+    path = tmp_path / "x.safetensors"
+    with open(path, "wb") as f:
+        tg.save(x, f)
+    assert tg.equal(tg.load(path), x) and tg.equal(tg.load_tensor(str(path)), x)
+    with open(path, "rb") as f:
+        assert tg.equal(tg.load(f, map_location="cpu"), x)
+    with pytest.raises(TypeError, match="save: cannot store object; checkpoints hold tensors"):
+        tg.save(object(), io.BytesIO())
+    with pytest.raises(RuntimeError, match="load: a safetensors file needs at least 8 bytes, got 3"):
+        tg.load(io.BytesIO(b"abc"))
+    with pytest.raises(ValueError, match="load_tensor: the file holds no tensor named 'tensor'"):
+        tg.load_tensor(io.BytesIO(tg.save_to_bytes({"w": x})))
 
 
 def test_state_dict_exchanges_with_safetensors_package(tmp_path):
