@@ -58,7 +58,7 @@ DType promote_types(DType a, DType b) {
     const DType parts = promote_types(to_real_dtype(a), to_real_dtype(b));
     return parts == kFloat64 ? kComplex128 : kComplex64;
   }
-  if ((a == kUInt8 && b == kInt8) || (a == kInt8 && b == kUInt8)) return kInt32;
+  if ((a == kUInt8 && b == kInt8) || (a == kInt8 && b == kUInt8)) return kInt16;
   if ((a == kFloat16 && b == kBFloat16) || (a == kBFloat16 && b == kFloat16)) return kFloat32;
   return a > b ? a : b;
 }

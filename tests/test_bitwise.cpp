@@ -65,7 +65,8 @@ TEST(Bitwise, EveryOpAndIntegerDtypeMatchesTheReference) {
     int bits;
     bool is_signed;
   };
-  const Type types[] = {{kUInt8, 8, false}, {kInt8, 8, true}, {kInt32, 32, true}, {kInt64, 64, true}};
+  const Type types[] = {
+      {kUInt8, 8, false}, {kInt8, 8, true}, {kInt16, 16, true}, {kInt32, 32, true}, {kInt64, 64, true}};
   Generator gen(7);
   for (const Type& t : types) {
     // Values over the type's range, and shift counts in and just past [0, bits) with negatives.
@@ -139,7 +140,7 @@ TEST(Bitwise, PromotionNumbersAndReversedForms) {
   const Tensor i8 = tensor({-1, 6}, kInt8), i32 = tensor({3, 3}, kInt32), u8 = tensor({255, 6}, kUInt8);
   EXPECT_EQ((i8 & i32).dtype(), kInt32);
   EXPECT_EQ(vals(i8 & i32), (std::vector<double>{3, 2}));
-  EXPECT_EQ((u8 | i8).dtype(), kInt32);  // uint8 with int8 (no int16 here)
+  EXPECT_EQ((u8 | i8).dtype(), kInt16);  // uint8 with int8, as in PyTorch
   EXPECT_EQ(vals(u8 | i8), (std::vector<double>{-1, 6}));
   EXPECT_EQ((i8 ^ 1).dtype(), kInt8);  // a number does not widen a tensor of its kind
   EXPECT_EQ(vals(i8 ^ 1), (std::vector<double>{-2, 7}));

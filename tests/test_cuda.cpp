@@ -63,7 +63,7 @@ TEST(CudaErrors, Tf32SwitchesHavePyTorchsDefaults) {
 
 TEST(Cuda, CopiesRoundTripEveryDtype) {
   TG_REQUIRE_CUDA();
-  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8, kBool}) {
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt16, kInt8, kUInt8, kBool}) {
     const Tensor x = (arange(24, kFloat64).view({2, 3, 4}) - 7.0).to(dt);
     const Tensor g = x.cuda();
     EXPECT_TRUE(g.is_cuda());
@@ -486,7 +486,7 @@ TEST(Cuda, ComparisonsWhereClampAndClassification) {
 TEST(Cuda, BitwiseOpsMatchTheCpu) {
   TG_REQUIRE_CUDA();
   Generator gen(4);
-  for (DType dt : {kUInt8, kInt8, kInt32, kInt64}) {
+  for (DType dt : {kUInt8, kInt8, kInt16, kInt32, kInt64}) {
     const Tensor a = randint(-100, 100, {6, 9}, gen, kInt64).to(dt), b = randint(-100, 100, {9}, gen, kInt64).to(dt);
     const Tensor counts = randint(-2, 70, {6, 9}, gen, kInt64).to(dt);  // out-of-range counts too
     expect_same([](const auto& in) { return in[0] & in[1]; }, {a, b}, 0, 0);
@@ -510,7 +510,7 @@ TEST(Cuda, CastsBetweenDtypes) {
   TG_REQUIRE_CUDA();
   const Tensor x = tensor({-300.7, -2.5, -0.0, 0.4, 1.5, 127.9, 70000.0, NAN});
   for (DType from : {kFloat64, kFloat32, kFloat16, kBFloat16})
-    for (DType to : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8, kBool})
+    for (DType to : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt16, kInt8, kUInt8, kBool})
       expect_same([from, to](const auto& in) { return in[0].to(from).to(to); }, {x}, 0, 0);
   const Tensor i = tensor({-3, 0, 5, 300}, kInt64);
   for (DType to : {kFloat32, kInt8, kUInt8, kBool, kInt32})
@@ -915,7 +915,7 @@ TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
     for (bool include_self : {true, false}) {
       expect_same([&](const auto& in) { return in[2].scatter_reduce(1, in[1], in[0], reduce, include_self); },
                   {src, g, randn({7, 5, 6}, gen)}, 1e-5, 1e-5);
-      for (DType dt : {kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8})
+      for (DType dt : {kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt16, kInt8, kUInt8})
         expect_same([&](const auto& in) { return in[2].scatter_reduce(1, in[1], in[0], reduce, include_self); },
                     {randint(0, 4, {7, 3, 6}, gen, kInt64).to(dt), g, randint(0, 4, {7, 5, 6}, gen, kInt64).to(dt)},
                     dt == kFloat16 || dt == kBFloat16 ? 1e-2 : 0, 0);
@@ -943,7 +943,7 @@ TEST(Cuda, IndexingGatherScatterMatchTheCpu) {
   const Tensor rep = tensor({1, 3, 1, 1}, kInt64), vals = tensor({1.0, 2.0, 3.0, 4.0}, kFloat32);
   expect_same([](const auto& in) { return zeros({5}, in[0].options()).index_put_({in[1]}, in[0], true); },
               {vals, rep}, 0, 0);
-  for (DType dt : {kFloat64, kFloat16, kInt32, kInt8, kUInt8, kBool})
+  for (DType dt : {kFloat64, kFloat16, kInt32, kInt16, kInt8, kUInt8, kBool})
     expect_same([](const auto& in) { return zeros({5}, in[0].options()).index_put_({in[1]}, in[0], true); },
                 {vals.to(dt), rep}, 0, 0);
   expect_same([](const auto& in) { return (in[0] > 0).nonzero(); }, {x}, 0, 0);

@@ -56,7 +56,7 @@ TEST(OrderStats, KthvalueAndMedianAlongADim) {
 TEST(OrderStats, WholeTensorMedianOfEveryDtype) {
   // median() selects among bare keys (no positions): its value must be the one the sort gives.
   Generator gen(21);
-  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt8, kUInt8}) {
+  for (DType dt : {kFloat32, kFloat64, kFloat16, kBFloat16, kInt64, kInt32, kInt16, kInt8, kUInt8}) {
     for (int64_t n : {1, 2, 7, 1000}) {
       const Tensor x = (randint(0, 50, {n}, gen, kInt64) - (dt == kUInt8 ? 0 : 20)).to(dt);  // many ties
       const Tensor sorted = std::get<0>(sort(x));

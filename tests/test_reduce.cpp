@@ -693,7 +693,7 @@ TEST(Reduce, IntegerExtremesOfLongRowsAgainstAScan) {
   // The sixteen-lane integer scans: extremes in the lanes, in the tail and at the ends; values
   // at the dtype's limits; every integer dtype; whole tensors and rows, with indices.
   Generator gen(21);
-  for (DType dt : {kInt64, kInt32, kInt8, kUInt8}) {
+  for (DType dt : {kInt64, kInt32, kInt16, kInt8, kUInt8}) {
     SCOPED_TRACE(name(dt));
     for (int64_t n : {31, 32, 100, 1007}) {
       Tensor x = randint(-100, 100, {3, n}, gen, kInt64);

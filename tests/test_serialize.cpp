@@ -33,6 +33,7 @@ TEST(Serialize, RoundTripEveryDtype) {
   in.insert("i64", tensor({int64_t{1} << 40}));
   in.insert("i32", tensor({-7}, kInt32));
   in.insert("i8", tensor({-3}, kInt8));
+  in.insert("i16", tensor({-300}, kInt16));
   in.insert("u8", tensor({250}, kUInt8));
   in.insert("bool", tensor({true, false}));
   in.insert("scalar", scalar_tensor(4.0));

@@ -15,7 +15,10 @@ TEST(DType, PromotionFollowsPyTorch) {
   EXPECT_EQ(promote_types(kInt64, kFloat16), kFloat16);
   EXPECT_EQ(promote_types(kFloat16, kBFloat16), kFloat32);
   EXPECT_EQ(promote_types(kFloat32, kFloat64), kFloat64);
-  EXPECT_EQ(promote_types(kUInt8, kInt8), kInt32);  // PyTorch gives int16, which tapegrad lacks
+  EXPECT_EQ(promote_types(kUInt8, kInt8), kInt16);
+  EXPECT_EQ(promote_types(kInt16, kUInt8), kInt16);
+  EXPECT_EQ(promote_types(kInt16, kInt32), kInt32);
+  EXPECT_EQ(promote_types(kInt16, kFloat16), kFloat16);
   EXPECT_TRUE(can_cast(kInt64, kFloat32));
   EXPECT_FALSE(can_cast(kFloat32, kInt64));
   EXPECT_FALSE(can_cast(kInt32, kBool));
@@ -333,6 +336,30 @@ TEST(Tensor, FloatToIntegerConversionsSaturateInEveryLane) {
       EXPECT_EQ(h.to(kInt32).to_vector<int64_t>(), f.to(kInt32).to_vector<int64_t>()) << name(dt) << " " << at;
     }
   }
+}
+
+TEST(Tensor, Int16TensorsComputeStoreAndConvert) {
+  const Tensor x = tensor({300, -2, 32767}, kShort);
+  EXPECT_EQ(x.dtype(), kInt16);
+  EXPECT_EQ(x.element_size(), 2u);
+  EXPECT_EQ(x.to_vector<int16_t>(), (std::vector<int16_t>{300, -2, 32767}));
+  EXPECT_EQ(x.select(0, 1).item<int16_t>(), -2);
+  EXPECT_EQ(vals(x + 1), (std::vector<double>{301, -1, -32768}));  // wraps, as PyTorch's
+  EXPECT_EQ((x + 1).dtype(), kInt16);
+  EXPECT_EQ((x * 2.5).dtype(), default_dtype());
+  EXPECT_EQ(x.sum().dtype(), kInt64);  // integer sums widen, as PyTorch's
+  EXPECT_EQ(x.sum().item<int64_t>(), 33065);
+  EXPECT_EQ(vals(x.to(kFloat32)), (std::vector<double>{300, -2, 32767}));
+  EXPECT_EQ(vals(tensor({1e6, -1e6, 2.9}).to(kInt16)), (std::vector<double>{32767, -32768, 2}));  // saturates
+  EXPECT_EQ(vals(std::get<0>(x.sort())), (std::vector<double>{-2, 300, 32767}));
+  EXPECT_EQ(vals(x.max()), (std::vector<double>{32767}));
+  EXPECT_EQ(vals(where(x > 0, x, zeros_like(x))), (std::vector<double>{300, 0, 32767}));
+  const Tensor r = randint(-5, 5, {1000}, kInt16);
+  EXPECT_EQ(r.dtype(), kInt16);
+  EXPECT_GE(r.min().item<int64_t>(), -5);
+  EXPECT_LT(r.max().item<int64_t>(), 5);
+  EXPECT_THROW_WITH(x.data_ptr<int32_t>(), TypeError, "requested element type int32 but the tensor has dtype int16");
+  EXPECT_THROW_WITH(x.requires_grad_(), TypeError, "only floating-point and complex tensors can require gradients");
 }
 
 TEST(Tensor, ConversionsAndCopies) {

@@ -22,9 +22,9 @@ struct DTypeName {
   DType dtype;
   const char* name;
 };
-constexpr DTypeName kDTypes[] = {{kFloat64, "F64"}, {kFloat32, "F32"},  {kFloat16, "F16"}, {kBFloat16, "BF16"},
-                                 {kInt64, "I64"},   {kInt32, "I32"},    {kInt8, "I8"},     {kUInt8, "U8"},
-                                 {kBool, "BOOL"},   {kComplex64, "C64"}};
+constexpr DTypeName kDTypes[] = {{kFloat64, "F64"}, {kFloat32, "F32"}, {kFloat16, "F16"},  {kBFloat16, "BF16"},
+                                 {kInt64, "I64"},   {kInt32, "I32"},   {kInt16, "I16"},    {kInt8, "I8"},
+                                 {kUInt8, "U8"},    {kBool, "BOOL"},   {kComplex64, "C64"}};
 
 const char* dtype_name(DType t) {
   for (const auto& d : kDTypes)

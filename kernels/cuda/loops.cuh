@@ -80,6 +80,7 @@ decltype(auto) dispatch_all(DType dt, F&& fn) {
     case DType::Bool: return fn.template operator()<bool>();
     case DType::UInt8: return fn.template operator()<uint8_t>();
     case DType::Int8: return fn.template operator()<int8_t>();
+    case DType::Int16: return fn.template operator()<int16_t>();
     case DType::Int32: return fn.template operator()<int32_t>();
     case DType::Int64: return fn.template operator()<int64_t>();
     case DType::Float16: return fn.template operator()<half>();

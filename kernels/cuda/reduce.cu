@@ -106,6 +106,7 @@ __device__ void store_as(void* out, DType dt, int64_t pos, V v) {
     case DType::Bool: static_cast<bool*>(out)[pos] = convert<bool>(v); break;
     case DType::UInt8: static_cast<uint8_t*>(out)[pos] = convert<uint8_t>(v); break;
     case DType::Int8: static_cast<int8_t*>(out)[pos] = convert<int8_t>(v); break;
+    case DType::Int16: static_cast<int16_t*>(out)[pos] = convert<int16_t>(v); break;
     case DType::Int32: static_cast<int32_t*>(out)[pos] = convert<int32_t>(v); break;
     case DType::Int64: static_cast<int64_t*>(out)[pos] = convert<int64_t>(v); break;
     case DType::Float16: static_cast<half*>(out)[pos] = convert<half>(v); break;

@@ -67,6 +67,7 @@ tg::DType from_dl_dtype(DLDataType d) {
       break;
     case kDLInt:
       if (d.bits == 8) return tg::kInt8;
+      if (d.bits == 16) return tg::kInt16;
       if (d.bits == 32) return tg::kInt32;
       if (d.bits == 64) return tg::kInt64;
       break;

@@ -82,6 +82,8 @@ py::object to_list(const tg::Tensor& t) {
       return build(c.data_ptr<uint8_t>());
     case tg::kInt8:
       return build(c.data_ptr<int8_t>());
+    case tg::kInt16:
+      return build(c.data_ptr<int16_t>());
     case tg::kInt32:
       return build(c.data_ptr<int32_t>());
     case tg::kInt64:
@@ -442,11 +444,10 @@ fills .grad of the leaves.)");
     tg::Tensor r = to_tensor(data, dtype.value_or(t.dtype()), device.value_or(t.device()));
     return is_tensor(data) && r.is_same(as_tensor(data)) ? nogil([&] { return r.detach().clone(); }) : r;
   }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none());
-  const std::pair<const char*, tg::DType> casts[] = {{"float", tg::kFloat32},  {"double", tg::kFloat64},
-                                                     {"half", tg::kFloat16},   {"bfloat16", tg::kBFloat16},
-                                                     {"int", tg::kInt32},      {"long", tg::kInt64},
-                                                     {"bool", tg::kBool},      {"byte", tg::kUInt8},
-                                                     {"char", tg::kInt8}};
+  const std::pair<const char*, tg::DType> casts[] = {
+      {"float", tg::kFloat32}, {"double", tg::kFloat64}, {"half", tg::kFloat16}, {"bfloat16", tg::kBFloat16},
+      {"int", tg::kInt32},     {"long", tg::kInt64},     {"bool", tg::kBool},    {"byte", tg::kUInt8},
+      {"char", tg::kInt8},     {"short", tg::kInt16}};
   for (const auto& [name, dtype] : casts)
     cls.def(name, [dtype](const tg::Tensor& t) { return nogil([&] { return t.to(dtype); }); });
   cls.def(

@@ -5,6 +5,18 @@
 
 namespace tgpy {
 
+namespace {
+
+// The code a dtype pickled as before pickles went by name: the enum's order before int16 came in
+// (int16 after them all), so that what earlier versions wrote still loads as the dtype it was.
+int pickle_code(tg::DType t) {
+  if (t == tg::kInt16) return tg::kNumDTypes - 1;
+  const int v = static_cast<int>(t);
+  return v > static_cast<int>(tg::kInt16) ? v - 1 : v;
+}
+
+}  // namespace
+
 void bind_types(py::module_& m) {
   py::class_<tg::DType> dtype(m, "dtype");
   dtype_class = reinterpret_cast<PyTypeObject*>(dtype.ptr());
@@ -19,15 +31,17 @@ void bind_types(py::module_& m) {
       // Pickled by name, as PyTorch's: unpickling (and copy / deepcopy) gives the module's own
       // object back, so `is` holds. __setstate__ still reads what earlier versions pickled.
       .def("__reduce__", [](tg::DType t) { return std::string(tg::name(t)); })
-      .def(py::pickle([](tg::DType t) { return static_cast<int>(t); },
+      .def(py::pickle([](tg::DType t) { return pickle_code(t); },
                       [](int v) {
-                        TG_CHECK_VALUE(v >= 0 && v < tg::kNumDTypes,
-                                       "dtype: cannot unpickle {}: no dtype has that code", v);
-                        return static_cast<tg::DType>(v);
+                        for (int i = 0; i < tg::kNumDTypes; ++i)
+                          if (pickle_code(static_cast<tg::DType>(i)) == v) return static_cast<tg::DType>(i);
+                        throw tg::ValueError(fmt::format("dtype: cannot unpickle {}: no dtype has that code", v));
                       }));
   const std::pair<const char*, tg::DType> dtypes[] = {{"bool", tg::kBool},
                                                       {"uint8", tg::kUInt8},
                                                       {"int8", tg::kInt8},
+                                                      {"int16", tg::kInt16},
+                                                      {"short", tg::kInt16},
                                                       {"int32", tg::kInt32},
                                                       {"int", tg::kInt32},
                                                       {"int64", tg::kInt64},

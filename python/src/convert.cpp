@@ -239,12 +239,14 @@ tg::DType dtype_of_format(const py::buffer_info& info) {
       case '?': return tg::kBool;
       case 'b': return tg::kInt8;
       case 'B': return tg::kUInt8;
+      case 'h': return tg::kInt16;
       case 'e': return tg::kFloat16;
       case 'f': return tg::kFloat32;
       case 'd': return tg::kFloat64;
       case 'i':
       case 'l':
       case 'q':
+        if (info.itemsize == 2) return tg::kInt16;
         if (info.itemsize == 4) return tg::kInt32;
         if (info.itemsize == 8) return tg::kInt64;
         break;
@@ -253,7 +255,7 @@ tg::DType dtype_of_format(const py::buffer_info& info) {
   }
   throw tg::TypeError(
       fmt::format("from_numpy: arrays of format '{}' ({} bytes per item) are not supported; "
-                  "supported: bool, int8, uint8, int32, int64, float16, float32, float64, complex64, "
+                  "supported: bool, int8, uint8, int16, int32, int64, float16, float32, float64, complex64, "
                   "complex128",
                   info.format, info.itemsize));
 }
@@ -292,6 +294,7 @@ py::object to_numpy(const tg::Tensor& t) {
     case tg::kBool: format = "?"; break;
     case tg::kUInt8: format = "B"; break;
     case tg::kInt8: format = "b"; break;
+    case tg::kInt16: format = "i2"; break;
     case tg::kInt32: format = "i4"; break;
     case tg::kInt64: format = "i8"; break;
     case tg::kFloat16: format = "f2"; break;

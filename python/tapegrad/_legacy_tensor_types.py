@@ -15,9 +15,9 @@ __all__ = ["set_default_tensor_type", "typename"]
 
 # Name stem -> dtype, for every dtype with a legacy name (the complex ones only name types).
 _STEMS = {"Double": _C.float64, "Float": _C.float32, "Half": _C.float16, "BFloat16": _C.bfloat16,
-          "Byte": _C.uint8, "Char": _C.int8, "Int": _C.int32, "Long": _C.int64, "Bool": _C.bool,
+          "Byte": _C.uint8, "Char": _C.int8, "Short": _C.int16, "Int": _C.int32, "Long": _C.int64, "Bool": _C.bool,
           "ComplexFloat": _C.complex64, "ComplexDouble": _C.complex128}
-_CLASS_STEMS = ("Double", "Float", "Half", "BFloat16", "Byte", "Char", "Int", "Long", "Bool")
+_CLASS_STEMS = ("Double", "Float", "Half", "BFloat16", "Byte", "Char", "Short", "Int", "Long", "Bool")
 _TYPES = {}  # "tapegrad.FloatTensor", "tapegrad.cuda.FloatTensor", ... -> class
 
 

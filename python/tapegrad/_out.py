@@ -26,7 +26,7 @@ _SKIP = {"manual_seed", "seed", "initial_seed", "default_generator", "save", "lo
          "set_grad_enabled", "autocast", "tensor", "as_tensor", "asarray"}
 # PyTorch's names of the dtypes in its messages.
 _TITLES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "uint8": "Byte",
-           "int8": "Char", "int32": "Int", "int64": "Long", "bool": "Bool", "complex64": "ComplexFloat",
+           "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool", "complex64": "ComplexFloat",
            "complex128": "ComplexDouble"}
 
 

@@ -9,7 +9,8 @@ import sys
 
 import tapegrad as tg
 
-DTYPES = [tg.float32, tg.float64, tg.int64, tg.int32, tg.bool, tg.complex64, tg.float16, tg.bfloat16, tg.uint8, tg.int8]
+DTYPES = [tg.float32, tg.float64, tg.int64, tg.int32, tg.bool, tg.complex64, tg.float16, tg.bfloat16, tg.uint8, tg.int8,
+          tg.int16]
 # Calls that would change the process's state for the calls after them, wait, or read files.
 SKIP = {"set_num_threads", "set_num_interop_threads", "manual_seed", "seed", "save", "load", "set_default_dtype",
         "set_default_device", "set_printoptions", "use_deterministic_algorithms", "set_grad_enabled", "compile",

@@ -768,7 +768,8 @@ def test_checkpoints_of_any_structure_round_trip(tmp_path):
 
 
 def test_type_promotion_matches_torch():
-    samples = {"b": [True, False], "u8": np.array([1, 2], np.uint8), "i32": np.array([1, 2], np.int32),
+    samples = {"b": [True, False], "u8": np.array([1, 2], np.uint8), "i8": np.array([1, 2], np.int8),
+               "i16": np.array([1, 2], np.int16), "i32": np.array([1, 2], np.int32),
                "i64": np.array([1, 2]), "f32": np.array([1.5, 2], np.float32), "f64": np.array([1.5, 2.0])}
 
     def both(v):

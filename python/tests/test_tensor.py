@@ -350,7 +350,8 @@ def test_shapes_dtypes_and_devices_are_fast_objects_that_behave_as_before():
     assert t.device is tg.ones(1).device and t.device == tg.device("cpu") and hash(t.dtype) == hash(tg.int64)
     assert pickle.loads(pickle.dumps(t.dtype)) == tg.int64 and pickle.loads(pickle.dumps(t.device)) == t.device
     # dtypes pickle by name, as PyTorch's: the same object comes back, by every protocol and copy
-    for d in (tg.bool, tg.uint8, tg.int8, tg.int32, tg.int64, tg.float16, tg.bfloat16, tg.float32, tg.float64):
+    for d in (tg.bool, tg.uint8, tg.int8, tg.int16, tg.int32, tg.int64, tg.float16, tg.bfloat16, tg.float32,
+              tg.float64):
         for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
             assert pickle.loads(pickle.dumps(d, protocol)) is d
         assert copy.copy(d) is d and copy.deepcopy(d) is d and copy.deepcopy([d])[0] is d

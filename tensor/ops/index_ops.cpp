@@ -399,6 +399,8 @@ ScatterReduction scatter_reduction(const char* name, std::string_view reduce, DT
         return lowest ? 0 : 255;
       case kInt8:
         return lowest ? -128 : 127;
+      case kInt16:
+        return lowest ? -32768 : 32767;
       case kInt32:
         return lowest ? int64_t{std::numeric_limits<int32_t>::min()} : int64_t{std::numeric_limits<int32_t>::max()};
       default:

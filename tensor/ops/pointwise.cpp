@@ -24,6 +24,9 @@ std::optional<Scalar> within_range(const std::optional<Scalar>& s, DType dt) {
     case kInt8:
       lo = -128, hi = 127;
       break;
+    case kInt16:
+      lo = -32768, hi = 32767;
+      break;
     case kInt32:
       lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
       break;

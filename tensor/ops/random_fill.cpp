@@ -68,6 +68,8 @@ int64_t random_bound(DType dt) {
       return 256;
     case kInt8:
       return 128;
+    case kInt16:
+      return 32768;
     case kInt32:
       return int64_t{std::numeric_limits<int32_t>::max()} + 1;
     case kInt64:

@@ -18,6 +18,7 @@ enum class DType : uint8_t {
   Bool,
   UInt8,
   Int8,
+  Int16,
   Int32,
   Int64,
   Float16,
@@ -27,11 +28,12 @@ enum class DType : uint8_t {
   Complex64,
   Complex128
 };
-inline constexpr int kNumDTypes = 11;
+inline constexpr int kNumDTypes = 12;
 
 inline constexpr DType kBool = DType::Bool;
 inline constexpr DType kUInt8 = DType::UInt8;
 inline constexpr DType kInt8 = DType::Int8;
+inline constexpr DType kInt16 = DType::Int16;
 inline constexpr DType kInt32 = DType::Int32;
 inline constexpr DType kInt64 = DType::Int64;
 inline constexpr DType kFloat16 = DType::Float16;
@@ -48,16 +50,17 @@ inline constexpr DType kLong = kInt64;
 inline constexpr DType kInt = kInt32;
 inline constexpr DType kByte = kUInt8;
 inline constexpr DType kChar = kInt8;
+inline constexpr DType kShort = kInt16;
 inline constexpr DType kComplexFloat = kComplex64;
 inline constexpr DType kComplexDouble = kComplex128;
 
 constexpr size_t itemsize(DType t) {
-  constexpr size_t sizes[] = {1, 1, 1, 4, 8, 2, 2, 4, 8, 8, 16};
+  constexpr size_t sizes[] = {1, 1, 1, 2, 4, 8, 2, 2, 4, 8, 8, 16};
   return sizes[static_cast<int>(t)];
 }
 constexpr std::string_view name(DType t) {
-  constexpr std::string_view names[] = {"bool",     "uint8",   "int8",    "int32",     "int64",     "float16",
-                                        "bfloat16", "float32", "float64", "complex64", "complex128"};
+  constexpr std::string_view names[] = {"bool",    "uint8",    "int8",    "int16",   "int32",     "int64",
+                                        "float16", "bfloat16", "float32", "float64", "complex64", "complex128"};
   return names[static_cast<int>(t)];
 }
 constexpr bool is_floating_point(DType t) { return t >= DType::Float16 && t <= DType::Float64; }
@@ -83,9 +86,9 @@ void set_default_dtype(DType t);  // float32 or float64 only, like torch.set_def
 // complex64 while the default dtype is float32, complex128 while it is float64.
 inline DType default_complex_dtype() { return to_complex_dtype(default_dtype()); }
 
-// Promotion of two tensors' dtypes as PyTorch does it. There is no int16 here, so uint8 with int8
-// promotes to int32 (PyTorch would choose int16); nor complex32, so float16 with complex64 gives
-// complex64. A complex type with a real one gives the complex type wide enough for both.
+// Promotion of two tensors' dtypes as PyTorch does it. There is no complex32 here, so float16 with
+// complex64 gives complex64. A complex type with a real one gives the complex type wide enough for
+// both.
 DType promote_types(DType a, DType b);
 // Whether a result of type `from` may be written into a tensor of type `to` (in-place ops).
 bool can_cast(DType from, DType to);
@@ -95,6 +98,7 @@ struct dtype_of_t;
 template <> struct dtype_of_t<bool> { static constexpr DType value = kBool; };
 template <> struct dtype_of_t<uint8_t> { static constexpr DType value = kUInt8; };
 template <> struct dtype_of_t<int8_t> { static constexpr DType value = kInt8; };
+template <> struct dtype_of_t<int16_t> { static constexpr DType value = kInt16; };
 template <> struct dtype_of_t<int32_t> { static constexpr DType value = kInt32; };
 template <> struct dtype_of_t<int64_t> { static constexpr DType value = kInt64; };
 template <> struct dtype_of_t<Half> { static constexpr DType value = kFloat16; };

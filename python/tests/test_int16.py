@@ -1,0 +1,90 @@
+"""int16 (torch.short) tensors: made, converted, computed and stored as PyTorch's."""
+import io
+
+import numpy as np
+import pytest
+
+import tapegrad as tg
+
+torch = pytest.importorskip("torch")
+
+
+def both(values, dtype="int16"):
+    return tg.tensor(values, dtype=getattr(tg, dtype)), torch.tensor(values, dtype=getattr(torch, dtype))
+
+
+def same(ours, theirs):
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_names_conversions_and_interop():
+    assert tg.int16 is tg.short and tg.int16.itemsize == 2 and not tg.int16.is_floating_point
+    assert str(tg.int16) == "tapegrad.int16"
+    info = tg.iinfo(tg.int16)
+    assert (info.bits, info.min, info.max) == (16, -32768, 32767)
+    x = tg.tensor([1.7, -2.5, 40000.0]).short()
+    assert x.dtype == tg.int16 and x.element_size() == 2
+    assert x[:2].tolist() == [1, -2]
+    assert isinstance(tg.ShortTensor([1, 2]), tg.ShortTensor) and tg.ShortTensor([1]).type() == "tapegrad.ShortTensor"
+    a = np.array([[1, -2], [300, -32768]], np.int16)
+    t = tg.from_numpy(a)
+    assert t.dtype == tg.int16 and t.tolist() == a.tolist()
+    assert t.numpy().dtype == np.int16 and np.array_equal(np.asarray(t), a)
+    p = torch.from_dlpack(t)
+    assert p.dtype == torch.int16 and p.tolist() == a.tolist()
+    assert tg.from_dlpack(torch.tensor([5, -6], dtype=torch.int16)).dtype == tg.int16
+    buf = io.BytesIO()
+    tg.save({"w": t}, buf)
+    buf.seek(0)
+    assert tg.equal(tg.load(buf)["w"], t)
+    st = pytest.importorskip("safetensors.torch")
+    back = st.load(tg.save_to_bytes({"w": t}))["w"]
+    assert back.dtype == torch.int16 and back.tolist() == a.tolist()
+
+
+def test_promotion_matches_torch():
+    for other in ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "complex64"):
+        ours = tg.promote_types(tg.int16, getattr(tg, other))
+        theirs = torch.promote_types(torch.int16, getattr(torch, other))
+        assert str(ours).split(".")[1] == str(theirs).split(".")[1], other
+    assert tg.promote_types(tg.uint8, tg.int8) == tg.int16  # as torch's
+    x, p = both([3, -4])
+    same(x * 2, p * 2)
+    same(x * 2.5, p * 2.5)
+    same(x + tg.tensor([1], dtype=tg.uint8), p + torch.tensor([1], dtype=torch.uint8))
+
+
+def test_ops_match_torch():
+    rng = np.random.default_rng(0)
+    values = rng.integers(-300, 300, (4, 6)).tolist()
+    x, p = both(values)
+    y, q = both(rng.integers(1, 50, (4, 6)).tolist())
+    for f in (lambda m, a, b: a + b, lambda m, a, b: a - b, lambda m, a, b: a * b, lambda m, a, b: a // b,
+              lambda m, a, b: a % b, lambda m, a, b: a / b, lambda m, a, b: a & b, lambda m, a, b: a | b,
+              lambda m, a, b: a ^ b, lambda m, a, b: a << 2, lambda m, a, b: a >> 1, lambda m, a, b: ~a,
+              lambda m, a, b: -a, lambda m, a, b: a.abs(), lambda m, a, b: a.sign(), lambda m, a, b: a < b,
+              lambda m, a, b: a == b, lambda m, a, b: m.maximum(a, b), lambda m, a, b: a.clamp(-100, 100),
+              lambda m, a, b: m.where(a > 0, a, b), lambda m, a, b: a.sum(), lambda m, a, b: a.sum(1),
+              lambda m, a, b: a.prod(0), lambda m, a, b: a.amax(1), lambda m, a, b: a.min(),
+              lambda m, a, b: a.argmax(1), lambda m, a, b: a.cumsum(1), lambda m, a, b: a.sort(1)[0],
+              lambda m, a, b: a.topk(2, 1)[0], lambda m, a, b: a.t().contiguous(), lambda m, a, b: a[:, ::2],
+              lambda m, a, b: a.gather(1, m.tensor([[0, 2]] * 4)), lambda m, a, b: m.cat([a, b]),
+              lambda m, a, b: a.index_select(0, m.tensor([3, 0])), lambda m, a, b: a.float(),
+              lambda m, a, b: a.to(m.int8), lambda m, a, b: a.unique(),
+              lambda m, a, b: m.zeros_like(a).scatter_add_(1, m.tensor([[0, 1]] * 4), b),
+              lambda m, a, b: a.masked_fill(a < 0, 7), lambda m, a, b: m.matmul(a.float(), b.float().t()),
+              lambda m, a, b: a.pow(2), lambda m, a, b: a.mean(dtype=m.float32), lambda m, a, b: m.arange(5, dtype=m.int16)):
+        same(f(tg, x, y), f(torch, p, q))
+    same(tg.full((2,), 7, dtype=tg.int16), torch.full((2,), 7, dtype=torch.int16))
+    r = tg.randint(-5, 5, (100,), dtype=tg.int16)
+    assert r.dtype == tg.int16 and -5 <= r.min().item() and r.max().item() < 5
+    assert tg.empty(3, dtype=tg.int16).random_().min().item() >= 0
+    assert str(x[0, :2]).startswith("tensor([") and "dtype=int16" in repr(x[0, :2])
+
+
+def test_no_gradient_and_wraps_like_torch():
+    with pytest.raises(TypeError, match="only floating-point and complex tensors can require gradients, got dtype int16"):
+        tg.ones(2, dtype=tg.int16).requires_grad_()
+    x, p = both([32767, -32768])
+    same(x + 1, p + 1)  # wraps, as C's int16 arithmetic in PyTorch
