@@ -90,12 +90,41 @@ py::dict group_extras(const Optimizer& o, size_t group, const char* writing = nu
   return it->second[group];
 }
 
+// torch.optim's keywords that choose how a step runs: foreach and fused (tapegrad's step is one
+// fused pass over all the group's tensors either way), capturable and differentiable (CUDA graphs
+// and steps recorded for autograd, which tapegrad lacks: only False). Not kept in the groups.
+bool implementation_keyword(const std::string& k, py::handle value, const char* optimizer) {
+  if (k == "foreach" || k == "fused") {
+    TG_CHECK_TYPE(value.is_none() || py::isinstance<py::bool_>(value), "{}: {} must be None or a bool, got {}",
+                  optimizer, k, Py_TYPE(value.ptr())->tp_name);
+    return true;
+  }
+  if (k == "capturable" || k == "differentiable") {
+    TG_CHECK_VALUE(!PyObject_IsTrue(value.ptr()), "{}: {}=True is not supported ({})", optimizer, k,
+                   k == "capturable" ? "there are no CUDA graphs here" : "steps are not recorded for autograd");
+    return true;
+  }
+  return false;
+}
+
+// torch.optim's positional arguments after params (SGD(params, 0.1, 0.9)) moved into the keywords.
+py::kwargs with_positional(const char* optimizer, const std::vector<const char*>& names, const py::args& args,
+                           py::kwargs kw) {
+  TG_CHECK_TYPE(args.size() <= names.size(), "{}: takes at most {} positional arguments after params, got {}",
+                optimizer, names.size(), args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    TG_CHECK_TYPE(!kw.contains(names[i]), "{}: got multiple values for argument '{}'", optimizer, names[i]);
+    kw[py::str(names[i])] = args[i];
+  }
+  return kw;
+}
+
 // Sets the fields of an options struct from torch.optim keywords ("betas" is (beta1, beta2)).
 template <class Options>
 void apply_options(Options& o, const py::dict& kwargs, const char* optimizer, py::dict* extras = nullptr) {
   for (const auto& [key, value] : kwargs) {
     const std::string k = py::cast<std::string>(key);
-    if (k == "params") continue;
+    if (k == "params" || implementation_keyword(k, value, optimizer)) continue;
     if (extras != nullptr && !is_option_keyword(o, k)) {
       (*extras)[key] = value;  // a key of the group's own, as torch keeps it
       continue;
@@ -226,10 +255,11 @@ py::dict options_dict(const Options& options) {
 // An optimizer class whose constructor takes torch.optim's keywords, with `defaults` and
 // add_param_group.
 template <class Opt, class Options, class Base = tg::optim::Optimizer>
-py::class_<Opt, Base, std::shared_ptr<Opt>> def_optimizer(py::module_& m, const char* name, Options defaults = {}) {
+py::class_<Opt, Base, std::shared_ptr<Opt>> def_optimizer(py::module_& m, const char* name,
+                                                          std::vector<const char*> positional, Options defaults = {}) {
   py::class_<Opt, Base, std::shared_ptr<Opt>> cls(m, name);
-  cls.def(py::init([name, defaults](py::iterable params, py::kwargs kw) {
-            return make_optimizer<Opt>(name, params, kw, defaults);
+  cls.def(py::init([name, defaults, positional](py::iterable params, py::args args, py::kwargs kw) {
+            return make_optimizer<Opt>(name, params, with_positional(name, positional, args, std::move(kw)), defaults);
           }),
           py::arg("params"))
       .def_property_readonly("defaults", [](const Opt& o) { return options_dict(o.defaults()); })
@@ -436,7 +466,39 @@ void bind_optim(py::module_& root) {
                throw py::key_error("'params' cannot be set (add_param_group adds parameters)");
              }
            })
-      .def("keys", keys);
+      .def("keys", keys)
+      // The rest of the dict protocol that code over torch's group dicts uses.
+      .def("__iter__", [keys](const ParamGroupView& g) { return py::iter(py::cast(keys(g))); })
+      .def("__len__", [keys](const ParamGroupView& g) { return keys(g).size(); })
+      .def("values",
+           [keys, get](const ParamGroupView& g) {
+             py::list out;
+             for (const auto& k : keys(g)) out.append(get(g, k));
+             return out;
+           })
+      .def("items",
+           [keys, get](const ParamGroupView& g) {
+             py::list out;
+             for (const auto& k : keys(g)) out.append(py::make_tuple(k, get(g, k)));
+             return out;
+           })
+      .def(
+          "setdefault",
+          [keys, get](py::object self, const std::string& key, py::object value) -> py::object {
+            const auto k = keys(py::cast<const ParamGroupView&>(self));
+            if (std::find(k.begin(), k.end(), key) != k.end()) return get(py::cast<const ParamGroupView&>(self), key);
+            self.attr("__setitem__")(key, value);
+            return value;
+          },
+          py::arg("key"), py::arg("default") = py::none())
+      .def("update",
+           [](py::object self, py::args args, py::kwargs kw) {
+             py::dict d;
+             for (const py::handle a : args) d.attr("update")(a);
+             d.attr("update")(kw);
+             for (const auto& [k, v] : d) self.attr("__setitem__")(k, v);
+           })
+      .def("__repr__", [](py::object self) { return py::repr(py::dict(self)); });
 
   py::class_<Optimizer, PyOptimizer, std::shared_ptr<Optimizer>>(m, "Optimizer", py::dynamic_attr())
       // A Python subclass's construction; tapegrad.optim.optimizer's __init__ then adds the groups.
@@ -576,22 +638,34 @@ void bind_optim(py::module_& root) {
             }
           },
           py::arg("state_dict"));
-  def_optimizer<SGD, SGDOptions>(m, "SGD");
-  def_optimizer<Adam, AdamOptions>(m, "Adam");
-  def_optimizer<AdamW, AdamOptions, Adam>(m, "AdamW", adamw_defaults());
-  def_optimizer<RMSprop, RMSpropOptions>(m, "RMSprop");
-  def_optimizer<Adagrad, AdagradOptions>(m, "Adagrad");
-  def_optimizer<Adadelta, AdadeltaOptions>(m, "Adadelta");
-  def_optimizer<Adamax, AdamaxOptions>(m, "Adamax");
-  def_optimizer<NAdam, NAdamOptions>(m, "NAdam");
-  def_optimizer<RAdam, RAdamOptions>(m, "RAdam");
-  def_optimizer<Rprop, RpropOptions>(m, "Rprop");
-  def_optimizer<ASGD, ASGDOptions>(m, "ASGD");
-  def_optimizer<Adafactor, AdafactorOptions>(m, "Adafactor");
-  def_optimizer<Muon, MuonOptions>(m, "Muon");
+  // The positional arguments after params, in torch.optim's order.
+  def_optimizer<SGD, SGDOptions>(m, "SGD", {"lr", "momentum", "dampening", "weight_decay", "nesterov"});
+  def_optimizer<Adam, AdamOptions>(m, "Adam", {"lr", "betas", "eps", "weight_decay", "amsgrad"});
+  def_optimizer<AdamW, AdamOptions, Adam>(m, "AdamW", {"lr", "betas", "eps", "weight_decay", "amsgrad"},
+                                          adamw_defaults());
+  def_optimizer<RMSprop, RMSpropOptions>(m, "RMSprop",
+                                         {"lr", "alpha", "eps", "weight_decay", "momentum", "centered", "capturable",
+                                          "foreach", "maximize", "differentiable"});
+  def_optimizer<Adagrad, AdagradOptions>(
+      m, "Adagrad", {"lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps", "foreach"});
+  def_optimizer<Adadelta, AdadeltaOptions>(m, "Adadelta", {"lr", "rho", "eps", "weight_decay", "foreach"});
+  def_optimizer<Adamax, AdamaxOptions>(m, "Adamax", {"lr", "betas", "eps", "weight_decay", "foreach"});
+  def_optimizer<NAdam, NAdamOptions>(
+      m, "NAdam", {"lr", "betas", "eps", "weight_decay", "momentum_decay", "decoupled_weight_decay"});
+  def_optimizer<RAdam, RAdamOptions>(m, "RAdam", {"lr", "betas", "eps", "weight_decay", "decoupled_weight_decay"});
+  def_optimizer<Rprop, RpropOptions>(m, "Rprop", {"lr", "etas", "step_sizes"});
+  def_optimizer<ASGD, ASGDOptions>(
+      m, "ASGD", {"lr", "lambd", "alpha", "t0", "weight_decay", "foreach", "maximize", "differentiable", "capturable"});
+  def_optimizer<Adafactor, AdafactorOptions>(m, "Adafactor", {"lr", "beta2_decay", "eps", "d", "weight_decay"});
+  def_optimizer<Muon, MuonOptions>(
+      m, "Muon", {"lr", "weight_decay", "momentum", "nesterov", "ns_coefficients", "eps", "ns_steps", "adjust_lr_fn"});
   // LBFGS: line_search_fn None or "strong_wolfe"; step(closure) calls the closure as often as it needs.
   py::class_<LBFGS, Optimizer, std::shared_ptr<LBFGS>>(m, "LBFGS")
-      .def(py::init([](py::iterable params, py::kwargs kw) {
+      .def(py::init([](py::iterable params, py::args args, py::kwargs kw) {
+             kw = with_positional(
+                 "LBFGS",
+                 {"lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size", "line_search_fn"},
+                 args, std::move(kw));
              LBFGSOptions defaults;
              if (kw.contains("line_search_fn")) {
                const py::object fn = kw["line_search_fn"];

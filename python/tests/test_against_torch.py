@@ -685,6 +685,48 @@ def test_safetensors_files_cross_between_torch_and_tapegrad(tmp_path):
                                tmodel(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_optimizers_take_torchs_positional_arguments_and_implementation_keywords():
+    # SGD(params, 0.1, 0.9), AdamW(params, lr, betas, fused=True) as scripts write them; the groups
+    # behave as torch's dicts (iteration, items, setdefault, update).
+    def run(mod, make):
+        p = mod.nn.Parameter(mod.tensor([1.0, -2.0, 3.0], dtype=mod.float64))
+        opt = make(mod, [p])
+        for _ in range(3):
+            opt.zero_grad()
+            (p * p).sum().backward()
+            opt.step()
+        g = opt.param_groups[0]
+        return p.detach().tolist(), g["lr"], {k: v for k, v in g.items() if k in ("lr", "weight_decay", "alpha")}
+
+    for make in (lambda m, ps: m.optim.SGD(ps, 0.1, 0.9, 0, 0.01, True),
+                 lambda m, ps: m.optim.AdamW(ps, 0.05, (0.8, 0.9), 1e-6, 0.1, fused=False, foreach=None),
+                 lambda m, ps: m.optim.Adam(ps, 0.05, foreach=True),
+                 lambda m, ps: m.optim.RMSprop(ps, 0.01, 0.9, 1e-8, 0.0, 0.5),
+                 lambda m, ps: m.optim.Adagrad(ps, 0.1, 0.01),
+                 lambda m, ps: m.optim.Rprop(ps, 0.01, (0.4, 1.3))):
+        ours, theirs = run(tg, make), run(torch, make)
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-10)
+        assert ours[1:] == theirs[1:]
+    p = tg.nn.Parameter(tg.zeros(2))
+    g = tg.optim.SGD([p], 0.1).param_groups[0]
+    assert list(g) == list(g.keys()) and len(g) == len(g.keys()) and dict(g)["lr"] == 0.1
+    assert g.setdefault("initial_lr", 0.5) == 0.5 and g.setdefault("initial_lr", 0.7) == 0.5 and g["initial_lr"] == 0.5
+    g.update({"lr": 0.2}, momentum=0.3)
+    assert (g["lr"], g["momentum"]) == (0.2, 0.3) and list(g.values())[list(g).index("lr")] == 0.2
+    assert "'lr': 0.2" in repr(g)
+    assert tg.optim.LBFGS([p], 0.5, 3).param_groups[0]["max_iter"] == 3
+    with pytest.raises(TypeError, match="SGD: got multiple values for argument 'lr'"):
+        tg.optim.SGD([p], 0.1, lr=0.2)
+    with pytest.raises(TypeError, match="SGD: takes at most 5 positional arguments after params, got 6"):
+        tg.optim.SGD([p], 0.1, 0, 0, 0, False, 7)
+    with pytest.raises(ValueError, match="Adam: differentiable=True is not supported"):
+        tg.optim.Adam([p], differentiable=True)
+    with pytest.raises(ValueError, match="AdamW: capturable=True is not supported"):
+        tg.optim.AdamW([p], capturable=True)
+    with pytest.raises(TypeError, match="Adam: fused must be None or a bool, got int"):
+        tg.optim.Adam([p], fused=1)
+
+
 def test_optimizer_state_dicts_have_torchs_layout_and_cross_over(tmp_path):
     # {"state": {index: {...}}, "param_groups": [{..., "params": [...]}]} both ways: a state
     # PyTorch saved resumes here with the same steps.
