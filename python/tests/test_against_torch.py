@@ -3061,3 +3061,42 @@ def test_more_top_level_torch_names():
     assert tg.dropout_(z, 1.0, True) is z and z.sum().item() == 0
     with pytest.raises(ValueError, match="convolution: expected a weight of 3 to 5 dims"):
         tg.convolution(tg.ones(2, 2), tg.ones(2, 2), None, 1, 0, 1, False, 0, 1)
+
+
+def test_losses_take_the_legacy_size_average_and_reduce():
+    # Older scripts (PyTorch's VAE example) write binary_cross_entropy(..., size_average=False).
+    rng = np.random.default_rng(3)
+    p, q = rng.uniform(0.05, 0.95, (4, 3)), rng.uniform(0, 1, (4, 3))
+    logits, labels = rng.standard_normal((4, 5)), np.array([0, 3, 4, 1])
+    for name, args, extra in [("binary_cross_entropy", (p, q), (None,)), ("mse_loss", (p, q), ()), ("l1_loss", (p, q), ()),
+                              ("smooth_l1_loss", (p, q), ()), ("kl_div", (np.log(p), q), ()),
+                              ("cross_entropy", (logits, labels), (None,)), ("nll_loss", (logits, labels), (None,)),
+                              ("binary_cross_entropy_with_logits", (p, q), (None,))]:
+        for size_average, reduce in [(False, None), (None, False), (True, True), (False, True), (True, None)]:
+            def run(mod):
+                tensors = [mod.tensor(a) for a in args]
+                with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+                    by_keyword = getattr(mod.nn.functional, name)(*tensors, size_average=size_average, reduce=reduce)
+                with pytest.warns(UserWarning):
+                    by_position = getattr(mod.nn.functional, name)(*tensors, *extra, size_average, *(
+                        (-100,) if name in ("cross_entropy", "nll_loss") else ()), reduce)
+                return by_keyword.tolist(), by_position.tolist()
+
+            ours, theirs = run(tg), run(torch)
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, err_msg=f"{name} {size_average} {reduce}")
+    for cls, args in [("MSELoss", (p, q)), ("BCELoss", (p, q)), ("CrossEntropyLoss", (logits, labels)),
+                      ("NLLLoss", (logits, labels)), ("SmoothL1Loss", (p, q)), ("L1Loss", (p, q))]:
+        def run(mod):
+            tensors = [mod.tensor(a) for a in args]
+            with pytest.warns(UserWarning, match="please use reduction='sum' instead"):
+                loss = getattr(mod.nn, cls)(size_average=False)
+            return loss(*tensors).tolist(), getattr(mod.nn, cls)()(*tensors).tolist()
+
+        np.testing.assert_allclose(run(tg), run(torch), rtol=1e-12, err_msg=cls)
+    loss = tg.nn.CrossEntropyLoss(None, None, -100, None, "mean", 0.5)  # both None: no warning, as torch
+    x, y = tg.tensor(logits), tg.tensor(labels)
+    assert loss(x, y).item() == pytest.approx(tg.nn.functional.cross_entropy(x, y, label_smoothing=0.5).item())
+    with pytest.raises(TypeError, match=r"mse_loss\(\) got multiple values for argument 'reduction'"):
+        tg.nn.functional.mse_loss(tg.ones(2), tg.ones(2), None, None, "sum", reduction="mean")
+    with pytest.raises(TypeError, match=r"MSELoss\(\) takes at most 3 positional arguments \(4 given\)"):
+        tg.nn.MSELoss(None, None, "sum", 1)

@@ -15,3 +15,6 @@ from . import _module_methods  # noqa: E402,F401  (set_submodule, to_empty)
 from . import _sync_batchnorm  # noqa: E402,F401  (SyncBatchNorm.convert_sync_batchnorm)
 from ._embedding import Embedding, EmbeddingBag  # noqa: E402  (max_norm, scale_grad_by_freq, from_pretrained)
 from ._linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions  # noqa: E402,F401
+from . import _legacy_reduction  # noqa: E402
+
+_legacy_reduction.wrap_classes(globals())  # size_average= and reduce= on the loss classes

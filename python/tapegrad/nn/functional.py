@@ -165,3 +165,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                            "backends)")
     return _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale=scale, enable_gqa=enable_gqa)
 
+
+
+from . import _legacy_reduction  # noqa: E402  (size_average= and reduce= on the losses)
+
+for _name in _legacy_reduction.FUNCTIONS:
+    globals()[_name] = _legacy_reduction.wrap_function(_name, globals()[_name])
+del _name
