@@ -293,12 +293,16 @@ Tensor interpolate(const Tensor& input, const InterpolateOptions& o, SourceLoc l
 }
 
 // Both are one reshape, one permute and one copy: [*, C, r, r, H, W] <-> [*, C, H, r, W, r].
+// The largest factor whose square is an int64.
+constexpr int64_t kLargestSquareRoot = 3037000499;
+
 Tensor pixel_shuffle(const Tensor& input, int64_t r, SourceLoc loc) {
   detail::ApiScope scope("pixel_shuffle", loc);
   ops::check_defined("pixel_shuffle", input, "input");
   TG_CHECK_VALUE(input.dim() >= 3, "pixel_shuffle: expected an input [*, C, H, W] with at least 3 dims, got shape {}",
                  input.sizes());
   TG_CHECK_VALUE(r > 0, "pixel_shuffle: upscale_factor must be positive, got {}", r);
+  TG_CHECK_VALUE(r <= kLargestSquareRoot, "pixel_shuffle: upscale_factor {} is too large (its square passes int64)", r);
   const int n = input.dim();
   const int64_t c = input.sizes()[n - 3], h = input.sizes()[n - 2], w = input.sizes()[n - 1];
   TG_CHECK_VALUE(c % (r * r) == 0, "pixel_shuffle: {} channels are not divisible by upscale_factor^2 = {} (shape {})",
@@ -318,6 +322,8 @@ Tensor pixel_unshuffle(const Tensor& input, int64_t r, SourceLoc loc) {
   TG_CHECK_VALUE(input.dim() >= 3,
                  "pixel_unshuffle: expected an input [*, C, H, W] with at least 3 dims, got shape {}", input.sizes());
   TG_CHECK_VALUE(r > 0, "pixel_unshuffle: downscale_factor must be positive, got {}", r);
+  TG_CHECK_VALUE(r <= kLargestSquareRoot, "pixel_unshuffle: downscale_factor {} is too large (its square passes int64)",
+                 r);
   const int n = input.dim();
   const int64_t c = input.sizes()[n - 3], h = input.sizes()[n - 2], w = input.sizes()[n - 1];
   TG_CHECK_VALUE(h % r == 0 && w % r == 0,

@@ -16,6 +16,14 @@ Tensor or_undefined(const OptTensor& t) { return t.value_or(Tensor()); }
 // The generator keyword of init functions: None means the default generator.
 tg::Generator* generator_of(const py::object& g) { return g.is_none() ? nullptr : &py::cast<tg::Generator&>(g); }
 
+// The reverse of one_or_many: None for empty, one value, or a tuple.
+template <class T>
+py::object one_or_tuple(const std::vector<T>& v) {
+  if (v.empty()) return py::none();
+  if (v.size() == 1) return py::cast(v[0]);
+  return py::tuple(py::cast(v));
+}
+
 // A number or a sequence of numbers (interpolate's size and scale_factor); None is empty.
 template <class T>
 std::vector<T> one_or_many(const py::object& v) {
@@ -515,7 +523,13 @@ void bind_nn_functional(py::module_& nn) {
                  interpolate_options(size, scale_factor, std::move(mode), align_corners, recompute_scale_factor));
            }),
            py::arg("size") = py::none(), py::arg("scale_factor") = py::none(), py::arg("mode") = "nearest",
-           py::arg("align_corners") = py::none(), py::arg("recompute_scale_factor") = py::none());
+           py::arg("align_corners") = py::none(), py::arg("recompute_scale_factor") = py::none())
+      // As torch keeps them: None, one value, or a tuple of one per spatial dim.
+      .def_property_readonly("size", [](const tg::nn::UpsampleImpl& m) { return one_or_tuple(m.options.size); })
+      .def_property_readonly("scale_factor",
+                             [](const tg::nn::UpsampleImpl& m) { return one_or_tuple(m.options.scale_factor); })
+      .def_property_readonly("recompute_scale_factor",
+                             [](const tg::nn::UpsampleImpl& m) { return m.options.recompute_scale_factor; });
 
   using tg::nn::UpsamplingBilinear2dImpl, tg::nn::UpsamplingNearest2dImpl;
   Layer<UpsamplingNearest2dImpl>(nn, "UpsamplingNearest2d")

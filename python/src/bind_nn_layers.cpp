@@ -166,6 +166,22 @@ Layer<Impl>& def_norm_options(Layer<Impl>&& cls) {
   return cls;
 }
 
+// A 1-d layer's size attribute as torch keeps it: a 1-tuple (Conv1d(3, 4, 3).kernel_size is (3,)),
+// set from a number or a 1-tuple.
+template <class Impl, class Get>
+void one_tuple_attribute(Layer<Impl>& cls, const char* name, Get get) {
+  cls.def_property(
+      name, [get](Impl& m) { return py::make_tuple(get(m)); },
+      [get, name](Impl& m, py::object v) {
+        if (PySequence_Check(v.ptr())) {
+          const auto seq = py::reinterpret_borrow<py::sequence>(v);
+          TG_CHECK_VALUE(seq.size() == 1, "{}: expected a number or a 1-tuple, got {} values", name, seq.size());
+          v = seq[0];
+        }
+        get(m) = py::cast<int64_t>(v);
+      });
+}
+
 // forward for the max pools: (output, indices) when the module was built with return_indices=True.
 template <class Impl>
 auto indices_forward() {
@@ -210,9 +226,14 @@ void bind_nn_layers(py::module_& nn) {
         return nogil([&] { return m.forward(a, b); });
       }, py::arg("input1"), py::arg("input2"));
   Layer<FlattenImpl>(nn, "Flatten").def(py::init<int64_t, int64_t>(), py::arg("start_dim") = 1, py::arg("end_dim") = -1);
-  Layer<UnflattenImpl>(nn, "Unflatten").def(py::init<int64_t, tg::Shape>(), py::arg("dim"), py::arg("unflattened_size"));
+  Layer<UnflattenImpl>(nn, "Unflatten")
+      .def(py::init<int64_t, tg::Shape>(), py::arg("dim"), py::arg("unflattened_size"))
+      .def_property(
+          "unflattened_size", [](const UnflattenImpl& m) { return m.sizes; },
+          [](UnflattenImpl& m, tg::Shape sizes) { m.sizes = std::move(sizes); });
 
-  Layer<Conv1dImpl>(nn, "Conv1d")
+  Layer<Conv1dImpl> conv1d(nn, "Conv1d");
+  conv1d
       .def(py::init([](int64_t in, int64_t out, int64_t k, int64_t stride, ConvPadding padding, int64_t dilation,
                        int64_t groups, bool bias, std::string padding_mode) {
              return std::make_shared<Conv1dImpl>(
@@ -222,8 +243,24 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("padding_mode") = "zeros")
       .def("reset_parameters", &Conv1dImpl::reset_parameters)
+      .def_property_readonly("transposed", [](const Conv1dImpl&) { return false; })
+      .def_property_readonly("output_padding", [](const Conv1dImpl&) { return py::make_tuple(0); })
       .def_readonly("in_channels", &Conv1dImpl::in_channels)
       .def_readonly("out_channels", &Conv1dImpl::out_channels);
+  one_tuple_attribute(conv1d, "kernel_size", [](Conv1dImpl& m) -> int64_t& { return m.kernel_size; });
+  one_tuple_attribute(conv1d, "stride", [](Conv1dImpl& m) -> int64_t& { return m.options.stride; });
+  one_tuple_attribute(conv1d, "dilation", [](Conv1dImpl& m) -> int64_t& { return m.options.dilation; });
+  conv1d.def_property(
+      "padding",
+      [](const Conv1dImpl& m) -> py::object {
+        if (m.options.padding.mode != ConvPaddingMode::Explicit) return py::cast(m.options.padding);
+        return py::make_tuple(m.options.padding.size.w);
+      },
+      [](Conv1dImpl& m, py::object v) {
+        m.options.padding = PyUnicode_Check(v.ptr())    ? ConvPadding(py::cast<std::string>(v))
+                            : PySequence_Check(v.ptr()) ? ConvPadding(py::cast<int64_t>(py::sequence(v)[0]))
+                                                        : ConvPadding(py::cast<int64_t>(v));
+      });
   Layer<Conv2dImpl>(nn, "Conv2d")
       .def(py::init([](int64_t in, int64_t out, Size2 k, Size2 stride, ConvPadding padding, Size2 dilation,
                        int64_t groups, bool bias, std::string padding_mode) {
@@ -234,6 +271,8 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("padding_mode") = "zeros")
       .def("reset_parameters", &Conv2dImpl::reset_parameters)
+      .def_property_readonly("transposed", [](const Conv2dImpl&) { return false; })
+      .def_property_readonly("output_padding", [](const Conv2dImpl&) { return py::make_tuple(0, 0); })
       .def_readonly("in_channels", &Conv2dImpl::in_channels)
       .def_readonly("out_channels", &Conv2dImpl::out_channels)
       .def_readonly("kernel_size", &Conv2dImpl::kernel_size);
@@ -247,10 +286,13 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("padding_mode") = "zeros")
       .def("reset_parameters", &Conv3dImpl::reset_parameters)
+      .def_property_readonly("transposed", [](const Conv3dImpl&) { return false; })
+      .def_property_readonly("output_padding", [](const Conv3dImpl&) { return py::make_tuple(0, 0, 0); })
       .def_readonly("in_channels", &Conv3dImpl::in_channels)
       .def_readonly("out_channels", &Conv3dImpl::out_channels)
       .def_readonly("kernel_size", &Conv3dImpl::kernel_size);
-  Layer<ConvTranspose1dImpl>(nn, "ConvTranspose1d")
+  Layer<ConvTranspose1dImpl> conv_transpose1d(nn, "ConvTranspose1d");
+  conv_transpose1d
       .def(py::init([](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding, int64_t output_padding,
                        int64_t groups, bool bias, int64_t dilation) {
              return std::make_shared<ConvTranspose1dImpl>(
@@ -260,8 +302,19 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("dilation") = 1)
       .def("reset_parameters", &ConvTranspose1dImpl::reset_parameters)
+      .def_property_readonly("transposed", [](const ConvTranspose1dImpl&) { return true; })
+      .def_property_readonly("padding_mode", [](const ConvTranspose1dImpl&) { return "zeros"; })
       .def_readonly("in_channels", &ConvTranspose1dImpl::in_channels)
       .def_readonly("out_channels", &ConvTranspose1dImpl::out_channels);
+  one_tuple_attribute(conv_transpose1d, "kernel_size",
+                      [](ConvTranspose1dImpl& m) -> int64_t& { return m.kernel_size; });
+  one_tuple_attribute(conv_transpose1d, "stride", [](ConvTranspose1dImpl& m) -> int64_t& { return m.options.stride; });
+  one_tuple_attribute(conv_transpose1d, "padding",
+                      [](ConvTranspose1dImpl& m) -> int64_t& { return m.options.padding; });
+  one_tuple_attribute(conv_transpose1d, "output_padding",
+                      [](ConvTranspose1dImpl& m) -> int64_t& { return m.options.output_padding; });
+  one_tuple_attribute(conv_transpose1d, "dilation",
+                      [](ConvTranspose1dImpl& m) -> int64_t& { return m.options.dilation; });
   Layer<ConvTranspose2dImpl>(nn, "ConvTranspose2d")
       .def(py::init([](int64_t in, int64_t out, Size2 k, Size2 stride, Size2 padding, Size2 output_padding,
                        int64_t groups, bool bias, Size2 dilation) {
@@ -272,6 +325,8 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("dilation") = 1)
       .def("reset_parameters", &ConvTranspose2dImpl::reset_parameters)
+      .def_property_readonly("transposed", [](const ConvTranspose2dImpl&) { return true; })
+      .def_property_readonly("padding_mode", [](const ConvTranspose2dImpl&) { return "zeros"; })
       .def_readonly("in_channels", &ConvTranspose2dImpl::in_channels)
       .def_readonly("out_channels", &ConvTranspose2dImpl::out_channels);
   Layer<ConvTranspose3dImpl>(nn, "ConvTranspose3d")
@@ -284,6 +339,8 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
            py::arg("dilation") = 1)
       .def("reset_parameters", &ConvTranspose3dImpl::reset_parameters)
+      .def_property_readonly("transposed", [](const ConvTranspose3dImpl&) { return true; })
+      .def_property_readonly("padding_mode", [](const ConvTranspose3dImpl&) { return "zeros"; })
       .def_readonly("in_channels", &ConvTranspose3dImpl::in_channels)
       .def_readonly("out_channels", &ConvTranspose3dImpl::out_channels);
 
@@ -356,9 +413,13 @@ void bind_nn_layers(py::module_& nn) {
       }, py::arg("x1"), py::arg("x2"));
   Layer<PairwiseDistanceImpl>(nn, "PairwiseDistance")
       .def(py::init<double, double, bool>(), py::arg("p") = 2.0, py::arg("eps") = 1e-6, py::arg("keepdim") = false)
-      .def("forward", [](PairwiseDistanceImpl& m, const tg::Tensor& a, const tg::Tensor& b) {
-        return nogil([&] { return m.forward(a, b); });
-      }, py::arg("x1"), py::arg("x2"));
+      .def_readwrite("norm", &PairwiseDistanceImpl::p)  // torch's name for p here
+      .def(
+          "forward",
+          [](PairwiseDistanceImpl& m, const tg::Tensor& a, const tg::Tensor& b) {
+            return nogil([&] { return m.forward(a, b); });
+          },
+          py::arg("x1"), py::arg("x2"));
   Layer<GroupNormImpl>(nn, "GroupNorm")
       .def(py::init<int64_t, int64_t, double, bool>(), py::arg("num_groups"), py::arg("num_channels"),
            py::arg("eps") = 1e-5, py::arg("affine") = true);
@@ -506,7 +567,8 @@ void bind_nn_layers(py::module_& nn) {
   Layer<ChannelShuffleImpl>(nn, "ChannelShuffle").def(py::init<int64_t>(), py::arg("groups"));
   Layer<LocalResponseNormImpl>(nn, "LocalResponseNorm")
       .def(py::init<int64_t, double, double, double>(), py::arg("size"), py::arg("alpha") = 1e-4,
-           py::arg("beta") = 0.75, py::arg("k") = 1.0);
+           py::arg("beta") = 0.75, py::arg("k") = 1.0)
+      .def_readwrite("size", &LocalResponseNormImpl::size);
   Layer<LPPool1dImpl>(nn, "LPPool1d")
       .def(py::init([](double p, int64_t k, std::optional<int64_t> stride, bool ceil_mode) {
              return std::make_shared<LPPool1dImpl>(LPPoolOptions<int64_t>{p, k, stride, ceil_mode});
@@ -722,10 +784,12 @@ void bind_nn_layers(py::module_& nn) {
              py::arg("margin") = 0.0, py::arg("reduction") = "mean");
   def_pair_loss_forward(cosine);
   Layer<SoftMarginLossImpl> soft(nn, "SoftMarginLoss");
+  soft.def_readwrite("reduction", &SoftMarginLossImpl::options);
   soft.def(py::init([](functional::Reduction r) { return std::make_shared<SoftMarginLossImpl>(r); }),
            py::arg("reduction") = "mean");
   def_loss_forward(soft);
   Layer<MultiLabelMarginLossImpl> multilabel(nn, "MultiLabelMarginLoss");
+  multilabel.def_readwrite("reduction", &MultiLabelMarginLossImpl::options);
   multilabel.def(py::init([](functional::Reduction r) { return std::make_shared<MultiLabelMarginLossImpl>(r); }),
                  py::arg("reduction") = "mean");
   def_loss_forward(multilabel);

@@ -43,6 +43,13 @@ void bind_recurrent(py::module_& nn) {
       .def_property_readonly("batch_first", [](const RNNBaseImpl& m) { return m.options.batch_first; })
       .def_property_readonly("bidirectional", [](const RNNBaseImpl& m) { return m.options.bidirectional; })
       .def_property_readonly("proj_size", [](const RNNBaseImpl& m) { return m.options.proj_size; })
+      .def_property_readonly("bias", [](const RNNBaseImpl& m) { return m.options.bias; })
+      .def_property_readonly("mode",
+                             [](const RNNBaseImpl& m) {  // torch's: "LSTM", "GRU", "RNN_TANH" or "RNN_RELU"
+                               if (m.name() != "RNN") return m.name();
+                               return m.options.nonlinearity == "relu" ? std::string("RNN_RELU")
+                                                                       : std::string("RNN_TANH");
+                             })
       .def("reset_parameters", &RNNBaseImpl::reset_parameters);
   Layer<RNNImpl, RNNBaseImpl> rnn(nn, "RNN");
   rnn

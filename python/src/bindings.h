@@ -1,6 +1,7 @@
 #pragma once
 // The parts of tapegrad._C, one function per bind_*.cpp, called in this order by module.cpp.
 #include "convert.h"
+#include "layer_attributes.h"
 
 #include <tapegrad/extension.h>
 
@@ -22,6 +23,7 @@ class Layer : public py::class_<Impl, Parent, py::smart_holder> {
   using Base = py::class_<Impl, Parent, py::smart_holder>;
   template <class... Extra>
   Layer(py::handle scope, const char* name, const Extra&... extra) : Base(scope, name, extra...) {
+    TG_LAYER_ATTRIBUTES()
     this->def(
         "__setstate__",
         [](py::detail::value_and_holder& v_h, const ModuleCopy& copy) {

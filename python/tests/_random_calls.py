@@ -19,6 +19,8 @@ SKIP = {"set_num_threads", "set_num_interop_threads", "manual_seed", "seed", "sa
         "randint", "arange", "linspace", "logspace", "eye", "randperm", "share_memory_", "pin_memory", "register_hook",
         "apply_", "map_", "set_", "resize_", "resize_as_", "__init__", "__new__", "__init_subclass__", "__setattr__",
         "__delattr__", "__setstate__", "__del__", "__iter__", "__index__", "while_loop"}
+ATTRIBUTE_VALUES = [0, -1, 1, 2, 3, 2**40, -2**40, 0.0, -0.5, 1.5, float("nan"), float("inf"), (0, 0), (1, 2), (-1, 3),
+                    (2, 2, 2), (), (1,), "same", "valid", "bogus", "none", "sum", None, True, False, "tanh", "bicubic"]
 MODULE_OPTIONS = ["bias", "batch_first", "padding", "stride", "dilation", "groups", "bidirectional", "num_layers",
                   "dropout", "padding_mode", "affine", "track_running_stats", "reduction", "kernel_size", "eps", "dim",
                   "p", "proj_size"]
@@ -127,7 +129,15 @@ def main():
                     module = getattr(tg.nn, name)(*sizes, **options)
                 except Exception:
                     continue
+                writable = [k for k in dir(type(module)) if getattr(getattr(type(module), k, None), "fset", None)]
                 for _ in range(3):
+                    if writable and rng.random() < 0.4:  # a configuration attribute set to an odd value
+                        key, value = rng.choice(writable), rng.choice(ATTRIBUTE_VALUES)
+                        print(f"  .{key} = {value!r}", flush=True)
+                        try:
+                            setattr(module, key, value)
+                        except Exception:
+                            pass
                     inputs = [tensor(rng) for _ in range(rng.randrange(1, 3))]
                     if rng.random() < 0.5:
                         inputs[0] = tg.randn(*[rng.choice([1, 2, 3, 4, 5, 8, 16]) for _ in range(rng.randrange(1, 5))])

@@ -3100,3 +3100,64 @@ def test_losses_take_the_legacy_size_average_and_reduce():
         tg.nn.functional.mse_loss(tg.ones(2), tg.ones(2), None, None, "sum", reduction="mean")
     with pytest.raises(TypeError, match=r"MSELoss\(\) takes at most 3 positional arguments \(4 given\)"):
         tg.nn.MSELoss(None, None, "sum", 1)
+
+
+def test_layers_expose_torchs_configuration_attributes():
+    # What model-surgery and FLOP-counting code reads (conv.stride, pool.kernel_size, ...), and
+    # writes that take effect at the next call (criterion.reduction = "none"), as torch's.
+    makers = ["Conv2d(3, 16, 3, 2, 1, bias=False)", "Conv1d(3, 4, 5, padding=2)", "Conv3d(2, 2, 3, padding='same')",
+              "ConvTranspose2d(4, 3, 2, 2)", "ConvTranspose1d(4, 3, 3, 2, 1, 1)", "Linear(3, 4)", "Bilinear(2, 3, 4)",
+              "LSTM(10, 20, 2, dropout=0.25)", "GRU(4, 5, bias=False)", "RNN(4, 5, nonlinearity='relu')",
+              "Embedding(10, 3, 0)", "BatchNorm2d(16, momentum=0.2)", "GroupNorm(2, 8)", "LayerNorm(8)",
+              "LocalResponseNorm(2)", "AdaptiveAvgPool2d((1, 2))", "MaxPool1d(3, 2)",
+              "MultiheadAttention(16, 4)", "Softmax(1)", "LeakyReLU(0.2)", "ELU(0.5)", "Hardtanh(-2.0, 2.0)",
+              "GELU('tanh')", "Softplus(2.0, 10.0)", "Threshold(0.1, 2.0)", "PReLU(3, 0.25)", "Hardshrink(0.3)",
+              "RReLU(0.1, 0.2)", "Upsample(scale_factor=2.0, mode='bilinear')", "Upsample(size=(4, 5))",
+              "Flatten(0, 2)", "Unflatten(1, (2, 3))", "PixelShuffle(2)", "ZeroPad2d(1)", "ConstantPad1d(2, 3.5)",
+              "CosineSimilarity(0)", "PairwiseDistance(1.0)", "Fold((4, 5), (2, 2), stride=2)", "Unfold((2, 2))",
+              "CrossEntropyLoss(ignore_index=3, label_smoothing=0.1)", "MSELoss(reduction='sum')", "NLLLoss()",
+              "KLDivLoss(reduction='batchmean', log_target=True)", "SmoothL1Loss(beta=0.5)", "HuberLoss(delta=2.0)",
+              "CTCLoss(blank=2)", "TripletMarginLoss(margin=0.5, p=1.0)", "PoissonNLLLoss(False, True)",
+              "MultiMarginLoss(2, 0.5)", "CosineEmbeddingLoss(0.2)", "SoftMarginLoss()", "MultiLabelMarginLoss()"]
+    skip = {"training", "weight", "bias", "in_proj_weight", "in_proj_bias", "inplace", "init", "name"}  # not kept
+    for maker in makers:
+        theirs, ours = eval("torch.nn." + maker), eval("tg.nn." + maker)
+        for key, value in vars(theirs).items():
+            if key.startswith("_") or key in skip or not isinstance(value, (int, float, str, bool, tuple, type(None))):
+                continue
+            got = getattr(ours, key)
+            if isinstance(got, (tuple, list)) and not isinstance(value, tuple):
+                value = (value,) * len(got)  # torch keeps an int given for every dim; tapegrad the tuple
+            if isinstance(value, tuple):
+                got = tuple(got)
+            assert got == value, (maker, key, got, value)
+    # Writes take effect.
+    x, t = tg.randn(4, 5), tg.tensor([0, 1, 2, 3])
+    loss = tg.nn.CrossEntropyLoss()
+    loss.reduction = "none"
+    assert loss(x, t).shape == (4,) and loss.reduction == "none"
+    conv = tg.nn.Conv2d(1, 1, 3)
+    assert conv(tg.randn(1, 1, 8, 8)).shape == (1, 1, 6, 6)
+    conv.padding = 1
+    conv.stride = (2, 2)
+    assert conv(tg.randn(1, 1, 8, 8)).shape == (1, 1, 4, 4) and conv.padding == (1, 1)
+    act = tg.nn.LeakyReLU()
+    act.negative_slope = 0.5
+    assert act(tg.tensor([-2.0])).item() == -1.0
+    pool = tg.nn.MaxPool2d(2)
+    assert pool.stride == (2, 2)
+    pool.stride = 1
+    assert pool(tg.randn(1, 1, 4, 4)).shape == (1, 1, 3, 3)
+    sm = tg.nn.Softmax(dim=0)
+    sm.dim = 1
+    assert tg.allclose(sm(x).sum(1), tg.ones(4))
+    copy_of = __import__("copy").deepcopy(loss)
+    assert copy_of.reduction == "none"
+    with pytest.raises(TypeError):
+        loss.reduction = 3
+    with pytest.raises(ValueError, match="stride: expected a number or a 1-tuple, got 2 values"):
+        tg.nn.Conv1d(1, 1, 3).stride = (1, 2)
+    with pytest.raises(ValueError, match="pixel_shuffle: upscale_factor 1099511627776 is too large"):
+        tg.nn.functional.pixel_shuffle(tg.randn(1, 8, 3, 3), 2**40)
+    with pytest.raises(ValueError, match="pixel_unshuffle: downscale_factor 1099511627776 is too large"):
+        tg.nn.functional.pixel_unshuffle(tg.randn(1, 8, 0, 0), 2**40)
