@@ -3161,3 +3161,16 @@ def test_layers_expose_torchs_configuration_attributes():
         tg.nn.functional.pixel_shuffle(tg.randn(1, 8, 3, 3), 2**40)
     with pytest.raises(ValueError, match="pixel_unshuffle: downscale_factor 1099511627776 is too large"):
         tg.nn.functional.pixel_unshuffle(tg.randn(1, 8, 0, 0), 2**40)
+
+
+def test_softmax_without_dim_picks_torchs_dim_with_its_warning():
+    for shape in [(5,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
+        x = np.random.default_rng(len(shape)).standard_normal(shape)
+        for name in ("softmax", "log_softmax", "softmin"):
+            with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name} has been deprecated"):
+                ours = getattr(tg.nn.functional, name)(tg.tensor(x))
+            with pytest.warns(UserWarning):
+                theirs = getattr(torch.nn.functional, name)(torch.tensor(x))
+            np.testing.assert_allclose(ours.tolist(), theirs.tolist(), rtol=1e-12)
+    x = tg.randn(2, 3)
+    assert tg.equal(tg.nn.functional.softmax(x, 1, 3, tg.float64), tg.softmax(x, 1, dtype=tg.float64))

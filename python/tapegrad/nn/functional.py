@@ -1,4 +1,6 @@
 """tg.nn.functional: torch.nn.functional's ops with its names and keywords."""
+import warnings as _warnings
+
 from .. import _C
 from ..backends import cuda as _backends_cuda
 from .._C.nn.functional import *  # noqa: F401,F403
@@ -96,15 +98,29 @@ def threshold(input, threshold, value, inplace=False):
     return input.copy_(out) if inplace else out
 
 
-def softmin(input, dim, dtype=None):
+def _implicit_dim(name, ndim, stacklevel):
+    """torch's choice for a softmax called without dim (deprecated there): 0 for 0-, 1- and 3-D
+    input, else 1, with its warning."""
+    _warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                   "as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_dim("softmin", input.dim(), _stacklevel)
     return _C.nn.functional._softmin(input if dtype is None else input.to(dtype), dim)
 
 
-def softmax(input, dim, dtype=None):
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_dim("softmax", input.dim(), _stacklevel)
     return _C.softmax(input, dim, dtype=dtype)
 
 
-def log_softmax(input, dim, dtype=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input.dim(), _stacklevel)
     return _C.log_softmax(input, dim, dtype=dtype)
 
 
