@@ -4,6 +4,18 @@
 
 namespace tgpy {
 
+namespace {
+
+// The indices of the nonzero elements, one 1-D tensor per dim (a 0-dim input counts as 1-D).
+py::tuple nonzero_tuple(const tg::Tensor& t) {
+  const tg::Tensor nz = nogil([&] { return (t.dim() == 0 ? t.reshape({1}) : t).nonzero(); });
+  py::tuple out(static_cast<size_t>(nz.size(1)));
+  for (int64_t d = 0; d < nz.size(1); ++d) out[static_cast<size_t>(d)] = nz.select(1, d);
+  return out;
+}
+
+}  // namespace
+
 void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
   cls.def("__getitem__",
           [](const tg::Tensor& t, py::handle index) {
@@ -112,7 +124,15 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
     if (no) return nogil([&, a = to_tensor(input), b = to_scalar(other)] { return tg::where(condition, a, b); });
     return nogil([&, a = to_tensor(input), b = to_tensor(other)] { return tg::where(condition, a, b); });
   }, py::arg("condition"), py::arg("input"), py::arg("other"));
-  def_op(m, cls, "nonzero", [](const tg::Tensor& t) { return nogil([&] { return t.nonzero(); }); });
+  def_op(
+      m, cls, "nonzero",
+      [](const tg::Tensor& t, bool as_tuple) -> py::object {
+        if (!as_tuple) return py::cast(nogil([&] { return t.nonzero(); }));
+        return nonzero_tuple(t);
+      },
+      py::kw_only(), py::arg("as_tuple") = false);
+  // where(condition) alone: nonzero(condition, as_tuple=True), as torch.where.
+  m.def("where", &nonzero_tuple, py::arg("condition"));
   def_op(m, cls, "argwhere", [](const tg::Tensor& t) { return nogil([&] { return tg::argwhere(t); }); });
   def_op(m, cls, "msort", [](const tg::Tensor& t) { return nogil([&] { return tg::msort(t); }); });
   def_op(

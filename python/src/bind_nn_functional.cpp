@@ -16,6 +16,14 @@ Tensor or_undefined(const OptTensor& t) { return t.value_or(Tensor()); }
 // The generator keyword of init functions: None means the default generator.
 tg::Generator* generator_of(const py::object& g) { return g.is_none() ? nullptr : &py::cast<tg::Generator&>(g); }
 
+// A norm's order as torch's clip_grad_norm_ takes it: a number or a string ("inf").
+double norm_type_arg(const py::object& v) {
+  if (!PyUnicode_Check(v.ptr())) return py::cast<double>(v);
+  PyObject* f = PyFloat_FromString(v.ptr());
+  if (f == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::float_>(f);
+}
+
 // The reverse of one_or_many: None for empty, one value, or a tuple.
 template <class T>
 py::object one_or_tuple(const std::vector<T>& v) {
@@ -674,9 +682,10 @@ void bind_nn_functional(py::module_& nn) {
   // has one, so it takes the argument and has nothing to choose.
   utils.def(
       "clip_grad_norm_",
-      [](const py::object& params, double max_norm, double norm_type, bool error, const py::object&) {
+      [](const py::object& params, double max_norm, const py::object& norm_type, bool error, const py::object&) {
         const tg::tensor_list ps = tensors_arg(params);
-        return nogil([&] { return tg::nn::utils::clip_grad_norm_(ps, max_norm, norm_type, error); });
+        const double p = norm_type_arg(norm_type);
+        return nogil([&] { return tg::nn::utils::clip_grad_norm_(ps, max_norm, p, error); });
       },
       py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false,
       py::arg("foreach") = py::none());
@@ -689,9 +698,10 @@ void bind_nn_functional(py::module_& nn) {
       py::arg("parameters"), py::arg("clip_value"), py::arg("foreach") = py::none());
   utils.def(
       "get_total_norm",
-      [](const py::object& tensors, double norm_type, bool error, const py::object&) {
+      [](const py::object& tensors, const py::object& norm_type, bool error, const py::object&) {
         const tg::tensor_list ts = tensors_arg(tensors);
-        return nogil([&] { return tg::nn::utils::get_total_norm(ts, norm_type, error); });
+        const double p = norm_type_arg(norm_type);
+        return nogil([&] { return tg::nn::utils::get_total_norm(ts, p, error); });
       },
       py::arg("tensors"), py::arg("norm_type") = 2.0, py::arg("error_if_nonfinite") = false,
       py::arg("foreach") = py::none());

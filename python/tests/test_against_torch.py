@@ -3174,3 +3174,27 @@ def test_softmax_without_dim_picks_torchs_dim_with_its_warning():
             np.testing.assert_allclose(ours.tolist(), theirs.tolist(), rtol=1e-12)
     x = tg.randn(2, 3)
     assert tg.equal(tg.nn.functional.softmax(x, 1, 3, tg.float64), tg.softmax(x, 1, dtype=tg.float64))
+
+
+def test_nonzero_as_tuple_where_of_a_condition_and_clip_norm_type_strings():
+    x = np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0]])
+    for a in (x, x[0], np.array(5.0), np.array(0.0), np.zeros((0, 2))):
+        ours, theirs = tg.tensor(a), torch.tensor(a)
+        for got, want in ((ours.nonzero(as_tuple=True), theirs.nonzero(as_tuple=True)),
+                          (tg.nonzero(ours, as_tuple=True), torch.nonzero(theirs, as_tuple=True)),
+                          (tg.where(ours > 0), torch.where(theirs > 0))):
+            assert isinstance(got, tuple) and len(got) == len(want)
+            assert [g.tolist() for g in got] == [w.tolist() for w in want]
+        assert ours.nonzero(as_tuple=False).tolist() == theirs.nonzero(as_tuple=False).tolist()
+    for norm_type in ("inf", float("inf"), 2.0, 1):
+        ps = []
+        for mod in (tg, torch):
+            p = mod.nn.Parameter(mod.tensor([3.0, -4.0]))
+            p.grad = mod.tensor([3.0, -4.0])
+            total = mod.nn.utils.clip_grad_norm_([p], 1.0, norm_type)
+            ps.append((float(total), p.grad.tolist()))
+        np.testing.assert_allclose(ps[0][0], ps[1][0], rtol=1e-6)
+        np.testing.assert_allclose(ps[0][1], ps[1][1], rtol=1e-6)
+    assert float(tg.nn.utils.get_total_norm([tg.tensor([3.0, -4.0])], "inf")) == 4.0
+    with pytest.raises(ValueError):
+        tg.nn.utils.clip_grad_norm_([tg.nn.Parameter(tg.ones(1))], 1.0, "two")
