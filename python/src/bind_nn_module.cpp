@@ -93,6 +93,15 @@ py::list named_module_objects(py::object self, const std::string& prefix, bool r
   return out;
 }
 
+// torch's hook options that tapegrad's hooks lack: hooks run in the order they were registered,
+// and only after a forward that returned.
+void check_hook_options(const Module& m, const char* what, bool prepend, bool always_call) {
+  TG_CHECK_VALUE(!prepend, "{}.{}: prepend=True is not supported (hooks run in the order they were registered)",
+                 m.name(), what);
+  TG_CHECK_VALUE(!always_call, "{}.{}: always_call=True is not supported (hooks run after a forward that returned)",
+                 m.name(), what);
+}
+
 py::object module_call(py::object self, py::args args, py::kwargs kwargs) {
   Module& m = py::cast<Module&>(self);
   if (!m.has_hooks()) return self.attr("forward")(*args, **kwargs);
@@ -626,26 +635,43 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
             return py::make_tuple(r.missing_keys, r.unexpected_keys);
           },
           py::arg("state_dict"), py::arg("strict") = true)
+      // with_kwargs=True hooks also get the call's keywords, which are always none here (a module
+      // with hooks takes its tensors positionally), and a pre-hook returns (args, kwargs) or None.
       .def(
           "register_forward_pre_hook",
-          [](Module& m, py::object hook) {
+          [](Module& m, py::object hook, bool prepend, bool with_kwargs) {
+            check_hook_options(m, "register_forward_pre_hook", prepend, false);
             PyCallable h(std::move(hook));
-            return m.register_forward_pre_hook([h](Module& mod, const tg::tensor_list& in) {
+            return m.register_forward_pre_hook([h, with_kwargs](Module& mod, const tg::tensor_list& in) {
               py::gil_scoped_acquire gil;
-              return unpack(h(module_object(mod), tensor_tuple(in)));
+              if (!with_kwargs) return unpack(h(module_object(mod), tensor_tuple(in)));
+              const py::object r = h(module_object(mod), tensor_tuple(in), py::dict());
+              if (r.is_none()) return unpack(r);
+              TG_CHECK_TYPE(py::isinstance<py::tuple>(r) && py::len(r) == 2,
+                            "{}: a forward pre-hook with kwargs must return None or (args, kwargs), got {}", mod.name(),
+                            Py_TYPE(r.ptr())->tp_name);
+              TG_CHECK_VALUE(py::len(r[py::int_(1)]) == 0,
+                             "{}: modules with hooks take tensors as positional arguments only; the pre-hook "
+                             "returned keyword arguments",
+                             mod.name());
+              return unpack(r[py::int_(0)]);
             });
           },
-          py::arg("hook"))
+          py::arg("hook"), py::kw_only(), py::arg("prepend") = false, py::arg("with_kwargs") = false)
       .def(
           "register_forward_hook",
-          [](Module& m, py::object hook) {
+          [](Module& m, py::object hook, bool prepend, bool with_kwargs, bool always_call) {
+            check_hook_options(m, "register_forward_hook", prepend, always_call);
             PyCallable h(std::move(hook));
-            return m.register_forward_hook([h](Module& mod, const tg::tensor_list& in, const tg::tensor_list& out) {
-              py::gil_scoped_acquire gil;
-              return unpack(h(module_object(mod), tensor_tuple(in), pack(out)));
-            });
+            return m.register_forward_hook(
+                [h, with_kwargs](Module& mod, const tg::tensor_list& in, const tg::tensor_list& out) {
+                  py::gil_scoped_acquire gil;
+                  if (with_kwargs) return unpack(h(module_object(mod), tensor_tuple(in), py::dict(), pack(out)));
+                  return unpack(h(module_object(mod), tensor_tuple(in), pack(out)));
+                });
           },
-          py::arg("hook"))
+          py::arg("hook"), py::kw_only(), py::arg("prepend") = false, py::arg("with_kwargs") = false,
+          py::arg("always_call") = false)
       .def(
           "register_full_backward_hook",
           [](Module& m, py::object hook) {

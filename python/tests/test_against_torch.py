@@ -3198,3 +3198,37 @@ def test_nonzero_as_tuple_where_of_a_condition_and_clip_norm_type_strings():
     assert float(tg.nn.utils.get_total_norm([tg.tensor([3.0, -4.0])], "inf")) == 4.0
     with pytest.raises(ValueError):
         tg.nn.utils.clip_grad_norm_([tg.nn.Parameter(tg.ones(1))], 1.0, "two")
+
+
+def test_forward_hooks_with_kwargs():
+    def run(mod):
+        lin = mod.nn.Linear(2, 2)
+        with mod.no_grad():
+            lin.weight.copy_(mod.tensor([[1.0, 2.0], [3.0, 4.0]]))
+            lin.bias.zero_()
+        seen = []
+
+        def pre(m, args, kwargs):
+            seen.append(("pre", len(args), dict(kwargs)))
+            return (args[0] * 2,), kwargs
+
+        def post(m, args, kwargs, out):
+            seen.append(("post", len(args), dict(kwargs)))
+            return out + 1
+
+        h1 = lin.register_forward_pre_hook(pre, with_kwargs=True)
+        h2 = lin.register_forward_hook(post, with_kwargs=True)
+        out = lin(mod.tensor([[1.0, 1.0]]))
+        h1.remove()
+        h2.remove()
+        return out.tolist(), lin(mod.tensor([[1.0, 1.0]])).tolist(), seen
+
+    assert run(tg) == run(torch)
+    lin = tg.nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="Linear.register_forward_hook: prepend=True is not supported"):
+        lin.register_forward_hook(lambda *a: None, prepend=True)
+    with pytest.raises(ValueError, match="always_call=True is not supported"):
+        lin.register_forward_hook(lambda *a: None, always_call=True)
+    lin.register_forward_pre_hook(lambda m, args, kwargs: (args, {"scale": 2}), with_kwargs=True)
+    with pytest.raises(ValueError, match="modules with hooks take tensors as positional arguments only"):
+        lin(tg.ones(1, 2))
