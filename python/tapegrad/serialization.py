@@ -88,17 +88,29 @@ def save(obj, f, metadata=None):
     _write(tensors, f, meta)
 
 
+def _moved(tensor, map_location):
+    """map_location as torch.load takes it: a device (or its name), a dict from the saved device's
+    name to another, or a function (storage, location) -> storage, here given the tensor."""
+    location = str(tensor.device)
+    if callable(map_location) and not isinstance(map_location, (str, _C.device)):
+        moved = map_location(tensor, location)
+        return tensor if moved is None else moved
+    if isinstance(map_location, dict):
+        return tensor.to(map_location.get(location, location))
+    return tensor.to(map_location)
+
+
 def load(f, map_location=None, weights_only=True):
     """Reads what ``save`` wrote, from a path or a binary file object: a tensor, a dict of
-    tensors (a state_dict), or the checkpoint it held. ``map_location`` (a device) moves the
-    tensors there; ``weights_only`` is accepted for PyTorch's sake (files hold only tensors and
+    tensors (a state_dict), or the checkpoint it held. ``map_location`` (a device, a dict of device
+    names or a function, as torch.load's) moves the tensors; ``weights_only`` is accepted for PyTorch's sake (files hold only tensors and
     plain values)."""
     if hasattr(f, "read"):
         tensors, meta = _C._load_bytes_with_metadata(f.read())
     else:
         tensors, meta = _C._load_with_metadata(_os.fspath(f))
     if map_location is not None:
-        tensors = {k: v.to(map_location) for k, v in tensors.items()}
+        tensors = {k: _moved(v, map_location) for k, v in tensors.items()}
     if _STRUCTURE in meta:
         return _rebuild(_json.loads(meta[_STRUCTURE]), tensors)
     return tensors

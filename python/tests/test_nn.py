@@ -131,6 +131,10 @@ def test_save_and_load_take_file_objects_and_give_a_lone_tensor_back(tmp_path):
     assert tg.equal(tg.load(path), x) and tg.equal(tg.load_tensor(str(path)), x)
     with open(path, "rb") as f:
         assert tg.equal(tg.load(f, map_location="cpu"), x)
+    # torch.load's other map_location forms: a function of (storage, location), a dict of names.
+    assert tg.equal(tg.load(path, map_location=lambda storage, loc: storage), x)
+    assert tg.equal(tg.load(path, map_location={"cuda:0": "cpu"}), x)
+    assert tg.equal(tg.load(path, map_location=tg.device("cpu")), x)
     with pytest.raises(TypeError, match="save: cannot store object; checkpoints hold tensors"):
         tg.save(object(), io.BytesIO())
     with pytest.raises(RuntimeError, match="load: a safetensors file needs at least 8 bytes, got 3"):
