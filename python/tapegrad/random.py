@@ -7,7 +7,16 @@ streams too.
 import contextlib
 
 from . import _C
-from ._C import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ._C import get_rng_state, initial_seed, seed, set_rng_state
+
+# The generator the ops draw from when given none, as an object (torch.default_generator).
+default_generator = _C.default_generator()
+
+
+def manual_seed(seed):
+    """Seeds the default generator (every device's) and returns it, as torch.manual_seed."""
+    _C.manual_seed(seed)
+    return default_generator
 
 
 @contextlib.contextmanager
@@ -25,4 +34,4 @@ def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="device
         _C.set_rng_state(state)
 
 
-__all__ = ["fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed", "set_rng_state"]
+__all__ = ["default_generator", "fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed", "set_rng_state"]

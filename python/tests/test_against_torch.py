@@ -3232,3 +3232,23 @@ def test_forward_hooks_with_kwargs():
     lin.register_forward_pre_hook(lambda m, args, kwargs: (args, {"scale": 2}), with_kwargs=True)
     with pytest.raises(ValueError, match="modules with hooks take tensors as positional arguments only"):
         lin(tg.ones(1, 2))
+
+
+def test_load_state_dict_assign_and_manual_seed_returning_the_generator():
+    def run(mod):
+        a = mod.nn.Sequential(mod.nn.Linear(2, 2), mod.nn.BatchNorm1d(2))
+        b = mod.nn.Sequential(mod.nn.Linear(2, 2), mod.nn.BatchNorm1d(2))
+        sd = {k: v.clone().double() for k, v in a.state_dict().items()}
+        b[0].weight.requires_grad_(False)
+        b.load_state_dict(sd, assign=True)
+        w = b[0].weight
+        return (str(w.dtype).split(".")[1], w.requires_grad, b[0].bias.requires_grad, type(w).__name__,
+                w.data_ptr() == sd["0.weight"].data_ptr(), b[1].running_mean.data_ptr() == sd["1.running_mean"].data_ptr(),
+                w.tolist() == a[0].weight.tolist())
+
+    assert run(tg) == run(torch)
+    g = tg.manual_seed(7)
+    assert g is tg.default_generator and g.initial_seed() == 7 and tg.random.manual_seed(7) is g
+    first = tg.rand(3)
+    tg.manual_seed(7)
+    assert tg.equal(first, tg.rand(3, generator=tg.default_generator))

@@ -91,10 +91,12 @@ def _save(module, p, prefix, keep_vars, entries, owned, destination):
             raise RuntimeError("state_dict post-hook must return None")
 
 
-def load_state_dict(self, state_dict, strict=True):
+def load_state_dict(self, state_dict, strict=True, assign=False):
     """Copies ``state_dict``'s tensors into the module's (and hands each module's extra state to its
     set_extra_state); returns (missing_keys, unexpected_keys). With strict, any of either, a shape
-    that differs, or an error a hook reports raises RuntimeError."""
+    that differs, or an error a hook reports raises RuntimeError. With ``assign``, the module then
+    holds the state_dict's tensors themselves (their dtype and memory; parameters keep the module's
+    requires_grad), as torch's assign=True."""
     if not isinstance(state_dict, collections.abc.Mapping):
         raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
     metadata = getattr(state_dict, "_metadata", None) or {}
@@ -135,7 +137,25 @@ def load_state_dict(self, state_dict, strict=True):
     if errors:
         raise RuntimeError(f"{self._get_name()}.load_state_dict: the state does not match the model\n  "
                            + "\n  ".join(errors))
+    if assign:
+        _assign(self, tensors)
     return result
+
+
+def _assign(self, tensors):
+    """Makes each parameter and buffer that ``tensors`` names that tensor (a parameter wraps it)."""
+    from .parameter import Parameter
+    for key, value in tensors.items():
+        path, _, name = key.rpartition(".")
+        try:
+            owner = self.get_submodule(path) if path else self
+        except AttributeError:
+            continue
+        params = dict(owner.named_parameters(recurse=False))
+        if name in params and params[name] is not None:
+            setattr(owner, name, Parameter(value, requires_grad=params[name].requires_grad))
+        elif name in dict(owner.named_buffers(recurse=False)):
+            setattr(owner, name, value)
 
 
 def get_extra_state(self):
