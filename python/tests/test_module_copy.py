@@ -231,3 +231,29 @@ def test_skip_init_and_the_old_clip_grad_norm_name():
     p.grad = tg.full((4,), 3.0)
     assert nn.utils.clip_grad_norm([p], 1.0).item() == pytest.approx(6.0)
     assert tg.linalg.vector_norm(p.grad).item() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_copy_copy_shares_parameters_submodules_and_attributes():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.scale = nn.Parameter(tg.ones(1))
+            self.register_buffer("offset", tg.zeros(2))
+            self.k = [3]
+
+        def forward(self, x):
+            return self.fc(x) * self.scale + self.offset
+
+    net = Net()
+    c = copy.copy(net)
+    assert type(c) is Net and c is not net
+    assert c.fc is net.fc and c.scale is net.scale and c.offset is net.offset and c.k is net.k
+    assert tg.equal(c(tg.ones(1, 2)), net(tg.ones(1, 2)))
+    c.other = 1  # the copy's own attributes stay its own
+    assert not hasattr(net, "other")
+    lin = nn.Linear(2, 2)
+    shallow = copy.copy(lin)
+    assert type(shallow) is nn.Linear and shallow.weight is lin.weight and shallow is not lin
+    seq = nn.Sequential(lin, nn.ReLU())
+    assert copy.copy(seq)[0] is lin

@@ -1,5 +1,8 @@
 """Module methods written in Python, as torch.nn.Module's: set_submodule (replace or add a
-module at a dotted path), to_empty (move to a device without copying the values) and compile."""
+module at a dotted path), to_empty (move to a device without copying the values), compile and
+copy.copy."""
+import copy as _copy
+
 from .. import _C
 
 _Module = _C.nn.Module
@@ -36,5 +39,16 @@ def compile(self, *args, **kwargs):  # noqa: A001  (torch's method name)
     stays as it is (as tg.compile returns it)."""
 
 
-for _fn in (set_submodule, to_empty, compile):
+def __copy__(self):
+    """copy.copy(module): a new module of the same class holding the same parameters, buffers,
+    submodules and attribute values (torch's shallow copy shares them too)."""
+    memo = {id(v): v for k, v in vars(self).items() if not k.startswith("_tg_")}
+    for t in list(self.parameters(recurse=False)) + list(self.buffers(recurse=False)):
+        memo[id(t)] = t
+    for child in self.children():
+        memo[id(child)] = child
+    return _copy.deepcopy(self, memo)
+
+
+for _fn in (set_submodule, to_empty, compile, __copy__):
     setattr(_Module, _fn.__name__, _fn)
