@@ -319,10 +319,31 @@ py::object to_numpy(const tg::Tensor& t) {
   return py::array(py::dtype(format), shape, strides, t.data_ptr(), owner);
 }
 
+namespace {
+
+// A NumPy scalar as a 0-dim tensor of its own dtype (torch.tensor(np.float64(1.5)) is float64), or
+// undefined for anything else, and for the scalar types tapegrad lacks (np.uint16), which then
+// convert as numbers do.
+tg::Tensor numpy_scalar_tensor(py::handle obj) {
+  PyObject* o = obj.ptr();
+  if (PyLong_CheckExact(o) || PyFloat_CheckExact(o) || PyBool_Check(o) || numpy_scalar_kind(obj) == 0 ||
+      !PyObject_CheckBuffer(o))
+    return {};
+  try {
+    return tensor_from_buffer(obj).clone();
+  } catch (const tg::TypeError&) {
+    return {};
+  }
+}
+
+}  // namespace
+
 tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype, std::optional<tg::Device> device) {
   tg::Tensor t;
   if (is_tensor(obj)) {
     t = as_tensor(obj);
+  } else if (tg::Tensor scalar = numpy_scalar_tensor(obj); scalar.defined()) {
+    t = std::move(scalar);
   } else if (is_number(obj)) {
     const tg::Scalar s = to_scalar(obj);
     t = tg::scalar_tensor(s, tg::TensorOptions(dtype.value_or(s.dtype())));

@@ -88,3 +88,14 @@ def test_no_gradient_and_wraps_like_torch():
         tg.ones(2, dtype=tg.int16).requires_grad_()
     x, p = both([32767, -32768])
     same(x + 1, p + 1)  # wraps, as C's int16 arithmetic in PyTorch
+
+
+def test_numpy_scalars_keep_their_dtype_as_in_torch():
+    for value in (np.float64(1.5), np.float32(2.5), np.float16(1.5), np.int8(-3), np.int16(300), np.uint8(7),
+                  np.int32(5), np.int64(6), np.complex128(1j), np.complex64(2j), np.bool_(True)):
+        ours, theirs = tg.tensor(value), torch.tensor(value)
+        assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1], type(value)
+        assert ours.dim() == 0 and ours.item() == theirs.item()
+    assert tg.tensor(np.float64(1.5), dtype=tg.float32).dtype == tg.float32
+    assert tg.tensor(np.uint32(4)).dtype == tg.int64  # no uint32 here: as a Python int
+    assert (tg.ones(2) + np.float64(1.5)).dtype == tg.float32  # as a number in arithmetic, as torch
