@@ -14,6 +14,20 @@ py::tuple nonzero_tuple(const tg::Tensor& t) {
   return out;
 }
 
+// scatter's older reduce keyword ("add" or "multiply"): scatter_reduce's "sum" / "prod" with
+// the destination's values included, as torch defines it.
+std::string scatter_reduction(const std::string& reduce) {
+  TG_CHECK_VALUE(reduce == "add" || reduce == "multiply", "scatter: reduce must be 'add' or 'multiply', got '{}'",
+                 reduce);
+  return reduce == "add" ? "sum" : "prod";
+}
+
+// scatter's src as a tensor: a number fills index's shape in the destination's dtype.
+tg::Tensor scatter_source(const tg::Tensor& t, const tg::Tensor& index, py::handle src) {
+  if (!is_number(src)) return to_tensor(src);
+  return tg::full(index.sizes(), to_scalar(src), tg::TensorOptions(t.dtype()).device(t.device()));
+}
+
 }  // namespace
 
 void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
@@ -60,24 +74,36 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "gather", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index) {
     return nogil([&] { return t.gather(dim, index); });
   }, py::arg("dim"), py::arg("index"));
-  def_op(m, cls, "scatter", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src) {
-    if (is_number(src)) return nogil([&, v = to_scalar(src)] { return t.scatter(dim, index, v); });
-    tg::Tensor s = to_tensor(src);
-    return nogil([&] { return t.scatter(dim, index, s); });
-  }, py::arg("dim"), py::arg("index"), py::arg("src"));
+  def_op(
+      m, cls, "scatter",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src, std::optional<std::string> reduce) {
+        if (reduce) {
+          const tg::Tensor s = scatter_source(t, index, src);
+          return nogil([&, r = scatter_reduction(*reduce)] { return t.scatter_reduce(dim, index, s, r, true); });
+        }
+        if (is_number(src)) return nogil([&, v = to_scalar(src)] { return t.scatter(dim, index, v); });
+        tg::Tensor s = to_tensor(src);
+        return nogil([&] { return t.scatter(dim, index, s); });
+      },
+      py::arg("dim"), py::arg("index"), py::arg("src"), py::kw_only(), py::arg("reduce") = py::none());
   def_op(m, cls, "scatter_add", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src) {
     return nogil([&] { return t.scatter_add(dim, index, src); });
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
-  def_inplace<int64_t, const tg::Tensor&, py::handle>(cls, "scatter_",
-      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src) {
-        if (is_number(src)) {
+  def_inplace<int64_t, const tg::Tensor&, py::handle, std::optional<std::string>>(
+      cls, "scatter_",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src, std::optional<std::string> reduce) {
+        if (reduce) {
+          const tg::Tensor s = scatter_source(t, index, src);
+          nogil([&, r = scatter_reduction(*reduce)] { t.scatter_reduce_(dim, index, s, r, true); });
+        } else if (is_number(src)) {
           tg::Scalar v = to_scalar(src);
           nogil([&] { t.scatter_(dim, index, v); });
         } else {
           tg::Tensor s = to_tensor(src);
           nogil([&] { t.scatter_(dim, index, s); });
         }
-      }, py::arg("dim"), py::arg("index"), py::arg("src"));
+      },
+      py::arg("dim"), py::arg("index"), py::arg("src"), py::kw_only(), py::arg("reduce") = py::none());
   def_inplace<int64_t, const tg::Tensor&, const tg::Tensor&>(cls, "scatter_add_",
       [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src) {
         nogil([&] { t.scatter_add_(dim, index, src); });

@@ -3252,3 +3252,19 @@ def test_load_state_dict_assign_and_manual_seed_returning_the_generator():
     first = tg.rand(3)
     tg.manual_seed(7)
     assert tg.equal(first, tg.rand(3, generator=tg.default_generator))
+
+
+def test_scatter_takes_the_older_reduce_keyword():
+    for reduce in ("add", "multiply"):
+        def run(mod):
+            index = mod.tensor([[0, 1, 0], [2, 2, 1]])
+            src = mod.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+            base = mod.full((3, 3), 2.0)
+            return (base.scatter(0, index, src, reduce=reduce).tolist(),
+                    base.clone().scatter_(1, index, src, reduce=reduce).tolist(),
+                    base.clone().scatter_(0, index, 1.5, reduce=reduce).tolist(),
+                    mod.scatter(base, 1, index, src, reduce=reduce).tolist())
+
+        assert run(tg) == run(torch), reduce
+    with pytest.raises(ValueError, match="scatter: reduce must be 'add' or 'multiply', got 'max'"):
+        tg.zeros(3).scatter_(0, tg.tensor([0]), tg.ones(1), reduce="max")
