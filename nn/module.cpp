@@ -18,6 +18,7 @@ struct Module::Hooks {
   std::vector<std::pair<uint64_t, ForwardHook>> post;
   std::vector<std::pair<uint64_t, BackwardHook>> backward;
   std::vector<std::pair<uint64_t, BackwardPreHook>> backward_pre;
+  std::vector<uint64_t> always_call;  // forward hooks that also run after a failed call
   bool empty() const { return pre.empty() && post.empty() && backward.empty() && backward_pre.empty(); }
 };
 
@@ -497,6 +498,20 @@ tensor_list Module::run_post_hooks(const tensor_list& inputs, tensor_list output
   return outputs;
 }
 
+void Module::run_always_call_hooks(const tensor_list& inputs) noexcept {
+  if (!hooks_ || hooks_->always_call.empty()) return;
+  // A copy: a hook may remove itself.
+  const auto post = hooks_->post;
+  for (const auto& [id, h] : post) {
+    if (std::find(hooks_->always_call.begin(), hooks_->always_call.end(), id) == hooks_->always_call.end()) continue;
+    // What the hook throws is dropped: the failed call's exception is the one to report.
+    try {
+      h(*this, inputs, {});
+    } catch (...) {
+    }
+  }
+}
+
 void Module::fail_hooks_unsupported() const {
   TG_FAIL("{}: hooks need a forward that takes tensors and returns a Tensor or a tuple of Tensors", name_);
 }
@@ -505,31 +520,32 @@ namespace {
 // Appends a hook to one of the lists; the handle erases it by id while the module lives.
 template <class Hook>
 RemovableHandle add_hook(const std::shared_ptr<void>& owner, uint64_t& next_id,
-                         std::vector<std::pair<uint64_t, Hook>>& list, Hook hook) {
+                         std::vector<std::pair<uint64_t, Hook>>& list, Hook hook, bool prepend) {
   const uint64_t id = next_id++;
-  list.emplace_back(id, std::move(hook));
+  list.emplace(prepend ? list.begin() : list.end(), id, std::move(hook));
   return RemovableHandle(owner, [&list, id] { std::erase_if(list, [id](const auto& e) { return e.first == id; }); });
 }
 }  // namespace
 
-RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook) {
+RemovableHandle Module::register_forward_pre_hook(ForwardPreHook hook, bool prepend) {
   if (!hooks_) hooks_ = std::make_shared<Hooks>();
-  return add_hook(hooks_, hooks_->next_id, hooks_->pre, std::move(hook));
+  return add_hook(hooks_, hooks_->next_id, hooks_->pre, std::move(hook), prepend);
 }
 
-RemovableHandle Module::register_forward_hook(ForwardHook hook) {
+RemovableHandle Module::register_forward_hook(ForwardHook hook, bool prepend, bool always_call) {
   if (!hooks_) hooks_ = std::make_shared<Hooks>();
-  return add_hook(hooks_, hooks_->next_id, hooks_->post, std::move(hook));
+  if (always_call) hooks_->always_call.push_back(hooks_->next_id);
+  return add_hook(hooks_, hooks_->next_id, hooks_->post, std::move(hook), prepend);
 }
 
-RemovableHandle Module::register_full_backward_hook(BackwardHook hook) {
+RemovableHandle Module::register_full_backward_hook(BackwardHook hook, bool prepend) {
   if (!hooks_) hooks_ = std::make_shared<Hooks>();
-  return add_hook(hooks_, hooks_->next_id, hooks_->backward, std::move(hook));
+  return add_hook(hooks_, hooks_->next_id, hooks_->backward, std::move(hook), prepend);
 }
 
-RemovableHandle Module::register_full_backward_pre_hook(BackwardPreHook hook) {
+RemovableHandle Module::register_full_backward_pre_hook(BackwardPreHook hook, bool prepend) {
   if (!hooks_) hooks_ = std::make_shared<Hooks>();
-  return add_hook(hooks_, hooks_->next_id, hooks_->backward_pre, std::move(hook));
+  return add_hook(hooks_, hooks_->next_id, hooks_->backward_pre, std::move(hook), prepend);
 }
 
 // ---- printing ----------------------------------------------------------------------------------

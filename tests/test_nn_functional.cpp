@@ -729,7 +729,7 @@ TEST(Functional, Interpolate) {
   // The module.
   nn::Upsample up(Opts{.scale_factor = {2}, .mode = "bilinear", .align_corners = false});
   EXPECT_EQ(up(img).sizes(), Shape({1, 1, 4, 4}));
-  EXPECT_EQ(up->extra_repr(), "scale_factor=2, mode='bilinear'");
+  EXPECT_EQ(up->extra_repr(), "scale_factor=2.0, mode='bilinear'");
 
   EXPECT_THROW_WITH(F::interpolate(img, Opts{}), ValueError,
                     "interpolate: give exactly one of size and scale_factor (got neither)");

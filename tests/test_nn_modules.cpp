@@ -116,6 +116,44 @@ TEST(Module, StateDict) {
   EXPECT_EQ(b->fc1->bias.abs().sum().item<double>(), 0.0);
 }
 
+TEST(NN, InplaceActivationsOverwriteTheirInput) {
+  const Tensor v = tensor({-4.0, -0.5, 0.5, 7.0});
+  const auto check = [&v](auto layer, const Tensor& expected, const std::string& repr) {
+    Tensor x = v.clone();
+    Tensor y = layer(x);
+    EXPECT_TRUE(y.is_same(x)) << repr;
+    EXPECT_TRUE(close(x, expected)) << repr;
+    EXPECT_EQ(layer->extra_repr(), repr);
+  };
+  check(nn::ReLU(true), relu(v), "inplace=True");
+  check(nn::LeakyReLU(0.1, true), leaky_relu(v, 0.1), "negative_slope=0.1, inplace=True");
+  check(nn::ELU(2.0, true), elu(v, 2.0), "alpha=2.0, inplace=True");
+  check(nn::CELU(2.0, true), celu(v, 2.0), "alpha=2.0, inplace=True");
+  check(nn::SiLU(true), silu(v), "inplace=True");
+  check(nn::ReLU6(true), relu6(v), "inplace=True");
+  check(nn::SELU(true), selu(v), "inplace=True");
+  check(nn::Hardsigmoid(true), hardsigmoid(v), "");  // torch prints no flag for these two
+  check(nn::Hardswish(true), hardswish(v), "");
+  check(nn::Mish(true), mish(v), "inplace=True");
+  check(nn::Hardtanh(-1.0, 1.0, true), hardtanh(v), "min_val=-1.0, max_val=1.0, inplace=True");
+  check(nn::Threshold(0.0, 9.0, true), tensor({9.0, 9.0, 0.5, 7.0}), "threshold=0.0, value=9.0, inplace=True");
+  nn::RReLU rrelu(0.1, 0.3, true);
+  rrelu->eval();
+  check(rrelu, leaky_relu(v, 0.2), "lower=0.1, upper=0.3, inplace=True");
+  nn::Dropout drop(1.0, true);
+  check(drop, zeros({4}), "p=1.0, inplace=True");
+  // Without the flag, the input is kept.
+  Tensor x = v.clone();
+  EXPECT_FALSE(nn::ReLU()(x).is_same(x));
+  EXPECT_EQ(nn::ReLU()->extra_repr(), "");
+  EXPECT_TRUE(close(x, v));
+  // Gradients flow through the in-place result, as through torch's.
+  Tensor w = v.clone().requires_grad_(true);
+  nn::ReLU(true)(w * 2).sum().backward();
+  EXPECT_TRUE(close(w.grad(), tensor({0.0, 0.0, 2.0, 2.0})));
+  EXPECT_THROW_WITH(nn::ReLU(true)(w), Error, "in-place");
+}
+
 TEST(Module, ForwardHooks) {
   nn::Linear fc(3, 2);
   Tensor x = randn({4, 3});
@@ -141,6 +179,49 @@ TEST(Module, ForwardHooks) {
   });
   EXPECT_TRUE(close(seq(x), relu(-base)));
   h3.remove();
+}
+
+TEST(Module, HooksPrependAndAlwaysCall) {
+  nn::Linear fc(3, 2);
+  std::string order;
+  auto note = [&order](char c) {
+    return [&order, c](nn::Module&, const tensor_list&, const tensor_list&) -> std::optional<tensor_list> {
+      order += c;
+      return std::nullopt;
+    };
+  };
+  fc->register_forward_hook(note('a'));
+  fc->register_forward_hook(note('b'), /*prepend=*/true);
+  fc->register_forward_hook(note('c'));
+  fc->register_forward_pre_hook([&](nn::Module&, const tensor_list&) -> std::optional<tensor_list> {
+    order += 'p';
+    return std::nullopt;
+  });
+  fc->register_forward_pre_hook(
+      [&](nn::Module&, const tensor_list&) -> std::optional<tensor_list> {
+        order += 'q';
+        return std::nullopt;
+      },
+      /*prepend=*/true);
+  fc(randn({1, 3}));
+  EXPECT_EQ(order, "qpbac");
+  // always_call hooks run after a failed forward, with no outputs; the call's error propagates.
+  nn::Linear g(3, 2);
+  tensor_list seen{ones({1})};
+  g->register_forward_hook(
+      [&](nn::Module&, const tensor_list&, const tensor_list& out) -> std::optional<tensor_list> {
+        seen = out;
+        throw Error("dropped");
+      },
+      false, /*always_call=*/true);
+  int plain_calls = 0;
+  g->register_forward_hook([&](nn::Module&, const tensor_list&, const tensor_list&) -> std::optional<tensor_list> {
+    ++plain_calls;
+    return std::nullopt;
+  });
+  EXPECT_THROW_WITH(g(randn({1, 4})), Error, "linear: input of shape [1, 4]");
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(plain_calls, 0);
 }
 
 TEST(Module, FullBackwardHook) {
@@ -208,7 +289,7 @@ TEST(Module, Printout) {
   EXPECT_EQ(seq->str(),
             "Sequential(\n"
             "  (0): Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))\n"
-            "  (1): BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)\n"
+            "  (1): BatchNorm2d(8, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)\n"
             "  (2): ReLU()\n"
             "  (3): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n"
             "  (4): Flatten(start_dim=1, end_dim=-1)\n"
@@ -381,7 +462,7 @@ TEST(Module, Softmax2dAndUpsampling2d) {
   nn::UpsamplingBilinear2d bil(std::vector<int64_t>{7, 9});
   EXPECT_TRUE(tgtest::close(
       bil(x), nn::functional::interpolate(x, {.size = {7, 9}, .mode = "bilinear", .align_corners = true})));
-  EXPECT_EQ(bil->str(), "UpsamplingBilinear2d(size=7, 9, mode='bilinear')");
+  EXPECT_EQ(bil->str(), "UpsamplingBilinear2d(size=(7, 9), mode='bilinear')");
   EXPECT_THROW_WITH(nn::UpsamplingNearest2d(std::vector<int64_t>{2}, std::vector<double>{2.0}), ValueError,
                     "UpsamplingNearest2d: give exactly one of size and scale_factor");
   EXPECT_THROW_WITH(near(zeros({3, 4, 5})), Error,
@@ -445,12 +526,12 @@ TEST(Module, LayersAndDefaults) {
   EXPECT_TRUE(close(nn::LeakyReLU(0.2)(tensor({-1.0})), tensor({-0.2})));
   EXPECT_TRUE(close(nn::ELU(0.5)(tensor({-1.0, 2.0})), tensor({0.5 * std::expm1(-1.0), 2.0})));
   EXPECT_TRUE(close(nn::Softplus(2.0, 4.0)(tensor({0.5, 3.0})), tensor({std::log1p(std::exp(1.0)) / 2, 3.0})));
-  EXPECT_EQ(nn::Softplus(2.0, 4.0)->extra_repr(), "beta=2, threshold=4");
-  EXPECT_EQ(nn::ELU()->extra_repr(), "alpha=1");
+  EXPECT_EQ(nn::Softplus(2.0, 4.0)->extra_repr(), "beta=2.0, threshold=4.0");
+  EXPECT_EQ(nn::ELU()->extra_repr(), "alpha=1.0");  // floats as Python prints them
   const Tensor v = tensor({-4.0, -0.5, 0.5, 7.0});
   EXPECT_TRUE(close(nn::ReLU6()(v), tensor({0.0, 0.0, 0.5, 6.0})));
   EXPECT_TRUE(close(nn::Hardtanh(-2.0, 2.0)(v), tensor({-2.0, -0.5, 0.5, 2.0})));
-  EXPECT_EQ(nn::Hardtanh()->extra_repr(), "min_val=-1, max_val=1");
+  EXPECT_EQ(nn::Hardtanh()->extra_repr(), "min_val=-1.0, max_val=1.0");
   EXPECT_TRUE(close(nn::Hardsigmoid()(v), hardsigmoid(v)));
   EXPECT_TRUE(close(nn::Hardswish()(v), hardswish(v)));
   EXPECT_TRUE(close(nn::Mish()(v), mish(v)));
@@ -471,12 +552,22 @@ TEST(Module, LayersAndDefaults) {
   prelu(neg).sum().backward();
   EXPECT_TRUE(close(prelu->weight.grad(), full({3}, -8.0)));
   EXPECT_THROW_WITH(nn::PReLU(0), ValueError, "PReLU: num_parameters must be positive");
+  EXPECT_EQ(prelu->init, 0.1);
   EXPECT_TRUE(close(nn::Softmax(0)(tensor({0.0, 0.0})), tensor({0.5, 0.5})));
+  // Without dim, torch's implicit choice: 0 for 0-, 1- and 3-D input, else 1.
+  Tensor m4 = randn({2, 3, 4, 5}), m3 = randn({3, 4, 5});
+  EXPECT_TRUE(close(nn::Softmax()(m4), softmax(m4, 1)));
+  EXPECT_TRUE(close(nn::Softmax()(m3), softmax(m3, 0)));
+  EXPECT_TRUE(close(nn::LogSoftmax()(m4), log_softmax(m4, 1)));
+  EXPECT_TRUE(close(nn::Softmin()(m3), F::softmin(m3, 0)));
+  EXPECT_EQ(nn::Softmax()->extra_repr(), "dim=None");
+  EXPECT_EQ(nn::Softmax(-1)->extra_repr(), "dim=-1");
   EXPECT_TRUE(close(nn::LogSoftmax(0)(tensor({0.0, 0.0})), log(tensor({0.5, 0.5}))));
   EXPECT_TRUE(close(nn::SiLU()(tensor({1.0})), tensor({1.0}) * sigmoid(tensor({1.0}))));
   EXPECT_TRUE(nn::Identity()(tensor({1.0})).defined());
   // Dropout is a no-op in eval mode.
   nn::Dropout drop(0.5);
+  EXPECT_EQ(drop->extra_repr(), "p=0.5, inplace=False");
   Tensor x = ones({1000});
   EXPECT_LT(drop(x).eq(0).sum().item<int64_t>(), 600);
   drop->eval();
@@ -515,7 +606,7 @@ TEST(Module, LayersAndDefaults) {
 // momentum=nullopt keeps the plain average of every batch's statistics, as PyTorch's momentum=None.
 TEST(Modules, BatchNormCumulativeAverage) {
   nn::BatchNorm1d bn(2, {.momentum = std::nullopt});
-  EXPECT_EQ(bn->extra_repr(), "2, eps=1e-05, momentum=None, affine=True, track_running_stats=True");
+  EXPECT_EQ(bn->extra_repr(), "2, eps=1e-05, momentum=None, affine=True, bias=True, track_running_stats=True");
   std::vector<Tensor> batches{randn({5, 2}), randn({7, 2}) + 2, randn({4, 2}) * 3};
   for (const Tensor& b : batches) bn(b);
   Tensor mean = zeros({2}), var = zeros({2});

@@ -42,7 +42,7 @@ TEST(LpPoolAndUnpool, ValuesGradientsAndModules) {
   EXPECT_TRUE(autograd::gradgradcheck([&](const tensor_list& in) { return F::max_unpool2d(in[0], idx, 2); }, {src}));
   auto [p1, i1] = F::max_pool1d_with_indices(data.select(0, 0), {.kernel_size = 3, .stride = 2});
   nn::MaxUnpool1d unpool1(nn::MaxUnpoolOptions<int64_t>{.kernel_size = 3, .stride = 2});
-  EXPECT_EQ(unpool1->str(), "MaxUnpool1d(kernel_size=3, stride=2, padding=0)");
+  EXPECT_EQ(unpool1->str(), "MaxUnpool1d(kernel_size=(3,), stride=(2,), padding=(0,))");
   EXPECT_EQ(unpool1(p1, i1).sizes(), Shape({3, 6, 3}));
   auto [p3, i3] = F::max_pool3d_with_indices(data.unsqueeze(0), {.kernel_size = 2});
   EXPECT_TRUE(close(nn::MaxUnpool3d(Size3(2))(p3, i3).flatten(2).gather(2, i3.flatten(2)), p3.flatten(2), 0, 0));
@@ -66,7 +66,7 @@ TEST(LocalResponseNormAndChannelShuffle, ValuesGradientsAndModules) {
   }
   EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& in) { return F::local_response_norm(in[0], 2); }, {x}));
   nn::LocalResponseNorm lrn(4);
-  EXPECT_EQ(lrn->str(), "LocalResponseNorm(4, alpha=0.0001, beta=0.75, k=1)");
+  EXPECT_EQ(lrn->str(), "LocalResponseNorm(4, alpha=0.0001, beta=0.75, k=1.0)");
   EXPECT_EQ(lrn(randn({1, 3, 2, 2, 2})).sizes(), Shape({1, 3, 2, 2, 2}));
   EXPECT_THROW_WITH(F::local_response_norm(randn({3, 4}), 2), Error, "local_response_norm: expected an input [N, C, *]");
   EXPECT_THROW_WITH(F::local_response_norm(x, 0), ValueError, "local_response_norm: size must be positive");

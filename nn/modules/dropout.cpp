@@ -1,6 +1,7 @@
 // Dropout, Embedding and EmbeddingBag.
 #include "tapegrad/nn/modules/dropout.h"
 
+#include "repr.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/nn/functional/dropout.h"
 #include "tapegrad/nn/functional/embedding.h"
@@ -9,14 +10,30 @@
 
 namespace tg::nn {
 
-DropoutImpl::DropoutImpl(const char* name, double p) : Module(name), p(p) {
+using detail::py_float;
+
+DropoutImpl::DropoutImpl(const char* name, double p, bool inplace) : Module(name), p(p), inplace(inplace) {
   TG_CHECK_VALUE(p >= 0 && p <= 1, "{}: probability has to be between 0 and 1, but got {}", name, p);
 }
-Tensor DropoutImpl::forward(const Tensor& input) { return functional::dropout(input, p, is_training(), generator); }
-std::string DropoutImpl::extra_repr() const { return fmt::format("p={}, inplace=False", p); }
-Tensor Dropout1dImpl::forward(const Tensor& input) { return functional::dropout1d(input, p, is_training(), generator); }
-Tensor Dropout2dImpl::forward(const Tensor& input) { return functional::dropout2d(input, p, is_training(), generator); }
-Tensor Dropout3dImpl::forward(const Tensor& input) { return functional::dropout3d(input, p, is_training(), generator); }
+Tensor DropoutImpl::written_back(const Tensor& input, const Tensor& result) const {
+  if (!inplace || result.is_same(input)) return result;
+  return input.copy_(result);
+}
+Tensor DropoutImpl::forward(const Tensor& input) {
+  return written_back(input, functional::dropout(input, p, is_training(), generator));
+}
+std::string DropoutImpl::extra_repr() const {
+  return fmt::format("p={}, inplace={}", py_float(p), inplace ? "True" : "False");
+}
+Tensor Dropout1dImpl::forward(const Tensor& input) {
+  return written_back(input, functional::dropout1d(input, p, is_training(), generator));
+}
+Tensor Dropout2dImpl::forward(const Tensor& input) {
+  return written_back(input, functional::dropout2d(input, p, is_training(), generator));
+}
+Tensor Dropout3dImpl::forward(const Tensor& input) {
+  return written_back(input, functional::dropout3d(input, p, is_training(), generator));
+}
 
 namespace {
 // The table's sizes and padding_idx (made non-negative), checked as PyTorch does.
@@ -82,10 +99,10 @@ std::string EmbeddingBagImpl::extra_repr() const {
 }
 
 Tensor AlphaDropoutImpl::forward(const Tensor& input) {
-  return functional::alpha_dropout(input, p, is_training(), generator);
+  return written_back(input, functional::alpha_dropout(input, p, is_training(), generator));
 }
 Tensor FeatureAlphaDropoutImpl::forward(const Tensor& input) {
-  return functional::feature_alpha_dropout(input, p, is_training(), generator);
+  return written_back(input, functional::feature_alpha_dropout(input, p, is_training(), generator));
 }
 
 }  // namespace tg::nn

@@ -52,10 +52,8 @@ Tensor L1LossImpl::forward(const Tensor& input, const Tensor& target) {
 Tensor SmoothL1LossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::smooth_l1_loss(input, target, options.reduction, options.beta);
 }
-std::string SmoothL1LossImpl::extra_repr() const { return fmt::format("beta={}", options.beta); }
 Tensor HuberLossImpl::forward(const Tensor& input, const Tensor& target) {
   return F::huber_loss(input, target, options.reduction, options.delta);
 }
-std::string HuberLossImpl::extra_repr() const { return fmt::format("delta={}", options.delta); }
 
 }  // namespace tg::nn

@@ -1,12 +1,15 @@
 // BatchNorm1d/2d, LayerNorm, GroupNorm.
 #include "tapegrad/nn/modules/normalization.h"
 
+#include "repr.h"
 #include "tapegrad/autograd/grad_mode.h"
 #include "tapegrad/nn/functional/normalization.h"
 #include "tapegrad/nn/init.h"
 #include "tapegrad/tensor/factories.h"
 
 namespace tg::nn {
+
+using detail::py_float;
 namespace {
 std::string momentum_repr(std::optional<double> momentum) { return momentum ? fmt::format("{}", *momentum) : "None"; }
 }  // namespace
@@ -67,9 +70,9 @@ Tensor SyncBatchNormImpl::forward(const Tensor& input) {
 }
 
 std::string BatchNormImpl::extra_repr() const {
-  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features, options.eps,
+  return fmt::format("{}, eps={}, momentum={}, affine={}, bias={}, track_running_stats={}", num_features, options.eps,
                      momentum_repr(options.momentum), options.affine ? "True" : "False",
-                     options.track_running_stats ? "True" : "False");
+                     bias.defined() ? "True" : "False", options.track_running_stats ? "True" : "False");
 }
 
 LayerNormImpl::LayerNormImpl(Shape shape, double eps, bool affine, bool with_bias)
@@ -83,8 +86,9 @@ Tensor LayerNormImpl::forward(const Tensor& input) {
   return functional::layer_norm(input, normalized_shape, weight, bias, eps);
 }
 std::string LayerNormImpl::extra_repr() const {
-  return fmt::format("({},), eps={}, elementwise_affine={}", fmt::join(normalized_shape.begin(), normalized_shape.end(), ", "),
-                     eps, elementwise_affine ? "True" : "False");
+  return fmt::format("({},), eps={}, elementwise_affine={}, bias={}",
+                     fmt::join(normalized_shape.begin(), normalized_shape.end(), ", "), eps,
+                     elementwise_affine ? "True" : "False", bias.defined() ? "True" : "False");
 }
 
 InstanceNormImpl::InstanceNormImpl(const char* name, int spatial_dims, int64_t num_features,
@@ -119,9 +123,9 @@ Tensor InstanceNormImpl::forward(const Tensor& input) {
   return input.dim() == batched ? y : y.squeeze(0);
 }
 std::string InstanceNormImpl::extra_repr() const {
-  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features, options.eps,
+  return fmt::format("{}, eps={}, momentum={}, affine={}, bias={}, track_running_stats={}", num_features, options.eps,
                      momentum_repr(options.momentum), options.affine ? "True" : "False",
-                     options.track_running_stats ? "True" : "False");
+                     bias.defined() ? "True" : "False", options.track_running_stats ? "True" : "False");
 }
 
 RMSNormImpl::RMSNormImpl(Shape shape, std::optional<double> eps, bool affine)
@@ -148,14 +152,15 @@ GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, bool 
 }
 Tensor GroupNormImpl::forward(const Tensor& input) { return functional::group_norm(input, num_groups, weight, bias, eps); }
 std::string GroupNormImpl::extra_repr() const {
-  return fmt::format("{}, {}, eps={}, affine={}", num_groups, num_channels, eps, affine ? "True" : "False");
+  return fmt::format("{}, {}, eps={}, affine={}, bias={}", num_groups, num_channels, eps, affine ? "True" : "False",
+                     bias.defined() ? "True" : "False");
 }
 
 Tensor LocalResponseNormImpl::forward(const Tensor& input) {
   return functional::local_response_norm(input, size, alpha, beta, k);
 }
 std::string LocalResponseNormImpl::extra_repr() const {
-  return fmt::format("{}, alpha={}, beta={}, k={}", size, alpha, beta, k);
+  return fmt::format("{}, alpha={}, beta={}, k={}", size, py_float(alpha), py_float(beta), py_float(k));
 }
 
 }  // namespace tg::nn

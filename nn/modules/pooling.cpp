@@ -8,6 +8,10 @@ std::string size_repr(Size2 s) { return s.h == s.w ? fmt::format("{}", s.h) : fm
 std::string size_repr(Size3 s) {
   return s.d == s.h && s.h == s.w ? fmt::format("{}", s.d) : fmt::format("({}, {}, {})", s.d, s.h, s.w);
 }
+// Always a tuple, as torch's MaxUnpool prints its _single / _pair / _triple sizes.
+std::string tuple_repr(int64_t s) { return fmt::format("({},)", s); }
+std::string tuple_repr(Size2 s) { return fmt::format("({}, {})", s.h, s.w); }
+std::string tuple_repr(Size3 s) { return fmt::format("({}, {}, {})", s.d, s.h, s.w); }
 }  // namespace
 
 Tensor MaxPool2dImpl::forward(const Tensor& input) { return functional::max_pool2d(input, options); }
@@ -141,8 +145,8 @@ Tensor MaxUnpoolImpl<Size>::forward(const Tensor& input, const Tensor& indices, 
 
 template <class Size>
 std::string MaxUnpoolImpl<Size>::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}", size_repr(options.kernel_size),
-                     size_repr(options.stride.value_or(options.kernel_size)), size_repr(options.padding));
+  return fmt::format("kernel_size={}, stride={}, padding={}", tuple_repr(options.kernel_size),
+                     tuple_repr(options.stride.value_or(options.kernel_size)), tuple_repr(options.padding));
 }
 
 namespace {

@@ -219,7 +219,7 @@ Tensor TransformerDecoderLayerImpl::forward(const Tensor& tgt, const Tensor& mem
 
 TransformerEncoderImpl::TransformerEncoderImpl(const TransformerEncoderLayer& encoder_layer, int64_t num_layers,
                                                std::shared_ptr<Module> norm_module)
-    : Module("TransformerEncoder") {
+    : Module("TransformerEncoder"), num_layers(num_layers) {
   register_module("layers", stack_copies("TransformerEncoder", *encoder_layer, num_layers), &layers);
   if (norm_module) register_module("norm", std::move(norm_module), &norm);
 }
@@ -235,7 +235,7 @@ Tensor TransformerEncoderImpl::forward(const Tensor& src, const Tensor& mask, co
 
 TransformerDecoderImpl::TransformerDecoderImpl(const TransformerDecoderLayer& decoder_layer, int64_t num_layers,
                                                std::shared_ptr<Module> norm_module)
-    : Module("TransformerDecoder") {
+    : Module("TransformerDecoder"), num_layers(num_layers) {
   register_module("layers", stack_copies("TransformerDecoder", *decoder_layer, num_layers), &layers);
   if (norm_module) register_module("norm", std::move(norm_module), &norm);
 }

@@ -3,6 +3,8 @@
 
 #include <fmt/ranges.h>
 
+#include "repr.h"
+
 namespace tg::nn {
 
 UpsampleImpl::UpsampleImpl(functional::InterpolateOptions options) : Module("Upsample"), options(std::move(options)) {}
@@ -10,9 +12,19 @@ UpsampleImpl::UpsampleImpl(functional::InterpolateOptions options) : Module("Ups
 Tensor UpsampleImpl::forward(const Tensor& input) { return functional::interpolate(input, options); }
 
 namespace {
+// torch's repr of the size or scale factor kept: one value alone, several as a tuple.
+template <class T, class Format>
+std::string one_or_tuple(const std::vector<T>& values, Format format) {
+  if (values.size() == 1) return format(values[0]);
+  std::string s = "(";
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + format(values[i]);
+  return s + ")";
+}
+
 std::string interpolate_repr(const functional::InterpolateOptions& options) {
-  std::string s = options.size.empty() ? fmt::format("scale_factor={}", fmt::join(options.scale_factor, ", "))
-                                       : fmt::format("size={}", fmt::join(options.size, ", "));
+  std::string s = options.size.empty()
+                      ? "scale_factor=" + one_or_tuple(options.scale_factor, detail::py_float)
+                      : "size=" + one_or_tuple(options.size, [](int64_t v) { return std::to_string(v); });
   return s + ", mode='" + options.mode + "'";
 }
 

@@ -424,24 +424,18 @@ void bind_nn_layers(py::module_& nn) {
       .def(py::init<int64_t, int64_t, double, bool>(), py::arg("num_groups"), py::arg("num_channels"),
            py::arg("eps") = 1e-5, py::arg("affine") = true);
   Layer<DropoutImpl>(nn, "Dropout")
-      .def(py::init([](double p, bool) { return std::make_shared<DropoutImpl>(p); }), py::arg("p") = 0.5,
-           py::arg("inplace") = false)
+      .def(py::init<double, bool>(), py::arg("p") = 0.5, py::arg("inplace") = false)
       .def_readonly("p", &DropoutImpl::p);
   Layer<Dropout1dImpl, DropoutImpl>(nn, "Dropout1d")
-      .def(py::init([](double p, bool) { return std::make_shared<Dropout1dImpl>(p); }), py::arg("p") = 0.5,
-           py::arg("inplace") = false);
+      .def(py::init<double, bool>(), py::arg("p") = 0.5, py::arg("inplace") = false);
   Layer<AlphaDropoutImpl, DropoutImpl>(nn, "AlphaDropout")
-      .def(py::init([](double p, bool) { return std::make_shared<AlphaDropoutImpl>(p); }), py::arg("p") = 0.5,
-           py::arg("inplace") = false);
+      .def(py::init<double, bool>(), py::arg("p") = 0.5, py::arg("inplace") = false);
   Layer<FeatureAlphaDropoutImpl, DropoutImpl>(nn, "FeatureAlphaDropout")
-      .def(py::init([](double p, bool) { return std::make_shared<FeatureAlphaDropoutImpl>(p); }), py::arg("p") = 0.5,
-           py::arg("inplace") = false);
+      .def(py::init<double, bool>(), py::arg("p") = 0.5, py::arg("inplace") = false);
   Layer<Dropout2dImpl, DropoutImpl>(nn, "Dropout2d")
-      .def(py::init([](double p, bool) { return std::make_shared<Dropout2dImpl>(p); }), py::arg("p") = 0.5,
-           py::arg("inplace") = false);
+      .def(py::init<double, bool>(), py::arg("p") = 0.5, py::arg("inplace") = false);
   Layer<Dropout3dImpl, DropoutImpl>(nn, "Dropout3d")
-      .def(py::init([](double p, bool) { return std::make_shared<Dropout3dImpl>(p); }), py::arg("p") = 0.5,
-           py::arg("inplace") = false);
+      .def(py::init<double, bool>(), py::arg("p") = 0.5, py::arg("inplace") = false);
   Layer<EmbeddingImpl>(nn, "Embedding")
       .def(py::init<int64_t, int64_t, std::optional<int64_t>>(), py::arg("num_embeddings"), py::arg("embedding_dim"),
            py::arg("padding_idx") = py::none())
@@ -651,53 +645,65 @@ void bind_nn_layers(py::module_& nn) {
       .def(py::init([pad_list](py::object p, double v) { return std::make_shared<ConstantPad3dImpl>(pad_list(p), v); }),
            py::arg("padding"), py::arg("value"));
 
-  Layer<ReLUImpl>(nn, "ReLU").def(py::init([](bool) { return std::make_shared<ReLUImpl>(); }), py::arg("inplace") = false);
+  Layer<ReLUImpl>(nn, "ReLU").def(py::init<bool>(), py::arg("inplace") = false);
   Layer<RReLUImpl>(nn, "RReLU")
-      .def(py::init([](double lower, double upper, bool) { return std::make_shared<RReLUImpl>(lower, upper); }),
-           py::arg("lower") = 1.0 / 8, py::arg("upper") = 1.0 / 3, py::arg("inplace") = false);
-  Layer<LeakyReLUImpl>(nn, "LeakyReLU")
-      .def(py::init([](double slope, bool) { return std::make_shared<LeakyReLUImpl>(slope); }),
-           py::arg("negative_slope") = 0.01, py::arg("inplace") = false);
-  Layer<ELUImpl>(nn, "ELU")
-      .def(py::init([](double alpha, bool) { return std::make_shared<ELUImpl>(alpha); }), py::arg("alpha") = 1.0,
+      .def(py::init<double, double, bool>(), py::arg("lower") = 1.0 / 8, py::arg("upper") = 1.0 / 3,
            py::arg("inplace") = false);
+  Layer<LeakyReLUImpl>(nn, "LeakyReLU")
+      .def(py::init<double, bool>(), py::arg("negative_slope") = 0.01, py::arg("inplace") = false);
+  Layer<ELUImpl>(nn, "ELU").def(py::init<double, bool>(), py::arg("alpha") = 1.0, py::arg("inplace") = false);
   Layer<SoftplusImpl>(nn, "Softplus").def(py::init<double, double>(), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
   Layer<GELUImpl>(nn, "GELU").def(py::init<std::string>(), py::arg("approximate") = "none");
-  Layer<SiLUImpl>(nn, "SiLU").def(py::init([](bool) { return std::make_shared<SiLUImpl>(); }), py::arg("inplace") = false);
-  // torch.nn's inplace flag is accepted and ignored: the layers return a new tensor.
-  Layer<ReLU6Impl>(nn, "ReLU6")
-      .def(py::init([](bool) { return std::make_shared<ReLU6Impl>(); }), py::arg("inplace") = false);
-  Layer<SELUImpl>(nn, "SELU")
-      .def(py::init([](bool) { return std::make_shared<SELUImpl>(); }), py::arg("inplace") = false);
-  Layer<CELUImpl>(nn, "CELU")
-      .def(py::init([](double alpha, bool) { return std::make_shared<CELUImpl>(alpha); }), py::arg("alpha") = 1.0,
-           py::arg("inplace") = false);
+  // inplace (torch's flag): the layer overwrites its input with the result and returns it.
+  Layer<SiLUImpl>(nn, "SiLU").def(py::init<bool>(), py::arg("inplace") = false);
+  Layer<ReLU6Impl>(nn, "ReLU6").def(py::init<bool>(), py::arg("inplace") = false);
+  Layer<SELUImpl>(nn, "SELU").def(py::init<bool>(), py::arg("inplace") = false);
+  Layer<CELUImpl>(nn, "CELU").def(py::init<double, bool>(), py::arg("alpha") = 1.0, py::arg("inplace") = false);
   Layer<HardtanhImpl>(nn, "Hardtanh")
-      .def(py::init([](double lo, double hi, bool) { return std::make_shared<HardtanhImpl>(lo, hi); }),
-           py::arg("min_val") = -1.0, py::arg("max_val") = 1.0, py::arg("inplace") = false);
-  Layer<HardsigmoidImpl>(nn, "Hardsigmoid")
-      .def(py::init([](bool) { return std::make_shared<HardsigmoidImpl>(); }), py::arg("inplace") = false);
-  Layer<HardswishImpl>(nn, "Hardswish")
-      .def(py::init([](bool) { return std::make_shared<HardswishImpl>(); }), py::arg("inplace") = false);
-  Layer<MishImpl>(nn, "Mish")
-      .def(py::init([](bool) { return std::make_shared<MishImpl>(); }), py::arg("inplace") = false);
+      .def(py::init<double, double, bool>(), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0,
+           py::arg("inplace") = false);
+  Layer<HardsigmoidImpl>(nn, "Hardsigmoid").def(py::init<bool>(), py::arg("inplace") = false);
+  Layer<HardswishImpl>(nn, "Hardswish").def(py::init<bool>(), py::arg("inplace") = false);
+  Layer<MishImpl>(nn, "Mish").def(py::init<bool>(), py::arg("inplace") = false);
   Layer<LogSigmoidImpl>(nn, "LogSigmoid").def(py::init<>());
   Layer<SoftsignImpl>(nn, "Softsign").def(py::init<>());
   Layer<TanhshrinkImpl>(nn, "Tanhshrink").def(py::init<>());
   Layer<HardshrinkImpl>(nn, "Hardshrink").def(py::init<double>(), py::arg("lambd") = 0.5);
   Layer<SoftshrinkImpl>(nn, "Softshrink").def(py::init<double>(), py::arg("lambd") = 0.5);
   Layer<ThresholdImpl>(nn, "Threshold")
-      .def(py::init([](double t, double v, bool) { return std::make_shared<ThresholdImpl>(t, v); }),
-           py::arg("threshold"), py::arg("value"), py::arg("inplace") = false);
+      .def(py::init<double, double, bool>(), py::arg("threshold"), py::arg("value"), py::arg("inplace") = false);
   Layer<GLUImpl>(nn, "GLU").def(py::init<int64_t>(), py::arg("dim") = -1);
-  Layer<SoftminImpl>(nn, "Softmin").def(py::init<int64_t>(), py::arg("dim"));
+  // Without dim, the layers take torch's implicit dim with its deprecation warning.
+  auto def_softmax_forward = [](auto& cls, const char* op) {
+    using Impl = typename std::remove_reference_t<decltype(cls)>::type;
+    cls.def(
+        "forward",
+        [op](Impl& m, const tg::Tensor& input) {
+          if (!m.dim) {
+            const std::string msg = fmt::format(
+                "Implicit dimension choice for {} has been deprecated. Change the call to include dim=X as an "
+                "argument.",
+                op);
+            if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) != 0) throw py::error_already_set();
+          }
+          return nogil([&] { return m.forward(input); });
+        },
+        py::arg("input"));
+  };
+  Layer<SoftminImpl> softmin(nn, "Softmin");
+  softmin.def(py::init<std::optional<int64_t>>(), py::arg("dim") = py::none());
+  def_softmax_forward(softmin, "softmin");
   Layer<PReLUImpl>(nn, "PReLU")
       .def(py::init<int64_t, double>(), py::arg("num_parameters") = 1, py::arg("init") = 0.25)
       .def_readonly("num_parameters", &PReLUImpl::num_parameters);
   Layer<TanhImpl>(nn, "Tanh").def(py::init<>());
   Layer<SigmoidImpl>(nn, "Sigmoid").def(py::init<>());
-  Layer<SoftmaxImpl>(nn, "Softmax").def(py::init<int64_t>(), py::arg("dim"));
-  Layer<LogSoftmaxImpl>(nn, "LogSoftmax").def(py::init<int64_t>(), py::arg("dim"));
+  Layer<SoftmaxImpl> softmax(nn, "Softmax");
+  softmax.def(py::init<std::optional<int64_t>>(), py::arg("dim") = py::none());
+  def_softmax_forward(softmax, "softmax");
+  Layer<LogSoftmaxImpl> log_softmax(nn, "LogSoftmax");
+  log_softmax.def(py::init<std::optional<int64_t>>(), py::arg("dim") = py::none());
+  def_softmax_forward(log_softmax, "log_softmax");
   Layer<Softmax2dImpl>(nn, "Softmax2d").def(py::init<>());
 
   // ---- losses: criterion(input, target) ----

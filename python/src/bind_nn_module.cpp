@@ -93,15 +93,6 @@ py::list named_module_objects(py::object self, const std::string& prefix, bool r
   return out;
 }
 
-// torch's hook options that tapegrad's hooks lack: hooks run in the order they were registered,
-// and only after a forward that returned.
-void check_hook_options(const Module& m, const char* what, bool prepend, bool always_call) {
-  TG_CHECK_VALUE(!prepend, "{}.{}: prepend=True is not supported (hooks run in the order they were registered)",
-                 m.name(), what);
-  TG_CHECK_VALUE(!always_call, "{}.{}: always_call=True is not supported (hooks run after a forward that returned)",
-                 m.name(), what);
-}
-
 py::object module_call(py::object self, py::args args, py::kwargs kwargs) {
   Module& m = py::cast<Module&>(self);
   if (!m.has_hooks()) return self.attr("forward")(*args, **kwargs);
@@ -109,8 +100,14 @@ py::object module_call(py::object self, py::args args, py::kwargs kwargs) {
   tg::tensor_list in;
   for (const py::handle a : args) in.push_back(to_tensor(a));
   std::shared_ptr<void> call_state;
-  in = m.run_pre_hooks(std::move(in), call_state);
-  py::object out = self.attr("forward")(*tensor_tuple(in));
+  py::object out;
+  try {
+    in = m.run_pre_hooks(in, call_state);
+    out = self.attr("forward")(*tensor_tuple(in));
+  } catch (...) {
+    m.run_always_call_hooks(in);
+    throw;
+  }
   const bool single = !PyTuple_Check(out.ptr());
   tg::tensor_list outs = *unpack(out);
   outs = m.run_post_hooks(in, std::move(outs), call_state);
@@ -640,59 +637,65 @@ kinds nest in one tree: parameters(), named_parameters(), state_dict(), train()/
       .def(
           "register_forward_pre_hook",
           [](Module& m, py::object hook, bool prepend, bool with_kwargs) {
-            check_hook_options(m, "register_forward_pre_hook", prepend, false);
             PyCallable h(std::move(hook));
-            return m.register_forward_pre_hook([h, with_kwargs](Module& mod, const tg::tensor_list& in) {
-              py::gil_scoped_acquire gil;
-              if (!with_kwargs) return unpack(h(module_object(mod), tensor_tuple(in)));
-              const py::object r = h(module_object(mod), tensor_tuple(in), py::dict());
-              if (r.is_none()) return unpack(r);
-              TG_CHECK_TYPE(py::isinstance<py::tuple>(r) && py::len(r) == 2,
-                            "{}: a forward pre-hook with kwargs must return None or (args, kwargs), got {}", mod.name(),
-                            Py_TYPE(r.ptr())->tp_name);
-              TG_CHECK_VALUE(py::len(r[py::int_(1)]) == 0,
-                             "{}: modules with hooks take tensors as positional arguments only; the pre-hook "
-                             "returned keyword arguments",
-                             mod.name());
-              return unpack(r[py::int_(0)]);
-            });
+            return m.register_forward_pre_hook(
+                [h, with_kwargs](Module& mod, const tg::tensor_list& in) {
+                  py::gil_scoped_acquire gil;
+                  if (!with_kwargs) return unpack(h(module_object(mod), tensor_tuple(in)));
+                  const py::object r = h(module_object(mod), tensor_tuple(in), py::dict());
+                  if (r.is_none()) return unpack(r);
+                  TG_CHECK_TYPE(py::isinstance<py::tuple>(r) && py::len(r) == 2,
+                                "{}: a forward pre-hook with kwargs must return None or (args, kwargs), got {}",
+                                mod.name(), Py_TYPE(r.ptr())->tp_name);
+                  TG_CHECK_VALUE(py::len(r[py::int_(1)]) == 0,
+                                 "{}: modules with hooks take tensors as positional arguments only; the pre-hook "
+                                 "returned keyword arguments",
+                                 mod.name());
+                  return unpack(r[py::int_(0)]);
+                },
+                prepend);
           },
           py::arg("hook"), py::kw_only(), py::arg("prepend") = false, py::arg("with_kwargs") = false)
       .def(
           "register_forward_hook",
           [](Module& m, py::object hook, bool prepend, bool with_kwargs, bool always_call) {
-            check_hook_options(m, "register_forward_hook", prepend, always_call);
             PyCallable h(std::move(hook));
             return m.register_forward_hook(
                 [h, with_kwargs](Module& mod, const tg::tensor_list& in, const tg::tensor_list& out) {
                   py::gil_scoped_acquire gil;
-                  if (with_kwargs) return unpack(h(module_object(mod), tensor_tuple(in), py::dict(), pack(out)));
-                  return unpack(h(module_object(mod), tensor_tuple(in), pack(out)));
-                });
+                  // No outputs: an always_call hook after a failed call, which gets None as torch's.
+                  const py::object result = out.empty() ? py::none() : pack(out);
+                  if (with_kwargs) return unpack(h(module_object(mod), tensor_tuple(in), py::dict(), result));
+                  return unpack(h(module_object(mod), tensor_tuple(in), result));
+                },
+                prepend, always_call);
           },
           py::arg("hook"), py::kw_only(), py::arg("prepend") = false, py::arg("with_kwargs") = false,
           py::arg("always_call") = false)
       .def(
           "register_full_backward_hook",
-          [](Module& m, py::object hook) {
+          [](Module& m, py::object hook, bool prepend) {
             PyCallable h(std::move(hook));
             return m.register_full_backward_hook(
                 [h](Module& mod, const tg::tensor_list& grad_in, const tg::tensor_list& grad_out) {
                   py::gil_scoped_acquire gil;
                   return unpack(h(module_object(mod), tensor_tuple(grad_in), tensor_tuple(grad_out)));
-                });
+                },
+                prepend);
           },
-          py::arg("hook"))
+          py::arg("hook"), py::arg("prepend") = false)
       .def(
           "register_full_backward_pre_hook",
-          [](Module& m, py::object hook) {
+          [](Module& m, py::object hook, bool prepend) {
             PyCallable h(std::move(hook));
-            return m.register_full_backward_pre_hook([h](Module& mod, const tg::tensor_list& grad_out) {
-              py::gil_scoped_acquire gil;
-              return unpack(h(module_object(mod), tensor_tuple(grad_out)));
-            });
+            return m.register_full_backward_pre_hook(
+                [h](Module& mod, const tg::tensor_list& grad_out) {
+                  py::gil_scoped_acquire gil;
+                  return unpack(h(module_object(mod), tensor_tuple(grad_out)));
+                },
+                prepend);
           },
-          py::arg("hook"));
+          py::arg("hook"), py::arg("prepend") = false);
   // module.float() & co.: Module.to with one dtype.
   const std::pair<const char*, tg::DType> casts[] = {
       {"float", tg::kFloat32}, {"double", tg::kFloat64}, {"half", tg::kFloat16}, {"bfloat16", tg::kBFloat16}};

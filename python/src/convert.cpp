@@ -121,6 +121,34 @@ char numpy_scalar_kind(py::handle h) {
   return kind.empty() ? 0 : kind[0];
 }
 
+// A NumPy scalar's dtype, when tapegrad has it (np.uint16 and the like: none).
+std::optional<tg::DType> numpy_scalar_dtype(py::handle h, char kind) {
+  const auto size = py::cast<int64_t>(h.attr("dtype").attr("itemsize"));
+  switch (kind) {
+    case 'b': return tg::kBool;
+    case 'i':
+      if (size == 1) return tg::kInt8;
+      if (size == 2) return tg::kInt16;
+      if (size == 4) return tg::kInt32;
+      if (size == 8) return tg::kInt64;
+      break;
+    case 'u':
+      if (size == 1) return tg::kUInt8;
+      break;
+    case 'f':
+      if (size == 2) return tg::kFloat16;
+      if (size == 4) return tg::kFloat32;
+      if (size == 8) return tg::kFloat64;
+      break;
+    case 'c':
+      if (size == 8) return tg::kComplex64;
+      if (size == 16) return tg::kComplex128;
+      break;
+    default: break;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool is_number(py::handle h) {
@@ -159,10 +187,26 @@ tg::Scalar to_scalar(py::handle h) {
 namespace {
 
 // Walks a nested list, checking that it is rectangular, and collects the numbers.
+// torch.tensor's dtype for a nested list: the promotion of its elements' types, where a Python
+// bool, int, float or complex is bool, int64, the default dtype or the default complex dtype, and
+// a NumPy scalar or a one-element tensor has its own ([np.float64(1), 2.0] is float64,
+// [np.int8(1), np.uint8(2)] int16).
 struct NestedList {
   std::vector<int64_t> shape;
   std::vector<tg::Scalar> values;
   int kind = 0;  // 0 bool, 1 int, 2 float, 3 complex: the widest seen
+  std::optional<tg::DType> inferred;
+
+  void infer(tg::DType element) {
+    if (inferred != element) inferred = inferred ? tg::promote_types(*inferred, element) : element;
+  }
+  // A Python number or a NumPy scalar tapegrad lacks: the type of its kind.
+  void infer_from_kind(const tg::Scalar& s) {
+    infer(s.is_complex()           ? tg::default_complex_dtype()
+          : s.is_floating_point() ? tg::default_dtype()
+          : s.is_integral()       ? tg::kInt64
+                                  : tg::kBool);
+  }
 
   void visit(py::handle obj, size_t depth) {
     PyObject* o = obj.ptr();
@@ -186,8 +230,20 @@ struct NestedList {
         throw tg::ValueError(fmt::format("tensor: a nested list may hold only numbers and one-element tensors, "
                                          "found a tensor of shape {}", t.sizes()));
       s = t.item();
+      infer(t.dtype());
+    } else if (PyFloat_CheckExact(o)) {
+      s = tg::Scalar(PyFloat_AS_DOUBLE(o));
+      infer(tg::default_dtype());
     } else if (is_number(obj)) {
       s = to_scalar(obj);
+      // np.float64 and np.complex128 subclass Python's float and complex: only exact types skip NumPy.
+      const bool python_number = PyBool_Check(o) || PyLong_CheckExact(o) || PyComplex_CheckExact(o);
+      const char np_kind = python_number ? 0 : numpy_scalar_kind(obj);
+      if (auto np_dtype = np_kind ? numpy_scalar_dtype(obj, np_kind) : std::nullopt) {
+        infer(*np_dtype);
+      } else {
+        infer_from_kind(s);
+      }
     } else {
       throw tg::TypeError(fmt::format("tensor: cannot make a tensor element from {}", Py_TYPE(o)->tp_name));
     }
@@ -201,6 +257,7 @@ struct NestedList {
   // Floats are collected in float64 and cast once to the dtype asked for (the default dtype when
   // none), so tg.tensor([0.1], dtype=tg.float64) holds the double 0.1, not a rounded float32.
   tg::Tensor build(std::optional<tg::DType> dtype) const {
+    if (!dtype && inferred) dtype = inferred;
     tg::Tensor flat;
     if (kind == 3) {
       std::vector<std::complex<double>> v;
@@ -223,6 +280,7 @@ struct NestedList {
       for (const auto& s : values) v.push_back(s.to_bool());
       flat = values.empty() ? tg::empty({0}) : tg::tensor(v);
     }
+    if (dtype && flat.dtype() != *dtype) flat = flat.to(*dtype);
     return flat.view(tg::Shape(shape));
   }
 };

@@ -81,39 +81,40 @@ void bind(Cls& cls, const char* name, Get get) {
 #define TG_LAYER_ATTRIBUTES()                                                                                          \
   TG_LAYER_STRUCTURE(kernel_size)                                                                                      \
   TG_LAYER_ATTRIBUTE(stride)                                                                                           \
-  TG_LAYER_ATTRIBUTE(padding) TG_LAYER_ATTRIBUTE(dilation) TG_LAYER_STRUCTURE(groups) TG_LAYER_ATTRIBUTE(              \
-      padding_mode) TG_LAYER_ATTRIBUTE(output_padding) TG_LAYER_ATTRIBUTE(ceil_mode)                                   \
-      TG_LAYER_ATTRIBUTE(count_include_pad) TG_LAYER_ATTRIBUTE(divisor_override) TG_LAYER_ATTRIBUTE(                   \
-          output_size) TG_LAYER_STRUCTURE(output_ratio) TG_LAYER_ATTRIBUTE(norm_type) TG_LAYER_ATTRIBUTE(reduction)    \
-          TG_LAYER_ATTRIBUTE(ignore_index) TG_LAYER_ATTRIBUTE(label_smoothing) TG_LAYER_ATTRIBUTE(                     \
-              log_target) TG_LAYER_ATTRIBUTE(margin) TG_LAYER_ATTRIBUTE(p) TG_LAYER_ATTRIBUTE(eps)                     \
-              TG_LAYER_ATTRIBUTE(swap) TG_LAYER_ATTRIBUTE(blank) TG_LAYER_ATTRIBUTE(zero_infinity) TG_LAYER_ATTRIBUTE( \
-                  log_input) TG_LAYER_ATTRIBUTE(full) TG_LAYER_ATTRIBUTE(beta) TG_LAYER_ATTRIBUTE(delta)               \
-                  TG_LAYER_ATTRIBUTE(negative_slope) TG_LAYER_ATTRIBUTE(alpha) TG_LAYER_ATTRIBUTE(                     \
-                      threshold) TG_LAYER_ATTRIBUTE(approximate) TG_LAYER_ATTRIBUTE(dim) TG_LAYER_ATTRIBUTE(min_val)   \
-                      TG_LAYER_ATTRIBUTE(max_val) TG_LAYER_ATTRIBUTE(lambd) TG_LAYER_ATTRIBUTE(value)                  \
-                          TG_LAYER_ATTRIBUTE(lower) TG_LAYER_ATTRIBUTE(upper) TG_LAYER_STRUCTURE(                      \
-                              num_parameters) TG_LAYER_STRUCTURE(num_groups) TG_LAYER_STRUCTURE(num_channels)          \
-                              TG_LAYER_STRUCTURE(affine) TG_LAYER_STRUCTURE(elementwise_affine) TG_LAYER_ATTRIBUTE(    \
-                                  k) TG_LAYER_ATTRIBUTE(upscale_factor) TG_LAYER_ATTRIBUTE(downscale_factor)           \
-                                  TG_LAYER_ATTRIBUTE(start_dim) TG_LAYER_ATTRIBUTE(end_dim) TG_LAYER_STRUCTURE(        \
-                                      in1_features) TG_LAYER_STRUCTURE(in2_features) TG_LAYER_STRUCTURE(out_features)  \
-                                      TG_LAYER_STRUCTURE(in_features) TG_LAYER_STRUCTURE(                              \
-                                          in_channels) TG_LAYER_STRUCTURE(out_channels) TG_LAYER_ATTRIBUTE(keepdim)    \
-                                          TG_LAYER_ATTRIBUTE(mode) TG_LAYER_ATTRIBUTE(align_corners)                   \
-                                              TG_LAYER_STRUCTURE(input_size) TG_LAYER_STRUCTURE(hidden_size)           \
-                                                  TG_LAYER_STRUCTURE(num_layers) TG_LAYER_STRUCTURE(batch_first)       \
-                                                      TG_LAYER_STRUCTURE(dropout) TG_LAYER_STRUCTURE(bidirectional)    \
-                                                          TG_LAYER_STRUCTURE(proj_size) TG_LAYER_STRUCTURE(            \
-                                                              nonlinearity) TG_LAYER_STRUCTURE(num_embeddings)         \
-                                                              TG_LAYER_STRUCTURE(embedding_dim) TG_LAYER_STRUCTURE(    \
-                                                                  normalized_shape) TG_LAYER_STRUCTURE(num_features)   \
-                                                                  TG_LAYER_ATTRIBUTE(momentum)                         \
-                                                                      TG_LAYER_STRUCTURE(track_running_stats)          \
-                                                                          TG_LAYER_STRUCTURE(embed_dim)                \
-                                                                              TG_LAYER_STRUCTURE(num_heads)            \
-                                                                                  TG_LAYER_STRUCTURE(head_dim)         \
-                                                                                      TG_LAYER_STRUCTURE(d_model)      \
-                                                                                          TG_LAYER_STRUCTURE(nhead)    \
-                                                                                              TG_LAYER_STRUCTURE(      \
-                                                                                                  norm_first)
+  TG_LAYER_ATTRIBUTE(padding)                                                                                          \
+  TG_LAYER_ATTRIBUTE(dilation) TG_LAYER_STRUCTURE(groups) TG_LAYER_ATTRIBUTE(padding_mode) TG_LAYER_ATTRIBUTE(         \
+      output_padding) TG_LAYER_ATTRIBUTE(ceil_mode) TG_LAYER_ATTRIBUTE(count_include_pad)                              \
+      TG_LAYER_ATTRIBUTE(divisor_override) TG_LAYER_ATTRIBUTE(output_size) TG_LAYER_STRUCTURE(                         \
+          output_ratio) TG_LAYER_ATTRIBUTE(norm_type) TG_LAYER_ATTRIBUTE(reduction) TG_LAYER_ATTRIBUTE(ignore_index)   \
+          TG_LAYER_ATTRIBUTE(label_smoothing) TG_LAYER_ATTRIBUTE(log_target) TG_LAYER_ATTRIBUTE(                       \
+              margin) TG_LAYER_ATTRIBUTE(p) TG_LAYER_ATTRIBUTE(eps) TG_LAYER_ATTRIBUTE(swap) TG_LAYER_ATTRIBUTE(blank) \
+              TG_LAYER_ATTRIBUTE(zero_infinity) TG_LAYER_ATTRIBUTE(log_input) TG_LAYER_ATTRIBUTE(                      \
+                  full) TG_LAYER_ATTRIBUTE(beta) TG_LAYER_ATTRIBUTE(delta) TG_LAYER_ATTRIBUTE(negative_slope)          \
+                  TG_LAYER_ATTRIBUTE(alpha) TG_LAYER_ATTRIBUTE(threshold) TG_LAYER_ATTRIBUTE(                          \
+                      approximate) TG_LAYER_ATTRIBUTE(dim) TG_LAYER_ATTRIBUTE(min_val) TG_LAYER_ATTRIBUTE(max_val)     \
+                      TG_LAYER_ATTRIBUTE(lambd) TG_LAYER_ATTRIBUTE(value) TG_LAYER_ATTRIBUTE(lower)                    \
+                          TG_LAYER_ATTRIBUTE(upper) TG_LAYER_STRUCTURE(num_parameters) TG_LAYER_STRUCTURE(             \
+                              num_groups) TG_LAYER_STRUCTURE(num_channels) TG_LAYER_STRUCTURE(affine)                  \
+                              TG_LAYER_STRUCTURE(elementwise_affine) TG_LAYER_ATTRIBUTE(k) TG_LAYER_ATTRIBUTE(         \
+                                  upscale_factor) TG_LAYER_ATTRIBUTE(downscale_factor) TG_LAYER_ATTRIBUTE(start_dim)   \
+                                  TG_LAYER_ATTRIBUTE(end_dim) TG_LAYER_STRUCTURE(in1_features) TG_LAYER_STRUCTURE(     \
+                                      in2_features) TG_LAYER_STRUCTURE(out_features) TG_LAYER_STRUCTURE(in_features)   \
+                                      TG_LAYER_STRUCTURE(in_channels) TG_LAYER_STRUCTURE(out_channels)                 \
+                                          TG_LAYER_ATTRIBUTE(keepdim) TG_LAYER_ATTRIBUTE(mode) TG_LAYER_ATTRIBUTE(     \
+                                              align_corners) TG_LAYER_STRUCTURE(input_size)                            \
+                                              TG_LAYER_STRUCTURE(hidden_size) TG_LAYER_STRUCTURE(num_layers)           \
+                                                  TG_LAYER_STRUCTURE(batch_first) TG_LAYER_STRUCTURE(dropout)          \
+                                                      TG_LAYER_STRUCTURE(bidirectional) TG_LAYER_STRUCTURE(            \
+                                                          proj_size) TG_LAYER_STRUCTURE(nonlinearity)                  \
+                                                          TG_LAYER_STRUCTURE(num_embeddings) TG_LAYER_STRUCTURE(       \
+                                                              embedding_dim) TG_LAYER_STRUCTURE(normalized_shape)      \
+                                                              TG_LAYER_STRUCTURE(num_features) TG_LAYER_ATTRIBUTE(     \
+                                                                  momentum) TG_LAYER_STRUCTURE(track_running_stats)    \
+                                                                  TG_LAYER_STRUCTURE(embed_dim)                        \
+                                                                      TG_LAYER_STRUCTURE(num_heads)                    \
+                                                                          TG_LAYER_STRUCTURE(head_dim)                 \
+                                                                              TG_LAYER_STRUCTURE(d_model)              \
+                                                                                  TG_LAYER_STRUCTURE(nhead)            \
+                                                                                      TG_LAYER_STRUCTURE(norm_first)   \
+                                                                                          TG_LAYER_ATTRIBUTE(inplace)  \
+                                                                                              TG_LAYER_STRUCTURE(init)

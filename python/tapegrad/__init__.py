@@ -15,7 +15,7 @@ _C._set_size_class(Size)
 
 from . import __config__, amp, autograd, backends, cuda, distributions, fft, func, jit, linalg, nn, optim, profiler, random, special, testing, utils  # noqa: E402  (the Python packages over _C's submodules)
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision  # noqa: E402
-from .amp import autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
+from .amp import GradScaler, autocast, get_autocast_dtype, is_autocast_enabled  # noqa: E402
 from .autograd import (enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled,  # noqa: E402
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .serialization import load, load_metadata, load_tensor, save  # noqa: E402
@@ -34,7 +34,7 @@ from . import _pickling  # noqa: E402,F401  (pickle's protocols 0 and 1 for _C's
 from . import _base_constructors  # noqa: E402,F401  (nn.Module.__init__ on a Linear raises, not aborts)
 from . import _generator  # noqa: E402,F401  (Generator(device=...), .device, .seed())
 from .random import default_generator, manual_seed  # noqa: E402  (the generator object, as torch's)
-from ._storage import TypedStorage, UntypedStorage  # noqa: E402,F401  (Tensor.untyped_storage, storage)
+from ._storage import TypedStorage, UntypedStorage, is_storage  # noqa: E402,F401  (Tensor.untyped_storage, storage)
 from ._default_device import *  # noqa: E402,F401,F403  (set_default_device, get_default_device)
 from ._debug_modes import *  # noqa: E402,F401,F403  (set_deterministic_debug_mode, get_deterministic_debug_mode)
 
@@ -57,7 +57,8 @@ def compile(model=None, **kwargs):  # noqa: A001  (torch.compile's name)
     return model
 
 
-from . import accelerator, compiler, signal, version  # noqa: E402  (after __version__, which version reads)
+from . import accelerator, compiler, cpu, distributed, signal, version  # noqa: E402  (after __version__, which version reads)
+from .accelerator import get_device_module  # noqa: E402,F401
 
 
 from ._out import wrap_namespace as _wrap_namespace  # noqa: E402

@@ -6,7 +6,7 @@ either does. tapegrad's storages have a fixed size (no ``resize_``) and are not 
 processes (no ``share_memory_``)."""
 from . import _C
 
-__all__ = ["UntypedStorage", "TypedStorage"]
+__all__ = ["UntypedStorage", "TypedStorage", "is_storage"]
 
 
 class _Storage:
@@ -141,6 +141,11 @@ class TypedStorage(_Storage):
 
     def _untyped_storage(self):
         return self.untyped()
+
+
+def is_storage(obj):
+    """Whether obj is a storage (torch.is_storage)."""
+    return isinstance(obj, _Storage)
 
 
 def _whole(tensor):

@@ -23,6 +23,23 @@ def current_accelerator(check_available=False):
     return _C.device("cuda")
 
 
+def get_device_module(device=None):
+    """The module of a device type (torch.get_device_module): tg.cuda for "cuda" or tg.device("cuda:1"),
+    tg.cpu for "cpu", and, for None, the accelerator's (tg.cuda in a build with CUDA) or else tg.cpu."""
+    from . import cpu as _cpu
+
+    if device is None:
+        accelerator = current_accelerator()
+        device_type = accelerator.type if accelerator is not None else "cpu"
+    elif isinstance(device, _C.device):
+        device_type = device.type
+    elif isinstance(device, str):
+        device_type = _C.device(device).type
+    else:
+        raise RuntimeError(f"Invalid value of device '{device}', expect tapegrad.device, str, or None")
+    return _cuda if device_type == "cuda" else _cpu  # tapegrad's only device types
+
+
 def is_available():
     """Whether the accelerator is built and a device of it is present."""
     return _cuda.is_available()

@@ -2897,7 +2897,7 @@ def test_sync_batch_norm_converts_a_model_and_normalizes_as_torch_outside_a_proc
     ours = nn.SyncBatchNorm.convert_sync_batchnorm(ours)
     theirs = torch.nn.SyncBatchNorm.convert_sync_batchnorm(theirs)
     assert type(ours[1]) is nn.SyncBatchNorm and type(ours[2][2]) is nn.SyncBatchNorm
-    assert repr(ours[1]) == "SyncBatchNorm(4, eps=1e-05, momentum=None, affine=True, track_running_stats=True)"
+    assert repr(ours[1]) == "SyncBatchNorm(4, eps=1e-05, momentum=None, affine=True, bias=True, track_running_stats=True)"
     assert not ours[1].training and ours[2][2].training
     assert ours[0].weight.data_ptr() == conv_weight.data_ptr()  # other layers are left as they are
     # Shared, not copied (an optimizer made before the conversion still updates them).
@@ -3119,7 +3119,9 @@ def test_layers_expose_torchs_configuration_attributes():
               "KLDivLoss(reduction='batchmean', log_target=True)", "SmoothL1Loss(beta=0.5)", "HuberLoss(delta=2.0)",
               "CTCLoss(blank=2)", "TripletMarginLoss(margin=0.5, p=1.0)", "PoissonNLLLoss(False, True)",
               "MultiMarginLoss(2, 0.5)", "CosineEmbeddingLoss(0.2)", "SoftMarginLoss()", "MultiLabelMarginLoss()"]
-    skip = {"training", "weight", "bias", "in_proj_weight", "in_proj_bias", "inplace", "init", "name"}  # not kept
+    makers += ["ReLU(inplace=True)", "SiLU(True)", "Dropout(0.2, inplace=True)", "Dropout2d(0.1)", "Softmax()",
+               "LogSoftmax(dim=None)", "Softmin(-1)", "Mish(inplace=True)", "CELU(0.5, True)"]
+    skip = {"training", "weight", "bias", "in_proj_weight", "in_proj_bias", "name"}  # not kept
     for maker in makers:
         theirs, ours = eval("torch.nn." + maker), eval("tg.nn." + maker)
         for key, value in vars(theirs).items():
@@ -3161,6 +3163,61 @@ def test_layers_expose_torchs_configuration_attributes():
         tg.nn.functional.pixel_shuffle(tg.randn(1, 8, 3, 3), 2**40)
     with pytest.raises(ValueError, match="pixel_unshuffle: downscale_factor 1099511627776 is too large"):
         tg.nn.functional.pixel_unshuffle(tg.randn(1, 8, 0, 0), 2**40)
+
+
+def test_activation_and_dropout_layers_honour_inplace():
+    v = np.array([[-4.0, -0.5, 0.5, 7.0]])
+    makers = ["ReLU(inplace=True)", "LeakyReLU(0.1, True)", "ELU(2.0, True)", "CELU(2.0, True)", "SiLU(True)",
+              "ReLU6(True)", "SELU(True)", "Hardsigmoid(True)", "Hardswish(True)", "Mish(True)",
+              "Hardtanh(-1.0, 1.0, True)", "Threshold(0.0, 9.0, True)", "RReLU(0.1, 0.3, True).eval()",
+              "Dropout(1.0, True)", "Dropout1d(1.0, True)", "AlphaDropout(0.5, True).eval()", "ReLU()",
+              "Dropout(0.5, True).eval()"]
+    for maker in makers:
+        def run(mod):
+            layer = eval("mod.nn." + maker)
+            x = mod.tensor(v)
+            y = layer(x)
+            # The same tensor back when the layer works in place, as torch's.
+            return y is x or y.data_ptr() == x.data_ptr(), x.tolist(), y.tolist(), repr(layer), layer.inplace
+
+        ours, theirs = run(tg), run(torch)
+        assert ours[0] == theirs[0] and ours[3:] == theirs[3:], (maker, ours, theirs)
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6, err_msg=maker)
+        np.testing.assert_allclose(ours[2], theirs[2], rtol=1e-6, err_msg=maker)
+
+    def grads(mod):
+        w = mod.tensor(v, dtype=mod.float32, requires_grad=True)
+        net = mod.nn.Sequential(mod.nn.Linear(4, 4), mod.nn.ReLU(inplace=True), mod.nn.Dropout(0.0, inplace=True))
+        with mod.no_grad():
+            net[0].weight.copy_(mod.eye(4))
+            net[0].bias.fill_(0.25)
+        net(w * 2).sum().backward()
+        return w.grad.tolist()
+
+    assert grads(tg) == grads(torch)
+    with pytest.raises(RuntimeError, match="in-place"):
+        tg.nn.ReLU(inplace=True)(tg.ones(2, requires_grad=True))
+    assert tg.nn.PReLU(2, 0.1).init == 0.1
+    enc = tg.nn.TransformerEncoder(tg.nn.TransformerEncoderLayer(8, 2, 16), 3)
+    dec = tg.nn.TransformerDecoder(tg.nn.TransformerDecoderLayer(8, 2, 16), 2)
+    assert (enc.num_layers, dec.num_layers) == (3, 2)
+
+
+def test_softmax_layers_without_dim():
+    x = np.random.default_rng(0).standard_normal((2, 3, 4))
+    for name in ("Softmax", "LogSoftmax", "Softmin"):
+        layers = [getattr(mod.nn, name)() for mod in (tg, torch)]
+        assert repr(layers[0]) == repr(layers[1]) and layers[0].dim is None
+        for shape in [(5,), (2, 3), (2, 3, 4), (2, 3, 4, 5)]:
+            a = np.random.default_rng(len(shape)).standard_normal(shape)
+            with pytest.warns(UserWarning, match="Implicit dimension choice for"):
+                ours = layers[0](tg.tensor(a))
+            with pytest.warns(UserWarning):
+                theirs = layers[1](torch.tensor(a))
+            np.testing.assert_allclose(ours.tolist(), theirs.tolist(), rtol=1e-12, err_msg=name)
+        layers[0].dim = -1
+        np.testing.assert_allclose(layers[0](tg.tensor(x)).tolist(),
+                                   getattr(torch.nn, name)(-1)(torch.tensor(x)).tolist(), rtol=1e-12)
 
 
 def test_softmax_without_dim_picks_torchs_dim_with_its_warning():
@@ -3225,13 +3282,45 @@ def test_forward_hooks_with_kwargs():
 
     assert run(tg) == run(torch)
     lin = tg.nn.Linear(2, 2)
-    with pytest.raises(ValueError, match="Linear.register_forward_hook: prepend=True is not supported"):
-        lin.register_forward_hook(lambda *a: None, prepend=True)
-    with pytest.raises(ValueError, match="always_call=True is not supported"):
-        lin.register_forward_hook(lambda *a: None, always_call=True)
     lin.register_forward_pre_hook(lambda m, args, kwargs: (args, {"scale": 2}), with_kwargs=True)
     with pytest.raises(ValueError, match="modules with hooks take tensors as positional arguments only"):
         lin(tg.ones(1, 2))
+
+
+def test_hooks_prepend_and_always_call():
+    def run(mod):
+        class Net(mod.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = mod.nn.Linear(2, 2)
+                self.fail = False
+
+            def forward(self, x):
+                if self.fail:
+                    raise KeyError("forward failed")
+                return self.lin(x)
+
+        net = Net()
+        order = []
+        for tag, prepend in (("a", False), ("b", True), ("c", False)):
+            net.register_forward_hook(lambda m, i, o, tag=tag: order.append("post " + tag), prepend=prepend)
+            net.register_forward_pre_hook(lambda m, i, tag=tag: order.append("pre " + tag), prepend=prepend)
+        net.lin.register_full_backward_hook(lambda m, gi, go: order.append("bw 1"))
+        net.lin.register_full_backward_hook(lambda m, gi, go: order.append("bw 2"), prepend=True)
+        net.lin.register_full_backward_pre_hook(lambda m, go: order.append("bwpre 1"))
+        net.lin.register_full_backward_pre_hook(lambda m, go: order.append("bwpre 2"), prepend=True)
+        net(mod.ones(1, 2, requires_grad=True)).sum().backward()
+        # always_call: also after a failed forward, with None for the output.
+        seen = []
+        net.register_forward_hook(lambda m, i, o: seen.append(o), always_call=True)
+        net.fail = True
+        with pytest.raises(KeyError, match="forward failed"):
+            net(mod.ones(1, 2))
+        net.fail = False
+        net(mod.ones(1, 2))
+        return order, [None if o is None else o.shape[-1] for o in seen]
+
+    assert run(tg) == run(torch)
 
 
 def test_load_state_dict_assign_and_manual_seed_returning_the_generator():
@@ -3268,3 +3357,41 @@ def test_scatter_takes_the_older_reduce_keyword():
         assert run(tg) == run(torch), reduce
     with pytest.raises(ValueError, match="scatter: reduce must be 'add' or 'multiply', got 'max'"):
         tg.zeros(3).scatter_(0, tg.tensor([0]), tg.ones(1), reduce="max")
+
+
+def test_layer_printouts_match_torchs():
+    # Float options print as Python's repr ("ELU(alpha=1.0)"), norms name their bias, Upsample
+    # its size tuple, MaxUnpool its tuples. Left out, as they differ on purpose: MultiheadAttention
+    # (tapegrad prints its options; torch none), Fold / Unfold (an int for equal sizes),
+    # HuberLoss / SmoothL1Loss (their delta / beta), FractionalMaxPool2d, ParameterList.
+    import re
+    makers = ["Conv2d(3, 16, 3, 2, 1, bias=False)", "Conv1d(3, 4, 5, padding=2)", "Conv3d(2, 2, 3, padding='same')",
+              "ConvTranspose2d(4, 3, 2, 2)", "ConvTranspose1d(4, 3, 3, 2, 1, 1)", "Linear(3, 4)", "Bilinear(2, 3, 4)",
+              "LSTM(10, 20, 2, dropout=0.25)", "GRU(4, 5, bias=False)", "RNN(4, 5, nonlinearity='relu')","LSTMCell(3,4)","GRUCell(3,4)","RNNCell(3,4)",
+              "Embedding(10, 3, 0)", "EmbeddingBag(10, 3)", "BatchNorm2d(16, momentum=0.2)", "BatchNorm1d(3)", "InstanceNorm2d(3)", "GroupNorm(2, 8)", "LayerNorm(8)", "RMSNorm(8)",
+              "LocalResponseNorm(2)", "AdaptiveAvgPool2d((1, 2))", "AdaptiveMaxPool1d(3)", "MaxPool1d(3, 2)", "MaxPool2d(2)", "AvgPool2d(2)", "AvgPool1d(3)", "LPPool2d(2, 3)", "MaxUnpool2d(2)",
+              "MultiheadAttention(16, 4)", "Softmax(1)", "LeakyReLU(0.2)", "ELU(0.5)", "ELU()", "Hardtanh(-2.0, 2.0)","Hardtanh()","ReLU6()",
+              "GELU('tanh')", "GELU()", "Softplus(2.0, 10.0)", "Softplus()", "Threshold(0.1, 2.0)", "PReLU(3, 0.25)", "Hardshrink(0.3)", "Softshrink()", "CELU()", "SiLU()", "Mish()", "GLU()", "LogSoftmax(1)", "Softmin(1)", "Softmax2d()", "Tanh()", "ReLU()", "Sigmoid()",
+              "RReLU(0.1, 0.2)", "Upsample(scale_factor=2.0, mode='bilinear')", "Upsample(size=(4, 5))", "UpsamplingNearest2d(scale_factor=2)", "UpsamplingBilinear2d(scale_factor=2)",
+              "Flatten(0, 2)", "Flatten()", "Unflatten(1, (2, 3))", "PixelShuffle(2)", "PixelUnshuffle(2)", "ZeroPad2d(1)", "ConstantPad1d(2, 3.5)", "ReflectionPad2d(1)", "ReplicationPad1d(2)", "CircularPad2d(1)",
+              "CosineSimilarity(0)", "PairwiseDistance(1.0)", "Fold((4, 5), (2, 2), stride=2)", "Unfold((2, 2))", "Identity()", "Dropout()", "Dropout2d()", "AlphaDropout()", "ChannelShuffle(2)",
+              "CrossEntropyLoss(ignore_index=3, label_smoothing=0.1)", "MSELoss(reduction='sum')", "NLLLoss()", "L1Loss()", "BCELoss()", "BCEWithLogitsLoss()", "HuberLoss()", "SmoothL1Loss()",
+              "KLDivLoss(reduction='batchmean', log_target=True)", "CTCLoss(blank=2)", "TripletMarginLoss(margin=0.5, p=1.0)", "PoissonNLLLoss(False, True)", "GaussianNLLLoss()",
+              "MultiMarginLoss(2, 0.5)", "CosineEmbeddingLoss(0.2)", "SoftMarginLoss()", "MultiLabelMarginLoss()", "MarginRankingLoss()", "HingeEmbeddingLoss()",
+              "TransformerEncoderLayer(8, 2, 16)", "Sequential(Linear(2, 3), ReLU())", "ModuleList([Linear(2, 2)])", "ModuleDict({'a': Tanh()})",
+              "ParameterList([Parameter(ones(2))])", "FractionalMaxPool2d(2, output_size=3)", "AdaptiveLogSoftmaxWithLoss(8, 10, [4])", "SyncBatchNorm(3)", "LazyLinear(3)"]
+    skipped = ("MultiheadAttention", "TransformerEncoderLayer", "Fold", "Unfold", "HuberLoss", "SmoothL1Loss",
+               "FractionalMaxPool2d", "ParameterList", "SyncBatchNorm", "LazyLinear", "AdaptiveLogSoftmaxWithLoss")
+    for m in makers:
+        if m.startswith(skipped):
+            continue
+
+        def make(mod):
+            args = re.sub(r"\b(Linear|ReLU|Tanh|Parameter)\(", lambda x: "mod.nn." + x.group(1) + "(", m[m.index("("):])
+            return eval("mod.nn." + m[:m.index("(")] + args.replace("ones(", "mod.ones("))
+
+        assert repr(make(tg)) == repr(make(torch)), m
+    for m in ["MaxUnpool1d(2)", "MaxUnpool3d(2)", "Upsample(scale_factor=(2.0, 3.0))", "Upsample(size=4)",
+              "LayerNorm(3, bias=False)", "BatchNorm1d(3, affine=False)", "GroupNorm(1, 2, affine=False)",
+              "Hardshrink(1.0)", "Softplus(beta=0.5)", "RReLU(0.25, 1.0)", "Threshold(1.0, 0.5, inplace=True)"]:
+        assert repr(eval("tg.nn." + m)) == repr(eval("torch.nn." + m)), m

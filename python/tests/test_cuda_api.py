@@ -93,6 +93,42 @@ def test_accelerator():
         pass
 
 
+def test_cpu_module_and_get_device_module():
+    # Device-agnostic code: getattr(tg, device.type).synchronize(), tg.get_device_module(device).
+    assert tg.get_device_module("cpu") is tg.cpu and tg.get_device_module(tg.device("cpu")) is tg.cpu
+    assert tg.get_device_module("cuda:0") is tg.cuda
+    assert tg.get_device_module() is (tg.cuda if tg.backends.cuda.is_built() else tg.cpu)
+    with pytest.raises(RuntimeError, match="Invalid value of device '3'"):
+        tg.get_device_module(3)
+    with pytest.raises(ValueError, match='expected "cpu", "cuda" or "cuda:N", got "meta"'):
+        tg.get_device_module("meta")
+    cpu = tg.cpu
+    assert cpu.is_available() and cpu.is_initialized() and cpu.device_count() == 1 and cpu.current_device() == "cpu"
+    assert cpu.synchronize() is None and cpu.set_device("cpu") is None
+    s = cpu.Stream()
+    assert cpu.current_stream() is not s
+    with cpu.stream(s):
+        assert cpu.current_stream() is s
+    assert cpu.current_stream() is not s
+    e = cpu.Event()
+    e.record()
+    assert e.query() and e.synchronize() is None
+    caps = cpu.get_capabilities()
+    assert caps["architecture"] and caps["num_logical_cores"] >= 1
+    if caps["architecture"] == "x86_64":
+        assert caps["sse2"] is True and isinstance(caps["avx2"], bool)
+    with pytest.raises(TypeError):
+        caps["avx2"] = False  # read-only, as torch's
+    with cpu.amp.autocast():
+        assert tg.get_autocast_dtype("cpu") == tg.bfloat16 and tg.is_autocast_enabled("cpu")
+        assert (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == tg.bfloat16
+    assert not tg.is_autocast_enabled("cpu")
+    assert isinstance(cpu.amp.GradScaler(), tg.GradScaler) and tg.GradScaler is tg.amp.GradScaler
+    import tapegrad.cpu.amp  # noqa: F401  (importable by name, as torch.cpu.amp)
+    assert not tg.distributed.is_available() and not tg.distributed.is_initialized()
+    assert tg.is_storage(tg.ones(2).untyped_storage()) and not tg.is_storage(tg.ones(2))
+
+
 def test_compiler_runs_everything_eagerly():
     assert not tg.compiler.is_compiling() and not tg.compiler.is_dynamo_compiling()
     assert not tg.compiler.is_exporting()

@@ -99,3 +99,24 @@ def test_numpy_scalars_keep_their_dtype_as_in_torch():
     assert tg.tensor(np.float64(1.5), dtype=tg.float32).dtype == tg.float32
     assert tg.tensor(np.uint32(4)).dtype == tg.int64  # no uint32 here: as a Python int
     assert (tg.ones(2) + np.float64(1.5)).dtype == tg.float32  # as a number in arithmetic, as torch
+
+
+def test_lists_of_numpy_scalars_and_tensors_infer_the_promoted_dtype_as_torch():
+    # torch.tensor promotes its elements' types: a Python float is the default dtype, a NumPy
+    # scalar or a one-element tensor its own.
+    cases = [[np.float64(1.0), np.float64(2.0)], [np.float32(1)], [np.int32(1), np.int32(2)], [np.float32(1), 2.0],
+             [1.0, np.float64(2)], [np.int16(1), 2], [np.int32(1), np.float32(2.0)],
+             [[np.float64(1.0)], [np.float64(2.0)]], [np.bool_(True), np.bool_(False)], [np.uint8(3)],
+             [np.float16(1.0)], [np.int64(1), 2.5], [np.float64(1.0), np.float32(2.0)], [np.complex64(1)],
+             [np.int8(1), np.uint8(1)], [np.float64(2), np.int64(1)], [True, 2], [1, 2.5], [1j, np.float64(1)],
+             [(np.int16(1), np.int16(2)), (np.int16(3), np.int16(4))], []]
+    for case in cases:
+        ours, theirs = tg.tensor(case), torch.tensor(case)
+        assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1], case
+        np.testing.assert_array_equal(ours.tolist(), theirs.tolist())
+    for dtype in ("int32", "float64", "int8"):
+        ours = tg.tensor([tg.tensor(1, dtype=getattr(tg, dtype)), 2])
+        theirs = torch.tensor([torch.tensor(1, dtype=getattr(torch, dtype)), 2])
+        assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1], dtype
+    assert tg.tensor([np.float64(1.5)], dtype=tg.float32).dtype == tg.float32
+    assert tg.tensor([np.int16(7)], dtype=tg.float64).tolist() == [7.0]

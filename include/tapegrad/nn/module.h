@@ -209,10 +209,13 @@ class Module : public std::enable_shared_from_this<Module> {
   LoadResult load_state_dict(const NamedTensors& state, bool strict = true);
 
   // ---- hooks ----
-  RemovableHandle register_forward_pre_hook(ForwardPreHook hook);
-  RemovableHandle register_forward_hook(ForwardHook hook);
-  RemovableHandle register_full_backward_hook(BackwardHook hook);
-  RemovableHandle register_full_backward_pre_hook(BackwardPreHook hook);
+  // prepend: the hook runs before those of its kind registered already (else after them).
+  // always_call: the forward hook also runs when a pre-hook or forward throws, with no outputs;
+  // what it throws then is dropped, and the call's own exception goes on.
+  RemovableHandle register_forward_pre_hook(ForwardPreHook hook, bool prepend = false);
+  RemovableHandle register_forward_hook(ForwardHook hook, bool prepend = false, bool always_call = false);
+  RemovableHandle register_full_backward_hook(BackwardHook hook, bool prepend = false);
+  RemovableHandle register_full_backward_pre_hook(BackwardPreHook hook, bool prepend = false);
   bool has_hooks() const { return hooks_ != nullptr && any_hooks(); }
 
   // ---- copying ----
@@ -241,6 +244,7 @@ class Module : public std::enable_shared_from_this<Module> {
   // call_state carries what the backward hooks of this call share, from pre to post.
   tensor_list run_pre_hooks(tensor_list inputs, std::shared_ptr<void>& call_state);
   tensor_list run_post_hooks(const tensor_list& inputs, tensor_list outputs, const std::shared_ptr<void>& call_state);
+  void run_always_call_hooks(const tensor_list& inputs) noexcept;
   [[noreturn]] void fail_hooks_unsupported() const;
 
  protected:
@@ -343,10 +347,18 @@ auto call_module(M& m, Args&&... args) {
   if (!m.has_hooks()) return forward(std::forward<Args>(args)...);
   if constexpr (tensor_args && (std::is_same_v<Out, Tensor> || is_tensor_tuple_v<Out>)) {
     std::shared_ptr<void> call_state;
-    tensor_list in = m.run_pre_hooks(tensor_list{Tensor(args)...}, call_state);
-    Out out = [&]<size_t... I>(std::index_sequence<I...>) { return forward(in[I]...); }
-    (std::index_sequence_for<Args...>{});
-    return unflatten_outputs<Out>(m.run_post_hooks(in, flatten_outputs(out), call_state));
+    tensor_list in{Tensor(args)...};
+    std::optional<Out> out;
+    try {
+      in = m.run_pre_hooks(in, call_state);
+      out.emplace([&]<size_t... I>(std::index_sequence<I...>) {
+        return forward(in[I]...);
+      }(std::index_sequence_for<Args...>{}));
+    } catch (...) {
+      m.run_always_call_hooks(in);
+      throw;
+    }
+    return unflatten_outputs<Out>(m.run_post_hooks(in, flatten_outputs(*out), call_state));
   } else {
     m.fail_hooks_unsupported();
   }

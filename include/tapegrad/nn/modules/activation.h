@@ -1,5 +1,6 @@
 #pragma once
 // Activation modules (torch.nn names and defaults), wrappers over the tensor ops.
+#include <optional>
 #include <string>
 
 #include "tapegrad/nn/module.h"
@@ -10,28 +11,33 @@ namespace tg::nn {
 class ReLUImpl : public Module {
  public:
   TG_CLONEABLE
-  ReLUImpl() : Module("ReLU") {}
+  explicit ReLUImpl(bool inplace = false) : Module("ReLU"), inplace(inplace) {}
   Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  bool inplace;
 };
 TG_MODULE(ReLU);
 
 class LeakyReLUImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit LeakyReLUImpl(double negative_slope = 0.01) : Module("LeakyReLU"), negative_slope(negative_slope) {}
+  explicit LeakyReLUImpl(double negative_slope = 0.01, bool inplace = false)
+      : Module("LeakyReLU"), negative_slope(negative_slope), inplace(inplace) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double negative_slope;
+  bool inplace;
 };
 TG_MODULE(LeakyReLU);
 
 class ELUImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit ELUImpl(double alpha = 1.0) : Module("ELU"), alpha(alpha) {}
+  explicit ELUImpl(double alpha = 1.0, bool inplace = false) : Module("ELU"), alpha(alpha), inplace(inplace) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double alpha;
+  bool inplace;
 };
 TG_MODULE(ELU);
 
@@ -59,8 +65,10 @@ TG_MODULE(GELU);
 class SiLUImpl : public Module {
  public:
   TG_CLONEABLE
-  SiLUImpl() : Module("SiLU") {}
+  explicit SiLUImpl(bool inplace = false) : Module("SiLU"), inplace(inplace) {}
   Tensor forward(const Tensor& input) override;
+  std::string extra_repr() const override;
+  bool inplace;
 };
 TG_MODULE(SiLU);
 
@@ -80,23 +88,25 @@ class SigmoidImpl : public Module {
 };
 TG_MODULE(Sigmoid);
 
+// Softmax, LogSoftmax and Softmin without dim take torch's implicit choice at each call: dim 0
+// for 0-, 1- and 3-D input, else 1.
 class SoftmaxImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit SoftmaxImpl(int64_t dim) : Module("Softmax"), dim(dim) {}
+  explicit SoftmaxImpl(std::optional<int64_t> dim = std::nullopt) : Module("Softmax"), dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  int64_t dim;
+  std::optional<int64_t> dim;
 };
 TG_MODULE(Softmax);
 
 class LogSoftmaxImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit LogSoftmaxImpl(int64_t dim) : Module("LogSoftmax"), dim(dim) {}
+  explicit LogSoftmaxImpl(std::optional<int64_t> dim = std::nullopt) : Module("LogSoftmax"), dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  int64_t dim;
+  std::optional<int64_t> dim;
 };
 TG_MODULE(LogSoftmax);
 
@@ -109,7 +119,24 @@ class Softmax2dImpl : public Module {
 };
 TG_MODULE(Softmax2d);
 
-// Activations without parameters.
+// Activations without parameters; those with torch's inplace flag overwrite their input with the
+// result when it is set.
+#define TG_INPLACE_ACTIVATION(Name)                                                \
+  class Name##Impl : public Module {                                               \
+   public:                                                                         \
+    TG_CLONEABLE                                                                   \
+    explicit Name##Impl(bool inplace = false) : Module(#Name), inplace(inplace) {} \
+    Tensor forward(const Tensor& input) override;                                  \
+    std::string extra_repr() const override;                                       \
+    bool inplace;                                                                  \
+  };                                                                               \
+  TG_MODULE(Name)
+TG_INPLACE_ACTIVATION(ReLU6);
+TG_INPLACE_ACTIVATION(SELU);
+TG_INPLACE_ACTIVATION(Hardsigmoid);
+TG_INPLACE_ACTIVATION(Hardswish);
+TG_INPLACE_ACTIVATION(Mish);
+#undef TG_INPLACE_ACTIVATION
 #define TG_PLAIN_ACTIVATION(Name)                 \
   class Name##Impl : public Module {              \
    public:                                        \
@@ -118,11 +145,6 @@ TG_MODULE(Softmax2d);
     Tensor forward(const Tensor& input) override; \
   };                                              \
   TG_MODULE(Name)
-TG_PLAIN_ACTIVATION(ReLU6);
-TG_PLAIN_ACTIVATION(SELU);
-TG_PLAIN_ACTIVATION(Hardsigmoid);
-TG_PLAIN_ACTIVATION(Hardswish);
-TG_PLAIN_ACTIVATION(Mish);
 TG_PLAIN_ACTIVATION(LogSigmoid);
 TG_PLAIN_ACTIVATION(Softsign);
 TG_PLAIN_ACTIVATION(Tanhshrink);
@@ -131,21 +153,23 @@ TG_PLAIN_ACTIVATION(Tanhshrink);
 class CELUImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit CELUImpl(double alpha = 1.0) : Module("CELU"), alpha(alpha) {}
+  explicit CELUImpl(double alpha = 1.0, bool inplace = false) : Module("CELU"), alpha(alpha), inplace(inplace) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double alpha;
+  bool inplace;
 };
 TG_MODULE(CELU);
 
 class HardtanhImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit HardtanhImpl(double min_val = -1.0, double max_val = 1.0)
-      : Module("Hardtanh"), min_val(min_val), max_val(max_val) {}
+  explicit HardtanhImpl(double min_val = -1.0, double max_val = 1.0, bool inplace = false)
+      : Module("Hardtanh"), min_val(min_val), max_val(max_val), inplace(inplace) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double min_val, max_val;
+  bool inplace;
 };
 TG_MODULE(Hardtanh);
 
@@ -172,10 +196,12 @@ TG_MODULE(Softshrink);
 class ThresholdImpl : public Module {
  public:
   TG_CLONEABLE
-  ThresholdImpl(double threshold, double value) : Module("Threshold"), threshold(threshold), value(value) {}
+  ThresholdImpl(double threshold, double value, bool inplace = false)
+      : Module("Threshold"), threshold(threshold), value(value), inplace(inplace) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double threshold, value;
+  bool inplace;
 };
 TG_MODULE(Threshold);
 
@@ -192,10 +218,10 @@ TG_MODULE(GLU);
 class SoftminImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit SoftminImpl(int64_t dim) : Module("Softmin"), dim(dim) {}
+  explicit SoftminImpl(std::optional<int64_t> dim = std::nullopt) : Module("Softmin"), dim(dim) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  int64_t dim;
+  std::optional<int64_t> dim;
 };
 TG_MODULE(Softmin);
 
@@ -207,6 +233,7 @@ class PReLUImpl : public Module {
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   int64_t num_parameters;
+  double init;
   Tensor weight;
 };
 TG_MODULE(PReLU);
@@ -215,10 +242,12 @@ TG_MODULE(PReLU);
 class RReLUImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit RReLUImpl(double lower = 1.0 / 8, double upper = 1.0 / 3) : Module("RReLU"), lower(lower), upper(upper) {}
+  explicit RReLUImpl(double lower = 1.0 / 8, double upper = 1.0 / 3, bool inplace = false)
+      : Module("RReLU"), lower(lower), upper(upper), inplace(inplace) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double lower, upper;
+  bool inplace;
   Generator* generator = nullptr;
 };
 TG_MODULE(RReLU);

@@ -9,17 +9,21 @@
 namespace tg::nn {
 
 // Active in training mode only. Draws from `generator` when set, else the default generator.
+// With inplace, the result is written into the input (torch's flag).
 class DropoutImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit DropoutImpl(double p = 0.5) : DropoutImpl("Dropout", p) {}
+  explicit DropoutImpl(double p = 0.5, bool inplace = false) : DropoutImpl("Dropout", p, inplace) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   double p;
+  bool inplace;
   Generator* generator = nullptr;
 
  protected:
-  DropoutImpl(const char* name, double p);
+  DropoutImpl(const char* name, double p, bool inplace);
+  // The result, or the input overwritten with it when inplace is set.
+  Tensor written_back(const Tensor& input, const Tensor& result) const;
 };
 TG_MODULE(Dropout);
 
@@ -27,21 +31,21 @@ TG_MODULE(Dropout);
 class Dropout1dImpl : public DropoutImpl {
  public:
   TG_CLONEABLE
-  explicit Dropout1dImpl(double p = 0.5) : DropoutImpl("Dropout1d", p) {}
+  explicit Dropout1dImpl(double p = 0.5, bool inplace = false) : DropoutImpl("Dropout1d", p, inplace) {}
   Tensor forward(const Tensor& input) override;
 };
 TG_MODULE(Dropout1d);
 class Dropout2dImpl : public DropoutImpl {
  public:
   TG_CLONEABLE
-  explicit Dropout2dImpl(double p = 0.5) : DropoutImpl("Dropout2d", p) {}
+  explicit Dropout2dImpl(double p = 0.5, bool inplace = false) : DropoutImpl("Dropout2d", p, inplace) {}
   Tensor forward(const Tensor& input) override;
 };
 TG_MODULE(Dropout2d);
 class Dropout3dImpl : public DropoutImpl {
  public:
   TG_CLONEABLE
-  explicit Dropout3dImpl(double p = 0.5) : DropoutImpl("Dropout3d", p) {}
+  explicit Dropout3dImpl(double p = 0.5, bool inplace = false) : DropoutImpl("Dropout3d", p, inplace) {}
   Tensor forward(const Tensor& input) override;
 };
 TG_MODULE(Dropout3d);
@@ -82,7 +86,7 @@ TG_MODULE(EmbeddingBag);
 class AlphaDropoutImpl : public DropoutImpl {
  public:
   TG_CLONEABLE
-  explicit AlphaDropoutImpl(double p = 0.5) : DropoutImpl("AlphaDropout", p) {}
+  explicit AlphaDropoutImpl(double p = 0.5, bool inplace = false) : DropoutImpl("AlphaDropout", p, inplace) {}
   Tensor forward(const Tensor& input) override;
 };
 TG_MODULE(AlphaDropout);
@@ -90,7 +94,8 @@ TG_MODULE(AlphaDropout);
 class FeatureAlphaDropoutImpl : public DropoutImpl {
  public:
   TG_CLONEABLE
-  explicit FeatureAlphaDropoutImpl(double p = 0.5) : DropoutImpl("FeatureAlphaDropout", p) {}
+  explicit FeatureAlphaDropoutImpl(double p = 0.5, bool inplace = false)
+      : DropoutImpl("FeatureAlphaDropout", p, inplace) {}
   Tensor forward(const Tensor& input) override;
 };
 TG_MODULE(FeatureAlphaDropout);

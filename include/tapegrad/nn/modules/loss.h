@@ -84,7 +84,6 @@ class SmoothL1LossImpl : public LossImpl<RegressionLossOptions> {
   TG_CLONEABLE
   explicit SmoothL1LossImpl(RegressionLossOptions options = {}) : LossImpl("SmoothL1Loss", options) {}
   Tensor forward(const Tensor& input, const Tensor& target);
-  std::string extra_repr() const override;
 };
 TG_MODULE(SmoothL1Loss);
 
@@ -93,7 +92,6 @@ class HuberLossImpl : public LossImpl<RegressionLossOptions> {
   TG_CLONEABLE
   explicit HuberLossImpl(RegressionLossOptions options = {}) : LossImpl("HuberLoss", options) {}
   Tensor forward(const Tensor& input, const Tensor& target);
-  std::string extra_repr() const override;
 };
 TG_MODULE(HuberLoss);
 

@@ -143,6 +143,7 @@ class TransformerEncoderImpl : public Module {
 
   ModuleList layers{nullptr};
   std::shared_ptr<Module> norm;
+  int64_t num_layers;
 };
 TG_MODULE(TransformerEncoder);
 
@@ -163,6 +164,7 @@ class TransformerDecoderImpl : public Module {
 
   ModuleList layers{nullptr};
   std::shared_ptr<Module> norm;
+  int64_t num_layers;
 };
 TG_MODULE(TransformerDecoder);
 
