@@ -331,7 +331,8 @@ TEST(Complex, LogAddExpLogCumSumExpAndActivations) {
                                                                   [](const Tensor& x) { return F::tanhshrink(x); },
                                                                   [](const Tensor& x) { return F::normalize(x); }})
     EXPECT_TRUE(autograd::gradcheck([&](const tensor_list& in) { return f(in[0]); }, {z.clone().requires_grad_(true)}));
-  EXPECT_THROW_WITH(F::tanhshrink(zeros({2}, kInt64)), TypeError, "tanhshrink: expected a floating-point or complex");
+  EXPECT_EQ(F::tanhshrink(zeros({2}, kInt64)).dtype(), kFloat32);  // integers give floats, as torch's
+  EXPECT_THROW_WITH(F::tanhshrink(zeros({2}, kBool)), TypeError, "tanhshrink: bool inputs are not supported");
   EXPECT_THROW_WITH(F::normalize(zeros({2}, kInt64)), TypeError, "normalize: expected a floating-point or complex");
 }
 
@@ -468,6 +469,19 @@ TEST(Complex, SumsProductsAndMatrixProducts) {
   EXPECT_TRUE(cclose(rows.sum({1}), complex(real(rows).sum({1}), imag(rows).sum({1})), 1e-12, 1e-12));
   EXPECT_TRUE(cclose(rows.t().contiguous().t().sum({1}), rows.sum({1}), 1e-12, 1e-12));
   EXPECT_TRUE(cclose(rows.to(kComplex64).sum({1}).to(kComplex128), rows.sum({1}), 1e-5, 1e-4));
+  // Down columns (a contiguous block of columns added per reduced row): over the first, the
+  // middle and the outer two dims, past one block's width, and of a strided view.
+  const Tensor cube = crandn({37, 5, 300}, gen);
+  const auto parts_sum = [](const Tensor& t, std::vector<int64_t> dims) {
+    return complex(real(t).sum(dims), imag(t).sum(dims));
+  };
+  EXPECT_TRUE(cclose(cube.sum({0}), parts_sum(cube, {0}), 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(cube.sum({1}), parts_sum(cube, {1}), 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(cube.sum({0, 1}), parts_sum(cube, {0, 1}), 1e-12, 1e-12));
+  for (const Tensor& view : {cube.slice(2, 0, 300, 2), cube.slice(0, 0, 37, 3), cube.permute({1, 0, 2})})
+    EXPECT_TRUE(cclose(view.sum({0}), parts_sum(view, {0}), 1e-12, 1e-12));
+  EXPECT_TRUE(cclose(cube.to(kComplex64).sum({0}).to(kComplex128), cube.sum({0}), 1e-5, 1e-4));
+  EXPECT_EQ(crandn({0, 3}, gen).sum({0}).abs().sum().item<double>(), 0.0);
   // Matrix products against the sums of products.
   const Tensor b = crandn({4, 2}, gen);
   const auto bv = b.to_vector<C>();

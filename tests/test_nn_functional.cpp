@@ -580,8 +580,24 @@ TEST(Functional, ComposedActivations) {
           "threshold", [](const Tensor& t) { return F::threshold(t, 0.25, -3.0); },
           [](double x) { return x <= 0.25 ? -3.0 : x; }, [](double x) { return x <= 0.25 ? 0.0 : 1.0; });
     }
-    // Integer tensors take a select.
+    // Integer tensors take a select, keeping their dtype (value cast to it, as torch's); hardtanh
+    // and relu6 clamp them to the bounds cast to integers; bool tensors are refused.
     EXPECT_EQ(vals(F::threshold(tensor({1, 5, -2}, kInt64), 1.0, 9.0)), std::vector<double>({9, 5, 9}));
+    EXPECT_EQ(F::threshold(tensor({1, 5}, kUInt8), 1.0, 9.7).dtype(), kUInt8);
+    EXPECT_EQ(vals(F::threshold(tensor({0, 5}, kUInt8), 0.5, 9.7)), std::vector<double>({9, 5}));
+    EXPECT_EQ(F::threshold(tensor({(int64_t{1} << 40) + 1}, kInt64), 0.5, 3.0).item<int64_t>(), (int64_t{1} << 40) + 1);
+    EXPECT_EQ(vals(hardtanh(tensor({-3, 0, 7}, kInt64), -1.5, 1.5)), std::vector<double>({-1, 0, 1}));
+    EXPECT_EQ(hardtanh(tensor({-3, 7}, kInt32)).dtype(), kInt32);
+    EXPECT_EQ(vals(relu6(tensor({-3, 2, 7}, kInt64))), std::vector<double>({0, 2, 6}));
+    Tensor ints = tensor({-3, 2, 7}, kInt16);
+    relu6_(ints);
+    EXPECT_EQ(vals(ints), std::vector<double>({0, 2, 6}));
+    hardtanh_(ints, 1.0, 3.0);
+    EXPECT_EQ(vals(ints), std::vector<double>({1, 2, 3}));
+    EXPECT_THROW_WITH(F::threshold(tensor({true}), 0.5, 2.0), TypeError, "threshold: bool inputs are not supported");
+    EXPECT_THROW_WITH(hardtanh(tensor({true})), TypeError, "hardtanh: bool inputs are not supported");
+    EXPECT_THROW_WITH(relu6_(tensor({true})), TypeError, "relu6_: bool inputs are not supported");
+    EXPECT_THROW_WITH(hardtanh(tensor({1, 2}, kInt64), 2.0, 1.0), ValueError, "min_val (2) must not exceed max_val");
   }
   EXPECT_TRUE(close(F::softmin(x, 0), softmax(-x, 0)));
   Tensor g = tensor({{1.0, 2.0, 0.0, -1.0}}, kFloat64);
@@ -644,7 +660,8 @@ TEST(Functional, ComposedActivations) {
   EXPECT_THROW_WITH(F::prelu(img, ones({2, 2}, kFloat64)), ValueError, "prelu: weight must be a scalar or 1-D");
   EXPECT_THROW_WITH(F::glu(ones({3, 5})), ValueError, "glu: dim 1 of the input (shape [3, 5]) must have an even size");
   EXPECT_THROW_WITH(F::softshrink(x, -1.0), ValueError, "softshrink: lambd must be non-negative");
-  EXPECT_THROW_WITH(F::softsign(tensor({1, 2})), TypeError, "softsign: expected a floating-point tensor, got int64");
+  EXPECT_TRUE(close(F::softsign(tensor({1, -3})), tensor({0.5, -0.75})));  // integers give floats, as torch's
+  EXPECT_THROW_WITH(F::softsign(tensor({true})), TypeError, "softsign: bool inputs are not supported");
 }
 
 // antialias=True: shrinking by 2 with bilinear averages 4 inputs per output, 1:3:3:1 (the

@@ -3,9 +3,11 @@
 // (complex_kernels.h); what is not here fails with the public op's name.
 #include "kernels/cpu/complex_kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <limits>
+#include <vector>
 
 #include "kernels/complex_math.h"
 #include "kernels/cpu/loops.h"
@@ -118,10 +120,58 @@ void complex_classify(ClassifyOp op, DType dtype, const Loop& loop, void* out, c
   });
 }
 
+namespace {
+
+// Offset of the i-th kept or reduced position (row-major over `sizes`).
+int64_t position_offset(int64_t i, int n, const int64_t* sizes, const int64_t* strides) {
+  int64_t off = 0;
+  for (int d = n - 1; d >= 0; --d) {
+    off += i % sizes[d] * strides[d];
+    i /= sizes[d];
+  }
+  return off;
+}
+
+// A sum whose innermost kept dim is contiguous and whose reduced dims are not (x.sum(0) of
+// [rows, cols]): each reduced row adds a contiguous block of columns into running sums, where
+// one result at a time strode down a column (0.26x PyTorch's speed).
+template <class T>
+void sum_complex_columns(const ReduceGeometry& g, T* out, const T* x) {
+  using V = typename T::value_type;
+  const int64_t cols = g.kept_sizes[g.n_kept - 1];
+  constexpr int64_t kWidth = 256;  // complex columns per block: the sums stay in L1
+  const int64_t grain = std::max<int64_t>(32, kGrain / std::max<int64_t>(1, g.reduced_numel));
+  std::vector<int64_t> rows(static_cast<size_t>(g.reduced_numel));
+  for (int64_t r = 0; r < g.reduced_numel; ++r)
+    rows[static_cast<size_t>(r)] = position_offset(r, g.n_reduced, g.reduced_sizes, g.reduced_strides);
+  parallel_for(0, g.kept_numel, grain, [&](int64_t b, int64_t e) {
+    double sums[2 * kWidth];
+    for (int64_t pos = b; pos < e;) {
+      const int64_t len = std::min({cols - pos % cols, e - pos, kWidth});
+      const T* base = x + position_offset(pos / cols, g.n_kept - 1, g.kept_sizes, g.kept_strides) + pos % cols;
+      std::fill(sums, sums + 2 * len, 0.0);
+      for (const int64_t row : rows) {
+        const V* parts = reinterpret_cast<const V*>(base + row);
+        for (int64_t j = 0; j < 2 * len; ++j) sums[j] += static_cast<double>(parts[j]);
+      }
+      for (int64_t j = 0; j < len; ++j) out[pos + j] = T(static_cast<V>(sums[2 * j]), static_cast<V>(sums[2 * j + 1]));
+      pos += len;
+    }
+  });
+}
+
+}  // namespace
+
 void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGeometry& g, void* out, const void* in) {
   const bool truth = op == ReduceOp::All || op == ReduceOp::Any;  // of the non-zero test, into bools
   if (!(truth || op == ReduceOp::Sum || op == ReduceOp::Prod) || (!truth && out_dtype != in_dtype))
     fail_dtype(in_dtype);
+  const bool inner_contiguous_run = g.n_reduced == 1 && g.reduced_strides[0] == 1;
+  if (op == ReduceOp::Sum && g.n_kept > 0 && g.n_reduced > 0 && g.kept_strides[g.n_kept - 1] == 1 &&
+      !inner_contiguous_run) {
+    return dispatch_complex(
+        in_dtype, [&]<class T>() { sum_complex_columns(g, static_cast<T*>(out), static_cast<const T*>(in)); });
+  }
   dispatch_complex(in_dtype, [&]<class T>() {
     // Sums of complex64 accumulate in complex128, as the float32 sums keep extra precision.
     using Acc = std::complex<double>;

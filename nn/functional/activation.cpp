@@ -21,17 +21,18 @@ Tensor logsigmoid(const Tensor& input, SourceLoc loc) {
   return softplus(input, -1.0, 40.0);
 }
 
+// Integer input gives floats (true division, tanh), as PyTorch's compositions do.
 Tensor softsign(const Tensor& input, SourceLoc loc) {
   detail::ApiScope scope("softsign", loc);
-  ops::check_floating("softsign", input);
+  ops::check_defined("softsign", input, "input");
+  TG_CHECK_TYPE(input.dtype() != kBool, "softsign: bool inputs are not supported");
   return input / (abs(input) + 1);
 }
 
 Tensor tanhshrink(const Tensor& input, SourceLoc loc) {
   detail::ApiScope scope("tanhshrink", loc);
   ops::check_defined("tanhshrink", input, "input");
-  TG_CHECK_TYPE(is_inexact(input.dtype()), "tanhshrink: expected a floating-point or complex tensor, got {}",
-                input.dtype());
+  TG_CHECK_TYPE(input.dtype() != kBool, "tanhshrink: bool inputs are not supported");
   return input - tanh(input);
 }
 
@@ -48,10 +49,13 @@ Tensor softshrink(const Tensor& input, double lambd, SourceLoc loc) {
   return ops::fused_activation(kernels::ActivationOp::Softshrink, "softshrink", input, {.alpha = lambd});
 }
 
-// Integer tensors (PyTorch takes them too) have no kernel of their own: a select.
+// Integer tensors (PyTorch takes them too) have no kernel of their own: a select, of value cast to
+// the input's type (torch's result keeps the integer dtype).
 Tensor threshold(const Tensor& input, double threshold, double value, SourceLoc loc) {
   detail::ApiScope scope("threshold", loc);
   ops::check_defined("threshold", input, "input");
+  TG_CHECK_TYPE(input.dtype() != kBool, "threshold: bool inputs are not supported");
+  if (is_integral(input.dtype(), false)) return where(gt(input, threshold), input, Scalar(static_cast<int64_t>(value)));
   if (!input.is_floating_point()) return where(gt(input, threshold), input, value);
   return ops::fused_activation(kernels::ActivationOp::Threshold, "threshold", input,
                                {.alpha = value, .threshold = threshold});

@@ -124,17 +124,18 @@ tg::tensor_list tensors_or_none_arg(const py::args& tensors) {
   return ts;
 }
 
-// Whether a Function subclass defines jvp (the base's, Function.jvp, raises).
-bool defines_jvp(const py::object& cls) {
-  if (!py::hasattr(cls, "jvp")) return false;
-  const py::object jvp = cls.attr("jvp");
-  return !py::hasattr(jvp, "__qualname__") || py::cast<std::string>(jvp.attr("__qualname__")) != "Function.jvp";
+// Whether a Function subclass defines `method` (jvp, setup_context: the base's, Function.<method>, raise).
+bool defines(const py::object& cls, const char* method) {
+  if (!py::hasattr(cls, method)) return false;
+  const py::object f = cls.attr(method);
+  return !py::hasattr(f, "__qualname__") ||
+         py::cast<std::string>(f.attr("__qualname__")) != std::string("Function.") + method;
 }
 
 py::object function_apply(py::object cls, py::args args) {
   const std::string name = py::cast<std::string>(cls.attr("__name__"));
   auto node = std::make_shared<tg::autograd::CustomNode>(name + "Backward", &python_backward,
-                                                         defines_jvp(cls) ? &python_jvp : nullptr);
+                                                         defines(cls, "jvp") ? &python_jvp : nullptr);
   tg::tensor_list inputs;
   std::vector<bool> is_tensor_arg;
   py::tuple needs(args.size());
@@ -151,14 +152,20 @@ py::object function_apply(py::object cls, py::args args) {
   ctx->saved_data["cls"] = PyCallable(cls);
   ctx->saved_data["ctx"] = PyCallable(py_ctx);
 
-  py::tuple fargs(args.size() + 1);
-  fargs[0] = py_ctx;
-  for (size_t i = 0; i < args.size(); ++i) fargs[i + 1] = args[i];
   py::object result;
   {
     tg::NoGradGuard no_grad;
     tg::autograd::detail::PauseTangents pause;
-    result = cls.attr("forward")(*fargs);
+    if (defines(cls, "setup_context")) {
+      // PyTorch 2's form: forward(*args) without ctx, then setup_context(ctx, inputs, output).
+      result = cls.attr("forward")(*args);
+      cls.attr("setup_context")(py_ctx, py::tuple(args), result);
+    } else {
+      py::tuple fargs(args.size() + 1);
+      fargs[0] = py_ctx;
+      for (size_t i = 0; i < args.size(); ++i) fargs[i + 1] = args[i];
+      result = cls.attr("forward")(*fargs);
+    }
   }
   const bool single = !PyTuple_Check(result.ptr()) && !PyList_Check(result.ptr());
   tg::tensor_list outputs = to_tensor_list(result);

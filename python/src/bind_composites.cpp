@@ -75,7 +75,7 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "ldexp", [](const tg::Tensor& t, const tg::Tensor& other) {
     return nogil([&] { return tg::ldexp(t, other); });
   }, py::arg("other"));
-  def_op(m, cls, "frexp", [](const tg::Tensor& t) { return nogil([&] { return tg::frexp(t); }); });
+  def_op(m, cls, "frexp", [](const tg::Tensor& t) { return mantissa_exponent(nogil([&] { return tg::frexp(t); })); });
   using Unary = tg::Tensor (*)(const tg::Tensor&, tg::SourceLoc);
   for (auto [name, f] : {std::pair<const char*, Unary>{"sinc", &tg::sinc},
                          {"deg2rad", &tg::deg2rad},
@@ -118,22 +118,30 @@ void bind_pointwise(py::module_& m, TensorClass& cls) {
 }
 
 void bind_arrange(py::module_& m, TensorClass& cls) {
-  def_op(m, cls, "tensor_split", [](const tg::Tensor& t, py::handle indices_or_sections, int64_t dim) {
-    return split_by(indices_or_sections, [&](std::optional<int64_t> sections, const std::vector<int64_t>& indices) {
-      return sections ? tg::tensor_split(t, *sections, dim) : tg::tensor_split(t, indices, dim);
-    });
-  }, py::arg("indices_or_sections"), py::arg("dim") = 0);
+  def_op(
+      m, cls, "tensor_split",
+      [](const tg::Tensor& t, py::handle indices_or_sections, int64_t dim) {
+        return tensor_tuple(
+            split_by(indices_or_sections, [&](std::optional<int64_t> sections, const std::vector<int64_t>& indices) {
+              return sections ? tg::tensor_split(t, *sections, dim) : tg::tensor_split(t, indices, dim);
+            }));
+      },
+      py::arg("indices_or_sections"), py::arg("dim") = 0);
   using Sections = tg::tensor_list (*)(const tg::Tensor&, int64_t, tg::SourceLoc);
   using Indices = tg::tensor_list (*)(const tg::Tensor&, const std::vector<int64_t>&, tg::SourceLoc);
   for (auto [name, by_sections, by_indices] :
        {std::tuple<const char*, Sections, Indices>{"hsplit", &tg::hsplit, &tg::hsplit},
         {"vsplit", &tg::vsplit, &tg::vsplit}, {"dsplit", &tg::dsplit, &tg::dsplit}}) {
-    def_op(m, cls, name, [by_sections, by_indices](const tg::Tensor& t, py::handle indices_or_sections) {
-      return split_by(indices_or_sections, [&](std::optional<int64_t> sections, const std::vector<int64_t>& indices) {
-        return sections ? by_sections(t, *sections, tg::SourceLoc::current())
-                        : by_indices(t, indices, tg::SourceLoc::current());
-      });
-    }, py::arg("indices_or_sections"));
+    def_op(
+        m, cls, name,
+        [by_sections, by_indices](const tg::Tensor& t, py::handle indices_or_sections) {
+          return tensor_tuple(
+              split_by(indices_or_sections, [&](std::optional<int64_t> sections, const std::vector<int64_t>& indices) {
+                return sections ? by_sections(t, *sections, tg::SourceLoc::current())
+                                : by_indices(t, indices, tg::SourceLoc::current());
+              }));
+        },
+        py::arg("indices_or_sections"));
   }
   using Stack = tg::Tensor (*)(const tg::tensor_list&, tg::SourceLoc);
   for (auto [name, f] : {std::pair<const char*, Stack>{"hstack", &tg::hstack}, {"vstack", &tg::vstack},

@@ -464,7 +464,7 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }
   def_op(m, cls, "aminmax", [](const tg::Tensor& t, py::object dim, bool keepdim) {
     tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
-    return nogil([&] { return tg::aminmax(t, dims, keepdim); });
+    return min_max(nogil([&] { return tg::aminmax(t, dims, keepdim); }));
   }, py::kw_only(), py::arg("dim") = py::none(), py::arg("keepdim") = false);
   def_op(m, cls, "count_nonzero", [](const tg::Tensor& t, py::object dim) {
     tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
@@ -824,8 +824,11 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }, py::arg("dimension"), py::arg("size"), py::arg("step"));
   def_op(m, cls, "movedim", [](const tg::Tensor& t, int64_t s, int64_t d) { return nogil([&] { return tg::movedim(t, s, d); }); },
          py::arg("source"), py::arg("destination"));
-  def_op(m, cls, "unbind", [](const tg::Tensor& t, int64_t dim) { return nogil([&] { return tg::unbind(t, dim); }); },
-         py::arg("dim") = 0);
+  // The split family returns tuples, as torch's (a list does not concatenate with a tuple).
+  def_op(
+      m, cls, "unbind",
+      [](const tg::Tensor& t, int64_t dim) { return tensor_tuple(nogil([&] { return tg::unbind(t, dim); })); },
+      py::arg("dim") = 0);
   def_op(m, cls, "flip", [](const tg::Tensor& t, const tg::Shape& dims) { return nogil([&] { return t.flip(dims); }); },
          py::arg("dims"));
   def_op(m, cls, "roll", [](const tg::Tensor& t, const tg::Shape& shifts, py::object dims) {
@@ -842,24 +845,31 @@ void bind_math(py::module_& m, TensorClass& cls) {
       [](const tg::Tensor& t, const tg::Scalar& v, bool wrap) { nogil([&] { t.fill_diagonal_(v, wrap); }); },
       py::arg("fill_value"), py::arg("wrap") = false);
   def_op(m, cls, "triu", [](const tg::Tensor& t, int64_t d) { return nogil([&] { return t.triu(d); }); }, py::arg("diagonal") = 0);
-  def_op(m, cls, "split", [](const tg::Tensor& t, py::object split, int64_t dim) {
-    if (PyLong_Check(split.ptr())) return nogil([&, s = py::cast<int64_t>(split)] { return t.split(s, dim); });
-    auto sizes = py::cast<std::vector<int64_t>>(split);
-    return nogil([&] { return t.split(sizes, dim); });
-  }, py::arg("split_size_or_sections"), py::arg("dim") = 0);
+  def_op(
+      m, cls, "split",
+      [](const tg::Tensor& t, py::object split, int64_t dim) {
+        if (PyLong_Check(split.ptr()))
+          return tensor_tuple(nogil([&, s = py::cast<int64_t>(split)] { return t.split(s, dim); }));
+        auto sizes = py::cast<std::vector<int64_t>>(split);
+        return tensor_tuple(nogil([&] { return t.split(sizes, dim); }));
+      },
+      py::arg("split_size_or_sections"), py::arg("dim") = 0);
   def_op(
       m, cls, "split_with_sizes",
       [](const tg::Tensor& t, const std::vector<int64_t>& sizes, int64_t dim) {
-        return nogil([&] { return t.split_with_sizes(sizes, dim); });
+        return tensor_tuple(nogil([&] { return t.split_with_sizes(sizes, dim); }));
       },
       py::arg("split_sizes"), py::arg("dim") = 0);
   cls.def("sum_to_size", [](const tg::Tensor& t, py::args size) {
     tg::Shape s = shape_from_args(size, "sum_to_size");
     return nogil([&] { return t.sum_to_size(s); });
   });
-  def_op(m, cls, "chunk", [](const tg::Tensor& t, int64_t chunks, int64_t dim) {
-    return nogil([&] { return t.chunk(chunks, dim); });
-  }, py::arg("chunks"), py::arg("dim") = 0);
+  def_op(
+      m, cls, "chunk",
+      [](const tg::Tensor& t, int64_t chunks, int64_t dim) {
+        return tensor_tuple(nogil([&] { return t.chunk(chunks, dim); }));
+      },
+      py::arg("chunks"), py::arg("dim") = 0);
   for (const char* name : {"cat", "concat", "concatenate"})
     m.def(name, [](const tg::tensor_list& ts, int64_t dim) { return nogil([&] { return tg::cat(ts, dim); }); },
           py::arg("tensors"), py::arg("dim") = 0);

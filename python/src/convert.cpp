@@ -455,6 +455,16 @@ py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r) {
   return make_tuple_of(type, r);
 }
 
+py::object min_max(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("aminmax", {"min", "max"});
+  return make_tuple_of(type, r);
+}
+
+py::object mantissa_exponent(const std::tuple<tg::Tensor, tg::Tensor>& r) {
+  static PyObject* type = tuple_type("frexp", {"mantissa", "exponent"});
+  return make_tuple_of(type, r);
+}
+
 py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r, bool hermitian) {
   static PyObject* eigh = tuple_type("linalg_eigh", {"eigenvalues", "eigenvectors"});
   static PyObject* eig = tuple_type("linalg_eig", {"eigenvalues", "eigenvectors"});

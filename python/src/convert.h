@@ -178,6 +178,9 @@ tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype = std::nullo
 py::object values_indices(const std::tuple<tg::Tensor, tg::Tensor>& r);
 // torch.linalg.slogdet's result: (sign, logabsdet).
 py::object sign_logabsdet(const std::tuple<tg::Tensor, tg::Tensor>& r);
+// torch.return_types.aminmax (min, max) and frexp (mantissa, exponent).
+py::object min_max(const std::tuple<tg::Tensor, tg::Tensor>& r);
+py::object mantissa_exponent(const std::tuple<tg::Tensor, tg::Tensor>& r);
 // torch.linalg.eigh's or (hermitian false) torch.linalg.eig's result: (eigenvalues, eigenvectors),
 // named as torch.return_types' linalg_eigh and linalg_eig.
 py::object eigenvalues_eigenvectors(const std::tuple<tg::Tensor, tg::Tensor>& r, bool hermitian);

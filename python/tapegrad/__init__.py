@@ -9,7 +9,7 @@ import os as _os
 from . import _C
 from ._C import *  # noqa: F401,F403  (tensors, dtypes, devices, ops, factories)
 from ._C import AnomalyError, Tensor
-from ._size import Size
+from ._size import Size, broadcast_shapes  # noqa: F401
 
 _C._set_size_class(Size)
 

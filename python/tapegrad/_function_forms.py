@@ -33,7 +33,7 @@ def _copy_form(view):
     def form(input, *args, **kwargs):
         out = getattr(input, view)(*args, **kwargs)
         if isinstance(out, (list, tuple)):
-            return [o.clone(memory_format=_C.contiguous_format) for o in out]
+            return tuple(o.clone(memory_format=_C.contiguous_format) for o in out)
         return out.clone(memory_format=_C.contiguous_format)  # row-major, as torch's _copy forms
 
     form.__name__ = form.__qualname__ = view + "_copy"

@@ -24,6 +24,11 @@ _SKIP = {"manual_seed", "seed", "initial_seed", "default_generator", "save", "lo
          "save_to_bytes", "load_from_bytes", "compile", "vmap", "typename", "from_numpy", "from_dlpack", "to_dlpack",
          "can_cast", "promote_types", "result_type", "finfo", "iinfo", "enable_grad", "no_grad", "inference_mode",
          "set_grad_enabled", "autocast", "tensor", "as_tensor", "asarray"}
+# Functions whose tuple holds views of the input rather than several results: no out= (their
+# *_copy forms take one).
+_VIEW_TUPLES = {"split", "split_with_sizes", "chunk", "unbind", "tensor_split", "hsplit", "vsplit", "dsplit",
+                "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk", "broadcast_tensors", "meshgrid",
+                "atleast_1d", "atleast_2d", "atleast_3d"}
 # PyTorch's names of the dtypes in its messages.
 _TITLES = {"float16": "Half", "bfloat16": "BFloat16", "float32": "Float", "float64": "Double", "uint8": "Byte",
            "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool", "complex64": "ComplexFloat",
@@ -64,7 +69,7 @@ def _finish_out(fn, result, out):
     and tuples of results."""
     name = getattr(fn, "__name__", "function")
     results = tuple(result) if isinstance(result, tuple) else (result,)
-    if not results or not all(isinstance(r, Tensor) for r in results):
+    if not results or not all(isinstance(r, Tensor) for r in results) or name in _VIEW_TUPLES:
         raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
     if isinstance(result, tuple):
         if not isinstance(out, (tuple, list)) or len(out) != len(results):

@@ -24,3 +24,8 @@ class Size(_C._SizeBase):
 
     def __repr__(self):
         return f"tapegrad.Size({list(self)})"
+
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of the given shapes broadcast to, as a tg.Size (torch.broadcast_shapes)."""
+    return Size(_C.broadcast_shapes(*shapes))

@@ -3395,3 +3395,76 @@ def test_layer_printouts_match_torchs():
               "LayerNorm(3, bias=False)", "BatchNorm1d(3, affine=False)", "GroupNorm(1, 2, affine=False)",
               "Hardshrink(1.0)", "Softplus(beta=0.5)", "RReLU(0.25, 1.0)", "Threshold(1.0, 0.5, inplace=True)"]:
         assert repr(eval("tg.nn." + m)) == repr(eval("torch.nn." + m)), m
+
+
+def test_nn_grad_convolution_gradients():
+    rng = np.random.default_rng(0)
+    cases = [(1, (2, 4, 11), (6, 2, 3), dict(stride=2, padding=1, groups=2)),
+             (2, (2, 3, 9, 8), (5, 3, 3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))),
+             (3, (1, 2, 5, 6, 4), (3, 2, 2, 3, 2), {})]
+    for n, x_shape, w_shape, kw in cases:
+        x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+        go = rng.standard_normal(getattr(torch.nn.functional, f"conv{n}d")(torch.tensor(x), torch.tensor(w), **kw).shape)
+        for name, args in ((f"conv{n}d_input", (x_shape, w, go)), (f"conv{n}d_weight", (x, w_shape, go))):
+            def run(mod):
+                a = [mod.tensor(v) if isinstance(v, np.ndarray) else v for v in args]
+                return getattr(mod.nn.grad, name)(*a, **kw).tolist()
+
+            np.testing.assert_allclose(run(tg), run(torch), rtol=1e-10, atol=1e-12, err_msg=name)
+
+    # In a custom Function's backward (grad mode off), and differentiable where its inputs need grad.
+    class Conv(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.save_for_backward(x, w)
+            return tg.nn.functional.conv2d(x, w)
+
+        @staticmethod
+        def backward(ctx, g):
+            x, w = ctx.saved_tensors
+            return tg.nn.grad.conv2d_input(x.shape, w, g), tg.nn.grad.conv2d_weight(x, w.shape, g)
+
+    x = tg.randn(1, 2, 5, 5, dtype=tg.float64, requires_grad=True)
+    w = tg.randn(3, 2, 3, 3, dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(Conv.apply, (x, w))
+    g = tg.randn(1, 3, 3, 3, dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda g_: tg.nn.grad.conv2d_input(x.shape, w, g_), (g,))
+    with pytest.raises(RuntimeError, match=r"conv2d_weight: grad_output has shape \(1, 3, 4, 4\), but the "
+                                           r"convolution of \(1, 2, 5, 5\) by \(3, 2, 3, 3\) gives \(1, 3, 3, 3\)"):
+        tg.nn.grad.conv2d_weight(x, (3, 2, 3, 3), tg.ones(1, 3, 4, 4, dtype=tg.float64))
+
+
+def test_integer_activations_keep_their_dtype():
+    for dtype in ("int64", "int32", "uint8", "int16"):
+        for call in ("F.hardtanh(x)", "F.hardtanh(x, -1.5, 2.5)", "F.relu6(x)", "F.threshold(x, 0.5, 9.7)",
+                     "F.relu(x)", "nn.Hardtanh(1.0, 3.0, inplace=True)(x)", "nn.ReLU6(inplace=True)(x)",
+                     "nn.Threshold(2.0, 7.0, inplace=True)(x)"):
+            def run(mod):
+                F, nn = mod.nn.functional, mod.nn  # noqa: F841  (names the calls use)
+                x = mod.tensor([0, 1, 5, 9] if dtype == "uint8" else [-3, 0, 1, 5, 9], dtype=getattr(mod, dtype))
+                y = eval(call)
+                return str(y.dtype).split(".")[1], y.tolist(), x.tolist()
+
+            assert run(tg) == run(torch), (dtype, call)
+
+
+def test_split_family_returns_tuples_and_named_results():
+    # Tuples, as torch's: `x.chunk(2) + (y,)` concatenates; pytree code tells tuples from lists.
+    calls = ["x.unbind()", "mod.unbind(x, 1)", "x.split(1)", "mod.split(x, [1, 1])", "x.chunk(2)", "mod.chunk(x, 2, 1)",
+             "x.tensor_split(2)", "mod.tensor_split(x, [1], 1)", "x.hsplit(3)", "x.vsplit(2)", "x.split_with_sizes([1, 1])",
+             "mod.dsplit(x.view(1, 2, 3), 3)", "mod.split_copy(x, 1)", "mod.unbind_copy(x)", "mod.unsafe_chunk(x, 2)",
+             "mod.aminmax(x)", "mod.frexp(x.float())", "mod.broadcast_shapes((2, 1), (1, 3))"]
+    for call in calls:
+        def run(mod):
+            x = mod.tensor([[0, 1, 3], [2, 0, 1]])
+            out = eval(call)
+            values = [o.tolist() if hasattr(o, "tolist") else o for o in out]
+            return isinstance(out, tuple), type(out).__name__, values
+
+        ours, theirs = run(tg), run(torch)
+        assert ours == theirs, (call, ours, theirs)
+    assert tg.broadcast_shapes((2, 1), (3,)) == tg.Size([2, 3]) and isinstance(tg.broadcast_shapes(2), tg.Size)
+    x = tg.arange(6.0).view(2, 3)
+    assert len(x.chunk(2) + (x,)) == 3
+    mn, mx = tg.aminmax(x, dim=1)
+    assert mn.tolist() == [0.0, 3.0] and tg.aminmax(x).max.item() == 5.0

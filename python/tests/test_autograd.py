@@ -211,6 +211,56 @@ def test_anomaly_mode_names_the_python_line():
         y = tg.sqrt(x - 1)
         with pytest.raises(tg.AnomalyError, match="backward"):
             y.sum().backward()
+    with tg.autograd.detect_anomaly(check_nan=True):
+        assert tg.autograd.is_anomaly_enabled()
+    with pytest.raises(ValueError, match="check_nan=False is not supported"):
+        tg.autograd.detect_anomaly(check_nan=False)
+    with pytest.raises(ValueError, match="check_nan=False is not supported"):
+        tg.autograd.set_detect_anomaly(True, check_nan=False)
+    assert not tg.autograd.is_anomaly_enabled()
+
+
+def test_function_with_setup_context_and_keywords():
+    # PyTorch 2's form: forward without ctx, setup_context saving what backward needs.
+    class ScaledCube(tg.autograd.Function):
+        @staticmethod
+        def forward(x, scale=2.0):
+            return x * x * x * scale
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, scale = inputs
+            ctx.save_for_backward(x)
+            ctx.scale = scale
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x * x * ctx.scale, None
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = ScaledCube.apply(x)
+    y.sum().backward()
+    assert y.tolist() == [2.0, 16.0] and x.grad.tolist() == [6.0, 24.0]
+    x.grad = None
+    ScaledCube.apply(x, scale=0.5).sum().backward()  # keywords bound to forward's parameters
+    assert x.grad.tolist() == [1.5, 6.0]
+    assert tg.autograd.gradcheck(ScaledCube.apply, (tg.randn(3, dtype=tg.float64, requires_grad=True),))
+    assert tg.func.grad(lambda v: ScaledCube.apply(v).sum())(tg.tensor([1.0])).tolist() == [6.0]
+
+    class Old(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    with pytest.raises(TypeError, match="Old.apply takes keyword arguments only when the Function defines"):
+        Old.apply(x=tg.ones(1))
+    with pytest.raises(TypeError):
+        ScaledCube.apply(x, nope=1.0)
 
 
 def test_print_graph_to_dot_and_stepping():

@@ -149,6 +149,39 @@ const Tensor& nan_to_num_(const Tensor& self, double nan, std::optional<double> 
   return activation_(ActivationOp::NanToNum, "nan_to_num_", self, nan_to_num_params(self.dtype(), nan, posinf, neginf));
 }
 
+namespace {
+// Integer tensors, as PyTorch takes them: clamped to the bounds cast to integers.
+bool clamps_integers(const Tensor& self, const char* name) {
+  ops::check_defined(name, self, "self");
+  TG_CHECK_TYPE(self.dtype() != kBool, "{}: bool inputs are not supported", name);
+  return is_integral(self.dtype(), false);
+}
+std::optional<Scalar> integer_bound(double v) { return Scalar(static_cast<int64_t>(v)); }
+}  // namespace
+
+Tensor hardtanh(const Tensor& self, double min_val, double max_val, SourceLoc loc) {
+  detail::ApiScope scope("hardtanh", loc);
+  const ActivationParams p = hardtanh_params(min_val, max_val, "hardtanh");
+  if (clamps_integers(self, "hardtanh")) return clamp(self, integer_bound(min_val), integer_bound(max_val));
+  return activation(ActivationOp::Hardtanh, "hardtanh", self, p);
+}
+const Tensor& hardtanh_(const Tensor& self, double min_val, double max_val, SourceLoc loc) {
+  detail::ApiScope scope("hardtanh_", loc);
+  const ActivationParams p = hardtanh_params(min_val, max_val, "hardtanh_");
+  if (clamps_integers(self, "hardtanh_")) return clamp_(self, integer_bound(min_val), integer_bound(max_val));
+  return activation_(ActivationOp::Hardtanh, "hardtanh_", self, p);
+}
+Tensor relu6(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("relu6", loc);
+  if (clamps_integers(self, "relu6")) return clamp(self, integer_bound(0), integer_bound(6));
+  return activation(ActivationOp::Hardtanh, "relu6", self, {.min_val = 0, .max_val = 6});
+}
+const Tensor& relu6_(const Tensor& self, SourceLoc loc) {
+  detail::ApiScope scope("relu6_", loc);
+  if (clamps_integers(self, "relu6_")) return clamp_(self, integer_bound(0), integer_bound(6));
+  return activation_(ActivationOp::Hardtanh, "relu6_", self, {.min_val = 0, .max_val = 6});
+}
+
 // The activations below have no parameter beyond what their name fixes, or one that needs checking;
 // each is its out-of-place form and its in-place twin. params_expr builds the ActivationParams
 // from the trailing parameters and may name the function being defined as `fn`, for its errors.
@@ -165,8 +198,6 @@ const Tensor& nan_to_num_(const Tensor& self, double nan, std::optional<double> 
   }
 TG_ACTIVATION(selu, Elu, kSelu)
 TG_ACTIVATION(celu, Elu, celu_params(alpha, fn), double alpha)
-TG_ACTIVATION(hardtanh, Hardtanh, hardtanh_params(min_val, max_val, fn), double min_val, double max_val)
-TG_ACTIVATION(relu6, Hardtanh, (ActivationParams{.min_val = 0, .max_val = 6}))
 TG_ACTIVATION(hardsigmoid, Hardsigmoid, {})
 TG_ACTIVATION(hardswish, Hardswish, {})
 TG_ACTIVATION(mish, Mish, {})

@@ -1,7 +1,7 @@
 """tg.nn: Module (subclass it in Python), the C++ layers, Parameter, Buffer, the Lazy layers,
 AdaptiveLogSoftmaxWithLoss, LinearCrossEntropyLoss, DataParallel, functional, init, utils."""
 from .._C.nn import *  # noqa: F401,F403
-from . import attention, functional, init, utils  # noqa: E402
+from . import attention, functional, grad, init, utils  # noqa: E402
 from .parameter import Buffer, Parameter  # noqa: E402
 from .lazy import *  # noqa: E402,F401,F403  (LazyLinear, LazyConv2d, ...)
 from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402,F401
