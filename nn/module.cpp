@@ -159,7 +159,8 @@ void Module::assign_member(const std::string& name, const Tensor& value) {
 void Module::add_child(std::string name, std::shared_ptr<Module> module) {
   check_new_name(name, "submodule");
   TG_CHECK(module != nullptr, "{}: submodule '{}' is empty", name_, name);
-  children_.insert(std::move(name), std::move(module));
+  children_.insert(std::move(name), module);
+  child_added(module);
 }
 
 size_t Module::child_index(const std::string& name) const {
@@ -182,6 +183,7 @@ void Module::replace_child(const std::string& name, std::shared_ptr<Module> modu
   child_replaced(index, slot);
 }
 
+void Module::child_added(const std::shared_ptr<Module>&) {}
 void Module::child_replaced(size_t, const std::shared_ptr<Module>&) {}
 void Module::child_removed(size_t) {}
 

@@ -355,6 +355,25 @@ TEST(Module, ForwardOverrideIsWhatCallersRun) {
   EXPECT_EQ(calls, 3);
 }
 
+// A child registered by name joins the sequence, as PyTorch's add_module: forward runs it, size
+// and indexing count it; unregistering takes it out again.
+TEST(Module, ContainersRunEveryRegisteredChild) {
+  nn::Sequential seq(nn::Linear(2, 2));
+  seq->register_module("act", nn::ReLU());
+  EXPECT_EQ(seq->size(), 2u);
+  EXPECT_EQ(seq[1]->name(), "ReLU");
+  const Tensor x = tensor({{-5.0, -7.0}});
+  EXPECT_TRUE(allclose(seq(x), relu((*seq[0])(x))));
+  seq->unregister_module("act");
+  EXPECT_EQ(seq->size(), 1u);
+  nn::ModuleList list(nn::Linear(2, 2));
+  list->register_module("extra", nn::Tanh());
+  EXPECT_EQ(list->size(), 2u);
+  EXPECT_EQ(list[1]->name(), "Tanh");
+  list->push_back(nn::ReLU());
+  EXPECT_EQ(list->named_children().keys(), (std::vector<std::string>{"0", "extra", "2"}));
+}
+
 // insert and pop renumber the children "0", "1", ..., and forward follows the new order.
 TEST(Module, ContainersInsertAndPop) {
   nn::Sequential seq(nn::Linear(2, 2), nn::ReLU());

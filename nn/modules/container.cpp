@@ -49,8 +49,7 @@ SequentialImpl::SequentialImpl(const OrderedDict<std::shared_ptr<Module>>& named
 void SequentialImpl::push_back(std::shared_ptr<Module> module) { push_back(std::to_string(modules_.size()), std::move(module)); }
 
 void SequentialImpl::push_back(const std::string& name, std::shared_ptr<Module> module) {
-  register_module(name, module);
-  modules_.push_back(std::move(module));
+  register_module(name, std::move(module));  // (child_added appends it to the sequence)
 }
 
 const std::shared_ptr<Module>& SequentialImpl::operator[](size_t i) const {
@@ -65,8 +64,7 @@ Tensor SequentialImpl::forward(const Tensor& input) {
 }
 
 void ModuleListImpl::push_back(std::shared_ptr<Module> module) {
-  register_module(std::to_string(modules_.size()), module);
-  modules_.push_back(std::move(module));
+  register_module(std::to_string(modules_.size()), std::move(module));
 }
 
 const std::shared_ptr<Module>& ModuleListImpl::operator[](size_t i) const {

@@ -15,6 +15,14 @@ int pickle_code(tg::DType t) {
   return v > static_cast<int>(tg::kInt16) ? v - 1 : v;
 }
 
+// torch.dtype.abbr: "f32", "i64", "b8", "c64", "bf16", ...
+std::string dtype_abbreviation(tg::DType t) {
+  if (t == tg::kBool) return "b8";
+  if (t == tg::kBFloat16) return "bf16";
+  const char kind = tg::is_complex(t) ? 'c' : tg::is_floating_point(t) ? 'f' : t == tg::kUInt8 ? 'u' : 'i';
+  return fmt::format("{}{}", kind, tg::itemsize(t) * 8);
+}
+
 }  // namespace
 
 void bind_types(py::module_& m) {
@@ -23,6 +31,18 @@ void bind_types(py::module_& m) {
   dtype.def_property_readonly("is_floating_point", [](tg::DType t) { return tg::is_floating_point(t); })
       .def_property_readonly("is_complex", [](tg::DType t) { return tg::is_complex(t); })
       .def_property_readonly("itemsize", [](tg::DType t) { return tg::itemsize(t); })
+      .def_property_readonly("is_signed", [](tg::DType t) { return t != tg::kBool && t != tg::kUInt8; })
+      .def_property_readonly("abbr", [](tg::DType t) { return dtype_abbreviation(t); })
+      .def("to_real", [](tg::DType t) { return tg::to_real_dtype(t); })
+      .def("to_complex",
+           [](tg::DType t) {
+             // float16 / bfloat16 would give complex32 / bcomplex32, which tapegrad does not have.
+             TG_CHECK_TYPE(t == tg::kFloat32 || t == tg::kFloat64 || tg::is_complex(t),
+                           "dtype.to_complex: no complex dtype with {} parts (tapegrad's complex dtypes are "
+                           "complex64 and complex128)",
+                           tg::name(t));
+             return tg::to_complex_dtype(t);
+           })
       .def("__repr__", [](tg::DType t) { return fmt::format("tapegrad.{}", tg::name(t)); })
       .def("__str__", [](tg::DType t) { return fmt::format("tapegrad.{}", tg::name(t)); })
       .def("__eq__",

@@ -3468,3 +3468,36 @@ def test_split_family_returns_tuples_and_named_results():
     assert len(x.chunk(2) + (x,)) == 3
     mn, mx = tg.aminmax(x, dim=1)
     assert mn.tolist() == [0.0, 3.0] and tg.aminmax(x).max.item() == 5.0
+
+
+def test_module_registries_and_add_module_on_sequences():
+    def run(mod):
+        nn = mod.nn
+        m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+        m.add_module("act", nn.ReLU())  # joins the chain, as in torch
+        out = [len(m), list(m._modules), list(m._parameters), list(m[0]._parameters), list(m[1]._buffers),
+               type(m._modules["act"]).__name__, "act" in m._modules, len(m[0]._parameters)]
+        with mod.no_grad():
+            m[0].weight.fill_(-1.0)
+            m[0].bias.zero_()
+        m.eval()
+        out.append(m(mod.ones(2, 3)).tolist())
+        m._modules["act"] = nn.Tanh()  # model surgery through the registry
+        out.append(type(m[2]).__name__)
+        out.append(m(mod.ones(1, 3)).tolist())
+        del m[0]._parameters["bias"]
+        out.append(list(m[0]._parameters))
+        m[0]._parameters["bias"] = nn.Parameter(mod.zeros(4))
+        m[1]._buffers["extra"] = mod.ones(1)
+        out += [list(m[0]._parameters), list(m[1]._buffers), list(dict(m[1]._buffers.items()))]
+        lst = nn.ModuleList([nn.Linear(2, 2)])
+        lst.add_module("more", nn.ReLU())
+        out += [len(lst), [type(x).__name__ for x in lst]]
+        out.append(str(m.type(mod.float64)[0].weight.dtype).split(".")[1])
+        return out
+
+    assert run(tg) == run(torch)
+    with pytest.raises(KeyError):
+        tg.nn.Linear(2, 2)._parameters["nope"]
+    with pytest.raises(TypeError, match="_modules: Module expected for 'x', got int"):
+        tg.nn.Sequential()._modules["x"] = 3

@@ -120,3 +120,17 @@ def test_lists_of_numpy_scalars_and_tensors_infer_the_promoted_dtype_as_torch():
         assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1], dtype
     assert tg.tensor([np.float64(1.5)], dtype=tg.float32).dtype == tg.float32
     assert tg.tensor([np.int16(7)], dtype=tg.float64).tolist() == [7.0]
+
+
+def test_dtype_attributes_as_torch():
+    for name in ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64",
+                 "complex64", "complex128"):
+        ours, theirs = getattr(tg, name), getattr(torch, name)
+        assert (ours.abbr, ours.is_signed, ours.itemsize, ours.is_floating_point, ours.is_complex) == \
+            (theirs.abbr, theirs.is_signed, theirs.itemsize, theirs.is_floating_point, theirs.is_complex), name
+        assert str(ours.to_real()).split(".")[1] == str(theirs.to_real()).split(".")[1], name
+        if name in ("float32", "float64", "complex64", "complex128"):
+            assert str(ours.to_complex()).split(".")[1] == str(theirs.to_complex()).split(".")[1], name
+        else:  # integers fail in torch too; the 16-bit floats would need complex32, which tapegrad lacks
+            with pytest.raises(TypeError, match=f"no complex dtype with {name} parts"):
+                ours.to_complex()

@@ -258,8 +258,9 @@ class Module : public std::enable_shared_from_this<Module> {
   // Points the members bound inside the `size` bytes at `from` to the same places at `to`:
   // after a copy, at the copy's own members.
   void rebase_members(const void* from, size_t size, void* to);
-  // Called after replace_module put `module` in the slot of the `index`-th submodule, and after
-  // unregister_module removed that submodule.
+  // Called after register_module appended `module`, after replace_module put `module` in the
+  // slot of the `index`-th submodule, and after unregister_module removed that submodule.
+  virtual void child_added(const std::shared_ptr<Module>& module);
   virtual void child_replaced(size_t index, const std::shared_ptr<Module>& module);
   virtual void child_removed(size_t index);
 

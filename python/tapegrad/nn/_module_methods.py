@@ -1,6 +1,7 @@
 """Module methods written in Python, as torch.nn.Module's: set_submodule (replace or add a
-module at a dotted path), to_empty (move to a device without copying the values), compile and
-copy.copy."""
+module at a dotted path), to_empty (move to a device without copying the values), compile,
+copy.copy, type(dtype), and the registries _modules / _parameters / _buffers."""
+import collections.abc as _abc
 import copy as _copy
 
 from .. import _C
@@ -50,5 +51,68 @@ def __copy__(self):
     return _copy.deepcopy(self, memo)
 
 
+def _cast_type(self, dst_type):
+    """Casts every floating-point parameter and buffer to dst_type (a dtype or a tensor type
+    such as tg.DoubleTensor); returns the module."""
+    dtype = getattr(dst_type, "dtype", dst_type)
+    if not isinstance(dtype, _C.dtype):
+        raise TypeError(f"Module.type: expected a dtype or a tensor type, got {dst_type!r}")
+    return self.to(dtype)
+
+
+class _Registry(_abc.MutableMapping):
+    """module._modules / _parameters / _buffers, as torch's dicts: a live view of the module's own
+    submodules, parameters or buffers in registration order. Writes go through the module, so
+    ``model._modules["fc"] = nn.Linear(...)`` replaces the layer (and a Sequential runs it) and
+    ``del m._parameters["bias"]`` removes one."""
+
+    def __init__(self, module, kind):
+        self._module, self._kind = module, kind
+
+    def _names(self):
+        m = self._module
+        if self._kind == "modules":
+            return [name for name, _ in m.named_children()]
+        named = m.named_parameters if self._kind == "parameters" else m.named_buffers
+        return [name for name, _ in named(recurse=False, remove_duplicate=False)]
+
+    def __getitem__(self, name):
+        if name not in self._names():
+            raise KeyError(name)
+        return getattr(self._module, name)
+
+    def __setitem__(self, name, value):
+        m, new = self._module, name not in self._names()
+        if new and self._kind == "parameters":
+            m.register_parameter(name, value)
+        elif new and self._kind == "buffers":
+            m.register_buffer(name, value)
+        elif new and not isinstance(value, _Module):
+            raise TypeError(f"_modules: {_Module.__name__} expected for '{name}', got {value.__class__.__name__}")
+        else:
+            setattr(m, name, value)
+
+    def __delitem__(self, name):
+        if name not in self._names():
+            raise KeyError(name)
+        delattr(self._module, name)
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({dict(self)!r})"
+
+
+_Registry.__name__ = _Registry.__qualname__ = "OrderedDict"
+for _kind in ("modules", "parameters", "buffers"):
+    setattr(_Module, "_" + _kind, property(lambda self, kind=_kind: _Registry(self, kind),
+                                           doc=f"The module's own {_kind}, by name (torch's _{_kind})."))
+
 for _fn in (set_submodule, to_empty, compile, __copy__):
     setattr(_Module, _fn.__name__, _fn)
+_cast_type.__name__ = _cast_type.__qualname__ = "type"
+_Module.type = _cast_type  # Module.type(dst_type), torch's name

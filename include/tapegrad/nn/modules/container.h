@@ -40,6 +40,8 @@ class SequentialImpl : public Module {
   auto end() const { return modules_.end(); }
 
  protected:
+  // Every child is in the sequence, however registered (add_module appends, as in PyTorch).
+  void child_added(const std::shared_ptr<Module>& module) override { modules_.push_back(module); }
   void child_replaced(size_t index, const std::shared_ptr<Module>& module) override { modules_[index] = module; }
   void child_removed(size_t index) override { modules_.erase(modules_.begin() + static_cast<std::ptrdiff_t>(index)); }
 
@@ -79,6 +81,8 @@ class ModuleListImpl : public Module {
   auto end() const { return modules_.end(); }
 
  protected:
+  // Every child is in the sequence, however registered (add_module appends, as in PyTorch).
+  void child_added(const std::shared_ptr<Module>& module) override { modules_.push_back(module); }
   void child_replaced(size_t index, const std::shared_ptr<Module>& module) override { modules_[index] = module; }
   void child_removed(size_t index) override { modules_.erase(modules_.begin() + static_cast<std::ptrdiff_t>(index)); }
 
