@@ -150,14 +150,57 @@ void sum_complex_columns(const ReduceGeometry& g, T* out, const T* x) {
       const int64_t len = std::min({cols - pos % cols, e - pos, kWidth});
       const T* base = x + position_offset(pos / cols, g.n_kept - 1, g.kept_sizes, g.kept_strides) + pos % cols;
       std::fill(sums, sums + 2 * len, 0.0);
-      for (const int64_t row : rows) {
-        const V* parts = reinterpret_cast<const V*>(base + row);
+      // Four rows per pass over the sums: a quarter of the loads and stores of the sums.
+      size_t r = 0;
+      for (; r + 4 <= rows.size(); r += 4) {
+        const V* p0 = reinterpret_cast<const V*>(base + rows[r]);
+        const V* p1 = reinterpret_cast<const V*>(base + rows[r + 1]);
+        const V* p2 = reinterpret_cast<const V*>(base + rows[r + 2]);
+        const V* p3 = reinterpret_cast<const V*>(base + rows[r + 3]);
+        for (int64_t j = 0; j < 2 * len; ++j)
+          sums[j] += (static_cast<double>(p0[j]) + static_cast<double>(p1[j])) +
+                     (static_cast<double>(p2[j]) + static_cast<double>(p3[j]));
+      }
+      for (; r < rows.size(); ++r) {
+        const V* parts = reinterpret_cast<const V*>(base + rows[r]);
         for (int64_t j = 0; j < 2 * len; ++j) sums[j] += static_cast<double>(parts[j]);
       }
       for (int64_t j = 0; j < len; ++j) out[pos + j] = T(static_cast<V>(sums[2 * j]), static_cast<V>(sums[2 * j + 1]));
       pos += len;
     }
   });
+}
+
+// The parts of a contiguous run of n complex numbers summed, in 16 running sums (the even ones
+// real) so that the adds do not wait on each other (one chain per part ran at 0.44x PyTorch).
+template <class V>
+void sum_parts(const V* parts, int64_t n, double& re, double& im) {
+  constexpr int64_t kSums = 16;
+  double sums[kSums] = {};
+  int64_t t = 0;
+  for (; t + kSums / 2 <= n; t += kSums / 2)
+    for (int64_t j = 0; j < kSums; ++j) sums[j] += static_cast<double>(parts[2 * t + j]);
+  for (int64_t j = 0; j < kSums; j += 2) re += sums[j], im += sums[j + 1];
+  for (; t < n; ++t) {
+    re += static_cast<double>(parts[2 * t]);
+    im += static_cast<double>(parts[2 * t + 1]);
+  }
+}
+
+// A whole contiguous tensor summed to one number: the run split between the threads (one thread
+// ran at 0.43x PyTorch's speed), the partial sums added in thread order.
+template <class T>
+T sum_complex_run(const T* x, int64_t n) {
+  using V = typename T::value_type;
+  std::vector<std::complex<double>> partial(static_cast<size_t>(num_threads()));
+  parallel_for(0, n, kGrain, [&](int64_t b, int64_t e) {
+    double re = 0, im = 0;
+    sum_parts(reinterpret_cast<const V*>(x + b), e - b, re, im);
+    partial[static_cast<size_t>(omp_in_parallel() ? omp_get_thread_num() : 0)] = {re, im};
+  });
+  std::complex<double> total = 0;
+  for (const auto& p : partial) total += p;
+  return T(static_cast<V>(total.real()), static_cast<V>(total.imag()));
 }
 
 }  // namespace
@@ -167,6 +210,11 @@ void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGe
   if (!(truth || op == ReduceOp::Sum || op == ReduceOp::Prod) || (!truth && out_dtype != in_dtype))
     fail_dtype(in_dtype);
   const bool inner_contiguous_run = g.n_reduced == 1 && g.reduced_strides[0] == 1;
+  if (op == ReduceOp::Sum && g.kept_numel == 1 && inner_contiguous_run) {
+    return dispatch_complex(in_dtype, [&]<class T>() {
+      static_cast<T*>(out)[0] = sum_complex_run(static_cast<const T*>(in), g.reduced_numel);
+    });
+  }
   if (op == ReduceOp::Sum && g.n_kept > 0 && g.n_reduced > 0 && g.kept_strides[g.n_kept - 1] == 1 &&
       !inner_contiguous_run) {
     return dispatch_complex(
@@ -198,18 +246,11 @@ void complex_reduce(ReduceOp op, DType in_dtype, DType out_dtype, const ReduceGe
                            q /= g.reduced_sizes[d];
                          }
                          const auto* parts = reinterpret_cast<const typename T::value_type*>(x + off);
-                         int64_t t = 0;
                          if (step == 1) {
-                           // Contiguous: the run's real and imaginary parts in 16 running sums
-                           // (the even ones real), so that the adds do not wait on each other
-                           // (one chain per part ran at 0.44x PyTorch's speed).
-                           constexpr int64_t kSums = 16;
-                           double sums[kSums] = {};
-                           for (; t + kSums / 2 <= run; t += kSums / 2)
-                             for (int64_t j = 0; j < kSums; ++j) sums[j] += static_cast<double>(parts[2 * t + j]);
-                           for (int64_t j = 0; j < kSums; j += 2) re += sums[j], im += sums[j + 1];
+                           sum_parts(parts, run, re, im);
+                           continue;
                          }
-                         for (; t < run; ++t) {
+                         for (int64_t t = 0; t < run; ++t) {
                            re += static_cast<double>(parts[2 * t * step]);
                            im += static_cast<double>(parts[2 * t * step + 1]);
                          }
