@@ -298,8 +298,9 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::grid_sample(x, grid, {mode, padding_mode, align_corners.value_or(false)}); });
   }, py::arg("input"), py::arg("grid"), py::arg("mode") = "bilinear", py::arg("padding_mode") = "zeros",
      py::arg("align_corners") = py::none());
-  f.def("one_hot", [](const Tensor& x, int64_t n) { return nogil([&] { return F::one_hot(x, n); }); },
-        py::arg("input"), py::arg("num_classes") = -1);
+  f.def(
+      "one_hot", [](const Tensor& x, int64_t n) { return nogil([&] { return F::one_hot(x, n); }); }, py::arg("tensor"),
+      py::arg("num_classes") = -1);  // torch names it tensor
   f.def(
       "scaled_dot_product_attention",
       [](const Tensor& q, const Tensor& k, const Tensor& v, OptTensor mask, double dropout_p, bool is_causal,

@@ -3501,3 +3501,27 @@ def test_module_registries_and_add_module_on_sequences():
         tg.nn.Linear(2, 2)._parameters["nope"]
     with pytest.raises(TypeError, match="_modules: Module expected for 'x', got int"):
         tg.nn.Sequential()._modules["x"] = 3
+
+
+def test_weighted_regression_losses_normalize_out_and_one_hot_keyword():
+    rng = np.random.default_rng(3)
+    a, b, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), rng.random((3, 4))
+    for name in ("mse_loss", "l1_loss", "huber_loss"):
+        for reduction in ("none", "sum", "mean"):
+            def run(mod):
+                f = getattr(mod.nn.functional, name)
+                return f(mod.tensor(a), mod.tensor(b), reduction=reduction, weight=mod.tensor(w)).tolist()
+
+            np.testing.assert_allclose(run(tg), run(torch), rtol=1e-12, err_msg=f"{name} {reduction}")
+        with pytest.raises(ValueError, match="Weights and input must have the same size"):
+            getattr(tg.nn.functional, name)(tg.tensor(a), tg.tensor(b), weight=tg.ones(4))
+        with pytest.raises(ValueError, match="Invalid reduction mode: max"):
+            getattr(tg.nn.functional, name)(tg.tensor(a), tg.tensor(b), reduction="max", weight=tg.tensor(w))
+    # torch's positions: (input, target, size_average, reduce, reduction, weight)
+    with pytest.warns(UserWarning):
+        legacy = tg.nn.functional.mse_loss(tg.tensor(a), tg.tensor(b), None, False, None, tg.tensor(w))
+    np.testing.assert_allclose(legacy.tolist(), ((a - b) ** 2 * w).tolist(), rtol=1e-12)
+    out = tg.empty(3, 4, dtype=tg.float64)
+    assert tg.nn.functional.normalize(tg.tensor(a), out=out) is out
+    np.testing.assert_allclose(out.tolist(), torch.nn.functional.normalize(torch.tensor(a)).tolist(), rtol=1e-12)
+    assert tg.nn.functional.one_hot(tensor=tg.tensor([0, 2])).tolist() == [[1, 0, 0], [0, 0, 1]]

@@ -183,6 +183,55 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 
 
 
+_mse_loss, _l1_loss, _huber_loss, _normalize = (_C.nn.functional.mse_loss, _C.nn.functional.l1_loss,
+                                                _C.nn.functional.huber_loss, _C.nn.functional.normalize)
+
+
+def _weighted(loss, weight, input, reduction, mean_over_weight):
+    """torch's weight= of mse_loss / l1_loss / huber_loss: each element's loss scaled by its
+    weight; "mean" divides by the weights' sum (mse, l1) or the element count (huber), as torch."""
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    weighted = loss * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return weighted.sum() / weight.sum() if mean_over_weight else weighted.mean()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
+def mse_loss(input, target, reduction="mean", weight=None):
+    if weight is None:
+        return _mse_loss(input, target, reduction)
+    return _weighted(_mse_loss(input, target, "none"), weight, input, reduction, True)
+
+
+def l1_loss(input, target, reduction="mean", weight=None):
+    if weight is None:
+        return _l1_loss(input, target, reduction)
+    return _weighted(_l1_loss(input, target, "none"), weight, input, reduction, True)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if weight is None:
+        return _huber_loss(input, target, reduction, delta)
+    return _weighted(_huber_loss(input, target, "none", delta), weight, input, reduction, False)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    result = _normalize(input, p, dim, eps)
+    if out is None:
+        return result
+    from .._out import _finish_out
+    return _finish_out(normalize, result, out)
+
+
+for _fn, _base in ((mse_loss, _mse_loss), (l1_loss, _l1_loss), (huber_loss, _huber_loss), (normalize, _normalize)):
+    _fn.__doc__ = _base.__doc__
+
+
 from . import _legacy_reduction  # noqa: E402  (size_average= and reduce= on the losses)
 
 for _name in _legacy_reduction.FUNCTIONS:
