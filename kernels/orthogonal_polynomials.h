@@ -13,11 +13,11 @@
 namespace tg::kernels::special_math {
 
 // The degree as an integer: NaN and +inf are -2 (no polynomial has them; at +inf the recurrences
-// ran 4.6e18 steps, a hang), negatives -1, and degrees past 2^62 (where doubles are all even
-// integers) saturate there.
+// ran 4.6e18 steps, a hang), those that truncate to a negative -1, and degrees past 2^62 (where
+// doubles are all even integers) saturate there.
 TG_HOST_DEVICE inline int64_t polynomial_degree(double n) {
   if (n != n || n == INFINITY) return -2;
-  if (n < 0) return -1;
+  if (n <= -1) return -1;  // truncation first: a degree in (-1, 0) is 0
   return n < 4.6e18 ? static_cast<int64_t>(n) : int64_t{4600000000000000000};
 }
 

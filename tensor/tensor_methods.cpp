@@ -58,8 +58,13 @@ Tensor Tensor::clamp(const std::optional<Tensor>& min, const std::optional<Tenso
 const Tensor& Tensor::clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max, SourceLoc loc) const {
   return tg::clamp_(*this, min, max, loc);
 }
+const Tensor& Tensor::clamp_(const std::optional<Tensor>& min, const std::optional<Tensor>& max, SourceLoc loc) const {
+  return tg::clamp_(*this, min, max, loc);
+}
 Tensor Tensor::clamp_min(const Scalar& min, SourceLoc loc) const { return tg::clamp_min(*this, min, loc); }
 Tensor Tensor::clamp_max(const Scalar& max, SourceLoc loc) const { return tg::clamp_max(*this, max, loc); }
+Tensor Tensor::clamp_min(const Tensor& min, SourceLoc loc) const { return tg::clamp_min(*this, min, loc); }
+Tensor Tensor::clamp_max(const Tensor& max, SourceLoc loc) const { return tg::clamp_max(*this, max, loc); }
 Tensor Tensor::lerp(const Tensor& end, const Scalar& weight, SourceLoc loc) const { return tg::lerp(*this, end, weight, loc); }
 Tensor Tensor::addcmul(const Tensor& t1, const Tensor& t2, const Scalar& value, SourceLoc loc) const {
   return tg::addcmul(*this, t1, t2, value, loc);
@@ -344,6 +349,8 @@ Tensor Tensor::all(SourceLoc loc) const { return tg::all(*this, loc); }
 Tensor Tensor::all(int64_t dim, bool keepdim, SourceLoc loc) const { return tg::all(*this, dim, keepdim, loc); }
 Tensor Tensor::any(SourceLoc loc) const { return tg::any(*this, loc); }
 Tensor Tensor::any(int64_t dim, bool keepdim, SourceLoc loc) const { return tg::any(*this, dim, keepdim, loc); }
+Tensor Tensor::all(const Shape& dims, bool keepdim, SourceLoc loc) const { return tg::all(*this, dims, keepdim, loc); }
+Tensor Tensor::any(const Shape& dims, bool keepdim, SourceLoc loc) const { return tg::any(*this, dims, keepdim, loc); }
 
 // Shape ops.
 Tensor Tensor::repeat(const Shape& repeats, SourceLoc loc) const { return tg::repeat(*this, repeats, loc); }
@@ -484,6 +491,8 @@ const Tensor& Tensor::renorm_(const Scalar& p, int64_t dim, const Scalar& maxnor
 }
 const Tensor& Tensor::clamp_min_(const Scalar& min, SourceLoc loc) const { return tg::clamp_min_(*this, min, loc); }
 const Tensor& Tensor::clamp_max_(const Scalar& max, SourceLoc loc) const { return tg::clamp_max_(*this, max, loc); }
+const Tensor& Tensor::clamp_min_(const Tensor& min, SourceLoc loc) const { return tg::clamp_min_(*this, min, loc); }
+const Tensor& Tensor::clamp_max_(const Tensor& max, SourceLoc loc) const { return tg::clamp_max_(*this, max, loc); }
 const Tensor& Tensor::cumsum_(int64_t dim, SourceLoc loc) const { return tg::cumsum_(*this, dim, loc); }
 const Tensor& Tensor::cumprod_(int64_t dim, SourceLoc loc) const { return tg::cumprod_(*this, dim, loc); }
 

@@ -1076,6 +1076,40 @@ TEST(Pointwise, ClampByTensorsIsTheSameWithAndWithoutGradients) {
   EXPECT_EQ(clamp(xi, std::optional<Tensor>(tensor({0.5})), std::optional<Tensor>()).dtype(), kFloat32);
 }
 
+TEST(Pointwise, ClampByTensorsOneSidedAndInPlace) {
+  const Tensor x = tensor({-2.0, 0.5, 3.0}, kFloat64), b = tensor({0.0, 1.0, 2.0}, kFloat64);
+  EXPECT_EQ(vals(x.clamp_min(b)), (std::vector<double>{0, 1, 3}));
+  EXPECT_EQ(vals(clamp_max(x, b)), (std::vector<double>{-2, 0.5, 2}));
+  Tensor y = x.clone();
+  EXPECT_TRUE(y.clamp_(b, std::optional<Tensor>(tensor({2.5}, kFloat64))).is_same(y));
+  EXPECT_EQ(vals(y), (std::vector<double>{0, 1, 2.5}));
+  y = x.clone();
+  y.clamp_min_(b);
+  EXPECT_EQ(vals(y), (std::vector<double>{0, 1, 3}));
+  y = x.clone();
+  clamp_max_(y, b);
+  EXPECT_EQ(vals(y), (std::vector<double>{-2, 0.5, 2}));
+  // Gradients through the in-place form reach the input (where it stayed) and the bound (where taken).
+  const Tensor leaf = x.detach().requires_grad_(true), bound = b.detach().requires_grad_(true);
+  Tensor z = leaf * 1.0;
+  z.clamp_min_(bound);
+  z.sum().backward();
+  EXPECT_EQ(vals(leaf.grad()), (std::vector<double>{0, 0, 1}));
+  EXPECT_EQ(vals(bound.grad()), (std::vector<double>{1, 1, 0}));
+  // An integer tensor keeps integer bounds in place, refuses float ones; bounds may not grow it.
+  Tensor k = tensor({-5, 0, 7}, kInt64);
+  k.clamp_(std::optional<Tensor>(tensor({-1}, kInt64)), std::optional<Tensor>(tensor({3}, kInt64)));
+  EXPECT_EQ(vals(k), (std::vector<double>{-1, 0, 3}));
+  EXPECT_THROW_WITH(k.clamp_min_(tensor({0.5})), TypeError,
+                    "clamp_: the float32 result can't be cast to the input's dtype int64");
+  EXPECT_THROW_WITH(x.clone().clamp_max_(zeros({2, 3}, kFloat64)), Error,
+                    "clamp_: the bounds would broadcast the input of shape [3] to [2, 3]");
+  EXPECT_THROW_WITH(tensor({true}).clamp_(std::optional<Tensor>(tensor({false}))), TypeError,
+                    "clamp_: not supported for bool tensors");
+  EXPECT_THROW_WITH(x.clone().clamp_(std::optional<Tensor>(), std::optional<Tensor>()), Error,
+                    "at least one of min and max must be given");
+}
+
 TEST(Pointwise, ClampWhereLerp) {
   Tensor x = tensor({-2.0, -0.5, 0.5, 2.0}, kFloat64);
   EXPECT_EQ(vals(x.clamp(-1, 1)), (std::vector<double>{-1, -0.5, 0.5, 1}));

@@ -106,7 +106,13 @@ TEST(Index, IndexSelectGatherScatter) {
   EXPECT_THROW_WITH(zeros({2, 0}).gather(1, tensor({{0}, {0}})), IndexError, "index 0 is out of bounds for dim 1 with size 0");
   EXPECT_EQ(zeros({2, 0}).gather(1, zeros({2, 0}, kInt64)).sizes(), (Shape{2, 0}));
   EXPECT_THROW_WITH(x.gather(1, tensor({0})), Error, "the index has 1 dims");
-  EXPECT_THROW_WITH(x.gather(1, tensor({{0}}, kInt32)), IndexError, "int64");
+  // int32 indices are taken as PyTorch takes them (widened); other dtypes are refused.
+  EXPECT_EQ(vals(x.gather(1, tensor({{0, 0}, {1, 0}, {3, 2}}, kInt32))), (std::vector<double>{0, 0, 5, 4, 11, 10}));
+  EXPECT_THROW_WITH(x.gather(1, tensor({{4}}, kInt32)), IndexError, "index 4 is out of bounds for dim 1 with size 4");
+  EXPECT_EQ(vals(zeros({3}).scatter_add(0, tensor({0, 0, 2}, kInt32), tensor({1.0f, 2.0f, 4.0f}))),
+            (std::vector<double>{3, 0, 4}));
+  EXPECT_THROW_WITH(x.gather(1, tensor({{0}}, kInt16)), IndexError,
+                    "gather: the index must be an int64 or int32 tensor, got int16");
   Tensor s = zeros({2, 3}).scatter(1, tensor({{2, 0}, {1, 1}}), tensor({{1.0f, 2.0f}, {3.0f, 4.0f}}));
   EXPECT_EQ(vals(s)[0], 2.0);
   EXPECT_EQ(vals(s)[2], 1.0);

@@ -478,6 +478,25 @@ TEST(Pool, AvgAndAdaptive) {
   EXPECT_TRUE(close(F::avg_pool2d(x.to(kFloat32), {.kernel_size = 2}), F::avg_pool2d(x, {.kernel_size = 2})));
 }
 
+TEST(Pool, AdaptiveSizesKeepTheInputsWhereNoneIsGiven) {
+  // std::nullopt (Python's None) keeps the input's size along that dim: {nullopt, 1} pools each row
+  // of a [.., H, W] plane to one column, as PyTorch's AdaptiveAvgPool2d((None, 1)).
+  Generator gen(4);
+  const Tensor x = randn({2, 3, 5, 7}, gen, kFloat64);
+  EXPECT_TRUE(close(F::adaptive_avg_pool2d(x, {std::nullopt, 1}), x.mean({3}, true)));
+  EXPECT_TRUE(close(F::adaptive_max_pool2d(x, {3, std::nullopt}), F::adaptive_max_pool2d(x, {3, 7})));
+  const Tensor v = randn({1, 2, 4, 5, 6}, gen, kFloat64);
+  EXPECT_TRUE(close(F::adaptive_avg_pool3d(v, {std::nullopt, 2, std::nullopt}), F::adaptive_avg_pool3d(v, {4, 2, 6})));
+  EXPECT_TRUE(close(F::adaptive_max_pool3d(v, {1, std::nullopt, 3}), F::adaptive_max_pool3d(v, {1, 5, 3})));
+  nn::AdaptiveAvgPool2d pool(nn::AdaptiveSize2{std::nullopt, 1});
+  EXPECT_EQ(pool(x).sizes(), (Shape{2, 3, 5, 1}));
+  EXPECT_EQ(pool->extra_repr(), "output_size=(None, 1)");
+  EXPECT_EQ(nn::AdaptiveMaxPool3d(nn::AdaptiveSize3{2, std::nullopt, 2})->extra_repr(), "output_size=(2, None, 2)");
+  EXPECT_EQ(nn::AdaptiveAvgPool2d(3)->extra_repr(), "output_size=3");
+  EXPECT_THROW_WITH(F::adaptive_avg_pool2d(x, {0, std::nullopt}), ValueError,
+                    "adaptive_avg_pool2d: output_size must be positive, got (0, 7)");
+}
+
 TEST(Pool, AdaptiveMax) {
   // 5 x 7 -> 3 x 4: uneven, overlapping windows, e.g. rows [0, 2), [1, 4), [3, 5).
   Generator gen(9);

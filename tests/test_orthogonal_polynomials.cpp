@@ -136,6 +136,8 @@ TEST(OrthogonalPolynomials, EdgeValuesAndOverflow) {
     EXPECT_TRUE(close(f.fn(x, full({1}, -inf, kFloat64)), zeros({2}, kFloat64), 0, 0));
     EXPECT_TRUE(all(isnan(f.fn(full({1}, nan, kFloat64), full({1}, 3, kFloat64)))).item<bool>());
     EXPECT_TRUE(close(f.fn(x, full({1}, 2.7, kFloat64)), f.fn(x, full({1}, 2, kFloat64)), 0, 0));
+    // Truncated before the sign test, as PyTorch: -0.3 is degree 0.
+    EXPECT_TRUE(close(f.fn(x, full({1}, -0.3, kFloat64)), ones({2}, kFloat64), 0, 0));
   }
   // Exact at the ends of [-1, 1] (P_1(-1) = -1, V_3(-1) = -7, W_3(1) = 7), also past degree 1024.
   const Tensor ends = tensor({-1.0, 1.0}, kFloat64);

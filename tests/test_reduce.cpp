@@ -552,6 +552,15 @@ TEST(Reduce, CumsumAllAny) {
   EXPECT_EQ(vals(u.all(0)), (std::vector<double>{0, 1}));
   EXPECT_EQ(vals(u.any(1)), (std::vector<double>{1, 1}));
   EXPECT_EQ(tensor({1, 2}).all().dtype(), kBool);
+  // Over several dims, keepdim, and none (each element tested, as PyTorch's dim=()).
+  const Tensor c = tensor({{{1, 0}, {1, 1}}, {{1, 1}, {1, 1}}});
+  EXPECT_EQ(vals(c.all(Shape{1, 2})), (std::vector<double>{0, 1}));
+  EXPECT_EQ(vals(any(c.eq(0), Shape{0, 2}, true)), (std::vector<double>{1, 0}));
+  EXPECT_EQ(any(c.eq(0), Shape{0, 2}, true).sizes(), (Shape{1, 2, 1}));
+  EXPECT_EQ(vals(c.all(Shape{})), (std::vector<double>{1, 0, 1, 1, 1, 1, 1, 1}));
+  EXPECT_EQ(c.any(Shape{}).dtype(), kBool);
+  EXPECT_EQ(vals(u.all(Shape{0, 1})), (std::vector<double>{0}));
+  EXPECT_THROW_WITH(c.all(Shape{0, 3}), IndexError, "all");
 }
 
 TEST(Reduce, ParallelMatchesSerial) {

@@ -176,8 +176,8 @@ TEST(ScatterReduce, ErrorsNameTheOp) {
                     "scatter_reduce: self (float64) and src (float32) must have the same dtype");
   EXPECT_THROW_WITH(scatter_reduce(x, 0, tensor({0, 3}, kInt64), s, "sum"), IndexError,
                     "scatter_reduce: index 3 is out of bounds for dim 0 with size 3");
-  EXPECT_THROW_WITH(scatter_reduce(x, 0, tensor({0, 1}, kInt32), s, "sum"), IndexError,
-                    "scatter_reduce: the index must be an int64 tensor");
+  EXPECT_THROW_WITH(scatter_reduce(x, 0, tensor({0, 1}, kInt16), s, "sum"), IndexError,
+                    "scatter_reduce: the index must be an int64 or int32 tensor, got int16");
   EXPECT_THROW_WITH(scatter_reduce(x, 0, tensor({0, 1, 2}, kInt64), s, "sum"), Error,
                     "scatter_reduce: the index's size 3 at dim 0 exceeds the source's size 2");
   EXPECT_THROW_WITH(scatter_reduce(x, 1, i, s, "sum"), Error, "scatter_reduce");

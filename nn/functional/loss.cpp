@@ -294,8 +294,9 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions&
   detail::ApiScope scope("kl_div", loc);
   check_pointwise("kl_div", input, target);
   const Tensor &x = input, &y = target;
-  // target * (log(target) - input), with 0 * log(0) = 0.
-  Tensor loss = options.log_target ? exp(y) * (y - x) : where(y > 0, y * log(where(y > 0, y, 1.0)), 0.0) - y * x;
+  // target * (log(target) - input), with 0 * log(0) = 0 (its gradient too, hence log of 1 there) and a
+  // negative target NaN, as PyTorch's xlogy gives.
+  Tensor loss = options.log_target ? exp(y) * (y - x) : where(y == 0, 0.0, y * log(where(y == 0, 1.0, y))) - y * x;
   if (options.reduction == Reduction::BatchMean) {
     const int64_t batch = x.dim() > 0 ? x.sizes()[0] : 1;
     return loss.sum() / static_cast<double>(std::max<int64_t>(batch, 1));

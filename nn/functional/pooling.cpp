@@ -244,13 +244,21 @@ Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, SourceLo
   return unbatched_like(input, window_average(x, win, false));
 }
 
-Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc) {
+namespace {
+// An adaptive pool's output size, the input's where none was given (PyTorch's None).
+Size2 adaptive_size(const char* op, const AdaptiveSize2& requested, int64_t in_h, int64_t in_w) {
+  const Size2 size(requested[0].value_or(in_h), requested[1].value_or(in_w));
+  TG_CHECK_VALUE(size.h > 0 && size.w > 0, "{}: output_size must be positive, got ({}, {})", op, size.h, size.w);
+  return size;
+}
+}  // namespace
+
+Tensor adaptive_avg_pool2d(const Tensor& input, AdaptiveSize2 requested_size, SourceLoc loc) {
   const char* op = "adaptive_avg_pool2d";
   detail::ApiScope scope(op, loc);
   Tensor x = batched(op, input);
-  TG_CHECK_VALUE(output_size.h > 0 && output_size.w > 0, "{}: output_size must be positive, got ({}, {})", op,
-                 output_size.h, output_size.w);
   const int64_t in_h = x.sizes()[2], in_w = x.sizes()[3];
+  const Size2 output_size = adaptive_size(op, requested_size, in_h, in_w);
   TG_CHECK(in_h > 0 && in_w > 0, "{}: input of shape {} has an empty plane", op, input.sizes());
   // Global average pooling (a classifier's head) is a mean over each plane's contiguous run.
   if (output_size.h == 1 && output_size.w == 1) return unbatched_like(input, x.mean({2, 3}, true));
@@ -276,13 +284,13 @@ Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc
   return unbatched_like(input, window_average(x, win, false));
 }
 
-std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, Size2 output_size, SourceLoc loc) {
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, AdaptiveSize2 requested_size,
+                                                            SourceLoc loc) {
   const char* op = "adaptive_max_pool2d";
   detail::ApiScope scope(op, loc);
   Tensor x = batched(op, input);
-  TG_CHECK_VALUE(output_size.h > 0 && output_size.w > 0, "{}: output_size must be positive, got ({}, {})", op,
-                 output_size.h, output_size.w);
   const int64_t in_h = x.sizes()[2], in_w = x.sizes()[3];
+  const Size2 output_size = adaptive_size(op, requested_size, in_h, in_w);
   TG_CHECK(in_h > 0 && in_w > 0, "{}: input of shape {} has an empty plane", op, input.sizes());
   kernels::PoolGeometry g;
   g.in_h = in_h;
@@ -299,7 +307,7 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input,
   return max_pool_windows(op, input, x, g);
 }
 
-Tensor adaptive_max_pool2d(const Tensor& input, Size2 output_size, SourceLoc loc) {
+Tensor adaptive_max_pool2d(const Tensor& input, AdaptiveSize2 output_size, SourceLoc loc) {
   return std::get<0>(adaptive_max_pool2d_with_indices(input, output_size, loc));
 }
 
@@ -486,28 +494,32 @@ Tensor avg_pool3d(const Tensor& input, const AvgPool3dOptions& o, SourceLoc loc)
 }
 
 namespace {
-void check_output_size3(const char* op, const Volume& v, Size3 size, const Shape& shape) {
+// The output size, the input's where none was given (PyTorch's None), checked.
+Size3 output_size3(const char* op, const Volume& v, const AdaptiveSize3& requested, const Shape& shape) {
+  const Size3 size(requested[0].value_or(v.d), requested[1].value_or(v.h), requested[2].value_or(v.w));
   TG_CHECK_VALUE(size.d > 0 && size.h > 0 && size.w > 0, "{}: output_size must be positive, got {}", op, triple(size));
   TG_CHECK(v.d > 0 && v.h > 0 && v.w > 0, "{}: input of shape {} has an empty volume", op, shape);
+  return size;
 }
 }  // namespace
 
-Tensor adaptive_avg_pool3d(const Tensor& input, Size3 output_size, SourceLoc loc) {
+Tensor adaptive_avg_pool3d(const Tensor& input, AdaptiveSize3 requested_size, SourceLoc loc) {
   const char* op = "adaptive_avg_pool3d";
   detail::ApiScope scope(op, loc);
   const Volume v = batched_volume(op, input);
-  check_output_size3(op, v, output_size, input.sizes());
+  const Size3 output_size = output_size3(op, v, requested_size, input.sizes());
   if (output_size == Size3(1)) return unbatched_volume(input, v.x.mean({2, 3, 4}, true));
   const Tensor plane = adaptive_avg_pool2d(planes(v), Size2(output_size.h, output_size.w));
   const Tensor out = adaptive_avg_pool2d(depth_planes(v, plane), Size2(output_size.d, output_size.h * output_size.w));
   return unbatched_volume(input, as_volume(out, plane));
 }
 
-std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, Size3 output_size, SourceLoc loc) {
+std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, AdaptiveSize3 requested_size,
+                                                            SourceLoc loc) {
   const char* op = "adaptive_max_pool3d";
   detail::ApiScope scope(op, loc);
   const Volume v = batched_volume(op, input);
-  check_output_size3(op, v, output_size, input.sizes());
+  const Size3 output_size = output_size3(op, v, requested_size, input.sizes());
   auto [plane, plane_idx] = adaptive_max_pool2d_with_indices(planes(v), Size2(output_size.h, output_size.w));
   auto [out, depth_idx] =
       adaptive_max_pool2d_with_indices(depth_planes(v, plane), Size2(output_size.d, output_size.h * output_size.w));
@@ -515,7 +527,7 @@ std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input,
           unbatched_volume(input, volume_indices(v, plane_idx, depth_idx))};
 }
 
-Tensor adaptive_max_pool3d(const Tensor& input, Size3 output_size, SourceLoc loc) {
+Tensor adaptive_max_pool3d(const Tensor& input, AdaptiveSize3 output_size, SourceLoc loc) {
   return std::get<0>(adaptive_max_pool3d_with_indices(input, output_size, loc));
 }
 

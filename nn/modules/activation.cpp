@@ -5,10 +5,12 @@
 #include "tapegrad/nn/functional/activation.h"
 #include "tapegrad/nn/functional/dropout.h"
 #include "tapegrad/tensor/ops.h"
+#include "written_back.h"
 
 namespace tg::nn {
 
 using detail::py_float;
+using detail::written_back;
 
 // torch's inplace flag: the in-place op, which overwrites and returns the input.
 Tensor ReLUImpl::forward(const Tensor& input) { return inplace ? relu_(input) : relu(input); }
@@ -79,13 +81,6 @@ Tensor HardshrinkImpl::forward(const Tensor& input) { return functional::hardshr
 std::string HardshrinkImpl::extra_repr() const { return py_float(lambd); }
 Tensor SoftshrinkImpl::forward(const Tensor& input) { return functional::softshrink(input, lambd); }
 std::string SoftshrinkImpl::extra_repr() const { return py_float(lambd); }
-namespace {
-// torch's inplace flag for the ops without an in-place kernel: the result copied into the input.
-Tensor written_back(bool inplace, const Tensor& input, const Tensor& result) {
-  return inplace && !result.is_same(input) ? input.copy_(result) : result;
-}
-}  // namespace
-
 Tensor ThresholdImpl::forward(const Tensor& input) {
   return written_back(inplace, input, functional::threshold(input, threshold, value));
 }

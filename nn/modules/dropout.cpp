@@ -7,32 +7,30 @@
 #include "tapegrad/nn/functional/embedding.h"
 #include "tapegrad/nn/init.h"
 #include "tapegrad/tensor/factories.h"
+#include "written_back.h"
 
 namespace tg::nn {
 
 using detail::py_float;
+using detail::written_back;
 
 DropoutImpl::DropoutImpl(const char* name, double p, bool inplace) : Module(name), p(p), inplace(inplace) {
   TG_CHECK_VALUE(p >= 0 && p <= 1, "{}: probability has to be between 0 and 1, but got {}", name, p);
 }
-Tensor DropoutImpl::written_back(const Tensor& input, const Tensor& result) const {
-  if (!inplace || result.is_same(input)) return result;
-  return input.copy_(result);
-}
 Tensor DropoutImpl::forward(const Tensor& input) {
-  return written_back(input, functional::dropout(input, p, is_training(), generator));
+  return written_back(inplace, input, functional::dropout(input, p, is_training(), generator));
 }
 std::string DropoutImpl::extra_repr() const {
   return fmt::format("p={}, inplace={}", py_float(p), inplace ? "True" : "False");
 }
 Tensor Dropout1dImpl::forward(const Tensor& input) {
-  return written_back(input, functional::dropout1d(input, p, is_training(), generator));
+  return written_back(inplace, input, functional::dropout1d(input, p, is_training(), generator));
 }
 Tensor Dropout2dImpl::forward(const Tensor& input) {
-  return written_back(input, functional::dropout2d(input, p, is_training(), generator));
+  return written_back(inplace, input, functional::dropout2d(input, p, is_training(), generator));
 }
 Tensor Dropout3dImpl::forward(const Tensor& input) {
-  return written_back(input, functional::dropout3d(input, p, is_training(), generator));
+  return written_back(inplace, input, functional::dropout3d(input, p, is_training(), generator));
 }
 
 namespace {
@@ -99,10 +97,10 @@ std::string EmbeddingBagImpl::extra_repr() const {
 }
 
 Tensor AlphaDropoutImpl::forward(const Tensor& input) {
-  return written_back(input, functional::alpha_dropout(input, p, is_training(), generator));
+  return written_back(inplace, input, functional::alpha_dropout(input, p, is_training(), generator));
 }
 Tensor FeatureAlphaDropoutImpl::forward(const Tensor& input) {
-  return written_back(input, functional::feature_alpha_dropout(input, p, is_training(), generator));
+  return written_back(inplace, input, functional::feature_alpha_dropout(input, p, is_training(), generator));
 }
 
 }  // namespace tg::nn

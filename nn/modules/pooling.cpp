@@ -8,6 +8,17 @@ std::string size_repr(Size2 s) { return s.h == s.w ? fmt::format("{}", s.h) : fm
 std::string size_repr(Size3 s) {
   return s.d == s.h && s.h == s.w ? fmt::format("{}", s.d) : fmt::format("({}, {}, {})", s.d, s.h, s.w);
 }
+// One number when every dim has the same, else a tuple with None where the input's size is kept.
+template <int N>
+std::string size_repr(const AdaptiveSize<N>& s) {
+  const auto item = [](std::optional<int64_t> v) { return v ? fmt::format("{}", *v) : std::string("None"); };
+  bool same = s[0].has_value();
+  for (int i = 1; i < N; ++i) same = same && s[i] == s[0];
+  if (same) return item(s[0]);
+  std::string r = "(" + item(s[0]);
+  for (int i = 1; i < N; ++i) r += ", " + item(s[i]);
+  return r + ")";
+}
 // Always a tuple, as torch's MaxUnpool prints its _single / _pair / _triple sizes.
 std::string tuple_repr(int64_t s) { return fmt::format("({},)", s); }
 std::string tuple_repr(Size2 s) { return fmt::format("({}, {})", s.h, s.w); }

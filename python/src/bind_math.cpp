@@ -182,14 +182,17 @@ void bind_math(py::module_& m, TensorClass& cls) {
       return self;
     }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   }
-  def_op(m, cls, "nan_to_num", [](const tg::Tensor& t, double nan, std::optional<double> posinf,
-                                  std::optional<double> neginf) {
-    return nogil([&] { return t.nan_to_num(nan, posinf, neginf); });
-  }, py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
-  def_inplace<double, std::optional<double>, std::optional<double>>(
+  // nan=None is 0, as torch's.
+  def_op(
+      m, cls, "nan_to_num",
+      [](const tg::Tensor& t, std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) {
+        return nogil([&] { return t.nan_to_num(nan.value_or(0.0), posinf, neginf); });
+      },
+      py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+  def_inplace<std::optional<double>, std::optional<double>, std::optional<double>>(
       cls, "nan_to_num_",
-      [](const tg::Tensor& t, double nan, std::optional<double> posinf, std::optional<double> neginf) {
-        nogil([&] { t.nan_to_num_(nan, posinf, neginf); });
+      [](const tg::Tensor& t, std::optional<double> nan, std::optional<double> posinf, std::optional<double> neginf) {
+        nogil([&] { t.nan_to_num_(nan.value_or(0.0), posinf, neginf); });
       },
       py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
 
@@ -210,25 +213,59 @@ void bind_math(py::module_& m, TensorClass& cls) {
   };
   def_op(m, cls, "clamp", clamp, py::arg("min") = py::none(), py::arg("max") = py::none());
   def_op(m, cls, "clip", clamp, py::arg("min") = py::none(), py::arg("max") = py::none());
-  cls.def("clamp_", [](py::object self, std::optional<tg::Scalar> min, std::optional<tg::Scalar> max) {
-    nogil([&] { as_tensor(self).clamp_(min, max); });
-    return self;
-  }, py::arg("min") = py::none(), py::arg("max") = py::none());
+  cls.def(
+      "clamp_",
+      [](py::object self, py::object min, py::object max) {
+        const tg::Tensor& t = as_tensor(self);
+        TG_CHECK_VALUE(!min.is_none() || !max.is_none(), "clamp_: at least one of min and max must be given");
+        if ((!min.is_none() && !is_number(min)) || (!max.is_none() && !is_number(max))) {
+          std::optional<tg::Tensor> lo, hi;
+          if (!min.is_none()) lo = to_tensor(min);
+          if (!max.is_none()) hi = to_tensor(max);
+          nogil([&] { t.clamp_(lo, hi); });
+        } else {
+          std::optional<tg::Scalar> lo, hi;
+          if (!min.is_none()) lo = to_scalar(min);
+          if (!max.is_none()) hi = to_scalar(max);
+          nogil([&] { t.clamp_(lo, hi); });
+        }
+        return self;
+      },
+      py::arg("min") = py::none(), py::arg("max") = py::none());
   cls.attr("clip_") = cls.attr("clamp_");
-  def_op(m, cls, "clamp_min", [](const tg::Tensor& t, const tg::Scalar& v) { return nogil([&] { return t.clamp_min(v); }); },
-         py::arg("min"));
-  def_inplace<const tg::Scalar&>(
-      cls, "clamp_min_", [](const tg::Tensor& t, const tg::Scalar& v) { nogil([&] { t.clamp_min_(v); }); },
-      py::arg("min"));
-  def_inplace<const tg::Scalar&>(
-      cls, "clamp_max_", [](const tg::Tensor& t, const tg::Scalar& v) { nogil([&] { t.clamp_max_(v); }); },
-      py::arg("max"));
+  // clamp_min / clamp_max and their in-place forms, with a number or a tensor bound.
+  for (const bool is_min : {true, false}) {
+    const char* bound = is_min ? "min" : "max";
+    def_op(
+        m, cls, is_min ? "clamp_min" : "clamp_max",
+        [is_min](const tg::Tensor& t, py::handle v) {
+          if (is_number(v)) {
+            const tg::Scalar s = to_scalar(v);
+            return nogil([&] { return is_min ? t.clamp_min(s) : t.clamp_max(s); });
+          }
+          const tg::Tensor b = to_tensor(v);
+          return nogil([&] { return is_min ? t.clamp_min(b) : t.clamp_max(b); });
+        },
+        py::arg(bound));
+    cls.def(
+        is_min ? "clamp_min_" : "clamp_max_",
+        [is_min](py::object self, py::handle v) {
+          const tg::Tensor& t = as_tensor(self);
+          if (is_number(v)) {
+            const tg::Scalar s = to_scalar(v);
+            nogil([&] { is_min ? t.clamp_min_(s) : t.clamp_max_(s); });
+          } else {
+            const tg::Tensor b = to_tensor(v);
+            nogil([&] { is_min ? t.clamp_min_(b) : t.clamp_max_(b); });
+          }
+          return self;
+        },
+        py::arg(bound));
+  }
   def_op(m, cls, "positive", [](const tg::Tensor& t) { return nogil([&] { return tg::positive(t); }); });
   def_op(m, cls, "sgn", [](const tg::Tensor& t) { return nogil([&] { return tg::sgn(t); }); });
   def_inplace<>(cls, "sgn_", [](const tg::Tensor& t) { nogil([&] { tg::sgn_(t); }); });
   def_op(m, cls, "ravel", [](const tg::Tensor& t) { return nogil([&] { return t.ravel(); }); });
-  def_op(m, cls, "clamp_max", [](const tg::Tensor& t, const tg::Scalar& v) { return nogil([&] { return t.clamp_max(v); }); },
-         py::arg("max"));
   def_op(m, cls, "lerp", [](const tg::Tensor& t, const tg::Tensor& end, py::handle weight) {
     if (is_number(weight)) return nogil([&, w = to_scalar(weight)] { return t.lerp(end, w); });
     tg::Tensor w = to_tensor(weight);
@@ -384,25 +421,40 @@ void bind_math(py::module_& m, TensorClass& cls) {
       return nogil([&] { return is_max ? t.amax(dims, keepdim) : t.amin(dims, keepdim); });
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
+  // torch's older var(unbiased) form: a lone bool where dim goes.
+  const auto unbiased_first = [](py::object& dim, std::optional<bool>& unbiased) {
+    if (!PyBool_Check(dim.ptr())) return;
+    TG_CHECK_TYPE(!unbiased, "var: unbiased given twice (a bool dim is the unbiased flag)");
+    unbiased = dim.ptr() == Py_True;
+    dim = py::none();
+  };
   for (const char* name : {"var", "std"}) {
     const bool is_var = name[0] == 'v';
-    def_op(m, cls, name, [is_var](const tg::Tensor& t, py::object dim, std::optional<bool> unbiased, bool keepdim,
-                                  std::optional<double> correction) {
-      tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
-      const double c = correction ? *correction : (unbiased.value_or(true) ? 1.0 : 0.0);
-      return nogil([&] { return is_var ? t.var(dims, c, keepdim) : t.std(dims, c, keepdim); });
-    }, py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-       py::arg("correction") = py::none());
+    def_op(
+        m, cls, name,
+        [is_var, unbiased_first](const tg::Tensor& t, py::object dim, std::optional<bool> unbiased, bool keepdim,
+                                 std::optional<double> correction) {
+          unbiased_first(dim, unbiased);
+          tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+          const double c = correction ? *correction : (unbiased.value_or(true) ? 1.0 : 0.0);
+          return nogil([&] { return is_var ? t.var(dims, c, keepdim) : t.std(dims, c, keepdim); });
+        },
+        py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+        py::arg("correction") = py::none());
   }
   for (const char* name : {"var_mean", "std_mean"}) {
     const bool is_var = name[0] == 'v';
-    m.def(name, [is_var](const tg::Tensor& t, py::object dim, std::optional<bool> unbiased, bool keepdim,
-                         std::optional<double> correction) {
-      tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
-      const double c = correction ? *correction : (unbiased.value_or(true) ? 1.0 : 0.0);
-      return nogil([&] { return is_var ? tg::var_mean(t, dims, c, keepdim) : tg::std_mean(t, dims, c, keepdim); });
-    }, py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
-       py::kw_only(), py::arg("correction") = py::none());
+    m.def(
+        name,
+        [is_var, unbiased_first](const tg::Tensor& t, py::object dim, std::optional<bool> unbiased, bool keepdim,
+                                 std::optional<double> correction) {
+          unbiased_first(dim, unbiased);
+          tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+          const double c = correction ? *correction : (unbiased.value_or(true) ? 1.0 : 0.0);
+          return nogil([&] { return is_var ? tg::var_mean(t, dims, c, keepdim) : tg::std_mean(t, dims, c, keepdim); });
+        },
+        py::arg("input"), py::arg("dim") = py::none(), py::arg("unbiased") = py::none(), py::arg("keepdim") = false,
+        py::kw_only(), py::arg("correction") = py::none());
   }
   for (const char* name : {"nansum", "nanmean"}) {
     const bool is_sum = name[3] == 's';
@@ -470,10 +522,30 @@ void bind_math(py::module_& m, TensorClass& cls) {
     tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
     return nogil([&] { return tg::count_nonzero(t, dims); });
   }, py::arg("dim") = py::none());
-  def_op(m, cls, "norm", [](const tg::Tensor& t, const tg::Scalar& p, py::object dim, bool keepdim) {
-    tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
-    return nogil([&] { return t.norm(p, dims, keepdim); });
-  }, py::arg("p") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  // p: a number, None or 'fro' (the 2-norm of the dims), or 'nuc' (a matrix's nuclear norm), as Tensor.norm.
+  def_op(
+      m, cls, "norm",
+      [](const tg::Tensor& t, py::object p, py::object dim, bool keepdim, std::optional<tg::DType> dtype) {
+        tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+        tg::Scalar order = 2;
+        if (py::isinstance<py::str>(p)) {
+          const auto s = p.cast<std::string>();
+          if (s == "nuc") {
+            TG_CHECK_VALUE(!dims.empty() || t.dim() == 2, "norm: 'nuc' without dim needs a 2-D input, got shape {}",
+                           t.sizes());
+            return nogil([&] {
+              return tg::linalg::matrix_norm(dtype ? t.to(*dtype) : t, "nuc", dims.empty() ? tg::Shape{-2, -1} : dims,
+                                             keepdim);
+            });
+          }
+          TG_CHECK_VALUE(s == "fro", "norm: p must be a number, None, 'fro' or 'nuc', got '{}'", s);
+        } else if (!p.is_none()) {
+          order = to_scalar(p);
+        }
+        return nogil([&] { return (dtype ? t.to(*dtype) : t).norm(order, dims, keepdim); });
+      },
+      py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+      py::arg("dtype") = py::none());
   def_op(m, cls, "logsumexp", [](const tg::Tensor& t, const tg::Shape& dim, bool keepdim) {
     return nogil([&] { return t.logsumexp(dim, keepdim); });
   }, py::arg("dim"), py::arg("keepdim") = false);
@@ -498,12 +570,19 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }, py::arg("dim"));
   for (const char* name : {"all", "any"}) {
     const bool is_all = name[1] == 'l';
-    def_op(m, cls, name, [is_all](const tg::Tensor& t, std::optional<int64_t> dim, bool keepdim) {
-      return nogil([&] {
-        if (!dim) return is_all ? t.all() : t.any();
-        return is_all ? t.all(*dim, keepdim) : t.any(*dim, keepdim);
-      });
-    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+    // dim: None, an int or a sequence of ints (an empty one reduces nothing, as torch's).
+    def_op(
+        m, cls, name,
+        [is_all](const tg::Tensor& t, py::object dim, bool keepdim) {
+          if (dim.is_none()) return nogil([&] { return is_all ? t.all() : t.any(); });
+          if (py::isinstance<py::int_>(dim) || py::hasattr(dim, "__index__")) {
+            const auto d = dim.cast<int64_t>();
+            return nogil([&] { return is_all ? t.all(d, keepdim) : t.any(d, keepdim); });
+          }
+          const auto dims = dim.cast<tg::Shape>();
+          return nogil([&] { return is_all ? t.all(dims, keepdim) : t.any(dims, keepdim); });
+        },
+        py::arg("dim") = py::none(), py::arg("keepdim") = false);
   }
 
   // ---- views and shape ----
@@ -936,12 +1015,18 @@ void bind_math(py::module_& m, TensorClass& cls) {
         return nogil([&] { return tg::tensordot(a, b, da, db); });
       },
       py::arg("a"), py::arg("b"), py::arg("dims") = 2);
-  def_op(m, cls, "softmax", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
-    return nogil([&] { return t.softmax(dim, dtype); });
-  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
-  def_op(m, cls, "log_softmax", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
-    return nogil([&] { return t.log_softmax(dim, dtype); });
-  }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  def_op(
+      m, cls, "softmax",
+      [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
+        return nogil([&] { return t.softmax(dim, dtype); });
+      },
+      py::arg("dim"), py::arg("dtype") = py::none());
+  def_op(
+      m, cls, "log_softmax",
+      [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
+        return nogil([&] { return t.log_softmax(dim, dtype); });
+      },
+      py::arg("dim"), py::arg("dtype") = py::none());
 
   // PyTorch's and NumPy's other names (ops/aliases.h), with their in-place forms where the op has one.
   for (auto [alias, target] : {std::pair{"arccos", "acos"},

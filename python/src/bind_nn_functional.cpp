@@ -57,11 +57,14 @@ void bind_nn_functional(py::module_& nn) {
   f.def("bilinear", [](const Tensor& x1, const Tensor& x2, const Tensor& w, OptTensor b) {
     return nogil([&] { return F::bilinear(x1, x2, w, or_undefined(b)); });
   }, py::arg("input1"), py::arg("input2"), py::arg("weight"), py::arg("bias") = py::none());
-  f.def("conv1d", [](const Tensor& x, const Tensor& w, OptTensor b, int64_t stride, tg::nn::ConvPadding padding,
-                     int64_t dilation, int64_t groups) {
-    return nogil([&] { return F::conv1d(x, w, {or_undefined(b), stride, padding, dilation, groups}); });
-  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
-     py::arg("dilation") = 1, py::arg("groups") = 1);
+  f.def(
+      "conv1d",
+      [](const Tensor& x, const Tensor& w, OptTensor b, Size1 stride, ConvPadding1 padding, Size1 dilation,
+         int64_t groups) {
+        return nogil([&] { return F::conv1d(x, w, {or_undefined(b), stride, padding, dilation, groups}); });
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+      py::arg("dilation") = 1, py::arg("groups") = 1);
   f.def("conv2d", [](const Tensor& x, const Tensor& w, OptTensor b, tg::nn::Size2 stride, tg::nn::ConvPadding padding,
                      tg::nn::Size2 dilation, int64_t groups) {
     return nogil([&] { return F::conv2d(x, w, {or_undefined(b), stride, padding, dilation, groups}); });
@@ -87,13 +90,16 @@ void bind_nn_functional(py::module_& nn) {
     });
   }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
      py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("dilation") = 1);
-  f.def("conv_transpose1d", [](const Tensor& x, const Tensor& w, OptTensor b, int64_t stride, int64_t padding,
-                               int64_t output_padding, int64_t groups, int64_t dilation) {
-    return nogil([&] {
-      return F::conv_transpose1d(x, w, {or_undefined(b), stride, padding, output_padding, groups, dilation});
-    });
-  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
-     py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("dilation") = 1);
+  f.def(
+      "conv_transpose1d",
+      [](const Tensor& x, const Tensor& w, OptTensor b, Size1 stride, Size1 padding, Size1 output_padding,
+         int64_t groups, Size1 dilation) {
+        return nogil([&] {
+          return F::conv_transpose1d(x, w, {or_undefined(b), stride, padding, output_padding, groups, dilation});
+        });
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1, py::arg("padding") = 0,
+      py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("dilation") = 1);
   f.def("max_pool2d", [](const Tensor& x, tg::nn::Size2 k, std::optional<tg::nn::Size2> stride, tg::nn::Size2 padding,
                          tg::nn::Size2 dilation, bool ceil_mode, bool return_indices) -> py::object {
     F::MaxPool2dOptions o{k, stride, padding, dilation, ceil_mode};
@@ -106,9 +112,12 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::avg_pool2d(x, {k, stride, padding, ceil_mode, count_include_pad, divisor_override}); });
   }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
      py::arg("ceil_mode") = false, py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
-  f.def("adaptive_avg_pool2d", [](const Tensor& x, tg::nn::Size2 size) {
-    return nogil([&] { return F::adaptive_avg_pool2d(x, size); });
-  }, py::arg("input"), py::arg("output_size"));
+  f.def(
+      "adaptive_avg_pool2d",
+      [](const Tensor& x, tg::nn::AdaptiveSize2 size) {
+        return nogil([&] { return F::adaptive_avg_pool2d(x, size); });
+      },
+      py::arg("input"), py::arg("output_size"));
   f.def("max_pool3d", [](const Tensor& x, tg::nn::Size3 k, std::optional<tg::nn::Size3> stride, tg::nn::Size3 padding,
                          tg::nn::Size3 dilation, bool ceil_mode, bool return_indices) -> py::object {
     F::MaxPool3dOptions o{k, stride, padding, dilation, ceil_mode};
@@ -122,36 +131,56 @@ void bind_nn_functional(py::module_& nn) {
         [&] { return F::avg_pool3d(x, {k, stride, padding, ceil_mode, count_include_pad, divisor_override}); });
   }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
      py::arg("ceil_mode") = false, py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
-  f.def("adaptive_avg_pool3d", [](const Tensor& x, tg::nn::Size3 size) {
-    return nogil([&] { return F::adaptive_avg_pool3d(x, size); });
-  }, py::arg("input"), py::arg("output_size"));
-  f.def("adaptive_max_pool3d", [](const Tensor& x, tg::nn::Size3 size, bool return_indices) -> py::object {
-    if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool3d_with_indices(x, size); }));
-    return py::cast(nogil([&] { return F::adaptive_max_pool3d(x, size); }));
-  }, py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
-  f.def("max_pool1d", [](const Tensor& x, int64_t k, std::optional<int64_t> stride, int64_t padding, int64_t dilation,
-                         bool ceil_mode, bool return_indices) -> py::object {
-    F::MaxPool1dOptions o{k, stride, padding, dilation, ceil_mode};
-    if (return_indices) return py::cast(nogil([&] { return F::max_pool1d_with_indices(x, o); }));
-    return py::cast(nogil([&] { return F::max_pool1d(x, o); }));
-  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
-     py::arg("dilation") = 1, py::arg("ceil_mode") = false, py::arg("return_indices") = false);
-  f.def("avg_pool1d", [](const Tensor& x, int64_t k, std::optional<int64_t> stride, int64_t padding, bool ceil_mode,
-                         bool count_include_pad) {
-    return nogil([&] { return F::avg_pool1d(x, {k, stride, padding, ceil_mode, count_include_pad}); });
-  }, py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
-     py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
-  f.def("adaptive_avg_pool1d", [](const Tensor& x, int64_t size) {
-    return nogil([&] { return F::adaptive_avg_pool1d(x, size); });
-  }, py::arg("input"), py::arg("output_size"));
-  f.def("adaptive_max_pool2d", [](const Tensor& x, tg::nn::Size2 size, bool return_indices) -> py::object {
-    if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool2d_with_indices(x, size); }));
-    return py::cast(nogil([&] { return F::adaptive_max_pool2d(x, size); }));
-  }, py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
-  f.def("adaptive_max_pool1d", [](const Tensor& x, int64_t size, bool return_indices) -> py::object {
-    if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool1d_with_indices(x, size); }));
-    return py::cast(nogil([&] { return F::adaptive_max_pool1d(x, size); }));
-  }, py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
+  f.def(
+      "adaptive_avg_pool3d",
+      [](const Tensor& x, tg::nn::AdaptiveSize3 size) {
+        return nogil([&] { return F::adaptive_avg_pool3d(x, size); });
+      },
+      py::arg("input"), py::arg("output_size"));
+  f.def(
+      "adaptive_max_pool3d",
+      [](const Tensor& x, tg::nn::AdaptiveSize3 size, bool return_indices) -> py::object {
+        if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool3d_with_indices(x, size); }));
+        return py::cast(nogil([&] { return F::adaptive_max_pool3d(x, size); }));
+      },
+      py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
+  f.def(
+      "max_pool1d",
+      [](const Tensor& x, Size1 k, std::optional<Size1> stride, Size1 padding, Size1 dilation, bool ceil_mode,
+         bool return_indices) -> py::object {
+        F::MaxPool1dOptions o{k, optional_int(stride), padding, dilation, ceil_mode};
+        if (return_indices) return py::cast(nogil([&] { return F::max_pool1d_with_indices(x, o); }));
+        return py::cast(nogil([&] { return F::max_pool1d(x, o); }));
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+      py::arg("dilation") = 1, py::arg("ceil_mode") = false, py::arg("return_indices") = false);
+  f.def(
+      "avg_pool1d",
+      [](const Tensor& x, Size1 k, std::optional<Size1> stride, Size1 padding, bool ceil_mode, bool count_include_pad) {
+        return nogil([&] {
+          return F::avg_pool1d(x, {k, optional_int(stride), padding, ceil_mode, count_include_pad});
+        });
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0,
+      py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
+  f.def(
+      "adaptive_avg_pool1d",
+      [](const Tensor& x, Size1 size) { return nogil([&] { return F::adaptive_avg_pool1d(x, size); }); },
+      py::arg("input"), py::arg("output_size"));
+  f.def(
+      "adaptive_max_pool2d",
+      [](const Tensor& x, tg::nn::AdaptiveSize2 size, bool return_indices) -> py::object {
+        if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool2d_with_indices(x, size); }));
+        return py::cast(nogil([&] { return F::adaptive_max_pool2d(x, size); }));
+      },
+      py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
+  f.def(
+      "adaptive_max_pool1d",
+      [](const Tensor& x, Size1 size, bool return_indices) -> py::object {
+        if (return_indices) return py::cast(nogil([&] { return F::adaptive_max_pool1d_with_indices(x, size); }));
+        return py::cast(nogil([&] { return F::adaptive_max_pool1d(x, size); }));
+      },
+      py::arg("input"), py::arg("output_size"), py::arg("return_indices") = false);
   f.def("instance_norm", [](const Tensor& x, OptTensor mean, OptTensor var, OptTensor w, OptTensor b,
                             bool use_input_stats, double momentum, double eps) {
     F::InstanceNormOptions o{or_undefined(mean), or_undefined(var), or_undefined(w), or_undefined(b), use_input_stats,
@@ -169,10 +198,13 @@ void bind_nn_functional(py::module_& nn) {
     return nogil([&] { return F::fold(x, size, {k, dilation, padding, stride}); });
   }, py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1,
      py::arg("padding") = 0, py::arg("stride") = 1);
-  f.def("lp_pool1d", [](const Tensor& x, double p, int64_t k, std::optional<int64_t> stride, bool ceil_mode) {
-    return nogil([&] { return F::lp_pool1d(x, p, k, stride, ceil_mode); });
-  }, py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(),
-     py::arg("ceil_mode") = false);
+  f.def(
+      "lp_pool1d",
+      [](const Tensor& x, double p, Size1 k, std::optional<Size1> stride, bool ceil_mode) {
+        return nogil([&] { return F::lp_pool1d(x, p, k, optional_int(stride), ceil_mode); });
+      },
+      py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("ceil_mode") = false);
   f.def("lp_pool2d", [](const Tensor& x, double p, Size2 k, std::optional<Size2> stride, bool ceil_mode) {
     return nogil([&] { return F::lp_pool2d(x, p, k, stride, ceil_mode); });
   }, py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(),
@@ -209,13 +241,16 @@ void bind_nn_functional(py::module_& nn) {
     TG_CHECK_VALUE(v.size() >= n, "max_unpool: output_size needs {} spatial sizes, got {}", n, v.size());
     return std::vector<int64_t>(v.end() - static_cast<std::ptrdiff_t>(n), v.end());
   };
-  f.def("max_unpool1d", [trailing](const Tensor& x, const Tensor& idx, int64_t k, std::optional<int64_t> stride,
-                                   int64_t padding, py::object output_size) {
-    auto o = trailing(output_size, 1);
-    std::optional<int64_t> out = o ? std::optional<int64_t>((*o)[0]) : std::nullopt;
-    return nogil([&] { return F::max_unpool1d(x, idx, k, stride, padding, out); });
-  }, py::arg("input"), py::arg("indices"), py::arg("kernel_size"), py::arg("stride") = py::none(),
-     py::arg("padding") = 0, py::arg("output_size") = py::none());
+  f.def(
+      "max_unpool1d",
+      [trailing](const Tensor& x, const Tensor& idx, Size1 k, std::optional<Size1> stride, Size1 padding,
+                 py::object output_size) {
+        auto o = trailing(output_size, 1);
+        std::optional<int64_t> out = o ? std::optional<int64_t>((*o)[0]) : std::nullopt;
+        return nogil([&] { return F::max_unpool1d(x, idx, k, optional_int(stride), padding, out); });
+      },
+      py::arg("input"), py::arg("indices"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("output_size") = py::none());
   f.def("max_unpool2d", [trailing](const Tensor& x, const Tensor& idx, Size2 k, std::optional<Size2> stride,
                                    Size2 padding, py::object output_size) {
     auto o = trailing(output_size, 2);

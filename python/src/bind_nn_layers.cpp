@@ -234,7 +234,7 @@ void bind_nn_layers(py::module_& nn) {
 
   Layer<Conv1dImpl> conv1d(nn, "Conv1d");
   conv1d
-      .def(py::init([](int64_t in, int64_t out, int64_t k, int64_t stride, ConvPadding padding, int64_t dilation,
+      .def(py::init([](int64_t in, int64_t out, Size1 k, Size1 stride, ConvPadding1 padding, Size1 dilation,
                        int64_t groups, bool bias, std::string padding_mode) {
              return std::make_shared<Conv1dImpl>(
                  in, out, k, Conv1dOptions{stride, padding, dilation, groups, bias, std::move(padding_mode)});
@@ -293,8 +293,8 @@ void bind_nn_layers(py::module_& nn) {
       .def_readonly("kernel_size", &Conv3dImpl::kernel_size);
   Layer<ConvTranspose1dImpl> conv_transpose1d(nn, "ConvTranspose1d");
   conv_transpose1d
-      .def(py::init([](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding, int64_t output_padding,
-                       int64_t groups, bool bias, int64_t dilation) {
+      .def(py::init([](int64_t in, int64_t out, Size1 k, Size1 stride, Size1 padding, Size1 output_padding,
+                       int64_t groups, bool bias, Size1 dilation) {
              return std::make_shared<ConvTranspose1dImpl>(
                  in, out, k, ConvTranspose1dOptions{stride, padding, output_padding, groups, bias, dilation});
            }),
@@ -475,7 +475,7 @@ void bind_nn_layers(py::module_& nn) {
            }),
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
            py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
-  Layer<AdaptiveAvgPool2dImpl>(nn, "AdaptiveAvgPool2d").def(py::init<Size2>(), py::arg("output_size"));
+  Layer<AdaptiveAvgPool2dImpl>(nn, "AdaptiveAvgPool2d").def(py::init<AdaptiveSize2>(), py::arg("output_size"));
   Layer<MaxPool3dImpl>(nn, "MaxPool3d")
       .def(py::init([](Size3 k, std::optional<Size3> stride, Size3 padding, Size3 dilation, bool return_indices,
                        bool ceil_mode) {
@@ -496,9 +496,9 @@ void bind_nn_layers(py::module_& nn) {
            }),
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
            py::arg("count_include_pad") = true, py::arg("divisor_override") = py::none());
-  Layer<AdaptiveAvgPool3dImpl>(nn, "AdaptiveAvgPool3d").def(py::init<Size3>(), py::arg("output_size"));
+  Layer<AdaptiveAvgPool3dImpl>(nn, "AdaptiveAvgPool3d").def(py::init<AdaptiveSize3>(), py::arg("output_size"));
   Layer<AdaptiveMaxPool3dImpl>(nn, "AdaptiveMaxPool3d")
-      .def(py::init([](Size3 size, bool return_indices) {
+      .def(py::init([](AdaptiveSize3 size, bool return_indices) {
              auto m = std::make_shared<AdaptiveMaxPool3dImpl>(size);
              m->return_indices = return_indices;
              return m;
@@ -508,10 +508,10 @@ void bind_nn_layers(py::module_& nn) {
       .def("forward", indices_forward<AdaptiveMaxPool3dImpl>(), py::arg("input"));
 
   Layer<MaxPool1dImpl>(nn, "MaxPool1d")
-      .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding, int64_t dilation, bool return_indices,
+      .def(py::init([](Size1 k, std::optional<Size1> stride, Size1 padding, Size1 dilation, bool return_indices,
                        bool ceil_mode) {
-             auto m =
-                 std::make_shared<MaxPool1dImpl>(functional::MaxPool1dOptions{k, stride, padding, dilation, ceil_mode});
+             auto m = std::make_shared<MaxPool1dImpl>(
+                 functional::MaxPool1dOptions{k, optional_int(stride), padding, dilation, ceil_mode});
              m->return_indices = return_indices;
              return m;
            }),
@@ -520,16 +520,16 @@ void bind_nn_layers(py::module_& nn) {
       .def_readwrite("return_indices", &MaxPool1dImpl::return_indices)
       .def("forward", indices_forward<MaxPool1dImpl>(), py::arg("input"));
   Layer<AvgPool1dImpl>(nn, "AvgPool1d")
-      .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding, bool ceil_mode,
-                       bool count_include_pad) {
+      .def(py::init([](Size1 k, std::optional<Size1> stride, Size1 padding, bool ceil_mode, bool count_include_pad) {
              return std::make_shared<AvgPool1dImpl>(
-                 functional::AvgPool1dOptions{k, stride, padding, ceil_mode, count_include_pad});
+                 functional::AvgPool1dOptions{k, optional_int(stride), padding, ceil_mode, count_include_pad});
            }),
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0, py::arg("ceil_mode") = false,
            py::arg("count_include_pad") = true);
-  Layer<AdaptiveAvgPool1dImpl>(nn, "AdaptiveAvgPool1d").def(py::init<int64_t>(), py::arg("output_size"));
+  Layer<AdaptiveAvgPool1dImpl>(nn, "AdaptiveAvgPool1d")
+      .def(py::init([](Size1 size) { return std::make_shared<AdaptiveAvgPool1dImpl>(size); }), py::arg("output_size"));
   Layer<AdaptiveMaxPool2dImpl>(nn, "AdaptiveMaxPool2d")
-      .def(py::init([](Size2 size, bool return_indices) {
+      .def(py::init([](AdaptiveSize2 size, bool return_indices) {
              auto m = std::make_shared<AdaptiveMaxPool2dImpl>(size);
              m->return_indices = return_indices;
              return m;
@@ -538,7 +538,7 @@ void bind_nn_layers(py::module_& nn) {
       .def_readwrite("return_indices", &AdaptiveMaxPool2dImpl::return_indices)
       .def("forward", indices_forward<AdaptiveMaxPool2dImpl>(), py::arg("input"));
   Layer<AdaptiveMaxPool1dImpl>(nn, "AdaptiveMaxPool1d")
-      .def(py::init([](int64_t size, bool return_indices) {
+      .def(py::init([](Size1 size, bool return_indices) {
              auto m = std::make_shared<AdaptiveMaxPool1dImpl>(size);
              m->return_indices = return_indices;
              return m;
@@ -564,8 +564,8 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("beta") = 0.75, py::arg("k") = 1.0)
       .def_readwrite("size", &LocalResponseNormImpl::size);
   Layer<LPPool1dImpl>(nn, "LPPool1d")
-      .def(py::init([](double p, int64_t k, std::optional<int64_t> stride, bool ceil_mode) {
-             return std::make_shared<LPPool1dImpl>(LPPoolOptions<int64_t>{p, k, stride, ceil_mode});
+      .def(py::init([](double p, Size1 k, std::optional<Size1> stride, bool ceil_mode) {
+             return std::make_shared<LPPool1dImpl>(LPPoolOptions<int64_t>{p, k, optional_int(stride), ceil_mode});
            }),
            py::arg("norm_type"), py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("ceil_mode") = false);
   Layer<LPPool2dImpl>(nn, "LPPool2d")
@@ -581,13 +581,16 @@ void bind_nn_layers(py::module_& nn) {
   def_fractional_max_pool<FractionalMaxPool2dImpl, Size2, Fractions<2>>(nn, "FractionalMaxPool2d");
   def_fractional_max_pool<FractionalMaxPool3dImpl, Size3, Fractions<3>>(nn, "FractionalMaxPool3d");
   Layer<MaxUnpool1dImpl>(nn, "MaxUnpool1d")
-      .def(py::init([](int64_t k, std::optional<int64_t> stride, int64_t padding) {
-             return std::make_shared<MaxUnpool1dImpl>(MaxUnpoolOptions<int64_t>{k, stride, padding});
+      .def(py::init([](Size1 k, std::optional<Size1> stride, Size1 padding) {
+             return std::make_shared<MaxUnpool1dImpl>(MaxUnpoolOptions<int64_t>{k, optional_int(stride), padding});
            }),
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0)
-      .def("forward", [](MaxUnpool1dImpl& m, const tg::Tensor& x, const tg::Tensor& idx, std::optional<int64_t> out) {
-        return nogil([&] { return m.forward(x, idx, out); });
-      }, py::arg("input"), py::arg("indices"), py::arg("output_size") = py::none());
+      .def(
+          "forward",
+          [](MaxUnpool1dImpl& m, const tg::Tensor& x, const tg::Tensor& idx, std::optional<int64_t> out) {
+            return nogil([&] { return m.forward(x, idx, out); });
+          },
+          py::arg("input"), py::arg("indices"), py::arg("output_size") = py::none());
   Layer<MaxUnpool2dImpl>(nn, "MaxUnpool2d")
       .def(py::init([](Size2 k, std::optional<Size2> stride, Size2 padding) {
              return std::make_shared<MaxUnpool2dImpl>(MaxUnpoolOptions<Size2>{k, stride, padding});

@@ -395,12 +395,13 @@ fills .grad of the leaves.)");
           py::kw_only(), py::arg("memory_format") = tg::MemoryFormat::Preserve)
       .def(
           "copy_",
-          [](py::object self, py::handle src) {
+          // non_blocking is a hint, as torch's: the copy is ordered on the current stream either way.
+          [](py::object self, py::handle src, bool) {
             tg::Tensor s = to_tensor(src);
             nogil([&] { as_tensor(self).copy_(s); });
             return self;
           },
-          py::arg("src"))
+          py::arg("src"), py::arg("non_blocking") = false)
       .def(
           "fill_",
           [](py::object self, py::handle value) {

@@ -245,6 +245,22 @@ class PyCallable {
   std::shared_ptr<py::object> fn_;
 };
 
+// A 1-d layer's size argument (caster below): an int, or torch's 1-tuple of one.
+struct Size1 {
+  int64_t value = 0;
+  Size1() = default;
+  Size1(int64_t v) : value(v) {}  // NOLINT(google-explicit-constructor): stands for the int
+  operator int64_t() const { return value; }  // NOLINT(google-explicit-constructor)
+};
+// A 1-d convolution's padding argument (caster below).
+struct ConvPadding1 : tg::nn::ConvPadding {
+  using tg::nn::ConvPadding::BasicConvPadding;
+  ConvPadding1() = default;
+};
+inline std::optional<int64_t> optional_int(const std::optional<Size1>& s) {
+  return s ? std::optional<int64_t>(*s) : std::nullopt;
+}
+
 // f(x1, x2) -> Tensor of a Python callable (None: an empty function), callable without the GIL.
 std::function<tg::Tensor(const tg::Tensor&, const tg::Tensor&)> tensor_pair_function(py::object fn);
 
@@ -284,6 +300,19 @@ struct type_caster<tg::Shape> {
 // Reads an int, or a tuple or list of `n` ints, into `out`; false for anything else.
 bool load_sizes(handle src, int64_t* out, int n);
 
+// A 1-d layer's size: an int or a 1-tuple of one, as torch takes them (Conv1d(3, 4, (3,))).
+template <>
+struct type_caster<tgpy::Size1> {
+  PYBIND11_TYPE_CASTER(tgpy::Size1, const_name("int | tuple[int]"));
+  bool load(handle src, bool) {
+    int64_t v = 0;
+    if (!load_sizes(src, &v, 1)) return false;
+    value = v;
+    return true;
+  }
+  static handle cast(tgpy::Size1 s, return_value_policy, handle) { return PyLong_FromLongLong(s); }
+};
+
 // A size for each spatial dim or one for all: 3 or (3, 1) <-> tg::nn::Size2.
 template <>
 struct type_caster<tg::nn::Size2> {
@@ -311,6 +340,39 @@ struct type_caster<tg::nn::Size3> {
   }
   static handle cast(const tg::nn::Size3& s, return_value_policy, handle) {
     return py::make_tuple(s.d, s.h, s.w).release();
+  }
+};
+
+// An adaptive pool's output size: 7, or a tuple with None where the input's size is kept, (None, 7).
+template <int N>
+struct type_caster<tg::nn::AdaptiveSize<N>> {
+  using Value = tg::nn::AdaptiveSize<N>;
+  PYBIND11_TYPE_CASTER(Value, const_name("int | tuple[int | None, ...]"));
+  bool load(handle src, bool) {
+    int64_t all = 0;
+    if (load_sizes(src, &all, 1) && !PySequence_Check(src.ptr())) {
+      value = Value(all);
+      return true;
+    }
+    if (!py::isinstance<py::tuple>(src) && !py::isinstance<py::list>(src)) return false;
+    const auto seq = py::reinterpret_borrow<py::sequence>(src);
+    if (seq.size() != N) return false;
+    for (int i = 0; i < N; ++i) {
+      const py::object item = seq[i];
+      if (item.is_none()) {
+        value.v[static_cast<size_t>(i)] = std::nullopt;
+      } else if (PyLong_Check(item.ptr()) && !PyBool_Check(item.ptr())) {
+        value.v[static_cast<size_t>(i)] = item.cast<int64_t>();
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+  static handle cast(const Value& s, return_value_policy, handle) {
+    py::tuple t(N);
+    for (int i = 0; i < N; ++i) t[i] = s[i] ? py::object(py::int_(*s[i])) : py::object(py::none());
+    return t.release();
   }
 };
 
@@ -359,6 +421,25 @@ struct type_caster<tg::nn::BasicConvPadding<S>> {
     if (p.mode == tg::nn::ConvPaddingMode::Same) return py::str("same").release();
     if (p.mode == tg::nn::ConvPaddingMode::Valid) return py::str("valid").release();
     return make_caster<S>::cast(p.size, policy, parent);
+  }
+};
+
+// A 1-d convolution's padding: "same", "valid", an int or a 1-tuple.
+template <>
+struct type_caster<tgpy::ConvPadding1> {
+  PYBIND11_TYPE_CASTER(tgpy::ConvPadding1, const_name("int | tuple[int] | str"));
+  bool load(handle src, bool convert) {
+    if (PyUnicode_Check(src.ptr())) {
+      value = tgpy::ConvPadding1(py::cast<std::string>(src));
+      return true;
+    }
+    make_caster<tgpy::Size1> size;
+    if (!size.load(src, convert)) return false;
+    value = tgpy::ConvPadding1(tg::nn::Size2(static_cast<tgpy::Size1>(size)));
+    return true;
+  }
+  static handle cast(const tgpy::ConvPadding1& p, return_value_policy policy, handle parent) {
+    return make_caster<tg::nn::ConvPadding>::cast(p, policy, parent);
   }
 };
 

@@ -24,6 +24,8 @@ template <class T>
 struct plain<std::optional<T>> : plain<T> {};
 template <int N>
 struct plain<tg::nn::Fractions<N>> : std::true_type {};
+template <int N>
+struct plain<tg::nn::AdaptiveSize<N>> : std::true_type {};
 
 template <class T>
 struct optional_of {

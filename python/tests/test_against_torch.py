@@ -439,6 +439,10 @@ def test_losses():
     check_fn(F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits, a, b)
     check_fn(lambda x, y: F.kl_div(tg.log_softmax(x, 1), y, reduction="batchmean"),
              lambda x, y: TF.kl_div(torch.log_softmax(x, 1), y, reduction="batchmean"), a, b)
+    # Zero targets contribute 0 (and input's gradient there 0); a negative target is NaN, as torch's xlogy.
+    y = np.array([[0.0, 0.5, -0.25], [1.0, 0.0, 2.0]])
+    check_fn(lambda x: F.kl_div(x, tg.tensor(y.tolist(), dtype=tg.float64), reduction="none"),
+             lambda x: TF.kl_div(x, torch.tensor(y), reduction="none"), a[:2])
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -3446,6 +3450,113 @@ def test_integer_activations_keep_their_dtype():
                 return str(y.dtype).split(".")[1], y.tolist(), x.tolist()
 
             assert run(tg) == run(torch), (dtype, call)
+
+
+def test_functional_activations_take_inplace_positionally():
+    # F.relu(x, True), F.leaky_relu(x, 0.2, True), F.hardtanh(x, -1, 1, True): torch's signatures.
+    calls = ["F.relu(x, True)", "F.relu(x, False)", "F.silu(x, True)", "F.selu(x, True)", "F.mish(x, True)",
+             "F.relu6(x, True)", "F.hardsigmoid(x, True)", "F.hardswish(x, True)", "F.leaky_relu(x, 0.2, True)",
+             "F.leaky_relu(x, 0.2)", "F.elu(x, 0.5, True)", "F.celu(x, 2.0, True)", "F.hardtanh(x, -0.5, 0.5, True)",
+             "F.hardtanh(x, -0.5, 0.5, False)", "F.threshold(x, 0.1, 7.0, True)"]
+    for call in calls:
+        def run(mod):
+            F = mod.nn.functional  # noqa: F841  (the name the calls use)
+            x = mod.tensor([-2.0, -0.25, 0.0, 0.3, 1.5])
+            y = eval(call)
+            return y.tolist(), x.tolist(), y is x
+
+        ours, theirs = run(tg), run(torch)
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6, err_msg=call)
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6, err_msg=call)
+        assert ours[2] == theirs[2], call
+
+
+def test_torch_call_forms():
+    # Argument forms torch takes that a random differential run found refused here.
+    calls = ["x.norm('fro')", "x.norm('nuc')", "mod.norm(x, None, 1)", "x.norm(p='fro', dim=(0, 1))", "x.norm(None)",
+             "x.norm(1, dtype=mod.float64)", "x.var(True)", "x.std(False)", "mod.var_mean(x, False)",
+             "mod.std_mean(x, True)", "x.softmax(1, mod.float64)", "x.log_softmax(0, mod.float64)",
+             "n.nan_to_num(None)", "n.clone().nan_to_num_(None, 5.0)", "x.clone().copy_(x * 2, True)",
+             "x.gather(1, i32)", "x.scatter_add(1, i32, x[:, :2])", "x.scatter(1, i32, 7.0)",
+             "x.scatter_reduce(1, i32, x[:, :2], 'amax')", "mod.tensor(2.0).msort()",
+             "x.clamp_min(b)", "x.clamp_max(b)", "x.clone().clamp_(b, None)", "x.clone().clamp_(None, b)",
+             "x.clone().clamp_(b, b + 1)", "x.clone().clip_(b)", "x.clone().clamp_min_(b)", "x.clone().clamp_max_(b)",
+             "mod.clamp_min(x, b)", "mod.clamp_max(x, 0.5)", "k.clamp_min(mod.tensor([2, 0, 5, 1]))",
+             "(x > 0).all((0,))", "(x > 0).any((0, 1))", "(x > 0).any(())", "x.all(dim=(0, 1), keepdim=True)",
+             "mod.any(x, (1,), True)", "mod.all(k.view(2, 2, 1), (0, 2))"]
+    for call in calls:
+        def run(mod):
+            x = mod.tensor([[0.5, -1.0, 2.0, 3.0], [1.5, 0.0, -2.5, 4.0], [-0.5, 2.5, 1.0, -3.0]])
+            n = mod.tensor([float("nan"), 1.0, float("inf")])
+            b = mod.tensor([0.0, 0.5, -1.0, 2.0])
+            k = mod.tensor([3, -1, 7, 0])
+            i32 = mod.tensor([[3, 0], [1, 1], [2, 0]], dtype=mod.int32)  # noqa: F841  (names the calls use)
+            out = eval(call)
+            return [(str(o.dtype).split(".")[1], o.tolist()) for o in (out if isinstance(out, tuple) else (out,))]
+
+        ours, theirs = run(tg), run(torch)
+        assert [d for d, _ in ours] == [d for d, _ in theirs], (call, ours, theirs)
+        for (_, a), (_, b) in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=call)
+    x = tg.ones(3, 4)
+    with pytest.raises(ValueError, match="norm: 'nuc' without dim needs a 2-D input, got shape"):
+        tg.ones(2, 3, 4).norm("nuc")
+    with pytest.raises(ValueError, match="norm: p must be a number, None, 'fro' or 'nuc', got 'bogus'"):
+        x.norm("bogus")
+    with pytest.raises(TypeError, match="var: unbiased given twice"):
+        x.var(True, True)
+    with pytest.raises(IndexError, match="gather: the index must be an int64 or int32 tensor, got int16"):
+        x.gather(1, tg.zeros(3, 1, dtype=tg.int16))
+    with pytest.raises(TypeError, match="clamp_: the float32 result can't be cast to the input's dtype int64"):
+        tg.tensor([1, 2]).clamp_(tg.tensor([0.5, 0.5]))
+
+
+def test_one_d_layers_take_one_tuples_and_adaptive_pools_none():
+    # torch's 1-d layers take (3,) where they take 3; adaptive pools keep the input's size at None.
+    x = np.random.randn(2, 4, 9)
+    calls = ["nn.Conv1d(4, 2, (3,), stride=(2,), padding=(1,), dilation=(1,))",
+             "nn.Conv1d(4, 2, (3,), padding='same')", "nn.ConvTranspose1d(4, 2, (3,), (2,), (1,), (1,))",
+             "nn.MaxPool1d((2,), (1,), (1,), (2,))", "nn.AvgPool1d((3,), (2,), (1,))", "nn.LPPool1d(2, 2, (1,))",
+             "nn.AdaptiveAvgPool1d((4,))", "nn.AdaptiveMaxPool1d((5,))",
+             "lambda t: F.conv1d(t, weight, stride=(2,), padding=(1,), dilation=(2,))",
+             "lambda t: F.conv_transpose1d(t, weight.transpose(0, 1), stride=(2,), output_padding=(1,))",
+             "lambda t: F.max_pool1d(t, (3,), (2,), (1,))", "lambda t: F.avg_pool1d(t, (2,))",
+             "lambda t: F.adaptive_avg_pool1d(t, (3,))", "lambda t: F.adaptive_max_pool1d(t, (3,))",
+             "lambda t: F.lp_pool1d(t, 3.0, 2, (1,))",
+             "lambda t: F.max_unpool1d(*F.max_pool1d(t, 2, return_indices=True), (2,))",
+             "lambda t: nn.AdaptiveAvgPool2d((None, 1))(t.unsqueeze(0))",
+             "lambda t: nn.AdaptiveMaxPool2d((2, None))(t.unsqueeze(0))",
+             "lambda t: F.adaptive_avg_pool2d(t, (None, 4))", "lambda t: F.adaptive_max_pool2d(t, [3, None])",
+             "lambda t: nn.AdaptiveAvgPool3d((None, 2, None))(t.view(1, 2, 2, 2, 9))",
+             "lambda t: F.adaptive_max_pool3d(t.view(2, 2, 2, 9), (1, None, 3))"]
+    for call in calls:
+        def run(mod):
+            mod.manual_seed(0)
+            weight = mod.tensor(np.random.RandomState(1).randn(2, 4, 3))
+            layer = eval(call, {"nn": mod.nn, "F": mod.nn.functional, "weight": weight})
+            if isinstance(layer, mod.nn.Module):
+                layer = layer.double()
+                with mod.no_grad():
+                    for i, p in enumerate(layer.parameters()):
+                        p.copy_(mod.tensor(np.random.RandomState(2 + i).randn(*p.shape)))
+            t = mod.tensor(x, requires_grad=True)
+            out = layer(t)
+            out = out[0] if isinstance(out, tuple) else out
+            out.backward(mod.ones_like(out))
+            return out.detach().numpy() if mod is torch else np.asarray(out.detach()), np.asarray(t.grad)
+
+        (ot, gt), (op, gp) = run(tg), run(torch)
+        assert ot.shape == op.shape, (call, ot.shape, op.shape)
+        np.testing.assert_allclose(ot, op, rtol=1e-10, atol=1e-10, err_msg=call)
+        np.testing.assert_allclose(gt, gp, rtol=1e-10, atol=1e-10, err_msg=call)
+    for text in ("AdaptiveAvgPool2d((None, 1))", "AdaptiveMaxPool3d((2, None, 2))", "AdaptiveAvgPool2d(3)"):
+        assert repr(eval("tg.nn." + text)) == repr(eval("torch.nn." + text)), text
+    assert tg.nn.AdaptiveAvgPool2d((None, 1)).output_size == (None, 1)
+    assert tg.nn.Conv1d(2, 2, (3,)).kernel_size == (3,)
+    with pytest.raises(TypeError):
+        tg.nn.Conv1d(2, 2, (3, 3))
+    with pytest.raises(TypeError):
+        tg.nn.AdaptiveAvgPool2d((None, 1, 2))
 
 
 def test_split_family_returns_tuples_and_named_results():

@@ -260,8 +260,7 @@ Tensor argwhere(const Tensor& self, SourceLoc loc) {
 Tensor msort(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("msort", loc);
   ops::check_defined("msort", self, "input");
-  TG_CHECK(self.dim() > 0, "msort: needs a tensor of 1 or more dims, got a 0-dim one");
-  return std::get<0>(sort(self, 0));
+  return std::get<0>(sort(self, 0));  // a 0-dim tensor too, as PyTorch's
 }
 
 Tensor masked_select(const Tensor& self, const Tensor& mask, SourceLoc loc) {

@@ -319,10 +319,17 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index, Source
 
 namespace {
 
+// The index of gather and the scatters as a contiguous int64 tensor: int32 ones widened, as PyTorch
+// takes them too.
+Tensor dim_index_int64(const char* name, const Tensor& index) {
+  TG_CHECK_INDEX(index.dtype() == kInt64 || index.dtype() == kInt32,
+                 "{}: the index must be an int64 or int32 tensor, got {}", name, index.dtype());
+  return index.dtype() == kInt64 ? ops::contiguous(index) : index.to(kInt64);
+}
+
 // Checks index values lie in [0, size) and returns the index as a contiguous int64 tensor.
 Tensor checked_dim_index(const char* name, const Tensor& index, int64_t size, int dim) {
-  TG_CHECK_INDEX(index.dtype() == kInt64, "{}: the index must be an int64 tensor, got {}", name, index.dtype());
-  Tensor idx = ops::contiguous(index);
+  Tensor idx = dim_index_int64(name, index);
   if (idx.numel() == 0) return idx;
   const int64_t lo = amin(idx).item<int64_t>(), hi = amax(idx).item<int64_t>();
   TG_CHECK_INDEX(lo >= 0 && hi < size, "{}: index {} is out of bounds for dim {} with size {}", name, lo < 0 ? lo : hi,
@@ -474,10 +481,9 @@ Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, SourceLoc lo
   ops::check_same_device("gather", self, index);
   const int d = wrap_dim(dim, self.dim(), "gather");
   check_scatter_shapes("gather", self, index, nullptr, d);
-  TG_CHECK_INDEX(index.dtype() == kInt64, "gather: the index must be an int64 tensor, got {}", index.dtype());
-  if (index.numel() == 0) return self.reshape({-1}).narrow(0, 0, 0).reshape(index.sizes());  // a view: zero gradient
   // The kernel checks the index as it reads it (one pass instead of three).
-  Tensor idx = ops::contiguous(index);
+  Tensor idx = dim_index_int64("gather", index);
+  if (index.numel() == 0) return self.reshape({-1}).narrow(0, 0, 0).reshape(index.sizes());  // a view: zero gradient
   const auto& be = kernels::backend(self.device(), "gather");
   Tensor out = ops::empty(index.sizes(), self.dtype(), self.device());
   const kernels::DimIndexGeometry g = dim_index_geometry(idx, self, out.strides(), d);

@@ -105,6 +105,21 @@ const Tensor& clamp_(const Tensor& self, const std::optional<Scalar>& min, const
   return self;
 }
 
+// Composed: the out-of-place clamp (whose graph saves no input values) copied back, after the check
+// that its promoted dtype fits self's, as PyTorch's in-place ops check.
+const Tensor& clamp_(const Tensor& self, const std::optional<Tensor>& min, const std::optional<Tensor>& max,
+                     SourceLoc loc) {
+  detail::ApiScope scope("clamp_", loc);
+  ops::check_defined("clamp_", self, "input");
+  TG_CHECK_TYPE(self.dtype() != kBool, "clamp_: not supported for bool tensors");
+  Tensor r = clamp(self, min, max);
+  TG_CHECK_TYPE(can_cast(r.dtype(), self.dtype()), "clamp_: the {} result can't be cast to the input's dtype {}",
+                r.dtype(), self.dtype());
+  TG_CHECK(r.sizes() == self.sizes(), "clamp_: the bounds would broadcast the input of shape {} to {}", self.sizes(),
+           r.sizes());
+  return self.copy_(r);
+}
+
 Tensor clamp_min(const Tensor& self, const Scalar& min, SourceLoc loc) {
   detail::ApiScope scope("clamp_min", loc);
   return clamp_impl("clamp_min", self, min, std::nullopt);
@@ -118,6 +133,22 @@ const Tensor& clamp_min_(const Tensor& self, const Scalar& min, SourceLoc loc) {
   return clamp_(self, min, std::nullopt);
 }
 const Tensor& clamp_max_(const Tensor& self, const Scalar& max, SourceLoc loc) {
+  detail::ApiScope scope("clamp_max_", loc);
+  return clamp_(self, std::nullopt, max);
+}
+Tensor clamp_min(const Tensor& self, const Tensor& min, SourceLoc loc) {
+  detail::ApiScope scope("clamp_min", loc);
+  return clamp(self, min, std::nullopt);
+}
+Tensor clamp_max(const Tensor& self, const Tensor& max, SourceLoc loc) {
+  detail::ApiScope scope("clamp_max", loc);
+  return clamp(self, std::nullopt, max);
+}
+const Tensor& clamp_min_(const Tensor& self, const Tensor& min, SourceLoc loc) {
+  detail::ApiScope scope("clamp_min_", loc);
+  return clamp_(self, min, std::nullopt);
+}
+const Tensor& clamp_max_(const Tensor& self, const Tensor& max, SourceLoc loc) {
   detail::ApiScope scope("clamp_max_", loc);
   return clamp_(self, std::nullopt, max);
 }

@@ -251,9 +251,11 @@ Tensor arg_extreme(ReduceOp op, const char* name, const Tensor& self, std::optio
   return indices;
 }
 
-Tensor logic_reduce(ReduceOp op, const char* name, const Tensor& self, std::optional<int64_t> dim, bool keepdim) {
+Tensor logic_reduce(ReduceOp op, const char* name, const Tensor& self, std::optional<int64_t> dim, bool keepdim,
+                    const Shape* dims = nullptr) {
   ops::check_defined(name, self, "input");
-  const uint32_t mask = dim ? (self.dim() == 0 ? 0 : 1u << wrap_dim(*dim, self.dim(), name)) : reduce_mask(name, self, {});
+  uint32_t mask = dim ? (self.dim() == 0 ? 0 : 1u << wrap_dim(*dim, self.dim(), name)) : reduce_mask(name, self, {});
+  if (dims) mask = dims->empty() ? 0 : reduce_mask(name, self, *dims);
   // uint8 gives uint8, as in PyTorch (a NumPy-era rule); every other dtype gives bool.
   return reduce_raw(op, name, self, mask, keepdim, self.dtype() == kUInt8 ? kUInt8 : kBool);
 }
@@ -466,6 +468,14 @@ Tensor any(const Tensor& self, SourceLoc loc) {
 Tensor any(const Tensor& self, int64_t dim, bool keepdim, SourceLoc loc) {
   detail::ApiScope scope("any", loc);
   return logic_reduce(ReduceOp::Any, "any", self, dim, keepdim);
+}
+Tensor all(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("all", loc);
+  return logic_reduce(ReduceOp::All, "all", self, std::nullopt, keepdim, &dims);
+}
+Tensor any(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+  detail::ApiScope scope("any", loc);
+  return logic_reduce(ReduceOp::Any, "any", self, std::nullopt, keepdim, &dims);
 }
 
 // ---- composed reductions -----------------------------------------------------------------------

@@ -314,10 +314,16 @@ class Tensor {
   Tensor clamp(const std::optional<Tensor>& min, const std::optional<Tensor>& max = std::nullopt, TG_CALLER) const;
   const Tensor& clamp_(const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt,
                        TG_CALLER) const;
+  const Tensor& clamp_(const std::optional<Tensor>& min, const std::optional<Tensor>& max = std::nullopt,
+                       TG_CALLER) const;
   Tensor clamp_min(const Scalar& min, TG_CALLER) const;
   Tensor clamp_max(const Scalar& max, TG_CALLER) const;
+  Tensor clamp_min(const Tensor& min, TG_CALLER) const;
+  Tensor clamp_max(const Tensor& max, TG_CALLER) const;
   const Tensor& clamp_min_(const Scalar& min, TG_CALLER) const;
   const Tensor& clamp_max_(const Scalar& max, TG_CALLER) const;
+  const Tensor& clamp_min_(const Tensor& min, TG_CALLER) const;
+  const Tensor& clamp_max_(const Tensor& max, TG_CALLER) const;
   Tensor lerp(const Tensor& end, const Scalar& weight, TG_CALLER) const;
   Tensor lerp(const Tensor& end, const Tensor& weight, TG_CALLER) const;
   const Tensor& lerp_(const Tensor& end, const Scalar& weight, TG_CALLER) const;
@@ -383,6 +389,8 @@ class Tensor {
   Tensor all(int64_t dim, bool keepdim = false, TG_CALLER) const;
   Tensor any(TG_CALLER) const;
   Tensor any(int64_t dim, bool keepdim = false, TG_CALLER) const;
+  Tensor all(const Shape& dims, bool keepdim = false, TG_CALLER) const;
+  Tensor any(const Shape& dims, bool keepdim = false, TG_CALLER) const;
 
   // ---- shape ----------------------------------------------------------------------------------
   Tensor repeat(const Shape& repeats, TG_CALLER) const;

@@ -7,10 +7,18 @@ from .._C.nn.functional import *  # noqa: F401,F403
 from ._linear_cross_entropy import linear_cross_entropy  # noqa: F401
 
 
+def _positional_inplace(args, params, inplace):
+    """torch's inplace flag may come positionally, after the op's own `params` arguments."""
+    if len(args) == params + 1:
+        return args[:params], args[params]
+    return args, inplace
+
+
 def _activation(name):
     fn = getattr(_C, name)
 
     def activation(input, *args, inplace=False, **kwargs):
+        args, inplace = _positional_inplace(args, 0, inplace)
         if inplace and not args and not kwargs:
             return getattr(input, name + "_")()
         return fn(input, *args, **kwargs)
@@ -20,11 +28,12 @@ def _activation(name):
     return activation
 
 
-def _inplace_activation(name):
-    """tg.<name>, with PyTorch's inplace flag (tg.<name>_ in place)."""
+def _inplace_activation(name, params=0):
+    """tg.<name>, with PyTorch's inplace flag (tg.<name>_ in place), after the op's `params` arguments."""
     fn, fn_ = getattr(_C, name), getattr(_C, name + "_")
 
     def activation(input, *args, inplace=False, **kwargs):
+        args, inplace = _positional_inplace(args, params, inplace)
         return (fn_ if inplace else fn)(input, *args, **kwargs)
 
     activation.__name__ = name
@@ -38,11 +47,11 @@ tanh = _C.tanh
 gelu = _C.gelu
 softplus = _C.softplus
 silu = _inplace_activation("silu")
-leaky_relu = _inplace_activation("leaky_relu")
-elu = _inplace_activation("elu")
+leaky_relu = _inplace_activation("leaky_relu", 1)
+elu = _inplace_activation("elu", 1)
 selu = _inplace_activation("selu")
-celu = _inplace_activation("celu")
-hardtanh = _inplace_activation("hardtanh")
+celu = _inplace_activation("celu", 1)
+hardtanh = _inplace_activation("hardtanh", 2)
 relu6 = _inplace_activation("relu6")
 hardsigmoid = _inplace_activation("hardsigmoid")
 hardswish = _inplace_activation("hardswish")

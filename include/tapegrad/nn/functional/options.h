@@ -4,6 +4,7 @@
 // "valid").
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,23 @@ struct Fractions {
   double operator[](int i) const { return v[static_cast<size_t>(i)]; }
   bool operator==(const Fractions&) const = default;
 };
+
+// An adaptive pool's output size for each of N spatial dims, where an empty one keeps the input's
+// size there (PyTorch's None): `7`, `{7, 5}`, `{std::nullopt, 1}`.
+template <int N>
+struct AdaptiveSize {
+  std::array<std::optional<int64_t>, N> v{};
+  constexpr AdaptiveSize() = default;
+  constexpr AdaptiveSize(int64_t s) { v.fill(s); }                        // NOLINT: `7` means 7 in every dim
+  constexpr AdaptiveSize(Size2 s) requires(N == 2) : v{s.h, s.w} {}       // NOLINT
+  constexpr AdaptiveSize(Size3 s) requires(N == 3) : v{s.d, s.h, s.w} {}  // NOLINT
+  template <class... D>
+  requires(sizeof...(D) == N && N > 1) constexpr AdaptiveSize(D... d) : v{std::optional<int64_t>(d)...} {}
+  std::optional<int64_t> operator[](int i) const { return v[static_cast<size_t>(i)]; }
+  bool operator==(const AdaptiveSize&) const = default;
+};
+using AdaptiveSize2 = AdaptiveSize<2>;
+using AdaptiveSize3 = AdaptiveSize<3>;
 
 enum class ConvPaddingMode : uint8_t { Explicit, Same, Valid };
 

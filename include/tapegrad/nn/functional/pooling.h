@@ -31,10 +31,10 @@ struct AvgPool2dOptions {
 Tensor avg_pool2d(const Tensor& input, const AvgPool2dOptions& options, TG_CALLER);
 
 // Output cell i averages input rows [floor(i * H / OH), ceil((i + 1) * H / OH)).
-Tensor adaptive_avg_pool2d(const Tensor& input, Size2 output_size, TG_CALLER);
+Tensor adaptive_avg_pool2d(const Tensor& input, AdaptiveSize2 output_size, TG_CALLER);
 // Output cell i takes the max over the same windows; with indices, the flat h * W + w of each.
-Tensor adaptive_max_pool2d(const Tensor& input, Size2 output_size, TG_CALLER);
-std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, Size2 output_size, TG_CALLER);
+Tensor adaptive_max_pool2d(const Tensor& input, AdaptiveSize2 output_size, TG_CALLER);
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, AdaptiveSize2 output_size, TG_CALLER);
 
 // 1-D pooling over [N, C, L] or unbatched [C, L]: the 2-D kernels over a height of one.
 struct MaxPool1dOptions {
@@ -82,9 +82,9 @@ struct AvgPool3dOptions {
 };
 Tensor avg_pool3d(const Tensor& input, const AvgPool3dOptions& options, TG_CALLER);
 
-Tensor adaptive_avg_pool3d(const Tensor& input, Size3 output_size, TG_CALLER);
-Tensor adaptive_max_pool3d(const Tensor& input, Size3 output_size, TG_CALLER);
-std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, Size3 output_size, TG_CALLER);
+Tensor adaptive_avg_pool3d(const Tensor& input, AdaptiveSize3 output_size, TG_CALLER);
+Tensor adaptive_max_pool3d(const Tensor& input, AdaptiveSize3 output_size, TG_CALLER);
+std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, AdaptiveSize3 output_size, TG_CALLER);
 
 // Power-average pooling: (sum over the window of x^p)^(1/p), PyTorch's form (avg_pool of x^p
 // times the window size; a negative window sum is taken as 0). No padding.

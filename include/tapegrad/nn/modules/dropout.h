@@ -22,8 +22,6 @@ class DropoutImpl : public Module {
 
  protected:
   DropoutImpl(const char* name, double p, bool inplace);
-  // The result, or the input overwritten with it when inplace is set.
-  Tensor written_back(const Tensor& input, const Tensor& result) const;
 };
 TG_MODULE(Dropout);
 

@@ -42,24 +42,24 @@ class AvgPool2d : public ::tg::nn::ModuleHolder<AvgPool2dImpl> {
 class AdaptiveAvgPool2dImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit AdaptiveAvgPool2dImpl(Size2 output_size) : Module("AdaptiveAvgPool2d"), output_size(output_size) {}
+  explicit AdaptiveAvgPool2dImpl(AdaptiveSize2 output_size) : Module("AdaptiveAvgPool2d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  Size2 output_size;
+  AdaptiveSize2 output_size;
 };
 class AdaptiveAvgPool2d : public ::tg::nn::ModuleHolder<AdaptiveAvgPool2dImpl> {
  public:
   using ModuleHolder::ModuleHolder;
-  AdaptiveAvgPool2d(Size2 output_size) : ModuleHolder(std::make_shared<AdaptiveAvgPool2dImpl>(output_size)) {}
+  AdaptiveAvgPool2d(AdaptiveSize2 output_size) : ModuleHolder(std::make_shared<AdaptiveAvgPool2dImpl>(output_size)) {}
 };
 
 class AdaptiveMaxPool2dImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit AdaptiveMaxPool2dImpl(Size2 output_size) : Module("AdaptiveMaxPool2d"), output_size(output_size) {}
+  explicit AdaptiveMaxPool2dImpl(AdaptiveSize2 output_size) : Module("AdaptiveMaxPool2d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  Size2 output_size;
+  AdaptiveSize2 output_size;
   // Also the flat indices of the maxima, as functional::*_with_indices returns them.
   std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
   bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)
@@ -67,7 +67,7 @@ class AdaptiveMaxPool2dImpl : public Module {
 class AdaptiveMaxPool2d : public ::tg::nn::ModuleHolder<AdaptiveMaxPool2dImpl> {
  public:
   using ModuleHolder::ModuleHolder;
-  AdaptiveMaxPool2d(Size2 output_size) : ModuleHolder(std::make_shared<AdaptiveMaxPool2dImpl>(output_size)) {}
+  AdaptiveMaxPool2d(AdaptiveSize2 output_size) : ModuleHolder(std::make_shared<AdaptiveMaxPool2dImpl>(output_size)) {}
 };
 
 class MaxPool1dImpl : public Module {
@@ -156,20 +156,20 @@ class AvgPool3d : public ::tg::nn::ModuleHolder<AvgPool3dImpl> {
 class AdaptiveAvgPool3dImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit AdaptiveAvgPool3dImpl(Size3 output_size) : Module("AdaptiveAvgPool3d"), output_size(output_size) {}
+  explicit AdaptiveAvgPool3dImpl(AdaptiveSize3 output_size) : Module("AdaptiveAvgPool3d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  Size3 output_size;
+  AdaptiveSize3 output_size;
 };
 TG_MODULE(AdaptiveAvgPool3d);
 
 class AdaptiveMaxPool3dImpl : public Module {
  public:
   TG_CLONEABLE
-  explicit AdaptiveMaxPool3dImpl(Size3 output_size) : Module("AdaptiveMaxPool3d"), output_size(output_size) {}
+  explicit AdaptiveMaxPool3dImpl(AdaptiveSize3 output_size) : Module("AdaptiveMaxPool3d"), output_size(output_size) {}
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
-  Size3 output_size;
+  AdaptiveSize3 output_size;
   // Also the flat indices of the maxima, as functional::*_with_indices returns them.
   std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
   bool return_indices = false;  // what the Python module's forward returns (torch.nn's argument)

@@ -77,10 +77,16 @@ Tensor clamp(const Tensor& self, const std::optional<Tensor>& min, const std::op
              TG_CALLER);
 const Tensor& clamp_(const Tensor& self, const std::optional<Scalar>& min,
                      const std::optional<Scalar>& max = std::nullopt, TG_CALLER);
+const Tensor& clamp_(const Tensor& self, const std::optional<Tensor>& min,
+                     const std::optional<Tensor>& max = std::nullopt, TG_CALLER);
 Tensor clamp_min(const Tensor& self, const Scalar& min, TG_CALLER);
 Tensor clamp_max(const Tensor& self, const Scalar& max, TG_CALLER);
+Tensor clamp_min(const Tensor& self, const Tensor& min, TG_CALLER);
+Tensor clamp_max(const Tensor& self, const Tensor& max, TG_CALLER);
 const Tensor& clamp_min_(const Tensor& self, const Scalar& min, TG_CALLER);
 const Tensor& clamp_max_(const Tensor& self, const Scalar& max, TG_CALLER);
+const Tensor& clamp_min_(const Tensor& self, const Tensor& min, TG_CALLER);
+const Tensor& clamp_max_(const Tensor& self, const Tensor& max, TG_CALLER);
 // self itself (torch.positive; not for bool), and sign (torch.sgn, the same for real tensors).
 Tensor positive(const Tensor& self, TG_CALLER);
 Tensor sgn(const Tensor& self, TG_CALLER);

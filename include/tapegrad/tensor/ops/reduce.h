@@ -73,5 +73,8 @@ Tensor all(const Tensor& self, TG_CALLER);
 Tensor all(const Tensor& self, int64_t dim, bool keepdim = false, TG_CALLER);
 Tensor any(const Tensor& self, TG_CALLER);
 Tensor any(const Tensor& self, int64_t dim, bool keepdim = false, TG_CALLER);
+// Over several dims; none reduces nothing (each element tested), as PyTorch's all/any with dim=().
+Tensor all(const Tensor& self, const Shape& dims, bool keepdim = false, TG_CALLER);
+Tensor any(const Tensor& self, const Shape& dims, bool keepdim = false, TG_CALLER);
 
 }  // namespace tg
