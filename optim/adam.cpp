@@ -52,7 +52,7 @@ void Adam::step() {
                               o.weight_decay,
                               1 - std::pow(o.beta1, batch.step),
                               std::sqrt(1 - std::pow(o.beta2, batch.step)),
-                              decoupled_weight_decay_,
+                              o.decoupled_weight_decay,
                               o.amsgrad,
                               o.maximize};
     kernels::backend(batch.device, "Adam")
@@ -91,7 +91,7 @@ void Adam::step() {
     }
     Tensor grad = o.maximize ? -p.grad() : p.grad();
     if (o.weight_decay != 0) {
-      if (decoupled_weight_decay_) {
+      if (o.decoupled_weight_decay) {
         p.mul_(1 - o.lr * o.weight_decay);
       } else {
         grad = grad.add(p, o.weight_decay);

@@ -1618,7 +1618,21 @@ TEST(Pointwise, FusedTernaryOps) {
   EXPECT_EQ(vals(nan_to_num(tensor({3, -4}))), (std::vector<double>{3, -4}));
   EXPECT_EQ(vals(isclose(tensor({1.0, NAN, 2.0}), tensor({1.0 + 1e-9, NAN, 2.1}))), (std::vector<double>{1, 0, 0}));
   EXPECT_EQ(vals(isclose(tensor({NAN}), tensor({NAN}), 1e-5, 1e-8, true)), (std::vector<double>{1}));
+  // An infinite difference is never within a tolerance: inf and -inf, 1e30 and inf (equal infinities are).
+  EXPECT_EQ(vals(isclose(tensor({INFINITY, 1e30f, INFINITY}), tensor({-INFINITY, INFINITY, INFINITY}), 0.5, 1.0)),
+            (std::vector<double>{0, 0, 1}));
+  EXPECT_FALSE(allclose(tensor({INFINITY}), tensor({-INFINITY}), 1.0, 1.0));
   EXPECT_THROW_WITH(isclose(x, x, -1.0), ValueError, "isclose: rtol and atol must be non-negative");
+}
+
+TEST(Elementwise, TorchsEdgeForms) {
+  // A uint8 mask is "not zero", as PyTorch still takes it.
+  EXPECT_EQ(vals(where(tensor({1, 0, 7}, kUInt8), tensor({1.0, 2.0, 3.0}), tensor({-1.0, -2.0, -3.0}))),
+            (std::vector<double>{1, -2, 3}));
+  // Integers meet threshold truncated to an integer (-2.5 is -2), as PyTorch casts it.
+  EXPECT_EQ(vals(nn::functional::threshold(tensor({-2, -3, 1}, kInt8), -2.5, -1)), (std::vector<double>{-1, -1, 1}));
+  // diff with n = 0 is the input, before prepend and append join it.
+  EXPECT_EQ(vals(diff(tensor({1, 5}), 0, 0, tensor({3}))), (std::vector<double>{1, 5}));
 }
 
 TEST(Elementwise, PowGradientKeepsANumberExponentsPrecision) {

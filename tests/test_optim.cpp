@@ -71,15 +71,19 @@ TEST(Optim, SGDMatchesReference) {
 }
 
 TEST(Optim, AdamAndAdamWMatchReference) {
-  for (bool decoupled : {false, true})
+  // AdamW, and Adam with decoupled_weight_decay (PyTorch's Adam option), decay the weights.
+  for (int kind : {0, 1, 2})
     for (bool amsgrad : {false, true}) {
+      const bool decoupled = kind > 0;
       optim::AdamOptions o{.lr = 0.1, .beta1 = 0.8, .beta2 = 0.95, .eps = 1e-6, .weight_decay = 0.05, .amsgrad = amsgrad};
       Tensor p = param();
       std::unique_ptr<optim::Optimizer> opt;
-      if (decoupled) {
+      if (kind == 1) {
         opt = std::make_unique<optim::AdamW>(tensor_list{p}, o);
       } else {
-        opt = std::make_unique<optim::Adam>(tensor_list{p}, o);
+        optim::AdamOptions adam = o;
+        adam.decoupled_weight_decay = kind == 2;
+        opt = std::make_unique<optim::Adam>(tensor_list{p}, adam);
       }
       std::vector<double> m(3, 0), v(3, 0), vmax(3, 0);
       auto ref = reference(7, [&](size_t i, double x, double g, int t) {
@@ -99,6 +103,8 @@ TEST(Optim, AdamAndAdamWMatchReference) {
     }
   optim::AdamW w({param()});
   EXPECT_EQ(w.options().weight_decay, 0.01);
+  EXPECT_TRUE(w.options().decoupled_weight_decay);
+  EXPECT_TRUE(optim::AdamW({param()}, optim::AdamOptions{}).options().decoupled_weight_decay);
 }
 
 // The multi-tensor step (one call for every contiguous parameter, split across threads at

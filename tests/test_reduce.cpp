@@ -387,7 +387,7 @@ TEST(Reduce, VarStdNormLogsumexp) {
   EXPECT_EQ(v.norm(0).item<double>(), 2);
   EXPECT_NEAR(v.norm(3).item<double>(), std::cbrt(27.0 + 64.0), 1e-12);
   EXPECT_TRUE(close(x.norm(2, {1}), tensor({std::sqrt(30.0), 4.0}, kFloat64)));
-  EXPECT_THROW_WITH(v.norm(-1), ValueError, "non-negative");
+  EXPECT_NEAR(v.norm(-1).item<double>(), 1.0 / (1.0 / 3 + 1.0 / 4), 1e-12);  // PyTorch's negative p
   EXPECT_TRUE(close(x.logsumexp({1}), log(exp(x).sum({1}))));
   EXPECT_TRUE(close(tensor({1000.0, 1000.0}, kFloat64).logsumexp({0}), tensor(1000.0 + std::log(2.0), kFloat64)));
   EXPECT_EQ(tensor({-INFINITY, -INFINITY}).logsumexp({0}).item<float>(), -INFINITY);
@@ -522,6 +522,21 @@ TEST(Reduce, MasksReadAsBytes) {
   EXPECT_FALSE(m.all().item<bool>());
   EXPECT_EQ(vals(isfinite(m)), std::vector<double>(xv.size(), 1));
   EXPECT_EQ(vals(isnan(m)), std::vector<double>(xv.size(), 0));
+}
+
+TEST(Reduce, AnIntegerDtypeConvertsTheElementsFirst) {
+  // As PyTorch: each float truncates to the integer dtype, then the sum or product runs.
+  const Tensor x = tensor({0.7, -1.6, 2.5}, kFloat64);
+  EXPECT_EQ(vals(x.sum(kInt64)), (std::vector<double>{1}));
+  EXPECT_EQ(vals(x.prod(kInt64)), (std::vector<double>{0}));
+  EXPECT_EQ(vals(x.view({1, 3}).sum({1}, false, kInt32)), (std::vector<double>{1}));
+  EXPECT_EQ(x.sum(kInt64).dtype(), kInt64);
+  // Negative p norms, (sum |x|^p)^(1/p), with their gradient.
+  const Tensor n = tensor({1.0, 2.0, 4.0}, kFloat64);
+  EXPECT_NEAR(n.norm(-1).item<double>(), 1.0 / (1.0 + 0.5 + 0.25), 1e-15);
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& in) { return in[0].norm(-1.5, {0}); },
+                                  {tensor({0.5, -2.0, 1.5}, kFloat64).requires_grad_(true)}));
+  EXPECT_THROW_WITH(n.norm(NAN), ValueError, "norm: p must be a number, got NaN");
 }
 
 TEST(Reduce, CumsumAllAny) {

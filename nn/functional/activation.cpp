@@ -55,7 +55,9 @@ Tensor threshold(const Tensor& input, double threshold, double value, SourceLoc 
   detail::ApiScope scope("threshold", loc);
   ops::check_defined("threshold", input, "input");
   TG_CHECK_TYPE(input.dtype() != kBool, "threshold: bool inputs are not supported");
-  if (is_integral(input.dtype(), false)) return where(gt(input, threshold), input, Scalar(static_cast<int64_t>(value)));
+  // Integers compare with the threshold truncated to an integer, as PyTorch casts it to their dtype.
+  if (is_integral(input.dtype(), false))
+    return where(gt(input, Scalar(static_cast<int64_t>(threshold))), input, Scalar(static_cast<int64_t>(value)));
   if (!input.is_floating_point()) return where(gt(input, threshold), input, value);
   return ops::fused_activation(kernels::ActivationOp::Threshold, "threshold", input,
                                {.alpha = value, .threshold = threshold});

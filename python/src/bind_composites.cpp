@@ -240,10 +240,11 @@ void bind_statistics(py::module_& m, TensorClass& cls) {
       py::arg("input"), py::arg("bins"), py::kw_only(), py::arg("range") = py::none(), py::arg("weight") = py::none(),
       py::arg("density") = false,
       "Counts of the points of input [..., D] in a D-dimensional grid of bins: (hist, bin_edges).");
-  // spacing: a number, a sequence of numbers (one per dim), or a sequence of coordinate tensors.
+  // spacing: a number (None is 1), a sequence of numbers (one per dim), or a sequence of coordinate tensors.
   m.def(
       "gradient",
       [](const tg::Tensor& t, py::object spacing, py::object dim, int64_t edge_order) {
+        if (spacing.is_none()) spacing = py::float_(1.0);
         tg::Shape dims;
         if (!dim.is_none())
           dims = PyLong_Check(dim.ptr()) ? tg::Shape{py::cast<int64_t>(dim)} : py::cast<tg::Shape>(dim);

@@ -458,10 +458,17 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }
   for (const char* name : {"nansum", "nanmean"}) {
     const bool is_sum = name[3] == 's';
-    def_op(m, cls, name, [is_sum](const tg::Tensor& t, py::object dim, bool keepdim) {
-      tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
-      return nogil([&] { return is_sum ? tg::nansum(t, dims, keepdim) : tg::nanmean(t, dims, keepdim); });
-    }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+    // dtype converts the elements first, as torch's.
+    def_op(
+        m, cls, name,
+        [is_sum](const tg::Tensor& t, py::object dim, bool keepdim, std::optional<tg::DType> dtype) {
+          tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+          return nogil([&] {
+            const tg::Tensor x = dtype ? t.to(*dtype) : t;
+            return is_sum ? tg::nansum(x, dims, keepdim) : tg::nanmean(x, dims, keepdim);
+          });
+        },
+        py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
   }
   m.def("polygamma", [](int64_t n, const tg::Tensor& t) { return nogil([&] { return tg::polygamma(n, t); }); },
         py::arg("n"), py::arg("input"));
@@ -574,7 +581,12 @@ void bind_math(py::module_& m, TensorClass& cls) {
     def_op(
         m, cls, name,
         [is_all](const tg::Tensor& t, py::object dim, bool keepdim) {
-          if (dim.is_none()) return nogil([&] { return is_all ? t.all() : t.any(); });
+          if (dim.is_none()) {
+            if (!keepdim || t.dim() == 0) return nogil([&] { return is_all ? t.all() : t.any(); });
+            tg::Shape every;  // keepdim: a size-1 dim for each, as torch's
+            for (int64_t d = 0; d < t.dim(); ++d) every.push_back(d);
+            return nogil([&] { return is_all ? t.all(every, keepdim) : t.any(every, keepdim); });
+          }
           if (py::isinstance<py::int_>(dim) || py::hasattr(dim, "__index__")) {
             const auto d = dim.cast<int64_t>();
             return nogil([&] { return is_all ? t.all(d, keepdim) : t.any(d, keepdim); });
@@ -759,11 +771,41 @@ void bind_math(py::module_& m, TensorClass& cls) {
   });
   m.def("tile", [](const tg::Tensor& t, const tg::Shape& dims) { return nogil([&] { return t.tile(dims); }); },
         py::arg("input"), py::arg("dims"));
-  def_op(m, cls, "repeat_interleave", [](const tg::Tensor& t, py::handle repeats, std::optional<int64_t> dim) {
-    if (is_number(repeats)) return nogil([&, r = py::cast<int64_t>(repeats)] { return t.repeat_interleave(r, dim); });
-    tg::Tensor r = to_tensor(repeats);
-    return nogil([&] { return t.repeat_interleave(r, dim); });
-  }, py::arg("repeats"), py::arg("dim") = py::none());
+  // output_size (torch's hint that spares a device sync) is checked against the result.
+  const auto checked_size = [](tg::Tensor out, std::optional<int64_t> dim, std::optional<int64_t> output_size) {
+    if (output_size) {
+      const int64_t got = dim ? out.sizes()[tg::wrap_dim(*dim, out.dim(), "repeat_interleave")] : out.numel();
+      TG_CHECK_VALUE(got == *output_size, "repeat_interleave: output_size is {}, but the repeats give {}", *output_size,
+                     got);
+    }
+    return out;
+  };
+  def_op(
+      m, cls, "repeat_interleave",
+      [checked_size](const tg::Tensor& t, py::handle repeats, std::optional<int64_t> dim,
+                     std::optional<int64_t> output_size) {
+        if (is_number(repeats)) {
+          return checked_size(nogil([&, r = py::cast<int64_t>(repeats)] { return t.repeat_interleave(r, dim); }), dim,
+                              output_size);
+        }
+        tg::Tensor r = to_tensor(repeats);
+        return checked_size(nogil([&] { return t.repeat_interleave(r, dim); }), dim, output_size);
+      },
+      py::arg("repeats"), py::arg("dim") = py::none(), py::kw_only(), py::arg("output_size") = py::none());
+  // torch.repeat_interleave(repeats): each index i repeated repeats[i] times.
+  m.def(
+      "repeat_interleave",
+      [checked_size](const tg::Tensor& repeats, std::optional<int64_t> output_size) {
+        TG_CHECK_VALUE(repeats.dim() <= 1, "repeat_interleave: repeats must be 0-D or 1-D, got shape {}",
+                       repeats.sizes());
+        const tg::Tensor r = repeats.reshape({-1});
+        return checked_size(
+            nogil([&] {
+              return tg::arange(r.numel(), tg::TensorOptions(tg::kInt64).device(r.device())).repeat_interleave(r, 0);
+            }),
+            std::nullopt, output_size);
+      },
+      py::arg("repeats"), py::kw_only(), py::arg("output_size") = py::none());
   def_op(m, cls, "diff", [](const tg::Tensor& t, int64_t n, int64_t dim, std::optional<tg::Tensor> prepend,
                             std::optional<tg::Tensor> append) {
     return nogil([&] { return t.diff(n, dim, prepend.value_or(tg::Tensor()), append.value_or(tg::Tensor())); });

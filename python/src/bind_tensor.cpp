@@ -208,7 +208,14 @@ fills .grad of the leaves.)");
   track_tensor_objects(tensor_type);
   // A tg.nn.Parameter (or another Python subclass) made in Python becomes its tensor's object.
   m.def("_keep_identity", [](py::handle obj) { remember_tensor_object(obj); });
-  cls.def(py::init([](py::handle data) { return to_tensor(data); }), py::arg("data"))
+  cls.def(py::init([](py::handle data) {
+            tg::Tensor t = to_tensor(data);
+            // A Python number where a tensor goes (tg.add(1, t), the implicit conversion below) promotes
+            // as a number, as torch's wrapped numbers: tg.add(1, uint8 tensor) stays uint8.
+            if (is_builtin_scalar(data.ptr())) t.impl()->wrapped_number_ = true;
+            return t;
+          }),
+          py::arg("data"))
       .def(py::init([]() { return tg::empty({0}); }));
   // Lists, numbers and arrays convert wherever a tensor is expected.
   py::implicitly_convertible<py::list, tg::Tensor>();

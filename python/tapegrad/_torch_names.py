@@ -127,6 +127,8 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 
 def nuclear_norm(input, dim=None, keepdim=False):
     """The sum of the singular values of the matrices over dim (two dims; the last two by default)."""
+    if isinstance(dim, bool):  # torch's nuclear_norm(input, keepdim) form
+        dim, keepdim = None, dim
     return _C.linalg.matrix_norm(input, "nuc", dim=(-2, -1) if dim is None else tuple(dim), keepdim=keepdim)
 
 

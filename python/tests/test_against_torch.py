@@ -529,6 +529,7 @@ def test_margin_loss_modules_match_torch():
     ("Adam", {"lr": 0.01, "betas": (0.8, 0.95), "weight_decay": 0.1}),
     ("Adam", {"lr": 0.01, "amsgrad": True}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.05}),
+    ("Adam", {"lr": 0.01, "weight_decay": 0.05, "decoupled_weight_decay": True, "amsgrad": True}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.5, "centered": True}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
     ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.01}),
@@ -769,9 +770,12 @@ def test_optimizer_state_dicts_have_torchs_layout_and_cross_over(tmp_path):
         resumed.load_state_dict({"lr": 1.0})
     with pytest.raises(ValueError, match="the state has 2 parameter groups, the optimizer 1"):
         resumed.load_state_dict({"state": {}, "param_groups": ours["param_groups"] * 2})
-    bad = {"state": {}, "param_groups": [dict(ours["param_groups"][0], decoupled_weight_decay=True)]}
+    # Adam's decoupled_weight_decay (PyTorch 2.6's) resumes; an optimizer without that option refuses it.
+    assert ours["param_groups"][0]["decoupled_weight_decay"] is False
+    sgd = tg.optim.SGD(model.parameters(), 0.1)
+    bad = {"state": {}, "param_groups": [dict(sgd.state_dict()["param_groups"][0], decoupled_weight_decay=True)]}
     with pytest.raises(ValueError, match="the optimizer has no option 'decoupled_weight_decay'"):
-        resumed.load_state_dict(bad)
+        sgd.load_state_dict(bad)
 
 
 def test_checkpoints_of_any_structure_round_trip(tmp_path):
@@ -3557,6 +3561,48 @@ def test_one_d_layers_take_one_tuples_and_adaptive_pools_none():
         tg.nn.Conv1d(2, 2, (3, 3))
     with pytest.raises(TypeError):
         tg.nn.AdaptiveAvgPool2d((None, 1, 2))
+
+
+def test_schema_fuzz_findings_match_torch():
+    # Calls a schema-driven differential run found giving other values, dtypes or errors than torch's.
+    inf, nan = float("inf"), float("nan")
+    calls = ["mod.isclose(mod.tensor([inf, 1e30, inf, -inf, nan]), mod.tensor([-inf, inf, inf, -inf, nan]), 0.5)",
+             "mod.allclose(mod.tensor([inf]), mod.tensor([-inf]), 1.0, 1.0)",
+             "mod.tensor([0.7, -1.6]).sum(dtype=mod.int64)", "mod.tensor([0.7, -1.6, 2.5]).prod(dtype=mod.int64)",
+             "mod.tensor([[0.7, -1.6], [2.9, 3.1]]).sum(1, dtype=mod.int32)",
+             "mod.threshold(mod.tensor([-2, -3, 1], dtype=mod.int8), -2.5, -1)",
+             "mod.where(mod.tensor([1, 0, 7], dtype=mod.uint8), 1.0, 2.0)",
+             "mod.tensor([1.0, 2.0]).where(mod.tensor([0, 1], dtype=mod.uint8), mod.tensor([5.0, 6.0]))",
+             "mod.nansum(mod.tensor([1.5, nan, 2.0]), dtype=mod.float64)", "mod.nanmean(mod.tensor([1.0, nan, 3.0]), dtype=mod.float64)",
+             "mod.tensor([[1.5, nan], [2.0, 1.0]]).nansum(1, dtype=mod.float64)",
+             "mod.repeat_interleave(mod.tensor([1, 2, 0, 3]))", "mod.repeat_interleave(mod.tensor([2, 1]), output_size=3)",
+             "mod.tensor([1, 2]).repeat_interleave(2, output_size=4)",
+             "mod.tensor([[1, 2], [3, 4]]).repeat_interleave(mod.tensor([1, 2]), dim=0, output_size=3)",
+             "mod.norm(mod.tensor([1.0, 2.0, 4.0]), -1)", "mod.tensor([[1.0, 2.0], [3.0, 0.0]]).norm(-2.5, 1)",
+             "mod.diff(mod.tensor([1, 5]), 0, 0, mod.tensor([3]))", "mod.gradient(mod.tensor([1.0, 4.0, 9.0]), spacing=None)",
+             "mod.nuclear_norm(mod.tensor([[1.0, 2.0], [3.0, 4.0]]), True)",
+             "mod.tensor([[1.0, 0.0], [3.0, 4.0]]).all(dim=None, keepdim=True)",
+             "mod.tensor([[1, 0], [3, 4]]).any(None, True)",
+             "mod.add(1, mod.tensor(3, dtype=mod.uint8))", "mod.mul(2.5, mod.tensor(3, dtype=mod.float16))",
+             "mod.bitwise_or(1, mod.tensor(2, dtype=mod.uint8))", "mod.pow(2, mod.tensor(3, dtype=mod.uint8))",
+             "mod.remainder(7, mod.tensor(3, dtype=mod.int8))", "mod.sub(1.5, mod.tensor(2, dtype=mod.bfloat16))",
+             "mod.maximum(mod.tensor(3, dtype=mod.uint8), mod.tensor(300))"]
+    for call in calls:
+        def run(mod):
+            out = eval(call, {"mod": mod, "inf": inf, "nan": nan})
+            outs = out if isinstance(out, tuple) else (out,)
+            return [(str(o.dtype).split(".")[1], o.tolist()) if hasattr(o, "dtype") else ("", o) for o in outs]
+
+        ours, theirs = run(tg), run(torch)
+        assert [d for d, _ in ours] == [d for d, _ in theirs], (call, ours, theirs)
+        for (_, a), (_, b) in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=call)
+    x = tg.tensor([[0.5, -2.0, 1.5], [3.0, 0.25, -1.0]], dtype=tg.float64, requires_grad=True)
+    assert tg.autograd.gradcheck(lambda t: t.norm(-1.5, 1), (x,))
+    with pytest.raises(ValueError, match="repeat_interleave: output_size is 5, but the repeats give 4"):
+        tg.tensor([1, 2]).repeat_interleave(2, output_size=5)
+    with pytest.raises(ValueError, match="norm: p must be a number, got NaN"):
+        x.norm(float("nan"))
 
 
 def test_split_family_returns_tuples_and_named_results():

@@ -566,7 +566,7 @@ def test_optimizer_state_defaults_and_added_groups():
     model = nn.Linear(3, 2)
     opt = tg.optim.AdamW(model.parameters(), lr=0.01)
     assert opt.defaults == {"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.01, "amsgrad": False,
-                            "maximize": False}
+                            "maximize": False, "decoupled_weight_decay": True}
     assert opt.state == {}
     model(tg.ones(4, 3)).sum().backward()
     opt.step()

@@ -422,7 +422,9 @@ Tensor isclose_impl(const char* name, const Tensor& self, const Tensor& other, d
   // Complex numbers are close as |a - b| is (PyTorch's), so both compare in complex128.
   const DType dt = self.is_complex() || other.is_complex() ? kComplex128 : kFloat64;
   Tensor a = ops::cast(self, dt), b = ops::cast(other, dt);
-  Tensor close = logical_or(eq(a, b), le(abs(a - b), atol + rtol * abs(b)));
+  // An infinite difference is never close (inf and -inf, 1e30 and inf), as PyTorch's isclose.
+  const Tensor diff = abs(a - b);
+  Tensor close = logical_or(eq(a, b), logical_and(isfinite(diff), le(diff, atol + rtol * abs(b))));
   if (equal_nan) close = logical_or(close, logical_and(isnan(a), isnan(b)));
   return close;
 }

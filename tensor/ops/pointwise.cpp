@@ -167,6 +167,8 @@ Tensor where(const Tensor& condition, const Tensor& self, const Tensor& other, S
   ops::check_defined("where", condition, "condition");
   ops::check_defined("where", self, "self");
   ops::check_defined("where", other, "other");
+  // A uint8 mask is read as "not zero", as PyTorch still takes it (deprecated there).
+  if (condition.dtype() == kUInt8) return where(ne(condition, 0), self, other);
   TG_CHECK_TYPE(condition.dtype() == kBool, "where: the condition must be a bool tensor, got {}", condition.dtype());
   ops::check_same_device("where", condition, self);
   ops::check_same_device("where", self, other);

@@ -155,7 +155,8 @@ Tensor sum_impl(const Tensor& self, const Shape& dims, bool keepdim, std::option
   ops::check_defined("sum", self, "input");
   const uint32_t mask = reduce_mask("sum", self, dims);
   const DType out_dtype = sum_dtype(self, dtype);
-  Tensor in = is_inexact(out_dtype) ? self.to(out_dtype) : self;
+  // A dtype given converts the elements first, as PyTorch's (floats summed as int64 are truncated each).
+  Tensor in = is_inexact(out_dtype) || dtype ? self.to(out_dtype) : self;
   Tensor out = reduce_raw(ReduceOp::Sum, "sum", in, mask, keepdim, out_dtype);
   if (is_inexact(out_dtype) && autograd::needs_grad(in))
     autograd::set_history(out, autograd::derivatives::sum_node(in, mask_to_dims(mask, self.dim()), keepdim));
@@ -194,7 +195,8 @@ Tensor prod_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optio
   ops::check_defined("prod", self, "input");
   const uint32_t mask = reduce_mask("prod", self, dims);
   const DType out_dtype = sum_dtype(self, dtype);
-  Tensor in = is_inexact(out_dtype) ? self.to(out_dtype) : self;
+  // A dtype given converts the elements first, as PyTorch's (floats summed as int64 are truncated each).
+  Tensor in = is_inexact(out_dtype) || dtype ? self.to(out_dtype) : self;
   Tensor out = reduce_raw(ReduceOp::Prod, "prod", in, mask, keepdim, out_dtype);
   if (is_inexact(out_dtype) && autograd::needs_grad(in))
     autograd::set_history(out, autograd::derivatives::prod_node(in, out, mask_to_dims(mask, self.dim()), keepdim));
@@ -360,7 +362,8 @@ Tensor norm(const Tensor& self, const Scalar& p, const Shape& dims, bool keepdim
   if (self.defined() && self.is_complex()) return norm(abs(self), p, dims, keepdim);
   ops::check_floating("norm", self);
   const double pv = p.to_double();
-  TG_CHECK_VALUE(pv >= 0 || std::isinf(pv), "norm: p must be non-negative or infinite, got {}", pv);
+  // Negative p too, as PyTorch's: (sum |x|^p)^(1/p), 0 where an element is 0.
+  TG_CHECK_VALUE(!std::isnan(pv), "norm: p must be a number, got NaN");
   const uint32_t mask = reduce_mask("norm", self, dims);
   const Shape d = mask_to_dims(mask, self.dim());
   Tensor out;

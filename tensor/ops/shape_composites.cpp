@@ -86,6 +86,7 @@ Tensor diff(const Tensor& self, int64_t n, int64_t dim, const Tensor& prepend, c
   ops::check_defined("diff", self, "input");
   TG_CHECK_VALUE(self.dim() > 0, "diff: expected a tensor with at least one dim, got a scalar");
   TG_CHECK_VALUE(n >= 0, "diff: n must be non-negative, got {}", n);
+  if (n == 0) return self;  // before prepend and append are joined on, as PyTorch's
   const int d = wrap_dim(dim, self.dim(), "diff");
   tensor_list parts;
   if (prepend.defined()) parts.push_back(prepend);

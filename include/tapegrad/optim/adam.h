@@ -11,6 +11,7 @@ struct AdamOptions {
   double weight_decay = 0;  // Adam: added to the gradient; AdamW: decoupled (default 1e-2 there)
   bool amsgrad = false;
   bool maximize = false;
+  bool decoupled_weight_decay = false;  // true: the weights decay, not the gradient (AdamW, which sets it)
   void check(const char* name) const;
   void visit(auto&& f) {
     f("lr", lr);
@@ -20,6 +21,7 @@ struct AdamOptions {
     f("weight_decay", weight_decay);
     f("amsgrad", amsgrad);
     f("maximize", maximize);
+    f("decoupled_weight_decay", decoupled_weight_decay);
   }
 };
 struct AdamState {
@@ -47,24 +49,30 @@ class Adam : public OptimizerImpl<AdamOptions, AdamState> {
       : OptimizerImpl(name, std::move(params), options) {}
   Adam(const char* name, const std::vector<ParamGroup>& groups, const AdamOptions& options)
       : OptimizerImpl(name, groups, options) {}
-  bool decoupled_weight_decay_ = false;
 };
 
-// AdamW's defaults are Adam's with weight_decay = 1e-2.
+// AdamW's defaults are Adam's with weight_decay = 1e-2, and its weight decay always decoupled.
 inline AdamOptions adamw_defaults() {
   AdamOptions o;
   o.weight_decay = 1e-2;
+  o.decoupled_weight_decay = true;
   return o;
 }
 class AdamW : public Adam {
  public:
   explicit AdamW(tensor_list params, const AdamOptions& options = adamw_defaults())
-      : Adam("AdamW", std::move(params), options) {
-    decoupled_weight_decay_ = true;
-  }
+      : Adam("AdamW", std::move(params), decoupled(options)) {}
   AdamW(const std::vector<ParamGroup>& groups, const AdamOptions& defaults = adamw_defaults())
-      : Adam("AdamW", groups, defaults) {
-    decoupled_weight_decay_ = true;
+      : Adam("AdamW", decoupled(groups), decoupled(defaults)) {}
+
+ private:
+  static AdamOptions decoupled(AdamOptions o) {
+    o.decoupled_weight_decay = true;
+    return o;
+  }
+  static std::vector<ParamGroup> decoupled(std::vector<ParamGroup> groups) {
+    for (ParamGroup& g : groups) g.options.decoupled_weight_decay = true;
+    return groups;
   }
 };
 
