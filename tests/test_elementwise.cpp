@@ -1633,6 +1633,10 @@ TEST(Elementwise, TorchsEdgeForms) {
   EXPECT_EQ(vals(nn::functional::threshold(tensor({-2, -3, 1}, kInt8), -2.5, -1)), (std::vector<double>{-1, -1, 1}));
   // diff with n = 0 is the input, before prepend and append join it.
   EXPECT_EQ(vals(diff(tensor({1, 5}), 0, 0, tensor({3}))), (std::vector<double>{1, 5}));
+  // A number divided by (or times the log of) unsigned integers keeps its sign: it is made in the
+  // floating result type, not wrapped into uint8 first.
+  EXPECT_EQ(vals(div(-1, tensor({4, 2}, kUInt8))), (std::vector<double>{-0.25, -0.5}));
+  EXPECT_TRUE(close(xlogy(-1, tensor({4, 2}, kUInt8)), tensor({-std::log(4.0f), -std::log(2.0f)})));
 }
 
 TEST(Elementwise, PowGradientKeepsANumberExponentsPrecision) {

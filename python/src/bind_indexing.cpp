@@ -48,9 +48,9 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
           nogil([&] { t.index_put_(idx, v); });
         }
       });
-  // x.index_put_(...) and tg.index_put_(x, ...) return x itself.
-  const auto index_put_ = [](py::object self, py::tuple indices, const tg::Tensor& values, bool accumulate) {
-    std::vector<tg::TensorIndex> idx = to_indices(indices);
+  // x.index_put_(...) and tg.index_put_(x, ...) return x itself; indices a tuple or a list of them.
+  const auto index_put_ = [](py::object self, py::sequence indices, const tg::Tensor& values, bool accumulate) {
+    std::vector<tg::TensorIndex> idx = to_indices(py::tuple(indices));
     nogil([&] { as_tensor(self).index_put_(idx, values, accumulate); });
     return self;
   };
@@ -60,7 +60,7 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
   // index_put's indices: a tensor or None per leading dim, as torch.index_put's.
   def_op(
       m, cls, "index_put",
-      [](const tg::Tensor& t, py::tuple indices, const tg::Tensor& values, bool accumulate) {
+      [](const tg::Tensor& t, py::sequence indices, const tg::Tensor& values, bool accumulate) {
         std::vector<std::optional<tg::Tensor>> idx;
         for (py::handle h : indices)
           idx.push_back(h.is_none() ? std::nullopt : std::optional<tg::Tensor>(to_tensor(h)));
@@ -71,9 +71,13 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "index_select", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index) {
     return nogil([&] { return t.index_select(dim, index); });
   }, py::arg("dim"), py::arg("index"));
-  def_op(m, cls, "gather", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index) {
-    return nogil([&] { return t.gather(dim, index); });
-  }, py::arg("dim"), py::arg("index"));
+  def_op(
+      m, cls, "gather",
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, bool sparse_grad) {
+        TG_CHECK_VALUE(!sparse_grad, "gather: sparse gradients are not supported (tapegrad has no sparse tensors)");
+        return nogil([&] { return t.gather(dim, index); });
+      },
+      py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
   def_op(
       m, cls, "scatter",
       [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src, std::optional<std::string> reduce) {

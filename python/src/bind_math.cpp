@@ -640,13 +640,28 @@ void bind_math(py::module_& m, TensorClass& cls) {
     nogil([&] { tg::index_copy_(as_tensor(self), dim, index, source); });
     return self;
   }, py::arg("dim"), py::arg("index"), py::arg("source"));
-  def_op(m, cls, "index_fill", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Scalar& v) {
-    return nogil([&] { return tg::index_fill(t, dim, index, v); });
-  }, py::arg("dim"), py::arg("index"), py::arg("value"));
-  cls.def("index_fill_", [](py::object self, int64_t dim, const tg::Tensor& index, const tg::Scalar& v) {
-    nogil([&] { tg::index_fill_(as_tensor(self), dim, index, v); });
-    return self;
-  }, py::arg("dim"), py::arg("index"), py::arg("value"));
+  // value: a number or a 0-dim tensor (its value), as torch's.
+  const auto fill_value = [](py::handle v) -> tg::Scalar {
+    if (!is_tensor(v)) return to_scalar(v);
+    const tg::Tensor& t = as_tensor(v);
+    TG_CHECK_VALUE(t.dim() == 0, "index_fill: the value must be a number or a 0-dim tensor, got shape {}", t.sizes());
+    return t.item();
+  };
+  def_op(
+      m, cls, "index_fill",
+      [fill_value](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle value) {
+        const tg::Scalar v = fill_value(value);
+        return nogil([&] { return tg::index_fill(t, dim, index, v); });
+      },
+      py::arg("dim"), py::arg("index"), py::arg("value"));
+  cls.def(
+      "index_fill_",
+      [fill_value](py::object self, int64_t dim, const tg::Tensor& index, py::handle value) {
+        const tg::Scalar v = fill_value(value);
+        nogil([&] { tg::index_fill_(as_tensor(self), dim, index, v); });
+        return self;
+      },
+      py::arg("dim"), py::arg("index"), py::arg("value"));
   def_op(m, cls, "masked_select", [](const tg::Tensor& t, const tg::Tensor& mask) {
     return nogil([&] { return tg::masked_select(t, mask); });
   }, py::arg("mask"));
@@ -943,8 +958,37 @@ void bind_math(py::module_& m, TensorClass& cls) {
   cls.def("unfold", [](const tg::Tensor& t, int64_t dim, int64_t size, int64_t step) {
     return nogil([&] { return t.unfold(dim, size, step); });
   }, py::arg("dimension"), py::arg("size"), py::arg("step"));
-  def_op(m, cls, "movedim", [](const tg::Tensor& t, int64_t s, int64_t d) { return nogil([&] { return tg::movedim(t, s, d); }); },
-         py::arg("source"), py::arg("destination"));
+  // source and destination: dims, or sequences of them (the others keep their order), as torch's.
+  def_op(
+      m, cls, "movedim",
+      [](const tg::Tensor& t, py::object source, py::object destination) {
+        if (PyLong_Check(source.ptr()) && PyLong_Check(destination.ptr())) {
+          const auto s = source.cast<int64_t>(), d = destination.cast<int64_t>();
+          return nogil([&] { return tg::movedim(t, s, d); });
+        }
+        const auto src = dims_of(source).value_or(tg::Shape{}), dst = dims_of(destination).value_or(tg::Shape{});
+        TG_CHECK_VALUE(src.size() == dst.size(), "movedim: source and destination name {} and {} dims", src.size(),
+                       dst.size());
+        const int n = t.dim();
+        std::vector<int64_t> perm(static_cast<size_t>(n), -1);
+        std::vector<bool> moved(static_cast<size_t>(n), false);
+        for (int i = 0; i < src.size(); ++i) {
+          const int s = tg::wrap_dim(src[i], n, "movedim"), d = tg::wrap_dim(dst[i], n, "movedim");
+          TG_CHECK_VALUE(!moved[static_cast<size_t>(s)] && perm[static_cast<size_t>(d)] < 0,
+                         "movedim: repeated dim in source {} or destination {}", src, dst);
+          perm[static_cast<size_t>(d)] = s;
+          moved[static_cast<size_t>(s)] = true;
+        }
+        int next = 0;  // the dims not moved fill the free places in order
+        for (auto& p : perm) {
+          if (p >= 0) continue;
+          while (moved[static_cast<size_t>(next)]) ++next;
+          p = next++;
+        }
+        const tg::Shape order(perm);
+        return nogil([&] { return t.permute(order); });
+      },
+      py::arg("source"), py::arg("destination"));
   // The split family returns tuples, as torch's (a list does not concatenate with a tuple).
   def_op(
       m, cls, "unbind",

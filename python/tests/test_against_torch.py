@@ -3586,7 +3586,17 @@ def test_schema_fuzz_findings_match_torch():
              "mod.add(1, mod.tensor(3, dtype=mod.uint8))", "mod.mul(2.5, mod.tensor(3, dtype=mod.float16))",
              "mod.bitwise_or(1, mod.tensor(2, dtype=mod.uint8))", "mod.pow(2, mod.tensor(3, dtype=mod.uint8))",
              "mod.remainder(7, mod.tensor(3, dtype=mod.int8))", "mod.sub(1.5, mod.tensor(2, dtype=mod.bfloat16))",
-             "mod.maximum(mod.tensor(3, dtype=mod.uint8), mod.tensor(300))"]
+             "mod.maximum(mod.tensor(3, dtype=mod.uint8), mod.tensor(300))",
+             "-1 / mod.tensor([4, 2], dtype=mod.uint8)", "mod.div(-3, mod.tensor([4, 2], dtype=mod.int8))",
+             "mod.xlogy(-1, mod.tensor([4, 2], dtype=mod.uint8))", "mod.special.xlogy(-2, mod.tensor([4, 0]))",
+             "mod.xlogy(mod.tensor([4, 2], dtype=mod.uint8), 3)",
+             "mod.arange(24.0).view(2, 3, 4).movedim([0, 1], [2, 0])", "mod.arange(24).view(2, 3, 4).movedim((2,), (0,))",
+             "mod.moveaxis(mod.arange(24).view(2, 3, 4), [-1, 0], [0, -1])",
+             "mod.index_put(mod.zeros(4), [mod.tensor([1, 2])], mod.tensor(1.0))",
+             "mod.zeros(2, 3).index_put_([mod.tensor([1, 0]), mod.tensor([2, 2])], mod.tensor([5.0, 6.0]), True)",
+             "mod.gather(mod.arange(4.0).view(2, 2), 1, mod.tensor([[1], [0]]), sparse_grad=False)",
+             "mod.zeros(3).index_fill(0, mod.tensor([1]), mod.tensor(2.5))",
+             "mod.zeros(2, 2).index_fill_(1, mod.tensor([0]), mod.tensor(-1))"]
     for call in calls:
         def run(mod):
             out = eval(call, {"mod": mod, "inf": inf, "nan": nan})
@@ -3603,6 +3613,14 @@ def test_schema_fuzz_findings_match_torch():
         tg.tensor([1, 2]).repeat_interleave(2, output_size=5)
     with pytest.raises(ValueError, match="norm: p must be a number, got NaN"):
         x.norm(float("nan"))
+    with pytest.raises(ValueError, match="movedim: source and destination name 2 and 1 dims"):
+        tg.zeros(2, 3).movedim([0, 1], [0])
+    with pytest.raises(ValueError, match="movedim: repeated dim"):
+        tg.zeros(2, 3).movedim([0, 0], [0, 1])
+    with pytest.raises(ValueError, match="gather: sparse gradients are not supported"):
+        tg.gather(tg.ones(2), 0, tg.tensor([0]), sparse_grad=True)
+    with pytest.raises(ValueError, match="index_fill: the value must be a number or a 0-dim tensor"):
+        tg.zeros(3).index_fill(0, tg.tensor([1]), tg.ones(2))
 
 
 def test_split_family_returns_tuples_and_named_results():

@@ -368,9 +368,8 @@ Tensor sub(const Scalar& self, const Tensor& other, SourceLoc loc) {
 }
 Tensor div(const Scalar& self, const Tensor& other, SourceLoc loc) {
   detail::ApiScope scope("div", loc);
-  ops::check_defined("div", other, "other");
-  const DType compute = ops::result_type(other, self);
-  return binary_op(BinaryOp::Div, ops::wrapped_scalar(self, compute, other.device()), other, 1);
+  // The number made in div's floating compute type, not the integer one it would wrap in (-1 / uint8).
+  return binary_op_scalar_first(BinaryOp::Div, self, other);
 }
 Tensor pow(const Scalar& self, const Tensor& exponent, SourceLoc loc) {
   detail::ApiScope scope("pow", loc);

@@ -30,10 +30,13 @@ std::pair<Tensor, Tensor> float_pair(const char* op, const Tensor& a, const Tens
   return {a.to(t), b.to(t)};
 }
 
-// A number operand as a plain 0-D tensor of the binary ops' result type with `other`: a wrapped
-// number would take the default dtype again in the composed ops' own scalar arithmetic.
+// A number operand as a plain 0-D tensor of the floating type float_pair gives it with `other`:
+// a wrapped number would take the default dtype again in the composed ops' own scalar
+// arithmetic, and an integer type would wrap it first (-1 as uint8 is 255).
 Tensor number_like(const Scalar& s, const Tensor& other) {
-  return scalar_tensor(s, TensorOptions(ops::result_type(other, s)).device(other.device()));
+  DType t = ops::result_type(other, s);
+  if (!is_floating_point(t)) t = default_dtype();
+  return scalar_tensor(s, TensorOptions(t).device(other.device()));
 }
 
 // self * f(other), 0 where self is 0 and other is not NaN; f(safe) stands in for f(other) there.
