@@ -277,6 +277,12 @@ TEST(Index, SortArgsortTopk) {
   EXPECT_EQ(vals(sv), (std::vector<double>{1, 3, 5}));
   EXPECT_EQ(std::get<0>(arange(12).view({3, 4}).topk(2, 0)).sizes(), (Shape{2, 4}));
   EXPECT_THROW_WITH(tensor({1.0f}).topk(2), IndexError, "k (2) is out of range");
+  // A 0-dim tensor gives its element for k = 0 as for k = 1 (PyTorch's), never unwritten memory.
+  for (int64_t k : {0, 1}) {
+    auto [v0, i0] = tensor(-3).topk(k, 0);
+    EXPECT_EQ(v0.item<int64_t>(), -3);
+    EXPECT_EQ(i0.item<int64_t>(), 0);
+  }
 }
 
 // float32, the 16-bit floats and int32 sort as packed (key, position) integers; float64 and

@@ -599,6 +599,8 @@ std::tuple<Tensor, Tensor> sort_impl(const char* name, const Tensor& self, int64
   const int d = wrap_dim(dim, self.dim(), name);
   const int64_t size = self.dim() == 0 ? 1 : self.sizes()[d];
   TG_CHECK_INDEX(k >= 0 && k <= size, "{}: k ({}) is out of range for dim {} of size {}", name, k, d, size);
+  // A 0-dim tensor's result is its one element whatever k (0 too, as PyTorch's): never left unwritten.
+  if (self.dim() == 0) k = 1;
   const auto& be = kernels::backend(self.device(), name);
   Tensor in = ops::contiguous(self);
   Shape shape = self.sizes();
