@@ -157,6 +157,8 @@ TEST(Statistics, HistogramsCountsAndMembership) {
   EXPECT_EQ(vals(histc(tensor({1.0, 2.0, 1.0}), 4, 0, 3)), (V{0, 2, 1, 0}));
   EXPECT_EQ(vals(histc(tensor({0.0, 0.25, 0.5, 1.0, 1.5}), 4, 0, 1)), (V{1, 1, 1, 1}));  // max in the last bin
   EXPECT_EQ(vals(histc(tensor({2.0, 2.0}), 2)), (V{0, 2}));  // a one-value range widens to [1, 3]
+  // min == max takes the data's range ([-1.9, 0.5] here), as PyTorch's implementation.
+  EXPECT_EQ(vals(histc(tensor({-0.5, -1.0, -1.9, 0.0, 0.5}), 2, -1, -1)), (V{2, 3}));
   // NaN, infinities and values outside the range count nowhere; 0.5 is on an edge.
   EXPECT_EQ(vals(histc(tensor({NAN, -1.0, 0.5, 2.0, INFINITY, -INFINITY, 1.0, 0.25}), 2, 0, 1)), (V{1, 2}));
   EXPECT_EQ(vals(bincount(tensor({0, 3, 3, 1}))), (V{1, 1, 0, 2}));

@@ -3596,7 +3596,11 @@ def test_schema_fuzz_findings_match_torch():
              "mod.zeros(2, 3).index_put_([mod.tensor([1, 0]), mod.tensor([2, 2])], mod.tensor([5.0, 6.0]), True)",
              "mod.gather(mod.arange(4.0).view(2, 2), 1, mod.tensor([[1], [0]]), sparse_grad=False)",
              "mod.zeros(3).index_fill(0, mod.tensor([1]), mod.tensor(2.5))",
-             "mod.zeros(2, 2).index_fill_(1, mod.tensor([0]), mod.tensor(-1))"]
+             "mod.zeros(2, 2).index_fill_(1, mod.tensor([0]), mod.tensor(-1))",
+             "mod.histc(mod.tensor([-0.5, -1.0, -1.9, 0.0, 0.5]), 2, -1, -1)", "mod.histc(mod.tensor([3.0, 3.0]), 2, 0, 0)",
+             "mod.tensor([-0.95, 0.25, -0.85, 1.05], dtype=mod.bfloat16).round(decimals=1)",
+             "mod.tensor([-0.95, 0.25, -0.85, 12.35], dtype=mod.float16).round(decimals=-1)",
+             "mod.tensor([1, 2]).repeat_interleave(mod.tensor([2, 1], dtype=mod.int8))"]
     for call in calls:
         def run(mod):
             out = eval(call, {"mod": mod, "inf": inf, "nan": nan})

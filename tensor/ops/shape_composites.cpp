@@ -32,8 +32,8 @@ Tensor repeat_interleave(const Tensor& self, const Tensor& repeats, std::optiona
   detail::ApiScope scope("repeat_interleave", loc);
   ops::check_defined("repeat_interleave", self, "input");
   ops::check_defined("repeat_interleave", repeats, "repeats");
-  TG_CHECK_TYPE(repeats.dtype() == kInt64 || repeats.dtype() == kInt32,
-                "repeat_interleave: repeats must be an integer tensor, got {}", repeats.dtype());
+  TG_CHECK_TYPE(is_integral(repeats.dtype(), false), "repeat_interleave: repeats must be an integer tensor, got {}",
+                repeats.dtype());
   TG_CHECK_VALUE(repeats.dim() <= 1, "repeat_interleave: repeats must be 0-D or 1-D, got shape {}", repeats.sizes());
   if (repeats.numel() == 1) return repeat_interleave(self, repeats.reshape({}).item<int64_t>(), dim);
   const Tensor x = dim ? self : self.reshape({-1});

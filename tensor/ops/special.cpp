@@ -105,6 +105,9 @@ Tensor round(const Tensor& self, int64_t decimals, SourceLoc loc) {
   ops::check_defined(name, self, "input");
   if (decimals == 0) return round(self);
   TG_CHECK_TYPE(self.is_floating_point(), "{}: decimals needs a floating-point tensor, got {}", name, self.dtype());
+  // 16-bit floats scale in float32, as PyTorch's (scaled in their own type, -0.95 * 10 is -9.5 and
+  // rounds to -10).
+  if (self.dtype() == kFloat16 || self.dtype() == kBFloat16) return round(self.to(kFloat32), decimals).to(self.dtype());
   // As PyTorch: scale by 10^|decimals| (multiplying for positive decimals, dividing for negative).
   const double scale = std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals));
   return decimals > 0 ? round(self * scale) / scale : round(self / scale) * scale;

@@ -102,7 +102,8 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max, SourceLoc
   TG_CHECK_VALUE(!(min > max), "histc: max must be larger than min, got min {} and max {}", min, max);
   NoGradGuard no_grad;
   const Tensor x = self.detach().reshape({-1});
-  if (min == 0 && max == 0 && x.numel() > 0) {
+  // min == max (0 and 0 by default) takes the data's range, as PyTorch's implementation does.
+  if (min == max && x.numel() > 0) {
     min = x.min().item<double>();
     max = x.max().item<double>();
   }
