@@ -104,6 +104,8 @@ TEST(Arrange, ProductsCombinationsAndIndices) {
   EXPECT_EQ(tril_indices(2, 2, 0, kInt32).dtype(), kInt32);
   EXPECT_EQ(vals(vander(tensor({2.0, 3.0}), 3)), (V{4, 2, 1, 9, 3, 1}));
   EXPECT_EQ(vals(vander(tensor({2, 3}), std::nullopt, true)), (V{1, 2, 1, 3}));
+  EXPECT_EQ(vander(tensor({2, 3}, kUInt8), 0).dtype(), kInt64);  // integers give int64, N = 0 too
+  EXPECT_EQ(vander(tensor({2, 3}, kUInt8), 0).sizes(), (Shape{2, 0}));
   EXPECT_THROW_WITH(kron(zeros({1, 1, 1, 1, 1}), ones({1})), Error, "kron: at most");
   EXPECT_THROW_WITH(cartesian_prod({ones({2, 2})}), Error, "cartesian_prod: expected 1-D tensors, tensor 0 has shape [2, 2]");
   EXPECT_THROW_WITH(combinations(ones({2, 2})), Error, "combinations: expected a 1-D tensor");

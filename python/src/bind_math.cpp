@@ -465,7 +465,8 @@ void bind_math(py::module_& m, TensorClass& cls) {
           tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
           return nogil([&] {
             const tg::Tensor x = dtype ? t.to(*dtype) : t;
-            return is_sum ? tg::nansum(x, dims, keepdim) : tg::nanmean(x, dims, keepdim);
+            const tg::Tensor r = is_sum ? tg::nansum(x, dims, keepdim) : tg::nanmean(x, dims, keepdim);
+            return dtype ? r.to(*dtype) : r;  // the dtype asked for (an integer sum would widen to int64)
           });
         },
         py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());

@@ -3600,7 +3600,9 @@ def test_schema_fuzz_findings_match_torch():
              "mod.histc(mod.tensor([-0.5, -1.0, -1.9, 0.0, 0.5]), 2, -1, -1)", "mod.histc(mod.tensor([3.0, 3.0]), 2, 0, 0)",
              "mod.tensor([-0.95, 0.25, -0.85, 1.05], dtype=mod.bfloat16).round(decimals=1)",
              "mod.tensor([-0.95, 0.25, -0.85, 12.35], dtype=mod.float16).round(decimals=-1)",
-             "mod.tensor([1, 2]).repeat_interleave(mod.tensor([2, 1], dtype=mod.int8))"]
+             "mod.tensor([1, 2]).repeat_interleave(mod.tensor([2, 1], dtype=mod.int8))",
+             "mod.nansum(mod.tensor([[1.5, 2.5], [nan, 3.0]]), 0, dtype=mod.int32)",
+             "mod.vander(mod.tensor([1, 2, 3], dtype=mod.uint8), 0)", "mod.vander(mod.tensor([1, 2], dtype=mod.uint8))"]
     for call in calls:
         def run(mod):
             out = eval(call, {"mod": mod, "inf": inf, "nan": nan})

@@ -359,7 +359,8 @@ Tensor vander(const Tensor& x, std::optional<int64_t> n, bool increasing, Source
   TG_CHECK(x.dim() == 1, "vander: x must be a one-dimensional tensor, got shape {}", x.sizes());
   const int64_t cols = n.value_or(x.numel());
   TG_CHECK_VALUE(cols >= 0, "vander: N must be non-negative, got {}", cols);
-  const DType dtype = x.dtype() == kBool ? kInt64 : x.dtype();
+  // Integers (bool too) give int64, as the running product does, with N = 0 too.
+  const DType dtype = is_integral(x.dtype(), true) ? kInt64 : x.dtype();
   if (cols == 0) return empty({x.numel(), 0}, x.options().dtype(dtype));
   // Running products (PyTorch's way): exact for integers and with a gradient at x = 0.
   Tensor powers = cat({ones({x.numel(), 1}, x.options().dtype(dtype)), x.to(dtype).unsqueeze(1).expand({x.numel(), cols - 1})}, 1)
