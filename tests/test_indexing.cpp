@@ -453,6 +453,12 @@ TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
   // masked_select broadcasts the mask.
   EXPECT_EQ(vals(masked_select(src, tensor({true, false}))), (std::vector<double>{1, 3, 5}));
   EXPECT_THROW_WITH(masked_select(src, tensor({1, 0})), TypeError, "masked_select: mask must be a bool tensor");
+  // 0-dim operands select from one element; a 0-dim mask index adds a dim, as a bool does.
+  EXPECT_EQ(masked_select(tensor(4.0), tensor(true)).sizes(), (Shape{1}));
+  EXPECT_EQ(masked_select(tensor(4.0), tensor(false)).sizes(), (Shape{0}));
+  EXPECT_EQ(masked_select(tensor({4.0, 2.0}), tensor(true)).sizes(), (Shape{2}));
+  EXPECT_EQ(tensor(4.0).index({tensor(true)}).sizes(), (Shape{1}));
+  EXPECT_EQ(tensor(4.0).index({tensor(false)}).sizes(), (Shape{0}));
   // unique: sorted values, each element's group, the group sizes.
   auto [values, inverse, counts] = unique(tensor({{3, 1}, {3, 2}}), true, true);
   EXPECT_EQ(vals(values), (std::vector<double>{1, 2, 3}));

@@ -44,8 +44,11 @@ TEST(ViewScatter, EachMatchesWritingThroughTheView) {
                         by_hand(self, src, [&](const Tensor& t) { return t.diagonal(offset, d1, d2); }), 0, 0));
     }
   }
-  // The source's dtype is cast to self's.
+  // The source's dtype is cast to self's, as copy_ casts: floats into integers truncate.
   EXPECT_EQ(select_scatter(zeros({2, 2}, kFloat64), ones({2}, kFloat32), 0, 1).dtype(), kFloat64);
+  const Tensor ints = slice_scatter(zeros({3}, kInt64), tensor({1.5, -2.5}), 0, 1);
+  EXPECT_EQ(ints.dtype(), kInt64);
+  EXPECT_EQ(vals(ints), (std::vector<double>{0, 1, -2}));
 }
 
 TEST(ViewScatter, Gradients) {
@@ -58,6 +61,11 @@ TEST(ViewScatter, Gradients) {
   EXPECT_TRUE(
       autograd::gradcheck([](const tensor_list& x) { return slice_scatter(x[0], x[1], 1, 0, 4, 2); }, {self, cols}));
   EXPECT_TRUE(autograd::gradcheck([](const tensor_list& x) { return diagonal_scatter(x[0], x[1], 2); }, {self, diag}));
+  // A source of another floating dtype gets its gradient in its own dtype.
+  const Tensor narrow = randn({4}, gen, kFloat32).requires_grad_(true);
+  select_scatter(self, narrow, 0, 2).sum().backward();
+  EXPECT_EQ(narrow.grad().dtype(), kFloat32);
+  EXPECT_EQ(vals(narrow.grad()), (std::vector<double>{1, 1, 1, 1}));
   EXPECT_TRUE(autograd::gradgradcheck([](const tensor_list& x) { return diagonal_scatter(x[0] * x[0], x[1]); },
                                       {self, randn({3}, gen, kFloat64).requires_grad_(true)}));
 }
@@ -78,7 +86,5 @@ TEST(ViewScatter, Errors) {
                     "diagonal_scatter: needs a tensor of 2 or more dims, got shape [3]");
   EXPECT_THROW_WITH(diagonal_scatter(x, zeros({3}), 0, 1, -1), Error,
                     "diagonal_scatter: dim1 and dim2 must differ, both are 1");
-  EXPECT_THROW_WITH(select_scatter(zeros({2, 2}, kInt64), ones({2}), 0, 1), TypeError,
-                    "select_scatter: a float32 src can't be written into a int64 tensor");
   EXPECT_THROW_WITH(slice_scatter(x, Tensor()), Error, "slice_scatter");
 }

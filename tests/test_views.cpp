@@ -88,6 +88,8 @@ TEST(Views, TransposePermute) {
   EXPECT_EQ(m.mT().sizes(), (Shape{3, 2}));
   EXPECT_THROW_WITH(x.t(), Error, "at most 2 dims");
   EXPECT_EQ(movedim(x, 0, 2).sizes(), (Shape{3, 4, 2}));
+  EXPECT_EQ(movedim(tensor(5.0), 0, -1).item<float>(), 5.0f);  // a 0-dim tensor's dim 0 is itself
+  EXPECT_THROW_WITH(movedim(tensor(5.0), 0, 1), IndexError, "movedim: dim 1 is out of range");
   EXPECT_THROW_WITH(x.transpose(0, 3), IndexError, "dim 3 is out of range");
 }
 

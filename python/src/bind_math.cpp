@@ -617,10 +617,14 @@ void bind_math(py::module_& m, TensorClass& cls) {
   });
   m.def("permute", [](const tg::Tensor& t, const tg::Shape& s) { return nogil([&] { return t.permute(s); }); },
         py::arg("input"), py::arg("dims"));
-  cls.def("expand", [](const tg::Tensor& t, py::args sizes) {
-    tg::Shape s = shape_from_args(sizes, "expand");
-    return nogil([&] { return t.expand(s); });
-  });
+  // `implicit` is PyTorch's tracing flag: it never changes the result.
+  cls.def(
+      "expand",
+      [](const tg::Tensor& t, py::args sizes, bool /*implicit*/) {
+        tg::Shape s = shape_from_args(sizes, "expand");
+        return nogil([&] { return t.expand(s); });
+      },
+      py::arg("implicit") = false);
   cls.def("repeat", [](const tg::Tensor& t, py::args sizes) {
     tg::Shape s = shape_from_args(sizes, "repeat");
     return nogil([&] { return t.repeat(s); });

@@ -327,6 +327,8 @@ def test_shape_ops():
     assert [p.shape for p in t.split(2, dim=2)] == [(2, 3, 2), (2, 3, 2)]
     assert [p.shape for p in t.chunk(3, 1)] == [(2, 1, 4)] * 3
     assert t.expand(5, 2, 3, 4).shape == (5, 2, 3, 4) and tg.ones(1, 3).expand(2, -1).shape == (2, 3)
+    assert tg.ones(1, 3).expand((2, 3), implicit=True).shape == (2, 3)  # torch's tracing flag, no effect
+    assert tg.tensor(4.0).movedim(0, -1).shape == () and tg.tensor(4.0).masked_select(tg.tensor(True)).shape == (1,)
     assert t.repeat(1, 2, 1).shape == (2, 6, 4) and t.flip(0)[0, 0, 0].item() == 12
     np.testing.assert_array_equal(tg.tril(tg.ones(3, 3)).numpy(), np.tril(np.ones((3, 3))))
 

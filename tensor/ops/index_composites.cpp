@@ -269,6 +269,8 @@ Tensor masked_select(const Tensor& self, const Tensor& mask, SourceLoc loc) {
   ops::check_defined("masked_select", mask, "mask");
   TG_CHECK_TYPE(mask.dtype() == kBool, "masked_select: mask must be a bool tensor, got {}", mask.dtype());
   const Shape shape = broadcast_shapes(self.sizes(), mask.sizes(), "masked_select");
+  if (shape.empty())  // 0-dim operands select from a 1-element tensor, as PyTorch's
+    return index(self.reshape({1}), std::vector<std::optional<Tensor>>{mask.reshape({1})});
   return index(self.expand(shape), std::vector<std::optional<Tensor>>{mask.expand(shape)});
 }
 

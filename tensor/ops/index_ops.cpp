@@ -147,7 +147,8 @@ std::pair<Tensor, OptionalIndices> apply_basic(const char* name, const Tensor& s
       case TensorIndex::Kind::Integer:
       case TensorIndex::Kind::Slice: ++specified; break;
       case TensorIndex::Kind::Tensor:
-        specified += (i.tensor().dtype() == kBool || i.tensor().dtype() == kUInt8) ? std::max(1, i.tensor().dim()) : 1;
+        // A mask covers its own dims; a 0-dim one adds a dim, as a bool scalar does.
+        specified += (i.tensor().dtype() == kBool || i.tensor().dtype() == kUInt8) ? i.tensor().dim() : 1;
         break;
       case TensorIndex::Kind::Ellipsis: ++ellipses; break;
       default: break;

@@ -1,6 +1,7 @@
 // The scatter forms of the views select, slice and diagonal: a copy of self with that view's
 // elements replaced by src (src has the view's shape). Each is one strided_scatter over the
 // view's region in a contiguous copy, so they differentiate in self and src and run on any device.
+// src converts to self's dtype as copy_ would (PyTorch's do the same).
 #include <algorithm>
 
 #include "tapegrad/tensor/ops.h"
@@ -19,8 +20,6 @@ struct Region {
 Tensor scatter_into(const char* name, const Tensor& self, const Tensor& src, const Region& r) {
   TG_CHECK(src.sizes() == r.sizes, "{}: src must have the shape of the region it fills, {}, got {} (self {})", name,
            r.sizes, src.sizes(), self.sizes());
-  TG_CHECK_TYPE(can_cast(src.dtype(), self.dtype()), "{}: a {} src can't be written into a {} tensor", name,
-                src.dtype(), self.dtype());
   return ops::strided_scatter(self, src, r.sizes, r.strides, r.offset, /*accumulate=*/false);
 }
 
