@@ -463,6 +463,16 @@ TEST(Complex, SumsProductsAndMatrixProducts) {
   EXPECT_NEAR(std::abs(z.prod({1})[1].item().to_complex() - prod_row), 0, 1e-12);
   EXPECT_EQ(z.sum({0}).sizes(), (Shape{4}));
   EXPECT_EQ(z.to(kComplex64).sum().dtype(), kComplex64);
+  // A real dtype asked for keeps the real parts, as PyTorch's conversion does; differentiably.
+  const Tensor zl = z.detach().requires_grad_(true);
+  const Tensor real_sum = zl.sum({1}, false, kFloat64);
+  EXPECT_EQ(real_sum.dtype(), kFloat64);
+  EXPECT_TRUE(close(real_sum, real(z).sum({1}), 1e-12, 1e-12));
+  EXPECT_TRUE(close(z.mean(kFloat32), real(z).mean().to(kFloat32), 1e-6, 1e-6));
+  EXPECT_TRUE(close(z.prod({0}, false, kFloat64), real(z).prod({0}), 1e-12, 1e-12));
+  EXPECT_TRUE(close(cumsum(z, 1, kFloat64), cumsum(real(z), 1), 1e-12, 1e-12));
+  real_sum.sum().backward();
+  EXPECT_TRUE(cclose(zl.grad(), ones_like(z)));
   // Long rows (summed in running sums of 8 numbers, then a tail), contiguous and strided: as the
   // sums of the parts, and complex64's to float32's precision of a double sum.
   const Tensor rows = crandn({3, 1003}, gen);

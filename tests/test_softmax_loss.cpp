@@ -116,6 +116,12 @@ TEST(Loss, NllLoss) {
   EXPECT_NEAR(F::nll_loss(logp, tensor({2, -100})).item<double>(), 3.0, 1e-12);
   EXPECT_NEAR(F::nll_loss(logp, tensor({1, 1}), {.ignore_index = 1, .reduction = F::Reduction::Sum}).item<double>(), 0, 1e-12);
   EXPECT_NEAR(F::nll_loss(logp.select(0, 0), tensor(1)).item<double>(), 2.0, 1e-12);
+  // Every entry ignored: the mean is 0 / 0, NaN, and the input's gradient zeros, as PyTorch's.
+  const Tensor leaf = logp.detach().requires_grad_(true);
+  const Tensor none_left = F::nll_loss(leaf, tensor({1, 1}), {.weight = w, .ignore_index = 1});
+  EXPECT_TRUE(std::isnan(none_left.item<double>()));
+  none_left.backward();
+  EXPECT_EQ(vals(leaf.grad()), (std::vector<double>(6, 0.0)));
   Tensor spatial = logp.view({2, 3, 1});
   EXPECT_NEAR(F::nll_loss(spatial, target.view({2, 1})).item<double>(), 1.75, 1e-12);
   EXPECT_THROW_WITH(F::nll_loss(logp, tensor({3, 0})), IndexError, "target 3 is out of bounds for 3 classes");

@@ -320,7 +320,9 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   Tensor w = options.weight.defined() ? options.weight.to(input.dtype()).index_select(0, safe.reshape({-1})).view(safe.sizes())
                                       : ones_like(picked);
   w = where(valid, w, 0.0);
-  Tensor loss = -(picked * w);
+  // Ignored entries are selected out rather than multiplied by 0, so they get a zero gradient
+  // even where every entry is ignored (a mean of 0 / 0), as PyTorch's.
+  Tensor loss = where(valid, -(picked * w), 0.0);
   return reduce_loss(loss, options.reduction, options.reduction == Reduction::Mean ? w.sum() : Tensor());
 }
 

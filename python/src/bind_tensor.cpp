@@ -2,6 +2,7 @@
 // state, conversions and copies. Math lives in bind_math.cpp, indexing in bind_indexing.cpp.
 #include "bindings.h"
 
+#include <pybind11/complex.h>
 #include <pybind11/functional.h>
 #include <pybind11/typing.h>
 
@@ -212,7 +213,7 @@ fills .grad of the leaves.)");
             tg::Tensor t = to_tensor(data);
             // A Python number where a tensor goes (tg.add(1, t), the implicit conversion below) promotes
             // as a number, as torch's wrapped numbers: tg.add(1, uint8 tensor) stays uint8.
-            if (is_builtin_scalar(data.ptr())) t.impl()->wrapped_number_ = true;
+            if (is_builtin_scalar(data.ptr()) || PyComplex_CheckExact(data.ptr())) t.impl()->wrapped_number_ = true;
             return t;
           }),
           py::arg("data"))
@@ -222,6 +223,7 @@ fills .grad of the leaves.)");
   py::implicitly_convertible<py::tuple, tg::Tensor>();
   py::implicitly_convertible<py::float_, tg::Tensor>();
   py::implicitly_convertible<py::int_, tg::Tensor>();
+  py::implicitly_convertible<std::complex<double>, tg::Tensor>();
   py::implicitly_convertible<py::buffer, tg::Tensor>();
   // NumPy defers to the tensor's reflected operators (array + tensor is a tensor).
   cls.attr("__array_priority__") = 1000;

@@ -137,6 +137,10 @@ def test_promotion_matches_pytorch():
         mine = (tg.ones(2, dtype=getattr(tg, dtype)) * number).dtype
         theirs = (torch.ones(2, dtype=getattr(torch, dtype)) * number).dtype
         assert str(mine).split(".")[-1] == str(theirs).split(".")[-1], (dtype, number)
+        # A number first where a tensor goes (tg.add(1j, t)) promotes as a number too.
+        mine = tg.add(number, tg.ones(2, dtype=getattr(tg, dtype))).dtype
+        theirs = torch.add(number, torch.ones(2, dtype=getattr(torch, dtype))).dtype
+        assert str(mine).split(".")[-1] == str(theirs).split(".")[-1], (dtype, number)
     for a, b in [("complex64", "float64"), ("complex128", "float32"), ("int8", "complex64")]:
         mine = tg.promote_types(getattr(tg, a), getattr(tg, b))
         theirs = torch.promote_types(getattr(torch, a), getattr(torch, b))

@@ -62,4 +62,8 @@ Tensor strided_scatter(const Tensor& base, const Tensor& src, const Shape& sizes
 
 Tensor as_floating(const Tensor& t) { return is_inexact(t.dtype()) ? t : t.to(default_dtype()); }
 
+Tensor to_requested(const Tensor& t, DType dtype) {
+  return t.is_complex() && !is_complex(dtype) ? real(t).to(dtype) : t.to(dtype);
+}
+
 }  // namespace tg::ops

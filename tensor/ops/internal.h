@@ -31,4 +31,8 @@ Tensor index_put_into_zeros(const Shape& shape, const std::vector<std::optional<
 // promote them (differentiable).
 Tensor as_floating(const Tensor& t);
 
+// t in the dtype a caller named (a reduction's dtype=): complex to real keeps the real part, as
+// PyTorch's conversion does, where an op's own conversion would refuse it (differentiable).
+Tensor to_requested(const Tensor& t, DType dtype);
+
 }  // namespace tg::ops

@@ -156,7 +156,7 @@ Tensor sum_impl(const Tensor& self, const Shape& dims, bool keepdim, std::option
   const uint32_t mask = reduce_mask("sum", self, dims);
   const DType out_dtype = sum_dtype(self, dtype);
   // A dtype given converts the elements first, as PyTorch's (floats summed as int64 are truncated each).
-  Tensor in = is_inexact(out_dtype) || dtype ? self.to(out_dtype) : self;
+  Tensor in = dtype ? ops::to_requested(self, out_dtype) : is_inexact(out_dtype) ? self.to(out_dtype) : self;
   Tensor out = reduce_raw(ReduceOp::Sum, "sum", in, mask, keepdim, out_dtype);
   if (is_inexact(out_dtype) && autograd::needs_grad(in))
     autograd::set_history(out, autograd::derivatives::sum_node(in, mask_to_dims(mask, self.dim()), keepdim));
@@ -177,7 +177,7 @@ Tensor mean_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optio
   TG_CHECK_TYPE(is_inexact(out_dtype),
                 "mean: could not infer the output dtype: the input is {}, pass a floating-point dtype", self.dtype());
   const uint32_t mask = reduce_mask("mean", self, dims);
-  Tensor in = self.to(out_dtype);
+  Tensor in = dtype ? ops::to_requested(self, out_dtype) : self.to(out_dtype);
   Tensor out = reduce_raw(ReduceOp::Sum, "mean", in, mask, keepdim, out_dtype);
   const int64_t n = reduced_count(self, mask);
   // Divided by n, as PyTorch does (sum * (1/n) can be an ulp off: 3.5 / 3 in float32); an empty
@@ -196,7 +196,7 @@ Tensor prod_impl(const Tensor& self, const Shape& dims, bool keepdim, std::optio
   const uint32_t mask = reduce_mask("prod", self, dims);
   const DType out_dtype = sum_dtype(self, dtype);
   // A dtype given converts the elements first, as PyTorch's (floats summed as int64 are truncated each).
-  Tensor in = is_inexact(out_dtype) || dtype ? self.to(out_dtype) : self;
+  Tensor in = dtype ? ops::to_requested(self, out_dtype) : is_inexact(out_dtype) ? self.to(out_dtype) : self;
   Tensor out = reduce_raw(ReduceOp::Prod, "prod", in, mask, keepdim, out_dtype);
   if (is_inexact(out_dtype) && autograd::needs_grad(in))
     autograd::set_history(out, autograd::derivatives::prod_node(in, out, mask_to_dims(mask, self.dim()), keepdim));

@@ -4,6 +4,7 @@
 #include "tapegrad/tensor/ops.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/inplace.h"
+#include "tensor/ops/internal.h"
 
 namespace tg {
 namespace {
@@ -28,7 +29,8 @@ Tensor scan_raw(ScanOp op, const char* name, const Tensor& self, int d, Tensor* 
 Tensor accumulate(ScanOp op, const char* name, const Tensor& self, int64_t dim, std::optional<DType> dtype) {
   ops::check_defined(name, self, "input");
   const int d = wrap_dim(dim, self.dim(), name);
-  const Tensor src = self.to(dtype ? *dtype : is_inexact(self.dtype()) ? self.dtype() : kInt64);
+  const Tensor src =
+      dtype ? ops::to_requested(self, *dtype) : self.to(is_inexact(self.dtype()) ? self.dtype() : kInt64);
   Tensor out = scan_raw(op, name, src, d);
   if (is_inexact(src.dtype()) && autograd::needs_grad(src))
     autograd::set_history(out, op == ScanOp::Sum ? autograd::derivatives::cumsum_node(src, d)
