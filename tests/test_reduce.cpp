@@ -687,6 +687,13 @@ TEST(Reduce, ComposedReductions) {
   EXPECT_EQ(vals(nanmean(x, {0})), (std::vector<double>{2.5, 5, 3}));
   EXPECT_TRUE(std::isnan(nanmean(full({2}, NAN, kFloat64)).item<double>()));
   EXPECT_EQ(nansum(tensor({1, 2})).item<int64_t>(), 3);
+  // A dtype converts the elements first: floats summed as int32 truncate each, NaN skipped first.
+  const Tensor n32 = nansum(tensor({{0.7, -1.6}, {2.9, NAN}}, kFloat64), {0}, false, kInt32);
+  EXPECT_EQ(n32.dtype(), kInt32);
+  EXPECT_EQ(vals(n32), (std::vector<double>{2, -1}));
+  EXPECT_EQ(nansum(x, {}, false, kFloat32).dtype(), kFloat32);
+  EXPECT_EQ(vals(nanmean(tensor({1, 2, 4}), {}, false, kFloat64)), (std::vector<double>{7.0 / 3}));
+  EXPECT_THROW_WITH(nanmean(tensor({1, 2}), {}, false, kInt64), TypeError, "nanmean");
   // Without NaN (the plain sum's path): infinities as the sum has them, inf - inf still NaN,
   // the mean's count over the reduced dims only, and no elements a NaN mean.
   const double inf = INFINITY;

@@ -51,6 +51,46 @@ TEST(ViewScatter, EachMatchesWritingThroughTheView) {
   EXPECT_EQ(vals(ints), (std::vector<double>{0, 1, -2}));
 }
 
+// Positions count in self's storage order from its own offset, as PyTorch's: a transposed
+// tensor's in the transposed order, a slice's from the slice's start.
+TEST(ViewScatter, AsStridedScatter) {
+  Generator gen(7);
+  const Tensor base = randn({4, 6}, gen, kFloat64);
+  const auto strided = [](const Shape& sizes, const Shape& strides, std::optional<int64_t> offset) {
+    return [=](const Tensor& t) { return t.as_strided(sizes, strides, offset); };
+  };
+  const Tensor src = randn({2, 3}, gen, kFloat64);
+  EXPECT_TRUE(
+      close(as_strided_scatter(base, src, {2, 3}, {6, 2}, 1), by_hand(base, src, strided({2, 3}, {6, 2}, 1)), 0, 0));
+  const Tensor flipped = base.t();                      // dense: its own storage order
+  Tensor kept = flipped.clone(MemoryFormat::Preserve);  // its strides, as PyTorch's clone
+  kept.as_strided({2, 3}, {1, 4}).copy_(src);
+  EXPECT_TRUE(close(as_strided_scatter(flipped, src, {2, 3}, {1, 4}), kept, 0, 0));
+  const Tensor written = as_strided_scatter(flipped, src, {2, 3}, {1, 4});
+  EXPECT_EQ(written.sizes(), (Shape{6, 4}));
+  EXPECT_EQ(written[1][0].item<double>(), src[1][0].item<double>());  // storage position 1 is flipped[1][0]
+  const Tensor tail = base.view({-1}).slice(0, 5, std::nullopt);
+  const Tensor pair = randn({2}, gen, kFloat64);
+  const Tensor moved = as_strided_scatter(tail, pair, {2}, {3}, 7);
+  EXPECT_EQ(moved[2].item<double>(), pair[0].item<double>());
+  EXPECT_EQ(moved[5].item<double>(), pair[1].item<double>());
+  EXPECT_EQ(moved[0].item<double>(), tail[0].item<double>());
+  EXPECT_EQ(as_strided_scatter(zeros({3}), tensor(5.0), {}, {}).to_vector<float>(), (std::vector<float>{5, 0, 0}));
+  const Tensor leaf = base.clone().requires_grad_(true);
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const tensor_list& x) {
+        return as_strided_scatter(x[0], x[1], {2, 3}, {6, 2}, 1);
+      },
+      {leaf, src.clone().requires_grad_(true)}));
+  EXPECT_TRUE(autograd::gradcheck([](const tensor_list& x) { return as_strided_scatter(x[0].t(), x[1], {2}, {5}); },
+                                  {leaf, randn({2}, gen, kFloat64).requires_grad_(true)}));
+  EXPECT_THROW_WITH(as_strided_scatter(zeros({3}), zeros({2}), {2}, {0}), Error, "share memory");
+  EXPECT_THROW_WITH(as_strided_scatter(zeros({3}), zeros({2}), {2}, {3}), Error, "reach outside the 3 elements");
+  EXPECT_THROW_WITH(as_strided_scatter(zeros({3}), zeros({2}), {2}, {1}, -1), Error, "reach outside");
+  EXPECT_THROW_WITH(as_strided_scatter(zeros({3}), zeros({2}), {2}, {1, 1}), Error, "differ in length");
+  EXPECT_THROW_WITH(as_strided_scatter(zeros({3}), zeros({3}), {2}, {1}), Error, "src must have the shape");
+}
+
 TEST(ViewScatter, Gradients) {
   Generator gen(6);
   const Tensor self = randn({3, 4}, gen, kFloat64).requires_grad_(true);

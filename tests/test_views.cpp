@@ -90,6 +90,16 @@ TEST(Views, TransposePermute) {
   EXPECT_EQ(movedim(x, 0, 2).sizes(), (Shape{3, 4, 2}));
   EXPECT_EQ(movedim(tensor(5.0), 0, -1).item<float>(), 5.0f);  // a 0-dim tensor's dim 0 is itself
   EXPECT_THROW_WITH(movedim(tensor(5.0), 0, 1), IndexError, "movedim: dim 1 is out of range");
+  // Several dims: each source to its destination, the others in order in the places left.
+  const Tensor five = zeros({2, 3, 4, 5, 6});
+  EXPECT_EQ(movedim(five, {0, 1}, {-1, 0}).sizes(), (Shape{3, 4, 5, 6, 2}));
+  EXPECT_EQ(movedim(five, {4, 0}, {1, 3}).sizes(), (Shape{3, 6, 4, 2, 5}));
+  EXPECT_EQ(moveaxis(five, Shape{}, Shape{}).sizes(), five.sizes());
+  EXPECT_EQ(movedim(tensor(5.0), {0}, {-1}).dim(), 0);
+  EXPECT_THROW_WITH(movedim(five, {0, 0}, {1, 2}), ValueError, "movedim: repeated dim");
+  EXPECT_THROW_WITH(movedim(five, {0, 1}, {2, 2}), ValueError, "movedim: repeated dim");
+  EXPECT_THROW_WITH(movedim(five, {0}, {1, 2}), ValueError, "name 1 and 2 dims");
+  EXPECT_THROW_WITH(movedim(five, {5}, {0}), IndexError, "movedim: dim 5 is out of range");
   EXPECT_THROW_WITH(x.transpose(0, 3), IndexError, "dim 3 is out of range");
 }
 

@@ -458,16 +458,12 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }
   for (const char* name : {"nansum", "nanmean"}) {
     const bool is_sum = name[3] == 's';
-    // dtype converts the elements first, as torch's.
     def_op(
         m, cls, name,
         [is_sum](const tg::Tensor& t, py::object dim, bool keepdim, std::optional<tg::DType> dtype) {
           tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
-          return nogil([&] {
-            const tg::Tensor x = dtype ? t.to(*dtype) : t;
-            const tg::Tensor r = is_sum ? tg::nansum(x, dims, keepdim) : tg::nanmean(x, dims, keepdim);
-            return dtype ? r.to(*dtype) : r;  // the dtype asked for (an integer sum would widen to int64)
-          });
+          return nogil(
+              [&] { return is_sum ? tg::nansum(t, dims, keepdim, dtype) : tg::nanmean(t, dims, keepdim, dtype); });
         },
         py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(), py::arg("dtype") = py::none());
   }
@@ -960,6 +956,13 @@ void bind_math(py::module_& m, TensorClass& cls) {
         return nogil([&] { return tg::diagonal_scatter(t, src, offset, d1, d2); });
       },
       py::arg("src"), py::arg("offset") = 0, py::arg("dim1") = 0, py::arg("dim2") = 1);
+  def_op(
+      m, cls, "as_strided_scatter",
+      [](const tg::Tensor& t, const tg::Tensor& src, const tg::Shape& size, const tg::Shape& stride,
+         std::optional<int64_t> offset) {
+        return nogil([&] { return tg::as_strided_scatter(t, src, size, stride, offset); });
+      },
+      py::arg("src"), py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none());
   cls.def("unfold", [](const tg::Tensor& t, int64_t dim, int64_t size, int64_t step) {
     return nogil([&] { return t.unfold(dim, size, step); });
   }, py::arg("dimension"), py::arg("size"), py::arg("step"));
@@ -972,26 +975,7 @@ void bind_math(py::module_& m, TensorClass& cls) {
           return nogil([&] { return tg::movedim(t, s, d); });
         }
         const auto src = dims_of(source).value_or(tg::Shape{}), dst = dims_of(destination).value_or(tg::Shape{});
-        TG_CHECK_VALUE(src.size() == dst.size(), "movedim: source and destination name {} and {} dims", src.size(),
-                       dst.size());
-        const int n = t.dim();
-        std::vector<int64_t> perm(static_cast<size_t>(n), -1);
-        std::vector<bool> moved(static_cast<size_t>(n), false);
-        for (int i = 0; i < src.size(); ++i) {
-          const int s = tg::wrap_dim(src[i], n, "movedim"), d = tg::wrap_dim(dst[i], n, "movedim");
-          TG_CHECK_VALUE(!moved[static_cast<size_t>(s)] && perm[static_cast<size_t>(d)] < 0,
-                         "movedim: repeated dim in source {} or destination {}", src, dst);
-          perm[static_cast<size_t>(d)] = s;
-          moved[static_cast<size_t>(s)] = true;
-        }
-        int next = 0;  // the dims not moved fill the free places in order
-        for (auto& p : perm) {
-          if (p >= 0) continue;
-          while (moved[static_cast<size_t>(next)]) ++next;
-          p = next++;
-        }
-        const tg::Shape order(perm);
-        return nogil([&] { return t.permute(order); });
+        return nogil([&] { return tg::movedim(t, src, dst); });
       },
       py::arg("source"), py::arg("destination"));
   // The split family returns tuples, as torch's (a list does not concatenate with a tuple).

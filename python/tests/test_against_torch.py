@@ -2078,6 +2078,18 @@ def test_view_scatters_logspace_and_broadcast_tensors_match_torch():
              r(3, 4, 5), r(3, 4, 2))
     check_fn(lambda a, b: tg.diagonal_scatter(a, b, -1, 0, 2), lambda a, b: torch.diagonal_scatter(a, b, -1, 0, 2),
              r(3, 4, 5), r(4, 2))
+    check_fn(lambda a, b: tg.as_strided_scatter(a, b, (2, 3), (5, 2), 1),
+             lambda a, b: torch.as_strided_scatter(a, b, (2, 3), (5, 2), 1), r(4, 5), r(2, 3))
+    check_fn(lambda a, b: a.t().as_strided_scatter(b, (3,), (4,)), lambda a, b: a.t().as_strided_scatter(b, (3,), (4,)),
+             r(4, 5), r(3))
+    base = r(12)
+    mine = tg.as_strided_scatter(tg.tensor(base)[2:9], tg.tensor([-1.0, -2.0]), (2,), (3,), 4)
+    theirs = torch.as_strided_scatter(torch.tensor(base)[2:9], torch.tensor([-1.0, -2.0]), (2,), (3,), 4)
+    check(mine, theirs)
+    check(tg.zeros(3, dtype=tg.int64).slice_scatter(tg.tensor([1.5, -2.5]), start=1),
+          torch.zeros(3, dtype=torch.int64).slice_scatter(torch.tensor([1.5, -2.5]), start=1))
+    check(tg.tensor([[1.0, 2.0], [3.0, 4.0]]).movedim((0, 1), (1, 0)), torch.tensor([[1.0, 2.0], [3.0, 4.0]]).movedim((0, 1), (1, 0)))
+    assert tg.tensor(2.0).movedim((0,), (0,)).shape == ()
     check(tg.logspace(-2, 3, 11, base=3.0, dtype=tg.float64), torch.logspace(-2, 3, 11, base=3.0, dtype=torch.float64))
     check(tg.logspace(0, 2, 5), torch.logspace(0, 2, 5), rtol=1e-6)
     a, b = tg.tensor(r(3, 1).tolist()), tg.tensor(r(4).tolist())

@@ -512,21 +512,24 @@ Tensor sum_if_no_nan(const Tensor& self, const Shape& dims, bool keepdim) {
 }
 }  // namespace
 
-Tensor nansum(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+Tensor nansum(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype, SourceLoc loc) {
   detail::ApiScope scope("nansum", loc);
   ops::check_defined("nansum", self, "input");
-  if (!self.is_floating_point()) return sum(self, dims, keepdim);
-  if (const Tensor s = sum_if_no_nan(self, dims, keepdim); s.defined()) return s;
-  return sum(where(isnan(self), 0.0, self), dims, keepdim);
+  const Tensor x = dtype ? ops::to_requested(self, *dtype) : self;
+  if (!x.is_floating_point()) return sum(x, dims, keepdim, dtype);  // an integer dtype asked for stays
+  if (const Tensor s = sum_if_no_nan(x, dims, keepdim); s.defined()) return s;
+  return sum(where(isnan(x), 0.0, x), dims, keepdim);
 }
 
-Tensor nanmean(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {
+Tensor nanmean(const Tensor& self, const Shape& dims, bool keepdim, std::optional<DType> dtype, SourceLoc loc) {
   detail::ApiScope scope("nanmean", loc);
-  ops::check_floating("nanmean", self);
-  if (const Tensor s = sum_if_no_nan(self, dims, keepdim); s.defined())
-    return s / static_cast<double>(reduced_count(self, reduce_mask("nanmean", self, dims)));
-  const Tensor present = logical_not(isnan(self));
-  return sum(where(present, self, 0.0), dims, keepdim) / sum(present, dims, keepdim).to(self.dtype());
+  ops::check_defined("nanmean", self, "input");
+  const Tensor x = dtype ? ops::to_requested(self, *dtype) : self;
+  ops::check_floating("nanmean", x);
+  if (const Tensor s = sum_if_no_nan(x, dims, keepdim); s.defined())
+    return s / static_cast<double>(reduced_count(x, reduce_mask("nanmean", x, dims)));
+  const Tensor present = logical_not(isnan(x));
+  return sum(where(present, x, 0.0), dims, keepdim) / sum(present, dims, keepdim).to(x.dtype());
 }
 
 std::tuple<Tensor, Tensor> aminmax(const Tensor& self, const Shape& dims, bool keepdim, SourceLoc loc) {

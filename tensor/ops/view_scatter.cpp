@@ -1,10 +1,13 @@
-// The scatter forms of the views select, slice and diagonal: a copy of self with that view's
-// elements replaced by src (src has the view's shape). Each is one strided_scatter over the
+// The scatter forms of the views select, slice, diagonal and as_strided: a copy of self with that
+// view's elements replaced by src (src has the view's shape). Each is one strided_scatter over the
 // view's region in a contiguous copy, so they differentiate in self and src and run on any device.
 // src converts to self's dtype as copy_ would (PyTorch's do the same).
 #include <algorithm>
+#include <numeric>
+#include <vector>
 
 #include "tapegrad/tensor/ops.h"
+#include "tensor/dense_layout.h"
 #include "tensor/ops/common.h"
 #include "tensor/ops/internal.h"
 
@@ -88,6 +91,37 @@ Tensor diagonal_scatter(const Tensor& self, const Tensor& src, int64_t offset, i
   r.sizes.push_back(length);
   r.strides.push_back(s1 + s2);
   return scatter_into("diagonal_scatter", self, src, r);
+}
+
+Tensor as_strided_scatter(const Tensor& self, const Tensor& src, const Shape& sizes, const Shape& strides,
+                          std::optional<int64_t> storage_offset, SourceLoc loc) {
+  detail::ApiScope scope("as_strided_scatter", loc);
+  check_operands("as_strided_scatter", self, src);
+  TG_CHECK(sizes.size() == strides.size(), "as_strided_scatter: sizes {} and strides {} differ in length", sizes,
+           strides);
+  Region r{sizes, strides, storage_offset.value_or(self.storage_offset()) - self.storage_offset()};
+  int64_t last = r.offset, count = 1;
+  for (int d = 0; d < sizes.size(); ++d) {
+    TG_CHECK(sizes[d] >= 0 && strides[d] >= 0, "as_strided_scatter: negative size or stride in {} / {}", sizes,
+             strides);
+    // PyTorch's rule: a region where elements share memory has no one value to write there.
+    TG_CHECK(strides[d] > 0 || sizes[d] <= 1,
+             "as_strided_scatter: strides {} make several elements of sizes {} share memory", strides, sizes);
+    last += (sizes[d] - 1) * strides[d];
+    count *= sizes[d];
+  }
+  TG_CHECK(count == 0 || (r.offset >= 0 && last < self.numel()),
+           "as_strided_scatter: sizes {}, strides {} from offset {} reach outside the {} elements of self (shape {})",
+           sizes, strides, r.offset, self.numel(), self.sizes());
+  // self's dims from the largest stride down lay a dense tensor out contiguously: positions are
+  // counted in that tensor, and the result permuted back.
+  std::vector<int64_t> order(static_cast<size_t>(self.dim()));
+  std::iota(order.begin(), order.end(), 0);
+  if (ops::non_overlapping_and_dense(self))
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return self.stride(a) > self.stride(b); });
+  std::vector<int64_t> back(order.size());
+  for (size_t i = 0; i < order.size(); ++i) back[static_cast<size_t>(order[i])] = static_cast<int64_t>(i);
+  return scatter_into("as_strided_scatter", self.permute(Shape(order)), src, r).permute(Shape(back));
 }
 
 }  // namespace tg

@@ -231,6 +231,33 @@ Tensor movedim(const Tensor& self, int64_t source, int64_t destination, SourceLo
   return permute(self, order);
 }
 
+Tensor movedim(const Tensor& self, const Shape& source, const Shape& destination, SourceLoc loc) {
+  detail::ApiScope scope("movedim", loc);
+  ops::check_defined("movedim", self, "input");
+  TG_CHECK_VALUE(source.size() == destination.size(), "movedim: source {} and destination {} name {} and {} dims",
+                 source, destination, source.size(), destination.size());
+  const int n = self.dim();
+  const size_t places = static_cast<size_t>(std::max(n, 1));  // a 0-dim tensor's dim 0 is itself
+  std::vector<int64_t> perm(places, -1);
+  std::vector<bool> moved(places, false);
+  for (int i = 0; i < source.size(); ++i) {
+    const auto s = static_cast<size_t>(wrap_dim(source[i], n, "movedim"));
+    const auto d = static_cast<size_t>(wrap_dim(destination[i], n, "movedim"));
+    TG_CHECK_VALUE(!moved[s] && perm[d] < 0, "movedim: repeated dim in source {} or destination {}", source,
+                   destination);
+    perm[d] = static_cast<int64_t>(s);
+    moved[s] = true;
+  }
+  if (n == 0) return permute(self, {});
+  size_t next = 0;  // the dims not moved fill the free places in order
+  for (auto& p : perm) {
+    if (p >= 0) continue;
+    while (moved[next]) ++next;
+    p = static_cast<int64_t>(next++);
+  }
+  return permute(self, Shape(perm));
+}
+
 Tensor squeeze(const Tensor& self, SourceLoc loc) {
   detail::ApiScope scope("squeeze", loc);
   ops::check_defined("squeeze", self, "input");

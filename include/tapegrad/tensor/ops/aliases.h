@@ -38,5 +38,8 @@ inline Tensor ger(const Tensor& self, const Tensor& other, TG_CALLER) { return o
 inline Tensor moveaxis(const Tensor& self, int64_t source, int64_t destination, TG_CALLER) {
   return movedim(self, source, destination, loc);
 }
+inline Tensor moveaxis(const Tensor& self, const Shape& source, const Shape& destination, TG_CALLER) {
+  return movedim(self, source, destination, loc);
+}
 
 }  // namespace tg

@@ -40,9 +40,11 @@ std::tuple<Tensor, Tensor> var_mean(const Tensor& self, const Shape& dims = {}, 
                                     bool keepdim = false, TG_CALLER);
 std::tuple<Tensor, Tensor> std_mean(const Tensor& self, const Shape& dims = {}, double correction = 1,
                                     bool keepdim = false, TG_CALLER);
-// Sum and mean that skip NaNs (a mean of only NaNs is NaN).
-Tensor nansum(const Tensor& self, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
-Tensor nanmean(const Tensor& self, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
+// Sum and mean that skip NaNs (a mean of only NaNs is NaN); a dtype converts the elements first.
+Tensor nansum(const Tensor& self, const Shape& dims = {}, bool keepdim = false,
+              std::optional<DType> dtype = std::nullopt, TG_CALLER);
+Tensor nanmean(const Tensor& self, const Shape& dims = {}, bool keepdim = false,
+               std::optional<DType> dtype = std::nullopt, TG_CALLER);
 // (amin, amax) over the same dims.
 std::tuple<Tensor, Tensor> aminmax(const Tensor& self, const Shape& dims = {}, bool keepdim = false, TG_CALLER);
 // The number of non-zero elements over dims (all of them by default), as int64.

@@ -19,6 +19,8 @@ Tensor transpose(const Tensor& self, int64_t dim0, int64_t dim1, TG_CALLER);
 Tensor t(const Tensor& self, TG_CALLER);
 Tensor permute(const Tensor& self, const Shape& dims, TG_CALLER);
 Tensor movedim(const Tensor& self, int64_t source, int64_t destination, TG_CALLER);
+// Several dims at once: source[i] goes to destination[i], the other dims keep their order.
+Tensor movedim(const Tensor& self, const Shape& source, const Shape& destination, TG_CALLER);
 Tensor squeeze(const Tensor& self, TG_CALLER);
 Tensor squeeze(const Tensor& self, int64_t dim, TG_CALLER);
 // Removes those of dims that have size 1 (the others stay).
@@ -60,6 +62,11 @@ Tensor slice_scatter(const Tensor& self, const Tensor& src, int64_t dim = 0,
                      int64_t step = 1, TG_CALLER);
 Tensor diagonal_scatter(const Tensor& self, const Tensor& src, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1,
                         TG_CALLER);
+// A copy of self with the elements self.as_strided(sizes, strides, storage_offset) would view
+// replaced by src. Positions count in self's storage order (a dense tensor's own, as PyTorch's
+// clone keeps it; otherwise the contiguous one), from self's own offset unless one is given.
+Tensor as_strided_scatter(const Tensor& self, const Tensor& src, const Shape& sizes, const Shape& strides,
+                          std::optional<int64_t> storage_offset = std::nullopt, TG_CALLER);
 // The windows of `size` elements, `step` apart, along dim: dim shrinks to the window count and a
 // last dim of `size` is added (a view; windows may overlap).
 Tensor unfold(const Tensor& self, int64_t dim, int64_t size, int64_t step, TG_CALLER);
