@@ -707,6 +707,15 @@ TEST(Binary, ScalarAndReversedForms) {
   EXPECT_EQ(vals(add(x, x, 0.5)), (std::vector<double>{1.5, 3, 6}));
   EXPECT_EQ(vals(x.sub(ones_like(x), 2)), (std::vector<double>{-1, 0, 2}));
   EXPECT_THROW_WITH(add(ones({2}, kInt64), ones({2}, kInt64), 0.5), TypeError, "alpha");
+  // Bools: any non-zero alpha adds (a or b), zero leaves a; a bool alpha only for bools (PyTorch's).
+  const Tensor a = tensor({true, false, true, false}), b = tensor({true, true, false, false});
+  EXPECT_EQ(vals(add(a, b, -1)), (std::vector<double>{1, 1, 1, 0}));
+  EXPECT_EQ(vals(add(a, b, 0)), (std::vector<double>{1, 0, 1, 0}));
+  EXPECT_EQ(vals(a.clone().add_(b, -3)), (std::vector<double>{1, 1, 1, 0}));
+  EXPECT_EQ(vals(add(a, true, -1)), (std::vector<double>{1, 1, 1, 1}));
+  EXPECT_THROW_WITH(add(ones({2}, kInt64), ones({2}, kInt64), true), TypeError,
+                    "add: a bool alpha needs bool operands");
+  EXPECT_THROW_WITH(ones({2}).add_(ones({2}), true), TypeError, "add_: a bool alpha needs bool operands");
 }
 
 TEST(Binary, InPlaceForms) {

@@ -144,6 +144,17 @@ Tensor complex_logaddexp(const Tensor& self, const Tensor& other) {
   return where(same_infinity, infinite, general);
 }
 
+// alpha as the kernel takes it in `compute`: of a kind that dtype holds, and for bools a bool
+// (PyTorch's: any non-zero alpha adds, so a + (-1) * b is a or b).
+Scalar checked_alpha(const char* name, DType compute, const Scalar& alpha) {
+  TG_CHECK_TYPE(!(alpha.is_floating_point() && !is_inexact(compute)),
+                "{}: a floating-point alpha needs floating-point operands (got {})", name, compute);
+  TG_CHECK_TYPE(!(alpha.is_complex() && !is_complex(compute)), "{}: a complex alpha needs complex operands (got {})",
+                name, compute);
+  TG_CHECK_TYPE(!(alpha.is_bool() && compute != kBool), "{}: a bool alpha needs bool operands (got {})", name, compute);
+  return compute == kBool ? Scalar(alpha.to_bool()) : alpha;
+}
+
 Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Scalar& alpha) {
   const OpInfo& info = kBinary[static_cast<int>(op)];
   ops::check_defined(info.name, self, "self");
@@ -158,12 +169,9 @@ Tensor binary_op(BinaryOp op, const Tensor& self, const Tensor& other, const Sca
   // fmax/fmin differ from maximum/minimum only at NaN, which bools do not hold.
   if (compute == kBool && op == BinaryOp::Fmax) op = BinaryOp::Maximum;
   if (compute == kBool && op == BinaryOp::Fmin) op = BinaryOp::Minimum;
-  TG_CHECK_TYPE(!(alpha.is_floating_point() && !is_inexact(compute)),
-                "{}: a floating-point alpha needs floating-point operands (got {})", info.name, compute);
-  TG_CHECK_TYPE(!(alpha.is_complex() && !is_complex(compute)), "{}: a complex alpha needs complex operands (got {})",
-                info.name, compute);
+  const Scalar scale = checked_alpha(info.name, compute, alpha);
   Tensor out = ops::empty_like_inputs(shape, compute, self.device(), {&a, &b});
-  be.binary(op, compute, ops::make_loop(out, {&a, &b}), out.data_ptr(), a.data_ptr(), b.data_ptr(), alpha);
+  be.binary(op, compute, ops::make_loop(out, {&a, &b}), out.data_ptr(), a.data_ptr(), b.data_ptr(), scale);
   if (is_inexact(compute) && autograd::needs_grad(self, other))
     autograd::set_history(out, autograd::derivatives::binary_node(op, self, self, other, out, alpha));
   return out;
@@ -203,6 +211,7 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, c
   if (op == BinaryOp::Logaddexp && is_complex(compute))
     return ops::inplace_via_copy(self, info.inplace_name, [&](const Tensor& s) { return complex_logaddexp(s, other); });
   autograd::check_inplace(self, info.inplace_name);
+  const Scalar scale = checked_alpha(info.inplace_name, compute, alpha);
   Tensor b = ops::cast(other, compute);
   if (self.numel() > 0) check_integer_operands(op, info.inplace_name, compute, b);
   const bool record = is_inexact(compute) && autograd::needs_grad(self, other);
@@ -210,11 +219,11 @@ const Tensor& binary_op_(BinaryOp op, const Tensor& self, const Tensor& other, c
   if (compute == self.dtype()) {
     // `other` may share memory with self (x += x.t()): read it from a copy then.
     if (b.storage() == self.storage() && !b.is_same(self)) b = ops::clone_raw(b);
-    be.binary(op, compute, ops::make_loop(self, {&self, &b}), self.data_ptr(), self.data_ptr(), b.data_ptr(), alpha);
+    be.binary(op, compute, ops::make_loop(self, {&self, &b}), self.data_ptr(), self.data_ptr(), b.data_ptr(), scale);
   } else {
     Tensor a = ops::cast(self, compute);
     Tensor tmp = ops::empty(self.sizes(), compute, self.device());
-    be.binary(op, compute, ops::make_loop(tmp, {&a, &b}), tmp.data_ptr(), a.data_ptr(), b.data_ptr(), alpha);
+    be.binary(op, compute, ops::make_loop(tmp, {&a, &b}), tmp.data_ptr(), a.data_ptr(), b.data_ptr(), scale);
     ops::copy_into(self, tmp);
   }
   ops::bump_version(self);
