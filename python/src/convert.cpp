@@ -151,6 +151,12 @@ std::optional<tg::DType> numpy_scalar_dtype(py::handle h, char kind) {
 
 }  // namespace
 
+bool is_integer_scalar_tensor(py::handle h) {
+  if (!is_tensor(h)) return false;
+  const tg::Tensor& t = py::cast<const tg::Tensor&>(h);
+  return t.defined() && t.dim() == 0 && tg::is_integral(t.dtype(), /*include_bool=*/false);
+}
+
 bool is_number(py::handle h) {
   PyObject* o = h.ptr();
   if (PyBool_Check(o) || PyLong_Check(o) || PyFloat_Check(o) || PyComplex_Check(o)) return true;
@@ -570,14 +576,15 @@ tg::Shape shape_from_args(const py::args& args, const char* op) {
     return tg::TypeError(
         fmt::format("{}: expected ints or one sequence of ints, got {}", op, Py_TYPE(a.ptr())->tp_name));
   };
-  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr()) && !is_integer_scalar_tensor(args[0])) {
     py::detail::make_caster<tg::Shape> shape;
     if (!shape.load(args[0], true)) throw wrong(args[0]);
     return py::detail::cast_op<tg::Shape>(std::move(shape));
   }
   tg::Shape s;
   for (const py::handle a : args) {
-    if (!PyIndex_Check(a.ptr()) || PyBool_Check(a.ptr()) || is_tensor(a)) throw wrong(a);
+    if (!PyIndex_Check(a.ptr()) || PyBool_Check(a.ptr()) || (is_tensor(a) && !is_integer_scalar_tensor(a)))
+      throw wrong(a);
     s.push_back(py::cast<int64_t>(a));
   }
   return s;
@@ -630,10 +637,13 @@ void PyCallable::Release::operator()(py::object* o) const {
 
 namespace pybind11::detail {
 
-bool type_caster<tg::Shape>::load(handle src, bool) {
+bool type_caster<tg::Shape>::load(handle src, bool convert) {
   PyObject* o = src.ptr();
-  auto as_int = [](PyObject* v, int64_t& out) {
-    if (PyBool_Check(v) || !PyIndex_Check(v) || tgpy::is_tensor(v)) return false;
+  auto as_int = [convert](PyObject* v, int64_t& out) {
+    // A 0-dim integer tensor counts as an int (its __index__, as PyTorch takes it), on pybind11's
+    // converting pass only, so an overload that takes the tensor itself still wins.
+    if (tgpy::is_tensor(v) && !(convert && tgpy::is_integer_scalar_tensor(v))) return false;
+    if (PyBool_Check(v) || !PyIndex_Check(v)) return false;
     out = PyLong_AsLongLong(py::int_(py::reinterpret_borrow<py::object>(v)).ptr());
     return true;
   };

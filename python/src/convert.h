@@ -156,6 +156,8 @@ extern PyTypeObject* tensor_type;
 // Makes tensor objects leave tensor_object's table when they die (once, on tg.Tensor).
 void track_tensor_objects(PyTypeObject* type);
 inline bool is_tensor(py::handle h) { return PyObject_TypeCheck(h.ptr(), tensor_type); }
+// A 0-dim tensor of an integer dtype (not bool): an int wherever PyTorch takes its __index__.
+bool is_integer_scalar_tensor(py::handle h);
 // The tensor h holds; a TypeError naming `op` for anything else (tg.selu_(0.5) crashed: the
 // cast failed inside nogil, its error raised without the GIL). Reads only the object's type, so
 // that it may run without the GIL.
@@ -272,9 +274,17 @@ namespace pybind11::detail {
 template <>
 struct type_caster<tg::Scalar> {
   PYBIND11_TYPE_CASTER(tg::Scalar, const_name("complex | float | int | bool"));
-  bool load(handle src, bool) {
-    if (!tgpy::is_number(src)) return false;
-    value = tgpy::to_scalar(src);
+  bool load(handle src, bool convert) {
+    if (tgpy::is_number(src)) {
+      value = tgpy::to_scalar(src);
+      return true;
+    }
+    // A 0-dim tensor is a number too, as in PyTorch (tg.full((2,), t.max())); only on pybind11's
+    // converting pass, so an overload that takes the tensor itself still wins.
+    if (!convert || !tgpy::is_tensor(src)) return false;
+    const tg::Tensor& t = tgpy::as_tensor(src);
+    if (!t.defined() || t.dim() != 0) return false;
+    value = t.item();
     return true;
   }
   static handle cast(const tg::Scalar& s, return_value_policy, handle) {

@@ -3634,7 +3634,7 @@ def test_schema_fuzz_findings_match_torch():
         tg.tensor([1, 2]).repeat_interleave(2, output_size=5)
     with pytest.raises(ValueError, match="norm: p must be a number, got NaN"):
         x.norm(float("nan"))
-    with pytest.raises(ValueError, match="movedim: source and destination name 2 and 1 dims"):
+    with pytest.raises(ValueError, match=r"movedim: source \[0, 1\] and destination \[0\] name 2 and 1 dims"):
         tg.zeros(2, 3).movedim([0, 1], [0])
     with pytest.raises(ValueError, match="movedim: repeated dim"):
         tg.zeros(2, 3).movedim([0, 0], [0, 1])
@@ -3721,3 +3721,35 @@ def test_weighted_regression_losses_normalize_out_and_one_hot_keyword():
     assert tg.nn.functional.normalize(tg.tensor(a), out=out) is out
     np.testing.assert_allclose(out.tolist(), torch.nn.functional.normalize(torch.tensor(a)).tolist(), rtol=1e-12)
     assert tg.nn.functional.one_hot(tensor=tg.tensor([0, 2])).tolist() == [[1, 0, 0], [0, 0, 1]]
+
+
+def test_zero_dim_tensors_stand_for_numbers_and_sizes_as_torch():
+    # torch takes a 0-dim tensor where a number goes, and a 0-dim integer tensor where an int of a
+    # size goes (its __index__): arange(lengths.max()) is the usual mask idiom.
+    lengths = [3, 1, 2]
+    mine = tg.arange(tg.tensor(lengths).max()) < tg.tensor(lengths)[:, None]
+    theirs = torch.arange(torch.tensor(lengths).max()) < torch.tensor(lengths)[:, None]
+    assert mine.tolist() == theirs.tolist()
+    cases = [
+        lambda m: m.full((2,), m.tensor(3.0)),
+        lambda m: m.full_like(m.ones(2), m.tensor(3.0)),
+        lambda m: m.ones(2).new_full((2,), m.tensor(2.5)),
+        lambda m: m.arange(m.tensor(1), m.tensor(7), m.tensor(2)),
+        lambda m: m.ones(2).add(m.ones(2), alpha=m.tensor(2.0)),
+        lambda m: m.ones(2).sub_(m.ones(2), alpha=m.tensor(2.0)),
+        lambda m: m.addcmul(m.ones(2), m.ones(2), m.ones(2), value=m.tensor(2.0)),
+        lambda m: m.zeros(m.tensor(2)),
+        lambda m: m.ones((m.tensor(2), 3)),
+        lambda m: m.ones(6).view(m.tensor(2), 3),
+        lambda m: m.ones(6).reshape(m.tensor(2), -1),
+        lambda m: m.ones(6).view(m.tensor(6)),
+        lambda m: m.ones(2, 3).sum(m.tensor(1)),
+    ]
+    for case in cases:
+        check(case(tg), case(torch))
+    # A tensor of more dims, or a float where an int goes, stays an error, as in torch.
+    for bad in (lambda m: m.full((2,), m.tensor([3.0])), lambda m: m.ones(6).view(m.tensor(2.0), 3)):
+        with pytest.raises(TypeError):
+            bad(tg)
+        with pytest.raises((TypeError, RuntimeError)):
+            bad(torch)
