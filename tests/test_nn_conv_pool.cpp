@@ -297,6 +297,22 @@ TEST(Pool, MaxPoolValuesAndIndices) {
   Tensor n = zeros({1, 1, 2, 2});
   n.index_put_({0, 0, 1, 0}, NAN);
   EXPECT_TRUE(std::isnan(F::max_pool2d(n, {.kernel_size = 2}).item<double>()));
+  // A dilated window can miss the input: kernel 2, dilation 3 and padding 1 over 2 inputs take
+  // positions -1 and 2. Its maximum is -inf (PyTorch's), its index -1, and no gradient flows.
+  const Tensor two = tensor({{1.0, 2.0}, {3.0, 4.0}}, kFloat64).view({1, 2, 2}).requires_grad_(true);
+  auto [missed, missed_at] =
+      F::max_pool1d_with_indices(two, {.kernel_size = 2, .stride = 2, .padding = 1, .dilation = 3});
+  EXPECT_EQ(vals(missed), (std::vector<double>{-INFINITY, -INFINITY}));
+  EXPECT_EQ(missed_at.to_vector<int64_t>(), (std::vector<int64_t>{-1, -1}));
+  missed.sum().backward();
+  EXPECT_EQ(vals(two.grad()), (std::vector<double>{0, 0, 0, 0}));
+  const Tensor rows = F::max_pool2d(arange(4, kFloat64).view({1, 1, 2, 2}),
+                                    {.kernel_size = {2, 1}, .stride = 2, .padding = {1, 0}, .dilation = {3, 1}});
+  EXPECT_EQ(vals(rows), (std::vector<double>{-INFINITY}));
+  auto [cube, cube_at] = F::max_pool3d_with_indices(arange(8, kFloat64).view({1, 1, 2, 2, 2}),
+                                                    {.kernel_size = 2, .stride = 2, .padding = 1, .dilation = 3});
+  EXPECT_EQ(vals(cube), (std::vector<double>{-INFINITY}));
+  EXPECT_EQ(cube_at.to_vector<int64_t>(), (std::vector<int64_t>{-1}));
 }
 
 // A row far longer than the interior loop's chunk (512 outputs): values and indices agree with

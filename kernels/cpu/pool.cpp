@@ -2,6 +2,7 @@
 // takes precomputed windows, so plain, padded and adaptive pooling share one kernel.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
@@ -62,6 +63,16 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
       for (int64_t oh = 0; oh < g.out_h; ++oh) {
         const auto r = static_cast<size_t>(oh);
         const int64_t h0 = hs[r], ia = i0[r], ib = i1[r];
+        // A dilated window can miss the input (kernel 2, dilation 3 and padding 1 over 2 inputs):
+        // its maximum is -inf, PyTorch's value, and its index -1, which the backward skips.
+        const auto empty_window = [&](int64_t ow) {
+          dst[oh * g.out_w + ow] = static_cast<T>(-std::numeric_limits<Acc>::infinity());
+          if constexpr (kIndices) idx[oh * g.out_w + ow] = -1;
+        };
+        if (ia >= ib) {
+          for (int64_t ow = 0; ow < g.out_w; ++ow) empty_window(ow);
+          continue;
+        }
         const auto scan = [&](int64_t ow) {
           int64_t w0, ja, jb;
           if (regular) {
@@ -70,7 +81,7 @@ void max_pool_plain(const PoolGeometry& g, T* out, int64_t* indices, const T* in
             const auto c = static_cast<size_t>(ow);
             w0 = ws[c], ja = j0[c], jb = j1[c];
           }
-          // Padding is at most half the kernel, so every window holds at least one input.
+          if (ja >= jb) return empty_window(ow);
           int64_t best_at = (h0 + ia * g.dilation[0]) * g.in_w + w0 + ja * g.dilation[1];
           Acc best = Acc(src[best_at]);
           // Branch-free scan (on real data the comparison is a coin flip, and mispredictions

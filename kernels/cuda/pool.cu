@@ -24,6 +24,11 @@ __global__ void max_pool_kernel(const PoolGeometry g, T* out, int64_t* indices, 
     int64_t h0, ia, ib, w0, ja, jb;
     plane_window_taps(g, 0, p, oh, h0, ia, ib);
     plane_window_taps(g, 1, p, ow, w0, ja, jb);
+    if (ia >= ib || ja >= jb) {  // a dilated window that misses the input: -inf, as the CPU's
+      out[t] = static_cast<T>(-INFINITY);
+      if (indices) indices[t] = -1;
+      continue;
+    }
     const T* src = in + p * g.in_h * g.in_w;
     int64_t best_at = (h0 + ia * g.dilation[0]) * g.in_w + w0 + ja * g.dilation[1];
     A best = static_cast<A>(src[best_at]);

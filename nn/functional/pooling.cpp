@@ -433,8 +433,10 @@ void check_pooled_sizes(const char* op, const Volume& v, const Pool3dParams& p, 
 Tensor volume_indices(const Volume& v, const Tensor& plane_idx, const Tensor& depth_idx) {
   const int64_t oh = plane_idx.sizes()[2], ow = plane_idx.sizes()[3], od = depth_idx.sizes()[2];
   const Tensor at = depth_idx.reshape({v.n, v.c, od * oh * ow});
-  const Tensor hw = plane_idx.reshape({v.n, v.c, v.d * oh * ow}).gather(2, at);
-  return (at.div(oh * ow, "floor") * (v.h * v.w) + hw).view({v.n, v.c, od, oh, ow});
+  const Tensor hw = plane_idx.reshape({v.n, v.c, v.d * oh * ow}).gather(2, at.clamp_min(0));
+  const Tensor flat = at.div(oh * ow, "floor") * (v.h * v.w) + hw;
+  // A window that misses the input (dilated, in the padding) has index -1 in either pass.
+  return where(logical_or(lt(at, 0), lt(hw, 0)), -1, flat).view({v.n, v.c, od, oh, ow});
 }
 
 // The depth pass's result [N, C, OD, OH * OW] as [N, C, OD, OH, OW].

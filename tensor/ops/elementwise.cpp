@@ -427,8 +427,10 @@ Tensor isclose_impl(const char* name, const Tensor& self, const Tensor& other, d
   ops::check_defined(name, other, "other");
   TG_CHECK_VALUE(rtol >= 0 && atol >= 0, "{}: rtol and atol must be non-negative, got {} and {}", name, rtol, atol);
   AutoGradMode no_grad(false);
-  // Complex numbers are close as |a - b| is (PyTorch's), so both compare in complex128.
-  const DType dt = self.is_complex() || other.is_complex() ? kComplex128 : kFloat64;
+  // Complex numbers are close as |a - b| is (PyTorch's), so both compare in complex128. Two float32
+  // tensors compare in float32, as PyTorch's do (half the bytes of float64, and its roundings).
+  const DType common = ops::result_type(self, other);
+  const DType dt = self.is_complex() || other.is_complex() ? kComplex128 : common == kFloat32 ? kFloat32 : kFloat64;
   Tensor a = ops::cast(self, dt), b = ops::cast(other, dt);
   // An infinite difference is never close (inf and -inf, 1e30 and inf), as PyTorch's isclose.
   const Tensor diff = abs(a - b);
