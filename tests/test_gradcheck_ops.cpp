@@ -610,6 +610,12 @@ std::vector<OpCase> other_cases() {
        },
        {{3, 4}, {3, 2}},
        {kAnyValue}},
+      {"as_strided_scatter",
+       [](L x) {
+         return as_strided_scatter(x[0], x[1], {2, 2}, {1, 3}, 1);
+       },
+       {{3, 4}, {2, 2}},
+       {kAnyValue}},
       {"scatter_add",
        [](L x) {
          return x[0].scatter_add(0, tensor({{1, 1}, {1, 0}}), x[1]);

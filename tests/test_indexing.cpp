@@ -125,6 +125,22 @@ TEST(Index, IndexSelectGatherScatter) {
   inplace.scatter_(0, tensor({2}), tensor({9.0f}));
   EXPECT_EQ(vals(inplace), (std::vector<double>{2, 0, 9}));
   EXPECT_THROW_WITH(zeros({3}).scatter(0, tensor({3}), tensor({1.0f})), IndexError, "out of bounds");
+  // A 0-dim tensor takes an index (and src) of one dim and one element, as PyTorch's.
+  const Tensor one = tensor(2.0, kFloat64).requires_grad_(true);
+  const Tensor picked = gather(one, 0, tensor({0}));
+  EXPECT_EQ(picked.sizes(), (Shape{1}));
+  EXPECT_EQ(vals(picked), (std::vector<double>{2}));
+  const Tensor src = tensor({5.0, 6.0}, kFloat64).requires_grad_(true);
+  const Tensor put = scatter(one, -1, tensor({0}), src);
+  EXPECT_EQ(put.dim(), 0);
+  EXPECT_EQ(put.item<double>(), 5.0);
+  EXPECT_EQ(scatter_add(one, 0, tensor({0}), src).item<double>(), 7.0);
+  EXPECT_EQ(scatter(tensor(1.0), 0, tensor({0}), 3.0).item<float>(), 3.0f);
+  EXPECT_EQ(scatter_reduce(one, 0, tensor({0}), src, "amax").item<double>(), 5.0);
+  (picked.sum() + scatter_add(one, 0, tensor({0}), src)).backward();
+  EXPECT_EQ(vals(one.grad()), (std::vector<double>{2}));
+  EXPECT_EQ(vals(src.grad()), (std::vector<double>{1, 0}));
+  EXPECT_THROW_WITH(gather(one, 0, tensor({0, 0})), Error, "gather: the index has 1 dims but the tensor has 0");
 }
 
 // gather and scatter_add along each dim of a 3-D tensor, against plain loops: contiguous rows

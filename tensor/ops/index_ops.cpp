@@ -423,9 +423,17 @@ ScatterReduction scatter_reduction(const char* name, std::string_view reduce, DT
   TG_FAIL_VALUE("{}: reduce must be one of sum, prod, mean, amax and amin, got '{}'", name, reduce);
 }
 
-Tensor scatter_impl(const char* name, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, bool add,
-                    bool inplace) {
-  check_scatter_operands(name, self, index, src);
+// PyTorch reads a 0-dim self as a tensor of one element here: an index of one dim and one element
+// (a src of one dim and any) works on it as a 0-dim one, its first element.
+Tensor scalar_operand(const Tensor& self, const Tensor& t, bool is_index) {
+  if (self.dim() != 0 || t.dim() != 1 || t.numel() == 0 || (is_index && t.numel() != 1)) return t;
+  return t.narrow(0, 0, 1).reshape({});
+}
+
+Tensor scatter_impl(const char* name, const Tensor& self, int64_t dim, const Tensor& index_in, const Tensor& src_in,
+                    bool add, bool inplace) {
+  check_scatter_operands(name, self, index_in, src_in);
+  const Tensor index = scalar_operand(self, index_in, true), src = scalar_operand(self, src_in, false);
   const int d = wrap_dim(dim, self.dim(), name);
   check_scatter_shapes(name, self, index, &src, d);
   TG_CHECK_TYPE(can_cast(src.dtype(), self.dtype()), "{}: a {} source can't be written into a {} tensor", name,
@@ -446,9 +454,10 @@ Tensor scatter_impl(const char* name, const Tensor& self, int64_t dim, const Ten
   return out;
 }
 
-Tensor scatter_reduce_impl(const char* name, const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src,
-                           std::string_view reduce, bool include_self) {
-  check_scatter_operands(name, self, index, src);
+Tensor scatter_reduce_impl(const char* name, const Tensor& self, int64_t dim, const Tensor& index_in,
+                           const Tensor& src_in, std::string_view reduce, bool include_self) {
+  check_scatter_operands(name, self, index_in, src_in);
+  const Tensor index = scalar_operand(self, index_in, true), src = scalar_operand(self, src_in, false);
   TG_CHECK_TYPE(self.dtype() == src.dtype(), "{}: self ({}) and src ({}) must have the same dtype", name, self.dtype(),
                 src.dtype());
   const ScatterReduction r = scatter_reduction(name, reduce, self.dtype());
@@ -475,11 +484,13 @@ Tensor scatter_reduce_impl(const char* name, const Tensor& self, int64_t dim, co
 
 }  // namespace
 
-Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, SourceLoc loc) {
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index_in, SourceLoc loc) {
   detail::ApiScope scope("gather", loc);
   ops::check_defined("gather", self, "input");
-  ops::check_defined("gather", index, "index");
-  ops::check_same_device("gather", self, index);
+  ops::check_defined("gather", index_in, "index");
+  ops::check_same_device("gather", self, index_in);
+  const Tensor index = scalar_operand(self, index_in, true);
+  if (!index.is_same(index_in)) return gather(self, dim, index).reshape(index_in.sizes());  // the index's shape
   const int d = wrap_dim(dim, self.dim(), "gather");
   check_scatter_shapes("gather", self, index, nullptr, d);
   // The kernel checks the index as it reads it (one pass instead of three).
