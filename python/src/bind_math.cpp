@@ -143,6 +143,34 @@ void bind_math(py::module_& m, TensorClass& cls) {
       return self;
     }, py::arg("other"), py::kw_only(), py::arg("alpha"));
   }
+  // PyTorch's deprecated forms with the scale first, which older optimizer code calls
+  // (p.add_(-lr, grad), exp_avg_sq.addcmul_(1 - beta2, grad, grad)): run, with torch's warning.
+  const auto deprecated = [](const char* name, const char* form, const char* instead) {
+    const std::string msg = fmt::format(
+        "This overload of {} is deprecated:\n\t{}({})\nConsider using one of the "
+        "following signatures instead:\n\t{}({})",
+        name, name, form, name, instead);
+    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+  };
+  for (const char* name : {"add", "sub"}) {
+    const bool is_add = name[0] == 'a';
+    def_op(
+        m, cls, name,
+        [is_add, name, deprecated](const tg::Tensor& t, const tg::Scalar& alpha, const tg::Tensor& other) {
+          deprecated(name, "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1");
+          return nogil([&] { return is_add ? tg::add(t, other, alpha) : tg::sub(t, other, alpha); });
+        },
+        py::arg("alpha"), py::arg("other"));
+    const std::string inplace = fmt::format("{}_", name);
+    cls.def(
+        inplace.c_str(),
+        [is_add, inplace, deprecated](py::object self, const tg::Scalar& alpha, const tg::Tensor& other) {
+          deprecated(inplace.c_str(), "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1");
+          nogil([&] { is_add ? tg::add_(as_tensor(self), other, alpha) : tg::sub_(as_tensor(self), other, alpha); });
+          return self;
+        },
+        py::arg("alpha"), py::arg("other"));
+  }
   def_op(m, cls, "div", [](const tg::Tensor& t, py::handle other, std::optional<std::string> rounding_mode) {
     return binary(t, other, [&](const tg::Tensor& a, const auto& b) {
       return rounding_mode ? tg::div(a, b, *rounding_mode) : tg::div(a, b);
@@ -181,6 +209,25 @@ void bind_math(py::module_& m, TensorClass& cls) {
       nogil([&] { mul ? as_tensor(self).addcmul_(a, b, v) : as_tensor(self).addcdiv_(a, b, v); });
       return self;
     }, py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+    // The deprecated form with the value first, as above.
+    def_op(
+        m, cls, name,
+        [mul, name, deprecated](const tg::Tensor& t, const tg::Scalar& v, const tg::Tensor& a, const tg::Tensor& b) {
+          deprecated(name, "Number value, Tensor tensor1, Tensor tensor2",
+                     "Tensor tensor1, Tensor tensor2, *, Number value = 1");
+          return nogil([&] { return mul ? t.addcmul(a, b, v) : t.addcdiv(a, b, v); });
+        },
+        py::arg("value"), py::arg("tensor1"), py::arg("tensor2"));
+    const std::string inplace = std::string(name) + "_";
+    cls.def(
+        inplace.c_str(),
+        [mul, inplace, deprecated](py::object self, const tg::Scalar& v, const tg::Tensor& a, const tg::Tensor& b) {
+          deprecated(inplace.c_str(), "Number value, Tensor tensor1, Tensor tensor2",
+                     "Tensor tensor1, Tensor tensor2, *, Number value = 1");
+          nogil([&] { mul ? as_tensor(self).addcmul_(a, b, v) : as_tensor(self).addcdiv_(a, b, v); });
+          return self;
+        },
+        py::arg("value"), py::arg("tensor1"), py::arg("tensor2"));
   }
   // nan=None is 0, as torch's.
   def_op(

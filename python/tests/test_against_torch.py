@@ -1,6 +1,8 @@
 """Values and gradients against PyTorch, where it is installed (skipped otherwise): the same
 inputs and weights through tapegrad and torch, ops, layers, losses, optimizer trajectories and
 schedules, and safetensors files written by one and read by the other."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -3753,3 +3755,20 @@ def test_zero_dim_tensors_stand_for_numbers_and_sizes_as_torch():
             bad(tg)
         with pytest.raises((TypeError, RuntimeError)):
             bad(torch)
+
+
+def test_deprecated_scale_first_forms_run_with_torchs_warning():
+    # Older optimizer code: p.add_(-lr, grad), exp_avg_sq.addcmul_(1 - beta2, grad, grad).
+    def run(m):
+        p, g = m.tensor([1.0, 2.0]), m.tensor([0.5, -1.0])
+        outs = [m.add(p, 2, g), p.sub(3, g), m.addcmul(p, 0.5, g, g), p.addcdiv(-2, g, g + 3)]
+        p.add_(-0.1, g).sub_(0.5, g)
+        q = p.clone().addcmul_(0.25, g, g).addcdiv_(0.5, g, g - 3)
+        return outs + [p, q]
+    with pytest.warns(UserWarning, match="This overload of add_? is deprecated"):
+        mine = run(tg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = run(torch)
+    for a, b in zip(mine, theirs):
+        check(a, b, rtol=1e-6, atol=1e-6)
