@@ -1092,6 +1092,11 @@ TEST(Cuda, PoolingBatchNormAndLossesMatchTheCpu) {
     expect_same([&](const auto& in) { return std::get<0>(F::max_pool2d_with_indices(in[0], mp)); }, {x}, 0, 0);
     expect_same([&](const auto& in) { return std::get<1>(F::max_pool2d_with_indices(in[0], mp)); }, {x}, 0, 0);
   }
+  // Dilated windows that miss the input: -inf and index -1, as on the CPU.
+  const F::MaxPool2dOptions missing{.kernel_size = 2, .stride = nn::Size2(2), .padding = 1, .dilation = 3};
+  const Tensor small = randn({2, 3, 2, 2}, gen);
+  expect_same([&](const auto& in) { return std::get<0>(F::max_pool2d_with_indices(in[0], missing)); }, {small}, 0, 0);
+  expect_same([&](const auto& in) { return std::get<1>(F::max_pool2d_with_indices(in[0], missing)); }, {small}, 0, 0);
   const F::AvgPool2dOptions ap{.kernel_size = 3, .stride = nn::Size2(2), .padding = 1};
   expect_same([&](const auto& in) { return F::avg_pool2d(in[0], ap); }, {x}, 1e-6, 1e-6);
   expect_same([&](const auto& in) { return F::adaptive_avg_pool2d(in[0], {5, 4}); }, {x}, 1e-6, 1e-6);
