@@ -406,6 +406,14 @@ TEST(Index, IndexAddCopyFillMaskedSelectUnique) {
   Tensor x = zeros({3, 2});
   Tensor src = tensor({{1.0f, 2.0f}, {3.0f, 4.0f}, {5.0f, 6.0f}});
   EXPECT_EQ(vals(index_add(x, 0, tensor({2, 0, 2}), src, 2)), (std::vector<double>{6, 8, 0, 0, 12, 16}));
+  // Integer tensors take a float alpha truncated, bool ones any alpha as a bool (PyTorch's).
+  EXPECT_EQ(vals(index_add(zeros({3}, kInt32), 0, tensor({0, 1}), tensor({1, 2}, kInt32), -2.5)),
+            (std::vector<double>{-2, -4, 0}));
+  EXPECT_EQ(vals(index_add(tensor({false, false, true}), 0, tensor({0, 1}), tensor({true, false}), 3.0)),
+            (std::vector<double>{1, 0, 1}));
+  Tensor ints = zeros({3}, kInt64);
+  index_add_(ints, 0, tensor({2}), tensor({3}), 1.9);
+  EXPECT_EQ(vals(ints), (std::vector<double>{0, 0, 3}));
   EXPECT_EQ(vals(index_copy(x, 0, tensor({2, 0, 1}), src)), (std::vector<double>{3, 4, 5, 6, 1, 2}));
   EXPECT_EQ(vals(index_fill(x, 1, tensor({1}), 7)), (std::vector<double>{0, 7, 0, 7, 0, 7}));
   Tensor y = x.clone();

@@ -38,6 +38,13 @@ Tensor checked_source(const char* op, const Tensor& self, int dim, const Tensor&
   return source;
 }
 
+// alpha as index_add applies it: an integer tensor takes a float alpha truncated and a bool one
+// any alpha as a bool, as PyTorch's (source * 2.5 would be a float tensor self can't take).
+Scalar index_add_alpha(const Tensor& self, const Scalar& alpha) {
+  if (self.dtype() == kBool) return Scalar(alpha.to_bool());
+  return !is_inexact(self.dtype()) && alpha.is_floating_point() ? Scalar(alpha.to_int()) : alpha;
+}
+
 // self's slices along dim d at `index` set to (or, accumulating, increased by) values' slices, in
 // place, through index_put_'s kernel. Bounds as scatter checks them.
 void put_slices(const char* op, const Tensor& self, int d, const Tensor& index, const Tensor& values, bool accumulate) {
@@ -59,7 +66,8 @@ Tensor index_add(const Tensor& self, int64_t dim, const Tensor& index, const Ten
   ops::check_defined("index_add", self, "input");
   const int d = wrap_dim(dim, std::max(self.dim(), 1), "index_add");
   checked_source("index_add", self, d, index, source);
-  const Tensor scaled = alpha.to_double() == 1.0 ? source : source * alpha;
+  const Scalar a = index_add_alpha(self, alpha);
+  const Tensor scaled = a.to_double() == 1.0 ? source : source * a;
   const Tensor slices = slice_index("index_add", self, d, index, source.sizes());
   if (self.dim() == 0) return scatter_add(self, d, slices, scaled);
   // Whole slices added at once (index_put's accumulating kernel) rather than element by element
@@ -140,7 +148,8 @@ const Tensor& index_add_(const Tensor& self, int64_t dim, const Tensor& index, c
   checked_source("index_add_", self, d, index, source);
   slice_index("index_add_", self, d, index, source.sizes());
   if (copies_slices(self, source)) {  // straight into self: a third of the passes of the copy below
-    put_slices("index_add_", self, d, index, alpha.to_double() == 1.0 ? source : source * alpha, /*accumulate=*/true);
+    const Scalar a = index_add_alpha(self, alpha);
+    put_slices("index_add_", self, d, index, a.to_double() == 1.0 ? source : source * a, /*accumulate=*/true);
     return self;
   }
   return ops::inplace_via_copy(self, "index_add_",
