@@ -57,6 +57,10 @@ TEST(MarginLoss, TripletAndLikelihoodLosses) {
   F::TripletMarginLossOptions swapped = exact;
   swapped.swap = true;
   EXPECT_TRUE(close(F::triplet_margin_loss(anchor, positive, negative, swapped), tensor({5.0, 0.0}, kFloat64)));
+  // Leading dims of any number: each embedding's loss, as the rows' of the flattened batch.
+  const auto stacked = [](const Tensor& t) { return stack({t, t.flip({0})}); };  // [2, 2, 2]
+  EXPECT_TRUE(close(F::triplet_margin_loss(stacked(anchor), stacked(positive), stacked(negative), exact),
+                    tensor({{5.0, 0.0}, {0.0, 5.0}}, kFloat64)));
   F::TripletMarginWithDistanceLossOptions cosine{
       .distance_function = [](const Tensor& x, const Tensor& y) { return 1.0 - F::cosine_similarity(x, y); },
       .reduction = Reduction::None};

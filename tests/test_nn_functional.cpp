@@ -778,6 +778,10 @@ TEST(Functional, NormalizeDistancesHuberAndRmsNorm) {
   EXPECT_TRUE(close(F::cosine_similarity(a, a.t(), 0), tensor({M_SQRT1_2, M_SQRT1_2}, kFloat64)));
   EXPECT_TRUE(close(F::pairwise_distance(a, b, 2.0, 0.0), tensor({1.0, 0.0}, kFloat64)));
   EXPECT_EQ(F::pairwise_distance(a, b, 1.0, 1e-6, true).sizes(), Shape({2, 1}));
+  // 0-dim inputs: |x1 - x2 + eps|, 0-dim, keepdim or not (PyTorch's).
+  EXPECT_NEAR(F::pairwise_distance(tensor(1.0, kFloat64), tensor(3.0, kFloat64), 2.0, 0.0).item<double>(), 2.0, 1e-12);
+  EXPECT_EQ(F::pairwise_distance(tensor(1.0), tensor(3.0), 2.0, 1e-6, true).dim(), 0);
+  EXPECT_EQ(F::triplet_margin_loss(tensor(1.0), tensor(1.5), tensor(4.0)).item<float>(), 0.0f);
   EXPECT_TRUE(close(nn::CosineSimilarity(1)(a, b), F::cosine_similarity(a, b)));
   EXPECT_TRUE(close(nn::PairwiseDistance()(a, b), F::pairwise_distance(a, b)));
   // Huber: quadratic inside delta, linear outside.

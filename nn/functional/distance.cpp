@@ -29,9 +29,8 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double ep
   detail::ApiScope scope("pairwise_distance", loc);
   ops::check_floating("pairwise_distance", x1, "x1");
   ops::check_floating("pairwise_distance", x2, "x2");
-  const Tensor d = x1 - x2 + eps;
-  TG_CHECK_VALUE(d.dim() > 0, "pairwise_distance: expected inputs with at least one dim, got scalars");
-  return norm(d, p, {-1}, keepdim);
+  // Along the last dim; two 0-dim inputs give the 0-dim |x1 - x2 + eps|, as PyTorch's.
+  return norm(x1 - x2 + eps, p, {-1}, keepdim);
 }
 
 }  // namespace tg::nn::functional

@@ -170,9 +170,8 @@ Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const T
                            const TripletMarginLossOptions& o, SourceLoc loc) {
   const char* name = "triplet_margin_loss";
   detail::ApiScope scope(name, loc);
-  TG_CHECK(anchor.defined() && (anchor.dim() == 1 || anchor.dim() == 2),
-           "{}: expected embeddings [N, D] or [D], got an anchor of shape {}", name,
-           anchor.defined() ? anchor.sizes() : Shape{});
+  // Embeddings along the last dim, any leading dims ([N, D], [D], [N, T, D]), as PyTorch takes them.
+  TG_CHECK(anchor.defined(), "{}: the anchor is undefined", name);
   auto distance = [&o](const Tensor& a, const Tensor& b) { return pairwise_distance(a, b, o.p, o.eps); };
   return triplet_loss(name, anchor, positive, negative, distance, o.margin, o.swap, o.reduction);
 }
