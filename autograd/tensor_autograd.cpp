@@ -68,7 +68,7 @@ const Tensor& Tensor::set_data(const Tensor& data) const {
   TG_CHECK(data.defined(), "set_data: the new data is undefined");
   TG_CHECK(is_leaf(), "set_data: only leaf tensors can take new data (this one has grad_fn {})",
            impl_->grad_fn_ ? impl_->grad_fn_->name() : "");
-  TG_CHECK(!is_view() && !data.is_same(*this), "set_data: not supported on views");
+  if (data.is_same(*this)) return *this;
   const TensorExtras* extras = impl_->extras_if();
   TG_CHECK(!(extras && extras->fw_grad.defined()) || (data.sizes() == sizes() && data.dtype() == dtype()),
            "set_data: the tensor has a forward-mode tangent of shape {} and {}, which new data of shape {} and {} "
@@ -77,6 +77,9 @@ const Tensor& Tensor::set_data(const Tensor& data) const {
   impl_->storage_ = data.impl()->storage_;
   impl_->dtype_ = data.dtype();
   impl_->set_geometry(data.sizes(), data.strides(), data.storage_offset());
+  // A leaf view's base does not require grad; with the base's storage gone, so is the relation.
+  impl_->view_base_.reset();
+  impl_->view_base_fn_ = nullptr;
   // Gradients accumulate into the new layout; a stale accumulator would carry the old metadata.
   impl_->grad_accumulator_.reset();
   return *this;

@@ -219,6 +219,32 @@ TEST(Engine, LeavesDetachAndRequiresGrad) {
   EXPECT_TRUE(ones({2}, TensorOptions(kFloat64).requires_grad(true)).requires_grad());
 }
 
+// PyTorch's x.data = y: the leaf takes y's storage, shape and dtype and keeps its autograd state.
+TEST(Engine, SetDataSwapsALeafsStorage) {
+  Tensor w = leaf({1.0, 2.0});
+  Tensor other = arange(6, TensorOptions(kFloat64)).reshape({2, 3});
+  w.set_data(other);
+  EXPECT_TRUE(w.requires_grad() && w.is_leaf());
+  EXPECT_EQ(w.sizes(), Shape({2, 3}));
+  EXPECT_EQ(w.dtype(), kFloat64);
+  EXPECT_EQ(w.storage(), other.storage());
+  (w * w).sum().backward();
+  EXPECT_TRUE(close(w.grad(), other * 2));
+  EXPECT_EQ(&w.set_data(w), &w);  // itself: nothing changes
+  EXPECT_EQ(w.storage(), other.storage());
+  // A leaf view (of a base that needs no grad) takes new data too and stops being a view.
+  Tensor base = zeros({4});
+  Tensor v = base.slice(0, 1, 3);
+  ASSERT_TRUE(v.is_view());
+  v.set_data(ones({3}));
+  EXPECT_FALSE(v.is_view());
+  v.add_(1);
+  EXPECT_EQ(vals(base), std::vector<double>({0, 0, 0, 0}));
+  EXPECT_EQ(vals(v), std::vector<double>({2, 2, 2}));
+  EXPECT_THROW_WITH((w * 2).set_data(other), Error, "set_data: only leaf tensors can take new data");
+  EXPECT_THROW_WITH(w.set_data(Tensor()), Error, "set_data: the new data is undefined");
+}
+
 TEST(Engine, RetainGrad) {
   Tensor x = leaf({1.0, 2.0});
   Tensor h = x * 3;
