@@ -220,15 +220,7 @@ Tensor t(const Tensor& self, SourceLoc loc) {
 }
 
 Tensor movedim(const Tensor& self, int64_t source, int64_t destination, SourceLoc loc) {
-  detail::ApiScope scope("movedim", loc);
-  ops::check_defined("movedim", self, "input");
-  const int s = wrap_dim(source, self.dim(), "movedim"), d = wrap_dim(destination, self.dim(), "movedim");
-  if (self.dim() == 0) return permute(self, {});  // dims 0 and -1 name the scalar itself, as in PyTorch
-  Shape order;
-  for (int i = 0; i < self.dim(); ++i)
-    if (i != s) order.push_back(i);
-  order.insert(d, s);
-  return permute(self, order);
+  return movedim(self, Shape{source}, Shape{destination}, loc);
 }
 
 Tensor movedim(const Tensor& self, const Shape& source, const Shape& destination, SourceLoc loc) {
