@@ -900,15 +900,40 @@ void bind_math(py::module_& m, TensorClass& cls) {
     def_op(m, cls, name, [](const tg::Tensor& t, int64_t d0, int64_t d1) { return nogil([&] { return t.transpose(d0, d1); }); },
            py::arg("dim0"), py::arg("dim1"));
   def_op(m, cls, "t", [](const tg::Tensor& t) { return nogil([&] { return t.t(); }); });
-  cls.def_property_readonly("T", [](const tg::Tensor& t) {
+  // The matrix transposes of a 0-dim tensor, and .T of one not 2-dim, are PyTorch's deprecated
+  // forms: they run (the identity, or conj), with its warning; C++ has only the strict forms.
+  const auto warn = [](const std::string& msg) {
+    if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
+  };
+  cls.def_property_readonly("T", [warn](const tg::Tensor& t) {
+    if (t.dim() == 0)
+      warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases.");
+    else if (t.dim() != 2)
+      warn(
+          "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will "
+          "throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+          "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.");
     tg::Shape dims;
     for (int i = t.dim() - 1; i >= 0; --i) dims.push_back(i);
     return nogil([&] { return t.permute(dims); });
   });
-  cls.def_property_readonly("mT", [](const tg::Tensor& t) { return nogil([&] { return t.mT(); }); });
-  cls.def_property_readonly("mH", [](const tg::Tensor& t) { return nogil([&] { return t.mH(); }); });
-  cls.def_property_readonly("H", [](const tg::Tensor& t) { return nogil([&] { return t.H(); }); });
-  def_op(m, cls, "adjoint", [](const tg::Tensor& t) { return nogil([&] { return t.adjoint(); }); });
+  const auto zero_dim = [warn](const tg::Tensor& t, const char* what, bool conj) {
+    warn(fmt::format("{} is deprecated on 0-D tensors. {}", what,
+                     conj ? "Consider using x.conj()." : "This function is the identity in these cases."));
+    return nogil([&] { return conj ? t.transpose(0, 0).conj() : t.transpose(0, 0); });
+  };
+  cls.def_property_readonly("mT", [zero_dim](const tg::Tensor& t) {
+    return t.dim() == 0 ? zero_dim(t, "Tensor.mT", false) : nogil([&] { return t.mT(); });
+  });
+  cls.def_property_readonly("mH", [zero_dim](const tg::Tensor& t) {
+    return t.dim() == 0 ? zero_dim(t, "Tensor.mH", true) : nogil([&] { return t.mH(); });
+  });
+  cls.def_property_readonly("H", [zero_dim](const tg::Tensor& t) {
+    return t.dim() == 0 ? zero_dim(t, "Tensor.H", true) : nogil([&] { return t.H(); });
+  });
+  def_op(m, cls, "adjoint", [zero_dim](const tg::Tensor& t) {
+    return t.dim() == 0 ? zero_dim(t, "adjoint()", true) : nogil([&] { return t.adjoint(); });
+  });
   // squeeze's dim: None (every size-1 dim), an int, or a tuple of ints.
   def_op(
       m, cls, "squeeze",

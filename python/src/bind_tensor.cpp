@@ -4,7 +4,6 @@
 
 #include <pybind11/complex.h>
 #include <pybind11/functional.h>
-#include <pybind11/typing.h>
 
 namespace tgpy {
 
@@ -32,11 +31,6 @@ py::object tensor_deepcopy(py::object self, py::dict memo) {
     for (const auto& [key, value] : py::dict(self.attr("__dict__"))) attrs[key] = deepcopy(value, memo);
   }
   return copy;
-}
-
-py::object grad_or_none(const tg::Tensor& t) {
-  const tg::Tensor& g = t.grad();
-  return g.defined() ? py::cast(g) : py::none();
 }
 
 // Nested Python lists of t's values (PyTorch's tolist), read straight from a contiguous copy.
@@ -185,17 +179,12 @@ py::object make_size_base() {
   return py::reinterpret_steal<py::object>(type);
 }
 
-// A shape as tg.Size, PyTorch's torch.Size: a tuple with numel() and a readable repr (typed as
-// tuple[int, ...] in the stubs, which tg.Size is).
-py::typing::Tuple<py::int_, py::ellipsis> size_object(const tg::Shape& s) {
-  PyTypeObject* type = size_class ? size_class : &PyTuple_Type;
-  PyObject* size =
-      new_tuple_of(type, s.size(), [&](Py_ssize_t i) { return PyLong_FromLongLong(s[static_cast<int>(i)]); });
-  if (!size) throw py::error_already_set();
-  return py::reinterpret_steal<py::typing::Tuple<py::int_, py::ellipsis>>(size);
-}
-
 }  // namespace
+
+PyObject* new_size(const tg::Shape& s) {
+  PyTypeObject* type = size_class ? size_class : &PyTuple_Type;
+  return new_tuple_of(type, s.size(), [&](Py_ssize_t i) { return PyLong_FromLongLong(s[static_cast<int>(i)]); });
+}
 
 TensorClass bind_tensor_class(py::module_& m) {
   TensorClass cls(m, "Tensor", py::dynamic_attr(), R"(A tensor: a view of storage on a device, with autograd state.
@@ -235,23 +224,10 @@ fills .grad of the leaves.)");
       throw tg::TypeError("_set_size_class: expected a tuple subclass");
     size_class = reinterpret_cast<PyTypeObject*>(c.release().ptr());
   });
-  cls.def_property_readonly("shape", [](const tg::Tensor& t) { return size_object(t.sizes()); })
-      .def("size", [](const tg::Tensor& t) { return size_object(t.sizes()); })
-      .def(
-          "size", [](const tg::Tensor& t, int64_t dim) { return t.size(dim); }, py::arg("dim"))
-      .def("stride", [](const tg::Tensor& t) { return t.strides(); })
-      .def(
-          "stride", [](const tg::Tensor& t, int64_t dim) { return t.stride(dim); }, py::arg("dim"))
-      .def("dim", &tg::Tensor::dim)
-      .def("ndimension", &tg::Tensor::dim)
-      .def_property_readonly("ndim", &tg::Tensor::dim)
-      .def("numel", &tg::Tensor::numel)
-      .def("nelement", &tg::Tensor::numel)
-      .def_property_readonly("dtype", &tg::Tensor::dtype)
-      .def_property_readonly("device", &tg::Tensor::device)
-      .def_property_readonly("is_cuda", &tg::Tensor::is_cuda)
-      .def_property_readonly("is_cpu", &tg::Tensor::is_cpu)
-      .def("get_device", &tg::Tensor::get_device)
+  // shape, ndim, dtype, device, is_cuda, is_cpu, dim(), numel(), size(), stride() and the autograd
+  // attributes:
+  bind_tensor_attributes(cls);
+  cls.def("get_device", &tg::Tensor::get_device)
       // The form without a format first: pybind11 converting a defaulted enum cost every call 30 ns.
       .def("is_contiguous", [](const tg::Tensor& t) { return t.is_contiguous(); })
       .def(
@@ -319,19 +295,13 @@ fills .grad of the leaves.)");
                       }));
 
   // ---- autograd state ----
-  cls.def_property("requires_grad", &tg::Tensor::requires_grad,
-                   [](const tg::Tensor& t, bool r) { t.requires_grad_(r); })
-      .def(
-          "requires_grad_",
-          [](py::object self, bool r) {
-            as_tensor(self).requires_grad_(r);
-            return self;
-          },
-          py::arg("requires_grad") = true)
-      .def_property("grad", &grad_or_none,
-                    [](const tg::Tensor& t, std::optional<tg::Tensor> g) { t.set_grad(g ? *g : tg::Tensor()); })
-      .def_property_readonly("grad_fn", [](const tg::Tensor& t) { return t.grad_fn(); })
-      .def_property_readonly("is_leaf", &tg::Tensor::is_leaf)
+  cls.def(
+         "requires_grad_",
+         [](py::object self, bool r) {
+           as_tensor(self).requires_grad_(r);
+           return self;
+         },
+         py::arg("requires_grad") = true)
       .def_property_readonly("output_nr", &tg::Tensor::output_nr)
       .def("retain_grad", &tg::Tensor::retain_grad)
       .def_property_readonly("retains_grad", &tg::Tensor::retains_grad)
@@ -341,9 +311,6 @@ fills .grad of the leaves.)");
              as_tensor(self).detach_();
              return self;
            })
-      .def_property(
-          "data", [](const tg::Tensor& t) { return t.detach(); },
-          [](const tg::Tensor& t, const tg::Tensor& d) { t.set_data(d); })
       .def(
           "backward",
           [](const tg::Tensor& t, std::optional<tg::Tensor> gradient, std::optional<bool> retain_graph,

@@ -40,6 +40,10 @@ class Layer : public py::class_<Impl, Parent, py::smart_holder> {
 void bind_types(py::module_& m);                       // dtype, device, errors
 void bind_autograd_node(py::module_& m);               // tg._C.autograd.Node (before the tensor class)
 TensorClass bind_tensor_class(py::module_& m);         // tg.Tensor: metadata, autograd, conversions
+void bind_tensor_attributes(TensorClass& cls);         // x.shape, x.dtype, x.grad, x.dim(), ... as C functions
+// A shape as tg.Size, PyTorch's torch.Size: a tuple with numel() and a readable repr. A new
+// reference, or nullptr with the Python error set.
+PyObject* new_size(const tg::Shape& s);
 void bind_tensor_indexing(py::module_& m, TensorClass& cls);          // __getitem__ / __setitem__ and index ops
 void bind_math(py::module_& m, TensorClass& cls);      // elementwise, reductions, shape, products
 void bind_composites(py::module_& m, TensorClass& cls);  // composed pointwise, arrangement and statistics ops

@@ -2,6 +2,7 @@
 import copy
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -390,6 +391,85 @@ def test_shapes_dtypes_and_devices_are_fast_objects_that_behave_as_before():
         t.reshape("a")
     c = t.contiguous()
     assert c is t and t.transpose(0, 2).contiguous().is_contiguous()
+
+
+def test_c_level_attributes_read_and_assign_as_pytorch_s():
+    x = tg.arange(6.0).reshape(2, 3)
+    assert x.shape == (2, 3) and type(x.shape) is tg.Size and x.ndim == 2 and x.dim() == 2 and x.ndimension() == 2
+    assert x.numel() == 6 and x.nelement() == 6 and x.is_cpu and not x.is_cuda and x.is_leaf and x.grad_fn is None
+    assert x.dtype is tg.float32 and x.device == tg.device("cpu") and x.grad is None and not x.requires_grad
+    assert x.size() == (2, 3) and type(x.size()) is tg.Size and x.size(1) == 3 and x.size(-2) == 2
+    assert x.size(dim=0) == 2 and x.size(np.int64(1)) == 3 and x.size(tg.tensor(1)) == 3
+    assert x.stride() == (3, 1) and x.t().stride() == (1, 3) and x.stride(0) == 3 and x.stride(dim=-1) == 1
+    with pytest.raises(IndexError, match="size"):
+        x.size(2)
+    with pytest.raises(TypeError, match="size\\(\\): argument 'dim' must be an int, not float"):
+        x.size(1.0)
+    with pytest.raises(TypeError, match="size\\(\\): takes at most one argument, dim"):
+        x.size(0, 1)
+    with pytest.raises(TypeError, match="stride\\(\\): takes at most one argument, dim"):
+        x.stride(d=0)
+    # assignment: a bool; a Tensor or None (del clears); a Tensor, each with PyTorch's error otherwise
+    x.requires_grad = True
+    assert x.requires_grad and (x * 2).grad_fn.name() == "MulBackward" and not (x * 2).is_leaf
+    for bad in (1, None, "a", tg.tensor(True)):
+        with pytest.raises(RuntimeError, match=f"requires_grad must be a bool, got .*{type(bad).__name__}"):
+            x.requires_grad = bad
+    with pytest.raises(AttributeError):
+        del x.requires_grad
+    (x * x).sum().backward()
+    assert x.grad.tolist() == [[0.0, 2.0, 4.0], [6.0, 8.0, 10.0]]
+    x.grad = tg.ones(2, 3)
+    assert x.grad.tolist() == [[1.0] * 3] * 2
+    for bad in ([1.0, 2.0], 3):
+        with pytest.raises(TypeError, match=f"assigned grad expected to be a Tensor or None but got grad of type {type(bad).__name__}"):
+            x.grad = bad
+    with pytest.raises(RuntimeError, match=r"set_grad: gradient has shape \[2\] but the tensor has shape \[2, 3\]"):
+        x.grad = tg.ones(2)
+    del x.grad
+    assert x.grad is None
+    x.grad = tg.zeros(2, 3)
+    x.grad = None
+    assert x.grad is None
+    d = x.data
+    assert not d.requires_grad and d.data_ptr() == x.data_ptr()
+    x.data = tg.zeros(4)
+    assert x.shape == (4,) and x.requires_grad and x.tolist() == [0.0] * 4
+    with pytest.raises(TypeError, match="Tensor.data has to be a tensor, but got int"):
+        x.data = 3
+    # a Parameter (a Python subclass with a __dict__) reads them the same way
+    p = tg.nn.Parameter(tg.ones(3))
+    assert p.requires_grad and p.shape == (3,) and p.dtype is tg.float32 and p.dim() == 1
+    # the functions behind them check what they are given
+    with pytest.raises(TypeError, match="expected a tapegrad Tensor, got int"):
+        tg.Tensor.dtype.fget(3)
+    with pytest.raises(TypeError):
+        tg.Tensor.dim(3)
+    for use in (lambda t: t.dtype, lambda t: t.dim(), lambda t: t.size(0), lambda t: t.grad):
+        with pytest.raises(TypeError, match="made by __new__ without __init__"):
+            use(tg.Tensor.__new__(tg.Tensor))
+    # their docstrings carry the signature the type stubs are made from
+    assert tg.Tensor.dtype.fget.__doc__ == "(arg0: tapegrad._C.Tensor) -> tapegrad._C.dtype\n"
+    assert tg.Tensor.grad.fset.__doc__ == "(arg0: tapegrad._C.Tensor, arg1: tapegrad._C.Tensor | None) -> None\n"
+    assert tg.Tensor.numel.__doc__.startswith("numel(self: tapegrad._C.Tensor) -> int")
+
+
+def test_deprecated_transposes_of_0_dim_and_non_matrix_tensors_warn_as_pytorch_s():
+    z = tg.tensor(2.0 + 1.0j)
+    for name, conj in (("T", False), ("mT", False), ("mH", True), ("H", True)):
+        with pytest.warns(UserWarning, match=f"Tensor.{name} is deprecated on 0-D tensors"):
+            r = getattr(z, name)
+        assert r.shape == () and r.item() == (2.0 - 1.0j if conj else 2.0 + 1.0j)
+    with pytest.warns(UserWarning, match="adjoint\\(\\) is deprecated on 0-D tensors. Consider using x.conj"):
+        assert z.adjoint().item() == 2.0 - 1.0j
+    with pytest.warns(UserWarning, match="The use of `x.T` on tensors of dimension other than 2"):
+        assert tg.ones(2, 3, 4).T.shape == (4, 3, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tg.ones(2, 3).T.shape == (3, 2) and tg.ones(2, 3, 4).mT.shape == (2, 4, 3)
+    for name in ("mT", "mH", "adjoint"):
+        with pytest.raises(RuntimeError, match=f"{name}: expects a tensor with at least 2 dims, got shape \\[3\\]"):
+            getattr(tg.ones(3), name) if name != "adjoint" else tg.ones(3).adjoint()
 
 
 @pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int32", "int64", "float16", "bfloat16", "float32", "float64"])
