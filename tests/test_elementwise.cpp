@@ -1486,11 +1486,13 @@ TEST(Pointwise, FusedTernaryOps) {
   EXPECT_EQ(r.dtype(), kFloat64);
   EXPECT_EQ(vals(r), (std::vector<double>{2, -1, 4, 11, 8, 13}));
   EXPECT_EQ(addcmul(col, x.to(kFloat32), x.to(kFloat32)).dtype(), kFloat32);
-  // Integers stay integers, with an integer value; a fractional one is refused.
+  // Integers stay integers; a fractional value is truncated, as PyTorch's (-2.5 scales by -2).
   Tensor i = tensor({1, 2, 3});
   EXPECT_EQ(vals(addcmul(i, i, i, -2)), (std::vector<double>{-1, -6, -15}));
+  EXPECT_EQ(vals(addcmul(i, i, i, -2.5)), (std::vector<double>{-1, -6, -15}));
+  EXPECT_EQ(vals(i.clone().addcmul_(i, i, 0.5)), (std::vector<double>{1, 2, 3}));
   EXPECT_EQ(addcmul(i, i, i).dtype(), kInt64);
-  EXPECT_THROW_WITH(addcmul(i, i, i, 0.5), TypeError, "addcmul: a floating-point value needs floating-point operands");
+  EXPECT_THROW_WITH(addcdiv(i, i, i, 0.5), TypeError, "addcdiv");
   EXPECT_EQ(vals(addcmul(tensor({true, false}), tensor({true, true}), tensor({false, true}))),
             (std::vector<double>{1, 1}));
   EXPECT_THROW_WITH(addcmul(x, tensor({1.0, 2.0}, kFloat64), x), Error,

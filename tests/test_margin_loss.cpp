@@ -75,6 +75,8 @@ TEST(MarginLoss, TripletAndLikelihoodLosses) {
   const double stirling = 3 * std::log(3.0) - 3 + 0.5 * std::log(2 * std::numbers::pi * 3);
   EXPECT_TRUE(close(F::poisson_nll_loss(x, t, {.full = true, .reduction = Reduction::None}),
                     exp(x) - t * x + tensor({0.0, stirling}, kFloat64)));
+  // The loss keeps the input's dtype with integer targets, Stirling's term included (torch's).
+  EXPECT_EQ(F::poisson_nll_loss(x.to(kBFloat16), tensor({1, 3}), {.full = true}).dtype(), kBFloat16);
   // Gaussian: 0.5 (log var + d^2 / var); var per element, per sample, or clamped at eps.
   const Tensor mean = tensor({{1.0, 2.0}, {0.0, 0.0}}, kFloat64), obs = tensor({{2.0, 2.0}, {1.0, -1.0}}, kFloat64);
   const Tensor var = tensor({{1.0, 4.0}, {2.0, 0.5}}, kFloat64);

@@ -782,6 +782,22 @@ TEST(Functional, NormalizeDistancesHuberAndRmsNorm) {
   EXPECT_NEAR(F::pairwise_distance(tensor(1.0, kFloat64), tensor(3.0, kFloat64), 2.0, 0.0).item<double>(), 2.0, 1e-12);
   EXPECT_EQ(F::pairwise_distance(tensor(1.0), tensor(3.0), 2.0, 1e-6, true).dim(), 0);
   EXPECT_EQ(F::triplet_margin_loss(tensor(1.0), tensor(1.5), tensor(4.0)).item<float>(), 0.0f);
+  // Each input over its own norm first, as torch's: float16 vectors of norm 300 (a product of
+  // norms past float16's range) are still parallel, and a bfloat16 x1 is made a unit vector in
+  // bfloat16 before it meets a float64 x2. A floating-point common dtype is all it needs.
+  const Tensor big = full({2, 2}, 300.0, kFloat16);
+  EXPECT_TRUE(close(F::cosine_similarity(big, big), ones({2}, kFloat16), 1e-3, 1e-3));
+  const Tensor a16 = a.to(kBFloat16), unit16 = a16 / norm(a16, 2, {1}, true);
+  EXPECT_TRUE(close(F::cosine_similarity(a16, b), sum(unit16 * (b / norm(b)), {1}), 1e-15, 1e-15));
+  EXPECT_EQ(F::cosine_similarity(a.to(kFloat16), tensor({true, true})).dtype(), kFloat16);
+  EXPECT_THROW_WITH(F::cosine_similarity(tensor({1, 2}), tensor({3, 5})), TypeError,
+                    "cosine_similarity: expected the common dtype of x1 (int64) and x2 (int64) to be floating-point");
+  EXPECT_NEAR(F::pairwise_distance(tensor({{1, 2}}), tensor({{3, 5}})).item<float>(), std::sqrt(13.0f), 1e-5);
+  EXPECT_NEAR(
+      F::triplet_margin_loss(tensor({{1, 2}}).to(kUInt8), tensor({{3.0, 5.0}}), tensor({{1.0, 1.0}})).item<float>(),
+      1.0f + std::sqrt(13.0f) - 1.0f, 1e-4);
+  EXPECT_THROW_WITH(F::pairwise_distance(tensor({true}), tensor({false})), TypeError,
+                    "pairwise_distance: the difference of bool and bool tensors is not defined");
   EXPECT_TRUE(close(nn::CosineSimilarity(1)(a, b), F::cosine_similarity(a, b)));
   EXPECT_TRUE(close(nn::PairwiseDistance()(a, b), F::pairwise_distance(a, b)));
   // Huber: quadratic inside delta, linear outside.

@@ -13,6 +13,10 @@ TEST(ProductComposites, ValuesAgainstEinsum) {
   EXPECT_TRUE(close(addmv(s, a, v, 0.5, 2.0), 0.5 * s + 2.0 * einsum("ij,j->i", {a, v}), 1e-12, 1e-12));
   const Tensor p = randn({4}, kFloat64), q = randn({5}, kFloat64), m = randn({4, 5}, kFloat64);
   EXPECT_TRUE(close(addr(m, p, q, 2.0, -1.0), 2.0 * m - outer(p, q), 1e-12, 1e-12));
+  // beta = 0 drops self's values, not its dtype: a complex self gives a complex result (torch's).
+  const Tensor complex_sum = addr(m.to(kComplex64), p, q, 0.0, 2.0);
+  EXPECT_EQ(complex_sum.dtype(), kComplex128);
+  EXPECT_TRUE(close(real(complex_sum), 2.0 * outer(p, q), 1e-12, 1e-12));
   const Tensor b1 = randn({3, 4, 2}, kFloat64), b2 = randn({3, 2, 5}, kFloat64), c = randn({3, 4, 5}, kFloat64);
   EXPECT_TRUE(close(baddbmm(c, b1, b2, 1.0, 3.0), c + 3.0 * bmm(b1, b2), 1e-12, 1e-12));
   EXPECT_TRUE(close(addbmm(m, b1, b2), m + einsum("bij,bjk->ik", {b1, b2}), 1e-12, 1e-12));

@@ -152,9 +152,10 @@ namespace {
 Tensor triplet_loss(const char* name, const Tensor& anchor, const Tensor& positive, const Tensor& negative,
                     const std::function<Tensor(const Tensor&, const Tensor&)>& distance, double margin, bool swap,
                     Reduction reduction) {
-  ops::check_floating(name, anchor, "anchor");
-  ops::check_floating(name, positive, "positive");
-  ops::check_floating(name, negative, "negative");
+  // The distance decides which dtypes it takes (pairwise_distance: integer ones too, as PyTorch's).
+  ops::check_defined(name, anchor, "anchor");
+  ops::check_defined(name, positive, "positive");
+  ops::check_defined(name, negative, "negative");
   TG_CHECK(anchor.dim() == positive.dim() && anchor.dim() == negative.dim(),
            "{}: anchor {}, positive {} and negative {} must have the same number of dims", name, anchor.sizes(),
            positive.sizes(), negative.sizes());
@@ -195,7 +196,8 @@ Tensor poisson_nll_loss(const Tensor& input, const Tensor& target, const Poisson
   if (o.full) {
     // Stirling's log(target!) ~ t log t - t + log(2 pi t) / 2, counted where target > 1.
     const Tensor stirling = target * log(target) - target + 0.5 * log(2 * std::numbers::pi * target);
-    loss = loss + where(gt(target, 1.0), stirling, 0.0);
+    // Added in the loss's dtype (a bfloat16 input with integer targets stays bfloat16), as torch's.
+    loss = loss + where(gt(target, 1.0), stirling, 0.0).to(loss.dtype());
   }
   return reduce_loss(loss, o.reduction);
 }

@@ -3772,3 +3772,27 @@ def test_deprecated_scale_first_forms_run_with_torchs_warning():
         theirs = run(torch)
     for a, b in zip(mine, theirs):
         check(a, b, rtol=1e-6, atol=1e-6)
+
+
+def test_mixed_dtype_distances_products_and_losses_match_torch():
+    def run(m):
+        F = m.nn.functional
+        a = m.tensor([[0.3, -1.2, 2.5], [1.0, 0.25, -0.75]]).to(m.bfloat16)
+        b = m.tensor([[1.5, 0.5, -2.0], [0.125, 2.0, 1.0]], dtype=m.float64)
+        i8 = m.tensor([[1, 2, 3]], dtype=m.int8)
+        return [
+            F.cosine_similarity(a, b),  # in float64: bfloat16 a's norms not rounded
+            F.cosine_similarity(m.ones(2, dtype=m.float16), m.tensor([True, False]), 0),
+            F.pairwise_distance(m.tensor([[1, 2]]), m.tensor([[3, 5]])),
+            F.triplet_margin_loss(m.tensor([[1, 2]], dtype=m.uint8), m.tensor([[3.0, 5.0]]), m.tensor([[1.0, 1.0]])),
+            m.addr(m.tensor([[1 + 1j]], dtype=m.complex64), b[0, :1], b[1, :1], beta=0, alpha=2),
+            F.poisson_nll_loss(a.flatten(), m.tensor([1, 3, 0, 2, 5, 1]), log_input=True, full=True),
+            m.addcmul(i8, i8, i8, value=-2.5),
+            i8.clone().addcmul_(i8, i8, value=1.9),
+        ]
+    for mine, theirs in zip(run(tg), run(torch)):
+        assert str(mine.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+        if theirs.dtype == torch.bfloat16:
+            check(mine.float(), theirs.float(), rtol=1e-2, atol=1e-2)
+        else:
+            check(mine, theirs, rtol=1e-6, atol=1e-6)

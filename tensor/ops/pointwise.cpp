@@ -293,18 +293,28 @@ void check_lerp(const char* name, const Tensor& self, const Tensor& end, const T
 
 }  // namespace
 
+namespace {
+
+// Integer operands take a floating-point value truncated, as PyTorch's addcmul does.
+Scalar addcmul_value(DType dt, const Scalar& value) {
+  return is_integral(dt, /*include_bool=*/false) && value.is_floating_point() ? Scalar(value.to_int()) : value;
+}
+
+}  // namespace
+
 Tensor addcmul(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {
   detail::ApiScope scope("addcmul", loc);
   check_addc("addcmul", self, tensor1, tensor2, /*divides=*/false);
   const DType dt = addc_dtype(self, tensor1, tensor2);
   if (dt == kBool) return add(self, tensor1 * tensor2, value);  // logical: or of self with the and
-  return ops::ternary(TernaryOp::AddCMul, "addcmul", self, tensor1, tensor2, value, dt);
+  return ops::ternary(TernaryOp::AddCMul, "addcmul", self, tensor1, tensor2, addcmul_value(dt, value), dt);
 }
 const Tensor& addcmul_(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value,
                        SourceLoc loc) {
   detail::ApiScope scope("addcmul_", loc);
   check_addc("addcmul_", self, tensor1, tensor2, /*divides=*/false);
-  return ternary_op_(TernaryOp::AddCMul, "addcmul_", self, tensor1, tensor2, value, addc_dtype(self, tensor1, tensor2),
+  const DType dt = addc_dtype(self, tensor1, tensor2);
+  return ternary_op_(TernaryOp::AddCMul, "addcmul_", self, tensor1, tensor2, addcmul_value(dt, value), dt,
                      [&](const Tensor& s) { return addcmul(s, tensor1, tensor2, value); });
 }
 Tensor addcdiv(const Tensor& self, const Tensor& tensor1, const Tensor& tensor2, const Scalar& value, SourceLoc loc) {

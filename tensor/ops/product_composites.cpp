@@ -15,14 +15,17 @@ void check_dims(const char* op, const Tensor& t, const char* what, int64_t dims)
   TG_CHECK(t.dim() == dims, "{}: expected {} to be {}-D, got shape {}", op, what, dims, t.sizes());
 }
 
-// beta * self + alpha * product, self broadcast to the product's shape; beta = 0 ignores self
-// (its NaNs included), as PyTorch does.
+// beta * self + alpha * product, self broadcast to the product's shape; beta = 0 ignores self's
+// values (its NaNs included) but not its dtype, as PyTorch does.
 Tensor scaled_sum(const char* op, const Tensor& self, Tensor product, const Scalar& beta, const Scalar& alpha) {
   ops::check_defined(op, self, "self");
   TG_CHECK(broadcast_shapes(self.sizes(), product.sizes(), op) == product.sizes(),
            "{}: self of shape {} does not broadcast to the product's shape {}", op, self.sizes(), product.sizes());
   if (alpha.to_double() != 1.0) product = product * alpha;
-  if (beta.to_double() == 0.0) return product;
+  if (beta.to_double() == 0.0) {
+    const DType dtype = ops::result_type(self, product);
+    return dtype == product.dtype() ? product : product.to(dtype);
+  }
   return beta.to_double() == 1.0 ? product + self : product + self * beta;
 }
 
