@@ -295,6 +295,15 @@ TEST(Functional, RegressionLosses) {
   // |d| = 1, 2, 0.5, 2 with beta 1: 0.5, 1.5, 0.125, 1.5.
   EXPECT_NEAR(F::smooth_l1_loss(x, y).item<double>(), (0.5 + 1.5 + 0.125 + 1.5) / 4, 1e-12);
   EXPECT_TRUE(close(F::smooth_l1_loss(x, y, F::Reduction::None, 0.0), abs(x - y)));
+  // An integer or bool side beside a floating-point one computes in the common dtype (torch's).
+  const Tensor counts = tensor({1, -2, 3, 0});
+  EXPECT_NEAR(F::mse_loss(counts, y).item<double>(), (1 + 4 + 0.25 + 6.25) / 4.0, 1e-12);
+  EXPECT_EQ(F::l1_loss(x.to(kFloat32), counts).dtype(), kFloat32);
+  EXPECT_NEAR(F::smooth_l1_loss(x, tensor({true, false, true, false})).item<double>(), (0 + 1.5 + 1.5 + 0.125) / 4,
+              1e-12);
+  EXPECT_NEAR(F::huber_loss(x, counts).item<double>(), (0 + 0 + 0 + 0.125) / 4, 1e-12);
+  EXPECT_THROW_WITH(F::mse_loss(counts, counts), TypeError,
+                    "mse_loss: expected a floating-point input or target, got int64 and int64");
   Generator gen(14);
   Tensor a = rnd(gen, {3, 4}), b = rnd(gen, {3, 4});
   for (auto fn : {+[](const tensor_list& in) { return F::mse_loss(in[0], in[1]); },
