@@ -110,7 +110,9 @@ void bind_types(py::module_& m) {
           }
           TG_CHECK_TYPE(PyIndex_Check(v.ptr()) && !PyBool_Check(v.ptr()), "set_printoptions: {} must be an int, got {}",
                         name, Py_TYPE(v.ptr())->tp_name);
-          into = py::cast<int64_t>(v);
+          py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(v.ptr()));  // __index__, as int()
+          if (!index) throw py::error_already_set();
+          into = py::cast<int64_t>(index);
         };
         count(precision, "precision", o.precision);
         count(threshold, "threshold", o.threshold);
@@ -190,6 +192,16 @@ void bind_types(py::module_& m) {
       PyErr_SetString(linalg_error.ptr(), e.what());
     } catch (const tg::OutOfMemoryError& e) {
       PyErr_SetString(memory_error.ptr(), e.what());
+    } catch (const py::cast_error& e) {
+      // An argument taken as an object that a binding then failed to convert (x.sum(a bool tensor),
+      // set_printoptions(a 2-element tensor)): a TypeError, as Python's own argument errors are,
+      // without pybind11's "Unable to cast ... to C++ type '?'" build hint.
+      std::string msg = e.what();
+      if (const size_t at = msg.find(" (#define PYBIND11_DETAILED_ERROR_MESSAGES"); at != std::string::npos)
+        msg.erase(at);
+      if (const size_t at = msg.find(" to C++ type '?'"); at != std::string::npos)
+        msg.replace(at, std::string::npos, ": the argument is not of a type this call takes");
+      PyErr_SetString(PyExc_TypeError, msg.c_str());
     } catch (const tg::autograd::AnomalyError& e) {
       py::object err = py::handle(anomaly_error)(e.what());
       err.attr("op") = e.op();

@@ -554,7 +554,10 @@ py::object polar_result(const std::tuple<tg::Tensor, tg::Tensor>& r) {
 
 std::optional<tg::Shape> dims_of(const py::object& dim) {
   if (dim.is_none()) return std::nullopt;
-  return py::cast<tg::Shape>(dim);
+  py::detail::make_caster<tg::Shape> dims;
+  TG_CHECK_TYPE(dims.load(dim, true), "dim must be None, an int or a sequence of ints, got {}",
+                Py_TYPE(dim.ptr())->tp_name);
+  return py::detail::cast_op<tg::Shape>(std::move(dims));
 }
 
 py::tuple tensor_tuple(const tg::tensor_list& ts) {

@@ -197,3 +197,20 @@ def test_make_tensor():
         make(4, dtype=tg.float32, device="cpu", low=2, high=1)
     with pytest.raises(ValueError, match="cannot be NaN"):
         make(4, dtype=tg.float32, device="cpu", low=float("nan"))
+
+
+def test_arguments_a_binding_fails_to_convert_are_type_errors():
+    x = tg.ones(2, 2)
+    # dims: a 0-dim bool or float tensor, or a list with a string, is named as the dim's problem
+    for bad in (tg.tensor(True), tg.tensor(1.5), [0, "a"]):
+        with pytest.raises(TypeError, match="dim must be None, an int or a sequence of ints, got"):
+            x.sum(bad)
+        with pytest.raises(TypeError, match="dim must be None, an int or a sequence of ints"):
+            x.amax(bad)
+    assert x.sum(tg.tensor(1)).tolist() == [2.0, 2.0]  # a 0-dim integer tensor is an int, as in torch
+    # set_printoptions reads integers through __index__, as int() does
+    with pytest.raises(TypeError, match="only integer tensors can be used as an index"):
+        tg.set_printoptions(tg.ones(2))
+    # any other conversion a binding makes of an object it was given: a TypeError without the build hint
+    with pytest.raises(TypeError, match="Unable to cast Python instance of type <class 'str'>: the argument is not"):
+        tg.optim.Adafactor([tg.nn.Parameter(tg.ones(2))], eps=("a", 1.0))
