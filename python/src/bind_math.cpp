@@ -131,6 +131,10 @@ void bind_math(py::module_& m, TensorClass& cls) {
 #undef TG_COMPARE_OP
 
   // add/sub with PyTorch's alpha, div with a rounding mode: the same names, more arguments.
+  const auto number_pair = [](py::handle a, py::handle b) {
+    return !is_tensor(a) && !is_tensor(b) && (is_number(a) || PyComplex_Check(a.ptr())) &&
+           (is_number(b) || PyComplex_Check(b.ptr()));
+  };
   for (const char* name : {"add", "sub"}) {
     const bool is_add = name[0] == 'a';
     def_op(m, cls, name, [is_add](const tg::Tensor& t, py::handle other, const tg::Scalar& alpha) {
@@ -156,16 +160,28 @@ void bind_math(py::module_& m, TensorClass& cls) {
     const bool is_add = name[0] == 'a';
     def_op(
         m, cls, name,
-        [is_add, name, deprecated](const tg::Tensor& t, const tg::Scalar& alpha, const tg::Tensor& other) {
+        [is_add, name, deprecated, number_pair](const tg::Tensor& t, py::object first, py::object second) {
+          // Two numbers are torch's add(input, Number other, Number alpha), without a warning:
+          // sub(uint8 tensor, -2.5, 2) subtracts -5.0, not -2.5 times 2.
+          if (number_pair(first, second)) {
+            const tg::Scalar other = to_scalar(first), alpha = to_scalar(second);
+            return nogil([&] { return is_add ? tg::add(t, other, alpha) : tg::sub(t, other, alpha); });
+          }
           deprecated(name, "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1");
+          const tg::Scalar alpha = to_scalar(first);
+          const tg::Tensor other = to_tensor(second);
           return nogil([&] { return is_add ? tg::add(t, other, alpha) : tg::sub(t, other, alpha); });
         },
         py::arg("alpha"), py::arg("other"));
     const std::string inplace = fmt::format("{}_", name);
     cls.def(
         inplace.c_str(),
-        [is_add, inplace, deprecated](py::object self, const tg::Scalar& alpha, const tg::Tensor& other) {
-          deprecated(inplace.c_str(), "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1");
+        [is_add, inplace, deprecated, number_pair](py::object self, py::object first, py::object second) {
+          const bool numbers = number_pair(first, second);
+          if (!numbers) deprecated(inplace.c_str(), "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1");
+          const tg::Scalar alpha = to_scalar(numbers ? second : first);
+          const tg::Tensor other = to_tensor(numbers ? first : second);
+          if (numbers) other.impl()->wrapped_number_ = true;  // promotes as a number, as in x.add_(2)
           nogil([&] { is_add ? tg::add_(as_tensor(self), other, alpha) : tg::sub_(as_tensor(self), other, alpha); });
           return self;
         },

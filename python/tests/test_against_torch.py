@@ -3796,3 +3796,17 @@ def test_mixed_dtype_distances_products_and_losses_match_torch():
             check(mine.float(), theirs.float(), rtol=1e-2, atol=1e-2)
         else:
             check(mine, theirs, rtol=1e-6, atol=1e-6)
+
+
+def test_add_and_sub_with_two_numbers_take_other_then_alpha_without_a_warning():
+    # torch's add(input, Number other, Number alpha): not the deprecated (alpha, other) form.
+    def run(m):
+        u, x = m.tensor([1, 2], dtype=m.uint8), m.ones(2)
+        return [m.subtract(u, -2.5, 2), m.add(x, 2, 3), x.sub(2, 3), x.clone().add_(2, 3), m.add(u, 1, 2),
+                u.clone().sub_(1, 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mine = run(tg)
+    for a, b in zip(mine, run(torch)):
+        assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
+        check(a, b)
