@@ -49,21 +49,17 @@ void check_index_target(const char* name, const Tensor& input, const Tensor& tar
              "{}: expected a weight of shape [{}] (one per class), got {}", name, classes, weight.sizes());
 }
 
-// Checks that a loss's input and target are floating-point tensors of one shape.
-void check_pointwise(const char* name, const Tensor& input, const Tensor& target) {
+// Checks that a loss's input and target are floating-point tensors of one shape. The regression
+// losses (mse, l1, smooth_l1, huber) take an integer or bool side beside a floating-point one, as
+// PyTorch's: only their common dtype, which they compute in, must be floating-point.
+void check_pointwise(const char* name, const Tensor& input, const Tensor& target, bool common_dtype = false) {
   TG_CHECK(input.defined() && target.defined(), "{}: input and target must be defined", name);
-  TG_CHECK_TYPE(input.is_floating_point() && target.is_floating_point(),
-                "{}: expected floating-point input and target, got {} and {}", name, input.dtype(), target.dtype());
-  TG_CHECK(input.sizes() == target.sizes(), "{}: input of shape {} and target of shape {} differ", name, input.sizes(),
-           target.sizes());
-}
-
-// mse, l1, smooth_l1 and huber: one shape, and an integer or bool input or target beside a
-// floating-point one is taken, as PyTorch's (the loss is computed in the common dtype).
-void check_regression(const char* name, const Tensor& input, const Tensor& target) {
-  TG_CHECK(input.defined() && target.defined(), "{}: input and target must be defined", name);
-  TG_CHECK_TYPE(is_floating_point(ops::result_type(input, target)),
-                "{}: expected a floating-point input or target, got {} and {}", name, input.dtype(), target.dtype());
+  if (common_dtype)
+    TG_CHECK_TYPE(is_floating_point(ops::result_type(input, target)),
+                  "{}: expected a floating-point input or target, got {} and {}", name, input.dtype(), target.dtype());
+  else
+    TG_CHECK_TYPE(input.is_floating_point() && target.is_floating_point(),
+                  "{}: expected floating-point input and target, got {} and {}", name, input.dtype(), target.dtype());
   TG_CHECK(input.sizes() == target.sizes(), "{}: input of shape {} and target of shape {} differ", name, input.sizes(),
            target.sizes());
 }
@@ -184,7 +180,7 @@ Tensor clamped_loss(const char* name, const char* backward_name, const Tensor& x
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction, SourceLoc loc) {
   detail::ApiScope scope("mse_loss", loc);
-  check_regression("mse_loss", input, target);
+  check_pointwise("mse_loss", input, target, /*common_dtype=*/true);
   const Tensor &x = input, &y = target;
   if ((reduction != Reduction::Mean && reduction != Reduction::Sum) || x.dtype() != y.dtype())
     return reduce_loss(square(x - y), reduction);
@@ -211,14 +207,14 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, S
     TG_CHECK(input.sizes() == target.sizes(), "l1_loss: input of shape {} and target of shape {} differ", input.sizes(),
              target.sizes());
   } else {
-    check_regression("l1_loss", input, target);
+    check_pointwise("l1_loss", input, target, /*common_dtype=*/true);
   }
   return reduce_loss(abs(input - target), reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta, SourceLoc loc) {
   detail::ApiScope scope("smooth_l1_loss", loc);
-  check_regression("smooth_l1_loss", input, target);
+  check_pointwise("smooth_l1_loss", input, target, /*common_dtype=*/true);
   const Tensor &x = input, &y = target;
   TG_CHECK_VALUE(beta >= 0, "smooth_l1_loss: beta must be non-negative, got {}", beta);
   if (beta == 0) return reduce_loss(abs(x - y), reduction);
@@ -231,7 +227,7 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
 // Huber is smooth L1 with beta = delta, scaled by delta.
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta, SourceLoc loc) {
   detail::ApiScope scope("huber_loss", loc);
-  check_regression("huber_loss", input, target);
+  check_pointwise("huber_loss", input, target, /*common_dtype=*/true);
   TG_CHECK_VALUE(delta > 0, "huber_loss: delta must be positive, got {}", delta);
   const kernels::ActivationParams huber{.alpha = delta, .beta = delta, .scale = 1};
   if (clamped_loss_applies(input, target, reduction))

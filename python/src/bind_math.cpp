@@ -131,10 +131,6 @@ void bind_math(py::module_& m, TensorClass& cls) {
 #undef TG_COMPARE_OP
 
   // add/sub with PyTorch's alpha, div with a rounding mode: the same names, more arguments.
-  const auto number_pair = [](py::handle a, py::handle b) {
-    return !is_tensor(a) && !is_tensor(b) && (is_number(a) || PyComplex_Check(a.ptr())) &&
-           (is_number(b) || PyComplex_Check(b.ptr()));
-  };
   for (const char* name : {"add", "sub"}) {
     const bool is_add = name[0] == 'a';
     def_op(m, cls, name, [is_add](const tg::Tensor& t, py::handle other, const tg::Scalar& alpha) {
@@ -156,32 +152,32 @@ void bind_math(py::module_& m, TensorClass& cls) {
         name, name, form, name, instead);
     if (PyErr_WarnEx(PyExc_UserWarning, msg.c_str(), 1) < 0) throw py::error_already_set();
   };
+  // Two more arguments after the tensor: two numbers are torch's add(input, Number other, Number
+  // alpha), without a warning (sub(uint8 tensor, -2.5, 2) subtracts -5.0); else the deprecated
+  // (Number alpha, Tensor other).
+  const auto other_and_alpha = [deprecated](const char* name, py::handle first, py::handle second) {
+    if (is_number(first) && is_number(second)) {
+      tg::Tensor other = to_tensor(first);
+      other.impl()->wrapped_number_ = true;  // promotes as a number, as in x.add(2)
+      return std::pair{other, to_scalar(second)};
+    }
+    deprecated(name, "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1");
+    return std::pair{to_tensor(second), to_scalar(first)};
+  };
   for (const char* name : {"add", "sub"}) {
     const bool is_add = name[0] == 'a';
     def_op(
         m, cls, name,
-        [is_add, name, deprecated, number_pair](const tg::Tensor& t, py::object first, py::object second) {
-          // Two numbers are torch's add(input, Number other, Number alpha), without a warning:
-          // sub(uint8 tensor, -2.5, 2) subtracts -5.0, not -2.5 times 2.
-          if (number_pair(first, second)) {
-            const tg::Scalar other = to_scalar(first), alpha = to_scalar(second);
-            return nogil([&] { return is_add ? tg::add(t, other, alpha) : tg::sub(t, other, alpha); });
-          }
-          deprecated(name, "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1");
-          const tg::Scalar alpha = to_scalar(first);
-          const tg::Tensor other = to_tensor(second);
+        [is_add, name, other_and_alpha](const tg::Tensor& t, py::object first, py::object second) {
+          const auto [other, alpha] = other_and_alpha(name, first, second);
           return nogil([&] { return is_add ? tg::add(t, other, alpha) : tg::sub(t, other, alpha); });
         },
         py::arg("alpha"), py::arg("other"));
     const std::string inplace = fmt::format("{}_", name);
     cls.def(
         inplace.c_str(),
-        [is_add, inplace, deprecated, number_pair](py::object self, py::object first, py::object second) {
-          const bool numbers = number_pair(first, second);
-          if (!numbers) deprecated(inplace.c_str(), "Number alpha, Tensor other", "Tensor other, *, Number alpha = 1");
-          const tg::Scalar alpha = to_scalar(numbers ? second : first);
-          const tg::Tensor other = to_tensor(numbers ? first : second);
-          if (numbers) other.impl()->wrapped_number_ = true;  // promotes as a number, as in x.add_(2)
+        [is_add, inplace, other_and_alpha](py::object self, py::object first, py::object second) {
+          const auto [other, alpha] = other_and_alpha(inplace.c_str(), first, second);
           nogil([&] { is_add ? tg::add_(as_tensor(self), other, alpha) : tg::sub_(as_tensor(self), other, alpha); });
           return self;
         },

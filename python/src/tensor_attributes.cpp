@@ -10,32 +10,29 @@ namespace tgpy {
 namespace {
 
 // The tensor `self` holds or refers to (an object returned by reference holds no tensor of its
-// own). These functions are Python objects a caller may apply to anything (tg.Tensor.dtype.fget(3)),
-// hence the check; nullptr with the TypeError set.
-const tg::Tensor* tensor_of(PyObject* self) {
-  if (self == nullptr || !PyObject_TypeCheck(self, tensor_type)) {
-    PyErr_Format(PyExc_TypeError, "expected a tapegrad Tensor, got %s", self ? Py_TYPE(self)->tp_name : "nothing");
-    return nullptr;
-  }
-  const auto* t = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder().value_ptr<tg::Tensor>();
-  if (t == nullptr)  // module.cpp's message for the other methods
-    PyErr_SetString(PyExc_TypeError,
-                    "this tapegrad object was made by __new__ without __init__, so it holds no value yet; "
-                    "call the class (or its __init__) instead");
-  return t;
+// own). These functions are Python objects a caller may apply to anything (tg.Tensor.dtype.fget(3)):
+// a non-tensor, or one made by __new__ alone, gets the error every other method gives.
+const tg::Tensor& tensor_of(PyObject* self) {
+  if (PyObject_TypeCheck(self, tensor_type))
+    if (const auto* t = reinterpret_cast<py::detail::instance*>(self)->get_value_and_holder().value_ptr<tg::Tensor>())
+      return *t;
+  return as_tensor(self);
 }
 
-// Python's calling conventions around a function of the tensor, C++ errors becoming Python's.
-template <PyObject* (*Get)(const tg::Tensor&)>
-PyObject* call_getter(PyObject* /*unbound*/, PyObject* self) {
-  const tg::Tensor* t = tensor_of(self);
-  if (t == nullptr) return nullptr;
+// f's result, or nullptr with its C++ error set as the Python one.
+template <class F>
+PyObject* guarded(F&& f) {
   try {
-    return Get(*t);
+    return f();
   } catch (...) {
     py::detail::try_translate_exceptions();
     return nullptr;
   }
+}
+
+template <PyObject* (*Get)(const tg::Tensor&)>
+PyObject* call_getter(PyObject* /*unbound*/, PyObject* self) {
+  return guarded([&] { return Get(tensor_of(self)); });
 }
 
 template <PyObject* (*Get)(const tg::Tensor&)>
@@ -46,19 +43,17 @@ PyObject* call_method(PyObject* self, PyObject* /*no args*/) {
 // property's fset(self, value); fdel(self) comes here with no value.
 template <void (*Set)(const tg::Tensor&, PyObject*)>
 PyObject* call_setter(PyObject* /*unbound*/, PyObject* const* args, Py_ssize_t n) {
-  if (n < 1 || n > 2) {
-    PyErr_SetString(PyExc_TypeError, "a Tensor attribute's setter takes the tensor and a value");
-    return nullptr;
-  }
-  const tg::Tensor* t = tensor_of(args[0]);
-  if (t == nullptr) return nullptr;
-  try {
-    Set(*t, n == 2 ? args[1] : nullptr);
-  } catch (...) {
-    py::detail::try_translate_exceptions();
-    return nullptr;
-  }
-  Py_RETURN_NONE;
+  return guarded([&]() -> PyObject* {
+    TG_CHECK_TYPE(n == 1 || n == 2, "a Tensor attribute's setter takes the tensor and a value, got {} arguments", n);
+    Set(tensor_of(args[0]), n == 2 ? args[1] : nullptr);
+    Py_RETURN_NONE;
+  });
+}
+
+// A METH_FASTCALL function as the PyCFunction a PyMethodDef holds.
+template <class F>
+PyCFunction as_cfunction(F* f) {
+  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(f));
 }
 
 PyObject* new_bool(bool b) { return PyBool_FromLong(b ? 1 : 0); }
@@ -103,43 +98,30 @@ void set_data(const tg::Tensor& t, PyObject* value) {
 // x.size() / x.size(dim) / x.size(dim=d), and stride alike: pybind11 tried the two overloads in turn.
 template <bool kStride>
 PyObject* shape_query(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
-  const char* name = kStride ? "stride" : "size";
-  const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-  if (nargs + nkw > 1 || (nkw == 1 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "dim") != 0)) {
-    PyErr_Format(PyExc_TypeError, "%s(): takes at most one argument, dim", name);
-    return nullptr;
-  }
-  const tg::Tensor* t = tensor_of(self);
-  if (t == nullptr) return nullptr;
-  if (nargs + nkw == 0) {
-    if (!kStride) return new_size(t->sizes());
-    const tg::Shape& strides = t->strides();
-    PyObject* out = PyTuple_New(strides.size());
-    for (int i = 0; out && i < strides.size(); ++i) {
-      PyObject* v = PyLong_FromLongLong(strides[i]);
-      if (!v)
-        Py_CLEAR(out);
-      else
-        PyTuple_SET_ITEM(out, i, v);
-    }
-    return out;
-  }
-  PyObject* dim = args[0];
-  if (!PyIndex_Check(dim)) {
-    PyErr_Format(PyExc_TypeError, "%s(): argument 'dim' must be an int, not %s", name, Py_TYPE(dim)->tp_name);
-    return nullptr;
-  }
-  PyObject* index = PyNumber_Index(dim);
-  if (!index) return nullptr;
-  const long long d = PyLong_AsLongLong(index);
-  Py_DECREF(index);
-  if (d == -1 && PyErr_Occurred()) return nullptr;
-  try {
-    return PyLong_FromLongLong(kStride ? t->stride(d) : t->size(d));
-  } catch (...) {
-    py::detail::try_translate_exceptions();
-    return nullptr;
-  }
+  return guarded([&]() -> PyObject* {
+    const char* name = kStride ? "stride" : "size";
+    const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    TG_CHECK_TYPE(
+        nargs + nkw <= 1 && (nkw == 0 || PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "dim") == 0),
+        "{}(): takes at most one argument, dim", name);
+    const tg::Tensor& t = tensor_of(self);
+    if (nargs + nkw == 0) return kStride ? py::cast(t.strides()).release().ptr() : new_size(t.sizes());
+    const py::handle dim = args[0];
+    TG_CHECK_TYPE(PyIndex_Check(dim.ptr()), "{}(): argument 'dim' must be an int, not {}", name,
+                  Py_TYPE(dim.ptr())->tp_name);
+    const py::object index = py::reinterpret_steal<py::object>(PyNumber_Index(dim.ptr()));
+    if (!index) throw py::error_already_set();
+    const long long d = PyLong_AsLongLong(index.ptr());
+    if (d == -1 && PyErr_Occurred()) throw py::error_already_set();
+    return PyLong_FromLongLong(kStride ? t.stride(d) : t.size(d));
+  });
+}
+
+// Installs a method descriptor on tg.Tensor (def kept for the interpreter's life).
+void add_method(TensorClass& cls, PyMethodDef* def) {
+  PyObject* descr = PyDescr_NewMethod(tensor_type, def);
+  if (!descr) throw py::error_already_set();
+  cls.attr(def->ml_name) = py::reinterpret_steal<py::object>(descr);
 }
 
 // A Python function over one of the above (PyMethodDef kept for the interpreter's life).
@@ -171,13 +153,12 @@ void bind_tensor_attributes(TensorClass& cls) {
       {"is_cpu", call_getter<get_is_cpu>, "bool", nullptr, nullptr, false},
       {"is_leaf", call_getter<get_is_leaf>, "bool", nullptr, nullptr, false},
       {"grad_fn", call_getter<get_grad_fn>, "tapegrad._C.autograd.Node | None", nullptr, nullptr, false},
-      {"requires_grad", call_getter<get_requires_grad>, "bool",
-       reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(call_setter<set_requires_grad>)), "bool", false},
-      {"grad", call_getter<get_grad>, "tapegrad._C.Tensor | None",
-       reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(call_setter<set_grad>)), "tapegrad._C.Tensor | None",
-       true},
-      {"data", call_getter<get_data>, "tapegrad._C.Tensor",
-       reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(call_setter<set_data>)), "tapegrad._C.Tensor", false},
+      {"requires_grad", call_getter<get_requires_grad>, "bool", as_cfunction(call_setter<set_requires_grad>), "bool",
+       false},
+      {"grad", call_getter<get_grad>, "tapegrad._C.Tensor | None", as_cfunction(call_setter<set_grad>),
+       "tapegrad._C.Tensor | None", true},
+      {"data", call_getter<get_data>, "tapegrad._C.Tensor", as_cfunction(call_setter<set_data>), "tapegrad._C.Tensor",
+       false},
   };
   const py::handle property(reinterpret_cast<PyObject*>(&PyProperty_Type));
   for (const Attribute& a : attributes) {
@@ -200,27 +181,19 @@ void bind_tensor_attributes(TensorClass& cls) {
                                                          {"nelement", call_method<get_numel>}};
   for (const auto& [name, f] : methods) {
     auto* doc = new std::string(fmt::format("{}(self: tapegrad._C.Tensor) -> int\n", name));
-    auto* def = new PyMethodDef{name, f, METH_NOARGS, doc->c_str()};
-    PyObject* descr = PyDescr_NewMethod(tensor_type, def);
-    if (!descr) throw py::error_already_set();
-    cls.attr(name) = py::reinterpret_steal<py::object>(descr);
+    add_method(cls, new PyMethodDef{name, f, METH_NOARGS, doc->c_str()});
   }
   // The signatures pybind11 wrote for the two overloads, which the stubs keep.
-  static PyMethodDef size_def{"size", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(shape_query<false>)),
-                              METH_FASTCALL | METH_KEYWORDS,
+  static PyMethodDef size_def{"size", as_cfunction(shape_query<false>), METH_FASTCALL | METH_KEYWORDS,
                               "size(*args, **kwargs)\nOverloaded function.\n\n1. size(self: tapegrad._C.Tensor) -> "
                               "tuple[int, ...]\n\n2. size(self: tapegrad._C.Tensor, dim: typing.SupportsInt | "
                               "typing.SupportsIndex) -> int\n"};
   static PyMethodDef stride_def{
-      "stride", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(shape_query<true>)),
-      METH_FASTCALL | METH_KEYWORDS,
+      "stride", as_cfunction(shape_query<true>), METH_FASTCALL | METH_KEYWORDS,
       "stride(*args, **kwargs)\nOverloaded function.\n\n1. stride(self: tapegrad._C.Tensor) -> tuple[int, ...]\n\n2. "
       "stride(self: tapegrad._C.Tensor, dim: typing.SupportsInt | typing.SupportsIndex) -> int\n"};
-  for (PyMethodDef* def : {&size_def, &stride_def}) {
-    PyObject* descr = PyDescr_NewMethod(tensor_type, def);
-    if (!descr) throw py::error_already_set();
-    cls.attr(def->ml_name) = py::reinterpret_steal<py::object>(descr);
-  }
+  add_method(cls, &size_def);
+  add_method(cls, &stride_def);
 }
 
 }  // namespace tgpy

@@ -441,7 +441,7 @@ def test_c_level_attributes_read_and_assign_as_pytorch_s():
     p = tg.nn.Parameter(tg.ones(3))
     assert p.requires_grad and p.shape == (3,) and p.dtype is tg.float32 and p.dim() == 1
     # the functions behind them check what they are given
-    with pytest.raises(TypeError, match="expected a tapegrad Tensor, got int"):
+    with pytest.raises(TypeError, match="expected a Tensor, got int"):
         tg.Tensor.dtype.fget(3)
     with pytest.raises(TypeError):
         tg.Tensor.dim(3)
