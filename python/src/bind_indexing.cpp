@@ -28,6 +28,16 @@ tg::Tensor scatter_source(const tg::Tensor& t, const tg::Tensor& index, py::hand
   return tg::full(index.sizes(), to_scalar(src), tg::TensorOptions(t.dtype()).device(t.device()));
 }
 
+// scatter's third operand, torch's src= (a tensor, or a number) or value= (a number), one of them.
+py::object scatter_operand(py::handle src, py::handle value) {
+  TG_CHECK_TYPE(src.is_none() != value.is_none(), "scatter: expected src (a tensor) or value (a number), {}",
+                src.is_none() ? "got neither" : "not both");
+  if (!src.is_none()) return py::reinterpret_borrow<py::object>(src);
+  if (is_tensor(value) && as_tensor(value).dim() == 0) return value.attr("item")();  // a Scalar, as torch's
+  TG_CHECK_TYPE(is_number(value), "scatter: value must be a number, got {}", Py_TYPE(value.ptr())->tp_name);
+  return py::reinterpret_borrow<py::object>(value);
+}
+
 }  // namespace
 
 void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
@@ -80,7 +90,9 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
       py::arg("dim"), py::arg("index"), py::kw_only(), py::arg("sparse_grad") = false);
   def_op(
       m, cls, "scatter",
-      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src, std::optional<std::string> reduce) {
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src_arg, py::handle value,
+         std::optional<std::string> reduce) {
+        const py::object src = scatter_operand(src_arg, value);
         if (reduce) {
           const tg::Tensor s = scatter_source(t, index, src);
           return nogil([&, r = scatter_reduction(*reduce)] { return t.scatter_reduce(dim, index, s, r, true); });
@@ -89,13 +101,16 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
         tg::Tensor s = to_tensor(src);
         return nogil([&] { return t.scatter(dim, index, s); });
       },
-      py::arg("dim"), py::arg("index"), py::arg("src"), py::kw_only(), py::arg("reduce") = py::none());
+      py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::arg("value") = py::none(), py::kw_only(),
+      py::arg("reduce") = py::none());
   def_op(m, cls, "scatter_add", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src) {
     return nogil([&] { return t.scatter_add(dim, index, src); });
   }, py::arg("dim"), py::arg("index"), py::arg("src"));
-  def_inplace<int64_t, const tg::Tensor&, py::handle, std::optional<std::string>>(
+  def_inplace<int64_t, const tg::Tensor&, py::handle, py::handle, std::optional<std::string>>(
       cls, "scatter_",
-      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src, std::optional<std::string> reduce) {
+      [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, py::handle src_arg, py::handle value,
+         std::optional<std::string> reduce) {
+        const py::object src = scatter_operand(src_arg, value);
         if (reduce) {
           const tg::Tensor s = scatter_source(t, index, src);
           nogil([&, r = scatter_reduction(*reduce)] { t.scatter_reduce_(dim, index, s, r, true); });
@@ -107,7 +122,8 @@ void bind_tensor_indexing(py::module_& m, TensorClass& cls) {
           nogil([&] { t.scatter_(dim, index, s); });
         }
       },
-      py::arg("dim"), py::arg("index"), py::arg("src"), py::kw_only(), py::arg("reduce") = py::none());
+      py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::arg("value") = py::none(), py::kw_only(),
+      py::arg("reduce") = py::none());
   def_inplace<int64_t, const tg::Tensor&, const tg::Tensor&>(cls, "scatter_add_",
       [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& src) {
         nogil([&] { t.scatter_add_(dim, index, src); });

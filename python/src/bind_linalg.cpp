@@ -17,6 +17,20 @@ std::variant<std::monostate, double, std::string> ord_of(const py::object& ord) 
   throw tg::TypeError(fmt::format("ord must be None, a number or a string, got {}", Py_TYPE(ord.ptr())->tp_name));
 }
 
+// The linalg norms' dtype keyword: the input is cast to it first (accumulating a float16 input in
+// float32), under torch's rules; an integer input is left to the norm's own error.
+tg::Tensor norm_input(const tg::Tensor& x, std::optional<tg::DType> dtype, const char* op) {
+  if (!dtype || !(tg::is_floating_point(x.dtype()) || tg::is_complex(x.dtype()))) return x;
+  TG_CHECK(tg::is_floating_point(*dtype) || tg::is_complex(*dtype),
+           "linalg.{}: dtype should be floating point or complex, but got {}", op, *dtype);
+  TG_CHECK(tg::is_complex(x.dtype()) == tg::is_complex(*dtype), "linalg.{}: dtype should be {} for {} inputs, but got {}",
+           op, tg::is_complex(x.dtype()) ? "complex" : "real", tg::is_complex(x.dtype()) ? "complex" : "real", *dtype);
+  TG_CHECK(tg::promote_types(x.dtype(), *dtype) == *dtype,
+           "linalg.{}: the dtype of the input ({}) should be convertible without narrowing to the specified dtype ({})",
+           op, x.dtype(), *dtype);
+  return x.to(*dtype);
+}
+
 }  // namespace
 
 void bind_linalg(py::module_& m, TensorClass& cls) {
@@ -108,26 +122,33 @@ void bind_linalg(py::module_& m, TensorClass& cls) {
     return nogil([&] { return tg::linalg::matrix_rank(a, atol, rtol, hermitian); });
   }, py::arg("A"), py::kw_only(), py::arg("atol") = py::none(), py::arg("rtol") = py::none(),
      py::arg("hermitian") = false);
-  la.def("vector_norm", [](const Tensor& x, double ord, py::object dim, bool keepdim) {
+  la.def("vector_norm", [](const Tensor& input, double ord, py::object dim, bool keepdim, optional<tg::DType> dtype) {
     const tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
+    const Tensor x = norm_input(input, dtype, "vector_norm");
     return nogil([&] { return tg::linalg::vector_norm(x, ord, dims, keepdim); });
-  }, py::arg("x"), py::arg("ord") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false);
-  la.def("matrix_norm", [](const Tensor& a, py::object ord, const tg::Shape& dim, bool keepdim) {
+  }, py::arg("x"), py::arg("ord") = 2, py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+     py::arg("dtype") = py::none());
+  la.def("matrix_norm", [](const Tensor& input, py::object ord, const tg::Shape& dim, bool keepdim,
+                           optional<tg::DType> dtype) {
+    const Tensor a = norm_input(input, dtype, "matrix_norm");
     const auto o = ord_of(ord);
     if (const auto* s = std::get_if<std::string>(&o))
       return nogil([&] { return tg::linalg::matrix_norm(a, std::string_view(*s), dim, keepdim); });
     if (const auto* d = std::get_if<double>(&o))
       return nogil([&] { return tg::linalg::matrix_norm(a, *d, dim, keepdim); });
     throw tg::TypeError("linalg.matrix_norm: ord must be a number or a string, got None");
-  }, py::arg("A"), py::arg("ord") = "fro", py::arg("dim") = py::make_tuple(-2, -1), py::arg("keepdim") = false);
-  la.def("norm", [](const Tensor& a, py::object ord, py::object dim, bool keepdim) {
+  }, py::arg("A"), py::arg("ord") = "fro", py::arg("dim") = py::make_tuple(-2, -1), py::arg("keepdim") = false,
+     py::kw_only(), py::arg("dtype") = py::none());
+  la.def("norm", [](const Tensor& input, py::object ord, py::object dim, bool keepdim, optional<tg::DType> dtype) {
+    const Tensor a = norm_input(input, dtype, "vector_norm");
     const auto o = ord_of(ord);
     const tg::Shape dims = dims_of(dim).value_or(tg::Shape{});
     if (const auto* s = std::get_if<std::string>(&o))
       return nogil([&] { return tg::linalg::norm(a, std::string_view(*s), dims, keepdim); });
     const auto* d = std::get_if<double>(&o);
     return nogil([&] { return tg::linalg::norm(a, d ? optional<double>(*d) : std::nullopt, dims, keepdim); });
-  }, py::arg("A"), py::arg("ord") = py::none(), py::arg("dim") = py::none(), py::arg("keepdim") = false);
+  }, py::arg("A"), py::arg("ord") = py::none(), py::arg("dim") = py::none(), py::arg("keepdim") = false,
+     py::kw_only(), py::arg("dtype") = py::none());
   la.def("cond", [](const Tensor& a, py::object p) {
     const auto o = ord_of(p);
     if (const auto* s = std::get_if<std::string>(&o))

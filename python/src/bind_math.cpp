@@ -1,6 +1,8 @@
 // The math of tg.Tensor, each op both a method and a function of tg: the elementwise tables
 // (unary_ops.def, binary_ops.def, compare_ops.def), Python's operators, reductions, shape ops,
 // matrix products and softmax.
+#include <string_view>
+
 #include "bindings.h"
 
 namespace tgpy {
@@ -60,7 +62,7 @@ void def_activation(py::module_& m, const char* name, Params<A...> params, Fn fn
 }
 
 template <class F>
-void def_binary_inplace(TensorClass& cls, const char* name, F f) {
+void def_binary_inplace(TensorClass& cls, const char* name, F f, const char* operand = "other") {
   cls.def(
       name,
       [f](py::object self, py::handle other) {
@@ -68,8 +70,11 @@ void def_binary_inplace(TensorClass& cls, const char* name, F f) {
         binary(t, other, [&](const tg::Tensor& a, const auto& b) { f(a, b); return a; });
         return self;
       },
-      py::arg("other"));
+      py::arg(operand));
 }
+
+// torch's keyword for the second operand: pow(input, exponent), the others' `other`.
+constexpr const char* operand_name(std::string_view op) { return op == "pow" ? "exponent" : "other"; }
 
 template <class F>
 void def_compare(TensorClass& cls, const char* op, bool with_none, F f) {
@@ -95,9 +100,10 @@ void bind_math(py::module_& m, TensorClass& cls) {
 #define TG_BINARY_OP(name, ...)                                                                          \
   def_op(m, cls, #name, [](const tg::Tensor& t, py::handle other) {                                      \
     return binary(t, other, [](const tg::Tensor& a, const auto& b) { return tg::name(a, b); });           \
-  }, py::arg("other"), py::doc("Elementwise " #name " with broadcasting; other is a tensor, a number or "  \
-                               "a list. In place: Tensor." #name "_(other)."));                        \
-  def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); });
+  }, py::arg(operand_name(#name)), py::doc("Elementwise " #name " with broadcasting; the second operand is a "  \
+                                           "tensor, a number or a list. In place: Tensor." #name "_(other).")); \
+  def_binary_inplace(cls, #name "_", [](const tg::Tensor& a, const auto& b) { tg::name##_(a, b); },           \
+                     operand_name(#name));
 #include "tapegrad/tensor/binary_ops.def"
 #undef TG_BINARY_OP
 #define TG_BITWISE_OP(name, ...)                                                                               \

@@ -12,7 +12,39 @@
 
 
 namespace tgpy {
+namespace {
 
+// A count of epochs or steps. torch's schedulers do arithmetic with it, so a float of whole
+// value is as good as an int there (the official tutorials pass StepLR(optimizer, 1.0)).
+struct Steps {
+  int64_t value = 0;
+  operator int64_t() const { return value; }  // NOLINT(google-explicit-constructor): for py::init<...>
+};
+
+}  // namespace
+}  // namespace tgpy
+
+namespace pybind11::detail {
+template <>
+struct type_caster<tgpy::Steps> {
+  PYBIND11_TYPE_CASTER(tgpy::Steps, const_name("int"));
+  bool load(handle src, bool convert) {
+    if (PyFloat_Check(src.ptr())) {
+      const double v = PyFloat_AS_DOUBLE(src.ptr());
+      if (!std::isfinite(v) || std::floor(v) != v || std::fabs(v) > 9.0e18) return false;
+      value.value = static_cast<int64_t>(v);
+      return true;
+    }
+    make_caster<int64_t> whole;
+    if (!whole.load(src, convert)) return false;
+    value.value = cast_op<int64_t>(whole);
+    return true;
+  }
+  static handle cast(tgpy::Steps s, return_value_policy, handle) { return PyLong_FromLongLong(s.value); }
+};
+}  // namespace pybind11::detail
+
+namespace tgpy {
 namespace {
 
 using namespace tg::optim;
@@ -20,6 +52,9 @@ using namespace tg::optim;
 // torch.optim's keywords that take a pair, and the two options they set.
 constexpr std::array<std::array<std::string_view, 3>, 3> kPairKeywords{
     {{"betas", "beta1", "beta2"}, {"etas", "etaminus", "etaplus"}, {"step_sizes", "step_size_min", "step_size_max"}}};
+
+// Muon's adjust_lr_fn names, in the order of tg::optim's kMuon* values.
+constexpr std::string_view kMuonLrFns[] = {"original", "match_rms_adamw", "spectral_unclamped"};
 
 // param_groups keys of PyTorch's state_dicts that choose an implementation (a fused or foreach
 // kernel): loading such a state_dict ignores them. (Others, such as the schedulers' 'initial_lr',
@@ -150,10 +185,9 @@ void apply_options(Options& o, const py::dict& kwargs, const char* optimizer, py
         a = abc[0], b = abc[1], c = abc[2];
       } else if (!value.is_none()) {
         const auto name = py::cast<std::string>(value);
-        const char* names[] = {"original", "match_rms_adamw", "spectral_unclamped"};
-        const auto it = std::find(std::begin(names), std::end(names), name);
-        TG_CHECK_VALUE(it != std::end(names), "{}: adjust_lr_fn {} is not supported", optimizer, name);
-        fn = static_cast<double>(it - std::begin(names));
+        const auto it = std::find(std::begin(kMuonLrFns), std::end(kMuonLrFns), name);
+        TG_CHECK_VALUE(it != std::end(kMuonLrFns), "{}: adjust_lr_fn {} is not supported", optimizer, name);
+        fn = static_cast<double>(it - std::begin(kMuonLrFns));
       }
       bool found = false;
       o.visit([&](const char* n, auto& v) {
@@ -224,6 +258,15 @@ std::shared_ptr<Opt> make_optimizer(const char* name, py::iterable params, const
 // Options as torch.optim shows them (defaults, param_groups): torch's pairs under their keyword
 // ("betas"), bools and integers as such.
 template <class Options>
+double option_value(const Options& options, std::string_view name) {
+  double out = 0;
+  const_cast<Options&>(options).visit([&](const char* n, auto& v) {
+    if (n == name) out = static_cast<double>(v);
+  });
+  return out;
+}
+
+template <class Options>
 py::dict options_dict(const Options& options) {
   py::dict out;
   const_cast<Options&>(options).visit([&](const char* n, auto& v) {
@@ -232,13 +275,28 @@ py::dict options_dict(const Options& options) {
     for (const auto& p : kPairKeywords) {
       if (name == p[2]) return;  // written with the first of the pair
       if (name == p[1]) {
-        double second = 0;
-        const_cast<Options&>(options).visit([&](const char* m, auto& w) {
-          if (std::string_view(m) == p[2]) second = static_cast<double>(w);
-        });
-        out[py::str(std::string(p[0]))] = py::make_tuple(static_cast<double>(v), second);
+        out[py::str(std::string(p[0]))] = py::make_tuple(static_cast<double>(v), option_value(options, p[2]));
         return;
       }
+    }
+    // Adafactor's eps=(eps1, eps2) (NaN: None), Muon's ns_coefficients and adjust_lr_fn, as torch's.
+    if (name == "eps2" || name == "ns_b" || name == "ns_c") return;  // written with eps1, ns_a
+    if (name == "eps1") {
+      const double eps1 = static_cast<double>(v);
+      out["eps"] = py::make_tuple(std::isnan(eps1) ? py::object(py::none()) : py::object(py::float_(eps1)),
+                                  option_value(options, "eps2"));
+      return;
+    }
+    if (name == "ns_a") {
+      out["ns_coefficients"] =
+          py::make_tuple(static_cast<double>(v), option_value(options, "ns_b"), option_value(options, "ns_c"));
+      return;
+    }
+    if (name == "adjust_lr_fn") {
+      const auto fn = static_cast<int64_t>(v);
+      out["adjust_lr_fn"] = fn == tg::optim::kMuonOriginal ? py::object(py::none())
+                                                           : py::object(py::str(kMuonLrFns[static_cast<size_t>(fn)]));
+      return;
     }
     if constexpr (std::is_same_v<T, bool>)
       out[py::str(n)] = py::bool_(v);
@@ -263,6 +321,7 @@ py::class_<Opt, Base, std::shared_ptr<Opt>> def_optimizer(py::module_& m, const 
           }),
           py::arg("params"))
       .def_property_readonly("defaults", [](const Opt& o) { return options_dict(o.defaults()); })
+      .def_property_readonly_static("_positional", [positional](py::handle) { return positional; })
       .def(
           "add_param_group",
           [name](Opt& o, const py::dict& group) {
@@ -751,16 +810,18 @@ void bind_optim(py::module_& root) {
                      "base_lrs", [](const LRScheduler& l) { return l.*SchedulerMembers::base_lrs; },
                      [](LRScheduler& l, std::vector<double> lrs) { l.*SchedulerMembers::base_lrs = std::move(lrs); }));
   py::class_<StepLR, LRScheduler, std::shared_ptr<StepLR>>(s, "StepLR")
-      .def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("step_size"), py::arg("gamma") = 0.1, keep);
+      .def(py::init<Optimizer&, Steps, double>(), py::arg("optimizer"), py::arg("step_size"), py::arg("gamma") = 0.1,
+           keep);
   py::class_<MultiStepLR, LRScheduler, std::shared_ptr<MultiStepLR>>(s, "MultiStepLR")
       .def(py::init<Optimizer&, std::vector<int64_t>, double>(), py::arg("optimizer"), py::arg("milestones"),
            py::arg("gamma") = 0.1, keep);
   py::class_<ExponentialLR, LRScheduler, std::shared_ptr<ExponentialLR>>(s, "ExponentialLR")
       .def(py::init<Optimizer&, double>(), py::arg("optimizer"), py::arg("gamma"), keep);
   py::class_<CosineAnnealingLR, LRScheduler, std::shared_ptr<CosineAnnealingLR>>(s, "CosineAnnealingLR")
-      .def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("T_max"), py::arg("eta_min") = 0.0, keep);
+      .def(py::init<Optimizer&, Steps, double>(), py::arg("optimizer"), py::arg("T_max"), py::arg("eta_min") = 0.0,
+           keep);
   py::class_<LinearLR, LRScheduler, std::shared_ptr<LinearLR>>(s, "LinearLR")
-      .def(py::init<Optimizer&, double, double, int64_t>(), py::arg("optimizer"), py::arg("start_factor") = 1.0 / 3,
+      .def(py::init<Optimizer&, double, double, Steps>(), py::arg("optimizer"), py::arg("start_factor") = 1.0 / 3,
            py::arg("end_factor") = 1.0, py::arg("total_iters") = 5, keep);
   // torch's rates: one float for every group or a list with one per group.
   const auto rates = [](const py::object& v) {
@@ -813,10 +874,10 @@ void bind_optim(py::module_& root) {
            }),
            py::arg("optimizer"), py::arg("lr_lambda"), keep);
   py::class_<ConstantLR, LRScheduler, std::shared_ptr<ConstantLR>>(s, "ConstantLR")
-      .def(py::init<Optimizer&, double, int64_t>(), py::arg("optimizer"), py::arg("factor") = 1.0 / 3,
+      .def(py::init<Optimizer&, double, Steps>(), py::arg("optimizer"), py::arg("factor") = 1.0 / 3,
            py::arg("total_iters") = 5, keep);
   py::class_<PolynomialLR, LRScheduler, std::shared_ptr<PolynomialLR>>(s, "PolynomialLR")
-      .def(py::init<Optimizer&, int64_t, double>(), py::arg("optimizer"), py::arg("total_iters") = 5,
+      .def(py::init<Optimizer&, Steps, double>(), py::arg("optimizer"), py::arg("total_iters") = 5,
            py::arg("power") = 1.0, keep);
   py::class_<CosineAnnealingWarmRestarts, LRScheduler, std::shared_ptr<CosineAnnealingWarmRestarts>>(
       s, "CosineAnnealingWarmRestarts")
@@ -861,9 +922,8 @@ void bind_optim(py::module_& root) {
                  .def("get_last_lr", &ChainedScheduler::get_last_lr));
   with_state(
       py::class_<ReduceLROnPlateau, std::shared_ptr<ReduceLROnPlateau>>(s, "ReduceLROnPlateau")
-          .def(py::init([rates](Optimizer& o, const std::string& mode, double factor, int64_t patience,
-                                double threshold, const std::string& threshold_mode, int64_t cooldown,
-                                py::object min_lr, double eps) {
+          .def(py::init([rates](Optimizer& o, const std::string& mode, double factor, Steps patience, double threshold,
+                                const std::string& threshold_mode, Steps cooldown, py::object min_lr, double eps) {
                  TG_CHECK_VALUE(mode == "min" || mode == "max",
                                 "ReduceLROnPlateau: mode must be 'min' or 'max', got '{}'", mode);
                  TG_CHECK_VALUE(threshold_mode == "rel" || threshold_mode == "abs",

@@ -425,8 +425,18 @@ fills .grad of the leaves.)");
       {"float", tg::kFloat32}, {"double", tg::kFloat64}, {"half", tg::kFloat16}, {"bfloat16", tg::kBFloat16},
       {"int", tg::kInt32},     {"long", tg::kInt64},     {"bool", tg::kBool},    {"byte", tg::kUInt8},
       {"char", tg::kInt8},     {"short", tg::kInt16}};
+  // memory_format applies to a converted copy; a tensor of the dtype already is returned as it is, as torch's.
   for (const auto& [name, dtype] : casts)
-    cls.def(name, [dtype](const tg::Tensor& t) { return nogil([&] { return t.to(dtype); }); });
+    cls.def(
+        name,
+        [dtype](const tg::Tensor& t, tg::MemoryFormat format) {
+          if (t.dtype() == dtype) return t;
+          return nogil([&] {
+            tg::Tensor out = t.to(dtype);
+            return format == tg::MemoryFormat::Preserve ? out : out.contiguous(format);
+          });
+        },
+        py::kw_only(), py::arg("memory_format") = tg::MemoryFormat::Preserve);
   cls.def(
       "type_as", [](const tg::Tensor& t, const tg::Tensor& other) { return nogil([&] { return t.type_as(other); }); },
       py::arg("other"));

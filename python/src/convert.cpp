@@ -192,6 +192,19 @@ tg::Scalar to_scalar(py::handle h) {
 
 namespace {
 
+// An object with the buffer protocol that holds numbers: a NumPy array, an array.array.
+bool is_array(py::handle obj) {
+  PyObject* o = obj.ptr();
+  return PyObject_CheckBuffer(o) && !PyBytes_Check(o) && !PyByteArray_Check(o) && !is_tensor(obj);
+}
+
+// A sequence whose items nest as a list's do: not a string or bytes, a tensor or a number.
+bool is_nested_sequence(py::handle obj) {
+  PyObject* o = obj.ptr();
+  return PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o) && !PyByteArray_Check(o) && !is_tensor(obj) &&
+         !is_number(obj);
+}
+
 // Walks a nested list, checking that it is rectangular, and collects the numbers.
 // torch.tensor's dtype for a nested list: the promotion of its elements' types, where a Python
 // bool, int, float or complex is bool, int64, the default dtype or the default complex dtype, and
@@ -217,21 +230,20 @@ struct NestedList {
   void visit(py::handle obj, size_t depth) {
     PyObject* o = obj.ptr();
     if (PyList_Check(o) || PyTuple_Check(o)) {
-      const auto n = static_cast<int64_t>(PySequence_Fast_GET_SIZE(o));
-      if (depth == shape.size()) {
-        if (depth > 0 && !values.empty()) ragged(depth);
-        shape.push_back(n);
-      } else if (shape[depth] != n) {
-        ragged(depth);
-      }
-      PyObject** items = PySequence_Fast_ITEMS(o);
-      for (int64_t i = 0; i < n; ++i) visit(items[i], depth + 1);
+      visit_items(o, depth);
+      return;
+    }
+    // Any other sequence as torch's: a deque, a range, a row that is a NumPy array.
+    if (is_nested_sequence(obj) && !is_zero_dim_array(obj)) {
+      const py::object items = py::reinterpret_steal<py::object>(PySequence_Fast(o, "tensor: not a sequence"));
+      if (!items) throw py::error_already_set();
+      visit_items(items.ptr(), depth);
       return;
     }
     if (depth != shape.size()) ragged(depth);
     tg::Scalar s;
-    if (is_tensor(obj)) {
-      const tg::Tensor& t = as_tensor(obj);
+    if (is_tensor(obj) || is_array(obj)) {  // a tensor, or a 0-dim array (a number of its dtype)
+      const tg::Tensor t = is_tensor(obj) ? as_tensor(obj) : tensor_from_buffer(obj);
       if (t.numel() != 1)
         throw tg::ValueError(fmt::format("tensor: a nested list may hold only numbers and one-element tensors, "
                                          "found a tensor of shape {}", t.sizes()));
@@ -255,6 +267,23 @@ struct NestedList {
     }
     kind = std::max(kind, s.is_complex() ? 3 : s.is_floating_point() ? 2 : s.is_integral() ? 1 : 0);
     values.push_back(s);
+  }
+  // A list or tuple (or PySequence_Fast's list of another sequence).
+  void visit_items(PyObject* o, size_t depth) {
+    const auto n = static_cast<int64_t>(PySequence_Fast_GET_SIZE(o));
+    if (depth == shape.size()) {
+      if (depth > 0 && !values.empty()) ragged(depth);
+      shape.push_back(n);
+    } else if (shape[depth] != n) {
+      ragged(depth);
+    }
+    PyObject** items = PySequence_Fast_ITEMS(o);
+    for (int64_t i = 0; i < n; ++i) visit(items[i], depth + 1);
+  }
+  static bool is_zero_dim_array(py::handle obj) {
+    if (!is_array(obj) || PySequence_Size(obj.ptr()) >= 0) return false;
+    PyErr_Clear();  // len() of a 0-dim NumPy array raises
+    return true;
   }
   [[noreturn]] static void ragged(size_t depth) {
     throw tg::ValueError(fmt::format("tensor: the nested list is ragged (its lengths differ at depth {})", depth));
@@ -411,14 +440,14 @@ tg::Tensor to_tensor(py::handle obj, std::optional<tg::DType> dtype, std::option
   } else if (is_number(obj)) {
     const tg::Scalar s = to_scalar(obj);
     t = tg::scalar_tensor(s, tg::TensorOptions(dtype.value_or(s.dtype())));
-  } else if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) {
+  } else if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr()) || (is_nested_sequence(obj) && !is_array(obj))) {
     NestedList list;
     list.visit(obj, 0);
     t = list.build(dtype);
   } else if (PyObject_CheckBuffer(obj.ptr())) {
     t = tensor_from_buffer(obj).clone();
   } else {
-    throw tg::TypeError(fmt::format("expected a tensor, a number, a (nested) list or an array, got {}",
+    throw tg::TypeError(fmt::format("expected a tensor, a number, a (nested) list or sequence or an array, got {}",
                                     Py_TYPE(obj.ptr())->tp_name));
   }
   if (dtype && device) return t.to(*device, *dtype);

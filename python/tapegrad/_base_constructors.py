@@ -36,6 +36,7 @@ def _guarded(cls, name, original):
     guarded.__doc__ = original.__doc__
     if isinstance(original, types.FunctionType):
         guarded.__signature__ = inspect.signature(original)
+    guarded._tg_wraps = original  # _signatures finds _C's constructor under it
     return guarded
 
 

@@ -122,6 +122,7 @@ def div_(self, other, *, rounding_mode=None):
 
 for _fn in (apply_, map_, map2_, to_dense, nonzero_static, const_data_ptr, new, hardshrink, prelu, div_):
     setattr(Tensor, _fn.__name__, _fn)
+Tensor.divide_ = div_
 Tensor.layout = property(lambda self: strided, doc="The memory layout: always tg.strided.")
 for _name in ("is_sparse", "is_sparse_csr", "is_quantized", "is_meta", "is_mkldnn", "is_nested"):
     setattr(Tensor, _name, property(lambda self: False, doc="False: tapegrad's tensors are dense and strided."))

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tapegrad as tg
+from conftest import assert_close
 
 rng = np.random.default_rng(3)
 
@@ -201,3 +202,23 @@ def test_stft_and_istft_match_pytorch():
                  window=tg.hann_window(8, periodic=False), center=False)
     with pytest.raises(TypeError, match="istft: expected a complex input"):
         tg.istft(tg.ones(5, 3), 8)
+
+
+def test_norms_cast_to_the_dtype_keyword_first():
+    x = tg.tensor([[3.0, 4.0], [0.0, 0.0]], dtype=tg.float16, requires_grad=True)
+    n = tg.linalg.vector_norm(x, dtype=tg.float32)
+    assert n.dtype == tg.float32 and n.item() == 5.0
+    n.backward()
+    assert x.grad.dtype == tg.float16
+    assert_close(x.grad.float(), [[0.6, 0.8], [0.0, 0.0]], rtol=1e-3)
+    assert tg.linalg.matrix_norm(tg.tensor(H), dtype=tg.complex128).dtype == tg.float64
+    assert tg.linalg.norm(tg.ones(3), dtype=tg.float64).dtype == tg.float64
+    assert tg.linalg.matrix_norm(tg.eye(2), "nuc", dtype=tg.float64).item() == 2.0
+    with pytest.raises(RuntimeError, match="linalg.vector_norm: dtype should be real for real inputs, but got complex128"):
+        tg.linalg.vector_norm(tg.ones(2), dtype=tg.complex128)
+    with pytest.raises(RuntimeError, match="dtype should be complex for complex inputs, but got float64"):
+        tg.linalg.norm(tg.tensor(H), dtype=tg.float64)
+    with pytest.raises(RuntimeError, match="should be floating point or complex, but got int64"):
+        tg.linalg.vector_norm(tg.ones(2), dtype=tg.int64)
+    with pytest.raises(RuntimeError, match=r"input \(float32\) should be convertible without narrowing .* \(float16\)"):
+        tg.linalg.matrix_norm(tg.eye(2), dtype=tg.float16)

@@ -330,6 +330,14 @@ def test_optimizers_and_schedulers():
     sched = tg.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     sched.step()
     assert sched.get_last_lr() == [pytest.approx(0.05)] and opt.param_groups[0]["lr"] == pytest.approx(0.05)
+    # Counts of whole value given as floats, as torch's tutorials write StepLR(optimizer, 1.0, gamma=0.95).
+    lr = tg.optim.lr_scheduler
+    assert lr.StepLR(tg.optim.SGD([w], lr=1.0), 1.0, gamma=0.5).get_last_lr() == [1.0]
+    assert lr.CosineAnnealingLR(tg.optim.SGD([w], lr=1.0), T_max=10.0).get_last_lr() == [1.0]
+    assert lr.LinearLR(tg.optim.SGD([w], lr=1.0), total_iters=4.0).get_last_lr() == [pytest.approx(1 / 3)]
+    assert lr.ReduceLROnPlateau(tg.optim.SGD([w], lr=1.0), patience=2.0, cooldown=1.0).get_last_lr() == [1.0]
+    with pytest.raises(TypeError, match="incompatible constructor arguments"):
+        lr.StepLR(tg.optim.SGD([w], lr=1.0), 1.5)
     state = opt.state_dict()
     opt2 = tg.optim.SGD([w], lr=0.1, momentum=0.9)
     opt2.load_state_dict(state)

@@ -42,6 +42,28 @@ def test_nested_lists_and_numpy_scalars():
     assert tg.tensor([[0.1, 1e300]], dtype=tg.float64).tolist() == [[0.1, 1e300]]
 
 
+def test_any_sequence_nests_as_a_list():
+    import array
+    import collections
+    # torch.tensor takes any sequence: returns kept in a deque, a range, rows that are NumPy arrays.
+    assert tg.tensor(collections.deque([1.0, 2.0])).tolist() == [1.0, 2.0]
+    assert tg.tensor(range(3)).dtype == tg.int64 and tg.as_tensor(range(3)).tolist() == [0, 1, 2]
+    rows = tg.tensor([np.zeros(2, np.float32), np.ones(2, np.float32)])
+    assert rows.dtype == tg.float32 and rows.tolist() == [[0.0, 0.0], [1.0, 1.0]]
+    assert tg.tensor([np.array([1, 2]), np.array([3, 4])]).dtype == tg.int64
+    assert tg.tensor([np.array(1.5), np.array(2.5)]).dtype == tg.float64  # 0-dim arrays are numbers
+    assert tg.tensor([range(2), range(2)]).shape == (2, 2)
+    assert tg.tensor([array.array("d", [1, 2])]).dtype == tg.float32
+    assert tg.tensor(collections.deque()).shape == (0,)
+    with pytest.raises(ValueError, match="ragged"):
+        tg.tensor([collections.deque([1]), collections.deque([1, 2])])
+    for not_a_sequence in ("ab", {1, 2}, {1: 2}, (i for i in range(2))):
+        with pytest.raises(TypeError, match="expected a tensor, a number"):
+            tg.tensor(not_a_sequence)
+    with pytest.raises(TypeError, match="cannot make a tensor element from str"):
+        tg.tensor([1, "a"])
+
+
 def test_generators_are_reproducible():
     g1, g2 = tg.Generator(7), tg.Generator(7)
     assert tg.equal(tg.randn(5, generator=g1), tg.randn(5, generator=g2))

@@ -27,6 +27,7 @@ def _with_factory_kwargs(init):
         if dtype is not None and dtype.is_complex and hasattr(self, "reset_parameters"):
             self.reset_parameters()
 
+    __init__._tg_wraps, __init__._tg_keywords = init, {"device": None, "dtype": None}  # for _signatures
     return __init__
 
 

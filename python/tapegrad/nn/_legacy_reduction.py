@@ -104,6 +104,7 @@ def _wrap_init(cls, name, names):
     __init__.__doc__ = original.__doc__
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     __init__.__module__ = cls.__module__
+    __init__._tg_wraps, __init__._tg_keywords = original, {"size_average": None, "reduce": None}  # for _signatures
     cls.__init__ = __init__
 
 

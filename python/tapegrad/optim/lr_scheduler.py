@@ -71,6 +71,7 @@ def _with_last_epoch(init):
                     self.step()
         _record_initial_lrs(optimizer, self.base_lrs)
 
+    __init__._tg_keywords = {"last_epoch": -1}  # for tapegrad._signatures
     return __init__
 
 
