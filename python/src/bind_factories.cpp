@@ -12,8 +12,9 @@ struct FactoryKwargs {
   tg::TensorOptions options;
   tg::Generator* generator = nullptr;
   bool requires_grad = false;
+  std::optional<tg::Shape> size;  // size= in place of the varargs (zeros(size=(2, 3)))
 
-  FactoryKwargs(const py::kwargs& kwargs, const char* op, bool random = false, bool like = false) {
+  FactoryKwargs(const py::kwargs& kwargs, const char* op, bool random = false, bool like = false, bool sized = false) {
     const std::string_view name(op);
     const bool takes_format = like || name == "empty";
     if (like) options = options.memory_format(tg::MemoryFormat::Preserve);
@@ -27,6 +28,8 @@ struct FactoryKwargs {
         requires_grad = py::cast<bool>(value);
       } else if (random && k == "generator") {
         if (!value.is_none()) generator = &py::cast<tg::Generator&>(value);
+      } else if (sized && k == "size") {
+        size = py::cast<tg::Shape>(value);
       } else if (takes_format && k == "memory_format") {
         if (!value.is_none()) options = options.memory_format(py::cast<tg::MemoryFormat>(value));
       } else if (k != "layout" && k != "pin_memory" && k != "out") {
@@ -38,13 +41,19 @@ struct FactoryKwargs {
     if (requires_grad) t.requires_grad_(true);
     return t;
   }
+  // The shape from the varargs or size=, not both.
+  tg::Shape shape(const py::args& args, const char* op) const {
+    if (!size) return args.empty() ? tg::Shape{} : shape_from_args(args, op);
+    TG_CHECK_TYPE(args.empty(), "{}: got the size both as arguments and as size=", op);
+    return *size;
+  }
 };
 
 template <class F>
 void def_filled(py::module_& m, const char* name, F make) {
   m.def(name, [make, name](py::args size, py::kwargs kwargs) {
-    FactoryKwargs kw(kwargs, name);
-    tg::Shape s = size.empty() ? tg::Shape{} : shape_from_args(size, name);
+    FactoryKwargs kw(kwargs, name, /*random=*/false, /*like=*/false, /*sized=*/true);
+    const tg::Shape s = kw.shape(size, name);
     return kw.finish(nogil([&] { return make(s, kw.options); }));
   });
 }
@@ -52,8 +61,8 @@ void def_filled(py::module_& m, const char* name, F make) {
 template <class F>
 void def_random(py::module_& m, const char* name, F make) {
   m.def(name, [make, name](py::args size, py::kwargs kwargs) {
-    FactoryKwargs kw(kwargs, name, true);
-    tg::Shape s = size.empty() ? tg::Shape{} : shape_from_args(size, name);
+    FactoryKwargs kw(kwargs, name, /*random=*/true, /*like=*/false, /*sized=*/true);
+    const tg::Shape s = kw.shape(size, name);
     return kw.finish(nogil([&] { return make(s, kw.generator, kw.options); }));
   });
 }

@@ -509,8 +509,8 @@ void bind_math(py::module_& m, TensorClass& cls) {
   }
   for (const char* name : {"var_mean", "std_mean"}) {
     const bool is_var = name[0] == 'v';
-    m.def(
-        name,
+    def_with_axis(
+        m, name,
         [is_var, unbiased_first](const tg::Tensor& t, py::object dim, std::optional<bool> unbiased, bool keepdim,
                                  std::optional<double> correction) {
           unbiased_first(dim, unbiased);
@@ -690,6 +690,23 @@ void bind_math(py::module_& m, TensorClass& cls) {
     tg::Shape s = shape_from_args(sizes, "repeat");
     return nogil([&] { return t.repeat(s); });
   });
+  // The same with the shape as torch's keyword (x.view(size=(4,)), x.permute(dims=(1, 0))): overloads
+  // after the varargs ones, so that the usual calls never reach them.
+  cls.def(
+      "view", [](const tg::Tensor& t, const tg::Shape& s) { return nogil([&] { return t.view(s); }); },
+      py::arg("size"));
+  cls.def(
+      "reshape", [](const tg::Tensor& t, const tg::Shape& s) { return nogil([&] { return t.reshape(s); }); },
+      py::arg("shape"));
+  cls.def(
+      "permute", [](const tg::Tensor& t, const tg::Shape& s) { return nogil([&] { return t.permute(s); }); },
+      py::arg("dims"));
+  cls.def(
+      "expand", [](const tg::Tensor& t, const tg::Shape& s, bool) { return nogil([&] { return t.expand(s); }); },
+      py::arg("size"), py::arg("implicit") = false);
+  cls.def(
+      "repeat", [](const tg::Tensor& t, const tg::Shape& s) { return nogil([&] { return t.repeat(s); }); },
+      py::arg("repeats"));
   def_op(m, cls, "index_add", [](const tg::Tensor& t, int64_t dim, const tg::Tensor& index, const tg::Tensor& source,
                                  const tg::Scalar& alpha) {
     return nogil([&] { return tg::index_add(t, dim, index, source, alpha); });
@@ -852,6 +869,9 @@ void bind_math(py::module_& m, TensorClass& cls) {
   });
   m.def("tile", [](const tg::Tensor& t, const tg::Shape& dims) { return nogil([&] { return t.tile(dims); }); },
         py::arg("input"), py::arg("dims"));
+  cls.def(
+      "tile", [](const tg::Tensor& t, const tg::Shape& dims) { return nogil([&] { return t.tile(dims); }); },
+      py::arg("dims"));
   // output_size (torch's hint that spares a device sync) is checked against the result.
   const auto checked_size = [](tg::Tensor out, std::optional<int64_t> dim, std::optional<int64_t> output_size) {
     if (output_size) {
@@ -1115,10 +1135,12 @@ void bind_math(py::module_& m, TensorClass& cls) {
       },
       py::arg("chunks"), py::arg("dim") = 0);
   for (const char* name : {"cat", "concat", "concatenate"})
-    m.def(name, [](const tg::tensor_list& ts, int64_t dim) { return nogil([&] { return tg::cat(ts, dim); }); },
-          py::arg("tensors"), py::arg("dim") = 0);
-  m.def("stack", [](const tg::tensor_list& ts, int64_t dim) { return nogil([&] { return tg::stack(ts, dim); }); },
+    def_with_axis(
+        m, name, [](const tg::tensor_list& ts, int64_t dim) { return nogil([&] { return tg::cat(ts, dim); }); },
         py::arg("tensors"), py::arg("dim") = 0);
+  def_with_axis(
+      m, "stack", [](const tg::tensor_list& ts, int64_t dim) { return nogil([&] { return tg::stack(ts, dim); }); },
+      py::arg("tensors"), py::arg("dim") = 0);
 
   // ---- matrix products and softmax (solvers and factorizations: bind_linalg.cpp) ----
   def_op(m, cls, "matmul", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.matmul(b); }); }, py::arg("other"));

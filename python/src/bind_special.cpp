@@ -131,6 +131,9 @@ void bind_special(py::module_& m, TensorClass& cls) {
   def_op(
       m, cls, "round", [](T t, int64_t decimals) { return nogil([&] { return tg::round(t, decimals); }); },
       py::kw_only(), py::arg("decimals"));
+  def_inplace<int64_t>(
+      cls, "round_", [](T t, int64_t decimals) { nogil([&] { t.copy_(tg::round(t, decimals)); }); }, py::kw_only(),
+      py::arg("decimals"));
 }
 
 }  // namespace tgpy

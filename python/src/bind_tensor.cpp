@@ -139,6 +139,13 @@ tg::Tensor tensor_to(const tg::Tensor& t, const py::args& args, const py::kwargs
   });
 }
 
+// x.cpu() / x.cuda() / x.float() with memory_format: it applies to a converted copy; the tensor
+// itself, when no conversion was needed, is returned as it is, as torch's.
+tg::Tensor moved_with_format(const tg::Tensor& t, tg::Tensor out, tg::MemoryFormat format) {
+  if (out.is_same(t) || format == tg::MemoryFormat::Preserve) return out;
+  return out.contiguous(format);
+}
+
 PyTypeObject* size_class = nullptr;  // tg.Size, set by the package: a subclass of _SizeBase
 
 // A new object of `type` (a tuple subclass) holding `n` items made by item(i).
@@ -345,18 +352,25 @@ fills .grad of the leaves.)");
           py::arg("hook"), "hook(tensor) runs each time backward has accumulated a gradient into this leaf's .grad");
   // ---- conversions and copies ----
   cls.def("to", &tensor_to)
-      .def("cpu", [](const tg::Tensor& t) { return nogil([&] { return t.cpu(); }); })
+      // non_blocking is accepted and the copy made in order (a later read waits for it either way).
+      .def(
+          "cpu",
+          [](const tg::Tensor& t, tg::MemoryFormat format) {
+            return nogil([&] { return moved_with_format(t, t.cpu(), format); });
+          },
+          py::kw_only(), py::arg("memory_format") = tg::MemoryFormat::Preserve)
       .def(
           "cuda",
-          [](const tg::Tensor& t, std::optional<py::object> device) {
+          [](const tg::Tensor& t, std::optional<py::object> device, bool /*non_blocking*/, tg::MemoryFormat format) {
             tg::Device d = tg::Device::cuda(0);
             if (device && PyLong_Check(device->ptr()))
               d = tg::Device::cuda(py::cast<int>(*device));
             else if (device && !device->is_none())
               d = py::cast<tg::Device>(*device);
-            return nogil([&] { return t.to(d); });
+            return nogil([&] { return moved_with_format(t, t.to(d), format); });
           },
-          py::arg("device") = py::none())
+          py::arg("device") = py::none(), py::arg("non_blocking") = false, py::kw_only(),
+          py::arg("memory_format") = tg::MemoryFormat::Preserve)
       .def("pin_memory", [](const tg::Tensor& t) { return nogil([&] { return t.pin_memory(); }); })
       .def("is_pinned", &tg::Tensor::is_pinned)
       .def("contiguous",
@@ -425,16 +439,11 @@ fills .grad of the leaves.)");
       {"float", tg::kFloat32}, {"double", tg::kFloat64}, {"half", tg::kFloat16}, {"bfloat16", tg::kBFloat16},
       {"int", tg::kInt32},     {"long", tg::kInt64},     {"bool", tg::kBool},    {"byte", tg::kUInt8},
       {"char", tg::kInt8},     {"short", tg::kInt16}};
-  // memory_format applies to a converted copy; a tensor of the dtype already is returned as it is, as torch's.
   for (const auto& [name, dtype] : casts)
     cls.def(
         name,
         [dtype](const tg::Tensor& t, tg::MemoryFormat format) {
-          if (t.dtype() == dtype) return t;
-          return nogil([&] {
-            tg::Tensor out = t.to(dtype);
-            return format == tg::MemoryFormat::Preserve ? out : out.contiguous(format);
-          });
+          return t.dtype() == dtype ? t : nogil([&] { return moved_with_format(t, t.to(dtype), format); });
         },
         py::kw_only(), py::arg("memory_format") = tg::MemoryFormat::Preserve);
   cls.def(

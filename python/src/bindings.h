@@ -1,5 +1,8 @@
 #pragma once
 // The parts of tapegrad._C, one function per bind_*.cpp, called in this order by module.cpp.
+#include <string_view>
+#include <type_traits>
+
 #include "convert.h"
 #include "layer_attributes.h"
 
@@ -96,11 +99,35 @@ inline py::object unique_result(const tg::Tensor& values, const tg::Tensor& inve
   return py::tuple(out);
 }
 
+// NumPy's names for dim and keepdim, which torch takes as aliases: x.sum(axis=0, keepdims=True).
+inline const char* numpy_name(const char* name) {
+  const std::string_view n(name);
+  return n == "dim" ? "axis" : n == "keepdim" ? "keepdims" : name;
+}
+template <class E>
+bool has_numpy_name(const E& e) {
+  if constexpr (std::is_base_of_v<py::arg, E>) return numpy_name(e.name) != e.name;
+  return false;
+}
+template <class E>
+E with_numpy_name(E e) {
+  if constexpr (std::is_base_of_v<py::arg, E>) e.name = numpy_name(e.name);
+  return e;
+}
+
+// scope.def(name, f, extra...), and where f takes dim or keepdim, a second overload under NumPy's
+// names. It comes after the first, so a call with torch's names never tries it.
+template <class Scope, class F, class... Extra>
+void def_with_axis(Scope& scope, const char* name, const F& f, const Extra&... extra) {
+  scope.def(name, f, extra...);
+  if ((has_numpy_name(extra) || ...)) scope.def(name, f, with_numpy_name(extra)...);
+}
+
 // Binds f as the method `name` of tg.Tensor and as the function tg.name(input, ...).
 template <class F, class... Extra>
-void def_op(py::module_& m, TensorClass& cls, const char* name, F&& f, const Extra&... extra) {
-  cls.def(name, f, extra...);
-  m.def(name, std::forward<F>(f), py::arg("input"), extra...);
+void def_op(py::module_& m, TensorClass& cls, const char* name, const F& f, const Extra&... extra) {
+  def_with_axis(cls, name, f, extra...);
+  def_with_axis(m, name, f, py::arg("input"), extra...);
 }
 
 // Binds an in-place method that returns the Python object it was called on (x.add_(1) is x).

@@ -68,10 +68,12 @@ def _write(obj, f, metadata):
         _C.save(obj, _os.fspath(f), metadata)
 
 
-def save(obj, f, metadata=None):
+def save(obj, f, metadata=None, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
+         _disable_byteorder_record=False):
     """Writes a tensor, a Module, an Optimizer, a dict of tensors (a state_dict) or a checkpoint
     of them (nested dicts, lists and tuples, with numbers and strings) to ``f``, a path or a
-    binary file object."""
+    binary file object. torch.save's pickle and zip keywords are accepted and have nothing to
+    choose here: the file is safetensors."""
     if metadata is not None and _STRUCTURE in metadata:
         raise ValueError(f"save: the metadata key '{_STRUCTURE}' is tapegrad's own")
     if isinstance(obj, (_C.nn.Module, _C.optim.Optimizer)) or _is_flat(obj):
@@ -100,11 +102,12 @@ def _moved(tensor, map_location):
     return tensor.to(map_location)
 
 
-def load(f, map_location=None, weights_only=True):
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
     """Reads what ``save`` wrote, from a path or a binary file object: a tensor, a dict of
     tensors (a state_dict), or the checkpoint it held. ``map_location`` (a device, a dict of device
-    names or a function, as torch.load's) moves the tensors; ``weights_only`` is accepted for PyTorch's sake (files hold only tensors and
-    plain values)."""
+    names or a function, as torch.load's) moves the tensors. ``weights_only``, ``mmap`` and the
+    pickle keywords are accepted for PyTorch's sake: files hold only tensors and plain values, and
+    are read whole."""
     if hasattr(f, "read"):
         tensors, meta = _C._load_bytes_with_metadata(f.read())
     else:

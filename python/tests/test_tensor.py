@@ -694,3 +694,58 @@ def test_legacy_tensor_types():
             tg.set_default_tensor_type(tg.LongTensor)
     finally:
         tg.set_default_dtype(tg.float32)
+
+
+def test_torch_keyword_forms():
+    x = tg.tensor([[1.5, -2.25], [3.0, 4.0]])
+    # shapes as keywords, after the varargs forms
+    assert x.view(size=(4,)).shape == (4,) and x.reshape(shape=(1, 4)).shape == (1, 4)
+    assert x.permute(dims=(1, 0)).tolist() == x.t().tolist() and x.tile(dims=(2,)).shape == (2, 4)
+    assert tg.ones(1, 2).expand(size=(3, 2)).shape == (3, 2) and x.repeat(repeats=(1, 2)).shape == (2, 4)
+    assert tg.zeros(size=(2, 3)).shape == (2, 3) and tg.ones(size=[2], dtype=tg.int64).tolist() == [1, 1]
+    assert tg.rand(size=(2,)).shape == (2,) and tg.empty(size=(0, 2)).shape == (0, 2)
+    with pytest.raises(TypeError, match="zeros: got the size both as arguments and as size="):
+        tg.zeros(2, size=(2,))
+    # operands by torch's names
+    assert tg.pow(x, exponent=2)[0].tolist() == [2.25, 5.0625] and x.pow(exponent=2).shape == (2, 2)
+    idx = tg.tensor([[0, 1]])
+    assert x.scatter(0, idx, value=9.0).tolist() == [[9.0, -2.25], [3.0, 9.0]]
+    assert x.clone().scatter_(0, idx, value=tg.tensor(7.0)).tolist() == [[7.0, -2.25], [3.0, 7.0]]
+    assert tg.ones(2, 3).scatter(0, idx, value=2.0, reduce="add")[0].tolist() == [3.0, 1.0, 1.0]
+    with pytest.raises(TypeError, match="scatter: expected src .* or value .*, not both"):
+        x.scatter(0, idx, x, value=1.0)
+    with pytest.raises(TypeError, match="got neither"):
+        x.scatter(0, idx)
+    with pytest.raises(TypeError, match="value must be a number, got list"):
+        x.scatter(0, idx, value=[1.0])
+    assert x.clone().divide_(tg.tensor(2.0), rounding_mode="floor").tolist() == [[0.0, -2.0], [1.0, 2.0]]
+    assert x.clone().round_(decimals=1).tolist() == [[1.5, -2.200000047683716], [3.0, 4.0]]
+    # memory_format on conversions applies to a converted copy; an unconverted tensor comes back as it is
+    nhwc = tg.ones(2, 3, 4, 5).permute(0, 2, 3, 1)
+    assert nhwc.float(memory_format=tg.contiguous_format) is nhwc
+    assert nhwc.double(memory_format=tg.contiguous_format).is_contiguous()
+    assert nhwc.cpu(memory_format=tg.contiguous_format) is nhwc
+    if not tg.cuda.is_available():
+        with pytest.raises(IndexError, match="cuda:0 does not exist"):
+            x.cuda(non_blocking=True)  # the keyword is taken; the missing GPU is the error
+
+
+def test_save_and_load_take_torch_keywords(tmp_path):
+    path = tmp_path / "ckpt.safetensors"
+    tg.save({"w": tg.ones(2), "step": 3}, path, pickle_protocol=2, _use_new_zipfile_serialization=False)
+    loaded = tg.load(path, map_location="cpu", weights_only=True, mmap=True)
+    assert loaded["step"] == 3 and loaded["w"].tolist() == [1.0, 1.0]
+
+
+def test_numpy_axis_and_keepdims_names():
+    # torch takes NumPy's axis= and keepdims= for dim= and keepdim=
+    x = tg.tensor([[1.5, -2.25], [3.0, 4.0]])
+    assert x.sum(axis=0).tolist() == [4.5, 1.75] and tg.sum(x, axis=1).tolist() == [-0.75, 7.0]
+    assert tg.mean(x, axis=0, keepdims=True).shape == (1, 2)
+    assert x.max(axis=0)[0].tolist() == [3.0, 4.0] and tg.argmax(x, axis=1).tolist() == [0, 1]
+    assert x.std(axis=1).shape == (2,) and x.cumsum(axis=0)[1].tolist() == [4.5, 1.75]
+    assert (x > 0).all(axis=0).tolist() == [True, False] and tg.ones(1, 2).squeeze(axis=0).shape == (2,)
+    assert tg.cat([x, x], axis=1).shape == (2, 4) and tg.concatenate([x, x], axis=0).shape == (4, 2)
+    assert tg.stack([x, x], axis=2).shape == (2, 2, 2) and tg.var_mean(x, axis=0)[0].shape == (2,)
+    with pytest.raises(TypeError, match="incompatible function arguments"):
+        x.sum(dim=0, axis=0)
