@@ -255,8 +255,7 @@ std::shared_ptr<Opt> make_optimizer(const char* name, py::iterable params, const
   return opt;
 }
 
-// Options as torch.optim shows them (defaults, param_groups): torch's pairs under their keyword
-// ("betas"), bools and integers as such.
+// The option `name` of an options struct, as a double.
 template <class Options>
 double option_value(const Options& options, std::string_view name) {
   double out = 0;
@@ -266,6 +265,8 @@ double option_value(const Options& options, std::string_view name) {
   return out;
 }
 
+// Options as torch.optim shows them (defaults, param_groups): torch's pairs under their keyword
+// ("betas"), bools and integers as such.
 template <class Options>
 py::dict options_dict(const Options& options) {
   py::dict out;

@@ -352,13 +352,13 @@ fills .grad of the leaves.)");
           py::arg("hook"), "hook(tensor) runs each time backward has accumulated a gradient into this leaf's .grad");
   // ---- conversions and copies ----
   cls.def("to", &tensor_to)
-      // non_blocking is accepted and the copy made in order (a later read waits for it either way).
       .def(
           "cpu",
           [](const tg::Tensor& t, tg::MemoryFormat format) {
             return nogil([&] { return moved_with_format(t, t.cpu(), format); });
           },
           py::kw_only(), py::arg("memory_format") = tg::MemoryFormat::Preserve)
+      // non_blocking is accepted and the copy made in order (a later read waits for it either way).
       .def(
           "cuda",
           [](const tg::Tensor& t, std::optional<py::object> device, bool /*non_blocking*/, tg::MemoryFormat format) {
