@@ -478,6 +478,10 @@ void bind_math(py::module_& m, TensorClass& cls) {
       const auto d = py::cast<int64_t>(dim);
       return values_indices(nogil([&] { return is_max ? t.max(d, keepdim) : t.min(d, keepdim); }));
     }, py::arg("dim") = py::none(), py::arg("keepdim") = false);
+    // x.max(other=y), torch's name for the elementwise form.
+    def_op(m, cls, name, [is_max](const tg::Tensor& t, const tg::Tensor& o) {
+      return nogil([&] { return is_max ? t.max(o) : t.min(o); });
+    }, py::arg("other"));
   }
   for (const char* name : {"amax", "amin"}) {
     const bool is_max = name[2] == 'a';
@@ -621,10 +625,18 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "cumsum", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.cumsum(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
-  def_inplace<int64_t>(
-      cls, "cumsum_", [](const tg::Tensor& t, int64_t dim) { nogil([&] { t.cumsum_(dim); }); }, py::arg("dim"));
-  def_inplace<int64_t>(
-      cls, "cumprod_", [](const tg::Tensor& t, int64_t dim) { nogil([&] { t.cumprod_(dim); }); }, py::arg("dim"));
+  // dtype= as torch takes it: only the tensor's own (an in-place result keeps its dtype).
+  for (const char* name : {"cumsum_", "cumprod_"}) {
+    const bool sum = name[3] == 's';
+    def_inplace<int64_t, std::optional<tg::DType>>(
+        cls, name,
+        [sum, name](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
+          TG_CHECK(!dtype || *dtype == t.dtype(), "{}: dtype {} differs from the tensor's {} (an in-place result keeps "
+                   "the tensor's dtype)", name, *dtype, t.dtype());
+          nogil([&] { sum ? t.cumsum_(dim) : t.cumprod_(dim); });
+        },
+        py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
+  }
   def_op(m, cls, "cumprod", [](const tg::Tensor& t, int64_t dim, std::optional<tg::DType> dtype) {
     return nogil([&] { return t.cumprod(dim, dtype); });
   }, py::arg("dim"), py::kw_only(), py::arg("dtype") = py::none());
@@ -934,9 +946,11 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "unflatten", [](const tg::Tensor& t, int64_t dim, const tg::Shape& sizes) {
     return nogil([&] { return t.unflatten(dim, sizes); });
   }, py::arg("dim"), py::arg("sizes"));
-  for (const char* name : {"transpose", "swapaxes", "swapdims"})
+  for (const char* name : {"transpose", "swapaxes", "swapdims"}) {
+    const bool numpy = name[4] == 'a';  // swapaxes takes NumPy's axis0, axis1
     def_op(m, cls, name, [](const tg::Tensor& t, int64_t d0, int64_t d1) { return nogil([&] { return t.transpose(d0, d1); }); },
-           py::arg("dim0"), py::arg("dim1"));
+           py::arg(numpy ? "axis0" : "dim0"), py::arg(numpy ? "axis1" : "dim1"));
+  }
   def_op(m, cls, "t", [](const tg::Tensor& t) { return nogil([&] { return t.t(); }); });
   // The matrix transposes of a 0-dim tensor, and .T of one not 2-dim, are PyTorch's deprecated
   // forms: they run (the identity, or conj), with its warning; C++ has only the strict forms.
@@ -1109,15 +1123,14 @@ void bind_math(py::module_& m, TensorClass& cls) {
       [](const tg::Tensor& t, const tg::Scalar& v, bool wrap) { nogil([&] { t.fill_diagonal_(v, wrap); }); },
       py::arg("fill_value"), py::arg("wrap") = false);
   def_op(m, cls, "triu", [](const tg::Tensor& t, int64_t d) { return nogil([&] { return t.triu(d); }); }, py::arg("diagonal") = 0);
-  def_op(
-      m, cls, "split",
-      [](const tg::Tensor& t, py::object split, int64_t dim) {
-        if (PyLong_Check(split.ptr()))
-          return tensor_tuple(nogil([&, s = py::cast<int64_t>(split)] { return t.split(s, dim); }));
-        auto sizes = py::cast<std::vector<int64_t>>(split);
-        return tensor_tuple(nogil([&] { return t.split(sizes, dim); }));
-      },
-      py::arg("split_size_or_sections"), py::arg("dim") = 0);
+  const auto split = [](const tg::Tensor& t, py::object split, int64_t dim) {
+    if (PyLong_Check(split.ptr())) return tensor_tuple(nogil([&, s = py::cast<int64_t>(split)] { return t.split(s, dim); }));
+    auto sizes = py::cast<std::vector<int64_t>>(split);
+    return tensor_tuple(nogil([&] { return t.split(sizes, dim); }));
+  };
+  // torch's names: Tensor.split(split_size, dim), torch.split(tensor, split_size_or_sections, dim).
+  cls.def("split", split, py::arg("split_size"), py::arg("dim") = 0);
+  m.def("split", split, py::arg("tensor"), py::arg("split_size_or_sections"), py::arg("dim") = 0);
   def_op(
       m, cls, "split_with_sizes",
       [](const tg::Tensor& t, const std::vector<int64_t>& sizes, int64_t dim) {
@@ -1146,7 +1159,7 @@ void bind_math(py::module_& m, TensorClass& cls) {
   def_op(m, cls, "matmul", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.matmul(b); }); }, py::arg("other"));
   def_op(m, cls, "mm", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.mm(b); }); }, py::arg("mat2"));
   def_op(m, cls, "bmm", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.bmm(b); }); }, py::arg("mat2"));
-  def_op(m, cls, "dot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.dot(b); }); }, py::arg("other"));
+  def_op(m, cls, "dot", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.dot(b); }); }, py::arg("tensor"));
   def_op(
       m, cls, "outer", [](const tg::Tensor& a, const tg::Tensor& b) { return nogil([&] { return a.outer(b); }); },
       py::arg("vec2"));

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "bindings.h"
-
+#include "optim_keywords.h"
 
 namespace tgpy {
 namespace {
@@ -49,13 +49,6 @@ namespace {
 
 using namespace tg::optim;
 
-// torch.optim's keywords that take a pair, and the two options they set.
-constexpr std::array<std::array<std::string_view, 3>, 3> kPairKeywords{
-    {{"betas", "beta1", "beta2"}, {"etas", "etaminus", "etaplus"}, {"step_sizes", "step_size_min", "step_size_max"}}};
-
-// Muon's adjust_lr_fn names, in the order of tg::optim's kMuon* values.
-constexpr std::string_view kMuonLrFns[] = {"original", "match_rms_adamw", "spectral_unclamped"};
-
 // param_groups keys of PyTorch's state_dicts that choose an implementation (a fused or foreach
 // kernel): loading such a state_dict ignores them. (Others, such as the schedulers' 'initial_lr',
 // stay with their group.)
@@ -89,17 +82,24 @@ struct SchedulerMembers : LRScheduler {
   static constexpr auto base_lrs = &SchedulerMembers::base_lrs_;
 };
 
-// Whether `key` is a torch.optim keyword that sets one of Options' fields.
+// The options of an options struct, by name, with their types.
 template <class Options>
-bool is_option_keyword(const Options& o, const std::string& key) {
-  std::vector<std::string> fields;
-  const_cast<Options&>(o).visit([&](const char* n, auto&) { fields.emplace_back(n); });
-  const auto has = [&](std::string_view n) { return std::find(fields.begin(), fields.end(), n) != fields.end(); };
-  for (const auto& p : kPairKeywords)
-    if (key == p[0]) return has(p[1]);
-  if (key == "eps") return has("eps") || has("eps1");
-  if (key == "ns_coefficients") return has("ns_a");
-  return has(key);
+std::vector<OptionValue> option_values(const Options& options) {
+  std::vector<OptionValue> out;
+  const_cast<Options&>(options).visit([&](const char* n, auto& v) {
+    using T = std::remove_cvref_t<decltype(v)>;
+    out.push_back({n, static_cast<double>(v), std::is_same_v<T, bool> ? 'b' : std::is_integral_v<T> ? 'i' : 'f'});
+  });
+  return out;
+}
+
+template <class Options>
+HasOption has_option(const Options& options) {
+  return [&options](std::string_view name) {
+    bool found = false;
+    const_cast<Options&>(options).visit([&](const char* n, auto&) { found = found || n == name; });
+    return found;
+  };
 }
 
 // torch lets a parameter group carry keys of its own ({"params": ..., "name": "encoder"}, a
@@ -157,67 +157,33 @@ py::kwargs with_positional(const char* optimizer, const std::vector<const char*>
 // Sets the fields of an options struct from torch.optim keywords ("betas" is (beta1, beta2)).
 template <class Options>
 void apply_options(Options& o, const py::dict& kwargs, const char* optimizer, py::dict* extras = nullptr) {
+  const HasOption has = has_option(o);
+  const auto set = [&](const std::string& name, double value) {
+    o.visit([&](const char* n, auto& v) {
+      if (n == name) v = static_cast<std::remove_reference_t<decltype(v)>>(value);
+    });
+  };
   for (const auto& [key, value] : kwargs) {
     const std::string k = py::cast<std::string>(key);
     if (k == "params" || implementation_keyword(k, value, optimizer)) continue;
-    if (extras != nullptr && !is_option_keyword(o, k)) {
+    if (extras != nullptr && !is_torch_keyword(k, has) && !has(k)) {
       (*extras)[key] = value;  // a key of the group's own, as torch keeps it
       continue;
     }
-    if (k == "eps" && py::isinstance<py::sequence>(value)) {
-      // Adafactor's eps=(eps1, eps2), eps1 None for the dtype's machine epsilon (NaN here).
-      const auto eps = py::cast<std::pair<py::object, double>>(value);
-      const double eps1 = eps.first.is_none() ? std::nan("") : py::cast<double>(eps.first);
-      bool found = false;
-      o.visit([&](const char* n, auto& v) {
-        if (std::string_view(n) == "eps1") v = eps1, found = true;
-        if (std::string_view(n) == "eps2") v = eps.second;
-      });
-      TG_CHECK_TYPE(found, "{}: eps must be a number, got a pair", optimizer);
-      continue;
-    }
-    if (k == "ns_coefficients" || k == "adjust_lr_fn") {
-      // Muon's (a, b, c) and its learning-rate scaling by name (None: "original").
-      double a = 0, b = 0, c = 0, fn = tg::optim::kMuonOriginal;
-      if (k == "ns_coefficients") {
-        const auto abc = py::cast<std::vector<double>>(value);
-        TG_CHECK_VALUE(abc.size() == 3, "{}: ns_coefficients must be 3 numbers, got {}", optimizer, abc.size());
-        a = abc[0], b = abc[1], c = abc[2];
-      } else if (!value.is_none()) {
-        const auto name = py::cast<std::string>(value);
-        const auto it = std::find(std::begin(kMuonLrFns), std::end(kMuonLrFns), name);
-        TG_CHECK_VALUE(it != std::end(kMuonLrFns), "{}: adjust_lr_fn {} is not supported", optimizer, name);
-        fn = static_cast<double>(it - std::begin(kMuonLrFns));
-      }
-      bool found = false;
-      o.visit([&](const char* n, auto& v) {
-        using T = std::remove_reference_t<decltype(v)>;
-        const std::string_view name = n;
-        if (k == "adjust_lr_fn" && name == "adjust_lr_fn") v = static_cast<T>(fn), found = true;
-        if (k == "ns_coefficients" && name == "ns_a") v = static_cast<T>(a), found = true;
-        if (k == "ns_coefficients" && name == "ns_b") v = static_cast<T>(b);
-        if (k == "ns_coefficients" && name == "ns_c") v = static_cast<T>(c);
-      });
-      TG_CHECK_TYPE(found, "{}: unexpected keyword argument '{}'", optimizer, k);
-      continue;
-    }
-    const auto pair =
-        std::find_if(kPairKeywords.begin(), kPairKeywords.end(), [&](const auto& p) { return p[0] == k; });
-    if (pair != kPairKeywords.end()) {
-      auto values = py::cast<std::pair<double, double>>(value);
-      bool found = false;
-      o.visit([&](const char* n, auto& v) {
-        if (n == (*pair)[1]) v = values.first, found = true;
-        if (n == (*pair)[2]) v = values.second;
-      });
-      TG_CHECK_TYPE(found, "{}: unexpected keyword argument '{}'", optimizer, k);
-      continue;
-    }
+    if (set_torch_keyword(k, value, optimizer, has, set)) continue;
     bool found = false;
     o.visit([&](const char* n, auto& v) {
-      if (k == n) {
-        v = py::cast<std::remove_reference_t<decltype(v)>>(value);
-        found = true;
+      using T = std::remove_reference_t<decltype(v)>;
+      if (k != n) return;
+      found = true;
+      try {
+        v = py::cast<T>(value);
+      } catch (const py::cast_error&) {
+        TG_CHECK_TYPE(false, "{}: {} must be {}, got {}", optimizer, k,
+                      std::is_same_v<T, bool> ? "a bool"
+                      : std::is_integral_v<T> ? "an int"
+                                              : "a number",
+                      Py_TYPE(value.ptr())->tp_name);
       }
     });
     TG_CHECK_TYPE(found, "{}: unexpected keyword argument '{}'", optimizer, k);
@@ -255,60 +221,11 @@ std::shared_ptr<Opt> make_optimizer(const char* name, py::iterable params, const
   return opt;
 }
 
-// The option `name` of an options struct, as a double.
-template <class Options>
-double option_value(const Options& options, std::string_view name) {
-  double out = 0;
-  const_cast<Options&>(options).visit([&](const char* n, auto& v) {
-    if (n == name) out = static_cast<double>(v);
-  });
-  return out;
-}
-
-// Options as torch.optim shows them (defaults, param_groups): torch's pairs under their keyword
+// Options as torch.optim shows them (defaults, param_groups): torch's tuples under their keyword
 // ("betas"), bools and integers as such.
 template <class Options>
 py::dict options_dict(const Options& options) {
-  py::dict out;
-  const_cast<Options&>(options).visit([&](const char* n, auto& v) {
-    using T = std::remove_cvref_t<decltype(v)>;
-    const std::string_view name = n;
-    for (const auto& p : kPairKeywords) {
-      if (name == p[2]) return;  // written with the first of the pair
-      if (name == p[1]) {
-        out[py::str(std::string(p[0]))] = py::make_tuple(static_cast<double>(v), option_value(options, p[2]));
-        return;
-      }
-    }
-    // Adafactor's eps=(eps1, eps2) (NaN: None), Muon's ns_coefficients and adjust_lr_fn, as torch's.
-    if (name == "eps2" || name == "ns_b" || name == "ns_c") return;  // written with eps1, ns_a
-    if (name == "eps1") {
-      const double eps1 = static_cast<double>(v);
-      out["eps"] = py::make_tuple(std::isnan(eps1) ? py::object(py::none()) : py::object(py::float_(eps1)),
-                                  option_value(options, "eps2"));
-      return;
-    }
-    if (name == "ns_a") {
-      out["ns_coefficients"] =
-          py::make_tuple(static_cast<double>(v), option_value(options, "ns_b"), option_value(options, "ns_c"));
-      return;
-    }
-    if (name == "adjust_lr_fn") {
-      const auto fn = static_cast<int64_t>(v);
-      out["adjust_lr_fn"] = fn == tg::optim::kMuonOriginal ? py::object(py::none())
-                                                           : py::object(py::str(kMuonLrFns[static_cast<size_t>(fn)]));
-      return;
-    }
-    if constexpr (std::is_same_v<T, bool>)
-      out[py::str(n)] = py::bool_(v);
-    else if constexpr (std::is_integral_v<T>)
-      out[py::str(n)] = py::int_(static_cast<int64_t>(v));
-    else if constexpr (std::is_enum_v<T>)
-      out[py::str(n)] = py::int_(static_cast<int64_t>(v));
-    else
-      out[py::str(n)] = py::float_(static_cast<double>(v));
-  });
-  return out;
+  return torch_options(option_values(options));
 }
 
 // An optimizer class whose constructor takes torch.optim's keywords, with `defaults` and
@@ -454,44 +371,29 @@ void bind_optim(py::module_& root) {
   py::module_ m = root.def_submodule("optim", "optimizers and learning-rate schedulers");
   // Keys: "params", every option (torch's pairs such as "betas" as tuples), and "momentum" for
   // optimizers whose momentum is another option (Adam's beta1), which OneCycleLR and CyclicLR use.
-  const auto pair_of = [](const ParamGroupView& g, const std::string& key) -> const std::array<std::string_view, 3>* {
-    for (const auto& p : kPairKeywords)
-      if (p[0] == key && g.opt->option_type(std::string(p[1]))) return &p;
-    return nullptr;
+  const auto options = [](const ParamGroupView& g) {
+    std::vector<OptionValue> out;
+    for (auto& [n, v] : g.opt->options_of(g.index)) out.push_back({n, v, g.opt->option_type(n)});
+    return torch_options(out);
   };
-  const auto get = [pair_of](const ParamGroupView& g, const std::string& key) -> py::object {
+  const auto get = [options](const ParamGroupView& g, const std::string& key) -> py::object {
     if (key == "params") return py::cast(g.opt->params(g.index));
-    const auto value = [&](const std::string& name) -> py::object {
-      for (const auto& [n, v] : g.opt->options_of(g.index)) {
-        if (n != name) continue;
-        const char type = g.opt->option_type(name);
-        if (type == 'b') return py::bool_(v != 0);
-        if (type == 'i') return py::int_(static_cast<int64_t>(v));
-        return py::float_(v);
-      }
-      return py::object();
-    };
-    if (const auto* p = pair_of(g, key))
-      return py::make_tuple(value(std::string((*p)[1])), value(std::string((*p)[2])));
-    if (py::object v = value(key)) return v;
+    const py::dict values = options(g);
+    if (values.contains(key)) return values[py::str(key)];
     if (key == "momentum" && g.opt->has_momentum()) return py::float_(g.opt->momentum(g.index));
     const py::dict extras = group_extras(*g.opt, g.index);
     if (extras.contains(key)) return extras[py::str(key)];
     throw py::key_error(key);
   };
-  const auto keys = [](const ParamGroupView& g) {
+  const auto keys = [options](const ParamGroupView& g) {
     std::vector<std::string> k{"params"};
-    for (const auto& [n, v] : g.opt->options_of(g.index)) {
-      const auto p = std::find_if(kPairKeywords.begin(), kPairKeywords.end(), [&](const auto& q) { return q[1] == n; });
-      if (p != kPairKeywords.end())
-        k.emplace_back((*p)[0]);
-      else if (std::find_if(kPairKeywords.begin(), kPairKeywords.end(), [&](const auto& q) { return q[2] == n; }) ==
-               kPairKeywords.end())
-        k.push_back(n);
-    }
+    for (const auto& [key, value] : options(g)) k.push_back(py::cast<std::string>(key));
     if (g.opt->has_momentum() && std::find(k.begin(), k.end(), "momentum") == k.end()) k.push_back("momentum");
     for (const auto& [key, value] : group_extras(*g.opt, g.index)) k.push_back(py::cast<std::string>(key));
     return k;
+  };
+  const auto has_option = [](const std::shared_ptr<Optimizer>& o) -> HasOption {
+    return [o](std::string_view name) { return o->option_type(std::string(name)) != 0; };
   };
   py::class_<ParamGroupView>(m, "ParamGroup")
       .def("__getitem__", get)
@@ -511,15 +413,20 @@ void bind_optim(py::module_& root) {
              return std::find(k.begin(), k.end(), key) != k.end();
            })
       .def("__setitem__",
-           [pair_of](const ParamGroupView& g, const std::string& key, py::object value) {
-             if (const auto* p = pair_of(g, key)) {
-               const auto values = py::cast<std::pair<double, double>>(value);
-               g.opt->set_option(g.index, std::string((*p)[1]), values.first);
-               g.opt->set_option(g.index, std::string((*p)[2]), values.second);
-             } else if (key != "params" && g.opt->option_type(key)) {
-               g.opt->set_option(g.index, key, py::cast<double>(value));
+           [has_option](const ParamGroupView& g, const std::string& key, py::object value) {
+             const auto set = [&](const std::string& name, double v) { g.opt->set_option(g.index, name, v); };
+             const std::string where =
+                 py::type::of(py::cast(g.opt)).attr("__name__").cast<std::string>() + ".param_groups";
+             if (set_torch_keyword(key, value, where.c_str(), has_option(g.opt), set)) return;
+             const auto number = [&] {
+               TG_CHECK_TYPE(PyNumber_Check(value.ptr()), "{}: {} must be a number, got {}", where, key,
+                             Py_TYPE(value.ptr())->tp_name);
+               return py::cast<double>(value);
+             };
+             if (key != "params" && g.opt->option_type(key)) {
+               g.opt->set_option(g.index, key, number());
              } else if (key == "momentum" && g.opt->has_momentum()) {
-               g.opt->set_momentum(g.index, py::cast<double>(value));
+               g.opt->set_momentum(g.index, number());
              } else if (key != "params") {
                group_extras(*g.opt, g.index, key.c_str())[py::str(key)] = value;  // a key of the group's own
              } else {
@@ -638,7 +545,7 @@ void bind_optim(py::module_& root) {
            })
       .def(
           "load_state_dict",
-          [pair_of](const std::shared_ptr<Optimizer>& o, const py::dict& sd) {
+          [has_option](const std::shared_ptr<Optimizer>& o, const py::dict& sd) {
             TG_CHECK_VALUE(sd.contains("state") && sd.contains("param_groups"),
                            "Optimizer.load_state_dict: expected a dict with 'state' and 'param_groups' (an optimizer's "
                            "state_dict), got keys {}",
@@ -654,7 +561,6 @@ void bind_optim(py::module_& root) {
                            groups.size(), o->num_param_groups());
             std::vector<py::dict> loaded_extras(groups.size());
             for (size_t g = 0; g < groups.size(); ++g) {
-              const ParamGroupView view{o, g};
               py::dict& extras = loaded_extras[g];
               const auto option = [&](const std::string& name, double v) {
                 flat.insert(fmt::format("param_groups.{}.{}", g, name), tg::scalar_tensor(v, tg::kFloat64));
@@ -664,10 +570,8 @@ void bind_optim(py::module_& root) {
                 if (k == "params") {
                   flat.insert(fmt::format("param_groups.{}.params", g),
                               tg::tensor(py::cast<std::vector<int64_t>>(value)));
-                } else if (const auto* p = pair_of(view, k)) {
-                  const auto values = py::cast<std::pair<double, double>>(value);
-                  option(std::string((*p)[1]), values.first);
-                  option(std::string((*p)[2]), values.second);
+                } else if (set_torch_keyword(k, value, "Optimizer.load_state_dict", has_option(o), option)) {
+                  continue;
                 } else if (k == "momentum" && !o->option_type(k) && o->has_momentum()) {
                   continue;  // the alias of another option (Adam's beta1), saved under that name
                 } else if (!o->option_type(k) && kTorchImplementationKeys.contains(k)) {

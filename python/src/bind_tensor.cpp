@@ -415,16 +415,24 @@ fills .grad of the leaves.)");
   };
   for (const char* name : {"new_zeros", "new_ones", "new_empty"}) {
     const char kind = name[4];
-    cls.def(name, [kind, like](const tg::Tensor& t, py::args size, std::optional<tg::DType> dtype,
-                              std::optional<tg::Device> device, bool requires_grad) {
-      const tg::Shape s = shape_from_args(size, "new_zeros");
+    const auto make = [kind, like](const tg::Tensor& t, const tg::Shape& s, std::optional<tg::DType> dtype,
+                                   std::optional<tg::Device> device, bool requires_grad) {
       tg::Tensor r = nogil([&] {
         const tg::TensorOptions o = like(t, dtype, device);
         return kind == 'z' ? tg::zeros(s, o) : kind == 'o' ? tg::ones(s, o) : tg::empty(s, o);
       });
       r.requires_grad_(requires_grad);
       return r;
-    }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
+    };
+    cls.def(
+        name,
+        [make, name](const tg::Tensor& t, py::args size, std::optional<tg::DType> dtype,
+                     std::optional<tg::Device> device,
+                     bool requires_grad) { return make(t, shape_from_args(size, name), dtype, device, requires_grad); },
+        py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
+    // The shape as torch's keyword, x.new_zeros(size=(2, 3)), after the varargs form.
+    cls.def(name, make, py::kw_only(), py::arg("size"), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+            py::arg("requires_grad") = false);
   }
   cls.def("new_full", [like](const tg::Tensor& t, const tg::Shape& size, const tg::Scalar& value,
                             std::optional<tg::DType> dtype, std::optional<tg::Device> device) {

@@ -99,28 +99,36 @@ inline py::object unique_result(const tg::Tensor& values, const tg::Tensor& inve
   return py::tuple(out);
 }
 
-// NumPy's names for dim and keepdim, which torch takes as aliases: x.sum(axis=0, keepdims=True).
-inline const char* numpy_name(const char* name) {
+// NumPy's names for dim and keepdim, which torch takes as aliases, each on its own:
+// x.sum(axis=0, keepdims=True), x.sum(axis=0, keepdim=True). `which` picks the renames: 1 dim to
+// axis, 2 keepdim to keepdims.
+inline int numpy_rename(const char* name) {
   const std::string_view n(name);
-  return n == "dim" ? "axis" : n == "keepdim" ? "keepdims" : name;
+  return n == "dim" ? 1 : n == "keepdim" ? 2 : 0;
 }
 template <class E>
-bool has_numpy_name(const E& e) {
-  if constexpr (std::is_base_of_v<py::arg, E>) return numpy_name(e.name) != e.name;
-  return false;
+int numpy_renames(const E& e) {
+  if constexpr (std::is_base_of_v<py::arg, E>) return numpy_rename(e.name);
+  return 0;
 }
 template <class E>
-E with_numpy_name(E e) {
-  if constexpr (std::is_base_of_v<py::arg, E>) e.name = numpy_name(e.name);
+E with_numpy_name(E e, int which) {
+  if constexpr (std::is_base_of_v<py::arg, E>) {
+    const int r = numpy_rename(e.name) & which;
+    if (r != 0) e.name = r == 1 ? "axis" : "keepdims";
+  }
   return e;
 }
 
-// scope.def(name, f, extra...), and where f takes dim or keepdim, a second overload under NumPy's
-// names. It comes after the first, so a call with torch's names never tries it.
+// scope.def(name, f, extra...), and where f takes dim or keepdim, overloads under NumPy's names:
+// both renamed first (NumPy's code), then each alone. They come after the first, so a call with
+// torch's names never tries them.
 template <class Scope, class F, class... Extra>
 void def_with_axis(Scope& scope, const char* name, const F& f, const Extra&... extra) {
   scope.def(name, f, extra...);
-  if ((has_numpy_name(extra) || ...)) scope.def(name, f, with_numpy_name(extra)...);
+  const int renames = (numpy_renames(extra) | ... | 0);
+  for (const int which : {3, 1, 2})
+    if ((renames & which) == which) scope.def(name, f, with_numpy_name(extra, which)...);
 }
 
 // Binds f as the method `name` of tg.Tensor and as the function tg.name(input, ...).

@@ -2842,6 +2842,84 @@ def test_muon_matches_torch(shape, kw):
         tg.optim.SGD([pt], ns_coefficients=(1, 2, 3))
 
 
+@pytest.mark.parametrize("name,kw", [
+    ("Adafactor", {"lr": 0.05, "eps": (None, 2e-3)}),
+    ("Adafactor", {"eps": (1e-20, 1e-2), "maximize": True}),
+    ("Muon", {"ns_coefficients": (3.0, -3.2, 1.2), "adjust_lr_fn": "match_rms_adamw"}),
+    ("Muon", {"lr": 0.01}),
+])
+def test_tuple_and_named_options_read_and_cross_over_as_torchs(name, kw):
+    # Adafactor's eps pair and Muon's coefficients and lr function: the same keys and values in
+    # defaults, param_groups and state_dicts, and each side's state_dict loads in the other.
+    start = np.random.randn(4, 3).astype(np.float32)
+    pt, pp = tg.tensor(start.tolist()).requires_grad_(), torch.tensor(start).requires_grad_()
+    ot, op = getattr(tg.optim, name)([pt], **kw), getattr(torch.optim, name)([pp], **kw)
+    ours = {k: v for k, v in op.param_groups[0].items() if k not in ("params", "foreach", "fused", "capturable",
+                                                                        "differentiable")}
+    assert {k: v for k, v in ot.param_groups[0].items() if k != "params"} == ours
+    assert {k: ot.defaults[k] for k in ours} == ours
+    for _ in range(2):
+        g = np.random.randn(4, 3).astype(np.float32)
+        pt.grad, pp.grad = tg.tensor(g.tolist()), torch.tensor(g)
+        ot.step()
+        op.step()
+    tsd = op.state_dict()
+    fresh = getattr(tg.optim, name)([tg.tensor(start.tolist()).requires_grad_()])
+    fresh.load_state_dict({"state": {i: {k: tg.tensor(v.tolist()) for k, v in s.items()}
+                                     for i, s in tsd["state"].items()}, "param_groups": tsd["param_groups"]})
+    assert dict(fresh.param_groups[0], params=None) == dict(ot.param_groups[0], params=None)
+    back = getattr(torch.optim, name)([torch.tensor(start).requires_grad_()])
+    sd = ot.state_dict()
+    back.load_state_dict({"state": {i: {k: torch.tensor(v.tolist()) for k, v in s.items()}
+                                    for i, s in sd["state"].items()}, "param_groups": sd["param_groups"]})
+    for k, v in sd["param_groups"][0].items():
+        assert k == "params" or back.param_groups[0][k] == v, k
+    for k, v in sd["state"][0].items():
+        check(v, back.state_dict()["state"][0][k], 0, 0)
+    # Set through the group, checked as the constructor checks them.
+    group = ot.param_groups[0]
+    if name == "Adafactor":
+        group["eps"] = (None, 5e-3)
+        assert group["eps"] == (None, 5e-3) and ot.state_dict()["param_groups"][0]["eps"] == (None, 5e-3)
+        with pytest.raises(TypeError, match=r"Adafactor.param_groups: eps must be a tuple of 2 numbers, got float"):
+            group["eps"] = 1e-3
+    else:
+        group["adjust_lr_fn"] = "spectral_unclamped"
+        group["ns_coefficients"] = [2.0, -1.0, 0.5]
+        assert group["adjust_lr_fn"] == "spectral_unclamped" and group["ns_coefficients"] == (2.0, -1.0, 0.5)
+        group["adjust_lr_fn"] = None
+        assert group["adjust_lr_fn"] is None and "ns_a" not in group
+        with pytest.raises(ValueError, match=r"Muon.param_groups: ns_coefficients must be a tuple of 3 numbers, "
+                                             r"got 2"):
+            group["ns_coefficients"] = (1.0, 2.0)
+        with pytest.raises(TypeError, match="adjust_lr_fn must be None or a str, got int"):
+            group["adjust_lr_fn"] = 1
+
+
+def test_optimizer_keyword_type_errors_name_the_optimizer_and_keyword():
+    p = tg.zeros(3, requires_grad=True)
+    with pytest.raises(TypeError, match="Adam: lr must be a number, got str"):
+        tg.optim.Adam([p], lr="fast")
+    with pytest.raises(TypeError, match="Adam: amsgrad must be a bool, got str"):
+        tg.optim.Adam([p], amsgrad="yes")
+    with pytest.raises(TypeError, match="Adam: betas must be a tuple of 2 numbers, got float"):
+        tg.optim.Adam([p], betas=0.9)
+    with pytest.raises(TypeError, match="Adam: betas must be a tuple of 2 numbers, got a str in it"):
+        tg.optim.Adam([p], betas=(0.9, "x"))
+    with pytest.raises(ValueError, match="Rprop: etas must be a tuple of 2 numbers, got 3"):
+        tg.optim.Rprop([p], etas=(0.5, 1.2, 2))
+    with pytest.raises(TypeError, match="Adam: eps must be a number, got tuple"):
+        tg.optim.Adam([p], eps=(1e-8, 1e-3))
+    with pytest.raises(TypeError, match="Adafactor: eps must be a tuple of 2 numbers, got float"):
+        tg.optim.Adafactor([p], eps=1e-3)
+    with pytest.raises(TypeError, match="Adam.param_groups: betas must be a tuple of 2 numbers, got str"):
+        tg.optim.Adam([p]).param_groups[0]["betas"] = "a"
+    with pytest.raises(TypeError, match="SGD.param_groups: lr must be a number, got str"):
+        tg.optim.SGD([p], lr=0.1).param_groups[0]["lr"] = "a"
+    with pytest.raises(TypeError, match="SGD.param_groups: momentum must be a number, got NoneType"):
+        tg.optim.SGD([p], lr=0.1).param_groups[0]["momentum"] = None
+
+
 @pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
 def test_low_precision_addmm_rounds_once_as_torch(dtype):
     a, b, c = (np.random.randn(5, 5).astype(np.float32) for _ in range(3))

@@ -213,4 +213,4 @@ def test_arguments_a_binding_fails_to_convert_are_type_errors():
         tg.set_printoptions(tg.ones(2))
     # any other conversion a binding makes of an object it was given: a TypeError without the build hint
     with pytest.raises(TypeError, match="Unable to cast Python instance of type <class 'str'>: the argument is not"):
-        tg.optim.Adafactor([tg.nn.Parameter(tg.ones(2))], eps=("a", 1.0))
+        tg.gradient(tg.ones(3), spacing="a")

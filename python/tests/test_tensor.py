@@ -718,6 +718,20 @@ def test_torch_keyword_forms():
         x.scatter(0, idx)
     with pytest.raises(TypeError, match="value must be a number, got list"):
         x.scatter(0, idx, value=[1.0])
+    v = tg.tensor([1.0, 2.0, 3.0])
+    assert tg.dot(v, tensor=v).item() == 14.0 and v.dot(tensor=v).item() == 14.0
+    assert x.swapaxes(axis0=0, axis1=1).tolist() == x.t().tolist() and tg.swapdims(x, dim0=1, dim1=0).shape == (2, 2)
+    assert [p.tolist() for p in v.split(split_size=2)] == [[1.0, 2.0], [3.0]]
+    assert len(tg.split(tensor=v, split_size_or_sections=[1, 2])) == 2
+    assert x.max(other=-x).tolist() == [[1.5, 2.25], [3.0, 4.0]] and tg.min(x, other=-x)[0].tolist() == [-1.5, -2.25]
+    for name in ("new_zeros", "new_ones", "new_empty"):
+        made = getattr(x, name)(size=(3,), dtype=tg.int64)
+        assert made.shape == (3,) and made.dtype == tg.int64
+    assert x.new_ones(size=[2]).tolist() == [1.0, 1.0] and x.new_zeros(2, 1).shape == (2, 1)
+    assert v.clone().cumsum_(0, dtype=tg.float32).tolist() == [1.0, 3.0, 6.0]
+    assert v.clone().cumprod_(dim=0, dtype=tg.float32).tolist() == [1.0, 2.0, 6.0]
+    with pytest.raises(RuntimeError, match="cumsum_: dtype float64 differs from the tensor's float32"):
+        v.clone().cumsum_(0, dtype=tg.float64)
     assert x.clone().divide_(tg.tensor(2.0), rounding_mode="floor").tolist() == [[0.0, -2.0], [1.0, 2.0]]
     assert x.clone().round_(decimals=1).tolist() == [[1.5, -2.200000047683716], [3.0, 4.0]]
     # memory_format on conversions applies to a converted copy; an unconverted tensor comes back as it is
@@ -748,5 +762,10 @@ def test_numpy_axis_and_keepdims_names():
     assert (x > 0).all(axis=0).tolist() == [True, False] and tg.ones(1, 2).squeeze(axis=0).shape == (2,)
     assert tg.cat([x, x], axis=1).shape == (2, 4) and tg.concatenate([x, x], axis=0).shape == (4, 2)
     assert tg.stack([x, x], axis=2).shape == (2, 2, 2) and tg.var_mean(x, axis=0)[0].shape == (2,)
+    # each name on its own, as torch takes them
+    assert x.sum(axis=0, keepdim=True).shape == (1, 2) and tg.mean(x, dim=1, keepdims=True).shape == (2, 1)
+    assert x.amax(axis=1, keepdim=True).tolist() == [[1.5], [4.0]]
     with pytest.raises(TypeError, match="incompatible function arguments"):
         x.sum(dim=0, axis=0)
+    with pytest.raises(TypeError, match="incompatible function arguments"):
+        x.sum(0, keepdim=True, keepdims=True)
