@@ -158,8 +158,9 @@ Tensor spaced(const char* name, double start, double end, int64_t steps, F f) {
   Tensor cpu = make(name, {steps}, kFloat64, Device::cpu());
   double* p = cpu.data_ptr<double>();
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-  // Computed from both ends so that the last value is exactly `end`.
-  for (int64_t i = 0; i < steps; ++i)
+  // Computed from both ends so that the last value is exactly `end`; one step is `start`.
+  if (steps == 1) p[0] = f(start);
+  for (int64_t i = 0; i < steps && steps > 1; ++i)
     p[i] = f(i < steps / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i));
   return cpu;
 }

@@ -503,6 +503,26 @@ TEST(Module, LayersAndDefaults) {
   nn::ConvTranspose2d ct(4, 2, 2, {.stride = 2});
   EXPECT_EQ(ct->weight.sizes(), Shape({4, 2, 2, 2}));
   EXPECT_EQ(ct(randn({1, 4, 5, 5})).sizes(), Shape({1, 2, 10, 10}));
+  // output_size picks the output padding (torch's forward(input, output_size)): the spatial sizes
+  // or the whole shape, within stride - 1 of the smallest output.
+  nn::ConvTranspose2d up(2, 2, 3, {.stride = 2, .padding = 1});
+  const Tensor small = randn({1, 2, 4, 5});
+  EXPECT_EQ(up(small).sizes(), Shape({1, 2, 7, 9}));
+  EXPECT_EQ(up->forward(small, Shape{8, 9}).sizes(), Shape({1, 2, 8, 9}));
+  EXPECT_EQ(up->forward(small, Shape{1, 2, 8, 10}).sizes(), Shape({1, 2, 8, 10}));
+  EXPECT_TRUE(
+      close(up->forward(small, Shape{8, 10}),
+            F::conv_transpose2d(small, up->weight, {.bias = up->bias, .stride = 2, .padding = 1, .output_padding = 1}),
+            0, 0));
+  EXPECT_THROW_WITH(up->forward(small, Shape{9, 9}), ValueError,
+                    "ConvTranspose2d: requested an output size of 9 in spatial dim 0, but valid sizes range from 7 to "
+                    "8 (for an input of [1, 2, 4, 5])");
+  EXPECT_THROW_WITH(up->forward(small, Shape{2, 8, 9}), ValueError,
+                    "ConvTranspose2d: for 4-D input, output_size must have 2 or 4 elements (got 3)");
+  nn::ConvTranspose1d up1(1, 1, 2, {.stride = 3});
+  EXPECT_EQ(up1->forward(randn({1, 4}), Shape{12}).sizes(), Shape({1, 12}));  // unbatched [C, L]
+  nn::ConvTranspose3d up3(1, 1, 1, {.stride = 2});
+  EXPECT_EQ(up3->forward(randn({1, 1, 2, 2, 2}), Shape{4, 3, 4}).sizes(), Shape({1, 1, 4, 3, 4}));
   nn::Conv3d c3(2, 4, {2, 3, 3}, {.stride = {1, 2, 2}, .padding = {0, 1, 1}, .groups = 2});
   EXPECT_EQ(c3->weight.sizes(), Shape({4, 1, 2, 3, 3}));
   EXPECT_LE(c3->bias.abs().max().item<double>(), 1 / std::sqrt(18.0));

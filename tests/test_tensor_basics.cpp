@@ -156,6 +156,8 @@ TEST(Factories, Ranges) {
   Tensor l = linspace(0, 1, 5, kFloat64);
   EXPECT_EQ(vals(l), (std::vector<double>{0, 0.25, 0.5, 0.75, 1}));
   EXPECT_EQ(linspace(0, 1, 0).numel(), 0);
+  EXPECT_EQ(vals(linspace(-10, 10, 1)), (std::vector<double>{-10}));  // one step is the start, as in torch
+  EXPECT_EQ(vals(logspace(2, 3, 1, 2.0)), (std::vector<double>{4}));
   EXPECT_EQ(vals(logspace(0, 3, 4, 10.0, kFloat64)), (std::vector<double>{1, 10, 100, 1000}));
   EXPECT_EQ(vals(logspace(-1, 1, 3, 2.0)), (std::vector<double>{0.5, 1, 2}));
   EXPECT_EQ(logspace(0, 1, 3).dtype(), kFloat32);

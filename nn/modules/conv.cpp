@@ -39,6 +39,52 @@ std::vector<int64_t> mode_pads(ConvPaddingMode mode, const std::vector<int64_t>&
 
 std::string padding_mode_repr(const std::string& mode) { return mode == "zeros" ? "" : ", padding_mode=" + mode; }
 
+std::vector<int64_t> dims(int64_t s) { return {s}; }
+std::vector<int64_t> dims(Size2 s) { return {s.h, s.w}; }
+std::vector<int64_t> dims(Size3 s) { return {s.d, s.h, s.w}; }
+
+// A transposed-convolution module's functional options with the given output padding.
+template <class Options, class Impl, class Pad>
+Options transposed(const Impl& m, Pad output_padding) {
+  return {.bias = m.bias,
+          .stride = m.options.stride,
+          .padding = m.options.padding,
+          .output_padding = output_padding,
+          .groups = m.options.groups,
+          .dilation = m.options.dilation};
+}
+
+// The output padding that makes a transposed convolution's output `output_size` (its spatial
+// sizes, or the whole shape, as torch.nn takes it): each size lies between the smallest output
+// and stride - 1 more.
+template <class Impl>
+std::vector<int64_t> output_padding_for(const char* name, const Impl& m, const Tensor& input,
+                                        const Shape& output_size) {
+  const std::vector<int64_t> stride = dims(m.options.stride), padding = dims(m.options.padding),
+                             dilation = dims(m.options.dilation), kernel = dims(m.kernel_size);
+  const auto n = static_cast<int64_t>(kernel.size());
+  const int64_t lead = input.dim() - n;  // batch and channels, or channels alone
+  TG_CHECK_VALUE(lead == 1 || lead == 2, "{}: expected a {}-D or {}-D input, got {}-D", name, n + 1, n + 2,
+                 input.dim());
+  const int64_t given = output_size.size();
+  TG_CHECK_VALUE(given == n || given == n + lead,
+                 "{}: for {}-D input, output_size must have {} or {} elements (got {})", name, input.dim(), n, n + lead,
+                 given);
+  std::vector<int64_t> out(static_cast<size_t>(n));
+  for (int64_t d = 0; d < n; ++d) {
+    const auto i = static_cast<size_t>(d);
+    const int64_t want = output_size[static_cast<int>(given - n + d)];
+    const int64_t smallest =
+        (input.size(lead + d) - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + 1;
+    TG_CHECK_VALUE(want >= smallest && want < smallest + stride[i],
+                   "{}: requested an output size of {} in spatial dim {}, but valid sizes range from {} to {} (for "
+                   "an input of {})",
+                   name, want, d, smallest, smallest + stride[i] - 1, input.sizes());
+    out[i] = want - smallest;
+  }
+  return out;
+}
+
 void check_channels(const char* name, int64_t in, int64_t out, int64_t groups) {
   TG_CHECK_VALUE(in > 0 && out > 0, "{}: channels must be positive, got in={} out={}", name, in, out);
   TG_CHECK_VALUE(groups > 0 && in % groups == 0 && out % groups == 0,
@@ -147,9 +193,12 @@ ConvTranspose2dImpl::ConvTranspose2dImpl(int64_t in, int64_t out, Size2 k, const
 void ConvTranspose2dImpl::reset_parameters() { reset_conv(weight, bias); }
 Tensor ConvTranspose2dImpl::forward(const Tensor& input) {
   return functional::conv_transpose2d(input, weight,
-                                      {.bias = bias, .stride = options.stride, .padding = options.padding,
-                                       .output_padding = options.output_padding, .groups = options.groups,
-                                       .dilation = options.dilation});
+                                      transposed<functional::ConvTranspose2dOptions>(*this, options.output_padding));
+}
+Tensor ConvTranspose2dImpl::forward(const Tensor& input, const Shape& output_size) {
+  const std::vector<int64_t> p = output_padding_for("ConvTranspose2d", *this, input, output_size);
+  return functional::conv_transpose2d(input, weight,
+                                      transposed<functional::ConvTranspose2dOptions>(*this, Size2(p[0], p[1])));
 }
 std::string ConvTranspose2dImpl::extra_repr() const {
   std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels, out_channels, pair(kernel_size),
@@ -208,12 +257,12 @@ ConvTranspose3dImpl::ConvTranspose3dImpl(int64_t in, int64_t out, Size3 k, const
 void ConvTranspose3dImpl::reset_parameters() { reset_conv(weight, bias); }
 Tensor ConvTranspose3dImpl::forward(const Tensor& input) {
   return functional::conv_transpose3d(input, weight,
-                                      {.bias = bias,
-                                       .stride = options.stride,
-                                       .padding = options.padding,
-                                       .output_padding = options.output_padding,
-                                       .groups = options.groups,
-                                       .dilation = options.dilation});
+                                      transposed<functional::ConvTranspose3dOptions>(*this, options.output_padding));
+}
+Tensor ConvTranspose3dImpl::forward(const Tensor& input, const Shape& output_size) {
+  const std::vector<int64_t> p = output_padding_for("ConvTranspose3d", *this, input, output_size);
+  return functional::conv_transpose3d(input, weight,
+                                      transposed<functional::ConvTranspose3dOptions>(*this, Size3(p[0], p[1], p[2])));
 }
 std::string ConvTranspose3dImpl::extra_repr() const {
   std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", in_channels, out_channels, pair(kernel_size),
@@ -236,9 +285,11 @@ ConvTranspose1dImpl::ConvTranspose1dImpl(int64_t in, int64_t out, int64_t k, con
 void ConvTranspose1dImpl::reset_parameters() { reset_conv(weight, bias); }
 Tensor ConvTranspose1dImpl::forward(const Tensor& input) {
   return functional::conv_transpose1d(input, weight,
-                                      {.bias = bias, .stride = options.stride, .padding = options.padding,
-                                       .output_padding = options.output_padding, .groups = options.groups,
-                                       .dilation = options.dilation});
+                                      transposed<functional::ConvTranspose1dOptions>(*this, options.output_padding));
+}
+Tensor ConvTranspose1dImpl::forward(const Tensor& input, const Shape& output_size) {
+  const std::vector<int64_t> p = output_padding_for("ConvTranspose1d", *this, input, output_size);
+  return functional::conv_transpose1d(input, weight, transposed<functional::ConvTranspose1dOptions>(*this, p[0]));
 }
 std::string ConvTranspose1dImpl::extra_repr() const {
   std::string s = fmt::format("{}, {}, kernel_size=({},), stride=({},)", in_channels, out_channels, kernel_size,

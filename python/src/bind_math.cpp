@@ -1171,6 +1171,37 @@ void bind_math(py::module_& m, TensorClass& cls) {
       for (const py::handle o : operands) ts.push_back(to_tensor(o));
     return nogil([&] { return tg::einsum(eq, ts); });
   }, py::arg("equation"));
+  // torch's sublist form, einsum(a, [0, 1], b, [1, 2], [0, 2]): subscripts as ints (0-51 for A-Z,
+  // a-z, as torch maps them) and Ellipsis, the output's list last and optional.
+  m.def("einsum", [](const tg::Tensor& first, py::args rest) {
+    const auto subscripts = [](py::handle list) {
+      TG_CHECK_TYPE(PyList_Check(list.ptr()) || PyTuple_Check(list.ptr()),
+                    "einsum: expected a list of subscripts after each operand, got {}", Py_TYPE(list.ptr())->tp_name);
+      std::string out;
+      for (const py::handle s : py::reinterpret_borrow<py::sequence>(list)) {
+        if (s.ptr() == Py_Ellipsis) {
+          out += "...";
+          continue;
+        }
+        TG_CHECK_TYPE(PyLong_Check(s.ptr()), "einsum: subscripts must be ints or Ellipsis, got {}",
+                      Py_TYPE(s.ptr())->tp_name);
+        const auto v = py::cast<int64_t>(s);
+        TG_CHECK_VALUE(v >= 0 && v < 52, "einsum: subscript {} is not within the valid range [0, 52)", v);
+        out += static_cast<char>(v < 26 ? 'A' + v : 'a' + (v - 26));
+      }
+      return out;
+    };
+    TG_CHECK_TYPE(!rest.empty(), "einsum: expected an equation string or operands with subscript lists");
+    tg::tensor_list ts{first};
+    std::string eq = subscripts(rest[0]);
+    size_t i = 1;
+    for (; i + 1 < rest.size(); i += 2) {
+      ts.push_back(to_tensor(rest[i]));
+      eq += "," + subscripts(rest[i + 1]);
+    }
+    if (i < rest.size()) eq += "->" + subscripts(rest[i]);
+    return nogil([&] { return tg::einsum(eq, ts); });
+  });
   def_op(
       m, cls, "mv", [](const tg::Tensor& a, const tg::Tensor& v) { return nogil([&] { return tg::mv(a, v); }); },
       py::arg("vec"));

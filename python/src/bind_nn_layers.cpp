@@ -208,6 +208,13 @@ void def_fractional_max_pool(py::module_& nn, const char* name) {
       .def("forward", indices_forward<Impl>(), py::arg("input"));
 }
 
+// forward(input, output_size=None) of the transposed convolutions: output_size (the spatial sizes or
+// the whole shape, as torch.Size) chooses the output padding.
+template <class Impl>
+tg::Tensor transposed_forward(Impl& m, const tg::Tensor& input, std::optional<tg::Shape> output_size) {
+  return nogil([&] { return output_size ? m.forward(input, *output_size) : m.forward(input); });
+}
+
 }  // namespace
 
 void bind_nn_layers(py::module_& nn) {
@@ -305,7 +312,8 @@ void bind_nn_layers(py::module_& nn) {
       .def_property_readonly("transposed", [](const ConvTranspose1dImpl&) { return true; })
       .def_property_readonly("padding_mode", [](const ConvTranspose1dImpl&) { return "zeros"; })
       .def_readonly("in_channels", &ConvTranspose1dImpl::in_channels)
-      .def_readonly("out_channels", &ConvTranspose1dImpl::out_channels);
+      .def_readonly("out_channels", &ConvTranspose1dImpl::out_channels)
+      .def("forward", transposed_forward<ConvTranspose1dImpl>, py::arg("input"), py::arg("output_size") = py::none());
   one_tuple_attribute(conv_transpose1d, "kernel_size",
                       [](ConvTranspose1dImpl& m) -> int64_t& { return m.kernel_size; });
   one_tuple_attribute(conv_transpose1d, "stride", [](ConvTranspose1dImpl& m) -> int64_t& { return m.options.stride; });
@@ -328,7 +336,8 @@ void bind_nn_layers(py::module_& nn) {
       .def_property_readonly("transposed", [](const ConvTranspose2dImpl&) { return true; })
       .def_property_readonly("padding_mode", [](const ConvTranspose2dImpl&) { return "zeros"; })
       .def_readonly("in_channels", &ConvTranspose2dImpl::in_channels)
-      .def_readonly("out_channels", &ConvTranspose2dImpl::out_channels);
+      .def_readonly("out_channels", &ConvTranspose2dImpl::out_channels)
+      .def("forward", transposed_forward<ConvTranspose2dImpl>, py::arg("input"), py::arg("output_size") = py::none());
   Layer<ConvTranspose3dImpl>(nn, "ConvTranspose3d")
       .def(py::init([](int64_t in, int64_t out, Size3 k, Size3 stride, Size3 padding, Size3 output_padding,
                        int64_t groups, bool bias, Size3 dilation) {
@@ -342,7 +351,8 @@ void bind_nn_layers(py::module_& nn) {
       .def_property_readonly("transposed", [](const ConvTranspose3dImpl&) { return true; })
       .def_property_readonly("padding_mode", [](const ConvTranspose3dImpl&) { return "zeros"; })
       .def_readonly("in_channels", &ConvTranspose3dImpl::in_channels)
-      .def_readonly("out_channels", &ConvTranspose3dImpl::out_channels);
+      .def_readonly("out_channels", &ConvTranspose3dImpl::out_channels)
+      .def("forward", transposed_forward<ConvTranspose3dImpl>, py::arg("input"), py::arg("output_size") = py::none());
 
   def_norm_options(Layer<BatchNormImpl>(nn, "_BatchNorm"))
       .def("reset_running_stats", &BatchNormImpl::reset_running_stats);
@@ -587,7 +597,15 @@ void bind_nn_layers(py::module_& nn) {
            py::arg("kernel_size"), py::arg("stride") = py::none(), py::arg("padding") = 0)
       .def(
           "forward",
-          [](MaxUnpool1dImpl& m, const tg::Tensor& x, const tg::Tensor& idx, std::optional<int64_t> out) {
+          [](MaxUnpool1dImpl& m, const tg::Tensor& x, const tg::Tensor& idx, py::object size) {
+            // a length, or a shape whose last size is the length (input.size(), as in torch)
+            std::optional<int64_t> out;
+            if (!size.is_none()) {
+              const auto v = PyLong_Check(size.ptr()) ? std::vector<int64_t>{py::cast<int64_t>(size)}
+                                                      : py::cast<std::vector<int64_t>>(size);
+              TG_CHECK_VALUE(!v.empty(), "MaxUnpool1d: output_size needs 1 spatial size, got none");
+              out = v.back();
+            }
             return nogil([&] { return m.forward(x, idx, out); });
           },
           py::arg("input"), py::arg("indices"), py::arg("output_size") = py::none());

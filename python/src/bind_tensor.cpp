@@ -344,9 +344,7 @@ fills .grad of the leaves.)");
             PyCallable hook(std::move(fn));
             return t.register_post_accumulate_grad_hook([hook](const tg::Tensor& leaf) {
               py::gil_scoped_acquire gil;
-              py::object r = hook(leaf);
-              TG_CHECK_TYPE(r.is_none(), "post-accumulate-grad hooks must return None, got {}",
-                            Py_TYPE(r.ptr())->tp_name);
+              hook(leaf);  // what it returns is ignored, as in torch
             });
           },
           py::arg("hook"), "hook(tensor) runs each time backward has accumulated a gradient into this leaf's .grad");

@@ -157,6 +157,13 @@ void bind_types(py::module_& m) {
              return tg::Device(fmt::format("{}:{}", type, index));
            }),
            py::arg("type"), py::arg("index"))
+      // torch.device(a device) is that device, torch.device(0) the accelerator's device 0.
+      .def(py::init([](const tg::Device& d) { return d; }), py::arg("device"))
+      .def(py::init([](int index) {
+             TG_CHECK_VALUE(index >= 0, "device: index must be >= 0, got {}", index);
+             return tg::Device(fmt::format("cuda:{}", index));
+           }),
+           py::arg("index"))
       .def_property_readonly("type", [](const tg::Device& d) { return d.is_cpu() ? "cpu" : "cuda"; })
       .def_property_readonly("index", [](const tg::Device& d) { return d.index(); })
       .def("__str__", &tg::Device::str)

@@ -1,11 +1,13 @@
-"""torch's factories over existing memory and other tensors: asarray, frombuffer,
+"""torch's factories over existing memory and other tensors: asarray, frombuffer, from_file,
 randint_like, Tensor.new_empty_strided."""
+import mmap as _mmap
+import os as _os
 import warnings as _warnings
 
 from . import _C
 from ._C import Tensor
 
-__all__ = ["asarray", "empty_permuted", "frombuffer", "randint_like"]
+__all__ = ["asarray", "empty_permuted", "from_file", "frombuffer", "randint_like"]
 
 
 def _is_numpy(obj):
@@ -91,6 +93,33 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=None):
     if not requires_grad and t.requires_grad:
         return t.detach()
     return t
+
+
+def from_file(filename, shared=None, size=0, *, dtype=None, layout=None, device=None, pin_memory=False):
+    """A 1-D tensor of ``size`` elements over a memory-mapped file, as torch.from_file: with
+    ``shared=True`` writes to the tensor go to the file (which is created or extended to fit);
+    otherwise the mapping is private (copy-on-write) and the file must hold the
+    ``size * itemsize`` bytes. A ``device`` other than the CPU gets a copy."""
+    dtype = dtype or _C.get_default_dtype()
+    if not isinstance(size, int) or size < 0:
+        raise ValueError(f"from_file: size must be a non-negative int, got {size!r}")
+    nbytes = size * dtype.itemsize
+    if nbytes == 0:
+        out = _C.empty(0, dtype=dtype)
+    else:
+        mode = ("r+b" if _os.path.exists(filename) else "w+b") if shared else "rb"
+        with open(filename, mode) as f:
+            have = _os.fstat(f.fileno()).st_size
+            if have < nbytes:
+                if not shared:
+                    raise RuntimeError(f"from_file: {filename} has {have} bytes, fewer than the {nbytes} that {size} "
+                                       f"elements of {dtype} need (shared=False maps the file as it is)")
+                f.truncate(nbytes)
+            mapped = _mmap.mmap(f.fileno(), nbytes, access=_mmap.ACCESS_WRITE if shared else _mmap.ACCESS_COPY)
+        out = _C.from_numpy(memoryview(mapped)).view(dtype)
+    if device is not None and _C.device(device) != out.device:
+        out = out.to(device)
+    return out.pin_memory() if pin_memory else out
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,

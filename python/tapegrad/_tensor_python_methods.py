@@ -1,7 +1,7 @@
 """Tensor methods written in Python: apply_, map_ and map2_ (a Python callable per element, on
 CPU tensors, as in PyTorch: for small tensors and tests, not for speed), the layout queries,
-nonzero_static, const_data_ptr, the legacy ``new``, hardshrink / prelu as methods, div_ with a
-rounding_mode, and the in-place operators //= and %=.
+nonzero_static, const_data_ptr, dim_order, the legacy ``new``, hardshrink / prelu as methods, div_
+with a rounding_mode, and the in-place operators //= and %=.
 tapegrad's tensors are all dense and strided, so ``layout`` is ``tg.strided``, ``is_sparse`` is
 False and ``to_dense`` returns the tensor."""
 from . import _C
@@ -107,6 +107,53 @@ def prelu(self, weight):
     return F.prelu(self, weight)
 
 
+def dim_order(self, *, ambiguity_check=False):
+    """The dims from outermost to innermost in memory, as torch's (its algorithm: contiguous and
+    channels-last tensors by their format, others sorted by stride). ambiguity_check=True raises
+    where another order fits the strides as well (equal strides or a size-1 dim); a list of
+    memory formats accepts such a tensor if it is contiguous in exactly one of them."""
+    if not isinstance(ambiguity_check, (bool, list)) or (
+            isinstance(ambiguity_check, list) and not all(isinstance(f, _C.memory_format) for f in ambiguity_check)):
+        raise TypeError("The ambiguity_check argument must be a bool or a list of memory formats.")
+    sizes, strides, ndim = tuple(self.shape), self.stride(), self.dim()
+    if ambiguity_check is not False:
+        ambiguous = any(a == b for a, b in zip(strides, strides[1:])) or any(n == 1 for n in sizes)
+        formats = ambiguity_check if isinstance(ambiguity_check, list) else []
+        if ambiguous and sum(bool(self.is_contiguous(memory_format=f)) for f in formats) != 1:
+            raise RuntimeError("The tensor does not have unique dim order, or cannot map to exact one of the given "
+                               "memory formats.")
+    if ndim <= 1:
+        return tuple(range(ndim))
+    contiguous = self.is_contiguous()
+    channels_last = ndim == 4 and self.is_contiguous(memory_format=_C.channels_last)
+    if contiguous != channels_last:
+        return tuple(range(ndim)) if contiguous else (0, *range(2, ndim), 1)
+
+    def at_least(a, b):
+        return b == 0 or (a != 0 and (a >= b or a % b == 0))
+
+    def outer(a, b):  # 1: dim a is outside dim b, -1: inside, 0: either
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa == sb:
+            return 0 if at_least(sizes[b], sizes[a]) else 1
+        return -1 if at_least(sb, sa) else 1
+    perm = list(reversed(range(ndim)))  # innermost first, insertion-sorted as torch does
+    for i in range(1, ndim):
+        j = i
+        for k in reversed(range(i)):
+            c = outer(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    if ambiguity_check and any(outer(perm[i], perm[i + 1]) != -1 for i in range(ndim - 1)):
+        raise RuntimeError("The tensor does not have unique dim order.")
+    return tuple(reversed(perm))
+
+
 _true_div_ = Tensor.div_
 
 
@@ -120,7 +167,7 @@ def div_(self, other, *, rounding_mode=None):
     return self.copy_(result)
 
 
-for _fn in (apply_, map_, map2_, to_dense, nonzero_static, const_data_ptr, new, hardshrink, prelu, div_):
+for _fn in (apply_, map_, map2_, to_dense, nonzero_static, const_data_ptr, new, hardshrink, prelu, div_, dim_order):
     setattr(Tensor, _fn.__name__, _fn)
 Tensor.divide_ = div_
 Tensor.layout = property(lambda self: strided, doc="The memory layout: always tg.strided.")

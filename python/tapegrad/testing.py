@@ -8,32 +8,40 @@ __all__ = ["assert_close", "make_tensor"]
 
 # (rtol, atol) by dtype, PyTorch's defaults; integers and bools compare exactly.
 _TOLERANCES = {_C.float16: (1e-3, 1e-5), _C.bfloat16: (1.6e-2, 1e-5), _C.float32: (1.3e-6, 1e-5),
-               _C.float64: (1e-7, 1e-7)}
+               _C.float64: (1e-7, 1e-7), _C.complex64: (1.3e-6, 1e-5), _C.complex128: (1e-7, 1e-7)}
 
 
 def _as_tensor(x):
     return x if isinstance(x, _C.Tensor) else _C.tensor(x)
 
 
-def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, check_dtype=True, check_device=True,
-                 msg=None):
+def assert_close(actual, expected, *, allow_subclasses=True, rtol=None, atol=None, equal_nan=False,
+                 check_device=True, check_dtype=True, check_layout=True, check_stride=False, msg=None):
+    """check_layout has nothing to check (every tensor is strided); check_stride compares strides."""
     if (rtol is None) != (atol is None):
         raise ValueError("assert_close: rtol and atol must both be given, or neither")
+    options = dict(allow_subclasses=allow_subclasses, rtol=rtol, atol=atol, equal_nan=equal_nan,
+                   check_device=check_device, check_dtype=check_dtype, check_layout=check_layout,
+                   check_stride=check_stride, msg=msg)
     if isinstance(expected, dict):
         if not isinstance(actual, dict) or set(actual) != set(expected):
             raise AssertionError(msg or f"assert_close: the keys differ: {sorted(map(str, actual))} vs "
                                         f"{sorted(map(str, expected))}")
         for k in expected:
-            assert_close(actual[k], expected[k], rtol=rtol, atol=atol, equal_nan=equal_nan,
-                         check_dtype=check_dtype, check_device=check_device, msg=msg)
+            assert_close(actual[k], expected[k], **options)
         return
     if isinstance(expected, (list, tuple)):
         if not isinstance(actual, (list, tuple)) or len(actual) != len(expected):
             raise AssertionError(msg or "assert_close: the sequences differ in length")
         for a, e in zip(actual, expected):
-            assert_close(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=check_dtype,
-                         check_device=check_device, msg=msg)
+            assert_close(a, e, **options)
         return
+    if not allow_subclasses and type(actual) is not type(expected):
+        raise TypeError(f"No comparison pair was able to handle inputs of type {type(actual)} and {type(expected)}.")
+    numbers = (bool, int, float, complex)
+    if check_dtype and isinstance(actual, numbers) and isinstance(expected, numbers) and type(actual) is not type(
+            expected):
+        raise AssertionError(msg or f"The (d)types do not match: {type(actual)} != {type(expected)}.")
     a, e = _as_tensor(actual), _as_tensor(expected)
     if a.shape != e.shape:
         raise AssertionError(msg or f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}.")
@@ -41,9 +49,12 @@ def assert_close(actual, expected, *, rtol=None, atol=None, equal_nan=False, che
         raise AssertionError(msg or f"The values for attribute 'dtype' do not match: {a.dtype} != {e.dtype}.")
     if check_device and a.device != e.device:
         raise AssertionError(msg or f"The values for attribute 'device' do not match: {a.device} != {e.device}.")
+    if check_stride and a.stride() != e.stride():
+        raise AssertionError(msg or f"The values for attribute 'stride()' do not match: {a.stride()} != {e.stride()}.")
     if rtol is None:
         rtol, atol = max(_TOLERANCES.get(a.dtype, (0.0, 0.0)), _TOLERANCES.get(e.dtype, (0.0, 0.0)))
-    av, ev = a.detach().cpu().double(), e.detach().cpu().double()
+    wide = _C.complex128 if a.is_complex() or e.is_complex() else _C.float64
+    av, ev = a.detach().cpu().to(wide), e.detach().cpu().to(wide)
     close = _C.isclose(av, ev, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if bool(close.all()):
         return

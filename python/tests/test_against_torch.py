@@ -3888,3 +3888,30 @@ def test_add_and_sub_with_two_numbers_take_other_then_alpha_without_a_warning():
     for a, b in zip(mine, run(torch)):
         assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1]
         check(a, b)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_fake_quantize_matches_torch_bit_for_bit(dtype):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((6, 5)) * 3
+    g = rng.standard_normal((6, 5))
+    for scale, zero_point in ((0.125, 3), (0.37, 0), (0.05, 17)):
+        xt = tg.tensor(a.tolist(), dtype=tg.float64).to(getattr(tg, dtype)).requires_grad_()
+        xp = torch.tensor(a).to(getattr(torch, dtype)).requires_grad_()
+        yt = tg.fake_quantize_per_tensor_affine(xt, scale, zero_point, 0, 31)
+        yp = torch.fake_quantize_per_tensor_affine(xp, scale, zero_point, 0, 31)
+        yt.backward(tg.tensor(g.tolist()).to(yt.dtype))
+        yp.backward(torch.tensor(g).to(yp.dtype))
+        check(yt.float(), yp.float(), 0, 0)
+        check(xt.grad.float(), xp.grad.float(), 0, 0)
+    scale, zp = rng.uniform(0.05, 0.3, 5), rng.integers(-5, 5, 5)
+    xt = tg.tensor(a.tolist(), dtype=tg.float64).to(getattr(tg, dtype)).requires_grad_()
+    xp = torch.tensor(a).to(getattr(torch, dtype)).requires_grad_()
+    yt = tg.fake_quantize_per_channel_affine(xt, tg.tensor(scale.tolist()), tg.tensor(zp.tolist(), dtype=tg.int32),
+                                             1, -8, 7)
+    yp = torch.fake_quantize_per_channel_affine(xp, torch.tensor(scale, dtype=torch.float32),
+                                                torch.tensor(zp, dtype=torch.int32), 1, -8, 7)
+    yt.sum().backward()
+    yp.sum().backward()
+    check(yt.float(), yp.float(), 0, 0)
+    check(xt.grad.float(), xp.grad.float(), 0, 0)

@@ -142,3 +142,28 @@ def test_empty_permuted_lays_dims_out_in_the_order_given():
     assert tg.empty_permuted((2, 3, 4), (0, 1, 2)).is_contiguous()
     with pytest.raises(RuntimeError, match="must be a permutation of the 3 dims"):
         tg.empty_permuted((2, 3, 4), (0, 1, 1))
+
+
+def test_from_file_maps_private_or_shared(tmp_path):
+    path = tmp_path / "storage.bin"
+    values = np.arange(10, dtype=np.float64)
+    values.tofile(path)
+    private = tg.from_file(str(path), shared=False, size=10, dtype=tg.float64)
+    assert private.tolist() == values.tolist() and private.shape == (10,)
+    private[0] = 42.0  # copy-on-write: the file keeps its bytes
+    assert np.fromfile(path)[0] == 0.0
+    shared = tg.from_file(str(path), shared=True, size=10, dtype=tg.float64)
+    shared[1] = 7.0
+    del shared
+    assert np.fromfile(path)[1] == 7.0
+    created = tmp_path / "new.bin"  # shared=True creates the file, sized to fit
+    made = tg.from_file(str(created), shared=True, size=4, dtype=tg.int32)
+    made.fill_(3)
+    del made
+    assert np.fromfile(created, dtype=np.int32).tolist() == [3, 3, 3, 3]
+    assert tg.from_file(str(path), size=4, dtype=tg.bfloat16).dtype == tg.bfloat16
+    assert tg.from_file(str(path)).shape == (0,) and tg.from_file(str(path), size=2).dtype == tg.float32
+    with pytest.raises(RuntimeError, match="has 80 bytes, fewer than the 800 that 100 elements"):
+        tg.from_file(str(path), size=100, dtype=tg.float64)
+    with pytest.raises(ValueError, match="size must be a non-negative int"):
+        tg.from_file(str(path), size=-1)

@@ -423,6 +423,20 @@ def test_lp_pool_unpool_lrn_shuffle_and_random_layers():
     pooled, idx = F.max_pool2d(x, 2, return_indices=True)
     up = nn.MaxUnpool2d(2)(pooled, idx, output_size=[2, 4, 7, 6])
     assert up.shape == (2, 4, 7, 6) and int((up != 0).sum()) == pooled.numel()
+    line = tg.arange(1.0, 10.0).view(1, 1, 9)  # output_size as a length or as the whole shape
+    p1, i1 = F.max_pool1d(line, 2, return_indices=True)
+    assert nn.MaxUnpool1d(2)(p1, i1, output_size=line.size()).shape == (1, 1, 9)
+    assert nn.MaxUnpool1d(2)(p1, i1, output_size=9).shape == (1, 1, 9) and nn.MaxUnpool1d(2)(p1, i1).shape == (1, 1, 8)
+    # transposed convolutions take output_size (as torch's forward does) to choose the output padding
+    down, up2 = nn.Conv2d(3, 3, 3, stride=2, padding=1), nn.ConvTranspose2d(3, 3, 3, stride=2, padding=1)
+    image = tg.randn(1, 3, 12, 11)
+    assert up2(down(image), output_size=image.size()).shape == (1, 3, 12, 11) and up2(down(image)).shape == (1, 3, 11, 11)
+    assert up2(down(image), output_size=[12, 12]).shape == (1, 3, 12, 12)
+    with pytest.raises(ValueError, match="ConvTranspose2d: requested an output size of 14 in spatial dim 0, but valid "
+                                         "sizes range from 11 to 12"):
+        up2(down(image), output_size=(14, 11))
+    assert nn.ConvTranspose1d(1, 1, 3, stride=2)(tg.ones(1, 1, 4), output_size=[10]).shape == (1, 1, 10)
+    assert nn.ConvTranspose3d(1, 1, 1, stride=2)(tg.ones(1, 1, 2, 2, 2), [4, 3, 4]).shape == (1, 1, 4, 3, 4)
     assert nn.LocalResponseNorm(2)(x).shape == x.shape
     assert F.channel_shuffle(tg.arange(4.0).view(1, 4, 1), 2).flatten().tolist() == [0.0, 2.0, 1.0, 3.0]
     drop = nn.AlphaDropout(0.3)
@@ -515,6 +529,17 @@ def test_packed_sequences_through_an_lstm():
         pack_padded_sequence(x, [1, 2, 3])
     with pytest.raises(ValueError, match="total_length 2 is less than the longest sequence, 4"):
         pad_packed_sequence(packed, total_length=2)
+    # a named tuple, as torch's: unpacking, indexing, _replace, and conversions of the data
+    data, batch_sizes, sorted_indices, unsorted_indices = packed
+    assert data is packed.data and unsorted_indices.tolist() == [1, 0, 2] and len(packed) == 4
+    assert packed[1] is packed.batch_sizes and packed._fields[2] == "sorted_indices"
+    doubled = packed._replace(data=packed.data * 2)
+    assert isinstance(doubled, PackedSequence) and tg.equal(doubled.data, packed.data * 2)
+    assert doubled.sorted_indices is packed.sorted_indices and list(packed._asdict()) == list(packed._fields)
+    assert PackedSequence._make([data, batch_sizes]).unsorted_indices is None
+    assert packed.double().data.dtype == tg.float64 and packed.to(tg.float16).data.dtype == tg.float16
+    assert tg.equal(packed.long().batch_sizes, packed.batch_sizes) and packed.to("cpu") is packed and not packed.is_cuda
+    assert packed.cpu() is packed and tg.equal(packed.float().data, packed.data)
 
 
 

@@ -120,6 +120,25 @@ def test_assert_close_tolerances_and_messages():
         tg.testing.assert_close(tg.tensor([math.nan]), tg.tensor([math.nan]))
     with pytest.raises(ValueError, match="rtol and atol must both be given"):
         tg.testing.assert_close(tg.ones(1), tg.ones(1), rtol=1.0)
+    # strides compared only when asked (torch's check_stride=False default); layouts are all strided
+    t = tg.ones(2, 3).t()
+    tg.testing.assert_close(t, t.contiguous(), check_layout=True)
+    tg.testing.assert_close(t, t.contiguous(), check_stride=False)
+    with pytest.raises(AssertionError, match=r"'stride\(\)' do not match: \(1, 3\) != \(2, 1\)"):
+        tg.testing.assert_close(t, t.contiguous(), check_stride=True)
+    # complex tensors compare as complex numbers, with float's tolerances
+    z = tg.tensor([1 + 2j, 3 - 1j])
+    tg.testing.assert_close(z, z + 1e-7)
+    with pytest.raises(AssertionError, match="Mismatched elements: 1 / 2"):
+        tg.testing.assert_close(z, z + tg.tensor([0.0, 1e-3j]))
+    # numbers of different types differ in dtype, as torch's
+    tg.testing.assert_close(1.0, 1.0, allow_subclasses=False)
+    tg.testing.assert_close(1.0, 1, check_dtype=False)
+    with pytest.raises(AssertionError, match="The \\(d\\)types do not match: <class 'float'> != <class 'int'>"):
+        tg.testing.assert_close(1.0, 1)
+    with pytest.raises(TypeError, match="No comparison pair was able to handle inputs of type <class 'float'> and "
+                                        "<class 'int'>"):
+        tg.testing.assert_close(1.0, 1, allow_subclasses=False)
 
 
 def test_compile_and_constants():

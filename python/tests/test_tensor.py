@@ -363,6 +363,16 @@ def test_linear_algebra_and_softmax():
     assert_close(ta @ tb, a @ b, rtol=1e-5)
     assert_close(tg.matmul(ta, tb), a @ b, rtol=1e-5)
     assert_close(tg.einsum("bij,jk->bik", ta, tb), np.einsum("bij,jk->bik", a, b), rtol=1e-5)
+    # torch's sublist form: subscripts as ints (and Ellipsis), the output's list optional
+    assert_close(tg.einsum(ta, [0, 1, 2], tb, [2, 3], [0, 1, 3]), np.einsum("bij,jk->bik", a, b), rtol=1e-5)
+    assert_close(tg.einsum(ta, [..., 1, 2], tb, [2, 3], [..., 1, 3]), np.einsum("bij,jk->bik", a, b), rtol=1e-5)
+    assert_close(tg.einsum(tb, [27, 0]), b.T, rtol=0)  # "bA": the implicit output is "Ab", as torch's
+    with pytest.raises(ValueError, match="einsum: subscript 52 is not within the valid range"):
+        tg.einsum(tb, [52, 0])
+    with pytest.raises(TypeError, match="einsum: subscripts must be ints or Ellipsis, got str"):
+        tg.einsum(tb, ["i", "j"])
+    with pytest.raises(TypeError, match="expected a list of subscripts after each operand, got int"):
+        tg.einsum(tb, 3)
     s = ta.softmax(-1)
     assert_close(s.sum(-1), np.ones((2, 3)), rtol=1e-5)
     assert_close(ta.log_softmax(1).exp(), np.exp(a) / np.exp(a).sum(1, keepdims=True), rtol=1e-5)
@@ -395,6 +405,13 @@ def test_shapes_dtypes_and_devices_are_fast_objects_that_behave_as_before():
         s["a"]
     assert type(pickle.loads(pickle.dumps(s))) is tg.Size and pickle.loads(pickle.dumps(s)) == (2, 3, 4)
     assert tg.Size([5, 6])[1] == 6 and tg.Size() == () and t.size() == s and tg.tensor(1.0).shape == ()
+    # torch.device of a device is that device; of an int, the accelerator's device of that index
+    assert tg.device(t.device) == t.device and tg.device(tg.device("cuda", 1)) == tg.device("cuda:1")
+    assert tg.device(0) == tg.device("cuda:0") and str(tg.device(2)) == "cuda:2"
+    with pytest.raises(ValueError, match="device: index must be >= 0, got -1"):
+        tg.device(-1)
+    # linspace and logspace of one step are the start (torch's), not the end
+    assert tg.linspace(-10, 10, steps=1).tolist() == [-10.0] and tg.logspace(2, 3, 1, base=2).tolist() == [4.0]
     # Strings convert to devices where a device is expected; a bad one names itself.
     assert t.to("cpu") is t and tg.zeros(2, device="cpu").device == t.device
     with pytest.raises(ValueError, match="cpux"):
@@ -769,3 +786,20 @@ def test_numpy_axis_and_keepdims_names():
         x.sum(dim=0, axis=0)
     with pytest.raises(TypeError, match="incompatible function arguments"):
         x.sum(0, keepdim=True, keepdims=True)
+
+
+def test_dim_order_as_torch():
+    # outermost to innermost in memory (the values are torch 2.15's)
+    assert tg.empty(2, 3, 5, 7).dim_order() == (0, 1, 2, 3)
+    assert tg.empty(2, 3, 5, 7).transpose(1, 2).dim_order() == (0, 2, 1, 3)
+    assert tg.empty((2, 3, 5, 7), memory_format=tg.channels_last).dim_order() == (0, 2, 3, 1)
+    assert tg.empty(2, 3, 4).permute(2, 0, 1).dim_order() == (1, 2, 0)
+    assert tg.empty(1, 3, 1, 2).permute(0, 3, 2, 1).dim_order() == (0, 2, 3, 1)
+    assert tg.ones(3).expand(2, 3).dim_order() == (0, 1) and tg.ones(()).dim_order() == ()
+    ambiguous = tg.empty(1, 2, 3, 4)
+    with pytest.raises(RuntimeError, match="does not have unique dim order"):
+        ambiguous.dim_order(ambiguity_check=True)
+    assert ambiguous.dim_order(ambiguity_check=[tg.contiguous_format, tg.channels_last]) == (0, 1, 2, 3)
+    assert tg.empty(2, 3).dim_order(ambiguity_check=True) == (0, 1)
+    with pytest.raises(TypeError, match="must be a bool or a list of memory formats"):
+        ambiguous.dim_order(ambiguity_check="ILLEGAL")

@@ -106,6 +106,9 @@ class ConvTranspose2dImpl : public Module {
   ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, Size2 kernel_size,
                       const ConvTranspose2dOptions& options = {});
   Tensor forward(const Tensor& input) override;
+  // The output padding chosen to give `output_size` (the spatial sizes, or the whole output
+  // shape), as torch.nn's forward(input, output_size).
+  Tensor forward(const Tensor& input, const Shape& output_size);
   std::string extra_repr() const override;
   void reset_parameters();
 
@@ -134,6 +137,9 @@ class ConvTranspose3dImpl : public Module {
   ConvTranspose3dImpl(int64_t in_channels, int64_t out_channels, Size3 kernel_size,
                       const ConvTranspose3dOptions& options = {});
   Tensor forward(const Tensor& input) override;
+  // The output padding chosen to give `output_size` (the spatial sizes, or the whole output
+  // shape), as torch.nn's forward(input, output_size).
+  Tensor forward(const Tensor& input, const Shape& output_size);
   std::string extra_repr() const override;
   void reset_parameters();
 
@@ -164,6 +170,9 @@ class ConvTranspose1dImpl : public Module {
   ConvTranspose1dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                       const ConvTranspose1dOptions& options = {});
   Tensor forward(const Tensor& input) override;
+  // The output padding chosen to give `output_size` (the spatial sizes, or the whole output
+  // shape), as torch.nn's forward(input, output_size).
+  Tensor forward(const Tensor& input, const Shape& output_size);
   std::string extra_repr() const override;
   void reset_parameters();
 
