@@ -661,6 +661,25 @@ TEST(Modules, BatchNormCumulativeAverage) {
   EXPECT_TRUE(close(bn->running_mean, mean, 1e-5, 1e-6));
 }
 
+TEST(Modules, NormsWithoutBias) {
+  // torch's bias=False: the weight alone, the normalization otherwise the same
+  const Tensor x = randn({4, 3, 5});
+  nn::BatchNorm1d with(3), without(3, {.bias = false});
+  EXPECT_FALSE(without->bias.defined());
+  EXPECT_EQ(without->named_parameters().size(), 1u);
+  EXPECT_EQ(without->extra_repr(), "3, eps=1e-05, momentum=0.1, affine=True, bias=False, track_running_stats=True");
+  EXPECT_TRUE(close(without(x), with(x), 0, 0));  // with's bias is zero
+  without->reset_parameters();
+  nn::InstanceNorm1d inorm(3, nn::BatchNormOptions{.affine = true, .track_running_stats = false, .bias = false});
+  EXPECT_FALSE(inorm->bias.defined());
+  EXPECT_TRUE(inorm->weight.defined());
+  EXPECT_EQ(inorm(x).sizes(), x.sizes());
+  nn::GroupNorm gn(1, 3, 1e-5, true, false);
+  EXPECT_FALSE(gn->bias.defined());
+  EXPECT_EQ(gn->extra_repr(), "1, 3, eps=1e-05, affine=True, bias=False");
+  EXPECT_TRUE(close(gn(x), nn::GroupNorm(1, 3)(x), 0, 0));
+}
+
 TEST(Init, Initialisers) {
   Generator gen(3);
   Tensor w = empty({300, 200});

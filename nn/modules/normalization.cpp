@@ -1,4 +1,4 @@
-// BatchNorm1d/2d, LayerNorm, GroupNorm.
+// BatchNorm1d/2d/3d, SyncBatchNorm, InstanceNorm1d/2d/3d, LayerNorm, RMSNorm, GroupNorm, LocalResponseNorm.
 #include "tapegrad/nn/modules/normalization.h"
 
 #include "repr.h"
@@ -12,20 +12,24 @@ namespace tg::nn {
 using detail::py_float;
 namespace {
 std::string momentum_repr(std::optional<double> momentum) { return momentum ? fmt::format("{}", *momentum) : "None"; }
+
+// A batch or instance norm's weight, bias and running statistics. What the options leave out is
+// registered empty, as torch registers None (bn.bias is None).
+template <class Norm>
+void register_norm_tensors(Norm& m, int64_t c, const BatchNormOptions& o) {
+  m.register_parameter("weight", o.affine ? ones({c}) : Tensor(), &m.weight);
+  m.register_parameter("bias", o.affine && o.bias ? zeros({c}) : Tensor(), &m.bias);
+  const bool track = o.track_running_stats;
+  m.register_buffer("running_mean", track ? zeros({c}) : Tensor(), &m.running_mean);
+  m.register_buffer("running_var", track ? ones({c}) : Tensor(), &m.running_var);
+  m.register_buffer("num_batches_tracked", track ? zeros({}, kInt64) : Tensor(), &m.num_batches_tracked);
+}
 }  // namespace
 
 BatchNormImpl::BatchNormImpl(const char* name, int lo, int hi, int64_t c, const BatchNormOptions& o)
     : Module(name), num_features(c), options(o), dims_lo_(lo), dims_hi_(hi) {
   TG_CHECK_VALUE(c > 0, "{}: num_features must be positive, got {}", name, c);
-  if (o.affine) {
-    register_parameter("weight", ones({c}), &weight);
-    register_parameter("bias", zeros({c}), &bias);
-  }
-  if (o.track_running_stats) {
-    register_buffer("running_mean", zeros({c}), &running_mean);
-    register_buffer("running_var", ones({c}), &running_var);
-    register_buffer("num_batches_tracked", zeros({}, kInt64), &num_batches_tracked);
-  }
+  register_norm_tensors(*this, c, o);
 }
 
 void BatchNormImpl::reset_running_stats() {
@@ -40,7 +44,7 @@ void BatchNormImpl::reset_parameters() {
   reset_running_stats();
   if (options.affine) {
     init::ones_(weight);
-    init::zeros_(bias);
+    if (bias.defined()) init::zeros_(bias);
   }
 }
 
@@ -77,10 +81,8 @@ std::string BatchNormImpl::extra_repr() const {
 
 LayerNormImpl::LayerNormImpl(Shape shape, double eps, bool affine, bool with_bias)
     : Module("LayerNorm"), normalized_shape(shape), eps(eps), elementwise_affine(affine) {
-  if (affine) {
-    register_parameter("weight", ones(shape), &weight);
-    if (with_bias) register_parameter("bias", zeros(shape), &bias);
-  }
+  register_parameter("weight", affine ? ones(shape) : Tensor(), &weight);
+  register_parameter("bias", affine && with_bias ? zeros(shape) : Tensor(), &bias);
 }
 Tensor LayerNormImpl::forward(const Tensor& input) {
   return functional::layer_norm(input, normalized_shape, weight, bias, eps);
@@ -95,15 +97,7 @@ InstanceNormImpl::InstanceNormImpl(const char* name, int spatial_dims, int64_t n
                                    const BatchNormOptions& options)
     : Module(name), num_features(num_features), options(options), spatial_dims_(spatial_dims) {
   TG_CHECK_VALUE(num_features > 0, "{}: num_features must be positive, got {}", name, num_features);
-  if (options.affine) {
-    register_parameter("weight", ones({num_features}), &weight);
-    register_parameter("bias", zeros({num_features}), &bias);
-  }
-  if (options.track_running_stats) {
-    register_buffer("running_mean", zeros({num_features}), &running_mean);
-    register_buffer("running_var", ones({num_features}), &running_var);
-    register_buffer("num_batches_tracked", zeros({}, kInt64), &num_batches_tracked);
-  }
+  register_norm_tensors(*this, num_features, options);
 }
 Tensor InstanceNormImpl::forward(const Tensor& input) {
   const int batched = spatial_dims_ + 2;
@@ -130,7 +124,7 @@ std::string InstanceNormImpl::extra_repr() const {
 
 RMSNormImpl::RMSNormImpl(Shape shape, std::optional<double> eps, bool affine)
     : Module("RMSNorm"), normalized_shape(shape), eps(eps), elementwise_affine(affine) {
-  if (affine) register_parameter("weight", ones(shape), &weight);
+  register_parameter("weight", affine ? ones(shape) : Tensor(), &weight);
 }
 Tensor RMSNormImpl::forward(const Tensor& input) {
   return functional::rms_norm(input, normalized_shape, weight, eps);
@@ -141,14 +135,12 @@ std::string RMSNormImpl::extra_repr() const {
                      eps ? fmt::format("{}", *eps) : "None", elementwise_affine ? "True" : "False");
 }
 
-GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, bool affine)
+GroupNormImpl::GroupNormImpl(int64_t groups, int64_t channels, double eps, bool affine, bool with_bias)
     : Module("GroupNorm"), num_groups(groups), num_channels(channels), eps(eps), affine(affine) {
   TG_CHECK_VALUE(groups > 0 && channels % groups == 0, "GroupNorm: num_channels ({}) must be divisible by num_groups ({})",
                  channels, groups);
-  if (affine) {
-    register_parameter("weight", ones({channels}), &weight);
-    register_parameter("bias", zeros({channels}), &bias);
-  }
+  register_parameter("weight", affine ? ones({channels}) : Tensor(), &weight);
+  register_parameter("bias", affine && with_bias ? zeros({channels}) : Tensor(), &bias);
 }
 Tensor GroupNormImpl::forward(const Tensor& input) { return functional::group_norm(input, num_groups, weight, bias, eps); }
 std::string GroupNormImpl::extra_repr() const {

@@ -208,6 +208,23 @@ void def_fractional_max_pool(py::module_& nn, const char* name) {
       .def("forward", indices_forward<Impl>(), py::arg("input"));
 }
 
+// torch's constructor of a batch or instance norm: affine and track_running_stats default to
+// `defaults` (true for batch norm, false for instance norm); bias=False keeps the weight alone.
+template <class Impl, class Base>
+void def_norm(py::module_& nn, const char* name, bool defaults) {
+  Layer<Impl, Base>(nn, name).def(
+      py::init([](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track, bool bias) {
+        return std::make_shared<Impl>(n, BatchNormOptions{eps, momentum, affine, track, bias});
+      }),
+      py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = defaults,
+      py::arg("track_running_stats") = defaults, py::kw_only(), py::arg("bias") = true);
+}
+
+// torch's transposed convolutions take padding_mode and refuse all but "zeros".
+void only_zeros_padding(const char* layer, const std::string& mode) {
+  TG_CHECK_VALUE(mode == "zeros", "Only \"zeros\" padding mode is supported for {}, got \"{}\"", layer, mode);
+}
+
 // forward(input, output_size=None) of the transposed convolutions: output_size (the spatial sizes or
 // the whole shape, as torch.Size) chooses the output padding.
 template <class Impl>
@@ -301,13 +318,14 @@ void bind_nn_layers(py::module_& nn) {
   Layer<ConvTranspose1dImpl> conv_transpose1d(nn, "ConvTranspose1d");
   conv_transpose1d
       .def(py::init([](int64_t in, int64_t out, Size1 k, Size1 stride, Size1 padding, Size1 output_padding,
-                       int64_t groups, bool bias, Size1 dilation) {
+                       int64_t groups, bool bias, Size1 dilation, const std::string& padding_mode) {
+             only_zeros_padding("ConvTranspose1d", padding_mode);
              return std::make_shared<ConvTranspose1dImpl>(
                  in, out, k, ConvTranspose1dOptions{stride, padding, output_padding, groups, bias, dilation});
            }),
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
-           py::arg("dilation") = 1)
+           py::arg("dilation") = 1, py::arg("padding_mode") = "zeros")
       .def("reset_parameters", &ConvTranspose1dImpl::reset_parameters)
       .def_property_readonly("transposed", [](const ConvTranspose1dImpl&) { return true; })
       .def_property_readonly("padding_mode", [](const ConvTranspose1dImpl&) { return "zeros"; })
@@ -325,13 +343,14 @@ void bind_nn_layers(py::module_& nn) {
                       [](ConvTranspose1dImpl& m) -> int64_t& { return m.options.dilation; });
   Layer<ConvTranspose2dImpl>(nn, "ConvTranspose2d")
       .def(py::init([](int64_t in, int64_t out, Size2 k, Size2 stride, Size2 padding, Size2 output_padding,
-                       int64_t groups, bool bias, Size2 dilation) {
+                       int64_t groups, bool bias, Size2 dilation, const std::string& padding_mode) {
+             only_zeros_padding("ConvTranspose2d", padding_mode);
              return std::make_shared<ConvTranspose2dImpl>(
                  in, out, k, ConvTranspose2dOptions{stride, padding, output_padding, groups, bias, dilation});
            }),
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
-           py::arg("dilation") = 1)
+           py::arg("dilation") = 1, py::arg("padding_mode") = "zeros")
       .def("reset_parameters", &ConvTranspose2dImpl::reset_parameters)
       .def_property_readonly("transposed", [](const ConvTranspose2dImpl&) { return true; })
       .def_property_readonly("padding_mode", [](const ConvTranspose2dImpl&) { return "zeros"; })
@@ -340,13 +359,14 @@ void bind_nn_layers(py::module_& nn) {
       .def("forward", transposed_forward<ConvTranspose2dImpl>, py::arg("input"), py::arg("output_size") = py::none());
   Layer<ConvTranspose3dImpl>(nn, "ConvTranspose3d")
       .def(py::init([](int64_t in, int64_t out, Size3 k, Size3 stride, Size3 padding, Size3 output_padding,
-                       int64_t groups, bool bias, Size3 dilation) {
+                       int64_t groups, bool bias, Size3 dilation, const std::string& padding_mode) {
+             only_zeros_padding("ConvTranspose3d", padding_mode);
              return std::make_shared<ConvTranspose3dImpl>(
                  in, out, k, ConvTranspose3dOptions{stride, padding, output_padding, groups, bias, dilation});
            }),
            py::arg("in_channels"), py::arg("out_channels"), py::arg("kernel_size"), py::arg("stride") = 1,
            py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1, py::arg("bias") = true,
-           py::arg("dilation") = 1)
+           py::arg("dilation") = 1, py::arg("padding_mode") = "zeros")
       .def("reset_parameters", &ConvTranspose3dImpl::reset_parameters)
       .def_property_readonly("transposed", [](const ConvTranspose3dImpl&) { return true; })
       .def_property_readonly("padding_mode", [](const ConvTranspose3dImpl&) { return "zeros"; })
@@ -356,56 +376,24 @@ void bind_nn_layers(py::module_& nn) {
 
   def_norm_options(Layer<BatchNormImpl>(nn, "_BatchNorm"))
       .def("reset_running_stats", &BatchNormImpl::reset_running_stats);
-  auto bn_options = [](double eps, std::optional<double> momentum, bool affine, bool track) {
-    return BatchNormOptions{eps, momentum, affine, track};
-  };
-  Layer<BatchNorm1dImpl, BatchNormImpl>(nn, "BatchNorm1d")
-      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
-             return std::make_shared<BatchNorm1dImpl>(n, bn_options(eps, momentum, affine, track));
-           }),
-           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
-           py::arg("track_running_stats") = true);
-  Layer<BatchNorm2dImpl, BatchNormImpl>(nn, "BatchNorm2d")
-      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
-             return std::make_shared<BatchNorm2dImpl>(n, bn_options(eps, momentum, affine, track));
-           }),
-           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
-           py::arg("track_running_stats") = true);
-  Layer<BatchNorm3dImpl, BatchNormImpl>(nn, "BatchNorm3d")
-      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
-             return std::make_shared<BatchNorm3dImpl>(n, bn_options(eps, momentum, affine, track));
-           }),
-           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
-           py::arg("track_running_stats") = true);
+  def_norm<BatchNorm1dImpl, BatchNormImpl>(nn, "BatchNorm1d", true);
+  def_norm<BatchNorm2dImpl, BatchNormImpl>(nn, "BatchNorm2d", true);
+  def_norm<BatchNorm3dImpl, BatchNormImpl>(nn, "BatchNorm3d", true);
   Layer<SyncBatchNormImpl, BatchNormImpl>(nn, "SyncBatchNorm")
-      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track,
-                                 const py::object& process_group) {
+      .def(py::init([](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track,
+                       const py::object& process_group, bool bias) {
              TG_CHECK_VALUE(process_group.is_none(),
                             "SyncBatchNorm: process_group must be None: tapegrad has no process groups "
                             "(torch.distributed), so batch statistics are this process's own");
-             return std::make_shared<SyncBatchNormImpl>(n, bn_options(eps, momentum, affine, track));
+             return std::make_shared<SyncBatchNormImpl>(n, BatchNormOptions{eps, momentum, affine, track, bias});
            }),
            py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = true,
-           py::arg("track_running_stats") = true, py::arg("process_group") = py::none());
+           py::arg("track_running_stats") = true, py::arg("process_group") = py::none(), py::kw_only(),
+           py::arg("bias") = true);
   def_norm_options(Layer<InstanceNormImpl>(nn, "_InstanceNorm"));
-  Layer<InstanceNorm1dImpl, InstanceNormImpl>(nn, "InstanceNorm1d")
-      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
-             return std::make_shared<InstanceNorm1dImpl>(n, bn_options(eps, momentum, affine, track));
-           }),
-           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
-           py::arg("track_running_stats") = false);
-  Layer<InstanceNorm2dImpl, InstanceNormImpl>(nn, "InstanceNorm2d")
-      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
-             return std::make_shared<InstanceNorm2dImpl>(n, bn_options(eps, momentum, affine, track));
-           }),
-           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
-           py::arg("track_running_stats") = false);
-  Layer<InstanceNorm3dImpl, InstanceNormImpl>(nn, "InstanceNorm3d")
-      .def(py::init([bn_options](int64_t n, double eps, std::optional<double> momentum, bool affine, bool track) {
-             return std::make_shared<InstanceNorm3dImpl>(n, bn_options(eps, momentum, affine, track));
-           }),
-           py::arg("num_features"), py::arg("eps") = 1e-5, py::arg("momentum") = 0.1, py::arg("affine") = false,
-           py::arg("track_running_stats") = false);
+  def_norm<InstanceNorm1dImpl, InstanceNormImpl>(nn, "InstanceNorm1d", false);
+  def_norm<InstanceNorm2dImpl, InstanceNormImpl>(nn, "InstanceNorm2d", false);
+  def_norm<InstanceNorm3dImpl, InstanceNormImpl>(nn, "InstanceNorm3d", false);
   Layer<LayerNormImpl>(nn, "LayerNorm")
       .def(py::init<tg::Shape, double, bool, bool>(), py::arg("normalized_shape"), py::arg("eps") = 1e-5,
            py::arg("elementwise_affine") = true, py::arg("bias") = true)
@@ -431,8 +419,8 @@ void bind_nn_layers(py::module_& nn) {
           },
           py::arg("x1"), py::arg("x2"));
   Layer<GroupNormImpl>(nn, "GroupNorm")
-      .def(py::init<int64_t, int64_t, double, bool>(), py::arg("num_groups"), py::arg("num_channels"),
-           py::arg("eps") = 1e-5, py::arg("affine") = true);
+      .def(py::init<int64_t, int64_t, double, bool, bool>(), py::arg("num_groups"), py::arg("num_channels"),
+           py::arg("eps") = 1e-5, py::arg("affine") = true, py::kw_only(), py::arg("bias") = true);
   Layer<DropoutImpl>(nn, "Dropout")
       .def(py::init<double, bool>(), py::arg("p") = 0.5, py::arg("inplace") = false)
       .def_readonly("p", &DropoutImpl::p);
@@ -681,8 +669,20 @@ void bind_nn_layers(py::module_& nn) {
   Layer<SELUImpl>(nn, "SELU").def(py::init<bool>(), py::arg("inplace") = false);
   Layer<CELUImpl>(nn, "CELU").def(py::init<double, bool>(), py::arg("alpha") = 1.0, py::arg("inplace") = false);
   Layer<HardtanhImpl>(nn, "Hardtanh")
-      .def(py::init<double, double, bool>(), py::arg("min_val") = -1.0, py::arg("max_val") = 1.0,
-           py::arg("inplace") = false);
+      .def(py::init([](double min_val, double max_val, bool inplace, std::optional<double> min_value,
+                       std::optional<double> max_value) {
+             // torch's deprecated spellings, with its FutureWarning
+             for (const auto* old : {&min_value, &max_value})
+               if (*old && PyErr_WarnEx(PyExc_FutureWarning,
+                                        old == &min_value
+                                            ? "keyword argument `min_value` is deprecated and renamed to `min_val`"
+                                            : "keyword argument `max_value` is deprecated and renamed to `max_val`",
+                                        1) < 0)
+                 throw py::error_already_set();
+             return std::make_shared<HardtanhImpl>(min_value.value_or(min_val), max_value.value_or(max_val), inplace);
+           }),
+           py::arg("min_val") = -1.0, py::arg("max_val") = 1.0, py::arg("inplace") = false,
+           py::arg("min_value") = py::none(), py::arg("max_value") = py::none());
   Layer<HardsigmoidImpl>(nn, "Hardsigmoid").def(py::init<bool>(), py::arg("inplace") = false);
   Layer<HardswishImpl>(nn, "Hardswish").def(py::init<bool>(), py::arg("inplace") = false);
   Layer<MishImpl>(nn, "Mish").def(py::init<bool>(), py::arg("inplace") = false);

@@ -49,6 +49,14 @@ def test_lazy_conv_and_norm():
     assert deconv(tg.randn(1, 5, 4)).shape == (1, 3, 8) and deconv.weight.shape == (5, 3, 2)
     inorm = nn.LazyInstanceNorm1d()
     assert inorm(tg.randn(3, 7)).shape == (3, 7) and inorm.num_features == 3  # unbatched: channels first
+    # torch's Lazy instance norms default to affine and tracking, unlike InstanceNorm's own defaults
+    assert inorm.affine and inorm.track_running_stats and inorm.weight.shape == (3,)
+    assert repr(nn.LazyInstanceNorm2d()) == ("LazyInstanceNorm2d(0, eps=1e-05, momentum=0.1, affine=True, bias=True, "
+                                             "track_running_stats=True)")
+    weight_only = nn.LazyBatchNorm1d(bias=False)
+    assert "bias=False" in repr(weight_only)
+    weight_only(tg.randn(4, 5))
+    assert weight_only.bias is None and [n for n, _ in weight_only.named_parameters()] == ["weight"]
     with pytest.raises(RuntimeError, match="Expected 3D \\(unbatched\\) or 4D \\(batched\\) input to LazyConv2d"):
         nn.LazyConv2d(2, 1)(tg.randn(4, 4))
 

@@ -417,6 +417,35 @@ def test_margin_and_likelihood_losses():
         F.multi_margin_loss(a, tg.tensor([0, 2]))
 
 
+def test_norms_take_bias_false_and_old_keywords():
+    # torch 2.15's keyword-only bias=False on the batch, instance and group norms: the weight alone
+    for layer in (nn.BatchNorm2d(3, bias=False), nn.InstanceNorm2d(3, affine=True, bias=False),
+                  nn.SyncBatchNorm(3, bias=False), nn.GroupNorm(1, 3, bias=False)):
+        assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
+        assert "bias=False" in repr(layer) and layer(tg.randn(2, 3, 4, 4)).shape == (2, 3, 4, 4)
+    assert repr(nn.BatchNorm1d(3, bias=False)) == ("BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=False, "
+                                                   "track_running_stats=True)")
+    assert list(nn.BatchNorm1d(3, bias=False).state_dict()) == ["weight", "running_mean", "running_var",
+                                                                 "num_batches_tracked"]
+    # what the options leave out reads as None, as torch registers it
+    plain = nn.BatchNorm1d(3, affine=False, track_running_stats=False)
+    assert plain.weight is None and plain.bias is None and plain.running_mean is None
+    assert plain.num_batches_tracked is None and list(plain.state_dict()) == [] and list(plain.parameters()) == []
+    assert nn.LayerNorm(3, elementwise_affine=False).weight is None and nn.LayerNorm(3, bias=False).bias is None
+    assert nn.GroupNorm(1, 2, affine=False).weight is None and nn.InstanceNorm1d(3).running_var is None
+    assert nn.RMSNorm(3, elementwise_affine=False).weight is None
+    assert nn.LazyLinear(3, bias=False).bias is None and nn.LazyBatchNorm2d(affine=False).weight is None
+    assert nn.LazyInstanceNorm1d(track_running_stats=False).running_mean is None
+    # Hardtanh's deprecated min_value / max_value, with torch's FutureWarning
+    with pytest.warns(FutureWarning, match="`min_value` is deprecated and renamed to `min_val`"):
+        clip = nn.Hardtanh(min_value=-2.0, max_value=3.0)
+    assert clip(tg.tensor([-5.0, 0.5, 5.0])).tolist() == [-2.0, 0.5, 3.0]
+    # transposed convolutions take padding_mode, and only "zeros"
+    assert nn.ConvTranspose2d(1, 1, 2, padding_mode="zeros").padding_mode == "zeros"
+    with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for ConvTranspose1d, got "reflect"'):
+        nn.ConvTranspose1d(1, 1, 2, padding_mode="reflect")
+
+
 def test_lp_pool_unpool_lrn_shuffle_and_random_layers():
     x = tg.rand(2, 4, 6, 6) + 0.1
     assert nn.LPPool2d(2, 2)(x).shape == (2, 4, 3, 3) and F.lp_pool1d(x[0], 3, 2).shape == (4, 6, 3)

@@ -44,11 +44,13 @@ class UninitializedBuffer(_C.Tensor):
 
 class _LazyModule(_C.nn.Module):
     def __init__(self, parameters, buffers, device, dtype):
+        """parameters and buffers: {name: whether the layer will have it}; those it won't are None
+        (torch's bias=False: ``layer.bias is None``)."""
         super().__init__()
-        for name in parameters:
-            setattr(self, name, UninitializedParameter(device=device, dtype=dtype))
-        for name in buffers:
-            self.register_buffer(name, UninitializedBuffer(device=device, dtype=dtype))
+        for name, present in parameters.items():
+            self.register_parameter(name, UninitializedParameter(device=device, dtype=dtype) if present else None)
+        for name, present in buffers.items():
+            self.register_buffer(name, UninitializedBuffer(device=device, dtype=dtype) if present else None)
         self._factory = {"device": device, "dtype": dtype}
 
     def _build(self, input):
@@ -94,7 +96,7 @@ class LazyLinear(_LazyModule):
     """Linear whose in_features is the last dim of the first input."""
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        super().__init__(["weight"] + (["bias"] if bias else []), [], device, dtype)
+        super().__init__({"weight": True, "bias": bias}, {}, device, dtype)
         self.in_features, self.out_features, self._bias = 0, out_features, bias
 
     def _build(self, input):
@@ -110,7 +112,7 @@ class _LazyConvNd(_LazyModule):
     _spatial = 0
 
     def __init__(self, out_channels, kernel_size, bias, device, dtype, **options):
-        super().__init__(["weight"] + (["bias"] if bias else []), [], device, dtype)
+        super().__init__({"weight": True, "bias": bias}, {}, device, dtype)
         self.in_channels, self.out_channels = 0, out_channels
         self._options = dict(kernel_size=kernel_size, bias=bias, **options)
 
@@ -175,13 +177,13 @@ class _LazyNorm(_LazyModule):
     affine = _norm_option("affine", False)
     track_running_stats = _norm_option("track_running_stats", False)
 
-    def __init__(self, eps, momentum, affine, track_running_stats, device, dtype):
-        super().__init__(["weight", "bias"] if affine else [],
-                         ["running_mean", "running_var"] if track_running_stats else [], device, dtype)
-        if track_running_stats:
-            self.register_buffer("num_batches_tracked", _C.tensor(0, dtype=_C.int64))
+    def __init__(self, eps, momentum, affine, track_running_stats, device, dtype, bias):
+        super().__init__({"weight": affine, "bias": affine and bias},
+                         {"running_mean": track_running_stats, "running_var": track_running_stats}, device, dtype)
+        self.register_buffer("num_batches_tracked", _C.tensor(0, dtype=_C.int64) if track_running_stats else None)
         self.num_features = 0
-        self._options = dict(eps=eps, momentum=momentum, affine=affine, track_running_stats=track_running_stats)
+        self._options = dict(eps=eps, momentum=momentum, affine=affine, track_running_stats=track_running_stats,
+                             bias=bias)
 
     def _build(self, input):
         unbatched = self._spatial + 1
@@ -189,14 +191,16 @@ class _LazyNorm(_LazyModule):
         return self._layer(self.num_features, **self._options)
 
     def _lazy_repr(self):
-        return "0, " + ", ".join(f"{k}={v}" for k, v in self._options.items())
+        o = self._options  # torch's order, bias as whether there is one
+        return (f"0, eps={o['eps']}, momentum={o['momentum']}, affine={o['affine']}, "
+                f"bias={o['affine'] and o['bias']}, track_running_stats={o['track_running_stats']}")
 
 
 def _lazy_norm(name, layer, spatial, instance):
-    default = not instance  # BatchNorm: affine and tracking by default; InstanceNorm: neither
-
-    def __init__(self, eps=1e-5, momentum=0.1, affine=default, track_running_stats=default, device=None, dtype=None):
-        _LazyNorm.__init__(self, eps, momentum, affine, track_running_stats, device, dtype)
+    # torch's Lazy norms all default to affine and tracking, LazyInstanceNorm too (unlike InstanceNorm)
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None,
+                 *, bias=True):
+        _LazyNorm.__init__(self, eps, momentum, affine, track_running_stats, device, dtype, bias)
 
     doc = f"{layer.__name__} whose num_features comes from the first input."
     return type(name, (_LazyNorm,), {"__init__": __init__, "__doc__": doc, "_layer": layer, "_spatial": spatial,

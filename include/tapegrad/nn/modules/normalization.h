@@ -12,6 +12,7 @@ struct BatchNormOptions {
   std::optional<double> momentum = 0.1;
   bool affine = true;
   bool track_running_stats = true;
+  bool bias = true;  // with affine: false gives the weight alone (torch's keyword-only bias=False)
 };
 // Shared by BatchNorm1d ([N, C] or [N, C, L]), BatchNorm2d ([N, C, H, W]) and BatchNorm3d
 // ([N, C, D, H, W]).
@@ -161,7 +162,7 @@ class RMSNorm : public ::tg::nn::ModuleHolder<RMSNormImpl> {
 class GroupNormImpl : public Module {
  public:
   TG_CLONEABLE
-  GroupNormImpl(int64_t num_groups, int64_t num_channels, double eps = 1e-5, bool affine = true);
+  GroupNormImpl(int64_t num_groups, int64_t num_channels, double eps = 1e-5, bool affine = true, bool bias = true);
   Tensor forward(const Tensor& input) override;
   std::string extra_repr() const override;
   int64_t num_groups, num_channels;
