@@ -88,7 +88,10 @@ std::vector<OptionValue> option_values(const Options& options) {
   std::vector<OptionValue> out;
   const_cast<Options&>(options).visit([&](const char* n, auto& v) {
     using T = std::remove_cvref_t<decltype(v)>;
-    out.push_back({n, static_cast<double>(v), std::is_same_v<T, bool> ? 'b' : std::is_integral_v<T> ? 'i' : 'f'});
+    out.push_back({n, static_cast<double>(v),
+                   std::is_same_v<T, bool>                      ? 'b'
+                   : std::is_integral_v<T> || std::is_enum_v<T> ? 'i'
+                                                                : 'f'});
   });
   return out;
 }

@@ -65,7 +65,9 @@ py::dict torch_options(const std::vector<OptionValue>& options) {
       out[py::str(std::string(k->key))] = values;
     } else if (o.name == "adjust_lr_fn") {
       const auto fn = static_cast<size_t>(o.value);
-      out["adjust_lr_fn"] = fn == tg::optim::kMuonOriginal ? py::object(py::none()) : py::str(kMuonLrFns[fn]);
+      out["adjust_lr_fn"] = fn == tg::optim::kMuonOriginal ? py::object(py::none())
+                            : fn < std::size(kMuonLrFns)   ? py::object(py::str(kMuonLrFns[fn]))
+                                                           : py::object(py::int_(fn));
     } else if (o.type == 'b') {
       out[py::str(o.name)] = py::bool_(o.value != 0);
     } else if (o.type == 'i') {
@@ -106,7 +108,13 @@ bool set_torch_keyword(const std::string& key, py::handle value, const char* opt
   }
   if (key == "adjust_lr_fn" && has(key)) {
     size_t fn = tg::optim::kMuonOriginal;
-    if (!value.is_none()) {
+    if (PyLong_Check(value.ptr()) && !PyBool_Check(value.ptr())) {
+      // the index earlier versions saved in state_dicts
+      const auto index = py::cast<int64_t>(value);
+      TG_CHECK_VALUE(index >= 0 && index < static_cast<int64_t>(std::size(kMuonLrFns)),
+                     "{}: adjust_lr_fn {} is not supported", optimizer, index);
+      fn = static_cast<size_t>(index);
+    } else if (!value.is_none()) {
       TG_CHECK_TYPE(py::isinstance<py::str>(value), "{}: adjust_lr_fn must be None or a str, got {}", optimizer,
                     Py_TYPE(value.ptr())->tp_name);
       const auto name = py::cast<std::string>(value);

@@ -2892,8 +2892,13 @@ def test_tuple_and_named_options_read_and_cross_over_as_torchs(name, kw):
         with pytest.raises(ValueError, match=r"Muon.param_groups: ns_coefficients must be a tuple of 3 numbers, "
                                              r"got 2"):
             group["ns_coefficients"] = (1.0, 2.0)
-        with pytest.raises(TypeError, match="adjust_lr_fn must be None or a str, got int"):
-            group["adjust_lr_fn"] = 1
+        with pytest.raises(TypeError, match="adjust_lr_fn must be None or a str, got float"):
+            group["adjust_lr_fn"] = 1.0
+        # the index that earlier versions saved in state_dicts still loads
+        group["adjust_lr_fn"] = 1
+        assert group["adjust_lr_fn"] == "match_rms_adamw"
+        with pytest.raises(ValueError, match="adjust_lr_fn 7 is not supported"):
+            group["adjust_lr_fn"] = 7
 
 
 def test_optimizer_keyword_type_errors_name_the_optimizer_and_keyword():
