@@ -659,6 +659,12 @@ std::vector<OpCase> other_cases() {
        {{3, 3}, {2}},
        {kAnyValue}},
       {"einsum_sum", [](L x) { return einsum("ij->i", {x[0]}); }, {{3, 4}}, {kAnyValue}},
+      {"einsum_bilinear",
+       [](L x) {
+         return einsum("bn,anm,bm->ba", {x[0], x[1], x[2]});
+       },
+       {{2, 3}, {4, 3, 2}, {2, 2}},
+       {kAnyValue}},
       // softmax and losses
       {"softmax", [](L x) { return softmax(x[0], 1); }, {{3, 4}}, {kAnyValue}, true, true},
       {"log_softmax", [](L x) { return log_softmax(x[0], 0); }, {{3, 4}}, {kAnyValue}, true, true},

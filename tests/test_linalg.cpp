@@ -271,8 +271,17 @@ TEST(Einsum, CommonForms) {
   EXPECT_THROW_WITH(einsum("ij,jk->ik", {a}), ValueError, "2 terms but 1 operands");
   EXPECT_THROW_WITH(einsum("ijk->i", {a}), ValueError, "has 3 subscripts but the operand has 2 dims");
   EXPECT_THROW_WITH(einsum("ij->iz", {a}), ValueError, "'z' does not appear");
-  EXPECT_THROW_WITH(einsum("ij,jk->ik", {a, a}), ValueError, "size 4 in one operand and 3");
-  EXPECT_THROW_WITH(einsum("i,i,i", {v, v, v}), ValueError, "one or two operands");
+  EXPECT_THROW_WITH(einsum("ij,jk->ik", {a, a}), ValueError, "size 4 in one operand and 3 in another");
+  // three and more operands, contracted left to right (each label kept while a later operand needs it)
+  EXPECT_TRUE(close(einsum("i,i,i", {v, v, v}), (v * v * v).sum()));
+  EXPECT_TRUE(close(einsum("ij,jk,kl->il", {a, b, b.t()}), a.matmul(b).matmul(b.t())));
+  Tensor l = randn({2, 3}, gen, kFloat64), r = randn({2, 5}, gen, kFloat64), w = randn({4, 3, 5}, gen, kFloat64);
+  EXPECT_TRUE(close(einsum("bn,anm,bm->ba", {l, w, r}),
+                    (l.unsqueeze(1).unsqueeze(-1) * w.unsqueeze(0) * r.unsqueeze(1).unsqueeze(2)).sum({2, 3})));
+  EXPECT_TRUE(close(einsum("i,j,k->ijk", {v, v, v}), outer(v, v).unsqueeze(-1) * v));
+  EXPECT_TRUE(close(einsum("...ij,...jk,k->...i", {x, y, ones({5}, kFloat64)}), bmm(x, y).sum({-1})));
+  EXPECT_THROW_WITH(einsum("i,i,i", {v, v, ones({3}, kFloat64)}), ValueError, "size 4 in one operand and 3 in another");
+  EXPECT_THROW_WITH(einsum("", {}), ValueError, "einsum: expected at least one operand");
 }
 
 namespace {

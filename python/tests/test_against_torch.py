@@ -334,6 +334,12 @@ def test_linear_algebra():
              np.random.randn(4, 2), np.random.randn(2, 3))
     check_fn(lambda x, y: tg.einsum("bij,bjk->bik", x, y), lambda x, y: torch.einsum("bij,bjk->bik", x, y),
              np.random.randn(2, 3, 4), np.random.randn(2, 4, 5))
+    # three operands (a bilinear form), also in the sublist form, with gradients of each
+    check_fn(lambda l, a, r: tg.einsum("bn,anm,bm->ba", l, a, r), lambda l, a, r: torch.einsum("bn,anm,bm->ba", l, a, r),
+             np.random.randn(2, 5), np.random.randn(3, 5, 4), np.random.randn(2, 4))
+    check_fn(lambda x, y, z: tg.einsum(x, [..., 0, 1], y, [1, 2], z, [2], [..., 0]),
+             lambda x, y, z: torch.einsum(x, [..., 0, 1], y, [1, 2], z, [2], [..., 0]),
+             np.random.randn(2, 3, 4), np.random.randn(4, 5), np.random.randn(5))
 
 
 def test_indexing_and_shape_ops():

@@ -1,5 +1,6 @@
-// einsum over one or two operands, lowered onto diagonal / sum / permute / reshape and one
-// batched matrix product, so its backward comes from those ops.
+// einsum over any number of operands, lowered onto diagonal / sum / permute / reshape and one
+// batched matrix product per pair (contracted left to right, as torch does without opt_einsum),
+// so its backward comes from those ops.
 #include <algorithm>
 #include <map>
 #include <string>
@@ -110,12 +111,78 @@ int64_t size_of(const Term& op, int label) {
   return it == op.labels.end() ? 1 : op.t.sizes()[static_cast<int>(it - op.labels.begin())];
 }
 
+// The product of two terms with every label not in `keep` (the output's and the later operands')
+// summed away: labels both have and `keep` needs become batch dims of one bmm, labels both have
+// and nothing needs are contracted by it. Shared labels may broadcast (size 1 against n).
+Term contract(Term a, Term b, const std::vector<int>& keep) {
+  const auto has = [](const std::vector<int>& labels, int l) {
+    return std::find(labels.begin(), labels.end(), l) != labels.end();
+  };
+  std::vector<int> keep_a = keep, keep_b = keep;
+  keep_a.insert(keep_a.end(), b.labels.begin(), b.labels.end());
+  keep_b.insert(keep_b.end(), a.labels.begin(), a.labels.end());
+  sum_out(a, keep_a);
+  sum_out(b, keep_b);
+  std::vector<int> batch, left, right, contracted;
+  for (int l : a.labels) {
+    if (has(b.labels, l) && has(keep, l))
+      batch.push_back(l);
+    else if (has(b.labels, l))
+      contracted.push_back(l);
+    else
+      left.push_back(l);
+  }
+  for (int l : b.labels)
+    if (!has(a.labels, l)) right.push_back(l);
+  auto common = [&](int l) {
+    const int64_t sa = size_of(a, l), sb = size_of(b, l);
+    TG_CHECK_VALUE(sa == sb || sa == 1 || sb == 1,
+                   "einsum: subscript '{}' has size {} in one operand and {} in another",
+                   l < kEllipsisBase ? static_cast<char>(l) : '.', sa, sb);
+    return std::max(sa, sb);
+  };
+  Shape a_shape, b_shape, prod_shape;
+  int64_t nb = 1, nl = 1, nr = 1, nc = 1;
+  for (int l : batch) {
+    const int64_t s = common(l);
+    a_shape.push_back(s);
+    prod_shape.push_back(s);
+    nb *= s;
+  }
+  b_shape = a_shape;
+  for (int l : left) {
+    a_shape.push_back(size_of(a, l));
+    prod_shape.push_back(size_of(a, l));
+    nl *= size_of(a, l);
+  }
+  for (int l : contracted) {
+    const int64_t s = common(l);
+    a_shape.push_back(s);
+    b_shape.push_back(s);
+    nc *= s;
+  }
+  for (int l : right) {
+    b_shape.push_back(size_of(b, l));
+    prod_shape.push_back(size_of(b, l));
+    nr *= size_of(b, l);
+  }
+  std::vector<int> a_order = batch, b_order = batch, prod_labels = batch;
+  a_order.insert(a_order.end(), left.begin(), left.end());
+  a_order.insert(a_order.end(), contracted.begin(), contracted.end());
+  b_order.insert(b_order.end(), contracted.begin(), contracted.end());
+  b_order.insert(b_order.end(), right.begin(), right.end());
+  prod_labels.insert(prod_labels.end(), left.begin(), left.end());
+  prod_labels.insert(prod_labels.end(), right.begin(), right.end());
+  const Tensor ta = arrange(a, a_order).expand(a_shape).reshape({nb, nl, nc});
+  const Tensor tb = arrange(b, b_order).expand(b_shape).reshape({nb, nc, nr});
+  return {bmm(ta, tb).reshape(prod_shape), prod_labels};
+}
+
 }  // namespace
 
 Tensor einsum(std::string_view equation, const tensor_list& operands, SourceLoc loc) {
   detail::ApiScope scope("einsum", loc);
-  TG_CHECK_VALUE(operands.size() == 1 || operands.size() == 2, "einsum: supports one or two operands, got {}",
-                 operands.size());
+  TG_CHECK_VALUE(!operands.empty(), "einsum: expected at least one operand");
   for (size_t i = 0; i < operands.size(); ++i) TG_CHECK(operands[i].defined(), "einsum: operand {} is undefined", i);
   const size_t arrow = equation.find("->");
   const std::string_view lhs = equation.substr(0, arrow);
@@ -172,85 +239,19 @@ Tensor einsum(std::string_view equation, const tensor_list& operands, SourceLoc 
   }
 
   for (Term& op : ops_) take_diagonals(op);
-  if (ops_.size() == 1) {
-    Term& a = ops_[0];
-    sum_out(a, out_labels);
-    std::vector<int> present;
-    for (int l : out_labels)
-      if (std::find(a.labels.begin(), a.labels.end(), l) != a.labels.end()) present.push_back(l);
-    Tensor r = arrange(a, present);
-    Shape shape;
-    for (int l : out_labels) shape.push_back(size_of(a, l));
-    return r.reshape(shape);
+  Term result = ops_[0];
+  for (size_t i = 1; i < ops_.size(); ++i) {
+    std::vector<int> keep = out_labels;  // what the output and the operands after this one need
+    for (size_t j = i + 1; j < ops_.size(); ++j) keep.insert(keep.end(), ops_[j].labels.begin(), ops_[j].labels.end());
+    result = contract(std::move(result), ops_[i], keep);
   }
-
-  Term& a = ops_[0];
-  Term& b = ops_[1];
-  // Labels only one operand has and the output lacks are summed away first.
-  std::vector<int> keep_a = out_labels, keep_b = out_labels;
-  keep_a.insert(keep_a.end(), b.labels.begin(), b.labels.end());
-  keep_b.insert(keep_b.end(), a.labels.begin(), a.labels.end());
-  sum_out(a, keep_a);
-  sum_out(b, keep_b);
-  std::vector<int> batch, left, right, contracted;
-  for (int l : a.labels) {
-    const bool in_b = std::find(b.labels.begin(), b.labels.end(), l) != b.labels.end();
-    const bool in_out = std::find(out_labels.begin(), out_labels.end(), l) != out_labels.end();
-    if (in_b && in_out) batch.push_back(l);
-    else if (in_b) contracted.push_back(l);
-    else left.push_back(l);
-  }
-  for (int l : b.labels)
-    if (std::find(a.labels.begin(), a.labels.end(), l) == a.labels.end()) right.push_back(l);
-  // Shared labels may broadcast (size 1 against n).
-  auto common = [&](int l) {
-    const int64_t sa = size_of(a, l), sb = size_of(b, l);
-    TG_CHECK_VALUE(sa == sb || sa == 1 || sb == 1, "einsum: subscript '{}' has size {} in one operand and {} in the other",
-                   l < kEllipsisBase ? static_cast<char>(l) : '.', sa, sb);
-    return std::max(sa, sb);
-  };
-  Shape a_shape, b_shape, out_shape;
-  int64_t nb = 1, nl = 1, nr = 1, nc = 1;
-  for (int l : batch) {
-    const int64_t s = common(l);
-    a_shape.push_back(s);
-    nb *= s;
-  }
-  b_shape = a_shape;
-  for (int l : left) {
-    a_shape.push_back(size_of(a, l));
-    nl *= size_of(a, l);
-  }
-  for (int l : contracted) {
-    const int64_t s = common(l);
-    a_shape.push_back(s);
-    nc *= s;
-  }
-  for (int l : contracted) b_shape.push_back(common(l));
-  for (int l : right) {
-    b_shape.push_back(size_of(b, l));
-    nr *= size_of(b, l);
-  }
-  std::vector<int> a_order = batch, b_order = batch;
-  a_order.insert(a_order.end(), left.begin(), left.end());
-  a_order.insert(a_order.end(), contracted.begin(), contracted.end());
-  b_order.insert(b_order.end(), contracted.begin(), contracted.end());
-  b_order.insert(b_order.end(), right.begin(), right.end());
-  Tensor ta = arrange(a, a_order).expand(a_shape).reshape({nb, nl, nc});
-  Tensor tb = arrange(b, b_order).expand(b_shape).reshape({nb, nc, nr});
-  Tensor prod = bmm(ta, tb);
-  std::vector<int> prod_labels = batch;
-  prod_labels.insert(prod_labels.end(), left.begin(), left.end());
-  prod_labels.insert(prod_labels.end(), right.begin(), right.end());
-  Shape prod_shape;
-  for (int l : batch) prod_shape.push_back(common(l));
-  for (int l : left) prod_shape.push_back(size_of(a, l));
-  for (int l : right) prod_shape.push_back(size_of(b, l));
-  Term result{prod.reshape(prod_shape), prod_labels};
+  sum_out(result, out_labels);
   std::vector<int> present;
-  for (int l : out_labels)
-    if (std::find(prod_labels.begin(), prod_labels.end(), l) != prod_labels.end()) present.push_back(l);
-  for (int l : out_labels) out_shape.push_back(size_of(result, l));
+  Shape out_shape;
+  for (int l : out_labels) {
+    if (std::find(result.labels.begin(), result.labels.end(), l) != result.labels.end()) present.push_back(l);
+    out_shape.push_back(size_of(result, l));
+  }
   return arrange(result, present).reshape(out_shape);
 }
 
