@@ -51,7 +51,8 @@ Tensor inner(const Tensor& self, const Tensor& other, TG_CALLER);
 Tensor tensordot(const Tensor& a, const Tensor& b, int64_t dims = 2, TG_CALLER);
 Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& dims_a,
                  const std::vector<int64_t>& dims_b, TG_CALLER);
-// Einstein summation over one or two operands, with "..." and an optional "->output".
+// Einstein summation over any number of operands (contracted pairwise, left to right), with "..."
+// and an optional "->output".
 Tensor einsum(std::string_view equation, const tensor_list& operands, TG_CALLER);
 
 // torch.linalg's names. Square matrices [..., n, n], batched over the leading dims; float32 or
