@@ -379,10 +379,21 @@ void bind_optim(py::module_& root) {
     for (auto& [n, v] : g.opt->options_of(g.index)) out.push_back({n, v, g.opt->option_type(n)});
     return torch_options(out);
   };
-  const auto get = [options](const ParamGroupView& g, const std::string& key) -> py::object {
+  const auto has_option = [](const std::shared_ptr<Optimizer>& o) -> HasOption {
+    return [o](std::string_view name) { return o->option_type(std::string(name)) != 0; };
+  };
+  // One key without building the whole torch form: schedulers read "lr" every step.
+  const auto get = [options, has_option](const ParamGroupView& g, const std::string& key) -> py::object {
     if (key == "params") return py::cast(g.opt->params(g.index));
-    const py::dict values = options(g);
-    if (values.contains(key)) return values[py::str(key)];
+    if (const char type = g.opt->option_type(key)) {
+      for (const auto& [name, value] : g.opt->options_of(g.index))
+        if (name == key) {
+          if (py::object shown = torch_option({name, value, type}, has_option(g.opt))) return shown;
+          break;
+        }
+    } else if (is_torch_keyword(key, has_option(g.opt))) {
+      return options(g)[py::str(key)];
+    }
     if (key == "momentum" && g.opt->has_momentum()) return py::float_(g.opt->momentum(g.index));
     const py::dict extras = group_extras(*g.opt, g.index);
     if (extras.contains(key)) return extras[py::str(key)];
@@ -394,9 +405,6 @@ void bind_optim(py::module_& root) {
     if (g.opt->has_momentum() && std::find(k.begin(), k.end(), "momentum") == k.end()) k.push_back("momentum");
     for (const auto& [key, value] : group_extras(*g.opt, g.index)) k.push_back(py::cast<std::string>(key));
     return k;
-  };
-  const auto has_option = [](const std::shared_ptr<Optimizer>& o) -> HasOption {
-    return [o](std::string_view name) { return o->option_type(std::string(name)) != 0; };
   };
   py::class_<ParamGroupView>(m, "ParamGroup")
       .def("__getitem__", get)
@@ -411,9 +419,13 @@ void bind_optim(py::module_& root) {
           },
           py::arg("key"), py::arg("default") = py::none())
       .def("__contains__",
-           [keys](const ParamGroupView& g, const std::string& key) {
-             const auto k = keys(g);
-             return std::find(k.begin(), k.end(), key) != k.end();
+           [get](const ParamGroupView& g, const std::string& key) {
+             try {
+               get(g, key);
+               return true;
+             } catch (const py::key_error&) {
+               return false;
+             }
            })
       .def("__setitem__",
            [has_option](const ParamGroupView& g, const std::string& key, py::object value) {

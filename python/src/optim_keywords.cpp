@@ -63,20 +63,24 @@ py::dict torch_options(const std::vector<OptionValue>& options) {
         values[j] = j == 0 && k->first_may_be_none && std::isnan(v) ? py::object(py::none()) : py::float_(v);
       }
       out[py::str(std::string(k->key))] = values;
-    } else if (o.name == "adjust_lr_fn") {
-      const auto fn = static_cast<size_t>(o.value);
-      out["adjust_lr_fn"] = fn == tg::optim::kMuonOriginal ? py::object(py::none())
-                            : fn < std::size(kMuonLrFns)   ? py::object(py::str(kMuonLrFns[fn]))
-                                                           : py::object(py::int_(fn));
-    } else if (o.type == 'b') {
-      out[py::str(o.name)] = py::bool_(o.value != 0);
-    } else if (o.type == 'i') {
-      out[py::str(o.name)] = py::int_(static_cast<int64_t>(o.value));
     } else {
-      out[py::str(o.name)] = py::float_(o.value);
+      out[py::str(o.name)] = torch_option(o, has);
     }
   }
   return out;
+}
+
+py::object torch_option(const OptionValue& o, const HasOption& has) {
+  if (tuple_of(o.name, has).first != nullptr) return {};
+  if (o.name == "adjust_lr_fn") {
+    const auto fn = static_cast<size_t>(o.value);
+    return fn == tg::optim::kMuonOriginal ? py::object(py::none())
+           : fn < std::size(kMuonLrFns)   ? py::object(py::str(kMuonLrFns[fn]))
+                                          : py::object(py::int_(fn));
+  }
+  if (o.type == 'b') return py::bool_(o.value != 0);
+  if (o.type == 'i') return py::int_(static_cast<int64_t>(o.value));
+  return py::float_(o.value);
 }
 
 bool is_torch_keyword(std::string_view key, const HasOption& has) {

@@ -28,6 +28,10 @@ using HasOption = std::function<bool(std::string_view)>;
 // The options as torch.optim shows them: {"lr": 0.001, "betas": (0.9, 0.999), ...}.
 py::dict torch_options(const std::vector<OptionValue>& options);
 
+// One option as torch shows it (a bool, int, float or Muon's adjust_lr_fn name), or a null object
+// when torch shows it only inside a tuple keyword (Adam's beta1 is in "betas").
+py::object torch_option(const OptionValue& option, const HasOption& has);
+
 // Whether `key` is a torch keyword that stands for other options of this optimizer (or, as
 // "adjust_lr_fn", takes a name for a number).
 bool is_torch_keyword(std::string_view key, const HasOption& has);

@@ -599,6 +599,7 @@ def test_param_groups_expose_every_option():
         opt = mod.optim.Adam([p], lr=0.1, betas=(0.8, 0.95), weight_decay=0.1, amsgrad=True)
         g = opt.param_groups[0]
         seen = (g["lr"], tuple(g["betas"]), g["eps"], g["weight_decay"], g["amsgrad"], "betas" in g, g.get("nope", 7))
+        seen += ("beta1" in g, g.get("beta2"), "momentum" in g or mod is torch, "params" in g)
         g["weight_decay"] = 0.3
         g["betas"] = (0.5, 0.9)
         for _ in range(3):
