@@ -15,6 +15,18 @@ namespace tg {
 bool GradMode::is_enabled() { return detail::tls.grad_enabled; }
 void GradMode::set_enabled(bool enabled) { detail::tls.grad_enabled = enabled; }
 
+InferenceMode::InferenceMode(bool enabled)
+    : prev_grad_(detail::tls.grad_enabled), prev_inference_(detail::tls.inference_mode) {
+  detail::tls.inference_mode = enabled;
+  if (enabled) detail::tls.grad_enabled = false;
+}
+InferenceMode::~InferenceMode() {
+  detail::tls.grad_enabled = prev_grad_;
+  detail::tls.inference_mode = prev_inference_;
+}
+bool InferenceMode::is_enabled() { return detail::tls.inference_mode; }
+void InferenceMode::set_enabled(bool enabled) { detail::tls.inference_mode = enabled; }
+
 namespace autograd {
 
 bool AnomalyMode::is_enabled() { return detail::tls.anomaly_enabled; }

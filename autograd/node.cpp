@@ -125,6 +125,10 @@ std::string CreationSite::str() const {
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : is_output_(is_output) {
   if (!t.defined()) return;
+  TG_CHECK(!t.impl()->storage_->inference() || detail::tls.inference_mode,
+           "inference tensors (made inside InferenceMode) cannot be saved for backward; clone() one to get a normal "
+           "tensor to use in autograd (shape {}, dtype {})",
+           t.sizes(), t.dtype());
   version_ = t.version();
   output_nr_ = t.output_nr();
   if (const auto* hooks = current_saved_tensor_hooks()) [[unlikely]] {

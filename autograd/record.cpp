@@ -116,6 +116,10 @@ void attach_history(const Tensor& out, const std::shared_ptr<Node>& node, uint32
 
 void check_inplace_history(const Tensor& self, const char* op) {
   const TensorImpl* impl = self.impl();
+  TG_CHECK(!impl->storage_->inference() || detail::tls.inference_mode,
+           "{}: an in-place update to an inference tensor (made inside InferenceMode) outside InferenceMode is not "
+           "allowed; clone() it first to get a normal tensor",
+           op);
   if (grad_mode_on()) {
     TG_CHECK(!(impl->requires_grad_ && !impl->grad_fn_),
              "{}: a leaf tensor that requires grad is being used in an in-place operation; do the update inside "

@@ -12,6 +12,9 @@ namespace tg {
 const Tensor& Tensor::requires_grad_(bool requires_grad) const {
   TG_CHECK_TYPE(!requires_grad || is_inexact(dtype()),
                 "requires_grad_: only floating-point and complex tensors can require gradients, got dtype {}", dtype());
+  TG_CHECK(!requires_grad || !is_inference() || detail::tls.inference_mode,
+           "requires_grad_: an inference tensor (made inside InferenceMode) cannot be made to require grad outside "
+           "InferenceMode; clone() it first to get a normal tensor");
   if (!is_leaf()) {
     TG_CHECK(requires_grad,
              "requires_grad_: only leaf tensors can stop requiring grad; use detach() for a tensor without history");

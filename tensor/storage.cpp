@@ -11,6 +11,7 @@
 
 #include "kernels/kernels.h"
 #include "tapegrad/tensor/error.h"
+#include "tensor/thread_state.h"
 
 namespace tg {
 namespace {
@@ -89,12 +90,14 @@ IntrusivePtr<StorageImpl> StorageImpl::allocate(size_t nbytes, Device device) {
     auto* s = new (block) StorageImpl(static_cast<char*>(block) + kHeader, nbytes, device);
     s->inline_data_ = true;
     s->block_bytes_ = bytes;
+    s->inference_ = detail::tls.inference_mode;
     return IntrusivePtr<StorageImpl>::make(s);
   }
   // Device memory comes from the device's caching allocator (a tg::Error when it is out).
   void* p = kernels::device_allocate(device, nbytes);
   auto* s = new StorageImpl(p, nbytes, device);
   s->deleter_ = [device](void* q) { kernels::device_free(device, q); };
+  s->inference_ = detail::tls.inference_mode;
   return IntrusivePtr<StorageImpl>::make(s);
 }
 
@@ -103,6 +106,7 @@ IntrusivePtr<StorageImpl> StorageImpl::allocate_pinned(size_t nbytes) {
   auto* s = new StorageImpl(p, nbytes, Device::cpu());
   s->deleter_ = [](void* q) { kernels::pinned_free(q); };
   s->pinned_ = true;
+  s->inference_ = detail::tls.inference_mode;
   return IntrusivePtr<StorageImpl>::make(s);
 }
 
@@ -110,6 +114,7 @@ IntrusivePtr<StorageImpl> StorageImpl::wrap(void* data, size_t nbytes, Device de
                                             std::function<void(void*)> deleter) {
   auto* s = new StorageImpl(data, nbytes, device);
   s->deleter_ = std::move(deleter);
+  s->inference_ = detail::tls.inference_mode;
   return IntrusivePtr<StorageImpl>::make(s);
 }
 

@@ -18,6 +18,8 @@ void Tensor::check_data_ptr(DType requested, const char* what) const {
 
 Tensor Tensor::base() const { return impl_->view_base_ ? Tensor(impl_->view_base_) : Tensor(); }
 
+bool Tensor::is_inference() const { return defined() && impl_->storage_ && impl_->storage_->inference(); }
+
 Scalar Tensor::item(SourceLoc) const {
   TG_CHECK(defined(), "item: the tensor is undefined");
   TG_CHECK_VALUE(numel() == 1, "item: only one-element tensors can be converted to a number; the tensor has shape {}",

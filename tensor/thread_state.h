@@ -8,6 +8,7 @@ namespace tg::detail {
 
 struct ThreadState {
   bool grad_enabled = true;
+  bool inference_mode = false;  // InferenceMode: new storages hold inference tensors
   bool anomaly_enabled = false;
   bool anomaly_check_forward = true;
   bool forward_ad = false;  // a dual level is active and tangents are being propagated (forward_ad.h)

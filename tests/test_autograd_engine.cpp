@@ -197,6 +197,63 @@ TEST(Engine, GradModeGuards) {
   EXPECT_TRUE((x * 2).requires_grad());
 }
 
+// c10::InferenceMode's rules: what is made inside is an inference tensor, which outside cannot be
+// written in place, saved for backward or made to require grad; a clone is a normal tensor.
+TEST(Engine, InferenceModeTensors) {
+  Tensor normal = ones({2, 3}, kFloat64);
+  Tensor w = leaf({1.0, 2.0, 3.0});
+  Tensor made, view_of_normal;
+  {
+    InferenceMode guard;
+    EXPECT_TRUE(InferenceMode::is_enabled());
+    EXPECT_FALSE(GradMode::is_enabled());
+    made = normal * 2;
+    EXPECT_FALSE((w * 2).requires_grad());
+    view_of_normal = normal.view({3, 2});
+    normal.add_(1);  // in place on a normal tensor is allowed inside
+    made.mul_(2);
+    {
+      InferenceMode off(false);
+      EXPECT_FALSE(InferenceMode::is_enabled());
+      EXPECT_FALSE(GradMode::is_enabled());  // left as it was
+      EXPECT_FALSE(ones({1}).is_inference());
+    }
+    EXPECT_TRUE(InferenceMode::is_enabled());
+  }
+  EXPECT_FALSE(InferenceMode::is_enabled());
+  EXPECT_TRUE(GradMode::is_enabled());
+  EXPECT_TRUE(made.is_inference());
+  EXPECT_TRUE(made.view({6}).is_inference());  // a view of one, even made outside
+  EXPECT_TRUE(made.detach().is_inference());
+  EXPECT_FALSE(normal.is_inference());
+  EXPECT_FALSE(view_of_normal.is_inference());
+  EXPECT_FALSE(made.clone().is_inference());
+  EXPECT_FALSE(Tensor().is_inference());
+  EXPECT_TRUE(close(made, full({2, 3}, 4.0, kFloat64)));
+
+  EXPECT_THROW_WITH(made.add_(1), Error, "add_: an in-place update to an inference tensor");
+  EXPECT_THROW_WITH(made.view({6}).zero_(), Error, "an in-place update to an inference tensor");
+  EXPECT_THROW_WITH(made.requires_grad_(), Error, "requires_grad_: an inference tensor");
+  // w * row saves row for w's gradient; w + row saves nothing, as in PyTorch.
+  Tensor row = made.select(0, 0);
+  EXPECT_THROW_WITH(w * row, Error, "inference tensors (made inside InferenceMode) cannot be saved for backward");
+  Tensor sum = w + row;
+  sum.sum().backward();
+  EXPECT_TRUE(close(w.grad(), ones({3}, kFloat64)));
+  Tensor copy = made.clone();
+  copy.add_(1);
+  (w * copy.select(0, 0)).sum().backward();  // a clone takes part in autograd
+  {
+    NoGradGuard no_grad;
+    EXPECT_THROW_WITH(made.mul_(2), Error, "outside InferenceMode is not allowed");
+  }
+  {
+    InferenceMode again;
+    made.mul_(0.5);  // inside, in place is allowed again
+    EXPECT_TRUE(made.requires_grad_().requires_grad());
+  }
+}
+
 TEST(Engine, LeavesDetachAndRequiresGrad) {
   Tensor x = leaf({1.0});
   Tensor y = x * 2;

@@ -254,6 +254,8 @@ void bind_autograd(py::module_& root) {
 
   m.def("is_grad_enabled", &tg::GradMode::is_enabled);
   m.def("set_grad_enabled", &tg::GradMode::set_enabled, py::arg("mode"));
+  m.def("is_inference_mode_enabled", &tg::InferenceMode::is_enabled);
+  m.def("_set_inference_mode", &tg::InferenceMode::set_enabled, py::arg("enabled"));
   m.def("backward", [](py::object tensors, py::object grads, std::optional<bool> retain, bool create_graph,
                        py::object inputs) {
     const tg::tensor_list ts = tensors_arg(tensors), gs = tensors_arg(grads), in = tensors_arg(inputs);

@@ -339,6 +339,8 @@ void bind_products_and_predicates(py::module_& m, TensorClass& cls) {
   m.def(
       "is_floating_point", [](const tg::Tensor& t) { return t.is_floating_point(); }, py::arg("input"));
   m.def(
+      "is_inference", [](const tg::Tensor& t) { return t.is_inference(); }, py::arg("input"));
+  m.def(
       "is_signed", [](const tg::Tensor& t) { return t.dtype() != tg::kBool && t.dtype() != tg::kUInt8; },
       py::arg("input"));
   cls.def("is_signed", [](const tg::Tensor& t) { return t.dtype() != tg::kBool && t.dtype() != tg::kUInt8; });

@@ -248,6 +248,7 @@ fills .grad of the leaves.)");
       .def("data_ptr", [](const tg::Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); })
       .def_property_readonly("_version", &tg::Tensor::version)
       .def("is_view", &tg::Tensor::is_view)
+      .def("is_inference", &tg::Tensor::is_inference)
       .def_property_readonly("_base", [](const tg::Tensor& t) { return t.is_view() ? py::cast(t.base()) : py::none(); })
       .def_property("name", &tg::Tensor::name, [](const tg::Tensor& t, std::string n) { t.set_name(std::move(n)); });
 

@@ -3927,3 +3927,40 @@ def test_fake_quantize_matches_torch_bit_for_bit(dtype):
     yp.sum().backward()
     check(yt.float(), yp.float(), 0, 0)
     check(xt.grad.float(), xp.grad.float(), 0, 0)
+
+
+def test_inference_tensors_follow_torchs_rules():
+    def run(mod):
+        w = mod.ones(3, requires_grad=True)
+        normal = mod.ones(2, 3)
+        with mod.inference_mode():
+            made = normal * 2
+            view_of_normal = normal[0]
+            normal.add_(1)
+            from_numpy = mod.from_numpy(np.ones(2))
+            with mod.inference_mode(False):
+                off = mod.ones(1)
+        flags = [t.is_inference() for t in (made, made[0], made.detach(), made.clone(), normal, view_of_normal,
+                                            from_numpy, off)]
+        flags.append(mod.is_inference(made))
+
+        def raises(fn):
+            try:
+                fn()
+                return None
+            except RuntimeError:
+                return "RuntimeError"
+
+        outcomes = [raises(lambda: made.add_(1)), raises(lambda: made[0].zero_()), raises(lambda: made.requires_grad_()),
+                    raises(lambda: w * made[0]), raises(lambda: (w + made[0]).sum().backward()),
+                    raises(lambda: (w * made[0].clone()).sum().backward())]
+        with mod.no_grad():
+            outcomes.append(raises(lambda: made.mul_(2)))
+        with mod.inference_mode():
+            outcomes.append(raises(lambda: made.mul_(0.5)))
+        return flags, outcomes, made
+
+    ours, theirs = run(tg), run(torch)
+    assert ours[:2] == theirs[:2]
+    # torch writes before it raises; here a refused in-place op leaves the tensor as it was
+    assert ours[2].tolist() == [[1.0] * 3] * 2

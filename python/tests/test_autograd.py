@@ -313,6 +313,11 @@ def test_inference_mode():
         with tg.inference_mode(False):
             assert not tg.is_inference_mode_enabled() and not tg.is_grad_enabled()
     assert not y.requires_grad and tg.is_grad_enabled() and not tg.is_inference_mode_enabled()
+    assert y.is_inference() and tg.is_inference(y[0]) and not x.is_inference() and not y.clone().is_inference()
+    with pytest.raises(RuntimeError, match="add_: an in-place update to an inference tensor"):
+        y.add_(1)
+    with pytest.raises(RuntimeError, match="cannot be saved for backward"):
+        x * y
 
     @tg.inference_mode
     def bare(t):

@@ -30,4 +30,23 @@ class EnableGradGuard : public AutoGradMode {
   EnableGradGuard() : AutoGradMode(true) {}
 };
 
+// PyTorch's c10::InferenceMode for a scope: grad mode off, and the tensors made inside (and their
+// views) are inference tensors (Tensor::is_inference()), which outside such a scope cannot be
+// modified in place, saved for backward or made to require grad; clone() one to get a normal
+// tensor. InferenceMode(false) inside one leaves grad mode as it is and makes normal tensors.
+class InferenceMode {
+ public:
+  explicit InferenceMode(bool enabled = true);
+  ~InferenceMode();
+  InferenceMode(const InferenceMode&) = delete;
+  InferenceMode& operator=(const InferenceMode&) = delete;
+  static bool is_enabled();
+  // Sets it for the rest of the thread (what the guard does, for bindings that cannot hold one).
+  static void set_enabled(bool enabled);
+
+ private:
+  bool prev_grad_;
+  bool prev_inference_;
+};
+
 }  // namespace tg

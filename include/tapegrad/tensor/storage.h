@@ -25,6 +25,8 @@ class StorageImpl {
   size_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
   bool pinned() const { return pinned_; }
+  // Made inside InferenceMode: its tensors are inference tensors (grad_mode.h).
+  bool inference() const { return inference_; }
   uint32_t version() const { return version_.load(std::memory_order_relaxed); }
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -42,6 +44,7 @@ class StorageImpl {
   Device device_;
   bool inline_data_ = false;   // data follows this header in the same allocation
   bool pinned_ = false;        // page-locked host memory
+  bool inference_ = false;
   size_t block_bytes_ = 0;      // size of that allocation
   std::function<void(void*)> deleter_;
 };

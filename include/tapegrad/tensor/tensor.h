@@ -86,6 +86,8 @@ class Tensor {
   // Whether this tensor was made by a view op from another (its base) and shares its storage.
   bool is_view() const;
   Tensor base() const;
+  // Made inside tg::InferenceMode, or a view of such a tensor (grad_mode.h).
+  bool is_inference() const;
 
   // Pointer to the first element; T must match the dtype (tg::TypeError otherwise).
   template <class T>

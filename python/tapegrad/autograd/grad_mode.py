@@ -1,6 +1,5 @@
 """Grad mode as context managers and decorators (torch.no_grad's behaviour)."""
 import functools
-import threading
 
 from .. import _C
 
@@ -73,33 +72,29 @@ class set_grad_enabled(_GradModeContext):
         return wrapper
 
 
-_inference = threading.local()
-
-
-def is_inference_mode_enabled():
-    """Whether this thread is inside ``inference_mode()``."""
-    return getattr(_inference, "on", False)
+is_inference_mode_enabled = _C.autograd.is_inference_mode_enabled
 
 
 class inference_mode(_GradModeContext):
-    """torch.inference_mode: ops inside record no tape, as in ``no_grad``. tapegrad has no separate
-    inference tensors, so what is made inside may later take part in autograd, where PyTorch
-    would refuse. ``inference_mode(False)`` leaves grad mode as it is."""
+    """torch.inference_mode (C++ tg::InferenceMode): ops inside record no tape, as in ``no_grad``,
+    and the tensors made inside are inference tensors (``is_inference()``), which outside cannot be
+    modified in place, saved for backward or made to require grad: ``clone()`` one to get a normal
+    tensor. ``inference_mode(False)`` leaves grad mode as it is and makes normal tensors."""
 
     def __init__(self, mode=True):
         self._enabled = bool(mode)
 
     def __enter__(self):
         self._prev = _C.autograd.is_grad_enabled()
-        self._prev_inference = is_inference_mode_enabled()
-        _inference.on = self._enabled
+        self._prev_inference = _C.autograd.is_inference_mode_enabled()
+        _C.autograd._set_inference_mode(self._enabled)
         if self._enabled:
             _C.autograd.set_grad_enabled(False)
         return self
 
     def __exit__(self, *exc):
         _C.autograd.set_grad_enabled(self._prev)
-        _inference.on = self._prev_inference
+        _C.autograd._set_inference_mode(self._prev_inference)
         return False
 
     def __call__(self, fn):
