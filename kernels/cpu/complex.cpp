@@ -7,6 +7,7 @@
 #include <cmath>
 #include <complex>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/complex_math.h"
@@ -173,11 +174,38 @@ void sum_complex_columns(const ReduceGeometry& g, T* out, const T* x) {
 
 // The parts of a contiguous run of n complex numbers summed, in 16 running sums (the even ones
 // real) so that the adds do not wait on each other (one chain per part ran at 0.44x PyTorch).
+// With AVX2, complex64 runs go by blocks of 64 numbers summed in float (four vectors of sums,
+// the blocks independent of each other) and each block's sum added in double: as fast as the
+// loads. Converting every element to double first ran at 0.53x PyTorch.
 template <class V>
 void sum_parts(const V* parts, int64_t n, double& re, double& im) {
   constexpr int64_t kSums = 16;
   double sums[kSums] = {};
   int64_t t = 0;
+#ifdef __AVX2__
+  if constexpr (std::is_same_v<V, float>) {
+    constexpr int64_t kBlock = 64;
+    __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();  // (re, im, re, im) in double
+    for (; t + kBlock <= n; t += kBlock) {
+      const float* p = parts + 2 * t;
+      __m256 s0 = _mm256_loadu_ps(p), s1 = _mm256_loadu_ps(p + 8);
+      __m256 s2 = _mm256_loadu_ps(p + 16), s3 = _mm256_loadu_ps(p + 24);
+      for (int64_t i = 32; i < 2 * kBlock; i += 32) {
+        s0 = _mm256_add_ps(s0, _mm256_loadu_ps(p + i));
+        s1 = _mm256_add_ps(s1, _mm256_loadu_ps(p + i + 8));
+        s2 = _mm256_add_ps(s2, _mm256_loadu_ps(p + i + 16));
+        s3 = _mm256_add_ps(s3, _mm256_loadu_ps(p + i + 24));
+      }
+      const __m256 block = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+      lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(block)));
+      hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(block, 1)));
+    }
+    alignas(32) double folded[4];
+    _mm256_store_pd(folded, _mm256_add_pd(lo, hi));
+    sums[0] = folded[0] + folded[2];
+    sums[1] = folded[1] + folded[3];
+  }
+#endif
   for (; t + kSums / 2 <= n; t += kSums / 2)
     for (int64_t j = 0; j < kSums; ++j) sums[j] += static_cast<double>(parts[2 * t + j]);
   for (int64_t j = 0; j < kSums; j += 2) re += sums[j], im += sums[j + 1];
