@@ -479,6 +479,7 @@ TEST(Complex, SumsProductsAndMatrixProducts) {
   EXPECT_TRUE(cclose(rows.sum({1}), complex(real(rows).sum({1}), imag(rows).sum({1})), 1e-12, 1e-12));
   EXPECT_TRUE(cclose(rows.t().contiguous().t().sum({1}), rows.sum({1}), 1e-12, 1e-12));
   EXPECT_TRUE(cclose(rows.to(kComplex64).sum({1}).to(kComplex128), rows.sum({1}), 1e-5, 1e-4));
+  EXPECT_TRUE(cclose(rows.to(kComplex64).sum().to(kComplex128), rows.sum(), 1e-5, 1e-4));  // one run, in blocks
   // Down columns (a contiguous block of columns added per reduced row): over the first, the
   // middle and the outer two dims, past one block's width, and of a strided view.
   const Tensor cube = crandn({37, 5, 300}, gen);
