@@ -473,6 +473,29 @@ TEST(Functional, ScaledDotProductAttention) {
                                       {q, kc, vc}));
   EXPECT_THROW_WITH(F::scaled_dot_product_attention(q, v, v), Error, "differ in embedding size");
   EXPECT_THROW_WITH(F::scaled_dot_product_attention(q, kc, vc, {.attn_mask = allowed, .is_causal = true}), ValueError, "not both");
+  // A row the mask leaves nothing to attend to gives zeros and zero gradients (PyTorch's safe
+  // softmax), with a bool mask, a float one and a 0-d one.
+  Tensor none_first = ones({3, 3}, kBool).tril();
+  none_first.select(0, 0).fill_(false);
+  const Tensor none_bias = where(none_first, 0.0, -INFINITY).to(kFloat64);
+  for (const Tensor& mask : {none_first, none_bias}) {
+    const Tensor ql = q.detach().requires_grad_(true), kl = kc.detach().requires_grad_(true);
+    const Tensor out = F::scaled_dot_product_attention(ql, kl, vc, {.attn_mask = mask});
+    EXPECT_TRUE(close(out.select(1, 0), zeros({2, 2}, kFloat64)));
+    EXPECT_TRUE(close(out.narrow(1, 1, 2), c.narrow(1, 1, 2)));
+    out.sum().backward();
+    EXPECT_TRUE(close(ql.grad().select(1, 0), zeros({2, 4}, kFloat64)));
+    EXPECT_TRUE(bool(isfinite(kl.grad()).all().item<bool>()));
+  }
+  EXPECT_TRUE(
+      close(F::scaled_dot_product_attention(q, kc, vc, {.attn_mask = tensor(false)}), zeros({2, 3, 2}, kFloat64)));
+  EXPECT_TRUE(autograd::gradcheck(
+      [](const tensor_list& in) {
+        Tensor m = ones({3, 3}, kBool).tril();
+        m.select(0, 0).fill_(false);
+        return F::scaled_dot_product_attention(in[0], in[1], in[2], {.attn_mask = m});
+      },
+      {q, kc, vc}));
 
   // Grouped-query attention: 4 query heads over 2 key/value heads, each serving 2 of them.
   const Tensor qh = rnd(gen, {1, 4, 3, 4}), kh = rnd(gen, {1, 2, 5, 4}), vh = rnd(gen, {1, 2, 5, 2});

@@ -49,16 +49,28 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   if (options.is_causal) {
     Tensor allowed = ones({l, s}, TensorOptions(kBool).device(query.device())).tril();
     scores = scores.masked_fill(allowed.logical_not(), kNegInf);
-  } else if (options.attn_mask.defined()) {
+  }
+  // Rows the mask leaves nothing to attend to give zeros (and zero gradients), as PyTorch's safe
+  // softmax: their scores are set to 0 before the softmax (no NaN for backward to multiply) and
+  // their weights to 0 after. Found from the mask, smaller than the scores; on the CPU the two
+  // fills are skipped when there is no such row.
+  Tensor empty_rows;
+  if (!options.is_causal && options.attn_mask.defined()) {
     const Tensor& mask = options.attn_mask;
+    const Tensor rows = mask.dim() == 0 ? mask.reshape({1}) : mask;  // the dims the rows are tested over
     if (mask.dtype() == kBool) {
       scores = scores.masked_fill(mask.logical_not(), kNegInf);
+      empty_rows = rows.logical_not().all(-1, true);
     } else {
       TG_CHECK_TYPE(mask.is_floating_point(), "{}: attn_mask must be bool or floating point, got {}", op, mask.dtype());
       scores = scores + mask;
+      empty_rows = isneginf(rows).all(-1, true);
     }
+    if (empty_rows.is_cpu() && !empty_rows.any().item<bool>()) empty_rows = Tensor();
+    if (empty_rows.defined()) scores = scores.masked_fill(empty_rows, 0.0);
   }
   Tensor weights = softmax(scores, -1);
+  if (empty_rows.defined()) weights = weights.masked_fill(empty_rows, 0.0);
   if (options.dropout_p > 0) weights = dropout(weights, options.dropout_p, true, options.generator);
   return matmul(weights, v);
 }

@@ -3964,3 +3964,32 @@ def test_inference_tensors_follow_torchs_rules():
     assert ours[:2] == theirs[:2]
     # torch writes before it raises; here a refused in-place op leaves the tensor as it was
     assert ours[2].tolist() == [[1.0] * 3] * 2
+
+
+def test_sdpa_rows_with_nothing_to_attend_and_causal_biases():
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in ((2, 2, 5, 4), (2, 2, 3, 4), (2, 2, 3, 6))]
+
+    def run(mod, bias_module):
+        q, k, v = (mod.tensor(a, requires_grad=True) for a in arrays)
+        allowed = mod.ones(5, 3, dtype=mod.bool).tril(-1)  # row 0 sees nothing
+        floats = mod.zeros(5, 3, dtype=mod.float64).masked_fill(~allowed, float("-inf"))
+        outs = [mod.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m) for m in (allowed, floats)]
+        outs += [mod.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias_module.causal_lower_right(5, 3)),
+                 mod.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=bias_module.causal_upper_left(5, 3))]
+        sum(o.sum() for o in outs).backward()
+        masks = [bias_module.causal_lower_right(2, 4)._materialize(), bias_module.causal_upper_left(4, 2)._materialize()]
+        return [o.detach().numpy() for o in outs + [q.grad, k.grad, v.grad]] + [m.numpy() for m in masks]
+
+    from torch.nn.attention import bias as torch_bias
+    from tapegrad.nn.attention import bias as tg_bias
+    for ours, theirs in zip(run(tg, tg_bias), run(torch, torch_bias)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="CausalBias should not be used with causal=True"):
+        F.scaled_dot_product_attention(tg.ones(1, 2, 2), tg.ones(1, 2, 2), tg.ones(1, 2, 2),
+                                       attn_mask=tg_bias.causal_lower_right(2, 2), is_causal=True)
+    with pytest.raises(ValueError, match="only supports 2D"):
+        tg_bias.causal_upper_left(2, 3, 4)
+    with pytest.raises(TypeError, match="must be a CausalVariant"):
+        tg_bias.CausalBias(1, 2, 2)
+    assert isinstance(tg_bias.causal_lower_right(2, 3), tg.Tensor)

@@ -177,6 +177,7 @@ from ._embedding import embedding, embedding_bag  # noqa: E402  (max_norm, norm_
 
 
 _sdpa = _C.nn.functional.scaled_dot_product_attention
+from .attention.bias import CausalBias as _CausalBias  # noqa: E402
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
@@ -188,6 +189,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         raise RuntimeError("scaled_dot_product_attention: no available kernel: tapegrad computes attention with the "
                            "math backend only, and it is switched off here (add SDPBackend.MATH to sdpa_kernel's "
                            "backends)")
+    if type(attn_mask) is _CausalBias:
+        if is_causal:
+            raise ValueError("CausalBias should not be used with causal=True")
+        attn_mask = attn_mask._materialize(query.device) if isinstance(query, _C.Tensor) else attn_mask
     return _sdpa(query, key, value, attn_mask, dropout_p, is_causal, scale=scale, enable_gqa=enable_gqa)
 
 
