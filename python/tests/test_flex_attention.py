@@ -71,6 +71,8 @@ def test_gqa_scale_float32_and_aux_outputs():
                            q, kk, vv, attn_mask=tg.ones(5, 6, dtype=tg.bool).tril()), atol=1e-6)
     assert sdpa.shape == out.shape
     assert fa.flex_attention(q, k, v, enable_gqa=True, return_aux=fa.AuxRequest()) [1] == fa.AuxOutput()
+    no_keys, lse = fa.flex_attention(q, k[:, :, :0], v[:, :, :0], enable_gqa=True, return_lse=True)
+    assert no_keys.shape == (1, 4, 5, 8) and bool((no_keys == 0).all()) and bool(tg.isneginf(lse).all())
     half = fa.flex_attention(q.bfloat16(), kk.bfloat16(), vv.bfloat16())
     assert half.dtype == tg.bfloat16 and tg.allclose(half.float(), fa.flex_attention(q, kk, vv), atol=3e-2)
 

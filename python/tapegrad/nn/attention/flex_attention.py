@@ -316,7 +316,8 @@ def flex_attention(query, key, value, score_mod=None, block_mask=None, scale=Non
     if block_mask is not None:
         scores = scores.masked_fill(~block_mask._allowed(B, Hq, query.device), float("-inf"))
     # softmax with rows that allow nothing giving zeros, and finite gradients for them
-    row_max = scores.detach().amax(dim=-1, keepdim=True)
+    row_max = (scores.detach().amax(dim=-1, keepdim=True) if S > 0
+               else _C.full((B, Hq, L, 1), float("-inf"), dtype=work, device=query.device))  # no keys at all
     empty = _C.isneginf(row_max)
     exp = (scores - row_max.masked_fill(empty, 0.0)).exp()
     total = exp.sum(dim=-1, keepdim=True)
