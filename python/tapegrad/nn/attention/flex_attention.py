@@ -38,14 +38,14 @@ def noop_mask(batch, head, token_q, token_kv):
     return batch.new_ones(size=(), dtype=_C.bool, device=batch.device)
 
 
-def _check_mods(op, mods):
+def _check_mods(mods):
     if not all(callable(m) for m in mods):
         raise RuntimeError(f"All inputs should be callable mask_mods: {mods}")
 
 
 def and_masks(*mask_mods):
     """The mask_mod allowing what every one of ``mask_mods`` allows."""
-    _check_mods("and_masks", mask_mods)
+    _check_mods(mask_mods)
 
     def and_mask(b, h, q_idx, kv_idx):
         result = b.new_ones((), dtype=_C.bool)
@@ -58,7 +58,7 @@ def and_masks(*mask_mods):
 
 def or_masks(*mask_mods):
     """The mask_mod allowing what any of ``mask_mods`` allows."""
-    _check_mods("or_masks", mask_mods)
+    _check_mods(mask_mods)
 
     def or_mask(b, h, q_idx, kv_idx):
         result = b.new_zeros((), dtype=_C.bool)
@@ -136,6 +136,9 @@ class BlockMask:
     when not kept apart), ``q_*`` the same per key block column; and the ``mask_mod`` applied
     inside partly allowed blocks. Made by ``create_block_mask`` or ``BlockMask.from_kv_blocks``."""
 
+    _TENSORS = ("kv_num_blocks", "kv_indices", "full_kv_num_blocks", "full_kv_indices", "q_num_blocks", "q_indices",
+                "full_q_num_blocks", "full_q_indices")  # in the constructor's order
+
     def __init__(self, seq_lengths, kv_num_blocks, kv_indices, full_kv_num_blocks, full_kv_indices, q_num_blocks,
                  q_indices, full_q_num_blocks, full_q_indices, BLOCK_SIZE, mask_mod):
         self.seq_lengths = tuple(seq_lengths)
@@ -205,9 +208,8 @@ class BlockMask:
     def to(self, device):
         """The mask with its tensors on ``device``."""
         move = (lambda t: None if t is None else t.to(device))
-        return BlockMask(self.seq_lengths, *(move(getattr(self, n)) for n in (
-            "kv_num_blocks", "kv_indices", "full_kv_num_blocks", "full_kv_indices", "q_num_blocks", "q_indices",
-            "full_q_num_blocks", "full_q_indices")), self.BLOCK_SIZE, self.mask_mod)
+        return BlockMask(self.seq_lengths, *(move(getattr(self, n)) for n in self._TENSORS), self.BLOCK_SIZE,
+                         self.mask_mod)
 
     def _allowed(self, B, H, device):
         """Which positions count, bool [B or 1, H or 1, Q_LEN, KV_LEN]: the blocks' view, and
@@ -227,9 +229,7 @@ class BlockMask:
         def shape(t):
             return None if t is None else f"tapegrad.Size({list(t.shape)})"
         name = getattr(self.mask_mod, "__name__", repr(self.mask_mod))
-        fields = [f"{n}={shape(getattr(self, n))}" for n in (
-            "kv_num_blocks", "kv_indices", "full_kv_num_blocks", "full_kv_indices", "q_num_blocks", "q_indices",
-            "full_q_num_blocks", "full_q_indices")]
+        fields = [f"{n}={shape(getattr(self, n))}" for n in self._TENSORS]
         fields += [f"BLOCK_SIZE={self.BLOCK_SIZE}", f"shape={self.shape}", f"sparsity={self.sparsity():.2f}%",
                    f"mask_mod={name}"]
         return "BlockMask(\n" + "".join(f"    {f},\n" for f in fields[:-1]) + f"    {fields[-1]}\n)"
